@@ -1,0 +1,443 @@
+"""Parse tree → typed model. Pure construction: it never judges the content (that is the
+checks' job), it only records what was written and where, including statements written
+twice, so a check can point at the repeat.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from lark import Token, Transformer, Tree, v_args
+from lark.tree import Meta
+
+from . import model as m
+from .span import Span
+
+__all__ = ["build_model", "span_of"]
+
+_AMOUNT_SCALE = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6}
+_DURATION_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)(min|s|m|h|d|w)$")
+_AMOUNT_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)([kKM]?)$")
+
+
+def span_of(item: Meta | Token) -> Span:
+    if isinstance(item, Token):
+        return Span(line=item.line or 1, column=item.column or 1,
+                    end_line=item.end_line or item.line or 1,
+                    end_column=item.end_column or (item.column or 1) + len(item),
+                    start=item.start_pos or 0, end=item.end_pos or 0)
+    return Span(line=item.line, column=item.column, end_line=item.end_line,
+                end_column=item.end_column, start=item.start_pos, end=item.end_pos)
+
+
+def _unquote(tok: Token) -> str:
+    body = str(tok)[1:-1]
+    return re.sub(r"\\(.)", r"\1", body)
+
+
+def _name_from_token(tok: Token) -> m.Name:
+    if tok.type == "STRING":
+        return m.Name(span=span_of(tok), value=_unquote(tok), quoted=True)
+    return m.Name(span=span_of(tok), value=str(tok), quoted=False)
+
+
+def _duration(tok: Token) -> m.Duration:
+    match = _DURATION_RE.match(str(tok))
+    assert match, tok
+    return m.Duration(span=span_of(tok), hours=float(match[1]) * m.HOURS_PER_UNIT[match[2]],
+                      text=str(tok))
+
+
+def _quantity(tok: Token) -> m.Quantity:
+    if tok.type == "DURATION":
+        d = _duration(tok)
+        return m.Quantity(span=d.span, kind="duration", value=d.hours, text=d.text)
+    match = _AMOUNT_RE.match(str(tok))
+    assert match, tok
+    return m.Quantity(span=span_of(tok), kind="amount",
+                      value=float(match[1]) * _AMOUNT_SCALE[match[2]], text=str(tok))
+
+
+def _share(tok: Token) -> m.Share:
+    return m.Share(span=span_of(tok), value=float(str(tok)[:-1]) / 100.0, text=str(tok))
+
+
+def _rate(tok: Token) -> m.Rate:
+    count, unit = str(tok).split("/")
+    return m.Rate(span=span_of(tok), count=float(count), unit=unit, text=str(tok))  # type: ignore[arg-type]
+
+
+def _tokens(children: Iterable[Any], *types: str) -> list[Token]:
+    return [c for c in children if isinstance(c, Token) and c.type in types]
+
+
+def _first(children: Iterable[Any], cls: type) -> Any:
+    return next((c for c in children if isinstance(c, cls)), None)
+
+
+def _all(children: Iterable[Any], cls: type) -> list[Any]:
+    return [c for c in children if isinstance(c, cls)]
+
+
+class _Stmt:
+    """A statement on its way into its parent node: kind, value and span."""
+
+    __slots__ = ("kind", "value", "span")
+
+    def __init__(self, kind: str, value: Any, span: Span) -> None:
+        self.kind, self.value, self.span = kind, value, span
+
+
+@v_args(meta=True)
+class _ToModel(Transformer[Token, Any]):
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+    # ---------------------------------------------------------------- shared pieces
+    def name(self, meta: Meta, ch: list[Any]) -> m.Name:
+        return _name_from_token(ch[0])
+
+    def stage_ref(self, meta: Meta, ch: list[Any]) -> m.StageRef:
+        if len(ch) == 1:
+            return m.StageRef(span=span_of(meta), pipeline=None, stage=ch[0])
+        return m.StageRef(span=span_of(meta), pipeline=ch[0], stage=ch[1])
+
+    def dist_fixed_bare(self, meta: Meta, ch: list[Any]) -> m.Dist:
+        return m.Dist(span=span_of(meta), kind="fixed", args=(_quantity(ch[0]),), bare=True)
+
+    def dist_call(self, meta: Meta, ch: list[Any]) -> m.Dist:
+        kind = str(ch[0])
+        args = tuple(_quantity(t) for t in ch[1:] if isinstance(t, Token))
+        return m.Dist(span=span_of(meta), kind=kind, args=args)  # type: ignore[arg-type]
+
+    def stage_target(self, meta: Meta, ch: list[Any]) -> m.StageTarget:
+        return m.StageTarget(span=span_of(meta), ref=ch[0])
+
+    def won_target(self, meta: Meta, ch: list[Any]) -> m.WonTarget:
+        return m.WonTarget(span=span_of(meta))
+
+    def lost_target(self, meta: Meta, ch: list[Any]) -> m.LostTarget:
+        return m.LostTarget(span=span_of(meta), reason=_name_from_token(ch[1]))
+
+    def copy(self, meta: Meta, ch: list[Any]) -> m.Copy:
+        return m.Copy(span=span_of(meta), ref=_first(ch, m.StageRef))
+
+    # ---------------------------------------------------------------- hours
+    def days(self, meta: Meta, ch: list[Any]) -> tuple[str, str, Span]:
+        first = str(ch[0])
+        last = str(ch[1]) if len(ch) > 1 and ch[1] is not None else first
+        return first, last, span_of(meta)
+
+    def day_hours(self, meta: Meta, ch: list[Any]) -> m.DayHours:
+        first, last, _ = ch[0]
+        clock = str(ch[1])
+        a, b = clock.split("-")
+        start = int(a[:2]) * 60 + int(a[3:])
+        end = int(b[:2]) * 60 + int(b[3:])
+        text = (first if first == last else f"{first}-{last}") + " " + clock
+        return m.DayHours(span=span_of(meta), first_day=first, last_day=last,  # type: ignore[arg-type]
+                          start_minute=start, end_minute=end, text=text)
+
+    def hours_spec(self, meta: Meta, ch: list[Any]) -> m.Hours:
+        return m.Hours(span=span_of(meta), entries=tuple(_all(ch, m.DayHours)))
+
+    # ---------------------------------------------------------------- account
+    def currency_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        return _Stmt("currency", _name_from_token(ch[1]), span_of(meta))
+
+    def language_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        return _Stmt("language", str(ch[1]), span_of(meta))
+
+    def queue_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        return _Stmt("queue", m.QueuePolicy(str(ch[1])), span_of(meta))
+
+    def hours_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        return _Stmt("hours", ch[1], span_of(meta))
+
+    def account(self, meta: Meta, ch: list[Any]) -> m.Account:
+        values: dict[str, Any] = {}
+        order: list[str] = []
+        for st in _all(ch, _Stmt):
+            order.append(st.kind)
+            values.setdefault(st.kind, st.value)
+        return m.Account(span=span_of(meta), name=_first(ch, m.Name), statements=tuple(order),
+                         **values)
+
+    # ---------------------------------------------------------------- teams and fields
+    def team(self, meta: Meta, ch: list[Any]) -> m.Team:
+        size_tok = _tokens(ch, "INT")[0]
+        return m.Team(span=span_of(meta), name=_first(ch, m.Name), size=int(size_tok),
+                      size_span=span_of(size_tok), hours=_first(ch, m.Hours))
+
+    def simple_type(self, meta: Meta, ch: list[Any]) -> m.FieldType:
+        return m.FieldType(span=span_of(meta), kind=str(ch[0]))  # type: ignore[arg-type]
+
+    def int_type(self, meta: Meta, ch: list[Any]) -> m.FieldType:
+        ints = _tokens(ch, "INT")
+        if ints:
+            return m.FieldType(span=span_of(meta), kind="int", low=int(ints[0]), high=int(ints[1]))
+        return m.FieldType(span=span_of(meta), kind="int")
+
+    def string_list(self, meta: Meta, ch: list[Any]) -> tuple[m.Name, ...]:
+        return tuple(_name_from_token(t) for t in ch)
+
+    def enum_type(self, meta: Meta, ch: list[Any]) -> m.FieldType:
+        return m.FieldType(span=span_of(meta), kind="enum", values=_first(ch, tuple))
+
+    def multi_type(self, meta: Meta, ch: list[Any]) -> m.FieldType:
+        return m.FieldType(span=span_of(meta), kind="multi", values=_first(ch, tuple))
+
+    def field(self, meta: Meta, ch: list[Any]) -> m.CardField:
+        entity = _tokens(ch, "ENTITY")
+        return m.CardField(span=span_of(meta), name=_first(ch, m.Name), type=_first(ch, m.FieldType),
+                           entity=m.Entity(str(entity[0])) if entity else m.Entity.deal,
+                           entity_explicit=bool(entity))
+
+    # ---------------------------------------------------------------- sources
+    def month_share(self, meta: Meta, ch: list[Any]) -> m.MonthShare:
+        return m.MonthShare(span=span_of(meta), month=str(ch[0]), share=_share(ch[1]))
+
+    def value_opt(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        return _Stmt("value", ch[1], span_of(meta))
+
+    def profile_opt(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        return _Stmt("profile", tuple(_all(ch, m.MonthShare)), span_of(meta))
+
+    def source(self, meta: Meta, ch: list[Any]) -> m.Source:
+        opts = _all(ch, _Stmt)
+        values: dict[str, Any] = {}
+        for o in opts:
+            values.setdefault(o.kind, o.value)
+        return m.Source(span=span_of(meta), name=_first(ch, m.Name), rate=_rate(_tokens(ch, "RATE")[0]),
+                        target=_first(ch, m.StageRef), options=tuple(o.kind for o in opts), **values)
+
+    # ---------------------------------------------------------------- stages
+    def owner_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        return _Stmt("owner", ch[1], span_of(meta))
+
+    def work_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        return _Stmt("work", ch[1], span_of(meta))
+
+    def sla_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        sla = m.Sla(span=span_of(meta), after=_duration(ch[1]), target=ch[2], copy_to=ch[3])
+        return _Stmt("sla", sla, span_of(meta))
+
+    def respond_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        return _Stmt("respond", _duration(ch[1]), span_of(meta))
+
+    def task_action(self, meta: Meta, ch: list[Any]) -> m.TaskAction:
+        due = _tokens(ch, "DURATION")
+        return m.TaskAction(span=span_of(meta), text=_name_from_token(ch[1]),
+                            due=_duration(due[0]) if due else None, team=_first(ch, m.Name))
+
+    def message_action(self, meta: Meta, ch: list[Any]) -> m.MessageAction:
+        return m.MessageAction(span=span_of(meta), channel=m.Channel(str(ch[1])),
+                               template=_name_from_token(ch[2]))
+
+    def assign_action(self, meta: Meta, ch: list[Any]) -> m.AssignAction:
+        return m.AssignAction(span=span_of(meta), team=ch[1])
+
+    def on_enter(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        return _Stmt("on_enter", ch[2], span_of(meta))
+
+    def requires_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        return _Stmt("requires", tuple(_all(ch, m.Name)), span_of(meta))
+
+    def hint_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        return _Stmt("hint", _name_from_token(ch[1]), span_of(meta))
+
+    def color_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        return _Stmt("color", _name_from_token(ch[1]), span_of(meta))
+
+    def after_opt(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        return _Stmt("after", ch[1], span_of(meta))
+
+    def when_opt(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        return _Stmt("when", ch[1], span_of(meta))
+
+    def comparison(self, meta: Meta, ch: list[Any]) -> m.Comparison:
+        field, op, lit = ch[0], str(ch[1]), ch[2]
+        value: Any
+        if lit.type == "STRING":
+            value = _name_from_token(lit)
+        elif lit.type == "PERCENT":
+            value = _share(lit)
+        elif lit.type == "BOOL":
+            value = str(lit) == "yes"
+        else:
+            value = _quantity(lit)
+        return m.Comparison(span=span_of(meta), field=field, op=op, value=value,  # type: ignore[arg-type]
+                            value_text=str(lit))
+
+    def filled(self, meta: Meta, ch: list[Any]) -> m.Comparison:
+        return m.Comparison(span=span_of(meta), field=ch[0], op="filled")
+
+    def condition(self, meta: Meta, ch: list[Any]) -> m.Condition:
+        return m.Condition(span=span_of(meta), terms=tuple(_all(ch, m.Comparison)))
+
+    def outcome(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        target = ch[0]
+        share_tok = ch[1]
+        opts = [c if isinstance(c, _Stmt) else _Stmt("copy", c, c.span) for c in ch[2:]
+                if c is not None]
+        values: dict[str, Any] = {}
+        for o in opts:
+            key = {"after": "after", "when": "when", "copy": "copy_to"}[o.kind]
+            values.setdefault(key, o.value)
+        out = m.Outcome(span=span_of(meta), target=target,
+                        share=_share(share_tok) if share_tok is not None else None,
+                        options=tuple(o.kind for o in opts), **values)
+        return _Stmt("outcome", (out, [o for o in opts]), span_of(meta))
+
+    def stay_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        return _Stmt("stay", _share(ch[1]), span_of(meta))
+
+    def touch(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        offset = None if ch[1].type == "NOW" else _duration(ch[1])
+        touch = m.Touch(span=span_of(meta), channel=m.Channel(str(ch[0])), offset=offset,
+                        reply=_share(ch[2]), work=ch[4] if len(ch) > 4 else None)
+        return _Stmt("touch", touch, span_of(meta))
+
+    def on_reply(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        return _Stmt("reply", m.CadenceRoute(span=span_of(meta), target=ch[2], copy_to=ch[3]),
+                     span_of(meta))
+
+    def on_exhausted(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        return _Stmt("exhausted", m.CadenceRoute(span=span_of(meta), target=ch[2], copy_to=ch[3]),
+                     span_of(meta))
+
+    def cadence(self, meta: Meta, ch: list[Any]) -> _Stmt:
+        stmts = _all(ch, _Stmt)
+        routes: dict[str, Any] = {}
+        for st in stmts:
+            if st.kind in ("reply", "exhausted"):
+                routes.setdefault("on_" + st.kind, st.value)
+        cad = m.Cadence(span=span_of(meta), touches=tuple(s.value for s in stmts if s.kind == "touch"),
+                        order=tuple(s.kind for s in stmts), **routes)
+        dups = _repeats(stmts, ("reply", "exhausted"))
+        return _Stmt("cadence", (cad, dups), span_of(meta))
+
+    def stage(self, meta: Meta, ch: list[Any]) -> m.Stage:
+        stmts = _all(ch, _Stmt)
+        single = ("owner", "work", "sla", "respond", "hint", "color", "stay", "cadence")
+        values: dict[str, Any] = {}
+        dups: list[tuple[str, Span]] = list(_repeats(stmts, single))
+        outcomes: list[m.Outcome] = []
+        actions: list[Any] = []
+        requires: list[m.Name] = []
+        for st in stmts:
+            if st.kind == "outcome":
+                out, opts = st.value
+                outcomes.append(out)
+                seen: set[str] = set()
+                for o in opts:
+                    if o.kind in seen:
+                        dups.append((o.kind, o.span))
+                    seen.add(o.kind)
+            elif st.kind == "on_enter":
+                actions.append(st.value)
+            elif st.kind == "requires":
+                requires.extend(st.value)
+            elif st.kind == "cadence":
+                cad, cad_dups = st.value
+                values.setdefault("cadence", cad)
+                dups.extend(cad_dups)
+            else:
+                values.setdefault(st.kind, st.value)
+        return m.Stage(span=span_of(meta), name=_first(ch, m.Name),
+                       key=bool(_tokens(ch, "KEY")), outcomes=tuple(outcomes),
+                       on_enter=tuple(actions), requires=tuple(requires),
+                       order=tuple(s.kind for s in stmts), duplicates=tuple(dups), **values)
+
+    def reopen(self, meta: Meta, ch: list[Any]) -> m.Reopen:
+        return m.Reopen(span=span_of(meta), reason=_name_from_token(ch[1]), share=_share(ch[2]),
+                        after=ch[4], target=ch[5])
+
+    def pipeline(self, meta: Meta, ch: list[Any]) -> m.Pipeline:
+        flags = [t for t in ch if isinstance(t, Token) and t.type in ("MAIN", "STYLE", "PURPOSE")]
+        style = next((m.Style(str(t)) for t in flags if t.type == "STYLE"), None)
+        purpose = next((m.Purpose(str(t)) for t in flags if t.type == "PURPOSE"), None)
+        body = [c for c in ch if isinstance(c, (m.Stage, m.Reopen))]
+        return m.Pipeline(span=span_of(meta), name=_first(ch, m.Name),
+                          main=any(t.type == "MAIN" for t in flags), style=style, purpose=purpose,
+                          stages=tuple(_all(body, m.Stage)), reopens=tuple(_all(body, m.Reopen)),
+                          order=tuple("stage" if isinstance(c, m.Stage) else "reopen" for c in body),
+                          flags=tuple(str(t) for t in flags))
+
+    # ---------------------------------------------------------------- scenarios
+    def team_size_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
+        return m.Override(span=span_of(meta), kind="team_size", subject=ch[1], size=int(ch[3]))
+
+    def team_hours_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
+        return m.Override(span=span_of(meta), kind="team_hours", subject=ch[1], hours=ch[3])
+
+    def source_rate_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
+        return m.Override(span=span_of(meta), kind="source_rate", subject=ch[1], rate=_rate(ch[2]))
+
+    def source_profile_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
+        return m.Override(span=span_of(meta), kind="source_profile", subject=ch[1],
+                          profile=ch[2].value)
+
+    def stage_work_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
+        return m.Override(span=span_of(meta), kind="stage_work", stage=ch[1], work=ch[3])
+
+    def stage_sla_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
+        sla = m.Sla(span=span_of(meta), after=_duration(ch[3]), target=ch[4], copy_to=ch[5])
+        return m.Override(span=span_of(meta), kind="stage_sla", stage=ch[1], sla=sla)
+
+    def stage_respond_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
+        return m.Override(span=span_of(meta), kind="stage_respond", stage=ch[1],
+                          respond=_duration(ch[3]))
+
+    def stage_owner_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
+        return m.Override(span=span_of(meta), kind="stage_owner", stage=ch[1], owner=ch[3])
+
+    def stage_share_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
+        return m.Override(span=span_of(meta), kind="stage_share", stage=ch[1], target=ch[2],
+                          share=_share(ch[3]))
+
+    def stage_stay_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
+        return m.Override(span=span_of(meta), kind="stage_stay", stage=ch[1], share=_share(ch[3]))
+
+    def scenario(self, meta: Meta, ch: list[Any]) -> m.Scenario:
+        return m.Scenario(span=span_of(meta), name=_first(ch, m.Name),
+                          overrides=tuple(_all(ch, m.Override)))
+
+    # ---------------------------------------------------------------- file
+    def start(self, meta: Meta, ch: list[Any]) -> dict[str, Any]:
+        groups: dict[str, list[Any]] = {"accounts": [], "teams": [], "fields": [], "sources": [],
+                                        "pipelines": [], "scenarios": []}
+        kinds = {m.Account: "accounts", m.Team: "teams", m.CardField: "fields",
+                 m.Source: "sources", m.Pipeline: "pipelines", m.Scenario: "scenarios"}
+        order: list[tuple[str, int]] = []
+        for item in ch:
+            kind = kinds.get(type(item))
+            if kind is None:
+                continue
+            order.append((kind, len(groups[kind])))
+            groups[kind].append(item)
+        return {"groups": groups, "order": order}
+
+
+def _repeats(stmts: list[_Stmt], kinds: tuple[str, ...]) -> list[tuple[str, Span]]:
+    seen: set[str] = set()
+    out: list[tuple[str, Span]] = []
+    for st in stmts:
+        if st.kind in kinds:
+            if st.kind in seen:
+                out.append((st.kind, st.span))
+            seen.add(st.kind)
+    return out
+
+
+def build_model(tree: Tree, path: str, text: str) -> m.FunnelFile:
+    """Turn a parse tree (from `syntax.parse_text`) into the typed model."""
+    data = _ToModel(path).transform(tree)
+    end = len(text)
+    whole = Span(line=1, column=1, end_line=text.count("\n") + 1,
+                 end_column=end - (text.rfind("\n") + 1) + 1, start=0, end=end)
+    groups = data["groups"]
+    return m.FunnelFile(span=whole, path=path, order=tuple(data["order"]),
+                        **{k: tuple(v) for k, v in groups.items()})

@@ -1,0 +1,96 @@
+"""The `funnelc` command line: thin. Each subcommand lives in `funnelc/commands/<name>.py`
+and is imported only when it runs, so `funnelc --help`, `check` and `fmt` never pay for
+simpy, numpy or matplotlib. Exit codes: 0 clean, 1 problems found in the input,
+2 usage error or internal failure.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from typing import Any
+
+import click
+
+from . import __version__
+
+# name -> (module, one-line help shown by `funnelc --help` without importing the module)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("funnelc.commands.check", "Check funnel files: syntax, semantic errors and lint."),
+    "fmt": ("funnelc.commands.fmt", "Format funnel files in the canonical layout."),
+    "schema": ("funnelc.commands.schema", "Print the JSON Schema of the typed model."),
+    "analyze": ("funnelc.commands.analyze", "Exact funnel maths: win probabilities, loads, Erlang."),
+    "simulate": ("funnelc.commands.simulate", "Simulate the account and print per-stage results."),
+    "report": ("funnelc.commands.report", "Write an HTML report with analysis, simulation and plots."),
+    "export": ("funnelc.commands.export", "Export the account for a CRM or as a diagram/playbook."),
+    "apply": ("funnelc.commands.apply", "Plan and apply the account to a live CRM (amoCRM)."),
+    "import": ("funnelc.commands.import_", "Turn a CRM's pipelines JSON back into funnel text."),
+    "rules": ("funnelc.commands.rules", "List the lint rules."),
+    "rule": ("funnelc.commands.rules", "Show the documentation of one lint rule."),
+    "whatif": ("funnelc.commands.whatif", "Compare scenarios against the baseline."),
+    "sweep": ("funnelc.commands.sweep", "Run a grid of variations and tabulate a metric."),
+    "staff": ("funnelc.commands.staff", "Find the smallest team meeting service targets."),
+    "history": ("funnelc.commands.history", "Analyse a CRM's stage history export."),
+    "fit": ("funnelc.commands.fit", "Fit the funnel's parameters to a CRM history export."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name, (mod, _) in COMMANDS.items() if _module_exists(mod)]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS or not _module_exists(COMMANDS[name][0]):
+            return None
+        module = importlib.import_module(COMMANDS[name][0])
+        return getattr(module, name.replace("-", "_") + "_command")
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _module_exists(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="funnelc")
+def cli() -> None:
+    """funnelc: compile, lint and simulate CRM sales funnels written as text.
+
+    Write a whole CRM account (pipelines, stages, SLAs, teams, sources) in one
+    .funnel file; check it, export it to amoCRM and other CRMs, and simulate it
+    to see backlogs, SLA breaches and conversions before rollout.
+    """
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: turns any unexpected exception into a one-line message and exit 2."""
+    try:
+        return cli.main(args=argv, prog_name="funnelc", standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(2)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        if os.environ.get("FUNNELC_DEBUG"):
+            raise
+        click.echo(f"error: internal failure: {type(exc).__name__}: {exc}\n"
+                   "  = help: this is a bug in funnelc; rerun with FUNNELC_DEBUG=1 for the "
+                   "traceback and report it", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,241 @@
+"""Diagnostics: one value type for every finding (syntax, semantic, lint, export limits)
+and one renderer, so all of funnelc speaks in the same rustc-like voice:
+
+    error[FN201]: unknown stage `Первичный контат`
+      --> pipelines/cottages.funnel:12:8
+       |
+    12 |     -> "Первичный контат" 80%
+       |        ^^^^^^^^^^^^^^^^^^ no stage of this name in `Продажи`
+       |
+       = help: did you mean `Первичный контакт`?
+
+Messages are lowercase and say *what*; only `help` says how to fix it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Iterable, Sequence
+
+from .span import Span
+
+__all__ = ["Severity", "Label", "Diagnostic", "SourceText", "render_text", "render_json",
+           "did_you_mean", "summary_line", "diagnostics_to_dicts"]
+
+
+class Severity(str, Enum):
+    error = "error"
+    warning = "warning"
+    note = "note"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 0, "warning": 1, "note": 2}[self.value]
+
+
+@dataclass(frozen=True)
+class Label:
+    span: Span
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    severity: Severity
+    message: str
+    path: str
+    span: Span | None
+    label: str = ""
+    secondary: tuple[Label, ...] = ()
+    notes: tuple[str, ...] = ()
+    help: str | None = None
+    name: str | None = None
+    """Kebab-case rule name for lint findings (`stage-without-sla`)."""
+
+    def with_severity(self, severity: Severity) -> "Diagnostic":
+        return Diagnostic(self.code, severity, self.message, self.path, self.span, self.label,
+                          self.secondary, self.notes, self.help, self.name)
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        if self.span is None:
+            return (self.path, 0, 0, self.code)
+        return (self.path, self.span.start, self.span.end, self.code)
+
+
+@dataclass
+class SourceText:
+    """A file's text with a line index, so rendering a caret costs no rescans."""
+
+    path: str
+    text: str
+    _starts: list[int] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        starts = [0]
+        for i, ch in enumerate(self.text):
+            if ch == "\n":
+                starts.append(i + 1)
+        self._starts = starts
+
+    def line(self, number: int) -> str:
+        """The text of a 1-based line without its line break."""
+        if number < 1 or number > len(self._starts):
+            return ""
+        start = self._starts[number - 1]
+        end = self._starts[number] - 1 if number < len(self._starts) else len(self.text)
+        return self.text[start:end].rstrip("\r")
+
+    @property
+    def line_count(self) -> int:
+        return len(self._starts)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset."""
+        import bisect
+
+        idx = bisect.bisect_right(self._starts, offset) - 1
+        return idx + 1, offset - self._starts[idx] + 1
+
+
+def _width(text: str) -> int:
+    """Terminal columns a string takes, so carets line up under wide CJK characters."""
+    w = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        w += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return w
+
+
+def _expand_tabs(text: str) -> str:
+    return text.replace("\t", "    ")
+
+
+def render_text(diags: Sequence[Diagnostic], sources: dict[str, SourceText],
+                color: bool = False) -> str:
+    """Render findings in rustc layout; plain text unless `color` (ANSI) is asked for."""
+    out: list[str] = []
+    for d in diags:
+        out.append(_render_one(d, sources.get(d.path), color))
+    return "\n".join(out)
+
+
+_COLORS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "note": "\x1b[1;36m"}
+_BOLD = "\x1b[1m"
+_BLUE = "\x1b[1;34m"
+_RESET = "\x1b[0m"
+
+
+def _render_one(d: Diagnostic, src: SourceText | None, color: bool) -> str:
+    def c(text: str, code: str) -> str:
+        return f"{code}{text}{_RESET}" if color else text
+
+    head = f"{d.severity.value}[{d.code}]"
+    lines = [c(head, _COLORS[d.severity.value]) + c(f": {d.message}", _BOLD if color else "")]
+    if d.span is None:
+        lines.append(f"  --> {d.path}")
+    else:
+        labels = [Label(d.span, d.label)] + list(d.secondary)
+        gutter = len(str(max(lab.span.line for lab in labels)))
+        pad = " " * gutter
+        lines.append(f"{pad}--> {d.path}:{d.span.line}:{d.span.column}")
+        if src is not None:
+            lines.append(f"{pad} {c('|', _BLUE)}")
+            shown: set[int] = set()
+            for i, lab in enumerate(sorted(labels, key=lambda lb: (lb.span.line, lb.span.column))):
+                primary = lab.span == d.span and lab.message == d.label
+                ln = lab.span.line
+                text = src.line(ln)
+                if ln not in shown:
+                    lines.append(f"{c(str(ln).rjust(gutter), _BLUE)} {c('|', _BLUE)} "
+                                 f"{_expand_tabs(text)}".rstrip())
+                    shown.add(ln)
+                start_col = max(lab.span.column, 1)
+                if lab.span.end_line == ln:
+                    end_col = max(lab.span.end_column, start_col + 1)
+                else:
+                    end_col = len(text) + 1
+                end_col = min(end_col, max(len(text) + 1, start_col + 1))
+                before = _width(_expand_tabs(text[: start_col - 1]))
+                under = max(_width(_expand_tabs(text[start_col - 1 : end_col - 1])), 1)
+                mark = ("^" if primary else "-") * under
+                mark_c = c(mark, _COLORS[d.severity.value] if primary else _BLUE)
+                msg = f" {lab.message}" if lab.message else ""
+                lines.append(f"{pad} {c('|', _BLUE)} {' ' * before}{mark_c}{msg}".rstrip())
+            if d.notes or d.help:
+                lines.append(f"{pad} {c('|', _BLUE)}")
+        for note in d.notes:
+            lines.append(f"{pad} = note: {note}")
+        if d.help:
+            lines.append(f"{pad} = help: {d.help}")
+        lines.append("")
+        return "\n".join(lines)
+    for note in d.notes:
+        lines.append(f"   = note: {note}")
+    if d.help:
+        lines.append(f"   = help: {d.help}")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def summary_line(diags: Iterable[Diagnostic]) -> str:
+    """`2 errors, 1 warning` style closing line, empty when there is nothing to say."""
+    counts = {"error": 0, "warning": 0, "note": 0}
+    for d in diags:
+        counts[d.severity.value] += 1
+    parts = []
+    for sev in ("error", "warning", "note"):
+        n = counts[sev]
+        if n:
+            parts.append(f"{n} {sev}{'' if n == 1 else 's'}")
+    return ", ".join(parts)
+
+
+def _span_dict(span: Span | None) -> dict[str, int] | None:
+    if span is None:
+        return None
+    return {"line": span.line, "column": span.column, "end_line": span.end_line,
+            "end_column": span.end_column, "start": span.start, "end": span.end}
+
+
+def diagnostics_to_dicts(diags: Iterable[Diagnostic]) -> list[dict[str, object]]:
+    """Plain-data form of findings (LSP-shaped spans), for JSON and SARIF writers."""
+    return [
+        {
+            "code": d.code,
+            "name": d.name,
+            "severity": d.severity.value,
+            "message": d.message,
+            "path": d.path,
+            "span": _span_dict(d.span),
+            "label": d.label,
+            "secondary": [{"span": _span_dict(lb.span), "message": lb.message}
+                          for lb in d.secondary],
+            "notes": list(d.notes),
+            "help": d.help,
+        }
+        for d in diags
+    ]
+
+
+def render_json(diags: Sequence[Diagnostic]) -> str:
+    return json.dumps({"diagnostics": diagnostics_to_dicts(diags),
+                       "summary": summary_line(diags) or "clean"},
+                      ensure_ascii=False, indent=2)
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate, case-insensitively, if it is close enough to be a typo."""
+    pool = list(dict.fromkeys(candidates))
+    if not pool:
+        return None
+    lowered = {c.casefold(): c for c in pool}
+    if word.casefold() in lowered:
+        return lowered[word.casefold()]
+    match = difflib.get_close_matches(word.casefold(), list(lowered), n=1, cutoff=0.6)
+    return lowered[match[0]] if match else None

@@ -1,0 +1,429 @@
+"""The typed model of a funnel file: what every later stage (checks, exports, analysis,
+simulation, reports) reads. Nothing downstream sees text or parse trees.
+
+Every node carries the `Span` of the source it came from, so any finding about it can
+point at the file with a caret. Durations are stored in hours (the unit all outputs use)
+together with the literal the author wrote, so the formatter can print `90m` back as
+`90m` instead of `1.5h`.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .span import Span
+
+__all__ = [
+    "Span", "Node", "Quantity", "Dist", "Duration", "Share", "Rate", "DayHours", "Hours",
+    "Account", "Team", "FieldType", "CardField", "Source", "MonthShare", "StageRef",
+    "StageTarget", "WonTarget", "LostTarget", "Target", "Copy", "Comparison", "Condition",
+    "TaskAction", "MessageAction", "AssignAction", "Action", "Sla", "Outcome", "Touch",
+    "CadenceRoute", "Cadence", "Stage", "Reopen", "Pipeline", "Override", "Scenario",
+    "FunnelFile", "Name", "Entity", "Purpose", "Style", "QueuePolicy", "Channel",
+]
+
+HOURS_PER_UNIT: dict[str, float] = {
+    "s": 1 / 3600, "m": 1 / 60, "min": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0,
+}
+HOURS_PER_RATE_UNIT: dict[str, float] = {
+    "hour": 1.0, "day": 24.0, "week": 168.0, "month": 730.0,
+}
+
+
+class Node(BaseModel):
+    """Base of every model node: immutable, strict about unknown keys, and spanned."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    span: Span
+
+
+class Quantity(Node):
+    """A number as written: a duration (stored in hours) or an amount (k/M expanded)."""
+
+    kind: Literal["duration", "amount"]
+    value: float
+    text: str
+
+
+class Dist(Node):
+    """A probability distribution of durations or amounts.
+
+    Parameters are the ones a consultant can estimate: `exp(mean)`,
+    `uniform(low, high)`, `triangular(low, mode, high)`, `lognormal(mean, sd)`,
+    `gamma(mean, sd)`, `empirical(v1, v2, ...)` (each value equally likely), and
+    `fixed(v)` or a bare value.
+    """
+
+    kind: Literal["fixed", "exp", "uniform", "triangular", "lognormal", "gamma", "empirical"]
+    args: tuple[Quantity, ...]
+    bare: bool = False
+
+    @property
+    def mean(self) -> float:
+        """Expected value, in hours for durations; used by the exact funnel maths."""
+        a = [q.value for q in self.args]
+        if self.kind in ("fixed", "exp", "lognormal", "gamma"):
+            return a[0]
+        if self.kind == "uniform":
+            return (a[0] + a[1]) / 2
+        if self.kind == "triangular":
+            return sum(a[:3]) / 3
+        return sum(a) / len(a)
+
+
+class Duration(Node):
+    hours: float
+    text: str
+
+
+class Share(Node):
+    """A percentage as written; `value` is the fraction (0.35 for `35%`)."""
+
+    value: float
+    text: str
+
+
+class Rate(Node):
+    """Arrivals per unit of time as written (`12/day`); `per_hour` is what the engine uses."""
+
+    count: float
+    unit: Literal["hour", "day", "week", "month"]
+    text: str
+
+    @property
+    def per_hour(self) -> float:
+        return self.count / HOURS_PER_RATE_UNIT[self.unit]
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MONTHS: tuple[str, ...] = (
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+)
+
+
+class DayHours(Node):
+    """One working-calendar entry: `mon-fri 09:00-18:00`; times in minutes after midnight."""
+
+    first_day: Weekday
+    last_day: Weekday
+    start_minute: int
+    end_minute: int
+    text: str
+
+    @property
+    def days(self) -> tuple[str, ...]:
+        i, j = WEEKDAYS.index(self.first_day), WEEKDAYS.index(self.last_day)
+        if i <= j:
+            return WEEKDAYS[i : j + 1]
+        return WEEKDAYS[i:] + WEEKDAYS[: j + 1]
+
+
+class Hours(Node):
+    entries: tuple[DayHours, ...]
+
+
+class Entity(str, Enum):
+    deal = "deal"
+    contact = "contact"
+    company = "company"
+
+
+class Style(str, Enum):
+    process = "process"
+    conversion = "conversion"
+
+
+class Purpose(str, Enum):
+    qualification = "qualification"
+    telemarketing = "telemarketing"
+    sales = "sales"
+    production = "production"
+    delivery = "delivery"
+    claims = "claims"
+    nurture = "nurture"
+    regulars = "regulars"
+    winback = "winback"
+
+
+class QueuePolicy(str, Enum):
+    fifo = "fifo"
+    key_first = "key-first"
+
+
+class Channel(str, Enum):
+    call = "call"
+    whatsapp = "whatsapp"
+    telegram = "telegram"
+    email = "email"
+    sms = "sms"
+    chat = "chat"
+    meeting = "meeting"
+
+
+class Name(Node):
+    """A name as written: `quoted` remembers whether the author used quotes."""
+
+    value: str
+    quoted: bool
+
+
+class Account(Node):
+    name: Name
+    currency: Name | None = None
+    hours: Hours | None = None
+    language: Literal["ru", "en", "uk"] | None = None
+    queue: QueuePolicy | None = None
+    statements: tuple[str, ...] = ()
+    """Order in which the author wrote the statements, for the formatter."""
+
+
+
+class Team(Node):
+    name: Name
+    size: int
+    size_span: Span
+    hours: Hours | None = None
+
+
+class FieldType(Node):
+    kind: Literal["text", "number", "money", "date", "phone", "email", "url", "bool",
+                  "int", "enum", "multi"]
+    low: int | None = None
+    high: int | None = None
+    values: tuple[Name, ...] = ()
+
+
+class CardField(Node):
+    name: Name
+    type: FieldType
+    entity: Entity = Entity.deal
+    entity_explicit: bool = False
+
+
+class StageRef(Node):
+    """`"Stage"` (same pipeline) or `"Pipeline"."Stage"`."""
+
+    pipeline: Name | None
+    stage: Name
+
+    def display(self) -> str:
+        if self.pipeline is None:
+            return f'"{self.stage.value}"'
+        return f'"{self.pipeline.value}"."{self.stage.value}"'
+
+
+class MonthShare(Node):
+    month: str
+    share: Share
+
+
+class Source(Node):
+    name: Name
+    rate: Rate
+    target: StageRef
+    value: Dist | None = None
+    profile: tuple[MonthShare, ...] = ()
+    options: tuple[str, ...] = ()
+    """Order of the optional clauses as written (value/profile), for the formatter."""
+
+
+class StageTarget(Node):
+    kind: Literal["stage"] = "stage"
+    ref: StageRef
+
+
+class WonTarget(Node):
+    kind: Literal["won"] = "won"
+
+
+class LostTarget(Node):
+    kind: Literal["lost"] = "lost"
+    reason: Name
+
+
+Target = Annotated[Union[StageTarget, WonTarget, LostTarget], Field(discriminator="kind")]
+
+
+class Copy(Node):
+    """`then copy P.S`: the handoff that creates a new deal in another pipeline."""
+
+    ref: StageRef
+
+
+class Comparison(Node):
+    field: Name
+    op: Literal["=", "!=", "<", "<=", ">", ">=", "filled"]
+    value: Quantity | Share | Name | bool | None = None
+    value_text: str = ""
+
+
+class Condition(Node):
+    terms: tuple[Comparison, ...]
+
+
+class TaskAction(Node):
+    kind: Literal["task"] = "task"
+    text: Name
+    due: Duration | None = None
+    team: Name | None = None
+
+
+class MessageAction(Node):
+    kind: Literal["message"] = "message"
+    channel: Channel
+    template: Name
+
+
+class AssignAction(Node):
+    kind: Literal["assign"] = "assign"
+    team: Name
+
+
+Action = Annotated[Union[TaskAction, MessageAction, AssignAction], Field(discriminator="kind")]
+
+
+class Sla(Node):
+    """Stage lifetime: at entry + `after`, a deal still here takes `target` (and `copy`)."""
+
+    after: Duration
+    target: Target
+    copy_to: Copy | None = None
+
+
+class Outcome(Node):
+    target: Target
+    share: Share | None = None
+    after: Dist | None = None
+    when: Condition | None = None
+    copy_to: Copy | None = None
+    options: tuple[str, ...] = ()
+    """Order of the optional clauses as written (after/when/copy), for the formatter."""
+
+
+class Touch(Node):
+    channel: Channel
+    offset: Duration | None
+    """None means `now` (at stage entry); otherwise counted from stage entry."""
+    reply: Share
+    work: Dist | None = None
+
+
+class CadenceRoute(Node):
+    target: Target
+    copy_to: Copy | None = None
+
+
+class Cadence(Node):
+    touches: tuple[Touch, ...]
+    on_reply: CadenceRoute | None = None
+    on_exhausted: CadenceRoute | None = None
+    order: tuple[str, ...] = ()
+    """Statement kinds in the order written ("touch", "reply", "exhausted")."""
+
+
+class Stage(Node):
+    name: Name
+    key: bool = False
+    owner: Name | None = None
+    work: Dist | None = None
+    sla: Sla | None = None
+    respond: Duration | None = None
+    on_enter: tuple[Action, ...] = ()
+    requires: tuple[Name, ...] = ()
+    hint: Name | None = None
+    color: Name | None = None
+    outcomes: tuple[Outcome, ...] = ()
+    stay: Share | None = None
+    cadence: Cadence | None = None
+    order: tuple[str, ...] = ()
+    """Statement kinds in the order written, so `fmt` keeps the author's order."""
+    duplicates: tuple[tuple[str, Span], ...] = ()
+    """Single-valued statements written twice (kind, span of the repeat): an error."""
+
+
+class Reopen(Node):
+    """`reopen "reason" 10% after D -> stage`: part of the deals lost for that reason come back."""
+
+    reason: Name
+    share: Share
+    after: Dist | None = None
+    target: StageRef
+
+
+class Pipeline(Node):
+    name: Name
+    main: bool = False
+    style: Style | None = None
+    purpose: Purpose | None = None
+    stages: tuple[Stage, ...] = ()
+    reopens: tuple[Reopen, ...] = ()
+    order: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    """Flags in the order written (main/style/purpose) and duplicates among them."""
+
+
+class Override(Node):
+    """One what-if change. `kind` names what it changes; `subject` is the team, source or
+    stage it changes; the value fields that matter for that kind are set."""
+
+    kind: Literal["team_size", "team_hours", "source_rate", "source_profile", "stage_work",
+                  "stage_sla", "stage_respond", "stage_owner", "stage_share", "stage_stay"]
+    subject: Name | None = None
+    stage: StageRef | None = None
+    size: int | None = None
+    hours: Hours | None = None
+    rate: Rate | None = None
+    profile: tuple[MonthShare, ...] = ()
+    work: Dist | None = None
+    sla: Sla | None = None
+    respond: Duration | None = None
+    owner: Name | None = None
+    target: Target | None = None
+    share: Share | None = None
+
+
+class Scenario(Node):
+    name: Name
+    overrides: tuple[Override, ...] = ()
+
+
+class FunnelFile(Node):
+    """A whole account as one file, in the order the author wrote its items."""
+
+    path: str
+    accounts: tuple[Account, ...] = ()
+    teams: tuple[Team, ...] = ()
+    fields: tuple[CardField, ...] = ()
+    sources: tuple[Source, ...] = ()
+    pipelines: tuple[Pipeline, ...] = ()
+    scenarios: tuple[Scenario, ...] = ()
+    order: tuple[tuple[str, int], ...] = ()
+    """(kind, index) of each top-level item in the order written."""
+
+    @property
+    def account(self) -> Account | None:
+        return self.accounts[0] if self.accounts else None
+
+    def team(self, name: str) -> Team | None:
+        return next((t for t in self.teams if t.name.value == name), None)
+
+    def pipeline(self, name: str) -> Pipeline | None:
+        return next((p for p in self.pipelines if p.name.value == name), None)
+
+    def source(self, name: str) -> Source | None:
+        return next((s for s in self.sources if s.name.value == name), None)
+
+    def field(self, name: str) -> CardField | None:
+        return next((f for f in self.fields if f.name.value == name), None)
+
+    def resolve(self, ref: StageRef, home: Pipeline | None) -> tuple[Pipeline, Stage] | None:
+        """Find the stage a reference names, reading an unqualified name in `home`."""
+        pipe = home if ref.pipeline is None else self.pipeline(ref.pipeline.value)
+        if pipe is None:
+            return None
+        stage = next((s for s in pipe.stages if s.name.value == ref.stage.value), None)
+        return (pipe, stage) if stage is not None else None

@@ -1,0 +1,323 @@
+"""The parser: `dsl/grammar.lark` under Lark's LALR(1) with the contextual lexer, plus
+error recovery so one run reports every broken statement, not only the first.
+
+Recovery is panic mode at statement boundaries: after an error the parser drops tokens
+up to the end of the line, then pops its stack back to a state that can take a line
+break, so the next statement parses normally. Errors on a line already reported are
+suppressed (they are almost always echoes of the first).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.lexer import PatternStr
+
+from .diagnostics import Diagnostic, Severity
+from .span import Span
+
+__all__ = ["parser", "strict_parser", "parse_text", "ParseResult", "HUMAN_TERMINALS", "humanize_terminal"]
+
+HUMAN_TERMINALS: dict[str, str] = {
+    "DURATION": "a duration like 15m",
+    "RATE": "a rate like 12/day",
+    "PERCENT": "a share like 35%",
+    "AMOUNT": "an amount like 250k",
+    "INT": "a whole number",
+    "STRING": 'a quoted text like "Продажи"',
+    "NAME": "a name",
+    "CLOCK_RANGE": "working hours like 09:00-18:00",
+    "_NL": "a line break",
+    "$END": "the end of the file",
+    "_ARROW": "`->`",
+    "_LBRACE": "`{`",
+    "_RBRACE": "`}`",
+    "_LPAR": "`(`",
+    "_RPAR": "`)`",
+    "_COMMA": "`,`",
+    "_DOT": "`.`",
+    "_DOTDOT": "`..`",
+    "_DASH": "`-`",
+    "LANG": "a language (ru, en, uk)",
+    "QUEUE_POLICY": "a queue policy (fifo, key-first)",
+    "ENTITY": "an entity (deal, contact, company)",
+    "SIMPLE_TYPE": "a field type (text, number, money, date, phone, email, url, bool, int, enum, multi)",
+    "STYLE": "a pipeline style (process, conversion)",
+    "PURPOSE": "a pipeline purpose (qualification, telemarketing, sales, production, delivery, "
+               "claims, nurture, regulars, winback)",
+    "CHANNEL": "a channel (call, whatsapp, telegram, email, sms, chat, meeting)",
+    "WEEKDAY": "a weekday (mon … sun)",
+    "MONTH": "a month (jan … dec)",
+    "DIST_KIND": "a distribution (fixed, exp, uniform, triangular, lognormal, gamma, empirical)",
+    "BOOL": "yes or no",
+    "CMP_OP": "a comparison (=, !=, <, <=, >, >=)",
+    "COLOR": "`color`",
+}
+
+# Terminals that say the same thing to a reader; listing both is noise.
+_REDUNDANT = {"INT_TYPE", "ENUM", "MULTI"}
+
+
+@functools.cache
+def parser() -> Lark:
+    """The Lark parser, built once per process and cached on disk between processes.
+
+    A cold build costs ~90 ms (and ~600 ms when `interegular` is installed, which makes
+    Lark check every pair of terminals for collisions); loading the cache costs ~15 ms,
+    which keeps `funnelc check` well inside its start-up budget. Lark stores a hash of
+    the grammar and options in the cache file and rebuilds when they change. The
+    collision check still runs in the test suite, through `strict_parser()`.
+    """
+    text = _grammar_text()
+    cache = _cache_path()
+    import lark.lexer as lark_lexer
+
+    saved = lark_lexer.has_interegular
+    lark_lexer.has_interegular = False
+    try:
+        return Lark(text, parser="lalr", lexer="contextual", propagate_positions=True,
+                    maybe_placeholders=True, lexer_callbacks={"COMMENT": _collect_comment},
+                    cache=cache if cache else False)
+    finally:
+        lark_lexer.has_interegular = saved
+
+
+def strict_parser() -> Lark:
+    """The same grammar under `strict=True`: any shift/reduce or terminal collision
+    raises. Used by the tests, never at run time (it needs `interegular` and 0.5 s)."""
+    return Lark(_grammar_text(), parser="lalr", lexer="contextual", strict=True,
+                propagate_positions=True, maybe_placeholders=True)
+
+
+def _grammar_text() -> str:
+    return resources.files("funnelc.dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
+
+
+def _cache_path() -> str | None:
+    import os
+    import tempfile
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    for folder in (os.path.join(base, "funnelc"), os.path.join(tempfile.gettempdir(),
+                                                              f"funnelc-{os.getuid()}")):
+        try:
+            os.makedirs(folder, exist_ok=True)
+            if os.access(folder, os.W_OK):
+                return os.path.join(folder, "grammar.lark-cache")
+        except OSError:
+            continue
+    return None
+
+
+# Comments are ignored by the grammar; the lexer hands each to this sink instead, so the
+# formatter can put them back. A stack keeps nested/reentrant parses apart.
+_COMMENT_SINKS: list[list[Token]] = []
+
+
+def _collect_comment(tok: Token) -> Token:
+    if _COMMENT_SINKS:
+        _COMMENT_SINKS[-1].append(tok)
+    return tok
+
+
+def humanize_terminal(name: str) -> str:
+    if name in HUMAN_TERMINALS:
+        return HUMAN_TERMINALS[name]
+    try:
+        term = parser().get_terminal(name)
+    except KeyError:
+        return name.lower()
+    if isinstance(term.pattern, PatternStr):
+        return f"`{term.pattern.value}`"
+    return name.lower()
+
+
+def _expected_phrase(expected: set[str]) -> str:
+    names = [e for e in expected if e not in _REDUNDANT]
+    if "SIMPLE_TYPE" in expected:
+        names = [e for e in names if e not in ("INT_TYPE", "ENUM", "MULTI")]
+    # A stray line break is always acceptable somewhere; it only confuses the list.
+    if len(names) > 1:
+        names = [e for e in names if e != "_NL"]
+    phrases = sorted({humanize_terminal(e) for e in names},
+                     key=lambda p: (not p.startswith("a"), p))
+    if not phrases:
+        return "something else"
+    if len(phrases) == 1:
+        return phrases[0]
+    if len(phrases) > 8:
+        return "one of " + ", ".join(phrases[:8]) + ", …"
+    return "one of " + ", ".join(phrases[:-1]) + " or " + phrases[-1]
+
+
+def _describe_token(tok: Token) -> str:
+    if tok.type == "$END":
+        return "end of file"
+    if tok.type == "_NL":
+        return "end of line"
+    text = str(tok)
+    if len(text) > 30:
+        text = text[:27] + "…"
+    return f"`{text}`"
+
+
+def _token_span(tok: Token, text: str) -> Span:
+    start = tok.start_pos if tok.start_pos is not None else len(text)
+    end = tok.end_pos if tok.end_pos is not None else start
+    line = tok.line if tok.line is not None else text.count("\n", 0, start) + 1
+    col = tok.column if tok.column is not None else start - text.rfind("\n", 0, start)
+    if tok.type == "_NL":
+        # Point at the end of the line, not at the indentation of the next one.
+        return Span(line=line, column=col, end_line=line, end_column=col + 1,
+                    start=start, end=start + 1)
+    end_line = tok.end_line if tok.end_line is not None else line
+    end_col = tok.end_column if tok.end_column is not None else col + max(end - start, 1)
+    if end == start:
+        end_col = col + 1
+    return Span(line=line, column=col, end_line=end_line, end_column=end_col,
+                start=start, end=max(end, start + 1))
+
+
+def _after_token_span(tok: Token) -> Span:
+    """A one-column span just after `tok`: where a missing piece should have been."""
+    assert tok.end_pos is not None and tok.end_line is not None and tok.end_column is not None
+    return Span(line=tok.end_line, column=tok.end_column, end_line=tok.end_line,
+                end_column=tok.end_column + 1, start=tok.end_pos, end=tok.end_pos + 1)
+
+
+def _eof_span(text: str) -> Span:
+    offset = len(text.rstrip())
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return Span(line=line, column=col, end_line=line, end_column=col + 1,
+                start=offset, end=offset + 1)
+
+
+_HELP_BY_EXPECTED: list[tuple[str, str]] = [
+    ("DURATION", "durations are written as a number and a unit: 30s, 15m, 2h, 3d, 1w"),
+    ("RATE", "rates are written as a count per unit of time: 12/day, 3/hour, 300/month"),
+    ("PERCENT", "shares are written as percentages: 35%, 12.5%"),
+    ("STRING", 'names with spaces or Cyrillic are written in double quotes: "Первичный контакт"'),
+    ("_RBRACE", "every `{` needs a matching `}`"),
+]
+
+
+@dataclass
+class ParseResult:
+    tree: Tree | None
+    diagnostics: list[Diagnostic]
+    comments: list[Token]
+
+
+def _syntax_error(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
+    if isinstance(e, UnexpectedCharacters):
+        offset = e.pos_in_stream
+        ch = text[offset] if offset < len(text) else ""
+        span = Span(line=e.line, column=e.column, end_line=e.line, end_column=e.column + 1,
+                    start=offset, end=offset + 1)
+        if ch == '"':
+            return Diagnostic("FN003", Severity.error, "unterminated text in quotes", path, span,
+                              "this quote is never closed on its line",
+                              help='close the text with `"` before the end of the line; '
+                                   'write a quote inside text as \\"')
+        expected = set(e.allowed or ())
+        if ch.isdigit() and not ch.isascii():
+            return Diagnostic("FN002", Severity.error, f"non-ASCII digit `{ch}`", path, span,
+                              "only the digits 0-9 are numbers here",
+                              help="retype the number with ASCII digits 0-9")
+        shown = repr(ch)[1:-1] if not ch.isprintable() or ch.isspace() else ch
+        label = f"expected {_expected_phrase(expected)}" if expected else ""
+        helps = [h for term, h in _HELP_BY_EXPECTED if term in expected]
+        return Diagnostic("FN002", Severity.error, f"unexpected character `{shown}`", path, span,
+                          label, help=helps[0] if helps else None)
+    assert isinstance(e, UnexpectedToken)
+    tok = e.token
+    expected = set(e.accepts or e.expected or ())
+    phrase = _expected_phrase(expected)
+    helps = [h for term, h in _HELP_BY_EXPECTED if term in expected]
+    help_text = helps[0] if helps else None
+    if tok.type == "$END":
+        span = _eof_span(text)
+        if "_RBRACE" in expected:
+            return Diagnostic("FN004", Severity.error, "unexpected end of file", path, span,
+                              "expected `}` to close the block", help="every `{` needs a matching `}`")
+        return Diagnostic("FN004", Severity.error, "unexpected end of file", path, span,
+                          f"expected {phrase}", help=help_text)
+    prev = e.token_history[-1] if e.token_history else None
+    if tok.type in ("_NL", "_RBRACE") and prev is not None and prev.end_pos is not None:
+        span = _after_token_span(prev)
+        return Diagnostic("FN001", Severity.error,
+                          f"statement ends too early after `{prev}`" if tok.type == "_NL"
+                          else f"unexpected `}}` after `{prev}`",
+                          path, span, f"expected {phrase} here", help=help_text)
+    return Diagnostic("FN001", Severity.error, f"unexpected {_describe_token(tok)}", path,
+                      _token_span(tok, text), f"expected {phrase}", help=help_text)
+
+
+def parse_text(text: str, path: str) -> ParseResult:
+    """Parse, collecting every syntax error; the tree is None if anything was wrong."""
+    diags: list[Diagnostic] = []
+    comments: list[Token] = []
+    reported_lines: set[int] = set()
+    lark = parser()
+
+    def on_error(e: UnexpectedInput) -> bool:
+        line = getattr(e, "line", None) or 0
+        if isinstance(e, UnexpectedToken) and e.token.type == "$END":
+            if not diags or diags[-1].code != "FN004":
+                diags.append(_syntax_error(e, text, path))
+            return False
+        if line not in reported_lines:
+            d = _syntax_error(e, text, path)
+            diags.append(d)
+            reported_lines.add(line)
+            if d.span is not None:
+                reported_lines.add(d.span.line)
+        if len(diags) >= 50:
+            return False
+        if isinstance(e, UnexpectedToken) and e.token.type == "_NL":
+            return _resync_at_newline(e)
+        return True
+
+    try:
+        # Lexer callbacks see ignored terminals too: that is how comments reach `fmt`.
+        tree = _parse_with_comments(lark, text, on_error, comments)
+    except UnexpectedInput as e:  # recovery gave up (end of file, or too many errors)
+        if not diags:
+            diags.append(_syntax_error(e, text, path))
+        return ParseResult(None, diags, comments)
+    if diags:
+        return ParseResult(None, diags, comments)
+    return ParseResult(tree, diags, comments)
+
+
+def _parse_with_comments(lark: Lark, text: str, on_error, comments: list[Token]) -> Tree:
+    _COMMENT_SINKS.append(comments)
+    try:
+        return lark.parse(text, on_error=on_error)
+    finally:
+        _COMMENT_SINKS.pop()
+
+
+def _resync_at_newline(e: UnexpectedToken) -> bool:
+    """Pop the parser stack back to a state that takes a line break, then feed it."""
+    ip = e.interactive_parser
+    ps = ip.parser_state
+    states = ps.parse_conf.states
+    while len(ps.state_stack) > 1:
+        if "_NL" in states[ps.state_stack[-1]]:
+            try:
+                probe = ip.copy()
+                probe.feed_token(e.token)
+            except UnexpectedInput:
+                pass
+            else:
+                ip.feed_token(e.token)
+                return True
+        ps.state_stack.pop()
+        ps.value_stack.pop()
+    return True
