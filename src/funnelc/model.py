@@ -421,8 +421,15 @@ class FunnelFile(Node):
         return next((f for f in self.fields if f.name.value == name), None)
 
     def resolve(self, ref: StageRef, home: Pipeline | None) -> tuple[Pipeline, Stage] | None:
-        """Find the stage a reference names, reading an unqualified name in `home`."""
-        pipe = home if ref.pipeline is None else self.pipeline(ref.pipeline.value)
+        """Find the stage a reference names, reading an unqualified name in `home`
+        (outside any pipeline, e.g. in a source: in the main pipeline, or the only one)."""
+        if ref.pipeline is not None:
+            pipe = self.pipeline(ref.pipeline.value)
+        elif home is not None:
+            pipe = home
+        else:
+            mains = [p for p in self.pipelines if p.main]
+            pipe = mains[0] if mains else (self.pipelines[0] if len(self.pipelines) == 1 else None)
         if pipe is None:
             return None
         stage = next((s for s in pipe.stages if s.name.value == ref.stage.value), None)

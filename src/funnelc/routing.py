@@ -1,0 +1,152 @@
+"""How deals leave each stage: the one reading of the language's routing semantics that
+the exact maths, the simulator, the lint rules and the exporters all share.
+
+A stage's ways out are `Route`s with shares summing to 1:
+- each `->` outcome (its share; a lone outcome without a share takes 100 %),
+- `stay`: deals nobody moves on; with a stage `sla` they leave by the SLA's target after
+  the SLA time, without one they never leave (the graveyard),
+- a cadence: replied with probability 1 − Π(1 − p_touch) → `on reply`, else `on exhausted`.
+Reopens turn part of a pipeline's `lost "reason"` flow back into a stage.
+
+Pure Python and cheap to import: lint runs on the `check` path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Literal
+
+from . import model as m
+
+__all__ = ["StageKey", "Route", "StageFlow", "Flows", "build_flows", "cadence_reply_probability"]
+
+StageKey = tuple[str, str]
+"""(pipeline name, stage name): stable identity of a stage across the account."""
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: Literal["stage", "won", "lost", "stuck"]
+    share: float
+    stage: StageKey | None = None
+    reason: str | None = None
+    after: m.Dist | None = None
+    copy_to: StageKey | None = None
+    via: Literal["outcome", "stay", "sla", "reply", "exhausted"] = "outcome"
+    """What produces this route: an outcome, an SLA taking the stay share, a cadence."""
+    node: m.Node | None = None
+    """The model node the route comes from, for diagnostics."""
+
+
+@dataclass
+class StageFlow:
+    key: StageKey
+    pipeline: m.Pipeline
+    stage: m.Stage
+    index: int
+    """Position of the stage in its pipeline (0-based), as the author ordered them."""
+    routes: list[Route] = field(default_factory=list)
+
+
+@dataclass
+class Flows:
+    """All stages of an account with their routes, plus the reopen and source inflows."""
+
+    funnel: m.FunnelFile
+    stages: dict[StageKey, StageFlow]
+    reopens: dict[tuple[str, str], list[tuple[m.Reopen, StageKey]]]
+    """(pipeline, lost reason) → reopens bringing part of that reason's flow back."""
+    sources: list[tuple[m.Source, StageKey]]
+
+    def __iter__(self) -> Iterator[StageFlow]:
+        return iter(self.stages.values())
+
+    def pipeline_stages(self, pipeline: str) -> list[StageFlow]:
+        return [f for f in self.stages.values() if f.key[0] == pipeline]
+
+
+def cadence_reply_probability(cadence: m.Cadence) -> float:
+    """Chance that at least one touch gets a reply (touches are independent)."""
+    miss = 1.0
+    for touch in cadence.touches:
+        miss *= 1.0 - touch.reply.value
+    return 1.0 - miss
+
+
+def _key(funnel: m.FunnelFile, ref: m.StageRef, home: m.Pipeline) -> StageKey | None:
+    found = funnel.resolve(ref, home)
+    if found is None:
+        return None
+    return (found[0].name.value, found[1].name.value)
+
+
+def _route(funnel: m.FunnelFile, target: m.Target, home: m.Pipeline, share: float,
+           after: m.Dist | None, copy: m.Copy | None, via: str, node: m.Node) -> Route | None:
+    copy_key = _key(funnel, copy.ref, home) if copy is not None else None
+    if isinstance(target, m.WonTarget):
+        return Route("won", share, after=after, copy_to=copy_key, via=via, node=node)  # type: ignore[arg-type]
+    if isinstance(target, m.LostTarget):
+        return Route("lost", share, reason=target.reason.value, after=after, copy_to=copy_key,
+                     via=via, node=node)  # type: ignore[arg-type]
+    key = _key(funnel, target.ref, home)
+    if key is None:
+        return None
+    return Route("stage", share, stage=key, after=after, copy_to=copy_key, via=via, node=node)  # type: ignore[arg-type]
+
+
+def _sla_dist(sla: m.Sla) -> m.Dist:
+    q = m.Quantity(span=sla.after.span, kind="duration", value=sla.after.hours, text=sla.after.text)
+    return m.Dist(span=sla.after.span, kind="fixed", args=(q,), bare=True)
+
+
+def stage_routes(funnel: m.FunnelFile, pipeline: m.Pipeline, stage: m.Stage) -> list[Route]:
+    """The ways out of one stage. References that do not resolve are skipped: the
+    semantic checks report them, and nothing downstream runs on a file with errors."""
+    routes: list[Route] = []
+    if stage.cadence is not None:
+        p_reply = cadence_reply_probability(stage.cadence)
+        for via, route, share in (("reply", stage.cadence.on_reply, p_reply),
+                                  ("exhausted", stage.cadence.on_exhausted, 1.0 - p_reply)):
+            if route is None or share <= 0.0:
+                continue
+            r = _route(funnel, route.target, pipeline, share, None, route.copy_to, via, route)
+            if r is not None:
+                routes.append(r)
+        return routes
+    lone = len(stage.outcomes) == 1 and stage.stay is None
+    for out in stage.outcomes:
+        share = out.share.value if out.share is not None else (1.0 if lone else 0.0)
+        r = _route(funnel, out.target, pipeline, share, out.after, out.copy_to, "outcome", out)
+        if r is not None:
+            routes.append(r)
+    if stage.stay is not None and stage.stay.value > 0:
+        if stage.sla is not None:
+            r = _route(funnel, stage.sla.target, pipeline, stage.stay.value, _sla_dist(stage.sla),
+                       stage.sla.copy_to, "sla", stage.sla)
+            if r is not None:
+                routes.append(r)
+        else:
+            routes.append(Route("stuck", stage.stay.value, via="stay", node=stage.stay))
+    return routes
+
+
+def build_flows(funnel: m.FunnelFile) -> Flows:
+    stages: dict[StageKey, StageFlow] = {}
+    for pipe in funnel.pipelines:
+        for i, stage in enumerate(pipe.stages):
+            key = (pipe.name.value, stage.name.value)
+            if key in stages:
+                continue
+            stages[key] = StageFlow(key, pipe, stage, i, stage_routes(funnel, pipe, stage))
+    reopens: dict[tuple[str, str], list[tuple[m.Reopen, StageKey]]] = {}
+    for pipe in funnel.pipelines:
+        for ro in pipe.reopens:
+            key = _key(funnel, ro.target, pipe)
+            if key is not None:
+                reopens.setdefault((pipe.name.value, ro.reason.value), []).append((ro, key))
+    sources: list[tuple[m.Source, StageKey]] = []
+    for src in funnel.sources:
+        found = funnel.resolve(src.target, None)
+        if found is not None:
+            sources.append((src, (found[0].name.value, found[1].name.value)))
+    return Flows(funnel, stages, reopens, sources)
