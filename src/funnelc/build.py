@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-from lark import Token, Transformer, Tree, v_args
+from lark import Token, Tree
 from lark.tree import Meta
 
 from . import model as m
@@ -21,14 +21,14 @@ _DURATION_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)(min|s|m|h|d|w)$")
 _AMOUNT_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)([kKM]?)$")
 
 
-def span_of(item: Meta | Token) -> Span:
-    if isinstance(item, Token):
-        return Span(line=item.line or 1, column=item.column or 1,
-                    end_line=item.end_line or item.line or 1,
-                    end_column=item.end_column or (item.column or 1) + len(item),
-                    start=item.start_pos or 0, end=item.end_pos or 0)
-    return Span(line=item.line, column=item.column, end_line=item.end_line,
-                end_column=item.end_column, start=item.start_pos, end=item.end_pos)
+def span_of(tok: Token) -> Span:
+    return Span(line=tok.line, column=tok.column, end_line=tok.end_line,  # type: ignore[arg-type]
+                end_column=tok.end_column, start=tok.start_pos, end=tok.end_pos)
+
+
+def meta_span(meta: Meta) -> Span:
+    return Span(line=meta.line, column=meta.column, end_line=meta.end_line,
+                end_column=meta.end_column, start=meta.start_pos, end=meta.end_pos)
 
 
 def _unquote(tok: Token) -> str:
@@ -89,11 +89,21 @@ class _Stmt:
         self.kind, self.value, self.span = kind, value, span
 
 
-@v_args(meta=True)
-class _ToModel(Transformer[Token, Any]):
+class _ToModel:
+    """Tree → model. A direct post-order walk with a dispatch table: Lark's
+    `Transformer` with `v_args(meta=True)` allocates a wrapper per node and visits every
+    token, which cost a third of `check` on a large account."""
+
     def __init__(self, path: str) -> None:
         super().__init__()
         self.path = path
+        self._dispatch = {name: getattr(self, name) for name in dir(type(self))
+                          if not name.startswith("_")}
+
+    def walk(self, tree: Tree) -> Any:
+        """Post-order walk; the grammar's nesting is shallow, so recursion is bounded."""
+        children = [self.walk(c) if isinstance(c, Tree) else c for c in tree.children]
+        return self._dispatch[tree.data](tree.meta, children)
 
     # ---------------------------------------------------------------- shared pieces
     def name(self, meta: Meta, ch: list[Any]) -> m.Name:
@@ -101,34 +111,34 @@ class _ToModel(Transformer[Token, Any]):
 
     def stage_ref(self, meta: Meta, ch: list[Any]) -> m.StageRef:
         if len(ch) == 1:
-            return m.StageRef(span=span_of(meta), pipeline=None, stage=ch[0])
-        return m.StageRef(span=span_of(meta), pipeline=ch[0], stage=ch[1])
+            return m.StageRef(span=meta_span(meta), pipeline=None, stage=ch[0])
+        return m.StageRef(span=meta_span(meta), pipeline=ch[0], stage=ch[1])
 
     def dist_fixed_bare(self, meta: Meta, ch: list[Any]) -> m.Dist:
-        return m.Dist(span=span_of(meta), kind="fixed", args=(_quantity(ch[0]),), bare=True)
+        return m.Dist(span=meta_span(meta), kind="fixed", args=(_quantity(ch[0]),), bare=True)
 
     def dist_call(self, meta: Meta, ch: list[Any]) -> m.Dist:
         kind = str(ch[0])
         args = tuple(_quantity(t) for t in ch[1:] if isinstance(t, Token))
-        return m.Dist(span=span_of(meta), kind=kind, args=args)  # type: ignore[arg-type]
+        return m.Dist(span=meta_span(meta), kind=kind, args=args)  # type: ignore[arg-type]
 
     def stage_target(self, meta: Meta, ch: list[Any]) -> m.StageTarget:
-        return m.StageTarget(span=span_of(meta), ref=ch[0])
+        return m.StageTarget(span=meta_span(meta), ref=ch[0])
 
     def won_target(self, meta: Meta, ch: list[Any]) -> m.WonTarget:
-        return m.WonTarget(span=span_of(meta))
+        return m.WonTarget(span=meta_span(meta))
 
     def lost_target(self, meta: Meta, ch: list[Any]) -> m.LostTarget:
-        return m.LostTarget(span=span_of(meta), reason=_name_from_token(ch[1]))
+        return m.LostTarget(span=meta_span(meta), reason=_name_from_token(ch[1]))
 
     def copy(self, meta: Meta, ch: list[Any]) -> m.Copy:
-        return m.Copy(span=span_of(meta), ref=_first(ch, m.StageRef))
+        return m.Copy(span=meta_span(meta), ref=_first(ch, m.StageRef))
 
     # ---------------------------------------------------------------- hours
     def days(self, meta: Meta, ch: list[Any]) -> tuple[str, str, Span]:
         first = str(ch[0])
         last = str(ch[1]) if len(ch) > 1 and ch[1] is not None else first
-        return first, last, span_of(meta)
+        return first, last, meta_span(meta)
 
     def day_hours(self, meta: Meta, ch: list[Any]) -> m.DayHours:
         first, last, _ = ch[0]
@@ -137,24 +147,24 @@ class _ToModel(Transformer[Token, Any]):
         start = int(a[:2]) * 60 + int(a[3:])
         end = int(b[:2]) * 60 + int(b[3:])
         text = (first if first == last else f"{first}-{last}") + " " + clock
-        return m.DayHours(span=span_of(meta), first_day=first, last_day=last,  # type: ignore[arg-type]
+        return m.DayHours(span=meta_span(meta), first_day=first, last_day=last,  # type: ignore[arg-type]
                           start_minute=start, end_minute=end, text=text)
 
     def hours_spec(self, meta: Meta, ch: list[Any]) -> m.Hours:
-        return m.Hours(span=span_of(meta), entries=tuple(_all(ch, m.DayHours)))
+        return m.Hours(span=meta_span(meta), entries=tuple(_all(ch, m.DayHours)))
 
     # ---------------------------------------------------------------- account
     def currency_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        return _Stmt("currency", _name_from_token(ch[1]), span_of(meta))
+        return _Stmt("currency", _name_from_token(ch[1]), meta_span(meta))
 
     def language_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        return _Stmt("language", str(ch[1]), span_of(meta))
+        return _Stmt("language", str(ch[1]), meta_span(meta))
 
     def queue_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        return _Stmt("queue", m.QueuePolicy(str(ch[1])), span_of(meta))
+        return _Stmt("queue", m.QueuePolicy(str(ch[1])), meta_span(meta))
 
     def hours_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        return _Stmt("hours", ch[1], span_of(meta))
+        return _Stmt("hours", ch[1], meta_span(meta))
 
     def account(self, meta: Meta, ch: list[Any]) -> m.Account:
         values: dict[str, Any] = {}
@@ -162,100 +172,100 @@ class _ToModel(Transformer[Token, Any]):
         for st in _all(ch, _Stmt):
             order.append(st.kind)
             values.setdefault(st.kind, st.value)
-        return m.Account(span=span_of(meta), name=_first(ch, m.Name), statements=tuple(order),
+        return m.Account(span=meta_span(meta), name=_first(ch, m.Name), statements=tuple(order),
                          **values)
 
     # ---------------------------------------------------------------- teams and fields
     def team(self, meta: Meta, ch: list[Any]) -> m.Team:
         size_tok = _tokens(ch, "INT")[0]
-        return m.Team(span=span_of(meta), name=_first(ch, m.Name), size=int(size_tok),
+        return m.Team(span=meta_span(meta), name=_first(ch, m.Name), size=int(size_tok),
                       size_span=span_of(size_tok), hours=_first(ch, m.Hours))
 
     def simple_type(self, meta: Meta, ch: list[Any]) -> m.FieldType:
-        return m.FieldType(span=span_of(meta), kind=str(ch[0]))  # type: ignore[arg-type]
+        return m.FieldType(span=meta_span(meta), kind=str(ch[0]))  # type: ignore[arg-type]
 
     def int_type(self, meta: Meta, ch: list[Any]) -> m.FieldType:
         ints = _tokens(ch, "INT")
         if ints:
-            return m.FieldType(span=span_of(meta), kind="int", low=int(ints[0]), high=int(ints[1]))
-        return m.FieldType(span=span_of(meta), kind="int")
+            return m.FieldType(span=meta_span(meta), kind="int", low=int(ints[0]), high=int(ints[1]))
+        return m.FieldType(span=meta_span(meta), kind="int")
 
     def string_list(self, meta: Meta, ch: list[Any]) -> tuple[m.Name, ...]:
         return tuple(_name_from_token(t) for t in ch)
 
     def enum_type(self, meta: Meta, ch: list[Any]) -> m.FieldType:
-        return m.FieldType(span=span_of(meta), kind="enum", values=_first(ch, tuple))
+        return m.FieldType(span=meta_span(meta), kind="enum", values=_first(ch, tuple))
 
     def multi_type(self, meta: Meta, ch: list[Any]) -> m.FieldType:
-        return m.FieldType(span=span_of(meta), kind="multi", values=_first(ch, tuple))
+        return m.FieldType(span=meta_span(meta), kind="multi", values=_first(ch, tuple))
 
     def field(self, meta: Meta, ch: list[Any]) -> m.CardField:
         entity = _tokens(ch, "ENTITY")
-        return m.CardField(span=span_of(meta), name=_first(ch, m.Name), type=_first(ch, m.FieldType),
+        return m.CardField(span=meta_span(meta), name=_first(ch, m.Name), type=_first(ch, m.FieldType),
                            entity=m.Entity(str(entity[0])) if entity else m.Entity.deal,
                            entity_explicit=bool(entity))
 
     # ---------------------------------------------------------------- sources
     def month_share(self, meta: Meta, ch: list[Any]) -> m.MonthShare:
-        return m.MonthShare(span=span_of(meta), month=str(ch[0]), share=_share(ch[1]))
+        return m.MonthShare(span=meta_span(meta), month=str(ch[0]), share=_share(ch[1]))
 
     def value_opt(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        return _Stmt("value", ch[1], span_of(meta))
+        return _Stmt("value", ch[1], meta_span(meta))
 
     def profile_opt(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        return _Stmt("profile", tuple(_all(ch, m.MonthShare)), span_of(meta))
+        return _Stmt("profile", tuple(_all(ch, m.MonthShare)), meta_span(meta))
 
     def source(self, meta: Meta, ch: list[Any]) -> m.Source:
         opts = _all(ch, _Stmt)
         values: dict[str, Any] = {}
         for o in opts:
             values.setdefault(o.kind, o.value)
-        return m.Source(span=span_of(meta), name=_first(ch, m.Name), rate=_rate(_tokens(ch, "RATE")[0]),
+        return m.Source(span=meta_span(meta), name=_first(ch, m.Name), rate=_rate(_tokens(ch, "RATE")[0]),
                         target=_first(ch, m.StageRef), options=tuple(o.kind for o in opts), **values)
 
     # ---------------------------------------------------------------- stages
     def owner_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        return _Stmt("owner", ch[1], span_of(meta))
+        return _Stmt("owner", ch[1], meta_span(meta))
 
     def work_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        return _Stmt("work", ch[1], span_of(meta))
+        return _Stmt("work", ch[1], meta_span(meta))
 
     def sla_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        sla = m.Sla(span=span_of(meta), after=_duration(ch[1]), target=ch[2], copy_to=ch[3])
-        return _Stmt("sla", sla, span_of(meta))
+        sla = m.Sla(span=meta_span(meta), after=_duration(ch[1]), target=ch[2], copy_to=ch[3])
+        return _Stmt("sla", sla, meta_span(meta))
 
     def respond_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        return _Stmt("respond", _duration(ch[1]), span_of(meta))
+        return _Stmt("respond", _duration(ch[1]), meta_span(meta))
 
     def task_action(self, meta: Meta, ch: list[Any]) -> m.TaskAction:
         due = _tokens(ch, "DURATION")
-        return m.TaskAction(span=span_of(meta), text=_name_from_token(ch[1]),
+        return m.TaskAction(span=meta_span(meta), text=_name_from_token(ch[1]),
                             due=_duration(due[0]) if due else None, team=_first(ch, m.Name))
 
     def message_action(self, meta: Meta, ch: list[Any]) -> m.MessageAction:
-        return m.MessageAction(span=span_of(meta), channel=m.Channel(str(ch[1])),
+        return m.MessageAction(span=meta_span(meta), channel=m.Channel(str(ch[1])),
                                template=_name_from_token(ch[2]))
 
     def assign_action(self, meta: Meta, ch: list[Any]) -> m.AssignAction:
-        return m.AssignAction(span=span_of(meta), team=ch[1])
+        return m.AssignAction(span=meta_span(meta), team=ch[1])
 
     def on_enter(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        return _Stmt("on_enter", ch[2], span_of(meta))
+        return _Stmt("on_enter", ch[2], meta_span(meta))
 
     def requires_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        return _Stmt("requires", tuple(_all(ch, m.Name)), span_of(meta))
+        return _Stmt("requires", tuple(_all(ch, m.Name)), meta_span(meta))
 
     def hint_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        return _Stmt("hint", _name_from_token(ch[1]), span_of(meta))
+        return _Stmt("hint", _name_from_token(ch[1]), meta_span(meta))
 
     def color_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        return _Stmt("color", _name_from_token(ch[1]), span_of(meta))
+        return _Stmt("color", _name_from_token(ch[1]), meta_span(meta))
 
     def after_opt(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        return _Stmt("after", ch[1], span_of(meta))
+        return _Stmt("after", ch[1], meta_span(meta))
 
     def when_opt(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        return _Stmt("when", ch[1], span_of(meta))
+        return _Stmt("when", ch[1], meta_span(meta))
 
     def comparison(self, meta: Meta, ch: list[Any]) -> m.Comparison:
         field, op, lit = ch[0], str(ch[1]), ch[2]
@@ -268,14 +278,14 @@ class _ToModel(Transformer[Token, Any]):
             value = str(lit) == "yes"
         else:
             value = _quantity(lit)
-        return m.Comparison(span=span_of(meta), field=field, op=op, value=value,  # type: ignore[arg-type]
+        return m.Comparison(span=meta_span(meta), field=field, op=op, value=value,  # type: ignore[arg-type]
                             value_text=str(lit))
 
     def filled(self, meta: Meta, ch: list[Any]) -> m.Comparison:
-        return m.Comparison(span=span_of(meta), field=ch[0], op="filled")
+        return m.Comparison(span=meta_span(meta), field=ch[0], op="filled")
 
     def condition(self, meta: Meta, ch: list[Any]) -> m.Condition:
-        return m.Condition(span=span_of(meta), terms=tuple(_all(ch, m.Comparison)))
+        return m.Condition(span=meta_span(meta), terms=tuple(_all(ch, m.Comparison)))
 
     def outcome(self, meta: Meta, ch: list[Any]) -> _Stmt:
         target = ch[0]
@@ -286,27 +296,27 @@ class _ToModel(Transformer[Token, Any]):
         for o in opts:
             key = {"after": "after", "when": "when", "copy": "copy_to"}[o.kind]
             values.setdefault(key, o.value)
-        out = m.Outcome(span=span_of(meta), target=target,
+        out = m.Outcome(span=meta_span(meta), target=target,
                         share=_share(share_tok) if share_tok is not None else None,
                         options=tuple(o.kind for o in opts), **values)
-        return _Stmt("outcome", (out, [o for o in opts]), span_of(meta))
+        return _Stmt("outcome", (out, [o for o in opts]), meta_span(meta))
 
     def stay_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        return _Stmt("stay", _share(ch[1]), span_of(meta))
+        return _Stmt("stay", _share(ch[1]), meta_span(meta))
 
     def touch(self, meta: Meta, ch: list[Any]) -> _Stmt:
         offset = None if ch[1].type == "NOW" else _duration(ch[1])
-        touch = m.Touch(span=span_of(meta), channel=m.Channel(str(ch[0])), offset=offset,
+        touch = m.Touch(span=meta_span(meta), channel=m.Channel(str(ch[0])), offset=offset,
                         reply=_share(ch[2]), work=ch[4] if len(ch) > 4 else None)
-        return _Stmt("touch", touch, span_of(meta))
+        return _Stmt("touch", touch, meta_span(meta))
 
     def on_reply(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        return _Stmt("reply", m.CadenceRoute(span=span_of(meta), target=ch[2], copy_to=ch[3]),
-                     span_of(meta))
+        return _Stmt("reply", m.CadenceRoute(span=meta_span(meta), target=ch[2], copy_to=ch[3]),
+                     meta_span(meta))
 
     def on_exhausted(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        return _Stmt("exhausted", m.CadenceRoute(span=span_of(meta), target=ch[2], copy_to=ch[3]),
-                     span_of(meta))
+        return _Stmt("exhausted", m.CadenceRoute(span=meta_span(meta), target=ch[2], copy_to=ch[3]),
+                     meta_span(meta))
 
     def cadence(self, meta: Meta, ch: list[Any]) -> _Stmt:
         stmts = _all(ch, _Stmt)
@@ -314,10 +324,10 @@ class _ToModel(Transformer[Token, Any]):
         for st in stmts:
             if st.kind in ("reply", "exhausted"):
                 routes.setdefault("on_" + st.kind, st.value)
-        cad = m.Cadence(span=span_of(meta), touches=tuple(s.value for s in stmts if s.kind == "touch"),
+        cad = m.Cadence(span=meta_span(meta), touches=tuple(s.value for s in stmts if s.kind == "touch"),
                         order=tuple(s.kind for s in stmts), **routes)
         dups = _repeats(stmts, ("reply", "exhausted"))
-        return _Stmt("cadence", (cad, dups), span_of(meta))
+        return _Stmt("cadence", (cad, dups), meta_span(meta))
 
     def stage(self, meta: Meta, ch: list[Any]) -> m.Stage:
         stmts = _all(ch, _Stmt)
@@ -346,13 +356,13 @@ class _ToModel(Transformer[Token, Any]):
                 dups.extend(cad_dups)
             else:
                 values.setdefault(st.kind, st.value)
-        return m.Stage(span=span_of(meta), name=_first(ch, m.Name),
+        return m.Stage(span=meta_span(meta), name=_first(ch, m.Name),
                        key=bool(_tokens(ch, "KEY")), outcomes=tuple(outcomes),
                        on_enter=tuple(actions), requires=tuple(requires),
                        order=tuple(s.kind for s in stmts), duplicates=tuple(dups), **values)
 
     def reopen(self, meta: Meta, ch: list[Any]) -> m.Reopen:
-        return m.Reopen(span=span_of(meta), reason=_name_from_token(ch[1]), share=_share(ch[2]),
+        return m.Reopen(span=meta_span(meta), reason=_name_from_token(ch[1]), share=_share(ch[2]),
                         after=ch[4], target=ch[5])
 
     def pipeline(self, meta: Meta, ch: list[Any]) -> m.Pipeline:
@@ -360,7 +370,7 @@ class _ToModel(Transformer[Token, Any]):
         style = next((m.Style(str(t)) for t in flags if t.type == "STYLE"), None)
         purpose = next((m.Purpose(str(t)) for t in flags if t.type == "PURPOSE"), None)
         body = [c for c in ch if isinstance(c, (m.Stage, m.Reopen))]
-        return m.Pipeline(span=span_of(meta), name=_first(ch, m.Name),
+        return m.Pipeline(span=meta_span(meta), name=_first(ch, m.Name),
                           main=any(t.type == "MAIN" for t in flags), style=style, purpose=purpose,
                           stages=tuple(_all(body, m.Stage)), reopens=tuple(_all(body, m.Reopen)),
                           order=tuple("stage" if isinstance(c, m.Stage) else "reopen" for c in body),
@@ -368,41 +378,41 @@ class _ToModel(Transformer[Token, Any]):
 
     # ---------------------------------------------------------------- scenarios
     def team_size_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
-        return m.Override(span=span_of(meta), kind="team_size", subject=ch[1], size=int(ch[3]))
+        return m.Override(span=meta_span(meta), kind="team_size", subject=ch[1], size=int(ch[3]))
 
     def team_hours_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
-        return m.Override(span=span_of(meta), kind="team_hours", subject=ch[1], hours=ch[3])
+        return m.Override(span=meta_span(meta), kind="team_hours", subject=ch[1], hours=ch[3])
 
     def source_rate_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
-        return m.Override(span=span_of(meta), kind="source_rate", subject=ch[1], rate=_rate(ch[2]))
+        return m.Override(span=meta_span(meta), kind="source_rate", subject=ch[1], rate=_rate(ch[2]))
 
     def source_profile_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
-        return m.Override(span=span_of(meta), kind="source_profile", subject=ch[1],
+        return m.Override(span=meta_span(meta), kind="source_profile", subject=ch[1],
                           profile=ch[2].value)
 
     def stage_work_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
-        return m.Override(span=span_of(meta), kind="stage_work", stage=ch[1], work=ch[3])
+        return m.Override(span=meta_span(meta), kind="stage_work", stage=ch[1], work=ch[3])
 
     def stage_sla_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
-        sla = m.Sla(span=span_of(meta), after=_duration(ch[3]), target=ch[4], copy_to=ch[5])
-        return m.Override(span=span_of(meta), kind="stage_sla", stage=ch[1], sla=sla)
+        sla = m.Sla(span=meta_span(meta), after=_duration(ch[3]), target=ch[4], copy_to=ch[5])
+        return m.Override(span=meta_span(meta), kind="stage_sla", stage=ch[1], sla=sla)
 
     def stage_respond_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
-        return m.Override(span=span_of(meta), kind="stage_respond", stage=ch[1],
+        return m.Override(span=meta_span(meta), kind="stage_respond", stage=ch[1],
                           respond=_duration(ch[3]))
 
     def stage_owner_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
-        return m.Override(span=span_of(meta), kind="stage_owner", stage=ch[1], owner=ch[3])
+        return m.Override(span=meta_span(meta), kind="stage_owner", stage=ch[1], owner=ch[3])
 
     def stage_share_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
-        return m.Override(span=span_of(meta), kind="stage_share", stage=ch[1], target=ch[2],
+        return m.Override(span=meta_span(meta), kind="stage_share", stage=ch[1], target=ch[2],
                           share=_share(ch[3]))
 
     def stage_stay_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
-        return m.Override(span=span_of(meta), kind="stage_stay", stage=ch[1], share=_share(ch[3]))
+        return m.Override(span=meta_span(meta), kind="stage_stay", stage=ch[1], share=_share(ch[3]))
 
     def scenario(self, meta: Meta, ch: list[Any]) -> m.Scenario:
-        return m.Scenario(span=span_of(meta), name=_first(ch, m.Name),
+        return m.Scenario(span=meta_span(meta), name=_first(ch, m.Name),
                           overrides=tuple(_all(ch, m.Override)))
 
     # ---------------------------------------------------------------- file
@@ -434,7 +444,7 @@ def _repeats(stmts: list[_Stmt], kinds: tuple[str, ...]) -> list[tuple[str, Span
 
 def build_model(tree: Tree, path: str, text: str) -> m.FunnelFile:
     """Turn a parse tree (from `syntax.parse_text`) into the typed model."""
-    data = _ToModel(path).transform(tree)
+    data = _ToModel(path).walk(tree)
     end = len(text)
     whole = Span(line=1, column=1, end_line=text.count("\n") + 1,
                  end_column=end - (text.rfind("\n") + 1) + 1, start=0, end=end)

@@ -90,7 +90,7 @@ def strict_parser() -> Lark:
     """The same grammar under `strict=True`: any shift/reduce or terminal collision
     raises. Used by the tests, never at run time (it needs `interegular` and 0.5 s)."""
     return Lark(_grammar_text(), parser="lalr", lexer="contextual", strict=True,
-                propagate_positions=True, maybe_placeholders=True)
+                maybe_placeholders=True)
 
 
 def _grammar_text() -> str:
