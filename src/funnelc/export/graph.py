@@ -1,0 +1,149 @@
+"""The account as a plain graph (nodes, edges, clusters), built once from the routing
+reading and rendered by the Mermaid and Graphviz exporters alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..model import FunnelFile, LostTarget, WonTarget
+from ..routing import Route, StageKey, build_flows
+
+
+@dataclass
+class GraphNode:
+    id: str
+    label: str
+    kind: str  # "stage", "won", "lost", "stuck", "source"
+    key: bool = False
+    sla: str | None = None
+    respond: str | None = None
+
+
+@dataclass
+class GraphEdge:
+    src: str
+    dst: str
+    label: str
+    dashed: bool = False
+    """Handoffs (`then copy`) are dashed: a new deal, not the same deal moving."""
+
+
+@dataclass
+class Cluster:
+    id: str
+    label: str
+    nodes: list[GraphNode] = field(default_factory=list)
+
+
+@dataclass
+class AccountGraph:
+    clusters: list[Cluster]
+    outside: list[GraphNode]
+    edges: list[GraphEdge]
+
+
+def _pct(share: float) -> str:
+    value = round(share * 100, 1)
+    return f"{value:g}%"
+
+
+def _route_label(route: Route) -> str:
+    parts = [_pct(route.share)]
+    if route.via == "sla":
+        parts.append("SLA")
+    elif route.via in ("reply", "exhausted"):
+        parts.append("reply" if route.via == "reply" else "no reply")
+    if route.after is not None and route.via != "sla":
+        parts.append("after " + ("/".join(q.text for q in route.after.args) if route.after.bare
+                                 else f"{route.after.kind}({', '.join(q.text for q in route.after.args)})"))
+    return " ".join(parts)
+
+
+def build_graph(funnel: FunnelFile) -> AccountGraph:
+    flows = build_flows(funnel)
+    ids: dict[StageKey, str] = {}
+    clusters: list[Cluster] = []
+    for pi, pipe in enumerate(funnel.pipelines):
+        cluster = Cluster(f"p{pi}", pipe.name.value + (" (main)" if pipe.main else ""))
+        for si, stage in enumerate(pipe.stages):
+            key = (pipe.name.value, stage.name.value)
+            if key in ids:
+                continue
+            ids[key] = f"p{pi}s{si}"
+            cluster.nodes.append(GraphNode(
+                ids[key], stage.name.value, "stage", key=stage.key,
+                sla=f"{stage.sla.after.text} → {_target_text(stage.sla.target)}" if stage.sla else None,
+                respond=stage.respond.text if stage.respond else None))
+        clusters.append(cluster)
+    edges: list[GraphEdge] = []
+    terminal: dict[tuple[str, str], str] = {}
+
+    def terminal_node(pi: int, kind: str, label: str) -> str:
+        nid = f"p{pi}{kind}{len([k for k in terminal if k[0] == str(pi)])}"
+        found = terminal.get((str(pi), kind + label))
+        if found:
+            return found
+        terminal[(str(pi), kind + label)] = nid
+        clusters[pi].nodes.append(GraphNode(nid, label, kind))
+        return nid
+
+    pipe_index = {p.name.value: i for i, p in enumerate(funnel.pipelines)}
+    for flow in flows:
+        pi = pipe_index[flow.key[0]]
+        src = ids[flow.key]
+        for route in flow.routes:
+            if route.kind == "stage" and route.stage in ids:
+                dst = ids[route.stage]
+            elif route.kind == "won":
+                dst = terminal_node(pi, "won", "won")
+            elif route.kind == "lost":
+                dst = terminal_node(pi, "lost", f"lost: {route.reason}")
+            elif route.kind == "stuck":
+                dst = terminal_node(pi, "stuck", "stays forever")
+            else:
+                continue
+            edges.append(GraphEdge(src, dst, _route_label(route)))
+            if route.copy_to is not None and route.copy_to in ids:
+                edges.append(GraphEdge(dst, ids[route.copy_to], "copy", dashed=True))
+        sla = flow.stage.sla
+        if sla is not None and not any(r.via == "sla" for r in flow.routes):
+            # The timeout path exists even with no `stay`: queued or slow deals take it.
+            target = sla.target
+            if isinstance(target, WonTarget):
+                dst = terminal_node(pi, "won", "won")
+            elif isinstance(target, LostTarget):
+                dst = terminal_node(pi, "lost", f"lost: {target.reason.value}")
+            else:
+                found = funnel.resolve(target.ref, flow.pipeline)
+                dst = ids.get((found[0].name.value, found[1].name.value)) if found else None
+            if dst is not None:
+                edges.append(GraphEdge(src, dst, f"timeout {sla.after.text}"))
+                if sla.copy_to is not None:
+                    found = funnel.resolve(sla.copy_to.ref, flow.pipeline)
+                    key = (found[0].name.value, found[1].name.value) if found else None
+                    if key in ids:
+                        edges.append(GraphEdge(dst, ids[key], "copy", dashed=True))
+    for ro_list in flows.reopens.values():
+        for reopen, key in ro_list:
+            pi = pipe_index[key[0]]
+            lost = terminal.get((str(pi), "lost" + f"lost: {reopen.reason.value}"))
+            if lost and key in ids:
+                edges.append(GraphEdge(lost, ids[key], f"reopen {reopen.share.text}", dashed=True))
+    outside: list[GraphNode] = []
+    for si, (source, key) in enumerate(flows.sources):
+        nid = f"src{si}"
+        outside.append(GraphNode(nid, f"{source.name.value}: {source.rate.text}", "source"))
+        if key in ids:
+            edges.append(GraphEdge(nid, ids[key], ""))
+    return AccountGraph(clusters, outside, edges)
+
+
+def _target_text(target: object) -> str:
+    from ..model import LostTarget, StageTarget, WonTarget
+
+    if isinstance(target, WonTarget):
+        return "won"
+    if isinstance(target, LostTarget):
+        return f'lost "{target.reason.value}"'
+    assert isinstance(target, StageTarget)
+    return target.ref.stage.value

@@ -1,0 +1,74 @@
+"""`--to mermaid`: a Mermaid flowchart of the account (paste into GitHub/GitLab markdown
+or mermaid.live): pipelines as subgraphs, shares on edges, handoffs dashed, key stages
+bold, SLAs under the stage name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import FunnelFile
+from .base import ExportResult
+from .graph import GraphNode, build_graph
+
+
+def _text(s: str) -> str:
+    """Mermaid labels in double quotes; quotes inside become the #quot; entity."""
+    return s.replace('"', "#quot;")
+
+
+def _node(n: GraphNode) -> str:
+    label = _text(n.label)
+    if n.kind == "stage":
+        extra = []
+        if n.key:
+            label = f"<b>★ {label}</b>"
+        if n.sla:
+            extra.append(f"SLA {_text(n.sla)}")
+        if n.respond:
+            extra.append(f"respond ≤ {n.respond}")
+        if extra:
+            label += "<br/><small>" + "; ".join(extra) + "</small>"
+        return f'{n.id}["{label}"]'
+    if n.kind == "won":
+        return f'{n.id}(["{label}"]):::won'
+    if n.kind == "lost":
+        return f'{n.id}(["{label}"]):::lost'
+    if n.kind == "stuck":
+        return f'{n.id}[/"{label}"/]:::stuck'
+    return f'{n.id}>"{label}"]'
+
+
+def render_mermaid(funnel: FunnelFile) -> str:
+    g = build_graph(funnel)
+    lines = ["flowchart LR"]
+    for n in g.outside:
+        lines.append(f"  {_node(n)}")
+    for c in g.clusters:
+        lines.append(f'  subgraph {c.id}["{_text(c.label)}"]')
+        lines.append("    direction LR")
+        for n in c.nodes:
+            lines.append(f"    {_node(n)}")
+        lines.append("  end")
+    for e in g.edges:
+        arrow = "-.->" if e.dashed else "-->"
+        label = f'|"{_text(e.label)}"|' if e.label else ""
+        lines.append(f"  {e.src} {arrow}{label} {e.dst}")
+    lines += [
+        "  classDef won fill:#d4f7d4,stroke:#2e7d32",
+        "  classDef lost fill:#fde0e0,stroke:#c62828",
+        "  classDef stuck fill:#fff3cd,stroke:#b8860b",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class MermaidExporter:
+    name: str = "mermaid"
+    description: str = "Mermaid flowchart of all pipelines"
+    folder: bool = False
+
+    def export(self, funnel: FunnelFile) -> ExportResult:
+        return ExportResult(files={"funnel.mmd": render_mermaid(funnel)})
+
+
+EXPORTER = MermaidExporter()
