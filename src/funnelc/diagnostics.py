@@ -116,6 +116,19 @@ def _expand_tabs(text: str) -> str:
     return text.replace("\t", "    ")
 
 
+_MAX_SHOWN = 160
+"""Longest source excerpt shown per line: a 1 MB line (minified or generated input)
+must give a readable diagnostic, not a megabyte of terminal output."""
+
+
+def _clip_window(text: str, column: int) -> tuple[int, int]:
+    """0-based `[lo, hi)` of the part of a line to show so that `column` is visible."""
+    if len(text) <= _MAX_SHOWN:
+        return 0, len(text)
+    lo = max(0, min(column - 1 - _MAX_SHOWN // 3, len(text) - _MAX_SHOWN))
+    return lo, lo + _MAX_SHOWN
+
+
 def render_text(diags: Sequence[Diagnostic], sources: dict[str, SourceText],
                 color: bool = False) -> str:
     """Render findings in rustc layout; plain text unless `color` (ANSI) is asked for."""
@@ -146,22 +159,28 @@ def _render_one(d: Diagnostic, src: SourceText | None, color: bool) -> str:
         lines.append(f"{pad}--> {d.path}:{d.span.line}:{d.span.column}")
         if src is not None:
             lines.append(f"{pad} {c('|', _BLUE)}")
-            shown: set[int] = set()
+            shown: dict[int, tuple[int, int]] = {}
             for i, lab in enumerate(sorted(labels, key=lambda lb: (lb.span.line, lb.span.column))):
                 primary = lab.span == d.span and lab.message == d.label
                 ln = lab.span.line
                 text = src.line(ln)
                 if ln not in shown:
+                    lo, hi = _clip_window(text, lab.span.column)
+                    excerpt = (("…" if lo else "") + text[lo:hi]
+                               + ("…" if hi < len(text) else ""))
                     lines.append(f"{c(str(ln).rjust(gutter), _BLUE)} {c('|', _BLUE)} "
-                                 f"{_expand_tabs(text)}".rstrip())
-                    shown.add(ln)
+                                 f"{_expand_tabs(excerpt)}".rstrip())
+                    shown[ln] = (lo, hi)
+                lo, hi = shown[ln]
                 start_col = max(lab.span.column, 1)
                 if lab.span.end_line == ln:
                     end_col = max(lab.span.end_column, start_col + 1)
                 else:
                     end_col = len(text) + 1
                 end_col = min(end_col, max(len(text) + 1, start_col + 1))
-                before = _width(_expand_tabs(text[: start_col - 1]))
+                start_col = min(max(start_col, lo + 1), hi + 1)
+                end_col = max(min(end_col, hi + 1), start_col + 1)
+                before = (1 if lo else 0) + _width(_expand_tabs(text[lo : start_col - 1]))
                 under = max(_width(_expand_tabs(text[start_col - 1 : end_col - 1])), 1)
                 mark = ("^" if primary else "-") * under
                 mark_c = c(mark, _COLORS[d.severity.value] if primary else _BLUE)

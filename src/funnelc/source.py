@@ -66,6 +66,11 @@ def decode_source(data: bytes, path: str) -> ReadResult:
             "a whole CRM account fits in a few hundred kB: is this the right file?")])
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Windows Notepad's "Unicode" encoding; without this it would read as binary.
+        return ReadResult(None, [_file_diag("FN011", "the file is UTF-16 text, not UTF-8", path,
+                                            "save the file as UTF-8 (in Notepad: Save as → "
+                                            "Encoding: UTF-8)")])
     if b"\x00" in data[:8192]:
         return ReadResult(None, [_file_diag("FN011", "this is a binary file, not funnel text",
                                             path, "funnel files are UTF-8 text; check the path")])
