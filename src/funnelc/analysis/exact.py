@@ -1,0 +1,557 @@
+"""Exact funnel maths per stage, team and pipeline: what `funnelc analyze` prints and the
+report shows beside the simulation.
+
+Every number here is exact under assumptions stated with it, and where an assumption
+fails the result says which one (an `Applicability` with a reason) instead of printing a
+closed-form number that does not describe the stage:
+
+* flows and win probabilities: the absorbing chain and traffic equations of
+  `analysis.markov`, exact for any time distributions, with the declared shares;
+* queue waits: Erlang C (M/M/c) or M/M/c+D when the stage has an SLA — only for a stage
+  whose owner team serves that stage alone, with exponential work, around the clock,
+  and a stable pool (M/M/c+D is stable at any load);
+* stages without a queue: M/G/∞, so occupancy is Poisson with mean L = λ·E[T].
+
+Pure Python; the queueing formulas come from `analysis.queueing`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, is_dataclass
+from typing import Any, Literal
+
+from .. import model as m
+from ..routing import Route, StageKey
+from . import queueing as q
+from .markov import HOURS_PER_MONTH, AccountChain, account_chain
+from .working_time import WEEK_HOURS, mean_wallclock_hours, working_hours_per_week
+
+__all__ = [
+    "Applicability", "QueueExact", "StageExact", "TeamExact", "PipelineExact",
+    "SourceRevenue", "AccountExact", "analyze_account", "mmcd_wait_tail", "cadence_work_mean",
+    "cadence_time_mean",
+]
+
+ASSUMPTIONS: tuple[str, ...] = (
+    "deals arrive as Poisson streams at each source's mean rate for the month analysed "
+    "(month = 730 h), and every figure is the steady state at that rate",
+    "win, loss and visit figures follow the declared shares (reopens included); SLA "
+    "timeouts before pickup are shown per stage but not fed back into the routing",
+    "`then copy` creates a new deal: it adds traffic to the target pipeline but does not "
+    "change the original deal's win probability",
+    "queue waits use Erlang C (M/M/c), or M/M/c+D when the stage has an SLA, only where a "
+    "team serves that one stage with exponential work around the clock (Jackson network: "
+    "each such stage behaves as its own M/M/c at its total arrival rate)",
+    "stages without a queue are M/G/∞: the number of deals there is Poisson with mean "
+    "λ·E[time in stage], for any time distribution",
+    "a cadence keeps a deal until the touch that gets the reply (at that touch's offset) "
+    "or, with no reply, until its last touch",
+    "an SLA counts working hours when the account has a calendar; its mean wall-clock length "
+    "is averaged over entry times spread evenly over the week",
+)
+
+
+# ----------------------------------------------------------------------- result types
+
+
+@dataclass(frozen=True)
+class Applicability:
+    """Whether a closed form describes the stage; `reason` says why not."""
+
+    applies: bool
+    reason: str | None = None
+
+
+@dataclass
+class QueueExact:
+    """Closed-form queue at a stage served by its own team."""
+
+    model: Literal["M/M/c", "M/M/c+D"]
+    servers: int
+    service_rate_per_hour: float
+    arrivals_per_hour: float
+    p_wait: float
+    """Share of deals that find every member busy."""
+    wait_mean_hours: float
+    """Mean wait for a member, over all deals (timed-out ones count their wait to the SLA)."""
+    respond_breach: float | None
+    """Share of deals not picked up within `respond` (timed-out deals included)."""
+    timeout_share: float | None
+    """M/M/c+D: share of deals the SLA takes before anyone picks them up."""
+
+
+@dataclass
+class StageExact:
+    pipeline: str
+    stage: str
+    key: bool
+    owner: str | None
+    visits_per_lead: float
+    arrivals_per_hour: float
+    p_win: float
+    p_lost: dict[str, float]
+    p_stuck: float
+    p_loop: float
+    stuck_share: float
+    """Share of this stage's entries that never leave it."""
+    stuck_per_hour: float
+    work_mean_hours: float
+    """Expected member time per visit (a cadence: the touches expected to happen)."""
+    mean_time_hours: float | None
+    """Mean time in stage of the deals that leave it; None where the queue wait is unknown."""
+    mean_time_lower_hours: float | None
+    """When the queue wait is unknown: the mean time without it (a lower bound)."""
+    queue: QueueExact | None
+    queueing: Applicability
+    """Whether the Erlang / M/M/c+D closed forms apply here, and why not."""
+    occupancy_mean: float | None
+    """Mean number of deals in the stage that will leave it (stuck deals pile up apart)."""
+    occupancy_kind: Literal["poisson", "little"] | None
+    """poisson: M/G/∞ stage, the count is Poisson; little: L = λ·W in an M/M/c(+D) stage."""
+    team_load: float | None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TeamExact:
+    name: str
+    size: int
+    stages: list[str]
+    busy_mean: float
+    """Members busy on average, over the whole week (Σ λ_i·E[work_i])."""
+    load_24_7: float
+    """busy_mean / size: the share of round-the-clock capacity used."""
+    working_hours_per_week: float
+    load: float
+    """Share of the team's working time needed: busy_mean·168 / (size·working hours)."""
+    stable: bool
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PipelineExact:
+    name: str
+    entry: dict[str, float]
+    entry_assumed: bool
+    inflow_per_hour: float
+    p_won: float
+    """P(won) per lead entering the pipeline (its conversion)."""
+    p_lost: dict[str, float]
+    p_stuck: float
+    p_loop: float
+    won_per_month: float
+    stuck_per_month: float
+    stages: list[StageExact]
+
+
+@dataclass
+class SourceRevenue:
+    source: str
+    entry: str
+    leads_per_month: float
+    value_mean: float | None
+    wins_per_lead: float
+    revenue_per_month: float | None
+
+
+@dataclass
+class AccountExact:
+    path: str
+    month: str | None
+    currency: str | None
+    calendar: bool
+    pipelines: list[PipelineExact]
+    teams: list[TeamExact]
+    sources: list[SourceRevenue]
+    revenue_per_month: float | None
+    revenue_assumption: str
+    assumptions: tuple[str, ...] = ASSUMPTIONS
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def month_label(self) -> str:
+        return self.month if self.month is not None else "annual mean"
+
+    def stage(self, pipeline: str, stage: str) -> StageExact:
+        for p in self.pipelines:
+            if p.name == pipeline:
+                for s in p.stages:
+                    if s.stage == stage:
+                        return s
+        raise KeyError((pipeline, stage))
+
+    def team(self, name: str) -> TeamExact:
+        return next(t for t in self.teams if t.name == name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: units in the key names (hours, per hour, per day, per month);
+        unbounded values (a loop nobody leaves, an unstable queue) become null."""
+        out = _jsonable(asdict(self))
+        out["month"] = self.month_label
+        out["assumptions"] = list(self.assumptions)
+        for p in out["pipelines"]:
+            p["inflow_per_day"] = _finite(p["inflow_per_hour"] * 24.0
+                                          if p["inflow_per_hour"] is not None else None)
+            for s in p["stages"]:
+                s["arrivals_per_day"] = (s["arrivals_per_hour"] * 24.0
+                                         if s["arrivals_per_hour"] is not None else None)
+        return out
+
+
+def _finite(x: Any) -> Any:
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def _jsonable(obj: Any) -> Any:
+    if is_dataclass(obj) and not isinstance(obj, type):
+        obj = asdict(obj)
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    return _finite(obj)
+
+
+# ----------------------------------------------------------------------- closed-form pieces
+
+
+def mmcd_wait_tail(c: int, lam: float, mu: float, D: float, t: float) -> float:
+    """P(no member has picked the deal up by t) in M/M/c+D (SLA D pulls waiting deals).
+
+    From the offered-wait density of the research note §3.4 (p(x) = λπ_{c−1}e^{δx} on
+    (0, D), λπ_{c−1}e^{δD−cμ(x−D)} beyond, δ = λ − cμ): for t < D,
+    P(V > t) = λπ_{c−1}[∫_t^D e^{δx}dx + e^{δD}/(cμ)]. At t = 0 it is P(W > 0), at t = D the
+    timeout share, and as D → ∞ it tends to the Erlang C tail; the tests check all three
+    against `queueing`. Deals still waiting at D are pulled unanswered, so t ≥ D gives the
+    timeout share (they were not picked up within t either).
+    """
+    if lam <= 0:
+        return 0.0
+    res = q.mmc_deterministic_patience(c, lam, mu, D)
+    if c == 0:
+        return 1.0
+    t = min(max(t, 0.0), D)
+    if t >= D:
+        return res.p_abandon
+    cmu = c * mu
+    delta = lam - cmu
+    u = delta * D
+    if u <= 30.0:
+        k = lam * q.erlang_b(c - 1, lam / mu)
+        first = D if delta == 0.0 else math.expm1(u) / delta
+        j_int = first + math.exp(u) / cmu
+        lam_pi = k / (1.0 + k * j_int)
+        span = (D - t) if delta == 0.0 else math.exp(delta * t) * math.expm1(delta * (D - t)) / delta
+        return lam_pi * (span + math.exp(u) / cmu)
+    # Deep overload: λπ_{c−1} = P(Ab)·cμ·e^{−u}, which keeps every factor bounded.
+    return res.p_abandon * (1.0 - cmu * math.expm1(delta * (t - D)) / delta)
+
+
+def _touch_work(touch: m.Touch, stage: m.Stage) -> float:
+    if touch.work is not None:
+        return touch.work.mean
+    return stage.work.mean if stage.work is not None else 0.0
+
+
+def cadence_work_mean(stage: m.Stage) -> float:
+    """Expected member time per visit of a cadence stage: touch k happens only when the
+    touches before it got no reply."""
+    assert stage.cadence is not None
+    total, reach = 0.0, 1.0
+    for touch in stage.cadence.touches:
+        total += reach * _touch_work(touch, stage)
+        reach *= 1.0 - touch.reply.value
+    return total
+
+
+def cadence_time_mean(cadence: m.Cadence) -> tuple[float, float]:
+    """(mean time to the replying touch given a reply, time to exhaustion): a reply is
+    counted at its touch's offset and exhaustion at the last touch's offset."""
+    reach, weighted, p_reply, last = 1.0, 0.0, 0.0, 0.0
+    for touch in cadence.touches:
+        offset = touch.offset.hours if touch.offset is not None else 0.0
+        p = reach * touch.reply.value
+        weighted += p * offset
+        p_reply += p
+        reach *= 1.0 - touch.reply.value
+        last = offset
+    return (weighted / p_reply if p_reply > 0 else 0.0), last
+
+
+# ----------------------------------------------------------------------- the analysis
+
+
+def _fmt_hours(h: float) -> str:
+    if h >= 48:
+        return f"{h / 24:.3g}d"
+    if h >= 1:
+        return f"{h:.3g}h"
+    return f"{h * 60:.3g}m"
+
+
+def _work_mean(stage: m.Stage) -> float:
+    if stage.cadence is not None:
+        return cadence_work_mean(stage)
+    return stage.work.mean if stage.work is not None else 0.0
+
+
+def _team_hours(funnel: m.FunnelFile, team: m.Team) -> m.Hours | None:
+    if team.hours is not None:
+        return team.hours
+    return funnel.account.hours if funnel.account is not None else None
+
+
+@dataclass
+class _RouteTimes:
+    """The routes of a stage split by how long they keep a deal there."""
+
+    share_out: float = 0.0
+    """Outcome and cadence routes: leave after (wait +) work + delay."""
+    after_sum: float = 0.0
+    """Σ share·E[delay after the work] over those routes."""
+    share_sla: float = 0.0
+    """Stay share that the SLA moves on at D from entry."""
+
+
+def _route_times(stage: m.Stage, routes: list[Route]) -> _RouteTimes:
+    rt = _RouteTimes()
+    reply_t, exhausted_t = cadence_time_mean(stage.cadence) if stage.cadence else (0.0, 0.0)
+    for r in routes:
+        if r.kind == "stuck" or r.share <= 0:
+            continue
+        if r.via == "sla":
+            rt.share_sla += r.share
+            continue
+        rt.share_out += r.share
+        if r.via == "reply":
+            rt.after_sum += r.share * reply_t
+        elif r.via == "exhausted":
+            rt.after_sum += r.share * exhausted_t
+        elif r.after is not None:
+            rt.after_sum += r.share * r.after.mean
+    return rt
+
+
+def analyze_account(funnel: m.FunnelFile, month: str | None = None,
+                    chain: AccountChain | None = None) -> AccountExact:
+    """Exact per-stage, per-team and per-pipeline figures for the month asked for
+    ('jan'..'dec') or the annual mean of the sources' profiles (None)."""
+    chain = chain if chain is not None else account_chain(funnel, month)
+    account = funnel.account
+    acct_hours = account.hours if account is not None else None
+
+    # Work each team is asked for, and how many stages share it.
+    team_stages: dict[str, list[StageKey]] = {}
+    busy: dict[str, float] = {}
+    for key, flow in chain.flows.stages.items():
+        owner = flow.stage.owner
+        if owner is None or funnel.team(owner.value) is None:
+            continue
+        wm = _work_mean(flow.stage)
+        if wm <= 0:
+            continue
+        team_stages.setdefault(owner.value, []).append(key)
+        lam = chain.stages[key].arrivals_per_hour
+        if lam > 0:
+            busy[owner.value] = busy.get(owner.value, 0.0) + lam * wm
+
+    teams: list[TeamExact] = []
+    team_load: dict[str, float] = {}
+    for team in funnel.teams:
+        name = team.name.value
+        hours = _team_hours(funnel, team)
+        week = working_hours_per_week(hours) if hours is not None else WEEK_HOURS
+        b = busy.get(name, 0.0)
+        notes: list[str] = []
+        if team.size <= 0 or week <= 0:
+            load24 = load = math.inf if b > 0 else 0.0
+        else:
+            load24 = b / team.size
+            load = b * WEEK_HOURS / (team.size * week)
+        stable = load < 1.0
+        if not stable:
+            notes.append(f"unstable: load {load:.2f} ≥ 1, the team's queue grows without bound"
+                         if math.isfinite(load) else
+                         "unstable: the work asked of the team is unbounded or it has no time")
+        if not team_stages.get(name):
+            notes.append("owns no stage with work")
+        team_load[name] = load
+        teams.append(TeamExact(name, team.size,
+                               [f"{p}.{s}" for p, s in team_stages.get(name, [])],
+                               b, load24, week, load, stable, notes))
+
+    pipelines: list[PipelineExact] = []
+    for pc in chain.pipelines:
+        stages: list[StageExact] = []
+        for sc in pc.stages:
+            flow = chain.flows.stages[sc.key]
+            stages.append(_stage_exact(funnel, acct_hours, sc, flow.stage, flow.routes,
+                                       team_stages, team_load))
+        ab = pc.absorption
+        pipelines.append(PipelineExact(
+            pc.name, pc.entry, pc.entry_assumed, pc.inflow_per_hour, ab.p_win, ab.p_lost,
+            ab.p_stuck, ab.p_loop, pc.won_per_hour * HOURS_PER_MONTH,
+            pc.stuck_per_hour * HOURS_PER_MONTH, stages))
+
+    sources: list[SourceRevenue] = []
+    revenue = 0.0
+    valued = 0
+    for src, key, rate in chain.source_rates:
+        wins = chain.stages[key].wins_with_copies
+        per_month = rate * HOURS_PER_MONTH
+        value = src.value.mean if src.value is not None else None
+        rev = None
+        if value is not None:
+            rev = per_month * value * wins if wins > 0 else 0.0
+            revenue += rev
+            valued += 1
+        sources.append(SourceRevenue(src.name.value, f"{key[0]}.{key[1]}", per_month, value,
+                                     wins, rev))
+    notes: list[str] = []
+    if valued < len(sources):
+        missing = [s.source for s in sources if s.value_mean is None]
+        notes.append("sources without `value` add nothing to revenue: " + ", ".join(missing))
+    if acct_hours is not None:
+        notes.append("the account has a working calendar: Erlang / M/M/c+D closed forms "
+                     "assume 24/7 and are not shown for teams working by it")
+    revenue_assumption = (
+        "revenue per month = Σ over sources of leads per month × the source's mean value × "
+        "expected won deals per lead; a lead's wins count its own deal and copies made at "
+        "lost or moving handoffs (a lost deal copied into nurture can still be won there); "
+        "copies made at `won` continue a sale already counted; the value does not change "
+        "through the funnel")
+    return AccountExact(
+        path=funnel.path, month=chain.month,
+        currency=account.currency.value if account is not None and account.currency else None,
+        calendar=acct_hours is not None, pipelines=pipelines, teams=teams, sources=sources,
+        revenue_per_month=revenue if valued else None, revenue_assumption=revenue_assumption,
+        notes=notes)
+
+
+def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stage: m.Stage,
+                 routes: list[Route], team_stages: dict[str, list[StageKey]],
+                 team_load: dict[str, float]) -> StageExact:
+    notes: list[str] = []
+    lam = sc.arrivals_per_hour
+    ab = sc.absorption
+    owner = stage.owner.value if stage.owner is not None else None
+    team = funnel.team(owner) if owner is not None else None
+    work = _work_mean(stage)
+    rt = _route_times(stage, routes)
+    stuck = sc.stuck_share
+
+    sla_wall: float | None = None
+    if stage.sla is not None:
+        sla_wall = mean_wallclock_hours(acct_hours, stage.sla.after.hours)
+        if acct_hours is not None:
+            notes.append(f"sla {stage.sla.after.text} counts working hours: "
+                         f"{_fmt_hours(sla_wall)} on the clock on average")
+    if not routes and stage.cadence is None:
+        notes.append("no way out: deals stay here")
+    elif stuck > 0 and stage.stay is not None and stage.sla is None:
+        notes.append(f"{stuck:.0%} stay forever (stay without sla)")
+    if math.isinf(lam):
+        notes.append("flow does not settle: deals reach a loop nobody leaves, "
+                     "or copies multiply without end")
+    if ab.p_loop > 0:
+        notes.append(f"{ab.p_loop:.1%} of deals here end circling a loop with no way out")
+    if owner is not None and team is None:
+        notes.append(f"owner {owner} is not a team: no queue assumed")
+    if team is None and work > 0 and stage.cadence is None:
+        notes.append("work without an owner team: counted as time in stage, no queue")
+
+    queues = team is not None and work > 0
+    queue: QueueExact | None = None
+    applicability = Applicability(False, "no queue: no owner team with work here")
+    wait: float | None = 0.0
+    p_ab = 0.0
+
+    if queues:
+        assert team is not None
+        reasons: list[str] = []
+        n_shared = len(team_stages.get(team.name.value, []))
+        if n_shared > 1:
+            reasons.append(f"team shared by {n_shared} stages")
+        if stage.cadence is not None:
+            reasons.append("work is not exponential (cadence: several touches per deal)")
+        elif stage.work is not None and stage.work.kind != "exp":
+            reasons.append(f"work is not exponential ({stage.work.kind})")
+        if _team_hours(funnel, team) is not None:
+            reasons.append("working calendar: closed forms assume 24/7")
+        if not math.isfinite(lam):
+            reasons.append("arrival rate is unbounded")
+        c, mu = team.size, 1.0 / work
+        if not reasons and stage.sla is None and lam >= c * mu:
+            reasons.append(f"unstable: load {lam / (c * mu) if c else math.inf:.2f} ≥ 1, "
+                           "the queue grows without bound")
+        if reasons:
+            applicability = Applicability(False, "assumptions do not hold: " + "; ".join(reasons))
+            wait = None
+        else:
+            applicability = Applicability(True)
+            respond = stage.respond.hours if stage.respond is not None else None
+            if stage.sla is not None:
+                D = stage.sla.after.hours
+                res = q.mmc_deterministic_patience(c, lam, mu, D)
+                p_ab = res.p_abandon
+                wait = res.wait_mean
+                queue = QueueExact("M/M/c+D", c, mu, lam, res.p_wait, res.wait_mean,
+                                   mmcd_wait_tail(c, lam, mu, D, respond)
+                                   if respond is not None else None, res.p_abandon)
+                if res.p_abandon > 0.001:
+                    notes.append(f"{res.p_abandon:.1%} time out before pickup; P(win) uses "
+                                 "the declared shares")
+            else:
+                p_wait = q.erlang_c(c, lam / mu) if lam > 0 else 0.0
+                wait = q.mmc_wait_mean(c, lam, mu)
+                queue = QueueExact("M/M/c", c, mu, lam, p_wait, wait,
+                                   q.mmc_wait_tail(c, lam, mu, respond)
+                                   if respond is not None else None, None)
+    elif stage.respond is not None and team is None:
+        notes.append("respond without an owner team: nobody picks the deal up")
+
+    # Time in stage for the deals that leave it.
+    own_delay = work if (team is None and stage.cadence is None) else 0.0
+    d_sla = sla_wall if sla_wall is not None else 0.0
+    served_work = work if queues else own_delay
+    leaving = p_ab + (1.0 - p_ab) * (rt.share_out + rt.share_sla)
+    mean_time: float | None = None
+    lower: float | None = None
+    if leaving > 0:
+        base = ((1.0 - p_ab) * (rt.share_out * served_work + rt.after_sum + rt.share_sla * d_sla)
+                + p_ab * d_sla)
+        if wait is None:
+            lower = base / leaving
+        else:
+            # Served deals wait wait_all − p_ab·D in total; timed-out ones wait out D (above).
+            mean_time = (base + rt.share_out * (wait - p_ab * d_sla)) / leaving
+    else:
+        notes.append("no deal ever leaves this stage")
+
+    if stage.sla is not None and rt.share_out > 0:
+        out_time = served_work + rt.after_sum / rt.share_out + (wait or 0.0)
+        if out_time > stage.sla.after.hours:
+            notes.append(f"deals leaving by outcome take {_fmt_hours(out_time)} on average, "
+                         f"longer than sla {stage.sla.after.text}: the shares here assume "
+                         "the sla only takes the stay share and deals still waiting")
+
+    occupancy: float | None = None
+    kind: Literal["poisson", "little"] | None = None
+    if mean_time is not None and math.isfinite(lam):
+        occupancy = lam * leaving * mean_time
+        kind = "little" if queue is not None else "poisson"
+    stuck_per_hour = lam * stuck if stuck > 0 and lam > 0 else 0.0
+    if stuck_per_hour > 0 and math.isfinite(stuck_per_hour):
+        notes.append(f"stuck deals pile up by {stuck_per_hour * 24:.3g}/day")
+
+    return StageExact(
+        pipeline=sc.key[0], stage=sc.key[1], key=stage.key, owner=owner,
+        visits_per_lead=sc.visits_per_lead, arrivals_per_hour=lam, p_win=ab.p_win,
+        p_lost=ab.p_lost, p_stuck=ab.p_stuck, p_loop=ab.p_loop, stuck_share=stuck,
+        stuck_per_hour=stuck_per_hour, work_mean_hours=work, mean_time_hours=mean_time,
+        mean_time_lower_hours=lower, queue=queue, queueing=applicability,
+        occupancy_mean=occupancy, occupancy_kind=kind,
+        team_load=team_load.get(owner) if team is not None else None, notes=notes)

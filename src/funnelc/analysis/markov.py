@@ -1,0 +1,450 @@
+"""Exact flows through the account: the absorbing chain of each deal and the traffic
+equations of all deals, copies included.
+
+Two readings of the same routes (from `funnelc.routing`, never re-derived here):
+
+* **A deal's fate** is an absorbing Markov chain over its own pipeline: outcomes move it
+  between stages, `reopen` turns part of a lost reason back into a stage, and it ends
+  `won`, `lost "reason"`, stuck (a `stay` without SLA, or a stage with no way out), or
+  circling forever in a loop nobody leaves. `then copy` creates a *new* deal, so it does
+  not change this deal's fate: win probabilities are per deal, as a CRM shows them.
+* **The account's traffic** is a branching flow: copies add deals to other pipelines, so
+  arrival rates solve λ = γ + Wᵀλ where W holds moves, reopens *and* copy edges. With
+  copies W is no longer substochastic, and a copy loop can make the flow grow without end;
+  that shows up as a non-positive pivot and is reported as infinite, never as a number.
+
+Both are linear systems solved per strongly connected component in topological order:
+a funnel is mostly a chain with a few rework loops, so components are one or a handful of
+stages and the whole account (50 pipelines × 40 stages) solves in milliseconds. Inside a
+component, I − W is a Z-matrix; Gaussian elimination without pivoting keeps every pivot
+positive exactly when the component's spectral radius is below 1 (it is a non-singular
+M-matrix), so the pivot sign is also the test for "deals can leave this loop".
+
+Pure Python and cheap to import: lint (seed 002 funnel shape) runs on the `check` path.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from .. import model as m
+from ..routing import Flows, Route, StageKey, build_flows
+
+__all__ = [
+    "Absorption", "AccountChain", "PipelineChain", "StageChain", "HOURS_PER_MONTH",
+    "account_chain", "expected_visits", "win_probabilities", "source_rate_per_hour",
+    "profile_factor", "solve_forward", "solve_backward",
+]
+
+HOURS_PER_MONTH = 730.0
+"""The language's month (`300/month`), also used for per-month outputs."""
+
+_PIVOT_TOL = 1e-12
+WON = "won"
+STUCK = "stuck"
+LOOP = "loop"
+
+Vector = dict[Hashable, float]
+Edges = list[list[tuple[int, float]]]
+
+
+# ----------------------------------------------------------------------- sources and months
+
+
+def profile_factor(source: m.Source, month: str | None) -> float:
+    """Multiplier of a source's rate in `month` (months not listed: 100 %), or the mean of
+    the twelve multipliers when `month` is None (each month weighs the same 730 h)."""
+    shares = {ms.month: ms.share.value for ms in source.profile}
+    if month is not None:
+        return shares.get(month, 1.0)
+    return sum(shares.get(mo, 1.0) for mo in m.MONTHS) / len(m.MONTHS)
+
+
+def source_rate_per_hour(source: m.Source, month: str | None = None) -> float:
+    return source.rate.per_hour * profile_factor(source, month)
+
+
+# ----------------------------------------------------------------------- linear solvers
+
+
+def _tarjan(n: int, out: Edges) -> list[list[int]]:
+    """Strongly connected components, sinks first (Tarjan's order), without recursion."""
+    index = [-1] * n
+    low = [0] * n
+    on_stack = [False] * n
+    stack: list[int] = []
+    comps: list[list[int]] = []
+    counter = 0
+    for root in range(n):
+        if index[root] != -1:
+            continue
+        work: list[tuple[int, int]] = [(root, 0)]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        while work:
+            v, i = work[-1]
+            succ = out[v]
+            if i < len(succ):
+                work[-1] = (v, i + 1)
+                w = succ[i][0]
+                if index[w] == -1:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack[w] = True
+                    work.append((w, 0))
+                elif on_stack[w]:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[v])
+            if low[v] == index[v]:
+                comp: list[int] = []
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = False
+                    comp.append(w)
+                    if w == v:
+                        break
+                comp.reverse()
+                comps.append(comp)
+    return comps
+
+
+def _axpy(dst: Vector, f: float, src: Mapping[Hashable, float]) -> None:
+    for k, v in src.items():
+        if v:
+            dst[k] = dst.get(k, 0.0) + f * v
+
+
+def _solve_block(rows: list[dict[int, float]], rhs: list[Vector]) -> list[Vector] | None:
+    """Solve A x = b for a component, A given as sparse rows (local indices), b and x
+    vectors of labelled columns. Returns None when a pivot is not positive: the block's
+    spectral radius is ≥ 1 (a loop deals never leave, or copies that multiply)."""
+    size = len(rows)
+    rows = [dict(r) for r in rows]
+    rhs = [dict(b) for b in rhs]
+    for k in range(size):
+        pivot = rows[k].get(k, 0.0)
+        if not pivot > _PIVOT_TOL:
+            return None
+        prow = rows[k]
+        for r in range(k + 1, size):
+            a = rows[r].get(k)
+            if not a:
+                continue
+            f = a / pivot
+            row = rows[r]
+            del row[k]
+            for j, v in prow.items():
+                if j > k:
+                    row[j] = row.get(j, 0.0) - f * v
+            _axpy(rhs[r], -f, rhs[k])
+    x: list[Vector] = [dict() for _ in range(size)]
+    for k in range(size - 1, -1, -1):
+        acc = dict(rhs[k])
+        for j, v in rows[k].items():
+            if j > k:
+                _axpy(acc, -v, x[j])
+        pivot = rows[k][k]
+        x[k] = {lab: val / pivot for lab, val in acc.items() if val}
+    return x
+
+
+def solve_backward(n: int, out: Edges, rhs: list[Vector], on_loop: Vector) -> list[Vector]:
+    """x = W x + r over all nodes: what a deal at each node ends up with (absorption
+    probabilities, expected counts). Components are solved sinks first; a component whose
+    loop cannot be left gets `on_loop` (e.g. {"loop": 1} or {"won": inf})."""
+    x: list[Vector] = [dict() for _ in range(n)]
+    for comp in _tarjan(n, out):
+        local = {v: i for i, v in enumerate(comp)}
+        rows: list[dict[int, float]] = []
+        b: list[Vector] = []
+        for v in comp:
+            row: dict[int, float] = {local[v]: 1.0}
+            vec = dict(rhs[v])
+            for w, p in out[v]:
+                j = local.get(w)
+                if j is not None:
+                    row[j] = row.get(j, 0.0) - p
+                elif p:
+                    _axpy(vec, p, x[w])
+            rows.append(row)
+            b.append(vec)
+        solved = _solve_block(rows, b)
+        if solved is None:
+            solved = [dict(on_loop) for _ in comp]
+        for v, vec in zip(comp, solved):
+            x[v] = vec
+    return x
+
+
+def solve_forward(n: int, out: Edges, gamma: list[float]) -> list[float]:
+    """λ = γ + Wᵀλ: total arrival rate (or expected visits) at each node. Components are
+    solved sources first; a loop nobody leaves gets inf where anything flows into it."""
+    comps = _tarjan(n, out)
+    inflow = list(gamma)
+    lam = [0.0] * n
+    for comp in reversed(comps):
+        local = {v: i for i, v in enumerate(comp)}
+        rows: list[dict[int, float]] = [{i: 1.0} for i in range(len(comp))]
+        for v in comp:
+            for w, p in out[v]:
+                j = local.get(w)
+                if j is not None:
+                    rows[j][local[v]] = rows[j].get(local[v], 0.0) - p
+        if len(comp) == 1 and len(rows[0]) == 1:
+            values = [inflow[comp[0]]]
+        else:
+            solved = _solve_block(rows, [{0: inflow[v]} for v in comp])
+            if solved is None:
+                total_in = sum(inflow[v] for v in comp)
+                values = [math.inf if total_in > 0 else 0.0 for _ in comp]
+            else:
+                values = [vec.get(0, 0.0) for vec in solved]
+        for v, val in zip(comp, values):
+            lam[v] = val
+            if val == 0.0:
+                continue
+            for w, p in out[v]:
+                if w not in local and p:
+                    inflow[w] += val * p
+    return lam
+
+
+# ----------------------------------------------------------------------- the account graph
+
+
+@dataclass(frozen=True)
+class Absorption:
+    """Where a deal at a stage ends up (its own fate; copies are other deals)."""
+
+    p_win: float
+    p_lost: dict[str, float]
+    """Final loss by reason, after reopens took their share back."""
+    p_stuck: float
+    """Ends in a stage it never leaves (`stay` without SLA, or no way out)."""
+    p_loop: float
+    """Circles forever in a loop with no exit."""
+
+
+@dataclass
+class StageChain:
+    key: StageKey
+    index: int
+    visits_per_lead: float
+    """Expected visits per lead entering the stage's pipeline (rework and reopens count)."""
+    arrivals_per_hour: float
+    """λ_i: all deals entering the stage, account-wide (sources, moves, reopens, copies)."""
+    absorption: Absorption
+    stuck_share: float
+    """Share of the stage's entries that stay here forever."""
+    won_share: float
+    lost_share: dict[str, float]
+    """Shares of the stage's entries leaving as won / lost by reason (before reopens)."""
+    wins_with_copies: float
+    """Expected won events from a deal here, counting wins of copies made at non-won
+    handoffs (a lost deal copied into nurture may still be won there)."""
+
+
+@dataclass
+class PipelineChain:
+    name: str
+    entry: dict[str, float]
+    """Share of the pipeline's leads entering at each stage (from sources and copies)."""
+    entry_assumed: bool
+    """True when nothing feeds the pipeline and the first stage is taken as its entry."""
+    inflow_per_hour: float
+    """Leads entering from outside the pipeline: sources plus copies from other pipelines."""
+    absorption: Absorption
+    """Per lead entering: P(won), final loss by reason, stuck, looping."""
+    won_per_hour: float
+    stuck_per_hour: float
+    stages: list[StageChain] = field(default_factory=list)
+
+
+@dataclass
+class AccountChain:
+    month: str | None
+    pipelines: list[PipelineChain]
+    stages: dict[StageKey, StageChain]
+    flows: Flows
+    source_rates: list[tuple[m.Source, StageKey, float]]
+    """(source, entry stage, leads per hour in the month asked for)."""
+
+
+def _absorption(vec: Mapping[Hashable, float]) -> Absorption:
+    lost: dict[str, float] = {}
+    for k, v in vec.items():
+        if isinstance(k, tuple) and k[0] == "lost":
+            lost[k[1]] = lost.get(k[1], 0.0) + v
+    return Absorption(vec.get(WON, 0.0), lost, vec.get(STUCK, 0.0), vec.get(LOOP, 0.0))
+
+
+class _Graph:
+    """The account's stages as numbered nodes with the three edge sets the solvers need."""
+
+    def __init__(self, flows: Flows) -> None:
+        self.keys: list[StageKey] = list(flows.stages)
+        self.idx = {k: i for i, k in enumerate(self.keys)}
+        n = len(self.keys)
+        self.deal: Edges = [[] for _ in range(n)]
+        """Moves of the deal itself: outcomes, SLA moves, reopens."""
+        self.copy: Edges = [[] for _ in range(n)]
+        """`then copy` handoffs: a new deal starts at the copy's stage."""
+        self.copy_unsold: Edges = [[] for _ in range(n)]
+        """Copies made at handoffs other than `won` (the sale is not yet counted)."""
+        self.rhs: list[Vector] = [dict() for _ in range(n)]
+        self.stuck_share = [0.0] * n
+        self.won_share = [0.0] * n
+        self.lost_share: list[dict[str, float]] = [dict() for _ in range(n)]
+        for i, key in enumerate(self.keys):
+            self._add_stage(flows, i, flows.stages[key].routes)
+
+    def _add_stage(self, flows: Flows, i: int, routes: Iterable[Route]) -> None:
+        pipeline = self.keys[i][0]
+        total = 0.0
+        for r in routes:
+            total += r.share
+            if r.share <= 0.0:
+                continue
+            if r.kind == "stage" and r.stage in self.idx:
+                self.deal[i].append((self.idx[r.stage], r.share))
+            elif r.kind == "won":
+                self.rhs[i][WON] = self.rhs[i].get(WON, 0.0) + r.share
+                self.won_share[i] += r.share
+            elif r.kind == "lost":
+                reason = r.reason or ""
+                self.lost_share[i][reason] = self.lost_share[i].get(reason, 0.0) + r.share
+                back = 0.0
+                for ro, target in flows.reopens.get((pipeline, reason), []):
+                    if target in self.idx and ro.share.value > 0:
+                        self.deal[i].append((self.idx[target], r.share * ro.share.value))
+                        back += ro.share.value
+                final = r.share * max(0.0, 1.0 - back)
+                if final > 0:
+                    label = ("lost", reason)
+                    self.rhs[i][label] = self.rhs[i].get(label, 0.0) + final
+            else:  # stuck, or a stage reference the checks report
+                self.stuck_share[i] += r.share
+            if r.copy_to is not None and r.copy_to in self.idx:
+                j = self.idx[r.copy_to]
+                self.copy[i].append((j, r.share))
+                if r.kind != "won":
+                    self.copy_unsold[i].append((j, r.share))
+        residual = 1.0 - total
+        if residual > 1e-9:  # no way out at all (a parking stage) or shares short of 100 %
+            self.stuck_share[i] += residual
+        if self.stuck_share[i] > 0:
+            self.rhs[i][STUCK] = self.stuck_share[i]
+
+    def merged(self, *sets: Edges, keep: Callable[[int, int], bool] | None = None) -> Edges:
+        out: Edges = [[] for _ in self.keys]
+        for edges in sets:
+            for i, succ in enumerate(edges):
+                for j, p in succ:
+                    if keep is None or keep(i, j):
+                        out[i].append((j, p))
+        return out
+
+
+
+def account_chain(funnel: m.FunnelFile, month: str | None = None,
+                  flows: Flows | None = None) -> AccountChain:
+    """Everything the absorbing chain and the traffic equations say about the account,
+    with sources at their rate in `month` ('jan'..'dec') or their annual mean (None)."""
+    if month is not None and month not in m.MONTHS:
+        raise ValueError(f"unknown month {month!r}; expected one of {', '.join(m.MONTHS)}")
+    flows = flows if flows is not None else build_flows(funnel)
+    g = _Graph(flows)
+    n = len(g.keys)
+
+    fate = solve_backward(n, g.deal, g.rhs, {LOOP: 1.0})
+    wins_rhs: list[Vector] = [{WON: r.get(WON, 0.0)} if r.get(WON) else {} for r in g.rhs]
+    wins = solve_backward(n, g.merged(g.deal, g.copy_unsold), wins_rhs, {WON: math.inf})
+
+    source_rates: list[tuple[m.Source, StageKey, float]] = []
+    gamma = [0.0] * n
+    for src, key in flows.sources:
+        rate = source_rate_per_hour(src, month)
+        source_rates.append((src, key, rate))
+        gamma[g.idx[key]] += rate
+    lam = solve_forward(n, g.merged(g.deal, g.copy), gamma)
+
+    # Leads entering each pipeline from outside: sources plus copies from elsewhere.
+    external = list(gamma)
+    for i, succ in enumerate(g.copy):
+        for j, p in succ:
+            if g.keys[i][0] != g.keys[j][0] and lam[i] > 0:
+                external[j] += lam[i] * p
+    by_pipe: dict[str, list[int]] = {}
+    for i, key in enumerate(g.keys):
+        by_pipe.setdefault(key[0], []).append(i)
+    entry_gamma = [0.0] * n
+    entries: dict[str, tuple[dict[str, float], bool, float]] = {}
+    for pipe, nodes in by_pipe.items():
+        total = sum(external[i] for i in nodes)
+        if total > 0 and math.isfinite(total):
+            dist = {g.keys[i][1]: external[i] / total for i in nodes if external[i] > 0}
+            assumed = False
+        else:
+            dist = {g.keys[nodes[0]][1]: 1.0}
+            assumed = True
+        for i in nodes:
+            entry_gamma[i] = dist.get(g.keys[i][1], 0.0)
+        entries[pipe] = (dist, assumed, total)
+    # Visits per lead entering: copies into the same pipeline are part of its own flow.
+    same_pipe = g.merged(g.deal, g.copy, keep=lambda i, j: g.keys[i][0] == g.keys[j][0])
+    visits = solve_forward(n, same_pipe, entry_gamma)
+
+    stages: dict[StageKey, StageChain] = {}
+    for i, key in enumerate(g.keys):
+        stages[key] = StageChain(
+            key=key, index=flows.stages[key].index, visits_per_lead=visits[i],
+            arrivals_per_hour=lam[i], absorption=_absorption(fate[i]),
+            stuck_share=g.stuck_share[i], won_share=g.won_share[i],
+            lost_share=dict(g.lost_share[i]), wins_with_copies=wins[i].get(WON, 0.0))
+    pipelines: list[PipelineChain] = []
+    for pipe, nodes in by_pipe.items():
+        dist, assumed, total = entries[pipe]
+        agg: Vector = {}
+        for i in nodes:
+            _axpy(agg, entry_gamma[i], fate[i])
+        pipelines.append(PipelineChain(
+            name=pipe, entry=dist, entry_assumed=assumed, inflow_per_hour=total,
+            absorption=_absorption(agg),
+            won_per_hour=_rate_sum(lam[i] * g.won_share[i] for i in nodes),
+            stuck_per_hour=_rate_sum(lam[i] * g.stuck_share[i] for i in nodes),
+            stages=[stages[g.keys[i]] for i in nodes]))
+    return AccountChain(month, pipelines, stages, flows, source_rates)
+
+
+def _rate_sum(values: Iterable[float]) -> float:
+    total = 0.0
+    for v in values:
+        if v:  # skip 0·inf
+            total += v
+    return total
+
+
+# ----------------------------------------------------------------------- narrow entry points
+
+
+def expected_visits(funnel: m.FunnelFile) -> dict[StageKey, float]:
+    """Expected visits of each stage per lead entering its pipeline (exact; lint's
+    funnel-shape rule compares these stage by stage)."""
+    chain = account_chain(funnel)
+    return {k: s.visits_per_lead for k, s in chain.stages.items()}
+
+
+def win_probabilities(funnel: m.FunnelFile) -> dict[StageKey, float]:
+    """P(the deal at this stage is eventually won), reopens included, copies excluded
+    (they are other deals): what a CRM's per-stage deal probability means."""
+    chain = account_chain(funnel)
+    return {k: s.absorption.p_win for k, s in chain.stages.items()}

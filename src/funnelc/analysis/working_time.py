@@ -1,0 +1,128 @@
+"""Wall-clock length of a span counted in working hours, averaged over entry times.
+
+An `sla 14d` in an account with `hours mon-fri 09:00-18:00` runs 14·24 *working* hours,
+which is about 7.5 calendar weeks, not two. The exact funnel maths needs the mean
+wall-clock time such a span takes for a deal entering at a uniformly random moment of
+the week (Poisson arrivals are uniform in time), so that occupancy L = λ·E[T] uses the
+time deals really spend in the stage.
+
+With F(s) the working hours in [0, s) and G(u) = min{s : F(s) ≥ u} its left inverse, a
+deal entering at t leaves at G(F(t) + D), so
+
+    E[wall] = (1/168) ∫₀¹⁶⁸ G(F(t) + D) dt − 84.
+
+F rises with slope 1 over working intervals and is flat over gaps, and G rises with
+slope 1 between the ends of working intervals and jumps over the gaps; both integrals are
+sums over intervals, so the mean is exact (no sampling). Pure Python, cached per calendar.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+from .. import model as m
+
+__all__ = ["WEEK_HOURS", "weekly_intervals", "working_hours_per_week", "mean_wallclock_hours"]
+
+WEEK_HOURS = 168.0
+_DAY_INDEX = {d: i for i, d in enumerate(m.WEEKDAYS)}
+
+Intervals = tuple[tuple[float, float], ...]
+
+
+def weekly_intervals(hours: m.Hours) -> Intervals:
+    """Working intervals of the week in hours from Monday 00:00, merged and sorted.
+    An entry ending at or before its start (e.g. 22:00-06:00) runs past midnight."""
+    raw: list[tuple[float, float]] = []
+    for entry in hours.entries:
+        start_h = entry.start_minute / 60.0
+        end_h = entry.end_minute / 60.0
+        if end_h <= start_h:
+            end_h += 24.0
+        for day in entry.days:
+            base = 24.0 * _DAY_INDEX[day]
+            a, b = base + start_h, base + end_h
+            if b <= WEEK_HOURS:
+                raw.append((a, b))
+            else:  # Sunday night into Monday morning wraps around the week.
+                raw.append((a, WEEK_HOURS))
+                raw.append((0.0, b - WEEK_HOURS))
+    raw.sort()
+    merged: list[tuple[float, float]] = []
+    for a, b in raw:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return tuple(merged)
+
+
+def working_hours_per_week(hours: m.Hours) -> float:
+    return sum(b - a for a, b in weekly_intervals(hours))
+
+
+def mean_wallclock_hours(hours: m.Hours | None, working: float) -> float:
+    """Mean calendar hours needed to accumulate `working` working hours, for an entry at a
+    uniformly random time of the week. Without a calendar (24/7) that is `working` itself;
+    a calendar with no working time at all never gets there (inf)."""
+    if hours is None or working <= 0.0:
+        return max(working, 0.0)
+    return _mean_wallclock(weekly_intervals(hours), float(working))
+
+
+@lru_cache(maxsize=4096)
+def _mean_wallclock(intervals: Intervals, d: float) -> float:
+    total = sum(b - a for a, b in intervals)
+    if total <= 0.0:
+        return math.inf
+    if total >= WEEK_HOURS - 1e-12:
+        return d
+    # Cumulative working time at the start of each interval.
+    cum: list[float] = []
+    acc = 0.0
+    for a, b in intervals:
+        cum.append(acc)
+        acc += b - a
+
+    def integral_g(x: float, y: float) -> float:
+        """∫ₓʸ G(u) du for 0 ≤ x ≤ y, using G(u + kH) = G(u) + 168k."""
+        k = math.floor(x / total)
+        x0, y0 = x - k * total, y - k * total
+        result = WEEK_HOURS * k * (y - x)
+        week = 0
+        while x0 < y0:
+            shift = week * total
+            for (a, b), c in zip(intervals, cum):
+                lo, hi = shift + c, shift + c + (b - a)  # working-time range of this interval
+                s0, s1 = max(lo, x0), min(hi, y0)
+                if s1 > s0:
+                    # On this stretch G(u) = 168·week + a + (u − lo): slope 1.
+                    base = WEEK_HOURS * week + a - lo
+                    result += base * (s1 - s0) + (s1 * s1 - s0 * s0) / 2.0
+            week += 1
+            if shift + total >= y0:
+                break
+        return result
+
+    def g(u: float) -> float:
+        """G(u) for u > 0: the moment working time u is reached."""
+        k = math.ceil(u / total) - 1
+        r = u - k * total
+        for (a, b), c in zip(intervals, cum):
+            if r <= c + (b - a) + 1e-12:
+                return WEEK_HOURS * k + a + (r - c)
+        return WEEK_HOURS * k + intervals[-1][1]  # pragma: no cover - rounding guard
+
+    acc_integral = 0.0
+    prev_end = 0.0
+    f_at = 0.0
+    for (a, b), c in zip(intervals, cum):
+        if a > prev_end:  # a gap: F is flat at c
+            acc_integral += (a - prev_end) * g(c + d)
+        acc_integral += integral_g(c + d, c + d + (b - a))
+        prev_end = b
+        f_at = c + (b - a)
+    if prev_end < WEEK_HOURS:
+        acc_integral += (WEEK_HOURS - prev_end) * g(f_at + d)
+    return acc_integral / WEEK_HOURS - WEEK_HOURS / 2.0

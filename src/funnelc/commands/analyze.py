@@ -1,0 +1,216 @@
+"""`funnelc analyze FILE`: the exact funnel maths (win probabilities, visits, flows, team
+loads, Erlang waits) as tables, and as JSON with `--json`."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics, use_color, write_atomic
+
+if TYPE_CHECKING:
+    from ..analysis.exact import AccountExact, PipelineExact, StageExact
+
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+DASH = "—"
+
+
+@click.command("analyze")
+@click.argument("file", type=click.Path(dir_okay=True, allow_dash=True))
+@click.option("--json", "json_path", metavar="PATH", default=None,
+              help="Also write the results as JSON to PATH (`-` prints JSON instead of tables).")
+@click.option("--month", type=click.Choice(MONTHS, case_sensitive=False), default=None,
+              help="Analyse the sources' rate in this month of their profile "
+                   "(default: the annual mean).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour the diagnostics.")
+def analyze_command(file: str, json_path: str | None, month: str | None, color: str) -> None:
+    """Exact funnel maths for FILE: per stage expected visits per lead, arrivals, P(win),
+    mean time in stage, team load, Erlang C wait, respond-breach and SLA-timeout shares,
+    and occupancy; per pipeline its conversion; the account's expected revenue.
+
+    Closed forms are shown only where their assumptions hold; elsewhere the notes
+    column says why not. Exit code 0 when analysed, 1 when the file has errors,
+    2 on a usage error.
+    """
+    import json
+
+    from ..analysis.exact import analyze_account
+    from ..api import load_file
+
+    loaded = load_file(file)
+    sources = {loaded.source.path: loaded.source} if loaded.source is not None else {}
+    if loaded.usage_error:
+        print_diagnostics(loaded.diagnostics, sources, "text", use_color(color))
+        raise SystemExit(EXIT_USAGE)
+    if not loaded.ok or loaded.model is None:
+        errors = [d for d in loaded.diagnostics if d.severity.value == "error"]
+        print_diagnostics(errors or loaded.diagnostics, sources, "text", use_color(color))
+        click.echo("error: the file has errors; fix them before analysing it", err=True)
+        raise SystemExit(EXIT_PROBLEMS)
+
+    result = analyze_account(loaded.model, month.lower() if month else None)
+    if json_path is not None:
+        data = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        if json_path == "-":
+            click.echo(data, nl=False)
+            raise SystemExit(EXIT_CLEAN)
+        try:
+            write_atomic(json_path, data)
+        except OSError as exc:
+            raise click.UsageError(f"cannot write {json_path}: {exc.strerror or exc}") from exc
+    _print_tables(result)
+    raise SystemExit(EXIT_CLEAN)
+
+
+# ----------------------------------------------------------------------- formatting
+
+
+def _num(x: float | None, digits: int = 3) -> str:
+    if x is None:
+        return DASH
+    if math.isinf(x):
+        return "∞"
+    if x == 0:
+        return "0"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}g}"
+
+
+def _pct(x: float | None) -> str:
+    if x is None:
+        return DASH
+    if math.isinf(x):
+        return "∞"
+    if 0 < x < 0.001:
+        return "<0.1%"
+    return f"{x * 100:.1f}%"
+
+
+def _hours(h: float | None) -> str:
+    if h is None:
+        return DASH
+    if math.isinf(h):
+        return "∞"
+    if h >= 48:
+        return f"{h / 24:.3g}d"
+    if h >= 1:
+        return f"{h:.3g}h"
+    return f"{h * 60:.3g}m"
+
+
+def _money(x: float | None) -> str:
+    if x is None:
+        return DASH
+    if math.isinf(x):
+        return "∞"
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= div:
+            return f"{x / div:.3g}{suffix}"
+    return f"{x:.3g}"
+
+
+def _stage_row(s: StageExact) -> list[str]:
+    if s.mean_time_hours is not None:
+        mean_time = _hours(s.mean_time_hours)
+    elif s.mean_time_lower_hours is not None:
+        mean_time = "≥" + _hours(s.mean_time_lower_hours)
+    else:
+        mean_time = DASH
+    load = DASH
+    if s.team_load is not None:
+        load = _num(s.team_load, 2) + (" !" if s.team_load >= 1 else "")
+    queue = s.queue
+    occupancy = _num(s.occupancy_mean)
+    if s.stuck_per_hour > 0:
+        occupancy = (occupancy if s.occupancy_mean is not None else "∞") + \
+            f" (+{_num(s.stuck_per_hour * 24)}/day stuck)"
+    notes = list(s.notes)
+    if s.owner is not None and s.work_mean_hours > 0 and not s.queueing.applies \
+            and s.queueing.reason:
+        notes.insert(0, s.queueing.reason)
+    elif queue is not None:
+        notes.insert(0, queue.model)
+    name = s.stage + (" (key)" if s.key else "")
+    return [
+        name, _num(s.visits_per_lead, 4), _num(s.arrivals_per_hour * 24), _pct(s.p_win),
+        mean_time, load,
+        _hours(queue.wait_mean_hours) if queue else DASH,
+        _pct(queue.respond_breach) if queue and queue.respond_breach is not None else DASH,
+        _pct(queue.timeout_share) if queue and queue.timeout_share is not None else DASH,
+        occupancy, "; ".join(notes),
+    ]
+
+
+def _pipeline_table(p: PipelineExact) -> Any:
+    from rich.table import Table
+
+    title = (f"{p.name}: conversion {_pct(p.p_won)} of leads entering, "
+             f"{_num(p.inflow_per_hour * 24)}/day in, {_num(p.won_per_month)} won/month")
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for header, justify in (("stage", "left"), ("visits/lead", "right"), ("λ/day", "right"),
+                            ("P(win)", "right"), ("mean time", "right"), ("load", "right"),
+                            ("wait", "right"), ("respond breach", "right"),
+                            ("timeout", "right"), ("occupancy", "right"), ("notes", "left")):
+        table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for s in p.stages:
+        table.add_row(*_stage_row(s))
+    return table
+
+
+def _print_tables(result: AccountExact) -> None:
+    import shutil
+    import sys
+
+    from rich.console import Console
+    from rich.table import Table
+
+    width = shutil.get_terminal_size((200, 40)).columns if sys.stdout.isatty() else 200
+    console = Console(width=max(width, 120), highlight=False, soft_wrap=False)
+    console.print(f"[bold]exact funnel maths[/bold] for {result.path} "
+                  f"(sources at their {result.month_label} rate)")
+    for p in result.pipelines:
+        console.print()
+        console.print(_pipeline_table(p))
+        extra = []
+        if p.entry_assumed:
+            extra.append("nothing feeds this pipeline: figures are per lead entering its "
+                         "first stage")
+        if p.p_lost:
+            top = sorted(p.p_lost.items(), key=lambda kv: -kv[1])[:3]
+            extra.append("lost: " + ", ".join(f"{r} {_pct(v)}" for r, v in top))
+        if p.p_stuck > 0:
+            extra.append(f"stuck for good: {_pct(p.p_stuck)} of leads")
+        if p.p_loop > 0:
+            extra.append(f"circling a loop with no way out: {_pct(p.p_loop)} of leads")
+        for line in extra:
+            console.print("  " + line)
+
+    if result.teams:
+        console.print()
+        teams = Table(title="teams", title_justify="left")
+        for header in ("team", "size", "stages", "busy members", "load", "hours/week", "notes"):
+            teams.add_column(header, overflow="fold")
+        for t in result.teams:
+            teams.add_row(t.name, str(t.size), str(len(t.stages)), _num(t.busy_mean),
+                          _num(t.load, 2) + ("" if t.stable else " !"),
+                          _num(t.working_hours_per_week), "; ".join(t.notes))
+        console.print(teams)
+
+    console.print()
+    currency = f" {result.currency}" if result.currency else ""
+    if result.revenue_per_month is not None:
+        console.print(f"expected revenue: {_money(result.revenue_per_month)}{currency} per month")
+    else:
+        console.print("expected revenue: no source has a `value`")
+    for s in result.sources:
+        console.print(f"  {s.source} → {s.entry}: {_num(s.leads_per_month)} leads/month, "
+                      f"{_num(s.wins_per_lead)} wins per lead"
+                      + (f", {_money(s.revenue_per_month)}{currency}/month"
+                         if s.revenue_per_month is not None else ""))
+    console.print(f"  assumed: {result.revenue_assumption}")
+    for note in result.notes:
+        console.print(f"note: {note}")
