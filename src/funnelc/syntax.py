@@ -203,6 +203,14 @@ _HELP_BY_EXPECTED: list[tuple[str, str]] = [
     ("PERCENT", "shares are written as percentages: 35%, 12.5%"),
     ("STRING", 'names with spaces or Cyrillic are written in double quotes: "Первичный контакт"'),
     ("_RBRACE", "every `{` needs a matching `}`"),
+    # Fallbacks, so every syntax error says how to go on (bad-input tests hold this).
+    ("INT", "whole numbers are written with the digits 0-9: size 3"),
+    ("ACCOUNT", "each top-level line starts with `account`, `team`, `field`, `source`, "
+                "`pipeline` or `scenario`; a `{` opens a block only after one of them"),
+    ("_NL", "one statement per line: the statement is complete here, so start what "
+            "follows on a new line (or remove it)"),
+    ("$END", "one statement per line: the statement is complete here, so start what "
+             "follows on a new line (or remove it)"),
 ]
 
 
