@@ -1,0 +1,204 @@
+"""Where a funnel file names stages, and how those names resolve; plus the little text
+helpers every check's message uses. Several checks walk the same references (unknown
+names, moves into another pipeline, reachability, the way to `won`): they share this walk
+so they all agree on what counts as a reference and which pipeline a bare name is read in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from ..diagnostics import Diagnostic, Label, Severity, did_you_mean
+from ..model import (Copy, FunnelFile, Node, Pipeline, Stage, StageRef, StageTarget, Target,
+                     WonTarget)
+from ..span import Span
+
+__all__ = ["StageUse", "Route", "stage_uses", "routes", "find_stage", "lookup",
+           "lookup_lenient", "scenario_stage", "default_pipeline", "target_key", "target_text", "quote", "pct",
+           "listing", "error", "SHARE_TOLERANCE"]
+
+SHARE_TOLERANCE = 1e-9
+"""Shares are compared with this tolerance: 33.3% + 33.3% + 33.4% is 100%."""
+
+
+@dataclass(frozen=True)
+class StageUse:
+    """One place where the file names a stage."""
+
+    ref: StageRef
+    home: Pipeline | None
+    """The pipeline a bare stage name is read in; None when there is none to read it in
+    (outside every pipeline, with several pipelines and no `main`)."""
+    role: str
+    """What the reference does: source, outcome, sla, on reply, on exhausted, copy, reopen,
+    scenario, scenario sla."""
+    move: bool
+    """True when a deal moves there directly, which only works inside `home`."""
+    stage: Stage | None = None
+    """The stage the reference is written in (None for sources, reopens, scenarios)."""
+    node: Node | None = None
+    """The statement holding the reference (an `Outcome`, `Sla`, `CadenceRoute`...)."""
+
+
+@dataclass(frozen=True)
+class Route:
+    """A way out of a stage: an outcome, the SLA or a cadence route."""
+
+    role: str
+    target: Target
+    copy_to: Copy | None
+    node: Node
+
+
+def routes(stage: Stage) -> Iterator[Route]:
+    """Every way a deal leaves `stage`: outcomes, the SLA, the cadence's two routes."""
+    for out in stage.outcomes:
+        yield Route("outcome", out.target, out.copy_to, out)
+    if stage.sla is not None:
+        yield Route("sla", stage.sla.target, stage.sla.copy_to, stage.sla)
+    if stage.cadence is not None:
+        if stage.cadence.on_reply is not None:
+            r = stage.cadence.on_reply
+            yield Route("on reply", r.target, r.copy_to, r)
+        if stage.cadence.on_exhausted is not None:
+            r = stage.cadence.on_exhausted
+            yield Route("on exhausted", r.target, r.copy_to, r)
+
+
+def find_stage(pipe: Pipeline, name: str) -> Stage | None:
+    return next((s for s in pipe.stages if s.name.value == name), None)
+
+
+def lookup(funnel: FunnelFile, ref: StageRef, home: Pipeline | None
+           ) -> tuple[Pipeline, Stage] | None:
+    """The stage a reference names, reading a bare name in `home`; exact names only."""
+    return funnel.resolve(ref, home)
+
+
+def lookup_lenient(funnel: FunnelFile, ref: StageRef, home: Pipeline | None
+                   ) -> tuple[Pipeline, Stage] | None:
+    """Like `lookup`, but a typo resolves to the stage "did you mean" would suggest.
+
+    Used by graph checks so that one misspelt name is reported once (as unknown), not
+    again as an unreachable stage and a pipeline without a way to `won`.
+    """
+    found = lookup(funnel, ref, home)
+    if found is not None:
+        return found
+    if ref.pipeline is None and home is None:
+        holders = [p for p in funnel.pipelines if find_stage(p, ref.stage.value) is not None]
+        if holders:  # a bare name outside pipelines (FN203): read it where it exists
+            stage = find_stage(holders[0], ref.stage.value)
+            assert stage is not None
+            return holders[0], stage
+    if ref.pipeline is None:
+        pipe = home
+    else:
+        pipe = funnel.pipeline(ref.pipeline.value)
+        if pipe is None:
+            guess = did_you_mean(ref.pipeline.value, [p.name.value for p in funnel.pipelines])
+            pipe = funnel.pipeline(guess) if guess else None
+    if pipe is None:
+        return None
+    guess = did_you_mean(ref.stage.value, [s.name.value for s in pipe.stages])
+    stage = find_stage(pipe, guess) if guess else None
+    return (pipe, stage) if stage is not None else None
+
+
+def default_pipeline(funnel: FunnelFile) -> Pipeline | None:
+    """Where a bare stage name outside any pipeline (a source, a scenario) is read: the
+    `main` pipeline, or the only one (the model's `resolve` reads it the same way)."""
+    mains = [p for p in funnel.pipelines if p.main]
+    if mains:
+        return mains[0]
+    return funnel.pipelines[0] if len(funnel.pipelines) == 1 else None
+
+
+def scenario_stage(funnel: FunnelFile, ref: StageRef | None) -> tuple[Pipeline, Stage] | None:
+    """The stage a scenario override changes."""
+    if ref is None:
+        return None
+    return lookup(funnel, ref, default_pipeline(funnel))
+
+
+def stage_uses(funnel: FunnelFile) -> Iterator[StageUse]:
+    """Every stage reference in the file, with the pipeline it is read in."""
+    outside = default_pipeline(funnel)
+    for src in funnel.sources:
+        yield StageUse(src.target, outside, "source", False, node=src)
+    for pipe in funnel.pipelines:
+        for stage in pipe.stages:
+            for route in routes(stage):
+                if isinstance(route.target, StageTarget):
+                    yield StageUse(route.target.ref, pipe, route.role, True, stage, route.node)
+                if route.copy_to is not None:
+                    yield StageUse(route.copy_to.ref, pipe, "copy", False, stage, route.copy_to)
+        for reopen in pipe.reopens:
+            yield StageUse(reopen.target, pipe, "reopen", True, node=reopen)
+    for scen in funnel.scenarios:
+        for ovr in scen.overrides:
+            if ovr.stage is None:
+                continue
+            yield StageUse(ovr.stage, outside, "scenario", False, node=ovr)
+            if ovr.sla is None:
+                continue
+            found = scenario_stage(funnel, ovr.stage)
+            home = found[0] if found else None
+            if isinstance(ovr.sla.target, StageTarget) and home is not None:
+                yield StageUse(ovr.sla.target.ref, home, "scenario sla", True,
+                               found[1] if found else None, ovr.sla)
+            if ovr.sla.copy_to is not None and home is not None:
+                yield StageUse(ovr.sla.copy_to.ref, home, "copy", False,
+                               found[1] if found else None, ovr.sla.copy_to)
+
+
+def target_key(target: Target, home: Pipeline | None) -> tuple[str, ...]:
+    """What a target means, independent of how it was spelt (`"S"` = `"P"."S"` in P)."""
+    if isinstance(target, StageTarget):
+        pipe = target.ref.pipeline.value if target.ref.pipeline else (
+            home.name.value if home else "")
+        return ("stage", pipe, target.ref.stage.value)
+    if isinstance(target, WonTarget):
+        return ("won",)
+    return ("lost", target.reason.value)
+
+
+def target_text(target: Target) -> str:
+    """A target as the author would write it after `->`."""
+    if isinstance(target, StageTarget):
+        return target.ref.display()
+    if isinstance(target, WonTarget):
+        return "won"
+    return f"lost {quote(target.reason.value)}"
+
+
+def quote(name: str) -> str:
+    """A name as funnel text: in double quotes, inner quotes escaped."""
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def pct(fraction: float) -> str:
+    """A fraction as the author writes shares: 0.35 → `35%`, 0.125 → `12.5%`."""
+    text = f"{fraction * 100:.6f}".rstrip("0").rstrip(".")
+    return f"{'0' if text in ('', '-0') else text}%"
+
+
+def listing(names: Iterable[str], limit: int = 6) -> str:
+    """`A`, `B` and `C` (and N more)."""
+    items = [f"`{n}`" for n in dict.fromkeys(names)]
+    if not items:
+        return "none"
+    if len(items) > limit:
+        return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def error(code: str, message: str, funnel: FunnelFile, span: Span | None, label: str = "", *,
+          secondary: Iterable[Label] = (), notes: Iterable[str] = (),
+          help: str | None = None) -> Diagnostic:
+    """An error diagnostic about `funnel` (checks only ever report errors)."""
+    return Diagnostic(code, Severity.error, message, funnel.path, span, label,
+                      tuple(secondary), tuple(notes), help)
