@@ -1,0 +1,171 @@
+"""`funnelc fmt [--check|--diff|--write] FILE...`: rewrite funnel files in the canonical
+layout. Like `check`, it loads only the parser and the formatter (never simpy, numpy
+or matplotlib), so it is fast enough to run on every save."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import click
+
+from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics, use_color
+
+if TYPE_CHECKING:
+    from ..api import Loaded
+
+
+@click.command("fmt")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True, allow_dash=True))
+@click.option("--check", "check", is_flag=True,
+              help="Change nothing; list the files that would change and exit 1 if any would.")
+@click.option("--diff", "diff", is_flag=True,
+              help="Change nothing; print a unified diff and exit 1 if any file would change.")
+@click.option("--write", "write", is_flag=True,
+              help="Rewrite, atomically, the files not already in the canonical layout.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour the diagnostics.")
+def fmt_command(files: tuple[str, ...], check: bool, diff: bool, write: bool, color: str) -> None:
+    """Format FILES in the canonical layout (use - for stdin).
+
+    Without an option, print the formatted text of one file to stdout. A file with
+    syntax errors is never changed: its errors are printed as `check` prints them.
+
+    Exit code 0 when done (with --check or --diff: when nothing would change), 1 when a
+    file has syntax errors or would change, 2 on a usage error or an internal failure.
+    """
+    modes = [name for name, on in (("--check", check), ("--diff", diff), ("--write", write)) if on]
+    if len(modes) > 1:
+        raise click.UsageError(f"{' and '.join(modes)} cannot be combined; give one of them")
+    mode = modes[0][2:] if modes else "print"
+    if mode == "write" and "-" in files:
+        raise click.UsageError("--write cannot rewrite stdin (`-`); leave out --write to print "
+                               "the formatted text")
+    if mode == "print" and len(files) > 1:
+        raise click.UsageError("several files need --write, --check or --diff (without them, "
+                               "fmt prints the formatted text of one file)")
+    raise SystemExit(_run(files, mode, use_color(color)))
+
+
+@dataclass
+class _Input:
+    loaded: "Loaded"
+    raw: bytes | None
+    """The bytes as read, to tell a file that differs only by a BOM from one that is done."""
+
+
+def _read(path: str) -> _Input:
+    from ..api import Loaded, load_text
+    from ..source import MAX_BYTES, decode_source, read_source
+
+    if path == "-":
+        data = click.get_binary_stream("stdin").read(MAX_BYTES + 1)
+        read = decode_source(data, "<stdin>")
+        raw: bytes | None = data
+    else:
+        read = read_source(path)
+        raw = None
+        if read.source is not None and not read.diagnostics:
+            try:
+                with open(path, "rb") as fh:
+                    raw = fh.read()
+            except OSError:
+                raw = None
+    shown = path if path != "-" else "<stdin>"
+    if read.source is None or read.diagnostics:
+        return _Input(Loaded(shown, None, list(read.diagnostics), read.source,
+                             usage_error=read.usage_error), raw)
+    return _Input(load_text(read.source.text, read.source.path, checks=False), raw)
+
+
+def _run(files: tuple[str, ...], mode: str, color: bool) -> int:
+    from ..fmt import FormatInternalError, format_loaded
+    from .common import write_atomic
+
+    diags = []
+    sources = {}
+    usage = internal = problems = False
+    changed_files: list[str] = []
+    unchanged = 0
+    for path in files:
+        item = _read(path)
+        loaded = item.loaded
+        if loaded.source is not None:
+            sources[loaded.source.path] = loaded.source
+        if loaded.model is None:
+            diags.extend(loaded.diagnostics)
+            usage = usage or loaded.usage_error
+            problems = problems or not loaded.usage_error
+            continue
+        try:
+            out = format_loaded(loaded)
+        except FormatInternalError as exc:
+            click.echo(f"error: internal failure while formatting {loaded.path}: {exc.reason}\n"
+                       f"  = note: {'nothing was written' if mode == 'write' else 'no output given'}"
+                       " for this file\n"
+                       "  = help: this is a bug in funnelc; please report it with the file",
+                       err=True)
+            internal = True
+            continue
+        text = loaded.source.text if loaded.source is not None else ""
+        raw = item.raw if item.raw is not None else text.encode("utf-8")
+        changed = raw != out.encode("utf-8")
+        if mode == "print":
+            click.echo(out, nl=False)
+            continue
+        if not changed:
+            unchanged += 1
+            continue
+        changed_files.append(loaded.path)
+        if mode == "check":
+            click.echo(f"would reformat {loaded.path}", err=True)
+        elif mode == "diff":
+            _print_diff(loaded.path, text, out)
+        else:
+            write_atomic(path, out)
+            click.echo(f"reformatted {loaded.path}", err=True)
+    print_diagnostics(diags, sources, "text", color)
+    if mode != "print":
+        _summary(mode, len(changed_files), unchanged)
+    if usage or internal:
+        return EXIT_USAGE
+    if problems or (mode in ("check", "diff") and changed_files):
+        return EXIT_PROBLEMS
+    return EXIT_CLEAN
+
+
+def _summary(mode: str, changed: int, unchanged: int) -> None:
+    def files(n: int) -> str:
+        return f"{n} file{'s' if n != 1 else ''}"
+
+    if mode == "write":
+        parts = [f"{files(changed)} reformatted"] if changed else []
+    else:
+        parts = [f"{files(changed)} would be reformatted"] if changed else []
+    if unchanged:
+        parts.append(f"{files(unchanged)} already formatted")
+    if parts:
+        click.echo(", ".join(parts), err=True)
+
+
+def _lines(text: str) -> list[str]:
+    """Lines with their ends, split at `\\n` only: the language's only line break (a
+    form feed inside a comment must not split a diff line)."""
+    return [piece for piece in re.split(r"(?<=\n)", text) if piece]
+
+
+def _print_diff(path: str, before: str, after: str) -> None:
+    import difflib
+
+    if before == after:  # only the byte-order mark differs
+        click.echo(f"{path}: would remove the byte-order mark", err=True)
+        return
+    out = []
+    for line in difflib.unified_diff(_lines(before), _lines(after), fromfile=path,
+                                     tofile=f"{path} (formatted)"):
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    click.echo("".join(out), nl=False)
+
+
+__all__ = ["fmt_command"]
