@@ -419,10 +419,10 @@ def analyze_account(funnel: m.FunnelFile, month: str | None = None,
                      "assume 24/7 and are not shown for teams working by it")
     revenue_assumption = (
         "revenue per month = Σ over sources of leads per month × the source's mean value × "
-        "expected won deals per lead; a lead's wins count its own deal and copies made at "
-        "lost or moving handoffs (a lost deal copied into nurture can still be won there); "
-        "copies made at `won` continue a sale already counted; the value does not change "
-        "through the funnel")
+        "expected wins per lead along the copy chain: a `won` that hands the deal on with "
+        "`then copy` counts when its copy is won (a sale counts when production wins it), "
+        "copies made at lost or moving handoffs count when they are won (nurture), and the "
+        "value does not change on the way")
     return AccountExact(
         path=funnel.path, month=chain.month,
         currency=account.currency.value if account is not None and account.currency else None,

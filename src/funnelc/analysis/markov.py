@@ -194,12 +194,14 @@ def solve_forward(n: int, out: Edges, gamma: list[float]) -> list[float]:
     for comp in reversed(comps):
         local = {v: i for i, v in enumerate(comp)}
         rows: list[dict[int, float]] = [{i: 1.0} for i in range(len(comp))]
+        internal = False
         for v in comp:
             for w, p in out[v]:
                 j = local.get(w)
                 if j is not None:
                     rows[j][local[v]] = rows[j].get(local[v], 0.0) - p
-        if len(comp) == 1 and len(rows[0]) == 1:
+                    internal = True
+        if not internal:
             values = [inflow[comp[0]]]
         else:
             solved = _solve_block(rows, [{0: inflow[v]} for v in comp])
@@ -249,8 +251,10 @@ class StageChain:
     lost_share: dict[str, float]
     """Shares of the stage's entries leaving as won / lost by reason (before reopens)."""
     wins_with_copies: float
-    """Expected won events from a deal here, counting wins of copies made at non-won
-    handoffs (a lost deal copied into nurture may still be won there)."""
+    """Expected final wins along the copy chain from a deal here: a `won` that hands the
+    deal on with `then copy` counts through its copy (a sale counts when production wins
+    it), and copies made at lost or moving handoffs count too (a lost deal copied into
+    nurture can still be won there)."""
 
 
 @dataclass
@@ -298,8 +302,8 @@ class _Graph:
         """Moves of the deal itself: outcomes, SLA moves, reopens."""
         self.copy: Edges = [[] for _ in range(n)]
         """`then copy` handoffs: a new deal starts at the copy's stage."""
-        self.copy_unsold: Edges = [[] for _ in range(n)]
-        """Copies made at handoffs other than `won` (the sale is not yet counted)."""
+        self.won_final = [0.0] * n
+        """Share that is won without handing the deal on (the end of a copy chain)."""
         self.rhs: list[Vector] = [dict() for _ in range(n)]
         self.stuck_share = [0.0] * n
         self.won_share = [0.0] * n
@@ -319,6 +323,8 @@ class _Graph:
             elif r.kind == "won":
                 self.rhs[i][WON] = self.rhs[i].get(WON, 0.0) + r.share
                 self.won_share[i] += r.share
+                if r.copy_to is None or r.copy_to not in self.idx:
+                    self.won_final[i] += r.share
             elif r.kind == "lost":
                 reason = r.reason or ""
                 self.lost_share[i][reason] = self.lost_share[i].get(reason, 0.0) + r.share
@@ -336,8 +342,6 @@ class _Graph:
             if r.copy_to is not None and r.copy_to in self.idx:
                 j = self.idx[r.copy_to]
                 self.copy[i].append((j, r.share))
-                if r.kind != "won":
-                    self.copy_unsold[i].append((j, r.share))
         residual = 1.0 - total
         if residual > 1e-9:  # no way out at all (a parking stage) or shares short of 100 %
             self.stuck_share[i] += residual
@@ -366,8 +370,8 @@ def account_chain(funnel: m.FunnelFile, month: str | None = None,
     n = len(g.keys)
 
     fate = solve_backward(n, g.deal, g.rhs, {LOOP: 1.0})
-    wins_rhs: list[Vector] = [{WON: r.get(WON, 0.0)} if r.get(WON) else {} for r in g.rhs]
-    wins = solve_backward(n, g.merged(g.deal, g.copy_unsold), wins_rhs, {WON: math.inf})
+    wins_rhs: list[Vector] = [{WON: w} if w > 0 else {} for w in g.won_final]
+    wins = solve_backward(n, g.merged(g.deal, g.copy), wins_rhs, {WON: math.inf})
 
     source_rates: list[tuple[m.Source, StageKey, float]] = []
     gamma = [0.0] * n

@@ -1,0 +1,478 @@
+"""Per-stage exact figures (`funnelc.analysis.exact`) and `funnelc analyze`: Erlang C and
+M/M/c+D equal `queueing`'s numbers where they apply, the reasons where they do not, team
+loads, Poisson occupancy, working-hours SLAs, revenue, JSON, and the command itself."""
+
+from __future__ import annotations
+
+import heapq
+import json
+import math
+import os
+import random
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import CASES, PIPELINES, reps
+from funnelc import load_file, load_text
+from funnelc.analysis import queueing as q
+from funnelc.analysis.exact import analyze_account, cadence_work_mean, mmcd_wait_tail
+from funnelc.analysis.working_time import mean_wallclock_hours, weekly_intervals
+from funnelc.cli import cli
+from funnelc.model import FunnelFile
+
+ANALYSIS = CASES / "analysis"
+UPDATE = os.environ.get("FUNNELC_UPDATE_GOLDEN") == "1"
+
+
+def model(text: str, *, checks: bool = True) -> FunnelFile:
+    loaded = load_text(text, "<test>", checks=checks)
+    assert loaded.model is not None, loaded.diagnostics
+    if checks:
+        assert loaded.ok, [(d.code, d.message) for d in loaded.errors]
+    return loaded.model
+
+
+def one_stage(stage_body: str, *, rate: str = "6/hour", team: str = "team T size 3",
+              head: str = "") -> FunnelFile:
+    return model(f"""{head}
+{team}
+source S {rate} -> "P"."A"
+pipeline P main {{
+  stage A {{
+{stage_body}
+  }}
+}}
+""")
+
+
+# ------------------------------------------------------------------- Erlang C, M/M/c+D
+
+
+def test_single_exponential_stage_equals_erlang_c() -> None:
+    funnel = one_stage("""
+    owner T
+    work exp(20m)
+    respond 30m
+    -> won 60% after exp(2h)
+    -> lost "no" 40%""")
+    st = analyze_account(funnel).stage("P", "A")
+    lam, mu, c = 6.0, 3.0, 3
+    assert st.queueing.applies and st.queueing.reason is None
+    assert st.queue is not None and st.queue.model == "M/M/c"
+    assert st.queue.p_wait == pytest.approx(q.erlang_c(c, lam / mu), rel=1e-12)
+    assert st.queue.wait_mean_hours == pytest.approx(q.mmc_wait_mean(c, lam, mu), rel=1e-12)
+    assert st.queue.respond_breach == pytest.approx(q.mmc_wait_tail(c, lam, mu, 0.5), rel=1e-12)
+    assert st.queue.timeout_share is None
+    expected_time = q.mmc_sojourn_mean(c, lam, mu) + 0.6 * 2.0
+    assert st.mean_time_hours == pytest.approx(expected_time, rel=1e-12)
+    assert st.occupancy_kind == "little"
+    assert st.occupancy_mean == pytest.approx(lam * expected_time, rel=1e-12)
+    assert st.team_load == pytest.approx(lam / (c * mu))
+
+
+def test_stage_with_sla_uses_mmc_plus_d() -> None:
+    funnel = one_stage("""
+    owner T
+    work exp(30m)
+    sla 15m -> lost "slow"
+    respond 10m
+    -> won 50% after 1h
+    -> lost "no" 30%
+    stay 20%""", rate="5/hour")
+    st = analyze_account(funnel).stage("P", "A")
+    lam, mu, c, d = 5.0, 2.0, 3, 0.25
+    res = q.mmc_deterministic_patience(c, lam, mu, d)
+    assert st.queue is not None and st.queue.model == "M/M/c+D"
+    assert st.queue.timeout_share == pytest.approx(res.p_abandon, rel=1e-12)
+    assert st.queue.p_wait == pytest.approx(res.p_wait, rel=1e-12)
+    assert st.queue.wait_mean_hours == pytest.approx(res.wait_mean, rel=1e-12)
+    assert st.queue.respond_breach == pytest.approx(mmcd_wait_tail(c, lam, mu, d, 1 / 6))
+    # Timed-out deals leave at D; served ones wait, work, then 80 % leave by outcome
+    # (half of them after 1 h) and the stay share leaves when the SLA runs out at D.
+    p_ab = res.p_abandon
+    served_wait = (res.wait_mean - p_ab * d) / (1 - p_ab)
+    expected = p_ab * d + (1 - p_ab) * (0.8 * (served_wait + 1 / mu) + 0.5 * 1.0 + 0.2 * d)
+    assert st.mean_time_hours == pytest.approx(expected, rel=1e-12)
+    assert any("time out before pickup" in n for n in st.notes)
+
+
+def test_overloaded_stage_with_sla_still_has_closed_forms() -> None:
+    funnel = one_stage("""
+    owner T
+    work exp(30m)
+    sla 1h -> lost "slow"
+    -> won 100%""", rate="8/hour")
+    st = analyze_account(funnel).stage("P", "A")
+    assert st.queueing.applies
+    assert st.queue is not None
+    assert st.queue.timeout_share == pytest.approx(
+        q.mmc_deterministic_patience(3, 8.0, 2.0, 1.0).p_abandon, rel=1e-12)
+    assert st.team_load == pytest.approx(8 / 6)
+
+
+def test_mmcd_wait_tail_meets_its_limits() -> None:
+    c, lam, mu, d = 4, 3.5, 1.0, 1.5
+    res = q.mmc_deterministic_patience(c, lam, mu, d)
+    assert mmcd_wait_tail(c, lam, mu, d, 0.0) == pytest.approx(res.p_wait, rel=1e-12)
+    assert mmcd_wait_tail(c, lam, mu, d, d) == pytest.approx(res.p_abandon, rel=1e-12)
+    assert mmcd_wait_tail(c, lam, mu, d, 5 * d) == pytest.approx(res.p_abandon, rel=1e-12)
+    assert mmcd_wait_tail(c, lam, mu, 400.0, 0.7) == pytest.approx(
+        q.mmc_wait_tail(c, lam, mu, 0.7), rel=1e-9)
+    # Deep overload takes the rescaled branch and stays continuous at t = D.
+    over = q.mmc_deterministic_patience(2, 30.0, 1.0, 3.0)
+    assert mmcd_wait_tail(2, 30.0, 1.0, 3.0, 3.0 - 1e-12) == pytest.approx(over.p_abandon)
+    assert mmcd_wait_tail(2, 30.0, 1.0, 3.0, 0.0) == pytest.approx(over.p_wait, rel=1e-9)
+    ts = [i * d / 20 for i in range(21)]
+    tails = [mmcd_wait_tail(c, lam, mu, d, t) for t in ts]
+    assert all(a >= b for a, b in zip(tails, tails[1:]))
+
+
+def test_mmcd_wait_tail_against_simulation() -> None:
+    """FCFS with one deterministic patience D: a deal abandons exactly when its offered
+    wait (earliest free member − arrival) exceeds D, and abandoners take no member."""
+    c, lam, mu, d, t0 = 2, 2.5, 1.0, 1.0, 0.4
+    n = reps(200_000, 100_000)
+    rng = random.Random(11)
+    free = [0.0] * c
+    now = 0.0
+    over_t0 = abandoned = 0
+    for _ in range(n):
+        now += rng.expovariate(lam)
+        v = max(0.0, free[0] - now)
+        if v > t0:
+            over_t0 += 1
+        if v > d:
+            abandoned += 1
+            continue
+        heapq.heapreplace(free, now + v + rng.expovariate(mu))
+    assert over_t0 / n == pytest.approx(mmcd_wait_tail(c, lam, mu, d, t0), abs=0.012)
+    assert abandoned / n == pytest.approx(
+        q.mmc_deterministic_patience(c, lam, mu, d).p_abandon, abs=0.012)
+
+
+# ------------------------------------------------------------------- where they do not hold
+
+
+def test_team_shared_by_two_stages() -> None:
+    funnel = model("""
+team T size 3
+source S 2/hour -> "P"."A"
+pipeline P main {
+  stage A { owner T
+            work exp(20m)
+            -> B 50%
+            -> lost "no" 50% }
+  stage B { owner T
+            work exp(40m)
+            -> won 100% }
+}
+""")
+    res = analyze_account(funnel)
+    a = res.stage("P", "A")
+    assert not a.queueing.applies
+    assert a.queueing.reason == "assumptions do not hold: team shared by 2 stages"
+    assert a.queue is None and a.mean_time_hours is None
+    assert a.mean_time_lower_hours == pytest.approx(1 / 3)
+    team = res.team("T")
+    assert team.busy_mean == pytest.approx(2 * 1 / 3 + 1 * 2 / 3)
+    assert team.load == pytest.approx(team.busy_mean / 3)
+    assert team.stable
+
+
+@pytest.mark.parametrize("body, head, team, reason", [
+    ("owner T\n work 20m\n -> won 100%", "", "team T size 3",
+     "work is not exponential (fixed)"),
+    ("owner T\n work lognormal(20m, 10m)\n -> won 100%", "", "team T size 3",
+     "work is not exponential (lognormal)"),
+    ("owner T\n work exp(20m)\n -> won 100%", "account A { hours mon-fri 09:00-18:00 }",
+     "team T size 3", "working calendar: closed forms assume 24/7"),
+    ("owner T\n work exp(20m)\n -> won 100%", "", "team T size 3 hours mon-sat 08:00-20:00",
+     "working calendar: closed forms assume 24/7"),
+    ("owner T\n work exp(40m)\n -> won 100%", "", "team T size 3",
+     "unstable: load 1.33 ≥ 1, the queue grows without bound"),
+    ("owner T\n cadence {\n call now 50% work exp(5m)\n call 1d 50% work exp(5m)\n"
+     " on reply -> won\n on exhausted -> lost \"silent\" }", "", "team T size 3",
+     "work is not exponential (cadence: several touches per deal)"),
+])
+def test_reasons_when_assumptions_do_not_hold(body: str, head: str, team: str,
+                                              reason: str) -> None:
+    st = analyze_account(one_stage(body, team=team, head=head)).stage("P", "A")
+    assert not st.queueing.applies
+    assert st.queueing.reason == "assumptions do not hold: " + reason
+    assert st.queue is None and st.mean_time_hours is None and st.occupancy_mean is None
+
+
+def test_unstable_team_is_flagged() -> None:
+    res = analyze_account(one_stage("owner T\n work exp(40m)\n -> won 100%"))
+    team = res.team("T")
+    assert team.load == pytest.approx(6 * (2 / 3) / 3)
+    assert not team.stable
+    assert "unstable" in team.notes[0]
+
+
+def test_team_load_counts_working_hours() -> None:
+    funnel = one_stage("owner T\n work 30m\n -> won 100%", rate="10/day",
+                       team="team T size 2 hours mon-fri 09:00-18:00")
+    team = analyze_account(funnel).team("T")
+    assert team.working_hours_per_week == 45
+    assert team.load_24_7 == pytest.approx(10 / 24 * 0.5 / 2)
+    assert team.load == pytest.approx(10 * 7 * 0.5 / (2 * 45))
+
+
+def test_cadence_work_counts_only_touches_that_happen() -> None:
+    funnel = one_stage("""
+    owner T
+    work 10m
+    cadence {
+      call now 30% work 6m
+      whatsapp 1h 20%
+      call 1d 10% work 12m
+      on reply -> won
+      on exhausted -> lost "silent"
+    }""")
+    stage = funnel.pipelines[0].stages[0]
+    assert cadence_work_mean(stage) == pytest.approx(0.1 + 0.7 * (10 / 60) + 0.7 * 0.8 * 0.2)
+
+
+# ------------------------------------------------------------------- delay stages, calendar
+
+
+def test_stage_without_owner_is_m_g_infinity() -> None:
+    funnel = one_stage("""
+    -> won 30% after exp(4h)
+    -> lost "no" 50% after uniform(1h, 3h)
+    stay 20%""", team="", rate="12/day")
+    st = analyze_account(funnel).stage("P", "A")
+    assert st.queue is None
+    assert st.queueing.reason == "no queue: no owner team with work here"
+    assert st.mean_time_hours == pytest.approx((0.3 * 4 + 0.5 * 2) / 0.8)
+    assert st.occupancy_kind == "poisson"
+    assert st.occupancy_mean == pytest.approx(0.5 * (0.3 * 4 + 0.5 * 2))
+    assert st.stuck_per_hour == pytest.approx(0.5 * 0.2)
+    assert any("pile up by 2.4/day" in n for n in st.notes)
+
+
+def test_sla_in_working_hours_uses_wall_clock_mean() -> None:
+    head = "account A { hours mon-fri 09:00-18:00 }"
+    funnel = one_stage("""
+    sla 2d -> lost "slow"
+    -> won 30% after exp(4h)
+    stay 70%""", team="", rate="12/day", head=head)
+    st = analyze_account(funnel).stage("P", "A")
+    wall = mean_wallclock_hours(funnel.account.hours, 48.0)
+    assert wall > 48 * 168 / 45 * 0.9
+    assert st.mean_time_hours == pytest.approx(0.3 * 4 + 0.7 * wall)
+    assert st.occupancy_mean == pytest.approx(0.5 * (0.3 * 4 + 0.7 * wall))
+    assert any("counts working hours" in n for n in st.notes)
+
+
+def _brute_wallclock(intervals: tuple[tuple[float, float], ...], d: float, n: int) -> float:
+    total = 0.0
+    week_work = sum(b - a for a, b in intervals)
+    for i in range(n):
+        t = (i + 0.5) / n * 168.0
+        weeks = math.floor(d / week_work - 1e-9)  # whole weeks of work take 168 h each
+        rem, s = d - weeks * week_work, t + weeks * 168.0
+        while rem > 1e-12:
+            week = math.floor(s / 168.0) * 168.0
+            w = s - week
+            nxt = next(((a, b) for a, b in intervals if w < b), None)
+            if nxt is None:
+                s = week + 168.0
+                continue
+            start = max(w, nxt[0])
+            take = min(rem, nxt[1] - start)
+            rem -= take
+            s = week + start + take
+        total += s - t
+    return total / n
+
+
+@pytest.mark.parametrize("hours", ["mon-fri 09:00-18:00, sat 10:00-14:00",
+                                   "mon-sun 22:00-06:00", "wed 12:00-13:00"])
+@pytest.mark.parametrize("d", [0.25, 1.0, 9.0, 49.0, 336.0])
+def test_working_time_mean_matches_brute_force(hours: str, d: float) -> None:
+    funnel = model(f"account A {{ hours {hours} }}\n", checks=False)
+    h = funnel.account.hours
+    exact = mean_wallclock_hours(h, d)
+    brute = _brute_wallclock(weekly_intervals(h), d, 4000)
+    assert exact == pytest.approx(brute, rel=2e-3, abs=0.05)
+
+
+def test_round_the_clock_calendar_changes_nothing() -> None:
+    funnel = model("account A { hours mon-sun 00:00-24:00 }\n", checks=False)
+    assert mean_wallclock_hours(funnel.account.hours, 30.0) == pytest.approx(30.0)
+    assert mean_wallclock_hours(None, 30.0) == 30.0
+
+
+# ------------------------------------------------------------------- account level
+
+
+def test_revenue_and_conversion() -> None:
+    funnel = model("""
+source Web 10/day -> "Sales"."Lead" value uniform(100k, 300k) profile dec 200%
+source Ads 5/day -> "Sales"."Lead"
+pipeline Sales main {
+  stage Lead { -> won 30% then copy "Prod"."New"
+               -> lost "no" 70% }
+}
+pipeline Prod production {
+  stage New { -> won 90%
+              -> lost "refund" 10% }
+}
+""")
+    res = analyze_account(funnel, "dec")
+    assert res.month_label == "dec"
+    web = next(s for s in res.sources if s.source == "Web")
+    assert web.leads_per_month == pytest.approx(20 / 24 * 730)
+    assert web.wins_per_lead == pytest.approx(0.27)
+    assert res.revenue_per_month == pytest.approx(20 / 24 * 730 * 200_000 * 0.27)
+    assert any("Ads" in n for n in res.notes)
+    sales = next(p for p in res.pipelines if p.name == "Sales")
+    assert sales.p_won == pytest.approx(0.3)
+    assert sales.won_per_month == pytest.approx(25 / 24 * 0.3 * 730)
+    annual = analyze_account(funnel)
+    assert annual.month_label == "annual mean"
+    assert annual.revenue_per_month == pytest.approx(
+        10 * (13 / 12) / 24 * 730 * 200_000 * 0.27)
+
+
+def test_to_dict_is_strict_json_with_units() -> None:
+    funnel = model("""
+source S 10/day -> "P"."A"
+pipeline P main {
+  stage A { -> B 50%
+            -> won 50% }
+  stage B { -> C }
+  stage C { -> B }
+}
+""", checks=False)
+    data = analyze_account(funnel).to_dict()
+    text = json.dumps(data, allow_nan=False)
+    b = json.loads(text)["pipelines"][0]["stages"][1]
+    assert b["arrivals_per_hour"] is None and b["p_loop"] == 1.0
+    assert {"arrivals_per_day", "mean_time_hours", "work_mean_hours"} <= set(b)
+    assert data["month"] == "annual mean"
+    assert any("does not settle" in n for n in b["notes"])
+
+
+# ------------------------------------------------------------------- the command
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, ["analyze", *args], env={"NO_COLOR": "1"},
+                              prog_name="funnelc")
+
+
+def _approx_equal(got: Any, want: Any, where: str = "$") -> None:
+    if isinstance(want, dict):
+        assert isinstance(got, dict) and set(got) == set(want), where
+        for k in want:
+            _approx_equal(got[k], want[k], f"{where}.{k}")
+    elif isinstance(want, list):
+        assert isinstance(got, list) and len(got) == len(want), where
+        for i, (g, w) in enumerate(zip(got, want)):
+            _approx_equal(g, w, f"{where}[{i}]")
+    elif isinstance(want, float):
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-12), where
+    else:
+        assert got == want, where
+
+
+def test_analyze_prints_tables_and_writes_golden_json(tmp_path: Path) -> None:
+    src = ANALYSIS / "cottages_fixed.funnel"
+    out = tmp_path / "analysis.json"
+    result = invoke(str(src), "--json", str(out))
+    assert result.exit_code == 0, result.output
+    for text in ("Расчет с сайта", "Первичный контакт", "conversion 39.3%", "teams",
+                 "expected revenue", "respond breach", "working calendar"):
+        assert text in result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    data["path"] = "cottages_fixed.funnel"
+    golden = ANALYSIS / "cottages_fixed.analysis.json"
+    if UPDATE or not golden.exists():
+        golden.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    _approx_equal(data, json.loads(golden.read_text(encoding="utf-8")))
+
+
+def test_analyze_json_to_stdout_and_month() -> None:
+    src = str(ANALYSIS / "cottages_fixed.funnel")
+    annual = json.loads(invoke(src, "--json", "-").output)
+    sep = json.loads(invoke(src, "--json", "-", "--month", "SEP").output)
+    assert annual["month"] == "annual mean" and sep["month"] == "sep"
+    lam = annual["pipelines"][0]["stages"][0]["arrivals_per_day"]
+    lam_sep = sep["pipelines"][0]["stages"][0]["arrivals_per_day"]
+    assert lam_sep / lam == pytest.approx(1.5 / ((0.8 + 1.5 + 10) / 12))
+
+
+def test_analyze_erlang_columns(tmp_path: Path) -> None:
+    path = tmp_path / "erlang.funnel"
+    path.write_text("""team T size 3
+source S 6/hour -> "P"."A"
+pipeline P main {
+  stage A { owner T
+            work exp(20m)
+            respond 30m
+            -> won 60%
+            -> lost "no" 40% }
+}
+""", encoding="utf-8")
+    result = invoke(str(path))
+    assert result.exit_code == 0, result.output
+    wait = q.mmc_wait_mean(3, 6.0, 3.0) * 60
+    breach = q.mmc_wait_tail(3, 6.0, 3.0, 0.5) * 100
+    assert f"{wait:.3g}m" in result.output
+    assert f"{breach:.1f}%" in result.output
+    assert "M/M/c" in result.output
+
+
+def test_analyze_refuses_a_file_with_errors(tmp_path: Path) -> None:
+    example = ANALYSIS / "example.funnel"
+    loaded = load_file(example)
+    result = invoke(str(example))
+    if loaded.ok:
+        assert result.exit_code == 0 and "Расчет с сайта" in result.output
+    else:
+        assert result.exit_code == 1
+        assert "the file has errors" in result.output
+        assert loaded.errors[0].code in result.output
+    bad = tmp_path / "bad.funnel"
+    bad.write_text('pipeline P { stage S { -> nope } }\n', encoding="utf-8")
+    result = invoke(str(bad))
+    assert result.exit_code == 1
+    assert "FN201" in result.output and "Traceback" not in result.output
+
+
+def test_analyze_usage_errors(tmp_path: Path) -> None:
+    assert invoke(str(tmp_path / "missing.funnel")).exit_code == 2
+    assert invoke(str(ANALYSIS / "cottages_fixed.funnel"), "--month", "janvier").exit_code == 2
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    result = invoke(str(ANALYSIS / "cottages_fixed.funnel"), "--json", str(blocker / "out.json"))
+    assert result.exit_code == 2 and "cannot write" in result.output
+
+
+PIPELINE_FILES = sorted(PIPELINES.glob("*.funnel"))
+
+
+@pytest.mark.parametrize("path", PIPELINE_FILES, ids=[p.name for p in PIPELINE_FILES])
+def test_analyze_every_shipped_pipeline(path: Path, tmp_path: Path) -> None:
+    copy = tmp_path / path.name
+    shutil.copy(path, copy)
+    loaded = load_file(copy)
+    out = tmp_path / "out.json"
+    result = invoke(str(copy), "--json", str(out))
+    if not loaded.ok:
+        assert result.exit_code == 1
+        return
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    for p in data["pipelines"]:
+        for s in p["stages"]:
+            assert s["p_win"] is None or 0.0 <= s["p_win"] <= 1.0 + 1e-12
+            fate = s["p_win"] + sum(s["p_lost"].values()) + s["p_stuck"] + s["p_loop"]
+            assert fate == pytest.approx(1.0, abs=1e-9)
