@@ -163,7 +163,7 @@ def _prove(loaded: Loaded, out: str) -> None:
     if before != after:
         raise FormatInternalError(
             path, f"the formatted text means something else ({_first_difference(before, after)})")
-    if _repeat_texts(loaded.model, loaded.source.text) != _repeat_texts(again.model, out):
+    if _repeat_values(loaded.model, loaded.source.text) != _repeat_values(again.model, out):
         raise FormatInternalError(path, "a statement written twice changed its value")
     if comment_texts(loaded.comments) != comment_texts(again.comments):
         lost = Counter(comment_texts(loaded.comments)) - Counter(comment_texts(again.comments))
@@ -186,22 +186,22 @@ def _first_difference(a: Any, b: Any, where: str = "") -> str:
     return f"{where or 'file'}: {str(a)[:60]!r} became {str(b)[:60]!r}"
 
 
-def _repeat_texts(funnel: m.FunnelFile, source: str) -> list[str]:
-    """The canonical text of every repeated statement, which the model keeps only as a
-    span: compared before and after so a repeat cannot silently change its value."""
+def _repeat_values(funnel: m.FunnelFile, source: str) -> list[Any]:
+    """What every repeated statement means, which the model keeps only as a span: read
+    back from the text before and after formatting, so a repeat cannot change its value.
+    (Parsed, not rendered: the check must not share the code it checks.)"""
     layout = _Layout(source)
-    out: list[str] = []
+    out: list[Any] = []
     for stage in (s for p in funnel.pipelines for s in p.stages):
         for kind, span in stage.duplicates:
             if kind == "cadence":
-                cad, _ = layout.masked_cadence(span)
-                out.append(repr(strip_spans(cad)))
+                out.append(layout.masked_cadence(span)[0])
             elif kind in _SINGLE_STAGE_KINDS:
-                out.append(layout.stage_repeat(kind, span))
+                out.append(layout.stage_fragment(span))
             elif kind in _OUTCOME_OPTION_KINDS:
-                out.append(layout.option_repeat(span))
+                out.append(layout.option_fragment(span))
             else:
-                out.append(layout.route_repeat(kind, span))
+                out.append(layout.route_fragment(kind, span))
     for acc in funnel.accounts:
         out.extend(layout.account_repeats(acc))
     for src in funnel.sources:
@@ -209,9 +209,9 @@ def _repeat_texts(funnel: m.FunnelFile, source: str) -> list[str]:
         seen: set[str] = set()
         for kind, raw in zip(src.options, raws):
             if kind in seen:
-                out.append(layout.source_repeat(raw))
+                out.append(layout.source_fragment(raw))
             seen.add(kind)
-    return out
+    return strip_spans(out)
 
 
 # ---------------------------------------------------------------------------- pieces of text
@@ -606,7 +606,7 @@ class _Layout:
             found.append((start, end))
         return found
 
-    def account_repeats(self, acc: m.Account) -> list[str]:
+    def account_repeats(self, acc: m.Account) -> list[m.Account]:
         if self.src is None:
             return []
         body = self.account_body(self.open_brace(acc.name.span.end) + 1)
@@ -614,7 +614,7 @@ class _Layout:
         out = []
         for kind, (start, end) in zip(acc.statements, body):
             if kind in seen:
-                out.append(self.account_repeat(self.src[start:end]))
+                out.append(self.account_fragment(self.src[start:end]))
             seen.add(kind)
         return out
 
@@ -780,20 +780,18 @@ class _Layout:
             raise FormatInternalError("<source>", f"cannot re-read a repeated statement: {wrapper!r}")
         return loaded.model
 
-    def stage_repeat(self, kind: str, span: m.Span) -> str:
+    def stage_fragment(self, span: m.Span) -> m.Stage:
         assert self.src is not None
         frag = self.src[span.start:span.end]
-        st = self._fragment(f"pipeline x {{\nstage x {{\n{frag}\n}}\n}}\n").pipelines[0].stages[0]
-        return _stage_single(st, kind)
+        return self._fragment(f"pipeline x {{\nstage x {{\n{frag}\n}}\n}}\n").pipelines[0].stages[0]
 
-    def option_repeat(self, span: m.Span) -> str:
+    def option_fragment(self, span: m.Span) -> m.Outcome:
         assert self.src is not None
         frag = self.src[span.start:span.end]
-        st = self._fragment(f"pipeline x {{\nstage x {{\n-> won {frag}\n}}\n}}\n").pipelines[0].stages[0]
-        out = st.outcomes[0]
-        return _outcome_option(out, out.options[0])
+        f = self._fragment(f"pipeline x {{\nstage x {{\n-> won {frag}\n}}\n}}\n")
+        return f.pipelines[0].stages[0].outcomes[0]
 
-    def route_repeat(self, kind: str, span: m.Span) -> str:
+    def route_fragment(self, kind: str, span: m.Span) -> m.CadenceRoute:
         assert self.src is not None
         frag = self.src[span.start:span.end]
         f = self._fragment(f"pipeline x {{\nstage x {{\ncadence {{\n{frag}\n}}\n}}\n}}\n")
@@ -801,14 +799,30 @@ class _Layout:
         assert cad is not None
         route = cad.on_reply if kind == "reply" else cad.on_exhausted
         assert route is not None
-        return _route(kind, route)
+        return route
+
+    def account_fragment(self, frag: str) -> m.Account:
+        return self._fragment(f"account x {{\n{frag}\n}}\n").accounts[0]
+
+    def source_fragment(self, frag: str) -> m.Source:
+        return self._fragment(f"source x 1/day -> x {frag}\n").sources[0]
+
+    def stage_repeat(self, kind: str, span: m.Span) -> str:
+        return _stage_single(self.stage_fragment(span), kind)
+
+    def option_repeat(self, span: m.Span) -> str:
+        out = self.option_fragment(span)
+        return _outcome_option(out, out.options[0])
+
+    def route_repeat(self, kind: str, span: m.Span) -> str:
+        return _route(kind, self.route_fragment(kind, span))
 
     def account_repeat(self, frag: str) -> str:
-        acc = self._fragment(f"account x {{\n{frag}\n}}\n").accounts[0]
+        acc = self.account_fragment(frag)
         return _account_stmt(acc, acc.statements[0])
 
     def source_repeat(self, frag: str) -> str:
-        src = self._fragment(f"source x 1/day -> x {frag}\n").sources[0]
+        src = self.source_fragment(frag)
         return _source_option(src, src.options[0])
 
     def masked_cadence(self, span: m.Span) -> tuple[m.Cadence, list[tuple[str, m.Span]]]:
