@@ -240,6 +240,9 @@ def _syntax_error(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
         shown = repr(ch)[1:-1] if not ch.isprintable() or ch.isspace() else ch
         label = f"expected {_expected_phrase(expected)}" if expected else ""
         helps = [h for term, h in _HELP_BY_EXPECTED if term in expected]
+        if ch == ";":  # two statements on one line, as in C or SQL
+            helps = ["one statement per line: there is no `;` in the language, start the "
+                     "next statement on a new line"]
         return Diagnostic("FN002", Severity.error, f"unexpected character `{shown}`", path, span,
                           label, help=helps[0] if helps else None)
     assert isinstance(e, UnexpectedToken)
