@@ -5,6 +5,7 @@ day with no working time, and deals would wait forever.
 
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 from ..diagnostics import Diagnostic
@@ -14,6 +15,7 @@ from .references import error
 
 __all__ = ["check_working_hours"]
 
+_CLOCK = re.compile(r"[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2}$")
 _NIGHT = "a shift over midnight is two entries: `mon 22:00-24:00, tue 00:00-06:00`"
 
 
@@ -38,7 +40,10 @@ def _clock_span(entry: DayHours) -> Span:
 
 
 def _check(funnel: FunnelFile, entry: DayHours) -> Diagnostic | None:
-    clock = entry.text.rsplit(" ", 1)[-1]
+    found = _CLOCK.search(entry.text)
+    if found is None:
+        return None
+    clock = found.group(0)
     times = clock.split("-")
     for t in times:
         hh, mm = int(t[:2]), int(t[3:])
