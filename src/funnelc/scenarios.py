@@ -1,0 +1,163 @@
+"""Scenarios: apply a `scenario` block's overrides to get the what-if model.
+
+`apply_scenario(model, name)` is pure: it returns a new `FunnelFile` and leaves the
+input untouched, so `simulate`, `whatif` and `sweep` can run the baseline and any number
+of variants from one loaded file. Each override replaces one thing:
+
+* `team T size N`, `team T hours …`
+* `source S RATE`, `source S profile …` (the profile replaces the old one entirely)
+* `stage P.S work D`, `sla D -> T [then copy …]`, `respond D`, `owner T`
+* `stage P.S -> TARGET P%`: the share of the stage's existing outcome with that target;
+  `stage P.S stay P%`: the stay share (added if the stage had none). Shares are set
+  exactly, never rescaled: the checker (FN232/FN233) makes sure a scenario's shares still
+  add up to 100 %.
+
+The checks report unknown names in scenarios; applying a scenario that still has one
+raises `ScenarioError` with the span to point at.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from . import model as m
+from .checks.references import target_key
+from .span import Span
+
+__all__ = ["ScenarioError", "apply_scenario", "scenario_names"]
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be applied to this model."""
+
+    def __init__(self, message: str, span: Span | None = None, help: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.help = help
+
+
+def scenario_names(funnel: m.FunnelFile) -> list[str]:
+    return [s.name.value for s in funnel.scenarios]
+
+
+def _with_order(node: m.Stage, kind: str) -> tuple[str, ...]:
+    """A statement added by a scenario is appended to the stage's written order, so the
+    formatter prints the what-if model like any other."""
+    return node.order if kind in node.order else node.order + (kind,)
+
+
+def _team(funnel: m.FunnelFile, ovr: m.Override, change: dict) -> m.FunnelFile:
+    assert ovr.subject is not None
+    name = ovr.subject.value
+    if funnel.team(name) is None:
+        raise ScenarioError(f"scenario changes team `{name}`, which does not exist", ovr.subject.span)
+    teams = tuple(t.model_copy(update=change) if t.name.value == name else t for t in funnel.teams)
+    return funnel.model_copy(update={"teams": teams})
+
+
+def _source(funnel: m.FunnelFile, ovr: m.Override, change: dict) -> m.FunnelFile:
+    assert ovr.subject is not None
+    name = ovr.subject.value
+    if funnel.source(name) is None:
+        raise ScenarioError(f"scenario changes source `{name}`, which does not exist",
+                            ovr.subject.span)
+    sources = tuple(s.model_copy(update=change) if s.name.value == name else s
+                    for s in funnel.sources)
+    return funnel.model_copy(update={"sources": sources})
+
+
+def _stage(funnel: m.FunnelFile, ovr: m.Override,
+           change: Callable[[m.Pipeline, m.Stage], m.Stage]) -> m.FunnelFile:
+    assert ovr.stage is not None
+    found = funnel.resolve(ovr.stage, None)
+    if found is None:
+        raise ScenarioError(f"scenario changes stage {ovr.stage.display()}, which does not exist",
+                            ovr.stage.span)
+    pipe, stage = found
+    new_stage = change(pipe, stage)
+    stages = tuple(new_stage if s is stage else s for s in pipe.stages)
+    new_pipe = pipe.model_copy(update={"stages": stages})
+    pipes = tuple(new_pipe if p is pipe else p for p in funnel.pipelines)
+    return funnel.model_copy(update={"pipelines": pipes})
+
+
+def _set_share(ovr: m.Override) -> Callable[[m.Pipeline, m.Stage], m.Stage]:
+    assert ovr.target is not None and ovr.share is not None
+    target, share = ovr.target, ovr.share
+
+    def change(pipe: m.Pipeline, stage: m.Stage) -> m.Stage:
+        if stage.cadence is not None:
+            raise ScenarioError(f"stage `{stage.name.value}` routes by its cadence; a scenario "
+                                "cannot change its shares", target.span)
+        want = target_key(target, pipe)
+        outs = list(stage.outcomes)
+        hits = [i for i, o in enumerate(outs) if target_key(o.target, pipe) == want]
+        if not hits:
+            raise ScenarioError(f"stage `{stage.name.value}` has no such outcome to change",
+                                target.span)
+        for i in hits:
+            outs[i] = outs[i].model_copy(update={"share": share})
+        return stage.model_copy(update={"outcomes": tuple(outs)})
+
+    return change
+
+
+def _set(kind: str, **values: object) -> Callable[[m.Pipeline, m.Stage], m.Stage]:
+    def change(pipe: m.Pipeline, stage: m.Stage) -> m.Stage:
+        return stage.model_copy(update={**values, "order": _with_order(stage, kind)})
+
+    return change
+
+
+def _apply(funnel: m.FunnelFile, ovr: m.Override) -> m.FunnelFile:
+    k = ovr.kind
+    if k == "team_size":
+        return _team(funnel, ovr, {"size": ovr.size})
+    if k == "team_hours":
+        return _team(funnel, ovr, {"hours": ovr.hours})
+    if k == "source_rate":
+        return _source(funnel, ovr, {"rate": ovr.rate})
+    if k == "source_profile":
+        return _source(funnel, ovr, {"profile": ovr.profile})
+    if k == "stage_work":
+        return _stage(funnel, ovr, _set("work", work=ovr.work))
+    if k == "stage_sla":
+        return _stage(funnel, ovr, _set("sla", sla=ovr.sla))
+    if k == "stage_respond":
+        return _stage(funnel, ovr, _set("respond", respond=ovr.respond))
+    if k == "stage_owner":
+        assert ovr.owner is not None
+        if funnel.team(ovr.owner.value) is None:
+            raise ScenarioError(f"scenario makes team `{ovr.owner.value}` an owner, but it does "
+                                "not exist", ovr.owner.span)
+        return _stage(funnel, ovr, _set("owner", owner=ovr.owner))
+    if k == "stage_share":
+        return _stage(funnel, ovr, _set_share(ovr))
+    if k == "stage_stay":
+        def stay(pipe: m.Pipeline, stage: m.Stage) -> m.Stage:
+            if stage.cadence is not None:
+                raise ScenarioError(f"stage `{stage.name.value}` routes by its cadence and "
+                                    "has no `stay`", ovr.span)
+            return _set("stay", stay=ovr.share)(pipe, stage)
+        return _stage(funnel, ovr, stay)
+    raise ScenarioError(f"unknown override kind `{k}`", ovr.span)  # pragma: no cover
+
+
+def apply_scenario(funnel: m.FunnelFile, name: str) -> m.FunnelFile:
+    """The model with scenario `name`'s overrides applied in the order written (a later
+    line wins over an earlier one changing the same thing)."""
+    scen = next((s for s in funnel.scenarios if s.name.value == name), None)
+    if scen is None:
+        from .diagnostics import did_you_mean
+
+        names = scenario_names(funnel)
+        guess = did_you_mean(name, names)
+        hint = (f"did you mean `{guess}`?" if guess else
+                ("scenarios in this file: " + ", ".join(f"`{n}`" for n in names)) if names
+                else "this file has no `scenario` blocks")
+        raise ScenarioError(f"no scenario `{name}` in {funnel.path}", None, hint)
+    out = funnel
+    for ovr in scen.overrides:
+        out = _apply(out, ovr)
+    return out

@@ -1,0 +1,769 @@
+"""The discrete-event engine: one replication of a compiled account on SimPy's clock.
+
+Design (why it looks like this):
+
+* SimPy's `Environment` keeps the clock and the event heap, but deals are not processes:
+  every future happening is a bare event carrying a callback and a payload (`_Call`).
+  A generator process per deal costs 3-5x more per deal in SimPy.
+* Timers are never searched for or removed. An SLA timer, an `after` delay or a cadence
+  wait carries the deal's version stamp taken when it was set; the deal's version moves on
+  whenever it enters or leaves a stage, so a stale timer finds a different number and does
+  nothing. Team queues skip entries whose deal has moved on the same way. Nothing scans
+  waiting deals, so the cost per event does not grow with the backlog.
+* Statistics stream into counters, time integrals and quantile sketches; a deal that
+  nobody will ever move again (a `stay` share without an SLA) is not even kept in memory
+  unless per-deal records were asked for.
+* Random numbers come in blocks from one stream per purpose and per stage/source/outcome
+  (see `rng.py`), so a change to one stage never shifts another stage's draws.
+
+Semantics are documented in README "Simulation semantics"; `engine.Deal` states:
+QUEUED (waiting for a member), WORK (a member works it), DELAY (its outcome is drawn and
+it waits the outcome's `after`), STAY (nobody moves it), CADENCE (waiting for the next
+touch), LIMBO (lost, waiting to be reopened), GONE (won or lost for good).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from datetime import date
+from heapq import heappop, heappush
+from itertools import count
+from typing import Any, Callable
+
+import numpy as np
+import simpy
+from simpy.events import NORMAL, Event
+
+from .calendar import WorkCalendar
+from .compile import Network, RouteSpec, StageSpec
+from .config import SimConfig
+from .dists import Sampler
+from .rng import stream
+from .stats import NAN, LogHistogram, PipelineRep, RepStats, StageRep, TeamRep, ols_slope
+
+__all__ = ["Engine", "Deal", "TIMEOUT_KINDS", "run_replication"]
+
+QUEUED, WORK, DELAY, STAY, CADENCE, LIMBO, GONE = range(7)
+
+K_STAGE, K_WON, K_LOST, K_STAY = range(4)
+_KIND = {"stage": K_STAGE, "won": K_WON, "lost": K_LOST, "stay": K_STAY}
+
+TO_QUEUED, TO_WORK, TO_DELAY, TO_PARKED = range(4)
+TIMEOUT_KINDS = ("queued", "in_work", "in_delay", "parked")
+
+FLUSH_AT = 4096
+"""Buffered durations folded into a sketch at the next day's end once this many wait:
+numpy's per-call cost is paid per 4096 deals, and memory stays 8 bytes per pending one."""
+
+RecordFn = Callable[[tuple[Any, ...]], Any]
+
+
+class _Call(Event):
+    """A SimPy event that runs one callback with one payload when its time comes."""
+
+    def __init__(self, env: simpy.Environment, cb: Callable[[Event], None], value: Any) -> None:
+        self.env = env
+        self.callbacks = [cb]
+        self._value = value
+        self._ok = True
+
+
+class Deal:
+    __slots__ = ("id", "value", "st", "entered", "ver", "state", "born", "picked", "queued_at",
+                 "pending", "touch", "sla_hit", "wentered", "resp_by")
+
+    def __init__(self, id: int, value: float, born: float) -> None:
+        # Only what is read before being written; every other slot is set on the path
+        # that later reads it (entry sets the clocks, queueing sets queued_at, …).
+        self.id = id
+        self.value = value
+        self.born = born
+        self.ver = 0
+
+
+class _Route:
+    __slots__ = ("kind", "stage", "reason", "after", "copy", "idx", "label", "spec")
+
+    def __init__(self, spec: RouteSpec, idx: int, after: Sampler | None, label: str) -> None:
+        self.spec = spec
+        self.kind = _KIND[spec.kind]
+        self.stage: _Stage | None = None
+        self.reason = spec.reason
+        self.after = after
+        self.copy: _Stage | None = None
+        self.idx = idx
+        self.label = label
+
+
+class _Team:
+    __slots__ = ("name", "size", "free", "open", "fifo", "q", "qlen", "qarea", "qlast", "qmax",
+                 "barea", "blast", "picks", "cal", "changes", "seq")
+
+    def __init__(self, name: str, size: int, cal: WorkCalendar, fifo: bool) -> None:
+        self.name = name
+        self.size = size
+        self.free = size
+        self.open = True
+        self.fifo = fifo
+        self.q: Any = deque() if fifo else []
+        self.qlen = 0
+        self.qarea = 0.0
+        self.qlast = 0.0
+        self.qmax = 0
+        self.barea = 0.0
+        self.blast = 0.0
+        self.picks = 0
+        self.cal = cal
+        self.changes: Any = None
+        self.seq = count()
+
+
+class _Pipe:
+    __slots__ = ("name", "started", "won", "won_value", "lost", "reopened", "reopens",
+                 "cyc_won", "cyc_won_sum", "cyc_closed_sum", "cyc_closed_n", "limbo")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.started = 0
+        self.won = 0
+        self.won_value = 0.0
+        self.lost: dict[str, int] = {}
+        self.reopened: dict[str, int] = {}
+        self.reopens: dict[str, tuple[Sampler, list[tuple[float, Sampler | None, _Stage]]]] = {}
+        self.cyc_won = LogHistogram()
+        self.cyc_won_sum = 0.0
+        self.cyc_closed_sum = 0.0
+        self.cyc_closed_n = 0
+        self.limbo = 0
+
+
+class _Stage:
+    __slots__ = (
+        "spec", "idx", "pipe", "team", "work", "free_work", "routes", "single", "choice",
+        "sla", "sla_route", "respond", "cad_off", "cad_p", "cad_work", "cad_n", "cad_reply",
+        "cad_exhausted", "replies", "rank", "cal_sla",
+        # statistics
+        "entered", "wip", "area", "last", "sum_in", "sum_win", "left", "tis_sum", "hist",
+        "exits", "to", "resp_n", "resp_b", "wait_sum", "picks", "daily")
+
+    def __init__(self, spec: StageSpec) -> None:
+        self.spec = spec
+        self.idx = spec.index
+        self.pipe: _Pipe | None = None
+        self.team: _Team | None = None
+        self.work: Sampler | None = None
+        self.free_work: Sampler | None = None
+        self.routes: list[_Route] = []
+        self.single: _Route | None = None
+        self.choice: Sampler | None = None
+        self.sla = spec.sla_hours
+        self.sla_route: _Route | None = None
+        # Respond is about a member picking the deal up: without one it is not measured.
+        self.respond = spec.respond_hours if spec.team >= 0 else None
+        self.cad_off: tuple[float, ...] | None = None
+        self.cad_p: tuple[float, ...] = ()
+        self.cad_work: list[Sampler | None] = []
+        self.cad_n = 0
+        self.cad_reply: _Route | None = None
+        self.cad_exhausted: _Route | None = None
+        self.replies: Sampler | None = None
+        self.rank = spec.queue_rank
+        self.cal_sla: WorkCalendar | None = None
+        self.entered = 0
+        self.wip = 0
+        self.area = 0.0
+        self.last = 0.0
+        self.sum_in = 0.0
+        self.sum_win = 0.0
+        self.left = 0
+        self.tis_sum = 0.0
+        self.hist = LogHistogram()
+        self.exits = [0] * len(spec.routes)
+        self.to = [0, 0, 0, 0]
+        self.resp_n = 0
+        self.resp_b = 0
+        self.wait_sum = 0.0
+        self.picks = 0
+        self.daily: list[float] = []
+
+
+class _Source:
+    __slots__ = ("stage", "values", "exp", "inv", "const", "mi", "ends", "rates", "pipe")
+
+    def __init__(self, stage: _Stage, values: Sampler | None, exp: Sampler, per_hour: float,
+                 profile: tuple[float, ...], start: date, horizon: float) -> None:
+        self.stage = stage
+        self.values = values
+        self.exp = exp
+        self.const = all(p == 1.0 for p in profile)
+        self.inv = 1.0 / per_hour if per_hour > 0 else math.inf
+        self.mi = 0
+        self.ends: list[float] = []
+        self.rates: list[float] = []
+        if not self.const:
+            y, mo = start.year, start.month
+            origin = date(start.year, start.month, start.day)
+            while not self.ends or self.ends[-1] < horizon:
+                ny, nmo = (y + 1, 1) if mo == 12 else (y, mo + 1)
+                end = (date(ny, nmo, 1) - origin).days * 24.0
+                self.ends.append(end)
+                self.rates.append(per_hour * profile[mo - 1])
+                y, mo = ny, nmo
+
+    def next_after(self, t: float) -> float:
+        """Time of the next arrival after t: unit-rate exponential gaps mapped through the
+        cumulative intensity (rate piecewise constant per calendar month)."""
+        e = self.exp.take()
+        if self.const:
+            return t + e * self.inv
+        i = self.mi
+        ends, rates = self.ends, self.rates
+        n = len(ends)
+        while i < n:
+            r = rates[i]
+            if r > 0.0:
+                nt = t + e / r
+                if nt < ends[i]:
+                    self.mi = i
+                    return nt
+                e -= (ends[i] - t) * r
+            t = ends[i]
+            i += 1
+        self.mi = n
+        return math.inf
+
+
+class Engine:
+    """One replication. Build, optionally `preload`, then `run()` for a `RepStats`."""
+
+    def __init__(self, net: Network, config: SimConfig, rep: int,
+                 record: RecordFn | None = None) -> None:
+        self.net = net
+        self.config = config
+        self.rep = rep
+        self.horizon = config.horizon_hours
+        self.warmup = config.warmup_hours
+        self.env = simpy.Environment()
+        self._sched = self.env.schedule
+        self._record = record
+        self._open: dict[int, Deal] | None = {} if record is not None else None
+        self._ids = count(1)
+        self.deals_created = 0
+        self.revenue_won = 0.0
+        self.observed_from = 0.0
+        seed = config.seed
+        start = config.start
+
+        def gen(purpose: Any, *names: str) -> np.random.Generator:
+            return stream(seed, rep, purpose, *names)
+
+        self.sla_cal = WorkCalendar.from_hours(net.account_hours, start)
+        self.pipes = [_Pipe(p.name) for p in net.pipelines]
+        self.teams = [_Team(t.name, t.size, WorkCalendar.from_hours(t.hours, start),
+                            not net.key_first) for t in net.teams]
+        self.stages = [_Stage(s) for s in net.stages]
+        stage_labels = list(net.stages)
+        for st, spec in zip(self.stages, net.stages):
+            sk = (spec.pipeline_name, spec.name)
+            st.pipe = self.pipes[spec.pipeline]
+            if spec.team >= 0:
+                st.team = self.teams[spec.team]
+                if spec.work is not None and spec.cadence is None:
+                    st.work = Sampler(spec.work, gen("work", *sk))
+            elif spec.work is not None and spec.cadence is None:
+                st.free_work = Sampler(spec.work, gen("work", *sk))
+            if spec.sla_hours is not None:
+                st.cal_sla = None if self.sla_cal.always_open else self.sla_cal
+            for i, rs in enumerate(spec.routes):
+                after = Sampler(rs.after, gen("delays", *sk, str(i))) if rs.after else None
+                st.routes.append(_Route(rs, i, after, rs.label(stage_labels)))
+            if spec.sla_route is not None:
+                st.sla_route = _Route(spec.sla_route, -1, None, spec.sla_route.label(stage_labels))
+            if spec.cadence is not None:
+                cad = spec.cadence
+                st.cad_off = cad.offsets
+                st.cad_p = cad.reply
+                st.cad_n = len(cad.offsets)
+                st.cad_work = [Sampler(w, gen("work", *sk, f"touch{k}"))
+                               if (w is not None and st.team is not None) else None
+                               for k, w in enumerate(cad.work)]
+                st.cad_reply = st.routes[cad.on_reply]
+                st.cad_exhausted = st.routes[cad.on_exhausted]
+                st.replies = Sampler.of(lambda g, n: g.random(n), gen("replies", *sk))
+            elif len(st.routes) == 1:
+                st.single = st.routes[0]
+            else:
+                probs = np.array([r.share for r in spec.routes], dtype=float)
+                probs = probs / probs.sum()
+                k = len(probs)
+                st.choice = Sampler.of(lambda g, n, k=k, p=probs: g.choice(k, n, p=p),
+                                       gen("outcomes", *sk))
+        for st in self.stages:
+            for r in st.routes + ([st.sla_route] if st.sla_route else []):
+                if r.spec.stage >= 0:
+                    r.stage = self.stages[r.spec.stage]
+                if r.spec.copy_to >= 0:
+                    r.copy = self.stages[r.spec.copy_to]
+        for ps, pipe in zip(net.pipelines, self.pipes):
+            for reason, reopens in ps.reopens.items():
+                cum = 0.0
+                table: list[tuple[float, Sampler | None, _Stage]] = []
+                for j, ro in enumerate(reopens):
+                    cum += ro.share
+                    after = (Sampler(ro.after, gen("reopens", ps.name, reason, str(j)))
+                             if ro.after is not None else None)
+                    table.append((cum, after, self.stages[ro.stage]))
+                u = Sampler.of(lambda g, n: g.random(n), gen("reopens", ps.name, reason))
+                pipe.reopens[reason] = (u, table)
+        self.sources = [
+            _Source(self.stages[s.stage],
+                    Sampler(s.value, gen("values", s.name)) if s.value is not None else None,
+                    Sampler.of(lambda g, n: g.exponential(1.0, n), gen("arrivals", s.name)),
+                    s.per_hour, s.profile, start, self.horizon)
+            for s in net.sources]
+
+    # ------------------------------------------------------------------ scheduling
+
+    def _later(self, delay: float, cb: Callable[[Event], None], value: Any) -> None:
+        self._sched(_Call(self.env, cb, value), NORMAL, delay)
+
+    # ------------------------------------------------------------------ public hooks
+
+    def preload(self, stage_index: int, n: int) -> None:
+        """Put n deals into a stage at time 0, as if an existing backlog were imported
+        (used by benchmarks and tests; they enter exactly like new deals)."""
+        st = self.stages[stage_index]
+        for _ in range(n):
+            d = self._new_deal(0.0, st)
+            self._enter(d, st, 0.0)
+
+    def run(self) -> RepStats:
+        env = self.env
+        for src in self.sources:
+            t = src.next_after(0.0)
+            if t < self.horizon:
+                self._later(t, self._arrive, src)
+        for team in self.teams:
+            team.open = team.cal.is_open(0.0)
+            team.changes = team.cal.changes(0.0)
+            self._next_change(team)
+        if self.warmup > 0:
+            self._later(self.warmup, self._reset, None)
+        first_day = int(self.warmup // 24)
+        if first_day + 1 < self.config.days:
+            self._later(24.0 * (first_day + 1), self._day, first_day + 1)
+        env.run(until=self.horizon)
+        return self._finish()
+
+    # ------------------------------------------------------------------ arrivals and deals
+
+    def _new_deal(self, now: float, st: _Stage, value: float = 0.0) -> Deal:
+        self.deals_created += 1
+        st.pipe.started += 1  # type: ignore[union-attr]
+        return Deal(next(self._ids), value, now)
+
+    def _arrive(self, ev: Event) -> None:
+        src: _Source = ev._value
+        now = self.env._now
+        nt = src.next_after(now)
+        if nt < self.horizon:
+            self._sched(_Call(self.env, self._arrive, src), NORMAL, nt - now)
+        st = src.stage
+        self.deals_created += 1
+        st.pipe.started += 1  # type: ignore[union-attr]
+        d = Deal(next(self._ids), src.values.take() if src.values is not None else 0.0, now)
+        self._enter(d, st, now)
+
+    def _enter(self, d: Deal, st: _Stage, now: float) -> None:
+        st.area += st.wip * (now - st.last)
+        st.last = now
+        st.wip += 1
+        st.entered += 1
+        st.sum_in += now
+        d.st = st
+        d.entered = now
+        d.ver += 1
+        d.picked = -1.0
+        d.sla_hit = False
+        if self._open is not None:
+            self._open[d.id] = d
+        if st.sla is not None:
+            cal = st.cal_sla
+            if cal is None:
+                self._sched(_Call(self.env, self._sla, (d, d.ver)), NORMAL, st.sla)
+            else:
+                d.wentered = cal.clock(now)
+                st.sum_win += d.wentered
+                due = cal.add(now, st.sla)
+                if due < math.inf:
+                    self._sched(_Call(self.env, self._sla, (d, d.ver)), NORMAL, due - now)
+        if st.respond is not None:
+            d.resp_by = (now + st.respond if self.sla_cal.always_open
+                         else self.sla_cal.add(now, st.respond))
+        if st.cad_off is not None:
+            d.touch = 0
+            self._touch_due(d, st, now)
+        elif st.team is not None:
+            self._enqueue(st.team, d, now)
+        elif st.free_work is not None:
+            d.state = WORK
+            self._sched(_Call(self.env, self._free_done, d), NORMAL, st.free_work.take())
+        else:
+            self._decide(d, st, now)
+
+    def _decide(self, d: Deal, st: _Stage, now: float) -> None:
+        """Draw the outcome of a stage and act on it."""
+        r = st.single
+        if r is None:
+            r = st.routes[st.choice.take()]  # type: ignore[union-attr]
+        if r.kind == K_STAY:
+            st.exits[r.idx] += 1
+            d.state = STAY
+            return
+        if r.after is not None:
+            d.state = DELAY
+            d.pending = r
+            self._sched(_Call(self.env, self._delay_done, (d, d.ver)), NORMAL, r.after.take())
+            return
+        self._leave(d, st, r, now, -1)
+
+    def _leave(self, d: Deal, st: _Stage, r: _Route, now: float, timeout: int) -> None:
+        st.area += st.wip * (now - st.last)
+        st.last = now
+        st.wip -= 1
+        st.sum_in -= d.entered
+        if st.cal_sla is not None:
+            st.sum_win -= d.wentered
+        dt = now - d.entered
+        st.left += 1
+        st.tis_sum += dt
+        st.hist.buf.append(dt)
+        if timeout < 0:
+            st.exits[r.idx] += 1
+        else:
+            st.to[timeout] += 1
+        if st.respond is not None and d.picked < 0.0:
+            # Left without ever being picked up: a breach once the limit has run out.
+            st.resp_n += 1
+            if now >= d.resp_by:
+                st.resp_b += 1
+        d.ver += 1
+        if self._record is not None:
+            self._emit(d, st, now, r.label, TIMEOUT_KINDS[timeout] if timeout >= 0 else "")
+        if r.copy is not None:
+            c = self._new_deal(now, r.copy, d.value)
+            self._enter(c, r.copy, now)
+        k = r.kind
+        if k == K_STAGE:
+            self._enter(d, r.stage, now)  # type: ignore[arg-type]
+        elif k == K_WON:
+            d.state = GONE
+            p = st.pipe
+            p.won += 1  # type: ignore[union-attr]
+            p.won_value += d.value  # type: ignore[union-attr]
+            self.revenue_won += d.value
+            c = now - d.born
+            p.cyc_won_sum += c  # type: ignore[union-attr]
+            p.cyc_won.buf.append(c)  # type: ignore[union-attr]
+            p.cyc_closed_sum += c  # type: ignore[union-attr]
+            p.cyc_closed_n += 1  # type: ignore[union-attr]
+        elif k == K_LOST:
+            self._lost(d, st.pipe, r.reason, now)  # type: ignore[arg-type]
+        else:  # an SLA whose target is `stay` cannot be written; keep the deal parked
+            d.state = STAY
+
+    def _lost(self, d: Deal, p: _Pipe, reason: str, now: float) -> None:
+        ro = p.reopens.get(reason)
+        if ro is not None:
+            u = ro[0].take()
+            for cum, after, stage in ro[1]:
+                if u < cum:
+                    p.reopened[reason] = p.reopened.get(reason, 0) + 1
+                    p.limbo += 1
+                    d.state = LIMBO
+                    self._later(after.take() if after is not None else 0.0, self._reopen,
+                                (d, stage))
+                    return
+        d.state = GONE
+        p.lost[reason] = p.lost.get(reason, 0) + 1
+        p.cyc_closed_sum += now - d.born
+        p.cyc_closed_n += 1
+
+    def _reopen(self, ev: Event) -> None:
+        d, stage = ev._value
+        stage.pipe.limbo -= 1
+        self._enter(d, stage, self.env._now)
+
+    # ------------------------------------------------------------------ timers
+
+    def _sla(self, ev: Event) -> None:
+        d, ver = ev._value
+        if d.ver != ver:
+            return
+        st = d.st
+        now = self.env._now
+        state = d.state
+        if state == WORK:
+            d.sla_hit = True  # the member finishes; the timeout applies at the end of work
+            return
+        if state == QUEUED:
+            t = st.team
+            t.qarea += t.qlen * (now - t.qlast)
+            t.qlast = now
+            t.qlen -= 1
+            kind = TO_QUEUED
+        elif state == STAY:
+            kind = TO_PARKED
+        else:
+            kind = TO_DELAY
+        self._leave(d, st, st.sla_route, now, kind)
+
+    def _delay_done(self, ev: Event) -> None:
+        d, ver = ev._value
+        if d.ver != ver:
+            return
+        self._leave(d, d.st, d.pending, self.env._now, -1)
+
+    def _free_done(self, ev: Event) -> None:
+        d: Deal = ev._value
+        st = d.st
+        if d.sla_hit:
+            self._leave(d, st, st.sla_route, self.env._now, TO_WORK)
+        else:
+            self._decide(d, st, self.env._now)
+
+    # ------------------------------------------------------------------ teams
+
+    def _enqueue(self, t: _Team, d: Deal, now: float) -> None:
+        d.state = QUEUED
+        d.queued_at = now
+        if t.free > 0 and t.open and t.qlen == 0:
+            self._start(t, d, now)
+            return
+        t.qarea += t.qlen * (now - t.qlast)
+        t.qlast = now
+        t.qlen += 1
+        if t.qlen > t.qmax:
+            t.qmax = t.qlen
+        if t.fifo:
+            t.q.append((d, d.ver))
+        else:
+            heappush(t.q, (d.st.rank, next(t.seq), d, d.ver))
+
+    def _start(self, t: _Team, d: Deal, now: float) -> None:
+        t.barea += (t.size - t.free) * (now - t.blast)
+        t.blast = now
+        t.free -= 1
+        t.picks += 1
+        d.state = WORK
+        st = d.st
+        st.wait_sum += now - d.queued_at
+        st.picks += 1
+        if d.picked < 0.0:
+            d.picked = now
+            if st.respond is not None:
+                st.resp_n += 1
+                if now > d.resp_by:
+                    st.resp_b += 1
+        w = st.work if st.cad_off is None else st.cad_work[d.touch]
+        self._sched(_Call(self.env, self._done, d), NORMAL, w.take())
+
+    def _dispatch(self, t: _Team, now: float) -> None:
+        q = t.q
+        fifo = t.fifo
+        while t.free > 0 and t.qlen > 0:
+            if fifo:
+                d, ver = q.popleft()
+            else:
+                _, _, d, ver = heappop(q)
+            if d.ver != ver or d.state != QUEUED:
+                continue
+            t.qarea += t.qlen * (now - t.qlast)
+            t.qlast = now
+            t.qlen -= 1
+            self._start(t, d, now)
+        if t.qlen == 0 and q:
+            q.clear()
+
+    def _done(self, ev: Event) -> None:
+        d: Deal = ev._value
+        now = self.env._now
+        st = d.st
+        t = st.team
+        t.barea += (t.size - t.free) * (now - t.blast)
+        t.blast = now
+        t.free += 1
+        if t.qlen and t.open:
+            self._dispatch(t, now)
+        if d.sla_hit:
+            self._leave(d, st, st.sla_route, now, TO_WORK)
+        elif st.cad_off is not None:
+            self._touched(d, st, now)
+        else:
+            self._decide(d, st, now)
+
+    def _next_change(self, t: _Team) -> None:
+        for when, opens in t.changes:
+            if when < self.horizon:
+                self._later(max(0.0, when - self.env._now), self._change, (t, opens))
+            break
+
+    def _change(self, ev: Event) -> None:
+        t, opens = ev._value
+        t.open = opens
+        if opens and t.qlen:
+            self._dispatch(t, self.env._now)
+        self._next_change(t)
+
+    # ------------------------------------------------------------------ cadences
+
+    def _touch_due(self, d: Deal, st: _Stage, now: float) -> None:
+        due = d.entered + st.cad_off[d.touch]  # type: ignore[index]
+        if due > now:
+            d.state = CADENCE
+            self._sched(_Call(self.env, self._touch_timer, (d, d.ver)), NORMAL, due - now)
+        else:
+            self._touch(d, st, now)
+
+    def _touch_timer(self, ev: Event) -> None:
+        d, ver = ev._value
+        if d.ver != ver:
+            return
+        self._touch(d, d.st, self.env._now)
+
+    def _touch(self, d: Deal, st: _Stage, now: float) -> None:
+        if st.cad_work[d.touch] is not None:
+            self._enqueue(st.team, d, now)  # type: ignore[arg-type]
+        else:
+            self._touched(d, st, now)
+
+    def _touched(self, d: Deal, st: _Stage, now: float) -> None:
+        """A touch is done: the first reply routes on, the last unanswered one gives up."""
+        if st.replies.take() < st.cad_p[d.touch]:  # type: ignore[union-attr]
+            r = st.cad_reply
+        else:
+            d.touch += 1
+            if d.touch < st.cad_n:
+                self._touch_due(d, st, now)
+                return
+            r = st.cad_exhausted
+        if r.kind == K_STAY:  # type: ignore[union-attr]
+            st.exits[r.idx] += 1  # type: ignore[union-attr]
+            d.state = STAY
+            return
+        self._leave(d, st, r, now, -1)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ observation
+
+    def _emit(self, d: Deal, st: _Stage, now: float | None, outcome: str, timeout: str) -> None:
+        if self._open is not None and now is not None:
+            self._open.pop(d.id, None)
+        spec = st.spec
+        self._record((self.rep, d.id, spec.pipeline_name, spec.name,  # type: ignore[misc]
+                      d.entered, d.picked if d.picked >= 0.0 else None, now, outcome, timeout))
+
+    def _reset(self, ev: Event) -> None:
+        """End of warm-up: forget everything measured so far, keep the state."""
+        now = self.env._now
+        self.observed_from = now
+        self.deals_created = 0
+        self.revenue_won = 0.0
+        for st in self.stages:
+            st.area = 0.0
+            st.last = now
+            st.entered = 0
+            st.left = 0
+            st.tis_sum = 0.0
+            st.hist.reset()
+            st.exits = [0] * len(st.exits)
+            st.to = [0, 0, 0, 0]
+            st.resp_n = st.resp_b = 0
+            st.wait_sum = 0.0
+            st.picks = 0
+        for t in self.teams:
+            t.qarea = 0.0
+            t.qlast = now
+            t.qmax = t.qlen
+            t.barea = 0.0
+            t.blast = now
+            t.picks = 0
+        for p in self.pipes:
+            p.started = p.won = 0
+            p.won_value = 0.0
+            p.lost = {}
+            p.reopened = {}
+            p.cyc_won.reset()
+            p.cyc_won_sum = p.cyc_closed_sum = 0.0
+            p.cyc_closed_n = 0
+
+    def _day(self, ev: Event) -> None:
+        day: int = ev._value
+        for st in self.stages:
+            st.daily.append(float(st.wip))
+            if len(st.hist.buf) >= FLUSH_AT:
+                st.hist.flush()
+        for p in self.pipes:
+            if len(p.cyc_won.buf) >= FLUSH_AT:
+                p.cyc_won.flush()
+        if day + 1 < self.config.days:
+            self._later(24.0, self._day, day + 1)
+
+    def _finish(self) -> RepStats:
+        now = self.horizon
+        span = now - self.observed_from
+        stages: list[StageRep] = []
+        for st in self.stages:
+            st.area += st.wip * (now - st.last)
+            st.last = now
+            st.daily.append(float(st.wip))
+            half = st.daily[len(st.daily) // 2:]
+            slope, se = ols_slope(half)
+            age = now - st.sum_in / st.wip if st.wip else NAN
+            age_sla = NAN
+            if st.sla is not None and st.wip:
+                age_sla = (self.sla_cal.clock(now) - st.sum_win / st.wip
+                           if st.cal_sla is not None else age)
+            stages.append(StageRep(
+                entered=st.entered, exits=list(st.exits), timeouts=list(st.to), left=st.left,
+                respond_checked=st.resp_n, respond_breached=st.resp_b,
+                time_mean=st.tis_sum / st.left if st.left else NAN,
+                time_p50=st.hist.quantile(0.5), time_p90=st.hist.quantile(0.9),
+                time_p99=st.hist.quantile(0.99), picks=st.picks,
+                wait_mean=st.wait_sum / st.picks if st.picks else NAN,
+                wip_mean=st.area / span, wip_final=st.wip, wip_daily=st.daily,
+                age_final_mean=age, age_final_sla_mean=age_sla, slope=slope, slope_se=se,
+                arrival_rate=st.entered / span))
+        teams: list[TeamRep] = []
+        for t in self.teams:
+            t.barea += (t.size - t.free) * (now - t.blast)
+            t.qarea += t.qlen * (now - t.qlast)
+            avail = t.size * t.cal.hours_between(self.observed_from, now)
+            teams.append(TeamRep(
+                busy_hours=t.barea, available_hours=avail,
+                utilization=t.barea / avail if avail > 0 else NAN, queue_mean=t.qarea / span,
+                queue_max=t.qmax, queue_final=t.qlen, picks=t.picks))
+        pipes: list[PipelineRep] = []
+        for p in self.pipes:
+            pipes.append(PipelineRep(
+                started=p.started, won=p.won, won_value=p.won_value, lost=dict(p.lost),
+                reopened=dict(p.reopened),
+                cycle_won_mean=p.cyc_won_sum / p.won if p.won else NAN,
+                cycle_won_p50=p.cyc_won.quantile(0.5), cycle_won_p90=p.cyc_won.quantile(0.9),
+                cycle_won_p99=p.cyc_won.quantile(0.99),
+                cycle_closed_mean=(p.cyc_closed_sum / p.cyc_closed_n if p.cyc_closed_n
+                                   else NAN)))
+        if self._open is not None:
+            for d in list(self._open.values()):
+                self._emit(d, d.st, None, "open", "")
+            self._open.clear()
+        open_final = sum(st.wip for st in self.stages) + sum(p.limbo for p in self.pipes)
+        return RepStats(rep=self.rep, observed_hours=span, stages=stages, teams=teams,
+                        pipelines=pipes, deals_created=self.deals_created,
+                        revenue_won=self.revenue_won, open_final=open_final)
+
+
+def run_replication(net: Network, config: SimConfig, rep: int,
+                    record: RecordFn | None = None) -> RepStats:
+    """Simulate replication `rep` of a compiled account."""
+    return Engine(net, config, rep, record).run()

@@ -1,0 +1,239 @@
+"""The typed result of `funnelc simulate`: the contract that reports, what-ifs and sweeps
+read. Every figure is an `Estimate` over replications (mean, 95 % Student-t half-width,
+standard deviation, number of replications that had a value). Field names carry their
+unit: durations are in hours (`_hours`), rates per hour (`_per_hour`), shares in percent
+(`_pct`) or as fractions (`share`, `conversion`), money in the account's currency.
+
+The shipped JSON Schema (`results_schema.json`) is generated from these models;
+`FUNNELC_UPDATE_GOLDEN=1 pytest tests/test_sim.py` regenerates it, and the test fails
+when the two disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Estimate", "DurationStats", "OutcomeResult", "Timeouts", "VerdictReason", "Graveyard",
+    "StageResult", "TeamResult", "ShapeViolation", "FunnelShape", "PipelineResult",
+    "AccountResult", "RunInfo", "SimWarning", "SimResult", "SCHEMA_PATH", "results_schema",
+    "SCHEMA_VERSION", "schema_text",
+]
+
+SCHEMA_VERSION = 1
+SCHEMA_PATH = Path(__file__).with_name("results_schema.json")
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Estimate(_Out):
+    """A figure estimated from independent replications."""
+
+    mean: float | None = Field(description="Mean over the replications that had a value; "
+                                           "null when none had one.")
+    ci95: float | None = Field(description="Half-width of the 95 % confidence interval "
+                                           "(Student t, n-1 degrees of freedom); null when "
+                                           "n < 2.")
+    sd: float | None = Field(description="Standard deviation between replications (n-1).")
+    n: int = Field(description="Replications that had a value (e.g. a stage nobody left "
+                               "has no time in stage).")
+
+
+class DurationStats(_Out):
+    """Time in stage (entry to leaving), hours: mean and quantiles per replication,
+    quantiles from a sketch with 1 % relative accuracy."""
+
+    mean: Estimate
+    p50: Estimate
+    p90: Estimate
+    p99: Estimate
+
+
+class OutcomeResult(_Out):
+    route: str = Field(description='How the way out reads: "-> Stage", "won", '
+                                   '\'lost "reason"\', "stay", plus " + copy P.S".')
+    kind: Literal["stage", "won", "lost", "stay"]
+    via: Literal["outcome", "stay", "reply", "exhausted"]
+    target_stage: str | None = None
+    reason: str | None = None
+    copy_to: str | None = Field(None, description='"Pipeline.Stage" of the handoff copy.')
+    share: float = Field(description="Share the file gives this way out (fraction); for a "
+                                     "cadence, the chance implied by its touches.")
+    count: Estimate = Field(description="Deals that left by it during the observed window "
+                                        "(for `stay`: deals that drew it).")
+
+
+class Timeouts(_Out):
+    """Deals that left by the stage's `sla`, by what they were doing when it ran out."""
+
+    action: str | None = Field(description="The SLA action as a route, null without sla.")
+    sla_hours: float | None = Field(description="SLA limit; working hours when the account "
+                                                "has a calendar.")
+    queued: Estimate = Field(description="Waiting for a member: left the queue at once.")
+    in_work: Estimate = Field(description="Being worked: the work finished, then the action "
+                                          "applied instead of the outcome.")
+    in_delay: Estimate = Field(description="Waiting an outcome's `after` delay or the next "
+                                           "cadence touch: the action applied at once.")
+    parked: Estimate = Field(description="In the `stay` share: only the SLA moves them.")
+
+
+class VerdictReason(_Out):
+    code: Literal["wip-growing", "older-than-sla", "stay-without-sla"]
+    message: str
+
+
+class Graveyard(_Out):
+    """Is this stage a deal graveyard (deals pile up and nobody moves them)?"""
+
+    is_graveyard: bool
+    reasons: list[VerdictReason]
+
+
+class StageResult(_Out):
+    pipeline: str
+    stage: str
+    key: bool
+    owner: str | None
+    queues_for_team: bool = Field(description="Deals here wait for a member of the owner "
+                                              "team (the stage has an owner and work, or a "
+                                              "cadence).")
+    entered: Estimate = Field(description="Deals that entered during the observed window.")
+    arrival_rate_per_hour: Estimate
+    outcomes: list[OutcomeResult]
+    timeouts: Timeouts
+    respond_hours: float | None
+    respond_breach_pct: Estimate | None = Field(
+        description="Percent of deals first picked up later than entry + respond (or never "
+                    "picked up before leaving, later than that); null without respond or "
+                    "without an owner to pick deals up.")
+    time_in_stage_hours: DurationStats
+    queue_wait_hours_mean: Estimate | None = Field(
+        description="Mean wait for a free member per pick-up; null where nobody picks up.")
+    wip_time_average: Estimate = Field(description="Time-average number of deals in the "
+                                                   "stage (queued, worked, waiting, parked).")
+    wip_final: Estimate = Field(description="Deals in the stage at the horizon.")
+    wip_daily: list[float] = Field(description="Deals in the stage at the end of each "
+                                               "observed day, mean over replications.")
+    wip_daily_first_day: int = Field(description="Day number (1-based, counted from the "
+                                                 "start date) of wip_daily[0].")
+    wip_growth_per_day: Estimate = Field(description="Least-squares slope of wip_daily over "
+                                                     "the second half of the window.")
+    age_final_hours_mean: Estimate = Field(description="Mean age of the deals still in the "
+                                                       "stage at the horizon, hours.")
+    graveyard: Graveyard
+
+
+class TeamResult(_Out):
+    team: str
+    size: int
+    stages: list[str] = Field(description='"Pipeline.Stage" of every stage it works.')
+    open_hours_per_week: float
+    offered_load_rho: float | None = Field(
+        description="Offered work per available member-hour from the exact flow rates "
+                    "(annual average); >= 1 means the queue cannot keep up; null when the "
+                    "flows have no finite solution.")
+    unstable: bool = Field(description="rho >= 1 and some stage it works has no sla: its "
+                                       "queue grows with the horizon.")
+    utilization: Estimate = Field(description="Busy member-hours / available member-hours "
+                                              "(work finishing after closing counts, so it "
+                                              "can exceed 1 slightly).")
+    queue_mean: Estimate = Field(description="Time-average number of deals waiting.")
+    queue_max: Estimate
+    queue_final: Estimate
+
+
+class ShapeViolation(_Out):
+    stage: str
+    previous_stage: str
+    entered: float
+    previous_entered: float
+
+
+class FunnelShape(_Out):
+    """Seed 002: in a funnel, counts fall stage by stage. A violation is a stage entered
+    by significantly more deals (paired 95 % CI of the difference above 0) than the stage
+    before it."""
+
+    ok: bool
+    violations: list[ShapeViolation]
+
+
+class PipelineResult(_Out):
+    pipeline: str
+    style: str | None
+    started: Estimate = Field(description="Deals that started in the pipeline (from "
+                                          "sources and handoff copies).")
+    won: Estimate
+    lost_by_reason: dict[str, Estimate] = Field(description="Deals lost for good (reopened "
+                                                            "ones are not counted here).")
+    reopened_by_reason: dict[str, Estimate]
+    conversion: Estimate = Field(description="won / started, fraction.")
+    revenue_won: Estimate
+    cycle_time_won_hours: DurationStats = Field(description="From start in the pipeline "
+                                                            "to won.")
+    cycle_time_closed_hours_mean: Estimate = Field(description="Start to won or lost.")
+    funnel_shape: FunnelShape
+
+
+class AccountResult(_Out):
+    currency: str | None
+    revenue_won: Estimate
+    deals_created: Estimate
+    open_at_horizon: Estimate = Field(description="Deals in some stage or waiting to be "
+                                                  "reopened at the horizon.")
+
+
+class RunInfo(_Out):
+    file: str
+    scenario: str | None
+    seed: int
+    reps: int
+    days: int
+    warmup_days: int
+    start_date: str = Field(description="Day 1 of the simulation clock (ISO date); the "
+                                        "clock counts hours from its midnight.")
+    observed_hours: float = Field(description="Length of the window statistics cover.")
+
+
+class SimWarning(_Out):
+    code: Literal["unstable-team", "no-sources", "never-open"]
+    subject: str
+    message: str
+
+
+class SimResult(_Out):
+    schema_version: int = SCHEMA_VERSION
+    run: RunInfo
+    account: AccountResult
+    stages: list[StageResult]
+    teams: list[TeamResult]
+    pipelines: list[PipelineResult]
+    warnings: list[SimWarning]
+
+    def stage(self, pipeline: str, stage: str) -> StageResult:
+        return next(s for s in self.stages if s.pipeline == pipeline and s.stage == stage)
+
+    def team(self, name: str) -> TeamResult:
+        return next(t for t in self.teams if t.team == name)
+
+    def pipeline(self, name: str) -> PipelineResult:
+        return next(p for p in self.pipelines if p.pipeline == name)
+
+
+def results_schema() -> dict:
+    """JSON Schema of `funnelc simulate --json` output."""
+    schema = SimResult.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "funnelc simulate result"
+    return schema
+
+
+def schema_text() -> str:
+    """The schema as shipped: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(results_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,148 @@
+"""Replications → `SimResult`: every figure becomes an `Estimate`, verdicts are drawn.
+
+Replications arrive in index order whatever process ran them, and every sum here runs
+in that order, so the result is the same to the byte for any number of workers.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import model as m
+from .calendar import WorkCalendar
+from .ci import estimate
+from .compile import Network, RouteSpec
+from .config import SimConfig
+from .engine import TIMEOUT_KINDS
+from .results import (
+    AccountResult, DurationStats, OutcomeResult, PipelineResult, RunInfo,
+    SimResult, SimWarning, StageResult, TeamResult, Timeouts,
+)
+from .stats import NAN, RepStats
+from .verdicts import funnel_shape, graveyard, unstable_warning
+
+__all__ = ["summarize"]
+
+
+def _durations(mean: list[float], p50: list[float], p90: list[float], p99: list[float]
+               ) -> DurationStats:
+    return DurationStats(mean=estimate(mean), p50=estimate(p50), p90=estimate(p90),
+                         p99=estimate(p99))
+
+
+def _outcome(net: Network, r: RouteSpec, counts: list[float]) -> OutcomeResult:
+    copy = None
+    if r.copy_to >= 0:
+        c = net.stages[r.copy_to]
+        copy = f"{c.pipeline_name}.{c.name}"
+    return OutcomeResult(
+        route=r.label(list(net.stages)), kind=r.kind,
+        via=r.via if r.via in ("outcome", "stay", "reply", "exhausted") else "outcome",
+        target_stage=net.stages[r.stage].name if r.stage >= 0 else None, reason=r.reason,
+        copy_to=copy, share=r.share, count=estimate(counts))
+
+
+def summarize(funnel: m.FunnelFile, net: Network, config: SimConfig, reps: list[RepStats],
+              scenario: str | None = None) -> SimResult:
+    reps = sorted(reps, key=lambda r: r.rep)
+    first_day = config.warmup_days + 1
+    stages: list[StageResult] = []
+    for i, spec in enumerate(net.stages):
+        rs = [r.stages[i] for r in reps]
+        ndays = min(len(s.wip_daily) for s in rs)
+        daily = [math.fsum(s.wip_daily[d] for s in rs) / len(rs) for d in range(ndays)]
+        outcomes = [_outcome(net, route, [float(s.exits[j]) for s in rs])
+                    for j, route in enumerate(spec.routes)]
+        tk = {kind: estimate(float(s.timeouts[k]) for s in rs)
+              for k, kind in enumerate(TIMEOUT_KINDS)}
+        sla_label = spec.sla_route.label(list(net.stages)) if spec.sla_route else None
+        respond = None
+        if spec.respond_hours is not None and spec.team >= 0:
+            respond = estimate(100.0 * s.respond_breached / s.respond_checked
+                               if s.respond_checked else NAN for s in rs)
+        stages.append(StageResult(
+            pipeline=spec.pipeline_name, stage=spec.name, key=spec.key, owner=spec.owner,
+            queues_for_team=spec.team >= 0,
+            entered=estimate(float(s.entered) for s in rs),
+            arrival_rate_per_hour=estimate(s.arrival_rate for s in rs),
+            outcomes=outcomes,
+            timeouts=Timeouts(action=sla_label, sla_hours=spec.sla_hours, **tk),
+            respond_hours=spec.respond_hours, respond_breach_pct=respond,
+            time_in_stage_hours=_durations([s.time_mean for s in rs], [s.time_p50 for s in rs],
+                                           [s.time_p90 for s in rs], [s.time_p99 for s in rs]),
+            queue_wait_hours_mean=(estimate(s.wait_mean for s in rs) if spec.team >= 0
+                                   else None),
+            wip_time_average=estimate(s.wip_mean for s in rs),
+            wip_final=estimate(float(s.wip_final) for s in rs),
+            wip_daily=daily, wip_daily_first_day=first_day,
+            wip_growth_per_day=estimate(s.slope for s in rs),
+            age_final_hours_mean=estimate(s.age_final_mean for s in rs),
+            graveyard=graveyard(spec, rs)))
+
+    warnings: list[SimWarning] = []
+    # Offered load from the exact maths (analysis.exact), the one reading of team loads.
+    from ..analysis.exact import analyze_account
+
+    loads = {t.name: t.load for t in analyze_account(funnel).teams}
+    teams: list[TeamResult] = []
+    for j, team in enumerate(net.teams):
+        ts = [r.teams[j] for r in reps]
+        owned = [s for s in net.stages if s.team == j]
+        rho = loads.get(team.name)
+        no_sla = [f"{s.pipeline_name}.{s.name}" for s in owned if s.sla_hours is None]
+        unstable = rho is not None and rho >= 1.0 and bool(no_sla)
+        if unstable:
+            warnings.append(unstable_warning(team.name, rho, no_sla))  # type: ignore[arg-type]
+        cal = WorkCalendar.from_hours(team.hours, config.start)
+        if cal.never_open and owned:
+            warnings.append(SimWarning(
+                code="never-open", subject=team.name,
+                message=f"team `{team.name}` has no working hours: nobody ever picks deals up"))
+        teams.append(TeamResult(
+            team=team.name, size=team.size,
+            stages=[f"{s.pipeline_name}.{s.name}" for s in owned],
+            open_hours_per_week=cal.total,
+            offered_load_rho=rho if rho is not None and math.isfinite(rho) else None,
+            unstable=unstable,
+            utilization=estimate(t.utilization for t in ts),
+            queue_mean=estimate(t.queue_mean for t in ts),
+            queue_max=estimate(float(t.queue_max) for t in ts),
+            queue_final=estimate(float(t.queue_final) for t in ts)))
+
+    pipelines: list[PipelineResult] = []
+    for k, ps in enumerate(net.pipelines):
+        pr = [r.pipelines[k] for r in reps]
+        lost_reasons = sorted({x for p in pr for x in p.lost})
+        reopen_reasons = sorted({x for p in pr for x in p.reopened})
+        pipelines.append(PipelineResult(
+            pipeline=ps.name, style=ps.style,
+            started=estimate(float(p.started) for p in pr),
+            won=estimate(float(p.won) for p in pr),
+            lost_by_reason={x: estimate(float(p.lost.get(x, 0)) for p in pr)
+                            for x in lost_reasons},
+            reopened_by_reason={x: estimate(float(p.reopened.get(x, 0)) for p in pr)
+                                for x in reopen_reasons},
+            conversion=estimate(p.won / p.started if p.started else NAN for p in pr),
+            revenue_won=estimate(p.won_value for p in pr),
+            cycle_time_won_hours=_durations(
+                [p.cycle_won_mean for p in pr], [p.cycle_won_p50 for p in pr],
+                [p.cycle_won_p90 for p in pr], [p.cycle_won_p99 for p in pr]),
+            cycle_time_closed_hours_mean=estimate(p.cycle_closed_mean for p in pr),
+            funnel_shape=funnel_shape(ps, net, reps)))
+
+    if not net.sources:
+        warnings.append(SimWarning(code="no-sources", subject=net.path,
+                                   message="the file has no `source`: no deal is ever created"))
+    account = funnel.account
+    return SimResult(
+        run=RunInfo(file=net.path, scenario=scenario, seed=config.seed, reps=config.reps,
+                    days=config.days, warmup_days=config.warmup_days,
+                    start_date=config.start.isoformat(),
+                    observed_hours=reps[0].observed_hours if reps else 0.0),
+        account=AccountResult(
+            currency=account.currency.value if account is not None and account.currency
+            else None,
+            revenue_won=estimate(r.revenue_won for r in reps),
+            deals_created=estimate(float(r.deals_created) for r in reps),
+            open_at_horizon=estimate(float(r.open_final) for r in reps)),
+        stages=stages, teams=teams, pipelines=pipelines, warnings=warnings)

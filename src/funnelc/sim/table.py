@@ -1,0 +1,140 @@
+"""`SimResult` → rich tables for the terminal: one table per pipeline's stages, then
+teams, pipelines and warnings. Figures read `mean ±half-width`; durations pick a unit a
+person reads at a glance (`40m`, `5.2h`, `3.1d`)."""
+
+from __future__ import annotations
+
+import math
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from .results import Estimate, SimResult, StageResult
+
+__all__ = ["render_tables", "fmt_num", "fmt_hours"]
+
+DASH = "—"
+
+
+def fmt_num(x: float | None, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return DASH
+    if math.isinf(x):
+        return "∞"
+    if x == 0:
+        return "0"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}g}"
+
+
+def fmt_hours(h: float | None) -> str:
+    if h is None or math.isnan(h):
+        return DASH
+    if h < 1.0:
+        return f"{h * 60:.3g}m"
+    if h < 48.0:
+        return f"{h:.3g}h"
+    return f"{h / 24:.3g}d"
+
+
+def _est(e: Estimate | None, fmt=fmt_num) -> str:  # type: ignore[no-untyped-def]
+    if e is None or e.mean is None:
+        return DASH
+    if e.ci95 is None or e.ci95 == 0:
+        return fmt(e.mean)
+    return f"{fmt(e.mean)} ±{fmt(e.ci95)}"
+
+
+def _outcomes(st: StageResult) -> str:
+    parts = []
+    for o in st.outcomes:
+        if o.count.mean is None:
+            continue
+        parts.append(f"{o.route} {fmt_num(o.count.mean)}")
+    return "\n".join(parts) or DASH
+
+
+def _timeouts(st: StageResult) -> str:
+    t = st.timeouts
+    if t.action is None:
+        return DASH
+    kinds = (("queued", t.queued), ("in work", t.in_work), ("in delay", t.in_delay),
+             ("parked", t.parked))
+    shown = [f"{name} {fmt_num(e.mean)}" for name, e in kinds if e.mean]
+    return "\n".join(shown) or "0"
+
+
+def _stage_table(result: SimResult, pipeline: str) -> Table:
+    table = Table(title=f"pipeline {pipeline}: stages", title_justify="left", expand=False)
+    for col, just in (("stage", "left"), ("entered", "right"), ("left by", "left"),
+                      ("sla timeouts", "left"), ("respond\nbreach %", "right"),
+                      ("time in stage\nmean / p90", "right"), ("queue\nwait", "right"),
+                      ("WIP\navg / end", "right"), ("verdict", "left")):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for st in result.stages:
+        if st.pipeline != pipeline:
+            continue
+        verdict = (Text("graveyard: " + "; ".join(r.message for r in st.graveyard.reasons),
+                        style="bold red") if st.graveyard.is_graveyard else Text("ok"))
+        name = st.stage + (" (key)" if st.key else "")
+        table.add_row(
+            name, _est(st.entered), _outcomes(st), _timeouts(st),
+            _est(st.respond_breach_pct) if st.respond_breach_pct is not None else DASH,
+            f"{fmt_hours(st.time_in_stage_hours.mean.mean)} / "
+            f"{fmt_hours(st.time_in_stage_hours.p90.mean)}",
+            _est(st.queue_wait_hours_mean, fmt_hours) if st.queue_wait_hours_mean else DASH,
+            f"{fmt_num(st.wip_time_average.mean)} / {fmt_num(st.wip_final.mean)}", verdict)
+    return table
+
+
+def _team_table(result: SimResult) -> Table:
+    table = Table(title="teams", title_justify="left")
+    for col in ("team", "size", "offered load ρ", "utilization", "queue avg", "queue max", ""):
+        table.add_column(col, justify="left" if col in ("team", "") else "right")
+    for t in result.teams:
+        flag = Text("unstable", style="bold red") if t.unstable else Text("")
+        table.add_row(t.team, str(t.size), fmt_num(t.offered_load_rho),
+                      _est(t.utilization), _est(t.queue_mean), _est(t.queue_max), flag)
+    return table
+
+
+def _pipeline_table(result: SimResult) -> Table:
+    cur = f" ({result.account.currency})" if result.account.currency else ""
+    table = Table(title="pipelines", title_justify="left")
+    for col in ("pipeline", "started", "won", "lost", "conversion", "cycle to won\nmean / p90",
+                f"revenue{cur}", "funnel shape"):
+        table.add_column(col, justify="left" if col in ("pipeline", "funnel shape") else "right")
+    for p in result.pipelines:
+        lost = sum(e.mean or 0.0 for e in p.lost_by_reason.values())
+        conv = p.conversion
+        conv_s = DASH if conv.mean is None else (
+            f"{conv.mean * 100:.3g}%" + (f" ±{conv.ci95 * 100:.2g}" if conv.ci95 else ""))
+        shape = ("ok" if p.funnel_shape.ok else
+                 "grows at " + ", ".join(v.stage for v in p.funnel_shape.violations))
+        table.add_row(p.pipeline, _est(p.started), _est(p.won), fmt_num(lost), conv_s,
+                      f"{fmt_hours(p.cycle_time_won_hours.mean.mean)} / "
+                      f"{fmt_hours(p.cycle_time_won_hours.p90.mean)}",
+                      _est(p.revenue_won), shape)
+    return table
+
+
+def render_tables(result: SimResult, console: Console) -> None:
+    r = result.run
+    scen = f", scenario {r.scenario}" if r.scenario else ""
+    console.print(Text(f"{r.file}{scen}: {r.reps} replications × {r.days} days "
+                       f"({r.warmup_days} warm-up) from {r.start_date}, seed {r.seed}; "
+                       "figures are mean ±95% CI", style="dim"))
+    seen: list[str] = []
+    for st in result.stages:
+        if st.pipeline not in seen:
+            seen.append(st.pipeline)
+    parts = [_stage_table(result, p) for p in seen]
+    parts += [_team_table(result), _pipeline_table(result)]
+    console.print(Group(*parts))
+    cur = f" {result.account.currency}" if result.account.currency else ""
+    console.print(f"revenue won: {_est(result.account.revenue_won)}{cur} over "
+                  f"{fmt_num(result.run.observed_hours / 24)} observed days")
+    for w in result.warnings:
+        console.print(Text(f"warning[{w.code}]: {w.message}", style="yellow"))

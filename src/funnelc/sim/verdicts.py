@@ -1,0 +1,95 @@
+"""Judgements on simulated figures: is a stage a deal graveyard, does a funnel narrow
+stage by stage (seed 002), which teams cannot keep up. Each verdict carries the reason a
+consultant can repeat to the client, not just a flag."""
+
+from __future__ import annotations
+
+import math
+
+from .ci import estimate, finite, t_quantile
+from .compile import Network, PipelineSpec, StageSpec
+from .results import FunnelShape, Graveyard, ShapeViolation, SimWarning, VerdictReason
+from .stats import RepStats, StageRep
+
+__all__ = ["graveyard", "funnel_shape", "unstable_warning", "MIN_GROWTH_DEALS"]
+
+MIN_GROWTH_DEALS = 1.0
+"""A trend adding less than one deal over the second half of the run is not a pile-up,
+however significant statistically."""
+
+
+def _growth_bounds(reps: list[StageRep]) -> tuple[float, float, float] | None:
+    """(mean slope, lower, upper) of the 95 % CI of the daily WIP slope: across
+    replications when there are several, from the regression itself when there is one."""
+    slopes = finite(r.slope for r in reps)
+    if not slopes:
+        return None
+    if len(slopes) >= 2:
+        e = estimate(slopes)
+        assert e.mean is not None and e.ci95 is not None
+        return e.mean, e.mean - e.ci95, e.mean + e.ci95
+    r = next(r for r in reps if math.isfinite(r.slope))
+    points = len(r.wip_daily) - len(r.wip_daily) // 2
+    half = t_quantile(0.975, max(points - 2, 1)) * (r.slope_se if math.isfinite(r.slope_se)
+                                                    else math.inf)
+    return r.slope, r.slope - half, r.slope + half
+
+
+def graveyard(spec: StageSpec, reps: list[StageRep]) -> Graveyard:
+    reasons: list[VerdictReason] = []
+    bounds = _growth_bounds(reps)
+    if bounds is not None:
+        slope, lo, hi = bounds
+        half_days = len(reps[0].wip_daily) - len(reps[0].wip_daily) // 2
+        if lo > 0 and slope * half_days >= MIN_GROWTH_DEALS:
+            final = estimate(r.wip_final for r in reps).mean or 0.0
+            reasons.append(VerdictReason(
+                code="wip-growing",
+                message=f"deals keep piling up: {slope:.3g} more per day over the second half "
+                        f"of the run (95% CI {lo:.3g} to {hi:.3g}), {final:.0f} in the stage "
+                        f"at the horizon"))
+    if spec.sla_hours is not None:
+        age = estimate(r.age_final_sla_mean for r in reps).mean
+        if age is not None and age > spec.sla_hours:
+            reasons.append(VerdictReason(
+                code="older-than-sla",
+                message=f"deals still here are {age:.3g} h old on average, beyond the sla of "
+                        f"{spec.sla_hours:g} h"))
+    if spec.sla_hours is None:
+        stay = sum(r.share for r in spec.routes if r.kind == "stay")
+        if stay > 0:
+            reasons.append(VerdictReason(
+                code="stay-without-sla",
+                message=f"{stay * 100:.3g}% of deals stay and no sla moves them on: they "
+                        f"wait here forever"))
+    return Graveyard(is_graveyard=bool(reasons), reasons=reasons)
+
+
+def funnel_shape(pipe: PipelineSpec, net: Network, reps: list[RepStats]) -> FunnelShape:
+    """Counts must fall stage by stage, in the order the author wrote the stages."""
+    violations: list[ShapeViolation] = []
+    for prev, cur in zip(pipe.stages, pipe.stages[1:]):
+        a = [float(r.stages[prev].entered) for r in reps]
+        b = [float(r.stages[cur].entered) for r in reps]
+        diff = estimate(y - x for x, y in zip(a, b))
+        if diff.mean is None:
+            continue
+        if diff.ci95 is not None:
+            significant = diff.mean - diff.ci95 > 0
+        else:  # one replication: Poisson noise of the two counts
+            significant = diff.mean > 1.96 * math.sqrt(a[0] + b[0])
+        if significant:
+            violations.append(ShapeViolation(
+                stage=net.stages[cur].name, previous_stage=net.stages[prev].name,
+                entered=sum(b) / len(b), previous_entered=sum(a) / len(a)))
+    return FunnelShape(ok=not violations, violations=violations)
+
+
+def unstable_warning(team: str, rho: float, open_stages: list[str]) -> SimWarning:
+    shown = ", ".join(f"`{s}`" for s in open_stages[:3])
+    more = f" and {len(open_stages) - 3} more" if len(open_stages) > 3 else ""
+    return SimWarning(
+        code="unstable-team", subject=team,
+        message=f"team `{team}` is offered {rho:.3g}x the work it can do (rho >= 1) and "
+                f"{shown}{more} have no sla: its queue grows for as long as the run lasts, so "
+                f"queue figures depend on --days")
