@@ -1,0 +1,144 @@
+"""`funnelc apply amocrm FILE --subdomain S [--yes] [--prune] [--base-url URL]`.
+
+Without `--yes` it only reads the account and prints the plan. The token comes from the
+environment (AMOCRM_TOKEN) so it never lands in shell history, and it is scrubbed from
+anything this command prints, errors included.
+
+Exit codes: 0 done (or plan printed), 1 the file has errors / amoCRM cannot hold it /
+amoCRM refused a change, 2 usage, token or rights problems, network failure.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .common import EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics, use_color
+
+TOKEN_ENV = "AMOCRM_TOKEN"
+
+
+@click.command("apply")
+@click.argument("crm", type=click.Choice(["amocrm"]), metavar="CRM")
+@click.argument("file", type=click.Path(allow_dash=True))
+@click.option("--subdomain", metavar="S", help="Account subdomain: S.amocrm.ru.")
+@click.option("--base-url", metavar="URL",
+              help="API root instead of https://S.amocrm.ru (https; plain http only to a "
+                   "loopback address).")
+@click.option("--yes", is_flag=True, help="Carry the plan out (without it: only print the plan).")
+@click.option("--prune", is_flag=True,
+              help="Also delete statuses, pipelines and custom fields the file does not have.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
+def apply_command(crm: str, file: str, subdomain: str | None, base_url: str | None, yes: bool,
+                  prune: bool, color: str) -> None:
+    """Plan and apply FILE to a live CRM account (CRM: amocrm).
+
+    Reads the account (pipelines, statuses, custom fields of deals, contacts and
+    companies), prints what would change — create pipeline, add status, rename status,
+    create field, set a field's required statuses — and changes it only with --yes.
+    Nothing is deleted unless --prune. The token is read from AMOCRM_TOKEN (a long-lived
+    token of an account administrator).
+    """
+    import os
+
+    token = (os.environ.get(TOKEN_ENV) or "").strip()
+    if not token:
+        raise click.UsageError(f"set {TOKEN_ENV} to an amoCRM access token (an account "
+                               "administrator's long-lived token: amoCRM → Settings → "
+                               "Integrations); it is read from the environment so it never "
+                               "shows in shell history or the process list")
+    if not token.isascii() or not token.isprintable() or any(c.isspace() for c in token):
+        raise click.UsageError(f"{TOKEN_ENV} holds characters an access token cannot have "
+                               "(spaces, line breaks or non-ASCII)")
+    from ..export.amocrm_client import check_base_url, default_base_url
+
+    try:
+        if base_url is not None:
+            url = check_base_url(base_url)
+        elif subdomain is not None:
+            url = default_base_url(subdomain)
+        else:
+            raise click.UsageError("give --subdomain S (for S.amocrm.ru) or --base-url URL")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--base-url" if base_url else "--subdomain")
+    try:
+        code = _run(file, url, token, yes=yes, prune=prune, color=color)
+    except click.ClickException:
+        raise
+    except Exception as exc:  # noqa: BLE001 - no traceback (and no token) reaches the user
+        if os.environ.get("FUNNELC_DEBUG"):
+            raise
+        click.echo(_scrub(f"error: internal failure: {type(exc).__name__}: {exc}", token), err=True)
+        code = EXIT_USAGE
+    raise SystemExit(code)
+
+
+def _scrub(text: str, token: str) -> str:
+    return text.replace(token, "***") if token else text
+
+
+def _run(file: str, url: str, token: str, *, yes: bool, prune: bool, color: str) -> int:
+    from ..api import load_file
+    from ..diagnostics import Severity
+    from ..export.amocrm import build_bundle
+    from ..export.amocrm_apply import execute, plan_for
+    from ..export.amocrm_client import AmoApiError, AmoAuthError, AmoClient, AmoError
+
+    def say(text: str, err: bool = False) -> None:
+        click.echo(_scrub(text, token), err=err)
+
+    loaded = load_file(file)
+    sources = {loaded.source.path: loaded.source} if loaded.source else {}
+    if loaded.usage_error:
+        print_diagnostics(loaded.diagnostics, sources, "text", use_color(color))
+        return EXIT_USAGE
+    if not loaded.ok or loaded.model is None:
+        print_diagnostics(loaded.errors or loaded.diagnostics, sources, "text", use_color(color))
+        return EXIT_PROBLEMS
+    bundle, diags = build_bundle(loaded.model)
+    if any(d.severity is Severity.error for d in diags):
+        print_diagnostics(diags, sources, "text", use_color(color))
+        return EXIT_PROBLEMS
+    try:
+        with AmoClient(url, token) as client:
+            plan, account = plan_for(client, bundle, prune=prune)
+            read = client.stats.requests
+            field_count = sum(len(v) for v in account.fields.values())
+            say(f"account {url}: {len(account.pipelines)} pipelines, {field_count} custom fields "
+                f"(read in {read} requests)")
+            lines = plan.lines()
+            for line in lines:
+                say(f"  {line}")
+            for warning in plan.warnings:
+                say(f"  ! {warning}")
+            for kept in plan.kept:
+                say(f"  = leave alone: {kept}")
+            if plan.errors:
+                for error in plan.errors:
+                    say(f"error: {error}", err=True)
+                say("nothing was changed", err=True)
+                return EXIT_PROBLEMS
+            if not lines:
+                say("nothing to do: the account already matches the file")
+                return 0
+            if not yes:
+                say(f"{len(lines)} change(s) planned; nothing was changed: run again with --yes "
+                    "to apply them")
+                return 0
+            refused, seconds = execute(client, plan, lambda text: say(text, err=True))
+            total = client.stats.requests
+            say(f"applied {len(lines) - len(refused)} change(s) with {total - read} requests "
+                f"in {seconds:.1f} s ({total} requests in all, {client.stats.retries} retried)")
+            for item in refused:
+                say(f"error: {item}", err=True)
+            return EXIT_PROBLEMS if refused else 0
+    except AmoAuthError as exc:
+        say(f"error: {exc}", err=True)
+        return EXIT_USAGE
+    except AmoApiError as exc:
+        say(f"error: {exc}", err=True)
+        say("  = note: the changes before this one were made; fix the cause and run apply "
+            "again: it plans only what is still missing", err=True)
+        return EXIT_PROBLEMS
+    except AmoError as exc:
+        say(f"error: {exc}", err=True)
+        return EXIT_USAGE

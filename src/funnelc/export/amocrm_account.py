@@ -1,0 +1,114 @@
+"""What an amoCRM account holds, read through the API: the side of the comparison that
+`funnelc apply` plans against. Plain dataclasses built from amoCRM's JSON, so the planner
+never sees HAL envelopes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .amocrm_client import AmoClient
+
+__all__ = ["RemoteStatus", "RemotePipeline", "RemoteField", "Account", "read_account",
+           "parse_pipeline", "parse_field", "ENTITIES", "WON_ID", "LOST_ID"]
+
+ENTITIES = ("leads", "contacts", "companies")
+WON_ID, LOST_ID = 142, 143
+
+
+@dataclass
+class RemoteStatus:
+    id: int
+    name: str
+    sort: int
+    color: str
+    type: int
+    descriptions: list[dict[str, Any]] | None = None
+    """None when not read (amoCRM sends them only with `with=descriptions`)."""
+
+    @property
+    def system(self) -> bool:
+        """Unsorted (type 1), won 142 and lost 143: created by amoCRM, never ours to delete."""
+        return self.type == 1 or self.id in (WON_ID, LOST_ID)
+
+    def description(self, level: str = "newbie") -> dict[str, Any] | None:
+        return next((d for d in self.descriptions or [] if d.get("level") == level), None)
+
+
+@dataclass
+class RemotePipeline:
+    id: int
+    name: str
+    sort: int
+    is_main: bool
+    statuses: list[RemoteStatus] = field(default_factory=list)
+
+    @property
+    def user_statuses(self) -> list[RemoteStatus]:
+        return sorted((s for s in self.statuses if not s.system), key=lambda s: (s.sort, s.id))
+
+    def user_status(self, name: str) -> RemoteStatus | None:
+        return next((s for s in self.user_statuses if s.name == name), None)
+
+    def status(self, status_id: int) -> RemoteStatus | None:
+        return next((s for s in self.statuses if s.id == status_id), None)
+
+
+@dataclass
+class RemoteField:
+    id: int
+    entity: str
+    name: str
+    type: str
+    code: str | None
+    enums: list[dict[str, Any]]
+    required: list[tuple[int, int]]
+    deletable: bool
+
+
+@dataclass
+class Account:
+    pipelines: list[RemotePipeline]
+    fields: dict[str, list[RemoteField]]
+
+    def pipeline(self, name: str) -> RemotePipeline | None:
+        return next((p for p in self.pipelines if p.name == name), None)
+
+    def field(self, entity: str, name: str | None = None, code: str | None = None) -> RemoteField | None:
+        for f in self.fields.get(entity, []):
+            if (code is not None and f.code == code) or (code is None and f.name == name):
+                return f
+        return None
+
+
+def parse_status(raw: dict[str, Any]) -> RemoteStatus:
+    return RemoteStatus(int(raw["id"]), str(raw.get("name", "")), int(raw.get("sort") or 0),
+                        str(raw.get("color") or ""), int(raw.get("type") or 0),
+                        raw.get("descriptions"))
+
+
+def parse_pipeline(raw: dict[str, Any]) -> RemotePipeline:
+    statuses = ((raw.get("_embedded") or {}).get("statuses")) or []
+    return RemotePipeline(int(raw["id"]), str(raw.get("name", "")), int(raw.get("sort") or 0),
+                          bool(raw.get("is_main")), [parse_status(s) for s in statuses])
+
+
+def parse_field(raw: dict[str, Any], entity: str) -> RemoteField:
+    pairs = [(int(p["pipeline_id"]), int(p["status_id"])) for p in raw.get("required_statuses") or []
+             if isinstance(p, dict) and "pipeline_id" in p and "status_id" in p]
+    deletable = bool(raw.get("is_deletable", True)) and not raw.get("is_predefined", False)
+    return RemoteField(int(raw["id"]), entity, str(raw.get("name", "")), str(raw.get("type", "")),
+                       raw.get("code"), list(raw.get("enums") or []), pairs, deletable)
+
+
+def read_account(client: AmoClient, descriptions_for: set[str] | None = None) -> Account:
+    """Pipelines with statuses, and the custom fields of deals, contacts and companies
+    (every page). Statuses' descriptions are read for the pipelines named in
+    `descriptions_for` only: one more request each, and only they are compared."""
+    pipelines = [parse_pipeline(p) for p in client.get_pipelines()]
+    for pipe in pipelines:
+        if descriptions_for and pipe.name in descriptions_for:
+            pipe.statuses = [parse_status(s) for s in client.get_statuses(pipe.id)]
+    fields = {entity: [parse_field(f, entity) for f in client.get_custom_fields(entity)]
+              for entity in ENTITIES}
+    return Account(pipelines, fields)

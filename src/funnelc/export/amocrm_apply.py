@@ -1,0 +1,207 @@
+"""`funnelc apply amocrm`: read the account, plan, and — only when asked — carry the plan
+out in two phases (research note §7):
+
+1. create pipelines (statuses embedded: amoCRM takes them only at creation), add
+   statuses to existing pipelines, rename 142/143, update statuses, create fields;
+2. read the pipelines back for the real status ids and PATCH each field's
+   `required_statuses` (the whole list: a PATCH replaces it) and new enum values;
+
+then, with `prune` only, the deletions. Every step is idempotent by construction: the
+plan is a difference, so applying twice plans nothing the second time.
+
+A POST that fails with a 5xx may still have created its items, so before resending a
+batch the executor re-reads what exists and resends only the missing items.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .amocrm_account import ENTITIES, Account, read_account
+from .amocrm_client import AmoApiError, AmoAuthError, AmoClient, AmoNetworkError, AmoServerError
+from .amocrm_plan import ENTITY_WORDS, FieldChange, Plan, make_plan, q
+
+__all__ = ["plan_for", "execute", "BATCH"]
+
+BATCH = 50
+"""Items per batch request: amoCRM's documented batch ceiling elsewhere in v4 (§1.9)."""
+
+
+def plan_for(client: AmoClient, bundle: dict[str, Any], *, prune: bool) -> tuple[Plan, Account]:
+    described = {p["name"] for p in bundle["pipelines"]
+                 if any("descriptions" in s for s in p.get("_embedded", {}).get("statuses", []))}
+    account = read_account(client, described)
+    return make_plan(bundle, account, prune=prune), account
+
+
+class _Executor:
+    def __init__(self, client: AmoClient, plan: Plan, echo: Callable[[str], None]) -> None:
+        self.client = client
+        self.plan = plan
+        self.echo = echo
+        self.created_fields: dict[str, dict[str, int]] = {e: {} for e in ENTITIES}
+        self.refused: list[str] = []
+
+    def _post_batch(self, path: str, items: list[dict[str, Any]], key: str,
+                    present: Callable[[], dict[str, int]]) -> dict[str, int]:
+        """Name → id of the created items, in chunks of BATCH, reconciling after a 5xx."""
+        ids: dict[str, int] = {}
+        for start in range(0, len(items), BATCH):
+            pending = items[start:start + BATCH]
+            attempt = 1
+            while pending:
+                try:
+                    body = self.client.request("POST", path, json=pending)
+                except AmoServerError as exc:
+                    if attempt >= self.client.max_attempts:
+                        raise AmoNetworkError(f"{exc}; gave up after {attempt} attempts") from None
+                    self.client.stats.retries += 1
+                    self.client.sleep(self.client.backoff(attempt))
+                    attempt += 1
+                    now = present()
+                    ids.update({i["name"]: now[i["name"]] for i in pending if i["name"] in now})
+                    pending = [i for i in pending if i["name"] not in now]
+                    continue
+                for raw in ((body or {}).get("_embedded") or {}).get(key) or []:
+                    ids[str(raw.get("name"))] = int(raw["id"])
+                pending = []
+        return ids
+
+    def _pipeline_ids(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for p in self.client.get_pipelines():
+            out.setdefault(str(p.get("name")), int(p["id"]))
+        return out
+
+    def _status_ids(self, pipeline_id: int) -> dict[str, int]:
+        raw = self.client.request("GET", f"/api/v4/leads/pipelines/{pipeline_id}")
+        out: dict[str, int] = {}
+        for s in ((raw or {}).get("_embedded") or {}).get("statuses") or []:
+            if int(s.get("type") or 0) == 0 and int(s["id"]) not in (142, 143):
+                out.setdefault(str(s.get("name")), int(s["id"]))
+        return out
+
+    def _field_ids(self, entity: str) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for f in self.client.get_custom_fields(entity):
+            out.setdefault(str(f.get("name")), int(f["id"]))
+        return out
+
+    # ------------------------------------------------------------------ phase one
+
+    def phase_one(self) -> None:
+        plan, client = self.plan, self.client
+        if plan.pipelines_to_create:
+            self._post_batch("/api/v4/leads/pipelines", plan.pipelines_to_create, "pipelines",
+                             self._pipeline_ids)
+            self.echo(f"created {len(plan.pipelines_to_create)} pipeline(s)")
+        by_pipeline: dict[int, list[dict[str, Any]]] = {}
+        for add in plan.status_adds:
+            by_pipeline.setdefault(add.pipeline.id, []).append(add.body)
+        for pid, bodies in by_pipeline.items():
+            self._post_batch(f"/api/v4/leads/pipelines/{pid}/statuses", bodies, "statuses",
+                             lambda pid=pid: self._status_ids(pid))  # type: ignore[misc]
+        if plan.status_adds:
+            self.echo(f"added {len(plan.status_adds)} status(es) to existing pipelines")
+        for r in plan.renames:
+            client.request("PATCH", f"/api/v4/leads/pipelines/{r.pipeline.id}/statuses/{r.status_id}",
+                           json={"name": r.new})
+        for u in plan.status_updates:
+            client.request("PATCH", f"/api/v4/leads/pipelines/{u.pipeline.id}/statuses/{u.status.id}",
+                           json=u.patch)
+        for p in plan.mains:
+            client.request("PATCH", f"/api/v4/leads/pipelines/{p.id}", json={"is_main": True})
+        for entity in ENTITIES:
+            bodies = plan.fields_to_create[entity]
+            if bodies:
+                self.created_fields[entity] = self._post_batch(
+                    f"/api/v4/{entity}/custom_fields", bodies, "custom_fields",
+                    lambda entity=entity: self._field_ids(entity))  # type: ignore[misc]
+                self.echo(f"created {len(bodies)} {ENTITY_WORDS[entity]} field(s)")
+
+    # ------------------------------------------------------------------ phase two
+
+    def phase_two(self) -> None:
+        changes = self.plan.field_changes
+        if not changes:
+            return
+        ids: dict[tuple[str, str], tuple[int, int]] = {}
+        if any(c.requires_change for c in changes):
+            for raw in self.client.get_pipelines():  # read back: the statuses now have ids
+                pid = int(raw["id"])
+                for s in ((raw.get("_embedded") or {}).get("statuses")) or []:
+                    sid = int(s["id"])
+                    if int(s.get("type") or 0) == 0 and sid not in (142, 143):
+                        ids.setdefault((str(raw.get("name")), str(s.get("name"))), (pid, sid))
+        patches: dict[str, list[dict[str, Any]]] = {e: [] for e in ENTITIES}
+        for change in changes:
+            item = self._field_patch(change, ids)
+            if item is not None:
+                patches[change.entity].append(item)
+        for entity, items in patches.items():
+            for start in range(0, len(items), BATCH):
+                self.client.request("PATCH", f"/api/v4/{entity}/custom_fields",
+                                    json=items[start:start + BATCH])
+            if items:
+                self.echo(f"updated {len(items)} {ENTITY_WORDS[entity]} field(s): required "
+                          "statuses and values")
+
+    def _field_patch(self, change: FieldChange, ids: dict[tuple[str, str], tuple[int, int]]
+                     ) -> dict[str, Any] | None:
+        remote = change.remote
+        if remote is not None:
+            field_id, name, current = remote.id, remote.name, list(remote.required)
+        else:
+            created = self.created_fields[change.entity]
+            if change.name not in created:
+                raise AmoApiError(f"{ENTITY_WORDS[change.entity]} field {q(change.name)} was not "
+                                  "found after creating it", 0)
+            field_id, name, current = created[change.name], change.name, []
+        item: dict[str, Any] = {"id": field_id, "name": name}
+        if change.requires_change:
+            wanted: list[tuple[int, int]] = []
+            for pair in change.wanted:
+                if pair not in ids:
+                    raise AmoApiError(f"status {q(pair[1])} of pipeline {q(pair[0])} was not found "
+                                      "after creating it", 0)
+                if ids[pair] not in wanted:
+                    wanted.append(ids[pair])
+            final = wanted if self.plan.prune else current + [p for p in wanted if p not in current]
+            item["required_statuses"] = [{"pipeline_id": p, "status_id": s} for p, s in final]
+        if change.add_enums and remote is not None:
+            kept = [{"id": e["id"], "value": e["value"], "sort": e["sort"]} for e in remote.enums]
+            item["enums"] = kept + change.add_enums
+        return item if len(item) > 2 else None
+
+    # ------------------------------------------------------------------ deletions
+
+    def deletions(self) -> None:
+        plan = self.plan
+        targets: list[tuple[str, str]] = []
+        targets += [(f"/api/v4/leads/pipelines/{p.id}/statuses/{s.id}",
+                     f"status {q(s.name)} of pipeline {q(p.name)}") for p, s in plan.delete_statuses]
+        targets += [(f"/api/v4/leads/pipelines/{p.id}", f"pipeline {q(p.name)}")
+                    for p in plan.delete_pipelines]
+        targets += [(f"/api/v4/{f.entity}/custom_fields/{f.id}",
+                     f"{ENTITY_WORDS[f.entity]} field {q(f.name)}") for f in plan.delete_fields]
+        for path, what in targets:
+            try:
+                self.client.request("DELETE", path)
+            except AmoAuthError:
+                raise
+            except AmoApiError as exc:
+                self.refused.append(f"{what} was not deleted: {exc}")
+        if targets:
+            self.echo(f"deleted {len(targets) - len(self.refused)} of {len(targets)} item(s)")
+
+
+def execute(client: AmoClient, plan: Plan, echo: Callable[[str], None]) -> tuple[list[str], float]:
+    """Carry the plan out; (refused deletions, seconds)."""
+    start = time.monotonic()
+    ex = _Executor(client, plan, echo)
+    ex.phase_one()
+    ex.phase_two()
+    ex.deletions()
+    return ex.refused, time.monotonic() - start
