@@ -129,10 +129,11 @@ class _Builder:
             return value.lower(), False
         if parse_hex(value) is not None:  # malformed colours are FN225's to report
             guess = nearest(value)
+            first = not any(d.code == "FN303" for d in self.diagnostics)
             self.diagnostics.append(_error(
                 "FN303", f"colour `{value}` is not one of amoCRM's {len(PALETTE)} status colours",
                 self.funnel, stage.color.span, "amoCRM refuses this colour",
-                notes=("amoCRM status colours: " + " ".join(PALETTE),),
+                notes=("amoCRM status colours: " + " ".join(PALETTE),) if first else (),
                 help=f'did you mean `"{guess}"`? (the nearest palette colour)'))
         return value, False
 
