@@ -130,21 +130,32 @@ def _solve_block(rows: list[dict[int, float]], rhs: list[Vector]) -> list[Vector
     size = len(rows)
     rows = [dict(r) for r in rows]
     rhs = [dict(b) for b in rhs]
+    # Which rows hold each column, kept up to date under fill-in, so a step touches only
+    # the rows it changes (a copy ring makes one component of thousands of stages).
+    cols: list[set[int]] = [set() for _ in range(size)]
+    for r, row in enumerate(rows):
+        for j in row:
+            cols[j].add(r)
     for k in range(size):
         pivot = rows[k].get(k, 0.0)
         if not pivot > _PIVOT_TOL:
             return None
         prow = rows[k]
-        for r in range(k + 1, size):
-            a = rows[r].get(k)
+        upper = [(j, v) for j, v in prow.items() if j > k]
+        for r in cols[k]:
+            if r <= k:
+                continue
+            row = rows[r]
+            a = row.pop(k, 0.0)
             if not a:
                 continue
             f = a / pivot
-            row = rows[r]
-            del row[k]
-            for j, v in prow.items():
-                if j > k:
-                    row[j] = row.get(j, 0.0) - f * v
+            for j, v in upper:
+                if j in row:
+                    row[j] -= f * v
+                else:
+                    row[j] = -f * v
+                    cols[j].add(r)
             _axpy(rhs[r], -f, rhs[k])
     x: list[Vector] = [dict() for _ in range(size)]
     for k in range(size - 1, -1, -1):

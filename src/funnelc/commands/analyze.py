@@ -113,7 +113,17 @@ def _money(x: float | None) -> str:
     return f"{x:.3g}"
 
 
-def _stage_row(s: StageExact) -> list[str]:
+def _stage_notes(s: StageExact) -> list[str]:
+    notes = list(s.notes)
+    if s.owner is not None and s.work_mean_hours > 0 and not s.queueing.applies \
+            and s.queueing.reason:
+        notes.insert(0, s.queueing.reason)
+    elif s.queue is not None:
+        notes.insert(0, s.queue.model)
+    return notes
+
+
+def _stage_row(s: StageExact, refs: str) -> list[str]:
     if s.mean_time_hours is not None:
         mean_time = _hours(s.mean_time_hours)
     elif s.mean_time_lower_hours is not None:
@@ -128,12 +138,6 @@ def _stage_row(s: StageExact) -> list[str]:
     if s.stuck_per_hour > 0:
         occupancy = (occupancy if s.occupancy_mean is not None else "∞") + \
             f" (+{_num(s.stuck_per_hour * 24)}/day stuck)"
-    notes = list(s.notes)
-    if s.owner is not None and s.work_mean_hours > 0 and not s.queueing.applies \
-            and s.queueing.reason:
-        notes.insert(0, s.queueing.reason)
-    elif queue is not None:
-        notes.insert(0, queue.model)
     name = s.stage + (" (key)" if s.key else "")
     return [
         name, _num(s.visits_per_lead, 4), _num(s.arrivals_per_hour * 24), _pct(s.p_win),
@@ -141,11 +145,14 @@ def _stage_row(s: StageExact) -> list[str]:
         _hours(queue.wait_mean_hours) if queue else DASH,
         _pct(queue.respond_breach) if queue and queue.respond_breach is not None else DASH,
         _pct(queue.timeout_share) if queue and queue.timeout_share is not None else DASH,
-        occupancy, "; ".join(notes),
+        occupancy, refs,
     ]
 
 
-def _pipeline_table(p: PipelineExact) -> Any:
+def _pipeline_table(p: PipelineExact) -> tuple[Any, list[str]]:
+    """The pipeline's table and its notes: each distinct note is printed once under the
+    table and referred to by number, so a calendar account does not repeat the same
+    reason on every row (and a 2 000-stage account renders in reasonable time)."""
     from rich.table import Table
 
     title = (f"{p.name}: conversion {_pct(p.p_won)} of leads entering, "
@@ -156,9 +163,17 @@ def _pipeline_table(p: PipelineExact) -> Any:
                             ("wait", "right"), ("respond breach", "right"),
                             ("timeout", "right"), ("occupancy", "right"), ("notes", "left")):
         table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    legend: list[str] = []
+    number: dict[str, int] = {}
     for s in p.stages:
-        table.add_row(*_stage_row(s))
-    return table
+        refs = []
+        for note in _stage_notes(s):
+            if note not in number:
+                legend.append(note)
+                number[note] = len(legend)
+            refs.append(str(number[note]))
+        table.add_row(*_stage_row(s, ", ".join(refs)))
+    return table, legend
 
 
 def _print_tables(result: AccountExact) -> None:
@@ -174,7 +189,10 @@ def _print_tables(result: AccountExact) -> None:
                   f"(sources at their {result.month_label} rate)")
     for p in result.pipelines:
         console.print()
-        console.print(_pipeline_table(p))
+        table, legend = _pipeline_table(p)
+        console.print(table)
+        for i, note in enumerate(legend, 1):
+            console.print(f"  {i}: {note}", soft_wrap=True)
         extra = []
         if p.entry_assumed:
             extra.append("nothing feeds this pipeline: figures are per lead entering its "
