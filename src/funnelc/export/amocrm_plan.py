@@ -291,6 +291,16 @@ class _Planner:
                 continue
             in_file[entity].add(remote.name)
             self._field(entity, builtin["field"], code, remote, None, wanted.get((entity, code), []))
+        for entity in ENTITIES:
+            seen: dict[str, int] = {}
+            for f in account.fields.get(entity, []):
+                seen[f.name] = seen.get(f.name, 0) + 1
+            for name, count in seen.items():
+                if count > 1 and name in in_file[entity]:
+                    first = account.field(entity, name=name)
+                    assert first is not None
+                    plan.warnings.append(f"the account has {count} {ENTITY_WORDS[entity]} fields "
+                                         f"named {q(name)}: funnelc uses the first (id {first.id})")
         others = [f for e in ENTITIES for f in account.fields.get(e, []) if f.name not in in_file[e]]
         if plan.prune:
             plan.delete_fields.extend(f for f in others if f.deletable)
