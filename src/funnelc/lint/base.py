@@ -1,0 +1,182 @@
+"""What a lint rule is: metadata (code, kebab-case name, kind, default severity, options)
+plus a `check` that reads the model and yields `Finding`s.
+
+Rules do not build `Diagnostic`s themselves: the runner stamps code, name, path and the
+configured severity on each finding, so a rule cannot get those wrong and a user's
+`severity` setting applies everywhere alike. Rule documentation lives in the rule's
+docstring (sections What/Why/Bad/Good/Seed, numpy-style underlines); `funnelc rule`,
+`docs/rules.md` and SARIF metadata are all generated from it, and the tests run every
+Bad and Good example, so the docs cannot lie.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator, Literal, Mapping
+
+from ..diagnostics import Label, Severity
+from ..model import FunnelFile, Pipeline, Purpose, Stage
+from ..span import Span
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from ..analysis.markov import AccountChain
+    from ..routing import Flows
+    from .naming import Classification
+
+__all__ = ["Rule", "Finding", "LintContext", "RuleDocs", "OptionValue", "Kind",
+           "is_sales", "percent", "stage_at"]
+
+Kind = Literal["problem", "suggestion", "style"]
+OptionValue = int | float | bool | str | list[str]
+
+_SECTIONS = ("What", "Why", "Bad", "Good", "Seed", "Options")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a rule found, before the runner turns it into a `Diagnostic`."""
+
+    message: str
+    span: Span | None
+    label: str = ""
+    secondary: tuple[Label, ...] = ()
+    notes: tuple[str, ...] = ()
+    help: str | None = None
+
+
+@dataclass(frozen=True)
+class RuleDocs:
+    """A rule's docstring cut into its sections (`what` is the first paragraph)."""
+
+    what: str
+    why: str
+    bad: str
+    good: str
+    seed: str
+    options: dict[str, str] = field(default_factory=dict)
+    """Option name → what it means, from an `Options` section of `name: text` lines."""
+
+
+class LintContext:
+    """The file being linted, with the shared, lazily computed views rules read: the
+    routing `Flows`, the exact `AccountChain` and stage-name classifications. Lazy, so a
+    run that selects only structural rules never pays for the Markov solve or pymorphy3."""
+
+    def __init__(self, funnel: FunnelFile) -> None:
+        self.funnel = funnel
+
+    @functools.cached_property
+    def flows(self) -> Flows:
+        from ..routing import build_flows
+
+        return build_flows(self.funnel)
+
+    @functools.cached_property
+    def chain(self) -> AccountChain:
+        from ..analysis.markov import account_chain
+
+        return account_chain(self.funnel, flows=self.flows)
+
+    def classify(self, name: str) -> Classification:
+        from .naming import classify_stage_name
+
+        return classify_stage_name(name)
+
+
+class Rule:
+    """Base of every lint rule. Subclasses set the class attributes and `check`."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    title: ClassVar[str]
+    """One short line: `funnelc rules`, SARIF `shortDescription`, the docs index."""
+    kind: ClassVar[Kind]
+    default_severity: ClassVar[Severity]
+    options: ClassVar[Mapping[str, OptionValue]] = {}
+    """Option name (kebab-case, as written in the config) → default value."""
+
+    def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def docs(cls) -> RuleDocs:
+        return parse_docstring(inspect.getdoc(cls) or "")
+
+
+
+def parse_docstring(doc: str) -> RuleDocs:
+    """Cut a numpy-style docstring (`Why` over `---`) into `RuleDocs`; the text before
+    the first heading is What. Code blocks (Bad/Good) are dedented."""
+    parts: dict[str, list[str]] = {"What": []}
+    current = "What"
+    lines = doc.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if line.strip() in _SECTIONS and re.fullmatch(r"-{3,}", nxt.strip()):
+            current = line.strip()
+            parts.setdefault(current, [])
+            i += 2
+            continue
+        parts[current].append(line)
+        i += 1
+
+    def text(name: str) -> str:
+        return "\n".join(parts.get(name, [])).strip("\n")
+
+    def code(name: str) -> str:
+        return inspect.cleandoc(text(name)) if text(name) else ""
+
+    options: dict[str, str] = {}
+    for line in parts.get("Options", []):
+        m = re.match(r"\s*`?([a-z][a-z0-9-]*)`?\s*:\s*(.+)", line)
+        if m:
+            options[m.group(1)] = m.group(2).strip()
+        elif options and line.strip():
+            last = list(options)[-1]
+            options[last] += " " + line.strip()
+    return RuleDocs(what=" ".join(text("What").split()), why=" ".join(text("Why").split()),
+                    bad=code("Bad"), good=code("Good"), seed=" ".join(text("Seed").split()),
+                    options=options)
+
+
+# ----------------------------------------------------------------------- helpers for rules
+
+
+def is_sales(pipe: Pipeline, funnel: FunnelFile) -> bool:
+    """A sales pipeline: declared `sales`, or an undeclared one that is `main` or alone
+    (an account's only funnel is its sales funnel unless it says otherwise)."""
+    if pipe.purpose is not None:
+        return pipe.purpose is Purpose.sales
+    return pipe.main or len(funnel.pipelines) == 1
+
+
+def percent(x: float) -> str:
+    """`35%`, `2.5%`, `0.3%`: shares as a consultant writes them."""
+    v = x * 100
+    if abs(v - round(v)) < 1e-6:
+        return f"{round(v)}%"
+    return f"{v:.1f}%" if v >= 1 else f"{v:.2g}%"
+
+
+def stage_at(funnel: FunnelFile, offset: int) -> Stage | None:
+    """The stage whose text holds a character offset (for stage-wide suppressions)."""
+    for pipe in funnel.pipelines:
+        for stage in pipe.stages:
+            if stage.span.start <= offset < max(stage.span.end, stage.span.start + 1):
+                return stage
+    return None
+
+
+def iter_stages(funnel: FunnelFile) -> Iterator[tuple[Pipeline, int, Stage]]:
+    for pipe in funnel.pipelines:
+        for i, stage in enumerate(pipe.stages):
+            yield pipe, i, stage
+
+
+def purpose_name(pipe: Pipeline) -> str:
+    return pipe.purpose.value if pipe.purpose is not None else ""

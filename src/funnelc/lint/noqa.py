@@ -1,0 +1,125 @@
+"""Suppression comments: `# funnelc: noqa FN101, stage-without-hint — reason`.
+
+A suppression on a stage's header line (`stage "X" {  # funnelc: noqa FN106 — …`)
+covers every finding inside that stage; on any other line it covers findings whose span
+starts on that line (a pipeline's header line, an outcome, a field). Codes and rule
+names may be mixed, separated by commas or spaces, after an optional colon; whatever
+follows them (best after a dash: `— reason`) is the justification. `# funnelc: noqa`
+without codes suppresses every lint finding there. Errors cannot be suppressed.
+
+Suppressions are read from the comment tokens the parser collects (`Loaded.comments`),
+never from raw text, so a `#` inside a quoted name is never mistaken for one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from ..diagnostics import Diagnostic
+from ..model import FunnelFile
+from ..span import Span
+from .base import stage_at
+from .rules import find_rule
+
+__all__ = ["Suppression", "SuppressedCode", "parse_suppressions", "Matcher"]
+
+_NOQA = re.compile(r"#\s*funnelc\s*:\s*noqa\b\s*:?", re.IGNORECASE)
+_ITEM = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+
+
+@dataclass
+class SuppressedCode:
+    text: str
+    """As written (`FN101`, `stage-without-hint`)."""
+    code: str | None
+    """The rule's code, or None when the text names no lint rule."""
+    span: Span
+    used: bool = False
+
+
+@dataclass
+class Suppression:
+    line: int
+    span: Span
+    """The whole comment."""
+    codes: list[SuppressedCode] = field(default_factory=list)
+    reason: str = ""
+    used: bool = False
+    """For a blanket suppression (no codes): whether it hid anything."""
+
+    @property
+    def blanket(self) -> bool:
+        return not self.codes
+
+
+def _looks_like_code(word: str) -> bool:
+    return bool(re.fullmatch(r"[Ff][Nn]\d+", word))
+
+
+def parse_suppressions(comments: Iterable[Any]) -> list[Suppression]:
+    """Suppressions in comment tokens (anything with `value`, `line`, `column`,
+    `start_pos`)."""
+    out: list[Suppression] = []
+    for tok in comments:
+        text = str(tok.value)
+        m = _NOQA.search(text)
+        if m is None:
+            continue
+        line, col, start = int(tok.line), int(tok.column), int(tok.start_pos)
+        span = Span(line=line, column=col, end_line=line, end_column=col + len(text),
+                    start=start, end=start + len(text))
+        sup = Suppression(line, span)
+        pos = m.end()
+        while True:
+            gap = re.match(r"[\s,]*", text[pos:])
+            at = pos + (gap.end() if gap else 0)
+            item = _ITEM.match(text, at)
+            if item is None:
+                break
+            word = item.group(0)
+            rule = find_rule(word)
+            if rule is None and not _looks_like_code(word):
+                break  # the reason starts here
+            if item.end() < len(text) and not re.match(r"[\s,]", text[item.end()]):
+                break  # `FN101x` or `name:` is prose, not a code
+            c0 = col + at
+            sup.codes.append(SuppressedCode(
+                word, rule.code if rule is not None else None,
+                Span(line=line, column=c0, end_line=line, end_column=c0 + len(word),
+                     start=start + at, end=start + at + len(word))))
+            pos = item.end()
+        sup.reason = text[pos:].strip().lstrip("—–-:").strip()
+        out.append(sup)
+    return out
+
+
+class Matcher:
+    """Decides which findings the suppressions hide, remembering which were used."""
+
+    def __init__(self, suppressions: list[Suppression], funnel: FunnelFile) -> None:
+        self.suppressions = suppressions
+        self.funnel = funnel
+        self._by_line: dict[int, list[Suppression]] = {}
+        for s in suppressions:
+            self._by_line.setdefault(s.line, []).append(s)
+
+    def suppressed(self, diag: Diagnostic) -> Suppression | None:
+        """The suppression hiding `diag`, if any (marking it used)."""
+        if diag.span is None:
+            return None
+        lines = [diag.span.line]
+        stage = stage_at(self.funnel, diag.span.start)
+        if stage is not None and stage.span.line != diag.span.line:
+            lines.append(stage.span.line)
+        for line in lines:
+            for sup in self._by_line.get(line, []):
+                if sup.blanket:
+                    sup.used = True
+                    return sup
+                for c in sup.codes:
+                    if c.code == diag.code:
+                        c.used = True
+                        return sup
+        return None

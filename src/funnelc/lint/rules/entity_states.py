@@ -1,0 +1,71 @@
+"""FN114: a stage named after the state of another entity (a unit, goods)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping
+
+from ...diagnostics import Severity
+from ..base import Finding, LintContext, Rule, iter_stages
+
+
+class EntityStateStage(Rule):
+    """Flags a stage named after the state of something other than the deal: "Бронь"
+    or "Резерв" (a unit's state), "На складе" (goods).
+
+    Why
+    ---
+    A booking belongs to the flat, not to the buyer's decision: one client can book and
+    cancel several units, and a booked unit can wait for the client to sell their own
+    home. Modelled as a deal stage it mixes two life cycles and the funnel loses the
+    step the client is actually at. Keep it a field of the deal (or of the unit) and
+    name the stage for the decision.
+
+    Bad
+    ---
+        source "Сайт" 5/day -> "Продажи"."Бронь"
+        pipeline "Продажи" sales {
+          stage "Бронь" {
+            -> won
+          }
+        }
+
+    Good
+    ----
+        field "Стан юніта" enum("Вільний", "Бронь", "Продано")
+        source "Сайт" 5/day -> "Продажи"."Квартира выбрана"
+        pipeline "Продажи" sales {
+          stage "Квартира выбрана" {
+            requires "Стан юніта"
+            -> won
+          }
+        }
+
+    Seed
+    ----
+    001: «бронь - це стан юніта, який вказує що ним заціквалений конкретний покупець»;
+    «тут намішані статуси, стани і етапи різних сутностей».
+
+    Options
+    -------
+    allow: stage names never reported (exact, as written).
+    """
+
+    code = "FN114"
+    title = "a stage named after another entity's state"
+    name = "entity-state-stage"
+    kind = "suggestion"
+    default_severity = Severity.note
+    options = {"allow": []}
+
+    def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterator[Finding]:
+        allowed = set(opts["allow"])
+        for _, _, stage in iter_stages(ctx.funnel):
+            if stage.name.value in allowed:
+                continue
+            c = ctx.classify(stage.name.value)
+            if str(c.klass) != "entity_state":
+                continue
+            yield Finding(f"stage `{stage.name.value}` is the state of another entity",
+                          stage.name.span, c.reason,
+                          help="keep the state in a field (`field \"Стан юніта\" enum(…)`) and "
+                               "name the stage for the client's decision")

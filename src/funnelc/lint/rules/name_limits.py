@@ -1,0 +1,89 @@
+"""FN119: names and hints longer than the CRMs hold."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping
+
+from ...diagnostics import Severity
+from ...model import Name
+from ..base import Finding, LintContext, Rule
+
+
+class NameTooLong(Rule):
+    """Flags stage, pipeline and field names, and stage hints, longer than the limits
+    set in the options. The defaults are the tightest documented limits of the CRMs
+    funnelc exports to: a Salesforce opportunity stage is a 40-character picklist value,
+    a Salesforce sales process name holds 80 characters, a custom field label 40, and an
+    amoCRM stage description (the hint) 1000.
+
+    Why
+    ---
+    A name over the limit is cut or rejected on import, so the CRM shows something other
+    than the file (or two stages end up with one name). Long names are also unreadable
+    as kanban column headers. amoCRM documents no name limits; adjust the options to the
+    CRM the account lives in.
+
+    Bad
+    ---
+        source "Сайт" 5/day -> "Продажи"."Клиент получил коммерческое предложение и изучает его"
+        pipeline "Продажи" sales {
+          stage "Клиент получил коммерческое предложение и изучает его" {
+            -> won
+          }
+        }
+
+    Good
+    ----
+        source "Сайт" 5/day -> "Продажи"."КП получено"
+        pipeline "Продажи" sales {
+          stage "КП получено" {
+            hint "Клиент изучает коммерческое предложение: договоритесь о звонке"
+            -> won
+          }
+        }
+
+    Seed
+    ----
+    The CRM formats research (Salesforce `OpportunityStage` and `BusinessProcess`, amoCRM
+    status `descriptions`): funnels are written once and exported to several CRMs.
+
+    Options
+    -------
+    max-stage: longest stage name.
+    max-pipeline: longest pipeline name.
+    max-field: longest field name.
+    max-hint: longest stage hint.
+    """
+
+    code = "FN119"
+    title = "a name longer than the CRMs hold"
+    name = "name-too-long"
+    kind = "style"
+    default_severity = Severity.note
+    options = {"max-stage": 40, "max-pipeline": 80, "max-field": 40, "max-hint": 1000}
+
+    def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterator[Finding]:
+        def over(what: str, name: Name, limit: int) -> Iterator[Finding]:
+            n = len(name.value)
+            if n > limit:
+                shown = name.value if n <= 60 else name.value[:57] + "…"
+                yield Finding(f"{what} `{shown}` is {n} characters long, more than {limit}",
+                              name.span, f"{n - limit} characters over",
+                              help="shorten it (details belong in the stage's `hint`)"
+                              if what == "stage name" else "shorten it")
+
+        for fld in ctx.funnel.fields:
+            yield from over("field name", fld.name, int(opts["max-field"]))
+        for pipe in ctx.funnel.pipelines:
+            yield from over("pipeline name", pipe.name, int(opts["max-pipeline"]))
+            for stage in pipe.stages:
+                yield from over("stage name", stage.name, int(opts["max-stage"]))
+                if stage.hint is not None:
+                    limit = int(opts["max-hint"])
+                    n = len(stage.hint.value)
+                    if n > limit:
+                        yield Finding(f"hint of stage `{stage.name.value}` is {n} characters "
+                                      f"long, more than {limit}", stage.hint.span,
+                                      f"{n - limit} characters over",
+                                      help="keep the hint to what to do and how to sell the "
+                                           "next stage; the playbook can say more")

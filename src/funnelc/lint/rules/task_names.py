@@ -1,0 +1,80 @@
+"""FN113: a stage named after a task or an activity instead of a decision step."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping
+
+from ...diagnostics import Severity
+from ..base import Finding, LintContext, Rule, iter_stages
+
+
+class TaskNamedStage(Rule):
+    """Flags a stage whose name is a task for the manager ("Перезвонить"), a failed
+    contact attempt ("Не дозвонился") or an activity ("Повторный звонок", "Перший
+    дзвінок", "Зустріч призначена"). Word forms are read with pymorphy3, so "Не
+    дозвонились" and "Не додзвонився" are caught alike (see `funnelc.lint.naming`).
+
+    Why
+    ---
+    A stage should say where the client is in their decision. "Повторный звонок" says
+    only that a call happened: a lead who merely dropped by and a hot buyer sit in the
+    same stage, and the next step is unclear. Calls and meetings are tasks, contact
+    attempts are a cadence; the stage is what the client decided.
+
+    Bad
+    ---
+        source "Сайт" 5/day -> "Продажи"."Перезвонить"
+        pipeline "Продажи" sales {
+          stage "Перезвонить" {
+            -> won 20%
+            -> lost "Не дозвонились" 80%
+          }
+        }
+
+    Good
+    ----
+        source "Сайт" 5/day -> "Продажи"."Новая заявка"
+        pipeline "Продажи" sales {
+          stage "Новая заявка" {
+            on enter task "Перезвонить" due 1h
+            cadence {
+              call now 40%
+              call 1d 20%
+              on reply -> won
+              on exhausted -> lost "Не дозвонились"
+            }
+          }
+        }
+
+    Seed
+    ----
+    002, mistake 13: «Делать из задач этапы. Например, "Не дозвонился", "Перезвонить"»;
+    001: «“перший дзвінок”, “повторний дзвінок”, “зустріч призначена”, “зустріч
+    відбулась”... Жоден з наведених статусів не дає нам розуміння на якому етапі
+    приняття рішення зараз перебуває лід.»
+
+    Options
+    -------
+    allow: stage names never reported (exact, as written).
+    """
+
+    code = "FN113"
+    title = "a stage named after a task or activity"
+    name = "task-named-stage"
+    kind = "suggestion"
+    default_severity = Severity.warning
+    options = {"allow": []}
+
+    def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterator[Finding]:
+        allowed = set(opts["allow"])
+        for _, _, stage in iter_stages(ctx.funnel):
+            if stage.name.value in allowed:
+                continue
+            c = ctx.classify(stage.name.value)
+            if str(c.klass) != "task":
+                continue
+            yield Finding(f"stage `{stage.name.value}` is named after a task, not a decision "
+                          "step", stage.name.span, c.reason,
+                          help="name the stage for what the client decided (`Интерес "
+                               "подтвержден`, `Потребность выявлена`); make the call or "
+                               "meeting an `on enter task` or a `cadence`")

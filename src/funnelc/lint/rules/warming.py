@@ -1,0 +1,102 @@
+"""FN104: a sales pipeline whose lost and timed-out deals go nowhere to be warmed."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping
+
+from ...diagnostics import Severity
+from ...model import MessageAction
+from ..base import Finding, LintContext, Rule, is_sales, purpose_name
+
+
+class NoWarmingRoute(Rule):
+    """Flags a sales pipeline that loses deals (`lost`, or `stay` without `sla`) but
+    sends none of them to warming: no lost or timed-out deal is copied into a
+    `nurture`/`winback` pipeline, and no `sla` moves deals to a stage of the pipeline that
+    warms them automatically (`on enter message` or a cadence).
+
+    Why
+    ---
+    Most leads that do not buy now are not lost for good: they postpone, compare, wait
+    for money. Without a warming route they are closed and forgotten, or left to rot in
+    the stage; with one, marketing keeps touching them automatically and the ones that
+    wake up come back as warm deals.
+
+    Bad
+    ---
+        source "Сайт" 5/day -> "Продажи"."КП отправлено"
+        pipeline "Продажи" sales {
+          stage "КП отправлено" {
+            sla 14d -> lost "Долго думает"
+            -> won 20%
+            -> lost "Дорого" 80%
+          }
+        }
+
+    Good
+    ----
+        source "Сайт" 5/day -> "Продажи"."КП отправлено"
+        pipeline "Продажи" sales {
+          stage "КП отправлено" {
+            sla 14d -> lost "Долго думает" then copy "Утепление"."Новая сделка"
+            -> won 20%
+            -> lost "Дорого" 80%
+          }
+        }
+        pipeline "Утепление" nurture {
+          stage "Новая сделка" {
+            on enter message email "Полезная подборка"
+            sla 60d -> lost "Не прогрелся"
+            -> won 5% then copy "Продажи"."КП отправлено"
+            stay 95%
+          }
+        }
+
+    Seed
+    ----
+    002, mistake 3: «Нет утепления сделок по этапам»; «Если сделка висит долго... её
+    автоматически закрывают и создают копию в воронке "Утепление"». 000: «лиды с некоторых
+    этапов совершенно точно должны попадать маркетологам на прогревы».
+
+    Options
+    -------
+    warming-purposes: pipeline purposes that count as warming.
+    """
+
+    code = "FN104"
+    title = "lost and timed-out deals go to no warming pipeline or stage"
+    name = "no-warming-route"
+    kind = "suggestion"
+    default_severity = Severity.warning
+    options = {"warming-purposes": ["nurture", "winback"]}
+
+    def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterator[Finding]:
+        warming = set(opts["warming-purposes"])
+        funnel = ctx.funnel
+        for pipe in funnel.pipelines:
+            if not is_sales(pipe, funnel) or purpose_name(pipe) in warming:
+                continue
+            loses = False
+            warms = False
+            for flow in ctx.flows.pipeline_stages(pipe.name.value):
+                for route in flow.routes:
+                    if route.kind in ("lost", "stuck") and route.share > 0:
+                        loses = True
+                    if route.copy_to is not None and route.kind != "won":
+                        target = funnel.pipeline(route.copy_to[0])
+                        if target is not None and purpose_name(target) in warming:
+                            warms = True
+                    if route.via in ("sla", "exhausted") and route.kind == "stage":
+                        dest = ctx.flows.stages.get(route.stage) if route.stage else None
+                        if dest is not None and (dest.stage.cadence is not None or any(
+                                isinstance(a, MessageAction) for a in dest.stage.on_enter)):
+                            warms = True
+            if loses and not warms:
+                has_nurture = any(purpose_name(p) in warming for p in funnel.pipelines)
+                yield Finding(
+                    f"no lost or timed-out deal of `{pipe.name.value}` goes to warming",
+                    pipe.name.span, "lost deals are closed and forgotten",
+                    notes=() if has_nurture else ("the account has no `nurture` pipeline",),
+                    help='copy them into a warming pipeline: `sla 14d -> lost "Долго думает" '
+                         'then copy "Утепление"."Новая сделка"` (a `pipeline "Утепление" '
+                         "nurture`)")

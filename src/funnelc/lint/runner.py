@@ -1,0 +1,110 @@
+"""Run the enabled lint rules over a loaded file: findings → diagnostics with the
+configured severity, minus the suppressed ones, plus FN100 for suppressions that hid
+nothing. Lint runs only on a file without errors: rules read a model the semantic
+checks have vouched for (every reference resolves, shares add up)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from ..diagnostics import Diagnostic, Severity
+from ..model import FunnelFile
+from .base import LintContext, Rule
+from .config import LintConfig
+from .noqa import Matcher, Suppression, parse_suppressions
+from .rules import BY_CODE, RULES
+
+__all__ = ["LintReport", "lint", "lint_report", "lint_model"]
+
+UNUSED = BY_CODE["FN100"]
+
+
+@dataclass
+class LintReport:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """What to show, sorted by position."""
+    suppressed: list[tuple[Diagnostic, Suppression]] = field(default_factory=list)
+    """Findings hidden by a `noqa`, with the comment (SARIF lists them as suppressed)."""
+
+
+def _diagnostic(rule: Rule, config: LintConfig, path: str, f: Any) -> Diagnostic:
+    return Diagnostic(rule.code, config.severity_of(rule), f.message, path, f.span, f.label,
+                      f.secondary, f.notes, f.help, rule.name)
+
+
+def lint_model(funnel: FunnelFile, comments: Iterable[Any] = (),
+               config: LintConfig | None = None, path: str | None = None) -> LintReport:
+    """Lint a model whose file has no errors; `comments` are the parser's comment tokens."""
+    config = config or LintConfig()
+    path = path if path is not None else funnel.path
+    ctx = LintContext(funnel)
+    found: list[Diagnostic] = []
+    for rule in RULES:
+        if rule is UNUSED or not config.enabled(rule):
+            continue
+        opts = config.options_for(rule)
+        found.extend(_diagnostic(rule, config, path, f) for f in rule.check(ctx, opts))
+
+    suppressions = parse_suppressions(comments)
+    matcher = Matcher(suppressions, funnel)
+    report = LintReport()
+    for d in found:
+        sup = matcher.suppressed(d)
+        if sup is None:
+            report.diagnostics.append(d)
+        else:
+            report.suppressed.append((d, sup))
+
+    if config.enabled(UNUSED):
+        for d in _unused(suppressions, config, path):
+            sup = matcher.suppressed(d)
+            if sup is None:
+                report.diagnostics.append(d)
+            else:
+                report.suppressed.append((d, sup))
+    report.diagnostics.sort(key=Diagnostic.sort_key)
+    return report
+
+
+def _unused(suppressions: list[Suppression], config: LintConfig,
+            path: str) -> Iterable[Diagnostic]:
+    def diag(message: str, span: Any, label: str, help: str) -> Diagnostic:
+        return Diagnostic(UNUSED.code, config.severity_of(UNUSED), message, path, span, label,
+                          help=help, name=UNUSED.name)
+
+    for sup in suppressions:
+        if sup.blanket:
+            if not sup.used:
+                yield diag("this `noqa` suppresses nothing", sup.span,
+                           "no lint finding here", "remove the comment")
+            continue
+        for c in sup.codes:
+            if c.code == UNUSED.code:
+                continue  # suppressing FN100 itself: never reported, or it would loop
+            if c.code is None:
+                if c.text.upper().startswith("FN") and c.text[2:3] in ("0", "2", "3"):
+                    yield diag(f"`{c.text}` is an error, and errors cannot be suppressed",
+                               c.span, "not a lint rule", "fix the error instead")
+                else:
+                    yield diag(f"`{c.text}` is not a lint rule", c.span, "unknown code",
+                               "see `funnelc rules` for the codes")
+                continue
+            rule = BY_CODE[c.code]
+            if c.used or not config.enabled(rule):
+                continue
+            yield diag(f"unused suppression of `{c.text}`", c.span,
+                       f"no `{rule.name}` finding here",
+                       "remove it (the problem it excused is gone)")
+
+
+def lint_report(loaded: Any, config: LintConfig | None = None) -> LintReport:
+    """Lint a `Loaded` file; nothing when it did not load or has errors."""
+    if loaded.model is None or any(d.severity is Severity.error for d in loaded.diagnostics):
+        return LintReport()
+    return lint_model(loaded.model, loaded.comments, config, loaded.path)
+
+
+def lint(loaded: Any, config: LintConfig | None = None) -> list[Diagnostic]:
+    """The lint findings to show for a `Loaded` file (see `lint_report`)."""
+    return lint_report(loaded, config).diagnostics
