@@ -9,11 +9,25 @@ from .common import EXIT_USAGE, exit_code_for, print_diagnostics, use_color
 
 @click.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True, allow_dash=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Human text on stderr, or JSON on stdout.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
+              show_default=True,
+              help="Human text on stderr, JSON on stdout, or SARIF 2.1.0 on stdout.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the text output.")
-def check_command(files: tuple[str, ...], fmt: str, color: str) -> None:
+@click.option("--select", "select", multiple=True, metavar="RULES",
+              help="Run only these lint rules: codes, prefixes (FN1), names, or ALL; "
+                   "comma-separated, repeatable. Replaces the config's `select`.")
+@click.option("--ignore", "ignore", multiple=True, metavar="RULES",
+              help="Skip these lint rules (added to the config's `ignore`).")
+@click.option("--severity", "severity", multiple=True, metavar="RULE=LEVEL",
+              help="Set a lint rule's severity: error, warning or note (FN106=warning).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Lint config file (funnelc.toml or pyproject.toml) instead of the one "
+                   "found upward from each file.")
+@click.option("--no-lint", is_flag=True, help="Report only syntax and semantic errors.")
+def check_command(files: tuple[str, ...], fmt: str, color: str, select: tuple[str, ...] = (),
+                  ignore: tuple[str, ...] = (), severity: tuple[str, ...] = (),
+                  config_path: str | None = None, no_lint: bool = False) -> None:
     """Check FILES (use - for stdin) and report every problem found.
 
     Exit code 0 when clean, 1 when any file has problems, 2 on a usage error
@@ -21,16 +35,29 @@ def check_command(files: tuple[str, ...], fmt: str, color: str) -> None:
     """
     from ..api import load_file
 
+    from ..lint.session import LintSetup
+
+    lint_setup = None if no_lint else LintSetup.from_cli(select, ignore, severity, config_path)
     all_diags = []
     sources = {}
+    suppressed = []
     usage = False
     for path in files:
         loaded = load_file(path)
         all_diags.extend(loaded.diagnostics)
+        if lint_setup is not None:
+            report = lint_setup.run(loaded)
+            all_diags.extend(report.diagnostics)
+            suppressed.extend(report.suppressed)
         if loaded.source is not None:
             sources[loaded.source.path] = loaded.source
         usage = usage or loaded.usage_error
-    print_diagnostics(all_diags, sources, fmt, use_color(color))
+    if fmt == "sarif":
+        from ..lint.sarif import render_sarif
+
+        click.echo(render_sarif(all_diags, suppressed))
+    else:
+        print_diagnostics(all_diags, sources, fmt, use_color(color))
     code = exit_code_for(all_diags, usage)
     if usage:
         code = EXIT_USAGE
