@@ -110,6 +110,10 @@ def test_name_text_quotes_what_cannot_be_bare() -> None:
     assert fmt.name_text(Name(span=NOWHERE, value="1st", quoted=False)) == '"1st"'
 
 
+def test_a_text_of_only_line_continuations_formats_to_nothing() -> None:
+    assert format_text("\n \\\n ") == ""
+
+
 def test_line_ends_bom_and_trailing_blanks_are_normalised() -> None:
     out = format_text("\ufeffteam A size 1   \r\n\r\n\r\nteam B size 2\t\r\n\n\n")
     assert out == "team A size 1\nteam B size 2\n"

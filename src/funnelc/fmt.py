@@ -154,6 +154,12 @@ def model_equal_ignoring_spans(a: m.FunnelFile, b: m.FunnelFile) -> bool:
 def _prove(loaded: Loaded, out: str) -> None:
     assert loaded.model is not None and loaded.source is not None
     path = loaded.path
+    if not out:
+        # Only blanks and line continuations: nothing to keep, and `load_text` calls an
+        # empty text an error, so it cannot be re-read; check that nothing was there.
+        if loaded.comments or any(getattr(loaded.model, g) for g in _ITEM_GROUPS):
+            raise FormatInternalError(path, "the formatted text is empty")
+        return
     again = load_text(out, path, checks=False)
     if again.model is None or again.source is None:
         first = again.diagnostics[0] if again.diagnostics else None
