@@ -10,6 +10,8 @@ amoCRM refused a change, 2 usage, token or rights problems, network failure.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 
 from .common import EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics, use_color
@@ -98,6 +100,7 @@ def _run(file: str, url: str, token: str, *, yes: bool, prune: bool, color: str)
     if any(d.severity is Severity.error for d in diags):
         print_diagnostics(diags, sources, "text", use_color(color))
         return EXIT_PROBLEMS
+    started = False
     try:
         with AmoClient(url, token) as client:
             plan, account = plan_for(client, bundle, prune=prune)
@@ -124,6 +127,7 @@ def _run(file: str, url: str, token: str, *, yes: bool, prune: bool, color: str)
                 say(f"{len(lines)} change(s) planned; nothing was changed: run again with --yes "
                     "to apply them")
                 return 0
+            started = True
             refused, seconds = execute(client, plan, lambda text: say(text, err=True))
             total = client.stats.requests
             say(f"applied {len(lines) - len(refused)} change(s) with {total - read} requests "
@@ -136,9 +140,17 @@ def _run(file: str, url: str, token: str, *, yes: bool, prune: bool, color: str)
         return EXIT_USAGE
     except AmoApiError as exc:
         say(f"error: {exc}", err=True)
-        say("  = note: the changes before this one were made; fix the cause and run apply "
-            "again: it plans only what is still missing", err=True)
+        _partial_note(say, started)
         return EXIT_PROBLEMS
     except AmoError as exc:
         say(f"error: {exc}", err=True)
+        _partial_note(say, started)
         return EXIT_USAGE
+
+
+def _partial_note(say: Callable[..., None], started: bool) -> None:
+    if started:
+        say("  = note: the changes before this one were made; fix the cause and run apply "
+            "again: it plans only what is still missing", err=True)
+    else:
+        say("  = note: nothing was changed", err=True)

@@ -1,0 +1,70 @@
+"""`funnelc import amocrm PIPELINES.json [--fields F.json]... [--statuses S.json]... -o FILE`.
+
+Exit codes: 0 written, 1 an input file is not usable (the message names the place inside
+the JSON), 2 usage. The output is written atomically and only when everything was read.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .common import EXIT_PROBLEMS, write_atomic
+
+
+@click.command("import")
+@click.argument("crm", type=click.Choice(["amocrm"]), metavar="CRM")
+@click.argument("pipelines", type=click.Path(dir_okay=False), metavar="PIPELINES.json")
+@click.option("--fields", "fields", multiple=True, type=click.Path(dir_okay=False),
+              metavar="FIELDS.json",
+              help="Answer of GET /api/v4/{leads,contacts,companies}/custom_fields (one per "
+                   "entity and page; repeat the option).")
+@click.option("--statuses", "statuses", multiple=True, type=click.Path(dir_okay=False),
+              metavar="STATUSES.json",
+              help="Answer of GET /api/v4/leads/pipelines/{id}/statuses?with=descriptions, "
+                   "for the hints (repeat per pipeline).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Funnel file to write; default: stdout.")
+@click.option("--ignore-unknown-keys", is_flag=True,
+              help="Skip keys amoCRM's documented answers do not have (default: refuse).")
+def import_command(crm: str, pipelines: str, fields: tuple[str, ...], statuses: tuple[str, ...],
+                   output: str | None, ignore_unknown_keys: bool) -> None:
+    """Turn a CRM's pipelines JSON back into funnel text (CRM: amocrm).
+
+    Pipelines and their stages (in amoCRM's order), colours, descriptions as hints,
+    custom fields with their options, and required fields per stage. amoCRM keeps no
+    routing, so the stages have no outcomes: `funnelc check` will say so.
+    """
+    from ..importers.amocrm import import_files
+    from ..importers.json_input import JsonProblem
+
+    try:
+        text, imported, ignored = import_files(pipelines, fields, statuses,
+                                               out_path=output or "<stdout>",
+                                               lenient=ignore_unknown_keys)
+    except JsonProblem as exc:
+        click.echo(f"error: {exc}", err=True)
+        if exc.hint:
+            click.echo(f"  = help: {exc.hint}", err=True)
+        raise SystemExit(EXIT_PROBLEMS)
+    _prove(text)
+    for path in ignored:
+        click.echo(f"warning: {path}: unknown key ignored", err=True)
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+        click.echo(f"wrote {output}", err=True)
+    funnel = imported.funnel
+    click.echo(f"imported {len(funnel.pipelines)} pipeline(s), {imported.stage_count} stage(s), "
+               f"{len(funnel.fields)} field(s); next: funnelc check {output or 'FILE'}", err=True)
+
+
+def _prove(text: str) -> None:
+    """The written text must parse back: a name the language cannot hold would otherwise
+    leave the user a file they cannot open."""
+    from ..api import load_text
+
+    loaded = load_text(text, "<import>", checks=False)
+    if loaded.model is None:
+        raise RuntimeError("the imported account did not render as valid funnel text: "
+                           + "; ".join(d.message for d in loaded.diagnostics[:3]))

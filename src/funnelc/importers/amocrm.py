@@ -1,0 +1,444 @@
+"""`funnelc import amocrm`: amoCRM's own GET answers → funnel text, so a consultant can
+audit an existing account with `funnelc check`.
+
+Inputs are the answers as amoCRM sends them: `GET /api/v4/leads/pipelines` (required),
+`GET /api/v4/{leads,contacts,companies}/custom_fields` pages (`--fields`, repeatable) and
+`GET /api/v4/leads/pipelines/{id}/statuses?with=descriptions` (`--statuses`,
+repeatable: the pipelines list carries no descriptions, and descriptions are the hints).
+
+What comes over: pipelines in amoCRM's order (`main` kept; archived ones left out),
+their user statuses in sort order as stages (the unsorted status and won/lost 142/143
+are not stages in the language), any hex colour, the `newbie` description as `hint`,
+custom fields with their enums, and each field's `required_statuses` as `requires` on
+those stages. Built-in fields (PHONE, EMAIL …) come over only when a stage requires them.
+
+What cannot: routing. amoCRM stores no transitions, shares, SLAs, teams or sources, and
+inventing them (say, a `-> next` chain) would make `check` and the simulator report
+things about the account that nobody knows. So every stage is imported as a parking
+stage (no outcomes, no `stay`): `check` then says, truthfully, that no stage is reached
+(FN215) and no pipeline has a way to won (FN216) until the consultant writes sources and
+outcomes — while every lint rule about names, fields and colours applies as is. The
+file's header comment says so, and lists whatever else was left out or renamed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import model as m
+from ..span import NOWHERE
+from .json_input import JsonProblem, Walker, read_json
+
+__all__ = ["AmoStatus", "AmoPipeline", "AmoField", "Imported", "JsonProblem", "parse_pipelines",
+           "parse_statuses", "parse_fields", "build_funnel", "render", "import_files"]
+
+RESPONSE_KEYS = ("_total_items", "_page", "_page_count", "_links", "_embedded")
+PIPELINE_KEYS = ("id", "name", "sort", "is_main", "is_unsorted_on", "is_archive", "account_id",
+                 "request_id", "_links", "_embedded")
+STATUS_KEYS = ("id", "name", "sort", "is_editable", "pipeline_id", "color", "type", "account_id",
+               "request_id", "descriptions", "_links")
+DESCRIPTION_KEYS = ("id", "level", "description", "account_id", "status_id")
+FIELD_KEYS = ("id", "name", "type", "account_id", "code", "sort", "is_api_only", "enums",
+              "group_id", "required_statuses", "hidden_statuses", "is_deletable", "is_predefined",
+              "entity_type", "tracking_callback", "remind", "triggers", "currency",
+              "chained_lists", "search_in", "nested", "settings", "is_visible", "is_required",
+              "request_id", "_links")
+ENUM_KEYS = ("id", "value", "sort", "code")
+PAIR_KEYS = ("pipeline_id", "status_id")
+BUILTIN_CODES = frozenset({"PHONE", "EMAIL", "POSITION", "IM", "WEB", "ADDRESS"})
+WON_ID, LOST_ID = 142, 143
+
+ENTITIES: dict[str, m.Entity] = {
+    "leads": m.Entity.deal, "contacts": m.Entity.contact, "companies": m.Entity.company,
+}
+SIMPLE_TYPES: dict[str, str] = {
+    "text": "text", "textarea": "text", "numeric": "number", "checkbox": "bool",
+    "date": "date", "date_time": "date", "birthday": "date", "url": "url", "monetary": "money",
+    "price": "number",
+}
+ENUM_TYPES: dict[str, str] = {"select": "enum", "radiobutton": "enum", "multiselect": "multi"}
+_ENTITY_IN_HREF = re.compile(r"/api/v4/(leads|contacts|companies|customers)/custom_fields")
+_LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+
+
+@dataclass
+class AmoStatus:
+    id: int
+    name: str
+    sort: int
+    color: str | None
+    type: int
+    pipeline_id: int | None = None
+    descriptions: dict[str, str] | None = None
+
+
+@dataclass
+class AmoPipeline:
+    id: int
+    name: str
+    sort: int
+    is_main: bool
+    is_archive: bool
+    statuses: list[AmoStatus]
+
+
+@dataclass
+class AmoField:
+    id: int
+    entity: str
+    name: str
+    type: str
+    code: str | None
+    predefined: bool
+    enums: list[tuple[str, int]]
+    required: list[tuple[int, int]]
+
+
+# ---------------------------------------------------------------- parsing amoCRM's answers
+
+def _embedded_list(w: Walker, data: dict[str, Any], key: str) -> tuple[list[Any], str]:
+    """The item list of a HAL collection answer and its path."""
+    w.keys(data, "", RESPONSE_KEYS)
+    embedded = w.get(data, "_embedded", "", "an object")
+    w.keys(embedded, "_embedded", (key,))
+    items = w.get(embedded, key, "_embedded", "an array")
+    return items, f"_embedded.{key}"
+
+
+def _not_an_answer(w: Walker, data: Any, what: str) -> None:
+    from .json_input import describe
+
+    raise w.fail("", f"expected an object (amoCRM's answer to {what}), found {describe(data)}")
+
+
+def _descriptions(w: Walker, raw: dict[str, Any], where: str) -> dict[str, str] | None:
+    items = w.get(raw, "descriptions", where, "an array", required=False, nullable=True)
+    if items is None:
+        return None
+    out: dict[str, str] = {}
+    for k, item in enumerate(items):
+        path = f"{where}.descriptions[{k}]"
+        w.expect(item, path, "an object")
+        w.keys(item, path, DESCRIPTION_KEYS)
+        level = w.get(item, "level", path, "a string")
+        text = w.get(item, "description", path, "a string", required=False, nullable=True)
+        if text:
+            out.setdefault(level, text)
+    return out
+
+
+def _status(w: Walker, raw: Any, where: str) -> AmoStatus:
+    w.expect(raw, where, "an object")
+    w.keys(raw, where, STATUS_KEYS)
+    return AmoStatus(
+        id=w.get(raw, "id", where, "an integer"),
+        name=w.get(raw, "name", where, "a string"),
+        sort=w.get(raw, "sort", where, "an integer", required=False, default=0),
+        color=w.get(raw, "color", where, "a string", required=False, nullable=True),
+        type=w.get(raw, "type", where, "an integer", required=False, default=0),
+        pipeline_id=w.get(raw, "pipeline_id", where, "an integer", required=False, nullable=True),
+        descriptions=_descriptions(w, raw, where),
+    )
+
+
+def _pipeline(w: Walker, raw: Any, where: str) -> AmoPipeline:
+    w.expect(raw, where, "an object")
+    w.keys(raw, where, PIPELINE_KEYS)
+    embedded = w.get(raw, "_embedded", where, "an object")
+    inner = f"{where}._embedded" if where else "_embedded"
+    w.keys(embedded, inner, ("statuses",))
+    statuses = w.get(embedded, "statuses", inner, "an array")
+    return AmoPipeline(
+        id=w.get(raw, "id", where, "an integer"),
+        name=w.get(raw, "name", where, "a string"),
+        sort=w.get(raw, "sort", where, "an integer", required=False, default=0),
+        is_main=w.get(raw, "is_main", where, "a boolean", required=False, default=False),
+        is_archive=w.get(raw, "is_archive", where, "a boolean", required=False, default=False),
+        statuses=[_status(w, s, f"{inner}.statuses[{k}]") for k, s in enumerate(statuses)],
+    )
+
+
+def parse_pipelines(data: Any, w: Walker) -> list[AmoPipeline]:
+    """The answer to `GET /api/v4/leads/pipelines` (or to `GET …/pipelines/{id}`)."""
+    if isinstance(data, dict) and "id" in data and "_embedded" in data:
+        return [_pipeline(w, data, "")]
+    if not isinstance(data, dict):
+        _not_an_answer(w, data, "GET /api/v4/leads/pipelines")
+    items, where = _embedded_list(w, data, "pipelines")
+    return [_pipeline(w, p, f"{where}[{k}]") for k, p in enumerate(items)]
+
+
+def parse_statuses(data: Any, w: Walker) -> list[AmoStatus]:
+    """The answer to `GET /api/v4/leads/pipelines/{id}/statuses?with=descriptions`."""
+    what = "GET /api/v4/leads/pipelines/{id}/statuses"
+    if not isinstance(data, dict):
+        _not_an_answer(w, data, what)
+    items, where = _embedded_list(w, data, "statuses")
+    out = [_status(w, s, f"{where}[{k}]") for k, s in enumerate(items)]
+    for k, status in enumerate(out):
+        if status.pipeline_id is None:
+            raise w.fail(f"{where}[{k}].pipeline_id", "missing: needed to tell which pipeline "
+                         "the status belongs to")
+    return out
+
+
+def _pairs(w: Walker, raw: dict[str, Any], key: str, where: str) -> list[tuple[int, int]]:
+    items = w.get(raw, key, where, "an array", required=False, nullable=True) or []
+    out = []
+    for k, pair in enumerate(items):
+        path = f"{where}.{key}[{k}]"
+        w.expect(pair, path, "an object")
+        w.keys(pair, path, PAIR_KEYS)
+        out.append((w.get(pair, "pipeline_id", path, "an integer"),
+                    w.get(pair, "status_id", path, "an integer")))
+    return out
+
+
+def _field(w: Walker, raw: Any, where: str, default_entity: str | None) -> AmoField:
+    w.expect(raw, where, "an object")
+    w.keys(raw, where, FIELD_KEYS)
+    entity = w.get(raw, "entity_type", where, "a string", required=False, nullable=True) or default_entity
+    if entity is None:
+        raise w.fail(f"{where}.entity_type", "missing, and the answer's `_links.self` does not "
+                     "name the entity either", "save the answer as amoCRM sent it")
+    enums = []
+    for k, item in enumerate(w.get(raw, "enums", where, "an array", required=False, nullable=True) or []):
+        path = f"{where}.enums[{k}]"
+        w.expect(item, path, "an object")
+        w.keys(item, path, ENUM_KEYS)
+        enums.append((w.get(item, "value", path, "a string"),
+                      w.get(item, "sort", path, "an integer", required=False, default=k)))
+    code = w.get(raw, "code", where, "a string", required=False, nullable=True)
+    predefined = w.get(raw, "is_predefined", where, "a boolean", required=False, nullable=True,
+                       default=code in BUILTIN_CODES)
+    parsed = AmoField(
+        id=w.get(raw, "id", where, "an integer"), entity=entity,
+        name=w.get(raw, "name", where, "a string"), type=w.get(raw, "type", where, "a string"),
+        code=code, predefined=bool(predefined), enums=enums,
+        required=_pairs(w, raw, "required_statuses", where))
+    _pairs(w, raw, "hidden_statuses", where)
+    return parsed
+
+
+def parse_fields(data: Any, w: Walker) -> list[AmoField]:
+    """One page of `GET /api/v4/{entity}/custom_fields`."""
+    what = "GET /api/v4/{entity}/custom_fields"
+    if not isinstance(data, dict):
+        _not_an_answer(w, data, what)
+    items, where = _embedded_list(w, data, "custom_fields")
+    href = str(((data.get("_links") or {}).get("self") or {}).get("href") or "")
+    match = _ENTITY_IN_HREF.search(href)
+    default_entity = match.group(1) if match else None
+    return [_field(w, f, f"{where}[{k}]", default_entity) for k, f in enumerate(items)]
+
+
+# ---------------------------------------------------------------- building the funnel
+
+def _name(value: str) -> m.Name:
+    return m.Name(span=NOWHERE, value=value, quoted=True)
+
+
+def _one_line(text: str) -> str:
+    return _LINE_BREAKS.sub(" ", text).strip()
+
+
+def _unique(name: str, taken: set[str], alternative: str | None = None) -> str:
+    if name not in taken:
+        taken.add(name)
+        return name
+    base = f"{name} ({alternative})" if alternative else name
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate = f"{base} ({n})"
+        n += 1
+    taken.add(candidate)
+    return candidate
+
+
+@dataclass
+class Imported:
+    funnel: m.FunnelFile
+    header: list[str] = field(default_factory=list)
+    stage_count: int = 0
+
+
+class _Build:
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+        self.stage_of: dict[tuple[int, int], tuple[int, int]] = {}
+        """(pipeline id, status id) → (pipeline index, stage index) in the output."""
+        self.requires: dict[tuple[int, int], list[m.Name]] = {}
+
+    def pipelines(self, pipelines: list[AmoPipeline], described: dict[tuple[int | None, int], dict[str, str]]
+                  ) -> list[tuple[AmoPipeline, str, list[tuple[AmoStatus, str]]]]:
+        taken: set[str] = set()
+        out = []
+        archived = [p for p in pipelines if p.is_archive]
+        if archived:
+            self.notes.append("archived pipelines left out: " + ", ".join(f"«{p.name}»" for p in archived))
+        main_seen = False
+        for pipe in sorted((p for p in pipelines if not p.is_archive), key=lambda p: (p.sort, p.id)):
+            name = _unique(_one_line(pipe.name) or "Без названия", taken)
+            if name != pipe.name:
+                self.notes.append(f"pipeline «{pipe.name}» is called «{name}» here (names must be "
+                                  "unique and on one line)")
+            if pipe.is_main and main_seen:
+                self.notes.append(f"«{name}» was also marked main in amoCRM; only the first is")
+            stages: list[tuple[AmoStatus, str]] = []
+            stage_names: set[str] = set()
+            for status in sorted(pipe.statuses, key=lambda s: (s.sort, s.id)):
+                if status.type == 1 or status.id in (WON_ID, LOST_ID):
+                    if status.id in (WON_ID, LOST_ID):
+                        kind = "won" if status.id == WON_ID else "lost"
+                        self.notes.append(f"«{name}»: {kind} status {status.id} is «{status.name}»")
+                    continue
+                stage_name = _unique(_one_line(status.name) or "Без названия", stage_names)
+                if stage_name != status.name:
+                    self.notes.append(f"«{name}»: status «{status.name}» is called «{stage_name}» here")
+                extra = described.get((pipe.id, status.id))
+                if extra is not None:
+                    status.descriptions = extra
+                self.stage_of[(pipe.id, status.id)] = (len(out), len(stages))
+                stages.append((status, stage_name))
+            out.append((pipe, name, stages))
+            main_seen = main_seen or pipe.is_main
+        return out
+
+    def fields(self, fields: list[AmoField], wanted_statuses: set[tuple[int, int]]) -> list[m.CardField]:
+        out: list[m.CardField] = []
+        taken: set[str] = set()
+        for f in fields:
+            if f.entity not in ENTITIES:
+                self.notes.append(f"field «{f.name}» of {f.entity} left out: the language has "
+                                  "fields of deals, contacts and companies only")
+                continue
+            required_here = [p for p in f.required if p in wanted_statuses]
+            if f.predefined and not required_here:
+                continue  # every account has them; they matter only when a stage requires them
+            ftype = self._type(f)
+            if ftype is None:
+                continue
+            entity = ENTITIES[f.entity]
+            name = _unique(_one_line(f.name) or "Без названия", taken, entity.value)
+            if name != f.name:
+                self.notes.append(f"{entity.value} field «{f.name}» is called «{name}» here "
+                                  "(field names must be unique across entities)")
+            out.append(m.CardField(span=NOWHERE, name=_name(name), type=ftype, entity=entity,
+                                   entity_explicit=entity is not m.Entity.deal))
+            for pair in f.required:
+                if pair in self.stage_of:
+                    self.requires.setdefault(pair, []).append(_name(name))
+                elif pair[1] in (WON_ID, LOST_ID):
+                    kind = "won" if pair[1] == WON_ID else "lost"
+                    self.notes.append(f"field «{name}» is required to close as {kind} "
+                                      f"(pipeline {pair[0]}): the language has no place for that")
+        return out
+
+    def _type(self, f: AmoField) -> m.FieldType | None:
+        if f.type in ENUM_TYPES:
+            values = [v for v, _ in sorted(f.enums, key=lambda e: e[1]) if v.strip()]
+            if values:
+                return m.FieldType(span=NOWHERE, kind=ENUM_TYPES[f.type],  # type: ignore[arg-type]
+                                   values=tuple(_name(_one_line(v)) for v in dict.fromkeys(values)))
+            self.notes.append(f"field «{f.name}» ({f.type}) has no options: imported as text")
+            return m.FieldType(span=NOWHERE, kind="text")
+        if f.type == "multitext":
+            kind = {"PHONE": "phone", "EMAIL": "email"}.get(f.code or "", "text")
+            return m.FieldType(span=NOWHERE, kind=kind)  # type: ignore[arg-type]
+        if f.type in SIMPLE_TYPES:
+            if f.type in ("date_time", "birthday", "price"):
+                self.notes.append(f"field «{f.name}» ({f.type}) imported as "
+                                  f"{SIMPLE_TYPES[f.type]}")
+            return m.FieldType(span=NOWHERE, kind=SIMPLE_TYPES[f.type])  # type: ignore[arg-type]
+        self.notes.append(f"field «{f.name}» ({f.type}) imported as text: the language has no "
+                          "such type")
+        return m.FieldType(span=NOWHERE, kind="text")
+
+    def stage(self, status: AmoStatus, name: str, key: tuple[int, int]) -> m.Stage:
+        hint = None
+        texts = status.descriptions or {}
+        if texts:
+            level = "newbie" if "newbie" in texts else sorted(texts)[0]
+            hint = _one_line(texts[level])
+            if hint != texts[level]:
+                self.notes.append(f"«{name}»: line breaks of the description joined (a hint is one line)")
+            dropped = sorted(set(texts) - {level})
+            if dropped:
+                self.notes.append(f"«{name}»: descriptions for {', '.join(dropped)} left out "
+                                  f"(the hint is the {level} one)")
+        requires = tuple(self.requires.get(key, ()))
+        return m.Stage(span=NOWHERE, name=_name(name),
+                       hint=_name(hint) if hint else None,
+                       color=_name(status.color) if status.color else None,
+                       requires=requires)
+
+
+def build_funnel(pipelines: list[AmoPipeline], fields: list[AmoField],
+                 statuses: list[AmoStatus] | None = None, path: str = "imported.funnel") -> Imported:
+    b = _Build()
+    described = {(s.pipeline_id, s.id): s.descriptions for s in statuses or []
+                 if s.pipeline_id is not None and s.descriptions is not None}
+    layout = b.pipelines(pipelines, described)
+    card_fields = b.fields(fields, set(b.stage_of))
+    out_pipes: list[m.Pipeline] = []
+    main_done = False
+    count = 0
+    for pipe, name, stages in layout:
+        model_stages = tuple(b.stage(s, n, (pipe.id, s.id)) for s, n in stages)
+        count += len(model_stages)
+        main = pipe.is_main and not main_done
+        main_done = main_done or main
+        out_pipes.append(m.Pipeline(span=NOWHERE, name=_name(name), main=main, stages=model_stages))
+    funnel = m.FunnelFile(span=NOWHERE, path=path, fields=tuple(card_fields), pipelines=tuple(out_pipes))
+    return Imported(funnel, b.notes, count)
+
+
+HEADER = """\
+Imported from amoCRM by `funnelc import amocrm`.
+amoCRM stores no routing (moves between stages, shares, SLAs, teams, sources), so every
+stage below is a parking stage: `funnelc check` reports each as never reached (FN215) and
+each pipeline as having no way to won (FN216) until sources and outcomes are written.
+Lint findings about names, fields and colours apply as they are."""
+
+
+def render(imported: Imported) -> str:
+    """Funnel text: the header comment, then the model in `fmt`'s canonical layout."""
+    from ..fmt import format_model
+
+    lines = HEADER.splitlines()
+    if imported.header:
+        lines += ["", "Notes:"] + [f"- {_one_line(note)}" for note in imported.header]
+    head = "\n".join(f"# {line}".rstrip() for line in lines)
+    return head + "\n\n" + format_model(imported.funnel)
+
+
+def import_files(pipelines_path: str, fields_paths: tuple[str, ...] = (),
+                 statuses_paths: tuple[str, ...] = (), *, out_path: str = "imported.funnel",
+                 lenient: bool = False) -> tuple[str, Imported, list[str]]:
+    """(funnel text, what was imported, unknown keys ignored). Raises `JsonProblem`."""
+    ignored: list[str] = []
+    w = Walker(pipelines_path, lenient)
+    pipelines = parse_pipelines(read_json(pipelines_path), w)
+    ignored += [f"{pipelines_path}: {p}" for p in w.ignored]
+    fields: list[AmoField] = []
+    for path in fields_paths:
+        w = Walker(path, lenient)
+        fields += parse_fields(read_json(path), w)
+        ignored += [f"{path}: {p}" for p in w.ignored]
+    statuses: list[AmoStatus] = []
+    for path in statuses_paths:
+        w = Walker(path, lenient)
+        statuses += parse_statuses(read_json(path), w)
+        ignored += [f"{path}: {p}" for p in w.ignored]
+    seen: set[tuple[str, int]] = set()
+    unique_fields = []
+    order = {entity: i for i, entity in enumerate(ENTITIES)}
+    for f in sorted(fields, key=lambda f: (order.get(f.entity, len(order)), f.entity)):
+        if (f.entity, f.id) not in seen:  # the same page given twice must not double them
+            seen.add((f.entity, f.id))
+            unique_fields.append(f)
+    imported = build_funnel(pipelines, unique_fields, statuses, out_path)
+    return render(imported), imported, ignored
+
