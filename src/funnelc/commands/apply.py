@@ -75,7 +75,9 @@ def apply_command(crm: str, file: str, subdomain: str | None, base_url: str | No
 
 
 def _scrub(text: str, token: str) -> str:
-    return text.replace(token, "***") if token else text
+    """Belt and braces: nothing printed should hold the token, but if it ever did, it is
+    masked. (A token under 8 characters is no real amoCRM token and would mask words.)"""
+    return text.replace(token, "***") if len(token) >= 8 else text
 
 
 def _run(file: str, url: str, token: str, *, yes: bool, prune: bool, color: str) -> int:
