@@ -103,7 +103,6 @@ def simulate_command(file: str | None, days: int, warmup: int, reps: int, seed: 
             raise SystemExit(EXIT_PROBLEMS) from None
 
     from ..sim import CompileError, SimConfig, compile_network
-    from ..sim.runner import run_replications
     from ..sim.summary import summarize
 
     config = SimConfig(days=days, warmup_days=warmup, reps=reps, seed=seed, jobs=jobs,
@@ -135,7 +134,10 @@ def simulate_command(file: str | None, days: int, warmup: int, reps: int, seed: 
 
     from ..sim.table import render_tables
 
-    render_tables(result, Console(soft_wrap=False))
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)  # a file or pipe: wide rows instead of wrapped cells
+    render_tables(result, console)
     raise SystemExit(EXIT_CLEAN)
 
 

@@ -89,6 +89,9 @@ class StageSpec:
     cadence: CadenceSpec | None
     has_stay: bool
     """Part of the deals nobody moves on (`stay`, or a stage without any way out)."""
+    patience: m.Dist | None = None
+    """Internal: a random SLA time instead of `sla_hours` (the language has only fixed
+    SLAs; validation uses it to check Erlang A, exponential patience)."""
 
     @property
     def queue_rank(self) -> int:

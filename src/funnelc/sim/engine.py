@@ -24,6 +24,7 @@ touch), LIMBO (lost, waiting to be reopened), GONE (won or lost for good).
 
 from __future__ import annotations
 
+import gc
 import math
 from collections import deque
 from datetime import date
@@ -33,7 +34,7 @@ from typing import Any, Callable
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL, Event
+from simpy.events import NORMAL
 
 from .calendar import WorkCalendar
 from .compile import Network, RouteSpec, StageSpec
@@ -59,18 +60,29 @@ numpy's per-call cost is paid per 4096 deals, and memory stays 8 bytes per pendi
 RecordFn = Callable[[tuple[Any, ...]], Any]
 
 
-class _Call(Event):
-    """A SimPy event that runs one callback with one payload when its time comes."""
+class _Call:
+    """A future happening: a callback with a payload (a timer's deal and version stamp).
 
-    def __init__(self, env: simpy.Environment, cb: Callable[[Event], None], value: Any) -> None:
-        self.env = env
-        self.callbacks = [cb]
+    SimPy's `Environment.step` reads only `callbacks` and `_ok` of what it pops from its
+    heap (and `_value` when an event failed), so this slotted object is all an event
+    needs to be: a third cheaper to create than an `Event` subclass, which carries a
+    `__dict__`. `callbacks` is a tuple made once per engine, so scheduling allocates
+    nothing else. The environment's own `until` event stays a real `Event`.
+    """
+
+    __slots__ = ("callbacks", "_value")
+    _ok = True
+
+    def __init__(self, callbacks: tuple[Callable[[Any], None], ...], value: Any) -> None:
+        self.callbacks = callbacks
         self._value = value
-        self._ok = True
 
 
 class Deal:
-    __slots__ = ("id", "value", "st", "entered", "ver", "state", "born", "picked", "queued_at",
+    """A deal. It is also the event of its own end of work (at most one member works a
+    deal at a time), which saves creating an event object per pick-up."""
+
+    __slots__ = ("callbacks", "id", "value", "st", "entered", "ver", "state", "born", "picked", "queued_at",
                  "pending", "touch", "sla_hit", "wentered", "resp_by")
 
     def __init__(self, id: int, value: float, born: float) -> None:
@@ -80,6 +92,9 @@ class Deal:
         self.value = value
         self.born = born
         self.ver = 0
+        self.sla_hit = False
+
+    _ok = True  # read by SimPy's step when the deal is popped as its end-of-work event
 
 
 class _Route:
@@ -98,7 +113,7 @@ class _Route:
 
 class _Team:
     __slots__ = ("name", "size", "free", "open", "fifo", "q", "qlen", "qarea", "qlast", "qmax",
-                 "barea", "blast", "picks", "cal", "changes", "seq")
+                 "barea", "blast", "cal", "changes", "seq")
 
     def __init__(self, name: str, size: int, cal: WorkCalendar, fifo: bool) -> None:
         self.name = name
@@ -113,7 +128,6 @@ class _Team:
         self.qmax = 0
         self.barea = 0.0
         self.blast = 0.0
-        self.picks = 0
         self.cal = cal
         self.changes: Any = None
         self.seq = count()
@@ -121,7 +135,7 @@ class _Team:
 
 class _Pipe:
     __slots__ = ("name", "started", "won", "won_value", "lost", "reopened", "reopens",
-                 "cyc_won", "cyc_won_sum", "cyc_closed_sum", "cyc_closed_n", "limbo")
+                 "cyc_won", "cyc_won_sum", "cyc_lost_sum", "lost_n", "limbo")
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -133,15 +147,15 @@ class _Pipe:
         self.reopens: dict[str, tuple[Sampler, list[tuple[float, Sampler | None, _Stage]]]] = {}
         self.cyc_won = LogHistogram()
         self.cyc_won_sum = 0.0
-        self.cyc_closed_sum = 0.0
-        self.cyc_closed_n = 0
+        self.cyc_lost_sum = 0.0
+        self.lost_n = 0
         self.limbo = 0
 
 
 class _Stage:
     __slots__ = (
         "spec", "idx", "pipe", "team", "work", "free_work", "routes", "single", "choice",
-        "sla", "sla_route", "respond", "cad_off", "cad_p", "cad_work", "cad_n", "cad_reply",
+        "direct", "clocks", "patience", "sla", "sla_route", "respond", "cad_off", "cad_p", "cad_work", "cad_n", "cad_reply",
         "cad_exhausted", "replies", "rank", "cal_sla",
         # statistics
         "entered", "wip", "area", "last", "sum_in", "sum_win", "left", "tis_sum", "hist",
@@ -156,6 +170,8 @@ class _Stage:
         self.free_work: Sampler | None = None
         self.routes: list[_Route] = []
         self.single: _Route | None = None
+        self.direct: _Route | None = None
+        """The single route when it moves the deal at once (no draw, no delay, not stay)."""
         self.choice: Sampler | None = None
         self.sla = spec.sla_hours
         self.sla_route: _Route | None = None
@@ -170,6 +186,9 @@ class _Stage:
         self.replies: Sampler | None = None
         self.rank = spec.queue_rank
         self.cal_sla: WorkCalendar | None = None
+        self.clocks = False
+        self.patience: Sampler | None = None
+        """Entry needs `_start_clocks` (an SLA, a respond limit, or records)."""
         self.entered = 0
         self.wip = 0
         self.area = 0.0
@@ -189,7 +208,9 @@ class _Stage:
 
 
 class _Source:
-    __slots__ = ("stage", "values", "exp", "inv", "const", "mi", "ends", "rates", "pipe")
+    """A source. It is also the event of its own next arrival (one is pending at a time)."""
+
+    __slots__ = ("callbacks", "stage", "values", "exp", "inv", "const", "mi", "ends", "rates", "pipe")
 
     def __init__(self, stage: _Stage, values: Sampler | None, exp: Sampler, per_hour: float,
                  profile: tuple[float, ...], start: date, horizon: float) -> None:
@@ -210,6 +231,8 @@ class _Source:
                 self.ends.append(end)
                 self.rates.append(per_hour * profile[mo - 1])
                 y, mo = ny, nmo
+
+    _ok = True
 
     def next_after(self, t: float) -> float:
         """Time of the next arrival after t: unit-rate exponential gaps mapped through the
@@ -246,11 +269,19 @@ class Engine:
         self.warmup = config.warmup_hours
         self.env = simpy.Environment()
         self._sched = self.env.schedule
+        self._on_arrive = (self._arrive,)
+        self._on_done = (self._done,)
+        self._on_free_done = (self._free_done,)
+        self._on_sla = (self._sla,)
+        self._on_delay = (self._delay_done,)
+        self._on_touch = (self._touch_timer,)
+        self._on_reopen = (self._reopen,)
+        self._on_change = (self._change,)
+        self._on_reset = (self._reset,)
+        self._on_day = (self._day,)
         self._record = record
         self._open: dict[int, Deal] | None = {} if record is not None else None
         self._ids = count(1)
-        self.deals_created = 0
-        self.revenue_won = 0.0
         self.observed_from = 0.0
         seed = config.seed
         start = config.start
@@ -273,6 +304,8 @@ class Engine:
                     st.work = Sampler(spec.work, gen("work", *sk))
             elif spec.work is not None and spec.cadence is None:
                 st.free_work = Sampler(spec.work, gen("work", *sk))
+            if spec.patience is not None:
+                st.patience = Sampler(spec.patience, gen("delays", *sk, "patience"))
             if spec.sla_hours is not None:
                 st.cal_sla = None if self.sla_cal.always_open else self.sla_cal
             for i, rs in enumerate(spec.routes):
@@ -293,6 +326,8 @@ class Engine:
                 st.replies = Sampler.of(lambda g, n: g.random(n), gen("replies", *sk))
             elif len(st.routes) == 1:
                 st.single = st.routes[0]
+                if st.single.after is None and st.single.kind != K_STAY:
+                    st.direct = st.single
             else:
                 probs = np.array([r.share for r in spec.routes], dtype=float)
                 probs = probs / probs.sum()
@@ -300,6 +335,7 @@ class Engine:
                 st.choice = Sampler.of(lambda g, n, k=k, p=probs: g.choice(k, n, p=p),
                                        gen("outcomes", *sk))
         for st in self.stages:
+            st.clocks = st.sla is not None or st.respond is not None or record is not None
             for r in st.routes + ([st.sla_route] if st.sla_route else []):
                 if r.spec.stage >= 0:
                     r.stage = self.stages[r.spec.stage]
@@ -325,8 +361,9 @@ class Engine:
 
     # ------------------------------------------------------------------ scheduling
 
-    def _later(self, delay: float, cb: Callable[[Event], None], value: Any) -> None:
-        self._sched(_Call(self.env, cb, value), NORMAL, delay)
+    def _later(self, delay: float, callbacks: tuple[Callable[[Any], None], ...], value: Any
+               ) -> None:
+        self._sched(_Call(callbacks, value), NORMAL, delay)
 
     # ------------------------------------------------------------------ public hooks
 
@@ -343,34 +380,60 @@ class Engine:
         for src in self.sources:
             t = src.next_after(0.0)
             if t < self.horizon:
-                self._later(t, self._arrive, src)
+                src.callbacks = self._on_arrive
+                self._sched(src, NORMAL, t)
         for team in self.teams:
             team.open = team.cal.is_open(0.0)
             team.changes = team.cal.changes(0.0)
             self._next_change(team)
         if self.warmup > 0:
-            self._later(self.warmup, self._reset, None)
+            self._later(self.warmup, self._on_reset, None)
         first_day = int(self.warmup // 24)
         if first_day + 1 < self.config.days:
-            self._later(24.0 * (first_day + 1), self._day, first_day + 1)
-        env.run(until=self.horizon)
-        return self._finish()
+            self._later(24.0 * (first_day + 1), self._on_day, first_day + 1)
+        # Deals, events and timers never form reference cycles (a deal points at its
+        # stage, never back), so reference counting frees them all; the cyclic collector
+        # would only rescan the growing event heap again and again. It is switched off
+        # for the run, and the engine's own cycles (bound methods) are broken after it.
+        gc_was_on = gc.isenabled()
+        gc.disable()
+        try:
+            env.run(until=self.horizon)
+            return self._finish()
+        finally:
+            self._release()
+            if gc_was_on:
+                gc.enable()
+
+    def _release(self) -> None:
+        """Drop the bound-method tuples and pending events so that the engine is freed by
+        reference counting as soon as its caller lets go of it."""
+        for name in ("_on_arrive", "_on_done", "_on_free_done", "_on_sla", "_on_delay",
+                     "_on_touch", "_on_reopen", "_on_change", "_on_reset", "_on_day"):
+            setattr(self, name, ())
+        self.env._queue.clear()
+        for t in self.teams:
+            t.q.clear()
+            t.changes = None
 
     # ------------------------------------------------------------------ arrivals and deals
 
     def _new_deal(self, now: float, st: _Stage, value: float = 0.0) -> Deal:
-        self.deals_created += 1
         st.pipe.started += 1  # type: ignore[union-attr]
         return Deal(next(self._ids), value, now)
 
-    def _arrive(self, ev: Event) -> None:
-        src: _Source = ev._value
+    def _arrive(self, ev: _Source) -> None:
+        src: _Source = ev
         now = self.env._now
-        nt = src.next_after(now)
+        if src.const:
+            buf = src.exp.buf
+            nt = now + (buf.pop() if buf else src.exp.take()) * src.inv
+        else:
+            nt = src.next_after(now)
         if nt < self.horizon:
-            self._sched(_Call(self.env, self._arrive, src), NORMAL, nt - now)
+            src.callbacks = self._on_arrive
+            self._sched(src, NORMAL, nt - now)
         st = src.stage
-        self.deals_created += 1
         st.pipe.started += 1  # type: ignore[union-attr]
         d = Deal(next(self._ids), src.values.take() if src.values is not None else 0.0, now)
         self._enter(d, st, now)
@@ -385,32 +448,56 @@ class Engine:
         d.entered = now
         d.ver += 1
         d.picked = -1.0
-        d.sla_hit = False
+        if st.clocks:
+            self._start_clocks(d, st, now)
+        if st.cad_off is not None:
+            d.touch = 0
+            self._touch_due(d, st, now)
+        elif st.team is not None:
+            t = st.team
+            if t.free > 0 and t.open and t.qlen == 0:
+                # `_start` for a deal picked up the moment it arrives (the common case in
+                # a stable team), inlined: no wait to record, always its first pick-up.
+                t.barea += (t.size - t.free) * (now - t.blast)
+                t.blast = now
+                t.free -= 1
+                d.state = WORK
+                d.picked = now
+                st.picks += 1
+                if st.respond is not None:
+                    st.resp_n += 1
+                w = st.work
+                buf = w.buf  # type: ignore[union-attr]
+                d.callbacks = self._on_done
+                self._sched(d, NORMAL, buf.pop() if buf else w.take())  # type: ignore[union-attr]
+            else:
+                self._enqueue(t, d, now)
+        elif st.free_work is not None:
+            d.state = WORK
+            d.callbacks = self._on_free_done
+            self._sched(d, NORMAL, st.free_work.take())
+        else:
+            self._decide(d, st, now)
+
+    def _start_clocks(self, d: Deal, st: _Stage, now: float) -> None:
+        """SLA timer, respond limit, record keeping: what only some stages need at entry."""
         if self._open is not None:
             self._open[d.id] = d
         if st.sla is not None:
             cal = st.cal_sla
-            if cal is None:
-                self._sched(_Call(self.env, self._sla, (d, d.ver)), NORMAL, st.sla)
+            if st.patience is not None:
+                self._sched(_Call(self._on_sla, (d, d.ver)), NORMAL, st.patience.take())
+            elif cal is None:
+                self._sched(_Call(self._on_sla, (d, d.ver)), NORMAL, st.sla)
             else:
                 d.wentered = cal.clock(now)
                 st.sum_win += d.wentered
                 due = cal.add(now, st.sla)
                 if due < math.inf:
-                    self._sched(_Call(self.env, self._sla, (d, d.ver)), NORMAL, due - now)
+                    self._sched(_Call(self._on_sla, (d, d.ver)), NORMAL, due - now)
         if st.respond is not None:
             d.resp_by = (now + st.respond if self.sla_cal.always_open
                          else self.sla_cal.add(now, st.respond))
-        if st.cad_off is not None:
-            d.touch = 0
-            self._touch_due(d, st, now)
-        elif st.team is not None:
-            self._enqueue(st.team, d, now)
-        elif st.free_work is not None:
-            d.state = WORK
-            self._sched(_Call(self.env, self._free_done, d), NORMAL, st.free_work.take())
-        else:
-            self._decide(d, st, now)
 
     def _decide(self, d: Deal, st: _Stage, now: float) -> None:
         """Draw the outcome of a stage and act on it."""
@@ -424,7 +511,7 @@ class Engine:
         if r.after is not None:
             d.state = DELAY
             d.pending = r
-            self._sched(_Call(self.env, self._delay_done, (d, d.ver)), NORMAL, r.after.take())
+            self._sched(_Call(self._on_delay, (d, d.ver)), NORMAL, r.after.take())
             return
         self._leave(d, st, r, now, -1)
 
@@ -436,7 +523,6 @@ class Engine:
         if st.cal_sla is not None:
             st.sum_win -= d.wentered
         dt = now - d.entered
-        st.left += 1
         st.tis_sum += dt
         st.hist.buf.append(dt)
         if timeout < 0:
@@ -462,12 +548,9 @@ class Engine:
             p = st.pipe
             p.won += 1  # type: ignore[union-attr]
             p.won_value += d.value  # type: ignore[union-attr]
-            self.revenue_won += d.value
             c = now - d.born
             p.cyc_won_sum += c  # type: ignore[union-attr]
             p.cyc_won.buf.append(c)  # type: ignore[union-attr]
-            p.cyc_closed_sum += c  # type: ignore[union-attr]
-            p.cyc_closed_n += 1  # type: ignore[union-attr]
         elif k == K_LOST:
             self._lost(d, st.pipe, r.reason, now)  # type: ignore[arg-type]
         else:  # an SLA whose target is `stay` cannot be written; keep the deal parked
@@ -482,22 +565,22 @@ class Engine:
                     p.reopened[reason] = p.reopened.get(reason, 0) + 1
                     p.limbo += 1
                     d.state = LIMBO
-                    self._later(after.take() if after is not None else 0.0, self._reopen,
+                    self._later(after.take() if after is not None else 0.0, self._on_reopen,
                                 (d, stage))
                     return
         d.state = GONE
         p.lost[reason] = p.lost.get(reason, 0) + 1
-        p.cyc_closed_sum += now - d.born
-        p.cyc_closed_n += 1
+        p.lost_n += 1
+        p.cyc_lost_sum += now - d.born
 
-    def _reopen(self, ev: Event) -> None:
+    def _reopen(self, ev: _Call) -> None:
         d, stage = ev._value
         stage.pipe.limbo -= 1
         self._enter(d, stage, self.env._now)
 
     # ------------------------------------------------------------------ timers
 
-    def _sla(self, ev: Event) -> None:
+    def _sla(self, ev: _Call) -> None:
         d, ver = ev._value
         if d.ver != ver:
             return
@@ -519,16 +602,16 @@ class Engine:
             kind = TO_DELAY
         self._leave(d, st, st.sla_route, now, kind)
 
-    def _delay_done(self, ev: Event) -> None:
+    def _delay_done(self, ev: _Call) -> None:
         d, ver = ev._value
         if d.ver != ver:
             return
         self._leave(d, d.st, d.pending, self.env._now, -1)
 
-    def _free_done(self, ev: Event) -> None:
-        d: Deal = ev._value
+    def _free_done(self, d: Deal) -> None:
         st = d.st
         if d.sla_hit:
+            d.sla_hit = False
             self._leave(d, st, st.sla_route, self.env._now, TO_WORK)
         else:
             self._decide(d, st, self.env._now)
@@ -555,7 +638,6 @@ class Engine:
         t.barea += (t.size - t.free) * (now - t.blast)
         t.blast = now
         t.free -= 1
-        t.picks += 1
         d.state = WORK
         st = d.st
         st.wait_sum += now - d.queued_at
@@ -567,7 +649,9 @@ class Engine:
                 if now > d.resp_by:
                     st.resp_b += 1
         w = st.work if st.cad_off is None else st.cad_work[d.touch]
-        self._sched(_Call(self.env, self._done, d), NORMAL, w.take())
+        buf = w.buf
+        d.callbacks = self._on_done
+        self._sched(d, NORMAL, buf.pop() if buf else w.take())
 
     def _dispatch(self, t: _Team, now: float) -> None:
         q = t.q
@@ -586,8 +670,7 @@ class Engine:
         if t.qlen == 0 and q:
             q.clear()
 
-    def _done(self, ev: Event) -> None:
-        d: Deal = ev._value
+    def _done(self, d: Deal) -> None:
         now = self.env._now
         st = d.st
         t = st.team
@@ -597,19 +680,22 @@ class Engine:
         if t.qlen and t.open:
             self._dispatch(t, now)
         if d.sla_hit:
+            d.sla_hit = False
             self._leave(d, st, st.sla_route, now, TO_WORK)
         elif st.cad_off is not None:
             self._touched(d, st, now)
+        elif st.direct is not None:
+            self._leave(d, st, st.direct, now, -1)
         else:
             self._decide(d, st, now)
 
     def _next_change(self, t: _Team) -> None:
         for when, opens in t.changes:
             if when < self.horizon:
-                self._later(max(0.0, when - self.env._now), self._change, (t, opens))
+                self._later(max(0.0, when - self.env._now), self._on_change, (t, opens))
             break
 
-    def _change(self, ev: Event) -> None:
+    def _change(self, ev: _Call) -> None:
         t, opens = ev._value
         t.open = opens
         if opens and t.qlen:
@@ -622,11 +708,11 @@ class Engine:
         due = d.entered + st.cad_off[d.touch]  # type: ignore[index]
         if due > now:
             d.state = CADENCE
-            self._sched(_Call(self.env, self._touch_timer, (d, d.ver)), NORMAL, due - now)
+            self._sched(_Call(self._on_touch, (d, d.ver)), NORMAL, due - now)
         else:
             self._touch(d, st, now)
 
-    def _touch_timer(self, ev: Event) -> None:
+    def _touch_timer(self, ev: _Call) -> None:
         d, ver = ev._value
         if d.ver != ver:
             return
@@ -663,17 +749,14 @@ class Engine:
         self._record((self.rep, d.id, spec.pipeline_name, spec.name,  # type: ignore[misc]
                       d.entered, d.picked if d.picked >= 0.0 else None, now, outcome, timeout))
 
-    def _reset(self, ev: Event) -> None:
+    def _reset(self, ev: _Call) -> None:
         """End of warm-up: forget everything measured so far, keep the state."""
         now = self.env._now
         self.observed_from = now
-        self.deals_created = 0
-        self.revenue_won = 0.0
         for st in self.stages:
             st.area = 0.0
             st.last = now
             st.entered = 0
-            st.left = 0
             st.tis_sum = 0.0
             st.hist.reset()
             st.exits = [0] * len(st.exits)
@@ -687,17 +770,16 @@ class Engine:
             t.qmax = t.qlen
             t.barea = 0.0
             t.blast = now
-            t.picks = 0
         for p in self.pipes:
             p.started = p.won = 0
             p.won_value = 0.0
             p.lost = {}
             p.reopened = {}
             p.cyc_won.reset()
-            p.cyc_won_sum = p.cyc_closed_sum = 0.0
-            p.cyc_closed_n = 0
+            p.cyc_won_sum = p.cyc_lost_sum = 0.0
+            p.lost_n = 0
 
-    def _day(self, ev: Event) -> None:
+    def _day(self, ev: _Call) -> None:
         day: int = ev._value
         for st in self.stages:
             st.daily.append(float(st.wip))
@@ -707,13 +789,15 @@ class Engine:
             if len(p.cyc_won.buf) >= FLUSH_AT:
                 p.cyc_won.flush()
         if day + 1 < self.config.days:
-            self._later(24.0, self._day, day + 1)
+            self._later(24.0, self._on_day, day + 1)
 
     def _finish(self) -> RepStats:
         now = self.horizon
         span = now - self.observed_from
         stages: list[StageRep] = []
         for st in self.stages:
+            left = sum(st.exits) + sum(st.to) - sum(st.exits[r.idx] for r in st.routes
+                                                     if r.kind == K_STAY)
             st.area += st.wip * (now - st.last)
             st.last = now
             st.daily.append(float(st.wip))
@@ -725,9 +809,9 @@ class Engine:
                 age_sla = (self.sla_cal.clock(now) - st.sum_win / st.wip
                            if st.cal_sla is not None else age)
             stages.append(StageRep(
-                entered=st.entered, exits=list(st.exits), timeouts=list(st.to), left=st.left,
+                entered=st.entered, exits=list(st.exits), timeouts=list(st.to), left=left,
                 respond_checked=st.resp_n, respond_breached=st.resp_b,
-                time_mean=st.tis_sum / st.left if st.left else NAN,
+                time_mean=st.tis_sum / left if left else NAN,
                 time_p50=st.hist.quantile(0.5), time_p90=st.hist.quantile(0.9),
                 time_p99=st.hist.quantile(0.99), picks=st.picks,
                 wait_mean=st.wait_sum / st.picks if st.picks else NAN,
@@ -742,7 +826,7 @@ class Engine:
             teams.append(TeamRep(
                 busy_hours=t.barea, available_hours=avail,
                 utilization=t.barea / avail if avail > 0 else NAN, queue_mean=t.qarea / span,
-                queue_max=t.qmax, queue_final=t.qlen, picks=t.picks))
+                queue_max=t.qmax, queue_final=t.qlen))
         pipes: list[PipelineRep] = []
         for p in self.pipes:
             pipes.append(PipelineRep(
@@ -751,16 +835,17 @@ class Engine:
                 cycle_won_mean=p.cyc_won_sum / p.won if p.won else NAN,
                 cycle_won_p50=p.cyc_won.quantile(0.5), cycle_won_p90=p.cyc_won.quantile(0.9),
                 cycle_won_p99=p.cyc_won.quantile(0.99),
-                cycle_closed_mean=(p.cyc_closed_sum / p.cyc_closed_n if p.cyc_closed_n
-                                   else NAN)))
+                cycle_closed_mean=((p.cyc_won_sum + p.cyc_lost_sum) / (p.won + p.lost_n)
+                                   if p.won + p.lost_n else NAN)))
         if self._open is not None:
             for d in list(self._open.values()):
                 self._emit(d, d.st, None, "open", "")
             self._open.clear()
         open_final = sum(st.wip for st in self.stages) + sum(p.limbo for p in self.pipes)
         return RepStats(rep=self.rep, observed_hours=span, stages=stages, teams=teams,
-                        pipelines=pipes, deals_created=self.deals_created,
-                        revenue_won=self.revenue_won, open_final=open_final)
+                        pipelines=pipes, deals_created=sum(p.started for p in self.pipes),
+                        revenue_won=math.fsum(p.won_value for p in self.pipes),
+                        open_final=open_final)
 
 
 def run_replication(net: Network, config: SimConfig, rep: int,

@@ -137,7 +137,6 @@ class TeamRep:
     queue_mean: float = 0.0
     queue_max: int = 0
     queue_final: int = 0
-    picks: int = 0
 
 
 @dataclass

@@ -47,45 +47,56 @@ def _est(e: Estimate | None, fmt=fmt_num) -> str:  # type: ignore[no-untyped-def
     return f"{fmt(e.mean)} ±{fmt(e.ci95)}"
 
 
-def _outcomes(st: StageResult) -> str:
-    parts = []
-    for o in st.outcomes:
-        if o.count.mean is None:
-            continue
-        parts.append(f"{o.route} {fmt_num(o.count.mean)}")
-    return "\n".join(parts) or DASH
-
-
 def _timeouts(st: StageResult) -> str:
     t = st.timeouts
     if t.action is None:
         return DASH
-    kinds = (("queued", t.queued), ("in work", t.in_work), ("in delay", t.in_delay),
+    kinds = (("queued", t.queued), ("work", t.in_work), ("delay", t.in_delay),
              ("parked", t.parked))
-    shown = [f"{name} {fmt_num(e.mean)}" for name, e in kinds if e.mean]
-    return "\n".join(shown) or "0"
+    shown = [f"{fmt_num(e.mean)} {name}" for name, e in kinds if e.mean]
+    return ", ".join(shown) or "0"
 
 
 def _stage_table(result: SimResult, pipeline: str) -> Table:
-    table = Table(title=f"pipeline {pipeline}: stages", title_justify="left", expand=False)
-    for col, just in (("stage", "left"), ("entered", "right"), ("left by", "left"),
-                      ("sla timeouts", "left"), ("respond\nbreach %", "right"),
-                      ("time in stage\nmean / p90", "right"), ("queue\nwait", "right"),
-                      ("WIP\navg / end", "right"), ("verdict", "left")):
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    table = Table(title=f"{pipeline}: stages", title_justify="left")
+    for col in ("stage", "entered", "time in stage\nmean / p90", "queue\nwait",
+                "WIP\navg / end", "respond\nbreach %", "sla timeouts", "verdict"):
+        table.add_column(col, justify="left" if col in ("stage", "sla timeouts", "verdict")
+                         else "right")
     for st in result.stages:
         if st.pipeline != pipeline:
             continue
-        verdict = (Text("graveyard: " + "; ".join(r.message for r in st.graveyard.reasons),
-                        style="bold red") if st.graveyard.is_graveyard else Text("ok"))
-        name = st.stage + (" (key)" if st.key else "")
+        verdict = (Text("graveyard", style="bold red") if st.graveyard.is_graveyard
+                   else Text("ok"))
         table.add_row(
-            name, _est(st.entered), _outcomes(st), _timeouts(st),
-            _est(st.respond_breach_pct) if st.respond_breach_pct is not None else DASH,
+            st.stage + (" (key)" if st.key else ""), _est(st.entered),
             f"{fmt_hours(st.time_in_stage_hours.mean.mean)} / "
             f"{fmt_hours(st.time_in_stage_hours.p90.mean)}",
             _est(st.queue_wait_hours_mean, fmt_hours) if st.queue_wait_hours_mean else DASH,
-            f"{fmt_num(st.wip_time_average.mean)} / {fmt_num(st.wip_final.mean)}", verdict)
+            f"{fmt_num(st.wip_time_average.mean)} / {fmt_num(st.wip_final.mean)}",
+            _est(st.respond_breach_pct) if st.respond_breach_pct is not None else DASH,
+            _timeouts(st), verdict)
+    return table
+
+
+def _routes_table(result: SimResult, pipeline: str) -> Table:
+    """Where the deals went: each way out with its declared and simulated share."""
+    table = Table(title=f"{pipeline}: ways out", title_justify="left")
+    for col in ("stage", "way out", "declared", "deals", "simulated"):
+        table.add_column(col, justify="left" if col in ("stage", "way out") else "right")
+    for st in result.stages:
+        if st.pipeline != pipeline:
+            continue
+        total = sum(o.count.mean or 0.0 for o in st.outcomes)
+        for i, o in enumerate(st.outcomes):
+            sim = (f"{(o.count.mean or 0.0) / total * 100:.3g}%" if total else DASH)
+            table.add_row(st.stage if i == 0 else "", o.route, f"{o.share * 100:.3g}%",
+                          _est(o.count), sim)
+        if st.timeouts.action is not None:
+            t = st.timeouts
+            n = sum(e.mean or 0.0 for e in (t.queued, t.in_work, t.in_delay, t.parked))
+            table.add_row("" if st.outcomes else st.stage,
+                          f"sla {fmt_hours(t.sla_hours)}: {t.action}", DASH, fmt_num(n), DASH)
     return table
 
 
@@ -130,9 +141,15 @@ def render_tables(result: SimResult, console: Console) -> None:
     for st in result.stages:
         if st.pipeline not in seen:
             seen.append(st.pipeline)
-    parts = [_stage_table(result, p) for p in seen]
+    parts: list[Table] = []
+    for p in seen:
+        parts += [_stage_table(result, p), _routes_table(result, p)]
     parts += [_team_table(result), _pipeline_table(result)]
     console.print(Group(*parts))
+    for st in result.stages:
+        for reason in st.graveyard.reasons:
+            console.print(Text(f"graveyard {st.pipeline}.{st.stage}: {reason.message}",
+                               style="red"))
     cur = f" {result.account.currency}" if result.account.currency else ""
     console.print(f"revenue won: {_est(result.account.revenue_won)}{cur} over "
                   f"{fmt_num(result.run.observed_hours / 24)} observed days")

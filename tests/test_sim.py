@@ -1,0 +1,567 @@
+"""The simulator's behaviour, one rule per test: reproducibility, parallel runs, the
+three kinds of SLA timeout, respond breaches, working-hours arithmetic, queue
+disciplines, cadences and reopens, graveyard verdicts, funnel shape, common random
+numbers, records, the JSON contract and the CLI's exit codes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import random
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from funnelc import load_text
+from funnelc.cli import cli
+from funnelc.model import FunnelFile
+from funnelc.sim import SimConfig, simulate
+from funnelc.sim.calendar import WorkCalendar
+from funnelc.sim.ci import estimate, t_quantile
+from funnelc.sim.compile import compile_network
+from funnelc.sim.engine import Engine
+from funnelc.sim.results import SCHEMA_PATH, Estimate, SimResult, schema_text
+
+UPDATE = os.environ.get("FUNNELC_UPDATE_GOLDEN") == "1"
+
+
+def model(text: str) -> FunnelFile:
+    loaded = load_text(text, "<test>")
+    errors = [d.message for d in loaded.diagnostics if d.severity.value == "error"]
+    assert not errors, errors
+    assert loaded.model is not None
+    return loaded.model
+
+
+def sim(text: str, **options: object) -> SimResult:
+    cfg: dict[str, object] = {"reps": 3, "days": 60, "warmup_days": 0, "jobs": 1}
+    cfg.update(options)
+    return simulate(model(text), SimConfig(**cfg))  # type: ignore[arg-type]
+
+
+def within(e: Estimate, expected: float, slack: float = 0.0, level: float = 0.99) -> bool:
+    """expected lies inside the `level` CI of e (widened by `slack`, absolute)."""
+    assert e.mean is not None and e.sd is not None
+    half = t_quantile(0.5 + level / 2, e.n - 1) * e.sd / math.sqrt(e.n)
+    return abs(e.mean - expected) <= half + slack
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    r = CliRunner().invoke(cli, list(args))
+    return r.exit_code, r.stdout, r.stderr
+
+
+SMALL = """
+account "A" { currency RUB }
+team Sales size 2
+source Web 30/day -> P.New value lognormal(100k, 50k)
+pipeline P main {
+  stage New {
+    owner Sales
+    work exp(20m)
+    sla 4h -> lost "slow"
+    respond 30m
+    -> Offer 60% after exp(2h)
+    -> lost "junk" 40%
+  }
+  stage Offer key {
+    owner Sales
+    work exp(30m)
+    -> won 50% after exp(1d)
+    -> lost "price" 50%
+  }
+}
+"""
+
+
+# ---------------------------------------------------------------- reproducibility
+
+
+def test_same_seed_gives_the_same_json_to_the_byte(tmp_path: Path) -> None:
+    path = tmp_path / "a.funnel"
+    path.write_text(SMALL, encoding="utf-8")
+    outs = []
+    for name, seed in (("1.json", "7"), ("2.json", "7"), ("3.json", "8")):
+        code, _, err = run_cli("simulate", str(path), "--days", "30", "--warmup", "2",
+                               "--reps", "2", "--jobs", "1", "--seed", seed,
+                               "--json", str(tmp_path / name))
+        assert code == 0, err
+        outs.append((tmp_path / name).read_bytes())
+    assert outs[0] == outs[1]
+    assert outs[0] != outs[2], "another seed must give other numbers"
+
+
+def test_job_count_does_not_change_results(tmp_path: Path) -> None:
+    path = tmp_path / "a.funnel"
+    path.write_text(SMALL, encoding="utf-8")
+    for jobs in ("1", "2"):
+        code, _, err = run_cli("simulate", str(path), "--days", "20", "--warmup", "1",
+                               "--reps", "3", "--jobs", jobs, "--json",
+                               str(tmp_path / f"j{jobs}.json"))
+        assert code == 0, err
+    assert (tmp_path / "j1.json").read_bytes() == (tmp_path / "j2.json").read_bytes()
+
+
+def test_replication_streams_do_not_depend_on_the_count() -> None:
+    """Replication r is the same whether 2 or 4 are run (seeded by its index)."""
+    net = compile_network(model(SMALL))
+    a = Engine(net, SimConfig(reps=2, days=10, warmup_days=0), 1).run()
+    b = Engine(net, SimConfig(reps=4, days=10, warmup_days=0), 1).run()
+    assert a == b
+
+
+# ---------------------------------------------------------------- SLA and respond
+
+SLA_KINDS = """
+team Solo size 1
+team Crew size 5
+source Q 6/hour -> Queue.Wait
+source W 1/hour -> Work.Busy
+source D 1/hour -> Delay.Waiting
+source K 1/hour -> Park.Stuck
+pipeline Queue { stage Wait { owner Solo
+    work 1h
+    sla 30m -> lost "timeout"
+    -> won } }
+pipeline Work { stage Busy { owner Crew
+    work 2h
+    sla 1h -> lost "timeout"
+    -> won } }
+pipeline Delay { stage Waiting { sla 1h -> lost "timeout"
+    -> won 100% after 5h } }
+pipeline Park { stage Stuck { sla 2h -> lost "timeout"
+    -> won 10% after 100d
+    stay 90% } }
+"""
+
+
+def test_sla_records_what_the_deal_was_doing() -> None:
+    r = sim(SLA_KINDS, reps=2, days=20)
+    q = r.stage("Queue", "Wait").timeouts
+    assert q.queued.mean > 1000 and q.in_delay.mean == 0 and q.parked.mean == 0
+
+    busy = r.stage("Work", "Busy")
+    # Picked up at once, worked 2 h: at 1 h the SLA runs out in work, the work finishes.
+    assert busy.timeouts.in_work.mean == pytest.approx(busy.entered.mean, abs=3)
+    assert busy.timeouts.queued.mean == 0
+    assert busy.outcomes[0].count.mean == 0, "the timeout replaces the outcome"
+    assert busy.time_in_stage_hours.p50.mean == pytest.approx(2.0, rel=0.02)
+
+    wait = r.stage("Delay", "Waiting")
+    assert wait.timeouts.in_delay.mean == pytest.approx(wait.entered.mean, abs=2)
+    assert wait.time_in_stage_hours.p99.mean == pytest.approx(1.0, rel=0.02)
+
+    park = r.stage("Park", "Stuck")
+    t = park.timeouts
+    total = t.parked.mean + t.in_delay.mean
+    assert t.parked.mean / total == pytest.approx(0.9, abs=0.03)
+    assert t.in_delay.mean / total == pytest.approx(0.1, abs=0.03)
+    assert park.time_in_stage_hours.mean.mean == pytest.approx(2.0, rel=1e-6)
+    lost = r.pipeline("Park").lost_by_reason["timeout"]
+    assert lost.mean == pytest.approx(total, abs=1)
+
+
+def test_sla_counts_working_hours_when_the_account_has_a_calendar(tmp_path: Path) -> None:
+    text = """
+account A { hours mon-fri 09:00-18:00 }
+source Web 1/day -> P.S
+pipeline P { stage S { sla 3h -> lost "late"
+  -> won 100% after 30d } }
+"""
+    net = compile_network(model(text))
+    rows: list[tuple] = []
+    eng = Engine(net, SimConfig(reps=1, days=7, warmup_days=0), 0, record=rows.append)
+    eng.preload(0, 1)  # enters Monday 00:00 (2018-01-01 is a Monday)
+    eng.run()
+    left = [row[6] for row in rows if row[1] == 1]  # the preloaded deal is deal 1
+    assert left == [12.0], "3 working hours after Monday 00:00 is Monday 12:00"
+
+
+def test_respond_breach_share_matches_the_calendar() -> None:
+    """A big team picks every deal up at once while open; a deal arriving when closed
+    waits for the opening and breaches a 30-minute respond unless it came in the last
+    half hour before. Open 06-24 except Saturday: closed 5 x 6 h on weekday nights plus
+    Saturday 00:00 to Sunday 06:00 (30 h), six openings, so the expected share of
+    breaches is (60 - 6 x 0.5) / 168. Eight whole weeks end on Sunday at 24:00, so no
+    deal waiting for an opening is cut off by the horizon."""
+    text = """
+team Crew size 30 hours mon-fri 06:00-24:00, sun 06:00-24:00
+source S 40/day -> P.New
+pipeline P { stage New { owner Crew
+  work 1m
+  respond 30m
+  -> won } }
+"""
+    r = sim(text, reps=6, days=56)
+    expected = (60 - 3) / 168 * 100
+    got = r.stage("P", "New").respond_breach_pct
+    assert got is not None and within(got, expected), (got, expected)
+    assert got.ci95 < 3.0
+
+
+def test_respond_is_not_measured_without_an_owner() -> None:
+    text = """
+source S 10/day -> P.New
+pipeline P { stage New { respond 10m
+  -> won 100% after 1h } }
+"""
+    assert sim(text, reps=2, days=5).stage("P", "New").respond_breach_pct is None
+
+
+# ---------------------------------------------------------------- calendar arithmetic
+
+
+def calendar(hours: str, start: date = date(2018, 1, 1)) -> WorkCalendar:
+    m = model(f"account A {{ hours {hours} }}\nsource W 1/day -> P.S\n"
+              "pipeline P { stage S { -> won } }")
+    assert m.account is not None
+    return WorkCalendar.from_hours(m.account.hours, start)
+
+
+def test_calendar_adds_working_hours_across_nights_and_weekends() -> None:
+    cal = calendar("mon-fri 09:00-18:00")
+    assert cal.total == 45
+    assert cal.add(0.0, 1.0) == 10.0  # Monday 00:00 + 1 h: counting starts at 09:00
+    assert cal.add(17.5, 1.0) == 33.5  # Monday 17:30 + 1 h = Tuesday 09:30
+    assert cal.add(4 * 24 + 17, 2.0) == 168 + 10  # Friday 17:00 + 2 h = Monday 10:00
+    assert cal.add(12.0, 0.0) == 12.0
+    assert cal.add(9.0, 9.0) == 18.0  # a whole day ends at closing time, not next morning
+    assert cal.hours_between(0.0, 168.0) == 45
+    assert cal.is_open(9.0) and not cal.is_open(18.0) and not cal.is_open(8.99)
+
+
+def test_calendar_is_anchored_to_the_start_weekday() -> None:
+    cal = calendar("mon-fri 09:00-18:00", start=date(2018, 1, 6))  # a Saturday
+    assert cal.add(0.0, 1.0) == 48 + 10  # Saturday 00:00 + 1 h = Monday 10:00
+
+
+def test_calendar_open_across_the_week_boundary() -> None:
+    # Sunday 22:00 to Monday 06:00, then Monday 22:00-24:00: one stretch over midnight.
+    night = WorkCalendar([(166.0, 168.0), (0.0, 6.0), (22.0, 24.0)], 0.0)
+    assert night.is_open(0.0) and night.is_open(23.0) and not night.is_open(12.0)
+    assert night.add(5.0, 2.0) == 23.0  # 05:00-06:00, then 22:00-23:00
+    changes = night.changes(0.0)
+    assert [next(changes) for _ in range(4)] == [(6.0, False), (22.0, True), (24.0, False),
+                                                (166.0, True)]
+
+
+def test_calendar_several_entries() -> None:
+    two = calendar("mon-fri 09:00-13:00, mon-fri 14:00-18:00, sat 10:00-14:00")
+    assert two.total == 44
+    assert two.add(12.0, 2.0) == 15.0  # over the lunch break
+
+
+def test_calendar_changes_are_enumerated_in_order() -> None:
+    cal = calendar("mon-fri 09:00-18:00")
+    changes = cal.changes(0.0)
+    assert [next(changes) for _ in range(4)] == [(9.0, True), (18.0, False), (33.0, True),
+                                                (42.0, False)]
+    assert list(WorkCalendar.from_hours(None, date(2018, 1, 1)).changes(0.0)) == []
+
+
+def test_calendar_add_is_the_inverse_of_hours_between() -> None:
+    cal = calendar("mon-thu 08:30-17:15, fri 09:00-15:00, sun 10:00-12:00")
+    rng = random.Random(5)
+    for _ in range(500):
+        t = rng.uniform(0, 2000)
+        d = rng.uniform(0, 300)
+        end = cal.add(t, d)
+        assert end >= t
+        assert cal.hours_between(t, end) == pytest.approx(d, abs=1e-7)
+        assert cal.add(t, d + 1e-3) > end or d == 0
+
+
+def test_calendar_always_and_never_open() -> None:
+    always = WorkCalendar.from_hours(None, date(2018, 1, 1))
+    assert always.add(3.0, 5.0) == 8.0 and always.always_open
+    never = WorkCalendar([], 0.0)
+    assert never.add(3.0, 5.0) == math.inf and never.never_open
+
+
+# ---------------------------------------------------------------- queue disciplines
+
+TWO_STAGES = """
+{account}
+team T size 1
+source S 0.9/hour -> P.Early
+pipeline P {{
+  stage Early {{ owner T
+    work exp(30m)
+    -> Late }}
+  stage Late {key} {{ owner T
+    work exp(30m)
+    -> won }}
+}}
+"""
+
+
+def _waits(account: str, key: str) -> tuple[float, float]:
+    r = sim(TWO_STAGES.format(account=account, key=key), reps=4, days=120, warmup_days=10)
+    early = r.stage("P", "Early").queue_wait_hours_mean
+    late = r.stage("P", "Late").queue_wait_hours_mean
+    assert early is not None and late is not None
+    return early.mean, late.mean  # type: ignore[return-value]
+
+
+def test_fifo_serves_both_stages_alike() -> None:
+    early, late = _waits('account A { queue fifo }', "")
+    assert 0.7 < late / early < 1.4
+
+
+def test_key_first_serves_key_stages_before_others() -> None:
+    early, late = _waits('account A { queue key-first }', "key")
+    assert late < 0.5 * early
+
+
+def test_key_first_serves_later_stages_first() -> None:
+    early, late = _waits('account A { queue key-first }', "")
+    assert late < 0.5 * early
+
+
+# ---------------------------------------------------------------- cadences and reopens
+
+CADENCE = """
+source S 40/day -> P.Call
+pipeline P {
+  stage Call { cadence { call now 50%
+      call 1h 50%
+      call 1d 50%
+      on reply -> won
+      on exhausted -> lost "silent" } }
+  reopen "silent" 40% after 2d -> Call
+}
+"""
+
+
+def test_cadence_reply_share_and_reopens(tmp_path: Path) -> None:
+    records = tmp_path / "rec.csv"
+    r = sim(CADENCE, reps=4, days=60, records=str(records))
+    call = r.stage("P", "Call")
+    replied = [o for o in call.outcomes if o.via == "reply"][0]
+    exhausted = [o for o in call.outcomes if o.via == "exhausted"][0]
+    assert replied.share == pytest.approx(0.875)
+    share = replied.count.mean / (replied.count.mean + exhausted.count.mean)
+    assert share == pytest.approx(0.875, abs=0.01)
+    pipe = r.pipeline("P")
+    reopened = pipe.reopened_by_reason["silent"].mean
+    lost = pipe.lost_by_reason["silent"].mean
+    assert reopened / (reopened + lost) == pytest.approx(0.4, abs=0.04)
+    # Exhausted deals leave at the last touch, exactly one day after entry.
+    with records.open(encoding="utf-8") as fh:
+        rows = [row for row in csv.DictReader(fh) if row["outcome"] == 'lost "silent"']
+    assert rows and all(float(r["left_hours"]) - float(r["entered_hours"]) ==
+                        pytest.approx(24.0) for r in rows)
+
+
+def test_cadence_touches_queue_for_the_owner_team() -> None:
+    text = """
+team T size 1
+source S 10/day -> P.Call
+pipeline P { stage Call { owner T
+  cadence { call now 50% work 30m
+    call 2h 50% work 30m
+    on reply -> won
+    on exhausted -> lost "silent" } } }
+"""
+    r = sim(text, reps=2, days=30)
+    team = r.team("T")
+    # 10 deals a day, 1.5 touches each on average, 30 minutes a touch: 7.5 h a day.
+    assert team.utilization.mean == pytest.approx(7.5 / 24, rel=0.1)
+    assert r.stage("P", "Call").queue_wait_hours_mean.mean > 0
+
+
+# ---------------------------------------------------------------- verdicts
+
+
+def test_stay_without_sla_is_a_graveyard() -> None:
+    text = """
+source S 10/day -> P.New
+pipeline P { stage New { -> won 50% after 1h
+  stay 50% } }
+"""
+    st = sim(text, reps=3, days=60).stage("P", "New")
+    codes = {r.code for r in st.graveyard.reasons}
+    assert st.graveyard.is_graveyard and {"stay-without-sla", "wip-growing"} <= codes
+    assert st.wip_final.mean == pytest.approx(300, rel=0.15)
+    assert st.age_final_hours_mean.mean == pytest.approx(30 * 24, rel=0.15)
+
+
+def test_overloaded_team_is_flagged_and_its_stage_grows() -> None:
+    text = """
+team T size 1
+source S 1.5/hour -> P.New
+pipeline P { stage New { owner T
+  work exp(1h)
+  -> won } }
+"""
+    r = sim(text, reps=3, days=30)
+    assert r.team("T").unstable and r.team("T").offered_load_rho == pytest.approx(1.5)
+    assert any(w.code == "unstable-team" and w.subject == "T" for w in r.warnings)
+    st = r.stage("P", "New")
+    assert [g.code for g in st.graveyard.reasons] == ["wip-growing"]
+    assert r.team("T").utilization.mean == pytest.approx(1.0, abs=0.01)
+
+
+def test_a_stable_stage_is_not_a_graveyard() -> None:
+    r = sim(SMALL, reps=4, days=90, warmup_days=10)
+    for st in r.stages:
+        assert not st.graveyard.is_graveyard, (st.stage, st.graveyard)
+    assert not r.team("Sales").unstable and r.warnings == []
+
+
+def test_overload_with_an_sla_is_not_unstable() -> None:
+    r = sim(SLA_KINDS, reps=2, days=10)
+    assert r.team("Solo").offered_load_rho == pytest.approx(6.0)
+    assert not r.team("Solo").unstable
+
+
+def test_funnel_shape_flags_a_stage_entered_more_than_the_one_before() -> None:
+    text = """
+source A 10/day -> P.First
+source B 10/day -> P.Second
+pipeline P { stage First { -> Second 100% after 1h }
+  stage Second { -> won 50% after 1h
+    -> lost "no" 50% } }
+"""
+    shape = sim(text, reps=3, days=30).pipeline("P").funnel_shape
+    assert not shape.ok and shape.violations[0].stage == "Second"
+    assert sim(SMALL, reps=3, days=30).pipeline("P").funnel_shape.ok
+
+
+# ---------------------------------------------------------------- common random numbers
+
+
+def test_changing_one_pipeline_does_not_move_another_pipelines_numbers() -> None:
+    text = """
+team A size 2
+team B size 2
+source SA 20/day -> PA.S
+source SB 20/day -> PB.S
+pipeline PA { stage S { owner A
+  work exp(30m)
+  -> won 30% after exp(1d)
+  -> lost "no" 70% } }
+pipeline PB { stage S { owner B
+  work exp(30m)
+  -> won 30%
+  -> lost "no" 70% } }
+scenario Faster {
+  stage PB.S work exp(10m)
+  stage PB.S -> won 50%
+  stage PB.S -> lost "no" 50%
+}
+"""
+    base = sim(text, reps=2, days=20)
+    what_if = sim(text, reps=2, days=20, scenario="Faster")
+    assert base.stage("PA", "S") == what_if.stage("PA", "S")
+    assert base.pipeline("PA") == what_if.pipeline("PA")
+    assert base.stage("PB", "S").entered == what_if.stage("PB", "S").entered, \
+        "arrivals keep their own stream"
+    assert base.pipeline("PB").won != what_if.pipeline("PB").won
+    assert what_if.run.scenario == "Faster"
+
+
+# ---------------------------------------------------------------- outputs
+
+
+def test_records_have_one_row_per_stage_visit(tmp_path: Path) -> None:
+    path = tmp_path / "deals.csv"
+    r = sim(SMALL, reps=2, days=10, records=str(path))
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["rep", "deal_id", "pipeline", "stage", "entered_hours",
+                             "picked_hours", "left_hours", "outcome", "timeout_kind"]
+    assert {row["rep"] for row in rows} == {"0", "1"}
+    new = [row for row in rows if row["stage"] == "New"]
+    assert len(new) == pytest.approx(2 * r.stage("P", "New").entered.mean)
+    for row in new:
+        if row["left_hours"]:
+            assert float(row["left_hours"]) >= float(row["entered_hours"])
+        else:
+            assert row["outcome"] == "open"
+        if row["timeout_kind"]:
+            assert row["outcome"] == 'lost "slow"'
+    assert not list(tmp_path.glob(".funnelc-*")), "temporary files must be gone"
+
+
+def test_estimates_are_student_t_intervals() -> None:
+    e = estimate([1.0, 2.0, 3.0, 4.0])
+    assert e.mean == 2.5 and e.n == 4
+    assert e.sd == pytest.approx(1.2909944)
+    assert e.ci95 == pytest.approx(3.182446305 * 1.2909944 / 2)
+    assert estimate([float("nan"), 5.0]).n == 1 and estimate([]).mean is None
+    assert t_quantile(0.975, 1) == pytest.approx(12.7062047)
+    assert t_quantile(0.995, 9) == pytest.approx(3.2498355)
+
+
+def test_shipped_schema_matches_the_models() -> None:
+    text = schema_text()
+    if UPDATE:
+        SCHEMA_PATH.write_text(text, encoding="utf-8")
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == text, \
+        "regenerate with FUNNELC_UPDATE_GOLDEN=1 pytest tests/test_sim.py"
+
+
+def test_json_output_follows_the_schema(tmp_path: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    path = tmp_path / "a.funnel"
+    path.write_text(SMALL, encoding="utf-8")
+    code, out, err = run_cli("simulate", str(path), "--days", "10", "--warmup", "1",
+                             "--reps", "2", "--jobs", "1", "--json", "-")
+    assert code == 0, err
+    data = json.loads(out)
+    jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    assert data["run"]["observed_hours"] == 9 * 24
+    assert "time_in_stage_hours" in data["stages"][0]
+    code, out, _ = run_cli("simulate", "--schema")
+    assert code == 0 and json.loads(out) == json.loads(SCHEMA_PATH.read_text("utf-8"))
+
+
+def test_cli_prints_tables_and_writes_json(tmp_path: Path) -> None:
+    path = tmp_path / "a.funnel"
+    path.write_text(SMALL, encoding="utf-8")
+    out_json = tmp_path / "out" / "r.json"
+    code, out, err = run_cli("simulate", str(path), "--days", "10", "--warmup", "1",
+                             "--reps", "2", "--jobs", "1", "--json", str(out_json))
+    assert code == 0, err
+    assert "P: stages" in out and "teams" in out and "revenue won" in out
+    assert SimResult.model_validate_json(out_json.read_text("utf-8")).run.reps == 2
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--days", "-5"], "--days"),
+    (["--reps", "0"], "--reps"),
+    (["--days", "5", "--warmup", "5"], "--warmup"),
+    (["--jobs", "0"], "--jobs"),
+    (["--start", "2025-13-01"], "date"),
+    (["--scenario", "Nope"], "no scenario"),
+])
+def test_absurd_options_are_usage_errors(tmp_path: Path, args: list[str], message: str
+                                         ) -> None:
+    path = tmp_path / "a.funnel"
+    path.write_text(SMALL, encoding="utf-8")
+    code, _, err = run_cli("simulate", str(path), *args)
+    assert code == 2 and message in err, err
+    assert "Traceback" not in err
+
+
+def test_files_with_errors_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bad.funnel"
+    path.write_text(SMALL.replace("owner Sales\n    work exp(20m)", "owner Sails\n    work exp(20m)"),
+                    encoding="utf-8")
+    code, _, err = run_cli("simulate", str(path))
+    assert code == 1 and "fix them before simulating" in err
+    code, _, err = run_cli("simulate", str(tmp_path / "missing.funnel"))
+    assert code == 2
+
+
+def test_warmup_is_left_out_of_the_statistics() -> None:
+    r = sim(SMALL, reps=2, days=30, warmup_days=10)
+    assert r.run.observed_hours == 20 * 24
+    assert len(r.stage("P", "New").wip_daily) == 20
+    assert r.stage("P", "New").wip_daily_first_day == 11
+    assert r.stage("P", "New").entered.mean == pytest.approx(20 * 30, rel=0.1)
