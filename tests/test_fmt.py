@@ -334,6 +334,21 @@ def test_cli_write_rewrites_only_changed_files(tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".funnelc-")]
 
 
+def test_cli_write_failure_is_reported_not_a_traceback(monkeypatch, tmp_path: Path) -> None:
+    import funnelc.commands.common as common
+
+    def refuse(path: str, data: str | bytes) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(common, "write_atomic", refuse)
+    path = tmp_path / "a.funnel"
+    path.write_text(MESSY, encoding="utf-8")
+    result = run("fmt", "--write", str(path))
+    assert result.exit_code == 2
+    assert f"error: cannot write {path}: Permission denied" in result.stderr
+    assert path.read_text(encoding="utf-8") == MESSY
+
+
 def test_cli_syntax_errors_are_reported_and_the_file_is_left_alone(tmp_path: Path) -> None:
     bad, good = tmp_path / "bad.funnel", tmp_path / "good.funnel"
     bad.write_text("team A size\n", encoding="utf-8")

@@ -85,7 +85,7 @@ def _run(files: tuple[str, ...], mode: str, color: bool) -> int:
 
     diags = []
     sources = {}
-    usage = internal = problems = False
+    usage = internal = unwritable = problems = False
     changed_files: list[str] = []
     unchanged = 0
     for path in files:
@@ -123,12 +123,18 @@ def _run(files: tuple[str, ...], mode: str, color: bool) -> int:
         elif mode == "diff":
             _print_diff(loaded.path, text, out)
         else:
-            write_atomic(path, out)
+            try:
+                write_atomic(path, out)
+            except OSError as exc:
+                click.echo(f"error: cannot write {loaded.path}: {exc.strerror or exc}\n"
+                           "  = note: the file was left as it was", err=True)
+                unwritable = True
+                continue
             click.echo(f"reformatted {loaded.path}", err=True)
     print_diagnostics(diags, sources, "text", color)
     if mode != "print":
         _summary(mode, len(changed_files), unchanged)
-    if usage or internal:
+    if usage or internal or unwritable:
         return EXIT_USAGE
     if problems or (mode in ("check", "diff") and changed_files):
         return EXIT_PROBLEMS
