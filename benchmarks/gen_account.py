@@ -4,7 +4,9 @@ Real accounts have a handful of pipelines; a generated 50 × 40 one (about 20 00
 lines) makes per-line costs visible that a real file hides in start-up noise. The text
 uses every statement kind a consultant writes (owners, work, SLA, respond, tasks,
 messages, required fields, hints, colours, conditions, hand-offs, cadences, reopens,
-scenarios), so the parser, the model builder and every check get exercised.
+scenarios), so the parser, the model builder and every check get exercised. Lost deals
+of the last stage go to one small warming (nurture) pipeline, as a consultant would set
+it up; it comes on top of the requested pipelines.
 
     python benchmarks/gen_account.py [--pipelines 50] [--stages 40] [-o big.funnel]
 """
@@ -17,12 +19,15 @@ import sys
 # Conversion-style stage names (a completed fact), as seed 002 recommends; numbered to
 # stay unique within a pipeline.
 _STAGE_NAMES = [
-    "Заявка получена", "Контакт установлен", "Потребность выявлена", "Замер проведён",
+    "Заявка получена", "Контакт установлен", "Потребность выявлена", "Смета согласована",
     "Расчёт отправлен", "КП согласовано", "Договор подписан", "Счёт выставлен",
     "Предоплата получена", "Заказ передан в работу",
 ]
 _LOST_REASONS = ["Нецелевой", "Дорого", "Ушёл к конкуренту", "Не отвечает", "Передумал"]
 _CHANNELS = ["call", "whatsapp", "telegram", "email", "sms"]
+
+
+NURTURE = "Утепление"
 
 
 def _pipeline_name(p: int) -> str:
@@ -48,13 +53,13 @@ def _stage(p: int, s: int, stages: int) -> list[str]:
              f'    sla {2 + s % 5}d -> lost "Не обработана"',
              "    respond 15m",
              f'    on enter task "Связаться с клиентом по этапу {s + 1}" due {30 + s % 4 * 15}m',
-             f'    requires "Бюджет", "Телефон"' if s >= 3 else '    requires "Телефон"',
+             f'    requires "Бюджет", "Телефон", "Оценка"' if s >= 3 else '    requires "Телефон"',
              f'    hint "Уточнить потребность и договориться о следующем шаге {s + 1}"',
              f'    color "#{(p * 37 + s * 11) % 256:02x}{(s * 53) % 256:02x}c0"']
     reason = _LOST_REASONS[(p + s) % len(_LOST_REASONS)]
     if last:
         lines += ["    -> won 85% after exp(2d)",
-                  f'    -> lost "{reason}" 15%']
+                  f'    -> lost "{reason}" 15% then copy "{NURTURE}"."Новая сделка"']
     elif s % 8 == 4:
         nxt = _stage_name(s + 1)
         touches = [f"      {_CHANNELS[0]} now 30% work 5m",
@@ -103,8 +108,21 @@ def generate(pipelines: int = 50, stages: int = 40) -> str:
         out.append(f'pipeline "{_pipeline_name(p)}"{flags} {{')
         for s in range(stages):
             out += _stage(p, s, stages)
-        out.append(f'  reopen "Не отвечает" 10% after exp(14d) -> "{_stage_name(1)}"')
+        out.append(f'  reopen "Не обработана" 10% after exp(14d) -> "{_stage_name(1)}"')
         out += ["}", ""]
+    out += [f'pipeline "{NURTURE}" nurture {{',
+            '  stage "Новая сделка" {',
+            f'    owner "{_team_name(0)}"',
+            "    work 5m",
+            '    sla 30d -> lost "Не вернулся"',
+            f'    on enter assign "{_team_name(0)}"',
+            '    on enter task "Написать клиенту через месяц" due 30d',
+            '    hint "Напомнить о себе и предложить сезонную скидку"',
+            f'    -> won 10% after exp(20d) then copy "{_pipeline_name(0)}"."{_stage_name(0)}"',
+            '    -> lost "Не вернулся" 90%',
+            "  }",
+            "}",
+            ""]
     for k in range(min(pipelines, 5)):
         out += [f'scenario "Вариант {k + 1}" {{',
                 f'  team "{_team_name(k)}" size {5 + k}',
