@@ -97,7 +97,11 @@ def test_stage_with_sla_uses_mmc_plus_d() -> None:
     served_wait = (res.wait_mean - p_ab * d) / (1 - p_ab)
     expected = p_ab * d + (1 - p_ab) * (0.8 * (served_wait + 1 / mu) + 0.5 * 1.0 + 0.2 * d)
     assert st.mean_time_hours == pytest.approx(expected, rel=1e-12)
-    assert any("time out before pickup" in n for n in st.notes)
+    # The sla takes the timed-out deals and, at least, every served deal whose 1 h delay
+    # runs past 15 min (the 30 % lost outright have no delay).
+    assert st.sla_cut_is_bound
+    assert st.sla_cut == pytest.approx(p_ab + (1 - p_ab) * 0.5, rel=1e-12)
+    assert any("the sla takes at least" in n for n in st.notes)
 
 
 def test_overloaded_stage_with_sla_still_has_closed_forms() -> None:
@@ -119,7 +123,7 @@ def test_mmcd_wait_tail_meets_its_limits() -> None:
     res = q.mmc_deterministic_patience(c, lam, mu, d)
     assert mmcd_wait_tail(c, lam, mu, d, 0.0) == pytest.approx(res.p_wait, rel=1e-12)
     assert mmcd_wait_tail(c, lam, mu, d, d) == pytest.approx(res.p_abandon, rel=1e-12)
-    assert mmcd_wait_tail(c, lam, mu, d, 5 * d) == pytest.approx(res.p_abandon, rel=1e-12)
+    assert mmcd_wait_tail(c, lam, mu, d, 5 * d) == 0.0  # pulled at D, before the limit
     assert mmcd_wait_tail(c, lam, mu, 400.0, 0.7) == pytest.approx(
         q.mmc_wait_tail(c, lam, mu, 0.7), rel=1e-9)
     # Deep overload takes the rescaled branch and stays continuous at t = D.
@@ -476,3 +480,132 @@ def test_analyze_every_shipped_pipeline(path: Path, tmp_path: Path) -> None:
             assert s["p_win"] is None or 0.0 <= s["p_win"] <= 1.0 + 1e-12
             fate = s["p_win"] + sum(s["p_lost"].values()) + s["p_stuck"] + s["p_loop"]
             assert fate == pytest.approx(1.0, abs=1e-9)
+
+
+# ------------------------------------------------------------------- the sla cut
+
+
+DISTS = ["fixed(3h)", "exp(2h)", "uniform(1h, 5h)", "uniform(0h, 3h)", "triangular(1h, 2h, 6h)",
+         "triangular(0h, 0h, 4h)", "lognormal(3h, 2h)", "gamma(3h, 1h)", "gamma(2h, 4h)",
+         "empirical(1h, 2h, 8h)"]
+
+
+def _dist(text: str):
+    funnel = model(f'source S 1/day -> "P"."A"\npipeline P main {{ stage A {{ -> won 100% '
+                   f"after {text} }} }}\n", checks=False)
+    return funnel.pipelines[0].stages[0].outcomes[0].after
+
+
+@pytest.mark.parametrize("text", DISTS)
+def test_survival_and_truncated_mean_match_sampling(text: str) -> None:
+    np = pytest.importorskip("numpy")
+    from funnelc.analysis.survival import survival, truncated_mean
+    from funnelc.sim.dists import block_fn
+
+    dist = _dist(text)
+    fn, const = block_fn(dist)
+    rng = np.random.default_rng(5)
+    xs = fn(rng, 400_000) if fn is not None else np.full(10, const)
+    for x in (0.0, 0.5, 2.0, 3.0, 4.5, 9.0):
+        assert survival(dist, x) == pytest.approx(float((xs > x).mean()), abs=4e-3), x
+        assert truncated_mean(dist, x) == pytest.approx(float(np.minimum(xs, x).mean()),
+                                                        rel=5e-3, abs=2e-3), x
+    assert truncated_mean(dist, 1e6) == pytest.approx(float(xs.mean()), rel=5e-3)
+
+
+def test_regularized_gamma_matches_scipy() -> None:
+    special = pytest.importorskip("scipy.special")
+    from funnelc.analysis.survival import regularized_gamma_p
+
+    for a in (0.25, 1.0, 2.5, 9.0, 40.0):
+        for x in (0.01, 0.5, 1.0, 3.0, 10.0, 60.0):
+            assert regularized_gamma_p(a, x) == pytest.approx(float(special.gammainc(a, x)),
+                                                              abs=1e-13)
+
+
+@pytest.mark.parametrize("hours", ["mon-fri 09:00-18:00, sat 10:00-14:00", "wed 12:00-13:00",
+                                   "mon-sun 08:00-20:00"])
+@pytest.mark.parametrize("d", [0.25, 9.0, 49.0])
+def test_wallclock_length_distribution(hours: str, d: float) -> None:
+    from funnelc.analysis.working_time import wallclock_length
+
+    h = model(f"account A {{ hours {hours} }}\n", checks=False).account.hours
+    length = wallclock_length(h, d)
+    total = sum(p for _, p in length.atoms) + sum(p for *_, p in length.stretches)
+    assert total == pytest.approx(1.0, abs=1e-12)
+    assert length.mean == pytest.approx(mean_wallclock_hours(h, d), rel=1e-12)
+    assert length.prob_at_most(1e9) == pytest.approx(1.0)
+    assert length.prob_at_most(d - 1e-9) == 0.0
+
+
+@pytest.mark.parametrize("text", ["exp(2h)", "fixed(3h)", "lognormal(20h, 30h)"])
+def test_prob_exceeds_a_calendar_sla_matches_simulation(text: str) -> None:
+    """Deals enter at uniformly random moments; the sla of 9 working hours runs by the
+    calendar; count the ones whose delay is longer."""
+    np = pytest.importorskip("numpy")
+    from funnelc.analysis.exact import prob_exceeds
+    from funnelc.analysis.working_time import wallclock_length, weekly_intervals
+    from funnelc.sim.dists import block_fn
+
+    h = model("account A { hours mon-fri 09:00-18:00, sat 10:00-14:00 }\n",
+              checks=False).account.hours
+    dist = _dist(text)
+    n = reps(20_000, 10_000)
+    rng = np.random.default_rng(3)
+    fn, const = block_fn(dist)
+    delays = fn(rng, n) if fn is not None else np.full(n, const)
+    starts = rng.uniform(0, 168, n)
+    iv = weekly_intervals(h)
+    walls = np.array([_brute_one(iv, 9.0, t) for t in starts])
+    simulated = float((delays + 0.5 > walls).mean())
+    assert prob_exceeds(dist, wallclock_length(h, 9.0), shift=0.5) == pytest.approx(
+        simulated, abs=0.015)
+
+
+def _brute_one(intervals, d: float, t: float) -> float:
+    rem, s = d, t
+    while rem > 1e-12:
+        week = math.floor(s / 168.0) * 168.0
+        w = s - week
+        nxt = next(((a, b) for a, b in intervals if w < b), None)
+        if nxt is None:
+            s = week + 168.0
+            continue
+        start = max(w, nxt[0])
+        take = min(rem, nxt[1] - start)
+        rem -= take
+        s = week + start + take
+    return s - t
+
+
+def test_sla_cut_is_exact_without_a_queue() -> None:
+    funnel = one_stage("""
+    sla 4h -> lost "slow"
+    -> won 30% after exp(2h)
+    -> lost "no" 50% after fixed(5h)
+    stay 20%""", team="", rate="12/day")
+    st = analyze_account(funnel).stage("P", "A")
+    assert not st.sla_cut_is_bound
+    assert st.sla_cut == pytest.approx(0.3 * math.exp(-2.0) + 0.5 * 1.0, rel=1e-12)
+    assert any("the sla takes 54.1%" in n for n in st.notes)
+
+
+def test_sla_cut_of_a_cadence_without_a_queue() -> None:
+    funnel = one_stage("""
+    sla 20h -> lost "slow"
+    cadence {
+      call now 30%
+      whatsapp 1h 20%
+      call 1d 10%
+      on reply -> won
+      on exhausted -> lost "silent"
+    }""", team="")
+    st = analyze_account(funnel).stage("P", "A")
+    # Deals still in the cadence at 20 h: no reply to the first two touches.
+    assert st.sla_cut == pytest.approx(0.7 * 0.8, rel=1e-12)
+    assert not st.sla_cut_is_bound
+
+
+def test_no_sla_no_cut() -> None:
+    st = analyze_account(one_stage("-> won 100% after exp(2h)", team="")).stage("P", "A")
+    assert st.sla_cut is None and not st.sla_cut_is_bound

@@ -25,19 +25,23 @@ from .. import model as m
 from ..routing import Route, StageKey
 from . import queueing as q
 from .markov import HOURS_PER_MONTH, AccountChain, account_chain
-from .working_time import WEEK_HOURS, mean_wallclock_hours, working_hours_per_week
+from .survival import survival, truncated_mean
+from .working_time import (
+    WEEK_HOURS, WallclockLength, mean_wallclock_hours, wallclock_length, working_hours_per_week,
+)
 
 __all__ = [
     "Applicability", "QueueExact", "StageExact", "TeamExact", "PipelineExact",
     "SourceRevenue", "AccountExact", "analyze_account", "mmcd_wait_tail", "cadence_work_mean",
-    "cadence_time_mean",
+    "cadence_time_mean", "prob_exceeds",
 ]
 
 ASSUMPTIONS: tuple[str, ...] = (
     "deals arrive as Poisson streams at each source's mean rate for the month analysed "
     "(month = 730 h), and every figure is the steady state at that rate",
-    "win, loss and visit figures follow the declared shares (reopens included); SLA "
-    "timeouts before pickup are shown per stage but not fed back into the routing",
+    "win, loss and visit figures follow the declared shares (reopens included); deals an "
+    "SLA takes before their outcome (timeouts in the queue, `after` delays running past "
+    "it) are shown per stage as the sla cut, not fed back into the routing",
     "`then copy` creates a new deal: it adds traffic to the target pipeline but does not "
     "change the original deal's win probability",
     "queue waits use Erlang C (M/M/c), or M/M/c+D when the stage has an SLA, only where a "
@@ -109,6 +113,11 @@ class StageExact:
     """Mean number of deals in the stage that will leave it (stuck deals pile up apart)."""
     occupancy_kind: Literal["poisson", "little"] | None
     """poisson: M/G/∞ stage, the count is Poisson; little: L = λ·W in an M/M/c(+D) stage."""
+    sla_cut: float | None
+    """Share of the stage's deals the SLA takes before their outcome happens (the stay
+    share, which the SLA moves by design, not counted); None without an SLA."""
+    sla_cut_is_bound: bool
+    """True when `sla_cut` is a lower bound (queue wait or work time not known exactly)."""
     team_load: float | None
     notes: list[str] = field(default_factory=list)
 
@@ -225,15 +234,15 @@ def mmcd_wait_tail(c: int, lam: float, mu: float, D: float, t: float) -> float:
     (0, D), λπ_{c−1}e^{δD−cμ(x−D)} beyond, δ = λ − cμ): for t < D,
     P(V > t) = λπ_{c−1}[∫_t^D e^{δx}dx + e^{δD}/(cμ)]. At t = 0 it is P(W > 0), at t = D the
     timeout share, and as D → ∞ it tends to the Erlang C tail; the tests check all three
-    against `queueing`. Deals still waiting at D are pulled unanswered, so t ≥ D gives the
-    timeout share (they were not picked up within t either).
+    against `queueing`. Deals still waiting at D are pulled unanswered: they breach a
+    `respond` of at most D (as the simulator counts them), and nobody breaches t > D.
     """
-    if lam <= 0:
+    if lam <= 0 or t > D:
         return 0.0
     res = q.mmc_deterministic_patience(c, lam, mu, D)
     if c == 0:
         return 1.0
-    t = min(max(t, 0.0), D)
+    t = max(t, 0.0)
     if t >= D:
         return res.p_abandon
     cmu = c * mu
@@ -279,6 +288,65 @@ def cadence_time_mean(cadence: m.Cadence) -> tuple[float, float]:
         reach *= 1.0 - touch.reply.value
         last = offset
     return (weighted / p_reply if p_reply > 0 else 0.0), last
+
+
+def prob_exceeds(dist: m.Dist | None, length: WallclockLength, shift: float = 0.0) -> float:
+    """P(shift + X > L) for a delay X and an SLA of random wall-clock length L (atoms
+    and uniform stretches): exact, from X's tail and truncated mean."""
+    total = 0.0
+    for value, p in length.atoms:
+        total += p * survival(dist, value - shift)
+    for lo, hi, p in length.stretches:
+        a, b = lo - shift, hi - shift
+        below = max(0.0, min(b, 0.0) - a)  # P(X > u) = 1 for u < 0
+        integral = below + truncated_mean(dist, max(b, 0.0)) - truncated_mean(dist, max(a, 0.0))
+        total += p * integral / (hi - lo)
+    return min(1.0, max(0.0, total))
+
+
+def _sla_cut(stage: m.Stage, routes: list[Route], length: WallclockLength, queues: bool,
+             own_delay: m.Dist | None, p_timeout: float | None) -> tuple[float, bool]:
+    """Share of entries the SLA takes before their outcome, and whether it is a bound.
+
+    Without a queue the time to an outcome is the work delay (a stage with work but no
+    team) plus the outcome's `after`, or a cadence's touch offsets, so the share is exact
+    (when at most one of work and `after` is random). With a queue, the wait and the work
+    come first, so counting only the `after` part gives a lower bound — plus the M/M/c+D
+    timeout share where that is known.
+    """
+    bound = queues
+    if stage.cadence is not None:
+        reach, cut = 1.0, 0.0
+        touches = stage.cadence.touches
+        for i, touch in enumerate(touches):
+            offset = touch.offset.hours if touch.offset is not None else 0.0
+            ends_here = reach if i == len(touches) - 1 else reach * touch.reply.value
+            cut += ends_here * length.prob_at_most(offset)
+            reach *= 1.0 - touch.reply.value
+        return cut, bound
+    fixed_work = 0.0
+    random_work: m.Dist | None = None
+    if own_delay is not None:
+        single = own_delay.kind == "empirical" and len(own_delay.args) == 1
+        if own_delay.kind == "fixed" or single:
+            fixed_work = max(own_delay.args[0].value, 0.0)
+        else:
+            random_work = own_delay
+    cut = 0.0
+    for r in routes:
+        if r.kind == "stuck" or r.via == "sla" or r.share <= 0:
+            continue
+        if random_work is not None and r.after is not None:
+            bound = True
+            p = max(prob_exceeds(random_work, length), prob_exceeds(r.after, length))
+        elif random_work is not None:
+            p = prob_exceeds(random_work, length)
+        else:
+            p = prob_exceeds(r.after, length, fixed_work)
+        cut += r.share * p
+    if p_timeout is not None:
+        cut = p_timeout + (1.0 - p_timeout) * cut
+    return cut, bound
 
 
 # ----------------------------------------------------------------------- the analysis
@@ -501,9 +569,6 @@ def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stag
                 queue = QueueExact("M/M/c+D", c, mu, lam, res.p_wait, res.wait_mean,
                                    mmcd_wait_tail(c, lam, mu, D, respond)
                                    if respond is not None else None, res.p_abandon)
-                if res.p_abandon > 0.001:
-                    notes.append(f"{res.p_abandon:.1%} time out before pickup; P(win) uses "
-                                 "the declared shares")
             else:
                 p_wait = q.erlang_c(c, lam / mu) if lam > 0 else 0.0
                 wait = q.mmc_wait_mean(c, lam, mu)
@@ -531,12 +596,18 @@ def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stag
     else:
         notes.append("no deal ever leaves this stage")
 
-    if stage.sla is not None and rt.share_out > 0:
-        out_time = served_work + rt.after_sum / rt.share_out + (wait or 0.0)
-        if out_time > stage.sla.after.hours:
-            notes.append(f"deals leaving by outcome take {_fmt_hours(out_time)} on average, "
-                         f"longer than sla {stage.sla.after.text}: the shares here assume "
-                         "the sla only takes the stay share and deals still waiting")
+    sla_cut: float | None = None
+    cut_bound = False
+    if stage.sla is not None:
+        length = wallclock_length(acct_hours, stage.sla.after.hours)
+        sla_cut, cut_bound = _sla_cut(
+            stage, routes, length, queues,
+            stage.work if (team is None and stage.cadence is None) else None,
+            queue.timeout_share if queue is not None else None)
+        if sla_cut > 0.001:
+            notes.append(f"the sla takes {'at least ' if cut_bound else ''}{sla_cut:.1%} of "
+                         "deals before their outcome: P(win), visits and time here follow "
+                         "the declared shares, the simulator moves those deals by the sla")
 
     occupancy: float | None = None
     kind: Literal["poisson", "little"] | None = None
@@ -553,5 +624,6 @@ def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stag
         p_lost=ab.p_lost, p_stuck=ab.p_stuck, p_loop=ab.p_loop, stuck_share=stuck,
         stuck_per_hour=stuck_per_hour, work_mean_hours=work, mean_time_hours=mean_time,
         mean_time_lower_hours=lower, queue=queue, queueing=applicability,
-        occupancy_mean=occupancy, occupancy_kind=kind,
+        occupancy_mean=occupancy, occupancy_kind=kind, sla_cut=sla_cut,
+        sla_cut_is_bound=cut_bound,
         team_load=team_load.get(owner) if team is not None else None, notes=notes)

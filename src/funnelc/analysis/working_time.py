@@ -23,7 +23,8 @@ from functools import lru_cache
 
 from .. import model as m
 
-__all__ = ["WEEK_HOURS", "weekly_intervals", "working_hours_per_week", "mean_wallclock_hours"]
+__all__ = ["WEEK_HOURS", "weekly_intervals", "working_hours_per_week", "mean_wallclock_hours",
+           "WallclockLength", "wallclock_length"]
 
 WEEK_HOURS = 168.0
 _DAY_INDEX = {d: i for i, d in enumerate(m.WEEKDAYS)}
@@ -126,3 +127,102 @@ def _mean_wallclock(intervals: Intervals, d: float) -> float:
     if prev_end < WEEK_HOURS:
         acc_integral += (WEEK_HOURS - prev_end) * g(f_at + d)
     return acc_integral / WEEK_HOURS - WEEK_HOURS / 2.0
+
+
+class WallclockLength:
+    """The distribution of the wall-clock length L of `working` working hours started at
+    a uniformly random moment of the week: atoms (entries inside working time, where L
+    does not change as the entry moves) plus uniform stretches (entries in a gap, where
+    L shrinks one for one as the entry moves towards the next opening).
+
+    With it, P(X > L) = Σ pᵢ·P(X > lᵢ) + Σ wⱼ·(E[min(X, bⱼ)] − E[min(X, aⱼ)])/(bⱼ − aⱼ)
+    is exact for any X whose tail and truncated mean are known (`analysis.survival`).
+    """
+
+    def __init__(self, atoms: list[tuple[float, float]],
+                 stretches: list[tuple[float, float, float]]) -> None:
+        self.atoms = atoms
+        """(length, probability)."""
+        self.stretches = stretches
+        """(shortest, longest, probability): L uniform on the range."""
+
+    @property
+    def mean(self) -> float:
+        return (sum(v * p for v, p in self.atoms)
+                + sum((lo + hi) / 2.0 * p for lo, hi, p in self.stretches))
+
+    def prob_at_most(self, x: float) -> float:
+        """P(L ≤ x)."""
+        total = sum(p for v, p in self.atoms if v <= x)
+        for lo, hi, p in self.stretches:
+            if x >= hi:
+                total += p
+            elif x > lo:
+                total += p * (x - lo) / (hi - lo)
+        return total
+
+
+def wallclock_length(hours: m.Hours | None, working: float) -> WallclockLength:
+    """How long `working` working hours take on the clock, over entry times (see
+    `WallclockLength`). Without a calendar the length is `working` exactly."""
+    if hours is None or working <= 0.0:
+        return WallclockLength([(max(working, 0.0), 1.0)], [])
+    intervals = weekly_intervals(hours)
+    total = sum(b - a for a, b in intervals)
+    if total >= WEEK_HOURS - 1e-12:
+        return WallclockLength([(working, 1.0)], [])
+    if total <= 0.0:
+        return WallclockLength([(math.inf, 1.0)], [])
+    cum: list[float] = []
+    acc = 0.0
+    for a, b in intervals:
+        cum.append(acc)
+        acc += b - a
+    ends = [c + (b - a) for (a, b), c in zip(intervals, cum)]
+
+    def g(u: float) -> float:
+        k = math.ceil(u / total) - 1
+        r = u - k * total
+        for (a, b), c in zip(intervals, cum):
+            if r <= c + (b - a) + 1e-12:
+                return WEEK_HOURS * k + a + (r - c)
+        return WEEK_HOURS * k + intervals[-1][1]  # pragma: no cover - rounding guard
+
+    atoms: dict[float, float] = {}
+    stretches: list[tuple[float, float, float]] = []
+    prev_end = 0.0
+    f_prev = 0.0
+    pieces: list[tuple[float, float, float]] = []  # (start, end, F at start), working only
+    gaps: list[tuple[float, float, float]] = []  # (start, end, F there)
+    for (a, b), c in zip(intervals, cum):
+        if a > prev_end:
+            gaps.append((prev_end, a, c))
+        pieces.append((a, b, c))
+        prev_end, f_prev = b, c + (b - a)
+    if prev_end < WEEK_HOURS:
+        gaps.append((prev_end, WEEK_HOURS, f_prev))
+    for a, b, c in pieces:
+        # Inside working time L is constant except where F(t) + D passes the end of a
+        # working interval (then G jumps over the gap): split there.
+        lo_u, hi_u = c + working, c + working + (b - a)
+        cuts = [a, b]
+        k0 = math.floor(lo_u / total) - 1
+        k1 = math.floor(hi_u / total) + 1
+        for k in range(k0, k1 + 1):
+            for e in ends:
+                u = e + k * total
+                if lo_u < u < hi_u:
+                    cuts.append(a + (u - lo_u))
+        cuts.sort()
+        for t0, t1 in zip(cuts, cuts[1:]):
+            if t1 - t0 <= 1e-12:
+                continue
+            mid = (t0 + t1) / 2.0
+            value = round(g(c + (mid - a) + working) - mid, 9)
+            atoms[value] = atoms.get(value, 0.0) + (t1 - t0) / WEEK_HOURS
+    for a, b, c in gaps:
+        # In a gap F is flat, so the deal leaves at the same moment G(c + D) whenever it
+        # entered: L falls one for one from G − a to G − b.
+        leave = g(c + working)
+        stretches.append((leave - b, leave - a, (b - a) / WEEK_HOURS))
+    return WallclockLength(sorted(atoms.items()), stretches)

@@ -85,6 +85,8 @@ def _pct(x: float | None) -> str:
         return DASH
     if math.isinf(x):
         return "∞"
+    if x == 0:
+        return "0%"
     if 0 < x < 0.001:
         return "<0.1%"
     return f"{x * 100:.1f}%"
@@ -145,6 +147,7 @@ def _stage_row(s: StageExact, refs: str) -> list[str]:
         _hours(queue.wait_mean_hours) if queue else DASH,
         _pct(queue.respond_breach) if queue and queue.respond_breach is not None else DASH,
         _pct(queue.timeout_share) if queue and queue.timeout_share is not None else DASH,
+        ("≥" if s.sla_cut_is_bound else "") + _pct(s.sla_cut) if s.sla_cut is not None else DASH,
         occupancy, refs,
     ]
 
@@ -161,7 +164,8 @@ def _pipeline_table(p: PipelineExact) -> tuple[Any, list[str]]:
     for header, justify in (("stage", "left"), ("visits/lead", "right"), ("λ/day", "right"),
                             ("P(win)", "right"), ("mean time", "right"), ("load", "right"),
                             ("wait", "right"), ("respond breach", "right"),
-                            ("timeout", "right"), ("occupancy", "right"), ("notes", "left")):
+                            ("timeout", "right"), ("sla cut", "right"), ("occupancy", "right"),
+                            ("notes", "left")):
         table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
     legend: list[str] = []
     number: dict[str, int] = {}
