@@ -19,7 +19,9 @@ from click.testing import CliRunner
 from conftest import CASES, PIPELINES, reps
 from funnelc import load_file, load_text
 from funnelc.analysis import queueing as q
-from funnelc.analysis.exact import analyze_account, cadence_work_mean, mmcd_wait_tail
+from funnelc.analysis.exact import (
+    analyze_account, cadence_work_mean, mmcd_served_tail, mmcd_wait_tail,
+)
 from funnelc.analysis.working_time import mean_wallclock_hours, weekly_intervals
 from funnelc.cli import cli
 from funnelc.model import FunnelFile
@@ -90,18 +92,67 @@ def test_stage_with_sla_uses_mmc_plus_d() -> None:
     assert st.queue.timeout_share == pytest.approx(res.p_abandon, rel=1e-12)
     assert st.queue.p_wait == pytest.approx(res.p_wait, rel=1e-12)
     assert st.queue.wait_mean_hours == pytest.approx(res.wait_mean, rel=1e-12)
+    assert st.queue.wait_served_mean_hours == pytest.approx(
+        (res.wait_mean - res.p_abandon * d) / (1 - res.p_abandon), rel=1e-12)
     assert st.queue.respond_breach == pytest.approx(mmcd_wait_tail(c, lam, mu, d, 1 / 6))
-    # Timed-out deals leave at D; served ones wait, work, then 80 % leave by outcome
-    # (half of them after 1 h) and the stay share leaves when the SLA runs out at D.
+    # The 1 h delay always outlasts a 15 min SLA: every picked-up deal bound for `won` is
+    # cut; the others are cut when wait + work passes 15 min.
     p_ab = res.p_abandon
-    served_wait = (res.wait_mean - p_ab * d) / (1 - p_ab)
-    expected = p_ab * d + (1 - p_ab) * (0.8 * (served_wait + 1 / mu) + 0.5 * 1.0 + 0.2 * d)
-    assert st.mean_time_hours == pytest.approx(expected, rel=1e-12)
-    # The sla takes the timed-out deals and, at least, every served deal whose 1 h delay
-    # runs past 15 min (the 30 % lost outright have no delay).
-    assert st.sla_cut_is_bound
-    assert st.sla_cut == pytest.approx(p_ab + (1 - p_ab) * 0.5, rel=1e-12)
-    assert any("the sla takes at least" in n for n in st.notes)
+    tail = mmcd_served_tail(c, lam, mu, d)
+    assert st.sla_cut == pytest.approx(p_ab + 0.5 * (1 - p_ab) + 0.5 * tail(d), rel=1e-12)
+    assert not st.sla_cut_is_bound
+    assert any("the sla takes" in n for n in st.notes)
+
+
+def _simulate_mmcd_stage(c: int, lam: float, mu: float, d: float,
+                         routes: list[tuple[float, float]], n: int, seed: int):
+    """FCFS pool with one SLA D capping queue, work and the route's constant delay:
+    returns (share the SLA takes before the outcome, mean time in stage)."""
+    rng = random.Random(seed)
+    free = [0.0] * c
+    now = total_time = 0.0
+    cut = 0
+    shares = [s for s, _ in routes]
+    for _ in range(n):
+        now += rng.expovariate(lam)
+        v = max(0.0, free[0] - now)
+        if v > d:
+            cut += 1
+            total_time += d
+            continue
+        work = rng.expovariate(mu)
+        heapq.heapreplace(free, now + v + work)
+        _, delay = routes[rng.choices(range(len(routes)), shares)[0]]
+        if delay < 0:  # the stay share: leaves at D, cut only if the work runs past it
+            cut += v + work > d
+            total_time += d
+            continue
+        t = v + work + delay
+        cut += t > d
+        total_time += min(t, d)
+    return cut / n, total_time / n
+
+
+def test_sla_capped_mmcd_stage_matches_simulation() -> None:
+    funnel = one_stage("""
+    owner T
+    work exp(30m)
+    sla 2h -> lost "slow"
+    -> won 50% after 30m
+    -> lost "no" 30%
+    stay 20%""", rate="5/hour")
+    st = analyze_account(funnel).stage("P", "A")
+    assert not st.sla_cut_is_bound and st.mean_time_hours is not None
+    n = reps(200_000, 100_000)
+    cut, time = _simulate_mmcd_stage(3, 5.0, 2.0, 2.0, [(0.5, 0.5), (0.3, 0.0), (0.2, -1.0)],
+                                     n, seed=5)
+    assert st.sla_cut == pytest.approx(cut, abs=0.01)
+    assert st.mean_time_hours == pytest.approx(time, rel=0.02)
+    assert st.occupancy_mean == pytest.approx(5.0 * st.mean_time_hours)
+    tail = mmcd_served_tail(3, 5.0, 2.0, 2.0)
+    p_ab = q.mmc_deterministic_patience(3, 5.0, 2.0, 2.0).p_abandon
+    assert tail(0.0) == pytest.approx(1 - p_ab, rel=1e-12)
+    assert tail(-1.0) == pytest.approx(1 - p_ab, rel=1e-12)
 
 
 def test_overloaded_stage_with_sla_still_has_closed_forms() -> None:

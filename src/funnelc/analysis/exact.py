@@ -33,7 +33,7 @@ from .working_time import (
 __all__ = [
     "Applicability", "QueueExact", "StageExact", "TeamExact", "PipelineExact",
     "SourceRevenue", "AccountExact", "analyze_account", "mmcd_wait_tail", "cadence_work_mean",
-    "cadence_time_mean", "prob_exceeds",
+    "cadence_time_mean", "prob_exceeds", "mmcd_served_tail",
 ]
 
 ASSUMPTIONS: tuple[str, ...] = (
@@ -79,6 +79,8 @@ class QueueExact:
     """Share of deals that find every member busy."""
     wait_mean_hours: float
     """Mean wait for a member, over all deals (timed-out ones count their wait to the SLA)."""
+    wait_served_mean_hours: float
+    """Mean wait of the deals a member picks up (what the simulator reports as queue wait)."""
     respond_breach: float | None
     """Share of deals not picked up within `respond` (timed-out deals included)."""
     timeout_share: float | None
@@ -304,49 +306,195 @@ def prob_exceeds(dist: m.Dist | None, length: WallclockLength, shift: float = 0.
     return min(1.0, max(0.0, total))
 
 
-def _sla_cut(stage: m.Stage, routes: list[Route], length: WallclockLength, queues: bool,
-             own_delay: m.Dist | None, p_timeout: float | None) -> tuple[float, bool]:
-    """Share of entries the SLA takes before their outcome, and whether it is a bound.
+def _simpson(f: Any, a: float, b: float, n: int = 128) -> float:
+    """∫ₐᵇ f by composite Simpson: the integrands here are smooth (sums of exponentials,
+    truncated means), so 128 panels are accurate far beyond the figures printed."""
+    if b <= a:
+        return 0.0
+    h = (b - a) / n
+    total = f(a) + f(b)
+    for i in range(1, n):
+        total += (4.0 if i % 2 else 2.0) * f(a + i * h)
+    return total * h / 3.0
 
-    Without a queue the time to an outcome is the work delay (a stage with work but no
-    team) plus the outcome's `after`, or a cadence's touch offsets, so the share is exact
-    (when at most one of work and `after` is random). With a queue, the wait and the work
-    come first, so counting only the `after` part gives a lower bound — plus the M/M/c+D
-    timeout share where that is known.
-    """
-    bound = queues
+
+def _capped_mean(dist: m.Dist | None, shift: float, length: WallclockLength) -> float:
+    """E[min(shift + X, L)]: the time a deal spends when an SLA of length L caps a delay."""
+    def at(cap: float) -> float:
+        if math.isinf(cap):
+            return shift + (truncated_mean(dist, 1e18) if dist is not None else 0.0)
+        return cap if shift >= cap else shift + truncated_mean(dist, cap - shift)
+
+    total = sum(p * at(v) for v, p in length.atoms)
+    for lo, hi, p in length.stretches:
+        total += p * _simpson(at, lo, hi) / (hi - lo)
+    return total
+
+
+@dataclass
+class _SlaTimes:
+    cut: float
+    cut_is_bound: bool
+    mean_time: float | None
+    lower: float | None
+
+
+def _fixed_value(dist: m.Dist | None) -> float | None:
+    """The value of a constant delay (none: 0), or None for a random one."""
+    if dist is None:
+        return 0.0
+    if dist.kind == "fixed" or (dist.kind == "empirical" and len(dist.args) == 1):
+        return max(dist.args[0].value, 0.0)
+    return None
+
+
+def _sla_without_queue(stage: m.Stage, routes: list[Route], length: WallclockLength,
+                       own_delay: m.Dist | None) -> _SlaTimes:
+    """A stage nobody queues for, with an SLA of length L: a deal leaves at
+    min(work + after, L), or at a cadence's deciding touch if that comes before L. Exact
+    unless both the work and an `after` are random (then the cut is a lower bound)."""
     if stage.cadence is not None:
-        reach, cut = 1.0, 0.0
+        reach, cut, time = 1.0, 0.0, 0.0
         touches = stage.cadence.touches
         for i, touch in enumerate(touches):
             offset = touch.offset.hours if touch.offset is not None else 0.0
             ends_here = reach if i == len(touches) - 1 else reach * touch.reply.value
             cut += ends_here * length.prob_at_most(offset)
+            time += ends_here * _capped_mean(None, offset, length)
             reach *= 1.0 - touch.reply.value
-        return cut, bound
-    fixed_work = 0.0
-    random_work: m.Dist | None = None
-    if own_delay is not None:
-        single = own_delay.kind == "empirical" and len(own_delay.args) == 1
-        if own_delay.kind == "fixed" or single:
-            fixed_work = max(own_delay.args[0].value, 0.0)
-        else:
-            random_work = own_delay
-    cut = 0.0
+        return _SlaTimes(cut, False, time, None)
+    work_fixed = _fixed_value(own_delay)
+    exact = True
+    cut = time = lower = leaving = 0.0
     for r in routes:
-        if r.kind == "stuck" or r.via == "sla" or r.share <= 0:
+        if r.kind == "stuck" or r.share <= 0:
             continue
-        if random_work is not None and r.after is not None:
-            bound = True
-            p = max(prob_exceeds(random_work, length), prob_exceeds(r.after, length))
-        elif random_work is not None:
-            p = prob_exceeds(random_work, length)
-        else:
-            p = prob_exceeds(r.after, length, fixed_work)
+        leaving += r.share
+        if r.via == "sla":  # the stay share: moved at L by design, cut only inside work
+            cut += r.share * prob_exceeds(own_delay, length)
+            t = length.mean
+            time += r.share * t
+            lower += r.share * t
+            continue
+        after_fixed = _fixed_value(r.after)
+        if work_fixed is not None:
+            p = prob_exceeds(r.after, length, work_fixed)
+            t = _capped_mean(r.after, work_fixed, length)
+        elif after_fixed is not None:
+            p = prob_exceeds(own_delay, length, after_fixed)
+            t = _capped_mean(own_delay, after_fixed, length)
+        else:  # work and after both random: bound by each alone
+            exact = False
+            p = max(prob_exceeds(own_delay, length), prob_exceeds(r.after, length))
+            t = max(_capped_mean(own_delay, 0.0, length), _capped_mean(r.after, 0.0, length))
         cut += r.share * p
-    if p_timeout is not None:
-        cut = p_timeout + (1.0 - p_timeout) * cut
-    return cut, bound
+        time += r.share * t
+        lower += r.share * t
+    if leaving <= 0:
+        return _SlaTimes(cut, not exact, None, None)
+    return _SlaTimes(cut, not exact, time / leaving if exact else None,
+                     None if exact else lower / leaving)
+
+
+def mmcd_served_tail(c: int, lam: float, mu: float, D: float) -> Any:
+    """T(y) = P(V + S > y, V ≤ D) in M/M/c+D: a deal is picked up (offered wait V ≤ D)
+    and its wait plus exponential work S runs past y. With the offered-wait law of
+    `mmcd_wait_tail` (an atom 1 − P(W>0) at 0 and density λπ_{c−1}e^{δx} on (0, D)):
+    T(y) = (1 − P(W>0))e^{−μy} + ∫₀ʸ λπe^{δx}e^{−μ(y−x)}dx + ∫_y^D λπe^{δx}dx for
+    0 ≤ y ≤ D, and 1 − P(Ab) below 0. So T(0) = 1 − P(Ab) and, with an `after` of a, the
+    SLA takes T(D − a) of the deals after pickup."""
+    res = q.mmc_deterministic_patience(c, lam, mu, D)
+    p_w, p_ab = res.p_wait, res.p_abandon
+    cmu = c * mu
+    delta = lam - cmu
+    if lam <= 0 or c == 0:
+        lp = 0.0
+
+        def lp_exp(x: float) -> float:
+            return 0.0
+    elif delta * D <= 30.0:
+        k = lam * q.erlang_b(c - 1, lam / mu)
+        first = D if delta == 0.0 else math.expm1(delta * D) / delta
+        lp = k / (1.0 + k * (first + math.exp(delta * D) / cmu))
+
+        def lp_exp(x: float) -> float:
+            return lp * math.exp(delta * x)
+    else:  # deep overload: λπ e^{δD} = P(Ab)·cμ keeps every factor bounded
+        top = p_ab * cmu
+
+        def lp_exp(x: float) -> float:
+            return top * math.exp(delta * (x - D))
+
+    s = delta + mu
+
+    def tail(y: float) -> float:
+        if y < 0:
+            return 1.0 - p_ab
+        y = min(y, D)
+        e_mu = math.exp(-mu * y)
+        if abs(s * y) < 0.5:
+            picked_before = lp_exp(0.0) * e_mu * (y if s == 0.0 else math.expm1(s * y) / s)
+        else:
+            picked_before = (lp_exp(y) - lp_exp(0.0) * e_mu) / s
+        waiting_past = lp_exp(0.0) * (D - y) if delta == 0.0 else (lp_exp(D) - lp_exp(y)) / delta
+        return (1.0 - p_w) * e_mu + picked_before + waiting_past
+
+    return tail
+
+
+def _sla_mmcd(routes: list[Route], c: int, lam: float, mu: float, D: float,
+              p_ab: float) -> _SlaTimes:
+    """An M/M/c+D stage whose SLA also caps work and `after` delays: exact for constant
+    (or no) delays, from T(y) = P(V + S > y, picked up); random delays give bounds."""
+    tail = mmcd_served_tail(c, lam, mu, D)
+    cut = p_ab
+    time = lower = p_ab * D
+    exact = True
+    leaving = p_ab
+    base = _simpson(tail, 0.0, D)  # E[min(V + S, D); picked up]
+    for r in routes:
+        if r.kind == "stuck" or r.share <= 0:
+            continue
+        leaving += (1.0 - p_ab) * r.share
+        if r.via == "sla":  # the stay share: leaves at D, cut only inside work
+            cut += r.share * tail(D)
+            time += r.share * (1.0 - p_ab) * D
+            lower += r.share * (1.0 - p_ab) * D
+            continue
+        a = _fixed_value(r.after)
+        if a is None:
+            exact = False
+            cut += r.share * max(tail(D), (1.0 - p_ab) * survival(r.after, D))
+            lower += r.share * base
+        elif a >= D:
+            cut += r.share * (1.0 - p_ab)
+            time += r.share * (1.0 - p_ab) * D
+            lower += r.share * (1.0 - p_ab) * D
+        else:
+            cut += r.share * tail(D - a)
+            t = (1.0 - p_ab) * a + _simpson(tail, 0.0, D - a)
+            time += r.share * t
+            lower += r.share * t
+    if leaving <= 0:
+        return _SlaTimes(cut, not exact, None, None)
+    return _SlaTimes(cut, not exact, time / leaving if exact else None,
+                     None if exact else lower / leaving)
+
+
+def _sla_behind_unknown_queue(routes: list[Route], length: WallclockLength) -> _SlaTimes:
+    """A queue with no closed form comes first: counting only the `after` delays gives
+    lower bounds of both the cut and the time."""
+    cut = lower = leaving = 0.0
+    for r in routes:
+        if r.kind == "stuck" or r.share <= 0:
+            continue
+        leaving += r.share
+        if r.via == "sla":
+            lower += r.share * length.mean
+            continue
+        cut += r.share * prob_exceeds(r.after, length)
+        lower += r.share * _capped_mean(r.after, 0.0, length)
+    return _SlaTimes(cut, True, None, lower / leaving if leaving > 0 else None)
 
 
 # ----------------------------------------------------------------------- the analysis
@@ -566,13 +714,15 @@ def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stag
                 res = q.mmc_deterministic_patience(c, lam, mu, D)
                 p_ab = res.p_abandon
                 wait = res.wait_mean
-                queue = QueueExact("M/M/c+D", c, mu, lam, res.p_wait, res.wait_mean,
+                served = ((res.wait_mean - res.p_abandon * D) / (1.0 - res.p_abandon)
+                          if res.p_abandon < 1.0 else 0.0)
+                queue = QueueExact("M/M/c+D", c, mu, lam, res.p_wait, res.wait_mean, served,
                                    mmcd_wait_tail(c, lam, mu, D, respond)
                                    if respond is not None else None, res.p_abandon)
             else:
                 p_wait = q.erlang_c(c, lam / mu) if lam > 0 else 0.0
                 wait = q.mmc_wait_mean(c, lam, mu)
-                queue = QueueExact("M/M/c", c, mu, lam, p_wait, wait,
+                queue = QueueExact("M/M/c", c, mu, lam, p_wait, wait, wait,
                                    q.mmc_wait_tail(c, lam, mu, respond)
                                    if respond is not None else None, None)
     elif stage.respond is not None and team is None:
@@ -580,34 +730,39 @@ def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stag
 
     # Time in stage for the deals that leave it.
     own_delay = work if (team is None and stage.cadence is None) else 0.0
-    d_sla = sla_wall if sla_wall is not None else 0.0
     served_work = work if queues else own_delay
     leaving = p_ab + (1.0 - p_ab) * (rt.share_out + rt.share_sla)
     mean_time: float | None = None
     lower: float | None = None
-    if leaving > 0:
-        base = ((1.0 - p_ab) * (rt.share_out * served_work + rt.after_sum + rt.share_sla * d_sla)
-                + p_ab * d_sla)
-        if wait is None:
-            lower = base / leaving
-        else:
-            # Served deals wait wait_all − p_ab·D in total; timed-out ones wait out D (above).
-            mean_time = (base + rt.share_out * (wait - p_ab * d_sla)) / leaving
-    else:
-        notes.append("no deal ever leaves this stage")
-
     sla_cut: float | None = None
     cut_bound = False
     if stage.sla is not None:
+        # The SLA caps every deal's time here, so it is computed route by route.
         length = wallclock_length(acct_hours, stage.sla.after.hours)
-        sla_cut, cut_bound = _sla_cut(
-            stage, routes, length, queues,
-            stage.work if (team is None and stage.cadence is None) else None,
-            queue.timeout_share if queue is not None else None)
+        if not queues:
+            sla = _sla_without_queue(stage, routes, length,
+                                     stage.work if (team is None and stage.cadence is None)
+                                     else None)
+        elif queue is not None:
+            sla = _sla_mmcd(routes, queue.servers, lam, queue.service_rate_per_hour,
+                            stage.sla.after.hours, p_ab)
+        else:
+            sla = _sla_behind_unknown_queue(routes, length)
+        sla_cut, cut_bound = sla.cut, sla.cut_is_bound
+        mean_time, lower = sla.mean_time, sla.lower
         if sla_cut > 0.001:
             notes.append(f"the sla takes {'at least ' if cut_bound else ''}{sla_cut:.1%} of "
-                         "deals before their outcome: P(win), visits and time here follow "
-                         "the declared shares, the simulator moves those deals by the sla")
+                         "deals while they wait, are worked or wait out an `after`: P(win) "
+                         "and visits follow the declared shares, the simulator moves those "
+                         "deals by the sla")
+    elif leaving > 0:  # no SLA: nothing caps the time, and nobody times out
+        base = rt.share_out * served_work + rt.after_sum
+        if wait is None:
+            lower = base / leaving
+        else:
+            mean_time = (base + rt.share_out * wait) / leaving
+    if leaving <= 0:
+        notes.append("no deal ever leaves this stage")
 
     occupancy: float | None = None
     kind: Literal["poisson", "little"] | None = None

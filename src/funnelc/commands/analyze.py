@@ -144,7 +144,7 @@ def _stage_row(s: StageExact, refs: str) -> list[str]:
     return [
         name, _num(s.visits_per_lead, 4), _num(s.arrivals_per_hour * 24), _pct(s.p_win),
         mean_time, load,
-        _hours(queue.wait_mean_hours) if queue else DASH,
+        _hours(queue.wait_served_mean_hours) if queue else DASH,
         _pct(queue.respond_breach) if queue and queue.respond_breach is not None else DASH,
         _pct(queue.timeout_share) if queue and queue.timeout_share is not None else DASH,
         ("≥" if s.sla_cut_is_bound else "") + _pct(s.sla_cut) if s.sla_cut is not None else DASH,
