@@ -199,6 +199,17 @@ pipeline "Воронка" main {
     assert "nothing to do" in apply(amo, path).stdout
 
 
+def test_main_flag_moves_to_an_existing_pipeline(amo: FakeAmo, tmp_path: Path) -> None:
+    amo.state.make_pipeline("Сервис", sort=50, is_main=False, is_unsorted_on=False)
+    path = tmp_path / "f.funnel"
+    path.write_text('account "A" { currency RUB }\nsource "S" 1/day -> "Сервис"."Новый"\n'
+                    'pipeline "Сервис" main { stage "Новый" { -> won } }\n', encoding="utf-8")
+    assert "~ make `Сервис` the main pipeline" in plan_lines(apply(amo, path))
+    assert apply(amo, path, "--yes").exit_code == 0
+    assert amo.state.main_pipeline().name == "Сервис"
+    assert "nothing to do" in apply(amo, path).stdout
+
+
 def test_prune_lists_deletions_only_with_the_flag(amo: FakeAmo, funnel: Path) -> None:
     assert apply(amo, funnel, "--yes").exit_code == 0
     sales = amo.state.pipeline_by_name("Продажи")

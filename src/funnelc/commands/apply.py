@@ -117,6 +117,10 @@ def _run(file: str, url: str, token: str, *, yes: bool, prune: bool, color: str)
                 say(f"  ! {warning}")
             for kept in plan.kept:
                 say(f"  = leave alone: {kept}")
+            reasons = bundle["loss_reasons"]
+            if reasons:
+                say(f"  = by hand: {len(reasons)} loss reason(s) in amoCRM's settings (apply cannot "
+                    "create them): " + ", ".join(f"`{r}`" for r in reasons))
             if plan.errors:
                 for error in plan.errors:
                     say(f"error: {error}", err=True)

@@ -270,11 +270,13 @@ class _Build:
         self.stage_of: dict[tuple[int, int], tuple[int, int]] = {}
         """(pipeline id, status id) → (pipeline index, stage index) in the output."""
         self.requires: dict[tuple[int, int], list[m.Name]] = {}
+        self.system_names: dict[tuple[int, str], list[str]] = {}
+        """(142 or 143, its name) → pipelines where it is called that."""
 
-    def pipelines(self, pipelines: list[AmoPipeline], described: dict[tuple[int | None, int], dict[str, str]]
+    def pipelines(self, pipelines: list[AmoPipeline], described: dict[tuple[int, int], dict[str, str]]
                   ) -> list[tuple[AmoPipeline, str, list[tuple[AmoStatus, str]]]]:
         taken: set[str] = set()
-        out = []
+        out: list[tuple[AmoPipeline, str, list[tuple[AmoStatus, str]]]] = []
         archived = [p for p in pipelines if p.is_archive]
         if archived:
             self.notes.append("archived pipelines left out: " + ", ".join(f"«{p.name}»" for p in archived))
@@ -291,8 +293,7 @@ class _Build:
             for status in sorted(pipe.statuses, key=lambda s: (s.sort, s.id)):
                 if status.type == 1 or status.id in (WON_ID, LOST_ID):
                     if status.id in (WON_ID, LOST_ID):
-                        kind = "won" if status.id == WON_ID else "lost"
-                        self.notes.append(f"«{name}»: {kind} status {status.id} is «{status.name}»")
+                        self.system_names.setdefault((status.id, status.name), []).append(name)
                     continue
                 stage_name = _unique(_one_line(status.name) or "Без названия", stage_names)
                 if stage_name != status.name:
@@ -304,6 +305,11 @@ class _Build:
                 stages.append((status, stage_name))
             out.append((pipe, name, stages))
             main_seen = main_seen or pipe.is_main
+        for (sid, status_name), where in sorted(self.system_names.items()):
+            kind = "won" if sid == WON_ID else "lost"
+            place = ("every pipeline" if len(where) == len(out)
+                     else ", ".join(f"«{p}»" for p in where))
+            self.notes.append(f"{kind} status {sid} is «{status_name}» in {place}")
         return out
 
     def fields(self, fields: list[AmoField], wanted_statuses: set[tuple[int, int]]) -> list[m.CardField]:
@@ -378,8 +384,9 @@ class _Build:
 def build_funnel(pipelines: list[AmoPipeline], fields: list[AmoField],
                  statuses: list[AmoStatus] | None = None, path: str = "imported.funnel") -> Imported:
     b = _Build()
-    described = {(s.pipeline_id, s.id): s.descriptions for s in statuses or []
-                 if s.pipeline_id is not None and s.descriptions is not None}
+    described: dict[tuple[int, int], dict[str, str]] = {
+        (s.pipeline_id, s.id): s.descriptions for s in statuses or []
+        if s.pipeline_id is not None and s.descriptions is not None}
     layout = b.pipelines(pipelines, described)
     card_fields = b.fields(fields, set(b.stage_of))
     out_pipes: list[m.Pipeline] = []
