@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from conftest import PIPELINES
+from test_amocrm_export import validate
 from funnelc.api import load_file, load_text
 from funnelc.cli import cli
 from funnelc.export import amocrm_client
@@ -144,6 +145,7 @@ def round_trip(amo: FakeAmo, text: str, tmp_path: Path) -> tuple[FunnelFile, Fun
 
 def bundle_colours(funnel: FunnelFile) -> dict[tuple[str, str], str]:
     bundle, _ = build_bundle(funnel)
+    validate(bundle)
     return {(p["name"], s["name"]): s["color"] for p in bundle["pipelines"]
             for s in p["_embedded"]["statuses"] if "color" in s}
 

@@ -192,6 +192,8 @@ class _Executor:
             except AmoAuthError:
                 raise
             except AmoApiError as exc:
+                if exc.status == 404:  # already gone (e.g. a retried DELETE that had worked)
+                    continue
                 self.refused.append(f"{what} was not deleted: {exc}")
         if targets:
             self.echo(f"deleted {len(targets) - len(self.refused)} of {len(targets)} item(s)")
