@@ -86,112 +86,87 @@ def test_examples_round_trip(path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------- 2. a generator
-# Layout noise. Weighted towards the ordinary so most texts look like real files, with
+# The generator is plain functions of `draw` over module-level primitive strategies: a
+# strategy object built per draw costs more than the draw itself (hypothesis validates
+# every new strategy), which made generation ten times slower than parsing.
+#
+# Layout noise is weighted towards the ordinary so most texts look like real files, with
 # every odd form the grammar allows appearing often enough to matter.
 GAP = st.sampled_from([" "] * 8 + ["  ", "\t", " \t ", " \\\n    ", "\\\n"])
 TIGHT = st.sampled_from(["", "", "", " "])
 INDENT_NOISE = st.sampled_from(["", " ", "   ", "\t", "      ", "\t  "])
+BLANK_NOISE = st.sampled_from(["", "", "  ", "\t"])
 BARE_START = "abcxyzABCXYZабвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВЁЖЯіїєґІЇЄҐ_"
 BARE_REST = BARE_START + "0123456789-"
 TEXT_CHARS = st.characters(blacklist_characters="\n", blacklist_categories=("Cs",))
-
-bare_names = st.builds(lambda a, b: a + b, st.sampled_from(BARE_START),
-                       st.text(BARE_REST, max_size=8)).filter(lambda s: s not in KEYWORDS)
-texts = st.one_of(st.text(TEXT_CHARS, max_size=10),
-                  st.text('"\\ Ёж#{}', max_size=6),
-                  st.sampled_from(["", "Продажи", "Первичный контакт", 'a "b" \\ c']))
-comment_texts = st.builds(lambda t: "#" + t, st.text(TEXT_CHARS, max_size=20))
-
-
-@st.composite
-def quoted(draw: st.DrawFn) -> str:
-    value = draw(texts)
-    if draw(st.integers(0, 5)) == 0:  # needless escapes: `\a` means `a`
-        return '"' + "".join("\\" + c if c.isalpha() else quote(c)[1:-1] for c in value) + '"'
-    return quote(value)
-
-
-names = st.one_of(bare_names, quoted())
-
-
-def num() -> st.SearchStrategy[str]:
-    return st.builds(lambda i, frac: f"{i}{frac}", st.integers(0, 999),
-                     st.sampled_from(["", "", ".5", ".25", ".0"]))
-
-
-durations = st.builds(lambda n, u: n + u, num(), st.sampled_from(["s", "m", "min", "h", "d", "w"]))
-rates = st.builds(lambda n, u: f"{n}/{u}", num(), st.sampled_from(["hour", "day", "week", "month"]))
-percents = st.builds(lambda n: n + "%", num())
-amounts = st.builds(lambda n, s: n + s, num(), st.sampled_from(["", "k", "K", "M"]))
-ints = st.builds(lambda i, pad: ("0" if pad else "") + str(i), st.integers(0, 999), st.booleans())
-clocks = st.builds(lambda a, b, c, d: f"{a:02d}:{b:02d}-{c:02d}:{d:02d}", st.integers(0, 23),
-                   st.integers(0, 59), st.integers(0, 23), st.integers(0, 59))
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 CHANNELS = ["call", "whatsapp", "telegram", "email", "sms", "chat", "meeting"]
 
+BOOL = st.booleans()
+DICE = {n: st.integers(0, n) for n in range(1, 10)}
+BARE_NAMES = st.builds(lambda a, b: a + b, st.sampled_from(BARE_START),
+                       st.text(BARE_REST, max_size=8)).filter(lambda s: s not in KEYWORDS)
+TEXTS = st.one_of(st.text(TEXT_CHARS, max_size=10), st.text('"\\ Ёж#{}', max_size=6),
+                  st.sampled_from(["", "Продажи", "Первичный контакт", 'a "b" \\ c']))
+COMMENTS = st.builds(lambda t: "#" + t, st.text(TEXT_CHARS, max_size=20))
+NUMBERS = st.builds(lambda i, frac: f"{i}{frac}", st.integers(0, 999),
+                    st.sampled_from(["", "", ".5", ".25", ".0"]))
+DURATIONS = st.builds(lambda n, u: n + u, NUMBERS, st.sampled_from(["s", "m", "min", "h", "d", "w"]))
+RATES = st.builds(lambda n, u: f"{n}/{u}", NUMBERS, st.sampled_from(["hour", "day", "week", "month"]))
+PERCENTS = st.builds(lambda n: n + "%", NUMBERS)
+AMOUNTS = st.builds(lambda n, s: n + s, NUMBERS, st.sampled_from(["", "k", "K", "M"]))
+QUANTITIES = st.one_of(DURATIONS, AMOUNTS)
+INTS = st.builds(lambda i, pad: ("0" if pad else "") + str(i), st.integers(0, 999), BOOL)
+CLOCKS = st.builds(lambda a, b, c, d: f"{a:02d}:{b:02d}-{c:02d}:{d:02d}", st.integers(0, 23),
+                   st.integers(0, 59), st.integers(0, 23), st.integers(0, 59))
+SAMPLED = {key: st.sampled_from(values) for key, values in {
+    "weekday": WEEKDAYS, "month": MONTHS, "channel": CHANNELS,
+    "dist": ["fixed", "exp", "uniform", "triangular", "lognormal", "gamma", "empirical"],
+    "op": ["=", "!=", "<", "<=", ">", ">="], "bool": ["yes", "no"],
+    "color": ["color", "colour"], "language": ["ru", "en", "uk"], "queue": ["fifo", "key-first"],
+    "entity": ["deal", "contact", "company"], "enum": ["enum", "multi"],
+    "simple": ["text", "number", "money", "date", "phone", "email", "url", "bool", "int"],
+    "flag": ["main", "process", "conversion", "qualification", "sales", "nurture", "winback",
+             "claims"],
+    "stage stmt": ["owner", "work", "sla", "respond", "task", "message", "assign", "requires",
+                   "hint", "color", "outcome", "outcome", "stay", "cadence"],
+    "cadence stmt": ["touch", "touch", "reply", "exhausted"],
+    "outcome option": ["after", "when", "copy"],
+    "account stmt": ["currency", "hours", "language", "queue"],
+    "source option": ["value", "profile"],
+    "newline": ["\n", "\n", "\n", "\r\n"], "end": ["\n", "\n", "", "\n\n"],
+}.items()}
 
-@st.composite
-def joined(draw: st.DrawFn, items: st.SearchStrategy[str], sep: str, min_size: int = 1,
-           max_size: int = 3) -> str:
-    parts = draw(st.lists(items, min_size=min_size, max_size=max_size))
-    out = parts[0]
-    for p in parts[1:]:
-        out += draw(TIGHT) + sep + draw(GAP) + p
+
+def pick(draw: st.DrawFn, key: str) -> str:
+    return draw(SAMPLED[key])
+
+
+def one_in(draw: st.DrawFn, n: int) -> bool:
+    return draw(DICE[n - 1]) == 0
+
+
+def count(draw: st.DrawFn, low: int, high: int) -> int:
+    return low + draw(DICE[high - low]) if high > low else low
+
+
+def quoted(draw: st.DrawFn) -> str:
+    value = draw(TEXTS)
+    if one_in(draw, 6):  # needless escapes: `\a` means `a`
+        return '"' + "".join("\\" + c if c.isalpha() else quote(c)[1:-1] for c in value) + '"'
+    return quote(value)
+
+
+def name(draw: st.DrawFn) -> str:
+    return draw(BARE_NAMES) if draw(BOOL) else quoted(draw)
+
+
+def joined(draw: st.DrawFn, item: Callable[[st.DrawFn], str], sep: str) -> str:
+    out = item(draw)
+    for _ in range(count(draw, 0, 2)):
+        out += draw(TIGHT) + sep + draw(GAP) + item(draw)
     return out
-
-
-@st.composite
-def day_hours(draw: st.DrawFn) -> str:
-    days = draw(st.sampled_from(WEEKDAYS))
-    if draw(st.booleans()):
-        days += draw(TIGHT) + "-" + draw(TIGHT) + draw(st.sampled_from(WEEKDAYS))
-    return days + draw(GAP) + draw(clocks)
-
-
-hours_specs = joined(day_hours(), ",")
-
-
-@st.composite
-def dists(draw: st.DrawFn) -> str:
-    values = st.one_of(durations, amounts)
-    if draw(st.booleans()):
-        return draw(values)
-    kind = draw(st.sampled_from(["fixed", "exp", "uniform", "triangular", "lognormal", "gamma",
-                                 "empirical"]))
-    return kind + draw(TIGHT) + "(" + draw(TIGHT) + draw(joined(values, ",")) + draw(TIGHT) + ")"
-
-
-@st.composite
-def refs(draw: st.DrawFn) -> str:
-    if draw(st.booleans()):
-        return draw(names)
-    return draw(names) + draw(TIGHT) + "." + draw(TIGHT) + draw(names)
-
-
-@st.composite
-def targets(draw: st.DrawFn) -> str:
-    kind = draw(st.integers(0, 3))
-    if kind == 0:
-        return "won"
-    if kind == 1:
-        return "lost" + draw(GAP) + draw(quoted())
-    return draw(refs())
-
-
-@st.composite
-def copies(draw: st.DrawFn) -> str:
-    return "then" + draw(GAP) + "copy" + draw(GAP) + draw(refs())
-
-
-@st.composite
-def comparisons(draw: st.DrawFn) -> str:
-    field = draw(names)
-    if draw(st.integers(0, 4)) == 0:
-        return field + draw(GAP) + "filled"
-    op = draw(st.sampled_from(["=", "!=", "<", "<=", ">", ">="]))
-    value = draw(st.one_of(quoted(), amounts, durations, percents, st.sampled_from(["yes", "no"])))
-    return field + draw(GAP) + op + draw(GAP) + value
 
 
 def words(draw: st.DrawFn, *parts: str) -> str:
@@ -203,159 +178,191 @@ def words(draw: st.DrawFn, *parts: str) -> str:
 
 
 def optional(draw: st.DrawFn, text: Callable[[], str]) -> list[str]:
-    return [text()] if draw(st.booleans()) else []
+    return [text()] if draw(BOOL) else []
+
+
+def day_hours(draw: st.DrawFn) -> str:
+    days = pick(draw, "weekday")
+    if draw(BOOL):
+        days += draw(TIGHT) + "-" + draw(TIGHT) + pick(draw, "weekday")
+    return days + draw(GAP) + draw(CLOCKS)
+
+
+def hours_spec(draw: st.DrawFn) -> str:
+    return joined(draw, day_hours, ",")
+
+
+def dist(draw: st.DrawFn) -> str:
+    if draw(BOOL):
+        return draw(QUANTITIES)
+    args = joined(draw, lambda d: d(QUANTITIES), ",")
+    return pick(draw, "dist") + draw(TIGHT) + "(" + draw(TIGHT) + args + draw(TIGHT) + ")"
+
+
+def ref(draw: st.DrawFn) -> str:
+    if draw(BOOL):
+        return name(draw)
+    return name(draw) + draw(TIGHT) + "." + draw(TIGHT) + name(draw)
+
+
+def target(draw: st.DrawFn) -> str:
+    kind = draw(DICE[3])
+    if kind == 0:
+        return "won"
+    if kind == 1:
+        return "lost" + draw(GAP) + quoted(draw)
+    return ref(draw)
+
+
+def copy(draw: st.DrawFn) -> str:
+    return "then" + draw(GAP) + "copy" + draw(GAP) + ref(draw)
+
+
+def comparison(draw: st.DrawFn) -> str:
+    field = name(draw)
+    if one_in(draw, 5):
+        return field + draw(GAP) + "filled"
+    kind = draw(DICE[4])
+    value = (quoted(draw) if kind == 0 else pick(draw, "bool") if kind == 1
+             else draw((AMOUNTS, DURATIONS, PERCENTS)[kind - 2]))
+    return field + draw(GAP) + pick(draw, "op") + draw(GAP) + value
+
+
+def profile(draw: st.DrawFn) -> str:
+    return words(draw, "profile", joined(draw, lambda d: pick(d, "month") + " " + d(PERCENTS), ","))
 
 
 # A node of the generated file: ("leaf", text) or ("block", header, children).
 Node = tuple
 
 
-@st.composite
-def stage_statements(draw: st.DrawFn) -> Node:
-    kind = draw(st.sampled_from(["owner", "work", "sla", "respond", "task", "message", "assign",
-                                 "requires", "hint", "color", "outcome", "outcome", "stay",
-                                 "cadence"]))
+def stage_statement(draw: st.DrawFn) -> Node:
+    kind = pick(draw, "stage stmt")
     if kind == "owner":
-        return ("leaf", words(draw, "owner", draw(names)))
+        return ("leaf", words(draw, "owner", name(draw)))
     if kind == "work":
-        return ("leaf", words(draw, "work", draw(dists())))
+        return ("leaf", words(draw, "work", dist(draw)))
     if kind == "sla":
-        return ("leaf", words(draw, "sla", draw(durations), "->", draw(targets()),
-                              *optional(draw, lambda: draw(copies()))))
+        return ("leaf", words(draw, "sla", draw(DURATIONS), "->", target(draw),
+                              *optional(draw, lambda: copy(draw))))
     if kind == "respond":
-        return ("leaf", words(draw, "respond", draw(durations)))
+        return ("leaf", words(draw, "respond", draw(DURATIONS)))
     if kind == "task":
-        return ("leaf", words(draw, "on", "enter", "task", draw(quoted()),
-                              *optional(draw, lambda: words(draw, "due", draw(durations))),
-                              *optional(draw, lambda: words(draw, "to", draw(names)))))
+        return ("leaf", words(draw, "on", "enter", "task", quoted(draw),
+                              *optional(draw, lambda: words(draw, "due", draw(DURATIONS))),
+                              *optional(draw, lambda: words(draw, "to", name(draw)))))
     if kind == "message":
-        return ("leaf", words(draw, "on", "enter", "message", draw(st.sampled_from(CHANNELS)),
-                              draw(quoted())))
+        return ("leaf", words(draw, "on", "enter", "message", pick(draw, "channel"), quoted(draw)))
     if kind == "assign":
-        return ("leaf", words(draw, "on", "enter", "assign", draw(names)))
+        return ("leaf", words(draw, "on", "enter", "assign", name(draw)))
     if kind == "requires":
-        return ("leaf", words(draw, "requires", draw(joined(names, ","))))
+        return ("leaf", words(draw, "requires", joined(draw, name, ",")))
     if kind == "hint":
-        return ("leaf", words(draw, "hint", draw(quoted())))
+        return ("leaf", words(draw, "hint", quoted(draw)))
     if kind == "color":
-        return ("leaf", words(draw, draw(st.sampled_from(["color", "colour"])), draw(quoted())))
+        return ("leaf", words(draw, pick(draw, "color"), quoted(draw)))
     if kind == "stay":
-        return ("leaf", words(draw, "stay", draw(percents)))
+        return ("leaf", words(draw, "stay", draw(PERCENTS)))
     if kind == "outcome":
-        options = draw(st.lists(st.sampled_from(["after", "when", "copy"]), max_size=3))
-        parts = ["->", draw(targets())] + optional(draw, lambda: draw(percents))
-        for o in options:
-            if o == "after":
-                parts.append(words(draw, "after", draw(dists())))
-            elif o == "when":
-                parts.append(words(draw, "when", draw(joined(comparisons(), " and"))))
+        parts = ["->", target(draw)] + optional(draw, lambda: draw(PERCENTS))
+        for _ in range(count(draw, 0, 3)):
+            option = pick(draw, "outcome option")
+            if option == "after":
+                parts.append(words(draw, "after", dist(draw)))
+            elif option == "when":
+                parts.append(words(draw, "when", joined(draw, comparison, " and")))
             else:
-                parts.append(draw(copies()))
+                parts.append(copy(draw))
         return ("leaf", words(draw, *parts))
     children: list[Node] = []
-    for item in draw(st.lists(st.sampled_from(["touch", "touch", "reply", "exhausted"]), max_size=5)):
+    for _ in range(count(draw, 1, 5)):  # an empty cadence is covered by one-line blocks
+        item = pick(draw, "cadence stmt")
         if item == "touch":
+            when = "now" if draw(BOOL) else draw(DURATIONS)
             children.append(("leaf", words(
-                draw, draw(st.sampled_from(CHANNELS)), draw(st.one_of(st.just("now"), durations)),
-                draw(percents), *optional(draw, lambda: words(draw, "work", draw(dists()))))))
+                draw, pick(draw, "channel"), when, draw(PERCENTS),
+                *optional(draw, lambda: words(draw, "work", dist(draw))))))
         else:
-            children.append(("leaf", words(draw, "on", item, "->", draw(targets()),
-                                           *optional(draw, lambda: draw(copies())))))
+            children.append(("leaf", words(draw, "on", item, "->", target(draw),
+                                           *optional(draw, lambda: copy(draw)))))
     return ("block", "cadence", children)
 
 
-@st.composite
-def stages(draw: st.DrawFn) -> Node:
-    header = words(draw, "stage", draw(names), *(["key"] if draw(st.booleans()) else []))
-    return ("block", header, draw(st.lists(stage_statements(), max_size=6)))
+def stage(draw: st.DrawFn) -> Node:
+    header = words(draw, "stage", name(draw), *(["key"] if draw(BOOL) else []))
+    return ("block", header, [stage_statement(draw) for _ in range(count(draw, 0, 6))])
 
 
-@st.composite
-def reopens(draw: st.DrawFn) -> Node:
-    return ("leaf", words(draw, "reopen", draw(quoted()), draw(percents),
-                          *optional(draw, lambda: words(draw, "after", draw(dists()))),
-                          "->", draw(refs())))
+def reopen(draw: st.DrawFn) -> Node:
+    return ("leaf", words(draw, "reopen", quoted(draw), draw(PERCENTS),
+                          *optional(draw, lambda: words(draw, "after", dist(draw))),
+                          "->", ref(draw)))
 
 
-@st.composite
-def pipelines(draw: st.DrawFn) -> Node:
-    flags = draw(st.lists(st.sampled_from(["main", "process", "conversion", "qualification",
-                                           "sales", "nurture", "winback", "claims"]), max_size=3))
-    body = draw(st.lists(st.one_of(stages(), stages(), reopens()), max_size=4))
-    return ("block", words(draw, "pipeline", draw(names), *flags), body)
+def pipeline(draw: st.DrawFn) -> Node:
+    flags = [pick(draw, "flag") for _ in range(count(draw, 0, 3))]
+    body = [stage(draw) if draw(DICE[2]) else reopen(draw) for _ in range(count(draw, 0, 4))]
+    return ("block", words(draw, "pipeline", name(draw), *flags), body)
 
 
-@st.composite
-def accounts(draw: st.DrawFn) -> Node:
+def account(draw: st.DrawFn) -> Node:
     body: list[Node] = []
-    for kind in draw(st.lists(st.sampled_from(["currency", "hours", "language", "queue"]),
-                              max_size=5)):
-        value = {"currency": lambda: draw(bare_names),
-                 "hours": lambda: draw(hours_specs),
-                 "language": lambda: draw(st.sampled_from(["ru", "en", "uk"])),
-                 "queue": lambda: draw(st.sampled_from(["fifo", "key-first"]))}[kind]()
+    for _ in range(count(draw, 0, 5)):
+        kind = pick(draw, "account stmt")
+        value = (draw(BARE_NAMES) if kind == "currency" else hours_spec(draw) if kind == "hours"
+                 else pick(draw, kind))
         body.append(("leaf", words(draw, kind, value)))
-    return ("block", words(draw, "account", draw(names)), body)
+    return ("block", words(draw, "account", name(draw)), body)
 
 
-@st.composite
-def profiles(draw: st.DrawFn) -> str:
-    month_shares = st.builds(lambda mo, p: f"{mo} {p}", st.sampled_from(MONTHS), percents)
-    return words(draw, "profile", draw(joined(month_shares, ",")))
+def source(draw: st.DrawFn) -> Node:
+    options = [words(draw, "value", dist(draw)) if pick(draw, "source option") == "value"
+               else profile(draw) for _ in range(count(draw, 0, 3))]
+    return ("leaf", words(draw, "source", name(draw), draw(RATES), "->", ref(draw), *options))
 
 
-@st.composite
-def sources(draw: st.DrawFn) -> Node:
-    options = []
-    for kind in draw(st.lists(st.sampled_from(["value", "profile"]), max_size=3)):
-        options.append(words(draw, "value", draw(dists())) if kind == "value" else draw(profiles()))
-    return ("leaf", words(draw, "source", draw(names), draw(rates), "->", draw(refs()), *options))
+def team(draw: st.DrawFn) -> Node:
+    return ("leaf", words(draw, "team", name(draw), "size", draw(INTS),
+                          *optional(draw, lambda: words(draw, "hours", hours_spec(draw)))))
 
 
-@st.composite
-def teams(draw: st.DrawFn) -> Node:
-    return ("leaf", words(draw, "team", draw(names), "size", draw(ints),
-                          *optional(draw, lambda: words(draw, "hours", draw(hours_specs)))))
-
-
-@st.composite
-def fields(draw: st.DrawFn) -> Node:
-    simple = st.sampled_from(["text", "number", "money", "date", "phone", "email", "url", "bool",
-                              "int"])
-    kind = draw(st.integers(0, 3))
+def field(draw: st.DrawFn) -> Node:
+    kind = draw(DICE[3])
     if kind == 0:
-        ftype = draw(simple)
+        ftype = pick(draw, "simple")
     elif kind == 1:
-        ftype = ("int" + draw(TIGHT) + "(" + draw(TIGHT) + draw(ints) + draw(TIGHT) + ".."
-                 + draw(TIGHT) + draw(ints) + draw(TIGHT) + ")")
+        ftype = ("int" + draw(TIGHT) + "(" + draw(TIGHT) + draw(INTS) + draw(TIGHT) + ".."
+                 + draw(TIGHT) + draw(INTS) + draw(TIGHT) + ")")
     else:
-        ftype = (draw(st.sampled_from(["enum", "multi"])) + draw(TIGHT) + "(" + draw(TIGHT)
-                 + draw(joined(quoted(), ",")) + draw(TIGHT) + ")")
-    entity = optional(draw, lambda: words(draw, "on", draw(st.sampled_from(
-        ["deal", "contact", "company"]))))
-    return ("leaf", words(draw, "field", draw(names), ftype, *entity))
+        ftype = (pick(draw, "enum") + draw(TIGHT) + "(" + draw(TIGHT) + joined(draw, quoted, ",")
+                 + draw(TIGHT) + ")")
+    entity = optional(draw, lambda: words(draw, "on", pick(draw, "entity")))
+    return ("leaf", words(draw, "field", name(draw), ftype, *entity))
 
 
-@st.composite
-def scenarios(draw: st.DrawFn) -> Node:
+def scenario(draw: st.DrawFn) -> Node:
     body: list[Node] = []
-    for kind in draw(st.lists(st.integers(0, 9), max_size=5)):
-        stage = lambda: words(draw, "stage", draw(refs()))  # noqa: E731
+    for _ in range(count(draw, 0, 5)):
+        def stage_() -> str:
+            return words(draw, "stage", ref(draw))
         text = [
-            lambda: words(draw, "team", draw(names), "size", draw(ints)),
-            lambda: words(draw, "team", draw(names), "hours", draw(hours_specs)),
-            lambda: words(draw, "source", draw(names), draw(rates)),
-            lambda: words(draw, "source", draw(names), draw(profiles())),
-            lambda: words(draw, stage(), "work", draw(dists())),
-            lambda: words(draw, stage(), "sla", draw(durations), "->", draw(targets()),
-                          *optional(draw, lambda: draw(copies()))),
-            lambda: words(draw, stage(), "respond", draw(durations)),
-            lambda: words(draw, stage(), "owner", draw(names)),
-            lambda: words(draw, stage(), "->", draw(targets()), draw(percents)),
-            lambda: words(draw, stage(), "stay", draw(percents)),
-        ][kind]()
+            lambda: words(draw, "team", name(draw), "size", draw(INTS)),
+            lambda: words(draw, "team", name(draw), "hours", hours_spec(draw)),
+            lambda: words(draw, "source", name(draw), draw(RATES)),
+            lambda: words(draw, "source", name(draw), profile(draw)),
+            lambda: words(draw, stage_(), "work", dist(draw)),
+            lambda: words(draw, stage_(), "sla", draw(DURATIONS), "->", target(draw),
+                          *optional(draw, lambda: copy(draw))),
+            lambda: words(draw, stage_(), "respond", draw(DURATIONS)),
+            lambda: words(draw, stage_(), "owner", name(draw)),
+            lambda: words(draw, stage_(), "->", target(draw), draw(PERCENTS)),
+            lambda: words(draw, stage_(), "stay", draw(PERCENTS)),
+        ][draw(DICE[9])]()
         body.append(("leaf", text))
-    return ("block", words(draw, "scenario", draw(names)), body)
+    return ("block", words(draw, "scenario", name(draw)), body)
+
+
+ITEMS = (team, field, source, pipeline, pipeline, scenario, account, account)
 
 
 def inline(node: Node) -> str | None:
@@ -372,35 +379,30 @@ def inline(node: Node) -> str | None:
     return None
 
 
-@st.composite
 def layout(draw: st.DrawFn, items: list[Node]) -> str:
     """Write nodes out as text with random comments, blank lines and indentation."""
     lines: list[str] = []
 
     def indent(depth: int) -> str:
-        return "  " * depth if draw(st.integers(0, 3)) else draw(INDENT_NOISE)
+        return draw(INDENT_NOISE) if one_in(draw, 4) else "  " * depth
 
     def trailing() -> str:
-        return draw(GAP) + draw(comment_texts) if draw(st.integers(0, 4)) == 0 else ""
+        return draw(GAP) + draw(COMMENTS) if one_in(draw, 5) else ""
 
     def noise(depth: int) -> None:
-        for _ in range(draw(st.integers(0, 2)) if draw(st.integers(0, 3)) == 0 else 0):
-            if draw(st.booleans()):
-                lines.append(draw(st.sampled_from(["", "", "  ", "\t"])))
-            else:
-                lines.append(indent(depth) + draw(comment_texts))
+        for _ in range(count(draw, 1, 2) if one_in(draw, 4) else 0):
+            lines.append(draw(BLANK_NOISE) if draw(BOOL) else indent(depth) + draw(COMMENTS))
 
     def write(node: Node, depth: int) -> None:
         one_line = inline(node)
-        if one_line is not None and (node[0] == "leaf" or draw(st.integers(0, 3)) == 0):
+        if one_line is not None and (node[0] == "leaf" or one_in(draw, 4)):
             lines.append(indent(depth) + one_line + trailing())
             return
         lines.append(indent(depth) + node[1] + draw(GAP) + "{" + trailing())
         children = node[2]
         for i, child in enumerate(children):
             noise(depth + 1)
-            last = i == len(children) - 1
-            if last and child[0] == "leaf" and draw(st.integers(0, 5)) == 0:
+            if i == len(children) - 1 and child[0] == "leaf" and one_in(draw, 6):
                 lines.append(indent(depth + 1) + child[1] + draw(GAP) + "}" + trailing())
                 return
             write(child, depth + 1)
@@ -411,16 +413,14 @@ def layout(draw: st.DrawFn, items: list[Node]) -> str:
     for item in items:
         write(item, 0)
         noise(0)
-    newline = draw(st.sampled_from(["\n", "\n", "\n", "\r\n"]))
-    end = draw(st.sampled_from(["\n", "\n", "", "\n\n"]))
-    return "\n".join(lines).replace("\n", newline) + end.replace("\n", newline)
+    newline = pick(draw, "newline")
+    return ("\n".join(lines) + pick(draw, "end")).replace("\n", newline)
 
 
 @st.composite
 def funnel_texts(draw: st.DrawFn) -> str:
-    items = draw(st.lists(st.one_of(teams(), fields(), sources(), pipelines(), pipelines(),
-                                    scenarios(), accounts()), min_size=1, max_size=5))
-    return draw(layout(items))
+    items = [draw(st.sampled_from(ITEMS))(draw) for _ in range(count(draw, 1, 5))]
+    return layout(draw, items)
 
 
 @settings(FAST, max_examples=150)
