@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator, Literal, Mapping
 
 from ..diagnostics import Label, Severity
-from ..model import FunnelFile, Pipeline, Purpose, Stage
+from ..model import Copy, FunnelFile, Node, Pipeline, Purpose, Stage, Target
 from ..span import Span
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from .naming import Classification
 
 __all__ = ["Rule", "Finding", "LintContext", "RuleDocs", "OptionValue", "Kind",
-           "is_sales", "percent", "stage_at"]
+           "is_sales", "percent", "stage_at", "iter_stages", "exits", "purpose_name"]
 
 Kind = Literal["problem", "suggestion", "style"]
 OptionValue = int | float | bool | str | list[str]
@@ -176,6 +176,21 @@ def iter_stages(funnel: FunnelFile) -> Iterator[tuple[Pipeline, int, Stage]]:
     for pipe in funnel.pipelines:
         for i, stage in enumerate(pipe.stages):
             yield pipe, i, stage
+
+
+def exits(stage: Stage) -> Iterator[tuple[Node, Target, Copy | None, str]]:
+    """Every way out a stage declares, as (node, target, copy, via) with via one of
+    outcome/sla/reply/exhausted. Unlike `routing`, an `sla` is listed even without
+    `stay`: in the CRM it fires for any deal that lingers, whatever the shares say."""
+    for out in stage.outcomes:
+        yield out, out.target, out.copy_to, "outcome"
+    if stage.sla is not None:
+        yield stage.sla, stage.sla.target, stage.sla.copy_to, "sla"
+    if stage.cadence is not None:
+        for route, via in ((stage.cadence.on_reply, "reply"),
+                           (stage.cadence.on_exhausted, "exhausted")):
+            if route is not None:
+                yield route, route.target, route.copy_to, via
 
 
 def purpose_name(pipe: Pipeline) -> str:

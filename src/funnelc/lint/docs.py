@@ -46,7 +46,7 @@ max-fields = 30
 Suppress a finding with a comment on its line, or on a stage's header line for the whole
 stage, and say why after a dash:
 
-```funnel
+```text
 stage "Бронь" {  # funnelc: noqa FN114 — hotel: the booking is the deal
 ```
 

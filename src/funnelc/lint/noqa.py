@@ -105,8 +105,9 @@ class Matcher:
         for s in suppressions:
             self._by_line.setdefault(s.line, []).append(s)
 
-    def suppressed(self, diag: Diagnostic) -> Suppression | None:
-        """The suppression hiding `diag`, if any (marking it used)."""
+    def suppressed(self, diag: Diagnostic, blanket: bool = True) -> Suppression | None:
+        """The suppression hiding `diag`, if any (marking it used). `blanket=False`
+        ignores code-less suppressions: a blanket `noqa` must not hide its own FN100."""
         if diag.span is None:
             return None
         lines = [diag.span.line]
@@ -116,8 +117,10 @@ class Matcher:
         for line in lines:
             for sup in self._by_line.get(line, []):
                 if sup.blanket:
-                    sup.used = True
-                    return sup
+                    if blanket:
+                        sup.used = True
+                        return sup
+                    continue
                 for c in sup.codes:
                     if c.code == diag.code:
                         c.used = True

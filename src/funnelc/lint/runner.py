@@ -58,7 +58,7 @@ def lint_model(funnel: FunnelFile, comments: Iterable[Any] = (),
 
     if config.enabled(UNUSED):
         for d in _unused(suppressions, config, path):
-            sup = matcher.suppressed(d)
+            sup = matcher.suppressed(d, blanket=False)
             if sup is None:
                 report.diagnostics.append(d)
             else:

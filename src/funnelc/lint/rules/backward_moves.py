@@ -6,21 +6,18 @@ from typing import Any, Iterator, Mapping
 
 from ...diagnostics import Label, Severity
 from ...model import Node, Pipeline, Stage, StageTarget
-from ..base import Finding, LintContext, Rule
+from ..base import Finding, LintContext, Rule, exits
+
+
+_WHAT = {"outcome": "outcome", "sla": "`sla`", "reply": "`on reply`",
+         "exhausted": "`on exhausted`"}
 
 
 def _moves(stage: Stage) -> Iterator[tuple[Node, StageTarget, str]]:
     """Every way the deal itself moves to a stage: outcomes, SLA, cadence routes."""
-    for out in stage.outcomes:
-        if isinstance(out.target, StageTarget):
-            yield out, out.target, "outcome"
-    if stage.sla is not None and isinstance(stage.sla.target, StageTarget):
-        yield stage.sla, stage.sla.target, "`sla`"
-    if stage.cadence is not None:
-        for route, what in ((stage.cadence.on_reply, "`on reply`"),
-                            (stage.cadence.on_exhausted, "`on exhausted`")):
-            if route is not None and isinstance(route.target, StageTarget):
-                yield route, route.target, what
+    for node, target, _, via in exits(stage):
+        if isinstance(target, StageTarget):
+            yield node, target, _WHAT[via]
 
 
 class BackwardMove(Rule):

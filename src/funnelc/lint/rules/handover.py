@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from collections import deque
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from ...diagnostics import Label, Severity
 from ...model import AssignAction, Stage, TaskAction
@@ -16,6 +17,52 @@ def _handover(stage: Stage, team: str) -> bool:
                for a in stage.on_enter)
 
 
+UNKNOWN = "*"
+"""A responsible team left open by a stage this rule reports: whether the author fixes it
+with an assign or a task, the stages after it are judged by their own arrivals only."""
+
+
+def _assigned(stage: Stage) -> str | None:
+    return next((a.team.value for a in stage.on_enter if isinstance(a, AssignAction)), None)
+
+
+def _missing_handover(stage: Stage, arriving: dict[str, StageKey | None]) -> str | None:
+    """The other team a deal may arrive with when `stage` hands nothing over, or None."""
+    if stage.owner is None or _handover(stage, stage.owner.value):
+        return None
+    return next((t for t in arriving if t not in (stage.owner.value, UNKNOWN)), None)
+
+
+def _propagate(flows: Flows, incoming: dict[StageKey, list[StageKey]],
+               created: dict[StageKey, dict[str, StageKey | None]],
+               emit: Callable[[StageKey, dict[str, StageKey | None]], Iterable[str]],
+               ) -> dict[StageKey, dict[str, StageKey | None]]:
+    """Teams arriving at each stage, with a stage each comes from: a worklist over the
+    routes until nothing changes (`emit` must only grow as its input grows)."""
+    outgoing: dict[StageKey, list[StageKey]] = {k: [] for k in flows.stages}
+    for target, preds in incoming.items():
+        for pred in preds:
+            outgoing[pred].append(target)
+    resp_in = {k: dict(v) for k, v in created.items()}
+    todo = deque(flows.stages)
+    queued = set(todo)
+    while todo:
+        key = todo.popleft()
+        queued.discard(key)
+        teams = list(emit(key, resp_in[key]))
+        for target in outgoing[key]:
+            arriving = resp_in[target]
+            grew = False
+            for team in teams:
+                if team not in arriving:
+                    arriving[team] = key
+                    grew = True
+            if grew and target not in queued:
+                todo.append(target)
+                queued.add(target)
+    return resp_in
+
+
 def responsible_on_entry(flows: Flows) -> dict[StageKey, dict[str, StageKey | None]]:
     """For each stage, the teams that can be the deal's responsible one when it enters,
     each with a stage it comes from (None: the stage is where the deal was created).
@@ -23,47 +70,44 @@ def responsible_on_entry(flows: Flows) -> dict[StageKey, dict[str, StageKey | No
     The CRM keeps the responsible person until an `on enter assign` changes it; a deal
     created by a source starts with the entry stage's owner (lead distribution), and a
     `then copy` keeps the original's responsible person. A task to the owner team hands
-    the work over without changing the responsible person. Solved as a fixed point,
-    since funnels have loops (rework, reopens)."""
+    the work over without changing the responsible person.
+
+    Two passes, so that one missing handover is one finding and not one per stage after
+    it: the first finds every stage a deal can reach with another team responsible; the
+    second lets those stages pass on `UNKNOWN` (taken as fixed, however the author fixes
+    them), and only stages still reached with another team are reported."""
     incoming: dict[StageKey, list[StageKey]] = {k: [] for k in flows.stages}
     for flow in flows:
         for route in flow.routes:
             for target in (route.stage if route.kind == "stage" else None, route.copy_to):
                 if target is not None and target in incoming:
                     incoming[target].append(flow.key)
-    for pipe_reason, reopens in flows.reopens.items():
+    for (pipeline, reason), reopens in flows.reopens.items():
         for _, target in reopens:
-            for flow in flows.pipeline_stages(pipe_reason[0]):
-                if any(r.kind == "lost" and r.reason == pipe_reason[1] for r in flow.routes):
+            for flow in flows.pipeline_stages(pipeline):
+                if any(r.kind == "lost" and r.reason == reason for r in flow.routes):
                     incoming.setdefault(target, []).append(flow.key)
-    resp_in: dict[StageKey, dict[str, StageKey | None]] = {k: {} for k in flows.stages}
+    created: dict[StageKey, dict[str, StageKey | None]] = {k: {} for k in flows.stages}
     for _, key in flows.sources:
         owner = flows.stages[key].stage.owner
         if owner is not None:
-            resp_in[key].setdefault(owner.value, None)
+            created[key][owner.value] = None
 
-    def resp_out(key: StageKey) -> dict[str, StageKey | None]:
-        stage = flows.stages[key].stage
-        assigned = next((a.team.value for a in stage.on_enter if isinstance(a, AssignAction)),
-                        None)
+    def plain(key: StageKey, arriving: dict[str, StageKey | None]) -> Iterable[str]:
+        assigned = _assigned(flows.stages[key].stage)
+        return [assigned] if assigned is not None else list(arriving)
+
+    first = _propagate(flows, incoming, created, plain)
+    suspects = {k for k in flows.stages
+                if _missing_handover(flows.stages[k].stage, first[k]) is not None}
+
+    def settled(key: StageKey, arriving: dict[str, StageKey | None]) -> Iterable[str]:
+        assigned = _assigned(flows.stages[key].stage)
         if assigned is not None:
-            return {assigned: key}
-        if stage.owner is not None and not _handover(stage, stage.owner.value):
-            # Either the owner is already responsible, or this stage is reported and
-            # taken as fixed: one missing handover is one finding, not one per stage after.
-            return {stage.owner.value: key}
-        return {t: key for t in resp_in[key]}
+            return [assigned]
+        return [UNKNOWN] if key in suspects else list(arriving)
 
-    changed = True
-    while changed:
-        changed = False
-        for key, preds in incoming.items():
-            for pred in preds:
-                for team in resp_out(pred):
-                    if team not in resp_in[key]:
-                        resp_in[key][team] = pred
-                        changed = True
-    return resp_in
+    return _propagate(flows, incoming, created, settled)
 
 
 class OwnerChangeWithoutHandover(Rule):
@@ -142,13 +186,11 @@ class OwnerChangeWithoutHandover(Rule):
         resp = responsible_on_entry(flows)
         for key, flow in flows.stages.items():
             stage = flow.stage
-            if stage.owner is None or _handover(stage, stage.owner.value):
+            other = _missing_handover(stage, resp[key])
+            if other is None or stage.owner is None:
                 continue
             team = stage.owner.value
-            others = [(t, src) for t, src in resp[key].items() if t != team]
-            if not others:
-                continue
-            other, src = others[0]
+            src = resp[key][other]
             secondary: tuple[Label, ...] = ()
             if src is not None and src in flows.stages:
                 prev = flows.stages[src].stage

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from ...diagnostics import Severity
-from ..base import Finding, LintContext, Rule, purpose_name
+from ...model import LostTarget
+from ..base import Finding, LintContext, Rule, exits, purpose_name
 
 
 class LostHandoff(Rule):
@@ -26,8 +27,9 @@ class LostHandoff(Rule):
         source "Сайт" 5/day -> "Квалификация"."Новый лид"
         pipeline "Квалификация" qualification {
           stage "Новый лид" {
-            -> lost "Передан в продажи" 60% then copy "Продажи"."Новая сделка"
-            -> lost "Спам" 40%
+            -> won 20% then copy "Продажи"."Новая сделка"
+            -> lost "Теплый, передан в продажи" 50% then copy "Продажи"."Новая сделка"
+            -> lost "Спам" 30%
           }
         }
         pipeline "Продажи" main sales {
@@ -41,8 +43,8 @@ class LostHandoff(Rule):
         source "Сайт" 5/day -> "Квалификация"."Новый лид"
         pipeline "Квалификация" qualification {
           stage "Новый лид" {
-            -> won 60% then copy "Продажи"."Новая сделка"
-            -> lost "Спам" 40%
+            -> won 70% then copy "Продажи"."Новая сделка"
+            -> lost "Спам" 30%
           }
         }
         pipeline "Продажи" main sales {
@@ -71,20 +73,22 @@ class LostHandoff(Rule):
 
     def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterator[Finding]:
         warming = set(opts["warming-purposes"])
-        for flow in ctx.flows:
-            for route in flow.routes:
-                if route.kind != "lost" or route.copy_to is None or route.node is None:
-                    continue
-                target_name = route.copy_to[0]
-                if target_name == flow.key[0]:
-                    continue
-                target = ctx.funnel.pipeline(target_name)
-                if target is None or purpose_name(target) in warming:
-                    continue
-                kind = f"`{purpose_name(target)}` " if target.purpose is not None else ""
-                yield Finding(
-                    f"deals lost as `{route.reason}` go on in {kind}pipeline `{target_name}`",
-                    route.node.span, "closed as lost here, copied to continue there",
-                    notes=(f"`{flow.pipeline.name.value}` counts every such deal as a loss",),
-                    help="close it as `won` and copy it (`-> won … then copy …`); copy only "
-                         "real losses, into a `nurture` pipeline")
+        for pipe in ctx.funnel.pipelines:
+            for stage in pipe.stages:
+                for node, target, copy, _ in exits(stage):
+                    if not isinstance(target, LostTarget) or copy is None:
+                        continue
+                    found = ctx.funnel.resolve(copy.ref, pipe)
+                    if found is None or found[0] is pipe:
+                        continue
+                    other = found[0]
+                    if purpose_name(other) in warming:
+                        continue
+                    kind = f"`{purpose_name(other)}` " if other.purpose is not None else ""
+                    yield Finding(
+                        f"deals lost as `{target.reason.value}` go on in {kind}pipeline "
+                        f"`{other.name.value}`", node.span,
+                        "closed as lost here, copied to continue there",
+                        notes=(f"`{pipe.name.value}` counts every such deal as a loss",),
+                        help="close it as `won` and copy it (`-> won … then copy …`); copy "
+                             "only real losses, into a `nurture` pipeline")

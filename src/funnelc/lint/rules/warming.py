@@ -5,8 +5,14 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from ...diagnostics import Severity
-from ...model import MessageAction
-from ..base import Finding, LintContext, Rule, is_sales, purpose_name
+from ...model import LostTarget, MessageAction, Stage, StageTarget
+from ..base import Finding, LintContext, Rule, exits, is_sales, purpose_name
+
+
+def _warms(stage: Stage) -> bool:
+    """A stage that touches the client automatically: a message on entry, or a cadence."""
+    return stage.cadence is not None or any(isinstance(a, MessageAction)
+                                            for a in stage.on_enter)
 
 
 class NoWarmingRoute(Rule):
@@ -76,20 +82,20 @@ class NoWarmingRoute(Rule):
         for pipe in funnel.pipelines:
             if not is_sales(pipe, funnel) or purpose_name(pipe) in warming:
                 continue
-            loses = False
-            warms = False
-            for flow in ctx.flows.pipeline_stages(pipe.name.value):
-                for route in flow.routes:
-                    if route.kind in ("lost", "stuck") and route.share > 0:
+            loses = warms = False
+            for stage in pipe.stages:
+                if stage.stay is not None and stage.stay.value > 0 and stage.sla is None:
+                    loses = True
+                for _, target, copy, via in exits(stage):
+                    if isinstance(target, LostTarget):
                         loses = True
-                    if route.copy_to is not None and route.kind != "won":
-                        target = funnel.pipeline(route.copy_to[0])
-                        if target is not None and purpose_name(target) in warming:
-                            warms = True
-                    if route.via in ("sla", "exhausted") and route.kind == "stage":
-                        dest = ctx.flows.stages.get(route.stage) if route.stage else None
-                        if dest is not None and (dest.stage.cadence is not None or any(
-                                isinstance(a, MessageAction) for a in dest.stage.on_enter)):
+                        if copy is not None:
+                            found = funnel.resolve(copy.ref, pipe)
+                            if found is not None and purpose_name(found[0]) in warming:
+                                warms = True
+                    elif isinstance(target, StageTarget) and via in ("sla", "exhausted"):
+                        found = funnel.resolve(target.ref, pipe)
+                        if found is not None and _warms(found[1]):
                             warms = True
             if loses and not warms:
                 has_nurture = any(purpose_name(p) in warming for p in funnel.pipelines)
