@@ -237,7 +237,7 @@ def test_examples_use_every_construct() -> None:
     expected |= {f"on {e}" for e in ("deal", "contact", "company")}
     expected |= {f"purpose {p.value}" for p in m.Purpose}
     expected |= {f"rate /{u}" for u in ("hour", "day", "week", "month")}
-    expected |= {f"channel {c}" for c in ("call", "whatsapp", "telegram", "email", "sms")}
+    expected |= {f"channel {c}" for c in ("call", "whatsapp", "telegram", "email", "sms", "chat")}
     expected |= {f"scenario {k}" for k in ("team_size", "team_hours", "source_rate",
                                           "source_profile", "stage_work", "stage_sla",
                                           "stage_respond", "stage_owner", "stage_share",
