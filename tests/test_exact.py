@@ -660,3 +660,34 @@ def test_sla_cut_of_a_cadence_without_a_queue() -> None:
 def test_no_sla_no_cut() -> None:
     st = analyze_account(one_stage("-> won 100% after exp(2h)", team="")).stage("P", "A")
     assert st.sla_cut is None and not st.sla_cut_is_bound
+
+
+@pytest.mark.parametrize("text", DISTS)
+def test_integrated_truncated_mean_is_the_integral(text: str) -> None:
+    from funnelc.analysis.survival import integrated_truncated_mean, truncated_mean
+
+    dist = _dist(text)
+    for x in (0.7, 2.5, 4.0, 12.0):
+        n = 4000
+        h = x / n
+        numeric = sum(truncated_mean(dist, (i + 0.5) * h) for i in range(n)) * h
+        assert integrated_truncated_mean(dist, x) == pytest.approx(numeric, rel=1e-5, abs=1e-7)
+
+
+def test_capped_mean_over_a_calendar_sla_matches_simulation() -> None:
+    np = pytest.importorskip("numpy")
+    from funnelc.analysis.exact import _capped_mean
+    from funnelc.analysis.working_time import wallclock_length, weekly_intervals
+    from funnelc.sim.dists import block_fn
+
+    h = model("account A { hours mon-fri 09:00-18:00 }\n", checks=False).account.hours
+    dist = _dist("lognormal(20h, 30h)")
+    n = reps(20_000, 10_000)
+    rng = np.random.default_rng(9)
+    fn, _ = block_fn(dist)
+    delays = fn(rng, n)
+    iv = weekly_intervals(h)
+    walls = np.array([_brute_one(iv, 9.0, t) for t in rng.uniform(0, 168, n)])
+    simulated = float(np.minimum(delays + 1.0, walls).mean())
+    assert _capped_mean(dist, 1.0, wallclock_length(h, 9.0)) == pytest.approx(simulated,
+                                                                               rel=0.02)

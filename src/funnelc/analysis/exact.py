@@ -25,7 +25,7 @@ from .. import model as m
 from ..routing import Route, StageKey
 from . import queueing as q
 from .markov import HOURS_PER_MONTH, AccountChain, account_chain
-from .survival import survival, truncated_mean
+from .survival import integrated_truncated_mean, survival, truncated_mean
 from .working_time import (
     WEEK_HOURS, WallclockLength, mean_wallclock_hours, wallclock_length, working_hours_per_week,
 )
@@ -292,9 +292,30 @@ def cadence_time_mean(cadence: m.Cadence) -> tuple[float, float]:
     return (weighted / p_reply if p_reply > 0 else 0.0), last
 
 
+_MEMO: dict[tuple[Any, ...], float] = {}
+"""(what, distribution, shift, length) → value: a big account repeats a few delays and SLA
+lengths on many stages (lengths are cached objects, compared by identity)."""
+
+
+def _memo(what: str, dist: m.Dist | None, shift: float, length: WallclockLength,
+          compute: Any) -> float:
+    key = (what, None if dist is None else (dist.kind, tuple(q.value for q in dist.args)),
+           shift, length)
+    value = _MEMO.get(key)
+    if value is None:
+        if len(_MEMO) > 100_000:
+            _MEMO.clear()
+        value = _MEMO[key] = compute(dist, length, shift)
+    return value
+
+
 def prob_exceeds(dist: m.Dist | None, length: WallclockLength, shift: float = 0.0) -> float:
     """P(shift + X > L) for a delay X and an SLA of random wall-clock length L (atoms
     and uniform stretches): exact, from X's tail and truncated mean."""
+    return _memo("p", dist, shift, length, _prob_exceeds)
+
+
+def _prob_exceeds(dist: m.Dist | None, length: WallclockLength, shift: float) -> float:
     total = 0.0
     for value, p in length.atoms:
         total += p * survival(dist, value - shift)
@@ -320,6 +341,10 @@ def _simpson(f: Any, a: float, b: float, n: int = 128) -> float:
 
 def _capped_mean(dist: m.Dist | None, shift: float, length: WallclockLength) -> float:
     """E[min(shift + X, L)]: the time a deal spends when an SLA of length L caps a delay."""
+    return _memo("t", dist, shift, length, _capped_mean_of)
+
+
+def _capped_mean_of(dist: m.Dist | None, length: WallclockLength, shift: float) -> float:
     def at(cap: float) -> float:
         if math.isinf(cap):
             return shift + (truncated_mean(dist, 1e18) if dist is not None else 0.0)
@@ -327,7 +352,15 @@ def _capped_mean(dist: m.Dist | None, shift: float, length: WallclockLength) -> 
 
     total = sum(p * at(v) for v, p in length.atoms)
     for lo, hi, p in length.stretches:
-        total += p * _simpson(at, lo, hi) / (hi - lo)
+        # ∫ over caps below the shift is ∫ cap; above it, shift + ∫ E[min(X, cap − shift)].
+        below = max(0.0, min(hi, shift) - lo)
+        flat = (min(hi, shift) ** 2 - lo ** 2) / 2.0 if below > 0 else 0.0
+        start = max(lo, shift)
+        above = 0.0
+        if hi > start:
+            above = (shift * (hi - start) + integrated_truncated_mean(dist, hi - shift)
+                     - integrated_truncated_mean(dist, start - shift))
+        total += p * (flat + above) / (hi - lo)
     return total
 
 

@@ -167,7 +167,12 @@ def wallclock_length(hours: m.Hours | None, working: float) -> WallclockLength:
     `WallclockLength`). Without a calendar the length is `working` exactly."""
     if hours is None or working <= 0.0:
         return WallclockLength([(max(working, 0.0), 1.0)], [])
-    intervals = weekly_intervals(hours)
+    return _wallclock_length(weekly_intervals(hours), float(working))
+
+
+@lru_cache(maxsize=4096)
+def _wallclock_length(intervals: Intervals, working: float) -> WallclockLength:
+    """Cached: an account has a handful of calendars and SLA lengths (treat as read-only)."""
     total = sum(b - a for a, b in intervals)
     if total >= WEEK_HOURS - 1e-12:
         return WallclockLength([(working, 1.0)], [])
