@@ -565,3 +565,23 @@ def test_warmup_is_left_out_of_the_statistics() -> None:
     assert len(r.stage("P", "New").wip_daily) == 20
     assert r.stage("P", "New").wip_daily_first_day == 11
     assert r.stage("P", "New").entered.mean == pytest.approx(20 * 30, rel=0.1)
+
+
+def test_far_timers_fire_on_time() -> None:
+    """Timers more than a day ahead wait in a separate heap; they must still fire at
+    their exact time (SLA of 10 days on parked deals, a 3-day delay)."""
+    text = """
+source S 5/day -> P.Park
+pipeline P { stage Park { sla 10d -> lost "stale"
+    -> Next 30% after 3d
+    stay 70% }
+  stage Next { -> won } }
+"""
+    r = sim(text, reps=2, days=60)
+    park = r.stage("P", "Park")
+    assert park.time_in_stage_hours.p50.mean == pytest.approx(240.0, rel=0.011)
+    assert park.time_in_stage_hours.p90.mean == pytest.approx(240.0, rel=0.011)
+    t = park.timeouts
+    assert t.parked.mean > 0 and t.in_delay.mean == 0
+    to_next = park.outcomes[0].count.mean
+    assert to_next / (to_next + t.parked.mean) == pytest.approx(0.3, abs=0.05)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import gc
 import math
+from array import array
 from collections import deque
 from datetime import date
 from heapq import heappop, heappush
@@ -52,6 +53,9 @@ _KIND = {"stage": K_STAGE, "won": K_WON, "lost": K_LOST, "stay": K_STAY}
 
 TO_QUEUED, TO_WORK, TO_DELAY, TO_PARKED = range(4)
 TIMEOUT_KINDS = ("queued", "in_work", "in_delay", "parked")
+
+FAR = 24.0
+"""Hours: a timer further ahead than this waits in the far heap (see `Engine._at`)."""
 
 FLUSH_AT = 4096
 """Buffered durations folded into a sketch at the next day's end once this many wait:
@@ -204,7 +208,7 @@ class _Stage:
         self.resp_b = 0
         self.wait_sum = 0.0
         self.picks = 0
-        self.daily: list[float] = []
+        self.daily = array("d")
 
 
 class _Source:
@@ -279,6 +283,9 @@ class Engine:
         self._on_change = (self._change,)
         self._on_reset = (self._reset,)
         self._on_day = (self._day,)
+        self._on_sweep = (self._sweep,)
+        self._far: list[tuple[float, int, Any]] = []
+        self._far_seq = count()
         self._record = record
         self._open: dict[int, Deal] | None = {} if record is not None else None
         self._ids = count(1)
@@ -363,7 +370,27 @@ class Engine:
 
     def _later(self, delay: float, callbacks: tuple[Callable[[Any], None], ...], value: Any
                ) -> None:
-        self._sched(_Call(callbacks, value), NORMAL, delay)
+        self._at(_Call(callbacks, value), delay)
+
+    def _at(self, ev: Any, delay: float) -> None:
+        """Schedule `ev` after `delay`: into SimPy's heap when it is near, else into the
+        far heap, which `_sweep` drains a day ahead. Far timers (SLA deadlines of parked
+        deals, long delays) thus never deepen the heap every other event goes through, so
+        a backlog of waiting deals costs nothing per event."""
+        if delay < FAR:
+            self._sched(ev, NORMAL, delay)
+        else:
+            heappush(self._far, (self.env._now + delay, next(self._far_seq), ev))
+
+    def _sweep(self, ev: _Call) -> None:
+        now = self.env._now
+        far = self._far
+        limit = now + 2 * FAR
+        while far and far[0][0] < limit:
+            due, _, item = heappop(far)
+            self._sched(item, NORMAL, due - now)
+        if now + FAR < self.horizon:
+            self._sched(_Call(self._on_sweep, None), NORMAL, FAR)
 
     # ------------------------------------------------------------------ public hooks
 
@@ -381,11 +408,13 @@ class Engine:
             t = src.next_after(0.0)
             if t < self.horizon:
                 src.callbacks = self._on_arrive
-                self._sched(src, NORMAL, t)
+                self._at(src, t)
         for team in self.teams:
             team.open = team.cal.is_open(0.0)
             team.changes = team.cal.changes(0.0)
             self._next_change(team)
+        if FAR < self.horizon:
+            self._sched(_Call(self._on_sweep, None), NORMAL, FAR)
         if self.warmup > 0:
             self._later(self.warmup, self._on_reset, None)
         first_day = int(self.warmup // 24)
@@ -409,9 +438,11 @@ class Engine:
         """Drop the bound-method tuples and pending events so that the engine is freed by
         reference counting as soon as its caller lets go of it."""
         for name in ("_on_arrive", "_on_done", "_on_free_done", "_on_sla", "_on_delay",
-                     "_on_touch", "_on_reopen", "_on_change", "_on_reset", "_on_day"):
+                     "_on_touch", "_on_reopen", "_on_change", "_on_reset", "_on_day",
+                     "_on_sweep"):
             setattr(self, name, ())
         self.env._queue.clear()
+        self._far.clear()
         for t in self.teams:
             t.q.clear()
             t.changes = None
@@ -432,7 +463,10 @@ class Engine:
             nt = src.next_after(now)
         if nt < self.horizon:
             src.callbacks = self._on_arrive
-            self._sched(src, NORMAL, nt - now)
+            if nt - now < FAR:
+                self._sched(src, NORMAL, nt - now)
+            else:
+                self._at(src, nt - now)
         st = src.stage
         st.pipe.started += 1  # type: ignore[union-attr]
         d = Deal(next(self._ids), src.values.take() if src.values is not None else 0.0, now)
@@ -469,13 +503,17 @@ class Engine:
                 w = st.work
                 buf = w.buf  # type: ignore[union-attr]
                 d.callbacks = self._on_done
-                self._sched(d, NORMAL, buf.pop() if buf else w.take())  # type: ignore[union-attr]
+                dt = buf.pop() if buf else w.take()  # type: ignore[union-attr]
+                if dt < FAR:
+                    self._sched(d, NORMAL, dt)
+                else:
+                    self._at(d, dt)
             else:
                 self._enqueue(t, d, now)
         elif st.free_work is not None:
             d.state = WORK
             d.callbacks = self._on_free_done
-            self._sched(d, NORMAL, st.free_work.take())
+            self._at(d, st.free_work.take())
         else:
             self._decide(d, st, now)
 
@@ -486,15 +524,15 @@ class Engine:
         if st.sla is not None:
             cal = st.cal_sla
             if st.patience is not None:
-                self._sched(_Call(self._on_sla, (d, d.ver)), NORMAL, st.patience.take())
+                self._at(_Call(self._on_sla, (d, d.ver)), st.patience.take())
             elif cal is None:
-                self._sched(_Call(self._on_sla, (d, d.ver)), NORMAL, st.sla)
+                self._at(_Call(self._on_sla, (d, d.ver)), st.sla)
             else:
                 d.wentered = cal.clock(now)
                 st.sum_win += d.wentered
                 due = cal.add(now, st.sla)
                 if due < math.inf:
-                    self._sched(_Call(self._on_sla, (d, d.ver)), NORMAL, due - now)
+                    self._at(_Call(self._on_sla, (d, d.ver)), due - now)
         if st.respond is not None:
             d.resp_by = (now + st.respond if self.sla_cal.always_open
                          else self.sla_cal.add(now, st.respond))
@@ -511,7 +549,7 @@ class Engine:
         if r.after is not None:
             d.state = DELAY
             d.pending = r
-            self._sched(_Call(self._on_delay, (d, d.ver)), NORMAL, r.after.take())
+            self._at(_Call(self._on_delay, (d, d.ver)), r.after.take())
             return
         self._leave(d, st, r, now, -1)
 
@@ -651,7 +689,11 @@ class Engine:
         w = st.work if st.cad_off is None else st.cad_work[d.touch]
         buf = w.buf
         d.callbacks = self._on_done
-        self._sched(d, NORMAL, buf.pop() if buf else w.take())
+        dt = buf.pop() if buf else w.take()
+        if dt < FAR:
+            self._sched(d, NORMAL, dt)
+        else:
+            self._at(d, dt)
 
     def _dispatch(self, t: _Team, now: float) -> None:
         q = t.q
@@ -708,7 +750,7 @@ class Engine:
         due = d.entered + st.cad_off[d.touch]  # type: ignore[index]
         if due > now:
             d.state = CADENCE
-            self._sched(_Call(self._on_touch, (d, d.ver)), NORMAL, due - now)
+            self._at(_Call(self._on_touch, (d, d.ver)), due - now)
         else:
             self._touch(d, st, now)
 
@@ -802,7 +844,7 @@ class Engine:
             st.last = now
             st.daily.append(float(st.wip))
             half = st.daily[len(st.daily) // 2:]
-            slope, se = ols_slope(half)
+            slope, se = ols_slope(half.tolist())
             age = now - st.sum_in / st.wip if st.wip else NAN
             age_sla = NAN
             if st.sla is not None and st.wip:
@@ -815,7 +857,7 @@ class Engine:
                 time_p50=st.hist.quantile(0.5), time_p90=st.hist.quantile(0.9),
                 time_p99=st.hist.quantile(0.99), picks=st.picks,
                 wait_mean=st.wait_sum / st.picks if st.picks else NAN,
-                wip_mean=st.area / span, wip_final=st.wip, wip_daily=st.daily,
+                wip_mean=st.area / span, wip_final=st.wip, wip_daily=st.daily.tolist(),
                 age_final_mean=age, age_final_sla_mean=age_sla, slope=slope, slope_se=se,
                 arrival_rate=st.entered / span))
         teams: list[TeamRep] = []

@@ -1,0 +1,302 @@
+"""Simulation engine speed, backlog insensitivity, memory and parallel speed-up (issue 3).
+
+1. **Engine vs a hand-rolled loop.** M/M/5 (lambda = 4.5/h, mu = 1/h, 200 000 deals)
+   through funnelc's engine (`Engine.run`, SimPy driven by callbacks) and through a
+   `heapq` event loop written here for the same model that computes the same figures
+   (time in stage mean and sketch buffer, wait, WIP area, busy and queue areas, queue
+   max, counts, cycle time, daily WIP). Target: deals/s >= 0.5 x the loop's.
+   Both run in fresh processes, timed by CPU time around the run only, pairs interleaved,
+   median of the ratios: that is how a script runs the loop. CPython 3.11 specialises a
+   function's bytecode only after its 8th call, so a loop called once runs unspecialised
+   (the engine's callbacks are called millions of times and are specialised at once);
+   the row after it reports the ratio against the loop warmed by 8 prior calls.
+2. **10 000 deals stuck.** The same M/M/5 with 10 000 deals preloaded into a parking
+   stage, each holding an SLA timer in the event heap. Target: throughput >= 0.8 x
+   without them (nothing scans waiting deals; the heap is only deeper).
+3. **Memory.** 1 000 000 deals through `pipelines/saleschef.funnel` in one replication
+   (a horizon long enough for its sources to create them), peak RSS of the process
+   (`resource.getrusage`) in a subprocess. Target <= 300 MB. Reference: the RSS of the
+   same process after imports, before simulating.
+4. **Parallel replications.** 20 replications of saleschef (365 days) with `jobs=2` vs
+   `jobs=1`, wall time including process start-up. Target: speed-up >= 1.8.
+
+`BENCH_SIM_PAIRS` (default 5) sets the interleaved pairs of 1 and 2.
+"""
+
+from __future__ import annotations
+
+import gc
+import heapq
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from array import array
+from collections import deque
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+from harness import ROOT, Result  # noqa: E402
+
+PAIRS = int(os.environ.get("BENCH_SIM_PAIRS", "5"))
+DEALS = 200_000
+LAM, MU, SERVERS = 4.5, 1.0, 5
+SALESCHEF = ROOT / "pipelines" / "saleschef.funnel"
+
+MM5 = """
+team T size 5
+source S 4.5/hour -> P.A
+pipeline P { stage A { owner T
+  work exp(1h)
+  -> won } }
+"""
+PARKING = """
+source Old 1/month -> Parking.Old
+pipeline Parking { stage Old { sla 100000h -> lost "stale"
+  -> won 1% after 1000d
+  stay 99% } }
+"""
+
+
+# ------------------------------------------------------------------ the reference loop
+
+
+def reference_loop(n: int, seed: int) -> float:
+    """M/M/5 as a bare heapq event loop with the engine's statistics; returns CPU
+    seconds of the loop (random numbers drawn in blocks beforehand, as the engine does)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(1 / LAM, n).tolist()
+    works = rng.exponential(1 / MU, n).tolist()
+    gc.disable()
+    start = time.process_time()
+    heap: list[tuple[float, int, int, int]] = []
+    push, pop = heapq.heappush, heapq.heappop
+    seq = 0
+    push(heap, (gaps[0], 0, 0, 0))
+    push(heap, (24.0, 0, 2, 0))  # daily WIP snapshot
+    entered_at = [0.0] * n
+    free, queue = SERVERS, deque()
+    wip = 0
+    wip_area = wip_last = busy_area = busy_last = q_area = q_last = 0.0
+    q_max = entered = won = picks = started = 0
+    wait_sum = tis_sum = cycle_sum = won_value = 0.0
+    tis, cycles, daily = array("d"), array("d"), array("d")
+    while won < n:
+        now, _, kind, d = pop(heap)
+        if kind == 0:  # arrival
+            started += 1
+            entered += 1
+            wip_area += wip * (now - wip_last)
+            wip_last = now
+            wip += 1
+            entered_at[d] = now
+            if d + 1 < n:
+                seq += 1
+                push(heap, (now + gaps[d + 1], seq, 0, d + 1))
+            if free and not queue:
+                busy_area += (SERVERS - free) * (now - busy_last)
+                busy_last = now
+                free -= 1
+                picks += 1
+                seq += 1
+                push(heap, (now + works[d], seq, 1, d))
+            else:
+                q_area += len(queue) * (now - q_last)
+                q_last = now
+                queue.append(d)
+                if len(queue) > q_max:
+                    q_max = len(queue)
+        elif kind == 1:  # end of work
+            busy_area += (SERVERS - free) * (now - busy_last)
+            busy_last = now
+            free += 1
+            if queue:
+                q_area += len(queue) * (now - q_last)
+                q_last = now
+                e = queue.popleft()
+                free -= 1
+                wait_sum += now - entered_at[e]
+                picks += 1
+                seq += 1
+                push(heap, (now + works[e], seq, 1, e))
+            wip_area += wip * (now - wip_last)
+            wip_last = now
+            wip -= 1
+            dt = now - entered_at[d]
+            tis_sum += dt
+            tis.append(dt)
+            won += 1
+            won_value += 0.0
+            cycle_sum += dt
+            cycles.append(dt)
+        else:  # end of a day
+            daily.append(float(wip))
+            push(heap, (now + 24.0, 0, 2, 0))
+    elapsed = time.process_time() - start
+    gc.enable()
+    assert won == n and picks == n and wait_sum > 0
+    return elapsed
+
+
+# ------------------------------------------------------------------ the engine
+
+
+def _engine(text: str, n: int, seed: int, preload: int = 0) -> tuple[float, int]:
+    """CPU seconds of one engine run and the deals it created (preloaded ones excluded)."""
+    from funnelc import load_text
+    from funnelc.sim import SimConfig, compile_network
+    from funnelc.sim.engine import Engine
+
+    loaded = load_text(text, "<bench>")
+    assert loaded.ok and loaded.model is not None, loaded.diagnostics
+    net = compile_network(loaded.model)
+    days = int(n / LAM / 24) + 1
+    eng = Engine(net, SimConfig(days=days, warmup_days=0, reps=1, seed=seed), 0)
+    if preload:
+        eng.preload(len(net.stages) - 1, preload)
+    start = time.process_time()
+    stats = eng.run()
+    elapsed = time.process_time() - start
+    return elapsed, stats.pipelines[0].started
+
+
+def _child(args: list[str]) -> None:
+    """`python bench_sim.py --one WHAT SEED`: one measurement in a fresh process."""
+    what, seed = args[0], int(args[1])
+    if what == "reference":
+        print(json.dumps({"rate": DEALS / reference_loop(DEALS, seed)}))
+    elif what == "reference-warm":
+        for k in range(8):
+            reference_loop(DEALS // 20, 1000 + k)
+        print(json.dumps({"rate": DEALS / reference_loop(DEALS, seed)}))
+    elif what == "engine":
+        cpu, deals = _engine(MM5, DEALS, seed)
+        print(json.dumps({"rate": deals / cpu}))
+    elif what == "memory":
+        import resource
+
+        from funnelc import load_file
+        from funnelc.sim import SimConfig, compile_network
+        from funnelc.sim.engine import Engine
+
+        loaded = load_file(SALESCHEF)
+        assert loaded.ok and loaded.model is not None
+        net = compile_network(loaded.model)
+        # Deals created per day by the sources (and copies), from a one-year pilot.
+        pilot = Engine(net, SimConfig(days=365, warmup_days=0, reps=1, seed=seed), 0).run()
+        per_day = pilot.deals_created / 365
+        del pilot
+        gc.collect()
+        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        days = int(1_000_000 / per_day) + 1
+        start = time.perf_counter()
+        stats = Engine(net, SimConfig(days=days, warmup_days=0, reps=1, seed=seed), 0).run()
+        wall = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"peak_mb": peak, "base_mb": base, "deals": stats.deals_created,
+                          "days": days, "wall": wall}))
+    else:
+        raise SystemExit(f"unknown measurement {what}")
+
+
+def _measure(what: str, seed: int) -> dict:
+    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--one", what,
+                           str(seed)], capture_output=True, text=True, cwd=str(ROOT))
+    if proc.returncode != 0:
+        raise RuntimeError(f"{what}: {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------ the four figures
+
+
+def _engine_vs_loop() -> list[Result]:
+    cold, warm, eng_rates, ref_rates, warm_rates = [], [], [], [], []
+    for k in range(PAIRS):
+        e = _measure("engine", k)["rate"]
+        r = _measure("reference", k)["rate"]
+        w = _measure("reference-warm", k)["rate"]
+        eng_rates.append(e)
+        ref_rates.append(r)
+        warm_rates.append(w)
+        cold.append(e / r)
+        warm.append(e / w)
+    e, r, w = (statistics.median(x) for x in (eng_rates, ref_rates, warm_rates))
+    ratio, ratio_warm = statistics.median(cold), statistics.median(warm)
+    return [
+        Result("engine M/M/5 throughput / heapq loop", ratio, "x", 1.0,
+               "hand-rolled heapq loop", target=0.5, higher_is_better=True,
+               note=f"engine {e:,.0f} deals/s, loop {r:,.0f} deals/s (CPU time, fresh "
+                    f"processes, median of {PAIRS} interleaved pairs; ratios "
+                    f"{', '.join(f'{x:.2f}' for x in cold)})"),
+        Result("engine / heapq loop warmed by 8 calls", ratio_warm, "x", 1.0,
+               "specialised heapq loop", target=None, higher_is_better=True,
+               note=f"loop after CPython 3.11's 8-call warm-up: {w:,.0f} deals/s"),
+    ]
+
+
+def _backlog() -> list[Result]:
+    ratios, with_rates, without_rates = [], [], []
+    for k in range(PAIRS):
+        cpu0, n0 = _engine(MM5, DEALS // 2, k)
+        cpu1, n1 = _engine(MM5 + PARKING, DEALS // 2, k, preload=10_000)
+        without_rates.append(n0 / cpu0)
+        with_rates.append(n1 / cpu1)
+        ratios.append((n1 / cpu1) / (n0 / cpu0))
+    return [Result("throughput with 10 000 deals stuck / without", statistics.median(ratios),
+                   "x", 1.0, "same run without them", target=0.8, higher_is_better=True,
+                   note=f"{statistics.median(with_rates):,.0f} vs "
+                        f"{statistics.median(without_rates):,.0f} deals/s (CPU time, "
+                        f"{DEALS // 2:,} deals, median of {PAIRS} pairs; every stuck deal "
+                        f"holds an SLA timer in the heap)")]
+
+
+def _memory() -> list[Result]:
+    if not SALESCHEF.is_file():
+        raise RuntimeError("pipelines/saleschef.funnel is missing")
+    m = _measure("memory", 1)
+    return [Result("peak RSS, 1M deals through saleschef", m["peak_mb"], "MB", m["base_mb"],
+                   "RSS after imports", target=300.0,
+                   note=f"{m['deals']:,} deals over {m['days']:,} days in "
+                        f"{m['wall']:.0f} s wall")]
+
+
+def _parallel() -> list[Result]:
+    from funnelc import load_file
+    from funnelc.sim import SimConfig, compile_network
+    from funnelc.sim.runner import run_replications
+
+    loaded = load_file(SALESCHEF)
+    assert loaded.ok and loaded.model is not None
+    net = compile_network(loaded.model)
+    times: dict[int, list[float]] = {1: [], 2: []}
+    for _ in range(2):
+        for jobs in (1, 2):
+            cfg = SimConfig(days=365, warmup_days=30, reps=20, seed=3, jobs=jobs)
+            start = time.perf_counter()
+            run_replications(net, cfg)
+            times[jobs].append(time.perf_counter() - start)
+    one, two = min(times[1]), min(times[2])
+    return [Result("20 replications: speed-up of 2 jobs over 1", one / two, "x", 1.0,
+                   "1 job", target=1.8, higher_is_better=True,
+                   note=f"1 job {one:.1f} s, 2 jobs {two:.1f} s (wall, best of 2, spawn "
+                        f"start-up included; {os.cpu_count()} cores)")]
+
+
+def run() -> list[Result]:
+    return _engine_vs_loop() + _backlog() + _memory() + _parallel()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--one":
+        _child(sys.argv[2:])
+    else:
+        for r in run():
+            print(f"{r.name}: {r.value:.3g} {r.unit} (target {r.target}) {r.note}")
