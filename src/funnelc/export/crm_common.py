@@ -1,0 +1,135 @@
+"""What the Bitrix24, Pipedrive, HubSpot and Salesforce exporters share: ASCII codes from
+Cyrillic names, the lost reasons a pipeline can end in, per-stage win probabilities, the
+calendar length of an SLA, names of the won/lost states, and the placeholder convention
+of the request bundles.
+
+Placeholders (Bitrix24 and Pipedrive bundles). A CRM gives an object its id only when it
+is created, yet later requests must name it (a stage names its pipeline). Each request in
+a bundle has an `id`; a request whose answer carries an id a later one needs also has
+`returns`, the path of that id in the answer (`result.category.id`, `data.id`,
+`result.0.ID`: dot-separated keys, digits index lists). A later request names it as
+`{id}`: a string that is exactly `{id}` is replaced by the value itself (a number stays a
+number), a longer string gets the value's text spliced in (`DEAL_STAGE_{category_1}` →
+`DEAL_STAGE_7`). The same idea as Bitrix24's own `batch` references (`$result[name]`).
+Placeholders occur only in the fields a bundle lists under `placeholder_fields`, so a
+stage that happens to be called `{pipeline_0}` is never rewritten.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+from .. import model as m
+from ..diagnostics import Diagnostic, Severity
+from ..routing import StageKey
+
+__all__ = ["language", "ascii_text", "code_stem", "lost_reasons", "win_probabilities",
+           "sla_calendar_days", "blank_name", "CLOSED_NAMES", "PLACEHOLDER_RULE",
+           "yes_no", "longest_wallclock_hours"]
+
+PLACEHOLDER_RULE = (
+    "a request's `id` names it; `returns` is the path of the id in its answer (dot-separated "
+    "keys, digits index lists). In the fields listed under `placeholder_fields`, a string "
+    "that is exactly `{id}` is replaced by that value (numbers stay numbers) and `{id}` "
+    "inside a longer string by its text; ids always belong to earlier requests")
+
+CLOSED_NAMES: dict[str, tuple[str, str]] = {
+    "ru": ("Успешно реализовано", "Закрыто и не реализовано"),
+    "uk": ("Успішно реалізовано", "Закрито і не реалізовано"),
+}
+"""Won/lost state names for Russian and Ukrainian accounts (the words amoCRM uses, which
+Russian-speaking CRM users know); English names are each CRM's own defaults."""
+
+_UK_LETTERS = set("іїєґІЇЄҐ")
+
+
+def language(funnel: m.FunnelFile) -> str | None:
+    account = funnel.account
+    return account.language if account is not None else None
+
+
+def yes_no(funnel: m.FunnelFile) -> tuple[str, str]:
+    """Option labels for a `bool` field in a CRM that has no boolean field type."""
+    return {"ru": ("Да", "Нет"), "uk": ("Так", "Ні")}.get(language(funnel) or "en", ("Yes", "No"))
+
+
+def ascii_text(text: str, lang: str | None) -> str:
+    """`text` in Latin letters: Cyrillic transliterated (Ukrainian rules for a `uk`
+    account or a name with Ukrainian-only letters, Russian otherwise), accents dropped
+    (`Café` → `Cafe`), soft/hard-sign apostrophes removed. Other characters stay for the
+    caller to filter."""
+    from transliterate import translit
+
+    rules = "uk" if lang == "uk" or any(ch in _UK_LETTERS for ch in text) else "ru"
+    try:
+        latin = translit(text, rules, reversed=True)
+    except Exception:  # noqa: BLE001 - the library raises on text it cannot map
+        latin = text
+    latin = latin.replace("'", "").replace("’", "")
+    decomposed = unicodedata.normalize("NFKD", latin)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def code_stem(text: str, lang: str | None) -> str:
+    """ASCII identifier stem: `ascii_text`, every run of characters outside
+    `[A-Za-z0-9]` turned into one `_`, no leading/trailing `_`. Empty when nothing
+    Latin or digit is left (`★★★`, `—`): callers report that, never invent a code."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", ascii_text(text, lang)).strip("_")
+
+
+def lost_reasons(pipe: m.Pipeline) -> list[tuple[str, m.Name]]:
+    """Every `lost "reason"` a pipeline's stages can end in (outcomes, SLAs, cadence
+    routes), in first-seen order, with the first place it is written."""
+    seen: dict[str, m.Name] = {}
+    for stage in pipe.stages:
+        targets: list[m.Target] = [o.target for o in stage.outcomes]
+        if stage.sla is not None:
+            targets.append(stage.sla.target)
+        if stage.cadence is not None:
+            targets += [r.target for r in (stage.cadence.on_reply, stage.cadence.on_exhausted)
+                        if r is not None]
+        for t in targets:
+            if isinstance(t, m.LostTarget):
+                seen.setdefault(t.reason.value, t.reason)
+    return list(seen.items())
+
+
+def win_probabilities(funnel: m.FunnelFile) -> dict[StageKey, float]:
+    """P(a deal at the stage is eventually won), exact (absorbing chain, reopens
+    included, copies excluded): what a CRM's per-stage probability means. Clamped to
+    [0, 1] against rounding noise."""
+    from ..analysis.markov import win_probabilities as exact
+
+    return {k: min(1.0, max(0.0, v)) if math.isfinite(v) else 0.0
+            for k, v in exact(funnel).items()}
+
+
+def longest_wallclock_hours(funnel: m.FunnelFile, working_hours: float) -> float:
+    """The longest calendar time `working_hours` of an SLA can take, over every entry
+    moment of the week (the account's calendar; 24/7 without one)."""
+    from ..analysis.working_time import wallclock_length
+
+    account = funnel.account
+    hours = account.hours if account is not None else None
+    length = wallclock_length(hours, working_hours)
+    longest = max([v for v, _ in length.atoms] + [hi for _, hi, _ in length.stretches])
+    return longest
+
+
+def sla_calendar_days(funnel: m.FunnelFile, sla: m.Sla) -> int | None:
+    """Whole calendar days by which an SLA has run out for every deal, whenever it
+    entered: ceil(longest calendar length / 24 h), at least 1. None when the calendar
+    has no working time at all (the SLA never runs out)."""
+    longest = longest_wallclock_hours(funnel, sla.after.hours)
+    if not math.isfinite(longest):
+        return None
+    return max(1, math.ceil(longest / 24.0 - 1e-9))
+
+
+def blank_name(code: str, target: str, name: m.Name, what: str, path: str) -> Diagnostic | None:
+    if name.value.strip():
+        return None
+    return Diagnostic(code, Severity.error, f"{what} name is blank", path, name.span,
+                      f"{target} needs a non-empty name", help=f"give the {what} a name")

@@ -1,0 +1,323 @@
+"""`--to salesforce -o DIR`: a Metadata API folder for the account's opportunity stages
+and sales processes, deployable as it is with `sf project deploy start --metadata-dir DIR`.
+
+Contract: research note `crm-formats.md` §5. The folder is in *metadata format* (what
+`--metadata-dir` reads), not the decomposed source format of an sfdx project:
+
+* `standardValueSets/OpportunityStage.standardValueSet` — the org's one list of
+  opportunity stages, shared by every sales process: every stage of every pipeline
+  (`fullName` = `label` = the stage name; one value when two pipelines have a stage of the
+  same name), then the won value, then the lost values. Each value carries `closed`,
+  `won`, `probability` (0-100: round(100 × the stage's exact win probability from
+  `analysis.markov`; won 100, lost 0) and `forecastCategory` — `Pipeline` for open
+  stages, `BestCase` for `key` stages (closest to money), `Closed` for won, `Omitted`
+  for lost (the documented values; `Forecast` = Commit and `MostLikely` are not used).
+  Won: "Closed Won" (the org default name; `ru`/`uk` accounts: "Успешно реализовано" /
+  "Успішно реалізовано"). Lost: one closed, not won value per `lost "reason"` — Salesforce
+  has no separate list of loss reasons, and a closed stage per reason is how sales
+  processes keep them; a pipeline with no lost reason gets "Closed Lost" (or its `ru`/`uk`
+  words).
+* `objects/Opportunity.object` — one `<businessProcesses>` per pipeline (a sales
+  process): `fullName` an API-style name (transliterated to ASCII: letters, digits and
+  single underscores, starting with a letter, at most 40 characters, unique), the
+  pipeline's own name in `description`, `isActive`, and `values`: its stages, the won
+  value and its lost values. `<default>` is left out of the values: whether Opportunity
+  sales processes accept it is contradicted between sources.
+* `package.xml` — `BusinessProcess` `Opportunity.<fullName>` members and the
+  `StandardValueSet` `OpportunityStage`, API version 60.0; an XML comment at its top
+  lists what the metadata cannot carry (record types, required fields, SLAs, actions).
+
+Why not a Cyrillic sales-process name: sales-process names in real metadata are label-like
+(spaces occur), but nothing documents non-ASCII ones; the ASCII name deploys for sure and
+the real name stays readable in the description.
+
+Diagnostics:
+
+| code  | severity | what |
+|-------|----------|------|
+| FN350 | error | a stage, won or lost value name over 40 characters (the `StageName` picklist holds 40) |
+| FN351 | error | a pipeline name over 255 characters (the sales-process description holds 255) |
+| FN352 | error | a pipeline name that leaves no Latin letter or digit for the sales-process name |
+| FN353 | error | one name both an open stage and a lost reason, or a stage named like the won/lost value: a stage value is open or closed, not both |
+| FN354 | warning | a stage name in several pipelines with different win probabilities or `key` flags: they share one value, which keeps the first pipeline's |
+| FN355 | error | a blank pipeline, stage or lost reason name |
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
+
+from .. import model as m
+from ..diagnostics import Diagnostic, Label, Severity
+from .base import ExportResult
+from .crm_common import CLOSED_NAMES, blank_name, code_stem, language, lost_reasons, win_probabilities
+
+__all__ = ["EXPORTER", "build_metadata", "MAX_VALUE", "MAX_PROCESS_NAME", "API_VERSION",
+           "VALUE_SET_PATH", "OBJECT_PATH", "PACKAGE_PATH", "process_name"]
+
+NS = "http://soap.sforce.com/2006/04/metadata"
+API_VERSION = "60.0"
+MAX_VALUE = 40
+MAX_PROCESS_NAME = 40
+MAX_DESCRIPTION = 255
+VALUE_SET_PATH = "standardValueSets/OpportunityStage.standardValueSet"
+OBJECT_PATH = "objects/Opportunity.object"
+PACKAGE_PATH = "package.xml"
+DEFAULT_CLOSED = ("Closed Won", "Closed Lost")
+
+
+@dataclass
+class _Value:
+    name: m.Name
+    closed: bool
+    won: bool
+    probability: int
+    forecast: str
+    key: bool = False
+    pipeline: str = ""
+
+
+@dataclass
+class _Process:
+    full_name: str
+    pipe: m.Pipeline
+    values: list[str] = field(default_factory=list)
+
+
+def process_name(name: str, lang: str | None) -> str:
+    """An API-style name: ASCII letters, digits and single underscores, starting with a
+    letter, no trailing underscore, at most 40 characters. Empty when nothing is left."""
+    stem = code_stem(name, lang)
+    if stem and not stem[0].isalpha():
+        stem = "P_" + stem
+    return stem[:MAX_PROCESS_NAME].rstrip("_")
+
+
+def _error(code: str, message: str, path: str, span: m.Span, label: str, *,
+           secondary: tuple[Label, ...] = (), help: str | None = None,
+           severity: Severity = Severity.error) -> Diagnostic:
+    return Diagnostic(code, severity, message, path, span, label, secondary=secondary, help=help)
+
+
+class _Builder:
+    def __init__(self, funnel: m.FunnelFile) -> None:
+        self.funnel = funnel
+        self.lang = language(funnel)
+        self.path = funnel.path
+        self.diags: list[Diagnostic] = []
+        self.values: dict[str, _Value] = {}
+        self.processes: list[_Process] = []
+        self.manual: list[str] = []
+        self.probability = win_probabilities(funnel)
+        won, lost = CLOSED_NAMES.get(self.lang or "en", DEFAULT_CLOSED)
+        self.won_name, self.lost_name = won, lost
+
+    def _long(self, name: m.Name) -> None:
+        if len(name.value) > MAX_VALUE:
+            self.diags.append(_error(
+                "FN350", f"`{name.value}` is {len(name.value)} characters: a Salesforce stage "
+                f"value holds at most {MAX_VALUE}", self.path, name.span,
+                f"{len(name.value) - MAX_VALUE} characters too many",
+                help="shorten the name (it is the opportunity's StageName)"))
+
+    def _blank(self, name: m.Name, what: str) -> bool:
+        d = blank_name("FN355", "Salesforce", name, what, self.path)
+        if d is not None:
+            self.diags.append(d)
+        return d is not None
+
+    def build(self) -> None:
+        stage_names = {s.name.value for p in self.funnel.pipelines for s in p.stages}
+        used: set[str] = set()
+        for pipe in self.funnel.pipelines:
+            self._blank(pipe.name, "pipeline")
+            full = process_name(pipe.name.value, self.lang)
+            if not full:
+                if pipe.name.value.strip():
+                    self.diags.append(_error(
+                        "FN352", f"pipeline name `{pipe.name.value}` leaves no Latin letter or "
+                        "digit for a Salesforce sales-process name", self.path, pipe.name.span,
+                        "nothing left after transliteration",
+                        help="add a letter or digit to the pipeline name"))
+                continue
+            if len(pipe.name.value) > MAX_DESCRIPTION:
+                self.diags.append(_error(
+                    "FN351", f"pipeline name is {len(pipe.name.value)} characters: a Salesforce "
+                    f"sales-process description holds at most {MAX_DESCRIPTION}", self.path,
+                    pipe.name.span, "too long for Salesforce", help="shorten the pipeline name"))
+            base, n = full, 2
+            while full.casefold() in used:
+                suffix = f"_{n}"
+                full = base[: MAX_PROCESS_NAME - len(suffix)].rstrip("_") + suffix
+                n += 1
+            used.add(full.casefold())
+            process = _Process(full, pipe)
+            self.processes.append(process)
+            for stage in pipe.stages:
+                if self._blank(stage.name, "stage"):
+                    continue
+                self._stage(pipe, stage)
+                process.values.append(stage.name.value)
+            self._won(process)
+            self._lost(process, stage_names)
+            self._notes(pipe, full)
+
+    def _stage(self, pipe: m.Pipeline, stage: m.Stage) -> None:
+        name = stage.name.value
+        p = round(100 * self.probability.get((pipe.name.value, name), 0.0))
+        forecast = "BestCase" if stage.key else "Pipeline"
+        if name in (self.won_name, self.lost_name):
+            self.diags.append(_error(
+                "FN353", f"stage `{name}` has the name of the "
+                f"{'won' if name == self.won_name else 'lost'} value: a Salesforce stage value is "
+                "open or closed, not both", self.path, stage.name.span, "a closed value's name",
+                help="rename the stage"))
+            return
+        have = self.values.get(name)
+        if have is None:
+            self._long(stage.name)
+            self.values[name] = _Value(stage.name, False, False, p, forecast, stage.key,
+                                       pipe.name.value)
+        elif have.probability != p or have.key != stage.key:
+            self.diags.append(_error(
+                "FN354", f"stage `{name}` is in pipelines `{have.pipeline}` and "
+                f"`{pipe.name.value}` with different win probabilities ({have.probability}% and "
+                f"{p}%) or key flags: Salesforce keeps one value per stage name",
+                self.path, stage.name.span, f"exported with {have.pipeline}'s {have.probability}%",
+                secondary=(Label(have.name.span, "the value's settings come from here"),),
+                help="give the stages different names if they mean different things",
+                severity=Severity.warning))
+
+    def _closed_value(self, name: m.Name, won: bool, stage_names: set[str]) -> None:
+        if name.value in stage_names:
+            self.diags.append(_error(
+                "FN353", f"`{name.value}` is both a stage and a "
+                f"{'won' if won else 'lost'} value: a Salesforce stage value is open or closed, "
+                "not both", self.path, name.span, "also a stage name",
+                help="rename the stage or the lost reason"))
+            return
+        if name.value not in self.values:
+            self._long(name)
+            self.values[name.value] = _Value(name, True, won, 100 if won else 0,
+                                             "Closed" if won else "Omitted")
+
+    def _won(self, process: _Process) -> None:
+        span = process.pipe.name.span
+        self._closed_value(m.Name(value=self.won_name, quoted=True, span=span), True, set())
+        process.values.append(self.won_name)
+
+    def _lost(self, process: _Process, stage_names: set[str]) -> None:
+        reasons = lost_reasons(process.pipe)
+        if not reasons:
+            span = process.pipe.name.span
+            reasons = [(self.lost_name, m.Name(value=self.lost_name, quoted=True, span=span))]
+        synthetic = not lost_reasons(process.pipe)
+        for reason, node in reasons:
+            if self._blank(node, "lost reason"):
+                continue
+            if reason == self.won_name:
+                self.diags.append(_error(
+                    "FN353", f"lost reason `{reason}` has the won value's name", self.path,
+                    node.span, "the won value is called this", help="rename the lost reason"))
+                continue
+            self._closed_value(node, False, set() if synthetic else stage_names)
+            if reason not in process.values:
+                process.values.append(reason)
+
+    def _notes(self, pipe: m.Pipeline, full: str) -> None:
+        where = f"«{pipe.name.value}» ({full})"
+        required = [(s.name.value, [f.value for f in s.requires]) for s in pipe.stages if s.requires]
+        for stage, fields in required:
+            self.manual.append(f"{where} → «{stage}»: require {', '.join(fields)} with a "
+                               "validation rule or as Path key fields")
+        timed = [s.name.value for s in pipe.stages if s.sla is not None or s.on_enter]
+        if timed:
+            self.manual.append(f"{where}: build a Flow for the SLAs and on-enter actions of "
+                               + ", ".join(f"«{s}»" for s in timed))
+
+    # ------------------------------------------------------------------ files
+
+    def value_set(self) -> str:
+        out = ['<?xml version="1.0" encoding="UTF-8"?>', f'<StandardValueSet xmlns="{NS}">',
+               "    <sorted>false</sorted>"]
+        ordered = [v for v in self.values.values() if not v.closed]
+        ordered += [v for v in self.values.values() if v.closed and v.won]
+        ordered += [v for v in self.values.values() if v.closed and not v.won]
+        for v in ordered:
+            text = escape(v.name.value)
+            out += ["    <standardValue>",
+                    f"        <fullName>{text}</fullName>",
+                    "        <default>false</default>",
+                    f"        <label>{text}</label>",
+                    f"        <closed>{str(v.closed).lower()}</closed>",
+                    f"        <forecastCategory>{v.forecast}</forecastCategory>",
+                    f"        <probability>{v.probability}</probability>",
+                    f"        <won>{str(v.won).lower()}</won>",
+                    "    </standardValue>"]
+        out.append("</StandardValueSet>")
+        return "\n".join(out) + "\n"
+
+    def object_file(self) -> str:
+        out = ['<?xml version="1.0" encoding="UTF-8"?>', f'<CustomObject xmlns="{NS}">']
+        for p in self.processes:
+            out += ["    <businessProcesses>",
+                    f"        <fullName>{p.full_name}</fullName>",
+                    f"        <description>{escape(p.pipe.name.value)}</description>",
+                    "        <isActive>true</isActive>"]
+            for value in p.values:
+                out += ["        <values>", f"            <fullName>{escape(value)}</fullName>",
+                        "        </values>"]
+            out.append("    </businessProcesses>")
+        out.append("</CustomObject>")
+        return "\n".join(out) + "\n"
+
+    def package(self) -> str:
+        notes = [
+            "funnelc: Metadata API format; deploy this folder with the metadata-dir option of "
+            "`sf project deploy start`.",
+            "Deploying OpportunityStage sets the org's whole stage list: retrieve it first and "
+            "add any stage the org must keep.",
+            "A sales process applies through an Opportunity record type: create one per sales "
+            "process (" + ", ".join(p.full_name for p in self.processes) + ") and assign it to "
+            "profiles.",
+        ]
+        if self.funnel.fields:
+            notes.append("Custom fields are not part of this folder: "
+                         + ", ".join(f.name.value for f in self.funnel.fields) + ".")
+        notes += self.manual
+        # "--" may not appear inside an XML comment.
+        comment = ["<!--"] + [f"  - {re.sub(r'-(?=-)', '- ', n)}" for n in notes] + ["-->"]
+        out = ['<?xml version="1.0" encoding="UTF-8"?>', *comment, f'<Package xmlns="{NS}">']
+        if self.processes:
+            out.append("    <types>")
+            out += [f"        <members>Opportunity.{p.full_name}</members>" for p in self.processes]
+            out += ["        <name>BusinessProcess</name>", "    </types>"]
+        out += ["    <types>", "        <members>OpportunityStage</members>",
+                "        <name>StandardValueSet</name>", "    </types>",
+                f"    <version>{API_VERSION}</version>", "</Package>"]
+        return "\n".join(out) + "\n"
+
+
+def build_metadata(funnel: m.FunnelFile) -> tuple[dict[str, str], list[Diagnostic]]:
+    """The folder's files and what Salesforce cannot hold (errors: do not deploy)."""
+    b = _Builder(funnel)
+    b.build()
+    files = {PACKAGE_PATH: b.package(), VALUE_SET_PATH: b.value_set(),
+             OBJECT_PATH: b.object_file()}
+    return files, sorted(b.diags, key=Diagnostic.sort_key)
+
+
+@dataclass(frozen=True)
+class SalesforceExporter:
+    name: str = "salesforce"
+    description: str = "Salesforce metadata folder (opportunity stages, sales processes, package.xml)"
+    folder: bool = True
+
+    def export(self, funnel: m.FunnelFile) -> ExportResult:
+        files, diags = build_metadata(funnel)
+        return ExportResult(files=dict(files), diagnostics=diags)
+
+
+EXPORTER = SalesforceExporter()
