@@ -45,10 +45,11 @@ def _stage(funnel: FunnelFile, stage: Stage, cad: Cadence) -> Iterator[Diagnosti
     for touch in cad.touches:
         at = touch.offset.hours if touch.offset is not None else 0.0
         if last is not None and at < (last.offset.hours if last.offset else 0.0):
-            assert touch.offset is not None
             prev = last.offset.text if last.offset is not None else "now"
-            yield error("FN228", f"touch at `{touch.offset.text}` comes before the previous "
-                        f"touch at `{prev}`", funnel, touch.offset.span,
+            here = touch.offset.text if touch.offset is not None else "now"
+            where = touch.offset.span if touch.offset is not None else touch.span
+            yield error("FN228", f"touch at `{here}` comes before the previous "
+                        f"touch at `{prev}`", funnel, where,
                         "earlier than the touch above",
                         secondary=(Label(last.offset.span if last.offset else last.span,
                                          "previous touch"),),
