@@ -585,3 +585,36 @@ pipeline P { stage Park { sla 10d -> lost "stale"
     assert t.parked.mean > 0 and t.in_delay.mean == 0
     to_next = park.outcomes[0].count.mean
     assert to_next / (to_next + t.parked.mean) == pytest.approx(0.3, abs=0.05)
+
+
+def test_queues_shed_the_entries_of_timed_out_deals() -> None:
+    """Under key-first, entries of low-priority deals that left by their SLA would never
+    reach the head while key work keeps coming; the queue must not keep them all."""
+    text = """
+account A { queue key-first }
+team T size 1
+source Low 20/hour -> P.Low
+source High 0.9/hour -> P.High
+pipeline P {
+  stage Low { owner T
+    work 1h
+    sla 1h -> lost "late"
+    -> won }
+  stage High key { owner T
+    work 1h
+    -> won }
+}
+"""
+    net = compile_network(model(text))
+    eng = Engine(net, SimConfig(reps=1, days=30, warmup_days=0), 0)
+    seen: list[int] = []
+    done = eng._done
+
+    def spy(d):  # type: ignore[no-untyped-def]
+        seen.append(len(eng.teams[0].q))
+        done(d)
+
+    eng._on_done = (spy,)
+    stats = eng.run()
+    assert stats.stages[0].timeouts[0] > 10_000, "most low deals time out in the queue"
+    assert max(seen) < 2 * 1024 + 200

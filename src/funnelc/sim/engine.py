@@ -29,7 +29,7 @@ import math
 from array import array
 from collections import deque
 from datetime import date
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 from itertools import count
 from typing import Any, Callable
 
@@ -56,6 +56,9 @@ TIMEOUT_KINDS = ("queued", "in_work", "in_delay", "parked")
 
 FAR = 24.0
 """Hours: a timer further ahead than this waits in the far heap (see `Engine._at`)."""
+
+COMPACT_SLACK = 1024
+"""Dead queue entries tolerated beyond the live ones before a queue is rebuilt."""
 
 FLUSH_AT = 4096
 """Buffered durations folded into a sketch at the next day's end once this many wait:
@@ -634,6 +637,8 @@ class Engine:
             t.qlast = now
             t.qlen -= 1
             kind = TO_QUEUED
+            if len(t.q) > 2 * t.qlen + COMPACT_SLACK:
+                self._compact(t)
         elif state == STAY:
             kind = TO_PARKED
         else:
@@ -694,6 +699,19 @@ class Engine:
             self._sched(d, NORMAL, dt)
         else:
             self._at(d, dt)
+
+    def _compact(self, t: _Team) -> None:
+        """Drop the entries of deals that left the queue by their SLA.
+
+        They are normally skipped when they reach the head; but under `key-first` a
+        low-priority entry may never reach it while urgent work keeps coming, and a team
+        closed for a long time never pops at all. Rebuilding once the dead entries
+        outnumber the live ones keeps memory bounded at an amortised O(1) per timeout."""
+        if t.fifo:
+            t.q = deque(e for e in t.q if e[0].ver == e[1] and e[0].state == QUEUED)
+        else:
+            t.q = [e for e in t.q if e[2].ver == e[3] and e[2].state == QUEUED]
+            heapify(t.q)
 
     def _dispatch(self, t: _Team, now: float) -> None:
         q = t.q
