@@ -3,10 +3,12 @@ funnel-shape rule needs the exact expected visits) and in every exporter that wr
 deal probabilities, so it must stay a small share of loading the file.
 
 * `account_chain` on the generated 50 × 40 account (benchmarks/gen_account.py: rework
-  through a reopen into stage 2 of each pipeline, cadences, SLAs): target ≤ 300 ms;
-  reference: `load_file` of the same account (parse, build, checks) in the same run.
-* `analyze_account` (chain + per-stage Erlang, loads, occupancy, revenue), same account:
-  target ≤ 600 ms, same reference.
+  through a reopen into stage 2 of each pipeline, cadences, calendar SLAs): reference
+  `load_file` of the same account (parse, build, checks) in the same run; target ≤ 0.1 ×
+  the reference (lint adds it to every `check`). Targets are ratios because this VM's
+  absolute times swing 2-3x with the load of other jobs.
+* `analyze_account` (chain + per-stage Erlang, loads, SLA cut, occupancy, revenue), same
+  account: target ≤ 0.15 × the same reference.
 * A copy ring: 50 × 40 stages with rework loops whose pipelines hand won deals on in a
   circle, so all 2 000 stages form one strongly connected component — the worst case for
   the per-component solver. Target ≤ 2 000 ms; reference: numpy's dense LAPACK solve of
@@ -80,9 +82,9 @@ def _in_process(tmp: Path) -> list[Result]:
     note = f"{stages} stages; load_file = parse + build + checks of the same file"
     return [
         Result("exact chain 50x40 (account_chain)", t_chain * 1000, "ms", t_load * 1000,
-               "load_file", target=300.0, note=note),
+               "load_file", target=0.10 * t_load * 1000, note=note + "; target 0.1 x load"),
         Result("exact analysis 50x40 (analyze_account)", t_exact * 1000, "ms", t_load * 1000,
-               "load_file", target=600.0),
+               "load_file", target=0.15 * t_load * 1000, note="target 0.15 x load_file"),
     ]
 
 
