@@ -55,6 +55,9 @@ class LintSetup:
         return base.with_cli(self.select, self.ignore, self.severity)
 
     def run(self, loaded: Any) -> LintReport:
-        if loaded.model is None or not loaded.ok:
+        if loaded.model is None:
             return LintReport()
-        return lint_report(loaded, self.config_for(loaded.path))
+        config = self.config_for(loaded.path)  # a broken config is reported either way
+        if not loaded.ok:
+            return LintReport()
+        return lint_report(loaded, config)

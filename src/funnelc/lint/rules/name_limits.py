@@ -20,8 +20,9 @@ class NameTooLong(Rule):
     ---
     A name over the limit is cut or rejected on import, so the CRM shows something other
     than the file (or two stages end up with one name). Long names are also unreadable
-    as kanban column headers. amoCRM documents no name limits; adjust the options to the
-    CRM the account lives in.
+    as kanban column headers. amoCRM documents no name limits, but its exporter refuses a
+    hint over 1000 characters (FN304); this rule says so already at `check`. Adjust the
+    options to the CRM the account lives in.
 
     Bad
     ---
