@@ -691,3 +691,17 @@ def test_capped_mean_over_a_calendar_sla_matches_simulation() -> None:
     simulated = float(np.minimum(delays + 1.0, walls).mean())
     assert _capped_mean(dist, 1.0, wallclock_length(h, 9.0)) == pytest.approx(simulated,
                                                                                rel=0.02)
+
+
+def test_analyze_applies_a_scenario() -> None:
+    src = str(ANALYSIS / "cottages_fixed.funnel")
+    base = json.loads(invoke(src, "--json", "-").output)
+    more = json.loads(invoke(src, "--json", "-", "--scenario", "Больше людей").output)
+    assert base["scenario"] is None and more["scenario"] == "Больше людей"
+    team = {t["name"]: t for t in base["teams"]}["Менеджеры"]
+    team_more = {t["name"]: t for t in more["teams"]}["Менеджеры"]
+    # 24/day instead of 12/day and 4 managers instead of 3: load × 2 × 3/4.
+    assert team_more["size"] == 4
+    assert team_more["load"] == pytest.approx(team["load"] * 2 * 3 / 4)
+    result = invoke(src, "--scenario", "Меньше людей")
+    assert result.exit_code == 2 and "did you mean" in result.output

@@ -179,6 +179,8 @@ class AccountExact:
     revenue_assumption: str
     assumptions: tuple[str, ...] = ASSUMPTIONS
     notes: list[str] = field(default_factory=list)
+    scenario: str | None = None
+    """The scenario whose overrides were applied, if any."""
 
     @property
     def month_label(self) -> str:

@@ -24,9 +24,12 @@ DASH = "—"
 @click.option("--month", type=click.Choice(MONTHS, case_sensitive=False), default=None,
               help="Analyse the sources' rate in this month of their profile "
                    "(default: the annual mean).")
+@click.option("--scenario", default=None, metavar="NAME",
+              help="Apply this scenario's overrides first.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
-def analyze_command(file: str, json_path: str | None, month: str | None, color: str) -> None:
+def analyze_command(file: str, json_path: str | None, month: str | None, scenario: str | None,
+                    color: str) -> None:
     """Exact funnel maths for FILE: per stage expected visits per lead, arrivals, P(win),
     mean time in stage, team load, Erlang C wait, respond-breach and SLA-timeout shares,
     and occupancy; per pipeline its conversion; the account's expected revenue.
@@ -51,7 +54,28 @@ def analyze_command(file: str, json_path: str | None, month: str | None, color: 
         click.echo("error: the file has errors; fix them before analysing it", err=True)
         raise SystemExit(EXIT_PROBLEMS)
 
-    result = analyze_account(loaded.model, month.lower() if month else None)
+    model = loaded.model
+    if scenario is not None:
+        from ..diagnostics import Diagnostic, Severity, did_you_mean
+        from ..scenarios import ScenarioError, apply_scenario, scenario_names
+
+        names = scenario_names(model)
+        if scenario not in names:
+            guess = did_you_mean(scenario, names)
+            listed = ", ".join(f"`{n}`" for n in names) or "none"
+            hint = f"did you mean `{guess}`?" if guess else f"scenarios in the file: {listed}"
+            raise click.BadParameter(f"no scenario `{scenario}` in {loaded.path}; {hint}",
+                                     param_hint="'--scenario'")
+        try:
+            model = apply_scenario(model, scenario)
+        except ScenarioError as exc:
+            diag = Diagnostic("FN291", Severity.error, f"cannot apply scenario: {exc.message}",
+                              loaded.path, exc.span, help=exc.help)
+            print_diagnostics([diag], sources, "text", use_color(color))
+            raise SystemExit(EXIT_PROBLEMS) from None
+
+    result = analyze_account(model, month.lower() if month else None)
+    result.scenario = scenario
     if json_path is not None:
         data = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
         if json_path == "-":
@@ -189,8 +213,9 @@ def _print_tables(result: AccountExact) -> None:
 
     width = shutil.get_terminal_size((200, 40)).columns if sys.stdout.isatty() else 200
     console = Console(width=max(width, 120), highlight=False, soft_wrap=False)
+    scenario = f", scenario {result.scenario}" if result.scenario else ""
     console.print(f"[bold]exact funnel maths[/bold] for {result.path} "
-                  f"(sources at their {result.month_label} rate)")
+                  f"(sources at their {result.month_label} rate{scenario})", markup=True)
     for p in result.pipelines:
         console.print()
         table, legend = _pipeline_table(p)
