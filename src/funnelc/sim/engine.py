@@ -104,6 +104,9 @@ class Deal:
     _ok = True  # read by SimPy's step when the deal is popped as its end-of-work event
 
 
+_new = object.__new__
+
+
 class _Route:
     __slots__ = ("kind", "stage", "reason", "after", "copy", "idx", "label", "spec")
 
@@ -276,6 +279,10 @@ class Engine:
         self.warmup = config.warmup_hours
         self.env = simpy.Environment()
         self._sched = self.env.schedule
+        # The three hottest schedules (next arrival, end of work) push straight into the
+        # environment's heap, exactly as `Environment.schedule` does, minus a call frame.
+        self._queue = self.env._queue
+        self._eid = self.env._eid
         self._on_arrive = (self._arrive,)
         self._on_done = (self._done,)
         self._on_free_done = (self._free_done,)
@@ -467,12 +474,18 @@ class Engine:
         if nt < self.horizon:
             src.callbacks = self._on_arrive
             if nt - now < FAR:
-                self._sched(src, NORMAL, nt - now)
+                heappush(self._queue, (nt, NORMAL, next(self._eid), src))
             else:
                 self._at(src, nt - now)
         st = src.stage
         st.pipe.started += 1  # type: ignore[union-attr]
-        d = Deal(next(self._ids), src.values.take() if src.values is not None else 0.0, now)
+        # Deal(...) without the call frame of __init__: this is once per deal.
+        d = _new(Deal)
+        d.id = next(self._ids)
+        d.value = src.values.take() if src.values is not None else 0.0
+        d.born = now
+        d.ver = 0
+        d.sla_hit = False
         self._enter(d, st, now)
 
     def _enter(self, d: Deal, st: _Stage, now: float) -> None:
@@ -508,7 +521,7 @@ class Engine:
                 d.callbacks = self._on_done
                 dt = buf.pop() if buf else w.take()  # type: ignore[union-attr]
                 if dt < FAR:
-                    self._sched(d, NORMAL, dt)
+                    heappush(self._queue, (now + dt, NORMAL, next(self._eid), d))
                 else:
                     self._at(d, dt)
             else:
@@ -696,7 +709,7 @@ class Engine:
         d.callbacks = self._on_done
         dt = buf.pop() if buf else w.take()
         if dt < FAR:
-            self._sched(d, NORMAL, dt)
+            heappush(self._queue, (now + dt, NORMAL, next(self._eid), d))
         else:
             self._at(d, dt)
 
