@@ -65,6 +65,13 @@ class SimConfig:
         return self.warmup_days * 24.0
 
     def worker_count(self) -> int:
-        """Processes to use: never more than there are replications."""
-        jobs = self.jobs if self.jobs is not None else (os.cpu_count() or 1)
+        """Processes to use: never more than there are replications or usable cores."""
+        jobs = self.jobs if self.jobs is not None else usable_cores()
         return max(1, min(jobs, self.reps))
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
