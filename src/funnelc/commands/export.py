@@ -47,15 +47,25 @@ def export_command(file: str, target: str, output: str | None, color: str) -> No
     if any(d.severity is Severity.error for d in result.diagnostics):
         raise SystemExit(EXIT_PROBLEMS)
     if exporter.folder or not result.single:
-        if output is None:
+        if output is None or output == "-":
             raise click.UsageError(f"`{target}` writes a folder of files: give -o DIR")
-        for rel, content in sorted(result.files.items()):
-            write_atomic(os.path.join(output, rel), content)
+        if os.path.exists(output) and not os.path.isdir(output):
+            raise click.UsageError(f"`{target}` writes a folder of files, and {output} is a file")
+        try:
+            for rel, content in sorted(result.files.items()):
+                write_atomic(os.path.join(output, rel), content)
+        except OSError as exc:
+            click.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
+            raise SystemExit(EXIT_USAGE)
         click.echo(f"wrote {len(result.files)} files to {output}", err=True)
         return
     (name, content), = result.files.items()
     if output is None or output == "-":
         click.echo(content if isinstance(content, str) else content.decode("utf-8"), nl=False)
         return
-    write_atomic(output, content)
+    try:
+        write_atomic(output, content)
+    except OSError as exc:
+        click.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
+        raise SystemExit(EXIT_USAGE)
     click.echo(f"wrote {output}", err=True)

@@ -60,7 +60,7 @@ def ascii_text(text: str, lang: str | None) -> str:
     account or a name with Ukrainian-only letters, Russian otherwise), accents dropped
     (`Café` → `Cafe`), soft/hard-sign apostrophes removed. Other characters stay for the
     caller to filter."""
-    from transliterate import translit
+    from transliterate import translit  # type: ignore[import-untyped]
 
     rules = "uk" if lang == "uk" or any(ch in _UK_LETTERS for ch in text) else "ru"
     try:

@@ -109,20 +109,21 @@ def build_graph(funnel: FunnelFile) -> AccountGraph:
         if sla is not None and not any(r.via == "sla" for r in flow.routes):
             # The timeout path exists even with no `stay`: queued or slow deals take it.
             target = sla.target
+            timeout_dst: str | None
             if isinstance(target, WonTarget):
-                dst = terminal_node(pi, "won", "won")
+                timeout_dst = terminal_node(pi, "won", "won")
             elif isinstance(target, LostTarget):
-                dst = terminal_node(pi, "lost", f"lost: {target.reason.value}")
+                timeout_dst = terminal_node(pi, "lost", f"lost: {target.reason.value}")
             else:
                 found = funnel.resolve(target.ref, flow.pipeline)
-                dst = ids.get((found[0].name.value, found[1].name.value)) if found else None
-            if dst is not None:
-                edges.append(GraphEdge(src, dst, f"timeout {sla.after.text}"))
+                timeout_dst = ids.get((found[0].name.value, found[1].name.value)) if found else None
+            if timeout_dst is not None:
+                edges.append(GraphEdge(src, timeout_dst, f"timeout {sla.after.text}"))
                 if sla.copy_to is not None:
                     found = funnel.resolve(sla.copy_to.ref, flow.pipeline)
-                    key = (found[0].name.value, found[1].name.value) if found else None
-                    if key in ids:
-                        edges.append(GraphEdge(dst, ids[key], "copy", dashed=True))
+                    if found is not None and (copy_key := (found[0].name.value,
+                                                           found[1].name.value)) in ids:
+                        edges.append(GraphEdge(timeout_dst, ids[copy_key], "copy", dashed=True))
     for ro_list in flows.reopens.values():
         for reopen, key in ro_list:
             pi = pipe_index[key[0]]

@@ -11,9 +11,14 @@ from .base import ExportResult
 from .graph import GraphNode, build_graph
 
 
+_ENTITIES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;"}
+
+
 def _text(s: str) -> str:
-    """Mermaid labels in double quotes; quotes inside become the #quot; entity."""
-    return s.replace('"', "#quot;")
+    """User text inside a double-quoted Mermaid label. Labels are HTML and Mermaid reads
+    `#name;` as an entity, so `#` goes first, then the quote, `<`, `>` and `&`, each as a
+    Mermaid entity code (a stage called `<b>` or `Звонок #1;` shows as written)."""
+    return "".join(_ENTITIES.get(ch, ch) for ch in s)
 
 
 def _node(n: GraphNode) -> str:

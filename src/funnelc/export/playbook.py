@@ -9,6 +9,7 @@ Headings follow the account's `language` (ru, uk, en; English when unset).
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -36,7 +37,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcomes": "Where deals go next", "moves_to": "moves to «{target}»",
         "moves_won": "is closed as won", "moves_lost": "is closed as lost («{reason}»)",
         "copy": "and a copy is created in «{pipeline}» → «{stage}»",
-        "after": "after {after}", "when": "when {cond}", "stay": "stay here: {share}",
+        "when": "when {cond}", "stay": "stay here: {share}",
         "purpose": "Purpose", "sources": "Lead sources", "source": "«{name}»: {rate} into «{stage}»",
         "reopen": "Reopens", "reopen_text": "{share} of deals lost as «{reason}» come back to «{stage}»",
         "nothing": "nothing", "and": "and", "filled": "is filled",
@@ -60,7 +61,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcomes": "Куда переходят сделки", "moves_to": "переходит на этап «{target}»",
         "moves_won": "закрывается как успешная", "moves_lost": "закрывается как неуспешная («{reason}»)",
         "copy": "и создаётся копия в воронке «{pipeline}» на этапе «{stage}»",
-        "after": "через {after}", "when": "если {cond}", "stay": "остаются на этапе: {share}",
+        "when": "если {cond}", "stay": "остаются на этапе: {share}",
         "purpose": "Назначение", "sources": "Источники заявок",
         "source": "«{name}»: {rate} на этап «{stage}»",
         "reopen": "Возвраты", "reopen_text": "{share} сделок, закрытых как «{reason}», возвращаются на этап «{stage}»",
@@ -73,8 +74,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "goal_won": "закрити угоду як успішну ({share} угод)",
         "goal_none": "наступний крок не задано: угоди залишаються тут",
         "hint": "Що робити", "requires": "Заповнити до переходу на етап",
-        "on_enter": "CRM при вході на етап", "task": "задача «{text}»",
-        "due": "строк {due}", "to": "для команди {team}", "message": "повідомлення в {channel}: «{text}»",
+        "on_enter": "CRM при вході на етап", "task": "завдання «{text}»",
+        "due": "термін {due}", "to": "для команди {team}", "message": "повідомлення в {channel}: «{text}»",
         "assign": "відповідальною стає команда {team}", "owner": "Відповідальна команда",
         "sla": "Допустимий час на етапі", "sla_text": "{after} з моменту входу; потім угода {action}",
         "respond": "Відповісти протягом", "respond_text": "{after} з моменту входу",
@@ -85,7 +86,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcomes": "Куди переходять угоди", "moves_to": "переходить на етап «{target}»",
         "moves_won": "закривається як успішна", "moves_lost": "закривається як неуспішна («{reason}»)",
         "copy": "і створюється копія у воронці «{pipeline}» на етапі «{stage}»",
-        "after": "через {after}", "when": "якщо {cond}", "stay": "залишаються на етапі: {share}",
+        "when": "якщо {cond}", "stay": "залишаються на етапі: {share}",
         "purpose": "Призначення", "sources": "Джерела заявок",
         "source": "«{name}»: {rate} на етап «{stage}»",
         "reopen": "Повернення", "reopen_text": "{share} угод, закритих як «{reason}», повертаються на етап «{stage}»",
@@ -94,14 +95,81 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+WORDS: dict[str, dict[str, dict[str, str]]] = {
+    "en": {
+        "unit": {"s": "s", "m": "min", "min": "min", "h": "h", "d": "d", "w": "w"},
+        "rate": {"hour": "an hour", "day": "a day", "week": "a week", "month": "a month"},
+        "channel": {"call": "call", "whatsapp": "WhatsApp", "telegram": "Telegram",
+                    "email": "email", "sms": "SMS", "chat": "chat", "meeting": "meeting"},
+        "purpose": {"qualification": "qualification", "telemarketing": "telemarketing",
+                    "sales": "sales", "production": "production", "delivery": "delivery",
+                    "claims": "claims", "nurture": "nurturing", "regulars": "regular customers",
+                    "winback": "win-back"},
+        "phrase": {"working": "{after} of working time", "fixed": "after {after}",
+                   "mean": "after {after} on average", "range": "after {lo}–{hi}",
+                   "mode": "after {lo}–{hi}, most often {mode}", "either": "after {values}",
+                   "or": " or "},
+    },
+    "ru": {
+        "unit": {"s": "с", "m": "мин", "min": "мин", "h": "ч", "d": "дн", "w": "нед"},
+        "rate": {"hour": "в час", "day": "в день", "week": "в неделю", "month": "в месяц"},
+        "channel": {"call": "звонок", "whatsapp": "WhatsApp", "telegram": "Telegram",
+                    "email": "письмо", "sms": "SMS", "chat": "чат", "meeting": "встреча"},
+        "purpose": {"qualification": "квалификация", "telemarketing": "телемаркетинг",
+                    "sales": "продажи", "production": "производство", "delivery": "доставка",
+                    "claims": "рекламации", "nurture": "прогрев", "regulars": "постоянные клиенты",
+                    "winback": "возврат отказников"},
+        "phrase": {"working": "{after} рабочего времени", "fixed": "через {after}",
+                   "mean": "в среднем через {after}", "range": "через {lo}–{hi}",
+                   "mode": "через {lo}–{hi}, чаще всего через {mode}", "either": "через {values}",
+                   "or": " или "},
+    },
+    "uk": {
+        "unit": {"s": "с", "m": "хв", "min": "хв", "h": "год", "d": "дн", "w": "тиж"},
+        "rate": {"hour": "на годину", "day": "на день", "week": "на тиждень", "month": "на місяць"},
+        "channel": {"call": "дзвінок", "whatsapp": "WhatsApp", "telegram": "Telegram",
+                    "email": "лист", "sms": "SMS", "chat": "чат", "meeting": "зустріч"},
+        "purpose": {"qualification": "кваліфікація", "telemarketing": "телемаркетинг",
+                    "sales": "продажі", "production": "виробництво", "delivery": "доставка",
+                    "claims": "рекламації", "nurture": "дозрівання", "regulars": "постійні клієнти",
+                    "winback": "повернення відмовників"},
+        "phrase": {"working": "{after} робочого часу", "fixed": "через {after}",
+                   "mean": "в середньому через {after}", "range": "через {lo}–{hi}",
+                   "mode": "через {lo}–{hi}, найчастіше через {mode}", "either": "через {values}",
+                   "or": " або "},
+    },
+}
+"""Words inside the sentences: units, rates, channels, purposes, how a delay is spread."""
+
+_DURATION_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)(min|s|m|h|d|w)$")
+
+
+def _duration(text: str, words: dict[str, dict[str, str]]) -> str:
+    """`15m` → `15 min` / `15 мин` / `15 хв`; anything else is shown as written."""
+    match = _DURATION_RE.fullmatch(text)
+    if match is None:
+        return text
+    return f"{match[1]} {words['unit'][match[2]]}"
+
+
+def _dist_words(d: m.Dist, words: dict[str, dict[str, str]]) -> str:
+    """A delay as a manager reads it: `exp(3d)` → `after 3 d on average`, `uniform(1d, 5d)`
+    → `after 1 d–5 d`, `triangular(2h, 1d, 3d)` → `after 2 h–3 d, most often 1 d`."""
+    phrase = words["phrase"]
+    args = [_duration(q.text, words) for q in d.args]
+    if d.bare or d.kind == "fixed":
+        return phrase["fixed"].format(after=args[0])
+    if d.kind in ("exp", "lognormal", "gamma"):
+        return phrase["mean"].format(after=args[0])
+    if d.kind == "uniform":
+        return phrase["range"].format(lo=args[0], hi=args[1])
+    if d.kind == "triangular":
+        return phrase["mode"].format(lo=args[0], mode=args[1], hi=args[2])
+    return phrase["either"].format(values=phrase["or"].join(args))
+
+
 def _pct(share: float) -> str:
     return f"{round(share * 100, 1):g}%"
-
-
-def _dist_text(d: m.Dist) -> str:
-    if d.bare or d.kind == "fixed":
-        return d.args[0].text
-    return f"{d.kind}({', '.join(q.text for q in d.args)})"
 
 
 def _cond_text(c: m.Condition, words: dict[str, str]) -> str:
@@ -128,7 +196,15 @@ class _Writer:
         self.funnel = funnel
         lang = funnel.account.language if funnel.account and funnel.account.language else "en"
         self.t = TEXTS.get(lang, TEXTS["en"])
+        self.w = WORDS.get(lang, WORDS["en"])
+        self.calendar = funnel.account is not None and funnel.account.hours is not None
         self.flows = build_flows(funnel)
+
+    def dur(self, text: str) -> str:
+        return _duration(text, self.w)
+
+    def rate(self, rate: m.Rate) -> str:
+        return f"{rate.count:g} {self.w['rate'][rate.unit]}"
 
     def target_action(self, target: m.Target, copy: m.Copy | None, home: m.Pipeline) -> str:
         t = self.t
@@ -161,26 +237,31 @@ class _Writer:
                 if isinstance(a, m.TaskAction):
                     text = t["task"].format(text=a.text.value)
                     if a.due is not None:
-                        text += ", " + t["due"].format(due=a.due.text)
+                        text += ", " + t["due"].format(due=self.dur(a.due.text))
                     if a.team is not None:
                         text += ", " + t["to"].format(team=a.team.value)
                 elif isinstance(a, m.MessageAction):
-                    text = t["message"].format(channel=a.channel.value, text=a.template.value)
+                    text = t["message"].format(channel=self.w["channel"][a.channel.value],
+                                                 text=a.template.value)
                 else:
                     text = t["assign"].format(team=a.team.value)
                 lines.append(text)
             items.append((t["on_enter"], lines))
         if stage.respond is not None:
-            items.append((t["respond"], [t["respond_text"].format(after=stage.respond.text)]))
+            items.append((t["respond"], [t["respond_text"].format(after=self.dur(stage.respond.text))]))
         if stage.sla is not None:
             action = self.target_action(stage.sla.target, stage.sla.copy_to, pipe)
-            items.append((t["sla"], [t["sla_text"].format(after=stage.sla.after.text, action=action)]))
+            after = self.dur(stage.sla.after.text)
+            if self.calendar:  # an SLA counts working hours when the account has a calendar
+                after = self.w["phrase"]["working"].format(after=after)
+            items.append((t["sla"], [t["sla_text"].format(after=after, action=action)]))
         if stage.cadence is not None:
             lines = []
             for i, touch in enumerate(stage.cadence.touches, 1):
                 when = t["touch_now"] if touch.offset is None else t["touch_at"].format(
-                    offset=touch.offset.text)
-                lines.append(t["touch"].format(n=i, channel=touch.channel.value, when=when,
+                    offset=self.dur(touch.offset.text))
+                lines.append(t["touch"].format(n=i, channel=self.w["channel"][touch.channel.value],
+                                               when=when,
                                                reply=touch.reply.text))
             if stage.cadence.on_reply is not None:
                 r = stage.cadence.on_reply
@@ -197,7 +278,7 @@ class _Writer:
                 if out.share is not None:
                     text = f"{out.share.text}: {text}"
                 if out.after is not None:
-                    text += ", " + t["after"].format(after=_dist_text(out.after))
+                    text += ", " + _dist_words(out.after, self.w)
                 if out.when is not None:
                     text += ", " + t["when"].format(cond=_cond_text(out.when, t))
                 lines.append(text)
@@ -208,25 +289,30 @@ class _Writer:
         return _Block(stage.name.value, badges, items)
 
     def goal(self, routes: list[Route]) -> str:
+        """The way forward most deals take; routes to one target add up (an outcome and the
+        SLA's timeout to the same stage are one way)."""
         t = self.t
-        forward = [r for r in routes if r.kind in ("stage", "won")]
-        if not forward:
+        totals: dict[tuple[str, str] | None, float] = {}
+        for r in routes:
+            if r.kind == "won" or (r.kind == "stage" and r.stage is not None):
+                key = None if r.kind == "won" else r.stage
+                totals[key] = totals.get(key, 0.0) + r.share
+        if not totals:
             return t["goal_none"]
-        best = max(forward, key=lambda r: r.share)
-        if best.kind == "won":
-            return t["goal_won"].format(share=_pct(best.share))
-        assert best.stage is not None
-        return t["goal_text"].format(target=best.stage[1], share=_pct(best.share))
+        best, share = max(totals.items(), key=lambda kv: kv[1])
+        if best is None:
+            return t["goal_won"].format(share=_pct(share))
+        return t["goal_text"].format(target=best[1], share=_pct(share))
 
     def pipelines(self) -> Iterator[tuple[m.Pipeline, list[str], list[_Block]]]:
         t = self.t
         for pipe in self.funnel.pipelines:
             intro = []
             if pipe.purpose is not None:
-                intro.append(f"{t['purpose']}: {pipe.purpose.value}")
+                intro.append(f"{t['purpose']}: {self.w['purpose'][pipe.purpose.value]}")
             for src, key in self.flows.sources:
                 if key[0] == pipe.name.value:
-                    intro.append(t["source"].format(name=src.name.value, rate=src.rate.text,
+                    intro.append(t["source"].format(name=src.name.value, rate=self.rate(src.rate),
                                                     stage=key[1]))
             for ro in pipe.reopens:
                 intro.append(t["reopen_text"].format(share=ro.share.text, reason=ro.reason.value,
@@ -238,25 +324,35 @@ class _Writer:
         return f"{self.t['title']}" + (f": {name}" if name else "")
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+
+
+def _md(text: str) -> str:
+    """Names and hints are any text: escape what Markdown would read as markup (emphasis,
+    code, links, HTML, tables) and a leading `1.` that would start a numbered list."""
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return re.sub(r"^(\d+)\.", r"\1\\.", text)
+
+
 def render_markdown(funnel: m.FunnelFile) -> str:
     w = _Writer(funnel)
-    out = [f"# {w.title()}", ""]
+    out = [f"# {_md(w.title())}", ""]
     for pipe, intro, blocks in w.pipelines():
-        out += [f"## {w.t['pipeline']} «{pipe.name.value}»", ""]
-        out += [f"- {line}" for line in intro]
+        out += [f"## {w.t['pipeline']} «{_md(pipe.name.value)}»", ""]
+        out += [f"- {_md(line)}" for line in intro]
         if intro:
             out.append("")
         for b in blocks:
-            out += [f"### {w.t['stage']} «{b.heading}»", ""]
-            out += [f"> {badge}" for badge in b.badges]
+            out += [f"### {w.t['stage']} «{_md(b.heading)}»", ""]
+            out += [f"> {_md(badge)}" for badge in b.badges]
             if b.badges:
                 out.append("")
             for label, lines in b.items:
                 if len(lines) == 1:
-                    out.append(f"- **{label}:** {lines[0]}")
+                    out.append(f"- **{label}:** {_md(lines[0])}")
                 else:
                     out.append(f"- **{label}:**")
-                    out += [f"  - {line}" for line in lines]
+                    out += [f"  - {_md(line)}" for line in lines]
             out.append("")
     return "\n".join(out).rstrip() + "\n"
 

@@ -1,0 +1,210 @@
+"""`--to salesforce`: the metadata folder is well-formed XML in the Metadata API namespace
+using only the documented elements (StandardValueSet / StandardValue, BusinessProcess /
+PicklistValue, Package), its values and sales processes follow the account, names are
+escaped and made API-safe, and FN350-FN355."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from export_helpers import chain, codes, load, one_pipeline, pipelines
+from funnelc.cli import cli
+from funnelc.diagnostics import Severity
+from funnelc.export.salesforce import (API_VERSION, OBJECT_PATH, PACKAGE_PATH, VALUE_SET_PATH,
+                                       build_metadata, process_name)
+
+NS = "{http://soap.sforce.com/2006/04/metadata}"
+# Element lists from the Metadata API reference (research note crm-formats.md §5).
+STANDARD_VALUE = {"fullName", "default", "label", "description", "isActive", "color", "closed",
+                  "won", "probability", "forecastCategory", "converted", "reverseRole", "reviewed",
+                  "highPriority", "groupingString", "cssExposed", "allowEmail"}
+VALUE_SET = {"sorted", "standardValue", "groupingStringEnum"}
+BUSINESS_PROCESS = {"fullName", "description", "isActive", "namespacePrefix", "values"}
+PICKLIST_VALUE = {"fullName", "default"}
+FORECAST = {"BestCase", "Closed", "Forecast", "MostLikely", "Omitted", "Pipeline"}
+
+
+def local(el: ET.Element) -> str:
+    assert el.tag.startswith(NS), el.tag
+    return el.tag[len(NS):]
+
+
+def parse(files: dict[str, str]) -> tuple[ET.Element, ET.Element, ET.Element]:
+    """The three files parsed, each checked against the documented element lists."""
+    assert set(files) == {PACKAGE_PATH, VALUE_SET_PATH, OBJECT_PATH}
+    value_set = ET.fromstring(files[VALUE_SET_PATH].encode("utf-8"))
+    assert local(value_set) == "StandardValueSet"
+    for child in value_set:
+        assert local(child) in VALUE_SET
+        if local(child) == "standardValue":
+            names = [local(c) for c in child]
+            assert set(names) <= STANDARD_VALUE and len(names) == len(set(names))
+            assert {"fullName", "label", "closed", "won", "probability", "forecastCategory"} <= set(names)
+            assert child.findtext(f"{NS}forecastCategory") in FORECAST
+            assert 0 <= int(child.findtext(f"{NS}probability") or "-1") <= 100
+            assert len(child.findtext(f"{NS}fullName") or "") <= 40
+    obj = ET.fromstring(files[OBJECT_PATH].encode("utf-8"))
+    assert local(obj) == "CustomObject"
+    for bp in obj:
+        assert local(bp) == "businessProcesses"
+        assert {local(c) for c in bp} <= BUSINESS_PROCESS
+        for value in bp.findall(f"{NS}values"):
+            assert {local(c) for c in value} <= PICKLIST_VALUE
+    package = ET.fromstring(files[PACKAGE_PATH].encode("utf-8"))
+    assert local(package) == "Package"
+    assert package.findtext(f"{NS}version") == API_VERSION
+    return value_set, obj, package
+
+
+def values(value_set: ET.Element) -> dict[str, dict[str, str]]:
+    return {v.findtext(f"{NS}fullName") or "": {local(c): c.text or "" for c in v}
+            for v in value_set.findall(f"{NS}standardValue")}
+
+
+def processes(obj: ET.Element) -> dict[str, tuple[str, list[str]]]:
+    return {bp.findtext(f"{NS}fullName") or "": (
+        bp.findtext(f"{NS}description") or "",
+        [v.findtext(f"{NS}fullName") or "" for v in bp.findall(f"{NS}values")])
+        for bp in obj.findall(f"{NS}businessProcesses")}
+
+
+def export(text: str) -> dict[str, str]:
+    files, diags = build_metadata(load(text))
+    assert diags == []
+    return files
+
+
+TWO = pipelines([
+    ("Продажи", '  stage "Заявка" { -> "КП" 50%\n -> lost "Нецелевой" 50% }\n'
+                '  stage "КП" key { -> won 40%\n -> lost "Дорого" 60% then copy "Дожим"."Ждём" }',
+     "Заявка"),
+    ("Дожим", '  stage "Ждём" { -> won 10%\n -> lost "Дорого" 90% }', "Ждём")])
+
+
+def test_value_set_holds_every_stage_then_won_then_lost() -> None:
+    value_set, _, _ = parse(export(TWO))
+    got = values(value_set)
+    assert list(got) == ["Заявка", "КП", "Ждём", "Closed Won", "Нецелевой", "Дорого"]
+    assert got["Заявка"] == {"fullName": "Заявка", "default": "false", "label": "Заявка",
+                             "closed": "false", "forecastCategory": "Pipeline",
+                             "probability": "20", "won": "false"}
+    assert (got["КП"]["forecastCategory"], got["КП"]["probability"]) == ("BestCase", "40")
+    assert (got["Closed Won"]["closed"], got["Closed Won"]["won"],
+            got["Closed Won"]["probability"], got["Closed Won"]["forecastCategory"]) == \
+        ("true", "true", "100", "Closed")
+    assert (got["Дорого"]["closed"], got["Дорого"]["won"], got["Дорого"]["probability"],
+            got["Дорого"]["forecastCategory"]) == ("true", "false", "0", "Omitted")
+    assert value_set.findtext(f"{NS}sorted") == "false"
+
+
+def test_one_sales_process_per_pipeline_with_its_own_won_and_lost_values() -> None:
+    _, obj, package = parse(export(TWO))
+    assert processes(obj) == {
+        "Prodazhi": ("Продажи", ["Заявка", "КП", "Closed Won", "Нецелевой", "Дорого"]),
+        "Dozhim": ("Дожим", ["Ждём", "Closed Won", "Дорого"])}
+    types = {t.findtext(f"{NS}name"): [m.text for m in t.findall(f"{NS}members")]
+             for t in package.findall(f"{NS}types")}
+    assert types == {"BusinessProcess": ["Opportunity.Prodazhi", "Opportunity.Dozhim"],
+                     "StandardValueSet": ["OpportunityStage"]}
+
+
+def test_a_pipeline_without_lost_reasons_gets_the_closed_lost_value() -> None:
+    _, obj, _ = parse(export(one_pipeline(chain(["Заявка"]), language="ru")))
+    assert processes(obj)["Prodazhi"][1] == ["Заявка", "Успешно реализовано",
+                                             "Закрыто и не реализовано"]
+
+
+def test_names_are_escaped_and_round_trip() -> None:
+    name = "Цена <5% & 'скидка'"
+    files = export(one_pipeline(chain(["Заявка", name]), name="A&B <Опт>"))
+    value_set, obj, _ = parse(files)
+    assert name in values(value_set)
+    assert processes(obj)["A_B_Opt"][0] == "A&B <Опт>"
+    assert "&amp;" in files[VALUE_SET_PATH] and "&lt;" in files[VALUE_SET_PATH]
+
+
+def test_manual_steps_are_an_xml_comment_in_package_xml() -> None:
+    text = one_pipeline('  stage "Заявка" { requires "Бюджет"\n sla 2h -> lost "Долго -- ждали"\n'
+                        ' -> won }', 'field "Бюджет" money')
+    files = export(text)
+    comment = files[PACKAGE_PATH].split("<!--", 1)[1].split("-->", 1)[0]
+    assert "--" not in comment
+    assert "record type" in comment and "Бюджет" in comment and "Flow" in comment
+    parse(files)
+
+
+@pytest.mark.parametrize(("name", "api"), [
+    ("Продажи", "Prodazhi"), ("Продажи курсов", "Prodazhi_kursov"), ("1С: внедрение", "P_1S_vnedrenie"),
+    ("Дозрівання", "Dozrivannja"), ("B2B -- опт", "B2B_opt"), ("★★★", "")])
+def test_process_names_are_api_safe(name: str, api: str) -> None:
+    got = process_name(name, None)
+    assert got == api
+    if got:
+        assert got[0].isalpha() and "__" not in got and not got.endswith("_") and len(got) <= 40
+
+
+def test_process_names_are_unique() -> None:
+    text = pipelines([("Продажи", chain(["Заявка"]), "Заявка"), ("Prodazhi", chain(["Новый"]), "Новый"),
+                      ("ПРОДАЖИ!", chain(["Старт"]), "Старт")])
+    _, obj, _ = parse(export(text))
+    assert list(processes(obj)) == ["Prodazhi", "Prodazhi_2", "PRODAZhI_3"]
+
+
+def test_value_over_40_characters_is_fn350() -> None:
+    ok = "Д" * 40
+    assert build_metadata(load(one_pipeline(chain(["Заявка", ok]))))[1] == []
+    diags = build_metadata(load(one_pipeline(chain(["Заявка", ok + "Д"]))))[1]
+    assert codes(diags) == ["FN350"] and "41" in diags[0].message
+    reason = one_pipeline(f'  stage "Заявка" {{ -> won 50%\n -> lost "{"П" * 41}" 50% }}')
+    assert codes(build_metadata(load(reason))[1]) == ["FN350"]
+
+
+def test_pipeline_name_problems_are_fn351_and_fn352() -> None:
+    text = pipelines([("Продажи", chain(["Заявка"]), "Заявка"), ("★★★", chain(["Новый"]), "Новый"),
+                      ("П" * 256, chain(["Старт"]), "Старт")])
+    assert codes(build_metadata(load(text))[1]) == ["FN352", "FN351"]
+
+
+def test_a_name_both_open_and_closed_is_fn353() -> None:
+    text = one_pipeline('  stage "Заявка" { -> "Дорого" 50%\n -> lost "Нецелевой" 50% }\n'
+                        '  stage "Дорого" { -> won 50%\n -> lost "Дорого" 50% }')
+    diags = build_metadata(load(text))[1]
+    assert codes(diags) == ["FN353"]
+    won = one_pipeline(chain(["Заявка", "Closed Won"]))
+    assert codes(build_metadata(load(won))[1]) == ["FN353"]
+
+
+def test_a_shared_stage_with_different_probabilities_is_a_warning_fn354() -> None:
+    text = pipelines([("Продажи", chain(["Заявка", "Оплата"]), "Заявка"),
+                      ("Сервис", '  stage "Оплата" { -> won 50%\n -> lost "Нет" 50% }', "Оплата")])
+    files, diags = build_metadata(load(text))
+    assert codes(diags) == ["FN354"] and diags[0].severity is Severity.warning
+    value_set, obj, _ = parse(files)
+    assert values(value_set)["Оплата"]["probability"] == "100"
+    assert "Оплата" in processes(obj)["Servis"][1]
+
+
+def test_blank_names_are_fn355() -> None:
+    text = one_pipeline('  stage " " { -> won 50%\n -> lost "  " 50% }', first=" ")
+    assert codes(build_metadata(load(text))[1]) == ["FN355", "FN355"]
+
+
+def test_cli_writes_the_folder_and_requires_o(tmp_path: Path) -> None:
+    src = tmp_path / "a.funnel"
+    src.write_text(TWO, encoding="utf-8")
+    runner = CliRunner()
+    no_o = runner.invoke(cli, ["export", str(src), "--to", "salesforce"])
+    assert no_o.exit_code == 2 and "give -o DIR" in no_o.output
+    dash = runner.invoke(cli, ["export", str(src), "--to", "salesforce", "-o", "-"])
+    assert dash.exit_code == 2 and not (Path.cwd() / "-").exists()
+    out = tmp_path / "deploy"
+    ok = runner.invoke(cli, ["export", str(src), "--to", "salesforce", "-o", str(out)])
+    assert ok.exit_code == 0, ok.output
+    files = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8")
+             for p in out.rglob("*") if p.is_file()}
+    parse(files)
+    assert not [p for p in out.rglob(".funnelc-*")]
