@@ -46,12 +46,11 @@ def simulate_command(file: str | None, days: int, warmup: int, reps: int, seed: 
     prepared = load_for_simulation(file, scenario, color, "simulating")
     model = prepared.model
 
-    from ..sim import SimConfig
+    from ..sim import DEFAULT_START, SimConfig
     from ..sim.summary import summarize
 
     config = SimConfig(days=days, warmup_days=warmup, reps=reps, seed=seed, jobs=jobs,
-                       records=records_path,
-                       **({"start": start} if start is not None else {}))
+                       records=records_path, start=start or DEFAULT_START)
     net = compile_or_exit(prepared)
 
     try:

@@ -211,14 +211,14 @@ class _Compiler:
             cad = st.cadence
             idx = {"reply": -1, "exhausted": -1}
             for via, cr in (("reply", cad.on_reply), ("exhausted", cad.on_exhausted)):
-                r = None
+                found = None
                 if cr is not None:
-                    r = self.target_route(pipe, cr.target, cr.copy_to, via, cr)
+                    found = self.target_route(pipe, cr.target, cr.copy_to, via, cr)
                 # Without `on reply` / `on exhausted` the deal simply stays in the stage.
                 p_reply = routing.cadence_reply_probability(cad)
                 share = p_reply if via == "reply" else 1.0 - p_reply
                 idx[via] = len(routes)
-                routes.append(replace(r, share=share) if r is not None
+                routes.append(replace(found, share=share) if found is not None
                               else RouteSpec(kind="stay", share=share, via=via))
             cadence = CadenceSpec(
                 offsets=tuple(t.offset.hours if t.offset is not None else 0.0
@@ -233,11 +233,10 @@ class _Compiler:
                 if out.copy_to is not None:
                     self.stage_of(out.copy_to.ref, pipe)
             for r in flow.routes:
-                via = "stay" if r.via in ("stay", "sla") else "outcome"
-                rs = self.route(r, via)
-                if via == "stay":
-                    rs = RouteSpec(kind="stay", share=r.share, via="stay")
-                routes.append(rs)
+                if r.via in ("stay", "sla"):  # the stay share; the SLA is handled apart
+                    routes.append(RouteSpec(kind="stay", share=r.share, via="stay"))
+                else:
+                    routes.append(self.route(r, "outcome"))
             total = sum(r.share for r in routes)
             if not routes:
                 routes.append(RouteSpec(kind="stay", share=1.0, via="stay"))

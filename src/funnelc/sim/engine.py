@@ -30,8 +30,9 @@ from array import array
 from collections import deque
 from datetime import date
 from heapq import heapify, heappop, heappush
+from functools import partial
 from itertools import count
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, cast
 
 import numpy as np
 import simpy
@@ -89,8 +90,30 @@ class Deal:
     """A deal. It is also the event of its own end of work (at most one member works a
     deal at a time), which saves creating an event object per pick-up."""
 
-    __slots__ = ("callbacks", "id", "value", "st", "entered", "ver", "state", "born", "picked", "queued_at",
-                 "pending", "touch", "sla_hit", "wentered", "resp_by")
+    __slots__ = ("callbacks", "id", "value", "st", "entered", "ver", "state", "born", "picked",
+                 "queued_at", "pending", "touch", "sla_hit", "wentered", "resp_by")
+    callbacks: tuple[Callable[[Any], None], ...] | None
+    id: int
+    value: float
+    st: _Stage
+    """The stage the deal is in (or was last in)."""
+    entered: float
+    ver: int
+    """Version stamp: moves on at every entry and exit; timers carry the one they saw."""
+    state: int
+    born: float
+    """When the deal started in its pipeline (cycle time)."""
+    picked: float
+    """First pick-up in the current stage, -1 before it."""
+    queued_at: float
+    pending: _Route
+    """The outcome a deal in DELAY will take when its delay ends."""
+    touch: int
+    sla_hit: bool
+    """The SLA ran out while a member worked the deal: the action follows the work."""
+    wentered: float
+    """Working-hours clock at entry (for the SLA age with a calendar)."""
+    resp_by: float
 
     def __init__(self, id: int, value: float, born: float) -> None:
         # Only what is read before being written; every other slot is set on the path
@@ -105,6 +128,11 @@ class Deal:
 
 
 _new = object.__new__
+
+
+def _route_indices(k: int, probs: np.ndarray, g: np.random.Generator, n: int) -> np.ndarray:
+    """n route indices drawn with the stage's shares."""
+    return g.choice(k, n, p=probs)
 
 
 class _Route:
@@ -220,6 +248,7 @@ class _Stage:
 class _Source:
     """A source. It is also the event of its own next arrival (one is pending at a time)."""
 
+    callbacks: tuple[Callable[[Any], None], ...] | None
     __slots__ = ("callbacks", "stage", "values", "exp", "inv", "const", "mi", "ends", "rates", "pipe")
 
     def __init__(self, stage: _Stage, values: Sampler | None, exp: Sampler, per_hour: float,
@@ -278,11 +307,11 @@ class Engine:
         self.horizon = config.horizon_hours
         self.warmup = config.warmup_hours
         self.env = simpy.Environment()
-        self._sched = self.env.schedule
+        self._sched: Callable[[Any, int, float], None] = cast(Any, self.env.schedule)
         # The three hottest schedules (next arrival, end of work) push straight into the
         # environment's heap, exactly as `Environment.schedule` does, minus a call frame.
-        self._queue = self.env._queue
-        self._eid = self.env._eid
+        self._queue: list[Any] = self.env._queue
+        self._eid: Iterator[int] = self.env._eid
         self._on_arrive = (self._arrive,)
         self._on_done = (self._done,)
         self._on_free_done = (self._free_done,)
@@ -349,8 +378,7 @@ class Engine:
                 probs = np.array([r.share for r in spec.routes], dtype=float)
                 probs = probs / probs.sum()
                 k = len(probs)
-                st.choice = Sampler.of(lambda g, n, k=k, p=probs: g.choice(k, n, p=p),
-                                       gen("outcomes", *sk))
+                st.choice = Sampler.of(partial(_route_indices, k, probs), gen("outcomes", *sk))
         for st in self.stages:
             st.clocks = st.sla is not None or st.respond is not None or record is not None
             for r in st.routes + ([st.sla_route] if st.sla_route else []):
@@ -557,7 +585,7 @@ class Engine:
         """Draw the outcome of a stage and act on it."""
         r = st.single
         if r is None:
-            r = st.routes[st.choice.take()]  # type: ignore[union-attr]
+            r = st.routes[st.choice.take()]  # type: ignore[union-attr, index]
         if r.kind == K_STAY:
             st.exits[r.idx] += 1
             d.state = STAY
@@ -592,8 +620,8 @@ class Engine:
         if self._record is not None:
             self._emit(d, st, now, r.label, TIMEOUT_KINDS[timeout] if timeout >= 0 else "")
         if r.copy is not None:
-            c = self._new_deal(now, r.copy, d.value)
-            self._enter(c, r.copy, now)
+            copy = self._new_deal(now, r.copy, d.value)
+            self._enter(copy, r.copy, now)
         k = r.kind
         if k == K_STAGE:
             self._enter(d, r.stage, now)  # type: ignore[arg-type]
@@ -602,9 +630,9 @@ class Engine:
             p = st.pipe
             p.won += 1  # type: ignore[union-attr]
             p.won_value += d.value  # type: ignore[union-attr]
-            c = now - d.born
-            p.cyc_won_sum += c  # type: ignore[union-attr]
-            p.cyc_won.buf.append(c)  # type: ignore[union-attr]
+            cycle = now - d.born
+            p.cyc_won_sum += cycle  # type: ignore[union-attr]
+            p.cyc_won.buf.append(cycle)  # type: ignore[union-attr]
         elif k == K_LOST:
             self._lost(d, st.pipe, r.reason, now)  # type: ignore[arg-type]
         else:  # an SLA whose target is `stay` cannot be written; keep the deal parked
@@ -668,7 +696,7 @@ class Engine:
         st = d.st
         if d.sla_hit:
             d.sla_hit = False
-            self._leave(d, st, st.sla_route, self.env._now, TO_WORK)
+            self._leave(d, st, st.sla_route, self.env._now, TO_WORK)  # type: ignore[arg-type]
         else:
             self._decide(d, st, self.env._now)
 
@@ -704,7 +732,7 @@ class Engine:
                 st.resp_n += 1
                 if now > d.resp_by:
                     st.resp_b += 1
-        w = st.work if st.cad_off is None else st.cad_work[d.touch]
+        w: Sampler = st.work if st.cad_off is None else st.cad_work[d.touch]  # type: ignore[assignment]
         buf = w.buf
         d.callbacks = self._on_done
         dt = buf.pop() if buf else w.take()
@@ -746,7 +774,7 @@ class Engine:
     def _done(self, d: Deal) -> None:
         now = self.env._now
         st = d.st
-        t = st.team
+        t: _Team = st.team  # type: ignore[assignment]  # only owned stages queue
         t.barea += (t.size - t.free) * (now - t.blast)
         t.blast = now
         t.free += 1
@@ -754,7 +782,7 @@ class Engine:
             self._dispatch(t, now)
         if d.sla_hit:
             d.sla_hit = False
-            self._leave(d, st, st.sla_route, now, TO_WORK)
+            self._leave(d, st, st.sla_route, now, TO_WORK)  # type: ignore[arg-type]
         elif st.cad_off is not None:
             self._touched(d, st, now)
         elif st.direct is not None:

@@ -7,6 +7,7 @@ in that order, so the result is the same to the byte for any number of workers.
 from __future__ import annotations
 
 import math
+from typing import Any, cast
 
 from .. import model as m
 from .calendar import WorkCalendar
@@ -37,7 +38,7 @@ def _outcome(net: Network, r: RouteSpec, counts: list[float]) -> OutcomeResult:
         copy = f"{c.pipeline_name}.{c.name}"
     return OutcomeResult(
         route=r.label(list(net.stages)), kind=r.kind,
-        via=r.via if r.via in ("outcome", "stay", "reply", "exhausted") else "outcome",
+        via=cast(Any, r.via if r.via in ("outcome", "stay", "reply", "exhausted") else "outcome"),
         target_stage=net.stages[r.stage].name if r.stage >= 0 else None, reason=r.reason,
         copy_to=copy, share=r.share, count=estimate(counts))
 
