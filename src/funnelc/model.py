@@ -9,6 +9,7 @@ together with the literal the author wrote, so the formatter can print `90m` bac
 
 from __future__ import annotations
 
+import weakref
 from enum import Enum
 from typing import Annotated, Literal, Union
 
@@ -408,29 +409,75 @@ class FunnelFile(Node):
     def account(self) -> Account | None:
         return self.accounts[0] if self.accounts else None
 
+    def _index(self) -> "_FileIndex":
+        """Name lookups for this file, built once: checks, lint and routing resolve
+        thousands of references, and a scan per lookup made large accounts quadratic.
+        Kept outside the model (keyed by identity, dropped with the model) so equality
+        and serialisation of the frozen model stay untouched."""
+        entry = _INDEXES.get(id(self))
+        if entry is not None and entry[0]() is self:
+            return entry[1]
+        index = _FileIndex(self)
+        key = id(self)
+        _INDEXES[key] = (weakref.ref(self, lambda _ref, k=key: _INDEXES.pop(k, None)), index)
+        return index
+
     def team(self, name: str) -> Team | None:
-        return next((t for t in self.teams if t.name.value == name), None)
+        return self._index().teams.get(name)
 
     def pipeline(self, name: str) -> Pipeline | None:
-        return next((p for p in self.pipelines if p.name.value == name), None)
+        return self._index().pipelines.get(name)
 
     def source(self, name: str) -> Source | None:
-        return next((s for s in self.sources if s.name.value == name), None)
+        return self._index().sources.get(name)
 
     def field(self, name: str) -> CardField | None:
-        return next((f for f in self.fields if f.name.value == name), None)
+        return self._index().fields.get(name)
 
     def resolve(self, ref: StageRef, home: Pipeline | None) -> tuple[Pipeline, Stage] | None:
         """Find the stage a reference names, reading an unqualified name in `home`
         (outside any pipeline, e.g. in a source: in the main pipeline, or the only one)."""
+        index = self._index()
         if ref.pipeline is not None:
-            pipe = self.pipeline(ref.pipeline.value)
+            pipe = index.pipelines.get(ref.pipeline.value)
         elif home is not None:
             pipe = home
         else:
-            mains = [p for p in self.pipelines if p.main]
-            pipe = mains[0] if mains else (self.pipelines[0] if len(self.pipelines) == 1 else None)
+            pipe = index.default_pipeline
         if pipe is None:
             return None
-        stage = next((s for s in pipe.stages if s.name.value == ref.stage.value), None)
+        stage = index.stage(pipe, ref.stage.value)
         return (pipe, stage) if stage is not None else None
+
+
+class _FileIndex:
+    """First-definition-wins name tables of one `FunnelFile` (duplicates are the
+    checks' business; lookups answer as the old linear scans did)."""
+
+    def __init__(self, f: FunnelFile) -> None:
+        def first(items: tuple, key=lambda x: x.name.value) -> dict:
+            out: dict = {}
+            for item in items:
+                out.setdefault(key(item), item)
+            return out
+
+        self.teams: dict[str, Team] = first(f.teams)
+        self.pipelines: dict[str, Pipeline] = first(f.pipelines)
+        self.sources: dict[str, Source] = first(f.sources)
+        self.fields: dict[str, CardField] = first(f.fields)
+        mains = [p for p in f.pipelines if p.main]
+        self.default_pipeline: Pipeline | None = (
+            mains[0] if mains else (f.pipelines[0] if len(f.pipelines) == 1 else None))
+        self._stages: dict[int, dict[str, Stage]] = {}
+
+    def stage(self, pipe: Pipeline, name: str) -> Stage | None:
+        table = self._stages.get(id(pipe))
+        if table is None:
+            table = {}
+            for st in pipe.stages:
+                table.setdefault(st.name.value, st)
+            self._stages[id(pipe)] = table
+        return table.get(name)
+
+
+_INDEXES: dict[int, tuple["weakref.ReferenceType[FunnelFile]", _FileIndex]] = {}

@@ -19,14 +19,20 @@ from .references import error, listing, lookup_lenient, routes, stage_uses
 __all__ = ["check_way_to_won"]
 
 
-def _entries(funnel: FunnelFile, pipe: Pipeline) -> list[str]:
-    names: list[str] = []
+def _entries_by_pipeline(funnel: FunnelFile) -> dict[int, list[str]]:
+    """Entry stages of every pipeline in one pass over the references (one pass per
+    pipeline made this check quadratic on large accounts)."""
+    names: dict[int, list[str]] = {}
     for use in stage_uses(funnel):
-        if use.role in ("source", "copy", "reopen") or (use.move and use.home is not pipe):
-            found = lookup_lenient(funnel, use.ref, use.home)
-            if found is not None and found[0] is pipe:
-                names.append(found[1].name.value)
-    return list(dict.fromkeys(names)) or [s.name.value for s in pipe.stages]
+        if use.role not in ("source", "copy", "reopen") and not use.move:
+            continue
+        found = lookup_lenient(funnel, use.ref, use.home)
+        if found is None:
+            continue
+        pipe = found[0]
+        if use.role in ("source", "copy", "reopen") or use.home is not pipe:
+            names.setdefault(id(pipe), []).append(found[1].name.value)
+    return names
 
 
 def _search(funnel: FunnelFile, pipe: Pipeline, start: list[str]) -> tuple[bool, set[str]]:
@@ -51,10 +57,12 @@ def _search(funnel: FunnelFile, pipe: Pipeline, start: list[str]) -> tuple[bool,
 
 
 def check_way_to_won(funnel: FunnelFile) -> Iterator[Diagnostic]:
+    entries = _entries_by_pipeline(funnel)
     for pipe in funnel.pipelines:
         if not pipe.stages:
             continue
-        start = _entries(funnel, pipe)
+        start = (list(dict.fromkeys(entries.get(id(pipe), [])))
+                 or [s.name.value for s in pipe.stages])
         won, lost = _search(funnel, pipe, start)
         if won:
             continue
