@@ -5,11 +5,19 @@ Design (why it looks like this):
 * SimPy's `Environment` keeps the clock and the event heap, but deals are not processes:
   every future happening is a bare event carrying a callback and a payload (`_Call`).
   A generator process per deal costs 3-5x more per deal in SimPy.
+  A deal is itself the event of its end of work and a source the event of its next
+  arrival, and those two (the hottest) are pushed into the environment's heap the way
+  `Environment.schedule` does it, without its call frame.
 * Timers are never searched for or removed. An SLA timer, an `after` delay or a cadence
   wait carries the deal's version stamp taken when it was set; the deal's version moves on
   whenever it enters or leaves a stage, so a stale timer finds a different number and does
-  nothing. Team queues skip entries whose deal has moved on the same way. Nothing scans
-  waiting deals, so the cost per event does not grow with the backlog.
+  nothing. Team queues skip entries whose deal has moved on the same way (and are rebuilt
+  once dead entries outnumber live ones). Timers more than a day ahead wait in a second
+  heap that a daily sweep drains, so thousands of parked deals with SLA timers do not
+  deepen the heap every event goes through. Nothing scans waiting deals: the cost per
+  event does not grow with the backlog.
+* The cyclic garbage collector is off during a run: nothing the engine creates per deal
+  forms a cycle, and the collector would only rescan the growing heap again and again.
 * Statistics stream into counters, time integrals and quantile sketches; a deal that
   nobody will ever move again (a `stay` share without an SLA) is not even kept in memory
   unless per-deal records were asked for.
