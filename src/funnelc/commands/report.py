@@ -1,0 +1,81 @@
+"""`funnelc report FILE -o DIR`: simulate the account, set the exact maths beside it, and
+write the consultant's deliverable into DIR: `report.html` (self-contained),
+`summary.json` (with a JSON Schema), `stages.csv` (tidy) and the plots as PNG and SVG."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import click
+
+from .common import EXIT_CLEAN
+from .sim_options import (
+    check_run_options, compile_or_exit, load_for_simulation, run_with_progress, simulation_options,
+)
+
+
+@click.command("report")
+@click.argument("file", required=False, type=click.Path(dir_okay=True, allow_dash=True))
+@click.option("-o", "--output", "output", metavar="DIR", default=None,
+              help="Folder to write the report into (created if missing; files in it with "
+                   "the report's names are replaced).")
+@simulation_options()
+@click.option("--schema", is_flag=True, help="Print the JSON Schema of summary.json and exit.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour the diagnostics.")
+def report_command(file: str | None, output: str | None, days: int, warmup: int, reps: int,
+                   seed: int, jobs: int | None, start: date | None, scenario: str | None,
+                   schema: bool, color: str) -> None:
+    """Write the report of FILE into DIR: the graveyards in plain words, the simulation
+    (every figure the mean of --reps replications with its 95 % confidence interval)
+    beside the exact maths, teams, respond and SLA figures, and plots of the funnel, the
+    backlog of every stage over time, team utilization and time in stage.
+
+    Files: report.html, summary.json, stages.csv, funnel, backlog, utilization and
+    time_in_stage as .png and .svg. Exit code 0 when written, 1 when the file has
+    errors (nothing is written), 2 on a usage error.
+    """
+    if schema:
+        from ..report.summary import SUMMARY_SCHEMA_PATH
+
+        click.echo(SUMMARY_SCHEMA_PATH.read_text(encoding="utf-8"), nl=False)
+        raise SystemExit(EXIT_CLEAN)
+    if file is None:
+        raise click.UsageError("missing argument FILE")
+    if output is None:
+        raise click.UsageError("missing option -o DIR (the folder to write the report into)")
+    if os.path.exists(output) and not os.path.isdir(output):
+        raise click.BadParameter(f"`{output}` exists and is not a folder",
+                                 param_hint="'-o' / '--output'")
+    check_run_options(days, warmup)
+    prepared = load_for_simulation(file, scenario, color, "reporting on")
+
+    from .. import __version__
+    from ..report.build import build_report
+    from ..report.writer import ReportWriteError, write_report
+    from ..sim import DEFAULT_START, SimConfig
+    from ..sim.summary import summarize
+
+    config = SimConfig(days=days, warmup_days=warmup, reps=reps, seed=seed, jobs=jobs,
+                       start=start or DEFAULT_START)
+    net = compile_or_exit(prepared)
+    click.echo(f"simulating {reps} replication{'s' if reps != 1 else ''} × {days} days "
+               f"({warmup} warm-up) of {prepared.path}"
+               + (f", scenario {scenario}" if scenario else ""), err=True)
+    reps_out = run_with_progress(net, config)
+    result = summarize(prepared.model, net, config, reps_out, scenario=scenario)
+    click.echo("drawing the plots and writing the report", err=True)
+    report = build_report(prepared.model, config, reps_out, result, __version__)
+    try:
+        written = write_report(output, report.files)
+    except ReportWriteError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"wrote {len(written)} files to {output}:")
+    for path in written:
+        click.echo(f"  {path}")
+    click.echo(report.headline)
+    raise SystemExit(EXIT_CLEAN)

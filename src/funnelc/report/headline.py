@@ -1,0 +1,169 @@
+"""The graveyards in plain words: which stage piles up, why, and what to try, written so
+a consultant can read it aloud to the client. Built from the simulation's verdicts
+(`sim.verdicts`) and the figures around them (the owner team's load, the wait, the
+`stay` share, the SLA), never from guesses: each sentence says what the run measured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .fmt import hours, limit, num, pct
+
+if TYPE_CHECKING:
+    from ..model import FunnelFile
+    from ..sim.results import SimResult, StageResult, TeamResult
+
+__all__ = ["Headline", "headlines", "one_line"]
+
+FILLING_SHARE = 0.25
+"""A stage whose deals stay longer than this share of the observed window may still be
+filling up from the empty start: its growth is flagged, and the text says so."""
+
+
+@dataclass
+class Headline:
+    pipeline: str
+    stage: str
+    owner: str | None
+    codes: list[str]
+    story: list[str]
+    """What happens there, sentence by sentence."""
+    advice: list[str] = field(default_factory=list)
+    """What to try, with the file's own scenarios when some change this stage or team."""
+
+
+def _stay_share(st: StageResult) -> float:
+    return sum(o.share for o in st.outcomes if o.kind == "stay")
+
+
+def _stay_count(st: StageResult) -> float | None:
+    counts = [o.count.mean for o in st.outcomes if o.kind == "stay" and o.count.mean is not None]
+    return sum(counts) if counts else None
+
+
+def _team(result: SimResult, name: str | None) -> TeamResult | None:
+    return next((t for t in result.teams if t.team == name), None)
+
+
+def _scenarios_for(model: FunnelFile | None, st: StageResult, team: str | None
+                   ) -> tuple[list[str], list[str]]:
+    """(scenarios changing the owner team's size or hours, scenarios changing the stage)."""
+    if model is None:
+        return [], []
+    for_team: list[str] = []
+    for_stage: list[str] = []
+    for sc in model.scenarios:
+        for o in sc.overrides:
+            if o.kind in ("team_size", "team_hours") and o.subject is not None \
+                    and o.subject.value == team:
+                for_team.append(sc.name.value)
+            elif o.stage is not None and o.stage.stage.value == st.stage and \
+                    (o.stage.pipeline is None or o.stage.pipeline.value == st.pipeline):
+                for_stage.append(sc.name.value)
+    return list(dict.fromkeys(for_team)), list(dict.fromkeys(for_stage))
+
+
+def _try(result: SimResult, names: list[str]) -> str:
+    quoted = ", ".join(f"«{n}»" for n in names)
+    example = f'funnelc report {result.run.file} --scenario "{names[0]}" -o report-what-if'
+    which = "scenario" if len(names) == 1 else "scenarios"
+    return f"The file's {which} {quoted} {'does' if len(names) == 1 else 'do'} that; " \
+           f"compare with `{example}`."
+
+
+def _story(result: SimResult, st: StageResult, model: FunnelFile | None) -> Headline:
+    codes: list[str] = [str(r.code) for r in st.graveyard.reasons]
+    team = _team(result, st.owner) if st.queues_for_team else None
+    story: list[str] = []
+    advice: list[str] = []
+    observed_days = result.run.observed_hours / 24.0
+    sla = st.timeouts.sla_hours
+    working = model is not None and model.account is not None and model.account.hours is not None
+    for_team, for_stage = _scenarios_for(model, st, st.owner)
+    overloaded = False
+
+    if "wip-growing" in codes:
+        final = st.wip_final.mean or 0.0
+        slope = st.wip_growth_per_day.mean or 0.0
+        story.append(f"Deals pile up in «{st.stage}»: {num(final)} were there at the end of "
+                     f"the run, and the pile was still growing by about {num(slope, 2)} a day.")
+        util = team.utilization.mean if team is not None else None
+        if team is not None and (team.unstable or (util is not None and util >= 0.95)):
+            overloaded = True
+            offered = (f"is offered {pct(team.offered_load_rho)} of the hours it works and "
+                       if team.offered_load_rho is not None else "")
+            wait = st.queue_wait_hours_mean.mean if st.queue_wait_hours_mean else None
+            people = "person" if team.size == 1 else "people"
+            text = (f"The cause is the team «{team.team}» ({team.size} {people}): it {offered}"
+                    f"was busy {pct(util)} of its working time, so a deal here waits "
+                    f"{hours(wait)} on average before anyone picks it up")
+            breach = st.respond_breach_pct
+            if breach is not None and breach.mean is not None and st.respond_hours is not None:
+                text += (f", and {num(breach.mean)}% of them miss the rule to respond within "
+                         f"{limit(st.respond_hours, working)}")
+            story.append(text + ".")
+            if sla is None:
+                story.append("No SLA moves these deals on, so the pile grows for as long as the "
+                             "account runs.")
+            advice.append(f"Add people to «{team.team}» or take work off it (fewer stages, "
+                          "shorter work, an SLA that hands the waiting deals on).")
+            if for_team:
+                advice.append(_try(result, for_team))
+        elif "stay-without-sla" not in codes:  # else the stay sentence below explains it
+            p90 = st.time_in_stage_hours.p90.mean
+            if p90 is not None and p90 >= FILLING_SHARE * result.run.observed_hours:
+                story.append(f"Deals stay here long ({hours(p90)} for the slowest tenth), "
+                             f"which is long next to the {num(observed_days)} days observed: "
+                             "part of this growth may be the stage still filling up after the "
+                             "empty start. A longer run (`--days`) tells the two apart.")
+            stay = _stay_share(st)
+            if stay > 0:
+                until = (f"the SLA of {limit(sla, working)} moves them." if sla is not None
+                         else "somebody moves them, and nothing does.")
+                story.append(f"{pct(stay)} of its deals are left here (`stay`) until {until}")
+
+    if "stay-without-sla" in codes:
+        stay = _stay_share(st)
+        parked = _stay_count(st)
+        count = (f" During the observed {num(observed_days)} days, {num(parked)} deals were "
+                 "left this way." if parked else "")
+        story.append(f"{pct(stay)} of the deals that reach «{st.stage}» are left there "
+                     f"(`stay`) and no SLA moves them on: nobody will ever close them. That is "
+                     f"what a deal graveyard is.{count}")
+        advice.append(f"Give «{st.stage}» an `sla` that moves the deals nobody answers to a "
+                      "cold stage, to nurture (`then copy`) or to lost with a reason, and split "
+                      "the silent deals into stages the client decides (cold, warm, meeting).")
+
+    if "older-than-sla" in codes:
+        age = st.age_final_hours_mean.mean
+        story.append(f"The deals still in «{st.stage}» at the end were {hours(age)} old on "
+                     f"average, older than its SLA of {limit(sla, working)}: the SLA does not "
+                     "empty the stage in time.")
+        if not overloaded and team is not None and team.unstable:
+            advice.append(f"The team «{team.team}» cannot keep up: add people or take work "
+                          "off it.")
+
+    if for_stage:
+        advice.append(_try(result, for_stage))
+    return Headline(pipeline=st.pipeline, stage=st.stage, owner=st.owner, codes=codes,
+                    story=story, advice=list(dict.fromkeys(advice)))
+
+
+def headlines(result: SimResult, model: FunnelFile | None = None) -> list[Headline]:
+    """One headline per graveyard stage, the biggest pile first."""
+    graves = [st for st in result.stages if st.graveyard.is_graveyard]
+    graves.sort(key=lambda st: -(st.wip_final.mean or 0.0))
+    return [_story(result, st, model) for st in graves]
+
+
+def one_line(result: SimResult) -> str:
+    """The headline as the command prints it."""
+    graves = [st for st in result.stages if st.graveyard.is_graveyard]
+    if not graves:
+        return "no graveyard: no stage piles up deals that nobody moves on"
+    graves.sort(key=lambda st: -(st.wip_final.mean or 0.0))
+    parts = [f"{st.pipeline} › {st.stage} ({num(st.wip_final.mean or 0.0)} deals at the end)"
+             for st in graves]
+    return "graveyard: " + "; ".join(parts)

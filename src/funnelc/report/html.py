@@ -1,0 +1,512 @@
+"""`report.html`: one self-contained page (inline CSS, plots as inline SVG, no script,
+no external reference) that a consultant can mail to the client or print.
+
+Order: the graveyards first (the headline, in plain words), then the run and its
+money, the funnel, each pipeline's stages (simulation beside the exact maths, with the
+notes saying where the exact maths' assumptions do not hold), teams, respond and SLA
+figures, the funnel-shape check, and the exact analysis in full. Every piece of text
+that comes from the file or the run is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+from .fmt import DASH, est, est_hours, est_pct, hours, limit, money, num, pct
+
+if TYPE_CHECKING:
+    from ..analysis.exact import PipelineExact, StageExact
+    from ..sim.results import StageResult
+    from .data import ReportData
+    from .headline import Headline
+    from .plots import Plot
+
+__all__ = ["render_html", "inline_svg"]
+
+CSS = """
+:root { --ink: #222; --muted: #666; --line: #ddd; --red: #b3262d; --redbg: #fdf1f1;
+        --green: #2f7d45; --blue: #3b5f9e; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--ink); background: #fff;
+       font: 14px/1.45 "DejaVu Sans", "Segoe UI", Roboto, Helvetica, Arial, sans-serif; }
+main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 60px; }
+h1 { font-size: 26px; margin: 0 0 4px; }
+h2 { font-size: 20px; margin: 36px 0 10px; padding-bottom: 4px;
+     border-bottom: 2px solid var(--line); }
+h3 { font-size: 16px; margin: 22px 0 8px; }
+p { margin: 6px 0; }
+.sub, .note, figcaption { color: var(--muted); }
+.note { font-size: 12.5px; }
+nav { margin: 14px 0 0; font-size: 13px; }
+nav a { color: var(--blue); margin-right: 14px; text-decoration: none; }
+table { border-collapse: collapse; margin: 8px 0 4px; font-size: 12.5px; width: 100%; }
+th, td { border-bottom: 1px solid var(--line); padding: 4px 7px; vertical-align: top; }
+th { text-align: left; background: #f6f6f6; font-weight: 600; }
+td.n, th.n { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+tr.grave td { background: var(--redbg); }
+.bad { color: var(--red); font-weight: 600; }
+.ok { color: var(--green); }
+.headline { border: 2px solid var(--red); background: var(--redbg); border-radius: 6px;
+            padding: 12px 16px; margin: 12px 0; }
+.headline h3 { margin: 0 0 6px; color: var(--red); }
+.headline .advice { margin-top: 8px; }
+.clean { border: 2px solid var(--green); border-radius: 6px; padding: 12px 16px; }
+.facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(210px, 1fr));
+         gap: 8px 18px; margin: 10px 0; }
+.facts div { border-left: 3px solid var(--line); padding-left: 8px; }
+.facts b { display: block; font-size: 17px; }
+figure { margin: 14px 0; }
+figure svg { width: 100%; height: auto; display: block; }
+code { background: #f3f3f3; padding: 0 3px; border-radius: 3px; font-size: 12.5px; }
+ol.notes { font-size: 12.5px; color: var(--muted); margin: 4px 0 10px; padding-left: 22px; }
+.warn { color: #8a5a00; }
+@media print { main { max-width: none; padding: 0; } h2 { break-after: avoid; }
+               figure, table, .headline { break-inside: avoid; } }
+"""
+
+
+def e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def inline_svg(svg: str, prefix: str) -> str:
+    """A matplotlib SVG ready to sit inside HTML: no XML prolog, doctype, metadata or
+    namespace declarations, every id prefixed so that several plots on one page cannot
+    collide, and sized by its container (the viewBox keeps the proportions)."""
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', svg)
+    svg = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}-{m.group(1)}"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}-{m.group(1)})", svg)
+    svg = re.sub(r'<svg([^>]*?)\swidth="[^"]*"\s+height="[^"]*"', r"<svg\1", svg, count=1)
+    # The HTML parser puts <svg> and xlink:href in their namespaces by itself; without the
+    # declarations the page holds no http(s) address at all.
+    svg = re.sub(r'\sxmlns(:xlink)?="[^"]*"', "", svg)
+    return svg.replace("<svg", f'<svg role="img" aria-labelledby="{prefix}-caption"', 1)
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: set[int],
+           row_classes: Sequence[str] | None = None) -> str:
+    """Cells are already-escaped HTML."""
+    out = ["<table><thead><tr>"]
+    for i, h in enumerate(headers):
+        out.append(f'<th class="n">{e(h)}</th>' if i in numeric else f"<th>{e(h)}</th>")
+    out.append("</tr></thead><tbody>")
+    for k, row in enumerate(rows):
+        cls = row_classes[k] if row_classes is not None and row_classes[k] else ""
+        out.append(f'<tr class="{cls}">' if cls else "<tr>")
+        for i, cell in enumerate(row):
+            out.append(f'<td class="n">{cell}</td>' if i in numeric else f"<td>{cell}</td>")
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _figure(plot: Plot | None, caption: str) -> str:
+    if plot is None:
+        return ""
+    svg = inline_svg(plot.svg, f"plot-{plot.name}")
+    return (f'<figure>{svg}<figcaption id="plot-{plot.name}-caption">{e(caption)} '
+            f"(also <code>{e(plot.name)}.png</code> and <code>{e(plot.name)}.svg</code>)"
+            "</figcaption></figure>")
+
+
+# ----------------------------------------------------------------------- sections
+
+
+def _graveyards(data: ReportData, heads: list[Headline], plot: Plot | None) -> str:
+    out = ['<section id="graveyards"><h2>Graveyards: where deals pile up</h2>']
+    if not heads:
+        out.append('<div class="clean"><b>No graveyard.</b> No stage piles up deals that '
+                   "nobody moves on: every stage's backlog levels off, no deal outlives its "
+                   "SLA and no stage leaves deals without one.</div>")
+    for h in heads:
+        owner = f" · works it: «{e(h.owner)}»" if h.owner else ""
+        out.append(f'<div class="headline"><h3>{e(h.pipeline)} › {e(h.stage)}</h3>'
+                   f'<p class="note">verdict: {e(", ".join(h.codes))}{owner}</p>')
+        out.append("".join(f"<p>{_code(s)}</p>" for s in h.story))
+        if h.advice:
+            out.append('<div class="advice"><b>What to try.</b> '
+                       + " ".join(_code(a) for a in h.advice) + "</div>")
+        reasons = data.reasons(h.pipeline, h.stage)
+        if reasons:
+            out.append('<p class="note">The simulation\'s words: '
+                       + "; ".join(e(r.message) for r in reasons) + ".</p>")
+        out.append("</div>")
+    out.append('<p class="note">A stage is a graveyard when its backlog is still growing at '
+               "the end of the run (the slope of the second half of the daily backlog, 95% "
+               "CI above zero and at least one deal), when the deals left in it are older "
+               "than its SLA, or when part of its deals <code>stay</code> with no SLA to move "
+               "them.</p>")
+    out.append(_figure(plot, "Deals in each stage at the end of each day: mean over the "
+                             "replications with its 95% CI band; graveyards in red with the "
+                             "verdict under the panel."))
+    out.append("</section>")
+    return "".join(out)
+
+
+def _code(text: str) -> str:
+    """Escape, then show `backticked` parts as code."""
+    parts = e(text).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def _summary(data: ReportData) -> str:
+    r = data.result
+    run = r.run
+    cur = r.account.currency or ""
+    observed = run.observed_hours / 24.0
+    ex = data.exact
+    facts = [
+        ("account", e(data.account)),
+        ("file", f"<code>{e(run.file)}</code>"),
+        ("scenario", e(run.scenario) if run.scenario else "none (the file as written)"),
+        ("horizon", f"{run.days} days from {e(run.start_date)}, first {run.warmup_days} "
+                    f"left out: {num(observed)} observed"),
+        ("replications", f"{run.reps}, seed {run.seed}"),
+        (f"revenue won in {num(observed)} days",
+         f"{e(est(r.account.revenue_won, money))} {e(cur)}"),
+        ("expected revenue per month (exact)",
+         f"{e(money(ex.revenue_per_month))} {e(cur)}" if ex.revenue_per_month is not None
+         else "no source has a <code>value</code>"),
+        ("deals created", e(est(r.account.deals_created))),
+        ("open at the end", e(est(r.account.open_at_horizon))),
+    ]
+    out = ['<section id="summary"><h2>Summary</h2><div class="facts">']
+    out += [f"<div>{e(k)}<b>{v}</b></div>" for k, v in facts]
+    out.append("</div>")
+    rows = []
+    for p in r.pipelines:
+        pe = next((x for x in ex.pipelines if x.name == p.pipeline), None)
+        lost = sum(v.mean or 0.0 for v in p.lost_by_reason.values())
+        rows.append([e(p.pipeline), e(est(p.started)), e(est(p.won)), e(num(lost)),
+                     e(est_pct(p.conversion)), e(pct(pe.p_won) if pe else DASH),
+                     e(est(p.revenue_won, money)),
+                     e(f"{hours(p.cycle_time_won_hours.mean.mean)} / "
+                       f"{hours(p.cycle_time_won_hours.p90.mean)}")])
+    out.append("<h3>Pipelines</h3>")
+    out.append(_table(["pipeline", "started", "won", "lost", "conversion (simulated)",
+                       "conversion (exact)", f"revenue won {cur}".strip(),
+                       "cycle to won mean / p90"], rows, {1, 2, 3, 4, 5, 6, 7}))
+    out.append('<p class="note">Simulated figures are the mean over the replications ± the '
+               "half-width of its 95% confidence interval (Student t) and count the observed "
+               "window only. Exact figures are the steady state at the sources' annual mean "
+               "rate (<code>funnelc analyze</code>); the simulation starts empty and follows "
+               "the monthly profile, so the two differ where deals wait long or the season "
+               "matters.</p>")
+    if r.warnings:
+        out.append("<h3>Warnings</h3><ul>")
+        out += [f'<li class="warn">{_code(w.message)}</li>' for w in r.warnings]
+        out.append("</ul>")
+    out.append("</section>")
+    return "".join(out)
+
+
+def _stage_notes(s: StageExact) -> list[str]:
+    notes = list(s.notes)
+    if s.owner is not None and s.work_mean_hours > 0 and not s.queueing.applies \
+            and s.queueing.reason:
+        notes.insert(0, s.queueing.reason)
+    elif s.queue is not None:
+        notes.insert(0, f"{s.queue.model} closed form applies")
+    return notes
+
+
+def _exact_time(s: StageExact | None) -> str:
+    if s is None:
+        return DASH
+    if s.mean_time_hours is not None:
+        return hours(s.mean_time_hours)
+    if s.mean_time_lower_hours is not None:
+        return "≥" + hours(s.mean_time_lower_hours)
+    return DASH
+
+
+def _exact_stage(data: ReportData, pipeline: str, stage: str) -> StageExact | None:
+    try:
+        return data.exact.stage(pipeline, stage)
+    except KeyError:
+        return None
+
+
+def _pipelines(data: ReportData, time_plot: Plot | None) -> str:
+    out = ['<section id="stages"><h2>Stages: simulation beside the exact maths</h2>',
+           '<p class="note">Each pair reads <i>simulated</i> / <i>exact</i>. '
+           "≥ marks a lower bound (the queue wait is not known in closed form). The notes "
+           "under each table say where the exact maths' assumptions do not hold; there "
+           "the simulation is the figure to trust.</p>"]
+    for p in data.result.pipelines:
+        stages = [s for s in data.result.stages if s.pipeline == p.pipeline]
+        rows, classes = [], []
+        legend: list[str] = []
+        number: dict[str, int] = {}
+        for st in stages:
+            ex = _exact_stage(data, st.pipeline, st.stage)
+            refs = []
+            for note in (_stage_notes(ex) if ex is not None else []):
+                if note not in number:
+                    legend.append(note)
+                    number[note] = len(legend)
+                refs.append(str(number[note]))
+            expected = data.stage_value(st.pipeline, st.stage, "entered_deals", "exact")
+            grave = st.graveyard.is_graveyard
+            verdict = ('<span class="bad">graveyard</span>' if grave
+                       else '<span class="ok">ok</span>')
+            wait_ex = hours(ex.queue.wait_served_mean_hours) if ex is not None and ex.queue \
+                else DASH
+            occ_ex = num(ex.occupancy_mean) if ex is not None and ex.occupancy_mean is not None \
+                else DASH
+            rows.append([
+                e(st.stage + (" (key)" if st.key else "")),
+                f"{e(est(st.entered))} / {e(num(expected))}",
+                e(pct(ex.p_win) if ex else DASH),
+                f"{e(est_hours(st.time_in_stage_hours.mean))} / {e(_exact_time(ex))}",
+                e(f"{hours(st.time_in_stage_hours.p50.mean)} / "
+                  f"{hours(st.time_in_stage_hours.p90.mean)}"),
+                f"{e(est_hours(st.queue_wait_hours_mean))} / {e(wait_ex)}"
+                if st.queue_wait_hours_mean is not None else DASH,
+                f"{e(est(st.wip_time_average))} / {e(occ_ex)}",
+                e(est(st.wip_final)), verdict, e(", ".join(refs))])
+            classes.append("grave" if grave else "")
+        out.append(f"<h3>{e(p.pipeline)}</h3>")
+        out.append(_table(["stage", "entered", "P(win) exact", "time in stage mean",
+                           "p50 / p90", "wait for a member", "deals in stage (avg)",
+                           "at the end", "verdict", "notes"],
+                          rows, {1, 2, 3, 4, 5, 6, 7}, classes))
+        if legend:
+            out.append('<ol class="notes">' + "".join(f"<li>{e(n)}</li>" for n in legend)
+                       + "</ol>")
+        out.append(_ways_out(stages))
+    out.append(_figure(time_plot, "Time in stage of the deals that left each stage: median, "
+                                  "mean with its 95% CI, 90th percentile, and the exact mean "
+                                  "or its lower bound."))
+    out.append("</section>")
+    return "".join(out)
+
+
+def _ways_out(stages: list[StageResult]) -> str:
+    rows = []
+    for st in stages:
+        total = sum(o.count.mean or 0.0 for o in st.outcomes)
+        for i, o in enumerate(st.outcomes):
+            sim = pct((o.count.mean or 0.0) / total) if total else DASH
+            rows.append([e(st.stage) if i == 0 else "", e(o.route), e(pct(o.share)), e(sim),
+                         e(est(o.count))])
+    if not rows:
+        return ""
+    return ("<details><summary>Ways out: declared share beside the simulated one</summary>"
+            + _table(["stage", "way out", "declared", "simulated", "deals"], rows, {2, 3, 4})
+            + "</details>")
+
+
+def _teams(data: ReportData, plot: Plot | None) -> str:
+    out = ['<section id="teams"><h2>Teams</h2>']
+    rows, classes = [], []
+    for t in data.result.teams:
+        try:
+            te = data.exact.team(t.team)
+            notes = "; ".join(te.notes)
+        except StopIteration:
+            notes = ""
+        flag = '<span class="bad">unstable</span>' if t.unstable else '<span class="ok">ok</span>'
+        rows.append([e(t.team), e(t.size), e(num(t.open_hours_per_week)),
+                     e(pct(t.offered_load_rho)), e(est_pct(t.utilization)), e(est(t.queue_mean)),
+                     e(est(t.queue_max)), e(est(t.queue_final)), flag, e(notes)])
+        classes.append("grave" if t.unstable else "")
+    if rows:
+        out.append(_table(["team", "size", "hours/week", "offered load ρ (exact)",
+                           "utilization (simulated)", "queue avg", "queue max", "queue at end",
+                           "", "notes"], rows, {1, 2, 3, 4, 5, 6, 7}, classes))
+        out.append('<p class="note">ρ is the work offered per available member-hour from the '
+                   "exact flows (annual average); at ρ ≥ 1 the team cannot keep up, and with a "
+                   "stage that has no SLA its queue grows for as long as the account runs "
+                   "(unstable). Utilization is busy member-hours over working member-hours; "
+                   "work finishing after closing counts, so it can pass 100% slightly.</p>")
+    else:
+        out.append("<p>The file has no teams.</p>")
+    out.append(_figure(plot, "Busy share of each team's working hours (simulated, 95% CI), "
+                             "the exact offered load ρ and the 100% line."))
+    out.append("</section>")
+    return "".join(out)
+
+
+def _respond_sla(data: ReportData) -> str:
+    rows, classes = [], []
+    working = data.exact.calendar
+    for st in data.result.stages:
+        t = st.timeouts
+        if st.respond_hours is None and t.action is None:
+            continue
+        ex = _exact_stage(data, st.pipeline, st.stage)
+        breach_ex = DASH
+        if ex is not None and ex.queue is not None and ex.queue.respond_breach is not None:
+            breach_ex = pct(ex.queue.respond_breach)
+        cut = DASH
+        if ex is not None and ex.sla_cut is not None:
+            cut = ("≥" if ex.sla_cut_is_bound else "") + pct(ex.sla_cut)
+        rows.append([
+            e(f"{st.pipeline} › {st.stage}"),
+            e(limit(st.respond_hours, working)) if st.respond_hours is not None else DASH,
+            (f"{e(est(st.respond_breach_pct))}%" if st.respond_breach_pct is not None
+             and st.respond_breach_pct.mean is not None else DASH) + f" / {e(breach_ex)}",
+            e(limit(t.sla_hours, working)) if t.sla_hours is not None else DASH,
+            e(t.action) if t.action else DASH,
+            e(est(t.queued)) if t.action else DASH, e(est(t.in_work)) if t.action else DASH,
+            e(est(t.in_delay)) if t.action else DASH, e(est(t.parked)) if t.action else DASH,
+            e(cut)])
+        classes.append("grave" if st.graveyard.is_graveyard else "")
+    out = ['<section id="respond-sla"><h2>Respond rule and SLA timeouts</h2>']
+    if not rows:
+        out.append("<p>No stage has a <code>respond</code> rule or an <code>sla</code>.</p>")
+    else:
+        out.append(_table(["stage", "respond within", "breach % simulated / exact", "sla",
+                           "sla action", "timed out: queued", "in work", "in delay", "parked",
+                           "sla cut (exact)"], rows, {1, 2, 3, 5, 6, 7, 8, 9}, classes))
+        out.append('<p class="note">A respond breach is a first pick-up later than entry + the '
+                   "limit (or leaving unpicked after it). SLA timeouts count the deals the SLA "
+                   "moved, by what they were doing: waiting for a member (queued), being worked "
+                   "(the work finished first), waiting an <code>after</code> delay or the next "
+                   "cadence touch (in delay), or left by <code>stay</code> (parked). The sla cut "
+                   "is the exact share of the stage's deals the SLA takes before their outcome "
+                   "(the stay share not counted). Working hours count when the account has a "
+                   "calendar.</p>")
+    out.append("</section>")
+    return "".join(out)
+
+
+def _shape(data: ReportData, plot: Plot | None) -> str:
+    out = ['<section id="funnel"><h2>Funnel and its shape</h2>',
+           _figure(plot, "Deals entering each stage over the observed window (simulated mean "
+                         "with 95% CI) and the count the exact maths expects; graveyards in "
+                         "red, won in green.")]
+    out.append('<p>In a funnel, the number of deals falls stage by stage; a stage entered '
+               "by more deals than the stage before it means deals skip stages, come back, or "
+               "the stages are activities rather than steps (the integrators' funnel-shape "
+               "rule).</p><ul>")
+    for p in data.result.pipelines:
+        if p.funnel_shape.ok:
+            out.append(f'<li><b>{e(p.pipeline)}</b>: <span class="ok">counts fall stage by '
+                       "stage</span></li>")
+        else:
+            parts = [f"«{e(v.stage)}» entered by {e(num(v.entered))} deals, more than "
+                     f"«{e(v.previous_stage)}» ({e(num(v.previous_entered))})"
+                     for v in p.funnel_shape.violations]
+            out.append(f'<li><b>{e(p.pipeline)}</b>: <span class="bad">grows</span>: '
+                       + "; ".join(parts) + "</li>")
+    out.append("</ul></section>")
+    return "".join(out)
+
+
+def _exact_pipeline(p: PipelineExact) -> str:
+    rows = []
+    legend: list[str] = []
+    number: dict[str, int] = {}
+    for s in p.stages:
+        refs = []
+        for note in _stage_notes(s):
+            if note not in number:
+                legend.append(note)
+                number[note] = len(legend)
+            refs.append(str(number[note]))
+        q = s.queue
+        occ = num(s.occupancy_mean)
+        if s.stuck_per_hour > 0:
+            occ = (occ if s.occupancy_mean is not None else "∞") + \
+                f" (+{num(s.stuck_per_hour * 24)}/day stuck)"
+        load = DASH if s.team_load is None else num(s.team_load, 2) + (" !" if s.team_load >= 1
+                                                                       else "")
+        rows.append([e(s.stage + (" (key)" if s.key else "")), e(num(s.visits_per_lead, 4)),
+                     e(num(s.arrivals_per_hour * 24)), e(pct(s.p_win)), e(_exact_time(s)),
+                     e(load), e(hours(q.wait_served_mean_hours) if q else DASH),
+                     e(pct(q.respond_breach) if q and q.respond_breach is not None else DASH),
+                     e(pct(q.timeout_share) if q and q.timeout_share is not None else DASH),
+                     e((("≥" if s.sla_cut_is_bound else "") + pct(s.sla_cut))
+                       if s.sla_cut is not None else DASH),
+                     e(occ), e(", ".join(refs))])
+    out = [f"<h3>{e(p.name)}: conversion {e(pct(p.p_won))} of leads entering, "
+           f"{e(num(p.inflow_per_hour * 24))}/day in, {e(num(p.won_per_month))} won/month</h3>",
+           _table(["stage", "visits/lead", "λ/day", "P(win)", "mean time", "load", "wait",
+                   "respond breach", "timeout", "sla cut", "occupancy", "notes"], rows,
+                  set(range(1, 11)))]
+    if legend:
+        out.append('<ol class="notes">' + "".join(f"<li>{e(n)}</li>" for n in legend) + "</ol>")
+    extra = []
+    if p.entry_assumed:
+        extra.append("nothing feeds this pipeline: figures are per lead entering its first stage")
+    if p.p_lost:
+        top = sorted(p.p_lost.items(), key=lambda kv: -kv[1])[:3]
+        extra.append("lost: " + ", ".join(f"{r} {pct(v)}" for r, v in top))
+    if p.p_stuck > 0:
+        extra.append(f"stuck for good: {pct(p.p_stuck)} of leads")
+    if p.p_loop > 0:
+        extra.append(f"circling a loop with no way out: {pct(p.p_loop)} of leads")
+    out += [f'<p class="note">{e(x)}</p>' for x in extra]
+    return "".join(out)
+
+
+def _exact(data: ReportData) -> str:
+    ex = data.exact
+    out = ['<section id="exact"><h2>Exact analysis</h2>',
+           f'<p class="note">What follows from the file without simulating (<code>funnelc '
+           f"analyze</code>), sources at their {e(ex.month_label)} rate.</p>"]
+    for p in ex.pipelines:
+        out.append(_exact_pipeline(p))
+    if ex.teams:
+        rows = [[e(t.name), e(t.size), e(len(t.stages)), e(num(t.busy_mean)),
+                 e(num(t.load, 2) + ("" if t.stable else " !")), e(num(t.working_hours_per_week)),
+                 e("; ".join(t.notes))] for t in ex.teams]
+        out.append("<h3>Teams</h3>" + _table(["team", "size", "stages", "busy members", "load",
+                                               "hours/week", "notes"], rows, {1, 2, 3, 4, 5}))
+    cur = f" {ex.currency}" if ex.currency else ""
+    out.append("<h3>Revenue</h3>")
+    if ex.revenue_per_month is not None:
+        out.append(f"<p>Expected revenue: <b>{e(money(ex.revenue_per_month))}{e(cur)}</b> per "
+                   "month.</p>")
+    else:
+        out.append("<p>No source has a <code>value</code>.</p>")
+    rows = [[e(s.source), e(s.entry), e(num(s.leads_per_month)), e(num(s.wins_per_lead)),
+             e(money(s.revenue_per_month) if s.revenue_per_month is not None else DASH)]
+            for s in ex.sources]
+    if rows:
+        out.append(_table(["source", "enters", "leads/month", "wins per lead",
+                           f"revenue/month{cur}"], rows, {2, 3, 4}))
+    out.append(f'<p class="note">Assumed: {e(ex.revenue_assumption)}</p>')
+    out += [f'<p class="note">note: {e(n)}</p>' for n in ex.notes]
+    out.append("<h3>Assumptions</h3><ul>")
+    out += [f'<li class="note">{e(a)}</li>' for a in ex.assumptions]
+    out.append("</ul></section>")
+    return "".join(out)
+
+
+def render_html(data: ReportData, heads: list[Headline], plots: Sequence[Plot],
+                version: str, files: Sequence[str]) -> str:
+    by_name = {p.name: p for p in plots}
+    run = data.result.run
+    scen = f", scenario «{run.scenario}»" if run.scenario else ""
+    nav = "".join(f'<a href="#{a}">{e(t)}</a>' for a, t in (
+        ("graveyards", "Graveyards"), ("summary", "Summary"), ("funnel", "Funnel"),
+        ("stages", "Stages"), ("teams", "Teams"), ("respond-sla", "Respond & SLA"),
+        ("exact", "Exact analysis")))
+    body = [
+        "<header>",
+        f"<h1>{e(data.account)}</h1>",
+        f'<p class="sub">funnelc report of <code>{e(run.file)}</code>{e(scen)}: {run.reps} '
+        f"replications × {run.days} days ({run.warmup_days} warm-up) from "
+        f"{e(run.start_date)}, seed {run.seed}. funnelc {e(version)}.</p>",
+        f"<nav>{nav}</nav></header>",
+        _graveyards(data, heads, by_name.get("backlog")),
+        _summary(data),
+        _shape(data, by_name.get("funnel")),
+        _pipelines(data, by_name.get("time_in_stage")),
+        _teams(data, by_name.get("utilization")),
+        _respond_sla(data),
+        _exact(data),
+        '<footer><p class="note">Files written with this page: '
+        + ", ".join(f"<code>{e(f)}</code>" for f in files) + ".</p></footer>",
+    ]
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>funnelc report: {e(data.account)}</title>\n<style>{CSS}</style>\n</head>\n"
+            "<body><main>\n" + "\n".join(body) + "\n</main></body>\n</html>\n")

@@ -1,0 +1,413 @@
+"""The report's four plots, each drawn from the tidy tables of `report.data` (never the
+engine) and saved as PNG and SVG:
+
+* `funnel`: deals entering each stage per pipeline (simulated mean with its 95 % CI),
+  the exact maths' expected count as a marker, graveyards in red;
+* `backlog`: deals in each stage at the end of each day, mean and CI band across
+  replications, graveyard panels red and captioned with the verdict;
+* `utilization`: each team's busy share of its working hours with CI, the 100 % line and
+  the exact offered load;
+* `time_in_stage`: median, mean (with CI) and 90th percentile per stage, log scale when
+  the stages differ by orders of magnitude.
+
+matplotlib is imported inside the functions (the CLI must not pay for it elsewhere), and
+figures are plain `Figure` objects rendered by the Agg canvas: no pyplot, no global
+backend, no figure left open. Text is drawn as paths with DejaVu Sans (shipped with
+matplotlib, Cyrillic included), so the SVGs need no font and render alike everywhere.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from .fmt import hours, num
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from .data import ReportData
+
+__all__ = ["Plot", "PLOTS", "draw_all", "funnel_plot", "backlog_plot", "utilization_plot",
+           "time_in_stage_plot", "render"]
+
+BLUE = "#4c72b0"
+RED = "#c44e52"
+GREEN = "#55a868"
+GREY = "#8c8c8c"
+INK = "#222222"
+DPI = 110
+
+MAX_FUNNEL_PIPELINES = 8
+MAX_FUNNEL_STAGES = 40
+MAX_BACKLOG_PANELS = 24
+MAX_TIME_ROWS = 60
+MAX_TEAMS = 40
+
+RC: Any = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.fonttype": "path",
+    "svg.hashsalt": "funnelc",
+    "axes.unicode_minus": True,
+}
+
+
+@dataclass
+class Plot:
+    name: str
+    title: str
+    png: bytes
+    svg: str
+    warnings: list[str] = field(default_factory=list)
+    """Drawing warnings (e.g. a character the font lacks), for the command to print."""
+
+
+def _label(text: str, width: int = 38) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def _empty(fig: Figure, message: str) -> Figure:
+    ax = fig.add_subplot()
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center", color=GREY)
+    return fig
+
+
+def _xerr(low: float | None, mean: float, high: float | None) -> tuple[float, float]:
+    if low is None or high is None:
+        return 0.0, 0.0
+    return max(mean - low, 0.0), max(high - mean, 0.0)
+
+
+# ----------------------------------------------------------------------- funnel
+
+
+def funnel_plot(data: ReportData) -> Figure:
+    """Bars of deals entering each stage, one panel per pipeline, ending with `won`."""
+    pipelines = data.pipelines[:MAX_FUNNEL_PIPELINES]
+    rows_per = [min(len(data.stages_of(p)), MAX_FUNNEL_STAGES) + 1 for p in pipelines]
+    height = sum(0.32 * n + 0.9 for n in rows_per) + 0.6
+    fig = _new_figure(9.5, max(height, 2.5))
+    if not pipelines:
+        return _empty(fig, "no pipelines")
+    axes = fig.subplots(len(pipelines), 1, squeeze=False,
+                        gridspec_kw={"height_ratios": [max(n, 2) for n in rows_per]})[:, 0]
+    observed = data.result.run.observed_hours / 24.0
+    for ax, pipe in zip(axes, pipelines):
+        stages = data.stages_of(pipe)
+        shown = stages[:MAX_FUNNEL_STAGES]
+        labels, means, errs, exact, colors = [], [], [], [], []
+        for s in shown:
+            mean = data.stage_value(pipe, s, "entered_deals", "mean") or 0.0
+            means.append(mean)
+            errs.append(_xerr(data.stage_value(pipe, s, "entered_deals", "ci95_low"), mean,
+                              data.stage_value(pipe, s, "entered_deals", "ci95_high")))
+            exact.append(data.stage_value(pipe, s, "entered_deals", "exact"))
+            grave = data.is_graveyard(pipe, s)
+            colors.append(RED if grave else BLUE)
+            labels.append(_label(s) + ("  ⚠" if grave else ""))
+        won = data.pipeline_value(pipe, "won_deals", "mean") or 0.0
+        means.append(won)
+        errs.append(_xerr(data.pipeline_value(pipe, "won_deals", "ci95_low"), won,
+                          data.pipeline_value(pipe, "won_deals", "ci95_high")))
+        exact.append(data.pipeline_value(pipe, "won_deals", "exact"))
+        colors.append(GREEN)
+        labels.append("won")
+        y = list(range(len(means)))
+        ax.barh(y, means, color=colors, height=0.65,
+                xerr=[[e[0] for e in errs], [e[1] for e in errs]],
+                error_kw={"ecolor": INK, "capsize": 3, "elinewidth": 1})
+        ex_y = [yy for yy, v in zip(y, exact) if v is not None]
+        ex_v = [v for v in exact if v is not None]
+        ax.scatter(ex_v, ex_y, marker="D", s=28, color="white", edgecolors=INK, zorder=3,
+                   linewidths=1.2)
+        top = max(means + ex_v + [1.0])
+        for yy, m, e, x in zip(y, means, errs, exact):
+            if m >= 0.2 * top:  # inside the bar's end, so it is not read as the marker's
+                ax.text(m - e[0] - top * 0.012, yy, num(m), va="center", ha="right",
+                        fontsize=8, color="white", fontweight="bold")
+            else:
+                right = max(m + e[1], x if x is not None else 0.0)
+                ax.text(right + top * 0.02, yy, num(m), va="center", ha="left", fontsize=8,
+                        color=INK)
+        ax.set_yticks(y, labels)
+        for tick, color in zip(ax.get_yticklabels(), colors):
+            if color == RED:
+                tick.set_color(RED)
+        ax.invert_yaxis()
+        ax.set_xlim(0, top * 1.18)
+        conv = data.pipeline_value(pipe, "conversion", "mean")
+        more = f"  (first {MAX_FUNNEL_STAGES} of {len(stages)} stages)" \
+            if len(stages) > MAX_FUNNEL_STAGES else ""
+        conv_ex = data.pipeline_value(pipe, "conversion", "exact")
+        exact_text = f" (exact {num(conv_ex * 100)}%)" if conv_ex is not None else ""
+        ax.set_title(f"{pipe}: conversion {num(conv * 100 if conv is not None else None)}%"
+                     f"{exact_text}{more}", loc="left")
+        ax.set_xlabel(f"deals entering over the {num(observed)} observed days")
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=BLUE, label="simulated mean (95% CI)"),
+               Patch(color=RED, label="graveyard stage"), Patch(color=GREEN, label="won"),
+               Line2D([], [], marker="D", ls="", color="white", markeredgecolor=INK,
+                      label="exact maths (steady state)")]
+    axes[0].legend(handles=handles, loc="lower right", fontsize=8, frameon=False)
+    if len(data.pipelines) > MAX_FUNNEL_PIPELINES:
+        fig.suptitle(f"first {MAX_FUNNEL_PIPELINES} of {len(data.pipelines)} pipelines",
+                     fontsize=9, color=GREY)
+    return fig
+
+
+# ----------------------------------------------------------------------- backlog
+
+
+def _backlog_panels(data: ReportData) -> list[tuple[str, str]]:
+    """Graveyards first, then the other stages in file order, up to the panel limit."""
+    stages = [(s.pipeline, s.stage) for s in data.result.stages]
+    graves = [k for k in stages if data.is_graveyard(*k)]
+    rest = [k for k in stages if k not in graves]
+    if len(graves) + len(rest) > MAX_BACKLOG_PANELS:
+        rest.sort(key=lambda k: -(data.stage_value(k[0], k[1], "wip_time_average_deals", "mean")
+                                  or 0.0))
+        rest = rest[: max(MAX_BACKLOG_PANELS - len(graves), 0)]
+        keep = set(rest)
+        rest = [k for k in stages if k in keep]
+    return (graves + rest)[:MAX_BACKLOG_PANELS]
+
+
+def backlog_plot(data: ReportData) -> Figure:
+    """Small multiples: one panel per stage, each with its own scale."""
+    panels = _backlog_panels(data)
+    ncols = min(3, max(len(panels), 1))
+    nrows = max(math.ceil(len(panels) / ncols), 1)
+    fig = _new_figure(3.7 * ncols + 0.4, 2.7 * nrows + 0.7)
+    if not panels:
+        return _empty(fig, "no stages")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    reps = data.result.run.reps
+    band = "95% CI band" if reps > 1 else "one replication, no CI band"
+    total = len(data.result.stages)
+    more = f"; {len(panels)} of {total} stages, graveyards first" if total > len(panels) else ""
+    fig.suptitle(f"Deals in each stage at the end of each day (mean of {reps} replications, "
+                 f"{band}; day 1 = {data.result.run.start_date}){more}", fontsize=10)
+    for i, ax in enumerate(axes.flat):
+        if i >= len(panels):
+            ax.axis("off")
+            continue
+        pipe, stage = panels[i]
+        rows = data.backlog_of(pipe, stage)
+        grave = data.is_graveyard(pipe, stage)
+        color = RED if grave else BLUE
+        days = [r.day for r in rows]
+        ax.fill_between(days, [r.wip_ci95_low for r in rows], [r.wip_ci95_high for r in rows],
+                        color=color, alpha=0.22, linewidth=0)
+        ax.plot(days, [r.wip_mean for r in rows], color=color, linewidth=1.4)
+        ax.set_ylim(bottom=0)
+        if days:
+            ax.set_xlim(days[0], days[-1])
+        title = _wrap(f"{pipe} › {stage}", 40)
+        if grave:
+            ax.set_facecolor("#fdf1f1")
+            ax.set_title("GRAVEYARD: " + title, color=RED, fontsize=9, loc="left",
+                         fontweight="bold")
+            reasons = " ".join(v.message + "." for v in data.reasons(pipe, stage))
+            ax.set_xlabel(_wrap(reasons, 62), color=RED, fontsize=7, loc="left")
+            for side in ("left", "bottom"):
+                ax.spines[side].set_color(RED)
+        else:
+            ax.set_title(title, fontsize=9, loc="left")
+            ax.set_xlabel("day", fontsize=8)
+        ax.tick_params(labelsize=7)
+        if i % ncols == 0:
+            ax.set_ylabel("deals", fontsize=8)
+    return fig
+
+
+# ----------------------------------------------------------------------- utilization
+
+
+def utilization_plot(data: ReportData) -> Figure:
+    teams = [t for t in data.result.teams][:MAX_TEAMS]
+    fig = _new_figure(8.5, 0.45 * len(teams) + 1.6)
+    if not teams:
+        return _empty(fig, "no teams")
+    ax = fig.add_subplot()
+    names, means, errs, rho, colors = [], [], [], [], []
+    for t in teams:
+        m = data.team_value(t.team, "utilization", "mean")
+        mean = (m or 0.0) * 100
+        low = data.team_value(t.team, "utilization", "ci95_low")
+        high = data.team_value(t.team, "utilization", "ci95_high")
+        means.append(mean)
+        errs.append(_xerr(None if low is None else low * 100, mean,
+                          None if high is None else high * 100))
+        r = data.team_value(t.team, "offered_load_rho", "exact")
+        rho.append(None if r is None else r * 100)
+        colors.append(RED if t.unstable else BLUE)
+        names.append(_label(t.team, 30) + f" ({t.size})" + ("  ⚠" if t.unstable else ""))
+    y = list(range(len(teams)))
+    ax.barh(y, means, color=colors, height=0.6,
+            xerr=[[e[0] for e in errs], [e[1] for e in errs]],
+            error_kw={"ecolor": INK, "capsize": 3, "elinewidth": 1})
+    rho_y = [yy for yy, v in zip(y, rho) if v is not None]
+    rho_v = [v for v in rho if v is not None]
+    ax.scatter(rho_v, rho_y, marker="D", s=30, color="white", edgecolors=INK, zorder=3,
+               linewidths=1.2, label="offered load ρ (exact maths)")
+    ax.axvline(100, color=INK, linestyle="--", linewidth=1, label="100% of working hours")
+    for yy, m in zip(y, means):
+        ax.text(m + 1.5, yy - 0.28, f"{m:.0f}%", fontsize=8, color=INK, va="center")
+    ax.set_yticks(y, names)
+    for tick, color in zip(ax.get_yticklabels(), colors):
+        if color == RED:
+            tick.set_color(RED)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(means + rho_v + [100.0]) * 1.12)
+    ax.set_xlabel("busy share of the team's working hours, % (simulated mean, 95% CI)")
+    ax.set_title("Team utilization (⚠ unstable: the queue grows without end)", loc="left")
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    return fig
+
+
+# ----------------------------------------------------------------------- time in stage
+
+_TICKS = ((1 / 60, "1m"), (5 / 60, "5m"), (15 / 60, "15m"), (1.0, "1h"), (4.0, "4h"),
+          (24.0, "1d"), (72.0, "3d"), (168.0, "1w"), (720.0, "30d"), (2160.0, "90d"),
+          (8760.0, "1y"))
+
+
+def time_in_stage_plot(data: ReportData) -> Figure:
+    rows: list[tuple[str, str]] = []
+    for s in data.result.stages:
+        if data.stage_value(s.pipeline, s.stage, "time_in_stage_mean_hours", "mean") is not None:
+            rows.append((s.pipeline, s.stage))
+    total = len(rows)
+    if total > MAX_TIME_ROWS:
+        graves = [k for k in rows if data.is_graveyard(*k)]
+        rest = sorted((k for k in rows if k not in graves),
+                      key=lambda k: -(data.stage_value(k[0], k[1], "time_in_stage_mean_hours",
+                                                       "mean") or 0.0))
+        keep = set((graves + rest)[:MAX_TIME_ROWS])
+        rows = [k for k in rows if k in keep]
+    fig = _new_figure(9.5, 0.3 * len(rows) + 1.8)
+    if not rows:
+        return _empty(fig, "no deal left any stage during the observed window")
+    ax = fig.add_subplot()
+    several = len(data.pipelines) > 1
+    values: list[float] = []
+    for y, (pipe, stage) in enumerate(rows):
+        get = lambda metric, e: data.stage_value(pipe, stage, metric, e)  # noqa: E731
+        p50 = get("time_in_stage_p50_hours", "mean")
+        p90 = get("time_in_stage_p90_hours", "mean")
+        mean = get("time_in_stage_mean_hours", "mean")
+        assert mean is not None
+        color = RED if data.is_graveyard(pipe, stage) else BLUE
+        if p50 is not None and p90 is not None:
+            ax.plot([p50, p90], [y, y], color=color, alpha=0.35, linewidth=4,
+                    solid_capstyle="round")
+        lo, hi = _xerr(get("time_in_stage_mean_hours", "ci95_low"), mean,
+                       get("time_in_stage_mean_hours", "ci95_high"))
+        ax.errorbar([mean], [y], xerr=[[lo], [hi]], fmt="D", color=color, markersize=5,
+                    capsize=3, elinewidth=1)
+        for v, marker in ((p50, "o"), (p90, ">")):
+            if v is not None:
+                ax.plot([v], [y], marker=marker, color=color, markersize=5, linestyle="")
+        exact = get("time_in_stage_mean_hours", "exact")
+        bound = get("time_in_stage_mean_hours", "exact_lower_bound")
+        if exact is not None:
+            ax.plot([exact], [y], marker="x", color=INK, markersize=6, linestyle="")
+        elif bound is not None:
+            ax.plot([bound], [y], marker="|", color=INK, markersize=9, linestyle="")
+        values += [v for v in (p50, p90, mean, exact, bound) if v is not None and v > 0]
+    labels = [_label(f"{p} › {s}" if several else s, 44) for p, s in rows]
+    ax.set_yticks(range(len(rows)), labels)
+    for tick, (pipe, stage) in zip(ax.get_yticklabels(), rows):
+        if data.is_graveyard(pipe, stage):
+            tick.set_color(RED)
+    ax.invert_yaxis()
+    lo_v, hi_v = (min(values), max(values)) if values else (1.0, 1.0)
+    if hi_v / max(lo_v, 1e-9) > 30:
+        ax.set_xscale("log")
+        ax.set_xlim(lo_v / 1.6, hi_v * 1.6)
+        ticks = [(t, s) for t, s in _TICKS if lo_v / 1.6 <= t <= hi_v * 1.6]
+        ax.set_xticks([t for t, _ in ticks], [s for _, s in ticks])
+        ax.minorticks_off()
+        ax.set_xlabel("time in stage (log scale)")
+    else:
+        ax.set_xlim(0, hi_v * 1.1)
+        ax.set_xlabel("time in stage, hours")
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], marker="o", ls="", color=BLUE, label="median (p50)"),
+               Line2D([], [], marker="D", ls="", color=BLUE, label="mean (95% CI)"),
+               Line2D([], [], marker=">", ls="", color=BLUE, label="90th percentile"),
+               Line2D([], [], marker="x", ls="", color=INK, label="exact mean"),
+               Line2D([], [], marker="|", ls="", color=INK, markersize=9,
+                      label="exact lower bound (queue wait unknown)")]
+    more = f" ({len(rows)} of {total} stages)" if total > len(rows) else ""
+    ax.set_title(f"Time in stage of the deals that left it{more}; red: graveyard", loc="left")
+    ax.legend(handles=handles, fontsize=7, frameon=False, loc="upper center",
+              bbox_to_anchor=(0.5, -0.09 if len(rows) > 6 else -0.2), ncol=5)
+    return fig
+
+
+# ----------------------------------------------------------------------- rendering
+
+
+def render(fig: Figure) -> tuple[bytes, str, list[str]]:
+    """PNG bytes, SVG text and any drawing warnings. The SVG carries no date, so the
+    same figures give the same file."""
+    caught: list[str] = []
+    png = io.BytesIO()
+    svg = io.BytesIO()
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        fig.savefig(png, format="png", dpi=DPI, metadata={"Software": None})
+        # Keep the layout the PNG computed: constrained layout would run again for the SVG.
+        fig.set_layout_engine("none")
+        fig.savefig(svg, format="svg", metadata={"Date": None})
+    for w in seen:
+        text = str(w.message)
+        if text not in caught:
+            caught.append(text)
+    return png.getvalue(), svg.getvalue().decode("utf-8"), caught
+
+
+PLOTS: tuple[tuple[str, str, Callable[["ReportData"], "Figure"]], ...] = (
+    ("funnel", "Deals entering each stage", funnel_plot),
+    ("backlog", "Backlog over time per stage", backlog_plot),
+    ("utilization", "Team utilization", utilization_plot),
+    ("time_in_stage", "Time in stage", time_in_stage_plot),
+)
+
+
+def draw_all(data: ReportData) -> list[Plot]:
+    import matplotlib
+
+    out: list[Plot] = []
+    with matplotlib.rc_context(RC):
+        for name, title, draw in PLOTS:
+            fig = draw(data)
+            png, svg, caught = render(fig)
+            out.append(Plot(name=name, title=title, png=png, svg=svg, warnings=caught))
+    return out

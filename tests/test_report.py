@@ -1,0 +1,308 @@
+"""`funnelc report FILE -o DIR`: every file is written, the HTML stands alone and names
+the graveyards the simulation finds, summary.json follows its shipped schema, the CSV
+is tidy, writes are atomic, and bad input or options write nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import PIPELINES
+from funnelc.cli import cli
+from funnelc.report.build import report_file_names
+from funnelc.report.data import CSV_COLUMNS
+from funnelc.report.summary import SUMMARY_SCHEMA_PATH, summary_schema_text
+
+UPDATE = os.environ.get("FUNNELC_UPDATE_GOLDEN") == "1"
+
+PLOTS = ("funnel", "backlog", "utilization", "time_in_stage")
+
+SMALL = """
+account "A" { currency RUB }
+team Sales size 2
+source Web 30/day -> P.New value 100k
+pipeline P main {
+  stage New {
+    owner Sales
+    work exp(20m)
+    respond 1h
+    sla 1d -> lost "late"
+    -> Offer 60%
+    -> lost "junk" 40%
+  }
+  stage Offer {
+    -> won 50% after exp(2d)
+    stay 50%
+  }
+}
+"""
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    r = CliRunner().invoke(cli, list(args))
+    return r.exit_code, r.stdout, r.stderr
+
+
+@pytest.fixture(scope="module")
+def cottages(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """The README's main command on cottages.funnel, at a size a test can afford (120
+    days, 3 replications still show its graveyard)."""
+    out = tmp_path_factory.mktemp("cottages") / "report"
+    code, stdout, stderr = run_cli("report", str(PIPELINES / "cottages.funnel"), "-o", str(out),
+                                   "--days", "120", "--reps", "3", "--jobs", "1")
+    assert code == 0, stderr
+    return out, stdout, stderr
+
+
+@pytest.fixture(scope="module")
+def before(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    out = tmp_path_factory.mktemp("before") / "report"
+    code, stdout, stderr = run_cli("report", str(PIPELINES / "cottages-before.funnel"), "-o",
+                                   str(out), "--days", "60", "--warmup", "10", "--reps", "2",
+                                   "--jobs", "1")
+    assert code == 0, stderr
+    return out, stdout, stderr
+
+
+def _section(page: str, anchor: str) -> str:
+    m = re.search(rf'<section id="{anchor}">(.*?)</section>', page, flags=re.S)
+    assert m, f"no section {anchor}"
+    return m.group(1)
+
+
+def _flagged(summary: dict) -> set[tuple[str, str]]:
+    return {(s["pipeline"], s["stage"]) for s in summary["simulation"]["stages"]
+            if s["graveyard"]["is_graveyard"]}
+
+
+def _headings(section: str) -> set[tuple[str, str]]:
+    import html
+
+    out = set()
+    for h in re.findall(r"<h3>(.*?)</h3>", section):
+        pipeline, stage = html.unescape(h).split(" › ", 1)
+        out.add((pipeline, stage))
+    return out
+
+
+def test_every_file_is_written_and_listed(cottages: tuple[Path, str, str]) -> None:
+    out, stdout, stderr = cottages
+    names = report_file_names()
+    assert set(names) == {"report.html", "summary.json", "stages.csv"} | {
+        f"{p}.{ext}" for p in PLOTS for ext in ("png", "svg")}
+    assert sorted(os.listdir(out)) == sorted(names), "stray or temporary files in DIR"
+    for name in names:
+        assert (out / name).stat().st_size > 0
+        assert str(out / name) in stdout
+    assert "simulating 3 replications" in stderr
+    assert "warning" not in stderr, "a plot lacked a glyph or drew with a warning"
+
+
+def test_plots_are_real_png_and_svg(cottages: tuple[Path, str, str]) -> None:
+    out, _, _ = cottages
+    for name in PLOTS:
+        png = (out / f"{name}.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        assert width >= 600 and height >= 200, (name, width, height)
+        root = ET.fromstring((out / f"{name}.svg").read_text("utf-8"))
+        assert root.tag.endswith("svg")
+
+
+def test_html_is_self_contained(cottages: tuple[Path, str, str]) -> None:
+    out, _, _ = cottages
+    page = (out / "report.html").read_text("utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert not re.search(r"https?://", page), "an external address in the page"
+    assert not re.search(r"<(script|link|img|iframe)\b", page)
+    assert not re.search(r"\b(src|href)\s*=\s*(?![\"']?#)", page), "a reference outside the page"
+    assert page.count("<svg") == len(PLOTS)
+    for name in PLOTS:
+        assert f'id="plot-{name}-caption"' in page
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), "two plots define the same id"
+
+
+def test_html_names_the_graveyards_the_simulation_finds(cottages: tuple[Path, str, str]
+                                                        ) -> None:
+    out, stdout, _ = cottages
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    flagged = _flagged(summary)
+    assert ("Продажи", "Расчет с сайта") in flagged, "3 managers cannot call 40 leads a day"
+    page = (out / "report.html").read_text("utf-8")
+    graves = _section(page, "graveyards")
+    assert _headings(graves) == flagged
+    assert page.index('id="graveyards"') < page.index('id="summary"'), "the headline comes first"
+    assert "Менеджеры" in graves and "Четвертый менеджер" in graves, \
+        "the cause (the team) and the file's own remedy (the scenario) are named"
+    assert "graveyard: " in stdout and "Расчет с сайта" in stdout.split("graveyard: ", 1)[1]
+    heads = {(g["pipeline"], g["stage"]) for g in summary["headline"]["graveyards"]}
+    assert heads == flagged
+
+
+def test_before_funnel_flags_the_calculation_sent_stage(before: tuple[Path, str, str]) -> None:
+    """Seed 000: 95% of the deals stay in «Отправлен расчет» with no SLA."""
+    out, stdout, _ = before
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    stage = next(s for s in summary["simulation"]["stages"] if s["stage"] == "Отправлен расчет")
+    assert "stay-without-sla" in {r["code"] for r in stage["graveyard"]["reasons"]}
+    graves = _section((out / "report.html").read_text("utf-8"), "graveyards")
+    assert ("Продажи", "Отправлен расчет") in _headings(graves)
+    assert "no SLA moves them on" in graves
+    assert "Отправлен расчет" in stdout
+
+
+def test_summary_follows_its_schema(cottages: tuple[Path, str, str]) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    out, _, _ = cottages
+    data = json.loads((out / "summary.json").read_text("utf-8"))
+    schema = json.loads(SUMMARY_SCHEMA_PATH.read_text("utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(data, schema)
+    assert data["units"]["durations"] == "hours"
+    assert data["units"]["money"] == "RUB"
+    assert data["files"] == report_file_names()
+    assert data["simulation"]["run"]["reps"] == 3
+    assert data["analysis"]["pipelines"][0]["stages"][0]["arrivals_per_day"] > 0
+    broken = json.loads(json.dumps(data))
+    broken["simulation"]["stages"][0]["time_in_stage_hours"]["mean"]["mean"] = "long"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
+    broken = json.loads(json.dumps(data))
+    broken["analysis"]["pipelines"][0]["stages"][0]["surprise"] = 1
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
+
+
+def test_shipped_summary_schema_matches_the_models() -> None:
+    text = summary_schema_text()
+    if UPDATE:
+        SUMMARY_SCHEMA_PATH.write_text(text, encoding="utf-8")
+    assert SUMMARY_SCHEMA_PATH.read_text(encoding="utf-8") == text, \
+        "regenerate with FUNNELC_UPDATE_GOLDEN=1 pytest tests/test_report.py"
+    code, out, _ = run_cli("report", "--schema")
+    assert code == 0 and out == text
+
+
+def test_csv_is_tidy(cottages: tuple[Path, str, str]) -> None:
+    out, _, _ = cottages
+    rows = list(csv.reader(io.StringIO((out / "stages.csv").read_text("utf-8"))))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    body = rows[1:]
+    keys = set()
+    for row in body:
+        assert len(row) == len(CSV_COLUMNS) and all(cell != "" for cell in row), row
+        assert math.isfinite(float(row[5]))
+        assert row[4] in {"mean", "ci95_low", "ci95_high", "exact", "exact_lower_bound",
+                          "verdict"}
+        key = tuple(row[:3]) + (row[4],)
+        assert key not in keys, f"two rows for {key}"
+        keys.add(key)
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    for st in summary["simulation"]["stages"]:
+        mean = next(float(r[5]) for r in body if (r[0], r[1], r[2], r[4]) ==
+                    (st["pipeline"], st["stage"], "entered_deals", "mean"))
+        assert mean == pytest.approx(st["entered"]["mean"])
+        flag = next(float(r[5]) for r in body if (r[0], r[1], r[2]) ==
+                    (st["pipeline"], st["stage"], "graveyard"))
+        assert flag == (1.0 if st["graveyard"]["is_graveyard"] else 0.0)
+    for row in body:  # the unit is in the metric's name
+        unit_word = {"hours": "_hours", "percent": "_pct", "deals": "_deals"}.get(row[3])
+        if unit_word:
+            assert row[2].endswith(unit_word) or unit_word + "_" in row[2], row
+
+
+def test_one_replication_writes_no_interval_and_no_empty_cell(tmp_path: Path) -> None:
+    path = tmp_path / "a.funnel"
+    path.write_text(SMALL, encoding="utf-8")
+    out = tmp_path / "r"
+    code, _, err = run_cli("report", str(path), "-o", str(out), "--days", "20", "--warmup",
+                           "2", "--reps", "1", "--jobs", "1")
+    assert code == 0, err
+    rows = list(csv.reader(io.StringIO((out / "stages.csv").read_text("utf-8"))))[1:]
+    assert rows and all(all(cell != "" for cell in r) for r in rows)
+    assert not any(r[4].startswith("ci95") for r in rows)
+    assert any(r[4] == "exact" for r in rows)
+    page = (out / "report.html").read_text("utf-8")
+    assert _headings(_section(page, "graveyards")) == {("P", "Offer")}, "stay 50%, no sla"
+
+
+def test_file_with_errors_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "bad.funnel"
+    path.write_text(SMALL.replace("owner Sales", "owner Sails"), encoding="utf-8")
+    out = tmp_path / "r"
+    code, stdout, err = run_cli("report", str(path), "-o", str(out))
+    assert code == 1 and "fix them before reporting on it" in err and "Sails" in err
+    assert not out.exists()
+    code, _, err = run_cli("report", str(tmp_path / "missing.funnel"), "-o", str(out))
+    assert code == 2 and not out.exists()
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--days", "0"], "--days"),
+    (["--reps", "0"], "--reps"),
+    (["--days", "5", "--warmup", "5"], "--warmup"),
+    (["--jobs", "0"], "--jobs"),
+    (["--seed", "-1"], "--seed"),
+    (["--start", "2025-02-30"], "date"),
+    (["--scenario", "Nope"], "no scenario"),
+])
+def test_absurd_options_are_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    path = tmp_path / "a.funnel"
+    path.write_text(SMALL, encoding="utf-8")
+    out = tmp_path / "r"
+    code, _, err = run_cli("report", str(path), "-o", str(out), *args)
+    assert code == 2 and message in err, err
+    assert "Traceback" not in err and not out.exists()
+
+
+def test_output_must_be_a_folder(tmp_path: Path) -> None:
+    path = tmp_path / "a.funnel"
+    path.write_text(SMALL, encoding="utf-8")
+    code, _, err = run_cli("report", str(path))
+    assert code == 2 and "-o DIR" in err
+    a_file = tmp_path / "taken"
+    a_file.write_text("keep me", encoding="utf-8")
+    code, _, err = run_cli("report", str(path), "-o", str(a_file), "--days", "5", "--warmup", "1")
+    assert code == 2 and "not a folder" in err
+    assert a_file.read_text("utf-8") == "keep me"
+
+
+def test_writes_replace_files_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                         ) -> None:
+    """Each file goes through a temporary file and a rename: an old report is replaced
+    whole, and a write that fails half-way leaves neither a temporary file nor a torn
+    file behind."""
+    from funnelc.report import writer
+
+    folder = tmp_path / "r"
+    folder.mkdir()
+    (folder / "report.html").write_text("old", encoding="utf-8")
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    written = writer.write_report(folder, {"report.html": "new", "a.png": b"\x89PNG"})
+    assert [p.name for p in written] == ["report.html", "a.png"]
+    assert (folder / "report.html").read_text("utf-8") == "new"
+    assert (folder / "notes.txt").read_text("utf-8") == "mine"
+
+    real = os.replace
+
+    def fail_on_second(src: str, dst: str) -> None:
+        if dst.endswith("b.svg"):
+            raise OSError(28, "No space left on device")
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", fail_on_second)
+    with pytest.raises(writer.ReportWriteError, match="No space left"):
+        writer.write_report(folder, {"a.png": b"second", "b.svg": "<svg/>"})
+    assert sorted(os.listdir(folder)) == ["a.png", "notes.txt", "report.html"]
+    assert (folder / "a.png").read_bytes() == b"second"
