@@ -43,6 +43,13 @@ class Loaded:
 def load_text(text: str, path: str = "<string>", *, checks: bool = True) -> Loaded:
     """Parse, build and check funnel text. `checks=False` stops after building the model
     (the formatter needs only that)."""
+    from .gcpause import gc_paused
+
+    with gc_paused():
+        return _load_text(text, path, checks=checks)
+
+
+def _load_text(text: str, path: str, *, checks: bool) -> Loaded:
     src = SourceText(path, text)
     if not text.strip():
         diag = Diagnostic("FN010", Severity.error, "the file is empty", path,

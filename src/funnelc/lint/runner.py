@@ -102,7 +102,10 @@ def lint_report(loaded: Any, config: LintConfig | None = None) -> LintReport:
     """Lint a `Loaded` file; nothing when it did not load or has errors."""
     if loaded.model is None or any(d.severity is Severity.error for d in loaded.diagnostics):
         return LintReport()
-    return lint_model(loaded.model, loaded.comments, config, loaded.path)
+    from ..gcpause import gc_paused
+
+    with gc_paused():
+        return lint_model(loaded.model, loaded.comments, config, loaded.path)
 
 
 def lint(loaded: Any, config: LintConfig | None = None) -> list[Diagnostic]:

@@ -1,0 +1,25 @@
+"""Pausing Python's cyclic garbage collector while building large object graphs.
+
+Loading a 27 000-line account creates ~200 000 small objects; each time allocation
+crosses a threshold the collector walks every live object, and those walks cost as much
+as the parse itself (measured: 7 900 → 15 500 lines/s on the 50 × 40 benchmark
+account). The model holds no reference cycles worth collecting mid-load, so the
+collector is paused for the duration and restored (never force-enabled) afterwards.
+"""
+
+from __future__ import annotations
+
+import gc
+from contextlib import contextmanager
+from typing import Iterator
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
