@@ -506,11 +506,97 @@ def classify_stage_name(name: str) -> Classification:
 
     Cached: a funnel repeats the same names across pipelines and lint runs, and the
     linter's ``check`` path has a ~400 ms budget. The first Cyrillic name loads the
-    pymorphy3 dictionary (~0.1 s); nothing is loaded at import time.
+    pymorphy3 dictionaries (~0.1-0.3 s); so answers are also kept on disk between runs
+    (see `_DiskCache`), and a re-check of an unchanged account loads no dictionary.
     """
+    disk = _disk_cache()
+    hit = disk.get(name)
+    if hit is not None:
+        return hit
+    result = _classify_uncached(name)
+    disk.put(name, result)
+    return result
+
+
+def _classify_uncached(name: str) -> Classification:
     lang = detect_language(name)
     if lang == "ru" or lang == "uk":
         return _classify_cyrillic(name, lang)
     if lang == "en":
         return _classify_english(name)
     return Classification(StageNameClass.NEUTRAL, "no letters to read", "unknown")
+
+
+class _DiskCache:
+    """Classifications kept in the user's cache folder between runs.
+
+    The file is keyed by a hash of this module's source, so any change to the rules
+    starts a fresh cache. Written once at exit, atomically; every failure (read-only
+    home, corrupt file) just means no cache. `FUNNELC_NAME_CACHE=off` disables it.
+    """
+
+    def __init__(self) -> None:
+        import hashlib
+        import os
+
+        self.entries: dict[str, list[str]] = {}
+        self.dirty = False
+        self.path: str | None = None
+        if os.environ.get("FUNNELC_NAME_CACHE", "").lower() in ("off", "0", "no"):
+            return
+        try:
+            with open(__file__, "rb") as fh:
+                digest = hashlib.sha1(fh.read()).hexdigest()[:16]
+            base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"),
+                                                                    ".cache")
+            self.path = os.path.join(base, "funnelc", f"stage-names-{digest}.json")
+            import json
+
+            with open(self.path, encoding="utf-8") as fh:
+                data = json.load(fh)
+            if isinstance(data, dict):
+                self.entries = {k: v for k, v in data.items()
+                                if isinstance(v, list) and len(v) == 3}
+        except (OSError, ValueError):
+            pass
+
+    def get(self, name: str) -> Classification | None:
+        hit = self.entries.get(name)
+        if hit is None:
+            return None
+        try:
+            return Classification(StageNameClass(hit[0]), hit[1], hit[2])  # type: ignore[arg-type]
+        except ValueError:
+            return None
+
+    def put(self, name: str, result: Classification) -> None:
+        if self.path is None:
+            return
+        self.entries[name] = [result.klass.value, result.reason, result.language]
+        if not self.dirty:
+            import atexit
+
+            atexit.register(self.save)
+        self.dirty = True
+
+    def save(self) -> None:
+        import json
+        import os
+        import tempfile
+
+        if self.path is None or not self.dirty:
+            return
+        try:
+            folder = os.path.dirname(self.path)
+            os.makedirs(folder, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".names-", dir=folder)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(self.entries, fh, ensure_ascii=False)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass
+
+
+@functools.cache
+def _disk_cache() -> _DiskCache:
+    return _DiskCache()
