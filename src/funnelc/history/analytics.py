@@ -1,0 +1,290 @@
+"""The tables of `funnelc history`, each a small polars frame computed from the visits
+(`transitions.Visits`) with group-bys and joins, never a loop over deals.
+
+Months are calendar months in the account's time zone (`--tz`, UTC by default); a deal
+belongs to the month it entered the stage the row is about (cohorts), so a month's
+conversion counts deals that entered then, whenever they moved on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from .events import LOST, STAGE, WON
+from .load import History
+from .transitions import OPEN, Visits, build_visits, returns
+
+__all__ = ["HistoryTables", "analyse", "GRAVEYARD_MIN_DAYS", "month_of"]
+
+GRAVEYARD_MIN_DAYS = 14.0
+"""A deal still in a stage counts as hoarded when it has been there longer than the
+stage's 95th percentile of completed visits and at least this many days."""
+GRAVEYARD_MIN_SHARE = 0.05
+GRAVEYARD_MIN_DEALS = 5
+"""A stage is a graveyard when its hoarded deals are at least 5 and at least 5 % of the
+deals that ever entered it (seed 002: «кладбище сделок»)."""
+
+
+def month_of(col: str, tz: str) -> pl.Expr:
+    return pl.col(col).dt.convert_time_zone(tz).dt.strftime("%Y-%m")
+
+
+@dataclass
+class HistoryTables:
+    inflow: pl.DataFrame
+    conversion: pl.DataFrame
+    losses: pl.DataFrame
+    time_in_stage: pl.DataFrame
+    moves: pl.DataFrame
+    """Backward moves and skips, per (pipeline, from, to)."""
+    moves_summary: pl.DataFrame
+    comebacks: pl.DataFrame
+    graveyards: pl.DataFrame
+    shape: pl.DataFrame
+    backlog: pl.DataFrame
+    """Deals in each stage at each month end (WIP), for the back-test and the plots."""
+    visits: Visits
+    tz: str
+    deals: int = 0
+    events: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def analyse(history: History, order_hint: dict[str, dict[str, int]] | None = None,
+            pairs: list[tuple[str, str, str]] | None = None) -> HistoryTables:
+    """`order_hint`: stage depths from a funnel file; `pairs`: (pipeline, from, to) whose
+    conversion to tabulate (the funnel's stage-to-stage outcomes), else every pair of
+    stages on consecutive ranks that the data shows a direct move between."""
+    tz = history.tz
+    ev = history.events
+    v = build_visits(ev, order_hint, history.catalog)
+    vis = v.visits
+    rank = _ranks(v.rank)
+    vis = vis.join(rank, on=["pipeline", "stage"], how="left").join(
+        rank.rename({"stage": "to_stage", "rank": "to_rank"}).with_columns(
+            to_pipeline=pl.col("pipeline")).drop("pipeline"),
+        on=["to_pipeline", "to_stage"], how="left")
+    v.visits = vis
+    return HistoryTables(
+        inflow=_inflow(ev, tz), conversion=_conversion(vis, ev, pairs or _pairs(vis, v), tz),
+        losses=_losses(vis), time_in_stage=_time_in_stage(vis, v),
+        moves=_moves(vis), moves_summary=_moves_summary(vis),
+        comebacks=_comebacks(ev, tz), graveyards=_graveyards(vis, v),
+        shape=_shape(vis, ev, v.order), backlog=backlog(vis, v, tz), visits=v, tz=tz,
+        deals=ev["deal_id"].n_unique() if ev.height else 0, events=ev.height)
+
+
+def _ranks(rank: dict[tuple[str, str], int]) -> pl.DataFrame:
+    rows = [(p, s, r) for (p, s), r in rank.items()]
+    return pl.DataFrame(rows, schema={"pipeline": pl.Utf8, "stage": pl.Utf8, "rank": pl.Int64},
+                        orient="row")
+
+
+def _pairs(vis: pl.DataFrame, v: Visits) -> list[tuple[str, str, str]]:
+    moved = vis.filter((pl.col("exit") == STAGE) & (pl.col("to_pipeline") == pl.col("pipeline"))
+                       & (pl.col("to_rank") == pl.col("rank") + 1)).group_by(
+        ["pipeline", "stage", "to_stage"]).agg(n=pl.len())
+    seen = {(p, a, b) for p, a, b, _ in moved.iter_rows()}
+    out = []
+    for p, lst in v.order.items():
+        for a in lst:
+            for b in lst:
+                if (p, a, b) in seen:
+                    out.append((p, a, b))
+    return out
+
+
+def _inflow(ev: pl.DataFrame, tz: str) -> pl.DataFrame:
+    """New deals per month and source (a deal's source, else the stage it started in)."""
+    first = ev.sort(["deal_id", "ts", "seq"]).group_by("deal_id").agg(
+        pl.first("ts"), pl.first("source"), pl.first("pipeline"), pl.first("stage"))
+    first = first.with_columns(
+        month=month_of("ts", tz),
+        source=pl.coalesce([pl.col("source"),
+                            pl.lit("→ ") + pl.col("pipeline") + pl.lit(".") + pl.col("stage")]))
+    return first.group_by(["month", "source"]).agg(deals=pl.len()).sort(["month", "source"])
+
+
+def _conversion(vis: pl.DataFrame, ev: pl.DataFrame, pairs: list[tuple[str, str, str]],
+                tz: str) -> pl.DataFrame:
+    """Stage-to-stage conversion by the month deals entered the first stage of the pair:
+    `direct` counts deals that entered the second stage before any loss, `with_returns`
+    also those that got there after being lost and brought back (seed 003's «было» and
+    «стало»)."""
+    lost = ev.filter(pl.col("kind") == LOST).select("deal_id", "pipeline", tl="ts")
+    out: list[pl.DataFrame] = []
+    for pipe, a, b in pairs:
+        if pipe:
+            fa = (vis.filter((pl.col("pipeline") == pipe) & (pl.col("stage") == a))
+                  .group_by("deal_id").agg(ta=pl.col("entered").min()))
+            if fa.height == 0:
+                continue
+            r = (vis.filter((pl.col("pipeline") == pipe) & (pl.col("stage") == b))
+                 .select("deal_id", t="entered")
+                 .join(fa, on="deal_id").filter(pl.col("t") > pl.col("ta"))
+                 .group_by("deal_id").agg(tb=pl.col("t").min()))
+            lo = (lost.filter(pl.col("pipeline") == pipe).join(fa, on="deal_id")
+                  .filter(pl.col("tl") >= pl.col("ta")).group_by("deal_id")
+                  .agg(tl=pl.col("tl").min()))
+            c = fa.join(r, on="deal_id", how="left").join(lo, on="deal_id", how="left")
+            c = c.with_columns(month=month_of("ta", tz),
+                               any=pl.col("tb").is_not_null(),
+                               direct=pl.col("tb").is_not_null()
+                               & (pl.col("tl").is_null() | (pl.col("tb") < pl.col("tl"))))
+            g = c.group_by("month").agg(entered=pl.len(), direct=pl.col("direct").sum(),
+                                        with_returns=pl.col("any").sum())
+            tot = c.select(month=pl.lit("all"), entered=pl.len(), direct=pl.col("direct").sum(),
+                           with_returns=pl.col("any").sum())
+            g = pl.concat([g.sort("month"), tot]).with_columns(
+                pipeline=pl.lit(pipe), from_stage=pl.lit(a), to_stage=pl.lit(b))
+            out.append(g)
+    if not out:
+        return pl.DataFrame(schema={"pipeline": pl.Utf8, "from_stage": pl.Utf8,
+                                    "to_stage": pl.Utf8, "month": pl.Utf8, "entered": pl.UInt32,
+                                    "direct": pl.UInt32, "with_returns": pl.UInt32,
+                                    "direct_pct": pl.Float64, "with_returns_pct": pl.Float64})
+    res = pl.concat(out).select("pipeline", "from_stage", "to_stage", "month",
+                                pl.col("entered").cast(pl.UInt32),
+                                pl.col("direct").cast(pl.UInt32),
+                                pl.col("with_returns").cast(pl.UInt32))
+    return res.with_columns(direct_pct=100 * pl.col("direct") / pl.col("entered"),
+                            with_returns_pct=100 * pl.col("with_returns") / pl.col("entered"))
+
+
+def _losses(vis: pl.DataFrame) -> pl.DataFrame:
+    lost = vis.filter(pl.col("exit") == LOST).with_columns(
+        reason=pl.col("reason").fill_null("(no reason)"))
+    exits = vis.filter(pl.col("exit") != OPEN).group_by(["pipeline", "stage"]).agg(exits=pl.len())
+    g = lost.group_by(["pipeline", "stage", "reason"]).agg(deals=pl.len())
+    g = g.join(exits, on=["pipeline", "stage"]).with_columns(
+        share_of_losses=100 * pl.col("deals") / pl.col("deals").sum().over(["pipeline", "stage"]),
+        share_of_exits=100 * pl.col("deals") / pl.col("exits"))
+    return g.sort(["pipeline", "stage", "deals"], descending=[False, False, True])
+
+
+def _time_in_stage(vis: pl.DataFrame, v: Visits) -> pl.DataFrame:
+    done = vis.filter(pl.col("hours").is_not_null())
+    g = done.group_by(["pipeline", "stage"]).agg(
+        n=pl.len(), mean_h=pl.col("hours").mean(), p10_h=pl.col("hours").quantile(0.1),
+        median_h=pl.col("hours").median(), p90_h=pl.col("hours").quantile(0.9),
+        max_h=pl.col("hours").max())
+    opn = vis.filter(pl.col("exit") == OPEN).group_by(["pipeline", "stage"]).agg(open=pl.len())
+    g = g.join(opn, on=["pipeline", "stage"], how="full", coalesce=True).with_columns(
+        pl.col("n").fill_null(0), pl.col("open").fill_null(0))
+    return _in_order(g, v.order)
+
+
+def _in_order(df: pl.DataFrame, order: dict[str, list[str]]) -> pl.DataFrame:
+    pos = pl.DataFrame([(p, s, i, j) for i, (p, lst) in enumerate(order.items())
+                        for j, s in enumerate(lst)],
+                       schema={"pipeline": pl.Utf8, "stage": pl.Utf8, "pi": pl.Int64,
+                               "si": pl.Int64}, orient="row")
+    return (df.join(pos, on=["pipeline", "stage"], how="left")
+            .sort(["pi", "si"], nulls_last=True).drop(["pi", "si"]))
+
+
+def _moves(vis: pl.DataFrame) -> pl.DataFrame:
+    m = vis.filter((pl.col("exit") == STAGE) & (pl.col("to_pipeline") == pl.col("pipeline"))
+                   & pl.col("rank").is_not_null() & pl.col("to_rank").is_not_null())
+    m = m.with_columns(step=pl.col("to_rank") - pl.col("rank"))
+    odd = m.filter((pl.col("step") < 0) | (pl.col("step") > 1)).with_columns(
+        kind=pl.when(pl.col("step") < 0).then(pl.lit("backward")).otherwise(pl.lit("skip")),
+        skipped=pl.when(pl.col("step") > 1).then(pl.col("step") - 1).otherwise(0))
+    return (odd.group_by(["pipeline", "kind", "stage", "to_stage"])
+            .agg(deals=pl.len(), skipped=pl.col("skipped").first())
+            .sort(["pipeline", "kind", "deals"], descending=[False, False, True]))
+
+
+def _moves_summary(vis: pl.DataFrame) -> pl.DataFrame:
+    m = vis.filter((pl.col("exit") == STAGE) & (pl.col("to_pipeline") == pl.col("pipeline"))
+                   & pl.col("rank").is_not_null() & pl.col("to_rank").is_not_null())
+    m = m.with_columns(step=pl.col("to_rank") - pl.col("rank"))
+    return m.group_by("pipeline").agg(
+        moves=pl.len(), forward=(pl.col("step") == 1).sum(), skips=(pl.col("step") > 1).sum(),
+        backward=(pl.col("step") < 0).sum(), same=(pl.col("step") == 0).sum(),
+    ).with_columns(backward_pct=100 * pl.col("backward") / pl.col("moves"),
+                   skip_pct=100 * pl.col("skips") / pl.col("moves")).sort("pipeline")
+
+
+def _comebacks(ev: pl.DataFrame, tz: str) -> pl.DataFrame:
+    """Deals lost and later brought back (seed 003: 19 leads «слиты», then qualified),
+    by the month they were lost, the reason and where they came back to."""
+    r = returns(ev)
+    lost = ev.filter(pl.col("kind") == LOST).with_columns(month=month_of("ts", tz),
+                                                          reason=pl.col("loss_reason").fill_null("(no reason)"))
+    lost_n = lost.group_by(["pipeline", "month", "reason"]).agg(lost=pl.len())
+    r = r.with_columns(month=month_of("lost_at", tz), reason=pl.col("reason").fill_null("(no reason)"))
+    g = r.group_by(["pipeline", "month", "reason"]).agg(
+        came_back=pl.len(), won_later=pl.col("won_later").sum(),
+        median_days=pl.col("hours").median() / 24,
+        back_to=pl.col("back_stage").mode().first())
+    g = g.join(lost_n, on=["pipeline", "month", "reason"], how="left").with_columns(
+        came_back_pct=100 * pl.col("came_back") / pl.col("lost"))
+    return g.sort(["pipeline", "month", "came_back"], descending=[False, False, True])
+
+
+def _graveyards(vis: pl.DataFrame, v: Visits) -> pl.DataFrame:
+    end = v.data_end
+    done = vis.filter(pl.col("hours").is_not_null()).group_by(["pipeline", "stage"]).agg(
+        p95_h=pl.col("hours").quantile(0.95), median_h=pl.col("hours").median())
+    ent = vis.group_by(["pipeline", "stage"]).agg(entered=pl.len())
+    opn = vis.filter(pl.col("exit") == OPEN).with_columns(
+        age_h=(pl.lit(end).cast(pl.Datetime("us", "UTC")) - pl.col("entered"))
+        .dt.total_microseconds() / 3.6e9)
+    g = (ent.join(done, on=["pipeline", "stage"], how="left")
+         .join(opn.group_by(["pipeline", "stage"]).agg(open=pl.len(),
+                                                       age_median_h=pl.col("age_h").median()),
+               on=["pipeline", "stage"], how="left"))
+    limit = pl.max_horizontal(pl.col("p95_h").fill_null(0.0), pl.lit(GRAVEYARD_MIN_DAYS * 24))
+    stale = opn.join(g.select("pipeline", "stage", limit=limit), on=["pipeline", "stage"]).filter(
+        pl.col("age_h") > pl.col("limit")).group_by(["pipeline", "stage"]).agg(hoarded=pl.len())
+    g = g.join(stale, on=["pipeline", "stage"], how="left").with_columns(
+        pl.col("open").fill_null(0), pl.col("hoarded").fill_null(0))
+    g = g.with_columns(hoarded_pct=100 * pl.col("hoarded") / pl.col("entered"),
+                       graveyard=(pl.col("hoarded") >= GRAVEYARD_MIN_DEALS)
+                       & (pl.col("hoarded") >= GRAVEYARD_MIN_SHARE * pl.col("entered")))
+    return _in_order(g, v.order)
+
+
+def _shape(vis: pl.DataFrame, ev: pl.DataFrame, order: dict[str, list[str]]) -> pl.DataFrame:
+    """Deals that ever entered each stage, and won, per pipeline: the funnel's shape."""
+    g = vis.group_by(["pipeline", "stage"]).agg(deals=pl.col("deal_id").n_unique())
+    won = ev.filter(pl.col("kind") == WON).group_by("pipeline").agg(
+        deals=pl.col("deal_id").n_unique()).with_columns(stage=pl.lit("won"))
+    g = _in_order(g, order)
+    g = pl.concat([g, won.select("pipeline", "stage", pl.col("deals").cast(g["deals"].dtype))])
+    g = g.with_columns(pct_of_first=100 * pl.col("deals") / pl.col("deals").first().over("pipeline"))
+    prank = {p: i for i, p in enumerate(order)}
+    return g.with_columns(o=pl.col("pipeline").replace_strict(prank, default=len(prank)),
+                          i=pl.int_range(pl.len())).sort(["o", "i"]).drop(["o", "i"])
+
+
+def backlog(vis: pl.DataFrame, v: Visits, tz: str) -> pl.DataFrame:
+    """Deals sitting in each stage at the end of each month of the data (WIP)."""
+    if vis.height == 0 or v.data_start is None:
+        return pl.DataFrame(schema={"pipeline": pl.Utf8, "stage": pl.Utf8, "month": pl.Utf8,
+                                    "wip": pl.UInt32})
+    ends = pl.datetime_range(
+        pl.lit(v.data_start).cast(pl.Datetime("us", "UTC")).dt.convert_time_zone(tz)
+        .dt.month_start().dt.offset_by("1mo"),
+        pl.lit(v.data_end).cast(pl.Datetime("us", "UTC")).dt.convert_time_zone(tz)
+        .dt.month_start().dt.offset_by("1mo"),
+        interval="1mo", eager=True).dt.convert_time_zone("UTC")
+    frames = []
+    for t in ends.to_list():
+        at = vis.filter((pl.col("entered") < t) & (pl.col("left").is_null() | (pl.col("left") >= t)))
+        month = (t.astimezone(__import__("zoneinfo").ZoneInfo(tz)) if tz != "UTC" else t)
+        label = _prev_month(month.year, month.month)
+        frames.append(at.group_by(["pipeline", "stage"]).agg(wip=pl.len().cast(pl.UInt32))
+                      .with_columns(month=pl.lit(label)))
+    if not frames:
+        return pl.DataFrame(schema={"pipeline": pl.Utf8, "stage": pl.Utf8, "month": pl.Utf8,
+                                    "wip": pl.UInt32})
+    return pl.concat(frames).select("pipeline", "stage", "month", "wip").sort(
+        ["pipeline", "stage", "month"])
+
+
+def _prev_month(year: int, month: int) -> str:
+    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"

@@ -1,0 +1,96 @@
+"""The normalised event table every reader produces and every analysis reads.
+
+One row per happening: a deal entering a stage (`kind` "stage"), or closing as won or
+lost (`kind` "won"/"lost", `stage` the CRM's name of that closing status). Deal
+attributes (value, source) sit on every row of the deal: columnar tables prefer a
+repeated value to a join. `from_pipeline`/`from_stage` hold the stage a CRM event says
+the deal moved *from* (null when the format does not say), to spot missing events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from .quality import DataQuality
+
+__all__ = ["EVENT_SCHEMA", "Catalog", "empty_events", "normalize", "WON", "LOST", "STAGE"]
+
+STAGE, WON, LOST = "stage", "won", "lost"
+
+EVENT_SCHEMA: dict[str, pl.DataType] = {
+    "deal_id": pl.Utf8(),
+    "ts": pl.Datetime("us", "UTC"),
+    "pipeline": pl.Utf8(),
+    "stage": pl.Utf8(),
+    "kind": pl.Utf8(),
+    "value": pl.Float64(),
+    "loss_reason": pl.Utf8(),
+    "source": pl.Utf8(),
+    "from_pipeline": pl.Utf8(),
+    "from_stage": pl.Utf8(),
+    "seq": pl.Int64(),
+    "entry_known": pl.Boolean(),
+}
+
+
+def empty_events() -> pl.DataFrame:
+    return pl.DataFrame(schema=EVENT_SCHEMA)
+
+
+@dataclass
+class Catalog:
+    """Pipelines and their stages in the CRM's order (amoCRM `sort`, Bitrix24 `SORT`), as
+    far as the inputs tell; CSV input tells nothing and the order is inferred later."""
+
+    stages: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, pipeline: str, stage: str) -> None:
+        lst = self.stages.setdefault(pipeline, [])
+        if stage not in lst:
+            lst.append(stage)
+
+    def merge(self, other: "Catalog") -> None:
+        for p, lst in other.stages.items():
+            for s in lst:
+                self.add(p, s)
+
+
+def normalize(frames: list[pl.DataFrame], dq: DataQuality) -> pl.DataFrame:
+    """Concatenate the readers' frames, drop exact duplicates, sort each deal's events by
+    time and count what that revealed (out-of-order input, broken move chains, moves
+    between pipelines). Deal attributes are spread over all rows of the deal."""
+    frames = [f.select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA) for f in frames if f.height]
+    if not frames:
+        return empty_events()
+    ev = pl.concat(frames, how="vertical")
+    before = ev.height
+    ev = ev.unique(subset=["deal_id", "ts", "pipeline", "stage", "kind"], keep="first",
+                   maintain_order=True)
+    dup = before - ev.height
+    if dup:
+        dq.count("duplicates", dup)
+        dq.drop("duplicate", dup)
+    # Out of order: within a deal, in input order, an event earlier than the one before.
+    ooo = ev.sort("seq").select(
+        (pl.col("ts") < pl.col("ts").shift(1).over("deal_id")).sum()).item()
+    if ooo:
+        dq.count("out_of_order", int(ooo))
+    ev = ev.sort(["deal_id", "ts", "seq"])
+    ev = ev.with_columns(
+        pl.col("value").fill_null(strategy="forward").fill_null(strategy="backward").over("deal_id"),
+        pl.col("source").fill_null(strategy="forward").fill_null(strategy="backward").over("deal_id"),
+    )
+    prev_p = pl.col("pipeline").shift(1).over("deal_id")
+    prev_s = pl.col("stage").shift(1).over("deal_id")
+    checks = ev.select(
+        broken=(pl.col("from_stage").is_not_null() & prev_s.is_not_null()
+                & ((pl.col("from_stage") != prev_s) | (pl.col("from_pipeline") != prev_p))).sum(),
+        cross=(prev_p.is_not_null() & (pl.col("pipeline") != prev_p)
+               & (pl.col("kind") == STAGE)).sum(),
+    ).row(0)
+    dq.count("broken_chains", int(checks[0] or 0))
+    dq.count("cross_pipeline_moves", int(checks[1] or 0))
+    dq.rows_kept = ev.height
+    return ev

@@ -1,0 +1,131 @@
+"""JSON exports as they arrive: one API page, a JSON array of pages, one page per line
+(JSON Lines), or any of these cut off mid-way by a failed download. A cut file is read
+as far as it parses, item by item inside the page that was cut, and the rest is counted:
+`Salvage` says where the text stopped making sense and how many bytes were left."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+__all__ = ["Salvage", "read_documents"]
+
+_DECODER = json.JSONDecoder()
+_WS = re.compile(r"[\s,]*")
+_ITEM_KEYS = re.compile(
+    r'"(events|leads|pipelines|statuses|loss_reasons|items|result|categories)"\s*:\s*\[')
+
+
+@dataclass
+class Salvage:
+    """Where a cut document stopped: `at` bytes of `size` parsed; `partial` is true when
+    a half record was left over (one record lost, counted as dropped)."""
+
+    at: int
+    size: int
+    partial: bool
+
+
+def _wrap(key: str, items: list[Any]) -> Any:
+    """Rebuild the container a salvaged item list came from, so classification works."""
+    if key == "items":
+        return {"result": {"items": items}}
+    if key in ("result",):
+        return {"result": items}
+    if key == "categories":
+        return {"result": {"categories": items}}
+    return {"_embedded": {key: items}}
+
+
+def _array(text: str, pos: int) -> tuple[list[Any], int, bool]:
+    """Decode the elements of the array whose `[` is at `pos - 1`, as many as parse.
+    Returns (elements, where decoding stopped, whether the array closed properly)."""
+    items: list[Any] = []
+    n = len(text)
+    while True:
+        pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+        if pos >= n:
+            return items, pos, False
+        if text[pos] == "]":
+            return items, pos + 1, True
+        try:
+            value, pos = _DECODER.raw_decode(text, pos)
+        except json.JSONDecodeError:
+            return items, pos, False
+        items.append(value)
+
+
+def _salvage(text: str, start: int) -> tuple[list[Any], int]:
+    """Documents recoverable from a cut text starting at `start`: whole elements of a
+    top-level array, then the items of the page that was cut."""
+    start = _WS.match(text, start).end()  # type: ignore[union-attr]
+    docs: list[Any] = []
+    if start < len(text) and text[start] == "[":
+        elems, pos, closed = _array(text, start + 1)
+        docs.extend(elems)
+        if closed:
+            return docs, pos
+        start = pos
+    m = _ITEM_KEYS.search(text, start)
+    if m is None:
+        return docs, start
+    items, pos, _ = _array(text, m.end())
+    if items:
+        docs.append(_wrap(m.group(1), items))
+    return docs, pos
+
+
+def read_documents(text: str) -> tuple[list[Any], Salvage | None]:
+    """All documents in a JSON or JSON Lines text, and where it was cut, if it was."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    stripped = text.strip()
+    if not stripped:
+        return [], None
+    try:
+        return [json.loads(stripped)], None
+    except json.JSONDecodeError:
+        pass
+    lines = [ln for ln in stripped.split("\n") if ln.strip()]
+    if len(lines) > 1:
+        docs: list[Any] = []
+        offset = 0
+        for i, line in enumerate(lines):
+            try:
+                docs.append(json.loads(line))
+            except json.JSONDecodeError:
+                if i == 0:
+                    break  # not JSON Lines: one document spread over lines
+                found, at = _salvage(line, 0)
+                docs.extend(found)
+                size = len(text.encode("utf-8"))
+                cut = offset + len(line[:at].encode("utf-8"))
+                rest = line[at:].strip()
+                # Lines after a cut one are read too: a cut line in the middle of a file
+                # (a broken append) must not hide the pages after it.
+                for later in lines[i + 1:]:
+                    try:
+                        docs.append(json.loads(later))
+                    except json.JSONDecodeError:
+                        more, _ = _salvage(later, 0)
+                        docs.extend(more)
+                return docs, Salvage(cut, size, bool(rest))
+            offset += len(line.encode("utf-8")) + 1
+        else:
+            return docs, None
+    found, at = _salvage(stripped, 0)
+    rest = stripped[at:].strip()
+    return found, Salvage(len(stripped[:at].encode("utf-8")), len(text.encode("utf-8")),
+                          bool(rest))
+
+
+def iter_items(doc: Any, *path: str) -> Iterator[Any]:
+    """Items under a key path (`_embedded`, `events`), or nothing."""
+    for key in path:
+        if not isinstance(doc, dict):
+            return
+        doc = doc.get(key)
+    if isinstance(doc, list):
+        yield from doc

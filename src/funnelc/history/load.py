@@ -1,0 +1,169 @@
+"""Inputs → one event table: detect each file's format by its content, hand every
+document to the reader that knows it, then normalise (`events.normalize`).
+
+A folder stands for the `.json`, `.jsonl`, `.ndjson`, `.csv` and `.txt` files in it (a
+download of 10 000 API pages is a folder). Formats are recognised by shape, not by
+file name: amoCRM documents have `_embedded.events|leads|pipelines`, Bitrix24 ones a
+`result`, a CSV has deal/stage headers, simulator records a `rep,deal_id,…` header.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from .events import Catalog, normalize
+from .jsonpages import read_documents
+from .quality import DataQuality
+from .read_amocrm import AmoCollector, is_amocrm
+from .read_bitrix24 import BitrixCollector, is_bitrix24
+from .read_csv import looks_like_csv, read_csv_text
+from .read_records import looks_like_records, read_records_text
+
+__all__ = ["History", "HistoryInputError", "load_history", "expand_inputs"]
+
+SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".txt", ".tsv")
+
+
+class HistoryInputError(Exception):
+    """An input that cannot be read at all (missing, a binary file, no known shape):
+    a usage error, unlike messy content, which is counted and read around."""
+
+
+@dataclass
+class History:
+    events: pl.DataFrame
+    catalog: Catalog
+    quality: DataQuality
+    tz: str = "UTC"
+    formats: set[str] = field(default_factory=set)
+
+
+def expand_inputs(paths: list[str]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            files = sorted(f for f in path.iterdir() if f.is_file() and f.suffix.lower() in SUFFIXES)
+            if not files:
+                raise HistoryInputError(f"{p}: folder holds no .json/.jsonl/.csv files")
+            out.extend(files)
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise HistoryInputError(f"{p}: no such file or folder")
+    return out
+
+
+def _decode(path: Path, dq: DataQuality) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise HistoryInputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if b"\x00" in data[:4096]:
+        raise HistoryInputError(f"{path}: a binary file, not JSON or CSV")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        dq.notes.append(f"{path}: not UTF-8; read as Windows-1251 (Russian Excel)")
+        return data.decode("cp1251", errors="replace")
+
+
+def load_history(paths: list[str], tz: str = "UTC", records_start: date | None = None,
+                 record_sources: dict[tuple[str, str], str] | None = None) -> History:
+    dq = DataQuality()
+    amo, bx = AmoCollector(), BitrixCollector()
+    frames: list[pl.DataFrame] = []
+    formats: set[str] = set()
+    seq = 0
+    for path in expand_inputs(paths):
+        text = _decode(path, dq)
+        name = str(path)
+        head = text.lstrip("\ufeff \t\r\n")[:1]
+        if looks_like_records(text):
+            from ..sim import DEFAULT_START
+
+            f = read_records_text(text, dq, seq, records_start or DEFAULT_START, record_sources)
+            frames.append(f)
+            seq += 2 * f.height + 2
+            dq.files.append((name, "simulator records", f.height))
+            formats.add("records")
+        elif head in ("{", "["):
+            docs, cut = read_documents(text)
+            if cut is not None:
+                dq.count("truncated_files", where=f"{name} (byte {cut.at} of {cut.size})")
+                if cut.partial:
+                    dq.rows_read += 1
+                    dq.drop("truncated", where=name)
+            n = 0
+            for i, doc in enumerate(_flatten(docs)):
+                n += _dispatch(doc, f"{name} page {i + 1}", amo, bx, dq, formats)
+            dq.files.append((name, "/".join(sorted(formats & {"amocrm", "bitrix24"})) or "json", n))
+        elif looks_like_csv(text):
+            f = read_csv_text(text, name, dq, seq, tz)
+            frames.append(f)
+            seq += f.height + 2 + text.count("\n")
+            dq.files.append((name, "csv", f.height))
+            formats.add("csv")
+        elif not text.strip():
+            dq.notes.append(f"{name}: empty file")
+            dq.files.append((name, "empty", 0))
+        else:
+            raise HistoryInputError(
+                f"{name}: not a known history format (amoCRM events/leads/pipelines JSON, "
+                "Bitrix24 crm.stagehistory.list/crm.status.list JSON, CSV with deal and "
+                "stage columns, or `funnelc simulate --records` CSV)")
+    catalog = Catalog()
+    if amo.seen_any:
+        f = amo.build(dq, seq)
+        seq += f.height + 1
+        frames.append(f)
+        catalog.merge(amo.catalog())
+    if bx.seen_any:
+        frames.append(bx.build(dq, seq, tz))
+        catalog.merge(bx.catalog())
+    events = normalize(frames, dq)
+    return History(events, catalog, dq, tz, formats)
+
+
+def _flatten(docs: list[Any]) -> list[Any]:
+    """A JSON array of pages is pages; an array of bare records stays one document."""
+    out: list[Any] = []
+    for d in docs:
+        if isinstance(d, list) and d and all(isinstance(x, dict) and (
+                is_amocrm(x) in ("events", "leads", "pipelines", "statuses", "loss_reasons")
+                or is_bitrix24(x) is not None and "result" in x) for x in d[:3]):
+            out.extend(d)
+        else:
+            out.append(d)
+    return out
+
+
+def _dispatch(doc: Any, where: str, amo: AmoCollector, bx: BitrixCollector, dq: DataQuality,
+              formats: set[str]) -> int:
+    """Hand one document to its reader; a list of bare records goes item by item."""
+    kind = is_amocrm(doc)
+    if kind is not None:
+        amo.add(kind, doc, where, dq)
+        formats.add("amocrm")
+        return 1
+    kind = is_bitrix24(doc)
+    if kind is not None:
+        if kind != "empty":
+            bx.add(kind, doc, where, dq)
+        formats.add("bitrix24")
+        return 1
+    if isinstance(doc, list):
+        n = 0
+        for i, item in enumerate(doc):
+            n += _dispatch(item, f"{where} item {i + 1}", amo, bx, dq, formats)
+        return n
+    if isinstance(doc, dict) and "_embedded" in doc and not doc["_embedded"]:
+        return 0  # an empty page
+    dq.count("ambiguous_inputs", where=where)
+    return 0

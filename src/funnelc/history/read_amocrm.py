@@ -1,0 +1,354 @@
+"""amoCRM API v4 exports → events.
+
+Inputs (any number of pages, in any files, in any order): `GET /api/v4/events` pages
+(only `lead_status_changed` is read: `value_before`/`value_after` hold
+`[{"lead_status": {"id", "pipeline_id"}}]`), `GET /api/v4/leads` pages (`created_at`,
+`closed_at`, `price`, `status_id`, `pipeline_id`, `loss_reason_id` or
+`_embedded.loss_reason`, `source_id` or `_embedded.source`), the pipelines response
+(`_embedded.pipelines[]._embedded.statuses[]`: names and `sort`), and optionally
+`GET /api/v4/leads/loss_reasons` for reason names.
+
+A lead enters its first stage (the `from` side of its earliest status change, or its
+current status if it never moved) at `created_at`; each event is an entry into its
+`to` status: 142 is won, 143 is lost. amoCRM keeps one loss reason per lead, so every
+`lost` of a lead carries the lead's (current) reason.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from .events import LOST, STAGE, WON, Catalog, empty_events
+from .quality import DataQuality
+from .timeparse import from_epoch_seconds
+
+__all__ = ["AmoCollector", "is_amocrm"]
+
+WON_ID, LOST_ID = 142, 143
+
+
+def _status(value: Any) -> tuple[int, int] | None:
+    """(status id, pipeline id) of a `value_before`/`value_after` list."""
+    if isinstance(value, list) and value:
+        value = value[0]
+    if not isinstance(value, dict):
+        return None
+    ls = value.get("lead_status")
+    if not isinstance(ls, dict):
+        return None
+    try:
+        return int(ls["id"]), int(ls.get("pipeline_id") or 0)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _int(v: Any) -> int | None:
+    try:
+        return int(v) if v is not None and v != "" else None
+    except (TypeError, ValueError):
+        return None
+
+
+def is_amocrm(doc: Any) -> str | None:
+    """Which amoCRM response a document is, or None."""
+    if isinstance(doc, dict):
+        emb = doc.get("_embedded")
+        if isinstance(emb, dict):
+            for key in ("events", "leads", "pipelines", "statuses", "loss_reasons"):
+                if key in emb:
+                    return key
+        if "type" in doc and "value_after" in doc:
+            return "event"
+        if "status_id" in doc and "pipeline_id" in doc and "created_at" in doc:
+            return "lead"
+        if "is_main" in doc and "_embedded" in doc:
+            return "pipeline"
+    return None
+
+
+@dataclass
+class _Lead:
+    created: int | None
+    price: float | None
+    status: tuple[int, int] | None
+    reason: str | None
+    reason_id: int | None
+    source: str | None
+    where: str
+
+
+@dataclass
+class AmoCollector:
+    """Gathers every amoCRM piece first: names and lead records may come after the events
+    that need them."""
+
+    ev_id: list[str] = field(default_factory=list)
+    ev_deal: array = field(default_factory=lambda: array("q"))
+    ev_time: array = field(default_factory=lambda: array("q"))
+    ev_before: array = field(default_factory=lambda: array("q"))
+    ev_before_p: array = field(default_factory=lambda: array("q"))
+    ev_after: array = field(default_factory=lambda: array("q"))
+    ev_after_p: array = field(default_factory=lambda: array("q"))
+    ev_where: list[str] = field(default_factory=list)
+    leads: dict[int, _Lead] = field(default_factory=dict)
+    pipelines: dict[int, str] = field(default_factory=dict)
+    statuses: dict[tuple[int, int], tuple[str, int]] = field(default_factory=dict)
+    reasons: dict[int, str] = field(default_factory=dict)
+    seen_any: bool = False
+
+    def add(self, kind: str, doc: Any, where: str, dq: DataQuality) -> None:
+        self.seen_any = True
+        if kind == "events":
+            for i, e in enumerate(doc["_embedded"]["events"] or []):
+                self._event(e, f"{where} event {i + 1}", dq)
+        elif kind == "event":
+            self._event(doc, where, dq)
+        elif kind == "leads":
+            for i, lead in enumerate(doc["_embedded"]["leads"] or []):
+                self._lead(lead, f"{where} lead {i + 1}", dq)
+        elif kind == "lead":
+            self._lead(doc, where, dq)
+        elif kind == "pipelines":
+            for p in doc["_embedded"]["pipelines"] or []:
+                self._pipeline(p)
+        elif kind == "pipeline":
+            self._pipeline(doc)
+        elif kind == "statuses":
+            for s in doc["_embedded"]["statuses"] or []:
+                self._one_status(s, None)
+        elif kind == "loss_reasons":
+            for r in doc["_embedded"]["loss_reasons"] or []:
+                if isinstance(r, dict) and _int(r.get("id")) is not None:
+                    self.reasons[int(r["id"])] = str(r.get("name", r["id"]))
+
+    # ---------------------------------------------------------------- pieces
+    def _event(self, e: Any, where: str, dq: DataQuality) -> None:
+        if not isinstance(e, dict):
+            dq.rows_read += 1
+            dq.drop("unparsable", where=where)
+            return
+        if e.get("type") != "lead_status_changed" or e.get("entity_type", "lead") != "lead":
+            dq.count("ignored_event_types", where=where)
+            return
+        dq.rows_read += 1
+        deal = _int(e.get("entity_id"))
+        t = _int(e.get("created_at"))
+        before, after = _status(e.get("value_before")), _status(e.get("value_after"))
+        if deal is None:
+            dq.drop("no_deal_id", where=where)
+            return
+        if t is None:
+            dq.drop("bad_timestamp", where=where)
+            return
+        if after is None:
+            dq.drop("no_stage", where=where)
+            return
+        if before == after:
+            dq.drop("unchanged_status", where=where)
+            return
+        self.ev_id.append(str(e.get("id", "")))
+        self.ev_deal.append(deal)
+        self.ev_time.append(t)
+        self.ev_before.append(before[0] if before else -1)
+        self.ev_before_p.append(before[1] if before else -1)
+        self.ev_after.append(after[0])
+        self.ev_after_p.append(after[1])
+        self.ev_where.append(where)
+
+    def _lead(self, lead: Any, where: str, dq: DataQuality) -> None:
+        if not isinstance(lead, dict) or _int(lead.get("id")) is None:
+            dq.rows_read += 1
+            dq.drop("no_deal_id", where=where)
+            return
+        emb = lead.get("_embedded") or {}
+        reason = None
+        lr = emb.get("loss_reason") if isinstance(emb, dict) else None
+        if isinstance(lr, list) and lr:
+            lr = lr[0]
+        if isinstance(lr, dict) and lr.get("name"):
+            reason = str(lr["name"])
+        source = None
+        src = emb.get("source") if isinstance(emb, dict) else None
+        if isinstance(src, dict) and src.get("name"):
+            source = str(src["name"])
+        elif lead.get("source_id") not in (None, ""):
+            source = f"source #{lead['source_id']}"
+        price = lead.get("price")
+        try:
+            price_f = float(price) if price not in (None, "") else None
+        except (TypeError, ValueError):
+            price_f = None
+        st = _int(lead.get("status_id"))
+        pid = _int(lead.get("pipeline_id"))
+        lid = int(lead["id"])
+        if lid in self.leads:
+            dq.rows_read += 1
+            dq.count("duplicates", where=where)
+            dq.drop("duplicate", where=where)
+            return
+        self.leads[lid] = _Lead(_int(lead.get("created_at")), price_f,
+                                (st, pid or 0) if st is not None else None, reason,
+                                _int(lead.get("loss_reason_id")), source, where)
+
+    def _pipeline(self, p: Any) -> None:
+        if not isinstance(p, dict) or _int(p.get("id")) is None:
+            return
+        pid = int(p["id"])
+        self.pipelines[pid] = str(p.get("name", f"#{pid}"))
+        statuses = (p.get("_embedded") or {}).get("statuses") or []
+        for s in statuses:
+            self._one_status(s, pid)
+
+    def _one_status(self, s: Any, pid: int | None) -> None:
+        if not isinstance(s, dict) or _int(s.get("id")) is None:
+            return
+        p = pid if pid is not None else _int(s.get("pipeline_id")) or 0
+        self.statuses[(p, int(s["id"]))] = (str(s.get("name", f"#{s['id']}")),
+                                            _int(s.get("sort")) or 0)
+
+    # ---------------------------------------------------------------- assembly
+    def catalog(self) -> Catalog:
+        cat = Catalog()
+        by_pipe: dict[int, list[tuple[int, str, int]]] = {}
+        for (pid, sid), (name, sort) in self.statuses.items():
+            if sid in (WON_ID, LOST_ID):
+                continue
+            by_pipe.setdefault(pid, []).append((sort, name, sid))
+        for pid, lst in by_pipe.items():
+            for _, name, _ in sorted(lst):
+                cat.add(self.pipelines.get(pid, f"#{pid}"), name)
+        return cat
+
+    def _names(self, sid: int, pid: int, dq: DataQuality, where: str) -> tuple[str, str, str]:
+        """(pipeline, stage, kind) of a status; unknown ones are named `#id` (and counted
+        per row later, once all rows are known)."""
+        pipe = self.pipelines.get(pid)
+        if pipe is None:
+            pipe = f"#{pid}"
+            if self.pipelines:
+                dq.examples.setdefault("unknown_pipelines", []).append(f"{where} (pipeline {pid})")
+        kind = WON if sid == WON_ID else LOST if sid == LOST_ID else STAGE
+        hit = self.statuses.get((pid, sid))
+        if hit is None:
+            hit = next((v for (p, s), v in self.statuses.items() if s == sid), None)
+        if hit is not None:
+            return pipe, hit[0], kind
+        if kind == WON:
+            return pipe, "won", kind
+        if kind == LOST:
+            return pipe, "lost", kind
+        if self.statuses:
+            ex = dq.examples.setdefault("unknown_stage_ids", [])
+            if len(ex) < 3:
+                ex.append(f"{where} (status {sid})")
+        return pipe, f"#{sid}", kind
+
+    def build(self, dq: DataQuality, seq0: int) -> pl.DataFrame:
+        if not self.ev_deal and not self.leads:
+            return empty_events()
+        names: dict[tuple[int, int], tuple[str, str, str]] = {}
+
+        def name(sid: int, pid: int, where: str) -> tuple[str, str, str]:
+            key = (pid, sid)
+            hit = names.get(key)
+            if hit is None:
+                hit = names[key] = self._names(sid, pid, dq, where)
+            return hit
+
+        ev = pl.DataFrame({
+            "eid": self.ev_id, "deal": pl.Series(self.ev_deal, dtype=pl.Int64),
+            "t": pl.Series(self.ev_time, dtype=pl.Int64),
+            "b": pl.Series(self.ev_before, dtype=pl.Int64),
+            "bp": pl.Series(self.ev_before_p, dtype=pl.Int64),
+            "a": pl.Series(self.ev_after, dtype=pl.Int64),
+            "ap": pl.Series(self.ev_after_p, dtype=pl.Int64),
+            "i": pl.Series(range(len(self.ev_deal)), dtype=pl.Int64),
+        })
+        # Duplicate events: the same event id seen twice (overlapping pages).
+        before = ev.height
+        ev = ev.filter((pl.col("eid") == "") | ~pl.col("eid").is_duplicated()
+                       | pl.col("eid").is_first_distinct())
+        if before - ev.height:
+            dq.count("duplicates", before - ev.height)
+            dq.drop("duplicate", before - ev.height)
+        # Status names, looked up once per distinct (status, pipeline).
+        pairs = pl.concat([ev.select(s=pl.col("a"), p=pl.col("ap"), i=pl.col("i")),
+                           ev.select(s=pl.col("b"), p=pl.col("bp"), i=pl.col("i"))]
+                          ).filter(pl.col("s") >= 0).group_by(["s", "p"]).agg(pl.col("i").min())
+        where = self.ev_where
+        rows = [(s, p, *name(s, p, where[i])) for s, p, i in pairs.iter_rows()]
+        lookup = pl.DataFrame(rows, schema={"s": pl.Int64, "p": pl.Int64, "pipeline": pl.Utf8,
+                                            "stage": pl.Utf8, "kind": pl.Utf8}, orient="row")
+        ev = (ev.join(lookup.rename({"s": "a", "p": "ap"}), on=["a", "ap"], how="left")
+              .join(lookup.select(b="s", bp="p", from_pipeline="pipeline", from_stage="stage"),
+                    on=["b", "bp"], how="left"))
+        # Lead records.
+        lead_rows = [(lid, l.created, l.price, l.status[0] if l.status else None,
+                      l.status[1] if l.status else None,
+                      l.reason or (self.reasons.get(l.reason_id) if l.reason_id else None)
+                      or (f"#{l.reason_id}" if l.reason_id else None), l.source)
+                     for lid, l in self.leads.items()]
+        leads = pl.DataFrame(lead_rows, schema={"deal": pl.Int64, "created": pl.Int64,
+                                                "value": pl.Float64, "ls": pl.Int64,
+                                                "lp": pl.Int64, "reason": pl.Utf8,
+                                                "source": pl.Utf8}, orient="row")
+        dq.rows_read += leads.height
+        first = (ev.sort(["deal", "t", "i"]).group_by("deal", maintain_order=True)
+                 .agg(pl.first("b"), pl.first("bp"), pl.first("t"), pl.first("i")))
+        known = first.join(leads, on="deal", how="inner")
+        orphan = first.join(leads, on="deal", how="anti")
+        quiet = leads.join(first, on="deal", how="anti")
+        dq.count("deals_no_history", quiet.height, where=(
+            self.leads[quiet["deal"][0]].where if quiet.height else None))
+        dq.count("deals_without_lead", orphan.height)
+        # First-stage rows: leads with events (from side at created_at), leads without
+        # events (current status at created_at), events without a lead (from side, time unknown).
+        starts = []
+        bad = known.filter(pl.col("created").is_null() | (pl.col("b") < 0))
+        if bad.height:
+            dq.drop("bad_timestamp", bad.filter(pl.col("created").is_null()).height)
+            dq.drop("no_stage", bad.filter(pl.col("created").is_not_null()).height)
+        k = known.filter(pl.col("created").is_not_null() & (pl.col("b") >= 0))
+        starts.append(k.select("deal", t="created", s="b", p="bp", known=pl.lit(True),
+                               i=pl.col("i")))
+        q_ok = quiet.filter(pl.col("created").is_not_null() & pl.col("ls").is_not_null())
+        dq.drop("bad_timestamp", quiet.filter(pl.col("created").is_null()).height)
+        dq.drop("no_stage", quiet.filter(pl.col("created").is_not_null()
+                                         & pl.col("ls").is_null()).height)
+        starts.append(q_ok.select("deal", t="created", s="ls", p="lp", known=pl.lit(True),
+                                  i=pl.lit(-1, pl.Int64)))
+        o = orphan.filter(pl.col("b") >= 0)
+        dq.synthesized += o.height
+        starts.append(o.select("deal", t="t", s="b", p="bp", known=pl.lit(False), i=pl.col("i")))
+        start = pl.concat(starts)
+        srows = [(s, p, *name(s, p, where[i] if i >= 0 else "lead")) for s, p, i in
+                 start.select("s", "p", "i").unique(subset=["s", "p"]).iter_rows()]
+        slook = pl.DataFrame(srows, schema={"s": pl.Int64, "p": pl.Int64, "pipeline": pl.Utf8,
+                                            "stage": pl.Utf8, "kind": pl.Utf8}, orient="row")
+        start = start.join(slook, on=["s", "p"], how="left")
+        attrs = leads.select("deal", "value", "source", "reason")
+        start = start.sort(["deal"]).with_columns(
+            seq=pl.lit(seq0, pl.Int64) + pl.int_range(pl.len(), dtype=pl.Int64))
+        ev = ev.with_columns(seq=pl.lit(seq0 + start.height, pl.Int64) + pl.col("i"))
+        out = pl.concat([
+            start.select("deal", "t", "pipeline", "stage", "kind",
+                         from_pipeline=pl.lit(None, pl.Utf8), from_stage=pl.lit(None, pl.Utf8),
+                         entry_known="known", seq="seq"),
+            ev.select("deal", "t", "pipeline", "stage", "kind", "from_pipeline", "from_stage",
+                      entry_known=pl.lit(True), seq="seq"),
+        ]).join(attrs, on="deal", how="left")
+        out = out.with_columns(
+            deal_id=pl.col("deal").cast(pl.Utf8),
+            ts=from_epoch_seconds(out["t"]),
+            loss_reason=pl.when(pl.col("kind") == LOST).then(pl.col("reason")),
+        )
+        if self.statuses:
+            dq.count("unknown_stage_ids", out.filter(
+                (pl.col("kind") == STAGE) & pl.col("stage").str.starts_with("#")).height)
+        if self.pipelines:
+            dq.count("unknown_pipelines", out.filter(pl.col("pipeline").str.starts_with("#")).height)
+        return out

@@ -1,0 +1,222 @@
+"""Bitrix24 REST exports → events.
+
+Inputs: `crm.stagehistory.list` pages (`result.items[]`: `TYPE_ID` 1 created, 2 moved, 3
+moved to a final stage, 5 pipeline changed; `OWNER_ID`, `CREATED_TIME` ISO 8601 with
+offset, `CATEGORY_ID`, `STAGE_ID`, `STAGE_SEMANTIC_ID` P/S/F; leads have `STATUS_ID`
+and `STATUS_SEMANTIC_ID` instead), `crm.status.list` for stage names and order
+(`STATUS_ID`, `NAME`, `SORT`, `CATEGORY_ID`, `SEMANTICS`), optionally
+`crm.category.list` for pipeline names and `crm.deal.list` pages for value
+(`OPPORTUNITY`), source (`SOURCE_ID`) and deals that never moved (`DATE_CREATE`).
+
+Every history item is an entry into its stage. Semantic S is won, F is lost: Bitrix24
+has no separate loss reason, the failure stage itself is the reason ("Анализ причины
+провала" and the like), so its name is the `loss_reason`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from .events import LOST, STAGE, WON, Catalog, empty_events
+from .quality import DataQuality
+from .timeparse import parse_timestamps
+
+__all__ = ["BitrixCollector", "is_bitrix24"]
+
+
+def is_bitrix24(doc: Any) -> str | None:
+    if isinstance(doc, dict) and "result" in doc:
+        res = doc["result"]
+        if isinstance(res, dict):
+            if isinstance(res.get("items"), list):
+                return "history" if _looks_history(res["items"]) else (
+                    "deals" if _looks_deal(res["items"]) else None)
+            if isinstance(res.get("categories"), list):
+                return "categories"
+            return None
+        if isinstance(res, list):
+            if not res:
+                return "empty"
+            if _looks_history(res):
+                return "history"
+            if all(isinstance(r, dict) and "STATUS_ID" in r and "ENTITY_ID" in r for r in res[:5]):
+                return "statuses"
+            if _looks_deal(res):
+                return "deals"
+            if all(isinstance(r, dict) and "NAME" in r and "ID" in r for r in res[:5]):
+                return "categories"
+    if isinstance(doc, dict) and "OWNER_ID" in doc and "CREATED_TIME" in doc:
+        return "history_item"
+    return None
+
+
+def _looks_history(items: list[Any]) -> bool:
+    head = [r for r in items[:5] if isinstance(r, dict)]
+    return bool(head) and all("OWNER_ID" in r and "CREATED_TIME" in r for r in head)
+
+
+def _looks_deal(items: list[Any]) -> bool:
+    head = [r for r in items[:5] if isinstance(r, dict)]
+    return bool(head) and all("ID" in r and "DATE_CREATE" in r for r in head)
+
+
+def _items(doc: Any) -> list[Any]:
+    res = doc.get("result") if isinstance(doc, dict) else None
+    if isinstance(res, dict):
+        return list(res.get("items") or res.get("categories") or [])
+    return list(res or [])
+
+
+@dataclass
+class BitrixCollector:
+    history: list[dict[str, Any]] = field(default_factory=list)
+    where: list[str] = field(default_factory=list)
+    deals: list[dict[str, Any]] = field(default_factory=list)
+    stages: dict[str, tuple[str, int, str, str]] = field(default_factory=dict)
+    """STATUS_ID → (name, sort, category id, semantics)."""
+    categories: dict[str, str] = field(default_factory=dict)
+    seen_any: bool = False
+
+    def add(self, kind: str, doc: Any, where: str, dq: DataQuality) -> None:
+        self.seen_any = True
+        if kind == "history":
+            for i, item in enumerate(_items(doc)):
+                self._item(item, f"{where} item {i + 1}", dq)
+        elif kind == "history_item":
+            self._item(doc, where, dq)
+        elif kind == "statuses":
+            for s in _items(doc):
+                if isinstance(s, dict) and s.get("STATUS_ID"):
+                    extra = s.get("EXTRA") or {}
+                    sem = str(s.get("SEMANTICS") or (extra.get("SEMANTICS") if isinstance(
+                        extra, dict) else "") or "")
+                    sem = {"success": "S", "failure": "F", "apology": "F",
+                           "process": ""}.get(sem, sem)
+                    try:
+                        sort = int(s.get("SORT") or 0)
+                    except (TypeError, ValueError):
+                        sort = 0
+                    cat = s.get("CATEGORY_ID")
+                    if cat in (None, ""):
+                        ent = str(s.get("ENTITY_ID") or "")
+                        cat = ent.rsplit("_", 1)[1] if ent.startswith("DEAL_STAGE_") else "0"
+                    self.stages[str(s["STATUS_ID"])] = (str(s.get("NAME") or s["STATUS_ID"]),
+                                                        sort, str(cat), sem)
+        elif kind == "categories":
+            for c in _items(doc):
+                if isinstance(c, dict):
+                    cid = c.get("id", c.get("ID"))
+                    if cid is not None:
+                        self.categories[str(cid)] = str(c.get("name", c.get("NAME", cid)))
+        elif kind == "deals":
+            for i, d in enumerate(_items(doc)):
+                if isinstance(d, dict):
+                    self.deals.append(d)
+
+    def _item(self, item: Any, where: str, dq: DataQuality) -> None:
+        dq.rows_read += 1
+        if not isinstance(item, dict):
+            dq.drop("unparsable", where=where)
+            return
+        self.history.append(item)
+        self.where.append(where)
+
+    def _pipeline_name(self, cat: str) -> str:
+        return self.categories.get(cat) or (f"#{cat}" if cat else "#0")
+
+    def catalog(self) -> Catalog:
+        cat = Catalog()
+        for sid, (name, sort, c, sem) in sorted(self.stages.items(), key=lambda kv: kv[1][1]):
+            if sem not in ("S", "F"):
+                cat.add(self._pipeline_name(c), name)
+        return cat
+
+    def build(self, dq: DataQuality, seq0: int, tz: str) -> pl.DataFrame:
+        if not self.history and not self.deals:
+            return empty_events()
+        cols = {
+            "id": [str(h.get("ID", "")) for h in self.history],
+            "owner": [None if h.get("OWNER_ID") in (None, "") else str(h.get("OWNER_ID"))
+                      for h in self.history],
+            "time": [h.get("CREATED_TIME") for h in self.history],
+            "cat": [str(h.get("CATEGORY_ID") if h.get("CATEGORY_ID") is not None else "0")
+                    for h in self.history],
+            "stage_id": [h.get("STAGE_ID", h.get("STATUS_ID")) for h in self.history],
+            "sem": [h.get("STAGE_SEMANTIC_ID", h.get("STATUS_SEMANTIC_ID")) for h in self.history],
+            "i": list(range(len(self.history))),
+        }
+        hist = pl.DataFrame(cols, schema={"id": pl.Utf8, "owner": pl.Utf8, "time": pl.Utf8,
+                                          "cat": pl.Utf8, "stage_id": pl.Utf8, "sem": pl.Utf8,
+                                          "i": pl.Int64})
+        before = hist.height
+        hist = hist.filter((pl.col("id") == "") | pl.col("id").is_first_distinct())
+        if before - hist.height:
+            dq.count("duplicates", before - hist.height)
+            dq.drop("duplicate", before - hist.height)
+        parsed = parse_timestamps(hist["time"], tz)
+        hist = hist.with_columns(ts=parsed.ts, naive=parsed.naive)
+        dq.count("naive_timestamps", int(hist["naive"].sum()))
+        for reason, cond in (("no_deal_id", pl.col("owner").is_null()),
+                             ("bad_timestamp", pl.col("ts").is_null()),
+                             ("no_stage", pl.col("stage_id").is_null())):
+            bad = hist.filter(cond)
+            if bad.height:
+                dq.drop(reason, bad.height, where=self.where[bad["i"][0]])
+                hist = hist.filter(~cond)
+        # Deals that never moved: in the deal list, absent from the history.
+        deals = pl.DataFrame({
+            "owner": [str(d.get("ID")) for d in self.deals],
+            "created": [d.get("DATE_CREATE") for d in self.deals],
+            "cat": [str(d.get("CATEGORY_ID") if d.get("CATEGORY_ID") is not None else "0")
+                    for d in self.deals],
+            "stage_id": [d.get("STAGE_ID") for d in self.deals],
+            "sem": [d.get("STAGE_SEMANTIC_ID") for d in self.deals],
+            "value": [d.get("OPPORTUNITY") for d in self.deals],
+            "source": [d.get("SOURCE_ID") for d in self.deals],
+        }, schema={"owner": pl.Utf8, "created": pl.Utf8, "cat": pl.Utf8, "stage_id": pl.Utf8,
+                   "sem": pl.Utf8, "value": pl.Utf8, "source": pl.Utf8})
+        deals = deals.unique(subset=["owner"], keep="first", maintain_order=True)
+        quiet = deals.join(hist.select("owner").unique(), on="owner", how="anti")
+        dq.rows_read += quiet.height
+        if quiet.height:
+            dq.count("deals_no_history", quiet.height)
+            qt = parse_timestamps(quiet["created"], tz)
+            quiet = quiet.with_columns(ts=qt.ts)
+            dq.count("naive_timestamps", int(qt.naive.sum()))
+            bad = quiet.filter(pl.col("ts").is_null() | pl.col("stage_id").is_null())
+            dq.drop("bad_timestamp", bad.filter(pl.col("ts").is_null()).height)
+            dq.drop("no_stage", bad.filter(pl.col("ts").is_not_null()).height)
+            quiet = quiet.filter(pl.col("ts").is_not_null() & pl.col("stage_id").is_not_null())
+        base = hist.select("owner", "ts", "cat", "stage_id", "sem",
+                           seq=pl.lit(seq0, pl.Int64) + pl.col("i"))
+        if quiet.height:
+            base = pl.concat([base, quiet.select(
+                "owner", "ts", "cat", "stage_id", "sem",
+                seq=pl.lit(seq0 + len(self.history), pl.Int64)
+                + pl.int_range(pl.len(), dtype=pl.Int64))])
+        names = pl.DataFrame(
+            [(sid, n, s) for sid, (n, _, _, s) in self.stages.items()],
+            schema={"stage_id": pl.Utf8, "name": pl.Utf8, "ssem": pl.Utf8}, orient="row")
+        cats = pl.DataFrame([(c, self._pipeline_name(c)) for c in
+                             base["cat"].unique().to_list()],
+                            schema={"cat": pl.Utf8, "pipeline": pl.Utf8}, orient="row")
+        out = base.join(names, on="stage_id", how="left").join(cats, on="cat", how="left")
+        unknown = out.filter(pl.col("name").is_null())
+        if self.stages and unknown.height:
+            dq.count("unknown_stage_ids", unknown.height,
+                     where=f"stage {unknown['stage_id'][0]}")
+        sem = pl.coalesce([pl.col("sem"), pl.col("ssem"), pl.lit("P")])
+        stage_name = pl.coalesce([pl.col("name"), pl.lit("#") + pl.col("stage_id")])
+        kind = (pl.when(sem == "S").then(pl.lit(WON)).when(sem == "F").then(pl.lit(LOST))
+                .otherwise(pl.lit(STAGE)))
+        attrs = deals.select("owner", value=pl.col("value").cast(pl.Float64, strict=False),
+                             source=pl.col("source"))
+        out = out.join(attrs, on="owner", how="left").select(
+            deal_id="owner", ts="ts", pipeline="pipeline", stage=stage_name, kind=kind,
+            value="value", loss_reason=pl.when(kind == LOST).then(stage_name),
+            source="source", from_pipeline=pl.lit(None, pl.Utf8),
+            from_stage=pl.lit(None, pl.Utf8), seq="seq", entry_known=pl.lit(True))
+        return out

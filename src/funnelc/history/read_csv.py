@@ -1,0 +1,140 @@
+"""A plain CSV of stage history, for every CRM without a reader of its own.
+
+One row per deal entering a stage. Columns are found by header name (any case, any
+order; Russian headers too): deal id (`deal_id`, `deal`, `lead_id`, `id`, `сделка`),
+time (`timestamp`, `ts`, `time`, `date`, `moved_at`, `дата`, `время`), `stage`
+(`status`, `этап`, `статус`), and optionally `pipeline` (`воронка`), `value` (`price`,
+`amount`, `сумма`, `бюджет`), `loss_reason` (`reason`, `причина`, `причина отказа`),
+`source` (`источник`, `utm_source`) and `kind` (`won`/`lost`/`stage`). Without a
+`kind` column, a stage named `won`/`lost` (or amoCRM's and Bitrix24's names for them:
+«Успешно реализовано», «Закрыто и не реализовано», WON, LOSE) closes the deal.
+Separators `,`, `;` and tab are recognised from the header line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import polars as pl
+
+from .events import LOST, STAGE, WON, empty_events
+from .quality import DataQuality
+from .timeparse import parse_timestamps
+
+__all__ = ["read_csv_text", "looks_like_csv", "COLUMN_ALIASES", "WON_NAMES", "LOST_NAMES"]
+
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "deal_id": ("deal_id", "deal", "lead_id", "lead", "id", "deal id", "сделка", "id сделки",
+                "номер сделки"),
+    "ts": ("timestamp", "ts", "time", "date", "datetime", "moved_at", "created_at", "дата",
+           "время", "дата изменения"),
+    "pipeline": ("pipeline", "funnel", "воронка"),
+    "stage": ("stage", "status", "этап", "статус", "stage_name"),
+    "value": ("value", "price", "amount", "sum", "сумма", "бюджет"),
+    "loss_reason": ("loss_reason", "reason", "lost_reason", "причина", "причина отказа"),
+    "source": ("source", "utm_source", "источник"),
+    "kind": ("kind", "outcome", "type"),
+}
+WON_NAMES = frozenset({"won", "успешно реализовано", "сделка успешна", "успешно", "win",
+                       "выиграна", "c:won"})
+LOST_NAMES = frozenset({"lost", "lose", "закрыто и не реализовано", "сделка провалена",
+                        "провал", "проиграна", "отказ"})
+
+
+def _header_map(columns: list[str]) -> dict[str, str]:
+    norm = {c: c.strip().strip('"').strip().lower() for c in columns}
+    out: dict[str, str] = {}
+    for key, aliases in COLUMN_ALIASES.items():
+        for c, n in norm.items():
+            if n in aliases and c not in out.values():
+                out[key] = c
+                break
+    return out
+
+
+def looks_like_csv(text: str) -> bool:
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    if first.lstrip().startswith(("{", "[")):
+        return False
+    cols = _split_header(first)
+    found = _header_map(cols)
+    return "deal_id" in found and "stage" in found
+
+
+def _split_header(first: str) -> list[str]:
+    sep = max((",", ";", "\t"), key=first.count)
+    return [c for c in next(csv.reader([first], delimiter=sep))]
+
+
+def _read_table(text: str, sep: str, dq: DataQuality, path: str) -> pl.DataFrame:
+    try:
+        return pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False,
+                           truncate_ragged_lines=True, missing_utf8_is_empty_string=False)
+    except Exception:  # noqa: BLE001 - polars refuses some broken files; csv reads them
+        rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+        if not rows:
+            return pl.DataFrame()
+        header, body = rows[0], rows[1:]
+        width = len(header)
+        fixed = [(r + [None] * width)[:width] for r in body]  # type: ignore[list-item]
+        dq.notes.append(f"{path}: read with the slow CSV parser (the fast one refused it)")
+        return pl.DataFrame(fixed, schema={h: pl.Utf8 for h in header}, orient="row")
+
+
+def read_csv_text(text: str, path: str, dq: DataQuality, seq0: int, tz: str) -> pl.DataFrame:
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    first = text.split("\n", 1)[0]
+    sep = max((",", ";", "\t"), key=first.count)
+    raw = _read_table(text, sep, dq, path)
+    if raw.height == 0:
+        return empty_events()
+    cols = _header_map(raw.columns)
+    n = raw.height
+    dq.rows_read += n
+
+    def col(key: str) -> pl.Expr:
+        c = cols.get(key)
+        if c is None:
+            return pl.lit(None, pl.Utf8)
+        return pl.col(c).cast(pl.Utf8).str.strip_chars().replace("", None)
+
+    df = raw.select(deal_id=col("deal_id"), t=col("ts"), pipeline=col("pipeline"),
+                    stage=col("stage"), value=col("value"), loss_reason=col("loss_reason"),
+                    source=col("source"), kindcol=col("kind"),
+                    line=pl.int_range(pl.len(), dtype=pl.Int64) + 2)
+    parsed = parse_timestamps(df["t"], tz)
+    df = df.with_columns(ts=parsed.ts, naive=parsed.naive)
+    dq.count("naive_timestamps", int(df["naive"].sum()))
+    truncated = not text.endswith("\n")
+    for reason, cond in (("no_deal_id", pl.col("deal_id").is_null()),
+                         ("bad_timestamp", pl.col("ts").is_null()),
+                         ("no_stage", pl.col("stage").is_null())):
+        bad = df.filter(cond)
+        if bad.height:
+            last = bad["line"][-1] == n + 1
+            if truncated and last:
+                # The last line of a file that ends mid-line: the cut, not bad data.
+                dq.count("truncated_files", where=f"{path}:{n + 1}")
+                dq.drop("truncated", 1, where=f"{path}:{n + 1}")
+                if bad.height > 1:
+                    dq.drop(reason, bad.height - 1, where=f"{path}:{bad['line'][0]}")
+            else:
+                dq.drop(reason, bad.height, where=f"{path}:{bad['line'][0]}")
+            df = df.filter(~cond)
+    low = pl.col("stage").str.to_lowercase()
+    kc = pl.col("kindcol").str.to_lowercase()
+    kind = (pl.when(kc.is_in(["won", "win", "s"])).then(pl.lit(WON))
+            .when(kc.is_in(["lost", "lose", "f"])).then(pl.lit(LOST))
+            .when(kc.is_not_null()).then(pl.lit(STAGE))
+            .when(low.is_in(list(WON_NAMES))).then(pl.lit(WON))
+            .when(low.is_in(list(LOST_NAMES))).then(pl.lit(LOST))
+            .otherwise(pl.lit(STAGE)))
+    value = pl.col("value").str.replace_all(r"[\s\u00a0]", "").str.replace(",", ".")
+    return df.select(
+        "deal_id", "ts", pipeline=pl.col("pipeline").fill_null(""), stage="stage", kind=kind,
+        value=value.cast(pl.Float64, strict=False),
+        loss_reason=pl.when(kind == LOST).then(pl.col("loss_reason")),
+        source="source", from_pipeline=pl.lit(None, pl.Utf8), from_stage=pl.lit(None, pl.Utf8),
+        seq=pl.lit(seq0, pl.Int64) + pl.col("line"), entry_known=pl.lit(True))

@@ -1,0 +1,74 @@
+"""`funnelc simulate --records` CSV → events: a simulated account read as if it were a
+CRM's history. This is how the round-trip tests and the back-test compare a simulation
+with real data through the very same analytics.
+
+Each visit row becomes an entry into its stage at `entered_hours`; a visit that ended
+`won` or `lost "reason"` adds the close at `left_hours`. Hours count from the start
+date's midnight, UTC. Replications are kept apart by prefixing deal ids with `rep-`.
+The records carry no source and no value: the source is the one whose target is the
+deal's first stage (when exactly one is), the value stays empty.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, timezone
+
+import polars as pl
+
+from .events import LOST, STAGE, WON
+from .quality import DataQuality
+
+__all__ = ["looks_like_records", "read_records_text", "RECORD_HEADER"]
+
+RECORD_HEADER = "rep,deal_id,pipeline,stage,entered_hours"
+
+
+def looks_like_records(text: str) -> bool:
+    return text.lstrip("\ufeff").startswith(RECORD_HEADER)
+
+
+def read_records_text(text: str, dq: DataQuality, seq0: int, start: date,
+                      sources: dict[tuple[str, str], str] | None = None) -> pl.DataFrame:
+    """`sources`: (pipeline, stage) → source name, for first stages that one source feeds."""
+    raw = pl.read_csv(io.StringIO(text), schema_overrides={
+        "rep": pl.Int64, "deal_id": pl.Int64, "pipeline": pl.Utf8, "stage": pl.Utf8,
+        "entered_hours": pl.Float64, "picked_hours": pl.Float64, "left_hours": pl.Float64,
+        "outcome": pl.Utf8, "timeout_kind": pl.Utf8}, truncate_ragged_lines=True)
+    dq.rows_read += raw.height
+    bad = raw.filter(pl.col("entered_hours").is_null() | pl.col("deal_id").is_null())
+    if bad.height:
+        dq.drop("bad_timestamp", bad.height)
+        raw = raw.filter(pl.col("entered_hours").is_not_null() & pl.col("deal_id").is_not_null())
+    origin = datetime(start.year, start.month, start.day, tzinfo=timezone.utc)
+    base = pl.lit(origin).cast(pl.Datetime("us", "UTC"))
+
+    def at(col: str) -> pl.Expr:
+        return base + pl.duration(microseconds=(pl.col(col) * 3.6e9).round(0).cast(pl.Int64))
+
+    raw = raw.with_columns(deal=pl.col("rep").cast(pl.Utf8) + "-" + pl.col("deal_id").cast(pl.Utf8),
+                           i=pl.int_range(pl.len(), dtype=pl.Int64))
+    reason = pl.col("outcome").str.extract(r'^lost "(.*?)"(?: \+ copy .*)?$', 1)
+    closed = pl.col("outcome").str.starts_with("won") | pl.col("outcome").str.starts_with("lost")
+    enter = raw.select(deal_id="deal", ts=at("entered_hours"), pipeline="pipeline",
+                       stage="stage", kind=pl.lit(STAGE), loss_reason=pl.lit(None, pl.Utf8),
+                       o=pl.col("i") * 2)
+    close = raw.filter(closed & pl.col("left_hours").is_not_null()).select(
+        deal_id="deal", ts=at("left_hours"), pipeline="pipeline",
+        stage=pl.when(pl.col("outcome").str.starts_with("won")).then(pl.lit("won"))
+        .otherwise(pl.lit("lost")),
+        kind=pl.when(pl.col("outcome").str.starts_with("won")).then(pl.lit(WON))
+        .otherwise(pl.lit(LOST)),
+        loss_reason=reason, o=pl.col("i") * 2 + 1)
+    dq.synthesized += close.height  # one record row holds both the entry and the close
+    ev = pl.concat([enter, close]).sort("o")
+    first = ev.sort(["deal_id", "ts", "o"]).group_by("deal_id").agg(
+        p=pl.first("pipeline"), s=pl.first("stage"))
+    src_map = pl.DataFrame([(p, s, n) for (p, s), n in (sources or {}).items()],
+                           schema={"p": pl.Utf8, "s": pl.Utf8, "source": pl.Utf8}, orient="row")
+    first = first.join(src_map, on=["p", "s"], how="left").select("deal_id", "source")
+    return ev.join(first, on="deal_id", how="left").select(
+        "deal_id", "ts", "pipeline", "stage", "kind", value=pl.lit(None, pl.Float64),
+        loss_reason="loss_reason", source="source", from_pipeline=pl.lit(None, pl.Utf8),
+        from_stage=pl.lit(None, pl.Utf8), seq=pl.lit(seq0, pl.Int64) + pl.col("o"),
+        entry_known=pl.lit(True))

@@ -1,0 +1,182 @@
+"""Test-data writers: one event table (as `funnelc.history` normalises it) written back
+out as the exports the readers take: amoCRM API pages, Bitrix24 REST pages, plain CSV.
+Used by the round-trip tests (simulate → export → read → fit) and the benchmark.
+
+The writers follow the documented shapes (shared/research/crm-formats.md §1.1, §6):
+amoCRM `lead_status_changed` with one-element `value_before`/`value_after`, leads with
+`created_at`/`price`/`_embedded.loss_reason`, pipelines with `_embedded.statuses`;
+Bitrix24 `crm.stagehistory.list` items with TYPE_ID/OWNER_ID/CREATED_TIME (ISO 8601,
++03:00)/CATEGORY_ID/STAGE_ID/STAGE_SEMANTIC_ID, `crm.status.list` and `crm.deal.list`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta, timezone
+from pathlib import Path
+
+import polars as pl
+
+MSK = timezone(timedelta(hours=3))
+
+
+def _deal_int(ids: list[str]) -> dict[str, int]:
+    return {d: 1000 + i for i, d in enumerate(sorted(set(ids)))}
+
+
+def write_csv(events: pl.DataFrame, path: Path) -> Path:
+    events.select(
+        deal_id="deal_id", timestamp=pl.col("ts").dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"),
+        pipeline="pipeline",
+        stage=pl.when(pl.col("kind") == "stage").then(pl.col("stage")).otherwise(pl.col("kind")),
+        value="value", loss_reason="loss_reason", source="source",
+    ).write_csv(path)
+    return path
+
+
+def _stage_lists(events: pl.DataFrame) -> dict[str, list[str]]:
+    st = (events.filter(pl.col("kind") == "stage").group_by(["pipeline", "stage"])
+          .agg(pl.col("ts").min()).sort("ts"))
+    out: dict[str, list[str]] = {}
+    for p, s, _ in st.iter_rows():
+        out.setdefault(p, []).append(s)
+    return out
+
+
+def write_amocrm(events: pl.DataFrame, folder: Path, page: int = 100) -> Path:
+    """events.jsonl (one API page per line), leads.json, pipelines.json."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stages = _stage_lists(events)
+    pids = {p: 5000 + i for i, p in enumerate(stages)}
+    sids: dict[tuple[str, str], int] = {}
+    pipelines = []
+    for p, lst in stages.items():
+        statuses = [{"id": pids[p] * 10, "name": "Неразобранное", "sort": 10, "type": 1,
+                     "pipeline_id": pids[p]}]
+        for i, s in enumerate(lst):
+            sids[(p, s)] = pids[p] * 100 + i
+            statuses.append({"id": sids[(p, s)], "name": s, "sort": 20 + 10 * i, "type": 0,
+                             "pipeline_id": pids[p], "is_editable": True})
+        statuses += [{"id": 142, "name": "Успешно реализовано", "sort": 10000,
+                      "pipeline_id": pids[p]},
+                     {"id": 143, "name": "Закрыто и не реализовано", "sort": 11000,
+                      "pipeline_id": pids[p]}]
+        pipelines.append({"id": pids[p], "name": p, "sort": len(pipelines) + 1,
+                          "is_main": not pipelines, "is_unsorted_on": True,
+                          "_embedded": {"statuses": statuses}})
+    (folder / "pipelines.json").write_text(json.dumps(
+        {"_total_items": len(pipelines), "_embedded": {"pipelines": pipelines}},
+        ensure_ascii=False), encoding="utf-8")
+    ids = _deal_int(events["deal_id"].to_list())
+    ev = events.sort(["deal_id", "ts"])
+    pages: list[list[dict]] = [[]]
+    leads: dict[int, dict] = {}
+    prev: dict[str, tuple[int, int]] = {}
+    n = 0
+    for d, ts, p, s, kind, value, reason, source in ev.select(
+            "deal_id", "ts", "pipeline", "stage", "kind", "value", "loss_reason",
+            "source").iter_rows():
+        lid = ids[d]
+        status = (142 if kind == "won" else 143 if kind == "lost" else sids[(p, s)], pids[p])
+        t = int(ts.timestamp())
+        if d not in prev:
+            lead = {"id": lid, "name": f"Сделка {lid}", "price": int(value or 0),
+                    "status_id": status[0], "pipeline_id": status[1], "created_at": t,
+                    "closed_at": None, "loss_reason_id": None, "_embedded": {}}
+            if source:
+                lead["source_id"] = abs(hash(source)) % 10000
+                lead["_embedded"]["source"] = {"id": lead["source_id"], "name": source}
+            leads[lid] = lead
+        else:
+            n += 1
+            if len(pages[-1]) == page:
+                pages.append([])
+            pages[-1].append({
+                "id": f"ev{n:012d}", "type": "lead_status_changed", "entity_id": lid,
+                "entity_type": "lead", "created_by": 0, "created_at": t, "account_id": 1,
+                "value_before": [{"lead_status": {"id": prev[d][0], "pipeline_id": prev[d][1]}}],
+                "value_after": [{"lead_status": {"id": status[0], "pipeline_id": status[1]}}],
+                "_embedded": {"entity": {"id": lid}}})
+            leads[lid]["status_id"], leads[lid]["pipeline_id"] = status
+            if kind in ("won", "lost"):
+                leads[lid]["closed_at"] = t
+            if kind == "lost" and reason:
+                leads[lid]["_embedded"]["loss_reason"] = [
+                    {"id": abs(hash(reason)) % 100000, "name": reason}]
+        prev[d] = status
+    with (folder / "events.jsonl").open("w", encoding="utf-8") as fh:
+        for i, items in enumerate(pages):
+            fh.write(json.dumps({"_page": i + 1, "_embedded": {"events": items}},
+                                ensure_ascii=False) + "\n")
+    lead_list = list(leads.values())
+    (folder / "leads.json").write_text(json.dumps(
+        [{"_page": i // 250 + 1, "_embedded": {"leads": lead_list[i:i + 250]}}
+         for i in range(0, len(lead_list), 250)], ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def write_bitrix24(events: pl.DataFrame, folder: Path, page: int = 50) -> Path:
+    """history.jsonl (crm.stagehistory.list pages), statuses.json (crm.status.list),
+    categories.json (crm.category.list), deals.json (crm.deal.list)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stages = _stage_lists(events)
+    cats = {p: i for i, p in enumerate(stages)}
+    sids: dict[tuple[str, str], str] = {}
+    statuses = []
+    for p, lst in stages.items():
+        c = cats[p]
+        ent = "DEAL_STAGE" if c == 0 else f"DEAL_STAGE_{c}"
+        pre = "" if c == 0 else f"C{c}:"
+        for i, s in enumerate(lst):
+            sids[(p, s)] = f"{pre}S{i}"
+            statuses.append({"ID": str(len(statuses) + 1), "ENTITY_ID": ent,
+                             "STATUS_ID": sids[(p, s)], "NAME": s, "SORT": str(10 * (i + 1)),
+                             "CATEGORY_ID": str(c), "SEMANTICS": None,
+                             "EXTRA": {"SEMANTICS": "process"}})
+        sids[(p, "won")] = f"{pre}WON"
+        statuses.append({"ID": str(len(statuses) + 1), "ENTITY_ID": ent, "STATUS_ID": f"{pre}WON",
+                         "NAME": "Сделка успешна", "SORT": "1000", "CATEGORY_ID": str(c),
+                         "SEMANTICS": "S", "EXTRA": {"SEMANTICS": "success"}})
+        reasons = sorted(set(events.filter((pl.col("pipeline") == p) & (pl.col("kind") == "lost"))
+                             ["loss_reason"].fill_null("Сделка провалена").to_list()))
+        for k, r in enumerate(reasons):
+            sids[(p, "lost:" + r)] = f"{pre}LOSE{k}"
+            statuses.append({"ID": str(len(statuses) + 1), "ENTITY_ID": ent,
+                             "STATUS_ID": f"{pre}LOSE{k}", "NAME": r, "SORT": str(1100 + k),
+                             "CATEGORY_ID": str(c), "SEMANTICS": "F",
+                             "EXTRA": {"SEMANTICS": "failure"}})
+    (folder / "statuses.json").write_text(json.dumps({"result": statuses, "total": len(statuses)},
+                                                     ensure_ascii=False), encoding="utf-8")
+    (folder / "categories.json").write_text(json.dumps({"result": {"categories": [
+        {"id": c, "name": p, "sort": 100 * (c + 1), "entityTypeId": 2,
+         "isDefault": "Y" if c == 0 else "N"} for p, c in cats.items()]}}, ensure_ascii=False),
+        encoding="utf-8")
+    ids = _deal_int(events["deal_id"].to_list())
+    items: list[dict] = []
+    deals: dict[int, dict] = {}
+    seen: set[str] = set()
+    for d, ts, p, s, kind, value, reason, source in events.sort(["deal_id", "ts"]).select(
+            "deal_id", "ts", "pipeline", "stage", "kind", "value", "loss_reason",
+            "source").iter_rows():
+        key = (p, "won") if kind == "won" else (p, "lost:" + (reason or "Сделка провалена")) \
+            if kind == "lost" else (p, s)
+        stamp = ts.astimezone(MSK).isoformat(timespec="seconds")
+        first = d not in seen
+        seen.add(d)
+        items.append({"ID": str(len(items) + 1), "TYPE_ID": 1 if first else (
+            3 if kind != "stage" else 2), "OWNER_ID": ids[d], "CREATED_TIME": stamp,
+            "CATEGORY_ID": cats[p], "STAGE_ID": sids[key],
+            "STAGE_SEMANTIC_ID": "S" if kind == "won" else "F" if kind == "lost" else "P"})
+        if first:
+            deals[ids[d]] = {"ID": str(ids[d]), "TITLE": f"Сделка {ids[d]}",
+                             "DATE_CREATE": stamp, "CATEGORY_ID": str(cats[p]),
+                             "STAGE_ID": sids[key], "OPPORTUNITY": f"{value or 0:.2f}",
+                             "SOURCE_ID": source}
+    with (folder / "history.jsonl").open("w", encoding="utf-8") as fh:
+        for i in range(0, len(items), page):
+            fh.write(json.dumps({"result": {"items": items[i:i + page]}, "total": len(items),
+                                 "next": i + page}, ensure_ascii=False) + "\n")
+    (folder / "deals.json").write_text(json.dumps({"result": list(deals.values()),
+                                                   "total": len(deals)}, ensure_ascii=False),
+                                       encoding="utf-8")
+    return folder
