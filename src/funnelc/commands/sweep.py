@@ -1,0 +1,168 @@
+"""`funnelc sweep FILE --vary SPEC [--vary SPEC…]`: simulate every combination of the
+varied values; a table of chosen metrics, a tidy CSV of every metric, and plots."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import click
+
+from .common import EXIT_CLEAN, EXIT_PROBLEMS, print_diagnostics, write_atomic
+from .whatif_options import (exit_on_override_error, make_config, model_with_sets, plot_paths,
+                             run_options, runner, set_option)
+
+
+@click.command("sweep")
+@click.argument("file", type=click.Path(dir_okay=True, allow_dash=True))
+@click.option("--vary", "varies", multiple=True, required=True, metavar="SPEC",
+              help="A scenario line with a range for its value, e.g. "
+                   "'team \"Менеджеры\" size 2..8' or 'source \"Сайт\" rate 10..40/day "
+                   "step 10' (repeatable: the grid is every combination).")
+@click.option("--metric", "metrics", multiple=True, metavar="NAME[:SUBJECT]",
+              help="A metric for the table and plots, e.g. conversion, revenue, "
+                   "utilization:Менеджеры, respond_breach_pct:Квалификация.Заявка получена "
+                   "(repeatable; default: the account headline and the utilization of "
+                   "resized teams).")
+@click.option("--csv", "csv_path", metavar="PATH", default=None,
+              help="Write every metric of every point as a tidy CSV (`-` prints it instead "
+                   "of the table).")
+@click.option("--plot", "plot_path", metavar="PATH", default=None,
+              help="Plot each --metric (heat map and lines over two axes, a line over "
+                   "one) as PATH.png and PATH.svg; several metrics get PATH-METRIC.*.")
+@click.option("--scenario", default=None, metavar="NAME",
+              help="Apply this scenario of the file first (the sweep's base).")
+@set_option
+@run_options(reps=10)
+def sweep_command(file: str, varies: tuple[str, ...], metrics: tuple[str, ...],
+                  csv_path: str | None, plot_path: str | None, scenario: str | None,
+                  sets: tuple[str, ...], days: int, warmup: int, reps: int, seed: int,
+                  start: date | None, jobs: int | None, executor: str | None,
+                  scheduler: str | None, color: str) -> None:
+    """Run FILE over a grid of variations.
+
+    Every point uses the same replication indices (common random numbers), so
+    neighbouring points differ by the change, not by luck. Exit code 0 when swept, 1
+    when the file has errors, 2 on a usage error (a --vary that names nothing, an empty
+    range, an unknown metric).
+    """
+    config = make_config(days, warmup, reps, seed, start, jobs)
+
+    from .sim_options import load_for_simulation
+
+    prepared = load_for_simulation(file, scenario, color, "sweeping")
+    base = model_with_sets(prepared.model, sets, prepared.colored)
+
+    from ..whatif.grid import parse_vary
+    from ..whatif.sweep import TooManyPoints, sweep_variants
+    from ..whatif.variants import OverrideError
+
+    many = len(varies) > 1
+    try:
+        specs = [parse_vary(v, f"--vary #{i}" if many else "--vary")
+                 for i, v in enumerate(varies, 1)]
+        specs, variants = sweep_variants(base, specs)
+    except OverrideError as exc:
+        exit_on_override_error(exc, prepared.colored)
+    except TooManyPoints as exc:
+        raise click.UsageError(str(exc)) from None
+
+    # Resolve metrics against the first point before simulating anything.
+    from ..sim import CompileError, compile_network
+    from ..whatif.metrics import MetricError, metric_space, resolve_metric
+
+    try:
+        space0 = metric_space(variants[0].model, compile_network(variants[0].model))
+    except CompileError as exc:
+        print_diagnostics(exc.diagnostics, prepared.sources, "text", prepared.colored)
+        raise SystemExit(EXIT_PROBLEMS) from None
+    chosen = []
+    for text in metrics:
+        try:
+            chosen.append(resolve_metric(text, space0))
+        except MetricError as exc:
+            raise click.BadParameter(f"{exc.message}" + (f"; {exc.help}" if exc.help else ""),
+                                     param_hint="'--metric'") from None
+
+    from ..whatif.runs import run_variants
+    from ..whatif.sweep import collect, default_metrics, tidy_rows
+
+    with runner(config, executor, scheduler, "sweep") as run:
+        try:
+            runs = run_variants(variants, config, run)
+        except CompileError as exc:
+            print_diagnostics(exc.diagnostics, prepared.sources, "text", prepared.colored)
+            raise SystemExit(EXIT_PROBLEMS) from None
+        where = run.executor.describe()
+    sweep = collect(specs, runs)
+    points = sweep.points
+    if not chosen:
+        chosen = default_metrics(specs, sweep.space)
+
+    if csv_path is not None:
+        import csv
+        import io
+
+        header, rows = tidy_rows(sweep)
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+        if csv_path == "-":
+            click.echo(buf.getvalue(), nl=False)
+            raise SystemExit(EXIT_CLEAN)
+        try:
+            write_atomic(csv_path, buf.getvalue())
+        except OSError as exc:
+            raise click.UsageError(f"cannot write {csv_path}: {exc.strerror or exc}") from exc
+
+    written: list[str] = []
+    if plot_path is not None:
+        from ..whatif.plots import save_figure, sweep_figure
+
+        for d in chosen:
+            target = plot_path if len(chosen) == 1 else _suffixed(plot_path, d.key)
+            png, svg = plot_paths(target)
+            try:
+                save_figure(sweep_figure(points, specs, d), png, svg)
+            except OSError as exc:
+                raise click.UsageError(f"cannot write {png}: {exc.strerror or exc}") from exc
+            written += [png, svg]
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..whatif.render import fmt_estimate
+
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)
+    console.print(Text(f"{prepared.path}: {len(points)} points × {reps} replications × "
+                       f"{days} days ({warmup} warm-up), seed {seed}, common random numbers; "
+                       f"ran on {where}; figures are mean ±95% CI", style="dim"))
+    table = Table(title="sweep", title_justify="left")
+    for s in specs:
+        table.add_column(s.axis, justify="right")
+    for d in chosen:
+        table.add_column(d.label + (f" ({d.unit})" if d.unit and d.unit != "%" else ""),
+                         justify="right")
+    table.add_column("graveyards", justify="right")
+    for p in points:
+        table.add_row(*(s.value_text(v) for s, v in zip(specs, p.values)),
+                      *(fmt_estimate(d, p.estimates.get(d.key)) for d in chosen),
+                      str(len(p.graveyards)) if p.graveyards else "0")
+    console.print(table)
+    for path in written:
+        console.print(f"plot: {path}")
+    if csv_path is not None:
+        console.print(f"csv: {csv_path}")
+    raise SystemExit(EXIT_CLEAN)
+
+
+def _suffixed(path: str, key: str) -> str:
+    base = path
+    for suffix in (".png", ".svg"):
+        base = base.removesuffix(suffix)
+    slug = re.sub(r'[\s/\\:*?"<>|]+', "_", key.replace(":", "-")).strip("_")
+    return f"{base}-{slug}"

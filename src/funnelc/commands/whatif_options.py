@@ -1,0 +1,153 @@
+"""What `whatif`, `sweep` and `staff` share beyond `sim_options`: the executor options
+(`--executor`, `--scheduler`, `--jobs`), `--set` override lines, a progress bar over
+(variant × replication) work, printing diagnostics about command-line strings, and
+output paths. Imports only click at module level."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from datetime import date
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+
+import click
+
+from .common import EXIT_USAGE, print_diagnostics
+from .sim_options import _date
+
+if TYPE_CHECKING:
+    from ..model import FunnelFile
+    from ..sim import SimConfig
+    from ..whatif.executors import Runner
+    from ..whatif.variants import OverrideError, OverrideLine
+
+__all__ = ["run_options", "set_option", "override_lines", "exit_on_override_error",
+           "make_config", "runner", "plot_paths"]
+
+
+def run_options(reps: int = 10, days: int = 365, warmup: int = 30
+                ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--days --warmup --reps --seed --start --jobs --executor --scheduler --color."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        options = [
+            click.option("--days", type=click.IntRange(min=1), default=days, show_default=True,
+                         help="Horizon in days, warm-up included."),
+            click.option("--warmup", type=click.IntRange(min=0), default=warmup,
+                         show_default=True, help="Days simulated but left out of every "
+                                                 "statistic."),
+            click.option("--reps", type=click.IntRange(min=2), default=reps, show_default=True,
+                         help="Replications per variant (the same indices for every "
+                              "variant: common random numbers)."),
+            click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+                         help="Seed of every random stream: the same seed gives the same "
+                              "output."),
+            click.option("--start", callback=_date, default=None, metavar="YYYY-MM-DD",
+                         help="Date of day 1 [default: 2018-01-01, a Monday]."),
+            click.option("--jobs", type=click.IntRange(min=1), default=None,
+                         help="Local worker processes (default: all cores; small runs "
+                              "stay in one process); results do not depend on it."),
+            click.option("--executor", type=click.Choice(["local", "dask"]), default=None,
+                         help="Where replications run: local processes (default) or a "
+                              "Dask cluster (needs --scheduler and `pip install "
+                              "'funnelc[dask]'`)."),
+            click.option("--scheduler", default=None, metavar="ADDRESS",
+                         help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies "
+                              "--executor dask)."),
+            click.option("--color", type=click.Choice(["auto", "always", "never"]),
+                         default="auto", show_default=True, help="Colour the diagnostics."),
+        ]
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+
+    return decorate
+
+
+def set_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--set", "sets", multiple=True, metavar="OVERRIDE",
+        help="One scenario line, e.g. 'team \"Менеджеры\" size 5' (repeatable; all --set "
+             "lines together form one scenario).")(fn)
+
+
+def override_lines(sets: Sequence[str], option: str = "--set") -> list["OverrideLine"]:
+    from ..whatif.variants import OverrideLine
+
+    many = len(sets) > 1
+    return [OverrideLine(text=s, origin=f"{option} #{i}" if many else option)
+            for i, s in enumerate(sets, 1)]
+
+
+def exit_on_override_error(exc: "OverrideError", colored: bool) -> None:
+    """Diagnostics about a command-line string: a usage error (exit 2)."""
+    print_diagnostics(exc.diagnostics, exc.sources, "text", colored)
+    raise SystemExit(EXIT_USAGE)
+
+
+def make_config(days: int, warmup: int, reps: int, seed: int, start: date | None,
+                jobs: int | None) -> "SimConfig":
+    from ..sim import SimConfig
+
+    if warmup >= days:
+        raise click.UsageError(f"--warmup ({warmup} days) must be shorter than --days "
+                               f"({days} days)")
+    return SimConfig(days=days, warmup_days=warmup, reps=reps, seed=seed, jobs=jobs,
+                     **({"start": start} if start is not None else {}))
+
+
+@contextmanager
+def runner(config: "SimConfig", executor: str | None, scheduler: str | None,
+           label: str) -> Iterator["Runner"]:
+    """A `Runner` on the chosen executor, with a progress bar on stderr when it is a
+    terminal; the executor (worker pool, Dask client) is closed on the way out."""
+    from ..whatif.executors import ExecutorError, Runner, make_executor
+
+    kind = executor or ("dask" if scheduler else "local")
+    if kind == "local" and scheduler:
+        raise click.UsageError("--scheduler is for --executor dask")
+    try:
+        ex = make_executor(kind, config.jobs, scheduler)
+    except ExecutorError as exc:
+        raise click.UsageError(str(exc)) from None
+    with ex:
+        if not sys.stderr.isatty():
+            yield Runner(ex, config, auto_serial=config.jobs is None and kind == "local")
+            return
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                   TimeElapsedColumn)
+
+        with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("replications"), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task(label, total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            yield Runner(ex, config, progress,
+                         auto_serial=config.jobs is None and kind == "local")
+
+
+def plot_paths(path: str) -> tuple[str, str]:
+    """PATH → (PATH.png, PATH.svg); a .png or .svg suffix given by the user is dropped."""
+    base = path
+    for suffix in (".png", ".svg", ".PNG", ".SVG"):
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+    return base + ".png", base + ".svg"
+
+
+def model_with_sets(model: "FunnelFile", sets: Sequence[str], colored: bool
+                    ) -> "FunnelFile":
+    """The model with the `--set` lines applied (bad lines: diagnostics, exit 2)."""
+    if not sets:
+        return model
+    from ..whatif.variants import OverrideError, Overrides
+
+    try:
+        return Overrides(model).apply(override_lines(sets))
+    except OverrideError as exc:
+        exit_on_override_error(exc, colored)
+        raise  # unreachable: exit_on_override_error exits

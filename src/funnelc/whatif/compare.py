@@ -1,0 +1,160 @@
+"""Scenario minus baseline, replication by replication.
+
+Replication r of the baseline and of a scenario used the same random numbers wherever
+the scenario does not change the model (common random numbers), so their difference
+d_r = scenario_r − baseline_r carries only the scenario's effect and the noise it
+stirs, not the noise both share. The 95 % interval is Student t over the d_r (n−1
+degrees of freedom): much narrower than comparing two independent means, and exactly
+zero for a scenario that changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from ..sim.ci import estimate
+from ..sim.results import Estimate
+from .metrics import HEADLINE, MetricDef
+from .runs import VariantRun
+
+__all__ = ["Delta", "VerdictChange", "Comparison", "paired", "compare", "headline_keys",
+           "comparison_json"]
+
+
+def paired(base: list[float], other: list[float]) -> Estimate:
+    """Mean and 95 % half-width of other − base over the replications where both have a
+    value."""
+    diffs = [o - b for b, o in zip(base, other)
+             if b is not None and o is not None and math.isfinite(b) and math.isfinite(o)]
+    return estimate(diffs)
+
+
+@dataclass(frozen=True)
+class Delta:
+    metric: MetricDef
+    baseline: Estimate
+    value: Estimate
+    diff: Estimate
+    identical: bool
+    """Every replication gave exactly the baseline's value."""
+
+    @property
+    def significant(self) -> bool:
+        """The 95 % interval of the difference excludes zero."""
+        d = self.diff
+        return (d.mean is not None and d.ci95 is not None and d.mean != 0
+                and abs(d.mean) > d.ci95)
+
+    @property
+    def relative_pct(self) -> float | None:
+        b, d = self.baseline.mean, self.diff.mean
+        if b is None or d is None or b == 0:
+            return None
+        return 100.0 * d / abs(b)
+
+    @property
+    def verdict(self) -> str:
+        """"better", "worse", "changed" (no preferred direction), "no change"
+        (interval covers 0) or "identical"."""
+        if self.identical:
+            return "identical"
+        if not self.significant:
+            return "no change"
+        assert self.diff.mean is not None
+        if self.metric.better is None:
+            return "changed"
+        up = self.diff.mean > 0
+        return "better" if up == (self.metric.better == "higher") else "worse"
+
+
+@dataclass(frozen=True)
+class VerdictChange:
+    stage: str
+    """"Pipeline.Stage"."""
+    now_graveyard: bool
+    reasons: tuple[str, ...]
+    """Why it is one now (empty when it stopped being one)."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str
+    run: VariantRun
+    deltas: dict[str, Delta]
+    verdicts: tuple[VerdictChange, ...]
+    still_graveyards: tuple[str, ...]
+
+
+def _delta(metric: MetricDef, base: VariantRun, other: VariantRun) -> Delta:
+    b, o = base.series(metric.key), other.series(metric.key)
+    same = all((x == y) or (math.isnan(x) and math.isnan(y)) for x, y in zip(b, o))
+    return Delta(metric, estimate(b), estimate(o), paired(b, o), same)
+
+
+def _verdicts(base: VariantRun, other: VariantRun) -> tuple[tuple[VerdictChange, ...],
+                                                            tuple[str, ...]]:
+    was = {f"{s.pipeline}.{s.stage}": s.graveyard for s in base.result.stages}
+    changes: list[VerdictChange] = []
+    still: list[str] = []
+    for s in other.result.stages:
+        key = f"{s.pipeline}.{s.stage}"
+        before = was.get(key)
+        now = s.graveyard.is_graveyard
+        if before is not None and before.is_graveyard != now:
+            changes.append(VerdictChange(key, now, tuple(r.message for r in s.graveyard.reasons)))
+        elif now:
+            still.append(key)
+    return tuple(changes), tuple(still)
+
+
+def compare(base: VariantRun, others: list[VariantRun]) -> list[Comparison]:
+    """Paired deltas of every metric the baseline and a scenario both have."""
+    out: list[Comparison] = []
+    for other in others:
+        keys = {d.key for d in other.space}
+        deltas = {d.key: _delta(d, base, other) for d in base.space if d.key in keys}
+        verdicts, still = _verdicts(base, other)
+        out.append(Comparison(other.variant.name, other, deltas, verdicts, still))
+    return out
+
+
+def headline_keys(base: VariantRun) -> list[str]:
+    """What the what-if table shows first: the account figures, then team utilizations."""
+    have = {d.key for d in base.space}
+    keys = [k for k in HEADLINE if k in have]
+    keys += [d.key for d in base.space if d.name == "utilization"]
+    return keys
+
+
+def _est(e: Estimate, scale: float) -> dict[str, Any]:
+    def sc(x: float | None) -> float | None:
+        return None if x is None else x * scale
+    return {"mean": sc(e.mean), "ci95": sc(e.ci95), "sd": sc(e.sd), "n": e.n}
+
+
+def comparison_json(base: VariantRun, comparisons: list[Comparison]) -> dict[str, Any]:
+    """Everything the what-if computed, in display units (percent for shares)."""
+    metrics = [{"key": d.key, "name": d.name, "subject": d.subject, "unit": d.unit,
+                "better": d.better, "baseline": _est(estimate(base.series(d.key)), d.scale)}
+               for d in base.space]
+    return {
+        "baseline": {"changes": [], "graveyards": [f"{s.pipeline}.{s.stage}"
+                                                   for s in base.result.stages
+                                                   if s.graveyard.is_graveyard]},
+        "metrics": metrics,
+        "scenarios": [{
+            "name": c.name,
+            "changes": list(c.run.variant.changes),
+            "deltas": {k: {"value": _est(d.value, d.metric.scale),
+                           "diff": _est(d.diff, d.metric.scale),
+                           "relative_pct": d.relative_pct, "significant": d.significant,
+                           "verdict": d.verdict}
+                       for k, d in c.deltas.items()},
+            "graveyard_changes": [{"stage": v.stage, "now_graveyard": v.now_graveyard,
+                                   "reasons": list(v.reasons)} for v in c.verdicts],
+            "graveyards": list(c.still_graveyards) + [v.stage for v in c.verdicts
+                                                      if v.now_graveyard],
+        } for c in comparisons],
+    }

@@ -1,0 +1,296 @@
+"""Where replications run: in this process, on local worker processes, or on a Dask
+cluster — with the same results to the byte on all three.
+
+The unit of work is (variant, batch of replication indices). Replication r of any
+variant uses the random streams of (seed, r) and nothing else (`funnelc.sim.rng`), so
+the numbers do not depend on which worker ran which batch, how batches were cut or how
+many workers there were; results are put back in (variant, replication) order before
+anything is summed. The same indices across variants are what makes the comparisons
+paired (common random numbers).
+
+Batches are cut from a measured replication time (the first replication, run here and
+kept): on Dask so that each task runs at least `DASK_TASK_SECONDS` (a Dask task costs
+about a millisecond of scheduler time, and a worker fetching a tiny task spends more
+time talking than simulating); locally, batches stay small enough to keep every core
+busy. A batch never spans two variants.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import time
+import uuid
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from ..sim.compile import Network
+from ..sim.config import SimConfig
+from ..sim.stats import RepStats
+
+__all__ = ["Task", "Executor", "SerialExecutor", "LocalExecutor", "DaskExecutor",
+           "ExecutorError", "make_executor", "plan_tasks", "run_batch", "Runner",
+           "DASK_TASK_SECONDS", "Progress"]
+
+DASK_TASK_SECONDS = 0.2
+"""Least wall time of one Dask task (see the module docstring)."""
+LOCAL_TASK_SECONDS = 0.02
+"""Local processes: per-task cost is pickling the variant (tens of kB), well under this."""
+
+AUTO_SERIAL_SECONDS = 1.0
+"""Below this much measured work, a local run with the default worker count stays in
+this process: starting a spawned worker costs about half a second."""
+
+Progress = Callable[[int, int], None]
+"""Called with (replications done, replications in all)."""
+
+
+@dataclass(frozen=True)
+class Task:
+    point: int
+    """Index of the variant (scenario or grid point)."""
+    first: int
+    end: int
+    """Replications first … end-1."""
+
+    @property
+    def reps(self) -> int:
+        return self.end - self.first
+
+
+def run_batch(net: Network, config: SimConfig, first: int, end: int) -> list[RepStats]:
+    """Replications first … end-1 of one variant; top-level so workers can import it."""
+    from ..sim.engine import run_replication
+
+    return [run_replication(net, config, r) for r in range(first, end)]
+
+
+class ExecutorError(Exception):
+    """The executor cannot run (Dask missing, scheduler unreachable): a usage problem."""
+
+
+class Executor:
+    """Runs tasks and calls `on_done(task, results)` as each finishes (any order)."""
+
+    name = "executor"
+    workers = 1
+    min_task_seconds = 0.0
+
+    def run(self, nets: Sequence[Network], config: SimConfig, tasks: Sequence[Task],
+            on_done: Callable[[Task, list[RepStats]], None]) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def describe(self) -> str:
+        return f"{self.name}, {self.workers} worker{'s' if self.workers != 1 else ''}"
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SerialExecutor(Executor):
+    name = "local"
+
+    def run(self, nets: Sequence[Network], config: SimConfig, tasks: Sequence[Task],
+            on_done: Callable[[Task, list[RepStats]], None]) -> None:
+        for t in tasks:
+            on_done(t, run_batch(nets[t.point], config, t.first, t.end))
+
+
+class LocalExecutor(Executor):
+    """Worker processes on this machine (spawned: nothing inherited from the parent)."""
+
+    name = "local"
+    min_task_seconds = LOCAL_TASK_SECONDS
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            ctx = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        return self._pool
+
+    def run(self, nets: Sequence[Network], config: SimConfig, tasks: Sequence[Task],
+            on_done: Callable[[Task, list[RepStats]], None]) -> None:
+        pool = self._get_pool()
+        pending: dict[Future[list[RepStats]], Task] = {
+            pool.submit(run_batch, nets[t.point], config, t.first, t.end): t for t in tasks}
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    task = pending.pop(fut)
+                    on_done(task, fut.result())
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            raise
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor(Executor):
+    """Tasks on a `dask.distributed` cluster. Every worker needs the same funnelc
+    installed; each variant is scattered to the workers once, tasks carry only indices."""
+
+    name = "dask"
+    min_task_seconds = DASK_TASK_SECONDS
+
+    def __init__(self, address: str, timeout: float = 30.0) -> None:
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise ExecutorError("the dask executor needs Dask: pip install 'funnelc[dask]'") \
+                from None
+        self.address = address
+        try:
+            self.client: Any = Client(address, timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ExecutorError(f"cannot reach the dask scheduler at {address}: {exc}") \
+                from None
+        try:
+            self.client.wait_for_workers(1, timeout=timeout)
+        except (OSError, TimeoutError) as exc:
+            self.client.close()
+            raise ExecutorError(f"the dask scheduler at {address} has no workers "
+                                f"(waited {timeout:g} s): {exc}") from None
+        self.workers = max(1, sum(self.client.nthreads().values()))
+
+    def describe(self) -> str:
+        return f"dask at {self.address}, {self.workers} worker thread" + (
+            "s" if self.workers != 1 else "")
+
+    def run(self, nets: Sequence[Network], config: SimConfig, tasks: Sequence[Task],
+            on_done: Callable[[Task, list[RepStats]], None]) -> None:
+        from dask.distributed import as_completed
+
+        points = sorted({t.point for t in tasks})
+        # hash=False: random keys, no tokenizing of the (pydantic-laden) network.
+        shipped = {p: self.client.scatter(nets[p], broadcast=True, hash=False) for p in points}
+        run_id = uuid.uuid4().hex[:8]
+        futures = {
+            self.client.submit(run_batch, shipped[t.point], config, t.first, t.end,
+                               pure=False, key=f"funnelc-{run_id}-{t.point}-{t.first}"): t
+            for t in tasks}
+        try:
+            for fut in as_completed(list(futures), loop=self.client.loop):
+                on_done(futures[fut], fut.result())
+        except BaseException:
+            self.client.cancel(list(futures))
+            raise
+        finally:
+            self.client.cancel(list(shipped.values()))
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def make_executor(kind: str, jobs: int | None, scheduler: str | None) -> Executor:
+    """`local` (jobs processes, default every core; 1 runs in this process) or `dask`."""
+    if kind == "dask":
+        if not scheduler:
+            raise ExecutorError("--executor dask needs --scheduler ADDRESS "
+                                "(e.g. tcp://10.0.0.5:8786)")
+        return DaskExecutor(scheduler)
+    from ..sim.config import usable_cores
+
+    workers = jobs if jobs is not None else usable_cores()
+    return SerialExecutor() if workers <= 1 else LocalExecutor(workers)
+
+
+def plan_tasks(wanted: Sequence[range], rep_seconds: float | None, workers: int,
+               min_task_seconds: float) -> list[Task]:
+    """Cut each variant's replications into batches.
+
+    A batch holds at least `min_task_seconds` of work (by the measured time of one
+    replication) where the variant has that much; on a local pool it is also capped so
+    that there are at least two batches per worker, which keeps every core busy to the
+    end. Batches of a variant are as even as possible, so the last one is not a stub.
+    """
+    total = sum(len(r) for r in wanted)
+    if total == 0:
+        return []
+    per = 1
+    if rep_seconds is not None and rep_seconds > 0 and min_task_seconds > 0:
+        per = max(1, math.ceil(min_task_seconds / rep_seconds))
+    if min_task_seconds < DASK_TASK_SECONDS:
+        per = min(per, max(1, total // (2 * max(workers, 1))))
+    tasks: list[Task] = []
+    for point, reps in enumerate(wanted):
+        n = len(reps)
+        if n == 0:
+            continue
+        chunks = max(1, n // per)
+        base, extra = divmod(n, chunks)
+        start = reps.start
+        for c in range(chunks):
+            size = base + (1 if c < extra else 0)
+            tasks.append(Task(point, start, start + size))
+            start += size
+    return tasks
+
+
+class Runner:
+    """Runs replications of variants on an executor and learns how long one takes."""
+
+    def __init__(self, executor: Executor, config: SimConfig,
+                 progress: Progress | None = None, auto_serial: bool = False) -> None:
+        self.executor = executor
+        self.config = config
+        self.progress = progress
+        self.auto_serial = auto_serial
+        """The worker count was not chosen by the user: work measured to take less than
+        `AUTO_SERIAL_SECONDS` runs in this process (spawning workers would cost more)."""
+        self.rep_seconds: float | None = None
+        self.replications = 0
+        """Replications simulated so far (what the staffing benchmark counts)."""
+
+    def run(self, nets: Sequence[Network], wanted: Sequence[range]) -> list[list[RepStats]]:
+        """Replications `wanted[i]` of `nets[i]`, each list in replication order."""
+        out: list[dict[int, RepStats]] = [{} for _ in nets]
+        total = sum(len(r) for r in wanted)
+        done = 0
+        todo = [range(r.start, r.stop) for r in wanted]
+        parallel = not isinstance(self.executor, SerialExecutor)
+        if parallel and self.rep_seconds is None and total > 1:
+            # Time one replication here to size the batches; its result is kept.
+            first = next(i for i, r in enumerate(todo) if len(r))
+            start = time.perf_counter()
+            rs = run_batch(nets[first], self.config, todo[first].start, todo[first].start + 1)
+            self.rep_seconds = time.perf_counter() - start
+            out[first][todo[first].start] = rs[0]
+            todo[first] = range(todo[first].start + 1, todo[first].stop)
+            done = 1
+            if self.progress is not None:
+                self.progress(done, total)
+
+        def on_done(task: Task, results: list[RepStats]) -> None:
+            nonlocal done
+            for r, stats in zip(range(task.first, task.end), results):
+                out[task.point][r] = stats
+            done += task.reps
+            if self.progress is not None:
+                self.progress(done, total)
+
+        executor = self.executor
+        left = sum(len(r) for r in todo)
+        if (self.auto_serial and self.rep_seconds is not None
+                and self.rep_seconds * left < AUTO_SERIAL_SECONDS):
+            executor = SerialExecutor()
+        tasks = plan_tasks(todo, self.rep_seconds, executor.workers, executor.min_task_seconds)
+        if tasks:
+            executor.run(nets, self.config, tasks, on_done)
+        self.replications += total
+        return [[got[r] for r in sorted(got)] for got in out]

@@ -1,0 +1,218 @@
+"""The figures what-ifs, sweeps and staffing compare, one value per replication.
+
+A comparison needs the value of each replication, not only the mean of a `SimResult`:
+the difference of two variants is taken replication by replication (both used the same
+random numbers), so its confidence interval is that of the paired differences. Every
+metric here is therefore computed from a replication's `RepStats`, the same way
+`funnelc.sim.summary` computes the figure it reports.
+
+A metric is named `NAME` (the account or the main pipeline) or `NAME:SUBJECT` (a
+pipeline, team or `Pipeline.Stage`), e.g. `conversion`, `conversion:Продажи`,
+`utilization:Менеджеры`, `respond_breach_pct:Квалификация.Заявка получена`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from .. import model as m
+from ..sim.compile import Network
+from ..sim.stats import NAN, RepStats
+
+__all__ = ["MetricDef", "MetricError", "METRICS", "metric_space", "rep_values",
+           "resolve_metric", "main_pipeline", "HEADLINE"]
+
+Better = Literal["higher", "lower"]
+
+
+@dataclass(frozen=True)
+class _Kind:
+    about: str
+    subject: Literal["pipeline", "team", "stage", None]
+    """What a `:SUBJECT` names; None: no subject allowed."""
+    whole: str | None
+    """What the metric means without a subject ("main" pipeline, "account"); None: a
+    subject is required."""
+    unit: str
+    scale: float
+    better: Better | None
+
+
+METRICS: dict[str, _Kind] = {
+    "conversion": _Kind("won / started in a pipeline", "pipeline", "main", "%", 100.0, "higher"),
+    "won": _Kind("deals won in a pipeline", "pipeline", "main", "deals", 1.0, "higher"),
+    "revenue": _Kind("value of the deals won (observed window)", None, "account", "money",
+                     1.0, "higher"),
+    "cycle_time_hours": _Kind("mean time from start to won in a pipeline", "pipeline", "main",
+                              "h", 1.0, "lower"),
+    "respond_breach_pct": _Kind("share of deals picked up later than `respond`", "stage",
+                                "account", "%", 1.0, "lower"),
+    "timeouts": _Kind("deals an `sla` moved on", "stage", "account", "deals", 1.0, "lower"),
+    "wait_hours": _Kind("mean wait for a free member per pick-up", "stage", "account", "h",
+                        1.0, "lower"),
+    "utilization": _Kind("busy / working member-hours of a team", "team", None, "%", 100.0,
+                         None),
+    "wip_final": _Kind("deals still open at the horizon", "stage", "account", "deals", 1.0,
+                       "lower"),
+}
+
+HEADLINE: tuple[str, ...] = ("conversion", "revenue", "respond_breach_pct", "timeouts",
+                             "cycle_time_hours")
+"""The account-level figures every what-if shows first (then each team's utilization)."""
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    key: str
+    name: str
+    subject: str | None
+    label: str
+    unit: str
+    """"%", "h", "deals", or the account's currency for money."""
+    scale: float
+    """Display factor: fractions are stored as fractions and shown as percent."""
+    better: Better | None
+
+    def shown(self, x: float | None) -> float | None:
+        return None if x is None else x * self.scale
+
+
+class MetricError(ValueError):
+    def __init__(self, message: str, help: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.help = help
+
+
+def main_pipeline(model: m.FunnelFile) -> str | None:
+    """The `main` pipeline, else the first one: what "conversion" means for the account."""
+    for p in model.pipelines:
+        if p.main:
+            return p.name.value
+    return model.pipelines[0].name.value if model.pipelines else None
+
+
+def _def(name: str, subject: str | None, main: str | None, currency: str | None) -> MetricDef:
+    kind = METRICS[name]
+    unit = (currency or "") if kind.unit == "money" else kind.unit
+    if subject is None:
+        where = main if kind.whole == "main" else "account"
+        label = f"{name} ({where})" if kind.whole == "main" else name
+    else:
+        label = f"{name} {subject}"
+    return MetricDef(f"{name}:{subject}" if subject is not None else name, name, subject,
+                     label, unit, kind.scale, kind.better)
+
+
+def metric_space(model: m.FunnelFile, net: Network) -> list[MetricDef]:
+    """Every metric this model has, in a stable order: account-level first."""
+    main = main_pipeline(model)
+    cur = model.account.currency.value if model.account and model.account.currency else None
+    out: list[MetricDef] = []
+    for name, kind in METRICS.items():
+        if kind.whole is not None:
+            out.append(_def(name, None, main, cur))
+    for name, kind in METRICS.items():
+        if kind.subject == "pipeline":
+            out += [_def(name, p.name, main, cur) for p in net.pipelines]
+        elif kind.subject == "team":
+            out += [_def(name, t.name, main, cur) for t in net.teams]
+        elif kind.subject == "stage":
+            for s in net.stages:
+                if name == "respond_breach_pct" and (s.respond_hours is None or s.team < 0):
+                    continue
+                if name == "timeouts" and s.sla_route is None:
+                    continue
+                if name == "wait_hours" and s.team < 0:
+                    continue
+                out.append(_def(name, f"{s.pipeline_name}.{s.name}", main, cur))
+    return out
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else NAN
+
+
+def rep_values(net: Network, rep: RepStats, main: str | None) -> dict[str, float]:
+    """Every metric of one replication (NaN where the replication has no value, e.g. no
+    deal was won, so no cycle time)."""
+    out: dict[str, float] = {}
+    pipes = {p.name: k for k, p in enumerate(net.pipelines)}
+    for name, k in pipes.items():
+        p = rep.pipelines[k]
+        out[f"conversion:{name}"] = _ratio(p.won, p.started)
+        out[f"won:{name}"] = float(p.won)
+        out[f"cycle_time_hours:{name}"] = p.cycle_won_mean
+    if main is not None and main in pipes:
+        for n in ("conversion", "won", "cycle_time_hours"):
+            out[n] = out[f"{n}:{main}"]
+    out["revenue"] = rep.revenue_won
+    checked = breached = timeouts = picks = 0
+    wait_sum = wip = 0.0
+    for i, s in enumerate(net.stages):
+        st = rep.stages[i]
+        key = f"{s.pipeline_name}.{s.name}"
+        if s.respond_hours is not None and s.team >= 0:
+            out[f"respond_breach_pct:{key}"] = (100.0 * st.respond_breached / st.respond_checked
+                                               if st.respond_checked else NAN)
+            checked += st.respond_checked
+            breached += st.respond_breached
+        if s.sla_route is not None:
+            out[f"timeouts:{key}"] = float(sum(st.timeouts))
+        timeouts += sum(st.timeouts)
+        if s.team >= 0:
+            out[f"wait_hours:{key}"] = st.wait_mean
+            if st.picks and math.isfinite(st.wait_mean):
+                wait_sum += st.wait_mean * st.picks
+                picks += st.picks
+        out[f"wip_final:{key}"] = float(st.wip_final)
+        wip += st.wip_final
+    out["respond_breach_pct"] = 100.0 * breached / checked if checked else NAN
+    out["timeouts"] = float(timeouts)
+    out["wait_hours"] = wait_sum / picks if picks else NAN
+    out["wip_final"] = float(rep.open_final)
+    for j, t in enumerate(net.teams):
+        out[f"utilization:{t.name}"] = rep.teams[j].utilization
+    return out
+
+
+def resolve_metric(text: str, space: list[MetricDef]) -> MetricDef:
+    """`NAME` or `NAME:SUBJECT` → its definition; unknown parts get a did-you-mean."""
+    from ..diagnostics import did_you_mean
+
+    name, _, subject = text.strip().partition(":")
+    name = name.strip()
+    subject_or_none = subject.strip() or None
+    if name not in METRICS:
+        guess = did_you_mean(name, METRICS)
+        raise MetricError(f"unknown metric `{name}`",
+                          f"did you mean `{guess}`?" if guess else
+                          "metrics: " + ", ".join(f"`{n}`" for n in METRICS))
+    for d in space:
+        if d.name == name and d.subject == subject_or_none:
+            return d
+    kind = METRICS[name]
+    subjects = [d.subject for d in space if d.name == name and d.subject is not None]
+    if subject_or_none is None:
+        raise MetricError(f"metric `{name}` needs a {kind.subject}: `{name}:NAME`",
+                          ("for example `" + name + ":" + subjects[0] + "`") if subjects
+                          else None)
+    if kind.subject is None:
+        raise MetricError(f"metric `{name}` is for the whole account; write `{name}`")
+    guess = did_you_mean(subject_or_none, subjects)
+    what = {"stage": "stage (as Pipeline.Stage)", "team": "team", "pipeline": "pipeline"}
+    return _raise_subject(name, subject_or_none, what[kind.subject or "stage"], guess, subjects)
+
+
+def _raise_subject(name: str, subject: str, what: str, guess: str | None,
+                   subjects: list[str]) -> MetricDef:
+    if guess is not None:
+        help_text = f"did you mean `{name}:{guess}`?"
+    elif subjects:
+        help_text = f"`{name}` is known for: " + ", ".join(f"`{s}`" for s in subjects[:8]) + (
+            ", …" if len(subjects) > 8 else "")
+    else:
+        help_text = f"nothing in this file has `{name}`"
+    raise MetricError(f"no {what} `{subject}` with metric `{name}`", help_text)

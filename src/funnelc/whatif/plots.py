@@ -1,0 +1,193 @@
+"""Figures for what-ifs, sweeps and staffing curves: matplotlib with the Agg backend
+(no display needed), imported inside the functions so the CLI starts fast; every figure
+is written as PNG and SVG, each atomically. Error bars are 95 % confidence intervals."""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import TYPE_CHECKING, Any, Sequence
+
+if TYPE_CHECKING:
+    from .compare import Comparison
+    from .grid import SweepPoint, VarySpec
+    from .metrics import MetricDef
+    from .runs import VariantRun
+    from .staffing import StaffingResult
+
+__all__ = ["save_figure", "whatif_figure", "sweep_figure", "staffing_figure"]
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig: Any, png: str, svg: str) -> None:
+    from ..commands.common import write_atomic
+
+    for path, fmt in ((png, "png"), (svg, "svg")):
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt, dpi=120, bbox_inches="tight",
+                    metadata={"Software": "funnelc"} if fmt == "png" else {"Date": None})
+        write_atomic(path, buf.getvalue())
+    _plt().close(fig)
+
+
+def _nan(x: float | None) -> float:
+    return float("nan") if x is None else x
+
+
+def whatif_figure(base: "VariantRun", comparisons: Sequence["Comparison"],
+                  keys: Sequence[str], defs: dict[str, "MetricDef"]) -> Any:
+    """Small multiples: one panel per metric, one bar per scenario (Δ against the
+    baseline with its paired 95 % interval), green better / red worse / grey no change."""
+    plt = _plt()
+    n = len(keys)
+    cols = min(3, max(n, 1))
+    rows = math.ceil(n / cols) if n else 1
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 0.55 * len(comparisons) * rows
+                                                  + 1.4 * rows), squeeze=False)
+    colours = {"better": "#2e9e5b", "worse": "#d0453a", "changed": "#d9a21b",
+               "no change": "#9a9a9a", "identical": "#c8c8c8"}
+    names = [c.name for c in comparisons]
+    for i, key in enumerate(keys):
+        ax = axes[i // cols][i % cols]
+        d = defs[key]
+        vals, errs, cols_ = [], [], []
+        for c in comparisons:
+            delta = c.deltas.get(key)
+            if delta is None or delta.diff.mean is None:
+                vals.append(0.0)
+                errs.append(0.0)
+                cols_.append(colours["identical"])
+                continue
+            vals.append(delta.diff.mean * d.scale)
+            errs.append((delta.diff.ci95 or 0.0) * d.scale)
+            cols_.append(colours[delta.verdict])
+        y = list(range(len(names)))
+        ax.barh(y, vals, xerr=errs, color=cols_, capsize=3)
+        ax.axvline(0.0, color="black", linewidth=0.8)
+        ax.set_yticks(y)
+        ax.set_yticklabels(names if i % cols == 0 else [""] * len(names), fontsize=8)
+        ax.invert_yaxis()
+        unit = "pp" if d.unit == "%" else d.unit
+        ax.set_title(f"Δ {d.label}" + (f" ({unit})" if unit else ""), fontsize=9)
+        ax.tick_params(axis="x", labelsize=8)
+    for j in range(n, rows * cols):
+        axes[j // cols][j % cols].set_visible(False)
+    fig.suptitle("scenario − baseline, paired 95% CI (common random numbers)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def sweep_figure(points: Sequence["SweepPoint"], specs: Sequence["VarySpec"],
+                 metric: "MetricDef") -> Any:
+    """One axis: the metric against it with a 95 % band. Two or more: a heat map over
+    the first two (further axes at their first value) beside lines of the metric against
+    the first axis, one per value of the second."""
+    plt = _plt()
+    unit = metric.unit
+
+    def value(p: "SweepPoint") -> tuple[float, float]:
+        e = p.estimates.get(metric.key)
+        if e is None or e.mean is None:
+            return math.nan, 0.0
+        return e.mean * metric.scale, (e.ci95 or 0.0) * metric.scale
+
+    title = metric.label + (f" ({unit})" if unit else "")
+    if len(specs) == 1:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        xs = [p.values[0] for p in points]
+        ys = [value(p) for p in points]
+        m = [y for y, _ in ys]
+        h = [e for _, e in ys]
+        ax.plot(xs, m, marker="o")
+        ax.fill_between(xs, [a - b for a, b in zip(m, h)], [a + b for a, b in zip(m, h)],
+                        alpha=0.25)
+        ax.set_xlabel(specs[0].axis)
+        if len(xs) <= 15:
+            ax.set_xticks(xs)
+            ax.set_xticklabels([specs[0].value_text(x) for x in xs], fontsize=8)
+        ax.set_ylabel(title)
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        return fig
+    first = {k: p for k, p in ((tuple(p.values[2:]), p) for p in points)}
+    rest = next(iter(first))  # the first value of every further axis
+    sub = [p for p in points if tuple(p.values[2:]) == rest]
+    xv = sorted({p.values[0] for p in sub})
+    yv = sorted({p.values[1] for p in sub})
+    grid = [[math.nan] * len(xv) for _ in yv]
+    for p in sub:
+        grid[yv.index(p.values[1])][xv.index(p.values[0])] = value(p)[0]
+    fig, (hm, ln) = plt.subplots(1, 2, figsize=(12, 4.5))
+    im = hm.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
+    hm.set_xticks(range(len(xv)))
+    hm.set_xticklabels([specs[0].value_text(x) for x in xv], fontsize=8)
+    hm.set_yticks(range(len(yv)))
+    hm.set_yticklabels([specs[1].value_text(y) for y in yv], fontsize=8)
+    hm.set_xlabel(specs[0].axis)
+    hm.set_ylabel(specs[1].axis)
+    finite = [v for row in grid for v in row if not math.isnan(v)]
+    mid = (min(finite) + max(finite)) / 2 if finite else 0.0
+    for r, row in enumerate(grid):
+        for c, v in enumerate(row):
+            if not math.isnan(v):  # dark text on the light (yellow) end of viridis
+                hm.text(c, r, f"{v:.3g}", ha="center", va="center", fontsize=7,
+                        color="black" if v > mid else "white")
+    fig.colorbar(im, ax=hm, label=title)
+    for y in yv:
+        line = sorted((p for p in sub if p.values[1] == y), key=lambda p: p.values[0])
+        xs = [p.values[0] for p in line]
+        vals = [value(p) for p in line]
+        ln.errorbar(xs, [v for v, _ in vals], yerr=[e for _, e in vals], marker="o",
+                    capsize=3, label=f"{specs[1].axis} = {specs[1].value_text(y)}")
+    ln.set_xlabel(specs[0].axis)
+    ln.set_xticks(xv)
+    ln.set_xticklabels([specs[0].value_text(x) for x in xv], fontsize=8)
+    ln.set_ylabel(title)
+    ln.grid(alpha=0.3)
+    ln.legend(fontsize=7)
+    if len(specs) > 2:
+        fixed = ", ".join(f"{s.axis} = {s.value_text(v)}" for s, v in zip(specs[2:], rest))
+        fig.suptitle(f"at {fixed}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def staffing_figure(result: "StaffingResult") -> Any:
+    """One panel per target: the simulated metric against team size (95 % error bars),
+    the exact (Erlang) curve where it applies, the target line and the answer."""
+    plt = _plt()
+    targets = result.targets
+    fig, axes = plt.subplots(1, len(targets), figsize=(5.2 * len(targets), 4), squeeze=False)
+    sizes = [pt.size for pt in result.curve]
+    for i, target in enumerate(targets):
+        ax = axes[0][i]
+        ys, es = [], []
+        for pt in result.curve:
+            e = pt.estimates[i]
+            ys.append(_nan(e.mean) * target.scale if e.mean is not None else math.nan)
+            es.append((e.ci95 or 0.0) * target.scale)
+        ax.errorbar(sizes, ys, yerr=es, marker="o", capsize=3, label="simulated (95% CI)")
+        exact = [(pt.size, pt.exact[i]) for pt in result.curve if pt.exact[i] is not None]
+        if exact:
+            ax.plot([s for s, _ in exact], [v * target.scale for _, v in exact], "k--",
+                    linewidth=1, label=result.exact_model or "exact")
+        ax.axhline(target.threshold * target.scale, color="#d0453a", linewidth=1,
+                   label=f"target {target.text}")
+        if result.answer is not None:
+            ax.axvline(result.answer, color="#2e9e5b", linewidth=1,
+                       label=f"answer: {result.answer}")
+        ax.set_xlabel(f"size of {result.team}")
+        ax.set_ylabel(target.metric_label)
+        ax.set_xticks(sizes)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,137 @@
+"""Terminal tables for `whatif`, `sweep` and `staff` (rich), and the number formats
+they share: a value reads in its own unit (`23.4%`, `5.2h`, `1.3M`), a difference says
+its sign and, for percentages, that it is in percentage points."""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..sim.results import Estimate
+from ..sim.table import DASH, fmt_hours
+from .compare import Comparison, Delta
+from .metrics import MetricDef
+
+__all__ = ["fmt_value", "fmt_estimate", "fmt_delta", "render_whatif", "delta_style"]
+
+
+def _compact(x: float) -> str:
+    a = abs(x)
+    if a >= 1e6:
+        return f"{x / 1e6:.3g}M"
+    if a >= 1e4:
+        return f"{x / 1e3:.3g}k"
+    if a >= 100:
+        return f"{x:.0f}"
+    if a == 0:
+        return "0"
+    return f"{x:.3g}"
+
+
+def fmt_value(d: MetricDef, x: float | None) -> str:
+    """A value in display units (x as stored: fractions for shares)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return DASH
+    v = x * d.scale
+    if d.unit == "%":
+        return f"{v:.3g}%"
+    if d.unit == "h":
+        return fmt_hours(v)
+    return _compact(v)
+
+
+def _spread(d: MetricDef, x: float) -> str:
+    v = x * d.scale
+    if d.unit == "%":
+        return f"{v:.2g}"
+    if d.unit == "h":
+        return fmt_hours(v)
+    return _compact(v)
+
+
+def fmt_estimate(d: MetricDef, e: Estimate | None) -> str:
+    if e is None or e.mean is None:
+        return DASH
+    text = fmt_value(d, e.mean)
+    if e.ci95:
+        text += f" ±{_spread(d, e.ci95)}"
+    return text
+
+
+def fmt_delta(d: MetricDef, delta: Estimate) -> str:
+    """`+3.1pp ±1.2`, `-2.5h ±40m`, `+120k ±30k`, `0` (exactly)."""
+    if delta.mean is None:
+        return DASH
+    v = delta.mean * d.scale
+    if v == 0 and not delta.ci95:
+        return "0"
+    sign = "+" if v > 0 else ("-" if v < 0 else "±")
+    if d.unit == "%":
+        body = f"{abs(v):.2g}pp"
+    elif d.unit == "h":
+        body = fmt_hours(abs(v))
+    else:
+        body = _compact(abs(v))
+    text = sign + body
+    if delta.ci95:
+        text += f" ±{_spread(d, delta.ci95)}"
+    return text
+
+
+def delta_style(delta: Delta) -> str:
+    return {"better": "green", "worse": "red", "changed": "yellow", "no change": "dim",
+            "identical": "dim"}[delta.verdict]
+
+
+def render_whatif(console: Console, header: str, base_values: dict[str, Estimate],
+                  defs: dict[str, MetricDef], keys: Sequence[str],
+                  comparisons: Sequence[Comparison], top: int) -> None:
+    console.print(Text(header, style="dim"))
+    for c in comparisons:
+        if c.run.variant.changes:
+            console.print(Text(f"{c.name}: " + "; ".join(c.run.variant.changes), style="dim"))
+    table = Table(title="what-if: scenario − baseline (paired 95% CI)", title_justify="left")
+    table.add_column("metric")
+    table.add_column("baseline", justify="right")
+    for c in comparisons:
+        table.add_column(f"Δ {c.name}", justify="right")
+    for key in keys:
+        d = defs[key]
+        row: list[str | Text] = [d.label, fmt_estimate(d, base_values[key])]
+        for c in comparisons:
+            delta = c.deltas.get(key)
+            if delta is None:
+                row.append(DASH)
+            else:
+                row.append(Text(fmt_delta(d, delta.diff), style=delta_style(delta)))
+        table.add_row(*row)
+    console.print(table)
+    console.print(Text("green: better, red: worse, yellow: changed (the 95% interval of the "
+                       "difference excludes 0); grey: no significant change", style="dim"))
+    for c in comparisons:
+        for v in c.verdicts:
+            if v.now_graveyard:
+                why = f": {v.reasons[0]}" if v.reasons else ""
+                console.print(Text(f"{c.name}: {v.stage} becomes a graveyard{why}",
+                                   style="red"))
+            else:
+                console.print(Text(f"{c.name}: {v.stage} is no longer a graveyard",
+                                   style="green"))
+        shown = set(keys)
+        others = [x for k, x in c.deltas.items() if k not in shown and x.significant]
+        others.sort(key=lambda x: -abs(x.relative_pct or 0.0))
+        if others and top > 0:
+            console.print(Text(f"{c.name}: other significant changes", style="bold"))
+            for x in others[:top]:
+                rel = (f" ({x.relative_pct:+.3g}%)" if x.relative_pct is not None else "")
+                console.print(Text(f"  {x.metric.label}: {fmt_estimate(x.metric, x.baseline)}"
+                                   f" → {fmt_value(x.metric, x.value.mean)}, "
+                                   f"Δ {fmt_delta(x.metric, x.diff)}{rel}",
+                                   style=delta_style(x)))
+            if len(others) > top:
+                console.print(Text(f"  … and {len(others) - top} more (--top, --json)",
+                                   style="dim"))

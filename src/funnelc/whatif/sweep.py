@@ -1,0 +1,155 @@
+"""A sweep: every combination of the `--vary` values, simulated on common random numbers
+(the same replication indices at every point, so neighbouring points differ by the change,
+not by luck), summarised per point, and laid out as a tidy table: one row per point and
+metric, one column per axis."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+from .. import model as m
+from ..sim.ci import estimate
+from ..sim.config import SimConfig
+from .executors import Runner
+from .grid import MAX_POINTS, SweepPoint, VarySpec, axis_label, grid_values
+from .metrics import METRICS, MetricDef
+from .runs import Variant, VariantRun, run_variants
+from .variants import OverrideError, Overrides
+
+__all__ = ["Sweep", "sweep_variants", "run_sweep", "collect", "default_metrics", "tidy_rows", "TIDY_COLUMNS",
+           "TooManyPoints"]
+
+TIDY_COLUMNS = ("point", "metric", "subject", "unit", "mean", "ci95", "sd", "n")
+"""Columns after `point` and the axes: see `tidy_rows`."""
+
+
+class TooManyPoints(ValueError):
+    pass
+
+
+@dataclass
+class Sweep:
+    specs: list[VarySpec]
+    points: list[SweepPoint]
+    runs: list[VariantRun]
+    space: list[MetricDef]
+
+
+def sweep_variants(base: m.FunnelFile, specs: Sequence[VarySpec]
+                   ) -> tuple[list[VarySpec], list[Variant]]:
+    """The specs with their axes named, and the model of every grid point. Raises `OverrideError` for a spec
+    that names nothing or a value the checks refuse, `TooManyPoints` for a huge grid."""
+    total = math.prod(len(s.values) for s in specs)
+    if total > MAX_POINTS:
+        raise TooManyPoints(f"the grid has {total} points (at most {MAX_POINTS}); give "
+                            "larger steps or fewer --vary")
+    ov = Overrides(base)
+    specs = list(specs)
+    for i, spec in enumerate(specs):
+        # Check each axis alone first: the error then points at the spec that has it.
+        scen = ov.scenario([spec.line(spec.values[0])], name="--vary")
+        if len(spec.values) > 1:
+            ov.scenario([spec.line(spec.values[-1])], name="--vary")
+        specs[i] = _with_axis(spec, axis_label(spec, scen.overrides[0]))
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.axis not in seen:
+            seen.add(spec.axis)
+            continue
+        from ..diagnostics import Diagnostic, Severity, SourceText
+        from ..span import Span
+
+        raise OverrideError([Diagnostic(
+            "FN292", Severity.error, f"`{spec.axis}` is varied twice", spec.origin,
+            Span(line=1, column=1, end_line=1, end_column=len(spec.text) + 1, start=0,
+                 end=len(spec.text)), "a second --vary of the same thing",
+            help="give all its values in one range")],
+            {spec.origin: SourceText(spec.origin, spec.text)})
+    variants: list[Variant] = []
+    for values in grid_values(specs):
+        lines = [s.line(v) for s, v in zip(specs, values)]
+        label = ", ".join(f"{s.axis} = {s.value_text(v)}" for s, v in zip(specs, values))
+        variants.append(Variant(label, ov.apply(lines, name="--vary"),
+                                tuple(ln.text for ln in lines)))
+    return specs, variants
+
+
+def _with_axis(spec: VarySpec, axis: str) -> VarySpec:
+    from dataclasses import replace
+
+    return replace(spec, axis=axis)
+
+
+def collect(specs: Sequence[VarySpec], runs: Sequence[VariantRun]) -> Sweep:
+    """Per-point estimates of every metric any point has (in the first point's order)."""
+    keys: dict[str, MetricDef] = {}
+    for r in runs:
+        for d in r.space:
+            keys.setdefault(d.key, d)
+    space = list(keys.values())
+    points = [SweepPoint(index=i, values=values, label=r.variant.name,
+                         estimates={d.key: estimate(r.series(d.key)) for d in space},
+                         graveyards=[f"{s.pipeline}.{s.stage}" for s in r.result.stages
+                                     if s.graveyard.is_graveyard])
+              for i, (values, r) in enumerate(zip(grid_values(specs), runs))]
+    return Sweep(list(specs), points, list(runs), space)
+
+
+def run_sweep(base: m.FunnelFile, specs: Sequence[VarySpec], config: SimConfig,
+              runner: Runner) -> Sweep:
+    specs, variants = sweep_variants(base, specs)
+    return collect(specs, run_variants(variants, config, runner))
+
+
+def _num(x: float | None) -> str:
+    if x is None or not math.isfinite(x):
+        return ""
+    if float(x).is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(float(x))
+
+
+def tidy_rows(sweep: Sweep) -> tuple[list[str], list[list[str]]]:
+    """Header and rows: `point`, one column per axis (its value in the axis's unit),
+    then `metric`, `subject` (pipeline, team or `Pipeline.Stage`; empty for the
+    account), `unit`, `mean`, `ci95` (95 % half-width), `sd`, `n` (replications with a
+    value). Every point has the same rows: every metric of the account (`conversion`,
+    `won` and `cycle_time_hours` per pipeline only, not again for the main one), then
+    `graveyard` per stage (1 when the stage is a graveyard, 0 when not) and
+    `graveyards` (how many). Values are in display units (percent for shares)."""
+    header = ["point", *(s.axis for s in sweep.specs), *TIDY_COLUMNS[1:]]
+    rows: list[list[str]] = []
+    stages = [f"{s.pipeline}.{s.stage}" for s in sweep.runs[0].result.stages] \
+        if sweep.runs else []
+    reps = sweep.runs[0].result.run.reps if sweep.runs else 0
+    for p in sweep.points:
+        head = [str(p.index), *(_num(v) for v in p.values)]
+        for d in sweep.space:
+            if d.subject is None and METRICS[d.name].whole == "main":
+                continue  # the same figure as the main pipeline's row
+            e = p.estimates[d.key]
+            rows.append(head + [d.name, d.subject or "", d.unit,
+                                _num(d.shown(e.mean)), _num(d.shown(e.ci95)),
+                                _num(d.shown(e.sd)), str(e.n)])
+        for st in stages:
+            rows.append(head + ["graveyard", st, "", "1" if st in p.graveyards else "0", "",
+                                "", str(reps)])
+        rows.append(head + ["graveyards", "", "stages", str(len(p.graveyards)), "", "",
+                            str(reps)])
+    return header, rows
+
+
+def default_metrics(specs: Sequence[VarySpec], space: list[MetricDef]) -> list[MetricDef]:
+    """What the sweep table shows without --metric: the account headline and the
+    utilization of every team whose size is varied."""
+    have = {d.key: d for d in space}
+    out = [have[k] for k in ("conversion", "revenue", "respond_breach_pct", "timeouts")
+           if k in have]
+    for s in specs:
+        if s.axis.endswith(" size"):
+            key = f"utilization:{s.axis[: -len(' size')]}"
+            if key in have:
+                out.append(have[key])
+    return out
