@@ -140,13 +140,15 @@ def funnel_plot(data: ReportData) -> Figure:
         ex_v = [v for v in exact if v is not None]
         ax.scatter(ex_v, ex_y, marker="D", s=28, color="white", edgecolors=INK, zorder=3,
                    linewidths=1.2)
-        top = max(means + ex_v + [1.0])
+        top = max([m + e[1] for m, e in zip(means, errs)] + ex_v + [1.0])
         for yy, m, e, x in zip(y, means, errs, exact):
-            if m >= 0.2 * top:  # inside the bar's end, so it is not read as the marker's
-                ax.text(m - e[0] - top * 0.012, yy, num(m), va="center", ha="right",
+            if m >= 0.15 * top:  # inside the bar, at its start: clear of CI and marker
+                ax.text(top * 0.01, yy, num(m), va="center", ha="left",
                         fontsize=8, color="white", fontweight="bold")
-            else:
-                right = max(m + e[1], x if x is not None else 0.0)
+            else:  # just past the CI; past the marker only when it would sit on the text
+                right = m + e[1]
+                if x is not None and right <= x <= right + top * 0.08:
+                    right = x
                 ax.text(right + top * 0.02, yy, num(m), va="center", ha="left", fontsize=8,
                         color=INK)
         ax.set_yticks(y, labels)
@@ -154,12 +156,14 @@ def funnel_plot(data: ReportData) -> Figure:
             if color == RED:
                 tick.set_color(RED)
         ax.invert_yaxis()
-        ax.set_xlim(0, top * 1.18)
+        ax.set_xlim(0, top * 1.12)
         conv = data.pipeline_value(pipe, "conversion", "mean")
         more = f"  (first {MAX_FUNNEL_STAGES} of {len(stages)} stages)" \
             if len(stages) > MAX_FUNNEL_STAGES else ""
         conv_ex = data.pipeline_value(pipe, "conversion", "exact")
         exact_text = f" (exact {num(conv_ex * 100)}%)" if conv_ex is not None else ""
+        if pipe == pipelines[0] and len(data.pipelines) > len(pipelines):
+            more += f"  · first {len(pipelines)} of {len(data.pipelines)} pipelines shown"
         ax.set_title(f"{pipe}: conversion {num(conv * 100 if conv is not None else None)}%"
                      f"{exact_text}{more}", loc="left")
         ax.set_xlabel(f"deals entering over the {num(observed)} observed days")
@@ -170,10 +174,8 @@ def funnel_plot(data: ReportData) -> Figure:
                Patch(color=RED, label="graveyard stage"), Patch(color=GREEN, label="won"),
                Line2D([], [], marker="D", ls="", color="white", markeredgecolor=INK,
                       label="exact maths (steady state)")]
-    axes[0].legend(handles=handles, loc="lower right", fontsize=8, frameon=False)
-    if len(data.pipelines) > MAX_FUNNEL_PIPELINES:
-        fig.suptitle(f"first {MAX_FUNNEL_PIPELINES} of {len(data.pipelines)} pipelines",
-                     fontsize=9, color=GREY)
+    fig.legend(handles=handles, loc="outside upper center", fontsize=8, frameon=False,
+               ncol=4)
     return fig
 
 
@@ -282,7 +284,10 @@ def utilization_plot(data: ReportData) -> Figure:
     ax.invert_yaxis()
     ax.set_xlim(0, max(means + rho_v + [100.0]) * 1.12)
     ax.set_xlabel("busy share of the team's working hours, % (simulated mean, 95% CI)")
-    ax.set_title("Team utilization (⚠ unstable: the queue grows without end)", loc="left")
+    unstable = any(t.unstable for t in teams)
+    ax.set_title("Team utilization" + (" (red ⚠ unstable: offered more work than its hours, "
+                                       "the queue grows without end)" if unstable else ""),
+                 loc="left")
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     return fig
 
@@ -335,7 +340,7 @@ def time_in_stage_plot(data: ReportData) -> Figure:
         if exact is not None:
             ax.plot([exact], [y], marker="x", color=INK, markersize=6, linestyle="")
         elif bound is not None:
-            ax.plot([bound], [y], marker="|", color=INK, markersize=9, linestyle="")
+            ax.plot([bound], [y], marker=r"$[$", color=INK, markersize=10, linestyle="")
         values += [v for v in (p50, p90, mean, exact, bound) if v is not None and v > 0]
     labels = [_label(f"{p} › {s}" if several else s, 44) for p, s in rows]
     ax.set_yticks(range(len(rows)), labels)
@@ -362,7 +367,7 @@ def time_in_stage_plot(data: ReportData) -> Figure:
                Line2D([], [], marker="D", ls="", color=BLUE, label="mean (95% CI)"),
                Line2D([], [], marker=">", ls="", color=BLUE, label="90th percentile"),
                Line2D([], [], marker="x", ls="", color=INK, label="exact mean"),
-               Line2D([], [], marker="|", ls="", color=INK, markersize=9,
+               Line2D([], [], marker=r"$[$", ls="", color=INK, markersize=10,
                       label="exact lower bound (queue wait unknown)")]
     more = f" ({len(rows)} of {total} stages)" if total > len(rows) else ""
     ax.set_title(f"Time in stage of the deals that left it{more}; red: graveyard", loc="left")
