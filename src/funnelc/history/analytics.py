@@ -255,7 +255,9 @@ def _shape(vis: pl.DataFrame, ev: pl.DataFrame, order: dict[str, list[str]]) -> 
         deals=pl.col("deal_id").n_unique()).with_columns(stage=pl.lit("won"))
     g = _in_order(g, order)
     g = pl.concat([g, won.select("pipeline", "stage", pl.col("deals").cast(g["deals"].dtype))])
-    g = g.with_columns(pct_of_first=100 * pl.col("deals") / pl.col("deals").first().over("pipeline"))
+    total = vis.group_by("pipeline").agg(total=pl.col("deal_id").n_unique())
+    g = g.join(total, on="pipeline", how="left").with_columns(
+        pct_of_first=100 * pl.col("deals") / pl.col("total")).drop("total")
     prank = {p: i for i, p in enumerate(order)}
     return g.with_columns(o=pl.col("pipeline").replace_strict(prank, default=len(prank)),
                           i=pl.int_range(pl.len())).sort(["o", "i"]).drop(["o", "i"])

@@ -1,0 +1,121 @@
+"""`funnelc history INPUT... [-o DIR]`: what a CRM's stage history says — inflow,
+monthly conversion, losses, time in stage, broken moves, comebacks, graveyards, shape —
+in the terminal, and with `-o` as `history.html`, `history.json` and plots."""
+
+from __future__ import annotations
+
+import click
+
+from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE
+
+
+def tz_option(fn):  # type: ignore[no-untyped-def]
+    return click.option(
+        "--tz", default="UTC", show_default=True, metavar="ZONE",
+        help="Time zone of timestamps written without one, and of month boundaries "
+             "(e.g. Europe/Moscow).")(fn)
+
+
+def check_tz(tz: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone `{tz}` (try Europe/Moscow or UTC)",
+                                 param_hint="'--tz'") from None
+
+
+@click.command("history")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", "out_dir", metavar="DIR", default=None,
+              help="Write history.html, history.json and the plots (PNG, SVG) into DIR.")
+@click.option("--funnel", "funnel_path", metavar="FILE", default=None,
+              help="A funnel file: match names to it and take the stage order from it.")
+@tz_option
+@click.option("--rows", "max_rows", type=click.IntRange(1), default=40, show_default=True,
+              help="Rows shown per table in the terminal (files hold them all).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour the diagnostics.")
+def history_command(inputs: tuple[str, ...], out_dir: str | None, funnel_path: str | None,
+                    tz: str, max_rows: int, color: str) -> None:
+    """Analyse stage history: amoCRM events/leads/pipelines JSON, Bitrix24
+    crm.stagehistory.list/crm.status.list JSON, or a CSV (deal id, timestamp, pipeline,
+    stage, optional value and loss reason). Files and folders, in any order.
+
+    Exit code 0 when every input row was used, 1 when rows had to be dropped or a file
+    was cut off (the data-quality table says which and where), 2 on a usage error.
+    """
+    check_tz(tz)
+    funnel = None
+    if funnel_path is not None:
+        from .sim_options import load_for_simulation
+
+        funnel = load_for_simulation(funnel_path, None, color, "matching history to").model
+
+    from rich.console import Console
+
+    from ..history.load import HistoryInputError
+    from ..history.report import print_terminal, quality_section, sections
+    from ..history.run import prepare
+
+    try:
+        prepared = prepare(list(inputs), tz, funnel)
+    except HistoryInputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_USAGE) from None
+    t, dq = prepared.tables, prepared.history.quality
+    extra = [quality_section(dq)]
+    if prepared.names is not None:
+        extra.append(names_section(prepared.names))
+    secs = sections(t, extra)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)
+    console.print(f"[bold]{t.deals:,} deals, {t.events:,} events[/bold]"
+                  + (f", {t.visits.data_start:%Y-%m-%d} – {t.visits.data_end:%Y-%m-%d}"
+                     if t.visits.data_start is not None else "") + f" (months in {tz})")
+    print_terminal(secs, console, max_rows)
+    if out_dir is not None:
+        write_outputs(out_dir, secs, t, dq, list(inputs), tz)
+        console.print(f"wrote {out_dir}/history.html, history.json and plots/")
+    lost = dq.dropped_total or dq.counts.get("truncated_files", 0)
+    raise SystemExit(EXIT_PROBLEMS if lost else EXIT_CLEAN)
+
+
+def names_section(nm):  # type: ignore[no-untyped-def]
+    import polars as pl
+
+    from ..history.report import Section, _c, _int
+
+    rows = [("in data, not in funnel", p, s, n) for p, s, n in nm.unmatched_stages]
+    rows += [("in funnel, not in data", p, s, 0) for p, s in nm.unseen_stages]
+    frame = pl.DataFrame(rows, schema={"what": pl.Utf8, "pipeline": pl.Utf8, "stage": pl.Utf8,
+                                       "rows": pl.Int64}, orient="row")
+    return Section("names", "Names not matched to the funnel",
+                   f"{len(nm.stages)} stages matched by name.", frame,
+                   [_c("what", "what"), _c("pipeline", "pipeline"), _c("stage", "stage"),
+                    _c("rows", "events", _int)])
+
+
+def write_outputs(out_dir, secs, t, dq, inputs, tz) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from ..history.plots import draw_history_plots
+    from ..history.report import render_html, render_json
+    from .common import write_atomic
+
+    try:
+        plots = draw_history_plots(t)
+        for name, _, png, svg, _ in plots:
+            write_atomic(os.path.join(out_dir, "plots", f"{name}.png"), png)
+            write_atomic(os.path.join(out_dir, "plots", f"{name}.svg"), svg)
+        head = [f"{t.deals:,} deals and {t.events:,} events from {', '.join(inputs)}; "
+                f"months in {tz}."]
+        warns = sorted({w for *_, ws in plots for w in ws})
+        write_atomic(os.path.join(out_dir, "history.html"), render_html(
+            "Stage history", head, secs, [(n, ti, svg) for n, ti, _, svg, _ in plots], warns))
+        write_atomic(os.path.join(out_dir, "history.json"), render_json(
+            secs, dq, {"deals": t.deals, "events": t.events, "tz": tz, "inputs": inputs}))
+    except OSError as exc:
+        raise click.UsageError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc

@@ -1,0 +1,165 @@
+"""The history plots, drawn from the analytics tables with matplotlib's Agg canvas (no
+pyplot, no global state; the style and the PNG+SVG rendering are the report's own,
+`funnelc.report.plots`): monthly inflow by source, monthly conversion per stage pair,
+time in stage, the funnel shape, and month-end backlog per stage."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+import polars as pl
+
+from .analytics import HistoryTables
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["draw_history_plots"]
+
+MAX_SERIES = 10
+MAX_BARS = 40
+
+
+def _fig(w: float, h: float) -> "Figure":
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(w, h), layout="constrained")
+
+
+def _label(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _empty(fig: "Figure", msg: str) -> "Figure":
+    ax = fig.add_subplot()
+    ax.axis("off")
+    ax.text(0.5, 0.5, msg, ha="center", va="center", color="#8c8c8c")
+    return fig
+
+
+def inflow_plot(t: HistoryTables) -> "Figure":
+    fig = _fig(9, 3.8)
+    df = t.inflow
+    if df.height == 0:
+        return _empty(fig, "no deals")
+    months = sorted(df["month"].unique().to_list())
+    top = (df.group_by("source").agg(pl.col("deals").sum()).sort("deals", descending=True)
+           ["source"].to_list())
+    shown = top[:MAX_SERIES]
+    ax = fig.add_subplot()
+    bottom = [0.0] * len(months)
+    for src in shown + (["other"] if len(top) > MAX_SERIES else []):
+        sel = df.filter(pl.col("source").is_in(top[MAX_SERIES:]) if src == "other"
+                        else pl.col("source") == src)
+        by = dict(sel.group_by("month").agg(pl.col("deals").sum()).iter_rows())
+        vals = [float(by.get(m, 0)) for m in months]
+        ax.bar(months, vals, bottom=bottom, label=_label(src, 36))
+        bottom = [b + v for b, v in zip(bottom, vals)]
+    ax.set_ylabel("new deals")
+    ax.legend(fontsize=7, loc="upper left", frameon=False)
+    ax.tick_params(axis="x", labelrotation=45)
+    return fig
+
+
+def conversion_plot(t: HistoryTables) -> "Figure":
+    fig = _fig(9, 3.8)
+    df = t.conversion.filter(pl.col("month") != "all")
+    if df.height == 0:
+        return _empty(fig, "no stage-to-stage moves")
+    ax = fig.add_subplot()
+    pairs = df.select("pipeline", "from_stage", "to_stage").unique(maintain_order=True).rows()
+    for p, a, b in pairs[:MAX_SERIES]:
+        sel = df.filter((pl.col("pipeline") == p) & (pl.col("from_stage") == a)
+                        & (pl.col("to_stage") == b)).sort("month")
+        line = ax.plot(sel["month"].to_list(), sel["direct_pct"].to_list(), marker="o",
+                       label=_label(f"{a} → {b}", 50))
+        if (sel["with_returns"] != sel["direct"]).any():
+            ax.plot(sel["month"].to_list(), sel["with_returns_pct"].to_list(), linestyle="--",
+                    color=line[0].get_color(), label="  incl. returned")
+    ax.set_ylabel("conversion, %")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=7, frameon=False)
+    ax.tick_params(axis="x", labelrotation=45)
+    return fig
+
+
+def time_plot(t: HistoryTables) -> "Figure":
+    df = t.time_in_stage.filter(pl.col("n") > 0).head(MAX_BARS)
+    fig = _fig(9, 0.32 * max(df.height, 3) + 1.2)
+    if df.height == 0:
+        return _empty(fig, "no completed visits")
+    ax = fig.add_subplot()
+    labels = [_label(f"{p} · {s}", 48) for p, s in zip(df["pipeline"], df["stage"])]
+    y = list(range(df.height))
+    ax.barh(y, df["p90_h"].to_list(), color="#c6d4e8", label="p90")
+    ax.barh(y, df["median_h"].to_list(), color="#4c72b0", height=0.5, label="median")
+    ax.plot(df["mean_h"].to_list(), y, "k|", markersize=12, label="mean")
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    if df["p90_h"].max() and df["median_h"].min() and df["p90_h"].max() / max(
+            df["median_h"].min(), 1e-6) > 100:
+        ax.set_xscale("log")
+    ax.set_xlabel("hours in stage")
+    ax.legend(fontsize=7, frameon=False)
+    return fig
+
+
+def shape_plot(t: HistoryTables) -> "Figure":
+    df = t.shape.head(MAX_BARS)
+    fig = _fig(9, 0.32 * max(df.height, 3) + 1.2)
+    if df.height == 0:
+        return _empty(fig, "no deals")
+    ax = fig.add_subplot()
+    y = list(range(df.height))
+    colors = ["#55a868" if s == "won" else "#4c72b0" for s in df["stage"]]
+    ax.barh(y, df["deals"].to_list(), color=colors)
+    ax.set_yticks(y, [_label(f"{p} · {s}", 48) for p, s in zip(df["pipeline"], df["stage"])])
+    ax.invert_yaxis()
+    for yy, v, pc in zip(y, df["deals"].to_list(), df["pct_of_first"].to_list()):
+        ax.text(v, yy, f" {v:,} ({pc:.0f}%)", va="center", fontsize=7)
+    ax.set_xlabel("deals that entered")
+    return fig
+
+
+def backlog_plot(t: HistoryTables) -> "Figure":
+    df = t.backlog
+    fig = _fig(9, 3.8)
+    if df.height == 0:
+        return _empty(fig, "no backlog")
+    graves = {(p, s) for p, s, g in t.graveyards.select("pipeline", "stage", "graveyard")
+              .iter_rows() if g}
+    top = (df.group_by(["pipeline", "stage"]).agg(pl.col("wip").max())
+           .sort("wip", descending=True).head(MAX_SERIES).rows())
+    ax = fig.add_subplot()
+    for p, s, _ in top:
+        sel = df.filter((pl.col("pipeline") == p) & (pl.col("stage") == s)).sort("month")
+        ax.plot(sel["month"].to_list(), sel["wip"].to_list(), marker="o",
+                linewidth=2.5 if (p, s) in graves else 1.2,
+                label=_label(f"{s}" + (" ⚠ graveyard" if (p, s) in graves else ""), 44))
+    ax.set_ylabel("deals in stage at month end")
+    ax.legend(fontsize=7, frameon=False)
+    ax.tick_params(axis="x", labelrotation=45)
+    return fig
+
+
+PLOTS: tuple[tuple[str, str, Callable[[HistoryTables], "Figure"]], ...] = (
+    ("inflow", "New deals by month and source", inflow_plot),
+    ("conversion", "Stage-to-stage conversion by month", conversion_plot),
+    ("time_in_stage", "Time in stage: median, mean and 90th percentile", time_plot),
+    ("shape", "Funnel shape: deals that entered each stage", shape_plot),
+    ("backlog", "Backlog at month ends", backlog_plot),
+)
+
+
+def draw_history_plots(t: HistoryTables) -> list[tuple[str, str, bytes, str, list[str]]]:
+    """(name, title, png, svg, warnings) per plot."""
+    from matplotlib import rc_context
+
+    from ..report.plots import RC, render
+
+    out = []
+    with rc_context(RC):
+        for name, title, draw in PLOTS:
+            png, svg, warns = render(draw(t))
+            out.append((name, title, png, svg, warns))
+    return out

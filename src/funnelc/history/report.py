@@ -1,0 +1,243 @@
+"""`funnelc history` output: the same tables three ways — rich tables in the terminal,
+one self-contained `history.html` (inline SVG plots, no script), `history.json` (every
+table as records, plus the data-quality counts) — and the plots as PNG and SVG.
+
+Tables are described once (`SECTIONS`: which columns, how each is formatted) and every
+renderer walks the description, so the terminal and the HTML cannot disagree.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import polars as pl
+
+from ..report.fmt import hours as fmt_hours
+from .analytics import HistoryTables
+from .quality import DataQuality
+
+__all__ = ["Section", "sections", "print_terminal", "render_html", "render_json", "Column"]
+
+Fmt = Callable[[Any], str]
+
+
+def _int(x: Any) -> str:
+    return "—" if x is None else f"{int(x):,}"
+
+
+def _pct(x: Any) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return f"{x:.2f}%"
+
+
+def _txt(x: Any) -> str:
+    return "—" if x is None else str(x)
+
+
+def _yes(x: Any) -> str:
+    return "⚠ yes" if x else ""
+
+
+def _days(x: Any) -> str:
+    return "—" if x is None else fmt_hours(float(x) * 24)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    fmt: Fmt = _txt
+    numeric: bool = False
+
+
+def _c(key: str, title: str, fmt: Fmt = _txt) -> Column:
+    return Column(key, title, fmt, fmt is not _txt)
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    note: str
+    frame: pl.DataFrame
+    columns: list[Column]
+
+
+def sections(t: HistoryTables, extra: Sequence[Section] = ()) -> list[Section]:
+    conv = t.conversion
+    return [
+        Section("inflow", "Lead inflow by month and source",
+                "New deals by the month of their first event; a deal without a source is "
+                "shown by the stage it started in.", t.inflow,
+                [_c("month", "month"), _c("source", "source"), _c("deals", "deals", _int)]),
+        Section("conversion", "Stage-to-stage conversion by month",
+                "Deals that entered the first stage that month, and the share of them that "
+                "reached the second: directly (before any loss), and counting deals lost and "
+                "brought back (seed 003's «было» / «стало»).", conv,
+                [_c("pipeline", "pipeline"), _c("from_stage", "from"), _c("to_stage", "to"),
+                 _c("month", "month"), _c("entered", "entered", _int),
+                 _c("direct", "reached", _int), _c("direct_pct", "conversion", _pct),
+                 _c("with_returns", "incl. returned", _int),
+                 _c("with_returns_pct", "conversion incl. returned", _pct)]),
+        Section("losses", "Loss reasons by stage",
+                "Deals lost from each stage, by reason: share of the stage's losses and of all "
+                "its exits.", t.losses,
+                [_c("pipeline", "pipeline"), _c("stage", "stage"), _c("reason", "reason"),
+                 _c("deals", "deals", _int), _c("share_of_losses", "of losses", _pct),
+                 _c("share_of_exits", "of exits", _pct)]),
+        Section("time_in_stage", "Time in stage",
+                "Completed visits (entry to exit); `open` visits are still there at the end of "
+                "the data and not in the figures.", t.time_in_stage,
+                [_c("pipeline", "pipeline"), _c("stage", "stage"), _c("n", "visits", _int),
+                 _c("mean_h", "mean", fmt_hours), _c("p10_h", "p10", fmt_hours),
+                 _c("median_h", "median", fmt_hours), _c("p90_h", "p90", fmt_hours),
+                 _c("max_h", "max", fmt_hours), _c("open", "open", _int)]),
+        Section("moves_summary", "Backward moves and stage skips",
+                "Moves between stages of one pipeline: forward by one stage, skipping stages, "
+                "or backward (seed 002 calls both a broken funnel).", t.moves_summary,
+                [_c("pipeline", "pipeline"), _c("moves", "moves", _int),
+                 _c("forward", "forward", _int), _c("skips", "skips", _int),
+                 _c("skip_pct", "skips %", _pct), _c("backward", "backward", _int),
+                 _c("backward_pct", "backward %", _pct)]),
+        Section("moves", "Where the skips and backward moves go", "", t.moves,
+                [_c("pipeline", "pipeline"), _c("kind", "kind"), _c("stage", "from"),
+                 _c("to_stage", "to"), _c("deals", "deals", _int),
+                 _c("skipped", "stages skipped", _int)]),
+        Section("comebacks", "Lost deals that came back",
+                "Deals lost and later moved back into a stage (seed 003: leads «слиты» and "
+                "then qualified after all), by the month of the loss and its reason.",
+                t.comebacks,
+                [_c("pipeline", "pipeline"), _c("month", "lost in"), _c("reason", "reason"),
+                 _c("lost", "lost", _int), _c("came_back", "came back", _int),
+                 _c("came_back_pct", "share", _pct), _c("won_later", "won later", _int),
+                 _c("median_days", "median wait", _days), _c("back_to", "back to")]),
+        Section("graveyards", "Stages where deals hoard",
+                "Deals still in a stage longer than its 95th percentile of completed visits "
+                "(and at least 14 days); a stage is a graveyard with at least 5 such deals "
+                "making at least 5 % of its entries.", t.graveyards,
+                [_c("pipeline", "pipeline"), _c("stage", "stage"), _c("entered", "entered", _int),
+                 _c("open", "open now", _int), _c("age_median_h", "median age", fmt_hours),
+                 _c("p95_h", "p95 of done", fmt_hours), _c("hoarded", "hoarded", _int),
+                 _c("hoarded_pct", "of entered", _pct), _c("graveyard", "graveyard", _yes)]),
+        Section("shape", "Funnel shape",
+                "Deals that ever entered each stage, as a share of all deals that entered the pipeline.",
+                t.shape, [_c("pipeline", "pipeline"), _c("stage", "stage"),
+                          _c("deals", "deals", _int), _c("pct_of_first", "of pipeline", _pct)]),
+        *extra,
+    ]
+
+
+def quality_section(dq: DataQuality) -> Section:
+    rows = [(k, n, text, ex) for k, n, text, ex in dq.rows()]
+    frame = pl.DataFrame(rows, schema={"kind": pl.Utf8, "count": pl.Int64, "meaning": pl.Utf8,
+                                       "where": pl.Utf8}, orient="row")
+    note = (f"{dq.rows_read:,} input records read, {dq.rows_kept:,} events kept, "
+            f"{dq.dropped_total:,} dropped (each counted below)"
+            + (f", {dq.synthesized:,} implied" if dq.synthesized else "") + ".")
+    return Section("quality", "Data quality", note, frame,
+                   [_c("kind", "kind"), _c("count", "count", _int), _c("meaning", "meaning"),
+                    _c("where", "first places")])
+
+
+def _cells(sec: Section) -> list[list[str]]:
+    cols = [c for c in sec.columns if c.key in sec.frame.columns]
+    return [[c.fmt(row[c.key]) for c in cols] for row in sec.frame.iter_rows(named=True)]
+
+
+def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40) -> None:
+    from rich.table import Table
+
+    for sec in secs:
+        cols = [c for c in sec.columns if c.key in sec.frame.columns]
+        table = Table(title=sec.title, title_justify="left", show_lines=False)
+        for c in cols:
+            table.add_column(c.title, justify="right" if c.numeric else "left",
+                             overflow="fold")
+        rows = _cells(sec)
+        for r in rows[:max_rows]:
+            table.add_row(*r)
+        if not rows:
+            table.add_row(*(["(none)"] + [""] * (len(cols) - 1)))
+        console.print(table)
+        if len(rows) > max_rows:
+            console.print(f"  … {len(rows) - max_rows} more rows in the HTML and JSON")
+
+
+CSS = """
+body { font-family: "DejaVu Sans", Arial, sans-serif; color: #222; margin: 0; }
+main { max-width: 1100px; margin: 0 auto; padding: 18px 24px 40px; }
+h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; border-bottom: 1px solid #ddd; }
+p.note { color: #555; font-size: 13px; }
+table { border-collapse: collapse; font-size: 12.5px; margin: 6px 0 12px; }
+th, td { border-bottom: 1px solid #eee; padding: 3px 8px; text-align: left; vertical-align: top; }
+th { background: #f6f6f6; } td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+figure { margin: 10px 0 18px; } figure svg { width: 100%; height: auto; display: block; }
+figcaption { font-size: 12.5px; color: #555; }
+.warn { color: #8a5a00; }
+"""
+
+
+def _e(x: object) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def html_table(sec: Section) -> str:
+    cols = [c for c in sec.columns if c.key in sec.frame.columns]
+    out = ["<table><thead><tr>"]
+    out += [f'<th class="n">{_e(c.title)}</th>' if c.numeric else f"<th>{_e(c.title)}</th>"
+            for c in cols]
+    out.append("</tr></thead><tbody>")
+    for row in _cells(sec):
+        out.append("<tr>" + "".join(
+            f'<td class="n">{_e(v)}</td>' if c.numeric else f"<td>{_e(v)}</td>"
+            for c, v in zip(cols, row)) + "</tr>")
+    if not sec.frame.height:
+        out.append(f'<tr><td colspan="{len(cols)}">(none)</td></tr>')
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def render_html(title: str, head: list[str], secs: Sequence[Section],
+                plots: Sequence[tuple[str, str, str]], warnings: Sequence[str] = ()) -> str:
+    """`plots`: (name, title, svg text)."""
+    from ..report.html import inline_svg
+
+    body = [f"<h1>{_e(title)}</h1>"] + [f'<p class="note">{_e(h)}</p>' for h in head]
+    if warnings:
+        body.append("<ul>" + "".join(f'<li class="warn">{_e(w)}</li>' for w in warnings)
+                    + "</ul>")
+    if plots:
+        body.append("<h2>Plots</h2>")
+        for name, ptitle, svg in plots:
+            body.append(f"<figure>{inline_svg(svg, name)}<figcaption id=\"{name}-caption\">"
+                        f"{_e(ptitle)}</figcaption></figure>")
+    for sec in secs:
+        body.append(f'<h2 id="{sec.key}">{_e(sec.title)}</h2>')
+        if sec.note:
+            body.append(f'<p class="note">{_e(sec.note)}</p>')
+        body.append(html_table(sec))
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body><main>\n"
+            + "\n".join(body) + "\n</main></body>\n</html>\n")
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        return None
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return v
+
+
+def render_json(secs: Sequence[Section], dq: DataQuality, meta: dict[str, Any]) -> str:
+    data: dict[str, Any] = dict(meta)
+    data["quality"] = dq.as_dict()
+    data["tables"] = {s.key: [{k: _plain(v) for k, v in row.items()}
+                              for row in s.frame.iter_rows(named=True)]
+                      for s in secs if s.key != "quality"}
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"

@@ -1,0 +1,46 @@
+"""What `history`, `fit` and the back-test share: read the inputs, rename to the
+funnel's names when there is a funnel, and compute the tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from .. import model as m
+from .analytics import HistoryTables, analyse
+from .load import History, load_history
+from .match import NameMatch, funnel_depths, funnel_pairs, match_names
+
+__all__ = ["Prepared", "prepare", "record_sources"]
+
+
+@dataclass
+class Prepared:
+    history: History
+    tables: HistoryTables
+    names: NameMatch | None
+
+
+def record_sources(funnel: m.FunnelFile | None) -> dict[tuple[str, str], str]:
+    """(pipeline, stage) → source, for stages exactly one source feeds: how simulator
+    records, which carry no source, get one."""
+    if funnel is None:
+        return {}
+    from ..routing import build_flows
+
+    by_stage: dict[tuple[str, str], list[str]] = {}
+    for src, key in build_flows(funnel).sources:
+        by_stage.setdefault(key, []).append(src.name.value)
+    return {k: v[0] for k, v in by_stage.items() if len(v) == 1}
+
+
+def prepare(inputs: list[str], tz: str, funnel: m.FunnelFile | None,
+            records_start: date | None = None) -> Prepared:
+    history = load_history(inputs, tz, records_start, record_sources(funnel))
+    names = None
+    hint = pairs = None
+    if funnel is not None:
+        history.events, names = match_names(history.events, funnel)
+        hint, pairs = funnel_depths(funnel), funnel_pairs(funnel)
+    tables = analyse(history, hint, pairs)
+    return Prepared(history, tables, names)
