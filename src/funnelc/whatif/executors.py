@@ -222,17 +222,18 @@ def plan_tasks(wanted: Sequence[range], rep_seconds: float | None, workers: int,
     total = sum(len(r) for r in wanted)
     if total == 0:
         return []
+    floor = min_task_seconds >= DASK_TASK_SECONDS  # Dask: every task reaches it; local: a guide
     per = 1
     if rep_seconds is not None and rep_seconds > 0 and min_task_seconds > 0:
         per = max(1, math.ceil(min_task_seconds / rep_seconds))
-    if min_task_seconds < DASK_TASK_SECONDS:
+    if not floor:
         per = min(per, max(1, total // (2 * max(workers, 1))))
     tasks: list[Task] = []
     for point, reps in enumerate(wanted):
         n = len(reps)
         if n == 0:
             continue
-        chunks = max(1, n // per)
+        chunks = max(1, n // per) if floor else max(1, math.ceil(n / per))
         base, extra = divmod(n, chunks)
         start = reps.start
         for c in range(chunks):

@@ -1,0 +1,129 @@
+"""`funnelc staff`: the search agrees with Erlang C on a single-stage exponential funnel
+(from the exact start and from size 1), reports the curve, refuses targets that name
+nothing with a did-you-mean, and says so (exit 1, best size) when no size up to the
+limit meets a target."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import reps
+from funnelc.analysis.queueing import smallest_c_for_wait_tail
+from funnelc.cli import cli
+
+LAM, WORK_MIN, RESPOND_MIN, SHARE = 20.0, 15.0, 5.0, 0.90
+
+MMC = f"""
+team Ops size 3
+source Calls {LAM:g}/hour -> Line.In
+pipeline Line main {{
+  stage In {{
+    owner Ops
+    work exp({WORK_MIN:g}m)
+    respond 30m
+    -> won
+  }}
+}}
+"""
+# Erlang C: P(Wq <= 5m) is 83.4 % at 7 members and 93.8 % at 8: a clear answer of 8.
+FAST = ["--days", "6", "--warmup", "1", "--jobs", "1"]
+
+
+@pytest.fixture
+def mmc(tmp_path: Path) -> str:
+    path = tmp_path / "mmc.funnel"
+    path.write_text(MMC, encoding="utf-8")
+    return str(path)
+
+
+def staff(path: str, *args: str) -> tuple[int, dict[str, Any], str]:
+    r = CliRunner().invoke(cli, ["staff", path, "--team", "Ops", *args, *FAST, "--json", "-"])
+    assert "Traceback" not in r.output
+    try:
+        return r.exit_code, json.loads(r.output), r.output
+    except json.JSONDecodeError:
+        return r.exit_code, {}, r.output
+
+
+def test_search_agrees_with_erlang_c(mmc: str) -> None:
+    erlang = smallest_c_for_wait_tail(LAM, 60.0 / WORK_MIN, RESPOND_MIN / 60.0, SHARE)
+    assert erlang == 8
+    code, data, out = staff(mmc, "--target", f"respond {RESPOND_MIN:g}m {SHARE:.0%}",
+                            "--reps", str(reps(4, 3)))
+    assert code == 0, out
+    assert data["answer"] == erlang
+    assert data["exact"]["model"] == "Erlang C (M/M/c)" and data["exact"]["start"] == erlang
+    # Started at the exact answer, the search needs that size and the one below only.
+    assert data["search"]["sizes"] == [erlang - 1, erlang]
+    curve = {row["size"]: row for row in data["curve"]}
+    assert set(curve) == {erlang - 1, erlang, erlang + 1}
+    for size, row in curve.items():
+        t = row["targets"][0]
+        assert abs(t["value"] - t["exact"]) < max(3 * t["ci95"], 2.0), (size, t)
+    assert data["confidence"] == "high"
+
+
+def test_search_from_size_one_finds_the_same_answer(mmc: str) -> None:
+    """Without the exact start the search gallops up and bisects back to the same size."""
+    code, data, out = staff(mmc, "--target", "respond 5m 90%", "--from-size", "1",
+                            "--reps", str(reps(4, 3)), "--curve-beyond", "0")
+    assert code == 0, out
+    assert data["answer"] == 8
+    sizes = data["search"]["sizes"]
+    assert sizes[0] == 1 and 7 in sizes and 8 in sizes
+    assert len(sizes) < 8, "bisection, not a scan"
+    assert data["search"]["replications"] < data["search"]["scan_to_limit_replications"]
+
+
+def test_several_targets_and_the_curve_table(mmc: str, tmp_path: Path) -> None:
+    plot = tmp_path / "curve"
+    r = CliRunner().invoke(cli, ["staff", mmc, "--team", "Ops", "--target", "respond 5m 90%",
+                                 "--target", "utilization <= 59%", "--target", "no graveyard",
+                                 "--reps", "3", "--plot", str(plot), *FAST])
+    assert r.exit_code == 0, r.output
+    # Offered load 5 members' worth: 59 % needs 9 (5/8 = 62.5 % is too much), more than
+    # the 8 that the respond target needs alone.
+    assert "smallest size of `Ops` meeting every target: 9" in r.output
+    assert "staffing curve of Ops" in r.output and "offered load" in r.output
+    assert (tmp_path / "curve.png").exists() and (tmp_path / "curve.svg").exists()
+
+
+def test_unreachable_target_exits_1_with_the_best_size(mmc: str) -> None:
+    code, data, out = staff(mmc, "--target", "respond 5m 99.99%", "--max-size", "9",
+                            "--reps", "2")
+    assert code == 1
+    assert data["answer"] is None and data["best"] == 9
+    r = CliRunner().invoke(cli, ["staff", mmc, "--team", "Ops", "--target", "respond 5m 99.99%",
+                                 "--max-size", "9", "--reps", "2", *FAST])
+    assert r.exit_code == 1
+    assert "no size up to 9 meets every target; best size found: 9" in r.output
+
+
+@pytest.mark.parametrize("target, message, hint", [
+    ("respnd 5m 90%", "unknown target `respnd`", "did you mean `respond`?"),
+    ("no graveyrd", "unknown target `no graveyrd`", "did you mean `no graveyard`?"),
+    ("utilization 85%", "cannot read this utilization target", "utilization <= 85%"),
+    ("respond 5m 100%", "below 100%", "100% cannot be promised"),
+    ('respond 5m 90% at Line.Inn', "unknown stage `Line.Inn`", "did you mean `Line.In`?"),
+])
+def test_bad_target_gets_a_diagnostic(mmc: str, target: str, message: str, hint: str) -> None:
+    r = CliRunner().invoke(cli, ["staff", mmc, "--team", "Ops", "--target", target, *FAST])
+    assert r.exit_code == 2
+    assert message in r.output and hint in r.output
+    assert "--> --target:1:" in r.output
+
+
+def test_unknown_team_and_a_team_without_work(mmc: str, tmp_path: Path) -> None:
+    r = CliRunner().invoke(cli, ["staff", mmc, "--team", "Opz", "--target", "respond 5m 90%"])
+    assert r.exit_code == 2 and "did you mean `Ops`?" in r.output
+    idle = tmp_path / "idle.funnel"
+    idle.write_text(MMC.replace("team Ops size 3", "team Ops size 3\nteam Idle size 1"),
+                    encoding="utf-8")
+    r = CliRunner().invoke(cli, ["staff", str(idle), "--team", "Idle", "--target",
+                                 "utilization <= 80%"])
+    assert r.exit_code == 2 and "works no stage" in r.output
