@@ -3,7 +3,8 @@
 Each replication is a task identified by its index only; its random streams derive from
 (seed, index), so a process pool changes the wall time and nothing else. Workers are
 started with the `spawn` method (no state inherited from the parent, safe with threads
-such as a progress bar), receive the compiled tables, and send back compact `RepStats`.
+such as a progress bar), receive the compiled tables, and send back compact `RepStats`;
+the calling process works too, on replications no worker has started.
 Per-deal records, when asked for, are written by each worker to its own part file and
 joined in index order into the final CSV, which appears atomically.
 """
@@ -80,19 +81,34 @@ def _run(net: Network, config: SimConfig, parts: list[str | None],
             if progress is not None:
                 progress(rep + 1, n)
         return out  # type: ignore[return-value]
+    # `workers` processes in all: the pool gets one fewer, and this process works too,
+    # taking replications from the end of the list that no worker has started yet. It
+    # would otherwise sit idle, and it needs no start-up.
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        pending: dict[Future[RepStats], int] = {
-            pool.submit(_replicate, net, config, rep, parts[rep]): rep for rep in range(n)}
-        done_count = 0
+    done_count = 0
+
+    def finished(rep: int, stats: RepStats) -> None:
+        nonlocal done_count
+        out[rep] = stats
+        done_count += 1
+        if progress is not None:
+            progress(done_count, n)
+
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
+        futures = [pool.submit(_replicate, net, config, rep, parts[rep]) for rep in range(n)]
+        pending: dict[Future[RepStats], int] = {f: rep for rep, f in enumerate(futures)}
         try:
+            for rep in range(n - 1, -1, -1):
+                if not futures[rep].cancel():
+                    break  # a worker has it: so it has every earlier one
+                del pending[futures[rep]]
+                finished(rep, _replicate(net, config, rep, parts[rep]))
+                for fut in [f for f in pending if f.done()]:
+                    finished(pending.pop(fut), fut.result())
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    out[pending.pop(fut)] = fut.result()
-                    done_count += 1
-                    if progress is not None:
-                        progress(done_count, n)
+                    finished(pending.pop(fut), fut.result())
         except BaseException:
             for fut in pending:
                 fut.cancel()
