@@ -1,0 +1,325 @@
+"""A `FitResult` written into the funnel: a new model rendered by `funnelc.fmt`, or a
+`scenario` block of overrides. Either way the output is loaded again and must pass
+`funnelc check` without errors before anything is written.
+
+Shares are written to 0.1 %, distributed by largest remainder so that every stage adds
+up to exactly 100 %; an outcome of the funnel the data never took keeps the smallest
+share (0.1 %: 0 % is an error), with a warning. A route the data shows and the funnel
+lacks becomes a new outcome (`-> "Stage"` or `lost "reason"`); a reopen likewise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import model as m
+from .dists import DistFit
+from .fit import FitResult, ReopenFit, SourceFit, StageFit
+
+__all__ = ["Written", "apply_fit", "fit_scenario", "dur_text", "amount_text", "tenths"]
+
+MONTH_ORDER = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+@dataclass
+class Written:
+    model: m.FunnelFile
+    notes: list[str] = field(default_factory=list)
+    """What the writer decided: kept minimums, routes not added, things a scenario
+    cannot say."""
+
+
+def _num(x: float, digits: int = 3) -> str:
+    """At most `digits` significant digits, no exponent, no trailing zeros."""
+    if x == 0:
+        return "0"
+    mag = max(0, digits - 1 - int(__import__("math").floor(__import__("math").log10(abs(x)))))
+    text = f"{x:.{min(mag, 6)}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def dur_text(hours: float) -> str:
+    hours = max(hours, 1 / 3600)
+    if hours < 1 / 60:
+        return _num(max(hours * 3600, 1)) + "s"
+    if hours < 1:
+        return _num(hours * 60) + "m"
+    if hours < 48:
+        return _num(hours) + "h"
+    return _num(hours / 24) + "d"
+
+
+def amount_text(x: float) -> str:
+    if x >= 1e6:
+        return _num(x / 1e6) + "M"
+    if x >= 1e4:
+        return _num(x / 1e3) + "k"
+    return _num(max(x, 0.01))
+
+
+def tenths(counts: list[int], keep: list[bool]) -> list[int]:
+    """Shares in tenths of a percent summing to exactly 1000 (largest remainder), each
+    `keep` entry at least 1 (taken from the largest)."""
+    total = sum(counts)
+    if total == 0:
+        base = [1 if k else 0 for k in keep]
+        if not any(base):
+            base[0] = 1
+        out = [0] * len(counts)
+        share = 1000 // sum(base)
+        for i, b in enumerate(base):
+            out[i] = share * b
+        out[base.index(1)] += 1000 - sum(out)
+        return out
+    raw = [c * 1000 / total for c in counts]
+    out = [int(r) for r in raw]
+    order = sorted(range(len(raw)), key=lambda i: raw[i] - out[i], reverse=True)
+    for i in order[: 1000 - sum(out)]:
+        out[i] += 1
+    for i, k in enumerate(keep):
+        if k and out[i] == 0:
+            j = max(range(len(out)), key=lambda x: out[x])
+            out[j] -= 1
+            out[i] = 1
+    return out
+
+
+def _share(span: m.Span, t: int) -> m.Share:
+    text = f"{t // 10}%" if t % 10 == 0 else f"{t / 10:.1f}%"
+    return m.Share(span=span, value=t / 1000, text=text)
+
+
+def _q(span: m.Span, v: float, amount: bool = False) -> m.Quantity:
+    return m.Quantity(span=span, kind="amount" if amount else "duration", value=v,
+                      text=amount_text(v) if amount else dur_text(v))
+
+
+def dist_of(fit: DistFit, span: m.Span, amount: bool = False) -> m.Dist:
+    if fit.kind == "empirical":
+        return m.Dist(span=span, kind="empirical",
+                      args=tuple(_q(span, v, amount) for v in fit.points))
+    if fit.kind in ("lognormal", "gamma"):
+        return m.Dist(span=span, kind=fit.kind,  # type: ignore[arg-type]
+                      args=(_q(span, fit.mean, amount), _q(span, max(fit.sd, 1e-6), amount)))
+    if fit.kind == "fixed":
+        return m.Dist(span=span, kind="fixed", args=(_q(span, fit.mean, amount),))
+    return m.Dist(span=span, kind="exp", args=(_q(span, fit.mean, amount),))
+
+
+def _rate(span: m.Span, per_hour: float) -> m.Rate:
+    for unit, h in (("hour", 1.0), ("day", 24.0), ("week", 168.0), ("month", 730.0)):
+        if per_hour * h >= 10 or unit == "month":
+            count = float(_num(per_hour * h))
+            if count <= 0:
+                count = 0.001
+            return m.Rate(span=span, count=count, unit=unit,  # type: ignore[arg-type]
+                          text=f"{_num(count)}/{unit}")
+    raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------------------- model
+def apply_fit(funnel: m.FunnelFile, fit: FitResult) -> Written:
+    notes: list[str] = []
+    by_stage = {(s.pipeline, s.stage): s for s in fit.stages}
+    pipes = []
+    for pipe in funnel.pipelines:
+        stages = [_stage(pipe, st, by_stage.get((pipe.name.value, st.name.value)), notes)
+                  for st in pipe.stages]
+        reopens, order = _reopens(pipe, [r for r in fit.reopens
+                                         if r.pipeline == pipe.name.value], notes)
+        pipes.append(pipe.model_copy(update={"stages": tuple(stages), "reopens": reopens,
+                                             "order": order}))
+    by_src = {s.name: s for s in fit.sources}
+    sources = tuple(_source(s, by_src.get(s.name.value), notes) for s in funnel.sources)
+    return Written(funnel.model_copy(update={"pipelines": tuple(pipes), "sources": sources}),
+                   notes)
+
+
+def _written_routes(sf: StageFit) -> list:  # type: ignore[type-arg]
+    return [r for r in sf.routes if r.key[0] not in ("sla",)
+            and not (r.key[0] == "copy" and r.outcome is None)]
+
+
+def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str]) -> m.Stage:
+    if sf is None or st.cadence is not None:
+        return st
+    routes = _written_routes(sf)
+    if not routes or sum(r.count for r in routes) == 0:
+        return st
+    where = f"{pipe.name.value}.{st.name.value}"
+    for r in sf.routes:
+        if r.key[0] == "copy" and r.outcome is None:
+            notes.append(f"{where}: {r.count} moves {r.label} have no outcome copying there; "
+                         "not written")
+    keep = [r.outcome is not None or r.key == ("stay",) and st.stay is not None for r in routes]
+    t = tenths([r.count for r in routes], keep)
+    outs = list(st.outcomes)
+    order = list(st.order)
+    stay = st.stay
+    lone = (len(st.outcomes) == 1 and st.stay is None and len(routes) == 1
+            and routes[0].outcome == 0 and st.outcomes[0].share is None)
+    for r, tt in zip(routes, t):
+        if r.outcome is not None:
+            o = outs[r.outcome]
+            upd: dict = {}
+            if not lone:
+                upd["share"] = _share(o.share.span if o.share else o.span, tt)
+                if r.count == 0:
+                    notes.append(f"{where}: {r.label} never taken in the data; kept at 0.1 %")
+            if r.after is not None:
+                upd["after"] = dist_of(r.after, o.after.span if o.after else o.span)
+                if o.options and "after" not in o.options:
+                    upd["options"] = ("after",) + o.options
+            outs[r.outcome] = o.model_copy(update=upd)
+        elif r.key == ("stay",):
+            stay = _share(st.stay.span if st.stay else st.span, tt)
+            if st.stay is None and order:
+                order.append("stay")
+        else:
+            if tt == 0:
+                notes.append(f"{where}: {r.label} seen {r.count} times, under 0.05 %; not added")
+                continue
+            target: m.StageTarget | m.WonTarget | m.LostTarget
+            if r.key[0] == "stage":
+                target = m.StageTarget(span=st.span, ref=m.StageRef(
+                    span=st.span, pipeline=None, stage=m.Name(span=st.span, value=r.key[2],
+                                                             quoted=True)))
+            elif r.key[0] == "won":
+                target = m.WonTarget(span=st.span)
+            else:
+                reason = r.label[len('lost "'):-1]
+                target = m.LostTarget(span=st.span, reason=m.Name(span=st.span, value=reason,
+                                                                  quoted=True))
+            new = m.Outcome(span=st.span, target=target, share=_share(st.span, tt),
+                            after=dist_of(r.after, st.span) if r.after else None,
+                            options=("after",) if r.after else ())
+            notes.append(f"{where}: added {r.label} {new.share.text} (in the data, not in "  # type: ignore[union-attr]
+                         "the funnel)")
+            outs.append(new)
+            if order:
+                idx = max((i for i, k in enumerate(order) if k == "outcome"), default=len(order) - 1)
+                order.insert(idx + 1, "outcome")
+    if stay is not None and st.stay is None and "stay" not in order and order:
+        order.append("stay")
+    return st.model_copy(update={"outcomes": tuple(outs), "stay": stay, "order": tuple(order)})
+
+
+def _reopens(pipe: m.Pipeline, fits: list[ReopenFit], notes: list[str]
+             ) -> tuple[tuple[m.Reopen, ...], tuple[str, ...]]:
+    from .match import normal
+
+    out = list(pipe.reopens)
+    order = list(pipe.order)
+    stage_names = {s.name.value for s in pipe.stages}
+    for rf in fits:
+        hit = next((i for i, r in enumerate(out) if normal(r.reason.value) == normal(rf.reason)),
+                   None)
+        t = max(1, round(rf.share * 1000))
+        if hit is not None:
+            ro = out[hit]
+            if rf.lost == 0:
+                continue
+            if rf.back == 0:
+                notes.append(f"{pipe.name.value}: reopen \"{ro.reason.value}\": no lost deal "
+                             "came back in the data; kept at 0.1 %")
+            upd: dict = {"share": _share(ro.share.span, t)}
+            if rf.delay is not None:
+                upd["after"] = dist_of(rf.delay, ro.after.span if ro.after else ro.span)
+            out[hit] = ro.model_copy(update=upd)
+        elif rf.back and rf.target in stage_names and rf.lost:
+            span = pipe.span
+            out.append(m.Reopen(span=span, reason=m.Name(span=span, value=rf.reason, quoted=True),
+                                share=_share(span, t),
+                                after=dist_of(rf.delay, span) if rf.delay else None,
+                                target=m.StageRef(span=span, pipeline=None, stage=m.Name(
+                                    span=span, value=rf.target, quoted=True))))
+            if order:
+                order.append("reopen")
+            notes.append(f"{pipe.name.value}: added reopen \"{rf.reason}\" {_share(span, t).text}"
+                         f" -> \"{rf.target}\" (in the data, not in the funnel)")
+    return tuple(out), tuple(order)
+
+
+def _source(src: m.Source, sf: SourceFit | None, notes: list[str]) -> m.Source:
+    if sf is None or sf.deals == 0:
+        if sf is not None:
+            notes.append(f"source \"{src.name.value}\": no deals in the data; kept as is")
+        return src
+    upd: dict = {"rate": _rate(src.rate.span, sf.per_hour)}
+    listed = [(mo, v[0]) for mo, v in sf.profile.items() if v[3]]
+    listed.sort(key=lambda x: MONTH_ORDER.index(x[0]))
+    upd["profile"] = tuple(m.MonthShare(span=src.span, month=mo, share=m.Share(
+        span=src.span, value=round(r * 100) / 100, text=f"{round(r * 100)}%")) for mo, r in listed)
+    opts = [k for k in src.options if k != "profile" or listed]
+    if listed and "profile" not in opts:
+        opts.append("profile")
+    if sf.value is not None:
+        upd["value"] = dist_of(sf.value, src.value.span if src.value else src.span, amount=True)
+        if "value" not in opts:
+            opts.insert(0, "value")
+    upd["options"] = tuple(opts)
+    return src.model_copy(update=upd)
+
+
+# ---------------------------------------------------------------------------- scenario
+def fit_scenario(funnel: m.FunnelFile, fit: FitResult, name: str) -> Written:
+    """The fit as `scenario NAME { … }`: source rates and profiles, the shares of the
+    stages' existing outcomes and `stay` (renormalised over what a scenario can change).
+    Delays, new outcomes, reopens and values cannot be said in a scenario: listed."""
+    notes: list[str] = []
+    span = funnel.span
+    nm = m.Name(span=span, value=name, quoted=True)
+    ovs: list[m.Override] = []
+    for sf in fit.sources:
+        src = funnel.source(sf.name)
+        if src is None or sf.deals == 0:
+            continue
+        subj = m.Name(span=span, value=sf.name, quoted=True)
+        ovs.append(m.Override(span=span, kind="source_rate", subject=subj,
+                              rate=_rate(span, sf.per_hour)))
+        listed = sorted(((mo, v[0]) for mo, v in sf.profile.items() if v[3]),
+                        key=lambda x: MONTH_ORDER.index(x[0]))
+        months = {mo for mo, _ in listed} | {p.month for p in src.profile}
+        if months:
+            ratio = dict(listed)
+            ovs.append(m.Override(span=span, kind="source_profile", subject=subj, profile=tuple(
+                m.MonthShare(span=span, month=mo, share=m.Share(
+                    span=span, value=round(ratio.get(mo, 1.0) * 100) / 100,
+                    text=f"{round(ratio.get(mo, 1.0) * 100)}%"))
+                for mo in sorted(months, key=MONTH_ORDER.index))))
+        if sf.value is not None:
+            notes.append(f"source \"{sf.name}\": value not written (a scenario cannot change it)")
+    for pipe in funnel.pipelines:
+        for st in pipe.stages:
+            sf = next((s for s in fit.stages if (s.pipeline, s.stage) ==
+                       (pipe.name.value, st.name.value)), None)
+            if sf is None or st.cadence is not None:
+                continue
+            routes = [r for r in sf.routes if r.outcome is not None
+                      or (r.key == ("stay",) and st.stay is not None)]
+            dropped = [r for r in _written_routes(sf) if r not in routes and r.count]
+            for r in dropped:
+                notes.append(f"{pipe.name.value}.{st.name.value}: {r.label} ({r.count} deals) "
+                             "not in the funnel; a scenario cannot add it, shares renormalised")
+            if not routes or sum(r.count for r in routes) == 0 or (
+                    len(st.outcomes) == 1 and st.stay is None and st.outcomes[0].share is None):
+                continue
+            t = tenths([r.count for r in routes], [True] * len(routes))
+            ref = m.StageRef(span=span, pipeline=m.Name(span=span, value=pipe.name.value,
+                                                        quoted=True),
+                             stage=m.Name(span=span, value=st.name.value, quoted=True))
+            for r, tt in zip(routes, t):
+                if r.key == ("stay",):
+                    ovs.append(m.Override(span=span, kind="stage_stay", stage=ref,
+                                          share=_share(span, tt)))
+                else:
+                    ovs.append(m.Override(span=span, kind="stage_share", stage=ref,
+                                          target=st.outcomes[r.outcome].target,  # type: ignore[index]
+                                          share=_share(span, tt)))
+            if any(r.after is not None for r in routes):
+                notes.append(f"{pipe.name.value}.{st.name.value}: delays not written (a "
+                             "scenario cannot change `after`)")
+    if any(r.back for r in fit.reopens):
+        notes.append("reopen shares not written (a scenario cannot change reopens)")
+    sc = m.Scenario(span=span, name=nm, overrides=tuple(ovs))
+    return Written(m.FunnelFile(span=span, path=funnel.path, scenarios=(sc,)), notes)

@@ -1,0 +1,436 @@
+"""Fit a funnel's numbers to history: what `funnelc fit` computes before writing.
+
+* Outcome shares per stage from the stage's *mature* visits: those that entered at
+  least H before the end of the data, H = the stage's 99th percentile of completed time
+  (at least its SLA), at most half the data span — so a deal still there is one that
+  stays (`stay`), not one that has not had time to leave. Exits are matched to the
+  stage's outcomes by target (a stage, `won`, `lost "reason"`; a move into another
+  pipeline matches an outcome that copies there); exits to an SLA's target at the SLA
+  time (working hours when the account has a calendar) count as the stay share the SLA
+  moves. 95 % Wilson intervals.
+* `after` per outcome: time in stage of the deals that left that way, minus the stage's
+  `work` mean (the model's time in stage is queue wait + work + after; the wait is not
+  in the data and is taken as zero), fitted by `dists.fit_sample`.
+* Source rates: new deals per hour over the data span (a deal created by a `then copy`
+  is not an arrival); month profile: each calendar month's rate over the median month's,
+  listed only where its exact Poisson 95 % interval excludes 100 %. Value: the deals'
+  amounts, fitted like durations.
+* Reopen shares: of the losses at least H_r before the end (H_r = max(7 days, the 95th
+  percentile of comeback delays)), those that came back; delay fitted.
+
+Anything based on fewer than `MIN_DEALS` deals carries a warning.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import polars as pl
+
+from .. import model as m
+from ..routing import build_flows
+from .dists import DistFit, fit_sample
+from .events import LOST, STAGE, WON
+from .match import normal
+from .run import Prepared
+from .transitions import OPEN, returns
+
+__all__ = ["MIN_DEALS", "RouteFit", "StageFit", "SourceFit", "ReopenFit", "FitResult",
+           "fit_funnel", "wilson"]
+
+MIN_DEALS = 30
+"""Below this many deals a share or a mean is printed with a warning: a Wilson interval
+on 30 deals is still ±15 points wide around 50 %."""
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+RouteKey = tuple[str, ...]
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    den = 1 + z * z / n
+    mid = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return max(0.0, mid - half), min(1.0, mid + half)
+
+
+@dataclass
+class RouteFit:
+    key: RouteKey
+    label: str
+    count: int
+    share: float = 0.0
+    low: float = 0.0
+    high: float = 1.0
+    outcome: int | None = None
+    """Index of the funnel outcome this route is; None for `stay` or a route the funnel
+    lacks (added by the writer)."""
+    after: DistFit | None = None
+
+
+@dataclass
+class StageFit:
+    pipeline: str
+    stage: str
+    mature: int
+    routes: list[RouteFit]
+    time: DistFit | None
+    horizon_h: float
+    cadence: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SourceFit:
+    name: str
+    deals: int
+    hours: float
+    per_hour: float
+    low: float
+    high: float
+    profile: dict[str, tuple[float, float, float, bool]]
+    """month → (ratio, low, high, listed)."""
+    value: DistFit | None
+    how: str
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReopenFit:
+    pipeline: str
+    reason: str
+    lost: int
+    back: int
+    share: float
+    low: float
+    high: float
+    target: str | None
+    delay: DistFit | None
+    in_funnel: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FitResult:
+    stages: list[StageFit]
+    sources: list[SourceFit]
+    reopens: list[ReopenFit]
+    warnings: list[str]
+    span_hours: float
+
+
+def _target_key(funnel: m.FunnelFile, pipe: m.Pipeline, t: m.Target) -> RouteKey | None:
+    if isinstance(t, m.WonTarget):
+        return ("won",)
+    if isinstance(t, m.LostTarget):
+        return ("lost", normal(t.reason.value))
+    hit = funnel.resolve(t.ref, pipe)
+    return ("stage", hit[0].name.value, hit[1].name.value) if hit else None
+
+
+def _label(key: RouteKey, reason_text: str | None = None) -> str:
+    if key[0] == "stage":
+        return f"-> {key[2]}"
+    if key[0] == "copy":
+        return f"-> {key[1]}.{key[2]} (other pipeline)"
+    if key[0] == "lost":
+        return f'lost "{reason_text or key[1]}"'
+    return key[0]
+
+
+def _hours_between(t0: datetime, t1: datetime) -> float:
+    return (t1 - t0).total_seconds() / 3600.0
+
+
+def fit_funnel(prep: Prepared, funnel: m.FunnelFile, tz: str = "UTC") -> FitResult:
+    t = prep.tables
+    vis = t.visits.visits
+    start, end = t.visits.data_start, t.visits.data_end
+    warnings: list[str] = []
+    if start is None:
+        return FitResult([], [], [], ["the history holds no events"], 0.0)
+    span = _hours_between(start, end)
+    stages = [_fit_stage(funnel, pipe, st, vis, end, span, tz, start)
+              for pipe in funnel.pipelines for st in pipe.stages]
+    sources = _fit_sources(funnel, prep.history.events, start, end, tz, warnings)
+    reopens = _fit_reopens(funnel, prep.history.events, end, span)
+    return FitResult(stages, sources, reopens, warnings, span)
+
+
+# ---------------------------------------------------------------------------- stages
+def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, vis: pl.DataFrame,
+               end: datetime, span: float, tz: str, start: datetime) -> StageFit:
+    pn, sn = pipe.name.value, st.name.value
+    mine = vis.filter((pl.col("pipeline") == pn) & (pl.col("stage") == sn))
+    done = mine.filter(pl.col("hours").is_not_null())
+    time = fit_sample(done["hours"].to_numpy()) if done.height else None
+    p99 = float(done["hours"].quantile(0.99)) if done.height else 0.0
+    sla_h = st.sla.after.hours if st.sla is not None else 0.0
+    horizon = min(max(p99, sla_h * 1.05), span / 2)
+    cutoff = end - timedelta(hours=horizon)
+    mature = mine.filter(pl.col("entered") <= cutoff)
+    fit = StageFit(pn, sn, mature.height, [], time, horizon, cadence=st.cadence is not None)
+    if mine.height == 0:
+        fit.warnings.append("no deal of the data entered this stage: its numbers are kept")
+        return fit
+    if mature.height < MIN_DEALS:
+        fit.warnings.append(f"too few deals to trust: {mature.height} visits old enough to "
+                            f"have left (fewer than {MIN_DEALS})")
+    # Observed route of every mature visit.
+    key_expr = (
+        pl.when(pl.col("exit") == OPEN).then(pl.concat_list([pl.lit("stay")]))
+        .when(pl.col("exit") == WON).then(pl.concat_list([pl.lit("won")]))
+        .when(pl.col("exit") == LOST).then(pl.concat_list(
+            [pl.lit("lost"), pl.col("reason").fill_null("").map_elements(
+                normal, return_dtype=pl.Utf8)]))
+        .when(pl.col("to_pipeline") == pl.lit(pn)).then(pl.concat_list(
+            [pl.lit("stage"), pl.col("to_pipeline"), pl.col("to_stage")]))
+        .otherwise(pl.concat_list([pl.lit("copy"), pl.col("to_pipeline"), pl.col("to_stage")])))
+    rows = mature.with_columns(key=key_expr).select("key", "hours", "reason", "entered", "left")
+    keys = [tuple(k) for k in rows["key"].to_list()]
+    hours = rows["hours"].to_list()
+    reasons = rows["reason"].to_list()
+    # SLA: leaving for the SLA's target at the SLA time is the stay share moving on.
+    if st.sla is not None:
+        sla_key = _target_key(funnel, pipe, st.sla.target)
+        if sla_key is not None:
+            clock = _clock(funnel, tz, start)
+            ents, lefts = rows["entered"].to_list(), rows["left"].to_list()
+            for i, k in enumerate(keys):
+                if k == sla_key and lefts[i] is not None:
+                    elapsed = clock(ents[i], lefts[i])
+                    if elapsed >= 0.98 * sla_h:
+                        keys[i] = ("stay",) if st.stay is not None else ("sla",)
+    counts: dict[RouteKey, int] = {}
+    durs: dict[RouteKey, list[float]] = {}
+    text: dict[RouteKey, str] = {}
+    for k, h, r in zip(keys, hours, reasons):
+        counts[k] = counts.get(k, 0) + 1
+        if h is not None and k != ("stay",):
+            durs.setdefault(k, []).append(h)
+        if k[0] == "lost" and r:
+            text.setdefault(k, r)
+    n = sum(counts.values())
+    routes: list[RouteFit] = []
+    taken: set[RouteKey] = set()
+    work = st.work.mean if st.work is not None else 0.0
+    for i, out in enumerate(st.outcomes):
+        k = _target_key(funnel, pipe, out.target)
+        if k is None:
+            continue
+        alias = [k]
+        if out.copy_to is not None:
+            hit = funnel.resolve(out.copy_to.ref, pipe)
+            if hit is not None and hit[0].name.value != pn:
+                alias.append(("copy", hit[0].name.value, hit[1].name.value))
+        c = sum(counts.get(a, 0) for a in alias if a not in taken)
+        d = [x for a in alias if a not in taken for x in durs.get(a, [])]
+        taken.update(alias)
+        label = _label(k, out.target.reason.value if isinstance(out.target, m.LostTarget) else None)
+        routes.append(RouteFit(k, label, c, outcome=i,
+                               after=fit_sample(np.array(d) - work) if d else None))
+    extra = sorted((k for k in counts if k not in taken and k not in (("stay",), ("sla",))),
+                   key=lambda k: -counts[k])
+    for k in extra:
+        d = durs.get(k, [])
+        routes.append(RouteFit(k, _label(k, text.get(k)), counts[k],
+                               after=fit_sample(np.array(d) - work) if d else None))
+    if counts.get(("stay",), 0) or st.stay is not None:
+        routes.append(RouteFit(("stay",), "stay", counts.get(("stay",), 0)))
+    # Timeouts of a stage without `stay` come from outcomes whose delay outlasted the SLA;
+    # which outcome is unknown, so they are left out of the shares (the simulation makes
+    # them again from the fitted delays), and so are moves into a pipeline no outcome
+    # copies to (the language cannot say them).
+    if counts.get(("sla",), 0):
+        routes.append(RouteFit(("sla",), "sla timeout (not a share)", counts[("sla",)]))
+    n = sum(r.count for r in routes if r.key[0] not in ("sla", "copy") or r.outcome is not None)
+    for r in routes:
+        if r.key[0] in ("sla", "copy") and r.outcome is None:
+            continue
+        r.share = r.count / n if n else 0.0
+        r.low, r.high = wilson(r.count, n)
+    fit.routes = routes
+    if st.cadence is not None:
+        fit.warnings.append("routes by its cadence: shares are shown, not written")
+    return fit
+
+
+def _clock(funnel: m.FunnelFile, tz: str, start: datetime):  # type: ignore[no-untyped-def]
+    """Working hours between two instants, by the account's calendar (all hours if none)."""
+    acc = funnel.account
+    if acc is None or acc.hours is None:
+        return lambda a, b: _hours_between(a, b)
+    from ..sim.calendar import WorkCalendar
+
+    zone = ZoneInfo(tz)
+    local0 = start.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    cal = WorkCalendar.from_hours(acc.hours, local0.date())
+
+    def elapsed(a: datetime, b: datetime) -> float:
+        ta = _hours_between(local0, a.astimezone(zone))
+        tb = _hours_between(local0, b.astimezone(zone))
+        return cal.hours_between(ta, tb)
+
+    return elapsed
+
+
+# ---------------------------------------------------------------------------- sources
+def _fit_sources(funnel: m.FunnelFile, ev: pl.DataFrame, start: datetime, end: datetime,
+                 tz: str, warnings: list[str]) -> list[SourceFit]:
+    flows = build_flows(funnel)
+    copy_targets = {r.copy_to for f in flows for r in f.routes if r.copy_to}
+    copy_targets |= {(ro[1][0], ro[1][1]) for lst in flows.reopens.values() for ro in lst} & set()
+    fed: dict[tuple[str, str], list[m.Source]] = {}
+    for src, key in flows.sources:
+        fed.setdefault(key, []).append(src)
+    first = ev.sort(["deal_id", "ts", "seq"]).group_by("deal_id").agg(
+        pl.first("ts"), pl.first("pipeline"), pl.first("stage"), pl.first("source"),
+        pl.first("value"), pl.first("kind"))
+    first = first.filter(pl.col("kind") == STAGE)
+    by_name = {normal(s.name.value): s.name.value for s in funnel.sources}
+    data_names = {normal(x) for x in first["source"].drop_nulls().unique().to_list()}
+    use_names = bool(data_names & set(by_name))
+    rows: dict[str, list[tuple[datetime, float | None]]] = {s.name.value: [] for s in funnel.sources}
+    how: dict[str, str] = {}
+    ambiguous = 0
+    for ts, p, s, src, val in first.select("ts", "pipeline", "stage", "source", "value").iter_rows():
+        name = by_name.get(normal(src)) if (use_names and src) else None
+        if name is not None:
+            rows[name].append((ts, val))
+            how[name] = "by source name"
+            continue
+        feeders = fed.get((p, s), [])
+        if not feeders:
+            continue  # copies and stages no source feeds
+        if len(feeders) == 1:
+            rows[feeders[0].name.value].append((ts, val))
+            how.setdefault(feeders[0].name.value, "by entry stage")
+        else:
+            ambiguous += 1
+            total = sum(f.rate.per_hour for f in feeders) or 1.0
+            # Shared entry stage, no source names: split in the funnel's proportions.
+            for f in feeders:
+                rows[f.name.value].append((ts, None if val is None else val))
+                how[f.name.value] = ("entry stage shared with another source: split in the "
+                                     f"funnel's rate proportions ({f.rate.per_hour / total:.0%})")
+    if ambiguous:
+        warnings.append(f"{ambiguous} deals entered a stage several sources feed and carry no "
+                        "source name: rates split in the funnel's proportions")
+    span = _hours_between(start, end)
+    out = []
+    for src in funnel.sources:
+        got = rows[src.name.value]
+        weight = 1.0
+        feeders = [f for f in fed.get(_key_of(funnel, src) or ("", ""), [])]
+        if how.get(src.name.value, "").startswith("entry stage shared"):
+            total = sum(f.rate.per_hour for f in feeders) or 1.0
+            weight = src.rate.per_hour / total
+        out.append(_one_source(src, got, weight, start, end, span, tz, how.get(src.name.value,
+                                                                                "no deals")))
+    return out
+
+
+def _key_of(funnel: m.FunnelFile, src: m.Source) -> tuple[str, str] | None:
+    hit = funnel.resolve(src.target, None)
+    return (hit[0].name.value, hit[1].name.value) if hit else None
+
+
+def _poisson(k: float) -> tuple[float, float]:
+    from scipy import stats
+
+    lo = stats.chi2.ppf(0.025, 2 * k) / 2 if k > 0 else 0.0
+    hi = stats.chi2.ppf(0.975, 2 * k + 2) / 2
+    return float(lo), float(hi)
+
+
+def _one_source(src: m.Source, got: list[tuple[datetime, float | None]], weight: float,
+                start: datetime, end: datetime, span: float, tz: str, how: str) -> SourceFit:
+    k = len(got) * weight
+    per_hour = k / span if span > 0 else 0.0
+    lo, hi = _poisson(k)
+    fit = SourceFit(src.name.value, int(round(k)), span, per_hour, lo / span, hi / span, {},
+                    None, how)
+    if k < MIN_DEALS:
+        fit.warnings.append(f"too few deals to trust: {k:.0f} (fewer than {MIN_DEALS})")
+    if not got:
+        return fit
+    zone = ZoneInfo(tz)
+    # Hours of data in each calendar month (of each year), then per month of the year.
+    counts: dict[str, float] = {}
+    for ts, _ in got:
+        mo = MONTHS[ts.astimezone(zone).month - 1]
+        counts[mo] = counts.get(mo, 0.0) + weight
+    covered: dict[str, float] = {}
+    cur = start.astimezone(zone)
+    stop = end.astimezone(zone)
+    while cur < stop:
+        nxt = (cur.replace(day=1, hour=0, minute=0, second=0, microsecond=0) + timedelta(days=32)
+               ).replace(day=1)
+        seg_end = min(nxt, stop)
+        mo = MONTHS[cur.month - 1]
+        covered[mo] = covered.get(mo, 0.0) + _hours_between(cur, seg_end)
+        cur = seg_end
+    full = {mo: h for mo, h in covered.items() if h >= 0.5 * 28 * 24}
+    rates = {mo: counts.get(mo, 0.0) / h for mo, h in full.items()}
+    if len(rates) >= 2:
+        base = float(np.median(list(rates.values())))
+        if base > 0:
+            fit.per_hour = base
+            for mo, r in rates.items():
+                c = counts.get(mo, 0.0)
+                clo, chi = _poisson(c)
+                lo_r, hi_r = clo / full[mo] / base, chi / full[mo] / base
+                ratio = r / base
+                listed = (lo_r > 1.0 or hi_r < 1.0) and round(ratio * 100) != 100
+                fit.profile[mo] = (ratio, lo_r, hi_r, listed)
+    values = np.array([v for _, v in got if v is not None and v > 0], dtype=float)
+    if len(values):
+        fit.value = fit_sample(values, floor=1.0)
+    return fit
+
+
+# ---------------------------------------------------------------------------- reopens
+def _fit_reopens(funnel: m.FunnelFile, ev: pl.DataFrame, end: datetime,
+                 span: float) -> list[ReopenFit]:
+    back = returns(ev).filter(pl.col("back_pipeline") == pl.col("pipeline"))
+    lost = ev.filter(pl.col("kind") == LOST).with_columns(
+        r=pl.col("loss_reason").fill_null("").map_elements(normal, return_dtype=pl.Utf8))
+    back = back.with_columns(r=pl.col("reason").fill_null("").map_elements(
+        normal, return_dtype=pl.Utf8))
+    out: list[ReopenFit] = []
+    seen: set[tuple[str, str]] = set()
+    wanted: list[tuple[str, str, str, bool]] = []
+    for pipe in funnel.pipelines:
+        for ro in pipe.reopens:
+            wanted.append((pipe.name.value, normal(ro.reason.value), ro.reason.value, True))
+    for p, r, reason in back.select("pipeline", "r", "reason").unique().iter_rows():
+        if funnel.pipeline(p) is not None:
+            wanted.append((p, r, reason or "", False))
+    for p, r, text, in_funnel in wanted:
+        if (p, r) in seen:
+            continue
+        seen.add((p, r))
+        b = back.filter((pl.col("pipeline") == p) & (pl.col("r") == r))
+        delays = b["hours"].to_numpy()
+        h = max(7 * 24.0, float(np.quantile(delays, 0.95)) if len(delays) else 0.0)
+        h = min(h, span / 2)
+        cutoff = end - timedelta(hours=h)
+        lo = lost.filter((pl.col("pipeline") == p) & (pl.col("r") == r)
+                         & (pl.col("ts") <= cutoff))
+        bm = b.filter(pl.col("lost_at") <= cutoff)
+        n, k = lo.height, bm.height
+        wl, wh = wilson(k, n)
+        target = b["back_stage"].mode().to_list()[0] if b.height else None
+        fit = ReopenFit(p, text, n, k, k / n if n else 0.0, wl, wh, target,
+                        fit_sample(delays) if len(delays) else None, in_funnel)
+        if n < MIN_DEALS:
+            fit.warnings.append(f"too few deals to trust: {n} losses old enough to have come "
+                                f"back (fewer than {MIN_DEALS})")
+        out.append(fit)
+    return out

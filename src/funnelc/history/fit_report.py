@@ -1,0 +1,92 @@
+"""`funnelc fit` in the terminal: every fitted number with its interval, the candidate
+distributions with AIC and Kolmogorov–Smirnov goodness of fit, and every warning."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..report.fmt import hours as fmt_h
+from .dists import DistFit
+from .fit import FitResult
+from .run import Prepared
+
+__all__ = ["print_fit", "dist_text"]
+
+
+def dist_text(d: DistFit | None, unit: str = "h") -> str:
+    if d is None:
+        return "—"
+    f = fmt_h if unit == "h" else (lambda x: f"{x:,.0f}")
+    return (f"{d.kind} mean {f(d.mean)} [{f(max(d.ci_low, 0))}, {f(d.ci_high)}] n={d.n}")
+
+
+def _gof(d: DistFit | None) -> str:
+    if d is None or not d.candidates:
+        return ""
+    return "; ".join(f"{c.kind} AIC {c.aic:.0f} KS {c.ks:.3f} p={c.p:.3f}" for c in d.candidates)
+
+
+def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any) -> None:
+    from rich.table import Table
+
+    dq = prep.history.quality
+    console.print(f"[bold]fitted from {prep.tables.deals:,} deals, {prep.tables.events:,} events "
+                  f"over {r.span_hours / 24:.0f} days[/bold]")
+    t = Table(title="Sources", title_justify="left")
+    for c in ("source", "deals", "rate", "95% CI", "month profile (listed*)", "value", "how"):
+        t.add_column(c, overflow="fold")
+    for s in r.sources:
+        prof = ", ".join(f"{mo} {v[0]:.0%}{'*' if v[3] else ''}" for mo, v in s.profile.items())
+        t.add_row(s.name, f"{s.deals:,}", f"{s.per_hour * 24:.2f}/day",
+                  f"{s.low * 24:.2f}–{s.high * 24:.2f}", prof or "—", dist_text(s.value, "amt"),
+                  s.how + ("; " + "; ".join(s.warnings) if s.warnings else ""))
+    console.print(t)
+    t = Table(title="Outcome shares and delays per stage", title_justify="left")
+    for c in ("stage", "route", "deals", "share", "95% CI", "after (fitted)", "goodness of fit"):
+        t.add_column(c, overflow="fold")
+    for sf in r.stages:
+        first = True
+        for rt in sf.routes:
+            share = "—" if rt.key[0] == "sla" else f"{rt.share:.1%}"
+            ci = "" if rt.key[0] == "sla" else f"{rt.low:.1%}–{rt.high:.1%}"
+            new = "" if rt.outcome is not None or rt.key == ("stay",) else " (new)"
+            t.add_row(f"{sf.pipeline}.{sf.stage}" if first else "", rt.label + new,
+                      f"{rt.count:,}", share, ci, dist_text(rt.after), _gof(rt.after))
+            first = False
+        if sf.time is not None:
+            t.add_row(f"{sf.pipeline}.{sf.stage}" if first else "", "time in stage",
+                      f"{sf.time.n:,}", "", "", dist_text(sf.time), _gof(sf.time))
+            first = False
+        for w in sf.warnings:
+            t.add_row(f"{sf.pipeline}.{sf.stage}" if first else "", f"[yellow]⚠ {w}[/yellow]",
+                      "", "", "", "", "")
+            first = False
+    console.print(t)
+    if r.reopens:
+        t = Table(title="Reopens (lost deals that came back)", title_justify="left")
+        for c in ("pipeline", "reason", "lost", "came back", "share", "95% CI", "to", "delay"):
+            t.add_column(c, overflow="fold")
+        for ro in r.reopens:
+            t.add_row(ro.pipeline, ro.reason + ("" if ro.in_funnel else " (new)"),
+                      f"{ro.lost:,}", f"{ro.back:,}", f"{ro.share:.1%}",
+                      f"{ro.low:.1%}–{ro.high:.1%}", ro.target or "—", dist_text(ro.delay))
+        console.print(t)
+    nm = prep.names
+    if nm is not None and (nm.unmatched_stages or nm.unseen_stages):
+        console.print("[bold]names not matched[/bold]")
+        for p, s, n in nm.unmatched_stages:
+            console.print(f"  in the data, not in the funnel: {p}.{s} ({n} events)")
+        for p, s in nm.unseen_stages:
+            console.print(f"  in the funnel, not in the data: {p}.{s}")
+    for w in r.warnings + [w for s in r.sources for w in s.warnings] + [
+            f"reopen {ro.reason}: {w}" for ro in r.reopens for w in ro.warnings]:
+        console.print(f"[yellow]warning:[/yellow] {w}")
+    for n in notes:
+        console.print(f"note: {n}")
+    if dq.counts or dq.dropped:
+        console.print("[bold]data quality[/bold]: " + ", ".join(
+            f"{k} {v}" for k, v in sorted(dq.counts.items()))
+            + ("; dropped " + ", ".join(f"{k} {v}" for k, v in sorted(dq.dropped.items()))
+               if dq.dropped else ""))
+    console.print("delays: lowest AIC among exp/lognormal/gamma; empirical quantiles when the "
+                  "best fails KS at 1 % (n ≥ 50); shares: 95 % Wilson; means: ± 1.96 sd/√n")
