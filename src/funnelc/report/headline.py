@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Headline", "headlines", "one_line"]
 
+MAX_IN_LINE = 5
+"""Graveyards named in the one-line headline; the page lists them all."""
+
 FILLING_SHARE = 0.25
 """A stage whose deals stay longer than this share of the observed window may still be
 filling up from the empty start: its growth is flagged, and the text says so."""
@@ -164,6 +167,11 @@ def one_line(result: SimResult) -> str:
     if not graves:
         return "no graveyard: no stage piles up deals that nobody moves on"
     graves.sort(key=lambda st: -(st.wip_final.mean or 0.0))
-    parts = [f"{st.pipeline} › {st.stage} ({num(st.wip_final.mean or 0.0)} deals at the end)"
-             for st in graves]
+    parts = []
+    for st in graves[:MAX_IN_LINE]:
+        left = st.wip_final.mean or 0.0
+        parts.append(f"{st.pipeline} › {st.stage} ({num(left)} "
+                     f"deal{'' if left == 1 else 's'} at the end)")
+    if len(graves) > MAX_IN_LINE:
+        parts.append(f"and {len(graves) - MAX_IN_LINE} more (see report.html)")
     return "graveyard: " + "; ".join(parts)
