@@ -216,7 +216,24 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, vis: pl.Data
             durs.setdefault(k, []).append(h)
         if k[0] == "lost" and r:
             text.setdefault(k, r)
-    n = sum(counts.values())
+    # Losses whose reason the CRM did not keep (amoCRM: all but a lead's last) are
+    # spread over the stage's known reasons in proportion.
+    unknown = counts.pop(("lost", ""), 0)
+    durs.pop(("lost", ""), None)
+    if unknown:
+        known = {k: c for k, c in counts.items() if k[0] == "lost"}
+        if not known:
+            known = {_target_key(funnel, pipe, o.target): 1 for o in st.outcomes  # type: ignore[misc]
+                     if isinstance(o.target, m.LostTarget)}
+        if known:
+            total = sum(known.values())
+            for k, c in known.items():
+                counts[k] = counts.get(k, 0) + round(unknown * c / total)
+        else:
+            counts[("lost", "")] = unknown
+            text[("lost", "")] = "(reason not recorded)"
+        fit.warnings.append(f"{unknown} losses without a recorded reason, spread over the "
+                            "stage's loss reasons in proportion")
     routes: list[RouteFit] = []
     taken: set[RouteKey] = set()
     work = st.work.mean if st.work is not None else 0.0
@@ -412,11 +429,16 @@ def _fit_reopens(funnel: m.FunnelFile, ev: pl.DataFrame, end: datetime,
     for p, r, reason in back.select("pipeline", "r", "reason").unique().iter_rows():
         if funnel.pipeline(p) is not None:
             wanted.append((p, r, reason or "", False))
+    only = {p.name.value: normal(p.reopens[0].reason.value) for p in funnel.pipelines
+            if len(p.reopens) == 1}
     for p, r, text, in_funnel in wanted:
-        if (p, r) in seen:
+        if (p, r) in seen or (r == "" and not in_funnel):
             continue
         seen.add((p, r))
-        b = back.filter((pl.col("pipeline") == p) & (pl.col("r") == r))
+        # Comebacks whose loss reason is not recorded (amoCRM) belong to the pipeline's
+        # only reopen, when it has one.
+        rs = [r, ""] if only.get(p) == r else [r]
+        b = back.filter((pl.col("pipeline") == p) & pl.col("r").is_in(rs))
         delays = b["hours"].to_numpy()
         h = max(7 * 24.0, float(np.quantile(delays, 0.95)) if len(delays) else 0.0)
         h = min(h, span / 2)
@@ -424,7 +446,8 @@ def _fit_reopens(funnel: m.FunnelFile, ev: pl.DataFrame, end: datetime,
         lo = lost.filter((pl.col("pipeline") == p) & (pl.col("r") == r)
                          & (pl.col("ts") <= cutoff))
         bm = b.filter(pl.col("lost_at") <= cutoff)
-        n, k = lo.height, bm.height
+        unrecorded = bm.filter(pl.col("r") == "").height if r != "" else 0
+        n, k = lo.height + unrecorded, bm.height
         wl, wh = wilson(k, n)
         target = b["back_stage"].mode().to_list()[0] if b.height else None
         fit = ReopenFit(p, text, n, k, k / n if n else 0.0, wl, wh, target,

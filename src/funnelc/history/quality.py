@@ -24,6 +24,7 @@ KIND_TEXT: dict[str, str] = {
     "cross_pipeline_moves": "moves from one pipeline to another",
     "unknown_pipelines": "pipeline ids missing from the pipelines list (kept as `#id`)",
     "ambiguous_inputs": "records that fit no known shape",
+    "loss_reason_unknown": "losses before a lead's last one: amoCRM keeps only the current reason",
 }
 """Anomaly kinds: what each counter means, in the words the report uses."""
 

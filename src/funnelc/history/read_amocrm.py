@@ -346,6 +346,14 @@ class AmoCollector:
             ts=from_epoch_seconds(out["t"]),
             loss_reason=pl.when(pl.col("kind") == LOST).then(pl.col("reason")),
         )
+        # amoCRM keeps one loss reason per lead, the current one: it belongs to the
+        # lead's last loss. Earlier losses (before a comeback) have no known reason.
+        last_lost = (out.filter(pl.col("kind") == LOST).group_by("deal")
+                     .agg(last=pl.col("t").max()))
+        out = out.join(last_lost, on="deal", how="left").with_columns(
+            loss_reason=pl.when(pl.col("t") == pl.col("last")).then(pl.col("loss_reason")))
+        dq.count("loss_reason_unknown", out.filter(
+            (pl.col("kind") == LOST) & (pl.col("t") < pl.col("last"))).height)
         if self.statuses:
             dq.count("unknown_stage_ids", out.filter(
                 (pl.col("kind") == STAGE) & pl.col("stage").str.starts_with("#")).height)
