@@ -127,3 +127,28 @@ def test_unknown_team_and_a_team_without_work(mmc: str, tmp_path: Path) -> None:
     r = CliRunner().invoke(cli, ["staff", str(idle), "--team", "Idle", "--target",
                                  "utilization <= 80%"])
     assert r.exit_code == 2 and "works no stage" in r.output
+
+
+def test_search_matches_a_brute_force_scan() -> None:
+    from funnelc import load_text
+    from funnelc.sim import SimConfig, compile_network
+    from funnelc.whatif.executors import Runner, SerialExecutor
+    from funnelc.whatif.staffing import (parse_target, scan_staff, search_staff,
+                                         with_respond_limits)
+
+    model = load_text(MMC).model
+    assert model is not None
+    net = compile_network(model)
+    targets = [parse_target("respond 5m 90%", "--target #1", net, "Ops"),
+               parse_target("utilization <= 59%", "--target #2", net, "Ops")]
+    model = with_respond_limits(model, net, targets)
+    config = SimConfig(days=6, warmup_days=1, reps=3, seed=2)
+    found = search_staff(model, "Ops", targets, config, Runner(SerialExecutor(), config),
+                         limit=12, curve_extra=0)
+    scanned, evals = scan_staff(model, "Ops", targets, config,
+                                Runner(SerialExecutor(), config), range(1, 13))
+    assert found.answer == scanned == 9
+    assert found.search_replications < 12 * 3 / 2
+    # The search's figures at the sizes it simulated are the scan's (same replications).
+    for c in found.search_sizes:
+        assert found.evals[c].values[0][:3] == evals[c].values[0]

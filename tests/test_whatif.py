@@ -240,3 +240,25 @@ def test_file_without_scenarios_needs_set(tmp_path: Path) -> None:
     r = CliRunner().invoke(cli, ["whatif", f, *FAST])
     assert r.exit_code == 2
     assert "no `scenario` block" in r.output
+
+
+def test_report_whatif_section(tmp_path: Path) -> None:
+    f = write(tmp_path, MMC)
+    out = tmp_path / "rep"
+    r = CliRunner().invoke(cli, ["report", f, "-o", str(out), *FAST, "--reps", "2",
+                                 "--jobs", "1", "--whatif"])
+    assert r.exit_code == 0, r.output
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count('<section id="whatif">') == 1
+    assert '<a href="#whatif">What-if</a>' in page
+    assert "Δ Bigger" in page and "Δ Same" in page
+    assert page.index('id="whatif"') < page.index('id="exact"')
+    assert "http://" not in page and "https://" not in page
+    plain = tmp_path / "plain"
+    r = CliRunner().invoke(cli, ["report", f, "-o", str(plain), *FAST, "--reps", "2",
+                                 "--jobs", "1"])
+    assert r.exit_code == 0, r.output
+    assert 'id="whatif"' not in (plain / "report.html").read_text(encoding="utf-8")
+    r = CliRunner().invoke(cli, ["report", f, "-o", str(plain), "--whatif", "--scenario",
+                                 "Bigger"])
+    assert r.exit_code == 2 and "leave out --scenario" in r.output

@@ -21,12 +21,15 @@ from .sim_options import (
               help="Folder to write the report into (created if missing; files in it with "
                    "the report's names are replaced).")
 @simulation_options()
+@click.option("--whatif", is_flag=True,
+              help="Add a What-if section: every scenario of the file against this run, "
+                   "on common random numbers (simulates each scenario too).")
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of summary.json and exit.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
 def report_command(file: str | None, output: str | None, days: int, warmup: int, reps: int,
                    seed: int, jobs: int | None, start: date | None, scenario: str | None,
-                   schema: bool, color: str) -> None:
+                   whatif: bool, schema: bool, color: str) -> None:
     """Write the report of FILE into DIR: the graveyards in plain words, the simulation
     (every figure the mean of --reps replications with its 95 % confidence interval)
     beside the exact maths, teams, respond and SLA figures, and plots of the funnel, the
@@ -49,6 +52,9 @@ def report_command(file: str | None, output: str | None, days: int, warmup: int,
         raise click.BadParameter(f"`{output}` exists and is not a folder",
                                  param_hint="'-o' / '--output'")
     check_run_options(days, warmup)
+    if whatif and scenario is not None:
+        raise click.UsageError("--whatif compares the file's scenarios with the file as "
+                               "written; leave out --scenario")
     prepared = load_for_simulation(file, scenario, color, "reporting on")
 
     from .. import __version__
@@ -65,8 +71,22 @@ def report_command(file: str | None, output: str | None, days: int, warmup: int,
                + (f", scenario {scenario}" if scenario else ""), err=True)
     reps_out = run_with_progress(net, config)
     result = summarize(prepared.model, net, config, reps_out, scenario=scenario)
+    sections: list[tuple[str, str, str]] = []
+    if whatif:  # optional section, owned by funnelc.whatif
+        from ..whatif.report_section import SECTION_ID, SECTION_TITLE, whatif_section
+        from .whatif_options import runner
+
+        click.echo(f"simulating {len(prepared.model.scenarios)} scenario(s) for the what-if",
+                   err=True)
+        text = next(iter(prepared.sources.values())).text if prepared.sources else ""
+        with runner(config, None, None, "what-if") as run:
+            section = whatif_section(prepared.model, net, config, reps_out, result, run, text)
+        if section is None:
+            click.echo("warning: --whatif: the file has no scenario", err=True)
+        else:
+            sections.append((SECTION_ID, SECTION_TITLE, section))
     click.echo("drawing the plots and writing the report", err=True)
-    report = build_report(prepared.model, config, reps_out, result, __version__)
+    report = build_report(prepared.model, config, reps_out, result, __version__, sections)
     try:
         written = write_report(output, report.files)
     except ReportWriteError as exc:

@@ -5,7 +5,7 @@ while rendering leaves no partial report."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
     from ..model import FunnelFile
@@ -38,7 +38,8 @@ class Report:
 
 
 def build_report(model: FunnelFile, config: SimConfig, reps: list[RepStats],
-                 result: SimResult, version: str) -> Report:
+                 result: SimResult, version: str,
+                 extra_sections: Sequence[tuple[str, str, str]] = ()) -> Report:
     from .csv import stages_csv
     from .data import collect
     from .headline import headlines, one_line
@@ -52,7 +53,7 @@ def build_report(model: FunnelFile, config: SimConfig, reps: list[RepStats],
     plots = draw_all(data)
     names = report_file_names()
     files: dict[str, str | bytes] = {
-        HTML: render_html(data, heads, plots, version, names),
+        HTML: render_html(data, heads, plots, version, names, extra_sections),
         SUMMARY: summary_json(data, heads, line, names, version),
         CSV: stages_csv(data),
     }

@@ -481,14 +481,17 @@ def _exact(data: ReportData) -> str:
 
 
 def render_html(data: ReportData, heads: list[Headline], plots: Sequence[Plot],
-                version: str, files: Sequence[str]) -> str:
+                version: str, files: Sequence[str],
+                extra_sections: Sequence[tuple[str, str, str]] = ()) -> str:
+    """`extra_sections`: optional (anchor, nav title, HTML) sections from other commands
+    (`--whatif`), placed before the exact analysis."""
     by_name = {p.name: p for p in plots}
     run = data.result.run
     scen = f", scenario «{run.scenario}»" if run.scenario else ""
     nav = "".join(f'<a href="#{a}">{e(t)}</a>' for a, t in (
         ("graveyards", "Graveyards"), ("summary", "Summary"), ("funnel", "Funnel"),
         ("stages", "Stages"), ("teams", "Teams"), ("respond-sla", "Respond & SLA"),
-        ("exact", "Exact analysis")))
+        *((a, t) for a, t, _ in extra_sections), ("exact", "Exact analysis")))
     body = [
         "<header>",
         f"<h1>{e(data.account)}</h1>",
@@ -502,6 +505,7 @@ def render_html(data: ReportData, heads: list[Headline], plots: Sequence[Plot],
         _pipelines(data, by_name.get("time_in_stage")),
         _teams(data, by_name.get("utilization")),
         _respond_sla(data),
+        *(section for _, _, section in extra_sections),
         _exact(data),
         '<footer><p class="note">Files written with this page: '
         + ", ".join(f"<code>{e(f)}</code>" for f in files) + ".</p></footer>",

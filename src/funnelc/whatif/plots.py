@@ -81,7 +81,7 @@ def whatif_figure(base: "VariantRun", comparisons: Sequence["Comparison"],
     for j in range(n, rows * cols):
         axes[j // cols][j % cols].set_visible(False)
     fig.suptitle("scenario − baseline, paired 95% CI (common random numbers)", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
     return fig
 
 

@@ -122,7 +122,9 @@ def render_whatif(console: Console, header: str, base_values: dict[str, Estimate
                 console.print(Text(f"{c.name}: {v.stage} is no longer a graveyard",
                                    style="green"))
         shown = set(keys)
-        others = [x for k, x in c.deltas.items() if k not in shown and x.significant]
+        # Per pipeline, team and stage (the account-level ones are in the table).
+        others = [x for k, x in c.deltas.items()
+                  if k not in shown and x.significant and x.metric.subject is not None]
         others.sort(key=lambda x: -abs(x.relative_pct or 0.0))
         if others and top > 0:
             console.print(Text(f"{c.name}: other significant changes", style="bold"))

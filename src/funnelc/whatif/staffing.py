@@ -43,7 +43,8 @@ from ..span import Span
 from .executors import Runner
 from .variants import OverrideError
 
-__all__ = ["Target", "parse_target", "SizeEval", "StaffingResult", "search_staff",
+__all__ = ["Target", "parse_target", "SizeEval", "StaffingResult", "search_staff", "scan_staff",
+           "with_respond_limits",
            "TARGET_KINDS", "team_stages", "exact_start"]
 
 TARGET_KINDS = ("respond", "utilization", "no graveyard")
@@ -410,6 +411,56 @@ def _with_size(model: m.FunnelFile, team: str, size: int) -> m.FunnelFile:
     return model.model_copy(update={"teams": teams})
 
 
+class _Sizes:
+    """Simulated sizes of one team, grown replication by replication on demand."""
+
+    def __init__(self, model: m.FunnelFile, team: str, targets: list[Target],
+                 runner: Runner) -> None:
+        self.model, self.team, self.targets, self.runner = model, team, targets, runner
+        self.base_net = compile_network(model)
+        self.team_index = next(t.index for t in self.base_net.teams if t.name == team)
+        self.start = exact_start(model, self.base_net, team, targets)
+        self.evals: dict[int, SizeEval] = {}
+        self.nets: dict[int, Network] = {}
+        self.counted = 0
+        self.searched: set[int] = set()
+
+    def exact_values(self, c: int) -> list[float | None]:
+        return [_exact_value(spec, c, self.start.busy, self.start.week)
+                for spec in self.start.curve]
+
+    def ensure(self, sizes: list[int], reps: int, count: bool = True) -> None:
+        """Every size in `sizes` simulated over replications 0 … reps-1 (one batch of
+        work for the executor, so several sizes run in parallel)."""
+        evals = self.evals
+        todo = [c for c in sizes if len(evals.setdefault(c, SizeEval(c)).reps) < reps]
+        if not todo:
+            return
+        for c in todo:
+            if c not in self.nets:
+                self.nets[c] = compile_network(_with_size(self.model, self.team, c))
+        wanted = [range(len(evals[c].reps), reps) for c in todo]
+        got = self.runner.run([self.nets[c] for c in todo], wanted)
+        for c, w, rs in zip(todo, wanted, got):
+            evals[c].reps.extend(rs)
+            if count:
+                self.counted += len(w)
+                self.searched.add(c)
+            _evaluate(evals[c], self.nets[c], self.targets, self.team_index,
+                      self.exact_values(c))
+
+
+def scan_staff(model: m.FunnelFile, team: str, targets: list[Target], config: SimConfig,
+               runner: Runner, sizes: range) -> tuple[int | None, dict[int, SizeEval]]:
+    """The brute-force reference: simulate every size in `sizes` with `config.reps`
+    replications and take the smallest meeting every target (by the mean, as the
+    search decides)."""
+    sz = _Sizes(model, team, targets, runner)
+    sz.ensure(list(sizes), config.reps)
+    answer = next((c for c in sizes if sz.evals[c].meets_all), None)
+    return answer, sz.evals
+
+
 def search_staff(model: m.FunnelFile, team: str, targets: list[Target], config: SimConfig,
                  runner: Runner, limit: int = 50, max_reps: int | None = None,
                  start_size: int | None = None, curve_extra: int = 1) -> StaffingResult:
@@ -418,35 +469,10 @@ def search_staff(model: m.FunnelFile, team: str, targets: list[Target], config: 
     `model` must already carry the targets' respond limits (see `with_respond_limits`).
     `start_size` overrides the exact start (to test the search on its own).
     """
-    base_net = compile_network(model)
-    team_index = next(t.index for t in base_net.teams if t.name == team)
-    start = exact_start(model, base_net, team, targets)
+    sz = _Sizes(model, team, targets, runner)
+    base_net, start, evals, ensure = sz.base_net, sz.start, sz.evals, sz.ensure
     reps0 = config.reps
     max_reps = max(reps0, max_reps if max_reps is not None else 4 * reps0)
-    evals: dict[int, SizeEval] = {}
-    nets: dict[int, Network] = {}
-    counted = 0
-    searched: set[int] = set()
-
-    def exact_values(c: int) -> list[float | None]:
-        return [_exact_value(spec, c, start.busy, start.week) for spec in start.curve]
-
-    def ensure(sizes: list[int], reps: int, count: bool = True) -> None:
-        nonlocal counted
-        todo = [c for c in sizes if len(evals.setdefault(c, SizeEval(c)).reps) < reps]
-        if not todo:
-            return
-        for c in todo:
-            if c not in nets:
-                nets[c] = compile_network(_with_size(model, team, c))
-        wanted = [range(len(evals[c].reps), reps) for c in todo]
-        got = runner.run([nets[c] for c in todo], wanted)
-        for c, w, rs in zip(todo, wanted, got):
-            evals[c].reps.extend(rs)
-            if count:
-                counted += len(w)
-                searched.add(c)
-            _evaluate(evals[c], nets[c], targets, team_index, exact_values(c))
 
     def meets(c: int) -> bool:
         ensure([c], reps0)
@@ -519,8 +545,8 @@ def search_staff(model: m.FunnelFile, team: str, targets: list[Target], config: 
                 if sp.sla_hours is None and any(r.kind == "stay" and r.share > 0
                                                 for r in sp.routes):
                     structural.append(f"{sp.pipeline_name}.{sp.name}")
-    return StaffingResult(team, targets, answer, best, limit, start, evals, curve, counted,
-                          sorted(searched), first,
+    return StaffingResult(team, targets, answer, best, limit, start, evals, curve, sz.counted,
+                          sorted(sz.searched), first,
                           "--from-size" if start_size is not None else
                           "--max-size" if first != start.start else "",
                           conf, text, start.model, structural)
