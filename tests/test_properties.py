@@ -20,7 +20,7 @@ from typing import Callable
 import lark
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 
@@ -464,16 +464,29 @@ def constructs(text: str) -> set[str]:
 
 def test_the_generator_covers_the_language() -> None:
     """Generated texts use every construct of the language (a guard against a generator
-    that silently stops producing some). Derandomized, so it cannot flake."""
+    that silently stops producing some). Fixed seeds, so it cannot flake."""
     seen: set[str] = set()
 
-    @settings(max_examples=300, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
-    @given(funnel_texts())
-    def collect(text: str) -> None:
-        seen.update(constructs(text))
+    def collect_with(seed_value: int) -> None:
+        @seed(seed_value)
+        @settings(max_examples=300, deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(funnel_texts())
+        def collect(text: str) -> None:
+            seen.update(constructs(text))
 
-    collect()
+        collect()
+
+    # Fixed seeds: deterministic; a second and third batch only run if the first one
+    # (cut short by Hypothesis on a very loaded machine) missed a rare construct.
+    for seed_value in (20261123, 7, 42):
+        collect_with(seed_value)
+        if not _wanted() - seen:
+            break
+    assert _wanted() - seen == set()
+
+
+def _wanted() -> set[str]:
     wanted = {"accounts", "teams", "fields", "sources", "pipelines", "scenarios", "team hours",
               "entity", "source value", "source profile", "key", "stage", "reopen", "repeat",
               "comment", "line continuation", "crlf", "one-line block",
@@ -489,7 +502,7 @@ def test_the_generator_covers_the_language() -> None:
                                          "source_profile", "stage_work", "stage_sla",
                                          "stage_respond", "stage_owner", "stage_share",
                                          "stage_stay")}
-    assert wanted - seen == set()
+    return wanted
 
 
 # ---------------------------------------------------------------------------- 3. never crashes
