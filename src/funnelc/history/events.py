@@ -73,17 +73,25 @@ def normalize(frames: list[pl.DataFrame], dq: DataQuality) -> pl.DataFrame:
         dq.count("duplicates", dup)
         dq.drop("duplicate", dup)
     # Out of order: within a deal, in input order, an event earlier than the one before.
-    ooo = ev.sort("seq").select(
-        (pl.col("ts") < pl.col("ts").shift(1).over("deal_id")).sum()).item()
+    # Window functions over a string key hash it every time; within rows sorted by deal,
+    # "the previous row of the same deal" is a shift masked at deal boundaries instead.
+    same = pl.col("deal_id") == pl.col("deal_id").shift(1)
+    ooo = ev.sort(["deal_id", "seq"]).select(
+        (same & (pl.col("ts") < pl.col("ts").shift(1))).sum()).item()
     if ooo:
         dq.count("out_of_order", int(ooo))
     ev = ev.sort(["deal_id", "ts", "seq"])
-    ev = ev.with_columns(
-        pl.col("value").fill_null(strategy="forward").fill_null(strategy="backward").over("deal_id"),
-        pl.col("source").fill_null(strategy="forward").fill_null(strategy="backward").over("deal_id"),
-    )
-    prev_p = pl.col("pipeline").shift(1).over("deal_id")
-    prev_s = pl.col("stage").shift(1).over("deal_id")
+    ev = ev.with_columns(gid=(~same).fill_null(True).cum_sum())
+    if ev["value"].null_count() not in (0, ev.height) or ev["source"].null_count() not in (
+            0, ev.height):
+        ev = ev.with_columns(
+            pl.col("value").fill_null(strategy="forward").fill_null(strategy="backward")
+            .over("gid"),
+            pl.col("source").fill_null(strategy="forward").fill_null(strategy="backward")
+            .over("gid"))
+    ev = ev.drop("gid")
+    prev_p = pl.when(same).then(pl.col("pipeline").shift(1))
+    prev_s = pl.when(same).then(pl.col("stage").shift(1))
     checks = ev.select(
         broken=(pl.col("from_stage").is_not_null() & prev_s.is_not_null()
                 & ((pl.col("from_stage") != prev_s) | (pl.col("from_pipeline") != prev_p))).sum(),

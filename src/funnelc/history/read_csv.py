@@ -70,7 +70,7 @@ def _split_header(first: str) -> list[str]:
 def _read_table(text: str, sep: str, dq: DataQuality, path: str) -> pl.DataFrame:
     try:
         return pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False,
-                           truncate_ragged_lines=True, missing_utf8_is_empty_string=False)
+                           truncate_ragged_lines=True)
     except Exception:  # noqa: BLE001 - polars refuses some broken files; csv reads them
         rows = list(csv.reader(io.StringIO(text), delimiter=sep))
         if not rows:

@@ -38,14 +38,19 @@ class Visits:
 def build_visits(events: pl.DataFrame, order_hint: dict[str, dict[str, int]] | None = None,
                  catalog: Catalog | None = None) -> Visits:
     ev = events.sort(["deal_id", "ts", "seq"])
-    nxt = lambda c: pl.col(c).shift(-1).over("deal_id")  # noqa: E731
+    # Rows are sorted by deal: the next row of the same deal is a shift masked where the
+    # deal changes (cheaper than windows hashing the string key).
+    same_next = pl.col("deal_id") == pl.col("deal_id").shift(-1)
+    nxt = lambda c: pl.when(same_next).then(pl.col(c).shift(-1))  # noqa: E731
+    ev = ev.with_columns(gid=(pl.col("deal_id") != pl.col("deal_id").shift(1))
+                         .fill_null(True).cum_sum())
     ev = ev.with_columns(
         n_kind=nxt("kind"), n_ts=nxt("ts"), n_pipeline=nxt("pipeline"), n_stage=nxt("stage"),
         n_reason=nxt("loss_reason"),
-        first_ts=pl.col("ts").min().over("deal_id"),
-        lost_before=(pl.col("kind") == LOST).cast(pl.Int32).cum_sum().over("deal_id")
+        first_ts=pl.col("ts").first().over("gid"),
+        lost_before=(pl.col("kind") == LOST).cast(pl.Int32).cum_sum().over("gid")
         - (pl.col("kind") == LOST).cast(pl.Int32),
-        visit_no=pl.int_range(pl.len()).over("deal_id"),
+        visit_no=pl.int_range(pl.len()).over("gid"),
     )
     visits = ev.filter(pl.col("kind") == STAGE).select(
         "deal_id", "pipeline", "stage", entered="ts", left="n_ts",
@@ -106,13 +111,16 @@ def returns(events: pl.DataFrame) -> pl.DataFrame:
     """Every loss followed by a stage entry of the same deal: the deal came back.
     Columns: deal_id, pipeline (where it was lost), lost_at, reason, back_at, back_pipeline,
     back_stage, hours (lost → back), won_later."""
+    same_next = pl.col("deal_id") == pl.col("deal_id").shift(-1)
     ev = events.sort(["deal_id", "ts", "seq"]).with_columns(
-        n_kind=pl.col("kind").shift(-1).over("deal_id"),
-        n_ts=pl.col("ts").shift(-1).over("deal_id"),
-        n_pipeline=pl.col("pipeline").shift(-1).over("deal_id"),
-        n_stage=pl.col("stage").shift(-1).over("deal_id"),
+        gid=(pl.col("deal_id") != pl.col("deal_id").shift(1)).fill_null(True).cum_sum())
+    ev = ev.with_columns(
+        n_kind=pl.when(same_next).then(pl.col("kind").shift(-1)),
+        n_ts=pl.when(same_next).then(pl.col("ts").shift(-1)),
+        n_pipeline=pl.when(same_next).then(pl.col("pipeline").shift(-1)),
+        n_stage=pl.when(same_next).then(pl.col("stage").shift(-1)),
         won_after=(pl.col("kind") == WON).cast(pl.Int32).reverse().cum_sum().reverse()
-        .over("deal_id") > 0,
+        .over("gid") > 0,
     )
     return ev.filter((pl.col("kind") == LOST) & (pl.col("n_kind") == STAGE)).select(
         "deal_id", "pipeline", lost_at="ts", reason="loss_reason", back_at="n_ts",

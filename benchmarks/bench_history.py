@@ -1,0 +1,119 @@
+"""`funnelc history` on one million events (issue 7): target ≤ 30 s wall time and
+≤ 1 GB peak memory (resident set), whole process, CSV input.
+
+The history is generated with numpy (no simulation: the generator must not be the slow
+part): 250 000 deals over a year in a four-stage pipeline with skips, backward moves,
+losses with reasons, comebacks and deals still open, ≈ 1 000 000 rows. The reference
+measured in the same run is polars merely reading the same CSV (what the input alone
+costs), so the ratio shows what the analysis adds.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from harness import Result, funnelc_argv
+
+DEALS = int(os.environ.get("BENCH_HISTORY_DEALS", "290000"))
+STAGES = ("Новая заявка", "Квалификация", "Встреча", "Договор")
+REASONS = ("Дорого", "Не дозвонились", "Спам", "Выбрал конкурента", "Нецелевой")
+
+
+def generate(path: Path, deals: int = DEALS, seed: int = 1) -> int:
+    """Write the CSV; returns its number of event rows."""
+    import polars as pl
+
+    rng = np.random.default_rng(seed)
+    t0 = np.datetime64("2023-01-01T00:00:00", "s")
+    created = rng.uniform(0, 365 * 86400, deals)
+    ids, ts, stage, reason = [], [], [], []
+    cur_t = created.copy()
+    cur_s = np.zeros(deals, dtype=np.int64)
+    alive = np.ones(deals, dtype=bool)
+    deal = np.arange(deals)
+    ids.append(deal)
+    ts.append(cur_t.copy())
+    stage.append(cur_s.copy())
+    reason.append(np.full(deals, -1))
+    for _ in range(6):
+        idx = np.flatnonzero(alive)
+        u = rng.uniform(size=idx.size)
+        step = rng.exponential(2 * 86400, idx.size)
+        t = cur_t[idx] + step
+        s = cur_s[idx]
+        lost = u < 0.30
+        won = (u >= 0.30) & (u < 0.30 + 0.15 * (s == 3))
+        open_ = (u >= 0.95)
+        back = (u >= 0.90) & (u < 0.93) & (s > 0)
+        skip = (u >= 0.93) & (u < 0.95) & (s < 2)
+        nxt = np.where(back, s - 1, np.where(skip, s + 2, np.minimum(s + 1, 3)))
+        code = np.where(lost, -2, np.where(won, -1, nxt))
+        keep = ~open_
+        ids.append(idx[keep])
+        ts.append(t[keep])
+        stage.append(code[keep])
+        reason.append(np.where(lost, rng.integers(0, len(REASONS), idx.size), -1)[keep])
+        cur_t[idx] = t
+        cur_s[idx] = np.where(code >= 0, code, cur_s[idx])
+        alive[idx] = keep & (code >= 0)
+        # Some lost deals come back to qualification.
+        ret = idx[lost & (rng.uniform(size=idx.size) < 0.05)]
+        alive[ret] = True
+        cur_s[ret] = 1
+    d = np.concatenate(ids)
+    t = np.concatenate(ts)
+    s = np.concatenate(stage)
+    r = np.concatenate(reason)
+    names = np.array(STAGES + ("won", "lost"), dtype=object)
+    stage_name = names[np.where(s >= 0, s, np.where(s == -1, 4, 5))]
+    reason_name = np.where(r >= 0, np.array(REASONS, dtype=object)[np.maximum(r, 0)], None)
+    order = rng.permutation(d.size)  # exports are not sorted
+    df = pl.DataFrame({
+        "deal_id": d[order], "timestamp": (t0 + t[order].astype("timedelta64[s]")).astype("datetime64[ms]"),
+        "pipeline": "Продажи", "stage": pl.Series(stage_name[order].tolist(), dtype=pl.Utf8),
+        "value": 1000.0,
+        "loss_reason": pl.Series(reason_name[order].tolist(), dtype=pl.Utf8)})
+    df.write_csv(path)
+    return df.height
+
+
+def _measure(argv: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          env=dict(os.environ, NO_COLOR="1"))
+    wall = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(proc.stderr.decode(errors="replace")[-2000:])
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, max(peak, before) / 1024.0
+
+
+def run() -> list[Result]:
+    with tempfile.TemporaryDirectory(prefix="funnelc-bench-history-") as tmp:
+        path = Path(tmp) / "history.csv"
+        rows = generate(path)
+        ref = [sys.executable, "-c", f"import polars as pl; pl.read_csv({str(path)!r})"]
+        ref_wall, _ = _measure(ref)
+        wall, rss = _measure(funnelc_argv() + ["history", str(path), "-o", str(Path(tmp) / "out")])
+    note = f"{rows:,} events of {DEALS:,} deals (CSV, unsorted), tables + HTML + plots"
+    return [
+        Result("history 1M events: wall time", wall, "s", ref_wall, "polars read_csv alone",
+               30.0, note=note),
+        Result("history 1M events: peak memory", rss, "MB", 0.0, "-", 1024.0,
+               note="peak resident set of the whole `funnelc history` process"),
+    ]
+
+
+if __name__ == "__main__":
+    for r in run():
+        print(r)
