@@ -87,13 +87,13 @@ def exit_on_override_error(exc: "OverrideError", colored: bool) -> None:
 
 def make_config(days: int, warmup: int, reps: int, seed: int, start: date | None,
                 jobs: int | None) -> "SimConfig":
-    from ..sim import SimConfig
+    from ..sim import DEFAULT_START, SimConfig
 
     if warmup >= days:
         raise click.UsageError(f"--warmup ({warmup} days) must be shorter than --days "
                                f"({days} days)")
     return SimConfig(days=days, warmup_days=warmup, reps=reps, seed=seed, jobs=jobs,
-                     **({"start": start} if start is not None else {}))
+                     start=start or DEFAULT_START)
 
 
 @contextmanager

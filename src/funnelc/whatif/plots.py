@@ -38,10 +38,6 @@ def save_figure(fig: Any, png: str, svg: str) -> None:
     _plt().close(fig)
 
 
-def _nan(x: float | None) -> float:
-    return float("nan") if x is None else x
-
-
 def whatif_figure(base: "VariantRun", comparisons: Sequence["Comparison"],
                   keys: Sequence[str], defs: dict[str, "MetricDef"]) -> Any:
     """Small multiples: one panel per metric, one bar per scenario (Δ against the
@@ -172,12 +168,13 @@ def staffing_figure(result: "StaffingResult") -> Any:
         ys, es = [], []
         for pt in result.curve:
             e = pt.estimates[i]
-            ys.append(_nan(e.mean) * target.scale if e.mean is not None else math.nan)
+            ys.append(math.nan if e.mean is None else e.mean * target.scale)
             es.append((e.ci95 or 0.0) * target.scale)
         ax.errorbar(sizes, ys, yerr=es, marker="o", capsize=3, label="simulated (95% CI)")
-        exact = [(pt.size, pt.exact[i]) for pt in result.curve if pt.exact[i] is not None]
+        exact = [(pt.size, x * target.scale) for pt in result.curve
+                 if (x := pt.exact[i]) is not None]
         if exact:
-            ax.plot([s for s, _ in exact], [v * target.scale for _, v in exact], "k--",
+            ax.plot([s for s, _ in exact], [v for _, v in exact], "k--",
                     linewidth=1, label=result.exact_model or "exact")
         ax.axhline(target.threshold * target.scale, color="#d0453a", linewidth=1,
                    label=f"target {target.text}")

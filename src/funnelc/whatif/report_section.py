@@ -69,8 +69,8 @@ def _render(base: VariantRun, comparisons: list[Comparison]) -> str:
            "interval of the per-replication differences; green is better, red worse, "
            "amber a change with no better side, grey no significant change.</p><ul>"]
     for c in comparisons:
-        changes = "; ".join(f"<code>{_e(x)}</code>" for x in c.run.variant.changes)
-        out.append(f"<li><b>{_e(c.name)}</b>: {changes}</li>")
+        lines = "; ".join(f"<code>{_e(x)}</code>" for x in c.run.variant.changes)
+        out.append(f"<li><b>{_e(c.name)}</b>: {lines}</li>")
     out.append("</ul><table><thead><tr><th>metric</th><th class=\"n\">this run</th>")
     out += [f'<th class="n">Δ {_e(c.name)}</th>' for c in comparisons]
     out.append("</tr></thead><tbody>")

@@ -1,381 +1,29 @@
-"""The smallest team size that meets every service target, found by simulation started
-from the exact answer where one exists.
+"""The smallest team size that meets every service target (`funnelc staff`), found by
+simulation started from the exact answer where one exists (`staffing_exact`).
 
-Targets (one `--target` each):
-
-* `respond 15m 90%` — at least 90 % of the deals the team picks up are picked up
-  within 15 minutes of entering the stage, pooled over the team's stages that have a
-  `respond` rule (all of its stages when none has one); `at "P"."S"` names one stage.
-  The target's limit replaces the stages' own `respond` for the search (measurement
-  only: it changes no deal's path, so the numbers stay common across sizes).
-* `utilization <= 85%` (or `<`) — busy member-hours / working member-hours.
-* `no graveyard` — none of the team's stages is a graveyard because of the team (WIP
-  still growing at the horizon, deals older than the SLA). A stage whose `stay` has no
-  SLA is a graveyard by design; no team size changes that, so it is reported, not
-  counted.
-
-Search. The exact maths gives a starting size: Erlang C (M/M/c) or M/M/c+D for a
-respond target when the team serves that one stage with exponential work around the
-clock, the offered load for utilization, and stability (load < 1) otherwise. The start
-is simulated; if it meets every target the size steps down until it does not, else it
-gallops up (+1, +2, +4, …) to the first size that meets them and bisects back. A
-decision is "meets" when the mean meets the target; when the 95 % interval of the
-answer or of the size below it straddles a target, those sizes get more replications
-(doubling, up to `max_reps`) and the search is re-run on the sharper figures. Larger
-teams are assumed never to do worse (monotone), which is what makes bisection valid.
+The start is simulated; if it meets every target (`targets`) the size steps down until
+the size below does not, else it gallops up (+1, +2, +4, …) to the first size that meets
+them and bisects back. When the 95 % interval of the answer or of the size below it
+straddles a target, those sizes get more replications (doubling, up to `max_reps`) and
+the search is re-run on the sharper figures. Larger teams are assumed never to do worse
+(monotone), which is what makes bisection valid; `scan_staff` is the brute-force
+reference the tests and benchmarks hold the search to.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass, field
-from typing import Literal
 
 from .. import model as m
-from ..diagnostics import Diagnostic, Severity, SourceText, did_you_mean
-from ..sim.ci import estimate
 from ..sim.compile import Network, compile_network
 from ..sim.config import SimConfig
-from ..sim.results import Estimate
-from ..sim.stats import NAN, RepStats
-from ..span import Span
 from .executors import Runner
-from .variants import OverrideError
+from .staffing_exact import ExactStart, exact_start, exact_value
+from .targets import (SizeEval, Target, evaluate, parse_target, team_stages,
+                      with_respond_limits)
 
-__all__ = ["Target", "parse_target", "SizeEval", "StaffingResult", "search_staff", "scan_staff",
-           "with_respond_limits",
-           "TARGET_KINDS", "team_stages", "exact_start"]
-
-TARGET_KINDS = ("respond", "utilization", "no graveyard")
-
-_DUR = re.compile(r"([0-9]+(?:\.[0-9]+)?)(min|s|m|h|d|w)(?![\w.])")
-_PCT = re.compile(r"([0-9]+(?:\.[0-9]+)?)%")
-_NAME = r'(?:"(?:[^"\\]|\\.)*"|[^\s."]+)'
-_REF = re.compile(rf"({_NAME})(?:\.({_NAME}))?\s*$")
-
-
-@dataclass(frozen=True)
-class Target:
-    text: str
-    kind: Literal["respond", "utilization", "graveyard"]
-    threshold: float
-    """respond: share picked up in time (0.9); utilization: share (0.85); graveyard: 0."""
-    strict: bool = False
-    """utilization `<` rather than `<=`."""
-    hours: float | None = None
-    stages: tuple[int, ...] = ()
-    """Indices into the network's stages the target covers."""
-    scale: float = 100.0
-    metric_label: str = ""
-
-    @property
-    def higher_is_better(self) -> bool:
-        return self.kind == "respond"
-
-    def met_by(self, value: float | None) -> bool:
-        if value is None or math.isnan(value):
-            return False
-        if self.kind == "respond":
-            return value >= self.threshold - 1e-12
-        if self.kind == "utilization":
-            return value < self.threshold if self.strict else value <= self.threshold + 1e-12
-        return value <= 0
-
-
-def _unq(s: str) -> str:
-    return re.sub(r"\\(.)", r"\1", s[1:-1]) if s.startswith('"') else s
-
-
-def team_stages(net: Network, team: str) -> list[int]:
-    """The stages where deals queue for a member of `team`."""
-    idx = next((t.index for t in net.teams if t.name == team), -1)
-    return [s.index for s in net.stages if s.team == idx and idx >= 0]
-
-
-def parse_target(text: str, origin: str, net: Network, team: str) -> Target:
-    """One `--target`; raises `OverrideError` with a caret into `text`."""
-    sources = {origin: SourceText(origin, text)}
-
-    def fail(a: int, b: int, message: str, label: str = "", help: str | None = None
-             ) -> OverrideError:
-        b = max(b, a + 1)
-        return OverrideError([Diagnostic(
-            "FN293", Severity.error, message, origin,
-            Span(line=1, column=a + 1, end_line=1, end_column=b + 1, start=a, end=b), label,
-            help=help)], sources)
-
-    s = text.strip()
-    lead = len(text) - len(text.lstrip())
-    owned = team_stages(net, team)
-    word = s.split(" ", 1)[0] if s else ""
-    if re.fullmatch(r"no\s+graveyards?", s):
-        return Target(text, "graveyard", 0.0, stages=tuple(owned), scale=1.0,
-                      metric_label="graveyard stages")
-    if word == "utilization" or word == "utilisation":
-        mt = re.fullmatch(r"utili[sz]ation\s*(<=|<)\s*" + _PCT.pattern, s)
-        if mt is None:
-            raise fail(lead, lead + len(s), "cannot read this utilization target",
-                       "expected `utilization <= P%`", "e.g. `utilization <= 85%`")
-        share = float(mt.group(2)) / 100.0
-        if not 0 < share <= 1:
-            a = lead + mt.start(2)
-            raise fail(a, lead + mt.end(), "utilization target must be above 0% and at most "
-                       "100%", "out of range")
-        return Target(text, "utilization", share, strict=mt.group(1) == "<",
-                      metric_label=f"utilization of {team} (%)")
-    if word == "respond":
-        rest = s[len("respond"):]
-        mt = re.match(r"\s+" + _DUR.pattern + r"\s+" + _PCT.pattern, rest)
-        if mt is None:
-            raise fail(lead, lead + len(s), "cannot read this respond target",
-                       "expected `respond DURATION P%`",
-                       "e.g. `respond 15m 90%`: 90% of deals picked up within 15 minutes")
-        hours = float(mt.group(1)) * m.HOURS_PER_UNIT[mt.group(2)]
-        share = float(mt.group(3)) / 100.0
-        off = lead + len("respond")
-        if hours <= 0:
-            raise fail(off + mt.start(1), off + mt.end(2), "the respond limit must be above 0")
-        if not 0 < share < 1:
-            raise fail(off + mt.start(3), off + mt.end(), "the share must be above 0% and "
-                       "below 100%", "out of range",
-                       "some deals always wait in a queue: 100% cannot be promised")
-        tail = rest[mt.end():]
-        stages: list[int]
-        if tail.strip():
-            at = re.match(r"\s+at\s+", tail)
-            pos = off + mt.end()
-            if at is None:
-                raise fail(pos + len(tail) - len(tail.lstrip()), pos + len(tail),
-                           "unexpected text after the respond target",
-                           "expected `at \"Pipeline\".\"Stage\"` or nothing")
-            ref_text = tail[at.end():]
-            ref = _REF.match(ref_text)
-            a = pos + at.end()
-            if ref is None:
-                raise fail(a, a + len(ref_text), "cannot read this stage name",
-                           'expected "Pipeline"."Stage"')
-            first, second = ref.group(1), ref.group(2)
-            pipe, stage = (_unq(first), _unq(second)) if second else (None, _unq(first))
-            hits = [sp for sp in net.stages if sp.name == stage
-                    and (pipe is None or sp.pipeline_name == pipe)]
-            if not hits:
-                names = [f"{sp.pipeline_name}.{sp.name}" for sp in net.stages]
-                wanted = f"{pipe}.{stage}" if pipe else stage
-                guess = did_you_mean(wanted, names) or did_you_mean(
-                    stage, [sp.name for sp in net.stages])
-                raise fail(a, a + len(ref_text.rstrip()), f"unknown stage `{wanted}`",
-                           "no stage of this name",
-                           f"did you mean `{guess}`?" if guess else
-                           "name a stage the team works, as \"Pipeline\".\"Stage\"")
-            if len(hits) > 1:
-                raise fail(a, a + len(ref_text.rstrip()), f"stage `{stage}` is in several "
-                           "pipelines", "ambiguous", 'write it as "Pipeline"."Stage"')
-            sp = hits[0]
-            if sp.index not in owned:
-                raise fail(a, a + len(ref_text.rstrip()),
-                           f"team `{team}` does not work `{sp.pipeline_name}.{sp.name}`",
-                           "another team's stage (or no queue there)",
-                           "the team's stages: " + ", ".join(
-                               f"`{net.stages[i].pipeline_name}.{net.stages[i].name}`"
-                               for i in owned))
-            stages = [sp.index]
-        else:
-            stages = [i for i in owned if net.stages[i].respond_hours is not None] or owned
-        return Target(text, "respond", share, hours=hours, stages=tuple(stages),
-                      metric_label=f"picked up within {mt.group(1)}{mt.group(2)} (%)")
-    if word == "no":  # `no graveyrd`: judge the whole phrase
-        word = s
-    guess = did_you_mean(word, ["respond", "utilization", "no graveyard"])
-    raise fail(lead, lead + max(len(word), 1), f"unknown target `{word or s}`",
-               "expected respond, utilization or no graveyard",
-               f"did you mean `{guess}`?" if guess else
-               "targets: `respond 15m 90%`, `utilization <= 85%`, `no graveyard`")
-
-
-# ----------------------------------------------------------------------- evaluation
-
-
-@dataclass
-class SizeEval:
-    size: int
-    reps: list[RepStats] = field(default_factory=list)
-    values: list[list[float]] = field(default_factory=list)
-    """Per target: the per-replication values (graveyard: one value for the lot)."""
-    estimates: list[Estimate] = field(default_factory=list)
-    meets: list[bool] = field(default_factory=list)
-    sure: list[bool] = field(default_factory=list)
-    """The 95 % interval lies wholly on the side of the decision."""
-    exact: list[float | None] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def meets_all(self) -> bool:
-        return all(self.meets)
-
-
-def _respond_value(rep: RepStats, stages: tuple[int, ...]) -> float:
-    checked = sum(rep.stages[i].respond_checked for i in stages)
-    breached = sum(rep.stages[i].respond_breached for i in stages)
-    return (checked - breached) / checked if checked else NAN
-
-
-def _judge(target: Target, est: Estimate) -> tuple[bool, bool]:
-    """(meets, sure) from the mean and its 95 % interval."""
-    meets = target.met_by(est.mean)
-    if target.kind == "graveyard":
-        return meets, True
-    if est.mean is None or est.ci95 is None:
-        return meets, False
-    lo, hi = est.mean - est.ci95, est.mean + est.ci95
-    if target.kind == "respond":
-        return meets, (lo >= target.threshold) if meets else (hi < target.threshold)
-    return meets, (hi <= target.threshold) if meets else (lo > target.threshold)
-
-
-def _evaluate(ev: SizeEval, net: Network, targets: list[Target], team_index: int,
-              exact: list[float | None]) -> None:
-    from ..sim.verdicts import graveyard
-
-    ev.values, ev.estimates, ev.meets, ev.sure, ev.notes = [], [], [], [], []
-    for t in targets:
-        if t.kind == "respond":
-            vals = [_respond_value(r, t.stages) for r in ev.reps]
-            est = estimate(vals)
-        elif t.kind == "utilization":
-            vals = [r.teams[team_index].utilization for r in ev.reps]
-            est = estimate(vals)
-        else:
-            bad = 0
-            for i in t.stages:
-                verdict = graveyard(net.stages[i], [r.stages[i] for r in ev.reps])
-                reasons = [x for x in verdict.reasons if x.code != "stay-without-sla"]
-                if reasons:
-                    bad += 1
-                    ev.notes.append(f"{net.stages[i].pipeline_name}.{net.stages[i].name}: "
-                                    f"{reasons[0].message}")
-            vals = [float(bad)]
-            est = Estimate(mean=float(bad), ci95=None, sd=None, n=len(ev.reps))
-        meets, sure = _judge(t, est)
-        ev.values.append(vals)
-        ev.estimates.append(est)
-        ev.meets.append(meets)
-        ev.sure.append(sure)
-    ev.exact = exact
-
-
-# ----------------------------------------------------------------------- exact start
-
-
-@dataclass(frozen=True)
-class ExactStart:
-    start: int
-    why: str
-    answers: tuple[int | None, ...]
-    """Per target, the exact smallest size when a closed form applies, else None."""
-    model: str | None
-    """"Erlang C (M/M/c)", "M/M/c+D" or None."""
-    curve: tuple[tuple[str, float, float, float, float | None] | None, ...]
-    """Per target, what the exact curve needs: (kind, lam, mu, t, D) or None."""
-    busy: float
-    week: float
-
-
-def _exact_value(spec: tuple[str, float, float, float, float | None] | None, c: int,
-                 busy: float, week: float) -> float | None:
-    from ..analysis import queueing as q
-    from ..analysis.exact import mmcd_wait_tail
-
-    if spec is None:
-        return None
-    kind, lam, mu, t, d = spec
-    if kind == "load":
-        return busy * 168.0 / (c * week) if c > 0 and week > 0 else None
-    try:
-        if d is None:
-            if c * mu <= lam:
-                return 0.0
-            return 1.0 - q.mmc_wait_tail(c, lam, mu, t)
-        return 1.0 - mmcd_wait_tail(c, lam, mu, d, t)
-    except (ValueError, OverflowError, ZeroDivisionError):
-        return None
-
-
-def exact_start(model: m.FunnelFile, net: Network, team: str, targets: list[Target]
-                ) -> ExactStart:
-    """Where to start: per target, the exact answer where a closed form describes it,
-    else the smallest stable size; the start is the largest (every target must hold)."""
-    from ..analysis import queueing as q
-    from ..analysis.exact import analyze_account
-
-    acct = analyze_account(model)
-    tx = acct.team(team)
-    busy, week = tx.busy_mean, tx.working_hours_per_week
-    load_one = busy * 168.0 / week if week > 0 else math.inf  # load of a one-member team
-    stable = max(1, math.floor(load_one) + 1) if math.isfinite(load_one) else 1
-    team_node = model.team(team)
-    around_clock = (team_node is not None and team_node.hours is None
-                    and (model.account is None or model.account.hours is None))
-    answers: list[int | None] = []
-    curve: list[tuple[str, float, float, float, float | None] | None] = []
-    label: str | None = None
-    whys: list[str] = []
-    start = 1
-    for t in targets:
-        want = t.text.strip()
-        c = stable
-        answer: int | None = None
-        spec: tuple[str, float, float, float, float | None] | None = None
-        if t.kind == "utilization":
-            spec = ("load", 0.0, 0.0, 0.0, None)
-            if math.isfinite(load_one):
-                c = max(1, math.ceil(load_one / t.threshold - 1e-9))
-                if t.strict and load_one / c >= t.threshold:
-                    c += 1
-            why = f"offered load {load_one:.3g} members' worth → {c} for `{want}`"
-        elif t.kind == "respond" and len(t.stages) == 1 and len(tx.stages) == 1:
-            sp = net.stages[t.stages[0]]
-            node = model.pipeline(sp.pipeline_name)
-            stage = next((s for s in node.stages if s.name.value == sp.name), None) \
-                if node is not None else None
-            lam = acct.stage(sp.pipeline_name, sp.name).arrivals_per_hour
-            if (stage is not None and stage.cadence is None and stage.work is not None
-                    and stage.work.kind == "exp" and around_clock and math.isfinite(lam)
-                    and lam > 0 and t.hours is not None
-                    and tx.stages[0] == f"{sp.pipeline_name}.{sp.name}"):
-                mu = 1.0 / stage.work.mean
-                d = stage.sla.after.hours if stage.sla is not None else None
-                if d is None:
-                    c = q.smallest_c_for_wait_tail(lam, mu, t.hours, t.threshold)
-                    label = "Erlang C (M/M/c)"
-                else:
-                    c = 1
-                    while 1.0 - _mmcd_tail(c, lam, mu, d, t.hours) < t.threshold and c < 10_000:
-                        c += 1
-                    label = "M/M/c+D"
-                answer = c
-                spec = ("wait", lam, mu, t.hours, d)
-                why = f"{label} (λ={lam:.4g}/h, μ={mu:.4g}/h) → {c} for `{want}`"
-            else:
-                why = (f"no closed form for `{want}` (the team serves several stages, works "
-                       f"by a calendar, or the work is not exponential): stable from {stable}")
-        else:
-            why = f"stable (offered load < 1) from {stable} for `{want}`"
-        answers.append(answer)
-        curve.append(spec)
-        whys.append(why)
-        start = max(start, c)
-    return ExactStart(start=start, why="; ".join(whys), answers=tuple(answers), model=label,
-                      curve=tuple(curve), busy=busy, week=week)
-
-
-def _mmcd_tail(c: int, lam: float, mu: float, d: float, t: float) -> float:
-    from ..analysis.exact import mmcd_wait_tail
-
-    return mmcd_wait_tail(c, lam, mu, d, t)
-
-
-# ----------------------------------------------------------------------- the search
+__all__ = ["StaffingResult", "search_staff", "scan_staff", "Target", "parse_target",
+           "team_stages", "with_respond_limits", "SizeEval"]
 
 
 @dataclass
@@ -426,7 +74,7 @@ class _Sizes:
         self.searched: set[int] = set()
 
     def exact_values(self, c: int) -> list[float | None]:
-        return [_exact_value(spec, c, self.start.busy, self.start.week)
+        return [exact_value(spec, c, self.start.busy, self.start.week)
                 for spec in self.start.curve]
 
     def ensure(self, sizes: list[int], reps: int, count: bool = True) -> None:
@@ -446,7 +94,7 @@ class _Sizes:
             if count:
                 self.counted += len(w)
                 self.searched.add(c)
-            _evaluate(evals[c], self.nets[c], self.targets, self.team_index,
+            evaluate(evals[c], self.nets[c], self.targets, self.team_index,
                       self.exact_values(c))
 
 
@@ -580,31 +228,3 @@ def _confidence(answer: int | None, evals: dict[int, SizeEval], targets: list[Ta
     level = "moderate" if (meets_sure or below_sure) else "low"
     return level, ("; ".join(parts) + f" ({n} replications at {answer}); more replications "
                    "(--max-reps) or a longer horizon (--days) would settle it")
-
-
-def with_respond_limits(model: m.FunnelFile, net: Network, targets: list[Target]
-                        ) -> m.FunnelFile:
-    """The model with each respond target's limit as its stages' `respond` (what the
-    simulator measures). Two respond targets on one stage: the later one's limit wins
-    for that stage, so they are refused by the caller."""
-    from .variants import OverrideLine, Overrides, stage_ref_text
-
-    lines = []
-    for t in targets:
-        if t.kind != "respond":
-            continue
-        for i in t.stages:
-            sp = net.stages[i]
-            lines.append(OverrideLine(f"stage {stage_ref_text(sp.pipeline_name, sp.name)} "
-                                      f"respond {_hours_text(t.hours or 0.0)}", "--target"))
-    if not lines:
-        return model
-    return Overrides(model).apply(lines, name="--target")
-
-
-def _hours_text(h: float) -> str:
-    minutes = h * 60.0
-    if abs(minutes - round(minutes)) < 1e-9:
-        return f"{int(round(minutes))}m"
-    seconds = h * 3600.0
-    return f"{seconds:.6f}".rstrip("0").rstrip(".") + "s"

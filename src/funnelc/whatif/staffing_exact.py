@@ -1,0 +1,124 @@
+"""Where the staffing search starts: the exact answer where a closed form describes the
+team — Erlang C (M/M/c) or M/M/c+D (with an SLA) for a respond target when the team
+serves that one stage with exponential work around the clock; the offered load for a
+utilization target; otherwise the smallest stable size (offered load < 1) — and the
+exact curve drawn beside the simulated one."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .. import model as m
+from ..sim.compile import Network
+from .targets import Target
+
+__all__ = ["ExactStart", "exact_start", "exact_value"]
+
+
+@dataclass(frozen=True)
+class ExactStart:
+    start: int
+    why: str
+    answers: tuple[int | None, ...]
+    """Per target, the exact smallest size when a closed form applies, else None."""
+    model: str | None
+    """"Erlang C (M/M/c)", "M/M/c+D" or None."""
+    curve: tuple[tuple[str, float, float, float, float | None] | None, ...]
+    """Per target, what the exact curve needs: (kind, lam, mu, t, D) or None."""
+    busy: float
+    week: float
+
+
+def exact_value(spec: tuple[str, float, float, float, float | None] | None, c: int,
+                 busy: float, week: float) -> float | None:
+    from ..analysis import queueing as q
+    from ..analysis.exact import mmcd_wait_tail
+
+    if spec is None:
+        return None
+    kind, lam, mu, t, d = spec
+    if kind == "load":
+        return busy * 168.0 / (c * week) if c > 0 and week > 0 else None
+    try:
+        if d is None:
+            if c * mu <= lam:
+                return 0.0
+            return 1.0 - q.mmc_wait_tail(c, lam, mu, t)
+        return 1.0 - mmcd_wait_tail(c, lam, mu, d, t)
+    except (ValueError, OverflowError, ZeroDivisionError):
+        return None
+
+
+def exact_start(model: m.FunnelFile, net: Network, team: str, targets: list[Target]
+                ) -> ExactStart:
+    """Where to start: per target, the exact answer where a closed form describes it,
+    else the smallest stable size; the start is the largest (every target must hold)."""
+    from ..analysis import queueing as q
+    from ..analysis.exact import analyze_account
+
+    acct = analyze_account(model)
+    tx = acct.team(team)
+    busy, week = tx.busy_mean, tx.working_hours_per_week
+    load_one = busy * 168.0 / week if week > 0 else math.inf  # load of a one-member team
+    stable = max(1, math.floor(load_one) + 1) if math.isfinite(load_one) else 1
+    team_node = model.team(team)
+    around_clock = (team_node is not None and team_node.hours is None
+                    and (model.account is None or model.account.hours is None))
+    answers: list[int | None] = []
+    curve: list[tuple[str, float, float, float, float | None] | None] = []
+    label: str | None = None
+    whys: list[str] = []
+    start = 1
+    for t in targets:
+        want = t.text.strip()
+        c = stable
+        answer: int | None = None
+        spec: tuple[str, float, float, float, float | None] | None = None
+        if t.kind == "utilization":
+            spec = ("load", 0.0, 0.0, 0.0, None)
+            if math.isfinite(load_one):
+                c = max(1, math.ceil(load_one / t.threshold - 1e-9))
+                if t.strict and load_one / c >= t.threshold:
+                    c += 1
+            why = f"offered load {load_one:.3g} members' worth → {c} for `{want}`"
+        elif t.kind == "respond" and len(t.stages) == 1 and len(tx.stages) == 1:
+            sp = net.stages[t.stages[0]]
+            node = model.pipeline(sp.pipeline_name)
+            stage = next((s for s in node.stages if s.name.value == sp.name), None) \
+                if node is not None else None
+            lam = acct.stage(sp.pipeline_name, sp.name).arrivals_per_hour
+            if (stage is not None and stage.cadence is None and stage.work is not None
+                    and stage.work.kind == "exp" and around_clock and math.isfinite(lam)
+                    and lam > 0 and t.hours is not None
+                    and tx.stages[0] == f"{sp.pipeline_name}.{sp.name}"):
+                mu = 1.0 / stage.work.mean
+                d = stage.sla.after.hours if stage.sla is not None else None
+                if d is None:
+                    c = q.smallest_c_for_wait_tail(lam, mu, t.hours, t.threshold)
+                    label = "Erlang C (M/M/c)"
+                else:
+                    c = 1
+                    while 1.0 - _mmcd_tail(c, lam, mu, d, t.hours) < t.threshold and c < 10_000:
+                        c += 1
+                    label = "M/M/c+D"
+                answer = c
+                spec = ("wait", lam, mu, t.hours, d)
+                why = f"{label} (λ={lam:.4g}/h, μ={mu:.4g}/h) → {c} for `{want}`"
+            else:
+                why = (f"no closed form for `{want}` (the team serves several stages, works "
+                       f"by a calendar, or the work is not exponential): stable from {stable}")
+        else:
+            why = f"stable (offered load < 1) from {stable} for `{want}`"
+        answers.append(answer)
+        curve.append(spec)
+        whys.append(why)
+        start = max(start, c)
+    return ExactStart(start=start, why="; ".join(whys), answers=tuple(answers), model=label,
+                      curve=tuple(curve), busy=busy, week=week)
+
+
+def _mmcd_tail(c: int, lam: float, mu: float, d: float, t: float) -> float:
+    from ..analysis.exact import mmcd_wait_tail
+
+    return mmcd_wait_tail(c, lam, mu, d, t)
