@@ -111,7 +111,7 @@ def staff_command(file: str, team: str, targets: tuple[str, ...], max_size: int,
         except CompileError as exc:
             print_diagnostics(exc.diagnostics, prepared.sources, "text", prepared.colored)
             raise SystemExit(EXIT_PROBLEMS) from None
-        where = run.executor.describe()
+        where = run.describe()
 
     data = _as_json(result, prepared.path, config)
     if json_path is not None:

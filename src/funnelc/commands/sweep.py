@@ -93,7 +93,7 @@ def sweep_command(file: str, varies: tuple[str, ...], metrics: tuple[str, ...],
         except CompileError as exc:
             print_diagnostics(exc.diagnostics, prepared.sources, "text", prepared.colored)
             raise SystemExit(EXIT_PROBLEMS) from None
-        where = run.executor.describe()
+        where = run.describe()
     sweep = collect(specs, runs)
     points = sweep.points
     if not chosen:

@@ -101,7 +101,7 @@ def whatif_command(file: str, scenarios: tuple[str, ...], sets: tuple[str, ...],
         except CompileError as exc:
             print_diagnostics(exc.diagnostics, prepared.sources, "text", prepared.colored)
             raise SystemExit(EXIT_PROBLEMS) from None
-        where = run.executor.describe()
+        where = run.describe()
     base, others = runs[0], runs[1:]
     comparisons = compare(base, others)
     keys = headline_keys(base)

@@ -257,6 +257,7 @@ class Runner:
         self.rep_seconds: float | None = None
         self.replications = 0
         """Replications simulated so far (what the staffing benchmark counts)."""
+        self._serial_only = True
 
     def run(self, nets: Sequence[Network], wanted: Sequence[range]) -> list[list[RepStats]]:
         """Replications `wanted[i]` of `nets[i]`, each list in replication order."""
@@ -293,5 +294,13 @@ class Runner:
         tasks = plan_tasks(todo, self.rep_seconds, executor.workers, executor.min_task_seconds)
         if tasks:
             executor.run(nets, self.config, tasks, on_done)
+            if executor is self.executor and not isinstance(executor, SerialExecutor):
+                self._serial_only = False
         self.replications += total
         return [[got[r] for r in sorted(got)] for got in out]
+
+    def describe(self) -> str:
+        """Where the work ran, for the output's header."""
+        if self.auto_serial and self._serial_only:
+            return "local, 1 process (too little work to start workers)"
+        return self.executor.describe()
