@@ -134,6 +134,17 @@ def test_dask_needs_a_scheduler(funnel: str) -> None:
     assert r.exit_code == 2 and "--scheduler is for --executor dask" in r.output
 
 
+def test_unreachable_scheduler_is_a_usage_error(funnel: str) -> None:
+    pytest.importorskip("dask.distributed")
+    for address, words in (("tcp://127.0.0.1:1", "cannot reach the dask scheduler"),
+                           ("nonsense://x", "unknown scheme `nonsense`"),
+                           ("tcp://127.0.0.1", "missing port")):
+        r = CliRunner().invoke(cli, ["sweep", funnel, "--vary", "team Ops size 1..2", *FAST,
+                                     "--scheduler", address])
+        assert r.exit_code == 2, r.output
+        assert words in r.output and "Traceback" not in r.output
+
+
 @pytest.mark.slow
 def test_dask_cluster_gives_the_local_results(funnel: str) -> None:
     distributed = pytest.importorskip("dask.distributed")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import socket
 import time
 import uuid
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -148,13 +149,14 @@ class DaskExecutor(Executor):
     name = "dask"
     min_task_seconds = DASK_TASK_SECONDS
 
-    def __init__(self, address: str, timeout: float = 30.0) -> None:
+    def __init__(self, address: str, timeout: float = 10.0) -> None:
         try:
             from dask.distributed import Client
         except ImportError:
             raise ExecutorError("the dask executor needs Dask: pip install 'funnelc[dask]'") \
                 from None
         self.address = address
+        _preflight(address, timeout)
         try:
             self.client: Any = Client(address, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
@@ -195,6 +197,34 @@ class DaskExecutor(Executor):
 
     def close(self) -> None:
         self.client.close()
+
+
+def _preflight(address: str, timeout: float) -> None:
+    """Refuse an address Dask cannot use before building a `Client`: a client that
+    fails half-way prints a traceback when it is garbage-collected at exit."""
+    from distributed.comm import parse_address, parse_host_port
+    from distributed.comm.registry import backends
+
+    try:
+        scheme, loc = parse_address(address)
+    except ValueError as exc:
+        raise ExecutorError(f"`{address}` is not a dask scheduler address: {exc}") from None
+    if scheme not in backends:
+        raise ExecutorError(f"`{address}` is not a dask scheduler address: unknown scheme "
+                            f"`{scheme}` (e.g. tcp://10.0.0.5:8786)")
+    if scheme != "tcp":
+        return
+    try:
+        host, port = parse_host_port(loc)
+    except ValueError as exc:
+        raise ExecutorError(f"`{address}` is not a dask scheduler address: {exc}") from None
+    if not port:
+        raise ExecutorError(f"`{address}` names no port (the scheduler's default is 8786)")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise ExecutorError(f"cannot reach the dask scheduler at {address}: "
+                            f"{exc.strerror or exc}") from None
 
 
 def make_executor(kind: str, jobs: int | None, scheduler: str | None) -> Executor:
