@@ -1,7 +1,11 @@
 """`funnelc fit INPUT... --funnel FILE -o FITTED.funnel`: the funnel's numbers learned
 from a CRM's stage history (rates, month profile, shares, delays, reopens), printed with
 confidence intervals and goodness of fit, written as a funnel file (or, with
-`--scenario NAME`, as a scenario block appended to the funnel's text)."""
+`--scenario NAME`, as a scenario block appended to the funnel's text).
+
+With `--backtest N` it fits on the first N months only, simulates the rest with the
+fitted funnel and compares (`funnelc.history.backtest`); `-o` then writes the funnel that
+was tested, `--json` and `--html` the comparison."""
 
 from __future__ import annotations
 
@@ -9,6 +13,9 @@ import click
 
 from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE
 from .history import check_tz, tz_option
+
+DEFAULT_REPS = 40
+"""Back-test runs (`funnelc.history.backtest.DEFAULT_REPS`, which the CLI must not import)."""
 
 
 @click.command("fit")
@@ -20,19 +27,44 @@ from .history import check_tz, tz_option
 @click.option("--scenario", "scenario", metavar="NAME", default=None,
               help="Write the fit as `scenario NAME { … }` appended to the funnel instead.")
 @tz_option
+@click.option("--backtest", "backtest", type=int, metavar="N", default=None,
+              help="Fit on the first N months only, simulate the months after with the "
+                   "fitted funnel and compare conversion, won/lost and backlog with what "
+                   "happened (95 % prediction intervals).")
+@click.option("--reps", type=int, default=None, metavar="RUNS",
+              help=f"Back-test: simulation runs  [default: {DEFAULT_REPS}]")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Back-test: seed of every random stream  [default: 1]")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Back-test: worker processes (default: all cores); results do not "
+                   "depend on it.")
+@click.option("--json", "json_path", metavar="PATH", default=None,
+              help="Back-test: write the comparison as JSON to PATH.")
+@click.option("--html", "html_path", metavar="PATH", default=None,
+              help="Back-test: write the comparison as a self-contained HTML page to PATH.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
 def fit_command(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
-                scenario: str | None, tz: str, color: str) -> None:
+                scenario: str | None, tz: str, backtest: int | None, reps: int | None,
+                seed: int | None, jobs: int | None, json_path: str | None,
+                html_path: str | None, color: str) -> None:
     """Fit FILE's source rates and month profile, outcome shares, `after` delays, time
     in stage, loss-reason and reopen shares to the history in INPUT (the formats of
     `funnelc history`). Delays are chosen among exp, lognormal, gamma and empirical by
     AIC, with a Kolmogorov–Smirnov check; shares carry 95 % Wilson intervals.
 
+    With --backtest N: fit on the first N calendar months of the history (in --tz),
+    simulate the whole window with the fitted funnel (the simulator starts empty at the
+    history's first day; only the months after the cut are judged) and print, per month
+    and over the holdout, predicted against observed stage-to-stage conversion, deals won
+    and lost, and deals in each stage at the month ends, with 95 % prediction intervals
+    and a verdict. -o then writes the funnel fitted on the N months.
+
     Exit code 0 when fitted and written, 1 when the funnel has errors or rows of the
     history had to be dropped, 2 on a usage error.
     """
     check_tz(tz)
+    _check_backtest_options(backtest, reps, seed, jobs, json_path, html_path)
     from .sim_options import load_for_simulation
 
     prepared_funnel = load_for_simulation(funnel_path, None, color, "fitting")
@@ -53,10 +85,15 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
     except HistoryInputError as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(EXIT_USAGE) from None
-    result = fit_funnel(prep, funnel, tz)
     console = Console()
     if not console.is_terminal:
         console = Console(width=160)
+    if backtest is not None:
+        _run_backtest(prep, funnel, backtest, tz, reps or DEFAULT_REPS, 1 if seed is None else seed,
+                      jobs, out_path, json_path, html_path, scenario, prepared_funnel.path,
+                      list(inputs), console)
+        return
+    result = fit_funnel(prep, funnel, tz)
     text, notes = _render(funnel, result, scenario, prepared_funnel.path)
     print_fit(result, prep, notes, console)
     if out_path is not None:
@@ -67,6 +104,79 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
         except OSError as exc:
             raise click.UsageError(f"cannot write {out_path}: {exc.strerror or exc}") from exc
         console.print(f"wrote {out_path}")
+    dq = prep.history.quality
+    raise SystemExit(EXIT_PROBLEMS if dq.dropped_total else EXIT_CLEAN)
+
+
+def _check_backtest_options(backtest: int | None, reps: int | None, seed: int | None,
+                            jobs: int | None, json_path: str | None,
+                            html_path: str | None) -> None:
+    if backtest is None:
+        given = [name for name, v in (("--reps", reps), ("--seed", seed), ("--jobs", jobs),
+                                      ("--json", json_path), ("--html", html_path))
+                 if v is not None]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} belong{'s' if len(given) == 1 else ''}"
+                                   " to the back-test: add --backtest N (months to fit on)")
+        return
+    if backtest < 1:
+        raise click.BadParameter(f"fit on at least 1 month (got {backtest}); N is the number "
+                                 "of months at the start of the history to fit on",
+                                 param_hint="'--backtest'")
+    if reps is not None and reps < 2:
+        raise click.BadParameter(f"a prediction interval needs at least 2 runs (got {reps})",
+                                 param_hint="'--reps'")
+
+
+def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_path,  # type: ignore[no-untyped-def]
+                  html_path, scenario, funnel_file, inputs, console) -> None:
+    import sys
+
+    from ..history.backtest import BacktestError, run_backtest
+    from ..history.backtest_report import (print_backtest, render_backtest_html,
+                                           render_backtest_json)
+    from ..sim import CompileError
+    from .common import write_atomic
+
+    def run(progress):  # type: ignore[no-untyped-def]
+        return run_backtest(prep, funnel, months, tz, reps, seed, jobs, progress)
+
+    try:
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeElapsedColumn)
+
+            with Progress(TextColumn("back-test: simulating"), BarColumn(),
+                          MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=Console(stderr=True), transient=True) as bar:
+                task = bar.add_task("runs", total=reps)
+                bt = run(lambda done, total: bar.update(task, completed=done))
+        else:
+            bt = run(None)
+    except BacktestError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--backtest'") from None
+    except (RuntimeError, CompileError) as exc:
+        click.echo(f"error: internal failure: {exc}", err=True)
+        raise SystemExit(EXIT_USAGE) from None
+    print_backtest(bt, console)
+    try:
+        if out_path is not None:
+            text, notes = _render(funnel, bt.fit, scenario, funnel_file)
+            write_atomic(out_path, text)
+            for n in notes:
+                console.print(f"note: {n}")
+            console.print(f"wrote {out_path} (fitted on {bt.fit_months[0]} – "
+                          f"{bt.fit_months[-1]})")
+        if json_path is not None:
+            write_atomic(json_path, render_backtest_json(bt, inputs))
+            console.print(f"wrote {json_path}")
+        if html_path is not None:
+            write_atomic(html_path, render_backtest_html(bt, inputs))
+            console.print(f"wrote {html_path}")
+    except OSError as exc:
+        raise click.UsageError(f"cannot write {exc.filename or 'output'}: "
+                               f"{exc.strerror or exc}") from exc
     dq = prep.history.quality
     raise SystemExit(EXIT_PROBLEMS if dq.dropped_total else EXIT_CLEAN)
 
