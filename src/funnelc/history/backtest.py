@@ -45,7 +45,7 @@ from .. import model as m
 from .analytics import HistoryTables, analyse, month_of
 from .dists import DistFit
 from .events import LOST, WON, Catalog
-from .fit import FitResult, RouteFit, fit_funnel
+from .fit import MIN_DEALS, FitResult, RouteFit, fit_funnel
 from .load import History, load_history
 from .match import funnel_depths, funnel_pairs
 from .quality import DataQuality
@@ -234,13 +234,19 @@ def _interval(values: list[float], kind: str) -> tuple[float, float, float, floa
 
 
 def compare(observed: dict[Key, tuple[float | None, int | None]],
-            runs: list[dict[Key, tuple[float | None, int | None]]]) -> list[Figure]:
+            runs: list[dict[Key, tuple[float | None, int | None]]],
+            few: list[Key] | None = None) -> list[Figure]:
     """One `Figure` per key the observation has a value for and at least two runs have
-    one; a figure every run and the observation put at the same constant (a stage no
-    deal ever enters) says nothing and is left out."""
+    one. Left out: a figure every run and the observation put at the same constant (a
+    stage no deal ever enters) says nothing; a conversion of fewer than `MIN_DEALS`
+    deals (a month the data barely reaches) is noise (its key goes to `few`)."""
     out = []
     for key, (obs, deals) in observed.items():
         if obs is None:
+            continue
+        if deals is not None and deals < MIN_DEALS:
+            if few is not None:
+                few.append(key)
             continue
         vals = [r[key][0] for r in runs if key in r and r[key][0] is not None]
         if len(vals) < 2:
@@ -264,10 +270,9 @@ def _scaled(d: DistFit | None, f: float) -> DistFit | None:
 
 def _mean_factor(d: DistFit | None, rng: np.random.Generator) -> float:
     """A draw of true-mean / fitted-mean: normal with the mean's standard error."""
-    if d is None or d.mean <= 0 or d.n < 2:
+    if d is None or d.mean <= 0 or d.n < 2 or not d.sd > 0:
         return 1.0
-    se = (d.ci_high - d.mean) / 1.96
-    return float(max(0.2, rng.normal(1.0, se / d.mean)))
+    return float(max(0.2, rng.normal(1.0, d.sd / math.sqrt(d.n) / d.mean)))
 
 
 def _drawn_routes(routes: list[RouteFit], rng: np.random.Generator) -> list[RouteFit]:
@@ -306,7 +311,11 @@ def fitted_model(funnel: m.FunnelFile, fit: FitResult) -> m.FunnelFile:
     from ..fmt import format_model
     from .apply_fit import apply_fit
 
-    text = format_model(apply_fit(funnel, fit).model)
+    # Scenario overrides were written against the funnel's shares; against fitted ones
+    # they need not add up, and the back-test simulates the base funnel anyway.
+    base = funnel.model_copy(update={"scenarios": (), "order": tuple(
+        item for item in funnel.order if item[0] != "scenarios")})
+    text = format_model(apply_fit(base, fit).model)
     loaded = load_text(text, funnel.path or "<fitted>")
     errors = [d for d in loaded.diagnostics if d.severity.value == "error"]
     if errors or loaded.model is None:
@@ -365,6 +374,7 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
     if reps < 2:
         raise BacktestError(f"an interval needs at least 2 runs (got {reps})")
     data_start, data_end = vis.data_start, vis.data_end
+    assert isinstance(data_start, datetime) and isinstance(data_end, datetime)
     months = history_months(data_start, data_end, tz)
     if fit_months >= len(months):
         raise BacktestError(
@@ -406,13 +416,21 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
             runs.append(figures(analyse(hist, depths, pairs), one))
             if progress is not None:
                 progress(len(runs), reps)
+    few: list[Key] = []
     judged = compare({k: v for k, v in observed.items() if k[3] in holdout or k[3] == HOLDOUT},
-                     runs)
+                     runs, few)
     in_sample = compare({k: v for k, v in observed.items() if k[3] in months[:fit_months]},
                         runs)
     notes = ["the simulator cannot start from the deals open at the cut: every run starts "
              "empty at the first day of the history, the fit months are its warm-up, and "
              "only the holdout months are judged"]
+    if few:
+        notes.append(f"{len(few)} holdout conversion{'s' if len(few) != 1 else ''} of fewer "
+                     f"than {MIN_DEALS} deals left out (" + ", ".join(
+                         f"{k[2]} in {k[3]}" for k in few[:3]) + (", …" if len(few) > 3 else "")
+                     + ")")
+    if funnel.scenarios:
+        notes.append("the funnel's scenarios are not simulated: the fitted funnel runs as is")
     return Backtest(months, months[:fit_months], holdout, cut, data_start, data_end, tz,
                     start, days, reps, draws, seed, judged, in_sample, fit, fit_prep, fitted,
                     pipelines, notes, time.perf_counter() - t0)
