@@ -465,6 +465,63 @@ scenario Faster {
     assert what_if.run.scenario == "Faster"
 
 
+# ---------------------------------------------------------------- revenue
+
+HANDOFFS = """
+account "A" { currency RUB }
+source Web 20/day -> Sales.Lead value uniform(50k, 150k)
+pipeline Sales main sales {
+  stage Lead {
+    -> Deal 50% after exp(1d)
+    -> lost "later" 50% then copy Nurture.Warm
+  }
+  stage Deal {
+    -> won 40% after exp(1d) then copy Delivery.Build
+    -> lost "no" 60% then copy Nurture.Warm
+  }
+}
+pipeline Nurture nurture {
+  stage Warm {
+    -> won 30% after exp(2d) then copy Sales.Deal
+    -> lost "cold" 70% after exp(2d)
+  }
+}
+pipeline Delivery production {
+  stage Build {
+    -> won 90% after exp(3d)
+    -> lost "cancel" 10%
+  }
+}
+"""
+
+
+def test_revenue_is_booked_once_per_copy_chain_as_the_exact_maths_counts_it() -> None:
+    """A sale handed to production and a nurture win copied back into sales are
+    handoffs: the value is booked when the last copy is won. The simulated revenue per
+    month must match `analyze`'s (which counts the final win of each copy chain); counting
+    every `won` would book the same deal up to three times here."""
+    from conftest import reps
+
+    from funnelc.analysis.exact import analyze_account
+
+    m = model(HANDOFFS)
+    exact = analyze_account(m).revenue_per_month
+    assert exact is not None and exact > 0
+    r = sim(HANDOFFS, reps=reps(8, 6), days=200, warmup_days=20, seed=3)
+    per_month = 730.0 / r.run.observed_hours
+    rev = r.account.revenue_won
+    assert rev.mean is not None and rev.sd is not None and rev.ci95 is not None
+    monthly = Estimate(mean=rev.mean * per_month, ci95=rev.ci95 * per_month,
+                       sd=rev.sd * per_month, n=rev.n)
+    assert within(monthly, exact), (monthly, exact)
+    assert rev.ci95 < 0.05 * rev.mean, "the interval must be narrow enough to mean something"
+    # Only production's wins end a chain; sales and nurture win deals but book nothing.
+    for name in ("Sales", "Nurture"):
+        assert (r.pipeline(name).won.mean or 0) > 100
+        assert r.pipeline(name).revenue_won.mean == 0.0
+    assert r.pipeline("Delivery").revenue_won == rev
+
+
 # ---------------------------------------------------------------- outputs
 
 

@@ -637,7 +637,12 @@ class Engine:
             d.state = GONE
             p = st.pipe
             p.won += 1  # type: ignore[union-attr]
-            p.won_value += d.value  # type: ignore[union-attr]
+            if r.copy is None:
+                # Revenue is booked once per copy chain, at its final win: a win that
+                # hands the deal on (`won then copy`, e.g. nurture back to sales, sales
+                # to production) passes the same value to its copy, which books it
+                # when it is won. This is how `analysis.exact` counts revenue.
+                p.won_value += d.value  # type: ignore[union-attr]
             cycle = now - d.born
             p.cyc_won_sum += cycle  # type: ignore[union-attr]
             p.cyc_won.buf.append(cycle)  # type: ignore[union-attr]

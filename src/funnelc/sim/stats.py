@@ -144,6 +144,8 @@ class PipelineRep:
     started: int = 0
     won: int = 0
     won_value: float = 0.0
+    """Value of the deals won here that were not handed on with `then copy` (a handoff
+    passes the value to its copy, which books it when it is won)."""
     lost: dict[str, int] = field(default_factory=dict)
     reopened: dict[str, int] = field(default_factory=dict)
     cycle_won_mean: float = NAN
