@@ -8,7 +8,8 @@ conversions, won, lost, 3 backlogs), every conversion over the whole holdout ins
 the intervals as wide as the binomial / Poisson noise of one history — not the far
 narrower interval of a simulated mean. A history whose qualification share falls from
 70 % to 40 % after the cut (seed 003's fall) must be flagged: every qualification
-figure of the holdout outside, below.
+figure of the holdout outside, below. The same seed gives the same back-test whatever
+the number of worker processes.
 """
 
 from __future__ import annotations
@@ -189,3 +190,13 @@ def test_backtest_needs_a_funnel(histories: tuple[Path, Path, Path]) -> None:
     res = CliRunner().invoke(cli, ["fit", str(same), "--backtest", "5"])
     assert res.exit_code == 2
     assert "Missing option '--funnel'" in res.output
+
+
+def test_same_seed_same_backtest_whatever_the_workers(histories: tuple[Path, Path, Path],
+                                                      tmp_path: Path) -> None:
+    funnel, same, _ = histories
+    one, _ = _backtest(funnel, same, tmp_path, 4, 5, "--jobs", "1")
+    two, _ = _backtest(funnel, same, tmp_path, 4, 5, "--jobs", "2")
+    assert one["figures"] == two["figures"] and one["in_sample"] == two["in_sample"]
+    other, _ = _backtest(funnel, same, tmp_path, 4, 6, "--jobs", "1")
+    assert other["figures"] != one["figures"]
