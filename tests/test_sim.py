@@ -413,6 +413,102 @@ def test_a_stable_stage_is_not_a_graveyard() -> None:
     assert not r.team("Sales").unstable and r.warnings == []
 
 
+RISING_SEASON = """
+team T size 3
+source S 24/day -> P.Call profile jan 40%, feb 60%, mar 90%, apr 130%, may 170%, jun 200%
+pipeline P {
+  stage Call { owner T
+    work exp(30m)
+    -> Wait }
+  stage Wait { -> won 100% after lognormal(20d, 10d) }
+}
+"""
+
+
+def test_wip_that_follows_a_seasonal_rise_in_arrivals_is_not_a_graveyard() -> None:
+    """Arrivals quintuple from January to June: the 20-day stage's WIP grows all half-year
+    (significantly), but only as much as its arrivals explain (M/G/inf), and the team never
+    gets more than a third of its hours' work. Nothing piles up."""
+    r = sim(RISING_SEASON, reps=4, days=180)
+    wait = r.stage("P", "Wait")
+    growth = wait.wip_growth_per_day
+    assert growth.mean is not None and growth.ci95 is not None
+    assert growth.mean - growth.ci95 > 0 and growth.mean * 90 > 100, "the raw WIP does grow"
+    for st in r.stages:
+        assert not st.graveyard.is_graveyard, (st.stage, st.graveyard)
+
+
+def test_an_overloaded_team_is_flagged_while_its_arrivals_fall() -> None:
+    """Arrivals fall from 2.25 to 1.5 an hour over four months, always above the one
+    member's 1 an hour and with no sla: the queue grows beyond what arrivals explain."""
+    text = """
+team T size 1
+source S 1.5/hour -> P.New profile jan 150%, feb 130%, mar 110%, apr 100%, may 90%, jun 80%
+pipeline P { stage New { owner T
+  work exp(1h)
+  -> won } }
+"""
+    r = sim(text, reps=3, days=120, warmup_days=10)
+    assert r.team("T").unstable
+    codes = [g.code for g in r.stage("P", "New").graveyard.reasons]
+    assert codes == ["wip-growing"]
+
+
+def test_expected_wip_is_the_arrivals_convolved_with_the_time_in_stage() -> None:
+    """10 deals a day, each staying 36 h: at the end of a day the last day's deals are
+    all there and half of the day before's, 15 in all (1 % bucket accuracy); day 1 has
+    only its own 10."""
+    from array import array
+
+    from funnelc.sim.stats import LogHistogram, expected_wip
+
+    hist = LogHistogram()
+    hist.buf = array("d", [36.0] * 1000)
+    cum = [10.0 * (d + 1) for d in range(10)]
+    got = expected_wip(cum, hist, 10, (0.0, 24.0 * 1000))
+    assert got[0] == pytest.approx(10, rel=0.02)
+    assert got[1:] == pytest.approx([15.0] * 9, rel=0.02)
+    assert expected_wip(cum, LogHistogram(), 3, (0.0, 240.0)).tolist() == [0.0, 0.0, 0.0]
+
+
+def _graves(name: str, n: int) -> dict[str, list[str]]:
+    """Stage → verdict codes of the graveyards of an example file over a year."""
+    from conftest import PIPELINES
+
+    from funnelc import load_file
+
+    m = load_file(PIPELINES / name).model
+    assert m is not None
+    r = simulate(m, SimConfig(days=365, reps=n, seed=1))
+    return {s.stage: [g.code for g in s.graveyard.reasons] for s in r.stages
+            if s.graveyard.is_graveyard}
+
+
+def test_cottages_graveyard_is_the_uncalled_leads_of_its_first_stage() -> None:
+    """Three managers offered ~111 % of their hours leave new leads uncalled in the first
+    stage; every other stage, seasonal profile and 90-day nurture included, is fine."""
+    from conftest import reps
+
+    assert _graves("cottages.funnel", reps(6, 4)) == {"Расчет с сайта": ["wip-growing"]}
+
+
+def test_cottages_before_graveyard_is_the_stay_after_the_estimate() -> None:
+    from conftest import reps
+
+    before = _graves("cottages-before.funnel", reps(4, 3))
+    assert list(before) == ["Отправлен расчет"]
+    assert "stay-without-sla" in before["Отправлен расчет"]
+
+
+def test_courses_seasons_are_not_graveyards() -> None:
+    """A summer dip and a September peak move every stage's WIP (the plain WIP slope over
+    the second half is significant nearly everywhere), but no stage piles up beyond what
+    its arrivals explain: the team catches up by December."""
+    from conftest import reps
+
+    assert _graves("courses.funnel", reps(10, 6)) == {}
+
+
 def test_overload_with_an_sla_is_not_unstable() -> None:
     r = sim(SLA_KINDS, reps=2, days=10)
     assert r.team("Solo").offered_load_rho == pytest.approx(6.0)

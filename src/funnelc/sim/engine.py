@@ -51,7 +51,8 @@ from .compile import Network, RouteSpec, StageSpec
 from .config import SimConfig
 from .dists import Sampler
 from .rng import stream
-from .stats import NAN, LogHistogram, PipelineRep, RepStats, StageRep, TeamRep, ols_slope
+from .stats import (NAN, LogHistogram, PipelineRep, RepStats, StageRep, TeamRep,
+                    expected_wip, ols_slope)
 
 __all__ = ["Engine", "Deal", "TIMEOUT_KINDS", "run_replication"]
 
@@ -205,7 +206,7 @@ class _Stage:
         "cad_exhausted", "replies", "rank", "cal_sla",
         # statistics
         "entered", "wip", "area", "last", "sum_in", "sum_win", "left", "tis_sum", "hist",
-        "exits", "to", "resp_n", "resp_b", "wait_sum", "picks", "daily")
+        "exits", "to", "resp_n", "resp_b", "wait_sum", "picks", "daily", "in_base", "daily_in")
 
     def __init__(self, spec: StageSpec) -> None:
         self.spec = spec
@@ -251,6 +252,10 @@ class _Stage:
         self.wait_sum = 0.0
         self.picks = 0
         self.daily = array("d")
+        self.in_base = 0
+        """Entries before the end of warm-up (`entered` restarts from 0 there)."""
+        self.daily_in = array("d")
+        """Entries since the start (warm-up included) at the end of each day."""
 
 
 class _Source:
@@ -463,9 +468,11 @@ class Engine:
             self._sched(_Call(self._on_sweep, None), NORMAL, FAR)
         if self.warmup > 0:
             self._later(self.warmup, self._on_reset, None)
-        first_day = int(self.warmup // 24)
-        if first_day + 1 < self.config.days:
-            self._later(24.0 * (first_day + 1), self._on_day, first_day + 1)
+        # Daily snapshots from day 1: WIP is kept for the observed days only, entries for
+        # every day (the expected WIP is a convolution over all of them).
+        self.first_day = int(self.warmup // 24)
+        if 1 < self.config.days:
+            self._later(24.0, self._on_day, 1)
         # Deals, events and timers never form reference cycles (a deal points at its
         # stage, never back), so reference counting frees them all; the cyclic collector
         # would only rescan the growing event heap again and again. It is switched off
@@ -870,6 +877,7 @@ class Engine:
         for st in self.stages:
             st.area = 0.0
             st.last = now
+            st.in_base += st.entered
             st.entered = 0
             st.tis_sum = 0.0
             st.hist.reset()
@@ -895,8 +903,11 @@ class Engine:
 
     def _day(self, ev: _Call) -> None:
         day: int = ev._value
+        observed = day > self.first_day
         for st in self.stages:
-            st.daily.append(float(st.wip))
+            st.daily_in.append(float(st.in_base + st.entered))
+            if observed:
+                st.daily.append(float(st.wip))
             if len(st.hist.buf) >= FLUSH_AT:
                 st.hist.flush()
         for p in self.pipes:
@@ -915,8 +926,13 @@ class Engine:
             st.area += st.wip * (now - st.last)
             st.last = now
             st.daily.append(float(st.wip))
+            st.daily_in.append(float(st.in_base + st.entered))
             half = st.daily[len(st.daily) // 2:]
             slope, se = ols_slope(half.tolist())
+            expected = expected_wip(st.daily_in, st.hist, len(st.daily),
+                                    (self.observed_from, now))
+            excess = np.frombuffer(st.daily, dtype=np.float64) - expected
+            xslope, xse = ols_slope(excess[len(excess) // 2:].tolist())
             age = now - st.sum_in / st.wip if st.wip else NAN
             age_sla = NAN
             if st.sla is not None and st.wip:
@@ -931,6 +947,7 @@ class Engine:
                 wait_mean=st.wait_sum / st.picks if st.picks else NAN,
                 wip_mean=st.area / span, wip_final=st.wip, wip_daily=st.daily.tolist(),
                 age_final_mean=age, age_final_sla_mean=age_sla, slope=slope, slope_se=se,
+                excess_slope=xslope, excess_slope_se=xse,
                 arrival_rate=st.entered / span))
         teams: list[TeamRep] = []
         for t in self.teams:

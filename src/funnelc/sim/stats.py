@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["LogHistogram", "StageRep", "TeamRep", "PipelineRep", "RepStats", "ols_slope",
-           "NAN"]
+           "expected_wip", "NAN"]
 
 NAN = float("nan")
 
@@ -97,6 +97,48 @@ def ols_slope(y: list[float]) -> tuple[float, float]:
     return slope, se
 
 
+def expected_wip(entries_cum: "array[float] | list[float]", hist: LogHistogram, last: int,
+                 window: tuple[float, float]) -> np.ndarray:
+    """The WIP the stage's own arrivals explain, at the end of each of the `last` days.
+
+    Deals in the stage at time t are those that entered at s <= t and stayed longer than
+    t - s, so with entries e_j on day j and S(u) = P(time in stage > u),
+    E[WIP at the end of day t] = sum_j e_j * a_(t-j), a_k being S averaged over lags
+    [24k, 24k + 24) h (entry times spread over the day): the M/G/inf occupancy
+    (`analysis.queueing.mg_inf_occupancy_mean` for a constant rate), here driven by the
+    simulated arrivals, so a seasonal profile, a slow start from an empty account and
+    upstream stages filling up all move it exactly as they move the WIP. S is the time in
+    stage of the deals that left during the observed `window` (start, end hours); a visit
+    of length T ends inside it for only (end - max(T, start)) / (end - start) of the entry
+    times that one of length 0 has, so long visits are weighted back up by the inverse of
+    that (capped at 10x). A stage that is not piling up keeps WIP - expected level; deals
+    nobody moves, or a queue that grows, make the difference grow (their time in stage is
+    not in S, or grows beyond what S says).
+
+    `entries_cum` holds the entries since the start at the end of each day, day 1 first.
+    """
+    cum = np.asarray(entries_cum, dtype=np.float64)
+    days = cum.size
+    hist.flush()
+    n_left = float(hist.counts.sum()) + hist.zeros
+    if days == 0 or n_left == 0:
+        return np.zeros(min(last, days))
+    mid = hist.LO * hist.RATIO ** (np.arange(hist.counts.size) + 0.5)  # as in `quantile`
+    start, end = window
+    seen = np.maximum(end - np.maximum(mid, start), (end - start) / 10.0)
+    counts = hist.counts * ((end - start) / seen)
+    n_left = float(counts.sum()) + hist.zeros
+    # G(x) = E[(T - x)+] from suffix sums over the buckets; a_k = (G(24k) - G(24k+24)) / 24.
+    c_tail = np.append(np.cumsum(counts[::-1])[::-1], 0.0)
+    v_tail = np.append(np.cumsum((counts * mid)[::-1])[::-1], 0.0)
+    x = 24.0 * np.arange(days + 1)
+    first_above = np.searchsorted(mid, x, side="right")
+    g = (v_tail[first_above] - x * c_tail[first_above]) / n_left
+    a = (g[:-1] - g[1:]) / 24.0
+    entries = np.diff(cum, prepend=0.0)
+    return np.convolve(entries, a)[:days][days - last:]
+
+
 @dataclass
 class StageRep:
     """One stage in one replication, over the observed window (after warm-up)."""
@@ -125,6 +167,10 @@ class StageRep:
     slope: float = NAN
     """Daily WIP growth over the second half of the observed window (deals per day)."""
     slope_se: float = NAN
+    excess_slope: float = NAN
+    """Daily growth, over the second half of the window, of the WIP beyond what the
+    stage's arrivals explain (`expected_wip`): what the graveyard verdict tests."""
+    excess_slope_se: float = NAN
     arrival_rate: float = 0.0
     """Entries per hour."""
 

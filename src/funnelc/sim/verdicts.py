@@ -11,28 +11,43 @@ from .compile import Network, PipelineSpec, StageSpec
 from .results import FunnelShape, Graveyard, ShapeViolation, SimWarning, VerdictReason
 from .stats import RepStats, StageRep
 
-__all__ = ["graveyard", "funnel_shape", "unstable_warning", "MIN_GROWTH_DEALS"]
+__all__ = ["graveyard", "funnel_shape", "unstable_warning", "MIN_GROWTH_DEALS",
+           "MIN_GROWTH_SHARE"]
 
-MIN_GROWTH_DEALS = 1.0
-"""A trend adding less than one deal over the second half of the run is not a pile-up,
-however significant statistically."""
+MIN_GROWTH_DEALS = 5.0
+"""A trend adding fewer than five deals over the second half of the run is not a pile-up
+worth a verdict, however significant statistically (an account has dozens of stages, each
+tested at 95 %: a stage of two or three deals drifting by one would be flagged by chance
+in one run of ten)."""
+
+MIN_GROWTH_SHARE = 0.1
+"""Nor is one adding less than this share of the stage's average WIP: with many
+replications a bias of a deal or two in the expected WIP (a month whose queue is longer
+than the year's average) would otherwise become significant."""
 
 
 def _growth_bounds(reps: list[StageRep]) -> tuple[float, float, float] | None:
-    """(mean slope, lower, upper) of the 95 % CI of the daily WIP slope: across
-    replications when there are several, from the regression itself when there is one."""
-    slopes = finite(r.slope for r in reps)
+    """(mean, lower, upper) of the 95 % CI of the daily growth of the WIP beyond what the
+    stage's arrivals explain (`stats.expected_wip`): across replications when there are
+    several, from the regression itself when there is one. Replications made before that
+    figure existed fall back to the plain WIP slope."""
+    use_excess = any(math.isfinite(r.excess_slope) for r in reps)
+
+    def slope_of(r: StageRep) -> tuple[float, float]:
+        return (r.excess_slope, r.excess_slope_se) if use_excess else (r.slope, r.slope_se)
+
+    slopes = finite(slope_of(r)[0] for r in reps)
     if not slopes:
         return None
     if len(slopes) >= 2:
         e = estimate(slopes)
         assert e.mean is not None and e.ci95 is not None
         return e.mean, e.mean - e.ci95, e.mean + e.ci95
-    r = next(r for r in reps if math.isfinite(r.slope))
+    r = next(r for r in reps if math.isfinite(slope_of(r)[0]))
+    slope, se = slope_of(r)
     points = len(r.wip_daily) - len(r.wip_daily) // 2
-    half = t_quantile(0.975, max(points - 2, 1)) * (r.slope_se if math.isfinite(r.slope_se)
-                                                    else math.inf)
-    return r.slope, r.slope - half, r.slope + half
+    half = t_quantile(0.975, max(points - 2, 1)) * (se if math.isfinite(se) else math.inf)
+    return slope, slope - half, slope + half
 
 
 def graveyard(spec: StageSpec, reps: list[StageRep]) -> Graveyard:
@@ -41,13 +56,15 @@ def graveyard(spec: StageSpec, reps: list[StageRep]) -> Graveyard:
     if bounds is not None:
         slope, lo, hi = bounds
         half_days = len(reps[0].wip_daily) - len(reps[0].wip_daily) // 2
-        if lo > 0 and slope * half_days >= MIN_GROWTH_DEALS:
+        level = estimate(r.wip_mean for r in reps).mean or 0.0
+        growth = slope * half_days
+        if lo > 0 and growth >= max(MIN_GROWTH_DEALS, MIN_GROWTH_SHARE * level):
             final = estimate(r.wip_final for r in reps).mean or 0.0
             reasons.append(VerdictReason(
                 code="wip-growing",
-                message=f"deals keep piling up: {slope:.3g} more per day over the second half "
-                        f"of the run (95% CI {lo:.3g} to {hi:.3g}), {final:.0f} in the stage "
-                        f"at the horizon"))
+                message=f"deals keep piling up beyond what their arrivals explain: "
+                        f"{slope:.3g} more per day over the second half of the run (95% CI "
+                        f"{lo:.3g} to {hi:.3g}), {final:.0f} in the stage at the horizon"))
     if spec.sla_hours is not None:
         age = estimate(r.age_final_sla_mean for r in reps).mean
         if age is not None and age > spec.sla_hours:
