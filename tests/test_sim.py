@@ -106,6 +106,63 @@ def test_job_count_does_not_change_results(tmp_path: Path) -> None:
     assert (tmp_path / "j1.json").read_bytes() == (tmp_path / "j2.json").read_bytes()
 
 
+def test_forked_and_spawned_workers_give_the_same_results_and_records(tmp_path: Path) -> None:
+    """Workers fork while the caller runs no other thread and spawn otherwise (a fork
+    could copy a lock another thread holds); either way every replication and every
+    record row is the one a single process makes."""
+    import threading
+
+    from funnelc.sim.runner import run_replications, start_method
+
+    net = compile_network(model(SMALL))
+    outs: dict[str, tuple[str, bytes]] = {}
+    for name, jobs, thread in (("one", 1, False), ("fork", 2, False), ("spawn", 2, True)):
+        stop = threading.Event()
+        alive = threading.Thread(target=stop.wait, daemon=True)
+        if thread:
+            alive.start()
+        try:
+            assert start_method() == ("spawn" if thread else "fork")
+            records = tmp_path / f"{name}.csv"
+            reps = run_replications(net, SimConfig(days=20, warmup_days=1, reps=5, seed=4,
+                                                   jobs=jobs, records=str(records)))
+        finally:
+            stop.set()
+            if thread:
+                alive.join()
+        assert [r.rep for r in reps] == list(range(5))
+        outs[name] = (repr(reps), records.read_bytes())
+    assert outs["fork"] == outs["one"] and outs["spawn"] == outs["one"]
+    assert not list(tmp_path.glob(".funnelc-*")), "part files must be gone"
+
+
+def test_a_failing_worker_fails_the_run_without_leaving_processes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error in a worker's replication reaches the caller (no hang, no silent gap),
+    and the pool is shut down. The forked worker inherits the patched engine; the
+    calling process is slowed down so that the worker surely takes a replication."""
+    import multiprocessing
+    import time
+
+    import funnelc.sim.runner as runner
+
+    assert runner.start_method() == "fork"
+    parent = os.getpid()
+    real = runner.run_replication
+
+    def flaky(net, config, rep, record=None):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            raise RuntimeError(f"worker failed on replication {rep}")
+        time.sleep(0.2)
+        return real(net, config, rep, record)
+
+    monkeypatch.setattr(runner, "run_replication", flaky)
+    net = compile_network(model(SMALL))
+    with pytest.raises(RuntimeError, match="worker failed on replication"):
+        runner.run_replications(net, SimConfig(days=20, warmup_days=1, reps=6, jobs=2))
+    assert multiprocessing.active_children() == []
+
+
 def test_replication_streams_do_not_depend_on_the_count() -> None:
     """Replication r is the same whether 2 or 4 are run (seeded by its index)."""
     net = compile_network(model(SMALL))

@@ -1,12 +1,29 @@
 """Replications, in parallel: the public entry point `simulate(model, SimConfig)`.
 
-Each replication is a task identified by its index only; its random streams derive from
-(seed, index), so a process pool changes the wall time and nothing else. Workers are
-started with the `spawn` method (no state inherited from the parent, safe with threads
-such as a progress bar), receive the compiled tables, and send back compact `RepStats`;
-the calling process works too, on replications no worker has started.
-Per-deal records, when asked for, are written by each worker to its own part file and
-joined in index order into the final CSV, which appears atomically.
+Each replication is identified by its index only; its random streams derive from
+(seed, index), so how many processes run them changes the wall time and nothing else.
+
+How the work is shared, and why:
+
+* **Start-up.** On Linux, worker processes are forked when the calling process runs no
+  other thread: a fork costs milliseconds and inherits every imported module and the
+  compiled tables, where a spawned interpreter needs ~0.5 s to import numpy, SimPy and
+  pydantic before its first replication. With another thread alive (a progress bar's
+  refresh thread, a Dask client) a fork could copy a lock that thread holds, so workers
+  are spawned instead. `ProcessPoolExecutor` forks all its workers before it starts its
+  own management thread.
+* **The tables travel once.** The compiled `Network`, the config and a shared counter
+  reach each worker through the pool's initializer: inherited by a fork, pickled once per
+  worker by a spawn. A task carries nothing.
+* **Pull, don't push.** Every process, the calling one included (it needs no start-up and
+  would otherwise sit idle), takes the next replication nobody has started from the
+  shared counter when it is free. Replications are not assigned when tasks are queued, so
+  no process ends up waiting for another's queued backlog at the end.
+* **Compact results.** A replication returns its `RepStats` (plain numbers, ~100 kB); the
+  pool's result thread receives them while the calling process simulates.
+
+Per-deal records, when asked for, are written by each process to its own part file per
+replication and joined in index order into the final CSV, which appears atomically.
 """
 
 from __future__ import annotations
@@ -15,10 +32,12 @@ import csv
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
+import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-
-from typing import Callable
+from multiprocessing.context import BaseContext
+from typing import Any, Callable
 
 from .. import model as m
 from .compile import Network, compile_network
@@ -28,7 +47,7 @@ from .results import SimResult
 from .stats import RepStats
 from .summary import summarize
 
-__all__ = ["simulate", "run_replications", "RECORD_COLUMNS", "Progress"]
+__all__ = ["simulate", "run_replications", "RECORD_COLUMNS", "Progress", "start_method"]
 
 RECORD_COLUMNS = ("rep", "deal_id", "pipeline", "stage", "entered_hours", "picked_hours",
                   "left_hours", "outcome", "timeout_kind")
@@ -40,12 +59,66 @@ Progress = Callable[[int, int], None]
 """Called with (replications done, replications in all) after each replication."""
 
 
-def _replicate(net: Network, config: SimConfig, rep: int, part: str | None) -> RepStats:
-    """One replication; top-level so that spawned workers can import it."""
-    if part is None:
-        return run_replication(net, config, rep)
-    with open(part, "w", newline="", encoding="utf-8") as fh:
-        return run_replication(net, config, rep, csv.writer(fh).writerow)
+def start_method() -> str:
+    """How worker processes start from here: `fork` on Linux while this process runs
+    no other thread, else `spawn`."""
+    if (sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+            and threading.active_count() == 1):
+        return "fork"
+    return "spawn"
+
+
+class _Work:
+    """What every process needs to run replications: the tables, the options, where
+    records go, and the counter of replications taken."""
+
+    def __init__(self, net: Network, config: SimConfig, parts_dir: str | None,
+                 counter: Any) -> None:
+        self.net = net
+        self.config = config
+        self.parts_dir = parts_dir
+        self.counter = counter
+
+    def take(self) -> int | None:
+        """The next replication nobody has started, or None when all are taken."""
+        with self.counter.get_lock():
+            rep = int(self.counter.value)
+            if rep >= self.config.reps:
+                return None
+            self.counter.value = rep + 1
+        return rep
+
+    def give_up(self) -> None:
+        """Let no process start another replication (after a failure)."""
+        with self.counter.get_lock():
+            self.counter.value = self.config.reps
+
+    def run(self, rep: int) -> RepStats:
+        if self.parts_dir is None:
+            return run_replication(self.net, self.config, rep)
+        with open(_part(self.parts_dir, rep), "w", newline="", encoding="utf-8") as fh:
+            return run_replication(self.net, self.config, rep, csv.writer(fh).writerow)
+
+
+_WORKER: _Work | None = None
+"""Worker side: set once by the pool's initializer."""
+
+
+def _init_worker(net: Network, config: SimConfig, parts_dir: str | None, counter: Any
+                 ) -> None:
+    global _WORKER
+    _WORKER = _Work(net, config, parts_dir, counter)
+
+
+def _next_replication() -> tuple[int, RepStats] | None:
+    """One task: the next replication nobody has started (top-level for spawned workers)."""
+    assert _WORKER is not None
+    rep = _WORKER.take()
+    return None if rep is None else (rep, _WORKER.run(rep))
+
+
+def _part(parts_dir: str, rep: int) -> str:
+    return os.path.join(parts_dir, f"{rep}.csv")
 
 
 def run_replications(net: Network, config: SimConfig, progress: Progress | None = None
@@ -56,35 +129,25 @@ def run_replications(net: Network, config: SimConfig, progress: Progress | None 
         folder = os.path.dirname(os.path.abspath(config.records)) or "."
         os.makedirs(folder, exist_ok=True)
         parts_dir = tempfile.mkdtemp(prefix=".funnelc-records-", dir=folder)
-    parts = [os.path.join(parts_dir, f"{r}.csv") if parts_dir else None
-             for r in range(config.reps)]
     try:
-        results = _run(net, config, parts, progress)
+        results = _run(net, config, parts_dir, progress)
         if parts_dir is not None:
-            _join_records(config.records, parts)  # type: ignore[arg-type]
+            _join_records(config.records,  # type: ignore[arg-type]
+                          [_part(parts_dir, r) for r in range(config.reps)])
     finally:
         if parts_dir is not None:
             shutil.rmtree(parts_dir, ignore_errors=True)
     return results
 
 
-def _run(net: Network, config: SimConfig, parts: list[str | None],
-         progress: Progress | None) -> list[RepStats]:
+def _run(net: Network, config: SimConfig, parts_dir: str | None, progress: Progress | None
+         ) -> list[RepStats]:
     n = config.reps
+    method = start_method()
     workers = config.worker_count()
-    if config.jobs is None and _expected_deals(net, config) < SERIAL_BELOW:
+    if config.jobs is None and _expected_deals(net, config) < SERIAL_BELOW[method]:
         workers = 1  # starting worker processes would cost more than the whole run
     out: list[RepStats | None] = [None] * n
-    if workers == 1:
-        for rep in range(n):
-            out[rep] = _replicate(net, config, rep, parts[rep])
-            if progress is not None:
-                progress(rep + 1, n)
-        return out  # type: ignore[return-value]
-    # `workers` processes in all: the pool gets one fewer, and this process works too,
-    # taking replications from the end of the list that no worker has started yet. It
-    # would otherwise sit idle, and it needs no start-up.
-    ctx = multiprocessing.get_context("spawn")
     done_count = 0
 
     def finished(rep: int, stats: RepStats) -> None:
@@ -94,32 +157,46 @@ def _run(net: Network, config: SimConfig, parts: list[str | None],
         if progress is not None:
             progress(done_count, n)
 
-    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
-        futures = [pool.submit(_replicate, net, config, rep, parts[rep]) for rep in range(n)]
-        pending: dict[Future[RepStats], int] = {f: rep for rep, f in enumerate(futures)}
+    if workers == 1:
+        solo = _Work(net, config, parts_dir, None)
+        for rep in range(n):
+            finished(rep, solo.run(rep))
+        return out  # type: ignore[return-value]
+
+    ctx: BaseContext = multiprocessing.get_context(method)
+    counter = ctx.Value("l", 0)
+    work = _Work(net, config, parts_dir, counter)
+    # `workers` processes in all: the pool has one fewer, this process is the last one.
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx,
+                             initializer=_init_worker,
+                             initargs=(net, config, parts_dir, counter)) as pool:
+        pending: set[Future[tuple[int, RepStats] | None]] = {
+            pool.submit(_next_replication) for _ in range(n)}
+
+        def collect(futures: set[Future[tuple[int, RepStats] | None]]) -> None:
+            for fut in futures:
+                pending.discard(fut)
+                got = fut.result()  # a worker's exception is raised here
+                if got is not None:
+                    finished(*got)
+
         try:
-            for rep in range(n - 1, -1, -1):
-                if not futures[rep].cancel():
-                    break  # a worker has it: so it has every earlier one
-                del pending[futures[rep]]
-                finished(rep, _replicate(net, config, rep, parts[rep]))
-                for fut in [f for f in pending if f.done()]:
-                    finished(pending.pop(fut), fut.result())
+            while (mine := work.take()) is not None:
+                finished(mine, work.run(mine))
+                collect({f for f in pending if f.done()})
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    finished(pending.pop(fut), fut.result())
+                collect(done)
         except BaseException:
-            for fut in pending:
-                fut.cancel()
+            work.give_up()  # queued tasks then return at once; the pool shuts down
             raise
     return out  # type: ignore[return-value]
 
 
-SERIAL_BELOW = 30_000
+SERIAL_BELOW = {"fork": 2_000, "spawn": 30_000}
 """With the default job count, runs expected to create fewer deals than this (over all
 replications) stay in one process: a spawned worker costs ~0.5 s to start, more than
-simulating 30 000 deals."""
+simulating 30 000 deals; a forked one ~20 ms."""
 
 
 def _expected_deals(net: Network, config: SimConfig) -> float:
@@ -127,7 +204,7 @@ def _expected_deals(net: Network, config: SimConfig) -> float:
     return per_hour * config.horizon_hours * config.reps
 
 
-def _join_records(path: str, parts: list[str | None]) -> None:
+def _join_records(path: str, parts: list[str]) -> None:
     """Header plus every part in replication order, into `path` atomically."""
     folder = os.path.dirname(os.path.abspath(path)) or "."
     fd, tmp = tempfile.mkstemp(prefix=".funnelc-", dir=folder)
@@ -135,7 +212,6 @@ def _join_records(path: str, parts: list[str | None]) -> None:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
             csv.writer(out).writerow(RECORD_COLUMNS)
             for part in parts:
-                assert part is not None
                 with open(part, encoding="utf-8", newline="") as fh:
                     shutil.copyfileobj(fh, out)
         os.chmod(tmp, 0o644)
