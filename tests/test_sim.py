@@ -106,61 +106,80 @@ def test_job_count_does_not_change_results(tmp_path: Path) -> None:
     assert (tmp_path / "j1.json").read_bytes() == (tmp_path / "j2.json").read_bytes()
 
 
+def _in_fresh_python(tmp_path: Path, body: str) -> str:
+    """Run `body` as a script in a new interpreter and return its stdout. Which start
+    method the runner picks depends on the threads alive in the calling process, and
+    other tests (Dask's offload thread) leave some behind: a fresh one has none."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = tmp_path / "run.py"
+    script.write_text("import os, threading\n"
+                      "from funnelc import load_text\n"
+                      "from funnelc.sim import SimConfig, compile_network\n"
+                      "import funnelc.sim.runner as runner\n"
+                      f"SMALL = {SMALL!r}\n"
+                      "def main() -> None:\n"
+                      "    net = compile_network(load_text(SMALL, '<test>').model)\n"
+                      + textwrap.indent(textwrap.dedent(body), "    ")
+                      + "\nif __name__ == '__main__':\n    main()\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          cwd=str(tmp_path), timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
 def test_forked_and_spawned_workers_give_the_same_results_and_records(tmp_path: Path) -> None:
     """Workers fork while the caller runs no other thread and spawn otherwise (a fork
     could copy a lock another thread holds); either way every replication and every
     record row is the one a single process makes."""
-    import threading
-
-    from funnelc.sim.runner import run_replications, start_method
-
-    net = compile_network(model(SMALL))
-    outs: dict[str, tuple[str, bytes]] = {}
-    for name, jobs, thread in (("one", 1, False), ("fork", 2, False), ("spawn", 2, True)):
-        stop = threading.Event()
-        alive = threading.Thread(target=stop.wait, daemon=True)
-        if thread:
-            alive.start()
-        try:
-            assert start_method() == ("spawn" if thread else "fork")
-            records = tmp_path / f"{name}.csv"
-            reps = run_replications(net, SimConfig(days=20, warmup_days=1, reps=5, seed=4,
-                                                   jobs=jobs, records=str(records)))
-        finally:
-            stop.set()
+    out = _in_fresh_python(tmp_path, """
+        outs = {}
+        for name, jobs, thread in (("one", 1, False), ("fork", 2, False), ("spawn", 2, True)):
+            stop = threading.Event()
+            alive = threading.Thread(target=stop.wait, daemon=True)
             if thread:
-                alive.join()
-        assert [r.rep for r in reps] == list(range(5))
-        outs[name] = (repr(reps), records.read_bytes())
-    assert outs["fork"] == outs["one"] and outs["spawn"] == outs["one"]
-    assert not list(tmp_path.glob(".funnelc-*")), "part files must be gone"
+                alive.start()
+            assert runner.start_method() == ("spawn" if thread else "fork"), name
+            records = f"{name}.csv"
+            reps = runner.run_replications(net, SimConfig(
+                days=20, warmup_days=1, reps=5, seed=4, jobs=jobs, records=records))
+            stop.set()
+            assert [r.rep for r in reps] == list(range(5))
+            with open(records, "rb") as fh:
+                outs[name] = (repr(reps), fh.read())
+        assert outs["fork"] == outs["one"], "fork"
+        assert outs["spawn"] == outs["one"], "spawn"
+        assert not [f for f in os.listdir(".") if f.startswith(".funnelc-")]
+        print("identical", len(outs["one"][1]))
+    """)
+    assert out.startswith("identical") and int(out.split()[1]) > 1000
 
 
-def test_a_failing_worker_fails_the_run_without_leaving_processes(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_worker_fails_the_run_without_leaving_processes(tmp_path: Path) -> None:
     """An error in a worker's replication reaches the caller (no hang, no silent gap),
     and the pool is shut down. The forked worker inherits the patched engine; the
     calling process is slowed down so that the worker surely takes a replication."""
-    import multiprocessing
-    import time
+    out = _in_fresh_python(tmp_path, """
+        import multiprocessing, time
+        assert runner.start_method() == "fork"
+        parent, real = os.getpid(), runner.run_replication
 
-    import funnelc.sim.runner as runner
+        def flaky(net, config, rep, record=None):
+            if os.getpid() != parent:
+                raise RuntimeError(f"worker failed on replication {rep}")
+            time.sleep(0.2)
+            return real(net, config, rep, record)
 
-    assert runner.start_method() == "fork"
-    parent = os.getpid()
-    real = runner.run_replication
-
-    def flaky(net, config, rep, record=None):  # type: ignore[no-untyped-def]
-        if os.getpid() != parent:
-            raise RuntimeError(f"worker failed on replication {rep}")
-        time.sleep(0.2)
-        return real(net, config, rep, record)
-
-    monkeypatch.setattr(runner, "run_replication", flaky)
-    net = compile_network(model(SMALL))
-    with pytest.raises(RuntimeError, match="worker failed on replication"):
-        runner.run_replications(net, SimConfig(days=20, warmup_days=1, reps=6, jobs=2))
-    assert multiprocessing.active_children() == []
+        runner.run_replication = flaky
+        try:
+            runner.run_replications(net, SimConfig(days=20, warmup_days=1, reps=6, jobs=2))
+        except RuntimeError as exc:
+            print("raised:", exc)
+        assert multiprocessing.active_children() == []
+    """)
+    assert out.startswith("raised: worker failed on replication")
 
 
 def test_replication_streams_do_not_depend_on_the_count() -> None:
