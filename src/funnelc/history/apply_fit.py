@@ -84,6 +84,22 @@ def tenths(counts: list[int], keep: list[bool]) -> list[int]:
     return out
 
 
+def _scaled(parts: list[int], total: int) -> list[int]:
+    """`parts` scaled to add up to exactly `total` (largest remainder), none under 1
+    where it was above 0 and `total` allows."""
+    raw = [p * total / sum(parts) for p in parts]
+    out = [int(r) for r in raw]
+    for i in sorted(range(len(raw)), key=lambda i: raw[i] - out[i], reverse=True)[
+            : total - sum(out)]:
+        out[i] += 1
+    for i, p in enumerate(parts):
+        if p and out[i] == 0 and max(out) > 1:
+            j = max(range(len(out)), key=lambda x: out[x])
+            out[j] -= 1
+            out[i] = 1
+    return out
+
+
 def _share(span: m.Span, t: int) -> m.Share:
     text = f"{t // 10}%" if t % 10 == 0 else f"{t / 10:.1f}%"
     return m.Share(span=span, value=t / 1000, text=text)
@@ -131,13 +147,67 @@ def apply_fit(funnel: m.FunnelFile, fit: FitResult) -> Written:
                                              "order": order}))
     by_src = {s.name: s for s in fit.sources}
     sources = tuple(_source(s, by_src.get(s.name.value), notes) for s in funnel.sources)
-    return Written(funnel.model_copy(update={"pipelines": tuple(pipes), "sources": sources}),
-                   notes)
+    fitted = funnel.model_copy(update={"pipelines": tuple(pipes), "sources": sources})
+    scenarios = tuple(_rebalance(fitted, sc, notes) for sc in funnel.scenarios)
+    return Written(fitted.model_copy(update={"scenarios": scenarios}), notes)
+
+
+def _rebalance(funnel: m.FunnelFile, sc: m.Scenario, notes: list[str]) -> m.Scenario:
+    """A scenario's share changes were written against the old shares: the ones it
+    leaves alone are now the fitted ones, so its own shares of that stage are scaled to
+    fill what the fitted ones leave (their ratios kept), or dropped when nothing is left.
+    Without this the fitted file would not check (FN233) as soon as a scenario changes
+    part of a stage the data re-weighted."""
+    from ..checks.references import scenario_stage, target_key
+
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, ov in enumerate(sc.overrides):
+        if ov.kind in ("stage_share", "stage_stay") and ov.share is not None:
+            found = scenario_stage(funnel, ov.stage)
+            if found is not None and found[1].cadence is None:
+                groups.setdefault((found[0].name.value, found[1].name.value), []).append(i)
+    if not groups:
+        return sc
+    ovs: list[m.Override | None] = list(sc.overrides)
+    for (pname, sname), idx in groups.items():
+        pipe = funnel.pipeline(pname)
+        assert pipe is not None
+        st = next(s for s in pipe.stages if s.name.value == sname)
+        changed = {target_key(sc.overrides[i].target, pipe) if sc.overrides[i].kind ==  # type: ignore[arg-type]
+                   "stage_share" else ("stay",) for i in idx}
+        rest = sum(round(o.share.value * 1000) for o in st.outcomes
+                   if o.share is not None and target_key(o.target, pipe) not in changed)
+        if st.stay is not None and ("stay",) not in changed:
+            rest += round(st.stay.value * 1000)
+        mine = [round(sc.overrides[i].share.value * 1000) for i in idx]  # type: ignore[union-attr]
+        if rest + sum(mine) == 1000:
+            continue
+        where = f"scenario \"{sc.name.value}\": {pname}.{sname}"
+        if rest >= 1000 or sum(mine) == 0:
+            for i in idx:
+                ovs[i] = None
+            notes.append(f"{where}: its share changes dropped (the fitted shares it leaves "
+                         "alone already add up to 100 %)")
+            continue
+        new = _scaled(mine, 1000 - rest)
+        before = ", ".join(sc.overrides[i].share.text for i in idx)  # type: ignore[union-attr]
+        for i, t in zip(idx, new):
+            ov = sc.overrides[i]
+            ovs[i] = ov.model_copy(update={"share": _share(ov.share.span, t)})  # type: ignore[union-attr]
+        after = ", ".join(ovs[i].share.text for i in idx)  # type: ignore[union-attr]
+        notes.append(f"{where}: share changes {before} scaled to {after} so the stage adds "
+                     "up to 100 % with the fitted shares it leaves alone")
+    return sc.model_copy(update={"overrides": tuple(o for o in ovs if o is not None)})
 
 
 def _written_routes(sf: StageFit) -> list:  # type: ignore[type-arg]
     return [r for r in sf.routes if r.key[0] not in ("sla",)
             and not (r.key[0] == "copy" and r.outcome is None)]
+
+
+def _empty(line: int, column: int, offset: int) -> m.Span:
+    return m.Span(line=line, column=column, end_line=line, end_column=column, start=offset,
+                  end=offset)
 
 
 def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str]) -> m.Stage:
@@ -156,6 +226,11 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
     outs = list(st.outcomes)
     order = list(st.order)
     stay = st.stay
+    # New nodes get empty spans where they will be printed (after the last outcome,
+    # before the closing brace), so `fmt` can keep the file's comments around them.
+    brace = _empty(st.span.end_line, max(st.span.end_column - 1, 1), st.span.end - 1)
+    last = st.outcomes[-1].span if st.outcomes else None
+    after_outs = _empty(last.end_line, last.end_column, last.end) if last else brace
     lone = (len(st.outcomes) == 1 and st.stay is None and len(routes) == 1
             and routes[0].outcome == 0 and st.outcomes[0].share is None)
     for r, tt in zip(routes, t):
@@ -172,7 +247,9 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
                     upd["options"] = ("after",) + o.options
             outs[r.outcome] = o.model_copy(update=upd)
         elif r.key == ("stay",):
-            stay = _share(st.stay.span if st.stay else st.span, tt)
+            if st.stay is None and tt == 0:
+                continue  # no deal stayed: nothing to add
+            stay = _share(st.stay.span if st.stay else brace, tt)
             if st.stay is None and order:
                 order.append("stay")
         else:
@@ -181,17 +258,17 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
                 continue
             target: m.StageTarget | m.WonTarget | m.LostTarget
             if r.key[0] == "stage":
-                target = m.StageTarget(span=st.span, ref=m.StageRef(
-                    span=st.span, pipeline=None, stage=m.Name(span=st.span, value=r.key[2],
-                                                             quoted=True)))
+                target = m.StageTarget(span=after_outs, ref=m.StageRef(
+                    span=after_outs, pipeline=None, stage=m.Name(span=after_outs,
+                                                                 value=r.key[2], quoted=True)))
             elif r.key[0] == "won":
-                target = m.WonTarget(span=st.span)
+                target = m.WonTarget(span=after_outs)
             else:
                 reason = r.label[len('lost "'):-1]
-                target = m.LostTarget(span=st.span, reason=m.Name(span=st.span, value=reason,
-                                                                  quoted=True))
-            new = m.Outcome(span=st.span, target=target, share=_share(st.span, tt),
-                            after=dist_of(r.after, st.span) if r.after else None,
+                target = m.LostTarget(span=after_outs, reason=m.Name(
+                    span=after_outs, value=reason, quoted=True))
+            new = m.Outcome(span=after_outs, target=target, share=_share(after_outs, tt),
+                            after=dist_of(r.after, after_outs) if r.after else None,
                             options=("after",) if r.after else ())
             notes.append(f"{where}: added {r.label} {new.share.text} (in the data, not in "  # type: ignore[union-attr]
                          "the funnel)")
@@ -240,14 +317,28 @@ def _reopens(pipe: m.Pipeline, fits: list[ReopenFit], notes: list[str]
     return tuple(out), tuple(order)
 
 
+def _profile(src: m.Source, sf: SourceFit, notes: list[str]) -> list[tuple[str, float]]:
+    """Month → rate ratio to write: the measured months whose ratio the data tells from
+    100 %, and the funnel's own ratio for months the data does not cover (an autumn peak
+    the consultant put in survives a fit on spring months)."""
+    out = {mo: v[0] for mo, v in sf.profile.items() if v[3]}
+    kept = [p for p in src.profile if p.month not in sf.profile]
+    for p in kept:
+        out[p.month] = p.share.value
+    if kept and sf.profile:
+        notes.append(f"source \"{src.name.value}\": profile months outside the data kept as "
+                     "written: " + ", ".join(f"{p.month} {round(p.share.value * 100)}%"
+                                             for p in kept))
+    return sorted(out.items(), key=lambda x: MONTH_ORDER.index(x[0]))
+
+
 def _source(src: m.Source, sf: SourceFit | None, notes: list[str]) -> m.Source:
     if sf is None or sf.deals == 0:
         if sf is not None:
             notes.append(f"source \"{src.name.value}\": no deals in the data; kept as is")
         return src
     upd: dict = {"rate": _rate(src.rate.span, sf.per_hour)}
-    listed = [(mo, v[0]) for mo, v in sf.profile.items() if v[3]]
-    listed.sort(key=lambda x: MONTH_ORDER.index(x[0]))
+    listed = _profile(src, sf, notes)
     upd["profile"] = tuple(m.MonthShare(span=src.span, month=mo, share=m.Share(
         span=src.span, value=round(r * 100) / 100, text=f"{round(r * 100)}%")) for mo, r in listed)
     opts = [k for k in src.options if k != "profile" or listed]
@@ -277,11 +368,11 @@ def fit_scenario(funnel: m.FunnelFile, fit: FitResult, name: str) -> Written:
         subj = m.Name(span=span, value=sf.name, quoted=True)
         ovs.append(m.Override(span=span, kind="source_rate", subject=subj,
                               rate=_rate(span, sf.per_hour)))
-        listed = sorted(((mo, v[0]) for mo, v in sf.profile.items() if v[3]),
-                        key=lambda x: MONTH_ORDER.index(x[0]))
-        months = {mo for mo, _ in listed} | {p.month for p in src.profile}
+        ratio = dict(_profile(src, sf, notes))
+        # A month the baseline lists and the fit puts at 100 % must be said, or the
+        # scenario would inherit the baseline's ratio.
+        months = set(ratio) | {p.month for p in src.profile}
         if months:
-            ratio = dict(listed)
             ovs.append(m.Override(span=span, kind="source_profile", subject=subj, profile=tuple(
                 m.MonthShare(span=span, month=mo, share=m.Share(
                     span=span, value=round(ratio.get(mo, 1.0) * 100) / 100,
