@@ -5,6 +5,7 @@ or matplotlib), so it is fast enough to run on every save."""
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -60,7 +61,7 @@ def _read(path: str) -> _Input:
     from ..source import MAX_BYTES, decode_source, read_source
 
     if path == "-":
-        data = click.get_binary_stream("stdin").read(MAX_BYTES + 1)
+        data = sys.stdin.buffer.read(MAX_BYTES + 1)
         read = decode_source(data, "<stdin>")
         raw: bytes | None = data
     else:
