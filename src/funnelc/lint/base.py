@@ -27,7 +27,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from .naming import Classification
 
 __all__ = ["Rule", "Finding", "LintContext", "RuleDocs", "OptionValue", "Kind",
-           "is_sales", "percent", "stage_at", "iter_stages", "exits", "purpose_name"]
+           "is_sales", "percent", "stage_at", "iter_stages", "stages_named_as", "exits",
+           "purpose_name"]
 
 Kind = Literal["problem", "suggestion", "style"]
 OptionValue = int | float | bool | str | list[str]
@@ -176,6 +177,20 @@ def iter_stages(funnel: FunnelFile) -> Iterator[tuple[Pipeline, int, Stage]]:
     for pipe in funnel.pipelines:
         for i, stage in enumerate(pipe.stages):
             yield pipe, i, stage
+
+
+def stages_named_as(ctx: LintContext, klass: str, opts: Mapping[str, Any]
+                    ) -> Iterator[tuple[Stage, Classification]]:
+    """Stages whose name classifies as `klass`, with the classification, minus the names
+    the rule's `allow` option lists: the naming rules then differ only in their words, and
+    a name the user allowed is never classified (no pymorphy3 load for it)."""
+    allowed = set(opts["allow"])
+    for _, _, stage in iter_stages(ctx.funnel):
+        if stage.name.value in allowed:
+            continue
+        c = ctx.classify(stage.name.value)
+        if str(c.klass) == klass:
+            yield stage, c
 
 
 def exits(stage: Stage) -> Iterator[tuple[Node, Target, Copy | None, str]]:

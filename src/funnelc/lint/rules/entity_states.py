@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from ...diagnostics import Severity
-from ..base import Finding, LintContext, Rule, iter_stages
+from ..base import Finding, LintContext, Rule, stages_named_as
 
 
 class EntityStateStage(Rule):
@@ -58,13 +58,7 @@ class EntityStateStage(Rule):
     options = {"allow": []}
 
     def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterator[Finding]:
-        allowed = set(opts["allow"])
-        for _, _, stage in iter_stages(ctx.funnel):
-            if stage.name.value in allowed:
-                continue
-            c = ctx.classify(stage.name.value)
-            if str(c.klass) != "entity_state":
-                continue
+        for stage, c in stages_named_as(ctx, "entity_state", opts):
             yield Finding(f"stage `{stage.name.value}` is the state of another entity",
                           stage.name.span, c.reason,
                           help="keep the state in a field (`field \"Стан юніта\" enum(…)`) and "

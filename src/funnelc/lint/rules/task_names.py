@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from ...diagnostics import Severity
-from ..base import Finding, LintContext, Rule, iter_stages
+from ..base import Finding, LintContext, Rule, stages_named_as
 
 
 class TaskNamedStage(Rule):
@@ -66,13 +66,7 @@ class TaskNamedStage(Rule):
     options = {"allow": []}
 
     def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterator[Finding]:
-        allowed = set(opts["allow"])
-        for _, _, stage in iter_stages(ctx.funnel):
-            if stage.name.value in allowed:
-                continue
-            c = ctx.classify(stage.name.value)
-            if str(c.klass) != "task":
-                continue
+        for stage, c in stages_named_as(ctx, "task", opts):
             yield Finding(f"stage `{stage.name.value}` is named after a task, not a decision "
                           "step", stage.name.span, c.reason,
                           help="name the stage for what the client decided (`Интерес "
