@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 __all__ = ["Rule", "Finding", "LintContext", "RuleDocs", "OptionValue", "Kind",
            "is_sales", "percent", "stage_at", "iter_stages", "stages_named_as", "exits",
-           "purpose_name"]
+           "purpose_name", "pipelines_not_exempt", "stages_not_exempt"]
 
 Kind = Literal["problem", "suggestion", "style"]
 OptionValue = int | float | bool | str | list[str]
@@ -210,3 +210,18 @@ def exits(stage: Stage) -> Iterator[tuple[Node, Target, Copy | None, str]]:
 
 def purpose_name(pipe: Pipeline) -> str:
     return pipe.purpose.value if pipe.purpose is not None else ""
+
+
+def pipelines_not_exempt(funnel: FunnelFile, opts: Mapping[str, Any]) -> Iterator[Pipeline]:
+    """The pipelines whose purpose the rule's `exempt-purposes` option does not name: one
+    reading of the option, so every rule that has it leaves out the same pipelines."""
+    exempt = set(opts["exempt-purposes"])
+    for pipe in funnel.pipelines:
+        if purpose_name(pipe) not in exempt:
+            yield pipe
+
+
+def stages_not_exempt(funnel: FunnelFile, opts: Mapping[str, Any]) -> Iterator[Stage]:
+    """The stages of `pipelines_not_exempt`, in file order."""
+    for pipe in pipelines_not_exempt(funnel, opts):
+        yield from pipe.stages

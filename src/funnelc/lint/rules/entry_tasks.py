@@ -6,7 +6,7 @@ from typing import Any, Iterator, Mapping
 
 from ...diagnostics import Severity
 from ...model import MessageAction, TaskAction
-from ..base import Finding, LintContext, Rule, iter_stages, purpose_name
+from ..base import Finding, LintContext, Rule, stages_not_exempt
 
 
 class StageWithoutEntryTask(Rule):
@@ -64,9 +64,8 @@ class StageWithoutEntryTask(Rule):
     options = {"exempt-purposes": []}
 
     def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterator[Finding]:
-        exempt = set(opts["exempt-purposes"])
-        for pipe, _, stage in iter_stages(ctx.funnel):
-            if stage.cadence is not None or purpose_name(pipe) in exempt:
+        for stage in stages_not_exempt(ctx.funnel, opts):
+            if stage.cadence is not None:
                 continue
             if any(isinstance(a, (TaskAction, MessageAction)) for a in stage.on_enter):
                 continue

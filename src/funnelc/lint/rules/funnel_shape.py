@@ -6,7 +6,7 @@ import math
 from typing import Any, Iterator, Mapping
 
 from ...diagnostics import Label, Severity
-from ..base import Finding, LintContext, Rule, purpose_name
+from ..base import Finding, LintContext, Rule, pipelines_not_exempt
 
 
 def per_hundred(x: float) -> str:
@@ -91,10 +91,9 @@ class FunnelShape(Rule):
 
     def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterator[Finding]:
         tol = float(opts["tolerance"])
-        exempt = set(opts["exempt-purposes"])
         chain = ctx.chain
-        for pipe in ctx.funnel.pipelines:
-            if purpose_name(pipe) in exempt or len(pipe.stages) < 2:
+        for pipe in pipelines_not_exempt(ctx.funnel, opts):
+            if len(pipe.stages) < 2:
                 continue
             flows = ctx.flows.pipeline_stages(pipe.name.value)
             visits = [chain.stages[f.key].visits_per_lead for f in flows]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from ...diagnostics import Severity
-from ..base import Finding, LintContext, Rule, iter_stages, purpose_name
+from ..base import Finding, LintContext, Rule, stages_not_exempt
 
 
 class StageWithoutHint(Rule):
@@ -56,9 +56,8 @@ class StageWithoutHint(Rule):
     options = {"exempt-purposes": []}
 
     def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterator[Finding]:
-        exempt = set(opts["exempt-purposes"])
-        for pipe, _, stage in iter_stages(ctx.funnel):
-            if stage.hint is None and purpose_name(pipe) not in exempt:
+        for stage in stages_not_exempt(ctx.funnel, opts):
+            if stage.hint is None:
                 yield Finding(f"stage `{stage.name.value}` has no hint", stage.name.span,
                               "the manager is not told what to do here",
                               help='add `hint "…"`: what to find out here and how to sell '

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from ...diagnostics import Severity
-from ..base import Finding, LintContext, Rule, iter_stages, purpose_name
+from ..base import Finding, LintContext, Rule, stages_not_exempt
 
 
 class StageWithoutSla(Rule):
@@ -60,10 +60,9 @@ class StageWithoutSla(Rule):
     options = {"exempt-purposes": []}
 
     def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterator[Finding]:
-        exempt = set(opts["exempt-purposes"])
-        for pipe, _, stage in iter_stages(ctx.funnel):
+        for stage in stages_not_exempt(ctx.funnel, opts):
             if (stage.sla is not None or stage.cadence is not None or stage.stay is not None
-                    or not stage.outcomes or purpose_name(pipe) in exempt):
+                    or not stage.outcomes):
                 continue
             yield Finding(
                 f"stage `{stage.name.value}` has no lifetime limit", stage.name.span,
