@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import click
 
@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from ..sim import Network, SimConfig
     from ..sim.stats import RepStats
 
-__all__ = ["simulation_options", "check_run_options", "load_for_simulation", "Prepared",
-           "compile_or_exit", "run_with_progress"]
+__all__ = ["simulation_options", "stack", "horizon_options", "seed_option", "check_run_options",
+           "load_for_simulation", "Prepared", "compile_or_exit", "run_with_progress"]
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -37,37 +37,57 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
         raise click.BadParameter(f"`{value}` is not a date like 2025-01-01") from None
 
 
-def simulation_options(days: int = 365, warmup: int = 30, reps: int = 10
-                       ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator adding the run options; a command may choose its own defaults."""
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def stack(options: Sequence[Decorator]) -> Decorator:
+    """One decorator applying `options` so that `--help` lists them in the given order
+    (click lists the option applied last first)."""
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        options = [
-            click.option("--days", type=click.IntRange(min=1), default=days, show_default=True,
-                         help="Horizon in days, warm-up included."),
-            click.option("--warmup", type=click.IntRange(min=0), default=warmup,
-                         show_default=True,
-                         help="Days simulated but left out of every statistic."),
-            click.option("--reps", type=click.IntRange(min=1), default=reps, show_default=True,
-                         help="Independent replications (confidence intervals need at "
-                              "least 2)."),
-            click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
-                         help="Seed of every random stream: the same seed gives the same "
-                              "output."),
-            click.option("--jobs", type=click.IntRange(min=1), default=None,
-                         help="Worker processes (default: all cores); results do not "
-                              "depend on it."),
-            click.option("--start", callback=_date, default=None, metavar="YYYY-MM-DD",
-                         help="Date of day 1 (calendar and monthly profiles) [default: "
-                              "2018-01-01, a Monday of a non-leap year]."),
-            click.option("--scenario", default=None, metavar="NAME",
-                         help="Apply this scenario's overrides first."),
-        ]
         for option in reversed(options):
             fn = option(fn)
         return fn
 
     return decorate
+
+
+def horizon_options(days: int, warmup: int) -> list[Decorator]:
+    """--days and --warmup: every command that simulates reads the horizon alike, with
+    its own defaults."""
+    return [
+        click.option("--days", type=click.IntRange(min=1), default=days, show_default=True,
+                     help="Horizon in days, warm-up included."),
+        click.option("--warmup", type=click.IntRange(min=0), default=warmup,
+                     show_default=True,
+                     help="Days simulated but left out of every statistic."),
+    ]
+
+
+def seed_option() -> Decorator:
+    """--seed, alike in every command that simulates (a fresh decorator per command)."""
+    return click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+                        help="Seed of every random stream: the same seed gives the same "
+                             "output.")
+
+
+def simulation_options(days: int = 365, warmup: int = 30, reps: int = 10) -> Decorator:
+    """Decorator adding the run options; a command may choose its own defaults."""
+    return stack([
+        *horizon_options(days, warmup),
+        click.option("--reps", type=click.IntRange(min=1), default=reps, show_default=True,
+                     help="Independent replications (confidence intervals need at "
+                          "least 2)."),
+        seed_option(),
+        click.option("--jobs", type=click.IntRange(min=1), default=None,
+                     help="Worker processes (default: all cores); results do not "
+                          "depend on it."),
+        click.option("--start", callback=_date, default=None, metavar="YYYY-MM-DD",
+                     help="Date of day 1 (calendar and monthly profiles) [default: "
+                          "2018-01-01, a Monday of a non-leap year]."),
+        click.option("--scenario", default=None, metavar="NAME",
+                     help="Apply this scenario's overrides first."),
+    ])
 
 
 def check_run_options(days: int, warmup: int) -> None:

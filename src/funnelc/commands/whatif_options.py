@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 import click
 
 from .common import EXIT_USAGE, print_diagnostics
-from .sim_options import _date
+from .sim_options import (Decorator, _date, check_run_options, horizon_options, seed_option,
+                          stack)
 
 if TYPE_CHECKING:
     from ..model import FunnelFile
@@ -25,43 +26,29 @@ __all__ = ["run_options", "set_option", "override_lines", "exit_on_override_erro
            "make_config", "runner", "plot_paths"]
 
 
-def run_options(reps: int = 10, days: int = 365, warmup: int = 30
-                ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def run_options(reps: int = 10, days: int = 365, warmup: int = 30) -> Decorator:
     """--days --warmup --reps --seed --start --jobs --executor --scheduler --color."""
-
-    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        options = [
-            click.option("--days", type=click.IntRange(min=1), default=days, show_default=True,
-                         help="Horizon in days, warm-up included."),
-            click.option("--warmup", type=click.IntRange(min=0), default=warmup,
-                         show_default=True, help="Days simulated but left out of every "
-                                                 "statistic."),
-            click.option("--reps", type=click.IntRange(min=2), default=reps, show_default=True,
-                         help="Replications per variant (the same indices for every "
-                              "variant: common random numbers)."),
-            click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
-                         help="Seed of every random stream: the same seed gives the same "
-                              "output."),
-            click.option("--start", callback=_date, default=None, metavar="YYYY-MM-DD",
-                         help="Date of day 1 [default: 2018-01-01, a Monday]."),
-            click.option("--jobs", type=click.IntRange(min=1), default=None,
-                         help="Local worker processes (default: all cores; small runs "
-                              "stay in one process); results do not depend on it."),
-            click.option("--executor", type=click.Choice(["local", "dask"]), default=None,
-                         help="Where replications run: local processes (default) or a "
-                              "Dask cluster (needs --scheduler and `pip install "
-                              "'funnelc[dask]'`)."),
-            click.option("--scheduler", default=None, metavar="ADDRESS",
-                         help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies "
-                              "--executor dask)."),
-            click.option("--color", type=click.Choice(["auto", "always", "never"]),
-                         default="auto", show_default=True, help="Colour the diagnostics."),
-        ]
-        for option in reversed(options):
-            fn = option(fn)
-        return fn
-
-    return decorate
+    return stack([
+        *horizon_options(days, warmup),
+        click.option("--reps", type=click.IntRange(min=2), default=reps, show_default=True,
+                     help="Replications per variant (the same indices for every "
+                          "variant: common random numbers)."),
+        seed_option(),
+        click.option("--start", callback=_date, default=None, metavar="YYYY-MM-DD",
+                     help="Date of day 1 [default: 2018-01-01, a Monday]."),
+        click.option("--jobs", type=click.IntRange(min=1), default=None,
+                     help="Local worker processes (default: all cores; small runs "
+                          "stay in one process); results do not depend on it."),
+        click.option("--executor", type=click.Choice(["local", "dask"]), default=None,
+                     help="Where replications run: local processes (default) or a "
+                          "Dask cluster (needs --scheduler and `pip install "
+                          "'funnelc[dask]'`)."),
+        click.option("--scheduler", default=None, metavar="ADDRESS",
+                     help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies "
+                          "--executor dask)."),
+        click.option("--color", type=click.Choice(["auto", "always", "never"]),
+                     default="auto", show_default=True, help="Colour the diagnostics."),
+    ])
 
 
 def set_option(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -89,9 +76,7 @@ def make_config(days: int, warmup: int, reps: int, seed: int, start: date | None
                 jobs: int | None) -> "SimConfig":
     from ..sim import DEFAULT_START, SimConfig
 
-    if warmup >= days:
-        raise click.UsageError(f"--warmup ({warmup} days) must be shorter than --days "
-                               f"({days} days)")
+    check_run_options(days, warmup)
     return SimConfig(days=days, warmup_days=warmup, reps=reps, seed=seed, jobs=jobs,
                      start=start or DEFAULT_START)
 
