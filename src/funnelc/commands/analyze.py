@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics, use_color, write_atomic
+from .common import EXIT_CLEAN, write_atomic
 
 if TYPE_CHECKING:
     from ..analysis.exact import AccountExact, PipelineExact, StageExact
@@ -41,38 +41,9 @@ def analyze_command(file: str, json_path: str | None, month: str | None, scenari
     import json
 
     from ..analysis.exact import analyze_account
-    from ..api import load_file
+    from .sim_options import load_for_simulation
 
-    loaded = load_file(file)
-    sources = {loaded.source.path: loaded.source} if loaded.source is not None else {}
-    if loaded.usage_error:
-        print_diagnostics(loaded.diagnostics, sources, "text", use_color(color))
-        raise SystemExit(EXIT_USAGE)
-    if not loaded.ok or loaded.model is None:
-        errors = [d for d in loaded.diagnostics if d.severity.value == "error"]
-        print_diagnostics(errors or loaded.diagnostics, sources, "text", use_color(color))
-        click.echo("error: the file has errors; fix them before analysing it", err=True)
-        raise SystemExit(EXIT_PROBLEMS)
-
-    model = loaded.model
-    if scenario is not None:
-        from ..diagnostics import Diagnostic, Severity, did_you_mean
-        from ..scenarios import ScenarioError, apply_scenario, scenario_names
-
-        names = scenario_names(model)
-        if scenario not in names:
-            guess = did_you_mean(scenario, names)
-            listed = ", ".join(f"`{n}`" for n in names) or "none"
-            hint = f"did you mean `{guess}`?" if guess else f"scenarios in the file: {listed}"
-            raise click.BadParameter(f"no scenario `{scenario}` in {loaded.path}; {hint}",
-                                     param_hint="'--scenario'")
-        try:
-            model = apply_scenario(model, scenario)
-        except ScenarioError as exc:
-            diag = Diagnostic("FN291", Severity.error, f"cannot apply scenario: {exc.message}",
-                              loaded.path, exc.span, help=exc.help)
-            print_diagnostics([diag], sources, "text", use_color(color))
-            raise SystemExit(EXIT_PROBLEMS) from None
+    model = load_for_simulation(file, scenario, color, "analysing").model
 
     result = analyze_account(model, month.lower() if month else None)
     result.scenario = scenario
