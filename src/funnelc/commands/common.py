@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from typing import Iterable, Sequence
 
 import click
 
+from ..atomic import atomic_file
 from ..diagnostics import Diagnostic, Severity, SourceText, render_json, render_text, summary_line
 
 EXIT_CLEAN = 0
@@ -50,24 +50,6 @@ def exit_code_for(diags: Iterable[Diagnostic], usage_error: bool = False) -> int
 
 def write_atomic(path: str, data: str | bytes) -> None:
     """Write to a temp file beside `path`, then rename: a reader never sees half a file,
-    and a crash leaves the old file intact."""
-    folder = os.path.dirname(os.path.abspath(path)) or "."
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".funnelc-", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        if os.path.exists(path):
-            try:
-                os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-            except OSError:
-                pass
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    and a crash leaves the old file intact (see `funnelc.atomic`)."""
+    with atomic_file(path) as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)

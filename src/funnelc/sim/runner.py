@@ -40,6 +40,7 @@ from multiprocessing.context import BaseContext
 from typing import Any, Callable
 
 from .. import model as m
+from ..atomic import atomic_file
 from .compile import Network, compile_network
 from .config import SimConfig
 from .engine import run_replication
@@ -205,23 +206,13 @@ def _expected_deals(net: Network, config: SimConfig) -> float:
 
 
 def _join_records(path: str, parts: list[str]) -> None:
-    """Header plus every part in replication order, into `path` atomically."""
-    folder = os.path.dirname(os.path.abspath(path)) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".funnelc-", dir=folder)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
-            csv.writer(out).writerow(RECORD_COLUMNS)
-            for part in parts:
-                with open(part, encoding="utf-8", newline="") as fh:
-                    shutil.copyfileobj(fh, out)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Header plus every part in replication order, into `path` atomically; made 0o644
+    even over an existing file (keep_mode=False)."""
+    with atomic_file(path, text=True, keep_mode=False) as out:
+        csv.writer(out).writerow(RECORD_COLUMNS)
+        for part in parts:
+            with open(part, encoding="utf-8", newline="") as fh:
+                shutil.copyfileobj(fh, out)
 
 
 def simulate(model: m.FunnelFile, config: SimConfig, progress: Progress | None = None
