@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any, Literal
 
 from .. import model as m
+from ..numfmt import hours
 from ..routing import Route, StageKey
 from . import queueing as q
 from .markov import HOURS_PER_MONTH, AccountChain, account_chain
@@ -535,14 +536,6 @@ def _sla_behind_unknown_queue(routes: list[Route], length: WallclockLength) -> _
 # ----------------------------------------------------------------------- the analysis
 
 
-def _fmt_hours(h: float) -> str:
-    if h >= 48:
-        return f"{h / 24:.3g}d"
-    if h >= 1:
-        return f"{h:.3g}h"
-    return f"{h * 60:.3g}m"
-
-
 def _work_mean(stage: m.Stage) -> float:
     if stage.cadence is not None:
         return cadence_work_mean(stage)
@@ -699,7 +692,7 @@ def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stag
         sla_wall = mean_wallclock_hours(acct_hours, stage.sla.after.hours)
         if acct_hours is not None:
             notes.append(f"sla {stage.sla.after.text} counts working hours: "
-                         f"{_fmt_hours(sla_wall)} on the clock on average")
+                         f"{hours(sla_wall)} on the clock on average")
     if not routes and stage.cadence is None:
         notes.append("no way out: deals stay here")
     elif stuck > 0 and stage.stay is not None and stage.sla is None:

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..numfmt import DASH, hours, money, num
 from .common import EXIT_CLEAN, write_atomic
 
 if TYPE_CHECKING:
     from ..analysis.exact import AccountExact, PipelineExact, StageExact
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-DASH = "—"
 
 
 @click.command("analyze")
@@ -63,19 +63,9 @@ def analyze_command(file: str, json_path: str | None, month: str | None, scenari
 # ----------------------------------------------------------------------- formatting
 
 
-def _num(x: float | None, digits: int = 3) -> str:
-    if x is None:
-        return DASH
-    if math.isinf(x):
-        return "∞"
-    if x == 0:
-        return "0"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:.{digits}g}"
-
-
 def _pct(x: float | None) -> str:
+    """Not `numfmt.pct`: analyze's tables print one fixed decimal (`35.0%`, where the
+    report writes `35%`); using the shared one would change the command's output."""
     if x is None:
         return DASH
     if math.isinf(x):
@@ -85,29 +75,6 @@ def _pct(x: float | None) -> str:
     if 0 < x < 0.001:
         return "<0.1%"
     return f"{x * 100:.1f}%"
-
-
-def _hours(h: float | None) -> str:
-    if h is None:
-        return DASH
-    if math.isinf(h):
-        return "∞"
-    if h >= 48:
-        return f"{h / 24:.3g}d"
-    if h >= 1:
-        return f"{h:.3g}h"
-    return f"{h * 60:.3g}m"
-
-
-def _money(x: float | None) -> str:
-    if x is None:
-        return DASH
-    if math.isinf(x):
-        return "∞"
-    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= div:
-            return f"{x / div:.3g}{suffix}"
-    return f"{x:.3g}"
 
 
 def _stage_notes(s: StageExact) -> list[str]:
@@ -122,24 +89,24 @@ def _stage_notes(s: StageExact) -> list[str]:
 
 def _stage_row(s: StageExact, refs: str) -> list[str]:
     if s.mean_time_hours is not None:
-        mean_time = _hours(s.mean_time_hours)
+        mean_time = hours(s.mean_time_hours)
     elif s.mean_time_lower_hours is not None:
-        mean_time = "≥" + _hours(s.mean_time_lower_hours)
+        mean_time = "≥" + hours(s.mean_time_lower_hours)
     else:
         mean_time = DASH
     load = DASH
     if s.team_load is not None:
-        load = _num(s.team_load, 2) + (" !" if s.team_load >= 1 else "")
+        load = num(s.team_load, 2) + (" !" if s.team_load >= 1 else "")
     queue = s.queue
-    occupancy = _num(s.occupancy_mean)
+    occupancy = num(s.occupancy_mean)
     if s.stuck_per_hour > 0:
         occupancy = (occupancy if s.occupancy_mean is not None else "∞") + \
-            f" (+{_num(s.stuck_per_hour * 24)}/day stuck)"
+            f" (+{num(s.stuck_per_hour * 24)}/day stuck)"
     name = s.stage + (" (key)" if s.key else "")
     return [
-        name, _num(s.visits_per_lead, 4), _num(s.arrivals_per_hour * 24), _pct(s.p_win),
+        name, num(s.visits_per_lead, 4), num(s.arrivals_per_hour * 24), _pct(s.p_win),
         mean_time, load,
-        _hours(queue.wait_served_mean_hours) if queue else DASH,
+        hours(queue.wait_served_mean_hours) if queue else DASH,
         _pct(queue.respond_breach) if queue and queue.respond_breach is not None else DASH,
         _pct(queue.timeout_share) if queue and queue.timeout_share is not None else DASH,
         ("≥" if s.sla_cut_is_bound else "") + _pct(s.sla_cut) if s.sla_cut is not None else DASH,
@@ -154,7 +121,7 @@ def _pipeline_table(p: PipelineExact) -> tuple[Any, list[str]]:
     from rich.table import Table
 
     title = (f"{p.name}: conversion {_pct(p.p_won)} of leads entering, "
-             f"{_num(p.inflow_per_hour * 24)}/day in, {_num(p.won_per_month)} won/month")
+             f"{num(p.inflow_per_hour * 24)}/day in, {num(p.won_per_month)} won/month")
     table = Table(title=title, title_justify="left", show_lines=False)
     for header, justify in (("stage", "left"), ("visits/lead", "right"), ("λ/day", "right"),
                             ("P(win)", "right"), ("mean time", "right"), ("load", "right"),
@@ -213,21 +180,21 @@ def _print_tables(result: AccountExact) -> None:
         for header in ("team", "size", "stages", "busy members", "load", "hours/week", "notes"):
             teams.add_column(header, overflow="fold")
         for t in result.teams:
-            teams.add_row(t.name, str(t.size), str(len(t.stages)), _num(t.busy_mean),
-                          _num(t.load, 2) + ("" if t.stable else " !"),
-                          _num(t.working_hours_per_week), "; ".join(t.notes))
+            teams.add_row(t.name, str(t.size), str(len(t.stages)), num(t.busy_mean),
+                          num(t.load, 2) + ("" if t.stable else " !"),
+                          num(t.working_hours_per_week), "; ".join(t.notes))
         console.print(teams)
 
     console.print()
     currency = f" {result.currency}" if result.currency else ""
     if result.revenue_per_month is not None:
-        console.print(f"expected revenue: {_money(result.revenue_per_month)}{currency} per month")
+        console.print(f"expected revenue: {money(result.revenue_per_month)}{currency} per month")
     else:
         console.print("expected revenue: no source has a `value`")
     for s in result.sources:
-        console.print(f"  {s.source} → {s.entry}: {_num(s.leads_per_month)} leads/month, "
-                      f"{_num(s.wins_per_lead)} wins per lead"
-                      + (f", {_money(s.revenue_per_month)}{currency}/month"
+        console.print(f"  {s.source} → {s.entry}: {num(s.leads_per_month)} leads/month, "
+                      f"{num(s.wins_per_lead)} wins per lead"
+                      + (f", {money(s.revenue_per_month)}{currency}/month"
                          if s.revenue_per_month is not None else ""))
     console.print(f"  assumed: {result.revenue_assumption}")
     for note in result.notes:

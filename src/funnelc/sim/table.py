@@ -4,47 +4,14 @@ person reads at a glance (`40m`, `5.2h`, `3.1d`)."""
 
 from __future__ import annotations
 
-import math
-
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from .results import Estimate, SimResult, StageResult
+from ..numfmt import DASH, est, est_hours, hours, num
+from .results import SimResult, StageResult
 
-__all__ = ["render_tables", "fmt_num", "fmt_hours"]
-
-DASH = "—"
-
-
-def fmt_num(x: float | None, digits: int = 3) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return DASH
-    if math.isinf(x):
-        return "∞"
-    if x == 0:
-        return "0"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:.{digits}g}"
-
-
-def fmt_hours(h: float | None) -> str:
-    if h is None or math.isnan(h):
-        return DASH
-    if h < 1.0:
-        return f"{h * 60:.3g}m"
-    if h < 48.0:
-        return f"{h:.3g}h"
-    return f"{h / 24:.3g}d"
-
-
-def _est(e: Estimate | None, fmt=fmt_num) -> str:  # type: ignore[no-untyped-def]
-    if e is None or e.mean is None:
-        return DASH
-    if e.ci95 is None or e.ci95 == 0:
-        return fmt(e.mean)
-    return f"{fmt(e.mean)} ±{fmt(e.ci95)}"
+__all__ = ["render_tables"]
 
 
 def _timeouts(st: StageResult) -> str:
@@ -53,7 +20,7 @@ def _timeouts(st: StageResult) -> str:
         return DASH
     kinds = (("queued", t.queued), ("work", t.in_work), ("delay", t.in_delay),
              ("parked", t.parked))
-    shown = [f"{fmt_num(e.mean)} {name}" for name, e in kinds if e.mean]
+    shown = [f"{num(e.mean)} {name}" for name, e in kinds if e.mean]
     return ", ".join(shown) or "0"
 
 
@@ -69,12 +36,12 @@ def _stage_table(result: SimResult, pipeline: str) -> Table:
         verdict = (Text("graveyard", style="bold red") if st.graveyard.is_graveyard
                    else Text("ok"))
         table.add_row(
-            st.stage + (" (key)" if st.key else ""), _est(st.entered),
-            f"{fmt_hours(st.time_in_stage_hours.mean.mean)} / "
-            f"{fmt_hours(st.time_in_stage_hours.p90.mean)}",
-            _est(st.queue_wait_hours_mean, fmt_hours) if st.queue_wait_hours_mean else DASH,
-            f"{fmt_num(st.wip_time_average.mean)} / {fmt_num(st.wip_final.mean)}",
-            _est(st.respond_breach_pct) if st.respond_breach_pct is not None else DASH,
+            st.stage + (" (key)" if st.key else ""), est(st.entered),
+            f"{hours(st.time_in_stage_hours.mean.mean)} / "
+            f"{hours(st.time_in_stage_hours.p90.mean)}",
+            est_hours(st.queue_wait_hours_mean) if st.queue_wait_hours_mean else DASH,
+            f"{num(st.wip_time_average.mean)} / {num(st.wip_final.mean)}",
+            est(st.respond_breach_pct) if st.respond_breach_pct is not None else DASH,
             _timeouts(st), verdict)
     return table
 
@@ -91,12 +58,12 @@ def _routes_table(result: SimResult, pipeline: str) -> Table:
         for i, o in enumerate(st.outcomes):
             sim = (f"{(o.count.mean or 0.0) / total * 100:.3g}%" if total else DASH)
             table.add_row(st.stage if i == 0 else "", o.route, f"{o.share * 100:.3g}%",
-                          _est(o.count), sim)
+                          est(o.count), sim)
         if st.timeouts.action is not None:
             t = st.timeouts
             n = sum(e.mean or 0.0 for e in (t.queued, t.in_work, t.in_delay, t.parked))
             table.add_row("" if st.outcomes else st.stage,
-                          f"sla {fmt_hours(t.sla_hours)}: {t.action}", DASH, fmt_num(n), DASH)
+                          f"sla {hours(t.sla_hours)}: {t.action}", DASH, num(n), DASH)
     return table
 
 
@@ -106,8 +73,8 @@ def _team_table(result: SimResult) -> Table:
         table.add_column(col, justify="left" if col in ("team", "") else "right")
     for t in result.teams:
         flag = Text("unstable", style="bold red") if t.unstable else Text("")
-        table.add_row(t.team, str(t.size), fmt_num(t.offered_load_rho),
-                      _est(t.utilization), _est(t.queue_mean), _est(t.queue_max), flag)
+        table.add_row(t.team, str(t.size), num(t.offered_load_rho),
+                      est(t.utilization), est(t.queue_mean), est(t.queue_max), flag)
     return table
 
 
@@ -124,10 +91,10 @@ def _pipeline_table(result: SimResult) -> Table:
             f"{conv.mean * 100:.3g}%" + (f" ±{conv.ci95 * 100:.2g}" if conv.ci95 else ""))
         shape = ("ok" if p.funnel_shape.ok else
                  "grows at " + ", ".join(v.stage for v in p.funnel_shape.violations))
-        table.add_row(p.pipeline, _est(p.started), _est(p.won), fmt_num(lost), conv_s,
-                      f"{fmt_hours(p.cycle_time_won_hours.mean.mean)} / "
-                      f"{fmt_hours(p.cycle_time_won_hours.p90.mean)}",
-                      _est(p.revenue_won), shape)
+        table.add_row(p.pipeline, est(p.started), est(p.won), num(lost), conv_s,
+                      f"{hours(p.cycle_time_won_hours.mean.mean)} / "
+                      f"{hours(p.cycle_time_won_hours.p90.mean)}",
+                      est(p.revenue_won), shape)
     return table
 
 
@@ -151,7 +118,7 @@ def render_tables(result: SimResult, console: Console) -> None:
             console.print(Text(f"graveyard {st.pipeline}.{st.stage}: {reason.message}",
                                style="red"))
     cur = f" {result.account.currency}" if result.account.currency else ""
-    console.print(f"revenue won: {_est(result.account.revenue_won)}{cur} over "
-                  f"{fmt_num(result.run.observed_hours / 24)} observed days")
+    console.print(f"revenue won: {est(result.account.revenue_won)}{cur} over "
+                  f"{num(result.run.observed_hours / 24)} observed days")
     for w in result.warnings:
         console.print(Text(f"warning[{w.code}]: {w.message}", style="yellow"))

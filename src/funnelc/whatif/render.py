@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..numfmt import DASH, hours
 from ..sim.results import Estimate
-from ..sim.table import DASH, fmt_hours
 from .compare import Comparison, Delta
 from .metrics import MetricDef
 
@@ -40,7 +40,7 @@ def fmt_value(d: MetricDef, x: float | None) -> str:
     if d.unit == "%":
         return f"{v:.3g}%"
     if d.unit == "h":
-        return fmt_hours(v)
+        return hours(v)
     return _compact(v)
 
 
@@ -49,7 +49,7 @@ def _spread(d: MetricDef, x: float) -> str:
     if d.unit == "%":
         return f"{v:.2g}"
     if d.unit == "h":
-        return fmt_hours(v)
+        return hours(v)
     return _compact(v)
 
 
@@ -73,7 +73,7 @@ def fmt_delta(d: MetricDef, delta: Estimate) -> str:
     if d.unit == "%":
         body = f"{abs(v):.2g}pp"
     elif d.unit == "h":
-        body = fmt_hours(abs(v))
+        body = hours(abs(v))
     else:
         body = _compact(abs(v))
     text = sign + body

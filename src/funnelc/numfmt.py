@@ -1,0 +1,99 @@
+"""Numbers as a person reads them: `40m`, `5.2h`, `3.1d`, `12%`, `1,250`, `3.4M`, and an
+estimate as `mean ±half-width`. One module for analyze's and the simulator's terminal
+tables, the what-if tables and the report, so they cannot drift apart. Pure functions,
+no imports beyond math: any command may use it without paying for numpy."""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import TYPE_CHECKING, Callable, Concatenate, ParamSpec
+
+if TYPE_CHECKING:
+    from .sim.results import Estimate
+
+__all__ = ["DASH", "missing", "num", "hours", "pct", "money", "est", "est_hours", "est_pct"]
+
+DASH = "—"
+
+P = ParamSpec("P")
+
+
+def missing(x: float | None) -> bool:
+    """None and NaN both print as a dash: a figure that could not be measured."""
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _finite(fmt: Callable[Concatenate[float, P], str]
+            ) -> Callable[Concatenate[float | None, P], str]:
+    """Every format prints a missing figure as a dash and an infinite one (an endless
+    wait, a load nobody serves) as ∞; the formats themselves see finite numbers only."""
+
+    @functools.wraps(fmt)
+    def guarded(x: float | None, /, *args: P.args, **kwargs: P.kwargs) -> str:
+        if missing(x):
+            return DASH
+        assert x is not None
+        if math.isinf(x):
+            return "∞"
+        return fmt(x, *args, **kwargs)
+
+    return guarded
+
+
+@_finite
+def num(x: float, digits: int = 3) -> str:
+    if x == 0:
+        return "0"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}g}"
+
+
+@_finite
+def hours(h: float) -> str:
+    if h < 1.0:
+        return f"{h * 60:.3g}m"
+    if h < 48.0:
+        return f"{h:.3g}h"
+    return f"{h / 24:.3g}d"
+
+
+@_finite
+def pct(fraction: float, digits: int = 3) -> str:
+    """A fraction (0.35) as a percentage (35%)."""
+    if fraction == 0:
+        return "0%"
+    if 0 < abs(fraction) < 0.001:
+        return "<0.1%"
+    return f"{fraction * 100:.{digits}g}%"
+
+
+@_finite
+def money(x: float) -> str:
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= div:
+            return f"{x / div:.3g}{suffix}"
+    return f"{x:.3g}"
+
+
+def est(e: Estimate | None, fmt=num, scale: float = 1.0) -> str:  # type: ignore[no-untyped-def]
+    """`mean ±half-width` (the half-width of the 95 % CI) or just the mean."""
+    if e is None or e.mean is None:
+        return DASH
+    if e.ci95 is None or e.ci95 == 0:
+        return fmt(e.mean * scale)
+    return f"{fmt(e.mean * scale)} ±{fmt(e.ci95 * scale)}"
+
+
+def est_hours(e: Estimate | None) -> str:
+    return est(e, hours)
+
+
+def est_pct(e: Estimate | None) -> str:
+    """A fraction estimate as percentages."""
+    if e is None or e.mean is None:
+        return DASH
+    if e.ci95 is None or e.ci95 == 0:
+        return pct(e.mean)
+    return f"{pct(e.mean)} ±{e.ci95 * 100:.2g}"
