@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..numfmt import DASH, hours, money, num
+from ..numfmt import DASH, money, num
 from .common import EXIT_CLEAN, write_atomic
 
 if TYPE_CHECKING:
-    from ..analysis.exact import AccountExact, PipelineExact, StageExact
+    from ..analysis.exact import AccountExact, PipelineExact
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
@@ -77,48 +77,11 @@ def _pct(x: float | None) -> str:
     return f"{x * 100:.1f}%"
 
 
-def _stage_notes(s: StageExact) -> list[str]:
-    notes = list(s.notes)
-    if s.owner is not None and s.work_mean_hours > 0 and not s.queueing.applies \
-            and s.queueing.reason:
-        notes.insert(0, s.queueing.reason)
-    elif s.queue is not None:
-        notes.insert(0, s.queue.model)
-    return notes
-
-
-def _stage_row(s: StageExact, refs: str) -> list[str]:
-    if s.mean_time_hours is not None:
-        mean_time = hours(s.mean_time_hours)
-    elif s.mean_time_lower_hours is not None:
-        mean_time = "≥" + hours(s.mean_time_lower_hours)
-    else:
-        mean_time = DASH
-    load = DASH
-    if s.team_load is not None:
-        load = num(s.team_load, 2) + (" !" if s.team_load >= 1 else "")
-    queue = s.queue
-    occupancy = num(s.occupancy_mean)
-    if s.stuck_per_hour > 0:
-        occupancy = (occupancy if s.occupancy_mean is not None else "∞") + \
-            f" (+{num(s.stuck_per_hour * 24)}/day stuck)"
-    name = s.stage + (" (key)" if s.key else "")
-    return [
-        name, num(s.visits_per_lead, 4), num(s.arrivals_per_hour * 24), _pct(s.p_win),
-        mean_time, load,
-        hours(queue.wait_served_mean_hours) if queue else DASH,
-        _pct(queue.respond_breach) if queue and queue.respond_breach is not None else DASH,
-        _pct(queue.timeout_share) if queue and queue.timeout_share is not None else DASH,
-        ("≥" if s.sla_cut_is_bound else "") + _pct(s.sla_cut) if s.sla_cut is not None else DASH,
-        occupancy, refs,
-    ]
-
-
 def _pipeline_table(p: PipelineExact) -> tuple[Any, list[str]]:
-    """The pipeline's table and its notes: each distinct note is printed once under the
-    table and referred to by number, so a calendar account does not repeat the same
-    reason on every row (and a 2 000-stage account renders in reasonable time)."""
+    """The pipeline's table and its notes, numbered (see `Legend`)."""
     from rich.table import Table
+
+    from ..analysis.exact_text import Legend, stage_cells, stage_notes
 
     title = (f"{p.name}: conversion {_pct(p.p_won)} of leads entering, "
              f"{num(p.inflow_per_hour * 24)}/day in, {num(p.won_per_month)} won/month")
@@ -129,17 +92,10 @@ def _pipeline_table(p: PipelineExact) -> tuple[Any, list[str]]:
                             ("timeout", "right"), ("sla cut", "right"), ("occupancy", "right"),
                             ("notes", "left")):
         table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    legend: list[str] = []
-    number: dict[str, int] = {}
+    legend = Legend()
     for s in p.stages:
-        refs = []
-        for note in _stage_notes(s):
-            if note not in number:
-                legend.append(note)
-                number[note] = len(legend)
-            refs.append(str(number[note]))
-        table.add_row(*_stage_row(s, ", ".join(refs)))
-    return table, legend
+        table.add_row(*stage_cells(s, _pct), legend.refs(stage_notes(s)))
+    return table, legend.notes
 
 
 def _print_tables(result: AccountExact) -> None:
@@ -148,6 +104,8 @@ def _print_tables(result: AccountExact) -> None:
 
     from rich.console import Console
     from rich.table import Table
+
+    from ..analysis.exact_text import pipeline_remarks
 
     width = shutil.get_terminal_size((200, 40)).columns if sys.stdout.isatty() else 200
     console = Console(width=max(width, 120), highlight=False, soft_wrap=False)
@@ -160,18 +118,7 @@ def _print_tables(result: AccountExact) -> None:
         console.print(table)
         for i, note in enumerate(legend, 1):
             console.print(f"  {i}: {note}", soft_wrap=True)
-        extra = []
-        if p.entry_assumed:
-            extra.append("nothing feeds this pipeline: figures are per lead entering its "
-                         "first stage")
-        if p.p_lost:
-            top = sorted(p.p_lost.items(), key=lambda kv: -kv[1])[:3]
-            extra.append("lost: " + ", ".join(f"{r} {_pct(v)}" for r, v in top))
-        if p.p_stuck > 0:
-            extra.append(f"stuck for good: {_pct(p.p_stuck)} of leads")
-        if p.p_loop > 0:
-            extra.append(f"circling a loop with no way out: {_pct(p.p_loop)} of leads")
-        for line in extra:
+        for line in pipeline_remarks(p, _pct):
             console.print("  " + line)
 
     if result.teams:

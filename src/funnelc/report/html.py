@@ -14,6 +14,7 @@ import html
 import re
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from ..analysis.exact_text import Legend, mean_time, pipeline_remarks, stage_cells, stage_notes
 from .fmt import DASH, est, est_hours, est_pct, hours, limit, money, num, pct
 
 if TYPE_CHECKING:
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
     from .plots import Plot
 
 __all__ = ["render_html", "inline_svg"]
+
+_APPLIES = " closed form applies"
+"""What the report writes after the queue model in a stage's notes (analyze prints the
+model alone)."""
 
 CSS = """
 :root { --ink: #222; --muted: #666; --line: #ddd; --red: #b3262d; --redbg: #fdf1f1;
@@ -204,26 +209,6 @@ def _summary(data: ReportData) -> str:
     return "".join(out)
 
 
-def _stage_notes(s: StageExact) -> list[str]:
-    notes = list(s.notes)
-    if s.owner is not None and s.work_mean_hours > 0 and not s.queueing.applies \
-            and s.queueing.reason:
-        notes.insert(0, s.queueing.reason)
-    elif s.queue is not None:
-        notes.insert(0, f"{s.queue.model} closed form applies")
-    return notes
-
-
-def _exact_time(s: StageExact | None) -> str:
-    if s is None:
-        return DASH
-    if s.mean_time_hours is not None:
-        return hours(s.mean_time_hours)
-    if s.mean_time_lower_hours is not None:
-        return "≥" + hours(s.mean_time_lower_hours)
-    return DASH
-
-
 def _exact_stage(data: ReportData, pipeline: str, stage: str) -> StageExact | None:
     try:
         return data.exact.stage(pipeline, stage)
@@ -240,16 +225,10 @@ def _pipelines(data: ReportData, time_plot: Plot | None) -> str:
     for p in data.result.pipelines:
         stages = [s for s in data.result.stages if s.pipeline == p.pipeline]
         rows, classes = [], []
-        legend: list[str] = []
-        number: dict[str, int] = {}
+        legend = Legend()
         for st in stages:
             ex = _exact_stage(data, st.pipeline, st.stage)
-            refs = []
-            for note in (_stage_notes(ex) if ex is not None else []):
-                if note not in number:
-                    legend.append(note)
-                    number[note] = len(legend)
-                refs.append(str(number[note]))
+            refs = legend.refs(stage_notes(ex, _APPLIES) if ex is not None else [])
             expected = data.stage_value(st.pipeline, st.stage, "entered_deals", "exact")
             grave = st.graveyard.is_graveyard
             verdict = ('<span class="bad">graveyard</span>' if grave
@@ -262,21 +241,21 @@ def _pipelines(data: ReportData, time_plot: Plot | None) -> str:
                 e(st.stage + (" (key)" if st.key else "")),
                 f"{e(est(st.entered))} / {e(num(expected))}",
                 e(pct(ex.p_win) if ex else DASH),
-                f"{e(est_hours(st.time_in_stage_hours.mean))} / {e(_exact_time(ex))}",
+                f"{e(est_hours(st.time_in_stage_hours.mean))} / {e(mean_time(ex))}",
                 e(f"{hours(st.time_in_stage_hours.p50.mean)} / "
                   f"{hours(st.time_in_stage_hours.p90.mean)}"),
                 f"{e(est_hours(st.queue_wait_hours_mean))} / {e(wait_ex)}"
                 if st.queue_wait_hours_mean is not None else DASH,
                 f"{e(est(st.wip_time_average))} / {e(occ_ex)}",
-                e(est(st.wip_final)), verdict, e(", ".join(refs))])
+                e(est(st.wip_final)), verdict, e(refs)])
             classes.append("grave" if grave else "")
         out.append(f"<h3>{e(p.pipeline)}</h3>")
         out.append(_table(["stage", "entered", "P(win) exact", "time in stage mean",
                            "p50 / p90", "wait for a member", "deals in stage (avg)",
                            "at the end", "verdict", "notes"],
                           rows, {1, 2, 3, 4, 5, 6, 7}, classes))
-        if legend:
-            out.append('<ol class="notes">' + "".join(f"<li>{e(n)}</li>" for n in legend)
+        if legend.notes:
+            out.append('<ol class="notes">' + "".join(f"<li>{e(n)}</li>" for n in legend.notes)
                        + "</ol>")
         out.append(_ways_out(stages))
     out.append(_figure(time_plot, "Time in stage of the deals that left each stage: median, "
@@ -400,49 +379,18 @@ def _shape(data: ReportData, plot: Plot | None) -> str:
 
 
 def _exact_pipeline(p: PipelineExact) -> str:
-    rows = []
-    legend: list[str] = []
-    number: dict[str, int] = {}
-    for s in p.stages:
-        refs = []
-        for note in _stage_notes(s):
-            if note not in number:
-                legend.append(note)
-                number[note] = len(legend)
-            refs.append(str(number[note]))
-        q = s.queue
-        occ = num(s.occupancy_mean)
-        if s.stuck_per_hour > 0:
-            occ = (occ if s.occupancy_mean is not None else "∞") + \
-                f" (+{num(s.stuck_per_hour * 24)}/day stuck)"
-        load = DASH if s.team_load is None else num(s.team_load, 2) + (" !" if s.team_load >= 1
-                                                                       else "")
-        rows.append([e(s.stage + (" (key)" if s.key else "")), e(num(s.visits_per_lead, 4)),
-                     e(num(s.arrivals_per_hour * 24)), e(pct(s.p_win)), e(_exact_time(s)),
-                     e(load), e(hours(q.wait_served_mean_hours) if q else DASH),
-                     e(pct(q.respond_breach) if q and q.respond_breach is not None else DASH),
-                     e(pct(q.timeout_share) if q and q.timeout_share is not None else DASH),
-                     e((("≥" if s.sla_cut_is_bound else "") + pct(s.sla_cut))
-                       if s.sla_cut is not None else DASH),
-                     e(occ), e(", ".join(refs))])
+    legend = Legend()
+    rows = [[e(cell) for cell in stage_cells(s, pct)]
+            + [e(legend.refs(stage_notes(s, _APPLIES)))] for s in p.stages]
     out = [f"<h3>{e(p.name)}: conversion {e(pct(p.p_won))} of leads entering, "
            f"{e(num(p.inflow_per_hour * 24))}/day in, {e(num(p.won_per_month))} won/month</h3>",
            _table(["stage", "visits/lead", "λ/day", "P(win)", "mean time", "load", "wait",
                    "respond breach", "timeout", "sla cut", "occupancy", "notes"], rows,
                   set(range(1, 11)))]
-    if legend:
-        out.append('<ol class="notes">' + "".join(f"<li>{e(n)}</li>" for n in legend) + "</ol>")
-    extra = []
-    if p.entry_assumed:
-        extra.append("nothing feeds this pipeline: figures are per lead entering its first stage")
-    if p.p_lost:
-        top = sorted(p.p_lost.items(), key=lambda kv: -kv[1])[:3]
-        extra.append("lost: " + ", ".join(f"{r} {pct(v)}" for r, v in top))
-    if p.p_stuck > 0:
-        extra.append(f"stuck for good: {pct(p.p_stuck)} of leads")
-    if p.p_loop > 0:
-        extra.append(f"circling a loop with no way out: {pct(p.p_loop)} of leads")
-    out += [f'<p class="note">{e(x)}</p>' for x in extra]
+    if legend.notes:
+        out.append('<ol class="notes">' + "".join(f"<li>{e(n)}</li>" for n in legend.notes)
+                   + "</ol>")
+    out += [f'<p class="note">{e(x)}</p>' for x in pipeline_remarks(p, pct)]
     return "".join(out)
 
 
