@@ -57,8 +57,8 @@ def amount_text(x: float) -> str:
     return _num(max(x, 0.01))
 
 
-def tenths(counts: list[int], keep: list[bool]) -> list[int]:
-    """Shares in tenths of a percent summing to exactly 1000 (largest remainder), each
+def tenths(counts: list[int], keep: list[bool], whole: int = 1000) -> list[int]:
+    """Shares in tenths of a percent summing to exactly `whole` (largest remainder), each
     `keep` entry at least 1 (taken from the largest)."""
     total = sum(counts)
     if total == 0:
@@ -66,34 +66,18 @@ def tenths(counts: list[int], keep: list[bool]) -> list[int]:
         if not any(base):
             base[0] = 1
         out = [0] * len(counts)
-        share = 1000 // sum(base)
+        share = whole // sum(base)
         for i, b in enumerate(base):
             out[i] = share * b
-        out[base.index(1)] += 1000 - sum(out)
+        out[base.index(1)] += whole - sum(out)
         return out
-    raw = [c * 1000 / total for c in counts]
+    raw = [c * whole / total for c in counts]
     out = [int(r) for r in raw]
     order = sorted(range(len(raw)), key=lambda i: raw[i] - out[i], reverse=True)
-    for i in order[: 1000 - sum(out)]:
+    for i in order[: whole - sum(out)]:
         out[i] += 1
     for i, k in enumerate(keep):
         if k and out[i] == 0:
-            j = max(range(len(out)), key=lambda x: out[x])
-            out[j] -= 1
-            out[i] = 1
-    return out
-
-
-def _scaled(parts: list[int], total: int) -> list[int]:
-    """`parts` scaled to add up to exactly `total` (largest remainder), none under 1
-    where it was above 0 and `total` allows."""
-    raw = [p * total / sum(parts) for p in parts]
-    out = [int(r) for r in raw]
-    for i in sorted(range(len(raw)), key=lambda i: raw[i] - out[i], reverse=True)[
-            : total - sum(out)]:
-        out[i] += 1
-    for i, p in enumerate(parts):
-        if p and out[i] == 0 and max(out) > 1:
             j = max(range(len(out)), key=lambda x: out[x])
             out[j] -= 1
             out[i] = 1
@@ -189,7 +173,7 @@ def _rebalance(funnel: m.FunnelFile, sc: m.Scenario, notes: list[str]) -> m.Scen
             notes.append(f"{where}: its share changes dropped (the fitted shares it leaves "
                          "alone already add up to 100 %)")
             continue
-        new = _scaled(mine, 1000 - rest)
+        new = tenths(mine, [True] * len(mine), 1000 - rest)
         before = ", ".join(sc.overrides[i].share.text for i in idx)  # type: ignore[union-attr]
         for i, t in zip(idx, new):
             ov = sc.overrides[i]
