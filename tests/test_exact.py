@@ -449,8 +449,10 @@ def test_analyze_prints_tables_and_writes_golden_json(tmp_path: Path) -> None:
     data = json.loads(out.read_text(encoding="utf-8"))
     data["path"] = "cottages_fixed.funnel"
     golden = ANALYSIS / "cottages_fixed.analysis.json"
-    if UPDATE or not golden.exists():
+    if UPDATE:
         golden.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    assert golden.exists(), (f"no golden {golden.name}: "
+                             "regenerate with FUNNELC_UPDATE_GOLDEN=1 pytest tests/test_exact.py")
     _approx_equal(data, json.loads(golden.read_text(encoding="utf-8")))
 
 

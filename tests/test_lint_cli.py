@@ -385,6 +385,7 @@ def test_docs_rules_md_is_up_to_date() -> None:
     path = ROOT / "docs" / "rules.md"
     if os.environ.get("FUNNELC_UPDATE_GOLDEN"):
         path.write_text(rules_markdown(), encoding="utf-8")
+    assert path.exists(), "no docs/rules.md: run `python -m funnelc.lint.docs`"
     assert path.read_text(encoding="utf-8") == rules_markdown(), (
         "docs/rules.md is stale: run `python -m funnelc.lint.docs`")
     _, out, _ = run("rules", "--format", "markdown")

@@ -187,6 +187,8 @@ def test_shipped_summary_schema_matches_the_models() -> None:
     text = summary_schema_text()
     if UPDATE:
         SUMMARY_SCHEMA_PATH.write_text(text, encoding="utf-8")
+    assert SUMMARY_SCHEMA_PATH.exists(), (f"no {SUMMARY_SCHEMA_PATH.name}: regenerate with "
+                                          "FUNNELC_UPDATE_GOLDEN=1 pytest tests/test_report.py")
     assert SUMMARY_SCHEMA_PATH.read_text(encoding="utf-8") == text, \
         "regenerate with FUNNELC_UPDATE_GOLDEN=1 pytest tests/test_report.py"
     code, out, _ = run_cli("report", "--schema")

@@ -731,6 +731,8 @@ def test_shipped_schema_matches_the_models() -> None:
     text = schema_text()
     if UPDATE:
         SCHEMA_PATH.write_text(text, encoding="utf-8")
+    assert SCHEMA_PATH.exists(), \
+        f"no {SCHEMA_PATH.name}: regenerate with FUNNELC_UPDATE_GOLDEN=1 pytest tests/test_sim.py"
     assert SCHEMA_PATH.read_text(encoding="utf-8") == text, \
         "regenerate with FUNNELC_UPDATE_GOLDEN=1 pytest tests/test_sim.py"
 
