@@ -5,15 +5,19 @@ test that notices when a wheel loses the grammar, or a new subpackage is missing
 
 The wheel is built offline from a copy of the checkout (an in-tree setuptools build
 keeps a `build/` directory whose stale modules leak into later wheels) and installed
-into a fresh venv that borrows the machine's dependencies (`--system-site-packages`),
-so no network is needed."""
+into a fresh venv that borrows the dependencies of the environment running the tests,
+so no network is needed. The borrowing is a `.pth` file naming that environment's
+site-packages, not `--system-site-packages`: when the tests run inside a virtualenv
+(README's set-up), `sys.executable`'s base interpreter has none of the dependencies."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import site
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from importlib import resources
 from pathlib import Path
@@ -28,13 +32,44 @@ CLEAN = CASES / "cli" / "clean.funnel"
 PACKAGE_DATA_SUFFIXES = {".py", ".json", ".html", ".css", ".md", ".typed"}
 
 
-def _run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+def _clean_env() -> dict[str, str]:
+    """The environment without anything that would point Python back at the checkout."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env,
+    return env
+
+
+def _run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=_clean_env(),
                           **kwargs)  # type: ignore[call-overload]
     assert proc.returncode == 0, f"{' '.join(argv)}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     return proc
+
+
+def _running_site_packages() -> list[str]:
+    """Where the interpreter running the tests finds its dependencies: the venv's own
+    site-packages, the base ones it may include, and the user site if it is on."""
+    dirs = [*site.getsitepackages(), sysconfig.get_paths()["purelib"],
+            sysconfig.get_paths()["platlib"]]
+    if site.ENABLE_USER_SITE:
+        dirs.append(site.getusersitepackages())
+    return [d for d in dict.fromkeys(dirs) if Path(d).is_dir()]
+
+
+def _venv_borrowing_dependencies(venv: Path) -> Path:
+    """A fresh venv that sees the running environment's packages, and its python.
+
+    The `.pth` lists plain directories, so `.pth` files inside them (the checkout's
+    editable-install finder among them) are not run: `funnelc` can come only from the
+    wheel installed into the venv's own site-packages, which is earlier on `sys.path`."""
+    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
+    python = venv / "bin" / "python"
+    own = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]
+               ).stdout.strip()
+    (Path(own) / "_funnelc_test_borrowed.pth").write_text(
+        "".join(d + "\n" for d in _running_site_packages()), encoding="utf-8")
+    return python
 
 
 @pytest.fixture(scope="module")
@@ -82,10 +117,9 @@ def test_wheel_contains_every_module_of_the_package(wheel: Path) -> None:
 
 def test_wheel_installs_and_checks_outside_the_checkout(wheel: Path, tmp_path: Path) -> None:
     venv = tmp_path / "venv"
-    _run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)])
-    python = venv / "bin" / "python"
-    # The machine's pip (visible through --system-site-packages) installs into the venv;
-    # --ignore-installed because the editable funnelc of the checkout is visible too.
+    python = _venv_borrowing_dependencies(venv)
+    # The running environment's pip (borrowed) installs into the venv; --ignore-installed
+    # because the metadata of the checkout's editable funnelc is visible too.
     _run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed",
           "-q", str(wheel)])
 
@@ -102,15 +136,14 @@ def test_wheel_installs_and_checks_outside_the_checkout(wheel: Path, tmp_path: P
     assert all(Path(p).resolve().is_relative_to(site) for p in where), where
 
     proc = subprocess.run([str(venv / "bin" / "funnelc"), "check", str(account)], cwd=outside,
-                          capture_output=True, text=True, timeout=120,
-                          env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+                          capture_output=True, text=True, timeout=120, env=_clean_env())
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
 
     bad = outside / "bad.funnel"
     bad.write_text("team A size x\n", encoding="utf-8")
     proc = subprocess.run([str(venv / "bin" / "funnelc"), "check", str(bad)], cwd=outside,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, env=_clean_env())
     assert proc.returncode == 1
     assert "error[FN001]" in proc.stderr, "the installed grammar must parse and report"
 
