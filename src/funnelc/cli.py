@@ -49,6 +49,17 @@ class LazyGroup(click.Group):
         module = importlib.import_module(COMMANDS[name][0])
         return getattr(module, name.replace("-", "_") + "_command")
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """An `OSError` out of a command (a full disk, a closed pipe on stdout) is an I/O
+        error with exit 2; click would call a broken pipe exit 1, and the last-resort
+        handler in `main` a bug."""
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            from .commands.output import os_failure
+
+            raise os_failure(exc) from None
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
         if rows:
@@ -79,9 +90,15 @@ def main(argv: list[str] | None = None) -> Any:
     try:
         return cli.main(args=argv, prog_name="funnelc", standalone_mode=True)
     except SystemExit:
+        _flush_stdout()
         raise
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        from .commands.output import os_failure
+
+        os_failure(exc).show()
         sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
         if os.environ.get("FUNNELC_DEBUG"):
@@ -90,6 +107,20 @@ def main(argv: list[str] | None = None) -> Any:
                    "  = help: this is a bug in funnelc; rerun with FUNNELC_DEBUG=1 for the "
                    "traceback and report it", err=True)
         sys.exit(2)
+
+
+def _flush_stdout() -> None:
+    """What is still buffered for stdout goes out now, while a failure (a closed pipe,
+    `> /dev/full`) can still be reported with exit 2 instead of a warning at shutdown."""
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        from .commands.output import stdout_error
+
+        stdout_error(exc).show()
+        sys.exit(2)
+    except ValueError:  # stdout already closed
+        pass
 
 
 if __name__ == "__main__":

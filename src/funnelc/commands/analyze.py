@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..numfmt import DASH, money, num
-from .common import EXIT_CLEAN, write_atomic
+from .common import EXIT_CLEAN
+from .output import Output, emit, guard
 
 if TYPE_CHECKING:
     from ..analysis.exact import AccountExact, PipelineExact
@@ -43,19 +44,15 @@ def analyze_command(file: str, json_path: str | None, month: str | None, scenari
     from ..analysis.exact import analyze_account
     from .sim_options import load_for_simulation
 
+    guard([Output("--json", json_path)], [file])
     model = load_for_simulation(file, scenario, color, "analysing").model
 
     result = analyze_account(model, month.lower() if month else None)
     result.scenario = scenario
     if json_path is not None:
-        data = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        emit(json_path, json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
         if json_path == "-":
-            click.echo(data, nl=False)
             raise SystemExit(EXIT_CLEAN)
-        try:
-            write_atomic(json_path, data)
-        except OSError as exc:
-            raise click.UsageError(f"cannot write {json_path}: {exc.strerror or exc}") from exc
     _print_tables(result)
     raise SystemExit(EXIT_CLEAN)
 

@@ -1,4 +1,5 @@
-"""Helpers shared by subcommands: printing diagnostics, atomic file writes, exit codes."""
+"""Helpers shared by subcommands: printing diagnostics, exit codes. Writing outputs is
+`funnelc.commands.output`'s job."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Iterable, Sequence
 
 import click
 
-from ..atomic import atomic_file
+from ..atomic import write_atomic as _write_atomic
 from ..diagnostics import Diagnostic, Severity, SourceText, render_json, render_text, summary_line
 
 EXIT_CLEAN = 0
@@ -49,7 +50,6 @@ def exit_code_for(diags: Iterable[Diagnostic], usage_error: bool = False) -> int
 
 
 def write_atomic(path: str, data: str | bytes) -> None:
-    """Write to a temp file beside `path`, then rename: a reader never sees half a file,
-    and a crash leaves the old file intact (see `funnelc.atomic`)."""
-    with atomic_file(path) as fh:
-        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+    """`funnelc.atomic.write_atomic`, kept here for `fmt --write` (which rewrites its
+    inputs on purpose, so it does not go through `output`'s input guard)."""
+    _write_atomic(path, data)

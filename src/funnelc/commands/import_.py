@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import click
 
-from .common import EXIT_PROBLEMS, write_atomic
+from .common import EXIT_PROBLEMS
+from .output import Output, emit, guard
 
 
 @click.command("import")
@@ -37,6 +38,7 @@ def import_command(crm: str, pipelines: str, fields: tuple[str, ...], statuses: 
     from ..importers.amocrm import import_files
     from ..importers.json_input import JsonProblem
 
+    guard([Output("-o", output)], [pipelines, *fields, *statuses])
     try:
         text, imported, ignored = import_files(pipelines, fields, statuses,
                                                out_path=output or "<stdout>",
@@ -49,14 +51,13 @@ def import_command(crm: str, pipelines: str, fields: tuple[str, ...], statuses: 
     _prove(text)
     for path in ignored:
         click.echo(f"warning: {path}: unknown key ignored", err=True)
-    if output is None or output == "-":
-        click.echo(text, nl=False)
-    else:
-        write_atomic(output, text)
+    emit(output or "-", text)
+    if output not in (None, "-"):
         click.echo(f"wrote {output}", err=True)
     funnel = imported.funnel
     click.echo(f"imported {len(funnel.pipelines)} pipeline(s), {imported.stage_count} stage(s), "
-               f"{len(funnel.fields)} field(s); next: funnelc check {output or 'FILE'}", err=True)
+               f"{len(funnel.fields)} field(s); next: funnelc check "
+               f"{output if output not in (None, '-') else 'FILE'}", err=True)
 
 
 def _prove(text: str) -> None:

@@ -3,11 +3,13 @@ printed as tables, optionally as JSON (`--json`) and per-deal CSV (`--records`).
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import date
 
 import click
 
-from .common import EXIT_CLEAN, write_atomic
+from .common import EXIT_CLEAN
+from .output import Output, emit, guard, via_file
 from .sim_options import (
     check_run_options, compile_or_exit, load_for_simulation, run_with_progress, simulation_options,
 )
@@ -19,7 +21,8 @@ from .sim_options import (
 @click.option("--json", "json_path", metavar="PATH", default=None,
               help="Write the results as JSON to PATH (`-` prints JSON instead of tables).")
 @click.option("--records", "records_path", metavar="PATH", default=None,
-              help="Write one CSV row per deal per stage visit to PATH.")
+              help="Write one CSV row per deal per stage visit to PATH (`-` prints the "
+                   "CSV instead of tables).")
 @click.option("--schema", is_flag=True,
               help="Print the JSON Schema of the --json output and exit.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
@@ -43,31 +46,25 @@ def simulate_command(file: str | None, days: int, warmup: int, reps: int, seed: 
     if file is None:
         raise click.UsageError("missing argument FILE")
     check_run_options(days, warmup)
+    guard([Output("--json", json_path), Output("--records", records_path)], [file])
     prepared = load_for_simulation(file, scenario, color, "simulating")
     model = prepared.model
 
     from ..sim import DEFAULT_START, SimConfig
     from ..sim.summary import summarize
 
-    config = SimConfig(days=days, warmup_days=warmup, reps=reps, seed=seed, jobs=jobs,
-                       records=records_path, start=start or DEFAULT_START)
     net = compile_or_exit(prepared)
-
-    try:
+    with via_file(records_path) if records_path else nullcontext(None) as records:
+        config = SimConfig(days=days, warmup_days=warmup, reps=reps, seed=seed, jobs=jobs,
+                           records=records if records_path else None,
+                           start=start or DEFAULT_START)
         reps_out = run_with_progress(net, config)
-    except OSError as exc:
-        raise click.UsageError(f"cannot write {records_path}: {exc.strerror or exc}") from exc
     result = summarize(model, net, config, reps_out, scenario=scenario)
 
     if json_path is not None:
-        data = result.model_dump_json(indent=2) + "\n"
-        if json_path == "-":
-            click.echo(data, nl=False)
-            raise SystemExit(EXIT_CLEAN)
-        try:
-            write_atomic(json_path, data)
-        except OSError as exc:
-            raise click.UsageError(f"cannot write {json_path}: {exc.strerror or exc}") from exc
+        emit(json_path, result.model_dump_json(indent=2) + "\n")
+    if json_path == "-" or records_path == "-":
+        raise SystemExit(EXIT_CLEAN)
 
     from rich.console import Console
 

@@ -9,9 +9,10 @@ from typing import Any
 
 import click
 
-from .common import EXIT_CLEAN, EXIT_PROBLEMS, print_diagnostics, write_atomic
-from .whatif_options import (exit_on_override_error, make_config, model_with_sets, plot_paths,
-                             run_options, runner, set_option)
+from .common import EXIT_CLEAN, EXIT_PROBLEMS, print_diagnostics
+from .output import Output, emit, guard, writing
+from .whatif_options import (exit_on_override_error, make_config, model_with_sets,
+                             plot_outputs, plot_paths, run_options, runner, set_option)
 
 
 @click.command("staff")
@@ -35,7 +36,8 @@ from .whatif_options import (exit_on_override_error, make_config, model_with_set
 @click.option("--json", "json_path", metavar="PATH", default=None,
               help="Write the answer and the curve as JSON (`-` prints it instead).")
 @click.option("--csv", "csv_path", metavar="PATH", default=None,
-              help="Write the staffing curve as CSV (one row per size and target).")
+              help="Write the staffing curve as CSV (one row per size and target; `-` "
+                   "prints it instead).")
 @click.option("--plot", "plot_path", metavar="PATH", default=None,
               help="Plot the staffing curve as PATH.png and PATH.svg.")
 def staff_command(file: str, team: str, targets: tuple[str, ...], max_size: int,
@@ -56,6 +58,8 @@ def staff_command(file: str, team: str, targets: tuple[str, ...], max_size: int,
     best size found is printed) or the file has errors, 2 on a usage error.
     """
     config = make_config(days, warmup, reps, seed, start, jobs)
+    guard([Output("--json", json_path), Output("--csv", csv_path), *plot_outputs(plot_path)],
+          [file])
 
     from .sim_options import load_for_simulation
 
@@ -114,14 +118,11 @@ def staff_command(file: str, team: str, targets: tuple[str, ...], max_size: int,
         where = run.describe()
 
     data = _as_json(result, prepared.path, config)
+    code = EXIT_CLEAN if result.answer is not None else EXIT_PROBLEMS
     if json_path is not None:
         import json
 
-        out = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-        if json_path == "-":
-            click.echo(out, nl=False)
-            raise SystemExit(EXIT_CLEAN if result.answer is not None else EXIT_PROBLEMS)
-        _write(json_path, out)
+        emit(json_path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     if csv_path is not None:
         import csv
         import io
@@ -133,29 +134,20 @@ def staff_command(file: str, team: str, targets: tuple[str, ...], max_size: int,
             for t in row["targets"]:
                 w.writerow([row["size"], t["target"], _s(t["value"]), _s(t["ci95"]), t["n"],
                             int(t["meets"]), int(t["sure"]), _s(t["exact"])])
-        _write(csv_path, buf.getvalue())
+        emit(csv_path, buf.getvalue())
     if plot_path is not None:
         from ..whatif.plots import save_figure, staffing_figure
 
         png, svg = plot_paths(plot_path)
-        try:
+        with writing(png):
             save_figure(staffing_figure(result), png, svg)
-        except OSError as exc:
-            raise click.UsageError(f"cannot write {png}: {exc.strerror or exc}") from exc
-
-    _print(result, prepared.path, config, where, plot_path)
-    raise SystemExit(EXIT_CLEAN if result.answer is not None else EXIT_PROBLEMS)
+    if "-" not in (json_path, csv_path):
+        _print(result, prepared.path, config, where, plot_path)
+    raise SystemExit(code)
 
 
 def _s(x: float | None) -> str:
     return "" if x is None else repr(x)
-
-
-def _write(path: str, text: str) -> None:
-    try:
-        write_atomic(path, text)
-    except OSError as exc:
-        raise click.UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _shown(t: Any, x: float | None) -> float | None:

@@ -8,9 +8,10 @@ from datetime import date
 
 import click
 
-from .common import EXIT_CLEAN, EXIT_PROBLEMS, print_diagnostics, write_atomic
-from .whatif_options import (exit_on_override_error, make_config, model_with_sets, plot_paths,
-                             run_options, runner, set_option)
+from .common import EXIT_CLEAN, EXIT_PROBLEMS, print_diagnostics
+from .output import Output, emit, guard, writing
+from .whatif_options import (exit_on_override_error, make_config, model_with_sets,
+                             plot_outputs, plot_paths, run_options, runner, set_option)
 
 
 @click.command("sweep")
@@ -47,6 +48,7 @@ def sweep_command(file: str, varies: tuple[str, ...], metrics: tuple[str, ...],
     range, an unknown metric).
     """
     config = make_config(days, warmup, reps, seed, start, jobs)
+    guard([Output("--csv", csv_path), *plot_outputs(plot_path)], [file])
 
     from .sim_options import load_for_simulation
 
@@ -98,6 +100,9 @@ def sweep_command(file: str, varies: tuple[str, ...], metrics: tuple[str, ...],
     points = sweep.points
     if not chosen:
         chosen = default_metrics(specs, sweep.space)
+    plots = [] if plot_path is None else [
+        (d, plot_path if len(chosen) == 1 else _suffixed(plot_path, d.key)) for d in chosen]
+    guard([Output("--csv", csv_path), *(o for _, t in plots for o in plot_outputs(t))], [file])
 
     if csv_path is not None:
         import csv
@@ -108,26 +113,19 @@ def sweep_command(file: str, varies: tuple[str, ...], metrics: tuple[str, ...],
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(header)
         w.writerows(rows)
-        if csv_path == "-":
-            click.echo(buf.getvalue(), nl=False)
-            raise SystemExit(EXIT_CLEAN)
-        try:
-            write_atomic(csv_path, buf.getvalue())
-        except OSError as exc:
-            raise click.UsageError(f"cannot write {csv_path}: {exc.strerror or exc}") from exc
+        emit(csv_path, buf.getvalue())
 
     written: list[str] = []
     if plot_path is not None:
         from ..whatif.plots import save_figure, sweep_figure
 
-        for d in chosen:
-            target = plot_path if len(chosen) == 1 else _suffixed(plot_path, d.key)
+        for d, target in plots:
             png, svg = plot_paths(target)
-            try:
+            with writing(png):
                 save_figure(sweep_figure(points, specs, d), png, svg)
-            except OSError as exc:
-                raise click.UsageError(f"cannot write {png}: {exc.strerror or exc}") from exc
             written += [png, svg]
+    if csv_path == "-":
+        raise SystemExit(EXIT_CLEAN)
 
     from rich.console import Console
     from rich.table import Table

@@ -8,9 +8,10 @@ from datetime import date
 
 import click
 
-from .common import EXIT_CLEAN, EXIT_PROBLEMS, print_diagnostics, write_atomic
-from .whatif_options import (exit_on_override_error, make_config, override_lines, plot_paths,
-                             run_options, runner, set_option)
+from .common import EXIT_CLEAN, EXIT_PROBLEMS, print_diagnostics
+from .output import Output, emit, guard, writing
+from .whatif_options import (exit_on_override_error, make_config, override_lines, plot_outputs,
+                             plot_paths, run_options, runner, set_option)
 
 
 @click.command("whatif")
@@ -43,6 +44,7 @@ def whatif_command(file: str, scenarios: tuple[str, ...], sets: tuple[str, ...],
     Exit code 0 when compared, 1 when the file has errors, 2 on a usage error.
     """
     config = make_config(days, warmup, reps, seed, start, jobs)
+    guard([Output("--json", json_path), *plot_outputs(plot_path)], [file])
 
     from .sim_options import load_for_simulation
 
@@ -113,23 +115,16 @@ def whatif_command(file: str, scenarios: tuple[str, ...], sets: tuple[str, ...],
         data = comparison_json(base, comparisons)
         data["run"] = {"file": prepared.path, "reps": reps, "days": days, "warmup_days": warmup,
                        "seed": seed, "start_date": config.start.isoformat()}
-        out = json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+        emit(json_path, json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
         if json_path == "-":
-            click.echo(out, nl=False)
             raise SystemExit(EXIT_CLEAN)
-        try:
-            write_atomic(json_path, out)
-        except OSError as exc:
-            raise click.UsageError(f"cannot write {json_path}: {exc.strerror or exc}") from exc
 
     if plot_path is not None:
         from ..whatif.plots import save_figure, whatif_figure
 
         png, svg = plot_paths(plot_path)
-        try:
+        with writing(png):
             save_figure(whatif_figure(base, comparisons, keys, defs), png, svg)
-        except OSError as exc:
-            raise click.UsageError(f"cannot write {png}: {exc.strerror or exc}") from exc
 
     from rich.console import Console
 

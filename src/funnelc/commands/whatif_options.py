@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 import click
 
 from .common import EXIT_USAGE, print_diagnostics
+from .output import Output
 from .sim_options import (Decorator, _date, check_run_options, horizon_options, seed_option,
                           stack)
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from ..whatif.variants import OverrideError, OverrideLine
 
 __all__ = ["run_options", "set_option", "override_lines", "exit_on_override_error",
-           "make_config", "runner", "plot_paths"]
+           "make_config", "runner", "plot_paths", "plot_outputs"]
 
 
 def run_options(reps: int = 10, days: int = 365, warmup: int = 30) -> Decorator:
@@ -122,6 +123,15 @@ def plot_paths(path: str) -> tuple[str, str]:
         if base.endswith(suffix):
             base = base[: -len(suffix)]
     return base + ".png", base + ".svg"
+
+
+def plot_outputs(path: str | None, option: str = "--plot") -> list[Output]:
+    """The two files `--plot PATH` writes, for `output.guard` (`-` cannot hold two)."""
+    if path is None:
+        return []
+    if path == "-":
+        return [Output(option, path, stdout_ok=False)]
+    return [Output(option, p) for p in plot_paths(path)]
 
 
 def model_with_sets(model: "FunnelFile", sets: Sequence[str], colored: bool

@@ -121,7 +121,7 @@ def rule_text(rule: Rule) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     target = Path(args[0]) if args else DEFAULT_PATH
-    from ..commands.common import write_atomic
+    from ..atomic import write_atomic
 
     write_atomic(str(target), rules_markdown())
     print(f"wrote {target}")

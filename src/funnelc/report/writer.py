@@ -1,7 +1,8 @@
-"""Writing the report folder: everything is rendered in memory first, then each file goes
-to DIR through a temporary file and a rename. A reader never sees half a file, a failed
-run leaves no temporary file behind, and a run refused before rendering (a file with
-errors, a bad option) never creates DIR at all."""
+"""Writing the report folder: everything is rendered in memory first, then every file
+goes to DIR through a temporary file, and only when all are written are they renamed
+into place (`funnelc.atomic.write_all`). A reader never sees half a file, a full disk
+leaves the old report whole and no temporary file behind, and a run refused before
+rendering (a file with errors, a bad option) never creates DIR at all."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Mapping
 
-from ..commands.common import write_atomic
+from ..atomic import write_all
 
 __all__ = ["write_report", "ReportWriteError"]
 
@@ -33,12 +34,9 @@ def write_report(folder: str | os.PathLike[str], files: Mapping[str, str | bytes
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ReportWriteError(str(target), exc.strerror or str(exc)) from exc
-    written: list[Path] = []
-    for name, content in files.items():
-        path = target / name
-        try:
-            write_atomic(str(path), content)
-        except OSError as exc:
-            raise ReportWriteError(str(path), exc.strerror or str(exc)) from exc
-        written.append(path)
-    return written
+    paths = [target / name for name in files]
+    try:
+        write_all({str(path): content for path, content in zip(paths, files.values())})
+    except OSError as exc:
+        raise ReportWriteError(str(exc.filename or target), exc.strerror or str(exc)) from exc
+    return paths

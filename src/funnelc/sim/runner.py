@@ -40,7 +40,7 @@ from multiprocessing.context import BaseContext
 from typing import Any, Callable
 
 from .. import model as m
-from ..atomic import atomic_file
+from ..atomic import atomic_file, scratch_dir
 from .compile import Network, compile_network
 from .config import SimConfig
 from .engine import run_replication
@@ -127,7 +127,7 @@ def run_replications(net: Network, config: SimConfig, progress: Progress | None 
     """All replications of a compiled account, in index order."""
     parts_dir = None
     if config.records is not None:
-        folder = os.path.dirname(os.path.abspath(config.records)) or "."
+        folder = scratch_dir(config.records)  # beside the target a link points to
         os.makedirs(folder, exist_ok=True)
         parts_dir = tempfile.mkdtemp(prefix=".funnelc-records-", dir=folder)
     try:

@@ -28,14 +28,18 @@ def _plt() -> Any:
 
 
 def save_figure(fig: Any, png: str, svg: str) -> None:
-    from ..commands.common import write_atomic
+    """Both files rendered first, then written together (`write_all`): a full disk
+    leaves neither a new PNG beside an old SVG nor a torn file."""
+    from ..atomic import write_all
 
+    files: dict[str, bytes] = {}
     for path, fmt in ((png, "png"), (svg, "svg")):
         buf = io.BytesIO()
         fig.savefig(buf, format=fmt, dpi=120, bbox_inches="tight",
                     metadata={"Software": "funnelc"} if fmt == "png" else {"Date": None})
-        write_atomic(path, buf.getvalue())
+        files[path] = buf.getvalue()
     _plt().close(fig)
+    write_all(files)
 
 
 def whatif_figure(base: "VariantRun", comparisons: Sequence["Comparison"],
