@@ -84,7 +84,9 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
         prep = prepare(list(inputs), tz, funnel)
     except HistoryInputError as exc:
         click.echo(f"error: {exc}", err=True)
-        raise SystemExit(EXIT_USAGE) from None
+        if exc.hint:
+            click.echo(f"  = help: {exc.hint}", err=True)
+        raise SystemExit(exc.exit_code) from None
     console = Console()
     if not console.is_terminal:
         console = Console(width=160)

@@ -63,7 +63,9 @@ def history_command(inputs: tuple[str, ...], out_dir: str | None, funnel_path: s
         prepared = prepare(list(inputs), tz, funnel)
     except HistoryInputError as exc:
         click.echo(f"error: {exc}", err=True)
-        raise SystemExit(EXIT_USAGE) from None
+        if exc.hint:
+            click.echo(f"  = help: {exc.hint}", err=True)
+        raise SystemExit(exc.exit_code) from None
     t, dq = prepared.tables, prepared.history.quality
     extra = [quality_section(dq)]
     if prepared.names is not None:

@@ -10,9 +10,70 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-__all__ = ["Salvage", "read_documents"]
+__all__ = ["Salvage", "JsonNestingError", "read_documents", "MAX_DEPTH"]
 
-_DECODER = json.JSONDecoder()
+MAX_DEPTH = 100
+"""CRM pages nest a few levels; a text that makes Python's JSON decoder run out of stack
+is reported at the first place it nests deeper than this."""
+
+
+def _parse_int(text: str) -> int | float:
+    """Integers as JSON holds them, except those too long for Python to convert (over
+    4300 digits raise ValueError): no timestamp or id is, so they become infinity and
+    are refused like any value out of range."""
+    return int(text) if len(text) <= 4000 else float("inf")
+
+
+_DECODER = json.JSONDecoder(parse_int=_parse_int)
+
+
+class JsonNestingError(ValueError):
+    """Arrays and objects nested deeper than `limit`, first at character `at`."""
+
+    def __init__(self, at: int, limit: int) -> None:
+        super().__init__(f"nested deeper than {limit} levels at character {at}")
+        self.at, self.limit = at, limit
+
+
+_BRACKETS = re.compile(r'[\[\]{}"]')
+
+
+def _too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
+    """Where nesting first passes `limit` (outside strings), or None: the place to name
+    once the decoder has given up."""
+    depth = 0
+    pos = 0
+    n = len(text)
+    while pos < n:
+        m = _BRACKETS.search(text, pos)
+        if m is None:
+            return None
+        ch = m.group()
+        pos = m.end()
+        if ch == '"':
+            while True:  # skip the string, honouring backslash escapes
+                q = text.find('"', pos)
+                if q < 0:
+                    return None
+                k = q - 1
+                while k >= pos and text[k] == "\\":
+                    k -= 1
+                pos = q + 1
+                if (q - 1 - k) % 2 == 0:
+                    break
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return m.start()
+        else:
+            depth -= 1
+    return None
+
+
+def _loads(text: str) -> Any:
+    return _DECODER.decode(text)
+
+
 _WS = re.compile(r"[\s,]*")
 _ITEM_KEYS = re.compile(
     r'"(events|leads|pipelines|statuses|loss_reasons|items|result|categories)"\s*:\s*\[')
@@ -52,7 +113,7 @@ def _array(text: str, pos: int) -> tuple[list[Any], int, bool]:
             return items, pos + 1, True
         try:
             value, pos = _DECODER.raw_decode(text, pos)
-        except json.JSONDecodeError:
+        except ValueError:
             return items, pos, False
         items.append(value)
 
@@ -78,15 +139,23 @@ def _salvage(text: str, start: int) -> tuple[list[Any], int]:
 
 
 def read_documents(text: str) -> tuple[list[Any], Salvage | None]:
-    """All documents in a JSON or JSON Lines text, and where it was cut, if it was."""
+    """All documents in a JSON or JSON Lines text, and where it was cut, if it was.
+    Raises `JsonNestingError` for a text nested deeper than Python's decoder can go."""
     if text.startswith("\ufeff"):
         text = text[1:]
+    try:
+        return _read_documents(text)
+    except RecursionError:
+        raise JsonNestingError(_too_deep(text) or 0, MAX_DEPTH) from None
+
+
+def _read_documents(text: str) -> tuple[list[Any], Salvage | None]:
     stripped = text.strip()
     if not stripped:
         return [], None
     try:
-        return [json.loads(stripped)], None
-    except json.JSONDecodeError:
+        return [_loads(stripped)], None
+    except ValueError:
         pass
     lines = [ln for ln in stripped.split("\n") if ln.strip()]
     if len(lines) > 1:
@@ -94,8 +163,8 @@ def read_documents(text: str) -> tuple[list[Any], Salvage | None]:
         offset = 0
         for i, line in enumerate(lines):
             try:
-                docs.append(json.loads(line))
-            except json.JSONDecodeError:
+                docs.append(_loads(line))
+            except ValueError:
                 if i == 0:
                     break  # not JSON Lines: one document spread over lines
                 found, at = _salvage(line, 0)
@@ -107,8 +176,8 @@ def read_documents(text: str) -> tuple[list[Any], Salvage | None]:
                 # (a broken append) must not hide the pages after it.
                 for later in lines[i + 1:]:
                     try:
-                        docs.append(json.loads(later))
-                    except json.JSONDecodeError:
+                        docs.append(_loads(later))
+                    except ValueError:
                         more, _ = _salvage(later, 0)
                         docs.extend(more)
                 return docs, Salvage(cut, size, bool(rest))

@@ -17,23 +17,19 @@ from typing import Any
 
 import polars as pl
 
+from .errors import HistoryDataError, HistoryInputError
 from .events import Catalog, normalize
-from .jsonpages import read_documents
+from .jsonpages import JsonNestingError, read_documents
 from .quality import DataQuality
 from .read_amocrm import AmoCollector, is_amocrm
 from .read_bitrix24 import BitrixCollector, is_bitrix24
 from .read_csv import looks_like_csv, read_csv_text
 from .read_records import looks_like_records, read_records_text
+from .timeparse import TimeBounds
 
-__all__ = ["History", "HistoryInputError", "load_history", "expand_inputs"]
+__all__ = ["History", "HistoryInputError", "HistoryDataError", "load_history", "expand_inputs"]
 
 SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".txt", ".tsv")
-
-
-class HistoryInputError(Exception):
-    """An input that cannot be read at all (missing, a binary file, no known shape):
-    a usage error, unlike messy content, which is counted and read around."""
-
 
 @dataclass
 class History:
@@ -68,15 +64,30 @@ def _decode(path: Path, dq: DataQuality) -> str:
     if b"\x00" in data[:4096]:
         raise HistoryInputError(f"{path}: a binary file, not JSON or CSV")
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         dq.notes.append(f"{path}: not UTF-8; read as Windows-1251 (Russian Excel)")
-        return data.decode("cp1251", errors="replace")
+        text = data.decode("cp1251", errors="replace")
+    if "\r" in text:
+        # Windows (CR LF) and old Mac (CR alone) line ends: every reader splits on LF.
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _line_col(text: str, at: int) -> str:
+    line = text.count("\n", 0, at) + 1
+    return f"{line}:{at - (text.rfind(chr(10), 0, at) + 1) + 1}"
 
 
 def load_history(paths: list[str], tz: str = "UTC", records_start: date | None = None,
-                 record_sources: dict[tuple[str, str], str] | None = None) -> History:
+                 record_sources: dict[tuple[str, str], str] | None = None,
+                 bounds: TimeBounds | None = None) -> History:
+    """Every input read into one event table. Raises `HistoryInputError` for an input
+    that is no history at all, `HistoryDataError` for one whose content cannot be used
+    (too deeply nested, not one row of history in any input)."""
+    bounds = bounds or TimeBounds.default()
     dq = DataQuality()
+    held: list[str] = []
     amo, bx = AmoCollector(), BitrixCollector()
     frames: list[pl.DataFrame] = []
     formats: set[str] = set()
@@ -94,7 +105,12 @@ def load_history(paths: list[str], tz: str = "UTC", records_start: date | None =
             dq.files.append((name, "simulator records", f.height))
             formats.add("records")
         elif head in ("{", "["):
-            docs, cut = read_documents(text)
+            try:
+                docs, cut = read_documents(text)
+            except JsonNestingError as exc:
+                raise HistoryDataError(
+                    f"{name}:{_line_col(text, exc.at)}: JSON nested more than {exc.limit} "
+                    "levels deep; no CRM export is: is this the right file?") from None
             if cut is not None:
                 dq.count("truncated_files", where=f"{name} (byte {cut.at} of {cut.size})")
                 if cut.partial:
@@ -103,9 +119,14 @@ def load_history(paths: list[str], tz: str = "UTC", records_start: date | None =
             n = 0
             for i, doc in enumerate(_flatten(docs)):
                 n += _dispatch(doc, f"{name} page {i + 1}", amo, bx, dq, formats)
+            if not n:
+                held.append(f"{name}: JSON without amoCRM or Bitrix24 records")
             dq.files.append((name, "/".join(sorted(formats & {"amocrm", "bitrix24"})) or "json", n))
         elif looks_like_csv(text):
-            f = read_csv_text(text, name, dq, seq, tz)
+            before = dq.rows_read
+            f = read_csv_text(text, name, dq, seq, tz, bounds)
+            if dq.rows_read == before:
+                held.append(f"{name}: a CSV header and no rows")
             frames.append(f)
             seq += f.height + 2 + text.count("\n")
             dq.files.append((name, "csv", f.height))
@@ -113,6 +134,7 @@ def load_history(paths: list[str], tz: str = "UTC", records_start: date | None =
         elif not text.strip():
             dq.notes.append(f"{name}: empty file")
             dq.files.append((name, "empty", 0))
+            held.append(f"{name}: an empty file")
         else:
             raise HistoryInputError(
                 f"{name}: not a known history format (amoCRM events/leads/pipelines JSON, "
@@ -120,13 +142,20 @@ def load_history(paths: list[str], tz: str = "UTC", records_start: date | None =
                 "stage columns, or `funnelc simulate --records` CSV)")
     catalog = Catalog()
     if amo.seen_any:
-        f = amo.build(dq, seq)
+        f = amo.build(dq, seq, bounds)
         seq += f.height + 1
         frames.append(f)
         catalog.merge(amo.catalog())
     if bx.seen_any:
-        frames.append(bx.build(dq, seq, tz))
+        frames.append(bx.build(dq, seq, tz, bounds))
         catalog.merge(bx.catalog())
+    if dq.rows_read == 0:
+        what = "; ".join(held) or (", ".join(name for name, _, _ in dq.files)
+                                   + ": names of pipelines and stages, but no stage changes")
+        raise HistoryDataError(
+            f"no history to read: {what}",
+            "give the stage-change export too (amoCRM events or leads, Bitrix24 "
+            "crm.stagehistory.list, or a CSV with one row per deal entering a stage)")
     events = normalize(frames, dq)
     return History(events, catalog, dq, tz, formats)
 
@@ -145,8 +174,15 @@ def _flatten(docs: list[Any]) -> list[Any]:
 
 
 def _dispatch(doc: Any, where: str, amo: AmoCollector, bx: BitrixCollector, dq: DataQuality,
-              formats: set[str]) -> int:
-    """Hand one document to its reader; a list of bare records goes item by item."""
+              formats: set[str], depth: int = 0) -> int:
+    """Hand one document to its reader; a list of bare records goes item by item (lists
+    of lists, as far as an export nests them, which is not far)."""
+    if isinstance(doc, dict) and "_embedded" in doc and doc["_embedded"] and not isinstance(
+            doc["_embedded"], dict):
+        raise HistoryDataError(
+            f"{where}: `_embedded` is {_describe(doc['_embedded'])}; amoCRM pages hold an "
+            "object there (`_embedded.events`, `.leads` or `.pipelines`)",
+            "save the API answer as it came")
     kind = is_amocrm(doc)
     if kind is not None:
         amo.add(kind, doc, where, dq)
@@ -158,12 +194,20 @@ def _dispatch(doc: Any, where: str, amo: AmoCollector, bx: BitrixCollector, dq: 
             bx.add(kind, doc, where, dq)
         formats.add("bitrix24")
         return 1
-    if isinstance(doc, list):
+    if isinstance(doc, list) and depth < 4:
         n = 0
         for i, item in enumerate(doc):
-            n += _dispatch(item, f"{where} item {i + 1}", amo, bx, dq, formats)
+            n += _dispatch(item, f"{where} item {i + 1}", amo, bx, dq, formats, depth + 1)
         return n
     if isinstance(doc, dict) and "_embedded" in doc and not doc["_embedded"]:
         return 0  # an empty page
     dq.count("ambiguous_inputs", where=where)
     return 0
+
+
+def _describe(value: Any) -> str:
+    for kind, name in ((bool, "a boolean"), (str, "a string"), (list, "an array"),
+                       (int, "a number"), (float, "a number")):
+        if isinstance(value, kind):
+            return name
+    return "null" if value is None else "an object"

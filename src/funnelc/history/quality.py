@@ -36,6 +36,10 @@ DROP_TEXT: dict[str, str] = {
     "unchanged_status": "status change to the same status",
     "truncated": "cut off by the end of a truncated file",
     "unparsable": "record that does not parse",
+    "implausible_timestamp": "date before 2000 or after the end of next year (a placeholder "
+                             "or a unit mix-up, not a real move)",
+    "mixed_time_units": "Unix time in the file's minority unit (the file mixes seconds and "
+                        "milliseconds)",
 }
 
 
@@ -61,6 +65,17 @@ class DataQuality:
             ex = self.examples.setdefault(kind, [])
             if len(ex) < 3:
                 ex.append(where)
+
+    def note_mixed_units(self, path: str, mixed: tuple[str, int, int] | None) -> None:
+        """Say once per input when its Unix times mixed seconds and milliseconds
+        (`timeparse.screen_times`: the minority unit is dropped as `mixed_time_units`)."""
+        if mixed is None:
+            return
+        unit, n, other = mixed
+        words = {"s": "seconds", "ms": "milliseconds"}
+        self.notes.append(f"{path}: Unix times mix units: {other} in "
+                          f"{words['ms' if unit == 's' else 's']}, {n} in {words[unit]}; "
+                          f"the {n} in {words[unit]} are left out (mixed_time_units)")
 
     def drop(self, reason: str, n: int = 1, where: str | None = None) -> None:
         if n <= 0:

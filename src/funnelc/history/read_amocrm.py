@@ -22,9 +22,10 @@ from typing import Any
 
 import polars as pl
 
+from .errors import HistoryDataError
 from .events import LOST, STAGE, WON, Catalog, empty_events
 from .quality import DataQuality
-from .timeparse import from_epoch_seconds
+from .timeparse import TimeBounds, epoch_unit, from_epoch_seconds, screen_times
 
 __all__ = ["AmoCollector", "is_amocrm"]
 
@@ -40,17 +41,48 @@ def _status(value: Any) -> tuple[int, int] | None:
     ls = value.get("lead_status")
     if not isinstance(ls, dict):
         return None
-    try:
-        return int(ls["id"]), int(ls.get("pipeline_id") or 0)
-    except (KeyError, TypeError, ValueError):
-        return None
+    sid, pid = _int(ls.get("id")), _int(ls.get("pipeline_id") or 0)
+    return (sid, pid) if sid is not None and pid is not None else None
+
+
+_INT64 = 2 ** 63
 
 
 def _int(v: Any) -> int | None:
-    try:
-        return int(v) if v is not None and v != "" else None
-    except (TypeError, ValueError):
+    """An id as amoCRM writes it (number or digit string), or None for anything else —
+    including numbers no 64-bit column can hold, and infinity."""
+    if v is None or v == "" or isinstance(v, (bool, list, dict)):
         return None
+    try:
+        n = int(v)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return n if -_INT64 <= n < _INT64 else None
+
+
+def _time(v: Any) -> float | None:
+    """A Unix time (seconds or milliseconds) as a float, or None when it is no number.
+    Out-of-range values stay: `timeparse.screen_times` reports them as implausible."""
+    if v is None or v == "" or isinstance(v, (bool, list, dict)):
+        return None
+    try:
+        t = float(v)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return None if t != t else t
+
+
+def _list(doc: dict[str, Any], key: str, where: str) -> list[Any]:
+    """`doc["_embedded"][key]` as a list; null is an empty page, anything else an error."""
+    items = doc["_embedded"][key]
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        kind = ("a string" if isinstance(items, str) else "an object" if isinstance(items, dict)
+                else "a number" if isinstance(items, (int, float)) else "not an array")
+        raise HistoryDataError(f"{where}: `_embedded.{key}` is {kind}; amoCRM sends an "
+                               "array there", "save the API answer as it came")
+    return items
 
 
 def is_amocrm(doc: Any) -> str | None:
@@ -72,7 +104,7 @@ def is_amocrm(doc: Any) -> str | None:
 
 @dataclass
 class _Lead:
-    created: int | None
+    created: float | None
     price: float | None
     status: tuple[int, int] | None
     reason: str | None
@@ -88,7 +120,7 @@ class AmoCollector:
 
     ev_id: list[str] = field(default_factory=list)
     ev_deal: array = field(default_factory=lambda: array("q"))
-    ev_time: array = field(default_factory=lambda: array("q"))
+    ev_time: array = field(default_factory=lambda: array("d"))
     ev_before: array = field(default_factory=lambda: array("q"))
     ev_before_p: array = field(default_factory=lambda: array("q"))
     ev_after: array = field(default_factory=lambda: array("q"))
@@ -103,27 +135,28 @@ class AmoCollector:
     def add(self, kind: str, doc: Any, where: str, dq: DataQuality) -> None:
         self.seen_any = True
         if kind == "events":
-            for i, e in enumerate(doc["_embedded"]["events"] or []):
+            for i, e in enumerate(_list(doc, "events", where)):
                 self._event(e, f"{where} event {i + 1}", dq)
         elif kind == "event":
             self._event(doc, where, dq)
         elif kind == "leads":
-            for i, lead in enumerate(doc["_embedded"]["leads"] or []):
+            for i, lead in enumerate(_list(doc, "leads", where)):
                 self._lead(lead, f"{where} lead {i + 1}", dq)
         elif kind == "lead":
             self._lead(doc, where, dq)
         elif kind == "pipelines":
-            for p in doc["_embedded"]["pipelines"] or []:
+            for p in _list(doc, "pipelines", where):
                 self._pipeline(p)
         elif kind == "pipeline":
             self._pipeline(doc)
         elif kind == "statuses":
-            for s in doc["_embedded"]["statuses"] or []:
+            for s in _list(doc, "statuses", where):
                 self._one_status(s, None)
         elif kind == "loss_reasons":
-            for r in doc["_embedded"]["loss_reasons"] or []:
-                if isinstance(r, dict) and _int(r.get("id")) is not None:
-                    self.reasons[int(r["id"])] = str(r.get("name", r["id"]))
+            for r in _list(doc, "loss_reasons", where):
+                rid = _int(r.get("id")) if isinstance(r, dict) else None
+                if rid is not None:
+                    self.reasons[rid] = str(r.get("name", rid))
 
     # ---------------------------------------------------------------- pieces
     def _event(self, e: Any, where: str, dq: DataQuality) -> None:
@@ -136,7 +169,7 @@ class AmoCollector:
             return
         dq.rows_read += 1
         deal = _int(e.get("entity_id"))
-        t = _int(e.get("created_at"))
+        t = _time(e.get("created_at"))
         before, after = _status(e.get("value_before")), _status(e.get("value_after"))
         if deal is None:
             dq.drop("no_deal_id", where=where)
@@ -190,25 +223,26 @@ class AmoCollector:
             dq.count("duplicates", where=where)
             dq.drop("duplicate", where=where)
             return
-        self.leads[lid] = _Lead(_int(lead.get("created_at")), price_f,
+        self.leads[lid] = _Lead(_time(lead.get("created_at")), price_f,
                                 (st, pid or 0) if st is not None else None, reason,
                                 _int(lead.get("loss_reason_id")), source, where)
 
     def _pipeline(self, p: Any) -> None:
-        if not isinstance(p, dict) or _int(p.get("id")) is None:
+        pid = _int(p.get("id")) if isinstance(p, dict) else None
+        if pid is None:
             return
-        pid = int(p["id"])
         self.pipelines[pid] = str(p.get("name", f"#{pid}"))
-        statuses = (p.get("_embedded") or {}).get("statuses") or []
-        for s in statuses:
+        emb = p.get("_embedded")
+        statuses = emb.get("statuses") if isinstance(emb, dict) else None
+        for s in statuses if isinstance(statuses, list) else []:
             self._one_status(s, pid)
 
     def _one_status(self, s: Any, pid: int | None) -> None:
-        if not isinstance(s, dict) or _int(s.get("id")) is None:
+        sid = _int(s.get("id")) if isinstance(s, dict) else None
+        if sid is None:
             return
         p = pid if pid is not None else _int(s.get("pipeline_id")) or 0
-        self.statuses[(p, int(s["id"]))] = (str(s.get("name", f"#{s['id']}")),
-                                            _int(s.get("sort")) or 0)
+        self.statuses[(p, sid)] = (str(s.get("name", f"#{sid}")), _int(s.get("sort")) or 0)
 
     # ---------------------------------------------------------------- assembly
     def catalog(self) -> Catalog:
@@ -247,7 +281,7 @@ class AmoCollector:
                 ex.append(f"{where} (status {sid})")
         return pipe, f"#{sid}", kind
 
-    def build(self, dq: DataQuality, seq0: int) -> pl.DataFrame:
+    def build(self, dq: DataQuality, seq0: int, bounds: TimeBounds | None = None) -> pl.DataFrame:
         if not self.ev_deal and not self.leads:
             return empty_events()
         names: dict[tuple[int, int], tuple[str, str, str]] = {}
@@ -261,13 +295,50 @@ class AmoCollector:
 
         ev = pl.DataFrame({
             "eid": self.ev_id, "deal": pl.Series(self.ev_deal, dtype=pl.Int64),
-            "t": pl.Series(self.ev_time, dtype=pl.Int64),
+            "t": pl.Series(self.ev_time, dtype=pl.Float64),
             "b": pl.Series(self.ev_before, dtype=pl.Int64),
             "bp": pl.Series(self.ev_before_p, dtype=pl.Int64),
             "a": pl.Series(self.ev_after, dtype=pl.Int64),
             "ap": pl.Series(self.ev_after_p, dtype=pl.Int64),
             "i": pl.Series(range(len(self.ev_deal)), dtype=pl.Int64),
         })
+        # Lead records.
+        lead_rows = [(lid, l.created, l.price, l.status[0] if l.status else None,
+                      l.status[1] if l.status else None,
+                      l.reason or (self.reasons.get(l.reason_id) if l.reason_id else None)
+                      or (f"#{l.reason_id}" if l.reason_id else None), l.source)
+                     for lid, l in self.leads.items()]
+        leads = pl.DataFrame(lead_rows, schema={"deal": pl.Int64, "created": pl.Float64,
+                                                "value": pl.Float64, "ls": pl.Int64,
+                                                "lp": pl.Int64, "reason": pl.Utf8,
+                                                "source": pl.Utf8}, orient="row")
+        dq.rows_read += leads.height
+        # Times: both units mixed in one account, or dates no CRM history holds, are
+        # dropped with their reason (a lead's bad `created_at` drops its first stage).
+        where_l = [lead.where for lead in self.leads.values()]
+        why, mixed = screen_times(
+            pl.concat([from_epoch_seconds(ev["t"]), from_epoch_seconds(leads["created"])]),
+            pl.concat([epoch_unit(ev["t"]), epoch_unit(leads["created"])]),
+            bounds or TimeBounds.default())
+        dq.note_mixed_units("amoCRM events and leads", mixed)
+        why_ev, why_l = why[:ev.height], why[ev.height:]
+        if why_ev.null_count() < ev.height:
+            for reason in ("mixed_time_units", "implausible_timestamp"):
+                hit = (why_ev == reason).fill_null(False)
+                n = int(hit.sum())
+                if n:
+                    dq.drop(reason, n, where=self.ev_where[int(hit.arg_true()[0])])
+            ev = ev.filter(why_ev.is_null())
+        leads = leads.with_columns(cwhy=why_l).with_columns(
+            created=pl.when(pl.col("cwhy").is_null()).then(pl.col("created")),
+            cwhy=pl.when(pl.col("created").is_null() | pl.col("cwhy").is_not_null())
+            .then(pl.col("cwhy").fill_null(pl.lit("bad_timestamp"))))
+        for reason in ("mixed_time_units", "implausible_timestamp"):
+            hit = (why_l == reason).fill_null(False)
+            if hit.any():
+                ex = dq.examples.setdefault("drop:" + reason, [])
+                if len(ex) < 3:
+                    ex.append(where_l[int(hit.arg_true()[0])])
         # Duplicate events: the same event id seen twice (overlapping pages).
         before = ev.height
         ev = ev.filter((pl.col("eid") == "") | ~pl.col("eid").is_duplicated()
@@ -286,17 +357,6 @@ class AmoCollector:
         ev = (ev.join(lookup.rename({"s": "a", "p": "ap"}), on=["a", "ap"], how="left")
               .join(lookup.select(b="s", bp="p", from_pipeline="pipeline", from_stage="stage"),
                     on=["b", "bp"], how="left"))
-        # Lead records.
-        lead_rows = [(lid, l.created, l.price, l.status[0] if l.status else None,
-                      l.status[1] if l.status else None,
-                      l.reason or (self.reasons.get(l.reason_id) if l.reason_id else None)
-                      or (f"#{l.reason_id}" if l.reason_id else None), l.source)
-                     for lid, l in self.leads.items()]
-        leads = pl.DataFrame(lead_rows, schema={"deal": pl.Int64, "created": pl.Int64,
-                                                "value": pl.Float64, "ls": pl.Int64,
-                                                "lp": pl.Int64, "reason": pl.Utf8,
-                                                "source": pl.Utf8}, orient="row")
-        dq.rows_read += leads.height
         first = (ev.sort(["deal", "t", "i"]).group_by("deal", maintain_order=True)
                  .agg(pl.first("b"), pl.first("bp"), pl.first("t"), pl.first("i")))
         known = first.join(leads, on="deal", how="inner")
@@ -310,13 +370,13 @@ class AmoCollector:
         starts = []
         bad = known.filter(pl.col("created").is_null() | (pl.col("b") < 0))
         if bad.height:
-            dq.drop("bad_timestamp", bad.filter(pl.col("created").is_null()).height)
+            _drop_by_reason(bad.filter(pl.col("created").is_null()), dq)
             dq.drop("no_stage", bad.filter(pl.col("created").is_not_null()).height)
         k = known.filter(pl.col("created").is_not_null() & (pl.col("b") >= 0))
         starts.append(k.select("deal", t="created", s="b", p="bp", known=pl.lit(True),
                                i=pl.col("i")))
         q_ok = quiet.filter(pl.col("created").is_not_null() & pl.col("ls").is_not_null())
-        dq.drop("bad_timestamp", quiet.filter(pl.col("created").is_null()).height)
+        _drop_by_reason(quiet.filter(pl.col("created").is_null()), dq)
         dq.drop("no_stage", quiet.filter(pl.col("created").is_not_null()
                                          & pl.col("ls").is_null()).height)
         starts.append(q_ok.select("deal", t="created", s="ls", p="lp", known=pl.lit(True),
@@ -360,3 +420,9 @@ class AmoCollector:
         if self.pipelines:
             dq.count("unknown_pipelines", out.filter(pl.col("pipeline").str.starts_with("#")).height)
         return out
+
+
+def _drop_by_reason(rows: pl.DataFrame, dq: DataQuality) -> None:
+    """Count first-stage rows lost to their lead's `created_at`, by why it was unusable."""
+    for reason, n in rows.group_by("cwhy").len().iter_rows():
+        dq.drop(reason or "bad_timestamp", n)

@@ -22,7 +22,7 @@ import polars as pl
 
 from .events import LOST, STAGE, WON, Catalog, empty_events
 from .quality import DataQuality
-from .timeparse import parse_timestamps
+from .timeparse import TimeBounds, parse_timestamps, screen_times
 
 __all__ = ["BitrixCollector", "is_bitrix24"]
 
@@ -63,11 +63,21 @@ def _looks_deal(items: list[Any]) -> bool:
     return bool(head) and all("ID" in r and "DATE_CREATE" in r for r in head)
 
 
+def _text(value: Any) -> str | None:
+    """A scalar field as text; arrays, objects, booleans and empty strings are no value
+    (a Bitrix24 field that holds `[]` or `{}` was not filled in)."""
+    if value is None or value == "" or isinstance(value, (bool, list, dict)):
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return str(value)
+
+
 def _items(doc: Any) -> list[Any]:
     res = doc.get("result") if isinstance(doc, dict) else None
     if isinstance(res, dict):
-        return list(res.get("items") or res.get("categories") or [])
-    return list(res or [])
+        res = res.get("items") or res.get("categories")
+    return list(res) if isinstance(res, list) else []
 
 
 @dataclass
@@ -97,7 +107,7 @@ class BitrixCollector:
                            "process": ""}.get(sem, sem)
                     try:
                         sort = int(s.get("SORT") or 0)
-                    except (TypeError, ValueError):
+                    except (TypeError, ValueError, OverflowError):
                         sort = 0
                     cat = s.get("CATEGORY_ID")
                     if cat in (None, ""):
@@ -134,18 +144,18 @@ class BitrixCollector:
                 cat.add(self._pipeline_name(c), name)
         return cat
 
-    def build(self, dq: DataQuality, seq0: int, tz: str) -> pl.DataFrame:
+    def build(self, dq: DataQuality, seq0: int, tz: str,
+              bounds: TimeBounds | None = None) -> pl.DataFrame:
         if not self.history and not self.deals:
             return empty_events()
         cols = {
-            "id": [str(h.get("ID", "")) for h in self.history],
-            "owner": [None if h.get("OWNER_ID") in (None, "") else str(h.get("OWNER_ID"))
-                      for h in self.history],
-            "time": [h.get("CREATED_TIME") for h in self.history],
-            "cat": [str(h.get("CATEGORY_ID") if h.get("CATEGORY_ID") is not None else "0")
+            "id": [_text(h.get("ID")) or "" for h in self.history],
+            "owner": [_text(h.get("OWNER_ID")) for h in self.history],
+            "time": [_text(h.get("CREATED_TIME")) for h in self.history],
+            "cat": [_text(h.get("CATEGORY_ID")) or "0" for h in self.history],
+            "stage_id": [_text(h.get("STAGE_ID", h.get("STATUS_ID"))) for h in self.history],
+            "sem": [_text(h.get("STAGE_SEMANTIC_ID", h.get("STATUS_SEMANTIC_ID")))
                     for h in self.history],
-            "stage_id": [h.get("STAGE_ID", h.get("STATUS_ID")) for h in self.history],
-            "sem": [h.get("STAGE_SEMANTIC_ID", h.get("STATUS_SEMANTIC_ID")) for h in self.history],
             "i": list(range(len(self.history))),
         }
         hist = pl.DataFrame(cols, schema={"id": pl.Utf8, "owner": pl.Utf8, "time": pl.Utf8,
@@ -157,9 +167,15 @@ class BitrixCollector:
             dq.count("duplicates", before - hist.height)
             dq.drop("duplicate", before - hist.height)
         parsed = parse_timestamps(hist["time"], tz)
-        hist = hist.with_columns(ts=parsed.ts, naive=parsed.naive)
+        why, mixed = screen_times(parsed.ts, parsed.unit, bounds or TimeBounds.default())
+        hist = hist.with_columns(ts=parsed.ts, naive=parsed.naive, why=why)
         dq.count("naive_timestamps", int(hist["naive"].sum()))
+        dq.note_mixed_units("Bitrix24 history", mixed)
         for reason, cond in (("no_deal_id", pl.col("owner").is_null()),
+                             ("mixed_time_units",
+                              (pl.col("why") == "mixed_time_units").fill_null(False)),
+                             ("implausible_timestamp",
+                              (pl.col("why") == "implausible_timestamp").fill_null(False)),
                              ("bad_timestamp", pl.col("ts").is_null()),
                              ("no_stage", pl.col("stage_id").is_null())):
             bad = hist.filter(cond)
@@ -168,26 +184,32 @@ class BitrixCollector:
                 hist = hist.filter(~cond)
         # Deals that never moved: in the deal list, absent from the history.
         deals = pl.DataFrame({
-            "owner": [str(d.get("ID")) for d in self.deals],
-            "created": [d.get("DATE_CREATE") for d in self.deals],
-            "cat": [str(d.get("CATEGORY_ID") if d.get("CATEGORY_ID") is not None else "0")
-                    for d in self.deals],
-            "stage_id": [d.get("STAGE_ID") for d in self.deals],
-            "sem": [d.get("STAGE_SEMANTIC_ID") for d in self.deals],
-            "value": [d.get("OPPORTUNITY") for d in self.deals],
-            "source": [d.get("SOURCE_ID") for d in self.deals],
+            "owner": [_text(d.get("ID")) for d in self.deals],
+            "created": [_text(d.get("DATE_CREATE")) for d in self.deals],
+            "cat": [_text(d.get("CATEGORY_ID")) or "0" for d in self.deals],
+            "stage_id": [_text(d.get("STAGE_ID")) for d in self.deals],
+            "sem": [_text(d.get("STAGE_SEMANTIC_ID")) for d in self.deals],
+            "value": [_text(d.get("OPPORTUNITY")) for d in self.deals],
+            "source": [_text(d.get("SOURCE_ID")) for d in self.deals],
         }, schema={"owner": pl.Utf8, "created": pl.Utf8, "cat": pl.Utf8, "stage_id": pl.Utf8,
                    "sem": pl.Utf8, "value": pl.Utf8, "source": pl.Utf8})
+        nameless = deals.filter(pl.col("owner").is_null()).height
+        if nameless:  # a deal record without an ID cannot be matched to anything
+            dq.rows_read += nameless
+            dq.drop("no_deal_id", nameless)
+            deals = deals.filter(pl.col("owner").is_not_null())
         deals = deals.unique(subset=["owner"], keep="first", maintain_order=True)
         quiet = deals.join(hist.select("owner").unique(), on="owner", how="anti")
         dq.rows_read += quiet.height
         if quiet.height:
             dq.count("deals_no_history", quiet.height)
             qt = parse_timestamps(quiet["created"], tz)
-            quiet = quiet.with_columns(ts=qt.ts)
+            qwhy, _ = screen_times(qt.ts, qt.unit, bounds or TimeBounds.default())
+            quiet = quiet.with_columns(ts=pl.when(qwhy.is_null()).then(qt.ts), why=qwhy)
             dq.count("naive_timestamps", int(qt.naive.sum()))
             bad = quiet.filter(pl.col("ts").is_null() | pl.col("stage_id").is_null())
-            dq.drop("bad_timestamp", bad.filter(pl.col("ts").is_null()).height)
+            for reason, n in bad.filter(pl.col("ts").is_null()).group_by("why").len().iter_rows():
+                dq.drop(reason or "bad_timestamp", n)
             dq.drop("no_stage", bad.filter(pl.col("ts").is_not_null()).height)
             quiet = quiet.filter(pl.col("ts").is_not_null() & pl.col("stage_id").is_not_null())
         base = hist.select("owner", "ts", "cat", "stage_id", "sem",

@@ -18,9 +18,10 @@ import io
 
 import polars as pl
 
+from .errors import HistoryDataError
 from .events import LOST, STAGE, WON, empty_events
 from .quality import DataQuality
-from .timeparse import parse_timestamps
+from .timeparse import TimeBounds, parse_timestamps, screen_times
 
 __all__ = ["read_csv_text", "looks_like_csv", "COLUMN_ALIASES", "WON_NAMES", "LOST_NAMES"]
 
@@ -64,7 +65,23 @@ def looks_like_csv(text: str) -> bool:
 
 def _split_header(first: str) -> list[str]:
     sep = max((",", ";", "\t"), key=first.count)
-    return [c for c in next(csv.reader([first], delimiter=sep))]
+    try:
+        return [c for c in next(csv.reader([first], delimiter=sep), [])]
+    except csv.Error:
+        return []  # a header line csv cannot split is no header of ours
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    """Header names made unique (`a`, `a_2` …): a table cannot hold two equal columns."""
+    seen: set[str] = set()
+    out = []
+    for h in header:
+        name, n = h, 2
+        while name in seen:
+            name, n = f"{h}_{n}", n + 1
+        seen.add(name)
+        out.append(name)
+    return out
 
 
 def _read_table(text: str, sep: str, dq: DataQuality, path: str) -> pl.DataFrame:
@@ -72,17 +89,26 @@ def _read_table(text: str, sep: str, dq: DataQuality, path: str) -> pl.DataFrame
         return pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False,
                            truncate_ragged_lines=True)
     except Exception:  # noqa: BLE001 - polars refuses some broken files; csv reads them
-        rows = list(csv.reader(io.StringIO(text), delimiter=sep))
-        if not rows:
-            return pl.DataFrame()
-        header, body = rows[0], rows[1:]
-        width = len(header)
-        fixed = [(r + [None] * width)[:width] for r in body]  # type: ignore[list-item]
-        dq.notes.append(f"{path}: read with the slow CSV parser (the fast one refused it)")
-        return pl.DataFrame(fixed, schema={h: pl.Utf8 for h in header}, orient="row")
+        pass
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise HistoryDataError(f"{path}:{reader.line_num}: not readable as CSV: {exc}; "
+                               "save the table again as CSV (UTF-8)") from None
+    if not rows:
+        return pl.DataFrame()
+    header, body = _unique_names(rows[0]), rows[1:]
+    width = len(header)
+    fixed = [(r + [None] * width)[:width] for r in body]  # type: ignore[list-item]
+    dq.notes.append(f"{path}: read with the slow CSV parser (the fast one refused it)")
+    return pl.DataFrame(fixed, schema={h: pl.Utf8 for h in header}, orient="row")
 
 
-def read_csv_text(text: str, path: str, dq: DataQuality, seq0: int, tz: str) -> pl.DataFrame:
+def read_csv_text(text: str, path: str, dq: DataQuality, seq0: int, tz: str,
+                  bounds: TimeBounds | None = None) -> pl.DataFrame:
+    """The rows of one CSV as events; rows without a deal, a readable and plausible time
+    or a stage are counted as dropped, each reason with the first lines it happened on."""
     if text.startswith("\ufeff"):
         text = text[1:]
     first = text.split("\n", 1)[0]
@@ -105,10 +131,15 @@ def read_csv_text(text: str, path: str, dq: DataQuality, seq0: int, tz: str) -> 
                     source=col("source"), kindcol=col("kind"),
                     line=pl.int_range(pl.len(), dtype=pl.Int64) + 2)
     parsed = parse_timestamps(df["t"], tz)
-    df = df.with_columns(ts=parsed.ts, naive=parsed.naive)
+    why, mixed = screen_times(parsed.ts, parsed.unit, bounds or TimeBounds.default())
+    df = df.with_columns(ts=parsed.ts, naive=parsed.naive, why=why)
     dq.count("naive_timestamps", int(df["naive"].sum()))
+    dq.note_mixed_units(path, mixed)
     truncated = not text.endswith("\n")
     for reason, cond in (("no_deal_id", pl.col("deal_id").is_null()),
+                         ("mixed_time_units", (pl.col("why") == "mixed_time_units").fill_null(False)),
+                         ("implausible_timestamp",
+                          (pl.col("why") == "implausible_timestamp").fill_null(False)),
                          ("bad_timestamp", pl.col("ts").is_null()),
                          ("no_stage", pl.col("stage").is_null())):
         bad = df.filter(cond)

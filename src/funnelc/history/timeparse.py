@@ -5,15 +5,29 @@ offset or `Z` (Bitrix24 writes `2024-03-01T12:00:00+03:00`), and zone-less forms
 with `T` or a space, with or without seconds and fractions, `DD.MM.YYYY HH:MM[:SS]`
 (Russian Excel), bare dates. A zone-less time means local time in `tz` (UTC unless
 `--tz` says otherwise): the caller counts those as `naive_timestamps`.
+
+Unix times are read per value: above 1e11 milliseconds, else seconds (1e11 s is the year
+5138, 1e11 ms is 1973, so no real date of this century is ambiguous). Two guards keep
+broken exports from passing as data (`screen_times`): a file whose Unix times mix both
+units keeps the majority unit and drops the rest (they are what a broken export job
+wrote, and a mix once read as a history spanning 22 years), and dates outside
+`TimeBounds` (default 2000-01-01 to the end of next year) are dropped as implausible.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 
 import polars as pl
 
-__all__ = ["ParsedTimes", "parse_timestamps", "from_epoch_seconds"]
+__all__ = ["ParsedTimes", "TimeBounds", "parse_timestamps", "from_epoch_seconds", "epoch_unit",
+           "screen_times", "MS_ABOVE"]
+
+MS_ABOVE = 1e11
+"""Unix times above this are milliseconds."""
+_MAX_SECONDS = 2.5e11
+"""Beyond ±2.5e11 s (about the year 9900) a time cannot become a Python datetime: null."""
 
 _OFFSET_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z",
                    "%Y-%m-%dT%H:%M%z", "%Y-%m-%d %H:%M%z")
@@ -29,20 +43,82 @@ class ParsedTimes:
     """UTC datetimes; null where the text could not be read."""
     naive: pl.Series
     """True where the text carried no zone and `tz` was assumed."""
+    unit: pl.Series
+    """"s" or "ms" where the value was a Unix time, else null."""
+
+
+@dataclass(frozen=True)
+class TimeBounds:
+    """The dates a CRM history can plausibly hold: `start` inclusive, `end` exclusive.
+    Anything outside is a broken value (a year 9999 placeholder, seconds read as
+    milliseconds), and one such value would stretch the history over centuries."""
+
+    start: datetime
+    end: datetime
+
+    @staticmethod
+    def default(today: date | None = None) -> "TimeBounds":
+        year = (today or date.today()).year
+        return TimeBounds(datetime(2000, 1, 1, tzinfo=timezone.utc),
+                          datetime(year + 2, 1, 1, tzinfo=timezone.utc))
+
+    @staticmethod
+    def years(first: int, last: int) -> "TimeBounds":
+        """From 1 January of `first` to the end of `last` (both within 1900–2200)."""
+        return TimeBounds(datetime(first, 1, 1, tzinfo=timezone.utc),
+                          datetime(last + 1, 1, 1, tzinfo=timezone.utc))
+
+    def text(self) -> str:
+        return f"{self.start:%Y-%m-%d} to {self.end.year - 1}-12-31"
+
+
+def epoch_unit(values: pl.Series) -> pl.Series:
+    """"ms" or "s" per Unix time (null stays null)."""
+    v = values.cast(pl.Float64, strict=False)
+    return pl.select(pl.when(v.is_nan()).then(None).when(v.abs() > MS_ABOVE).then(pl.lit("ms"))
+                     .when(v.is_not_null()).then(pl.lit("s"))).to_series().alias("unit")
 
 
 def from_epoch_seconds(values: pl.Series) -> pl.Series:
-    """Unix times (seconds; values above 1e11 are taken as milliseconds) → UTC."""
-    v = values.cast(pl.Float64)
-    us = pl.select(pl.when(v.abs() > 1e11).then(v * 1e3).otherwise(v * 1e6)
-                   .round(0).cast(pl.Int64)).to_series()
+    """Unix times (seconds; values above 1e11 are taken as milliseconds) → UTC; null
+    where the value is no number or too far from 1970 to be a date at all."""
+    v = values.cast(pl.Float64, strict=False)
+    secs = pl.when(v.abs() > MS_ABOVE).then(v / 1e3).otherwise(v)
+    us = pl.select(pl.when(secs.abs() <= _MAX_SECONDS).then(secs * 1e6).round(0)
+                   .cast(pl.Int64, strict=False)).to_series()
     return pl.select(pl.from_epoch(us, time_unit="us").dt.replace_time_zone("UTC")).to_series()
+
+
+def screen_times(ts: pl.Series, unit: pl.Series, bounds: TimeBounds
+                 ) -> tuple[pl.Series, tuple[str, int, int] | None]:
+    """Why each time cannot be used — "mixed_time_units", "implausible_timestamp" — or
+    null; and, when Unix times mix units, (dropped unit, its count, the other's count).
+    Ties drop milliseconds: the CRMs read here write seconds."""
+    n_s = int((unit == "s").sum())
+    n_ms = int((unit == "ms").sum())
+    mixed = None
+    minority = None
+    if n_s and n_ms:
+        minority = "s" if n_s < n_ms else "ms"
+        mixed = (minority, n_s, n_ms) if minority == "s" else (minority, n_ms, n_s)
+    frame = pl.DataFrame({"ts": ts, "unit": unit})
+    start = pl.lit(bounds.start).cast(pl.Datetime("us", "UTC"))
+    end = pl.lit(bounds.end).cast(pl.Datetime("us", "UTC"))
+    in_minority = (pl.col("unit") == minority).fill_null(False) if minority else pl.lit(False)
+    out = frame.select(why=pl.when(in_minority)
+                       .then(pl.lit("mixed_time_units"))
+                       .when((pl.col("ts").is_null() & pl.col("unit").is_not_null())
+                             | (pl.col("ts") < start) | (pl.col("ts") >= end))
+                       .then(pl.lit("implausible_timestamp"))
+                       .otherwise(pl.lit(None, pl.Utf8))).to_series()
+    return out, mixed
 
 
 def parse_timestamps(values: pl.Series, tz: str = "UTC") -> ParsedTimes:
     if values.dtype.is_numeric():
         ts = from_epoch_seconds(values)
-        return ParsedTimes(ts.alias("ts"), pl.Series("naive", [False] * len(values)))
+        return ParsedTimes(ts.alias("ts"), pl.Series("naive", [False] * len(values)),
+                           epoch_unit(values))
     s = values.cast(pl.Utf8).str.strip_chars()
     frame = pl.DataFrame({"s": s})
     text = pl.col("s").str.replace(r"(?i)z$", "+00:00").str.replace(
@@ -64,4 +140,5 @@ def parse_timestamps(values: pl.Series, tz: str = "UTC") -> ParsedTimes:
         tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
     epoch = from_epoch_seconds(out.get_column("epoch"))
     ts = pl.select(pl.coalesce([out.get_column("offset"), local, epoch])).to_series()
-    return ParsedTimes(ts.alias("ts"), out.get_column("naive").is_not_null().alias("naive"))
+    return ParsedTimes(ts.alias("ts"), out.get_column("naive").is_not_null().alias("naive"),
+                       epoch_unit(out.get_column("epoch")))
