@@ -95,7 +95,13 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
                       jobs, out_path, json_path, html_path, scenario, prepared_funnel.path,
                       list(inputs), console)
         return
-    result = fit_funnel(prep, funnel, tz)
+    try:
+        result = fit_funnel(prep, funnel, tz)
+    except HistoryInputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        if exc.hint:
+            click.echo(f"  = help: {exc.hint}", err=True)
+        raise SystemExit(exc.exit_code) from None
     text, notes = _render(funnel, result, scenario, prepared_funnel.path)
     print_fit(result, prep, notes, console)
     if out_path is not None:

@@ -156,6 +156,15 @@ def fit_funnel(prep: Prepared, funnel: m.FunnelFile, tz: str = "UTC") -> FitResu
     if start is None:
         return FitResult([], [], [], ["the history holds no events"], 0.0)
     span = _hours_between(start, end)
+    if span <= 0:
+        from .errors import HistoryDataError
+
+        files = ", ".join(path for path, _, _ in prep.history.quality.files) or "the history"
+        raise HistoryDataError(
+            f"{files}: the history spans no time: its {t.events:,} event(s) all happened at "
+            f"{start:%Y-%m-%d %H:%M:%S} UTC, and rates per hour and times in stage need "
+            "events at two moments at least",
+            "fit on an export that covers weeks or months of stage changes")
     stages = [_fit_stage(funnel, pipe, st, vis, end, span, tz, start)
               for pipe in funnel.pipelines for st in pipe.stages]
     sources = _fit_sources(funnel, prep.history.events, start, end, tz, warnings)
