@@ -51,6 +51,8 @@ def import_command(crm: str, pipelines: str, fields: tuple[str, ...], statuses: 
     _prove(text)
     for path in ignored:
         click.echo(f"warning: {path}: unknown key ignored", err=True)
+    for warning in imported.warnings:
+        click.echo(f"warning: {warning}", err=True)
     emit(output or "-", text)
     if output not in (None, "-"):
         click.echo(f"wrote {output}", err=True)

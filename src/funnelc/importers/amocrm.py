@@ -61,6 +61,7 @@ SIMPLE_TYPES: dict[str, str] = {
 ENUM_TYPES: dict[str, str] = {"select": "enum", "radiobutton": "enum", "multiselect": "multi"}
 _ENTITY_IN_HREF = re.compile(r"/api/v4/(leads|contacts|companies|customers)/custom_fields")
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+_HEX = re.compile(r"#?([0-9a-f]{6}|[0-9a-f]{3})")
 
 
 @dataclass
@@ -72,6 +73,8 @@ class AmoStatus:
     type: int
     pipeline_id: int | None = None
     descriptions: dict[str, str] | None = None
+    where: str = ""
+    """File and JSON path of the status, for warnings about it."""
 
 
 @dataclass
@@ -140,6 +143,7 @@ def _status(w: Walker, raw: Any, where: str) -> AmoStatus:
         type=w.get(raw, "type", where, "an integer", required=False, default=0),
         pipeline_id=w.get(raw, "pipeline_id", where, "an integer", required=False, nullable=True),
         descriptions=_descriptions(w, raw, where),
+        where=f"{w.file}: {where}",
     )
 
 
@@ -228,7 +232,9 @@ def parse_fields(data: Any, w: Walker) -> list[AmoField]:
     if not isinstance(data, dict):
         _not_an_answer(w, data, what)
     items, where = _embedded_list(w, data, "custom_fields")
-    href = str(((data.get("_links") or {}).get("self") or {}).get("href") or "")
+    links = w.get(data, "_links", "", "an object", required=False, nullable=True) or {}
+    link = w.get(links, "self", "_links", "an object", required=False, nullable=True) or {}
+    href = w.get(link, "href", "_links.self", "a string", required=False, nullable=True) or ""
     match = _ENTITY_IN_HREF.search(href)
     default_entity = match.group(1) if match else None
     return [_field(w, f, f"{where}[{k}]", default_entity) for k, f in enumerate(items)]
@@ -262,11 +268,27 @@ class Imported:
     funnel: m.FunnelFile
     header: list[str] = field(default_factory=list)
     stage_count: int = 0
+    warnings: list[str] = field(default_factory=list)
+    """What was changed to fit the language, with the file and JSON path of each."""
+
+
+def normal_color(raw: str) -> str | None:
+    """amoCRM's colour as the language writes it (`#rrggbb`, lower case), or None when
+    it is no colour at all. amoCRM's API takes colours loosely (upper case, a stray
+    space, a missing `#`, even a template placeholder such as `{id}`); the language
+    takes exactly `#rrggbb`."""
+    m = _HEX.fullmatch(raw.strip().lower())
+    if m is None:
+        return None
+    digits = m.group(1)
+    return "#" + (digits if len(digits) == 6 else "".join(ch * 2 for ch in digits))
 
 
 class _Build:
     def __init__(self) -> None:
         self.notes: list[str] = []
+        self.warnings: list[str] = []
+        """Changes the user should hear about now, each naming its place in the input."""
         self.stage_of: dict[tuple[int, int], tuple[int, int]] = {}
         """(pipeline id, status id) → (pipeline index, stage index) in the output."""
         self.requires: dict[tuple[int, int], list[m.Name]] = {}
@@ -375,10 +397,27 @@ class _Build:
                 self.notes.append(f"«{name}»: descriptions for {', '.join(dropped)} left out "
                                   f"(the hint is the {level} one)")
         requires = tuple(self.requires.get(key, ()))
+        color = self.color(status, name)
         return m.Stage(span=NOWHERE, name=_name(name),
                        hint=_name(hint) if hint else None,
-                       color=_name(status.color) if status.color else None,
+                       color=_name(color) if color else None,
                        requires=requires)
+
+    def color(self, status: AmoStatus, name: str) -> str | None:
+        raw = status.color
+        if not raw:
+            return None
+        color = normal_color(raw)
+        place = f"{status.where}.color" if status.where else f"status «{name}»"
+        if color is None:
+            text = f"status «{name}»: colour {raw!r} is not a colour (#rrggbb): left out"
+        elif color != raw:
+            text = f"status «{name}»: colour {raw!r} written {color!r}"
+        else:
+            return color
+        self.notes.append(text)
+        self.warnings.append(f"{place}: {text}")
+        return color
 
 
 def build_funnel(pipelines: list[AmoPipeline], fields: list[AmoField],
@@ -399,7 +438,7 @@ def build_funnel(pipelines: list[AmoPipeline], fields: list[AmoField],
         main_done = main_done or main
         out_pipes.append(m.Pipeline(span=NOWHERE, name=_name(name), main=main, stages=model_stages))
     funnel = m.FunnelFile(span=NOWHERE, path=path, fields=tuple(card_fields), pipelines=tuple(out_pipes))
-    return Imported(funnel, b.notes, count)
+    return Imported(funnel, b.notes, count, b.warnings)
 
 
 HEADER = """\
