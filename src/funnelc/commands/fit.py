@@ -23,7 +23,12 @@ DEFAULT_REPS = 40
 @click.option("--funnel", "funnel_path", metavar="FILE", required=True,
               help="The funnel whose numbers to fit (names are matched to its stages).")
 @click.option("-o", "--output", "out_path", metavar="PATH", default=None,
-              help="Write the fitted funnel (or the funnel with the scenario) to PATH.")
+              help="Write the fitted funnel (or the funnel with the scenario) to PATH "
+                   "(`-` prints it, and the fit report goes to stderr). PATH may not be "
+                   "--funnel itself unless --in-place is given.")
+@click.option("--in-place", "in_place", is_flag=True,
+              help="Write the fitted funnel over the --funnel file itself (atomically; "
+                   "implies -o FUNNEL). Without it, -o refuses to overwrite --funnel.")
 @click.option("--scenario", "scenario", metavar="NAME", default=None,
               help="Write the fit as `scenario NAME { … }` appended to the funnel instead.")
 @tz_option
@@ -45,7 +50,7 @@ DEFAULT_REPS = 40
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
 def fit_command(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
-                scenario: str | None, tz: str, backtest: int | None, reps: int | None,
+                in_place: bool, scenario: str | None, tz: str, backtest: int | None, reps: int | None,
                 seed: int | None, jobs: int | None, json_path: str | None,
                 html_path: str | None, color: str) -> None:
     """Fit FILE's source rates and month profile, outcome shares, `after` delays, time
@@ -65,6 +70,7 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
     """
     check_tz(tz)
     _check_backtest_options(backtest, reps, seed, jobs, json_path, html_path)
+    out_path = _check_outputs(inputs, funnel_path, out_path, in_place, json_path, html_path)
     from .sim_options import load_for_simulation
 
     prepared_funnel = load_for_simulation(funnel_path, None, color, "fitting")
@@ -87,9 +93,12 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
         if exc.hint:
             click.echo(f"  = help: {exc.hint}", err=True)
         raise SystemExit(exc.exit_code) from None
-    console = Console()
+    if "-" in (out_path, json_path, html_path):
+        console = Console(stderr=True)  # stdout carries the output
+    else:
+        console = Console()
     if not console.is_terminal:
-        console = Console(width=160)
+        console = Console(width=160, stderr=console.stderr)
     if backtest is not None:
         _run_backtest(prep, funnel, backtest, tz, reps or DEFAULT_REPS, 1 if seed is None else seed,
                       jobs, out_path, json_path, html_path, scenario, prepared_funnel.path,
@@ -105,15 +114,38 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
     text, notes = _render(funnel, result, scenario, prepared_funnel.path)
     print_fit(result, prep, notes, console)
     if out_path is not None:
-        from .common import write_atomic
+        from .output import emit
 
-        try:
-            write_atomic(out_path, text)
-        except OSError as exc:
-            raise click.UsageError(f"cannot write {out_path}: {exc.strerror or exc}") from exc
-        console.print(f"wrote {out_path}")
+        emit(out_path, text)
+        if out_path != "-":
+            console.print(f"wrote {out_path}")
     dq = prep.history.quality
     raise SystemExit(EXIT_PROBLEMS if dq.dropped_total else EXIT_CLEAN)
+
+
+def _check_outputs(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
+                   in_place: bool, json_path: str | None, html_path: str | None
+                   ) -> str | None:
+    """The -o path to write (the funnel itself with --in-place), after refusing every
+    output that would destroy an input: the history always, the funnel unless
+    --in-place asks for exactly that."""
+    from ..atomic import same_file
+    from .output import Output, guard
+
+    if in_place:
+        if funnel_path == "-":
+            raise click.UsageError("--in-place cannot write over stdin; give --funnel FILE")
+        if out_path is not None and not same_file(out_path, funnel_path):
+            raise click.UsageError(f"--in-place writes over {funnel_path}, and -o names "
+                                   f"another file ({out_path}); give one of them")
+        out_path = funnel_path
+    reports = [Output("--json", json_path), Output("--html", html_path)]
+    guard([Output("-o", out_path), *reports], inputs)
+    guard(reports, [funnel_path])
+    if not in_place:
+        guard([Output("-o", out_path, input_hint="add --in-place to write the fitted "
+                      "funnel over it on purpose")], [funnel_path])
+    return out_path
 
 
 def _check_backtest_options(backtest: int | None, reps: int | None, seed: int | None,
@@ -144,7 +176,7 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
     from ..history.backtest_report import (print_backtest, render_backtest_html,
                                            render_backtest_json)
     from ..sim import CompileError
-    from .common import write_atomic
+    from .output import emit
 
     def run(progress):  # type: ignore[no-untyped-def]
         return run_backtest(prep, funnel, months, tz, reps, seed, jobs, progress)
@@ -168,23 +200,19 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
         click.echo(f"error: internal failure: {exc}", err=True)
         raise SystemExit(EXIT_USAGE) from None
     print_backtest(bt, console)
-    try:
-        if out_path is not None:
-            text, notes = _render(funnel, bt.fit, scenario, funnel_file)
-            write_atomic(out_path, text)
-            for n in notes:
-                console.print(f"note: {n}")
+    if out_path is not None:
+        text, notes = _render(funnel, bt.fit, scenario, funnel_file)
+        emit(out_path, text)
+        for n in notes:
+            console.print(f"note: {n}")
+        if out_path != "-":
             console.print(f"wrote {out_path} (fitted on {bt.fit_months[0]} – "
                           f"{bt.fit_months[-1]})")
-        if json_path is not None:
-            write_atomic(json_path, render_backtest_json(bt, inputs))
-            console.print(f"wrote {json_path}")
-        if html_path is not None:
-            write_atomic(html_path, render_backtest_html(bt, inputs))
-            console.print(f"wrote {html_path}")
-    except OSError as exc:
-        raise click.UsageError(f"cannot write {exc.filename or 'output'}: "
-                               f"{exc.strerror or exc}") from exc
+    for path, render in ((json_path, render_backtest_json), (html_path, render_backtest_html)):
+        if path is not None:
+            emit(path, render(bt, inputs))
+            if path != "-":
+                console.print(f"wrote {path}")
     dq = prep.history.quality
     raise SystemExit(EXIT_PROBLEMS if dq.dropped_total else EXIT_CLEAN)
 

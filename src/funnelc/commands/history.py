@@ -47,6 +47,10 @@ def history_command(inputs: tuple[str, ...], out_dir: str | None, funnel_path: s
     was cut off (the data-quality table says which and where), 2 on a usage error.
     """
     check_tz(tz)
+    if out_dir is not None:
+        from .output import guard_folder
+
+        guard_folder("-o", out_dir, [*inputs, funnel_path])
     funnel = None
     if funnel_path is not None:
         from .sim_options import load_for_simulation
@@ -101,23 +105,21 @@ def names_section(nm):  # type: ignore[no-untyped-def]
 
 
 def write_outputs(out_dir, secs, t, dq, inputs, tz) -> None:  # type: ignore[no-untyped-def]
-    import os
-
+    """Every file rendered first, then written all or nothing (`output.write_folder`)."""
     from ..history.plots import draw_history_plots
     from ..history.report import render_html, render_json
-    from .common import write_atomic
+    from .output import write_folder
 
-    try:
-        plots = draw_history_plots(t)
-        for name, _, png, svg, _ in plots:
-            write_atomic(os.path.join(out_dir, "plots", f"{name}.png"), png)
-            write_atomic(os.path.join(out_dir, "plots", f"{name}.svg"), svg)
-        head = [f"{t.deals:,} deals and {t.events:,} events from {', '.join(inputs)}; "
-                f"months in {tz}."]
-        warns = sorted({w for *_, ws in plots for w in ws})
-        write_atomic(os.path.join(out_dir, "history.html"), render_html(
-            "Stage history", head, secs, [(n, ti, svg) for n, ti, _, svg, _ in plots], warns))
-        write_atomic(os.path.join(out_dir, "history.json"), render_json(
-            secs, dq, {"deals": t.deals, "events": t.events, "tz": tz, "inputs": inputs}))
-    except OSError as exc:
-        raise click.UsageError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc
+    plots = draw_history_plots(t)
+    files: dict[str, str | bytes] = {}
+    for name, _, png, svg, _ in plots:
+        files[f"plots/{name}.png"] = png
+        files[f"plots/{name}.svg"] = svg
+    head = [f"{t.deals:,} deals and {t.events:,} events from {', '.join(inputs)}; "
+            f"months in {tz}."]
+    warns = sorted({w for *_, ws in plots for w in ws})
+    files["history.html"] = render_html(
+        "Stage history", head, secs, [(n, ti, svg) for n, ti, _, svg, _ in plots], warns)
+    files["history.json"] = render_json(
+        secs, dq, {"deals": t.deals, "events": t.events, "tz": tz, "inputs": inputs})
+    write_folder("-o", out_dir, files, inputs)

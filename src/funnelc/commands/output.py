@@ -24,7 +24,8 @@ import click
 from ..atomic import is_inside, is_special, same_file, write_all, write_atomic
 
 __all__ = ["STDOUT", "Output", "OutputError", "guard", "guard_folder", "emit", "echo",
-           "write_folder", "writing", "via_file", "stdout_error", "os_failure"]
+           "write_folder", "refuse_inputs", "writing", "via_file", "stdout_error",
+           "os_failure"]
 
 STDOUT = "-"
 EXIT_IO = 2
@@ -218,16 +219,23 @@ def via_file(path: str) -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def refuse_inputs(option: str, paths: Iterable[str], inputs: Iterable[str | None]) -> None:
+    """Refuse (usage error) when any of the files about to be written into a folder is
+    one of the inputs, before any of them is written."""
+    real = _real_inputs(inputs)
+    out = Output(option, None, input_hint="give another folder")
+    for path in paths:
+        _refuse_input(out, path, real)
+
+
 def write_folder(option: str, folder: str, files: Mapping[str, str | bytes],
                  inputs: Iterable[str | None]) -> list[str]:
     """Write `files` (relative name → content) into `folder` all or nothing; refuse,
     before writing any, a name that would replace an input. Returns the paths written."""
+    inputs = list(inputs)
     guard_folder(option, folder, inputs)
-    real = _real_inputs(inputs)
     targets = {os.path.join(folder, rel): content for rel, content in files.items()}
-    out = Output(option, None, input_hint="give another folder")
-    for path in targets:
-        _refuse_input(out, path, real)
+    refuse_inputs(option, targets, inputs)
     with writing(folder):
         write_all(targets)
     return list(targets)

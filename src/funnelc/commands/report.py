@@ -10,6 +10,7 @@ from datetime import date
 import click
 
 from .common import EXIT_CLEAN
+from .output import guard_folder
 from .sim_options import (
     check_run_options, compile_or_exit, load_for_simulation, run_with_progress, simulation_options,
 )
@@ -48,9 +49,7 @@ def report_command(file: str | None, output: str | None, days: int, warmup: int,
         raise click.UsageError("missing argument FILE")
     if output is None:
         raise click.UsageError("missing option -o DIR (the folder to write the report into)")
-    if os.path.exists(output) and not os.path.isdir(output):
-        raise click.BadParameter(f"`{output}` exists and is not a folder",
-                                 param_hint="'-o' / '--output'")
+    guard_folder("-o", output, [file])
     check_run_options(days, warmup)
     if whatif and scenario is not None:
         raise click.UsageError("--whatif compares the file's scenarios with the file as "
@@ -60,6 +59,7 @@ def report_command(file: str | None, output: str | None, days: int, warmup: int,
     from .. import __version__
     from ..report.build import build_report
     from ..report.writer import ReportWriteError, write_report
+    from .output import OutputError, refuse_inputs
     from ..sim import DEFAULT_START, SimConfig
     from ..sim.summary import summarize
 
@@ -87,10 +87,11 @@ def report_command(file: str | None, output: str | None, days: int, warmup: int,
             sections.append((SECTION_ID, SECTION_TITLE, section))
     click.echo("drawing the plots and writing the report", err=True)
     report = build_report(prepared.model, config, reps_out, result, __version__, sections)
+    refuse_inputs("-o", [os.path.join(output, name) for name in report.files], [file])
     try:
         written = write_report(output, report.files)
     except ReportWriteError as exc:
-        raise click.UsageError(str(exc)) from exc
+        raise OutputError(exc.path, exc.reason) from None
 
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
