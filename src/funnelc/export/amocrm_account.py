@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .amocrm_client import AmoClient
+from .amocrm_client import AmoBadAnswer, AmoClient
 
 __all__ = ["RemoteStatus", "RemotePipeline", "RemoteField", "Account", "read_account",
            "parse_pipeline", "parse_field", "ENTITIES", "WON_ID", "LOST_ID"]
@@ -81,7 +81,24 @@ class Account:
         return None
 
 
+def _objects(value: Any, *keys: str) -> list[dict[str, Any]] | None:
+    """A list of objects each holding `keys`, None for null; TypeError/KeyError otherwise
+    (`read_account` turns those into a message naming the request and the item)."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise TypeError("expected a list")
+    for item in value:
+        if not isinstance(item, dict):
+            raise TypeError("expected objects")
+        for key in keys:
+            if key not in item:
+                raise KeyError(key)
+    return value
+
+
 def parse_status(raw: dict[str, Any]) -> RemoteStatus:
+    _objects(raw.get("descriptions"))
     return RemoteStatus(int(raw["id"]), str(raw.get("name", "")), int(raw.get("sort") or 0),
                         str(raw.get("color") or ""), int(raw.get("type") or 0),
                         raw.get("descriptions"))
@@ -94,6 +111,9 @@ def parse_pipeline(raw: dict[str, Any]) -> RemotePipeline:
 
 
 def parse_field(raw: dict[str, Any], entity: str) -> RemoteField:
+    for e in _objects(raw.get("enums"), "id", "value") or []:
+        int(e["id"])  # the planner keeps enum ids and sorts as numbers: refuse others now
+        int(e.get("sort") or 0)
     pairs = [(int(p["pipeline_id"]), int(p["status_id"])) for p in raw.get("required_statuses") or []
              if isinstance(p, dict) and "pipeline_id" in p and "status_id" in p]
     deletable = bool(raw.get("is_deletable", True)) and not raw.get("is_predefined", False)
@@ -105,10 +125,29 @@ def read_account(client: AmoClient, descriptions_for: set[str] | None = None) ->
     """Pipelines with statuses, and the custom fields of deals, contacts and companies
     (every page). Statuses' descriptions are read for the pipelines named in
     `descriptions_for` only: one more request each, and only they are compared."""
-    pipelines = [parse_pipeline(p) for p in client.get_pipelines()]
+    what = client.where("GET", "/api/v4/leads/pipelines")
+    pipelines = [_parsed(parse_pipeline, p, what, f"_embedded.pipelines[{i}]")
+                 for i, p in enumerate(client.get_pipelines())]
     for pipe in pipelines:
         if descriptions_for and pipe.name in descriptions_for:
-            pipe.statuses = [parse_status(s) for s in client.get_statuses(pipe.id)]
-    fields = {entity: [parse_field(f, entity) for f in client.get_custom_fields(entity)]
+            what = client.where("GET", f"/api/v4/leads/pipelines/{pipe.id}/statuses")
+            pipe.statuses = [_parsed(parse_status, s, what, f"_embedded.statuses[{i}]")
+                             for i, s in enumerate(client.get_statuses(pipe.id))]
+    fields = {entity: [_parsed(lambda raw: parse_field(raw, entity), f,
+                               client.where("GET", f"/api/v4/{entity}/custom_fields"),
+                               f"_embedded.custom_fields[{i}]")
+                       for i, f in enumerate(client.get_custom_fields(entity))]
               for entity in ENTITIES}
     return Account(pipelines, fields)
+
+
+def _parsed(parse: Any, raw: dict[str, Any], what: str, where: str) -> Any:
+    """`parse(raw)`, or `AmoBadAnswer` naming the request and the item whose shape is not
+    amoCRM's (a missing `id`, a string where a list belongs …)."""
+    try:
+        return parse(raw)
+    except KeyError as exc:
+        problem = f"`{where}.{exc.args[0]}` is missing"
+    except (TypeError, ValueError, AttributeError, OverflowError):
+        problem = f"`{where}` has a field of the wrong type"
+    raise AmoBadAnswer(f"{what}: {problem}; expected amoCRM's answer shape", 0)

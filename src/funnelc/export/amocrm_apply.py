@@ -20,7 +20,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .amocrm_account import ENTITIES, Account, read_account
-from .amocrm_client import AmoApiError, AmoAuthError, AmoClient, AmoNetworkError, AmoServerError
+from .amocrm_client import (AmoApiError, AmoAuthError, AmoClient, AmoNetworkError,
+                            AmoServerError, answer_int, embedded_items)
 from .amocrm_plan import ENTITY_WORDS, FieldChange, Plan, make_plan, q
 
 __all__ = ["plan_for", "execute", "BATCH"]
@@ -64,29 +65,36 @@ class _Executor:
                     ids.update({i["name"]: now[i["name"]] for i in pending if i["name"] in now})
                     pending = [i for i in pending if i["name"] not in now]
                     continue
-                for raw in ((body or {}).get("_embedded") or {}).get(key) or []:
-                    ids[str(raw.get("name"))] = int(raw["id"])
+                what = self.client.where("POST", path)
+                for i, raw in enumerate(embedded_items(body, key, what)):
+                    ids[str(raw.get("name"))] = answer_int(raw, "id", what, f"_embedded.{key}[{i}]")
                 pending = []
         return ids
 
     def _pipeline_ids(self) -> dict[str, int]:
         out: dict[str, int] = {}
-        for p in self.client.get_pipelines():
-            out.setdefault(str(p.get("name")), int(p["id"]))
+        what = self.client.where("GET", "/api/v4/leads/pipelines")
+        for i, p in enumerate(self.client.get_pipelines()):
+            out.setdefault(str(p.get("name")), answer_int(p, "id", what, f"_embedded.pipelines[{i}]"))
         return out
 
     def _status_ids(self, pipeline_id: int) -> dict[str, int]:
-        raw = self.client.request("GET", f"/api/v4/leads/pipelines/{pipeline_id}")
+        path = f"/api/v4/leads/pipelines/{pipeline_id}"
+        what = self.client.where("GET", path)
         out: dict[str, int] = {}
-        for s in ((raw or {}).get("_embedded") or {}).get("statuses") or []:
-            if int(s.get("type") or 0) == 0 and int(s["id"]) not in (142, 143):
-                out.setdefault(str(s.get("name")), int(s["id"]))
+        for i, s in enumerate(embedded_items(self.client.request("GET", path), "statuses", what)):
+            where = f"_embedded.statuses[{i}]"
+            sid = answer_int(s, "id", what, where)
+            if answer_int(s, "type", what, where, default=0) == 0 and sid not in (142, 143):
+                out.setdefault(str(s.get("name")), sid)
         return out
 
     def _field_ids(self, entity: str) -> dict[str, int]:
         out: dict[str, int] = {}
-        for f in self.client.get_custom_fields(entity):
-            out.setdefault(str(f.get("name")), int(f["id"]))
+        what = self.client.where("GET", f"/api/v4/{entity}/custom_fields")
+        for i, f in enumerate(self.client.get_custom_fields(entity)):
+            out.setdefault(str(f.get("name")),
+                           answer_int(f, "id", what, f"_embedded.custom_fields[{i}]"))
         return out
 
     # ------------------------------------------------------------------ phase one
@@ -129,11 +137,14 @@ class _Executor:
             return
         ids: dict[tuple[str, str], tuple[int, int]] = {}
         if any(c.requires_change for c in changes):
-            for raw in self.client.get_pipelines():  # read back: the statuses now have ids
-                pid = int(raw["id"])
-                for s in ((raw.get("_embedded") or {}).get("statuses")) or []:
-                    sid = int(s["id"])
-                    if int(s.get("type") or 0) == 0 and sid not in (142, 143):
+            what = self.client.where("GET", "/api/v4/leads/pipelines")
+            for i, raw in enumerate(self.client.get_pipelines()):  # read back: statuses have ids
+                where = f"_embedded.pipelines[{i}]"
+                pid = answer_int(raw, "id", what, where)
+                for k, s in enumerate(embedded_items(raw, "statuses", what)):
+                    sid = answer_int(s, "id", what, f"{where}._embedded.statuses[{k}]")
+                    if answer_int(s, "type", what, f"{where}._embedded.statuses[{k}]",
+                                  default=0) == 0 and sid not in (142, 143):
                         ids.setdefault((str(raw.get("name")), str(s.get("name"))), (pid, sid))
         patches: dict[str, list[dict[str, Any]]] = {e: [] for e in ENTITIES}
         for change in changes:

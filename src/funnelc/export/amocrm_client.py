@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 
 __all__ = ["AmoClient", "AmoError", "AmoAuthError", "AmoApiError", "AmoServerError",
-           "AmoNetworkError", "RateLimiter", "check_base_url", "default_base_url",
+           "AmoNetworkError", "AmoBadAnswer", "embedded_items", "answer_int", "RateLimiter", "check_base_url", "default_base_url",
            "MAX_REQUESTS_PER_S", "MAX_ATTEMPTS"]
 
 MAX_REQUESTS_PER_S = 7
@@ -65,6 +65,72 @@ class AmoApiError(AmoError):
 
 class AmoServerError(AmoApiError):
     """A 5xx (or a lost connection) on a request that is unsafe to repeat blindly."""
+
+
+class AmoBadAnswer(AmoApiError):
+    """amoCRM (or whatever answered in its place: a proxy's HTML page, a cut connection)
+    sent something that is not the JSON the request expects. The message names the
+    method and URL and what was expected; never the token."""
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    for kind, name in ((bool, "a boolean"), (str, "a string"), (list, "an array"),
+                       (dict, "an object"), (int, "a number"), (float, "a number")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def embedded_items(body: Any, key: str, what: str) -> list[dict[str, Any]]:
+    """`_embedded.<key>` of a HAL answer as a list of objects (none for an empty answer),
+    or `AmoBadAnswer` naming the request and the path that has the wrong shape."""
+    if body is None:
+        return []
+    if not isinstance(body, dict):
+        raise AmoBadAnswer(f"{what}: expected a JSON object with `_embedded.{key}`, "
+                           f"amoCRM answered {_kind(body)}", 0)
+    embedded = body.get("_embedded")
+    if embedded is None:
+        return []
+    if not isinstance(embedded, dict):
+        raise AmoBadAnswer(f"{what}: `_embedded` is {_kind(embedded)}, expected an object", 0)
+    items = embedded.get(key)
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise AmoBadAnswer(f"{what}: `_embedded.{key}` is {_kind(items)}, expected an array", 0)
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise AmoBadAnswer(f"{what}: `_embedded.{key}[{i}]` is {_kind(item)}, expected an "
+                               "object", 0)
+    return items
+
+
+def answer_int(raw: dict[str, Any], key: str, what: str, where: str,
+               default: int | None = None) -> int:
+    """An integer field of an answer (`id`, `sort` …), or `AmoBadAnswer` naming its path."""
+    value = raw.get(key)
+    if value is None and default is not None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise AmoBadAnswer(f"{what}: `{where}.{key}` is {_kind(value)}, expected an integer", 0)
+    try:
+        return int(value)
+    except ValueError:
+        raise AmoBadAnswer(f"{what}: `{where}.{key}` is {value[:40]!r}, expected an integer",
+                           0) from None
+
+
+def _body_text(response: httpx.Response) -> str:
+    """What the body looks like, in a few safe words, for a message."""
+    ctype = response.headers.get("Content-Type", "").split(";")[0].strip() or "no content type"
+    size = len(response.content)
+    head = response.content[:200].lstrip().lower()
+    if "html" in ctype or head.startswith((b"<!doctype", b"<html")):
+        return f"an HTML page ({ctype}, {size} bytes)"
+    return f"{size} bytes of {ctype}"
 
 
 def default_base_url(subdomain: str) -> str:
@@ -158,11 +224,13 @@ def _problem_text(response: httpx.Response) -> str:
     if not isinstance(body, dict):
         return response.reason_phrase or "no details"
     parts = [str(body.get("detail") or body.get("title") or response.reason_phrase)]
-    for item in body.get("validation-errors") or []:
+    errors = body.get("validation-errors")
+    for item in errors if isinstance(errors, list) else []:
         if not isinstance(item, dict):
             continue
         rid = item.get("request_id")
-        for err in item.get("errors") or []:
+        inner = item.get("errors")
+        for err in inner if isinstance(inner, list) else []:
             if isinstance(err, dict):
                 where = f"item {rid}: " if rid not in (None, "") else ""
                 parts.append(f"{where}{err.get('path', '')}: {err.get('detail', err.get('code', ''))}")
@@ -230,7 +298,9 @@ class AmoClient:
             else:
                 status = response.status_code
                 if status < 300:
-                    return response.json() if status != 204 and response.content else None
+                    if status == 204 or not response.content:
+                        return None
+                    return self._json(response, method)
                 if status == 401:
                     raise AmoAuthError(
                         f"amoCRM refused the token (401 Unauthorized) on {what}: check "
@@ -253,28 +323,55 @@ class AmoClient:
             self.sleep(self.backoff(attempt, response))
         raise AssertionError("unreachable")
 
+    def _json(self, response: httpx.Response, method: str) -> Any:
+        what = f"{method} {response.request.url}"
+        try:
+            return response.json()
+        except RecursionError:
+            problem = "JSON nested too deeply to read"
+        except UnicodeDecodeError:
+            problem = f"{_body_text(response)} that is not UTF-8 text"
+        except ValueError as exc:
+            lineno, colno = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+            body = _body_text(response)
+            if body.startswith("an HTML page"):
+                problem = body
+            elif getattr(exc, "pos", -1) >= len(response.text.rstrip()):
+                problem = f"JSON cut off after {len(response.content)} bytes"
+            else:
+                where = f" at line {lineno} column {colno}" if lineno else ""
+                problem = f"{body} that is not valid JSON{where}"
+        raise AmoBadAnswer(f"{what}: amoCRM answered {response.status_code} with {problem}, "
+                           "where a JSON answer was expected (a proxy or a cut connection?)",
+                           response.status_code)
+
+    def where(self, method: str, path: str) -> str:
+        """`METHOD URL` of a request, for messages about its answer."""
+        return f"{method} {self.base_url}{path}"
+
     # ------------------------------------------------------------------ reads
 
     def get_pipelines(self) -> list[dict[str, Any]]:
-        body = self.request("GET", "/api/v4/leads/pipelines")
-        return list(((body or {}).get("_embedded") or {}).get("pipelines") or [])
+        path = "/api/v4/leads/pipelines"
+        return embedded_items(self.request("GET", path), "pipelines", self.where("GET", path))
 
     def get_statuses(self, pipeline_id: int) -> list[dict[str, Any]]:
-        body = self.request("GET", f"/api/v4/leads/pipelines/{pipeline_id}/statuses",
-                            params={"with": "descriptions"})
-        return list(((body or {}).get("_embedded") or {}).get("statuses") or [])
+        path = f"/api/v4/leads/pipelines/{pipeline_id}/statuses"
+        body = self.request("GET", path, params={"with": "descriptions"})
+        return embedded_items(body, "statuses", self.where("GET", path))
 
     def get_custom_fields(self, entity: str) -> list[dict[str, Any]]:
         """Every page (amoCRM answers 204 instead of an empty page)."""
         out: list[dict[str, Any]] = []
         page = 1
         while True:
-            body = self.request("GET", f"/api/v4/{entity}/custom_fields",
-                                params={"limit": PAGE_LIMIT, "page": page})
+            path = f"/api/v4/{entity}/custom_fields"
+            body = self.request("GET", path, params={"limit": PAGE_LIMIT, "page": page})
             if not body:
                 return out
-            out.extend(((body.get("_embedded") or {}).get("custom_fields")) or [])
+            out.extend(embedded_items(body, "custom_fields",
+                                      f"{self.where('GET', path)}?page={page}"))
             links = body.get("_links") or {}
-            if "next" not in links or page >= 1000:
+            if not isinstance(links, dict) or "next" not in links or page >= 1000:
                 return out
             page += 1
