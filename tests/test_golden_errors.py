@@ -3,7 +3,7 @@ semantic): `funnelc check` on each `tests/cases/errors/<name>.funnel` must print
 `<name>.err` (text, no colour) and `<name>.json` (`--format json`).
 
 Inputs that cannot live in git as text (binary, not UTF-8, a BOM with CRLF line ends,
-over 10 MB, a missing file, a directory) are written by `GENERATED` below into a
+lone-CR line ends, over 10 MB, a missing file, a directory) are written by `GENERATED` below into a
 temporary directory under the same relative path, so their golden output is as stable
 as the others'.
 
@@ -64,6 +64,8 @@ def _binary(path: Path) -> None:
 
 GENERATED: dict[str, Callable[[Path], None] | None] = {
     "bom_crlf_clean": _bom_crlf,
+    # Issue 11: lines ended by a lone CR are lines, not one long comment.
+    "lone_cr": _write(b"# header\rteam B size 0\rpipeline P { stage S { -> nowhere } }\r"),
     "not_utf8": _not_utf8,
     "binary": _binary,
     "too_large": _too_large,

@@ -98,7 +98,8 @@ INDENT_NOISE = st.sampled_from(["", " ", "   ", "\t", "      ", "\t  "])
 BLANK_NOISE = st.sampled_from(["", "", "  ", "\t"])
 BARE_START = "abcxyzABCXYZабвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВЁЖЯіїєґІЇЄҐ_"
 BARE_REST = BARE_START + "0123456789-"
-TEXT_CHARS = st.characters(blacklist_characters="\n", blacklist_categories=("Cs",))
+TEXT_CHARS = st.characters(blacklist_characters="\n\r", blacklist_categories=("Cs",))
+"""Anything but a line end (`\n`, or a `\r`, which ends a line too) or a lone surrogate."""
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 CHANNELS = ["call", "whatsapp", "telegram", "email", "sms", "chat", "meeting"]

@@ -11,7 +11,7 @@ from .build import build_model
 from .checks import run_checks
 from .diagnostics import Diagnostic, Severity, SourceText
 from .model import FunnelFile
-from .source import decode_source, read_source
+from .source import decode_source, normalize_line_ends, read_source
 from .span import Span
 from .syntax import parse_text
 
@@ -50,6 +50,7 @@ def load_text(text: str, path: str = "<string>", *, checks: bool = True) -> Load
 
 
 def _load_text(text: str, path: str, *, checks: bool) -> Loaded:
+    text = normalize_line_ends(text)
     src = SourceText(path, text)
     if not text.strip():
         diag = Diagnostic("FN010", Severity.error, "the file is empty", path,

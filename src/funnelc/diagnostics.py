@@ -83,6 +83,12 @@ class SourceText:
         while i != -1:
             starts.append(i + 1)
             i = find("\n", i + 1)
+        if "\r" in self.text:
+            # A lone CR ends a line too, as in `source.normalize_line_ends` (text built
+            # in memory may not have been through it).
+            import re
+
+            starts = [0] + [m.end() for m in re.finditer(r"\r\n?|\n", self.text)]
         self._starts = starts
 
     def line(self, number: int) -> str:

@@ -1,19 +1,38 @@
 """Reading a funnel file from disk or stdin into text, with a diagnostic for every way a
 file can be unreadable: missing, a directory, too large, binary, not UTF-8. A BOM and
-CRLF line ends are accepted (editors on Windows write them) and cost nothing."""
+CRLF line ends are accepted (editors on Windows write them) and cost nothing; so is a
+lone CR (classic Mac OS, some exports), which every editor shows as a line end and so
+must be one here too: read as plain text it would turn a whole file into one comment."""
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 from .diagnostics import Diagnostic, Severity, SourceText
 from .span import Span
 
-__all__ = ["MAX_BYTES", "ReadResult", "read_source", "decode_source"]
+__all__ = ["MAX_BYTES", "ReadResult", "read_source", "decode_source", "normalize_line_ends"]
 
 MAX_BYTES = 10 * 1024 * 1024
 """Largest file accepted: a whole account is a few hundred kB; 10 MB means a wrong file."""
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def normalize_line_ends(text: str) -> str:
+    """Turn every lone CR into LF, so `\r`, `\n` and `\r\n` all end a line.
+
+    The parser, the line index of diagnostics and the formatter count lines at `\n`;
+    a file whose lines end in a lone CR would otherwise be one line (after a leading
+    `#`, one comment: an empty model that checks clean). CRLF is left as it is, so the
+    text keeps its length and every span offset is still an offset into the file.
+    """
+    if "\r" not in text:
+        return text
+    return _LONE_CR.sub("\n", text)
 
 
 @dataclass
@@ -77,15 +96,15 @@ def decode_source(data: bytes, path: str) -> ReadResult:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        prefix = data[: exc.start].decode("utf-8", errors="replace")
+        prefix = normalize_line_ends(data[: exc.start].decode("utf-8", errors="replace"))
         line = prefix.count("\n") + 1
         col = len(prefix) - (prefix.rfind("\n") + 1) + 1
         span = Span(line=line, column=col, end_line=line, end_column=col + 1,
                     start=len(prefix), end=len(prefix) + 1)
-        shown = SourceText(path, data.decode("utf-8", errors="replace"))
+        shown = SourceText(path, normalize_line_ends(data.decode("utf-8", errors="replace")))
         diag = _file_diag("FN011", f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x} "
                           f"at offset {exc.start})", path,
                           "save the file as UTF-8 (files from old Windows tools are often "
                           "cp1251: `iconv -f cp1251 -t utf-8`)", span, "this byte")
         return ReadResult(shown, [diag])
-    return ReadResult(SourceText(path, text), [])
+    return ReadResult(SourceText(path, normalize_line_ends(text)), [])

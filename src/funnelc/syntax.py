@@ -18,6 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.lexer import PatternStr
 
 from .diagnostics import Diagnostic, Severity
+from .source import normalize_line_ends
 from .span import Span
 
 __all__ = ["parser", "strict_parser", "parse_text", "ParseResult", "HUMAN_TERMINALS", "humanize_terminal"]
@@ -270,7 +271,11 @@ def _syntax_error(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
 
 
 def parse_text(text: str, path: str) -> ParseResult:
-    """Parse, collecting every syntax error; the tree is None if anything was wrong."""
+    """Parse, collecting every syntax error; the tree is None if anything was wrong.
+
+    Lark counts lines at `\n` only, so lone CRs become LFs first (same length: the
+    offsets of the tokens are still offsets into `text`)."""
+    text = normalize_line_ends(text)
     diags: list[Diagnostic] = []
     comments: list[Token] = []
     reported_lines: set[int] = set()

@@ -165,8 +165,9 @@ def _lines(text: str) -> list[str]:
 def _print_diff(path: str, before: str, after: str) -> None:
     import difflib
 
-    if before == after:  # only the byte-order mark differs
-        click.echo(f"{path}: would remove the byte-order mark", err=True)
+    if before == after:  # only the byte-order mark or lone-CR line ends differ
+        click.echo(f"{path}: would remove the byte-order mark or turn CR line ends into LF",
+                   err=True)
         return
     out = []
     for line in difflib.unified_diff(_lines(before), _lines(after), fromfile=path,
