@@ -336,7 +336,8 @@ class AmoClient:
             body = _body_text(response)
             if body.startswith("an HTML page"):
                 problem = body
-            elif getattr(exc, "pos", -1) >= len(response.text.rstrip()):
+            elif (getattr(exc, "pos", -1) >= len(response.text.rstrip())
+                  or str(getattr(exc, "msg", "")).startswith("Unterminated string")):
                 problem = f"JSON cut off after {len(response.content)} bytes"
             else:
                 where = f" at line {lineno} column {colno}" if lineno else ""

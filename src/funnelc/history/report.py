@@ -138,7 +138,8 @@ def quality_section(dq: DataQuality) -> Section:
                                        "where": pl.Utf8}, orient="row")
     note = (f"{dq.rows_read:,} input records read, {dq.rows_kept:,} events kept, "
             f"{dq.dropped_total:,} dropped (each counted below)"
-            + (f", {dq.synthesized:,} implied" if dq.synthesized else "") + ".")
+            + (f", {dq.synthesized:,} implied" if dq.synthesized else "") + "."
+            + "".join(f" Note: {n}." for n in dq.notes))
     return Section("quality", "Data quality", note, frame,
                    [_c("kind", "kind"), _c("count", "count", _int), _c("meaning", "meaning"),
                     _c("where", "first places")])

@@ -91,25 +91,25 @@ def from_epoch_seconds(values: pl.Series) -> pl.Series:
 
 def screen_times(ts: pl.Series, unit: pl.Series, bounds: TimeBounds
                  ) -> tuple[pl.Series, tuple[str, int, int] | None]:
-    """Why each time cannot be used — "mixed_time_units", "implausible_timestamp" — or
-    null; and, when Unix times mix units, (dropped unit, its count, the other's count).
-    Ties drop milliseconds: the CRMs read here write seconds."""
-    n_s = int((unit == "s").sum())
-    n_ms = int((unit == "ms").sum())
-    mixed = None
-    minority = None
-    if n_s and n_ms:
-        minority = "s" if n_s < n_ms else "ms"
-        mixed = (minority, n_s, n_ms) if minority == "s" else (minority, n_ms, n_s)
-    frame = pl.DataFrame({"ts": ts, "unit": unit})
+    """Why each time cannot be used — "implausible_timestamp" (outside `bounds`, or a
+    number no date at all), then "mixed_time_units" (a plausible Unix time in the unit
+    fewer of the file's plausible Unix times use) — or null; and, when units are mixed,
+    (dropped unit, its count, the other's count). Ties drop milliseconds: the CRMs read
+    here write seconds."""
     start = pl.lit(bounds.start).cast(pl.Datetime("us", "UTC"))
     end = pl.lit(bounds.end).cast(pl.Datetime("us", "UTC"))
+    frame = pl.DataFrame({"ts": ts, "unit": unit}).with_columns(
+        bad=((pl.col("ts").is_null() & pl.col("unit").is_not_null())
+             | (pl.col("ts") < start) | (pl.col("ts") >= end)).fill_null(False))
+    good = frame.filter(~pl.col("bad"))["unit"]
+    n_s, n_ms = int((good == "s").sum()), int((good == "ms").sum())
+    minority = ("s" if n_s < n_ms else "ms") if n_s and n_ms else None
+    mixed = None
+    if minority is not None:
+        mixed = (minority, n_s, n_ms) if minority == "s" else (minority, n_ms, n_s)
     in_minority = (pl.col("unit") == minority).fill_null(False) if minority else pl.lit(False)
-    out = frame.select(why=pl.when(in_minority)
-                       .then(pl.lit("mixed_time_units"))
-                       .when((pl.col("ts").is_null() & pl.col("unit").is_not_null())
-                             | (pl.col("ts") < start) | (pl.col("ts") >= end))
-                       .then(pl.lit("implausible_timestamp"))
+    out = frame.select(why=pl.when(pl.col("bad")).then(pl.lit("implausible_timestamp"))
+                       .when(in_minority).then(pl.lit("mixed_time_units"))
                        .otherwise(pl.lit(None, pl.Utf8))).to_series()
     return out, mixed
 
