@@ -23,12 +23,12 @@ How the work is shared, and why:
   pool's result thread receives them while the calling process simulates.
 
 Per-deal records, when asked for, are written by each process to its own part file per
-replication and joined in index order into the final CSV, which appears atomically.
+replication and joined in index order into the final CSV, which appears atomically. Names
+in them cannot become spreadsheet formulas (`funnelc.csvsafe`).
 """
 
 from __future__ import annotations
 
-import csv
 import multiprocessing
 import os
 import shutil
@@ -39,6 +39,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from multiprocessing.context import BaseContext
 from typing import Any, Callable
 
+from .. import csvsafe
 from .. import model as m
 from ..atomic import atomic_file, scratch_dir
 from .compile import Network, compile_network
@@ -55,6 +56,10 @@ RECORD_COLUMNS = ("rep", "deal_id", "pipeline", "stage", "entered_hours", "picke
 """One row per stage visit; times in hours since the start date's midnight; `picked_hours`
 is the first pick-up by a member (empty if none), `left_hours` is empty and `outcome` is
 `open` for deals still in the stage at the horizon."""
+
+RECORD_TEXT = (2, 3, 7, 8)
+"""Positions of the text cells in a record row (pipeline, stage, outcome, timeout_kind):
+the only ones `funnelc.csvsafe` has to neutralise; the rest are numbers or empty."""
 
 Progress = Callable[[int, int], None]
 """Called with (replications done, replications in all) after each replication."""
@@ -98,7 +103,8 @@ class _Work:
         if self.parts_dir is None:
             return run_replication(self.net, self.config, rep)
         with open(_part(self.parts_dir, rep), "w", newline="", encoding="utf-8") as fh:
-            return run_replication(self.net, self.config, rep, csv.writer(fh).writerow)
+            return run_replication(self.net, self.config, rep,
+                                   csvsafe.writer(fh, RECORD_TEXT).writerow)
 
 
 _WORKER: _Work | None = None
@@ -209,7 +215,7 @@ def _join_records(path: str, parts: list[str]) -> None:
     """Header plus every part in replication order, into `path` atomically; made 0o644
     even over an existing file (keep_mode=False)."""
     with atomic_file(path, text=True, keep_mode=False) as out:
-        csv.writer(out).writerow(RECORD_COLUMNS)
+        csvsafe.writer(out).writerow(RECORD_COLUMNS)
         for part in parts:
             with open(part, encoding="utf-8", newline="") as fh:
                 shutil.copyfileobj(fh, out)
