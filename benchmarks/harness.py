@@ -7,6 +7,7 @@ helpers interleave target and reference runs so a burst of background load hits 
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -14,7 +15,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Collection, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,6 +81,70 @@ def median_process_times(runs: dict[str, tuple[Sequence[str], set[int]]], n: int
         for key, (argv, expect) in runs.items():
             samples[key].append(_run_once(argv, cwd, expect))
     return {key: statistics.median(values) for key, values in samples.items()}
+
+
+def own_peak_rss_mb() -> float:
+    """Peak resident set (MB) of the calling process alone.
+
+    Not `getrusage(RUSAGE_SELF).ru_maxrss`: at exec Linux folds the peak of the address
+    space being replaced into it, and under the vfork/posix_spawn that `subprocess` uses
+    that space is the parent's. A child of a runner that once held 329 MB then reports at
+    least 329 MB. VmHWM belongs to the address space exec created, so it is this
+    process's own."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+# Runs argv[2:] and writes its wall time, exit code and own peak RSS to argv[1]. This
+# launcher is small (~10 MB), so the peak the kernel carries over at exec (see
+# own_peak_rss_mb) is the launcher's, not that of the benchmark runner.
+_LAUNCHER = """
+import json, os, sys, time
+out, argv = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.posix_spawnp(argv[0], argv, os.environ)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+with open(out, "w", encoding="ascii") as f:
+    json.dump({"wall": wall, "code": os.waitstatus_to_exitcode(status),
+               "maxrss": usage.ru_maxrss}, f)
+"""
+
+
+def process_wall_and_peak_rss(argv: Sequence[str], expect: Collection[int] = (0,),
+                              cwd: str | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one run of `argv`, that process on its own.
+
+    Not `RUSAGE_CHILDREN`, which is the largest of every child this runner ever waited
+    for, nor the child's `ru_maxrss`, which includes the runner's own peak (see
+    own_peak_rss_mb): the command is started by a small launcher that reports the
+    command's rusage from `wait4`, so the floor is the launcher's ~10 MB."""
+    import tempfile
+
+    env = dict(os.environ, NO_COLOR="1")
+    with tempfile.TemporaryDirectory(prefix="funnelc-bench-rss-") as tmp:
+        report = Path(tmp) / "rusage.json"
+        proc = subprocess.run([sys.executable, "-c", _LAUNCHER, str(report), *argv], cwd=cwd,
+                              env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+        if proc.returncode != 0 or not report.exists():
+            raise RuntimeError(f"launcher for {' '.join(argv)} failed: "
+                               f"{proc.stderr.decode(errors='replace')[-2000:]}")
+        got = json.loads(report.read_text(encoding="ascii"))
+    if got["code"] not in expect:
+        raise RuntimeError(f"{' '.join(argv)} exited {got['code']}: "
+                           f"{proc.stderr.decode(errors='replace')[-2000:]}")
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return got["wall"], got["maxrss"] / scale
 
 
 def median_call_time(fn: Callable[[], object], n: int, warmup: int = 1) -> float:
