@@ -25,7 +25,6 @@ Standard library only: the CLI imports this on its fast paths.
 from __future__ import annotations
 
 import csv
-import math
 import numbers
 import re
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Sequence
@@ -33,7 +32,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Sequence
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["TRIGGERS", "Figure", "figure", "neutralise", "safe_row", "SafeWriter", "writer", "unquote",
+__all__ = ["TRIGGERS", "Figure", "neutralise", "safe_row", "SafeWriter", "writer", "unquote",
            "UNQUOTE_PATTERN", "unquote_expr"]
 
 TRIGGERS = frozenset("=+-@\t\r")
@@ -58,14 +57,9 @@ class Figure(str):
     def __new__(cls, text: str) -> Figure:
         if text:
             float(text)  # ValueError for anything that is not a number
+            if text != text.strip():
+                raise ValueError(f"a figure has no blanks around it: {text!r}")
         return super().__new__(cls, text)
-
-
-def figure(x: float | int | None, fmt: Any = repr) -> Figure:
-    """`x` formatted by `fmt` as a `Figure`; None and non-finite floats are empty."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return Figure("")
-    return Figure(fmt(x))
 
 
 def neutralise(text: str) -> str:
@@ -141,8 +135,8 @@ def _columns_writer(write: Callable[[list[Any]], Any], text: tuple[int, ...]
         cells = list(row)
         for i in text:
             cell = cells[i]
-            if cell is None:
-                continue
+            if not isinstance(cell, str):
+                continue  # an empty (None) cell
             safe = memo.get(cell)
             if safe is None:
                 safe = neutralise(cell)

@@ -16,12 +16,16 @@ from datetime import date, datetime, timezone
 
 import polars as pl
 
+from ..csvsafe import unquote_expr
 from .events import LOST, STAGE, WON
 from .quality import DataQuality
 
 __all__ = ["looks_like_records", "read_records_text", "RECORD_HEADER"]
 
 RECORD_HEADER = "rep,deal_id,pipeline,stage,entered_hours"
+
+TEXT_COLUMNS = ("pipeline", "stage", "outcome", "timeout_kind")
+"""The columns `funnelc.csvsafe` may have neutralised when the records were written."""
 
 
 def looks_like_records(text: str) -> bool:
@@ -35,6 +39,8 @@ def read_records_text(text: str, dq: DataQuality, seq0: int, start: date,
         "rep": pl.Int64, "deal_id": pl.Int64, "pipeline": pl.Utf8, "stage": pl.Utf8,
         "entered_hours": pl.Float64, "picked_hours": pl.Float64, "left_hours": pl.Float64,
         "outcome": pl.Utf8, "timeout_kind": pl.Utf8}, truncate_ragged_lines=True)
+    # funnelc wrote names with a protective `'` where a spreadsheet would run them.
+    raw = raw.with_columns(unquote_expr(c) for c in TEXT_COLUMNS if c in raw.columns)
     dq.rows_read += raw.height
     bad = raw.filter(pl.col("entered_hours").is_null() | pl.col("deal_id").is_null())
     if bad.height:

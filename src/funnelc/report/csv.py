@@ -15,14 +15,18 @@ One row per (pipeline, stage, metric, estimate), columns
 Long form because it pivots to any layout (a spreadsheet's pivot table, pandas'
 `pivot_table(index=["pipeline", "stage"], columns=["metric", "estimate"])`, R's
 `pivot_wider`) and because plots read it as is.
+
+Names go through `funnelc.csvsafe`: a pipeline or stage whose name starts with `=`, `+`,
+`-`, `@`, tab or CR is written with a leading `'` so no spreadsheet runs it; `value` is a
+number (a `Figure`) and is never prefixed, negative or not.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import TYPE_CHECKING
 
+from .. import csvsafe
 from .data import CSV_COLUMNS
 
 if TYPE_CHECKING:
@@ -31,16 +35,16 @@ if TYPE_CHECKING:
 __all__ = ["stages_csv", "CSV_COLUMNS"]
 
 
-def _value(x: float) -> str:
+def _value(x: float) -> csvsafe.Figure:
     """Shortest text that reads back as the same float; whole numbers without `.0`."""
     if x == int(x) and abs(x) < 1e15:
-        return str(int(x))
-    return repr(x)
+        return csvsafe.Figure(str(int(x)))
+    return csvsafe.Figure(repr(x))
 
 
 def stages_csv(data: ReportData) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csvsafe.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for r in data.stage_metrics:
         writer.writerow([r.pipeline, r.stage, r.metric, r.unit, r.estimate, _value(r.value)])

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .. import model as m
+from ..csvsafe import Figure
 from ..sim.ci import estimate
 from ..sim.config import SimConfig
 from .executors import Runner
@@ -103,12 +104,13 @@ def run_sweep(base: m.FunnelFile, specs: Sequence[VarySpec], config: SimConfig,
     return collect(specs, run_variants(variants, config, runner))
 
 
-def _num(x: float | None) -> str:
+def _num(x: float | None) -> Figure:
+    """A number cell: marked as one, so `funnelc.csvsafe` never prefixes a negative."""
     if x is None or not math.isfinite(x):
-        return ""
+        return Figure("")
     if float(x).is_integer() and abs(x) < 1e15:
-        return str(int(x))
-    return repr(float(x))
+        return Figure(str(int(x)))
+    return Figure(repr(float(x)))
 
 
 def tidy_rows(sweep: Sweep) -> tuple[list[str], list[list[str]]]:
@@ -118,26 +120,28 @@ def tidy_rows(sweep: Sweep) -> tuple[list[str], list[list[str]]]:
     value). Every point has the same rows: every metric of the account (`conversion`,
     `won` and `cycle_time_hours` per pipeline only, not again for the main one), then
     `graveyard` per stage (1 when the stage is a graveyard, 0 when not) and
-    `graveyards` (how many). Values are in display units (percent for shares)."""
+    `graveyards` (how many). Values are in display units (percent for shares).
+    Number cells are `csvsafe.Figure`s; names (axes, subjects) are text, which the CSV
+    writer neutralises."""
     header = ["point", *(s.axis for s in sweep.specs), *TIDY_COLUMNS[1:]]
     rows: list[list[str]] = []
     stages = [f"{s.pipeline}.{s.stage}" for s in sweep.runs[0].result.stages] \
         if sweep.runs else []
     reps = sweep.runs[0].result.run.reps if sweep.runs else 0
     for p in sweep.points:
-        head = [str(p.index), *(_num(v) for v in p.values)]
+        head = [_num(p.index), *(_num(v) for v in p.values)]
         for d in sweep.space:
             if d.subject is None and METRICS[d.name].whole == "main":
                 continue  # the same figure as the main pipeline's row
             e = p.estimates[d.key]
             rows.append(head + [d.name, d.subject or "", d.unit,
                                 _num(d.shown(e.mean)), _num(d.shown(e.ci95)),
-                                _num(d.shown(e.sd)), str(e.n)])
+                                _num(d.shown(e.sd)), _num(e.n)])
         for st in stages:
-            rows.append(head + ["graveyard", st, "", "1" if st in p.graveyards else "0", "",
-                                "", str(reps)])
-        rows.append(head + ["graveyards", "", "stages", str(len(p.graveyards)), "", "",
-                            str(reps)])
+            rows.append(head + ["graveyard", st, "", _num(int(st in p.graveyards)), "",
+                                "", _num(reps)])
+        rows.append(head + ["graveyards", "", "stages", _num(len(p.graveyards)), "", "",
+                            _num(reps)])
     return header, rows
 
 
