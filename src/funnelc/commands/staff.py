@@ -124,11 +124,12 @@ def staff_command(file: str, team: str, targets: tuple[str, ...], max_size: int,
 
         emit(json_path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     if csv_path is not None:
-        import csv
         import io
 
+        from .. import csvsafe
+
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
+        w = csvsafe.writer(buf, lineterminator="\n")
         w.writerow(["size", "target", "value", "ci95", "n", "meets", "sure", "exact"])
         for row in data["curve"]:
             for t in row["targets"]:
@@ -147,7 +148,10 @@ def staff_command(file: str, team: str, targets: tuple[str, ...], max_size: int,
 
 
 def _s(x: float | None) -> str:
-    return "" if x is None else repr(x)
+    """A number cell of the CSV (a `csvsafe.Figure`: never prefixed, negative or not)."""
+    from ..csvsafe import Figure
+
+    return Figure("" if x is None else repr(x))
 
 
 def _shown(t: Any, x: float | None) -> float | None:

@@ -105,12 +105,13 @@ def sweep_command(file: str, varies: tuple[str, ...], metrics: tuple[str, ...],
     guard([Output("--csv", csv_path), *(o for _, t in plots for o in plot_outputs(t))], [file])
 
     if csv_path is not None:
-        import csv
         import io
+
+        from .. import csvsafe
 
         header, rows = tidy_rows(sweep)
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
+        w = csvsafe.writer(buf, lineterminator="\n")
         w.writerow(header)
         w.writerows(rows)
         emit(csv_path, buf.getvalue())
