@@ -268,10 +268,14 @@ def test_stdout_on_a_full_disk_is_an_io_error(funnel: Path, full: str) -> None:
     assert "cannot write <stdout>" in err and "bug" not in err and "Traceback" not in err
 
 
-def test_a_closed_pipe_is_exit_2_without_a_bug_report() -> None:
+@pytest.mark.parametrize("args", [
+    ["export", str(PIPELINES / "saleschef.funnel"), "--to", "json"],
+    ["analyze", str(CLEAN)],  # tables through rich, which would exit 1 on its own
+    ["fmt", str(CLEAN)],
+], ids=["export", "analyze", "fmt"])
+def test_a_closed_pipe_is_exit_2_without_a_bug_report(args: list[str]) -> None:
     """The reader is gone before funnelc writes (the end of `| head -c1`)."""
-    proc = subprocess.Popen([sys.executable, "-m", "funnelc", "export",
-                             str(PIPELINES / "saleschef.funnel"), "--to", "json"],
+    proc = subprocess.Popen([sys.executable, "-m", "funnelc", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()

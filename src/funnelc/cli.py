@@ -59,12 +59,30 @@ class LazyGroup(click.Group):
             from .commands.output import os_failure
 
             raise os_failure(exc) from None
+        except SystemExit as exc:
+            if exc.code == 1 and _raised_in(exc, "on_broken_pipe"):
+                # rich's Console ends a closed pipe with exit 1, our "problems in the input"
+                import errno
+
+                from .commands.output import stdout_error
+
+                raise stdout_error(BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+                                   ) from None
+            raise
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+def _raised_in(exc: BaseException, function: str) -> bool:
+    """True when `exc` was raised by a function of this name (the innermost frame)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_name == function
 
 
 def _module_exists(module: str) -> bool:
