@@ -219,7 +219,7 @@ def _problem_text(response: httpx.Response) -> str:
     """`detail` of amoCRM's problem+json plus each validation error's path and detail."""
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # an HTML error page, or JSON nested absurdly deep
         return response.reason_phrase or "no details"
     if not isinstance(body, dict):
         return response.reason_phrase or "no details"

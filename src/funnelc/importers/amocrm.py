@@ -24,6 +24,7 @@ file's header comment says so, and lists whatever else was left out or renamed.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -247,7 +248,15 @@ def _name(value: str) -> m.Name:
 
 
 def _one_line(text: str) -> str:
-    return _LINE_BREAKS.sub(" ", text).strip()
+    """`text` on one line, without control and format characters (zero-width spaces,
+    direction marks, escape codes): `check` refuses names that hold them (FN234, FN235),
+    and an imported file must check. Callers note each name that changed."""
+    text = _LINE_BREAKS.sub(" ", text)
+    if not text.isprintable():
+        text = "".join(" " if unicodedata.category(ch) in ("Zl", "Zp") or ch in "\t\v\f"
+                       else "" if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cn", "Cs")
+                       else ch for ch in text)
+    return text.strip()
 
 
 def _unique(name: str, taken: set[str], alternative: str | None = None) -> str:
