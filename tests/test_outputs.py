@@ -359,6 +359,29 @@ def test_a_folder_export_that_cannot_be_written_whole_writes_nothing(funnel: Pat
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == ["package.xml"]
 
 
+def test_a_full_disk_halfway_through_a_folder_export_leaves_nothing(
+        funnel: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second file's temporary cannot be made: the first is not renamed into place,
+    and the folders created for them are removed again."""
+    import funnelc.atomic as atomic
+
+    real = atomic.tempfile.mkstemp
+    calls: list[int] = []
+
+    def second_fails(*args: object, **kw: object) -> tuple[int, str]:
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(*args, **kw)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", second_fails)
+    out = tmp_path / "new" / "sf"
+    result = invoke("export", str(funnel), "--to", "salesforce", "-o", str(out))
+    assert result.exit_code == 2, result.output
+    assert "No space left on device" in result.output and "bug" not in result.output
+    assert sorted(os.listdir(tmp_path)) == ["c.funnel"]
+
+
 def test_bad_input_creates_no_output(tmp_path: Path) -> None:
     bad = tmp_path / "bad.funnel"
     bad.write_text("pipeline P { stage S { -> nope } }\n", encoding="utf-8")

@@ -133,6 +133,22 @@ def _set_mode(tmp: str, target: str, keep_mode: bool) -> None:
     os.chmod(tmp, 0o644)
 
 
+def _makedirs(folder: str, made: list[str]) -> None:
+    """`os.makedirs`, noting in `made` (outermost first) each folder it created."""
+    missing: list[str] = []
+    while folder and not os.path.isdir(folder):
+        if os.path.lexists(folder):
+            raise NotADirectoryError(errno.ENOTDIR, "a part of the path is a file", folder)
+        missing.append(folder)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    for path in reversed(missing):
+        os.mkdir(path)
+        made.append(path)
+
+
 def _bytes(data: str | bytes) -> bytes:
     return data.encode("utf-8") if isinstance(data, str) else data
 
@@ -152,6 +168,7 @@ def write_all(files: Mapping[str, str | bytes]) -> None:
         _refuse_directory(path)
     staged: list[tuple[str, str, str]] = []  # (temporary, target, path as given)
     direct: list[str] = []
+    made: list[str] = []  # folders this call created, removed again on failure
     try:
         for path, data in files.items():
             if is_special(path):
@@ -161,7 +178,7 @@ def write_all(files: Mapping[str, str | bytes]) -> None:
             _refuse_directory(target)
             folder = os.path.dirname(target) or "."
             try:
-                os.makedirs(folder, exist_ok=True)
+                _makedirs(folder, made)
                 fd, tmp = tempfile.mkstemp(prefix=".funnelc-", dir=folder)
             except OSError as exc:
                 raise _named(exc, path)
@@ -181,6 +198,11 @@ def write_all(files: Mapping[str, str | bytes]) -> None:
         for tmp, _, _ in staged:
             try:
                 os.unlink(tmp)
+            except OSError:
+                pass
+        for folder in reversed(made):
+            try:
+                os.rmdir(folder)  # only if still empty: nothing was renamed into it
             except OSError:
                 pass
         raise

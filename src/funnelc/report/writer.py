@@ -25,15 +25,11 @@ class ReportWriteError(OSError):
 
 
 def write_report(folder: str | os.PathLike[str], files: Mapping[str, str | bytes]) -> list[Path]:
-    """Write `files` (name → content) into `folder`, creating it; returns the paths in
-    the order given."""
+    """Write `files` (name → content) into `folder`, creating it (and removing it again
+    when the files cannot all be written); returns the paths in the order given."""
     target = Path(folder)
     if target.exists() and not target.is_dir():
         raise ReportWriteError(str(target), "it exists and is not a folder")
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ReportWriteError(str(target), exc.strerror or str(exc)) from exc
     paths = [target / name for name in files]
     try:
         write_all({str(path): content for path, content in zip(paths, files.values())})
