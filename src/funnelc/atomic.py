@@ -102,10 +102,12 @@ def atomic_file(path: str, *, text: bool = False, keep_mode: bool = True
     target = os.path.realpath(path)
     _refuse_directory(target)
     folder = os.path.dirname(target) or "."
+    made: list[str] = []
     try:
-        os.makedirs(folder, exist_ok=True)
+        _makedirs(folder, made)
         fd, tmp = tempfile.mkstemp(prefix=".funnelc-", dir=folder)
     except OSError as exc:
+        _remove_folders(made)
         raise _named(exc, path)
     try:
         with (os.fdopen(fd, "w", newline="", encoding="utf-8") if text
@@ -118,6 +120,7 @@ def atomic_file(path: str, *, text: bool = False, keep_mode: bool = True
             os.unlink(tmp)
         except OSError:
             pass
+        _remove_folders(made)
         if isinstance(exc, OSError):
             raise _named(exc, path, tmp)
         raise
@@ -147,6 +150,15 @@ def _makedirs(folder: str, made: list[str]) -> None:
     for path in reversed(missing):
         os.mkdir(path)
         made.append(path)
+
+
+def _remove_folders(made: list[str]) -> None:
+    """Undo `_makedirs` after a failure: each folder goes only if still empty."""
+    for folder in reversed(made):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass
 
 
 def _bytes(data: str | bytes) -> bytes:
@@ -200,11 +212,7 @@ def write_all(files: Mapping[str, str | bytes]) -> None:
                 os.unlink(tmp)
             except OSError:
                 pass
-        for folder in reversed(made):
-            try:
-                os.rmdir(folder)  # only if still empty: nothing was renamed into it
-            except OSError:
-                pass
+        _remove_folders(made)
         raise
     for path in direct:
         write_atomic(path, files[path])
