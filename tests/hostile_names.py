@@ -1,0 +1,54 @@
+"""An account whose every name is a payload aimed at whoever opens funnelc's outputs:
+spreadsheet formulas (CSV injection), HTML, DOT and Mermaid syntax, template braces,
+backticks. The funnel language takes each of them as a quoted name; the output tests
+(tests/test_csv_injection.py, tests/test_output_escaping.py) prove none of them gets
+out live."""
+
+from __future__ import annotations
+
+FORMULAS = ['=HYPERLINK("http://x","y")', "+cmd", "-2+3+cmd|'x'!A0", "@SUM(1+1)"]
+"""The OWASP CSV-injection examples: each would run in a spreadsheet if written as is."""
+
+MARKUP = ["<script>alert(1)</script>", '"]; evil [label="', "-->|x|", "{{", "`rm -rf /`",
+          "<img src=x onerror=alert(2)>", "C:\\evil\\N \\G"]
+"""HTML, DOT (a quote closing the label, `\\N` and `\\G` escapes), Mermaid (an edge, a
+Markdown string), template braces."""
+
+STAGES = FORMULAS + MARKUP + ["'=already quoted", "'93 plain quote"]
+"""One stage per payload, chained in this order; the last two check that a name starting
+with `'` survives the CSV round trip exactly (quoted once more, or not at all)."""
+
+PIPELINE = "-pipe <script>alert(3)</script>"
+TEAM = '@team <b onmouseover="alert(4)">'
+SOURCE = "+source <i>`x`</i>"
+FIELD = '=field "]; x [shape=box'
+ACCOUNT = '=acc <script>alert(5)</script>'
+
+
+def reason(stage: str) -> str:
+    """The loss reason of a stage: a formula-looking text around the stage's payload."""
+    return f"=lost {stage}"
+
+
+def q(name: str) -> str:
+    """A name as a quoted text of the funnel language (only `"` and `\\` are escaped)."""
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def hostile_funnel() -> str:
+    """The account text: one pipeline, one team, one field, one source, one stage per
+    payload, each stage losing 30 % with its own reason and passing 70 % on."""
+    lines = [f"account {q(ACCOUNT)} {{\n  currency RUB\n}}", f"team {q(TEAM)} size 3",
+             f"field {q(FIELD)} text",
+             f"source {q(SOURCE)} 20/day -> {q(PIPELINE)}.{q(STAGES[0])}",
+             f"pipeline {q(PIPELINE)} main {{"]
+    for i, stage in enumerate(STAGES):
+        onward = f"-> {q(STAGES[i + 1])} 70%" if i + 1 < len(STAGES) else "-> won 70%"
+        lines.append(f"  stage {q(stage)} {{\n    owner {q(TEAM)}\n    work 5m\n"
+                     f"    requires {q(FIELD)}\n    {onward}\n"
+                     f"    -> lost {q(reason(stage))} 30%\n  }}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+ALL_NAMES = [ACCOUNT, PIPELINE, TEAM, SOURCE, FIELD, *STAGES, *(reason(s) for s in STAGES)]
