@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from export_helpers import chain, codes, load, one_pipeline, pipelines
+from export_helpers import chain, codes, load, load_unchecked, one_pipeline, pipelines
 from funnelc.cli import cli
 from funnelc.diagnostics import Severity
 from funnelc.export.salesforce import (API_VERSION, OBJECT_PATH, PACKAGE_PATH, VALUE_SET_PATH,
@@ -190,7 +190,7 @@ def test_a_shared_stage_with_different_probabilities_is_a_warning_fn354() -> Non
 
 def test_blank_names_are_fn355() -> None:
     text = one_pipeline('  stage " " { -> won 50%\n -> lost "  " 50% }', first=" ")
-    assert codes(build_metadata(load(text))[1]) == ["FN355", "FN355"]
+    assert codes(build_metadata(load_unchecked(text))[1]) == ["FN355", "FN355"]
 
 
 def test_cli_writes_the_folder_and_requires_o(tmp_path: Path) -> None:

@@ -66,6 +66,31 @@ GENERATED: dict[str, Callable[[Path], None] | None] = {
     "bom_crlf_clean": _bom_crlf,
     # Issue 11: lines ended by a lone CR are lines, not one long comment.
     "lone_cr": _write(b"# header\rteam B size 0\rpipeline P { stage S { -> nowhere } }\r"),
+    # Issue 11: invisible characters in names (FN235, FN234) and names a reader cannot
+    # tell apart (FN207), written with escapes so that this file shows what is in them.
+    "invisible_names": _write((
+        "# FN235: invisible characters in names and a direction control in a hint\n"
+        'team "Менеджеры\u200b" size 2\n'
+        'team "\u200b\ufeff" size 1\n'
+        'pipeline "Продажи\u202e" main {\n'
+        '  stage "Заявка" {\n'
+        '    owner "Менеджеры"\n'
+        '    hint "Позвонить \u2067клиенту\u2069 сразу"\n'
+        "    -> won\n"
+        "  }\n"
+        "}\n").encode("utf-8")),
+    "lookalike_names": _write((
+        "# FN207: names that differ only in look-alike letters or invisible characters\n"
+        'team "Aгенты" size 1\n'
+        'team "Агенты" size 1\n'
+        'field "Ціна" money\n'
+        'field "Цiна" money\n'
+        'source "Сайт" 1/day -> "Заявка"\n'
+        'pipeline "Продажи" main {\n'
+        '  stage "Заявка" { -> "Заявка\u00a02" 50%\n    -> won 50% }\n'
+        '  stage "Заявка 2" { -> won }\n'
+        '  stage "Заявка\u00a02" { -> won }\n'
+        "}\n").encode("utf-8")),
     "not_utf8": _not_utf8,
     "binary": _binary,
     "too_large": _too_large,

@@ -12,6 +12,7 @@ from lark import Token, Tree
 from lark.tree import Meta
 
 from . import model as m
+from .names import normalize_name
 from .span import Span
 
 __all__ = ["build_model", "span_of"]
@@ -37,9 +38,11 @@ def _unquote(tok: Token) -> str:
 
 
 def _name_from_token(tok: Token) -> m.Name:
+    # NFC, so that a name typed with a combining accent is the name typed without one
+    # (the span still covers the text as written).
     if tok.type == "STRING":
-        return m.Name(span=span_of(tok), value=_unquote(tok), quoted=True)
-    return m.Name(span=span_of(tok), value=str(tok), quoted=False)
+        return m.Name(span=span_of(tok), value=normalize_name(_unquote(tok)), quoted=True)
+    return m.Name(span=span_of(tok), value=normalize_name(str(tok)), quoted=False)
 
 
 def _duration(tok: Token) -> m.Duration:

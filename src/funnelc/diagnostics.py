@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterable, Sequence
 
+from .names import escape_invisible
 from .span import Span
 
 __all__ = ["Severity", "Label", "Diagnostic", "SourceText", "render_text", "render_json",
@@ -125,6 +126,13 @@ def _expand_tabs(text: str) -> str:
     return text.replace("\t", "    ")
 
 
+def _shown(text: str) -> str:
+    """Source text as the terminal gets it: invisible and control characters escaped
+    (`\u200b`), so a diagnostic shows what is really in the file and a bidi override or
+    an escape sequence in it cannot redraw the line; tabs as four spaces."""
+    return _expand_tabs(escape_invisible(text))
+
+
 _MAX_SHOWN = 160
 """Longest source excerpt shown per line: a 1 MB line (minified or generated input)
 must give a readable diagnostic, not a megabyte of terminal output."""
@@ -157,15 +165,16 @@ def _render_one(d: Diagnostic, src: SourceText | None, color: bool) -> str:
     def c(text: str, code: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
+    esc = escape_invisible
     head = f"{d.severity.value}[{d.code}]"
-    lines = [c(head, _COLORS[d.severity.value]) + c(f": {d.message}", _BOLD if color else "")]
+    lines = [c(head, _COLORS[d.severity.value]) + c(f": {esc(d.message)}", _BOLD if color else "")]
     if d.span is None:
-        lines.append(f"  --> {d.path}")
+        lines.append(f"  --> {esc(d.path)}")
     else:
         labels = [Label(d.span, d.label)] + list(d.secondary)
         gutter = len(str(max(lab.span.line for lab in labels)))
         pad = " " * gutter
-        lines.append(f"{pad}--> {d.path}:{d.span.line}:{d.span.column}")
+        lines.append(f"{pad}--> {esc(d.path)}:{d.span.line}:{d.span.column}")
         if src is not None:
             lines.append(f"{pad} {c('|', _BLUE)}")
             shown: dict[int, tuple[int, int]] = {}
@@ -178,7 +187,7 @@ def _render_one(d: Diagnostic, src: SourceText | None, color: bool) -> str:
                     excerpt = (("…" if lo else "") + text[lo:hi]
                                + ("…" if hi < len(text) else ""))
                     lines.append(f"{c(str(ln).rjust(gutter), _BLUE)} {c('|', _BLUE)} "
-                                 f"{_expand_tabs(excerpt)}".rstrip())
+                                 f"{_shown(excerpt)}".rstrip())
                     shown[ln] = (lo, hi)
                 lo, hi = shown[ln]
                 start_col = max(lab.span.column, 1)
@@ -189,24 +198,24 @@ def _render_one(d: Diagnostic, src: SourceText | None, color: bool) -> str:
                 end_col = min(end_col, max(len(text) + 1, start_col + 1))
                 start_col = min(max(start_col, lo + 1), hi + 1)
                 end_col = max(min(end_col, hi + 1), start_col + 1)
-                before = (1 if lo else 0) + _width(_expand_tabs(text[lo : start_col - 1]))
-                under = max(_width(_expand_tabs(text[start_col - 1 : end_col - 1])), 1)
+                before = (1 if lo else 0) + _width(_shown(text[lo : start_col - 1]))
+                under = max(_width(_shown(text[start_col - 1 : end_col - 1])), 1)
                 mark = ("^" if primary else "-") * under
                 mark_c = c(mark, _COLORS[d.severity.value] if primary else _BLUE)
-                msg = f" {lab.message}" if lab.message else ""
+                msg = f" {esc(lab.message)}" if lab.message else ""
                 lines.append(f"{pad} {c('|', _BLUE)} {' ' * before}{mark_c}{msg}".rstrip())
             if d.notes or d.help:
                 lines.append(f"{pad} {c('|', _BLUE)}")
         for note in d.notes:
-            lines.append(f"{pad} = note: {note}")
+            lines.append(f"{pad} = note: {esc(note)}")
         if d.help:
-            lines.append(f"{pad} = help: {d.help}")
+            lines.append(f"{pad} = help: {esc(d.help)}")
         lines.append("")
         return "\n".join(lines)
     for note in d.notes:
-        lines.append(f"   = note: {note}")
+        lines.append(f"   = note: {esc(note)}")
     if d.help:
-        lines.append(f"   = help: {d.help}")
+        lines.append(f"   = help: {esc(d.help)}")
     lines.append("")
     return "\n".join(lines)
 
@@ -252,9 +261,30 @@ def diagnostics_to_dicts(diags: Iterable[Diagnostic]) -> list[dict[str, object]]
 
 
 def render_json(diags: Sequence[Diagnostic]) -> str:
-    return json.dumps({"diagnostics": diagnostics_to_dicts(diags),
+    text = json.dumps({"diagnostics": diagnostics_to_dicts(diags),
                        "summary": summary_line(diags) or "clean"},
                       ensure_ascii=False, indent=2)
+    return _json_escape_invisible(text)
+
+
+def _json_escape_invisible(text: str) -> str:
+    """Invisible characters as JSON escapes: the same data once parsed, but a bidi
+    override in a name cannot reorder the terminal a user prints the JSON to.
+    (json.dumps escapes only C0 controls itself; outside strings JSON text is ASCII, so
+    every character escaped here is inside a string.)"""
+    if all(line == escape_invisible(line) for line in text.split("\n")):
+        return text
+
+    def json_escape(ch: str) -> str:
+        if escape_invisible(ch) == ch:
+            return ch
+        cp = ord(ch)
+        if cp <= 0xFFFF:
+            return f"\\u{cp:04x}"
+        cp -= 0x10000
+        return f"\\u{0xD800 + (cp >> 10):04x}\\u{0xDC00 + (cp & 0x3FF):04x}"
+
+    return "".join(json_escape(ch) if ch != "\n" else ch for ch in text)
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:

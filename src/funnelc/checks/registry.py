@@ -49,6 +49,8 @@ every FN0xx/FN2xx code the core can raise must be in it.
 | FN231 | a `reopen` reason no deal of the pipeline is lost for |
 | FN232 | a scenario share change for an outcome the stage does not have |
 | FN233 | a scenario that makes a stage's shares not add up to 100% |
+| FN234 | a blank name (empty, or only spaces and invisible characters) |
+| FN235 | an invisible character in a name (zero-width, direction control, control character), or a direction control in a text |
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ from .cross_pipeline_moves import check_cross_pipeline_moves
 from .distributions import check_distributions
 from .duplicate_names import check_duplicate_names
 from .field_types import check_field_types
+from .name_characters import check_name_characters
 from .positive_values import check_positive_values
 from .profiles import check_profiles
 from .reopen_reasons import check_reopen_reasons
@@ -88,6 +91,7 @@ CHECKS: tuple[Check, ...] = (
     check_unknown_teams,
     check_unknown_fields,
     check_unknown_sources,
+    check_name_characters,
     check_duplicate_names,
     check_repeated_statements,
     check_repeated_outcomes,

@@ -46,6 +46,7 @@ from typing import Any
 
 from .. import model as m
 from ..diagnostics import Diagnostic, Label, Severity
+from ..names import is_blank
 from .amocrm_fields import map_fields
 from .amocrm_palette import PALETTE, auto_color, in_palette, nearest, parse_hex
 from .base import ExportResult
@@ -89,7 +90,7 @@ class _Builder:
     # ------------------------------------------------------------------ checks
 
     def _blank(self, name: m.Name, what: str) -> None:
-        if not name.value.strip():
+        if is_blank(name.value):  # the predicate `check` uses (FN234)
             self.diagnostics.append(_error(
                 "FN305", f"{what} name is blank", self.funnel, name.span,
                 "amoCRM needs a non-empty name", help=f"give the {what} a name"))
@@ -147,7 +148,7 @@ class _Builder:
                 f"status description holds at most {MAX_DESCRIPTION}", self.funnel,
                 stage.hint.span, f"{len(text) - MAX_DESCRIPTION} characters too many",
                 help="shorten the hint; put the long version in the playbook"))
-        if not text.strip():
+        if is_blank(text):
             return None
         return [{"level": "newbie", "description": text}]
 

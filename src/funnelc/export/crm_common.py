@@ -23,6 +23,7 @@ import unicodedata
 
 from .. import model as m
 from ..diagnostics import Diagnostic, Severity
+from ..names import is_blank
 from ..routing import StageKey
 
 __all__ = ["language", "ascii_text", "code_stem", "lost_reasons", "win_probabilities",
@@ -129,7 +130,9 @@ def sla_calendar_days(funnel: m.FunnelFile, sla: m.Sla) -> int | None:
 
 
 def blank_name(code: str, target: str, name: m.Name, what: str, path: str) -> Diagnostic | None:
-    if name.value.strip():
+    """The target's "blank name" error, by the same test as `check` (FN234): blank once
+    invisible characters and spaces are removed, so a name of only U+200B is blank."""
+    if not is_blank(name.value):
         return None
     return Diagnostic(code, Severity.error, f"{what} name is blank", path, name.span,
                       f"{target} needs a non-empty name", help=f"give the {what} a name")

@@ -51,6 +51,7 @@ from xml.sax.saxutils import escape
 
 from .. import model as m
 from ..diagnostics import Diagnostic, Label, Severity
+from ..names import is_blank
 from .base import ExportResult
 from .crm_common import CLOSED_NAMES, blank_name, code_stem, language, lost_reasons, win_probabilities
 
@@ -135,7 +136,7 @@ class _Builder:
             self._blank(pipe.name, "pipeline")
             full = process_name(pipe.name.value, self.lang)
             if not full:
-                if pipe.name.value.strip():
+                if not is_blank(pipe.name.value):
                     self.diags.append(_error(
                         "FN352", f"pipeline name `{pipe.name.value}` leaves no Latin letter or "
                         "digit for a Salesforce sales-process name", self.path, pipe.name.span,
