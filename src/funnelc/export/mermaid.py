@@ -11,13 +11,14 @@ from .base import ExportResult
 from .graph import GraphNode, build_graph
 
 
-_ENTITIES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;"}
+_ENTITIES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "`": "#96;"}
 
 
 def _text(s: str) -> str:
     """User text inside a double-quoted Mermaid label. Labels are HTML and Mermaid reads
     `#name;` as an entity, so `#` goes first, then the quote, `<`, `>` and `&`, each as a
-    Mermaid entity code (a stage called `<b>` or `Звонок #1;` shows as written)."""
+    Mermaid entity code (a stage called `<b>` or `Звонок #1;` shows as written). A
+    backtick too: a label wrapped in backticks is a Mermaid Markdown string."""
     return "".join(_ENTITIES.get(ch, ch) for ch in s)
 
 

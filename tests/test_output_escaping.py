@@ -1,0 +1,163 @@
+"""HTML, Mermaid, DOT and terminal outputs show hostile names as text (issue 11,
+section 6). The account of tests/hostile_names.py (pipeline, stage, team, source, field,
+loss-reason and account names that are `<script>`, `"]; evil [label="`, `-->|x|`, `{{`,
+backticks, formulas) goes through `funnelc report`, `export --to playbook-html`,
+`history -o`, `export --to mermaid` and `export --to dot`; each output is parsed and every
+payload must come back as the text of a node, label or cell — never as markup."""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from funnelc.cli import cli
+
+from hostile_names import ALL_NAMES, FORMULAS, MARKUP, PIPELINE, SOURCE, STAGES, TEAM, \
+    hostile_funnel, reason
+from test_export_diagrams import check_dot, check_mermaid, mermaid_entities_decoded
+
+RUN = ["--days", "30", "--warmup", "0", "--reps", "2", "--seed", "1", "--jobs", "1"]
+
+
+def invoke(args: list[str]) -> str:
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    funnel = tmp_path_factory.mktemp("escaping") / "hostile.funnel"
+    funnel.write_text(hostile_funnel(), encoding="utf-8")
+    return funnel
+
+
+# ----------------------------------------------------------------------------- HTML
+
+
+class _Page(HTMLParser):
+    """Every start tag with its attributes, and the text a browser would show."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def assert_inert_html(text: str, names: list[str]) -> None:
+    """No script, no event handler, no javascript: URL; each name shown as text."""
+    page = _Page()
+    page.feed(text)
+    page.close()
+    tags = {t for t, _ in page.tags}
+    assert "script" not in tags and "img" not in tags and "iframe" not in tags, tags
+    for tag, attrs in page.tags:
+        for key, value in attrs:
+            assert not key.startswith("on"), f"<{tag} {key}=…>"
+            assert "javascript:" not in (value or "").lower(), f"<{tag} {key}={value!r}>"
+    shown = "".join(page.text)
+    for name in names:
+        assert name in shown, f"{name!r} is not shown as text"
+    for raw in ("<script", "<img", "<b onmouseover"):
+        assert raw not in text, raw
+
+
+def test_html_report_shows_every_payload_as_text(hostile: Path) -> None:
+    out = hostile.parent / "report"
+    invoke(["report", str(hostile), *RUN, "-o", str(out)])
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert_inert_html(text, [PIPELINE, TEAM, *STAGES, *(reason(s) for s in STAGES)])
+    for svg in out.glob("*.svg"):  # the plots' text is drawn as paths, names in comments
+        page = _Page()
+        page.feed(svg.read_text(encoding="utf-8"))
+        assert "script" not in {t for t, _ in page.tags}, svg.name
+
+
+def test_playbook_html_shows_every_payload_as_text(hostile: Path) -> None:
+    out = hostile.parent / "playbook.html"
+    invoke(["export", str(hostile), "--to", "playbook-html", "-o", str(out)])
+    assert_inert_html(out.read_text(encoding="utf-8"), [PIPELINE, TEAM, *STAGES])
+
+
+def test_history_html_shows_every_payload_as_text(hostile: Path) -> None:
+    records = hostile.parent / "deals.csv"
+    invoke(["simulate", str(hostile), *RUN, "--records", str(records)])
+    out = hostile.parent / "history"
+    invoke(["history", str(records), "-o", str(out)])
+    assert_inert_html((out / "history.html").read_text(encoding="utf-8"),
+                      [PIPELINE, *STAGES, *(reason(s) for s in STAGES)])
+
+
+# ----------------------------------------------------------------------------- Mermaid
+
+
+def test_mermaid_labels_hold_every_payload_escaped(hostile: Path) -> None:
+    text = invoke(["export", str(hostile), "--to", "mermaid"])
+    nodes = check_mermaid(text)  # structure: blocks, nodes, edges, no raw `"` in a label
+    subgraphs = re.findall(r'^\s*subgraph \w+\["([^"]*)"\]$', text, re.M)
+    labels = [mermaid_entities_decoded(v) for v in [*nodes.values(), *subgraphs]]
+    for stage in STAGES:
+        assert stage in labels, f"no node shows {stage!r}"
+    for name in [SOURCE, PIPELINE, *(reason(s) for s in STAGES)]:
+        assert any(name in label for label in labels), f"{name!r} not in any label"
+    assert "`" not in text, "a backtick-wrapped label is a Mermaid Markdown string"
+    for raw in ("<script", "<img", "<b ", "<i>"):
+        assert raw not in text, raw
+    edges = re.findall(r"^\s*\w+ -->", text, re.M)
+    assert len(edges) == 2 * len(STAGES) + 1  # two ways out of each stage, the source
+    assert text.count("-->") == len(edges), "an arrow inside a label would draw an edge"
+
+
+# ----------------------------------------------------------------------------- DOT
+
+
+def test_dot_labels_hold_every_payload_as_written(hostile: Path) -> None:
+    text = invoke(["export", str(hostile), "--to", "dot"])
+    nodes = check_dot(text)  # tokenised: every quote inside a label is escaped
+    stage_nodes = {k: v for k, v in nodes.items() if re.fullmatch(r"p\d+s\d+", k)}
+    assert sorted(stage_nodes.values()) == sorted(STAGES)
+    losses = {v for k, v in nodes.items() if "lost" in k}
+    assert {f"lost: {reason(s)}" for s in STAGES} <= losses
+    clusters = re.findall(r'^\s*label=("(?:\\.|[^"\\])*");$', text, re.M)
+    assert clusters and html.unescape(clusters[0][1:-1].replace('\\"', '"')) \
+        .startswith(PIPELINE)
+    assert any(v.startswith(f"{SOURCE}:") for v in nodes.values())
+    assert text.startswith("digraph ")
+    assert "\\\\N" in text and "\\\\G" in text, "Graphviz's \\N and \\G stay literal"
+
+
+# ----------------------------------------------------------------------------- terminal
+
+
+def test_history_tables_show_rich_markup_in_names_as_written(tmp_path: Path) -> None:
+    """A CRM's names are printed as written, not read as rich markup: no hidden
+    terminal hyperlink, no colour switched on by a stage name."""
+    link = "[link=http://evil.example]click[/link]"
+    src = tmp_path / "h.csv"
+    src.write_text("deal_id,timestamp,pipeline,stage\n"
+                   f"1,2024-01-01 10:00,[red]P[/red],{link}\n"
+                   "1,2024-01-02 10:00,[red]P[/red],won\n", encoding="utf-8")
+    out = invoke(["history", str(src)])
+    assert link in out and "[red]P[/red]" in out
+
+
+def test_payload_lists_cover_the_issue() -> None:
+    """The payloads the issue names are all in the account under test."""
+    for payload in ['=HYPERLINK("http://x","y")', "+cmd", "-2+3+cmd|'x'!A0", "@SUM(1+1)",
+                    "<script>alert(1)</script>", '"]; evil [label="', "-->|x|", "{{"]:
+        assert payload in FORMULAS + MARKUP
+    assert any("`" in p for p in MARKUP) and len(set(ALL_NAMES)) == len(ALL_NAMES)
