@@ -85,7 +85,7 @@ _HEADS = TRIGGERS | {QUOTE}
 
 def _other(cell: Any) -> Any:
     """A cell of any other type: numbers as they are, anything else as its text."""
-    if isinstance(cell, numbers.Number) and not isinstance(cell, str):
+    if isinstance(cell, numbers.Number):  # Decimal, Fraction, numpy scalars
         return cell
     return neutralise(str(cell))
 
@@ -112,7 +112,8 @@ class SafeWriter:
                  **kwargs: Any) -> None:
         self._w = csv.writer(fh, **kwargs)
         if text_columns is not None:
-            self.writerow = _columns_writer(self._w.writerow, tuple(text_columns))
+            self.writerow = _columns_writer(  # type: ignore[method-assign]
+                self._w.writerow, tuple(text_columns))
 
     def writerow(self, row: Iterable[Any]) -> Any:
         return self._w.writerow(safe_row(row))
