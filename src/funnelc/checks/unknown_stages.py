@@ -14,6 +14,10 @@ __all__ = ["check_unknown_stages"]
 
 
 def check_unknown_stages(funnel: FunnelFile) -> Iterator[Diagnostic]:
+    # Stage names per pipeline, built once: every stage references its neighbours, so a
+    # list rebuilt per reference made one pipeline of n stages cost n² (issue 11).
+    known: dict[int, set[str]] = {id(p): {s.name.value for s in p.stages}
+                                  for p in funnel.pipelines}
     for use in stage_uses(funnel):
         if use.ref.pipeline is None and use.home is None:
             if funnel.pipelines:
@@ -32,10 +36,10 @@ def check_unknown_stages(funnel: FunnelFile) -> Iterator[Diagnostic]:
         else:
             pipe = use.home
         assert pipe is not None
-        names = [s.name.value for s in pipe.stages]
         wanted = use.ref.stage.value
-        if wanted in names:
+        if wanted in known.get(id(pipe), ()):
             continue
+        names = [s.name.value for s in pipe.stages]
         guess = did_you_mean(wanted, names)
         elsewhere = [p.name.value for p in funnel.pipelines
                      if p is not pipe and any(s.name.value == wanted for s in p.stages)]

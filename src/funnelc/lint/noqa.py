@@ -14,13 +14,13 @@ never from raw text, so a `#` inside a quoted name is never mistaken for one.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ..diagnostics import Diagnostic
-from ..model import FunnelFile
+from ..model import FunnelFile, Stage
 from ..span import Span
-from .base import stage_at
 from .rules import find_rule
 
 __all__ = ["Suppression", "SuppressedCode", "parse_suppressions", "Matcher"]
@@ -104,14 +104,29 @@ class Matcher:
         self._by_line: dict[int, list[Suppression]] = {}
         for s in suppressions:
             self._by_line.setdefault(s.line, []).append(s)
+        self._starts: list[int] | None = None
+        self._stages: list[Stage] = []
+
+    def _stage_at(self, offset: int) -> Stage | None:
+        """The stage whose text holds `offset`, by bisection over the stages sorted by
+        start (built once): a scan per finding made lint quadratic in stages (issue 11)."""
+        if self._starts is None:
+            self._stages = sorted((st for p in self.funnel.pipelines for st in p.stages),
+                                  key=lambda st: st.span.start)
+            self._starts = [st.span.start for st in self._stages]
+        i = bisect_right(self._starts, offset) - 1
+        if i < 0:
+            return None
+        stage = self._stages[i]
+        return stage if offset < max(stage.span.end, stage.span.start + 1) else None
 
     def suppressed(self, diag: Diagnostic, blanket: bool = True) -> Suppression | None:
         """The suppression hiding `diag`, if any (marking it used). `blanket=False`
         ignores code-less suppressions: a blanket `noqa` must not hide its own FN100."""
-        if diag.span is None:
+        if diag.span is None or not self.suppressions:
             return None
         lines = [diag.span.line]
-        stage = stage_at(self.funnel, diag.span.start)
+        stage = self._stage_at(diag.span.start)
         if stage is not None and stage.span.line != diag.span.line:
             lines.append(stage.span.line)
         for line in lines:
