@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import click
 
+from ..limits import MAX_JOBS, MAX_REPS
 from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE
 from .history import check_tz, tz_option
 
@@ -36,11 +37,11 @@ DEFAULT_REPS = 40
               help="Fit on the first N months only, simulate the months after with the "
                    "fitted funnel and compare conversion, won/lost and backlog with what "
                    "happened (95 % prediction intervals).")
-@click.option("--reps", type=int, default=None, metavar="RUNS",
+@click.option("--reps", type=click.IntRange(max=MAX_REPS), default=None, metavar="RUNS",
               help=f"Back-test: simulation runs  [default: {DEFAULT_REPS}]")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Back-test: seed of every random stream  [default: 1]")
-@click.option("--jobs", type=click.IntRange(min=1), default=None,
+@click.option("--jobs", type=click.IntRange(min=1, max=MAX_JOBS), default=None,
               help="Back-test: worker processes (default: all cores); results do not "
                    "depend on it.")
 @click.option("--json", "json_path", metavar="PATH", default=None,
@@ -176,6 +177,7 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
     from ..history.backtest_report import (print_backtest, render_backtest_html,
                                            render_backtest_json)
     from ..sim import CompileError
+    from ..sim.budget import DealLimitExceeded
     from .output import emit
 
     def run(progress):  # type: ignore[no-untyped-def]
@@ -196,6 +198,9 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
             bt = run(None)
     except BacktestError as exc:
         raise click.BadParameter(str(exc), param_hint="'--backtest'") from None
+    except DealLimitExceeded as exc:  # a limit, not a failure: exit 2 with its words
+        click.echo(f"error: back-test: {exc}", err=True)
+        raise SystemExit(EXIT_USAGE) from None
     except (RuntimeError, CompileError) as exc:
         click.echo(f"error: internal failure: {exc}", err=True)
         raise SystemExit(EXIT_USAGE) from None

@@ -12,7 +12,8 @@ import click
 from .common import EXIT_CLEAN
 from .output import guard_folder
 from .sim_options import (
-    check_run_options, compile_or_exit, load_for_simulation, run_with_progress, simulation_options,
+    RunSize, check_run_options, compile_or_exit, load_for_simulation, run_with_progress,
+    simulation_options,
 )
 
 
@@ -30,7 +31,7 @@ from .sim_options import (
               show_default=True, help="Colour the diagnostics.")
 def report_command(file: str | None, output: str | None, days: int, warmup: int, reps: int,
                    seed: int, jobs: int | None, start: date | None, scenario: str | None,
-                   whatif: bool, schema: bool, color: str) -> None:
+                   whatif: bool, schema: bool, color: str, max_deals: int) -> None:
     """Write the report of FILE into DIR: the graveyards in plain words, the simulation
     (every figure the mean of --reps replications with its 95 % confidence interval)
     beside the exact maths, teams, respond and SLA figures, and plots of the funnel, the
@@ -54,7 +55,8 @@ def report_command(file: str | None, output: str | None, days: int, warmup: int,
     if whatif and scenario is not None:
         raise click.UsageError("--whatif compares the file's scenarios with the file as "
                                "written; leave out --scenario")
-    prepared = load_for_simulation(file, scenario, color, "reporting on")
+    prepared = load_for_simulation(file, scenario, color, "reporting on",
+                                   RunSize(days, reps, start, max_deals))
 
     from .. import __version__
     from ..report.build import build_report
@@ -64,7 +66,7 @@ def report_command(file: str | None, output: str | None, days: int, warmup: int,
     from ..sim.summary import summarize
 
     config = SimConfig(days=days, warmup_days=warmup, reps=reps, seed=seed, jobs=jobs,
-                       start=start or DEFAULT_START)
+                       start=start or DEFAULT_START, max_deals=max_deals)
     net = compile_or_exit(prepared)
     click.echo(f"simulating {reps} replication{'s' if reps != 1 else ''} × {days} days "
                f"({warmup} warm-up) of {prepared.path}"

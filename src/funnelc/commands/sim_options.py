@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import click
 
+from ..limits import DEFAULT_MAX_DEALS, EVENTS_PER_DEAL, MAX_DAYS, MAX_JOBS, MAX_REPS
 from .common import EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics, use_color
 
 if TYPE_CHECKING:
@@ -25,7 +26,8 @@ if TYPE_CHECKING:
     from ..sim.stats import RepStats
 
 __all__ = ["simulation_options", "stack", "horizon_options", "seed_option", "check_run_options",
-           "load_for_simulation", "Prepared", "compile_or_exit", "run_with_progress"]
+           "load_for_simulation", "Prepared", "compile_or_exit", "run_with_progress",
+           "max_deals_option", "jobs_range", "RunSize", "guard_work", "deal_limit_exit"]
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -56,9 +58,10 @@ def horizon_options(days: int, warmup: int) -> list[Decorator]:
     """--days and --warmup: every command that simulates reads the horizon alike, with
     its own defaults."""
     return [
-        click.option("--days", type=click.IntRange(min=1), default=days, show_default=True,
-                     help="Horizon in days, warm-up included."),
-        click.option("--warmup", type=click.IntRange(min=0), default=warmup,
+        click.option("--days", type=click.IntRange(min=1, max=MAX_DAYS), default=days,
+                     show_default=True,
+                     help=f"Horizon in days, warm-up included (at most {MAX_DAYS})."),
+        click.option("--warmup", type=click.IntRange(min=0, max=MAX_DAYS), default=warmup,
                      show_default=True,
                      help="Days simulated but left out of every statistic."),
     ]
@@ -71,15 +74,33 @@ def seed_option() -> Decorator:
                              "output.")
 
 
+def max_deals_option() -> Decorator:
+    """--max-deals: the work budget of every command that simulates (`funnelc.limits`)."""
+    return click.option(
+        "--max-deals", type=click.IntRange(min=1), default=DEFAULT_MAX_DEALS,
+        show_default=True, metavar="N",
+        help="Refuse a run expected to simulate more deals than this in all (replications "
+             f"and variants together; events: {EVENTS_PER_DEAL} per deal), and stop a "
+             "replication that creates more.")
+
+
+def jobs_range() -> click.IntRange:
+    return click.IntRange(min=1, max=MAX_JOBS)
+
+
+def reps_range(least: int) -> click.IntRange:
+    return click.IntRange(min=least, max=MAX_REPS)
+
+
 def simulation_options(days: int = 365, warmup: int = 30, reps: int = 10) -> Decorator:
     """Decorator adding the run options; a command may choose its own defaults."""
     return stack([
         *horizon_options(days, warmup),
-        click.option("--reps", type=click.IntRange(min=1), default=reps, show_default=True,
+        click.option("--reps", type=reps_range(1), default=reps, show_default=True,
                      help="Independent replications (confidence intervals need at "
-                          "least 2)."),
+                          f"least 2; at most {MAX_REPS})."),
         seed_option(),
-        click.option("--jobs", type=click.IntRange(min=1), default=None,
+        click.option("--jobs", type=jobs_range(), default=None,
                      help="Worker processes (default: all cores); results do not "
                           "depend on it."),
         click.option("--start", callback=_date, default=None, metavar="YYYY-MM-DD",
@@ -87,6 +108,7 @@ def simulation_options(days: int = 365, warmup: int = 30, reps: int = 10) -> Dec
                           "2018-01-01, a Monday of a non-leap year]."),
         click.option("--scenario", default=None, metavar="NAME",
                      help="Apply this scenario's overrides first."),
+        max_deals_option(),
     ])
 
 
@@ -95,6 +117,34 @@ def check_run_options(days: int, warmup: int) -> None:
     if warmup >= days:
         raise click.UsageError(f"--warmup ({warmup} days) must be shorter than --days "
                                f"({days} days)")
+
+
+@dataclass(frozen=True)
+class RunSize:
+    """What the work budget needs to know of a run before loading its file."""
+
+    days: int
+    reps: int
+    start: date | None
+    max_deals: int
+
+
+def guard_work(models: Sequence[FunnelFile], size: RunSize) -> None:
+    """Refuse (exit 2) a run whose expected work is above the budget: solved from the
+    exact flows in milliseconds, before any simulation table is built."""
+    from ..sim.budget import estimate_work, refusal
+    from ..sim.config import DEFAULT_START
+
+    est = estimate_work(models, size.days, size.reps, size.start or DEFAULT_START)
+    why = refusal(est, size.max_deals)
+    if why is not None:
+        raise click.UsageError(why)
+
+
+def deal_limit_exit(exc: BaseException) -> None:
+    """A replication went over the deal budget while running: a limit error (exit 2)."""
+    click.echo(f"error: {exc}", err=True)
+    raise SystemExit(EXIT_USAGE)
 
 
 @dataclass
@@ -107,11 +157,12 @@ class Prepared:
     colored: bool
 
 
-def load_for_simulation(file: str, scenario: str | None, color: str, verb: str
-                        ) -> Prepared:
+def load_for_simulation(file: str, scenario: str | None, color: str, verb: str,
+                        work: RunSize | None = None) -> Prepared:
     """Load FILE, refuse it when it has errors (exit 1; exit 2 when it cannot be read),
     and apply `scenario` (an unknown name is a usage error with a suggestion). `verb`
-    finishes "fix them before …" in the refusal."""
+    finishes "fix them before …" in the refusal. With `work`, a run above the work
+    budget is refused too (`guard_work`)."""
     from ..api import load_file
 
     loaded = load_file(file)
@@ -144,6 +195,8 @@ def load_for_simulation(file: str, scenario: str | None, color: str, verb: str
                               loaded.path, exc.span, help=exc.help)
             print_diagnostics([diag], sources, "text", colored)
             raise SystemExit(EXIT_PROBLEMS) from None
+    if work is not None:
+        guard_work([model], work)
     return Prepared(path=loaded.path, model=model, sources=sources, colored=colored)
 
 
@@ -160,15 +213,22 @@ def compile_or_exit(prepared: Prepared) -> Network:
 
 def run_with_progress(net: Network, config: SimConfig) -> list[RepStats]:
     """Run the replications, with a progress bar on stderr when it is a terminal."""
+    from ..sim.budget import DealLimitExceeded
     from ..sim.runner import run_replications
 
-    if not sys.stderr.isatty():
-        return run_replications(net, config)
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    try:
+        if not sys.stderr.isatty():
+            return run_replications(net, config)
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                   TimeElapsedColumn)
 
-    with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("reps", total=config.reps)
-        return run_replications(net, config,
-                                lambda done, total: bar.update(task, completed=done))
+        with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=Console(stderr=True),
+                      transient=True) as bar:
+            task = bar.add_task("reps", total=config.reps)
+            return run_replications(net, config,
+                                    lambda done, total: bar.update(task, completed=done))
+    except DealLimitExceeded as exc:
+        deal_limit_exit(exc)
+        raise  # unreachable: deal_limit_exit exits

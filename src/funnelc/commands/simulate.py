@@ -11,7 +11,8 @@ import click
 from .common import EXIT_CLEAN
 from .output import Output, emit, guard, via_file
 from .sim_options import (
-    check_run_options, compile_or_exit, load_for_simulation, run_with_progress, simulation_options,
+    RunSize, check_run_options, compile_or_exit, load_for_simulation, run_with_progress,
+    simulation_options,
 )
 
 
@@ -30,7 +31,7 @@ from .sim_options import (
 def simulate_command(file: str | None, days: int, warmup: int, reps: int, seed: int,
                      jobs: int | None, start: date | None, scenario: str | None,
                      json_path: str | None, records_path: str | None, schema: bool,
-                     color: str) -> None:
+                     color: str, max_deals: int) -> None:
     """Simulate FILE: deals arrive from the sources, queue for team members, get worked,
     move on, time out by SLA; every figure is the mean of --reps replications with its
     95 % confidence interval.
@@ -47,7 +48,8 @@ def simulate_command(file: str | None, days: int, warmup: int, reps: int, seed: 
         raise click.UsageError("missing argument FILE")
     check_run_options(days, warmup)
     guard([Output("--json", json_path), Output("--records", records_path)], [file])
-    prepared = load_for_simulation(file, scenario, color, "simulating")
+    prepared = load_for_simulation(file, scenario, color, "simulating",
+                                   RunSize(days, reps, start, max_deals))
     model = prepared.model
 
     from ..sim import DEFAULT_START, SimConfig
@@ -57,7 +59,7 @@ def simulate_command(file: str | None, days: int, warmup: int, reps: int, seed: 
     with via_file(records_path) if records_path else nullcontext(None) as records:
         config = SimConfig(days=days, warmup_days=warmup, reps=reps, seed=seed, jobs=jobs,
                            records=records if records_path else None,
-                           start=start or DEFAULT_START)
+                           start=start or DEFAULT_START, max_deals=max_deals)
         reps_out = run_with_progress(net, config)
     result = summarize(model, net, config, reps_out, scenario=scenario)
 

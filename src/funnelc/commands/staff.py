@@ -12,7 +12,7 @@ import click
 from .common import EXIT_CLEAN, EXIT_PROBLEMS, print_diagnostics
 from .output import Output, emit, guard, writing
 from .whatif_options import (exit_on_override_error, make_config, model_with_sets,
-                             plot_outputs, plot_paths, run_options, runner, set_option)
+                             plot_outputs, plot_paths, run_options, run_size, runner, set_option)
 
 
 @click.command("staff")
@@ -45,7 +45,8 @@ def staff_command(file: str, team: str, targets: tuple[str, ...], max_size: int,
                   scenario: str | None, sets: tuple[str, ...], days: int, warmup: int,
                   reps: int, seed: int, start: date | None, jobs: int | None,
                   executor: str | None, scheduler: str | None, color: str,
-                  json_path: str | None, plot_path: str | None, csv_path: str | None) -> None:
+                  json_path: str | None, plot_path: str | None, csv_path: str | None,
+                  max_deals: int) -> None:
     """Find the smallest size of --team meeting every --target.
 
     The search starts from the exact answer where one applies (Erlang C / M/M/c+D for a
@@ -57,13 +58,14 @@ def staff_command(file: str, team: str, targets: tuple[str, ...], max_size: int,
     Exit code 0 when a size meets every target, 1 when none up to --max-size does (the
     best size found is printed) or the file has errors, 2 on a usage error.
     """
-    config = make_config(days, warmup, reps, seed, start, jobs)
+    config = make_config(days, warmup, reps, seed, start, jobs, max_deals)
     guard([Output("--json", json_path), Output("--csv", csv_path), *plot_outputs(plot_path)],
           [file])
 
     from .sim_options import load_for_simulation
 
-    prepared = load_for_simulation(file, scenario, color, "sizing a team of")
+    prepared = load_for_simulation(file, scenario, color, "sizing a team of",
+                                   run_size(config))
     model = model_with_sets(prepared.model, sets, prepared.colored)
 
     from ..diagnostics import did_you_mean

@@ -11,7 +11,7 @@ import click
 from .common import EXIT_CLEAN, EXIT_PROBLEMS, print_diagnostics
 from .output import Output, emit, guard, writing
 from .whatif_options import (exit_on_override_error, make_config, model_with_sets,
-                             plot_outputs, plot_paths, run_options, runner, set_option)
+                             plot_outputs, plot_paths, run_options, run_size, runner, set_option)
 
 
 @click.command("sweep")
@@ -39,7 +39,7 @@ def sweep_command(file: str, varies: tuple[str, ...], metrics: tuple[str, ...],
                   csv_path: str | None, plot_path: str | None, scenario: str | None,
                   sets: tuple[str, ...], days: int, warmup: int, reps: int, seed: int,
                   start: date | None, jobs: int | None, executor: str | None,
-                  scheduler: str | None, color: str) -> None:
+                  scheduler: str | None, color: str, max_deals: int) -> None:
     """Run FILE over a grid of variations.
 
     Every point uses the same replication indices (common random numbers), so
@@ -47,12 +47,12 @@ def sweep_command(file: str, varies: tuple[str, ...], metrics: tuple[str, ...],
     when the file has errors, 2 on a usage error (a --vary that names nothing, an empty
     range, an unknown metric).
     """
-    config = make_config(days, warmup, reps, seed, start, jobs)
+    config = make_config(days, warmup, reps, seed, start, jobs, max_deals)
     guard([Output("--csv", csv_path), *plot_outputs(plot_path)], [file])
 
     from .sim_options import load_for_simulation
 
-    prepared = load_for_simulation(file, scenario, color, "sweeping")
+    prepared = load_for_simulation(file, scenario, color, "sweeping", run_size(config))
     base = model_with_sets(prepared.model, sets, prepared.colored)
 
     from ..whatif.grid import parse_vary
@@ -69,6 +69,9 @@ def sweep_command(file: str, varies: tuple[str, ...], metrics: tuple[str, ...],
     except TooManyPoints as exc:
         raise click.UsageError(str(exc)) from None
 
+    from .sim_options import guard_work
+
+    guard_work([v.model for v in variants], run_size(config))
     # Resolve metrics against the first point before simulating anything.
     from ..sim import CompileError, compile_network
     from ..whatif.metrics import MetricError, metric_space, resolve_metric

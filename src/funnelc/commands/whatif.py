@@ -11,7 +11,7 @@ import click
 from .common import EXIT_CLEAN, EXIT_PROBLEMS, print_diagnostics
 from .output import Output, emit, guard, writing
 from .whatif_options import (exit_on_override_error, make_config, override_lines, plot_outputs,
-                             plot_paths, run_options, runner, set_option)
+                             plot_paths, run_options, run_size, runner, set_option)
 
 
 @click.command("whatif")
@@ -31,7 +31,8 @@ from .whatif_options import (exit_on_override_error, make_config, override_lines
 def whatif_command(file: str, scenarios: tuple[str, ...], sets: tuple[str, ...], days: int,
                    warmup: int, reps: int, seed: int, start: date | None, jobs: int | None,
                    executor: str | None, scheduler: str | None, color: str,
-                   json_path: str | None, plot_path: str | None, top: int) -> None:
+                   json_path: str | None, plot_path: str | None, top: int,
+                   max_deals: int) -> None:
     """Compare scenarios of FILE with the file as written.
 
     The baseline and every scenario run the same replication indices, so each
@@ -43,12 +44,13 @@ def whatif_command(file: str, scenarios: tuple[str, ...], sets: tuple[str, ...],
 
     Exit code 0 when compared, 1 when the file has errors, 2 on a usage error.
     """
-    config = make_config(days, warmup, reps, seed, start, jobs)
+    config = make_config(days, warmup, reps, seed, start, jobs, max_deals)
     guard([Output("--json", json_path), *plot_outputs(plot_path)], [file])
 
     from .sim_options import load_for_simulation
 
-    prepared = load_for_simulation(file, None, color, "comparing scenarios of")
+    prepared = load_for_simulation(file, None, color, "comparing scenarios of",
+                                   run_size(config))
     model = prepared.model
 
     from ..diagnostics import Diagnostic, Severity, did_you_mean
@@ -92,6 +94,10 @@ def whatif_command(file: str, scenarios: tuple[str, ...], sets: tuple[str, ...],
                                     tuple(sets)))
         except OverrideError as exc:
             exit_on_override_error(exc, prepared.colored)
+
+    from .sim_options import guard_work
+
+    guard_work([v.model for v in variants], run_size(config))
 
     from ..sim import CompileError
     from ..whatif.compare import compare, comparison_json, headline_keys

@@ -14,8 +14,10 @@ import click
 
 from .common import EXIT_USAGE, print_diagnostics
 from .output import Output
-from .sim_options import (Decorator, _date, check_run_options, horizon_options, seed_option,
-                          stack)
+from ..limits import MAX_REPS
+from .sim_options import (Decorator, RunSize, _date, check_run_options, deal_limit_exit,
+                          horizon_options, jobs_range, max_deals_option, reps_range,
+                          seed_option, stack)
 
 if TYPE_CHECKING:
     from ..model import FunnelFile
@@ -31,13 +33,13 @@ def run_options(reps: int = 10, days: int = 365, warmup: int = 30) -> Decorator:
     """--days --warmup --reps --seed --start --jobs --executor --scheduler --color."""
     return stack([
         *horizon_options(days, warmup),
-        click.option("--reps", type=click.IntRange(min=2), default=reps, show_default=True,
+        click.option("--reps", type=reps_range(2), default=reps, show_default=True,
                      help="Replications per variant (the same indices for every "
-                          "variant: common random numbers)."),
+                          f"variant: common random numbers; at most {MAX_REPS})."),
         seed_option(),
         click.option("--start", callback=_date, default=None, metavar="YYYY-MM-DD",
                      help="Date of day 1 [default: 2018-01-01, a Monday]."),
-        click.option("--jobs", type=click.IntRange(min=1), default=None,
+        click.option("--jobs", type=jobs_range(), default=None,
                      help="Local worker processes (default: all cores; small runs "
                           "stay in one process); results do not depend on it."),
         click.option("--executor", type=click.Choice(["local", "dask"]), default=None,
@@ -49,6 +51,7 @@ def run_options(reps: int = 10, days: int = 365, warmup: int = 30) -> Decorator:
                           "--executor dask)."),
         click.option("--color", type=click.Choice(["auto", "always", "never"]),
                      default="auto", show_default=True, help="Colour the diagnostics."),
+        max_deals_option(),
     ])
 
 
@@ -74,19 +77,40 @@ def exit_on_override_error(exc: "OverrideError", colored: bool) -> None:
 
 
 def make_config(days: int, warmup: int, reps: int, seed: int, start: date | None,
-                jobs: int | None) -> "SimConfig":
+                jobs: int | None, max_deals: int | None = None) -> "SimConfig":
     from ..sim import DEFAULT_START, SimConfig
 
     check_run_options(days, warmup)
     return SimConfig(days=days, warmup_days=warmup, reps=reps, seed=seed, jobs=jobs,
-                     start=start or DEFAULT_START)
+                     start=start or DEFAULT_START, max_deals=max_deals)
+
+
+def run_size(config: "SimConfig") -> RunSize:
+    """The work budget of a what-if command, from its config (`make_config`)."""
+    from ..limits import DEFAULT_MAX_DEALS
+
+    return RunSize(config.days, config.reps, config.start,
+                   config.max_deals if config.max_deals is not None else DEFAULT_MAX_DEALS)
 
 
 @contextmanager
 def runner(config: "SimConfig", executor: str | None, scheduler: str | None,
            label: str) -> Iterator["Runner"]:
     """A `Runner` on the chosen executor, with a progress bar on stderr when it is a
-    terminal; the executor (worker pool, Dask client) is closed on the way out."""
+    terminal; the executor (worker pool, Dask client) is closed on the way out. A
+    replication over the deal budget ends the command with a limit error (exit 2)."""
+    from ..sim.budget import DealLimitExceeded
+
+    try:
+        with _runner(config, executor, scheduler, label) as run:
+            yield run
+    except DealLimitExceeded as exc:
+        deal_limit_exit(exc)
+
+
+@contextmanager
+def _runner(config: "SimConfig", executor: str | None, scheduler: str | None, label: str
+            ) -> Iterator["Runner"]:
     from ..whatif.executors import ExecutorError, Runner, make_executor
 
     kind = executor or ("dask" if scheduler else "local")

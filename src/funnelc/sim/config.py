@@ -33,6 +33,9 @@ class SimConfig:
     """Path of a per-deal CSV (one row per stage visit) to write, or None."""
     scenario: str | None = None
     """Name of a `scenario` block whose overrides apply before simulating, or None."""
+    max_deals: int | None = None
+    """Deals one replication may create before it is stopped (`budget.DealLimitExceeded`);
+    None: `limits.DEFAULT_MAX_DEALS`."""
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -54,6 +57,9 @@ class SimConfig:
             out.append(f"seed must be a non-negative integer (got {self.seed})")
         if self.jobs is not None and (not isinstance(self.jobs, int) or self.jobs < 1):
             out.append(f"jobs must be at least 1 (got {self.jobs})")
+        if self.max_deals is not None and (not isinstance(self.max_deals, int)
+                                           or self.max_deals < 1):
+            out.append(f"max_deals must be at least 1 (got {self.max_deals})")
         return out
 
     @property

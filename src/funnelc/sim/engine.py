@@ -46,6 +46,8 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
+from ..limits import DEFAULT_MAX_DEALS
+from .budget import DealLimitExceeded
 from .calendar import WorkCalendar
 from .compile import Network, RouteSpec, StageSpec
 from .config import SimConfig
@@ -341,6 +343,9 @@ class Engine:
         self._record = record
         self._open: dict[int, Deal] | None = {} if record is not None else None
         self._ids = count(1)
+        self._max_deals = config.max_deals if config.max_deals is not None else DEFAULT_MAX_DEALS
+        """Deals this replication may create (`budget`): memory stays bounded whatever
+        the flows do, copies that multiply included."""
         self.observed_from = 0.0
         seed = config.seed
         start = config.start
@@ -504,7 +509,10 @@ class Engine:
 
     def _new_deal(self, now: float, st: _Stage, value: float = 0.0) -> Deal:
         st.pipe.started += 1  # type: ignore[union-attr]
-        return Deal(next(self._ids), value, now)
+        i = next(self._ids)
+        if i > self._max_deals:
+            raise DealLimitExceeded(self._max_deals, self.rep)
+        return Deal(i, value, now)
 
     def _arrive(self, ev: _Source) -> None:
         src: _Source = ev
@@ -524,7 +532,9 @@ class Engine:
         st.pipe.started += 1  # type: ignore[union-attr]
         # Deal(...) without the call frame of __init__: this is once per deal.
         d = _new(Deal)
-        d.id = next(self._ids)
+        d.id = i = next(self._ids)
+        if i > self._max_deals:
+            raise DealLimitExceeded(self._max_deals, self.rep)
         d.value = src.values.take() if src.values is not None else 0.0
         d.born = now
         d.ver = 0

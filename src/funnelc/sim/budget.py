@@ -1,0 +1,154 @@
+"""How much work a simulation asks for, known before anything is built: the guard that
+refuses runs too big to finish (issue 11: `source "S" 1000000/hour` grew to 15.6 GB).
+
+The estimate comes from the exact flows of `analysis.markov` (the traffic equations the
+`analyze` command prints): deals created per hour are the sources' rates plus the copies
+`then copy` makes, stage visits per hour are the arrival rates of every stage. Over the
+horizon each source counts at its monthly profile for the calendar months the run covers,
+so a short run in a peak month is not under-estimated. Solving the flows costs
+milliseconds, so a refusal comes at once, before the simulation tables are compiled.
+
+Limits are on the whole command: every replication of every variant counts. Memory
+stays bounded too: statistics stream (counters and fixed-size sketches, see `stats.py`),
+so a replication holds only the deals open at once, never more than it created; the
+engine stops a replication that creates more deals than the budget
+(`DealLimitExceeded`), which covers what a steady-state estimate cannot see (copies that
+multiply, `analysis.markov`'s infinite flows).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Sequence
+
+from .. import model as m
+from ..limits import DEFAULT_MAX_DEALS, EVENTS_PER_DEAL, MAX_DAYS, MAX_JOBS, MAX_REPS
+
+__all__ = ["DEFAULT_MAX_DEALS", "EVENTS_PER_DEAL", "MAX_DAYS", "MAX_REPS", "MAX_JOBS",
+           "WorkEstimate", "estimate_work", "refusal", "DealLimitExceeded", "deal_limit_text"]
+
+_EVENTS_PER_VISIT = 4.0
+"""Engine events per stage visit: entry, end of work or delay, SLA timer, exit."""
+
+
+@dataclass(frozen=True)
+class WorkEstimate:
+    """Expected work of a whole command: `deals` and `events` over every run."""
+
+    deals: float
+    events: float
+    runs: int
+    """Replications in all (variants × replications)."""
+    deals_per_hour: float
+    """Of the busiest variant, at its mean rate over the horizon."""
+    hours: float
+
+
+def _month_ends(start: date, days: int) -> list[tuple[str, float]]:
+    """(month name, hours of the run in that calendar month), in order."""
+    out: list[tuple[str, float]] = []
+    end = start + timedelta(days=days)
+    cur = start
+    while cur < end:
+        nxt = date(cur.year + (cur.month == 12), cur.month % 12 + 1, 1)
+        stop = min(nxt, end)
+        out.append((m.MONTHS[cur.month - 1], (stop - cur).days * 24.0))
+        cur = stop
+    return out
+
+
+def _one(funnel: m.FunnelFile, days: int, start: date) -> tuple[float, float]:
+    """(expected deals, expected events) of one replication of `funnel`."""
+    from ..analysis.markov import account_chain, profile_factor
+
+    chain = account_chain(funnel)
+    hours = days * 24.0
+    months = _month_ends(start, days)
+    mean_rate = 0.0
+    arrivals = 0.0
+    for src, _key, rate in chain.source_rates:
+        mean_rate += rate
+        base = src.rate.per_hour
+        arrivals += sum(base * profile_factor(src, mo) * h for mo, h in months)
+    # Copies and visits scale with the sources' arrivals; this run's months may be busier
+    # or quieter than the annual mean the chain was solved at.
+    scale = arrivals / (mean_rate * hours) if mean_rate > 0 else 0.0
+    copies = visits = 0.0
+    for key, stage in chain.stages.items():
+        lam = stage.arrivals_per_hour
+        if lam == 0.0:
+            continue
+        visits += lam
+        for r in chain.flows.stages[key].routes:
+            if r.copy_to is not None and r.share > 0:
+                copies += lam * r.share
+    deals = arrivals + copies * hours * scale
+    events = (deals + visits * hours * scale * _EVENTS_PER_VISIT
+              + days * len(chain.stages))
+    return deals, events
+
+
+def estimate_work(models: Sequence[m.FunnelFile], days: int, reps: int,
+                  start: date) -> WorkEstimate:
+    """The expected work of `reps` replications of each model over `days` days from
+    `start`. Infinite where the flows are (a copy loop that multiplies deals)."""
+    deals = events = 0.0
+    busiest = 0.0
+    for funnel in models:
+        d, e = _one(funnel, days, start)
+        deals += d * reps
+        events += e * reps
+        busiest = max(busiest, d / (days * 24.0))
+    return WorkEstimate(deals=deals, events=events, runs=reps * len(models),
+                        deals_per_hour=busiest, hours=days * 24.0)
+
+
+def _count(x: float) -> str:
+    if math.isinf(x):
+        return "unbounded"
+    if x >= 1e9:
+        return f"{x / 1e9:.3g} billion"
+    if x >= 1e6:
+        return f"{x / 1e6:.3g} million"
+    return f"{round(x):,}".replace(",", " ")
+
+
+def refusal(est: WorkEstimate, max_deals: int) -> str | None:
+    """Why the run is refused (None: within the budget). Infinite flows are left to the
+    engine's per-replication limit: over a finite horizon they stay finite."""
+    limit_events = max_deals * EVENTS_PER_DEAL
+    runs = f"{est.runs} replication{'s' if est.runs != 1 else ''}"
+    where = (f"{_count(est.deals_per_hour * 24)} a day × {est.hours / 24:,.0f} days × "
+             f"{runs}").replace(",", " ")
+    if math.isfinite(est.deals) and est.deals > max_deals:
+        return (f"the run would simulate about {_count(est.deals)} deals ({where}), above "
+                f"the limit of {_count(max_deals)} deals; shorten --days, lower --reps or "
+                f"the sources' rates, or raise the limit with --max-deals N (memory grows "
+                f"with the deals open at once, ~300 bytes each)")
+    if math.isfinite(est.events) and est.events > limit_events:
+        return (f"the run would process about {_count(est.events)} events ({where}; "
+                f"{est.events / max(est.deals, 1.0):.0f} per deal: stage visits and a daily "
+                f"snapshot of every stage), above the limit of {_count(limit_events)} "
+                f"({EVENTS_PER_DEAL} per deal of --max-deals {_count(max_deals)}); shorten "
+                f"--days or lower --reps, or raise --max-deals")
+    return None
+
+
+class DealLimitExceeded(Exception):
+    """A replication created more deals than the budget allows (raised by the engine)."""
+
+    def __init__(self, limit: int, rep: int) -> None:
+        super().__init__(limit, rep)
+        self.limit = limit
+        self.rep = rep
+
+    def __str__(self) -> str:
+        return deal_limit_text(self.limit, self.rep)
+
+
+def deal_limit_text(limit: int, rep: int) -> str:
+    return (f"replication {rep} created more than {_count(limit)} deals and was stopped "
+            f"(copies that multiply deals, or sources busier than their rates say); "
+            f"shorten --days, or raise the limit with --max-deals N")
