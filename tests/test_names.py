@@ -227,3 +227,12 @@ def test_names_in_finds_every_name(path: Path) -> None:
     _every_name(model, generic)
     found = [id(n) for n, _, _ in names_in(model)]
     assert generic and set(generic) <= set(found)
+
+
+def test_fmt_writes_names_in_nfc(tmp_path: Path) -> None:
+    path = tmp_path / "nfc.funnel"
+    path.write_text('team "И\u0306ога" size 1\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["fmt", str(path)], catch_exceptions=False)
+    assert result.exit_code == 0 and result.stdout == 'team "Йога" size 1\n'
+    check = CliRunner().invoke(cli, ["fmt", "--check", str(path)], catch_exceptions=False)
+    assert check.exit_code == 1
