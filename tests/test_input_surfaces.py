@@ -4,8 +4,8 @@ history CSV, amoCRM and Bitrix24 exports, `fit`, `import amocrm`, and the HTTP a
 hypothesis "never crashes" properties per surface: exit code in {0, 1, 2}, no "internal
 failure", no traceback, no output file after a failure, the inputs unchanged.
 
-Generated inputs per surface: `EXAMPLES` (60, or 25 under CI=true, derandomized so a
-run is repeatable); the assertions are the same either way. FUNNELC_FUZZ_EXAMPLES=N runs
+Generated inputs per surface: `EXAMPLES` (100, in CI too, derandomized so a run is
+repeatable). FUNNELC_FUZZ_EXAMPLES=N runs
 N fresh random inputs per surface (a bug hunt); FUNNELC_FUZZ_STATS=1 prints how many
 ended in exit 0, 1 and 2, to see the generators reach deep as well as fail early."""
 
@@ -23,12 +23,12 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import IN_CI, PIPELINES
+from conftest import PIPELINES
 from funnelc.cli import cli
 from funnelc.export import amocrm_client
 from funnelc.export.amocrm_client import AmoClient, RateLimiter
 
-EXAMPLES = int(os.environ.get("FUNNELC_FUZZ_EXAMPLES") or (25 if IN_CI else 60))
+EXAMPLES = int(os.environ.get("FUNNELC_FUZZ_EXAMPLES") or 100)
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,
                 derandomize=not os.environ.get("FUNNELC_FUZZ_EXAMPLES"),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
