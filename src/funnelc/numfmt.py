@@ -7,16 +7,26 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import TYPE_CHECKING, Callable, Concatenate, ParamSpec
+from typing import Callable, Concatenate, ParamSpec, Protocol
 
-if TYPE_CHECKING:
-    from .sim.results import Estimate
-
-__all__ = ["DASH", "missing", "num", "hours", "pct", "money", "est", "est_hours", "est_pct"]
+__all__ = ["DASH", "Estimate", "missing", "num", "hours", "pct", "money", "est", "est_hours",
+           "est_pct"]
 
 DASH = "—"
 
 P = ParamSpec("P")
+
+
+class Estimate(Protocol):
+    """What the `est*` formats read of an estimate: its mean and the half-width of its
+    95 % CI. A protocol rather than `sim.results.Estimate` itself, so this core module
+    does not reach up into the simulator (the layers contract in pyproject.toml)."""
+
+    @property
+    def mean(self) -> float | None: ...
+
+    @property
+    def ci95(self) -> float | None: ...
 
 
 def missing(x: float | None) -> bool:
@@ -77,7 +87,7 @@ def money(x: float) -> str:
     return f"{x:.3g}"
 
 
-def est(e: Estimate | None, fmt=num, scale: float = 1.0) -> str:  # type: ignore[no-untyped-def]
+def est(e: Estimate | None, fmt: Callable[[float | None], str] = num, scale: float = 1.0) -> str:
     """`mean ±half-width` (the half-width of the 95 % CI) or just the mean."""
     if e is None or e.mean is None:
         return DASH

@@ -35,7 +35,7 @@ def check_command(files: tuple[str, ...], fmt: str, color: str, select: tuple[st
     """
     from ..api import load_file
 
-    from ..lint.session import LintSetup
+    from .lint_setup import LintSetup
 
     lint_setup = None if no_lint else LintSetup.from_cli(select, ignore, severity, config_path)
     all_diags = []

@@ -1,6 +1,8 @@
 """Glue between `funnelc check` and the linter: command-line options on top of the
 config file found for each checked file, and configuration mistakes turned into usage
-errors (exit 2) that name the file and key."""
+errors (exit 2) that name the file and key. It lives with the commands, not in
+`funnelc.lint`, because it speaks click: the linter itself stays usable without a CLI
+(the layers contract in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ from typing import Any
 
 import click
 
-from .config import ConfigError, LintConfig, config_for, parse_selectors, parse_severity_pairs
-from .runner import LintReport, lint_report
+from ..lint.config import ConfigError, LintConfig, config_for, parse_selectors, parse_severity_pairs
+from ..lint.runner import LintReport, lint_report
 
 __all__ = ["LintSetup", "ConfigUsageError"]
 
