@@ -52,3 +52,49 @@ def hostile_funnel() -> str:
 
 
 ALL_NAMES = [ACCOUNT, PIPELINE, TEAM, SOURCE, FIELD, *STAGES, *(reason(s) for s in STAGES)]
+
+
+LINK = "[link=http://evil.example]click[/link]"
+"""rich markup: read as markup, a stage name would print as `click` over a hidden
+terminal hyperlink (OSC 8)."""
+
+TEAM_LINK = "[link=http://evil.example]team[/link]"
+SCENARIO_LINK = "[link=http://evil.example]more[/link]"
+CLOSER = "[/]"
+"""A closing tag with nothing to close: rich raises `MarkupError` mid-table."""
+
+COLOURED = "[bold red]x[/]"
+RICH_PIPELINE = "[red]P[/red]"
+RICH_SOURCE = "[bold red]src[/]"
+RICH_REASON = "[link=http://evil.example]why[/link]"
+
+
+def rich_markup_funnel() -> str:
+    """An account whose every name is rich markup: two stages, a team, a source, loss
+    reasons and a scenario (for whatif)."""
+    return f"""account "A" {{
+  currency RUB
+}}
+
+team {q(TEAM_LINK)} size 3
+
+source {q(RICH_SOURCE)} 20/day -> {q(RICH_PIPELINE)}.{q(LINK)}
+
+pipeline {q(RICH_PIPELINE)} main sales {{
+  stage {q(LINK)} {{
+    owner {q(TEAM_LINK)}
+    work 30m
+    respond 1h
+    -> {q(CLOSER)} 80% after exp(4h)
+    -> lost {q(RICH_REASON)} 20%
+  }}
+  stage {q(CLOSER)} {{
+    -> won 50% after exp(1d)
+    -> lost {q(COLOURED)} 50%
+  }}
+}}
+
+scenario {q(SCENARIO_LINK)} {{
+  team {q(TEAM_LINK)} size 4
+}}
+"""

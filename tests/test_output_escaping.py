@@ -17,8 +17,9 @@ from click.testing import CliRunner
 
 from funnelc.cli import cli
 
-from hostile_names import ALL_NAMES, FORMULAS, MARKUP, PIPELINE, SOURCE, STAGES, TEAM, \
-    hostile_funnel, reason
+from hostile_names import ALL_NAMES, CLOSER, COLOURED, FORMULAS, LINK, MARKUP, PIPELINE, \
+    RICH_PIPELINE, RICH_REASON, RICH_SOURCE, SCENARIO_LINK, SOURCE, STAGES, TEAM, TEAM_LINK, \
+    hostile_funnel, q, reason, rich_markup_funnel
 from test_export_diagrams import check_dot, check_mermaid, mermaid_entities_decoded
 
 RUN = ["--days", "30", "--warmup", "0", "--reps", "2", "--seed", "1", "--jobs", "1"]
@@ -153,6 +154,83 @@ def test_history_tables_show_rich_markup_in_names_as_written(tmp_path: Path) -> 
                    "1,2024-01-02 10:00,[red]P[/red],won\n", encoding="utf-8")
     out = invoke(["history", str(src)])
     assert link in out and "[red]P[/red]" in out
+
+
+SGR = re.compile(r"\x1b\[[0-9;]*m")
+"""Colour and bold codes: the highlighter may colour the brackets of a name."""
+
+OSC8 = "\x1b]8;"
+"""The start of a terminal hyperlink."""
+
+COLOUR = {"FORCE_COLOR": "1", "COLUMNS": "250", "NO_COLOR": None, "TERM": "xterm-256color"}
+
+
+@pytest.fixture(scope="module")
+def rich_names(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The rich-markup account, and 95 days of its deals as a stage history (enough for
+    a back-test of 2 fit months against the rest)."""
+    folder = tmp_path_factory.mktemp("rich")
+    funnel = folder / "markup.funnel"
+    funnel.write_text(rich_markup_funnel(), encoding="utf-8")
+    records = folder / "deals.csv"
+    records.write_text(invoke(["simulate", str(funnel), "--days", "95", "--warmup", "0",
+                               "--reps", "1", "--seed", "1", "--jobs", "1", "--records", "-"]),
+                       encoding="utf-8")
+    return {"funnel": funnel, "records": records}
+
+
+# (command line, payloads that must be shown as written): {funnel} and {records} are
+# filled in; each payload is one a table of that command shows in one unwrapped cell.
+TERMINAL_COMMANDS = {
+    "simulate": (["simulate", "{funnel}", *RUN], [LINK, CLOSER, COLOURED, RICH_PIPELINE,
+                                                    TEAM_LINK]),
+    "analyze": (["analyze", "{funnel}"], [LINK, CLOSER, COLOURED, RICH_SOURCE, TEAM_LINK]),
+    "whatif": (["whatif", "{funnel}", *RUN], [SCENARIO_LINK, TEAM_LINK, RICH_PIPELINE]),
+    "sweep": (["sweep", "{funnel}", "--vary", f"team {q(TEAM_LINK)} size 2..3", *RUN],
+              [TEAM_LINK, RICH_PIPELINE]),
+    "staff": (["staff", "{funnel}", "--team", TEAM_LINK, "--target", "respond 1h 90%",
+               *RUN], [TEAM_LINK]),
+    "history": (["history", "{records}"], [LINK, CLOSER, COLOURED, RICH_PIPELINE,
+                                           RICH_REASON]),
+    "fit": (["fit", "{records}", "--funnel", "{funnel}"],
+            [RICH_SOURCE, f'lost "{RICH_REASON}"', f'lost "{COLOURED}"']),
+    "fit --backtest": (["fit", "{records}", "--funnel", "{funnel}", "--backtest", "2",
+                        "--reps", "4", "--jobs", "1"], [f"conversion {LINK} → {CLOSER}",
+                                                         f"backlog {LINK}"]),
+}
+
+
+@pytest.mark.parametrize("command", list(TERMINAL_COMMANDS))
+def test_terminal_tables_show_rich_markup_in_names_as_written(
+        rich_names: dict[str, Path], command: str) -> None:
+    """Issue 11 follow-up: with colour forced (a terminal), a stage named
+    `[link=http://evil.example]click[/link]` is printed as written — not as `click` over
+    a hidden hyperlink — and `[/]` does not stop the table with a MarkupError."""
+    args, payloads = TERMINAL_COMMANDS[command]
+    argv = [a.format(funnel=rich_names["funnel"], records=rich_names["records"])
+            for a in args]
+    res = CliRunner().invoke(cli, argv, env=COLOUR)
+    assert res.exit_code == 0, res.output
+    assert "\x1b[" in res.output, "colour was not forced: the test would prove nothing"
+    assert OSC8 not in res.output, "a name became a terminal hyperlink"
+    assert "MarkupError" not in res.output and "internal failure" not in res.output
+    shown = SGR.sub("", res.output)
+    for payload in payloads:
+        assert payload in shown, f"{payload!r} is not shown as written:\n{shown}"
+
+
+def test_terminal_control_characters_in_names_are_written_out(tmp_path: Path) -> None:
+    """An ESC in a CRM's stage name could start a hyperlink or move the cursor on its
+    own, markup or not: it is shown as `\\u001b`, never sent to the terminal."""
+    src = tmp_path / "h.csv"
+    osc = "\x1b]8;;http://evil.example\x07click\x1b]8;;\x07"
+    src.write_text("deal_id,timestamp,pipeline,stage\n"
+                   f"1,2024-01-01 10:00,P,{osc}\n"
+                   "1,2024-01-02 10:00,P,won\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["history", str(src)], env=COLOUR)
+    assert res.exit_code == 0, res.output
+    assert OSC8 not in res.output
+    assert "\\u001b]8;;http://evil.example" in SGR.sub("", res.output)
 
 
 def test_payload_lists_cover_the_issue() -> None:

@@ -79,10 +79,11 @@ def _pipeline_table(p: PipelineExact) -> tuple[Any, list[str]]:
     from rich.table import Table
 
     from ..analysis.exact_text import Legend, stage_cells, stage_notes
+    from ..termtext import plain
 
     title = (f"{p.name}: conversion {_pct(p.p_won)} of leads entering, "
              f"{num(p.inflow_per_hour * 24)}/day in, {num(p.won_per_month)} won/month")
-    table = Table(title=title, title_justify="left", show_lines=False)
+    table = Table(title=plain(title), title_justify="left", show_lines=False)
     for header, justify in (("stage", "left"), ("visits/lead", "right"), ("λ/day", "right"),
                             ("P(win)", "right"), ("mean time", "right"), ("load", "right"),
                             ("wait", "right"), ("respond breach", "right"),
@@ -91,7 +92,7 @@ def _pipeline_table(p: PipelineExact) -> tuple[Any, list[str]]:
         table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
     legend = Legend()
     for s in p.stages:
-        table.add_row(*stage_cells(s, _pct), legend.refs(stage_notes(s)))
+        table.add_row(*(plain(c) for c in stage_cells(s, _pct)), legend.refs(stage_notes(s)))
     return table, legend.notes
 
 
@@ -99,24 +100,25 @@ def _print_tables(result: AccountExact) -> None:
     import shutil
     import sys
 
-    from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from ..analysis.exact_text import pipeline_remarks
+    from ..termtext import plain, terminal_console
 
     width = shutil.get_terminal_size((200, 40)).columns if sys.stdout.isatty() else 200
-    console = Console(width=max(width, 120), highlight=False, soft_wrap=False)
+    console = terminal_console(width=max(width, 120), highlight=False, soft_wrap=False)
     scenario = f", scenario {result.scenario}" if result.scenario else ""
-    console.print(f"[bold]exact funnel maths[/bold] for {result.path} "
-                  f"(sources at their {result.month_label} rate{scenario})", markup=True)
+    console.print(Text.assemble(("exact funnel maths", "bold"), plain(
+        f" for {result.path} (sources at their {result.month_label} rate{scenario})")))
     for p in result.pipelines:
         console.print()
         table, legend = _pipeline_table(p)
         console.print(table)
         for i, note in enumerate(legend, 1):
-            console.print(f"  {i}: {note}", soft_wrap=True)
+            console.print(plain(f"  {i}: {note}"), soft_wrap=True)
         for line in pipeline_remarks(p, _pct):
-            console.print("  " + line)
+            console.print(plain("  " + line))
 
     if result.teams:
         console.print()
@@ -124,9 +126,9 @@ def _print_tables(result: AccountExact) -> None:
         for header in ("team", "size", "stages", "busy members", "load", "hours/week", "notes"):
             teams.add_column(header, overflow="fold")
         for t in result.teams:
-            teams.add_row(t.name, str(t.size), str(len(t.stages)), num(t.busy_mean),
+            teams.add_row(plain(t.name), str(t.size), str(len(t.stages)), num(t.busy_mean),
                           num(t.load, 2) + ("" if t.stable else " !"),
-                          num(t.working_hours_per_week), "; ".join(t.notes))
+                          num(t.working_hours_per_week), plain("; ".join(t.notes)))
         console.print(teams)
 
     console.print()
@@ -136,10 +138,10 @@ def _print_tables(result: AccountExact) -> None:
     else:
         console.print("expected revenue: no source has a `value`")
     for s in result.sources:
-        console.print(f"  {s.source} → {s.entry}: {num(s.leads_per_month)} leads/month, "
-                      f"{num(s.wins_per_lead)} wins per lead"
-                      + (f", {money(s.revenue_per_month)}{currency}/month"
-                         if s.revenue_per_month is not None else ""))
-    console.print(f"  assumed: {result.revenue_assumption}")
+        console.print(plain(f"  {s.source} → {s.entry}: {num(s.leads_per_month)} leads/month, "
+                            f"{num(s.wins_per_lead)} wins per lead"
+                            + (f", {money(s.revenue_per_month)}{currency}/month"
+                               if s.revenue_per_month is not None else "")))
+    console.print(plain(f"  assumed: {result.revenue_assumption}"))
     for note in result.notes:
-        console.print(f"note: {note}")
+        console.print(plain(f"note: {note}"))

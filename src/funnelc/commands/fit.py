@@ -80,12 +80,11 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
         raise click.BadParameter(f"{funnel_path} already has a scenario `{scenario}`",
                                  param_hint="'--scenario'")
 
-    from rich.console import Console
-
     from ..history.fit import fit_funnel
     from ..history.fit_report import print_fit
     from ..history.load import HistoryInputError
     from ..history.run import prepare
+    from ..termtext import plain, terminal_console
 
     try:
         prep = prepare(list(inputs), tz, funnel)
@@ -94,12 +93,8 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
         if exc.hint:
             click.echo(f"  = help: {exc.hint}", err=True)
         raise SystemExit(exc.exit_code) from None
-    if "-" in (out_path, json_path, html_path):
-        console = Console(stderr=True)  # stdout carries the output
-    else:
-        console = Console()
-    if not console.is_terminal:
-        console = Console(width=160, stderr=console.stderr)
+    # With `-` stdout carries the output, so the tables go to stderr.
+    console = terminal_console(stderr="-" in (out_path, json_path, html_path))
     if backtest is not None:
         _run_backtest(prep, funnel, backtest, tz, reps or DEFAULT_REPS, 1 if seed is None else seed,
                       jobs, out_path, json_path, html_path, scenario, prepared_funnel.path,
@@ -119,7 +114,7 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
 
         emit(out_path, text)
         if out_path != "-":
-            console.print(f"wrote {out_path}")
+            console.print(plain(f"wrote {out_path}"))
     dq = prep.history.quality
     raise SystemExit(EXIT_PROBLEMS if dq.dropped_total else EXIT_CLEAN)
 
@@ -178,6 +173,7 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
                                            render_backtest_json)
     from ..sim import CompileError
     from ..sim.budget import DealLimitExceeded
+    from ..termtext import plain
     from .output import emit
 
     def run(progress):  # type: ignore[no-untyped-def]
@@ -209,15 +205,15 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
         text, notes = _render(funnel, bt.fit, scenario, funnel_file)
         emit(out_path, text)
         for n in notes:
-            console.print(f"note: {n}")
+            console.print(plain(f"note: {n}"))
         if out_path != "-":
-            console.print(f"wrote {out_path} (fitted on {bt.fit_months[0]} – "
-                          f"{bt.fit_months[-1]})")
+            console.print(plain(f"wrote {out_path} (fitted on {bt.fit_months[0]} – "
+                                f"{bt.fit_months[-1]})"))
     for path, render in ((json_path, render_backtest_json), (html_path, render_backtest_html)):
         if path is not None:
             emit(path, render(bt, inputs))
             if path != "-":
-                console.print(f"wrote {path}")
+                console.print(plain(f"wrote {path}"))
     dq = prep.history.quality
     raise SystemExit(EXIT_PROBLEMS if dq.dropped_total else EXIT_CLEAN)
 

@@ -57,11 +57,12 @@ def history_command(inputs: tuple[str, ...], out_dir: str | None, funnel_path: s
 
         funnel = load_for_simulation(funnel_path, None, color, "matching history to").model
 
-    from rich.console import Console
+    from rich.text import Text
 
     from ..history.load import HistoryInputError
     from ..history.report import print_terminal, quality_section, sections
     from ..history.run import prepare
+    from ..termtext import plain, terminal_console
 
     try:
         prepared = prepare(list(inputs), tz, funnel)
@@ -75,16 +76,15 @@ def history_command(inputs: tuple[str, ...], out_dir: str | None, funnel_path: s
     if prepared.names is not None:
         extra.append(names_section(prepared.names))
     secs = sections(t, extra)
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=160)
-    console.print(f"[bold]{t.deals:,} deals, {t.events:,} events[/bold]"
-                  + (f", {t.visits.data_start:%Y-%m-%d} – {t.visits.data_end:%Y-%m-%d}"
-                     if t.visits.data_start is not None else "") + f" (months in {tz})")
+    console = terminal_console()
+    console.print(Text.assemble(
+        (f"{t.deals:,} deals, {t.events:,} events", "bold"),
+        (f", {t.visits.data_start:%Y-%m-%d} – {t.visits.data_end:%Y-%m-%d}"
+         if t.visits.data_start is not None else ""), plain(f" (months in {tz})")))
     print_terminal(secs, console, max_rows)
     if out_dir is not None:
         write_outputs(out_dir, secs, t, dq, list(inputs), tz)
-        console.print(f"wrote {out_dir}/history.html, history.json and plots/")
+        console.print(plain(f"wrote {out_dir}/history.html, history.json and plots/"))
     lost = dq.dropped_total or dq.counts.get("truncated_files", 0)
     raise SystemExit(EXIT_PROBLEMS if lost else EXIT_CLEAN)
 

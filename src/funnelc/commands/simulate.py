@@ -68,13 +68,9 @@ def simulate_command(file: str | None, days: int, warmup: int, reps: int, seed: 
     if json_path == "-" or records_path == "-":
         raise SystemExit(EXIT_CLEAN)
 
-    from rich.console import Console
-
     from ..sim.table import render_tables
+    from ..termtext import terminal_console
 
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=160)  # a file or pipe: wide rows instead of wrapped cells
-    render_tables(result, console)
+    render_tables(result, terminal_console())
     raise SystemExit(EXIT_CLEAN)
 

@@ -189,25 +189,23 @@ def _as_json(result: Any, path: str, config: Any) -> dict[str, Any]:
 
 
 def _print(result: Any, path: str, config: Any, where: str, plot_path: str | None) -> None:
-    from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
 
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=160)
-    console.print(Text(f"{path}: sizing `{result.team}`, {config.reps} replications × "
-                       f"{config.days} days ({config.warmup_days} warm-up) per size, seed "
-                       f"{config.seed}, common random numbers; ran on {where}", style="dim"))
-    console.print(Text(f"start: {result.start.why}" + (
+    from ..termtext import plain, terminal_console
+
+    console = terminal_console()
+    console.print(plain(f"{path}: sizing `{result.team}`, {config.reps} replications × "
+                        f"{config.days} days ({config.warmup_days} warm-up) per size, seed "
+                        f"{config.seed}, common random numbers; ran on {where}", style="dim"))
+    console.print(plain(f"start: {result.start.why}" + (
         f"; the search started at {result.started_at} ({result.started_because})"
         if result.started_because else ""), style="dim"))
-    table = Table(title=f"staffing curve of {result.team}", title_justify="left")
+    table = Table(title=plain(f"staffing curve of {result.team}"), title_justify="left")
     table.add_column("size", justify="right")
     has_exact = [any(ev.exact[i] is not None for ev in result.curve)
                  for i in range(len(result.targets))]
     for i, t in enumerate(result.targets):
-        table.add_column(t.text.strip(), justify="right")
+        table.add_column(plain(t.text.strip()), justify="right")
         if has_exact[i]:
             table.add_column("exact" if t.kind != "utilization" else "offered load",
                              justify="right", style="dim")
@@ -225,18 +223,18 @@ def _print(result: Any, path: str, config: Any, where: str, plot_path: str | Non
             mark = "✓" if ev.meets[i] else "✗"
             if not ev.sure[i]:
                 mark += "?"
-            row.append(Text(f"{cell} {mark}", style="green" if ev.meets[i] else "red"))
+            row.append(plain(f"{cell} {mark}", style="green" if ev.meets[i] else "red"))
             if has_exact[i]:
                 x = ev.exact[i]
                 row.append("—" if x is None else f"{x * 100:.3g}%")
         row.append(str(len(ev.reps)))
         table.add_row(*row)
     console.print(table)
-    console.print(Text("✓ meets, ✗ misses (by the mean); ? the 95% interval reaches the "
-                       "target", style="dim"))
+    console.print(plain("✓ meets, ✗ misses (by the mean); ? the 95% interval reaches the "
+                        "target", style="dim"))
     for name in result.structural:
-        console.print(Text(f"note: {name} is a graveyard by design (stay without sla); no team "
-                           "size changes that, so it is not counted", style="yellow"))
+        console.print(plain(f"note: {name} is a graveyard by design (stay without sla); no team "
+                            "size changes that, so it is not counted", style="yellow"))
     sims = result.search_replications
     reps = config.reps
     if result.answer is not None:
@@ -248,18 +246,18 @@ def _print(result: Any, path: str, config: Any, where: str, plot_path: str | Non
                 "simulation agrees" if e == result.answer else
                 "simulation finds otherwise (the other targets or the simulated details "
                 "decide)")
-        console.print(Text(f"smallest size of `{result.team}` meeting every target: "
-                           f"{result.answer}{agree}", style="bold green"))
+        console.print(plain(f"smallest size of `{result.team}` meeting every target: "
+                            f"{result.answer}{agree}", style="bold green"))
     else:
         best = result.evals[result.best] if result.best is not None else None
         missed = ""
         if best is not None:
             missed = ", ".join(t.text.strip() for t, ok in zip(result.targets, best.meets)
                                if not ok)
-        console.print(Text(f"no size up to {result.limit} meets every target; best size found: "
-                           f"{result.best}" + (f" (still misses {missed})" if missed else ""),
-                           style="bold red"))
-    console.print(f"confidence: {result.confidence} — {result.confidence_text}")
+        console.print(plain(f"no size up to {result.limit} meets every target; best size found: "
+                            f"{result.best}" + (f" (still misses {missed})" if missed else ""),
+                            style="bold red"))
+    console.print(plain(f"confidence: {result.confidence} — {result.confidence_text}"))
     console.print(f"search: {sims} replications at sizes "
                   f"{', '.join(str(c) for c in result.search_sizes)}; a scan from 1 to "
                   f"{result.answer or result.limit} would take "
@@ -267,4 +265,4 @@ def _print(result: Any, path: str, config: Any, where: str, plot_path: str | Non
                   f"{result.limit * reps}")
     if plot_path is not None:
         png, svg = plot_paths(plot_path)
-        console.print(f"plot: {png}, {svg}")
+        console.print(plain(f"plot: {png}, {svg}"))

@@ -131,34 +131,31 @@ def sweep_command(file: str, varies: tuple[str, ...], metrics: tuple[str, ...],
     if csv_path == "-":
         raise SystemExit(EXIT_CLEAN)
 
-    from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
 
+    from ..termtext import plain, terminal_console
     from ..whatif.render import fmt_estimate
 
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=160)
-    console.print(Text(f"{prepared.path}: {len(points)} points × {reps} replications × "
-                       f"{days} days ({warmup} warm-up), seed {seed}, common random numbers; "
-                       f"ran on {where}; figures are mean ±95% CI", style="dim"))
+    console = terminal_console()
+    console.print(plain(f"{prepared.path}: {len(points)} points × {reps} replications × "
+                        f"{days} days ({warmup} warm-up), seed {seed}, common random numbers; "
+                        f"ran on {where}; figures are mean ±95% CI", style="dim"))
     table = Table(title="sweep", title_justify="left")
     for s in specs:
-        table.add_column(s.axis, justify="right")
+        table.add_column(plain(s.axis), justify="right")
     for d in chosen:
-        table.add_column(d.label + (f" ({d.unit})" if d.unit and d.unit != "%" else ""),
+        table.add_column(plain(d.label + (f" ({d.unit})" if d.unit and d.unit != "%" else "")),
                          justify="right")
     table.add_column("graveyards", justify="right")
     for p in points:
-        table.add_row(*(s.value_text(v) for s, v in zip(specs, p.values)),
+        table.add_row(*(plain(s.value_text(v)) for s, v in zip(specs, p.values)),
                       *(fmt_estimate(d, p.estimates.get(d.key)) for d in chosen),
                       str(len(p.graveyards)) if p.graveyards else "0")
     console.print(table)
     for path in written:
-        console.print(f"plot: {path}")
+        console.print(plain(f"plot: {path}"))
     if csv_path is not None:
-        console.print(f"csv: {csv_path}")
+        console.print(plain(f"csv: {csv_path}"))
     raise SystemExit(EXIT_CLEAN)
 
 

@@ -132,19 +132,16 @@ def whatif_command(file: str, scenarios: tuple[str, ...], sets: tuple[str, ...],
         with writing(png):
             save_figure(whatif_figure(base, comparisons, keys, defs), png, svg)
 
-    from rich.console import Console
-
     from ..sim.ci import estimate
+    from ..termtext import plain, terminal_console
     from ..whatif.render import render_whatif
 
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=160)
+    console = terminal_console()
     header = (f"{prepared.path}: baseline and {len(others)} scenario"
               f"{'s' if len(others) != 1 else ''}, {reps} replications × {days} days "
               f"({warmup} warm-up), seed {seed}, common random numbers; ran on {where}")
     base_values = {k: estimate(base.series(k)) for k in defs}
     render_whatif(console, header, base_values, defs, keys, comparisons, top)
     if plot_path is not None:
-        console.print(f"plot: {plot_paths(plot_path)[0]}, {plot_paths(plot_path)[1]}")
+        console.print(plain(f"plot: {plot_paths(plot_path)[0]}, {plot_paths(plot_path)[1]}"))
     raise SystemExit(EXIT_CLEAN)

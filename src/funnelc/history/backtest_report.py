@@ -82,12 +82,15 @@ def _head(bt: Backtest) -> list[str]:
 
 
 def print_backtest(bt: Backtest, console: Any) -> None:
+    """Figure labels carry CRM names: every cell is `termtext.plain`, never markup."""
     from rich.table import Table
+    from rich.text import Text
 
+    from ..termtext import plain
     from .backtest import PER_DRAW
 
     for line in _head(bt):
-        console.print(line)
+        console.print(plain(line))
     table = Table(title="Back-test: predicted against observed", title_justify="left")
     for key, title in COLUMNS:
         table.add_column(title, justify="right" if key in ("observed", "predicted", "interval",
@@ -99,16 +102,16 @@ def print_backtest(bt: Backtest, console: Any) -> None:
             table.add_section()
         last = f.month
         style = None if f.inside else "bold red"
-        table.add_row(*(r[k] for k, _ in COLUMNS), style=style)
+        table.add_row(*(plain(r[k]) for k, _ in COLUMNS), style=style)
     if not bt.figures:
         table.add_row("(none)", *[""] * (len(COLUMNS) - 1))
     console.print(table)
-    console.print("[dim]" + INTERVAL_TEXT.format(per=PER_DRAW) + "[/dim]")
+    console.print(plain(INTERVAL_TEXT.format(per=PER_DRAW), style="dim"))
     for w in _fit_warnings(bt):
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(Text.assemble(("warning:", "yellow"), " ", plain(w)))
     colour = "green" if bt.figures and bt.inside == len(bt.figures) else (
         "yellow" if bt.figures and bt.inside >= 0.9 * len(bt.figures) else "red")
-    console.print(f"[bold {colour}]verdict: {bt.verdict}[/bold {colour}]")
+    console.print(plain(f"verdict: {bt.verdict}", style=f"bold {colour}"))
 
 
 def _fit_warnings(bt: Backtest) -> list[str]:

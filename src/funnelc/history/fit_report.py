@@ -1,5 +1,6 @@
 """`funnelc fit` in the terminal: every fitted number with its interval, the candidate
-distributions with AIC and Kolmogorov–Smirnov goodness of fit, and every warning."""
+distributions with AIC and Kolmogorov–Smirnov goodness of fit, and every warning. CRM
+names are shown as written (`termtext.plain`), never read as rich markup."""
 
 from __future__ import annotations
 
@@ -28,37 +29,41 @@ def _gof(d: DistFit | None) -> str:
 
 def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any) -> None:
     from rich.table import Table
+    from rich.text import Text
+
+    from ..termtext import plain
 
     dq = prep.history.quality
-    console.print(f"[bold]fitted from {prep.tables.deals:,} deals, {prep.tables.events:,} events "
-                  f"over {r.span_hours / 24:.0f} days[/bold]")
+    console.print(plain(f"fitted from {prep.tables.deals:,} deals, {prep.tables.events:,} "
+                        f"events over {r.span_hours / 24:.0f} days", style="bold"))
     t = Table(title="Sources", title_justify="left")
     for c in ("source", "deals", "rate", "95% CI", "month profile (listed*)", "value", "how"):
         t.add_column(c, overflow="fold")
     for s in r.sources:
         prof = ", ".join(f"{mo} {v[0]:.0%}{'*' if v[3] else ''}" for mo, v in s.profile.items())
-        t.add_row(s.name, f"{s.deals:,}", f"{s.per_hour * 24:.2f}/day",
+        t.add_row(plain(s.name), f"{s.deals:,}", f"{s.per_hour * 24:.2f}/day",
                   f"{s.low * 24:.2f}–{s.high * 24:.2f}", prof or "—", dist_text(s.value, "amt"),
-                  s.how + ("; " + "; ".join(s.warnings) if s.warnings else ""))
+                  plain(s.how + ("; " + "; ".join(s.warnings) if s.warnings else "")))
     console.print(t)
     t = Table(title="Outcome shares and delays per stage", title_justify="left")
     for c in ("stage", "route", "deals", "share", "95% CI", "after (fitted)", "goodness of fit"):
         t.add_column(c, overflow="fold")
     for sf in r.stages:
         first = True
+        name = plain(f"{sf.pipeline}.{sf.stage}")
         for rt in sf.routes:
             share = "—" if rt.key[0] == "sla" else f"{rt.share:.1%}"
             ci = "" if rt.key[0] == "sla" else f"{rt.low:.1%}–{rt.high:.1%}"
             new = "" if rt.outcome is not None or rt.key == ("stay",) else " (new)"
-            t.add_row(f"{sf.pipeline}.{sf.stage}" if first else "", rt.label + new,
+            t.add_row(name if first else "", plain(rt.label + new),
                       f"{rt.count:,}", share, ci, dist_text(rt.after), _gof(rt.after))
             first = False
         if sf.time is not None:
-            t.add_row(f"{sf.pipeline}.{sf.stage}" if first else "", "time in stage",
+            t.add_row(name if first else "", "time in stage",
                       f"{sf.time.n:,}", "", "", dist_text(sf.time), _gof(sf.time))
             first = False
         for w in sf.warnings:
-            t.add_row(f"{sf.pipeline}.{sf.stage}" if first else "", f"[yellow]⚠ {w}[/yellow]",
+            t.add_row(name if first else "", plain(f"⚠ {w}", style="yellow"),
                       "", "", "", "", "")
             first = False
     console.print(t)
@@ -67,26 +72,27 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any) -> N
         for c in ("pipeline", "reason", "lost", "came back", "share", "95% CI", "to", "delay"):
             t.add_column(c, overflow="fold")
         for ro in r.reopens:
-            t.add_row(ro.pipeline, ro.reason + ("" if ro.in_funnel else " (new)"),
+            t.add_row(plain(ro.pipeline), plain(ro.reason + ("" if ro.in_funnel else " (new)")),
                       f"{ro.lost:,}", f"{ro.back:,}", f"{ro.share:.1%}",
-                      f"{ro.low:.1%}–{ro.high:.1%}", ro.target or "—", dist_text(ro.delay))
+                      f"{ro.low:.1%}–{ro.high:.1%}", plain(ro.target or "—"),
+                      dist_text(ro.delay))
         console.print(t)
     nm = prep.names
     if nm is not None and (nm.unmatched_stages or nm.unseen_stages):
-        console.print("[bold]names not matched[/bold]")
+        console.print(plain("names not matched", style="bold"))
         for p, s, n in nm.unmatched_stages:
-            console.print(f"  in the data, not in the funnel: {p}.{s} ({n} events)")
+            console.print(plain(f"  in the data, not in the funnel: {p}.{s} ({n} events)"))
         for p, s in nm.unseen_stages:
-            console.print(f"  in the funnel, not in the data: {p}.{s}")
+            console.print(plain(f"  in the funnel, not in the data: {p}.{s}"))
     for w in r.warnings + [w for s in r.sources for w in s.warnings] + [
             f"reopen {ro.reason}: {w}" for ro in r.reopens for w in ro.warnings]:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(Text.assemble(("warning:", "yellow"), " ", plain(w)))
     for n in notes:
-        console.print(f"note: {n}")
+        console.print(plain(f"note: {n}"))
     if dq.counts or dq.dropped:
-        console.print("[bold]data quality[/bold]: " + ", ".join(
+        console.print(Text.assemble(("data quality", "bold"), plain(": " + ", ".join(
             f"{k} {v}" for k, v in sorted(dq.counts.items()))
             + ("; dropped " + ", ".join(f"{k} {v}" for k, v in sorted(dq.dropped.items()))
-               if dq.dropped else ""))
+               if dq.dropped else ""))))
     console.print("delays: lowest AIC among exp/lognormal/gamma; empirical quantiles when the "
                   "best fails KS at 1 % (n ≥ 50); shares: 95 % Wilson; means: ± 1.96 sd/√n")

@@ -151,10 +151,11 @@ def _cells(sec: Section) -> list[list[str]]:
 
 
 def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40) -> None:
-    """Cells are plain `Text`: a CRM name like `[link=http://x]click[/link]` is shown as
-    written, never read as rich markup (a hidden hyperlink, colours)."""
+    """Cells are `termtext.plain`: a CRM name like `[link=http://x]click[/link]` is shown
+    as written, never read as rich markup (a hidden hyperlink, colours)."""
     from rich.table import Table
-    from rich.text import Text
+
+    from ..termtext import plain
 
     for sec in secs:
         cols = [c for c in sec.columns if c.key in sec.frame.columns]
@@ -164,7 +165,7 @@ def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40) ->
                              overflow="fold")
         rows = _cells(sec)
         for r in rows[:max_rows]:
-            table.add_row(*(Text(v) for v in r))
+            table.add_row(*(plain(v) for v in r))
         if not rows:
             table.add_row(*(["(none)"] + [""] * (len(cols) - 1)))
         console.print(table)

@@ -1,6 +1,7 @@
 """`SimResult` → rich tables for the terminal: one table per pipeline's stages, then
 teams, pipelines and warnings. Figures read `mean ±half-width`; durations pick a unit a
-person reads at a glance (`40m`, `5.2h`, `3.1d`)."""
+person reads at a glance (`40m`, `5.2h`, `3.1d`). Names are shown as written
+(`termtext.plain`), never read as rich markup."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..numfmt import DASH, est, est_hours, hours, num
+from ..termtext import plain
 from .results import SimResult, StageResult
 
 __all__ = ["render_tables"]
@@ -25,7 +27,7 @@ def _timeouts(st: StageResult) -> str:
 
 
 def _stage_table(result: SimResult, pipeline: str) -> Table:
-    table = Table(title=f"{pipeline}: stages", title_justify="left")
+    table = Table(title=plain(f"{pipeline}: stages"), title_justify="left")
     for col in ("stage", "entered", "time in stage\nmean / p90", "queue\nwait",
                 "WIP\navg / end", "respond\nbreach %", "sla timeouts", "verdict"):
         table.add_column(col, justify="left" if col in ("stage", "sla timeouts", "verdict")
@@ -36,7 +38,7 @@ def _stage_table(result: SimResult, pipeline: str) -> Table:
         verdict = (Text("graveyard", style="bold red") if st.graveyard.is_graveyard
                    else Text("ok"))
         table.add_row(
-            st.stage + (" (key)" if st.key else ""), est(st.entered),
+            plain(st.stage + (" (key)" if st.key else "")), est(st.entered),
             f"{hours(st.time_in_stage_hours.mean.mean)} / "
             f"{hours(st.time_in_stage_hours.p90.mean)}",
             est_hours(st.queue_wait_hours_mean) if st.queue_wait_hours_mean else DASH,
@@ -48,7 +50,7 @@ def _stage_table(result: SimResult, pipeline: str) -> Table:
 
 def _routes_table(result: SimResult, pipeline: str) -> Table:
     """Where the deals went: each way out with its declared and simulated share."""
-    table = Table(title=f"{pipeline}: ways out", title_justify="left")
+    table = Table(title=plain(f"{pipeline}: ways out"), title_justify="left")
     for col in ("stage", "way out", "declared", "deals", "simulated"):
         table.add_column(col, justify="left" if col in ("stage", "way out") else "right")
     for st in result.stages:
@@ -57,13 +59,14 @@ def _routes_table(result: SimResult, pipeline: str) -> Table:
         total = sum(o.count.mean or 0.0 for o in st.outcomes)
         for i, o in enumerate(st.outcomes):
             sim = (f"{(o.count.mean or 0.0) / total * 100:.3g}%" if total else DASH)
-            table.add_row(st.stage if i == 0 else "", o.route, f"{o.share * 100:.3g}%",
+            table.add_row(plain(st.stage if i == 0 else ""), plain(o.route),
+                          f"{o.share * 100:.3g}%",
                           est(o.count), sim)
         if st.timeouts.action is not None:
             t = st.timeouts
             n = sum(e.mean or 0.0 for e in (t.queued, t.in_work, t.in_delay, t.parked))
-            table.add_row("" if st.outcomes else st.stage,
-                          f"sla {hours(t.sla_hours)}: {t.action}", DASH, num(n), DASH)
+            table.add_row(plain("" if st.outcomes else st.stage),
+                          plain(f"sla {hours(t.sla_hours)}: {t.action}"), DASH, num(n), DASH)
     return table
 
 
@@ -73,7 +76,7 @@ def _team_table(result: SimResult) -> Table:
         table.add_column(col, justify="left" if col in ("team", "") else "right")
     for t in result.teams:
         flag = Text("unstable", style="bold red") if t.unstable else Text("")
-        table.add_row(t.team, str(t.size), num(t.offered_load_rho),
+        table.add_row(plain(t.team), str(t.size), num(t.offered_load_rho),
                       est(t.utilization), est(t.queue_mean), est(t.queue_max), flag)
     return table
 
@@ -91,19 +94,19 @@ def _pipeline_table(result: SimResult) -> Table:
             f"{conv.mean * 100:.3g}%" + (f" ±{conv.ci95 * 100:.2g}" if conv.ci95 else ""))
         shape = ("ok" if p.funnel_shape.ok else
                  "grows at " + ", ".join(v.stage for v in p.funnel_shape.violations))
-        table.add_row(p.pipeline, est(p.started), est(p.won), num(lost), conv_s,
+        table.add_row(plain(p.pipeline), est(p.started), est(p.won), num(lost), conv_s,
                       f"{hours(p.cycle_time_won_hours.mean.mean)} / "
                       f"{hours(p.cycle_time_won_hours.p90.mean)}",
-                      est(p.revenue_won), shape)
+                      est(p.revenue_won), plain(shape))
     return table
 
 
 def render_tables(result: SimResult, console: Console) -> None:
     r = result.run
     scen = f", scenario {r.scenario}" if r.scenario else ""
-    console.print(Text(f"{r.file}{scen}: {r.reps} replications × {r.days} days "
-                       f"({r.warmup_days} warm-up) from {r.start_date}, seed {r.seed}; "
-                       "figures are mean ±95% CI", style="dim"))
+    console.print(plain(f"{r.file}{scen}: {r.reps} replications × {r.days} days "
+                        f"({r.warmup_days} warm-up) from {r.start_date}, seed {r.seed}; "
+                        "figures are mean ±95% CI", style="dim"))
     seen: list[str] = []
     for st in result.stages:
         if st.pipeline not in seen:
@@ -115,10 +118,10 @@ def render_tables(result: SimResult, console: Console) -> None:
     console.print(Group(*parts))
     for st in result.stages:
         for reason in st.graveyard.reasons:
-            console.print(Text(f"graveyard {st.pipeline}.{st.stage}: {reason.message}",
-                               style="red"))
+            console.print(plain(f"graveyard {st.pipeline}.{st.stage}: {reason.message}",
+                                style="red"))
     cur = f" {result.account.currency}" if result.account.currency else ""
-    console.print(f"revenue won: {est(result.account.revenue_won)}{cur} over "
-                  f"{num(result.run.observed_hours / 24)} observed days")
+    console.print(plain(f"revenue won: {est(result.account.revenue_won)}{cur} over "
+                        f"{num(result.run.observed_hours / 24)} observed days"))
     for w in result.warnings:
-        console.print(Text(f"warning[{w.code}]: {w.message}", style="yellow"))
+        console.print(plain(f"warning[{w.code}]: {w.message}", style="yellow"))

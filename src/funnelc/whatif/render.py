@@ -1,6 +1,7 @@
 """Terminal tables for `whatif`, `sweep` and `staff` (rich), and the number formats
 they share: a value reads in its own unit (`23.4%`, `5.2h`, `1.3M`), a difference says
-its sign and, for percentages, that it is in percentage points."""
+its sign and, for percentages, that it is in percentage points. Scenario, stage and team
+names are shown as written (`termtext.plain`), never read as rich markup."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from rich.text import Text
 
 from ..numfmt import DASH, hours
 from ..sim.results import Estimate
+from ..termtext import plain
 from .compare import Comparison, Delta
 from .metrics import MetricDef
 
@@ -90,18 +92,18 @@ def delta_style(delta: Delta) -> str:
 def render_whatif(console: Console, header: str, base_values: dict[str, Estimate],
                   defs: dict[str, MetricDef], keys: Sequence[str],
                   comparisons: Sequence[Comparison], top: int) -> None:
-    console.print(Text(header, style="dim"))
+    console.print(plain(header, style="dim"))
     for c in comparisons:
         if c.run.variant.changes:
-            console.print(Text(f"{c.name}: " + "; ".join(c.run.variant.changes), style="dim"))
+            console.print(plain(f"{c.name}: " + "; ".join(c.run.variant.changes), style="dim"))
     table = Table(title="what-if: scenario − baseline (paired 95% CI)", title_justify="left")
     table.add_column("metric")
     table.add_column("baseline", justify="right")
     for c in comparisons:
-        table.add_column(f"Δ {c.name}", justify="right")
+        table.add_column(plain(f"Δ {c.name}"), justify="right")
     for key in keys:
         d = defs[key]
-        row: list[str | Text] = [d.label, fmt_estimate(d, base_values[key])]
+        row: list[str | Text] = [plain(d.label), fmt_estimate(d, base_values[key])]
         for c in comparisons:
             delta = c.deltas.get(key)
             if delta is None:
@@ -116,24 +118,24 @@ def render_whatif(console: Console, header: str, base_values: dict[str, Estimate
         for v in c.verdicts:
             if v.now_graveyard:
                 why = f": {v.reasons[0]}" if v.reasons else ""
-                console.print(Text(f"{c.name}: {v.stage} becomes a graveyard{why}",
-                                   style="red"))
+                console.print(plain(f"{c.name}: {v.stage} becomes a graveyard{why}",
+                                    style="red"))
             else:
-                console.print(Text(f"{c.name}: {v.stage} is no longer a graveyard",
-                                   style="green"))
+                console.print(plain(f"{c.name}: {v.stage} is no longer a graveyard",
+                                    style="green"))
         shown = set(keys)
         # Per pipeline, team and stage (the account-level ones are in the table).
         others = [x for k, x in c.deltas.items()
                   if k not in shown and x.significant and x.metric.subject is not None]
         others.sort(key=lambda x: -abs(x.relative_pct or 0.0))
         if others and top > 0:
-            console.print(Text(f"{c.name}: other significant changes", style="bold"))
+            console.print(plain(f"{c.name}: other significant changes", style="bold"))
             for x in others[:top]:
                 rel = (f" ({x.relative_pct:+.3g}%)" if x.relative_pct is not None else "")
-                console.print(Text(f"  {x.metric.label}: {fmt_estimate(x.metric, x.baseline)}"
-                                   f" → {fmt_value(x.metric, x.value.mean)}, "
-                                   f"Δ {fmt_delta(x.metric, x.diff)}{rel}",
-                                   style=delta_style(x)))
+                console.print(plain(f"  {x.metric.label}: {fmt_estimate(x.metric, x.baseline)}"
+                                    f" → {fmt_value(x.metric, x.value.mean)}, "
+                                    f"Δ {fmt_delta(x.metric, x.diff)}{rel}",
+                                    style=delta_style(x)))
             if len(others) > top:
                 console.print(Text(f"  … and {len(others) - top} more (--top, --json)",
                                    style="dim"))
