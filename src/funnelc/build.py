@@ -21,15 +21,54 @@ _AMOUNT_SCALE = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6}
 _DURATION_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)(min|s|m|h|d|w)$")
 _AMOUNT_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)([kKM]?)$")
 
+# The model's classes built without validation: the grammar already typed every value
+# (see `model.trusted_constructor`); spans are made the same way.
+_Account = m.trusted_constructor(m.Account)
+_AssignAction = m.trusted_constructor(m.AssignAction)
+_Cadence = m.trusted_constructor(m.Cadence)
+_CadenceRoute = m.trusted_constructor(m.CadenceRoute)
+_CardField = m.trusted_constructor(m.CardField)
+_Comparison = m.trusted_constructor(m.Comparison)
+_Condition = m.trusted_constructor(m.Condition)
+_Copy = m.trusted_constructor(m.Copy)
+_DayHours = m.trusted_constructor(m.DayHours)
+_Dist = m.trusted_constructor(m.Dist)
+_Duration = m.trusted_constructor(m.Duration)
+_FieldType = m.trusted_constructor(m.FieldType)
+_FunnelFile = m.trusted_constructor(m.FunnelFile)
+_Hours = m.trusted_constructor(m.Hours)
+_LostTarget = m.trusted_constructor(m.LostTarget)
+_MessageAction = m.trusted_constructor(m.MessageAction)
+_MonthShare = m.trusted_constructor(m.MonthShare)
+_Name = m.trusted_constructor(m.Name)
+_Outcome = m.trusted_constructor(m.Outcome)
+_Override = m.trusted_constructor(m.Override)
+_Pipeline = m.trusted_constructor(m.Pipeline)
+_Quantity = m.trusted_constructor(m.Quantity)
+_Rate = m.trusted_constructor(m.Rate)
+_Reopen = m.trusted_constructor(m.Reopen)
+_Scenario = m.trusted_constructor(m.Scenario)
+_Share = m.trusted_constructor(m.Share)
+_Sla = m.trusted_constructor(m.Sla)
+_Source = m.trusted_constructor(m.Source)
+_Stage = m.trusted_constructor(m.Stage)
+_StageRef = m.trusted_constructor(m.StageRef)
+_StageTarget = m.trusted_constructor(m.StageTarget)
+_TaskAction = m.trusted_constructor(m.TaskAction)
+_Team = m.trusted_constructor(m.Team)
+_Touch = m.trusted_constructor(m.Touch)
+_WonTarget = m.trusted_constructor(m.WonTarget)
+_Span = m.trusted_constructor(Span)
+
 
 def span_of(tok: Token) -> Span:
-    return Span(line=tok.line, column=tok.column, end_line=tok.end_line,  # type: ignore[arg-type]
-                end_column=tok.end_column, start=tok.start_pos, end=tok.end_pos)
+    return _Span(line=tok.line, column=tok.column, end_line=tok.end_line,
+                 end_column=tok.end_column, start=tok.start_pos, end=tok.end_pos)
 
 
 def meta_span(meta: Meta) -> Span:
-    return Span(line=meta.line, column=meta.column, end_line=meta.end_line,
-                end_column=meta.end_column, start=meta.start_pos, end=meta.end_pos)
+    return _Span(line=meta.line, column=meta.column, end_line=meta.end_line,
+                 end_column=meta.end_column, start=meta.start_pos, end=meta.end_pos)
 
 
 def _unquote(tok: Token) -> str:
@@ -41,34 +80,34 @@ def _name_from_token(tok: Token) -> m.Name:
     # NFC, so that a name typed with a combining accent is the name typed without one
     # (the span still covers the text as written).
     if tok.type == "STRING":
-        return m.Name(span=span_of(tok), value=normalize_name(_unquote(tok)), quoted=True)
-    return m.Name(span=span_of(tok), value=normalize_name(str(tok)), quoted=False)
+        return _Name(span=span_of(tok), value=normalize_name(_unquote(tok)), quoted=True)
+    return _Name(span=span_of(tok), value=normalize_name(str(tok)), quoted=False)
 
 
 def _duration(tok: Token) -> m.Duration:
     match = _DURATION_RE.match(str(tok))
     assert match, tok
-    return m.Duration(span=span_of(tok), hours=float(match[1]) * m.HOURS_PER_UNIT[match[2]],
+    return _Duration(span=span_of(tok), hours=float(match[1]) * m.HOURS_PER_UNIT[match[2]],
                       text=str(tok))
 
 
 def _quantity(tok: Token) -> m.Quantity:
     if tok.type == "DURATION":
         d = _duration(tok)
-        return m.Quantity(span=d.span, kind="duration", value=d.hours, text=d.text)
+        return _Quantity(span=d.span, kind="duration", value=d.hours, text=d.text)
     match = _AMOUNT_RE.match(str(tok))
     assert match, tok
-    return m.Quantity(span=span_of(tok), kind="amount",
+    return _Quantity(span=span_of(tok), kind="amount",
                       value=float(match[1]) * _AMOUNT_SCALE[match[2]], text=str(tok))
 
 
 def _share(tok: Token) -> m.Share:
-    return m.Share(span=span_of(tok), value=float(str(tok)[:-1]) / 100.0, text=str(tok))
+    return _Share(span=span_of(tok), value=float(str(tok)[:-1]) / 100.0, text=str(tok))
 
 
 def _rate(tok: Token) -> m.Rate:
     count, unit = str(tok).split("/")
-    return m.Rate(span=span_of(tok), count=float(count), unit=unit, text=str(tok))  # type: ignore[arg-type]
+    return _Rate(span=span_of(tok), count=float(count), unit=unit, text=str(tok))  # type: ignore[arg-type]
 
 
 def _tokens(children: Iterable[Any], *types: str) -> list[Token]:
@@ -114,28 +153,28 @@ class _ToModel:
 
     def stage_ref(self, meta: Meta, ch: list[Any]) -> m.StageRef:
         if len(ch) == 1:
-            return m.StageRef(span=meta_span(meta), pipeline=None, stage=ch[0])
-        return m.StageRef(span=meta_span(meta), pipeline=ch[0], stage=ch[1])
+            return _StageRef(span=meta_span(meta), pipeline=None, stage=ch[0])
+        return _StageRef(span=meta_span(meta), pipeline=ch[0], stage=ch[1])
 
     def dist_fixed_bare(self, meta: Meta, ch: list[Any]) -> m.Dist:
-        return m.Dist(span=meta_span(meta), kind="fixed", args=(_quantity(ch[0]),), bare=True)
+        return _Dist(span=meta_span(meta), kind="fixed", args=(_quantity(ch[0]),), bare=True)
 
     def dist_call(self, meta: Meta, ch: list[Any]) -> m.Dist:
         kind = str(ch[0])
         args = tuple(_quantity(t) for t in ch[1:] if isinstance(t, Token))
-        return m.Dist(span=meta_span(meta), kind=kind, args=args)  # type: ignore[arg-type]
+        return _Dist(span=meta_span(meta), kind=kind, args=args)  # type: ignore[arg-type]
 
     def stage_target(self, meta: Meta, ch: list[Any]) -> m.StageTarget:
-        return m.StageTarget(span=meta_span(meta), ref=ch[0])
+        return _StageTarget(span=meta_span(meta), ref=ch[0])
 
     def won_target(self, meta: Meta, ch: list[Any]) -> m.WonTarget:
-        return m.WonTarget(span=meta_span(meta))
+        return _WonTarget(span=meta_span(meta))
 
     def lost_target(self, meta: Meta, ch: list[Any]) -> m.LostTarget:
-        return m.LostTarget(span=meta_span(meta), reason=_name_from_token(ch[1]))
+        return _LostTarget(span=meta_span(meta), reason=_name_from_token(ch[1]))
 
     def copy(self, meta: Meta, ch: list[Any]) -> m.Copy:
-        return m.Copy(span=meta_span(meta), ref=_first(ch, m.StageRef))
+        return _Copy(span=meta_span(meta), ref=_first(ch, m.StageRef))
 
     # ---------------------------------------------------------------- hours
     def days(self, meta: Meta, ch: list[Any]) -> tuple[str, str, Span]:
@@ -150,11 +189,11 @@ class _ToModel:
         start = int(a[:2]) * 60 + int(a[3:])
         end = int(b[:2]) * 60 + int(b[3:])
         text = (first if first == last else f"{first}-{last}") + " " + clock
-        return m.DayHours(span=meta_span(meta), first_day=first, last_day=last,  # type: ignore[arg-type]
+        return _DayHours(span=meta_span(meta), first_day=first, last_day=last,  # type: ignore[arg-type]
                           start_minute=start, end_minute=end, text=text)
 
     def hours_spec(self, meta: Meta, ch: list[Any]) -> m.Hours:
-        return m.Hours(span=meta_span(meta), entries=tuple(_all(ch, m.DayHours)))
+        return _Hours(span=meta_span(meta), entries=tuple(_all(ch, m.DayHours)))
 
     # ---------------------------------------------------------------- account
     def currency_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
@@ -175,42 +214,42 @@ class _ToModel:
         for st in _all(ch, _Stmt):
             order.append(st.kind)
             values.setdefault(st.kind, st.value)
-        return m.Account(span=meta_span(meta), name=_first(ch, m.Name), statements=tuple(order),
+        return _Account(span=meta_span(meta), name=_first(ch, m.Name), statements=tuple(order),
                          **values)
 
     # ---------------------------------------------------------------- teams and fields
     def team(self, meta: Meta, ch: list[Any]) -> m.Team:
         size_tok = _tokens(ch, "INT")[0]
-        return m.Team(span=meta_span(meta), name=_first(ch, m.Name), size=int(size_tok),
+        return _Team(span=meta_span(meta), name=_first(ch, m.Name), size=int(size_tok),
                       size_span=span_of(size_tok), hours=_first(ch, m.Hours))
 
     def simple_type(self, meta: Meta, ch: list[Any]) -> m.FieldType:
-        return m.FieldType(span=meta_span(meta), kind=str(ch[0]))  # type: ignore[arg-type]
+        return _FieldType(span=meta_span(meta), kind=str(ch[0]))  # type: ignore[arg-type]
 
     def int_type(self, meta: Meta, ch: list[Any]) -> m.FieldType:
         ints = _tokens(ch, "INT")
         if ints:
-            return m.FieldType(span=meta_span(meta), kind="int", low=int(ints[0]), high=int(ints[1]))
-        return m.FieldType(span=meta_span(meta), kind="int")
+            return _FieldType(span=meta_span(meta), kind="int", low=int(ints[0]), high=int(ints[1]))
+        return _FieldType(span=meta_span(meta), kind="int")
 
     def string_list(self, meta: Meta, ch: list[Any]) -> tuple[m.Name, ...]:
         return tuple(_name_from_token(t) for t in ch)
 
     def enum_type(self, meta: Meta, ch: list[Any]) -> m.FieldType:
-        return m.FieldType(span=meta_span(meta), kind="enum", values=_first(ch, tuple))
+        return _FieldType(span=meta_span(meta), kind="enum", values=_first(ch, tuple))
 
     def multi_type(self, meta: Meta, ch: list[Any]) -> m.FieldType:
-        return m.FieldType(span=meta_span(meta), kind="multi", values=_first(ch, tuple))
+        return _FieldType(span=meta_span(meta), kind="multi", values=_first(ch, tuple))
 
     def field(self, meta: Meta, ch: list[Any]) -> m.CardField:
         entity = _tokens(ch, "ENTITY")
-        return m.CardField(span=meta_span(meta), name=_first(ch, m.Name), type=_first(ch, m.FieldType),
+        return _CardField(span=meta_span(meta), name=_first(ch, m.Name), type=_first(ch, m.FieldType),
                            entity=m.Entity(str(entity[0])) if entity else m.Entity.deal,
                            entity_explicit=bool(entity))
 
     # ---------------------------------------------------------------- sources
     def month_share(self, meta: Meta, ch: list[Any]) -> m.MonthShare:
-        return m.MonthShare(span=meta_span(meta), month=str(ch[0]), share=_share(ch[1]))
+        return _MonthShare(span=meta_span(meta), month=str(ch[0]), share=_share(ch[1]))
 
     def value_opt(self, meta: Meta, ch: list[Any]) -> _Stmt:
         return _Stmt("value", ch[1], meta_span(meta))
@@ -223,7 +262,7 @@ class _ToModel:
         values: dict[str, Any] = {}
         for o in opts:
             values.setdefault(o.kind, o.value)
-        return m.Source(span=meta_span(meta), name=_first(ch, m.Name), rate=_rate(_tokens(ch, "RATE")[0]),
+        return _Source(span=meta_span(meta), name=_first(ch, m.Name), rate=_rate(_tokens(ch, "RATE")[0]),
                         target=_first(ch, m.StageRef), options=tuple(o.kind for o in opts), **values)
 
     # ---------------------------------------------------------------- stages
@@ -234,7 +273,7 @@ class _ToModel:
         return _Stmt("work", ch[1], meta_span(meta))
 
     def sla_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        sla = m.Sla(span=meta_span(meta), after=_duration(ch[1]), target=ch[2], copy_to=ch[3])
+        sla = _Sla(span=meta_span(meta), after=_duration(ch[1]), target=ch[2], copy_to=ch[3])
         return _Stmt("sla", sla, meta_span(meta))
 
     def respond_stmt(self, meta: Meta, ch: list[Any]) -> _Stmt:
@@ -242,15 +281,15 @@ class _ToModel:
 
     def task_action(self, meta: Meta, ch: list[Any]) -> m.TaskAction:
         due = _tokens(ch, "DURATION")
-        return m.TaskAction(span=meta_span(meta), text=_name_from_token(ch[1]),
+        return _TaskAction(span=meta_span(meta), text=_name_from_token(ch[1]),
                             due=_duration(due[0]) if due else None, team=_first(ch, m.Name))
 
     def message_action(self, meta: Meta, ch: list[Any]) -> m.MessageAction:
-        return m.MessageAction(span=meta_span(meta), channel=m.Channel(str(ch[1])),
+        return _MessageAction(span=meta_span(meta), channel=m.Channel(str(ch[1])),
                                template=_name_from_token(ch[2]))
 
     def assign_action(self, meta: Meta, ch: list[Any]) -> m.AssignAction:
-        return m.AssignAction(span=meta_span(meta), team=ch[1])
+        return _AssignAction(span=meta_span(meta), team=ch[1])
 
     def on_enter(self, meta: Meta, ch: list[Any]) -> _Stmt:
         return _Stmt("on_enter", ch[2], meta_span(meta))
@@ -281,14 +320,14 @@ class _ToModel:
             value = str(lit) == "yes"
         else:
             value = _quantity(lit)
-        return m.Comparison(span=meta_span(meta), field=field, op=op, value=value,  # type: ignore[arg-type]
+        return _Comparison(span=meta_span(meta), field=field, op=op, value=value,  # type: ignore[arg-type]
                             value_text=str(lit))
 
     def filled(self, meta: Meta, ch: list[Any]) -> m.Comparison:
-        return m.Comparison(span=meta_span(meta), field=ch[0], op="filled")
+        return _Comparison(span=meta_span(meta), field=ch[0], op="filled")
 
     def condition(self, meta: Meta, ch: list[Any]) -> m.Condition:
-        return m.Condition(span=meta_span(meta), terms=tuple(_all(ch, m.Comparison)))
+        return _Condition(span=meta_span(meta), terms=tuple(_all(ch, m.Comparison)))
 
     def outcome(self, meta: Meta, ch: list[Any]) -> _Stmt:
         target = ch[0]
@@ -299,7 +338,7 @@ class _ToModel:
         for o in opts:
             key = {"after": "after", "when": "when", "copy": "copy_to"}[o.kind]
             values.setdefault(key, o.value)
-        out = m.Outcome(span=meta_span(meta), target=target,
+        out = _Outcome(span=meta_span(meta), target=target,
                         share=_share(share_tok) if share_tok is not None else None,
                         options=tuple(o.kind for o in opts), **values)
         return _Stmt("outcome", (out, [o for o in opts]), meta_span(meta))
@@ -309,16 +348,16 @@ class _ToModel:
 
     def touch(self, meta: Meta, ch: list[Any]) -> _Stmt:
         offset = None if ch[1].type == "NOW" else _duration(ch[1])
-        touch = m.Touch(span=meta_span(meta), channel=m.Channel(str(ch[0])), offset=offset,
+        touch = _Touch(span=meta_span(meta), channel=m.Channel(str(ch[0])), offset=offset,
                         reply=_share(ch[2]), work=ch[4] if len(ch) > 4 else None)
         return _Stmt("touch", touch, meta_span(meta))
 
     def on_reply(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        return _Stmt("reply", m.CadenceRoute(span=meta_span(meta), target=ch[2], copy_to=ch[3]),
+        return _Stmt("reply", _CadenceRoute(span=meta_span(meta), target=ch[2], copy_to=ch[3]),
                      meta_span(meta))
 
     def on_exhausted(self, meta: Meta, ch: list[Any]) -> _Stmt:
-        return _Stmt("exhausted", m.CadenceRoute(span=meta_span(meta), target=ch[2], copy_to=ch[3]),
+        return _Stmt("exhausted", _CadenceRoute(span=meta_span(meta), target=ch[2], copy_to=ch[3]),
                      meta_span(meta))
 
     def cadence(self, meta: Meta, ch: list[Any]) -> _Stmt:
@@ -327,7 +366,7 @@ class _ToModel:
         for st in stmts:
             if st.kind in ("reply", "exhausted"):
                 routes.setdefault("on_" + st.kind, st.value)
-        cad = m.Cadence(span=meta_span(meta), touches=tuple(s.value for s in stmts if s.kind == "touch"),
+        cad = _Cadence(span=meta_span(meta), touches=tuple(s.value for s in stmts if s.kind == "touch"),
                         order=tuple(s.kind for s in stmts), **routes)
         dups = _repeats(stmts, ("reply", "exhausted"))
         return _Stmt("cadence", (cad, dups), meta_span(meta))
@@ -359,13 +398,13 @@ class _ToModel:
                 dups.extend(cad_dups)
             else:
                 values.setdefault(st.kind, st.value)
-        return m.Stage(span=meta_span(meta), name=_first(ch, m.Name),
+        return _Stage(span=meta_span(meta), name=_first(ch, m.Name),
                        key=bool(_tokens(ch, "KEY")), outcomes=tuple(outcomes),
                        on_enter=tuple(actions), requires=tuple(requires),
                        order=tuple(s.kind for s in stmts), duplicates=tuple(dups), **values)
 
     def reopen(self, meta: Meta, ch: list[Any]) -> m.Reopen:
-        return m.Reopen(span=meta_span(meta), reason=_name_from_token(ch[1]), share=_share(ch[2]),
+        return _Reopen(span=meta_span(meta), reason=_name_from_token(ch[1]), share=_share(ch[2]),
                         after=ch[4], target=ch[5])
 
     def pipeline(self, meta: Meta, ch: list[Any]) -> m.Pipeline:
@@ -373,7 +412,7 @@ class _ToModel:
         style = next((m.Style(str(t)) for t in flags if t.type == "STYLE"), None)
         purpose = next((m.Purpose(str(t)) for t in flags if t.type == "PURPOSE"), None)
         body = [c for c in ch if isinstance(c, (m.Stage, m.Reopen))]
-        return m.Pipeline(span=meta_span(meta), name=_first(ch, m.Name),
+        return _Pipeline(span=meta_span(meta), name=_first(ch, m.Name),
                           main=any(t.type == "MAIN" for t in flags), style=style, purpose=purpose,
                           stages=tuple(_all(body, m.Stage)), reopens=tuple(_all(body, m.Reopen)),
                           order=tuple("stage" if isinstance(c, m.Stage) else "reopen" for c in body),
@@ -381,41 +420,41 @@ class _ToModel:
 
     # ---------------------------------------------------------------- scenarios
     def team_size_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
-        return m.Override(span=meta_span(meta), kind="team_size", subject=ch[1], size=int(ch[3]))
+        return _Override(span=meta_span(meta), kind="team_size", subject=ch[1], size=int(ch[3]))
 
     def team_hours_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
-        return m.Override(span=meta_span(meta), kind="team_hours", subject=ch[1], hours=ch[3])
+        return _Override(span=meta_span(meta), kind="team_hours", subject=ch[1], hours=ch[3])
 
     def source_rate_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
-        return m.Override(span=meta_span(meta), kind="source_rate", subject=ch[1], rate=_rate(ch[2]))
+        return _Override(span=meta_span(meta), kind="source_rate", subject=ch[1], rate=_rate(ch[2]))
 
     def source_profile_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
-        return m.Override(span=meta_span(meta), kind="source_profile", subject=ch[1],
+        return _Override(span=meta_span(meta), kind="source_profile", subject=ch[1],
                           profile=ch[2].value)
 
     def stage_work_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
-        return m.Override(span=meta_span(meta), kind="stage_work", stage=ch[1], work=ch[3])
+        return _Override(span=meta_span(meta), kind="stage_work", stage=ch[1], work=ch[3])
 
     def stage_sla_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
-        sla = m.Sla(span=meta_span(meta), after=_duration(ch[3]), target=ch[4], copy_to=ch[5])
-        return m.Override(span=meta_span(meta), kind="stage_sla", stage=ch[1], sla=sla)
+        sla = _Sla(span=meta_span(meta), after=_duration(ch[3]), target=ch[4], copy_to=ch[5])
+        return _Override(span=meta_span(meta), kind="stage_sla", stage=ch[1], sla=sla)
 
     def stage_respond_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
-        return m.Override(span=meta_span(meta), kind="stage_respond", stage=ch[1],
+        return _Override(span=meta_span(meta), kind="stage_respond", stage=ch[1],
                           respond=_duration(ch[3]))
 
     def stage_owner_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
-        return m.Override(span=meta_span(meta), kind="stage_owner", stage=ch[1], owner=ch[3])
+        return _Override(span=meta_span(meta), kind="stage_owner", stage=ch[1], owner=ch[3])
 
     def stage_share_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
-        return m.Override(span=meta_span(meta), kind="stage_share", stage=ch[1], target=ch[2],
+        return _Override(span=meta_span(meta), kind="stage_share", stage=ch[1], target=ch[2],
                           share=_share(ch[3]))
 
     def stage_stay_ovr(self, meta: Meta, ch: list[Any]) -> m.Override:
-        return m.Override(span=meta_span(meta), kind="stage_stay", stage=ch[1], share=_share(ch[3]))
+        return _Override(span=meta_span(meta), kind="stage_stay", stage=ch[1], share=_share(ch[3]))
 
     def scenario(self, meta: Meta, ch: list[Any]) -> m.Scenario:
-        return m.Scenario(span=meta_span(meta), name=_first(ch, m.Name),
+        return _Scenario(span=meta_span(meta), name=_first(ch, m.Name),
                           overrides=tuple(_all(ch, m.Override)))
 
     # ---------------------------------------------------------------- file
@@ -452,5 +491,5 @@ def build_model(tree: Tree, path: str, text: str) -> m.FunnelFile:
     whole = Span(line=1, column=1, end_line=text.count("\n") + 1,
                  end_column=end - (text.rfind("\n") + 1) + 1, start=0, end=end)
     groups = data["groups"]
-    return m.FunnelFile(span=whole, path=path, order=tuple(data["order"]),
+    return _FunnelFile(span=whole, path=path, order=tuple(data["order"]),
                         **{k: tuple(v) for k, v in groups.items()})
