@@ -6,8 +6,9 @@ Design (why it looks like this):
   every future happening is a bare event carrying a callback and a payload (`_Call`).
   A generator process per deal costs 3-5x more per deal in SimPy.
   A deal is itself the event of its end of work and a source the event of its next
-  arrival, and those two (the hottest) are pushed into the environment's heap the way
-  `Environment.schedule` does it, without its call frame.
+  arrival, so the two hottest happenings allocate nothing. SimPy is driven through its
+  public API (`schedule`, `run`, `now`); the one detail below it (how an event is marked
+  as succeeded) lives in `simpy_adapter.py`, which says why and is tested per release.
 * Timers are never searched for or removed. An SLA timer, an `after` delay or a cadence
   wait carries the deal's version stamp taken when it was set; the deal's version moves on
   whenever it enters or leaves a stage, so a stale timer finds a different number and does
@@ -40,11 +41,9 @@ from datetime import date
 from heapq import heapify, heappop, heappush
 from functools import partial
 from itertools import count
-from typing import Any, Callable, Iterator, cast
+from typing import Any, Callable
 
 import numpy as np
-import simpy
-from simpy.events import NORMAL
 
 from ..limits import DEFAULT_MAX_DEALS
 from .budget import DealLimitExceeded
@@ -53,6 +52,7 @@ from .compile import Network, RouteSpec, StageSpec
 from .config import SimConfig
 from .dists import Sampler
 from .rng import stream
+from .simpy_adapter import NORMAL, Callbacks, Happening, new_environment, scheduler
 from .stats import (NAN, LogHistogram, PipelineRep, RepStats, StageRep, TeamRep,
                     expected_wip, ols_slope)
 
@@ -79,31 +79,25 @@ numpy's per-call cost is paid per 4096 deals, and memory stays 8 bytes per pendi
 RecordFn = Callable[[tuple[Any, ...]], Any]
 
 
-class _Call:
-    """A future happening: a callback with a payload (a timer's deal and version stamp).
+class _Call(Happening):
+    """A future happening: a callback with a payload (a timer's deal and version stamp),
+    in SimPy's own slot for an event's value. `callbacks` is a tuple made once per
+    engine, so scheduling allocates nothing but this two-slot object."""
 
-    SimPy's `Environment.step` reads only `callbacks` and `_ok` of what it pops from its
-    heap (and `_value` when an event failed), so this slotted object is all an event
-    needs to be: a third cheaper to create than an `Event` subclass, which carries a
-    `__dict__`. `callbacks` is a tuple made once per engine, so scheduling allocates
-    nothing else. The environment's own `until` event stays a real `Event`.
-    """
+    __slots__ = ("_value",)
 
-    __slots__ = ("callbacks", "_value")
-    _ok = True
-
-    def __init__(self, callbacks: tuple[Callable[[Any], None], ...], value: Any) -> None:
+    def __init__(self, callbacks: Callbacks, value: Any) -> None:
         self.callbacks = callbacks
         self._value = value
 
 
-class Deal:
+class Deal(Happening):
     """A deal. It is also the event of its own end of work (at most one member works a
     deal at a time), which saves creating an event object per pick-up."""
 
-    __slots__ = ("callbacks", "id", "value", "st", "entered", "ver", "state", "born", "picked",
+    __slots__ = ("id", "value", "st", "entered", "ver", "state", "born", "picked",
                  "queued_at", "pending", "touch", "sla_hit", "wentered", "resp_by")
-    callbacks: tuple[Callable[[Any], None], ...] | None
+    callbacks: Callbacks | None
     id: int
     value: float
     st: _Stage
@@ -134,8 +128,6 @@ class Deal:
         self.born = born
         self.ver = 0
         self.sla_hit = False
-
-    _ok = True  # read by SimPy's step when the deal is popped as its end-of-work event
 
 
 _new = object.__new__
@@ -260,11 +252,11 @@ class _Stage:
         """Entries since the start (warm-up included) at the end of each day."""
 
 
-class _Source:
+class _Source(Happening):
     """A source. It is also the event of its own next arrival (one is pending at a time)."""
 
-    callbacks: tuple[Callable[[Any], None], ...] | None
-    __slots__ = ("callbacks", "stage", "values", "exp", "inv", "const", "mi", "ends", "rates", "pipe")
+    callbacks: Callbacks | None
+    __slots__ = ("stage", "values", "exp", "inv", "const", "mi", "ends", "rates", "pipe")
 
     def __init__(self, stage: _Stage, values: Sampler | None, exp: Sampler, per_hour: float,
                  profile: tuple[float, ...], start: date, horizon: float) -> None:
@@ -286,24 +278,28 @@ class _Source:
                 self.rates.append(per_hour * profile[mo - 1])
                 y, mo = ny, nmo
 
-    _ok = True
+    def next_gap(self, t: float) -> float:
+        """Hours from t to the next arrival: unit-rate exponential gaps mapped through the
+        cumulative intensity (rate piecewise constant per calendar month).
 
-    def next_after(self, t: float) -> float:
-        """Time of the next arrival after t: unit-rate exponential gaps mapped through the
-        cumulative intensity (rate piecewise constant per calendar month)."""
+        A gap, not a time, because SimPy schedules by delay: within t's own month the gap
+        is `e / r`, so the clock's `t + gap` is the arrival time bit for bit; an arrival in
+        a later month is `time - t` (SimPy adds t back, as for every timer)."""
         e = self.exp.take()
         if self.const:
-            return t + e * self.inv
+            return e * self.inv
         i = self.mi
         ends, rates = self.ends, self.rates
         n = len(ends)
+        start = t
         while i < n:
             r = rates[i]
             if r > 0.0:
-                nt = t + e / r
+                gap = e / r
+                nt = t + gap
                 if nt < ends[i]:
                     self.mi = i
-                    return nt
+                    return gap if t == start else nt - start
                 e -= (ends[i] - t) * r
             t = ends[i]
             i += 1
@@ -321,12 +317,8 @@ class Engine:
         self.rep = rep
         self.horizon = config.horizon_hours
         self.warmup = config.warmup_hours
-        self.env = simpy.Environment()
-        self._sched: Callable[[Any, int, float], None] = cast(Any, self.env.schedule)
-        # The three hottest schedules (next arrival, end of work) push straight into the
-        # environment's heap, exactly as `Environment.schedule` does, minus a call frame.
-        self._queue: list[Any] = self.env._queue
-        self._eid: Iterator[int] = self.env._eid
+        self.env = new_environment()
+        self._sched = scheduler(self.env)
         self._on_arrive = (self._arrive,)
         self._on_done = (self._done,)
         self._on_free_done = (self._free_done,)
@@ -436,10 +428,10 @@ class Engine:
         if delay < FAR:
             self._sched(ev, NORMAL, delay)
         else:
-            heappush(self._far, (self.env._now + delay, next(self._far_seq), ev))
+            heappush(self._far, (self.env.now + delay, next(self._far_seq), ev))
 
     def _sweep(self, ev: _Call) -> None:
-        now = self.env._now
+        now = self.env.now
         far = self._far
         limit = now + 2 * FAR
         while far and far[0][0] < limit:
@@ -461,7 +453,7 @@ class Engine:
     def run(self) -> RepStats:
         env = self.env
         for src in self.sources:
-            t = src.next_after(0.0)
+            t = src.next_gap(0.0)
             if t < self.horizon:
                 src.callbacks = self._on_arrive
                 self._at(src, t)
@@ -499,7 +491,7 @@ class Engine:
                      "_on_touch", "_on_reopen", "_on_change", "_on_reset", "_on_day",
                      "_on_sweep"):
             setattr(self, name, ())
-        self.env._queue.clear()
+        del self.env  # and with it the heap of pending events and their callbacks
         self._far.clear()
         for t in self.teams:
             t.q.clear()
@@ -516,16 +508,17 @@ class Engine:
 
     def _arrive(self, ev: _Source) -> None:
         src: _Source = ev
-        now = self.env._now
+        now = self.env.now
         if src.const:
             buf = src.exp.buf
-            nt = now + (buf.pop() if buf else src.exp.take()) * src.inv
+            gap = (buf.pop() if buf else src.exp.take()) * src.inv
         else:
-            nt = src.next_after(now)
+            gap = src.next_gap(now)
+        nt = now + gap
         if nt < self.horizon:
             src.callbacks = self._on_arrive
             if nt - now < FAR:
-                heappush(self._queue, (nt, NORMAL, next(self._eid), src))
+                self._sched(src, NORMAL, gap)
             else:
                 self._at(src, nt - now)
         st = src.stage
@@ -574,7 +567,7 @@ class Engine:
                 d.callbacks = self._on_done
                 dt = buf.pop() if buf else w.take()  # type: ignore[union-attr]
                 if dt < FAR:
-                    heappush(self._queue, (now + dt, NORMAL, next(self._eid), d))
+                    self._sched(d, NORMAL, dt)
                 else:
                     self._at(d, dt)
             else:
@@ -688,7 +681,7 @@ class Engine:
     def _reopen(self, ev: _Call) -> None:
         d, stage = ev._value
         stage.pipe.limbo -= 1
-        self._enter(d, stage, self.env._now)
+        self._enter(d, stage, self.env.now)
 
     # ------------------------------------------------------------------ timers
 
@@ -697,7 +690,7 @@ class Engine:
         if d.ver != ver:
             return
         st = d.st
-        now = self.env._now
+        now = self.env.now
         state = d.state
         if state == WORK:
             d.sla_hit = True  # the member finishes; the timeout applies at the end of work
@@ -720,15 +713,15 @@ class Engine:
         d, ver = ev._value
         if d.ver != ver:
             return
-        self._leave(d, d.st, d.pending, self.env._now, -1)
+        self._leave(d, d.st, d.pending, self.env.now, -1)
 
     def _free_done(self, d: Deal) -> None:
         st = d.st
         if d.sla_hit:
             d.sla_hit = False
-            self._leave(d, st, st.sla_route, self.env._now, TO_WORK)  # type: ignore[arg-type]
+            self._leave(d, st, st.sla_route, self.env.now, TO_WORK)  # type: ignore[arg-type]
         else:
-            self._decide(d, st, self.env._now)
+            self._decide(d, st, self.env.now)
 
     # ------------------------------------------------------------------ teams
 
@@ -767,7 +760,7 @@ class Engine:
         d.callbacks = self._on_done
         dt = buf.pop() if buf else w.take()
         if dt < FAR:
-            heappush(self._queue, (now + dt, NORMAL, next(self._eid), d))
+            self._sched(d, NORMAL, dt)
         else:
             self._at(d, dt)
 
@@ -802,7 +795,7 @@ class Engine:
             q.clear()
 
     def _done(self, d: Deal) -> None:
-        now = self.env._now
+        now = self.env.now
         st = d.st
         t: _Team = st.team  # type: ignore[assignment]  # only owned stages queue
         t.barea += (t.size - t.free) * (now - t.blast)
@@ -823,14 +816,14 @@ class Engine:
     def _next_change(self, t: _Team) -> None:
         for when, opens in t.changes:
             if when < self.horizon:
-                self._later(max(0.0, when - self.env._now), self._on_change, (t, opens))
+                self._later(max(0.0, when - self.env.now), self._on_change, (t, opens))
             break
 
     def _change(self, ev: _Call) -> None:
         t, opens = ev._value
         t.open = opens
         if opens and t.qlen:
-            self._dispatch(t, self.env._now)
+            self._dispatch(t, self.env.now)
         self._next_change(t)
 
     # ------------------------------------------------------------------ cadences
@@ -847,7 +840,7 @@ class Engine:
         d, ver = ev._value
         if d.ver != ver:
             return
-        self._touch(d, d.st, self.env._now)
+        self._touch(d, d.st, self.env.now)
 
     def _touch(self, d: Deal, st: _Stage, now: float) -> None:
         if st.cad_work[d.touch] is not None:
@@ -882,7 +875,7 @@ class Engine:
 
     def _reset(self, ev: _Call) -> None:
         """End of warm-up: forget everything measured so far, keep the state."""
-        now = self.env._now
+        now = self.env.now
         self.observed_from = now
         for st in self.stages:
             st.area = 0.0
