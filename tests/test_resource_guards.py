@@ -6,6 +6,7 @@ stops with the same kind of message; `check` stays linear in stages per pipeline
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -145,6 +146,101 @@ def test_fit_caps_its_backtest_options(tmp_path: Path) -> None:
     code, out = _run(["fit", str(tmp_path / "h.csv"), "--funnel",
                       str(PIPELINES / "cottages.funnel"), "--backtest", "2", "--reps", "100000"])
     assert code == 2 and "Invalid value for '--reps'" in out, out
+
+
+# --------------------------------------------------------------- guards found in review
+
+
+def _history_entering_b(path: Path) -> Path:
+    """Three months of deals that all enter `"P"."B"`: the fit keeps source "S" of the
+    million funnel at its declared 1 000 000/hour (no deal of the data enters `"A"`)."""
+    rows = ["deal_id,timestamp,pipeline,stage"]
+    for i in range(120):
+        day = i * 85 // 120
+        rows.append(f"{i},2024-{1 + day // 30:02d}-{1 + day % 30:02d} 10:00,P,B")
+        rows.append(f"{i},2024-{1 + day // 30:02d}-{1 + day % 30:02d} 16:00,P,"
+                    + ("won" if i % 2 else "lost"))
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _timed(args: list[str]) -> tuple[int, str, float]:
+    """Exit code, output and seconds of the second of two identical runs (the first
+    pays for imports: polars, SciPy)."""
+    _run(args)
+    start = time.perf_counter()
+    code, out = _run(args)
+    return code, out, time.perf_counter() - start
+
+
+def test_fit_backtest_estimates_its_runs_once_the_history_is_loaded(million: Path,
+                                                                   tmp_path: Path) -> None:
+    """The horizon of a back-test is the history's span and its rates are the fitted
+    ones: the budget is checked after the fit and before any run (it used to simulate
+    ~20 s until the engine stopped the first run at 5 million deals)."""
+    history = _history_entering_b(tmp_path / "h.csv")
+    args = ["fit", str(history), "--funnel", str(million), "--backtest", "2", "--reps", "2",
+            "--jobs", "1"]
+    code, out, seconds = _timed(args)
+    assert code == 2, out
+    assert out.startswith("error: back-test: the run would simulate about"), out
+    assert "billion deals (24 million a day × 85 days × 2 replications)" in out
+    assert "above the limit of 5 million deals" in out and "--max-deals N" in out
+    assert "lower --reps or back-test a shorter history" in out
+    assert seconds < 1.0, f"refused after {seconds:.1f} s"
+    code, out = _run(args + ["--max-deals", "1000"])
+    assert code == 2 and "above the limit of 1 000 deals" in out, out
+
+
+def test_fit_max_deals_belongs_to_the_backtest(million: Path, tmp_path: Path) -> None:
+    code, out = _run(["fit", str(tmp_path / "h.csv"), "--funnel", str(million),
+                      "--max-deals", "10"])
+    assert code == 2 and "--max-deals belongs to the back-test" in out, out
+
+
+def test_staff_checks_the_model_its_set_changed(tmp_path: Path) -> None:
+    """`--set 'source "S" 1000000/hour'` is applied after the file's own check: the
+    budget is checked on the model the search simulates, before the first size runs."""
+    path = tmp_path / "f.funnel"
+    path.write_text(MILLION.replace("1000000/hour", "100/hour"), encoding="utf-8")
+    code, out, seconds = _timed(["staff", str(path), "--team", "T", "--target",
+                                 "utilization <= 85%", "--reps", "2", "--jobs", "1",
+                                 "--set", 'source "S" 1000000/hour'])
+    _refused(code, out)
+    assert "24 million a day × 365 days × 2 replications" in out
+    assert seconds < 1.0, f"refused after {seconds:.1f} s"
+
+
+def test_staff_charges_every_size_before_it_runs(tmp_path: Path) -> None:
+    """The search decides its work as it goes: each size's replications are charged
+    before they run, so it stops at the first size over --max-deals, not after it."""
+    path = tmp_path / "f.funnel"
+    path.write_text(MILLION.replace("1000000/hour", "100/hour"), encoding="utf-8")
+    code, out = _run(["staff", str(path), "--team", "T", "--target", "utilization <= 50%",
+                      "--reps", "2", "--days", "5", "--warmup", "1", "--jobs", "1",
+                      "--max-deals", "30000"])
+    assert code == 2, out
+    assert "the run would simulate about 48 000 deals (2 400 a day × 5 days × 4 " \
+           "replications), above the limit of 30 000 deals" in out, out
+    assert "lower --max-size, --max-reps or --reps, shorten --days, or raise the limit " \
+           "with --max-deals N" in out
+    assert "2 replications had run; the next 2 were refused before starting" in out
+    assert "Traceback" not in out and "internal failure" not in out
+
+
+def test_report_whatif_counts_the_scenario_runs(tmp_path: Path) -> None:
+    """A base run within the budget and a scenario of `source "S" 1000000/hour`: the
+    what-if section simulates the scenario too, so the report is refused up front."""
+    path = tmp_path / "f.funnel"
+    path.write_text(MILLION.replace("1000000/hour", "100/hour")
+                    + '\nscenario "Rush" {\n  source "S" 1000000/hour\n}\n', encoding="utf-8")
+    out_dir = tmp_path / "out"
+    code, out, seconds = _timed(["report", str(path), "-o", str(out_dir), "--whatif",
+                                 "--reps", "2"])
+    _refused(code, out)
+    assert "24 million a day × 365 days × 4 replications" in out  # base and scenario
+    assert seconds < 1.0, f"refused after {seconds:.1f} s"
+    assert not out_dir.exists(), "nothing is written when refused"
 
 
 def test_a_shipped_example_is_well_within_the_budget() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import click
 
-from ..limits import MAX_JOBS, MAX_REPS
+from ..limits import DEFAULT_MAX_DEALS, MAX_JOBS, MAX_REPS
 from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE
 from .history import check_tz, tz_option
 
@@ -44,6 +44,10 @@ DEFAULT_REPS = 40
 @click.option("--jobs", type=click.IntRange(min=1, max=MAX_JOBS), default=None,
               help="Back-test: worker processes (default: all cores); results do not "
                    "depend on it.")
+@click.option("--max-deals", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Back-test: refuse runs expected to simulate more deals than this in "
+                   "all (estimated from the fitted rates over the history's span), and stop "
+                   f"a run that creates more  [default: {DEFAULT_MAX_DEALS}]")
 @click.option("--json", "json_path", metavar="PATH", default=None,
               help="Back-test: write the comparison as JSON to PATH.")
 @click.option("--html", "html_path", metavar="PATH", default=None,
@@ -52,8 +56,8 @@ DEFAULT_REPS = 40
               show_default=True, help="Colour the diagnostics.")
 def fit_command(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
                 in_place: bool, scenario: str | None, tz: str, backtest: int | None, reps: int | None,
-                seed: int | None, jobs: int | None, json_path: str | None,
-                html_path: str | None, color: str) -> None:
+                seed: int | None, jobs: int | None, max_deals: int | None,
+                json_path: str | None, html_path: str | None, color: str) -> None:
     """Fit FILE's source rates and month profile, outcome shares, `after` delays, time
     in stage, loss-reason and reopen shares to the history in INPUT (the formats of
     `funnelc history`). Delays are chosen among exp, lognormal, gamma and empirical by
@@ -70,7 +74,7 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
     history had to be dropped, 2 on a usage error.
     """
     check_tz(tz)
-    _check_backtest_options(backtest, reps, seed, jobs, json_path, html_path)
+    _check_backtest_options(backtest, reps, seed, jobs, json_path, html_path, max_deals)
     out_path = _check_outputs(inputs, funnel_path, out_path, in_place, json_path, html_path)
     from .sim_options import load_for_simulation
 
@@ -98,7 +102,7 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
     if backtest is not None:
         _run_backtest(prep, funnel, backtest, tz, reps or DEFAULT_REPS, 1 if seed is None else seed,
                       jobs, out_path, json_path, html_path, scenario, prepared_funnel.path,
-                      list(inputs), console)
+                      list(inputs), console, max_deals)
         return
     try:
         result = fit_funnel(prep, funnel, tz)
@@ -146,10 +150,11 @@ def _check_outputs(inputs: tuple[str, ...], funnel_path: str, out_path: str | No
 
 def _check_backtest_options(backtest: int | None, reps: int | None, seed: int | None,
                             jobs: int | None, json_path: str | None,
-                            html_path: str | None) -> None:
+                            html_path: str | None, max_deals: int | None) -> None:
     if backtest is None:
         given = [name for name, v in (("--reps", reps), ("--seed", seed), ("--jobs", jobs),
-                                      ("--json", json_path), ("--html", html_path))
+                                      ("--json", json_path), ("--html", html_path),
+                                      ("--max-deals", max_deals))
                  if v is not None]
         if given:
             raise click.UsageError(f"{', '.join(given)} belong{'s' if len(given) == 1 else ''}"
@@ -165,19 +170,19 @@ def _check_backtest_options(backtest: int | None, reps: int | None, seed: int | 
 
 
 def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_path,  # type: ignore[no-untyped-def]
-                  html_path, scenario, funnel_file, inputs, console) -> None:
+                  html_path, scenario, funnel_file, inputs, console, max_deals) -> None:
     import sys
 
     from ..history.backtest import BacktestError, run_backtest
     from ..history.backtest_report import (print_backtest, render_backtest_html,
                                            render_backtest_json)
     from ..sim import CompileError
-    from ..sim.budget import DealLimitExceeded
+    from ..sim.budget import DealLimitExceeded, WorkRefused
     from ..termtext import plain
     from .output import emit
 
     def run(progress):  # type: ignore[no-untyped-def]
-        return run_backtest(prep, funnel, months, tz, reps, seed, jobs, progress)
+        return run_backtest(prep, funnel, months, tz, reps, seed, jobs, progress, max_deals)
 
     try:
         if sys.stderr.isatty():
@@ -194,7 +199,7 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
             bt = run(None)
     except BacktestError as exc:
         raise click.BadParameter(str(exc), param_hint="'--backtest'") from None
-    except DealLimitExceeded as exc:  # a limit, not a failure: exit 2 with its words
+    except (DealLimitExceeded, WorkRefused) as exc:  # a limit, not a failure: exit 2
         click.echo(f"error: back-test: {exc}", err=True)
         raise SystemExit(EXIT_USAGE) from None
     except (RuntimeError, CompileError) as exc:

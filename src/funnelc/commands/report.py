@@ -55,8 +55,15 @@ def report_command(file: str | None, output: str | None, days: int, warmup: int,
     if whatif and scenario is not None:
         raise click.UsageError("--whatif compares the file's scenarios with the file as "
                                "written; leave out --scenario")
-    prepared = load_for_simulation(file, scenario, color, "reporting on",
-                                   RunSize(days, reps, start, max_deals))
+    size = RunSize(days, reps, start, max_deals)
+    prepared = load_for_simulation(file, scenario, color, "reporting on", size)
+    if whatif and prepared.model.scenarios:
+        from ..scenarios import apply_scenario
+        from .sim_options import guard_work
+
+        # The what-if section simulates every scenario as long as the base run.
+        guard_work([prepared.model, *(apply_scenario(prepared.model, s.name.value)
+                                      for s in prepared.model.scenarios)], size)
 
     from .. import __version__
     from ..report.build import build_report

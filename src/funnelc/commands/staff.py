@@ -67,6 +67,9 @@ def staff_command(file: str, team: str, targets: tuple[str, ...], max_size: int,
     prepared = load_for_simulation(file, scenario, color, "sizing a team of",
                                    run_size(config))
     model = model_with_sets(prepared.model, sets, prepared.colored)
+    from .sim_options import guard_work
+
+    guard_work([model], run_size(config))  # a --set may have changed the sources' rates
 
     from ..diagnostics import did_you_mean
     from ..sim import CompileError, compile_network
@@ -107,9 +110,16 @@ def staff_command(file: str, team: str, targets: tuple[str, ...], max_size: int,
             covered |= set(t.stages)
     model = with_respond_limits(model, net, parsed)
 
+    from ..sim.budget import WorkBudget, estimate_work
     from ..whatif.staffing import search_staff
 
-    with runner(config, executor, scheduler, "staffing") as run:
+    # The search decides its work as it goes (sizes tried, replications of borderline
+    # sizes): each batch is charged before it runs. Team sizes change queues, not how many
+    # deals the sources and copies create, so one replication costs the same at any size.
+    size = run_size(config)
+    budget = WorkBudget(estimate_work([model], config.days, 1, config.start), size.max_deals,
+                        "lower --max-size, --max-reps or --reps, shorten --days")
+    with runner(config, executor, scheduler, "staffing", budget) as run:
         try:
             result = search_staff(model, team, parsed, config, run, limit=max_size,
                                   max_reps=max_reps, start_size=from_size,

@@ -22,6 +22,7 @@ from .sim_options import (Decorator, RunSize, _date, check_run_options, deal_lim
 if TYPE_CHECKING:
     from ..model import FunnelFile
     from ..sim import SimConfig
+    from ..sim.budget import WorkBudget
     from ..whatif.executors import Runner
     from ..whatif.variants import OverrideError, OverrideLine
 
@@ -95,22 +96,25 @@ def run_size(config: "SimConfig") -> RunSize:
 
 @contextmanager
 def runner(config: "SimConfig", executor: str | None, scheduler: str | None,
-           label: str) -> Iterator["Runner"]:
+           label: str, budget: "WorkBudget | None" = None) -> Iterator["Runner"]:
     """A `Runner` on the chosen executor, with a progress bar on stderr when it is a
     terminal; the executor (worker pool, Dask client) is closed on the way out. A
-    replication over the deal budget ends the command with a limit error (exit 2)."""
-    from ..sim.budget import DealLimitExceeded
+    replication over the deal budget ends the command with a limit error (exit 2), and
+    so does a batch that `budget` refuses before it starts."""
+    from ..sim.budget import DealLimitExceeded, WorkRefused
 
     try:
-        with _runner(config, executor, scheduler, label) as run:
+        with _runner(config, executor, scheduler, label, budget) as run:
             yield run
     except DealLimitExceeded as exc:
         deal_limit_exit(exc)
+    except WorkRefused as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 @contextmanager
-def _runner(config: "SimConfig", executor: str | None, scheduler: str | None, label: str
-            ) -> Iterator["Runner"]:
+def _runner(config: "SimConfig", executor: str | None, scheduler: str | None, label: str,
+            budget: "WorkBudget | None") -> Iterator["Runner"]:
     from ..whatif.executors import ExecutorError, Runner, make_executor
 
     kind = executor or ("dask" if scheduler else "local")
@@ -122,7 +126,8 @@ def _runner(config: "SimConfig", executor: str | None, scheduler: str | None, la
         raise click.UsageError(str(exc)) from None
     with ex:
         if not sys.stderr.isatty():
-            yield Runner(ex, config, auto_serial=config.jobs is None and kind == "local")
+            yield Runner(ex, config, auto_serial=config.jobs is None and kind == "local",
+                         budget=budget)
             return
         from rich.console import Console
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
@@ -137,7 +142,7 @@ def _runner(config: "SimConfig", executor: str | None, scheduler: str | None, la
                 bar.update(task, completed=done, total=total)
 
             yield Runner(ex, config, progress,
-                         auto_serial=config.jobs is None and kind == "local")
+                         auto_serial=config.jobs is None and kind == "local", budget=budget)
 
 
 def plot_paths(path: str) -> tuple[str, str]:

@@ -42,6 +42,7 @@ import numpy as np
 import polars as pl
 
 from .. import model as m
+from ..sim.budget import DEFAULT_MAX_DEALS, WorkRefused, estimate_work, refusal
 from .analytics import HistoryTables, analyse, month_of
 from .dists import DistFit
 from .events import LOST, WON, Catalog
@@ -337,7 +338,8 @@ def _cut_history(prep: Prepared, cut: datetime, funnel: m.FunnelFile, tz: str) -
 
 
 def _simulated_events(model: m.FunnelFile, start: date, days: int, reps: int, seed: int,
-                      jobs: int | None, tz: str, end: datetime) -> pl.DataFrame:
+                      jobs: int | None, tz: str, end: datetime,
+                      max_deals: int | None = None) -> pl.DataFrame:
     """Per-deal records of `reps` runs read back as one event table (deal ids carry the
     run as `rep-`), moved onto the history's clock and cut at its last event."""
     from ..sim import SimConfig, simulate
@@ -345,7 +347,7 @@ def _simulated_events(model: m.FunnelFile, start: date, days: int, reps: int, se
     with tempfile.TemporaryDirectory(prefix="funnelc-backtest-") as tmp:
         path = os.path.join(tmp, "records.csv")
         simulate(model, SimConfig(days=days, warmup_days=0, reps=reps, seed=seed, jobs=jobs,
-                                  start=start, records=path))
+                                  start=start, records=path, max_deals=max_deals))
         hist = load_history([path], "UTC", start, record_sources(model))
     # The simulation clock counts local hours from day 1's midnight; the reader put that
     # midnight at UTC. Shift by the zone's offset there (later DST changes move an event
@@ -361,10 +363,12 @@ def _simulated_events(model: m.FunnelFile, start: date, days: int, reps: int, se
 
 def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str = "UTC",
                  reps: int = DEFAULT_REPS, seed: int = 1, jobs: int | None = None,
-                 progress: Progress | None = None) -> Backtest:
+                 progress: Progress | None = None, max_deals: int | None = None) -> Backtest:
     """Fit on the first `fit_months` months of `prep`'s history, simulate `reps` runs of
     the whole window with the fitted funnel, compare the months after. Raises
-    `BacktestError` when the history cannot be split that way."""
+    `BacktestError` when the history cannot be split that way, `WorkRefused` when the
+    runs would simulate more than `max_deals` deals (`sim.budget`; default
+    `DEFAULT_MAX_DEALS`): known only now, from the fitted rates over the history's span."""
     t0 = time.perf_counter()
     vis = prep.tables.visits
     if vis.data_start is None or vis.data_end is None:
@@ -394,6 +398,11 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
     start = data_start.astimezone(zone).date()
     local0 = datetime(start.year, start.month, start.day, tzinfo=zone)
     days = max(1, math.ceil((data_end - local0).total_seconds() / 86400 + 1e-9))
+    why = refusal(estimate_work([fitted], days, reps, start),
+                  max_deals if max_deals is not None else DEFAULT_MAX_DEALS,
+                  "lower --reps or back-test a shorter history")
+    if why is not None:
+        raise WorkRefused(why)
     pairs = funnel_pairs(funnel)
     depths = funnel_depths(funnel)
     stages = [(p.name.value, s.name.value) for p in funnel.pipelines for s in p.stages]
@@ -409,7 +418,8 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
     for d in range(draws):
         n = min(PER_DRAW, reps - d * PER_DRAW)
         model = fitted_model(funnel, draw_fit(fit, np.random.default_rng([seed, d])))
-        ev = _simulated_events(model, start, days, n, seed * 1000 + d, jobs, tz, data_end)
+        ev = _simulated_events(model, start, days, n, seed * 1000 + d, jobs, tz, data_end,
+                               max_deals)
         for r in range(n):
             one = ev.filter(pl.col("run") == r).drop("run")
             hist = History(one, Catalog(), DataQuality(), tz)

@@ -27,7 +27,8 @@ from .. import model as m
 from ..limits import DEFAULT_MAX_DEALS, EVENTS_PER_DEAL, MAX_DAYS, MAX_JOBS, MAX_REPS
 
 __all__ = ["DEFAULT_MAX_DEALS", "EVENTS_PER_DEAL", "MAX_DAYS", "MAX_REPS", "MAX_JOBS",
-           "WorkEstimate", "estimate_work", "refusal", "DealLimitExceeded", "deal_limit_text"]
+           "WorkEstimate", "estimate_work", "refusal", "DealLimitExceeded", "deal_limit_text",
+           "WorkRefused", "WorkBudget"]
 
 _EVENTS_PER_VISIT = 4.0
 """Engine events per stage visit: entry, end of work or delay, SLA timer, exit."""
@@ -115,25 +116,60 @@ def _count(x: float) -> str:
     return f"{round(x):,}".replace(",", " ")
 
 
-def refusal(est: WorkEstimate, max_deals: int) -> str | None:
+def refusal(est: WorkEstimate, max_deals: int, advice: str | None = None) -> str | None:
     """Why the run is refused (None: within the budget). Infinite flows are left to the
-    engine's per-replication limit: over a finite horizon they stay finite."""
+    engine's per-replication limit: over a finite horizon they stay finite. `advice`:
+    what the user can shorten, in the command's own options (default: --days, --reps)."""
     limit_events = max_deals * EVENTS_PER_DEAL
+    lower = advice or "shorten --days, lower --reps or the sources' rates"
     runs = f"{est.runs} replication{'s' if est.runs != 1 else ''}"
     where = (f"{_count(est.deals_per_hour * 24)} a day × {est.hours / 24:,.0f} days × "
              f"{runs}").replace(",", " ")
     if math.isfinite(est.deals) and est.deals > max_deals:
         return (f"the run would simulate about {_count(est.deals)} deals ({where}), above "
-                f"the limit of {_count(max_deals)} deals; shorten --days, lower --reps or "
-                f"the sources' rates, or raise the limit with --max-deals N (memory grows "
-                f"with the deals open at once, ~300 bytes each)")
+                f"the limit of {_count(max_deals)} deals; {lower}, or raise the limit with "
+                f"--max-deals N (memory grows with the deals open at once, ~300 bytes each)")
     if math.isfinite(est.events) and est.events > limit_events:
         return (f"the run would process about {_count(est.events)} events ({where}; "
                 f"{est.events / max(est.deals, 1.0):.0f} per deal: stage visits and a daily "
                 f"snapshot of every stage), above the limit of {_count(limit_events)} "
-                f"({EVENTS_PER_DEAL} per deal of --max-deals {_count(max_deals)}); shorten "
-                f"--days or lower --reps, or raise --max-deals")
+                f"({EVENTS_PER_DEAL} per deal of --max-deals {_count(max_deals)}); "
+                f"{advice or 'shorten --days or lower --reps'}, or raise --max-deals")
     return None
+
+
+class WorkRefused(Exception):
+    """A run (or the next batch of one) refused before it starts: its expected work is
+    above the budget. `str(exc)` is the whole message, the estimate, the limit and how
+    to raise it."""
+
+
+@dataclass
+class WorkBudget:
+    """The budget of a command that decides its work as it goes (the staffing search
+    tries sizes until one meets the targets, and grows the replications of a borderline
+    one): every batch is charged before it runs, so the refusal names the replications
+    already done and comes before the batch that would go over, not after it."""
+
+    per_run: WorkEstimate
+    """One replication (`estimate_work(..., reps=1)`)."""
+    max_deals: int
+    advice: str
+    """What to lower, in the command's options (`refusal`)."""
+    runs: int = 0
+    """Replications charged so far."""
+
+    def charge(self, runs: int) -> None:
+        """Charge `runs` more replications; raises `WorkRefused` when the total goes over."""
+        total = self.runs + runs
+        p = self.per_run
+        est = WorkEstimate(deals=p.deals * total, events=p.events * total, runs=total,
+                           deals_per_hour=p.deals_per_hour, hours=p.hours)
+        why = refusal(est, self.max_deals, self.advice)
+        if why is not None:
+            raise WorkRefused(f"{why}. {self.runs} replications had run; the next {runs} "
+                              "were refused before starting" if self.runs else why)
+        self.runs = total
 
 
 class DealLimitExceeded(Exception):

@@ -27,6 +27,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
+from ..sim.budget import WorkBudget
 from ..sim.compile import Network
 from ..sim.config import SimConfig
 from ..sim.stats import RepStats
@@ -297,8 +298,11 @@ class Runner:
     """Runs replications of variants on an executor and learns how long one takes."""
 
     def __init__(self, executor: Executor, config: SimConfig,
-                 progress: Progress | None = None, auto_serial: bool = False) -> None:
+                 progress: Progress | None = None, auto_serial: bool = False,
+                 budget: WorkBudget | None = None) -> None:
         self.executor = executor
+        self.budget = budget
+        """Charged before every batch (`WorkBudget.charge` raises `WorkRefused`)."""
         self.config = config
         self.progress = progress
         self.auto_serial = auto_serial
@@ -313,6 +317,8 @@ class Runner:
         """Replications `wanted[i]` of `nets[i]`, each list in replication order."""
         out: list[dict[int, RepStats]] = [{} for _ in nets]
         total = sum(len(r) for r in wanted)
+        if self.budget is not None:
+            self.budget.charge(total)
         done = 0
         todo = [range(r.start, r.stop) for r in wanted]
         parallel = not isinstance(self.executor, SerialExecutor)
