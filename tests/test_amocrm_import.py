@@ -243,6 +243,33 @@ def test_order_duplicates_line_breaks_and_archived_pipelines(tmp_path: Path) -> 
     assert "descriptions for master left out" in result.stdout
 
 
+def test_invisible_characters_are_those_check_refuses(tmp_path: Path) -> None:
+    """The importer strips exactly what `check` calls invisible (funnelc.names): the
+    Hangul filler and the combining grapheme joiner are letters to `unicodedata` but
+    draw nothing, and were kept (FN234 blank, FN235 invisible); a name of a variation
+    selector alone is blank too; a lone surrogate (JSON `\\ud800`) cannot be written."""
+    names = {21: "Заявка\u200b", 22: "\u3164", 23: "Сч\u034fет", 24: "X\x1b[31mY",
+             25: "Q\u202eR", 26: "Tab\tName", 27: "\ufe0f", 28: "Лид\ud800",
+             29: "\U0001f525 Горячий\ufe0f"}
+    data = answer([pipeline(1, "Воронка\u2028продаж", [status(k, v, 10 * k)
+                                                      for k, v in names.items()])])
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(data), encoding="utf-8")  # ASCII escapes: \ud800 survives
+    out = tmp_path / "out.funnel"
+    result = run_import(str(path), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    loaded = load_file(str(out))
+    assert loaded.model is not None
+    errors = [f"{d.code} {d.message}" for d in loaded.diagnostics
+              if d.severity.value == "error" and d.code not in ("FN215", "FN216")]
+    assert errors == []
+    pipe = loaded.model.pipelines[0]
+    assert pipe.name.value == "Воронка продаж"
+    assert [st.name.value for st in pipe.stages] == [
+        "Заявка", "Без названия", "Счет", "X[31mY", "QR", "Tab Name", "Без названия (2)",
+        "Лид", "\U0001f525 Горячий\ufe0f"]
+
+
 def fields_answer(entity: str | None, fields: list[dict[str, Any]], href_entity: str | None = None) -> dict[str, Any]:
     items = []
     for f in fields:

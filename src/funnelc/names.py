@@ -27,7 +27,8 @@ import re
 import unicodedata
 
 __all__ = ["BIDI_CONTROLS", "invisible_chars", "bidi_controls", "is_blank", "skeleton",
-           "escape_invisible", "describe_char", "normalize_name", "is_plain"]
+           "escape_invisible", "describe_char", "normalize_name", "is_plain",
+           "strip_invisible"]
 
 # Unicode 14 (Python 3.11) control (Cc), format (Cf), line/paragraph separator (Zl, Zp)
 # characters, plus the default-ignorable letters that draw nothing (combining grapheme
@@ -95,6 +96,14 @@ def bidi_controls(text: str) -> list[tuple[int, str]]:
     if text.isascii():
         return []
     return [(mt.start(), mt.group()) for mt in _BIDI.finditer(text)]
+
+
+def strip_invisible(text: str) -> str:
+    """`text` without the characters `invisible_chars` finds: what a name taken from
+    elsewhere (an importer) keeps so that `check` accepts it (FN235)."""
+    if text.isprintable() and text.isascii():
+        return text
+    return _INVISIBLE.sub("", text)
 
 
 def is_blank(text: str) -> bool:

@@ -24,11 +24,11 @@ file's header comment says so, and lists whatever else was left out or renamed.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import model as m
+from ..names import is_blank, strip_invisible
 from ..span import NOWHERE
 from .json_input import JsonProblem, Walker, read_json
 
@@ -62,6 +62,10 @@ SIMPLE_TYPES: dict[str, str] = {
 ENUM_TYPES: dict[str, str] = {"select": "enum", "radiobutton": "enum", "multiselect": "multi"}
 _ENTITY_IN_HREF = re.compile(r"/api/v4/(leads|contacts|companies|customers)/custom_fields")
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+_SPACES = re.compile("[\t\v\f\x1c-\x1f\x85\u2028\u2029]")
+"""Separators that end a line or a field (Python's `str.splitlines` set): a space, not
+nothing, so that `A<tab>B` stays two words."""
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _HEX = re.compile(r"#?([0-9a-f]{6}|[0-9a-f]{3})")
 
 
@@ -248,15 +252,22 @@ def _name(value: str) -> m.Name:
 
 
 def _one_line(text: str) -> str:
-    """`text` on one line, without control and format characters (zero-width spaces,
-    direction marks, escape codes): `check` refuses names that hold them (FN234, FN235),
-    and an imported file must check. Callers note each name that changed."""
+    """`text` on one line, without the characters `check` refuses in a name (FN235:
+    zero-width spaces, direction marks, escape codes, fillers; `names.strip_invisible`
+    is their one definition), and an imported file must check. A lone surrogate (JSON
+    can spell one, `\\ud800`) is dropped too: no UTF-8 file can hold it. What is left
+    may be blank (FN234): callers then name it. Callers note each name that changed."""
     text = _LINE_BREAKS.sub(" ", text)
     if not text.isprintable():
-        text = "".join(" " if unicodedata.category(ch) in ("Zl", "Zp") or ch in "\t\v\f"
-                       else "" if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cn", "Cs")
-                       else ch for ch in text)
-    return text.strip()
+        text = _SURROGATES.sub("", _SPACES.sub(" ", text))
+    return strip_invisible(text).strip()
+
+
+def _named(text: str) -> str:
+    """`_one_line(text)`, or `Без названия` when nothing visible is left (`is_blank`:
+    what `check` calls blank, FN234)."""
+    name = _one_line(text)
+    return "Без названия" if is_blank(name) else name
 
 
 def _unique(name: str, taken: set[str], alternative: str | None = None) -> str:
@@ -313,7 +324,7 @@ class _Build:
             self.notes.append("archived pipelines left out: " + ", ".join(f"«{p.name}»" for p in archived))
         main_seen = False
         for pipe in sorted((p for p in pipelines if not p.is_archive), key=lambda p: (p.sort, p.id)):
-            name = _unique(_one_line(pipe.name) or "Без названия", taken)
+            name = _unique(_named(pipe.name), taken)
             if name != pipe.name:
                 self.notes.append(f"pipeline «{pipe.name}» is called «{name}» here (names must be "
                                   "unique and on one line)")
@@ -326,7 +337,7 @@ class _Build:
                     if status.id in (WON_ID, LOST_ID):
                         self.system_names.setdefault((status.id, status.name), []).append(name)
                     continue
-                stage_name = _unique(_one_line(status.name) or "Без названия", stage_names)
+                stage_name = _unique(_named(status.name), stage_names)
                 if stage_name != status.name:
                     self.notes.append(f"«{name}»: status «{status.name}» is called «{stage_name}» here")
                 extra = described.get((pipe.id, status.id))
@@ -358,7 +369,7 @@ class _Build:
             if ftype is None:
                 continue
             entity = ENTITIES[f.entity]
-            name = _unique(_one_line(f.name) or "Без названия", taken, entity.value)
+            name = _unique(_named(f.name), taken, entity.value)
             if name != f.name:
                 self.notes.append(f"{entity.value} field «{f.name}» is called «{name}» here "
                                   "(field names must be unique across entities)")
