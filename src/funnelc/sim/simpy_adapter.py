@@ -30,12 +30,13 @@ was verified with (`VERIFIED_SIMPY`).
 
 from __future__ import annotations
 
-from typing import Any, Callable, cast
+from collections.abc import Callable
+from typing import Any, cast
 
 import simpy
 from simpy.events import NORMAL
 
-__all__ = ["Callbacks", "Happening", "NORMAL", "Schedule", "VERIFIED_SIMPY", "check_simpy",
+__all__ = ["NORMAL", "VERIFIED_SIMPY", "Callbacks", "Happening", "Schedule", "check_simpy",
            "new_environment", "scheduler"]
 
 VERIFIED_SIMPY = ("4.1.0", "4.1.1", "4.1.2")
@@ -87,6 +88,7 @@ def check_simpy() -> None:
 
     class _Probe(Happening):
         __slots__ = ("name",)
+        name: str
 
     def fired(ev: Any) -> None:
         seen.append((ev.name if isinstance(ev, _Probe) else str(ev.value), env.now))
