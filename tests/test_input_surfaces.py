@@ -173,6 +173,40 @@ def test_mixed_seconds_and_milliseconds(tmp_path: Path) -> None:
     assert "20 deals, 20 events, 2024-01-02 – 2024-01-21" in res.output
 
 
+def test_terminal_shows_the_data_quality_in_words(tmp_path: Path) -> None:
+    """Issue 11 follow-up: the drops and notes were only in the HTML and JSON (and a
+    table after ten others); the terminal now ends with them in sentences."""
+    base = 1_704_067_200  # 2024-01-01, in seconds
+    events = [amo_event(base + i * 3_600, id=f"s{i}", entity_id=i) for i in range(6)]
+    events += [amo_event((base + i * 60) * 1000, id=f"m{i}", entity_id=100 + i)
+               for i in range(1_204)]
+    events += [amo_event(base + i * 60, id=f"t{i}", entity_id=5_000 + i) for i in range(2_000)]
+    path = write(tmp_path, "events.json", json.dumps({"_embedded": {"events": events}}))
+    res = run("history", str(path))
+    assert_clean_failure(res)
+    assert res.exit_code == 1, res.output
+    lines = res.output.splitlines()
+    assert lines[-3:-1] == [
+        "data quality: 3,210 input records read (and 2,006 first-stage events they imply), "
+        "4,012 events kept, 1,204 dropped",
+        "dropped 1,204 events whose time is in milliseconds while most are in seconds "
+        f"(first at {path} page 1 event 7)"]
+    assert lines[-1].startswith("note: amoCRM events and leads: Unix times mix units: "
+                                "2,006 in seconds, 1,204 in milliseconds"), lines[-1]
+
+
+def test_fit_shows_the_data_quality_in_words(tmp_path: Path) -> None:
+    base = 1_704_067_200
+    rows = [f"{d},{base + d * 86_400},new" for d in range(1, 21)]
+    rows += [f"{d},{(base + d * 86_400) * 1000},won" for d in range(1, 6)]
+    path = write(tmp_path, "mixed.csv", "deal_id,timestamp,stage\n" + "\n".join(rows) + "\n")
+    res = run("fit", str(path), "--funnel", str(FUNNEL))
+    assert_clean_failure(res)
+    assert res.exit_code == 1, res.output
+    assert ("dropped 5 events whose time is in milliseconds while most are in seconds "
+            f"(first at {path}:22)") in res.output
+
+
 def test_fit_on_one_row(tmp_path: Path) -> None:
     path = write(tmp_path, "one.csv", "deal_id,timestamp,pipeline,stage\n"
                                       "1,2024-01-01T10:00:00Z,x,y\n")

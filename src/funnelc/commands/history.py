@@ -60,7 +60,7 @@ def history_command(inputs: tuple[str, ...], out_dir: str | None, funnel_path: s
     from rich.text import Text
 
     from ..history.load import HistoryInputError
-    from ..history.report import print_terminal, quality_section, sections
+    from ..history.report import print_quality, print_terminal, quality_section, sections
     from ..history.run import prepare
     from ..termtext import plain, terminal_console
 
@@ -82,6 +82,7 @@ def history_command(inputs: tuple[str, ...], out_dir: str | None, funnel_path: s
         (f", {t.visits.data_start:%Y-%m-%d} – {t.visits.data_end:%Y-%m-%d}"
          if t.visits.data_start is not None else ""), plain(f" (months in {tz})")))
     print_terminal(secs, console, max_rows)
+    print_quality(dq, console)
     if out_dir is not None:
         write_outputs(out_dir, secs, t, dq, list(inputs), tz)
         console.print(plain(f"wrote {out_dir}/history.html, history.json and plots/"))

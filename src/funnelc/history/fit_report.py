@@ -9,6 +9,7 @@ from typing import Any
 from ..report.fmt import hours as fmt_h
 from .dists import DistFit
 from .fit import FitResult
+from .report import print_quality
 from .run import Prepared
 
 __all__ = ["print_fit", "dist_text"]
@@ -89,10 +90,10 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any) -> N
         console.print(Text.assemble(("warning:", "yellow"), " ", plain(w)))
     for n in notes:
         console.print(plain(f"note: {n}"))
-    if dq.counts or dq.dropped:
-        console.print(Text.assemble(("data quality", "bold"), plain(": " + ", ".join(
-            f"{k} {v}" for k, v in sorted(dq.counts.items()))
-            + ("; dropped " + ", ".join(f"{k} {v}" for k, v in sorted(dq.dropped.items()))
-               if dq.dropped else ""))))
+    if dq.counts:
+        counts = ", ".join(f"{k} {v:,}" for k, v in sorted(dq.counts.items()))
+        console.print(Text.assemble(("anomalies", "bold"), plain(f" (counted, kept): {counts}")))
+    if dq.dropped or dq.notes:
+        print_quality(dq, console)
     console.print("delays: lowest AIC among exp/lognormal/gamma; empirical quantiles when the "
                   "best fails KS at 1 % (n ≥ 50); shares: 95 % Wilson; means: ± 1.96 sd/√n")

@@ -43,6 +43,9 @@ DROP_TEXT: dict[str, str] = {
 }
 
 
+_UNIT_WORDS = {"s": "seconds", "ms": "milliseconds"}
+
+
 @dataclass
 class DataQuality:
     rows_read: int = 0
@@ -56,6 +59,9 @@ class DataQuality:
     files: list[tuple[str, str, int]] = field(default_factory=list)
     """(path, detected format, records read) per input file."""
     notes: list[str] = field(default_factory=list)
+    minority_units: list[str] = field(default_factory=list)
+    """Per input whose Unix times mixed seconds and milliseconds, the unit left out
+    (`s` or `ms`): what the summary's sentence about `mixed_time_units` says."""
 
     def count(self, kind: str, n: int = 1, where: str | None = None) -> None:
         if n <= 0:
@@ -72,10 +78,11 @@ class DataQuality:
         if mixed is None:
             return
         unit, n, other = mixed
-        words = {"s": "seconds", "ms": "milliseconds"}
-        self.notes.append(f"{path}: Unix times mix units: {other} in "
-                          f"{words['ms' if unit == 's' else 's']}, {n} in {words[unit]}; "
-                          f"the {n} in {words[unit]} are left out (mixed_time_units)")
+        words = _UNIT_WORDS
+        self.minority_units.append(unit)
+        self.notes.append(f"{path}: Unix times mix units: {other:,} in "
+                          f"{words['ms' if unit == 's' else 's']}, {n:,} in {words[unit]}; "
+                          f"the {n:,} in {words[unit]} are left out (mixed_time_units)")
 
     def drop(self, reason: str, n: int = 1, where: str | None = None) -> None:
         if n <= 0:
@@ -105,6 +112,30 @@ class DataQuality:
             out.append((f"dropped: {reason}", n, DROP_TEXT.get(reason, reason),
                         ", ".join(self.examples.get("drop:" + reason, []))))
         return out
+
+    def summary(self) -> list[str]:
+        """The data quality in sentences, for the terminal, where a table at the end of
+        ten others is easy to miss: records read, kept and dropped; each drop reason with
+        its count and first places; every note. The tables and files say the same."""
+        implied = (f" (and {self.synthesized:,} first-stage events they imply)"
+                   if self.synthesized else "")
+        out = [f"data quality: {self.rows_read:,} input records read{implied}, "
+               f"{self.rows_kept:,} events kept, "
+               + (f"{self.dropped_total:,} dropped" if self.dropped else "none dropped")]
+        for reason, n in sorted(self.dropped.items()):
+            where = self.examples.get("drop:" + reason)
+            at = f" (first at {', '.join(where)})" if where else ""
+            out.append(f"dropped {n:,} {self._dropped_what(reason, n)}{at}")
+        out += [f"note: {n}" for n in self.notes]
+        return out
+
+    def _dropped_what(self, reason: str, n: int) -> str:
+        units = set(self.minority_units)
+        if reason == "mixed_time_units" and len(units) == 1:
+            unit = units.pop()
+            return (f"event{'s' if n != 1 else ''} whose time is in {_UNIT_WORDS[unit]} while "
+                    f"most are in {_UNIT_WORDS['ms' if unit == 's' else 's']}")
+        return f"row{'s' if n != 1 else ''}: {DROP_TEXT.get(reason, reason)}"
 
     def as_dict(self) -> dict[str, object]:
         return {"rows_read": self.rows_read, "rows_kept": self.rows_kept,

@@ -20,7 +20,8 @@ from ..report.fmt import hours as fmt_hours
 from .analytics import HistoryTables
 from .quality import DataQuality
 
-__all__ = ["Section", "sections", "print_terminal", "render_html", "render_json", "Column"]
+__all__ = ["Section", "sections", "print_terminal", "print_quality", "render_html",
+           "render_json", "Column"]
 
 Fmt = Callable[[Any], str]
 
@@ -171,6 +172,17 @@ def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40) ->
         console.print(table)
         if len(rows) > max_rows:
             console.print(f"  … {len(rows) - max_rows} more rows in the HTML and JSON")
+
+
+def print_quality(dq: DataQuality, console: Any) -> None:
+    """The data quality in sentences after the tables (`DataQuality.summary`), so that a
+    terminal shows what was dropped and why, and where to look, as the HTML's note does;
+    in yellow when rows were dropped."""
+    from ..termtext import plain
+
+    style = "yellow" if dq.dropped_total or dq.notes else ""
+    for line in dq.summary():
+        console.print(plain(line, style=style))
 
 
 CSS = """
