@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE
+from .common import EXIT_CLEAN, EXIT_PROBLEMS
 
 
 def tz_option(fn):  # type: ignore[no-untyped-def]

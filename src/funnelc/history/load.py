@@ -9,7 +9,6 @@ file name: amoCRM documents have `_embedded.events|leads|pipelines`, Bitrix24 on
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
