@@ -7,13 +7,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import build_model
+from .build import parse_and_build
 from .checks import run_checks
 from .diagnostics import Diagnostic, Severity, SourceText
 from .model import FunnelFile
 from .source import decode_source, normalize_line_ends, read_source
 from .span import Span
-from .syntax import parse_text
 
 __all__ = ["Loaded", "load", "load_text", "load_file"]
 
@@ -59,12 +58,11 @@ def _load_text(text: str, path: str, *, checks: bool) -> Loaded:
                           help='start with `account "Name" { currency RUB }` and a `pipeline`; '
                                "see README.md for the language")
         return Loaded(path, None, [diag], src)
-    parsed = parse_text(text, path)
-    if parsed.tree is None:
-        return Loaded(path, None, parsed.diagnostics, src, comments=parsed.comments)
-    funnel = build_model(parsed.tree, path, text)
-    diags = run_checks(funnel) if checks else []
-    return Loaded(path, funnel, diags, src, comments=parsed.comments)
+    built = parse_and_build(text, path)
+    if built.model is None:
+        return Loaded(path, None, built.diagnostics, src, comments=built.comments)
+    diags = run_checks(built.model) if checks else []
+    return Loaded(path, built.model, diags, src, comments=built.comments)
 
 
 def load_file(path: str | os.PathLike[str], *, checks: bool = True) -> Loaded:

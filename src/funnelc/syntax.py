@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any, Callable, Mapping
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -21,7 +22,8 @@ from .diagnostics import Diagnostic, Severity
 from .source import normalize_line_ends
 from .span import Span
 
-__all__ = ["parser", "strict_parser", "parse_text", "ParseResult", "HUMAN_TERMINALS", "humanize_terminal"]
+__all__ = ["parser", "strict_parser", "parse_text", "parse_reduced", "Reducer", "ParseResult",
+           "HUMAN_TERMINALS", "humanize_terminal"]
 
 HUMAN_TERMINALS: dict[str, str] = {
     "DURATION": "a duration like 15m",
@@ -337,3 +339,109 @@ def _resync_at_newline(e: UnexpectedToken) -> bool:
         ps.state_stack.pop()
         ps.value_stack.pop()
     return True
+
+
+# ---------------------------------------------------------------------------- reduced parse
+
+Reducer = Callable[[Token | None, Token | None, list[Any]], Any]
+"""What `parse_reduced` calls for a rule: (first token of the rule's text, last token,
+its children as `parse_text`'s tree would hold them, each nested rule already reduced)
+-> any value. The tokens give the span Lark's `propagate_positions` would give the node
+(None for a rule that matched no text)."""
+
+
+class _Reduced:
+    """A reduced rule on the parser's stack: its value and the first and last tokens of
+    its text (what `propagate_positions` would have turned into its meta)."""
+
+    __slots__ = ("value", "first", "last")
+
+    def __init__(self, value: Any, first: Token | None, last: Token | None) -> None:
+        self.value, self.first, self.last = value, first, last
+
+
+def parse_reduced(text: str, reducers: Mapping[str, Reducer], comments: list[Token]) -> Any:
+    """Parse error-free text straight into the values `reducers` make, with no parse tree.
+
+    The fast path of loading a file: building Lark's tree (a `Tree` and a `Meta` per
+    rule, positions propagated through three wrappers per reduction) and walking it
+    again cost more than lexing on a 20 000-stage pipeline. Here each reduction calls
+    `reducers[rule name](first, last, children)` directly; children are exactly those
+    the tree would have had (filtered tokens dropped, `[x]` placeholders as None, inlined
+    `?rule`s and `x*` repetitions spliced). Rules without a reducer (Lark's repetition
+    helpers) are spliced into their parent, as in the tree.
+
+    Raises `UnexpectedInput` at the first syntax error, without recovery: callers then
+    call `parse_text`, which reports every error. Comment tokens go to `comments`.
+    """
+    from lark.parsers.lalr_parser import _Parser
+
+    lark = parser()
+    frontend = lark.parser
+    callbacks = {rule: _reduction(rule, reducers) for rule in lark.rules}
+    # Lark's own table and lexer, with our callbacks in place of its tree builder (the
+    # same two steps `Lark.parse` takes, minus the tree).
+    run = _Parser(frontend.parser.parser.parse_table, callbacks)
+    _COMMENT_SINKS.append(comments)
+    try:
+        result = run.parse(frontend._make_lexer_thread(normalize_line_ends(text)),
+                           frontend._verify_start(None))
+    finally:
+        _COMMENT_SINKS.pop()
+    return result.value if isinstance(result, _Reduced) else result
+
+
+def _reduction(rule: Any, reducers: Mapping[str, Reducer]) -> Callable[[list[Any]], Any]:
+    """The callback of one grammar rule: Lark's child filter, single-child inlining and
+    position propagation (`lark.parse_tree_builder`) in one step, then the reducer."""
+    from lark.parse_tree_builder import maybe_create_child_filter
+
+    options = rule.options
+    child_filter = maybe_create_child_filter(rule.expansion, options.keep_all_tokens, False,
+                                             options.empty_indices)
+    include: list[tuple[int, bool, int]]
+    if child_filter is None:
+        include, trailing_nones = [(i, False, 0) for i in range(len(rule.expansion))], 0
+    elif len(child_filter.args) == 2:  # ChildFilterLALR: placeholders for [x]
+        include, trailing_nones = child_filter.args
+    else:  # ChildFilterLALR_NoPlaceholders
+        include, trailing_nones = [(i, e, 0) for i, e in child_filter.args[0]], 0
+    reducer = reducers.get(rule.alias or options.template_source or rule.origin.name)
+    inline_single = bool(options.expand1) and not rule.alias
+
+    def reduce(raw: list[Any]) -> Any:
+        children: list[Any] = []
+        for i, expand, nones in include:
+            if nones:
+                children += [None] * nones
+            child = raw[i]
+            if expand:
+                if children:
+                    children += child.value
+                else:  # a left-recursive repetition: extend its list, do not copy it
+                    children = child.value
+            else:
+                children.append(child.value if type(child) is _Reduced else child)
+        if trailing_nones:
+            children += [None] * trailing_nones
+        first = last = None
+        for c in raw:
+            first = c.first if type(c) is _Reduced else c if isinstance(c, Token) else None
+            if first is not None:
+                break
+        for c in reversed(raw):
+            last = c.last if type(c) is _Reduced else c if isinstance(c, Token) else None
+            if last is not None:
+                break
+        if inline_single and len(children) == 1:
+            only = children[0]
+            # Lark hands the single child up as it is: a token (or None) keeps its own
+            # position; a node takes the extent of this rule's text.
+            if only is None or isinstance(only, Token):
+                return only
+            return _Reduced(only, first, last)
+        if reducer is None:
+            return _Reduced(children, first, last)
+        return _Reduced(reducer(first, last, children), first, last)
+
+    return reduce
