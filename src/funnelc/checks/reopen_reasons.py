@@ -3,20 +3,22 @@ flow of one `lost "reason"`; with a misspelt reason nothing ever reopens, silent
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from ..diagnostics import Diagnostic, did_you_mean
 from ..model import FunnelFile, LostTarget, Pipeline
-from .references import error, listing, routes
+from .references import Route, error, listing, routes, stage_routes
 
 __all__ = ["check_reopen_reasons", "lost_reasons"]
 
 
-def lost_reasons(pipe: Pipeline) -> list[str]:
-    """Every `lost "reason"` a deal of this pipeline can end with, in the order written."""
+def lost_reasons(pipe: Pipeline, funnel: FunnelFile | None = None) -> list[str]:
+    """Every `lost "reason"` a deal of this pipeline can end with, in the order written
+    (`funnel`, when given, lends its routes listed once per file)."""
     found: list[str] = []
     for stage in pipe.stages:
-        for route in routes(stage):
+        ways: Iterable[Route] = stage_routes(funnel, stage) if funnel is not None else routes(stage)
+        for route in ways:
             if isinstance(route.target, LostTarget):
                 found.append(route.target.reason.value)
     return list(dict.fromkeys(found))
@@ -24,7 +26,7 @@ def lost_reasons(pipe: Pipeline) -> list[str]:
 
 def check_reopen_reasons(funnel: FunnelFile) -> Iterator[Diagnostic]:
     for pipe in funnel.pipelines:
-        reasons = lost_reasons(pipe)
+        reasons = lost_reasons(pipe, funnel) if pipe.reopens else []
         for reopen in pipe.reopens:
             if reopen.reason.value in reasons:
                 continue

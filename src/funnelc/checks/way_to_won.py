@@ -14,7 +14,7 @@ from typing import Iterator
 
 from ..diagnostics import Diagnostic
 from ..model import FunnelFile, LostTarget, Pipeline, StageTarget, WonTarget
-from .references import error, listing, lookup_lenient, routes, stage_uses
+from .references import error, listing, lookup_lenient, stage_routes, stage_uses
 
 __all__ = ["check_way_to_won"]
 
@@ -41,7 +41,7 @@ def _search(funnel: FunnelFile, pipe: Pipeline, start: list[str]) -> tuple[bool,
     todo, seen, lost = list(start), set(start), set()
     while todo:
         stage = by_name[todo.pop()]
-        for route in routes(stage):
+        for route in stage_routes(funnel, stage):
             if isinstance(route.target, WonTarget):
                 return True, lost
             if isinstance(route.target, LostTarget):
