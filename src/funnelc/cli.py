@@ -70,11 +70,36 @@ class LazyGroup(click.Group):
                                    ) from None
             raise
 
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        """A mistyped command gets the nearest name (`chek` -> `check`), exit 2."""
+        name = click.utils.make_str(args[0])
+        if self.get_command(ctx, name) is None and not ctx.resilient_parsing \
+                and not name.startswith("-"):
+            raise UnknownCommand(name, self.list_commands(ctx))
+        return super().resolve_command(ctx, args)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+class UnknownCommand(click.UsageError):
+    """`funnelc chek`: `error: no command `chek`` and a suggestion (exit 2)."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        import difflib
+
+        super().__init__(f"no command `{name}`")
+        guesses = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        self.hint = (f"did you mean `{guesses[0]}`?" if guesses else
+                     "the commands are " + ", ".join(f"`{k}`" for k in known))
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+        click.echo(f"  = help: {self.hint}", err=True)
 
 
 def _raised_in(exc: BaseException, function: str) -> bool:

@@ -1,0 +1,175 @@
+"""The one command-line convention every command follows (the one users know from ruff
+and terraform): `--format` chooses what goes to stdout, `-o/--output PATH` sends it to a
+file instead (through `commands.output`: `-` is stdout, inputs refused, atomic writes),
+`-q/--quiet` silences the notes on stderr and `-v/--verbose` adds detail. The old
+spellings (`--json PATH`, `--csv PATH`) keep working for one release, hidden from
+`--help`, with a one-line deprecation note on stderr.
+
+Options are listed in one order in every command's `--help`: `--format`, `-o`, `-q`,
+`-v`, the command's own options, then the run options of `sim_options` (`--days`,
+`--warmup`, `--reps`, `--seed`, `--start`, `--jobs`, …) and `--color` last.
+Imports only click at module level.
+"""
+
+from __future__ import annotations
+
+import io
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+import click
+
+from .output import STDOUT, emit
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+__all__ = ["format_option", "output_option", "verbosity_options", "deprecated_path_option",
+           "Verbosity", "verbosity", "info", "detail", "deprecation_note", "text_output",
+           "SHARED_ORDER", "resolve_legacy"]
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+SHARED_ORDER = ("--format", "--output", "--quiet", "--verbose", "--days", "--warmup", "--reps",
+                "--seed", "--start", "--jobs", "--executor", "--scheduler", "--max-deals",
+                "--color")
+"""The relative order of the options several commands share, as `--help` lists them."""
+
+_FORMAT_HELP = {
+    "text": "text (tables or messages for people)",
+    "json": "json (data, with a published JSON Schema)",
+    "csv": "csv (the table, tidy)",
+    "sarif": "sarif (SARIF 2.1.0)",
+    "markdown": "markdown",
+}
+
+
+def format_option(*extra: str, default: str = "text", what: str = "") -> Decorator:
+    """`--format text|json[|extra…]`: what goes to stdout (or to `-o PATH`)."""
+    choices = ["text", "json", *extra]
+    listed = ", ".join(_FORMAT_HELP.get(c, c) for c in choices)
+    return click.option("--format", "fmt", type=click.Choice(choices), default=default,
+                        show_default=True,
+                        help=f"What to print{what}: {listed}. Goes to stdout, or to "
+                             "-o/--output PATH.")
+
+
+def output_option(help: str = "Write the --format output to PATH instead of stdout "
+                              "(`-`: stdout; never over an input; written atomically)."
+                  ) -> Decorator:
+    """`-o/--output PATH` for commands whose product is one stream."""
+    return click.option("-o", "--output", "output_path", metavar="PATH", default=None,
+                        help=help)
+
+
+@dataclass(frozen=True)
+class Verbosity:
+    """How much a command says on stderr besides its product: `quiet` keeps only
+    warnings and errors, `verbose` adds detail."""
+
+    quiet: bool = False
+    verbose: bool = False
+
+
+_META_KEY = "funnelc.verbosity"
+
+
+def _store(flag: str) -> Callable[[click.Context, click.Parameter, bool], None]:
+    def callback(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        current = ctx.meta.get(_META_KEY, Verbosity())
+        ctx.meta[_META_KEY] = Verbosity(quiet=current.quiet or (flag == "quiet" and value),
+                                        verbose=current.verbose or
+                                        (flag == "verbose" and value))
+    return callback
+
+
+def verbosity_options() -> list[Decorator]:
+    """-q/--quiet and -v/--verbose; read back with `verbosity()`."""
+    return [
+        click.option("-q", "--quiet", is_flag=True, expose_value=False,
+                     callback=_store("quiet"),
+                     help="Print only the product, warnings and errors (no notes on "
+                          "stderr)."),
+        click.option("-v", "--verbose", is_flag=True, expose_value=False,
+                     callback=_store("verbose"),
+                     help="Also print what is being done, step by step, on stderr."),
+    ]
+
+
+def verbosity() -> Verbosity:
+    """The -q/-v of the running command (defaults outside a command)."""
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None:
+        if _META_KEY in ctx.meta:
+            value: Verbosity = ctx.meta[_META_KEY]
+            return value
+        ctx = ctx.parent
+    return Verbosity()
+
+
+def info(message: str) -> None:
+    """A note on stderr (`wrote PATH`, a clean check's summary), unless -q."""
+    if not verbosity().quiet:
+        click.echo(message, err=True)
+
+
+def detail(message: str) -> None:
+    """A step on stderr, only with -v (and never with -q)."""
+    v = verbosity()
+    if v.verbose and not v.quiet:
+        click.echo(message, err=True)
+
+
+def deprecation_note(old: str, new: str) -> None:
+    """One line on stderr naming the new spelling (even with -q: it asks for a change)."""
+    click.echo(f"warning: `{old}` is deprecated and will be removed in the next release; "
+               f"use `{new}`", err=True)
+
+
+def deprecated_path_option(old: str, dest: str, new: str) -> Decorator:
+    """A hidden `old PATH` option kept for one release: it still works and prints a
+    deprecation note naming `new` when used."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None
+                 ) -> str | None:
+        if value is not None and not ctx.resilient_parsing:
+            deprecation_note(f"{old} {value}", new.replace("PATH", value))
+        return value
+
+    return click.option(old, dest, metavar="PATH", default=None, hidden=True,
+                        callback=callback, help=f"Deprecated: use {new}.")
+
+
+def resolve_legacy(fmt: str, output_path: str | None, legacy: str | None, legacy_format: str,
+                   legacy_option: str) -> tuple[str, str | None, bool]:
+    """Fold a deprecated `--json PATH`/`--csv PATH` into (format, output, keep_text).
+
+    `--json -` meant "JSON instead of the tables": `--format json`. `--json FILE` meant
+    "the tables on stdout and JSON in FILE": kept as it was (`keep_text`) for one
+    release. Mixing it with the new options is a usage error."""
+    if legacy is None:
+        return fmt, output_path, False
+    if fmt != "text" or output_path is not None:
+        raise click.UsageError(f"{legacy_option} (deprecated) cannot be combined with "
+                               "--format or -o; use --format "
+                               f"{legacy_format} -o PATH alone")
+    return legacy_format, legacy, legacy != STDOUT
+
+
+@contextmanager
+def text_output(path: str | None) -> Iterator["Console"]:
+    """A console for the text product: the terminal (stdout) when `path` is None or
+    `-`, else a plain-text buffer written atomically to `path` when the block ends."""
+    from ..termtext import WIDE, terminal_console
+
+    if path is None or path == STDOUT:
+        yield terminal_console()
+        return
+    from rich.console import Console
+
+    buf = io.StringIO()
+    console = Console(file=buf, markup=False, width=WIDE, color_system=None,
+                      force_terminal=False, highlight=False)
+    yield console
+    emit(path, buf.getvalue())
