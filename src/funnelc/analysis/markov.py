@@ -46,6 +46,9 @@ WON = "won"
 STUCK = "stuck"
 LOOP = "loop"
 
+_WINS = object()
+"""Label of the wins-with-copies column when it is solved with the fates (account_chain)."""
+
 Vector = dict[Hashable, float]
 Edges = list[list[tuple[int, float]]]
 
@@ -199,12 +202,14 @@ def _solve_block(rows: list[dict[int, float]], rhs: list[Vector], reorder: bool 
     return x
 
 
-def solve_backward(n: int, out: Edges, rhs: list[Vector], on_loop: Vector) -> list[Vector]:
+def solve_backward(n: int, out: Edges, rhs: list[Vector], on_loop: Vector,
+                   comps: list[list[int]] | None = None) -> list[Vector]:
     """x = W x + r over all nodes: what a deal at each node ends up with (absorption
     probabilities, expected counts). Components are solved sinks first; a component whose
-    loop cannot be left gets `on_loop` (e.g. {"loop": 1} or {"won": inf})."""
+    loop cannot be left gets `on_loop` (e.g. {"loop": 1} or {"won": inf}). `comps`:
+    `_tarjan(n, out)` when the caller already has it."""
     x: list[Vector] = [dict() for _ in range(n)]
-    for comp in _tarjan(n, out):
+    for comp in comps if comps is not None else _tarjan(n, out):
         local = {v: i for i, v in enumerate(comp)}
         rows: list[dict[int, float]] = []
         b: list[Vector] = []
@@ -227,10 +232,13 @@ def solve_backward(n: int, out: Edges, rhs: list[Vector], on_loop: Vector) -> li
     return x
 
 
-def solve_forward(n: int, out: Edges, gamma: list[float]) -> list[float]:
+def solve_forward(n: int, out: Edges, gamma: list[float],
+                  comps: list[list[int]] | None = None) -> list[float]:
     """λ = γ + Wᵀλ: total arrival rate (or expected visits) at each node. Components are
-    solved sources first; a loop nobody leaves gets inf where anything flows into it."""
-    comps = _tarjan(n, out)
+    solved sources first; a loop nobody leaves gets inf where anything flows into it.
+    `comps`: `_tarjan(n, out)` when the caller already has it."""
+    if comps is None:
+        comps = _tarjan(n, out)
     inflow = list(gamma)
     lam = [0.0] * n
     for comp in reversed(comps):
@@ -411,9 +419,22 @@ def account_chain(funnel: m.FunnelFile, month: str | None = None,
     g = _Graph(flows)
     n = len(g.keys)
 
-    fate = solve_backward(n, g.deal, g.rhs, {LOOP: 1.0})
     wins_rhs: list[Vector] = [{WON: w} if w > 0 else {} for w in g.won_final]
-    wins = solve_backward(n, g.merged(g.deal, g.copy), wins_rhs, {WON: math.inf})
+    with_copies = g.merged(g.deal, g.copy)
+    comps: list[list[int]] | None = None
+    if any(g.copy):
+        fate = solve_backward(n, g.deal, g.rhs, {LOOP: 1.0})
+        wins = solve_backward(n, with_copies, wins_rhs, {WON: math.inf})
+    else:
+        # Without copies both solves read the same graph: one elimination, the wins as
+        # one more right-hand column (columns never mix, so each is what its own solve
+        # gives, to the bit), and one Tarjan pass for all four solves.
+        comps = _tarjan(n, g.deal)
+        both = solve_backward(n, g.deal, [{**r, _WINS: w[WON]} if w else r
+                                          for r, w in zip(g.rhs, wins_rhs)],
+                              {LOOP: 1.0, _WINS: math.inf}, comps)
+        fate = [{k: v for k, v in vec.items() if k is not _WINS} for vec in both]
+        wins = [{WON: vec[_WINS]} if _WINS in vec else {} for vec in both]
 
     source_rates: list[tuple[m.Source, StageKey, float]] = []
     gamma = [0.0] * n
@@ -421,7 +442,7 @@ def account_chain(funnel: m.FunnelFile, month: str | None = None,
         rate = source_rate_per_hour(src, month)
         source_rates.append((src, key, rate))
         gamma[g.idx[key]] += rate
-    lam = solve_forward(n, g.merged(g.deal, g.copy), gamma)
+    lam = solve_forward(n, with_copies, gamma, comps)
 
     # Leads entering each pipeline from outside: sources plus copies from elsewhere.
     external = list(gamma)
@@ -447,7 +468,8 @@ def account_chain(funnel: m.FunnelFile, month: str | None = None,
         entries[pipe] = (dist, assumed, total)
     # Visits per lead entering: copies into the same pipeline are part of its own flow.
     same_pipe = g.merged(g.deal, g.copy, keep=lambda i, j: g.keys[i][0] == g.keys[j][0])
-    visits = solve_forward(n, same_pipe, entry_gamma)
+    visits = solve_forward(n, same_pipe, entry_gamma,
+                           comps if comps is not None and same_pipe == with_copies else None)
 
     stages: dict[StageKey, StageChain] = {}
     for i, key in enumerate(g.keys):
