@@ -60,15 +60,16 @@ def test_version() -> None:
 def test_unknown_command_is_a_usage_error() -> None:
     result = invoke("chekc", str(CLEAN))
     assert result.exit_code == 2
-    assert "No such command" in result.output
+    assert "no command `chekc`" in result.output
 
 
 # ---------------------------------------------------------------- check exit codes
 
 def test_check_clean_file_exits_0() -> None:
-    result = invoke("check", str(CLEAN))
+    result = CliRunner().invoke(cli, ["check", str(CLEAN)], env={"NO_COLOR": "1"})
     assert result.exit_code == 0, result.output
-    assert result.output == ""
+    assert result.stdout == ""
+    assert result.stderr == "1 file checked, no problems\n"
 
 
 def test_check_file_with_problems_exits_1(broken: Path) -> None:

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import click
 
 from .common import EXIT_USAGE, exit_code_for, print_diagnostics, use_color
+from .convention import detail, info, output_option, verbosity_options
+from .sim_options import stack
+
+if TYPE_CHECKING:
+    from ..diagnostics import Diagnostic, SourceText
 
 
 @click.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
               show_default=True,
-              help="Human text on stderr, JSON on stdout, or SARIF 2.1.0 on stdout.")
+              help="What to print: text (the problems, for people, on stderr), json (on "
+                   "stdout; schema: diagnostics.schema.json) or sarif (SARIF 2.1.0, on "
+                   "stdout); -o/--output PATH writes it to a file instead.")
+@output_option()
+@stack(verbosity_options())
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the text output.")
 @click.option("--select", "select", multiple=True, metavar="RULES",
@@ -25,7 +36,8 @@ from .common import EXIT_USAGE, exit_code_for, print_diagnostics, use_color
               help="Lint config file (funnelc.toml or pyproject.toml) instead of the one "
                    "found upward from each file.")
 @click.option("--no-lint", is_flag=True, help="Report only syntax and semantic errors.")
-def check_command(files: tuple[str, ...], fmt: str, color: str, select: tuple[str, ...] = (),
+def check_command(files: tuple[str, ...], fmt: str, color: str, output_path: str | None = None,
+                  select: tuple[str, ...] = (),
                   ignore: tuple[str, ...] = (), severity: tuple[str, ...] = (),
                   config_path: str | None = None, no_lint: bool = False) -> None:
     """Check FILES (use - for stdin) and report every problem found.
@@ -36,6 +48,9 @@ def check_command(files: tuple[str, ...], fmt: str, color: str, select: tuple[st
     from ..api import load_file
 
     from .lint_setup import LintSetup
+    from .output import Output, guard
+
+    guard([Output("-o", output_path)], files)
 
     lint_setup = None if no_lint else LintSetup.from_cli(select, ignore, severity, config_path)
     all_diags = []
@@ -43,6 +58,7 @@ def check_command(files: tuple[str, ...], fmt: str, color: str, select: tuple[st
     suppressed = []
     usage = False
     for path in files:
+        detail(f"checking {path}")
         loaded = load_file(path)
         all_diags.extend(loaded.diagnostics)
         if lint_setup is not None:
@@ -52,13 +68,36 @@ def check_command(files: tuple[str, ...], fmt: str, color: str, select: tuple[st
         if loaded.source is not None:
             sources[loaded.source.path] = loaded.source
         usage = usage or loaded.usage_error
-    if fmt == "sarif":
+    if output_path is not None and output_path != "-":
+        _write_report(output_path, fmt, all_diags, suppressed, sources)
+        info(f"wrote {output_path}")
+    elif fmt == "sarif":
         from ..lint.sarif import render_sarif
 
         click.echo(render_sarif(all_diags, suppressed))
     else:
         print_diagnostics(all_diags, sources, fmt, use_color(color))
+    if not all_diags:
+        n = len(files)
+        info(f"{n} file{'s' if n != 1 else ''} checked, no problems")
     code = exit_code_for(all_diags, usage)
     if usage:
         code = EXIT_USAGE
     raise SystemExit(code)
+
+
+def _write_report(path: str, fmt: str, diags: list[Diagnostic], suppressed: list[Any],
+                  sources: dict[str, SourceText]) -> None:
+    """The report in `fmt` to the file `path` (text without colour)."""
+    from ..diagnostics import render_json, render_text, summary_line
+    from .output import emit
+
+    if fmt == "sarif":
+        from ..lint.sarif import render_sarif
+
+        emit(path, render_sarif(diags, suppressed) + "\n")
+    elif fmt == "json":
+        emit(path, render_json(diags) + "\n")
+    else:
+        summary = summary_line(diags)
+        emit(path, render_text(diags, sources, color=False) + (summary + "\n" if summary else ""))
