@@ -14,9 +14,10 @@ Imports only click at module level.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -158,7 +159,7 @@ def resolve_legacy(fmt: str, output_path: str | None, legacy: str | None, legacy
 
 
 @contextmanager
-def text_output(path: str | None) -> Iterator["Console"]:
+def text_output(path: str | None) -> Iterator[Console]:
     """A console for the text product: the terminal (stdout) when `path` is None or
     `-`, else a plain-text buffer written atomically to `path` when the block ends."""
     from ..termtext import WIDE, terminal_console

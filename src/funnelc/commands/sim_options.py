@@ -10,9 +10,10 @@ at module level: the heavy parts load inside the functions.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["simulation_options", "stack", "horizon_options", "seed_option", "check_run_options",
            "load_for_simulation", "Prepared", "compile_or_exit", "run_with_progress",
-           "max_deals_option", "jobs_range", "RunSize", "guard_work", "deal_limit_exit"]
+           "max_deals_option", "jobs_range", "reps_option", "REPS_HELP", "RunSize", "guard_work", "deal_limit_exit"]
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -92,20 +93,29 @@ def reps_range(least: int) -> click.IntRange:
     return click.IntRange(min=least, max=MAX_REPS)
 
 
+REPS_HELP = (f"Independent replications, 1 to {MAX_REPS}; every variant of a comparison "
+             "runs the same ones (common random numbers). A 95 % confidence interval "
+             "needs at least 2: with 1, figures are shown without one.")
+
+
+def reps_option(default: int) -> Decorator:
+    """--reps: one bound and one help in every command that simulates."""
+    return click.option("--reps", type=reps_range(1), default=default, show_default=True,
+                        help=REPS_HELP)
+
+
 def simulation_options(days: int = 365, warmup: int = 30, reps: int = 10) -> Decorator:
     """Decorator adding the run options; a command may choose its own defaults."""
     return stack([
         *horizon_options(days, warmup),
-        click.option("--reps", type=reps_range(1), default=reps, show_default=True,
-                     help="Independent replications (confidence intervals need at "
-                          f"least 2; at most {MAX_REPS})."),
+        reps_option(reps),
         seed_option(),
-        click.option("--jobs", type=jobs_range(), default=None,
-                     help="Worker processes (default: all cores); results do not "
-                          "depend on it."),
         click.option("--start", callback=_date, default=None, metavar="YYYY-MM-DD",
                      help="Date of day 1 (calendar and monthly profiles) [default: "
                           "2018-01-01, a Monday of a non-leap year]."),
+        click.option("--jobs", type=jobs_range(), default=None,
+                     help="Worker processes (default: all cores); results do not "
+                          "depend on it."),
         click.option("--scenario", default=None, metavar="NAME",
                      help="Apply this scenario's overrides first."),
         max_deals_option(),
@@ -220,8 +230,13 @@ def run_with_progress(net: Network, config: SimConfig) -> list[RepStats]:
         if not sys.stderr.isatty():
             return run_replications(net, config)
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=Console(stderr=True),

@@ -6,18 +6,28 @@ output paths. Imports only click at module level."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .common import EXIT_USAGE, print_diagnostics
 from .output import Output
-from ..limits import MAX_REPS
-from .sim_options import (Decorator, RunSize, _date, check_run_options, deal_limit_exit,
-                          horizon_options, jobs_range, max_deals_option, reps_range,
-                          seed_option, stack)
+from .sim_options import (
+    Decorator,
+    RunSize,
+    _date,
+    check_run_options,
+    deal_limit_exit,
+    horizon_options,
+    jobs_range,
+    max_deals_option,
+    reps_option,
+    seed_option,
+    stack,
+)
 
 if TYPE_CHECKING:
     from ..model import FunnelFile
@@ -34,9 +44,7 @@ def run_options(reps: int = 10, days: int = 365, warmup: int = 30) -> Decorator:
     """--days --warmup --reps --seed --start --jobs --executor --scheduler --color."""
     return stack([
         *horizon_options(days, warmup),
-        click.option("--reps", type=reps_range(2), default=reps, show_default=True,
-                     help="Replications per variant (the same indices for every "
-                          f"variant: common random numbers; at most {MAX_REPS})."),
+        reps_option(reps),
         seed_option(),
         click.option("--start", callback=_date, default=None, metavar="YYYY-MM-DD",
                      help="Date of day 1 [default: 2018-01-01, a Monday]."),
@@ -63,7 +71,7 @@ def set_option(fn: Callable[..., Any]) -> Callable[..., Any]:
              "lines together form one scenario).")(fn)
 
 
-def override_lines(sets: Sequence[str], option: str = "--set") -> list["OverrideLine"]:
+def override_lines(sets: Sequence[str], option: str = "--set") -> list[OverrideLine]:
     from ..whatif.variants import OverrideLine
 
     many = len(sets) > 1
@@ -71,14 +79,14 @@ def override_lines(sets: Sequence[str], option: str = "--set") -> list["Override
             for i, s in enumerate(sets, 1)]
 
 
-def exit_on_override_error(exc: "OverrideError", colored: bool) -> None:
+def exit_on_override_error(exc: OverrideError, colored: bool) -> None:
     """Diagnostics about a command-line string: a usage error (exit 2)."""
     print_diagnostics(exc.diagnostics, exc.sources, "text", colored)
     raise SystemExit(EXIT_USAGE)
 
 
 def make_config(days: int, warmup: int, reps: int, seed: int, start: date | None,
-                jobs: int | None, max_deals: int | None = None) -> "SimConfig":
+                jobs: int | None, max_deals: int | None = None) -> SimConfig:
     from ..sim import DEFAULT_START, SimConfig
 
     check_run_options(days, warmup)
@@ -86,7 +94,7 @@ def make_config(days: int, warmup: int, reps: int, seed: int, start: date | None
                      start=start or DEFAULT_START, max_deals=max_deals)
 
 
-def run_size(config: "SimConfig") -> RunSize:
+def run_size(config: SimConfig) -> RunSize:
     """The work budget of a what-if command, from its config (`make_config`)."""
     from ..limits import DEFAULT_MAX_DEALS
 
@@ -95,8 +103,8 @@ def run_size(config: "SimConfig") -> RunSize:
 
 
 @contextmanager
-def runner(config: "SimConfig", executor: str | None, scheduler: str | None,
-           label: str, budget: "WorkBudget | None" = None) -> Iterator["Runner"]:
+def runner(config: SimConfig, executor: str | None, scheduler: str | None,
+           label: str, budget: WorkBudget | None = None) -> Iterator[Runner]:
     """A `Runner` on the chosen executor, with a progress bar on stderr when it is a
     terminal; the executor (worker pool, Dask client) is closed on the way out. A
     replication over the deal budget ends the command with a limit error (exit 2), and
@@ -113,8 +121,8 @@ def runner(config: "SimConfig", executor: str | None, scheduler: str | None,
 
 
 @contextmanager
-def _runner(config: "SimConfig", executor: str | None, scheduler: str | None, label: str,
-            budget: "WorkBudget | None") -> Iterator["Runner"]:
+def _runner(config: SimConfig, executor: str | None, scheduler: str | None, label: str,
+            budget: WorkBudget | None) -> Iterator[Runner]:
     from ..whatif.executors import ExecutorError, Runner, make_executor
 
     kind = executor or ("dask" if scheduler else "local")
@@ -130,8 +138,13 @@ def _runner(config: "SimConfig", executor: str | None, scheduler: str | None, la
                          budget=budget)
             return
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
                       TextColumn("replications"), TimeElapsedColumn(),
@@ -163,8 +176,8 @@ def plot_outputs(path: str | None, option: str = "--plot") -> list[Output]:
     return [Output(option, p) for p in plot_paths(path)]
 
 
-def model_with_sets(model: "FunnelFile", sets: Sequence[str], colored: bool
-                    ) -> "FunnelFile":
+def model_with_sets(model: FunnelFile, sets: Sequence[str], colored: bool
+                    ) -> FunnelFile:
     """The model with the `--set` lines applied (bad lines: diagnostics, exit 2)."""
     if not sets:
         return model
