@@ -104,8 +104,7 @@ def _staffing_case(name: str, text: str | None, path: Path | None, team: str, ta
     from funnelc import load_file, load_text
     from funnelc.sim import SimConfig, compile_network
     from funnelc.whatif.executors import Runner, make_executor
-    from funnelc.whatif.staffing import (parse_target, scan_staff, search_staff,
-                                         with_respond_limits)
+    from funnelc.whatif.staffing import parse_target, scan_staff, search_staff, with_respond_limits
 
     loaded = load_text(text) if text is not None else load_file(path)  # type: ignore[arg-type]
     assert loaded.ok and loaded.model is not None, loaded.diagnostics

@@ -53,7 +53,7 @@ def _stage(p: int, s: int, stages: int) -> list[str]:
              f'    sla {2 + s % 5}d -> lost "Не обработана"',
              "    respond 15m",
              f'    on enter task "Связаться с клиентом по этапу {s + 1}" due {30 + s % 4 * 15}m',
-             f'    requires "Бюджет", "Телефон", "Оценка"' if s >= 3 else '    requires "Телефон"',
+             '    requires "Бюджет", "Телефон", "Оценка"' if s >= 3 else '    requires "Телефон"',
              f'    hint "Уточнить потребность и договориться о следующем шаге {s + 1}"',
              f'    color "#{(p * 37 + s * 11) % 256:02x}{(s * 53) % 256:02x}c0"']
     reason = _LOST_REASONS[(p + s) % len(_LOST_REASONS)]
@@ -67,7 +67,7 @@ def _stage(p: int, s: int, stages: int) -> list[str]:
                    f"      {_CHANNELS[(p + s + 1) % len(_CHANNELS)]} 1d 10%"]
         lines += ["    cadence {", *touches,
                   f'      on reply -> "{nxt}"',
-                  f'      on exhausted -> lost "Не отвечает"',
+                  '      on exhausted -> lost "Не отвечает"',
                   "    }"]
     else:
         nxt = _stage_name(s + 1)

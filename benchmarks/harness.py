@@ -13,9 +13,9 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Collection, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -19,13 +19,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 from conftest import PIPELINES
-from test_amocrm_export import validate
 from funnelc.api import load_file, load_text
 from funnelc.cli import cli
 from funnelc.export import amocrm_client
 from funnelc.export.amocrm import build_bundle
 from funnelc.fmt import format_text
 from funnelc.model import FunnelFile
+from test_amocrm_export import validate
 
 try:  # works whether or not tests/ ever becomes a package
     from tests.fakes.amocrm_server import FakeAmo, running_fake_amocrm

@@ -10,16 +10,16 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from click.testing import CliRunner
 
 import funnelc
-from funnelc.cli import cli
 from conftest import CASES
+from funnelc.cli import cli
 
 CLEAN = CASES / "cli" / "clean.funnel"
 MB = 1024 * 1024

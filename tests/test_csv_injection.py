@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 from funnelc import csvsafe
 from funnelc.api import load_file
 from funnelc.cli import cli
-
 from hostile_names import FORMULAS, PIPELINE, STAGES, TEAM, hostile_funnel, q, reason
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

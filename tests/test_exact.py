@@ -20,7 +20,10 @@ from conftest import CASES, PIPELINES, reps
 from funnelc import load_file, load_text
 from funnelc.analysis import queueing as q
 from funnelc.analysis.exact import (
-    analyze_account, cadence_work_mean, mmcd_served_tail, mmcd_wait_tail,
+    analyze_account,
+    cadence_work_mean,
+    mmcd_served_tail,
+    mmcd_wait_tail,
 )
 from funnelc.analysis.working_time import mean_wallclock_hours, weekly_intervals
 from funnelc.cli import cli

@@ -17,11 +17,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import PIPELINES, ROOT
 from funnelc import load_text
 from funnelc import model as m
 from funnelc.cli import cli
-
-from conftest import PIPELINES, ROOT
 
 EXAMPLES = sorted(PIPELINES.glob("*.funnel"))
 FENCE = re.compile(r"^```funnel[^\n]*\n(.*?)^```", re.S | re.M)

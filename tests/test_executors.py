@@ -16,8 +16,15 @@ from click.testing import CliRunner
 from funnelc import load_text
 from funnelc.cli import cli
 from funnelc.sim import SimConfig, compile_network
-from funnelc.whatif.executors import (DASK_TASK_SECONDS, Executor, Runner, SerialExecutor,
-                                      Task, plan_tasks, run_batch)
+from funnelc.whatif.executors import (
+    DASK_TASK_SECONDS,
+    Executor,
+    Runner,
+    SerialExecutor,
+    Task,
+    plan_tasks,
+    run_batch,
+)
 
 FUNNEL = """
 team Ops size 2

@@ -10,10 +10,24 @@ from typing import Any
 
 import pytest
 
-from export_helpers import (chain, codes, load, load_unchecked, one_pipeline, pipelines, placeholders_in,
-                            substitute, validate)
-from funnelc.export.bitrix24 import (CATEGORY_STATUS_ID, DEFAULT_STAGE_CODES, MAX_STATUS_ID,
-                                     build_calls, status_code)
+from export_helpers import (
+    chain,
+    codes,
+    load,
+    load_unchecked,
+    one_pipeline,
+    pipelines,
+    placeholders_in,
+    substitute,
+    validate,
+)
+from funnelc.export.bitrix24 import (
+    CATEGORY_STATUS_ID,
+    DEFAULT_STAGE_CODES,
+    MAX_STATUS_ID,
+    build_calls,
+    status_code,
+)
 
 DEFAULTS = [("NEW", 10, "", "Y"), ("PREPARATION", 20, "", "N"), ("PREPAYMENT_INVOICE", 30, "", "N"),
             ("EXECUTING", 40, "", "N"), ("FINAL_INVOICE", 50, "", "N"), ("WON", 60, "S", "Y"),

@@ -8,8 +8,18 @@ from typing import Any
 
 import pytest
 
-from export_helpers import (answer_with, chain, codes, load, load_unchecked, one_pipeline, pipelines,
-                            placeholders_in, substitute, validate)
+from export_helpers import (
+    answer_with,
+    chain,
+    codes,
+    load,
+    load_unchecked,
+    one_pipeline,
+    pipelines,
+    placeholders_in,
+    substitute,
+    validate,
+)
 from funnelc.analysis.markov import win_probabilities
 from funnelc.export.pipedrive import build_requests
 

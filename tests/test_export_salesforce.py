@@ -14,8 +14,14 @@ from click.testing import CliRunner
 from export_helpers import chain, codes, load, load_unchecked, one_pipeline, pipelines
 from funnelc.cli import cli
 from funnelc.diagnostics import Severity
-from funnelc.export.salesforce import (API_VERSION, OBJECT_PATH, PACKAGE_PATH, VALUE_SET_PATH,
-                                       build_metadata, process_name)
+from funnelc.export.salesforce import (
+    API_VERSION,
+    OBJECT_PATH,
+    PACKAGE_PATH,
+    VALUE_SET_PATH,
+    build_metadata,
+    process_name,
+)
 
 NS = "{http://soap.sforce.com/2006/04/metadata}"
 # Element lists from the Metadata API reference (research note crm-formats.md §5).

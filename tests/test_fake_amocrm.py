@@ -15,11 +15,19 @@ import pytest
 
 try:  # works whether or not tests/ ever becomes a package
     from tests.fakes.amocrm_server import (
-        LOST_STATUS_ID, STATUS_COLORS, WON_STATUS_ID, FakeAmo, running_fake_amocrm,
+        LOST_STATUS_ID,
+        STATUS_COLORS,
+        WON_STATUS_ID,
+        FakeAmo,
+        running_fake_amocrm,
     )
 except ModuleNotFoundError:  # pragma: no cover - depends on how pytest set sys.path
     from fakes.amocrm_server import (  # type: ignore[no-redef]
-        LOST_STATUS_ID, STATUS_COLORS, WON_STATUS_ID, FakeAmo, running_fake_amocrm,
+        LOST_STATUS_ID,
+        STATUS_COLORS,
+        WON_STATUS_ID,
+        FakeAmo,
+        running_fake_amocrm,
     )
 
 PIPELINES = "/api/v4/leads/pipelines"
@@ -54,7 +62,7 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
-    assert PROBLEM_KEYS <= body.keys()
+    assert body.keys() >= PROBLEM_KEYS
     assert body["status"] == status and body["type"] == f"https://httpstatus.es/{status}"
     return body
 

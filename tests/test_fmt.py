@@ -17,12 +17,18 @@ from click.testing import CliRunner
 from pydantic import BaseModel
 
 import funnelc.fmt as fmt
+from conftest import CASES
 from funnelc import load_text
 from funnelc.cli import cli
-from funnelc.fmt import (FormatInternalError, FormatSyntaxError, comment_texts, format_model,
-                         format_text, model_equal_ignoring_spans, strip_spans)
-
-from conftest import CASES
+from funnelc.fmt import (
+    FormatInternalError,
+    FormatSyntaxError,
+    comment_texts,
+    format_model,
+    format_text,
+    model_equal_ignoring_spans,
+    strip_spans,
+)
 
 FMT_CASES = CASES / "fmt"
 UPDATE = os.environ.get("FUNNELC_UPDATE_GOLDEN") == "1"

@@ -24,11 +24,10 @@ import pytest
 from click.testing import CliRunner
 
 import funnelc
+from conftest import reps
 from funnelc.cli import cli
 from funnelc.history.load import load_history
 from funnelc.routing import build_flows
-
-from conftest import reps
 from history_formats import write_csv
 
 STATIONARY = """\

@@ -19,7 +19,6 @@ import funnelc
 from funnelc.cli import cli
 from funnelc.history.load import load_history
 from funnelc.routing import build_flows
-
 from history_formats import write_amocrm, write_bitrix24, write_csv
 
 KNOWN = """\

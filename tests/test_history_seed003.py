@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -16,7 +16,6 @@ import pytest
 from click.testing import CliRunner
 
 from funnelc.cli import cli
-
 from history_formats import write_amocrm, write_csv
 
 PIPE = "Квалификация"
@@ -35,8 +34,8 @@ def seed003_events(seed: int = 3) -> pl.DataFrame:
     rows = []
     deal = 0
     for month, (n, k, back) in MONTHS.items():
-        first = datetime(2018, month, 1, tzinfo=timezone.utc)
-        days = (datetime(2018, month + 1, 1, tzinfo=timezone.utc) - first).days
+        first = datetime(2018, month, 1, tzinfo=UTC)
+        days = (datetime(2018, month + 1, 1, tzinfo=UTC) - first).days
         bad = n - k
         reasons: list[str] = []
         for name, share in REASONS:

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CASES
 from funnelc.api import load_text
 from funnelc.lint.config import LintConfig, config_from_table
 from funnelc.lint.rules import RULES
 from funnelc.lint.runner import lint
-
-from conftest import CASES
 
 LINT_CASES = CASES / "lint"
 

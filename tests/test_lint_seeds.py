@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CASES, PIPELINES
 from funnelc.api import load_file
 from funnelc.diagnostics import render_text
 from funnelc.lint.config import LintConfig
 from funnelc.lint.noqa import parse_suppressions
 from funnelc.lint.runner import lint
-
-from conftest import CASES, PIPELINES
 
 SEEDS = CASES / "lint" / "seeds"
 

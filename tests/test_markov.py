@@ -13,7 +13,11 @@ import pytest
 
 from funnelc import load_text
 from funnelc.analysis.markov import (
-    account_chain, expected_visits, profile_factor, solve_backward, solve_forward,
+    account_chain,
+    expected_visits,
+    profile_factor,
+    solve_backward,
+    solve_forward,
     win_probabilities,
 )
 from funnelc.model import FunnelFile

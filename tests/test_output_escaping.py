@@ -16,10 +16,27 @@ import pytest
 from click.testing import CliRunner
 
 from funnelc.cli import cli
-
-from hostile_names import ALL_NAMES, CLOSER, COLOURED, FORMULAS, LINK, MARKUP, PIPELINE, \
-    RICH_PIPELINE, RICH_REASON, RICH_SOURCE, SCENARIO_LINK, SOURCE, STAGES, TEAM, TEAM_LINK, \
-    hostile_funnel, q, reason, rich_markup_funnel
+from hostile_names import (
+    ALL_NAMES,
+    CLOSER,
+    COLOURED,
+    FORMULAS,
+    LINK,
+    MARKUP,
+    PIPELINE,
+    RICH_PIPELINE,
+    RICH_REASON,
+    RICH_SOURCE,
+    SCENARIO_LINK,
+    SOURCE,
+    STAGES,
+    TEAM,
+    TEAM_LINK,
+    hostile_funnel,
+    q,
+    reason,
+    rich_markup_funnel,
+)
 from test_export_diagrams import check_dot, check_mermaid, mermaid_entities_decoded
 
 RUN = ["--days", "30", "--warmup", "0", "--reps", "2", "--seed", "1", "--jobs", "1"]

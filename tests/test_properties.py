@@ -14,8 +14,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import lark
 import pytest
@@ -25,12 +25,17 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 
 import funnelc
+from conftest import CASES, PIPELINES, ROOT
 from funnelc.api import Loaded
 from funnelc.cli import cli
 from funnelc.diagnostics import Severity
-from funnelc.fmt import FormatSyntaxError, format_loaded, format_text, model_equal_ignoring_spans, quote
-
-from conftest import CASES, PIPELINES, ROOT
+from funnelc.fmt import (
+    FormatSyntaxError,
+    format_loaded,
+    format_text,
+    model_equal_ignoring_spans,
+    quote,
+)
 
 GRAMMAR = (ROOT / "dsl" / "grammar.lark").read_text(encoding="utf-8")
 KEYWORDS = frozenset(re.findall(r'"([^"\\]+)"', GRAMMAR))

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from funnelc.cli import cli
 from conftest import PIPELINES
+from funnelc.cli import cli
 
 # The exact input of the issue: one source of a million deals an hour.
 MILLION = """account "A" {

@@ -550,7 +550,6 @@ def test_expected_wip_is_the_arrivals_convolved_with_the_time_in_stage() -> None
 def _graves(name: str, n: int) -> dict[str, list[str]]:
     """Stage → verdict codes of the graveyards of an example file over a year."""
     from conftest import PIPELINES
-
     from funnelc import load_file
 
     m = load_file(PIPELINES / name).model
@@ -673,7 +672,6 @@ def test_revenue_is_booked_once_per_copy_chain_as_the_exact_maths_counts_it() ->
     month must match `analyze`'s (which counts the final win of each copy chain); counting
     every `won` would book the same deal up to three times here."""
     from conftest import reps
-
     from funnelc.analysis.exact import analyze_account
 
     m = model(HANDOFFS)

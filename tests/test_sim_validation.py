@@ -207,7 +207,7 @@ def test_littles_law_on_every_stage_of_the_examples(path) -> None:
     checked = 0
     for i, spec in enumerate(net.stages):
         st = result.stages[i]
-        if st.graveyard.is_graveyard or spec.has_stay and spec.sla_hours is None:
+        if st.graveyard.is_graveyard or (spec.has_stay and spec.sla_hours is None):
             continue
         rows = [r.stages[i] for r in reps_out]
         if min(r.left for r in rows) < 30:

@@ -133,8 +133,7 @@ def test_search_matches_a_brute_force_scan() -> None:
     from funnelc import load_text
     from funnelc.sim import SimConfig, compile_network
     from funnelc.whatif.executors import Runner, SerialExecutor
-    from funnelc.whatif.staffing import (parse_target, scan_staff, search_staff,
-                                         with_respond_limits)
+    from funnelc.whatif.staffing import parse_target, scan_staff, search_staff, with_respond_limits
 
     model = load_text(MMC).model
     assert model is not None

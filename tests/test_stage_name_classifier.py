@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from funnelc.lint.naming import (Classification, StageNameClass, classify_stage_name,
-                                 detect_language)
+from funnelc.lint.naming import Classification, StageNameClass, classify_stage_name, detect_language
 
 DATA = Path(__file__).parent / "data" / "stage_names.tsv"
 SRC = Path(__file__).resolve().parents[1] / "src"

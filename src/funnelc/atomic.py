@@ -18,8 +18,9 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import IO, Any, Iterator, Mapping
+from typing import IO, Any
 
 __all__ = ["atomic_file", "write_atomic", "write_all", "same_file", "is_inside",
            "is_special", "scratch_dir"]

@@ -6,9 +6,9 @@ twice, so a check can point at the repeat.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
-
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from lark import Token, Tree
 from lark.exceptions import UnexpectedInput

@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> Any:
 
         os_failure(exc).show()
         sys.exit(2)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+    except Exception as exc:  # the last line of defence against tracebacks
         if os.environ.get("FUNNELC_DEBUG"):
             raise
         click.echo(f"error: internal failure: {type(exc).__name__}: {exc}\n"

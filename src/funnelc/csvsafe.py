@@ -27,7 +27,8 @@ from __future__ import annotations
 import csv
 import numbers
 import re
-from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import polars as pl

@@ -20,8 +20,9 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -101,7 +102,7 @@ def format_loaded(loaded: Loaded) -> str:
         _prove(loaded, out)
     except FormatInternalError as exc:
         raise FormatInternalError(loaded.path, exc.reason) from exc
-    except Exception as exc:  # noqa: BLE001 - any slip in here is a bug, reported as such
+    except Exception as exc:  # any slip in here is a bug, reported as such
         raise FormatInternalError(loaded.path, f"{type(exc).__name__}: {exc}") from exc
     return out
 

@@ -10,8 +10,8 @@ collector is paused for the duration and restored (never force-enabled) afterwar
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 
 @contextmanager

@@ -10,8 +10,9 @@ together with the literal the author wrote, so the formatter can print `90m` bac
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Any, Callable, Literal, TypeVar, Union
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -291,7 +292,7 @@ class LostTarget(Node):
     reason: Name
 
 
-Target = Annotated[Union[StageTarget, WonTarget, LostTarget], Field(discriminator="kind")]
+Target = Annotated[StageTarget | WonTarget | LostTarget, Field(discriminator="kind")]
 
 
 class Copy(Node):
@@ -329,7 +330,7 @@ class AssignAction(Node):
     team: Name
 
 
-Action = Annotated[Union[TaskAction, MessageAction, AssignAction], Field(discriminator="kind")]
+Action = Annotated[TaskAction | MessageAction | AssignAction, Field(discriminator="kind")]
 
 
 class Sla(Node):
@@ -454,7 +455,7 @@ class FunnelFile(Node):
     def account(self) -> Account | None:
         return self.accounts[0] if self.accounts else None
 
-    def _index(self) -> "_FileIndex":
+    def _index(self) -> _FileIndex:
         """Name lookups for this file, built once: checks, lint and routing resolve
         thousands of references, and a scan per lookup made large accounts quadratic.
         Kept outside the model (keyed by identity, dropped with the model) so equality
@@ -525,4 +526,4 @@ class _FileIndex:
         return table.get(name)
 
 
-_INDEXES: dict[int, tuple["weakref.ReferenceType[FunnelFile]", _FileIndex]] = {}
+_INDEXES: dict[int, tuple[weakref.ReferenceType[FunnelFile], _FileIndex]] = {}

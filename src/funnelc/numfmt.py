@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Callable, Concatenate, ParamSpec, Protocol
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, Protocol
 
 __all__ = ["DASH", "Estimate", "missing", "num", "hours", "pct", "money", "est", "est_hours",
            "est_pct"]

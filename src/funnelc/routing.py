@@ -13,8 +13,9 @@ Pure Python and cheap to import: lint runs on the `check` path.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator, Literal
+from typing import Literal
 
 from . import model as m
 

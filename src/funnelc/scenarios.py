@@ -18,7 +18,7 @@ raises `ScenarioError` with the span to point at.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from . import model as m
 from .checks.references import target_key

@@ -17,12 +17,12 @@ class Span(BaseModel):
     end: int
 
     @classmethod
-    def point(cls, line: int, column: int, offset: int) -> "Span":
+    def point(cls, line: int, column: int, offset: int) -> Span:
         """A one-character span, for findings about a position rather than a node."""
         return cls(line=line, column=column, end_line=line, end_column=column + 1,
                    start=offset, end=offset + 1)
 
-    def cover(self, other: "Span") -> "Span":
+    def cover(self, other: Span) -> Span:
         """The smallest span holding both, for labels over a whole construct."""
         first, last = (self, other) if self.start <= other.start else (other, self)
         end = self if self.end >= other.end else other

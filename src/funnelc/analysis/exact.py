@@ -28,7 +28,11 @@ from . import queueing as q
 from .markov import HOURS_PER_MONTH, AccountChain, account_chain
 from .survival import integrated_truncated_mean, survival, truncated_mean
 from .working_time import (
-    WEEK_HOURS, WallclockLength, mean_wallclock_hours, wallclock_length, working_hours_per_week,
+    WEEK_HOURS,
+    WallclockLength,
+    mean_wallclock_hours,
+    wallclock_length,
+    working_hours_per_week,
 )
 
 __all__ = [

@@ -6,7 +6,7 @@ percentage format (analyze prints `35.0%`, the report `35%`) and does its own es
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from ..numfmt import DASH, hours, num
 from .exact import PipelineExact, StageExact

@@ -7,7 +7,7 @@ entry, not from the previous touch, the usual slip), and a missing `on reply` or
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic, Label
 from ..model import Cadence, FunnelFile, Stage

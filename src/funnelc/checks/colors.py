@@ -4,7 +4,7 @@ only a fixed palette of them), so anything else would fail on export."""
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic
 from ..model import FunnelFile

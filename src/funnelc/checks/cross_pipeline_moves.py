@@ -6,7 +6,7 @@ the language's way across is closing the deal here and `then copy` into the othe
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic
 from ..model import FunnelFile, Outcome, Sla

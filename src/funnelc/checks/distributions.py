@@ -6,7 +6,7 @@ from hours.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic
 from ..model import Dist, FunnelFile

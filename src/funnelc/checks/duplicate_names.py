@@ -8,7 +8,7 @@ invisible characters (a zero-width space), or in look-alike letters of another s
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from ..diagnostics import Diagnostic, Label
 from ..model import FunnelFile, Name

@@ -5,7 +5,7 @@ an enum or multi-select with an empty or repeated option makes the CRM reject th
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic, Label
 from ..model import FunnelFile, Name

@@ -15,13 +15,22 @@ The predicates live in `funnelc.names`, shared with the exports and the renderer
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic
-from ..model import (Copy, FunnelFile, LostTarget, MessageAction, Name, Stage, StageRef,
-                     StageTarget, TaskAction, Target)
-from ..names import (BIDI_CONTROLS, bidi_controls, describe_char, invisible_chars, is_blank,
-                     is_plain)
+from ..model import (
+    Copy,
+    FunnelFile,
+    LostTarget,
+    MessageAction,
+    Name,
+    Stage,
+    StageRef,
+    StageTarget,
+    Target,
+    TaskAction,
+)
+from ..names import BIDI_CONTROLS, bidi_controls, describe_char, invisible_chars, is_blank, is_plain
 from ..span import Span
 from .references import error
 

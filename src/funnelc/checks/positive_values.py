@@ -8,7 +8,7 @@ question. It may not empty a team: its stages would have nobody to work them.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic
 from ..model import FunnelFile, Sla, TaskAction

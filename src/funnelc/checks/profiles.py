@@ -3,7 +3,7 @@ for that month would be a guess."""
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from ..diagnostics import Diagnostic, Label
 from ..model import FunnelFile, MonthShare

@@ -7,12 +7,21 @@ so they all agree on what counts as a reference and which pipeline a bare name i
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 from ..diagnostics import Diagnostic, Label, Severity, did_you_mean
-from ..model import (Copy, FunnelFile, Node, Pipeline, Stage, StageRef, StageTarget, Target,
-                     WonTarget)
+from ..model import (
+    Copy,
+    FunnelFile,
+    Node,
+    Pipeline,
+    Stage,
+    StageRef,
+    StageTarget,
+    Target,
+    WonTarget,
+)
 from ..span import Span
 
 __all__ = ["StageUse", "Route", "stage_uses", "routes", "stage_routes", "find_stage", "lookup",
@@ -134,7 +143,7 @@ class _Walk:
         self.uses: tuple[StageUse, ...] = tuple(_stage_uses(funnel, self.routes))
 
 
-_WALKS: dict[int, tuple["weakref.ReferenceType[FunnelFile]", _Walk]] = {}
+_WALKS: dict[int, tuple[weakref.ReferenceType[FunnelFile], _Walk]] = {}
 
 
 def _walk(funnel: FunnelFile) -> _Walk:

@@ -55,7 +55,7 @@ every FN0xx/FN2xx code the core can raise must be in it.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from ..diagnostics import Diagnostic
 from ..model import FunnelFile

@@ -3,7 +3,7 @@ flow of one `lost "reason"`; with a misspelt reason nothing ever reopens, silent
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from ..diagnostics import Diagnostic, did_you_mean
 from ..model import FunnelFile, LostTarget, Pipeline

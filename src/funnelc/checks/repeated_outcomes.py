@@ -4,7 +4,7 @@ conversion report and the CRM's automation disagree about which one fires."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic, Label
 from ..model import FunnelFile, Outcome

@@ -7,7 +7,7 @@ the second is always a mistake: either a leftover or a change that silently does
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic, Label
 from ..model import FunnelFile, Pipeline, Stage

@@ -7,12 +7,20 @@ it does not add routes), and changes that leave the stage's shares not adding up
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic, Label, did_you_mean
 from ..model import FunnelFile, Override, Pipeline, Scenario, Share, Stage
-from .references import (SHARE_TOLERANCE, error, listing, pct, quote, scenario_stage,
-                         target_key, target_text)
+from .references import (
+    SHARE_TOLERANCE,
+    error,
+    listing,
+    pct,
+    quote,
+    scenario_stage,
+    target_key,
+    target_text,
+)
 from .stage_shares import share_terms
 
 __all__ = ["check_scenario_shares"]

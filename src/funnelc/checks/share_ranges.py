@@ -6,7 +6,7 @@ are allowed: they state that nothing stays, or ask "what if nobody takes this wa
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic
 from ..model import FunnelFile, Share

@@ -3,7 +3,7 @@ calendar and language would silently come from the first."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic, Label
 from ..model import FunnelFile

@@ -3,7 +3,7 @@ pipeline is read and which pipeline the CRM opens first: there can be only one."
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic, Label
 from ..model import FunnelFile

@@ -8,7 +8,7 @@ with neither outcomes nor `stay` are terminal or parking stages and have no shar
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic, Label
 from ..model import FunnelFile, Share, Stage

@@ -3,11 +3,11 @@ A required field the card does not have would block the stage in the CRM."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic
 from ..model import FunnelFile, Name
-from .references import quote, routes
+from .references import quote
 from .unknown_names import unknown_name
 
 __all__ = ["check_unknown_fields"]

@@ -3,7 +3,7 @@ did-you-mean, and otherwise how to declare the missing thing."""
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..diagnostics import Diagnostic, did_you_mean
 from ..model import FunnelFile, Name

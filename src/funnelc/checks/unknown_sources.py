@@ -3,7 +3,7 @@ nothing, and the comparison against the baseline would be silently meaningless."
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic
 from ..model import FunnelFile

@@ -4,7 +4,7 @@ into a different one, so every reference is resolved and each miss gets a sugges
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic, did_you_mean
 from ..model import FunnelFile

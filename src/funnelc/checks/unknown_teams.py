@@ -4,7 +4,7 @@ have nobody to work it in the simulation."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic
 from ..model import AssignAction, FunnelFile, Name, TaskAction
@@ -20,9 +20,7 @@ def _team_names(funnel: FunnelFile) -> Iterator[Name]:
             if stage.owner is not None:
                 yield stage.owner
             for action in stage.on_enter:
-                if isinstance(action, TaskAction) and action.team is not None:
-                    yield action.team
-                elif isinstance(action, AssignAction):
+                if (isinstance(action, TaskAction) and action.team is not None) or isinstance(action, AssignAction):
                     yield action.team
     for scen in funnel.scenarios:
         for ovr in scen.overrides:

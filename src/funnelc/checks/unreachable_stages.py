@@ -6,7 +6,7 @@ only through a `source` or a `then copy`, not by being listed first.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic
 from ..model import FunnelFile

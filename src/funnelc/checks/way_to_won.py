@@ -10,7 +10,7 @@ The search follows outcomes, SLAs and cadence routes from the stages deals enter
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic
 from ..model import FunnelFile, LostTarget, Pipeline, StageTarget, WonTarget

@@ -6,7 +6,7 @@ day with no working time, and deals would wait forever.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic
 from ..model import DayHours, FunnelFile, Hours

@@ -66,7 +66,7 @@ def apply_command(crm: str, file: str, subdomain: str | None, base_url: str | No
         code = _run(file, url, token, yes=yes, prune=prune, color=color)
     except click.ClickException:
         raise
-    except Exception as exc:  # noqa: BLE001 - no traceback (and no token) reaches the user
+    except Exception as exc:  # no traceback (and no token) reaches the user
         if os.environ.get("FUNNELC_DEBUG"):
             raise
         click.echo(_scrub(f"error: internal failure: {type(exc).__name__}: {exc}", token), err=True)

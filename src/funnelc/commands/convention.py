@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["format_option", "output_option", "verbosity_options", "deprecated_path_option",
            "Verbosity", "verbosity", "info", "detail", "deprecation_note", "text_output",
-           "SHARED_ORDER", "resolve_legacy"]
+           "SHARED_ORDER", "resolve_legacy", "deliver", "to_json", "output_options"]
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -135,11 +135,18 @@ def deprecated_path_option(old: str, dest: str, new: str) -> Decorator:
     def callback(ctx: click.Context, param: click.Parameter, value: str | None
                  ) -> str | None:
         if value is not None and not ctx.resilient_parsing:
-            deprecation_note(f"{old} {value}", new.replace("PATH", value))
+            spelled = new.replace(" -o PATH", "") if value == STDOUT else \
+                new.replace("PATH", value)
+            deprecation_note(f"{old} {value}", spelled)
         return value
 
     return click.option(old, dest, metavar="PATH", default=None, hidden=True,
                         callback=callback, help=f"Deprecated: use {new}.")
+
+
+def output_options(*extra: str, what: str = "") -> list[Decorator]:
+    """--format, -o, -q, -v: the first options of every command, in this order."""
+    return [format_option(*extra, what=what), output_option(), *verbosity_options()]
 
 
 def resolve_legacy(fmt: str, output_path: str | None, legacy: str | None, legacy_format: str,
@@ -156,6 +163,21 @@ def resolve_legacy(fmt: str, output_path: str | None, legacy: str | None, legacy
                                "--format or -o; use --format "
                                f"{legacy_format} -o PATH alone")
     return legacy_format, legacy, legacy != STDOUT
+
+
+def deliver(output_path: str | None, data: str) -> None:
+    """The product to stdout (`None` or `-`) or to the file `output_path`, with a
+    `wrote PATH` note on stderr unless -q."""
+    emit(output_path or STDOUT, data)
+    if output_path not in (None, STDOUT):
+        info(f"wrote {output_path}")
+
+
+def to_json(data: object) -> str:
+    """JSON as every command prints it: UTF-8 text, indented, no NaN."""
+    import json
+
+    return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
 @contextmanager

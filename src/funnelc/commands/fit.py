@@ -174,8 +174,7 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
     import sys
 
     from ..history.backtest import BacktestError, run_backtest
-    from ..history.backtest_report import (print_backtest, render_backtest_html,
-                                           render_backtest_json)
+    from ..history.backtest_report import print_backtest, render_backtest_html, render_backtest_json
     from ..sim import CompileError
     from ..sim.budget import DealLimitExceeded, WorkRefused
     from ..termtext import plain
@@ -187,8 +186,13 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
     try:
         if sys.stderr.isatty():
             from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                       TimeElapsedColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             with Progress(TextColumn("back-test: simulating"), BarColumn(),
                           MofNCompleteColumn(), TimeElapsedColumn(),

@@ -51,7 +51,7 @@ def fmt_command(files: tuple[str, ...], check: bool, diff: bool, write: bool, co
 
 @dataclass
 class _Input:
-    loaded: "Loaded"
+    loaded: Loaded
     raw: bytes | None
     """The bytes as read, to tell a file that differs only by a BOM from one that is done."""
 

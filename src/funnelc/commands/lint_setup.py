@@ -36,7 +36,7 @@ class LintSetup:
 
     @classmethod
     def from_cli(cls, select: tuple[str, ...], ignore: tuple[str, ...],
-                 severity: tuple[str, ...], config_path: str | None) -> "LintSetup":
+                 severity: tuple[str, ...], config_path: str | None) -> LintSetup:
         try:
             sel = parse_selectors(select, "--select") if select else None
             ign = parse_selectors(ignore, "--ignore")

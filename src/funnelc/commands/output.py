@@ -15,9 +15,9 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Mapping, Sequence
 
 import click
 
@@ -57,7 +57,7 @@ class OutputError(click.ClickException):
         self.hint = hint
 
     @classmethod
-    def from_os(cls, path: str, exc: OSError, verb: str = "cannot write") -> "OutputError":
+    def from_os(cls, path: str, exc: OSError, verb: str = "cannot write") -> OutputError:
         return cls(path, exc.strerror or str(exc), _HINTS.get(exc.errno or 0), verb)
 
     def show(self, file: object = None) -> None:

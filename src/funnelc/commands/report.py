@@ -12,7 +12,11 @@ import click
 from .common import EXIT_CLEAN
 from .output import guard_folder
 from .sim_options import (
-    RunSize, check_run_options, compile_or_exit, load_for_simulation, run_with_progress,
+    RunSize,
+    check_run_options,
+    compile_or_exit,
+    load_for_simulation,
+    run_with_progress,
     simulation_options,
 )
 
@@ -68,9 +72,9 @@ def report_command(file: str | None, output: str | None, days: int, warmup: int,
     from .. import __version__
     from ..report.build import build_report
     from ..report.writer import ReportWriteError, write_report
-    from .output import OutputError, refuse_inputs
     from ..sim import DEFAULT_START, SimConfig
     from ..sim.summary import summarize
+    from .output import OutputError, refuse_inputs
 
     config = SimConfig(days=days, warmup_days=warmup, reps=reps, seed=seed, jobs=jobs,
                        start=start or DEFAULT_START, max_deals=max_deals)

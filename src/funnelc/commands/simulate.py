@@ -1,5 +1,5 @@
 """`funnelc simulate FILE`: replications of the account's discrete-event simulation,
-printed as tables, optionally as JSON (`--json`) and per-deal CSV (`--records`)."""
+printed as tables or as JSON (`--format json`), and per-deal CSV (`--records`)."""
 
 from __future__ import annotations
 
@@ -9,26 +9,33 @@ from datetime import date
 import click
 
 from .common import EXIT_CLEAN
-from .output import Output, emit, guard, via_file
+from .convention import (deliver, deprecated_path_option, output_options, resolve_legacy,
+                         text_output)
+from .output import Output, guard, via_file
 from .sim_options import (
-    RunSize, check_run_options, compile_or_exit, load_for_simulation, run_with_progress,
+    RunSize,
+    check_run_options,
+    compile_or_exit,
+    load_for_simulation,
+    run_with_progress,
     simulation_options,
+    stack,
 )
 
 
 @click.command("simulate")
 @click.argument("file", required=False, type=click.Path(dir_okay=True, allow_dash=True))
+@stack(output_options(what=" (json: schema `funnelc simulate --schema`)"))
 @simulation_options()
-@click.option("--json", "json_path", metavar="PATH", default=None,
-              help="Write the results as JSON to PATH (`-` prints JSON instead of tables).")
+@deprecated_path_option("--json", "json_path", "--format json -o PATH")
 @click.option("--records", "records_path", metavar="PATH", default=None,
               help="Write one CSV row per deal per stage visit to PATH (`-` prints the "
                    "CSV instead of tables).")
 @click.option("--schema", is_flag=True,
-              help="Print the JSON Schema of the --json output and exit.")
+              help="Print the JSON Schema of the --format json output and exit.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
-def simulate_command(file: str | None, days: int, warmup: int, reps: int, seed: int,
+def simulate_command(file: str | None, fmt: str, output_path: str | None, days: int, warmup: int, reps: int, seed: int,
                      jobs: int | None, start: date | None, scenario: str | None,
                      json_path: str | None, records_path: str | None, schema: bool,
                      color: str, max_deals: int) -> None:
@@ -47,7 +54,9 @@ def simulate_command(file: str | None, days: int, warmup: int, reps: int, seed: 
     if file is None:
         raise click.UsageError("missing argument FILE")
     check_run_options(days, warmup)
-    guard([Output("--json", json_path), Output("--records", records_path)], [file])
+    fmt, output_path, keep_text = resolve_legacy(fmt, output_path, json_path, "json", "--json")
+    guard([Output("--json" if json_path else "-o", output_path),
+           Output("--records", records_path)], [file])
     prepared = load_for_simulation(file, scenario, color, "simulating",
                                    RunSize(days, reps, start, max_deals))
     model = prepared.model
@@ -63,14 +72,20 @@ def simulate_command(file: str | None, days: int, warmup: int, reps: int, seed: 
         reps_out = run_with_progress(net, config)
     result = summarize(model, net, config, reps_out, scenario=scenario)
 
-    if json_path is not None:
-        emit(json_path, result.model_dump_json(indent=2) + "\n")
-    if json_path == "-" or records_path == "-":
+    if fmt == "json":
+        deliver(output_path, result.model_dump_json(indent=2) + "\n")
+        if keep_text:
+            output_path = None
+    if (fmt == "json" and not keep_text) or records_path == "-":
         raise SystemExit(EXIT_CLEAN)
 
     from ..sim.table import render_tables
-    from ..termtext import terminal_console
 
-    render_tables(result, terminal_console())
+    with text_output(output_path) as console:
+        render_tables(result, console)
+    if output_path not in (None, "-"):
+        from .convention import info
+
+        info(f"wrote {output_path}")
     raise SystemExit(EXIT_CLEAN)
 

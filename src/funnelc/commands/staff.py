@@ -11,8 +11,17 @@ import click
 
 from .common import EXIT_CLEAN, EXIT_PROBLEMS, print_diagnostics
 from .output import Output, emit, guard, writing
-from .whatif_options import (exit_on_override_error, make_config, model_with_sets,
-                             plot_outputs, plot_paths, run_options, run_size, runner, set_option)
+from .whatif_options import (
+    exit_on_override_error,
+    make_config,
+    model_with_sets,
+    plot_outputs,
+    plot_paths,
+    run_options,
+    run_size,
+    runner,
+    set_option,
+)
 
 
 @click.command("staff")

@@ -20,8 +20,15 @@ from collections.abc import Callable
 from typing import Any
 
 from .amocrm_account import ENTITIES, Account, read_account
-from .amocrm_client import (AmoApiError, AmoAuthError, AmoClient, AmoNetworkError,
-                            AmoServerError, answer_int, embedded_items)
+from .amocrm_client import (
+    AmoApiError,
+    AmoAuthError,
+    AmoClient,
+    AmoNetworkError,
+    AmoServerError,
+    answer_int,
+    embedded_items,
+)
 from .amocrm_plan import ENTITY_WORDS, FieldChange, Plan, make_plan, q
 
 __all__ = ["plan_for", "execute", "BATCH"]

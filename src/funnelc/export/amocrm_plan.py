@@ -28,7 +28,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .amocrm import MAX_PIPELINES, MAX_STATUSES, SYSTEM_STATUS_NAMES
-from .amocrm_account import ENTITIES, LOST_ID, WON_ID, Account, RemoteField, RemotePipeline, RemoteStatus
+from .amocrm_account import (
+    ENTITIES,
+    WON_ID,
+    Account,
+    RemoteField,
+    RemotePipeline,
+    RemoteStatus,
+)
 
 __all__ = ["Plan", "StatusAdd", "SystemRename", "StatusUpdate", "FieldChange", "make_plan",
            "ENTITY_WORDS", "DEFAULT_SYSTEM_NAMES"]

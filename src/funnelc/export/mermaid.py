@@ -10,7 +10,6 @@ from ..model import FunnelFile
 from .base import ExportResult
 from .graph import GraphNode, build_graph
 
-
 _ENTITIES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "`": "#96;"}
 
 

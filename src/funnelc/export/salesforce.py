@@ -53,7 +53,14 @@ from .. import model as m
 from ..diagnostics import Diagnostic, Label, Severity
 from ..names import is_blank
 from .base import ExportResult
-from .crm_common import CLOSED_NAMES, blank_name, code_stem, language, lost_reasons, win_probabilities
+from .crm_common import (
+    CLOSED_NAMES,
+    blank_name,
+    code_stem,
+    language,
+    lost_reasons,
+    win_probabilities,
+)
 
 __all__ = ["EXPORTER", "build_metadata", "MAX_VALUE", "MAX_PROCESS_NAME", "API_VERSION",
            "VALUE_SET_PATH", "OBJECT_PATH", "PACKAGE_PATH", "process_name"]

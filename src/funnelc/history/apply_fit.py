@@ -205,7 +205,7 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
         if r.key[0] == "copy" and r.outcome is None:
             notes.append(f"{where}: {r.count} moves {r.label} have no outcome copying there; "
                          "not written")
-    keep = [r.outcome is not None or r.key == ("stay",) and st.stay is not None for r in routes]
+    keep = [r.outcome is not None or (r.key == ("stay",) and st.stay is not None) for r in routes]
     t = tenths([r.count for r in routes], keep)
     outs = list(st.outcomes)
     order = list(st.order)

@@ -33,9 +33,9 @@ import math
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
-from typing import Callable
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -166,7 +166,7 @@ class Backtest:
 
 # ---------------------------------------------------------------------------- months
 def _month_start(year: int, month: int, tz: str) -> datetime:
-    return datetime(year, month, 1, tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
+    return datetime(year, month, 1, tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
 def history_months(start: datetime, end: datetime, tz: str) -> list[str]:

@@ -134,7 +134,7 @@ def _section(bt: Backtest, key: str, title: str, note: str, figures: list[Figure
 MAX_PANELS = 12
 
 
-def backtest_plot(bt: Backtest) -> "Any":
+def backtest_plot(bt: Backtest) -> Any:
     """One panel per series (a conversion, won, lost, a stage's backlog): the predicted
     mean and 95 % band over every month, the observed months as dots (red outside the
     band), the cut as a dashed line."""

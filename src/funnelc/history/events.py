@@ -51,7 +51,7 @@ class Catalog:
         if stage not in lst:
             lst.append(stage)
 
-    def merge(self, other: "Catalog") -> None:
+    def merge(self, other: Catalog) -> None:
         for p, lst in other.stages.items():
             for s in lst:
                 self.add(p, s)

@@ -165,7 +165,7 @@ def _flatten(docs: list[Any]) -> list[Any]:
     for d in docs:
         if isinstance(d, list) and d and all(isinstance(x, dict) and (
                 is_amocrm(x) in ("events", "leads", "pipelines", "statuses", "loss_reasons")
-                or is_bitrix24(x) is not None and "result" in x) for x in d[:3]):
+                or (is_bitrix24(x) is not None and "result" in x)) for x in d[:3]):
             out.extend(d)
         else:
             out.append(d)

@@ -53,7 +53,7 @@ def match_names(events: pl.DataFrame, funnel: m.FunnelFile) -> tuple[pl.DataFram
     pairs = (events.filter(pl.col("kind") == STAGE).group_by(["pipeline", "stage"])
              .agg(n=pl.len()).sort(["pipeline", "stage"]))
     for dp, ds, n in pairs.iter_rows():
-        fp = fpipes.get(dp) and dp or pnorm.get(normal(dp or ""))
+        fp = (fpipes.get(dp) and dp) or pnorm.get(normal(dp or ""))
         if fp is None and not dp:
             owners = by_stage.get(normal(ds), [])
             fp = owners[0] if len(owners) == 1 else None

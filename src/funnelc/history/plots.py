@@ -5,7 +5,8 @@ time in stage, the funnel shape, and month-end backlog per stage."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -20,7 +21,7 @@ MAX_SERIES = 10
 MAX_BARS = 40
 
 
-def _fig(w: float, h: float) -> "Figure":
+def _fig(w: float, h: float) -> Figure:
     from matplotlib.figure import Figure
 
     return Figure(figsize=(w, h), layout="constrained")
@@ -30,14 +31,14 @@ def _label(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _empty(fig: "Figure", msg: str) -> "Figure":
+def _empty(fig: Figure, msg: str) -> Figure:
     ax = fig.add_subplot()
     ax.axis("off")
     ax.text(0.5, 0.5, msg, ha="center", va="center", color="#8c8c8c")
     return fig
 
 
-def inflow_plot(t: HistoryTables) -> "Figure":
+def inflow_plot(t: HistoryTables) -> Figure:
     fig = _fig(9, 3.8)
     df = t.inflow
     if df.height == 0:
@@ -61,7 +62,7 @@ def inflow_plot(t: HistoryTables) -> "Figure":
     return fig
 
 
-def conversion_plot(t: HistoryTables) -> "Figure":
+def conversion_plot(t: HistoryTables) -> Figure:
     fig = _fig(9, 3.8)
     df = t.conversion.filter(pl.col("month") != "all")
     if df.height == 0:
@@ -83,7 +84,7 @@ def conversion_plot(t: HistoryTables) -> "Figure":
     return fig
 
 
-def time_plot(t: HistoryTables) -> "Figure":
+def time_plot(t: HistoryTables) -> Figure:
     df = t.time_in_stage.filter(pl.col("n") > 0).head(MAX_BARS)
     fig = _fig(9, 0.32 * max(df.height, 3) + 1.2)
     if df.height == 0:
@@ -104,7 +105,7 @@ def time_plot(t: HistoryTables) -> "Figure":
     return fig
 
 
-def shape_plot(t: HistoryTables) -> "Figure":
+def shape_plot(t: HistoryTables) -> Figure:
     df = t.shape.head(MAX_BARS)
     fig = _fig(9, 0.32 * max(df.height, 3) + 1.2)
     if df.height == 0:
@@ -121,7 +122,7 @@ def shape_plot(t: HistoryTables) -> "Figure":
     return fig
 
 
-def backlog_plot(t: HistoryTables) -> "Figure":
+def backlog_plot(t: HistoryTables) -> Figure:
     df = t.backlog
     fig = _fig(9, 3.8)
     if df.height == 0:
@@ -142,7 +143,7 @@ def backlog_plot(t: HistoryTables) -> "Figure":
     return fig
 
 
-PLOTS: tuple[tuple[str, str, Callable[[HistoryTables], "Figure"]], ...] = (
+PLOTS: tuple[tuple[str, str, Callable[[HistoryTables], Figure]], ...] = (
     ("inflow", "New deals by month and source", inflow_plot),
     ("conversion", "Stage-to-stage conversion by month", conversion_plot),
     ("time_in_stage", "Time in stage: median, mean and 90th percentile", time_plot),

@@ -12,7 +12,7 @@ deal's first stage (when exactly one is), the value stays empty.
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import polars as pl
 
@@ -46,7 +46,7 @@ def read_records_text(text: str, dq: DataQuality, seq0: int, start: date,
     if bad.height:
         dq.drop("bad_timestamp", bad.height)
         raw = raw.filter(pl.col("entered_hours").is_not_null() & pl.col("deal_id").is_not_null())
-    origin = datetime(start.year, start.month, start.day, tzinfo=timezone.utc)
+    origin = datetime(start.year, start.month, start.day, tzinfo=UTC)
     base = pl.lit(origin).cast(pl.Datetime("us", "UTC"))
 
     def at(col: str) -> pl.Expr:

@@ -57,13 +57,13 @@ class TimeBounds:
     end: datetime
 
     @staticmethod
-    def default(today: date | None = None) -> "TimeBounds":
+    def default(today: date | None = None) -> TimeBounds:
         year = (today or date.today()).year
         return TimeBounds(datetime(2000, 1, 1, tzinfo=timezone.utc),
                           datetime(year + 2, 1, 1, tzinfo=timezone.utc))
 
     @staticmethod
-    def years(first: int, last: int) -> "TimeBounds":
+    def years(first: int, last: int) -> TimeBounds:
         """From 1 January of `first` to the end of `last` (both within 1900–2200)."""
         return TimeBounds(datetime(first, 1, 1, tzinfo=timezone.utc),
                           datetime(last + 1, 1, 1, tzinfo=timezone.utc))

@@ -14,8 +14,9 @@ from __future__ import annotations
 import functools
 import inspect
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator, Literal, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..diagnostics import Label, Severity
 from ..model import Copy, FunnelFile, Node, Pipeline, Purpose, Stage, Target

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..diagnostics import Severity, did_you_mean
 from .base import OptionValue, Rule
@@ -67,7 +68,7 @@ class LintConfig:
         return opts
 
     def with_cli(self, select: Iterable[str] | None = None, ignore: Iterable[str] = (),
-                 severity: Mapping[str, Severity] | None = None) -> "LintConfig":
+                 severity: Mapping[str, Severity] | None = None) -> LintConfig:
         """The command line on top of the file: `--select` replaces, the rest adds."""
         sev = dict(self.severity)
         sev.update(severity or {})

@@ -5,8 +5,9 @@ checks have vouched for (every reference resolves, shares add up)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from ..diagnostics import Diagnostic, Severity
 from ..model import FunnelFile

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
-from typing import Any, Iterable, Sequence
+from typing import Any
 from urllib.parse import quote
 
 from .. import __version__

@@ -12,9 +12,10 @@ the `SimResult` does not carry: it comes from each replication's daily WIP.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..analysis.exact import AccountExact

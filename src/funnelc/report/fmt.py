@@ -4,7 +4,7 @@ hours, which only the report shows."""
 
 from __future__ import annotations
 
-from ..numfmt import DASH, missing, est, est_hours, est_pct, hours, money, num, pct
+from ..numfmt import DASH, est, est_hours, est_pct, hours, missing, money, num, pct
 
 __all__ = ["DASH", "num", "hours", "limit", "pct", "money", "est", "est_hours", "est_pct"]
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import html
 import re
-from typing import TYPE_CHECKING, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from ..analysis.exact_text import Legend, mean_time, pipeline_remarks, stage_cells, stage_notes
 from .fmt import DASH, est, est_hours, est_pct, hours, limit, money, num, pct

@@ -22,13 +22,13 @@ import io
 import math
 import textwrap
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from .fmt import hours, num
+from .fmt import num
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from .data import ReportData
@@ -398,7 +398,7 @@ def render(fig: Figure) -> tuple[bytes, str, list[str]]:
     return png.getvalue(), svg.getvalue().decode("utf-8"), caught
 
 
-PLOTS: tuple[tuple[str, str, Callable[["ReportData"], "Figure"]], ...] = (
+PLOTS: tuple[tuple[str, str, Callable[[ReportData], Figure]], ...] = (
     ("funnel", "Deals entering each stage", funnel_plot),
     ("backlog", "Backlog over time per stage", backlog_plot),
     ("utilization", "Team utilization", utilization_plot),

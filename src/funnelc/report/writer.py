@@ -7,8 +7,8 @@ rendering (a file with errors, a bad option) never creates DIR at all."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from ..atomic import write_all
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from datetime import date
-from typing import Iterator
 
 from .. import model as m
 

@@ -41,7 +41,7 @@ class RouteSpec:
     after: m.Dist | None = None
     copy_to: int = -1
 
-    def label(self, stages: list["StageSpec"]) -> str:
+    def label(self, stages: list[StageSpec]) -> str:
         """How the route reads in tables: `-> Stage`, `won`, `lost "reason"`, `stay`."""
         if self.kind == "stage":
             text = f"-> {stages[self.stage].name}"

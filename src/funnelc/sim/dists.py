@@ -9,7 +9,7 @@ and standard deviations, converted here to numpy's parameterisation.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -87,7 +87,7 @@ class Sampler:
         self._init(fn, const, gen, block)
 
     @classmethod
-    def of(cls, fn: BlockFn, gen: np.random.Generator, block: int = BLOCK) -> "Sampler":
+    def of(cls, fn: BlockFn, gen: np.random.Generator, block: int = BLOCK) -> Sampler:
         """A sampler of any block function, e.g. uniforms or route indices."""
         self = cls.__new__(cls)
         self._init(fn, 0.0, gen, block)

@@ -37,11 +37,12 @@ import gc
 import math
 from array import array
 from collections import deque
+from collections.abc import Callable
 from datetime import date
-from heapq import heapify, heappop, heappush
 from functools import partial
+from heapq import heapify, heappop, heappush
 from itertools import count
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -53,8 +54,16 @@ from .config import SimConfig
 from .dists import Sampler
 from .rng import stream
 from .simpy_adapter import NORMAL, Callbacks, Happening, new_environment, scheduler
-from .stats import (NAN, LogHistogram, PipelineRep, RepStats, StageRep, TeamRep,
-                    expected_wip, ols_slope)
+from .stats import (
+    NAN,
+    LogHistogram,
+    PipelineRep,
+    RepStats,
+    StageRep,
+    TeamRep,
+    expected_wip,
+    ols_slope,
+)
 
 __all__ = ["Engine", "Deal", "TIMEOUT_KINDS", "run_replication"]
 
@@ -461,14 +470,14 @@ class Engine:
             team.open = team.cal.is_open(0.0)
             team.changes = team.cal.changes(0.0)
             self._next_change(team)
-        if FAR < self.horizon:
+        if self.horizon > FAR:
             self._sched(_Call(self._on_sweep, None), NORMAL, FAR)
         if self.warmup > 0:
             self._later(self.warmup, self._on_reset, None)
         # Daily snapshots from day 1: WIP is kept for the observed days only, entries for
         # every day (the expected WIP is a convolution over all of them).
         self.first_day = int(self.warmup // 24)
-        if 1 < self.config.days:
+        if self.config.days > 1:
             self._later(24.0, self._on_day, 1)
         # Deals, events and timers never form reference cycles (a deal points at its
         # stage, never back), so reference counting frees them all; the cyclic collector

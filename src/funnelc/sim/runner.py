@@ -35,9 +35,10 @@ import shutil
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from multiprocessing.context import BaseContext
-from typing import Any, Callable
+from typing import Any
 
 from .. import csvsafe
 from .. import model as m

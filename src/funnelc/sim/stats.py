@@ -97,7 +97,7 @@ def ols_slope(y: list[float]) -> tuple[float, float]:
     return slope, se
 
 
-def expected_wip(entries_cum: "array[float] | list[float]", hist: LogHistogram, last: int,
+def expected_wip(entries_cum: array[float] | list[float], hist: LogHistogram, last: int,
                  window: tuple[float, float]) -> np.ndarray:
     """The WIP the stage's own arrivals explain, at the end of each of the `last` days.
 

@@ -16,8 +16,16 @@ from .compile import Network, RouteSpec
 from .config import SimConfig
 from .engine import TIMEOUT_KINDS
 from .results import (
-    AccountResult, DurationStats, OutcomeResult, PipelineResult, RunInfo,
-    SimResult, SimWarning, StageResult, TeamResult, Timeouts,
+    AccountResult,
+    DurationStats,
+    OutcomeResult,
+    PipelineResult,
+    RunInfo,
+    SimResult,
+    SimWarning,
+    StageResult,
+    TeamResult,
+    Timeouts,
 )
 from .stats import NAN, RepStats
 from .verdicts import funnel_shape, graveyard, unstable_warning

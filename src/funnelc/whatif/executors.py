@@ -23,9 +23,10 @@ import pickle
 import socket
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from ..sim.budget import WorkBudget
 from ..sim.compile import Network
@@ -105,7 +106,7 @@ class Executor:
     def describe(self) -> str:
         return f"{self.name}, {self.workers} worker{'s' if self.workers != 1 else ''}"
 
-    def __enter__(self) -> "Executor":
+    def __enter__(self) -> Executor:
         return self
 
     def __exit__(self, *exc: object) -> None:

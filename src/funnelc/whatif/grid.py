@@ -20,8 +20,8 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from .. import model as m
 from ..diagnostics import Diagnostic, Severity, SourceText

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import io
 import math
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .compare import Comparison
@@ -42,8 +43,8 @@ def save_figure(fig: Any, png: str, svg: str) -> None:
     write_all(files)
 
 
-def whatif_figure(base: "VariantRun", comparisons: Sequence["Comparison"],
-                  keys: Sequence[str], defs: dict[str, "MetricDef"]) -> Any:
+def whatif_figure(base: VariantRun, comparisons: Sequence[Comparison],
+                  keys: Sequence[str], defs: dict[str, MetricDef]) -> Any:
     """Small multiples: one panel per metric, one bar per scenario (Δ against the
     baseline with its paired 95 % interval), green better / red worse / grey no change."""
     plt = _plt()
@@ -85,15 +86,15 @@ def whatif_figure(base: "VariantRun", comparisons: Sequence["Comparison"],
     return fig
 
 
-def sweep_figure(points: Sequence["SweepPoint"], specs: Sequence["VarySpec"],
-                 metric: "MetricDef") -> Any:
+def sweep_figure(points: Sequence[SweepPoint], specs: Sequence[VarySpec],
+                 metric: MetricDef) -> Any:
     """One axis: the metric against it with a 95 % band. Two or more: a heat map over
     the first two (further axes at their first value) beside lines of the metric against
     the first axis, one per value of the second."""
     plt = _plt()
     unit = metric.unit
 
-    def value(p: "SweepPoint") -> tuple[float, float]:
+    def value(p: SweepPoint) -> tuple[float, float]:
         e = p.estimates.get(metric.key)
         if e is None or e.mean is None:
             return math.nan, 0.0
@@ -160,7 +161,7 @@ def sweep_figure(points: Sequence["SweepPoint"], specs: Sequence["VarySpec"],
     return fig
 
 
-def staffing_figure(result: "StaffingResult") -> Any:
+def staffing_figure(result: StaffingResult) -> Any:
     """One panel per target: the simulated metric against team size (95 % error bars),
     the exact (Erlang) curve where it applies, the target line and the answer."""
     plt = _plt()

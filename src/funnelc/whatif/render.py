@@ -6,7 +6,7 @@ names are shown as written (`termtext.plain`), never read as rich markup."""
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.table import Table

@@ -4,8 +4,8 @@ as `funnelc simulate` would and keep the per-replication metric values for pairi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from .. import model as m
 from ..sim.compile import Network, compile_network

@@ -19,8 +19,7 @@ from ..sim.compile import Network, compile_network
 from ..sim.config import SimConfig
 from .executors import Runner
 from .staffing_exact import ExactStart, exact_start, exact_value
-from .targets import (SizeEval, Target, evaluate, parse_target, team_stages,
-                      with_respond_limits)
+from .targets import SizeEval, Target, evaluate, parse_target, team_stages, with_respond_limits
 
 __all__ = ["StaffingResult", "search_staff", "scan_staff", "Target", "parse_target",
            "team_stages", "with_respond_limits", "SizeEval"]

@@ -6,8 +6,8 @@ metric, one column per axis."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from .. import model as m
 from ..csvsafe import Figure

@@ -8,8 +8,8 @@ wrapped text back into the string the user typed (`--> --set:1:6`).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Callable, Sequence
 
 from .. import model as m
 from ..diagnostics import Diagnostic, Severity, SourceText

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from ...diagnostics import Label, Severity
 from ...model import Node, Pipeline, Stage, StageTarget
 from ..base import Finding, LintContext, Rule, exits
-
 
 _WHAT = {"outcome": "outcome", "sla": "`sla`", "reply": "`on reply`",
          "exhausted": "`on exhausted`"}

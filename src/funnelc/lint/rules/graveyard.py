@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from ...diagnostics import Label, Severity
 from ..base import Finding, LintContext, Rule, iter_stages, percent

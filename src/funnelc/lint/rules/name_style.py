@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from ...diagnostics import Label, Severity
 from ...model import FunnelFile, LostTarget, Name, Stage
