@@ -5,6 +5,7 @@ loads, Poisson occupancy, working-hours SLAs, revenue, JSON, and the command its
 from __future__ import annotations
 
 import heapq
+import itertools
 import json
 import math
 import os
@@ -186,7 +187,7 @@ def test_mmcd_wait_tail_meets_its_limits() -> None:
     assert mmcd_wait_tail(2, 30.0, 1.0, 3.0, 0.0) == pytest.approx(over.p_wait, rel=1e-9)
     ts = [i * d / 20 for i in range(21)]
     tails = [mmcd_wait_tail(c, lam, mu, d, t) for t in ts]
-    assert all(a >= b for a, b in zip(tails, tails[1:]))
+    assert all(a >= b for a, b in itertools.pairwise(tails))
 
 
 def test_mmcd_wait_tail_against_simulation() -> None:
@@ -461,8 +462,8 @@ def test_analyze_prints_tables_and_writes_golden_json(tmp_path: Path) -> None:
 
 def test_analyze_json_to_stdout_and_month() -> None:
     src = str(ANALYSIS / "cottages_fixed.funnel")
-    annual = json.loads(invoke(src, "--json", "-").output)
-    sep = json.loads(invoke(src, "--json", "-", "--month", "SEP").output)
+    annual = json.loads(invoke(src, "--format", "json").output)
+    sep = json.loads(invoke(src, "--format", "json", "--month", "SEP").output)
     assert annual["month"] == "annual mean" and sep["month"] == "sep"
     lam = annual["pipelines"][0]["stages"][0]["arrivals_per_day"]
     lam_sep = sep["pipelines"][0]["stages"][0]["arrivals_per_day"]
@@ -700,8 +701,8 @@ def test_capped_mean_over_a_calendar_sla_matches_simulation() -> None:
 
 def test_analyze_applies_a_scenario() -> None:
     src = str(ANALYSIS / "cottages_fixed.funnel")
-    base = json.loads(invoke(src, "--json", "-").output)
-    more = json.loads(invoke(src, "--json", "-", "--scenario", "Больше людей").output)
+    base = json.loads(invoke(src, "--format", "json").output)
+    more = json.loads(invoke(src, "--format", "json", "--scenario", "Больше людей").output)
     assert base["scenario"] is None and more["scenario"] == "Больше людей"
     team = {t["name"]: t for t in base["teams"]}["Менеджеры"]
     team_more = {t["name"]: t for t in more["teams"]}["Менеджеры"]

@@ -1,5 +1,5 @@
 """`funnelc analyze FILE`: the exact funnel maths (win probabilities, visits, flows, team
-loads, Erlang waits) as tables, and as JSON with `--json`."""
+loads, Erlang waits) as tables, and as JSON with `--format json`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,17 @@ import click
 
 from ..numfmt import DASH, money, num
 from .common import EXIT_CLEAN
-from .output import Output, emit, guard
+from .convention import (
+    deliver,
+    deprecated_path_option,
+    output_options,
+    product_output,
+    resolve_legacy,
+    text_output,
+    to_json,
+)
+from .output import guard
+from .sim_options import stack
 
 if TYPE_CHECKING:
     from ..analysis.exact import AccountExact, PipelineExact
@@ -20,8 +30,8 @@ MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", 
 
 @click.command("analyze")
 @click.argument("file", type=click.Path(dir_okay=True, allow_dash=True))
-@click.option("--json", "json_path", metavar="PATH", default=None,
-              help="Also write the results as JSON to PATH (`-` prints JSON instead of tables).")
+@stack(output_options(what=" (json: schema analyze.schema.json)"))
+@deprecated_path_option("--json", "json_path", "--format json -o PATH")
 @click.option("--month", type=click.Choice(MONTHS, case_sensitive=False), default=None,
               help="Analyse the sources' rate in this month of their profile "
                    "(default: the annual mean).")
@@ -29,8 +39,8 @@ MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", 
               help="Apply this scenario's overrides first.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
-def analyze_command(file: str, json_path: str | None, month: str | None, scenario: str | None,
-                    color: str) -> None:
+def analyze_command(file: str, fmt: str, output_path: str | None, json_path: str | None,
+                    month: str | None, scenario: str | None, color: str) -> None:
     """Exact funnel maths for FILE: per stage expected visits per lead, arrivals, P(win),
     mean time in stage, team load, Erlang C wait, respond-breach and SLA-timeout shares,
     and occupancy; per pipeline its conversion; the account's expected revenue.
@@ -39,21 +49,25 @@ def analyze_command(file: str, json_path: str | None, month: str | None, scenari
     column says why not. Exit code 0 when analysed, 1 when the file has errors,
     2 on a usage error.
     """
-    import json
-
     from ..analysis.exact import analyze_account
     from .sim_options import load_for_simulation
 
-    guard([Output("--json", json_path)], [file])
+    fmt, output_path, keep_text = resolve_legacy(fmt, output_path, json_path, "json", "--json")
+    guard([product_output(fmt, output_path, "--json" if json_path else None)], [file])
     model = load_for_simulation(file, scenario, color, "analysing").model
 
     result = analyze_account(model, month.lower() if month else None)
     result.scenario = scenario
-    if json_path is not None:
-        emit(json_path, json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
-        if json_path == "-":
+    if fmt == "json":
+        deliver(output_path, to_json(result.to_dict()))
+        if not keep_text:
             raise SystemExit(EXIT_CLEAN)
-    _print_tables(result)
+        output_path = None
+    if output_path in (None, "-"):
+        _print_tables(result)
+    else:
+        with text_output(output_path) as console:
+            _print_tables(result, console)
     raise SystemExit(EXIT_CLEAN)
 
 
@@ -96,7 +110,7 @@ def _pipeline_table(p: PipelineExact) -> tuple[Any, list[str]]:
     return table, legend.notes
 
 
-def _print_tables(result: AccountExact) -> None:
+def _print_tables(result: AccountExact, console: Any = None) -> None:
     import shutil
     import sys
 
@@ -106,8 +120,9 @@ def _print_tables(result: AccountExact) -> None:
     from ..analysis.exact_text import pipeline_remarks
     from ..termtext import plain, terminal_console
 
-    width = shutil.get_terminal_size((200, 40)).columns if sys.stdout.isatty() else 200
-    console = terminal_console(width=max(width, 120), highlight=False, soft_wrap=False)
+    if console is None:
+        width = shutil.get_terminal_size((200, 40)).columns if sys.stdout.isatty() else 200
+        console = terminal_console(width=max(width, 120), highlight=False, soft_wrap=False)
     scenario = f", scenario {result.scenario}" if result.scenario else ""
     console.print(Text.assemble(("exact funnel maths", "bold"), plain(
         f" for {result.path} (sources at their {result.month_label} rate{scenario})")))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .output import STDOUT, emit
+from .output import STDOUT, Output, emit
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -147,6 +147,15 @@ def deprecated_path_option(old: str, dest: str, new: str) -> Decorator:
 def output_options(*extra: str, what: str = "") -> list[Decorator]:
     """--format, -o, -q, -v: the first options of every command, in this order."""
     return [format_option(*extra, what=what), output_option(), *verbosity_options()]
+
+
+def product_output(fmt: str, output_path: str | None, legacy: str | None = None) -> Output:
+    """The command's product as an `output.Output` for `guard`: the file of `-o`, or
+    stdout for a data format (text on stdout may give way to another `-` output, as
+    `--records -` replaces simulate's tables)."""
+    option = legacy or ("-o" if output_path is not None else f"--format {fmt}")
+    path = output_path if output_path is not None else (None if fmt == "text" else STDOUT)
+    return Output(option, path)
 
 
 def resolve_legacy(fmt: str, output_path: str | None, legacy: str | None, legacy_format: str,

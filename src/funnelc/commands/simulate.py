@@ -9,8 +9,14 @@ from datetime import date
 import click
 
 from .common import EXIT_CLEAN
-from .convention import (deliver, deprecated_path_option, output_options, resolve_legacy,
-                         text_output)
+from .convention import (
+    deliver,
+    deprecated_path_option,
+    output_options,
+    product_output,
+    resolve_legacy,
+    text_output,
+)
 from .output import Output, guard, via_file
 from .sim_options import (
     RunSize,
@@ -55,7 +61,7 @@ def simulate_command(file: str | None, fmt: str, output_path: str | None, days: 
         raise click.UsageError("missing argument FILE")
     check_run_options(days, warmup)
     fmt, output_path, keep_text = resolve_legacy(fmt, output_path, json_path, "json", "--json")
-    guard([Output("--json" if json_path else "-o", output_path),
+    guard([product_output(fmt, output_path, "--json" if json_path else None),
            Output("--records", records_path)], [file])
     prepared = load_for_simulation(file, scenario, color, "simulating",
                                    RunSize(days, reps, start, max_deals))
