@@ -108,14 +108,14 @@ def test_runner_results_do_not_depend_on_batching() -> None:
 
 
 def _whatif(funnel: str, *args: str) -> dict:
-    r = CliRunner().invoke(cli, ["whatif", funnel, *FAST, "--json", "-", *args])
+    r = CliRunner().invoke(cli, ["whatif", funnel, *FAST, "--format", "json", *args])
     assert r.exit_code == 0, r.output
     return json.loads(r.output)
 
 
 def _sweep(funnel: str, *args: str) -> str:
     r = CliRunner().invoke(cli, ["sweep", funnel, "--vary", "team Ops size 1..3", *FAST,
-                                 "--csv", "-", *args])
+                                 "--format", "csv", *args])
     assert r.exit_code == 0, r.output
     return r.output
 
@@ -164,10 +164,10 @@ def test_dask_cluster_gives_the_local_results(funnel: str) -> None:
         assert (_whatif(funnel, "--executor", "dask", "--scheduler", address)
                 == _whatif(funnel, "--jobs", "1"))
         r = CliRunner().invoke(cli, ["staff", funnel, "--team", "Ops", "--target",
-                                     "respond 10m 80%", *FAST, "--json", "-",
+                                     "respond 10m 80%", *FAST, "--format", "json",
                                      "--scheduler", address])
         local = CliRunner().invoke(cli, ["staff", funnel, "--team", "Ops", "--target",
-                                         "respond 10m 80%", *FAST, "--json", "-", "--jobs", "1"])
+                                         "respond 10m 80%", *FAST, "--format", "json", "--jobs", "1"])
         assert r.exit_code == local.exit_code == 0, r.output
         assert json.loads(r.output) == json.loads(local.output)
     assert time.perf_counter() - start < 60

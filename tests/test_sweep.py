@@ -111,7 +111,7 @@ def test_unknown_metric_says_did_you_mean(funnel: str) -> None:
 
 
 def _csv(funnel: str, *args: str) -> tuple[list[str], list[list[str]]]:
-    r = CliRunner().invoke(cli, ["sweep", funnel, *args, *FAST, "--csv", "-"])
+    r = CliRunner().invoke(cli, ["sweep", funnel, *args, *FAST, "--format", "csv"])
     assert r.exit_code == 0, r.output
     rows = list(csv.reader(io.StringIO(r.output)))
     return rows[0], rows[1:]

@@ -173,7 +173,7 @@ def test_unknown_scenario_suggests_one(tmp_path: Path) -> None:
 
 
 def _whatif_json(f: str, *args: str) -> dict[str, Any]:
-    r = CliRunner().invoke(cli, ["whatif", f, *args, *FAST, "--jobs", "1", "--json", "-"])
+    r = CliRunner().invoke(cli, ["whatif", f, *args, *FAST, "--jobs", "1", "--format", "json"])
     assert r.exit_code == 0, r.output
     return json.loads(r.output)
 

@@ -5,11 +5,23 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 import click
 
 from .common import EXIT_CLEAN, EXIT_PROBLEMS, print_diagnostics
-from .output import Output, emit, guard, writing
+from .convention import (
+    deliver,
+    deprecated_path_option,
+    info,
+    output_options,
+    product_output,
+    resolve_legacy,
+    text_output,
+    to_json,
+)
+from .output import guard, writing
+from .sim_options import stack
 from .whatif_options import (
     exit_on_override_error,
     make_config,
@@ -25,6 +37,8 @@ from .whatif_options import (
 
 @click.command("sweep")
 @click.argument("file", type=click.Path(dir_okay=True, allow_dash=True))
+@stack(output_options("csv", what=" (json: schema sweep.schema.json; csv: one row per "
+                             "point and metric)"))
 @click.option("--vary", "varies", multiple=True, required=True, metavar="SPEC",
               help="A scenario line with a range for its value, e.g. "
                    "'team \"Менеджеры\" size 2..8' or 'source \"Сайт\" rate 10..40/day "
@@ -34,9 +48,7 @@ from .whatif_options import (
                    "utilization:Менеджеры, respond_breach_pct:Квалификация.Заявка получена "
                    "(repeatable; default: the account headline and the utilization of "
                    "resized teams).")
-@click.option("--csv", "csv_path", metavar="PATH", default=None,
-              help="Write every metric of every point as a tidy CSV (`-` prints it instead "
-                   "of the table).")
+@deprecated_path_option("--csv", "csv_path", "--format csv -o PATH")
 @click.option("--plot", "plot_path", metavar="PATH", default=None,
               help="Plot each --metric (heat map and lines over two axes, a line over "
                    "one) as PATH.png and PATH.svg; several metrics get PATH-METRIC.*.")
@@ -44,7 +56,7 @@ from .whatif_options import (
               help="Apply this scenario of the file first (the sweep's base).")
 @set_option
 @run_options(reps=10)
-def sweep_command(file: str, varies: tuple[str, ...], metrics: tuple[str, ...],
+def sweep_command(file: str, fmt: str, output_path: str | None, varies: tuple[str, ...], metrics: tuple[str, ...],
                   csv_path: str | None, plot_path: str | None, scenario: str | None,
                   sets: tuple[str, ...], days: int, warmup: int, reps: int, seed: int,
                   start: date | None, jobs: int | None, executor: str | None,
@@ -57,7 +69,9 @@ def sweep_command(file: str, varies: tuple[str, ...], metrics: tuple[str, ...],
     range, an unknown metric).
     """
     config = make_config(days, warmup, reps, seed, start, jobs, max_deals)
-    guard([Output("--csv", csv_path), *plot_outputs(plot_path)], [file])
+    fmt, output_path, keep_text = resolve_legacy(fmt, output_path, csv_path, "csv", "--csv")
+    product = product_output(fmt, output_path, "--csv" if csv_path else None)
+    guard([product, *plot_outputs(plot_path)], [file])
 
     from .sim_options import load_for_simulation
 
@@ -114,9 +128,9 @@ def sweep_command(file: str, varies: tuple[str, ...], metrics: tuple[str, ...],
         chosen = default_metrics(specs, sweep.space)
     plots = [] if plot_path is None else [
         (d, plot_path if len(chosen) == 1 else _suffixed(plot_path, d.key)) for d in chosen]
-    guard([Output("--csv", csv_path), *(o for _, t in plots for o in plot_outputs(t))], [file])
+    guard([product, *(o for _, t in plots for o in plot_outputs(t))], [file])
 
-    if csv_path is not None:
+    if fmt == "csv":
         import io
 
         from .. import csvsafe
@@ -126,7 +140,9 @@ def sweep_command(file: str, varies: tuple[str, ...], metrics: tuple[str, ...],
         w = csvsafe.writer(buf, lineterminator="\n")
         w.writerow(header)
         w.writerows(rows)
-        emit(csv_path, buf.getvalue())
+        deliver(output_path, buf.getvalue())
+    elif fmt == "json":
+        deliver(output_path, to_json(_as_json(sweep, prepared.path, config)))
 
     written: list[str] = []
     if plot_path is not None:
@@ -137,16 +153,32 @@ def sweep_command(file: str, varies: tuple[str, ...], metrics: tuple[str, ...],
             with writing(png):
                 save_figure(sweep_figure(points, specs, d), png, svg)
             written += [png, svg]
-    if csv_path == "-":
+    for path in written:
+        info(f"plot: {path}")
+    if fmt != "text" and not keep_text:
         raise SystemExit(EXIT_CLEAN)
+    if keep_text:
+        output_path = None
 
+
+
+    with text_output(output_path) as console:
+        _print(console, sweep, specs, chosen, prepared.path, config, where)
+    if output_path not in (None, "-"):
+        info(f"wrote {output_path}")
+    raise SystemExit(EXIT_CLEAN)
+
+
+def _print(console: Any, sweep: Any, specs: Any, chosen: Any, path: str, config: Any,
+           where: str) -> None:
     from rich.table import Table
 
-    from ..termtext import plain, terminal_console
+    from ..termtext import plain
     from ..whatif.render import fmt_estimate
 
-    console = terminal_console()
-    console.print(plain(f"{prepared.path}: {len(points)} points × {reps} replications × "
+    points = sweep.points
+    reps, days, warmup, seed = config.reps, config.days, config.warmup_days, config.seed
+    console.print(plain(f"{path}: {len(points)} points × {reps} replications × "
                         f"{days} days ({warmup} warm-up), seed {seed}, common random numbers; "
                         f"ran on {where}; figures are mean ±95% CI", style="dim"))
     table = Table(title="sweep", title_justify="left")
@@ -161,11 +193,26 @@ def sweep_command(file: str, varies: tuple[str, ...], metrics: tuple[str, ...],
                       *(fmt_estimate(d, p.estimates.get(d.key)) for d in chosen),
                       str(len(p.graveyards)) if p.graveyards else "0")
     console.print(table)
-    for path in written:
-        console.print(plain(f"plot: {path}"))
-    if csv_path is not None:
-        console.print(plain(f"csv: {csv_path}"))
-    raise SystemExit(EXIT_CLEAN)
+
+
+def _as_json(sweep: Any, path: str, config: Any) -> dict[str, Any]:
+    """Every metric of every point, as the CSV has them (display units: percent for
+    shares), with the run that produced them."""
+    points = []
+    for p in sweep.points:
+        metrics = []
+        for d in sweep.space:
+            e = p.estimates[d.key]
+            metrics.append({"metric": d.name, "subject": d.subject, "unit": d.unit,
+                            "mean": d.shown(e.mean), "ci95": d.shown(e.ci95),
+                            "sd": d.shown(e.sd), "n": e.n})
+        points.append({"point": p.index,
+                       "values": {s.axis: v for s, v in zip(sweep.specs, p.values)},
+                       "label": p.label, "metrics": metrics, "graveyards": list(p.graveyards)})
+    return {"run": {"file": path, "reps": config.reps, "days": config.days,
+                    "warmup_days": config.warmup_days, "seed": config.seed,
+                    "start_date": config.start.isoformat()},
+            "axes": [s.axis for s in sweep.specs], "points": points}
 
 
 def _suffixed(path: str, key: str) -> str:

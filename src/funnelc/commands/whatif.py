@@ -1,6 +1,6 @@
 """`funnelc whatif FILE [--scenario NAME…] [--set LINE…]`: the baseline and each scenario
 on common random numbers, printed as per-scenario differences with paired 95 %
-confidence intervals; `--json`, `--plot`."""
+confidence intervals; `--format json`, `--plot`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,18 @@ from datetime import date
 import click
 
 from .common import EXIT_CLEAN, EXIT_PROBLEMS, print_diagnostics
-from .output import Output, emit, guard, writing
+from .convention import (
+    deliver,
+    deprecated_path_option,
+    info,
+    output_options,
+    product_output,
+    resolve_legacy,
+    text_output,
+    to_json,
+)
+from .output import guard, writing
+from .sim_options import stack
 from .whatif_options import (
     exit_on_override_error,
     make_config,
@@ -25,19 +36,19 @@ from .whatif_options import (
 
 @click.command("whatif")
 @click.argument("file", type=click.Path(dir_okay=True, allow_dash=True))
+@stack(output_options(what=" (json: schema whatif.schema.json)"))
 @click.option("--scenario", "scenarios", multiple=True, metavar="NAME",
               help="A scenario of the file to compare (repeatable; default: every scenario "
                    "when no --set is given).")
 @set_option
 @run_options(reps=10)
-@click.option("--json", "json_path", metavar="PATH", default=None,
-              help="Write every metric's baseline, scenario value and paired difference as "
-                   "JSON (`-` prints it instead of the tables).")
+@deprecated_path_option("--json", "json_path", "--format json -o PATH")
 @click.option("--plot", "plot_path", metavar="PATH", default=None,
               help="Write the comparison plot as PATH.png and PATH.svg.")
 @click.option("--top", type=click.IntRange(min=0), default=5, show_default=True,
               help="Other significant changes listed per scenario (stages, pipelines).")
-def whatif_command(file: str, scenarios: tuple[str, ...], sets: tuple[str, ...], days: int,
+def whatif_command(file: str, fmt: str, output_path: str | None, scenarios: tuple[str, ...],
+                   sets: tuple[str, ...], days: int,
                    warmup: int, reps: int, seed: int, start: date | None, jobs: int | None,
                    executor: str | None, scheduler: str | None, color: str,
                    json_path: str | None, plot_path: str | None, top: int,
@@ -54,7 +65,9 @@ def whatif_command(file: str, scenarios: tuple[str, ...], sets: tuple[str, ...],
     Exit code 0 when compared, 1 when the file has errors, 2 on a usage error.
     """
     config = make_config(days, warmup, reps, seed, start, jobs, max_deals)
-    guard([Output("--json", json_path), *plot_outputs(plot_path)], [file])
+    fmt, output_path, keep_text = resolve_legacy(fmt, output_path, json_path, "json", "--json")
+    guard([product_output(fmt, output_path, "--json" if json_path else None),
+           *plot_outputs(plot_path)], [file])
 
     from .sim_options import load_for_simulation
 
@@ -124,33 +137,32 @@ def whatif_command(file: str, scenarios: tuple[str, ...], sets: tuple[str, ...],
     keys = headline_keys(base)
     defs = {d.key: d for d in base.space}
 
-    if json_path is not None:
-        import json
-
-        data = comparison_json(base, comparisons)
-        data["run"] = {"file": prepared.path, "reps": reps, "days": days, "warmup_days": warmup,
-                       "seed": seed, "start_date": config.start.isoformat()}
-        emit(json_path, json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
-        if json_path == "-":
-            raise SystemExit(EXIT_CLEAN)
-
     if plot_path is not None:
         from ..whatif.plots import save_figure, whatif_figure
 
         png, svg = plot_paths(plot_path)
         with writing(png):
             save_figure(whatif_figure(base, comparisons, keys, defs), png, svg)
+        info(f"plot: {png}, {svg}")
+
+    if fmt == "json":
+        data = comparison_json(base, comparisons)
+        data["run"] = {"file": prepared.path, "reps": reps, "days": days, "warmup_days": warmup,
+                       "seed": seed, "start_date": config.start.isoformat()}
+        deliver(output_path, to_json(data))
+        if not keep_text:
+            raise SystemExit(EXIT_CLEAN)
+        output_path = None
 
     from ..sim.ci import estimate
-    from ..termtext import plain, terminal_console
     from ..whatif.render import render_whatif
 
-    console = terminal_console()
     header = (f"{prepared.path}: baseline and {len(others)} scenario"
               f"{'s' if len(others) != 1 else ''}, {reps} replications × {days} days "
               f"({warmup} warm-up), seed {seed}, common random numbers; ran on {where}")
     base_values = {k: estimate(base.series(k)) for k in defs}
-    render_whatif(console, header, base_values, defs, keys, comparisons, top)
-    if plot_path is not None:
-        console.print(plain(f"plot: {plot_paths(plot_path)[0]}, {plot_paths(plot_path)[1]}"))
+    with text_output(output_path) as console:
+        render_whatif(console, header, base_values, defs, keys, comparisons, top)
+    if output_path not in (None, "-"):
+        info(f"wrote {output_path}")
     raise SystemExit(EXIT_CLEAN)

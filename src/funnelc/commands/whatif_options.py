@@ -41,7 +41,8 @@ __all__ = ["run_options", "set_option", "override_lines", "exit_on_override_erro
 
 
 def run_options(reps: int = 10, days: int = 365, warmup: int = 30) -> Decorator:
-    """--days --warmup --reps --seed --start --jobs --executor --scheduler --color."""
+    """--days --warmup --reps --seed --start --jobs --executor --scheduler --max-deals
+    --color (`convention.SHARED_ORDER`)."""
     return stack([
         *horizon_options(days, warmup),
         reps_option(reps),
@@ -58,9 +59,9 @@ def run_options(reps: int = 10, days: int = 365, warmup: int = 30) -> Decorator:
         click.option("--scheduler", default=None, metavar="ADDRESS",
                      help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies "
                           "--executor dask)."),
+        max_deals_option(),
         click.option("--color", type=click.Choice(["auto", "always", "never"]),
                      default="auto", show_default=True, help="Colour the diagnostics."),
-        max_deals_option(),
     ])
 
 
