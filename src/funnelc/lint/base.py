@@ -69,6 +69,7 @@ class LintContext:
 
     def __init__(self, funnel: FunnelFile) -> None:
         self.funnel = funnel
+        self._classes: dict[str, Classification] = {}
 
     @functools.cached_property
     def flows(self) -> Flows:
@@ -83,9 +84,14 @@ class LintContext:
         return account_chain(self.funnel, flows=self.flows)
 
     def classify(self, name: str) -> Classification:
-        from .naming import classify_stage_name
+        """`classify_stage_name`, asked once per name per run (three naming rules ask
+        about every stage; the answer is a frozen value)."""
+        found = self._classes.get(name)
+        if found is None:
+            from .naming import classify_stage_name
 
-        return classify_stage_name(name)
+            found = self._classes[name] = classify_stage_name(name)
+        return found
 
 
 class Rule:
