@@ -183,10 +183,27 @@ def deliver(output_path: str | None, data: str) -> None:
 
 
 def to_json(data: object) -> str:
-    """JSON as every command prints it: UTF-8 text, indented, no NaN."""
+    """JSON as every command prints it: UTF-8 text, indented, NaN and infinities as
+    null (strict JSON has neither)."""
     import json
 
-    return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    try:
+        return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    except ValueError:  # an infinite or undefined figure: JSON has no word for it
+        return json.dumps(_finite(data), ensure_ascii=False, indent=2) + "\n"
+
+
+def _finite(data: object) -> object:
+    """`data` with NaN and infinities as null."""
+    import math
+
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(v) for v in data]
+    return data
 
 
 @contextmanager

@@ -10,7 +10,9 @@ from typing import Any
 import click
 
 from .common import EXIT_CLEAN, EXIT_PROBLEMS, print_diagnostics
-from .output import Output, emit, guard, writing
+from .convention import deliver, deprecated_path_option, info, output_options, text_output, to_json
+from .output import Output, guard, writing
+from .sim_options import stack
 from .whatif_options import (
     exit_on_override_error,
     make_config,
@@ -26,6 +28,8 @@ from .whatif_options import (
 
 @click.command("staff")
 @click.argument("file", type=click.Path(dir_okay=True, allow_dash=True))
+@stack(output_options("csv", what=" (json: schema staff.schema.json; csv: the staffing "
+                             "curve, one row per size and target)"))
 @click.option("--team", required=True, metavar="NAME", help="The team to size.")
 @click.option("--target", "targets", multiple=True, required=True, metavar="SPEC",
               help="'respond 15m 90%' (optionally 'at \"P\".\"S\"'), 'utilization <= 85%', "
@@ -42,14 +46,11 @@ from .whatif_options import (
               help="Apply this scenario of the file first.")
 @set_option
 @run_options(reps=10)
-@click.option("--json", "json_path", metavar="PATH", default=None,
-              help="Write the answer and the curve as JSON (`-` prints it instead).")
-@click.option("--csv", "csv_path", metavar="PATH", default=None,
-              help="Write the staffing curve as CSV (one row per size and target; `-` "
-                   "prints it instead).")
+@deprecated_path_option("--json", "json_path", "--format json -o PATH")
+@deprecated_path_option("--csv", "csv_path", "--format csv -o PATH")
 @click.option("--plot", "plot_path", metavar="PATH", default=None,
               help="Plot the staffing curve as PATH.png and PATH.svg.")
-def staff_command(file: str, team: str, targets: tuple[str, ...], max_size: int,
+def staff_command(file: str, fmt: str, output_path: str | None, team: str, targets: tuple[str, ...], max_size: int,
                   max_reps: int | None, from_size: int | None, curve_beyond: int,
                   scenario: str | None, sets: tuple[str, ...], days: int, warmup: int,
                   reps: int, seed: int, start: date | None, jobs: int | None,
@@ -68,8 +69,9 @@ def staff_command(file: str, team: str, targets: tuple[str, ...], max_size: int,
     best size found is printed) or the file has errors, 2 on a usage error.
     """
     config = make_config(days, warmup, reps, seed, start, jobs, max_deals)
-    guard([Output("--json", json_path), Output("--csv", csv_path), *plot_outputs(plot_path)],
-          [file])
+    products, text_path, show_text = _products(fmt, output_path, json_path, csv_path)
+    guard([*(Output(option, path) for path, _, option in products), Output("-o", text_path),
+           *plot_outputs(plot_path)], [file])
 
     from .sim_options import load_for_simulation
 
@@ -140,32 +142,55 @@ def staff_command(file: str, team: str, targets: tuple[str, ...], max_size: int,
 
     data = _as_json(result, prepared.path, config)
     code = EXIT_CLEAN if result.answer is not None else EXIT_PROBLEMS
-    if json_path is not None:
-        import json
-
-        emit(json_path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-    if csv_path is not None:
-        import io
-
-        from .. import csvsafe
-
-        buf = io.StringIO()
-        w = csvsafe.writer(buf, lineterminator="\n")
-        w.writerow(["size", "target", "value", "ci95", "n", "meets", "sure", "exact"])
-        for row in data["curve"]:
-            for t in row["targets"]:
-                w.writerow([row["size"], t["target"], _s(t["value"]), _s(t["ci95"]), t["n"],
-                            int(t["meets"]), int(t["sure"]), _s(t["exact"])])
-        emit(csv_path, buf.getvalue())
     if plot_path is not None:
         from ..whatif.plots import save_figure, staffing_figure
 
         png, svg = plot_paths(plot_path)
         with writing(png):
             save_figure(staffing_figure(result), png, svg)
-    if "-" not in (json_path, csv_path):
-        _print(result, prepared.path, config, where, plot_path)
+        info(f"plot: {png}, {svg}")
+    for path, kind, _ in products:
+        deliver(path, to_json(data) if kind == "json" else _csv(data))
+    if show_text:
+        with text_output(text_path) as console:
+            _print(console, result, prepared.path, config, where)
+        if text_path not in (None, "-"):
+            info(f"wrote {text_path}")
     raise SystemExit(code)
+
+
+def _products(fmt: str, output_path: str | None, json_path: str | None,
+              csv_path: str | None) -> tuple[list[tuple[str, str, str]], str | None, bool]:
+    """(path, format, option) of every data output, where the text goes (None: stdout)
+    and whether it is printed. The deprecated `--json`/`--csv PATH` keep their old
+    meaning for one release: data files beside the tables, `-` instead of them."""
+    legacy = [(p, kind, f"--{kind}") for p, kind in ((json_path, "json"), (csv_path, "csv"))
+              if p is not None]
+    if legacy:
+        if fmt != "text" or output_path is not None:
+            raise click.UsageError("--json/--csv (deprecated) cannot be combined with "
+                                   "--format or -o; use --format json|csv -o PATH alone")
+        return legacy, None, all(p != "-" for p, _, _ in legacy)
+    if fmt == "text":
+        return [], output_path, True
+    option = "-o" if output_path is not None else f"--format {fmt}"
+    return [(output_path or "-", fmt, option)], None, False
+
+
+def _csv(data: dict[str, Any]) -> str:
+    """The staffing curve as CSV: one row per size and target."""
+    import io
+
+    from .. import csvsafe
+
+    buf = io.StringIO()
+    w = csvsafe.writer(buf, lineterminator="\n")
+    w.writerow(["size", "target", "value", "ci95", "n", "meets", "sure", "exact"])
+    for row in data["curve"]:
+        for t in row["targets"]:
+            w.writerow([row["size"], t["target"], _s(t["value"]), _s(t["ci95"]), t["n"],
+                        int(t["meets"]), int(t["sure"]), _s(t["exact"])])
+    return buf.getvalue()
 
 
 def _s(x: float | None) -> str:
@@ -207,12 +232,11 @@ def _as_json(result: Any, path: str, config: Any) -> dict[str, Any]:
     }
 
 
-def _print(result: Any, path: str, config: Any, where: str, plot_path: str | None) -> None:
+def _print(console: Any, result: Any, path: str, config: Any, where: str) -> None:
     from rich.table import Table
 
-    from ..termtext import plain, terminal_console
+    from ..termtext import plain
 
-    console = terminal_console()
     console.print(plain(f"{path}: sizing `{result.team}`, {config.reps} replications × "
                         f"{config.days} days ({config.warmup_days} warm-up) per size, seed "
                         f"{config.seed}, common random numbers; ran on {where}", style="dim"))
@@ -282,6 +306,3 @@ def _print(result: Any, path: str, config: Any, where: str, plot_path: str | Non
                   f"{result.answer or result.limit} would take "
                   f"{(result.answer or result.limit) * reps}, of 1…{result.limit} "
                   f"{result.limit * reps}")
-    if plot_path is not None:
-        png, svg = plot_paths(plot_path)
-        console.print(plain(f"plot: {png}, {svg}"))
