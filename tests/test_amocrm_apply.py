@@ -220,8 +220,8 @@ def test_prune_lists_deletions_only_with_the_flag(amo: FakeAmo, funnel: Path) ->
     sales.statuses.append(Status(stray_status, "Лишний", 25, sales.id, "#fffeb2"))
     without = apply(amo, funnel)
     assert not any(line.startswith("-") for line in plan_lines(without))
-    assert any("leave alone: statuses of `Продажи` not in the file: `Лишний`" in l for l in plan_lines(without))
-    assert any("leave alone: pipeline `Воронка`" in l for l in plan_lines(without))
+    assert any("leave alone: statuses of `Продажи` not in the file: `Лишний`" in ln for ln in plan_lines(without))
+    assert any("leave alone: pipeline `Воронка`" in ln for ln in plan_lines(without))
     pruned = apply(amo, funnel, "--prune")
     lines = plan_lines(pruned)
     assert "- delete status `Лишний` of pipeline `Продажи` (its deals move to the pipeline's first stage)" in lines

@@ -233,7 +233,8 @@ def test_colour_outside_the_palette_is_fn303_with_the_nearest_colour() -> None:
     diags, _ = export_unchecked(text)
     assert codes(diags) == ["FN303"]
     d = diags[0]
-    assert d.span is not None and (d.span.line, d.span.column) == (text.splitlines().index('    color "#fff3b0"') + 1, 11)
+    color_line = text.splitlines().index('    color "#fff3b0"') + 1
+    assert d.span is not None and (d.span.line, d.span.column) == (color_line, 11)
     assert d.help is not None and '"#ffeab2"' in d.help
     assert nearest("#fff3b0") == "#ffeab2" and nearest("#77dd77") == "#87f2c0"
     assert nearest("#FFFEB1") == "#fffeb2"

@@ -225,8 +225,10 @@ def test_order_duplicates_line_breaks_and_archived_pipelines(tmp_path: Path) -> 
     data = answer([
         pipeline(2, "Вторая", [status(21, "Б", 30), status(22, "А", 20), status(23, "А", 40)]),
         pipeline(1, "Первая", [status(11, "Новый\nзапрос", 20,
-                                      descriptions=[{"id": 1, "level": "master", "description": "для мастеров"},
-                                                    {"id": 2, "level": "newbie", "description": "строка 1\nстрока 2"}])]),
+                                      descriptions=[
+                                          {"id": 1, "level": "master", "description": "для мастеров"},
+                                          {"id": 2, "level": "newbie",
+                                           "description": "строка 1\nстрока 2"}])]),
         pipeline(3, "Архив", [status(31, "X", 20)], is_archive=True),
     ])
     result = run_import(write(tmp_path, "p.json", data))
@@ -321,7 +323,8 @@ def test_field_types_entities_and_builtin_fields(tmp_path: Path) -> None:
 
 def test_not_amocrm_shape_names_the_place(tmp_path: Path) -> None:
     cases = {
-        "array.json": ([1, 2], "the top level: expected an object (amoCRM's answer to GET /api/v4/leads/pipelines), found an array"),
+        "array.json": ([1, 2], "the top level: expected an object (amoCRM's answer to "
+                               "GET /api/v4/leads/pipelines), found an array"),
         "no_embedded.json": ({"pipelines": []}, "pipelines: unknown key"),
         "no_list.json": ({"_embedded": {}}, "_embedded.pipelines: missing"),
         "colour.json": (answer([pipeline(1, "A", [status(11, "a", 20)]), pipeline(2, "B", [status(21, "b", 20)]),

@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 import funnelc
-from funnelc.cli import cli, main
 from conftest import CASES, PIPELINES
+from funnelc.cli import cli, main
 
 CLEAN = CASES / "cli" / "clean.funnel"
 BROKEN_TEXT = 'team "Менеджеры" size три\n'
@@ -225,17 +225,17 @@ def test_funnelc_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> N
 
 # ---------------------------------------------------------------- processes and imports
 
-_PROBE = """
+_PROBE = f"""
 import json, os, sys
 from funnelc.cli import main
 try:
     main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code
-heavy = sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r})
+heavy = sorted(m for m in sys.modules if m.split('.')[0] in {set(HEAVY)!r})
 with open(os.environ['FUNNELC_PROBE_OUT'], 'w') as fh:
     json.dump({{'code': code, 'heavy': heavy}}, fh)
-""".format(heavy=set(HEAVY))
+"""
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["check", str(CLEAN)],

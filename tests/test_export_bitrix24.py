@@ -215,7 +215,7 @@ def test_ukrainian_names_use_ukrainian_rules() -> None:
 @pytest.mark.parametrize("name", ["★★★", "—"])
 def test_a_name_with_nothing_left_after_transliteration_is_fn321(name: str) -> None:
     text = one_pipeline(chain(["Заявка", name]))
-    bundle, diags = build_calls(load(text))
+    _bundle, diags = build_calls(load(text))
     assert codes(diags) == ["FN321"]
     d = diags[0]
     assert d.span is not None and text.splitlines()[d.span.line - 1][d.span.column - 1:].startswith(f'"{name}"')

@@ -75,7 +75,7 @@ def test_markdown_headings_and_words_follow_the_language(language: str | None) -
 @pytest.mark.parametrize("language", ["ru", "uk", "en"])
 def test_html_has_the_same_headings(language: str) -> None:
     page = render_html(load(funnel(language)))
-    title, pipeline, stage, labels, _ = HEADINGS[language]
+    title, _pipeline, stage, labels, _ = HEADINGS[language]
     assert f'<html lang="{language}">' in page
     assert f"<h1>{html.escape(title[2:])}</h1>" in page
     assert f"<h3>{html.escape(stage[4:])}</h3>" in page

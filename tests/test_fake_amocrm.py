@@ -103,7 +103,8 @@ def test_fresh_account_has_one_main_pipeline_with_system_statuses(amo: FakeAmo, 
     unsorted, won, lost = statuses[0], statuses[-2], statuses[-1]
     assert (unsorted["type"], unsorted["color"], unsorted["sort"]) == (1, "#c1c1c1", 10)
     assert (won["id"], won["name"], won["sort"], won["is_editable"]) == (142, "Успешно реализовано", 10000, False)
-    assert (lost["id"], lost["name"], lost["sort"], lost["is_editable"]) == (143, "Закрыто и не реализовано", 11000, False)
+    assert (lost["id"], lost["name"], lost["sort"], lost["is_editable"]) == (
+        143, "Закрыто и не реализовано", 11000, False)
     assert len(statuses) > 3 and all(s["pipeline_id"] == pipeline["id"] for s in statuses)
     assert "descriptions" not in statuses[1]
 
@@ -247,7 +248,7 @@ def test_custom_fields_required_statuses_must_name_existing_stages(amo: FakeAmo,
                                 {"id": budget["id"], "name": "Бюджет", "required_statuses": []}])
     assert r.status_code == 201, r.text
     patched_source, patched_budget = r.json()["_embedded"]["custom_fields"]
-    assert [e["id"] for e in patched_source["enums"]][0] == keep["id"] and len(patched_source["enums"]) == 2
+    assert patched_source["enums"][0]["id"] == keep["id"] and len(patched_source["enums"]) == 2
     assert patched_budget["required_statuses"] == []
     r = client.patch(f"{url}/{budget['id']}", json={"name": "Бюджет, ₽",
                                                      "required_statuses": [{"pipeline_id": pipeline.id,

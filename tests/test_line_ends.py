@@ -52,7 +52,7 @@ def test_issue_file_is_checked_line_by_line(issue_file: Path) -> None:
 
 def test_issue_file_is_not_exported(issue_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "model.json"
-    code, stdout, err = _run(["export", "--to", "json", "-o", str(out), str(issue_file)])
+    code, _stdout, err = _run(["export", "--to", "json", "-o", str(out), str(issue_file)])
     assert code == 1, err
     assert not out.exists(), "nothing is written for a file with errors"
     assert "FN201" in err and "FN217" in err
@@ -134,7 +134,7 @@ def test_fmt_diff_of_a_file_differing_only_in_lone_crs(tmp_path: Path) -> None:
     canonical = _run(["fmt", str(CLEAN)])[1]
     cr = tmp_path / "cr.funnel"
     cr.write_bytes(canonical.replace("\n", "\r").encode("utf-8"))
-    code, out, err = _run(["fmt", "--diff", str(cr)])
+    code, _out, err = _run(["fmt", "--diff", str(cr)])
     assert code == 1
     assert "CR line ends into LF" in err
 

@@ -15,11 +15,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from conftest import CASES, ROOT
 from funnelc.cli import cli
 from funnelc.lint.docs import rules_markdown
 from funnelc.lint.rules import RULES
-
-from conftest import CASES, ROOT
 
 # One stage with stay and no SLA (FN103, warning) and no hint (FN106, note) among others.
 GRAVEYARD = """\
@@ -227,7 +226,7 @@ def test_invalid_config_is_a_usage_error_naming_the_key(tmp_path: Path, toml: st
                                                         words: str) -> None:
     write(tmp_path / "funnelc.toml", toml)
     f = write(tmp_path / "a.funnel", GRAVEYARD)
-    code, out, err = run("check", str(f))
+    code, _out, err = run("check", str(f))
     assert code == 2
     assert words in err, err
     assert str(tmp_path / "funnelc.toml") in err

@@ -179,7 +179,7 @@ def test_export_command_refuses_a_zero_width_name(tmp_path: Path) -> None:
 def test_diagnostics_never_echo_raw_invisible_characters(tmp_path: Path) -> None:
     text = (f'team "Мене{RLO}джеры\x1b[31m" size 2\n'
             f'team "{ZWSP}" size 1\n')
-    code, _, err, path = _check(tmp_path, text, "--color", "never")
+    code, _, err, _path = _check(tmp_path, text, "--color", "never")
     assert code == 1
     assert RLO not in err and ZWSP not in err and "\x1b" not in err
     assert "\\u202e" in err and "\\u200b" in err and "\\u001b[31m" in err

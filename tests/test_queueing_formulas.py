@@ -306,7 +306,7 @@ def test_jackson_network_check_values_from_research_note():
     lam = jackson_arrival_rates([2.0, 0.0, 0.0], P)
     assert lam == pytest.approx([2.0, 1.75, 1.4], abs=1e-12)
     mus, cs = (1.0, 1.0, 0.8), (3, 2, 3)
-    wq = [mmc_wait_mean(c, l, m) for c, l, m in zip(cs, lam, mus)]
+    wq = [mmc_wait_mean(c, la, m) for c, la, m in zip(cs, lam, mus)]
     assert wq == pytest.approx([0.4444, 3.2667, 0.3337], abs=TOL4)
 
 

@@ -242,7 +242,7 @@ def test_file_with_errors_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "bad.funnel"
     path.write_text(SMALL.replace("owner Sales", "owner Sails"), encoding="utf-8")
     out = tmp_path / "r"
-    code, stdout, err = run_cli("report", str(path), "-o", str(out))
+    code, _stdout, err = run_cli("report", str(path), "-o", str(out))
     assert code == 1 and "fix them before reporting on it" in err and "Sails" in err
     assert not out.exists()
     code, _, err = run_cli("report", str(tmp_path / "missing.funnel"), "-o", str(out))

@@ -417,8 +417,8 @@ def test_cadence_reply_share_and_reopens(tmp_path: Path) -> None:
     records = tmp_path / "rec.csv"
     r = sim(CADENCE, reps=4, days=60, records=str(records))
     call = r.stage("P", "Call")
-    replied = [o for o in call.outcomes if o.via == "reply"][0]
-    exhausted = [o for o in call.outcomes if o.via == "exhausted"][0]
+    replied = next(o for o in call.outcomes if o.via == "reply")
+    exhausted = next(o for o in call.outcomes if o.via == "exhausted")
     assert replied.share == pytest.approx(0.875)
     share = replied.count.mean / (replied.count.mean + exhausted.count.mean)
     assert share == pytest.approx(0.875, abs=0.01)

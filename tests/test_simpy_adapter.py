@@ -164,7 +164,8 @@ def test_a_simulation_under_a_changed_simpy_stops_with_the_adapters_message(
     out = tmp_path / "out.json"
     proc = subprocess.run(
         [sys.executable, "-c", FUTURE_SIMPY, "simulate",
-         str(ROOT / "pipelines" / "saleschef.funnel"), "--days", "60", "--reps", "1", "--jobs", "1", "--json", str(out)],
+         str(ROOT / "pipelines" / "saleschef.funnel"), "--days", "60", "--reps", "1",
+         "--jobs", "1", "--json", str(out)],
         capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 2, proc.stderr
     assert "no longer processes funnelc's events" in proc.stderr

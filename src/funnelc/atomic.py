@@ -14,6 +14,7 @@ layer above can say which output failed."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -98,7 +99,7 @@ def atomic_file(path: str, *, text: bool = False, keep_mode: bool = True
                   else open(path, "wb")) as fh:
                 yield fh
         except OSError as exc:
-            raise _named(exc, path)
+            raise _named(exc, path) from exc
         return
     target = os.path.realpath(path)
     _refuse_directory(target)
@@ -109,7 +110,7 @@ def atomic_file(path: str, *, text: bool = False, keep_mode: bool = True
         fd, tmp = tempfile.mkstemp(prefix=".funnelc-", dir=folder)
     except OSError as exc:
         _remove_folders(made)
-        raise _named(exc, path)
+        raise _named(exc, path) from exc
     try:
         with (os.fdopen(fd, "w", newline="", encoding="utf-8") if text
               else os.fdopen(fd, "wb")) as fh:
@@ -117,13 +118,11 @@ def atomic_file(path: str, *, text: bool = False, keep_mode: bool = True
         _set_mode(tmp, target, keep_mode)
         os.replace(tmp, target)
     except BaseException as exc:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         _remove_folders(made)
         if isinstance(exc, OSError):
-            raise _named(exc, path, tmp)
+            raise _named(exc, path, tmp) from exc
         raise
 
 
@@ -156,10 +155,8 @@ def _makedirs(folder: str, made: list[str]) -> None:
 def _remove_folders(made: list[str]) -> None:
     """Undo `_makedirs` after a failure: each folder goes only if still empty."""
     for folder in reversed(made):
-        try:
+        with contextlib.suppress(OSError):
             os.rmdir(folder)
-        except OSError:
-            pass
 
 
 def _bytes(data: str | bytes) -> bytes:
@@ -194,25 +191,23 @@ def write_all(files: Mapping[str, str | bytes]) -> None:
                 _makedirs(folder, made)
                 fd, tmp = tempfile.mkstemp(prefix=".funnelc-", dir=folder)
             except OSError as exc:
-                raise _named(exc, path)
+                raise _named(exc, path) from exc
             staged.append((tmp, target, path))
             try:
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(_bytes(data))
                 _set_mode(tmp, target, True)
             except OSError as exc:
-                raise _named(exc, path)
+                raise _named(exc, path) from exc
         for tmp, target, path in staged:
             try:
                 os.replace(tmp, target)
             except OSError as exc:
-                raise _named(exc, path, tmp)
+                raise _named(exc, path, tmp) from exc
     except BaseException:
         for tmp, _, _ in staged:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
         _remove_folders(made)
         raise
     for path in direct:

@@ -17,9 +17,9 @@ from __future__ import annotations
 import difflib
 import json
 import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Callable, Iterable, Sequence
 
 from .names import escape_invisible
 from .span import Span
@@ -58,7 +58,7 @@ class Diagnostic:
     name: str | None = None
     """Kebab-case rule name for lint findings (`stage-without-sla`)."""
 
-    def with_severity(self, severity: Severity) -> "Diagnostic":
+    def with_severity(self, severity: Severity) -> Diagnostic:
         return Diagnostic(self.code, severity, self.message, self.path, self.span, self.label,
                           self.secondary, self.notes, self.help, self.name)
 
@@ -197,7 +197,7 @@ def _render_one(d: Diagnostic, src: SourceText | None, color: bool,
         if src is not None:
             lines.append(f"{pad} {c('|', _BLUE)}")
             shown: dict[int, tuple[int, int]] = {}
-            for i, lab in enumerate(sorted(labels, key=lambda lb: (lb.span.line, lb.span.column))):
+            for lab in sorted(labels, key=lambda lb: (lb.span.line, lb.span.column)):
                 primary = lab.span == d.span and lab.message == d.label
                 ln = lab.span.line
                 text = src.line(ln)

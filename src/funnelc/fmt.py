@@ -18,6 +18,7 @@ aside), the same comments, and the same text when formatted a second time; other
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -646,7 +647,7 @@ class _Layout:
             return []
         tail = self.src[src.target.span.end:src.span.end]
         starts = [mt.start() for mt in _SOURCE_OPTION.finditer(tail)] + [len(tail)]
-        return [re.sub(r"[\s\\]+$", "", tail[a:b]) for a, b in zip(starts, starts[1:])]
+        return [re.sub(r"[\s\\]+$", "", tail[a:b]) for a, b in itertools.pairwise(starts)]
 
     # ------------------------------------------------------------ pipelines and stages
     def pipeline(self, p: m.Pipeline, blank: bool) -> None:

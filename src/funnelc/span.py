@@ -24,7 +24,7 @@ class Span(BaseModel):
 
     def cover(self, other: Span) -> Span:
         """The smallest span holding both, for labels over a whole construct."""
-        first, last = (self, other) if self.start <= other.start else (other, self)
+        first = self if self.start <= other.start else other
         end = self if self.end >= other.end else other
         return Span(line=first.line, column=first.column, end_line=end.end_line,
                     end_column=end.end_column, start=first.start, end=end.end)

@@ -18,6 +18,7 @@ sums over intervals, so the mean is exact (no sampling). Pure Python, cached per
 
 from __future__ import annotations
 
+import itertools
 import math
 from functools import lru_cache
 
@@ -219,7 +220,7 @@ def _wallclock_length(intervals: Intervals, working: float) -> WallclockLength:
                 if lo_u < u < hi_u:
                     cuts.append(a + (u - lo_u))
         cuts.sort()
-        for t0, t1 in zip(cuts, cuts[1:]):
+        for t0, t1 in itertools.pairwise(cuts):
             if t1 - t0 <= 1e-12:
                 continue
             mid = (t0 + t1) / 2.0

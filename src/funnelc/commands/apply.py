@@ -61,7 +61,8 @@ def apply_command(crm: str, file: str, subdomain: str | None, base_url: str | No
         else:
             raise click.UsageError("give --subdomain S (for S.amocrm.ru) or --base-url URL")
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--base-url" if base_url else "--subdomain")
+        raise click.BadParameter(str(exc),
+                                 param_hint="--base-url" if base_url else "--subdomain") from None
     try:
         code = _run(file, url, token, yes=yes, prune=prune, color=color)
     except click.ClickException:

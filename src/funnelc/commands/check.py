@@ -46,7 +46,6 @@ def check_command(files: tuple[str, ...], fmt: str, color: str, output_path: str
     (a missing file) or an internal failure.
     """
     from ..api import load_file
-
     from .lint_setup import LintSetup
     from .output import Output, guard
 

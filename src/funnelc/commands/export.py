@@ -57,7 +57,7 @@ def export_command(file: str, target: str, output: str | None, color: str) -> No
         written = write_folder("-o", output, dict(sorted(result.files.items())), [file])
         click.echo(f"wrote {len(written)} files to {output}", err=True)
         return
-    (name, content), = result.files.items()
+    (_name, content), = result.files.items()
     emit(output or "-", content)
     if output not in (None, "-"):
         click.echo(f"wrote {output}", err=True)

@@ -47,7 +47,7 @@ def import_command(crm: str, pipelines: str, fields: tuple[str, ...], statuses: 
         click.echo(f"error: {exc}", err=True)
         if exc.hint:
             click.echo(f"  = help: {exc.hint}", err=True)
-        raise SystemExit(EXIT_PROBLEMS)
+        raise SystemExit(EXIT_PROBLEMS) from None
     _prove(text)
     for path in ignored:
         click.echo(f"warning: {path}: unknown key ignored", err=True)

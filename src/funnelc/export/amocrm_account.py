@@ -133,7 +133,8 @@ def read_account(client: AmoClient, descriptions_for: set[str] | None = None) ->
             what = client.where("GET", f"/api/v4/leads/pipelines/{pipe.id}/statuses")
             pipe.statuses = [_parsed(parse_status, s, what, f"_embedded.statuses[{i}]")
                              for i, s in enumerate(client.get_statuses(pipe.id))]
-    fields = {entity: [_parsed(lambda raw: parse_field(raw, entity), f,
+    # The lambda runs inside the comprehension, while `entity` is still this one.
+    fields = {entity: [_parsed(lambda raw: parse_field(raw, entity), f,  # noqa: B023
                                client.where("GET", f"/api/v4/{entity}/custom_fields"),
                                f"_embedded.custom_fields[{i}]")
                        for i, f in enumerate(client.get_custom_fields(entity))]

@@ -30,7 +30,8 @@ from typing import Any
 import httpx
 
 __all__ = ["AmoClient", "AmoError", "AmoAuthError", "AmoApiError", "AmoServerError",
-           "AmoNetworkError", "AmoBadAnswer", "embedded_items", "answer_int", "RateLimiter", "check_base_url", "default_base_url",
+           "AmoNetworkError", "AmoBadAnswer", "embedded_items", "answer_int", "RateLimiter",
+           "check_base_url", "default_base_url",
            "MAX_REQUESTS_PER_S", "MAX_ATTEMPTS"]
 
 MAX_REQUESTS_PER_S = 7

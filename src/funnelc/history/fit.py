@@ -380,7 +380,7 @@ def _one_source(src: m.Source, got: list[tuple[datetime, float | None]], weight:
     k = len(got) * weight
     per_hour = k / span if span > 0 else 0.0
     lo, hi = _poisson(k)
-    fit = SourceFit(src.name.value, int(round(k)), span, per_hour, lo / span, hi / span, {},
+    fit = SourceFit(src.name.value, round(k), span, per_hour, lo / span, hi / span, {},
                     None, how)
     if k < MIN_DEALS:
         fit.warnings.append(f"too few deals to trust: {k:.0f} (fewer than {MIN_DEALS})")

@@ -303,11 +303,11 @@ class AmoCollector:
             "i": pl.Series(range(len(self.ev_deal)), dtype=pl.Int64),
         })
         # Lead records.
-        lead_rows = [(lid, l.created, l.price, l.status[0] if l.status else None,
-                      l.status[1] if l.status else None,
-                      l.reason or (self.reasons.get(l.reason_id) if l.reason_id else None)
-                      or (f"#{l.reason_id}" if l.reason_id else None), l.source)
-                     for lid, l in self.leads.items()]
+        lead_rows = [(lid, ld.created, ld.price, ld.status[0] if ld.status else None,
+                      ld.status[1] if ld.status else None,
+                      ld.reason or (self.reasons.get(ld.reason_id) if ld.reason_id else None)
+                      or (f"#{ld.reason_id}" if ld.reason_id else None), ld.source)
+                     for lid, ld in self.leads.items()]
         leads = pl.DataFrame(lead_rows, schema={"deal": pl.Int64, "created": pl.Float64,
                                                 "value": pl.Float64, "ls": pl.Int64,
                                                 "lp": pl.Int64, "reason": pl.Utf8,

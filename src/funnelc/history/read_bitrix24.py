@@ -122,7 +122,7 @@ class BitrixCollector:
                     if cid is not None:
                         self.categories[str(cid)] = str(c.get("name", c.get("NAME", cid)))
         elif kind == "deals":
-            for i, d in enumerate(_items(doc)):
+            for d in _items(doc):
                 if isinstance(d, dict):
                     self.deals.append(d)
 
@@ -139,7 +139,7 @@ class BitrixCollector:
 
     def catalog(self) -> Catalog:
         cat = Catalog()
-        for sid, (name, sort, c, sem) in sorted(self.stages.items(), key=lambda kv: kv[1][1]):
+        for _sid, (name, _sort, c, sem) in sorted(self.stages.items(), key=lambda kv: kv[1][1]):
             if sem not in ("S", "F"):
                 cat.add(self._pipeline_name(c), name)
         return cat

@@ -17,7 +17,8 @@ wrote, and a mix once read as a history spanning 22 years), and dates outside
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC as _UTC_ZONE  # `UTC` below is the polars dtype
+from datetime import date, datetime
 
 import polars as pl
 
@@ -59,14 +60,14 @@ class TimeBounds:
     @staticmethod
     def default(today: date | None = None) -> TimeBounds:
         year = (today or date.today()).year
-        return TimeBounds(datetime(2000, 1, 1, tzinfo=timezone.utc),
-                          datetime(year + 2, 1, 1, tzinfo=timezone.utc))
+        return TimeBounds(datetime(2000, 1, 1, tzinfo=_UTC_ZONE),
+                          datetime(year + 2, 1, 1, tzinfo=_UTC_ZONE))
 
     @staticmethod
     def years(first: int, last: int) -> TimeBounds:
         """From 1 January of `first` to the end of `last` (both within 1900–2200)."""
-        return TimeBounds(datetime(first, 1, 1, tzinfo=timezone.utc),
-                          datetime(last + 1, 1, 1, tzinfo=timezone.utc))
+        return TimeBounds(datetime(first, 1, 1, tzinfo=_UTC_ZONE),
+                          datetime(last + 1, 1, 1, tzinfo=_UTC_ZONE))
 
     def text(self) -> str:
         return f"{self.start:%Y-%m-%d} to {self.end.year - 1}-12-31"

@@ -94,7 +94,7 @@ def stage_order(visits: pl.DataFrame, hint: dict[str, dict[str, int]],
         else:
             base = list((catalog.stages.get(p) if catalog else None) or [])
             depth = {s: i for i, s in enumerate(base)} if base else {
-                s: int(round(mean_pos[(p, s)])) for s in seen}
+                s: round(mean_pos[(p, s)]) for s in seen}
             base = base or sorted(seen, key=lambda s: (depth[s], seen.index(s)))
         lst = [s for s in base if s in seen] + [s for s in seen if s not in base]
         out[p] = lst

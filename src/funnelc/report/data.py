@@ -289,11 +289,12 @@ def collect(model: FunnelFile, config: SimConfig, reps: list[RepStats], result: 
                                                 "exact", team.offered_load_rho))
 
     for pr in result.pipelines:
+        # Called only within this iteration, so `pr` is the current pipeline.
         def padd(metric: str, unit: str, pairs: Iterable[tuple[str, float]]) -> None:
             for est, value in pairs:
                 if _ok(value):
                     data.pipeline_metrics.append(
-                        PipelineMetric(pr.pipeline, metric, unit, est, float(value)))
+                        PipelineMetric(pr.pipeline, metric, unit, est, float(value)))  # noqa: B023
 
         padd("started_deals", "deals", _estimate_rows(pr.started))
         padd("won_deals", "deals", _estimate_rows(pr.won))

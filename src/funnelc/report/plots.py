@@ -319,7 +319,8 @@ def time_in_stage_plot(data: ReportData) -> Figure:
     several = len(data.pipelines) > 1
     values: list[float] = []
     for y, (pipe, stage) in enumerate(rows):
-        get = lambda metric, e: data.stage_value(pipe, stage, metric, e)  # noqa: E731
+        # Called only within this iteration, so the loop variables are the current ones.
+        get = lambda metric, e: data.stage_value(pipe, stage, metric, e)  # noqa: E731, B023
         p50 = get("time_in_stage_p50_hours", "mean")
         p90 = get("time_in_stage_p90_hours", "mean")
         mean = get("time_in_stage_mean_hours", "mean")

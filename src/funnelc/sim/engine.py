@@ -205,7 +205,8 @@ class _Pipe:
 class _Stage:
     __slots__ = (
         "spec", "idx", "pipe", "team", "work", "free_work", "routes", "single", "choice",
-        "direct", "clocks", "patience", "sla", "sla_route", "respond", "cad_off", "cad_p", "cad_work", "cad_n", "cad_reply",
+        "direct", "clocks", "patience", "sla", "sla_route", "respond", "cad_off", "cad_p",
+        "cad_work", "cad_n", "cad_reply",
         "cad_exhausted", "replies", "rank", "cal_sla",
         # statistics
         "entered", "wip", "area", "last", "sum_in", "sum_win", "left", "tis_sum", "hist",

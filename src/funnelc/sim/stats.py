@@ -37,7 +37,7 @@ class LogHistogram:
 
     def __init__(self) -> None:
         self._inv_log = 1.0 / math.log(self.RATIO)
-        n = int(math.ceil(math.log(self.HI / self.LO) * self._inv_log)) + 1
+        n = math.ceil(math.log(self.HI / self.LO) * self._inv_log) + 1
         self.counts = np.zeros(n, dtype=np.int64)
         self.zeros = 0
         self.buf = array("d")

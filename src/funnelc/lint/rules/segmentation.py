@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -83,7 +84,7 @@ class UnsegmentedStageBeforeClose(Rule):
             if not is_sales(pipe, ctx.funnel):
                 continue
             flows = ctx.flows.pipeline_stages(pipe.name.value)
-            for before, closing in zip(flows, flows[1:]):
+            for before, closing in itertools.pairwise(flows):
                 if not any(r.kind == "won" and r.share > 0 for r in closing.routes):
                     continue
                 onward = sum(r.share for r in before.routes
