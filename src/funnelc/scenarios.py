@@ -14,17 +14,26 @@ of variants from one loaded file. Each override replaces one thing:
 
 The checks report unknown names in scenarios; applying a scenario that still has one
 raises `ScenarioError` with the span to point at.
+
+`apply_overrides(model, overrides)` is the one way a variant is made: a scenario of the
+file, `--set` lines, a sweep point, a staffing size, a target's respond limit. Variants
+are transformed models, never funnel text printed and parsed again: text the user
+wrote is parsed once, and values computed by funnelc (a grid value, a size, a fitted
+number) become model nodes through the literal functions below, which give the node
+the parser would build from the same literal (the tests hold them to the parser).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 
 from . import model as m
 from .checks.references import target_key
 from .span import Span
 
-__all__ = ["ScenarioError", "apply_scenario", "scenario_names"]
+__all__ = ["ScenarioError", "apply_overrides", "apply_scenario", "scenario_names", "duration_of",
+           "quantity_of", "share_of", "rate_of", "literal_like"]
 
 
 class ScenarioError(ValueError):
@@ -144,6 +153,16 @@ def _apply(funnel: m.FunnelFile, ovr: m.Override) -> m.FunnelFile:
     raise ScenarioError(f"unknown override kind `{k}`", ovr.span)  # pragma: no cover
 
 
+def apply_overrides(funnel: m.FunnelFile, overrides: Iterable[m.Override]) -> m.FunnelFile:
+    """The model with `overrides` applied in order (a later one wins over an earlier one
+    changing the same thing); `funnel` is left untouched. Raises `ScenarioError` for an
+    override naming something the model does not have."""
+    out = funnel
+    for ovr in overrides:
+        out = _apply(out, ovr)
+    return out
+
+
 def apply_scenario(funnel: m.FunnelFile, name: str) -> m.FunnelFile:
     """The model with scenario `name`'s overrides applied in the order written (a later
     line wins over an earlier one changing the same thing)."""
@@ -157,7 +176,67 @@ def apply_scenario(funnel: m.FunnelFile, name: str) -> m.FunnelFile:
                 ("scenarios in this file: " + ", ".join(f"`{n}`" for n in names)) if names
                 else "this file has no `scenario` blocks")
         raise ScenarioError(f"no scenario `{name}` in {funnel.path}", None, hint)
-    out = funnel
-    for ovr in scen.overrides:
-        out = _apply(out, ovr)
-    return out
+    return apply_overrides(funnel, scen.overrides)
+
+
+# ---------------------------------------------------------------------------- literals
+# What `funnelc.build` makes of one literal token, for values funnelc computes itself:
+# a node built from the text that would be written, so a variant simulates exactly as
+# the same variant written in a file would (`90m` is 90 * (1/60) h, not 1.5 h).
+_NUMBER = r"([0-9]+(?:\.[0-9]+)?)"
+_DURATION_RE = re.compile(_NUMBER + r"(min|s|m|h|d|w)")
+_AMOUNT_RE = re.compile(_NUMBER + r"([kKM]?)")
+_SHARE_RE = re.compile(_NUMBER + "%")
+_RATE_RE = re.compile(_NUMBER + r"/(hour|day|week|month)")
+_AMOUNT_SCALE = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6}
+_NO_SPAN = Span(line=1, column=1, end_line=1, end_column=1, start=0, end=0)
+
+
+def duration_of(text: str, span: Span | None = None) -> m.Duration | None:
+    """`90m` as the parser reads it; None when `text` is not a duration literal."""
+    mt = _DURATION_RE.fullmatch(text)
+    if mt is None:
+        return None
+    return m.Duration(span=span or _NO_SPAN,
+                      hours=float(mt[1]) * m.HOURS_PER_UNIT[mt[2]], text=text)
+
+
+def quantity_of(text: str, kind: str, span: Span | None = None) -> m.Quantity | None:
+    """A duration (`2.5d`) or amount (`120k`) argument of a distribution."""
+    if kind == "duration":
+        d = duration_of(text, span)
+        return None if d is None else m.Quantity(span=d.span, kind="duration", value=d.hours,
+                                                 text=text)
+    mt = _AMOUNT_RE.fullmatch(text)
+    if mt is None:
+        return None
+    return m.Quantity(span=span or _NO_SPAN, kind="amount",
+                      value=float(mt[1]) * _AMOUNT_SCALE[mt[2]], text=text)
+
+
+def share_of(text: str, span: Span | None = None) -> m.Share | None:
+    """`35.5%` as the parser reads it."""
+    mt = _SHARE_RE.fullmatch(text)
+    return None if mt is None else m.Share(span=span or _NO_SPAN, value=float(mt[1]) / 100.0,
+                                           text=text)
+
+
+def rate_of(text: str, span: Span | None = None) -> m.Rate | None:
+    """`12/day` as the parser reads it."""
+    mt = _RATE_RE.fullmatch(text)
+    return None if mt is None else m.Rate(span=span or _NO_SPAN, count=float(mt[1]),
+                                          unit=mt[2], text=text)  # type: ignore[arg-type]
+
+
+def literal_like(like: m.Node, text: str) -> m.Node | None:
+    """The node `text` means where `like` stands (same type, same span), or None when
+    `text` cannot stand there."""
+    if isinstance(like, m.Quantity):
+        return quantity_of(text, like.kind, like.span)
+    if isinstance(like, m.Duration):
+        return duration_of(text, like.span)
+    if isinstance(like, m.Share):
+        return share_of(text, like.span)
+    if isinstance(like, m.Rate):
+        return rate_of(text, like.span)
+    return None

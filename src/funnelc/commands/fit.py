@@ -101,7 +101,7 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
     console = terminal_console(stderr="-" in (out_path, json_path, html_path))
     if backtest is not None:
         _run_backtest(prep, funnel, backtest, tz, reps or DEFAULT_REPS, 1 if seed is None else seed,
-                      jobs, out_path, json_path, html_path, scenario, prepared_funnel.path,
+                      jobs, out_path, json_path, html_path, scenario, prepared_funnel,
                       list(inputs), console, max_deals)
         return
     try:
@@ -111,7 +111,7 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
         if exc.hint:
             click.echo(f"  = help: {exc.hint}", err=True)
         raise SystemExit(exc.exit_code) from None
-    text, notes = _render(funnel, result, scenario, prepared_funnel.path)
+    text, notes = _render(funnel, result, scenario, prepared_funnel)
     print_fit(result, prep, notes, console)
     if out_path is not None:
         from .output import emit
@@ -227,33 +227,15 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
     raise SystemExit(EXIT_PROBLEMS if dq.dropped_total else EXIT_CLEAN)
 
 
-def _render(funnel, result, scenario, path):  # type: ignore[no-untyped-def]
-    """The output text, proven to load without errors."""
-    from ..api import load_file, load_text
-    from ..fmt import format_model
-    from ..history.apply_fit import apply_fit, fit_scenario
+def _render(funnel, result, scenario, prepared):  # type: ignore[no-untyped-def]
+    """The output text (`history.apply_fit.fitted_text`: checked as a model, the
+    file's comments kept) and the writer's notes."""
+    from ..history.apply_fit import FitDoesNotCheck, fitted_text
 
-    loaded = load_file(path)
-    if scenario is not None:
-        written = fit_scenario(funnel, result, scenario)
-        block = format_model(written.model)
-        src = loaded.source.text if loaded.source is not None else ""
-        text = src.rstrip("\n") + "\n\n# Fitted by `funnelc fit` from stage history.\n" + block
-    else:
-        written = apply_fit(funnel, result)
-        try:
-            text = format_model(written.model, loaded.comments,
-                                loaded.source.text if loaded.source else None)
-            ok = load_text(text, path).ok
-        except Exception:  # noqa: BLE001 - comments could not be placed: write without them
-            ok = False
-        if not ok:
-            text = format_model(written.model)
-            written.notes.append("comments of the funnel file could not be kept")
-    check = load_text(text, path)
-    errors = [d for d in check.diagnostics if d.severity.value == "error"]
-    if errors:
-        msg = "; ".join(f"{d.code} {d.message}" for d in errors[:3])
-        click.echo(f"error: internal failure: the fitted funnel does not check ({msg})", err=True)
-        raise SystemExit(EXIT_USAGE)
-    return text, written.notes
+    src = prepared.sources.get(prepared.path)
+    try:
+        return fitted_text(funnel, result, scenario, prepared.comments,
+                           src.text if src is not None else None)
+    except FitDoesNotCheck as exc:
+        click.echo(f"error: internal failure: {exc}", err=True)
+        raise SystemExit(EXIT_USAGE) from None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -165,6 +165,8 @@ class Prepared:
     model: FunnelFile
     sources: dict[str, SourceText]
     colored: bool
+    comments: list[Any] = field(default_factory=list)
+    """The file's comment tokens (for a writer that keeps them, `fit -o`)."""
 
 
 def load_for_simulation(file: str, scenario: str | None, color: str, verb: str,
@@ -207,7 +209,8 @@ def load_for_simulation(file: str, scenario: str | None, color: str, verb: str,
             raise SystemExit(EXIT_PROBLEMS) from None
     if work is not None:
         guard_work([model], work)
-    return Prepared(path=loaded.path, model=model, sources=sources, colored=colored)
+    return Prepared(path=loaded.path, model=model, sources=sources, colored=colored,
+                    comments=loaded.comments)
 
 
 def compile_or_exit(prepared: Prepared) -> Network:

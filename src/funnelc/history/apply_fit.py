@@ -1,6 +1,10 @@
 """A `FitResult` written into the funnel: a new model rendered by `funnelc.fmt`, or a
-`scenario` block of overrides. Either way the output is loaded again and must pass
-`funnelc check` without errors before anything is written.
+`scenario` block of overrides. Either way the result is checked as a model
+(`checked_fit`: the checks of `funnelc check`, no text parsed again) and must have no
+errors before anything is simulated or written; `fitted_text` is the one writer, used
+by `funnelc fit -o` with and without `--backtest`. Every number is built from the
+literal that is written (`2.47h`, `35.5%`), so the model simulated by the back-test is
+the model a later `funnelc simulate` reads from the written file.
 
 Shares are written to 0.1 %, distributed by largest remainder so that every stage adds
 up to exactly 100 %; an outcome of the funnel the data never took keeps the smallest
@@ -10,13 +14,18 @@ lacks becomes a new outcome (`-> "Stage"` or `lost "reason"`); a reopen likewise
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .. import model as m
+from ..names import normalize_name
+from ..scenarios import quantity_of, rate_of, share_of
 from .dists import DistFit
 from .fit import FitResult, ReopenFit, SourceFit, StageFit
 
-__all__ = ["Written", "apply_fit", "fit_scenario", "dur_text", "amount_text", "tenths"]
+__all__ = ["Written", "FitDoesNotCheck", "apply_fit", "checked_fit", "fit_scenario",
+           "fitted_text", "dur_text", "amount_text", "tenths"]
 
 MONTH_ORDER = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
@@ -85,13 +94,20 @@ def tenths(counts: list[int], keep: list[bool], whole: int = 1000) -> list[int]:
 
 
 def _share(span: m.Span, t: int) -> m.Share:
-    text = f"{t // 10}%" if t % 10 == 0 else f"{t / 10:.1f}%"
-    return m.Share(span=span, value=t / 1000, text=text)
+    return _pct(span, f"{t // 10}%" if t % 10 == 0 else f"{t / 10:.1f}%")
+
+
+def _pct(span: m.Span, text: str) -> m.Share:
+    share = share_of(text, span)
+    assert share is not None, text
+    return share
 
 
 def _q(span: m.Span, v: float, amount: bool = False) -> m.Quantity:
-    return m.Quantity(span=span, kind="amount" if amount else "duration", value=v,
-                      text=amount_text(v) if amount else dur_text(v))
+    kind = "amount" if amount else "duration"
+    q = quantity_of(amount_text(v) if amount else dur_text(v), kind, span)
+    assert q is not None, v
+    return q
 
 
 def dist_of(fit: DistFit, span: m.Span, amount: bool = False) -> m.Dist:
@@ -112,8 +128,9 @@ def _rate(span: m.Span, per_hour: float) -> m.Rate:
             count = float(_num(per_hour * h))
             if count <= 0:
                 count = 0.001
-            return m.Rate(span=span, count=count, unit=unit,  # type: ignore[arg-type]
-                          text=f"{_num(count)}/{unit}")
+            rate = rate_of(f"{_num(count)}/{unit}", span)
+            assert rate is not None, count
+            return rate
     raise AssertionError("unreachable")
 
 
@@ -243,14 +260,14 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
             target: m.StageTarget | m.WonTarget | m.LostTarget
             if r.key[0] == "stage":
                 target = m.StageTarget(span=after_outs, ref=m.StageRef(
-                    span=after_outs, pipeline=None, stage=m.Name(span=after_outs,
-                                                                 value=r.key[2], quoted=True)))
+                    span=after_outs, pipeline=None, stage=m.Name(
+                        span=after_outs, value=normalize_name(r.key[2]), quoted=True)))
             elif r.key[0] == "won":
                 target = m.WonTarget(span=after_outs)
             else:
                 reason = r.label[len('lost "'):-1]
                 target = m.LostTarget(span=after_outs, reason=m.Name(
-                    span=after_outs, value=reason, quoted=True))
+                    span=after_outs, value=normalize_name(reason), quoted=True))
             new = m.Outcome(span=after_outs, target=target, share=_share(after_outs, tt),
                             after=dist_of(r.after, after_outs) if r.after else None,
                             options=("after",) if r.after else ())
@@ -289,11 +306,14 @@ def _reopens(pipe: m.Pipeline, fits: list[ReopenFit], notes: list[str]
             out[hit] = ro.model_copy(update=upd)
         elif rf.back and rf.target in stage_names and rf.lost:
             span = pipe.span
-            out.append(m.Reopen(span=span, reason=m.Name(span=span, value=rf.reason, quoted=True),
+            out.append(m.Reopen(span=span, reason=m.Name(span=span,
+                                                         value=normalize_name(rf.reason),
+                                                         quoted=True),
                                 share=_share(span, t),
                                 after=dist_of(rf.delay, span) if rf.delay else None,
                                 target=m.StageRef(span=span, pipeline=None, stage=m.Name(
-                                    span=span, value=rf.target, quoted=True))))
+                                    span=span, value=normalize_name(rf.target),
+                                    quoted=True))))
             if order:
                 order.append("reopen")
             notes.append(f"{pipe.name.value}: added reopen \"{rf.reason}\" {_share(span, t).text}"
@@ -323,8 +343,9 @@ def _source(src: m.Source, sf: SourceFit | None, notes: list[str]) -> m.Source:
         return src
     upd: dict = {"rate": _rate(src.rate.span, sf.per_hour)}
     listed = _profile(src, sf, notes)
-    upd["profile"] = tuple(m.MonthShare(span=src.span, month=mo, share=m.Share(
-        span=src.span, value=round(r * 100) / 100, text=f"{round(r * 100)}%")) for mo, r in listed)
+    upd["profile"] = tuple(m.MonthShare(span=src.span, month=mo,
+                                        share=_pct(src.span, f"{round(r * 100)}%"))
+                           for mo, r in listed)
     opts = [k for k in src.options if k != "profile" or listed]
     if listed and "profile" not in opts:
         opts.append("profile")
@@ -358,9 +379,8 @@ def fit_scenario(funnel: m.FunnelFile, fit: FitResult, name: str) -> Written:
         months = set(ratio) | {p.month for p in src.profile}
         if months:
             ovs.append(m.Override(span=span, kind="source_profile", subject=subj, profile=tuple(
-                m.MonthShare(span=span, month=mo, share=m.Share(
-                    span=span, value=round(ratio.get(mo, 1.0) * 100) / 100,
-                    text=f"{round(ratio.get(mo, 1.0) * 100)}%"))
+                m.MonthShare(span=span, month=mo,
+                             share=_pct(span, f"{round(ratio.get(mo, 1.0) * 100)}%"))
                 for mo in sorted(months, key=MONTH_ORDER.index))))
         if sf.value is not None:
             notes.append(f"source \"{sf.name}\": value not written (a scenario cannot change it)")
@@ -398,3 +418,51 @@ def fit_scenario(funnel: m.FunnelFile, fit: FitResult, name: str) -> Written:
         notes.append("reopen shares not written (a scenario cannot change reopens)")
     sc = m.Scenario(span=span, name=nm, overrides=tuple(ovs))
     return Written(m.FunnelFile(span=span, path=funnel.path, scenarios=(sc,)), notes)
+
+
+# ---------------------------------------------------------------------------- checked, written
+class FitDoesNotCheck(RuntimeError):
+    """The fitted model has errors by the checks of `funnelc check`: a bug in the fit
+    writer, never written or simulated."""
+
+
+def _errors(funnel: m.FunnelFile) -> None:
+    from ..checks import run_checks
+
+    errors = [d for d in run_checks(funnel) if d.severity.value == "error"]
+    if errors:
+        msg = "; ".join(f"{d.code} {d.message}" for d in errors[:3])
+        raise FitDoesNotCheck(f"the fitted funnel does not check ({msg})")
+
+
+def checked_fit(funnel: m.FunnelFile, fit: FitResult) -> Written:
+    """`apply_fit`, with the fitted model run through the checks (a model transformation
+    checked as a model; raises `FitDoesNotCheck`)."""
+    written = apply_fit(funnel, fit)
+    _errors(written.model)
+    return written
+
+
+def fitted_text(funnel: m.FunnelFile, fit: FitResult, scenario: str | None = None,
+                comments: Sequence[Any] = (), source: str | None = None
+                ) -> tuple[str, list[str]]:
+    """What `funnelc fit -o` writes, and the writer's notes: the fitted funnel rendered
+    by the formatter with the file's `comments` kept (`source` is the text they came
+    from), or with `scenario` the file's text with the fit appended as that scenario.
+    Checked as a model first; raises `FitDoesNotCheck`."""
+    from ..fmt import format_model
+
+    if scenario is not None:
+        written = fit_scenario(funnel, fit, scenario)
+        _errors(funnel.model_copy(update={"scenarios": funnel.scenarios
+                                          + written.model.scenarios}))
+        return ((source or "").rstrip("\n") + "\n\n# Fitted by `funnelc fit` from stage "
+                "history.\n" + format_model(written.model)), written.notes
+    written = checked_fit(funnel, fit)
+    if comments and source is not None:
+        try:
+            return format_model(written.model, comments, source), written.notes
+        except Exception:  # noqa: BLE001 - comments could not be placed: write without them
+            pass
+        written.notes.append("comments of the funnel file could not be kept")
+    return format_model(written.model), written.notes

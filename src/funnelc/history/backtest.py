@@ -306,23 +306,15 @@ def draw_fit(fit: FitResult, rng: np.random.Generator) -> FitResult:
 
 
 def fitted_model(funnel: m.FunnelFile, fit: FitResult) -> m.FunnelFile:
-    """The funnel with the fit written in, as text and loaded back: what `funnelc fit`
-    writes, checked the same way (a model that does not check is never simulated)."""
-    from ..api import load_text
-    from ..fmt import format_model
-    from .apply_fit import apply_fit
+    """The funnel with the fit written in, checked as `funnelc fit` checks what it
+    writes (`apply_fit.checked_fit`; a model that does not check is never simulated)."""
+    from .apply_fit import checked_fit
 
     # Scenario overrides were written against the funnel's shares; against fitted ones
     # they need not add up, and the back-test simulates the base funnel anyway.
     base = funnel.model_copy(update={"scenarios": (), "order": tuple(
         item for item in funnel.order if item[0] != "scenarios")})
-    text = format_model(apply_fit(base, fit).model)
-    loaded = load_text(text, funnel.path or "<fitted>")
-    errors = [d for d in loaded.diagnostics if d.severity.value == "error"]
-    if errors or loaded.model is None:
-        msg = "; ".join(f"{d.code} {d.message}" for d in errors[:3])
-        raise RuntimeError(f"the fitted funnel does not check ({msg})")
-    return loaded.model
+    return checked_fit(base, fit).model
 
 
 # ---------------------------------------------------------------------------- runs

@@ -9,10 +9,11 @@ A spec is a scenario line with a range where its value goes:
 
 `A..B [step S]` expands to A, A+S, … up to B (step 1 by default); the unit may be
 written on either end or both, and the step may use another unit of the same kind
-(`1d..3d step 12h`). Each value is put back into the line, which is then parsed,
-checked and applied like a `--set` line (`funnelc.whatif.variants`), so a spec accepts
-exactly what a scenario accepts, and a wrong name gets the same did-you-mean, its caret
-pointing into the `--vary` string.
+(`1d..3d step 12h`). The line with the first value is parsed like a `--set` line
+(`funnelc.whatif.variants`), once, so a spec accepts exactly what a scenario accepts
+and a wrong name gets the same did-you-mean, its caret pointing into the `--vary`
+string. The parsed override is the axis's template (`AxisSlot`): every other value is
+put into the model node the range stands for, never into text parsed again.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from ..span import Span
 from .variants import OverrideError, OverrideLine
 
 __all__ = ["VarySpec", "parse_vary", "grid_values", "MAX_VALUES", "MAX_POINTS", "SweepPoint",
-           "axis_label"]
+           "axis_label", "AxisSlot", "axis_slot"]
 
 MAX_VALUES = 500
 """Values one axis may take: more is almost surely a mistyped step."""
@@ -151,7 +152,7 @@ def parse_vary(text: str, origin: str = "--vary") -> VarySpec:
         raise fail(mt.start(), mt.end(), f"empty range `{mt.group(0)}`: the first value is "
                    "above the last", "this range has no values",
                    f"write it upwards: `{hi_s}{unit}..{lo_s}{unit}`")
-    count = int(math.floor((hi - lo) / step + 1e-9)) + 1
+    count = math.floor((hi - lo) / step + 1e-9) + 1
     if count > MAX_VALUES:
         raise fail(mt.start(), mt.end(), f"the range has {count} values (at most {MAX_VALUES})",
                    "too many values", "give a larger step")
@@ -187,6 +188,107 @@ def axis_label(spec: VarySpec, ovr: m.Override) -> str:
     if k == "stage_share":
         return f"{stage} share{unit}"
     return re.sub(r"\s+", " ", (spec.text[:spec.start] + spec.text[spec.end:])).strip() + unit
+
+
+Path = tuple[str | int, ...]
+"""Field names and tuple indices from an override down to one node in it."""
+
+
+@dataclass(frozen=True)
+class AxisSlot:
+    """One `--vary` axis as a model transformation: the override parsed from the line
+    with the first value, and where in it the range stands (`path`; `("size",)` for a
+    team size, a bare number)."""
+
+    spec: VarySpec
+    line: OverrideLine
+    override: m.Override
+    path: Path
+
+    def at(self, value: float) -> m.Override:
+        """The override with `value` in the range's place; raises `OverrideError`
+        when the value cannot stand there (a fractional team size)."""
+        text = self.spec.value_text(value)
+        if self.path == ("size",):
+            if not text.isdigit():
+                raise self._refuse(text, "a team size is a whole number")
+            return self.override.model_copy(update={"size": int(text)})
+        from ..scenarios import literal_like
+
+        leaf = literal_like(_get(self.override, self.path), text)
+        if leaf is None:  # pragma: no cover - the range's unit family fits the literal
+            raise self._refuse(text, "the range's unit does not fit the value it replaces")
+        return _put(self.override, self.path, leaf)
+
+    def _refuse(self, text: str, why: str) -> OverrideError:
+        spec = self.spec
+        return OverrideError([_diag(spec.origin, spec.text, spec.start, spec.end,
+                                    f"`{text}` cannot stand here: {why}", "in this range",
+                                    "give a range whose every value fits")],
+                             {spec.origin: SourceText(spec.origin, spec.text)})
+
+
+def axis_slot(spec: VarySpec, line: OverrideLine, ovr: m.Override, start: int) -> AxisSlot:
+    """The axis of `spec`, whose first-value `line` was parsed into `ovr` with the line
+    starting at offset `start` of the parsed text. Raises `OverrideError` when the range
+    stands for no single value of the override (e.g. inside a name)."""
+    at = start + spec.start - spec.cut[1]
+    end = at + len(spec.value_text(spec.values[0]))
+    path = _find(ovr, at, end, ())
+    if path is None and ovr.kind == "team_size" and ovr.span.end == end:
+        path = ("size",)
+    if path is None:
+        raise OverrideError([_diag(spec.origin, spec.text, spec.start, spec.end,
+                                   "this range stands for no value of the override",
+                                   "nothing to vary here",
+                                   "put the range where a size, rate, duration or share "
+                                   "goes")], {spec.origin: SourceText(spec.origin, spec.text)})
+    return AxisSlot(spec, line, ovr, path)
+
+
+_LEAVES = (m.Quantity, m.Duration, m.Share, m.Rate)
+
+
+def _find(node: object, a: int, b: int, path: Path) -> Path | None:
+    if isinstance(node, _LEAVES):
+        return path if (node.span.start, node.span.end) == (a, b) else None
+    if isinstance(node, m.Node):
+        for name in type(node).model_fields:
+            if name != "span":
+                hit = _find(getattr(node, name), a, b, path + (name,))
+                if hit is not None:
+                    return hit
+    elif isinstance(node, tuple):
+        for i, item in enumerate(node):
+            hit = _find(item, a, b, path + (i,))
+            if hit is not None:
+                return hit
+    return None
+
+
+def _get(node: object, path: Path) -> m.Node:
+    for step in path:
+        node = node[step] if isinstance(step, int) else getattr(node, step)  # type: ignore[index]
+    assert isinstance(node, m.Node)
+    return node
+
+
+def _put(node: object, path: Path, leaf: m.Node) -> m.Override:
+    """A copy of `node` with the node at `path` replaced by `leaf` (the rest shared)."""
+    def put(at: object, rest: Path) -> object:
+        if not rest:
+            return leaf
+        step, tail = rest[0], rest[1:]
+        if isinstance(step, int):
+            items = list(at)  # type: ignore[call-overload]
+            items[step] = put(items[step], tail)
+            return tuple(items)
+        assert isinstance(at, m.Node)
+        return at.model_copy(update={step: put(getattr(at, step), tail)})
+
+    out = put(node, path)
+    assert isinstance(out, m.Override)
+    return out
 
 
 def grid_values(specs: Sequence[VarySpec]) -> list[tuple[float, ...]]:

@@ -52,10 +52,13 @@ class StaffingResult:
 
 
 def _with_size(model: m.FunnelFile, team: str, size: int) -> m.FunnelFile:
-    """`team T size N`, as `funnelc.scenarios` applies it."""
-    teams = tuple(t.model_copy(update={"size": size}) if t.name.value == team else t
-                  for t in model.teams)
-    return model.model_copy(update={"teams": teams})
+    """The model with `team T size N` applied (a model transformation, no text)."""
+    from ..scenarios import apply_overrides
+
+    subject = model.team(team)
+    assert subject is not None
+    return apply_overrides(model, [m.Override(span=subject.span, kind="team_size",
+                                              subject=subject.name, size=size)])
 
 
 class _Sizes:

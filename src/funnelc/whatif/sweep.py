@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import model as m
 from ..csvsafe import Figure
 from ..sim.ci import estimate
 from ..sim.config import SimConfig
 from .executors import Runner
-from .grid import MAX_POINTS, SweepPoint, VarySpec, axis_label, grid_values
+from .grid import MAX_POINTS, AxisSlot, SweepPoint, VarySpec, axis_label, axis_slot, grid_values
 from .metrics import METRICS, MetricDef
 from .runs import Variant, VariantRun, run_variants
-from .variants import OverrideError, Overrides
+from .variants import OverrideError, Overrides, Parsed, combine
 
 __all__ = ["Sweep", "sweep_variants", "run_sweep", "collect", "default_metrics", "tidy_rows", "TIDY_COLUMNS",
            "TooManyPoints"]
@@ -40,20 +40,31 @@ class Sweep:
 
 def sweep_variants(base: m.FunnelFile, specs: Sequence[VarySpec]
                    ) -> tuple[list[VarySpec], list[Variant]]:
-    """The specs with their axes named, and the model of every grid point. Raises `OverrideError` for a spec
-    that names nothing or a value the checks refuse, `TooManyPoints` for a huge grid."""
+    """The specs with their axes named, and the model of every grid point. Each spec is
+    parsed once; a point is its axes' overrides with the point's values put in, checked
+    and applied to `base` as a model (`Overrides.variant`). Raises `OverrideError` for a
+    spec that names nothing or a value the checks refuse, `TooManyPoints` for a huge
+    grid."""
     total = math.prod(len(s.values) for s in specs)
     if total > MAX_POINTS:
         raise TooManyPoints(f"the grid has {total} points (at most {MAX_POINTS}); give "
                             "larger steps or fewer --vary")
     ov = Overrides(base)
     specs = list(specs)
+    parts: list[Parsed] = []
+    slots: list[AxisSlot] = []
     for i, spec in enumerate(specs):
-        # Check each axis alone first: the error then points at the spec that has it.
-        scen = ov.scenario([spec.line(spec.values[0])], name="--vary")
+        # Each spec is parsed alone, once, and checked alone first: an error then points
+        # at the spec that has it.
+        line = spec.line(spec.values[0])
+        parsed = ov.parse([line], name="--vary")
+        ov.check(parsed)
+        slot = axis_slot(spec, line, parsed.scenario.overrides[0], parsed.starts[0])
         if len(spec.values) > 1:
-            ov.scenario([spec.line(spec.values[-1])], name="--vary")
-        specs[i] = _with_axis(spec, axis_label(spec, scen.overrides[0]))
+            ov.check(parsed, [slot.at(spec.values[-1])])
+        specs[i] = _with_axis(spec, axis_label(spec, slot.override))
+        parts.append(parsed)
+        slots.append(slot)
     seen: set[str] = set()
     for spec in specs:
         if spec.axis not in seen:
@@ -68,18 +79,19 @@ def sweep_variants(base: m.FunnelFile, specs: Sequence[VarySpec]
                  end=len(spec.text)), "a second --vary of the same thing",
             help="give all its values in one range")],
             {spec.origin: SourceText(spec.origin, spec.text)})
+    joint = combine(parts, "--vary")
+    slots = [replace(slot, spec=spec, override=ovr)
+             for slot, spec, ovr in zip(slots, specs, joint.scenario.overrides)]
     variants: list[Variant] = []
     for values in grid_values(specs):
-        lines = [s.line(v) for s, v in zip(specs, values)]
         label = ", ".join(f"{s.axis} = {s.value_text(v)}" for s, v in zip(specs, values))
-        variants.append(Variant(label, ov.apply(lines, name="--vary"),
-                                tuple(ln.text for ln in lines)))
+        model = ov.variant(joint, [slot.at(v) for slot, v in zip(slots, values)])
+        variants.append(Variant(label, model,
+                                tuple(s.line(v).text for s, v in zip(specs, values))))
     return specs, variants
 
 
 def _with_axis(spec: VarySpec, axis: str) -> VarySpec:
-    from dataclasses import replace
-
     return replace(spec, axis=axis)
 
 

@@ -254,26 +254,32 @@ def evaluate(ev: SizeEval, net: Network, targets: list[Target], team_index: int,
 def with_respond_limits(model: m.FunnelFile, net: Network, targets: list[Target]
                         ) -> m.FunnelFile:
     """The model with each respond target's limit as its stages' `respond` (what the
-    simulator measures). Two respond targets on one stage: the later one's limit wins
-    for that stage, so they are refused by the caller."""
-    from .variants import OverrideLine, Overrides, stage_ref_text
+    simulator measures), applied as `stage "P"."S" respond LIMIT` overrides on the
+    model. Two respond targets on one stage: the later one's limit wins for that stage,
+    so they are refused by the caller."""
+    from ..scenarios import apply_overrides, duration_of
 
-    lines = []
+    overrides = []
     for t in targets:
         if t.kind != "respond":
             continue
+        limit = duration_of(_hours_text(t.hours or 0.0))
+        assert limit is not None
         for i in t.stages:
             sp = net.stages[i]
-            lines.append(OverrideLine(f"stage {stage_ref_text(sp.pipeline_name, sp.name)} "
-                                      f"respond {_hours_text(t.hours or 0.0)}", "--target"))
-    if not lines:
-        return model
-    return Overrides(model).apply(lines, name="--target")
+            ref = m.StageRef(span=limit.span, pipeline=m.Name(span=limit.span,
+                                                               value=sp.pipeline_name, quoted=True),
+                             stage=m.Name(span=limit.span, value=sp.name, quoted=True))
+            overrides.append(m.Override(span=limit.span, kind="stage_respond", stage=ref,
+                                        respond=limit))
+    return apply_overrides(model, overrides) if overrides else model
 
 
 def _hours_text(h: float) -> str:
+    """The limit as a literal (whole minutes, else seconds): the node is built from it
+    as the parser would, so the limit simulates exactly as if written in the file."""
     minutes = h * 60.0
     if abs(minutes - round(minutes)) < 1e-9:
-        return f"{int(round(minutes))}m"
+        return f"{round(minutes)}m"
     seconds = h * 3600.0
     return f"{seconds:.6f}".rstrip("0").rstrip(".") + "s"

@@ -1,8 +1,8 @@
-"""Models changed by override lines typed on the command line (`--set`, a `--vary` value,
-a staffing size): the line is wrapped as `scenario "--set" { LINE }`, parsed by the
-language's own parser, checked by the same semantic checks as a scenario in the file and
-applied by `funnelc.scenarios.apply_scenario`. So the command line accepts exactly the
-scenario grammar, and a typo gets the usual diagnostic, with its caret moved from the
+"""Models changed by override lines typed on the command line (`--set`, `--vary`): the
+lines are wrapped as `scenario "--set" { LINE }` and parsed by the language's own parser,
+once; every variant made from them is a model transformation
+(`funnelc.scenarios.apply_overrides`) checked by the same semantic checks as a scenario
+in the file. So the command line accepts exactly the scenario grammar, and a typo gets the usual diagnostic, with its caret moved from the
 wrapped text back into the string the user typed (`--> --set:1:6`).
 """
 
@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from .. import model as m
 from ..diagnostics import Diagnostic, Severity, SourceText
 from ..span import Span
 
-__all__ = ["OverrideLine", "OverrideError", "Overrides", "quote", "stage_ref_text"]
+__all__ = ["OverrideLine", "OverrideError", "Overrides", "Parsed", "combine", "quote", "stage_ref_text"]
 
 _PATH = "<override>"
+_N = TypeVar("_N", bound=m.Node)
 
 
 def quote(name: str) -> str:
@@ -65,11 +67,35 @@ def _key(d: Diagnostic) -> tuple[str, str, int, int]:
     return (d.code, d.message, d.span.start if d.span else -1, d.span.end if d.span else -1)
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """Override lines read by the grammar (once), and how to point back into them: the
+    spans of `scenario`'s overrides are offsets into the wrapped text, line `i` starting
+    at `starts[i]`."""
+
+    scenario: m.Scenario
+    lines: tuple[OverrideLine, ...]
+    starts: tuple[int, ...]
+
+    @property
+    def sources(self) -> dict[str, SourceText]:
+        return {ln.origin: SourceText(ln.origin, ln.display) for ln in self.lines}
+
+    def error(self, diagnostics: Sequence[Diagnostic]) -> OverrideError:
+        """The diagnostics moved onto the lines the user typed."""
+        remap = _Remap(self.lines, list(self.starts))
+        return OverrideError([remap(d) for d in diagnostics], self.sources)
+
+
 class Overrides:
     """Parses, checks and applies override lines against one base model.
 
-    The base model's own findings (it has passed the checks, so usually none) are
-    computed once and subtracted, so only problems the lines introduce are reported.
+    The lines are parsed once (`parse`); every variant made from them is a model
+    transformation (`funnelc.scenarios.apply_overrides`), checked by running the checks
+    on the base model carrying the overrides as a scenario, so a problem is reported on
+    the override that causes it, in the string the user typed. The base model's own
+    findings (it has passed the checks, so usually none) are computed once and
+    subtracted, so only problems the overrides introduce are reported.
     """
 
     def __init__(self, base: m.FunnelFile) -> None:
@@ -84,10 +110,10 @@ class Overrides:
             self._known = {_key(d) for d in run_checks(bare)}
         return self._known
 
-    def scenario(self, lines: Sequence[OverrideLine], name: str = "--set") -> m.Scenario:
-        """The lines as one checked scenario named `name`; raises `OverrideError`."""
+    def parse(self, lines: Sequence[OverrideLine], name: str = "--set") -> Parsed:
+        """The lines as one scenario named `name`, read by the language's parser;
+        raises `OverrideError` for a line that is not exactly one override."""
         from ..build import build_model
-        from ..checks import run_checks
         from ..syntax import parse_text
 
         sources = {ln.origin: SourceText(ln.origin, ln.display) for ln in lines}
@@ -104,11 +130,7 @@ class Overrides:
             raise OverrideError(problems, sources)
 
         head = f"scenario {quote(name)} {{\n"
-        starts: list[int] = []
-        pos = len(head)
-        for ln in lines:
-            starts.append(pos)
-            pos += len(ln.text) + 1
+        starts = _starts(head, lines)
         wrapped = head + "".join(ln.text + "\n" for ln in lines) + "}\n"
         remap = _Remap(lines, starts)
 
@@ -128,38 +150,84 @@ class Overrides:
             if not start <= ovr.span.start <= start + len(ln.text):
                 raise OverrideError([_whole(ln, "expected exactly one override on this line",
                                             "repeat the option for each change")], sources)
+        return Parsed(scen, tuple(lines), tuple(starts))
 
+    def check(self, parsed: Parsed, overrides: Sequence[m.Override] | None = None) -> None:
+        """Run the checks on the base model carrying `overrides` (default: the parsed
+        ones; a sweep point passes its own, made from them) as the scenario; raises
+        `OverrideError` located in the lines the user typed."""
+        from ..checks import run_checks
+
+        scen = parsed.scenario if overrides is None else parsed.scenario.model_copy(
+            update={"overrides": tuple(overrides)})
         combined = self.base.model_copy(update={"scenarios": (scen,), "path": _PATH})
         known = self._base_keys()
         found = [d for d in run_checks(combined) if _key(d) not in known]
         if found:
-            raise OverrideError([remap(d) for d in found], sources)
-        return scen
+            raise parsed.error(found)
+
+    def scenario(self, lines: Sequence[OverrideLine], name: str = "--set") -> m.Scenario:
+        """The lines as one checked scenario named `name`; raises `OverrideError`."""
+        parsed = self.parse(lines, name)
+        self.check(parsed)
+        return parsed.scenario
 
     def apply(self, lines: Sequence[OverrideLine], name: str = "--set") -> m.FunnelFile:
         """The base model with the lines applied in order; raises `OverrideError`."""
-        return self.apply_scenario(self.scenario(lines, name), lines)
+        parsed = self.parse(lines, name)
+        return self.variant(parsed)
 
-    def apply_scenario(self, scen: m.Scenario, lines: Sequence[OverrideLine]) -> m.FunnelFile:
-        from ..scenarios import ScenarioError, apply_scenario
+    def variant(self, parsed: Parsed, overrides: Sequence[m.Override] | None = None
+                ) -> m.FunnelFile:
+        """The base model with `overrides` (default: the parsed ones) checked and
+        applied; raises `OverrideError` located in the lines the user typed."""
+        from ..scenarios import ScenarioError, apply_overrides
 
-        # Put first: apply_scenario takes the first scenario of that name.
-        with_it = self.base.model_copy(update={"scenarios": (scen,) + self.base.scenarios})
+        ovrs = parsed.scenario.overrides if overrides is None else tuple(overrides)
+        self.check(parsed, ovrs)
         try:
-            out = apply_scenario(with_it, scen.name.value)
+            return apply_overrides(self.base, ovrs)
         except ScenarioError as exc:
-            starts = _starts_of(scen, lines)
-            d = Diagnostic("FN291", Severity.error, f"cannot apply: {exc.message}", _PATH,
-                           exc.span, help=exc.help)
-            raise OverrideError([_Remap(lines, starts)(d)],
-                                {ln.origin: SourceText(ln.origin, ln.display)
-                                 for ln in lines}) from None
-        return out.model_copy(update={"scenarios": self.base.scenarios})
+            raise parsed.error([Diagnostic("FN291", Severity.error,
+                                           f"cannot apply: {exc.message}", _PATH, exc.span,
+                                           help=exc.help)]) from None
 
 
-def _starts_of(scen: m.Scenario, lines: Sequence[OverrideLine]) -> list[int]:
-    head = len(f"scenario {quote(scen.name.value)} {{\n")
-    starts, pos = [], head
+def combine(parts: Sequence[Parsed], name: str) -> Parsed:
+    """Lines parsed apart (each `--vary` alone, so a parse error names its spec) as if
+    parsed together: the overrides' spans moved to where their line sits in the joint
+    text, so that a finding about the combination points into the right string."""
+    lines = [ln for p in parts for ln in p.lines]
+    starts = _starts(f"scenario {quote(name)} {{\n", lines)
+    ovrs: list[m.Override] = []
+    for p in parts:
+        for i, (ovr, old) in enumerate(zip(p.scenario.overrides, p.starts)):
+            k = len(ovrs)
+            ovrs.append(_shift(ovr, starts[k] - old, k - i))
+    scen = parts[0].scenario.model_copy(update={"overrides": tuple(ovrs)})
+    return Parsed(scen, tuple(lines), tuple(starts))
+
+
+def _shift(node: _N, by: int, lines: int) -> _N:
+    """`node` with every span moved `by` characters and `lines` lines on."""
+    def move(value: object) -> object:
+        if isinstance(value, Span):
+            return value.model_copy(update={
+                "start": value.start + by, "end": value.end + by,
+                "line": value.line + lines, "end_line": value.end_line + lines})
+        if isinstance(value, m.Node):
+            return value.model_copy(update={k: move(getattr(value, k))
+                                            for k in type(value).model_fields})
+        if isinstance(value, tuple):
+            return tuple(move(v) for v in value)
+        return value
+
+    return move(node)  # type: ignore[return-value]
+
+
+def _starts(head: str, lines: Sequence[OverrideLine]) -> list[int]:
+    """Where each line starts in `head` + the lines, one per text line."""
+    starts, pos = [], len(head)
     for ln in lines:
         starts.append(pos)
         pos += len(ln.text) + 1
