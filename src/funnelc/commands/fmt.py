@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 import click
 
 from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics, use_color
+from .convention import deliver, info, output_options, to_json
+from .output import Output, guard
+from .sim_options import stack
 
 if TYPE_CHECKING:
     from ..api import Loaded
@@ -19,6 +22,8 @@ if TYPE_CHECKING:
 
 @click.command("fmt")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True, allow_dash=True))
+@stack(output_options(what=" (json: every file's status, and the formatted text or diff "
+                           "where printed; schema fmt.schema.json)"))
 @click.option("--check", "check", is_flag=True,
               help="Change nothing; list the files that would change and exit 1 if any would.")
 @click.option("--diff", "diff", is_flag=True,
@@ -27,7 +32,8 @@ if TYPE_CHECKING:
               help="Rewrite, atomically, the files not already in the canonical layout.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
-def fmt_command(files: tuple[str, ...], check: bool, diff: bool, write: bool, color: str) -> None:
+def fmt_command(files: tuple[str, ...], fmt: str, output_path: str | None, check: bool,
+                diff: bool, write: bool, color: str) -> None:
     """Format FILES in the canonical layout (use - for stdin).
 
     Without an option, print the formatted text of one file to stdout. A file with
@@ -46,7 +52,10 @@ def fmt_command(files: tuple[str, ...], check: bool, diff: bool, write: bool, co
     if mode == "print" and len(files) > 1:
         raise click.UsageError("several files need --write, --check or --diff (without them, "
                                "fmt prints the formatted text of one file)")
-    raise SystemExit(_run(files, mode, use_color(color)))
+    if mode == "write" and output_path is not None:
+        raise click.UsageError("--write rewrites the files themselves; leave out -o")
+    guard([Output("-o", output_path)], files)
+    raise SystemExit(_run(files, mode, use_color(color), fmt, output_path))
 
 
 @dataclass
@@ -80,7 +89,8 @@ def _read(path: str) -> _Input:
     return _Input(load_text(read.source.text, read.source.path, checks=False), raw)
 
 
-def _run(files: tuple[str, ...], mode: str, color: bool) -> int:
+def _run(files: tuple[str, ...], mode: str, color: bool, fmt: str = "text",
+         output_path: str | None = None) -> int:
     from ..fmt import FormatInternalError, format_loaded
     from .common import write_atomic
 
@@ -89,6 +99,8 @@ def _run(files: tuple[str, ...], mode: str, color: bool) -> int:
     usage = internal = unwritable = problems = False
     changed_files: list[str] = []
     unchanged = 0
+    product: list[str] = []
+    records: list[dict[str, object]] = []
     for path in files:
         item = _read(path)
         loaded = item.loaded
@@ -98,6 +110,7 @@ def _run(files: tuple[str, ...], mode: str, color: bool) -> int:
             diags.extend(loaded.diagnostics)
             usage = usage or loaded.usage_error
             problems = problems or not loaded.usage_error
+            records.append({"path": loaded.path, "status": "error"})
             continue
         try:
             out = format_loaded(loaded)
@@ -108,21 +121,30 @@ def _run(files: tuple[str, ...], mode: str, color: bool) -> int:
                        "  = help: this is a bug in funnelc; please report it with the file",
                        err=True)
             internal = True
+            records.append({"path": loaded.path, "status": "error"})
             continue
         text = loaded.source.text if loaded.source is not None else ""
         raw = item.raw if item.raw is not None else text.encode("utf-8")
         changed = raw != out.encode("utf-8")
+        record: dict[str, object] = {"path": loaded.path, "changed": changed}
+        records.append(record)
         if mode == "print":
-            click.echo(out, nl=False)
+            product.append(out)
+            record.update(status="formatted", formatted=out)
             continue
         if not changed:
             unchanged += 1
+            record["status"] = "unchanged"
             continue
         changed_files.append(loaded.path)
         if mode == "check":
-            click.echo(f"would reformat {loaded.path}", err=True)
+            record["status"] = "would_reformat"
+            if fmt == "text":
+                info(f"would reformat {loaded.path}")
         elif mode == "diff":
-            _print_diff(loaded.path, text, out)
+            record["status"] = "would_reformat"
+            record["diff"] = _diff(loaded.path, text, out)
+            product.append(record["diff"])  # type: ignore[arg-type]
         else:
             try:
                 write_atomic(path, out)
@@ -130,11 +152,23 @@ def _run(files: tuple[str, ...], mode: str, color: bool) -> int:
                 click.echo(f"error: cannot write {loaded.path}: {exc.strerror or exc}\n"
                            "  = note: the file was left as it was", err=True)
                 unwritable = True
+                record["status"] = "error"
                 continue
-            click.echo(f"reformatted {loaded.path}", err=True)
-    print_diagnostics(diags, sources, "text", color)
-    if mode != "print":
-        _summary(mode, len(changed_files), unchanged)
+            record["status"] = "reformatted"
+            if fmt == "text":
+                info(f"reformatted {loaded.path}")
+    if fmt == "json":
+        from ..diagnostics import diagnostics_to_dicts
+
+        deliver(output_path, to_json({"mode": mode, "files": records,
+                                      "diagnostics": diagnostics_to_dicts(diags)}))
+        print_diagnostics(diags, sources, "text", color)
+    else:
+        if product or output_path not in (None, "-"):
+            deliver(output_path, "".join(product))
+        print_diagnostics(diags, sources, "text", color)
+        if mode != "print":
+            _summary(mode, len(changed_files), unchanged)
     if usage or internal or unwritable:
         return EXIT_USAGE
     if problems or (mode in ("check", "diff") and changed_files):
@@ -153,7 +187,7 @@ def _summary(mode: str, changed: int, unchanged: int) -> None:
     if unchanged:
         parts.append(f"{files(unchanged)} already formatted")
     if parts:
-        click.echo(", ".join(parts), err=True)
+        info(", ".join(parts))
 
 
 def _lines(text: str) -> list[str]:
@@ -162,18 +196,19 @@ def _lines(text: str) -> list[str]:
     return [piece for piece in re.split(r"(?<=\n)", text) if piece]
 
 
-def _print_diff(path: str, before: str, after: str) -> None:
+def _diff(path: str, before: str, after: str) -> str:
+    """The unified diff of one file (empty, with a note on stderr, when only the
+    byte-order mark or the line ends differ)."""
     import difflib
 
     if before == after:  # only the byte-order mark or lone-CR line ends differ
-        click.echo(f"{path}: would remove the byte-order mark or turn CR line ends into LF",
-                   err=True)
-        return
+        info(f"{path}: would remove the byte-order mark or turn CR line ends into LF")
+        return ""
     out = []
     for line in difflib.unified_diff(_lines(before), _lines(after), fromfile=path,
                                      tofile=f"{path} (formatted)"):
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-    click.echo("".join(out), nl=False)
+    return "".join(out)
 
 
 __all__ = ["fmt_command"]
