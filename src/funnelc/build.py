@@ -63,17 +63,17 @@ _TaskAction = m.trusted_constructor(m.TaskAction)
 _Team = m.trusted_constructor(m.Team)
 _Touch = m.trusted_constructor(m.Touch)
 _WonTarget = m.trusted_constructor(m.WonTarget)
-_Span = m.trusted_constructor(Span)
+_Span = m.trusted_span
 
 
 def span_of(tok: Token) -> Span:
-    return _Span(line=tok.line, column=tok.column, end_line=tok.end_line,
-                 end_column=tok.end_column, start=tok.start_pos, end=tok.end_pos)
+    return _Span(tok.line, tok.column, tok.end_line, tok.end_column,  # type: ignore[arg-type]
+                 tok.start_pos, tok.end_pos)
 
 
 def meta_span(meta: Meta) -> Span:
-    return _Span(line=meta.line, column=meta.column, end_line=meta.end_line,
-                 end_column=meta.end_column, start=meta.start_pos, end=meta.end_pos)
+    return _Span(meta.line, meta.column, meta.end_line, meta.end_column, meta.start_pos,
+                 meta.end_pos)
 
 
 def _unquote(tok: Token) -> str:
@@ -112,7 +112,7 @@ def _share(tok: Token) -> m.Share:
 
 def _rate(tok: Token) -> m.Rate:
     count, unit = str(tok).split("/")
-    return _Rate(span=span_of(tok), count=float(count), unit=unit, text=str(tok))  # type: ignore[arg-type]
+    return _Rate(span=span_of(tok), count=float(count), unit=unit, text=str(tok))
 
 
 def _tokens(children: Iterable[Any], *types: str) -> list[Token]:
@@ -163,9 +163,8 @@ class _ToModel:
             def reduce(first: Token | None, last: Token | None, ch: list[Any]) -> Any:
                 if not spanned or first is None or last is None:
                     return method(None, ch)
-                return method(_Span(line=first.line, column=first.column,
-                                    end_line=last.end_line, end_column=last.end_column,
-                                    start=first.start_pos, end=last.end_pos), ch)
+                return method(_Span(first.line, first.column, last.end_line,  # type: ignore[arg-type]
+                                    last.end_column, first.start_pos, last.end_pos), ch)
             return reduce
 
         return {name: reducer(method, name not in _UNSPANNED)
@@ -186,7 +185,7 @@ class _ToModel:
     def dist_call(self, span: Span, ch: list[Any]) -> m.Dist:
         kind = str(ch[0])
         args = tuple(_quantity(t) for t in ch[1:] if isinstance(t, Token))
-        return _Dist(span=span, kind=kind, args=args)  # type: ignore[arg-type]
+        return _Dist(span=span, kind=kind, args=args)
 
     def stage_target(self, span: Span, ch: list[Any]) -> m.StageTarget:
         return _StageTarget(span=span, ref=ch[0])
@@ -213,7 +212,7 @@ class _ToModel:
         start = int(a[:2]) * 60 + int(a[3:])
         end = int(b[:2]) * 60 + int(b[3:])
         text = (first if first == last else f"{first}-{last}") + " " + clock
-        return _DayHours(span=span, first_day=first, last_day=last,  # type: ignore[arg-type]
+        return _DayHours(span=span, first_day=first, last_day=last,
                           start_minute=start, end_minute=end, text=text)
 
     def hours_spec(self, span: Span, ch: list[Any]) -> m.Hours:
@@ -248,7 +247,7 @@ class _ToModel:
                       size_span=span_of(size_tok), hours=_first(ch, m.Hours))
 
     def simple_type(self, span: Span, ch: list[Any]) -> m.FieldType:
-        return _FieldType(span=span, kind=str(ch[0]))  # type: ignore[arg-type]
+        return _FieldType(span=span, kind=str(ch[0]))
 
     def int_type(self, span: Span, ch: list[Any]) -> m.FieldType:
         ints = _tokens(ch, "INT")
@@ -344,7 +343,7 @@ class _ToModel:
             value = str(lit) == "yes"
         else:
             value = _quantity(lit)
-        return _Comparison(span=span, field=field, op=op, value=value,  # type: ignore[arg-type]
+        return _Comparison(span=span, field=field, op=op, value=value,
                             value_text=str(lit))
 
     def filled(self, span: Span, ch: list[Any]) -> m.Comparison:

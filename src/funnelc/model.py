@@ -64,8 +64,9 @@ def trusted_constructor(cls: type[_M]) -> Callable[..., _M]:
     for info in fields.values():
         if info.default_factory is not None:  # pragma: no cover - guards a future model
             raise TypeError(f"{cls.__name__}: trusted construction needs plain defaults")
-    names = tuple(fields)
-    defaults = {n: f.default for n, f in fields.items() if not f.is_required()}
+    # Every field in declaration order, defaults filled in; `make` copies it and writes
+    # the given values over it (the builder always gives the required fields).
+    template = {n: None if f.is_required() else f.default for n, f in fields.items()}
     # One fields-set per combination of names given, shared by the objects built with
     # it (a set per object was a third of the model's memory). Pydantic never changes
     # the set in place: a frozen model refuses assignment, and `model_copy` and
@@ -74,7 +75,9 @@ def trusted_constructor(cls: type[_M]) -> Callable[..., _M]:
 
     def make(**values: Any) -> _M:
         obj = _new_object(cls)
-        _set_slot(obj, "__dict__", {n: values[n] if n in values else defaults[n] for n in names})
+        data = template.copy()
+        data.update(values)
+        _set_slot(obj, "__dict__", data)
         given = tuple(values)
         fields_set = shared_sets.get(given)
         if fields_set is None:
@@ -85,6 +88,22 @@ def trusted_constructor(cls: type[_M]) -> Callable[..., _M]:
         return obj
 
     return make
+
+
+_SPAN_FIELDS_SET = set(Span.model_fields)
+
+
+def trusted_span(line: int, column: int, end_line: int, end_column: int, start: int,
+                 end: int) -> Span:
+    """`trusted_constructor(Span)` with the six fields given in order: the builder makes
+    a third of a million spans on a 20 000-stage pipeline."""
+    obj = _new_object(Span)
+    _set_slot(obj, "__dict__", {"line": line, "column": column, "end_line": end_line,
+                                "end_column": end_column, "start": start, "end": end})
+    _set_slot(obj, "__pydantic_fields_set__", _SPAN_FIELDS_SET)
+    _set_slot(obj, "__pydantic_extra__", None)
+    _set_slot(obj, "__pydantic_private__", None)
+    return obj
 
 
 class Quantity(Node):

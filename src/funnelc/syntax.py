@@ -392,6 +392,21 @@ def parse_reduced(text: str, reducers: Mapping[str, Reducer], comments: list[Tok
     return result.value if isinstance(result, _Reduced) else result
 
 
+def _extent(raw: list[Any]) -> tuple[Token | None, Token | None]:
+    """First and last token of a rule's text, skipping children that hold no text (as
+    `propagate_positions` skips empty nodes and placeholders)."""
+    first = last = None
+    for c in raw:
+        first = c.first if type(c) is _Reduced else c if isinstance(c, Token) else None
+        if first is not None:
+            break
+    for c in reversed(raw):
+        last = c.last if type(c) is _Reduced else c if isinstance(c, Token) else None
+        if last is not None:
+            break
+    return first, last
+
+
 def _reduction(rule: Any, reducers: Mapping[str, Reducer]) -> Callable[[list[Any]], Any]:
     """The callback of one grammar rule: Lark's child filter, single-child inlining and
     position propagation (`lark.parse_tree_builder`) in one step, then the reducer."""
@@ -409,31 +424,35 @@ def _reduction(rule: Any, reducers: Mapping[str, Reducer]) -> Callable[[list[Any
         include, trailing_nones = [(i, e, 0) for i, e in child_filter.args[0]], 0
     reducer = reducers.get(rule.alias or options.template_source or rule.origin.name)
     inline_single = bool(options.expand1) and not rule.alias
+    # Most rules keep every child as it is: one comprehension instead of the filter loop.
+    keep_all = (trailing_nones == 0 and len(include) == len(rule.expansion)
+                and all(not expand and not nones for _, expand, nones in include))
 
     def reduce(raw: list[Any]) -> Any:
-        children: list[Any] = []
-        for i, expand, nones in include:
-            if nones:
-                children += [None] * nones
-            child = raw[i]
-            if expand:
-                if children:
-                    children += child.value
-                else:  # a left-recursive repetition: extend its list, do not copy it
-                    children = child.value
-            else:
-                children.append(child.value if type(child) is _Reduced else child)
-        if trailing_nones:
-            children += [None] * trailing_nones
+        if keep_all:
+            children = [c.value if type(c) is _Reduced else c for c in raw]
+        else:
+            children = []
+            for i, expand, nones in include:
+                if nones:
+                    children += [None] * nones
+                child = raw[i]
+                if expand:
+                    if children:
+                        children += child.value
+                    else:  # a left-recursive repetition: extend its list, do not copy it
+                        children = child.value
+                else:
+                    children.append(child.value if type(child) is _Reduced else child)
+            if trailing_nones:
+                children += [None] * trailing_nones
         first = last = None
-        for c in raw:
-            first = c.first if type(c) is _Reduced else c if isinstance(c, Token) else None
-            if first is not None:
-                break
-        for c in reversed(raw):
-            last = c.last if type(c) is _Reduced else c if isinstance(c, Token) else None
-            if last is not None:
-                break
+        if raw:
+            head, tail = raw[0], raw[-1]
+            first = head.first if type(head) is _Reduced else head
+            last = tail.last if type(tail) is _Reduced else tail
+            if not isinstance(first, Token) or not isinstance(last, Token):
+                first, last = _extent(raw)
         if inline_single and len(children) == 1:
             only = children[0]
             # Lark hands the single child up as it is: a token (or None) keeps its own
