@@ -174,7 +174,7 @@ def resolve_legacy(fmt: str, output_path: str | None, legacy: str | None, legacy
     return legacy_format, legacy, legacy != STDOUT
 
 
-def deliver(output_path: str | None, data: str) -> None:
+def deliver(output_path: str | None, data: str | bytes) -> None:
     """The product to stdout (`None` or `-`) or to the file `output_path`, with a
     `wrote PATH` note on stderr unless -q."""
     emit(output_path or STDOUT, data)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from .common import EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics, use_color
+from .convention import deliver, info, to_json, verbosity_options
+from .sim_options import stack
 
 
 @click.command("export")
@@ -12,10 +14,18 @@ from .common import EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics, use_color
 @click.option("--to", "target", required=True, metavar="TARGET",
               help="amocrm, bitrix24, pipedrive, hubspot, salesforce, mermaid, dot, "
                    "playbook-md, playbook-html, json")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True,
+              help="What to print: text (the target's own file as it is) or json (every "
+                   "file of the target by name, folder targets too; schema "
+                   "export.schema.json). Goes to stdout, or to -o/--output PATH.")
 @click.option("-o", "--output", type=click.Path(), default=None,
-              help="Output file (or folder for folder targets); default: stdout.")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
-def export_command(file: str, target: str, output: str | None, color: str) -> None:
+              help="Output file (or folder for folder targets with --format text); "
+                   "default: stdout.")
+@stack(verbosity_options())
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour the diagnostics.")
+def export_command(file: str, target: str, fmt: str, output: str | None, color: str) -> None:
     """Export FILE for a CRM, as a diagram, a manager playbook or JSON.
 
     Nothing is written when the file has errors or the target cannot hold the account
@@ -24,7 +34,7 @@ def export_command(file: str, target: str, output: str | None, color: str) -> No
     from ..api import load_file
     from ..diagnostics import Severity, did_you_mean
     from ..export.registry import TARGETS, available, get_exporter
-    from .output import Output, emit, guard, guard_folder, write_folder
+    from .output import Output, guard, guard_folder, write_folder
 
     if target not in TARGETS or target not in available():
         guess = did_you_mean(target, available())
@@ -32,7 +42,7 @@ def export_command(file: str, target: str, output: str | None, color: str) -> No
         raise click.BadParameter(f"unknown target `{target}`{hint}; available: "
                                  + ", ".join(available()), param_hint="--to")
     exporter = get_exporter(target)
-    if output is not None and exporter.folder:
+    if output is not None and exporter.folder and fmt == "text":
         guard_folder("-o", output, [file])
     elif output is not None:
         guard([Output("-o", output)], [file])
@@ -49,15 +59,18 @@ def export_command(file: str, target: str, output: str | None, color: str) -> No
         print_diagnostics(result.diagnostics, sources, "text", use_color(color))
     if any(d.severity is Severity.error for d in result.diagnostics):
         raise SystemExit(EXIT_PROBLEMS)
+    if fmt == "json":
+        deliver(output, to_json({"target": target, "files": {
+            name: content if isinstance(content, str) else content.decode("utf-8")
+            for name, content in sorted(result.files.items())}}))
+        return
     if exporter.folder or not result.single:
         if output is None or output == "-":
             raise click.UsageError(f"`{target}` writes a folder of files: give -o DIR")
         if not exporter.folder:
             guard_folder("-o", output, [file])
         written = write_folder("-o", output, dict(sorted(result.files.items())), [file])
-        click.echo(f"wrote {len(written)} files to {output}", err=True)
+        info(f"wrote {len(written)} files to {output}")
         return
     (_name, content), = result.files.items()
-    emit(output or "-", content)
-    if output not in (None, "-"):
-        click.echo(f"wrote {output}", err=True)
+    deliver(output, content)
