@@ -113,7 +113,7 @@ class SafeWriter:
                  **kwargs: Any) -> None:
         self._w = csv.writer(fh, **kwargs)
         if text_columns is not None:
-            self.writerow = _columns_writer(  # type: ignore[method-assign]
+            self.writerow = _columns_writer(  # type: ignore[assignment]
                 self._w.writerow, tuple(text_columns))
 
     def writerow(self, row: Iterable[Any]) -> Any:

@@ -142,9 +142,9 @@ def build_flows(funnel: m.FunnelFile) -> Flows:
     reopens: dict[tuple[str, str], list[tuple[m.Reopen, StageKey]]] = {}
     for pipe in funnel.pipelines:
         for ro in pipe.reopens:
-            key = _key(funnel, ro.target, pipe)
-            if key is not None:
-                reopens.setdefault((pipe.name.value, ro.reason.value), []).append((ro, key))
+            target = _key(funnel, ro.target, pipe)
+            if target is not None:
+                reopens.setdefault((pipe.name.value, ro.reason.value), []).append((ro, target))
     sources: list[tuple[m.Source, StageKey]] = []
     for src in funnel.sources:
         found = funnel.resolve(src.target, None)

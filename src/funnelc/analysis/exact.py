@@ -658,7 +658,7 @@ def analyze_account(funnel: m.FunnelFile, month: str | None = None,
             valued += 1
         sources.append(SourceRevenue(src.name.value, f"{key[0]}.{key[1]}", per_month, value,
                                      wins, rev))
-    notes: list[str] = []
+    notes = []
     if valued < len(sources):
         missing = [s.source for s in sources if s.value_mean is None]
         notes.append("sources without `value` add nothing to revenue: " + ", ".join(missing))
@@ -813,4 +813,5 @@ def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stag
         mean_time_lower_hours=lower, queue=queue, queueing=applicability,
         occupancy_mean=occupancy, occupancy_kind=kind, sla_cut=sla_cut,
         sla_cut_is_bound=cut_bound,
-        team_load=team_load.get(owner) if team is not None else None, notes=notes)
+        team_load=team_load.get(owner) if team is not None and owner is not None else None,
+        notes=notes)

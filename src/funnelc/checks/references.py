@@ -154,7 +154,11 @@ def _walk(funnel: FunnelFile) -> _Walk:
     if entry is not None and entry[0]() is funnel:
         return entry[1]
     walk = _Walk(funnel)
-    _WALKS[key] = (weakref.ref(funnel, lambda _ref, k=key: _WALKS.pop(k, None)), walk)
+
+    def forget(_ref: weakref.ReferenceType[FunnelFile], k: int = key) -> None:
+        _WALKS.pop(k, None)
+
+    _WALKS[key] = (weakref.ref(funnel, forget), walk)
     return walk
 
 

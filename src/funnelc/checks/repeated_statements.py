@@ -28,8 +28,8 @@ def _first_span(stage: Stage, kind: str, repeat: Span) -> Span | None:
     if kind in _IN_OUTCOME:
         for out in stage.outcomes:
             if out.span.start <= repeat.start < out.span.end:
-                node = {"after": out.after, "when": out.when, "copy": out.copy_to}[kind]
-                return node.span if node is not None else None
+                part = {"after": out.after, "when": out.when, "copy": out.copy_to}[kind]
+                return part.span if part is not None else None
         return None
     cad = stage.cadence
     node = {

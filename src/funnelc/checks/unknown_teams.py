@@ -20,7 +20,10 @@ def _team_names(funnel: FunnelFile) -> Iterator[Name]:
             if stage.owner is not None:
                 yield stage.owner
             for action in stage.on_enter:
-                if (isinstance(action, TaskAction) and action.team is not None) or isinstance(action, AssignAction):
+                # Two branches, not one `or`: each narrows `action` for the type checker.
+                if isinstance(action, TaskAction) and action.team is not None:  # noqa: SIM114
+                    yield action.team
+                elif isinstance(action, AssignAction):
                     yield action.team
     for scen in funnel.scenarios:
         for ovr in scen.overrides:

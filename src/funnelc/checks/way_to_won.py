@@ -38,7 +38,8 @@ def _entries_by_pipeline(funnel: FunnelFile) -> dict[int, list[str]]:
 def _search(funnel: FunnelFile, pipe: Pipeline, start: list[str]) -> tuple[bool, set[str]]:
     """(won reachable, lost reasons met on the way)."""
     by_name = {s.name.value: s for s in reversed(pipe.stages)}
-    todo, seen, lost = list(start), set(start), set()
+    todo, seen = list(start), set(start)
+    lost: set[str] = set()
     while todo:
         stage = by_name[todo.pop()]
         for route in stage_routes(funnel, stage):

@@ -9,7 +9,7 @@ import click
 from .common import EXIT_CLEAN, EXIT_PROBLEMS
 
 
-def tz_option(fn):  # type: ignore[no-untyped-def]
+def tz_option(fn):
     return click.option(
         "--tz", default="UTC", show_default=True, metavar="ZONE",
         help="Time zone of timestamps written without one, and of month boundaries "
@@ -90,7 +90,7 @@ def history_command(inputs: tuple[str, ...], out_dir: str | None, funnel_path: s
     raise SystemExit(EXIT_PROBLEMS if lost else EXIT_CLEAN)
 
 
-def names_section(nm):  # type: ignore[no-untyped-def]
+def names_section(nm):
     import polars as pl
 
     from ..history.report import Section, _c, _int
@@ -105,7 +105,7 @@ def names_section(nm):  # type: ignore[no-untyped-def]
                     _c("rows", "events", _int)])
 
 
-def write_outputs(out_dir, secs, t, dq, inputs, tz) -> None:  # type: ignore[no-untyped-def]
+def write_outputs(out_dir, secs, t, dq, inputs, tz) -> None:
     """Every file rendered first, then written all or nothing (`output.write_folder`)."""
     from ..history.plots import draw_history_plots
     from ..history.report import render_html, render_json

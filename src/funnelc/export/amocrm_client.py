@@ -120,7 +120,7 @@ def answer_int(raw: dict[str, Any], key: str, what: str, where: str,
     try:
         return int(value)
     except ValueError:
-        raise AmoBadAnswer(f"{what}: `{where}.{key}` is {value[:40]!r}, expected an integer",
+        raise AmoBadAnswer(f"{what}: `{where}.{key}` is {str(value)[:40]!r}, expected an integer",
                            0) from None
 
 

@@ -61,7 +61,7 @@ def normalize(frames: list[pl.DataFrame], dq: DataQuality) -> pl.DataFrame:
     """Concatenate the readers' frames, drop exact duplicates, sort each deal's events by
     time and count what that revealed (out-of-order input, broken move chains, moves
     between pipelines). Deal attributes are spread over all rows of the deal."""
-    frames = [f.select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA) for f in frames if f.height]
+    frames = [f.select(list(EVENT_SCHEMA)).cast(pl.Schema(EVENT_SCHEMA)) for f in frames if f.height]
     if not frames:
         return empty_events()
     ev = pl.concat(frames, how="vertical")

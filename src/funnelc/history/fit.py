@@ -24,6 +24,7 @@ Anything based on fewer than `MIN_DEALS` deals carries a warning.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -153,7 +154,7 @@ def fit_funnel(prep: Prepared, funnel: m.FunnelFile, tz: str = "UTC") -> FitResu
     vis = t.visits.visits
     start, end = t.visits.data_start, t.visits.data_end
     warnings: list[str] = []
-    if start is None:
+    if start is None or end is None:
         return FitResult([], [], [], ["the history holds no events"], 0.0)
     span = _hours_between(start, end)
     if span <= 0:
@@ -179,7 +180,7 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, vis: pl.Data
     mine = vis.filter((pl.col("pipeline") == pn) & (pl.col("stage") == sn))
     done = mine.filter(pl.col("hours").is_not_null())
     time = fit_sample(done["hours"].to_numpy()) if done.height else None
-    p99 = float(done["hours"].quantile(0.99)) if done.height else 0.0
+    p99 = float(done["hours"].quantile(0.99) or 0.0) if done.height else 0.0
     sla_h = st.sla.after.hours if st.sla is not None else 0.0
     horizon = min(max(p99, sla_h * 1.05), span / 2)
     cutoff = end - timedelta(hours=horizon)
@@ -247,10 +248,10 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, vis: pl.Data
     taken: set[RouteKey] = set()
     work = st.work.mean if st.work is not None else 0.0
     for i, out in enumerate(st.outcomes):
-        k = _target_key(funnel, pipe, out.target)
-        if k is None:
+        key = _target_key(funnel, pipe, out.target)
+        if key is None:
             continue
-        alias = [k]
+        alias = [key]
         if out.copy_to is not None:
             hit = funnel.resolve(out.copy_to.ref, pipe)
             if hit is not None and hit[0].name.value != pn:
@@ -258,8 +259,8 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, vis: pl.Data
         c = sum(counts.get(a, 0) for a in alias if a not in taken)
         d = [x for a in alias if a not in taken for x in durs.get(a, [])]
         taken.update(alias)
-        label = _label(k, out.target.reason.value if isinstance(out.target, m.LostTarget) else None)
-        routes.append(RouteFit(k, label, c, outcome=i,
+        label = _label(key, out.target.reason.value if isinstance(out.target, m.LostTarget) else None)
+        routes.append(RouteFit(key, label, c, outcome=i,
                                after=fit_sample(np.array(d) - work) if d else None))
     extra = sorted((k for k in counts if k not in taken and k not in (("stay",), ("sla",))),
                    key=lambda k: -counts[k])
@@ -287,7 +288,8 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, vis: pl.Data
     return fit
 
 
-def _clock(funnel: m.FunnelFile, tz: str, start: datetime):  # type: ignore[no-untyped-def]
+def _clock(funnel: m.FunnelFile, tz: str,
+           start: datetime) -> Callable[[datetime, datetime], float]:
     """Working hours between two instants, by the account's calendar (all hours if none)."""
     acc = funnel.account
     if acc is None or acc.hours is None:

@@ -81,15 +81,15 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any) -> N
     nm = prep.names
     if nm is not None and (nm.unmatched_stages or nm.unseen_stages):
         console.print(plain("names not matched", style="bold"))
-        for p, s, n in nm.unmatched_stages:
-            console.print(plain(f"  in the data, not in the funnel: {p}.{s} ({n} events)"))
-        for p, s in nm.unseen_stages:
-            console.print(plain(f"  in the funnel, not in the data: {p}.{s}"))
+        for pn, sn, count in nm.unmatched_stages:
+            console.print(plain(f"  in the data, not in the funnel: {pn}.{sn} ({count} events)"))
+        for pn, sn in nm.unseen_stages:
+            console.print(plain(f"  in the funnel, not in the data: {pn}.{sn}"))
     for w in r.warnings + [w for s in r.sources for w in s.warnings] + [
             f"reopen {ro.reason}: {w}" for ro in r.reopens for w in ro.warnings]:
         console.print(Text.assemble(("warning:", "yellow"), " ", plain(w)))
-    for n in notes:
-        console.print(plain(f"note: {n}"))
+    for note in notes:
+        console.print(plain(f"note: {note}"))
     if dq.counts:
         counts = ", ".join(f"{k} {v:,}" for k, v in sorted(dq.counts.items()))
         console.print(Text.assemble(("anomalies", "bold"), plain(f" (counted, kept): {counts}")))

@@ -6,7 +6,7 @@ time in stage, the funnel shape, and month-end backlog per stage."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import polars as pl
 
@@ -97,8 +97,10 @@ def time_plot(t: HistoryTables) -> Figure:
     ax.plot(df["mean_h"].to_list(), y, "k|", markersize=12, label="mean")
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
-    if df["p90_h"].max() and df["median_h"].min() and df["p90_h"].max() / max(
-            df["median_h"].min(), 1e-6) > 100:
+    # Hours columns: polars types max()/min() as any literal, these are floats (or null).
+    top = cast("float | None", df["p90_h"].max())
+    low = cast("float | None", df["median_h"].min())
+    if top and low and top / max(low, 1e-6) > 100:
         ax.set_xscale("log")
     ax.set_xlabel("hours in stage")
     ax.legend(fontsize=7, frameon=False)

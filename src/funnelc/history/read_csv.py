@@ -100,7 +100,7 @@ def _read_table(text: str, sep: str, dq: DataQuality, path: str) -> pl.DataFrame
         return pl.DataFrame()
     header, body = _unique_names(rows[0]), rows[1:]
     width = len(header)
-    fixed = [(r + [None] * width)[:width] for r in body]  # type: ignore[list-item]
+    fixed = [(r + [None] * width)[:width] for r in body]
     dq.notes.append(f"{path}: read with the slow CSV parser (the fast one refused it)")
     return pl.DataFrame(fixed, schema={h: pl.Utf8 for h in header}, orient="row")
 

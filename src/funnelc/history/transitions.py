@@ -10,6 +10,8 @@ is a deal that came back.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
 
 import polars as pl
 
@@ -27,8 +29,9 @@ class Visits:
     """deal_id, pipeline, stage, entered, left, hours, entry_known, exit (stage/won/lost/open),
     to_pipeline, to_stage, reason, source, value, first_ts (deal's first event),
     reopened (entered after the deal had been lost once)."""
-    data_start: object
-    data_end: object
+    data_start: datetime | None
+    """First and last event (UTC); None when there are no events."""
+    data_end: datetime | None
     order: dict[str, list[str]]
     rank: dict[tuple[str, str], int]
     """Depth of each stage in its pipeline: parallel stages (two entry stages) share one;
@@ -64,8 +67,9 @@ def build_visits(events: pl.DataFrame, order_hint: dict[str, dict[str, int]] | N
         source="source", value="value", first_ts="first_ts",
         reopened=pl.col("lost_before") > 0, visit_no="visit_no",
     )
-    start = events["ts"].min() if events.height else None
-    end = events["ts"].max() if events.height else None
+    # "ts" is a UTC datetime column; polars types min()/max() as any literal.
+    start = cast("datetime | None", events["ts"].min()) if events.height else None
+    end = cast("datetime | None", events["ts"].max()) if events.height else None
     order, rank = stage_order(visits, order_hint or {}, catalog)
     return Visits(visits, start, end, order, rank)
 

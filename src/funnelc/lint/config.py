@@ -194,12 +194,13 @@ def config_from_table(table: Any, prefix: str, path: str | None) -> LintConfig:
                 severity[rule.code] = _severity_value(
                     sev, f"{where0}`{prefix}.severity.{rule_key}`")
         else:
-            rule = find_rule(key)
-            if rule is None:
+            found = find_rule(key)
+            if found is None:
                 guess = did_you_mean(key, list(_TOP_KEYS) + list(BY_NAME))
                 hint = f" (did you mean `{guess}`?)" if guess else ""
                 raise ConfigError(f"{where}: unknown key{hint}; expected select, ignore, "
                                   "severity, or a rule name with its options")
+            rule = found
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: expected a table of options of `{rule.name}`")
             opts = options.setdefault(rule.code, {})

@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..analysis.exact import AccountExact
+    from ..analysis.exact import AccountExact, StageExact
     from ..model import FunnelFile
     from ..sim.config import SimConfig
     from ..sim.results import Estimate, SimResult
@@ -308,7 +308,7 @@ def collect(model: FunnelFile, config: SimConfig, reps: list[RepStats], result: 
     return data
 
 
-def _exact_stage(exact: AccountExact, pipeline: str, stage: str):  # type: ignore[no-untyped-def]
+def _exact_stage(exact: AccountExact, pipeline: str, stage: str) -> StageExact | None:
     try:
         return exact.stage(pipeline, stage)
     except KeyError:
