@@ -11,10 +11,14 @@ amoCRM refused a change, 2 usage, token or rights problems, network failure.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import click
 
 from .common import EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics, use_color
+from .convention import deliver, output_options, product_output, to_json
+from .output import guard
+from .sim_options import stack
 
 TOKEN_ENV = "AMOCRM_TOKEN"
 
@@ -22,6 +26,8 @@ TOKEN_ENV = "AMOCRM_TOKEN"
 @click.command("apply")
 @click.argument("crm", type=click.Choice(["amocrm"]), metavar="CRM")
 @click.argument("file", type=click.Path(allow_dash=True))
+@stack(output_options(what=" (json: the account read, the plan and what was applied; "
+                           "schema apply.schema.json)"))
 @click.option("--subdomain", metavar="S", help="Account subdomain: S.amocrm.ru.")
 @click.option("--base-url", metavar="URL",
               help="API root instead of https://S.amocrm.ru (https; plain http only to a "
@@ -29,9 +35,11 @@ TOKEN_ENV = "AMOCRM_TOKEN"
 @click.option("--yes", is_flag=True, help="Carry the plan out (without it: only print the plan).")
 @click.option("--prune", is_flag=True,
               help="Also delete statuses, pipelines and custom fields the file does not have.")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
-def apply_command(crm: str, file: str, subdomain: str | None, base_url: str | None, yes: bool,
-                  prune: bool, color: str) -> None:
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour the diagnostics.")
+def apply_command(crm: str, file: str, fmt: str, output_path: str | None,
+                  subdomain: str | None, base_url: str | None, yes: bool, prune: bool,
+                  color: str) -> None:
     """Plan and apply FILE to a live CRM account (CRM: amocrm).
 
     Reads the account (pipelines, statuses, custom fields of deals, contacts and
@@ -63,8 +71,17 @@ def apply_command(crm: str, file: str, subdomain: str | None, base_url: str | No
     except ValueError as exc:
         raise click.BadParameter(str(exc),
                                  param_hint="--base-url" if base_url else "--subdomain") from None
+    guard([product_output(fmt, output_path)], [file])
+    report: dict[str, Any] | None = {} if fmt == "json" else None
+    captured: list[str] | None = [] if fmt == "text" and output_path not in (None, "-") \
+        else None
     try:
-        code = _run(file, url, token, yes=yes, prune=prune, color=color)
+        code = _run(file, url, token, yes=yes, prune=prune, color=color, report=report,
+                    captured=captured)
+        if report:
+            deliver(output_path, _scrub(to_json(report), token))
+        elif captured:
+            deliver(output_path, "".join(f"{line}\n" for line in captured))
     except click.ClickException:
         raise
     except Exception as exc:  # no traceback (and no token) reaches the user
@@ -81,7 +98,11 @@ def _scrub(text: str, token: str) -> str:
     return text.replace(token, "***") if len(token) >= 8 else text
 
 
-def _run(file: str, url: str, token: str, *, yes: bool, prune: bool, color: str) -> int:
+def _run(file: str, url: str, token: str, *, yes: bool, prune: bool, color: str,
+         report: dict[str, Any] | None = None, captured: list[str] | None = None) -> int:
+    """Plan (and with `yes` apply); the account, the plan and the outcome are printed,
+    or, with `report`, collected there for `--format json` (errors still go to
+    stderr); with `captured`, the lines meant for stdout are collected there for -o."""
     from ..api import load_file
     from ..diagnostics import Severity
     from ..export.amocrm import build_bundle
@@ -89,7 +110,10 @@ def _run(file: str, url: str, token: str, *, yes: bool, prune: bool, color: str)
     from ..export.amocrm_client import AmoApiError, AmoAuthError, AmoClient, AmoError
 
     def say(text: str, err: bool = False) -> None:
-        click.echo(_scrub(text, token), err=err)
+        if captured is not None and not err:
+            captured.append(_scrub(text, token))
+        elif report is None or err:
+            click.echo(_scrub(text, token), err=err)
 
     loaded = load_file(file)
     sources = {loaded.source.path: loaded.source} if loaded.source else {}
@@ -119,6 +143,13 @@ def _run(file: str, url: str, token: str, *, yes: bool, prune: bool, color: str)
             for kept in plan.kept:
                 say(f"  = leave alone: {kept}")
             reasons = bundle["loss_reasons"]
+            if report is not None:
+                report.update({"account": url, "pipelines": len(account.pipelines),
+                               "custom_fields": field_count, "read_requests": read,
+                               "changes": lines, "warnings": list(plan.warnings),
+                               "left_alone": list(plan.kept), "by_hand_loss_reasons":
+                               list(reasons), "errors": list(plan.errors),
+                               "applied": False, "refused": []})
             if reasons:
                 say(f"  = by hand: {len(reasons)} loss reason(s) in amoCRM's settings (apply cannot "
                     "create them): " + ", ".join(f"`{r}`" for r in reasons))
@@ -137,6 +168,9 @@ def _run(file: str, url: str, token: str, *, yes: bool, prune: bool, color: str)
             started = True
             refused, seconds = execute(client, plan, lambda text: say(text, err=True))
             total = client.stats.requests
+            if report is not None:
+                report.update({"applied": True, "refused": [str(r) for r in refused],
+                               "requests": total, "retries": client.stats.retries})
             say(f"applied {len(lines) - len(refused)} change(s) with {total - read} requests "
                 f"in {seconds:.1f} s ({total} requests in all, {client.stats.retries} retried)")
             for item in refused:
