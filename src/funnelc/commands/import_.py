@@ -9,7 +9,9 @@ from __future__ import annotations
 import click
 
 from .common import EXIT_PROBLEMS
-from .output import Output, emit, guard
+from .convention import deliver, info, to_json, verbosity_options
+from .output import Output, guard
+from .sim_options import stack
 
 
 @click.command("import")
@@ -23,12 +25,19 @@ from .output import Output, emit, guard
               metavar="STATUSES.json",
               help="Answer of GET /api/v4/leads/pipelines/{id}/statuses?with=descriptions, "
                    "for the hints (repeat per pipeline).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True,
+              help="What to print: text (the funnel file) or json (the funnel text with "
+                   "what was imported and the warnings; schema import.schema.json). Goes "
+                   "to stdout, or to -o/--output PATH.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Funnel file to write; default: stdout.")
+              help="Funnel file (or, with --format json, JSON file) to write; default: "
+                   "stdout.")
+@stack(verbosity_options())
 @click.option("--ignore-unknown-keys", is_flag=True,
               help="Skip keys amoCRM's documented answers do not have (default: refuse).")
 def import_command(crm: str, pipelines: str, fields: tuple[str, ...], statuses: tuple[str, ...],
-                   output: str | None, ignore_unknown_keys: bool) -> None:
+                   fmt: str, output: str | None, ignore_unknown_keys: bool) -> None:
     """Turn a CRM's pipelines JSON back into funnel text (CRM: amocrm).
 
     Pipelines and their stages (in amoCRM's order), colours, descriptions as hints,
@@ -53,13 +62,18 @@ def import_command(crm: str, pipelines: str, fields: tuple[str, ...], statuses: 
         click.echo(f"warning: {path}: unknown key ignored", err=True)
     for warning in imported.warnings:
         click.echo(f"warning: {warning}", err=True)
-    emit(output or "-", text)
-    if output not in (None, "-"):
-        click.echo(f"wrote {output}", err=True)
     funnel = imported.funnel
-    click.echo(f"imported {len(funnel.pipelines)} pipeline(s), {imported.stage_count} stage(s), "
-               f"{len(funnel.fields)} field(s); next: funnelc check "
-               f"{output if output not in (None, '-') else 'FILE'}", err=True)
+    if fmt == "json":
+        deliver(output, to_json({
+            "crm": crm, "funnel": text, "pipelines": len(funnel.pipelines),
+            "stages": imported.stage_count, "fields": len(funnel.fields),
+            "warnings": [*(f"{p}: unknown key ignored" for p in ignored),
+                         *imported.warnings]}))
+        return
+    deliver(output, text)
+    info(f"imported {len(funnel.pipelines)} pipeline(s), {imported.stage_count} stage(s), "
+         f"{len(funnel.fields)} field(s); next: funnelc check "
+         f"{output if output not in (None, '-') else 'FILE'}")
 
 
 def _prove(text: str) -> None:
