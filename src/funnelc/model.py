@@ -484,7 +484,11 @@ class FunnelFile(Node):
             return entry[1]
         index = _FileIndex(self)
         key = id(self)
-        _INDEXES[key] = (weakref.ref(self, lambda _ref, k=key: _INDEXES.pop(k, None)), index)
+
+        def forget(_ref: weakref.ReferenceType[FunnelFile], k: int = key) -> None:
+            _INDEXES.pop(k, None)
+
+        _INDEXES[key] = (weakref.ref(self, forget), index)
         return index
 
     def team(self, name: str) -> Team | None:
@@ -499,6 +503,12 @@ class FunnelFile(Node):
     def field(self, name: str) -> CardField | None:
         return self._index().fields.get(name)
 
+    def default_pipeline(self) -> Pipeline | None:
+        """Where a bare stage name outside any pipeline (a source, a scenario) is read:
+        the first `main` pipeline, or the only one. The one statement of this rule:
+        `resolve` and the checks both ask here."""
+        return self._index().default_pipeline
+
     def resolve(self, ref: StageRef, home: Pipeline | None) -> tuple[Pipeline, Stage] | None:
         """Find the stage a reference names, reading an unqualified name in `home`
         (outside any pipeline, e.g. in a source: in the main pipeline, or the only one)."""
@@ -508,7 +518,7 @@ class FunnelFile(Node):
         elif home is not None:
             pipe = home
         else:
-            pipe = index.default_pipeline
+            pipe = self.default_pipeline()
         if pipe is None:
             return None
         stage = index.stage(pipe, ref.stage.value)
@@ -520,10 +530,10 @@ class _FileIndex:
     checks' business; lookups answer as the old linear scans did)."""
 
     def __init__(self, f: FunnelFile) -> None:
-        def first(items: tuple, key=lambda x: x.name.value) -> dict:
-            out: dict = {}
+        def first(items: tuple[Any, ...]) -> dict[str, Any]:
+            out: dict[str, Any] = {}
             for item in items:
-                out.setdefault(key(item), item)
+                out.setdefault(item.name.value, item)
             return out
 
         self.teams: dict[str, Team] = first(f.teams)

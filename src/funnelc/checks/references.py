@@ -25,7 +25,7 @@ from ..model import (
 from ..span import Span
 
 __all__ = ["StageUse", "Route", "stage_uses", "routes", "stage_routes", "find_stage", "lookup",
-           "lookup_lenient", "scenario_stage", "default_pipeline", "target_key", "target_text", "quote", "pct",
+           "lookup_lenient", "scenario_stage", "target_key", "target_text", "quote", "pct",
            "listing", "error", "SHARE_TOLERANCE"]
 
 SHARE_TOLERANCE = 1e-9
@@ -116,20 +116,11 @@ def lookup_lenient(funnel: FunnelFile, ref: StageRef, home: Pipeline | None
     return (pipe, stage) if stage is not None else None
 
 
-def default_pipeline(funnel: FunnelFile) -> Pipeline | None:
-    """Where a bare stage name outside any pipeline (a source, a scenario) is read: the
-    `main` pipeline, or the only one (the model's `resolve` reads it the same way)."""
-    mains = [p for p in funnel.pipelines if p.main]
-    if mains:
-        return mains[0]
-    return funnel.pipelines[0] if len(funnel.pipelines) == 1 else None
-
-
 def scenario_stage(funnel: FunnelFile, ref: StageRef | None) -> tuple[Pipeline, Stage] | None:
     """The stage a scenario override changes."""
     if ref is None:
         return None
-    return lookup(funnel, ref, default_pipeline(funnel))
+    return lookup(funnel, ref, funnel.default_pipeline())
 
 
 class _Walk:
@@ -176,7 +167,7 @@ def stage_uses(funnel: FunnelFile) -> tuple[StageUse, ...]:
 
 def _stage_uses(funnel: FunnelFile, stage_routes: dict[int, tuple[Route, ...]]
                 ) -> Iterator[StageUse]:
-    outside = default_pipeline(funnel)
+    outside = funnel.default_pipeline()
     for src in funnel.sources:
         yield StageUse(src.target, outside, "source", False, node=src)
     for pipe in funnel.pipelines:
