@@ -10,6 +10,7 @@ from datetime import date
 import click
 
 from .common import EXIT_CLEAN
+from .convention import deliver, info, verbosity_options
 from .output import guard_folder
 from .sim_options import (
     RunSize,
@@ -18,14 +19,22 @@ from .sim_options import (
     load_for_simulation,
     run_with_progress,
     simulation_options,
+    stack,
 )
 
 
 @click.command("report")
 @click.argument("file", required=False, type=click.Path(dir_okay=True, allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True,
+              help="What to print once the report is written: text (the files written and "
+                   "the headline) or json (summary.json itself; schema `funnelc report "
+                   "--schema`).")
 @click.option("-o", "--output", "output", metavar="DIR", default=None,
               help="Folder to write the report into (created if missing; files in it with "
-                   "the report's names are replaced).")
+                   "the report's names are replaced). The report is a folder, so -o names "
+                   "a folder here.")
+@stack(verbosity_options())
 @simulation_options()
 @click.option("--whatif", is_flag=True,
               help="Add a What-if section: every scenario of the file against this run, "
@@ -33,7 +42,7 @@ from .sim_options import (
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of summary.json and exit.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
-def report_command(file: str | None, output: str | None, days: int, warmup: int, reps: int,
+def report_command(file: str | None, fmt: str, output: str | None, days: int, warmup: int, reps: int,
                    seed: int, jobs: int | None, start: date | None, scenario: str | None,
                    whatif: bool, schema: bool, color: str, max_deals: int) -> None:
     """Write the report of FILE into DIR: the graveyards in plain words, the simulation
@@ -79,9 +88,8 @@ def report_command(file: str | None, output: str | None, days: int, warmup: int,
     config = SimConfig(days=days, warmup_days=warmup, reps=reps, seed=seed, jobs=jobs,
                        start=start or DEFAULT_START, max_deals=max_deals)
     net = compile_or_exit(prepared)
-    click.echo(f"simulating {reps} replication{'s' if reps != 1 else ''} × {days} days "
-               f"({warmup} warm-up) of {prepared.path}"
-               + (f", scenario {scenario}" if scenario else ""), err=True)
+    info(f"simulating {reps} replication{'s' if reps != 1 else ''} × {days} days "
+         f"({warmup} warm-up) of {prepared.path}" + (f", scenario {scenario}" if scenario else ""))
     reps_out = run_with_progress(net, config)
     result = summarize(prepared.model, net, config, reps_out, scenario=scenario)
     sections: list[tuple[str, str, str]] = []
@@ -89,8 +97,7 @@ def report_command(file: str | None, output: str | None, days: int, warmup: int,
         from ..whatif.report_section import SECTION_ID, SECTION_TITLE, whatif_section
         from .whatif_options import runner
 
-        click.echo(f"simulating {len(prepared.model.scenarios)} scenario(s) for the what-if",
-                   err=True)
+        info(f"simulating {len(prepared.model.scenarios)} scenario(s) for the what-if")
         text = next(iter(prepared.sources.values())).text if prepared.sources else ""
         with runner(config, None, None, "what-if") as run:
             section = whatif_section(prepared.model, net, config, reps_out, result, run, text)
@@ -98,7 +105,7 @@ def report_command(file: str | None, output: str | None, days: int, warmup: int,
             click.echo("warning: --whatif: the file has no scenario", err=True)
         else:
             sections.append((SECTION_ID, SECTION_TITLE, section))
-    click.echo("drawing the plots and writing the report", err=True)
+    info("drawing the plots and writing the report")
     report = build_report(prepared.model, config, reps_out, result, __version__, sections)
     refuse_inputs("-o", [os.path.join(output, name) for name in report.files], [file])
     try:
@@ -108,6 +115,11 @@ def report_command(file: str | None, output: str | None, days: int, warmup: int,
 
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if fmt == "json":
+        summary = report.files["summary.json"]
+        deliver(None, summary if isinstance(summary, str) else summary.decode("utf-8"))
+        info(f"wrote {len(written)} files to {output}")
+        raise SystemExit(EXIT_CLEAN)
     click.echo(f"wrote {len(written)} files to {output}:")
     for path in written:
         click.echo(f"  {path}")
