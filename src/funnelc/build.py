@@ -67,8 +67,9 @@ _Span = m.trusted_span
 
 
 def span_of(tok: Token) -> Span:
+    # lark types a token's end and offsets as optional; its lexer always sets them.
     return _Span(tok.line, tok.column, tok.end_line, tok.end_column,  # type: ignore[arg-type]
-                 tok.start_pos, tok.end_pos)
+                 tok.start_pos, tok.end_pos)  # type: ignore[arg-type]
 
 
 def meta_span(meta: Meta) -> Span:
@@ -151,7 +152,7 @@ class _ToModel:
         self._dispatch = {name: getattr(self, name) for name in dir(type(self))
                           if not name.startswith("_") and name not in ("walk", "reducers")}
 
-    def walk(self, tree: Tree) -> Any:
+    def walk(self, tree: Tree[Token]) -> Any:
         """Post-order walk; the grammar's nesting is shallow, so recursion is bounded."""
         children = [self.walk(c) if isinstance(c, Tree) else c for c in tree.children]
         meta = tree.meta
@@ -164,7 +165,8 @@ class _ToModel:
                 if not spanned or first is None or last is None:
                     return method(None, ch)
                 return method(_Span(first.line, first.column, last.end_line,  # type: ignore[arg-type]
-                                    last.end_column, first.start_pos, last.end_pos), ch)
+                                    last.end_column, first.start_pos, last.end_pos),  # type: ignore[arg-type]
+                              ch)
             return reduce
 
         return {name: reducer(method, name not in _UNSPANNED)
@@ -484,7 +486,7 @@ class _ToModel:
     def start(self, span: Span | None, ch: list[Any]) -> dict[str, Any]:
         groups: dict[str, list[Any]] = {"accounts": [], "teams": [], "fields": [], "sources": [],
                                         "pipelines": [], "scenarios": []}
-        kinds = {m.Account: "accounts", m.Team: "teams", m.CardField: "fields",
+        kinds: dict[type, str] = {m.Account: "accounts", m.Team: "teams", m.CardField: "fields",
                  m.Source: "sources", m.Pipeline: "pipelines", m.Scenario: "scenarios"}
         order: list[tuple[str, int]] = []
         for item in ch:
@@ -507,7 +509,7 @@ def _repeats(stmts: list[_Stmt], kinds: tuple[str, ...]) -> list[tuple[str, Span
     return out
 
 
-def build_model(tree: Tree, path: str, text: str) -> m.FunnelFile:
+def build_model(tree: Tree[Token], path: str, text: str) -> m.FunnelFile:
     """Turn a parse tree (from `syntax.parse_text`) into the typed model."""
     return _file(_ToModel(path).walk(tree), path, text)
 

@@ -220,14 +220,14 @@ _HELP_BY_EXPECTED: list[tuple[str, str]] = [
 
 @dataclass
 class ParseResult:
-    tree: Tree | None
+    tree: Tree[Token] | None
     diagnostics: list[Diagnostic]
     comments: list[Token]
 
 
 def _syntax_error(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
     if isinstance(e, UnexpectedCharacters):
-        offset = e.pos_in_stream
+        offset = e.pos_in_stream or 0  # lark types it optional; a lexer error sets it
         ch = text[offset] if offset < len(text) else ""
         span = Span(line=e.line, column=e.column, end_line=e.line, end_column=e.column + 1,
                     start=offset, end=offset + 1)
@@ -314,7 +314,8 @@ def parse_text(text: str, path: str) -> ParseResult:
     return ParseResult(tree, diags, comments)
 
 
-def _parse_with_comments(lark: Lark, text: str, on_error, comments: list[Token]) -> Tree:
+def _parse_with_comments(lark: Lark, text: str, on_error: Callable[[UnexpectedInput], bool],
+                         comments: list[Token]) -> Tree[Token]:
     _COMMENT_SINKS.append(comments)
     try:
         return lark.parse(text, on_error=on_error)
@@ -330,7 +331,7 @@ def _resync_at_newline(e: UnexpectedToken) -> bool:
     while len(ps.state_stack) > 1:
         if "_NL" in states[ps.state_stack[-1]]:
             try:
-                probe = ip.copy()
+                probe = ip.copy()  # type: ignore[no-untyped-call]  # lark leaves it untyped
                 probe.feed_token(e.token)
             except UnexpectedInput:
                 pass
@@ -382,11 +383,13 @@ def parse_reduced(text: str, reducers: Mapping[str, Reducer], comments: list[Tok
     callbacks = {rule: _reduction(rule, reducers) for rule in lark.rules}
     # Lark's own table and lexer, with our callbacks in place of its tree builder (the
     # same two steps `Lark.parse` takes, minus the tree).
-    run = _Parser(frontend.parser.parser.parse_table, callbacks)
+    # lark's private parser: its annotations say str keys and a LexerThread, but at run
+    # time it takes the Rule keys and lexer thread that Lark.parse itself passes.
+    run = _Parser(frontend.parser.parser.parse_table, callbacks)  # type: ignore[arg-type]
     _COMMENT_SINKS.append(comments)
     try:
-        result = run.parse(frontend._make_lexer_thread(normalize_line_ends(text)),
-                           frontend._verify_start(None))
+        result = run.parse(frontend._make_lexer_thread(  # type: ignore[arg-type]
+            normalize_line_ends(text)), frontend._verify_start(None))  # type: ignore[no-untyped-call]
     finally:
         _COMMENT_SINKS.pop()
     return result.value if isinstance(result, _Reduced) else result
