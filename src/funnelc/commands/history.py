@@ -4,9 +4,13 @@ in the terminal, and with `-o` as `history.html`, `history.json` and plots."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from .common import EXIT_CLEAN, EXIT_PROBLEMS
+from .convention import deliver, info, verbosity_options
+from .sim_options import stack
 
 
 def tz_option(fn):
@@ -28,8 +32,14 @@ def check_tz(tz: str) -> None:
 
 @click.command("history")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True,
+              help="What to print: text (the tables) or json (history.json itself; schema "
+                   "history.schema.json).")
 @click.option("-o", "--output", "out_dir", metavar="DIR", default=None,
-              help="Write history.html, history.json and the plots (PNG, SVG) into DIR.")
+              help="Write history.html, history.json and the plots (PNG, SVG) into DIR "
+                   "(the product is a folder, so -o names a folder here).")
+@stack(verbosity_options())
 @click.option("--funnel", "funnel_path", metavar="FILE", default=None,
               help="A funnel file: match names to it and take the stage order from it.")
 @tz_option
@@ -37,7 +47,7 @@ def check_tz(tz: str) -> None:
               help="Rows shown per table in the terminal (files hold them all).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
-def history_command(inputs: tuple[str, ...], out_dir: str | None, funnel_path: str | None,
+def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funnel_path: str | None,
                     tz: str, max_rows: int, color: str) -> None:
     """Analyse stage history: amoCRM events/leads/pipelines JSON, Bitrix24
     crm.stagehistory.list/crm.status.list JSON, or a CSV (deal id, timestamp, pipeline,
@@ -76,6 +86,15 @@ def history_command(inputs: tuple[str, ...], out_dir: str | None, funnel_path: s
     if prepared.names is not None:
         extra.append(names_section(prepared.names))
     secs = sections(t, extra)
+    lost = dq.dropped_total or dq.counts.get("truncated_files", 0)
+    if fmt == "json":
+        from ..history.report import render_json
+
+        if out_dir is not None:
+            write_outputs(out_dir, secs, t, dq, list(inputs), tz)
+            info(f"wrote {out_dir}/history.html, history.json and plots/")
+        deliver(None, render_json(secs, dq, _meta(t, list(inputs), tz)))
+        raise SystemExit(EXIT_PROBLEMS if lost else EXIT_CLEAN)
     console = terminal_console()
     console.print(Text.assemble(
         (f"{t.deals:,} deals, {t.events:,} events", "bold"),
@@ -86,8 +105,12 @@ def history_command(inputs: tuple[str, ...], out_dir: str | None, funnel_path: s
     if out_dir is not None:
         write_outputs(out_dir, secs, t, dq, list(inputs), tz)
         console.print(plain(f"wrote {out_dir}/history.html, history.json and plots/"))
-    lost = dq.dropped_total or dq.counts.get("truncated_files", 0)
     raise SystemExit(EXIT_PROBLEMS if lost else EXIT_CLEAN)
+
+
+def _meta(t: Any, inputs: list[str], tz: str) -> dict[str, Any]:
+    """What history.json says about the run besides the tables."""
+    return {"deals": t.deals, "events": t.events, "tz": tz, "inputs": inputs}
 
 
 def names_section(nm):
@@ -121,6 +144,5 @@ def write_outputs(out_dir, secs, t, dq, inputs, tz) -> None:
     warns = sorted({w for *_, ws in plots for w in ws})
     files["history.html"] = render_html(
         "Stage history", head, secs, [(n, ti, svg) for n, ti, _, svg, _ in plots], warns)
-    files["history.json"] = render_json(
-        secs, dq, {"deals": t.deals, "events": t.events, "tz": tz, "inputs": inputs})
+    files["history.json"] = render_json(secs, dq, _meta(t, inputs, tz))
     write_folder("-o", out_dir, files, inputs)
