@@ -169,7 +169,7 @@ def _check_backtest_options(backtest: int | None, reps: int | None, seed: int | 
                                  param_hint="'--reps'")
 
 
-def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_path,  # type: ignore[no-untyped-def]
+def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_path,
                   html_path, scenario, funnel_file, inputs, console, max_deals) -> None:
     import sys
 
@@ -180,7 +180,7 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
     from ..termtext import plain
     from .output import emit
 
-    def run(progress):  # type: ignore[no-untyped-def]
+    def run(progress):
         return run_backtest(prep, funnel, months, tz, reps, seed, jobs, progress, max_deals)
 
     try:
@@ -227,7 +227,7 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
     raise SystemExit(EXIT_PROBLEMS if dq.dropped_total else EXIT_CLEAN)
 
 
-def _render(funnel, result, scenario, prepared):  # type: ignore[no-untyped-def]
+def _render(funnel, result, scenario, prepared):
     """The output text (`history.apply_fit.fitted_text`: checked as a model, the
     file's comments kept) and the writer's notes."""
     from ..history.apply_fit import FitDoesNotCheck, fitted_text

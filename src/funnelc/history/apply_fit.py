@@ -22,7 +22,7 @@ from .. import model as m
 from ..names import normalize_name
 from ..scenarios import quantity_of, rate_of, share_of
 from .dists import DistFit
-from .fit import FitResult, ReopenFit, SourceFit, StageFit
+from .fit import FitResult, ReopenFit, RouteFit, SourceFit, StageFit
 
 __all__ = ["Written", "FitDoesNotCheck", "apply_fit", "checked_fit", "fit_scenario",
            "fitted_text", "dur_text", "amount_text", "tenths"]
@@ -201,7 +201,7 @@ def _rebalance(funnel: m.FunnelFile, sc: m.Scenario, notes: list[str]) -> m.Scen
     return sc.model_copy(update={"overrides": tuple(o for o in ovs if o is not None)})
 
 
-def _written_routes(sf: StageFit) -> list:  # type: ignore[type-arg]
+def _written_routes(sf: StageFit) -> list[RouteFit]:
     return [r for r in sf.routes if r.key[0] not in ("sla",)
             and not (r.key[0] == "copy" and r.outcome is None)]
 
@@ -386,13 +386,13 @@ def fit_scenario(funnel: m.FunnelFile, fit: FitResult, name: str) -> Written:
             notes.append(f"source \"{sf.name}\": value not written (a scenario cannot change it)")
     for pipe in funnel.pipelines:
         for st in pipe.stages:
-            sf = next((s for s in fit.stages if (s.pipeline, s.stage) ==
-                       (pipe.name.value, st.name.value)), None)
-            if sf is None or st.cadence is not None:
+            stf = next((s for s in fit.stages if (s.pipeline, s.stage) ==
+                        (pipe.name.value, st.name.value)), None)
+            if stf is None or st.cadence is not None:
                 continue
-            routes = [r for r in sf.routes if r.outcome is not None
+            routes = [r for r in stf.routes if r.outcome is not None
                       or (r.key == ("stay",) and st.stay is not None)]
-            dropped = [r for r in _written_routes(sf) if r not in routes and r.count]
+            dropped = [r for r in _written_routes(stf) if r not in routes and r.count]
             for r in dropped:
                 notes.append(f"{pipe.name.value}.{st.name.value}: {r.label} ({r.count} deals) "
                              "not in the funnel; a scenario cannot add it, shares renormalised")

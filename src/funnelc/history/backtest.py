@@ -401,12 +401,13 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
     pipelines = [p.name.value for p in funnel.pipelines]
     holdout = months[fit_months:]
 
-    def figures(tables: HistoryTables, events: pl.DataFrame) -> dict:  # type: ignore[type-arg]
+    def figures(tables: HistoryTables,
+                events: pl.DataFrame) -> dict[Key, tuple[float | None, int | None]]:
         return figures_of(tables, events, tz, pairs, stages, pipelines, months, holdout)
 
     observed = figures(prep.tables, prep.history.events)
     draws = math.ceil(reps / PER_DRAW)
-    runs: list[dict] = []  # type: ignore[type-arg]
+    runs: list[dict[Key, tuple[float | None, int | None]]] = []
     for d in range(draws):
         n = min(PER_DRAW, reps - d * PER_DRAW)
         model = fitted_model(funnel, draw_fit(fit, np.random.default_rng([seed, d])))
