@@ -2,8 +2,9 @@
 lines are wrapped as `scenario "--set" { LINE }` and parsed by the language's own parser,
 once; every variant made from them is a model transformation
 (`funnelc.scenarios.apply_overrides`) checked by the same semantic checks as a scenario
-in the file. So the command line accepts exactly the scenario grammar, and a typo gets the usual diagnostic, with its caret moved from the
-wrapped text back into the string the user typed (`--> --set:1:6`).
+in the file. So the command line accepts exactly the scenario grammar, and a typo gets the
+usual diagnostic, with its caret moved from the wrapped text back into the string the user
+typed (`--> --set:1:6`).
 """
 
 from __future__ import annotations
