@@ -13,7 +13,9 @@ import click
 
 from ..limits import DEFAULT_MAX_DEALS, MAX_JOBS, MAX_REPS
 from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE
+from .convention import deliver, to_json, verbosity_options
 from .history import check_tz, tz_option
+from .sim_options import stack
 
 DEFAULT_REPS = 40
 """Back-test runs (`funnelc.history.backtest.DEFAULT_REPS`, which the CLI must not import)."""
@@ -23,10 +25,17 @@ DEFAULT_REPS = 40
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
 @click.option("--funnel", "funnel_path", metavar="FILE", required=True,
               help="The funnel whose numbers to fit (names are matched to its stages).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True,
+              help="What to print on stdout: text (the fit report) or json (the fitted "
+                   "funnel text and its notes, or with --backtest the comparison; schema "
+                   "fit.schema.json); the report then goes to stderr.")
 @click.option("-o", "--output", "out_path", metavar="PATH", default=None,
               help="Write the fitted funnel (or the funnel with the scenario) to PATH "
                    "(`-` prints it, and the fit report goes to stderr). PATH may not be "
-                   "--funnel itself unless --in-place is given.")
+                   "--funnel itself unless --in-place is given. The fitted funnel is fit's "
+                   "product, so -o names it with either --format.")
+@stack(verbosity_options())
 @click.option("--in-place", "in_place", is_flag=True,
               help="Write the fitted funnel over the --funnel file itself (atomically; "
                    "implies -o FUNNEL). Without it, -o refuses to overwrite --funnel.")
@@ -54,7 +63,7 @@ DEFAULT_REPS = 40
               help="Back-test: write the comparison as a self-contained HTML page to PATH.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
-def fit_command(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
+def fit_command(inputs: tuple[str, ...], funnel_path: str, fmt: str, out_path: str | None,
                 in_place: bool, scenario: str | None, tz: str, backtest: int | None, reps: int | None,
                 seed: int | None, jobs: int | None, max_deals: int | None,
                 json_path: str | None, html_path: str | None, color: str) -> None:
@@ -75,6 +84,15 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
     """
     check_tz(tz)
     _check_backtest_options(backtest, reps, seed, jobs, json_path, html_path, max_deals)
+    if fmt == "json":
+        if out_path == "-":
+            raise click.UsageError("--format json and -o - both ask for stdout; give -o a "
+                                   "file path")
+        if backtest is not None:
+            if json_path is not None:
+                raise click.UsageError("--format json prints the back-test's JSON on stdout "
+                                       "and --json PATH writes it to a file; give one of them")
+            json_path = "-"
     out_path = _check_outputs(inputs, funnel_path, out_path, in_place, json_path, html_path)
     from .sim_options import load_for_simulation
 
@@ -98,7 +116,7 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
             click.echo(f"  = help: {exc.hint}", err=True)
         raise SystemExit(exc.exit_code) from None
     # With `-` stdout carries the output, so the tables go to stderr.
-    console = terminal_console(stderr="-" in (out_path, json_path, html_path))
+    console = terminal_console(stderr=fmt == "json" or "-" in (out_path, json_path, html_path))
     if backtest is not None:
         _run_backtest(prep, funnel, backtest, tz, reps or DEFAULT_REPS, 1 if seed is None else seed,
                       jobs, out_path, json_path, html_path, scenario, prepared_funnel,
@@ -120,6 +138,10 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
         if out_path != "-":
             console.print(plain(f"wrote {out_path}"))
     dq = prep.history.quality
+    if fmt == "json":
+        deliver(None, to_json({"funnel": prepared_funnel.path, "scenario": scenario,
+                               "fitted": text, "notes": list(notes),
+                               "rows_dropped": dq.dropped_total}))
     raise SystemExit(EXIT_PROBLEMS if dq.dropped_total else EXIT_CLEAN)
 
 
