@@ -18,6 +18,7 @@ Pure Python; the queueing formulas come from `analysis.queueing`.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any, Literal
 
@@ -205,7 +206,7 @@ class AccountExact:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: units in the key names (hours, per hour, per day, per month);
         unbounded values (a loop nobody leaves, an unstable queue) become null."""
-        out = _jsonable(asdict(self))
+        out: dict[str, Any] = _jsonable(asdict(self))
         out["month"] = self.month_label
         out["assumptions"] = list(self.assumptions)
         for p in out["pipelines"]:
@@ -334,7 +335,7 @@ def _prob_exceeds(dist: m.Dist | None, length: WallclockLength, shift: float) ->
     return min(1.0, max(0.0, total))
 
 
-def _simpson(f: Any, a: float, b: float, n: int = 128) -> float:
+def _simpson(f: Callable[[float], float], a: float, b: float, n: int = 128) -> float:
     """∫ₐᵇ f by composite Simpson: the integrands here are smooth (sums of exponentials,
     truncated means), so 128 panels are accurate far beyond the figures printed."""
     if b <= a:

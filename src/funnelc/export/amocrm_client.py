@@ -276,7 +276,7 @@ class AmoClient:
             if after is not None:
                 return after
         ceiling = min(BACKOFF_CAP_S, self.backoff_base_s * 2 ** (attempt - 1))
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+        return float(ceiling / 2 + random.uniform(0, ceiling / 2))
 
     def request(self, method: str, path: str, *, json: Any = None,
                 params: dict[str, Any] | None = None) -> Any:

@@ -4,6 +4,7 @@ module exposes `EXPORTER`, an object following `export.base.Exporter`."""
 from __future__ import annotations
 
 import importlib
+from typing import cast
 
 from .base import Exporter
 
@@ -38,6 +39,7 @@ def available() -> list[str]:
 def get_exporter(name: str) -> Exporter:
     module = importlib.import_module(TARGETS[name])
     exporters = getattr(module, "EXPORTERS", None)
+    # The module is chosen by name at run time: its EXPORTER(S) are Any to the checker.
     if exporters is not None:
-        return exporters[name]
-    return module.EXPORTER
+        return cast(Exporter, exporters[name])
+    return cast(Exporter, module.EXPORTER)

@@ -113,4 +113,5 @@ class Sampler:
         if self._fn is None:
             return [max(0.0, float(self.const or 0.0))] * self._block
         assert self._gen is not None
-        return self._fn(self._gen, self._block).tolist()
+        values: list[float] = self._fn(self._gen, self._block).tolist()
+        return values

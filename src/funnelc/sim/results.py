@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -226,7 +226,7 @@ class SimResult(_Out):
         return next(p for p in self.pipelines if p.pipeline == name)
 
 
-def results_schema() -> dict:
+def results_schema() -> dict[str, Any]:
     """JSON Schema of `funnelc simulate --json` output."""
     schema = SimResult.model_json_schema(mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -78,7 +78,7 @@ class LogHistogram:
         i = int(np.searchsorted(cum, rank, side="right"))
         i = min(i, self.counts.size - 1)
         # Geometric middle of the bucket.
-        return self.LO * self.RATIO ** (i + 0.5)
+        return float(self.LO * self.RATIO ** (i + 0.5))
 
 
 def ols_slope(y: list[float]) -> tuple[float, float]:
