@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import click
 
-from ..limits import DEFAULT_MAX_DEALS, MAX_JOBS, MAX_REPS
+from ..limits import DEFAULT_MAX_DEALS, MAX_JOBS
 from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE
-from .convention import deliver, to_json, verbosity_options
+from .convention import deliver, to_json, verbosity, verbosity_options
 from .history import check_tz, tz_option
-from .sim_options import stack
+from .sim_options import REPS_HELP, reps_range, stack
 
 DEFAULT_REPS = 40
 """Back-test runs (`funnelc.history.backtest.DEFAULT_REPS`, which the CLI must not import)."""
@@ -46,8 +46,9 @@ DEFAULT_REPS = 40
               help="Fit on the first N months only, simulate the months after with the "
                    "fitted funnel and compare conversion, won/lost and backlog with what "
                    "happened (95 % prediction intervals).")
-@click.option("--reps", type=click.IntRange(max=MAX_REPS), default=None, metavar="RUNS",
-              help=f"Back-test: simulation runs  [default: {DEFAULT_REPS}]")
+@click.option("--reps", type=reps_range(1), default=None,
+              help=f"Back-test: {REPS_HELP} The back-test's prediction intervals need at "
+                   f"least 2.  [default: {DEFAULT_REPS}]")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Back-test: seed of every random stream  [default: 1]")
 @click.option("--jobs", type=click.IntRange(min=1, max=MAX_JOBS), default=None,
@@ -117,6 +118,10 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, fmt: str, out_path: s
         raise SystemExit(exc.exit_code) from None
     # With `-` stdout carries the output, so the tables go to stderr.
     console = terminal_console(stderr=fmt == "json" or "-" in (out_path, json_path, html_path))
+    if fmt == "json" and verbosity().quiet:  # the report is a note beside the JSON
+        import io
+
+        console = terminal_console(file=io.StringIO())
     if backtest is not None:
         _run_backtest(prep, funnel, backtest, tz, reps or DEFAULT_REPS, 1 if seed is None else seed,
                       jobs, out_path, json_path, html_path, scenario, prepared_funnel,
