@@ -58,7 +58,7 @@ def _sweep(jobs: int, out: str) -> tuple[float, float]:
     for v in VARY:
         argv += ["--vary", v]
     argv += ["--reps", "10", "--days", str(DAYS), "--warmup", "30", "--jobs", str(jobs),
-             "--csv", out]
+             "--format", "csv", "-o", out]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
