@@ -185,6 +185,8 @@ def test_a_clean_check_says_so_in_one_line_unless_quiet(tmp_path: Path) -> None:
     assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (0, "", "")
     verbose = invoke("check", "-v", FUNNEL)
     assert verbose.stderr == f"checking {FUNNEL}\n1 file checked, no problems\n"
+    data = invoke("check", "--format", "json", FUNNEL)
+    assert (data.exit_code, data.stderr) == (0, ""), "the JSON itself says clean"
 
 
 def test_quiet_keeps_the_problems_of_a_file(tmp_path: Path) -> None:

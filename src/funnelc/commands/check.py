@@ -76,7 +76,7 @@ def check_command(files: tuple[str, ...], fmt: str, color: str, output_path: str
         click.echo(render_sarif(all_diags, suppressed))
     else:
         print_diagnostics(all_diags, sources, fmt, use_color(color))
-    if not all_diags:
+    if not all_diags and fmt == "text":  # json and sarif say "clean" as data
         n = len(files)
         info(f"{n} file{'s' if n != 1 else ''} checked, no problems")
     code = exit_code_for(all_diags, usage)
