@@ -5,6 +5,7 @@ confidence intervals; `--format json`, `--plot`."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,6 +22,13 @@ from .convention import (
 )
 from .output import guard, writing
 from .sim_options import stack
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..whatif.compare import Comparison
+    from ..whatif.runs import Variant, VariantRun
+    from .sim_options import Prepared
 from .whatif_options import (
     exit_on_override_error,
     make_config,
@@ -28,8 +36,9 @@ from .whatif_options import (
     plot_outputs,
     plot_paths,
     run_options,
+    run_record,
     run_size,
-    runner,
+    run_variants_or_exit,
     set_option,
 )
 
@@ -69,16 +78,48 @@ def whatif_command(file: str, fmt: str, output_path: str | None, scenarios: tupl
     guard([product_output(fmt, output_path, "--json" if json_path else None),
            *plot_outputs(plot_path)], [file])
 
-    from .sim_options import load_for_simulation
+    from .sim_options import guard_work, load_for_simulation
 
     prepared = load_for_simulation(file, None, color, "comparing scenarios of",
                                    run_size(config))
-    model = prepared.model
+    variants = _variants(prepared, scenarios, sets)
+    guard_work([v.model for v in variants], run_size(config))
+    runs, where = run_variants_or_exit(variants, config, executor, scheduler, "what-if",
+                                       prepared)
 
+    from ..whatif.compare import compare
+
+    comparisons = compare(runs[0], runs[1:])
+    if plot_path is not None:
+        _plot(plot_path, runs[0], comparisons)
+    if fmt == "json":
+        from ..whatif.compare import comparison_json
+
+        data = comparison_json(runs[0], comparisons)
+        data["run"] = run_record(prepared.path, config)
+        deliver(output_path, to_json(data))
+        if not keep_text:
+            raise SystemExit(EXIT_CLEAN)
+        output_path = None
+    header = (f"{prepared.path}: baseline and {len(comparisons)} scenario"
+              f"{'s' if len(comparisons) != 1 else ''}, {reps} replications × {days} days "
+              f"({warmup} warm-up), seed {seed}, common random numbers; ran on {where}")
+    with text_output(output_path) as console:
+        _print(console, header, runs[0], comparisons, top)
+    if output_path not in (None, "-"):
+        info(f"wrote {output_path}")
+    raise SystemExit(EXIT_CLEAN)
+
+
+def _variants(prepared: Prepared, scenarios: tuple[str, ...], sets: tuple[str, ...]
+              ) -> list[Variant]:
+    """The baseline, each chosen scenario (default: all, unless --set is given) and the
+    --set lines as one more variant. Unknown names are usage errors with a suggestion."""
     from ..diagnostics import Diagnostic, Severity, did_you_mean
     from ..scenarios import ScenarioError, apply_scenario, scenario_names
     from ..whatif.runs import Variant
 
+    model = prepared.model
     names = scenario_names(model)
     chosen = list(dict.fromkeys(scenarios))
     for name in chosen:
@@ -93,7 +134,6 @@ def whatif_command(file: str, fmt: str, output_path: str | None, scenarios: tupl
             raise click.UsageError(f"{prepared.path} has no `scenario` block: add one, or "
                                    "describe a change with --set 'team \"T\" size 5'")
         chosen = names
-
     text = prepared.sources[prepared.path].text if prepared.path in prepared.sources else ""
     variants = [Variant("baseline", model)]
     for name in chosen:
@@ -116,53 +156,26 @@ def whatif_command(file: str, fmt: str, output_path: str | None, scenarios: tupl
                                     tuple(sets)))
         except OverrideError as exc:
             exit_on_override_error(exc, prepared.colored)
+    return variants
 
-    from .sim_options import guard_work
 
-    guard_work([v.model for v in variants], run_size(config))
+def _plot(plot_path: str, base: VariantRun, comparisons: list[Comparison]) -> None:
+    from ..whatif.compare import headline_keys
+    from ..whatif.plots import save_figure, whatif_figure
 
-    from ..sim import CompileError
-    from ..whatif.compare import compare, comparison_json, headline_keys
-    from ..whatif.runs import run_variants
-
-    with runner(config, executor, scheduler, "what-if") as run:
-        try:
-            runs = run_variants(variants, config, run)
-        except CompileError as exc:
-            print_diagnostics(exc.diagnostics, prepared.sources, "text", prepared.colored)
-            raise SystemExit(EXIT_PROBLEMS) from None
-        where = run.describe()
-    base, others = runs[0], runs[1:]
-    comparisons = compare(base, others)
-    keys = headline_keys(base)
+    png, svg = plot_paths(plot_path)
     defs = {d.key: d for d in base.space}
+    with writing(png):
+        save_figure(whatif_figure(base, comparisons, headline_keys(base), defs), png, svg)
+    info(f"plot: {png}, {svg}")
 
-    if plot_path is not None:
-        from ..whatif.plots import save_figure, whatif_figure
 
-        png, svg = plot_paths(plot_path)
-        with writing(png):
-            save_figure(whatif_figure(base, comparisons, keys, defs), png, svg)
-        info(f"plot: {png}, {svg}")
-
-    if fmt == "json":
-        data = comparison_json(base, comparisons)
-        data["run"] = {"file": prepared.path, "reps": reps, "days": days, "warmup_days": warmup,
-                       "seed": seed, "start_date": config.start.isoformat()}
-        deliver(output_path, to_json(data))
-        if not keep_text:
-            raise SystemExit(EXIT_CLEAN)
-        output_path = None
-
+def _print(console: Console, header: str, base: VariantRun, comparisons: list[Comparison],
+           top: int) -> None:
     from ..sim.ci import estimate
+    from ..whatif.compare import headline_keys
     from ..whatif.render import render_whatif
 
-    header = (f"{prepared.path}: baseline and {len(others)} scenario"
-              f"{'s' if len(others) != 1 else ''}, {reps} replications × {days} days "
-              f"({warmup} warm-up), seed {seed}, common random numbers; ran on {where}")
+    defs = {d.key: d for d in base.space}
     base_values = {k: estimate(base.series(k)) for k in defs}
-    with text_output(output_path) as console:
-        render_whatif(console, header, base_values, defs, keys, comparisons, top)
-    if output_path not in (None, "-"):
-        info(f"wrote {output_path}")
-    raise SystemExit(EXIT_CLEAN)
+    render_whatif(console, header, base_values, defs, headline_keys(base), comparisons, top)

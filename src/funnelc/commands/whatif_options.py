@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .common import EXIT_USAGE, print_diagnostics
+from .common import EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics
 from .output import Output
 from .sim_options import (
     Decorator,
@@ -31,10 +31,12 @@ from .sim_options import (
 
 if TYPE_CHECKING:
     from ..model import FunnelFile
-    from ..sim import SimConfig
+    from ..sim import Network, SimConfig
     from ..sim.budget import WorkBudget
     from ..whatif.executors import Runner
+    from ..whatif.runs import Variant, VariantRun
     from ..whatif.variants import OverrideError, OverrideLine
+    from .sim_options import Prepared
 
 __all__ = ["run_options", "set_option", "override_lines", "exit_on_override_error",
            "make_config", "runner", "plot_paths", "plot_outputs"]
@@ -157,6 +159,42 @@ def _runner(config: SimConfig, executor: str | None, scheduler: str | None, labe
 
             yield Runner(ex, config, progress,
                          auto_serial=config.jobs is None and kind == "local", budget=budget)
+
+
+def run_variants_or_exit(variants: Sequence[Variant], config: SimConfig,
+                         executor: str | None, scheduler: str | None, label: str,
+                         prepared: Prepared) -> tuple[list[VariantRun], str]:
+    """Every variant's replications on the chosen executor, and where they ran; a
+    variant the simulator cannot compile ends the command with its diagnostics (exit 1)."""
+    from ..sim import CompileError
+    from ..whatif.runs import run_variants
+
+    with runner(config, executor, scheduler, label) as run:
+        try:
+            runs = run_variants(variants, config, run)
+        except CompileError as exc:
+            print_diagnostics(exc.diagnostics, prepared.sources, "text", prepared.colored)
+            raise SystemExit(EXIT_PROBLEMS) from None
+        return runs, run.describe()
+
+
+def compile_model_or_exit(model: FunnelFile, prepared: Prepared) -> Network:
+    """The simulation tables of `model` (a variant of the prepared file), or its
+    diagnostics and exit 1."""
+    from ..sim import CompileError, compile_network
+
+    try:
+        return compile_network(model)
+    except CompileError as exc:
+        print_diagnostics(exc.diagnostics, prepared.sources, "text", prepared.colored)
+        raise SystemExit(EXIT_PROBLEMS) from None
+
+
+def run_record(path: str, config: SimConfig) -> dict[str, object]:
+    """The `run` object of the what-if commands' JSON: what produced the figures."""
+    return {"file": path, "reps": config.reps, "days": config.days,
+            "warmup_days": config.warmup_days, "seed": config.seed,
+            "start_date": config.start.isoformat()}
 
 
 def plot_paths(path: str) -> tuple[str, str]:
