@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .common import EXIT_CLEAN, EXIT_PROBLEMS, print_diagnostics
+from .common import EXIT_CLEAN
 from .convention import (
     deliver,
     deprecated_path_option,
@@ -22,7 +22,16 @@ from .convention import (
 )
 from .output import guard, writing
 from .sim_options import stack
+
+if TYPE_CHECKING:
+    from ..model import FunnelFile
+    from ..whatif.grid import VarySpec
+    from ..whatif.metrics import MetricDef
+    from ..whatif.runs import Variant
+    from ..whatif.sweep import Sweep
+    from .sim_options import Prepared
 from .whatif_options import (
+    compile_model_or_exit,
     exit_on_override_error,
     make_config,
     model_with_sets,
@@ -30,7 +39,7 @@ from .whatif_options import (
     plot_paths,
     run_options,
     run_size,
-    runner,
+    run_variants_or_exit,
     set_option,
 )
 
@@ -78,6 +87,43 @@ def sweep_command(file: str, fmt: str, output_path: str | None, varies: tuple[st
     prepared = load_for_simulation(file, scenario, color, "sweeping", run_size(config))
     base = model_with_sets(prepared.model, sets, prepared.colored)
 
+    specs, variants = _grid(base, varies, prepared)
+
+    from .sim_options import guard_work
+
+    guard_work([v.model for v in variants], run_size(config))
+    chosen = _metrics(metrics, variants[0].model, prepared)  # refused before simulating
+    runs, where = run_variants_or_exit(variants, config, executor, scheduler, "sweep",
+                                       prepared)
+
+    from ..whatif.sweep import collect, default_metrics
+
+    sweep = collect(specs, runs)
+    chosen = chosen or default_metrics(specs, sweep.space)
+    plots = [] if plot_path is None else [
+        (d, plot_path if len(chosen) == 1 else _suffixed(plot_path, d.key)) for d in chosen]
+    guard([product, *(o for _, t in plots for o in plot_outputs(t))], [file])
+    if fmt == "csv":
+        deliver(output_path, _csv(sweep))
+    elif fmt == "json":
+        deliver(output_path, to_json(_as_json(sweep, prepared.path, config)))
+    for d, target in plots:
+        _plot(target, sweep, specs, d)
+    if fmt != "text" and not keep_text:
+        raise SystemExit(EXIT_CLEAN)
+    if keep_text:
+        output_path = None
+    with text_output(output_path) as console:
+        _print(console, sweep, specs, chosen, prepared.path, config, where)
+    if output_path not in (None, "-"):
+        info(f"wrote {output_path}")
+    raise SystemExit(EXIT_CLEAN)
+
+
+def _grid(base: FunnelFile, varies: tuple[str, ...], prepared: Prepared
+          ) -> tuple[list[VarySpec], list[Variant]]:
+    """The --vary specs (axes named) and the model of every grid point; a spec that
+    names nothing is a usage error with its diagnostics, a huge grid is refused."""
     from ..whatif.grid import parse_vary
     from ..whatif.sweep import TooManyPoints, sweep_variants
     from ..whatif.variants import OverrideError
@@ -86,87 +132,51 @@ def sweep_command(file: str, fmt: str, output_path: str | None, varies: tuple[st
     try:
         specs = [parse_vary(v, f"--vary #{i}" if many else "--vary")
                  for i, v in enumerate(varies, 1)]
-        specs, variants = sweep_variants(base, specs)
+        return sweep_variants(base, specs)
     except OverrideError as exc:
         exit_on_override_error(exc, prepared.colored)
+        raise  # unreachable: exit_on_override_error exits
     except TooManyPoints as exc:
         raise click.UsageError(str(exc)) from None
 
-    from .sim_options import guard_work
 
-    guard_work([v.model for v in variants], run_size(config))
-    # Resolve metrics against the first point before simulating anything.
-    from ..sim import CompileError, compile_network
+def _metrics(texts: tuple[str, ...], first: FunnelFile, prepared: Prepared) -> list[MetricDef]:
+    """The --metric names resolved against the first grid point (unknown: usage error)."""
     from ..whatif.metrics import MetricError, metric_space, resolve_metric
 
-    try:
-        space0 = metric_space(variants[0].model, compile_network(variants[0].model))
-    except CompileError as exc:
-        print_diagnostics(exc.diagnostics, prepared.sources, "text", prepared.colored)
-        raise SystemExit(EXIT_PROBLEMS) from None
+    space0 = metric_space(first, compile_model_or_exit(first, prepared))
     chosen = []
-    for text in metrics:
+    for text in texts:
         try:
             chosen.append(resolve_metric(text, space0))
         except MetricError as exc:
             raise click.BadParameter(f"{exc.message}" + (f"; {exc.help}" if exc.help else ""),
                                      param_hint="'--metric'") from None
-
-    from ..whatif.runs import run_variants
-    from ..whatif.sweep import collect, default_metrics, tidy_rows
-
-    with runner(config, executor, scheduler, "sweep") as run:
-        try:
-            runs = run_variants(variants, config, run)
-        except CompileError as exc:
-            print_diagnostics(exc.diagnostics, prepared.sources, "text", prepared.colored)
-            raise SystemExit(EXIT_PROBLEMS) from None
-        where = run.describe()
-    sweep = collect(specs, runs)
-    points = sweep.points
-    if not chosen:
-        chosen = default_metrics(specs, sweep.space)
-    plots = [] if plot_path is None else [
-        (d, plot_path if len(chosen) == 1 else _suffixed(plot_path, d.key)) for d in chosen]
-    guard([product, *(o for _, t in plots for o in plot_outputs(t))], [file])
-
-    if fmt == "csv":
-        import io
-
-        from .. import csvsafe
-
-        header, rows = tidy_rows(sweep)
-        buf = io.StringIO()
-        w = csvsafe.writer(buf, lineterminator="\n")
-        w.writerow(header)
-        w.writerows(rows)
-        deliver(output_path, buf.getvalue())
-    elif fmt == "json":
-        deliver(output_path, to_json(_as_json(sweep, prepared.path, config)))
-
-    written: list[str] = []
-    if plot_path is not None:
-        from ..whatif.plots import save_figure, sweep_figure
-
-        for d, target in plots:
-            png, svg = plot_paths(target)
-            with writing(png):
-                save_figure(sweep_figure(points, specs, d), png, svg)
-            written += [png, svg]
-    for path in written:
-        info(f"plot: {path}")
-    if fmt != "text" and not keep_text:
-        raise SystemExit(EXIT_CLEAN)
-    if keep_text:
-        output_path = None
+    return chosen
 
 
+def _csv(sweep: Sweep) -> str:
+    import io
 
-    with text_output(output_path) as console:
-        _print(console, sweep, specs, chosen, prepared.path, config, where)
-    if output_path not in (None, "-"):
-        info(f"wrote {output_path}")
-    raise SystemExit(EXIT_CLEAN)
+    from .. import csvsafe
+    from ..whatif.sweep import tidy_rows
+
+    header, rows = tidy_rows(sweep)
+    buf = io.StringIO()
+    w = csvsafe.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def _plot(target: str, sweep: Sweep, specs: list[VarySpec], metric: MetricDef) -> None:
+    from ..whatif.plots import save_figure, sweep_figure
+
+    png, svg = plot_paths(target)
+    with writing(png):
+        save_figure(sweep_figure(sweep.points, specs, metric), png, svg)
+    info(f"plot: {png}")
+    info(f"plot: {svg}")
 
 
 def _print(console: Any, sweep: Any, specs: Any, chosen: Any, path: str, config: Any,
