@@ -5,7 +5,7 @@ staffing curve as a table, CSV, JSON and plot."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,7 +13,15 @@ from .common import EXIT_CLEAN, EXIT_PROBLEMS, print_diagnostics
 from .convention import deliver, deprecated_path_option, info, output_options, text_output, to_json
 from .output import Output, guard, writing
 from .sim_options import stack
+
+if TYPE_CHECKING:
+    from ..model import FunnelFile
+    from ..sim import Network, SimConfig
+    from ..whatif.staffing import StaffingResult
+    from ..whatif.targets import Target
+    from .sim_options import Prepared
 from .whatif_options import (
+    compile_model_or_exit,
     exit_on_override_error,
     make_config,
     model_with_sets,
@@ -82,14 +90,41 @@ def staff_command(file: str, fmt: str, output_path: str | None, team: str, targe
 
     guard_work([model], run_size(config))  # a --set may have changed the sources' rates
 
-    from ..diagnostics import did_you_mean
-    from ..sim import CompileError, compile_network
+    net = compile_model_or_exit(model, prepared)
+    parsed = _targets(net, team, targets, prepared)
 
-    try:
-        net = compile_network(model)
-    except CompileError as exc:
-        print_diagnostics(exc.diagnostics, prepared.sources, "text", prepared.colored)
-        raise SystemExit(EXIT_PROBLEMS) from None
+    from ..whatif.staffing import with_respond_limits
+
+    model = with_respond_limits(model, net, parsed)
+    result, where = _search(model, team, parsed, config, executor, scheduler, prepared,
+                            max_size, max_reps, from_size, curve_beyond)
+    data = _as_json(result, prepared.path, config)
+    code = EXIT_CLEAN if result.answer is not None else EXIT_PROBLEMS
+    if plot_path is not None:
+        from ..whatif.plots import save_figure, staffing_figure
+
+        png, svg = plot_paths(plot_path)
+        with writing(png):
+            save_figure(staffing_figure(result), png, svg)
+        info(f"plot: {png}, {svg}")
+    for path, kind, _ in products:
+        deliver(path, to_json(data) if kind == "json" else _csv(data))
+    if show_text:
+        with text_output(text_path) as console:
+            _print(console, result, prepared.path, config, where)
+        if text_path not in (None, "-"):
+            info(f"wrote {text_path}")
+    raise SystemExit(code)
+
+
+def _targets(net: Network, team: str, targets: tuple[str, ...], prepared: Prepared
+             ) -> list[Target]:
+    """--team checked against the file and every --target parsed; mistakes are usage
+    errors naming the option."""
+    from ..diagnostics import did_you_mean
+    from ..whatif.staffing import parse_target, team_stages
+    from ..whatif.variants import OverrideError
+
     names = [t.name for t in net.teams]
     if team not in names:
         guess = did_you_mean(team, names)
@@ -98,10 +133,6 @@ def staff_command(file: str, fmt: str, output_path: str | None, team: str, targe
                 "the file has no team")
         raise click.BadParameter(f"no team `{team}` in {prepared.path}; {hint}",
                                  param_hint="'--team'")
-
-    from ..whatif.staffing import parse_target, team_stages, with_respond_limits
-    from ..whatif.variants import OverrideError
-
     if not team_stages(net, team):
         raise click.UsageError(f"team `{team}` works no stage with `work` or a cadence: its "
                                "size changes nothing in the simulation")
@@ -111,6 +142,7 @@ def staff_command(file: str, fmt: str, output_path: str | None, team: str, targe
                   for i, t in enumerate(targets, 1)]
     except OverrideError as exc:
         exit_on_override_error(exc, prepared.colored)
+        raise  # unreachable: exit_on_override_error exits
     covered: set[int] = set()
     for t in parsed:
         if t.kind == "respond":
@@ -119,8 +151,15 @@ def staff_command(file: str, fmt: str, output_path: str | None, team: str, targe
                                          "limit per stage (use `at \"P\".\"S\"`)",
                                          param_hint="'--target'")
             covered |= set(t.stages)
-    model = with_respond_limits(model, net, parsed)
+    return parsed
 
+
+def _search(model: FunnelFile, team: str, parsed: list[Target], config: SimConfig,
+            executor: str | None, scheduler: str | None, prepared: Prepared, max_size: int,
+            max_reps: int | None, from_size: int | None, curve_beyond: int
+            ) -> tuple[StaffingResult, str]:
+    """The staffing search on the chosen executor, and where it ran."""
+    from ..sim import CompileError
     from ..sim.budget import WorkBudget, estimate_work
     from ..whatif.staffing import search_staff
 
@@ -139,24 +178,7 @@ def staff_command(file: str, fmt: str, output_path: str | None, team: str, targe
             print_diagnostics(exc.diagnostics, prepared.sources, "text", prepared.colored)
             raise SystemExit(EXIT_PROBLEMS) from None
         where = run.describe()
-
-    data = _as_json(result, prepared.path, config)
-    code = EXIT_CLEAN if result.answer is not None else EXIT_PROBLEMS
-    if plot_path is not None:
-        from ..whatif.plots import save_figure, staffing_figure
-
-        png, svg = plot_paths(plot_path)
-        with writing(png):
-            save_figure(staffing_figure(result), png, svg)
-        info(f"plot: {png}, {svg}")
-    for path, kind, _ in products:
-        deliver(path, to_json(data) if kind == "json" else _csv(data))
-    if show_text:
-        with text_output(text_path) as console:
-            _print(console, result, prepared.path, config, where)
-        if text_path not in (None, "-"):
-            info(f"wrote {text_path}")
-    raise SystemExit(code)
+    return result, where
 
 
 def _products(fmt: str, output_path: str | None, json_path: str | None,
