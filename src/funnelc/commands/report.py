@@ -6,12 +6,22 @@ from __future__ import annotations
 
 import os
 from datetime import date
+from typing import TYPE_CHECKING
 
 import click
 
 from .common import EXIT_CLEAN
 from .convention import deliver, info, verbosity_options
 from .output import guard_folder
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ..sim import Network, SimConfig
+    from ..sim.results import SimResult
+    from ..sim.stats import RepStats
+    from .sim_options import Prepared
+
 from .sim_options import (
     RunSize,
     check_run_options,
@@ -80,10 +90,8 @@ def report_command(file: str | None, fmt: str, output: str | None, days: int, wa
 
     from .. import __version__
     from ..report.build import build_report
-    from ..report.writer import ReportWriteError, write_report
     from ..sim import DEFAULT_START, SimConfig
     from ..sim.summary import summarize
-    from .output import OutputError, refuse_inputs
 
     config = SimConfig(days=days, warmup_days=warmup, reps=reps, seed=seed, jobs=jobs,
                        start=start or DEFAULT_START, max_deals=max_deals)
@@ -92,27 +100,10 @@ def report_command(file: str | None, fmt: str, output: str | None, days: int, wa
          f"({warmup} warm-up) of {prepared.path}" + (f", scenario {scenario}" if scenario else ""))
     reps_out = run_with_progress(net, config)
     result = summarize(prepared.model, net, config, reps_out, scenario=scenario)
-    sections: list[tuple[str, str, str]] = []
-    if whatif:  # optional section, owned by funnelc.whatif
-        from ..whatif.report_section import SECTION_ID, SECTION_TITLE, whatif_section
-        from .whatif_options import runner
-
-        info(f"simulating {len(prepared.model.scenarios)} scenario(s) for the what-if")
-        text = next(iter(prepared.sources.values())).text if prepared.sources else ""
-        with runner(config, None, None, "what-if") as run:
-            section = whatif_section(prepared.model, net, config, reps_out, result, run, text)
-        if section is None:
-            click.echo("warning: --whatif: the file has no scenario", err=True)
-        else:
-            sections.append((SECTION_ID, SECTION_TITLE, section))
+    sections = _whatif_sections(prepared, net, config, reps_out, result) if whatif else []
     info("drawing the plots and writing the report")
     report = build_report(prepared.model, config, reps_out, result, __version__, sections)
-    refuse_inputs("-o", [os.path.join(output, name) for name in report.files], [file])
-    try:
-        written = write_report(output, report.files)
-    except ReportWriteError as exc:
-        raise OutputError(exc.path, exc.reason) from None
-
+    written = _write(output, report.files, file)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     if fmt == "json":
@@ -125,3 +116,32 @@ def report_command(file: str | None, fmt: str, output: str | None, days: int, wa
         click.echo(f"  {path}")
     click.echo(report.headline)
     raise SystemExit(EXIT_CLEAN)
+
+
+def _whatif_sections(prepared: Prepared, net: Network, config: SimConfig,
+                     reps_out: list[RepStats], result: SimResult) -> list[tuple[str, str, str]]:
+    """The optional What-if section (owned by `funnelc.whatif`): every scenario of the
+    file against this run, on common random numbers."""
+    from ..whatif.report_section import SECTION_ID, SECTION_TITLE, whatif_section
+    from .whatif_options import runner
+
+    info(f"simulating {len(prepared.model.scenarios)} scenario(s) for the what-if")
+    text = next(iter(prepared.sources.values())).text if prepared.sources else ""
+    with runner(config, None, None, "what-if") as run:
+        section = whatif_section(prepared.model, net, config, reps_out, result, run, text)
+    if section is None:
+        click.echo("warning: --whatif: the file has no scenario", err=True)
+        return []
+    return [(SECTION_ID, SECTION_TITLE, section)]
+
+
+def _write(output: str, files: dict[str, str | bytes], file: str) -> list[Path]:
+    """The report's files into `output`, none of them over an input."""
+    from ..report.writer import ReportWriteError, write_report
+    from .output import OutputError, refuse_inputs
+
+    refuse_inputs("-o", [os.path.join(output, name) for name in files], [file])
+    try:
+        return write_report(output, files)
+    except ReportWriteError as exc:
+        raise OutputError(exc.path, exc.reason) from None
