@@ -376,23 +376,79 @@ def parse_reduced(text: str, reducers: Mapping[str, Reducer], comments: list[Tok
     Raises `UnexpectedInput` at the first syntax error, without recovery: callers then
     call `parse_text`, which reports every error. Comment tokens go to `comments`.
     """
-    from lark.parsers.lalr_parser import _Parser
-
     lark = parser()
     frontend = lark.parser
     callbacks = {rule: _reduction(rule, reducers) for rule in lark.rules}
-    # Lark's own table and lexer, with our callbacks in place of its tree builder (the
-    # same two steps `Lark.parse` takes, minus the tree).
-    # lark's private parser: its annotations say str keys and a LexerThread, but at run
-    # time it takes the Rule keys and lexer thread that Lark.parse itself passes.
-    run = _Parser(frontend.parser.parser.parse_table, callbacks)  # type: ignore[arg-type]
     _COMMENT_SINKS.append(comments)
     try:
-        result = run.parse(frontend._make_lexer_thread(  # type: ignore[arg-type]
-            normalize_line_ends(text)), frontend._verify_start(None))  # type: ignore[no-untyped-call]
+        # Lark's own parse table and contextual lexer, driven by `_drive`.
+        result = _drive(frontend.parser.parser.parse_table, callbacks,
+                        frontend._make_lexer_thread(normalize_line_ends(text)),
+                        frontend._verify_start(None))  # type: ignore[no-untyped-call]  # lark leaves it untyped
     finally:
         _COMMENT_SINKS.pop()
     return result.value if isinstance(result, _Reduced) else result
+
+
+class _Position:
+    """What the contextual lexer reads of the parser: the state it is in."""
+
+    __slots__ = ("stack",)
+
+    def __init__(self, stack: list[int]) -> None:
+        self.stack = stack
+
+    @property
+    def position(self) -> int:
+        return self.stack[-1]
+
+
+def _drive(table: Any, callbacks: dict[Any, Callable[[list[Any]], Any]], lexer: Any,
+           start: str) -> Any:
+    """Lark's LALR loop (`ParserState.feed_token`) for error-free text: shift, reduce
+    through `callbacks`, accept at the end. Without its per-token method call and its
+    per-reduction asserts (one compares a Rule with an int through Rule.__eq__, in
+    Python, 430 000 times on a 20 000-stage pipeline). Any error raises
+    `UnexpectedInput`; the caller then parses again with `parse_text`."""
+    from lark.parsers.lalr_analysis import Shift
+
+    states = table.states
+    end_state = table.end_states[start]
+    state_stack: list[int] = [table.start_states[start]]
+    value_stack: list[Any] = []
+    last: Token | None = None
+
+    def feed(token: Token, is_end: bool) -> Any:
+        while True:
+            try:
+                action, arg = states[state_stack[-1]][token.type]
+            except KeyError:
+                raise UnexpectedToken(  # type: ignore[no-untyped-call]  # lark leaves it untyped
+                    token, set(states[state_stack[-1]])) from None
+            if action is Shift:
+                if is_end:  # pragma: no cover - Lark's tables never shift $END
+                    raise UnexpectedToken(token, set())  # type: ignore[no-untyped-call]
+                state_stack.append(arg)
+                value_stack.append(token)
+                return None
+            size = len(arg.expansion)
+            if size:
+                children = value_stack[-size:]
+                del state_stack[-size:]
+                del value_stack[-size:]
+            else:
+                children = []
+            value = callbacks[arg](children)
+            state_stack.append(states[state_stack[-1]][arg.origin.name][1])
+            value_stack.append(value)
+            if is_end and state_stack[-1] == end_state:
+                return value_stack[-1]
+
+    for token in lexer.lex(_Position(state_stack)):
+        feed(token, False)
+        last = token
+    end = Token.new_borrow_pos("$END", "", last) if last else Token("$END", "", 0, 1, 1)
+    return feed(end, True)
 
 
 def _extent(raw: list[Any]) -> tuple[Token | None, Token | None]:
