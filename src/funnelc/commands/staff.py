@@ -255,7 +255,6 @@ def _as_json(result: Any, path: str, config: Any) -> dict[str, Any]:
 
 
 def _print(console: Any, result: Any, path: str, config: Any, where: str) -> None:
-    from rich.table import Table
 
     from ..termtext import plain
 
@@ -265,36 +264,7 @@ def _print(console: Any, result: Any, path: str, config: Any, where: str) -> Non
     console.print(plain(f"start: {result.start.why}" + (
         f"; the search started at {result.started_at} ({result.started_because})"
         if result.started_because else ""), style="dim"))
-    table = Table(title=plain(f"staffing curve of {result.team}"), title_justify="left")
-    table.add_column("size", justify="right")
-    has_exact = [any(ev.exact[i] is not None for ev in result.curve)
-                 for i in range(len(result.targets))]
-    for i, t in enumerate(result.targets):
-        table.add_column(plain(t.text.strip()), justify="right")
-        if has_exact[i]:
-            table.add_column("exact" if t.kind != "utilization" else "offered load",
-                             justify="right", style="dim")
-    table.add_column("reps", justify="right")
-    for ev in result.curve:
-        row: list[Any] = [str(ev.size)]
-        for i, t in enumerate(result.targets):
-            e = ev.estimates[i]
-            if t.kind == "graveyard":
-                cell = f"{int(e.mean or 0)} stage{'s' if (e.mean or 0) != 1 else ''}"
-            elif e.mean is None:
-                cell = "—"
-            else:
-                cell = f"{e.mean * 100:.3g}%" + (f" ±{e.ci95 * 100:.2g}" if e.ci95 else "")
-            mark = "✓" if ev.meets[i] else "✗"
-            if not ev.sure[i]:
-                mark += "?"
-            row.append(plain(f"{cell} {mark}", style="green" if ev.meets[i] else "red"))
-            if has_exact[i]:
-                x = ev.exact[i]
-                row.append("—" if x is None else f"{x * 100:.3g}%")
-        row.append(str(len(ev.reps)))
-        table.add_row(*row)
-    console.print(table)
+    console.print(_curve_table(result))
     console.print(plain("✓ meets, ✗ misses (by the mean); ? the 95% interval reaches the "
                         "target", style="dim"))
     for name in result.structural:
@@ -328,3 +298,42 @@ def _print(console: Any, result: Any, path: str, config: Any, where: str) -> Non
                   f"{result.answer or result.limit} would take "
                   f"{(result.answer or result.limit) * reps}, of 1…{result.limit} "
                   f"{result.limit * reps}")
+
+
+def _curve_table(result: Any) -> Any:
+    """The staffing curve: per size each target's value ± CI with ✓/✗ (and `?` where the
+    interval reaches the target), the exact value beside it where one applies."""
+    from rich.table import Table
+
+    from ..termtext import plain
+
+    table = Table(title=plain(f"staffing curve of {result.team}"), title_justify="left")
+    table.add_column("size", justify="right")
+    has_exact = [any(ev.exact[i] is not None for ev in result.curve)
+                 for i in range(len(result.targets))]
+    for i, t in enumerate(result.targets):
+        table.add_column(plain(t.text.strip()), justify="right")
+        if has_exact[i]:
+            table.add_column("exact" if t.kind != "utilization" else "offered load",
+                             justify="right", style="dim")
+    table.add_column("reps", justify="right")
+    for ev in result.curve:
+        row: list[Any] = [str(ev.size)]
+        for i, t in enumerate(result.targets):
+            e = ev.estimates[i]
+            if t.kind == "graveyard":
+                cell = f"{int(e.mean or 0)} stage{'s' if (e.mean or 0) != 1 else ''}"
+            elif e.mean is None:
+                cell = "—"
+            else:
+                cell = f"{e.mean * 100:.3g}%" + (f" ±{e.ci95 * 100:.2g}" if e.ci95 else "")
+            mark = "✓" if ev.meets[i] else "✗"
+            if not ev.sure[i]:
+                mark += "?"
+            row.append(plain(f"{cell} {mark}", style="green" if ev.meets[i] else "red"))
+            if has_exact[i]:
+                x = ev.exact[i]
+                row.append("—" if x is None else f"{x * 100:.3g}%")
+        row.append(str(len(ev.reps)))
+        table.add_row(*row)
+    return table
