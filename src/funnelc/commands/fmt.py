@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import click
@@ -18,6 +18,7 @@ from .sim_options import stack
 
 if TYPE_CHECKING:
     from ..api import Loaded
+    from ..diagnostics import Diagnostic, SourceText
 
 
 @click.command("fmt")
@@ -89,91 +90,107 @@ def _read(path: str) -> _Input:
     return _Input(load_text(read.source.text, read.source.path, checks=False), raw)
 
 
+@dataclass
+class _Run:
+    """What a run of `fmt` gathers over its files: the diagnostics to print, the
+    product for stdout (or -o), a record per file for --format json, and what decides
+    the exit code."""
+
+    mode: str
+    fmt: str
+    diags: list[Diagnostic] = field(default_factory=list)
+    sources: dict[str, SourceText] = field(default_factory=dict)
+    product: list[str] = field(default_factory=list)
+    records: list[dict[str, object]] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    usage: bool = False
+    failed: bool = False
+    """An internal failure of the formatter, or a file that could not be written."""
+    problems: bool = False
+
+    def exit_code(self) -> int:
+        if self.usage or self.failed:
+            return EXIT_USAGE
+        if self.problems or (self.mode in ("check", "diff") and self.changed):
+            return EXIT_PROBLEMS
+        return EXIT_CLEAN
+
+
 def _run(files: tuple[str, ...], mode: str, color: bool, fmt: str = "text",
          output_path: str | None = None) -> int:
-    from ..fmt import FormatInternalError, format_loaded
-    from .common import write_atomic
-
-    diags = []
-    sources = {}
-    usage = internal = unwritable = problems = False
-    changed_files: list[str] = []
-    unchanged = 0
-    product: list[str] = []
-    records: list[dict[str, object]] = []
+    run = _Run(mode, fmt)
     for path in files:
-        item = _read(path)
-        loaded = item.loaded
-        if loaded.source is not None:
-            sources[loaded.source.path] = loaded.source
-        if loaded.model is None:
-            diags.extend(loaded.diagnostics)
-            usage = usage or loaded.usage_error
-            problems = problems or not loaded.usage_error
-            records.append({"path": loaded.path, "status": "error"})
-            continue
-        try:
-            out = format_loaded(loaded)
-        except FormatInternalError as exc:
-            click.echo(f"error: internal failure while formatting {loaded.path}: {exc.reason}\n"
-                       f"  = note: {'nothing was written' if mode == 'write' else 'no output given'}"
-                       " for this file\n"
-                       "  = help: this is a bug in funnelc; please report it with the file",
-                       err=True)
-            internal = True
-            records.append({"path": loaded.path, "status": "error"})
-            continue
-        text = loaded.source.text if loaded.source is not None else ""
-        raw = item.raw if item.raw is not None else text.encode("utf-8")
-        changed = raw != out.encode("utf-8")
-        record: dict[str, object] = {"path": loaded.path, "changed": changed}
-        records.append(record)
-        if mode == "print":
-            product.append(out)
-            record.update(status="formatted", formatted=out)
-            continue
-        if not changed:
-            unchanged += 1
-            record["status"] = "unchanged"
-            continue
-        changed_files.append(loaded.path)
-        if mode == "check":
-            record["status"] = "would_reformat"
-            if fmt == "text":
-                info(f"would reformat {loaded.path}")
-        elif mode == "diff":
-            record["status"] = "would_reformat"
-            record["diff"] = _diff(loaded.path, text, out)
-            product.append(record["diff"])  # type: ignore[arg-type]
-        else:
-            try:
-                write_atomic(path, out)
-            except OSError as exc:
-                click.echo(f"error: cannot write {loaded.path}: {exc.strerror or exc}\n"
-                           "  = note: the file was left as it was", err=True)
-                unwritable = True
-                record["status"] = "error"
-                continue
-            record["status"] = "reformatted"
-            if fmt == "text":
-                info(f"reformatted {loaded.path}")
+        _one(path, run)
     if fmt == "json":
         from ..diagnostics import diagnostics_to_dicts
 
-        deliver(output_path, to_json({"mode": mode, "files": records,
-                                      "diagnostics": diagnostics_to_dicts(diags)}))
-        print_diagnostics(diags, sources, "text", color)
+        deliver(output_path, to_json({"mode": mode, "files": run.records,
+                                      "diagnostics": diagnostics_to_dicts(run.diags)}))
+        print_diagnostics(run.diags, run.sources, "text", color)
     else:
-        if product or output_path not in (None, "-"):
-            deliver(output_path, "".join(product))
-        print_diagnostics(diags, sources, "text", color)
+        if run.product or output_path not in (None, "-"):
+            deliver(output_path, "".join(run.product))
+        print_diagnostics(run.diags, run.sources, "text", color)
         if mode != "print":
-            _summary(mode, len(changed_files), unchanged)
-    if usage or internal or unwritable:
-        return EXIT_USAGE
-    if problems or (mode in ("check", "diff") and changed_files):
-        return EXIT_PROBLEMS
-    return EXIT_CLEAN
+            _summary(mode, len(run.changed), run.unchanged)
+    return run.exit_code()
+
+
+def _one(path: str, run: _Run) -> None:
+    """Format one file the way `run.mode` asks, recording the outcome in `run`."""
+    from ..fmt import FormatInternalError, format_loaded
+    from .common import write_atomic
+
+    item = _read(path)
+    loaded = item.loaded
+    if loaded.source is not None:
+        run.sources[loaded.source.path] = loaded.source
+    record: dict[str, object] = {"path": loaded.path, "status": "error"}
+    run.records.append(record)
+    if loaded.model is None:
+        run.diags.extend(loaded.diagnostics)
+        run.usage = run.usage or loaded.usage_error
+        run.problems = run.problems or not loaded.usage_error
+        return
+    try:
+        out = format_loaded(loaded)
+    except FormatInternalError as exc:
+        click.echo(f"error: internal failure while formatting {loaded.path}: {exc.reason}\n"
+                   f"  = note: {'nothing was written' if run.mode == 'write' else 'no output given'}"
+                   " for this file\n"
+                   "  = help: this is a bug in funnelc; please report it with the file",
+                   err=True)
+        run.failed = True
+        return
+    text = loaded.source.text if loaded.source is not None else ""
+    raw = item.raw if item.raw is not None else text.encode("utf-8")
+    record["changed"] = changed = raw != out.encode("utf-8")
+    if run.mode == "print":
+        run.product.append(out)
+        record.update(status="formatted", formatted=out)
+        return
+    if not changed:
+        run.unchanged += 1
+        record["status"] = "unchanged"
+        return
+    run.changed.append(loaded.path)
+    if run.mode == "diff":
+        diff = _diff(loaded.path, text, out)
+        run.product.append(diff)
+        record.update(status="would_reformat", diff=diff)
+        return
+    if run.mode == "write":
+        try:
+            write_atomic(path, out)
+        except OSError as exc:
+            click.echo(f"error: cannot write {loaded.path}: {exc.strerror or exc}\n"
+                       "  = note: the file was left as it was", err=True)
+            run.failed = True
+            return
+    record["status"] = "reformatted" if run.mode == "write" else "would_reformat"
+    if run.fmt == "text":
+        info(f"{'reformatted' if run.mode == 'write' else 'would reformat'} {loaded.path}")
 
 
 def _summary(mode: str, changed: int, unchanged: int) -> None:
