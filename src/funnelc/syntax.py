@@ -10,7 +10,7 @@ suppressed (they are almost always echoes of the first).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -382,8 +382,8 @@ def parse_reduced(text: str, reducers: Mapping[str, Reducer], comments: list[Tok
     _COMMENT_SINKS.append(comments)
     try:
         # Lark's own parse table and contextual lexer, driven by `_drive`.
-        result = _drive(frontend.parser.parser.parse_table, callbacks,
-                        frontend._make_lexer_thread(normalize_line_ends(text)),
+        result = _drive(frontend.parser.parser.parse_table, callbacks, frontend.lexer,
+                        normalize_line_ends(text),
                         frontend._verify_start(None))  # type: ignore[no-untyped-call]  # lark leaves it untyped
     finally:
         _COMMENT_SINKS.pop()
@@ -404,7 +404,7 @@ class _Position:
 
 
 def _drive(table: Any, callbacks: dict[Any, Callable[[list[Any]], Any]], lexer: Any,
-           start: str) -> Any:
+           text: str, start: str) -> Any:
     """Lark's LALR loop (`ParserState.feed_token`) for error-free text: shift, reduce
     through `callbacks`, accept at the end. Without its per-token method call and its
     per-reduction asserts (one compares a Rule with an int through Rule.__eq__, in
@@ -444,11 +444,51 @@ def _drive(table: Any, callbacks: dict[Any, Callable[[list[Any]], Any]], lexer: 
             if is_end and state_stack[-1] == end_state:
                 return value_stack[-1]
 
-    for token in lexer.lex(_Position(state_stack)):
+    for token in _lex(lexer, text, _Position(state_stack)):
         feed(token, False)
         last = token
     end = Token.new_borrow_pos("$END", "", last) if last else Token("$END", "", 0, 1, 1)
     return feed(end, True)
+
+
+class _NoToken(UnexpectedInput):
+    """No terminal of the parser's state matches here (`_lex`); the caller falls back
+    to `parse_text`, which says what is wrong."""
+
+
+def _lex(contextual: Any, text: str, at: _Position) -> Iterator[Token]:
+    """Lark's contextual lexer (`ContextualLexer.lex` and `BasicLexer.next_token`) as
+    one loop: the terminals of the parser's current state, their compiled patterns in
+    Lark's order, Lark's callbacks (keywords out of names, the comment sink) and its
+    line counting; the same tokens, without four method calls per token."""
+    lexers = contextual.lexers
+    pos, line, line_start, end = 0, 1, 0, len(text)
+    while pos < end:
+        basic = lexers[at.stack[-1]]
+        match = None
+        for pattern in basic.scanner._mres:
+            match = pattern.match(text, pos, end)
+            if match:
+                break
+        else:
+            raise _NoToken()
+        value, kind = match.group(0), match.lastgroup
+        ignored = kind in basic.ignore_types
+        callback = basic.callback.get(kind)
+        start, start_line, column = pos, line, pos - line_start + 1
+        if kind in basic.newline_types:
+            newlines = value.count("\n")
+            if newlines:
+                line += newlines
+                line_start = pos + value.rindex("\n") + 1
+        pos += len(value)
+        if ignored and callback is None:
+            continue
+        token = Token(kind, value, start, start_line, column, line, pos - line_start + 1, pos)
+        if callback is not None:
+            token = callback(token)
+        if not ignored:
+            yield token
 
 
 def _extent(raw: list[Any]) -> tuple[Token | None, Token | None]:
