@@ -103,9 +103,6 @@ def _run(file: str, url: str, token: str, *, yes: bool, prune: bool, color: str,
     """Plan (and with `yes` apply); the account, the plan and the outcome are printed,
     or, with `report`, collected there for `--format json` (errors still go to
     stderr); with `captured`, the lines meant for stdout are collected there for -o."""
-    from ..api import load_file
-    from ..diagnostics import Severity
-    from ..export.amocrm import build_bundle
     from ..export.amocrm_apply import execute, plan_for
     from ..export.amocrm_client import AmoApiError, AmoAuthError, AmoClient, AmoError
 
@@ -115,44 +112,16 @@ def _run(file: str, url: str, token: str, *, yes: bool, prune: bool, color: str,
         elif report is None or err:
             click.echo(_scrub(text, token), err=err)
 
-    loaded = load_file(file)
-    sources = {loaded.source.path: loaded.source} if loaded.source else {}
-    if loaded.usage_error:
-        print_diagnostics(loaded.diagnostics, sources, "text", use_color(color))
-        return EXIT_USAGE
-    if not loaded.ok or loaded.model is None:
-        print_diagnostics(loaded.errors or loaded.diagnostics, sources, "text", use_color(color))
-        return EXIT_PROBLEMS
-    bundle, diags = build_bundle(loaded.model)
-    if any(d.severity is Severity.error for d in diags):
-        print_diagnostics(diags, sources, "text", use_color(color))
-        return EXIT_PROBLEMS
+    bundle = _bundle(file, color)
+    if isinstance(bundle, int):
+        return bundle
     started = False
     try:
         with AmoClient(url, token) as client:
             plan, account = plan_for(client, bundle, prune=prune)
             read = client.stats.requests
-            field_count = sum(len(v) for v in account.fields.values())
-            say(f"account {url}: {len(account.pipelines)} pipelines, {field_count} custom fields "
-                f"(read in {read} requests)")
+            _show_plan(say, url, plan, account, bundle, read, report)
             lines = plan.lines()
-            for line in lines:
-                say(f"  {line}")
-            for warning in plan.warnings:
-                say(f"  ! {warning}")
-            for kept in plan.kept:
-                say(f"  = leave alone: {kept}")
-            reasons = bundle["loss_reasons"]
-            if report is not None:
-                report.update({"account": url, "pipelines": len(account.pipelines),
-                               "custom_fields": field_count, "read_requests": read,
-                               "changes": lines, "warnings": list(plan.warnings),
-                               "left_alone": list(plan.kept), "by_hand_loss_reasons":
-                               list(reasons), "errors": list(plan.errors),
-                               "applied": False, "refused": []})
-            if reasons:
-                say(f"  = by hand: {len(reasons)} loss reason(s) in amoCRM's settings (apply cannot "
-                    "create them): " + ", ".join(f"`{r}`" for r in reasons))
             if plan.errors:
                 for error in plan.errors:
                     say(f"error: {error}", err=True)
@@ -187,6 +156,53 @@ def _run(file: str, url: str, token: str, *, yes: bool, prune: bool, color: str,
         say(f"error: {exc}", err=True)
         _partial_note(say, started)
         return EXIT_USAGE
+
+
+def _bundle(file: str, color: str) -> dict[str, Any] | int:
+    """What amoCRM should hold, built from FILE; or the exit code after printing why
+    it cannot be (errors in the file, or what amoCRM cannot hold)."""
+    from ..api import load_file
+    from ..diagnostics import Severity
+    from ..export.amocrm import build_bundle
+
+    loaded = load_file(file)
+    sources = {loaded.source.path: loaded.source} if loaded.source else {}
+    if loaded.usage_error:
+        print_diagnostics(loaded.diagnostics, sources, "text", use_color(color))
+        return EXIT_USAGE
+    if not loaded.ok or loaded.model is None:
+        print_diagnostics(loaded.errors or loaded.diagnostics, sources, "text", use_color(color))
+        return EXIT_PROBLEMS
+    bundle, diags = build_bundle(loaded.model)
+    if any(d.severity is Severity.error for d in diags):
+        print_diagnostics(diags, sources, "text", use_color(color))
+        return EXIT_PROBLEMS
+    return bundle
+
+
+def _show_plan(say: Callable[..., None], url: str, plan: Any, account: Any,
+               bundle: dict[str, Any], read: int, report: dict[str, Any] | None) -> None:
+    """The account as read and the plan, as lines (and into `report` for JSON)."""
+    field_count = sum(len(v) for v in account.fields.values())
+    say(f"account {url}: {len(account.pipelines)} pipelines, {field_count} custom fields "
+        f"(read in {read} requests)")
+    lines = plan.lines()
+    for line in lines:
+        say(f"  {line}")
+    for warning in plan.warnings:
+        say(f"  ! {warning}")
+    for kept in plan.kept:
+        say(f"  = leave alone: {kept}")
+    reasons = bundle["loss_reasons"]
+    if report is not None:
+        report.update({"account": url, "pipelines": len(account.pipelines),
+                       "custom_fields": field_count, "read_requests": read,
+                       "changes": lines, "warnings": list(plan.warnings),
+                       "left_alone": list(plan.kept), "by_hand_loss_reasons": list(reasons),
+                       "errors": list(plan.errors), "applied": False, "refused": []})
+    if reasons:
+        say(f"  = by hand: {len(reasons)} loss reason(s) in amoCRM's settings (apply cannot "
+            "create them): " + ", ".join(f"`{r}`" for r in reasons))
 
 
 def _partial_note(say: Callable[..., None], started: bool) -> None:
