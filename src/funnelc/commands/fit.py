@@ -9,6 +9,9 @@ was tested, `--json` and `--html` the comparison."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
 import click
 
 from ..limits import DEFAULT_MAX_DEALS, MAX_JOBS
@@ -16,6 +19,11 @@ from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE
 from .convention import deliver, to_json, verbosity, verbosity_options
 from .history import check_tz, tz_option
 from .sim_options import REPS_HELP, reps_range, stack
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+T = TypeVar("T")
 
 DEFAULT_REPS = 40
 """Back-test runs (`funnelc.history.backtest.DEFAULT_REPS`, which the CLI must not import)."""
@@ -85,15 +93,7 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, fmt: str, out_path: s
     """
     check_tz(tz)
     _check_backtest_options(backtest, reps, seed, jobs, json_path, html_path, max_deals)
-    if fmt == "json":
-        if out_path == "-":
-            raise click.UsageError("--format json and -o - both ask for stdout; give -o a "
-                                   "file path")
-        if backtest is not None:
-            if json_path is not None:
-                raise click.UsageError("--format json prints the back-test's JSON on stdout "
-                                       "and --json PATH writes it to a file; give one of them")
-            json_path = "-"
+    json_path = _json_path(fmt, out_path, backtest, json_path)
     out_path = _check_outputs(inputs, funnel_path, out_path, in_place, json_path, html_path)
     from .sim_options import load_for_simulation
 
@@ -105,35 +105,17 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, fmt: str, out_path: s
 
     from ..history.fit import fit_funnel
     from ..history.fit_report import print_fit
-    from ..history.load import HistoryInputError
     from ..history.run import prepare
-    from ..termtext import plain, terminal_console
+    from ..termtext import plain
 
-    try:
-        prep = prepare(list(inputs), tz, funnel)
-    except HistoryInputError as exc:
-        click.echo(f"error: {exc}", err=True)
-        if exc.hint:
-            click.echo(f"  = help: {exc.hint}", err=True)
-        raise SystemExit(exc.exit_code) from None
-    # With `-` stdout carries the output, so the tables go to stderr.
-    console = terminal_console(stderr=fmt == "json" or "-" in (out_path, json_path, html_path))
-    if fmt == "json" and verbosity().quiet:  # the report is a note beside the JSON
-        import io
-
-        console = terminal_console(file=io.StringIO())
+    prep = _or_exit(lambda: prepare(list(inputs), tz, funnel))
+    console = _report_console(fmt, out_path, json_path, html_path)
     if backtest is not None:
         _run_backtest(prep, funnel, backtest, tz, reps or DEFAULT_REPS, 1 if seed is None else seed,
                       jobs, out_path, json_path, html_path, scenario, prepared_funnel,
                       list(inputs), console, max_deals)
         return
-    try:
-        result = fit_funnel(prep, funnel, tz)
-    except HistoryInputError as exc:
-        click.echo(f"error: {exc}", err=True)
-        if exc.hint:
-            click.echo(f"  = help: {exc.hint}", err=True)
-        raise SystemExit(exc.exit_code) from None
+    result = _or_exit(lambda: fit_funnel(prep, funnel, tz))
     text, notes = _render(funnel, result, scenario, prepared_funnel)
     print_fit(result, prep, notes, console)
     if out_path is not None:
@@ -148,6 +130,49 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, fmt: str, out_path: s
                                "fitted": text, "notes": list(notes),
                                "rows_dropped": dq.dropped_total}))
     raise SystemExit(EXIT_PROBLEMS if dq.dropped_total else EXIT_CLEAN)
+
+
+def _json_path(fmt: str, out_path: str | None, backtest: int | None,
+               json_path: str | None) -> str | None:
+    """Where the back-test's JSON goes: `--format json` sends it to stdout, which then
+    cannot also carry the funnel (`-o -`) or share it with `--json PATH`."""
+    if fmt != "json":
+        return json_path
+    if out_path == "-":
+        raise click.UsageError("--format json and -o - both ask for stdout; give -o a "
+                               "file path")
+    if backtest is None:
+        return json_path
+    if json_path is not None:
+        raise click.UsageError("--format json prints the back-test's JSON on stdout "
+                               "and --json PATH writes it to a file; give one of them")
+    return "-"
+
+
+def _report_console(fmt: str, *paths: str | None) -> Console:
+    """The console of the fit report: stderr when stdout carries an output (`-`, or
+    --format json), nowhere beside JSON with -q."""
+    from ..termtext import terminal_console
+
+    if fmt == "json" and verbosity().quiet:
+        import io
+
+        return terminal_console(file=io.StringIO())
+    return terminal_console(stderr=fmt == "json" or "-" in paths)
+
+
+def _or_exit(step: Callable[[], T]) -> T:
+    """`step()`, or its `HistoryInputError` as an error line with a hint and the
+    error's exit code."""
+    from ..history.load import HistoryInputError
+
+    try:
+        return step()
+    except HistoryInputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        if exc.hint:
+            click.echo(f"  = help: {exc.hint}", err=True)
+        raise SystemExit(exc.exit_code) from None
 
 
 def _check_outputs(inputs: tuple[str, ...], funnel_path: str, out_path: str | None,
