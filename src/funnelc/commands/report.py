@@ -69,15 +69,7 @@ def report_command(file: str | None, fmt: str, output: str | None, days: int, wa
 
         click.echo(SUMMARY_SCHEMA_PATH.read_text(encoding="utf-8"), nl=False)
         raise SystemExit(EXIT_CLEAN)
-    if file is None:
-        raise click.UsageError("missing argument FILE")
-    if output is None:
-        raise click.UsageError("missing option -o DIR (the folder to write the report into)")
-    guard_folder("-o", output, [file])
-    check_run_options(days, warmup)
-    if whatif and scenario is not None:
-        raise click.UsageError("--whatif compares the file's scenarios with the file as "
-                               "written; leave out --scenario")
+    file, output = _check_args(file, output, days, warmup, whatif, scenario)
     size = RunSize(days, reps, start, max_deals)
     prepared = load_for_simulation(file, scenario, color, "reporting on", size)
     if whatif and prepared.model.scenarios:
@@ -116,6 +108,21 @@ def report_command(file: str | None, fmt: str, output: str | None, days: int, wa
         click.echo(f"  {path}")
     click.echo(report.headline)
     raise SystemExit(EXIT_CLEAN)
+
+
+def _check_args(file: str | None, output: str | None, days: int, warmup: int, whatif: bool,
+                scenario: str | None) -> tuple[str, str]:
+    """FILE and DIR, both required (except with --schema), and options that fit."""
+    if file is None:
+        raise click.UsageError("missing argument FILE")
+    if output is None:
+        raise click.UsageError("missing option -o DIR (the folder to write the report into)")
+    guard_folder("-o", output, [file])
+    check_run_options(days, warmup)
+    if whatif and scenario is not None:
+        raise click.UsageError("--whatif compares the file's scenarios with the file as "
+                               "written; leave out --scenario")
+    return file, output
 
 
 def _whatif_sections(prepared: Prepared, net: Network, config: SimConfig,
