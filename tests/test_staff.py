@@ -42,7 +42,7 @@ def mmc(tmp_path: Path) -> str:
 
 
 def staff(path: str, *args: str) -> tuple[int, dict[str, Any], str]:
-    r = CliRunner().invoke(cli, ["staff", path, "--team", "Ops", *args, *FAST, "--json", "-"])
+    r = CliRunner().invoke(cli, ["staff", path, "--team", "Ops", *args, *FAST, "--format", "json"])
     assert "Traceback" not in r.output
     try:
         return r.exit_code, json.loads(r.output), r.output
@@ -94,8 +94,8 @@ def test_several_targets_and_the_curve_table(mmc: str, tmp_path: Path) -> None:
 
 
 def test_unreachable_target_exits_1_with_the_best_size(mmc: str) -> None:
-    code, data, out = staff(mmc, "--target", "respond 5m 99.99%", "--max-size", "9",
-                            "--reps", "2")
+    code, data, _out = staff(mmc, "--target", "respond 5m 99.99%", "--max-size", "9",
+                             "--reps", "2")
     assert code == 1
     assert data["answer"] is None and data["best"] == 9
     r = CliRunner().invoke(cli, ["staff", mmc, "--team", "Ops", "--target", "respond 5m 99.99%",
