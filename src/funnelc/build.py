@@ -79,7 +79,7 @@ def meta_span(meta: Meta) -> Span:
 
 def _unquote(tok: Token) -> str:
     body = str(tok)[1:-1]
-    return re.sub(r"\\(.)", r"\1", body)
+    return re.sub(r"\\(.)", r"\1", body) if "\\" in body else body
 
 
 def _name_from_token(tok: Token) -> m.Name:
