@@ -211,8 +211,8 @@ def via_file(path: str) -> Iterator[str]:
             with open(tmp, "rb") as fh:
                 try:
                     sys.stdout.flush()
-                    shutil.copyfileobj(fh, click.get_binary_stream("stdout"))
-                    click.get_binary_stream("stdout").flush()
+                    shutil.copyfileobj(fh, sys.stdout.buffer)
+                    sys.stdout.buffer.flush()
                 except OSError as exc:
                     raise stdout_error(exc) from None
     finally:
