@@ -16,6 +16,7 @@ from lark.tree import Meta
 
 from . import model as m
 from .diagnostics import Diagnostic
+from .lark_adapter import Unavailable
 from .names import normalize_name
 from .span import Span
 from .syntax import Reducer, parse_reduced, parse_text
@@ -528,11 +529,12 @@ def parse_and_build(text: str, path: str) -> Built:
     """Parse and build in one pass (`syntax.parse_reduced`: the builder's methods run as
     the parser reduces, no parse tree is made) — the same model as `build_model` on
     `parse_text`'s tree, in less than half the time and memory. Text with a syntax
-    error is parsed again by `parse_text`, whose recovery reports every error."""
+    error is parsed again by `parse_text`, whose recovery reports every error; so is
+    any text when Lark's internals are not those `lark_adapter` knows."""
     comments: list[Token] = []
     try:
         data = parse_reduced(text, _ToModel(path).reducers(), comments)
-    except UnexpectedInput:
+    except (UnexpectedInput, Unavailable):  # Unavailable: a Lark this fast path does not know
         parsed = parse_text(text, path)
         if parsed.tree is None:
             return Built(None, parsed.diagnostics, parsed.comments)

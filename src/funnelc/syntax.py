@@ -10,7 +10,7 @@ suppressed (they are almost always echoes of the first).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -19,12 +19,13 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
+from . import lark_adapter
 from .diagnostics import Diagnostic, Severity
 from .source import normalize_line_ends
 from .span import Span
 
 __all__ = ["parser", "strict_parser", "parse_text", "parse_reduced", "Reducer", "ParseResult",
-           "HUMAN_TERMINALS", "humanize_terminal"]
+           "HUMAN_TERMINALS", "humanize_terminal", "fast_path_available"]
 
 HUMAN_TERMINALS: dict[str, str] = {
     "DURATION": "a duration like 15m",
@@ -78,16 +79,10 @@ def parser() -> Lark:
     """
     text = _grammar_text()
     cache = _cache_path()
-    import lark.lexer as lark_lexer
-
-    saved = lark_lexer.has_interegular
-    lark_lexer.has_interegular = False
-    try:
+    with lark_adapter.without_collision_check():
         return Lark(text, parser="lalr", lexer="contextual", propagate_positions=True,
                     maybe_placeholders=True, lexer_callbacks={"COMMENT": _collect_comment},
                     cache=cache if cache else False)
-    finally:
-        lark_lexer.has_interegular = saved
 
 
 def strict_parser() -> Lark:
@@ -326,10 +321,9 @@ def _parse_with_comments(lark: Lark, text: str, on_error: Callable[[UnexpectedIn
 def _resync_at_newline(e: UnexpectedToken) -> bool:
     """Pop the parser stack back to a state that takes a line break, then feed it."""
     ip = e.interactive_parser
-    ps = ip.parser_state
-    states = ps.parse_conf.states
-    while len(ps.state_stack) > 1:
-        if "_NL" in states[ps.state_stack[-1]]:
+    state_stack, value_stack, states = lark_adapter.parser_states(ip)
+    while len(state_stack) > 1:
+        if "_NL" in states[state_stack[-1]]:
             try:
                 probe = ip.copy()  # type: ignore[no-untyped-call]  # lark leaves it untyped
                 probe.feed_token(e.token)
@@ -338,8 +332,8 @@ def _resync_at_newline(e: UnexpectedToken) -> bool:
             else:
                 ip.feed_token(e.token)
                 return True
-        ps.state_stack.pop()
-        ps.value_stack.pop()
+        state_stack.pop()
+        value_stack.pop()
     return True
 
 
@@ -362,6 +356,15 @@ class _Reduced:
         self.value, self.first, self.last = value, first, last
 
 
+def fast_path_available() -> bool:
+    """Whether `parse_reduced` can run: Lark's internals are what `lark_adapter` expects."""
+    try:
+        lark_adapter.tables(parser())
+    except lark_adapter.Unavailable:
+        return False
+    return True
+
+
 def parse_reduced(text: str, reducers: Mapping[str, Reducer], comments: list[Token]) -> Any:
     """Parse error-free text straight into the values `reducers` make, with no parse tree.
 
@@ -375,108 +378,52 @@ def parse_reduced(text: str, reducers: Mapping[str, Reducer], comments: list[Tok
 
     Raises `UnexpectedInput` at the first syntax error, without recovery: callers then
     call `parse_text`, which reports every error. Comment tokens go to `comments`.
+    Raises `lark_adapter.Unavailable` when Lark's internals are not the expected ones;
+    callers then use `parse_text` too.
     """
-    lark = parser()
-    frontend = lark.parser
-    callbacks = {rule: _reduction(rule, reducers) for rule in lark.rules}
+    tables = lark_adapter.tables(parser())
+    steps = {rule: (shape.size, _reduction(shape, reducers), shape.origin)
+             for rule, shape in tables.shapes.items()}
+    actions = {state: {kind: arg if type(arg) is int else steps[arg]
+                       for kind, arg in row.items()}
+               for state, row in tables.actions.items()}
     _COMMENT_SINKS.append(comments)
     try:
-        # Lark's own parse table and contextual lexer, driven by `_drive`.
-        result = _drive(frontend.parser.parser.parse_table, callbacks, frontend.lexer,
-                        normalize_line_ends(text),
-                        frontend._verify_start(None))  # type: ignore[no-untyped-call]  # lark leaves it untyped
+        result = _drive(actions, tables, normalize_line_ends(text))
     finally:
         _COMMENT_SINKS.pop()
     return result.value if isinstance(result, _Reduced) else result
 
 
-class _Position:
-    """What the contextual lexer reads of the parser: the state it is in."""
-
-    __slots__ = ("stack",)
-
-    def __init__(self, stack: list[int]) -> None:
-        self.stack = stack
-
-    @property
-    def position(self) -> int:
-        return self.stack[-1]
-
-
-def _drive(table: Any, callbacks: dict[Any, Callable[[list[Any]], Any]], lexer: Any,
-           text: str, start: str) -> Any:
-    """Lark's LALR loop (`ParserState.feed_token`) for error-free text: shift, reduce
-    through `callbacks`, accept at the end. Without its per-token method call and its
-    per-reduction asserts (one compares a Rule with an int through Rule.__eq__, in
-    Python, 430 000 times on a 20 000-stage pipeline). Any error raises
-    `UnexpectedInput`; the caller then parses again with `parse_text`."""
-    from lark.parsers.lalr_analysis import Shift
-
-    states = table.states
-    end_state = table.end_states[start]
-    state_stack: list[int] = [table.start_states[start]]
-    value_stack: list[Any] = []
-    last: Token | None = None
-
-    def feed(token: Token, is_end: bool) -> Any:
-        while True:
-            try:
-                action, arg = states[state_stack[-1]][token.type]
-            except KeyError:
-                raise UnexpectedToken(  # type: ignore[no-untyped-call]  # lark leaves it untyped
-                    token, set(states[state_stack[-1]])) from None
-            if action is Shift:
-                if is_end:  # pragma: no cover - Lark's tables never shift $END
-                    raise UnexpectedToken(token, set())  # type: ignore[no-untyped-call]
-                state_stack.append(arg)
-                value_stack.append(token)
-                return None
-            size = len(arg.expansion)
-            if size:
-                children = value_stack[-size:]
-                del state_stack[-size:]
-                del value_stack[-size:]
-            else:
-                children = []
-            value = callbacks[arg](children)
-            state_stack.append(states[state_stack[-1]][arg.origin.name][1])
-            value_stack.append(value)
-            if is_end and state_stack[-1] == end_state:
-                return value_stack[-1]
-
-    for token in _lex(lexer, text, _Position(state_stack)):
-        feed(token, False)
-        last = token
-    end = Token.new_borrow_pos("$END", "", last) if last else Token("$END", "", 0, 1, 1)
-    return feed(end, True)
-
-
 class _NoToken(UnexpectedInput):
-    """No terminal of the parser's state matches here (`_lex`); the caller falls back
+    """No terminal of the parser's state matches here (`_drive`); the caller falls back
     to `parse_text`, which says what is wrong."""
 
 
-def _lex(contextual: Any, text: str, at: _Position) -> Iterator[Token]:
-    """Lark's contextual lexer (`ContextualLexer.lex` and `BasicLexer.next_token`) as
-    one loop: the terminals of the parser's current state, their compiled patterns in
-    Lark's order, Lark's callbacks (keywords out of names, the comment sink) and its
-    line counting; the same tokens, without four method calls per token."""
-    lexers = contextual.lexers
+def _drive(actions: dict[int, dict[str, Any]], tables: lark_adapter.Tables, text: str) -> Any:
+    """Lark's contextual lexer (`ContextualLexer.lex`, `BasicLexer.next_token`) and LALR
+    loop (`ParserState.feed_token`) for error-free text, as one loop: lex a token with
+    the terminals of the parser's current state (Lark's patterns, callbacks and line
+    counting), then shift it, reducing through the rules' steps first. The same tokens
+    and reductions as Lark, without its per-token method calls, generator and asserts.
+    Any error raises `UnexpectedInput`; the caller then parses again with `parse_text`."""
+    lexers = tables.lexers
+    new_token = lark_adapter.new_token
+    end_state = tables.end
+    state_stack: list[int] = [tables.start]
+    value_stack: list[Any] = []
+    last: Token | None = None
     pos, line, line_start, end = 0, 1, 0, len(text)
     while pos < end:
-        basic = lexers[at.stack[-1]]
-        match = None
-        for pattern in basic.scanner._mres:
-            match = pattern.match(text, pos, end)
-            if match:
-                break
-        else:
+        lexer = lexers[state_stack[-1]]
+        match = lexer.match(text, pos, end)
+        if match is None:
             raise _NoToken()
         value, kind = match.group(0), match.lastgroup
-        ignored = kind in basic.ignore_types
-        callback = basic.callback.get(kind)
+        ignored = kind in lexer.ignore
+        callback = lexer.callbacks.get(kind)
         start, start_line, column = pos, line, pos - line_start + 1
-        if kind in basic.newline_types:
+        if kind in lexer.newline:
             newlines = value.count("\n")
             if newlines:
                 line += newlines
@@ -484,11 +431,48 @@ def _lex(contextual: Any, text: str, at: _Position) -> Iterator[Token]:
         pos += len(value)
         if ignored and callback is None:
             continue
-        token = Token(kind, value, start, start_line, column, line, pos - line_start + 1, pos)
+        token = new_token(kind, value, start, start_line, column, line, pos - line_start + 1, pos)
         if callback is not None:
             token = callback(token)
-        if not ignored:
-            yield token
+        if ignored:
+            continue
+        last = token
+        kind = token.type
+        while True:
+            step = actions[state_stack[-1]].get(kind)
+            if type(step) is int:
+                state_stack.append(step)
+                value_stack.append(token)
+                break
+            if step is None:
+                raise UnexpectedToken(  # type: ignore[no-untyped-call]  # lark leaves it untyped
+                    token, set(actions[state_stack[-1]]))
+            size, reduce, origin = step
+            if size:
+                children = value_stack[-size:]
+                del state_stack[-size:]
+                del value_stack[-size:]
+            else:
+                children = []
+            value_stack.append(reduce(children))
+            state_stack.append(actions[state_stack[-1]][origin])
+    token = Token.new_borrow_pos("$END", "", last) if last else Token("$END", "", 0, 1, 1)
+    while True:
+        step = actions[state_stack[-1]].get("$END")
+        if step is None or type(step) is int:  # Lark's tables never shift $END
+            raise UnexpectedToken(token, set(actions[state_stack[-1]]))  # type: ignore[no-untyped-call]
+        size, reduce, origin = step
+        if size:
+            children = value_stack[-size:]
+            del state_stack[-size:]
+            del value_stack[-size:]
+        else:
+            children = []
+        value = reduce(children)
+        state_stack.append(actions[state_stack[-1]][origin])
+        value_stack.append(value)
+        if state_stack[-1] == end_state:
+            return value
 
 
 def _extent(raw: list[Any]) -> tuple[Token | None, Token | None]:
@@ -506,26 +490,25 @@ def _extent(raw: list[Any]) -> tuple[Token | None, Token | None]:
     return first, last
 
 
-def _reduction(rule: Any, reducers: Mapping[str, Reducer]) -> Callable[[list[Any]], Any]:
-    """The callback of one grammar rule: Lark's child filter, single-child inlining and
-    position propagation (`lark.parse_tree_builder`) in one step, then the reducer."""
-    from lark.parse_tree_builder import maybe_create_child_filter
+def _first_of(raw: list[Any]) -> Any:
+    return raw[0]
 
-    options = rule.options
-    child_filter = maybe_create_child_filter(rule.expansion, options.keep_all_tokens, False,
-                                             options.empty_indices)
-    include: list[tuple[int, bool, int]]
-    if child_filter is None:
-        include, trailing_nones = [(i, False, 0) for i in range(len(rule.expansion))], 0
-    elif len(child_filter.args) == 2:  # ChildFilterLALR: placeholders for [x]
-        include, trailing_nones = child_filter.args
-    else:  # ChildFilterLALR_NoPlaceholders
-        include, trailing_nones = [(i, e, 0) for i, e in child_filter.args[0]], 0
-    reducer = reducers.get(rule.alias or options.template_source or rule.origin.name)
-    inline_single = bool(options.expand1) and not rule.alias
+
+def _reduction(shape: lark_adapter.RuleShape,
+               reducers: Mapping[str, Reducer]) -> Callable[[list[Any]], Any]:
+    """The step of one grammar rule: Lark's child filter, single-child inlining and
+    position propagation (`lark.parse_tree_builder`) in one step, then the reducer."""
+    include = shape.include
+    trailing_nones = shape.trailing_nones
+    reducer = reducers.get(shape.key)
+    inline_single = shape.expand1
     # Most rules keep every child as it is: one comprehension instead of the filter loop.
-    keep_all = (trailing_nones == 0 and len(include) == len(rule.expansion)
+    keep_all = (trailing_nones == 0 and len(include) == shape.size
                 and all(not expand and not nones for _, expand, nones in include))
+    if inline_single and keep_all and shape.size == 1:
+        # `?rule: x` hands x up unchanged: a token or None as it is, a node with the
+        # same value and extent (so the same _Reduced serves).
+        return _first_of
 
     def reduce(raw: list[Any]) -> Any:
         if keep_all:
