@@ -115,6 +115,13 @@ def info(message: str) -> None:
         click.echo(message, err=True)
 
 
+def drawing_warnings(messages: list[str]) -> None:
+    """What matplotlib said while drawing a plot (a glyph the font lacks), one
+    `warning: plot: ...` line each on stderr, even with -q: the file may be missing text."""
+    for message in messages:
+        click.echo(f"warning: plot: {message}", err=True)
+
+
 def detail(message: str) -> None:
     """A step on stderr, only with -v (and never with -q)."""
     v = verbosity()

@@ -101,11 +101,13 @@ def staff_command(file: str, fmt: str, output_path: str | None, team: str, targe
     data = _as_json(result, prepared.path, config)
     code = EXIT_CLEAN if result.answer is not None else EXIT_PROBLEMS
     if plot_path is not None:
-        from ..whatif.plots import save_figure, staffing_figure
+        from ..report.figures import save_figure
+        from ..whatif.plots import staffing_figure
+        from .convention import drawing_warnings
 
         png, svg = plot_paths(plot_path)
         with writing(png):
-            save_figure(staffing_figure(result), png, svg)
+            drawing_warnings(save_figure(staffing_figure(result), png, svg))
         info(f"plot: {png}, {svg}")
     for path, kind, _ in products:
         deliver(path, to_json(data) if kind == "json" else _csv(data))

@@ -170,11 +170,13 @@ def _csv(sweep: Sweep) -> str:
 
 
 def _plot(target: str, sweep: Sweep, specs: list[VarySpec], metric: MetricDef) -> None:
-    from ..whatif.plots import save_figure, sweep_figure
+    from ..report.figures import save_figure
+    from ..whatif.plots import sweep_figure
+    from .convention import drawing_warnings
 
     png, svg = plot_paths(target)
     with writing(png):
-        save_figure(sweep_figure(sweep.points, specs, metric), png, svg)
+        drawing_warnings(save_figure(sweep_figure(sweep.points, specs, metric), png, svg))
     info(f"plot: {png}")
     info(f"plot: {svg}")
 

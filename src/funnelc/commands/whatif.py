@@ -160,13 +160,16 @@ def _variants(prepared: Prepared, scenarios: tuple[str, ...], sets: tuple[str, .
 
 
 def _plot(plot_path: str, base: VariantRun, comparisons: list[Comparison]) -> None:
+    from ..report.figures import save_figure
     from ..whatif.compare import headline_keys
-    from ..whatif.plots import save_figure, whatif_figure
+    from ..whatif.plots import whatif_figure
+    from .convention import drawing_warnings
 
     png, svg = plot_paths(plot_path)
     defs = {d.key: d for d in base.space}
     with writing(png):
-        save_figure(whatif_figure(base, comparisons, headline_keys(base), defs), png, svg)
+        fig = whatif_figure(base, comparisons, headline_keys(base), defs)
+        drawing_warnings(save_figure(fig, png, svg))
     info(f"plot: {png}, {svg}")
 
 

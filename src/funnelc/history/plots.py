@@ -1,7 +1,8 @@
 """The history plots, drawn from the analytics tables with matplotlib's Agg canvas (no
-pyplot, no global state; the style and the PNG+SVG rendering are the report's own,
-`funnelc.report.plots`): monthly inflow by source, monthly conversion per stage pair,
-time in stage, the funnel shape, and month-end backlog per stage."""
+pyplot, no global state; the style is the report's own, `funnelc.report.plots`, and the
+PNG+SVG rendering the one figure saver's, `funnelc.report.figures`): monthly inflow by
+source, monthly conversion per stage pair, time in stage, the funnel shape, and
+month-end backlog per stage."""
 
 from __future__ import annotations
 
@@ -158,11 +159,12 @@ def draw_history_plots(t: HistoryTables) -> list[tuple[str, str, bytes, str, lis
     """(name, title, png, svg, warnings) per plot."""
     from matplotlib import rc_context
 
-    from ..report.plots import RC, render
+    from ..report.figures import REPORT, render_figure
+    from ..report.plots import RC
 
     out = []
     with rc_context(RC):
         for name, title, draw in PLOTS:
-            png, svg, warns = render(draw(t))
-            out.append((name, title, png, svg, warns))
+            fig = render_figure(draw(t), REPORT)
+            out.append((name, title, fig.png, fig.svg, fig.warnings))
     return out

@@ -18,10 +18,8 @@ matplotlib, Cyrillic included), so the SVGs need no font and render alike everyw
 
 from __future__ import annotations
 
-import io
 import math
 import textwrap
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -41,7 +39,6 @@ RED = "#c44e52"
 GREEN = "#55a868"
 GREY = "#8c8c8c"
 INK = "#222222"
-DPI = 110
 
 MAX_FUNNEL_PIPELINES = 8
 MAX_FUNNEL_STAGES = 40
@@ -56,7 +53,6 @@ RC: Any = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "svg.fonttype": "path",
-    "svg.hashsalt": "funnelc",
     "axes.unicode_minus": True,
 }
 
@@ -381,22 +377,12 @@ def time_in_stage_plot(data: ReportData) -> Figure:
 
 
 def render(fig: Figure) -> tuple[bytes, str, list[str]]:
-    """PNG bytes, SVG text and any drawing warnings. The SVG carries no date, so the
-    same figures give the same file."""
-    caught: list[str] = []
-    png = io.BytesIO()
-    svg = io.BytesIO()
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("always")
-        fig.savefig(png, format="png", dpi=DPI, metadata={"Software": None})
-        # Keep the layout the PNG computed: constrained layout would run again for the SVG.
-        fig.set_layout_engine("none")
-        fig.savefig(svg, format="svg", metadata={"Date": None})
-    for w in seen:
-        text = str(w.message)
-        if text not in caught:
-            caught.append(text)
-    return png.getvalue(), svg.getvalue().decode("utf-8"), caught
+    """PNG bytes, SVG text and any drawing warnings, in the report's style (through the
+    one figure saver, `report.figures`)."""
+    from .figures import REPORT, render_figure
+
+    out = render_figure(fig, REPORT)
+    return out.png, out.svg, out.warnings
 
 
 PLOTS: tuple[tuple[str, str, Callable[[ReportData], Figure]], ...] = (

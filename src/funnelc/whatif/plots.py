@@ -1,22 +1,26 @@
 """Figures for what-ifs, sweeps and staffing curves: matplotlib with the Agg backend
-(no display needed), imported inside the functions so the CLI starts fast; every figure
-is written as PNG and SVG, each atomically. Error bars are 95 % confidence intervals."""
+(no display needed), imported inside the functions so the CLI starts fast. The figures
+are written by the one figure saver, `report.figures.save_figure` (PNG and SVG together,
+atomically, in its STANDALONE style). Error bars are 95 % confidence intervals."""
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..report.figures import draws_figure
+
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from .compare import Comparison
     from .grid import SweepPoint, VarySpec
     from .metrics import MetricDef
     from .runs import VariantRun
     from .staffing import StaffingResult
 
-__all__ = ["save_figure", "whatif_figure", "sweep_figure", "staffing_figure"]
+__all__ = ["whatif_figure", "sweep_figure", "staffing_figure"]
 
 
 def _plt() -> Any:
@@ -28,23 +32,9 @@ def _plt() -> Any:
     return plt
 
 
-def save_figure(fig: Any, png: str, svg: str) -> None:
-    """Both files rendered first, then written together (`write_all`): a full disk
-    leaves neither a new PNG beside an old SVG nor a torn file."""
-    from ..atomic import write_all
-
-    files: dict[str, bytes] = {}
-    for path, fmt in ((png, "png"), (svg, "svg")):
-        buf = io.BytesIO()
-        fig.savefig(buf, format=fmt, dpi=120, bbox_inches="tight",
-                    metadata={"Software": "funnelc"} if fmt == "png" else {"Date": None})
-        files[path] = buf.getvalue()
-    _plt().close(fig)
-    write_all(files)
-
-
+@draws_figure
 def whatif_figure(base: VariantRun, comparisons: Sequence[Comparison],
-                  keys: Sequence[str], defs: dict[str, MetricDef]) -> Any:
+                  keys: Sequence[str], defs: dict[str, MetricDef]) -> Figure:
     """Small multiples: one panel per metric, one bar per scenario (Δ against the
     baseline with its paired 95 % interval), green better / red worse / grey no change."""
     plt = _plt()
@@ -86,8 +76,9 @@ def whatif_figure(base: VariantRun, comparisons: Sequence[Comparison],
     return fig
 
 
+@draws_figure
 def sweep_figure(points: Sequence[SweepPoint], specs: Sequence[VarySpec],
-                 metric: MetricDef) -> Any:
+                 metric: MetricDef) -> Figure:
     """One axis: the metric against it with a 95 % band. Two or more: a heat map over
     the first two (further axes at their first value) beside lines of the metric against
     the first axis, one per value of the second."""
@@ -161,7 +152,8 @@ def sweep_figure(points: Sequence[SweepPoint], specs: Sequence[VarySpec],
     return fig
 
 
-def staffing_figure(result: StaffingResult) -> Any:
+@draws_figure
+def staffing_figure(result: StaffingResult) -> Figure:
     """One panel per target: the simulated metric against team size (95 % error bars),
     the exact (Erlang) curve where it applies, the target line and the answer."""
     plt = _plt()

@@ -6,7 +6,6 @@ report's own run is reused as the baseline, so only the scenarios are simulated.
 from __future__ import annotations
 
 import html
-import io
 from typing import TYPE_CHECKING
 
 from .compare import Comparison, compare, headline_keys
@@ -56,6 +55,7 @@ def whatif_section(model: FunnelFile, net: Network, config: SimConfig, reps: lis
 
 
 def _render(base: VariantRun, comparisons: list[Comparison]) -> str:
+    from ..report.figures import STANDALONE, render_svg
     from ..report.html import inline_svg
     from ..sim.ci import estimate
     from .plots import whatif_figure
@@ -99,13 +99,9 @@ def _render(base: VariantRun, comparisons: list[Comparison]) -> str:
                 out.append(f'<li class="ok">{_e(name)}: {_e(v.stage)} is no longer a '
                            "graveyard</li>")
         out.append("</ul>")
-    fig = whatif_figure(base, comparisons, keys, defs)
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    out.append(f"<figure>{inline_svg(buf.getvalue(), 'plot-whatif')}"
+    # The same SVG `funnelc whatif --plot` writes, through the one figure saver.
+    svg = render_svg(whatif_figure(base, comparisons, keys, defs), STANDALONE).svg
+    out.append(f"<figure>{inline_svg(svg, 'plot-whatif')}"
                '<figcaption id="plot-whatif-caption">Scenario − this run, paired 95 % '
                "intervals (<code>funnelc whatif FILE --plot PATH</code> writes it as PNG and "
                "SVG).</figcaption></figure></section>")
