@@ -17,7 +17,7 @@ from __future__ import annotations
 import difflib
 import json
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -159,19 +159,34 @@ def _clip_window(text: str, column: int) -> tuple[int, int]:
 def render_text(diags: Sequence[Diagnostic], sources: dict[str, SourceText],
                 color: bool = False) -> str:
     """Render findings in rustc layout; plain text unless `color` (ANSI) is asked for."""
-    out: list[str] = []
-    # Paths, helps and notes repeat across findings: escape each distinct text once.
-    escaped: dict[str, str] = {}
+    memo = _Memo()
+    return "\n".join([_render_one(d, sources.get(d.path), color, memo) for d in diags])
 
-    def esc(text: str) -> str:
-        done = escaped.get(text)
+
+class _Memo:
+    """What rendering many findings repeats, worked out once per run: paths, helps and
+    notes escaped; source lines and their shown excerpts; the widths of the text before
+    and under each caret (58 000 findings on one file share a few thousand lines)."""
+
+    __slots__ = ("escaped", "excerpts", "widths")
+
+    def __init__(self) -> None:
+        self.escaped: dict[str, str] = {}
+        self.excerpts: dict[tuple[int, int, int], tuple[str, str]] = {}
+        self.widths: dict[str, int] = {}
+
+    def esc(self, text: str) -> str:
+        done = self.escaped.get(text)
         if done is None:
-            done = escaped[text] = escape_invisible(text)
+            done = self.escaped[text] = escape_invisible(text)
         return done
 
-    for d in diags:
-        out.append(_render_one(d, sources.get(d.path), color, esc))
-    return "\n".join(out)
+    def width(self, text: str) -> int:
+        """`_width(_shown(text))`, remembered."""
+        done = self.widths.get(text)
+        if done is None:
+            done = self.widths[text] = _width(_shown(text))
+        return done
 
 
 _COLORS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "note": "\x1b[1;36m"}
@@ -181,50 +196,64 @@ _RESET = "\x1b[0m"
 
 
 def _render_one(d: Diagnostic, src: SourceText | None, color: bool,
-                esc: Callable[[str], str] = escape_invisible) -> str:
+                memo: _Memo | None = None) -> str:
+    memo = memo if memo is not None else _Memo()
+    esc = memo.esc
+
     def c(text: str, code: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
-    head = f"{d.severity.value}[{d.code}]"
-    lines = [c(head, _COLORS[d.severity.value]) + c(f": {esc(d.message)}", _BOLD if color else "")]
+    severity = d.severity.value
+    head = f"{severity}[{d.code}]"
+    lines = [c(head, _COLORS[severity]) + c(f": {esc(d.message)}", _BOLD if color else "")]
     if d.span is None:
         lines.append(f"  --> {esc(d.path)}")
     else:
-        labels = [Label(d.span, d.label)] + list(d.secondary)
-        gutter = len(str(max(lab.span.line for lab in labels)))
+        span = d.span
+        # (span, message, the primary label?) without a Label per finding.
+        labels = [(span, d.label, True)]
+        for lab in d.secondary:
+            labels.append((lab.span, lab.message, lab.span == span and lab.message == d.label))
+        gutter = len(str(max(lab[0].line for lab in labels)))
         pad = " " * gutter
-        lines.append(f"{pad}--> {esc(d.path)}:{d.span.line}:{d.span.column}")
+        bar = c("|", _BLUE)
+        lines.append(f"{pad}--> {esc(d.path)}:{span.line}:{span.column}")
         if src is not None:
-            lines.append(f"{pad} {c('|', _BLUE)}")
+            lines.append(f"{pad} {bar}")
             shown: dict[int, tuple[int, int]] = {}
-            for lab in sorted(labels, key=lambda lb: (lb.span.line, lb.span.column)):
-                primary = lab.span == d.span and lab.message == d.label
-                ln = lab.span.line
+            if len(labels) > 1:
+                labels.sort(key=lambda lb: (lb[0].line, lb[0].column))
+            for lab_span, lab_message, primary in labels:
+                ln = lab_span.line
                 text = src.line(ln)
                 if ln not in shown:
-                    lo, hi = _clip_window(text, lab.span.column)
-                    excerpt = (("…" if lo else "") + text[lo:hi]
-                               + ("…" if hi < len(text) else ""))
-                    lines.append(f"{c(str(ln).rjust(gutter), _BLUE)} {c('|', _BLUE)} "
-                                 f"{_shown(excerpt)}".rstrip())
+                    lo, hi = _clip_window(text, lab_span.column)
+                    key = (id(src), ln, lo)
+                    cached = memo.excerpts.get(key)
+                    if cached is None or cached[0] != text:
+                        excerpt = (("…" if lo else "") + text[lo:hi]
+                                   + ("…" if hi < len(text) else ""))
+                        cached = memo.excerpts[key] = (text, _shown(excerpt))
+                    lines.append(f"{c(str(ln).rjust(gutter), _BLUE)} {bar} "
+                                 f"{cached[1]}".rstrip())
                     shown[ln] = (lo, hi)
                 lo, hi = shown[ln]
-                start_col = max(lab.span.column, 1)
-                if lab.span.end_line == ln:
-                    end_col = max(lab.span.end_column, start_col + 1)
+                start_col = max(lab_span.column, 1)
+                if lab_span.end_line == ln:
+                    end_col = max(lab_span.end_column, start_col + 1)
                 else:
                     end_col = len(text) + 1
                 end_col = min(end_col, max(len(text) + 1, start_col + 1))
                 start_col = min(max(start_col, lo + 1), hi + 1)
                 end_col = max(min(end_col, hi + 1), start_col + 1)
-                before = (1 if lo else 0) + _width(_shown(text[lo : start_col - 1]))
-                under = max(_width(_shown(text[start_col - 1 : end_col - 1])), 1)
+                before = (1 if lo else 0) + memo.width(text[lo : start_col - 1])
+                under = max(memo.width(text[start_col - 1 : end_col - 1]), 1)
                 mark = ("^" if primary else "-") * under
-                mark_c = c(mark, _COLORS[d.severity.value] if primary else _BLUE)
-                msg = f" {esc(lab.message)}" if lab.message else ""
-                lines.append(f"{pad} {c('|', _BLUE)} {' ' * before}{mark_c}{msg}".rstrip())
+                mark_c = c(mark, _COLORS[severity] if primary else _BLUE)
+                msg = f" {esc(lab_message)}" if lab_message else ""
+                lines.append(f"{pad} {bar} {' ' * before}{mark_c}{msg}".rstrip())
             if d.notes or d.help:
-                lines.append(f"{pad} {c('|', _BLUE)}")
+                lines.append(f"{pad} {bar}")
         for note in d.notes:
             lines.append(f"{pad} = note: {esc(note)}")
         if d.help:
