@@ -5,6 +5,7 @@ Python warning with a source location."""
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -79,3 +80,20 @@ def test_report_with_whatif_section_is_reproducible(tmp_path: Path) -> None:
     assert 'id="whatif"' in html and "<svg" in html
     for f in sorted((tmp_path / "a").iterdir()):
         assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes(), f.name
+
+
+def test_history_backlog_months_in_calendar_order(tmp_path: Path) -> None:
+    """The stage with the largest backlog is plotted first; it has deals only from
+    March, and January and February used to land after December on the x axis."""
+    rows = ["deal_id,timestamp,pipeline,stage"]
+    rows += [f"a{i},2024-01-0{i + 1}T10:00:00Z,P,First" for i in range(2)]
+    rows += [f"a{i},2024-02-2{i}T10:00:00Z,P,won" for i in range(2)]
+    rows += [f"b{i},2024-03-{i + 10}T10:00:00Z,P,Second" for i in range(9)]
+    rows += [f"b{i},2024-05-{i + 10}T10:00:00Z,P,lost" for i in range(9)]
+    src = tmp_path / "h.csv"
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, out = _run(["history", str(src), "-o", str(tmp_path / "out")])
+    assert code in (0, 1), out
+    svg = (tmp_path / "out" / "plots" / "backlog.svg").read_text(encoding="utf-8")
+    months = re.findall(r"<!-- (\d{4}-\d\d) -->", svg)
+    assert months and months == sorted(months), months

@@ -1,6 +1,9 @@
 """Numbers as a person reads them: `40m`, `5.2h`, `3.1d`, `12%`, `1,250`, `3.4M`, and an
 estimate as `mean ±half-width`. One module for analyze's and the simulator's terminal
-tables, the what-if tables and the report, so they cannot drift apart. Pure functions,
+tables, the what-if tables, the report, history's tables and the exports' labels, so
+they cannot drift apart. (Numbers written back as funnel text or CSV cells, exact rather
+than for reading, are formatted where they are written: `whatif.grid`, `whatif.sweep`,
+`history.apply_fit`.) Pure functions,
 no imports beyond math: any command may use it without paying for numpy."""
 
 from __future__ import annotations
@@ -10,8 +13,8 @@ import math
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, Protocol
 
-__all__ = ["DASH", "Estimate", "missing", "num", "hours", "pct", "money", "est", "est_hours",
-           "est_pct"]
+__all__ = ["DASH", "Estimate", "missing", "num", "hours", "pct", "pct_fixed", "pct_rounded",
+           "percent", "money", "est", "est_hours", "est_pct"]
 
 DASH = "—"
 
@@ -78,6 +81,31 @@ def pct(fraction: float, digits: int = 3) -> str:
     if 0 < abs(fraction) < 0.001:
         return "<0.1%"
     return f"{fraction * 100:.{digits}g}%"
+
+
+@_finite
+def pct_fixed(fraction: float) -> str:
+    """A fraction with one fixed decimal (0.35 -> `35.0%`): analyze's tables, where the
+    column lines up on the point; zero stays `0%` and a positive sliver `<0.1%`."""
+    if fraction == 0:
+        return "0%"
+    if 0 < fraction < 0.001:
+        return "<0.1%"
+    return f"{fraction * 100:.1f}%"
+
+
+@_finite
+def pct_rounded(fraction: float) -> str:
+    """A share of deals as a label (0.125 -> `12.5%`, 0.35 -> `35%`): rounded to one
+    decimal, no trailing zero. The exports (playbook, diagrams) write route shares so."""
+    return f"{round(fraction * 100, 1):g}%"
+
+
+@_finite
+def percent(value: float, decimals: int = 2) -> str:
+    """A figure already in percent, with fixed decimals (35.254 -> `35.25%`): history's
+    tables, whose analytics compute percentages, not fractions."""
+    return f"{value:.{decimals}f}%"
 
 
 @_finite

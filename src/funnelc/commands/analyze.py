@@ -3,12 +3,11 @@ loads, Erlang waits) as tables, and as JSON with `--format json`."""
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..numfmt import DASH, money, num
+from ..numfmt import money, num, pct_fixed
 from .common import EXIT_CLEAN
 from .convention import (
     deliver,
@@ -71,21 +70,7 @@ def analyze_command(file: str, fmt: str, output_path: str | None, json_path: str
     raise SystemExit(EXIT_CLEAN)
 
 
-# ----------------------------------------------------------------------- formatting
-
-
-def _pct(x: float | None) -> str:
-    """Not `numfmt.pct`: analyze's tables print one fixed decimal (`35.0%`, where the
-    report writes `35%`); using the shared one would change the command's output."""
-    if x is None:
-        return DASH
-    if math.isinf(x):
-        return "∞"
-    if x == 0:
-        return "0%"
-    if 0 < x < 0.001:
-        return "<0.1%"
-    return f"{x * 100:.1f}%"
+# ----------------------------------------------------------------------- tables
 
 
 def _pipeline_table(p: PipelineExact) -> tuple[Any, list[str]]:
@@ -95,7 +80,7 @@ def _pipeline_table(p: PipelineExact) -> tuple[Any, list[str]]:
     from ..analysis.exact_text import Legend, stage_cells, stage_notes
     from ..termtext import plain
 
-    title = (f"{p.name}: conversion {_pct(p.p_won)} of leads entering, "
+    title = (f"{p.name}: conversion {pct_fixed(p.p_won)} of leads entering, "
              f"{num(p.inflow_per_hour * 24)}/day in, {num(p.won_per_month)} won/month")
     table = Table(title=plain(title), title_justify="left", show_lines=False)
     for header, justify in (("stage", "left"), ("visits/lead", "right"), ("λ/day", "right"),
@@ -106,7 +91,7 @@ def _pipeline_table(p: PipelineExact) -> tuple[Any, list[str]]:
         table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
     legend = Legend()
     for s in p.stages:
-        table.add_row(*(plain(c) for c in stage_cells(s, _pct)), legend.refs(stage_notes(s)))
+        table.add_row(*(plain(c) for c in stage_cells(s, pct_fixed)), legend.refs(stage_notes(s)))
     return table, legend.notes
 
 
@@ -132,7 +117,7 @@ def _print_tables(result: AccountExact, console: Any = None) -> None:
         console.print(table)
         for i, note in enumerate(legend, 1):
             console.print(plain(f"  {i}: {note}"), soft_wrap=True)
-        for line in pipeline_remarks(p, _pct):
+        for line in pipeline_remarks(p, pct_fixed):
             console.print(plain("  " + line))
 
     if result.teams:

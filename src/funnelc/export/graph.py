@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..model import FunnelFile, LostTarget, WonTarget
+from ..numfmt import pct_rounded
 from ..routing import Route, StageKey, build_flows
 
 
@@ -42,13 +43,8 @@ class AccountGraph:
     edges: list[GraphEdge]
 
 
-def _pct(share: float) -> str:
-    value = round(share * 100, 1)
-    return f"{value:g}%"
-
-
 def _route_label(route: Route) -> str:
-    parts = [_pct(route.share)]
+    parts = [pct_rounded(route.share)]
     if route.via == "sla":
         parts.append("SLA")
     elif route.via in ("reply", "exhausted"):

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import model as m
+from ..numfmt import pct_rounded
 from ..routing import Route, build_flows
 from .base import ExportResult
 
@@ -168,10 +169,6 @@ def _dist_words(d: m.Dist, words: dict[str, dict[str, str]]) -> str:
     return phrase["either"].format(values=phrase["or"].join(args))
 
 
-def _pct(share: float) -> str:
-    return f"{round(share * 100, 1):g}%"
-
-
 def _cond_text(c: m.Condition, words: dict[str, str]) -> str:
     parts = []
     for t in c.terms:
@@ -301,8 +298,8 @@ class _Writer:
             return t["goal_none"]
         best, share = max(totals.items(), key=lambda kv: kv[1])
         if best is None:
-            return t["goal_won"].format(share=_pct(share))
-        return t["goal_text"].format(target=best[1], share=_pct(share))
+            return t["goal_won"].format(share=pct_rounded(share))
+        return t["goal_text"].format(target=best[1], share=pct_rounded(share))
 
     def pipelines(self) -> Iterator[tuple[m.Pipeline, list[str], list[_Block]]]:
         t = self.t

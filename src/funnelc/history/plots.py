@@ -14,6 +14,7 @@ import polars as pl
 from .analytics import HistoryTables
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 __all__ = ["draw_history_plots"]
@@ -37,6 +38,12 @@ def _empty(fig: Figure, msg: str) -> Figure:
     ax.axis("off")
     ax.text(0.5, 0.5, msg, ha="center", va="center", color="#8c8c8c")
     return fig
+
+
+def _months_axis(ax: Axes, df: pl.DataFrame) -> None:
+    """Months along x in calendar order. The axis is categorical, ordered by first
+    appearance: a first series that starts late would put the early months last."""
+    ax.xaxis.update_units(sorted(df["month"].unique().to_list()))
 
 
 def inflow_plot(t: HistoryTables) -> Figure:
@@ -69,6 +76,7 @@ def conversion_plot(t: HistoryTables) -> Figure:
     if df.height == 0:
         return _empty(fig, "no stage-to-stage moves")
     ax = fig.add_subplot()
+    _months_axis(ax, df)
     pairs = df.select("pipeline", "from_stage", "to_stage").unique(maintain_order=True).rows()
     for p, a, b in pairs[:MAX_SERIES]:
         sel = df.filter((pl.col("pipeline") == p) & (pl.col("from_stage") == a)
@@ -132,9 +140,12 @@ def backlog_plot(t: HistoryTables) -> Figure:
         return _empty(fig, "no backlog")
     graves = {(p, s) for p, s, g in t.graveyards.select("pipeline", "stage", "graveyard")
               .iter_rows() if g}
+    # Ties broken by name: group_by's order varies from run to run, and so did the plot.
     top = (df.group_by(["pipeline", "stage"]).agg(pl.col("wip").max())
-           .sort("wip", descending=True).head(MAX_SERIES).rows())
+           .sort(["wip", "pipeline", "stage"], descending=[True, False, False])
+           .head(MAX_SERIES).rows())
     ax = fig.add_subplot()
+    _months_axis(ax, df)
     for p, s, _ in top:
         sel = df.filter((pl.col("pipeline") == p) & (pl.col("stage") == s)).sort("month")
         ax.plot(sel["month"].to_list(), sel["wip"].to_list(), marker="o",

@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from ..numfmt import percent
 from ..report.fmt import hours as fmt_hours
 from .analytics import HistoryTables
 from .quality import DataQuality
@@ -29,12 +30,6 @@ Fmt = Callable[[Any], str]
 
 def _int(x: Any) -> str:
     return "—" if x is None else f"{int(x):,}"
-
-
-def _pct(x: Any) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    return f"{x:.2f}%"
 
 
 def _txt(x: Any) -> str:
@@ -83,15 +78,15 @@ def sections(t: HistoryTables, extra: Sequence[Section] = ()) -> list[Section]:
                 "brought back (seed 003's «было» / «стало»).", conv,
                 [_c("pipeline", "pipeline"), _c("from_stage", "from"), _c("to_stage", "to"),
                  _c("month", "month"), _c("entered", "entered", _int),
-                 _c("direct", "reached", _int), _c("direct_pct", "conversion", _pct),
+                 _c("direct", "reached", _int), _c("direct_pct", "conversion", percent),
                  _c("with_returns", "incl. returned", _int),
-                 _c("with_returns_pct", "conversion incl. returned", _pct)]),
+                 _c("with_returns_pct", "conversion incl. returned", percent)]),
         Section("losses", "Loss reasons by stage",
                 "Deals lost from each stage, by reason: share of the stage's losses and of all "
                 "its exits.", t.losses,
                 [_c("pipeline", "pipeline"), _c("stage", "stage"), _c("reason", "reason"),
-                 _c("deals", "deals", _int), _c("share_of_losses", "of losses", _pct),
-                 _c("share_of_exits", "of exits", _pct)]),
+                 _c("deals", "deals", _int), _c("share_of_losses", "of losses", percent),
+                 _c("share_of_exits", "of exits", percent)]),
         Section("time_in_stage", "Time in stage",
                 "Completed visits (entry to exit); `open` visits are still there at the end of "
                 "the data and not in the figures.", t.time_in_stage,
@@ -104,8 +99,8 @@ def sections(t: HistoryTables, extra: Sequence[Section] = ()) -> list[Section]:
                 "or backward (seed 002 calls both a broken funnel).", t.moves_summary,
                 [_c("pipeline", "pipeline"), _c("moves", "moves", _int),
                  _c("forward", "forward", _int), _c("skips", "skips", _int),
-                 _c("skip_pct", "skips %", _pct), _c("backward", "backward", _int),
-                 _c("backward_pct", "backward %", _pct)]),
+                 _c("skip_pct", "skips %", percent), _c("backward", "backward", _int),
+                 _c("backward_pct", "backward %", percent)]),
         Section("moves", "Where the skips and backward moves go", "", t.moves,
                 [_c("pipeline", "pipeline"), _c("kind", "kind"), _c("stage", "from"),
                  _c("to_stage", "to"), _c("deals", "deals", _int),
@@ -116,7 +111,7 @@ def sections(t: HistoryTables, extra: Sequence[Section] = ()) -> list[Section]:
                 t.comebacks,
                 [_c("pipeline", "pipeline"), _c("month", "lost in"), _c("reason", "reason"),
                  _c("lost", "lost", _int), _c("came_back", "came back", _int),
-                 _c("came_back_pct", "share", _pct), _c("won_later", "won later", _int),
+                 _c("came_back_pct", "share", percent), _c("won_later", "won later", _int),
                  _c("median_days", "median wait", _days), _c("back_to", "back to")]),
         Section("graveyards", "Stages where deals hoard",
                 "Deals still in a stage longer than its 95th percentile of completed visits "
@@ -125,11 +120,11 @@ def sections(t: HistoryTables, extra: Sequence[Section] = ()) -> list[Section]:
                 [_c("pipeline", "pipeline"), _c("stage", "stage"), _c("entered", "entered", _int),
                  _c("open", "open now", _int), _c("age_median_h", "median age", fmt_hours),
                  _c("p95_h", "p95 of done", fmt_hours), _c("hoarded", "hoarded", _int),
-                 _c("hoarded_pct", "of entered", _pct), _c("graveyard", "graveyard", _yes)]),
+                 _c("hoarded_pct", "of entered", percent), _c("graveyard", "graveyard", _yes)]),
         Section("shape", "Funnel shape",
                 "Deals that ever entered each stage, as a share of all deals that entered the pipeline.",
                 t.shape, [_c("pipeline", "pipeline"), _c("stage", "stage"),
-                          _c("deals", "deals", _int), _c("pct_of_first", "of pipeline", _pct)]),
+                          _c("deals", "deals", _int), _c("pct_of_first", "of pipeline", percent)]),
         *extra,
     ]
 
