@@ -217,15 +217,11 @@ def _finite(data: object) -> object:
 def text_output(path: str | None) -> Iterator[Console]:
     """A console for the text product: the terminal (stdout) when `path` is None or
     `-`, else a plain-text buffer written atomically to `path` when the block ends."""
-    from ..termtext import WIDE, terminal_console
+    from ..termtext import file_console, terminal_console
 
     if path is None or path == STDOUT:
         yield terminal_console()
         return
-    from rich.console import Console
-
     buf = io.StringIO()
-    console = Console(file=buf, markup=False, width=WIDE, color_system=None,
-                      force_terminal=False, highlight=False)
-    yield console
+    yield file_console(buf)
     emit(path, buf.getvalue())

@@ -237,7 +237,6 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
 
     try:
         if sys.stderr.isatty():
-            from rich.console import Console
             from rich.progress import (
                 BarColumn,
                 MofNCompleteColumn,
@@ -246,9 +245,11 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
                 TimeElapsedColumn,
             )
 
+            from ..termtext import progress_console
+
             with Progress(TextColumn("back-test: simulating"), BarColumn(),
                           MofNCompleteColumn(), TimeElapsedColumn(),
-                          console=Console(stderr=True), transient=True) as bar:
+                          console=progress_console(), transient=True) as bar:
                 task = bar.add_task("runs", total=reps)
                 bt = run(lambda done, total: bar.update(task, completed=done))
         else:

@@ -232,7 +232,6 @@ def run_with_progress(net: Network, config: SimConfig) -> list[RepStats]:
     try:
         if not sys.stderr.isatty():
             return run_replications(net, config)
-        from rich.console import Console
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -241,8 +240,10 @@ def run_with_progress(net: Network, config: SimConfig) -> list[RepStats]:
             TimeElapsedColumn,
         )
 
+        from ..termtext import progress_console
+
         with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=Console(stderr=True),
+                      TimeElapsedColumn(), console=progress_console(),
                       transient=True) as bar:
             task = bar.add_task("reps", total=config.reps)
             return run_replications(net, config,

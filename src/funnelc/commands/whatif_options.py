@@ -140,7 +140,6 @@ def _runner(config: SimConfig, executor: str | None, scheduler: str | None, labe
             yield Runner(ex, config, auto_serial=config.jobs is None and kind == "local",
                          budget=budget)
             return
-        from rich.console import Console
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -149,9 +148,11 @@ def _runner(config: SimConfig, executor: str | None, scheduler: str | None, labe
             TimeElapsedColumn,
         )
 
+        from ..termtext import progress_console
+
         with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
                       TextColumn("replications"), TimeElapsedColumn(),
-                      console=Console(stderr=True), transient=True) as bar:
+                      console=progress_console(), transient=True) as bar:
             task = bar.add_task(label, total=None)
 
             def progress(done: int, total: int) -> None:
