@@ -512,16 +512,19 @@ class FunnelFile(Node):
     def resolve(self, ref: StageRef, home: Pipeline | None) -> tuple[Pipeline, Stage] | None:
         """Find the stage a reference names, reading an unqualified name in `home`
         (outside any pipeline, e.g. in a source: in the main pipeline, or the only one)."""
-        index = self._index()
+        entry = _INDEXES.get(id(self))  # `_index()` inlined: checks and lint resolve a
+        index = entry[1] if entry is not None and entry[0]() is self else self._index()  # lot
         if ref.pipeline is not None:
             pipe = index.pipelines.get(ref.pipeline.value)
         elif home is not None:
             pipe = home
         else:
-            pipe = self.default_pipeline()
+            pipe = index.default_pipeline
         if pipe is None:
             return None
-        stage = index.stage(pipe, ref.stage.value)
+        table = index._stages.get(id(pipe))
+        stage = table.get(ref.stage.value) if table is not None else index.stage(
+            pipe, ref.stage.value)
         return (pipe, stage) if stage is not None else None
 
 

@@ -24,7 +24,7 @@ from ..model import (
 )
 from ..span import Span
 
-__all__ = ["StageUse", "Route", "stage_uses", "routes", "stage_routes", "find_stage", "lookup",
+__all__ = ["StageUse", "Route", "stage_uses", "resolved_uses", "routes", "stage_routes", "find_stage", "lookup",
            "lookup_lenient", "scenario_stage", "target_key", "target_text", "quote", "pct",
            "listing", "error", "SHARE_TOLERANCE"]
 
@@ -132,6 +132,15 @@ class _Walk:
         self.routes: dict[int, tuple[Route, ...]] = {
             id(stage): tuple(routes(stage)) for pipe in funnel.pipelines for stage in pipe.stages}
         self.uses: tuple[StageUse, ...] = tuple(_stage_uses(funnel, self.routes))
+        self._found: tuple[tuple[Pipeline, Stage] | None, ...] | None = None
+
+    def found(self, funnel: FunnelFile) -> tuple[tuple[Pipeline, Stage] | None, ...]:
+        """`lookup_lenient` of each use, in the order of `uses` (two graph checks read
+        every reference; resolving them once halves that work). The walk must not hold
+        the model: it is kept until the model dies."""
+        if self._found is None:
+            self._found = tuple(lookup_lenient(funnel, use.ref, use.home) for use in self.uses)
+        return self._found
 
 
 _WALKS: dict[int, tuple[weakref.ReferenceType[FunnelFile], _Walk]] = {}
@@ -163,6 +172,13 @@ def stage_uses(funnel: FunnelFile) -> tuple[StageUse, ...]:
     """Every stage reference in the file, with the pipeline it is read in (listed once
     per file)."""
     return _walk(funnel).uses
+
+
+def resolved_uses(funnel: FunnelFile
+                  ) -> Iterator[tuple[StageUse, tuple[Pipeline, Stage] | None]]:
+    """`stage_uses` with `lookup_lenient` of each, resolved once per file."""
+    walk = _walk(funnel)
+    return zip(walk.uses, walk.found(funnel))
 
 
 def _stage_uses(funnel: FunnelFile, stage_routes: dict[int, tuple[Route, ...]]

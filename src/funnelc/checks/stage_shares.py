@@ -29,21 +29,24 @@ def check_stage_shares(funnel: FunnelFile) -> Iterator[Diagnostic]:
         for stage in pipe.stages:
             if stage.cadence is not None or (not stage.outcomes and stage.stay is None):
                 continue
-            missing = [o for o in stage.outcomes if o.share is None]
-            if missing:
+            values = [o.share.value for o in stage.outcomes if o.share is not None]
+            if len(values) < len(stage.outcomes):
                 if len(stage.outcomes) > 1 or stage.stay is not None:
                     yield from _missing(funnel, stage)
                 continue
+            if stage.stay is not None:
+                values.append(stage.stay.value)
+            if any(v > 1.0 for v in values):
+                continue  # a share over 100 % is reported on its own (FN218)
+            total = sum(values)
+            if abs(total - 1.0) <= SHARE_TOLERANCE:
+                continue
+            # Only a stage that does not add up pays for the targets spelt out.
             shares: list[tuple[str, Share]] = [(target_text(o.target), o.share)
                                                for o in stage.outcomes
                                                if o.share is not None]
             if stage.stay is not None:
                 shares.append(("stay", stage.stay))
-            if any(s.value > 1.0 for _, s in shares):
-                continue  # a share over 100 % is reported on its own (FN218)
-            total = sum(s.value for _, s in shares)
-            if abs(total - 1.0) <= SHARE_TOLERANCE:
-                continue
             if total < 1.0:
                 fix = (f"{pct(1.0 - total)} is missing: raise a share, or add "
                        f"`stay {pct(1.0 - total)}` for the deals nobody moves on"

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic
 from ..model import FunnelFile
-from .references import error, lookup_lenient, quote, stage_uses
+from .references import error, quote, resolved_uses
 
 __all__ = ["check_unreachable_stages", "reached_stages"]
 
@@ -18,10 +18,9 @@ __all__ = ["check_unreachable_stages", "reached_stages"]
 def reached_stages(funnel: FunnelFile) -> set[tuple[str, str]]:
     """(pipeline, stage) of every stage some other statement leads deals into."""
     reached: set[tuple[str, str]] = set()
-    for use in stage_uses(funnel):
+    for use, found in resolved_uses(funnel):
         if use.role == "scenario":
             continue  # naming a stage to change it is not a way in
-        found = lookup_lenient(funnel, use.ref, use.home)
         if found is None or found[1] is use.stage:
             continue
         reached.add((found[0].name.value, found[1].name.value))
