@@ -210,6 +210,22 @@ def solve_backward(n: int, out: Edges, rhs: list[Vector], on_loop: Vector,
     `_tarjan(n, out)` when the caller already has it."""
     x: list[Vector] = [dict() for _ in range(n)]
     for comp in comps if comps is not None else _tarjan(n, out):
+        if len(comp) == 1:
+            # A stage on no loop (most of a funnel): the block is [1] and the solve is
+            # x = b, which `_solve_block` returns as {lab: val / 1.0 if val}: the same bits
+            # (division by 1 is exact), without its copies and index sets.
+            v = comp[0]
+            vec = dict(rhs[v])
+            looped = False
+            for w, p in out[v]:
+                if w == v:
+                    looped = True
+                    break
+                if p:
+                    _axpy(vec, p, x[w])
+            if not looped:
+                x[v] = {lab: val for lab, val in vec.items() if val}
+                continue
         local = {v: i for i, v in enumerate(comp)}
         rows: list[dict[int, float]] = []
         b: list[Vector] = []
@@ -242,6 +258,16 @@ def solve_forward(n: int, out: Edges, gamma: list[float],
     inflow = list(gamma)
     lam = [0.0] * n
     for comp in reversed(comps):
+        if len(comp) == 1:
+            v = comp[0]
+            succ = out[v]
+            if all(w != v for w, _ in succ):  # on no loop: λ is its inflow (as below)
+                val = lam[v] = inflow[v]
+                if val != 0.0:
+                    for w, p in succ:
+                        if p:
+                            inflow[w] += val * p
+                continue
         local = {v: i for i, v in enumerate(comp)}
         rows: list[dict[int, float]] = [{i: 1.0} for i in range(len(comp))]
         internal = False

@@ -13,11 +13,16 @@ _WHAT = {"outcome": "outcome", "sla": "`sla`", "reply": "`on reply`",
          "exhausted": "`on exhausted`"}
 
 
-def _moves(stage: Stage) -> Iterator[tuple[Node, StageTarget, str]]:
-    """Every way the deal itself moves to a stage: outcomes, SLA, cadence routes."""
-    for node, target, _, via in exits(stage):
-        if isinstance(target, StageTarget):
-            yield node, target, _WHAT[via]
+def _moves(stage: Stage) -> list[tuple[Node, StageTarget, str]]:
+    """Every way the deal itself moves to a stage: outcomes, SLA, cadence routes (the
+    `exits` of the stage that name a stage, as a list: this runs once per stage)."""
+    found: list[tuple[Node, StageTarget, str]] = [
+        (out, out.target, "outcome") for out in stage.outcomes
+        if isinstance(out.target, StageTarget)]
+    if stage.sla is not None or stage.cadence is not None:
+        found += [(node, target, _WHAT[via]) for node, target, _, via in exits(stage)
+                  if via != "outcome" and isinstance(target, StageTarget)]
+    return found
 
 
 class BackwardMove(Rule):
@@ -84,9 +89,10 @@ class BackwardMove(Rule):
 
     def _pipeline(self, ctx: LintContext, pipe: Pipeline) -> Iterator[Finding]:
         position = {id(s): i for i, s in enumerate(pipe.stages)}
+        resolve = ctx.funnel.resolve
         for i, stage in enumerate(pipe.stages):
             for node, target, what in _moves(stage):
-                found = ctx.funnel.resolve(target.ref, pipe)
+                found = resolve(target.ref, pipe)
                 if found is None or found[0] is not pipe:
                     continue
                 dest = found[1]

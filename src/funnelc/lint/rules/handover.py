@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ...diagnostics import Label, Severity
@@ -34,23 +34,26 @@ def _missing_handover(stage: Stage, arriving: dict[str, StageKey | None]) -> str
     return next((t for t in arriving if t not in (stage.owner.value, UNKNOWN)), None)
 
 
-def _propagate(flows: Flows, incoming: dict[StageKey, list[StageKey]],
+def _propagate(keys: Iterable[StageKey], outgoing: dict[StageKey, list[StageKey]],
                created: dict[StageKey, dict[str, StageKey | None]],
-               emit: Callable[[StageKey, dict[str, StageKey | None]], Iterable[str]],
+               assigned: dict[StageKey, str], unknown: set[StageKey],
                ) -> dict[StageKey, dict[str, StageKey | None]]:
     """Teams arriving at each stage, with a stage each comes from: a worklist over the
-    routes until nothing changes (`emit` must only grow as its input grows)."""
-    outgoing: dict[StageKey, list[StageKey]] = {k: [] for k in flows.stages}
-    for target, preds in incoming.items():
-        for pred in preds:
-            outgoing[pred].append(target)
+    routes until nothing changes. A stage passes on the team it assigns, else `UNKNOWN`
+    when it is in `unknown`, else every team arriving at it."""
     resp_in = {k: dict(v) for k, v in created.items()}
-    todo = deque(flows.stages)
+    todo = deque(keys)
     queued = set(todo)
     while todo:
         key = todo.popleft()
         queued.discard(key)
-        teams = list(emit(key, resp_in[key]))
+        team = assigned.get(key)
+        if team is not None:
+            teams: Iterable[str] = (team,)
+        elif key in unknown:
+            teams = (UNKNOWN,)
+        else:
+            teams = list(resp_in[key])
         for target in outgoing[key]:
             arriving = resp_in[target]
             grew = False
@@ -93,22 +96,22 @@ def responsible_on_entry(flows: Flows) -> dict[StageKey, dict[str, StageKey | No
         owner = flows.stages[key].stage.owner
         if owner is not None:
             created[key][owner.value] = None
+    # The graph and each stage's assign, read once for both passes.
+    outgoing: dict[StageKey, list[StageKey]] = {k: [] for k in flows.stages}
+    for target, preds in incoming.items():
+        for pred in preds:
+            outgoing[pred].append(target)
+    assigned: dict[StageKey, str] = {}
+    for key, flow in flows.stages.items():
+        if flow.stage.on_enter:
+            team = _assigned(flow.stage)
+            if team is not None:
+                assigned[key] = team
 
-    def plain(key: StageKey, arriving: dict[str, StageKey | None]) -> Iterable[str]:
-        assigned = _assigned(flows.stages[key].stage)
-        return [assigned] if assigned is not None else list(arriving)
-
-    first = _propagate(flows, incoming, created, plain)
-    suspects = {k for k in flows.stages
-                if _missing_handover(flows.stages[k].stage, first[k]) is not None}
-
-    def settled(key: StageKey, arriving: dict[str, StageKey | None]) -> Iterable[str]:
-        assigned = _assigned(flows.stages[key].stage)
-        if assigned is not None:
-            return [assigned]
-        return [UNKNOWN] if key in suspects else list(arriving)
-
-    return _propagate(flows, incoming, created, settled)
+    first = _propagate(flows.stages, outgoing, created, assigned, set())
+    suspects = {k for k, flow in flows.stages.items()
+                if _missing_handover(flow.stage, first[k]) is not None}
+    return _propagate(flows.stages, outgoing, created, assigned, suspects)
 
 
 class OwnerChangeWithoutHandover(Rule):
