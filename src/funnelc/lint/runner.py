@@ -11,7 +11,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, Severity
 from ..model import FunnelFile
-from .base import LintContext, Rule
+from .base import LintContext
 from .config import LintConfig
 from .noqa import Matcher, Suppression, parse_suppressions
 from .rules import BY_CODE, RULES
@@ -29,11 +29,6 @@ class LintReport:
     """Findings hidden by a `noqa`, with the comment (SARIF lists them as suppressed)."""
 
 
-def _diagnostic(rule: Rule, config: LintConfig, path: str, f: Any) -> Diagnostic:
-    return Diagnostic(rule.code, config.severity_of(rule), f.message, path, f.span, f.label,
-                      f.secondary, f.notes, f.help, rule.name)
-
-
 def lint_model(funnel: FunnelFile, comments: Iterable[Any] = (),
                config: LintConfig | None = None, path: str | None = None) -> LintReport:
     """Lint a model whose file has no errors; `comments` are the parser's comment tokens."""
@@ -45,7 +40,11 @@ def lint_model(funnel: FunnelFile, comments: Iterable[Any] = (),
         if rule is UNUSED or not config.enabled(rule):
             continue
         opts = config.options_for(rule)
-        found.extend(_diagnostic(rule, config, path, f) for f in rule.check(ctx, opts))
+        # Built inline with the rule's severity read once: a rule may find 20 000 things.
+        code, severity, name = rule.code, config.severity_of(rule), rule.name
+        found.extend(Diagnostic(code, severity, f.message, path, f.span, f.label,
+                                f.secondary, f.notes, f.help, name)
+                     for f in rule.check(ctx, opts))
 
     suppressions = parse_suppressions(comments)
     matcher = Matcher(suppressions, funnel)
