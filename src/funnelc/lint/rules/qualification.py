@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ...diagnostics import Label, Severity
 from ..base import Finding, LintContext, Rule, is_sales, purpose_name
+
+
+def _any_of(words: list[str]) -> Callable[[str], bool]:
+    """Whether a lowercased text contains any of `words`, as one regex scan."""
+    if not words:
+        return lambda text: False
+    pattern = re.compile("|".join(re.escape(w.lower()) for w in words))
+    return lambda text: pattern.search(text) is not None
 
 
 class SalesWithoutQualification(Rule):
@@ -77,16 +86,18 @@ class SalesWithoutQualification(Rule):
             return
         if any(purpose_name(p) in ("qualification", "telemarketing") for p in funnel.pipelines):
             return
-        stage_words = [w.lower() for w in opts["stage-words"]]
-        reason_words = [w.lower() for w in opts["reason-words"]]
+        # One alternation per word list: a substring test per word and name is
+        # 20 x 20,000 calls on a long chain.
+        stage_words = _any_of(opts["stage-words"])
+        reason_words = _any_of(opts["reason-words"])
         for pipe in sales:
             for stage in pipe.stages:
-                if any(w in stage.name.value.lower() for w in stage_words):
+                if stage_words(stage.name.value.lower()):
                     return
             for flow in ctx.flows.pipeline_stages(pipe.name.value):
                 for route in flow.routes:
-                    if route.kind == "lost" and route.reason and any(
-                            w in route.reason.lower() for w in reason_words):
+                    if route.kind == "lost" and route.reason and reason_words(
+                            route.reason.lower()):
                         return
         first, rest = sales[0], sales[1:]
         yield Finding(
