@@ -12,8 +12,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import PIPELINES
+from conftest import PIPELINES, ROOT
 from funnelc.cli import cli
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_check import chain as _chain  # the benchmark's own pipeline
 
 # The exact input of the issue: one source of a million deals an hour.
 MILLION = """account "A" {
@@ -275,20 +278,6 @@ def test_the_estimate_follows_the_monthly_profile(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------- check stays linear
-
-
-def _chain(n: int) -> str:
-    """One pipeline of n chained stages; every 10th has an SLA whose lost reason is
-    reopened into stage 2, a hub every such stage points at."""
-    out = ['account "Цепочка" {', "  currency RUB", "}", "",
-           'source "Сайт" 20/day -> "Продажи"."Этап 00001"', "",
-           'pipeline "Продажи" main sales {']
-    for s in range(1, n + 1):
-        nxt = f'"Этап {s + 1:05d}" 90% after exp(1h)' if s < n else "won 90%"
-        sla = '    sla 7d -> lost "Не обработана"\n' if s % 10 == 0 else ""
-        out += [f'  stage "Этап {s:05d}" {{\n{sla}    -> {nxt}', '    -> lost "Дорого" 10% }']
-    out += ['  reopen "Не обработана" 10% after exp(14d) -> "Этап 00002"', "}", ""]
-    return "\n".join(out)
 
 
 def _funnelc_lines(path: Path) -> int:
