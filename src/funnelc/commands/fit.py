@@ -223,37 +223,19 @@ def _check_backtest_options(backtest: int | None, reps: int | None, seed: int | 
 
 def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_path,
                   html_path, scenario, funnel_file, inputs, console, max_deals) -> None:
-    import sys
-
     from ..history.backtest import BacktestError, run_backtest
     from ..history.backtest_report import print_backtest, render_backtest_html, render_backtest_json
     from ..sim import CompileError
     from ..sim.budget import DealLimitExceeded, WorkRefused
     from ..termtext import plain
-    from .output import emit
+    from .output import emit, progress_bar
 
     def run(progress):
         return run_backtest(prep, funnel, months, tz, reps, seed, jobs, progress, max_deals)
 
     try:
-        if sys.stderr.isatty():
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            from ..termtext import progress_console
-
-            with Progress(TextColumn("back-test: simulating"), BarColumn(),
-                          MofNCompleteColumn(), TimeElapsedColumn(),
-                          console=progress_console(), transient=True) as bar:
-                task = bar.add_task("runs", total=reps)
-                bt = run(lambda done, total: bar.update(task, completed=done))
-        else:
-            bt = run(None)
+        with progress_bar("back-test: simulating", total=reps) as progress:
+            bt = run(progress)
     except BacktestError as exc:
         raise click.BadParameter(str(exc), param_hint="'--backtest'") from None
     except (DealLimitExceeded, WorkRefused) as exc:  # a limit, not a failure: exit 2

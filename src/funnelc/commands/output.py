@@ -15,7 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -25,10 +25,13 @@ from ..atomic import is_inside, is_special, same_file, write_all, write_atomic
 
 __all__ = ["STDOUT", "Output", "OutputError", "guard", "guard_folder", "emit", "echo",
            "write_folder", "refuse_inputs", "writing", "via_file", "stdout_error",
-           "os_failure"]
+           "os_failure", "progress_bar", "ProgressCallback"]
 
 STDOUT = "-"
 EXIT_IO = 2
+
+ProgressCallback = Callable[[int, int], None]
+"""Told (work done, work in all) as a long run goes: the shape every runner accepts."""
 
 _HINTS = {
     errno.ENOSPC: "the disk is full: free some space or write elsewhere",
@@ -239,3 +242,37 @@ def write_folder(option: str, folder: str, files: Mapping[str, str | bytes],
     with writing(folder):
         write_all(targets)
     return list(targets)
+
+
+@contextmanager
+def progress_bar(label: str, unit: str = "", total: int | None = None
+                 ) -> Iterator[ProgressCallback | None]:
+    """A transient progress bar on stderr (`label`, bar, done/all, `unit`, time spent)
+    while the block runs, when stderr is a terminal; yields the callback to hand the
+    runner, or None when there is no terminal to draw on (a pipe, a log, a test), so
+    stdout carries only the product and logs stay free of redraws."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from ..termtext import progress_console
+
+    columns: list[ProgressColumn] = [TextColumn(label), BarColumn(), MofNCompleteColumn()]
+    if unit:
+        columns.append(TextColumn(unit))
+    columns.append(TimeElapsedColumn())
+    with Progress(*columns, console=progress_console(), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+
+        def update(done: int, all_: int) -> None:
+            bar.update(task, completed=done, total=all_)
+
+        yield update

@@ -9,7 +9,6 @@ at module level: the heavy parts load inside the functions.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,6 +18,7 @@ import click
 
 from ..limits import DEFAULT_MAX_DEALS, EVENTS_PER_DEAL, MAX_DAYS, MAX_JOBS, MAX_REPS
 from .common import EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics, use_color
+from .output import progress_bar
 
 if TYPE_CHECKING:
     from ..diagnostics import SourceText
@@ -230,24 +230,8 @@ def run_with_progress(net: Network, config: SimConfig) -> list[RepStats]:
     from ..sim.runner import run_replications
 
     try:
-        if not sys.stderr.isatty():
-            return run_replications(net, config)
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        from ..termtext import progress_console
-
-        with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=progress_console(),
-                      transient=True) as bar:
-            task = bar.add_task("reps", total=config.reps)
-            return run_replications(net, config,
-                                    lambda done, total: bar.update(task, completed=done))
+        with progress_bar("simulating", total=config.reps) as progress:
+            return run_replications(net, config, progress)
     except DealLimitExceeded as exc:
         deal_limit_exit(exc)
         raise  # unreachable: deal_limit_exit exits

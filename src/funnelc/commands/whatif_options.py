@@ -5,7 +5,6 @@ output paths. Imports only click at module level."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .common import EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics
-from .output import Output
+from .output import Output, progress_bar
 from .sim_options import (
     Decorator,
     RunSize,
@@ -135,31 +134,9 @@ def _runner(config: SimConfig, executor: str | None, scheduler: str | None, labe
         ex = make_executor(kind, config.jobs, scheduler)
     except ExecutorError as exc:
         raise click.UsageError(str(exc)) from None
-    with ex:
-        if not sys.stderr.isatty():
-            yield Runner(ex, config, auto_serial=config.jobs is None and kind == "local",
-                         budget=budget)
-            return
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        from ..termtext import progress_console
-
-        with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("replications"), TimeElapsedColumn(),
-                      console=progress_console(), transient=True) as bar:
-            task = bar.add_task(label, total=None)
-
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
-            yield Runner(ex, config, progress,
-                         auto_serial=config.jobs is None and kind == "local", budget=budget)
+    with ex, progress_bar(label, "replications") as progress:
+        yield Runner(ex, config, progress,
+                     auto_serial=config.jobs is None and kind == "local", budget=budget)
 
 
 def run_variants_or_exit(variants: Sequence[Variant], config: SimConfig,
