@@ -14,7 +14,7 @@ Imports only click at module level.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = ["format_option", "output_option", "verbosity_options", "deprecated_path_option",
            "Verbosity", "verbosity", "info", "detail", "deprecation_note", "text_output",
-           "SHARED_ORDER", "resolve_legacy", "deliver", "to_json", "output_options"]
+           "SHARED_ORDER", "resolve_legacy", "deliver", "to_json", "output_options",
+           "color_choice", "present"]
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -213,15 +214,42 @@ def _finite(data: object) -> object:
     return data
 
 
+def color_choice(color: str) -> bool | None:
+    """`--color auto|always|never` as `termtext.terminal_console` takes it: None lets
+    the console decide by the terminal (and `NO_COLOR`), True and False force it."""
+    return {"always": True, "never": False}.get(color)
+
+
 @contextmanager
-def text_output(path: str | None) -> Iterator[Console]:
-    """A console for the text product: the terminal (stdout) when `path` is None or
-    `-`, else a plain-text buffer written atomically to `path` when the block ends."""
+def text_output(path: str | None, color: str = "auto", width: int | None = None,
+                highlight: bool = True) -> Iterator[Console]:
+    """A console for the text product: the terminal (stdout, coloured as `--color`
+    says, `width` columns if given, numbers highlighted unless `highlight` is off) when
+    `path` is None or `-`, else a plain-text buffer written atomically to `path` when
+    the block ends."""
     from ..termtext import file_console, terminal_console
 
     if path is None or path == STDOUT:
-        yield terminal_console()
+        yield terminal_console(color=color_choice(color), width=width, highlight=highlight)
         return
     buf = io.StringIO()
     yield file_console(buf)
     emit(path, buf.getvalue())
+
+
+def present(fmt: str, output_path: str | None, text: Callable[[Console], None],
+            data: Mapping[str, Callable[[], str]] | None = None, keep_text: bool = False,
+            color: str = "auto", width: int | None = None, highlight: bool = True) -> None:
+    """Deliver a command's product: `data[fmt]()` for a data format (`json`, `csv`);
+    else the text, drawn by `text` on a console (`text_output`). A deprecated
+    `--json FILE` (`keep_text`) writes the data there and still prints the text on
+    stdout, as it did. `wrote PATH` goes to stderr unless -q."""
+    if fmt != "text":
+        deliver(output_path, (data or {})[fmt]())
+        if not keep_text:
+            return
+        output_path = None
+    with text_output(output_path, color, width, highlight) as console:
+        text(console)
+    if output_path not in (None, STDOUT):
+        info(f"wrote {output_path}")

@@ -11,36 +11,30 @@ import click
 
 from .common import EXIT_CLEAN, EXIT_PROBLEMS, print_diagnostics
 from .convention import (
-    deliver,
     deprecated_path_option,
-    info,
     output_options,
+    present,
     product_output,
     resolve_legacy,
-    text_output,
     to_json,
 )
-from .output import guard, writing
+from .output import guard
 from .sim_options import stack
-
-if TYPE_CHECKING:
-    from rich.console import Console
-
-    from ..whatif.compare import Comparison
-    from ..whatif.runs import Variant, VariantRun
-    from .sim_options import Prepared
 from .whatif_options import (
     exit_on_override_error,
     make_config,
     override_lines,
     plot_outputs,
-    plot_paths,
     run_options,
-    run_record,
+    run_or_exit,
     run_size,
-    run_variants_or_exit,
+    save_plot,
     set_option,
 )
+
+if TYPE_CHECKING:
+    from ..whatif.runs import Variant
+    from .sim_options import Prepared
 
 
 @click.command("whatif")
@@ -78,36 +72,20 @@ def whatif_command(file: str, fmt: str, output_path: str | None, scenarios: tupl
     guard([product_output(fmt, output_path, "--json" if json_path else None),
            *plot_outputs(plot_path)], [file])
 
+    from ..whatif.render import save_whatif_plot, whatif_json, whatif_text
+    from ..whatif.service import compare_variants
     from .sim_options import guard_work, load_for_simulation
 
     prepared = load_for_simulation(file, None, color, "comparing scenarios of",
                                    run_size(config))
     variants = _variants(prepared, scenarios, sets)
     guard_work([v.model for v in variants], run_size(config))
-    runs, where = run_variants_or_exit(variants, config, executor, scheduler, "what-if",
-                                       prepared)
-
-    from ..whatif.compare import compare
-
-    comparisons = compare(runs[0], runs[1:])
+    result = run_or_exit(lambda run: compare_variants(variants, config, run, prepared.path),
+                         config, executor, scheduler, "what-if", prepared)
     if plot_path is not None:
-        _plot(plot_path, runs[0], comparisons)
-    if fmt == "json":
-        from ..whatif.compare import comparison_json
-
-        data = comparison_json(runs[0], comparisons)
-        data["run"] = run_record(prepared.path, config)
-        deliver(output_path, to_json(data))
-        if not keep_text:
-            raise SystemExit(EXIT_CLEAN)
-        output_path = None
-    header = (f"{prepared.path}: baseline and {len(comparisons)} scenario"
-              f"{'s' if len(comparisons) != 1 else ''}, {reps} replications × {days} days "
-              f"({warmup} warm-up), seed {seed}, common random numbers; ran on {where}")
-    with text_output(output_path) as console:
-        _print(console, header, runs[0], comparisons, top)
-    if output_path not in (None, "-"):
-        info(f"wrote {output_path}")
+        save_plot(plot_path, lambda png, svg: save_whatif_plot(result, png, svg))
+    present(fmt, output_path, lambda console: whatif_text(console, result, top),
+            {"json": lambda: to_json(whatif_json(result))}, keep_text, color)
     raise SystemExit(EXIT_CLEAN)
 
 
@@ -157,28 +135,3 @@ def _variants(prepared: Prepared, scenarios: tuple[str, ...], sets: tuple[str, .
         except OverrideError as exc:
             exit_on_override_error(exc, prepared.colored)
     return variants
-
-
-def _plot(plot_path: str, base: VariantRun, comparisons: list[Comparison]) -> None:
-    from ..report.figures import save_figure
-    from ..whatif.compare import headline_keys
-    from ..whatif.plots import whatif_figure
-    from .convention import drawing_warnings
-
-    png, svg = plot_paths(plot_path)
-    defs = {d.key: d for d in base.space}
-    with writing(png):
-        fig = whatif_figure(base, comparisons, headline_keys(base), defs)
-        drawing_warnings(save_figure(fig, png, svg))
-    info(f"plot: {png}, {svg}")
-
-
-def _print(console: Console, header: str, base: VariantRun, comparisons: list[Comparison],
-           top: int) -> None:
-    from ..sim.ci import estimate
-    from ..whatif.compare import headline_keys
-    from ..whatif.render import render_whatif
-
-    defs = {d.key: d for d in base.space}
-    base_values = {k: estimate(base.series(k)) for k in defs}
-    render_whatif(console, header, base_values, defs, headline_keys(base), comparisons, top)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -33,11 +33,13 @@ if TYPE_CHECKING:
     from ..sim import Network, SimConfig
     from ..sim.budget import WorkBudget
     from ..whatif.executors import Runner
-    from ..whatif.runs import Variant, VariantRun
     from ..whatif.variants import OverrideError, OverrideLine
     from .sim_options import Prepared
 
-__all__ = ["run_options", "set_option", "override_lines", "exit_on_override_error",
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., object])
+
+__all__ = ["run_or_exit", "run_options", "set_option", "override_lines", "exit_on_override_error",
            "make_config", "runner", "plot_paths", "plot_outputs"]
 
 
@@ -66,7 +68,8 @@ def run_options(reps: int = 10, days: int = 365, warmup: int = 30) -> Decorator:
     ])
 
 
-def set_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+def set_option(fn: F) -> F:
+    """--set OVERRIDE, repeatable: one scenario made of command-line lines."""
     return click.option(
         "--set", "sets", multiple=True, metavar="OVERRIDE",
         help="One scenario line, e.g. 'team \"Менеджеры\" size 5' (repeatable; all --set "
@@ -139,21 +142,19 @@ def _runner(config: SimConfig, executor: str | None, scheduler: str | None, labe
                      auto_serial=config.jobs is None and kind == "local", budget=budget)
 
 
-def run_variants_or_exit(variants: Sequence[Variant], config: SimConfig,
-                         executor: str | None, scheduler: str | None, label: str,
-                         prepared: Prepared) -> tuple[list[VariantRun], str]:
-    """Every variant's replications on the chosen executor, and where they ran; a
+def run_or_exit(service: Callable[[Runner], T], config: SimConfig, executor: str | None,
+                scheduler: str | None, label: str, prepared: Prepared,
+                budget: WorkBudget | None = None) -> T:
+    """`service(runner)` on the chosen executor (`runner`), its result returned; a
     variant the simulator cannot compile ends the command with its diagnostics (exit 1)."""
     from ..sim import CompileError
-    from ..whatif.runs import run_variants
 
-    with runner(config, executor, scheduler, label) as run:
+    with runner(config, executor, scheduler, label, budget) as run:
         try:
-            runs = run_variants(variants, config, run)
+            return service(run)
         except CompileError as exc:
             print_diagnostics(exc.diagnostics, prepared.sources, "text", prepared.colored)
             raise SystemExit(EXIT_PROBLEMS) from None
-        return runs, run.describe()
 
 
 def compile_model_or_exit(model: FunnelFile, prepared: Prepared) -> Network:
@@ -168,13 +169,6 @@ def compile_model_or_exit(model: FunnelFile, prepared: Prepared) -> Network:
         raise SystemExit(EXIT_PROBLEMS) from None
 
 
-def run_record(path: str, config: SimConfig) -> dict[str, object]:
-    """The `run` object of the what-if commands' JSON: what produced the figures."""
-    return {"file": path, "reps": config.reps, "days": config.days,
-            "warmup_days": config.warmup_days, "seed": config.seed,
-            "start_date": config.start.isoformat()}
-
-
 def plot_paths(path: str) -> tuple[str, str]:
     """PATH → (PATH.png, PATH.svg); a .png or .svg suffix given by the user is dropped."""
     base = path
@@ -182,6 +176,19 @@ def plot_paths(path: str) -> tuple[str, str]:
         if base.endswith(suffix):
             base = base[: -len(suffix)]
     return base + ".png", base + ".svg"
+
+
+def save_plot(path: str, draw: Callable[[str, str], list[str]]) -> None:
+    """`--plot PATH`: `draw(png, svg)` writes both files (an `OSError` becomes a clean
+    `cannot write` error); what matplotlib warned about goes to stderr, and the two
+    paths as a note unless -q."""
+    from .convention import drawing_warnings, info
+    from .output import writing
+
+    png, svg = plot_paths(path)
+    with writing(png):
+        drawing_warnings(draw(png, svg))
+    info(f"plot: {png}, {svg}")
 
 
 def plot_outputs(path: str | None, option: str = "--plot") -> list[Output]:

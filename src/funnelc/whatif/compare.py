@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from ..sim.ci import estimate
 from ..sim.results import Estimate
 from .metrics import HEADLINE, MetricDef
 from .runs import VariantRun
 
-__all__ = ["Delta", "VerdictChange", "Comparison", "paired", "compare", "headline_keys",
-           "comparison_json"]
+__all__ = ["Delta", "VerdictChange", "Comparison", "paired", "compare", "headline_keys"]
 
 
 def paired(base: list[float], other: list[float]) -> Estimate:
@@ -126,35 +124,3 @@ def headline_keys(base: VariantRun) -> list[str]:
     keys = [k for k in HEADLINE if k in have]
     keys += [d.key for d in base.space if d.name == "utilization"]
     return keys
-
-
-def _est(e: Estimate, scale: float) -> dict[str, Any]:
-    def sc(x: float | None) -> float | None:
-        return None if x is None else x * scale
-    return {"mean": sc(e.mean), "ci95": sc(e.ci95), "sd": sc(e.sd), "n": e.n}
-
-
-def comparison_json(base: VariantRun, comparisons: list[Comparison]) -> dict[str, Any]:
-    """Everything the what-if computed, in display units (percent for shares)."""
-    metrics = [{"key": d.key, "name": d.name, "subject": d.subject, "unit": d.unit,
-                "better": d.better, "baseline": _est(estimate(base.series(d.key)), d.scale)}
-               for d in base.space]
-    return {
-        "baseline": {"changes": [], "graveyards": [f"{s.pipeline}.{s.stage}"
-                                                   for s in base.result.stages
-                                                   if s.graveyard.is_graveyard]},
-        "metrics": metrics,
-        "scenarios": [{
-            "name": c.name,
-            "changes": list(c.run.variant.changes),
-            "deltas": {k: {"value": _est(d.value, d.metric.scale),
-                           "diff": _est(d.diff, d.metric.scale),
-                           "relative_pct": d.relative_pct, "significant": d.significant,
-                           "verdict": d.verdict}
-                       for k, d in c.deltas.items()},
-            "graveyard_changes": [{"stage": v.stage, "now_graveyard": v.now_graveyard,
-                                   "reasons": list(v.reasons)} for v in c.verdicts],
-            "graveyards": list(c.still_graveyards) + [v.stage for v in c.verdicts
-                                                      if v.now_graveyard],
-        } for c in comparisons],
-    }

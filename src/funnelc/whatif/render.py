@@ -1,7 +1,8 @@
-"""Terminal tables for `whatif`, `sweep` and `staff` (rich), and the number formats
-they share: a value reads in its own unit (`23.4%`, `5.2h`, `1.3M`), a difference says
-its sign and, for percentages, that it is in percentage points. Scenario, stage and team
-names are shown as written (`termtext.plain`), never read as rich markup."""
+"""What `whatif` prints and writes: the comparison table (rich), its JSON and its
+plot; and the number formats `sweep` and `staff` share with it: a value reads in its own
+unit (`23.4%`, `5.2h`, `1.3M`), a difference says its sign and, for percentages, that it
+is in percentage points. Scenario, stage and team names are shown as written
+(`termtext.plain`), never read as rich markup."""
 
 from __future__ import annotations
 
@@ -12,13 +13,17 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..jsontypes import JSON, JSONObject
 from ..numfmt import DASH, hours
+from ..sim.ci import estimate
 from ..sim.results import Estimate
 from ..termtext import plain
-from .compare import Comparison, Delta
+from .compare import Comparison, Delta, headline_keys
 from .metrics import MetricDef
+from .service import WhatifResult
 
-__all__ = ["fmt_value", "fmt_estimate", "fmt_delta", "render_whatif", "delta_style"]
+__all__ = ["fmt_value", "fmt_estimate", "fmt_delta", "render_whatif", "delta_style",
+           "whatif_text", "whatif_json", "save_whatif_plot"]
 
 
 def _compact(x: float) -> str:
@@ -139,3 +144,64 @@ def render_whatif(console: Console, header: str, base_values: dict[str, Estimate
             if len(others) > top:
                 console.print(Text(f"  … and {len(others) - top} more (--top, --json)",
                                    style="dim"))
+
+
+def whatif_text(console: Console, result: WhatifResult, top: int) -> None:
+    """The comparison as `funnelc whatif` prints it: the run, then `render_whatif`."""
+    r, n = result.run, len(result.comparisons)
+    header = (f"{r.file}: baseline and {n} scenario{'s' if n != 1 else ''}, {r.reps} "
+              f"replications × {r.days} days ({r.warmup_days} warm-up), seed {r.seed}, "
+              f"common random numbers; ran on {result.where}")
+    base = result.base
+    defs = {d.key: d for d in base.space}
+    base_values = {k: estimate(base.series(k)) for k in defs}
+    render_whatif(console, header, base_values, defs, headline_keys(base),
+                  result.comparisons, top)
+
+
+def _est(e: Estimate, scale: float) -> JSONObject:
+    def sc(x: float | None) -> float | None:
+        return None if x is None else x * scale
+    return {"mean": sc(e.mean), "ci95": sc(e.ci95), "sd": sc(e.sd), "n": e.n}
+
+
+def whatif_json(result: WhatifResult) -> JSONObject:
+    """Everything the what-if computed, in display units (percent for shares), and the
+    run (schema `whatif.schema.json`)."""
+    base = result.base
+    metrics: list[JSON] = [
+        {"key": d.key, "name": d.name, "subject": d.subject, "unit": d.unit,
+         "better": d.better, "baseline": _est(estimate(base.series(d.key)), d.scale)}
+        for d in base.space]
+    scenarios: list[JSON] = [{
+        "name": c.name,
+        "changes": list(c.run.variant.changes),
+        "deltas": {k: {"value": _est(d.value, d.metric.scale),
+                       "diff": _est(d.diff, d.metric.scale),
+                       "relative_pct": d.relative_pct, "significant": d.significant,
+                       "verdict": d.verdict}
+                   for k, d in c.deltas.items()},
+        "graveyard_changes": [{"stage": v.stage, "now_graveyard": v.now_graveyard,
+                               "reasons": list(v.reasons)} for v in c.verdicts],
+        "graveyards": [*c.still_graveyards, *(v.stage for v in c.verdicts
+                                              if v.now_graveyard)],
+    } for c in result.comparisons]
+    return {
+        "baseline": {"changes": [], "graveyards": [f"{s.pipeline}.{s.stage}"
+                                                   for s in base.result.stages
+                                                   if s.graveyard.is_graveyard]},
+        "metrics": metrics,
+        "scenarios": scenarios,
+        "run": result.run.to_json(),
+    }
+
+
+def save_whatif_plot(result: WhatifResult, png: str, svg: str) -> list[str]:
+    """The comparison plot as `png` and `svg`; returns what matplotlib warned about."""
+    from ..report.figures import save_figure
+    from .plots import whatif_figure
+
+    base = result.base
+    defs = {d.key: d for d in base.space}
+    fig = whatif_figure(base, result.comparisons, headline_keys(base), defs)
+    return save_figure(fig, png, svg)

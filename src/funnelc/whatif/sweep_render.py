@@ -1,0 +1,80 @@
+"""What `sweep` prints and writes: the table of the chosen metrics per grid point
+(rich), the JSON of every metric, the tidy CSV, and a plot per metric. Axis and metric
+names are shown as written (`termtext.plain`), never read as rich markup."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+
+from .. import csvsafe
+from ..jsontypes import JSON, JSONObject
+from ..termtext import plain
+from .metrics import MetricDef
+from .render import fmt_estimate
+from .service import SweepResult
+from .sweep import tidy_rows
+
+__all__ = ["sweep_text", "sweep_json", "sweep_csv", "save_sweep_plot"]
+
+
+def sweep_text(console: Console, result: SweepResult) -> None:
+    """The run, then one row per point: its axis values, each chosen metric's mean
+    ±95 % CI, and how many stages are graveyards there."""
+    points, r = result.sweep.points, result.run
+    console.print(plain(f"{r.file}: {len(points)} points × {r.reps} replications × "
+                        f"{r.days} days ({r.warmup_days} warm-up), seed {r.seed}, common "
+                        f"random numbers; ran on {result.where}; figures are mean ±95% CI",
+                        style="dim"))
+    table = Table(title="sweep", title_justify="left")
+    for s in result.specs:
+        table.add_column(plain(s.axis), justify="right")
+    for d in result.chosen:
+        table.add_column(plain(d.label + (f" ({d.unit})" if d.unit and d.unit != "%" else "")),
+                         justify="right")
+    table.add_column("graveyards", justify="right")
+    for p in points:
+        table.add_row(*(plain(s.value_text(v)) for s, v in zip(result.specs, p.values)),
+                      *(fmt_estimate(d, p.estimates.get(d.key)) for d in result.chosen),
+                      str(len(p.graveyards)) if p.graveyards else "0")
+    console.print(table)
+
+
+def sweep_json(result: SweepResult) -> JSONObject:
+    """Every metric of every point, as the CSV has them (display units: percent for
+    shares), with the run that produced them (schema `sweep.schema.json`)."""
+    sweep = result.sweep
+    points: list[JSON] = []
+    for p in sweep.points:
+        metrics: list[JSON] = []
+        for d in sweep.space:
+            e = p.estimates[d.key]
+            metrics.append({"metric": d.name, "subject": d.subject, "unit": d.unit,
+                            "mean": d.shown(e.mean), "ci95": d.shown(e.ci95),
+                            "sd": d.shown(e.sd), "n": e.n})
+        values: JSONObject = {s.axis: v for s, v in zip(sweep.specs, p.values)}
+        points.append({"point": p.index, "values": values, "label": p.label,
+                       "metrics": metrics, "graveyards": list(p.graveyards)})
+    axes: list[JSON] = [s.axis for s in sweep.specs]
+    return {"run": result.run.to_json(), "axes": axes, "points": points}
+
+
+def sweep_csv(result: SweepResult) -> str:
+    """The tidy CSV (`sweep.tidy_rows`): one row per point and metric."""
+    header, rows = tidy_rows(result.sweep)
+    buf = io.StringIO()
+    w = csvsafe.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def save_sweep_plot(result: SweepResult, metric: MetricDef, png: str, svg: str) -> list[str]:
+    """`metric` over the grid (a heat map and lines over two axes, a line over one) as
+    `png` and `svg`; returns what matplotlib warned about."""
+    from ..report.figures import save_figure
+    from .plots import sweep_figure
+
+    return save_figure(sweep_figure(result.sweep.points, result.specs, metric), png, svg)
