@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from datetime import date
 
+from .warm import OpenDeal, open_deal_problems
+
 __all__ = ["SimConfig", "DEFAULT_START"]
 
 DEFAULT_START = date(2018, 1, 1)
@@ -17,7 +19,8 @@ class SimConfig:
     """How long, how often and how randomly to simulate.
 
     `days` is the horizon counted from `start` 00:00; the first `warmup_days` run but are
-    left out of every statistic (the account starts empty, which real accounts are not).
+    left out of every statistic (the account starts empty, which real accounts are not,
+unless `open_deals` says which deals are open at the start).
     Replication r uses random streams derived from (`seed`, r) only, so results do not
     depend on `jobs`.
     """
@@ -36,6 +39,10 @@ class SimConfig:
     max_deals: int | None = None
     """Deals one replication may create before it is stopped (`budget.DealLimitExceeded`);
     None: `limits.DEFAULT_MAX_DEALS`."""
+    open_deals: tuple[OpenDeal, ...] = ()
+    """Deals open at t=0 (warm start, `funnelc.sim.warm`): they occupy their stages from
+    the start with the time they have already spent there. Empty: the account starts
+    empty, which is what `warmup_days` is for."""
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -60,6 +67,10 @@ class SimConfig:
         if self.max_deals is not None and (not isinstance(self.max_deals, int)
                                            or self.max_deals < 1):
             out.append(f"max_deals must be at least 1 (got {self.max_deals})")
+        if not isinstance(self.open_deals, tuple):
+            out.append("open_deals must be a tuple of OpenDeal")
+        else:
+            out += open_deal_problems(self.open_deals)
         return out
 
     @property

@@ -61,9 +61,11 @@ from .stats import (
     RepStats,
     StageRep,
     TeamRep,
+    WarmRep,
     expected_wip,
     ols_slope,
 )
+from .warm import OpenDeal, resolve_open_deals
 
 __all__ = ["Engine", "Deal", "TIMEOUT_KINDS", "run_replication"]
 
@@ -77,6 +79,14 @@ TIMEOUT_KINDS = ("queued", "in_work", "in_delay", "parked")
 
 FAR = 24.0
 """Hours: a timer further ahead than this waits in the far heap (see `Engine._at`)."""
+
+UNPICKED = -math.inf
+"""`Deal.picked` of a deal no member has picked up in its stage (tested as `< -1e300`,
+a constant, as cheap as the `< 0.0` it replaces: warm-start deals carry negative times)."""
+
+WARM_TRIES = 32
+"""Draws of (work, outcome, delay) tried per open deal before it counts as overdue
+(see `Engine._warm_deal`)."""
 
 COMPACT_SLACK = 1024
 """Dead queue entries tolerated beyond the live ones before a queue is rebuilt."""
@@ -118,7 +128,8 @@ class Deal(Happening):
     born: float
     """When the deal started in its pipeline (cycle time)."""
     picked: float
-    """First pick-up in the current stage, -1 before it."""
+    """First pick-up in the current stage; `UNPICKED` before it (an open deal of a warm
+    start may have been picked up before t=0, at a negative time)."""
     queued_at: float
     pending: _Route
     """The outcome a deal in DELAY will take when its delay ends."""
@@ -317,6 +328,46 @@ class _Source(Happening):
         return math.inf
 
 
+class _WarmDraws:
+    """A stage's draws for open deals of a warm start, from streams of their own (purpose
+    "warm"), so that how many deals are open never shifts the draws of new deals."""
+
+    __slots__ = ("work", "choice", "afters", "routes", "single")
+
+    def __init__(self, st: _Stage, gen: Callable[..., np.random.Generator]) -> None:
+        spec = st.spec
+        sk = (spec.pipeline_name, spec.name)
+        work = spec.work if (st.work is not None or st.free_work is not None) else None
+        self.work = Sampler(work, gen("warm", *sk, "work"), 64) if work is not None else None
+        self.routes = st.routes
+        self.single = st.single
+        self.choice = (Sampler.of(partial(_route_indices, len(spec.routes), np.array(
+            [r.share for r in spec.routes], dtype=float) / sum(r.share for r in spec.routes)),
+            gen("warm", *sk, "outcomes"), 64) if st.single is None and st.routes else None)
+        self.afters = [Sampler(rs.after, gen("warm", *sk, str(i)), 64)
+                       if rs.after is not None and rs.kind != "stay" else None
+                       for i, rs in enumerate(spec.routes)]
+
+    def draw(self, age: float) -> tuple[float, _Route, float]:
+        """(work left, outcome, delay left after the work) of a deal `age` hours into
+        the stage, given that it is still there (see `Engine._warm_deal`)."""
+        r = self.single
+        for _ in range(WARM_TRIES):
+            w = self.work.take() if self.work is not None else 0.0
+            if self.single is None:
+                r = self.routes[int(self.choice.take())]  # type: ignore[union-attr]
+            assert r is not None
+            after = self.afters[r.idx]
+            dd = math.inf if r.kind == K_STAY else (after.take() if after is not None
+                                                     else 0.0)
+            if w + dd > age or age <= 0.0:
+                if w > age:
+                    return w - age, r, 0.0
+                return 0.0, r, w + dd - age
+        after = self.afters[r.idx]  # type: ignore[union-attr]
+        return 0.0, r, after.take() if after is not None else 0.0  # type: ignore[return-value]
+
+
 class Engine:
     """One replication. Build, optionally `preload`, then `run()` for a `RepStats`."""
 
@@ -349,11 +400,18 @@ class Engine:
         """Deals this replication may create (`budget`): memory stays bounded whatever
         the flows do, copies that multiply included."""
         self.observed_from = 0.0
+        self._warm_lo = 1
+        self._warm_hi = 0
+        """Ids of the open deals of a warm start: `_warm_lo` .. `_warm_hi` (none: 1 .. 0)."""
+        self._warm_origin: list[int] = []
+        self._warm_stats: WarmRep | None = None
         seed = config.seed
         start = config.start
 
         def gen(purpose: Any, *names: str) -> np.random.Generator:
             return stream(seed, rep, purpose, *names)
+
+        self._gen = gen
 
         self.sla_cal = WorkCalendar.from_hours(net.account_hours, start)
         self.pipes = [_Pipe(p.name) for p in net.pipelines]
@@ -460,6 +518,129 @@ class Engine:
             d = self._new_deal(0.0, st)
             self._enter(d, st, 0.0)
 
+    # ------------------------------------------------------------------ warm start
+
+    def _warm_start(self, deals: tuple[OpenDeal, ...]) -> None:
+        """Put the open deals of `config.open_deals` into their stages at t=0.
+
+        They take ids `_warm_lo` .. `_warm_hi` in the order given (records tell them
+        apart by that range and by an entry time before 0) and enter oldest first, so a
+        FIFO queue serves them in the order they entered. They do not count as entries
+        or as pipeline starts of the run (they entered before it), but they hold WIP,
+        meet the teams, win, lose and book revenue like any deal, and `RepStats.warm`
+        counts what became of them per stage of origin."""
+        where = resolve_open_deals(self.net, deals)
+        lo = next(self._ids)
+        n = len(deals)
+        if lo + n - 1 > self._max_deals:
+            raise DealLimitExceeded(self._max_deals, self.rep)
+        self._ids = count(lo + n)
+        self._warm_lo, self._warm_hi = lo, lo + n - 1
+        self._warm_origin = where
+        k = len(self.stages)
+        self._warm_stats = warm = WarmRep(deals=[0] * k, won=[0] * k, won_value=[0.0] * k,
+                                          lost=[0] * k, open_final=[0] * k)
+        draws: dict[int, _WarmDraws] = {}
+        for i in sorted(range(n), key=lambda j: deals[j].entered_hours):
+            o = deals[i]
+            st = self.stages[where[i]]
+            wd = draws.get(st.idx)
+            if wd is None:
+                wd = draws[st.idx] = _WarmDraws(st, self._gen)
+            e = float(o.entered_hours)
+            d = Deal(lo + i, float(o.value), float(o.born_hours) if o.born_hours is not None
+                     else e)
+            warm.deals[st.idx] += 1
+            self._warm_deal(d, st, e, wd)
+
+    def _warm_deal(self, d: Deal, st: _Stage, e: float, wd: _WarmDraws) -> None:
+        """One open deal, in stage `st` since `e` (<= 0), at t=0.
+
+        Its clocks run from its real entry: an SLA or respond limit counts from `e` (one
+        already run out fires at t=0), a cadence's touches are due at `e` + offset.
+        Its remaining stay is the *conditional residual*: (work, outcome, delay) are
+        drawn as for a new deal until work + delay exceeds the age `a` = -e (rejection
+        sampling, exact for every distribution), i.e. given that it has not left yet. A
+        deal old enough to fall in the `stay` share is more likely to be there; a deal
+        whose work would outlast `a` is being worked (it keeps a free member for the
+        rest of it, or waits in the queue for a fresh work draw when none is free: the
+        time it already waited is unknown, so the draw assumes none); otherwise it waits
+        out the rest of its outcome's delay. A deal that no draw in `WARM_TRIES` explains
+        (older than its stage's timing allows, e.g. beyond a uniform's upper bound) is
+        overdue: its outcome is drawn by the shares and its delay afresh (memoryless;
+        exact for `exp`). In a cadence stage the touches due before t=0 are taken as
+        made without a reply (it is still there); the latest of them is made at t=0."""
+        st.wip += 1
+        st.sum_in += e
+        d.st = st
+        d.entered = e
+        d.ver += 1
+        d.picked = UNPICKED
+        if self._open is not None:
+            self._open[d.id] = d
+        if st.sla is not None:
+            cal = st.cal_sla
+            if st.patience is not None:
+                self._at(_Call(self._on_sla, (d, d.ver)), max(0.0, e + st.patience.take()))
+            elif cal is None:
+                self._at(_Call(self._on_sla, (d, d.ver)), max(0.0, e + st.sla))
+            else:
+                d.wentered = cal.clock(e)
+                st.sum_win += d.wentered
+                due = cal.add(e, st.sla)
+                if due < math.inf:
+                    self._at(_Call(self._on_sla, (d, d.ver)), max(0.0, due))
+        if st.respond is not None:
+            d.resp_by = (e + st.respond if self.sla_cal.always_open
+                         else self.sla_cal.add(e, st.respond))
+        age = -e
+        if st.cad_off is not None:
+            offs = st.cad_off
+            touch = 0
+            while touch + 1 < st.cad_n and offs[touch + 1] <= age:
+                touch += 1
+            d.touch = touch
+            if touch > 0 and st.team is not None:
+                d.picked = e  # earlier touches were made (when exactly is unknown)
+            self._touch_due(d, st, 0.0)
+            return
+        work_left, r, delay_left = wd.draw(age)
+        if work_left > 0.0:
+            t = st.team
+            if t is None:
+                d.state = WORK
+                d.callbacks = self._on_free_done
+                self._at(d, work_left)
+            elif t.free > 0 and t.open and t.qlen == 0:
+                t.free -= 1
+                d.state = WORK
+                d.picked = e
+                d.callbacks = self._on_done
+                self._at(d, work_left)
+            else:
+                self._enqueue(t, d, 0.0)
+            return
+        if st.team is not None:
+            d.picked = e
+        if r.kind == K_STAY:
+            d.state = STAY
+        else:
+            d.state = DELAY
+            d.pending = r
+            self._at(_Call(self._on_delay, (d, d.ver)), delay_left)
+
+    def _warm_closed(self, d: Deal, won: bool, value: float) -> None:
+        """An open deal of the warm start (or a reopened one) is won or lost for good."""
+        if d.id < self._warm_lo:
+            return
+        w: WarmRep = self._warm_stats  # type: ignore[assignment]
+        o = self._warm_origin[d.id - self._warm_lo]
+        if won:
+            w.won[o] += 1
+            w.won_value[o] += value
+        else:
+            w.lost[o] += 1
+
     def run(self) -> RepStats:
         env = self.env
         for src in self.sources:
@@ -473,6 +654,8 @@ class Engine:
             self._next_change(team)
         if self.horizon > FAR:
             self._sched(_Call(self._on_sweep, None), NORMAL, FAR)
+        if self.config.open_deals:
+            self._warm_start(self.config.open_deals)
         if self.warmup > 0:
             self._later(self.warmup, self._on_reset, None)
         # Daily snapshots from day 1: WIP is kept for the observed days only, entries for
@@ -553,7 +736,7 @@ class Engine:
         d.st = st
         d.entered = now
         d.ver += 1
-        d.picked = -1.0
+        d.picked = UNPICKED
         if st.clocks:
             self._start_clocks(d, st, now)
         if st.cad_off is not None:
@@ -639,7 +822,7 @@ class Engine:
             st.exits[r.idx] += 1
         else:
             st.to[timeout] += 1
-        if st.respond is not None and d.picked < 0.0:
+        if st.respond is not None and d.picked < -1e300:
             # Left without ever being picked up: a breach once the limit has run out.
             st.resp_n += 1
             if now >= d.resp_by:
@@ -666,6 +849,8 @@ class Engine:
             cycle = now - d.born
             p.cyc_won_sum += cycle  # type: ignore[union-attr]
             p.cyc_won.buf.append(cycle)  # type: ignore[union-attr]
+            if d.id <= self._warm_hi:
+                self._warm_closed(d, True, d.value if r.copy is None else 0.0)
         elif k == K_LOST:
             self._lost(d, st.pipe, r.reason, now)  # type: ignore[arg-type]
         else:  # an SLA whose target is `stay` cannot be written; keep the deal parked
@@ -684,6 +869,8 @@ class Engine:
                                 (d, stage))
                     return
         d.state = GONE
+        if d.id <= self._warm_hi:
+            self._warm_closed(d, False, 0.0)
         p.lost[reason] = p.lost.get(reason, 0) + 1
         p.lost_n += 1
         p.cyc_lost_sum += now - d.born
@@ -759,7 +946,7 @@ class Engine:
         st = d.st
         st.wait_sum += now - d.queued_at
         st.picks += 1
-        if d.picked < 0.0:
+        if d.picked < -1e300:
             d.picked = now
             if st.respond is not None:
                 st.resp_n += 1
@@ -881,7 +1068,7 @@ class Engine:
             self._open.pop(d.id, None)
         spec = st.spec
         self._record((self.rep, d.id, spec.pipeline_name, spec.name,  # type: ignore[misc]
-                      d.entered, d.picked if d.picked >= 0.0 else None, now, outcome, timeout))
+                      d.entered, d.picked if d.picked > -1e300 else None, now, outcome, timeout))
 
     def _reset(self, ev: _Call) -> None:
         """End of warm-up: forget everything measured so far, keep the state."""
@@ -986,10 +1173,13 @@ class Engine:
                 self._emit(d, d.st, None, "open", "")
             self._open.clear()
         open_final = sum(st.wip for st in self.stages) + sum(p.limbo for p in self.pipes)
+        warm = self._warm_stats
+        if warm is not None:
+            warm.open_final = [n - w - lo for n, w, lo in zip(warm.deals, warm.won, warm.lost)]
         return RepStats(rep=self.rep, observed_hours=span, stages=stages, teams=teams,
                         pipelines=pipes, deals_created=sum(p.started for p in self.pipes),
                         revenue_won=math.fsum(p.won_value for p in self.pipes),
-                        open_final=open_final)
+                        open_final=open_final, warm=warm)
 
 
 def run_replication(net: Network, config: SimConfig, rep: int,

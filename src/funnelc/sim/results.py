@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "Estimate", "DurationStats", "OutcomeResult", "Timeouts", "VerdictReason", "Graveyard",
     "StageResult", "TeamResult", "ShapeViolation", "FunnelShape", "PipelineResult",
-    "AccountResult", "RunInfo", "SimWarning", "SimResult", "SCHEMA_PATH", "results_schema",
+    "AccountResult", "RunInfo", "SimWarning", "OpenDealsResult", "SimResult", "SCHEMA_PATH", "results_schema",
     "SCHEMA_VERSION", "schema_text",
 ]
 
@@ -207,6 +207,20 @@ class SimWarning(_Out):
     message: str
 
 
+class OpenDealsResult(_Out):
+    """What became of the deals open at t=0 (warm start) that were in one stage then,
+    counted from t=0 to the horizon whatever the warm-up."""
+
+    pipeline: str
+    stage: str = Field(description="The stage they were in at t=0 (stage of origin).")
+    deals: int = Field(description="Deals open in this stage at t=0.")
+    won: Estimate
+    revenue_won: Estimate = Field(description="Value booked by their wins (a win handed on "
+                                              "with `then copy` books at its copy, not here).")
+    lost: Estimate = Field(description="Lost for good.")
+    open_at_horizon: Estimate
+
+
 class SimResult(_Out):
     schema_version: int = SCHEMA_VERSION
     run: RunInfo
@@ -215,6 +229,10 @@ class SimResult(_Out):
     teams: list[TeamResult]
     pipelines: list[PipelineResult]
     warnings: list[SimWarning]
+    open_deals: list[OpenDealsResult] = Field(
+        default_factory=list, description="Warm start: the deals open at t=0 by stage of "
+                                          "origin (stages that had some); empty when the "
+                                          "run started empty.")
 
     def stage(self, pipeline: str, stage: str) -> StageResult:
         return next(s for s in self.stages if s.pipeline == pipeline and s.stage == stage)

@@ -19,11 +19,12 @@ import numpy as np
 
 __all__ = ["Purpose", "stream", "name_key"]
 
-Purpose = Literal["arrivals", "values", "work", "outcomes", "delays", "replies", "reopens"]
+Purpose = Literal["arrivals", "values", "work", "outcomes", "delays", "replies", "reopens",
+                  "warm"]
 
 _PURPOSE_CODE: dict[str, int] = {
     "arrivals": 1, "values": 2, "work": 3, "outcomes": 4, "delays": 5, "replies": 6,
-    "reopens": 7,
+    "reopens": 7, "warm": 8,
 }
 
 

@@ -49,6 +49,7 @@ from .engine import run_replication
 from .results import SimResult
 from .stats import RepStats
 from .summary import summarize
+from .warm import resolve_open_deals
 
 __all__ = ["simulate", "run_replications", "RECORD_COLUMNS", "Progress", "start_method"]
 
@@ -132,6 +133,8 @@ def _part(parts_dir: str, rep: int) -> str:
 def run_replications(net: Network, config: SimConfig, progress: Progress | None = None
                      ) -> list[RepStats]:
     """All replications of a compiled account, in index order."""
+    if config.open_deals:
+        resolve_open_deals(net, config.open_deals)  # WarmStartError before any work
     parts_dir = None
     if config.records is not None:
         folder = scratch_dir(config.records)  # beside the target a link points to
@@ -209,7 +212,7 @@ simulating 30 000 deals; a forked one ~20 ms."""
 
 def _expected_deals(net: Network, config: SimConfig) -> float:
     per_hour = sum(s.per_hour * sum(s.profile) / 12 for s in net.sources)
-    return per_hour * config.horizon_hours * config.reps
+    return (per_hour * config.horizon_hours + len(config.open_deals)) * config.reps
 
 
 def _join_records(path: str, parts: list[str]) -> None:
@@ -230,6 +233,12 @@ def simulate(model: m.FunnelFile, config: SimConfig, progress: Progress | None =
     set, that scenario's overrides apply first (see `funnelc.scenarios.apply_scenario`).
     Raises `CompileError` (with diagnostics) when the model cannot be simulated and
     `ScenarioError` when the scenario cannot be applied.
+
+    Warm start: `config.open_deals` (`funnelc.sim.warm.OpenDeal`) puts the deals open at
+    t=0 into their stages; what became of them is `SimResult.open_deals`, and in records
+    they are the deal ids 1 .. len(open_deals), in the order given, with an entry time of
+    0 or less. `WarmStartError` (a ValueError) names every deal whose pipeline or stage
+    the funnel does not have, with the closest name.
     """
     if config.scenario is not None:
         from ..scenarios import apply_scenario

@@ -202,6 +202,20 @@ class PipelineRep:
 
 
 @dataclass
+class WarmRep:
+    """What became of the open deals of a warm start, per stage of origin (lists indexed
+    like the network's stages), counted from t=0 whatever the warm-up."""
+
+    deals: list[int]
+    won: list[int]
+    won_value: list[float]
+    """Value booked by their wins (a win handed on with `then copy` books at the copy)."""
+    lost: list[int]
+    """Lost for good (a deal lost and waiting to be reopened is still open)."""
+    open_final: list[int]
+
+
+@dataclass
 class RepStats:
     rep: int
     observed_hours: float
@@ -212,3 +226,5 @@ class RepStats:
     revenue_won: float = 0.0
     open_final: int = 0
     events: int = 0
+    warm: WarmRep | None = None
+    """Open deals of a warm start (`SimConfig.open_deals`), None without them."""

@@ -18,6 +18,7 @@ from .engine import TIMEOUT_KINDS
 from .results import (
     AccountResult,
     DurationStats,
+    OpenDealsResult,
     OutcomeResult,
     PipelineResult,
     RunInfo,
@@ -143,6 +144,17 @@ def summarize(funnel: m.FunnelFile, net: Network, config: SimConfig, reps: list[
         warnings.append(SimWarning(code="no-sources", subject=net.path,
                                    message="the file has no `source`: no deal is ever created"))
     account = funnel.account
+    open_deals: list[OpenDealsResult] = []
+    warm = [r.warm for r in reps if r.warm is not None]
+    if warm and len(warm) == len(reps):
+        for i, spec in enumerate(net.stages):
+            if warm[0].deals[i]:
+                open_deals.append(OpenDealsResult(
+                    pipeline=spec.pipeline_name, stage=spec.name, deals=warm[0].deals[i],
+                    won=estimate(float(w.won[i]) for w in warm),
+                    revenue_won=estimate(w.won_value[i] for w in warm),
+                    lost=estimate(float(w.lost[i]) for w in warm),
+                    open_at_horizon=estimate(float(w.open_final[i]) for w in warm)))
     return SimResult(
         run=RunInfo(file=net.path, scenario=scenario, seed=config.seed, reps=config.reps,
                     days=config.days, warmup_days=config.warmup_days,
@@ -154,4 +166,5 @@ def summarize(funnel: m.FunnelFile, net: Network, config: SimConfig, reps: list[
             revenue_won=estimate(r.revenue_won for r in reps),
             deals_created=estimate(float(r.deals_created) for r in reps),
             open_at_horizon=estimate(float(r.open_final) for r in reps)),
-        stages=stages, teams=teams, pipelines=pipelines, warnings=warnings)
+        stages=stages, teams=teams, pipelines=pipelines, warnings=warnings,
+        open_deals=open_deals)
