@@ -325,15 +325,14 @@ def test_not_amocrm_shape_names_the_place(tmp_path: Path) -> None:
     cases = {
         "array.json": ([1, 2], "the top level: expected an object (amoCRM's answer to "
                                "GET /api/v4/leads/pipelines), found an array"),
-        "no_embedded.json": ({"pipelines": []}, "pipelines: unknown key"),
+        "no_embedded.json": ({"pipelines": []}, "_embedded: missing: amoCRM's answer keeps its "
+                                                 "pipelines under `_embedded.pipelines`"),
         "no_list.json": ({"_embedded": {}}, "_embedded.pipelines: missing"),
         "colour.json": (answer([pipeline(1, "A", [status(11, "a", 20)]), pipeline(2, "B", [status(21, "b", 20)]),
                                 pipeline(3, "C", [status(31, "c", 20, color=7)])]),
                         "_embedded.pipelines[2]._embedded.statuses[3].color: expected a string, found an integer"),
         "name.json": (answer([pipeline(1, "A", [status(11, None, 20)])]),
                       "_embedded.pipelines[0]._embedded.statuses[3].name: expected a string, found null"),
-        "unknown.json": (answer([pipeline(1, "A", [status(11, "a", 20, probability=50)])]),
-                         "_embedded.pipelines[0]._embedded.statuses[3].probability: unknown key"),
     }
     for name, (data, message) in cases.items():
         out = tmp_path / f"{name}.funnel"
@@ -343,11 +342,21 @@ def test_not_amocrm_shape_names_the_place(tmp_path: Path) -> None:
         assert not out.exists()
 
 
-def test_unknown_keys_can_be_ignored_on_request(tmp_path: Path) -> None:
+def test_unknown_keys_warn_by_default_refuse_with_strict_and_hide_on_request(tmp_path: Path) -> None:
+    """Issue 13: a key amoCRM adds must not stop an import; `--strict` restores the refusal."""
     path = write(tmp_path, "p.json", answer([pipeline(1, "A", [status(11, "a", 20, probability=50)])]))
-    result = run_import(path, "--ignore-unknown-keys")
-    assert result.exit_code == 0, result.output
-    assert "_embedded.pipelines[0]._embedded.statuses[3].probability: unknown key ignored" in result.stderr
+    place = "_embedded.pipelines[0]._embedded.statuses[3].probability: unknown key"
+    warned = run_import(path)
+    assert warned.exit_code == 0, warned.output
+    assert f"warning: {path}: {place}" in warned.stderr
+    out = tmp_path / "strict.funnel"
+    refused = run_import(path, "--strict", "-o", str(out))
+    assert refused.exit_code == 1
+    assert f"error: {path}: {place}" in refused.stderr
+    assert not out.exists()
+    silenced = run_import(path, "--ignore-unknown-keys")
+    assert silenced.exit_code == 0, silenced.output
+    assert place not in silenced.stderr and "deprecated" in silenced.stderr
 
 
 def test_truncated_json(tmp_path: Path) -> None:

@@ -1,10 +1,14 @@
-"""`funnelc import amocrm PIPELINES.json [--fields F.json]... [--statuses S.json]... -o FILE`.
+"""`funnelc import amocrm PIPELINES.json [--fields F.json]... [--statuses S.json]...
+[--loss-reasons L.json]... -o FILE`.
 
-Exit codes: 0 written, 1 an input file is not usable (the message names the place inside
-the JSON), 2 usage. The output is written atomically and only when everything was read.
+Exit codes: 0 written (keys beyond amoCRM's documented answers are warnings), 1 an input
+file is not usable (the message names the place inside the JSON) or, with `--strict`, has
+unknown keys; 2 usage. The output is written atomically and only when everything was read.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +16,9 @@ from .common import EXIT_PROBLEMS
 from .convention import deliver, info, to_json, verbosity_options
 from .output import Output, guard
 from .sim_options import stack
+
+if TYPE_CHECKING:
+    from ..importers.amocrm import UnknownKey
 
 
 @click.command("import")
@@ -25,6 +32,10 @@ from .sim_options import stack
               metavar="STATUSES.json",
               help="Answer of GET /api/v4/leads/pipelines/{id}/statuses?with=descriptions, "
                    "for the hints (repeat per pipeline).")
+@click.option("--loss-reasons", "loss_reasons", multiple=True, type=click.Path(dir_okay=False),
+              metavar="LOSS_REASONS.json",
+              help="Answer of GET /api/v4/leads/loss_reasons: listed in the file's header "
+                   "comment, for the `-> lost \"reason\"` outcomes (repeat per page).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True,
               help="What to print: text (the funnel file) or json (the funnel text with "
@@ -34,32 +45,54 @@ from .sim_options import stack
               help="Funnel file (or, with --format json, JSON file) to write; default: "
                    "stdout.")
 @stack(verbosity_options())
-@click.option("--ignore-unknown-keys", is_flag=True,
-              help="Skip keys amoCRM's documented answers do not have (default: refuse).")
+@click.option("--strict", is_flag=True,
+              help="Refuse keys amoCRM's documented answers do not have (exit 1, nothing "
+                   "written); default: a warning for each, and the import goes on.")
+@click.option("--ignore-unknown-keys", is_flag=True, hidden=True,
+              help="Deprecated: unknown keys are warnings now; this only silences them.")
 def import_command(crm: str, pipelines: str, fields: tuple[str, ...], statuses: tuple[str, ...],
-                   fmt: str, output: str | None, ignore_unknown_keys: bool) -> None:
+                   loss_reasons: tuple[str, ...], fmt: str, output: str | None, strict: bool,
+                   ignore_unknown_keys: bool) -> None:
     """Turn a CRM's pipelines JSON back into funnel text (CRM: amocrm).
 
     Pipelines and their stages (in amoCRM's order), colours, descriptions as hints,
-    custom fields with their options, and required fields per stage. amoCRM keeps no
-    routing, so the stages have no outcomes: `funnelc check` will say so.
+    custom fields with their options, required fields per stage, and loss reasons (as a
+    comment). amoCRM keeps no routing, so the stages have no outcomes: `funnelc check`
+    will say so. Keys amoCRM's documented answers do not have are warnings (--strict:
+    errors).
     """
     from ..importers.amocrm import import_files
     from ..importers.json_input import JsonProblem
 
-    guard([Output("-o", output)], [pipelines, *fields, *statuses])
+    if strict and ignore_unknown_keys:
+        raise click.UsageError("--strict refuses unknown keys and --ignore-unknown-keys "
+                               "silences them: give one")
+    if ignore_unknown_keys:
+        click.echo("warning: `--ignore-unknown-keys` is deprecated and will be removed in the "
+                   "next release: unknown keys no longer stop the import (they are "
+                   "warnings); it only silences those warnings", err=True)
+    guard([Output("-o", output)], [pipelines, *fields, *statuses, *loss_reasons])
     try:
-        text, imported, ignored = import_files(pipelines, fields, statuses,
-                                               out_path=output or "<stdout>",
-                                               lenient=ignore_unknown_keys)
+        text, imported = import_files(pipelines, fields, statuses, loss_reasons,
+                                      out_path=output or "<stdout>")
     except JsonProblem as exc:
         click.echo(f"error: {exc}", err=True)
         if exc.hint:
             click.echo(f"  = help: {exc.hint}", err=True)
         raise SystemExit(EXIT_PROBLEMS) from None
+    unknown = [_unknown_line(u) for u in imported.unknown_keys]
+    if strict and unknown:
+        for line in unknown:
+            click.echo(f"error: {line}", err=True)
+        click.echo("  = help: funnelc does not read these keys; without --strict they are "
+                   "warnings and the import goes on", err=True)
+        raise SystemExit(EXIT_PROBLEMS)
     _prove(text)
-    for path in ignored:
-        click.echo(f"warning: {path}: unknown key ignored", err=True)
+    if unknown and not ignore_unknown_keys:
+        for line in unknown:
+            click.echo(f"warning: {line}", err=True)
+        click.echo("  = help: funnelc does not read them, so the import is complete; "
+                   "--strict refuses such answers", err=True)
     for warning in imported.warnings:
         click.echo(f"warning: {warning}", err=True)
     funnel = imported.funnel
@@ -67,13 +100,22 @@ def import_command(crm: str, pipelines: str, fields: tuple[str, ...], statuses: 
         deliver(output, to_json({
             "crm": crm, "funnel": text, "pipelines": len(funnel.pipelines),
             "stages": imported.stage_count, "fields": len(funnel.fields),
-            "warnings": [*(f"{p}: unknown key ignored" for p in ignored),
-                         *imported.warnings]}))
+            "loss_reasons": imported.loss_reasons,
+            "unknown_keys": [{"file": u.file, "path": u.path, "pattern": u.pattern,
+                              "count": u.count} for u in imported.unknown_keys],
+            "warnings": [*unknown, *imported.warnings]}))
         return
     deliver(output, text)
+    reasons = f", {len(imported.loss_reasons)} loss reason(s)" if loss_reasons else ""
     info(f"imported {len(funnel.pipelines)} pipeline(s), {imported.stage_count} stage(s), "
-         f"{len(funnel.fields)} field(s); next: funnelc check "
-         f"{output if output not in (None, '-') else 'FILE'}")
+         f"{len(funnel.fields)} field(s){reasons}; next: "
+         f"funnelc check {output if output not in (None, '-') else 'FILE'}")
+
+
+def _unknown_line(u: UnknownKey) -> str:
+    """`FILE: PATH: unknown key …`, naming how many places are like it."""
+    more = (f" (and {u.count - 1} more like it: {u.pattern})" if u.count > 1 else "")
+    return f"{u.file}: {u.path}: unknown key, not in amoCRM's documented answer{more}"
 
 
 def _prove(text: str) -> None:

@@ -2,15 +2,21 @@
 audit an existing account with `funnelc check`.
 
 Inputs are the answers as amoCRM sends them: `GET /api/v4/leads/pipelines` (required),
-`GET /api/v4/{leads,contacts,companies}/custom_fields` pages (`--fields`, repeatable) and
+`GET /api/v4/{leads,contacts,companies}/custom_fields` pages (`--fields`, repeatable),
 `GET /api/v4/leads/pipelines/{id}/statuses?with=descriptions` (`--statuses`,
-repeatable: the pipelines list carries no descriptions, and descriptions are the hints).
+repeatable: the pipelines list carries no descriptions, and descriptions are the hints)
+and `GET /api/v4/leads/loss_reasons` (`--loss-reasons`). The answer about one item
+(`GET …/{id}`) is taken wherever the list is. Every key of the documented answers is
+known; any other is collected (`Imported.unknown_keys`), not refused: amoCRM adds keys
+without notice, and the command decides whether they are warnings or errors.
 
 What comes over: pipelines in amoCRM's order (`main` kept; archived ones left out),
 their user statuses in sort order as stages (the unsorted status and won/lost 142/143
 are not stages in the language), any hex colour, the `newbie` description as `hint`,
 custom fields with their enums, and each field's `required_statuses` as `requires` on
 those stages. Built-in fields (PHONE, EMAIL …) come over only when a stage requires them.
+Loss reasons are listed in the header comment: the language names a reason only on a
+`-> lost "reason"` outcome, and amoCRM ties reasons to no stage.
 
 What cannot: routing. amoCRM stores no transitions, shares, SLAs, teams or sources, and
 inventing them (say, a `-> next` chain) would make `check` and the simulator report
@@ -32,22 +38,43 @@ from ..names import is_blank, strip_invisible
 from ..span import NOWHERE
 from .json_input import JsonProblem, Walker, read_json
 
-__all__ = ["AmoStatus", "AmoPipeline", "AmoField", "Imported", "JsonProblem", "parse_pipelines",
-           "parse_statuses", "parse_fields", "build_funnel", "render", "import_files"]
+__all__ = ["AmoStatus", "AmoPipeline", "AmoField", "AmoLossReason", "Imported", "UnknownKey",
+           "JsonProblem", "parse_pipelines", "parse_statuses", "parse_fields",
+           "parse_loss_reasons", "build_funnel", "render", "import_files"]
 
-RESPONSE_KEYS = ("_total_items", "_page", "_page_count", "_links", "_embedded")
-PIPELINE_KEYS = ("id", "name", "sort", "is_main", "is_unsorted_on", "is_archive", "account_id",
-                 "request_id", "_links", "_embedded")
-STATUS_KEYS = ("id", "name", "sort", "is_editable", "pipeline_id", "color", "type", "account_id",
-               "request_id", "descriptions", "_links")
-DESCRIPTION_KEYS = ("id", "level", "description", "account_id", "status_id")
-FIELD_KEYS = ("id", "name", "type", "account_id", "code", "sort", "is_api_only", "enums",
-              "group_id", "required_statuses", "hidden_statuses", "is_deletable", "is_predefined",
-              "entity_type", "tracking_callback", "remind", "triggers", "currency",
-              "chained_lists", "search_in", "nested", "settings", "is_visible", "is_required",
-              "request_id", "_links")
-ENUM_KEYS = ("id", "value", "sort", "code")
-PAIR_KEYS = ("pipeline_id", "status_id")
+# Every key of amoCRM's documented answers, so that a real account imports without a
+# warning. Sources: the official pages (amocrm.ru/developers/content/crm_platform/
+# leads_pipelines and /custom-fields, as converted in biradrags/amo-docs @001c0f3a,
+# amocrm_docs_md/crm_platform/*.md), Kommo's loss-reason reference
+# (developers.kommo.com/reference/loss-reasons) and the official PHP SDK's `fromArray`
+# readers (amocrm/amocrm-api-php @1354d8a, src/AmoCRM/Models/...). The test fixtures in
+# tests/data/amocrm/ are those pages' own examples.
+RESPONSE_KEYS = frozenset({"_total_items", "_page", "_page_count", "_links", "_embedded"})
+PIPELINE_KEYS = frozenset({"id", "name", "sort", "is_main", "is_unsorted_on", "is_archive",
+                           "account_id", "request_id", "_links", "_embedded"})
+STATUS_KEYS = frozenset({"id", "name", "sort", "is_editable", "pipeline_id", "color", "type",
+                         "account_id", "request_id", "descriptions", "_links"})
+DESCRIPTION_KEYS = frozenset({"id", "level", "description", "account_id", "status_id",
+                              "pipeline_id", "created_at", "updated_at", "created_by",
+                              "updated_by"})
+"""`descriptions[]` of `GET …/statuses?with=descriptions` (leads_pipelines.md, the
+answer's table and example; SDK `StatusDescriptionModel::fromArray`)."""
+FIELD_KEYS = frozenset({"id", "name", "type", "account_id", "code", "sort", "is_api_only",
+                        "enums", "group_id", "required_statuses", "hidden_statuses",
+                        "is_deletable", "is_predefined", "is_computed", "entity_type",
+                        "catalog_id", "tracking_callback", "remind", "triggers", "currency",
+                        "chained_lists", "search_in", "nested", "settings", "is_visible",
+                        "is_required", "request_id", "_links"})
+"""A field of `GET /api/v4/{entity}/custom_fields` for every entity and type
+(custom-fields.md: `is_computed` on leads, `catalog_id`/`nested` on catalogs;
+SDK `CustomFieldModel::fromArray`). `nested`, `chained_lists` and `settings` belong to
+types the language has no place for and are not read."""
+LOSS_REASON_KEYS = frozenset({"id", "name", "sort", "created_at", "updated_at", "request_id",
+                              "_links"})
+"""`GET /api/v4/leads/loss_reasons` (Kommo reference; the `loss_reason` of a lead in
+leads-api.md; SDK `LossReasonModel`)."""
+ENUM_KEYS = frozenset({"id", "value", "sort", "code"})
+PAIR_KEYS = frozenset({"pipeline_id", "status_id"})
 BUILTIN_CODES = frozenset({"PHONE", "EMAIL", "POSITION", "IM", "WEB", "ADDRESS"})
 WON_ID, LOST_ID = 142, 143
 
@@ -109,6 +136,13 @@ class AmoField:
 def _embedded_list(w: Walker, data: dict[str, Any], key: str) -> tuple[list[Any], str]:
     """The item list of a HAL collection answer and its path."""
     w.keys(data, "", RESPONSE_KEYS)
+    if "_embedded" not in data:
+        others = [key for key in data if key not in RESPONSE_KEYS]
+        raise w.fail("_embedded", f"missing: amoCRM's answer keeps its {key} under "
+                     f"`_embedded.{key}`",
+                     f"this file has {', '.join(f'`{k}`' for k in others[:3])} instead: save "
+                     "the answer as amoCRM sent it" if others else
+                     "save the answer as amoCRM sent it")
     embedded = w.get(data, "_embedded", "", "an object")
     w.keys(embedded, "_embedded", (key,))
     items = w.get(embedded, key, "_embedded", "an array")
@@ -179,17 +213,28 @@ def parse_pipelines(data: Any, w: Walker) -> list[AmoPipeline]:
     return [_pipeline(w, p, f"{where}[{k}]") for k, p in enumerate(items)]
 
 
+def _single(data: dict[str, Any]) -> bool:
+    """True for the answer about one item (`GET …/{id}`): the item itself, not a
+    collection around it."""
+    return "id" in data and "_embedded" not in data
+
+
 def parse_statuses(data: Any, w: Walker) -> list[AmoStatus]:
-    """The answer to `GET /api/v4/leads/pipelines/{id}/statuses?with=descriptions`."""
+    """The answer to `GET /api/v4/leads/pipelines/{id}/statuses?with=descriptions` (or to
+    `GET …/statuses/{id}?with=descriptions`)."""
     what = "GET /api/v4/leads/pipelines/{id}/statuses"
     if not isinstance(data, dict):
         _not_an_answer(w, data, what)
-    items, where = _embedded_list(w, data, "statuses")
-    out = [_status(w, s, f"{where}[{k}]") for k, s in enumerate(items)]
-    for k, status in enumerate(out):
+    if _single(data):
+        items, where, paths = [data], "", [""]
+    else:
+        items, where = _embedded_list(w, data, "statuses")
+        paths = [f"{where}[{k}]" for k in range(len(items))]
+    out = [_status(w, s, path) for s, path in zip(items, paths, strict=True)]
+    for path, status in zip(paths, out, strict=True):
         if status.pipeline_id is None:
-            raise w.fail(f"{where}[{k}].pipeline_id", "missing: needed to tell which pipeline "
-                         "the status belongs to")
+            raise w.fail(f"{path}.pipeline_id" if path else "pipeline_id",
+                         "missing: needed to tell which pipeline the status belongs to")
     return out
 
 
@@ -231,18 +276,53 @@ def _field(w: Walker, raw: Any, where: str, default_entity: str | None) -> AmoFi
     return parsed
 
 
+def _entity_of(w: Walker, raw: dict[str, Any], where: str) -> str | None:
+    """The entity named by an answer's `_links.self.href` (`/api/v4/leads/custom_fields…`):
+    the list answer's items carry no `entity_type` of their own."""
+    inner = f"{where}._links" if where else "_links"
+    links = w.get(raw, "_links", where, "an object", required=False, nullable=True) or {}
+    link = w.get(links, "self", inner, "an object", required=False, nullable=True) or {}
+    href = w.get(link, "href", f"{inner}.self", "a string", required=False, nullable=True) or ""
+    match = _ENTITY_IN_HREF.search(href)
+    return match.group(1) if match else None
+
+
 def parse_fields(data: Any, w: Walker) -> list[AmoField]:
-    """One page of `GET /api/v4/{entity}/custom_fields`."""
+    """One page of `GET /api/v4/{entity}/custom_fields` (or `GET …/custom_fields/{id}`)."""
     what = "GET /api/v4/{entity}/custom_fields"
     if not isinstance(data, dict):
         _not_an_answer(w, data, what)
+    if _single(data):
+        return [_field(w, data, "", _entity_of(w, data, ""))]
     items, where = _embedded_list(w, data, "custom_fields")
-    links = w.get(data, "_links", "", "an object", required=False, nullable=True) or {}
-    link = w.get(links, "self", "_links", "an object", required=False, nullable=True) or {}
-    href = w.get(link, "href", "_links.self", "a string", required=False, nullable=True) or ""
-    match = _ENTITY_IN_HREF.search(href)
-    default_entity = match.group(1) if match else None
+    default_entity = _entity_of(w, data, "")
     return [_field(w, f, f"{where}[{k}]", default_entity) for k, f in enumerate(items)]
+
+
+@dataclass
+class AmoLossReason:
+    id: int
+    name: str
+    sort: int
+
+
+def _loss_reason(w: Walker, raw: Any, where: str) -> AmoLossReason:
+    w.expect(raw, where, "an object")
+    w.keys(raw, where, LOSS_REASON_KEYS)
+    return AmoLossReason(
+        id=w.get(raw, "id", where, "an integer"),
+        name=w.get(raw, "name", where, "a string"),
+        sort=w.get(raw, "sort", where, "an integer", required=False, nullable=True, default=0))
+
+
+def parse_loss_reasons(data: Any, w: Walker) -> list[AmoLossReason]:
+    """The answer to `GET /api/v4/leads/loss_reasons` (or `GET …/loss_reasons/{id}`)."""
+    if not isinstance(data, dict):
+        _not_an_answer(w, data, "GET /api/v4/leads/loss_reasons")
+    if _single(data):
+        return [_loss_reason(w, data, "")]
+    items, where = _embedded_list(w, data, "loss_reasons")
+    return [_loss_reason(w, r, f"{where}[{k}]") for k, r in enumerate(items)]
 
 
 # ---------------------------------------------------------------- building the funnel
@@ -290,6 +370,37 @@ class Imported:
     stage_count: int = 0
     warnings: list[str] = field(default_factory=list)
     """What was changed to fit the language, with the file and JSON path of each."""
+    loss_reasons: list[str] = field(default_factory=list)
+    """The account's loss reasons in amoCRM's order, each on one line."""
+    unknown_keys: list[UnknownKey] = field(default_factory=list)
+    """Keys the answers had beyond amoCRM's documented ones (not read)."""
+
+
+@dataclass(frozen=True)
+class UnknownKey:
+    """A key outside amoCRM's documented answer, once per file and place: a key amoCRM
+    starts sending on every status is one finding (`count` places), not hundreds."""
+
+    file: str
+    path: str
+    """The first place it was met (`_embedded.statuses[3].probability`)."""
+    pattern: str
+    """Every place like it (`_embedded.statuses[*].probability`)."""
+    count: int
+
+
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def group_unknown(file: str, paths: list[str]) -> list[UnknownKey]:
+    """The unknown keys of one file, one `UnknownKey` per place pattern, in the order met."""
+    first: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for path in paths:
+        pattern = _INDEX.sub("[*]", path)
+        first.setdefault(pattern, path)
+        counts[pattern] = counts.get(pattern, 0) + 1
+    return [UnknownKey(file, path, pattern, counts[pattern]) for pattern, path in first.items()]
 
 
 def normal_color(raw: str) -> str | None:
@@ -440,8 +551,26 @@ class _Build:
         return color
 
 
+def loss_reason_names(reasons: list[AmoLossReason]) -> list[str]:
+    """The names in amoCRM's order (sort, then id), each once and on one line; blank
+    ones and a reason given twice (the same page saved twice) are left out."""
+    names: list[str] = []
+    seen: set[int] = set()
+    for reason in sorted(reasons, key=lambda r: (r.sort, r.id)):
+        name = _one_line(reason.name)
+        if reason.id in seen or is_blank(name) or name in names:
+            continue
+        seen.add(reason.id)
+        names.append(name)
+    return names
+
+
 def build_funnel(pipelines: list[AmoPipeline], fields: list[AmoField],
-                 statuses: list[AmoStatus] | None = None, path: str = "imported.funnel") -> Imported:
+                 statuses: list[AmoStatus] | None = None, path: str = "imported.funnel",
+                 loss_reasons: list[AmoLossReason] | None = None) -> Imported:
+    """The funnel model of the account. Loss reasons do not enter the model: in the
+    language a reason lives only on a `-> lost "reason"` outcome, and amoCRM ties none
+    to a stage, so they are listed in the header comment for whoever writes outcomes."""
     b = _Build()
     described: dict[tuple[int, int], dict[str, str]] = {
         (s.pipeline_id, s.id): s.descriptions for s in statuses or []
@@ -458,7 +587,8 @@ def build_funnel(pipelines: list[AmoPipeline], fields: list[AmoField],
         main_done = main_done or main
         out_pipes.append(m.Pipeline(span=NOWHERE, name=_name(name), main=main, stages=model_stages))
     funnel = m.FunnelFile(span=NOWHERE, path=path, fields=tuple(card_fields), pipelines=tuple(out_pipes))
-    return Imported(funnel, b.notes, count, b.warnings)
+    return Imported(funnel, b.notes, count, b.warnings,
+                    loss_reason_names(loss_reasons or []))
 
 
 HEADER = """\
@@ -469,6 +599,11 @@ each pipeline as having no way to won (FN216) until sources and outcomes are wri
 Lint findings about names, fields and colours apply as they are."""
 
 
+LOSS_HEADER = """\
+Loss reasons in amoCRM (one list for the account, tied to no stage; an outcome names
+one as `-> lost "reason" 20%` where such deals are lost):"""
+
+
 def render(imported: Imported) -> str:
     """Funnel text: the header comment, then the model in `fmt`'s canonical layout."""
     from ..fmt import format_model
@@ -476,28 +611,37 @@ def render(imported: Imported) -> str:
     lines = HEADER.splitlines()
     if imported.header:
         lines += ["", "Notes:"] + [f"- {_one_line(note)}" for note in imported.header]
+    if imported.loss_reasons:
+        lines += ["", *LOSS_HEADER.splitlines()] + [f"- {name}" for name in imported.loss_reasons]
     head = "\n".join(f"# {line}".rstrip() for line in lines)
     return head + "\n\n" + format_model(imported.funnel)
 
 
 def import_files(pipelines_path: str, fields_paths: tuple[str, ...] = (),
-                 statuses_paths: tuple[str, ...] = (), *, out_path: str = "imported.funnel",
-                 lenient: bool = False) -> tuple[str, Imported, list[str]]:
-    """(funnel text, what was imported, unknown keys ignored). Raises `JsonProblem`."""
-    ignored: list[str] = []
-    w = Walker(pipelines_path, lenient)
+                 statuses_paths: tuple[str, ...] = (), loss_reasons_paths: tuple[str, ...] = (),
+                 *, out_path: str = "imported.funnel") -> tuple[str, Imported]:
+    """(funnel text, what was imported). Raises `JsonProblem` for a file that cannot be
+    read as amoCRM's answer; keys beyond the documented ones are not a problem here but
+    are listed in `Imported.unknown_keys`, for the caller to warn about or refuse."""
+    unknown: list[UnknownKey] = []
+    w = Walker(pipelines_path)
     pipelines = parse_pipelines(read_json(pipelines_path), w)
-    ignored += [f"{pipelines_path}: {p}" for p in w.ignored]
+    unknown += group_unknown(pipelines_path, w.unknown)
     fields: list[AmoField] = []
     for path in fields_paths:
-        w = Walker(path, lenient)
+        w = Walker(path)
         fields += parse_fields(read_json(path), w)
-        ignored += [f"{path}: {p}" for p in w.ignored]
+        unknown += group_unknown(path, w.unknown)
     statuses: list[AmoStatus] = []
     for path in statuses_paths:
-        w = Walker(path, lenient)
+        w = Walker(path)
         statuses += parse_statuses(read_json(path), w)
-        ignored += [f"{path}: {p}" for p in w.ignored]
+        unknown += group_unknown(path, w.unknown)
+    reasons: list[AmoLossReason] = []
+    for path in loss_reasons_paths:
+        w = Walker(path)
+        reasons += parse_loss_reasons(read_json(path), w)
+        unknown += group_unknown(path, w.unknown)
     seen: set[tuple[str, int]] = set()
     unique_fields = []
     order = {entity: i for i, entity in enumerate(ENTITIES)}
@@ -505,6 +649,6 @@ def import_files(pipelines_path: str, fields_paths: tuple[str, ...] = (),
         if (f.entity, f.id) not in seen:  # the same page given twice must not double them
             seen.add((f.entity, f.id))
             unique_fields.append(f)
-    imported = build_funnel(pipelines, unique_fields, statuses, out_path)
-    return render(imported), imported, ignored
-
+    imported = build_funnel(pipelines, unique_fields, statuses, out_path, reasons)
+    imported.unknown_keys = unknown
+    return render(imported), imported

@@ -92,11 +92,15 @@ def _unfinished(text: str) -> bool:
 @dataclass
 class Walker:
     """Typed access into parsed JSON that raises `JsonProblem` naming the exact path.
-    Unknown keys are errors unless `lenient`; then they are collected in `ignored`."""
+
+    Keys outside the documented answer are collected in `unknown`, never raised: a CRM
+    adds keys to its answers without notice, and refusing a whole account for a key the
+    importer would not read anyway helps nobody. Whether they are warnings or errors is
+    the command's choice (`--strict`)."""
 
     file: str
-    lenient: bool = False
-    ignored: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    """JSON paths of the keys not in the documented answer, in the order met."""
 
     def fail(self, where: str, message: str, hint: str | None = None) -> JsonProblem:
         return JsonProblem(self.file, where or "the top level", message, hint)
@@ -122,16 +126,11 @@ class Walker:
         return self.expect(value, path, kind)
 
     def keys(self, obj: dict[str, Any], where: str, known: Iterable[str]) -> None:
-        allowed = set(known)
+        """Note every key of `obj` that is not in `known`."""
+        allowed = known if isinstance(known, frozenset) else frozenset(known)
         for key in obj:
-            if key in allowed:
-                continue
-            path = f"{where}.{key}" if where else key
-            if not self.lenient:
-                raise self.fail(path, "unknown key: not part of amoCRM's answer",
-                                "if amoCRM has started sending it, rerun with "
-                                "--ignore-unknown-keys")
-            self.ignored.append(path)
+            if key not in allowed:
+                self.unknown.append(f"{where}.{key}" if where else key)
 
 
 def describe(value: Any) -> str:
