@@ -4,14 +4,16 @@ simulation said it would — per month of the holdout and over the whole holdout
 stage-to-stage conversion, deals won and lost, and the backlog (deals in each stage at
 each month end).
 
-How the holdout is simulated. The simulator's public API (`funnelc.sim.simulate`) starts
-every run from an empty account: it cannot seed the deals open at the cut into their
-stages (with the time they have already spent there). So each run simulates from the
-start of the history with the fitted funnel, on the history's own calendar (day 1 is the
-date of the first event, months in `--tz`), and is cut at the history's last event; only
-the holdout months are judged. The first N months are the simulation's warm-up: the
-backlog at the cut is the model's own, not the one observed, and the interval includes
-its spread. The months before the cut are compared too, as an in-sample check.
+How the holdout is simulated: from the cut, warm. Each run starts at the cut (local
+midnight of the first holdout month, in `--tz`) with the deals the history has open
+there (`open_deals_at`: entered a funnel stage before the cut and neither won nor lost
+by it), each in its stage since its real entry time, and runs to the history's last
+event with the fitted funnel (`funnelc.sim` warm start: the remaining stays are drawn
+given the time already spent). So the months right after the cut are judged against
+the backlog the account really had, not against a simulation that had to build one up.
+The fit months are compared too, as an in-sample check of the fit itself: there the
+runs start empty at the first day of the history, as the account's own export does
+(deals before its first event are not in it).
 
 Both sides go through the very same analytics (`analytics.analyse`): the simulated
 records are read back as a history (`read_records`), so a figure means the same thing on
@@ -43,9 +45,10 @@ import polars as pl
 
 from .. import model as m
 from ..sim.budget import DEFAULT_MAX_DEALS, WorkRefused, estimate_work, refusal
+from ..sim.warm import OpenDeal
 from .analytics import HistoryTables, analyse, month_of
 from .dists import DistFit
-from .events import LOST, WON, Catalog
+from .events import LOST, STAGE, WON, Catalog
 from .fit import MIN_DEALS, FitResult, RouteFit, fit_funnel
 from .load import History, load_history
 from .match import funnel_depths, funnel_pairs
@@ -53,7 +56,7 @@ from .quality import DataQuality
 from .run import Prepared, record_sources
 
 __all__ = ["BacktestError", "Figure", "Backtest", "run_backtest", "history_months",
-           "HOLDOUT", "PER_DRAW", "DEFAULT_REPS", "KINDS"]
+           "open_deals_at", "HOLDOUT", "PER_DRAW", "DEFAULT_REPS", "KINDS"]
 
 HOLDOUT = "holdout"
 """The month label of a figure over the whole holdout."""
@@ -145,6 +148,10 @@ class Backtest:
     pipelines: list[str]
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    open_at_cut: int = 0
+    """Deals open at the cut that every holdout run starts with."""
+    holdout_days: int = 0
+    """Days the holdout runs simulate, from the cut."""
 
     @property
     def inside(self) -> int:
@@ -318,6 +325,37 @@ def fitted_model(funnel: m.FunnelFile, fit: FitResult) -> m.FunnelFile:
 
 
 # ---------------------------------------------------------------------------- runs
+def open_deals_at(events: pl.DataFrame, cut: datetime, funnel: m.FunnelFile
+                  ) -> tuple[list[OpenDeal], int]:
+    """The deals open at `cut` as the simulator's warm start takes them, and how many
+    open deals sit in a stage the funnel does not have (left out).
+
+    Open: the deal's last event before the cut is an entry into a stage (not a win or a
+    loss). Its stage and entry time are that event's; hours count from the cut (so they
+    are negative); `born_hours` is its first event, `value` and `source` its last and
+    first known ones, `ref` its id. Stage names are the funnel's where the history's
+    matched them (`match.match_names`). Ordered by deal id, so a run does not depend on
+    the order of the inputs."""
+    known = {(p.name.value, s.name.value) for p in funnel.pipelines for s in p.stages}
+    before = events.filter(pl.col("ts") < cut).sort(["deal_id", "ts", "seq"])
+    last = before.group_by("deal_id", maintain_order=True).agg(
+        pl.col("kind").last(), pl.col("pipeline").last(), pl.col("stage").last(),
+        entered=pl.col("ts").last(), born=pl.col("ts").first(),
+        value=pl.col("value").drop_nulls().last(), source=pl.col("source").drop_nulls().first(),
+    ).filter(pl.col("kind") == STAGE)
+    out: list[OpenDeal] = []
+    skipped = 0
+    for deal, _, pipe, stage, entered, born, value, source in last.iter_rows():
+        if (pipe, stage) not in known:
+            skipped += 1
+            continue
+        e = (entered - cut).total_seconds() / 3600.0
+        out.append(OpenDeal(pipe, stage, e, float(value) if value is not None and
+                            math.isfinite(value) and value >= 0 else 0.0,
+                            min(e, (born - cut).total_seconds() / 3600.0), source, deal))
+    return out, skipped
+
+
 def _cut_history(prep: Prepared, cut: datetime, funnel: m.FunnelFile, tz: str) -> Prepared:
     """The history as it stood at the cut: later events are not known yet, so deals
     open at the cut are open (censored) for the fit."""
@@ -331,15 +369,18 @@ def _cut_history(prep: Prepared, cut: datetime, funnel: m.FunnelFile, tz: str) -
 
 def _simulated_events(model: m.FunnelFile, start: date, days: int, reps: int, seed: int,
                       jobs: int | None, tz: str, end: datetime,
-                      max_deals: int | None = None) -> pl.DataFrame:
+                      max_deals: int | None = None,
+                      open_deals: tuple[OpenDeal, ...] = ()) -> pl.DataFrame:
     """Per-deal records of `reps` runs read back as one event table (deal ids carry the
-    run as `rep-`), moved onto the history's clock and cut at its last event."""
+    run as `rep-`), moved onto the history's clock and cut at `end`; with `open_deals`
+    the runs start warm (their entries before `start` are in the table too)."""
     from ..sim import SimConfig, simulate
 
     with tempfile.TemporaryDirectory(prefix="funnelc-backtest-") as tmp:
         path = os.path.join(tmp, "records.csv")
         simulate(model, SimConfig(days=days, warmup_days=0, reps=reps, seed=seed, jobs=jobs,
-                                  start=start, records=path, max_deals=max_deals))
+                                  start=start, records=path, max_deals=max_deals,
+                                  open_deals=open_deals))
         hist = load_history([path], "UTC", start, record_sources(model))
     # The simulation clock counts local hours from day 1's midnight; the reader put that
     # midnight at UTC. Shift by the zone's offset there (later DST changes move an event
@@ -390,6 +431,11 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
     start = data_start.astimezone(zone).date()
     local0 = datetime(start.year, start.month, start.day, tzinfo=zone)
     days = max(1, math.ceil((data_end - local0).total_seconds() / 86400 + 1e-9))
+    cut_day = cut.astimezone(zone).date()
+    fit_days = max(1, math.ceil((cut - local0).total_seconds() / 86400 - 1e-9))
+    hold_days = max(1, math.ceil((data_end - cut).total_seconds() / 86400 + 1e-9))
+    open_now, off_funnel = open_deals_at(prep.history.events, cut, funnel)
+    warm = tuple(open_now)
     why = refusal(estimate_work([fitted], days, reps, start),
                   max_deals if max_deals is not None else DEFAULT_MAX_DEALS,
                   "lower --reps or back-test a shorter history")
@@ -408,25 +454,41 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
     observed = figures(prep.tables, prep.history.events)
     draws = math.ceil(reps / PER_DRAW)
     runs: list[dict[Key, tuple[float | None, int | None]]] = []
-    for d in range(draws):
-        n = min(PER_DRAW, reps - d * PER_DRAW)
-        model = fitted_model(funnel, draw_fit(fit, np.random.default_rng([seed, d])))
-        ev = _simulated_events(model, start, days, n, seed * 1000 + d, jobs, tz, data_end,
-                               max_deals)
+    fit_runs: list[dict[Key, tuple[float | None, int | None]]] = []
+
+    def read(ev: pl.DataFrame, n: int) -> list[dict[Key, tuple[float | None, int | None]]]:
+        out = []
         for r in range(n):
             one = ev.filter(pl.col("run") == r).drop("run")
             hist = History(one, Catalog(), DataQuality(), tz)
-            runs.append(figures(analyse(hist, depths, pairs), one))
-            if progress is not None:
-                progress(len(runs), reps)
+            out.append(figures(analyse(hist, depths, pairs), one))
+        return out
+
+    for d in range(draws):
+        n = min(PER_DRAW, reps - d * PER_DRAW)
+        model = fitted_model(funnel, draw_fit(fit, np.random.default_rng([seed, d])))
+        # The holdout: from the cut, with the deals open there.
+        runs += read(_simulated_events(model, cut_day, hold_days, n, seed * 1000 + d, jobs,
+                                       tz, data_end, max_deals, warm), n)
+        # The fit months: from the first day of the history, empty, as its export began.
+        fit_runs += read(_simulated_events(model, start, fit_days, n, seed * 1000 + 500 + d,
+                                           jobs, tz, cut - timedelta(microseconds=1),
+                                           max_deals), n)
+        if progress is not None:
+            progress(len(runs), reps)
     few: list[Key] = []
     judged = compare({k: v for k, v in observed.items() if k[3] in holdout or k[3] == HOLDOUT},
                      runs, few)
     in_sample = compare({k: v for k, v in observed.items() if k[3] in months[:fit_months]},
-                        runs)
-    notes = ["the simulator cannot start from the deals open at the cut: every run starts "
-             "empty at the first day of the history, the fit months are its warm-up, and "
-             "only the holdout months are judged"]
+                        fit_runs)
+    notes = [f"every holdout run starts at the cut with the {len(warm):,} deal"
+             f"{'s' if len(warm) != 1 else ''} the history has open there, each in its "
+             "stage since its real entry (the remaining stay drawn given the time already "
+             "spent); the fit months are simulated from an empty account at the history's "
+             "first day"]
+    if off_funnel:
+        notes.append(f"{off_funnel:,} deal{'s' if off_funnel != 1 else ''} open at the cut "
+                     "in a stage the funnel does not have left out of the holdout runs")
     if few:
         notes.append(f"{len(few)} holdout conversion{'s' if len(few) != 1 else ''} of fewer "
                      f"than {MIN_DEALS} deals left out (" + ", ".join(
@@ -436,4 +498,4 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
         notes.append("the funnel's scenarios are not simulated: the fitted funnel runs as is")
     return Backtest(months, months[:fit_months], holdout, cut, data_start, data_end, tz,
                     start, days, reps, draws, seed, judged, in_sample, fit, fit_prep, fitted,
-                    pipelines, notes, time.perf_counter() - t0)
+                    pipelines, notes, time.perf_counter() - t0, len(warm), hold_days)

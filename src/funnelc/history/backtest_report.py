@@ -74,9 +74,10 @@ def _head(bt: Backtest) -> list[str]:
         f"{fit.deals:,} deals, {fit.events:,} events; cut {bt.cut:%Y-%m-%d %H:%M} UTC), "
         f"compared on {bt.holdout_months[0]} – {bt.holdout_months[-1]} "
         f"({len(bt.holdout_months)} months; months in {bt.tz})",
-        f"{bt.reps} simulation runs ({bt.draws} draws of the fitted numbers), seed {bt.seed}, "
-        f"from {bt.start.isoformat()} for {bt.days} days, cut at the history's last event "
-        f"{bt.data_end:%Y-%m-%d %H:%M} UTC; {bt.seconds:.1f} s",
+        f"{bt.reps} simulation runs ({bt.draws} draws of the fitted numbers), seed {bt.seed}: "
+        f"the holdout from the cut with {bt.open_at_cut:,} open deals for {bt.holdout_days} "
+        f"days, the fit months from {bt.start.isoformat()}, empty; cut at the history's last "
+        f"event {bt.data_end:%Y-%m-%d %H:%M} UTC; {bt.seconds:.1f} s",
         *bt.notes,
     ]
 
@@ -230,7 +231,9 @@ def render_backtest_json(bt: Backtest, inputs: list[str]) -> str:
         "data_end": bt.data_end.isoformat(),
         "simulation": {"start_date": bt.start.isoformat(), "days": bt.days, "runs": bt.reps,
                        "draws": bt.draws, "runs_per_draw": PER_DRAW, "seed": bt.seed,
-                       "starts": "empty, at the first day of the history",
+                       "starts": "holdout: at the cut, with the deals open there; fit "
+                                 "months: empty, at the first day of the history",
+                       "open_at_cut": bt.open_at_cut, "holdout_days": bt.holdout_days,
                        "seconds": round(bt.seconds, 2)},
         "interval": INTERVAL_TEXT.format(per=PER_DRAW),
         "verdict": {"inside": bt.inside, "figures": n,
