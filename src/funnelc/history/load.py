@@ -22,7 +22,7 @@ from .jsonpages import JsonNestingError, read_documents
 from .quality import DataQuality
 from .read_amocrm import AmoCollector, is_amocrm
 from .read_bitrix24 import BitrixCollector, is_bitrix24
-from .read_csv import looks_like_csv, read_csv_text
+from .read_csv import csv_events, looks_like_csv, read_csv_table
 from .read_records import looks_like_records, read_records_text
 from .timeparse import TimeBounds
 
@@ -55,7 +55,10 @@ def expand_inputs(paths: list[str]) -> list[Path]:
     return out
 
 
-def _decode(path: Path, dq: DataQuality) -> str:
+def _read_utf8(path: Path, dq: DataQuality) -> bytes:
+    """The file as UTF-8 bytes with LF line ends. Bytes, not text: polars parses bytes in
+    place, while a `str` costs two to four bytes a character and `io.StringIO` copies it
+    again (on a 76 MB CSV that was 450 MB of the command's peak)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -63,19 +66,103 @@ def _decode(path: Path, dq: DataQuality) -> str:
     if b"\x00" in data[:4096]:
         raise HistoryInputError(f"{path}: a binary file, not JSON or CSV")
     try:
-        text = data.decode("utf-8")
+        data.decode("utf-8")
     except UnicodeDecodeError:
         dq.notes.append(f"{path}: not UTF-8; read as Windows-1251 (Russian Excel)")
-        text = data.decode("cp1251", errors="replace")
-    if "\r" in text:
+        data = data.decode("cp1251", errors="replace").encode("utf-8")
+    if b"\r" in data:
         # Windows (CR LF) and old Mac (CR alone) line ends: every reader splits on LF.
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return data
+
+
+def _first_line(data: bytes) -> str:
+    end = data.find(b"\n")
+    return data[: end if end >= 0 else len(data)].decode("utf-8", errors="replace")
 
 
 def _line_col(text: str, at: int) -> str:
     line = text.count("\n", 0, at) + 1
     return f"{line}:{at - (text.rfind(chr(10), 0, at) + 1) + 1}"
+
+
+@dataclass
+class _Reading:
+    """What reading the inputs gathers, file by file."""
+
+    tz: str
+    bounds: TimeBounds
+    records_start: date | None
+    record_sources: dict[tuple[str, str], str] | None
+    dq: DataQuality = field(default_factory=DataQuality)
+    amo: AmoCollector = field(default_factory=AmoCollector)
+    bx: BitrixCollector = field(default_factory=BitrixCollector)
+    frames: list[pl.DataFrame] = field(default_factory=list)
+    formats: set[str] = field(default_factory=set)
+    held: list[str] = field(default_factory=list)
+    """Why a file gave no rows, for the message when no file gave any."""
+    seq: int = 0
+
+
+def _read_file(path: Path, r: _Reading) -> None:
+    """One input into `r`. A function of its own so that the file's bytes and text are
+    freed when it returns, not held through the next file and the analysis."""
+    dq = r.dq
+    data = _read_utf8(path, dq)
+    name = str(path)
+    first = _first_line(data)
+    head = data.lstrip(b"\xef\xbb\xbf \t\n")[:1].decode("ascii", errors="replace")
+    if looks_like_records(first):
+        from ..sim import DEFAULT_START
+
+        f = read_records_text(data, dq, r.seq, r.records_start or DEFAULT_START,
+                              r.record_sources)
+        r.frames.append(f)
+        r.seq += 2 * f.height + 2
+        dq.files.append((name, "simulator records", f.height))
+        r.formats.add("records")
+    elif head in ("{", "["):
+        text = data.decode("utf-8")
+        del data  # the text alone is enough from here on
+        try:
+            docs, cut = read_documents(text)
+        except JsonNestingError as exc:
+            raise HistoryDataError(
+                f"{name}:{_line_col(text, exc.at)}: JSON nested more than {exc.limit} "
+                "levels deep; no CRM export is: is this the right file?") from None
+        if cut is not None:
+            dq.count("truncated_files", where=f"{name} (byte {cut.at} of {cut.size})")
+            if cut.partial:
+                dq.rows_read += 1
+                dq.drop("truncated", where=name)
+        n = 0
+        for i, doc in enumerate(_flatten(docs)):
+            n += _dispatch(doc, f"{name} page {i + 1}", r.amo, r.bx, dq, r.formats)
+        if not n:
+            r.held.append(f"{name}: JSON without amoCRM or Bitrix24 records")
+        dq.files.append((name, "/".join(sorted(r.formats & {"amocrm", "bitrix24"})) or "json",
+                         n))
+    elif looks_like_csv(first):
+        before = dq.rows_read
+        table = read_csv_table(data, name, dq)
+        lines = data.count(b"\n")
+        del data  # parsed: free the bytes before the columns are interpreted
+        f = csv_events(table, dq, r.seq, r.tz, r.bounds)
+        if dq.rows_read == before:
+            r.held.append(f"{name}: a CSV header and no rows")
+        r.frames.append(f)
+        r.seq += f.height + 2 + lines
+        dq.files.append((name, "csv", f.height))
+        r.formats.add("csv")
+    elif not data.decode("utf-8").strip():
+        dq.notes.append(f"{name}: empty file")
+        dq.files.append((name, "empty", 0))
+        r.held.append(f"{name}: an empty file")
+    else:
+        raise HistoryInputError(
+            f"{name}: not a known history format (amoCRM events/leads/pipelines JSON, "
+            "Bitrix24 crm.stagehistory.list/crm.status.list JSON, CSV with deal and "
+            "stage columns, or `funnelc simulate --records` CSV)")
 
 
 def load_history(paths: list[str], tz: str = "UTC", records_start: date | None = None,
@@ -84,79 +171,29 @@ def load_history(paths: list[str], tz: str = "UTC", records_start: date | None =
     """Every input read into one event table. Raises `HistoryInputError` for an input
     that is no history at all, `HistoryDataError` for one whose content cannot be used
     (too deeply nested, not one row of history in any input)."""
-    bounds = bounds or TimeBounds.default()
-    dq = DataQuality()
-    held: list[str] = []
-    amo, bx = AmoCollector(), BitrixCollector()
-    frames: list[pl.DataFrame] = []
-    formats: set[str] = set()
-    seq = 0
+    r = _Reading(tz, bounds or TimeBounds.default(), records_start, record_sources)
     for path in expand_inputs(paths):
-        text = _decode(path, dq)
-        name = str(path)
-        head = text.lstrip("\ufeff \t\r\n")[:1]
-        if looks_like_records(text):
-            from ..sim import DEFAULT_START
-
-            f = read_records_text(text, dq, seq, records_start or DEFAULT_START, record_sources)
-            frames.append(f)
-            seq += 2 * f.height + 2
-            dq.files.append((name, "simulator records", f.height))
-            formats.add("records")
-        elif head in ("{", "["):
-            try:
-                docs, cut = read_documents(text)
-            except JsonNestingError as exc:
-                raise HistoryDataError(
-                    f"{name}:{_line_col(text, exc.at)}: JSON nested more than {exc.limit} "
-                    "levels deep; no CRM export is: is this the right file?") from None
-            if cut is not None:
-                dq.count("truncated_files", where=f"{name} (byte {cut.at} of {cut.size})")
-                if cut.partial:
-                    dq.rows_read += 1
-                    dq.drop("truncated", where=name)
-            n = 0
-            for i, doc in enumerate(_flatten(docs)):
-                n += _dispatch(doc, f"{name} page {i + 1}", amo, bx, dq, formats)
-            if not n:
-                held.append(f"{name}: JSON without amoCRM or Bitrix24 records")
-            dq.files.append((name, "/".join(sorted(formats & {"amocrm", "bitrix24"})) or "json", n))
-        elif looks_like_csv(text):
-            before = dq.rows_read
-            f = read_csv_text(text, name, dq, seq, tz, bounds)
-            if dq.rows_read == before:
-                held.append(f"{name}: a CSV header and no rows")
-            frames.append(f)
-            seq += f.height + 2 + text.count("\n")
-            dq.files.append((name, "csv", f.height))
-            formats.add("csv")
-        elif not text.strip():
-            dq.notes.append(f"{name}: empty file")
-            dq.files.append((name, "empty", 0))
-            held.append(f"{name}: an empty file")
-        else:
-            raise HistoryInputError(
-                f"{name}: not a known history format (amoCRM events/leads/pipelines JSON, "
-                "Bitrix24 crm.stagehistory.list/crm.status.list JSON, CSV with deal and "
-                "stage columns, or `funnelc simulate --records` CSV)")
+        _read_file(path, r)
+    dq, frames = r.dq, r.frames
     catalog = Catalog()
-    if amo.seen_any:
-        f = amo.build(dq, seq, bounds)
-        seq += f.height + 1
+    if r.amo.seen_any:
+        f = r.amo.build(dq, r.seq, r.bounds)
+        r.seq += f.height + 1
         frames.append(f)
-        catalog.merge(amo.catalog())
-    if bx.seen_any:
-        frames.append(bx.build(dq, seq, tz, bounds))
-        catalog.merge(bx.catalog())
+        catalog.merge(r.amo.catalog())
+    if r.bx.seen_any:
+        frames.append(r.bx.build(dq, r.seq, tz, r.bounds))
+        catalog.merge(r.bx.catalog())
     if dq.rows_read == 0:
-        what = "; ".join(held) or (", ".join(name for name, _, _ in dq.files)
-                                   + ": names of pipelines and stages, but no stage changes")
+        what = "; ".join(r.held) or (", ".join(name for name, _, _ in dq.files)
+                                     + ": names of pipelines and stages, but no stage changes")
         raise HistoryDataError(
             f"no history to read: {what}",
             "give the stage-change export too (amoCRM events or leads, Bitrix24 "
             "crm.stagehistory.list, or a CSV with one row per deal entering a stage)")
     events = normalize(frames, dq)
-    return History(events, catalog, dq, tz, formats)
+    frames.clear()
+    return History(events, catalog, dq, tz, r.formats)
 
 
 def _flatten(docs: list[Any]) -> list[Any]:

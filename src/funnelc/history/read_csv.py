@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 
 import polars as pl
 
 from .errors import HistoryDataError
 from .events import LOST, STAGE, WON, empty_events
 from .quality import DataQuality
-from .timeparse import TimeBounds, parse_timestamps, screen_times
+from .timeparse import ParsedTimes, TimeBounds, parse_timestamps, screen_times
 
-__all__ = ["read_csv_text", "looks_like_csv", "COLUMN_ALIASES", "WON_NAMES", "LOST_NAMES"]
+__all__ = ["read_csv_text", "read_csv_table", "csv_events", "CsvTable", "looks_like_csv",
+           "COLUMN_ALIASES", "WON_NAMES", "LOST_NAMES"]
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "deal_id": ("deal_id", "deal", "lead_id", "lead", "id", "deal id", "сделка", "id сделки",
@@ -84,13 +86,12 @@ def _unique_names(header: list[str]) -> list[str]:
     return out
 
 
-def _read_table(text: str, sep: str, dq: DataQuality, path: str) -> pl.DataFrame:
+def _read_table(data: bytes, sep: str, dq: DataQuality, path: str) -> pl.DataFrame:
     try:
-        return pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False,
-                           truncate_ragged_lines=True)
+        return pl.read_csv(data, separator=sep, infer_schema=False, truncate_ragged_lines=True)
     except Exception:  # noqa: BLE001 - polars refuses some broken files; csv reads them
         pass
-    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    reader = csv.reader(io.StringIO(data.decode("utf-8")), delimiter=sep)
     try:
         rows = list(reader)
     except csv.Error as exc:
@@ -105,16 +106,59 @@ def _read_table(text: str, sep: str, dq: DataQuality, path: str) -> pl.DataFrame
     return pl.DataFrame(fixed, schema={h: pl.Utf8 for h in header}, orient="row")
 
 
-def read_csv_text(text: str, path: str, dq: DataQuality, seq0: int, tz: str,
-                  bounds: TimeBounds | None = None) -> pl.DataFrame:
-    """The rows of one CSV as events; rows without a deal, a readable and plausible time
-    or a stage are counted as dropped, each reason with the first lines it happened on."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    first = text.split("\n", 1)[0]
+@dataclass
+class CsvTable:
+    """A CSV read as text columns, nothing interpreted yet. `csv_events` consumes it (it
+    takes the frame out), so that the raw columns are freed as soon as the ones it needs
+    are picked, however many references to the table the caller keeps."""
+
+    frame: pl.DataFrame | None
+    path: str
+    truncated: bool
+    """The file ends mid-line (a cut download)."""
+
+
+def read_csv_table(data: bytes | str, path: str, dq: DataQuality) -> CsvTable:
+    """One CSV (UTF-8 bytes with LF line ends, or text) as a table of text columns; the
+    separator (`,`, `;` or tab) is the one its header line holds most of."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    end = data.find(b"\n")
+    first = data[: end if end >= 0 else len(data)].decode("utf-8", errors="replace")
     sep = max((",", ";", "\t"), key=first.count)
-    raw = _read_table(text, sep, dq, path)
-    if raw.height == 0:
+    return CsvTable(_read_table(data, sep, dq, path), path, not data.endswith(b"\n"))
+
+
+def read_csv_text(data: bytes | str, path: str, dq: DataQuality, seq0: int, tz: str,
+                  bounds: TimeBounds | None = None) -> pl.DataFrame:
+    """The rows of one CSV as events (`read_csv_table`, then `csv_events`)."""
+    return csv_events(read_csv_table(data, path, dq), dq, seq0, tz, bounds)
+
+
+PARSE_CHUNK = 200_000
+"""Timestamps parsed this many at a time: every accepted format is tried on every value,
+so one pass over a million values held a dozen full columns of candidates at once."""
+
+
+def _parse_times(values: pl.Series, tz: str) -> ParsedTimes:
+    if len(values) <= PARSE_CHUNK:
+        return parse_timestamps(values, tz)
+    parts = [parse_timestamps(values.slice(i, PARSE_CHUNK), tz)
+             for i in range(0, len(values), PARSE_CHUNK)]
+    return ParsedTimes(pl.concat([p.ts for p in parts]), pl.concat([p.naive for p in parts]),
+                       pl.concat([p.unit for p in parts]))
+
+
+def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
+               bounds: TimeBounds | None = None) -> pl.DataFrame:
+    """The rows of a CSV table as events; rows without a deal, a readable and plausible
+    time or a stage are counted as dropped, each reason with the first lines it
+    happened on."""
+    raw, path, truncated = table.frame, table.path, table.truncated
+    table.frame = None
+    if raw is None or raw.height == 0:
         return empty_events()
     cols = _header_map(raw.columns)
     n = raw.height
@@ -130,12 +174,13 @@ def read_csv_text(text: str, path: str, dq: DataQuality, seq0: int, tz: str,
                     stage=col("stage"), value=col("value"), loss_reason=col("loss_reason"),
                     source=col("source"), kindcol=col("kind"),
                     line=pl.int_range(pl.len(), dtype=pl.Int64) + 2)
-    parsed = parse_timestamps(df["t"], tz)
+    del raw
+    parsed = _parse_times(df["t"], tz)
     why, mixed = screen_times(parsed.ts, parsed.unit, bounds or TimeBounds.default())
-    df = df.with_columns(ts=parsed.ts, naive=parsed.naive, why=why)
+    df = df.drop("t").with_columns(ts=parsed.ts, naive=parsed.naive, why=why)
+    del parsed, why
     dq.count("naive_timestamps", int(df["naive"].sum()))
     dq.note_mixed_units(path, mixed)
-    truncated = not text.endswith("\n")
     for reason, cond in (("no_deal_id", pl.col("deal_id").is_null()),
                          ("mixed_time_units", (pl.col("why") == "mixed_time_units").fill_null(False)),
                          ("implausible_timestamp",

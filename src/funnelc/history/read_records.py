@@ -11,7 +11,6 @@ deal's first stage (when exactly one is), the value stays empty.
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, date, datetime
 
 import polars as pl
@@ -32,10 +31,13 @@ def looks_like_records(text: str) -> bool:
     return text.lstrip("\ufeff").startswith(RECORD_HEADER)
 
 
-def read_records_text(text: str, dq: DataQuality, seq0: int, start: date,
+def read_records_text(data: bytes | str, dq: DataQuality, seq0: int, start: date,
                       sources: dict[tuple[str, str], str] | None = None) -> pl.DataFrame:
-    """`sources`: (pipeline, stage) → source name, for first stages that one source feeds."""
-    raw = pl.read_csv(io.StringIO(text), schema_overrides={
+    """`data`: the records file (UTF-8 bytes, or text). `sources`: (pipeline, stage) →
+    source name, for first stages that one source feeds."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    raw = pl.read_csv(data, schema_overrides={
         "rep": pl.Int64, "deal_id": pl.Int64, "pipeline": pl.Utf8, "stage": pl.Utf8,
         "entered_hours": pl.Float64, "picked_hours": pl.Float64, "left_hours": pl.Float64,
         "outcome": pl.Utf8, "timeout_kind": pl.Utf8}, truncate_ragged_lines=True)
