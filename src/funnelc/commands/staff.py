@@ -5,33 +5,31 @@ staffing curve as a table, CSV, JSON and plot."""
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from .common import EXIT_CLEAN, EXIT_PROBLEMS, print_diagnostics
-from .convention import deliver, deprecated_path_option, info, output_options, text_output, to_json
-from .output import Output, guard, writing
+from .common import EXIT_CLEAN, EXIT_PROBLEMS
+from .convention import deliver, deprecated_path_option, output_options, present, to_json
+from .output import Output, guard
 from .sim_options import stack
-
-if TYPE_CHECKING:
-    from ..model import FunnelFile
-    from ..sim import Network, SimConfig
-    from ..whatif.staffing import StaffingResult
-    from ..whatif.targets import Target
-    from .sim_options import Prepared
 from .whatif_options import (
     compile_model_or_exit,
     exit_on_override_error,
     make_config,
     model_with_sets,
     plot_outputs,
-    plot_paths,
     run_options,
+    run_or_exit,
     run_size,
-    runner,
+    save_plot,
     set_option,
 )
+
+if TYPE_CHECKING:
+    from ..sim import Network
+    from ..whatif.targets import Target
+    from .sim_options import Prepared
 
 
 @click.command("staff")
@@ -81,42 +79,30 @@ def staff_command(file: str, fmt: str, output_path: str | None, team: str, targe
     guard([*(Output(option, path) for path, _, option in products), Output("-o", text_path),
            *plot_outputs(plot_path)], [file])
 
-    from .sim_options import load_for_simulation
+    from ..whatif.service import size_team, staffing_budget
+    from ..whatif.staff_render import save_staff_plot, staff_csv, staff_json, staff_text
+    from ..whatif.staffing import with_respond_limits
+    from .sim_options import guard_work, load_for_simulation
 
     prepared = load_for_simulation(file, scenario, color, "sizing a team of",
                                    run_size(config))
     model = model_with_sets(prepared.model, sets, prepared.colored)
-    from .sim_options import guard_work
-
     guard_work([model], run_size(config))  # a --set may have changed the sources' rates
-
     net = compile_model_or_exit(model, prepared)
     parsed = _targets(net, team, targets, prepared)
-
-    from ..whatif.staffing import with_respond_limits
-
     model = with_respond_limits(model, net, parsed)
-    result, where = _search(model, team, parsed, config, executor, scheduler, prepared,
-                            max_size, max_reps, from_size, curve_beyond)
-    data = _as_json(result, prepared.path, config)
-    code = EXIT_CLEAN if result.answer is not None else EXIT_PROBLEMS
+    result = run_or_exit(
+        lambda run: size_team(model, team, parsed, config, run, prepared.path, max_size,
+                              max_reps, from_size, curve_beyond),
+        config, executor, scheduler, "staffing", prepared,
+        staffing_budget(model, config, run_size(config).max_deals))
     if plot_path is not None:
-        from ..report.figures import save_figure
-        from ..whatif.plots import staffing_figure
-        from .convention import drawing_warnings
-
-        png, svg = plot_paths(plot_path)
-        with writing(png):
-            drawing_warnings(save_figure(staffing_figure(result), png, svg))
-        info(f"plot: {png}, {svg}")
+        save_plot(plot_path, lambda png, svg: save_staff_plot(result, png, svg))
     for path, kind, _ in products:
-        deliver(path, to_json(data) if kind == "json" else _csv(data))
+        deliver(path, to_json(staff_json(result)) if kind == "json" else staff_csv(result))
     if show_text:
-        with text_output(text_path) as console:
-            _print(console, result, prepared.path, config, where)
-        if text_path not in (None, "-"):
-            info(f"wrote {text_path}")
-    raise SystemExit(code)
+        present("text", text_path, lambda console: staff_text(console, result), color=color)
+    raise SystemExit(EXIT_CLEAN if result.staffing.answer is not None else EXIT_PROBLEMS)
 
 
 def _targets(net: Network, team: str, targets: tuple[str, ...], prepared: Prepared
@@ -156,33 +142,6 @@ def _targets(net: Network, team: str, targets: tuple[str, ...], prepared: Prepar
     return parsed
 
 
-def _search(model: FunnelFile, team: str, parsed: list[Target], config: SimConfig,
-            executor: str | None, scheduler: str | None, prepared: Prepared, max_size: int,
-            max_reps: int | None, from_size: int | None, curve_beyond: int
-            ) -> tuple[StaffingResult, str]:
-    """The staffing search on the chosen executor, and where it ran."""
-    from ..sim import CompileError
-    from ..sim.budget import WorkBudget, estimate_work
-    from ..whatif.staffing import search_staff
-
-    # The search decides its work as it goes (sizes tried, replications of borderline
-    # sizes): each batch is charged before it runs. Team sizes change queues, not how many
-    # deals the sources and copies create, so one replication costs the same at any size.
-    size = run_size(config)
-    budget = WorkBudget(estimate_work([model], config.days, 1, config.start), size.max_deals,
-                        "lower --max-size, --max-reps or --reps, shorten --days")
-    with runner(config, executor, scheduler, "staffing", budget) as run:
-        try:
-            result = search_staff(model, team, parsed, config, run, limit=max_size,
-                                  max_reps=max_reps, start_size=from_size,
-                                  curve_extra=curve_beyond)
-        except CompileError as exc:
-            print_diagnostics(exc.diagnostics, prepared.sources, "text", prepared.colored)
-            raise SystemExit(EXIT_PROBLEMS) from None
-        where = run.describe()
-    return result, where
-
-
 def _products(fmt: str, output_path: str | None, json_path: str | None,
               csv_path: str | None) -> tuple[list[tuple[str, str, str]], str | None, bool]:
     """(path, format, option) of every data output, where the text goes (None: stdout)
@@ -199,143 +158,3 @@ def _products(fmt: str, output_path: str | None, json_path: str | None,
         return [], output_path, True
     option = "-o" if output_path is not None else f"--format {fmt}"
     return [(output_path or "-", fmt, option)], None, False
-
-
-def _csv(data: dict[str, Any]) -> str:
-    """The staffing curve as CSV: one row per size and target."""
-    import io
-
-    from .. import csvsafe
-
-    buf = io.StringIO()
-    w = csvsafe.writer(buf, lineterminator="\n")
-    w.writerow(["size", "target", "value", "ci95", "n", "meets", "sure", "exact"])
-    for row in data["curve"]:
-        for t in row["targets"]:
-            w.writerow([row["size"], t["target"], _s(t["value"]), _s(t["ci95"]), t["n"],
-                        int(t["meets"]), int(t["sure"]), _s(t["exact"])])
-    return buf.getvalue()
-
-
-def _s(x: float | None) -> str:
-    """A number cell of the CSV (a `csvsafe.Figure`: never prefixed, negative or not)."""
-    from ..csvsafe import Figure
-
-    return Figure("" if x is None else repr(x))
-
-
-def _shown(t: Any, x: float | None) -> float | None:
-    return None if x is None else x * t.scale
-
-
-def _as_json(result: Any, path: str, config: Any) -> dict[str, Any]:
-    reps = config.reps
-    return {
-        "file": path, "team": result.team,
-        "targets": [t.text.strip() for t in result.targets],
-        "answer": result.answer, "best": result.best, "max_size": result.limit,
-        "confidence": result.confidence, "confidence_text": result.confidence_text,
-        "exact": {"model": result.exact_model, "start": result.start.start,
-                  "search_started_at": result.started_at,
-                  "why": result.start.why, "answers": list(result.start.answers)},
-        "search": {"sizes": result.search_sizes, "replications": result.search_replications,
-                   "scan_to_answer_replications": (result.answer or result.limit) * reps,
-                   "scan_to_limit_replications": result.limit * reps},
-        "run": {"reps": reps, "days": config.days, "warmup_days": config.warmup_days,
-                "seed": config.seed, "start_date": config.start.isoformat()},
-        "structural_graveyards": result.structural,
-        "curve": [{
-            "size": ev.size, "replications": len(ev.reps), "meets_all": ev.meets_all,
-            "notes": ev.notes,
-            "targets": [{"target": t.text.strip(), "value": _shown(t, e.mean),
-                         "ci95": _shown(t, e.ci95), "n": e.n, "meets": ok, "sure": sure,
-                         "exact": _shown(t, x)}
-                        for t, e, ok, sure, x in zip(result.targets, ev.estimates, ev.meets,
-                                                     ev.sure, ev.exact)]}
-            for ev in result.curve],
-    }
-
-
-def _print(console: Any, result: Any, path: str, config: Any, where: str) -> None:
-
-    from ..termtext import plain
-
-    console.print(plain(f"{path}: sizing `{result.team}`, {config.reps} replications × "
-                        f"{config.days} days ({config.warmup_days} warm-up) per size, seed "
-                        f"{config.seed}, common random numbers; ran on {where}", style="dim"))
-    console.print(plain(f"start: {result.start.why}" + (
-        f"; the search started at {result.started_at} ({result.started_because})"
-        if result.started_because else ""), style="dim"))
-    console.print(_curve_table(result))
-    console.print(plain("✓ meets, ✗ misses (by the mean); ? the 95% interval reaches the "
-                        "target", style="dim"))
-    for name in result.structural:
-        console.print(plain(f"note: {name} is a graveyard by design (stay without sla); no team "
-                            "size changes that, so it is not counted", style="yellow"))
-    sims = result.search_replications
-    reps = config.reps
-    if result.answer is not None:
-        exact = [a for a in result.start.answers if a is not None]
-        agree = ""
-        if exact:
-            e = max(exact)
-            agree = f"; {result.exact_model} says {e}, " + (
-                "simulation agrees" if e == result.answer else
-                "simulation finds otherwise (the other targets or the simulated details "
-                "decide)")
-        console.print(plain(f"smallest size of `{result.team}` meeting every target: "
-                            f"{result.answer}{agree}", style="bold green"))
-    else:
-        best = result.evals[result.best] if result.best is not None else None
-        missed = ""
-        if best is not None:
-            missed = ", ".join(t.text.strip() for t, ok in zip(result.targets, best.meets)
-                               if not ok)
-        console.print(plain(f"no size up to {result.limit} meets every target; best size found: "
-                            f"{result.best}" + (f" (still misses {missed})" if missed else ""),
-                            style="bold red"))
-    console.print(plain(f"confidence: {result.confidence} — {result.confidence_text}"))
-    console.print(f"search: {sims} replications at sizes "
-                  f"{', '.join(str(c) for c in result.search_sizes)}; a scan from 1 to "
-                  f"{result.answer or result.limit} would take "
-                  f"{(result.answer or result.limit) * reps}, of 1…{result.limit} "
-                  f"{result.limit * reps}")
-
-
-def _curve_table(result: Any) -> Any:
-    """The staffing curve: per size each target's value ± CI with ✓/✗ (and `?` where the
-    interval reaches the target), the exact value beside it where one applies."""
-    from rich.table import Table
-
-    from ..termtext import plain
-
-    table = Table(title=plain(f"staffing curve of {result.team}"), title_justify="left")
-    table.add_column("size", justify="right")
-    has_exact = [any(ev.exact[i] is not None for ev in result.curve)
-                 for i in range(len(result.targets))]
-    for i, t in enumerate(result.targets):
-        table.add_column(plain(t.text.strip()), justify="right")
-        if has_exact[i]:
-            table.add_column("exact" if t.kind != "utilization" else "offered load",
-                             justify="right", style="dim")
-    table.add_column("reps", justify="right")
-    for ev in result.curve:
-        row: list[Any] = [str(ev.size)]
-        for i, t in enumerate(result.targets):
-            e = ev.estimates[i]
-            if t.kind == "graveyard":
-                cell = f"{int(e.mean or 0)} stage{'s' if (e.mean or 0) != 1 else ''}"
-            elif e.mean is None:
-                cell = "—"
-            else:
-                cell = f"{e.mean * 100:.3g}%" + (f" ±{e.ci95 * 100:.2g}" if e.ci95 else "")
-            mark = "✓" if ev.meets[i] else "✗"
-            if not ev.sure[i]:
-                mark += "?"
-            row.append(plain(f"{cell} {mark}", style="green" if ev.meets[i] else "red"))
-            if has_exact[i]:
-                x = ev.exact[i]
-                row.append("—" if x is None else f"{x * 100:.3g}%")
-        row.append(str(len(ev.reps)))
-        table.add_row(*row)
-    return table
