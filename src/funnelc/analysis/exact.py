@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any, Literal
 
 from .. import model as m
+from ..jsontypes import JSON, JSONObject
 from ..numfmt import hours
 from ..routing import Route, StageKey
 from . import queueing as q
@@ -203,35 +204,42 @@ class AccountExact:
     def team(self, name: str) -> TeamExact:
         return next(t for t in self.teams if t.name == name)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """JSON-ready: units in the key names (hours, per hour, per day, per month);
         unbounded values (a loop nobody leaves, an unstable queue) become null."""
-        out: dict[str, Any] = _jsonable(asdict(self))
+        out = _jsonable(asdict(self))
+        assert isinstance(out, dict)
         out["month"] = self.month_label
-        out["assumptions"] = list(self.assumptions)
-        for p in out["pipelines"]:
-            p["inflow_per_day"] = _finite(p["inflow_per_hour"] * 24.0
-                                          if p["inflow_per_hour"] is not None else None)
-            for s in p["stages"]:
-                s["arrivals_per_day"] = (s["arrivals_per_hour"] * 24.0
-                                         if s["arrivals_per_hour"] is not None else None)
+        out["assumptions"] = [*self.assumptions]
+        pipelines = out["pipelines"]
+        assert isinstance(pipelines, list)
+        for p, pj in zip(self.pipelines, pipelines):
+            assert isinstance(pj, dict) and isinstance(pj["stages"], list)
+            pj["inflow_per_day"] = _finite(p.inflow_per_hour * 24.0)
+            for s, sj in zip(p.stages, pj["stages"]):
+                assert isinstance(sj, dict)
+                sj["arrivals_per_day"] = _finite(s.arrivals_per_hour * 24.0)
         return out
 
 
-def _finite(x: Any) -> Any:
+def _finite(x: JSON) -> JSON:
     if isinstance(x, float) and not math.isfinite(x):
         return None
     return x
 
 
-def _jsonable(obj: Any) -> Any:
+def _jsonable(obj: object) -> JSON:
+    """`asdict` output as JSON: keys as strings, tuples as lists, non-finite numbers as
+    null; a value JSON has no word for (none today) as its text."""
     if is_dataclass(obj) and not isinstance(obj, type):
         obj = asdict(obj)
     if isinstance(obj, dict):
         return {str(k): _jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_jsonable(v) for v in obj]
-    return _finite(obj)
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return _finite(obj)
+    return str(obj)
 
 
 # ----------------------------------------------------------------------- closed-form pieces

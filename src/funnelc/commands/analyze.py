@@ -3,26 +3,19 @@ loads, Erlang waits) as tables, and as JSON with `--format json`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 import click
 
-from ..numfmt import money, num, pct_fixed
 from .common import EXIT_CLEAN
 from .convention import (
-    deliver,
     deprecated_path_option,
     output_options,
+    present,
     product_output,
     resolve_legacy,
-    text_output,
     to_json,
 )
 from .output import guard
 from .sim_options import stack
-
-if TYPE_CHECKING:
-    from ..analysis.exact import AccountExact, PipelineExact
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
@@ -49,6 +42,7 @@ def analyze_command(file: str, fmt: str, output_path: str | None, json_path: str
     2 on a usage error.
     """
     from ..analysis.exact import analyze_account
+    from ..analysis.render import analyze_json, analyze_text
     from .sim_options import load_for_simulation
 
     fmt, output_path, keep_text = resolve_legacy(fmt, output_path, json_path, "json", "--json")
@@ -57,91 +51,17 @@ def analyze_command(file: str, fmt: str, output_path: str | None, json_path: str
 
     result = analyze_account(model, month.lower() if month else None)
     result.scenario = scenario
-    if fmt == "json":
-        deliver(output_path, to_json(result.to_dict()))
-        if not keep_text:
-            raise SystemExit(EXIT_CLEAN)
-        output_path = None
-    if output_path in (None, "-"):
-        _print_tables(result)
-    else:
-        with text_output(output_path) as console:
-            _print_tables(result, console)
+    present(fmt, output_path, lambda console: analyze_text(console, result),
+            {"json": lambda: to_json(analyze_json(result))}, keep_text, color,
+            width=_width(), highlight=False)
     raise SystemExit(EXIT_CLEAN)
 
 
-# ----------------------------------------------------------------------- tables
-
-
-def _pipeline_table(p: PipelineExact) -> tuple[Any, list[str]]:
-    """The pipeline's table and its notes, numbered (see `Legend`)."""
-    from rich.table import Table
-
-    from ..analysis.exact_text import Legend, stage_cells, stage_notes
-    from ..termtext import plain
-
-    title = (f"{p.name}: conversion {pct_fixed(p.p_won)} of leads entering, "
-             f"{num(p.inflow_per_hour * 24)}/day in, {num(p.won_per_month)} won/month")
-    table = Table(title=plain(title), title_justify="left", show_lines=False)
-    for header, justify in (("stage", "left"), ("visits/lead", "right"), ("λ/day", "right"),
-                            ("P(win)", "right"), ("mean time", "right"), ("load", "right"),
-                            ("wait", "right"), ("respond breach", "right"),
-                            ("timeout", "right"), ("sla cut", "right"), ("occupancy", "right"),
-                            ("notes", "left")):
-        table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    legend = Legend()
-    for s in p.stages:
-        table.add_row(*(plain(c) for c in stage_cells(s, pct_fixed)), legend.refs(stage_notes(s)))
-    return table, legend.notes
-
-
-def _print_tables(result: AccountExact, console: Any = None) -> None:
+def _width() -> int:
+    """Columns of the tables on stdout: the terminal's, but at least 120 (twelve columns
+    stay readable); 200 into a pipe."""
     import shutil
     import sys
 
-    from rich.table import Table
-    from rich.text import Text
-
-    from ..analysis.exact_text import pipeline_remarks
-    from ..termtext import plain, terminal_console
-
-    if console is None:
-        width = shutil.get_terminal_size((200, 40)).columns if sys.stdout.isatty() else 200
-        console = terminal_console(width=max(width, 120), highlight=False, soft_wrap=False)
-    scenario = f", scenario {result.scenario}" if result.scenario else ""
-    console.print(Text.assemble(("exact funnel maths", "bold"), plain(
-        f" for {result.path} (sources at their {result.month_label} rate{scenario})")))
-    for p in result.pipelines:
-        console.print()
-        table, legend = _pipeline_table(p)
-        console.print(table)
-        for i, note in enumerate(legend, 1):
-            console.print(plain(f"  {i}: {note}"), soft_wrap=True)
-        for line in pipeline_remarks(p, pct_fixed):
-            console.print(plain("  " + line))
-
-    if result.teams:
-        console.print()
-        teams = Table(title="teams", title_justify="left")
-        for header in ("team", "size", "stages", "busy members", "load", "hours/week", "notes"):
-            teams.add_column(header, overflow="fold")
-        for t in result.teams:
-            teams.add_row(plain(t.name), str(t.size), str(len(t.stages)), num(t.busy_mean),
-                          num(t.load, 2) + ("" if t.stable else " !"),
-                          num(t.working_hours_per_week), plain("; ".join(t.notes)))
-        console.print(teams)
-
-    console.print()
-    currency = f" {result.currency}" if result.currency else ""
-    if result.revenue_per_month is not None:
-        console.print(f"expected revenue: {money(result.revenue_per_month)}{currency} per month")
-    else:
-        console.print("expected revenue: no source has a `value`")
-    for s in result.sources:
-        console.print(plain(f"  {s.source} → {s.entry}: {num(s.leads_per_month)} leads/month, "
-                            f"{num(s.wins_per_lead)} wins per lead"
-                            + (f", {money(s.revenue_per_month)}{currency}/month"
-                               if s.revenue_per_month is not None else "")))
-    console.print(plain(f"  assumed: {result.revenue_assumption}"))
-    for note in result.notes:
-        console.print(plain(f"note: {note}"))
+    width = shutil.get_terminal_size((200, 40)).columns if sys.stdout.isatty() else 200
+    return max(width, 120)
