@@ -10,6 +10,10 @@ Shares are written to 0.1 %, distributed by largest remainder so that every stag
 up to exactly 100 %; an outcome of the funnel the data never took keeps the smallest
 share (0.1 %: 0 % is an error), with a warning. A route the data shows and the funnel
 lacks becomes a new outcome (`-> "Stage"` or `lost "reason"`); a reopen likewise.
+
+A figure with fewer than `fit.MIN_DEALS` observations behind it is not written: the
+funnel's own value stays (a stage's shares, an `after`, a source's rate and profile, a
+value, a reopen), with a note.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from .. import model as m
 from ..names import normalize_name
 from ..scenarios import quantity_of, rate_of, share_of
 from .dists import DistFit
-from .fit import FitResult, ReopenFit, RouteFit, SourceFit, StageFit
+from .fit import MIN_DEALS, FitResult, ReopenFit, RouteFit, SourceFit, StageFit
 
 __all__ = ["Written", "FitDoesNotCheck", "apply_fit", "checked_fit", "fit_scenario",
            "fitted_text", "dur_text", "amount_text", "tenths"]
@@ -218,6 +222,10 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
     if not routes or sum(r.count for r in routes) == 0:
         return st
     where = f"{pipe.name.value}.{st.name.value}"
+    if sf.mature < MIN_DEALS:
+        notes.append(f"{where}: {sf.mature} deals old enough to have left (fewer than "
+                     f"{MIN_DEALS}); the funnel's shares and delays kept")
+        return st
     for r in sf.routes:
         if r.key[0] == "copy" and r.outcome is None:
             notes.append(f"{where}: {r.count} moves {r.label} have no outcome copying there; "
@@ -242,7 +250,14 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
                 upd["share"] = _share(o.share.span if o.share else o.span, tt)
                 if r.count == 0:
                     notes.append(f"{where}: {r.label} never taken in the data; kept at 0.1 %")
-            if r.after is not None:
+            if r.after is not None and r.after.n < MIN_DEALS:
+                notes.append(f"{where}: {r.label}: delay from {r.after.n} deals (fewer than "
+                             f"{MIN_DEALS}); the funnel's kept")
+            elif r.after is not None and r.after.kind == "none":
+                if o.after is not None:
+                    upd["after"] = None
+                    upd["options"] = tuple(k for k in o.options if k != "after")
+            elif r.after is not None:
                 upd["after"] = dist_of(r.after, o.after.span if o.after else o.span)
                 if o.options and "after" not in o.options:
                     upd["options"] = ("after",) + o.options
@@ -268,9 +283,10 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
                 reason = r.label[len('lost "'):-1]
                 target = m.LostTarget(span=after_outs, reason=m.Name(
                     span=after_outs, value=normalize_name(reason), quoted=True))
+            has_after = r.after is not None and r.after.kind != "none"
             new = m.Outcome(span=after_outs, target=target, share=_share(after_outs, tt),
-                            after=dist_of(r.after, after_outs) if r.after else None,
-                            options=("after",) if r.after else ())
+                            after=dist_of(r.after, after_outs) if has_after and r.after else None,
+                            options=("after",) if has_after else ())
             notes.append(f"{where}: added {r.label} {new.share.text} (in the data, not in "  # type: ignore[union-attr]
                          "the funnel)")
             outs.append(new)
@@ -297,6 +313,11 @@ def _reopens(pipe: m.Pipeline, fits: list[ReopenFit], notes: list[str]
             ro = out[hit]
             if rf.lost == 0:
                 continue
+            if rf.lost < MIN_DEALS:
+                notes.append(f"{pipe.name.value}: reopen \"{ro.reason.value}\": {rf.lost} "
+                             f"losses old enough to have come back (fewer than {MIN_DEALS}); "
+                             "the funnel's share kept")
+                continue
             if rf.back == 0:
                 notes.append(f"{pipe.name.value}: reopen \"{ro.reason.value}\": no lost deal "
                              "came back in the data; kept at 0.1 %")
@@ -304,7 +325,7 @@ def _reopens(pipe: m.Pipeline, fits: list[ReopenFit], notes: list[str]
             if rf.delay is not None:
                 upd["after"] = dist_of(rf.delay, ro.after.span if ro.after else ro.span)
             out[hit] = ro.model_copy(update=upd)
-        elif rf.back and rf.target in stage_names and rf.lost:
+        elif rf.back and rf.target in stage_names and rf.lost >= MIN_DEALS:
             span = pipe.span
             out.append(m.Reopen(span=span, reason=m.Name(span=span,
                                                          value=normalize_name(rf.reason),
@@ -341,6 +362,10 @@ def _source(src: m.Source, sf: SourceFit | None, notes: list[str]) -> m.Source:
         if sf is not None:
             notes.append(f"source \"{src.name.value}\": no deals in the data; kept as is")
         return src
+    if sf.deals < MIN_DEALS:
+        notes.append(f"source \"{src.name.value}\": {sf.deals} deals (fewer than {MIN_DEALS}); "
+                     "its rate, profile and value kept")
+        return src
     upd: dict = {"rate": _rate(src.rate.span, sf.per_hour)}
     listed = _profile(src, sf, notes)
     upd["profile"] = tuple(m.MonthShare(span=src.span, month=mo,
@@ -349,7 +374,10 @@ def _source(src: m.Source, sf: SourceFit | None, notes: list[str]) -> m.Source:
     opts = [k for k in src.options if k != "profile" or listed]
     if listed and "profile" not in opts:
         opts.append("profile")
-    if sf.value is not None:
+    if sf.value is not None and sf.value.n < MIN_DEALS:
+        notes.append(f"source \"{src.name.value}\": value from {sf.value.n} deals (fewer than "
+                     f"{MIN_DEALS}); the funnel's kept")
+    elif sf.value is not None:
         upd["value"] = dist_of(sf.value, src.value.span if src.value else src.span, amount=True)
         if "value" not in opts:
             opts.insert(0, "value")
@@ -368,7 +396,7 @@ def fit_scenario(funnel: m.FunnelFile, fit: FitResult, name: str) -> Written:
     ovs: list[m.Override] = []
     for sf in fit.sources:
         src = funnel.source(sf.name)
-        if src is None or sf.deals == 0:
+        if src is None or sf.deals < MIN_DEALS:
             continue
         subj = m.Name(span=span, value=sf.name, quoted=True)
         ovs.append(m.Override(span=span, kind="source_rate", subject=subj,
@@ -388,7 +416,7 @@ def fit_scenario(funnel: m.FunnelFile, fit: FitResult, name: str) -> Written:
         for st in pipe.stages:
             stf = next((s for s in fit.stages if (s.pipeline, s.stage) ==
                         (pipe.name.value, st.name.value)), None)
-            if stf is None or st.cadence is not None:
+            if stf is None or st.cadence is not None or stf.mature < MIN_DEALS:
                 continue
             routes = [r for r in stf.routes if r.outcome is not None
                       or (r.key == ("stay",) and st.stay is not None)]

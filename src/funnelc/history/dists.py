@@ -5,11 +5,13 @@ language has: exponential, lognormal, gamma — and the sample's own quantiles
 Criterion, stated once: the parametric family with the lowest AIC (2k − 2 ln L; k = 1
 for exp, 2 for lognormal and gamma) wins; if even the winner fails a one-sample
 Kolmogorov–Smirnov test at the 1 % level on at least `EMPIRICAL_MIN_N` values, the
-empirical distribution (`EMPIRICAL_POINTS` quantiles at (i + ½)/n) is used instead.
-The KS p-values use parameters estimated from the same sample, so they are optimistic
-(Lilliefors); they are printed as goodness of fit, not as proof.
+empirical distribution (`EMPIRICAL_POINTS` quantiles at (i + ½)/n: few enough to read)
+is used instead. The KS p-values use parameters estimated from the same sample, so they
+are optimistic (Lilliefors); they are printed as goodness of fit, not as proof.
 
-The mean's 95 % confidence interval is asymptotic: mean ± 1.96 · sd / √n.
+The 95 % interval of the mean is the winning family's own, so it always contains the
+mean that is written: exact χ² for exp (2n·x̄/χ²), Cox's interval for lognormal,
+profile likelihood for gamma; for `empirical` and `fixed` mean ± 1.96 sd/√n.
 """
 
 from __future__ import annotations
@@ -19,15 +21,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Candidate", "DistFit", "fit_sample", "EMPIRICAL_MIN_N", "EMPIRICAL_POINTS",
-           "KS_ALPHA", "FLOOR"]
+__all__ = ["Candidate", "DistFit", "fit_sample", "mean_interval", "EMPIRICAL_MIN_N",
+           "EMPIRICAL_POINTS", "KS_ALPHA", "FLOOR"]
 
 EMPIRICAL_MIN_N = 50
-EMPIRICAL_POINTS = 20
+EMPIRICAL_POINTS = 9
 KS_ALPHA = 0.01
 FLOOR = 1.0 / 60.0
 """Values below one minute (instant moves) are raised to it: lognormal and gamma live
 on positive numbers."""
+Z95 = 1.959963984540054
 
 
 @dataclass
@@ -38,13 +41,17 @@ class Candidate:
     aic: float
     ks: float
     p: float
+    distance: float = float("nan")
+    """Calibration distance (`calibrate.distance`) when the candidate was calibrated
+    through the simulator rather than fitted by likelihood; NaN otherwise."""
 
 
 @dataclass
 class DistFit:
     n: int
     kind: str
-    """"exp", "lognormal", "gamma", "empirical" or "fixed" (one value, or all equal)."""
+    """"exp", "lognormal", "gamma", "empirical", "fixed" (one value, or all equal) or
+    "none" (calibration found no delay: the time in stage is all wait and work)."""
     mean: float
     sd: float
     ci_low: float
@@ -54,6 +61,76 @@ class DistFit:
     """Values of an empirical fit."""
     ks: float = float("nan")
     p: float = float("nan")
+    method: str = "likelihood"
+    """"likelihood" (fitted to the sample), "calibrated" (through the simulator, net of
+    queue waits and work: `calibrate`), or "picked up" (from the pick-up times the
+    history carries)."""
+    distance: float = float("nan")
+    """Calibration distance of the chosen fit (NaN for a likelihood fit)."""
+
+
+def _gamma_profile(x: np.ndarray, mean: float) -> tuple[float, float]:
+    """95 % profile-likelihood interval of a gamma's mean: the means whose likelihood,
+    maximised over the shape, is within χ²₁(0.95)/2 of the maximum."""
+    from scipy import optimize, special
+
+    n, slog = len(x), float(np.sum(np.log(x)))
+    sx = float(np.sum(x))
+
+    def ll(mu: float, a: float) -> float:
+        return float(n * (a * math.log(a / mu) - special.gammaln(a)) + (a - 1) * slog
+                     - a * sx / mu)
+
+    def prof(mu: float) -> float:
+        r = optimize.minimize_scalar(lambda la: -ll(mu, math.exp(la)), bounds=(-12, 12),
+                                     method="bounded")
+        return -float(r.fun)
+
+    top = prof(mean)
+    cut = 3.841458820694124 / 2
+
+    def gap(mu: float) -> float:
+        return top - prof(mu) - cut
+
+    lo, hi = mean, mean
+    try:
+        step = mean
+        low_end = mean
+        while gap(low_end) < 0 and low_end > mean * 1e-6:
+            low_end /= 2
+        if gap(low_end) > 0:
+            lo = optimize.brentq(gap, low_end, mean, xtol=mean * 1e-6)
+        high_end = mean + step
+        while gap(high_end) < 0 and high_end < mean * 1e6:
+            high_end *= 2
+        if gap(high_end) > 0:
+            hi = optimize.brentq(gap, mean, high_end, xtol=mean * 1e-6)
+    except (ValueError, RuntimeError, FloatingPointError):
+        half = Z95 * float(np.std(x, ddof=1)) / math.sqrt(n)
+        return mean - half, mean + half
+    return min(lo, mean), max(hi, mean)
+
+
+def mean_interval(kind: str, x: np.ndarray, mean: float, sd: float) -> tuple[float, float]:
+    """95 % interval of the mean of `x` under the fitted `kind` (see the module's note);
+    always contains `mean`."""
+    from scipy import stats
+
+    n = len(x)
+    if n < 2:
+        return mean, mean
+    if kind == "exp":
+        s = 2 * n * mean
+        return (float(s / stats.chi2.ppf(0.975, 2 * n)), float(s / stats.chi2.ppf(0.025, 2 * n)))
+    if kind == "lognormal":
+        lx = np.log(x)
+        s2 = float(lx.var(ddof=1))
+        half = Z95 * math.sqrt(s2 / n + s2 * s2 / (2 * (n - 1)))
+        return mean * math.exp(-half), mean * math.exp(half)
+    if kind == "gamma":
+        return _gamma_profile(x, mean)
+    half = Z95 * sd / math.sqrt(n)
+    return mean - half, mean + half
 
 
 def fit_sample(values: np.ndarray, floor: float = FLOOR) -> DistFit | None:
@@ -67,10 +144,10 @@ def fit_sample(values: np.ndarray, floor: float = FLOOR) -> DistFit | None:
     x = np.maximum(x, floor)
     mean = float(x.mean())
     sd = float(x.std(ddof=1)) if n > 1 else 0.0
-    half = 1.96 * sd / math.sqrt(n) if n > 1 else 0.0
     if n < 2 or sd <= 1e-12 * max(mean, 1.0):
-        return DistFit(n, "fixed" if n == 1 or sd == 0 else "exp", mean, sd,
-                       mean - half, mean + half)
+        kind = "fixed" if n == 1 or sd == 0 else "exp"
+        lo, hi = mean_interval(kind, x, mean, sd)
+        return DistFit(n, kind, mean, sd, lo, hi)
     cands: list[Candidate] = []
     # exponential: MLE scale = mean
     ll = float(np.sum(stats.expon.logpdf(x, scale=mean)))
@@ -97,11 +174,11 @@ def fit_sample(values: np.ndarray, floor: float = FLOOR) -> DistFit | None:
         pass
     cands = [c for c in cands if math.isfinite(c.aic)]
     best = min(cands, key=lambda c: c.aic)
-    fit = DistFit(n, best.kind, best.mean, best.sd, mean - half, mean + half, cands,
-                  ks=best.ks, p=best.p)
+    fit = DistFit(n, best.kind, best.mean, best.sd, 0.0, 0.0, cands, ks=best.ks, p=best.p)
     if best.p < KS_ALPHA and n >= EMPIRICAL_MIN_N:
         k = EMPIRICAL_POINTS
         pts = np.quantile(x, (np.arange(k) + 0.5) / k)
         fit.kind, fit.points = "empirical", [float(v) for v in pts]
         fit.mean, fit.sd = float(np.mean(pts)), sd
+    fit.ci_low, fit.ci_high = mean_interval(fit.kind, x, fit.mean, fit.sd)
     return fit

@@ -8,17 +8,20 @@
   pipeline matches an outcome that copies there); exits to an SLA's target at the SLA
   time (working hours when the account has a calendar) count as the stay share the SLA
   moves. 95 % Wilson intervals.
-* `after` per outcome: time in stage of the deals that left that way, minus the stage's
-  `work` mean (the model's time in stage is queue wait + work + after; the wait is not
-  in the data and is taken as zero), fitted by `dists.fit_sample`.
+* `after` per outcome: time in stage of the deals that left that way. The model's time
+  in stage is queue wait + work + after; where the funnel has `work` or an SLA the
+  delays are calibrated through the simulator (`calibrate`), else fitted by
+  `dists.fit_sample` (the wait and work are then nil).
 * Source rates: new deals per hour over the data span (a deal created by a `then copy`
-  is not an arrival); month profile: each calendar month's rate over the median month's,
-  listed only where its exact Poisson 95 % interval excludes 100 %. Value: the deals'
+  is not an arrival); month profile: each calendar month's rate over the base rate,
+  listed only where its exact Poisson 95 % interval excludes it; the base rate is the
+  pooled rate of the months not listed (`_profile_fit`), with its exact interval. Value: the deals'
   amounts, fitted like durations.
 * Reopen shares: of the losses at least H_r before the end (H_r = max(7 days, the 95th
   percentile of comeback delays)), those that came back; delay fitted.
 
-Anything based on fewer than `MIN_DEALS` deals carries a warning.
+Anything based on fewer than `MIN_DEALS` deals carries a warning, and the writer keeps
+the funnel's value for it (`apply_fit`). Every interval contains its estimate.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import polars as pl
 
 from .. import model as m
 from ..routing import build_flows
+from .calibrate import Calibration, calibrate_delays, needs_calibration
 from .dists import DistFit, fit_sample
 from .events import LOST, STAGE, WON
 from .match import normal
@@ -73,6 +77,9 @@ class RouteFit:
     """Index of the funnel outcome this route is; None for `stay` or a route the funnel
     lacks (added by the writer)."""
     after: DistFit | None = None
+    samples: np.ndarray | None = field(default=None, repr=False, compare=False)
+    """Times in stage (hours) of the mature visits that left this way: what
+    `calibrate` matches."""
 
 
 @dataclass
@@ -124,6 +131,9 @@ class FitResult:
     reopens: list[ReopenFit]
     warnings: list[str]
     span_hours: float
+    calibration: Calibration | None = None
+    """How the delays were made net of queue waits and work (None: not needed, or
+    not asked for)."""
 
 
 def _target_key(funnel: m.FunnelFile, pipe: m.Pipeline, t: m.Target) -> RouteKey | None:
@@ -149,7 +159,10 @@ def _hours_between(t0: datetime, t1: datetime) -> float:
     return (t1 - t0).total_seconds() / 3600.0
 
 
-def fit_funnel(prep: Prepared, funnel: m.FunnelFile, tz: str = "UTC") -> FitResult:
+def fit_funnel(prep: Prepared, funnel: m.FunnelFile, tz: str = "UTC",
+               calibrate: bool = True) -> FitResult:
+    """The fit; with `calibrate`, `after` delays net of queue waits and work through
+    the simulator (`calibrate.calibrate_delays`) wherever the funnel has work or SLAs."""
     t = prep.tables
     vis = t.visits.visits
     start, end = t.visits.data_start, t.visits.data_end
@@ -170,7 +183,18 @@ def fit_funnel(prep: Prepared, funnel: m.FunnelFile, tz: str = "UTC") -> FitResu
               for pipe in funnel.pipelines for st in pipe.stages]
     sources = _fit_sources(funnel, prep.history.events, start, end, tz, warnings)
     reopens = _fit_reopens(funnel, prep.history.events, end, span)
-    return FitResult(stages, sources, reopens, warnings, span)
+    result = FitResult(stages, sources, reopens, warnings, span)
+    if calibrate and needs_calibration(funnel):
+        from .apply_fit import apply_fit
+
+        base = funnel.model_copy(update={"scenarios": (), "order": tuple(
+            item for item in funnel.order if item[0] != "scenarios")})
+        local = start.astimezone(ZoneInfo(tz))
+        result.calibration = calibrate_delays(
+            stages, lambda: apply_fit(base, result).model, local.date(),
+            _hours_between(local.replace(hour=0, minute=0, second=0, microsecond=0), end))
+        warnings.extend(result.calibration.notes)
+    return result
 
 
 # ---------------------------------------------------------------------------- stages
@@ -191,7 +215,8 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, vis: pl.Data
         return fit
     if mature.height < MIN_DEALS:
         fit.warnings.append(f"too few deals to trust: {mature.height} visits old enough to "
-                            f"have left (fewer than {MIN_DEALS})")
+                            f"have left (fewer than {MIN_DEALS}); the funnel's shares and "
+                            "delays kept")
     # Observed route of every mature visit.
     key_expr = (
         pl.when(pl.col("exit") == OPEN).then(pl.concat_list([pl.lit("stay")]))
@@ -261,13 +286,15 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, vis: pl.Data
         taken.update(alias)
         label = _label(key, out.target.reason.value if isinstance(out.target, m.LostTarget) else None)
         routes.append(RouteFit(key, label, c, outcome=i,
-                               after=fit_sample(np.array(d) - work) if d else None))
+                               after=fit_sample(np.array(d) - work) if d else None,
+                               samples=np.array(d) if d else None))
     extra = sorted((k for k in counts if k not in taken and k not in (("stay",), ("sla",))),
                    key=lambda k: -counts[k])
     for k in extra:
         d = durs.get(k, [])
         routes.append(RouteFit(k, _label(k, text.get(k)), counts[k],
-                               after=fit_sample(np.array(d) - work) if d else None))
+                               after=fit_sample(np.array(d) - work) if d else None,
+                               samples=np.array(d) if d else None))
     if counts.get(("stay",), 0) or st.stay is not None:
         routes.append(RouteFit(("stay",), "stay", counts.get(("stay",), 0)))
     # Timeouts of a stage without `stay` come from outcomes whose delay outlasted the SLA;
@@ -385,7 +412,8 @@ def _one_source(src: m.Source, got: list[tuple[datetime, float | None]], weight:
     fit = SourceFit(src.name.value, round(k), span, per_hour, lo / span, hi / span, {},
                     None, how)
     if k < MIN_DEALS:
-        fit.warnings.append(f"too few deals to trust: {k:.0f} (fewer than {MIN_DEALS})")
+        fit.warnings.append(f"too few deals to trust: {k:.0f} (fewer than {MIN_DEALS}); "
+                            "the funnel's rate, profile and value kept")
     if not got:
         return fit
     zone = ZoneInfo(tz)
@@ -405,22 +433,56 @@ def _one_source(src: m.Source, got: list[tuple[datetime, float | None]], weight:
         covered[mo] = covered.get(mo, 0.0) + _hours_between(cur, seg_end)
         cur = seg_end
     full = {mo: h for mo, h in covered.items() if h >= 0.5 * 28 * 24}
-    rates = {mo: counts.get(mo, 0.0) / h for mo, h in full.items()}
-    if len(rates) >= 2:
-        base = float(np.median(list(rates.values())))
-        if base > 0:
-            fit.per_hour = base
-            for mo, r in rates.items():
-                c = counts.get(mo, 0.0)
-                clo, chi = _poisson(c)
-                lo_r, hi_r = clo / full[mo] / base, chi / full[mo] / base
-                ratio = r / base
-                listed = (lo_r > 1.0 or hi_r < 1.0) and round(ratio * 100) != 100
-                fit.profile[mo] = (ratio, lo_r, hi_r, listed)
+    if len(full) >= 2:
+        _profile_fit(fit, {mo: counts.get(mo, 0.0) for mo in full}, full)
     values = np.array([v for _, v in got if v is not None and v > 0], dtype=float)
     if len(values):
         fit.value = fit_sample(values, floor=1.0)
     return fit
+
+
+def _profile_fit(fit: SourceFit, counts: dict[str, float], hours: dict[str, float]) -> None:
+    """Rate and month profile as the funnel says them: `rate` is the rate of the months
+    at 100 %, `profile` the other months' ratio to it. A month is listed when its exact
+    Poisson 95 % interval excludes the base rate; the base rate is then the pooled rate
+    of the months not listed (a Poisson model with one rate for them and one per listed
+    month, whose maximum-likelihood estimates these are), with the exact Poisson interval
+    of that pooled count. Repeated until the listed months no longer change (start: the
+    median month)."""
+    rates = {mo: counts[mo] / h for mo, h in hours.items()}
+    base = float(np.median(list(rates.values())))
+    if base <= 0:
+        return
+    listed: set[str] = set()
+    for _ in range(10):
+        new = set()
+        for mo, c in counts.items():
+            lo, hi = _poisson(c)
+            ratio = rates[mo] / base
+            if (lo / hours[mo] > base or hi / hours[mo] < base) and round(ratio * 100) != 100:
+                new.add(mo)
+        if len(new) == len(counts):
+            # Every month differs from the median: the month closest to it is the base.
+            new.discard(min(counts, key=lambda mo: abs(rates[mo] - base)))
+        plain = [mo for mo in counts if mo not in new]
+        k, h = sum(counts[mo] for mo in plain), sum(hours[mo] for mo in plain)
+        base_new = k / h
+        done = new == listed and base_new == base
+        listed, base = new, base_new
+        if done or base <= 0:
+            break
+    if base <= 0:
+        return
+    plain = [mo for mo in counts if mo not in listed]
+    k, h = sum(counts[mo] for mo in plain), sum(hours[mo] for mo in plain)
+    lo, hi = _poisson(k)
+    fit.per_hour, fit.low, fit.high = base, lo / h, hi / h
+    fit.how += (f"; rate of the {len(plain)} month(s) at 100 % (" + ", ".join(plain) + ")"
+                if listed else "")
+    for mo, c in counts.items():
+        clo, chi = _poisson(c)
+        fit.profile[mo] = (rates[mo] / base, clo / hours[mo] / base, chi / hours[mo] / base,
+                           mo in listed)
 
 
 # ---------------------------------------------------------------------------- reopens
@@ -465,6 +527,6 @@ def _fit_reopens(funnel: m.FunnelFile, ev: pl.DataFrame, end: datetime,
                         fit_sample(delays) if len(delays) else None, in_funnel)
         if n < MIN_DEALS:
             fit.warnings.append(f"too few deals to trust: {n} losses old enough to have come "
-                                f"back (fewer than {MIN_DEALS})")
+                                f"back (fewer than {MIN_DEALS}); the funnel's share kept")
         out.append(fit)
     return out

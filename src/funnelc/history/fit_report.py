@@ -8,7 +8,7 @@ from typing import Any
 
 from ..report.fmt import hours as fmt_h
 from .dists import DistFit
-from .fit import FitResult
+from .fit import MIN_DEALS, FitResult
 from .report import print_quality
 from .run import Prepared
 
@@ -19,13 +19,43 @@ def dist_text(d: DistFit | None, unit: str = "h") -> str:
     if d is None:
         return "—"
     f = fmt_h if unit == "h" else (lambda x: f"{x:,.0f}")
-    return (f"{d.kind} mean {f(d.mean)} [{f(max(d.ci_low, 0))}, {f(d.ci_high)}] n={d.n}")
+    few = f" ⚠ fewer than {MIN_DEALS}: the funnel's value kept" if d.n < MIN_DEALS else ""
+    if d.kind == "none":
+        return (f"no delay (below {f(d.ci_high)}), calibrated, distance {d.distance:.3f} "
+                f"n={d.n}{few}")
+    how = f", calibrated, distance {d.distance:.3f}" if d.method == "calibrated" else ""
+    return (f"{d.kind} mean {f(d.mean)} [{f(max(d.ci_low, 0))}, {f(d.ci_high)}] "
+            f"n={d.n}{how}{few}")
 
 
 def _gof(d: DistFit | None) -> str:
     if d is None or not d.candidates:
         return ""
+    if d.method == "calibrated":
+        return "; ".join(f"{c.kind} mean {fmt_h(c.mean)} distance {c.distance:.3f}"
+                         for c in d.candidates)
     return "; ".join(f"{c.kind} AIC {c.aic:.0f} KS {c.ks:.3f} p={c.p:.3f}" for c in d.candidates)
+
+
+def _print_calibration(r: FitResult, console: Any) -> None:
+    from rich.table import Table
+
+    from ..termtext import plain
+
+    cal = r.calibration
+    if cal is None or not cal.residuals:
+        return
+    t = Table(title=f"Delays calibrated through the simulator ({cal.runs} runs, "
+                    f"{cal.simulated_deals:,} simulated deals): time in stage, history vs "
+                    "model", title_justify="left")
+    for c in ("stage", "deals", "mean", "median", "90th pct", "distance"):
+        t.add_column(c, overflow="fold")
+    for x in cal.residuals:
+        t.add_row(plain(f"{x.pipeline}.{x.stage}"), f"{x.n:,}",
+                  f"{fmt_h(x.obs_mean)} vs {fmt_h(x.sim_mean)}",
+                  f"{fmt_h(x.obs_p50)} vs {fmt_h(x.sim_p50)}",
+                  f"{fmt_h(x.obs_p90)} vs {fmt_h(x.sim_p90)}", f"{x.distance:.3f}")
+    console.print(t)
 
 
 def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any) -> None:
@@ -42,7 +72,10 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any) -> N
         t.add_column(c, overflow="fold")
     for s in r.sources:
         prof = ", ".join(f"{mo} {v[0]:.0%}{'*' if v[3] else ''}" for mo, v in s.profile.items())
-        t.add_row(plain(s.name), f"{s.deals:,}", f"{s.per_hour * 24:.2f}/day",
+        rate = f"{s.per_hour * 24:.2f}/day" + (
+            f" ⚠ fewer than {MIN_DEALS} deals: the funnel's rate kept"
+            if 0 < s.deals < MIN_DEALS else "")
+        t.add_row(plain(s.name), f"{s.deals:,}", rate,
                   f"{s.low * 24:.2f}–{s.high * 24:.2f}", prof or "—", dist_text(s.value, "amt"),
                   plain(s.how + ("; " + "; ".join(s.warnings) if s.warnings else "")))
     console.print(t)
@@ -53,7 +86,8 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any) -> N
         first = True
         name = plain(f"{sf.pipeline}.{sf.stage}")
         for rt in sf.routes:
-            share = "—" if rt.key[0] == "sla" else f"{rt.share:.1%}"
+            share = "—" if rt.key[0] == "sla" else f"{rt.share:.1%}" + (
+                " ⚠ kept" if sf.mature < MIN_DEALS else "")
             ci = "" if rt.key[0] == "sla" else f"{rt.low:.1%}–{rt.high:.1%}"
             new = "" if rt.outcome is not None or rt.key == ("stay",) else " (new)"
             t.add_row(name if first else "", plain(rt.label + new),
@@ -74,10 +108,12 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any) -> N
             t.add_column(c, overflow="fold")
         for ro in r.reopens:
             t.add_row(plain(ro.pipeline), plain(ro.reason + ("" if ro.in_funnel else " (new)")),
-                      f"{ro.lost:,}", f"{ro.back:,}", f"{ro.share:.1%}",
+                      f"{ro.lost:,}", f"{ro.back:,}", f"{ro.share:.1%}" + (
+                          " ⚠ kept" if ro.lost < MIN_DEALS else ""),
                       f"{ro.low:.1%}–{ro.high:.1%}", plain(ro.target or "—"),
                       dist_text(ro.delay))
         console.print(t)
+    _print_calibration(r, console)
     nm = prep.names
     if nm is not None and (nm.unmatched_stages or nm.unseen_stages):
         console.print(plain("names not matched", style="bold"))
@@ -96,4 +132,9 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any) -> N
     if dq.dropped or dq.notes:
         print_quality(dq, console)
     console.print("delays: lowest AIC among exp/lognormal/gamma; empirical quantiles when the "
-                  "best fails KS at 1 % (n ≥ 50); shares: 95 % Wilson; means: ± 1.96 sd/√n")
+                  "best fails KS at 1 % (n ≥ 50); in stages with work or an SLA, calibrated "
+                  "through the simulator net of queue waits and work (distance: gap in mean "
+                  "and deciles over the observed mean); means: the family's own 95 % "
+                  "interval (calibrated: bootstrap); shares: 95 % Wilson; rates: exact "
+                  f"Poisson; fewer than {MIN_DEALS} deals behind a figure (⚠): the funnel's "
+                  "value kept")

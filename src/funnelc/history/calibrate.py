@@ -1,0 +1,415 @@
+"""`after` delays net of waiting: simulation-based calibration.
+
+A CRM history shows when a deal entered a stage and when it left, nothing in between.
+In the model that time is queue wait + work + `after` (the wait includes the nights and
+weekends a team is closed), so the raw times put the waits into `after`: a 1 h delay
+in a stage a team of two works 10:00–19:00 reads as 7 h. The waits depend on the load
+and the calendar, which only a simulation of the whole account knows; so:
+
+1. The funnel with the fitted rates, shares and the current delays is simulated over the
+   history's own dates (same weekdays, same months), from the simulator's Python API.
+2. Each simulated visit of a stage gives its queue wait W (entry to first pick-up, `inf`
+   when the SLA took it out of the queue) and the plain hours its SLA leaves (`inf`
+   without SLA); its work S is drawn from the stage's `work`.
+3. For each route of the stage, a delay A is chosen so that W + S + A, over the visits
+   the SLA does not cut short (W + S + A before the SLA), matches the history's times
+   in stage of the deals that left that way: `distance` is the gap in mean plus the mean
+   gap over the deciles, relative to the observed mean. The random numbers are fixed
+   (common random numbers), so the distance is a smooth function of the parameters.
+4. Steps 1–3 run `ROUNDS` times: delays move deals into the next stage at other times
+   of day, which changes that stage's waits.
+
+Family, by a stated criterion: no delay at all when A = 0 comes within `BETTER`
+(relative) or 0.01 of the best exp fit's distance; else `exp` unless `lognormal` or `gamma` lowers the distance
+by more than `BETTER` (relative) and 0.01; `empirical` (9 points) when even the best
+is farther than `EMPIRICAL_DISTANCE`. The mean's 95 % interval is a bootstrap (`BOOT`
+resamples of the history's times and the simulated visits, the mean re-solved with the
+shape fixed): estimate ± 1.96 bootstrap standard errors, so it contains the estimate.
+The residual reported per stage is the calibrated model's time in stage (mixture of its
+routes, waits of the last run) against the history's: mean, median and 90th percentile.
+
+When the history carries the moment a manager picked the deal up (funnelc's records
+do, `picked_hours`), W is each deal's own and no simulation is needed
+(`calibrate_picked`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .. import model as m
+from .dists import EMPIRICAL_POINTS, FLOOR, Z95, Candidate, DistFit
+
+if TYPE_CHECKING:
+    from ..sim.compile import Network
+    from .fit import StageFit
+
+__all__ = ["StageResidual", "Calibration", "Visit", "calibrate_delays", "fit_route",
+           "ROUNDS", "BETTER", "EMPIRICAL_DISTANCE", "BOOT", "MAX_SIM"]
+
+ROUNDS = 3
+BETTER = 0.10
+EMPIRICAL_DISTANCE = 0.25
+BOOT = 30
+MAX_SIM = 5000
+"""Simulated visits per stage used in the search (a random subset beyond this): the
+deciles of 5 000 draws are within ~2 % of the full sample's."""
+MAX_OBS = 20000
+TARGET_VISITS = 25000
+"""Simulated deals wanted in all: small histories are simulated several times over."""
+QS = np.linspace(0.1, 0.9, 9)
+GRID = np.concatenate([[1e-9], np.asarray(__import__("scipy.special", fromlist=["ndtr"]).ndtr(
+    np.linspace(-5.5, 5.5, 241))), [1 - 1e-9]])
+Key = tuple[str, ...]
+
+
+@dataclass
+class StageResidual:
+    """How far the calibrated model's time in stage is from the history's (hours)."""
+
+    pipeline: str
+    stage: str
+    n: int
+    obs_mean: float
+    sim_mean: float
+    obs_p50: float
+    sim_p50: float
+    obs_p90: float
+    sim_p90: float
+    distance: float
+
+
+@dataclass
+class Calibration:
+    method: str
+    """"simulation" or "picked up"."""
+    runs: int
+    simulated_deals: int
+    residuals: list[StageResidual] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Visit:
+    """The simulated (or recorded) visits of one stage: wait, and hours until the SLA."""
+
+    wait: np.ndarray
+    deadline: np.ndarray
+    entered: np.ndarray
+
+
+# ---------------------------------------------------------------------------- one route
+Quantile = Callable[[np.ndarray, float, float], np.ndarray]
+
+
+def _quantile_fn(kind: str) -> Quantile:
+    """Delay draws from uniforms `u` for a family with this mean and coefficient of
+    variation (a fixed mapping: common random numbers). The gamma's inverse is
+    interpolated from `GRID` points (in normal-score spacing, so the tails are dense):
+    exact inversion of every draw costs 100 times more."""
+    from scipy import special, stats
+
+    if kind == "exp":
+        return lambda u, mean, cv: -mean * np.log1p(-u)
+    if kind == "lognormal":
+        memo: dict[int, np.ndarray] = {}
+
+        def logn(u: np.ndarray, mean: float, cv: float) -> np.ndarray:
+            z = memo.get(id(u))
+            if z is None:
+                memo.clear()
+                z = memo[id(u)] = np.asarray(stats.norm.ppf(u))
+            s2 = math.log1p(cv * cv)
+            return mean * np.exp(-s2 / 2 + math.sqrt(s2) * z)
+        return logn
+
+    def gam(u: np.ndarray, mean: float, cv: float) -> np.ndarray:
+        a = 1.0 / (cv * cv)
+        q = np.asarray(special.gammaincinv(a, GRID))
+        return np.interp(u, GRID, q) * mean / a
+    return gam
+
+
+@dataclass
+class _Target:
+    mean: float
+    q: np.ndarray
+
+    @classmethod
+    def of(cls, t: np.ndarray) -> _Target:
+        return cls(float(t.mean()), np.quantile(t, QS))
+
+
+def _distance(sim: np.ndarray, tgt: _Target) -> float:
+    if len(sim) < 20:
+        return math.inf
+    scale = max(tgt.mean, FLOOR)
+    return float((abs(sim.mean() - tgt.mean) + np.mean(np.abs(np.quantile(sim, QS) - tgt.q)))
+                 / scale)
+
+
+def _survivors(base: np.ndarray, dl: np.ndarray, a: np.ndarray) -> np.ndarray:
+    t = base + a
+    return t[t < dl]
+
+
+def fit_route(obs: np.ndarray, base: np.ndarray, dl: np.ndarray, rng: np.random.Generator
+              ) -> tuple[DistFit, np.ndarray]:
+    """The delay whose W + S + A (cut by the SLA) matches `obs`, the history's times in
+    stage of one route; `base` = W + S of simulated visits, `dl` their SLA hours. Returns
+    the fit and the simulated times of the winner."""
+    from scipy import optimize
+
+    obs = np.asarray(obs, dtype=float)
+    obs = obs[np.isfinite(obs)]
+    if len(obs) > MAX_OBS:
+        obs = rng.choice(obs, MAX_OBS, replace=False)
+    if len(base) > MAX_SIM:
+        pick = rng.choice(len(base), MAX_SIM, replace=False)
+        base, dl = base[pick], dl[pick]
+    u = rng.random(len(base))
+    tgt = _Target.of(obs)
+    finite = base[np.isfinite(base)]
+    m0 = max(tgt.mean - float(finite.mean()) if len(finite) else tgt.mean, tgt.mean * 0.05, FLOOR)
+    cands: list[tuple[str, float, float, float]] = []
+    qf_exp = _quantile_fn("exp")
+    none = _distance(_survivors(base, dl, np.zeros(len(base))), tgt)
+
+    def d_exp(lm: float) -> float:
+        return _distance(_survivors(base, dl, qf_exp(u, math.exp(lm), 1.0)), tgt)
+
+    lo, hi = math.log(max(m0 / 30, FLOOR / 10)), math.log(max(m0 * 30, tgt.mean * 3, FLOOR))
+    r = optimize.minimize_scalar(d_exp, bounds=(lo, hi), method="bounded",
+                                 options={"xatol": 1e-3})
+    cands.append(("exp", math.exp(r.x), 1.0, float(r.fun)))
+    for kind in ("gamma", "lognormal"):
+        qf = _quantile_fn(kind)
+
+        def d2(p: np.ndarray, qf: Quantile = qf) -> float:
+            cv = math.exp(min(max(p[1], -4.0), 2.0))
+            return _distance(_survivors(base, dl, qf(u, math.exp(p[0]), cv)), tgt)
+
+        # Two starts: the exp fit, and the moments (mean and variance left once the
+        # waits' are taken off), which finds narrow delays the exp fit cannot.
+        var0 = max(float(obs.var()) - (float(finite.var()) if len(finite) > 1 else 0.0),
+                   (0.05 * m0) ** 2)
+        starts = [(math.log(cands[0][1]), 0.0), (math.log(m0), math.log(math.sqrt(var0) / m0))]
+        got = []
+        for x0 in starts:
+            r2 = optimize.minimize(d2, np.array(x0), method="Nelder-Mead",
+                                   options={"maxiter": 80, "xatol": 1e-3, "fatol": 1e-4})
+            got.append((float(r2.fun), float(r2.x[0]), float(r2.x[1])))
+        fun, lm, lcv = min(got)
+        cands.append((kind, math.exp(lm), math.exp(min(max(lcv, -4.0), 2.0)), fun))
+    best = ex = cands[0]
+    for c in cands[1:]:
+        if c[3] < ex[3] * (1 - BETTER) and c[3] < ex[3] - 0.01 and c[3] < best[3]:
+            best = c
+    kind, mean, cv, dist = best
+    points: list[float] = []
+    if none <= ex[3] * (1 + BETTER) or none <= ex[3] + 0.01:
+        # No delay explains the times as well: the route has none.
+        return DistFit(len(obs), "none", 0.0, 0.0, 0.0, max(ex[1], 0.0),
+                       [Candidate(k, mu, mu * c, float("nan"), float("nan"), float("nan"), d)
+                        for k, mu, c, d in cands], method="calibrated",
+                       distance=none), _survivors(base, dl, np.zeros(len(base)))
+    sim_t = _survivors(base, dl, _quantile_fn(kind)(u, mean, cv))
+    if not math.isfinite(dist) or dist > EMPIRICAL_DISTANCE:
+        # Comonotone difference of the quantiles: exact when the wait is constant.
+        qs = (np.arange(EMPIRICAL_POINTS) + 0.5) / EMPIRICAL_POINTS
+        fin = base[np.isfinite(base)] if len(finite) else np.zeros(1)
+        pts = np.maximum(np.quantile(obs, qs) - np.quantile(fin, qs), FLOOR)
+        emp = rng.choice(pts, len(base))
+        d_emp = _distance(_survivors(base, dl, emp), tgt)
+        if d_emp < dist or not math.isfinite(dist):
+            kind, mean, dist, points = "empirical", float(pts.mean()), d_emp, [float(p) for p in pts]
+            cv = float(pts.std() / mean) if mean > 0 else 0.0
+            sim_t = _survivors(base, dl, emp)
+    lo_ci, hi_ci = _boot(obs, base, dl, kind, mean, cv, points, rng)
+    fit = DistFit(len(obs), kind, mean, mean * cv, lo_ci, hi_ci,
+                  [Candidate(k, mu, mu * c, float("nan"), float("nan"), float("nan"), d)
+                   for k, mu, c, d in cands], points=points, method="calibrated",
+                  distance=dist)
+    return fit, sim_t
+
+
+def _boot(obs: np.ndarray, base: np.ndarray, dl: np.ndarray, kind: str, mean: float,
+          cv: float, points: list[float], rng: np.random.Generator) -> tuple[float, float]:
+    """Mean ± 1.96 bootstrap standard errors: both samples resampled, the mean re-solved
+    (shape fixed) so that the survivors' mean matches the resampled history's."""
+    from scipy import optimize
+
+    if len(obs) < 2:
+        return mean, mean
+    pts = np.asarray(points) / mean if points else None
+    qf = _quantile_fn(kind if kind != "empirical" else "exp")
+    means: list[float] = []
+    n_b = min(len(base), 3000)
+    for _ in range(BOOT):
+        ob = obs[rng.integers(0, len(obs), len(obs))]
+        idx = rng.integers(0, len(base), n_b)
+        b, d = base[idx], dl[idx]
+        u = rng.random(n_b)
+        unit = (pts[rng.integers(0, len(pts), n_b)] if pts is not None
+                else qf(u, 1.0, cv))
+        target = float(ob.mean())
+
+        def gap(lm: float, b: np.ndarray = b, d: np.ndarray = d, unit: np.ndarray = unit,
+                target: float = target) -> float:
+            s = _survivors(b, d, unit * math.exp(lm))
+            return (float(s.mean()) if len(s) else math.inf) - target
+
+        a, z = math.log(max(mean / 10, 1e-6)), math.log(max(mean * 10, 1e-5))
+        try:
+            ga, gz = gap(a), gap(z)
+            if ga < 0 < gz:
+                means.append(math.exp(optimize.brentq(gap, a, z, xtol=1e-4)))
+        except (ValueError, RuntimeError):
+            continue
+    if len(means) < 5:
+        half = Z95 * mean * cv / math.sqrt(len(obs))
+    else:
+        half = Z95 * float(np.std(means, ddof=1))
+    return max(mean - half, 0.0), mean + half
+
+
+# ---------------------------------------------------------------------------- the account
+def _visits(rows: list[tuple[object, ...]], net: Network, start: date
+            ) -> dict[tuple[str, str], Visit]:
+    """Waits and SLA hours of the simulated visits of every stage with a team, `work`
+    or an SLA."""
+    from ..sim.calendar import WorkCalendar
+
+    cal = WorkCalendar.from_hours(net.account_hours, start)
+    specs = {(s.pipeline_name, s.name): s for s in net.stages}
+    waits: dict[tuple[str, str], list[float]] = {}
+    dls: dict[tuple[str, str], list[float]] = {}
+    ents: dict[tuple[str, str], list[float]] = {}
+    for row in rows:
+        _, _, p, s, entered, picked, left = row[:7]
+        key = (str(p), str(s))
+        spec = specs[key]
+        if spec.cadence is not None:
+            continue
+        ent = float(entered)  # type: ignore[arg-type]
+        if spec.team >= 0 and spec.work is not None:
+            if picked is not None:
+                w = float(picked) - ent  # type: ignore[arg-type]
+            elif left is not None:
+                w = math.inf  # left the queue by its SLA
+            else:
+                continue  # still queued at the horizon: its wait is unknown
+        else:
+            w = 0.0
+        if spec.sla_hours is None:
+            dl = math.inf
+        elif cal.always_open:
+            dl = spec.sla_hours
+        else:
+            dl = cal.add(ent, spec.sla_hours) - ent
+        waits.setdefault(key, []).append(w)
+        dls.setdefault(key, []).append(dl)
+        ents.setdefault(key, []).append(ent)
+    return {k: Visit(np.array(v), np.array(dls[k]), np.array(ents[k])) for k, v in waits.items()}
+
+
+def _work(net: Network, key: tuple[str, str], n: int, rng: np.random.Generator) -> np.ndarray:
+    from ..sim.dists import block_fn
+
+    spec = next(s for s in net.stages if (s.pipeline_name, s.name) == key)
+    if spec.work is None:
+        return np.zeros(n)
+    fn, const = block_fn(spec.work)
+    return np.full(n, const) if fn is None else np.asarray(fn(rng, n))
+
+
+def needs_calibration(funnel: m.FunnelFile) -> bool:
+    """Whether time in stage differs from `after` anywhere: a stage with `work` or an
+    SLA (a queue, a working-hours pause or a cut-off)."""
+    return any(st.work is not None or st.sla is not None
+               for p in funnel.pipelines for st in p.stages if st.cadence is None)
+
+
+def calibrate_delays(fits: list[StageFit], rebuild: Callable[[], m.FunnelFile], start: date,
+                     hours: float, seed: int = 1, max_deals: int | None = None) -> Calibration:
+    """Calibrate the `after` of every route of `fits` (changed in place) through the
+    simulator; `rebuild()` is the fitted model with the current delays. `start` is the
+    history's first day (local), `hours` its span."""
+    from ..sim import SimConfig, compile_network
+    from ..sim.budget import DealLimitExceeded
+    from ..sim.engine import run_replication
+    from .fit import MIN_DEALS
+
+    todo = [(sf, i) for sf in fits if not sf.cadence
+            for i, r in enumerate(sf.routes)
+            if r.samples is not None and len(r.samples) >= MIN_DEALS
+            and r.key[0] not in ("stay", "sla") and not (r.key[0] == "copy" and r.outcome is None)]
+    out = Calibration("simulation", 0, 0)
+    if not todo:
+        return out
+    rng = np.random.default_rng([seed, 13])
+    days = max(1, math.ceil(hours / 24))
+    last: dict[tuple[int, int], np.ndarray] = {}
+    for _ in range(ROUNDS):
+        model = rebuild()
+        net = compile_network(model)
+        per_hour = sum(s.per_hour * sum(s.profile) / 12 for s in net.sources) or 1e-9
+        reps = int(min(8, max(1, math.ceil(TARGET_VISITS / (per_hour * days * 24)))))
+        rows: list[tuple[object, ...]] = []
+        try:
+            for rep in range(reps):
+                run_replication(net, SimConfig(days=days, warmup_days=0, reps=reps, seed=seed,
+                                               start=start, max_deals=max_deals), rep,
+                                rows.append)
+        except DealLimitExceeded as exc:
+            out.notes.append(f"delays not calibrated: {exc}")
+            return out
+        out.runs += reps
+        out.simulated_deals += len({(r[0], r[1]) for r in rows})
+        visits = _visits(rows, net, start)
+        del rows
+        for sf, i in todo:
+            key = (sf.pipeline, sf.stage)
+            v = visits.get(key)
+            r = sf.routes[i]
+            if v is None or len(v.wait) < 20 or r.samples is None:
+                continue
+            # As in the history: visits that entered at least the stage's horizon before
+            # the end, whose exit is seen only if it came before the end.
+            mature = v.entered <= hours - sf.horizon_h
+            if mature.sum() < 20:
+                continue
+            dl = np.minimum(v.deadline[mature], hours - v.entered[mature])
+            base = v.wait[mature] + _work(net, key, int(mature.sum()), rng)
+            fit, sim_t = fit_route(r.samples, base, dl, rng)
+            sf.routes[i] = replace(r, after=fit)
+            last[(id(sf), i)] = sim_t
+    out.residuals = _residuals(fits, last, rng)
+    return out
+
+
+def _residuals(fits: list[StageFit], last: dict[tuple[int, int], np.ndarray],
+               rng: np.random.Generator) -> list[StageResidual]:
+    res: list[StageResidual] = []
+    for sf in fits:
+        obs_parts, sim_parts = [], []
+        for i, r in enumerate(sf.routes):
+            sim_t = last.get((id(sf), i))
+            if sim_t is None or r.samples is None or not len(sim_t):
+                continue
+            obs_parts.append(r.samples)
+            sim_parts.append(rng.choice(sim_t, len(r.samples)))
+        if not obs_parts:
+            continue
+        o, s = np.concatenate(obs_parts), np.concatenate(sim_parts)
+        res.append(StageResidual(sf.pipeline, sf.stage, len(o), float(o.mean()),
+                                 float(s.mean()), float(np.median(o)), float(np.median(s)),
+                                 float(np.quantile(o, 0.9)), float(np.quantile(s, 0.9)),
+                                 _distance(s, _Target.of(o))))
+    return res
