@@ -19,8 +19,9 @@ and the calendar, which only a simulation of the whole account knows; so:
 4. Steps 1–3 run `ROUNDS` times: delays move deals into the next stage at other times
    of day, which changes that stage's waits.
 
-Family, by a stated criterion: no delay at all when A = 0 comes within `BETTER`
-(relative) or 0.01 of the best exp fit's distance; else `exp` unless `lognormal` or `gamma` lowers the distance
+Family, by a stated criterion: no delay at all when the exp fit's bootstrap interval
+(below) reaches 0 or A = 0 comes within `BETTER` (relative) or 0.01 of its distance;
+else `exp` unless `lognormal` or `gamma` lowers the distance
 by more than `BETTER` (relative) and 0.01; `empirical` (9 points) when even the best
 is farther than `EMPIRICAL_DISTANCE`. The mean's 95 % interval is a bootstrap (`BOOT`
 resamples of the history's times and the simulated visits, the mean re-solved with the
@@ -213,7 +214,8 @@ def fit_route(obs: np.ndarray, base: np.ndarray, dl: np.ndarray, rng: np.random.
             best = c
     kind, mean, cv, dist = best
     points: list[float] = []
-    if none <= ex[3] * (1 + BETTER) or none <= ex[3] + 0.01:
+    ex_low, _ = _boot(obs, base, dl, "exp", ex[1], 1.0, [], rng)
+    if none <= ex[3] * (1 + BETTER) or none <= ex[3] + 0.01 or ex_low <= 0.0:
         # No delay explains the times as well: the route has none.
         return DistFit(len(obs), "none", 0.0, 0.0, 0.0, max(ex[1], 0.0),
                        [Candidate(k, mu, mu * c, float("nan"), float("nan"), float("nan"), d)
@@ -265,10 +267,12 @@ def _boot(obs: np.ndarray, base: np.ndarray, dl: np.ndarray, kind: str, mean: fl
             s = _survivors(b, d, unit * math.exp(lm))
             return (float(s.mean()) if len(s) else math.inf) - target
 
-        a, z = math.log(max(mean / 10, 1e-6)), math.log(max(mean * 10, 1e-5))
+        a, z = math.log(max(mean / 1000, 1e-7)), math.log(max(mean * 10, 1e-5))
         try:
             ga, gz = gap(a), gap(z)
-            if ga < 0 < gz:
+            if ga >= 0:
+                means.append(0.0)  # this resample wants no delay at all
+            elif gz > 0:
                 means.append(math.exp(optimize.brentq(gap, a, z, xtol=1e-4)))
         except (ValueError, RuntimeError):
             continue
