@@ -27,7 +27,7 @@ from .sim_options import (
     check_run_options,
     compile_or_exit,
     load_for_simulation,
-    run_with_progress,
+    simulate_or_exit,
     simulation_options,
     stack,
 )
@@ -83,18 +83,16 @@ def report_command(file: str | None, fmt: str, output: str | None, days: int, wa
     from .. import __version__
     from ..report.build import build_report
     from ..sim import DEFAULT_START, SimConfig
-    from ..sim.summary import summarize
 
     config = SimConfig(days=days, warmup_days=warmup, reps=reps, seed=seed, jobs=jobs,
                        start=start or DEFAULT_START, max_deals=max_deals)
     net = compile_or_exit(prepared)
     info(f"simulating {reps} replication{'s' if reps != 1 else ''} × {days} days "
          f"({warmup} warm-up) of {prepared.path}" + (f", scenario {scenario}" if scenario else ""))
-    reps_out = run_with_progress(net, config)
-    result = summarize(prepared.model, net, config, reps_out, scenario=scenario)
-    sections = _whatif_sections(prepared, net, config, reps_out, result) if whatif else []
+    sim = simulate_or_exit(prepared, net, config, scenario)
+    sections = _whatif_sections(prepared, net, config, sim.reps, sim.result) if whatif else []
     info("drawing the plots and writing the report")
-    report = build_report(prepared.model, config, reps_out, result, __version__, sections)
+    report = build_report(prepared.model, config, sim.reps, sim.result, __version__, sections)
     written = _write(output, report.files, file)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)

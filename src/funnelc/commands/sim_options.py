@@ -21,13 +21,15 @@ from .common import EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics, use_color
 from .output import progress_bar
 
 if TYPE_CHECKING:
+    from lark import Token
+
     from ..diagnostics import SourceText
     from ..model import FunnelFile
     from ..sim import Network, SimConfig
-    from ..sim.stats import RepStats
+    from ..sim.service import Simulation
 
 __all__ = ["simulation_options", "stack", "horizon_options", "seed_option", "check_run_options",
-           "load_for_simulation", "Prepared", "compile_or_exit", "run_with_progress",
+           "load_for_simulation", "Prepared", "compile_or_exit", "simulate_or_exit",
            "max_deals_option", "jobs_range", "reps_option", "REPS_HELP", "RunSize", "guard_work", "deal_limit_exit"]
 
 
@@ -165,7 +167,7 @@ class Prepared:
     model: FunnelFile
     sources: dict[str, SourceText]
     colored: bool
-    comments: list[Any] = field(default_factory=list)
+    comments: list[Token] = field(default_factory=list)
     """The file's comment tokens (for a writer that keeps them, `fit -o`)."""
 
 
@@ -224,14 +226,17 @@ def compile_or_exit(prepared: Prepared) -> Network:
         raise SystemExit(EXIT_PROBLEMS) from None
 
 
-def run_with_progress(net: Network, config: SimConfig) -> list[RepStats]:
-    """Run the replications, with a progress bar on stderr when it is a terminal."""
+def simulate_or_exit(prepared: Prepared, net: Network, config: SimConfig,
+                     scenario: str | None = None) -> Simulation:
+    """Run and summarise the replications (`sim.service.run_simulation`), with a progress
+    bar on stderr when it is a terminal; a replication over the deal budget is a limit
+    error (exit 2)."""
     from ..sim.budget import DealLimitExceeded
-    from ..sim.runner import run_replications
+    from ..sim.service import run_simulation
 
     try:
         with progress_bar("simulating", total=config.reps) as progress:
-            return run_replications(net, config, progress)
+            return run_simulation(prepared.model, net, config, progress, scenario)
     except DealLimitExceeded as exc:
         deal_limit_exit(exc)
         raise  # unreachable: deal_limit_exit exits

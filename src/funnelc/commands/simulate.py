@@ -10,12 +10,11 @@ import click
 
 from .common import EXIT_CLEAN
 from .convention import (
-    deliver,
     deprecated_path_option,
     output_options,
+    present,
     product_output,
     resolve_legacy,
-    text_output,
 )
 from .output import Output, guard, via_file
 from .sim_options import (
@@ -23,7 +22,7 @@ from .sim_options import (
     check_run_options,
     compile_or_exit,
     load_for_simulation,
-    run_with_progress,
+    simulate_or_exit,
     simulation_options,
     stack,
 )
@@ -65,33 +64,18 @@ def simulate_command(file: str | None, fmt: str, output_path: str | None, days: 
            Output("--records", records_path)], [file])
     prepared = load_for_simulation(file, scenario, color, "simulating",
                                    RunSize(days, reps, start, max_deals))
-    model = prepared.model
 
     from ..sim import DEFAULT_START, SimConfig
-    from ..sim.summary import summarize
+    from ..sim.table import render_tables, simulate_json
 
     net = compile_or_exit(prepared)
     with via_file(records_path) if records_path else nullcontext(None) as records:
         config = SimConfig(days=days, warmup_days=warmup, reps=reps, seed=seed, jobs=jobs,
                            records=records if records_path else None,
                            start=start or DEFAULT_START, max_deals=max_deals)
-        reps_out = run_with_progress(net, config)
-    result = summarize(model, net, config, reps_out, scenario=scenario)
-
-    if fmt == "json":
-        deliver(output_path, result.model_dump_json(indent=2) + "\n")
-        if keep_text:
-            output_path = None
-    if (fmt == "json" and not keep_text) or records_path == "-":
-        raise SystemExit(EXIT_CLEAN)
-
-    from ..sim.table import render_tables
-
-    with text_output(output_path) as console:
-        render_tables(result, console)
-    if output_path not in (None, "-"):
-        from .convention import info
-
-        info(f"wrote {output_path}")
+        result = simulate_or_exit(prepared, net, config, scenario).result
+    if fmt != "text" or records_path != "-":  # `--records -`: the CSV replaces the tables
+        present(fmt, output_path, lambda console: render_tables(result, console),
+                {"json": lambda: simulate_json(result)}, keep_text and records_path != "-",
+                color)
     raise SystemExit(EXIT_CLEAN)
-

@@ -1,7 +1,8 @@
-"""`SimResult` → rich tables for the terminal: one table per pipeline's stages, then
-teams, pipelines and warnings. Figures read `mean ±half-width`; durations pick a unit a
-person reads at a glance (`40m`, `5.2h`, `3.1d`). Names are shown as written
-(`termtext.plain`), never read as rich markup."""
+"""What `simulate` prints and writes: `SimResult` as JSON (`simulate_json`, schema
+`funnelc simulate --schema`) and as rich tables for the terminal (`render_tables`): one
+table per pipeline's stages, then teams, pipelines and warnings. Figures read
+`mean ±half-width`; durations pick a unit a person reads at a glance (`40m`, `5.2h`,
+`3.1d`). Names are shown as written (`termtext.plain`), never read as rich markup."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from ..numfmt import DASH, est, est_hours, hours, num
 from ..termtext import plain
 from .results import SimResult, StageResult
 
-__all__ = ["render_tables"]
+__all__ = ["render_tables", "simulate_json"]
 
 
 def _timeouts(st: StageResult) -> str:
@@ -125,3 +126,8 @@ def render_tables(result: SimResult, console: Console) -> None:
                         f"{num(result.run.observed_hours / 24)} observed days"))
     for w in result.warnings:
         console.print(plain(f"warning[{w.code}]: {w.message}", style="yellow"))
+
+
+def simulate_json(result: SimResult) -> str:
+    """The result as `--format json` prints it (the pydantic model, indented)."""
+    return result.model_dump_json(indent=2) + "\n"
