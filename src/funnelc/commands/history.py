@@ -4,13 +4,18 @@ in the terminal, and with `-o` as `history.html`, `history.json` and plots."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .common import EXIT_CLEAN, EXIT_PROBLEMS
 from .convention import deliver, info, verbosity_options
 from .sim_options import stack
+
+if TYPE_CHECKING:
+    from ..history.analytics import HistoryTables
+    from ..history.quality import DataQuality
+    from ..history.report import Section
 
 
 def tz_option(fn):
@@ -70,7 +75,15 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
     from rich.text import Text
 
     from ..history.load import HistoryInputError
-    from ..history.report import print_quality, print_terminal, quality_section, sections
+    from ..history.report import (
+        names_section,
+        order_note,
+        print_quality,
+        print_terminal,
+        quality_section,
+        sections,
+        unmatched_names,
+    )
     from ..history.run import prepare
     from ..termtext import plain, terminal_console
 
@@ -83,8 +96,15 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
         raise SystemExit(exc.exit_code) from None
     t, dq = prepared.tables, prepared.history.quality
     extra = [quality_section(dq)]
-    if prepared.names is not None:
-        extra.append(names_section(prepared.names))
+    if prepared.names is not None and funnel_path is not None:
+        from ..names import escape_invisible
+
+        extra.append(names_section(prepared.names, prepared.history.place))
+        error, lines = unmatched_names(prepared.names, prepared.history.place, funnel_path)
+        for line in lines:
+            click.echo(escape_invisible(line), err=True)
+        if error:
+            raise SystemExit(EXIT_PROBLEMS)
     secs = sections(t, extra)
     lost = dq.dropped_total or dq.counts.get("truncated_files", 0)
     if fmt == "json":
@@ -100,6 +120,7 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
         (f"{t.deals:,} deals, {t.events:,} events", "bold"),
         (f", {t.visits.data_start:%Y-%m-%d} – {t.visits.data_end:%Y-%m-%d}"
          if t.visits.data_start is not None else ""), plain(f" (months in {tz})")))
+    console.print(plain(order_note(t)))
     print_terminal(secs, console, max_rows)
     print_quality(dq, console)
     if out_dir is not None:
@@ -108,30 +129,21 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
     raise SystemExit(EXIT_PROBLEMS if lost else EXIT_CLEAN)
 
 
-def _meta(t: Any, inputs: list[str], tz: str) -> dict[str, Any]:
+def _meta(t: HistoryTables, inputs: list[str], tz: str) -> dict[str, Any]:
     """What history.json says about the run besides the tables."""
-    return {"deals": t.deals, "events": t.events, "tz": tz, "inputs": inputs}
+    from ..history.report import order_note
+
+    v = t.visits
+    return {"deals": t.deals, "events": t.events, "tz": tz, "inputs": inputs,
+            "order": {"source": v.order_source, "inferred": v.order_source == "data",
+                      "note": order_note(t), "stages": v.order}}
 
 
-def names_section(nm):
-    import polars as pl
-
-    from ..history.report import Section, _c, _int
-
-    rows = [("in data, not in funnel", p, s, n) for p, s, n in nm.unmatched_stages]
-    rows += [("in funnel, not in data", p, s, 0) for p, s in nm.unseen_stages]
-    frame = pl.DataFrame(rows, schema={"what": pl.Utf8, "pipeline": pl.Utf8, "stage": pl.Utf8,
-                                       "rows": pl.Int64}, orient="row")
-    return Section("names", "Names not matched to the funnel",
-                   f"{len(nm.stages)} stages matched by name.", frame,
-                   [_c("what", "what"), _c("pipeline", "pipeline"), _c("stage", "stage"),
-                    _c("rows", "events", _int)])
-
-
-def write_outputs(out_dir, secs, t, dq, inputs, tz) -> None:
+def write_outputs(out_dir: str, secs: list[Section], t: HistoryTables, dq: DataQuality,
+                  inputs: list[str], tz: str) -> None:
     """Every file rendered first, then written all or nothing (`output.write_folder`)."""
     from ..history.plots import draw_history_plots
-    from ..history.report import render_html, render_json
+    from ..history.report import order_note, render_html, render_json
     from .output import write_folder
 
     plots = draw_history_plots(t)
@@ -140,7 +152,7 @@ def write_outputs(out_dir, secs, t, dq, inputs, tz) -> None:
         files[f"plots/{name}.png"] = png
         files[f"plots/{name}.svg"] = svg
     head = [f"{t.deals:,} deals and {t.events:,} events from {', '.join(inputs)}; "
-            f"months in {tz}."]
+            f"months in {tz}.", order_note(t)]
     warns = sorted({w for *_, ws in plots for w in ws})
     files["history.html"] = render_html(
         "Stage history", head, secs, [(n, ti, svg) for n, ti, _, svg, _ in plots], warns)

@@ -14,6 +14,7 @@ import polars as pl
 
 from .events import LOST, STAGE, WON
 from .load import History
+from .order import FunnelRoutes
 from .transitions import OPEN, Visits, build_visits, returns
 
 __all__ = ["HistoryTables", "analyse", "GRAVEYARD_MIN_DAYS", "month_of"]
@@ -38,7 +39,9 @@ class HistoryTables:
     losses: pl.DataFrame
     time_in_stage: pl.DataFrame
     moves: pl.DataFrame
-    """Backward moves and skips, per (pipeline, from, to)."""
+    """Moves other than a declared (with a funnel) or one-rank (without) step forward,
+    per (pipeline, from, to pipeline, to): kind, deals, stages skipped, declared, and
+    whether it is a problem (undeclared; without a funnel, a skip or a move back)."""
     moves_summary: pl.DataFrame
     comebacks: pl.DataFrame
     graveyards: pl.DataFrame
@@ -53,13 +56,16 @@ class HistoryTables:
 
 
 def analyse(history: History, order_hint: dict[str, dict[str, int]] | None = None,
-            pairs: list[tuple[str, str, str]] | None = None) -> HistoryTables:
-    """`order_hint`: stage depths from a funnel file; `pairs`: (pipeline, from, to) whose
-    conversion to tabulate (the funnel's stage-to-stage outcomes), else every pair of
-    stages on consecutive ranks that the data shows a direct move between."""
+            pairs: list[tuple[str, str, str]] | None = None, *,
+            routes: FunnelRoutes | None = None) -> HistoryTables:
+    """`routes`: the funnel's stage order and declared moves (`order.funnel_routes`);
+    `order_hint`: the funnel's order alone (pipeline → stage → position); `pairs`:
+    (pipeline, from, to) whose conversion to tabulate (the funnel's stage-to-stage
+    outcomes), else every pair of stages on consecutive ranks that the data shows a
+    direct move between."""
     tz = history.tz
     ev = history.events
-    v = build_visits(ev, order_hint, history.catalog)
+    v = build_visits(ev, order_hint, history.catalog, routes=routes)
     vis = v.visits
     rank = _ranks(v.rank)
     vis = vis.join(rank, on=["pipeline", "stage"], how="left").join(
@@ -67,10 +73,11 @@ def analyse(history: History, order_hint: dict[str, dict[str, int]] | None = Non
             to_pipeline=pl.col("pipeline")).drop("pipeline"),
         on=["to_pipeline", "to_stage"], how="left")
     v.visits = vis
+    moves, summary = _moves(vis, v)
     return HistoryTables(
         inflow=_inflow(ev, tz), conversion=_conversion(vis, ev, pairs or _pairs(vis, v), tz),
-        losses=_losses(vis), time_in_stage=_time_in_stage(vis, v),
-        moves=_moves(vis), moves_summary=_moves_summary(vis),
+        losses=_in_order(_losses(vis), v.order), time_in_stage=_time_in_stage(vis, v),
+        moves=moves, moves_summary=summary,
         comebacks=_comebacks(ev, tz), graveyards=_graveyards(vis, v),
         shape=_shape(vis, ev, v.order), backlog=backlog(vis, v, tz), visits=v, tz=tz,
         deals=ev["deal_id"].n_unique() if ev.height else 0, events=ev.height)
@@ -182,30 +189,84 @@ def _in_order(df: pl.DataFrame, order: dict[str, list[str]]) -> pl.DataFrame:
                        schema={"pipeline": pl.Utf8, "stage": pl.Utf8, "pi": pl.Int64,
                                "si": pl.Int64}, orient="row")
     return (df.join(pos, on=["pipeline", "stage"], how="left")
-            .sort(["pi", "si"], nulls_last=True).drop(["pi", "si"]))
+            .sort(["pi", "si"], nulls_last=True, maintain_order=True).drop(["pi", "si"]))
 
 
-def _moves(vis: pl.DataFrame) -> pl.DataFrame:
-    m = vis.filter((pl.col("exit") == STAGE) & (pl.col("to_pipeline") == pl.col("pipeline"))
-                   & pl.col("rank").is_not_null() & pl.col("to_rank").is_not_null())
-    m = m.with_columns(step=pl.col("to_rank") - pl.col("rank"))
-    odd = m.filter((pl.col("step") < 0) | (pl.col("step") > 1)).with_columns(
-        kind=pl.when(pl.col("step") < 0).then(pl.lit("backward")).otherwise(pl.lit("skip")),
-        skipped=pl.when(pl.col("step") > 1).then(pl.col("step") - 1).otherwise(0))
-    return (odd.group_by(["pipeline", "kind", "stage", "to_stage"])
-            .agg(deals=pl.len(), skipped=pl.col("skipped").first())
-            .sort(["pipeline", "kind", "deals"], descending=[False, False, True]))
+MOVE_KINDS = ("forward", "skip", "backward", "sideways", "other pipeline")
+"""Moves by the ranks of their stages; `sideways` stays on one rank (parallel stages
+of an inferred order, or the same stage entered again)."""
 
 
-def _moves_summary(vis: pl.DataFrame) -> pl.DataFrame:
-    m = vis.filter((pl.col("exit") == STAGE) & (pl.col("to_pipeline") == pl.col("pipeline"))
-                   & pl.col("rank").is_not_null() & pl.col("to_rank").is_not_null())
-    m = m.with_columns(step=pl.col("to_rank") - pl.col("rank"))
-    return m.group_by("pipeline").agg(
-        moves=pl.len(), forward=(pl.col("step") == 1).sum(), skips=(pl.col("step") > 1).sum(),
-        backward=(pl.col("step") < 0).sum(), same=(pl.col("step") == 0).sum(),
-    ).with_columns(backward_pct=100 * pl.col("backward") / pl.col("moves"),
-                   skip_pct=100 * pl.col("skips") / pl.col("moves")).sort("pipeline")
+def _moves(vis: pl.DataFrame, v: Visits) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every move from a stage to a stage, classified; (the moves worth a look, the
+    summary per pipeline). With a funnel a move is declared or not (`FunnelRoutes`), and
+    only an undeclared one counts as a skip or a move back; without one, a move is judged
+    by the ranks of the order in use (`Visits.rank`)."""
+    g = (vis.filter(pl.col("exit") == STAGE)
+         .group_by(["pipeline", "stage", "to_pipeline", "to_stage"])
+         .agg(deals=pl.len(), rank=pl.col("rank").first(), to_rank=pl.col("to_rank").first()))
+    routes = v.routes
+    rows = []
+    for p, a, p2, b, n, r, r2 in g.iter_rows():
+        declared = None if routes is None else (p, a, p2, b) in routes.declared
+        skipped = None
+        if p2 != p:
+            kind = "other pipeline"
+        elif r is None or r2 is None or r2 == r:
+            kind = "sideways"
+        elif r2 < r:
+            kind = "backward"
+        elif routes is None:
+            kind = "forward" if r2 == r + 1 else "skip"
+            skipped = r2 - r - 1 if kind == "skip" else None
+        elif declared:
+            kind = "forward"
+        else:
+            kind = "skip"
+            steps = routes.steps(p, a, b)
+            skipped = steps - 1 if steps is not None else None
+        rows.append((p, kind, a, p2, b, n, skipped, declared))
+    frame = pl.DataFrame(rows, schema={
+        "pipeline": pl.Utf8, "kind": pl.Utf8, "stage": pl.Utf8, "to_pipeline": pl.Utf8,
+        "to_stage": pl.Utf8, "deals": pl.Int64, "skipped": pl.Int64, "declared": pl.Boolean},
+        orient="row")
+    problem = pl.col("kind").is_in(["skip", "backward"]) if routes is None else (
+        ~pl.col("declared"))
+    shown = frame.filter(problem | (pl.col("kind") != "forward")).with_columns(
+        problem=problem)
+    prank = {p: i for i, p in enumerate(v.order)}
+    shown = shown.with_columns(
+        o=pl.col("pipeline").replace_strict(prank, default=len(prank), return_dtype=pl.Int64),
+        k=pl.col("kind").replace_strict({k: i for i, k in enumerate(MOVE_KINDS)},
+                                        return_dtype=pl.Int64),
+    ).sort(["o", "problem", "k", "deals", "stage", "to_stage"],
+           descending=[False, True, False, True, False, False]).drop(["o", "k"])
+    n = pl.col("deals")
+    undeclared = (~pl.col("declared")).fill_null(False)
+    counted = ((pl.col("kind") == "skip") | (pl.col("kind") == "backward")) & (
+        undeclared if routes is not None else pl.lit(True))
+    summary = frame.group_by("pipeline").agg(
+        moves=n.sum(),
+        forward=n.filter(pl.col("kind") == "forward").sum(),
+        skips=n.filter(counted & (pl.col("kind") == "skip")).sum(),
+        backward=n.filter(counted & (pl.col("kind") == "backward")).sum(),
+        declared=n.filter(pl.col("declared")).sum() if routes is not None
+        else pl.lit(None, pl.Int64),
+        undeclared=n.filter(undeclared).sum() if routes is not None else pl.lit(None, pl.Int64),
+        declared_backward=n.filter(pl.col("declared").fill_null(False)
+                                   & (pl.col("kind") == "backward")).sum(),
+        other_pipeline=n.filter(pl.col("kind") == "other pipeline").sum(),
+    ).with_columns(
+        pl.col(c).cast(pl.Int64) for c in ("moves", "forward", "skips", "backward", "declared",
+                                           "undeclared", "declared_backward", "other_pipeline")
+    ).with_columns(
+        backward_pct=100 * pl.col("backward") / pl.col("moves"),
+        skip_pct=100 * pl.col("skips") / pl.col("moves"),
+        undeclared_pct=100 * pl.col("undeclared") / pl.col("moves"),
+    ).with_columns(o=pl.col("pipeline").replace_strict(prank, default=len(prank),
+                                                       return_dtype=pl.Int64)
+                   ).sort(["o", "pipeline"]).drop("o")
+    return shown, summary
 
 
 def _comebacks(ev: pl.DataFrame, tz: str) -> pl.DataFrame:
@@ -284,8 +345,8 @@ def backlog(vis: pl.DataFrame, v: Visits, tz: str) -> pl.DataFrame:
     if not frames:
         return pl.DataFrame(schema={"pipeline": pl.Utf8, "stage": pl.Utf8, "month": pl.Utf8,
                                     "wip": pl.UInt32})
-    return pl.concat(frames).select("pipeline", "stage", "month", "wip").sort(
-        ["pipeline", "stage", "month"])
+    return _in_order(pl.concat(frames).select("pipeline", "stage", "month", "wip").sort(
+        ["pipeline", "stage", "month"]), v.order)
 
 
 def _prev_month(year: int, month: int) -> str:

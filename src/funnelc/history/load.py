@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -30,6 +30,27 @@ __all__ = ["History", "HistoryInputError", "HistoryDataError", "load_history", "
 
 SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".txt", ".tsv")
 
+
+@dataclass(frozen=True)
+class Origin:
+    """Which input the events with `seq` in [first, end) came from, and how a `seq`
+    turns back into a place in it."""
+
+    first: int
+    end: int
+    path: str
+    unit: Literal["line", "record", "file"]
+    """`line`: seq = first + line of a CSV; `record`: two seqs per simulator record (the
+    entry and the close), after the header line; `file`: JSON pages, no finer place."""
+
+    def place(self, seq: int) -> str:
+        if self.unit == "line":
+            return f"{self.path}:{seq - self.first}"
+        if self.unit == "record":
+            return f"{self.path}:{(seq - self.first) // 2 + 2}"
+        return self.path
+
+
 @dataclass
 class History:
     events: pl.DataFrame
@@ -37,6 +58,14 @@ class History:
     quality: DataQuality
     tz: str = "UTC"
     formats: set[str] = field(default_factory=set)
+    origins: list[Origin] = field(default_factory=list)
+
+    def place(self, seq: int) -> str | None:
+        """The input (and line, where the format has lines) an event's `seq` came from."""
+        for o in self.origins:
+            if o.first <= seq < o.end:
+                return o.place(seq)
+        return None
 
 
 def expand_inputs(paths: list[str]) -> list[Path]:
@@ -102,6 +131,8 @@ class _Reading:
     held: list[str] = field(default_factory=list)
     """Why a file gave no rows, for the message when no file gave any."""
     seq: int = 0
+    origins: list[Origin] = field(default_factory=list)
+    json_files: list[str] = field(default_factory=list)
 
 
 def _read_file(path: Path, r: _Reading) -> None:
@@ -118,6 +149,7 @@ def _read_file(path: Path, r: _Reading) -> None:
         f = read_records_text(data, dq, r.seq, r.records_start or DEFAULT_START,
                               r.record_sources)
         r.frames.append(f)
+        r.origins.append(Origin(r.seq, r.seq + 2 * f.height + 2, name, "record"))
         r.seq += 2 * f.height + 2
         dq.files.append((name, "simulator records", f.height))
         r.formats.add("records")
@@ -140,6 +172,8 @@ def _read_file(path: Path, r: _Reading) -> None:
             n += _dispatch(doc, f"{name} page {i + 1}", r.amo, r.bx, dq, r.formats)
         if not n:
             r.held.append(f"{name}: JSON without amoCRM or Bitrix24 records")
+        else:
+            r.json_files.append(name)
         dq.files.append((name, "/".join(sorted(r.formats & {"amocrm", "bitrix24"})) or "json",
                          n))
     elif looks_like_csv(first):
@@ -151,6 +185,7 @@ def _read_file(path: Path, r: _Reading) -> None:
         if dq.rows_read == before:
             r.held.append(f"{name}: a CSV header and no rows")
         r.frames.append(f)
+        r.origins.append(Origin(r.seq, r.seq + f.height + 2 + lines, name, "line"))
         r.seq += f.height + 2 + lines
         dq.files.append((name, "csv", f.height))
         r.formats.add("csv")
@@ -176,14 +211,21 @@ def load_history(paths: list[str], tz: str = "UTC", records_start: date | None =
         _read_file(path, r)
     dq, frames = r.dq, r.frames
     catalog = Catalog()
-    if r.amo.seen_any:
-        f = r.amo.build(dq, r.seq, r.bounds)
-        r.seq += f.height + 1
-        frames.append(f)
-        catalog.merge(r.amo.catalog())
-    if r.bx.seen_any:
-        frames.append(r.bx.build(dq, r.seq, tz, r.bounds))
-        catalog.merge(r.bx.catalog())
+    if r.amo.seen_any or r.bx.seen_any:
+        first = r.seq
+        if r.amo.seen_any:
+            f = r.amo.build(dq, r.seq, r.bounds)
+            r.seq += f.height + 1
+            frames.append(f)
+            catalog.merge(r.amo.catalog())
+        if r.bx.seen_any:
+            f = r.bx.build(dq, r.seq, tz, r.bounds)
+            r.seq += f.height + 1
+            frames.append(f)
+            catalog.merge(r.bx.catalog())
+        # The readers number their events from `first` on, not always densely: the
+        # pages own every seq from there.
+        r.origins.append(Origin(first, 2**62, ", ".join(r.json_files), "file"))
     if dq.rows_read == 0:
         what = "; ".join(r.held) or (", ".join(name for name, _, _ in dq.files)
                                      + ": names of pipelines and stages, but no stage changes")
@@ -193,7 +235,7 @@ def load_history(paths: list[str], tz: str = "UTC", records_start: date | None =
             "crm.stagehistory.list, or a CSV with one row per deal entering a stage)")
     events = normalize(frames, dq)
     frames.clear()
-    return History(events, catalog, dq, tz, r.formats)
+    return History(events, catalog, dq, tz, r.formats, r.origins)
 
 
 def _flatten(docs: list[Any]) -> list[Any]:

@@ -9,7 +9,6 @@ one has. Whatever matches nothing is listed, never guessed at.
 from __future__ import annotations
 
 import re
-from collections import deque
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -17,8 +16,9 @@ import polars as pl
 from .. import model as m
 from ..routing import build_flows
 from .events import STAGE
+from .order import funnel_routes
 
-__all__ = ["NameMatch", "match_names", "funnel_depths", "funnel_pairs", "normal"]
+__all__ = ["NameMatch", "Suggestion", "match_names", "funnel_depths", "funnel_pairs", "normal"]
 
 
 def normal(name: str) -> str:
@@ -37,6 +37,47 @@ class NameMatch:
     """(pipeline, stage, rows) found in the data and not in the funnel."""
     unseen_stages: list[tuple[str, str]] = field(default_factory=list)
     """Funnel stages no deal of the data ever entered."""
+    suggestions: list[Suggestion] = field(default_factory=list)
+    """One per unmatched stage, in the order of `unmatched_stages`: where the data first
+    has it and the funnel's closest name."""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """An unmatched name of the data, where it first occurs and the closest name of the
+    funnel (None when none is close enough to be a misspelling)."""
+
+    pipeline: str
+    stage: str
+    events: int
+    first_seq: int
+    """`seq` of its first event (`load.History.place` turns it into file:line)."""
+    closest: tuple[str, str] | None
+    closest_at: tuple[int, int] | None
+    """Line and column of the closest stage's name in the funnel file."""
+
+
+def _suggest(funnel: m.FunnelFile, fp: str | None, stage: str) -> tuple[str, str] | None:
+    """The funnel stage most like `stage`: in its pipeline when that one matched, else in
+    any pipeline; also a name that matches a stage of another pipeline exactly."""
+    from ..diagnostics import did_you_mean
+
+    pipes = [p for p in funnel.pipelines if p.name.value == fp] or list(funnel.pipelines)
+    for pool in (pipes, list(funnel.pipelines)):
+        names = {s.name.value: p.name.value for p in pool for s in p.stages}
+        guess = did_you_mean(stage, names)
+        if guess is not None:
+            return names[guess], guess
+    return None
+
+
+def _stage_at(funnel: m.FunnelFile, key: tuple[str, str]) -> tuple[int, int] | None:
+    for p in funnel.pipelines:
+        if p.name.value == key[0]:
+            for s in p.stages:
+                if s.name.value == key[1]:
+                    return (s.name.span.line, s.name.span.column)
+    return None
 
 
 def match_names(events: pl.DataFrame, funnel: m.FunnelFile) -> tuple[pl.DataFrame, NameMatch]:
@@ -51,8 +92,8 @@ def match_names(events: pl.DataFrame, funnel: m.FunnelFile) -> tuple[pl.DataFram
         for s in pp.stages:
             by_stage.setdefault(normal(s.name.value), []).append(p)
     pairs = (events.filter(pl.col("kind") == STAGE).group_by(["pipeline", "stage"])
-             .agg(n=pl.len()).sort(["pipeline", "stage"]))
-    for dp, ds, n in pairs.iter_rows():
+             .agg(n=pl.len(), first=pl.col("seq").min()).sort(["pipeline", "stage"]))
+    for dp, ds, n, first in pairs.iter_rows():
         fp = (fpipes.get(dp) and dp) or pnorm.get(normal(dp or ""))
         if fp is None and not dp:
             owners = by_stage.get(normal(ds), [])
@@ -62,12 +103,14 @@ def match_names(events: pl.DataFrame, funnel: m.FunnelFile) -> tuple[pl.DataFram
         if fp is None:
             if dp not in nm.unmatched_pipelines:
                 nm.unmatched_pipelines.append(dp)
+        else:
+            nm.pipelines.setdefault(dp, fp)
+        fs = snorm.get((fp, normal(ds))) if fp is not None else None
+        if fp is None or fs is None:
             nm.unmatched_stages.append((dp, ds, n))
-            continue
-        nm.pipelines.setdefault(dp, fp)
-        fs = snorm.get((fp, normal(ds)))
-        if fs is None:
-            nm.unmatched_stages.append((dp, ds, n))
+            guess = _suggest(funnel, fp, ds)
+            nm.suggestions.append(Suggestion(dp, ds, n, first, guess,
+                                             _stage_at(funnel, guess) if guess else None))
             continue
         nm.stages[(dp, ds)] = (fp, fs)
     # Closing rows (won/lost) carry the pipeline only.
@@ -102,60 +145,25 @@ def match_names(events: pl.DataFrame, funnel: m.FunnelFile) -> tuple[pl.DataFram
 
 
 def funnel_depths(funnel: m.FunnelFile) -> dict[str, dict[str, int]]:
-    """Depth of every stage from its pipeline's entry stages (stages fed by a source or a
-    copy, or that nothing leads to), along `->` moves: parallel entry stages share 0."""
-    flows = build_flows(funnel)
-    out: dict[str, dict[str, int]] = {}
-    for pipe in funnel.pipelines:
-        pn = pipe.name.value
-        stages = [s.name.value for s in pipe.stages]
-        succ: dict[str, list[str]] = {s: [] for s in stages}
-        incoming: set[str] = set()
-        entries: set[str] = set()
-        for f in flows.pipeline_stages(pn):
-            for r in f.routes:
-                if r.kind == "stage" and r.stage and r.stage[0] == pn:
-                    succ[f.key[1]].append(r.stage[1])
-                    incoming.add(r.stage[1])
-                if r.copy_to and r.copy_to[0] == pn:
-                    entries.add(r.copy_to[1])
-        for f in flows:
-            for r in f.routes:
-                if r.copy_to and r.copy_to[0] == pn:
-                    entries.add(r.copy_to[1])
-        for _, key in flows.sources:
-            if key[0] == pn:
-                entries.add(key[1])
-        entries |= {s for s in stages if s not in incoming}
-        depth: dict[str, int] = {}
-        q = deque((s, 0) for s in stages if s in entries)
-        while q:
-            s, d = q.popleft()
-            if s in depth:
-                continue
-            depth[s] = d
-            for t in succ[s]:
-                if t not in depth:
-                    q.append((t, d + 1))
-        top = max(depth.values(), default=-1)
-        for s in stages:
-            if s not in depth:
-                top += 1
-                depth[s] = top
-        out[pn] = depth
-    return out
+    """Position of every stage in its pipeline, in the order the file declares them:
+    the order `analyse` takes as its hint (the name is older than the rule; it was the
+    depth from the entry stages, which put a stage fed by a source, like seed 004's
+    «Заявка», before the stage that leads to it)."""
+    return {p: {s: i for i, s in enumerate(lst)} for p, lst in funnel_routes(funnel).order.items()}
 
 
 def funnel_pairs(funnel: m.FunnelFile) -> list[tuple[str, str, str]]:
-    """(pipeline, stage, next stage) for every `->` move the funnel allows forward."""
-    depth = funnel_depths(funnel)
-    out = []
+    """(pipeline, stage, later stage) for every `->` route within a pipeline towards a
+    stage the file declares after it: the conversions to tabulate."""
+    pos = funnel_depths(funnel)
+    out: list[tuple[str, str, str]] = []
     for f in build_flows(funnel):
+        p = f.key[0]
         for r in f.routes:
-            if r.kind == "stage" and r.stage and r.stage[0] == f.key[0]:
-                d = depth[f.key[0]]
-                if d.get(r.stage[1], 0) > d.get(f.key[1], 0):
-                    pair = (f.key[0], f.key[1], r.stage[1])
-                    if pair not in out:
-                        out.append(pair)
+            to = r.stage
+            if r.kind == "stage" and to is not None and to[0] == p and (
+                    pos[p].get(to[1], -1) > pos[p][f.key[1]]):
+                pair = (p, f.key[1], to[1])
+                if pair not in out:
+                    out.append(pair)
     return out

@@ -20,10 +20,12 @@ import polars as pl
 from ..numfmt import percent
 from ..report.fmt import hours as fmt_hours
 from .analytics import HistoryTables
+from .match import NameMatch
 from .quality import DataQuality
 
 __all__ = ["Section", "sections", "print_terminal", "print_quality", "render_html",
-           "render_json", "Column"]
+           "render_json", "Column", "names_section", "unmatched_names", "order_note",
+           "quality_section"]
 
 Fmt = Callable[[Any], str]
 
@@ -38,6 +40,10 @@ def _txt(x: Any) -> str:
 
 def _yes(x: Any) -> str:
     return "⚠ yes" if x else ""
+
+
+def _yes_no(x: Any) -> str:
+    return "—" if x is None else ("yes" if x else "no")
 
 
 def _days(x: Any) -> str:
@@ -94,17 +100,8 @@ def sections(t: HistoryTables, extra: Sequence[Section] = ()) -> list[Section]:
                  _c("mean_h", "mean", fmt_hours), _c("p10_h", "p10", fmt_hours),
                  _c("median_h", "median", fmt_hours), _c("p90_h", "p90", fmt_hours),
                  _c("max_h", "max", fmt_hours), _c("open", "open", _int)]),
-        Section("moves_summary", "Backward moves and stage skips",
-                "Moves between stages of one pipeline: forward by one stage, skipping stages, "
-                "or backward (seed 002 calls both a broken funnel).", t.moves_summary,
-                [_c("pipeline", "pipeline"), _c("moves", "moves", _int),
-                 _c("forward", "forward", _int), _c("skips", "skips", _int),
-                 _c("skip_pct", "skips %", percent), _c("backward", "backward", _int),
-                 _c("backward_pct", "backward %", percent)]),
-        Section("moves", "Where the skips and backward moves go", "", t.moves,
-                [_c("pipeline", "pipeline"), _c("kind", "kind"), _c("stage", "from"),
-                 _c("to_stage", "to"), _c("deals", "deals", _int),
-                 _c("skipped", "stages skipped", _int)]),
+        _moves_summary_section(t),
+        _moves_section(t),
         Section("comebacks", "Lost deals that came back",
                 "Deals lost and later moved back into a stage (seed 003: leads «слиты» and "
                 "then qualified after all), by the month of the loss and its reason.",
@@ -127,6 +124,123 @@ def sections(t: HistoryTables, extra: Sequence[Section] = ()) -> list[Section]:
                           _c("deals", "deals", _int), _c("pct_of_first", "of pipeline", percent)]),
         *extra,
     ]
+
+
+ORDER_SOURCES = {
+    "funnel": "Stages in the order the funnel file declares them; a move is judged against "
+              "the routes it declares.",
+    "crm": "Stages in the CRM's own order (its pipeline settings); no funnel file was given, "
+           "so no move is declared: give --funnel FILE to judge moves against its routes.",
+    "data": "Stage order inferred from the data (the most frequent moves between stages, "
+            "kept where they agree): no funnel file or CRM order was given, so no move is "
+            "declared; give --funnel FILE for the real order and routes.",
+}
+
+
+def order_note(t: HistoryTables) -> str:
+    """Where the stage order comes from, one sentence for every output."""
+    return ORDER_SOURCES[t.visits.order_source]
+
+
+def _moves_summary_section(t: HistoryTables) -> Section:
+    if t.visits.routes is not None:
+        return Section(
+            "moves_summary", "Moves between stages",
+            "Moves from stage to stage, judged against the funnel's routes: `declared` "
+            "follow a route of the file (a declared loop back included: no problem); "
+            "`not declared` follow none, split into skips (forward past stages) and moves "
+            "back (seed 002 calls both a broken funnel).", t.moves_summary,
+            [_c("pipeline", "pipeline"), _c("moves", "moves", _int),
+             _c("declared", "declared", _int), _c("declared_backward", "of them back", _int),
+             _c("undeclared", "not declared", _int),
+             _c("undeclared_pct", "not declared %", percent), _c("skips", "skips", _int),
+             _c("backward", "backward", _int), _c("other_pipeline", "to other pipeline", _int)])
+    return Section(
+        "moves_summary", "Backward moves and stage skips",
+        "Moves between stages by the order in use (see above): forward by one stage, "
+        "skipping stages, or backward (seed 002 calls both a broken funnel). Without a "
+        "funnel nothing is declared, so these are what the order suggests, not a verdict.",
+        t.moves_summary,
+        [_c("pipeline", "pipeline"), _c("moves", "moves", _int),
+         _c("forward", "forward", _int), _c("skips", "skips", _int),
+         _c("skip_pct", "skips %", percent), _c("backward", "backward", _int),
+         _c("backward_pct", "backward %", percent),
+         _c("other_pipeline", "to other pipeline", _int)])
+
+
+def _moves_section(t: HistoryTables) -> Section:
+    funnel = t.visits.routes is not None
+    return Section(
+        "moves", "Moves the funnel does not declare" if funnel
+        else "Where the skips and backward moves go",
+        ("Undeclared moves first (a problem: `declared` no), then declared moves that go "
+         "back, sideways or to another pipeline; stages skipped count the stages the "
+         "funnel's shortest declared way passes between the two (— when no declared way "
+         "leads there)." if funnel else
+         "Skips and moves back by the order in use, then moves between stages of one rank "
+         "and to other pipelines."), t.moves,
+        [_c("pipeline", "pipeline"), _c("kind", "kind"), _c("stage", "from"),
+         _c("to_pipeline", "to pipeline"), _c("to_stage", "to"), _c("deals", "deals", _int),
+         _c("skipped", "stages skipped", _int)]
+        + ([_c("declared", "declared", _yes_no)] if funnel else []))
+
+
+def names_section(nm: NameMatch, place: Callable[[int], str | None]) -> Section:
+    """The names of the data and of the funnel that did not meet, with the closest
+    funnel name for each of the data's and where the data first has it."""
+    rows: list[tuple[str, str, str, int, str | None, str | None]] = [
+        ("in data, not in funnel", g.pipeline, g.stage, g.events,
+         f"{g.closest[0]}.{g.closest[1]}" if g.closest else None, place(g.first_seq))
+        for g in nm.suggestions]
+    rows += [("in funnel, not in data", p, s, 0, None, None) for p, s in nm.unseen_stages]
+    frame = pl.DataFrame(rows, schema={"what": pl.Utf8, "pipeline": pl.Utf8, "stage": pl.Utf8,
+                                       "rows": pl.Int64, "closest": pl.Utf8,
+                                       "first_at": pl.Utf8}, orient="row")
+    return Section("names", "Names not matched to the funnel",
+                   f"{len(nm.stages)} stages matched by name.", frame,
+                   [_c("what", "what"), _c("pipeline", "pipeline"), _c("stage", "stage"),
+                    _c("rows", "events", _int), _c("closest", "closest in the funnel"),
+                    _c("first_at", "first at")])
+
+
+MAX_NAMES_LISTED = 20
+
+
+def unmatched_names(nm: NameMatch, place: Callable[[int], str | None], funnel_path: str
+                    ) -> tuple[bool, list[str]]:
+    """(is it an error, the message's lines) when stage names of the history match no
+    stage of the funnel; (False, []) when every name matched. An error when none
+    matched at all: that is another account's funnel, or another CRM's export."""
+    if not nm.suggestions:
+        return False, []
+    total = len(nm.suggestions) + len(nm.stages)
+    events = sum(g.events for g in nm.suggestions)
+    error = not nm.stages
+    if error:
+        head = (f"error: no stage name of the history matches a stage of {funnel_path} "
+                f"({total:,} names, {events:,} events): is it the funnel of this account?")
+    else:
+        head = (f"warning: {len(nm.suggestions):,} of {total:,} stage names of the history "
+                f"match no stage of {funnel_path}; their {events:,} events keep the "
+                "history's names, and the funnel's order and routes do not cover them")
+    lines = [head]
+    for g in nm.suggestions[:MAX_NAMES_LISTED]:
+        at = place(g.first_seq)
+        name = f'"{g.pipeline}"."{g.stage}"' if g.pipeline else f'"{g.stage}"'
+        if g.closest is None:
+            guess = "no stage of the funnel is close"
+        else:
+            loc = (f" ({funnel_path}:{g.closest_at[0]}:{g.closest_at[1]})"
+                   if g.closest_at else "")
+            guess = f'did you mean "{g.closest[0]}"."{g.closest[1]}"{loc}?'
+        lines.append(f"  --> {at + ': ' if at else ''}{name} ({g.events:,} event"
+                     f"{'s' if g.events != 1 else ''}): {guess}")
+    if len(nm.suggestions) > MAX_NAMES_LISTED:
+        lines.append(f"  … {len(nm.suggestions) - MAX_NAMES_LISTED:,} more in the names table")
+    lines.append("  = help: spell the stages alike in the funnel file and in the export "
+                 "(case, ё/е, quotes and extra spaces do not matter), or give the funnel of "
+                 "this account")
+    return error, lines
 
 
 def quality_section(dq: DataQuality) -> Section:

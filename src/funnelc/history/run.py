@@ -9,7 +9,8 @@ from datetime import date
 from .. import model as m
 from .analytics import HistoryTables, analyse
 from .load import History, load_history
-from .match import NameMatch, funnel_depths, funnel_pairs, match_names
+from .match import NameMatch, funnel_pairs, match_names
+from .order import funnel_routes
 
 __all__ = ["Prepared", "prepare", "record_sources"]
 
@@ -38,9 +39,9 @@ def prepare(inputs: list[str], tz: str, funnel: m.FunnelFile | None,
             records_start: date | None = None) -> Prepared:
     history = load_history(inputs, tz, records_start, record_sources(funnel))
     names = None
-    hint = pairs = None
+    pairs = routes = None
     if funnel is not None:
         history.events, names = match_names(history.events, funnel)
-        hint, pairs = funnel_depths(funnel), funnel_pairs(funnel)
-    tables = analyse(history, hint, pairs)
+        pairs, routes = funnel_pairs(funnel), funnel_routes(funnel)
+    tables = analyse(history, None, pairs, routes=routes)
     return Prepared(history, tables, names)

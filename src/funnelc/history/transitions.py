@@ -16,8 +16,9 @@ from typing import cast
 import polars as pl
 
 from .events import LOST, STAGE, WON, Catalog
+from .order import FunnelRoutes, OrderSource, StageOrder, infer_order
 
-__all__ = ["Visits", "build_visits", "stage_order", "returns", "OPEN"]
+__all__ = ["Visits", "build_visits", "by_deal", "stage_order", "returns", "OPEN"]
 
 OPEN = "open"
 HOUR_US = 3_600_000_000
@@ -34,81 +35,124 @@ class Visits:
     data_end: datetime | None
     order: dict[str, list[str]]
     rank: dict[tuple[str, str], int]
-    """Depth of each stage in its pipeline: parallel stages (two entry stages) share one;
-    a move to a deeper rank + 2 or more skips a stage, to a lower rank goes backward."""
+    """Position of each stage (`StageOrder.rank`): a move to rank + 1 is a step forward,
+    to rank + 2 or more a skip, to a lower rank a move back; with a funnel, only a move
+    its routes do not declare is a problem."""
+    order_source: OrderSource = "data"
+    routes: FunnelRoutes | None = None
+    """The funnel's declared routes when there is a funnel."""
+
+
+def by_deal(events: pl.DataFrame) -> pl.DataFrame:
+    """The events sorted by (deal, time, input order). Readers hand them over sorted
+    (`events.normalize`), and a sort of a million rows copies every column: it is only
+    done when a vectorised look finds a row out of place."""
+    if events.height < 2:
+        return events
+    d, t, q = pl.col("deal_id"), pl.col("ts"), pl.col("seq")
+    pd, pt, pq = d.shift(1), t.shift(1), q.shift(1)
+    ok = events.select(((d > pd) | ((d == pd) & ((t > pt) | ((t == pt) & (q >= pq)))))
+                       .fill_null(True).all()).item()
+    return events if ok else events.sort(["deal_id", "ts", "seq"])
 
 
 def build_visits(events: pl.DataFrame, order_hint: dict[str, dict[str, int]] | None = None,
-                 catalog: Catalog | None = None) -> Visits:
-    ev = events.sort(["deal_id", "ts", "seq"])
+                 catalog: Catalog | None = None, *,
+                 routes: FunnelRoutes | None = None) -> Visits:
+    """`routes`: the funnel's order and declared moves; `order_hint` (pipeline → stage →
+    position), the funnel's order alone; else the CRM's (`catalog`), else inferred."""
+    ev = by_deal(events).select("deal_id", "ts", "pipeline", "stage", "kind", "loss_reason",
+                                "source", "value", "entry_known")
     # Rows are sorted by deal: the next row of the same deal is a shift masked where the
-    # deal changes (cheaper than windows hashing the string key).
+    # deal changes, and a per-deal value is the one at the deal's first row carried
+    # forward (cheaper than windows hashing the string key).
     same_next = pl.col("deal_id") == pl.col("deal_id").shift(-1)
     nxt = lambda c: pl.when(same_next).then(pl.col(c).shift(-1))  # noqa: E731
-    ev = ev.with_columns(gid=(pl.col("deal_id") != pl.col("deal_id").shift(1))
-                         .fill_null(True).cum_sum())
-    ev = ev.with_columns(
-        n_kind=nxt("kind"), n_ts=nxt("ts"), n_pipeline=nxt("pipeline"), n_stage=nxt("stage"),
-        n_reason=nxt("loss_reason"),
-        first_ts=pl.col("ts").first().over("gid"),
-        lost_before=(pl.col("kind") == LOST).cast(pl.Int32).cum_sum().over("gid")
-        - (pl.col("kind") == LOST).cast(pl.Int32),
-        visit_no=pl.int_range(pl.len()).over("gid"),
-    )
-    visits = ev.filter(pl.col("kind") == STAGE).select(
-        "deal_id", "pipeline", "stage", entered="ts", left="n_ts",
+    first = (pl.col("deal_id") != pl.col("deal_id").shift(1)).fill_null(True)
+    at_first = lambda e: pl.when(first).then(e).forward_fill()  # noqa: E731
+    lost = (pl.col("kind") == LOST).cast(pl.Int32)
+    lost_before = lost.cum_sum() - lost
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
+    visits = ev.select(
+        "deal_id", "pipeline", "stage", entered="ts", left=nxt("ts"),
         hours=pl.when(pl.col("entry_known")).then(
-            (pl.col("n_ts") - pl.col("ts")).dt.total_microseconds() / HOUR_US),
+            (nxt("ts") - pl.col("ts")).dt.total_microseconds() / HOUR_US),
         entry_known="entry_known",
-        exit=pl.coalesce([pl.col("n_kind"), pl.lit(OPEN)]),
-        to_pipeline="n_pipeline",
-        to_stage=pl.when(pl.col("n_kind") == STAGE).then(pl.col("n_stage")),
-        reason=pl.when(pl.col("n_kind") == LOST).then(pl.col("n_reason")),
-        source="source", value="value", first_ts="first_ts",
-        reopened=pl.col("lost_before") > 0, visit_no="visit_no",
-    )
+        exit=pl.coalesce([nxt("kind"), pl.lit(OPEN)]),
+        to_pipeline=nxt("pipeline"),
+        to_stage=pl.when(nxt("kind") == STAGE).then(nxt("stage")),
+        reason=pl.when(nxt("kind") == LOST).then(nxt("loss_reason")),
+        source="source", value="value", first_ts=at_first(pl.col("ts")),
+        reopened=(lost_before - at_first(lost_before)) > 0,
+        visit_no=row - at_first(row),
+        kind="kind",
+    ).filter(pl.col("kind") == STAGE).drop("kind")
     # "ts" is a UTC datetime column; polars types min()/max() as any literal.
     start = cast("datetime | None", events["ts"].min()) if events.height else None
     end = cast("datetime | None", events["ts"].max()) if events.height else None
-    order, rank = stage_order(visits, order_hint or {}, catalog)
-    return Visits(visits, start, end, order, rank)
+    so = stage_order(visits, order_hint or {}, catalog, routes)
+    return Visits(visits, start, end, so.order, so.rank, so.source, so.routes)
 
 
 def stage_order(visits: pl.DataFrame, hint: dict[str, dict[str, int]],
-                catalog: Catalog | None) -> tuple[dict[str, list[str]], dict[tuple[str, str], int]]:
-    """Stages of each pipeline in funnel order, and their ranks: the funnel file's depths
-    where given (`hint`: pipeline → stage → depth from the entry stages), else the CRM's
-    linear order (`sort`), else as the data shows it (the mean position of the stage in
-    deals' paths, rounded: two entry stages both sit at 0). Stages the data has and the
-    order source lacks follow, in the data's order."""
-    ranks = (visits.with_columns(rank=pl.int_range(pl.len()).over(["deal_id", "pipeline"]))
-             .group_by(["pipeline", "stage"]).agg(pl.col("rank").mean(), n=pl.len())
-             .sort(["pipeline", "rank", "n"], descending=[False, False, True]))
-    data: dict[str, list[str]] = {}
-    for p, s, _, _ in ranks.iter_rows():
-        data.setdefault(p, []).append(s)
-    mean_pos = {(p, s): r for p, s, r, _ in ranks.iter_rows()}
-    out: dict[str, list[str]] = {}
+                catalog: Catalog | None, routes: FunnelRoutes | None = None) -> StageOrder:
+    """Stages of each pipeline in order, and their ranks: the funnel file's order where
+    given (`routes`, or `hint`: pipeline → stage → position), else the CRM's order
+    (`sort`), else inferred from the data (`order.infer_order`). Stages the data has
+    and the order source lacks follow, in the data's order."""
+    if routes is not None:
+        hint = {p: {s: i for i, s in enumerate(lst)} for p, lst in routes.order.items()}
+    seen = visits.group_by(["pipeline", "stage"]).agg(n=pl.len())
+    data: dict[str, set[str]] = {}
+    for p, s, _ in seen.iter_rows():
+        data.setdefault(p, set()).add(s)
+    source: OrderSource = "funnel" if hint else (
+        "crm" if catalog is not None and catalog.stages else "data")
+    given: dict[str, list[str]] = (
+        {p: sorted(h, key=h.__getitem__) for p, h in hint.items()} if hint
+        else dict(catalog.stages) if source == "crm" and catalog is not None else {})
+    inferred_o: dict[str, list[str]] = {}
+    inferred_r: dict[tuple[str, str], int] = {}
+    lacking = {p: ss for p, ss in data.items() if not ss <= set(given.get(p, []))}
+    if lacking:
+        inferred_o, inferred_r = _inferred(visits.filter(pl.col("pipeline").is_in(list(lacking))))
+    order: dict[str, list[str]] = {}
     rank: dict[tuple[str, str], int] = {}
-    for p, seen in data.items():
-        h = hint.get(p) or {}
-        if h:
-            base = sorted(h, key=lambda s: h[s])
-            depth = dict(h)
+    for p in list(given) + sorted(set(data) - set(given)):
+        if p not in data:
+            continue
+        base = given.get(p, [])
+        lst = [s for s in base if s in data[p]]
+        top = len(base) - 1
+        if not base:
+            rank.update(((p, s), inferred_r[(p, s)]) for s in inferred_o.get(p, []))
+            top = max((inferred_r[(p, s)] for s in inferred_o.get(p, [])), default=-1)
         else:
-            base = list((catalog.stages.get(p) if catalog else None) or [])
-            depth = {s: i for i, s in enumerate(base)} if base else {
-                s: round(mean_pos[(p, s)]) for s in seen}
-            base = base or sorted(seen, key=lambda s: (depth[s], seen.index(s)))
-        lst = [s for s in base if s in seen] + [s for s in seen if s not in base]
-        out[p] = lst
-        top = max(depth.values(), default=-1)
-        for s in lst:
-            if s not in depth:
-                top += 1
-                depth[s] = top
-            rank[(p, s)] = depth[s]
-    return out, rank
+            rank.update(((p, s), base.index(s)) for s in lst)
+        for s in inferred_o.get(p, []):
+            if s not in lst:
+                lst.append(s)
+                if (p, s) not in rank:
+                    top += 1
+                    rank[(p, s)] = top
+        order[p] = lst
+    return StageOrder(order, rank, source, routes)
+
+
+def _inferred(visits: pl.DataFrame) -> tuple[dict[str, list[str]], dict[tuple[str, str], int]]:
+    """`order.infer_order` fed with the data: each stage's mean position in its deals'
+    paths through the pipeline, and the deals' moves between stages of one pipeline."""
+    start = ((pl.col("deal_id") != pl.col("deal_id").shift(1))
+             | (pl.col("pipeline") != pl.col("pipeline").shift(1))).fill_null(True)
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
+    pos = visits.select("pipeline", "stage",
+                        pos=row - pl.when(start).then(row).forward_fill())
+    stages = (pos.group_by(["pipeline", "stage"]).agg(pl.col("pos").mean(), n=pl.len())
+              .sort(["pipeline", "stage"]).iter_rows())
+    moves = (visits.filter((pl.col("exit") == STAGE)
+                           & (pl.col("to_pipeline") == pl.col("pipeline")))
+             .group_by(["pipeline", "stage", "to_stage"]).agg(n=pl.len()).iter_rows())
+    return infer_order(stages, moves)
 
 
 def returns(events: pl.DataFrame) -> pl.DataFrame:
@@ -116,15 +160,19 @@ def returns(events: pl.DataFrame) -> pl.DataFrame:
     Columns: deal_id, pipeline (where it was lost), lost_at, reason, back_at, back_pipeline,
     back_stage, hours (lost → back), won_later."""
     same_next = pl.col("deal_id") == pl.col("deal_id").shift(-1)
-    ev = events.sort(["deal_id", "ts", "seq"]).with_columns(
-        gid=(pl.col("deal_id") != pl.col("deal_id").shift(1)).fill_null(True).cum_sum())
-    ev = ev.with_columns(
+    last = (pl.col("deal_id") != pl.col("deal_id").shift(-1)).fill_null(True)
+    # Wins from this row to the end of the data, minus those from the deal's end on:
+    # wins from here to the deal's end, without a window hashing the deal id.
+    won = (pl.col("kind") == WON).cast(pl.Int32).reverse().cum_sum().reverse()
+    won_after_deal = pl.when(last).then(won - (pl.col("kind") == WON).cast(pl.Int32)
+                                        ).backward_fill()
+    ev = by_deal(events).select(
+        "deal_id", "pipeline", "kind", "ts", "loss_reason",
         n_kind=pl.when(same_next).then(pl.col("kind").shift(-1)),
         n_ts=pl.when(same_next).then(pl.col("ts").shift(-1)),
         n_pipeline=pl.when(same_next).then(pl.col("pipeline").shift(-1)),
         n_stage=pl.when(same_next).then(pl.col("stage").shift(-1)),
-        won_after=(pl.col("kind") == WON).cast(pl.Int32).reverse().cum_sum().reverse()
-        .over("gid") > 0,
+        won_after=(won - won_after_deal) > 0,
     )
     return ev.filter((pl.col("kind") == LOST) & (pl.col("n_kind") == STAGE)).select(
         "deal_id", "pipeline", lost_at="ts", reason="loss_reason", back_at="n_ts",
