@@ -109,7 +109,7 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, fmt: str, out_path: s
     from ..termtext import plain
 
     prep = _or_exit(lambda: prepare(list(inputs), tz, funnel))
-    console = _report_console(fmt, out_path, json_path, html_path)
+    console = _report_console(fmt, out_path, json_path, html_path, color=color)
     if backtest is not None:
         _run_backtest(prep, funnel, backtest, tz, reps or DEFAULT_REPS, 1 if seed is None else seed,
                       jobs, out_path, json_path, html_path, scenario, prepared_funnel,
@@ -149,16 +149,17 @@ def _json_path(fmt: str, out_path: str | None, backtest: int | None,
     return "-"
 
 
-def _report_console(fmt: str, *paths: str | None) -> Console:
+def _report_console(fmt: str, *paths: str | None, color: str = "auto") -> Console:
     """The console of the fit report: stderr when stdout carries an output (`-`, or
     --format json), nowhere beside JSON with -q."""
     from ..termtext import terminal_console
+    from .convention import color_choice
 
     if fmt == "json" and verbosity().quiet:
         import io
 
         return terminal_console(file=io.StringIO())
-    return terminal_console(stderr=fmt == "json" or "-" in paths)
+    return terminal_console(stderr=fmt == "json" or "-" in paths, color=color_choice(color))
 
 
 def _or_exit(step: Callable[[], T]) -> T:

@@ -86,6 +86,7 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
     )
     from ..history.run import prepare
     from ..termtext import plain, terminal_console
+    from .convention import color_choice
 
     try:
         prepared = prepare(list(inputs), tz, funnel)
@@ -115,7 +116,7 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
             info(f"wrote {out_dir}/history.html, history.json and plots/")
         deliver(None, render_json(secs, dq, _meta(t, list(inputs), tz)))
         raise SystemExit(EXIT_PROBLEMS if lost else EXIT_CLEAN)
-    console = terminal_console()
+    console = terminal_console(color=color_choice(color))
     console.print(Text.assemble(
         (f"{t.deals:,} deals, {t.events:,} events", "bold"),
         (f", {t.visits.data_start:%Y-%m-%d} – {t.visits.data_end:%Y-%m-%d}"
