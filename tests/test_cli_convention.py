@@ -311,3 +311,28 @@ def test_an_unknown_command_far_from_any_lists_them() -> None:
     assert result.exit_code == 2
     assert "error: no command `xyzzy`" in result.stderr
     assert "`check`" in result.stderr and "`simulate`" in result.stderr
+
+
+# ------------------------------------------------------------ --color reaches the tables
+
+TABLE_COMMANDS = ("analyze", "simulate", "whatif", "sweep", "staff", "history", "fit")
+"""The commands whose text product is a table on stdout."""
+
+
+@pytest.mark.parametrize("name", TABLE_COMMANDS)
+def test_color_option_reaches_the_tables(name: str, history_csv: Path, amocrm_answer: Path,
+                                         tmp_path: Path) -> None:
+    """`--color never` prints no escape sequence even where the environment asks for
+    colour (FORCE_COLOR), `--color always` colours the tables even into a pipe. Until
+    issue 12 the tables' console ignored --color (it coloured the diagnostics only)."""
+    argv = argv_for(name, history_csv, amocrm_answer, tmp_path)
+    never = CliRunner().invoke(cli, [*argv, "--color", "never"],
+                               env={"NO_COLOR": None, "FORCE_COLOR": "1"})
+    always = CliRunner().invoke(cli, [*argv, "--color", "always"],
+                                env={"NO_COLOR": None, "FORCE_COLOR": None})
+    for r in (never, always):
+        assert r.exit_code in (0, 1) and r.exception is None or \
+            isinstance(r.exception, SystemExit), r.output
+        assert r.stdout.strip(), r.output
+    assert "\x1b[" not in never.stdout, never.stdout[:400]
+    assert "\x1b[" in always.stdout, always.stdout[:400]
