@@ -48,10 +48,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from .. import model as m
 from ..diagnostics import Diagnostic, Severity
+from ..jsontypes import JSON, JSONObject
 from .base import ExportResult
 from .crm_common import PLACEHOLDER_RULE, blank_name, code_stem, language, lost_reasons
 
@@ -106,7 +106,7 @@ class _Pipeline:
     funnel: m.FunnelFile
     pipe: m.Pipeline
     index: int
-    calls: list[dict[str, Any]]
+    calls: list[JSON]
     manual: list[str]
     diags: list[Diagnostic]
 
@@ -179,7 +179,7 @@ class _Pipeline:
             "(crm.status.delete; ids from crm.status.list with ENTITY_ID "
             f"{entity.replace('{' + ref + '}', '<id>')}): they would sit between the new stages"))
 
-    def _system(self, ref: str, entity: str, prefix: str, code: str, fields: dict[str, Any]) -> None:
+    def _system(self, ref: str, entity: str, prefix: str, code: str, fields: JSONObject) -> None:
         """Look up a system stage by its code, then update it (REST cannot create them)."""
         lookup = f"{ref}_{code.lower()}"
         self.calls.append({"id": lookup, "method": "crm.status.list",
@@ -204,10 +204,10 @@ class _Pipeline:
                                + " for the SLA (Bitrix24 has no per-stage time limit in REST)")
 
 
-def build_calls(funnel: m.FunnelFile, path: str | None = None) -> tuple[dict[str, Any], list[Diagnostic]]:
+def build_calls(funnel: m.FunnelFile, path: str | None = None) -> tuple[JSONObject, list[Diagnostic]]:
     """The bundle and what Bitrix24 cannot hold (errors mean: do not use the bundle)."""
     diags: list[Diagnostic] = []
-    calls: list[dict[str, Any]] = []
+    calls: list[JSON] = []
     manual: list[str] = []
     pipelines = sorted(funnel.pipelines, key=lambda p: not p.main)
     for index, pipe in enumerate(pipelines):
@@ -215,14 +215,14 @@ def build_calls(funnel: m.FunnelFile, path: str | None = None) -> tuple[dict[str
     if funnel.fields:
         manual.append("create the fields " + ", ".join(f"«{f.name.value}»" for f in funnel.fields)
                       + " in the CRM settings (user fields are not part of this bundle)")
-    bundle = {
+    bundle: JSONObject = {
         "format": FORMAT,
         "version": 1,
         "account": funnel.account.name.value if funnel.account is not None else None,
         "placeholders": PLACEHOLDER_RULE,
-        "placeholder_fields": PLACEHOLDER_FIELDS,
+        "placeholder_fields": [*PLACEHOLDER_FIELDS],
         "calls": calls,
-        "manual_steps": manual,
+        "manual_steps": [*manual],
     }
     return bundle, sorted(diags, key=Diagnostic.sort_key)
 

@@ -37,10 +37,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from .. import model as m
 from ..diagnostics import Diagnostic, Label, Severity
+from ..jsontypes import JSON, JSONObject
 from .base import ExportResult
 from .crm_common import CLOSED_NAMES, blank_name, language, lost_reasons, win_probabilities
 
@@ -67,12 +67,12 @@ def _error(code: str, message: str, funnel: m.FunnelFile, span: m.Span, label: s
                       secondary=secondary, help=help)
 
 
-def build_requests(funnel: m.FunnelFile) -> tuple[dict[str, Any], list[Diagnostic]]:
+def build_requests(funnel: m.FunnelFile) -> tuple[JSONObject, list[Diagnostic]]:
     """The bundle and what HubSpot cannot hold (errors mean: do not use the bundle)."""
     diags: list[Diagnostic] = []
     probability = win_probabilities(funnel)
     won_label, lost_label = CLOSED_NAMES.get(language(funnel) or "en", DEFAULT_CLOSED)
-    requests: list[dict[str, Any]] = []
+    requests: list[JSON] = []
     manual: list[str] = []
     for pi, pipe in enumerate(funnel.pipelines):
         for name, what in [(pipe.name, "pipeline")] + [(s.name, "stage") for s in pipe.stages]:
@@ -98,7 +98,7 @@ def build_requests(funnel: m.FunnelFile) -> tuple[dict[str, Any], list[Diagnosti
         seen: dict[str, m.Name] = {}
         closed_keys = {won_label.casefold(): "the closed won stage",
                        lost_label.casefold(): "the closed lost stage"}
-        stages: list[dict[str, Any]] = []
+        stages: list[JSON] = []
         for si, stage in enumerate(pipe.stages):
             key = stage.name.value.casefold()
             if key in seen or key in closed_keys:
@@ -140,12 +140,12 @@ def build_requests(funnel: m.FunnelFile) -> tuple[dict[str, Any], list[Diagnosti
         main = next(p for p in funnel.pipelines if p.main)
         manual.insert(0, f"«{main.name.value}» is the main pipeline: HubSpot's default deal "
                       "pipeline stays as it is (rename or hide it in the pipeline settings)")
-    bundle = {
+    bundle: JSONObject = {
         "format": FORMAT,
         "version": 1,
         "account": funnel.account.name.value if funnel.account is not None else None,
         "requests": requests,
-        "manual_steps": manual,
+        "manual_steps": [*manual],
     }
     return bundle, sorted(diags, key=Diagnostic.sort_key)
 

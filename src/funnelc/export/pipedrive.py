@@ -53,10 +53,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from .. import model as m
 from ..diagnostics import Diagnostic
+from ..jsontypes import JSON, JSONObject
 from .base import ExportResult
 from .crm_common import PLACEHOLDER_RULE, blank_name, sla_calendar_days, win_probabilities, yes_no
 
@@ -84,7 +84,7 @@ class _Builder:
     funnel: m.FunnelFile
 
     def __post_init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
+        self.requests: list[JSON] = []
         self.manual: list[str] = []
         self.diags: list[Diagnostic] = []
         self.stage_refs: dict[tuple[str, str], str] = {}
@@ -109,7 +109,7 @@ class _Builder:
                 sref = f"{ref}_stage_{si}"
                 self.stage_refs[(pipe.name.value, stage.name.value)] = sref
                 p = self.probability.get((pipe.name.value, stage.name.value), 0.0)
-                body: dict[str, Any] = {"name": stage.name.value, "pipeline_id": f"{{{ref}}}",
+                body: JSONObject = {"name": stage.name.value, "pipeline_id": f"{{{ref}}}",
                                         "deal_probability": round(100 * p)}
                 days = sla_calendar_days(self.funnel, stage.sla) if stage.sla is not None else None
                 if days is not None:
@@ -146,7 +146,7 @@ class _Builder:
                     self._manual_required(card, stages, "the person's built-in "
                                           f"{PERSON_BUILTIN[kind]} field")
                 continue
-            body: dict[str, Any] = {"field_name": card.name.value, "field_type": FIELD_TYPES[kind]}
+            body: JSONObject = {"field_name": card.name.value, "field_type": FIELD_TYPES[kind]}
             if kind in ("enum", "multi"):
                 for value in card.type.values:
                     self._blank(value, "option")
@@ -196,21 +196,21 @@ class _Builder:
                                "days_to_rotten days, and does not move it to the SLA's target")
 
 
-def build_requests(funnel: m.FunnelFile) -> tuple[dict[str, Any], list[Diagnostic]]:
+def build_requests(funnel: m.FunnelFile) -> tuple[JSONObject, list[Diagnostic]]:
     """The bundle and what Pipedrive cannot hold (errors mean: do not use the bundle)."""
     b = _Builder(funnel)
     b.pipelines()
     b.fields()
     b.general_notes()
-    bundle = {
+    bundle: JSONObject = {
         "format": FORMAT,
         "version": 1,
         "account": funnel.account.name.value if funnel.account is not None else None,
         "api": API,
         "placeholders": PLACEHOLDER_RULE,
-        "placeholder_fields": PLACEHOLDER_FIELDS,
+        "placeholder_fields": [*PLACEHOLDER_FIELDS],
         "requests": b.requests,
-        "manual_steps": b.manual,
+        "manual_steps": [*b.manual],
     }
     return bundle, sorted(b.diags, key=Diagnostic.sort_key)
 
