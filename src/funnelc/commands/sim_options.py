@@ -171,6 +171,20 @@ class Prepared:
     """The file's comment tokens (for a writer that keeps them, `fit -o`)."""
 
 
+def check_scenarios(chosen: Sequence[str], names: Sequence[str], path: str) -> None:
+    """Every `--scenario` name is one of the file's (`names`); else a usage error with
+    the closest name, or the list."""
+    from ..diagnostics import did_you_mean
+
+    for name in chosen:
+        if name not in names:
+            guess = did_you_mean(name, list(names))
+            listed = ", ".join(f"`{n}`" for n in names) or "none"
+            hint = f"did you mean `{guess}`?" if guess else f"scenarios in the file: {listed}"
+            raise click.BadParameter(f"no scenario `{name}` in {path}; {hint}",
+                                     param_hint="'--scenario'")
+
+
 def load_for_simulation(file: str, scenario: str | None, color: str, verb: str,
                         work: RunSize | None = None) -> Prepared:
     """Load FILE, refuse it when it has errors (exit 1; exit 2 when it cannot be read),
@@ -192,16 +206,10 @@ def load_for_simulation(file: str, scenario: str | None, color: str, verb: str,
         raise SystemExit(EXIT_PROBLEMS)
     model = loaded.model
     if scenario is not None:
-        from ..diagnostics import Diagnostic, Severity, did_you_mean
+        from ..diagnostics import Diagnostic, Severity
         from ..scenarios import ScenarioError, apply_scenario, scenario_names
 
-        names = scenario_names(model)
-        if scenario not in names:
-            guess = did_you_mean(scenario, names)
-            listed = ", ".join(f"`{n}`" for n in names) or "none"
-            hint = f"did you mean `{guess}`?" if guess else f"scenarios in the file: {listed}"
-            raise click.BadParameter(f"no scenario `{scenario}` in {loaded.path}; {hint}",
-                                     param_hint="'--scenario'")
+        check_scenarios([scenario], scenario_names(model), loaded.path)
         try:
             model = apply_scenario(model, scenario)
         except ScenarioError as exc:

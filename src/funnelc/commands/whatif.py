@@ -19,7 +19,7 @@ from .convention import (
     to_json,
 )
 from .output import guard
-from .sim_options import stack
+from .sim_options import check_scenarios, stack
 from .whatif_options import (
     exit_on_override_error,
     make_config,
@@ -93,20 +93,14 @@ def _variants(prepared: Prepared, scenarios: tuple[str, ...], sets: tuple[str, .
               ) -> list[Variant]:
     """The baseline, each chosen scenario (default: all, unless --set is given) and the
     --set lines as one more variant. Unknown names are usage errors with a suggestion."""
-    from ..diagnostics import Diagnostic, Severity, did_you_mean
+    from ..diagnostics import Diagnostic, Severity
     from ..scenarios import ScenarioError, apply_scenario, scenario_names
     from ..whatif.runs import Variant
 
     model = prepared.model
     names = scenario_names(model)
     chosen = list(dict.fromkeys(scenarios))
-    for name in chosen:
-        if name not in names:
-            guess = did_you_mean(name, names)
-            listed = ", ".join(f"`{n}`" for n in names) or "none"
-            hint = f"did you mean `{guess}`?" if guess else f"scenarios in the file: {listed}"
-            raise click.BadParameter(f"no scenario `{name}` in {prepared.path}; {hint}",
-                                     param_hint="'--scenario'")
+    check_scenarios(chosen, names, prepared.path)
     if not chosen and not sets:
         if not names:
             raise click.UsageError(f"{prepared.path} has no `scenario` block: add one, or "
