@@ -331,8 +331,8 @@ def test_color_option_reaches_the_tables(name: str, history_csv: Path, amocrm_an
     always = CliRunner().invoke(cli, [*argv, "--color", "always"],
                                 env={"NO_COLOR": None, "FORCE_COLOR": None})
     for r in (never, always):
-        assert r.exit_code in (0, 1) and r.exception is None or \
-            isinstance(r.exception, SystemExit), r.output
+        assert r.exit_code in (0, 1), r.output
+        assert r.exception is None or isinstance(r.exception, SystemExit), r.output
         assert r.stdout.strip(), r.output
     assert "\x1b[" not in never.stdout, never.stdout[:400]
     assert "\x1b[" in always.stdout, always.stdout[:400]
