@@ -17,7 +17,7 @@ from __future__ import annotations
 import difflib
 import json
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -57,6 +57,22 @@ class Diagnostic:
     help: str | None = None
     name: str | None = None
     """Kebab-case rule name for lint findings (`stage-without-sla`)."""
+
+    @staticmethod
+    def many(code: str, severity: Severity, path: str, name: str | None,
+             found: Iterable[tuple[str, Span | None, str, tuple[Label, ...], tuple[str, ...],
+                                   str | None]]) -> Iterator[Diagnostic]:
+        """One diagnostic per (message, span, label, secondary, notes, help), equal to
+        what the constructor makes, without its per-field frozen `__setattr__` (a lint
+        run can make 58 000 of them)."""
+        new, set_dict = object.__new__, object.__setattr__
+        for message, span, label, secondary, notes, help_ in found:
+            d = new(Diagnostic)
+            set_dict(d, "__dict__", {"code": code, "severity": severity, "message": message,
+                                     "path": path, "span": span, "label": label,
+                                     "secondary": secondary, "notes": notes, "help": help_,
+                                     "name": name})
+            yield d
 
     def with_severity(self, severity: Severity) -> Diagnostic:
         return Diagnostic(self.code, severity, self.message, self.path, self.span, self.label,

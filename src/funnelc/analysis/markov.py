@@ -261,7 +261,7 @@ def solve_forward(n: int, out: Edges, gamma: list[float],
         if len(comp) == 1:
             v = comp[0]
             succ = out[v]
-            if all(w != v for w, _ in succ):  # on no loop: λ is its inflow (as below)
+            if v not in [w for w, _ in succ]:  # on no loop: λ is its inflow (as below)
                 val = lam[v] = inflow[v]
                 if val != 0.0:
                     for w, p in succ:

@@ -42,9 +42,9 @@ def lint_model(funnel: FunnelFile, comments: Iterable[Any] = (),
         opts = config.options_for(rule)
         # Built inline with the rule's severity read once: a rule may find 20 000 things.
         code, severity, name = rule.code, config.severity_of(rule), rule.name
-        found.extend(Diagnostic(code, severity, f.message, path, f.span, f.label,
-                                f.secondary, f.notes, f.help, name)
-                     for f in rule.check(ctx, opts))
+        found.extend(Diagnostic.many(code, severity, path, name,
+                                     ((f.message, f.span, f.label, f.secondary, f.notes, f.help)
+                                      for f in rule.check(ctx, opts))))
 
     suppressions = parse_suppressions(comments)
     matcher = Matcher(suppressions, funnel)
