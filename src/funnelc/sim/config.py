@@ -43,6 +43,10 @@ unless `open_deals` says which deals are open at the start).
     """Deals open at t=0 (warm start, `funnelc.sim.warm`): they occupy their stages from
     the start with the time they have already spent there. Empty: the account starts
     empty, which is what `warmup_days` is for."""
+    daily_wins: bool = False
+    """Count wins and their revenue per simulated day, by pipeline and by origin (the
+    stage an open deal was in at t=0, or a new arrival): `RepStats.daily_wins`, what
+    `funnelc forecast` adds up by week and month. Counted from t=0 whatever the warm-up."""
 
     def __post_init__(self) -> None:
         problems = self.problems()

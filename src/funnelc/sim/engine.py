@@ -56,6 +56,7 @@ from .rng import stream
 from .simpy_adapter import NORMAL, Callbacks, Happening, new_environment, scheduler
 from .stats import (
     NAN,
+    DailyWins,
     LogHistogram,
     PipelineRep,
     RepStats,
@@ -405,6 +406,11 @@ class Engine:
         """Ids of the open deals of a warm start: `_warm_lo` .. `_warm_hi` (none: 1 .. 0)."""
         self._warm_origin: list[int] = []
         self._warm_stats: WarmRep | None = None
+        self._daily: dict[tuple[str, int], DailyWins] | None = (
+            {} if config.daily_wins else None)
+        """Wins per day by (pipeline, origin), with `config.daily_wins`."""
+        self._copy_origin: dict[int, int] = {}
+        """Copy id → origin, for copies (`then copy`) of open deals, with `_daily`."""
         seed = config.seed
         start = config.start
 
@@ -641,6 +647,25 @@ class Engine:
         else:
             w.lost[o] += 1
 
+    def _origin(self, deal_id: int) -> int:
+        """The stage index an open deal of the warm start was in at t=0 (a copy: its
+        parent's), or -1 for a deal that arrived during the run."""
+        if self._warm_lo <= deal_id <= self._warm_hi:
+            return self._warm_origin[deal_id - self._warm_lo]
+        return self._copy_origin.get(deal_id, -1)
+
+    def _daily_win(self, deal_id: int, p: _Pipe, now: float, value: float) -> None:
+        """Count a win on its day for `RepStats.daily_wins`."""
+        assert self._daily is not None
+        key = (p.name, self._origin(deal_id))
+        row = self._daily.get(key)
+        if row is None:
+            days = self.config.days
+            row = self._daily[key] = DailyWins(key[0], key[1], [0] * days, [0.0] * days)
+        day = min(int(now // 24.0), len(row.won) - 1)
+        row.won[day] += 1
+        row.value[day] += value
+
     def run(self) -> RepStats:
         env = self.env
         for src in self.sources:
@@ -832,6 +857,10 @@ class Engine:
             self._emit(d, st, now, r.label, TIMEOUT_KINDS[timeout] if timeout >= 0 else "")
         if r.copy is not None:
             copy = self._new_deal(now, r.copy, d.value)
+            if self._daily is not None:
+                o = self._origin(d.id)
+                if o >= 0:
+                    self._copy_origin[copy.id] = o
             self._enter(copy, r.copy, now)
         k = r.kind
         if k == K_STAGE:
@@ -851,6 +880,9 @@ class Engine:
             p.cyc_won.buf.append(cycle)  # type: ignore[union-attr]
             if d.id <= self._warm_hi:
                 self._warm_closed(d, True, d.value if r.copy is None else 0.0)
+            if self._daily is not None:
+                self._daily_win(d.id, p, now,  # type: ignore[arg-type]
+                                d.value if r.copy is None else 0.0)
         elif k == K_LOST:
             self._lost(d, st.pipe, r.reason, now)  # type: ignore[arg-type]
         else:  # an SLA whose target is `stay` cannot be written; keep the deal parked
@@ -1179,7 +1211,9 @@ class Engine:
         return RepStats(rep=self.rep, observed_hours=span, stages=stages, teams=teams,
                         pipelines=pipes, deals_created=sum(p.started for p in self.pipes),
                         revenue_won=math.fsum(p.won_value for p in self.pipes),
-                        open_final=open_final, warm=warm)
+                        open_final=open_final, warm=warm,
+                        daily_wins=list(self._daily.values()) if self._daily is not None
+                        else [])
 
 
 def run_replication(net: Network, config: SimConfig, rep: int,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["LogHistogram", "StageRep", "TeamRep", "PipelineRep", "RepStats", "ols_slope",
+__all__ = ["LogHistogram", "StageRep", "TeamRep", "PipelineRep", "RepStats", "DailyWins", "ols_slope",
            "expected_wip", "NAN"]
 
 NAN = float("nan")
@@ -216,6 +216,20 @@ class WarmRep:
 
 
 @dataclass
+class DailyWins:
+    """Wins of one replication per simulated day (index: whole days since t=0), of one
+    (pipeline the win is in, origin): what a forecast adds up by week and month. `origin`
+    is the network stage index an open deal of the warm start was in at t=0 (a copy made
+    by `then copy` keeps its parent's), or -1 for a deal that arrived during the run."""
+
+    pipeline: str
+    origin: int
+    won: list[int]
+    value: list[float]
+    """Revenue booked per day (a win handed on with `then copy` books at the copy)."""
+
+
+@dataclass
 class RepStats:
     rep: int
     observed_hours: float
@@ -228,3 +242,5 @@ class RepStats:
     events: int = 0
     warm: WarmRep | None = None
     """Open deals of a warm start (`SimConfig.open_deals`), None without them."""
+    daily_wins: list[DailyWins] = field(default_factory=list)
+    """Wins per day by pipeline and origin, with `SimConfig.daily_wins` (else empty)."""
