@@ -346,7 +346,7 @@ def calibrate_delays(fits: list[StageFit], rebuild: Callable[[], m.FunnelFile], 
     simulator; `rebuild()` is the fitted model with the current delays. `start` is the
     history's first day (local), `hours` its span."""
     from ..sim import SimConfig, compile_network
-    from ..sim.budget import DealLimitExceeded
+    from ..sim.budget import DEFAULT_MAX_DEALS, DealLimitExceeded, estimate_work, refusal
     from ..sim.engine import run_replication
     from .fit import MIN_DEALS
 
@@ -365,6 +365,13 @@ def calibrate_delays(fits: list[StageFit], rebuild: Callable[[], m.FunnelFile], 
         net = compile_network(model)
         per_hour = sum(s.per_hour * sum(s.profile) / 12 for s in net.sources) or 1e-9
         reps = int(min(8, max(1, math.ceil(TARGET_VISITS / (per_hour * days * 24)))))
+        # Refuse before running, as the back-test does: the engine's own stop at the
+        # limit comes only after simulating that many deals (~20 s at 5 million).
+        why = refusal(estimate_work([model], days, reps, start),
+                      max_deals if max_deals is not None else DEFAULT_MAX_DEALS)
+        if why is not None:
+            out.notes.append(f"delays not calibrated: {why}")
+            return out
         rows: list[tuple[object, ...]] = []
         try:
             for rep in range(reps):
