@@ -97,6 +97,8 @@ def argv_for(name: str, history: Path, amocrm: Path, tmp: Path) -> list[str]:
         "staff": ["staff", FUNNEL, "--team", TEAM, "--target", "utilization <= 85%", *QUICK],
         "history": ["history", str(history)],
         "fit": ["fit", str(history), "--funnel", FUNNEL],
+        "forecast": ["forecast", str(history), "--funnel", FUNNEL, "--until", "2024-04-07",
+                     "--reps", "2", "--jobs", "1"],
     }[name]
 
 
@@ -239,7 +241,7 @@ def test_reps_has_one_bound_and_one_help() -> None:
                 assert isinstance(param.type, click.IntRange)
                 assert (param.type.min, param.type.max) == (1, MAX_REPS), name
                 seen[name] = param.help or ""
-    assert set(seen) >= {"simulate", "report", "whatif", "sweep", "staff", "fit"}
+    assert set(seen) >= {"simulate", "report", "whatif", "sweep", "staff", "fit", "forecast"}
     rule = "A 95 % confidence interval needs at least 2: with 1, figures are shown without one."
     assert all(rule in text for text in seen.values()), seen
 
@@ -315,7 +317,8 @@ def test_an_unknown_command_far_from_any_lists_them() -> None:
 
 # ------------------------------------------------------------ --color reaches the tables
 
-TABLE_COMMANDS = ("analyze", "simulate", "whatif", "sweep", "staff", "history", "fit")
+TABLE_COMMANDS = ("analyze", "simulate", "whatif", "sweep", "staff", "history", "fit",
+                  "forecast")
 """The commands whose text product is a table on stdout."""
 
 

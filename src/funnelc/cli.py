@@ -34,6 +34,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "staff": ("funnelc.commands.staff", "Find the smallest team meeting service targets."),
     "history": ("funnelc.commands.history", "Analyse a CRM's stage history export."),
     "fit": ("funnelc.commands.fit", "Fit the funnel's parameters to a CRM history export."),
+    "forecast": ("funnelc.commands.forecast",
+                 "Forecast won deals and revenue from today's open deals and new arrivals."),
 }
 
 

@@ -654,17 +654,23 @@ class Engine:
             return self._warm_origin[deal_id - self._warm_lo]
         return self._copy_origin.get(deal_id, -1)
 
-    def _daily_win(self, deal_id: int, p: _Pipe, now: float, value: float) -> None:
-        """Count a win on its day for `RepStats.daily_wins`."""
+    def _daily_win(self, deal_id: int, p: _Pipe, now: float, handed_on: bool,
+                   value: float) -> None:
+        """Count a win on its day for `RepStats.daily_wins` (a win handed on books no
+        revenue: its copy will)."""
         assert self._daily is not None
         key = (p.name, self._origin(deal_id))
         row = self._daily.get(key)
         if row is None:
             days = self.config.days
-            row = self._daily[key] = DailyWins(key[0], key[1], [0] * days, [0.0] * days)
+            row = self._daily[key] = DailyWins(key[0], key[1], [0] * days, [0] * days,
+                                               [0.0] * days)
         day = min(int(now // 24.0), len(row.won) - 1)
         row.won[day] += 1
-        row.value[day] += value
+        if handed_on:
+            row.handed_on[day] += 1
+        else:
+            row.value[day] += value
 
     def run(self) -> RepStats:
         env = self.env
@@ -881,8 +887,8 @@ class Engine:
             if d.id <= self._warm_hi:
                 self._warm_closed(d, True, d.value if r.copy is None else 0.0)
             if self._daily is not None:
-                self._daily_win(d.id, p, now,  # type: ignore[arg-type]
-                                d.value if r.copy is None else 0.0)
+                self._daily_win(d.id, p, now, r.copy is not None,  # type: ignore[arg-type]
+                                d.value)
         elif k == K_LOST:
             self._lost(d, st.pipe, r.reason, now)  # type: ignore[arg-type]
         else:  # an SLA whose target is `stay` cannot be written; keep the deal parked

@@ -225,6 +225,9 @@ class DailyWins:
     pipeline: str
     origin: int
     won: list[int]
+    handed_on: list[int]
+    """Of `won`, the wins handed on with `then copy` (the copy's own win comes later):
+    the account counts a deal once, at its final win."""
     value: list[float]
     """Revenue booked per day (a win handed on with `then copy` books at the copy)."""
 

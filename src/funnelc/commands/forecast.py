@@ -1,0 +1,176 @@
+"""`funnelc forecast HISTORY... --funnel FILE [--as-of DATE] [--until DATE]`: won deals
+and revenue expected by week and by month from today's open deals plus new arrivals,
+with 80 % and 95 % intervals, per pipeline and stage of origin (`history.forecast`);
+printed as tables, JSON or CSV, and with `-o DIR` / `--chart PATH` a fan chart."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+import click
+
+from ..limits import MAX_JOBS
+from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE
+from .convention import format_option, info, present, verbosity_options
+from .history import check_tz, tz_option
+from .output import guard, guard_folder
+from .sim_options import REPS_HELP, max_deals_option, reps_range, seed_option, stack
+from .whatif_options import plot_outputs, save_plot
+
+if TYPE_CHECKING:
+    from ..history.forecast import Forecast
+
+DEFAULT_REPS = 200
+"""`funnelc.history.forecast.DEFAULT_REPS`, which `--help` must not import."""
+FOLDER_FILES = ("forecast.txt", "forecast.json", "forecast.csv", "forecast.png",
+                "forecast.svg")
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"`{value}` is not a date like 2025-01-31") from None
+
+
+@click.command("forecast")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@format_option("csv", what=" (json: schema forecast.schema.json; csv: one row per "
+                           "figure and period)")
+@click.option("-o", "--output", "out_dir", metavar="DIR", default=None,
+              help="Also write forecast.txt, forecast.json, forecast.csv and the fan chart "
+                   "(forecast.png, forecast.svg) into DIR, all or nothing (the product is a "
+                   "folder, so -o names a folder here).")
+@stack(verbosity_options())
+@click.option("--funnel", "funnel_path", metavar="FILE", required=True,
+              help="The funnel to simulate (a fitted one: `funnelc fit`); the history's "
+                   "names are matched to its stages.")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", callback=_day, default=None,
+              help="Today: the history's events to the end of this day count, and the "
+                   "deals open then start the runs  [default: the day of the history's "
+                   "last event]")
+@click.option("--until", "until", metavar="YYYY-MM-DD", callback=_day, default=None,
+              help="The last day forecast, after --as-of  [default: the end of the month "
+                   "after --as-of's]")
+@tz_option
+@click.option("--chart", "chart_path", metavar="PATH", default=None,
+              help="Write the fan chart (cumulative won revenue by week: median, 80 % and "
+                   "95 % bands) as PATH.png and PATH.svg.")
+@click.option("--reps", type=reps_range(1), default=DEFAULT_REPS, show_default=True,
+              help=f"{REPS_HELP} The forecast's intervals are percentiles of the runs: "
+                   "200 put five runs beyond each 95 % bound.")
+@seed_option()
+@click.option("--jobs", type=click.IntRange(min=1, max=MAX_JOBS), default=None,
+              help="Worker processes (default: all cores); results do not depend on it.")
+@max_deals_option()
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour the tables and the diagnostics.")
+def forecast_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None,
+                     funnel_path: str, as_of: date | None, until: date | None, tz: str,
+                     chart_path: str | None, reps: int, seed: int, jobs: int | None,
+                     max_deals: int, color: str) -> None:
+    """Forecast the deals won and the revenue they bring, by week and by month, from
+    the deals open today in HISTORY (the formats of `funnelc history`) plus the new
+    deals the funnel's sources bring: the funnel is simulated --reps times from today's
+    state, each open deal in its stage since its real entry.
+
+    Every figure has its expected value (the mean over the runs) and its 80 % and 95 %
+    intervals (the 10th–90th and 2.5th–97.5th percentiles of the runs), for the whole
+    account, each pipeline, and each stage the open deals were in today, new arrivals
+    apart.
+
+    Exit code 0 when forecast, 1 when the funnel has errors, history rows had to be
+    dropped or open deals sit in stages the funnel does not have, 2 on a usage error.
+    """
+    check_tz(tz)
+    if as_of is not None and until is not None and until <= as_of:
+        raise click.BadParameter(f"{until} is not after --as-of {as_of}: the forecast runs "
+                                 "from the day after --as-of to --until",
+                                 param_hint="'--until'")
+    if out_dir is not None:
+        guard_folder("-o", out_dir, [*inputs, funnel_path])
+    guard(plot_outputs(chart_path, "--chart"), [*inputs, funnel_path])
+    from .sim_options import load_for_simulation
+
+    funnel_file = load_for_simulation(funnel_path, None, color, "forecasting with")
+
+    from ..history.forecast import (
+        ForecastInputError,
+        ForecastRequest,
+        ForecastUsageError,
+        run_forecast,
+    )
+    from ..history.forecast_render import forecast_csv, forecast_json, print_forecast
+    from ..history.load import HistoryInputError
+    from ..history.run import prepare
+    from ..names import escape_invisible
+    from ..sim.budget import DealLimitExceeded, WorkRefused
+    from .output import progress_bar
+
+    request = ForecastRequest(funnel_file.model, tz, as_of, until, reps, seed, jobs,
+                              max_deals)
+    try:
+        prep = prepare(list(inputs), tz, funnel_file.model)
+        with progress_bar("forecast: simulating", total=reps) as progress:
+            result = run_forecast(prep, request, funnel_path, progress)
+    except HistoryInputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        if exc.hint:
+            click.echo(f"  = help: {exc.hint}", err=True)
+        raise SystemExit(exc.exit_code) from None
+    except ForecastUsageError as exc:
+        if exc.option is not None:
+            raise click.BadParameter(str(exc), param_hint=f"'{exc.option}'") from None
+        raise click.UsageError(str(exc)) from None
+    except ForecastInputError as exc:
+        for line in exc.lines:
+            click.echo(escape_invisible(line), err=True)
+        raise SystemExit(exc.exit_code) from None
+    except (DealLimitExceeded, WorkRefused) as exc:  # a limit, not a failure: exit 2
+        click.echo(f"error: forecast: {exc}", err=True)
+        raise SystemExit(EXIT_USAGE) from None
+    for line in result.warnings:
+        click.echo(escape_invisible(line), err=True)
+
+    names = list(inputs)
+    if out_dir is not None:
+        _write_folder(out_dir, result, names, funnel_path)
+    if chart_path is not None:
+        from ..history.forecast_render import save_chart
+
+        save_plot(chart_path, lambda png, svg: save_chart(result, png, svg))
+    present(fmt, None, lambda console: print_forecast(result, console),
+            {"json": lambda: forecast_json(result, names, funnel_path),
+             "csv": lambda: forecast_csv(result)}, color=color)
+    raise SystemExit(EXIT_PROBLEMS if result.rows_dropped else EXIT_CLEAN)
+
+
+def _write_folder(out_dir: str, result: Forecast, inputs: list[str], funnel_path: str
+                  ) -> None:
+    """Every file rendered first, then written all or nothing (`output.write_folder`)."""
+    import io
+
+    from ..history.forecast_render import (
+        forecast_csv,
+        forecast_json,
+        print_forecast,
+        render_chart,
+    )
+    from ..termtext import file_console
+    from .convention import drawing_warnings
+    from .output import write_folder
+
+    text = io.StringIO()
+    print_forecast(result, file_console(text))
+    chart = render_chart(result)
+    drawing_warnings(chart.warnings)
+    files: dict[str, str | bytes] = {
+        "forecast.txt": text.getvalue(), "forecast.json": forecast_json(result, inputs,
+                                                                          funnel_path),
+        "forecast.csv": forecast_csv(result), "forecast.png": chart.png,
+        "forecast.svg": chart.svg}
+    write_folder("-o", out_dir, files, [*inputs, funnel_path])
+    info(f"wrote {out_dir}/" + ", ".join(FOLDER_FILES))

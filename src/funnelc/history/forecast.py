@@ -1,0 +1,527 @@
+"""The forecast: won deals and revenue by week and by month from today's open deals
+plus new arrivals, with 80 % and 95 % intervals, per pipeline and per stage of origin.
+
+How: the history is read as `funnelc history` reads it (names matched to the funnel);
+"today" is the day of its last event, or `as_of`. The cut is the local midnight that
+ends that day (in `tz`), so everything the history knows by the end of it counts. The
+deals open at the cut (`backtest.open_deals_at`: their last event before it entered a
+funnel stage) start every replication in their stages, each since its real entry
+(`funnelc.sim` warm start: the remaining stay is drawn given the time already spent),
+and the funnel's sources bring new deals from the first day after the cut, as
+`simulate` does (rates, month profiles, values). Every replication counts its wins and
+their revenue per day by pipeline and origin (`SimConfig.daily_wins`); the days are
+added up into calendar weeks (Monday to Sunday) and months, cut to the window.
+
+The intervals are across replications: the empirical 10th–90th and 2.5th–97.5th
+percentiles of the simulated totals (linear interpolation between order statistics),
+so they say how much one realisation of the funnel's process varies. They do not carry
+the uncertainty of the funnel's numbers themselves (fit them on more history to narrow
+that; `fit --backtest` measures it). With one replication there is no interval.
+
+What counts: a pipeline counts its own wins, a handoff (`won then copy`, a qualified
+lead passed to sales) included; the account counts each deal once, at its final win.
+Revenue is booked at the final win, as `simulate` books it. A copy made from an open deal
+keeps that deal's stage of origin.
+
+The result is typed (`Forecast`); words for people live in `forecast_render`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from difflib import get_close_matches
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import polars as pl
+
+from .. import model as m
+from ..sim.warm import OpenDeal
+from .events import STAGE
+from .run import Prepared
+
+__all__ = ["Band", "Cell", "Period", "Row", "Forecast", "ForecastRequest", "ForecastUsageError",
+           "ForecastInputError", "run_forecast", "default_until", "DEFAULT_REPS", "QUANTILES",
+           "NEW"]
+
+DEFAULT_REPS = 200
+"""Replications: enough for five simulated totals beyond each 95 % bound."""
+QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)
+NEW = "new arrivals"
+"""The origin of a deal that arrives after the cut (JSON and CSV spell it so)."""
+MAX_LISTED = 20
+
+Progress = Callable[[int, int], None]
+OriginKind = Literal["all", "open", "new"]
+
+
+class ForecastUsageError(Exception):
+    """The forecast cannot be asked that way (dates out of order, a date the history
+    does not reach): a usage error, exit 2. `option` names the option at fault."""
+
+    def __init__(self, message: str, option: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option
+
+
+class ForecastInputError(Exception):
+    """The history and the funnel do not fit together (open deals in stages the funnel
+    does not have): a problem in the input, exit 1. `lines` is the whole message."""
+
+    exit_code = 1
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__(lines[0] if lines else "")
+        self.lines = lines
+
+
+@dataclass(frozen=True)
+class Band:
+    """A simulated total across replications: its mean, median and the bounds of the
+    80 % (p10–p90) and 95 % (p2.5–p97.5) intervals; no bounds with one replication."""
+
+    mean: float
+    median: float
+    p2_5: float | None
+    p10: float | None
+    p90: float | None
+    p97_5: float | None
+
+    @staticmethod
+    def of(values: np.ndarray) -> Band:
+        """The band of one total per replication (`values`, 1-D)."""
+        mean = float(np.mean(values))
+        if values.size < 2:
+            return Band(mean, mean, None, None, None, None)
+        q = np.quantile(values, QUANTILES)
+        lo95, lo80, med, hi80, hi95 = (float(x) for x in q)
+        return Band(mean, med, lo95, lo80, hi80, hi95)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Won deals and their revenue in one period (or the whole window)."""
+
+    won: Band
+    revenue: Band
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar week (Monday–Sunday, labelled by its Monday) or month, cut to the
+    forecast window: `first` and `last` are days inside it (inclusive)."""
+
+    kind: Literal["week", "month"]
+    label: str
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @property
+    def whole(self) -> bool:
+        """The whole week or month lies inside the window."""
+        if self.kind == "week":
+            return self.days == 7
+        return self.days == calendar.monthrange(self.first.year, self.first.month)[1]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the forecast: the whole account (`pipeline` None), a pipeline
+    (`origin` "all"), or within a pipeline the wins of deals open at the cut in one
+    stage (`origin` "open": `origin_pipeline`.`origin_stage`, which differs from
+    `pipeline` when a `then copy` carried the deal over) or of new arrivals ("new")."""
+
+    pipeline: str | None
+    origin: OriginKind
+    origin_pipeline: str | None
+    origin_stage: str | None
+    open_deals: int
+    """Deals open at the cut behind the row (0 for new arrivals)."""
+    open_value: float
+    weeks: tuple[Cell, ...]
+    months: tuple[Cell, ...]
+    total: Cell
+
+
+@dataclass(frozen=True)
+class ForecastRequest:
+    """What to forecast: the funnel, the window and the runs."""
+
+    funnel: m.FunnelFile
+    tz: str = "UTC"
+    as_of: date | None = None
+    """Today: the history's events up to the end of this day count (default: the day of
+    the history's last event)."""
+    until: date | None = None
+    """The last day forecast (default: the end of the month after `as_of`'s)."""
+    reps: int = DEFAULT_REPS
+    seed: int = 1
+    jobs: int | None = None
+    max_deals: int | None = None
+
+
+@dataclass(frozen=True)
+class Forecast:
+    as_of: date
+    first_day: date
+    until: date
+    tz: str
+    cut: datetime
+    """The local midnight ending `as_of`, in UTC: the deals open then start the runs."""
+    history_start: datetime
+    history_end: datetime
+    reps: int
+    seed: int
+    weeks: tuple[Period, ...]
+    months: tuple[Period, ...]
+    rows: tuple[Row, ...]
+    """The account first, then each pipeline followed by its origins."""
+    cumulative: tuple[Cell, ...]
+    """The account's wins and revenue from the first day to the end of each week."""
+    open_deals: int
+    open_value: float
+    sources: tuple[str, ...]
+    """The funnel's sources, which bring the new arrivals."""
+    currency: str | None
+    language: str
+    """The account's language (`en` when the funnel does not say): the table's words."""
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    """Lines for stderr: names of the history the funnel does not have (`history`'s)."""
+    rows_dropped: int = 0
+    seconds: float = 0.0
+    deals_simulated: int = 0
+
+    @property
+    def account(self) -> Row:
+        return self.rows[0]
+
+
+# ---------------------------------------------------------------------------- dates
+def default_until(as_of: date) -> date:
+    """The last day of the month after `as_of`'s."""
+    y, mo = (as_of.year + 1, 1) if as_of.month == 12 else (as_of.year, as_of.month + 1)
+    return date(y, mo, calendar.monthrange(y, mo)[1])
+
+
+def periods(first: date, last: date) -> tuple[tuple[Period, ...], tuple[Period, ...]]:
+    """The calendar weeks and months that meet [first, last], cut to it."""
+    weeks: list[Period] = []
+    d = first
+    while d <= last:
+        monday = d - timedelta(days=d.weekday())
+        end = min(last, monday + timedelta(days=6))
+        weeks.append(Period("week", monday.isoformat(), d, end))
+        d = end + timedelta(days=1)
+    months: list[Period] = []
+    d = first
+    while d <= last:
+        end = min(last, date(d.year, d.month, calendar.monthrange(d.year, d.month)[1]))
+        months.append(Period("month", f"{d.year}-{d.month:02d}", d, end))
+        d = end + timedelta(days=1)
+    return tuple(weeks), tuple(months)
+
+
+def _local_midnight(day: date, tz: str) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+
+
+# ---------------------------------------------------------------------------- open deals
+def _off_funnel(events: pl.DataFrame, cut: datetime, funnel: m.FunnelFile
+                ) -> list[tuple[str, str, int, int]]:
+    """(pipeline, stage, open deals, first seq) of the stages the funnel does not have
+    that hold deals open at `cut` (what `open_deals_at` leaves out), most deals first."""
+    known = pl.DataFrame({"pipeline": [p.name.value for p in funnel.pipelines
+                                       for _ in p.stages],
+                          "stage": [s.name.value for p in funnel.pipelines for s in p.stages],
+                          "known": [True] * sum(len(p.stages) for p in funnel.pipelines)},
+                         schema={"pipeline": pl.Utf8, "stage": pl.Utf8, "known": pl.Boolean})
+    last = (events.filter(pl.col("ts") < cut).sort(["deal_id", "ts", "seq"])
+            .group_by("deal_id", maintain_order=True)
+            .agg(pl.col("kind").last(), pl.col("pipeline").last(), pl.col("stage").last(),
+                 pl.col("seq").last())
+            .filter(pl.col("kind") == STAGE)
+            .join(known, on=["pipeline", "stage"], how="left")
+            .filter(pl.col("known").is_null()))
+    grouped = last.group_by(["pipeline", "stage"]).agg(n=pl.len(), seq=pl.col("seq").min())
+    rows = [(str(p), str(s), int(n), int(q)) for p, s, n, q in grouped.iter_rows()]
+    return sorted(rows, key=lambda r: (-r[2], r[0], r[1]))
+
+
+def _off_funnel_error(rows: list[tuple[str, str, int, int]], funnel: m.FunnelFile,
+                      funnel_path: str, place: Callable[[int], str | None], cut: str
+                      ) -> ForecastInputError:
+    deals = sum(r[2] for r in rows)
+    lines = [f"error: {deals:,} deal{'s' if deals != 1 else ''} open at {cut} sit in "
+             f"{len(rows)} stage{'s' if len(rows) != 1 else ''} that {funnel_path} does "
+             "not have, so the forecast cannot place them"]
+    names = {p.name.value: [s.name.value for s in p.stages] for p in funnel.pipelines}
+    for pipe, stage, n, seq in rows[:MAX_LISTED]:
+        at = place(seq)
+        where = f"{at}: " if at else ""
+        guess = _closest(pipe, stage, names)
+        lines.append(f'  --> {where}"{pipe}"."{stage}" ({n:,} open deal'
+                     f"{'s' if n != 1 else ''}): {guess}")
+    if len(rows) > MAX_LISTED:
+        lines.append(f"  … {len(rows) - MAX_LISTED:,} more stages")
+    lines.append("  = help: spell the stages alike in the funnel file and in the export "
+                 "(case, ё/е, quotes and extra spaces do not matter), add the missing "
+                 "stages to the funnel, or give the funnel of this account")
+    return ForecastInputError(lines)
+
+
+def _closest(pipe: str, stage: str, names: dict[str, list[str]]) -> str:
+    """"did you mean "P"."S"?" for the funnel's closest stage (its own pipeline's first,
+    then any), or that none is close."""
+    pool = names.get(pipe) or [s for ss in names.values() for s in ss]
+    folded = {s.casefold(): s for s in pool}
+    near = get_close_matches(stage.casefold(), list(folded), n=1, cutoff=0.6)
+    if not near:
+        return "no stage of the funnel is close"
+    found = folded[near[0]]
+    owner = pipe if pipe in names and found in names[pipe] else next(
+        p for p, ss in names.items() if found in ss)
+    return f'did you mean "{owner}"."{found}"?'
+
+
+def _stand_in_values(deals: list[OpenDeal], events: pl.DataFrame, cut: datetime,
+                     funnel: m.FunnelFile) -> tuple[list[OpenDeal], int]:
+    """Open deals whose history has no amount get the mean value of their source (of
+    the sources feeding their pipeline, weighted by rate, when the source is unknown):
+    what a new deal from there would bring. Returns the deals and how many got one."""
+    valued = set(events.filter((pl.col("ts") < cut) & pl.col("value").is_not_null())
+                 .get_column("deal_id").unique().to_list())
+    by_source = {s.name.value: s.value.mean for s in funnel.sources if s.value is not None}
+    weights: dict[str, list[tuple[float, float]]] = {}
+    for s, (pipe, _) in _source_targets(funnel):
+        if s.value is not None:
+            weights.setdefault(pipe, []).append((s.rate.per_hour, s.value.mean))
+    by_pipe = {p: sum(r * v for r, v in ws) / sum(r for r, _ in ws)
+               for p, ws in weights.items() if sum(r for r, _ in ws) > 0}
+    out: list[OpenDeal] = []
+    filled = 0
+    for d in deals:
+        if d.ref in valued:
+            out.append(d)
+            continue
+        v = by_source.get(d.source or "", by_pipe.get(d.pipeline))
+        if v is None or not math.isfinite(v) or v <= 0:
+            out.append(d)
+            continue
+        filled += 1
+        out.append(OpenDeal(d.pipeline, d.stage, d.entered_hours, float(v), d.born_hours,
+                            d.source, d.ref))
+    return out, filled
+
+
+def _source_targets(funnel: m.FunnelFile) -> list[tuple[m.Source, tuple[str, str]]]:
+    """Each source with the (pipeline, stage) it feeds."""
+    from ..routing import build_flows
+
+    return list(build_flows(funnel).sources)
+
+
+# ---------------------------------------------------------------------------- the runs
+@dataclass
+class _Series:
+    """Per replication and day: wins and revenue of one (pipeline, origin)."""
+
+    won: np.ndarray
+    final: np.ndarray
+    """Of `won`, the wins not handed on with `then copy`."""
+    value: np.ndarray
+    open_deals: int = 0
+    open_value: float = 0.0
+    keys: list[tuple[str, int]] = field(default_factory=list)
+
+
+def _cells(won: np.ndarray, value: np.ndarray, starts: Sequence[int]) -> tuple[Cell, ...]:
+    """One cell per period starting at the given day indices (reps × days arrays)."""
+    w = np.add.reduceat(won, list(starts), axis=1)
+    v = np.add.reduceat(value, list(starts), axis=1)
+    return tuple(Cell(Band.of(w[:, i]), Band.of(v[:, i])) for i in range(w.shape[1]))
+
+
+def _row(pipeline: str | None, origin: OriginKind, opipe: str | None, ostage: str | None,
+         s: _Series, week_starts: list[int], month_starts: list[int]) -> Row:
+    """A row of the forecast. A pipeline counts its own wins, a handoff (`won then
+    copy`) included; the account counts each deal once, at its final win."""
+    won = s.final if pipeline is None else s.won
+    return Row(pipeline, origin, opipe, ostage, s.open_deals, s.open_value,
+               _cells(won, s.value, week_starts), _cells(won, s.value, month_starts),
+               Cell(Band.of(won.sum(axis=1)), Band.of(s.value.sum(axis=1))))
+
+
+def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
+                 progress: Progress | None = None) -> Forecast:
+    """The forecast of `prep`'s history (read with `request.funnel`, names matched).
+
+    Raises `ForecastUsageError` for a window the history cannot start (an `as_of` before
+    its first event, `until` not after `as_of`), `ForecastInputError` when deals open at
+    the cut sit in stages the funnel does not have, `WorkRefused` when the runs would
+    simulate more than `max_deals` deals, `DealLimitExceeded` when one does."""
+    from ..sim import SimConfig, compile_network
+    from ..sim.budget import DEFAULT_MAX_DEALS, WorkEstimate, WorkRefused, estimate_work, refusal
+    from ..sim.runner import run_replications
+    from .backtest import open_deals_at
+
+    t0 = time.perf_counter()
+    funnel = request.funnel
+    vis = prep.tables.visits
+    if vis.data_start is None or vis.data_end is None:
+        raise ForecastUsageError("the history holds no events")
+    start, end = vis.data_start, vis.data_end
+    assert isinstance(start, datetime) and isinstance(end, datetime)
+    zone = ZoneInfo(request.tz)
+    first_local = start.astimezone(zone).date()
+    as_of = request.as_of or end.astimezone(zone).date()
+    if as_of < first_local:
+        raise ForecastUsageError(
+            f"--as-of {as_of} is before the history's first event ({first_local} in "
+            f"{request.tz}): nothing was open yet; give a day from {first_local} on",
+            "--as-of")
+    until = request.until or default_until(as_of)
+    if until <= as_of:
+        raise ForecastUsageError(
+            f"--until {until} is not after the forecast's today ({as_of}"
+            f"{'' if request.as_of else ', the day of the history’s last event'}): the "
+            "forecast runs from the day after it; give a later --until", "--until")
+    first_day = as_of + timedelta(days=1)
+    days = (until - as_of).days
+    cut = _local_midnight(first_day, request.tz)
+    events = prep.history.events
+    cut_text = f"the end of {as_of} ({request.tz})"
+    warnings = _name_lines(prep, funnel_path)
+    off = _off_funnel(events, cut, funnel)
+    if off:
+        raise _off_funnel_error(off, funnel, funnel_path, prep.history.place, cut_text)
+    found, _ = open_deals_at(events, cut, funnel)
+    deals, filled = _stand_in_values(found, events, cut, funnel)
+    n_open = len(deals)
+
+    reps = request.reps
+    limit = request.max_deals if request.max_deals is not None else DEFAULT_MAX_DEALS
+    est = estimate_work([funnel], days, reps, first_day)
+    est = WorkEstimate(deals=est.deals + n_open * reps, events=est.events + n_open * reps * 8,
+                       runs=est.runs, deals_per_hour=est.deals_per_hour, hours=est.hours)
+    why = refusal(est, limit, "lower --reps or bring --until closer")
+    if why is not None:
+        raise WorkRefused(why)
+
+    net = compile_network(funnel)
+    config = SimConfig(days=days, warmup_days=0, reps=reps, seed=request.seed,
+                       jobs=request.jobs, start=first_day, max_deals=request.max_deals,
+                       open_deals=tuple(deals), daily_wins=True)
+    stats = run_replications(net, config, progress)
+
+    # ------------------------------------------------------------ per (pipeline, origin)
+    stage_of = [(s.pipeline_name, s.name) for s in net.stages]
+    order = {key: i for i, key in enumerate(stage_of)}
+    series: dict[tuple[str, int], _Series] = {}
+
+    def get(key: tuple[str, int]) -> _Series:
+        s = series.get(key)
+        if s is None:
+            s = series[key] = _Series(np.zeros((reps, days)), np.zeros((reps, days)), np.zeros((reps, days)))
+        return s
+
+    for r, rep in enumerate(stats):
+        for dw in rep.daily_wins:
+            s = get((dw.pipeline, dw.origin))
+            s.won[r] += dw.won
+            s.final[r] += dw.won
+            s.final[r] -= dw.handed_on
+            s.value[r] += dw.value
+    for d in deals:
+        s = get((d.pipeline, order[(d.pipeline, d.stage)]))
+        s.open_deals += 1
+        s.open_value += d.value
+    pipe_order = [p.name.value for p in funnel.pipelines]
+    fed = {key[0] for _, key in _source_targets(funnel)}
+    for p in pipe_order:
+        if p in fed:
+            get((p, -1))
+
+    weeks, months = periods(first_day, until)
+    week_starts = [(w.first - first_day).days for w in weeks]
+    month_starts = [(mo.first - first_day).days for mo in months]
+
+    def total(keys: list[tuple[str, int]]) -> _Series:
+        out = _Series(np.zeros((reps, days)), np.zeros((reps, days)), np.zeros((reps, days)))
+        for k in keys:
+            s = series[k]
+            out.won += s.won
+            out.final += s.final
+            out.value += s.value
+            out.open_deals += s.open_deals
+            out.open_value += s.open_value
+        return out
+
+    everything = total(list(series))
+    rows = [_row(None, "all", None, None, everything, week_starts, month_starts)]
+    for p in pipe_order:
+        keys = sorted((k for k in series if k[0] == p),
+                      key=lambda k: (k[1] < 0, k[1] >= 0 and stage_of[k[1]][0] != p, k[1]))
+        if not keys:
+            continue
+        rows.append(_row(p, "all", None, None, total(keys), week_starts, month_starts))
+        for k in keys:
+            if k[1] < 0:
+                rows.append(_row(p, "new", None, None, series[k], week_starts, month_starts))
+            else:
+                op, ost = stage_of[k[1]]
+                rows.append(_row(p, "open", op, ost, series[k], week_starts, month_starts))
+    ends = [i + w.days for i, w in zip(week_starts, weeks)]
+    cum_w = np.cumsum(everything.final, axis=1)
+    cum_v = np.cumsum(everything.value, axis=1)
+    cumulative = tuple(Cell(Band.of(cum_w[:, e - 1]), Band.of(cum_v[:, e - 1])) for e in ends)
+
+    notes = [f"every run starts at {cut_text} with the {n_open:,} deal"
+             f"{'s' if n_open != 1 else ''} open then, each in its stage since its real "
+             "entry; new deals arrive from the funnel's sources from "
+             f"{first_day} on"]
+    if filled:
+        notes.append(f"{filled:,} open deal{'s' if filled != 1 else ''} had no amount in "
+                     "the history: the mean value of their source stands in")
+    if not funnel.sources:
+        notes.append("the funnel has no source: only the open deals are forecast")
+    if request.as_of is not None and end > cut:
+        notes.append(f"events after {cut_text} are left out (the history goes on to "
+                     f"{end.astimezone(zone):%Y-%m-%d})")
+    acc = funnel.account
+    return Forecast(
+        as_of=as_of, first_day=first_day, until=until, tz=request.tz, cut=cut,
+        history_start=start, history_end=end, reps=reps, seed=request.seed,
+        weeks=weeks, months=months, rows=tuple(rows), cumulative=cumulative,
+        open_deals=n_open, open_value=math.fsum(d.value for d in deals),
+        sources=tuple(s.name.value for s in funnel.sources),
+        currency=acc.currency.value if acc is not None and acc.currency is not None else None,
+        language=acc.language if acc is not None and acc.language is not None else "en",
+        notes=tuple(notes), warnings=tuple(warnings),
+        rows_dropped=prep.history.quality.dropped_total,
+        seconds=time.perf_counter() - t0,
+        deals_simulated=sum(s.deals_created for s in stats) + n_open * reps)
+
+
+def _name_lines(prep: Prepared, funnel_path: str) -> list[str]:
+    """`history`'s warning about stage names the funnel does not have (each with the
+    closest funnel name); raises `ForecastInputError` with its error when no name
+    matched at all (another account's funnel)."""
+    if prep.names is None:
+        return []
+    from .report import unmatched_names
+
+    error, lines = unmatched_names(prep.names, prep.history.place, funnel_path)
+    if error:
+        raise ForecastInputError(lines)
+    return lines

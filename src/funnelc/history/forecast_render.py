@@ -1,0 +1,373 @@
+"""What `funnelc forecast` shows and writes, from a `forecast.Forecast`: the terminal
+tables (`print_forecast`), JSON (`forecast_json`, schema `forecast.schema.json`), a tidy
+CSV (`forecast_csv`) and the fan chart (`fan_chart`: cumulative won revenue by week,
+median with the 80 % and 95 % bands).
+
+The tables and the chart are for the client, so their words follow the account's
+`language` (ru, uk, en; English when unset), as the playbook export does; notes about
+the method, JSON keys and CSV columns stay English. Names are shown as written
+(`termtext.plain`)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from .. import csvsafe
+from ..jsontypes import JSON, JSONObject
+from ..numfmt import DASH, money
+from .forecast import NEW, Band, Cell, Forecast, Period, Row
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..report.figures import RenderedFigure
+
+__all__ = ["print_forecast", "forecast_json", "forecast_csv", "fan_chart", "render_chart",
+           "save_chart", "forecast_data", "heading",
+           "TEXTS", "CSV_COLUMNS"]
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Forecast of won deals and revenue",
+        "as_of": "as of {as_of} (history {start} – {end}, days in {tz})",
+        "window": "{first} – {until}: {open} open deals worth {value} and new arrivals "
+                  "from {sources}; {reps} runs",
+        "window_no_sources": "{first} – {until}: {open} open deals worth {value}, no new "
+                             "arrivals (the funnel has no source); {reps} runs",
+        "sources": "{n} sources", "source": "1 source",
+        "by_week": "By week", "by_month": "By month",
+        "by_origin": "By pipeline and stage of origin, {first} – {until}",
+        "week": "week of", "month": "month", "days": "days", "won": "won",
+        "revenue": "revenue", "expected": "expected", "i80": "80 %", "i95": "95 %",
+        "pipeline": "pipeline", "origin": "stage at {as_of}", "open": "open deals",
+        "new": "new arrivals", "all": "all", "account": "whole account",
+        "intervals": "Intervals: the 10th–90th and 2.5th–97.5th percentiles of the "
+                     "simulated totals over the runs; expected is their mean.",
+        "chart": "Won revenue from {first}, cumulative by week",
+        "median": "median", "band80": "80 % of runs", "band95": "95 % of runs",
+        "partial": "part",
+    },
+    "ru": {
+        "title": "Прогноз выигранных сделок и выручки",
+        "as_of": "на {as_of} (история {start} – {end}, дни по {tz})",
+        "window": "{first} – {until}: {open} открытых сделок на {value} и новые сделки "
+                  "из источников ({sources}); прогонов: {reps}",
+        "window_no_sources": "{first} – {until}: {open} открытых сделок на {value}, новых "
+                             "сделок нет (в воронке нет источников); прогонов: {reps}",
+        "sources": "{n}", "source": "1",
+        "by_week": "По неделям", "by_month": "По месяцам",
+        "by_origin": "По воронкам и этапам, где сделки были {as_of}, {first} – {until}",
+        "week": "неделя с", "month": "месяц", "days": "дней", "won": "выиграно",
+        "revenue": "выручка", "expected": "ожидается", "i80": "80 %", "i95": "95 %",
+        "pipeline": "воронка", "origin": "этап на {as_of}", "open": "открыто",
+        "new": "новые сделки", "all": "всего", "account": "весь аккаунт",
+        "intervals": "Интервалы: 10–90-й и 2,5–97,5-й процентили смоделированных итогов "
+                     "по прогонам; «ожидается» — их среднее.",
+        "chart": "Выручка от выигранных сделок с {first}, нарастающим итогом по неделям",
+        "median": "медиана", "band80": "80 % прогонов", "band95": "95 % прогонов",
+        "partial": "часть",
+    },
+    "uk": {
+        "title": "Прогноз виграних угод і виручки",
+        "as_of": "на {as_of} (історія {start} – {end}, дні за {tz})",
+        "window": "{first} – {until}: {open} відкритих угод на {value} і нові угоди "
+                  "з джерел ({sources}); прогонів: {reps}",
+        "window_no_sources": "{first} – {until}: {open} відкритих угод на {value}, нових "
+                             "угод немає (у воронці немає джерел); прогонів: {reps}",
+        "sources": "{n}", "source": "1",
+        "by_week": "По тижнях", "by_month": "По місяцях",
+        "by_origin": "По воронках і етапах, де угоди були {as_of}, {first} – {until}",
+        "week": "тиждень з", "month": "місяць", "days": "днів", "won": "виграно",
+        "revenue": "виручка", "expected": "очікується", "i80": "80 %", "i95": "95 %",
+        "pipeline": "воронка", "origin": "етап на {as_of}", "open": "відкрито",
+        "new": "нові угоди", "all": "усього", "account": "весь акаунт",
+        "intervals": "Інтервали: 10–90-й і 2,5–97,5-й процентилі змодельованих підсумків "
+                     "за прогонами; «очікується» — їх середнє.",
+        "chart": "Виручка від виграних угод з {first}, наростаючим підсумком по тижнях",
+        "median": "медіана", "band80": "80 % прогонів", "band95": "95 % прогонів",
+        "partial": "частина",
+    },
+}
+
+INTERVALS_JSON = ("empirical quantiles of the simulated totals across the runs (linear "
+                  "interpolation): 80 % = p10–p90, 95 % = p2.5–p97.5; mean and median of "
+                  "the same totals; no bounds with one run")
+
+
+def _t(f: Forecast) -> dict[str, str]:
+    return TEXTS.get(f.language, TEXTS["en"])
+
+
+# ---------------------------------------------------------------------------- text
+def _count(x: float | None) -> str:
+    """Deals: whole from 10 on, one decimal below (a mean or a percentile between two
+    counts of runs need not be whole)."""
+    if x is None:
+        return DASH
+    if abs(x) >= 10:
+        return f"{x:,.0f}"
+    return f"{x:.1f}".removesuffix(".0")
+
+
+def _cash(f: Forecast, x: float | None) -> str:
+    return money(x) if x is not None else DASH
+
+
+def _range(lo: float | None, hi: float | None, fmt: Any) -> str:
+    if lo is None or hi is None:
+        return DASH
+    a, b = fmt(lo), fmt(hi)
+    return a if a == b else f"{a}–{b}"
+
+
+def _figures(f: Forecast, c: Cell) -> list[str]:
+    w, r = c.won, c.revenue
+    return [_count(w.mean), _range(w.p10, w.p90, _count), _range(w.p2_5, w.p97_5, _count),
+            _cash(f, r.mean), _range(r.p10, r.p90, money), _range(r.p2_5, r.p97_5, money)]
+
+
+def _figure_columns(table: Table, t: dict[str, str], f: Forecast) -> None:
+    cur = f" ({f.currency})" if f.currency else ""
+    for head in (f"{t['won']}\n{t['expected']}", f"{t['won']}\n{t['i80']}",
+                 f"{t['won']}\n{t['i95']}", f"{t['revenue']}{cur}\n{t['expected']}",
+                 f"{t['revenue']}\n{t['i80']}", f"{t['revenue']}\n{t['i95']}"):
+        table.add_column(head, justify="right")
+
+
+def _period_table(f: Forecast, title: str, periods: tuple[Period, ...],
+                  cells: tuple[Cell, ...]) -> Table:
+    from rich.table import Table
+
+    from ..termtext import plain
+
+    t = _t(f)
+    table = Table(title=plain(title), title_justify="left")
+    table.add_column(t["week"] if periods and periods[0].kind == "week" else t["month"])
+    table.add_column(t["days"], justify="right")
+    _figure_columns(table, t, f)
+    for p, c in zip(periods, cells):
+        label = p.first.isoformat() if p.kind == "week" else p.label
+        table.add_row(label, str(p.days) + ("" if p.whole else f" ({t['partial']})"),
+                      *_figures(f, c))
+    return table
+
+
+def _origin_label(f: Forecast, row: Row) -> str:
+    t = _t(f)
+    if row.pipeline is None:
+        return t["account"]
+    if row.origin == "all":
+        return t["all"]
+    if row.origin == "new":
+        return t["new"]
+    stage = f"«{row.origin_stage}»"
+    return stage if row.origin_pipeline == row.pipeline else \
+        f"{row.origin_pipeline} › {stage}"
+
+
+def _origin_table(f: Forecast) -> Table:
+    from rich.table import Table
+
+    from ..termtext import plain
+
+    t = _t(f)
+    title = t["by_origin"].format(as_of=f.as_of, first=f.first_day, until=f.until)
+    table = Table(title=plain(title), title_justify="left")
+    table.add_column(t["pipeline"])
+    table.add_column(t["origin"].format(as_of=f.as_of))
+    table.add_column(t["open"], justify="right")
+    _figure_columns(table, t, f)
+    last: str | None = None
+    for row in f.rows:
+        name = row.pipeline or ""
+        shown = name if name != last else ""
+        last = name
+        style = "bold" if row.origin == "all" else ""
+        table.add_row(plain(shown, style), plain(_origin_label(f, row), style),
+                      f"{row.open_deals:,}" if row.origin != "new" else DASH,
+                      *_figures(f, row.total), style=style or None)
+    return table
+
+
+def heading(f: Forecast) -> list[str]:
+    """The lines above the tables, in the account's language."""
+    t = _t(f)
+    zone = f.tz
+    lines = [t["title"] + " " + t["as_of"].format(
+        as_of=f.as_of, start=f"{f.history_start:%Y-%m-%d}", end=f"{f.history_end:%Y-%m-%d}",
+        tz=zone)]
+    n = len(f.sources)
+    value = money(f.open_value) + (f" {f.currency}" if f.currency else "")
+    key = "window" if n else "window_no_sources"
+    lines.append(t[key].format(first=f.first_day, until=f.until, open=f"{f.open_deals:,}",
+                               value=value, reps=f.reps,
+                               sources=t["source"] if n == 1 else t["sources"].format(n=n)))
+    return lines
+
+
+def print_forecast(f: Forecast, console: Console) -> None:
+    """The tables: the account by week and by month, then every pipeline and origin over
+    the whole window; the method's notes last."""
+    from ..termtext import plain
+
+    t = _t(f)
+    for line in heading(f):
+        console.print(plain(line))
+    acc = f.account
+    console.print(_period_table(f, f"{t['account']}: {t['by_week'].lower()}", f.weeks,
+                                acc.weeks))
+    console.print(_period_table(f, f"{t['account']}: {t['by_month'].lower()}", f.months,
+                                acc.months))
+    console.print(_origin_table(f))
+    console.print(plain(t["intervals"]))
+    for note in f.notes:
+        console.print(plain(f"note: {note}"))
+
+
+# ---------------------------------------------------------------------------- JSON
+def _band(b: Band) -> JSON:
+    return {"mean": b.mean, "median": b.median, "p2_5": b.p2_5, "p10": b.p10,
+            "p90": b.p90, "p97_5": b.p97_5}
+
+
+def _cell(c: Cell) -> JSON:
+    return {"won": _band(c.won), "revenue": _band(c.revenue)}
+
+
+def _period(p: Period) -> JSON:
+    return {"label": p.label, "first": p.first.isoformat(), "last": p.last.isoformat(),
+            "days": p.days, "whole": p.whole}
+
+
+def forecast_data(f: Forecast, inputs: Iterable[str], funnel_path: str) -> JSONObject:
+    """The forecast as plain data (`forecast.schema.json`)."""
+    return {
+        "inputs": list(inputs),
+        "funnel": funnel_path,
+        "as_of": f.as_of.isoformat(),
+        "first_day": f.first_day.isoformat(),
+        "until": f.until.isoformat(),
+        "tz": f.tz,
+        "cut": f.cut.isoformat(),
+        "history": {"start": f.history_start.isoformat(), "end": f.history_end.isoformat(),
+                    "rows_dropped": f.rows_dropped},
+        "runs": {"reps": f.reps, "seed": f.seed, "deals_simulated": f.deals_simulated,
+                 "seconds": round(f.seconds, 3)},
+        "intervals": INTERVALS_JSON,
+        "currency": f.currency,
+        "language": f.language,
+        "open_deals": {"count": f.open_deals, "value": f.open_value},
+        "sources": list(f.sources),
+        "weeks": [_period(p) for p in f.weeks],
+        "months": [_period(p) for p in f.months],
+        "rows": [{"pipeline": r.pipeline, "origin": r.origin,
+                  "origin_pipeline": r.origin_pipeline, "origin_stage": r.origin_stage,
+                  "open_deals": r.open_deals, "open_value": r.open_value,
+                  "weeks": [_cell(c) for c in r.weeks],
+                  "months": [_cell(c) for c in r.months],
+                  "total": _cell(r.total)} for r in f.rows],
+        "cumulative": [_cell(c) for c in f.cumulative],
+        "notes": list(f.notes),
+    }
+
+
+def forecast_json(f: Forecast, inputs: Iterable[str], funnel_path: str) -> str:
+    """The JSON text: UTF-8, indented (every figure is finite: totals of counts and
+    amounts)."""
+    import json
+
+    return json.dumps(forecast_data(f, inputs, funnel_path), ensure_ascii=False, indent=2,
+                      allow_nan=False) + "\n"
+
+
+# ---------------------------------------------------------------------------- CSV
+CSV_COLUMNS = ("pipeline", "origin", "origin_pipeline", "origin_stage", "open_deals",
+               "period_kind", "period", "first_day", "last_day", "measure", "mean",
+               "median", "p2_5", "p10", "p90", "p97_5")
+"""One row per (row of the forecast, period, measure): tidy, for a spreadsheet's pivot.
+`pipeline` empty is the whole account; `origin` is `all`, `open` or `new` (new arrivals);
+`period_kind` is `week`, `month` or `total`; `measure` is `won` or `revenue`."""
+
+
+def forecast_csv(f: Forecast) -> str:
+    buf = io.StringIO()
+    out = csvsafe.writer(buf)
+    out.writerow(CSV_COLUMNS)
+    total = Period("month", "total", f.first_day, f.until)
+    for r in f.rows:
+        origin = NEW if r.origin == "new" else r.origin
+        head = [r.pipeline or "", origin, r.origin_pipeline or "", r.origin_stage or "",
+                r.open_deals]
+        blocks = [("week", p, c) for p, c in zip(f.weeks, r.weeks)]
+        blocks += [("month", p, c) for p, c in zip(f.months, r.months)]
+        blocks.append(("total", total, r.total))
+        for kind, p, c in blocks:
+            for measure, b in (("won", c.won), ("revenue", c.revenue)):
+                out.writerow([*head, kind, p.label, p.first.isoformat(), p.last.isoformat(),
+                              measure, b.mean, b.median, b.p2_5, b.p10, b.p90, b.p97_5])
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------- chart
+def fan_chart(f: Forecast) -> Figure:
+    """Cumulative won revenue of the account at the end of each week from the first
+    day: the median, the 80 % band and the 95 % band across the runs."""
+    from datetime import timedelta
+
+    from matplotlib.dates import DateFormatter, date2num
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
+    t = _t(f)
+    fig = Figure(figsize=(9, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    x = date2num([f.first_day] + [p.last + timedelta(days=1) for p in f.weeks])
+
+    def series(pick: str) -> list[float]:
+        out = [0.0]
+        for c in f.cumulative:
+            v = getattr(c.revenue, pick)
+            out.append(v if v is not None else c.revenue.median)
+        return out
+
+    ax.fill_between(x, series("p2_5"), series("p97_5"), color="#9ecae1", alpha=0.45,
+                    linewidth=0, label=t["band95"])
+    ax.fill_between(x, series("p10"), series("p90"), color="#4292c6", alpha=0.55,
+                    linewidth=0, label=t["band80"])
+    ax.plot(x, series("median"), color="#08306b", linewidth=2, marker="o", markersize=3,
+            label=t["median"])
+    cur = f" ({f.currency})" if f.currency else ""
+    ax.set_title(t["chart"].format(first=f.first_day), loc="left")
+    ax.set_ylabel(t["revenue"] + cur)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: money(v)))
+    ax.xaxis.set_major_formatter(DateFormatter("%Y-%m-%d"))
+    ax.set_ylim(bottom=0)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper left", frameon=False)
+    fig.autofmt_xdate()
+    return fig
+
+
+def render_chart(f: Forecast) -> RenderedFigure:
+    """The fan chart as PNG bytes and SVG text (the one figure saver's rendering)."""
+    from matplotlib import rc_context
+
+    from ..report.figures import STANDALONE, draws_figure, render_figure
+    from ..report.plots import RC
+
+    with rc_context(RC):
+        return render_figure(draws_figure(fan_chart)(f), STANDALONE)
+
+
+def save_chart(f: Forecast, png: str, svg: str) -> list[str]:
+    """The fan chart written as `png` and `svg` together (`atomic.write_all`); returns
+    what matplotlib warned about while drawing."""
+    from ..atomic import write_all
+
+    out = render_chart(f)
+    write_all({png: out.png, svg: out.svg.encode("utf-8")})
+    return out.warnings
