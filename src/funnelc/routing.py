@@ -8,6 +8,10 @@ A stage's ways out are `Route`s with shares summing to 1:
 - a cadence: replied with probability 1 − Π(1 − p_touch) → `on reply`, else `on exhausted`.
 Reopens turn part of a pipeline's `lost "reason"` flow back into a stage.
 
+`exits(stage)` lists the ways out as written (`Exit`), resolved or not, shares or not:
+what the semantic checks and the lint rules read. `Route` is what they mean once
+resolved and weighed; the simulator compiles `Route`s into its indexed `RouteSpec`s.
+
 Pure Python and cheap to import: lint runs on the `check` path.
 """
 
@@ -15,14 +19,47 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from . import model as m
 
-__all__ = ["StageKey", "Route", "StageFlow", "Flows", "build_flows", "cadence_reply_probability"]
+__all__ = ["StageKey", "Exit", "exits", "Route", "StageFlow", "Flows", "build_flows", "cadence_reply_probability"]
 
 StageKey = tuple[str, str]
 """(pipeline name, stage name): stable identity of a stage across the account."""
+
+
+ExitVia = Literal["outcome", "sla", "reply", "exhausted"]
+
+
+class Exit(NamedTuple):
+    """A way out of a stage as the file writes it: an outcome, the SLA or a cadence route
+    (a named tuple: a 20 000-stage file lists 40 000 of them, and a frozen dataclass's
+    `__init__` costs three times as much)."""
+
+    node: m.Outcome | m.Sla | m.CadenceRoute
+    target: m.Target
+    copy_to: m.Copy | None
+    via: ExitVia
+
+
+def exits(stage: m.Stage) -> Iterator[Exit]:
+    """Every way out `stage` declares, in the order written: outcomes, the SLA, the
+    cadence's `on reply` and `on exhausted`. Unlike `stage_routes`, an `sla` is listed
+    even without `stay` (in the CRM it fires for any deal that lingers, whatever the
+    shares say) and references are not resolved (the checks report those)."""
+    for out in stage.outcomes:
+        yield Exit(out, out.target, out.copy_to, "outcome")
+    if stage.sla is not None:
+        yield Exit(stage.sla, stage.sla.target, stage.sla.copy_to, "sla")
+    cadence = stage.cadence
+    if cadence is not None:
+        if cadence.on_reply is not None:
+            yield Exit(cadence.on_reply, cadence.on_reply.target, cadence.on_reply.copy_to,
+                       "reply")
+        if cadence.on_exhausted is not None:
+            yield Exit(cadence.on_exhausted, cadence.on_exhausted.target,
+                       cadence.on_exhausted.copy_to, "exhausted")
 
 
 RouteKind = Literal["stage", "won", "lost", "stuck"]

@@ -12,7 +12,6 @@ from typing import NamedTuple
 
 from ..diagnostics import Diagnostic, Label, Severity, did_you_mean
 from ..model import (
-    Copy,
     FunnelFile,
     Node,
     Pipeline,
@@ -22,11 +21,12 @@ from ..model import (
     Target,
     WonTarget,
 )
+from ..routing import Exit, exits
 from ..span import Span
 
-__all__ = ["StageUse", "Route", "stage_uses", "resolved_uses", "routes", "stage_routes", "find_stage", "lookup",
-           "lookup_lenient", "scenario_stage", "target_key", "target_text", "quote", "pct",
-           "listing", "error", "SHARE_TOLERANCE"]
+__all__ = ["StageUse", "Exit", "ROLE_OF_VIA", "stage_uses", "resolved_uses", "routes",
+           "stage_routes", "find_stage", "lookup", "lookup_lenient", "scenario_stage",
+           "target_key", "target_text", "quote", "pct", "listing", "error", "SHARE_TOLERANCE"]
 
 SHARE_TOLERANCE = 1e-9
 """Shares are compared with this tolerance: 33.3% + 33.3% + 33.4% is 100%."""
@@ -53,29 +53,14 @@ class StageUse(NamedTuple):
     """The statement holding the reference (an `Outcome`, `Sla`, `CadenceRoute`...)."""
 
 
-class Route(NamedTuple):
-    """A way out of a stage: an outcome, the SLA or a cadence route (a named tuple for
-    the same reason as `StageUse`)."""
-
-    role: str
-    target: Target
-    copy_to: Copy | None
-    node: Node
+ROLE_OF_VIA = {"outcome": "outcome", "sla": "sla", "reply": "on reply",
+               "exhausted": "on exhausted"}
+"""`StageUse.role` of a reference written in a stage's `Exit`, by the exit's `via`."""
 
 
-def routes(stage: Stage) -> Iterator[Route]:
-    """Every way a deal leaves `stage`: outcomes, the SLA, the cadence's two routes."""
-    for out in stage.outcomes:
-        yield Route("outcome", out.target, out.copy_to, out)
-    if stage.sla is not None:
-        yield Route("sla", stage.sla.target, stage.sla.copy_to, stage.sla)
-    if stage.cadence is not None:
-        if stage.cadence.on_reply is not None:
-            r = stage.cadence.on_reply
-            yield Route("on reply", r.target, r.copy_to, r)
-        if stage.cadence.on_exhausted is not None:
-            r = stage.cadence.on_exhausted
-            yield Route("on exhausted", r.target, r.copy_to, r)
+def routes(stage: Stage) -> Iterator[Exit]:
+    """Every way a deal leaves `stage` (`routing.exits`)."""
+    return exits(stage)
 
 
 def find_stage(pipe: Pipeline, name: str) -> Stage | None:
@@ -131,7 +116,7 @@ class _Walk:
     fifth of `check` on a 20 000-stage pipeline)."""
 
     def __init__(self, funnel: FunnelFile) -> None:
-        self.routes: dict[int, tuple[Route, ...]] = {
+        self.routes: dict[int, tuple[Exit, ...]] = {
             id(stage): tuple(routes(stage)) for pipe in funnel.pipelines for stage in pipe.stages}
         self.uses: tuple[StageUse, ...] = tuple(_stage_uses(funnel, self.routes))
         self._found: tuple[tuple[Pipeline, Stage] | None, ...] | None = None
@@ -164,7 +149,7 @@ def _walk(funnel: FunnelFile) -> _Walk:
     return walk
 
 
-def stage_routes(funnel: FunnelFile, stage: Stage) -> tuple[Route, ...]:
+def stage_routes(funnel: FunnelFile, stage: Stage) -> tuple[Exit, ...]:
     """`routes(stage)` of a stage of `funnel`, listed once per file."""
     found = _walk(funnel).routes.get(id(stage))
     return found if found is not None else tuple(routes(stage))
@@ -183,7 +168,7 @@ def resolved_uses(funnel: FunnelFile
     return zip(walk.uses, walk.found(funnel))
 
 
-def _stage_uses(funnel: FunnelFile, stage_routes: dict[int, tuple[Route, ...]]
+def _stage_uses(funnel: FunnelFile, stage_routes: dict[int, tuple[Exit, ...]]
                 ) -> Iterator[StageUse]:
     outside = funnel.default_pipeline()
     for src in funnel.sources:
@@ -192,7 +177,8 @@ def _stage_uses(funnel: FunnelFile, stage_routes: dict[int, tuple[Route, ...]]
         for stage in pipe.stages:
             for route in stage_routes[id(stage)]:
                 if isinstance(route.target, StageTarget):
-                    yield StageUse(route.target.ref, pipe, route.role, True, stage, route.node)
+                    yield StageUse(route.target.ref, pipe, ROLE_OF_VIA[route.via], True, stage,
+                                   route.node)
                 if route.copy_to is not None:
                     yield StageUse(route.copy_to.ref, pipe, "copy", False, stage, route.copy_to)
         for reopen in pipe.reopens:

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Iterator
 
 from ..diagnostics import Diagnostic, did_you_mean
 from ..model import FunnelFile, LostTarget, Pipeline
-from .references import Route, error, listing, routes, stage_routes
+from ..routing import Exit
+from .references import error, listing, routes, stage_routes
 
 __all__ = ["check_reopen_reasons", "lost_reasons"]
 
@@ -17,7 +18,7 @@ def lost_reasons(pipe: Pipeline, funnel: FunnelFile | None = None) -> list[str]:
     (`funnel`, when given, lends its routes listed once per file)."""
     found: list[str] = []
     for stage in pipe.stages:
-        ways: Iterable[Route] = stage_routes(funnel, stage) if funnel is not None else routes(stage)
+        ways: Iterable[Exit] = stage_routes(funnel, stage) if funnel is not None else routes(stage)
         for route in ways:
             if isinstance(route.target, LostTarget):
                 found.append(route.target.reason.value)

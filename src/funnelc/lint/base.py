@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..diagnostics import Label, Severity
-from ..model import Copy, FunnelFile, Node, Pipeline, Purpose, Stage, Target
+from ..model import FunnelFile, Pipeline, Purpose, Stage
+from ..routing import exits
 from ..span import Span
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -219,21 +220,6 @@ def stages_named_as(ctx: LintContext, klass: str, opts: Mapping[str, Any]
         c = ctx.classify(stage.name.value)
         if str(c.klass) == klass:
             yield stage, c
-
-
-def exits(stage: Stage) -> Iterator[tuple[Node, Target, Copy | None, str]]:
-    """Every way out a stage declares, as (node, target, copy, via) with via one of
-    outcome/sla/reply/exhausted. Unlike `routing`, an `sla` is listed even without
-    `stay`: in the CRM it fires for any deal that lingers, whatever the shares say."""
-    for out in stage.outcomes:
-        yield out, out.target, out.copy_to, "outcome"
-    if stage.sla is not None:
-        yield stage.sla, stage.sla.target, stage.sla.copy_to, "sla"
-    if stage.cadence is not None:
-        for route, via in ((stage.cadence.on_reply, "reply"),
-                           (stage.cadence.on_exhausted, "exhausted")):
-            if route is not None:
-                yield route, route.target, route.copy_to, via
 
 
 def purpose_name(pipe: Pipeline) -> str:

@@ -30,7 +30,10 @@ RouteKind = Literal["stage", "won", "lost", "stay"]
 
 @dataclass(frozen=True)
 class RouteSpec:
-    """One way out of a stage. `stay` routes never move the deal (only an SLA can)."""
+    """A `routing.Route` compiled for the engine (`_Compiler.route`): stage indices
+    instead of names, the SLA's stay share as a `stay` route. Made only from
+    `routing.Route`s, so the engine reads the routing semantics the maths and the lint
+    read. `stay` routes never move the deal (only an SLA can)."""
 
     kind: RouteKind
     share: float
