@@ -754,8 +754,15 @@ class FakeAmo:
         if request_id is not None:
             out["request_id"] = request_id
         if descriptions:
+            # Shaped as the documented answer (tests/data/amocrm/statuses_with_descriptions.json,
+            # "Список статусов воронки сделок"): each description also names its account,
+            # pipeline and status, and when and by whom it was made.
             out["descriptions"] = [
-                {"id": d.id, "level": d.level, "description": d.description} for d in status.descriptions
+                {"id": d.id, "account_id": self.state.account_id, "pipeline_id": status.pipeline_id,
+                 "status_id": status.id, "level": d.level, "description": d.description,
+                 "created_at": "2023-05-05 09:38:00", "updated_at": "2023-05-05 09:38:00",
+                 "created_by": 12345, "updated_by": None}
+                for d in status.descriptions
             ]
         out["_links"] = {"self": {"href": f"{base}/api/v4/leads/pipelines/{status.pipeline_id}/statuses/{status.id}"}}
         return out
