@@ -15,7 +15,7 @@ import polars as pl
 from .events import LOST, STAGE, WON
 from .load import History
 from .order import FunnelRoutes
-from .transitions import OPEN, Visits, build_visits, returns
+from .transitions import OPEN, Visits, build_visits, by_deal, returns
 
 __all__ = ["HistoryTables", "analyse", "GRAVEYARD_MIN_DAYS", "month_of"]
 
@@ -68,10 +68,16 @@ def analyse(history: History, order_hint: dict[str, dict[str, int]] | None = Non
     v = build_visits(ev, order_hint, history.catalog, routes=routes)
     vis = v.visits
     rank = _ranks(v.rank)
-    vis = vis.join(rank, on=["pipeline", "stage"], how="left").join(
-        rank.rename({"stage": "to_stage", "rank": "to_rank"}).with_columns(
-            to_pipeline=pl.col("pipeline")).drop("pipeline"),
-        on=["to_pipeline", "to_stage"], how="left")
+    # Joined on the key columns alone, then added: a join of the whole table copies
+    # every column of it.
+    keys = vis.lazy().select("pipeline", "stage", "to_pipeline", "to_stage")
+    ranks = keys.join(rank.lazy(), on=["pipeline", "stage"], how="left",
+                      maintain_order="left").join(
+        rank.lazy().rename({"pipeline": "to_pipeline", "stage": "to_stage", "rank": "to_rank"}),
+        on=["to_pipeline", "to_stage"], how="left", maintain_order="left").select(
+        "rank", "to_rank").collect()
+    vis = vis.with_columns(ranks.get_column("rank"), ranks.get_column("to_rank"))
+    del ranks
     v.visits = vis
     moves, summary = _moves(vis, v)
     return HistoryTables(
@@ -90,9 +96,10 @@ def _ranks(rank: dict[tuple[str, str], int]) -> pl.DataFrame:
 
 
 def _pairs(vis: pl.DataFrame, v: Visits) -> list[tuple[str, str, str]]:
-    moved = vis.filter((pl.col("exit") == STAGE) & (pl.col("to_pipeline") == pl.col("pipeline"))
-                       & (pl.col("to_rank") == pl.col("rank") + 1)).group_by(
-        ["pipeline", "stage", "to_stage"]).agg(n=pl.len())
+    moved = vis.lazy().filter(
+        (pl.col("exit") == STAGE) & (pl.col("to_pipeline") == pl.col("pipeline"))
+        & (pl.col("to_rank") == pl.col("rank") + 1)).group_by(
+        ["pipeline", "stage", "to_stage"]).agg(n=pl.len()).collect()
     seen = {(p, a, b) for p, a, b, _ in moved.iter_rows()}
     out = []
     for p, lst in v.order.items():
@@ -105,8 +112,9 @@ def _pairs(vis: pl.DataFrame, v: Visits) -> list[tuple[str, str, str]]:
 
 def _inflow(ev: pl.DataFrame, tz: str) -> pl.DataFrame:
     """New deals per month and source (a deal's source, else the stage it started in)."""
-    first = ev.sort(["deal_id", "ts", "seq"]).group_by("deal_id").agg(
-        pl.first("ts"), pl.first("source"), pl.first("pipeline"), pl.first("stage"))
+    d = pl.col("deal_id")
+    first = by_deal(ev).lazy().filter((d != d.shift(1)).fill_null(True)).select(
+        "ts", "source", "pipeline", "stage").collect()
     first = first.with_columns(
         month=month_of("ts", tz),
         source=pl.coalesce([pl.col("source"),
@@ -120,16 +128,16 @@ def _conversion(vis: pl.DataFrame, ev: pl.DataFrame, pairs: list[tuple[str, str,
     `direct` counts deals that entered the second stage before any loss, `with_returns`
     also those that got there after being lost and brought back (seed 003's «было» and
     «стало»)."""
-    lost = ev.filter(pl.col("kind") == LOST).select("deal_id", "pipeline", tl="ts")
+    lost = ev.lazy().filter(pl.col("kind") == LOST).select("deal_id", "pipeline", tl="ts").collect()
     out: list[pl.DataFrame] = []
     for pipe, a, b in pairs:
         if pipe:
-            fa = (vis.filter((pl.col("pipeline") == pipe) & (pl.col("stage") == a))
-                  .group_by("deal_id").agg(ta=pl.col("entered").min()))
+            fa = (vis.lazy().filter((pl.col("pipeline") == pipe) & (pl.col("stage") == a))
+                  .group_by("deal_id").agg(ta=pl.col("entered").min()).collect())
             if fa.height == 0:
                 continue
-            r = (vis.filter((pl.col("pipeline") == pipe) & (pl.col("stage") == b))
-                 .select("deal_id", t="entered")
+            r = (vis.lazy().filter((pl.col("pipeline") == pipe) & (pl.col("stage") == b))
+                 .select("deal_id", t="entered").collect()
                  .join(fa, on="deal_id").filter(pl.col("t") > pl.col("ta"))
                  .group_by("deal_id").agg(tb=pl.col("t").min()))
             lo = (lost.filter(pl.col("pipeline") == pipe).join(fa, on="deal_id")
@@ -161,23 +169,37 @@ def _conversion(vis: pl.DataFrame, ev: pl.DataFrame, pairs: list[tuple[str, str,
 
 
 def _losses(vis: pl.DataFrame) -> pl.DataFrame:
-    lost = vis.filter(pl.col("exit") == LOST).with_columns(
+    lost = vis.lazy().filter(pl.col("exit") == LOST).with_columns(
         reason=pl.col("reason").fill_null("(no reason)"))
-    exits = vis.filter(pl.col("exit") != OPEN).group_by(["pipeline", "stage"]).agg(exits=pl.len())
-    g = lost.group_by(["pipeline", "stage", "reason"]).agg(deals=pl.len())
+    exits = (vis.lazy().filter(pl.col("exit") != OPEN).group_by(["pipeline", "stage"])
+             .agg(exits=pl.len()).collect())
+    g = lost.group_by(["pipeline", "stage", "reason"]).agg(deals=pl.len()).collect()
     g = g.join(exits, on=["pipeline", "stage"]).with_columns(
         share_of_losses=100 * pl.col("deals") / pl.col("deals").sum().over(["pipeline", "stage"]),
         share_of_exits=100 * pl.col("deals") / pl.col("exits"))
     return g.sort(["pipeline", "stage", "deals"], descending=[False, False, True])
 
 
+def _by_stage(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """The frame with pipeline and stage as categories: grouping a million rows by two
+    string columns hashed and held every key (the largest transient of `history`); the
+    results are cast back (`_named`)."""
+    return frame.with_columns(pl.col("pipeline", "stage").cast(pl.Categorical))
+
+
+def _named(frame: pl.LazyFrame) -> pl.DataFrame:
+    return frame.with_columns(pl.col("pipeline", "stage").cast(pl.Utf8)).collect()
+
+
 def _time_in_stage(vis: pl.DataFrame, v: Visits) -> pl.DataFrame:
-    done = vis.filter(pl.col("hours").is_not_null())
-    g = done.group_by(["pipeline", "stage"]).agg(
+    done = _by_stage(vis.lazy().select("pipeline", "stage", "hours")
+                     .filter(pl.col("hours").is_not_null()))
+    g = _named(done.group_by(["pipeline", "stage"]).agg(
         n=pl.len(), mean_h=pl.col("hours").mean(), p10_h=pl.col("hours").quantile(0.1),
         median_h=pl.col("hours").median(), p90_h=pl.col("hours").quantile(0.9),
-        max_h=pl.col("hours").max())
-    opn = vis.filter(pl.col("exit") == OPEN).group_by(["pipeline", "stage"]).agg(open=pl.len())
+        max_h=pl.col("hours").max()))
+    opn = (vis.lazy().filter(pl.col("exit") == OPEN).group_by(["pipeline", "stage"])
+           .agg(open=pl.len()).collect())
     g = g.join(opn, on=["pipeline", "stage"], how="full", coalesce=True).with_columns(
         pl.col("n").fill_null(0), pl.col("open").fill_null(0))
     return _in_order(g, v.order)
@@ -202,9 +224,10 @@ def _moves(vis: pl.DataFrame, v: Visits) -> tuple[pl.DataFrame, pl.DataFrame]:
     summary per pipeline). With a funnel a move is declared or not (`FunnelRoutes`), and
     only an undeclared one counts as a skip or a move back; without one, a move is judged
     by the ranks of the order in use (`Visits.rank`)."""
-    g = (vis.filter(pl.col("exit") == STAGE)
+    g = (vis.lazy().filter(pl.col("exit") == STAGE)
          .group_by(["pipeline", "stage", "to_pipeline", "to_stage"])
-         .agg(deals=pl.len(), rank=pl.col("rank").first(), to_rank=pl.col("to_rank").first()))
+         .agg(deals=pl.len(), rank=pl.col("rank").first(), to_rank=pl.col("to_rank").first())
+         .collect())
     routes = v.routes
     rows = []
     for p, a, p2, b, n, r, r2 in g.iter_rows():
@@ -273,9 +296,9 @@ def _comebacks(ev: pl.DataFrame, tz: str) -> pl.DataFrame:
     """Deals lost and later brought back (seed 003: 19 leads «слиты», then qualified),
     by the month they were lost, the reason and where they came back to."""
     r = returns(ev)
-    lost = ev.filter(pl.col("kind") == LOST).with_columns(month=month_of("ts", tz),
-                                                          reason=pl.col("loss_reason").fill_null("(no reason)"))
-    lost_n = lost.group_by(["pipeline", "month", "reason"]).agg(lost=pl.len())
+    lost = ev.lazy().filter(pl.col("kind") == LOST).with_columns(
+        month=month_of("ts", tz), reason=pl.col("loss_reason").fill_null("(no reason)"))
+    lost_n = lost.group_by(["pipeline", "month", "reason"]).agg(lost=pl.len()).collect()
     r = r.with_columns(month=month_of("lost_at", tz), reason=pl.col("reason").fill_null("(no reason)"))
     g = r.group_by(["pipeline", "month", "reason"]).agg(
         came_back=pl.len(), won_later=pl.col("won_later").sum(),
@@ -288,12 +311,15 @@ def _comebacks(ev: pl.DataFrame, tz: str) -> pl.DataFrame:
 
 def _graveyards(vis: pl.DataFrame, v: Visits) -> pl.DataFrame:
     end = v.data_end
-    done = vis.filter(pl.col("hours").is_not_null()).group_by(["pipeline", "stage"]).agg(
-        p95_h=pl.col("hours").quantile(0.95), median_h=pl.col("hours").median())
+    done = _named(_by_stage(vis.lazy().select("pipeline", "stage", "hours")
+                            .filter(pl.col("hours").is_not_null()))
+                  .group_by(["pipeline", "stage"]).agg(
+        p95_h=pl.col("hours").quantile(0.95), median_h=pl.col("hours").median()))
     ent = vis.group_by(["pipeline", "stage"]).agg(entered=pl.len())
-    opn = vis.filter(pl.col("exit") == OPEN).with_columns(
+    opn = vis.lazy().filter(pl.col("exit") == OPEN).select(
+        "pipeline", "stage",
         age_h=(pl.lit(end).cast(pl.Datetime("us", "UTC")) - pl.col("entered"))
-        .dt.total_microseconds() / 3.6e9)
+        .dt.total_microseconds() / 3.6e9).collect()
     g = (ent.join(done, on=["pipeline", "stage"], how="left")
          .join(opn.group_by(["pipeline", "stage"]).agg(open=pl.len(),
                                                        age_median_h=pl.col("age_h").median()),
@@ -312,8 +338,8 @@ def _graveyards(vis: pl.DataFrame, v: Visits) -> pl.DataFrame:
 def _shape(vis: pl.DataFrame, ev: pl.DataFrame, order: dict[str, list[str]]) -> pl.DataFrame:
     """Deals that ever entered each stage, and won, per pipeline: the funnel's shape."""
     g = vis.group_by(["pipeline", "stage"]).agg(deals=pl.col("deal_id").n_unique())
-    won = ev.filter(pl.col("kind") == WON).group_by("pipeline").agg(
-        deals=pl.col("deal_id").n_unique()).with_columns(stage=pl.lit("won"))
+    won = ev.lazy().filter(pl.col("kind") == WON).group_by("pipeline").agg(
+        deals=pl.col("deal_id").n_unique()).with_columns(stage=pl.lit("won")).collect()
     g = _in_order(g, order)
     g = pl.concat([g, won.select("pipeline", "stage", pl.col("deals").cast(g["deals"].dtype))])
     total = vis.group_by("pipeline").agg(total=pl.col("deal_id").n_unique())
@@ -337,11 +363,12 @@ def backlog(vis: pl.DataFrame, v: Visits, tz: str) -> pl.DataFrame:
         interval="1mo", eager=True).dt.convert_time_zone("UTC")
     frames = []
     for t in ends.to_list():
-        at = vis.filter((pl.col("entered") < t) & (pl.col("left").is_null() | (pl.col("left") >= t)))
+        at = vis.lazy().filter(
+            (pl.col("entered") < t) & (pl.col("left").is_null() | (pl.col("left") >= t)))
         month = (t.astimezone(__import__("zoneinfo").ZoneInfo(tz)) if tz != "UTC" else t)
         label = _prev_month(month.year, month.month)
         frames.append(at.group_by(["pipeline", "stage"]).agg(wip=pl.len().cast(pl.UInt32))
-                      .with_columns(month=pl.lit(label)))
+                      .with_columns(month=pl.lit(label)).collect())
     if not frames:
         return pl.DataFrame(schema={"pipeline": pl.Utf8, "stage": pl.Utf8, "month": pl.Utf8,
                                     "wip": pl.UInt32})

@@ -61,32 +61,49 @@ def build_visits(events: pl.DataFrame, order_hint: dict[str, dict[str, int]] | N
                  routes: FunnelRoutes | None = None) -> Visits:
     """`routes`: the funnel's order and declared moves; `order_hint` (pipeline → stage →
     position), the funnel's order alone; else the CRM's (`catalog`), else inferred."""
-    ev = by_deal(events).select("deal_id", "ts", "pipeline", "stage", "kind", "loss_reason",
-                                "source", "value", "entry_known")
-    # Rows are sorted by deal: the next row of the same deal is a shift masked where the
-    # deal changes, and a per-deal value is the one at the deal's first row carried
-    # forward (cheaper than windows hashing the string key).
-    same_next = pl.col("deal_id") == pl.col("deal_id").shift(-1)
-    nxt = lambda c: pl.when(same_next).then(pl.col(c).shift(-1))  # noqa: E731
-    first = (pl.col("deal_id") != pl.col("deal_id").shift(1)).fill_null(True)
+    ev = by_deal(events)
+    # Rows are sorted by deal: a per-deal value is the one at the deal's first row carried
+    # forward (cheaper than windows hashing the string key), and how a visit ended is the
+    # next row, when it belongs to the same deal. Only the stage entries (about half the
+    # rows) and the rows after them are gathered: a million-row table of every "next"
+    # column was the largest thing `history` held.
+    d = pl.col("deal_id")
+    first = (d != d.shift(1)).fill_null(True)
     at_first = lambda e: pl.when(first).then(e).forward_fill()  # noqa: E731
     lost = (pl.col("kind") == LOST).cast(pl.Int32)
     lost_before = lost.cum_sum() - lost
     row = pl.int_range(pl.len(), dtype=pl.Int64)
-    visits = ev.select(
-        "deal_id", "pipeline", "stage", entered="ts", left=nxt("ts"),
-        hours=pl.when(pl.col("entry_known")).then(
-            (nxt("ts") - pl.col("ts")).dt.total_microseconds() / HOUR_US),
-        entry_known="entry_known",
-        exit=pl.coalesce([nxt("kind"), pl.lit(OPEN)]),
-        to_pipeline=nxt("pipeline"),
-        to_stage=pl.when(nxt("kind") == STAGE).then(nxt("stage")),
-        reason=pl.when(nxt("kind") == LOST).then(nxt("loss_reason")),
-        source="source", value="value", first_ts=at_first(pl.col("ts")),
+    aux = ev.select(
+        is_stage=pl.col("kind") == STAGE,
+        same_next=(d == d.shift(-1)).fill_null(False),
+        first_ts=at_first(pl.col("ts")),
         reopened=(lost_before - at_first(lost_before)) > 0,
-        visit_no=row - at_first(row),
-        kind="kind",
-    ).filter(pl.col("kind") == STAGE).drop("kind")
+        visit_no=row - at_first(row))
+    idx = aux.select(pl.arg_where(pl.col("is_stage"))).to_series()
+    nidx = (idx + 1).clip(upper_bound=max(ev.height - 1, 0))
+    cur = ev.select(pl.col("deal_id", "pipeline", "stage", "ts", "entry_known", "source",
+                           "value").gather(idx))
+    nxt = ev.select(pl.col("ts", "kind", "pipeline", "stage", "loss_reason").gather(nidx)
+                    .name.prefix("n_"))
+    per = aux.select(pl.col("same_next", "first_ts", "reopened", "visit_no").gather(idx))
+    del aux, idx, nidx
+    both = pl.concat([cur, nxt, per], how="horizontal")
+    del cur, nxt, per
+    same = pl.col("same_next")
+    nx = lambda c: pl.when(same).then(pl.col(f"n_{c}"))  # noqa: E731
+    visits = both.select(
+        "deal_id", "pipeline", "stage", entered="ts", left=nx("ts"),
+        hours=pl.when(pl.col("entry_known")).then(
+            (nx("ts") - pl.col("ts")).dt.total_microseconds() / HOUR_US),
+        entry_known="entry_known",
+        exit=pl.coalesce([nx("kind"), pl.lit(OPEN)]),
+        to_pipeline=nx("pipeline"),
+        to_stage=pl.when(same & (pl.col("n_kind") == STAGE)).then(pl.col("n_stage")),
+        reason=pl.when(same & (pl.col("n_kind") == LOST)).then(pl.col("n_loss_reason")),
+        source="source", value="value", first_ts="first_ts", reopened="reopened",
+        visit_no="visit_no",
+    )
+    del both
     # "ts" is a UTC datetime column; polars types min()/max() as any literal.
     start = cast("datetime | None", events["ts"].min()) if events.height else None
     end = cast("datetime | None", events["ts"].max()) if events.height else None
@@ -115,7 +132,11 @@ def stage_order(visits: pl.DataFrame, hint: dict[str, dict[str, int]],
     inferred_r: dict[tuple[str, str], int] = {}
     lacking = {p: ss for p, ss in data.items() if not ss <= set(given.get(p, []))}
     if lacking:
-        inferred_o, inferred_r = _inferred(visits.filter(pl.col("pipeline").is_in(list(lacking))))
+        part = visits.select("deal_id", "pipeline", "stage", "exit", "to_pipeline", "to_stage")
+        if len(lacking) < len(data):
+            part = part.filter(pl.col("pipeline").is_in(list(lacking)))
+        inferred_o, inferred_r = _inferred(part)
+        del part
     order: dict[str, list[str]] = {}
     rank: dict[tuple[str, str], int] = {}
     for p in list(given) + sorted(set(data) - set(given)):
@@ -145,13 +166,13 @@ def _inferred(visits: pl.DataFrame) -> tuple[dict[str, list[str]], dict[tuple[st
     start = ((pl.col("deal_id") != pl.col("deal_id").shift(1))
              | (pl.col("pipeline") != pl.col("pipeline").shift(1))).fill_null(True)
     row = pl.int_range(pl.len(), dtype=pl.Int64)
-    pos = visits.select("pipeline", "stage",
-                        pos=row - pl.when(start).then(row).forward_fill())
-    stages = (pos.group_by(["pipeline", "stage"]).agg(pl.col("pos").mean(), n=pl.len())
-              .sort(["pipeline", "stage"]).iter_rows())
-    moves = (visits.filter((pl.col("exit") == STAGE)
-                           & (pl.col("to_pipeline") == pl.col("pipeline")))
-             .group_by(["pipeline", "stage", "to_stage"]).agg(n=pl.len()).iter_rows())
+    stages = (visits.lazy().select("pipeline", "stage",
+                                   pos=row - pl.when(start).then(row).forward_fill())
+              .group_by(["pipeline", "stage"]).agg(pl.col("pos").mean(), n=pl.len())
+              .sort(["pipeline", "stage"]).collect().iter_rows())
+    moves = (visits.lazy().filter((pl.col("exit") == STAGE)
+                                  & (pl.col("to_pipeline") == pl.col("pipeline")))
+             .group_by(["pipeline", "stage", "to_stage"]).agg(n=pl.len()).collect().iter_rows())
     return infer_order(stages, moves)
 
 
@@ -166,7 +187,7 @@ def returns(events: pl.DataFrame) -> pl.DataFrame:
     won = (pl.col("kind") == WON).cast(pl.Int32).reverse().cum_sum().reverse()
     won_after_deal = pl.when(last).then(won - (pl.col("kind") == WON).cast(pl.Int32)
                                         ).backward_fill()
-    ev = by_deal(events).select(
+    ev = by_deal(events).lazy().select(
         "deal_id", "pipeline", "kind", "ts", "loss_reason",
         n_kind=pl.when(same_next).then(pl.col("kind").shift(-1)),
         n_ts=pl.when(same_next).then(pl.col("ts").shift(-1)),
@@ -178,4 +199,4 @@ def returns(events: pl.DataFrame) -> pl.DataFrame:
         "deal_id", "pipeline", lost_at="ts", reason="loss_reason", back_at="n_ts",
         back_pipeline="n_pipeline", back_stage="n_stage",
         hours=(pl.col("n_ts") - pl.col("ts")).dt.total_microseconds() / HOUR_US,
-        won_later="won_after")
+        won_later="won_after").collect()
