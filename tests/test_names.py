@@ -26,7 +26,14 @@ from funnelc.export.hubspot import build_requests as hubspot_requests
 from funnelc.export.pipedrive import build_requests as pipedrive_requests
 from funnelc.export.salesforce import build_metadata
 from funnelc.model import Name
-from funnelc.names import _INVISIBLE, _LOOKALIKES, escape_invisible, is_blank, skeleton
+from funnelc.names import (
+    _INVISIBLE,
+    _LOOKALIKES,
+    _PRINTABLE_INVISIBLE,
+    escape_invisible,
+    is_blank,
+    skeleton,
+)
 
 ZWSP, RLO, BOM = "\u200b", "\u202e", "\ufeff"
 SOURCE = 'source "Сайт" 1/day -> "Заявка"\n'
@@ -206,6 +213,9 @@ def test_invisible_class_matches_unicode_categories() -> None:
         ch = chr(cp)
         expected = unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") or cp in extra
         assert bool(_INVISIBLE.match(ch)) == expected, hex(cp)
+        # escape_invisible's fast test: the printable ones are exactly this set.
+        if ch.isprintable():
+            assert (ch in _PRINTABLE_INVISIBLE) == expected, hex(cp)
 
 
 # ------------------------------------------------------------------ the explicit walk is complete
