@@ -55,6 +55,9 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
 @click.option("--until", "until", metavar="YYYY-MM-DD", callback=_day, default=None,
               help="The last day forecast, after --as-of  [default: the end of the month "
                    "after --as-of's]")
+@click.option("--scenario", metavar="NAME", default=None,
+              help="Apply this scenario of the funnel first (a source stopped, a bigger "
+                   "team): the forecast of that variant.")
 @tz_option
 @click.option("--chart", "chart_path", metavar="PATH", default=None,
               help="Write the fan chart (cumulative won revenue by week: median, 80 % and "
@@ -69,7 +72,8 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the tables and the diagnostics.")
 def forecast_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None,
-                     funnel_path: str, as_of: date | None, until: date | None, tz: str,
+                     funnel_path: str, as_of: date | None, until: date | None,
+                     scenario: str | None, tz: str,
                      chart_path: str | None, reps: int, seed: int, jobs: int | None,
                      max_deals: int, color: str) -> None:
     """Forecast the deals won and the revenue they bring, by week and by month, from
@@ -95,7 +99,7 @@ def forecast_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None,
     guard(plot_outputs(chart_path, "--chart"), [*inputs, funnel_path])
     from .sim_options import load_for_simulation
 
-    funnel_file = load_for_simulation(funnel_path, None, color, "forecasting with")
+    funnel_file = load_for_simulation(funnel_path, scenario, color, "forecasting with")
 
     from ..history.forecast import (
         ForecastInputError,
@@ -134,6 +138,8 @@ def forecast_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None,
         raise SystemExit(EXIT_USAGE) from None
     for line in result.warnings:
         click.echo(escape_invisible(line), err=True)
+    for line in result.quality:
+        click.echo(escape_invisible(f"warning: {line}"), err=True)
 
     names = list(inputs)
     if out_dir is not None:

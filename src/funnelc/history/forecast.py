@@ -191,7 +191,7 @@ class Forecast:
     open_deals: int
     open_value: float
     sources: tuple[str, ...]
-    """The funnel's sources, which bring the new arrivals."""
+    """The funnel's sources that bring new arrivals (a rate above zero)."""
     currency: str | None
     language: str
     """The account's language (`en` when the funnel does not say): the table's words."""
@@ -199,6 +199,9 @@ class Forecast:
     warnings: tuple[str, ...] = ()
     """Lines for stderr: names of the history the funnel does not have (`history`'s)."""
     rows_dropped: int = 0
+    quality: tuple[str, ...] = ()
+    """The history's data quality in sentences, with the first places of what was
+    dropped (`DataQuality.summary`), when rows were dropped or noted; else empty."""
     seconds: float = 0.0
     deals_simulated: int = 0
 
@@ -447,7 +450,7 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
         s.open_deals += 1
         s.open_value += d.value
     pipe_order = [p.name.value for p in funnel.pipelines]
-    fed = {key[0] for _, key in _source_targets(funnel)}
+    fed = {key[0] for s, key in _source_targets(funnel) if s.rate.per_hour > 0}
     for p in pipe_order:
         if p in fed:
             get((p, -1))
@@ -486,29 +489,33 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
     cum_v = np.cumsum(everything.value, axis=1)
     cumulative = tuple(Cell(Band.of(cum_w[:, e - 1]), Band.of(cum_v[:, e - 1])) for e in ends)
 
+    bringing = tuple(s.name.value for s in funnel.sources if s.rate.per_hour > 0)
     notes = [f"every run starts at {cut_text} with the {n_open:,} deal"
              f"{'s' if n_open != 1 else ''} open then, each in its stage since its real "
-             "entry; new deals arrive from the funnel's sources from "
-             f"{first_day} on"]
+             "entry" + (f"; new deals arrive from the funnel's sources from {first_day} on"
+                        if bringing else "")]
     if filled:
         notes.append(f"{filled:,} open deal{'s' if filled != 1 else ''} had no amount in "
                      "the history: the mean value of their source stands in")
-    if not funnel.sources:
-        notes.append("the funnel has no source: only the open deals are forecast")
+    if not bringing:
+        notes.append("no source of the funnel brings deals: only the open deals are "
+                      "forecast")
     if request.as_of is not None and end > cut:
         notes.append(f"events after {cut_text} are left out (the history goes on to "
                      f"{end.astimezone(zone):%Y-%m-%d})")
     acc = funnel.account
+    dq = prep.history.quality
     return Forecast(
         as_of=as_of, first_day=first_day, until=until, tz=request.tz, cut=cut,
         history_start=start, history_end=end, reps=reps, seed=request.seed,
         weeks=weeks, months=months, rows=tuple(rows), cumulative=cumulative,
         open_deals=n_open, open_value=math.fsum(d.value for d in deals),
-        sources=tuple(s.name.value for s in funnel.sources),
+        sources=bringing,
         currency=acc.currency.value if acc is not None and acc.currency is not None else None,
         language=acc.language if acc is not None and acc.language is not None else "en",
         notes=tuple(notes), warnings=tuple(warnings),
         rows_dropped=prep.history.quality.dropped_total,
+        quality=tuple(dq.summary()) if dq.dropped_total or dq.notes else (),
         seconds=time.perf_counter() - t0,
         deals_simulated=sum(s.deals_created for s in stats) + n_open * reps)
 

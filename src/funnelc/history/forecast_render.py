@@ -37,7 +37,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "window": "{first} – {until}: {open} open deals worth {value} and new arrivals "
                   "from {sources}; {reps} runs",
         "window_no_sources": "{first} – {until}: {open} open deals worth {value}, no new "
-                             "arrivals (the funnel has no source); {reps} runs",
+                             "arrivals (no source brings deals); {reps} runs",
         "sources": "{n} sources", "source": "1 source",
         "by_week": "By week", "by_month": "By month",
         "by_origin": "By pipeline and stage of origin, {first} – {until}",
@@ -57,7 +57,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "window": "{first} – {until}: {open} открытых сделок на {value} и новые сделки "
                   "из источников ({sources}); прогонов: {reps}",
         "window_no_sources": "{first} – {until}: {open} открытых сделок на {value}, новых "
-                             "сделок нет (в воронке нет источников); прогонов: {reps}",
+                             "сделок нет (ни один источник их не приводит); прогонов: "
+                             "{reps}",
         "sources": "{n}", "source": "1",
         "by_week": "По неделям", "by_month": "По месяцам",
         "by_origin": "По воронкам и этапам, где сделки были {as_of}, {first} – {until}",
@@ -77,7 +78,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "window": "{first} – {until}: {open} відкритих угод на {value} і нові угоди "
                   "з джерел ({sources}); прогонів: {reps}",
         "window_no_sources": "{first} – {until}: {open} відкритих угод на {value}, нових "
-                             "угод немає (у воронці немає джерел); прогонів: {reps}",
+                             "угод немає (жодне джерело їх не приводить); прогонів: "
+                             "{reps}",
         "sources": "{n}", "source": "1",
         "by_week": "По тижнях", "by_month": "По місяцях",
         "by_origin": "По воронках і етапах, де угоди були {as_of}, {first} – {until}",
