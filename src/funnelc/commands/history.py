@@ -36,10 +36,16 @@ def check_tz(tz: str) -> None:
 
 
 JEMALLOC_CONF = "dirty_decay_ms:0,muzzy_decay_ms:0"
-"""polars allocates with its own jemalloc, which by default keeps freed pages for ten
-seconds before giving them back. `history` frees and allocates columns of a million rows
-one after another, so the kept pages were a sixth of its peak (pola-rs/polars#23128):
-returned at once, the 1M-event benchmark peaks ~100 MB lower for ~10 % more time."""
+"""polars allocates with its own jemalloc, which keeps freed pages for a while (polars
+sets half a second) before giving them back. `history` frees and allocates columns of a
+million rows one after another, so the kept pages were a sixth of its peak
+(pola-rs/polars#23128): returned at once, the 1M-event benchmark peaks ~100 MB lower
+for a few per cent more time."""
+
+POLARS_OWN_CONF = "dirty_decay_ms:500,muzzy_decay_ms:1000"
+"""What polars writes into `_RJEM_MALLOC_CONF` when imported (then appends what was
+there), so a child of a Python process that imported polars inherits it: not a choice
+of the user's."""
 
 
 def return_freed_memory() -> None:
@@ -49,8 +55,13 @@ def return_freed_memory() -> None:
     import os
     import sys
 
-    if "polars" not in sys.modules:
-        os.environ.setdefault("_RJEM_MALLOC_CONF", JEMALLOC_CONF)
+    if "polars" in sys.modules:
+        return
+    users = os.environ.get("_RJEM_MALLOC_CONF", "")
+    while users.startswith(POLARS_OWN_CONF):
+        users = users[len(POLARS_OWN_CONF):].lstrip(",")
+    if not users:
+        os.environ["_RJEM_MALLOC_CONF"] = JEMALLOC_CONF
 
 
 @click.command("history")
