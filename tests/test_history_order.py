@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import PIPELINES
 from funnelc.cli import cli
@@ -195,3 +197,42 @@ def test_a_funnel_of_another_account_is_an_error(tmp_path: Path) -> None:
     assert "error: no stage name of the history matches a stage of" in err
     assert f'--> {path}:2: "Продажи"."Lead" (1 event): no stage of the funnel is close' in err
     assert "Traceback" not in err and not out_dir.exists()
+
+
+STAGE_NAMES = ["Ярмарка", "Бриф", "Замер", "Смета", "Аванс", "Монтаж", "Акт"]
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.integers(3, 7), seed=st.integers(0, 2**32 - 1))
+def test_inferred_order_is_the_order_deals_mostly_follow(tmp_path: Path, n: int,
+                                                          seed: int) -> None:
+    """Names shuffled (so neither their sort nor the CSV's row order gives it away), deals
+    mostly step forward, some skip a stage or step back: the order inferred is the true
+    one, and every skip and move back is counted as such."""
+    import random
+
+    rng = random.Random(seed)
+    names = rng.sample(STAGE_NAMES, n)
+    rows: list[tuple[str, str, str]] = []
+    skips = backs = 0
+    for i in range(60):
+        path, at = [0], 0
+        while at < n - 1 and len(path) < 3 * n:
+            u = rng.random()
+            if u < 0.1 and at > 0:
+                at -= 1
+                backs += 1
+            elif u < 0.2 and at < n - 2:
+                at += 2
+                skips += 1
+            else:
+                at += 1
+            path.append(at)
+        rows += _deal(i, [names[k] for k in path])
+    rng.shuffle(rows)
+    data = history_json(str(_csv(tmp_path, rows)))
+    assert data["order"]["inferred"] is True
+    assert data["order"]["stages"] == {"Продажи": names}
+    (summary,) = data["tables"]["moves_summary"]
+    assert (summary["skips"], summary["backward"]) == (skips, backs)
