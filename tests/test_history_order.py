@@ -177,7 +177,7 @@ def test_misspelt_stage_names_get_the_closest_funnel_name(tmp_path: Path) -> Non
     err = " ".join(err.split())
     line = next(i for i, t in enumerate(LOOP.splitlines(), 1) if 'stage "Квалификация"' in t)
     col = LOOP.splitlines()[line - 1].index('"Квалификация"') + 1
-    assert "warning: 1 of 3 stage names of the history match no stage of" in err
+    assert "warning: 1 of 3 stage names of the history matches no stage of" in err
     assert (f'--> {path}:3: "Продажи"."Квалификацыя" (4 events): did you mean '
             f'"Продажи"."Квалификация" ({funnel}:{line}:{col})?') in err
     assert "= help:" in err

@@ -220,9 +220,13 @@ def unmatched_names(nm: NameMatch, place: Callable[[int], str | None], funnel_pa
         head = (f"error: no stage name of the history matches a stage of {funnel_path} "
                 f"({total:,} names, {events:,} events): is it the funnel of this account?")
     else:
-        head = (f"warning: {len(nm.suggestions):,} of {total:,} stage names of the history "
-                f"match no stage of {funnel_path}; their {events:,} events keep the "
-                "history's names, and the funnel's order and routes do not cover them")
+        some = len(nm.suggestions)
+        head = (f"warning: {some:,} of {total:,} stage names of the history "
+                f"match{'es' if some == 1 else ''} no stage of {funnel_path}; "
+                f"{'its' if some == 1 else 'their'} {events:,} event"
+                f"{'' if events == 1 else 's'} keep the history's "
+                f"name{'' if some == 1 else 's'}, and the funnel's order and routes do not "
+                "cover them")
     lines = [head]
     for g in nm.suggestions[:MAX_NAMES_LISTED]:
         at = place(g.first_seq)
