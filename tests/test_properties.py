@@ -135,7 +135,7 @@ SAMPLED = {key: st.sampled_from(values) for key, values in {
     "simple": ["text", "number", "money", "date", "phone", "email", "url", "bool", "int"],
     "flag": ["main", "process", "conversion", "qualification", "sales", "nurture", "winback",
              "claims"],
-    "stage stmt": ["owner", "work", "sla", "respond", "task", "message", "assign", "requires",
+    "stage stmt": ["owner", "work", "sla", "patience", "respond", "task", "message", "assign", "requires",
                    "hint", "color", "outcome", "outcome", "stay", "cadence"],
     "cadence stmt": ["touch", "touch", "reply", "exhausted"],
     "outcome option": ["after", "when", "copy"],
@@ -250,6 +250,9 @@ def stage_statement(draw: st.DrawFn) -> Node:
         return ("leaf", words(draw, "work", dist(draw)))
     if kind == "sla":
         return ("leaf", words(draw, "sla", draw(DURATIONS), "->", target(draw),
+                              *optional(draw, lambda: copy(draw))))
+    if kind == "patience":
+        return ("leaf", words(draw, "patience", dist(draw), "->", target(draw),
                               *optional(draw, lambda: copy(draw))))
     if kind == "respond":
         return ("leaf", words(draw, "respond", draw(DURATIONS)))
@@ -499,7 +502,8 @@ def _wanted() -> set[str]:
               "target stage", "target won", "target lost", "flag main", "flag process"}
     wanted |= {f"field {k}" for k in ("text", "int", "enum", "multi")}
     wanted |= {f"account {k}" for k in ("currency", "hours", "language", "queue")}
-    wanted |= {f"stage {k}" for k in ("owner", "work", "sla", "respond", "on_enter", "requires",
+    wanted |= {f"stage {k}" for k in ("owner", "work", "sla", "patience", "respond", "on_enter",
+                                      "requires",
                                       "hint", "color", "outcome", "stay", "cadence")}
     wanted |= {f"action {k}" for k in ("task", "message", "assign")}
     wanted |= {f"option {k}" for k in ("after", "when", "copy")}

@@ -48,6 +48,7 @@ _MessageAction = m.trusted_constructor(m.MessageAction)
 _MonthShare = m.trusted_constructor(m.MonthShare)
 _Name = m.trusted_constructor(m.Name)
 _Outcome = m.trusted_constructor(m.Outcome)
+_Patience = m.trusted_constructor(m.Patience)
 _Override = m.trusted_constructor(m.Override)
 _Pipeline = m.trusted_constructor(m.Pipeline)
 _Quantity = m.trusted_constructor(m.Quantity)
@@ -302,6 +303,10 @@ class _ToModel:
         sla = _Sla(span=span, after=_duration(ch[1]), target=ch[2], copy_to=ch[3])
         return _Stmt("sla", sla, span)
 
+    def patience_stmt(self, span: Span, ch: list[Any]) -> _Stmt:
+        patience = _Patience(span=span, dist=ch[1], target=ch[2], copy_to=ch[3])
+        return _Stmt("patience", patience, span)
+
     def respond_stmt(self, span: Span, ch: list[Any]) -> _Stmt:
         return _Stmt("respond", _duration(ch[1]), span)
 
@@ -399,7 +404,8 @@ class _ToModel:
 
     def stage(self, span: Span, ch: list[Any]) -> m.Stage:
         stmts = _all(ch, _Stmt)
-        single = ("owner", "work", "sla", "respond", "hint", "color", "stay", "cadence")
+        single = ("owner", "work", "sla", "patience", "respond", "hint", "color", "stay",
+                  "cadence")
         values: dict[str, Any] = {}
         dups: list[tuple[str, Span]] = list(_repeats(stmts, single))
         outcomes: list[m.Outcome] = []

@@ -51,8 +51,8 @@ _SAME_REQUIRES = re.compile(r"[\s\\]*,[\s\\]*")
 keyword, so a gap holding only a comma and blanks means the same statement)."""
 _LINE_CONT = re.compile(r"\\[ \t]*\r?\n")
 _SOURCE_OPTION = re.compile(r"(?<![\w-])(?:value|profile)(?![\w-])")
-_SINGLE_STAGE_KINDS = frozenset({"owner", "work", "sla", "respond", "hint", "color", "stay",
-                                 "cadence"})
+_SINGLE_STAGE_KINDS = frozenset({"owner", "work", "sla", "patience", "respond", "hint", "color",
+                                 "stay", "cadence"})
 _OUTCOME_OPTION_KINDS = frozenset({"after", "when", "copy"})
 _ROUTE_KINDS = frozenset({"reply", "exhausted"})
 _BLOCK_ITEMS = frozenset({"accounts", "pipelines", "scenarios"})
@@ -311,6 +311,10 @@ def _sla(s: m.Sla) -> str:
     return f"sla {s.after.text} -> {_target(s.target)}{_copy(s.copy_to)}"
 
 
+def _patience(p: m.Patience) -> str:
+    return f"patience {_dist(p.dist)} -> {_target(p.target)}{_copy(p.copy_to)}"
+
+
 def _field_type(t: m.FieldType) -> str:
     if t.kind == "int" and t.low is not None and t.high is not None:
         return f"int({t.low}..{t.high})"
@@ -338,6 +342,8 @@ def _stage_single(st: m.Stage, kind: str) -> str:
         return f"work {_dist(st.work)}"
     if kind == "sla" and st.sla is not None:
         return _sla(st.sla)
+    if kind == "patience" and st.patience is not None:
+        return _patience(st.patience)
     if kind == "respond" and st.respond is not None:
         return f"respond {st.respond.text}"
     if kind == "hint" and st.hint is not None:
@@ -436,7 +442,8 @@ def _account_order(a: m.Account) -> Sequence[str]:
 def _stage_order(st: m.Stage) -> Sequence[str]:
     if st.order:
         return st.order
-    order = [k for k in ("owner", "work", "sla", "respond") if getattr(st, k) is not None]
+    order = [k for k in ("owner", "work", "sla", "patience", "respond")
+             if getattr(st, k) is not None]
     order += ["on_enter"] * len(st.on_enter)
     order += ["requires"] if st.requires else []
     order += [k for k in ("hint", "color") if getattr(st, k) is not None]
@@ -858,8 +865,8 @@ class _Layout:
 
 
 def _single_span(st: m.Stage, kind: str) -> m.Span:
-    node = {"owner": st.owner, "work": st.work, "sla": st.sla, "respond": st.respond,
-            "hint": st.hint, "color": st.color, "stay": st.stay}[kind]
+    node = {"owner": st.owner, "work": st.work, "sla": st.sla, "patience": st.patience,
+            "respond": st.respond, "hint": st.hint, "color": st.color, "stay": st.stay}[kind]
     assert node is not None
     return node.span
 

@@ -22,7 +22,7 @@ __all__ = [
     "Span", "Node", "Quantity", "Dist", "Duration", "Share", "Rate", "DayHours", "Hours",
     "Account", "Team", "FieldType", "CardField", "Source", "MonthShare", "StageRef",
     "StageTarget", "WonTarget", "LostTarget", "Target", "Copy", "Comparison", "Condition",
-    "TaskAction", "MessageAction", "AssignAction", "Action", "Sla", "Outcome", "Touch",
+    "TaskAction", "MessageAction", "AssignAction", "Action", "Sla", "Patience", "Outcome", "Touch",
     "CadenceRoute", "Cadence", "Stage", "Reopen", "Pipeline", "Override", "Scenario",
     "FunnelFile", "Name", "Entity", "Purpose", "Style", "QueuePolicy", "Channel",
 ]
@@ -363,6 +363,18 @@ class Sla(Node):
     copy_to: Copy | None = None
 
 
+class Patience(Node):
+    """How long a client waits for a member before giving up: a deal still waiting in the
+    owner team's queue when its patience (a random time from stage entry, on the clock,
+    drawn per deal) runs out leaves by `target` (and `copy`). Unlike `sla`, it never ends
+    a deal that is being worked or waits out an `after`; unlike `respond`, it moves the
+    deal instead of measuring a breach."""
+
+    dist: Dist
+    target: Target
+    copy_to: Copy | None = None
+
+
 class Outcome(Node):
     target: Target
     share: Share | None = None
@@ -400,6 +412,7 @@ class Stage(Node):
     owner: Name | None = None
     work: Dist | None = None
     sla: Sla | None = None
+    patience: Patience | None = None
     respond: Duration | None = None
     on_enter: tuple[Action, ...] = ()
     requires: tuple[Name, ...] = ()

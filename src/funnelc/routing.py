@@ -6,6 +6,9 @@ A stage's ways out are `Route`s with shares summing to 1:
 - `stay`: deals nobody moves on; with a stage `sla` they leave by the SLA's target after
   the SLA time, without one they never leave (the graveyard),
 - a cadence: replied with probability 1 − Π(1 − p_touch) → `on reply`, else `on exhausted`.
+A stage's `patience` is a way out taken before any outcome is drawn (a deal still waiting
+for a member when it runs out): its share depends on the queue, so it is no `Route` but an
+`Exit` (`exits(stage, patience=True)`) and `patience_route` for the engines.
 Reopens turn part of a pipeline's `lost "reason"` flow back into a stage.
 
 `exits(stage)` lists the ways out as written (`Exit`), resolved or not, shares or not:
@@ -23,13 +26,14 @@ from typing import Literal, NamedTuple
 
 from . import model as m
 
-__all__ = ["StageKey", "Exit", "exits", "Route", "StageFlow", "Flows", "build_flows", "cadence_reply_probability"]
+__all__ = ["StageKey", "Exit", "exits", "Route", "StageFlow", "Flows", "build_flows", "cadence_reply_probability",
+           "patience_route"]
 
 StageKey = tuple[str, str]
 """(pipeline name, stage name): stable identity of a stage across the account."""
 
 
-ExitVia = Literal["outcome", "sla", "reply", "exhausted"]
+ExitVia = Literal["outcome", "sla", "reply", "exhausted", "patience"]
 
 
 class Exit(NamedTuple):
@@ -37,21 +41,25 @@ class Exit(NamedTuple):
     (a named tuple: a 20 000-stage file lists 40 000 of them, and a frozen dataclass's
     `__init__` costs three times as much)."""
 
-    node: m.Outcome | m.Sla | m.CadenceRoute
+    node: m.Outcome | m.Sla | m.CadenceRoute | m.Patience
     target: m.Target
     copy_to: m.Copy | None
     via: ExitVia
 
 
-def exits(stage: m.Stage) -> Iterator[Exit]:
-    """Every way out `stage` declares, in the order written: outcomes, the SLA, the
-    cadence's `on reply` and `on exhausted`. Unlike `stage_routes`, an `sla` is listed
-    even without `stay` (in the CRM it fires for any deal that lingers, whatever the
-    shares say) and references are not resolved (the checks report those)."""
+def exits(stage: m.Stage, *, patience: bool = False) -> Iterator[Exit]:
+    """Every way out `stage` declares, in the order written: outcomes, the SLA, (with
+    `patience=True`) the patience route, the cadence's `on reply` and `on exhausted`.
+    Unlike `stage_routes`, an `sla` is listed even without `stay` (in the CRM it fires for
+    any deal that lingers, whatever the shares say) and references are not resolved (the
+    checks report those). The patience route is asked for by name: readers written before
+    it existed (the lint rules) see the ways out they know."""
     for out in stage.outcomes:
         yield Exit(out, out.target, out.copy_to, "outcome")
     if stage.sla is not None:
         yield Exit(stage.sla, stage.sla.target, stage.sla.copy_to, "sla")
+    if patience and stage.patience is not None:
+        yield Exit(stage.patience, stage.patience.target, stage.patience.copy_to, "patience")
     cadence = stage.cadence
     if cadence is not None:
         if cadence.on_reply is not None:
@@ -63,7 +71,7 @@ def exits(stage: m.Stage) -> Iterator[Exit]:
 
 
 RouteKind = Literal["stage", "won", "lost", "stuck"]
-Via = Literal["outcome", "stay", "sla", "reply", "exhausted"]
+Via = Literal["outcome", "stay", "sla", "reply", "exhausted", "patience"]
 
 
 @dataclass(frozen=True, init=False)
@@ -183,6 +191,16 @@ def stage_routes(funnel: m.FunnelFile, pipeline: m.Pipeline, stage: m.Stage) -> 
         else:
             routes.append(Route("stuck", stage.stay.value, via="stay", node=stage.stay))
     return routes
+
+
+def patience_route(funnel: m.FunnelFile, pipeline: m.Pipeline, stage: m.Stage) -> Route | None:
+    """Where a deal goes when its patience runs out in the queue (share 1: the share of
+    deals that take it depends on the queue, which only the queueing maths and the
+    simulator know); None without `patience` or when the target does not resolve."""
+    p = stage.patience
+    if p is None:
+        return None
+    return _route(funnel, p.target, pipeline, 1.0, None, p.copy_to, "patience", p)
 
 
 def build_flows(funnel: m.FunnelFile) -> Flows:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic
-from ..model import FunnelFile, Outcome, Sla
+from ..model import FunnelFile, Outcome, Patience, Sla
 from .references import StageUse, error, pct, stage_uses
 
 __all__ = ["check_cross_pipeline_moves"]
@@ -27,6 +27,9 @@ def _rewrite(use: StageUse) -> str:
     if use.role in ("sla", "scenario sla") and isinstance(use.node, Sla):
         return (f"close the deal and copy it: `sla {use.node.after.text} -> lost \"…\" "
                 f"then copy {ref}` (or `-> won` when the sale goes on there)")
+    if use.role == "patience" and isinstance(use.node, Patience):
+        return ("close the deal and copy it: `patience … -> lost \"…\" "
+                f"then copy {ref}`")
     if use.role == "on exhausted":
         return f"close the deal and copy it: `on exhausted -> lost \"…\" then copy {ref}`"
     if use.role == "on reply":

@@ -33,6 +33,8 @@ def _uses(funnel: FunnelFile) -> Iterator[tuple[Dist, str, str]]:
         for stage in pipe.stages:
             if stage.work is not None:
                 yield stage.work, "`work`", "duration"
+            if stage.patience is not None:
+                yield stage.patience.dist, "`patience`", "duration"
             for out in stage.outcomes:
                 if out.after is not None:
                     yield out.after, "`after`", "duration"

@@ -133,6 +133,8 @@ def _stage_names(out: Found, stage: Stage) -> None:
                     add((term.value, TEXT, "condition"))
     if stage.sla is not None:
         _route(out, stage.sla.target, stage.sla.copy_to)
+    if stage.patience is not None:
+        _route(out, stage.patience.target, stage.patience.copy_to)
     cad = stage.cadence
     if cad is not None:
         for route in (cad.on_reply, cad.on_exhausted):

@@ -54,13 +54,13 @@ class StageUse(NamedTuple):
 
 
 ROLE_OF_VIA = {"outcome": "outcome", "sla": "sla", "reply": "on reply",
-               "exhausted": "on exhausted"}
+               "exhausted": "on exhausted", "patience": "patience"}
 """`StageUse.role` of a reference written in a stage's `Exit`, by the exit's `via`."""
 
 
 def routes(stage: Stage) -> Iterator[Exit]:
-    """Every way a deal leaves `stage` (`routing.exits`)."""
-    return exits(stage)
+    """Every way a deal leaves `stage` (`routing.exits`, the patience route included)."""
+    return exits(stage, patience=True)
 
 
 def find_stage(pipe: Pipeline, name: str) -> Stage | None:

@@ -32,7 +32,7 @@ every FN0xx/FN2xx code the core can raise must be in it.
 | FN214 | a direct `->` into another pipeline (only `then copy` crosses pipelines) |
 | FN215 | a stage nothing leads to (no source, move, copy or reopen) |
 | FN216 | a pipeline with no way to `won` |
-| FN217 | zero where a positive value is needed (team size, sla, respond, due, source rate) |
+| FN217 | zero where a positive value is needed (team size, sla, patience, respond, due, source rate) |
 | FN218 | a share over 100%, or 0% for an outcome, reopen or touch reply |
 | FN219 | `int(low..high)` with low above high |
 | FN220 | an enum/multi option that is empty or listed twice |
@@ -51,6 +51,8 @@ every FN0xx/FN2xx code the core can raise must be in it.
 | FN233 | a scenario that makes a stage's shares not add up to 100% |
 | FN234 | a blank name (empty, or only spaces and invisible characters) |
 | FN235 | an invisible character in a name (zero-width, direction control, control character), or a direction control in a text |
+| FN236 | `patience` on a stage where nobody queues (no owner team, or no `work`) |
+| FN237 | `patience` on a cadence stage |
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ from .distributions import check_distributions
 from .duplicate_names import check_duplicate_names
 from .field_types import check_field_types
 from .name_characters import check_name_characters
+from .patience import check_patience
 from .positive_values import check_positive_values
 from .profiles import check_profiles
 from .reopen_reasons import check_reopen_reasons
@@ -108,6 +111,7 @@ CHECKS: tuple[Check, ...] = (
     check_working_hours,
     check_colors,
     check_cadences,
+    check_patience,
     check_profiles,
     check_reopen_reasons,
     check_scenario_shares,

@@ -33,7 +33,8 @@ def _first_span(stage: Stage, kind: str, repeat: Span) -> Span | None:
         return None
     cad = stage.cadence
     node = {
-        "owner": stage.owner, "work": stage.work, "sla": stage.sla, "respond": stage.respond,
+        "owner": stage.owner, "work": stage.work, "sla": stage.sla, "patience": stage.patience,
+        "respond": stage.respond,
         "hint": stage.hint, "color": stage.color, "stay": stage.stay, "cadence": cad,
         "reply": cad.on_reply if cad else None, "exhausted": cad.on_exhausted if cad else None,
     }.get(kind)

@@ -19,7 +19,7 @@ from .references import error, listing, resolved_uses, stage_routes
 __all__ = ["check_way_to_won"]
 
 
-_ROUTE_ROLES = frozenset(("outcome", "sla", "on reply", "on exhausted"))
+_ROUTE_ROLES = frozenset(("outcome", "sla", "patience", "on reply", "on exhausted"))
 """Roles of the references a stage's own routes make (`references.routes`)."""
 
 
