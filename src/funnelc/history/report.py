@@ -224,7 +224,7 @@ def unmatched_names(nm: NameMatch, place: Callable[[int], str | None], funnel_pa
         head = (f"warning: {some:,} of {total:,} stage names of the history "
                 f"match{'es' if some == 1 else ''} no stage of {funnel_path}; "
                 f"{'its' if some == 1 else 'their'} {events:,} event"
-                f"{'' if events == 1 else 's'} keep the history's "
+                f"{' keeps' if events == 1 else 's keep'} the history's "
                 f"name{'' if some == 1 else 's'}, and the funnel's order and routes do not "
                 "cover them")
     lines = [head]
