@@ -11,7 +11,7 @@ amoCRM refused a change, 2 usage, token or rights problems, network failure.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,6 +19,12 @@ from .common import EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics, use_color
 from .convention import deliver, output_options, product_output, to_json
 from .output import guard
 from .sim_options import stack
+
+if TYPE_CHECKING:
+    from ..export.amocrm_account import Account
+    from ..export.amocrm_bundle import Bundle
+    from ..export.amocrm_plan import Plan
+    from ..jsontypes import JSONObject
 
 TOKEN_ENV = "AMOCRM_TOKEN"
 
@@ -72,7 +78,7 @@ def apply_command(crm: str, file: str, fmt: str, output_path: str | None,
         raise click.BadParameter(str(exc),
                                  param_hint="--base-url" if base_url else "--subdomain") from None
     guard([product_output(fmt, output_path)], [file])
-    report: dict[str, Any] | None = {} if fmt == "json" else None
+    report: JSONObject | None = {} if fmt == "json" else None
     captured: list[str] | None = [] if fmt == "text" and output_path not in (None, "-") \
         else None
     try:
@@ -99,7 +105,7 @@ def _scrub(text: str, token: str) -> str:
 
 
 def _run(file: str, url: str, token: str, *, yes: bool, prune: bool, color: str,
-         report: dict[str, Any] | None = None, captured: list[str] | None = None) -> int:
+         report: JSONObject | None = None, captured: list[str] | None = None) -> int:
     """Plan (and with `yes` apply); the account, the plan and the outcome are printed,
     or, with `report`, collected there for `--format json` (errors still go to
     stderr); with `captured`, the lines meant for stdout are collected there for -o."""
@@ -158,7 +164,7 @@ def _run(file: str, url: str, token: str, *, yes: bool, prune: bool, color: str,
         return EXIT_USAGE
 
 
-def _bundle(file: str, color: str) -> dict[str, Any] | int:
+def _bundle(file: str, color: str) -> Bundle | int:
     """What amoCRM should hold, built from FILE; or the exit code after printing why
     it cannot be (errors in the file, or what amoCRM cannot hold)."""
     from ..api import load_file
@@ -180,8 +186,8 @@ def _bundle(file: str, color: str) -> dict[str, Any] | int:
     return bundle
 
 
-def _show_plan(say: Callable[..., None], url: str, plan: Any, account: Any,
-               bundle: dict[str, Any], read: int, report: dict[str, Any] | None) -> None:
+def _show_plan(say: Callable[..., None], url: str, plan: Plan, account: Account,
+               bundle: Bundle, read: int, report: JSONObject | None) -> None:
     """The account as read and the plan, as lines (and into `report` for JSON)."""
     field_count = sum(len(v) for v in account.fields.values())
     say(f"account {url}: {len(account.pipelines)} pipelines, {field_count} custom fields "
@@ -197,7 +203,7 @@ def _show_plan(say: Callable[..., None], url: str, plan: Any, account: Any,
     if report is not None:
         report.update({"account": url, "pipelines": len(account.pipelines),
                        "custom_fields": field_count, "read_requests": read,
-                       "changes": lines, "warnings": list(plan.warnings),
+                       "changes": [*lines], "warnings": list(plan.warnings),
                        "left_alone": list(plan.kept), "by_hand_loss_reasons": list(reasons),
                        "errors": list(plan.errors), "applied": False, "refused": []})
     if reasons:

@@ -42,11 +42,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from .. import model as m
 from ..diagnostics import Diagnostic, Label, Severity
 from ..names import is_blank
+from .amocrm_bundle import (
+    BuiltinField,
+    Bundle,
+    Description,
+    FieldBody,
+    PipelineBody,
+    RequiredEntry,
+    StageRef,
+    StatusBody,
+)
 from .amocrm_fields import map_fields
 from .amocrm_palette import PALETTE, auto_color, in_palette, nearest, parse_hex
 from .base import ExportResult
@@ -138,7 +147,7 @@ class _Builder:
                 help=f'did you mean `"{guess}"`? (the nearest palette colour)'))
         return value, False
 
-    def _description(self, stage: m.Stage) -> list[dict[str, str]] | None:
+    def _description(self, stage: m.Stage) -> list[Description] | None:
         if stage.hint is None:
             return None
         text = stage.hint.value
@@ -154,26 +163,26 @@ class _Builder:
 
     # ------------------------------------------------------------------ parts
 
-    def pipelines(self) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    def pipelines(self) -> tuple[list[PipelineBody], list[StageRef]]:
         self._check_pipeline_count()
         entered = {found[0].name.value for src in self.funnel.sources
                    if (found := self.funnel.resolve(src.target, None)) is not None}
         account = self.funnel.account
         system_names = SYSTEM_STATUS_NAMES.get(account.language) if account and account.language else None
-        bodies: list[dict[str, Any]] = []
-        auto: list[dict[str, str]] = []
+        bodies: list[PipelineBody] = []
+        auto: list[StageRef] = []
         for i, pipe in enumerate(self.funnel.pipelines):
             self._blank(pipe.name, "pipeline")
             self._check_stage_count(pipe)
-            statuses: list[dict[str, Any]] = []
+            statuses: list[StatusBody] = []
             if system_names is not None:
                 statuses.append({"id": WON_ID, "name": system_names[0]})
                 statuses.append({"id": LOST_ID, "name": system_names[1]})
             for j, stage in enumerate(pipe.stages):
                 self._blank(stage.name, "stage")
                 color, chosen = self._color(pipe, stage, j)
-                status: dict[str, Any] = {"name": stage.name.value, "sort": (j + 1) * 10,
-                                          "color": color}
+                status: StatusBody = {"name": stage.name.value, "sort": (j + 1) * 10,
+                                      "color": color}
                 descriptions = self._description(stage)
                 if descriptions is not None:
                     status["descriptions"] = descriptions
@@ -190,11 +199,11 @@ class _Builder:
             })
         return bodies, auto
 
-    def fields(self) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, str]],
-                              list[dict[str, Any]]]:
-        custom: dict[str, list[dict[str, Any]]] = {"leads": [], "contacts": [], "companies": []}
-        builtin: list[dict[str, str]] = []
-        required: list[dict[str, Any]] = []
+    def fields(self) -> tuple[dict[str, list[FieldBody]], list[BuiltinField],
+                              list[RequiredEntry]]:
+        custom: dict[str, list[FieldBody]] = {"leads": [], "contacts": [], "companies": []}
+        builtin: list[BuiltinField] = []
+        required: list[RequiredEntry] = []
         wanted = self._required_by_field()
         for mapped in map_fields(self.funnel):
             card = mapped.field
@@ -210,11 +219,12 @@ class _Builder:
                                 "field": card.name.value})
             pairs = wanted.get(card.name.value)
             if pairs:
-                entry: dict[str, Any] = {"entity": mapped.entity, "field": card.name.value}
-                if mapped.builtin_code:
-                    entry["code"] = mapped.builtin_code
-                entry["statuses"] = [{"pipeline": p, "status": s} for p, s in pairs]
-                required.append(entry)
+                refs: list[StageRef] = [{"pipeline": p, "status": s} for p, s in pairs]
+                code = mapped.builtin_code
+                required.append(  # the key order of the file: `code` before `statuses`
+                    {"entity": mapped.entity, "field": card.name.value, "code": code,
+                     "statuses": refs} if code else
+                    {"entity": mapped.entity, "field": card.name.value, "statuses": refs})
         return custom, builtin, required
 
     def _required_by_field(self) -> dict[str, list[tuple[str, str]]]:
@@ -267,7 +277,7 @@ class _Builder:
                           "funnelc's model of how the account works: amoCRM has no place for them")
 
 
-def build_bundle(funnel: m.FunnelFile) -> tuple[dict[str, Any], list[Diagnostic]]:
+def build_bundle(funnel: m.FunnelFile) -> tuple[Bundle, list[Diagnostic]]:
     """The bundle and what amoCRM cannot hold (errors mean: do not use the bundle)."""
     b = _Builder(funnel)
     pipelines, auto = b.pipelines()
@@ -275,7 +285,7 @@ def build_bundle(funnel: m.FunnelFile) -> tuple[dict[str, Any], list[Diagnostic]
     reasons = b.loss_reasons()
     b.general_notes(reasons)
     account = funnel.account
-    bundle: dict[str, Any] = {
+    bundle: Bundle = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "account": account.name.value if account is not None else None,
@@ -291,7 +301,7 @@ def build_bundle(funnel: m.FunnelFile) -> tuple[dict[str, Any], list[Diagnostic]
     return bundle, diags
 
 
-def dumps(bundle: dict[str, Any]) -> str:
+def dumps(bundle: Bundle) -> str:
     return json.dumps(bundle, ensure_ascii=False, indent=2) + "\n"
 
 

@@ -4,16 +4,19 @@ never sees HAL envelopes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeVar
 
+from ..jsontypes import JSON, JSONObject
 from .amocrm_client import AmoBadAnswer, AmoClient
 
 __all__ = ["RemoteStatus", "RemotePipeline", "RemoteField", "Account", "read_account",
-           "parse_pipeline", "parse_field", "ENTITIES", "WON_ID", "LOST_ID"]
+           "parse_pipeline", "parse_field", "json_int", "ENTITIES", "WON_ID", "LOST_ID"]
 
 ENTITIES = ("leads", "contacts", "companies")
 WON_ID, LOST_ID = 142, 143
+T = TypeVar("T")
 
 
 @dataclass
@@ -23,7 +26,7 @@ class RemoteStatus:
     sort: int
     color: str
     type: int
-    descriptions: list[dict[str, Any]] | None = None
+    descriptions: list[JSONObject] | None = None
     """None when not read (amoCRM sends them only with `with=descriptions`)."""
 
     @property
@@ -31,7 +34,7 @@ class RemoteStatus:
         """Unsorted (type 1), won 142 and lost 143: created by amoCRM, never ours to delete."""
         return self.type == 1 or self.id in (WON_ID, LOST_ID)
 
-    def description(self, level: str = "newbie") -> dict[str, Any] | None:
+    def description(self, level: str = "newbie") -> JSONObject | None:
         return next((d for d in self.descriptions or [] if d.get("level") == level), None)
 
 
@@ -61,7 +64,8 @@ class RemoteField:
     name: str
     type: str
     code: str | None
-    enums: list[dict[str, Any]]
+    enums: list[JSONObject]
+    """As amoCRM sent them (each with an `id` and a `value`): sent back on a PATCH."""
     required: list[tuple[int, int]]
     deletable: bool
 
@@ -81,44 +85,75 @@ class Account:
         return None
 
 
-def _objects(value: Any, *keys: str) -> list[dict[str, Any]] | None:
+def json_int(value: JSON) -> int:
+    """`int(value)` for what an answer may hold there (a number, or digits in a string);
+    TypeError for anything else, as `int()` itself would raise (`read_account` turns both
+    into a message naming the request and the item)."""
+    if isinstance(value, (int, float, str)):
+        return int(value)
+    raise TypeError(f"expected an integer, not {type(value).__name__}")
+
+
+def _object(value: JSON) -> JSONObject:
+    if not isinstance(value, dict):
+        raise TypeError("expected an object")
+    return value
+
+
+def _objects(value: JSON, *keys: str) -> list[JSONObject] | None:
     """A list of objects each holding `keys`, None for null; TypeError/KeyError otherwise
     (`read_account` turns those into a message naming the request and the item)."""
     if value is None:
         return None
     if not isinstance(value, list):
         raise TypeError("expected a list")
+    out: list[JSONObject] = []
     for item in value:
-        if not isinstance(item, dict):
-            raise TypeError("expected objects")
+        item = _object(item)
         for key in keys:
             if key not in item:
                 raise KeyError(key)
-    return value
+        out.append(item)
+    return out
 
 
-def parse_status(raw: dict[str, Any]) -> RemoteStatus:
-    _objects(raw.get("descriptions"))
-    return RemoteStatus(int(raw["id"]), str(raw.get("name", "")), int(raw.get("sort") or 0),
-                        str(raw.get("color") or ""), int(raw.get("type") or 0),
-                        raw.get("descriptions"))
+def _items(value: JSON) -> list[JSON]:
+    """What `for item in value` gives: the items of an array, the keys of an object, the
+    characters of a string (none of them a status pair, so skipped where pairs are read,
+    as before this was typed); TypeError for a number, a boolean or null."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, (dict, str)):
+        return list(value)
+    raise TypeError("expected a list")
 
 
-def parse_pipeline(raw: dict[str, Any]) -> RemotePipeline:
-    statuses = ((raw.get("_embedded") or {}).get("statuses")) or []
-    return RemotePipeline(int(raw["id"]), str(raw.get("name", "")), int(raw.get("sort") or 0),
-                          bool(raw.get("is_main")), [parse_status(s) for s in statuses])
+def parse_status(raw: JSONObject) -> RemoteStatus:
+    return RemoteStatus(json_int(raw["id"]), str(raw.get("name", "")),
+                        json_int(raw.get("sort") or 0), str(raw.get("color") or ""),
+                        json_int(raw.get("type") or 0), _objects(raw.get("descriptions")))
 
 
-def parse_field(raw: dict[str, Any], entity: str) -> RemoteField:
-    for e in _objects(raw.get("enums"), "id", "value") or []:
-        int(e["id"])  # the planner keeps enum ids and sorts as numbers: refuse others now
-        int(e.get("sort") or 0)
-    pairs = [(int(p["pipeline_id"]), int(p["status_id"])) for p in raw.get("required_statuses") or []
+def parse_pipeline(raw: JSONObject) -> RemotePipeline:
+    statuses = _items(_object(raw.get("_embedded") or {}).get("statuses") or [])
+    return RemotePipeline(json_int(raw["id"]), str(raw.get("name", "")),
+                          json_int(raw.get("sort") or 0), bool(raw.get("is_main")),
+                          [parse_status(_object(s)) for s in statuses])
+
+
+def parse_field(raw: JSONObject, entity: str) -> RemoteField:
+    enums = _objects(raw.get("enums"), "id", "value") or []
+    for e in enums:
+        json_int(e["id"])  # the planner keeps enum ids and sorts as numbers: refuse others now
+        json_int(e.get("sort") or 0)
+    pairs = [(json_int(p["pipeline_id"]), json_int(p["status_id"]))
+             for p in _items(raw.get("required_statuses") or [])
              if isinstance(p, dict) and "pipeline_id" in p and "status_id" in p]
     deletable = bool(raw.get("is_deletable", True)) and not raw.get("is_predefined", False)
-    return RemoteField(int(raw["id"]), entity, str(raw.get("name", "")), str(raw.get("type", "")),
-                       raw.get("code"), list(raw.get("enums") or []), pairs, deletable)
+    code = raw.get("code")
+    return RemoteField(json_int(raw["id"]), entity, str(raw.get("name", "")),
+                       str(raw.get("type", "")), code if isinstance(code, str) else None,
+                       enums, pairs, deletable)
 
 
 def read_account(client: AmoClient, descriptions_for: set[str] | None = None) -> Account:
@@ -142,7 +177,7 @@ def read_account(client: AmoClient, descriptions_for: set[str] | None = None) ->
     return Account(pipelines, fields)
 
 
-def _parsed(parse: Any, raw: dict[str, Any], what: str, where: str) -> Any:
+def _parsed(parse: Callable[[JSONObject], T], raw: JSONObject, what: str, where: str) -> T:
     """`parse(raw)`, or `AmoBadAnswer` naming the request and the item whose shape is not
     amoCRM's (a missing `id`, a string where a list belongs …)."""
     try:

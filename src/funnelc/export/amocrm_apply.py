@@ -15,11 +15,12 @@ batch the executor re-reads what exists and resends only the missing items.
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 from .amocrm_account import ENTITIES, Account, read_account
+from .amocrm_bundle import Bundle, EnumBody, EnumItem, FieldPatch, StatusBody
 from .amocrm_client import (
     AmoApiError,
     AmoAuthError,
@@ -37,11 +38,15 @@ BATCH = 50
 """Items per batch request: amoCRM's documented batch ceiling elsewhere in v4 (§1.9)."""
 
 
-def plan_for(client: AmoClient, bundle: dict[str, Any], *, prune: bool) -> tuple[Plan, Account]:
+def plan_for(client: AmoClient, bundle: Bundle, *, prune: bool) -> tuple[Plan, Account]:
     described = {p["name"] for p in bundle["pipelines"]
                  if any("descriptions" in s for s in p.get("_embedded", {}).get("statuses", []))}
     account = read_account(client, described)
     return make_plan(bundle, account, prune=prune), account
+
+
+def _name(body: Mapping[str, object]) -> str:
+    return str(body["name"])
 
 
 class _Executor:
@@ -52,9 +57,10 @@ class _Executor:
         self.created_fields: dict[str, dict[str, int]] = {e: {} for e in ENTITIES}
         self.refused: list[str] = []
 
-    def _post_batch(self, path: str, items: list[dict[str, Any]], key: str,
+    def _post_batch(self, path: str, items: Sequence[Mapping[str, object]], key: str,
                     present: Callable[[], dict[str, int]]) -> dict[str, int]:
-        """Name → id of the created items, in chunks of BATCH, reconciling after a 5xx."""
+        """Name → id of the created items (pipeline, status or field bodies: each has a
+        `name`), in chunks of BATCH, reconciling after a 5xx."""
         ids: dict[str, int] = {}
         for start in range(0, len(items), BATCH):
             pending = items[start:start + BATCH]
@@ -69,8 +75,8 @@ class _Executor:
                     self.client.sleep(self.client.backoff(attempt))
                     attempt += 1
                     now = present()
-                    ids.update({i["name"]: now[i["name"]] for i in pending if i["name"] in now})
-                    pending = [i for i in pending if i["name"] not in now]
+                    ids.update({_name(i): now[_name(i)] for i in pending if _name(i) in now})
+                    pending = [i for i in pending if _name(i) not in now]
                     continue
                 what = self.client.where("POST", path)
                 for i, raw in enumerate(embedded_items(body, key, what)):
@@ -112,12 +118,12 @@ class _Executor:
             self._post_batch("/api/v4/leads/pipelines", plan.pipelines_to_create, "pipelines",
                              self._pipeline_ids)
             self.echo(f"created {len(plan.pipelines_to_create)} pipeline(s)")
-        by_pipeline: dict[int, list[dict[str, Any]]] = {}
+        by_pipeline: dict[int, list[StatusBody]] = {}
         for add in plan.status_adds:
             by_pipeline.setdefault(add.pipeline.id, []).append(add.body)
         for pid, bodies in by_pipeline.items():
             self._post_batch(f"/api/v4/leads/pipelines/{pid}/statuses", bodies, "statuses",
-                             lambda pid=pid: self._status_ids(pid))  # type: ignore[misc]
+                             functools.partial(self._status_ids, pid))
         if plan.status_adds:
             self.echo(f"added {len(plan.status_adds)} status(es) to existing pipelines")
         for r in plan.renames:
@@ -129,12 +135,12 @@ class _Executor:
         for p in plan.mains:
             client.request("PATCH", f"/api/v4/leads/pipelines/{p.id}", json={"is_main": True})
         for entity in ENTITIES:
-            bodies = plan.fields_to_create[entity]
-            if bodies:
+            fields = plan.fields_to_create[entity]
+            if fields:
                 self.created_fields[entity] = self._post_batch(
-                    f"/api/v4/{entity}/custom_fields", bodies, "custom_fields",
-                    lambda entity=entity: self._field_ids(entity))  # type: ignore[misc]
-                self.echo(f"created {len(bodies)} {ENTITY_WORDS[entity]} field(s)")
+                    f"/api/v4/{entity}/custom_fields", fields, "custom_fields",
+                    functools.partial(self._field_ids, entity))
+                self.echo(f"created {len(fields)} {ENTITY_WORDS[entity]} field(s)")
 
     # ------------------------------------------------------------------ phase two
 
@@ -153,7 +159,7 @@ class _Executor:
                     if answer_int(s, "type", what, f"{where}._embedded.statuses[{k}]",
                                   default=0) == 0 and sid not in (142, 143):
                         ids.setdefault((str(raw.get("name")), str(s.get("name"))), (pid, sid))
-        patches: dict[str, list[dict[str, Any]]] = {e: [] for e in ENTITIES}
+        patches: dict[str, list[FieldPatch]] = {e: [] for e in ENTITIES}
         for change in changes:
             item = self._field_patch(change, ids)
             if item is not None:
@@ -167,7 +173,7 @@ class _Executor:
                           "statuses and values")
 
     def _field_patch(self, change: FieldChange, ids: dict[tuple[str, str], tuple[int, int]]
-                     ) -> dict[str, Any] | None:
+                     ) -> FieldPatch | None:
         remote = change.remote
         if remote is not None:
             field_id, name, current = remote.id, remote.name, list(remote.required)
@@ -177,7 +183,7 @@ class _Executor:
                 raise AmoApiError(f"{ENTITY_WORDS[change.entity]} field {q(change.name)} was not "
                                   "found after creating it", 0)
             field_id, name, current = created[change.name], change.name, []
-        item: dict[str, Any] = {"id": field_id, "name": name}
+        item: FieldPatch = {"id": field_id, "name": name}
         if change.requires_change:
             wanted: list[tuple[int, int]] = []
             for pair in change.wanted:
@@ -189,8 +195,9 @@ class _Executor:
             final = wanted if self.plan.prune else current + [p for p in wanted if p not in current]
             item["required_statuses"] = [{"pipeline_id": p, "status_id": s} for p, s in final]
         if change.add_enums and remote is not None:
-            kept = [{"id": e["id"], "value": e["value"], "sort": e["sort"]} for e in remote.enums]
-            item["enums"] = kept + change.add_enums
+            kept: list[EnumItem | EnumBody] = [{"id": e["id"], "value": e["value"], "sort": e["sort"]}
+                                               for e in remote.enums]
+            item["enums"] = kept + list(change.add_enums)
         return item if len(item) > 2 else None
 
     # ------------------------------------------------------------------ deletions

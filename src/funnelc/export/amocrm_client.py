@@ -25,9 +25,10 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
+
+from ..jsontypes import JSON, JSONObject
 
 __all__ = ["AmoClient", "AmoError", "AmoAuthError", "AmoApiError", "AmoServerError",
            "AmoNetworkError", "AmoBadAnswer", "embedded_items", "answer_int", "RateLimiter",
@@ -74,7 +75,7 @@ class AmoBadAnswer(AmoApiError):
     method and URL and what was expected; never the token."""
 
 
-def _kind(value: Any) -> str:
+def _kind(value: object) -> str:
     if value is None:
         return "null"
     for kind, name in ((bool, "a boolean"), (str, "a string"), (list, "an array"),
@@ -84,7 +85,7 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def embedded_items(body: Any, key: str, what: str) -> list[dict[str, Any]]:
+def embedded_items(body: JSON, key: str, what: str) -> list[JSONObject]:
     """`_embedded.<key>` of a HAL answer as a list of objects (none for an empty answer),
     or `AmoBadAnswer` naming the request and the path that has the wrong shape."""
     if body is None:
@@ -102,14 +103,16 @@ def embedded_items(body: Any, key: str, what: str) -> list[dict[str, Any]]:
         return []
     if not isinstance(items, list):
         raise AmoBadAnswer(f"{what}: `_embedded.{key}` is {_kind(items)}, expected an array", 0)
+    objects: list[JSONObject] = []
     for i, item in enumerate(items):
         if not isinstance(item, dict):
             raise AmoBadAnswer(f"{what}: `_embedded.{key}[{i}]` is {_kind(item)}, expected an "
                                "object", 0)
-    return items
+        objects.append(item)
+    return objects
 
 
-def answer_int(raw: dict[str, Any], key: str, what: str, where: str,
+def answer_int(raw: JSONObject, key: str, what: str, where: str,
                default: int | None = None) -> int:
     """An integer field of an answer (`id`, `sort` …), or `AmoBadAnswer` naming its path."""
     value = raw.get(key)
@@ -278,9 +281,12 @@ class AmoClient:
         ceiling = min(BACKOFF_CAP_S, self.backoff_base_s * 2 ** (attempt - 1))
         return float(ceiling / 2 + random.uniform(0, ceiling / 2))
 
-    def request(self, method: str, path: str, *, json: Any = None,
-                params: dict[str, Any] | None = None) -> Any:
-        """The decoded JSON answer (None for 204). Raises an `AmoError` subclass."""
+    def request(self, method: str, path: str, *, json: object = None,
+                params: dict[str, str | int] | None = None) -> JSON:
+        """The decoded JSON answer (None for 204). Raises an `AmoError` subclass.
+
+        `json` is any body `json.dumps` takes: the bundle's TypedDicts as well as plain
+        JSON values (a TypedDict is not a `dict[str, JSON]` to the checker)."""
         safe_to_repeat = method != "POST"
         what = f"{method} {path}"
         for attempt in range(1, self.max_attempts + 1):
@@ -324,10 +330,11 @@ class AmoClient:
             self.sleep(self.backoff(attempt, response))
         raise AssertionError("unreachable")
 
-    def _json(self, response: httpx.Response, method: str) -> Any:
+    def _json(self, response: httpx.Response, method: str) -> JSON:
         what = f"{method} {response.request.url}"
         try:
-            return response.json()
+            answer: JSON = response.json()  # httpx types it Any: json.loads' values
+            return answer
         except RecursionError:
             problem = "JSON nested too deeply to read"
         except UnicodeDecodeError:
@@ -353,18 +360,18 @@ class AmoClient:
 
     # ------------------------------------------------------------------ reads
 
-    def get_pipelines(self) -> list[dict[str, Any]]:
+    def get_pipelines(self) -> list[JSONObject]:
         path = "/api/v4/leads/pipelines"
         return embedded_items(self.request("GET", path), "pipelines", self.where("GET", path))
 
-    def get_statuses(self, pipeline_id: int) -> list[dict[str, Any]]:
+    def get_statuses(self, pipeline_id: int) -> list[JSONObject]:
         path = f"/api/v4/leads/pipelines/{pipeline_id}/statuses"
         body = self.request("GET", path, params={"with": "descriptions"})
         return embedded_items(body, "statuses", self.where("GET", path))
 
-    def get_custom_fields(self, entity: str) -> list[dict[str, Any]]:
+    def get_custom_fields(self, entity: str) -> list[JSONObject]:
         """Every page (amoCRM answers 204 instead of an empty page)."""
-        out: list[dict[str, Any]] = []
+        out: list[JSONObject] = []
         page = 1
         while True:
             path = f"/api/v4/{entity}/custom_fields"
@@ -373,7 +380,8 @@ class AmoClient:
                 return out
             out.extend(embedded_items(body, "custom_fields",
                                       f"{self.where('GET', path)}?page={page}"))
-            links = body.get("_links") or {}
+            # embedded_items refused any answer but an object
+            links = (body.get("_links") if isinstance(body, dict) else None) or {}
             if not isinstance(links, dict) or "next" not in links or page >= 1000:
                 return out
             page += 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import model as m
+from .amocrm_bundle import EnumBody, FieldBody
 
 __all__ = ["ENTITY_PATHS", "MappedField", "map_fields", "BUILTIN_CODES"]
 
@@ -37,18 +38,19 @@ class MappedField:
     field: m.CardField
     entity: str
     """`leads`, `contacts` or `companies`."""
-    body: dict[str, object] | None
+    body: FieldBody | None
     """The `POST /api/v4/{entity}/custom_fields` item, or None for a built-in field."""
     builtin_code: str | None = None
     """`PHONE`/`EMAIL` when the field is amoCRM's own multitext field."""
     note: str | None = None
 
 
-def _body(card: m.CardField) -> tuple[dict[str, object], str | None]:
+def _body(card: m.CardField) -> tuple[FieldBody, str | None]:
     kind = card.type.kind
     name = card.name.value
     if kind in ("enum", "multi"):
-        enums = [{"value": v.value, "sort": i + 1} for i, v in enumerate(card.type.values)]
+        enums: list[EnumBody] = [{"value": v.value, "sort": i + 1}
+                                 for i, v in enumerate(card.type.values)]
         return {"name": name, "type": "select" if kind == "enum" else "multiselect",
                 "enums": enums}, None
     note = None

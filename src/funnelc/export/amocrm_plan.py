@@ -25,7 +25,6 @@ because names are all the funnel file has and ids differ per account. The rules:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from .amocrm import MAX_PIPELINES, MAX_STATUSES, SYSTEM_STATUS_NAMES
 from .amocrm_account import (
@@ -35,7 +34,9 @@ from .amocrm_account import (
     RemoteField,
     RemotePipeline,
     RemoteStatus,
+    json_int,
 )
+from .amocrm_bundle import Bundle, EnumBody, FieldBody, PipelineBody, StatusBody, StatusPatch
 
 __all__ = ["Plan", "StatusAdd", "SystemRename", "StatusUpdate", "FieldChange", "make_plan",
            "ENTITY_WORDS", "DEFAULT_SYSTEM_NAMES"]
@@ -56,7 +57,7 @@ def q(name: str) -> str:
 @dataclass
 class StatusAdd:
     pipeline: RemotePipeline
-    body: dict[str, Any]
+    body: StatusBody
 
 
 @dataclass
@@ -71,7 +72,7 @@ class SystemRename:
 class StatusUpdate:
     pipeline: RemotePipeline
     status: RemoteStatus
-    patch: dict[str, Any]
+    patch: StatusPatch
     what: list[str]
 
 
@@ -85,7 +86,7 @@ class FieldChange:
     code: str | None
     remote: RemoteField | None
     """None: the field is created in phase one."""
-    add_enums: list[dict[str, Any]] = field(default_factory=list)
+    add_enums: list[EnumBody] = field(default_factory=list)
     wanted: list[tuple[str, str]] = field(default_factory=list)
     requires_change: bool = False
     shown_added: list[tuple[str, str]] = field(default_factory=list)
@@ -95,12 +96,12 @@ class FieldChange:
 @dataclass
 class Plan:
     prune: bool
-    pipelines_to_create: list[dict[str, Any]] = field(default_factory=list)
+    pipelines_to_create: list[PipelineBody] = field(default_factory=list)
     status_adds: list[StatusAdd] = field(default_factory=list)
     renames: list[SystemRename] = field(default_factory=list)
     status_updates: list[StatusUpdate] = field(default_factory=list)
     mains: list[RemotePipeline] = field(default_factory=list)
-    fields_to_create: dict[str, list[dict[str, Any]]] = field(
+    fields_to_create: dict[str, list[FieldBody]] = field(
         default_factory=lambda: {e: [] for e in ENTITIES})
     field_changes: list[FieldChange] = field(default_factory=list)
     delete_statuses: list[tuple[RemotePipeline, RemoteStatus]] = field(default_factory=list)
@@ -129,8 +130,9 @@ class Plan:
         for p in self.mains:
             out.append(f"~ make {q(p.name)} the main pipeline")
         for entity in ENTITIES:
-            for body in self.fields_to_create[entity]:
-                out.append(f"+ create {ENTITY_WORDS[entity]} field {q(body['name'])} ({body['type']})")
+            for fbody in self.fields_to_create[entity]:
+                out.append(f"+ create {ENTITY_WORDS[entity]} field {q(fbody['name'])} "
+                           f"({fbody['type']})")
         for c in self.field_changes:
             label = f"{ENTITY_WORDS[c.entity]} field {q(c.name)}"
             if c.add_enums:
@@ -156,7 +158,7 @@ class Plan:
         return len(self.lines())
 
 
-def _new_status_sorts(pipe: RemotePipeline, file_statuses: list[dict[str, Any]]) -> dict[str, int]:
+def _new_status_sorts(pipe: RemotePipeline, file_statuses: list[StatusBody]) -> dict[str, int]:
     """Sort values that put each new status right after the file's previous stage that
     the pipeline already has (amoCRM renumbers sorts; only the order matters)."""
     out: dict[str, int] = {}
@@ -172,7 +174,7 @@ def _new_status_sorts(pipe: RemotePipeline, file_statuses: list[dict[str, Any]])
 
 
 class _Planner:
-    def __init__(self, bundle: dict[str, Any], account: Account, prune: bool) -> None:
+    def __init__(self, bundle: Bundle, account: Account, prune: bool) -> None:
         self.bundle = bundle
         self.account = account
         self.plan = Plan(prune)
@@ -212,7 +214,7 @@ class _Planner:
                 f"the account would hold {total} pipelines ({len(account.pipelines)} now, "
                 f"{len(plan.pipelines_to_create)} to create): amoCRM allows at most {MAX_PIPELINES}")
 
-    def _existing_pipeline(self, remote: RemotePipeline, body: dict[str, Any]) -> None:
+    def _existing_pipeline(self, remote: RemotePipeline, body: PipelineBody) -> None:
         plan = self.plan
         statuses = body.get("_embedded", {}).get("statuses", [])
         user = [s for s in statuses if "id" not in s]
@@ -221,7 +223,7 @@ class _Planner:
         for status in user:
             existing = remote.user_status(status["name"])
             if existing is None:
-                new_body = dict(status)
+                new_body = status.copy()
                 new_body["sort"] = sorts[status["name"]]
                 plan.status_adds.append(StatusAdd(remote, new_body))
             else:
@@ -252,8 +254,8 @@ class _Planner:
                 f"amoCRM allows at most {MAX_STATUSES}")
 
     def _existing_status(self, pipe: RemotePipeline, remote: RemoteStatus,
-                         body: dict[str, Any]) -> None:
-        patch: dict[str, Any] = {}
+                         body: StatusBody) -> None:
+        patch: StatusPatch = {}
         what: list[str] = []
         color = body.get("color")
         if (color and (pipe.name, body["name"]) not in self.auto
@@ -318,7 +320,7 @@ class _Planner:
                              + ")")
 
     def _field(self, entity: str, name: str, code: str | None, remote: RemoteField | None,
-               body: dict[str, Any] | None, wanted: list[tuple[str, str]]) -> None:
+               body: FieldBody | None, wanted: list[tuple[str, str]]) -> None:
         change = FieldChange(entity, name, code, remote, wanted=wanted)
         if remote is not None and body is not None:
             if remote.type != body["type"]:
@@ -326,7 +328,7 @@ class _Planner:
                     f"{ENTITY_WORDS[entity]} field {q(name)} is {remote.type} in the account, "
                     f"{body['type']} in the file: amoCRM cannot change a field's type; left as it is")
             have = {str(e.get("value")) for e in remote.enums}
-            top = max((int(e.get("sort") or 0) for e in remote.enums), default=0)
+            top = max((json_int(e.get("sort") or 0) for e in remote.enums), default=0)
             for item in body.get("enums", []):
                 if item["value"] not in have:
                     top += 1
@@ -358,7 +360,7 @@ class _Planner:
         return {(p.id, s.id): (p.name, s.name) for p in self.account.pipelines for s in p.statuses}
 
 
-def make_plan(bundle: dict[str, Any], account: Account, *, prune: bool = False) -> Plan:
+def make_plan(bundle: Bundle, account: Account, *, prune: bool = False) -> Plan:
     planner = _Planner(bundle, account, prune)
     planner.pipelines()
     planner.fields()
