@@ -130,13 +130,23 @@ with a word the ru dictionary lacks ("созвон"), which triggers the uk chec
 ~0.25 ms; cached name: ~0.15 us. Against the ~400 ms ``check`` budget the cold load is
 the only real cost; a linter should classify only when a naming rule is enabled.
 
-Accuracy on ``tests/data/stage_names.tsv`` (165 labelled real stage names): 0.988
-(163/165). The two misses are Bitrix24's lead statuses "Качественный лид" and
-"Некачественный лид": labelled conversion by meaning (terminal judgements on the lead),
-read as neutral because they are plain adjective + noun; kept in the data set on
-purpose. This is in-sample accuracy: the rules were written with the data set at hand
-(its labels were fixed first, from the rules above), so expect less on unseen names.
-``pytest -s tests/test_stage_name_classifier.py`` prints the confusion matrix.
+Accuracy on ``tests/data/stage_names.tsv`` (165 names, in-sample): see
+``tests/test_stage_name_classifier.py``. Generalisation is measured on
+``tests/data/stage_names/corpus.csv``: 332 real names from public amoCRM, Bitrix24 and
+RetailCRM material and the seeds, split by a hash of the name; the rules were tuned on
+the ~70 % tuning split only. On the held-back split (109 names): task (FN113) precision
+1.00, recall 0.89 (before this revision 1.00 / 0.50); entity_state (FN114) 1.00 / 1.00
+on its one name; process 0.94 / 0.97; conversion 1.00 / 0.95
+(``pytest -s tests/test_lint_stage_corpus.py``).
+
+What generalises, and what is still a word class: events are recognised by their
+predicate (a verb only events take, _SCHEDULE_STEMS: "Показ назначен", "Діагн.
+запланована" need no entry for the noun), by a trial adjective ("Пробное занятие"), and
+for bare nouns by a small class of client appointments (_EVENT_EXACT/_EVENT_PREFIXES,
+matched on lemmas of both analyzers). Entity states come from the verb of reserving or
+of a third party's approval in any form ("Бронь", "Онлайн-бронирование", "Товар
+зарезервирован", "Ипотека одобрена"). Verbal nouns are recognised by word formation
+(_deverbal: "загрузка" <- "загрузить", "фиксация" <- "фиксировать").
 """
 
 from __future__ import annotations
@@ -184,12 +194,32 @@ class Classification:
 _UK_MARKER_WORDS: Final = frozenset({"переговори", "угода", "угоди", "угоду", "нова", "нове",
                                      "рахунок", "рахунку"})
 
-# Lemmas of activity nouns: calls, meetings, demos (see the module docstring).
-_ACTIVITY_NOUNS: Final = frozenset({
-    "звонок", "созвон", "встреча", "демонстрация", "презентация", "демо", "дозвон",
-    "недозвон", "перезвон", "дзвінок", "зустріч", "презентація", "демонстрація",
-    "додзвон", "недодзвон", "передзвін", "замер",
+# Client appointments (events a manager books with the client): calls, meetings, demos,
+# showings, measurements, test drives, trial lessons, consultations, site visits. A word
+# class, matched on lemmas of both analyzers so every inflection and the Ukrainian form
+# count alike; short lemmas match exactly, longer ones as a prefix ("тест" is not
+# "тестирование"). Names outside it are still caught by their predicate (see
+# _SCHEDULE_STEMS): "Показ назначен" needs no entry for "показ".
+_EVENT_EXACT: Final = frozenset({
+    "демо", "показ", "замер", "замір", "тест", "урок", "визит", "візит", "выезд", "виїзд",
+    "осмотр", "огляд", "просмотр", "перегляд", "созвон", "дозвон", "додзвон", "перезвон",
+    "передзвін", "ндз",
 })
+_EVENT_PREFIXES: Final = (
+    "звонок", "дзвін", "встреч", "зустріч", "демонстрац", "презентац", "консультац",
+    "диагностик", "діагност", "тест-драйв", "заняти", "занятт", "примерк", "примірк",
+    "экскурс", "екскурс", "недозвон", "недодзвон",
+)
+# Adjectives that make any noun a one-off activity ("Пробное занятие", bare "Пробное").
+_TRIAL_PREFIXES: Final = ("пробн", "ознакомительн", "безкоштовн", "бесплатн")
+# Failed contact attempts written as nouns: a task wherever they appear in the name.
+_ATTEMPT_NOUNS: Final = frozenset({"недозвон", "недодзвон", "ндз"})
+# Verbs that only events take: an event is scheduled, held or takes place; an order or a
+# contract is not. Their subject is an activity whatever the noun ("Показ назначен",
+# "Тест-драйв назначен", "Діагн. запланована") -- matched on the lemma, so participles,
+# past verbs and Ukrainian -но forms count alike.
+_SCHEDULE_STEMS: Final = ("назнач", "запланир", "провест", "провед", "состоя", "признач",
+                          "заплан", "відбу", "отбыть")
 # Lemma prefixes of verbs/participles of client commitment to an activity.
 _COMMITMENT_PREFIXES: Final = ("соглас", "подтвер", "прийти", "посет", "записа", "договори",
                                "погод", "підтвер", "відвіда", "домов")
@@ -200,23 +230,25 @@ _ATTEMPT_STEMS: Final = ("дозвон", "додзвон", "ответ", "отв
 _ATTEMPT_OBJECTS: Final = ("трубк", "слухавк")
 # Stems of processing verbs: negated -> nothing done yet (neutral inbox).
 _UNTOUCHED_STEMS: Final = ("обработ", "разобр", "розібр", "разібр", "опрацьов", "оброб")
-# States of other entities (seed 001: "бронь" is a unit's state); deliberately tiny.
-_ENTITY_NOUNS: Final = frozenset({"бронь", "резерв"})
+# Verbs whose every form states another entity's state: reserving a unit or goods
+# ("Бронь", "Бронирование", "Товар зарезервирован", "Заброньовано") and a third party's
+# approval ("Ипотека одобрена", "Кредит схвалено"). Matched inside lemmas.
+_RESERVE_STEMS: Final = ("брон", "резерв")
+_APPROVAL_STEMS: Final = ("одобр", "схвал")
+# Third parties' products whose state is not the deal's (a bank's mortgage or loan).
+_THIRD_PARTY_NOUNS: Final = frozenset({"ипотека", "кредит", "рассрочка", "іпотека", "розстрочка"})
 _ENTITY_PHRASES: Final = ("на складе", "на складі", "в наличии", "в наявності")
 # Verbal/action nouns that the -ние/-ння suffix test does not catch.
 _ACTION_NOUNS: Final = frozenset({
-    "подготовка", "отправка", "доставка", "отгрузка", "проверка", "обработка", "разработка",
-    "оценка", "настройка", "установка", "сборка", "поставка", "квалификация",
-    "консультация", "реализация", "анализ", "переговоры", "работа", "оплата",
-    "производство", "утепление", "підготовка", "відправка", "відвантаження", "перевірка",
-    "обробка", "розробка", "оцінка", "кваліфікація", "консультація", "реалізація",
-    "аналіз", "переговори", "робота", "виробництво",
+    "сборка", "квалификация", "анализ", "переговоры", "производство", "підготовка",
+    "кваліфікація", "аналіз", "переговори", "виробництво", "монтаж", "подбор",
 })
 # Result/object nouns that merely end like verbal nouns.
 _RESULT_NOUNS: Final = frozenset({
     "решение", "предложение", "обращение", "сообщение", "уведомление", "задание",
     "заявление", "приглашение", "согласие", "рішення", "звернення", "повідомлення",
-    "завдання", "запрошення", "доручення",
+    "завдання", "запрошення", "доручення", "заявка", "подписка", "справка", "ставка",
+    "сделка",
 })
 _READY_LEMMAS: Final = frozenset({"готовый", "готовий"})
 _OUTCOME_PREFIXES: Final = ("успешн", "успішн")
@@ -359,6 +391,47 @@ def _form_of(w: _Word) -> _Kind | None:
     return None
 
 
+def _is_event(w: _Word) -> bool:
+    """A client appointment (see _EVENT_EXACT) or a trial/first-visit adjective."""
+    starts = _EVENT_PREFIXES + _TRIAL_PREFIXES
+    return any(lemma in _EVENT_EXACT or lemma.startswith(starts) for lemma in w.lemmas)
+
+
+def _has_stem(w: _Word, stems: tuple[str, ...]) -> bool:
+    return any(stem in lemma for lemma in w.lemmas for stem in stems)
+
+
+# Infinitive endings tried when deriving a verb from a noun (see _deverbal).
+_INF_ENDINGS: Final[dict[str, tuple[str, ...]]] = {
+    "ru": ("ить", "ать", "ять", "еть"),
+    "uk": ("ити", "ати", "яти", "іти"),
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _deverbal(lemma: str, lang: Literal["ru", "uk"]) -> bool:
+    """True when the noun is derived from a verb the dictionary knows: -ка/-та nouns
+    ("загрузка" <- "загрузить", "отделка" <- "отделать", "оплата" <- "оплатить") and
+    -ция/-ація nouns ("фиксация" <- "фиксировать", "квалификация" <- "квалифицировать").
+    This reads word formation instead of a list of action nouns."""
+    analyzer = _analyzer(lang)
+    cands: list[str] = []
+    if lemma.endswith(("ка", "та")) and len(lemma) > 4:
+        root = lemma[:-2] if lemma.endswith("ка") else lemma[:-1]
+        cands += [root + e for e in _INF_ENDINGS[lang]]
+    if lemma.endswith(("ация", "ація")) and len(lemma) > 6:
+        root = lemma[:-4]
+        if lang == "ru":
+            cands += [root + "ировать", root + "овать"]
+            if root.endswith("к"):
+                cands.append(root[:-1] + "цировать")
+        else:
+            cands += [root + "увати", root + "ювати"]
+            if root.endswith("к"):
+                cands.append(root[:-1] + "цювати")
+    return any(analyzer.word_is_known(c) for c in cands)
+
+
 def _is_action_noun(lemma: str, lang: Literal["ru", "uk"]) -> bool:
     """True for verbal/action nouns (see the verbal-noun rule in the module docstring)."""
     if lemma in _RESULT_NOUNS:
@@ -366,21 +439,41 @@ def _is_action_noun(lemma: str, lang: Literal["ru", "uk"]) -> bool:
     if lemma in _ACTION_NOUNS:
         return True
     suffixes = ("ние", "тие") if lang == "ru" else ("ння", "ття")
-    return lemma.endswith(suffixes)
+    return lemma.endswith(suffixes) or _deverbal(lemma, lang)
+
+
+def _under_way(lemma: str, lang: Literal["ru", "uk"]) -> bool:
+    """An action noun, or after в/на any noun made from a verb by dropping its ending
+    ("в дожиме" <- "дожимать", "на доработке"): "in the middle of doing X"."""
+    if _is_action_noun(lemma, lang):
+        return True
+    return any(_analyzer(lang).word_is_known(lemma + e) for e in _INF_ENDINGS[lang])
 
 
 def _classify_cyrillic(text: str, lang: Literal["ru", "uk"]) -> Classification:
     """Apply the documented rules to a Russian or Ukrainian name."""
-    tokens = _CYR_WORD.findall(text.lower())
+    tokens = tuple(_CYR_WORD.findall(text.lower()))
+    return _classify_tokens(tokens, lang)
+
+
+@functools.lru_cache(maxsize=4096)
+def _classify_tokens(tokens: tuple[str, ...], lang: Literal["ru", "uk"]) -> Classification:
+    """The rules on the words alone: names that differ only in digits or punctuation
+    ("Этап 00001", "Этап 00002") share one answer."""
     phrase = " ".join(tokens)
     if phrase in _PHRASES:
         klass, reason = _PHRASES[phrase]
         return Classification(klass, reason, lang)
     words = [_analyse(lang, t) for t in tokens]
 
+    attempt = next((w for w in words if w.lemmas & _ATTEMPT_NOUNS), None)
+    if attempt is not None:
+        return Classification(StageNameClass.TASK,
+                              f'"{attempt.text}" is a failed contact attempt, not a stage', lang)
+
     predicate: tuple[_Word, _Kind, bool] | None = None
     for i, w in enumerate(words):
-        if w.text in ("не", "ні") or w.lemmas & _ACTIVITY_NOUNS:
+        if w.text in ("не", "ні") or _is_event(w):
             continue  # an activity noun is never the predicate ("замер" is not "замереть")
         kind = _form_of(w)
         if kind is not None:
@@ -388,7 +481,27 @@ def _classify_cyrillic(text: str, lang: Literal["ru", "uk"]) -> Classification:
                 w.text.startswith("не") and w.lemma.startswith("не"))
             predicate = (w, kind, negated)
             break
-    activity = next((w for w in words if w.lemmas & _ACTIVITY_NOUNS), None)
+    activity = next((w for w in words if _is_event(w)), None)
+    subject = next((w for i, w in enumerate(words)
+                    if w.pos == "NOUN" and not (i > 0 and words[i - 1].pos == "PREP")), None)
+
+    if predicate is not None and predicate[1][0] is StageNameClass.TASK:
+        w, (klass, reason), _ = predicate
+        return Classification(klass, reason, lang)
+    for w in words:
+        if _has_stem(w, _RESERVE_STEMS):
+            return Classification(StageNameClass.ENTITY_STATE,
+                                  f'"{w.text}" is a reservation: the state of a unit or of '
+                                  "goods, not of the deal", lang)
+        if _has_stem(w, _APPROVAL_STEMS):
+            return Classification(StageNameClass.ENTITY_STATE,
+                                  f'"{w.text}" is a third party\'s approval (a bank\'s, a '
+                                  "supplier's): its state, not the client's decision", lang)
+    if (subject is not None and subject.lemmas & _THIRD_PARTY_NOUNS
+            and predicate is not None):
+        return Classification(StageNameClass.ENTITY_STATE,
+                              f'"{subject.text}" is a third party\'s product: '
+                              f'"{predicate[0].text}" is its state, not the deal\'s', lang)
 
     if predicate is not None:
         w, (klass, reason), negated = predicate
@@ -406,40 +519,37 @@ def _classify_cyrillic(text: str, lang: Literal["ru", "uk"]) -> Classification:
             if klass is StageNameClass.CONVERSION:
                 return Classification(klass, f"{q} is a negated completed form: a closed "
                                              "negative outcome", lang)
-        if activity is not None and klass is StageNameClass.CONVERSION:
-            if w.lemma.startswith(_COMMITMENT_PREFIXES):
+        if klass is StageNameClass.CONVERSION and not negated:
+            if activity is not None and w.lemma.startswith(_COMMITMENT_PREFIXES):
                 return Classification(StageNameClass.CONVERSION,
                                       f'{q} records the client committing to the '
                                       f'"{activity.text}" (a decision)', lang)
-            return Classification(StageNameClass.TASK,
-                                  f'"{activity.text}" is an activity; {q} only records that '
-                                  "it was scheduled or held, not a client decision", lang)
+            if activity is not None:
+                return Classification(StageNameClass.TASK,
+                                      f'"{activity.text}" is an activity; {q} only records '
+                                      "that it was scheduled or held, not a client decision",
+                                      lang)
+            if _has_stem(w, _SCHEDULE_STEMS):
+                return Classification(StageNameClass.TASK,
+                                      f"{q} is said of events only (scheduled, held): the "
+                                      "stage records an activity, not a client decision", lang)
         return Classification(klass, reason, lang)
 
     if any(p in phrase for p in _ENTITY_PHRASES):
         found = next(p for p in _ENTITY_PHRASES if p in phrase)
         return Classification(StageNameClass.ENTITY_STATE,
                               f'"{found}" is the state of goods, not of the deal', lang)
-    for w in words:
-        if w.lemmas & _ENTITY_NOUNS:
-            return Classification(StageNameClass.ENTITY_STATE,
-                                  f'"{w.text}" is the state of another entity (a unit), '
-                                  "not a deal stage", lang)
     if activity is not None:
         return Classification(StageNameClass.TASK,
-                              f'"{activity.text}" names an activity (call/meeting), '
-                              "not a decision step", lang)
+                              f'"{activity.text}" names an activity (a call, meeting, '
+                              "showing or trial), not a decision step", lang)
     for i, w in enumerate(words):
         if (i > 0 and words[i - 1].text in ("на", "в", "у") and "loct" in w.grammemes
-                and _is_action_noun(w.lemma, lang)):
+                and _under_way(w.lemma, lang)):
             return Classification(StageNameClass.PROCESS,
                                   f'"{words[i - 1].text} {w.text}" says the step is under way',
                                   lang)
-    head: _Word | None = None
-    for i, w in enumerate(words):
-        if w.pos == "NOUN" and not (i > 0 and words[i - 1].pos == "PREP"):
-            head = w
-            break
+    head = subject
     if head is not None and _is_action_noun(head.lemma, lang):
         return Classification(StageNameClass.PROCESS,
                               f'"{head.text}" is a verbal noun: it names ongoing work', lang)
