@@ -7,7 +7,11 @@ from typing import Any
 
 from ...diagnostics import Label, Severity
 from ...model import Stage, Style
-from ..base import Finding, LintContext, Rule
+from ..base import Finding, LintContext, Rule, purpose_name
+
+# Purposes whose stages are waiting or counting down by nature (seed 002's regulars
+# pipeline "До покупки ×× дней", its warming pipeline "Сделка утеплялась ×× дней").
+_WAITING_PURPOSES = frozenset({"regulars", "nurture", "winback"})
 
 _EXAMPLES = {
     "process": "`Ждем оплату`, `Согласование договора`",
@@ -28,6 +32,12 @@ class MixedStageNameStyles(Rule):
     been achieved ("оплата получена"). Mixed in one funnel, nobody can tell whether a
     deal in "Договор" has a contract to write or a signed one, and the stage-to-stage
     conversion report compares things that do not follow each other.
+
+    A pipeline whose purpose makes one style natural keeps its stages of that style
+    out of it: in a `regulars` or `nurture` pipeline the waiting and countdown stages
+    ("Абонемент заканчивается", "Сделка утеплялась 90 дней") are what the pipeline is
+    for. With no majority (a 3–3 split) the pipeline is named with both groups, since
+    neither side is "the odd one".
 
     Bad
     ---
@@ -83,14 +93,24 @@ class MixedStageNameStyles(Rule):
                              f"{_EXAMPLES[pipe.style.value]}")
                 continue
             proc, conv = styled["process"], styled["conversion"]
+            if purpose_name(pipe) in _WAITING_PURPOSES:
+                proc = []  # countdowns and warming are these pipelines' own work
             if not proc or not conv:
                 continue
-            # The less used style is the odd one out; on a tie, the one that appears later.
-            if len(proc) != len(conv):
-                minority, majority = (proc, conv) if len(proc) < len(conv) else (conv, proc)
-            else:
-                later_proc = proc[0][0].span.start > conv[0][0].span.start
-                minority, majority = (proc, conv) if later_proc else (conv, proc)
+            if len(proc) == len(conv):
+                yield Finding(
+                    f"`{pipe.name.value}` mixes {len(proc)} process-style and {len(conv)} "
+                    "conversion-style stage names, with no majority", pipe.name.span,
+                    "pick one style for the whole pipeline",
+                    tuple(Label(s.name.span, "process-style") for s, _ in proc)
+                    + tuple(Label(s.name.span, "conversion-style") for s, _ in conv),
+                    notes=("process-style: " + ", ".join(f"`{s.name.value}`" for s, _ in proc),
+                           "conversion-style: " + ", ".join(f"`{s.name.value}`"
+                                                            for s, _ in conv)),
+                    help=f"declare the style (`pipeline \"{pipe.name.value}\" conversion` or "
+                         "`process`) and rename the other group")
+                continue
+            minority, majority = (proc, conv) if len(proc) < len(conv) else (conv, proc)
             odd = "process" if minority is proc else "conversion"
             usual = "conversion" if odd == "process" else "process"
             anchor = majority[0][0]
