@@ -34,6 +34,7 @@ def export_command(file: str, target: str, fmt: str, output: str | None, color: 
     from ..api import load_file
     from ..diagnostics import Severity, did_you_mean
     from ..export.registry import TARGETS, available, get_exporter
+    from ..export.render import export_files, export_json, export_single
     from .output import Output, guard, guard_folder, write_folder
 
     if target not in TARGETS or target not in available():
@@ -60,17 +61,14 @@ def export_command(file: str, target: str, fmt: str, output: str | None, color: 
     if any(d.severity is Severity.error for d in result.diagnostics):
         raise SystemExit(EXIT_PROBLEMS)
     if fmt == "json":
-        deliver(output, to_json({"target": target, "files": {
-            name: content if isinstance(content, str) else content.decode("utf-8")
-            for name, content in sorted(result.files.items())}}))
+        deliver(output, to_json(export_json(target, result)))
         return
     if exporter.folder or not result.single:
         if output is None or output == "-":
             raise click.UsageError(f"`{target}` writes a folder of files: give -o DIR")
         if not exporter.folder:
             guard_folder("-o", output, [file])
-        written = write_folder("-o", output, dict(sorted(result.files.items())), [file])
+        written = write_folder("-o", output, export_files(result), [file])
         info(f"wrote {len(written)} files to {output}")
         return
-    (_name, content), = result.files.items()
-    deliver(output, content)
+    deliver(output, export_single(result))

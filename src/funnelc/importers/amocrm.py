@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Literal, NoReturn
 
 from .. import model as m
+from ..jsontypes import JSON, JSONObject
 from ..names import is_blank, strip_invisible
 from ..span import NOWHERE
-from .json_input import JsonProblem, Walker, read_json
+from .json_input import ARRAY, BOOLEAN, INTEGER, OBJECT, STRING, JsonProblem, Walker, read_json
 
 __all__ = ["AmoStatus", "AmoPipeline", "AmoField", "AmoLossReason", "Imported", "UnknownKey",
            "JsonProblem", "parse_pipelines", "parse_statuses", "parse_fields",
@@ -81,12 +82,15 @@ WON_ID, LOST_ID = 142, 143
 ENTITIES: dict[str, m.Entity] = {
     "leads": m.Entity.deal, "contacts": m.Entity.contact, "companies": m.Entity.company,
 }
-SIMPLE_TYPES: dict[str, str] = {
+FieldKind = Literal["text", "number", "money", "date", "phone", "email", "url", "bool",
+                    "int", "enum", "multi"]
+"""The kinds `model.FieldType` takes (mypy checks the two agree where a kind is used)."""
+SIMPLE_TYPES: dict[str, FieldKind] = {
     "text": "text", "textarea": "text", "numeric": "number", "checkbox": "bool",
     "date": "date", "date_time": "date", "birthday": "date", "url": "url", "monetary": "money",
     "price": "number",
 }
-ENUM_TYPES: dict[str, str] = {"select": "enum", "radiobutton": "enum", "multiselect": "multi"}
+ENUM_TYPES: dict[str, FieldKind] = {"select": "enum", "radiobutton": "enum", "multiselect": "multi"}
 _ENTITY_IN_HREF = re.compile(r"/api/v4/(leads|contacts|companies|customers)/custom_fields")
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 _SPACES = re.compile("[\t\v\f\x1c-\x1f\x85\u2028\u2029]")
@@ -133,7 +137,7 @@ class AmoField:
 
 # ---------------------------------------------------------------- parsing amoCRM's answers
 
-def _embedded_list(w: Walker, data: dict[str, Any], key: str) -> tuple[list[Any], str]:
+def _embedded_list(w: Walker, data: JSONObject, key: str) -> tuple[list[JSON], str]:
     """The item list of a HAL collection answer and its path."""
     w.keys(data, "", RESPONSE_KEYS)
     if "_embedded" not in data:
@@ -143,67 +147,67 @@ def _embedded_list(w: Walker, data: dict[str, Any], key: str) -> tuple[list[Any]
                      f"this file has {', '.join(f'`{k}`' for k in others[:3])} instead: save "
                      "the answer as amoCRM sent it" if others else
                      "save the answer as amoCRM sent it")
-    embedded = w.get(data, "_embedded", "", "an object")
+    embedded = w.get(data, "_embedded", "", OBJECT)
     w.keys(embedded, "_embedded", (key,))
-    items = w.get(embedded, key, "_embedded", "an array")
+    items = w.get(embedded, key, "_embedded", ARRAY)
     return items, f"_embedded.{key}"
 
 
-def _not_an_answer(w: Walker, data: Any, what: str) -> None:
+def _not_an_answer(w: Walker, data: JSON, what: str) -> NoReturn:
     from .json_input import describe
 
     raise w.fail("", f"expected an object (amoCRM's answer to {what}), found {describe(data)}")
 
 
-def _descriptions(w: Walker, raw: dict[str, Any], where: str) -> dict[str, str] | None:
-    items = w.get(raw, "descriptions", where, "an array", required=False, nullable=True)
+def _descriptions(w: Walker, raw: JSONObject, where: str) -> dict[str, str] | None:
+    items = w.opt(raw, "descriptions", where, ARRAY, nullable=True)
     if items is None:
         return None
     out: dict[str, str] = {}
     for k, item in enumerate(items):
         path = f"{where}.descriptions[{k}]"
-        w.expect(item, path, "an object")
-        w.keys(item, path, DESCRIPTION_KEYS)
-        level = w.get(item, "level", path, "a string")
-        text = w.get(item, "description", path, "a string", required=False, nullable=True)
+        obj = w.expect(item, path, OBJECT)
+        w.keys(obj, path, DESCRIPTION_KEYS)
+        level = w.get(obj, "level", path, STRING)
+        text = w.opt(obj, "description", path, STRING, nullable=True)
         if text:
             out.setdefault(level, text)
     return out
 
 
-def _status(w: Walker, raw: Any, where: str) -> AmoStatus:
-    w.expect(raw, where, "an object")
+def _status(w: Walker, item: JSON, where: str) -> AmoStatus:
+    raw = w.expect(item, where, OBJECT)
     w.keys(raw, where, STATUS_KEYS)
     return AmoStatus(
-        id=w.get(raw, "id", where, "an integer"),
-        name=w.get(raw, "name", where, "a string"),
-        sort=w.get(raw, "sort", where, "an integer", required=False, default=0),
-        color=w.get(raw, "color", where, "a string", required=False, nullable=True),
-        type=w.get(raw, "type", where, "an integer", required=False, default=0),
-        pipeline_id=w.get(raw, "pipeline_id", where, "an integer", required=False, nullable=True),
+        id=w.get(raw, "id", where, INTEGER),
+        name=w.get(raw, "name", where, STRING),
+        sort=w.opt(raw, "sort", where, INTEGER, default=0),
+        color=w.opt(raw, "color", where, STRING, nullable=True),
+        type=w.opt(raw, "type", where, INTEGER, default=0),
+        pipeline_id=w.opt(raw, "pipeline_id", where, INTEGER, nullable=True),
         descriptions=_descriptions(w, raw, where),
         where=f"{w.file}: {where}",
     )
 
 
-def _pipeline(w: Walker, raw: Any, where: str) -> AmoPipeline:
-    w.expect(raw, where, "an object")
+def _pipeline(w: Walker, item: JSON, where: str) -> AmoPipeline:
+    raw = w.expect(item, where, OBJECT)
     w.keys(raw, where, PIPELINE_KEYS)
-    embedded = w.get(raw, "_embedded", where, "an object")
+    embedded = w.get(raw, "_embedded", where, OBJECT)
     inner = f"{where}._embedded" if where else "_embedded"
     w.keys(embedded, inner, ("statuses",))
-    statuses = w.get(embedded, "statuses", inner, "an array")
+    statuses = w.get(embedded, "statuses", inner, ARRAY)
     return AmoPipeline(
-        id=w.get(raw, "id", where, "an integer"),
-        name=w.get(raw, "name", where, "a string"),
-        sort=w.get(raw, "sort", where, "an integer", required=False, default=0),
-        is_main=w.get(raw, "is_main", where, "a boolean", required=False, default=False),
-        is_archive=w.get(raw, "is_archive", where, "a boolean", required=False, default=False),
+        id=w.get(raw, "id", where, INTEGER),
+        name=w.get(raw, "name", where, STRING),
+        sort=w.opt(raw, "sort", where, INTEGER, default=0),
+        is_main=w.opt(raw, "is_main", where, BOOLEAN, default=False),
+        is_archive=w.opt(raw, "is_archive", where, BOOLEAN, default=False),
         statuses=[_status(w, s, f"{inner}.statuses[{k}]") for k, s in enumerate(statuses)],
     )
 
 
-def parse_pipelines(data: Any, w: Walker) -> list[AmoPipeline]:
+def parse_pipelines(data: JSON, w: Walker) -> list[AmoPipeline]:
     """The answer to `GET /api/v4/leads/pipelines` (or to `GET …/pipelines/{id}`)."""
     if isinstance(data, dict) and "id" in data and "_embedded" in data:
         return [_pipeline(w, data, "")]
@@ -213,18 +217,19 @@ def parse_pipelines(data: Any, w: Walker) -> list[AmoPipeline]:
     return [_pipeline(w, p, f"{where}[{k}]") for k, p in enumerate(items)]
 
 
-def _single(data: dict[str, Any]) -> bool:
+def _single(data: JSONObject) -> bool:
     """True for the answer about one item (`GET …/{id}`): the item itself, not a
     collection around it."""
     return "id" in data and "_embedded" not in data
 
 
-def parse_statuses(data: Any, w: Walker) -> list[AmoStatus]:
+def parse_statuses(data: JSON, w: Walker) -> list[AmoStatus]:
     """The answer to `GET /api/v4/leads/pipelines/{id}/statuses?with=descriptions` (or to
     `GET …/statuses/{id}?with=descriptions`)."""
     what = "GET /api/v4/leads/pipelines/{id}/statuses"
     if not isinstance(data, dict):
         _not_an_answer(w, data, what)
+    items: list[JSON]
     if _single(data):
         items, where, paths = [data], "", [""]
     else:
@@ -238,56 +243,57 @@ def parse_statuses(data: Any, w: Walker) -> list[AmoStatus]:
     return out
 
 
-def _pairs(w: Walker, raw: dict[str, Any], key: str, where: str) -> list[tuple[int, int]]:
-    items = w.get(raw, key, where, "an array", required=False, nullable=True) or []
+def _pairs(w: Walker, raw: JSONObject, key: str, where: str) -> list[tuple[int, int]]:
+    items = w.opt(raw, key, where, ARRAY, nullable=True) or []
     out = []
     for k, pair in enumerate(items):
         path = f"{where}.{key}[{k}]"
-        w.expect(pair, path, "an object")
-        w.keys(pair, path, PAIR_KEYS)
-        out.append((w.get(pair, "pipeline_id", path, "an integer"),
-                    w.get(pair, "status_id", path, "an integer")))
+        obj = w.expect(pair, path, OBJECT)
+        w.keys(obj, path, PAIR_KEYS)
+        out.append((w.get(obj, "pipeline_id", path, INTEGER),
+                    w.get(obj, "status_id", path, INTEGER)))
     return out
 
 
-def _field(w: Walker, raw: Any, where: str, default_entity: str | None) -> AmoField:
-    w.expect(raw, where, "an object")
+def _field(w: Walker, item: JSON, where: str, default_entity: str | None) -> AmoField:
+    raw = w.expect(item, where, OBJECT)
     w.keys(raw, where, FIELD_KEYS)
-    entity = w.get(raw, "entity_type", where, "a string", required=False, nullable=True) or default_entity
+    entity = w.opt(raw, "entity_type", where, STRING, nullable=True) or default_entity
     if entity is None:
         raise w.fail(f"{where}.entity_type", "missing, and the answer's `_links.self` does not "
                      "name the entity either", "save the answer as amoCRM sent it")
     enums = []
-    for k, item in enumerate(w.get(raw, "enums", where, "an array", required=False, nullable=True) or []):
+    values = w.opt(raw, "enums", where, ARRAY, nullable=True) or []
+    for k, value in enumerate(values):
         path = f"{where}.enums[{k}]"
-        w.expect(item, path, "an object")
-        w.keys(item, path, ENUM_KEYS)
-        enums.append((w.get(item, "value", path, "a string"),
-                      w.get(item, "sort", path, "an integer", required=False, default=k)))
-    code = w.get(raw, "code", where, "a string", required=False, nullable=True)
-    predefined = w.get(raw, "is_predefined", where, "a boolean", required=False, nullable=True,
+        enum = w.expect(value, path, OBJECT)
+        w.keys(enum, path, ENUM_KEYS)
+        enums.append((w.get(enum, "value", path, STRING),
+                      w.opt(enum, "sort", path, INTEGER, default=k)))
+    code = w.opt(raw, "code", where, STRING, nullable=True)
+    predefined = w.opt(raw, "is_predefined", where, BOOLEAN, nullable=True,
                        default=code in BUILTIN_CODES)
     parsed = AmoField(
-        id=w.get(raw, "id", where, "an integer"), entity=entity,
-        name=w.get(raw, "name", where, "a string"), type=w.get(raw, "type", where, "a string"),
+        id=w.get(raw, "id", where, INTEGER), entity=entity,
+        name=w.get(raw, "name", where, STRING), type=w.get(raw, "type", where, STRING),
         code=code, predefined=bool(predefined), enums=enums,
         required=_pairs(w, raw, "required_statuses", where))
     _pairs(w, raw, "hidden_statuses", where)
     return parsed
 
 
-def _entity_of(w: Walker, raw: dict[str, Any], where: str) -> str | None:
+def _entity_of(w: Walker, raw: JSONObject, where: str) -> str | None:
     """The entity named by an answer's `_links.self.href` (`/api/v4/leads/custom_fields…`):
     the list answer's items carry no `entity_type` of their own."""
     inner = f"{where}._links" if where else "_links"
-    links = w.get(raw, "_links", where, "an object", required=False, nullable=True) or {}
-    link = w.get(links, "self", inner, "an object", required=False, nullable=True) or {}
-    href = w.get(link, "href", f"{inner}.self", "a string", required=False, nullable=True) or ""
+    links = w.opt(raw, "_links", where, OBJECT, nullable=True) or {}
+    link = w.opt(links, "self", inner, OBJECT, nullable=True) or {}
+    href = w.opt(link, "href", f"{inner}.self", STRING, nullable=True) or ""
     match = _ENTITY_IN_HREF.search(href)
     return match.group(1) if match else None
 
 
-def parse_fields(data: Any, w: Walker) -> list[AmoField]:
+def parse_fields(data: JSON, w: Walker) -> list[AmoField]:
     """One page of `GET /api/v4/{entity}/custom_fields` (or `GET …/custom_fields/{id}`)."""
     what = "GET /api/v4/{entity}/custom_fields"
     if not isinstance(data, dict):
@@ -306,16 +312,16 @@ class AmoLossReason:
     sort: int
 
 
-def _loss_reason(w: Walker, raw: Any, where: str) -> AmoLossReason:
-    w.expect(raw, where, "an object")
+def _loss_reason(w: Walker, item: JSON, where: str) -> AmoLossReason:
+    raw = w.expect(item, where, OBJECT)
     w.keys(raw, where, LOSS_REASON_KEYS)
     return AmoLossReason(
-        id=w.get(raw, "id", where, "an integer"),
-        name=w.get(raw, "name", where, "a string"),
-        sort=w.get(raw, "sort", where, "an integer", required=False, nullable=True, default=0))
+        id=w.get(raw, "id", where, INTEGER),
+        name=w.get(raw, "name", where, STRING),
+        sort=w.opt(raw, "sort", where, INTEGER, nullable=True, default=0))
 
 
-def parse_loss_reasons(data: Any, w: Walker) -> list[AmoLossReason]:
+def parse_loss_reasons(data: JSON, w: Walker) -> list[AmoLossReason]:
     """The answer to `GET /api/v4/leads/loss_reasons` (or `GET …/loss_reasons/{id}`)."""
     if not isinstance(data, dict):
         _not_an_answer(w, data, "GET /api/v4/leads/loss_reasons")
@@ -499,18 +505,18 @@ class _Build:
         if f.type in ENUM_TYPES:
             values = [v for v, _ in sorted(f.enums, key=lambda e: e[1]) if v.strip()]
             if values:
-                return m.FieldType(span=NOWHERE, kind=ENUM_TYPES[f.type],  # type: ignore[arg-type]
+                return m.FieldType(span=NOWHERE, kind=ENUM_TYPES[f.type],
                                    values=tuple(_name(_one_line(v)) for v in dict.fromkeys(values)))
             self.notes.append(f"field «{f.name}» ({f.type}) has no options: imported as text")
             return m.FieldType(span=NOWHERE, kind="text")
         if f.type == "multitext":
-            kind = {"PHONE": "phone", "EMAIL": "email"}.get(f.code or "", "text")
-            return m.FieldType(span=NOWHERE, kind=kind)  # type: ignore[arg-type]
+            kind: FieldKind = "phone" if f.code == "PHONE" else "email" if f.code == "EMAIL" else "text"
+            return m.FieldType(span=NOWHERE, kind=kind)
         if f.type in SIMPLE_TYPES:
             if f.type in ("date_time", "birthday", "price"):
                 self.notes.append(f"field «{f.name}» ({f.type}) imported as "
                                   f"{SIMPLE_TYPES[f.type]}")
-            return m.FieldType(span=NOWHERE, kind=SIMPLE_TYPES[f.type])  # type: ignore[arg-type]
+            return m.FieldType(span=NOWHERE, kind=SIMPLE_TYPES[f.type])
         self.notes.append(f"field «{f.name}» ({f.type}) imported as text: the language has no "
                           "such type")
         return m.FieldType(span=NOWHERE, kind="text")

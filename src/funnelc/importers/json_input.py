@@ -11,18 +11,61 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Generic, TypeGuard, TypeVar, overload
 
-__all__ = ["MAX_JSON_BYTES", "JsonProblem", "read_json", "Walker"]
+from ..jsontypes import JSON, JSONObject
+
+__all__ = ["MAX_JSON_BYTES", "JsonProblem", "read_json", "Walker", "Kind", "STRING", "INTEGER",
+           "BOOLEAN", "ARRAY", "OBJECT", "NUMBER", "describe"]
 
 MAX_JSON_BYTES = 50 * 1024 * 1024
 
-_KINDS: dict[str, tuple[type, ...]] = {
-    "a string": (str,), "an integer": (int,), "a boolean": (bool,), "an array": (list,),
-    "an object": (dict,), "a number": (int, float),
-}
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Kind(Generic[T]):
+    """A kind of JSON value the importer expects, with its words for a message: the
+    Walker returns the value narrowed to `T` or raises naming its path."""
+
+    words: str
+    """`a string`, `an integer` …: what the message says was expected."""
+    test: Callable[[JSON], TypeGuard[T]]
+
+
+def _is_str(value: JSON) -> TypeGuard[str]:
+    return isinstance(value, str)
+
+
+def _is_int(value: JSON) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_bool(value: JSON) -> TypeGuard[bool]:
+    return isinstance(value, bool)
+
+
+def _is_array(value: JSON) -> TypeGuard[list[JSON]]:
+    return isinstance(value, list)
+
+
+def _is_object(value: JSON) -> TypeGuard[JSONObject]:
+    return isinstance(value, dict)
+
+
+def _is_number(value: JSON) -> TypeGuard[int | float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+STRING: Kind[str] = Kind("a string", _is_str)
+INTEGER: Kind[int] = Kind("an integer", _is_int)
+"""An integer, not a boolean (JSON's `true` is no id)."""
+BOOLEAN: Kind[bool] = Kind("a boolean", _is_bool)
+ARRAY: Kind[list[JSON]] = Kind("an array", _is_array)
+OBJECT: Kind[JSONObject] = Kind("an object", _is_object)
+NUMBER: Kind[int | float] = Kind("a number", _is_number)
 
 
 class JsonProblem(Exception):
@@ -34,7 +77,7 @@ class JsonProblem(Exception):
         super().__init__(f"{place}: {message}")
 
 
-def read_json(path: str) -> Any:
+def read_json(path: str) -> JSON:
     """Parse a JSON file or raise `JsonProblem` (missing, too big, not UTF-8, truncated …)."""
     if not os.path.exists(path):
         raise JsonProblem(path, "", "no such file")
@@ -58,7 +101,8 @@ def read_json(path: str) -> Any:
         raise JsonProblem(path, "", f"is not UTF-8 text (byte {exc.start})",
                           "save the API answer as it came (amoCRM sends UTF-8)") from None
     try:
-        return json.loads(text)
+        data_read: JSON = json.loads(text)  # typeshed says Any: json.loads gives JSON
+        return data_read
     except json.JSONDecodeError as exc:
         hint = ("the JSON stops before it is complete: was the download cut off?"
                 if _unfinished(text) else None)
@@ -105,27 +149,39 @@ class Walker:
     def fail(self, where: str, message: str, hint: str | None = None) -> JsonProblem:
         return JsonProblem(self.file, where or "the top level", message, hint)
 
-    def expect(self, value: Any, where: str, kind: str) -> Any:
-        ok = isinstance(value, _KINDS[kind])
-        if kind in ("an integer", "a number") and isinstance(value, bool):
-            ok = False
-        if not ok:
-            raise self.fail(where, f"expected {kind}, found {describe(value)}")
+    def expect(self, value: JSON, where: str, kind: Kind[T]) -> T:
+        """`value` as `kind`, or `JsonProblem` at `where`."""
+        if not kind.test(value):
+            raise self.fail(where, f"expected {kind.words}, found {describe(value)}")
         return value
 
-    def get(self, obj: dict[str, Any], key: str, where: str, kind: str, *,
-            required: bool = True, nullable: bool = False, default: Any = None) -> Any:
+    def get(self, obj: JSONObject, key: str, where: str, kind: Kind[T]) -> T:
+        """The value of a key the answer must have."""
         path = f"{where}.{key}" if where else key
         if key not in obj:
-            if required:
-                raise self.fail(path, "missing")
+            raise self.fail(path, "missing")
+        return self.expect(obj[key], path, kind)
+
+    @overload
+    def opt(self, obj: JSONObject, key: str, where: str, kind: Kind[T], *,
+            nullable: bool = False, default: T) -> T: ...
+
+    @overload
+    def opt(self, obj: JSONObject, key: str, where: str, kind: Kind[T], *,
+            nullable: bool = False, default: None = None) -> T | None: ...
+
+    def opt(self, obj: JSONObject, key: str, where: str, kind: Kind[T], *,
+            nullable: bool = False, default: T | None = None) -> T | None:
+        """The value of a key the answer may leave out (`default` then), or, when
+        `nullable`, set to null (`default` too)."""
+        if key not in obj:
             return default
         value = obj[key]
         if value is None and nullable:
             return default
-        return self.expect(value, path, kind)
+        return self.expect(value, f"{where}.{key}" if where else key, kind)
 
-    def keys(self, obj: dict[str, Any], where: str, known: Iterable[str]) -> None:
+    def keys(self, obj: JSONObject, where: str, known: Iterable[str]) -> None:
         """Note every key of `obj` that is not in `known`."""
         allowed = known if isinstance(known, frozenset) else frozenset(known)
         for key in obj:
@@ -133,7 +189,7 @@ class Walker:
                 self.unknown.append(f"{where}.{key}" if where else key)
 
 
-def describe(value: Any) -> str:
+def describe(value: JSON) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
