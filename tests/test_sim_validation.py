@@ -11,7 +11,6 @@ something. Under CI (`reps()`) there are fewer replications; the assertions are 
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import pytest
 
@@ -19,13 +18,12 @@ from conftest import PIPELINES, reps
 from funnelc import load_file, load_text
 from funnelc.analysis import queueing as q
 from funnelc.analysis.markov import win_probabilities
-from funnelc.model import Dist, FunnelFile, Quantity
+from funnelc.model import FunnelFile
 from funnelc.sim import SimConfig, compile_network, simulate
 from funnelc.sim.ci import estimate, t_quantile
 from funnelc.sim.results import Estimate, SimResult
 from funnelc.sim.runner import run_replications
 from funnelc.sim.summary import summarize
-from funnelc.span import Span
 
 pytestmark = pytest.mark.slow
 
@@ -87,18 +85,13 @@ def test_mmc_plus_d_share_of_deals_timing_out_in_the_queue() -> None:
 
 
 def test_erlang_a_exponential_patience() -> None:
-    """M/M/5+M (theta = 0.5/h) through the engine's internal patience hook: the language
-    only has fixed SLAs, so the compiled stage gets an exponential SLA time. Only deals
+    """M/M/5+M (theta = 0.5/h) through the language's `patience exp(2h)`: only deals
     still queued when their patience runs out abandon (as in Erlang A); a deal already
     being worked finishes."""
-    m = model(MMC.format(lam=4.5, sla='sla 1h -> lost "gave up"'))
-    net = compile_network(m)
-    nowhere = Span(line=1, column=1, end_line=1, end_column=1, start=0, end=0)
-    patience = Dist(span=nowhere, kind="exp",
-                    args=(Quantity(span=nowhere, kind="duration", value=2.0, text="2h"),))
-    net = replace(net, stages=(replace(net.stages[0], patience=patience),))
-    share = timeout_share(m, SimConfig(days=500, warmup_days=10, reps=reps(10, 6), seed=13),
-                          net)
+    m = model(MMC.format(lam=4.5, sla='patience exp(2h) -> lost "gave up"'))
+    out = run_replications(compile_network(m),
+                           SimConfig(days=500, warmup_days=10, reps=reps(10, 6), seed=13))
+    share = estimate(r.stages[0].abandoned / r.stages[0].entered for r in out)
     check(share, q.erlang_a(5, 4.5, 1.0, 0.5).p_abandon, what="Erlang A P(Ab)")
 
 

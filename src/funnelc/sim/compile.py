@@ -93,8 +93,10 @@ class StageSpec:
     has_stay: bool
     """Part of the deals nobody moves on (`stay`, or a stage without any way out)."""
     patience: m.Dist | None = None
-    """Internal: a random SLA time instead of `sla_hours` (the language has only fixed
-    SLAs; validation uses it to check Erlang A, exponential patience)."""
+    """The stage's `patience`: a deal still queued for a member this long after entry
+    (drawn per deal) leaves by `patience_route`. Only on stages that queue (`team >= 0`)
+    without a cadence."""
+    patience_route: RouteSpec | None = None
 
     @property
     def queue_rank(self) -> int:
@@ -208,6 +210,10 @@ class _Compiler:
         sla_route = None
         if st.sla is not None:
             sla_route = self.target_route(pipe, st.sla.target, st.sla.copy_to, "sla", st.sla)
+        patience_route = None
+        if st.patience is not None:
+            patience_route = self.target_route(pipe, st.patience.target, st.patience.copy_to,
+                                               "patience", st.patience)
         routes: list[RouteSpec] = []
         cadence = None
         if st.cadence is not None:
@@ -249,15 +255,19 @@ class _Compiler:
                              "in this stage", help="make the outcome shares and `stay` add up "
                              "to exactly 100%")
         has_stay = any(r.kind == "stay" for r in routes)
+        queues = team >= 0 and (st.work is not None or cadence is not None)
+        waits = queues and cadence is None and patience_route is not None
         return StageSpec(
             index=self.index[flow.key], pipeline=self.funnel.pipelines.index(pipe),
             pipeline_name=pipe.name.value, name=st.name.value, key=st.key, position=flow.index,
-            team=team if (team >= 0 and (st.work is not None or cadence is not None)) else -1,
+            team=team if queues else -1,
             owner=st.owner.value if st.owner is not None else None, work=st.work,
             routes=tuple(routes), sla_hours=st.sla.after.hours if st.sla is not None else None,
             sla_route=sla_route,
             respond_hours=st.respond.hours if st.respond is not None else None,
-            cadence=cadence, has_stay=has_stay)
+            cadence=cadence, has_stay=has_stay,
+            patience=st.patience.dist if waits and st.patience is not None else None,
+            patience_route=patience_route if waits else None)
 
     def pipeline(self, i: int, pipe: m.Pipeline) -> PipelineSpec:
         reopens: dict[str, list[ReopenSpec]] = {}

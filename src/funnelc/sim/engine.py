@@ -75,8 +75,11 @@ QUEUED, WORK, DELAY, STAY, CADENCE, LIMBO, GONE = range(7)
 K_STAGE, K_WON, K_LOST, K_STAY = range(4)
 _KIND = {"stage": K_STAGE, "won": K_WON, "lost": K_LOST, "stay": K_STAY}
 
-TO_QUEUED, TO_WORK, TO_DELAY, TO_PARKED = range(4)
+TO_QUEUED, TO_WORK, TO_DELAY, TO_PARKED, ABANDONED = range(5)
 TIMEOUT_KINDS = ("queued", "in_work", "in_delay", "parked")
+LEAVE_KINDS = (*TIMEOUT_KINDS, "abandoned")
+"""How a deal left other than by an outcome, as per-deal records write it: by the SLA
+(what it was doing then) or, `abandoned`, by its patience while queued."""
 
 FAR = 24.0
 """Hours: a timer further ahead than this waits in the far heap (see `Engine._at`)."""
@@ -217,7 +220,8 @@ class _Pipe:
 class _Stage:
     __slots__ = (
         "spec", "idx", "pipe", "team", "work", "free_work", "routes", "single", "choice",
-        "direct", "clocks", "patience", "sla", "sla_route", "respond", "cad_off", "cad_p",
+        "direct", "clocks", "patience", "pat_route", "sla", "sla_route", "respond", "cad_off",
+        "cad_p",
         "cad_work", "cad_n", "cad_reply",
         "cad_exhausted", "replies", "rank", "cal_sla",
         # statistics
@@ -250,8 +254,10 @@ class _Stage:
         self.rank = spec.queue_rank
         self.cal_sla: WorkCalendar | None = None
         self.clocks = False
-        self.patience: Sampler | None = None
         """Entry needs `_start_clocks` (an SLA, a respond limit, or records)."""
+        self.patience: Sampler | None = None
+        """Patience of a deal that has to queue (drawn only for those)."""
+        self.pat_route: _Route | None = None
         self.entered = 0
         self.wip = 0
         self.area = 0.0
@@ -262,7 +268,8 @@ class _Stage:
         self.tis_sum = 0.0
         self.hist = LogHistogram()
         self.exits = [0] * len(spec.routes)
-        self.to = [0, 0, 0, 0]
+        self.to = [0, 0, 0, 0, 0]
+        """SLA timeouts by `TIMEOUT_KINDS`, then abandonments (patience)."""
         self.resp_n = 0
         self.resp_b = 0
         self.wait_sum = 0.0
@@ -385,6 +392,7 @@ class Engine:
         self._on_done = (self._done,)
         self._on_free_done = (self._free_done,)
         self._on_sla = (self._sla,)
+        self._on_patience = (self._patience,)
         self._on_delay = (self._delay_done,)
         self._on_touch = (self._touch_timer,)
         self._on_reopen = (self._reopen,)
@@ -434,8 +442,10 @@ class Engine:
                     st.work = Sampler(spec.work, gen("work", *sk))
             elif spec.work is not None and spec.cadence is None:
                 st.free_work = Sampler(spec.work, gen("work", *sk))
-            if spec.patience is not None:
+            if spec.patience is not None and spec.patience_route is not None:
                 st.patience = Sampler(spec.patience, gen("delays", *sk, "patience"))
+                st.pat_route = _Route(spec.patience_route, -1, None,
+                                      spec.patience_route.label(stage_labels))
             if spec.sla_hours is not None:
                 st.cal_sla = None if self.sla_cal.always_open else self.sla_cal
             for i, rs in enumerate(spec.routes):
@@ -465,7 +475,8 @@ class Engine:
                 st.choice = Sampler.of(partial(_route_indices, k, probs), gen("outcomes", *sk))
         for st in self.stages:
             st.clocks = st.sla is not None or st.respond is not None or record is not None
-            for r in st.routes + ([st.sla_route] if st.sla_route else []):
+            for r in (st.routes + ([st.sla_route] if st.sla_route else [])
+                      + ([st.pat_route] if st.pat_route else [])):
                 if r.spec.stage >= 0:
                     r.stage = self.stages[r.spec.stage]
                 if r.spec.copy_to >= 0:
@@ -586,9 +597,7 @@ class Engine:
             self._open[d.id] = d
         if st.sla is not None:
             cal = st.cal_sla
-            if st.patience is not None:
-                self._at(_Call(self._on_sla, (d, d.ver)), max(0.0, e + st.patience.take()))
-            elif cal is None:
+            if cal is None:
                 self._at(_Call(self._on_sla, (d, d.ver)), max(0.0, e + st.sla))
             else:
                 d.wentered = cal.clock(e)
@@ -711,7 +720,8 @@ class Engine:
     def _release(self) -> None:
         """Drop the bound-method tuples and pending events so that the engine is freed by
         reference counting as soon as its caller lets go of it."""
-        for name in ("_on_arrive", "_on_done", "_on_free_done", "_on_sla", "_on_delay",
+        for name in ("_on_arrive", "_on_done", "_on_free_done", "_on_sla", "_on_patience",
+                     "_on_delay",
                      "_on_touch", "_on_reopen", "_on_change", "_on_reset", "_on_day",
                      "_on_sweep"):
             setattr(self, name, ())
@@ -809,9 +819,7 @@ class Engine:
             self._open[d.id] = d
         if st.sla is not None:
             cal = st.cal_sla
-            if st.patience is not None:
-                self._at(_Call(self._on_sla, (d, d.ver)), st.patience.take())
-            elif cal is None:
+            if cal is None:
                 self._at(_Call(self._on_sla, (d, d.ver)), st.sla)
             else:
                 d.wentered = cal.clock(now)
@@ -860,7 +868,7 @@ class Engine:
                 st.resp_b += 1
         d.ver += 1
         if self._record is not None:
-            self._emit(d, st, now, r.label, TIMEOUT_KINDS[timeout] if timeout >= 0 else "")
+            self._emit(d, st, now, r.label, LEAVE_KINDS[timeout] if timeout >= 0 else "")
         if r.copy is not None:
             copy = self._new_deal(now, r.copy, d.value)
             if self._daily is not None:
@@ -944,6 +952,22 @@ class Engine:
             kind = TO_DELAY
         self._leave(d, st, st.sla_route, now, kind)
 
+    def _patience(self, ev: _Call) -> None:
+        """A deal's patience ran out: it leaves only if it is still waiting in the queue
+        (a deal being worked, or past its work, stays: patience is about waiting)."""
+        d, ver = ev._value
+        if d.ver != ver or d.state != QUEUED:
+            return
+        st = d.st
+        now = self.env.now
+        t = st.team
+        t.qarea += t.qlen * (now - t.qlast)
+        t.qlast = now
+        t.qlen -= 1
+        if len(t.q) > 2 * t.qlen + COMPACT_SLACK:
+            self._compact(t)
+        self._leave(d, st, st.pat_route, now, ABANDONED)
+
     def _delay_done(self, ev: _Call) -> None:
         d, ver = ev._value
         if d.ver != ver:
@@ -975,6 +999,9 @@ class Engine:
             t.q.append((d, d.ver))
         else:
             heappush(t.q, (d.st.rank, next(t.seq), d, d.ver))
+        pat = d.st.patience
+        if pat is not None:
+            self._at(_Call(self._on_patience, (d, d.ver)), pat.take())
 
     def _start(self, t: _Team, d: Deal, now: float) -> None:
         t.barea += (t.size - t.free) * (now - t.blast)
@@ -1120,7 +1147,7 @@ class Engine:
             st.tis_sum = 0.0
             st.hist.reset()
             st.exits = [0] * len(st.exits)
-            st.to = [0, 0, 0, 0]
+            st.to = [0, 0, 0, 0, 0]
             st.resp_n = st.resp_b = 0
             st.wait_sum = 0.0
             st.picks = 0
@@ -1177,7 +1204,8 @@ class Engine:
                 age_sla = (self.sla_cal.clock(now) - st.sum_win / st.wip
                            if st.cal_sla is not None else age)
             stages.append(StageRep(
-                entered=st.entered, exits=list(st.exits), timeouts=list(st.to), left=left,
+                entered=st.entered, exits=list(st.exits), timeouts=st.to[:4],
+                abandoned=st.to[ABANDONED], left=left,
                 respond_checked=st.resp_n, respond_breached=st.resp_b,
                 time_mean=st.tis_sum / left if left else NAN,
                 time_p50=st.hist.quantile(0.5), time_p90=st.hist.quantile(0.9),

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
-    "Estimate", "DurationStats", "OutcomeResult", "Timeouts", "VerdictReason", "Graveyard",
+    "Estimate", "DurationStats", "OutcomeResult", "Timeouts", "Abandonments", "VerdictReason", "Graveyard",
     "StageResult", "TeamResult", "ShapeViolation", "FunnelShape", "PipelineResult",
     "AccountResult", "RunInfo", "SimWarning", "OpenDealsResult", "SimResult", "SCHEMA_PATH", "results_schema",
     "SCHEMA_VERSION", "schema_text",
@@ -83,6 +83,17 @@ class Timeouts(_Out):
     parked: Estimate = Field(description="In the `stay` share: only the SLA moves them.")
 
 
+class Abandonments(_Out):
+    """Deals whose patience ran out while they waited for a member of the owner team."""
+
+    action: str = Field(description="The patience route, as a route reads.")
+    patience: str = Field(description="The patience distribution as written, e.g. exp(2h).")
+    count: Estimate = Field(description="Deals that left the queue by it during the observed "
+                                        "window.")
+    share: Estimate = Field(description="Those deals / deals that entered the stage "
+                                        "(fraction), per replication.")
+
+
 class VerdictReason(_Out):
     code: Literal["wip-growing", "older-than-sla", "stay-without-sla"]
     message: str
@@ -107,6 +118,9 @@ class StageResult(_Out):
     arrival_rate_per_hour: Estimate
     outcomes: list[OutcomeResult]
     timeouts: Timeouts
+    abandoned: Abandonments | None = Field(
+        None, description="The stage's `patience`: deals that gave up waiting; null "
+                          "without patience.")
     respond_hours: float | None
     respond_breach_pct: Estimate | None = Field(
         description="Percent of deals first picked up later than entry + respond (or never "

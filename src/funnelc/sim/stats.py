@@ -148,6 +148,9 @@ class StageRep:
     """Deals that left by each route (for a `stay` route: deals that drew it)."""
     timeouts: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
     """SLA timeouts by what the deal was doing: queued, in work, in delay, parked (stay)."""
+    abandoned: int = 0
+    """Deals whose patience ran out while they waited for a member (they left by the
+    stage's `patience` route)."""
     left: int = 0
     respond_checked: int = 0
     respond_breached: int = 0

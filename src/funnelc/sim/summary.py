@@ -16,6 +16,7 @@ from .compile import Network, RouteSpec
 from .config import SimConfig
 from .engine import TIMEOUT_KINDS
 from .results import (
+    Abandonments,
     AccountResult,
     DurationStats,
     OpenDealsResult,
@@ -38,6 +39,12 @@ def _durations(mean: list[float], p50: list[float], p90: list[float], p99: list[
                ) -> DurationStats:
     return DurationStats(mean=estimate(mean), p50=estimate(p50), p90=estimate(p90),
                          p99=estimate(p99))
+
+
+def _dist_text(d: m.Dist) -> str:
+    """A distribution as the author wrote it (`exp(2h)`, `30m`)."""
+    args = ", ".join(q.text for q in d.args)
+    return args if d.bare else f"{d.kind}({args})"
 
 
 def _outcome(net: Network, r: RouteSpec, counts: list[float]) -> OutcomeResult:
@@ -66,6 +73,13 @@ def summarize(funnel: m.FunnelFile, net: Network, config: SimConfig, reps: list[
         tk = {kind: estimate(float(s.timeouts[k]) for s in rs)
               for k, kind in enumerate(TIMEOUT_KINDS)}
         sla_label = spec.sla_route.label(list(net.stages)) if spec.sla_route else None
+        abandoned = None
+        if spec.patience is not None and spec.patience_route is not None:
+            abandoned = Abandonments(
+                action=spec.patience_route.label(list(net.stages)),
+                patience=_dist_text(spec.patience),
+                count=estimate(float(s.abandoned) for s in rs),
+                share=estimate(s.abandoned / s.entered if s.entered else NAN for s in rs))
         respond = None
         if spec.respond_hours is not None and spec.team >= 0:
             respond = estimate(100.0 * s.respond_breached / s.respond_checked
@@ -77,6 +91,7 @@ def summarize(funnel: m.FunnelFile, net: Network, config: SimConfig, reps: list[
             arrival_rate_per_hour=estimate(s.arrival_rate for s in rs),
             outcomes=outcomes,
             timeouts=Timeouts(action=sla_label, sla_hours=spec.sla_hours, **tk),
+            abandoned=abandoned,
             respond_hours=spec.respond_hours, respond_breach_pct=respond,
             time_in_stage_hours=_durations([s.time_mean for s in rs], [s.time_p50 for s in rs],
                                            [s.time_p90 for s in rs], [s.time_p99 for s in rs]),
@@ -99,7 +114,9 @@ def summarize(funnel: m.FunnelFile, net: Network, config: SimConfig, reps: list[
         ts = [r.teams[j] for r in reps]
         owned = [s for s in net.stages if s.team == j]
         rho = loads.get(team.name)
-        no_sla = [f"{s.pipeline_name}.{s.name}" for s in owned if s.sla_hours is None]
+        # An SLA or patience takes waiting deals out of the queue: it cannot grow forever.
+        no_sla = [f"{s.pipeline_name}.{s.name}" for s in owned
+                  if s.sla_hours is None and s.patience is None]
         unstable = rho is not None and rho >= 1.0 and bool(no_sla)
         if unstable:
             warnings.append(unstable_warning(team.name, rho, no_sla))  # type: ignore[arg-type]

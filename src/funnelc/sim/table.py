@@ -63,6 +63,12 @@ def _routes_table(result: SimResult, pipeline: str) -> Table:
             table.add_row(plain(st.stage if i == 0 else ""), plain(o.route),
                           f"{o.share * 100:.3g}%",
                           est(o.count), sim)
+        if st.abandoned is not None:
+            ab = st.abandoned
+            share = (f"{ab.share.mean * 100:.3g}%" if ab.share.mean is not None else DASH)
+            table.add_row(plain("" if st.outcomes else st.stage),
+                          plain(f"patience {ab.patience}: {ab.action}"), DASH, est(ab.count),
+                          share)
         if st.timeouts.action is not None:
             t = st.timeouts
             n = sum(e.mean or 0.0 for e in (t.queued, t.in_work, t.in_delay, t.parked))
