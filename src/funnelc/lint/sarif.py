@@ -15,11 +15,12 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
-from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
 from ..diagnostics import Diagnostic, Severity
+from ..jsontypes import JSON, JSONObject
+from ..span import Span
 from .base import Rule
 from .noqa import Suppression
 from .rules import RULES
@@ -39,7 +40,7 @@ def _uri(path: str) -> str:
     return quote(p)
 
 
-def rule_descriptor(rule: Rule) -> dict[str, Any]:
+def rule_descriptor(rule: Rule) -> JSONObject:
     from .docs import rule_markdown
 
     docs = rule.docs()
@@ -54,7 +55,7 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _error_descriptor(code: str) -> dict[str, Any]:
+def _error_descriptor(code: str) -> JSONObject:
     meaning = ""
     try:
         from ..checks.registry import error_codes
@@ -62,13 +63,13 @@ def _error_descriptor(code: str) -> dict[str, Any]:
         meaning = error_codes().get(code, "")
     except ImportError:  # pragma: no cover - the checks package always ships
         pass
-    desc: dict[str, Any] = {"id": code, "defaultConfiguration": {"level": "error"}}
+    desc: JSONObject = {"id": code, "defaultConfiguration": {"level": "error"}}
     if meaning:
         desc["shortDescription"] = {"text": meaning}
     return desc
 
 
-def _region(d: Diagnostic) -> dict[str, int] | None:
+def _region(d: Diagnostic) -> JSONObject | None:
     if d.span is None:
         return None
     s = d.span
@@ -86,26 +87,27 @@ def _message(d: Diagnostic) -> str:
 
 
 def to_sarif(diags: Sequence[Diagnostic],
-             suppressed: Iterable[tuple[Diagnostic, Suppression]] = ()) -> dict[str, Any]:
+             suppressed: Iterable[tuple[Diagnostic, Suppression]] = ()) -> JSONObject:
     """The SARIF log as plain data."""
     suppressed = list(suppressed)
-    descriptors: list[dict[str, Any]] = [rule_descriptor(r) for r in RULES]
+    descriptors: list[JSON] = [rule_descriptor(r) for r in RULES]
     index = {r.code: i for i, r in enumerate(RULES)}
     for d in list(diags) + [d for d, _ in suppressed]:
         if d.code not in index:
             index[d.code] = len(descriptors)
             descriptors.append(_error_descriptor(d.code))
 
-    def result(d: Diagnostic, sup: Suppression | None) -> dict[str, Any]:
-        location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": _uri(d.path)}}}
+    def result(d: Diagnostic, sup: Suppression | None) -> JSON:
+        physical: JSONObject = {"artifactLocation": {"uri": _uri(d.path)}}
         region = _region(d)
         if region is not None:
-            location["physicalLocation"]["region"] = region
-        res: dict[str, Any] = {
+            physical["region"] = region
+        location: JSONObject = {"physicalLocation": physical}
+        res: JSONObject = {
             "ruleId": d.code, "ruleIndex": index[d.code], "level": _LEVEL[d.severity],
             "message": {"text": _message(d)}, "locations": [location],
         }
-        related = [
+        related: list[JSON] = [
             {"id": i, "physicalLocation": {"artifactLocation": {"uri": _uri(d.path)},
                                            "region": _region_of(lb.span)},
              "message": {"text": lb.message or "related"}}
@@ -117,7 +119,8 @@ def to_sarif(diags: Sequence[Diagnostic],
                                     "justification": sup.reason or "no reason given"}]
         return res
 
-    results = [result(d, None) for d in diags] + [result(d, s) for d, s in suppressed]
+    results: list[JSON] = ([result(d, None) for d in diags]
+                           + [result(d, s) for d, s in suppressed])
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -130,7 +133,7 @@ def to_sarif(diags: Sequence[Diagnostic],
     }
 
 
-def _region_of(span: Any) -> dict[str, int]:
+def _region_of(span: Span) -> JSONObject:
     return {"startLine": span.line, "startColumn": span.column, "endLine": span.end_line,
             "endColumn": max(span.end_column, span.column + (1 if span.end_line == span.line
                                                              else 0))}
