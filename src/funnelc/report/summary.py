@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from ..jsontypes import JSON, JSONObject
 from ..sim.results import SimResult
 
 if TYPE_CHECKING:
@@ -92,11 +93,27 @@ class Summary(_Out):
     headline: HeadlineOut
     exact_in_window: ExactInWindow
     simulation: SimResult
-    analysis: dict[str, Any] = Field(description="The exact analysis (`funnelc analyze "
-                                                 "--json`).")
+    # pydantic's JsonValue: the same recursive JSON type as jsontypes.JSONObject (mypy
+    # takes one for the other), spelt so pydantic can build a validator and a schema.
+    analysis: dict[str, JsonValue] = Field(description="The exact analysis (`funnelc "
+                                                       "analyze --json`).")
 
 
-def _nullable_numbers(node: Any) -> Any:
+def _object(node: JSON) -> JSONObject:
+    """A schema node pydantic builds as an object (a definition, `properties`)."""
+    if not isinstance(node, dict):
+        raise TypeError(f"expected a JSON Schema object, found {type(node).__name__}")
+    return node
+
+
+def _at(node: JSONObject, *keys: str) -> JSONObject:
+    """The object at `node[k1][k2]…`."""
+    for key in keys:
+        node = _object(node[key])
+    return node
+
+
+def _nullable_numbers(node: JSON) -> JSON:
     """`to_dict` turns unbounded floats into null: every number may be null."""
     if isinstance(node, dict):
         out = {k: _nullable_numbers(v) for k, v in node.items()}
@@ -108,36 +125,40 @@ def _nullable_numbers(node: Any) -> Any:
     return node
 
 
-def _analysis_schema() -> dict[str, Any]:
+def _analysis_schema() -> JSONObject:
     from pydantic import TypeAdapter
 
     from ..analysis.exact import AccountExact
 
-    schema = _nullable_numbers(TypeAdapter(AccountExact).json_schema(mode="serialization"))
-    defs = schema.pop("$defs", {})
+    built: JSON = TypeAdapter(AccountExact).json_schema(mode="serialization")
+    schema = _object(_nullable_numbers(built))
+    defs = _object(schema.pop("$defs", {}))
     defs["AccountExact"] = schema
-    per_day = {"type": ["number", "null"]}
-    defs["PipelineExact"]["properties"]["inflow_per_day"] = {
+    per_day: JSONObject = {"type": ["number", "null"]}
+    _at(defs, "PipelineExact", "properties")["inflow_per_day"] = {
         **per_day, "description": "inflow_per_hour × 24"}
-    defs["StageExact"]["properties"]["arrivals_per_day"] = {
+    _at(defs, "StageExact", "properties")["arrivals_per_day"] = {
         **per_day, "description": "arrivals_per_hour × 24"}
-    schema["properties"]["month"] = {
+    _at(schema, "properties")["month"] = {
         "type": "string", "description": 'The month analysed, or "annual mean".'}
-    for d in defs.values():
+    for node in defs.values():
+        d = _object(node)
         if "properties" in d:
             d["additionalProperties"] = False
-            d["required"] = sorted(d["properties"])
+            d["required"] = [*sorted(_object(d["properties"]))]
     return defs
 
 
-def summary_schema() -> dict[str, Any]:
+def summary_schema() -> JSONObject:
     """JSON Schema (draft 2020-12) of summary.json."""
-    schema = Summary.model_json_schema(mode="serialization")
+    schema: JSONObject = Summary.model_json_schema(mode="serialization")
     analysis = _analysis_schema()
-    clash = set(analysis) & set(schema["$defs"])
+    defs = _at(schema, "$defs")
+    defs.pop("JsonValue", None)  # `analysis`'s own: its place is taken by AccountExact below
+    clash = set(analysis) & set(defs)
     assert not clash, f"schema definitions clash: {clash}"
-    schema["$defs"].update(analysis)
-    schema["properties"]["analysis"] = {"$ref": "#/$defs/AccountExact",
+    defs.update(analysis)
+    _at(schema, "properties")["analysis"] = {"$ref": "#/$defs/AccountExact",
                                         "description": "The exact analysis (`funnelc analyze "
                                                        "--json`)."}
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
