@@ -22,10 +22,13 @@ from .name_style import NameStyle
 from .name_styles import MixedStageNameStyles
 from .qualification import SalesWithoutQualification
 from .segmentation import UnsegmentedStageBeforeClose
+from .stage_count import TooManyStages
+from .stage_fields import StageWithoutRequiredFields
 from .stage_sla import StageWithoutSla
 from .task_names import TaskNamedStage
 from .unused_suppression import UnusedSuppression
 from .warming import NoWarmingRoute
+from .warming_mix import ColdDealsInWarming
 
 __all__ = ["RULES", "BY_CODE", "BY_NAME", "find_rule"]
 
@@ -51,6 +54,9 @@ RULES: tuple[Rule, ...] = (
     LongCadence(),
     NameTooLong(),
     NameStyle(),
+    TooManyStages(),
+    StageWithoutRequiredFields(),
+    ColdDealsInWarming(),
 )
 
 BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}
