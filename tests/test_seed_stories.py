@@ -16,6 +16,7 @@ where the answer is a time a deal arrives somewhere.
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -62,3 +63,35 @@ def test_cottages_before_loses_95_percent_after_the_estimate() -> None:
     assert dropped_here > 0.5, "most of the 95 % drop out (lost), they do not all stay"
     assert sent["p_stuck"] >= 0.2, "a share still hangs unsorted: the graveyard"
     assert any("stay forever" in note for note in sent["notes"])
+
+
+# ------------------------------------------------------------------ seed 002: 90 days of warming
+
+
+def records(path: Path, tmp_path: Path, days: int) -> list[dict[str, str]]:
+    """`funnelc simulate --records` of one replication, read back as rows."""
+    out = tmp_path / f"{path.stem}.records.csv"
+    result = CliRunner().invoke(cli, ["simulate", str(path), "--days", str(days), "--warmup", "0",
+                                      "--reps", "1", "--records", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.mark.parametrize(("name", "warming", "warmed"), [
+    ("saleschef.funnel", "Новая сделка для утепления", "Сделка утеплялась 90 дней"),
+    ("cottages.funnel", "Передан на прогрев", "Прогрет 90 дней"),
+], ids=["saleschef", "cottages"])
+def test_warmed_deals_arrive_after_90_days(name: str, warming: str, warmed: str,
+                                           tmp_path: Path) -> None:
+    """«Сделка утеплялась ×× дней. В этап переводятся сделки по которым, например 90 дней
+    было автоматическое утепление»: a deal nobody answered reaches the «…90 дней» stage
+    90 days after it entered warming, not at the cadence's day-60 touch."""
+    rows = records(PIPELINES / name, tmp_path, days=200)
+    arrow = f"-> {warmed}"
+    exhausted = [r for r in rows if r["stage"] == warming and r["outcome"].lstrip("'") == arrow]
+    assert len(exhausted) >= 100, "too few warmed deals to say when they arrive"
+    days = [(float(r["left_hours"]) - float(r["entered_hours"])) / 24 for r in exhausted]
+    assert min(days) == pytest.approx(90) and max(days) == pytest.approx(90)
+    entered = [r for r in rows if r["stage"] == warmed]
+    assert len(entered) == len(exhausted), "every exhausted cadence lands in the 90-day stage"
