@@ -8,17 +8,12 @@ unknown keys; 2 usage. The output is written atomically and only when everything
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
 from .common import EXIT_PROBLEMS
 from .convention import deliver, info, to_json, verbosity_options
 from .output import Output, guard
 from .sim_options import stack
-
-if TYPE_CHECKING:
-    from ..importers.amocrm import UnknownKey
 
 
 @click.command("import")
@@ -63,6 +58,7 @@ def import_command(crm: str, pipelines: str, fields: tuple[str, ...], statuses: 
     """
     from ..importers.amocrm import import_files
     from ..importers.json_input import JsonProblem
+    from ..importers.render import import_json, import_summary, unknown_line
 
     if strict and ignore_unknown_keys:
         raise click.UsageError("--strict refuses unknown keys and --ignore-unknown-keys "
@@ -80,7 +76,7 @@ def import_command(crm: str, pipelines: str, fields: tuple[str, ...], statuses: 
         if exc.hint:
             click.echo(f"  = help: {exc.hint}", err=True)
         raise SystemExit(EXIT_PROBLEMS) from None
-    unknown = [_unknown_line(u) for u in imported.unknown_keys]
+    unknown = [unknown_line(u) for u in imported.unknown_keys]
     if strict and unknown:
         for line in unknown:
             click.echo(f"error: {line}", err=True)
@@ -95,27 +91,11 @@ def import_command(crm: str, pipelines: str, fields: tuple[str, ...], statuses: 
                    "--strict refuses such answers", err=True)
     for warning in imported.warnings:
         click.echo(f"warning: {warning}", err=True)
-    funnel = imported.funnel
     if fmt == "json":
-        deliver(output, to_json({
-            "crm": crm, "funnel": text, "pipelines": len(funnel.pipelines),
-            "stages": imported.stage_count, "fields": len(funnel.fields),
-            "loss_reasons": imported.loss_reasons,
-            "unknown_keys": [{"file": u.file, "path": u.path, "pattern": u.pattern,
-                              "count": u.count} for u in imported.unknown_keys],
-            "warnings": [*unknown, *imported.warnings]}))
+        deliver(output, to_json(import_json(crm, text, imported)))
         return
     deliver(output, text)
-    reasons = f", {len(imported.loss_reasons)} loss reason(s)" if loss_reasons else ""
-    info(f"imported {len(funnel.pipelines)} pipeline(s), {imported.stage_count} stage(s), "
-         f"{len(funnel.fields)} field(s){reasons}; next: "
-         f"funnelc check {output if output not in (None, '-') else 'FILE'}")
-
-
-def _unknown_line(u: UnknownKey) -> str:
-    """`FILE: PATH: unknown key …`, naming how many places are like it."""
-    more = (f" (and {u.count - 1} more like it: {u.pattern})" if u.count > 1 else "")
-    return f"{u.file}: {u.path}: unknown key, not in amoCRM's documented answer{more}"
+    info(import_summary(imported, output, bool(loss_reasons)))
 
 
 def _prove(text: str) -> None:
