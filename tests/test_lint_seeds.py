@@ -42,7 +42,7 @@ EXPECTED: dict[str, dict[str, list[int]]] = {
         "FN101": [14, 20, 25, 30, 35], "FN102": [14, 20, 30, 35], "FN103": [28],
         "FN104": [13], "FN106": [14, 20, 25, 30, 35], "FN107": [9, 10, 11], "FN108": [36],
         "FN109": [13], "FN110": [38], "FN111": [13], "FN112": [13], "FN113": [20, 25],
-        "FN116": [30], "FN117": [30],
+        "FN116": [25], "FN117": [30],
     },
     # 003: no qualification; the first stage loses most leads before the key stage.
     "003-qualification-bad.funnel": {"FN111": [6], "FN117": [7]},

@@ -33,6 +33,9 @@ class FunnelShape(Rule):
     funnel every stage has at most as many as the one before it; a stage with more means
     deals skip stages, come back to them, or the stages are not in the order deals go
     through them, and then the stage-to-stage conversions on the dashboard are wrong.
+    When the only stage that rises is named like a task or an activity ("Перезвонить",
+    "Повторный звонок"), that side stage is the cause, and the message says so instead
+    of blaming the order of the funnel.
 
     Bad
     ---
@@ -108,6 +111,22 @@ class FunnelShape(Rule):
             stage, prev = flows[first].stage, flows[first - 1].stage
             bars = " → ".join(f"{f.stage.name.value} {per_hundred(v)}"
                               for f, v in zip(flows, visits))
+            side_stage = next((s for s in (prev, stage)
+                               if str(ctx.classify(s.name.value).klass) == "task"), None)
+            if len(rises) == 1 and side_stage is not None:
+                side = ctx.classify(side_stage.name.value)
+                yield Finding(
+                    f"`{side_stage.name.value}` is a task-like side stage: only some deals "
+                    f"pass through it, so `{stage.name.value}` counts more than "
+                    f"`{prev.name.value}` before it", side_stage.name.span, side.reason,
+                    (Label(stage.name.span, f"{per_hundred(visits[first])} per 100 leads, "
+                                            f"after {per_hundred(visits[first - 1])}"),),
+                    notes=(f"expected visits per 100 leads entering `{pipe.name.value}`: "
+                           f"{bars}",),
+                    help="make it a task or a cadence of the stage deals come from "
+                         "(`on enter task`, `cadence`) instead of a stage; the other "
+                         "stages already fall in order")
+                continue
             yield Finding(
                 f"more deals are expected in `{stage.name.value}` than in "
                 f"`{prev.name.value}` before it", stage.name.span,
