@@ -111,6 +111,7 @@ def _run(file: str, url: str, token: str, *, yes: bool, prune: bool, color: str,
     stderr); with `captured`, the lines meant for stdout are collected there for -o."""
     from ..export.amocrm_apply import execute, plan_for
     from ..export.amocrm_client import AmoApiError, AmoAuthError, AmoClient, AmoError
+    from ..export.render import applied_json
 
     def say(text: str, err: bool = False) -> None:
         if captured is not None and not err:
@@ -144,8 +145,8 @@ def _run(file: str, url: str, token: str, *, yes: bool, prune: bool, color: str,
             refused, seconds = execute(client, plan, lambda text: say(text, err=True))
             total = client.stats.requests
             if report is not None:
-                report.update({"applied": True, "refused": [str(r) for r in refused],
-                               "requests": total, "retries": client.stats.retries})
+                report.update(applied_json([str(r) for r in refused], total,
+                                           client.stats.retries))
             say(f"applied {len(lines) - len(refused)} change(s) with {total - read} requests "
                 f"in {seconds:.1f} s ({total} requests in all, {client.stats.retries} retried)")
             for item in refused:
@@ -189,26 +190,12 @@ def _bundle(file: str, color: str) -> Bundle | int:
 def _show_plan(say: Callable[..., None], url: str, plan: Plan, account: Account,
                bundle: Bundle, read: int, report: JSONObject | None) -> None:
     """The account as read and the plan, as lines (and into `report` for JSON)."""
-    field_count = sum(len(v) for v in account.fields.values())
-    say(f"account {url}: {len(account.pipelines)} pipelines, {field_count} custom fields "
-        f"(read in {read} requests)")
-    lines = plan.lines()
-    for line in lines:
-        say(f"  {line}")
-    for warning in plan.warnings:
-        say(f"  ! {warning}")
-    for kept in plan.kept:
-        say(f"  = leave alone: {kept}")
-    reasons = bundle["loss_reasons"]
+    from ..export.render import plan_json, plan_text
+
+    for line in plan_text(url, plan, account, bundle, read):
+        say(line)
     if report is not None:
-        report.update({"account": url, "pipelines": len(account.pipelines),
-                       "custom_fields": field_count, "read_requests": read,
-                       "changes": [*lines], "warnings": list(plan.warnings),
-                       "left_alone": list(plan.kept), "by_hand_loss_reasons": list(reasons),
-                       "errors": list(plan.errors), "applied": False, "refused": []})
-    if reasons:
-        say(f"  = by hand: {len(reasons)} loss reason(s) in amoCRM's settings (apply cannot "
-            "create them): " + ", ".join(f"`{r}`" for r in reasons))
+        report.update(plan_json(url, plan, account, bundle, read))
 
 
 def _partial_note(say: Callable[..., None], started: bool) -> None:
