@@ -269,10 +269,12 @@ def test_outputs_never_replace_inputs(records: Path, tmp_path: Path) -> None:
                                 "(2024-03-31"),
     (["--as-of", "2024-02-01"], "--as-of 2024-02-01 is before the history's first event "
                                 "(2024-03-01"),
+    (["--as-of", "2024-04-10"], "--as-of 2024-04-10 is after the history's last event "
+                                "(2024-03-31"),
     (["--until", "2024-13-01"], "`2024-13-01` is not a date like 2025-01-31"),
     (["--tz", "Mars/Olympus"], "unknown time zone"),
 ], ids=["until-before-as-of", "until-is-as-of", "until-before-last-event",
-        "as-of-before-history", "not-a-date", "bad-tz"])
+        "as-of-before-history", "as-of-after-history", "not-a-date", "bad-tz"])
 def test_dates_out_of_order_are_usage_errors(closed_form: tuple[Path, Path], args: list[str],
                                              message: str) -> None:
     funnel, history = closed_form

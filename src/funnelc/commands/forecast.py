@@ -97,9 +97,10 @@ def forecast_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None,
     if out_dir is not None:
         guard_folder("-o", out_dir, [*inputs, funnel_path])
     guard(plot_outputs(chart_path, "--chart"), [*inputs, funnel_path])
-    from .sim_options import load_for_simulation
+    from .sim_options import compile_or_exit, load_for_simulation
 
     funnel_file = load_for_simulation(funnel_path, scenario, color, "forecasting with")
+    compile_or_exit(funnel_file)  # what the simulator cannot run: its diagnostics, exit 1
 
     from ..history.forecast import (
         ForecastInputError,

@@ -387,7 +387,13 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
     assert isinstance(start, datetime) and isinstance(end, datetime)
     zone = ZoneInfo(request.tz)
     first_local = start.astimezone(zone).date()
-    as_of = request.as_of or end.astimezone(zone).date()
+    last_local = end.astimezone(zone).date()
+    as_of = request.as_of or last_local
+    if as_of > last_local:
+        raise ForecastUsageError(
+            f"--as-of {as_of} is after the history's last event ({last_local} in "
+            f"{request.tz}): the history does not say what happened since; give a day up "
+            f"to {last_local}, or a newer export", "--as-of")
     if as_of < first_local:
         raise ForecastUsageError(
             f"--as-of {as_of} is before the history's first event ({first_local} in "

@@ -35,10 +35,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "title": "Forecast of won deals and revenue",
         "as_of": "as of {as_of} (history {start} – {end}, days in {tz})",
         "window": "{first} – {until}: {open} open deals worth {value} and new arrivals "
-                  "from {sources}; {reps} runs",
+                  "from {sources}; {runs}",
         "window_no_sources": "{first} – {until}: {open} open deals worth {value}, no new "
-                             "arrivals (no source brings deals); {reps} runs",
-        "sources": "{n} sources", "source": "1 source",
+                             "arrivals (no source brings deals); {runs}",
+        "sources": "{n} sources", "source": "1 source", "runs": "{n} runs", "run": "1 run",
         "by_week": "By week", "by_month": "By month",
         "by_origin": "By pipeline and stage of origin, {first} – {until}",
         "week": "week of", "month": "month", "days": "days", "won": "won",
@@ -54,12 +54,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "ru": {
         "title": "Прогноз выигранных сделок и выручки",
         "as_of": "на {as_of} (история {start} – {end}, дни по {tz})",
-        "window": "{first} – {until}: {open} открытых сделок на {value} и новые сделки "
-                  "из источников ({sources}); прогонов: {reps}",
-        "window_no_sources": "{first} – {until}: {open} открытых сделок на {value}, новых "
-                             "сделок нет (ни один источник их не приводит); прогонов: "
-                             "{reps}",
-        "sources": "{n}", "source": "1",
+        "window": "{first} – {until}: открыто сделок: {open} на сумму {value}, и новые "
+                  "сделки из источников ({sources}); {runs}",
+        "window_no_sources": "{first} – {until}: открыто сделок: {open} на сумму {value}; "
+                             "новых сделок нет (ни один источник их не приводит); {runs}",
+        "sources": "{n}", "source": "1", "runs": "прогонов: {n}", "run": "1 прогон",
         "by_week": "По неделям", "by_month": "По месяцам",
         "by_origin": "По воронкам и этапам, где сделки были {as_of}, {first} – {until}",
         "week": "неделя с", "month": "месяц", "days": "дней", "won": "выиграно",
@@ -75,12 +74,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "uk": {
         "title": "Прогноз виграних угод і виручки",
         "as_of": "на {as_of} (історія {start} – {end}, дні за {tz})",
-        "window": "{first} – {until}: {open} відкритих угод на {value} і нові угоди "
-                  "з джерел ({sources}); прогонів: {reps}",
-        "window_no_sources": "{first} – {until}: {open} відкритих угод на {value}, нових "
-                             "угод немає (жодне джерело їх не приводить); прогонів: "
-                             "{reps}",
-        "sources": "{n}", "source": "1",
+        "window": "{first} – {until}: відкрито угод: {open} на суму {value}, і нові "
+                  "угоди з джерел ({sources}); {runs}",
+        "window_no_sources": "{first} – {until}: відкрито угод: {open} на суму {value}; "
+                             "нових угод немає (жодне джерело їх не приводить); {runs}",
+        "sources": "{n}", "source": "1", "runs": "прогонів: {n}", "run": "1 прогін",
         "by_week": "По тижнях", "by_month": "По місяцях",
         "by_origin": "По воронках і етапах, де угоди були {as_of}, {first} – {until}",
         "week": "тиждень з", "month": "місяць", "days": "днів", "won": "виграно",
@@ -205,8 +203,9 @@ def heading(f: Forecast) -> list[str]:
     n = len(f.sources)
     value = money(f.open_value) + (f" {f.currency}" if f.currency else "")
     key = "window" if n else "window_no_sources"
+    runs = t["run"] if f.reps == 1 else t["runs"].format(n=f.reps)
     lines.append(t[key].format(first=f.first_day, until=f.until, open=f"{f.open_deals:,}",
-                               value=value, reps=f.reps,
+                               value=value, runs=runs,
                                sources=t["source"] if n == 1 else t["sources"].format(n=n)))
     return lines
 
