@@ -95,3 +95,52 @@ def test_warmed_deals_arrive_after_90_days(name: str, warming: str, warmed: str,
     assert min(days) == pytest.approx(90) and max(days) == pytest.approx(90)
     entered = [r for r in rows if r["stage"] == warmed]
     assert len(entered) == len(exhausted), "every exhausted cadence lands in the 90-day stage"
+
+
+# ------------------------------------------------------------------ seed 002: telemarketing
+
+
+def simulate_json(path: Path, tmp_path: Path, days: int) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """One replication's `simulate --format json` result and its `--records` rows."""
+    out = tmp_path / f"{path.stem}.records.csv"
+    result = CliRunner().invoke(cli, ["simulate", str(path), "--days", str(days), "--warmup", "0",
+                                      "--reps", "1", "--format", "json", "--records", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8", newline="") as fh:
+        return json.loads(result.stdout), list(csv.DictReader(fh))
+
+
+def test_telemarketing_follows_the_interest_scale(tmp_path: Path) -> None:
+    """Seed 002: «Если клиент отвечает 9-10, то можно сразу предложить переключить на
+    ответственного сотрудника; если 7-8, также закрыть сделку как успешную и перевести в
+    другую воронку; если 1-7, то спокойно работать со сделкой дальше и вернуться к
+    клиенту позднее». No answer on the scale loses the deal there and then."""
+    data, rows = simulate_json(PIPELINES / "saleschef.funnel", tmp_path, days=150)
+    asked = next(s for s in data["stages"] if s["pipeline"] == "Телемаркетинг"
+                 and s["stage"] == "Получили обратную связь")
+    routes = {(r["kind"], r["target_stage"], r["copy_to"]): r["share"] for r in asked["outcomes"]}
+    assert routes == {
+        ("stage", "Переключили на менеджера", None): pytest.approx(0.05),  # 9–10
+        ("won", None, "Продажи.Лид передан в продажи"): pytest.approx(0.12),  # 7–8
+        ("stage", "Договорились созвониться позднее", None): pytest.approx(0.83),  # 1–7
+    }
+    assert all(r["kind"] != "lost" for r in asked["outcomes"]), "a neutral answer is not a loss"
+
+    # 9–10: the manager has the client at once: won and copied into sales the same instant.
+    switched = [r for r in rows if r["stage"] == "Переключили на менеджера"]
+    assert len(switched) >= 20
+    into_sales = {r["entered_hours"] for r in rows
+                  if r["pipeline"] == "Продажи" and r["stage"] == "Лид передан в продажи"}
+    for r in switched:
+        if r["outcome"] != "open":
+            assert r["left_hours"] == r["entered_hours"], r
+            assert r["outcome"] == "won + copy Продажи.Лид передан в продажи", r
+            assert r["left_hours"] in into_sales, "the copy lands in sales at the same moment"
+
+    # 1–7: the deal stays open and the telemarketer comes back later (a month on), and
+    # some of those clients go on to a call or a demonstration in this pipeline.
+    later = [r for r in rows if r["stage"] == "Договорились созвониться позднее"
+             and r["outcome"] != "open"]
+    assert len(later) >= 100
+    assert min(float(r["left_hours"]) - float(r["entered_hours"]) for r in later) >= 30 * 24
+    assert any(r["outcome"].lstrip("'") == "-> Согласовали созвон/демонстрацию" for r in later)
