@@ -22,9 +22,10 @@ __all__ = ["print_backtest", "render_backtest_html", "render_backtest_json", "IN
 
 INTERVAL_TEXT = (
     "95 % prediction interval over the simulation runs: mean ± t(0.975, n−1)·sd·√(1 + 1/n), "
-    "the range one more history of the fitted process falls in; every {per} runs draw the "
-    "fitted numbers from their sampling uncertainty (shares resampled, rates from their "
-    "Poisson posterior, delay means within their standard error).")
+    "the range one more history of the fitted process falls in; every run simulates its own "
+    "draw of the fitted numbers from their sampling uncertainty (shares resampled, rates from "
+    "their Poisson posterior, delay means within their interval), so the band carries what "
+    "the fit months cannot pin down as well as the process's own noise.")
 
 
 def _value(f: Figure, x: float) -> str:
@@ -74,7 +75,8 @@ def _head(bt: Backtest) -> list[str]:
         f"{fit.deals:,} deals, {fit.events:,} events; cut {bt.cut:%Y-%m-%d %H:%M} UTC), "
         f"compared on {bt.holdout_months[0]} – {bt.holdout_months[-1]} "
         f"({len(bt.holdout_months)} months; months in {bt.tz})",
-        f"{bt.reps} simulation runs ({bt.draws} draws of the fitted numbers), seed {bt.seed}: "
+        f"{bt.reps} simulation runs (each with its own draw of the fitted numbers), seed "
+        f"{bt.seed}: "
         f"the holdout from the cut with {bt.open_at_cut:,} open deals for {bt.holdout_days} "
         f"days, the fit months from {bt.start.isoformat()}, empty; cut at the history's last "
         f"event {bt.data_end:%Y-%m-%d %H:%M} UTC; {bt.seconds:.1f} s",
@@ -88,8 +90,6 @@ def print_backtest(bt: Backtest, console: Any) -> None:
     from rich.text import Text
 
     from ..termtext import plain
-    from .backtest import PER_DRAW
-
     for line in _head(bt):
         console.print(plain(line))
     table = Table(title="Back-test: predicted against observed", title_justify="left")
@@ -107,7 +107,7 @@ def print_backtest(bt: Backtest, console: Any) -> None:
     if not bt.figures:
         table.add_row("(none)", *[""] * (len(COLUMNS) - 1))
     console.print(table)
-    console.print(plain(INTERVAL_TEXT.format(per=PER_DRAW), style="dim"))
+    console.print(plain(INTERVAL_TEXT, style="dim"))
     for w in _fit_warnings(bt):
         console.print(Text.assemble(("warning:", "yellow"), " ", plain(w)))
     colour = "green" if bt.figures and bt.inside == len(bt.figures) else (
@@ -188,11 +188,9 @@ def render_backtest_html(bt: Backtest, inputs: list[str]) -> str:
     from matplotlib import rc_context
 
     from ..report.plots import RC, render
-    from .backtest import PER_DRAW
-
     with rc_context(RC):
         _, svg, warns = render(backtest_plot(bt))
-    head = [f"Inputs: {', '.join(inputs)}.", *_head(bt), INTERVAL_TEXT.format(per=PER_DRAW),
+    head = [f"Inputs: {', '.join(inputs)}.", *_head(bt), INTERVAL_TEXT,
             f"Verdict: {bt.verdict}."]
     secs = [
         _section(bt, "backtest", "Predicted against observed (holdout)",
@@ -235,7 +233,7 @@ def render_backtest_json(bt: Backtest, inputs: list[str]) -> str:
                                  "months: empty, at the first day of the history",
                        "open_at_cut": bt.open_at_cut, "holdout_days": bt.holdout_days,
                        "seconds": round(bt.seconds, 2)},
-        "interval": INTERVAL_TEXT.format(per=PER_DRAW),
+        "interval": INTERVAL_TEXT,
         "verdict": {"inside": bt.inside, "figures": n,
                     "share": round(bt.inside / n, 4) if n else None, "text": bt.verdict},
         "figures": [_figure_json(f) for f in bt.figures],
