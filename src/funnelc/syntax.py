@@ -10,6 +10,7 @@ suppressed (they are almost always echoes of the first).
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -23,6 +24,7 @@ from . import lark_adapter
 from .diagnostics import Diagnostic, Severity
 from .source import normalize_line_ends
 from .span import Span
+from .syntax_hints import Hint, keyword_guess, unit_guess, words_of_terminals
 
 __all__ = ["parser", "strict_parser", "parse_text", "parse_reduced", "Reducer", "ParseResult",
            "HUMAN_TERMINALS", "humanize_terminal", "fast_path_available"]
@@ -233,9 +235,15 @@ def _syntax_error(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
                                    'write a quote inside text as \\"')
         expected = set(e.allowed or ())
         if ch.isdigit() and not ch.isascii():
+            number = re.match(r"\d+", text[offset:offset + 40])
+            written = number.group() if number else ch
             return Diagnostic("FN002", Severity.error, f"non-ASCII digit `{ch}`", path, span,
                               "only the digits 0-9 are numbers here",
-                              help="retype the number with ASCII digits 0-9")
+                              help=f"retype `{written}` with the ASCII digits 0-9")
+        if ch.isdigit():
+            hint = unit_guess(text, offset, "DURATION" in expected, "RATE" in expected)
+            if hint is not None:
+                return _hinted("FN002", hint, text, path)
         shown = repr(ch)[1:-1] if not ch.isprintable() or ch.isspace() else ch
         label = f"expected {_expected_phrase(expected)}" if expected else ""
         helps = [h for term, h in _HELP_BY_EXPECTED if term in expected]
@@ -258,14 +266,109 @@ def _syntax_error(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
         return Diagnostic("FN004", Severity.error, "unexpected end of file", path, span,
                           f"expected {phrase}", help=help_text)
     prev = e.token_history[-1] if e.token_history else None
+    hint = _token_hint(e, tok, prev, expected, text)
+    if hint is not None:
+        return _hinted("FN001", hint, text, path)
     if tok.type in ("_NL", "_RBRACE") and prev is not None and prev.end_pos is not None:
         span = _after_token_span(prev)
         return Diagnostic("FN001", Severity.error,
                           f"statement ends too early after `{prev}`" if tok.type == "_NL"
                           else f"unexpected `}}` after `{prev}`",
                           path, span, f"expected {phrase} here", help=help_text)
+    if prev is not None and prev.type not in ("_NL", "_LBRACE"):
+        # Say what the expected piece was to follow, so the help points into the line.
+        follows = f"after `{_short(str(prev))}`"
+        help_text = (f"{follows}: {help_text}" if help_text is not None
+                     else f"write {phrase} {follows}, or remove {_describe_token(tok)}")
+    elif help_text is None:
+        help_text = f"remove {_describe_token(tok)} or write {phrase} in its place"
     return Diagnostic("FN001", Severity.error, f"unexpected {_describe_token(tok)}", path,
                       _token_span(tok, text), f"expected {phrase}", help=help_text)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 30 else text[:27] + "…"
+
+
+def _hinted(code: str, hint: Hint, text: str, path: str) -> Diagnostic:
+    line = text.count("\n", 0, hint.start) + 1
+    column = hint.start - (text.rfind("\n", 0, hint.start) + 1) + 1
+    span = Span(line=line, column=column, end_line=line, end_column=column + hint.end - hint.start,
+                start=hint.start, end=hint.end)
+    return Diagnostic(code, Severity.error, hint.message, path, span, hint.label, help=hint.help)
+
+
+def _terminal_pattern(name: str) -> tuple[str, str] | None:
+    try:
+        pattern = parser().get_terminal(name).pattern
+    except KeyError:
+        return None
+    return ("str" if isinstance(pattern, PatternStr) else "re", pattern.value)
+
+
+_NUMBERS = ("INT", "AMOUNT")
+
+
+def _token_hint(e: UnexpectedToken, tok: Token, prev: Token | None, expected: set[str],
+                text: str) -> Hint | None:
+    """What the token most likely meant (`syntax_hints`), or None."""
+    start = tok.start_pos
+    if start is None:
+        return None
+    word = str(tok)
+    # `after 1 week`, `work 15 минут`: a number, then a unit spelt as a word.
+    if (prev is not None and prev.type in _NUMBERS and prev.start_pos is not None
+            and prev.end_pos is not None and not text[prev.end_pos:start].strip()):
+        hint = unit_guess(text, prev.start_pos, True, False)
+        if hint is not None:
+            return hint
+    if tok.type in _NUMBERS and ("DURATION" in expected or "RATE" in expected):
+        hint = unit_guess(text, start, "DURATION" in expected, "RATE" in expected)
+        if hint is not None:
+            return hint
+        end = tok.end_pos or start + len(word)
+        if "RATE" in expected:
+            return Hint(f"the rate `{word}` has no unit of time", start, end,
+                        "expected a rate like 12/day",
+                        f"write `{word}` per unit of time: `{word}/day`, `{word}/week` or "
+                        f"`{word}/month`")
+        if "DURATION" in expected and "AMOUNT" not in expected:
+            return Hint(f"the duration `{word}` has no unit", start, end,
+                        "expected a duration like 15m",
+                        f"write `{word}` with its unit: `{word}m`, `{word}h` or `{word}d`")
+    if _starts_statement_after_break(e):
+        return Hint("two statements on one line", start, tok.end_pos or start + len(word),
+                    f"`{_short(word)}` starts a new statement",
+                    f"put each statement on its own line: start a new line before "
+                    f"`{_short(word)}`")
+    guess = keyword_guess(word, words_of_terminals(expected, _terminal_pattern))
+    if guess is None:
+        return None
+    first = prev is None or prev.type in ("_NL", "_LBRACE")
+    what = "unknown statement" if first else "unexpected"
+    return Hint(f"{what} `{_short(word)}`; did you mean `{guess}`?", start,
+                tok.end_pos or start + len(word), f"expected {_expected_phrase(expected)}",
+                f"replace `{_short(word)}` with `{guess}`")
+
+
+def _starts_statement_after_break(e: UnexpectedToken) -> bool:
+    """Whether the unexpected token would be right on a new line: the parser takes a
+    line break here, and after one, this token (`owner "T" work 10m` on one line)."""
+    ip = getattr(e, "interactive_parser", None)
+    if ip is None or e.token.type in ("_NL", "$END", "_RBRACE"):
+        return False
+    if "_NL" not in set(e.accepts or e.expected or ()):
+        return False
+    try:
+        probe = ip.copy()
+        probe.feed_token(Token("_NL", "\n"))
+        return e.token.type in probe.accepts()
+    except UnexpectedInput:
+        return False
+
+
+_TOP_LEVEL = frozenset({"ACCOUNT", "PIPELINE", "SOURCE", "TEAM"})
+"""Terminals only the top level accepts: an error that expects them is outside every block."""
 
 
 def parse_text(text: str, path: str) -> ParseResult:
@@ -279,8 +382,28 @@ def parse_text(text: str, path: str) -> ParseResult:
     reported_lines: set[int] = set()
     lark = parser()
 
+    skipping: list[int] = []  # [brace depth, line of the error] while skipping a block
+
     def on_error(e: UnexpectedInput) -> bool:
         line = getattr(e, "line", None) or 0
+        if skipping and isinstance(e, UnexpectedToken) and set(e.accepts or ()) >= _TOP_LEVEL:
+            # A mistyped top-level keyword (`pipline "P" {`): the rest of its block is
+            # one error, not one per line.
+            depth, first_line = skipping
+            kind = e.token.type
+            if kind == "_LBRACE":
+                skipping[0] = depth + 1
+                return True
+            if kind == "_RBRACE":
+                skipping[0] = depth - 1
+                if skipping[0] <= 0:
+                    skipping.clear()
+                return True
+            if depth > 0 or line == first_line:
+                return True
+            skipping.clear()
+        elif skipping:
+            skipping.clear()
         if isinstance(e, UnexpectedToken) and e.token.type == "$END":
             if not diags or diags[-1].code != "FN004":
                 diags.append(_syntax_error(e, text, path))
@@ -291,6 +414,8 @@ def parse_text(text: str, path: str) -> ParseResult:
             reported_lines.add(line)
             if d.span is not None:
                 reported_lines.add(d.span.line)
+            if isinstance(e, UnexpectedToken) and set(e.accepts or ()) >= _TOP_LEVEL:
+                skipping[:] = [1 if e.token.type == "_LBRACE" else 0, line]
         if len(diags) >= 50:
             return False
         if isinstance(e, UnexpectedToken) and e.token.type == "_NL":
