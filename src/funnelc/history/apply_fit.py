@@ -122,7 +122,7 @@ def dist_of(fit: DistFit, span: m.Span, amount: bool = False) -> m.Dist:
         return m.Dist(span=span, kind=fit.kind,  # type: ignore[arg-type]
                       args=(_q(span, fit.mean, amount), _q(span, max(fit.sd, 1e-6), amount)))
     if fit.kind == "fixed":
-        return m.Dist(span=span, kind="fixed", args=(_q(span, fit.mean, amount),))
+        return m.Dist(span=span, kind="fixed", args=(_q(span, fit.mean, amount),), bare=True)
     return m.Dist(span=span, kind="exp", args=(_q(span, fit.mean, amount),))
 
 
@@ -295,7 +295,10 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
                 order.insert(idx + 1, "outcome")
     if stay is not None and st.stay is None and "stay" not in order and order:
         order.append("stay")
-    return st.model_copy(update={"outcomes": tuple(outs), "stay": stay, "order": tuple(order)})
+    upd_st: dict[str, Any] = {"outcomes": tuple(outs), "stay": stay, "order": tuple(order)}
+    if sf.work is not None and st.work is not None:
+        upd_st["work"] = dist_of(sf.work, st.work.span)  # measured from pick-up times
+    return st.model_copy(update=upd_st)
 
 
 def _reopens(pipe: m.Pipeline, fits: list[ReopenFit], notes: list[str]

@@ -29,9 +29,9 @@ shape fixed): estimate ± 1.96 bootstrap standard errors, so it contains the est
 The residual reported per stage is the calibrated model's time in stage (mixture of its
 routes, waits of the last run) against the history's: mean, median and 90th percentile.
 
-When the history carries the moment a manager picked the deal up (funnelc's records
-do, `picked_hours`), W is each deal's own and no simulation is needed
-(`calibrate_picked`).
+When the history carries the moment a manager picked the deal up (a CSV's `picked_at`,
+funnelc's records' `picked_hours`), W is each deal's own and no simulation is needed:
+those stages are fitted by `picked.fit_picked` and left alone here.
 """
 
 from __future__ import annotations
@@ -50,8 +50,9 @@ from .dists import EMPIRICAL_POINTS, FLOOR, Z95, Candidate, DistFit
 if TYPE_CHECKING:
     from ..sim.compile import Network
     from .fit import StageFit
+    from .picked import PickedFit
 
-__all__ = ["StageResidual", "Calibration", "Visit", "calibrate_delays", "fit_route",
+__all__ = ["StageResidual", "Calibration", "Visit", "calibrate_delays", "fit_route", "quantile_fn",
            "ROUNDS", "BETTER", "EMPIRICAL_DISTANCE", "BOOT", "MAX_SIM"]
 
 ROUNDS = 3
@@ -89,11 +90,14 @@ class StageResidual:
 @dataclass
 class Calibration:
     method: str
-    """"simulation" or "picked up"."""
+    """"simulation", "picked up" (every stage from the history's pick-up times, nothing
+    simulated) or "simulation and picked up"."""
     runs: int
     simulated_deals: int
     residuals: list[StageResidual] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    picked: list[tuple[str, str]] = field(default_factory=list)
+    """Stages fitted from pick-up times rather than simulated (`picked`)."""
 
 
 @dataclass
@@ -109,7 +113,7 @@ class Visit:
 Quantile = Callable[[np.ndarray, float, float], np.ndarray]
 
 
-def _quantile_fn(kind: str) -> Quantile:
+def quantile_fn(kind: str) -> Quantile:
     """Delay draws from uniforms `u` for a family with this mean and coefficient of
     variation (a fixed mapping: common random numbers). The gamma's inverse is
     interpolated from `GRID` points (in normal-score spacing, so the tails are dense):
@@ -179,7 +183,7 @@ def fit_route(obs: np.ndarray, base: np.ndarray, dl: np.ndarray, rng: np.random.
     finite = base[np.isfinite(base)]
     m0 = max(tgt.mean - float(finite.mean()) if len(finite) else tgt.mean, tgt.mean * 0.05, FLOOR)
     cands: list[tuple[str, float, float, float]] = []
-    qf_exp = _quantile_fn("exp")
+    qf_exp = quantile_fn("exp")
     none = _distance(_survivors(base, dl, np.zeros(len(base))), tgt)
 
     def d_exp(lm: float) -> float:
@@ -190,7 +194,7 @@ def fit_route(obs: np.ndarray, base: np.ndarray, dl: np.ndarray, rng: np.random.
                                  options={"xatol": 1e-3})
     cands.append(("exp", math.exp(r.x), 1.0, float(r.fun)))
     for kind in ("gamma", "lognormal"):
-        qf = _quantile_fn(kind)
+        qf = quantile_fn(kind)
 
         def d2(p: np.ndarray, qf: Quantile = qf) -> float:
             cv = math.exp(min(max(p[1], -4.0), 2.0))
@@ -221,7 +225,7 @@ def fit_route(obs: np.ndarray, base: np.ndarray, dl: np.ndarray, rng: np.random.
                        [Candidate(k, mu, mu * c, float("nan"), float("nan"), float("nan"), d)
                         for k, mu, c, d in cands], method="calibrated",
                        distance=none), _survivors(base, dl, np.zeros(len(base)))
-    sim_t = _survivors(base, dl, _quantile_fn(kind)(u, mean, cv))
+    sim_t = _survivors(base, dl, quantile_fn(kind)(u, mean, cv))
     if not math.isfinite(dist) or dist > EMPIRICAL_DISTANCE:
         # Comonotone difference of the quantiles: exact when the wait is constant.
         qs = (np.arange(EMPIRICAL_POINTS) + 0.5) / EMPIRICAL_POINTS
@@ -250,7 +254,7 @@ def _boot(obs: np.ndarray, base: np.ndarray, dl: np.ndarray, kind: str, mean: fl
     if len(obs) < 2:
         return mean, mean
     pts = np.asarray(points) / mean if points else None
-    qf = _quantile_fn(kind if kind != "empirical" else "exp")
+    qf = quantile_fn(kind if kind != "empirical" else "exp")
     means: list[float] = []
     n_b = min(len(base), 3000)
     for _ in range(BOOT):
@@ -341,25 +345,33 @@ def needs_calibration(funnel: m.FunnelFile) -> bool:
 
 
 def calibrate_delays(fits: list[StageFit], rebuild: Callable[[], m.FunnelFile], start: date,
-                     hours: float, seed: int = 1, max_deals: int | None = None) -> Calibration:
+                     hours: float, seed: int = 1, max_deals: int | None = None,
+                     done: PickedFit | None = None) -> Calibration:
     """Calibrate the `after` of every route of `fits` (changed in place) through the
     simulator; `rebuild()` is the fitted model with the current delays. `start` is the
-    history's first day (local), `hours` its span."""
+    history's first day (local), `hours` its span. `done`: the stages already fitted
+    from pick-up times (`picked.fit_picked`), left alone and reported beside."""
     from ..sim import SimConfig, compile_network
     from ..sim.budget import DEFAULT_MAX_DEALS, DealLimitExceeded, estimate_work, refusal
     from ..sim.engine import run_replication
     from .fit import MIN_DEALS
 
-    todo = [(sf, i) for sf in fits if not sf.cadence
+    skip = done.done if done is not None else set()
+    todo = [(sf, i) for sf in fits if not sf.cadence and (sf.pipeline, sf.stage) not in skip
             for i, r in enumerate(sf.routes)
             if r.samples is not None and len(r.samples) >= MIN_DEALS
             and r.key[0] not in ("stay", "sla") and not (r.key[0] == "copy" and r.outcome is None)]
-    out = Calibration("simulation", 0, 0)
-    if not todo:
-        return out
+    out = Calibration("simulation" if todo else "picked up", 0, 0)
     rng = np.random.default_rng([seed, 13])
+    last: dict[tuple[int, int], np.ndarray] = dict(done.last) if done is not None else {}
+    if done is not None and done.done:
+        out.picked = sorted(done.done)
+        if todo:
+            out.method = "simulation and picked up"
+    if not todo:
+        out.residuals = _residuals(fits, last, rng)
+        return out
     days = max(1, math.ceil(hours / 24))
-    last: dict[tuple[int, int], np.ndarray] = {}
     for _ in range(ROUNDS):
         model = rebuild()
         net = compile_network(model)
@@ -415,7 +427,10 @@ def _residuals(fits: list[StageFit], last: dict[tuple[int, int], np.ndarray],
             if sim_t is None or r.samples is None or not len(sim_t):
                 continue
             obs_parts.append(r.samples)
-            sim_parts.append(rng.choice(sim_t, len(r.samples)))
+            # The route's model times at evenly spaced quantiles, as many as the history
+            # has: its weight in the stage's mixture without resampling noise.
+            n = len(r.samples)
+            sim_parts.append(np.quantile(sim_t, (np.arange(n) + 0.5) / n))
         if not obs_parts:
             continue
         o, s = np.concatenate(obs_parts), np.concatenate(sim_parts)

@@ -144,8 +144,9 @@ def fit_sample(values: np.ndarray, floor: float = FLOOR) -> DistFit | None:
     x = np.maximum(x, floor)
     mean = float(x.mean())
     sd = float(x.std(ddof=1)) if n > 1 else 0.0
-    if n < 2 or sd <= 1e-12 * max(mean, 1.0):
-        kind = "fixed" if n == 1 or sd == 0 else "exp"
+    if n < 2 or sd <= 1e-6 * mean:
+        # One value, or all equal but for the rounding of timestamps to microseconds.
+        kind = "fixed"
         lo, hi = mean_interval(kind, x, mean, sd)
         return DistFit(n, kind, mean, sd, lo, hi)
     cands: list[Candidate] = []

@@ -5,6 +5,10 @@ lost (`kind` "won"/"lost", `stage` the CRM's name of that closing status). Deal
 attributes (value, source) sit on every row of the deal: columnar tables prefer a
 repeated value to a join. `from_pipeline`/`from_stage` hold the stage a CRM event says
 the deal moved *from* (null when the format does not say), to spot missing events.
+`picked` (on a stage entry) is when a manager first picked the deal up in that stage —
+a CSV's `picked_at`/`first_touch`, funnelc's records' `picked_hours`, amoCRM's first
+call or completed task after the entry — null where the input does not tell: with it,
+`fit` separates the queue wait from work and delay without simulating.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import polars as pl
 
 from .quality import DataQuality
 
-__all__ = ["EVENT_SCHEMA", "Catalog", "empty_events", "normalize", "WON", "LOST", "STAGE"]
+__all__ = ["EVENT_SCHEMA", "OPTIONAL_COLUMNS", "Catalog", "empty_events", "normalize", "WON", "LOST",
+           "STAGE"]
 
 STAGE, WON, LOST = "stage", "won", "lost"
 
@@ -32,7 +37,11 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     "from_stage": pl.Utf8(),
     "seq": pl.Int64(),
     "entry_known": pl.Boolean(),
+    "picked": pl.Datetime("us", "UTC"),
 }
+OPTIONAL_COLUMNS = ("picked",)
+"""Columns a reader may leave out (its format never has them): `normalize` adds them as
+nulls, so a reader that knows nothing of pick-ups needs no change."""
 
 
 def empty_events() -> pl.DataFrame:
@@ -87,6 +96,13 @@ def _duplicates(ev: pl.DataFrame) -> pl.Series | None:
     return pl.repeat(False, ev.height, eager=True).scatter(rep["i"], True)
 
 
+def _complete(frame: pl.DataFrame) -> pl.DataFrame:
+    missing = [c for c in OPTIONAL_COLUMNS if c not in frame.columns]
+    if not missing:
+        return frame
+    return frame.with_columns(pl.lit(None, EVENT_SCHEMA[c]).alias(c) for c in missing)
+
+
 def normalize(frames: list[pl.DataFrame], dq: DataQuality) -> pl.DataFrame:
     """Concatenate the readers' frames, drop exact duplicates, sort each deal's events by
     time and count what that revealed (out-of-order input, broken move chains, moves
@@ -95,7 +111,8 @@ def normalize(frames: list[pl.DataFrame], dq: DataQuality) -> pl.DataFrame:
     Consumes `frames` (the list is emptied): the readers' tables are freed as soon as
     they are concatenated, not held through the sorts (a million events are ~70 MB a
     copy)."""
-    parts = [f.select(list(EVENT_SCHEMA)).cast(pl.Schema(EVENT_SCHEMA)) for f in frames if f.height]
+    parts = [_complete(f).select(list(EVENT_SCHEMA)).cast(pl.Schema(EVENT_SCHEMA))
+             for f in frames if f.height]
     frames.clear()
     if not parts:
         return empty_events()

@@ -80,6 +80,9 @@ class RouteFit:
     samples: np.ndarray | None = field(default=None, repr=False, compare=False)
     """Times in stage (hours) of the mature visits that left this way: what
     `calibrate` matches."""
+    waits: np.ndarray | None = field(default=None, repr=False, compare=False)
+    """The same visits' waits until a manager picked them up (hours; NaN where the
+    history does not tell): what `picked` fits from."""
 
 
 @dataclass
@@ -92,6 +95,9 @@ class StageFit:
     horizon_h: float
     cadence: bool = False
     warnings: list[str] = field(default_factory=list)
+    work: DistFit | None = None
+    """`work` measured from pick-up times (`picked`): None when the history has none
+    or too few, and the funnel's is kept."""
 
 
 @dataclass
@@ -186,13 +192,16 @@ def fit_funnel(prep: Prepared, funnel: m.FunnelFile, tz: str = "UTC",
     result = FitResult(stages, sources, reopens, warnings, span)
     if calibrate and needs_calibration(funnel):
         from .apply_fit import apply_fit
+        from .picked import fit_picked
 
+        picked = fit_picked(stages, funnel, vis, end, tz, start)
         base = funnel.model_copy(update={"scenarios": (), "order": tuple(
             item for item in funnel.order if item[0] != "scenarios")})
         local = start.astimezone(ZoneInfo(tz))
         result.calibration = calibrate_delays(
             stages, lambda: apply_fit(base, result).model, local.date(),
-            _hours_between(local.replace(hour=0, minute=0, second=0, microsecond=0), end))
+            _hours_between(local.replace(hour=0, minute=0, second=0, microsecond=0), end),
+            done=picked)
         warnings.extend(result.calibration.notes)
     return result
 
@@ -227,9 +236,12 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, vis: pl.Data
         .when(pl.col("to_pipeline") == pl.lit(pn)).then(pl.concat_list(
             [pl.lit("stage"), pl.col("to_pipeline"), pl.col("to_stage")]))
         .otherwise(pl.concat_list([pl.lit("copy"), pl.col("to_pipeline"), pl.col("to_stage")])))
-    rows = mature.with_columns(key=key_expr).select("key", "hours", "reason", "entered", "left")
+    rows = mature.with_columns(
+        key=key_expr, wait=(pl.col("picked") - pl.col("entered")).dt.total_microseconds()
+        / 3.6e9).select("key", "hours", "reason", "entered", "left", "wait")
     keys = [tuple(k) for k in rows["key"].to_list()]
     hours = rows["hours"].to_list()
+    waits = rows["wait"].fill_null(math.nan).to_list()
     reasons = rows["reason"].to_list()
     # SLA: leaving for the SLA's target at the SLA time is the stay share moving on.
     if st.sla is not None:
@@ -244,11 +256,13 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, vis: pl.Data
                         keys[i] = ("stay",) if st.stay is not None else ("sla",)
     counts: dict[RouteKey, int] = {}
     durs: dict[RouteKey, list[float]] = {}
+    wts: dict[RouteKey, list[float]] = {}
     text: dict[RouteKey, str] = {}
-    for k, h, r in zip(keys, hours, reasons):
+    for k, h, r, w in zip(keys, hours, reasons, waits):
         counts[k] = counts.get(k, 0) + 1
         if h is not None and k != ("stay",):
             durs.setdefault(k, []).append(h)
+            wts.setdefault(k, []).append(w)
         if k[0] == "lost" and r:
             text.setdefault(k, r)
     # Losses whose reason the CRM did not keep (amoCRM: all but a lead's last) are
@@ -283,18 +297,21 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, vis: pl.Data
                 alias.append(("copy", hit[0].name.value, hit[1].name.value))
         c = sum(counts.get(a, 0) for a in alias if a not in taken)
         d = [x for a in alias if a not in taken for x in durs.get(a, [])]
+        w = [x for a in alias if a not in taken for x in wts.get(a, [])]
         taken.update(alias)
         label = _label(key, out.target.reason.value if isinstance(out.target, m.LostTarget) else None)
         routes.append(RouteFit(key, label, c, outcome=i,
                                after=fit_sample(np.array(d) - work) if d else None,
-                               samples=np.array(d) if d else None))
+                               samples=np.array(d) if d else None,
+                               waits=np.array(w) if d else None))
     extra = sorted((k for k in counts if k not in taken and k not in (("stay",), ("sla",))),
                    key=lambda k: -counts[k])
     for k in extra:
         d = durs.get(k, [])
         routes.append(RouteFit(k, _label(k, text.get(k)), counts[k],
                                after=fit_sample(np.array(d) - work) if d else None,
-                               samples=np.array(d) if d else None))
+                               samples=np.array(d) if d else None,
+                               waits=np.array(wts.get(k, [])) if d else None))
     if counts.get(("stay",), 0) or st.stay is not None:
         routes.append(RouteFit(("stay",), "stay", counts.get(("stay",), 0)))
     # Timeouts of a stage without `stay` come from outcomes whose delay outlasted the SLA;

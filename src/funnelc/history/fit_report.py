@@ -4,6 +4,7 @@ names are shown as written (`termtext.plain`), never read as rich markup."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..report.fmt import hours as fmt_h
@@ -20,18 +21,28 @@ def dist_text(d: DistFit | None, unit: str = "h") -> str:
         return "—"
     f = fmt_h if unit == "h" else (lambda x: f"{x:,.0f}")
     few = f" ⚠ fewer than {MIN_DEALS}: the funnel's value kept" if d.n < MIN_DEALS else ""
+    how = _how(d)
     if d.kind == "none":
-        return (f"no delay (below {f(d.ci_high)}), calibrated, distance {d.distance:.3f} "
-                f"n={d.n}{few}")
-    how = f", calibrated, distance {d.distance:.3f}" if d.method == "calibrated" else ""
+        return f"no delay (below {f(d.ci_high)}){how} n={d.n}{few}"
+
     return (f"{d.kind} mean {f(d.mean)} [{f(max(d.ci_low, 0))}, {f(d.ci_high)}] "
             f"n={d.n}{how}{few}")
+
+
+def _how(d: DistFit) -> str:
+    """How a delay was found, when not by a plain likelihood fit of the times in stage."""
+    dist = f", distance {d.distance:.3f}" if math.isfinite(d.distance) else ""
+    if d.method == "calibrated":
+        return f", calibrated{dist}"
+    if d.method == "picked up":
+        return f", from pick-up times{dist}"
+    return ""
 
 
 def _gof(d: DistFit | None) -> str:
     if d is None or not d.candidates:
         return ""
-    if d.method == "calibrated":
+    if all(math.isfinite(c.distance) for c in d.candidates):
         return "; ".join(f"{c.kind} mean {fmt_h(c.mean)} distance {c.distance:.3f}"
                          for c in d.candidates)
     return "; ".join(f"{c.kind} AIC {c.aic:.0f} KS {c.ks:.3f} p={c.p:.3f}" for c in d.candidates)
@@ -45,9 +56,13 @@ def _print_calibration(r: FitResult, console: Any) -> None:
     cal = r.calibration
     if cal is None or not cal.residuals:
         return
-    t = Table(title=f"Delays calibrated through the simulator ({cal.runs} runs, "
-                    f"{cal.simulated_deals:,} simulated deals): time in stage, history vs "
-                    "model", title_justify="left")
+    picked = (f"{len(cal.picked)} stage(s) from the pick-up times the history carries "
+              "(wait = picked − entered; work and delay from picked → left)"
+              if cal.picked else "")
+    sim = (f"calibrated through the simulator ({cal.runs} runs, {cal.simulated_deals:,} "
+           "simulated deals)" if cal.method != "picked up" else "")
+    how = "; ".join(x for x in (sim, picked) if x)
+    t = Table(title=f"Delays {how}: time in stage, history vs model", title_justify="left")
     for c in ("stage", "deals", "mean", "median", "90th pct", "distance"):
         t.add_column(c, overflow="fold")
     for x in cal.residuals:
@@ -93,6 +108,10 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any) -> N
             t.add_row(name if first else "", plain(rt.label + new),
                       f"{rt.count:,}", share, ci, dist_text(rt.after), _gof(rt.after))
             first = False
+        if sf.work is not None:
+            t.add_row(name if first else "", "work (picked up → left, routes without after)",
+                      f"{sf.work.n:,}", "", "", dist_text(sf.work), _gof(sf.work))
+            first = False
         if sf.time is not None:
             t.add_row(name if first else "", "time in stage",
                       f"{sf.time.n:,}", "", "", dist_text(sf.time), _gof(sf.time))
@@ -132,8 +151,9 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any) -> N
     if dq.dropped or dq.notes:
         print_quality(dq, console)
     console.print("delays: lowest AIC among exp/lognormal/gamma; empirical quantiles when the "
-                  "best fails KS at 1 % (n ≥ 50); in stages with work or an SLA, calibrated "
-                  "through the simulator net of queue waits and work (distance: gap in mean "
+                  "best fails KS at 1 % (n ≥ 50); in stages with work or an SLA, net of "
+                  "queue waits and work: from the pick-up times where the history has them, "
+                  "else calibrated through the simulator (distance: gap in mean "
                   "and deciles over the observed mean); means: the family's own 95 % "
                   "interval (calibrated: bootstrap); shares: 95 % Wilson; rates: exact "
                   f"Poisson; fewer than {MIN_DEALS} deals behind a figure (⚠): the funnel's "

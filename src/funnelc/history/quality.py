@@ -25,6 +25,7 @@ KIND_TEXT: dict[str, str] = {
     "unknown_pipelines": "pipeline ids missing from the pipelines list (kept as `#id`)",
     "ambiguous_inputs": "records that fit no known shape",
     "loss_reason_unknown": "losses before a lead's last one: amoCRM keeps only the current reason",
+    "bad_pick_up_times": "pick-up times unreadable or before the stage entry (read as unknown)",
 }
 """Anomaly kinds: what each counter means, in the words the report uses."""
 

@@ -5,7 +5,10 @@ order; Russian headers too): deal id (`deal_id`, `deal`, `lead_id`, `id`, `сд�
 time (`timestamp`, `ts`, `time`, `date`, `moved_at`, `дата`, `время`), `stage`
 (`status`, `этап`, `статус`), and optionally `pipeline` (`воронка`), `value` (`price`,
 `amount`, `сумма`, `бюджет`), `loss_reason` (`reason`, `причина`, `причина отказа`),
-`source` (`источник`, `utm_source`) and `kind` (`won`/`lost`/`stage`). Without a
+`source` (`источник`, `utm_source`), `kind` (`won`/`lost`/`stage`) and `picked_at`
+(`first_touch`, `picked`, `взята в работу`, `первое касание`: when a manager first
+picked the deal up in that stage; an unreadable one, or one before the row's time, is
+counted and read as unknown). Without a
 `kind` column, a stage named `won`/`lost` (or amoCRM's and Bitrix24's names for them:
 «Успешно реализовано», «Закрыто и не реализовано», WON, LOSE) closes the deal.
 Separators `,`, `;` and tab are recognised from the header line.
@@ -38,6 +41,8 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "loss_reason": ("loss_reason", "reason", "lost_reason", "причина", "причина отказа"),
     "source": ("source", "utm_source", "источник"),
     "kind": ("kind", "outcome", "type"),
+    "picked": ("picked_at", "picked", "picked_up_at", "first_touch", "first_touch_at",
+               "взята в работу", "первое касание"),
 }
 WON_NAMES = frozenset({"won", "успешно реализовано", "сделка успешна", "успешно", "win",
                        "выиграна", "c:won"})
@@ -172,7 +177,7 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
 
     df = raw.select(deal_id=col("deal_id"), t=col("ts"), pipeline=col("pipeline"),
                     stage=col("stage"), value=col("value"), loss_reason=col("loss_reason"),
-                    source=col("source"), kindcol=col("kind"),
+                    source=col("source"), kindcol=col("kind"), p=col("picked"),
                     line=pl.int_range(pl.len(), dtype=pl.Int64) + 2)
     del raw
     parsed = _parse_times(df["t"], tz)
@@ -199,6 +204,7 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
             else:
                 dq.drop(reason, bad.height, where=f"{path}:{bad['line'][0]}")
             df = df.filter(~cond)
+    df = _with_picked(df, tz, path, dq)
     low = pl.col("stage").str.to_lowercase()
     kc = pl.col("kindcol").str.to_lowercase()
     kind = (pl.when(kc.is_in(["won", "win", "s"])).then(pl.lit(WON))
@@ -213,4 +219,21 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
         value=value.cast(pl.Float64, strict=False),
         loss_reason=pl.when(kind == LOST).then(pl.col("loss_reason")),
         source="source", from_pipeline=pl.lit(None, pl.Utf8), from_stage=pl.lit(None, pl.Utf8),
-        seq=pl.lit(seq0, pl.Int64) + pl.col("line"), entry_known=pl.lit(True))
+        seq=pl.lit(seq0, pl.Int64) + pl.col("line"), entry_known=pl.lit(True),
+        picked=pl.when(kind == STAGE).then(pl.col("picked")))
+
+
+def _with_picked(df: pl.DataFrame, tz: str, path: str, dq: DataQuality) -> pl.DataFrame:
+    """Column `p` (pick-up time text) parsed into `picked`. A pick-up time that does not
+    parse, or comes before the row's own time, is no reason to lose the stage entry: it
+    is counted (`bad_pick_up_times`, with its line) and read as unknown."""
+    if df["p"].null_count() == df.height:
+        return df.drop("p").with_columns(picked=pl.lit(None, pl.Datetime("us", "UTC")))
+    df = df.with_columns(picked=_parse_times(df["p"], tz).ts)
+    bad = (pl.col("p").is_not_null()
+           & (pl.col("picked").is_null() | (pl.col("picked") < pl.col("ts"))))
+    lines = df.filter(bad)["line"]
+    if len(lines):
+        dq.count("bad_pick_up_times", len(lines), where=f"{path}:{lines[0]}")
+    return df.with_columns(picked=pl.when(bad).then(None).otherwise(pl.col("picked"))
+                           ).drop("p")

@@ -2,7 +2,8 @@
 CRM's history. This is how the round-trip tests and the back-test compare a simulation
 with real data through the very same analytics.
 
-Each visit row becomes an entry into its stage at `entered_hours`; a visit that ended
+Each visit row becomes an entry into its stage at `entered_hours`, picked up by a member
+at `picked_hours` (empty: nobody did, or the stage has no team); a visit that ended
 `won` or `lost "reason"` adds the close at `left_hours`. Hours count from the start
 date's midnight, UTC. Replications are kept apart by prefixing deal ids with `rep-`.
 The records carry no source and no value: the source is the one whose target is the
@@ -58,16 +59,20 @@ def read_records_text(data: bytes | str, dq: DataQuality, seq0: int, start: date
                            i=pl.int_range(pl.len(), dtype=pl.Int64))
     reason = pl.col("outcome").str.extract(r'^lost "(.*?)"(?: \+ copy .*)?$', 1)
     closed = pl.col("outcome").str.starts_with("won") | pl.col("outcome").str.starts_with("lost")
+    # Records written before `picked_hours` existed read as histories without pick-ups.
+    picked = at("picked_hours") if "picked_hours" in raw.columns else pl.lit(
+        None, pl.Datetime("us", "UTC"))
     enter = raw.select(deal_id="deal", ts=at("entered_hours"), pipeline="pipeline",
                        stage="stage", kind=pl.lit(STAGE), loss_reason=pl.lit(None, pl.Utf8),
-                       o=pl.col("i") * 2)
+                       picked=picked, o=pl.col("i") * 2)
     close = raw.filter(closed & pl.col("left_hours").is_not_null()).select(
         deal_id="deal", ts=at("left_hours"), pipeline="pipeline",
         stage=pl.when(pl.col("outcome").str.starts_with("won")).then(pl.lit("won"))
         .otherwise(pl.lit("lost")),
         kind=pl.when(pl.col("outcome").str.starts_with("won")).then(pl.lit(WON))
         .otherwise(pl.lit(LOST)),
-        loss_reason=reason, o=pl.col("i") * 2 + 1)
+        loss_reason=reason, picked=pl.lit(None, pl.Datetime("us", "UTC")),
+        o=pl.col("i") * 2 + 1)
     dq.synthesized += close.height  # one record row holds both the entry and the close
     ev = pl.concat([enter, close]).sort("o")
     first = ev.sort(["deal_id", "ts", "o"]).group_by("deal_id").agg(
@@ -79,4 +84,4 @@ def read_records_text(data: bytes | str, dq: DataQuality, seq0: int, start: date
         "deal_id", "ts", "pipeline", "stage", "kind", value=pl.lit(None, pl.Float64),
         loss_reason="loss_reason", source="source", from_pipeline=pl.lit(None, pl.Utf8),
         from_stage=pl.lit(None, pl.Utf8), seq=pl.lit(seq0, pl.Int64) + pl.col("o"),
-        entry_known=pl.lit(True))
+        entry_known=pl.lit(True), picked="picked")

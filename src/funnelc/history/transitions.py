@@ -29,7 +29,8 @@ class Visits:
     visits: pl.DataFrame
     """deal_id, pipeline, stage, entered, left, hours, entry_known, exit (stage/won/lost/open),
     to_pipeline, to_stage, reason, source, value, first_ts (deal's first event),
-    reopened (entered after the deal had been lost once)."""
+    reopened (entered after the deal had been lost once), picked (first pick-up by a
+    manager, null when unknown or after the visit ended)."""
     data_start: datetime | None
     """First and last event (UTC); None when there are no events."""
     data_end: datetime | None
@@ -82,7 +83,7 @@ def build_visits(events: pl.DataFrame, order_hint: dict[str, dict[str, int]] | N
     idx = aux.select(pl.arg_where(pl.col("is_stage"))).to_series()
     nidx = (idx + 1).clip(upper_bound=max(ev.height - 1, 0))
     cur = ev.select(pl.col("deal_id", "pipeline", "stage", "ts", "entry_known", "source",
-                           "value").gather(idx))
+                           "value", "picked").gather(idx))
     nxt = ev.select(pl.col("ts", "kind", "pipeline", "stage", "loss_reason").gather(nidx)
                     .name.prefix("n_"))
     per = aux.select(pl.col("same_next", "first_ts", "reopened", "visit_no").gather(idx))
@@ -102,6 +103,8 @@ def build_visits(events: pl.DataFrame, order_hint: dict[str, dict[str, int]] | N
         reason=pl.when(same & (pl.col("n_kind") == LOST)).then(pl.col("n_loss_reason")),
         source="source", value="value", first_ts="first_ts", reopened="reopened",
         visit_no="visit_no",
+        picked=pl.when(pl.col("picked") <= pl.coalesce([nx("ts"), pl.col("picked")]))
+        .then(pl.col("picked")),
     )
     del both
     # "ts" is a UTC datetime column; polars types min()/max() as any literal.

@@ -1,0 +1,241 @@
+"""`work` and `after` straight from the moments managers picked deals up: the direct path
+of issue 13, point 3, taken instead of the simulation (`calibrate`) wherever the history
+says when each deal was picked up.
+
+Time in stage is queue wait W + work S + delay A. When the history carries the pick-up
+(a CSV's `picked_at`, funnelc's records' `picked_hours`), W = picked − entered is each
+deal's own, so nothing needs simulating:
+
+* `work`: picked → left of the routes the funnel declares without `after` is S alone;
+  with at least `MIN_DEALS` of them it is fitted (`dists.fit_sample`), else the funnel's
+  `work` is kept. The report says which.
+* `after` of every other route: where nothing cuts the time short (no SLA) and the work
+  is a constant, A = picked → left − S is a sample of the delay itself and is fitted by
+  likelihood, exactly as a plain duration. Otherwise (an SLA takes out the deals whose
+  W + S + A outlasts it; a random work) the delay is the one whose W + S + A, over the
+  stage's own visits with their own waits and SLA deadlines, matches the route's times
+  in stage (`calibrate.fit_route`, the calibration's matching with the history's waits
+  in place of simulated ones).
+
+A stage that does not queue (no owner with `work`) has W = 0 and takes this path too.
+A queueing stage takes it when at least half of its mature visits that left carry a
+pick-up; its visits without one are then left out, except those that left unpicked
+when an SLA or patience can take a deal out of the queue (W = ∞: never picked up).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import polars as pl
+
+from .. import model as m
+from .calibrate import fit_route, quantile_fn
+from .dists import FLOOR, DistFit, fit_sample
+
+if TYPE_CHECKING:
+    from .fit import StageFit
+
+__all__ = ["PickedFit", "fit_picked", "PICKED_SHARE"]
+
+PICKED_SHARE = 0.5
+"""A queueing stage is fitted from pick-ups when at least this share of its mature
+visits that left carries one."""
+HOUR_US = 3.6e9
+
+
+@dataclass
+class PickedFit:
+    done: set[tuple[str, str]] = field(default_factory=set)
+    """Stages whose delays were fitted here (the simulation leaves them alone)."""
+    last: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+    """(id of the StageFit, route index) → the fitted model's times in stage of the
+    route, for the residual table."""
+
+
+@dataclass
+class _Stage:
+    """The mature visits of one stage as the direct fit needs them."""
+
+    wait: np.ndarray
+    """W per visit (hours; inf: left without being picked up)."""
+    deadline: np.ndarray
+    """Hours from entry until the SLA or the end of the data takes the deal out."""
+    sla: bool
+
+
+def fit_picked(fits: list[StageFit], funnel: m.FunnelFile, visits: pl.DataFrame,
+               end: datetime, tz: str, start: datetime, seed: int = 1) -> PickedFit:
+    """Fit, in place, the `work` and `after` of every stage of `fits` that needs more
+    than a plain duration fit (work or SLA) and whose waits the history tells."""
+    from .fit import MIN_DEALS
+
+    out = PickedFit()
+    rng = np.random.default_rng([seed, 14])
+    clock = _sla_clock(funnel, tz, start)
+    for sf in fits:
+        pipe = funnel.pipeline(sf.pipeline)
+        st = next((s for s in pipe.stages if s.name.value == sf.stage), None) if pipe else None
+        if st is None or st.cadence is not None or (st.work is None and st.sla is None):
+            continue
+        stage = _stage_visits(st, sf, visits, end, clock)
+        if stage is None:
+            continue
+        work = _fit_work(st, sf, MIN_DEALS)
+        fitted = False
+        for i, r in enumerate(sf.routes):
+            if (r.samples is None or r.waits is None or len(r.samples) < MIN_DEALS
+                    or r.key[0] in ("stay", "sla")
+                    or (r.key[0] == "copy" and r.outcome is None)):
+                continue
+            known = np.isfinite(r.waits)
+            obs, w = r.samples[known], r.waits[known]
+            if len(obs) < MIN_DEALS:
+                continue
+            fit, sim_t = _fit_after(obs, w, stage, st, work, rng)
+            sf.routes[i] = replace(r, after=fit)
+            out.last[(id(sf), i)] = sim_t
+            fitted = True
+        if fitted or work is not None:
+            out.done.add((sf.pipeline, sf.stage))
+            sf.work = work if work is not None and work.n >= MIN_DEALS else None
+    return out
+
+
+def _sla_clock(funnel: m.FunnelFile, tz: str, start: datetime
+               ) -> tuple[datetime, object | None]:
+    """The local midnight hours count from, and the account's working calendar (None:
+    the SLA runs around the clock)."""
+    zone = ZoneInfo(tz)
+    local0 = start.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    acc = funnel.account
+    if acc is None or acc.hours is None:
+        return local0, None
+    from ..sim.calendar import WorkCalendar
+
+    return local0, WorkCalendar.from_hours(acc.hours, local0.date())
+
+
+def _stage_visits(st: m.Stage, sf: StageFit, visits: pl.DataFrame, end: datetime,
+                  clock: tuple[datetime, object | None]) -> _Stage | None:
+    """The stage's mature visits with their waits and deadlines, or None when the stage
+    queues and too few of them tell when they were picked up."""
+    from ..sim.calendar import WorkCalendar
+
+    cutoff = end - timedelta(hours=sf.horizon_h)
+    local0, cal = clock
+    mine = visits.filter((pl.col("pipeline") == sf.pipeline) & (pl.col("stage") == sf.stage)
+                         & (pl.col("entered") <= cutoff)).select(
+        ent=(pl.col("entered") - pl.lit(local0)).dt.total_microseconds() / HOUR_US,
+        wait=(pl.col("picked") - pl.col("entered")).dt.total_microseconds() / HOUR_US,
+        left=pl.col("left").is_not_null())
+    if mine.height == 0:
+        return None
+    ent = mine["ent"].to_numpy()
+    queues = st.owner is not None and st.work is not None
+    if queues:
+        wait = mine["wait"].fill_null(math.nan).to_numpy()
+        left = mine["left"].to_numpy()
+        picked = np.isfinite(wait)
+        if not picked.any() or picked.sum() < PICKED_SHARE * left.sum():
+            return None
+        # Left without a pick-up: taken out of the queue (SLA, patience), W = ∞; a
+        # deal still queued has an unknown wait, and so has one the data missed.
+        outs = st.sla is not None or st.patience is not None
+        wait = np.where(picked, wait, math.inf)
+        keep = picked | (left & outs)
+        wait, ent = wait[keep], ent[keep]
+    else:
+        wait = np.zeros(len(ent))
+    span_end = (end - local0).total_seconds() / 3600.0
+    dl = span_end - ent
+    if st.sla is not None:
+        sla_h = st.sla.after.hours
+        if isinstance(cal, WorkCalendar) and not cal.always_open:
+            due = np.array([cal.add(float(e), sla_h) for e in ent]) - ent
+        else:
+            due = np.full(len(ent), sla_h)
+        dl = np.minimum(dl, due)
+    return _Stage(wait, dl, st.sla is not None)
+
+
+def _fit_work(st: m.Stage, sf: StageFit, min_deals: int) -> DistFit | None:
+    """`work` from picked → left of the routes the funnel declares without a delay."""
+    if st.work is None:
+        return None
+    parts = []
+    for r in sf.routes:
+        if (r.outcome is None or st.outcomes[r.outcome].after is not None
+                or r.samples is None or r.waits is None):
+            continue
+        known = np.isfinite(r.waits)
+        parts.append(r.samples[known] - r.waits[known])
+    if not parts:
+        return None
+    x = np.maximum(np.concatenate(parts), 0.0)
+    if len(x) < min_deals:
+        return None
+    fit = fit_sample(x)
+    if fit is not None:
+        fit.method = "picked up"
+    return fit
+
+
+def _work_draws(st: m.Stage, work: DistFit | None, n: int, rng: np.random.Generator
+                ) -> np.ndarray:
+    if work is not None:
+        return draw(work, rng.random(n))
+    if st.work is None:
+        return np.zeros(n)
+    from ..sim.dists import block_fn
+
+    fn, const = block_fn(st.work)
+    return np.full(n, const) if fn is None else np.asarray(fn(rng, n))
+
+
+def _constant_work(st: m.Stage, work: DistFit | None) -> float | None:
+    """The work's duration when it is one number for every deal, else None."""
+    if work is not None:
+        return work.mean if work.kind == "fixed" or work.sd <= 1e-9 * max(work.mean, 1) else None
+    if st.work is None:
+        return 0.0
+    return st.work.mean if st.work.kind == "fixed" else None
+
+
+def _fit_after(obs: np.ndarray, wait: np.ndarray, stage: _Stage, st: m.Stage,
+               work: DistFit | None, rng: np.random.Generator) -> tuple[DistFit, np.ndarray]:
+    """The route's delay, and the fitted model's times in stage of the route."""
+    const = _constant_work(st, work)
+    if not stage.sla and const is not None:
+        a = np.maximum(obs - wait - const, 0.0)
+        if float(a.mean()) < FLOOR:
+            # Left as soon as the work was done: the route has no delay.
+            none = DistFit(len(a), "none", 0.0, 0.0, 0.0, FLOOR, method="picked up")
+            return none, wait + const
+        fit = fit_sample(a)
+        if fit is not None:
+            fit.method = "picked up"
+            return fit, wait + const + draw(fit, rng.random(len(wait)))
+    base = stage.wait + _work_draws(st, work, len(stage.wait), rng)
+    fit, sim_t = fit_route(obs, base, stage.deadline, rng)
+    fit.method = "picked up"
+    return fit, sim_t
+
+
+def draw(fit: DistFit, u: np.ndarray) -> np.ndarray:
+    """Values of `fit` at the uniforms `u`."""
+    if fit.kind == "none":
+        return np.zeros(len(u))
+    if fit.kind == "fixed":
+        return np.full(len(u), fit.mean)
+    if fit.kind == "empirical" and fit.points:
+        pts = np.asarray(fit.points)
+        return pts[np.minimum((u * len(pts)).astype(int), len(pts) - 1)]
+    cv = fit.sd / fit.mean if fit.mean > 0 else 1.0
+    return quantile_fn(fit.kind if fit.kind in ("gamma", "lognormal") else "exp")(
+        u, fit.mean, cv if fit.kind != "exp" else 1.0)
