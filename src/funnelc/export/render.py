@@ -16,9 +16,11 @@ if TYPE_CHECKING:  # only their attributes are read: `export` need not load http
     from .amocrm_account import Account
     from .amocrm_bundle import Bundle
     from .amocrm_plan import Plan
+    from .deploy import ApplyReport
+    from .deploy import Plan as DeployPlan
 
 __all__ = ["export_json", "export_files", "export_single", "plan_text", "plan_json",
-           "applied_json"]
+           "applied_json", "deploy_plan_text", "deploy_plan_json", "deploy_applied_json"]
 
 
 def export_json(target: str, result: ExportResult) -> JSONObject:
@@ -72,3 +74,36 @@ def plan_json(url: str, plan: Plan, account: Account, bundle: Bundle, read: int)
 def applied_json(refused: list[str], requests: int, retries: int) -> JSONObject:
     """What `plan_json` gains once the plan was carried out."""
     return {"applied": True, "refused": [*refused], "requests": requests, "retries": retries}
+
+
+def deploy_plan_text(title: str, where: str, described: str, plan: DeployPlan[object],
+                     read: int) -> list[str]:
+    """`apply --to CRM` (export/deploy.py): the account as read, one line per create and
+    update, then the deletions apart, warnings, what is left alone and what is by hand."""
+    lines = [f"{title} account {where}: {described} (read in {read} requests)"]
+    lines += [f"  {step.line}" for step in plan.steps]
+    if plan.deletions:
+        lines.append("  deletions (--allow-delete):")
+        lines += [f"    {step.line}" for step in plan.deletions]
+    lines += [f"  ! {warning}" for warning in plan.warnings]
+    lines += [f"  = leave alone: {kept}" for kept in plan.left_alone]
+    lines += [f"  = by hand: {item}" for item in plan.by_hand]
+    return lines
+
+
+def deploy_plan_json(crm: str, where: str, plan: DeployPlan[object], read: int) -> JSONObject:
+    """The plan of `apply --to CRM` before anything is applied (`applied` false)."""
+    return {"crm": crm, "account": where, "read_requests": read,
+            "changes": [s.line for s in plan.steps],
+            "deletions": [s.line for s in plan.deletions],
+            "warnings": [*plan.warnings], "left_alone": [*plan.left_alone],
+            "by_hand": [*plan.by_hand], "errors": [*plan.errors], "applied": False,
+            "refused": []}
+
+
+def deploy_applied_json(report: ApplyReport, requests: int, retries: int) -> JSONObject:
+    """What `deploy_plan_json` gains once the plan was carried out (or stopped)."""
+    return {"applied": True, "applied_changes": [*report.applied],
+            "not_applied": [*report.not_applied],
+            "refused": [str(report.failure)] if report.failure is not None else [],
+            "requests": requests, "retries": retries}
