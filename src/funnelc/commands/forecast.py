@@ -12,7 +12,7 @@ import click
 
 from ..limits import MAX_JOBS
 from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE
-from .convention import format_option, info, present, verbosity_options
+from .convention import info, present, verbosity_options
 from .history import check_tz, tz_option
 from .output import guard, guard_folder
 from .sim_options import REPS_HELP, max_deals_option, reps_range, seed_option, stack
@@ -37,9 +37,12 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
 
 
 @click.command("forecast")
-@click.argument("inputs", nargs=-1, required=True, type=click.Path())
-@format_option("csv", what=" (json: schema forecast.schema.json; csv: one row per "
-                           "figure and period)")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(), metavar="HISTORY...")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
+              show_default=True,
+              help="What to print on stdout: text (the tables), json (schema "
+                   "forecast.schema.json) or csv (one row per figure, period and row, "
+                   "tidy). -o DIR writes all three and the chart besides.")
 @click.option("-o", "--output", "out_dir", metavar="DIR", default=None,
               help="Also write forecast.txt, forecast.json, forecast.csv and the fan chart "
                    "(forecast.png, forecast.svg) into DIR, all or nothing (the product is a "
