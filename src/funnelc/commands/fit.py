@@ -23,6 +23,10 @@ from .sim_options import REPS_HELP, reps_range, stack
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from ..history.fit import FitResult
+    from ..history.run import Prepared as HistoryPrepared
+    from .sim_options import Prepared
+
 T = TypeVar("T")
 
 DEFAULT_REPS = 40
@@ -95,6 +99,28 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, fmt: str, out_path: s
     _check_backtest_options(backtest, reps, seed, jobs, json_path, html_path, max_deals)
     json_path = _json_path(fmt, out_path, backtest, json_path)
     out_path = _check_outputs(inputs, funnel_path, out_path, in_place, json_path, html_path)
+    prepared_funnel, prep = _load(inputs, funnel_path, scenario, tz, color)
+    console = _report_console(fmt, out_path, json_path, html_path, color=color)
+    if backtest is not None:
+        _run_backtest(prep, prepared_funnel.model, backtest, tz, reps or DEFAULT_REPS,
+                      1 if seed is None else seed, jobs, out_path, json_path, html_path,
+                      scenario, prepared_funnel, list(inputs), console, max_deals)
+        return
+    from ..history.fit import fit_funnel
+
+    result = _or_exit(lambda: fit_funnel(prep, prepared_funnel.model, tz))
+    _deliver(result, prep, prepared_funnel, scenario, out_path, fmt, console)
+
+
+def _load(inputs: tuple[str, ...], funnel_path: str, scenario: str | None, tz: str,
+          color: str) -> tuple[Prepared, HistoryPrepared]:
+    """The funnel (its diagnostics printed; exit 1 when it has errors) and the history
+    matched to it. Stage names of the history that match no stage of the funnel are
+    warned about as `history` does, with the closest stage for each; when none matches
+    at all, nothing is fitted (exit 1): every figure would be the funnel's own."""
+    from ..history.report import unmatched_names
+    from ..history.run import prepare
+    from ..names import escape_invisible
     from .sim_options import load_for_simulation
 
     prepared_funnel = load_for_simulation(funnel_path, None, color, "fitting")
@@ -102,21 +128,24 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, fmt: str, out_path: s
     if scenario is not None and scenario in [s.name.value for s in funnel.scenarios]:
         raise click.BadParameter(f"{funnel_path} already has a scenario `{scenario}`",
                                  param_hint="'--scenario'")
+    prep = _or_exit(lambda: prepare(list(inputs), tz, funnel))
+    if prep.names is not None:
+        error, lines = unmatched_names(prep.names, prep.history.place, funnel_path)
+        for line in lines:
+            click.echo(escape_invisible(line), err=True)
+        if error:
+            raise SystemExit(EXIT_PROBLEMS)
+    return prepared_funnel, prep
 
-    from ..history.fit import fit_funnel
+
+def _deliver(result: FitResult, prep: HistoryPrepared, prepared_funnel: Prepared,
+             scenario: str | None, out_path: str | None, fmt: str, console: Console) -> None:
+    """The fit report (`fit_report.print_fit`), the fitted funnel to -o, the JSON to
+    stdout with --format json; exits 1 when rows of the history were dropped."""
     from ..history.fit_report import print_fit
-    from ..history.run import prepare
     from ..termtext import plain
 
-    prep = _or_exit(lambda: prepare(list(inputs), tz, funnel))
-    console = _report_console(fmt, out_path, json_path, html_path, color=color)
-    if backtest is not None:
-        _run_backtest(prep, funnel, backtest, tz, reps or DEFAULT_REPS, 1 if seed is None else seed,
-                      jobs, out_path, json_path, html_path, scenario, prepared_funnel,
-                      list(inputs), console, max_deals)
-        return
-    result = _or_exit(lambda: fit_funnel(prep, funnel, tz))
-    text, notes = _render(funnel, result, scenario, prepared_funnel)
+    text, notes = _render(prepared_funnel.model, result, scenario, prepared_funnel)
     print_fit(result, prep, notes, console)
     if out_path is not None:
         from .output import emit

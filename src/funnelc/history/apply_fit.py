@@ -218,10 +218,20 @@ def _empty(line: int, column: int, offset: int) -> m.Span:
 def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str]) -> m.Stage:
     if sf is None or st.cadence is not None:
         return st
-    routes = _written_routes(sf)
+    where = f"{pipe.name.value}.{st.name.value}"
+    # A move to a stage the funnel lacks (a name of the history no stage matched) cannot
+    # be written as an outcome: the file would not check. Left out; the shares are of
+    # the routes that can be written.
+    names = {s.name.value for s in pipe.stages}
+    routes = []
+    for r in _written_routes(sf):
+        if r.key[0] == "stage" and r.outcome is None and r.key[2] not in names:
+            notes.append(f"{where}: {r.count} moves {r.label}, a stage the funnel does not "
+                         "have; not written (see the unmatched names)")
+        else:
+            routes.append(r)
     if not routes or sum(r.count for r in routes) == 0:
         return st
-    where = f"{pipe.name.value}.{st.name.value}"
     if sf.mature < MIN_DEALS:
         notes.append(f"{where}: {sf.mature} deals old enough to have left (fewer than "
                      f"{MIN_DEALS}); the funnel's shares and delays kept")
