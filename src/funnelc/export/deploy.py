@@ -61,6 +61,7 @@ TIMEOUT_S = 30.0
 
 TARGETS: dict[str, str] = {
     "bitrix24": "funnelc.export.bitrix24_deploy",
+    "pipedrive": "funnelc.export.pipedrive_deploy",
 }
 """CRM name → the module holding its `SPEC` and `open_target` (imported only when used,
 so `funnelc --help` never loads httpx)."""

@@ -24,24 +24,17 @@ from dataclasses import dataclass, field
 import httpx
 
 from ..jsontypes import JSON, JSONObject
-from .rest_client import (
-    CrmBadAnswer,
-    RestClient,
-    answer_int,
-    answer_list,
-    answer_object,
-    answer_str,
-    kind_of,
-)
+from .deploy import BadAnswer, JsonHttp, Judgement, kind_of, scrub
 
-__all__ = ["PipedriveClient", "PdStage", "PdPipeline", "PdField", "PdAccount", "read_account",
-           "parse_account", "FIELD_ENTITIES", "DEFAULT_URL", "TOKEN_ENV", "BURST", "WINDOW_S",
-           "FIELDS_QUERY"]
+__all__ = ["PipedriveClient", "PdStage", "PdPipeline", "PdField", "PdAccount", "read_raw",
+           "parse_account", "FIELD_ENTITIES", "DEFAULT_URL", "TOKEN_ENV", "PER_S",
+           "FIELDS_QUERY", "answer_object", "answer_list", "answer_int", "answer_str"]
 
 DEFAULT_URL = "https://api.pipedrive.com"
 TOKEN_ENV = "PIPEDRIVE_API_TOKEN"
-BURST = 20
-WINDOW_S = 2.0
+PER_S = 10
+"""The lowest plan's burst limit, 20 requests per rolling 2 seconds, kept as at most 10
+in any one second (which never exceeds 20 in any 2)."""
 PAGE = 500
 FIELD_ENTITIES: dict[str, str] = {"deal": "dealFields", "person": "personFields",
                                   "organization": "organizationFields"}
@@ -49,28 +42,74 @@ FIELD_ENTITIES: dict[str, str] = {"deal": "dealFields", "person": "personFields"
 FIELDS_QUERY = "ui_visibility,important_fields,required_fields"
 
 
-class PipedriveClient(RestClient):
-    vendor = "Pipedrive"
-    token_env = TOKEN_ENV
+def answer_object(value: JSON, what: str, where: str) -> JSONObject:
+    if not isinstance(value, dict):
+        raise BadAnswer(f"{what}: `{where or 'the answer'}` is {kind_of(value)}, expected an "
+                        "object")
+    return value
 
-    def __init__(self, base_url: str, token: str, *, limit: int = BURST,
-                 window_s: float = WINDOW_S, sleep: Callable[[float], None] = time.sleep,
+
+def answer_list(value: JSON, what: str, where: str) -> list[JSONObject]:
+    """A list of objects (null counts as empty), or `BadAnswer` naming the place."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BadAnswer(f"{what}: `{where}` is {kind_of(value)}, expected an array")
+    return [answer_object(item, what, f"{where}[{i}]") for i, item in enumerate(value)]
+
+
+def answer_str(raw: JSONObject, key: str, what: str, where: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str):
+        raise BadAnswer(f"{what}: `{where}.{key}` is {kind_of(value)}, expected a string")
+    return value
+
+
+def answer_int(raw: JSONObject, key: str, what: str, where: str,
+               default: int | None = None) -> int:
+    value = raw.get(key)
+    if value is None and default is not None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadAnswer(f"{what}: `{where}.{key}` is {kind_of(value)}, expected an integer")
+    return value
+
+
+class PipedriveClient(JsonHttp):
+    crm = "Pipedrive"
+
+    def __init__(self, base_url: str, token: str, *, per_s: float = PER_S,
+                 sleep: Callable[[float], None] = time.sleep,
                  backoff_base_s: float | None = None,
                  transport: httpx.BaseTransport | None = None) -> None:
-        super().__init__(base_url, {"x-api-token": token}, limit=limit, window_s=window_s,
-                         sleep=sleep, backoff_base_s=backoff_base_s, transport=transport)
+        super().__init__(base_url, headers={"x-api-token": token}, per_s=per_s,
+                         secrets=[token], sleep=sleep, backoff_base_s=backoff_base_s,
+                         transport=transport)
 
-    def auth_hint(self, status: int) -> str:
-        return (f"check {TOKEN_ENV} (an API token of a user who may change the company's "
-                "pipelines and fields: Settings → Personal preferences → API)")
+    def judge(self, response: httpx.Response, body: JSON, what: str) -> Judgement:
+        """Pipedrive's failures are `{success: false, error, error_info}` with the HTTP
+        status; 429 is the burst or daily limit."""
+        verdict = super().judge(response, body, what)
+        if verdict.verdict in ("refused", "auth") and isinstance(body, dict):
+            words = "; ".join(str(body[k]) for k in ("error", "error_info")
+                              if isinstance(body.get(k), str) and body[k])
+            if words:
+                hint = (f": check {TOKEN_ENV} (the API token of a user who may change the "
+                        "company's pipelines and fields)" if verdict.verdict == "auth" else "")
+                return Judgement(verdict.verdict, f"{verdict.message}: {words}{hint}")
+        return verdict
+
+    def where(self, method: str, path: str) -> str:
+        return scrub(f"{method} {self.base_url}{path}", self.secrets)
 
     def data(self, method: str, path: str, *, json: object = None) -> JSON:
         """`data` of a v1/v2 answer `{success, data}`."""
-        body = self.request(method, path, json=json)
+        body = self.request(method, path, json=json, idempotent=method in ("GET", "PUT",
+                                                                           "PATCH", "DELETE"))
         what = self.where(method, path)
         obj = answer_object(body, what, "")
         if obj.get("success") is False:
-            raise CrmBadAnswer(f"{what}: Pipedrive answered success false", 0)
+            raise BadAnswer(f"{what}: Pipedrive answered success false")
         return obj.get("data")
 
     def data_object(self, method: str, path: str, *, json: object = None) -> JSONObject:
@@ -91,8 +130,8 @@ class PipedriveClient(RestClient):
             extra = obj.get("additional_data")
             nxt = extra.get("next_cursor") if isinstance(extra, dict) else None
             if nxt is not None and not isinstance(nxt, str):
-                raise CrmBadAnswer(f"{what}: `additional_data.next_cursor` is {kind_of(nxt)}, "
-                                   "expected a string", 0)
+                raise BadAnswer(f"{what}: `additional_data.next_cursor` is {kind_of(nxt)}, "
+                                "expected a string")
             if not nxt:
                 break
             cursor = nxt
@@ -160,7 +199,7 @@ def _bool(raw: JSONObject, key: str, what: str, where: str) -> bool:
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise CrmBadAnswer(f"{what}: `{where}.{key}` is {kind_of(value)}, expected a boolean", 0)
+        raise BadAnswer(f"{what}: `{where}.{key}` is {kind_of(value)}, expected a boolean")
     return value
 
 
@@ -169,7 +208,7 @@ def _number(raw: JSONObject, key: str, what: str, where: str) -> int:
     if value is None:
         return 0
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise CrmBadAnswer(f"{what}: `{where}.{key}` is {kind_of(value)}, expected a number", 0)
+        raise BadAnswer(f"{what}: `{where}.{key}` is {kind_of(value)}, expected a number")
     return round(value)
 
 
@@ -197,7 +236,7 @@ def _config(raw: JSONObject, key: str, what: str, where: str) -> JSONObject:
     ids = obj.get("stage_ids")
     if ids is not None and (not isinstance(ids, list)
                             or any(isinstance(i, bool) or not isinstance(i, int) for i in ids)):
-        raise CrmBadAnswer(f"{what}: `{where}.{key}.stage_ids` is not an array of integers", 0)
+        raise BadAnswer(f"{what}: `{where}.{key}.stage_ids` is not an array of integers")
     return obj
 
 
@@ -243,10 +282,3 @@ def read_raw(client: PipedriveClient) -> dict[str, list[JSONObject]]:
     for endpoint in FIELD_ENTITIES.values():
         out[endpoint] = client.pages(f"/api/v2/{endpoint}", {"include_fields": FIELDS_QUERY})
     return out
-
-
-def read_account(client: PipedriveClient) -> PdAccount:
-    raw = read_raw(client)
-    return parse_account(raw["pipelines"], raw["stages"],
-                         {e: raw[p] for e, p in FIELD_ENTITIES.items()},
-                         lambda endpoint: client.where("GET", f"/api/v2/{endpoint}"))
