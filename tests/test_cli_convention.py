@@ -99,6 +99,7 @@ def argv_for(name: str, history: Path, amocrm: Path, tmp: Path) -> list[str]:
         "fit": ["fit", str(history), "--funnel", FUNNEL],
         "forecast": ["forecast", str(history), "--funnel", FUNNEL, "--until", "2024-04-07",
                      "--reps", "2", "--jobs", "1"],
+        "audit": ["audit", FUNNEL, str(history)],
     }[name]
 
 

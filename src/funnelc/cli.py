@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "fit": ("funnelc.commands.fit", "Fit the funnel's parameters to a CRM history export."),
     "forecast": ("funnelc.commands.forecast",
                  "Forecast won deals and revenue from today's open deals and new arrivals."),
+    "audit": ("funnelc.commands.audit",
+              "Audit a history: managers, sources, loss reasons, graveyards, by money."),
 }
 
 

@@ -14,6 +14,7 @@ from .sim_options import stack
 
 if TYPE_CHECKING:
     from ..history.analytics import HistoryTables
+    from ..history.audit import Audit
     from ..history.quality import DataQuality
     from ..history.report import Section
 
@@ -136,13 +137,17 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
             click.echo(escape_invisible(line), err=True)
         if error:
             raise SystemExit(EXIT_PROBLEMS)
-    secs = sections(t, extra)
+    from ..history.audit import run_audit
+    from ..history.audit_render import audit_sections
+
+    audit = run_audit(t, prepared.history.events)
+    secs = sections(t, [*audit_sections(audit), *extra])
     lost = dq.dropped_total or dq.counts.get("truncated_files", 0)
     if fmt == "json":
         from ..history.report import render_json
 
         if out_dir is not None:
-            write_outputs(out_dir, secs, t, dq, list(inputs), tz)
+            write_outputs(out_dir, secs, t, dq, list(inputs), tz, audit)
             info(f"wrote {out_dir}/history.html, history.json and plots/")
         deliver(None, render_json(secs, dq, _meta(t, list(inputs), tz)))
         raise SystemExit(EXIT_PROBLEMS if lost else EXIT_CLEAN)
@@ -155,7 +160,7 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
     print_terminal(secs, console, max_rows)
     print_quality(dq, console)
     if out_dir is not None:
-        write_outputs(out_dir, secs, t, dq, list(inputs), tz)
+        write_outputs(out_dir, secs, t, dq, list(inputs), tz, audit)
         console.print(plain(f"wrote {out_dir}/history.html, history.json and plots/"))
     raise SystemExit(EXIT_PROBLEMS if lost else EXIT_CLEAN)
 
@@ -171,13 +176,13 @@ def _meta(t: HistoryTables, inputs: list[str], tz: str) -> dict[str, Any]:
 
 
 def write_outputs(out_dir: str, secs: list[Section], t: HistoryTables, dq: DataQuality,
-                  inputs: list[str], tz: str) -> None:
+                  inputs: list[str], tz: str, audit: Audit | None = None) -> None:
     """Every file rendered first, then written all or nothing (`output.write_folder`)."""
     from ..history.plots import draw_history_plots
     from ..history.report import order_note, render_html, render_json
     from .output import write_folder
 
-    plots = draw_history_plots(t)
+    plots = draw_history_plots(t, audit)
     files: dict[str, str | bytes] = {}
     for name, _, png, svg, _ in plots:
         files[f"plots/{name}.png"] = png

@@ -5,6 +5,11 @@ lost (`kind` "won"/"lost", `stage` the CRM's name of that closing status). Deal
 attributes (value, source) sit on every row of the deal: columnar tables prefer a
 repeated value to a join. `from_pipeline`/`from_stage` hold the stage a CRM event says
 the deal moved *from* (null when the format does not say), to spot missing events.
+`manager` is who worked the deal at that row (amoCRM: the user who changed the status,
+else the lead's responsible user; Bitrix24: the deal's `ASSIGNED_BY_ID`; CSV: a
+`manager` column) and `last_activity` the deal's last recorded activity (amoCRM
+`updated_at`, Bitrix24 `LAST_ACTIVITY_TIME`, CSV `last_activity`); both null where the
+input does not tell, and spread over the deal's rows like value and source.
 `picked` (on a stage entry) is when a manager first picked the deal up in that stage —
 a CSV's `picked_at`/`first_touch`, funnelc's records' `picked_hours`, amoCRM's first
 call or completed task after the entry — null where the input does not tell: with it,
@@ -38,8 +43,10 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     "seq": pl.Int64(),
     "entry_known": pl.Boolean(),
     "picked": pl.Datetime("us", "UTC"),
+    "manager": pl.Utf8(),
+    "last_activity": pl.Datetime("us", "UTC"),
 }
-OPTIONAL_COLUMNS = ("picked",)
+OPTIONAL_COLUMNS = ("picked", "manager", "last_activity")
 """Columns a reader may leave out (its format never has them): `normalize` adds them as
 nulls, so a reader that knows nothing of pick-ups needs no change."""
 
@@ -133,13 +140,12 @@ def normalize(frames: list[pl.DataFrame], dq: DataQuality) -> pl.DataFrame:
     if ooo:
         dq.count("out_of_order", int(ooo))
     ev = ev.with_columns(gid=(~same).fill_null(True).cum_sum())
-    if ev["value"].null_count() not in (0, ev.height) or ev["source"].null_count() not in (
-            0, ev.height):
+    partial = [c for c in ("value", "source", "manager", "last_activity")
+               if ev[c].null_count() not in (0, ev.height)]
+    if partial:
         ev = ev.with_columns(
-            pl.col("value").fill_null(strategy="forward").fill_null(strategy="backward")
-            .over("gid"),
-            pl.col("source").fill_null(strategy="forward").fill_null(strategy="backward")
-            .over("gid"))
+            pl.col(c).fill_null(strategy="forward").fill_null(strategy="backward").over("gid")
+            for c in partial)
     ev = ev.drop("gid")
     prev_p = pl.when(same).then(pl.col("pipeline").shift(1))
     prev_s = pl.when(same).then(pl.col("stage").shift(1))

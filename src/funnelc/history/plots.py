@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, cast
 import polars as pl
 
 from .analytics import HistoryTables
+from .audit import Audit
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -157,6 +158,49 @@ def backlog_plot(t: HistoryTables) -> Figure:
     return fig
 
 
+def funnel_plot(a: Audit) -> Figure:
+    """Conversion against volume per manager, one panel per stage pair (the busiest
+    first), with the team's rate and its 95 % control limits: a manager outside the
+    funnel differs by more than chance at his volume (Spiegelhalter's funnel plot)."""
+    from .stats import funnel_limits
+
+    df = a.managers
+    if df is None or df.height == 0:
+        return _empty(_fig(9, 3), "no managers in the history")
+    pairs = (df.group_by(["pipeline", "from_stage", "to_stage"], maintain_order=True)
+             .agg(pl.col("entered").sum()).sort("entered", descending=True)
+             .head(MAX_PANELS).rows())
+    fig = _fig(9, 3.2 * len(pairs))
+    axes = fig.subplots(len(pairs), 1, squeeze=False)
+    for ax, (p, f, to, total) in zip(axes[:, 0], pairs):
+        sel = df.filter((pl.col("pipeline") == p) & (pl.col("from_stage") == f)
+                        & (pl.col("to_stage") == to))
+        ns = sel["entered"].to_list()
+        rates = [100 * (r or 0.0) for r in sel["rate"].to_list()]
+        p0 = float(sel["reached"].sum()) / total if total else 0.0
+        top = max(ns) if ns else 1
+        grid = [1 + (top * 1.1 - 1) * i / 60 for i in range(61)]
+        lims = [funnel_limits(p0, n) for n in grid]
+        ax.plot(grid, [100 * lo for lo, _ in lims], color="#8c8c8c", linestyle="--",
+                linewidth=1, label="95 % limits")
+        ax.plot(grid, [100 * hi for _, hi in lims], color="#8c8c8c", linestyle="--",
+                linewidth=1)
+        ax.axhline(100 * p0, color="#4c72b0", linewidth=1, label="team")
+        flagged = sel["flagged"].to_list()
+        ax.scatter(ns, rates, c=["#c44e52" if x else "#4c72b0" for x in flagged], zorder=3)
+        for n, r, name in zip(ns, rates, sel["manager"].to_list()):
+            ax.annotate(_label(name, 20), (n, r), fontsize=7, xytext=(3, 3),
+                        textcoords="offset points")
+        ax.set_title(_label(f"{f} → {to}", 70), fontsize=9)
+        ax.set_xlabel("deals entered")
+        ax.set_ylabel("conversion, %")
+        ax.legend(fontsize=7, frameon=False)
+    return fig
+
+
+MAX_PANELS = 6
+
+
 PLOTS: tuple[tuple[str, str, Callable[[HistoryTables], Figure]], ...] = (
     ("inflow", "New deals by month and source", inflow_plot),
     ("conversion", "Stage-to-stage conversion by month", conversion_plot),
@@ -166,8 +210,10 @@ PLOTS: tuple[tuple[str, str, Callable[[HistoryTables], Figure]], ...] = (
 )
 
 
-def draw_history_plots(t: HistoryTables) -> list[tuple[str, str, bytes, str, list[str]]]:
-    """(name, title, png, svg, warnings) per plot."""
+def draw_history_plots(t: HistoryTables, audit: Audit | None = None
+                       ) -> list[tuple[str, str, bytes, str, list[str]]]:
+    """(name, title, png, svg, warnings) per plot; with an audit that names managers,
+    also the managers' funnel plot."""
     from matplotlib import rc_context
 
     from ..report.figures import REPORT, render_figure
@@ -178,4 +224,8 @@ def draw_history_plots(t: HistoryTables) -> list[tuple[str, str, bytes, str, lis
         for name, title, draw in PLOTS:
             fig = render_figure(draw(t), REPORT)
             out.append((name, title, fig.png, fig.svg, fig.warnings))
+        if audit is not None and audit.managers is not None:
+            fig = render_figure(funnel_plot(audit), REPORT)
+            out.append(("managers_funnel", "Managers: conversion against volume, with the "
+                        "team's 95 % control limits", fig.png, fig.svg, fig.warnings))
     return out

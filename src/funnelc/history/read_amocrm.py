@@ -6,7 +6,12 @@ Inputs (any number of pages, in any files, in any order): `GET /api/v4/events` p
 `closed_at`, `price`, `status_id`, `pipeline_id`, `loss_reason_id` or
 `_embedded.loss_reason`, `source_id` or `_embedded.source`), the pipelines response
 (`_embedded.pipelines[]._embedded.statuses[]`: names and `sort`), and optionally
-`GET /api/v4/leads/loss_reasons` for reason names.
+`GET /api/v4/leads/loss_reasons` for reason names and `GET /api/v4/users`
+(`_embedded.users[]`: `id`, `name`) for the names of managers.
+
+Managers: a status change is worked by its event's `created_by` (0 is amoCRM itself, a
+robot or an integration: then the lead's `responsible_user_id`); the lead's first stage
+by its `responsible_user_id`. A lead's `updated_at` is its last activity.
 
 A lead enters its first stage (the `from` side of its earliest status change, or its
 current status if it never moved) at `created_at`; each event is an entry into its
@@ -90,7 +95,7 @@ def is_amocrm(doc: Any) -> str | None:
     if isinstance(doc, dict):
         emb = doc.get("_embedded")
         if isinstance(emb, dict):
-            for key in ("events", "leads", "pipelines", "statuses", "loss_reasons"):
+            for key in ("events", "leads", "pipelines", "statuses", "loss_reasons", "users"):
                 if key in emb:
                     return key
         if "type" in doc and "value_after" in doc:
@@ -111,6 +116,8 @@ class _Lead:
     reason_id: int | None
     source: str | None
     where: str
+    responsible: int | None = None
+    updated: float | None = None
 
 
 @dataclass
@@ -126,6 +133,8 @@ class AmoCollector:
     ev_after: array = field(default_factory=lambda: array("q"))
     ev_after_p: array = field(default_factory=lambda: array("q"))
     ev_where: list[str] = field(default_factory=list)
+    ev_user: array = field(default_factory=lambda: array("q"))
+    users: dict[int, str] = field(default_factory=dict)
     leads: dict[int, _Lead] = field(default_factory=dict)
     pipelines: dict[int, str] = field(default_factory=dict)
     statuses: dict[tuple[int, int], tuple[str, int]] = field(default_factory=dict)
@@ -157,6 +166,11 @@ class AmoCollector:
                 rid = _int(r.get("id")) if isinstance(r, dict) else None
                 if rid is not None:
                     self.reasons[rid] = str(r.get("name", rid))
+        elif kind == "users":
+            for u in _list(doc, "users", where):
+                uid = _int(u.get("id")) if isinstance(u, dict) else None
+                if uid is not None and isinstance(u, dict) and u.get("name"):
+                    self.users[uid] = str(u["name"])
 
     # ---------------------------------------------------------------- pieces
     def _event(self, e: Any, where: str, dq: DataQuality) -> None:
@@ -191,6 +205,7 @@ class AmoCollector:
         self.ev_after.append(after[0])
         self.ev_after_p.append(after[1])
         self.ev_where.append(where)
+        self.ev_user.append(_int(e.get("created_by")) or 0)
 
     def _lead(self, lead: Any, where: str, dq: DataQuality) -> None:
         if not isinstance(lead, dict) or _int(lead.get("id")) is None:
@@ -225,7 +240,9 @@ class AmoCollector:
             return
         self.leads[lid] = _Lead(_time(lead.get("created_at")), price_f,
                                 (st, pid or 0) if st is not None else None, reason,
-                                _int(lead.get("loss_reason_id")), source, where)
+                                _int(lead.get("loss_reason_id")), source, where,
+                                _int(lead.get("responsible_user_id")) or None,
+                                _time(lead.get("updated_at")))
 
     def _pipeline(self, p: Any) -> None:
         pid = _int(p.get("id")) if isinstance(p, dict) else None
@@ -301,17 +318,20 @@ class AmoCollector:
             "a": pl.Series(self.ev_after, dtype=pl.Int64),
             "ap": pl.Series(self.ev_after_p, dtype=pl.Int64),
             "i": pl.Series(range(len(self.ev_deal)), dtype=pl.Int64),
+            "u": pl.Series(self.ev_user, dtype=pl.Int64),
         })
         # Lead records.
         lead_rows = [(lid, ld.created, ld.price, ld.status[0] if ld.status else None,
                       ld.status[1] if ld.status else None,
                       ld.reason or (self.reasons.get(ld.reason_id) if ld.reason_id else None)
-                      or (f"#{ld.reason_id}" if ld.reason_id else None), ld.source)
+                      or (f"#{ld.reason_id}" if ld.reason_id else None), ld.source,
+                      ld.responsible, ld.updated)
                      for lid, ld in self.leads.items()]
         leads = pl.DataFrame(lead_rows, schema={"deal": pl.Int64, "created": pl.Float64,
                                                 "value": pl.Float64, "ls": pl.Int64,
                                                 "lp": pl.Int64, "reason": pl.Utf8,
-                                                "source": pl.Utf8}, orient="row")
+                                                "source": pl.Utf8, "resp": pl.Int64,
+                                                "updated": pl.Float64}, orient="row")
         dq.rows_read += leads.height
         # Times: both units mixed in one account, or dates no CRM history holds, are
         # dropped with their reason (a lead's bad `created_at` drops its first stage).
@@ -390,21 +410,28 @@ class AmoCollector:
         slook = pl.DataFrame(srows, schema={"s": pl.Int64, "p": pl.Int64, "pipeline": pl.Utf8,
                                             "stage": pl.Utf8, "kind": pl.Utf8}, orient="row")
         start = start.join(slook, on=["s", "p"], how="left")
-        attrs = leads.select("deal", "value", "source", "reason")
+        attrs = leads.select("deal", "value", "source", "reason", "resp", "updated")
         start = start.sort(["deal"]).with_columns(
             seq=pl.lit(seq0, pl.Int64) + pl.int_range(pl.len(), dtype=pl.Int64))
         ev = ev.with_columns(seq=pl.lit(seq0 + start.height, pl.Int64) + pl.col("i"))
         out = pl.concat([
             start.select("deal", "t", "pipeline", "stage", "kind",
                          from_pipeline=pl.lit(None, pl.Utf8), from_stage=pl.lit(None, pl.Utf8),
-                         entry_known="known", seq="seq"),
+                         entry_known="known", seq="seq", u=pl.lit(0, pl.Int64)),
             ev.select("deal", "t", "pipeline", "stage", "kind", "from_pipeline", "from_stage",
-                      entry_known=pl.lit(True), seq="seq"),
+                      entry_known=pl.lit(True), seq="seq", u="u"),
         ]).join(attrs, on="deal", how="left")
+        user = pl.when(pl.col("u") > 0).then(pl.col("u")).otherwise(pl.col("resp"))
+        users = pl.DataFrame(list(self.users.items()), schema={"uid": pl.Int64, "uname": pl.Utf8},
+                             orient="row")
+        out = out.with_columns(uid=user).join(users, on="uid", how="left", maintain_order="left")
         out = out.with_columns(
             deal_id=pl.col("deal").cast(pl.Utf8),
             ts=from_epoch_seconds(out["t"]),
             loss_reason=pl.when(pl.col("kind") == LOST).then(pl.col("reason")),
+            manager=pl.coalesce([pl.col("uname"),
+                                 pl.lit("user #") + pl.col("uid").cast(pl.Utf8)]),
+            last_activity=from_epoch_seconds(out["updated"]),
         )
         # amoCRM keeps one loss reason per lead, the current one: it belongs to the
         # lead's last loss. Earlier losses (before a comeback) have no known reason.

@@ -5,8 +5,11 @@ moved to a final stage, 5 pipeline changed; `OWNER_ID`, `CREATED_TIME` ISO 8601 
 offset, `CATEGORY_ID`, `STAGE_ID`, `STAGE_SEMANTIC_ID` P/S/F; leads have `STATUS_ID`
 and `STATUS_SEMANTIC_ID` instead), `crm.status.list` for stage names and order
 (`STATUS_ID`, `NAME`, `SORT`, `CATEGORY_ID`, `SEMANTICS`), optionally
-`crm.category.list` for pipeline names and `crm.deal.list` pages for value
-(`OPPORTUNITY`), source (`SOURCE_ID`) and deals that never moved (`DATE_CREATE`).
+`crm.category.list` for pipeline names, `crm.deal.list` pages for value
+(`OPPORTUNITY`), source (`SOURCE_ID`), manager (`ASSIGNED_BY_ID`), last activity
+(`LAST_ACTIVITY_TIME`, else `DATE_MODIFY`) and deals that never moved (`DATE_CREATE`), and
+`user.get` (`result[]`: `ID`, `NAME`, `LAST_NAME`) for the managers' names. The history
+items name no user: a deal's manager is its responsible user on every row.
 
 Every history item is an entry into its stage. Semantic S is won, F is lost: Bitrix24
 has no separate loss reason, the failure stage itself is the reason ("Анализ причины
@@ -46,6 +49,9 @@ def is_bitrix24(doc: Any) -> str | None:
                 return "statuses"
             if _looks_deal(res):
                 return "deals"
+            if all(isinstance(r, dict) and "ID" in r and "NAME" in r
+                   and ("LAST_NAME" in r or "USER_TYPE" in r) for r in res[:5]):
+                return "users"
             if all(isinstance(r, dict) and "NAME" in r and "ID" in r for r in res[:5]):
                 return "categories"
     if isinstance(doc, dict) and "OWNER_ID" in doc and "CREATED_TIME" in doc:
@@ -88,6 +94,8 @@ class BitrixCollector:
     stages: dict[str, tuple[str, int, str, str]] = field(default_factory=dict)
     """STATUS_ID → (name, sort, category id, semantics)."""
     categories: dict[str, str] = field(default_factory=dict)
+    users: dict[str, str] = field(default_factory=dict)
+    """User ID → "NAME LAST_NAME" (`user.get`)."""
     seen_any: bool = False
 
     def add(self, kind: str, doc: Any, where: str, dq: DataQuality) -> None:
@@ -121,6 +129,14 @@ class BitrixCollector:
                     cid = c.get("id", c.get("ID"))
                     if cid is not None:
                         self.categories[str(cid)] = str(c.get("name", c.get("NAME", cid)))
+        elif kind == "users":
+            for u in _items(doc):
+                uid = _text(u.get("ID")) if isinstance(u, dict) else None
+                if uid is not None and isinstance(u, dict):
+                    name = " ".join(p for p in (_text(u.get("NAME")), _text(u.get("LAST_NAME")))
+                                    if p)
+                    if name:
+                        self.users[uid] = name
         elif kind == "deals":
             for d in _items(doc):
                 if isinstance(d, dict):
@@ -133,6 +149,13 @@ class BitrixCollector:
             return
         self.history.append(item)
         self.where.append(where)
+
+    def _user(self, value: Any) -> str | None:
+        """A user id as the manager's name (`user.get`), else `user #ID`."""
+        uid = _text(value)
+        if uid is None or uid == "0":
+            return None
+        return self.users.get(uid) or f"user #{uid}"
 
     def _pipeline_name(self, cat: str) -> str:
         return self.categories.get(cat) or (f"#{cat}" if cat else "#0")
@@ -191,8 +214,12 @@ class BitrixCollector:
             "sem": [_text(d.get("STAGE_SEMANTIC_ID")) for d in self.deals],
             "value": [_text(d.get("OPPORTUNITY")) for d in self.deals],
             "source": [_text(d.get("SOURCE_ID")) for d in self.deals],
+            "manager": [self._user(d.get("ASSIGNED_BY_ID")) for d in self.deals],
+            "la": [_text(d.get("LAST_ACTIVITY_TIME")) or _text(d.get("DATE_MODIFY"))
+                   for d in self.deals],
         }, schema={"owner": pl.Utf8, "created": pl.Utf8, "cat": pl.Utf8, "stage_id": pl.Utf8,
-                   "sem": pl.Utf8, "value": pl.Utf8, "source": pl.Utf8})
+                   "sem": pl.Utf8, "value": pl.Utf8, "source": pl.Utf8, "manager": pl.Utf8,
+                   "la": pl.Utf8})
         nameless = deals.filter(pl.col("owner").is_null()).height
         if nameless:  # a deal record without an ID cannot be matched to anything
             dq.rows_read += nameless
@@ -235,10 +262,12 @@ class BitrixCollector:
         kind = (pl.when(sem == "S").then(pl.lit(WON)).when(sem == "F").then(pl.lit(LOST))
                 .otherwise(pl.lit(STAGE)))
         attrs = deals.select("owner", value=pl.col("value").cast(pl.Float64, strict=False),
-                             source=pl.col("source"))
+                             source=pl.col("source"), manager=pl.col("manager"),
+                             last_activity=parse_timestamps(deals["la"], tz).ts)
         out = out.join(attrs, on="owner", how="left").select(
             deal_id="owner", ts="ts", pipeline="pipeline", stage=stage_name, kind=kind,
             value="value", loss_reason=pl.when(kind == LOST).then(stage_name),
             source="source", from_pipeline=pl.lit(None, pl.Utf8),
-            from_stage=pl.lit(None, pl.Utf8), seq="seq", entry_known=pl.lit(True))
+            from_stage=pl.lit(None, pl.Utf8), seq="seq", entry_known=pl.lit(True),
+            manager="manager", last_activity="last_activity")
         return out

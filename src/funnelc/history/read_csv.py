@@ -5,7 +5,9 @@ order; Russian headers too): deal id (`deal_id`, `deal`, `lead_id`, `id`, `сд�
 time (`timestamp`, `ts`, `time`, `date`, `moved_at`, `дата`, `время`), `stage`
 (`status`, `этап`, `статус`), and optionally `pipeline` (`воронка`), `value` (`price`,
 `amount`, `сумма`, `бюджет`), `loss_reason` (`reason`, `причина`, `причина отказа`),
-`source` (`источник`, `utm_source`), `kind` (`won`/`lost`/`stage`) and `picked_at`
+`source` (`источник`, `utm_source`), `manager` (`responsible`, `owner`,
+`менеджер`, `ответственный`), `last_activity` (the deal's last activity, for the
+graveyard's segments), `kind` (`won`/`lost`/`stage`) and `picked_at`
 (`first_touch`, `picked`, `взята в работу`, `первое касание`: when a manager first
 picked the deal up in that stage; an unreadable one, or one before the row's time, is
 counted and read as unknown). Without a
@@ -43,6 +45,10 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "kind": ("kind", "outcome", "type"),
     "picked": ("picked_at", "picked", "picked_up_at", "first_touch", "first_touch_at",
                "взята в работу", "первое касание"),
+    "manager": ("manager", "responsible", "responsible_user", "owner", "assigned_to",
+                "менеджер", "ответственный"),
+    "last_activity": ("last_activity", "last_activity_at", "last_activity_time",
+                      "последняя активность"),
 }
 WON_NAMES = frozenset({"won", "успешно реализовано", "сделка успешна", "успешно", "win",
                        "выиграна", "c:won"})
@@ -178,6 +184,7 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
     df = raw.select(deal_id=col("deal_id"), t=col("ts"), pipeline=col("pipeline"),
                     stage=col("stage"), value=col("value"), loss_reason=col("loss_reason"),
                     source=col("source"), kindcol=col("kind"), p=col("picked"),
+                    manager=col("manager"), la=col("last_activity"),
                     line=pl.int_range(pl.len(), dtype=pl.Int64) + 2)
     del raw
     parsed = _parse_times(df["t"], tz)
@@ -205,6 +212,7 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
                 dq.drop(reason, bad.height, where=f"{path}:{bad['line'][0]}")
             df = df.filter(~cond)
     df = _with_picked(df, tz, path, dq)
+    df = _with_last_activity(df, tz)
     low = pl.col("stage").str.to_lowercase()
     kc = pl.col("kindcol").str.to_lowercase()
     kind = (pl.when(kc.is_in(["won", "win", "s"])).then(pl.lit(WON))
@@ -220,7 +228,17 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
         loss_reason=pl.when(kind == LOST).then(pl.col("loss_reason")),
         source="source", from_pipeline=pl.lit(None, pl.Utf8), from_stage=pl.lit(None, pl.Utf8),
         seq=pl.lit(seq0, pl.Int64) + pl.col("line"), entry_known=pl.lit(True),
-        picked=pl.when(kind == STAGE).then(pl.col("picked")))
+        picked=pl.when(kind == STAGE).then(pl.col("picked")), manager="manager",
+        last_activity="last_activity")
+
+
+def _with_last_activity(df: pl.DataFrame, tz: str) -> pl.DataFrame:
+    """Column `la` (the deal's last activity, text) parsed into `last_activity`; one
+    that does not parse is unknown (it only segments the graveyard)."""
+    if df["la"].null_count() == df.height:
+        return df.drop("la").with_columns(
+            last_activity=pl.lit(None, pl.Datetime("us", "UTC")))
+    return df.with_columns(last_activity=_parse_times(df["la"], tz).ts).drop("la")
 
 
 def _with_picked(df: pl.DataFrame, tz: str, path: str, dq: DataQuality) -> pl.DataFrame:

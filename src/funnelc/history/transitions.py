@@ -30,7 +30,9 @@ class Visits:
     """deal_id, pipeline, stage, entered, left, hours, entry_known, exit (stage/won/lost/open),
     to_pipeline, to_stage, reason, source, value, first_ts (deal's first event),
     reopened (entered after the deal had been lost once), picked (first pick-up by a
-    manager, null when unknown or after the visit ended)."""
+    manager, null when unknown or after the visit ended), manager (who moved or closed
+    the deal out of the stage, else who worked it when it entered; null when the input
+    names no one), last_activity (the deal's last recorded activity, when the CRM tells)."""
     data_start: datetime | None
     """First and last event (UTC); None when there are no events."""
     data_end: datetime | None
@@ -83,9 +85,9 @@ def build_visits(events: pl.DataFrame, order_hint: dict[str, dict[str, int]] | N
     idx = aux.select(pl.arg_where(pl.col("is_stage"))).to_series()
     nidx = (idx + 1).clip(upper_bound=max(ev.height - 1, 0))
     cur = ev.select(pl.col("deal_id", "pipeline", "stage", "ts", "entry_known", "source",
-                           "value", "picked").gather(idx))
-    nxt = ev.select(pl.col("ts", "kind", "pipeline", "stage", "loss_reason").gather(nidx)
-                    .name.prefix("n_"))
+                           "value", "picked", "manager", "last_activity").gather(idx))
+    nxt = ev.select(pl.col("ts", "kind", "pipeline", "stage", "loss_reason", "manager")
+                    .gather(nidx).name.prefix("n_"))
     per = aux.select(pl.col("same_next", "first_ts", "reopened", "visit_no").gather(idx))
     del aux, idx, nidx
     both = pl.concat([cur, nxt, per], how="horizontal")
@@ -105,6 +107,9 @@ def build_visits(events: pl.DataFrame, order_hint: dict[str, dict[str, int]] | N
         visit_no="visit_no",
         picked=pl.when(pl.col("picked") <= pl.coalesce([nx("ts"), pl.col("picked")]))
         .then(pl.col("picked")),
+        # Who had the deal in the stage: who moved or closed it, else who it came with.
+        manager=pl.coalesce([nx("manager"), pl.col("manager")]),
+        last_activity="last_activity",
     )
     del both
     # "ts" is a UTC datetime column; polars types min()/max() as any literal.

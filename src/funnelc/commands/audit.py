@@ -1,0 +1,77 @@
+"""`funnelc audit FILE.funnel HISTORY...`: the findings of a stage history's audit —
+managers who convert clearly worse than the rest of the team, sources whose leads got
+worse (and whether marketing or sales moved the rate), losses without a usable reason
+and reasons whose share changed, graveyard stages with proposed segmentation stages —
+in order of the money at stake (`history.audit`)."""
+
+from __future__ import annotations
+
+import click
+
+from .common import EXIT_CLEAN, EXIT_PROBLEMS
+from .convention import format_option, output_option, present, verbosity_options
+from .history import check_tz, return_freed_memory, tz_option
+from .output import Output, guard
+from .sim_options import stack
+
+
+@click.command("audit")
+@click.argument("funnel_path", metavar="FILE.funnel")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(), metavar="HISTORY...")
+@format_option(what=" (json: schema audit.schema.json)")
+@output_option()
+@stack(verbosity_options())
+@tz_option
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour the diagnostics.")
+def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
+                  output_path: str | None, tz: str, color: str) -> None:
+    """Audit HISTORY (the formats of `funnelc history`) against FILE.funnel: the
+    findings in order of money at stake. A manager or source is named only when the
+    difference is statistically clear (Holm's correction, family-wise 5 %); loss
+    reasons whose share changed by Benjamini–Hochberg (false discovery rate 5 %).
+
+    Exit code 0 when every input row was used (the findings are the product, as
+    `history`'s tables are), 1 when rows had to be dropped or the history's names match
+    no stage of the funnel, 2 on a usage error.
+    """
+    check_tz(tz)
+    return_freed_memory()
+    guard([Output("-o", output_path)], [*inputs, funnel_path])
+    from .sim_options import load_for_simulation
+
+    funnel = load_for_simulation(funnel_path, None, color, "auditing with").model
+
+    from ..history.audit import run_audit
+    from ..history.audit_render import audit_json, print_audit
+    from ..history.load import HistoryInputError
+    from ..history.report import unmatched_names
+    from ..history.run import prepare
+    from ..names import escape_invisible
+
+    try:
+        prepared = prepare(list(inputs), tz, funnel)
+    except HistoryInputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        if exc.hint:
+            click.echo(f"  = help: {exc.hint}", err=True)
+        raise SystemExit(exc.exit_code) from None
+    if prepared.names is not None:
+        error, lines = unmatched_names(prepared.names, prepared.history.place, funnel_path)
+        for line in lines:
+            click.echo(escape_invisible(line), err=True)
+        if error:
+            raise SystemExit(EXIT_PROBLEMS)
+    t, dq = prepared.tables, prepared.history.quality
+    for line in dq.summary() if dq.dropped_total else []:
+        click.echo(escape_invisible(f"warning: {line}"), err=True)
+    audit = run_audit(t, prepared.history.events)
+    head = (f"Audit of {t.deals:,} deals and {t.events:,} events against {funnel_path}: "
+            f"{len(audit.findings)} finding{'s' if len(audit.findings) != 1 else ''}, "
+            "the most money at stake first.")
+    meta = {"funnel": funnel_path, "inputs": list(inputs), "tz": tz, "deals": t.deals,
+            "events": t.events}
+    present(fmt, output_path, lambda console: print_audit(audit, console, head),
+            {"json": lambda: audit_json(audit, meta)}, color=color)
+    lost = dq.dropped_total or dq.counts.get("truncated_files", 0)
+    raise SystemExit(EXIT_PROBLEMS if lost else EXIT_CLEAN)

@@ -1,0 +1,68 @@
+"""The audit a consultant sells, from a stage history: who loses the deals (managers),
+which source brings junk (sources, and whether marketing or sales moved the rate), why
+deals are lost (loss reasons, and whether they are filled in), and how to segment the
+graveyard — every finding with the deals and money at stake, in that order.
+
+`history` shows the tables; `funnelc audit` lists the findings. Both call `run_audit`
+on the tables `history` computes anyway: the audit is group-bys of one extra table
+(`cohorts`), skipped for a dimension the history does not have.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from .analytics import HistoryTables
+from .cohorts import Cohorts, build_cohorts, has_column
+from .findings import Finding
+from .graveyard_segments import GraveyardSegments, graveyard_findings, graveyard_segments
+from .loss_reasons import LossTables, loss_findings, loss_tables
+from .managers import manager_findings, manager_table
+from .sources import SourceTables, source_findings, source_tables
+
+__all__ = ["Audit", "run_audit", "ordered"]
+
+
+@dataclass
+class Audit:
+    managers: pl.DataFrame | None
+    """`managers.manager_table`; None when the history names no manager."""
+    sources: SourceTables | None
+    """None when the history has no source."""
+    losses: LossTables
+    graveyard: GraveyardSegments
+    findings: list[Finding]
+    """In order of money at stake (then deals)."""
+    stage_value: dict[tuple[str, str], float]
+
+
+def ordered(findings: list[Finding]) -> list[Finding]:
+    """Money at stake first (findings without a value after those with one), then
+    deals, then where they are (a stable order for equal stakes)."""
+    return sorted(findings, key=lambda f: (
+        f.money is None, -(f.money or 0.0), -f.deals, f.kind, f.pipeline, f.stage or "",
+        f.subject or ""))
+
+
+def run_audit(t: HistoryTables, events: pl.DataFrame) -> Audit:
+    vis = t.visits.visits
+    with_managers, with_sources = has_column(t, "manager"), has_column(t, "source")
+    cohorts: Cohorts | None = None
+    if with_managers or with_sources or vis.height:
+        cohorts = build_cohorts(t, events)
+    findings: list[Finding] = []
+    managers = sources = None
+    if cohorts is not None and with_managers:
+        managers = manager_table(cohorts, vis)
+        findings += manager_findings(managers, cohorts)
+    if cohorts is not None and with_sources:
+        sources = source_tables(cohorts, t.visits.data_end)
+        findings += source_findings(sources)
+    losses = loss_tables(vis, t.tz, t.visits.data_end)
+    findings += loss_findings(losses)
+    graves = graveyard_segments(vis, t.graveyards, t.visits.data_end)
+    value = cohorts.stage_value if cohorts is not None else {}
+    findings += graveyard_findings(graves, value)
+    return Audit(managers, sources, losses, graves, ordered(findings), value)

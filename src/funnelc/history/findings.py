@@ -1,0 +1,43 @@
+"""What the audit found, as data: each finding names where it is (pipeline, stage,
+the manager, source or reason it is about), how many deals it costs and how much money
+those deals are worth. The sentences are written by `audit_render`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["Finding", "FindingKind", "ALPHA"]
+
+ALPHA = 0.05
+"""The level of every test of the audit: Holm's family-wise rate for managers and
+sources, Benjamini–Hochberg's false discovery rate for loss reasons."""
+
+FindingKind = Literal["manager_conversion", "premature_losses", "source_quality", "source_mix",
+                      "loss_reasons_missing", "loss_reason_shift", "graveyard"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: FindingKind
+    pipeline: str
+    stage: str | None
+    to_stage: str | None
+    subject: str | None
+    """The manager, source or loss reason the finding is about."""
+    deals: float
+    """Deals the finding costs (or concerns, for data quality and graveyards)."""
+    deals_low: float | None
+    deals_high: float | None
+    """95 % interval of `deals`, where it is an estimate."""
+    money: float | None
+    """`deals` times what a deal at that point is worth; None without deal values."""
+    observed: float | None
+    """The subject's share (conversion, share of losses) as a fraction."""
+    expected: float | None
+    """What it is compared with: the rest of the team, the first period."""
+    n: int
+    """Deals behind `observed`."""
+    p_value: float | None
+    periods: tuple[str, str] | None = None
+    """(first, last) months compared, for changes over time."""

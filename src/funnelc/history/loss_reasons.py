@@ -1,0 +1,149 @@
+"""Loss reasons by month, source, manager and deal-size band (seed 002: «причины отказа
+по менеджерам», by average deal size); the share of losses with no reason or a
+catch-all one («Прочее», «Другое», «Інше», «Other») as a data-quality finding (seed
+003: reasons must be filled in to tell marketing's junk from sales' mistakes); and the
+reasons whose share of losses changed between the first and the last whole month, with the
+Benjamini–Hochberg correction over all reasons (false discovery rate 5 %).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+
+from .analytics import month_of
+from .findings import ALPHA, Finding
+from .sources import mature_months
+from .stats import benjamini_hochberg, newcombe, two_proportion_p
+
+__all__ = ["LossTables", "loss_tables", "loss_findings", "CATCH_ALL", "NO_REASON",
+           "MISSING_SHARE"]
+
+NO_REASON = "(no reason)"
+CATCH_ALL = frozenset({"прочее", "другое", "иное", "другая причина", "інше", "інша причина",
+                       "other", "others", "other reason", "misc", "-", "—", "?"})
+"""Reasons that say nothing (lower case, stripped)."""
+MISSING_SHARE = 0.10
+MISSING_MIN = 10
+"""Losses without a usable reason are a finding from 10 % of a pipeline's losses (and
+at least 10 of them): below that it is noise a consultant would not raise."""
+
+_BY = {"pipeline": pl.Utf8, "dimension": pl.Utf8, "group": pl.Utf8, "reason": pl.Utf8,
+       "deals": pl.Int64, "share": pl.Float64}
+_MISSING = {"pipeline": pl.Utf8, "losses": pl.Int64, "no_reason": pl.Int64,
+            "catch_all": pl.Int64, "share": pl.Float64, "value": pl.Float64,
+            "flagged": pl.Boolean}
+_SHIFTS = {"pipeline": pl.Utf8, "reason": pl.Utf8, "first": pl.Utf8, "last": pl.Utf8,
+           "losses_first": pl.Int64, "share_first": pl.Float64, "losses_last": pl.Int64,
+           "share_last": pl.Float64, "diff": pl.Float64, "diff_low": pl.Float64,
+           "diff_high": pl.Float64, "p_value": pl.Float64, "flagged": pl.Boolean}
+
+
+@dataclass
+class LossTables:
+    by: pl.DataFrame
+    """pipeline, dimension (month/source/manager/size), group, reason, deals, share of
+    the group's losses."""
+    missing: pl.DataFrame
+    shifts: pl.DataFrame
+
+
+def _bands(values: pl.Series) -> tuple[float, float] | None:
+    """Tercile bounds of the deal values, or None when there are too few values."""
+    v = values.drop_nulls()
+    if v.len() < 3 or v.n_unique() < 2:
+        return None
+    lo, hi = v.quantile(1 / 3), v.quantile(2 / 3)
+    return (float(lo), float(hi)) if lo is not None and hi is not None else None
+
+
+def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None) -> LossTables:
+    lost = visits.lazy().filter(pl.col("exit") == "lost").select(
+        "pipeline", "source", "manager", "value",
+        month=month_of("left", tz),
+        reason=pl.col("reason").fill_null(NO_REASON)).collect()
+    parts = []
+    bands = _bands(lost["value"])
+    dims: list[tuple[str, pl.Expr]] = [("month", pl.col("month"))]
+    if lost["source"].null_count() < lost.height:
+        dims.append(("source", pl.col("source").fill_null("(no source)")))
+    if lost["manager"].null_count() < lost.height:
+        dims.append(("manager", pl.col("manager").fill_null("(no manager)")))
+    if bands is not None:
+        lo, hi = bands
+        dims.append(("size", pl.when(pl.col("value").is_null()).then(pl.lit("(no value)"))
+                     .when(pl.col("value") <= lo).then(pl.lit(f"≤ {lo:,.0f}"))
+                     .when(pl.col("value") <= hi).then(pl.lit(f"{lo:,.0f}–{hi:,.0f}"))
+                     .otherwise(pl.lit(f"> {hi:,.0f}"))))
+    for name, expr in dims:
+        g = (lost.lazy().with_columns(group=expr).group_by(["pipeline", "group", "reason"])
+             .agg(deals=pl.len().cast(pl.Int64))
+             .with_columns(share=pl.col("deals") / pl.col("deals").sum()
+                           .over(["pipeline", "group"]), dimension=pl.lit(name))
+             .collect())
+        parts.append(g.select(list(_BY)))
+    by = (pl.concat(parts).sort(["pipeline", "dimension", "group", "deals"],
+                                descending=[False, False, False, True])
+          if parts else pl.DataFrame(schema=_BY))
+    low = pl.col("reason").str.strip_chars().str.to_lowercase()
+    missing = (lost.lazy().group_by("pipeline").agg(
+        losses=pl.len().cast(pl.Int64),
+        no_reason=(pl.col("reason") == NO_REASON).sum().cast(pl.Int64),
+        catch_all=low.is_in(list(CATCH_ALL)).sum().cast(pl.Int64),
+        value=pl.col("value").filter((pl.col("reason") == NO_REASON)
+                                     | low.is_in(list(CATCH_ALL))).sum())
+        .with_columns(share=(pl.col("no_reason") + pl.col("catch_all")) / pl.col("losses"))
+        .with_columns(flagged=(pl.col("share") >= MISSING_SHARE)
+                      & (pl.col("no_reason") + pl.col("catch_all") >= MISSING_MIN))
+        .sort("pipeline").collect().select(list(_MISSING)))
+    return LossTables(by, missing, _shifts(lost, data_end))
+
+
+def _shifts(lost: pl.DataFrame, data_end: datetime | None) -> pl.DataFrame:
+    """First against last whole month of losses (a month cut by the end of the data
+    holds the losses that come fast, and their reasons differ)."""
+    rows: list[dict[str, object]] = []
+    pvals: list[float] = []
+    for (p,), grp in lost.group_by(["pipeline"], maintain_order=True):
+        months = mature_months(sorted(set(grp["month"].drop_nulls().to_list())),
+                               pl.Series([], dtype=pl.Float64), data_end)
+        if len(months) < 2:
+            continue
+        first, last = months[0], months[-1]
+        a = grp.filter(pl.col("month") == first)
+        b = grp.filter(pl.col("month") == last)
+        ca = dict(a.group_by("reason").len().iter_rows())
+        cb = dict(b.group_by("reason").len().iter_rows())
+        na, nb = a.height, b.height
+        for reason in sorted(set(ca) | set(cb)):
+            ka, kb = ca.get(reason, 0), cb.get(reason, 0)
+            d, lo, hi = newcombe(kb, nb, ka, na)
+            pv = two_proportion_p(kb, nb, ka, na)
+            pvals.append(pv)
+            rows.append({"pipeline": p, "reason": reason, "first": first, "last": last,
+                         "losses_first": ka, "share_first": ka / na if na else None,
+                         "losses_last": kb, "share_last": kb / nb if nb else None,
+                         "diff": d, "diff_low": lo, "diff_high": hi, "p_value": pv,
+                         "flagged": False})
+    for r, rej in zip(rows, benjamini_hochberg(pvals, ALPHA)):
+        r["flagged"] = rej
+    return pl.DataFrame(rows, schema=_SHIFTS, orient="row")
+
+
+def loss_findings(lt: LossTables) -> list[Finding]:
+    """Data quality and shifts: no money at stake of their own (the deals are lost
+    either way), so they follow the findings that have one."""
+    out: list[Finding] = []
+    for r in lt.missing.filter(pl.col("flagged")).iter_rows(named=True):
+        bad = r["no_reason"] + r["catch_all"]
+        out.append(Finding("loss_reasons_missing", r["pipeline"], None, None, None,
+                           float(bad), None, None, None, r["share"], None,
+                           r["losses"], None))
+    for r in lt.shifts.filter(pl.col("flagged")).iter_rows(named=True):
+        out.append(Finding("loss_reason_shift", r["pipeline"], None, None, r["reason"],
+                           float(r["losses_last"]), None, None, None, r["share_last"],
+                           r["share_first"], r["losses_last"], r["p_value"],
+                           (r["first"], r["last"])))
+    return out

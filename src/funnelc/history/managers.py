@@ -1,0 +1,156 @@
+"""Per manager and stage pair: deals entered, conversion to the next stage and to won,
+time to the first move, losses and the share of them that came back later (premature
+losses, seed 001: «закрывают теплых как проигранные»), each manager against the rest
+of the team (seed 002: «кто из менеджеров не может продавать следующий этап»).
+
+A manager is flagged only when the difference from the rest is statistically clear:
+a two-sided test per (manager, pair), Holm's correction over all of them (family-wise
+5 %), so that five managers on ten stages do not produce two false culprits a month.
+The effect is in deals (entered × the gap to the rest, with Newcombe's interval) and in
+money (deals × what a deal in the next stage is worth); the shrunk conversion (beta-
+binomial, `stats.shrink`) is what a small sample honestly says.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from .cohorts import Cohorts
+from .findings import ALPHA, Finding
+from .stats import holm, newcombe, shrink, two_proportion_p, wilson
+
+__all__ = ["manager_table", "manager_findings", "UNKNOWN_MANAGER"]
+
+UNKNOWN_MANAGER = "(no manager)"
+
+_SCHEMA = {
+    "pipeline": pl.Utf8, "from_stage": pl.Utf8, "to_stage": pl.Utf8, "manager": pl.Utf8,
+    "entered": pl.Int64, "reached": pl.Int64, "rate": pl.Float64, "rate_low": pl.Float64,
+    "rate_high": pl.Float64, "shrunk": pl.Float64, "rest_rate": pl.Float64,
+    "diff": pl.Float64, "diff_low": pl.Float64, "diff_high": pl.Float64, "p_value": pl.Float64,
+    "flagged": pl.Boolean, "deals_effect": pl.Float64, "deals_low": pl.Float64,
+    "deals_high": pl.Float64, "money": pl.Float64, "won": pl.Int64, "won_rate": pl.Float64,
+    "lost": pl.Int64, "came_back": pl.Int64, "premature_pct": pl.Float64,
+    "premature_flagged": pl.Boolean, "premature_p": pl.Float64, "premature_rest_pct": pl.Float64,
+    "top_reason": pl.Utf8, "first_move_median_h": pl.Float64,
+}
+
+
+def manager_table(c: Cohorts, visits: pl.DataFrame) -> pl.DataFrame:
+    """One row per (pipeline, pair, manager) with the comparison against the rest."""
+    pairs = c.pairs.with_columns(pl.col("manager").fill_null(UNKNOWN_MANAGER))
+    if pairs.height == 0:
+        return pl.DataFrame(schema=_SCHEMA)
+    keys = ["pipeline", "from_stage", "to_stage", "manager"]
+    g = pairs.group_by(keys).agg(
+        entered=pl.len(), reached=pl.col("direct").sum(), won=pl.col("won").sum(),
+        lost=pl.col("lost").sum(), came_back=pl.col("came_back").sum(),
+        top_reason=pl.col("reason").drop_nulls().mode().sort().first(),
+    ).sort(keys)
+    moves = (visits.lazy().filter(pl.col("exit") == "stage")
+             .with_columns(pl.col("manager").fill_null(UNKNOWN_MANAGER))
+             .group_by(["pipeline", "stage", "manager"])
+             .agg(first_move_median_h=pl.col("hours").median())
+             .rename({"stage": "from_stage"}).collect())
+    g = g.join(moves, on=["pipeline", "from_stage", "manager"], how="left")
+    groups = [((p, a, b), grp.to_dicts()) for (p, a, b), grp in
+              g.group_by(["pipeline", "from_stage", "to_stage"], maintain_order=True)]
+    # A clear outlier drags "the rest" of everyone else: with one manager at half the
+    # team's rate, the other four each look better than a rest that includes him. So the
+    # comparison is repeated with the managers flagged so far left out of everyone
+    # else's rest, until the flags stop changing (twice, three times in practice).
+    out: set[tuple[str, str, str, str]] = set()
+    rows: list[dict[str, object]] = []
+    for _ in range(MAX_ROUNDS):
+        rows = [row for key, recs in groups for row in _compare(key, recs, out)]
+        named = [i for i, r in enumerate(rows) if r["manager"] != UNKNOWN_MANAGER]
+        rejected = holm([float(rows[i]["p_value"]) for i in named], ALPHA)  # type: ignore[arg-type]
+        flagged = {_key(rows[i]) for i, rej in zip(named, rejected) if rej}
+        for i, rej in zip(named, rejected):
+            rows[i]["flagged"] = rej
+        if flagged == out:
+            break
+        out = flagged
+    named = [i for i, r in enumerate(rows) if r["manager"] != UNKNOWN_MANAGER]
+    rejected = holm([float(rows[i]["premature_p"]) for i in named], ALPHA)  # type: ignore[arg-type]
+    for i, rej in zip(named, rejected):
+        rows[i]["premature_flagged"] = rej
+    for r in rows:
+        worth = c.stage_value.get((str(r["pipeline"]), str(r["to_stage"])))
+        effect = r["deals_effect"]
+        r["money"] = effect * worth if worth is not None and isinstance(effect, float) else None
+    return pl.DataFrame(rows, schema=_SCHEMA, orient="row")
+
+
+MAX_ROUNDS = 5
+
+
+def _key(r: dict[str, object]) -> tuple[str, str, str, str]:
+    return (str(r["pipeline"]), str(r["from_stage"]), str(r["to_stage"]), str(r["manager"]))
+
+
+def _compare(key: tuple[str, str, str], recs: list[dict[str, object]],
+             out: set[tuple[str, str, str, str]]) -> list[dict[str, object]]:
+    """Each manager of one stage pair against the rest of the team, the managers in
+    `out` (flagged as clearly different) left out of everyone's rest: the norm is what
+    the unflagged managers do."""
+    p, a, b = key
+
+    def num(r: dict[str, object], k: str) -> float:
+        v = r[k]
+        return float(v) if isinstance(v, (int, float)) else 0.0
+
+    ns = [num(r, "entered") for r in recs]
+    ks = [num(r, "reached") for r in recs]
+    inlier = [(p, a, b, str(r["manager"])) not in out for r in recs]
+    rows = []
+    for i, (r, n, k) in enumerate(zip(recs, ns, ks)):
+        rest = [j for j in range(len(recs)) if j != i and inlier[j]] or [
+            j for j in range(len(recs)) if j != i]
+        rest_n = sum(ns[j] for j in rest)
+        rest_k = sum(ks[j] for j in rest)
+        lost, back = num(r, "lost"), num(r, "came_back")
+        rest_lost = sum(num(recs[j], "lost") for j in rest)
+        rest_back = sum(num(recs[j], "came_back") for j in rest)
+        lo, hi = wilson(k, n)
+        d, dlo, dhi = newcombe(k, n, rest_k, rest_n) if rest_n else (0.0, 0.0, 0.0)
+        rows.append({
+            "pipeline": p, "from_stage": a, "to_stage": b, "manager": r["manager"],
+            "entered": int(n), "reached": int(k), "rate": k / n if n else None,
+            "rate_low": lo, "rate_high": hi, "shrunk": shrink(k, n, ks, ns),
+            "rest_rate": rest_k / rest_n if rest_n else None,
+            "diff": d, "diff_low": dlo, "diff_high": dhi,
+            "p_value": two_proportion_p(k, n, rest_k, rest_n) if rest else 1.0,
+            "flagged": False,
+            # Deals lost against the rest's rate: positive when the manager is worse.
+            "deals_effect": -d * n, "deals_low": -dhi * n, "deals_high": -dlo * n,
+            "money": None, "won": int(num(r, "won")), "won_rate": num(r, "won") / n if n else None,
+            "lost": int(lost), "came_back": int(back),
+            "premature_pct": back / lost if lost else None,
+            "premature_flagged": False,
+            "premature_p": two_proportion_p(back, lost, rest_back, rest_lost) if rest else 1.0,
+            "premature_rest_pct": rest_back / rest_lost if rest_lost else None,
+            "top_reason": r["top_reason"], "first_move_median_h": r["first_move_median_h"],
+        })
+    return rows
+
+
+def manager_findings(table: pl.DataFrame, c: Cohorts) -> list[Finding]:
+    out: list[Finding] = []
+    for r in table.filter(pl.col("flagged") & (pl.col("deals_effect") > 0)).iter_rows(
+            named=True):
+        out.append(Finding("manager_conversion", r["pipeline"], r["from_stage"], r["to_stage"],
+                           r["manager"], r["deals_effect"], r["deals_low"], r["deals_high"],
+                           r["money"], r["rate"], r["rest_rate"], r["entered"], r["p_value"]))
+    for r in table.filter(pl.col("premature_flagged")).iter_rows(named=True):
+        if r["premature_pct"] is None or r["premature_rest_pct"] is None or \
+                r["premature_pct"] <= r["premature_rest_pct"]:
+            continue
+        extra = (r["premature_pct"] - r["premature_rest_pct"]) * r["lost"]
+        worth = c.stage_value.get((r["pipeline"], r["from_stage"]))
+        out.append(Finding("premature_losses", r["pipeline"], r["from_stage"], None,
+                           r["manager"], extra, None, None,
+                           extra * worth if worth is not None else None,
+                           r["premature_pct"], r["premature_rest_pct"], r["lost"],
+                           r["premature_p"]))
+    return out

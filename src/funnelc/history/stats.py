@@ -1,0 +1,113 @@
+"""The few statistics the audit needs, in plain Python (no scipy): intervals for a
+share, for the difference of two shares, a two-sided test of that difference, the
+corrections for many tests at once, and beta-binomial shrinkage of small samples.
+
+Why these: a manager with 9 of 20 against a team's 300 of 600 is not "worse", and a
+consultant who flags him loses the room. The Wilson interval stays honest at small
+counts and at 0 or 100 %; Newcombe's interval for a difference is built from two
+Wilson intervals; Holm's step-down keeps the chance of any false flag among many
+managers and stages at the level asked (family-wise), Benjamini–Hochberg keeps the
+expected share of false findings among many loss reasons at its level.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+__all__ = ["Z95", "wilson", "newcombe", "two_proportion_p", "holm", "benjamini_hochberg",
+           "shrink", "funnel_limits"]
+
+Z95 = 1.959963984540054
+
+
+def wilson(k: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of the share k/n; (0, 1) when n is 0."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = k / n
+    z2 = z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def newcombe(k1: float, n1: float, k2: float, n2: float, z: float = Z95
+             ) -> tuple[float, float, float]:
+    """(p1 - p2, lower, upper): Newcombe's hybrid score interval of a difference of two
+    independent shares (his method 10)."""
+    p1 = k1 / n1 if n1 else 0.0
+    p2 = k2 / n2 if n2 else 0.0
+    l1, u1 = wilson(k1, n1, z)
+    l2, u2 = wilson(k2, n2, z)
+    d = p1 - p2
+    return (d, d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
+            d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2))
+
+
+def two_proportion_p(k1: float, n1: float, k2: float, n2: float) -> float:
+    """Two-sided p-value of the pooled z test that two shares are equal; 1 when either
+    sample is empty or nothing varies."""
+    if n1 <= 0 or n2 <= 0:
+        return 1.0
+    p = (k1 + k2) / (n1 + n2)
+    var = p * (1 - p) * (1 / n1 + 1 / n2)
+    if var <= 0:
+        return 1.0
+    z = abs(k1 / n1 - k2 / n2) / math.sqrt(var)
+    return math.erfc(z / math.sqrt(2))
+
+
+def holm(pvalues: Sequence[float], alpha: float = 0.05) -> list[bool]:
+    """Holm's step-down: which hypotheses are rejected with the family-wise error rate
+    at `alpha`."""
+    order = sorted(range(len(pvalues)), key=lambda i: pvalues[i])
+    m = len(pvalues)
+    out = [False] * m
+    for rank, i in enumerate(order):
+        if pvalues[i] > alpha / (m - rank):
+            break
+        out[i] = True
+    return out
+
+
+def benjamini_hochberg(pvalues: Sequence[float], q: float = 0.05) -> list[bool]:
+    """Benjamini–Hochberg: which are rejected with the false discovery rate at `q`."""
+    m = len(pvalues)
+    order = sorted(range(m), key=lambda i: pvalues[i])
+    cut = -1
+    for rank, i in enumerate(order):
+        if pvalues[i] <= q * (rank + 1) / m:
+            cut = rank
+    out = [False] * m
+    for rank, i in enumerate(order):
+        out[i] = rank <= cut
+    return out
+
+
+def shrink(k: float, n: float, ks: Sequence[float], ns: Sequence[float]) -> float:
+    """The share k/n pulled towards the group's by an empirical-Bayes beta-binomial
+    prior fitted to all members (`ks`/`ns`) by the method of moments: a manager with
+    3 deals lands near the team, one with 300 near his own share."""
+    total_n = sum(ns)
+    if total_n <= 0:
+        return k / n if n else 0.0
+    mu = sum(ks) / total_n
+    if len(ns) < 2 or mu <= 0 or mu >= 1:
+        return (k + mu) / (n + 1) if n else mu
+    # Between-member variance of the true shares, net of the binomial noise.
+    w = [x / total_n for x in ns]
+    observed = sum(wi * ((ki / ni if ni else mu) - mu) ** 2 for wi, ki, ni in zip(w, ks, ns))
+    noise = sum(wi * mu * (1 - mu) / ni for wi, ni in zip(w, ns) if ni)
+    between = max(observed - noise, 1e-9)
+    strength = max(mu * (1 - mu) / between - 1, 0.0)  # a + b of the beta prior
+    return (k + mu * strength) / (n + strength) if n + strength > 0 else mu
+
+
+def funnel_limits(p: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """95 % control limits of a funnel plot: where a member converting at the group's
+    share `p` with `n` deals falls 95 % of the time (normal approximation)."""
+    if n <= 0:
+        return 0.0, 1.0
+    half = z * math.sqrt(max(p * (1 - p), 0.0) / n)
+    return max(0.0, p - half), min(1.0, p + half)
