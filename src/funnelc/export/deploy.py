@@ -38,7 +38,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 import httpx
 
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DeployError", "AuthError", "NetworkError", "ApiError", "ServerError", "BadAnswer",
            "Op", "Step", "Plan", "Target", "TargetSpec", "Connection", "ApplyReport", "execute",
-           "Stats", "Limiter", "JsonHttp", "Judgement", "check_url", "is_loopback", "scrub",
+           "Stats", "Limiter", "StepsFailed", "Batching", "JsonHttp", "Judgement", "check_url", "is_loopback", "scrub",
            "check_secret", "TARGETS", "DEPLOY_TARGETS", "load_target", "kind_of"]
 
 MAX_ATTEMPTS = 5
@@ -60,7 +60,7 @@ RETRY_AFTER_CAP_S = 60.0
 TIMEOUT_S = 30.0
 
 TARGETS: dict[str, str] = {
-    "bitrix24": "funnelc.export.bitrix24_deploy",
+    "bitrix24": "funnelc.export.bitrix24_apply",
     "pipedrive": "funnelc.export.pipedrive_deploy",
 }
 """CRM name → the module holding its `SPEC` and `open_target` (imported only when used,
@@ -243,22 +243,56 @@ class ApplyReport:
         return self.failure is None
 
 
+class StepsFailed(DeployError):
+    """`apply_many` stopped: its first `done` steps were applied, then `cause`."""
+
+    def __init__(self, done: int, cause: DeployError) -> None:
+        super().__init__(str(cause))
+        self.done = done
+        self.cause = cause
+
+
+@runtime_checkable
+class Batching(Protocol[A]):
+    """A target that can carry several steps in one request (Bitrix24's `batch`)."""
+
+    def apply_many(self, steps: list[Step[A]]) -> int:
+        """Apply a prefix of `steps` (at least one) and say how many; `StepsFailed` when
+        one of them failed after `done` others."""
+        ...
+
+
 def execute(target: Target[S, A], plan: Plan[A], echo: Callable[[str], None]) -> ApplyReport:
-    """Carry the plan out step by step; stop at the first failure (the steps after it
-    may depend on it: a stage on its pipeline). Nothing is rolled back: every step is
-    part of the difference, so running apply again plans exactly what is left."""
+    """Carry the plan out in order; stop at the first failure (the steps after it may
+    depend on it: a stage on its pipeline). Nothing is rolled back: every step is part of
+    the difference, so running apply again plans exactly what is left. A `Batching`
+    target takes several steps at once; the report is per step all the same."""
     start = time.monotonic()
     report = ApplyReport()
     steps = plan.all_steps
-    for i, step in enumerate(steps):
+    i = 0
+    while i < len(steps):
         try:
-            target.apply_step(step)
+            if isinstance(target, Batching):
+                done = max(1, target.apply_many(steps[i:]))
+            else:
+                target.apply_step(steps[i])
+                done = 1
+        except StepsFailed as exc:
+            for step in steps[i:i + exc.done]:
+                report.applied.append(step.line)
+                echo(f"done: {step.line}")
+            report.failure = exc.cause
+            report.not_applied = [s.line for s in steps[i + exc.done:]]
+            break
         except DeployError as exc:
             report.failure = exc
             report.not_applied = [s.line for s in steps[i:]]
             break
-        report.applied.append(step.line)
-        echo(f"done: {step.line}")
+        for step in steps[i:i + done]:
+            report.applied.append(step.line)
+            echo(f"done: {step.line}")
+        i += done
     report.seconds = time.monotonic() - start
     return report
 
