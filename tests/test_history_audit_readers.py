@@ -1,0 +1,140 @@
+"""Issue 14, point 1: the readers take the manager of each deal from what the CRMs
+document, and `funnelc history` shows the managers by name.
+
+Fixtures follow the vendors' documented answers:
+- amoCRM `GET /api/v4/leads`: `responsible_user_id` on each lead (amocrm/amocrm-api-php,
+  src/AmoCRM/Models/LeadModel.php); `GET /api/v4/events`: `created_by` on each event
+  (shared/research/crm-formats.md §6.1); `GET /api/v4/users`: `_embedded.users[]` with
+  `id`, `name`, `email`, `lang`, `rights` (amocrm-api-php @0a2c240,
+  src/AmoCRM/Models/UserModel.php `fromArray`, src/AmoCRM/EntitiesServices/Users.php).
+- Bitrix24 `crm.deal.list`: `ASSIGNED_BY_ID` as a string id; `user.get`: `result[]` with
+  `ID`, `ACTIVE`, `NAME`, `LAST_NAME`, `EMAIL`, `USER_TYPE`, plus `total` and `time`
+  (bitrix-tools/b24-rest-docs @04db3f1, api-reference/user/user-get.md, «Обработка
+  ответа»).
+- CSV: a `manager` column (or `менеджер`, `ответственный`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from funnelc.cli import cli
+
+T0 = 1704096000  # 2024-01-01T08:00:00Z
+
+
+def _history(*paths: Path) -> dict:
+    result = CliRunner().invoke(cli, ["history", *map(str, paths), "--format", "json"],
+                                env={"NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _managers(data: dict) -> dict[tuple[str, str], int]:
+    return {(r["manager"], r["from_stage"]): r["entered"] for r in data["tables"]["managers"]}
+
+
+def _amocrm(folder: Path, with_users: bool = True) -> list[Path]:
+    folder.mkdir()
+    pipelines = {"_embedded": {"pipelines": [{
+        "id": 77, "name": "Продажи", "sort": 1, "is_main": True, "_embedded": {"statuses": [
+            {"id": 701, "name": "Новая", "sort": 10, "pipeline_id": 77},
+            {"id": 702, "name": "Встреча", "sort": 20, "pipeline_id": 77},
+            {"id": 142, "name": "Успешно реализовано", "sort": 10000, "pipeline_id": 77},
+            {"id": 143, "name": "Закрыто и не реализовано", "sort": 11000,
+             "pipeline_id": 77}]}}]}}
+    leads = {"_page": 1, "_embedded": {"leads": [
+        {"id": 1 + i, "name": f"Сделка {i}", "price": 50000, "responsible_user_id": 504141,
+         "group_id": 0, "status_id": 702, "pipeline_id": 77, "loss_reason_id": None,
+         "created_by": 504141, "updated_by": 504141, "created_at": T0 + 3600 * i,
+         "updated_at": T0 + 3600 * i + 90000, "closed_at": None, "account_id": 28805383}
+        for i in range(4)]}}
+    # Lead 1's move is made by another user (created_by 3944275), lead 2's by a robot (0):
+    # then the lead's responsible user stands.
+    events = {"_page": 1, "_embedded": {"events": [
+        {"id": f"01ev{i}", "type": "lead_status_changed", "entity_id": 1 + i,
+         "entity_type": "lead", "created_by": (504141, 3944275, 0, 504141)[i],
+         "created_at": T0 + 3600 * i + 7200, "account_id": 28805383,
+         "value_after": [{"lead_status": {"id": 702, "pipeline_id": 77}}],
+         "value_before": [{"lead_status": {"id": 701, "pipeline_id": 77}}]}
+        for i in range(4)]}}
+    users = {"_total_items": 2, "_page": 1, "_page_count": 1,
+             "_links": {"self": {"href": "https://example.amocrm.ru/api/v4/users/?page=1"}},
+             "_embedded": {"users": [
+                 {"id": 504141, "name": "Ольга Петрова", "email": "olga@example.com",
+                  "lang": "ru", "rights": {"leads": {"view": "A", "edit": "A"}},
+                  "_links": {"self": {"href": "https://example.amocrm.ru/api/v4/users/504141"}}},
+                 {"id": 3944275, "name": "Иван Сидоров", "email": "ivan@example.com",
+                  "lang": "ru", "rights": {"leads": {"view": "A", "edit": "A"}},
+                  "_links": {"self": {"href":
+                                      "https://example.amocrm.ru/api/v4/users/3944275"}}}]}}
+    docs = {"pipelines.json": pipelines, "leads.json": leads, "events.json": events}
+    if with_users:
+        docs["users.json"] = users
+    for name, doc in docs.items():
+        (folder / name).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return [folder]
+
+
+def test_amocrm_managers_by_name_from_users_answer(tmp_path: Path) -> None:
+    m = _managers(_history(*_amocrm(tmp_path / "amo")))
+    # «Новая»: who moved the deal out of it (created_by), the robot's move by the lead's
+    # responsible user.
+    assert m[("Ольга Петрова", "Новая")] == 3
+    assert m[("Иван Сидоров", "Новая")] == 1
+
+
+def test_amocrm_managers_without_users_answer_are_ids(tmp_path: Path) -> None:
+    m = _managers(_history(*_amocrm(tmp_path / "amo", with_users=False)))
+    assert m[("user #504141", "Новая")] == 3 and m[("user #3944275", "Новая")] == 1
+
+
+def test_bitrix24_managers_from_assigned_by_and_user_get(tmp_path: Path) -> None:
+    statuses = {"result": [
+        {"ID": "1", "ENTITY_ID": "DEAL_STAGE", "STATUS_ID": "NEW", "NAME": "Новая", "SORT": "10",
+         "SEMANTICS": None, "CATEGORY_ID": "0"},
+        {"ID": "2", "ENTITY_ID": "DEAL_STAGE", "STATUS_ID": "PREPARATION", "NAME": "Встреча",
+         "SORT": "20", "SEMANTICS": None, "CATEGORY_ID": "0"},
+        {"ID": "3", "ENTITY_ID": "DEAL_STAGE", "STATUS_ID": "WON", "NAME": "Сделка успешна",
+         "SORT": "60", "SEMANTICS": "S", "CATEGORY_ID": "0"}], "total": 3}
+    history = {"result": {"items": [
+        item for i in range(4) for item in (
+            {"ID": str(10 * i + 1), "TYPE_ID": "1", "OWNER_ID": str(100 + i),
+             "CREATED_TIME": f"2024-01-0{1 + i}T10:00:00+03:00", "CATEGORY_ID": "0",
+             "STAGE_SEMANTIC_ID": "P", "STAGE_ID": "NEW"},
+            {"ID": str(10 * i + 2), "TYPE_ID": "2", "OWNER_ID": str(100 + i),
+             "CREATED_TIME": f"2024-01-0{2 + i}T10:00:00+03:00", "CATEGORY_ID": "0",
+             "STAGE_SEMANTIC_ID": "P", "STAGE_ID": "PREPARATION"})]}, "total": 8}
+    deals = {"result": [
+        {"ID": str(100 + i), "TITLE": f"Сделка {i}", "CATEGORY_ID": "0", "STAGE_ID": "PREPARATION",
+         "OPPORTUNITY": "50000.00", "ASSIGNED_BY_ID": ("1", "1", "3", "1")[i],
+         "DATE_CREATE": f"2024-01-0{1 + i}T10:00:00+03:00",
+         "DATE_MODIFY": f"2024-01-0{2 + i}T10:00:00+03:00"} for i in range(4)], "total": 4}
+    users = {"result": [
+        {"ID": "1", "ACTIVE": True, "NAME": "Вадим", "LAST_NAME": "Валеев", "SECOND_NAME": "",
+         "EMAIL": "v.r.valeev@example.com", "UF_DEPARTMENT": [1], "USER_TYPE": "employee"},
+        {"ID": "3", "ACTIVE": True, "NAME": "Иван", "LAST_NAME": "Иванов",
+         "EMAIL": "test@example.com", "UF_DEPARTMENT": [1], "USER_TYPE": "employee"}],
+        "total": 2, "time": {"start": 1721913235.39, "finish": 1721913235.45}}
+    folder = tmp_path / "b24"
+    folder.mkdir()
+    for name, doc in (("statuses.json", statuses), ("history.json", history),
+                      ("deals.json", deals), ("users.json", users)):
+        (folder / name).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    m = _managers(_history(folder))
+    assert m[("Вадим Валеев", "Новая")] == 3 and m[("Иван Иванов", "Новая")] == 1
+
+
+def test_csv_manager_column_russian_header(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    rows = ["deal_id;timestamp;воронка;stage;менеджер"]
+    for i in range(6):
+        who = "Оля" if i % 3 else "Петя"
+        rows += [f"{i};2024-01-0{1 + i}T10:00:00;Продажи;Новая;{who}",
+                 f"{i};2024-01-0{2 + i}T10:00:00;Продажи;Встреча;{who}"]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    m = _managers(_history(path))
+    assert m == {("Оля", "Новая"): 4, ("Петя", "Новая"): 2}
