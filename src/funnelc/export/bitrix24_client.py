@@ -45,6 +45,9 @@ MAX_BATCH = 50
 """Calls per `batch` (batch.md: "no more than 50 subqueries")."""
 PER_S = 2
 """limits.md: counter reduction rate 2 per second on every plan but Enterprise."""
+BURST = 40
+"""limits.md: blocking above 50 on those plans; 40 leaves room for other clients on the
+same IP, which share the counter."""
 AUTH_CODES = frozenset({"NO_AUTH_FOUND", "expired_token", "invalid_token", "ACCESS_DENIED",
                         "INVALID_CREDENTIALS", "insufficient_scope", "user_access_error",
                         "WRONG_AUTH_TYPE"})
@@ -102,8 +105,8 @@ class Bitrix24Client(JsonHttp):
     def __init__(self, root: str, *, token: str | None, secrets: list[str],
                  transport: httpx.BaseTransport | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
-        super().__init__(root, headers={}, per_s=PER_S, secrets=secrets, transport=transport,
-                         sleep=sleep)
+        super().__init__(root, headers={}, per_s=PER_S, burst=BURST, secrets=secrets,
+                         transport=transport, sleep=sleep)
         self.token = token
         parts = urllib.parse.urlsplit(root)
         self.where = f"{parts.scheme}://{parts.netloc}"

@@ -62,6 +62,7 @@ TIMEOUT_S = 30.0
 TARGETS: dict[str, str] = {
     "bitrix24": "funnelc.export.bitrix24_apply",
     "pipedrive": "funnelc.export.pipedrive_deploy",
+    "hubspot": "funnelc.export.hubspot_deploy",
 }
 """CRM name → the module holding its `SPEC` and `open_target` (imported only when used,
 so `funnelc --help` never loads httpx)."""
@@ -353,27 +354,40 @@ def scrub(text: str, secrets: list[str]) -> str:
 # ---------------------------------------------------------------------- HTTP
 
 class Limiter:
-    """At most `per_s` requests in any one-second window, counted from each answer's
-    arrival (so the server's own window stays under the limit whatever the latency)."""
+    """Client-side rate limit. Without `burst`: at most `per_s` requests in any
+    one-second window, counted from each answer's arrival (so the server's own window
+    stays under the limit whatever the latency). With `burst`: a leaky bucket, as
+    Bitrix24 documents its own (limits.md): each request adds one, the level drains by
+    `per_s` a second, and a request waits while the bucket holds `burst`."""
 
-    def __init__(self, per_s: float, *, clock: Callable[[], float] = time.monotonic,
+    def __init__(self, per_s: float, *, burst: int | None = None,
+                 clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.per_s = max(1, int(per_s))
+        self.burst = burst
         self.clock = clock
         self.sleep = sleep
         self._done: list[float] = []
+        self._level = 0.0
+        self._at = clock()
         self.waited_s = 0.0
+
+    def _pause(self) -> float:
+        now = self.clock()
+        if self.burst is not None:
+            self._level = max(0.0, self._level - (now - self._at) * self.per_s)
+            self._at = now
+            return 0.0 if self._level + 1 <= self.burst else (self._level + 1 - self.burst) / self.per_s
+        self._done = [t for t in self._done if now - t < 1.0]
+        return 0.0 if len(self._done) < self.per_s else 1.0 - (now - self._done[0]) + 0.002
 
     @contextmanager
     def slot(self) -> Iterator[None]:
-        while True:
-            now = self.clock()
-            self._done = [t for t in self._done if now - t < 1.0]
-            if len(self._done) < self.per_s:
-                break
-            pause = 1.0 - (now - self._done[0]) + 0.002
+        while (pause := self._pause()) > 0:
             self.waited_s += pause
             self.sleep(pause)
+        if self.burst is not None:
+            self._level += 1
         try:
             yield
         finally:
@@ -398,13 +412,13 @@ class JsonHttp:
     crm = "the CRM"
 
     def __init__(self, base_url: str, *, headers: Mapping[str, str], per_s: float,
-                 secrets: list[str], max_attempts: int = MAX_ATTEMPTS,
+                 secrets: list[str], burst: int | None = None, max_attempts: int = MAX_ATTEMPTS,
                  backoff_base_s: float | None = None,
                  sleep: Callable[[float], None] = time.sleep,
                  transport: httpx.BaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.secrets = secrets
-        self.limiter = Limiter(per_s, sleep=sleep)
+        self.limiter = Limiter(per_s, burst=burst, sleep=sleep)
         self.max_attempts = max_attempts
         self.backoff_base_s = BACKOFF_BASE_S if backoff_base_s is None else backoff_base_s
         self.sleep = sleep
