@@ -88,8 +88,8 @@ def verdict(row: dict[str, Any]) -> str:
     """The decomposition in one sentence: which effect dominates, and which source."""
     change, mix, rate = row["change"], row["mix_effect"], row["rate_effect"]
     word = "fell" if change < 0 else "rose"
-    what = ("each source converting differently (rate effect)" if row["dominant"] == "rate"
-            else "a different mix of sources (mix effect)")
+    what = (f"the sources converting {'worse' if rate < 0 else 'better'} (rate effect)"
+            if row["dominant"] == "rate" else "a different mix of sources (mix effect)")
     spread = (row["dominant"] == "rate"
               and abs(row["top_source_rate_effect"]) < SPREAD_SHARE * abs(rate))
     side = ("every source converts worse: a sales matter, look at how leads are worked"

@@ -1,0 +1,94 @@
+"""Issue 14, point 4 (seed 000: «этап «Отправлен расчет» — настоящее кладбище
+сделок»): a graveyard stage is split by age in the stage and by last activity, each
+age band with the conversion of the visits that lasted that long, and the proposed
+segmentation stages are funnel text that parses and formats to itself."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from funnelc.api import load_text
+from funnelc.cli import cli
+from funnelc.fmt import format_text
+
+CALC, CONTRACT = "Отправлен расчет", "Заключение договора"
+
+
+def write_history(path: Path, seed: int = 0) -> Path:
+    """Deals that move on from «Отправлен расчет» do so within a week (half of them);
+    the rest are lost after weeks or stay there to the end of the data, silent."""
+    rng = random.Random(seed)
+    end = datetime(2024, 7, 1, tzinfo=UTC)
+    lines = ["deal_id,timestamp,pipeline,stage,loss_reason,value,last_activity"]
+    for i in range(600):
+        t0 = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=rng.uniform(0, 170))
+        last = t0 + timedelta(days=rng.uniform(0, 5))
+        rows = [(t0, "Расчет с сайта", ""), (t0 + timedelta(hours=3), CALC, "")]
+        u = rng.random()
+        if u < 0.3:
+            rows.append((t0 + timedelta(days=rng.uniform(1, 6)), CONTRACT, ""))
+        elif u < 0.55:
+            t_lost = t0 + timedelta(days=rng.uniform(20, 60))
+            if t_lost < end:
+                rows.append((t_lost, "lost", "Не ответил после расчета"))
+        elif u < 0.58:
+            t_late = t0 + timedelta(days=rng.uniform(10, 80))
+            if t_late < end:
+                rows.append((t_late, CONTRACT, ""))
+        for t, stage, reason in rows:
+            lines.append(f"D{i},{t.isoformat()},Продажи,{stage},{reason},5000000,"
+                         f"{last.isoformat()}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_graveyard_segments_and_proposal(tmp_path: Path) -> None:
+    path = write_history(tmp_path / "cottages.csv")
+    result = CliRunner().invoke(cli, ["history", str(path), "--format", "json"],
+                                env={"NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    tables = json.loads(result.stdout)["tables"]
+    assert any(r["stage"] == CALC and r["graveyard"] for r in tables["graveyards"])
+    ages = [r for r in tables["graveyard_segments"] if r["stage"] == CALC and r["kind"] == "age"]
+    assert [r["segment"] for r in ages] == ["0–7 days", "7–30 days", "30–90 days", "90+ days"]
+    fresh, old = ages[0], ages[2]
+    assert fresh["conversion"] > 0.25 and old["conversion"] < 0.1  # truth: 0.33 and ~0.03
+    assert sum(r["open_now"] for r in ages) > 0
+    activity = [r for r in tables["graveyard_segments"]
+                if r["stage"] == CALC and r["kind"] == "activity"]
+    assert activity and sum(r["open_now"] for r in activity) == sum(r["open_now"] for r in ages)
+    (prop,) = [r for r in tables["graveyard_proposals"] if r["stage"] == CALC]
+    assert prop["next_stage"] == CONTRACT
+    text = prop["funnel_text"]
+    assert format_text(text) == text  # canonical funnel text
+    loaded = load_text(text, checks=False)
+    assert not [d for d in loaded.diagnostics if d.severity == "error"]
+    (pipe,) = loaded.model.pipelines
+    names = [s.name.value for s in pipe.stages]
+    assert names == [CALC, "Теплые", "Холодные"]
+    calc = pipe.stages[0]
+    assert calc.sla is not None and calc.sla.after.hours == 24 * prop["cold_after_days"]
+
+
+def test_audit_lists_the_graveyard(tmp_path: Path) -> None:
+    path = write_history(tmp_path / "cottages.csv")
+    funnel = tmp_path / "cottages.funnel"
+    funnel.write_text(
+        'source "Сайт" 4/day -> "Продажи"."Расчет с сайта" value 5000000\n'
+        'pipeline "Продажи" main sales {\n'
+        '  stage "Расчет с сайта" {\n    -> "Отправлен расчет" 100%\n  }\n'
+        '  stage "Отправлен расчет" {\n    -> "Заключение договора" 30%\n'
+        '    -> lost "Не ответил после расчета" 70%\n  }\n'
+        '  stage "Заключение договора" {\n    -> won 100%\n  }\n}\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["audit", str(funnel), str(path), "--format", "json"],
+                                env={"NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    kinds = [f["kind"] for f in data["findings"]]
+    assert "graveyard" in kinds
+    assert data["proposals"] and data["proposals"][0]["stage"] == CALC
