@@ -56,6 +56,7 @@ from .rng import stream
 from .simpy_adapter import NORMAL, Callbacks, Happening, new_environment, scheduler
 from .stats import (
     NAN,
+    WEEK_QUARTERS,
     DailyWins,
     LogHistogram,
     PipelineRep,
@@ -65,6 +66,7 @@ from .stats import (
     WarmRep,
     expected_wip,
     ols_slope,
+    week_quarter,
 )
 from .warm import OpenDeal, resolve_open_deals
 
@@ -226,7 +228,8 @@ class _Stage:
         "cad_exhausted", "replies", "rank", "cal_sla",
         # statistics
         "entered", "wip", "area", "last", "sum_in", "sum_win", "left", "tis_sum", "hist",
-        "exits", "to", "resp_n", "resp_b", "wait_sum", "picks", "daily", "in_base", "daily_in")
+        "exits", "to", "resp_n", "resp_b", "resp_nw", "resp_bw", "wait_sum", "picks", "daily",
+        "in_base", "daily_in")
 
     def __init__(self, spec: StageSpec) -> None:
         self.spec = spec
@@ -272,6 +275,9 @@ class _Stage:
         """SLA timeouts by `TIMEOUT_KINDS`, then abandonments (patience)."""
         self.resp_n = 0
         self.resp_b = 0
+        self.resp_nw: list[int] = [0] * WEEK_QUARTERS if self.respond is not None else []
+        self.resp_bw: list[int] = [0] * WEEK_QUARTERS if self.respond is not None else []
+        """`resp_n`, `resp_b` by the quarter hour of the week the deal entered (`week_quarter`)."""
         self.wait_sum = 0.0
         self.picks = 0
         self.daily = array("d")
@@ -796,6 +802,7 @@ class Engine:
                 st.picks += 1
                 if st.respond is not None:
                     st.resp_n += 1
+                    st.resp_nw[week_quarter(now)] += 1
                 w = st.work
                 buf = w.buf  # type: ignore[union-attr]
                 d.callbacks = self._on_done
@@ -864,8 +871,11 @@ class Engine:
         if st.respond is not None and d.picked < -1e300:
             # Left without ever being picked up: a breach once the limit has run out.
             st.resp_n += 1
+            q = week_quarter(d.entered)
+            st.resp_nw[q] += 1
             if now >= d.resp_by:
                 st.resp_b += 1
+                st.resp_bw[q] += 1
         d.ver += 1
         if self._record is not None:
             self._emit(d, st, now, r.label, LEAVE_KINDS[timeout] if timeout >= 0 else "")
@@ -1015,8 +1025,11 @@ class Engine:
             d.picked = now
             if st.respond is not None:
                 st.resp_n += 1
+                q = week_quarter(d.entered)
+                st.resp_nw[q] += 1
                 if now > d.resp_by:
                     st.resp_b += 1
+                    st.resp_bw[q] += 1
         w: Sampler = st.work if st.cad_off is None else st.cad_work[d.touch]  # type: ignore[assignment]
         buf = w.buf
         d.callbacks = self._on_done
@@ -1149,6 +1162,8 @@ class Engine:
             st.exits = [0] * len(st.exits)
             st.to = [0, 0, 0, 0, 0]
             st.resp_n = st.resp_b = 0
+            st.resp_nw = [0] * len(st.resp_nw)
+            st.resp_bw = [0] * len(st.resp_bw)
             st.wait_sum = 0.0
             st.picks = 0
         for t in self.teams:
@@ -1207,6 +1222,7 @@ class Engine:
                 entered=st.entered, exits=list(st.exits), timeouts=st.to[:4],
                 abandoned=st.to[ABANDONED], left=left,
                 respond_checked=st.resp_n, respond_breached=st.resp_b,
+                respond_checked_week=st.resp_nw, respond_breached_week=st.resp_bw,
                 time_mean=st.tis_sum / left if left else NAN,
                 time_p50=st.hist.quantile(0.5), time_p90=st.hist.quantile(0.9),
                 time_p99=st.hist.quantile(0.99), picks=st.picks,

@@ -16,9 +16,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["LogHistogram", "StageRep", "TeamRep", "PipelineRep", "RepStats", "DailyWins", "ols_slope",
-           "expected_wip", "NAN"]
+           "expected_wip", "NAN", "WEEK_QUARTERS", "week_quarter"]
 
 NAN = float("nan")
+
+WEEK_QUARTERS = 672
+"""Quarter hours in a week: the bins of `StageRep.respond_checked_week`."""
+
+
+def week_quarter(t: float) -> int:
+    """The quarter hour of the week of simulation time `t` (hours from 00:00 of the start
+    date), 0 … 671; bin 0 is the start date's weekday at 00:00-00:15, not Monday."""
+    return math.floor(t * 4.0) % WEEK_QUARTERS
 
 
 class LogHistogram:
@@ -154,6 +163,11 @@ class StageRep:
     left: int = 0
     respond_checked: int = 0
     respond_breached: int = 0
+    respond_checked_week: list[int] = field(default_factory=list)
+    """`respond_checked` by the quarter hour of the week the deal entered the stage
+    (`week_quarter`; empty without a respond limit): what tells a breach by a deal that
+    arrived outside working hours from one that arrived inside them."""
+    respond_breached_week: list[int] = field(default_factory=list)
     time_mean: float = NAN
     time_p50: float = NAN
     time_p90: float = NAN
