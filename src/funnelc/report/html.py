@@ -45,10 +45,13 @@ h3 { font-size: 16px; margin: 22px 0 8px; }
 p { margin: 6px 0; }
 .sub, .note, figcaption { color: var(--muted); }
 .note { font-size: 12.5px; }
-nav { margin: 14px 0 0; font-size: 13px; }
-nav a { color: var(--blue); margin-right: 14px; text-decoration: none; }
-table { border-collapse: collapse; margin: 8px 0 4px; font-size: 12.5px; width: 100%; }
-th, td { border-bottom: 1px solid var(--line); padding: 4px 7px; vertical-align: top; }
+nav { margin: 14px 0 0; font-size: 13px; display: flex; flex-wrap: wrap; gap: 2px 14px; }
+nav a { color: var(--blue); text-decoration: none; white-space: nowrap; }
+.scroll { overflow-x: auto; max-width: 100%; margin: 8px 0 4px; }
+table { border-collapse: collapse; font-size: 12.5px; width: 100%; }
+th, td { border-bottom: 1px solid var(--line); padding: 4px 7px; vertical-align: top;
+         overflow-wrap: anywhere; }
+td:first-child { min-width: 9em; }
 th { text-align: left; background: #f6f6f6; font-weight: 600; }
 td.n, th.n { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 tr.grave td { background: var(--redbg); }
@@ -61,13 +64,17 @@ tr.grave td { background: var(--redbg); }
 .clean { border: 2px solid var(--green); border-radius: 6px; padding: 12px 16px; }
 .facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(210px, 1fr));
          gap: 8px 18px; margin: 10px 0; }
-.facts div { border-left: 3px solid var(--line); padding-left: 8px; }
+.facts div { border-left: 3px solid var(--line); padding-left: 8px; min-width: 0;
+             overflow-wrap: anywhere; }
 .facts b { display: block; font-size: 17px; }
+h1, h2, h3, p, li, figcaption { overflow-wrap: anywhere; }
 figure { margin: 14px 0; }
 figure svg { width: 100%; height: auto; display: block; }
 code { background: #f3f3f3; padding: 0 3px; border-radius: 3px; font-size: 12.5px; }
 ol.notes { font-size: 12.5px; color: var(--muted); margin: 4px 0 10px; padding-left: 22px; }
 .warn { color: #8a5a00; }
+@media (max-width: 600px) { main { padding: 14px 12px 40px; } h1 { font-size: 21px; }
+  .facts { grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); } }
 @media print { main { max-width: none; padding: 0; } h2 { break-after: avoid; }
                figure, table, .headline { break-inside: avoid; } }
 """
@@ -96,7 +103,8 @@ def inline_svg(svg: str, prefix: str) -> str:
 def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: set[int],
            row_classes: Sequence[str] | None = None) -> str:
     """Cells are already-escaped HTML."""
-    out = ["<table><thead><tr>"]
+    # In a box of its own that scrolls sideways: a wide table never runs past the page.
+    out = ['<div class="scroll"><table><thead><tr>']
     for i, h in enumerate(headers):
         out.append(f'<th class="n">{e(h)}</th>' if i in numeric else f"<th>{e(h)}</th>")
     out.append("</tr></thead><tbody>")
@@ -106,7 +114,7 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: set[i
         for i, cell in enumerate(row):
             out.append(f'<td class="n">{cell}</td>' if i in numeric else f"<td>{cell}</td>")
         out.append("</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 
