@@ -110,7 +110,8 @@ def test_stage_with_sla_uses_mmc_plus_d() -> None:
 
 def _simulate_mmcd_stage(c: int, lam: float, mu: float, d: float,
                          routes: list[tuple[float, float]], n: int, seed: int):
-    """FCFS pool with one SLA D capping queue, work and the route's constant delay:
+    """FCFS pool with one SLA D capping the queue and the route's constant delay; work in
+    progress at D finishes first (then the SLA moves the deal), as in funnelc's engine:
     returns (share the SLA takes before the outcome, mean time in stage)."""
     rng = random.Random(seed)
     free = [0.0] * c
@@ -127,13 +128,14 @@ def _simulate_mmcd_stage(c: int, lam: float, mu: float, d: float,
         work = rng.expovariate(mu)
         heapq.heapreplace(free, now + v + work)
         _, delay = routes[rng.choices(range(len(routes)), shares)[0]]
+        overrun = max(0.0, v + work - d)  # the member finishes what is under way
         if delay < 0:  # the stay share: leaves at D, cut only if the work runs past it
             cut += v + work > d
-            total_time += d
+            total_time += d + overrun
             continue
         t = v + work + delay
         cut += t > d
-        total_time += min(t, d)
+        total_time += min(t, d) + overrun
     return cut / n, total_time / n
 
 

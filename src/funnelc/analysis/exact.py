@@ -7,9 +7,13 @@ closed-form number that does not describe the stage:
 
 * flows and win probabilities: the absorbing chain and traffic equations of
   `analysis.markov`, exact for any time distributions, with the declared shares;
-* queue waits: Erlang C (M/M/c) or M/M/c+D when the stage has an SLA — only for a stage
-  whose owner team serves that stage alone, with exponential work, around the clock,
-  and a stable pool (M/M/c+D is stable at any load);
+* queue waits: Erlang C (M/M/c), M/M/c+D when the stage has an SLA, Erlang A (M/M/c+M)
+  with an exponential `patience`, M/M/c+G with any other patience (the M/M/n+G formula,
+  by quadrature) — only for a stage whose owner team serves that stage alone, with
+  exponential work, around the clock, and a stable pool (an SLA or patience makes it
+  stable at any load). An SLA ends nothing being worked: as in the simulator, the
+  member finishes and the deal then leaves by the SLA (so a deal's time is its wait
+  and work when they outlast the SLA);
 * stages without a queue: M/G/∞, so occupancy is Poisson with mean L = λ·E[T].
 
 Pure Python; the queueing formulas come from `analysis.queueing`.
@@ -51,9 +55,12 @@ ASSUMPTIONS: tuple[str, ...] = (
     "it) are shown per stage as the sla cut, not fed back into the routing",
     "`then copy` creates a new deal: it adds traffic to the target pipeline but does not "
     "change the original deal's win probability",
-    "queue waits use Erlang C (M/M/c), or M/M/c+D when the stage has an SLA, only where a "
+    "queue waits use Erlang C (M/M/c), M/M/c+D when the stage has an SLA, Erlang A "
+    "(M/M/c+M) with exponential `patience`, M/M/c+G with any other patience, only where a "
     "team serves that one stage with exponential work around the clock (Jackson network: "
     "each such stage behaves as its own M/M/c at its total arrival rate)",
+    "an SLA that runs out while a member works a deal lets the work finish, then moves the "
+    "deal (as the simulator does); patience only ends a wait, never work",
     "stages without a queue are M/G/∞: the number of deals there is Poisson with mean "
     "λ·E[time in stage], for any time distribution",
     "a cadence keeps a deal until the touch that gets the reply (at that touch's offset) "
@@ -78,7 +85,7 @@ class Applicability:
 class QueueExact:
     """Closed-form queue at a stage served by its own team."""
 
-    model: Literal["M/M/c", "M/M/c+D"]
+    model: Literal["M/M/c", "M/M/c+D", "M/M/c+M", "M/M/c+G"]
     servers: int
     service_rate_per_hour: float
     arrivals_per_hour: float
@@ -91,7 +98,13 @@ class QueueExact:
     respond_breach: float | None
     """Share of deals not picked up within `respond` (timed-out deals included)."""
     timeout_share: float | None
-    """M/M/c+D: share of deals the SLA takes before anyone picks them up."""
+    """With an SLA: share of deals the SLA takes before anyone picks them up."""
+    abandon_share: float | None = None
+    """With `patience`: share of deals that give up waiting (leave by the patience
+    route)."""
+    method: str = "closed form"
+    """How the figures were computed: `closed form`, or the quadrature of the M/M/n+G
+    formula (exact for the model to ~1e-12, not an approximation of it)."""
 
 
 @dataclass
@@ -415,13 +428,18 @@ def _sla_without_queue(stage: m.Stage, routes: list[Route], length: WallclockLen
     work_fixed = _fixed_value(own_delay)
     exact = True
     cut = time = lower = leaving = 0.0
+    # Work in progress finishes when the SLA runs out (the deal then leaves by the SLA):
+    # a deal whose work W outlasts L stays W, i.e. E[(W − L)⁺] beyond the capped time.
+    overrun = 0.0
+    if own_delay is not None:
+        overrun = max(0.0, own_delay.mean - _capped_mean(own_delay, 0.0, length))
     for r in routes:
         if r.kind == "stuck" or r.share <= 0:
             continue
         leaving += r.share
         if r.via == "sla":  # the stay share: moved at L by design, cut only inside work
             cut += r.share * prob_exceeds(own_delay, length)
-            t = length.mean
+            t = length.mean + overrun
             time += r.share * t
             lower += r.share * t
             continue
@@ -436,6 +454,7 @@ def _sla_without_queue(stage: m.Stage, routes: list[Route], length: WallclockLen
             exact = False
             p = max(prob_exceeds(own_delay, length), prob_exceeds(r.after, length))
             t = max(_capped_mean(own_delay, 0.0, length), _capped_mean(r.after, 0.0, length))
+        t += overrun
         cut += r.share * p
         time += r.share * t
         lower += r.share * t
@@ -491,13 +510,18 @@ def mmcd_served_tail(c: int, lam: float, mu: float, D: float) -> Any:
     return tail
 
 
-def _sla_mmcd(routes: list[Route], c: int, lam: float, mu: float, D: float,
-              p_ab: float) -> _SlaTimes:
-    """An M/M/c+D stage whose SLA also caps work and `after` delays: exact for constant
-    (or no) delays, from T(y) = P(V + S > y, picked up); random delays give bounds."""
-    tail = mmcd_served_tail(c, lam, mu, D)
-    cut = p_ab
-    time = lower = p_ab * D
+def _sla_queue(routes: list[Route], tail: Callable[[float], float], mu: float, D: float,
+               p_ab: float, p_cap: float, ab_time: float) -> _SlaTimes:
+    """A closed-form queue (M/M/c+D, or M/M/c+G with patience) whose SLA D also reaches
+    deals after pickup: exact for constant (or no) `after` delays, from
+    T(y) = P(V + S > y, picked up); random delays give bounds. `p_ab` deals leave the
+    queue unserved (`p_cap` of them by the SLA) after `ab_time` in total (per deal
+    entering). As in the simulator, work in progress finishes: a picked-up deal leaves
+    at min(T + a, D) + (T − D)⁺, where E[(T − D)⁺; picked up] = T(D)/μ (exponential work:
+    past D the rest of it is memoryless)."""
+    overrun = tail(D) / mu
+    cut = p_cap
+    time = lower = ab_time
     exact = True
     leaving = p_ab
     base = _simpson(tail, 0.0, D)  # E[min(V + S, D); picked up]
@@ -505,23 +529,23 @@ def _sla_mmcd(routes: list[Route], c: int, lam: float, mu: float, D: float,
         if r.kind == "stuck" or r.share <= 0:
             continue
         leaving += (1.0 - p_ab) * r.share
-        if r.via == "sla":  # the stay share: leaves at D, cut only inside work
+        if r.via == "sla":  # the stay share: leaves at D (after its work), cut only inside work
             cut += r.share * tail(D)
-            time += r.share * (1.0 - p_ab) * D
-            lower += r.share * (1.0 - p_ab) * D
+            time += r.share * ((1.0 - p_ab) * D + overrun)
+            lower += r.share * ((1.0 - p_ab) * D + overrun)
             continue
         a = _fixed_value(r.after)
         if a is None:
             exact = False
             cut += r.share * max(tail(D), (1.0 - p_ab) * survival(r.after, D))
-            lower += r.share * base
+            lower += r.share * (base + overrun)
         elif a >= D:
             cut += r.share * (1.0 - p_ab)
-            time += r.share * (1.0 - p_ab) * D
-            lower += r.share * (1.0 - p_ab) * D
+            time += r.share * ((1.0 - p_ab) * D + overrun)
+            lower += r.share * ((1.0 - p_ab) * D + overrun)
         else:
             cut += r.share * tail(D - a)
-            t = (1.0 - p_ab) * a + _simpson(tail, 0.0, D - a)
+            t = (1.0 - p_ab) * a + _simpson(tail, 0.0, D - a) + overrun
             time += r.share * t
             lower += r.share * t
     if leaving <= 0:
@@ -547,6 +571,24 @@ def _sla_behind_unknown_queue(routes: list[Route], length: WallclockLength) -> _
 
 
 # ----------------------------------------------------------------------- the analysis
+
+
+_ERLANG_A_METHOD = ("Erlang A: the offered-wait density of M/M/c+M integrated by adaptive "
+                    "quadrature in log space (exact for the model, any number of members)")
+_MMCG_METHOD = ("M/M/c+G: the offered-wait density of M/M/n+G (Zeltyn & Mandelbaum 2005) "
+                "integrated by adaptive quadrature in log space — exact for FCFS with "
+                "Poisson arrivals and exponential work whatever the patience distribution "
+                "(with an sla: patience cut at the sla time)")
+
+
+def _patience_queue(dist: m.Dist, c: int, lam: float, mu: float, cap: float | None
+                    ) -> q.PatienceQueue:
+    """The stage's M/M/c+G queue: the patience as the simulator samples it (`survival`,
+    values clipped at zero), its kinks (fixed values, a uniform's or triangular's ends,
+    empirical values) given to the quadrature."""
+    breaks = [] if dist.kind in ("exp", "lognormal", "gamma") else [a.value for a in dist.args]
+    return q.mmc_patience(c, lam, mu, lambda x: survival(dist, x),
+                          lambda x: truncated_mean(dist, x), breaks, cap)
 
 
 def _work_mean(stage: m.Stage) -> float:
@@ -725,6 +767,8 @@ def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stag
     applicability = Applicability(False, "no queue: no owner team with work here")
     wait: float | None = 0.0
     p_ab = 0.0
+    pq: q.PatienceQueue | None = None
+    patience = stage.patience if queues and stage.cadence is None else None
 
     if queues:
         assert team is not None
@@ -741,7 +785,7 @@ def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stag
         if not math.isfinite(lam):
             reasons.append("arrival rate is unbounded")
         c, mu = team.size, 1.0 / work
-        if not reasons and stage.sla is None and lam >= c * mu:
+        if not reasons and stage.sla is None and patience is None and lam >= c * mu:
             reasons.append(f"unstable: load {lam / (c * mu) if c else math.inf:.2f} ≥ 1, "
                            "the queue grows without bound")
         if reasons:
@@ -750,7 +794,19 @@ def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stag
         else:
             applicability = Applicability(True)
             respond = stage.respond.hours if stage.respond is not None else None
-            if stage.sla is not None:
+            cap = stage.sla.after.hours if stage.sla is not None else None
+            if patience is not None:
+                pq = _patience_queue(patience.dist, c, lam, mu, cap)
+                p_ab = pq.p_abandon
+                wait = pq.wait_mean
+                erlang_a = patience.dist.kind == "exp" and cap is None
+                queue = QueueExact(
+                    "M/M/c+M" if erlang_a else "M/M/c+G", c, mu, lam, pq.p_wait, pq.wait_mean,
+                    pq.wait_served_mean, pq.breach(respond) if respond is not None else None,
+                    pq.p_abandon_cap if cap is not None else None,
+                    abandon_share=pq.p_abandon - pq.p_abandon_cap,
+                    method=_ERLANG_A_METHOD if erlang_a else _MMCG_METHOD)
+            elif stage.sla is not None:
                 D = stage.sla.after.hours
                 res = q.mmc_deterministic_patience(c, lam, mu, D)
                 p_ab = res.p_abandon
@@ -785,8 +841,13 @@ def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stag
                                      stage.work if (team is None and stage.cadence is None)
                                      else None)
         elif queue is not None:
-            sla = _sla_mmcd(routes, queue.servers, lam, queue.service_rate_per_hour,
-                            stage.sla.after.hours, p_ab)
+            D, mu = stage.sla.after.hours, queue.service_rate_per_hour
+            if pq is not None:
+                sla = _sla_queue(routes, pq.served_tail, mu, D, p_ab, pq.p_abandon_cap,
+                                 pq.wait_mean - (1.0 - p_ab) * pq.wait_served_mean)
+            else:
+                sla = _sla_queue(routes, mmcd_served_tail(queue.servers, lam, mu, D), mu, D,
+                                 p_ab, p_ab, p_ab * D)
         else:
             sla = _sla_behind_unknown_queue(routes, length)
         sla_cut, cut_bound = sla.cut, sla.cut_is_bound
@@ -796,12 +857,21 @@ def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stag
                          "deals while they wait, are worked or wait out an `after`: P(win) "
                          "and visits follow the declared shares, the simulator moves those "
                          "deals by the sla")
-    elif leaving > 0:  # no SLA: nothing caps the time, and nobody times out
+    elif leaving > 0:  # no SLA: nothing caps the time; only patience ends a wait
         base = rt.share_out * served_work + rt.after_sum
         if wait is None:
             lower = base / leaving
         else:
-            mean_time = (base + rt.share_out * wait) / leaving
+            # Deals that give up spend wait − (1 − P(Ab))·(served wait) in total; the
+            # others their served wait, work and delay (the stuck share never leaves).
+            served = 1.0 - p_ab
+            ws = queue.wait_served_mean_hours if queue is not None else wait
+            mean_time = ((wait - served * ws)
+                         + served * (rt.share_out * (ws + served_work) + rt.after_sum)) / leaving
+    if queue is not None and queue.abandon_share is not None and queue.abandon_share > 0.001:
+        notes.append(f"{queue.abandon_share:.1%} of deals give up waiting: P(win) and visits "
+                     "follow the declared shares, the simulator moves those deals by their "
+                     "patience")
     if leaving <= 0:
         notes.append("no deal ever leaves this stage")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from ..numfmt import DASH, hours, num
-from .exact import PipelineExact, StageExact
+from .exact import PipelineExact, QueueExact, StageExact
 
 __all__ = ["Legend", "stage_notes", "mean_time", "stage_cells", "pipeline_remarks"]
 
@@ -45,6 +45,9 @@ def stage_notes(s: StageExact, queue_suffix: str = "") -> list[str]:
         notes.insert(0, s.queueing.reason)
     elif s.queue is not None:
         notes.insert(0, s.queue.model + queue_suffix)
+        if s.queue.abandon_share is not None:
+            notes.insert(1, f"{s.queue.abandon_share:.1%} give up waiting (patience); "
+                            f"{s.queue.method}")
     return notes
 
 
@@ -76,10 +79,23 @@ def stage_cells(s: StageExact, pct: Percent) -> list[str]:
         num(s.arrivals_per_hour * 24), pct(s.p_win), mean_time(s), load,
         hours(queue.wait_served_mean_hours) if queue else DASH,
         pct(queue.respond_breach) if queue and queue.respond_breach is not None else DASH,
-        pct(queue.timeout_share) if queue and queue.timeout_share is not None else DASH,
+        _unserved(queue, pct),
         ("≥" if s.sla_cut_is_bound else "") + pct(s.sla_cut) if s.sla_cut is not None else DASH,
         occupancy,
     ]
+
+
+def _unserved(queue: QueueExact | None, pct: Percent) -> str:
+    """The timeout cell: deals the SLA takes from the queue and, after `+`, those whose
+    patience runs out first (`gave up`)."""
+    if queue is None:
+        return DASH
+    parts = []
+    if queue.timeout_share is not None:
+        parts.append(pct(queue.timeout_share))
+    if queue.abandon_share is not None:
+        parts.append(f"{pct(queue.abandon_share)} gave up")
+    return " + ".join(parts) or DASH
 
 
 def pipeline_remarks(p: PipelineExact, pct: Percent) -> list[str]:

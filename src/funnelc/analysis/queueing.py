@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 __all__ = [
     "AbandonmentMetrics",
@@ -26,6 +27,8 @@ __all__ = [
     "jackson_arrival_rates",
     "mg_inf_occupancy_mean",
     "mmc_deterministic_patience",
+    "mmc_patience",
+    "PatienceQueue",
     "mmc_queue_length_mean",
     "mmc_sojourn_mean",
     "mmc_sojourn_tail",
@@ -426,3 +429,248 @@ def smallest_c_for_wait_tail(lam: float, mu: float, t: float, target_share: floa
         cw = _erlang_c_from_b(c, a, b)
         if 1.0 - cw * math.exp(-(c * mu - lam) * t) >= target_share:
             return c
+
+
+# --------------------------------------------------------------------------- general patience
+
+_GL_NODES: tuple[tuple[float, float], ...] = ()
+
+
+def _gauss_legendre() -> tuple[tuple[float, float], ...]:
+    """20-point Gauss-Legendre nodes and weights on [-1, 1], by Newton on P_20 (once)."""
+    global _GL_NODES
+    if _GL_NODES:
+        return _GL_NODES
+    n = 20
+    out: list[tuple[float, float]] = []
+    for i in range(1, n + 1):
+        x = math.cos(math.pi * (i - 0.25) / (n + 0.5))
+        for _ in range(100):
+            p0, p1 = 1.0, x
+            for k in range(2, n + 1):
+                p0, p1 = p1, ((2 * k - 1) * x * p1 - (k - 1) * p0) / k
+            dp = n * (x * p1 - p0) / (x * x - 1.0)
+            dx = p1 / dp
+            x -= dx
+            if abs(dx) < 1e-16:
+                break
+        p0, p1 = 1.0, x
+        for k in range(2, n + 1):
+            p0, p1 = p1, ((2 * k - 1) * x * p1 - (k - 1) * p0) / k
+        dp = n * (x * p1 - p0) / (x * x - 1.0)
+        out.append((x, 2.0 / ((1.0 - x * x) * dp * dp)))
+    _GL_NODES = tuple(out)
+    return _GL_NODES
+
+
+def _panel(f: Callable[[float], float], a: float, b: float) -> float:
+    half, mid = (b - a) / 2.0, (a + b) / 2.0
+    return half * math.fsum(w * f(mid + half * x) for x, w in _gauss_legendre())
+
+
+def _integrate(f: Callable[[float], float], a: float, b: float, scale: float,
+               depth: int = 0) -> float:
+    """∫ₐᵇ f for a smooth f: 20-point Gauss-Legendre, halved until the two halves agree
+    with the whole to 1e-14 of `scale` (the size of the whole integral) or to 1e-11 of
+    the part (the floor set by rounding in f itself: exp of a difference of large
+    terms), at most 30 halvings deep."""
+    if b <= a:
+        return 0.0
+    whole = _panel(f, a, b)
+    mid = (a + b) / 2.0
+    left, right = _panel(f, a, mid), _panel(f, mid, b)
+    diff = abs(left + right - whole)
+    if diff <= 1e-14 * max(scale, abs(whole)) or diff <= 1e-11 * abs(whole) or depth >= 30:
+        return left + right
+    return (_integrate(f, a, mid, scale, depth + 1)
+            + _integrate(f, mid, b, scale, depth + 1))
+
+
+def _log_erlang_b(c: int, a: float) -> float:
+    """ln B(c, a) by the Erlang B recursion in log space: B(c, a) underflows for many
+    servers at a light load (c = 1000, a = 1), its logarithm does not."""
+    log_b = 0.0
+    log_a = math.log(a)
+    for k in range(1, c + 1):
+        # B(k) = a B(k-1) / (k + a B(k-1)); a B(k-1) = exp(log_a + log_b)
+        ab = math.exp(log_a + log_b) if log_a + log_b < 700.0 else math.inf
+        log_b = log_a + log_b - (math.log(k + ab) if ab < math.inf else log_a + log_b)
+    return log_b
+
+
+@dataclass(frozen=True)
+class PatienceQueue:
+    """M/M/c+G with FCFS: Poisson arrivals ``lam``, ``c`` members working exponential
+    times at rate ``mu``, and a deal that waits longer than its patience τ (survival
+    Ḡ, any distribution, optionally cut at ``cap``: an SLA D pulls deals still waiting
+    at D, so τ_eff = min(τ, D)) leaves the queue unserved.
+
+    From the offered wait V (the wait a deal would have if it never gave up; research
+    note §3.4, Baccelli-Hebuterne / Zeltyn-Mandelbaum 2005): P(V > 0) = P(W > 0) and,
+    while all members are busy, V has density p(x) = λπ_{c−1}·exp(λH(x) − cμx) with
+    H(x) = ∫₀ˣ Ḡ_eff. A deal is served iff V ≤ τ_eff, so P(Ab) = ∫p(1 − Ḡ_eff), the mean
+    wait of served deals is ∫x·p·Ḡ_eff / (1 − P(Ab)), the mean wait of all deals is
+    E[min(V, τ_eff)] = ∫p·H. The exponent is concave (its slope λḠ − cμ falls), so it
+    is integrated relative to its maximum M (log space: no e^M, no factorial, any c)
+    by adaptive Gauss-Legendre split at the kinks of Ḡ; exact for this model up to
+    ~1e-12. Erlang A is the case Ḡ(x) = e^{−θx}; M/M/c+D the case τ = ∞ with a cap.
+    Build with :func:`mmc_patience`."""
+
+    c: int
+    lam: float
+    mu: float
+    p_wait: float
+    p_abandon: float
+    """Share of deals that leave the queue unserved (patience or cap)."""
+    p_abandon_cap: float
+    """Of those, the share (of all deals) the cap D takes: still waiting and still
+    patient at D."""
+    wait_mean: float
+    """Mean time in the queue over all deals (an abandoning deal counts its wait)."""
+    wait_served_mean: float
+    """Mean wait of the deals a member picks up."""
+    _k: float
+    """λπ_{c−1}·e^M: p(x) = _k·exp(f(x) − M)."""
+    _m: float
+    _survival: Callable[[float], float]
+    _integrated: Callable[[float], float]
+    _cap: float
+    _breaks: tuple[float, ...]
+    _end: float
+
+    def _g(self, x: float) -> float:
+        return self._survival(x) if x < self._cap else 0.0
+
+    def _w(self, x: float) -> float:
+        """exp(f(x) − M), f(x) = λH_eff(x) − cμx."""
+        h = self._integrated(min(x, self._cap))
+        return math.exp(self.lam * h - self.c * self.mu * x - self._m)
+
+    def _pieces(self, a: float, b: float) -> list[tuple[float, float]]:
+        cuts = sorted({a, b, *(x for x in self._breaks if a < x < b)})
+        return list(pairwise(cuts))
+
+    def _int(self, g: Callable[[float], float], a: float, b: float) -> float:
+        """∫ₐᵇ exp(f − M)·g over [a, min(b, end)], plus the linear tail beyond a finite
+        cap analytically where g is constant there (the caller says so by b = inf)."""
+        hi = min(b, self._end)
+        pieces = self._pieces(a, hi)
+
+        def h(x: float) -> float:
+            return self._w(x) * g(x)
+
+        scale = sum(abs(_panel(h, lo_, hi_)) for lo_, hi_ in pieces)
+        return math.fsum(_integrate(h, lo_, hi_, scale) for lo_, hi_ in pieces)
+
+    def breach(self, t: float) -> float:
+        """P(a deal breaches `respond t`) as the simulator counts it: picked up later than
+        t, or left unserved at or after t: P(τ_eff ≥ t)·P(V > t)."""
+        if t <= 0:
+            return self.p_wait
+        if t > self._cap or self._k == 0.0:
+            return 0.0
+        patient = self._survival(t - 1e-12 * max(1.0, t))  # P(τ ≥ t): the left limit
+        return patient * self._k * self._tail_integral(t)
+
+    def _tail_integral(self, t: float) -> float:
+        """∫_t^∞ exp(f − M) dx (beyond a cap, f falls linearly: closed form)."""
+        if t >= self._cap:
+            return self._w(t) / (self.c * self.mu) if self.c > 0 else math.inf
+        inner = self._int(lambda x: 1.0, t, self._cap)
+        if math.isfinite(self._cap):
+            inner += self._w(self._cap) / (self.c * self.mu)
+        return inner
+
+    def served_tail(self, y: float) -> float:
+        """T(y) = P(V + S > y, the deal is served) for y ≥ 0 (S the member's work):
+        (1 − P(W>0))e^{−μy} + ∫ p(x)Ḡ_eff(x)·P(S > y − x) dx. T(0) = 1 − P(Ab); for
+        y ≥ D (a cap) T(y) = T(D)e^{−μ(y−D)}: those deals are past the wait, in work."""
+        if y < 0:
+            return 1.0 - self.p_abandon
+        mu = self.mu
+        if y > self._cap:
+            return self.served_tail(self._cap) * math.exp(-mu * (y - self._cap))
+        before = self._int(lambda x: self._g(x) * math.exp(-mu * (y - x)), 0.0, y)
+        after = self._int(self._g, y, math.inf)
+        return (1.0 - self.p_wait) * math.exp(-mu * y) + self._k * (before + after)
+
+
+def mmc_patience(c: int, lam: float, mu: float, survival: Callable[[float], float],
+                 integrated: Callable[[float], float], breaks: Sequence[float] = (),
+                 cap: float | None = None) -> PatienceQueue:
+    """The M/M/c+G queue of :class:`PatienceQueue`. ``survival(x)`` = P(τ > x),
+    ``integrated(x)`` = ∫₀ˣ P(τ > u) du (= E[min(τ, x)]), ``breaks`` the points where
+    Ḡ has a kink or a jump (a fixed value, a uniform's ends), ``cap`` an SLA D that also
+    pulls waiting deals (None: none). Stable for every ``lam``: impatience empties the
+    queue."""
+    _check_servers(c)
+    _check_nonnegative("arrival rate lam", lam)
+    _check_positive("service rate mu", mu)
+    d = math.inf if cap is None else cap
+    if cap is not None:
+        _check_nonnegative("cap D", cap)
+    breaks = tuple(sorted({float(b) for b in breaks if 0.0 < b < d}))
+    if lam == 0:
+        return PatienceQueue(c, lam, mu, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, survival,
+                             integrated, d, breaks, 0.0)
+
+    def g(x: float) -> float:
+        return survival(x) if x < d else 0.0
+
+    cmu = c * mu
+    # The exponent f = λH − cμx peaks where λḠ(x) = cμ (at 0 when λḠ(0) ≤ cμ).
+    peak = 0.0
+    if lam * g(0.0) > cmu:
+        lo, hi = 0.0, 1.0
+        while lam * g(hi) > cmu and hi < d:
+            hi *= 2.0
+        hi = min(hi, d)
+        for _ in range(200):
+            mid = (lo + hi) / 2.0
+            if lam * g(mid) > cmu:
+                lo = mid
+            else:
+                hi = mid
+            if hi - lo <= 1e-15 * hi:
+                break
+        peak = (lo + hi) / 2.0
+
+    def f(x: float) -> float:
+        return lam * integrated(min(x, d)) - cmu * x
+
+    m = f(peak)
+    # Right end: where f − M < −60 (e^{−60} ≈ 1e−26 of the peak), or the cap (beyond it
+    # f falls linearly and its integral is closed form).
+    scale = max(peak, 1.0 / max(cmu, 1e-300), 1e-9)
+    end = peak + scale
+    while f(end) - m > -60.0 and end < d:
+        end = peak + 2.0 * (end - peak)
+        if end > 1e12:
+            break
+    end = min(end, d)
+    if c == 0:
+        # Nobody is ever served: every deal waits out τ_eff.
+        mean = integrated(d) if math.isfinite(d) else integrated(1e18)
+        return PatienceQueue(c, lam, mu, 1.0, 1.0, survival(d) if math.isfinite(d) else 0.0,
+                             mean, 0.0, 0.0, m, survival, integrated, d, breaks, end)
+    q = PatienceQueue(c, lam, mu, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, m, survival, integrated, d,
+                      (*breaks, peak) if peak > 0 else breaks, end)
+    beyond_cap = q._w(d) / cmu if math.isfinite(d) and d <= end else 0.0
+    j = q._int(lambda x: 1.0, 0.0, d) + beyond_cap
+    log_k0 = math.log(lam) + _log_erlang_b(c - 1, lam / mu) + m  # ln(λE₋e^M)
+    log_l = log_k0 + math.log(j)
+    p_wait = 1.0 / (1.0 + math.exp(-log_l)) if log_l > -700.0 else math.exp(log_l)
+    k = 1.0 / (math.exp(-log_k0) + j) if log_k0 > -700.0 else 0.0
+    gone = q._int(lambda x: 1.0 - g(x), 0.0, d) + beyond_cap
+    at_cap = 0.0
+    if math.isfinite(d) and d <= end:
+        # Left at D by the cap: V > D and still patient at D.
+        at_cap = survival(d) * beyond_cap
+    waited = q._int(lambda x: integrated(min(x, d)), 0.0, d)
+    waited += (integrated(d) * beyond_cap) if beyond_cap else 0.0
+    served_wait = q._int(lambda x: x * g(x), 0.0, d)
+    p_ab = min(1.0, k * gone)
+    return PatienceQueue(
+        c, lam, mu, p_wait, p_ab, k * at_cap, k * waited,
+        k * served_wait / (1.0 - p_ab) if p_ab < 1.0 else 0.0, k, m, survival, integrated,
+        d, q._breaks, end)
