@@ -1,0 +1,134 @@
+"""What the Pipedrive and HubSpot importers share: the saved answers they read, a
+builder of the funnel model from plain pipelines/stages/fields, and the funnel text with
+its header comment.
+
+Input. `funnelc apply --to CRM` reads an account with a few GET requests; the importer
+takes the same answers, as the apply target's `answers()` gives them or as saved by
+hand: one JSON object whose keys name the requests (Pipedrive: `pipelines`, `stages`,
+`dealFields`, `personFields`, `organizationFields`; HubSpot: `pipelines/deals`,
+`properties/deals`, `properties/contacts`, `properties/companies`) and whose values are
+the answers as the CRM sent them (one page; several pages as an array of answers).
+
+Like the amoCRM importer, no routing comes over (no CRM stores it): every stage is a
+parking stage and the header says so."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import model as m
+from ..jsontypes import JSON, JSONObject
+from ..span import NOWHERE
+from .amocrm import Imported, _name, _named, _one_line, _unique
+from .json_input import ARRAY, OBJECT, Walker
+
+__all__ = ["Stage", "Pipeline", "Field", "build", "render", "items_of", "Kind"]
+
+Kind = str
+"""A funnel field kind (`model.FieldType.kind`)."""
+
+
+@dataclass
+class Stage:
+    name: str
+    requires: list[str] = field(default_factory=list)
+    """Names of the fields (as the CRM calls them) required to enter it."""
+
+
+@dataclass
+class Pipeline:
+    name: str
+    stages: list[Stage]
+    main: bool = False
+
+
+@dataclass
+class Field:
+    name: str
+    kind: Kind
+    entity: m.Entity
+    values: list[str] = field(default_factory=list)
+
+
+def items_of(w: Walker, answers: JSONObject, key: str, list_key: str, *,
+             required: bool = True) -> list[tuple[JSONObject, str]]:
+    """The items of one request's answer(s) (`data` or `results`), with their paths.
+    An answer is an object; several pages are an array of answers."""
+    if key not in answers:
+        if required:
+            raise w.fail(key, f"missing: the answer to the `{key}` request",
+                         "save the answers funnelc apply reads, one key per request")
+        return []
+    raw = answers[key]
+    pages: list[tuple[JSON, str]] = ([(p, f"{key}[{i}]") for i, p in enumerate(raw)]
+                                     if isinstance(raw, list) else [(raw, key)])
+    out: list[tuple[JSONObject, str]] = []
+    for page, where in pages:
+        obj = w.expect(page, where, OBJECT)
+        items = w.opt(obj, list_key, where, ARRAY, nullable=True) or []
+        for k, item in enumerate(items):
+            path = f"{where}.{list_key}[{k}]"
+            out.append((w.expect(item, path, OBJECT), path))
+    return out
+
+
+def build(pipelines: list[Pipeline], fields: list[Field], path: str,
+          notes: list[str]) -> Imported:
+    """The funnel model: names made unique and one-line (each change noted), every
+    stage a parking stage with its `requires`."""
+    taken: set[str] = set()
+    card_fields: list[m.CardField] = []
+    renamed: dict[str, str] = {}
+    for f in fields:
+        name = _unique(_named(f.name), taken, f.entity.value)
+        if name != f.name:
+            notes.append(f"{f.entity.value} field «{f.name}» is called «{name}» here")
+        renamed.setdefault(f.name, name)
+        values = tuple(_name(_one_line(v)) for v in dict.fromkeys(v for v in f.values
+                                                                   if v.strip()))
+        kind = f.kind
+        if kind in ("enum", "multi") and not values:
+            notes.append(f"field «{name}» has no options: imported as text")
+            kind = "text"
+        card_fields.append(m.CardField(
+            span=NOWHERE, name=_name(name),
+            type=m.FieldType(span=NOWHERE, kind=kind, values=values),  # type: ignore[arg-type]
+            entity=f.entity, entity_explicit=f.entity is not m.Entity.deal))
+    out: list[m.Pipeline] = []
+    pipe_names: set[str] = set()
+    count = 0
+    main_done = False
+    for pipe in pipelines:
+        name = _unique(_named(pipe.name), pipe_names)
+        if name != pipe.name:
+            notes.append(f"pipeline «{pipe.name}» is called «{name}» here")
+        stage_names: set[str] = set()
+        stages = []
+        for stage in pipe.stages:
+            stage_name = _unique(_named(stage.name), stage_names)
+            if stage_name != stage.name:
+                notes.append(f"«{name}»: stage «{stage.name}» is called «{stage_name}» here")
+            requires = tuple(_name(renamed[r]) for r in dict.fromkeys(stage.requires)
+                             if r in renamed)
+            stages.append(m.Stage(span=NOWHERE, name=_name(stage_name), requires=requires))
+        count += len(stages)
+        main = pipe.main and not main_done
+        main_done = main_done or main
+        out.append(m.Pipeline(span=NOWHERE, name=_name(name), main=main, stages=tuple(stages)))
+    funnel = m.FunnelFile(span=NOWHERE, path=path, fields=tuple(card_fields),
+                          pipelines=tuple(out))
+    return Imported(funnel, notes, count, [])
+
+
+def render(imported: Imported, header: str, loss_header: str) -> str:
+    """Funnel text: the header comment (notes and loss reasons listed), then the model
+    in `fmt`'s canonical layout."""
+    from ..fmt import format_model
+
+    lines = header.splitlines()
+    if imported.header:
+        lines += ["", "Notes:"] + [f"- {_one_line(note)}" for note in imported.header]
+    if imported.loss_reasons:
+        lines += ["", *loss_header.splitlines()] + [f"- {r}" for r in imported.loss_reasons]
+    head = "\n".join(f"# {line}".rstrip() for line in lines)
+    return head + "\n\n" + format_model(imported.funnel)

@@ -1,0 +1,116 @@
+"""`funnelc import --from hubspot`: HubSpot CRM v3 answers → funnel text.
+
+The answers are those `funnelc apply --to hubspot` reads (see `crm_answers`):
+`GET /crm/v3/pipelines/deals` and `GET /crm/v3/properties/{deals,contacts,companies}`,
+shaped as HubSpot's public API spec collection says (`Pipeline`, `PipelineStage`,
+`Property`, `Option`).
+
+What comes over: deal pipelines by display order, their open stages in order (the
+closed ones, probability 1.0 and 0.0, are won and lost, not stages in the language),
+the custom properties of deals, contacts and companies as fields, and the options of
+`closed_lost_reason` as the loss reasons listed in the header (the language names a
+reason only on a `-> lost "reason"` outcome). HubSpot has no main pipeline (the first
+by display order is taken) and no per-stage required properties in its API."""
+
+from __future__ import annotations
+
+from .. import model as m
+from ..jsontypes import JSON, JSONObject
+from .amocrm import Imported, _one_line
+from .crm_answers import Field, Kind, Pipeline, Stage, build, items_of, render
+from .json_input import ARRAY, BOOLEAN, INTEGER, OBJECT, STRING, Walker
+
+__all__ = ["import_answers", "HEADER"]
+
+OBJECTS = {"properties/deals": m.Entity.deal, "properties/contacts": m.Entity.contact,
+           "properties/companies": m.Entity.company}
+LOST_REASON = "closed_lost_reason"
+
+HEADER = """\
+Imported from HubSpot by `funnelc import --from hubspot`.
+HubSpot stores no routing (moves between stages, shares, SLAs, teams, sources), so every
+stage below is a parking stage: `funnelc check` reports each as never reached (FN215) and
+each pipeline as having no way to won (FN216) until sources and outcomes are written."""
+
+LOSS_HEADER = """\
+Options of the deal property closed_lost_reason (HubSpot ties them to no stage; an outcome
+names one as `-> lost "reason" 20%` where such deals are lost):"""
+
+
+def _kind(ptype: str, ftype: str) -> Kind | None:
+    if ptype == "enumeration":
+        return {"checkbox": "multi", "booleancheckbox": "bool"}.get(ftype, "enum")
+    return {"string": "text", "number": "number", "date": "date", "datetime": "date",
+            "bool": "bool", "phone_number": "phone"}.get(ptype)
+
+
+def _probability(w: Walker, raw: JSONObject, where: str) -> str | None:
+    meta = w.opt(raw, "metadata", where, OBJECT, nullable=True) or {}
+    value = meta.get("probability")
+    return value if isinstance(value, str) else None
+
+
+def import_answers(answers: JSONObject, file: str, out_path: str = "imported.funnel"
+                   ) -> tuple[str, Imported]:
+    """(funnel text, what was imported); `JsonProblem` naming the place for an answer
+    that is not shaped as HubSpot documents it."""
+    w = Walker(file)
+    notes: list[str] = []
+    pipes: list[tuple[int, str, list[Stage]]] = []
+    closed: dict[str, list[str]] = {}
+    for raw, where in items_of(w, answers, "pipelines/deals", "results"):
+        if w.opt(raw, "archived", where, BOOLEAN, nullable=True, default=False):
+            continue
+        label = w.get(raw, "label", where, STRING)
+        stages: list[tuple[int, str, str | None]] = []
+        items: list[JSON] = w.get(raw, "stages", where, ARRAY)
+        for k, item in enumerate(items):
+            path = f"{where}.stages[{k}]"
+            s = w.expect(item, path, OBJECT)
+            if w.opt(s, "archived", path, BOOLEAN, nullable=True, default=False):
+                continue
+            stages.append((w.opt(s, "displayOrder", path, INTEGER, default=0),
+                           w.get(s, "label", path, STRING), _probability(w, s, path)))
+        stages.sort()
+        kept = []
+        for _, name, p in stages:
+            if p in ("1.0", "0.0", "1", "0"):
+                closed.setdefault(f"{'won' if p.startswith('1') else 'lost'} «{name}»",
+                                  []).append(label)
+            else:
+                kept.append(Stage(name))
+        pipes.append((w.opt(raw, "displayOrder", where, INTEGER, default=0), label, kept))
+    pipes.sort(key=lambda p: (p[0], p[1]))
+    pipelines = [Pipeline(label, stages, main=i == 0) for i, (_, label, stages) in
+                 enumerate(pipes)]
+    for what, where_list in closed.items():
+        notes.append(f"closed {what} in " + ", ".join(f"«{p}»" for p in where_list))
+    fields: list[Field] = []
+    reasons: list[str] = []
+    for key, entity in OBJECTS.items():
+        for raw, where in items_of(w, answers, key, "results", required=False):
+            name = w.get(raw, "name", where, STRING)
+            raw_options: list[JSON] = w.opt(raw, "options", where, ARRAY, nullable=True) or []
+            options = [w.expect(o, f"{where}.options[{k}]", OBJECT)
+                       for k, o in enumerate(raw_options)]
+            labels = [w.get(o, "label", f"{where}.options[{k}]", STRING)
+                      for k, o in enumerate(options) if o.get("hidden") is not True]
+            if entity is m.Entity.deal and name == LOST_REASON:
+                reasons = [_one_line(r) for r in labels if r.strip()]
+                continue
+            if w.opt(raw, "hubspotDefined", where, BOOLEAN, nullable=True, default=False):
+                continue
+            label = w.get(raw, "label", where, STRING)
+            ptype = w.get(raw, "type", where, STRING)
+            ftype = w.get(raw, "fieldType", where, STRING)
+            kind = _kind(ptype, ftype)
+            if kind is None:
+                notes.append(f"property «{label}» ({ptype}) imported as text")
+                kind = "text"
+            fields.append(Field(label, kind, entity, labels if kind in ("enum", "multi") else []))
+    if pipelines:
+        notes.append(f"HubSpot has no main pipeline: «{pipelines[0].name}», first by display "
+                     "order, is main here")
+    imported = build(pipelines, fields, out_path, notes)
+    imported.loss_reasons = list(dict.fromkeys(reasons))
+    return render(imported, HEADER, LOSS_HEADER), imported
