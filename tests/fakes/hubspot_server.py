@@ -225,7 +225,9 @@ class FakeHubSpot:
                            **exc.extra}
             self.log.append((method, url.path, body, status))
             if number in self.garble:
-                return 200, {"Content-Type": "text/html"}, self.garble[number]
+                garbled = self.garble[number]
+                ctype = "text/html" if garbled.lstrip().startswith(b"<") else "application/json"
+                return 200, {"Content-Type": ctype}, garbled
         if status == 204:
             return 204, {}, b""
         return status, {"Content-Type": "application/json"}, json.dumps(payload).encode()

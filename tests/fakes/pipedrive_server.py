@@ -228,7 +228,9 @@ class FakePipedrive:
                            "errorCode": exc.status}
             self.log.append((method, url.path, body, status))
             if number in self.garble:
-                return 200, {"Content-Type": "text/html"}, self.garble[number]
+                garbled = self.garble[number]
+                ctype = "text/html" if garbled.lstrip().startswith(b"<") else "application/json"
+                return 200, {"Content-Type": ctype}, garbled
         return status, {"Content-Type": "application/json"}, json.dumps(payload).encode()
 
     def _rate(self) -> None:

@@ -36,11 +36,12 @@ OBJECTS = ("deals", "contacts", "companies")
 class HubSpotClient(JsonHttp):
     crm = "HubSpot"
 
-    def __init__(self, base_url: str, token: str, *, per_s: float = PER_S,
+    def __init__(self, base_url: str, token: str, *, per_s: float | None = None,
                  sleep: Callable[[float], None] = time.sleep,
                  backoff_base_s: float | None = None,
                  transport: httpx.BaseTransport | None = None) -> None:
-        super().__init__(base_url, headers={"Authorization": f"Bearer {token}"}, per_s=per_s,
+        super().__init__(base_url, headers={"Authorization": f"Bearer {token}"},
+                         per_s=PER_S if per_s is None else per_s,
                          secrets=[token], sleep=sleep, backoff_base_s=backoff_base_s,
                          transport=transport)
 
