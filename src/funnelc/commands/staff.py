@@ -43,22 +43,26 @@ if TYPE_CHECKING:
 @click.option("--max-size", type=click.IntRange(min=1), default=50, show_default=True,
               help="Largest size to try.")
 @click.option("--max-reps", type=click.IntRange(min=2), default=None,
-              help="Replications a borderline size may grow to [default: 4 × --reps].")
+              help="Replications a size may grow to while its 95% interval straddles a "
+                   "target [default: 40, or 4 × --reps if more].")
 @click.option("--from-size", type=click.IntRange(min=1), default=None,
               help="Start the search at this size instead of the exact answer.")
 @click.option("--curve-beyond", type=click.IntRange(min=0), default=1, show_default=True,
               help="Sizes above the answer also simulated for the curve.")
+@click.option("--levers/--no-levers", default=True, show_default=True,
+              help="When the answer is far from the file's size, simulate what an earlier "
+                   "opening or a FIFO queue would need (where the breaches point there).")
 @click.option("--scenario", default=None, metavar="NAME",
               help="Apply this scenario of the file first.")
 @set_option
-@run_options(reps=10)
+@run_options(reps=3)
 @deprecated_path_option("--json", "json_path", "--format json -o PATH")
 @deprecated_path_option("--csv", "csv_path", "--format csv -o PATH")
 @click.option("--plot", "plot_path", metavar="PATH", default=None,
               help="Plot the staffing curve as PATH.png and PATH.svg.")
 def staff_command(file: str, fmt: str, output_path: str | None, team: str, targets: tuple[str, ...], max_size: int,
                   max_reps: int | None, from_size: int | None, curve_beyond: int,
-                  scenario: str | None, sets: tuple[str, ...], days: int, warmup: int,
+                  levers: bool, scenario: str | None, sets: tuple[str, ...], days: int, warmup: int,
                   reps: int, seed: int, start: date | None, jobs: int | None,
                   executor: str | None, scheduler: str | None, color: str,
                   json_path: str | None, plot_path: str | None, csv_path: str | None,
@@ -67,9 +71,13 @@ def staff_command(file: str, fmt: str, output_path: str | None, team: str, targe
 
     The search starts from the exact answer where one applies (Erlang C / M/M/c+D for a
     team serving one stage with exponential work around the clock; the offered load for
-    utilization), simulates it, steps down or gallops up and bisects, and gives
-    borderline sizes more replications. Every size runs the same replication indices
-    (common random numbers).
+    utilization), steps down, or brackets upwards by extrapolating the missed targets
+    and closes in by interpolation. Each size gets --reps replications, then more until
+    its 95% interval clears the targets (or --max-reps). Every size runs the same
+    replication indices (common random numbers). The answer comes with why: where the
+    breaches of a respond target come from (deals arriving outside working hours, by
+    weekday, by queue priority), which stages load the team, and what a lever (earlier
+    hours, a FIFO queue) would need, simulated.
 
     Exit code 0 when a size meets every target, 1 when none up to --max-size does (the
     best size found is printed) or the file has errors, 2 on a usage error.
@@ -93,7 +101,7 @@ def staff_command(file: str, fmt: str, output_path: str | None, team: str, targe
     model = with_respond_limits(model, net, parsed)
     result = run_or_exit(
         lambda run: size_team(model, team, parsed, config, run, prepared.path, max_size,
-                              max_reps, from_size, curve_beyond),
+                              max_reps, from_size, curve_beyond, levers),
         config, executor, scheduler, "staffing", prepared,
         staffing_budget(model, config, run_size(config).max_deals))
     if plot_path is not None:

@@ -312,7 +312,16 @@ class Runner:
         self.rep_seconds: float | None = None
         self.replications = 0
         """Replications simulated so far (what the staffing benchmark counts)."""
+        self.planned: int | None = None
+        """The whole job's replications as far as known (`plan`): the progress bar then
+        counts every batch against it instead of restarting at each batch."""
         self._serial_only = True
+
+    def plan(self, total: int) -> None:
+        """Announce that the coming batches belong to one job of about `total`
+        replications (a search whose length is learned as it goes: the bar's whole grows
+        when the job outruns it)."""
+        self.planned = total
 
     def run(self, nets: Sequence[Network], wanted: Sequence[range]) -> list[list[RepStats]]:
         """Replications `wanted[i]` of `nets[i]`, each list in replication order."""
@@ -332,16 +341,14 @@ class Runner:
             out[first][todo[first].start] = rs[0]
             todo[first] = range(todo[first].start + 1, todo[first].stop)
             done = 1
-            if self.progress is not None:
-                self.progress(done, total)
+            self._report(done, total)
 
         def on_done(task: Task, results: list[RepStats]) -> None:
             nonlocal done
             for r, stats in zip(range(task.first, task.end), results):
                 out[task.point][r] = stats
             done += task.reps
-            if self.progress is not None:
-                self.progress(done, total)
+            self._report(done, total)
 
         executor = self.executor
         left = sum(len(r) for r in todo)
@@ -355,6 +362,16 @@ class Runner:
                 self._serial_only = False
         self.replications += total
         return [[got[r] for r in sorted(got)] for got in out]
+
+    def _report(self, done: int, total: int) -> None:
+        if self.progress is None:
+            return
+        if self.planned is None:
+            self.progress(done, total)
+            return
+        before = self.replications
+        self.planned = max(self.planned, before + total)
+        self.progress(before + done, self.planned)
 
     def describe(self) -> str:
         """Where the work ran, for the output's header."""

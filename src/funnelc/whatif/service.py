@@ -21,6 +21,7 @@ from .executors import Runner
 from .grid import VarySpec
 from .metrics import MetricDef
 from .runs import Variant, VariantRun, run_variants
+from .staff_explain import Explanation, explain
 from .staffing import StaffingResult, search_staff
 from .sweep import Sweep, collect, default_metrics
 from .targets import Target
@@ -82,6 +83,8 @@ class StaffResult:
     staffing: StaffingResult
     run: RunRecord
     where: str
+    explanation: Explanation | None = None
+    """Why the answer is what it is (`staff_explain`); None when not asked for."""
 
 
 def compare_variants(variants: Sequence[Variant], config: SimConfig, runner: Runner,
@@ -114,9 +117,16 @@ def staffing_budget(model: m.FunnelFile, config: SimConfig, max_deals: int) -> W
 
 def size_team(model: m.FunnelFile, team: str, targets: list[Target], config: SimConfig,
               runner: Runner, path: str, limit: int, max_reps: int | None,
-              start_size: int | None, curve_extra: int) -> StaffResult:
-    """The smallest size of `team` meeting every target (`search_staff`); `model` must
-    carry the targets' respond limits (`staffing.with_respond_limits`)."""
+              start_size: int | None, curve_extra: int, levers: bool = True) -> StaffResult:
+    """The smallest size of `team` meeting every target (`search_staff`) and why
+    (`staff_explain.explain`: the breaches' split, the load's split and, when the answer
+    is far from the file's size, the levers simulated); `model` must carry the targets'
+    respond limits (`staffing.with_respond_limits`)."""
+    from ..sim.compile import compile_network
+
     result = search_staff(model, team, targets, config, runner, limit=limit,
                           max_reps=max_reps, start_size=start_size, curve_extra=curve_extra)
-    return StaffResult(result, RunRecord.of(path, config), runner.describe())
+    subject = model.team(team)
+    current = subject.size if subject is not None else 0
+    why = explain(model, compile_network(model), result, config, runner, current, levers)
+    return StaffResult(result, RunRecord.of(path, config), runner.describe(), why)

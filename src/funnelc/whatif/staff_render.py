@@ -13,8 +13,10 @@ from rich.text import Text
 from .. import csvsafe
 from ..csvsafe import Figure
 from ..jsontypes import JSON, JSONObject
+from ..numfmt import pct_rounded
 from ..termtext import plain
 from .service import StaffResult
+from .staff_explain import BreachSplit, Explanation, Lever
 from .staffing import StaffingResult
 from .targets import Target
 
@@ -31,6 +33,7 @@ def staff_json(outcome: StaffResult) -> JSONObject:
     result, reps = outcome.staffing, outcome.run.reps
     curve: list[JSON] = [{
         "size": ev.size, "replications": len(ev.reps), "meets_all": ev.meets_all,
+        "settled": ev.settled,
         "notes": list(ev.notes),
         "targets": [{"target": t.text.strip(), "value": _shown(t, e.mean),
                      "ci95": _shown(t, e.ci95), "n": e.n, "meets": ok, "sure": sure,
@@ -48,11 +51,45 @@ def staff_json(outcome: StaffResult) -> JSONObject:
                   "why": result.start.why, "answers": list(result.start.answers)},
         "search": {"sizes": list(result.search_sizes),
                    "replications": result.search_replications,
+                   "first_replications": reps, "max_replications": result.max_reps,
+                   "unsettled_sizes": [ev.size for ev in result.curve
+                                       if ev.size in result.search_sizes and not ev.settled],
                    "scan_to_answer_replications": (result.answer or result.limit) * reps,
                    "scan_to_limit_replications": result.limit * reps},
         "run": outcome.run.to_json(with_file=False),
         "structural_graveyards": list(result.structural),
         "curve": curve,
+        "explanation": (None if outcome.explanation is None else
+                        _explanation_json(outcome.explanation, result)),
+    }
+
+
+def _split_json(b: BreachSplit) -> JSONObject:
+    return {
+        "target": b.target, "size": b.size, "replications": b.replications,
+        "checked": b.checked, "breached": b.breached, "hours": b.hours, "queue": b.queue,
+        "inside_hours": {"checked": b.inside_checked, "breached": b.inside_breached},
+        "outside_hours": {"checked": b.outside_checked, "breached": b.outside_breached},
+        "outside_share": 100.0 * b.outside_share,
+        "by_weekday": [{"day": d.day, "checked": d.checked, "breached": d.breached,
+                        "outside_hours_breached": d.outside_breached}
+                       for d in b.by_weekday],
+        "by_priority": [{"rank": p.rank, "of": p.of, "stages": list(p.stages),
+                         "checked": p.checked, "breached": p.breached}
+                        for p in b.by_priority],
+    }
+
+
+def _explanation_json(x: Explanation, result: StaffingResult) -> JSONObject:
+    return {
+        "cause": x.cause, "current_size": x.current, "far": x.far, "at": x.at,
+        "missed": list(x.missed), "why": why_sentence(x, result),
+        "breaches": [_split_json(b) for b in x.breaches],
+        "load_by_stage": [{"stage": ld.stage, "busy": ld.busy, "share": 100.0 * ld.share}
+                          for ld in x.loads],
+        "levers": [{"lever": lv.key, "change": lv.change, "answer": lv.answer,
+                    "limit": lv.limit, "confidence": lv.confidence,
+                    "replications": lv.replications} for lv in x.levers],
     }
 
 
@@ -111,6 +148,9 @@ def staff_text(console: Console, outcome: StaffResult) -> None:
     console.print(plain(f"start: {result.start.why}" + (
         f"; the search started at {result.started_at} ({result.started_because})"
         if result.started_because else ""), style="dim"))
+    why = outcome.explanation
+    if why is not None and why.far:
+        console.print(plain(why_sentence(why, result), style="bold"))
     console.print(_curve_table(result))
     console.print(plain("✓ meets, ✗ misses (by the mean); ? the 95% interval reaches the "
                         "target", style="dim"))
@@ -119,11 +159,102 @@ def staff_text(console: Console, outcome: StaffResult) -> None:
                             "team size changes that, so it is not counted", style="yellow"))
     console.print(_verdict(result))
     console.print(plain(f"confidence: {result.confidence} — {result.confidence_text}"))
-    scan = result.answer or result.limit
+    if why is not None:
+        _why_text(console, why, result)
     console.print(f"search: {result.search_replications} replications at sizes "
-                  f"{', '.join(str(c) for c in result.search_sizes)}; a scan from 1 to "
-                  f"{scan} would take {scan * r.reps}, of 1…{result.limit} "
-                  f"{result.limit * r.reps}")
+                  f"{', '.join(str(c) for c in result.search_sizes)} ({r.reps} per size "
+                  f"first, more until the 95% interval clears the targets, at most "
+                  f"{result.max_reps}); common random numbers across sizes")
+
+
+def _share(part: int, whole: int) -> str:
+    return pct_rounded(part / whole) if whole else "—"
+
+
+def _lever_text(lv: Lever) -> str:
+    what = {"earlier-hours": "with the team opening an hour earlier",
+            "fifo": "with a first-come queue"}[lv.key]
+    if lv.answer is None:
+        return f"{what} (`{lv.change}`), still no size up to {lv.limit} meets every target"
+    return (f"{what} (`{lv.change}`), {lv.answer} meet{'s' if lv.answer == 1 else ''} "
+            f"every target (confidence {lv.confidence})")
+
+
+def why_sentence(x: Explanation, result: StaffingResult) -> str:
+    """One sentence: why the answer is where it is, from the evidence and the levers
+    simulated (shown before the table when the answer is far from the file's size)."""
+    answer = (f"{result.answer}" if result.answer is not None else
+              f"no size up to {result.limit}")
+    head = (f"{answer} is far from the {x.current} in the file: " if x.far else
+            f"{answer}: ")
+    split = next((b for b in x.breaches if b.target in x.missed), None)
+    if x.cause == "outside-hours" and split is not None:
+        days = sorted(split.by_weekday, key=lambda d: -d.outside_breached)
+        top, acc = [], 0
+        for d in days:
+            if acc >= 0.6 * split.outside_breached:
+                break
+            top.append(d.day)
+            acc += d.outside_breached
+        body = (f"at {split.size}, {pct_rounded(split.outside_share)} of the breaches of "
+                f"`{split.target}` are deals that arrive outside working hours "
+                f"({split.hours}): their respond clocks only start at the next opening, "
+                f"when the whole backlog waits; {', '.join(top)} "
+                f"{'brings' if len(top) == 1 else 'bring'} "
+                f"{_share(acc, split.outside_breached)} of them")
+    elif x.cause == "queue-priority" and split is not None:
+        low = [p for p in split.by_priority if p.rank > 1]
+        stages = ", ".join(f"`{s}`" for p in low for s in p.stages)
+        body = (f"at {split.size}, {_share(sum(p.breached for p in low), split.breached)} of "
+                f"the breaches of `{split.target}` are at {stages}, which `queue key-first` "
+                f"serves {low[0].rank} of {low[0].of}, after key and later stages")
+    elif x.cause == "queueing" and split is not None:
+        body = (f"at {split.size}, {_share(split.inside_breached, split.breached)} of the "
+                f"breaches of `{split.target}` are deals arriving in working hours: the "
+                "queue itself, not the calendar or the priority")
+    elif x.cause == "utilization" and x.loads:
+        top3 = ", ".join(f"`{ld.stage}` {pct_rounded(ld.share)}" for ld in x.loads[:3])
+        body = (f"`{', '.join(x.missed)}` decides; the team's load comes from {top3}")
+    elif x.cause == "graveyard":
+        body = f"at {x.at} a team stage still piles up deals (`no graveyard`)"
+    else:
+        body = "the targets are met as simulated"
+    levers = "; ".join(_lever_text(lv) for lv in x.levers)
+    return head + body + (f". {levers[0].upper()}{levers[1:]}" if levers else "") + "."
+
+
+def _why_text(console: Console, x: Explanation, result: StaffingResult) -> None:
+    """The evidence: breaches by arrival time, weekday and priority; load by stage;
+    the levers simulated."""
+    if not x.far:
+        console.print(plain("why: " + why_sentence(x, result)))
+    for b in x.breaches:
+        console.print(plain(
+            f"breaches of `{b.target}` at size {b.size} ({b.replications} replications): "
+            f"{b.breached} of {b.checked} deals ({_share(b.breached, b.checked)})"
+            + ("" if b.hours is None else
+               f"; arrived outside working hours: {_share(b.outside_breached, b.breached)} "
+               f"of the breaches ({_share(b.outside_breached, b.outside_checked)} of those "
+               f"deals breached), inside: {_share(b.inside_breached, b.breached)} "
+               f"({_share(b.inside_breached, b.inside_checked)} breached)")))
+        table = Table(title=plain(f"breaches of {b.target} by the weekday the deal arrived"),
+                      title_justify="left")
+        for col in ("day", "deals", "breached", "share of breaches", "outside hours"):
+            table.add_column(col, justify="right" if col != "day" else "left")
+        for d in b.by_weekday:
+            table.add_row(d.day, str(d.checked), _share(d.breached, d.checked),
+                          _share(d.breached, b.breached),
+                          _share(d.outside_breached, d.breached))
+        console.print(table)
+        for p in b.by_priority:
+            console.print(plain(
+                f"queue {b.queue}: {', '.join(p.stages)} served {p.rank} of {p.of}: "
+                f"{p.breached} breaches ({_share(p.breached, b.breached)})"))
+    if x.loads:
+        console.print(plain("load by stage (members busy around the clock): " + ", ".join(
+            f"{ld.stage} {ld.busy:.3g} ({pct_rounded(ld.share)})" for ld in x.loads)))
+    for lv in x.levers:
+        console.print(plain(f"lever: {_lever_text(lv)}; {lv.replications} replications"))
 
 
 def _cell(t: Target, mean: float | None, ci95: float | None) -> str:

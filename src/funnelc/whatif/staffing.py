@@ -1,17 +1,21 @@
 """The smallest team size that meets every service target (`funnelc staff`), found by
 simulation started from the exact answer where one exists (`staffing_exact`).
 
-The start is simulated; if it meets every target (`targets`) the size steps down until
-the size below does not, else it gallops up (+1, +2, +4, …) to the first size that meets
-them and bisects back. When the 95 % interval of the answer or of the size below it
-straddles a target, those sizes get more replications (doubling, up to `max_reps`) and
-the search is re-run on the sharper figures. Larger teams are assumed never to do worse
-(monotone), which is what makes bisection valid; `scan_staff` is the brute-force
-reference the tests and benchmarks hold the search to.
+Every size is simulated *sequentially*: a few replications first, then more only while
+its 95 % interval still straddles a target and it is below the cap (`SizeRuns.settle`),
+so a size far from the answer costs two or three replications and only the sizes next to
+the answer pay for precision. All sizes run the same replication indices (common random
+numbers). If the start meets every target (`targets`) the size steps down until the
+size below does not; else the search brackets the answer upwards by extrapolating the
+missed targets' values (galloping +1, +2, +4 … where they cannot be), then closes the
+bracket by interpolation with bisection as the safeguard. Larger teams are assumed never
+to do worse (monotone), which is what makes bracketing valid; `scan_staff` is the
+brute-force reference the tests and benchmarks hold the search to.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from .. import model as m
@@ -22,7 +26,7 @@ from .staffing_exact import ExactStart, exact_start, exact_value
 from .targets import SizeEval, Target, evaluate, parse_target, team_stages, with_respond_limits
 
 __all__ = ["StaffingResult", "search_staff", "scan_staff", "Target", "parse_target",
-           "team_stages", "with_respond_limits", "SizeEval"]
+           "team_stages", "with_respond_limits", "SizeEval", "SizeRuns"]
 
 
 @dataclass
@@ -49,6 +53,8 @@ class StaffingResult:
     exact_model: str | None
     structural: list[str] = field(default_factory=list)
     """Team stages that are graveyards whatever the size (stay without sla)."""
+    max_reps: int = 0
+    """The most replications a size could get (`SizeEval.settled` or this many)."""
 
 
 def _with_size(model: m.FunnelFile, team: str, size: int) -> m.FunnelFile:
@@ -61,8 +67,10 @@ def _with_size(model: m.FunnelFile, team: str, size: int) -> m.FunnelFile:
                                               subject=subject.name, size=size)])
 
 
-class _Sizes:
-    """Simulated sizes of one team, grown replication by replication on demand."""
+class SizeRuns:
+    """Simulated sizes of one team, grown replication by replication on demand. Every
+    size runs the same replication indices (common random numbers), so two sizes differ
+    only by the team, and any size's first n replications are the same whoever asked."""
 
     def __init__(self, model: m.FunnelFile, team: str, targets: list[Target],
                  runner: Runner) -> None:
@@ -97,7 +105,76 @@ class _Sizes:
                 self.counted += len(w)
                 self.searched.add(c)
             evaluate(evals[c], self.nets[c], self.targets, self.team_index,
-                      self.exact_values(c))
+                     self.exact_values(c))
+
+    def settle(self, c: int, first: int, cap: int) -> SizeEval:
+        """Size `c` simulated until its decision is sure (`SizeEval.settled`) or it has
+        `cap` replications: `first` replications, then as many more as the 95 % interval
+        needs to clear the nearest undecided target by the current spread (at least one
+        per worker, at most doubling per round)."""
+        self.ensure([c], first)
+        ev = self.evals[c]
+        while not ev.settled and len(ev.reps) < cap:
+            n = len(ev.reps)
+            step = max(1, self.runner.executor.workers)
+            grow = min(max(n + step, _reps_needed(ev, self.targets)), 2 * n + step, cap)
+            self.ensure([c], grow)
+        return ev
+
+
+def _reps_needed(ev: SizeEval, targets: list[Target]) -> int:
+    """Replications at which the 95 % interval of each undecided target would stop
+    reaching its threshold, if the mean and spread stayed as they are (z ≈ 2.1 for the
+    t quantile at a dozen replications): the smallest over the missed targets (one
+    sure miss decides), the largest when every target must be shown met."""
+    need: list[int] = []
+    for t, e, ok, sure in zip(targets, ev.estimates, ev.meets, ev.sure):
+        if sure or e.mean is None or e.sd is None or (ok and not ev.meets_all):
+            continue
+        margin = abs(e.mean - t.threshold)
+        if margin <= 0:
+            need.append(10**6)
+            continue
+        need.append(math.ceil((2.1 * e.sd / margin) ** 2) + 1)
+    if not need:
+        return 0
+    return max(need) if ev.meets_all else min(need)
+
+
+def _shortfall(t: Target, value: float | None) -> float | None:
+    """How far a size's value is from meeting `t`, increasing with the team's size and
+    0 at the threshold (for interpolating the next size); None for `no graveyard`."""
+    if value is None or t.kind == "graveyard":
+        return None
+    return value - t.threshold if t.kind == "respond" else t.threshold - value
+
+
+def _guess(evals: dict[int, SizeEval], targets: list[Target], lo: int, hi: int | None,
+           limit: int) -> int | None:
+    """The next size to simulate by interpolating (between a miss `lo` and a meet `hi`)
+    or extrapolating (above `lo`) each missed target's value over the sizes simulated so
+    far; the largest guess wins (every target must hold). None when no target can be
+    interpolated (then the caller gallops or bisects)."""
+    guesses: list[float] = []
+    below = sorted(c for c in evals if c <= lo)
+    for i, t in enumerate(targets):
+        if evals[lo].meets[i]:
+            continue
+        y_lo = _shortfall(t, evals[lo].estimates[i].mean)
+        if y_lo is None:
+            return None
+        other = hi if hi is not None else (below[-2] if len(below) >= 2 else None)
+        if other is None:
+            return None
+        y_o = _shortfall(t, evals[other].estimates[i].mean)
+        if y_o is None or (y_o - y_lo) * (other - lo) <= 0:
+            return None
+        guesses.append(lo + (0.0 - y_lo) * (other - lo) / (y_o - y_lo))
+    if not guesses:
+        return None
+    g = math.ceil(max(guesses) - 1e-9)
+    top = hi - 1 if hi is not None else min(limit, max(4 * lo, lo + 4))
+    return min(max(g, lo + 1), top)
 
 
 def scan_staff(model: m.FunnelFile, team: str, targets: list[Target], config: SimConfig,
@@ -105,7 +182,7 @@ def scan_staff(model: m.FunnelFile, team: str, targets: list[Target], config: Si
     """The brute-force reference: simulate every size in `sizes` with `config.reps`
     replications and take the smallest meeting every target (by the mean, as the
     search decides)."""
-    sz = _Sizes(model, team, targets, runner)
+    sz = SizeRuns(model, team, targets, runner)
     sz.ensure(list(sizes), config.reps)
     answer = next((c for c in sizes if sz.evals[c].meets_all), None)
     return answer, sz.evals
@@ -116,19 +193,27 @@ def search_staff(model: m.FunnelFile, team: str, targets: list[Target], config: 
                  start_size: int | None = None, curve_extra: int = 1) -> StaffingResult:
     """Find the smallest size of `team` in 1 … limit meeting every target.
 
+    Each size is simulated sequentially (`SizeRuns.settle`): `config.reps` replications
+    first, more until its 95 % interval clears the targets or it has `max_reps`. From
+    the start (the exact answer where one applies) the search steps down while the size
+    below meets; else it brackets upwards by extrapolating the missed targets' values
+    (galloping +1, +2, +4 … where nothing can be extrapolated) and closes the bracket by
+    interpolation, falling back to bisection whenever an interpolated step does not halve
+    it. Larger teams are assumed never to do worse (monotone).
+
     `model` must already carry the targets' respond limits (see `with_respond_limits`).
     `start_size` overrides the exact start (to test the search on its own).
     """
-    sz = _Sizes(model, team, targets, runner)
-    base_net, start, evals, ensure = sz.base_net, sz.start, sz.evals, sz.ensure
+    sz = SizeRuns(model, team, targets, runner)
+    base_net, start, evals = sz.base_net, sz.start, sz.evals
     reps0 = config.reps
-    max_reps = max(reps0, max_reps if max_reps is not None else 4 * reps0)
+    cap = max(reps0, max_reps if max_reps is not None else max(40, 4 * reps0))
+    first = min(max(start_size if start_size is not None else start.start, 1), limit)
+    # The progress bar's whole: a dozen sizes at their first replications, more as found.
+    runner.plan(12 * reps0)
 
     def meets(c: int) -> bool:
-        ensure([c], reps0)
-        return evals[c].meets_all
-
-    first = min(max(start_size if start_size is not None else start.start, 1), limit)
+        return sz.settle(c, reps0, cap).meets_all
 
     def search() -> int | None:
         c = first
@@ -136,32 +221,30 @@ def search_staff(model: m.FunnelFile, team: str, targets: list[Target], config: 
             while c > 1 and meets(c - 1):
                 c -= 1
             return c
-        lo, step = c, 1
-        while lo < limit:
-            hi = min(lo + step, limit)
-            if meets(hi):
-                while hi - lo > 1:
-                    mid = (lo + hi) // 2
-                    if meets(mid):
-                        hi = mid
-                    else:
-                        lo = mid
-                return hi
-            lo, step = hi, step * 2
-        return None
+        lo, hi, step = c, None, 1
+        while hi is None:
+            if lo >= limit:
+                return None
+            g = _guess(evals, targets, lo, None, limit)
+            nxt = g if g is not None else min(lo + step, limit)
+            step *= 2
+            if meets(nxt):
+                hi = nxt
+            else:
+                lo = nxt
+        halved = True
+        while hi - lo > 1:
+            g = _guess(evals, targets, lo, hi, limit) if halved else None
+            mid = g if g is not None else (lo + hi) // 2
+            width = hi - lo
+            if meets(mid):
+                hi = mid
+            else:
+                lo = mid
+            halved = hi - lo <= width // 2
+        return hi
 
     answer = search()
-    for _ in range(8):  # refine: each round at least doubles the reps of a borderline size
-        if answer is None:
-            break
-        critical = [c for c in (answer, answer - 1) if c >= 1 and c in evals]
-        grow = [c for c in critical
-                if not all(evals[c].sure) and len(evals[c].reps) < max_reps]
-        if not grow:
-            break
-        for c in grow:
-            ensure([c], min(max_reps, 2 * len(evals[c].reps)))
-        answer = search()
 
     best = None
     if answer is None:
@@ -183,7 +266,7 @@ def search_staff(model: m.FunnelFile, team: str, targets: list[Target], config: 
     if answer is not None and curve_extra > 0:
         extra = [c for c in range(answer + 1, min(answer + curve_extra, limit) + 1)
                  if c not in evals]
-        ensure(extra, reps0, count=False)
+        sz.ensure(extra, reps0, count=False)
     curve = [evals[c] for c in sorted(evals)]
 
     conf, text = _confidence(answer, evals, targets, best, limit)
@@ -199,7 +282,7 @@ def search_staff(model: m.FunnelFile, team: str, targets: list[Target], config: 
                           sorted(sz.searched), first,
                           "--from-size" if start_size is not None else
                           "--max-size" if first != start.start else "",
-                          conf, text, start.model, structural)
+                          conf, text, start.model, structural, cap)
 
 
 def _confidence(answer: int | None, evals: dict[int, SizeEval], targets: list[Target],

@@ -200,6 +200,15 @@ class SizeEval:
     def meets_all(self) -> bool:
         return all(self.meets)
 
+    @property
+    def settled(self) -> bool:
+        """The decision is sure: every target met with its interval clear of the
+        threshold, or one missed with its interval wholly on the missing side. A size
+        that is not settled is decided by its mean, and says so (`?` in the table)."""
+        if self.meets_all:
+            return all(self.sure)
+        return any(sure and not ok for ok, sure in zip(self.meets, self.sure))
+
 
 def _respond_value(rep: RepStats, stages: tuple[int, ...]) -> float:
     checked = sum(rep.stages[i].respond_checked for i in stages)

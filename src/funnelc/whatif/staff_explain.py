@@ -1,0 +1,299 @@
+"""Why the staffing answer is what it is (`funnelc staff`, issue 15 point 5).
+
+Three kinds of evidence, all taken from simulations, none templated:
+
+* for a respond target, the breaches at the size that just misses it, split by when the
+  deal entered the stage (inside or outside the account's working hours, by weekday, as
+  counted by the simulator per quarter hour of the week: `StageRep.respond_*_week`) and
+  by the queue priority of the stages (`queue key-first` serves key and later stages
+  first);
+* for a utilization target, the stages that bring the team's load (visits × work, from
+  `analysis.exact`);
+* levers: the same search run on a changed model (a model transformation through
+  `scenarios.apply_overrides`, as `--set` lines are): the team opening an hour before
+  the account's clocks start, and a FIFO queue instead of key-first. A lever is only
+  simulated when the answer is far from the team's size in the file, and only when the
+  evidence points at it.
+
+The result is typed; `staff_render` writes the sentence and the tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from .. import model as m
+from ..sim.calendar import WorkCalendar
+from ..sim.compile import Network
+from ..sim.config import SimConfig
+from ..sim.stats import WEEK_QUARTERS
+from .executors import Runner
+from .staffing import StaffingResult, search_staff
+from .targets import SizeEval, Target
+
+__all__ = ["WeekdayBreaches", "PriorityBreaches", "BreachSplit", "StageLoad", "Lever",
+           "Explanation", "explain", "breach_split", "is_far", "LEVER_SHARE"]
+
+Cause = Literal["outside-hours", "queue-priority", "queueing", "utilization", "graveyard",
+                "none"]
+
+LEVER_MAX_REPS = 10
+"""A lever's sizes get fewer replications than the answer's: it says roughly how many a
+change would need, and its confidence says how roughly."""
+
+LEVER_SHARE = 1 / 3
+"""A cause that brings at least this share of the breaches gets its lever simulated."""
+
+
+@dataclass(frozen=True)
+class WeekdayBreaches:
+    day: str
+    """"mon" … "sun"."""
+    checked: int
+    breached: int
+    outside_breached: int
+    """Of `breached`, deals that entered outside working hours."""
+
+
+@dataclass(frozen=True)
+class PriorityBreaches:
+    rank: int
+    """Place in the team's queue: 1 is served first (all equal under FIFO)."""
+    of: int
+    """Places in all (distinct priorities among the team's stages)."""
+    stages: tuple[str, ...]
+    checked: int
+    breached: int
+
+
+@dataclass(frozen=True)
+class BreachSplit:
+    """Breaches of one respond target, summed over the replications of one size."""
+
+    target: str
+    size: int
+    replications: int
+    checked: int
+    breached: int
+    hours: str | None
+    """The account's working hours, in which respond clocks count (None: around the
+    clock, and then nothing is "outside")."""
+    inside_checked: int
+    inside_breached: int
+    outside_checked: int
+    outside_breached: int
+    by_weekday: tuple[WeekdayBreaches, ...]
+    by_priority: tuple[PriorityBreaches, ...]
+    queue: str
+    """"fifo" or "key-first"."""
+
+    @property
+    def outside_share(self) -> float:
+        """Share of the breaches by deals that entered outside working hours."""
+        return self.outside_breached / self.breached if self.breached else 0.0
+
+
+@dataclass(frozen=True)
+class StageLoad:
+    stage: str
+    busy: float
+    """Members busy on average, around the clock (visits per hour × work per visit)."""
+    share: float
+    """Of the team's whole load."""
+
+
+@dataclass(frozen=True)
+class Lever:
+    key: Literal["earlier-hours", "fifo"]
+    change: str
+    """The change as a scenario line (`team "T" hours …`, `queue fifo`)."""
+    answer: int | None
+    """Smallest size meeting every target with the change (None: none up to `limit`)."""
+    limit: int
+    confidence: str
+    replications: int
+
+
+@dataclass(frozen=True)
+class Explanation:
+    cause: Cause
+    current: int
+    """The team's size in the file (with --set and --scenario applied)."""
+    far: bool
+    """The answer is far from `current` (or there is none): the why goes before the
+    table."""
+    at: int | None
+    """The size the evidence is measured at: the largest that misses (else the answer)."""
+    missed: tuple[str, ...]
+    """Targets `at` misses."""
+    breaches: tuple[BreachSplit, ...]
+    loads: tuple[StageLoad, ...]
+    levers: tuple[Lever, ...]
+
+
+def is_far(answer: int | None, current: int) -> bool:
+    """An answer the reader would not expect from the file: none at all, or more than
+    half the team's size (and at least 3 members) away from it."""
+    if answer is None:
+        return True
+    return abs(answer - current) > max(2, current // 2)
+
+
+def _hours(h: m.Hours) -> str:
+    """Working hours as the language writes them (`mon-fri 09:00-18:00, sat 10:00-15:00`)."""
+    def clock(minute: int) -> str:
+        return f"{minute // 60:02d}:{minute % 60:02d}"
+
+    def entry(e: m.DayHours) -> str:
+        days = e.first_day if e.first_day == e.last_day else f"{e.first_day}-{e.last_day}"
+        return f"{days} {clock(e.start_minute)}-{clock(e.end_minute)}"
+
+    return ", ".join(entry(e) for e in h.entries)
+
+
+def _weekday(start: date, q: int) -> int:
+    return (start.weekday() + q // 96) % 7
+
+
+def breach_split(target: Target, ev: SizeEval, net: Network, start: date) -> BreachSplit:
+    """Breaches of `target` at one simulated size, by when the deal entered its stage and
+    by the queue priority of the stages."""
+    cal = WorkCalendar.from_hours(net.account_hours, start)
+    around_clock = net.account_hours is None or cal.always_open
+    inside = [around_clock or cal.is_open(q / 4.0 + 0.125) for q in range(WEEK_QUARTERS)]
+    checked = [0] * WEEK_QUARTERS
+    breached = [0] * WEEK_QUARTERS
+    per_stage: dict[int, tuple[int, int]] = {}
+    for rep in ev.reps:
+        for i in target.stages:
+            sr = rep.stages[i]
+            n, b = per_stage.get(i, (0, 0))
+            per_stage[i] = (n + sr.respond_checked, b + sr.respond_breached)
+            for q, (k, x) in enumerate(zip(sr.respond_checked_week, sr.respond_breached_week)):
+                checked[q] += k
+                breached[q] += x
+    days = []
+    for d in range(7):
+        qs = [q for q in range(WEEK_QUARTERS) if _weekday(start, q) == d]
+        days.append(WeekdayBreaches(m.WEEKDAYS[d], sum(checked[q] for q in qs),
+                                    sum(breached[q] for q in qs),
+                                    sum(breached[q] for q in qs if not inside[q])))
+    team = net.stages[target.stages[0]].team if target.stages else -1
+    ranks = sorted({sp.queue_rank if net.key_first else 0
+                    for sp in net.stages if sp.team == team and team >= 0})
+    groups: dict[int, list[int]] = {}
+    for i in target.stages:
+        rank = net.stages[i].queue_rank if net.key_first else 0
+        groups.setdefault(rank, []).append(i)
+    prio = tuple(PriorityBreaches(
+        ranks.index(rank) + 1, len(ranks),
+        tuple(f"{net.stages[i].pipeline_name}.{net.stages[i].name}" for i in idx),
+        sum(per_stage[i][0] for i in idx), sum(per_stage[i][1] for i in idx))
+        for rank, idx in sorted(groups.items()))
+    return BreachSplit(
+        target.text.strip(), ev.size, len(ev.reps), sum(checked), sum(breached),
+        None if around_clock or net.account_hours is None else _hours(net.account_hours),
+        sum(k for k, ok in zip(checked, inside) if ok),
+        sum(b for b, ok in zip(breached, inside) if ok),
+        sum(k for k, ok in zip(checked, inside) if not ok),
+        sum(b for b, ok in zip(breached, inside) if not ok),
+        tuple(days), prio, "key-first" if net.key_first else "fifo")
+
+
+def _loads(model: m.FunnelFile, team: str) -> tuple[StageLoad, ...]:
+    from ..analysis.exact import analyze_account
+
+    acct = analyze_account(model)
+    rows = []
+    for name in acct.team(team).stages:
+        pipe, _, stage = name.partition(".")
+        sx = acct.stage(pipe, stage)
+        rows.append((name, sx.arrivals_per_hour * sx.work_mean_hours))
+    total = sum(b for _, b in rows)
+    return tuple(sorted((StageLoad(n, b, b / total if total > 0 else 0.0) for n, b in rows),
+                        key=lambda s: -s.busy))
+
+
+def _earlier_hours(model: m.FunnelFile, team: str) -> tuple[m.FunnelFile, str] | None:
+    """The model with the team opening an hour before the account's clocks (its own
+    hours, else the account's, each day's start moved back by 60 minutes)."""
+    from ..scenarios import apply_overrides
+    from .variants import quote
+
+    node = model.team(team)
+    hours = node.hours if node is not None and node.hours is not None else (
+        model.account.hours if model.account is not None else None)
+    if node is None or hours is None:
+        return None
+    moved = m.Hours(span=hours.span, entries=tuple(
+        e.model_copy(update={"start_minute": max(0, e.start_minute - 60), "text": ""})
+        for e in hours.entries))
+    if moved == hours:
+        return None
+    changed = apply_overrides(model, [m.Override(span=node.span, kind="team_hours",
+                                                 subject=node.name, hours=moved)])
+    return changed, f"team {quote(team)} hours {_hours(moved)}"
+
+
+def _fifo(model: m.FunnelFile) -> tuple[m.FunnelFile, str] | None:
+    acct = model.account
+    if acct is None or acct.queue is not m.QueuePolicy.key_first:
+        return None
+    fifo = acct.model_copy(update={"queue": m.QueuePolicy.fifo})
+    return model.model_copy(update={"accounts": (fifo, *model.accounts[1:])}), "queue fifo"
+
+
+def explain(model: m.FunnelFile, net: Network, result: StaffingResult, config: SimConfig,
+            runner: Runner, current: int, levers: bool = True) -> Explanation:
+    """The evidence behind `result` (a search on `model`), and the levers that the
+    evidence points at, each searched like the answer (sizes 1 … the answer)."""
+    evals = result.evals
+    answer = result.answer
+    at = (answer - 1 if answer is not None and answer - 1 in evals else
+          result.best if answer is None else answer)
+    far = is_far(answer, current)
+    ev = evals.get(at) if at is not None else None
+    missed = tuple(t.text.strip() for t, ok in zip(result.targets, ev.meets) if not ok) \
+        if ev is not None else ()
+    splits = tuple(breach_split(t, ev, net, config.start)
+                   for t in result.targets if t.kind == "respond" and ev is not None)
+    loads = _loads(model, result.team) if any(t.kind == "utilization"
+                                              for t in result.targets) else ()
+    missed_kinds = {t.kind for t, ok in zip(result.targets, ev.meets) if not ok} \
+        if ev is not None else set()
+    cause: Cause = "none"
+    split = next((s for s in splits if s.target in missed), None)
+    if split is not None and split.breached:
+        low_priority = any(p.rank > 1 for p in split.by_priority)
+        if split.hours is not None and split.outside_share >= 0.5:
+            cause = "outside-hours"
+        elif split.queue == "key-first" and low_priority:
+            cause = "queue-priority"
+        else:
+            cause = "queueing"
+    elif "utilization" in missed_kinds:
+        cause = "utilization"
+    elif "graveyard" in missed_kinds:
+        cause = "graveyard"
+    found: list[Lever] = []
+    if levers and far and split is not None and split.breached:
+        limit = answer - 1 if answer is not None else result.limit
+        options: list[tuple[Literal["earlier-hours", "fifo"],
+                            tuple[m.FunnelFile, str] | None]] = []
+        if split.hours is not None and split.outside_share >= LEVER_SHARE:
+            options.append(("earlier-hours", _earlier_hours(model, result.team)))
+        if split.queue == "key-first" and any(p.rank > 1 for p in split.by_priority):
+            options.append(("fifo", _fifo(model)))
+        for key, made in options:
+            if made is None or limit < 1:
+                continue
+            variant, change = made
+            before = runner.replications
+            lever = search_staff(variant, result.team, result.targets, config, runner,
+                                 limit=limit, max_reps=max(config.reps, LEVER_MAX_REPS),
+                                 start_size=min(result.start.start, limit), curve_extra=0)
+            found.append(Lever(key, change, lever.answer, limit,
+                               lever.confidence, runner.replications - before))
+    return Explanation(cause, current, far, at, missed, splits, loads, tuple(found))
