@@ -22,7 +22,8 @@ from ..span import NOWHERE
 from .amocrm import Imported, _name, _named, _one_line, _unique
 from .json_input import ARRAY, OBJECT, Walker
 
-__all__ = ["Stage", "Pipeline", "Field", "build", "render", "items_of", "Kind"]
+__all__ = ["Stage", "Pipeline", "Field", "Answers", "read_answers", "build", "render",
+           "items_of", "Kind"]
 
 Kind = str
 """A funnel field kind (`model.FieldType.kind`)."""
@@ -50,14 +51,50 @@ class Field:
     values: list[str] = field(default_factory=list)
 
 
-def items_of(w: Walker, answers: JSONObject, key: str, list_key: str, *,
+@dataclass
+class Answers:
+    """The answers by request name, and the file each came from (for messages)."""
+
+    answers: JSONObject
+    files: dict[str, str]
+    default: str
+
+    def walker(self, key: str) -> Walker:
+        return Walker(self.files.get(key, self.default))
+
+
+def read_answers(paths: tuple[str, ...] | list[str]) -> Answers:
+    """Saved answers: each file a JSON object whose keys name requests; a key in
+    several files is several pages (their answers in file order)."""
+    from .json_input import read_json
+
+    merged: JSONObject = {}
+    files: dict[str, str] = {}
+    for path in paths:
+        w = Walker(path)
+        data = w.expect(read_json(path), "", OBJECT)
+        for key, value in data.items():
+            if key in merged:
+                before = merged[key]
+                merged[key] = [*(before if isinstance(before, list) else [before]),
+                               *(value if isinstance(value, list) else [value])]
+            else:
+                merged[key] = value
+                files[key] = path
+    return Answers(merged, files, paths[0] if paths else "<answers>")
+
+
+def items_of(source: Answers, key: str, list_key: str, *,
              required: bool = True) -> list[tuple[JSONObject, str]]:
     """The items of one request's answer(s) (`data` or `results`), with their paths.
     An answer is an object; several pages are an array of answers."""
+    w = source.walker(key)
+    answers = source.answers
     if key not in answers:
         if required:
             raise w.fail(key, f"missing: the answer to the `{key}` request",
-                         "save the answers funnelc apply reads, one key per request")
+                         "save the answers funnelc apply reads: one JSON object, a key per "
+                         "request")
         return []
     raw = answers[key]
     pages: list[tuple[JSON, str]] = ([(p, f"{key}[{i}]") for i, p in enumerate(raw)]

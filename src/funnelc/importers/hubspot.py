@@ -17,10 +17,20 @@ from __future__ import annotations
 from .. import model as m
 from ..jsontypes import JSON, JSONObject
 from .amocrm import Imported, _one_line
-from .crm_answers import Field, Kind, Pipeline, Stage, build, items_of, render
+from .crm_answers import (
+    Answers,
+    Field,
+    Kind,
+    Pipeline,
+    Stage,
+    build,
+    items_of,
+    read_answers,
+    render,
+)
 from .json_input import ARRAY, BOOLEAN, INTEGER, OBJECT, STRING, Walker
 
-__all__ = ["import_answers", "HEADER"]
+__all__ = ["import_answers", "import_files", "HEADER"]
 
 OBJECTS = {"properties/deals": m.Entity.deal, "properties/contacts": m.Entity.contact,
            "properties/companies": m.Entity.company}
@@ -50,15 +60,26 @@ def _probability(w: Walker, raw: JSONObject, where: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def import_answers(answers: JSONObject, file: str, out_path: str = "imported.funnel"
+def import_files(paths: tuple[str, ...] | list[str], out_path: str = "imported.funnel"
+                 ) -> tuple[str, Imported]:
+    """Saved answers (see `crm_answers.read_answers`) → (funnel text, what was imported)."""
+    return _import(read_answers(paths), out_path)
+
+
+def import_answers(answers: dict[str, JSON], out_path: str = "imported.funnel"
                    ) -> tuple[str, Imported]:
+    """Answers read live (the apply target's `answers()`) → (funnel text, imported)."""
+    return _import(Answers(answers, {}, "the account's answers"), out_path)
+
+
+def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
     """(funnel text, what was imported); `JsonProblem` naming the place for an answer
     that is not shaped as HubSpot documents it."""
-    w = Walker(file)
     notes: list[str] = []
     pipes: list[tuple[int, str, list[Stage]]] = []
     closed: dict[str, list[str]] = {}
-    for raw, where in items_of(w, answers, "pipelines/deals", "results"):
+    w = source.walker("pipelines/deals")
+    for raw, where in items_of(source, "pipelines/deals", "results"):
         if w.opt(raw, "archived", where, BOOLEAN, nullable=True, default=False):
             continue
         label = w.get(raw, "label", where, STRING)
@@ -88,7 +109,8 @@ def import_answers(answers: JSONObject, file: str, out_path: str = "imported.fun
     fields: list[Field] = []
     reasons: list[str] = []
     for key, entity in OBJECTS.items():
-        for raw, where in items_of(w, answers, key, "results", required=False):
+        w = source.walker(key)
+        for raw, where in items_of(source, key, "results", required=False):
             name = w.get(raw, "name", where, STRING)
             raw_options: list[JSON] = w.opt(raw, "options", where, ARRAY, nullable=True) or []
             options = [w.expect(o, f"{where}.options[{k}]", OBJECT)

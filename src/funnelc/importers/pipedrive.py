@@ -19,10 +19,20 @@ from __future__ import annotations
 from .. import model as m
 from ..jsontypes import JSON, JSONObject
 from .amocrm import Imported
-from .crm_answers import Field, Kind, Pipeline, Stage, build, items_of, render
+from .crm_answers import (
+    Answers,
+    Field,
+    Kind,
+    Pipeline,
+    Stage,
+    build,
+    items_of,
+    read_answers,
+    render,
+)
 from .json_input import ARRAY, BOOLEAN, INTEGER, NUMBER, OBJECT, STRING, Walker
 
-__all__ = ["import_answers", "HEADER"]
+__all__ = ["import_answers", "import_files", "HEADER"]
 
 ENTITIES = {"dealFields": m.Entity.deal, "personFields": m.Entity.contact,
             "organizationFields": m.Entity.company}
@@ -49,14 +59,25 @@ def _ids(w: Walker, raw: JSONObject, key: str, where: str) -> tuple[bool, list[i
     return enabled, [w.expect(i, f"{path}.stage_ids[{k}]", INTEGER) for k, i in enumerate(ids)]
 
 
-def import_answers(answers: JSONObject, file: str, out_path: str = "imported.funnel"
+def import_files(paths: tuple[str, ...] | list[str], out_path: str = "imported.funnel"
+                 ) -> tuple[str, Imported]:
+    """Saved answers (see `crm_answers.read_answers`) → (funnel text, what was imported)."""
+    return _import(read_answers(paths), out_path)
+
+
+def import_answers(answers: dict[str, JSON], out_path: str = "imported.funnel"
                    ) -> tuple[str, Imported]:
+    """Answers read live (the apply target's `answers()`) → (funnel text, imported)."""
+    return _import(Answers(answers, {}, "the account's answers"), out_path)
+
+
+def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
     """(funnel text, what was imported); `JsonProblem` naming the place for an answer
     that is not shaped as Pipedrive documents it."""
-    w = Walker(file)
     notes: list[str] = []
     pipes: list[tuple[int, int, str]] = []
-    for raw, where in items_of(w, answers, "pipelines", "data"):
+    w = source.walker("pipelines")
+    for raw, where in items_of(source, "pipelines", "data"):
         if raw.get("is_deleted") is True:
             continue
         pipes.append((w.opt(raw, "order_nr", where, INTEGER, default=0),
@@ -66,7 +87,8 @@ def import_answers(answers: JSONObject, file: str, out_path: str = "imported.fun
     stage_of: dict[int, tuple[int, int]] = {}
     probabilities: list[str] = []
     rotting: list[str] = []
-    for raw, where in items_of(w, answers, "stages", "data"):
+    w = source.walker("stages")
+    for raw, where in items_of(source, "stages", "data"):
         if raw.get("is_deleted") is True:
             continue
         pid = w.get(raw, "pipeline_id", where, INTEGER)
@@ -91,7 +113,8 @@ def import_answers(answers: JSONObject, file: str, out_path: str = "imported.fun
                      "so it is main")
     fields: list[Field] = []
     for endpoint, entity in ENTITIES.items():
-        for raw, where in items_of(w, answers, endpoint, "data", required=False):
+        w = source.walker(endpoint)
+        for raw, where in items_of(source, endpoint, "data", required=False):
             if not w.opt(raw, "is_custom_field", where, BOOLEAN, default=False):
                 continue
             fields.append(_field(w, raw, where, entity, pipelines, stage_of, notes))
