@@ -130,8 +130,9 @@ class _Pipeline:
             ref = f"category_{self.index}"
             self.calls.append({
                 "id": ref, "method": "crm.category.add",
+                # No `isDefault`: crm-category-add.md says it is not available for deals.
                 "params": {"entityTypeId": 2, "fields": {
-                    "name": pipe.name.value, "sort": (self.index + 1) * 100, "isDefault": "N"}},
+                    "name": pipe.name.value, "sort": (self.index + 1) * 100}},
                 "returns": "result.category.id"})
             entity, prefix, limit = f"DEAL_STAGE_{{{ref}}}", f"C{{{ref}}}:", CATEGORY_STATUS_ID
             where = "the new category"

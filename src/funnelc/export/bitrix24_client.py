@@ -150,7 +150,7 @@ class Bitrix24Client(JsonHttp):
             body: JSONObject = {**params, "start": start}
             if self.token is not None:
                 body["auth"] = self.token
-            answer = self.request("POST", f"/{method}", json=body)
+            answer = self.request("POST", f"/{method}", json=body, idempotent=True)
             what = self.label("POST", method)
             if not isinstance(answer, dict) or "result" not in answer:
                 raise BadAnswer(f"{what}: expected a JSON object with `result`, Bitrix24 "

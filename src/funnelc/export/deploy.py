@@ -485,7 +485,8 @@ class JsonHttp:
                     raise AuthError(scrub(verdict.message, self.secrets))
                 if verdict.verdict == "refused":
                     raise ApiError(scrub(verdict.message, self.secrets), response.status_code)
-                failure = scrub(verdict.message or f"{what}: {self.crm} answered "
+                failure = scrub(body.message if isinstance(body, _Undecodable) else
+                                verdict.message or f"{what}: {self.crm} answered "
                                 f"{response.status_code}", self.secrets)
                 if verdict.verdict == "server" and not safe:
                     raise ServerError(failure, response.status_code)

@@ -1,0 +1,262 @@
+"""`funnelc import --from bitrix24`: Bitrix24's own REST answers → funnel text.
+
+Inputs are the answers as Bitrix24 sends them (bitrix24/b24restdocs): `crm.category.list`
+with entityTypeId 2 (`result.categories[]`: crm-category-list.md), `crm.status.list`
+(`result[]` of ID, ENTITY_ID, STATUS_ID, NAME, SORT, SEMANTICS, COLOR …:
+crm-status-list.md) for `DEAL_STAGE` and `DEAL_STAGE_{id}`, and
+`crm.{deal,contact,company}.userfield.list` (`result[]` of ID, ENTITY_ID, FIELD_NAME,
+USER_TYPE_ID, MULTIPLE, MANDATORY, labels, LIST[]: crm-deal-userfield-list.md). Each file
+is recognised by its shape; a `batch` answer holding them (`result.result.{key}`) is
+taken too, and so is what `apply --to bitrix24` reads live.
+
+What comes over: deal pipelines (the default one as `main`, then by SORT), their
+in-progress stages in SORT order with their colours, failure stages other than the
+system `LOSE` as the account's lost reasons (listed in the header comment: the language
+names a reason only on an outcome), user fields with their enumerations, and MANDATORY
+as `requires` on the first stage of every pipeline (a deal needs it from the start).
+Routing, shares, SLAs and robots are not in these answers: stages are parking stages,
+as amoCRM's import makes them (see importers/amocrm.py for why).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import model as m
+from ..jsontypes import JSON, JSONObject
+from ..span import NOWHERE
+from .amocrm import FieldKind, Imported, _name, _named, _one_line, _unique, normal_color
+from .json_input import JsonProblem, read_json
+
+__all__ = ["import_files", "import_answers", "USER_TYPE_KINDS"]
+
+USER_TYPE_KINDS: dict[str, FieldKind] = {
+    "string": "text", "integer": "int", "double": "number", "money": "money", "date": "date",
+    "datetime": "date", "boolean": "bool", "url": "url"}
+ENTITY_OF = {"CRM_DEAL": m.Entity.deal, "CRM_CONTACT": m.Entity.contact,
+             "CRM_COMPANY": m.Entity.company}
+
+
+@dataclass
+class _Stage:
+    entity: str
+    status_id: str
+    name: str
+    sort: int
+    semantics: str
+    color: str
+
+
+@dataclass
+class _Field:
+    entity: m.Entity
+    label: str
+    user_type: str
+    multiple: bool
+    mandatory: bool
+    values: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Answers:
+    categories: list[tuple[int, str, int, bool]] = field(default_factory=list)
+    stages: list[_Stage] = field(default_factory=list)
+    fields: list[_Field] = field(default_factory=list)
+
+
+def _int(value: JSON, file: str, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise JsonProblem(file, where, f"expected an integer, found {type(value).__name__}")
+    try:
+        return int(value)
+    except ValueError:
+        raise JsonProblem(file, where, f"expected an integer, found {str(value)[:30]!r}") from None
+
+
+def _str(obj: JSONObject, key: str, file: str, where: str) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str):
+        raise JsonProblem(file, f"{where}.{key}", "expected a string")
+    return value
+
+
+def _label(raw: JSONObject) -> str:
+    for key in ("EDIT_FORM_LABEL", "LIST_COLUMN_LABEL", "LIST_FILTER_LABEL"):
+        value = raw.get(key)
+        if isinstance(value, dict):
+            texts = [v for k in ("en", "ru", *sorted(value)) if isinstance(v := value.get(k), str)
+                     and v.strip()]
+            value = texts[0] if texts else None
+        if isinstance(value, str) and value.strip():
+            return value
+    return str(raw.get("FIELD_NAME") or "")
+
+
+def _take(data: JSON, file: str, where: str, into: _Answers) -> None:
+    """Recognise one answer by its shape and read it into `into`."""
+    if not isinstance(data, dict) or "result" not in data:
+        raise JsonProblem(file, where or "(top)", "expected a Bitrix24 answer: an object with "
+                          "`result`", "save the JSON of crm.category.list, crm.status.list or "
+                          "crm.deal.userfield.list as Bitrix24 sent it")
+    result = data["result"]
+    at = f"{where}.result" if where else "result"
+    if isinstance(result, dict) and "categories" in result:
+        items = result["categories"]
+        if not isinstance(items, list):
+            raise JsonProblem(file, f"{at}.categories", "expected an array")
+        for i, raw in enumerate(items):
+            p = f"{at}.categories[{i}]"
+            if not isinstance(raw, dict):
+                raise JsonProblem(file, p, "expected an object")
+            into.categories.append((_int(raw.get("id"), file, f"{p}.id"), _str(raw, "name", file, p),
+                                    _int(raw.get("sort", 500), file, f"{p}.sort"),
+                                    raw.get("isDefault") == "Y"))
+        return
+    if isinstance(result, dict) and isinstance(result.get("result"), (dict, list)):
+        inner = result["result"]
+        for key, value in (inner.items() if isinstance(inner, dict) else []):
+            _take({"result": value}, file, f"{at}.result.{key}", into)
+        return
+    if not isinstance(result, list):
+        raise JsonProblem(file, at, "expected an array (crm.status.list, "
+                          "crm.*.userfield.list) or an object with `categories`")
+    for i, raw in enumerate(result):
+        p = f"{at}[{i}]"
+        if not isinstance(raw, dict):
+            raise JsonProblem(file, p, "expected an object")
+        if "STATUS_ID" in raw:
+            entity = _str(raw, "ENTITY_ID", file, p)
+            if not entity.startswith("DEAL_STAGE"):
+                continue
+            extra = raw.get("EXTRA")
+            words = extra.get("SEMANTICS") if isinstance(extra, dict) else None
+            sem = raw.get("SEMANTICS")
+            semantics = ("S" if sem == "S" or words == "success" else
+                         "F" if sem == "F" or words in ("failure", "apology") else "")
+            into.stages.append(_Stage(entity, _str(raw, "STATUS_ID", file, p),
+                                      _str(raw, "NAME", file, p),
+                                      _int(raw.get("SORT", 10), file, f"{p}.SORT"), semantics,
+                                      str(raw.get("COLOR") or "")))
+        elif "USER_TYPE_ID" in raw:
+            ent = ENTITY_OF.get(str(raw.get("ENTITY_ID")))
+            if ent is None:
+                continue
+            values: list[tuple[int, str]] = []
+            items = raw.get("LIST") or []
+            if not isinstance(items, list):
+                raise JsonProblem(file, f"{p}.LIST", "expected an array")
+            for k, item in enumerate(items):
+                if not isinstance(item, dict):
+                    raise JsonProblem(file, f"{p}.LIST[{k}]", "expected an object")
+                values.append((_int(item.get("SORT", 0), file, f"{p}.LIST[{k}].SORT"),
+                               _str(item, "VALUE", file, f"{p}.LIST[{k}]")))
+            into.fields.append(_Field(ent, _label(raw), _str(raw, "USER_TYPE_ID", file, p),
+                                      raw.get("MULTIPLE") == "Y", raw.get("MANDATORY") == "Y",
+                                      values))
+        else:
+            raise JsonProblem(file, p, "neither a stage (STATUS_ID) nor a user field "
+                              "(USER_TYPE_ID)")
+
+
+def _build(a: _Answers, path: str) -> Imported:
+    notes: list[str] = []
+    cats = {cid: (name, sort, default) for cid, name, sort, default in a.categories}
+    if 0 not in cats and any(s.entity == "DEAL_STAGE" for s in a.stages):
+        cats[0] = ("Сделки", 0, True)
+        notes.append("the default pipeline's name was not in the answers: called «Сделки»")
+    order = sorted(cats, key=lambda c: (not (c == 0 or cats[c][2]), cats[c][1], c))
+    taken: set[str] = set()
+    layout: list[tuple[str, bool, list[_Stage]]] = []
+    reasons: list[str] = []
+    for cid in order:
+        name = _unique(_named(cats[cid][0]), taken)
+        entity = "DEAL_STAGE" if cid == 0 else f"DEAL_STAGE_{cid}"
+        stages = sorted((s for s in a.stages if s.entity == entity), key=lambda s: s.sort)
+        for s in stages:
+            if s.semantics == "F" and not s.status_id.endswith("LOSE"):
+                reason = _one_line(s.name)
+                if reason and reason not in reasons:
+                    reasons.append(reason)
+        layout.append((name, cid == 0 or cats[cid][2], [s for s in stages if s.semantics == ""]))
+    fields: list[m.CardField] = []
+    mandatory: list[m.Name] = []
+    ftaken: set[str] = set()
+    for f in a.fields:
+        fname = _unique(_named(f.label), ftaken, f.entity.value)
+        if f.user_type == "enumeration":
+            vals = [v for _, v in sorted(f.values) if v.strip()]
+            ftype = m.FieldType(span=NOWHERE, kind="multi" if f.multiple else "enum",
+                                values=tuple(_name(_one_line(v)) for v in dict.fromkeys(vals)))
+            if not vals:
+                ftype = m.FieldType(span=NOWHERE, kind="text")
+                notes.append(f"field «{fname}» (enumeration) has no values: imported as text")
+        else:
+            kind = USER_TYPE_KINDS.get(f.user_type)
+            if kind is None:
+                notes.append(f"field «{fname}» ({f.user_type}) imported as text: the language "
+                             "has no such type")
+            ftype = m.FieldType(span=NOWHERE, kind=kind or "text")
+        fields.append(m.CardField(span=NOWHERE, name=_name(fname), type=ftype, entity=f.entity,
+                                  entity_explicit=f.entity is not m.Entity.deal))
+        if f.mandatory:
+            mandatory.append(_name(fname))
+    pipes: list[m.Pipeline] = []
+    count = 0
+    for name, main, stages in layout:
+        snames: set[str] = set()
+        out: list[m.Stage] = []
+        for k, s in enumerate(stages):
+            color = normal_color(s.color) if s.color else None
+            out.append(m.Stage(span=NOWHERE, name=_name(_unique(_named(s.name), snames)),
+                               color=_name(color) if color else None,
+                               requires=tuple(mandatory) if k == 0 else ()))
+        count += len(out)
+        pipes.append(m.Pipeline(span=NOWHERE, name=_name(name), main=main, stages=tuple(out)))
+    funnel = m.FunnelFile(span=NOWHERE, path=path, fields=tuple(fields), pipelines=tuple(pipes))
+    return Imported(funnel, notes, count, [], reasons)
+
+
+HEADER = """\
+Imported from Bitrix24 by `funnelc import --from bitrix24`.
+Bitrix24's answers hold no routing (moves between stages, shares, SLAs, teams, sources,
+robots), so every stage below is a parking stage: `funnelc check` reports each as never
+reached (FN215) and each pipeline as having no way to won (FN216) until sources and
+outcomes are written. Lint findings about names, fields and colours apply as they are."""
+
+LOSS_HEADER = """\
+Lost stages in Bitrix24 (failure stages besides LOSE; an outcome names one as
+`-> lost "reason" 20%` where such deals are lost):"""
+
+
+def render(imported: Imported) -> str:
+    from ..fmt import format_model
+
+    lines = HEADER.splitlines()
+    if imported.header:
+        lines += ["", "Notes:"] + [f"- {_one_line(n)}" for n in imported.header]
+    if imported.loss_reasons:
+        lines += ["", *LOSS_HEADER.splitlines()] + [f"- {r}" for r in imported.loss_reasons]
+    return "\n".join(f"# {line}".rstrip() for line in lines) + "\n\n" + format_model(imported.funnel)
+
+
+def import_answers(answers: dict[str, JSON], out_path: str = "imported.funnel"
+                   ) -> tuple[str, Imported]:
+    """From answers already in memory (what `apply`'s read keeps), by request name."""
+    into = _Answers()
+    for name, data in answers.items():
+        _take(data, f"<{name}>", "", into)
+    imported = _build(into, out_path)
+    return render(imported), imported
+
+
+def import_files(paths: tuple[str, ...], out_path: str = "imported.funnel") -> tuple[str, Imported]:
+    """From saved answers (`JsonProblem` naming the file and place of a bad one)."""
+    into = _Answers()
+    for path in paths:
+        _take(read_json(path), path, "", into)
+    if not into.categories and not into.stages:
+        raise JsonProblem(paths[0] if paths else "<none>", "", "no deal pipelines or stages "
+                          "in the answers", "give the answers of crm.category.list "
+                          "(entityTypeId 2) and crm.status.list")
+    imported = _build(into, out_path)
+    return render(imported), imported
