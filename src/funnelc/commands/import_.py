@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 
 CRMS = ("amocrm", "bitrix24", "pipedrive", "hubspot")
-IMPORTERS = {"bitrix24": "funnelc.importers.bitrix24"}
+IMPORTERS = {"bitrix24": "funnelc.importers.bitrix24",
+             "pipedrive": "funnelc.importers.pipedrive", "hubspot": "funnelc.importers.hubspot"}
 """CRM → the importer module (`import_files(paths, out_path)`, `import_answers(answers,
 out_path)`); amoCRM keeps its own options below."""
 
@@ -34,7 +35,10 @@ out_path)`); amoCRM keeps its own options below."""
 @click.option("--from", "crm", type=click.Choice(CRMS), default=None,
               help="The CRM the answers come from (default: amocrm, whose first ANSWER is "
                    "PIPELINES.json). Bitrix24: answers of crm.category.list, crm.status.list "
-                   "and crm.{deal,contact,company}.userfield.list; none: read live.")
+                   "and crm.{deal,contact,company}.userfield.list. Pipedrive, HubSpot: one "
+                   "JSON object whose keys name the GET requests apply reads (pipelines, "
+                   "stages, dealFields …; pipelines/deals, properties/deals …). None: read "
+                   "live.")
 @click.option("--credentials-file", metavar="PATH", type=click.Path(dir_okay=False),
               help="Live import: read the credential from this file instead of the "
                    "environment variable (BITRIX24_WEBHOOK, …).")
@@ -70,7 +74,7 @@ def import_command(answers: tuple[str, ...], crm: str | None, credentials_file: 
                    base_url: str | None, fields: tuple[str, ...], statuses: tuple[str, ...],
                    loss_reasons: tuple[str, ...], fmt: str, output: str | None, strict: bool,
                    ignore_unknown_keys: bool) -> None:
-    """Turn a CRM's answers back into funnel text (--from amocrm, bitrix24).
+    """Turn a CRM's answers back into funnel text (--from amocrm, bitrix24, pipedrive, hubspot).
 
     Pipelines and their stages (in amoCRM's order), colours, descriptions as hints,
     custom fields with their options, required fields per stage, and loss reasons (as a

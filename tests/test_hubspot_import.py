@@ -1,0 +1,115 @@
+"""`funnelc import --from hubspot`: what apply wrote to the fake comes back as an
+equivalent funnel (the same pipelines and open stages in order, the fields as custom
+properties, the lost reasons as the options of closed_lost_reason, listed in the
+header), read live or from saved answers; answers not shaped as HubSpot documents them
+are located messages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner, Result
+
+from funnelc.api import load_text
+from funnelc.cli import cli
+from funnelc.diagnostics import Severity
+from funnelc.export import deploy, hubspot_client
+from funnelc.export.crm_common import lost_reasons
+
+try:
+    from tests.fakes.hubspot_server import FakeHubSpot, running_fake_hubspot
+except ModuleNotFoundError:  # pragma: no cover
+    from fakes.hubspot_server import FakeHubSpot, running_fake_hubspot  # type: ignore[no-redef]
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "hs-tok-IMPORT-77d0"
+EXAMPLES = sorted((ROOT / "pipelines").glob("*.funnel"))
+
+
+@pytest.fixture(autouse=True)
+def fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hubspot_client, "PER_S", 10_000)
+    monkeypatch.setattr(deploy, "BACKOFF_BASE_S", 0.001)
+    monkeypatch.setenv(hubspot_client.TOKEN_ENV, TOKEN)
+
+
+@pytest.fixture
+def hs() -> Iterator[FakeHubSpot]:
+    with running_fake_hubspot(TOKEN, burst=None) as fake:
+        yield fake
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_what_apply_wrote_imports_back_as_an_equivalent_funnel(example: Path, hs: FakeHubSpot,
+                                                               tmp_path: Path) -> None:
+    applied = run("apply", str(example), "--to", "hubspot", "--base-url", hs.base_url,
+                  "--allow-delete", "--yes")
+    assert applied.exit_code == 0, applied.output
+    out = tmp_path / "back.funnel"
+    result = run("import", "--from", "hubspot", "--base-url", hs.base_url, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    back = load_text(text, str(out))
+    original = load_text(example.read_text(encoding="utf-8"), "<o>", checks=False).model
+    assert back.model is not None and original is not None
+    assert [(p.name.value, [s.name.value for s in p.stages]) for p in back.model.pipelines] == \
+        [(p.name.value, [s.name.value for s in p.stages]) for p in original.pipelines]
+    builtin = {f.name.value for f in original.fields if f.entity.value == "contact"
+               and f.type.kind in ("phone", "email")}
+    assert {(f.name.value, f.entity) for f in back.model.fields} == {
+        (f.name.value, f.entity) for f in original.fields if f.name.value not in builtin}
+    kinds = {f.name.value: f.type for f in back.model.fields}
+    for f in original.fields:
+        if f.type.kind in ("enum", "multi", "bool", "date"):
+            assert kinds[f.name.value].kind == f.type.kind
+            assert [v.value for v in kinds[f.name.value].values] == [v.value for v in f.type.values]
+    reasons = list(dict.fromkeys(r for p in original.pipelines for r, _ in lost_reasons(p)))
+    for reason in reasons:
+        assert f"# - {reason}" in text
+    assert {d.code for d in back.diagnostics if d.severity is Severity.error} <= {
+        "FN215", "FN216"}
+
+
+def test_saved_answers_import_like_a_live_read(hs: FakeHubSpot, tmp_path: Path) -> None:
+    example = ROOT / "pipelines" / "saleschef.funnel"
+    assert run("apply", str(example), "--to", "hubspot", "--base-url", hs.base_url,
+               "--yes").exit_code == 0
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    answers = {key: httpx.get(f"{hs.base_url}/crm/v3/{key}", headers=headers).json()
+               for key in ("pipelines/deals", "properties/deals", "properties/contacts",
+                           "properties/companies")}
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(answers, ensure_ascii=False), encoding="utf-8")
+    live = run("import", "--from", "hubspot", "--base-url", hs.base_url)
+    saved = run("import", "--from", "hubspot", str(path))
+    assert saved.exit_code == 0, saved.output
+    assert saved.stdout == live.stdout
+
+
+@pytest.mark.parametrize(("answers", "words"), [
+    ({"properties/deals": {"results": []}}, "pipelines/deals: missing"),
+    ({"pipelines/deals": {"results": [{"id": "1", "label": "P"}]}},
+     "pipelines/deals.results[0].stages: missing"),
+    ({"pipelines/deals": {"results": [{"id": "1", "label": "P", "stages": [
+        {"id": "2", "label": 5}]}]}}, "pipelines/deals.results[0].stages[0].label: expected a "
+                                      "string"),
+    ({"pipelines/deals": {"results": []}, "properties/deals": {"results": [
+        {"name": "x", "label": "X", "type": "enumeration", "fieldType": "select",
+         "options": "a,b"}]}}, "properties/deals.results[0].options: expected an array"),
+])
+def test_answers_not_shaped_as_documented_are_located(tmp_path: Path, answers: object,
+                                                      words: str) -> None:
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(answers), encoding="utf-8")
+    result = run("import", "--from", "hubspot", str(path))
+    assert result.exit_code == 1, result.output
+    assert str(path) in result.stderr and words in result.stderr
+    assert "Traceback" not in result.output

@@ -1,0 +1,127 @@
+"""`funnelc import --from pipedrive`: what apply wrote to the fake comes back as an
+equivalent funnel (the same pipelines and stages, fields, and the stages each field is
+required at), read live or from saved answers; answers not shaped as Pipedrive
+documents them are located messages, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner, Result
+
+from funnelc.api import load_text
+from funnelc.cli import cli
+from funnelc.diagnostics import Severity
+from funnelc.export import deploy, pipedrive_client
+
+try:
+    from tests.fakes.pipedrive_server import FakePipedrive, running_fake_pipedrive
+except ModuleNotFoundError:  # pragma: no cover
+    from fakes.pipedrive_server import FakePipedrive, running_fake_pipedrive  # type: ignore[no-redef]
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "pd-tok-IMPORT-5b2f"
+EXAMPLES = sorted((ROOT / "pipelines").glob("*.funnel"))
+
+
+@pytest.fixture(autouse=True)
+def fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipedrive_client, "PER_S", 10_000)
+    monkeypatch.setattr(deploy, "BACKOFF_BASE_S", 0.001)
+    monkeypatch.setenv(pipedrive_client.TOKEN_ENV, TOKEN)
+
+
+@pytest.fixture
+def pd() -> Iterator[FakePipedrive]:
+    with running_fake_pipedrive(TOKEN, burst=None) as fake:
+        yield fake
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def shape(text: str) -> tuple[list[tuple[str, list[str]]], dict[tuple[str, str], set[str]],
+                              set[str]]:
+    model = load_text(text, "<t>", checks=False).model
+    assert model is not None
+    pipes = [(p.name.value, [s.name.value for s in p.stages]) for p in model.pipelines]
+    requires = {(p.name.value, s.name.value): {r.value for r in s.requires}
+                for p in model.pipelines for s in p.stages}
+    return pipes, requires, {f.name.value for f in model.fields}
+
+
+def saved_answers(fake: FakePipedrive, path: Path) -> Path:
+    """The answers as a person would save them: one JSON object, a key per request."""
+    answers = {}
+    headers = {"x-api-token": TOKEN}
+    for key, query in [("pipelines", ""), ("stages", ""),
+                       ("dealFields", "?include_fields=required_fields,important_fields"),
+                       ("personFields", "?include_fields=required_fields,important_fields"),
+                       ("organizationFields", "")]:
+        answers[key] = httpx.get(f"{fake.base_url}/api/v2/{key}{query}", headers=headers).json()
+    path.write_text(json.dumps(answers, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_what_apply_wrote_imports_back_as_an_equivalent_funnel(example: Path, pd: FakePipedrive,
+                                                               tmp_path: Path) -> None:
+    applied = run("apply", str(example), "--to", "pipedrive", "--base-url", pd.base_url,
+                  "--allow-delete", "--yes")
+    assert applied.exit_code == 0, applied.output
+    out = tmp_path / "back.funnel"
+    imported = run("import", "--from", "pipedrive", "--base-url", pd.base_url, "-o", str(out))
+    assert imported.exit_code == 0, imported.output
+    text = out.read_text(encoding="utf-8")
+    original = example.read_text(encoding="utf-8")
+    pipes, requires, fields = shape(text)
+    want_pipes, want_requires, want_fields = shape(original)
+    assert sorted(pipes) == sorted(want_pipes)
+    main = next(p for p in load_text(original, "<o>", checks=False).model.pipelines if p.main)
+    assert pipes[0][0] == main.name.value, "the main pipeline is Pipedrive's default (first)"
+    builtin = {f.name.value for f in load_text(original, "<o>", checks=False).model.fields
+               if f.entity.value == "contact" and f.type.kind in ("phone", "email")}
+    assert fields == want_fields - builtin
+    assert requires == {k: v - builtin for k, v in want_requires.items()}
+    checked = load_text(text, str(out))
+    assert {d.code for d in checked.diagnostics if d.severity is Severity.error} <= {
+        "FN215", "FN216"}, "only the honest findings: no routing came over"
+
+
+def test_saved_answers_import_like_a_live_read(pd: FakePipedrive, tmp_path: Path) -> None:
+    example = ROOT / "pipelines" / "courses.funnel"
+    assert run("apply", str(example), "--to", "pipedrive", "--base-url", pd.base_url,
+               "--yes").exit_code == 0
+    live = run("import", "--from", "pipedrive", "--base-url", pd.base_url)
+    saved = run("import", "--from", "pipedrive", str(saved_answers(pd, tmp_path / "a.json")))
+    assert saved.exit_code == 0, saved.output
+    assert shape(saved.stdout) == shape(live.stdout)
+    assert "rotting" in saved.stdout and "deal probabilities" in saved.stdout
+
+
+@pytest.mark.parametrize(("answers", "words"), [
+    ({"stages": {"data": []}}, "pipelines: missing"),
+    ({"pipelines": {"data": [{"id": 1, "name": 7}]}, "stages": {"data": []}},
+     "pipelines.data[0].name: expected a string, found an integer"),
+    ({"pipelines": {"data": []}, "stages": {"data": [{"id": 1, "name": "S"}]}},
+     "stages.data[0].pipeline_id: missing"),
+    ({"pipelines": {"data": []}, "stages": {"data": []},
+      "dealFields": {"data": [{"field_name": "F", "field_type": "enum", "is_custom_field": True,
+                               "options": [{"id": 1}]}]}},
+     "dealFields.data[0].options[0].label: missing"),
+])
+def test_answers_not_shaped_as_documented_are_located(tmp_path: Path, answers: object,
+                                                      words: str) -> None:
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(answers), encoding="utf-8")
+    out = tmp_path / "out.funnel"
+    result = run("import", "--from", "pipedrive", str(path), "-o", str(out))
+    assert result.exit_code == 1, result.output
+    assert str(path) in result.stderr and words in result.stderr
+    assert not out.exists()
+    assert "Traceback" not in result.output
