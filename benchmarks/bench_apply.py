@@ -69,9 +69,54 @@ def _bitrix24(reference: float) -> list[Result]:
     return rows
 
 
+def _rest(reference: float, crm: str, env_name: str, running: object, budget: int,
+          reads: int, note: str) -> list[Result]:
+    """Pipedrive and HubSpot: one request per pipeline, stage or field (HubSpot: a
+    pipeline with its stages in one request, properties in one batch per object), with
+    the client's real limiter and the fake enforcing the vendor's burst window."""
+    from click.testing import CliRunner
+
+    from funnelc.cli import cli
+
+    token = "bench-token-0123456789"
+    rows: list[Result] = []
+    with running(token) as fake:  # type: ignore[operator]
+        env = {env_name: token, "NO_COLOR": "1"}
+        for label in ("apply", "re-apply"):
+            before = fake.request_count
+            start = time.perf_counter()
+            result = CliRunner().invoke(cli, ["apply", str(FILE), "--to", crm, "--yes",
+                                              "--base-url", fake.base_url], env=env)
+            seconds = time.perf_counter() - start
+            if result.exit_code != 0:
+                raise RuntimeError(f"{crm} {label} failed: {result.output[-500:]}")
+            sent = fake.request_count - before
+            rows.append(Result(f"{crm}: {label} of saleschef.funnel, wall time", seconds, "s",
+                               reference, "check of the same file", None,
+                               note=f"{sent} HTTP requests; {note}"))
+            rows.append(Result(f"{crm}: {label} of saleschef.funnel, HTTP requests", sent,
+                               "requests", reference, "check of the same file",
+                               budget if label == "apply" else reads, note=note))
+    return rows
+
+
+def _pipedrive(reference: float) -> list[Result]:
+    from fakes.pipedrive_server import running_fake_pipedrive
+
+    return _rest(reference, "pipedrive", "PIPEDRIVE_API_TOKEN", running_fake_pipedrive, 80, 5,
+                 "no batch endpoint in API v2; 10 requests a second (20 per 2 s burst)")
+
+
+def _hubspot(reference: float) -> list[Result]:
+    from fakes.hubspot_server import running_fake_hubspot
+
+    return _rest(reference, "hubspot", "HUBSPOT_ACCESS_TOKEN", running_fake_hubspot, 20, 4,
+                 "a pipeline with its stages per request, properties in one batch per object")
+
+
 def run() -> list[Result]:
     reference = _check_seconds()
-    return _bitrix24(reference)
+    return _bitrix24(reference) + _pipedrive(reference) + _hubspot(reference)
 
 
 if __name__ == "__main__":
