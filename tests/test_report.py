@@ -5,6 +5,7 @@ is tidy, writes are atomic, and bad input or options write nothing."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import math
@@ -130,6 +131,35 @@ def test_html_is_self_contained(cottages: tuple[Path, str, str]) -> None:
         assert f'id="plot-{name}-caption"' in page
     ids = re.findall(r'\bid="([^"]+)"', page)
     assert len(ids) == len(set(ids)), "two plots define the same id"
+
+
+def test_the_graveyard_box_gives_the_plots_growth_figure(cottages: tuple[Path, str, str]
+                                                         ) -> None:
+    """One growth figure for the pile: the box says the number the backlog plot and the
+    verdict give (growth beyond what arrivals explain), not the plain WIP slope."""
+    out, _, _ = cottages
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    stage = next(s for s in summary["simulation"]["stages"] if s["stage"] == "Расчет с сайта")
+    reason = next(r for r in stage["graveyard"]["reasons"] if r["code"] == "wip-growing")
+    growth = reason["growth_per_day"]
+    assert f"{growth:.3g} more per day" in reason["message"]
+    page = html.unescape(re.sub(r"<[^>]+>", " ", (out / "report.html").read_text("utf-8")))
+    said = re.search(r"the pile grew by about ([0-9.]+) a day", page)
+    assert said is not None, "the box gives the growth"
+    assert float(said.group(1)) == pytest.approx(growth, rel=0.05, abs=0.05)
+
+
+def test_the_box_says_when_the_run_ends_in_a_low_season(tmp_path: Path) -> None:
+    """Cottages' December brings two thirds of a usual month's leads: a run ending then
+    shows the pile falling at the end of the plot while it is a graveyard, and the box
+    says why."""
+    out = tmp_path / "report"
+    code, _, stderr = run_cli("report", str(PIPELINES / "cottages.funnel"), "-o", str(out),
+                              "--days", "365", "--reps", "3", "--jobs", "1", "-q")
+    assert code == 0, stderr
+    page = html.unescape(re.sub(r"<[^>]+>", " ", (out / "report.html").read_text("utf-8")))
+    assert "The run ends in December, a low season" in page
+    assert "arrive at 66.7% of their yearly average" in page
 
 
 def test_html_names_the_graveyards_the_simulation_finds(cottages: tuple[Path, str, str]

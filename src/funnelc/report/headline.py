@@ -68,6 +68,43 @@ def _scenarios_for(model: FunnelFile | None, st: StageResult, team: str | None
     return list(dict.fromkeys(for_team)), list(dict.fromkeys(for_stage))
 
 
+LOW_SEASON = 0.8
+"""A month whose leads are below this share of the year's average is a low season."""
+
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December")
+
+
+def _low_season_at_end(result: SimResult, st: StageResult,
+                       model: FunnelFile | None) -> str | None:
+    """A sentence when the run ends in a month whose leads into this stage's pipeline are
+    well below the year's average: the backlog plot then falls at its very end although
+    the stage is a graveyard (cottages in December), and the client should hear why."""
+    if model is None:
+        return None
+    from datetime import date, timedelta
+
+    from ..analysis.markov import profile_factor
+    from ..model import MONTHS
+
+    end = date.fromisoformat(result.run.start_date) + timedelta(days=result.run.days - 1)
+    month = MONTHS[end.month - 1]
+    default = model.default_pipeline()
+    feeding = [src for src in model.sources
+               if (src.target.pipeline.value if src.target.pipeline is not None
+                   else default.name.value if default is not None else None) == st.pipeline]
+    mean = sum(src.rate.per_hour * profile_factor(src, None) for src in feeding)
+    if mean <= 0:
+        return None
+    share = sum(src.rate.per_hour * profile_factor(src, month) for src in feeding) / mean
+    if share >= LOW_SEASON:
+        return None
+    return (f"The run ends in {_MONTH_NAMES[end.month - 1]}, a low season: leads into "
+            f"«{st.pipeline}» arrive at {pct(share)} of their yearly average then, so the "
+            "backlog plot falls at its very end; the pile grows again when the season "
+            "returns.")
+
+
 def _try(result: SimResult, names: list[str]) -> str:
     quoted = ", ".join(f"«{n}»" for n in names)
     example = f'funnelc report {result.run.file} --scenario "{names[0]}" -o report-what-if'
@@ -89,9 +126,17 @@ def _story(result: SimResult, st: StageResult, model: FunnelFile | None) -> Head
 
     if "wip-growing" in codes:
         final = st.wip_final.mean or 0.0
-        slope = st.wip_growth_per_day.mean or 0.0
+        # The verdict's figure, which the backlog plot prints too: growth beyond what the
+        # stage's arrivals explain, over the second half of the run.
+        growing = next(r for r in st.graveyard.reasons if r.code == "wip-growing")
+        slope = (growing.growth_per_day if growing.growth_per_day is not None
+                 else st.wip_growth_per_day.mean or 0.0)
         story.append(f"Deals pile up in «{st.stage}»: {num(final)} were there at the end of "
-                     f"the run, and the pile was still growing by about {num(slope, 2)} a day.")
+                     f"the run, and over its second half the pile grew by about "
+                     f"{num(slope, 2)} a day more than its arrivals explain.")
+        season = _low_season_at_end(result, st, model)
+        if season is not None:
+            story.append(season)
         util = team.utilization.mean if team is not None else None
         if team is not None and (team.unstable or (util is not None and util >= 0.95)):
             overloaded = True

@@ -97,6 +97,10 @@ class Abandonments(_Out):
 class VerdictReason(_Out):
     code: Literal["wip-growing", "older-than-sla", "stay-without-sla"]
     message: str
+    growth_per_day: float | None = Field(
+        default=None, description="For wip-growing: the daily growth of the pile beyond "
+                                  "what the stage's arrivals explain (second half of the "
+                                  "run), the figure the message and the backlog plot give.")
 
 
 class Graveyard(_Out):

@@ -64,7 +64,8 @@ def graveyard(spec: StageSpec, reps: list[StageRep]) -> Graveyard:
                 code="wip-growing",
                 message=f"deals keep piling up beyond what their arrivals explain: "
                         f"{slope:.3g} more per day over the second half of the run (95% CI "
-                        f"{lo:.3g} to {hi:.3g}), {final:.0f} in the stage at the horizon"))
+                        f"{lo:.3g} to {hi:.3g}), {final:.0f} in the stage at the horizon",
+                growth_per_day=slope))
     if spec.sla_hours is not None:
         age = estimate(r.age_final_sla_mean for r in reps).mean
         if age is not None and age > spec.sla_hours:
