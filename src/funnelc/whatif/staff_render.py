@@ -196,12 +196,14 @@ def why_sentence(x: Explanation, result: StaffingResult) -> str:
                 break
             top.append(d.day)
             acc += d.outside_breached
+        # Name the days only when a few of them bring most of it (weekends, Mondays).
+        days_text = "" if len(top) > 2 else (
+            f"; {', '.join(top)} {'brings' if len(top) == 1 else 'bring'} "
+            f"{_share(acc, split.outside_breached)} of them")
         body = (f"at {split.size}, {pct_rounded(split.outside_share)} of the breaches of "
                 f"`{split.target}` are deals that arrive outside working hours "
                 f"({split.hours}): their respond clocks only start at the next opening, "
-                f"when the whole backlog waits; {', '.join(top)} "
-                f"{'brings' if len(top) == 1 else 'bring'} "
-                f"{_share(acc, split.outside_breached)} of them")
+                f"when the whole backlog waits{days_text}")
     elif x.cause == "queue-priority" and split is not None:
         low = [p for p in split.by_priority if p.rank > 1]
         stages = ", ".join(f"`{s}`" for p in low for s in p.stages)
@@ -246,7 +248,7 @@ def _why_text(console: Console, x: Explanation, result: StaffingResult) -> None:
                           _share(d.breached, b.breached),
                           _share(d.outside_breached, d.breached))
         console.print(table)
-        for p in b.by_priority:
+        for p in b.by_priority if b.queue == "key-first" else ():
             console.print(plain(
                 f"queue {b.queue}: {', '.join(p.stages)} served {p.rank} of {p.of}: "
                 f"{p.breached} breaches ({_share(p.breached, b.breached)})"))
