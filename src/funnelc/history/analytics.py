@@ -357,9 +357,9 @@ def backlog(vis: pl.DataFrame, v: Visits, tz: str) -> pl.DataFrame:
                                     "wip": pl.UInt32})
     ends = pl.datetime_range(
         pl.lit(v.data_start).cast(pl.Datetime("us", "UTC")).dt.convert_time_zone(tz)
-        .dt.month_start().dt.offset_by("1mo"),
+        .dt.truncate("1mo").dt.offset_by("1mo"),
         pl.lit(v.data_end).cast(pl.Datetime("us", "UTC")).dt.convert_time_zone(tz)
-        .dt.month_start().dt.offset_by("1mo"),
+        .dt.truncate("1mo").dt.offset_by("1mo"),
         interval="1mo", eager=True).dt.convert_time_zone("UTC")
     frames = []
     for t in ends.to_list():
