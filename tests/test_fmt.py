@@ -60,7 +60,7 @@ def test_golden_cases_cover_every_statement_kind() -> None:
     """The golden inputs exercise the whole grammar, so a layout change shows up here."""
     text = "\n".join(read(p) for p in INPUTS)
     for word in ("account", "currency", "hours", "language", "queue", "team", "field", "enum(",
-                 "multi(", "int(", "source", "value", "profile", "pipeline", "stage", "key",
+                 "multi(", "int(", "source", "value", "profile", "cost", "budget", "pipeline", "stage", "key",
                  "owner", "work", "sla", "patience", "respond", "on enter task", "on enter message",
                  "on enter assign", "requires", "hint", "colour", "color", "->", "after", "when",
                  "filled", "then copy", "stay", "cadence", "on reply", "on exhausted", "reopen",

@@ -120,6 +120,8 @@ NUMBERS = st.builds(lambda i, frac: f"{i}{frac}", st.integers(0, 999),
                     st.sampled_from(["", "", ".5", ".25", ".0"]))
 DURATIONS = st.builds(lambda n, u: n + u, NUMBERS, st.sampled_from(["s", "m", "min", "h", "d", "w"]))
 RATES = st.builds(lambda n, u: f"{n}/{u}", NUMBERS, st.sampled_from(["hour", "day", "week", "month"]))
+MONEY_RATES = st.builds(lambda n, s, u: f"{n}{s}/{u}", NUMBERS, st.sampled_from(["", "k", "K", "M"]),
+                        st.sampled_from(["hour", "day", "week", "month"]))
 PERCENTS = st.builds(lambda n: n + "%", NUMBERS)
 AMOUNTS = st.builds(lambda n, s: n + s, NUMBERS, st.sampled_from(["", "k", "K", "M"]))
 QUANTITIES = st.one_of(DURATIONS, AMOUNTS)
@@ -140,7 +142,7 @@ SAMPLED = {key: st.sampled_from(values) for key, values in {
     "cadence stmt": ["touch", "touch", "reply", "exhausted"],
     "outcome option": ["after", "when", "copy"],
     "account stmt": ["currency", "hours", "language", "queue"],
-    "source option": ["value", "profile"],
+    "source option": ["value", "profile", "cost", "budget"],
     "newline": ["\n", "\n", "\n", "\r\n"], "end": ["\n", "\n", "", "\n\n"],
 }.items()}
 
@@ -324,14 +326,26 @@ def account(draw: st.DrawFn) -> Node:
     return ("block", words(draw, "account", name(draw)), body)
 
 
+def source_option(draw: st.DrawFn) -> str:
+    kind = pick(draw, "source option")
+    if kind == "value":
+        return words(draw, "value", dist(draw))
+    if kind == "cost":
+        return words(draw, "cost", draw(AMOUNTS))
+    if kind == "budget":
+        return words(draw, "budget", draw(MONEY_RATES))
+    return profile(draw)
+
+
 def source(draw: st.DrawFn) -> Node:
-    options = [words(draw, "value", dist(draw)) if pick(draw, "source option") == "value"
-               else profile(draw) for _ in range(count(draw, 0, 3))]
-    return ("leaf", words(draw, "source", name(draw), draw(RATES), "->", ref(draw), *options))
+    options = [source_option(draw) for _ in range(count(draw, 0, 3))]
+    return ("leaf", words(draw, "source", name(draw), draw(MONEY_RATES), "->", ref(draw),
+                          *options))
 
 
 def team(draw: st.DrawFn) -> Node:
     return ("leaf", words(draw, "team", name(draw), "size", draw(INTS),
+                          *optional(draw, lambda: words(draw, "cost", draw(MONEY_RATES))),
                           *optional(draw, lambda: words(draw, "hours", hours_spec(draw)))))
 
 
@@ -448,6 +462,7 @@ def constructs(text: str) -> set[str]:
     found |= {k for k in ("accounts", "teams", "fields", "sources", "pipelines", "scenarios")
               if getattr(f, k)}
     found |= {"team hours" for t in f.teams if t.hours}
+    found |= {"team cost" for t in f.teams if t.cost}
     found |= {f"field {x.type.kind}" for x in f.fields} | {"entity" for x in f.fields
                                                            if x.entity_explicit}
     found |= {f"source {o}" for x in f.sources for o in x.options}
@@ -497,7 +512,8 @@ def test_the_generator_covers_the_language() -> None:
 
 def _wanted() -> set[str]:
     wanted = {"accounts", "teams", "fields", "sources", "pipelines", "scenarios", "team hours",
-              "entity", "source value", "source profile", "key", "stage", "reopen", "repeat",
+              "team cost", "entity", "source value", "source profile", "source cost",
+              "source budget", "key", "stage", "reopen", "repeat",
               "comment", "line continuation", "crlf", "one-line block",
               "target stage", "target won", "target lost", "flag main", "flag process"}
     wanted |= {f"field {k}" for k in ("text", "int", "enum", "multi")}

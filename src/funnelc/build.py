@@ -115,7 +115,10 @@ def _share(tok: Token) -> m.Share:
 
 def _rate(tok: Token) -> m.Rate:
     count, unit = str(tok).split("/")
-    return _Rate(span=span_of(tok), count=float(count), unit=unit, text=str(tok))
+    match = _AMOUNT_RE.match(count)
+    assert match, tok
+    return _Rate(span=span_of(tok), count=float(match[1]) * _AMOUNT_SCALE[match[2]], unit=unit,
+                 text=str(tok))
 
 
 def _tokens(children: Iterable[Any], *types: str) -> list[Token]:
@@ -245,10 +248,14 @@ class _ToModel:
                          **values)
 
     # ---------------------------------------------------------------- teams and fields
+    def team_cost(self, span: Span, ch: list[Any]) -> m.Rate:
+        return _rate(ch[1])
+
     def team(self, span: Span, ch: list[Any]) -> m.Team:
         size_tok = _tokens(ch, "INT")[0]
         return _Team(span=span, name=_first(ch, m.Name), size=int(size_tok),
-                      size_span=span_of(size_tok), hours=_first(ch, m.Hours))
+                      size_span=span_of(size_tok), cost=_first(ch, m.Rate),
+                      hours=_first(ch, m.Hours))
 
     def simple_type(self, span: Span, ch: list[Any]) -> m.FieldType:
         return _FieldType(span=span, kind=str(ch[0]))
@@ -280,6 +287,12 @@ class _ToModel:
 
     def value_opt(self, span: Span, ch: list[Any]) -> _Stmt:
         return _Stmt("value", ch[1], span)
+
+    def cost_opt(self, span: Span, ch: list[Any]) -> _Stmt:
+        return _Stmt("cost", _quantity(ch[1]), span)
+
+    def budget_opt(self, span: Span, ch: list[Any]) -> _Stmt:
+        return _Stmt("budget", _rate(ch[1]), span)
 
     def profile_opt(self, span: Span, ch: list[Any]) -> _Stmt:
         return _Stmt("profile", tuple(_all(ch, m.MonthShare)), span)

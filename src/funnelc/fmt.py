@@ -50,7 +50,7 @@ _SAME_REQUIRES = re.compile(r"[\s\\]*,[\s\\]*")
 """The gap between two names of one `requires` line (the next line starts with the
 keyword, so a gap holding only a comma and blanks means the same statement)."""
 _LINE_CONT = re.compile(r"\\[ \t]*\r?\n")
-_SOURCE_OPTION = re.compile(r"(?<![\w-])(?:value|profile)(?![\w-])")
+_SOURCE_OPTION = re.compile(r"(?<![\w-])(?:value|profile|cost|budget)(?![\w-])")
 _SINGLE_STAGE_KINDS = frozenset({"owner", "work", "sla", "patience", "respond", "hint", "color",
                                  "stay", "cadence"})
 _OUTCOME_OPTION_KINDS = frozenset({"after", "when", "copy"})
@@ -370,6 +370,10 @@ def _source_option(src: m.Source, kind: str) -> str:
         return f"value {_dist(src.value)}"
     if kind == "profile":
         return _profile(src.profile)
+    if kind == "cost" and src.cost is not None:
+        return f"cost {src.cost.text}"
+    if kind == "budget" and src.budget is not None:
+        return f"budget {src.budget.text}"
     raise ValueError(f"source option `{kind}` has no value")
 
 
@@ -416,7 +420,8 @@ def _override(o: m.Override) -> str:
 
 def _team(t: m.Team) -> str:
     hours = f" hours {_hours(t.hours)}" if t.hours is not None else ""
-    return f"team {name_text(t.name)} size {t.size}{hours}"
+    cost = f" cost {t.cost.text}" if t.cost is not None else ""
+    return f"team {name_text(t.name)} size {t.size}{cost}{hours}"
 
 
 def _field(f: m.CardField) -> str:
@@ -480,7 +485,9 @@ def _outcome_order(o: m.Outcome) -> Sequence[str]:
 def _source_order(s: m.Source) -> Sequence[str]:
     if s.options:
         return s.options
-    return (["value"] if s.value is not None else []) + (["profile"] if s.profile else [])
+    return ((["value"] if s.value is not None else []) + (["profile"] if s.profile else [])
+            + (["cost"] if s.cost is not None else [])
+            + (["budget"] if s.budget is not None else []))
 
 
 # ---------------------------------------------------------------------------- layout

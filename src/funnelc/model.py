@@ -156,7 +156,8 @@ class Share(Node):
 
 
 class Rate(Node):
-    """Arrivals per unit of time as written (`12/day`); `per_hour` is what the engine uses."""
+    """Arrivals (or money, for a `cost` or `budget`) per unit of time as written (`12/day`,
+    `90k/month`, k/M expanded into `count`); `per_hour` is what the engine uses."""
 
     count: float
     unit: Literal["hour", "day", "week", "month"]
@@ -255,6 +256,10 @@ class Team(Node):
     name: Name
     size: int
     size_span: Span
+    cost: Rate | None = None
+    """What one member costs per unit of time (`cost 90k/month`), in the account's
+    currency: `count` is the money, `per_hour` the cost of a member-hour on the clock
+    (paid whether or not the team is open)."""
     hours: Hours | None = None
 
 
@@ -296,8 +301,14 @@ class Source(Node):
     target: StageRef
     value: Dist | None = None
     profile: tuple[MonthShare, ...] = ()
+    cost: Quantity | None = None
+    """Money paid per lead the source brings (`cost 500`), in the account's currency."""
+    budget: Rate | None = None
+    """Money paid for the source per unit of time whatever it brings (`budget 300k/month`);
+    `count` is the money. With `cost` too, both are paid."""
     options: tuple[str, ...] = ()
-    """Order of the optional clauses as written (value/profile), for the formatter."""
+    """Order of the optional clauses as written (value/profile/cost/budget), for the
+    formatter."""
 
 
 class StageTarget(Node):

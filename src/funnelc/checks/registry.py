@@ -53,6 +53,7 @@ every FN0xx/FN2xx code the core can raise must be in it.
 | FN235 | an invisible character in a name (zero-width, direction control, control character), or a direction control in a text |
 | FN236 | `patience` on a stage where nobody queues (no owner team, or no `work`) |
 | FN237 | `patience` on a cadence stage |
+| FN238 | a team member's `cost`, a source's `cost` per lead or its `budget` of zero |
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ from .cross_pipeline_moves import check_cross_pipeline_moves
 from .distributions import check_distributions
 from .duplicate_names import check_duplicate_names
 from .field_types import check_field_types
+from .money import check_money
 from .name_characters import check_name_characters
 from .patience import check_patience
 from .positive_values import check_positive_values
@@ -112,6 +114,7 @@ CHECKS: tuple[Check, ...] = (
     check_colors,
     check_cadences,
     check_patience,
+    check_money,
     check_profiles,
     check_reopen_reasons,
     check_scenario_shares,
