@@ -245,3 +245,18 @@ def test_a_429_is_retried_with_back_off(hs: FakeHubSpot, tmp_path: Path) -> None
     result = apply(hs, write(tmp_path, FUNNEL), "--yes")
     assert result.exit_code == 0, result.output
     assert "2 retried" in result.stdout
+
+
+def test_an_existing_pipeline_keeps_hand_named_closed_stages_and_case(hs: FakeHubSpot,
+                                                                     tmp_path: Path) -> None:
+    path = write(tmp_path, FUNNEL)
+    assert apply(hs, path, "--yes").exit_code == 0
+    sales = next(p for p in hs.pipelines.values() if p.label == "Sales")
+    won = next(s for s in sales.stages if s.label == "Closed won")
+    won.label = "Signed and paid"
+    next(s for s in sales.stages if s.label == "Lead").label = "lead"
+    planned = apply(hs, path)
+    assert planned.exit_code == 0, planned.output
+    assert changes(planned) == []
+    assert "the closed won stage is called `Signed and paid` (named by hand): kept" in \
+        planned.stdout

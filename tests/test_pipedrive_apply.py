@@ -258,3 +258,30 @@ def test_a_429_is_retried_with_back_off(pd: FakePipedrive, tmp_path: Path) -> No
     result = apply(pd, write(tmp_path, FUNNEL), "--yes")
     assert result.exit_code == 0, result.output
     assert "2 retried" in result.stdout
+
+
+def test_a_field_of_another_type_is_left_as_it_is_with_a_warning(pd: FakePipedrive,
+                                                                tmp_path: Path) -> None:
+    path = write(tmp_path, FUNNEL)
+    assert apply(pd, path, "--yes").exit_code == 0
+    budget = next(f for f in pd.fields["deal"].values() if f.name == "Budget")
+    budget.type = "double"
+    planned = apply(pd, path)
+    assert changes(planned) == []
+    assert "deal field `Budget` is double in the account, monetary in the file: Pipedrive " \
+        "cannot change a field's type; left as it is" in planned.stdout
+
+
+def test_won_lost_requirements_set_by_hand_are_kept(pd: FakePipedrive, tmp_path: Path) -> None:
+    path = write(tmp_path, FUNNEL)
+    assert apply(pd, path, "--yes").exit_code == 0
+    budget = next(f for f in pd.fields["deal"].values() if f.name == "Budget")
+    pid = next(p.id for p in pd.pipelines.values() if p.name == "Sales")
+    offer = next(s.id for s in pd.stages.values() if s.name == "Offer")
+    budget.required = {"enabled": True, "stage_ids": [offer],
+                       "statuses": {str(pid): ["won"]}}
+    planned = apply(pd, path)
+    assert changes(planned) == ["~ deal field `Budget`: required at `Sales` → `Contract`"]
+    assert apply(pd, path, "--yes").exit_code == 0
+    assert budget.required["statuses"] == {str(pid): ["won"]}
+    assert len(budget.required["stage_ids"]) == 2

@@ -93,7 +93,10 @@ class HsPipeline:
     stages: list[HsStage] = field(default_factory=list)
 
     def stage(self, label: str) -> HsStage | None:
-        return next((s for s in self.stages if s.label == label), None)
+        """By label; else by label ignoring case (HubSpot keeps labels unique that way,
+        so adding `Lead` next to `lead` would be refused)."""
+        return next((s for s in self.stages if s.label == label), None) or next(
+            (s for s in self.stages if s.label.casefold() == label.casefold()), None)
 
 
 @dataclass
