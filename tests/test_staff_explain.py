@@ -31,7 +31,7 @@ STAGE = "Продажи.Расчет с сайта"
 # Fewer days and replications under CI; the same assertions.
 DAYS = "100" if IN_CI else "200"
 MAX_REPS = "8" if IN_CI else "12"
-OUTSIDE_WEEK = (168 - 5 * 9 - 5) / 168  # the account works 50 of the week's 168 hours
+OUTSIDE_WEEK = (168 - 5 * 9 - 5) / 168  # the team works 50 of the week's 168 hours
 
 
 def run_json(*args: str) -> tuple[int, dict[str, Any], str]:

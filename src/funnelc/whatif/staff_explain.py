@@ -4,7 +4,8 @@ Three kinds of evidence, all taken from simulations, none templated:
 
 * for a respond target, the breaches at the size that just misses it, split by when the
   deal entered the stage (inside or outside the account's working hours, by weekday, as
-  counted by the simulator per quarter hour of the week: `StageRep.respond_*_week`) and
+  counted by the simulator per quarter hour of the week: `StageRep.respond_*_week`,
+  "working hours" being the team's, when a member can pick the deal up) and
   by the queue priority of the stages (`queue key-first` serves key and later stages
   first);
 * for a utilization target, the stages that bring the team's load (visits × work, from
@@ -78,8 +79,11 @@ class BreachSplit:
     checked: int
     breached: int
     hours: str | None
-    """The account's working hours, in which respond clocks count (None: around the
-    clock, and then nothing is "outside")."""
+    """The team's working hours (its own, else the account's), when members can pick a
+    deal up (None: around the clock, and then nothing is "outside")."""
+    clocks_in_hours: bool
+    """Respond clocks count the account's working hours (they start at the next
+    opening); else they run around the clock while the deal waits for the team."""
     inside_checked: int
     inside_breached: int
     outside_checked: int
@@ -160,8 +164,10 @@ def _weekday(start: date, q: int) -> int:
 def breach_split(target: Target, ev: SizeEval, net: Network, start: date) -> BreachSplit:
     """Breaches of `target` at one simulated size, by when the deal entered its stage and
     by the queue priority of the stages."""
-    cal = WorkCalendar.from_hours(net.account_hours, start)
-    around_clock = net.account_hours is None or cal.always_open
+    team = net.stages[target.stages[0]].team if target.stages else -1
+    hours = net.teams[team].hours if team >= 0 else None
+    cal = WorkCalendar.from_hours(hours, start)
+    around_clock = hours is None or cal.always_open
     inside = [around_clock or cal.is_open(q / 4.0 + 0.125) for q in range(WEEK_QUARTERS)]
     checked = [0] * WEEK_QUARTERS
     breached = [0] * WEEK_QUARTERS
@@ -180,7 +186,6 @@ def breach_split(target: Target, ev: SizeEval, net: Network, start: date) -> Bre
         days.append(WeekdayBreaches(m.WEEKDAYS[d], sum(checked[q] for q in qs),
                                     sum(breached[q] for q in qs),
                                     sum(breached[q] for q in qs if not inside[q])))
-    team = net.stages[target.stages[0]].team if target.stages else -1
     ranks = sorted({sp.queue_rank if net.key_first else 0
                     for sp in net.stages if sp.team == team and team >= 0})
     groups: dict[int, list[int]] = {}
@@ -194,7 +199,8 @@ def breach_split(target: Target, ev: SizeEval, net: Network, start: date) -> Bre
         for rank, idx in sorted(groups.items()))
     return BreachSplit(
         target.text.strip(), ev.size, len(ev.reps), sum(checked), sum(breached),
-        None if around_clock or net.account_hours is None else _hours(net.account_hours),
+        None if around_clock or hours is None else _hours(hours),
+        net.account_hours is not None,
         sum(k for k, ok in zip(checked, inside) if ok),
         sum(b for b, ok in zip(breached, inside) if ok),
         sum(k for k, ok in zip(checked, inside) if not ok),

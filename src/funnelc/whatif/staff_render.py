@@ -67,7 +67,8 @@ def staff_json(outcome: StaffResult) -> JSONObject:
 def _split_json(b: BreachSplit) -> JSONObject:
     return {
         "target": b.target, "size": b.size, "replications": b.replications,
-        "checked": b.checked, "breached": b.breached, "hours": b.hours, "queue": b.queue,
+        "checked": b.checked, "breached": b.breached, "hours": b.hours,
+        "clocks_in_working_hours": b.clocks_in_hours, "queue": b.queue,
         "inside_hours": {"checked": b.inside_checked, "breached": b.inside_breached},
         "outside_hours": {"checked": b.outside_checked, "breached": b.outside_breached},
         "outside_share": 100.0 * b.outside_share,
@@ -180,6 +181,15 @@ def _lever_text(lv: Lever) -> str:
             f"every target (confidence {lv.confidence})")
 
 
+def _structural(b: BreachSplit) -> str:
+    """When nearly every deal arriving outside working hours breaches whatever the size
+    (a clock that runs while the team is closed), the share of deals that arrive then."""
+    if b.clocks_in_hours or not b.outside_checked or b.outside_breached < 0.95 * b.outside_checked:
+        return ""
+    return (f" ({_share(b.outside_breached, b.outside_checked)} of them breach: no team size "
+            f"changes that, and they are {_share(b.outside_checked, b.checked)} of the deals)")
+
+
 def why_sentence(x: Explanation, result: StaffingResult) -> str:
     """One sentence: why the answer is where it is, from the evidence and the levers
     simulated (shown before the table when the answer is far from the file's size)."""
@@ -202,8 +212,11 @@ def why_sentence(x: Explanation, result: StaffingResult) -> str:
             f"{_share(acc, split.outside_breached)} of them")
         body = (f"at {split.size}, {pct_rounded(split.outside_share)} of the breaches of "
                 f"`{split.target}` are deals that arrive outside working hours "
-                f"({split.hours}): their respond clocks only start at the next opening, "
-                f"when the whole backlog waits{days_text}")
+                f"({split.hours}): "
+                + ("their respond clocks only start at the next opening, when the whole "
+                   "backlog waits" if split.clocks_in_hours else
+                   "their respond clocks run while they wait for the team to open")
+                + _structural(split) + days_text)
     elif x.cause == "queue-priority" and split is not None:
         low = [p for p in split.by_priority if p.rank > 1]
         stages = ", ".join(f"`{s}`" for p in low for s in p.stages)
@@ -241,12 +254,15 @@ def _why_text(console: Console, x: Explanation, result: StaffingResult) -> None:
                f"({_share(b.inside_breached, b.inside_checked)} breached)")))
         table = Table(title=plain(f"breaches of {b.target} by the weekday the deal arrived"),
                       title_justify="left")
-        for col in ("day", "deals", "breached", "share of breaches", "outside hours"):
+        cols = ("day", "deals", "breached", "share of breaches") + (
+            ("outside hours",) if b.hours is not None else ())
+        for col in cols:
             table.add_column(col, justify="right" if col != "day" else "left")
         for d in b.by_weekday:
             table.add_row(d.day, str(d.checked), _share(d.breached, d.checked),
                           _share(d.breached, b.breached),
-                          _share(d.outside_breached, d.breached))
+                          *((_share(d.outside_breached, d.breached),) if b.hours is not None
+                            else ()))
         console.print(table)
         for p in b.by_priority if b.queue == "key-first" else ():
             console.print(plain(
