@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Concatenate, ParamSpec, Protocol
 
 __all__ = ["DASH", "Estimate", "missing", "num", "hours", "pct", "pct_fixed", "pct_rounded",
-           "percent", "money", "est", "est_hours", "est_pct"]
+           "percent", "money", "money_in", "currency_sign", "est", "est_hours", "est_pct",
+           "est_money"]
 
 DASH = "—"
 
@@ -114,6 +115,43 @@ def money(x: float) -> str:
         if abs(x) >= div:
             return f"{x / div:.3g}{suffix}"
     return f"{x:.3g}"
+
+
+_SIGNS = {"RUB": "₽", "RUR": "₽", "USD": "$", "EUR": "€", "GBP": "£", "UAH": "₴", "KZT": "₸",
+          "CNY": "¥", "BYN": "Br"}
+_PREFIXED = frozenset({"$", "€", "£"})
+_WORDS = {"ru": ((1e9, "млрд"), (1e6, "млн"), (1e3, "тыс.")),
+          "uk": ((1e9, "млрд"), (1e6, "млн"), (1e3, "тис."))}
+
+
+def currency_sign(currency: str | None) -> str:
+    """The sign a reader knows (RUB -> ₽); a currency without one stays as written."""
+    if not currency:
+        return ""
+    return _SIGNS.get(currency.upper(), currency)
+
+
+@_finite
+def money_in(x: float, currency: str | None = None, language: str | None = None) -> str:
+    """Money as the account's readers write it: `1.38 млрд ₽` in Russian (`тыс.`, `млн`,
+    `млрд`; Ukrainian `тис.`), `$1.38B` or `1.38B ₽` otherwise; three significant
+    digits, as `money`."""
+    sign = currency_sign(currency)
+    words = _WORDS.get(language or "")
+    if words is not None:
+        body = next((f"{x / div:.3g} {word}" for div, word in words if abs(x) >= div),
+                    f"{x:.3g}")
+        return f"{body} {sign}".rstrip()
+    body = money(x)
+    if sign in _PREFIXED:
+        return f"-{sign}{body[1:]}" if body.startswith("-") else f"{sign}{body}"
+    return f"{body} {sign}".rstrip()
+
+
+def est_money(e: Estimate | None, currency: str | None = None,
+              language: str | None = None) -> str:
+    """A money estimate: `20.4 млн ₽ ±2.55 млн ₽`."""
+    return est(e, lambda x: money_in(x, currency, language))
 
 
 def est(e: Estimate | None, fmt: Callable[[float | None], str] = num, scale: float = 1.0) -> str:

@@ -61,6 +61,7 @@ from .stats import (
     LogHistogram,
     PipelineRep,
     RepStats,
+    SourceRep,
     StageRep,
     TeamRep,
     WarmRep,
@@ -116,15 +117,30 @@ class _Call(Happening):
         self._value = value
 
 
+class _Tally:
+    """Money counts of one source in the observed window: leads it brought, and the final
+    wins (and their value) of the deals it brought, copies included. The engine keeps one
+    more for the deals no source brought during the run (a warm start's open deals)."""
+
+    __slots__ = ("leads", "won", "value")
+
+    def __init__(self) -> None:
+        self.leads = 0
+        self.won = 0
+        self.value = 0.0
+
+
 class Deal(Happening):
     """A deal. It is also the event of its own end of work (at most one member works a
     deal at a time), which saves creating an event object per pick-up."""
 
     __slots__ = ("id", "value", "st", "entered", "ver", "state", "born", "picked",
-                 "queued_at", "pending", "touch", "sla_hit", "wentered", "resp_by")
+                 "queued_at", "pending", "touch", "sla_hit", "wentered", "resp_by", "src")
     callbacks: Callbacks | None
     id: int
     value: float
+    src: _Tally
+    """The tally of the source that brought the deal (a copy keeps its parent's)."""
     st: _Stage
     """The stage the deal is in (or was last in)."""
     entered: float
@@ -291,13 +307,15 @@ class _Source(Happening):
     """A source. It is also the event of its own next arrival (one is pending at a time)."""
 
     callbacks: Callbacks | None
-    __slots__ = ("stage", "values", "exp", "inv", "const", "mi", "ends", "rates", "pipe")
+    __slots__ = ("stage", "values", "exp", "inv", "const", "mi", "ends", "rates", "pipe",
+                 "tally")
 
     def __init__(self, stage: _Stage, values: Sampler | None, exp: Sampler, per_hour: float,
                  profile: tuple[float, ...], start: date, horizon: float) -> None:
         self.stage = stage
         self.values = values
         self.exp = exp
+        self.tally = _Tally()
         self.const = all(p == 1.0 for p in profile)
         self.inv = 1.0 / per_hour if per_hour > 0 else math.inf
         self.mi = 0
@@ -411,6 +429,8 @@ class Engine:
         self._record = record
         self._open: dict[int, Deal] | None = {} if record is not None else None
         self._ids = count(1)
+        self._other = _Tally()
+        """Money counts of the deals no source brought during the run (warm start)."""
         self._max_deals = config.max_deals if config.max_deals is not None else DEFAULT_MAX_DEALS
         """Deals this replication may create (`budget`): memory stays bounded whatever
         the flows do, copies that multiply included."""
@@ -573,6 +593,7 @@ class Engine:
             e = float(o.entered_hours)
             d = Deal(lo + i, float(o.value), float(o.born_hours) if o.born_hours is not None
                      else e)
+            d.src = self._other
             warm.deals[st.idx] += 1
             self._warm_deal(d, st, e, wd)
 
@@ -744,7 +765,9 @@ class Engine:
         i = next(self._ids)
         if i > self._max_deals:
             raise DealLimitExceeded(self._max_deals, self.rep)
-        return Deal(i, value, now)
+        d = Deal(i, value, now)
+        d.src = self._other
+        return d
 
     def _arrive(self, ev: _Source) -> None:
         src: _Source = ev
@@ -769,6 +792,8 @@ class Engine:
         if i > self._max_deals:
             raise DealLimitExceeded(self._max_deals, self.rep)
         d.value = src.values.take() if src.values is not None else 0.0
+        d.src = tally = src.tally
+        tally.leads += 1
         d.born = now
         d.ver = 0
         d.sla_hit = False
@@ -881,6 +906,7 @@ class Engine:
             self._emit(d, st, now, r.label, LEAVE_KINDS[timeout] if timeout >= 0 else "")
         if r.copy is not None:
             copy = self._new_deal(now, r.copy, d.value)
+            copy.src = d.src
             if self._daily is not None:
                 o = self._origin(d.id)
                 if o >= 0:
@@ -899,6 +925,9 @@ class Engine:
                 # to production) passes the same value to its copy, which books it
                 # when it is won. This is how `analysis.exact` counts revenue.
                 p.won_value += d.value  # type: ignore[union-attr]
+                tally = d.src
+                tally.won += 1
+                tally.value += d.value
             cycle = now - d.born
             p.cyc_won_sum += cycle  # type: ignore[union-attr]
             p.cyc_won.buf.append(cycle)  # type: ignore[union-attr]
@@ -1180,6 +1209,9 @@ class Engine:
             p.cyc_won.reset()
             p.cyc_won_sum = p.cyc_lost_sum = 0.0
             p.lost_n = 0
+        for tally in (*(src.tally for src in self.sources), self._other):
+            tally.leads = tally.won = 0
+            tally.value = 0.0
 
     def _day(self, ev: _Call) -> None:
         day: int = ev._value
@@ -1262,6 +1294,8 @@ class Engine:
                         pipelines=pipes, deals_created=sum(p.started for p in self.pipes),
                         revenue_won=math.fsum(p.won_value for p in self.pipes),
                         open_final=open_final, warm=warm,
+                        sources=[SourceRep(t.leads, t.won, t.value)
+                                 for t in (*(src.tally for src in self.sources), self._other)],
                         daily_wins=list(self._daily.values()) if self._daily is not None
                         else [])
 

@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "Estimate", "DurationStats", "OutcomeResult", "Timeouts", "Abandonments", "VerdictReason", "Graveyard",
     "StageResult", "TeamResult", "ShapeViolation", "FunnelShape", "PipelineResult",
-    "AccountResult", "RunInfo", "SimWarning", "OpenDealsResult", "SimResult", "SCHEMA_PATH", "results_schema",
+    "AccountResult", "RunInfo", "SimWarning", "OpenDealsResult", "SourceMoney", "TeamMoney",
+    "MoneyResult", "SimResult", "SCHEMA_PATH", "results_schema",
     "SCHEMA_VERSION", "schema_text",
 ]
 
@@ -207,6 +208,52 @@ class AccountResult(_Out):
                                                   "reopened at the horizon.")
 
 
+class SourceMoney(_Out):
+    """One source's money over the observed window: its cost against the revenue of the
+    deals it brought (their final wins, `then copy` copies included)."""
+
+    source: str
+    leads: Estimate = Field(description="Leads it brought during the observed window.")
+    won: Estimate = Field(description="Final wins of the deals it brought (a win handed "
+                                      "on with `then copy` counts at its copy's win).")
+    revenue: Estimate = Field(description="Value of those wins.")
+    cost: Estimate = Field(description="leads x `cost` per lead + `budget` x observed "
+                                       "hours.")
+    cost_per_won: Estimate | None = Field(
+        description="cost / won, per replication; null when the source costs nothing.")
+    return_on_cost: Estimate | None = Field(
+        description="(revenue - cost) / cost, per replication (1.5 = every unit spent "
+                    "brings 2.5 back); team costs are not in it; null when the source "
+                    "costs nothing.")
+
+
+class TeamMoney(_Out):
+    team: str
+    size: int
+    member_cost_per_month: float = Field(description="`cost` of one member per month "
+                                                     "(730 h).")
+    cost: float = Field(description="size x member cost over the observed window (paid "
+                                    "by the clock, open or closed).")
+
+
+class MoneyResult(_Out):
+    """Revenue, costs and profit over the observed window, in the account's currency.
+    Every figure is per replication, then estimated across them."""
+
+    currency: str | None
+    language: str | None = Field(description="The account's language, in which money is "
+                                             "written for reading (1.38 млрд ₽).")
+    revenue: Estimate = Field(description="Value of the deals won (final wins).")
+    team_cost: Estimate = Field(description="What the teams' members cost.")
+    lead_cost: Estimate = Field(description="What the sources cost: per lead and budgets.")
+    cost: Estimate = Field(description="team_cost + lead_cost.")
+    profit: Estimate = Field(description="revenue - cost.")
+    won: Estimate = Field(description="Final wins (a deal counts once, at its last win).")
+    cost_per_won: Estimate = Field(description="cost / won, per replication.")
+    sources: list[SourceMoney]
+    teams: list[TeamMoney] = Field(description="Teams with a member cost.")
+
+
 class RunInfo(_Out):
     file: str
     scenario: str | None
@@ -251,6 +298,9 @@ class SimResult(_Out):
         default_factory=list, description="Warm start: the deals open at t=0 by stage of "
                                           "origin (stages that had some); empty when the "
                                           "run started empty.")
+    money: MoneyResult | None = Field(
+        None, description="Revenue, costs, profit, cost per won deal and return per "
+                          "source; null when the file gives no value, cost or budget.")
 
     def stage(self, pipeline: str, stage: str) -> StageResult:
         return next(s for s in self.stages if s.pipeline == pipeline and s.stage == stage)

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["LogHistogram", "StageRep", "TeamRep", "PipelineRep", "RepStats", "DailyWins", "ols_slope",
+__all__ = ["LogHistogram", "StageRep", "TeamRep", "PipelineRep", "SourceRep", "RepStats",
+           "DailyWins", "ols_slope",
            "expected_wip", "NAN", "WEEK_QUARTERS", "week_quarter"]
 
 NAN = float("nan")
@@ -219,6 +220,17 @@ class PipelineRep:
 
 
 @dataclass
+class SourceRep:
+    """One source in one replication, over the observed window: what its money figures
+    are made of (costs from `leads`, revenue from the final wins of the deals it brought,
+    their `then copy` copies included)."""
+
+    leads: int = 0
+    won: int = 0
+    won_value: float = 0.0
+
+
+@dataclass
 class WarmRep:
     """What became of the open deals of a warm start, per stage of origin (lists indexed
     like the network's stages), counted from t=0 whatever the warm-up."""
@@ -264,3 +276,6 @@ class RepStats:
     """Open deals of a warm start (`SimConfig.open_deals`), None without them."""
     daily_wins: list[DailyWins] = field(default_factory=list)
     """Wins per day by pipeline and origin, with `SimConfig.daily_wins` (else empty)."""
+    sources: list[SourceRep] = field(default_factory=list)
+    """Per source of the network (its order), then one for the deals no source brought
+    during the run (a warm start's open deals): leads and final wins."""

@@ -15,6 +15,7 @@ from .ci import estimate
 from .compile import Network, RouteSpec
 from .config import SimConfig
 from .engine import TIMEOUT_KINDS
+from .money import money_result
 from .results import (
     Abandonments,
     AccountResult,
@@ -184,4 +185,4 @@ def summarize(funnel: m.FunnelFile, net: Network, config: SimConfig, reps: list[
             deals_created=estimate(float(r.deals_created) for r in reps),
             open_at_horizon=estimate(float(r.open_final) for r in reps)),
         stages=stages, teams=teams, pipelines=pipelines, warnings=warnings,
-        open_deals=open_deals)
+        open_deals=open_deals, money=money_result(funnel, net, reps))

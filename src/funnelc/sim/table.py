@@ -10,9 +10,9 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from ..numfmt import DASH, est, est_hours, hours, num
+from ..numfmt import DASH, est, est_hours, est_money, hours, money_in, num
 from ..termtext import plain
-from .results import SimResult, StageResult
+from .results import Estimate, MoneyResult, SimResult, StageResult
 
 __all__ = ["render_tables", "simulate_json"]
 
@@ -108,6 +108,47 @@ def _pipeline_table(result: SimResult) -> Table:
     return table
 
 
+def _pct_of(fraction: float) -> str:
+    x = fraction * 100
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
+def _return(e: Estimate) -> str:
+    """Return on cost as a signed percentage, `+311% ±96.9`."""
+    if e.mean is None:
+        return DASH
+    sign = "+" if e.mean > 0 else ""
+    half = f" ±{_pct_of(e.ci95)}" if e.ci95 else ""
+    return f"{sign}{_pct_of(e.mean)}%{half}"
+
+
+def _money_table(money: MoneyResult) -> Table:
+    """Where the money comes from and goes: a row per source (return = what it brings
+    over what it costs), a row per paid team, then the totals and the profit."""
+    cur, lang = money.currency, money.language
+
+    def cash(e: Estimate | None) -> str:
+        return est_money(e, cur, lang)
+
+    table = Table(title="money (observed window)", title_justify="left")
+    for col in ("", "leads", "won", "revenue", "cost", "cost per won", "return on cost"):
+        table.add_column(col, justify="left" if col == "" else "right")
+    for s in money.sources:
+        ret = DASH if s.return_on_cost is None else _return(s.return_on_cost)
+        table.add_row(plain(f"source {s.source}"), est(s.leads), est(s.won), cash(s.revenue),
+                      cash(s.cost), cash(s.cost_per_won), ret)
+    for t in money.teams:
+        table.add_row(plain(f"team {t.team}: {t.size} × "
+                            f"{money_in(t.member_cost_per_month, cur, lang)}/month"),
+                      "", "", "", money_in(t.cost, cur, lang), "", "")
+    table.add_section()
+    table.add_row("total", "", est(money.won), cash(money.revenue),
+                  cash(money.cost), cash(money.cost_per_won), "")
+    table.add_row(Text("profit", style="bold"), "", "", Text(cash(money.profit), style="bold"),
+                  "", "", "")
+    return table
+
+
 def render_tables(result: SimResult, console: Console) -> None:
     r = result.run
     scen = f", scenario {r.scenario}" if r.scenario else ""
@@ -122,6 +163,8 @@ def render_tables(result: SimResult, console: Console) -> None:
     for p in seen:
         parts += [_stage_table(result, p), _routes_table(result, p)]
     parts += [_team_table(result), _pipeline_table(result)]
+    if result.money is not None:
+        parts.append(_money_table(result.money))
     console.print(Group(*parts))
     for st in result.stages:
         for reason in st.graveyard.reasons:
