@@ -205,6 +205,14 @@ def _rebalance(funnel: m.FunnelFile, sc: m.Scenario, notes: list[str]) -> m.Scen
     return sc.model_copy(update={"overrides": tuple(o for o in ovs if o is not None)})
 
 
+def _weights(routes: list[RouteFit]) -> list[int]:
+    """What the written shares are proportional to: the fitted shares (corrected for
+    the deals an SLA cuts, `calibrate.reweight_shares`), in millionths; the counts when
+    no share was fitted."""
+    w = [round(r.share * 1_000_000) for r in routes]
+    return w if sum(w) else [r.count for r in routes]
+
+
 def _written_routes(sf: StageFit) -> list[RouteFit]:
     return [r for r in sf.routes if r.key[0] not in ("sla",)
             and not (r.key[0] == "copy" and r.outcome is None)]
@@ -241,7 +249,7 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
             notes.append(f"{where}: {r.count} moves {r.label} have no outcome copying there; "
                          "not written")
     keep = [r.outcome is not None or (r.key == ("stay",) and st.stay is not None) for r in routes]
-    t = tenths([r.count for r in routes], keep)
+    t = tenths(_weights(routes), keep)
     outs = list(st.outcomes)
     order = list(st.order)
     stay = st.stay
@@ -440,7 +448,7 @@ def fit_scenario(funnel: m.FunnelFile, fit: FitResult, name: str) -> Written:
             if not routes or sum(r.count for r in routes) == 0 or (
                     len(st.outcomes) == 1 and st.stay is None and st.outcomes[0].share is None):
                 continue
-            t = tenths([r.count for r in routes], [True] * len(routes))
+            t = tenths(_weights(routes), [True] * len(routes))
             ref = m.StageRef(span=span, pipeline=m.Name(span=span, value=pipe.name.value,
                                                         quoted=True),
                              stage=m.Name(span=span, value=st.name.value, quoted=True))

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import model as m
-from .dists import EMPIRICAL_POINTS, FLOOR, Z95, Candidate, DistFit
+from .dists import EMPIRICAL_POINTS, FLOOR, HIDDEN, Z95, Candidate, DistFit
 
 if TYPE_CHECKING:
     from ..sim.compile import Network
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from .picked import PickedFit
 
 __all__ = ["StageResidual", "Calibration", "Visit", "calibrate_delays", "fit_route", "quantile_fn",
+           "draw", "reweight_shares",
            "ROUNDS", "BETTER", "EMPIRICAL_DISTANCE", "BOOT", "MAX_SIM"]
 
 ROUNDS = 3
@@ -357,7 +358,8 @@ def calibrate_delays(fits: list[StageFit], rebuild: Callable[[], m.FunnelFile], 
     from .fit import MIN_DEALS
 
     skip = done.done if done is not None else set()
-    todo = [(sf, i) for sf in fits if not sf.cadence and (sf.pipeline, sf.stage) not in skip
+    todo = [(sf, i) for sf in fits if not sf.cadence and sf.timed
+            and (sf.pipeline, sf.stage) not in skip
             for i, r in enumerate(sf.routes)
             if r.samples is not None and len(r.samples) >= MIN_DEALS
             and r.key[0] not in ("stay", "sla") and not (r.key[0] == "copy" and r.outcome is None)]
@@ -372,6 +374,7 @@ def calibrate_delays(fits: list[StageFit], rebuild: Callable[[], m.FunnelFile], 
         out.residuals = _residuals(fits, last, rng)
         return out
     days = max(1, math.ceil(hours / 24))
+    cut: dict[tuple[str, str], tuple[StageFit, np.ndarray, np.ndarray]] = {}
     for _ in range(ROUNDS):
         model = rebuild()
         net = compile_network(model)
@@ -413,8 +416,64 @@ def calibrate_delays(fits: list[StageFit], rebuild: Callable[[], m.FunnelFile], 
             fit, sim_t = fit_route(r.samples, base, dl, rng)
             sf.routes[i] = replace(r, after=fit)
             last[(id(sf), i)] = sim_t
+            cut[key] = (sf, base, dl)
+    for sf, base, dl in cut.values():
+        if sf.sla:
+            reweight_shares(sf, base, dl, rng)
     out.residuals = _residuals(fits, last, rng)
     return out
+
+
+def draw(fit: DistFit, u: np.ndarray) -> np.ndarray:
+    """Values of `fit` at the uniforms `u`."""
+    if fit.kind == "none":
+        return np.zeros(len(u))
+    if fit.kind == "fixed":
+        return np.full(len(u), fit.mean)
+    if fit.kind == "empirical" and fit.points:
+        pts = np.asarray(fit.points)
+        return pts[np.minimum((u * len(pts)).astype(int), len(pts) - 1)]
+    cv = fit.sd / fit.mean if fit.mean > 0 else 1.0
+    return quantile_fn(fit.kind if fit.kind in ("gamma", "lognormal") else "exp")(
+        u, fit.mean, cv if fit.kind != "exp" else 1.0)
+
+
+def reweight_shares(sf: StageFit, base: np.ndarray, dl: np.ndarray,
+                    rng: np.random.Generator) -> None:
+    """Shares as the funnel means them, before the SLA cuts: the history sees a route
+    only when W + S + A came before the SLA, so a route with a long delay loses more
+    deals to the SLA than one without. With s_r the share of the stage's visits
+    (`base` = W + S, deadlines `dl`) that route r's fitted delay lets leave in time,
+    the observed share n_r/N is p_r·s_r: p_r = n_r/(N·s_r). The SLA's exits are the
+    `stay` share where the stage has one (stay = 1 − Σ p_r), else they are no share
+    and the p_r are scaled to add up to 1. Each interval is the Wilson interval moved
+    the same way, so it still contains its estimate."""
+    shares = [r for r in sf.routes if r.key[0] not in ("sla", "copy") or r.outcome is not None]
+    moving = [r for r in shares if r.key != ("stay",)]
+    if not moving or len(base) < 20:
+        return
+    surv = []
+    for r in moving:
+        a = draw(r.after, rng.random(len(base))) if r.after is not None else 0.0
+        surv.append(max(float(np.mean(base + a < dl)), 1e-3))
+    q = [r.share / s for r, s in zip(moving, surv)]
+    stay = next((r for r in shares if r.key == ("stay",)), None)
+    scale = 1.0 / sum(q) if (stay is None or sum(q) > 1.0) and sum(q) > 0 else 1.0
+    for r, s, qr in zip(moving, surv, q):
+        low, high = min(r.low / s * scale, qr * scale), min(max(r.high / s * scale,
+                                                                qr * scale), 1.0)
+        if r.after is not None and r.after.beyond > HIDDEN:
+            # How much of this route the SLA hides rests on the fitted tail: the share
+            # lies between what was seen and what that tail says.
+            low, high = min(low, r.low), max(high, r.high)
+        r.low, r.high, r.share = low, high, qr * scale
+    if stay is not None:
+        new = max(0.0, 1.0 - sum(r.share for r in moving))
+        d = stay.share - new
+        low, high = max(0.0, min(stay.low - d, new)), min(1.0, max(stay.high - d, new))
+        if any(r.after is not None and r.after.beyond > HIDDEN for r in moving):
+            low, high = min(low, stay.low), max(high, stay.high)
+        stay.low, stay.high, stay.share = low, high, new
 
 
 def _residuals(fits: list[StageFit], last: dict[tuple[int, int], np.ndarray],

@@ -83,6 +83,8 @@ class RouteFit:
     waits: np.ndarray | None = field(default=None, repr=False, compare=False)
     """The same visits' waits until a manager picked them up (hours; NaN where the
     history does not tell): what `picked` fits from."""
+    entered: np.ndarray | None = field(default=None, repr=False, compare=False)
+    """The same visits' entry times (hours since the Unix epoch): their SLA deadlines."""
 
 
 @dataclass
@@ -95,6 +97,12 @@ class StageFit:
     horizon_h: float
     cadence: bool = False
     warnings: list[str] = field(default_factory=list)
+    sla: bool = False
+    """The stage has an SLA: its shares are corrected for the deals it cuts
+    (`calibrate.reweight_shares`)."""
+    timed: bool = False
+    """The stage has work or an SLA: time in stage is more than `after`, and the
+    delays are made net of it (`picked`, else `calibrate`)."""
     work: DistFit | None = None
     """`work` measured from pick-up times (`picked`): None when the history has none
     or too few, and the funnel's is kept."""
@@ -218,7 +226,8 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, vis: pl.Data
     horizon = min(max(p99, sla_h * 1.05), span / 2)
     cutoff = end - timedelta(hours=horizon)
     mature = mine.filter(pl.col("entered") <= cutoff)
-    fit = StageFit(pn, sn, mature.height, [], time, horizon, cadence=st.cadence is not None)
+    fit = StageFit(pn, sn, mature.height, [], time, horizon, cadence=st.cadence is not None,
+                   sla=st.sla is not None, timed=st.work is not None or st.sla is not None)
     if mine.height == 0:
         fit.warnings.append("no deal of the data entered this stage: its numbers are kept")
         return fit
@@ -238,10 +247,12 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, vis: pl.Data
         .otherwise(pl.concat_list([pl.lit("copy"), pl.col("to_pipeline"), pl.col("to_stage")])))
     rows = mature.with_columns(
         key=key_expr, wait=(pl.col("picked") - pl.col("entered")).dt.total_microseconds()
-        / 3.6e9).select("key", "hours", "reason", "entered", "left", "wait")
+        / 3.6e9, ent_h=pl.col("entered").dt.epoch("us") / 3.6e9
+    ).select("key", "hours", "reason", "entered", "left", "wait", "ent_h")
     keys = [tuple(k) for k in rows["key"].to_list()]
     hours = rows["hours"].to_list()
     waits = rows["wait"].fill_null(math.nan).to_list()
+    ent_h = rows["ent_h"].to_list()
     reasons = rows["reason"].to_list()
     # SLA: leaving for the SLA's target at the SLA time is the stay share moving on.
     if st.sla is not None:
@@ -257,12 +268,14 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, vis: pl.Data
     counts: dict[RouteKey, int] = {}
     durs: dict[RouteKey, list[float]] = {}
     wts: dict[RouteKey, list[float]] = {}
+    ent_by: dict[RouteKey, list[float]] = {}
     text: dict[RouteKey, str] = {}
-    for k, h, r, w in zip(keys, hours, reasons, waits):
+    for k, h, r, w, e in zip(keys, hours, reasons, waits, ent_h):
         counts[k] = counts.get(k, 0) + 1
         if h is not None and k != ("stay",):
             durs.setdefault(k, []).append(h)
             wts.setdefault(k, []).append(w)
+            ent_by.setdefault(k, []).append(e)
         if k[0] == "lost" and r:
             text.setdefault(k, r)
     # Losses whose reason the CRM did not keep (amoCRM: all but a lead's last) are
@@ -298,12 +311,14 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, vis: pl.Data
         c = sum(counts.get(a, 0) for a in alias if a not in taken)
         d = [x for a in alias if a not in taken for x in durs.get(a, [])]
         w = [x for a in alias if a not in taken for x in wts.get(a, [])]
+        e = [x for a in alias if a not in taken for x in ent_by.get(a, [])]
         taken.update(alias)
         label = _label(key, out.target.reason.value if isinstance(out.target, m.LostTarget) else None)
         routes.append(RouteFit(key, label, c, outcome=i,
                                after=fit_sample(np.array(d) - work) if d else None,
                                samples=np.array(d) if d else None,
-                               waits=np.array(w) if d else None))
+                               waits=np.array(w) if d else None,
+                               entered=np.array(e) if d else None))
     extra = sorted((k for k in counts if k not in taken and k not in (("stay",), ("sla",))),
                    key=lambda k: -counts[k])
     for k in extra:
@@ -311,7 +326,8 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, vis: pl.Data
         routes.append(RouteFit(k, _label(k, text.get(k)), counts[k],
                                after=fit_sample(np.array(d) - work) if d else None,
                                samples=np.array(d) if d else None,
-                               waits=np.array(wts.get(k, [])) if d else None))
+                               waits=np.array(wts.get(k, [])) if d else None,
+                               entered=np.array(ent_by.get(k, [])) if d else None))
     if counts.get(("stay",), 0) or st.stay is not None:
         routes.append(RouteFit(("stay",), "stay", counts.get(("stay",), 0)))
     # Timeouts of a stage without `stay` come from outcomes whose delay outlasted the SLA;

@@ -24,6 +24,8 @@ def dist_text(d: DistFit | None, unit: str = "h") -> str:
     how = _how(d)
     if d.kind == "none":
         return f"no delay (below {f(d.ci_high)}){how} n={d.n}{few}"
+    if d.beyond > 0:
+        how += f", {d.beyond:.0%} of it past the SLA (the family's tail)"
 
     return (f"{d.kind} mean {f(d.mean)} [{f(max(d.ci_low, 0))}, {f(d.ci_high)}] "
             f"n={d.n}{how}{few}")

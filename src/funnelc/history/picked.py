@@ -35,8 +35,8 @@ import numpy as np
 import polars as pl
 
 from .. import model as m
-from .calibrate import fit_route, quantile_fn
-from .dists import FLOOR, DistFit, fit_sample
+from .calibrate import draw, fit_route, reweight_shares
+from .dists import FLOOR, DistFit, fit_sample, fit_truncated
 
 if TYPE_CHECKING:
     from .fit import StageFit
@@ -67,6 +67,8 @@ class _Stage:
     deadline: np.ndarray
     """Hours from entry until the SLA or the end of the data takes the deal out."""
     sla: bool
+    queues: bool
+    """Whether deals wait for a member here (else W = 0, whatever the data says)."""
 
 
 def fit_picked(fits: list[StageFit], funnel: m.FunnelFile, visits: pl.DataFrame,
@@ -93,14 +95,19 @@ def fit_picked(fits: list[StageFit], funnel: m.FunnelFile, visits: pl.DataFrame,
                     or r.key[0] in ("stay", "sla")
                     or (r.key[0] == "copy" and r.outcome is None)):
                 continue
-            known = np.isfinite(r.waits)
-            obs, w = r.samples[known], r.waits[known]
-            if len(obs) < MIN_DEALS:
+            waits = r.waits if stage.queues else np.zeros(len(r.samples))
+            known = np.isfinite(waits)
+            obs, w = r.samples[known], waits[known]
+            if len(obs) < MIN_DEALS or r.entered is None:
                 continue
-            fit, sim_t = _fit_after(obs, w, stage, st, work, rng)
+            own = _deadlines(r.entered[known] - clock[0].timestamp() / 3600.0, st, end, clock)
+            fit, sim_t = _fit_after(obs, w, own, stage, st, work, rng)
             sf.routes[i] = replace(r, after=fit)
             out.last[(id(sf), i)] = sim_t
             fitted = True
+        if stage.sla:
+            reweight_shares(sf, stage.wait + _work_draws(st, work, len(stage.wait), rng),
+                            stage.deadline, rng)
         if fitted or work is not None:
             out.done.add((sf.pipeline, sf.stage))
             sf.work = work if work is not None and work.n >= MIN_DEALS else None
@@ -125,10 +132,8 @@ def _stage_visits(st: m.Stage, sf: StageFit, visits: pl.DataFrame, end: datetime
                   clock: tuple[datetime, object | None]) -> _Stage | None:
     """The stage's mature visits with their waits and deadlines, or None when the stage
     queues and too few of them tell when they were picked up."""
-    from ..sim.calendar import WorkCalendar
-
     cutoff = end - timedelta(hours=sf.horizon_h)
-    local0, cal = clock
+    local0 = clock[0]
     mine = visits.filter((pl.col("pipeline") == sf.pipeline) & (pl.col("stage") == sf.stage)
                          & (pl.col("entered") <= cutoff)).select(
         ent=(pl.col("entered") - pl.lit(local0)).dt.total_microseconds() / HOUR_US,
@@ -142,18 +147,27 @@ def _stage_visits(st: m.Stage, sf: StageFit, visits: pl.DataFrame, end: datetime
         wait = mine["wait"].fill_null(math.nan).to_numpy()
         left = mine["left"].to_numpy()
         picked = np.isfinite(wait)
-        if not picked.any() or picked.sum() < PICKED_SHARE * left.sum():
-            return None
         # Left without a pick-up: taken out of the queue (SLA, patience), W = ∞; a
         # deal still queued has an unknown wait, and so has one the data missed.
         outs = st.sla is not None or st.patience is not None
-        wait = np.where(picked, wait, math.inf)
         keep = picked | (left & outs)
+        if not picked.any() or keep.sum() < PICKED_SHARE * left.sum():
+            return None
+        wait = np.where(picked, wait, math.inf)
         wait, ent = wait[keep], ent[keep]
     else:
         wait = np.zeros(len(ent))
-    span_end = (end - local0).total_seconds() / 3600.0
-    dl = span_end - ent
+    return _Stage(wait, _deadlines(ent, st, end, clock), st.sla is not None, queues)
+
+
+def _deadlines(ent: np.ndarray, st: m.Stage, end: datetime,
+               clock: tuple[datetime, object | None]) -> np.ndarray:
+    """Hours from each entry (`ent`: hours since the clock's midnight) until the SLA
+    (in working hours when the account has a calendar) or the end of the data."""
+    from ..sim.calendar import WorkCalendar
+
+    local0, cal = clock
+    dl = (end - local0).total_seconds() / 3600.0 - ent
     if st.sla is not None:
         sla_h = st.sla.after.hours
         if isinstance(cal, WorkCalendar) and not cal.always_open:
@@ -161,7 +175,7 @@ def _stage_visits(st: m.Stage, sf: StageFit, visits: pl.DataFrame, end: datetime
         else:
             due = np.full(len(ent), sla_h)
         dl = np.minimum(dl, due)
-    return _Stage(wait, dl, st.sla is not None)
+    return dl
 
 
 def _fit_work(st: m.Stage, sf: StageFit, min_deals: int) -> DistFit | None:
@@ -207,35 +221,26 @@ def _constant_work(st: m.Stage, work: DistFit | None) -> float | None:
     return st.work.mean if st.work.kind == "fixed" else None
 
 
-def _fit_after(obs: np.ndarray, wait: np.ndarray, stage: _Stage, st: m.Stage,
-               work: DistFit | None, rng: np.random.Generator) -> tuple[DistFit, np.ndarray]:
-    """The route's delay, and the fitted model's times in stage of the route."""
+def _fit_after(obs: np.ndarray, wait: np.ndarray, own: np.ndarray, stage: _Stage,
+               st: m.Stage, work: DistFit | None, rng: np.random.Generator
+               ) -> tuple[DistFit, np.ndarray]:
+    """The route's delay, and the fitted model's times in stage of the route. `obs`,
+    `wait`, `own`: the route's deals' times in stage, waits and deadlines."""
     const = _constant_work(st, work)
-    if not stage.sla and const is not None:
+    if const is not None:
+        # Each deal's delay is its own: picked → left less the work.
         a = np.maximum(obs - wait - const, 0.0)
         if float(a.mean()) < FLOOR:
             # Left as soon as the work was done: the route has no delay.
             none = DistFit(len(a), "none", 0.0, 0.0, 0.0, FLOOR, method="picked up")
             return none, wait + const
-        fit = fit_sample(a)
+        cuts = own - wait - const
+        fit = fit_truncated(a, cuts) if stage.sla else fit_sample(a)
         if fit is not None:
             fit.method = "picked up"
-            return fit, wait + const + draw(fit, rng.random(len(wait)))
+            d = draw(fit, rng.random(len(wait)))
+            return fit, (wait + const + d)[d < cuts]
     base = stage.wait + _work_draws(st, work, len(stage.wait), rng)
     fit, sim_t = fit_route(obs, base, stage.deadline, rng)
     fit.method = "picked up"
     return fit, sim_t
-
-
-def draw(fit: DistFit, u: np.ndarray) -> np.ndarray:
-    """Values of `fit` at the uniforms `u`."""
-    if fit.kind == "none":
-        return np.zeros(len(u))
-    if fit.kind == "fixed":
-        return np.full(len(u), fit.mean)
-    if fit.kind == "empirical" and fit.points:
-        pts = np.asarray(fit.points)
-        return pts[np.minimum((u * len(pts)).astype(int), len(pts) - 1)]
-    cv = fit.sd / fit.mean if fit.mean > 0 else 1.0
-    return quantile_fn(fit.kind if fit.kind in ("gamma", "lognormal") else "exp")(
-        u, fit.mean, cv if fit.kind != "exp" else 1.0)
