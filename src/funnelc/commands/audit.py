@@ -65,7 +65,7 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
     t, dq = prepared.tables, prepared.history.quality
     for line in dq.summary() if dq.dropped_total else []:
         click.echo(escape_invisible(f"warning: {line}"), err=True)
-    audit = run_audit(t, prepared.history.events)
+    audit = run_audit(t)
     head = (f"Audit of {t.deals:,} deals and {t.events:,} events against {funnel_path}: "
             f"{len(audit.findings)} finding{'s' if len(audit.findings) != 1 else ''}, "
             "the most money at stake first.")

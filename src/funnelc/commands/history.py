@@ -140,7 +140,7 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
     from ..history.audit import run_audit
     from ..history.audit_render import audit_sections
 
-    audit = run_audit(t, prepared.history.events)
+    audit = run_audit(t)
     secs = sections(t, [*audit_sections(audit), *extra])
     lost = dq.dropped_total or dq.counts.get("truncated_files", 0)
     if fmt == "json":

@@ -46,12 +46,12 @@ def ordered(findings: list[Finding]) -> list[Finding]:
         f.subject or ""))
 
 
-def run_audit(t: HistoryTables, events: pl.DataFrame) -> Audit:
+def run_audit(t: HistoryTables) -> Audit:
     vis = t.visits.visits
     with_managers, with_sources = has_column(t, "manager"), has_column(t, "source")
     cohorts: Cohorts | None = None
-    if with_managers or with_sources or vis.height:
-        cohorts = build_cohorts(t, events)
+    if vis.height:
+        cohorts = build_cohorts(t, with_pairs=with_managers or with_sources)
     findings: list[Finding] = []
     managers = sources = None
     if cohorts is not None and with_managers:

@@ -24,13 +24,12 @@ __all__ = ["Cohorts", "build_cohorts", "has_column"]
 @dataclass
 class Cohorts:
     pairs: pl.DataFrame
-    """pipeline, from_stage, to_stage, deal_id, ta, month, manager, source, value,
+    """pipeline, from_stage, to_stage, gid (the deal, as a number), ta, month, manager,
+    source, value (the text columns are categories: the table has a row per deal and
+    pair, and strings repeated on every row were most of its memory),
     direct (reached the second stage before any loss), won (won after `ta`), lost (lost
     before reaching it), reason (of that loss), came_back (lost, then entered a stage
     again), hours_to (from `ta` to reaching the second stage)."""
-    entries: pl.DataFrame
-    """pipeline, stage, deal_id, ta, month, manager, source, value, won: each deal's
-    first entry into each stage."""
     stage_value: dict[tuple[str, str], float]
     """(pipeline, stage) → won value per deal that entered it; absent without values."""
 
@@ -41,52 +40,53 @@ def has_column(t: HistoryTables, name: str) -> bool:
     return name in vis.columns and vis[name].null_count() < vis.height
 
 
-def build_cohorts(t: HistoryTables, events: pl.DataFrame) -> Cohorts:
+def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
+    """`with_pairs=False`: the stage values alone (what loss reasons and graveyards
+    need), without the per-pair table managers and sources group.
+
+    Everything comes from the visits (a loss is a visit that ended `lost`, a win one
+    that ended `won`), keyed by integers: visits are sorted by deal, so a deal is a run
+    of rows (`gid`), and pipeline and stage are categories. Grouping and joining the
+    deal id strings of a million events held hundreds of megabytes."""
     vis = t.visits.visits
     tz = t.tz
-    first = (vis.lazy().select("pipeline", "stage", "deal_id", "entered", "manager", "source",
-                               "value")
-             .group_by(["pipeline", "stage", "deal_id"], maintain_order=True)
-             .agg(ta=pl.col("entered").first(), manager=pl.col("manager").first(),
-                  source=pl.col("source").first(), value=pl.col("value").first())
-             .collect())
-    closes = events.lazy().filter(pl.col("kind").is_in([WON, LOST])).select(
-        "deal_id", "pipeline", "kind", tc="ts", reason="loss_reason").collect()
-    won = (closes.lazy().filter(pl.col("kind") == WON).group_by(["deal_id", "pipeline"])
-           .agg(tw=pl.col("tc").max()))
-    entries = (first.lazy().join(won, on=["deal_id", "pipeline"], how="left")
-               .with_columns(won=(pl.col("tw") >= pl.col("ta")).fill_null(False),
-                             month=month_of("ta", tz)).drop("tw").collect())
+    d = pl.col("deal_id")
+    base = vis.lazy().select(
+        gid=(d != d.shift(1)).fill_null(True).cum_sum().cast(pl.Int64),
+        pipeline=pl.col("pipeline").cast(pl.Categorical),
+        stage=pl.col("stage").cast(pl.Categorical),
+        entered="entered", left="left", exit="exit", reason="reason",
+        manager=pl.col("manager").cast(pl.Categorical),
+        source=pl.col("source").cast(pl.Categorical), value="value")
+    won_at = pl.col("left").filter(pl.col("exit") == WON).max().over(["gid", "pipeline"])
+    entries = (base.with_columns(tw=won_at)
+               .filter(pl.struct("gid", "pipeline", "stage").is_first_distinct())
+               .select("gid", "pipeline", "stage", "manager", "source", "value",
+                       ta="entered", won=(pl.col("tw") >= pl.col("entered")).fill_null(False)))
     stage_value = _stage_value(entries)
-    pairs = _pairs(t)
+    pairs = _pairs(t) if with_pairs else []
     if not pairs:
-        empty = entries.head(0).with_columns(
-            from_stage=pl.lit(None, pl.Utf8), to_stage=pl.lit(None, pl.Utf8),
-            direct=pl.lit(None, pl.Boolean), lost=pl.lit(None, pl.Boolean),
-            reason=pl.lit(None, pl.Utf8), came_back=pl.lit(None, pl.Boolean),
-            hours_to=pl.lit(None, pl.Float64))
-        return Cohorts(empty, entries, stage_value)
+        return Cohorts(pl.DataFrame(schema=_PAIRS), stage_value)
     ptab = pl.DataFrame(pairs, schema={"pipeline": pl.Utf8, "from_stage": pl.Utf8,
-                                       "to_stage": pl.Utf8}, orient="row")
-    a = ptab.lazy().join(entries.lazy().rename({"stage": "from_stage"}),
-                         on=["pipeline", "from_stage"])
-    b = (vis.lazy().select("deal_id", "pipeline", to_stage="stage", tb="entered")
+                                       "to_stage": pl.Utf8}, orient="row").with_columns(
+        pl.col("pipeline", "from_stage", "to_stage").cast(pl.Categorical))
+    a = (ptab.lazy().join(entries.rename({"stage": "from_stage"}),
+                          on=["pipeline", "from_stage"])
+         .with_columns(month=month_of("ta", tz).cast(pl.Categorical)).collect().lazy())
+    b = (base.select("gid", "pipeline", to_stage="stage", tb="entered")
          .join(ptab.lazy().select("pipeline", "to_stage").unique(), on=["pipeline", "to_stage"]))
-    reach = (a.select("deal_id", "pipeline", "from_stage", "to_stage", "ta")
-             .join(b, on=["deal_id", "pipeline", "to_stage"])
+    keys = ["gid", "pipeline", "from_stage", "to_stage"]
+    reach = (a.select(*keys, "ta").join(b, on=["gid", "pipeline", "to_stage"])
              .filter(pl.col("tb") > pl.col("ta"))
-             .group_by(["deal_id", "pipeline", "from_stage", "to_stage"])
-             .agg(tb=pl.col("tb").min()))
+             .group_by(keys).agg(tb=pl.col("tb").min()))
     # How long the deals that made it took: a month is judged only once that long has
     # passed since its end (`sources.mature_months`), or late cohorts look worse.
-    lost = closes.lazy().filter(pl.col("kind") == LOST).select("deal_id", "pipeline", "tc",
-                                                                "reason")
-    first_loss = (a.select("deal_id", "pipeline", "from_stage", "to_stage", "ta")
-                  .join(lost, on=["deal_id", "pipeline"])
-                  .filter(pl.col("tc") >= pl.col("ta"))
-                  .group_by(["deal_id", "pipeline", "from_stage", "to_stage"])
-                  .agg(tl=pl.col("tc").min(), reason=pl.col("reason").sort_by("tc").first()))
-    keys = ["deal_id", "pipeline", "from_stage", "to_stage"]
+    lost = base.filter(pl.col("exit") == LOST).select("gid", "pipeline", tl="left",
+                                                       lreason="reason")
+    first_loss = (a.select(*keys, "ta").join(lost, on=["gid", "pipeline"])
+                  .filter(pl.col("tl") >= pl.col("ta"))
+                  .group_by(keys)
+                  .agg(pl.col("lreason").sort_by("tl").first(), pl.col("tl").min()))
     out = (a.join(reach, on=keys, how="left").join(first_loss, on=keys, how="left")
            .with_columns(
                direct=pl.col("tb").is_not_null()
@@ -97,9 +97,18 @@ def build_cohorts(t: HistoryTables, events: pl.DataFrame) -> Cohorts:
                & (pl.col("tl") < pl.col("tb")),
                hours_to=pl.when(pl.col("tb").is_not_null()).then(
                    (pl.col("tb") - pl.col("ta")).dt.total_microseconds() / 3.6e9))
-           .with_columns(reason=pl.when(pl.col("lost")).then(pl.col("reason")))
-           .drop("tb", "tl").collect())
-    return Cohorts(out, entries, stage_value)
+           .with_columns(reason=pl.when(pl.col("lost")).then(pl.col("lreason")))
+           .select(list(_PAIRS)).collect())
+    return Cohorts(out, stage_value)
+
+
+_PAIRS: dict[str, pl.DataType] = {
+    "pipeline": pl.Categorical(), "from_stage": pl.Categorical(), "to_stage": pl.Categorical(),
+    "gid": pl.Int64(), "ta": pl.Datetime("us", "UTC"), "month": pl.Categorical(),
+    "manager": pl.Categorical(), "source": pl.Categorical(), "value": pl.Float64(),
+    "direct": pl.Boolean(), "won": pl.Boolean(),
+    "lost": pl.Boolean(), "reason": pl.Utf8(), "came_back": pl.Boolean(),
+    "hours_to": pl.Float64()}
 
 
 def _pairs(t: HistoryTables) -> list[tuple[str, str, str]]:
@@ -110,9 +119,10 @@ def _pairs(t: HistoryTables) -> list[tuple[str, str, str]]:
     return conv.select("pipeline", "from_stage", "to_stage").unique(maintain_order=True).rows()
 
 
-def _stage_value(entries: pl.DataFrame) -> dict[tuple[str, str], float]:
-    if entries["value"].null_count() == entries.height:
-        return {}
+def _stage_value(entries: pl.LazyFrame) -> dict[tuple[str, str], float]:
     g = entries.group_by(["pipeline", "stage"]).agg(
-        n=pl.len(), won_value=pl.col("value").filter(pl.col("won")).fill_null(0.0).sum())
-    return {(p, s): float(v) / n for p, s, n, v in g.iter_rows() if n}
+        n=pl.len(), valued=pl.col("value").is_not_null().sum(),
+        won_value=pl.col("value").filter(pl.col("won")).fill_null(0.0).sum()).collect()
+    if not g["valued"].sum():
+        return {}
+    return {(str(p), str(s)): float(v) / n for p, s, n, _, v in g.iter_rows() if n}

@@ -125,7 +125,11 @@ def normalize(frames: list[pl.DataFrame], dq: DataQuality) -> pl.DataFrame:
         return empty_events()
     ev = pl.concat(parts, how="vertical") if len(parts) > 1 else parts[0]
     parts.clear()
-    ev = _sort_in_place(ev, ["deal_id", "ts", "seq"])
+    # Optional columns the inputs do not have at all are left out of the sorts and put
+    # back as nulls at the end: sorting gathers every column, and a gathered column of
+    # nulls a million long is allocated in full.
+    absent = [c for c in OPTIONAL_COLUMNS if ev[c].null_count() == ev.height]
+    ev = _sort_in_place(ev.drop(absent), ["deal_id", "ts", "seq"])
     dup = _duplicates(ev)
     if dup is not None:
         ev = ev.filter(~dup)
@@ -141,7 +145,7 @@ def normalize(frames: list[pl.DataFrame], dq: DataQuality) -> pl.DataFrame:
         dq.count("out_of_order", int(ooo))
     ev = ev.with_columns(gid=(~same).fill_null(True).cum_sum())
     partial = [c for c in ("value", "source", "manager", "last_activity")
-               if ev[c].null_count() not in (0, ev.height)]
+               if c in ev.columns and ev[c].null_count() not in (0, ev.height)]
     if partial:
         ev = ev.with_columns(
             pl.col(c).fill_null(strategy="forward").fill_null(strategy="backward").over("gid")
@@ -158,4 +162,7 @@ def normalize(frames: list[pl.DataFrame], dq: DataQuality) -> pl.DataFrame:
     dq.count("broken_chains", int(checks[0] or 0))
     dq.count("cross_pipeline_moves", int(checks[1] or 0))
     dq.rows_kept = ev.height
+    if absent:
+        ev = ev.with_columns(pl.lit(None, EVENT_SCHEMA[c]).alias(c) for c in absent).select(
+            list(EVENT_SCHEMA))
     return ev

@@ -38,15 +38,15 @@ _SCHEMA = {
 
 def manager_table(c: Cohorts, visits: pl.DataFrame) -> pl.DataFrame:
     """One row per (pipeline, pair, manager) with the comparison against the rest."""
-    pairs = c.pairs.with_columns(pl.col("manager").fill_null(UNKNOWN_MANAGER))
-    if pairs.height == 0:
+    if c.pairs.height == 0:
         return pl.DataFrame(schema=_SCHEMA)
     keys = ["pipeline", "from_stage", "to_stage", "manager"]
-    g = pairs.group_by(keys).agg(
+    g = c.pairs.group_by(keys).agg(
         entered=pl.len(), reached=pl.col("direct").sum(), won=pl.col("won").sum(),
         lost=pl.col("lost").sum(), came_back=pl.col("came_back").sum(),
         top_reason=pl.col("reason").drop_nulls().mode().sort().first(),
-    ).sort(keys)
+    ).with_columns(pl.col(keys).cast(pl.Utf8)).with_columns(
+        pl.col("manager").fill_null(UNKNOWN_MANAGER)).sort(keys)
     moves = (visits.lazy().filter(pl.col("exit") == "stage")
              .with_columns(pl.col("manager").fill_null(UNKNOWN_MANAGER))
              .group_by(["pipeline", "stage", "manager"])

@@ -181,10 +181,11 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
             return pl.lit(None, pl.Utf8)
         return pl.col(c).cast(pl.Utf8).str.strip_chars().replace("", None)
 
-    df = raw.select(deal_id=col("deal_id"), t=col("ts"), pipeline=col("pipeline"),
+    optional = [col(k).alias(a) for k, a in (("manager", "manager"), ("last_activity", "la"))
+                if k in cols]
+    df = raw.select(*optional, deal_id=col("deal_id"), t=col("ts"), pipeline=col("pipeline"),
                     stage=col("stage"), value=col("value"), loss_reason=col("loss_reason"),
                     source=col("source"), kindcol=col("kind"), p=col("picked"),
-                    manager=col("manager"), la=col("last_activity"),
                     line=pl.int_range(pl.len(), dtype=pl.Int64) + 2)
     del raw
     parsed = _parse_times(df["t"], tz)
@@ -212,7 +213,8 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
                 dq.drop(reason, bad.height, where=f"{path}:{bad['line'][0]}")
             df = df.filter(~cond)
     df = _with_picked(df, tz, path, dq)
-    df = _with_last_activity(df, tz)
+    if "la" in df.columns:
+        df = _with_last_activity(df, tz)
     low = pl.col("stage").str.to_lowercase()
     kc = pl.col("kindcol").str.to_lowercase()
     kind = (pl.when(kc.is_in(["won", "win", "s"])).then(pl.lit(WON))
@@ -222,22 +224,21 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
             .when(low.is_in(list(LOST_NAMES))).then(pl.lit(LOST))
             .otherwise(pl.lit(STAGE)))
     value = pl.col("value").str.replace_all(r"[\s\u00a0]", "").str.replace(",", ".")
+    # Without the column, no column: `events.normalize` adds it as nulls that cost
+    # nothing (a column of parsed nulls a million long costs 16 MB).
+    kept = [c for c in ("manager", "last_activity") if c in df.columns]
     return df.select(
-        "deal_id", "ts", pipeline=pl.col("pipeline").fill_null(""), stage="stage", kind=kind,
+        "deal_id", "ts", *kept, pipeline=pl.col("pipeline").fill_null(""), stage="stage", kind=kind,
         value=value.cast(pl.Float64, strict=False),
         loss_reason=pl.when(kind == LOST).then(pl.col("loss_reason")),
         source="source", from_pipeline=pl.lit(None, pl.Utf8), from_stage=pl.lit(None, pl.Utf8),
         seq=pl.lit(seq0, pl.Int64) + pl.col("line"), entry_known=pl.lit(True),
-        picked=pl.when(kind == STAGE).then(pl.col("picked")), manager="manager",
-        last_activity="last_activity")
+        picked=pl.when(kind == STAGE).then(pl.col("picked")))
 
 
 def _with_last_activity(df: pl.DataFrame, tz: str) -> pl.DataFrame:
     """Column `la` (the deal's last activity, text) parsed into `last_activity`; one
     that does not parse is unknown (it only segments the graveyard)."""
-    if df["la"].null_count() == df.height:
-        return df.drop("la").with_columns(
-            last_activity=pl.lit(None, pl.Datetime("us", "UTC")))
     return df.with_columns(last_activity=_parse_times(df["la"], tz).ts).drop("la")
 
 

@@ -76,15 +76,17 @@ def mature_months(months: list[str], hours_to: pl.Series, data_end: datetime | N
 
 
 def source_tables(c: Cohorts, data_end: datetime | None = None) -> SourceTables:
-    pairs = c.pairs.with_columns(pl.col("source").fill_null(UNKNOWN_SOURCE))
+    pairs = c.pairs
     keys = ["pipeline", "from_stage", "to_stage"]
     by_month = (pairs.group_by([*keys, "source", "month"])
                 .agg(entered=pl.len(), reached=pl.col("direct").sum().cast(pl.Int64))
-                .with_columns(rate=pl.col("reached") / pl.col("entered"))
+                .with_columns(pl.col(*keys, "source", "month").cast(pl.Utf8))
+                .with_columns(pl.col("source").fill_null(UNKNOWN_SOURCE),
+                              rate=pl.col("reached") / pl.col("entered"))
                 .sort([*keys, "source", "month"]))
     changes: list[dict[str, object]] = []
     decomp: list[dict[str, object]] = []
-    waits = {k: g["hours_to"] for k, g in pairs.group_by(keys)}
+    waits = {tuple(str(x) for x in k): g["hours_to"] for k, g in pairs.group_by(keys)}
     for (p, a, b), grp in by_month.group_by(keys, maintain_order=True):
         months = mature_months(sorted(set(grp["month"].to_list())),
                                waits.get((p, a, b), pl.Series([], dtype=pl.Float64)), data_end)

@@ -83,11 +83,15 @@ def build_visits(events: pl.DataFrame, order_hint: dict[str, dict[str, int]] | N
         reopened=(lost_before - at_first(lost_before)) > 0,
         visit_no=row - at_first(row))
     idx = aux.select(pl.arg_where(pl.col("is_stage"))).to_series()
+    # Manager and last activity only where the input has them: gathering a column of
+    # nulls a million long still allocates it.
+    known = [c for c in ("manager", "last_activity") if ev[c].null_count() < ev.height]
+    next_manager = ["manager"] if "manager" in known else []
     nidx = (idx + 1).clip(upper_bound=max(ev.height - 1, 0))
     cur = ev.select(pl.col("deal_id", "pipeline", "stage", "ts", "entry_known", "source",
-                           "value", "picked", "manager", "last_activity").gather(idx))
-    nxt = ev.select(pl.col("ts", "kind", "pipeline", "stage", "loss_reason", "manager")
-                    .gather(nidx).name.prefix("n_"))
+                           "value", "picked", *known).gather(idx))
+    nxt = ev.select(pl.col("ts", "kind", "pipeline", "stage", "loss_reason",
+                           *next_manager).gather(nidx).name.prefix("n_"))
     per = aux.select(pl.col("same_next", "first_ts", "reopened", "visit_no").gather(idx))
     del aux, idx, nidx
     both = pl.concat([cur, nxt, per], how="horizontal")
@@ -108,8 +112,10 @@ def build_visits(events: pl.DataFrame, order_hint: dict[str, dict[str, int]] | N
         picked=pl.when(pl.col("picked") <= pl.coalesce([nx("ts"), pl.col("picked")]))
         .then(pl.col("picked")),
         # Who had the deal in the stage: who moved or closed it, else who it came with.
-        manager=pl.coalesce([nx("manager"), pl.col("manager")]),
-        last_activity="last_activity",
+        manager=pl.coalesce([nx("manager"), pl.col("manager")]) if "manager" in known
+        else pl.lit(None, pl.Utf8),
+        last_activity=pl.col("last_activity") if "last_activity" in known
+        else pl.lit(None, pl.Datetime("us", "UTC")),
     )
     del both
     # "ts" is a UTC datetime column; polars types min()/max() as any literal.
