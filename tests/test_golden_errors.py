@@ -168,7 +168,9 @@ def test_every_code_the_core_raises_is_in_the_table() -> None:
     golden case, by the test above)."""
     src = ROOT / "src" / "funnelc"
     files = [*src.glob("*.py"), *(src / "checks").glob("*.py")]
-    raised = {c for f in files for c in re.findall(r'"(FN[02]\d\d)"', f.read_text("utf-8"))}
+    files = [f for f in files if f.name != "codes.py"]  # the definitions, not raise sites
+    pattern = r'(?:"|codes\.)(FN[02](?!9)\d\d)\b'
+    raised = {c for f in files for c in re.findall(pattern, f.read_text("utf-8"))}
     assert raised, "the scan found no codes: the pattern or the layout changed"
     assert raised <= set(error_codes()), sorted(raised - set(error_codes()))
 

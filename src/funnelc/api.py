@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from . import codes
 from .build import parse_and_build
 from .checks import run_checks
 from .diagnostics import Diagnostic, Severity, SourceText
@@ -51,7 +52,7 @@ def _load_text(text: str, path: str, *, checks: bool) -> Loaded:
     text = normalize_line_ends(text)
     src = SourceText(path, text)
     if not text.strip():
-        diag = Diagnostic("FN010", Severity.error, "the file is empty", path,
+        diag = Diagnostic(codes.FN010, Severity.error, "the file is empty", path,
                           Span(line=1, column=1, end_line=1, end_column=1, start=0, end=0),
                           "nothing to check here",
                           help='start with `account "Name" { currency RUB }` and a `pipeline`; '

@@ -10,6 +10,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from . import codes
 from .diagnostics import Diagnostic, Severity, SourceText
 from .span import Span
 
@@ -56,23 +57,23 @@ def read_source(path: str) -> ReadResult:
         data = sys.stdin.buffer.read(MAX_BYTES + 1)
         return decode_source(data, "<stdin>")
     if not os.path.exists(path):
-        return ReadResult(None, [_file_diag("FN013", f"no such file `{path}`", path,
+        return ReadResult(None, [_file_diag(codes.FN013, f"no such file `{path}`", path,
                                             "check the path; give `-` to read from stdin")],
                           usage_error=True)
     if os.path.isdir(path):
-        return ReadResult(None, [_file_diag("FN013", f"`{path}` is a directory, not a funnel file",
+        return ReadResult(None, [_file_diag(codes.FN013, f"`{path}` is a directory, not a funnel file",
                                             path, f"give the files inside it, e.g. {path.rstrip('/')}/*.funnel")],
                           usage_error=True)
     try:
         size = os.path.getsize(path)
         if size > MAX_BYTES:
             return ReadResult(None, [_file_diag(
-                "FN012", f"file is too large ({size / 1024 / 1024:.1f} MB; the limit is 10 MB)",
+                codes.FN012, f"file is too large ({size / 1024 / 1024:.1f} MB; the limit is 10 MB)",
                 path, "a whole CRM account fits in a few hundred kB: is this the right file?")])
         with open(path, "rb") as fh:
             data = fh.read(MAX_BYTES + 1)
     except OSError as exc:
-        return ReadResult(None, [_file_diag("FN013", f"cannot read `{path}`: {exc.strerror}", path,
+        return ReadResult(None, [_file_diag(codes.FN013, f"cannot read `{path}`: {exc.strerror}", path,
                                             "check the file's permissions")], usage_error=True)
     return decode_source(data, path)
 
@@ -81,17 +82,17 @@ def decode_source(data: bytes, path: str) -> ReadResult:
     """Bytes → text, refusing what is clearly not a funnel file."""
     if len(data) > MAX_BYTES:
         return ReadResult(None, [_file_diag(
-            "FN012", "input is too large (over 10 MB)", path,
+            codes.FN012, "input is too large (over 10 MB)", path,
             "a whole CRM account fits in a few hundred kB: is this the right file?")])
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         # Windows Notepad's "Unicode" encoding; without this it would read as binary.
-        return ReadResult(None, [_file_diag("FN011", "the file is UTF-16 text, not UTF-8", path,
+        return ReadResult(None, [_file_diag(codes.FN011, "the file is UTF-16 text, not UTF-8", path,
                                             "save the file as UTF-8 (in Notepad: Save as → "
                                             "Encoding: UTF-8)")])
     if b"\x00" in data[:8192]:
-        return ReadResult(None, [_file_diag("FN011", "this is a binary file, not funnel text",
+        return ReadResult(None, [_file_diag(codes.FN011, "this is a binary file, not funnel text",
                                             path, "funnel files are UTF-8 text; check the path")])
     try:
         text = data.decode("utf-8")
@@ -102,7 +103,7 @@ def decode_source(data: bytes, path: str) -> ReadResult:
         span = Span(line=line, column=col, end_line=line, end_column=col + 1,
                     start=len(prefix), end=len(prefix) + 1)
         shown = SourceText(path, normalize_line_ends(data.decode("utf-8", errors="replace")))
-        diag = _file_diag("FN011", f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x} "
+        diag = _file_diag(codes.FN011, f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x} "
                           f"at offset {exc.start})", path,
                           "save the file as UTF-8 (files from old Windows tools are often "
                           "cp1251: `iconv -f cp1251 -t utf-8`)", span, "this byte")

@@ -20,7 +20,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
-from . import lark_adapter
+from . import codes, lark_adapter
 from .diagnostics import Diagnostic, Severity
 from .source import normalize_line_ends
 from .span import Span
@@ -229,7 +229,7 @@ def _syntax_error(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
         span = Span(line=e.line, column=e.column, end_line=e.line, end_column=e.column + 1,
                     start=offset, end=offset + 1)
         if ch == '"':
-            return Diagnostic("FN003", Severity.error, "unterminated text in quotes", path, span,
+            return Diagnostic(codes.FN003, Severity.error, "unterminated text in quotes", path, span,
                               "this quote is never closed on its line",
                               help='close the text with `"` before the end of the line; '
                                    'write a quote inside text as \\"')
@@ -237,20 +237,20 @@ def _syntax_error(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
         if ch.isdigit() and not ch.isascii():
             number = re.match(r"\d+", text[offset:offset + 40])
             written = number.group() if number else ch
-            return Diagnostic("FN002", Severity.error, f"non-ASCII digit `{ch}`", path, span,
+            return Diagnostic(codes.FN002, Severity.error, f"non-ASCII digit `{ch}`", path, span,
                               "only the digits 0-9 are numbers here",
                               help=f"retype `{written}` with the ASCII digits 0-9")
         if ch.isdigit():
             hint = unit_guess(text, offset, "DURATION" in expected, "RATE" in expected)
             if hint is not None:
-                return _hinted("FN002", hint, text, path)
+                return _hinted(codes.FN002, hint, text, path)
         shown = repr(ch)[1:-1] if not ch.isprintable() or ch.isspace() else ch
         label = f"expected {_expected_phrase(expected)}" if expected else ""
         helps = [h for term, h in _HELP_BY_EXPECTED if term in expected]
         if ch == ";":  # two statements on one line, as in C or SQL
             helps = ["one statement per line: there is no `;` in the language, start the "
                      "next statement on a new line"]
-        return Diagnostic("FN002", Severity.error, f"unexpected character `{shown}`", path, span,
+        return Diagnostic(codes.FN002, Severity.error, f"unexpected character `{shown}`", path, span,
                           label, help=helps[0] if helps else None)
     assert isinstance(e, UnexpectedToken)
     tok = e.token
@@ -261,17 +261,17 @@ def _syntax_error(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
     if tok.type == "$END":
         span = _eof_span(text)
         if "_RBRACE" in expected:
-            return Diagnostic("FN004", Severity.error, "unexpected end of file", path, span,
+            return Diagnostic(codes.FN004, Severity.error, "unexpected end of file", path, span,
                               "expected `}` to close the block", help="every `{` needs a matching `}`")
-        return Diagnostic("FN004", Severity.error, "unexpected end of file", path, span,
+        return Diagnostic(codes.FN004, Severity.error, "unexpected end of file", path, span,
                           f"expected {phrase}", help=help_text)
     prev = e.token_history[-1] if e.token_history else None
     hint = _token_hint(e, tok, prev, expected, text)
     if hint is not None:
-        return _hinted("FN001", hint, text, path)
+        return _hinted(codes.FN001, hint, text, path)
     if tok.type in ("_NL", "_RBRACE") and prev is not None and prev.end_pos is not None:
         span = _after_token_span(prev)
-        return Diagnostic("FN001", Severity.error,
+        return Diagnostic(codes.FN001, Severity.error,
                           f"statement ends too early after `{prev}`" if tok.type == "_NL"
                           else f"unexpected `}}` after `{prev}`",
                           path, span, f"expected {phrase} here", help=help_text)
@@ -282,7 +282,7 @@ def _syntax_error(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
                      else f"write {phrase} {follows}, or remove {_describe_token(tok)}")
     elif help_text is None:
         help_text = f"remove {_describe_token(tok)} or write {phrase} in its place"
-    return Diagnostic("FN001", Severity.error, f"unexpected {_describe_token(tok)}", path,
+    return Diagnostic(codes.FN001, Severity.error, f"unexpected {_describe_token(tok)}", path,
                       _token_span(tok, text), f"expected {phrase}", help=help_text)
 
 
@@ -405,7 +405,7 @@ def parse_text(text: str, path: str) -> ParseResult:
         elif skipping:
             skipping.clear()
         if isinstance(e, UnexpectedToken) and e.token.type == "$END":
-            if not diags or diags[-1].code != "FN004":
+            if not diags or diags[-1].code != codes.FN004:
                 diags.append(_syntax_error(e, text, path))
             return False
         if line not in reported_lines:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic, Label
 from ..model import Cadence, FunnelFile, Stage
 from ..span import Span
@@ -27,18 +28,18 @@ def _head(cad: Cadence) -> Span:
 def _stage(funnel: FunnelFile, stage: Stage, cad: Cadence) -> Iterator[Diagnostic]:
     head = _head(cad)
     for out in stage.outcomes:
-        yield error("FN226", f"stage `{stage.name.value}` has a cadence and an `->` outcome",
+        yield error(codes.FN226, f"stage `{stage.name.value}` has a cadence and an `->` outcome",
                     funnel, out.span, "a cadence stage routes only by its cadence",
                     secondary=(Label(head, "the cadence routes deals here"),),
                     help="move this route into the cadence as `on reply -> …` or "
                          "`on exhausted -> …`, or drop the cadence")
     if stage.stay is not None:
-        yield error("FN226", f"stage `{stage.name.value}` has a cadence and `stay`", funnel,
+        yield error(codes.FN226, f"stage `{stage.name.value}` has a cadence and `stay`", funnel,
                     stage.stay.span, "a cadence stage routes only by its cadence",
                     secondary=(Label(head, "the cadence routes deals here"),),
                     help="remove `stay`: the touches' reply chances decide who goes on")
     if not cad.touches:
-        yield error("FN227", f"cadence of stage `{stage.name.value}` has no touches", funnel,
+        yield error(codes.FN227, f"cadence of stage `{stage.name.value}` has no touches", funnel,
                     head, "nothing is ever sent or called",
                     help="add touches in time order, e.g. `call now 30%`, `whatsapp 1h 20%`")
     last = None
@@ -48,7 +49,7 @@ def _stage(funnel: FunnelFile, stage: Stage, cad: Cadence) -> Iterator[Diagnosti
             prev = last.offset.text if last.offset is not None else "now"
             here = touch.offset.text if touch.offset is not None else "now"
             where = touch.offset.span if touch.offset is not None else touch.span
-            yield error("FN228", f"touch at `{here}` comes before the previous "
+            yield error(codes.FN228, f"touch at `{here}` comes before the previous "
                         f"touch at `{prev}`", funnel, where,
                         "earlier than the touch above",
                         secondary=(Label(last.offset.span if last.offset else last.span,
@@ -63,7 +64,7 @@ def _stage(funnel: FunnelFile, stage: Stage, cad: Cadence) -> Iterator[Diagnosti
             (cad.on_exhausted, "on exhausted", "no touch is answered",
              '`on exhausted -> lost "No answer"`')):
         if route is None:
-            yield error("FN229", f"cadence of stage `{stage.name.value}` has no `{word}` route",
+            yield error(codes.FN229, f"cadence of stage `{stage.name.value}` has no `{word}` route",
                         funnel, head, f"where do deals go when {when}?",
                         help=f"add {example} inside the cadence")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic
 from ..model import FunnelFile
 from .references import error
@@ -24,7 +25,7 @@ def check_colors(funnel: FunnelFile) -> Iterator[Diagnostic]:
                 continue
             short = _HEX3.fullmatch(color.value)
             fix = ("#" + "".join(c * 2 for c in short.groups())).lower() if short else "#fffeb2"
-            yield error("FN225", f"colour `{color.value}` is not written `#rrggbb`", funnel,
+            yield error(codes.FN225, f"colour `{color.value}` is not written `#rrggbb`", funnel,
                         color.span, "expected `#` and six hex digits",
                         help=f'write it as `"{fix}"`' if short
                         else f'write the colour as six hex digits, e.g. `"{fix}"`')

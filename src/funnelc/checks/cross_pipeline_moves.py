@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic
 from ..model import FunnelFile, Outcome, Patience, Sla
 from .references import StageUse, error, pct, stage_uses
@@ -47,6 +48,6 @@ def check_cross_pipeline_moves(funnel: FunnelFile) -> Iterator[Diagnostic]:
         other = use.ref.pipeline.value
         if other == use.home.name.value or funnel.pipeline(other) is None:
             continue
-        yield error("FN214", f"a direct move into another pipeline `{other}`", funnel,
+        yield error(codes.FN214, f"a direct move into another pipeline `{other}`", funnel,
                     use.ref.span, f"`->` cannot leave `{use.home.name.value}`",
                     notes=(_WHY,), help=_rewrite(use))

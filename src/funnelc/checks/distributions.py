@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic
 from ..model import Dist, FunnelFile
 from .references import error
@@ -59,7 +60,7 @@ def _arity(funnel: FunnelFile, dist: Dist) -> Diagnostic | None:
     if n == want:
         return None
     values = "value" if want == 1 else "values"
-    return error("FN221", f"`{dist.kind}` takes {want} {values}, found {n}", funnel, dist.span,
+    return error(codes.FN221, f"`{dist.kind}` takes {want} {values}, found {n}", funnel, dist.span,
                  f"{n} given", help=f"write `{shape}`")
 
 
@@ -71,9 +72,9 @@ def _kind(funnel: FunnelFile, dist: Dist, what: str, kind: str) -> Diagnostic | 
     if kind == "duration":
         units = (f"`{q.text}m`, `{q.text}h` or `{q.text}d`" if q.text.replace(".", "").isdigit()
                  else "30s, 15m, 2h, 3d, 1w")
-        return error("FN223", f"{what} is a time, but `{q.text}` is an amount", funnel, q.span,
+        return error(codes.FN223, f"{what} is a time, but `{q.text}` is an amount", funnel, q.span,
                      "a duration needs a unit", help=f"write times with a unit: {units}")
-    return error("FN223", f"{what} is an amount of money, but `{q.text}` is a duration", funnel,
+    return error(codes.FN223, f"{what} is an amount of money, but `{q.text}` is a duration", funnel,
                  q.span, "an amount has no time unit",
                  help="write deal values as amounts: 1500, 250k, 3M")
 
@@ -101,7 +102,7 @@ def _values(funnel: FunnelFile, dist: Dist) -> Diagnostic | None:
                                f"give it a positive spread, or write a fixed value: `{t[0]}`")
     else:
         return None
-    return error("FN222", problem, funnel, dist.span, label, help=fix)
+    return error(codes.FN222, problem, funnel, dist.span, label, help=fix)
 
 
 def check_distributions(funnel: FunnelFile) -> Iterator[Diagnostic]:

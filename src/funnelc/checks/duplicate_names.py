@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic, Label
 from ..model import FunnelFile, Name
 from ..names import describe_char, invisible_chars, is_blank, skeleton
@@ -28,7 +29,7 @@ def _repeats(kind: str, names: Iterable[Name], funnel: FunnelFile,
         if earlier is name:
             continue
         note = _how_they_differ(earlier.value, name.value)
-        yield error("FN207", f"{kind} `{name.value}` is defined twice{where}", funnel, name.span,
+        yield error(codes.FN207, f"{kind} `{name.value}` is defined twice{where}", funnel, name.span,
                     f"second {kind} of this name",
                     secondary=(Label(earlier.span, "first defined here"),),
                     notes=(note,) if note else (),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic, Label
 from ..model import FunnelFile, Name
 from .references import error
@@ -19,7 +20,7 @@ def check_field_types(funnel: FunnelFile) -> Iterator[Diagnostic]:
         ftype = fld.type
         if ftype.kind == "int" and ftype.low is not None and ftype.high is not None \
                 and ftype.low > ftype.high:
-            yield error("FN219", f"field `{fld.name.value}` allows no number: "
+            yield error(codes.FN219, f"field `{fld.name.value}` allows no number: "
                         f"{ftype.low} is above {ftype.high}", funnel, ftype.span,
                         "the range starts above its end",
                         help=f"write the low end first: `int({ftype.high}..{ftype.low})`")
@@ -28,13 +29,13 @@ def check_field_types(funnel: FunnelFile) -> Iterator[Diagnostic]:
         seen: dict[str, Name] = {}
         for value in ftype.values:
             if not value.value.strip():
-                yield error("FN220", f"field `{fld.name.value}` has an empty option", funnel,
+                yield error(codes.FN220, f"field `{fld.name.value}` has an empty option", funnel,
                             value.span, "nothing to choose here",
                             help="remove the empty option, or write its text")
                 continue
             first = seen.setdefault(value.value.casefold(), value)
             if first is not value:
-                yield error("FN220", f"field `{fld.name.value}` lists the option "
+                yield error(codes.FN220, f"field `{fld.name.value}` lists the option "
                             f"`{value.value}` twice", funnel, value.span, "listed again here",
                             secondary=(Label(first.span, "first listed here"),),
                             notes=("options are compared ignoring case, as CRMs do",)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic
 from ..model import FunnelFile
 from .references import error
@@ -21,17 +22,17 @@ _HELP = "write what it really costs, e.g. `{example}`; remove it when there is n
 def check_money(funnel: FunnelFile) -> Iterator[Diagnostic]:
     for team in funnel.teams:
         if team.cost is not None and team.cost.count <= 0:
-            yield error("FN238", f"team `{team.name.value}` costs nothing per member", funnel,
+            yield error(codes.FN238, f"team `{team.name.value}` costs nothing per member", funnel,
                         team.cost.span, "zero cost",
                         notes=("profit counts each member's cost over the run; a zero makes "
                                "every extra member look free",),
                         help=_HELP.format(example="cost 90k/month"))
     for src in funnel.sources:
         if src.cost is not None and src.cost.value <= 0:
-            yield error("FN238", f"source `{src.name.value}` costs nothing per lead", funnel,
+            yield error(codes.FN238, f"source `{src.name.value}` costs nothing per lead", funnel,
                         src.cost.span, "zero cost per lead",
                         help=_HELP.format(example="cost 500"))
         if src.budget is not None and src.budget.count <= 0:
-            yield error("FN238", f"source `{src.name.value}` has a budget of zero", funnel,
+            yield error(codes.FN238, f"source `{src.name.value}` has a budget of zero", funnel,
                         src.budget.span, "zero budget",
                         help=_HELP.format(example="budget 300k/month"))

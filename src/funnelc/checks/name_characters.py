@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic
 from ..model import (
     Copy,
@@ -171,7 +172,7 @@ def check_name_characters(funnel: FunnelFile) -> Iterator[Diagnostic]:
             found = bidi_controls(value)
             if found:
                 yield error(
-                    "FN235", f"{what} text holds a text-direction control "
+                    codes.FN235, f"{what} text holds a text-direction control "
                     f"({_chars_phrase(found)})", funnel, _char_span(name, found[0][0]),
                     "an invisible character that reorders how the rest of the line is shown",
                     notes=("what the file shows is not what it says: the characters after it "
@@ -184,7 +185,7 @@ def check_name_characters(funnel: FunnelFile) -> Iterator[Diagnostic]:
             if invisible_chars(value):
                 notes = (f"it holds only invisible characters and spaces "
                          f"({_chars_phrase(invisible_chars(value))})",)
-            yield error("FN234", f"{noun} is blank", funnel, name.span,
+            yield error(codes.FN234, f"{noun} is blank", funnel, name.span,
                         "nothing visible here", notes=notes,
                         help=f"give the {what} a name a manager can read")
             continue
@@ -192,7 +193,7 @@ def check_name_characters(funnel: FunnelFile) -> Iterator[Diagnostic]:
         if found:
             bidi = any(ch in BIDI_CONTROLS for _, ch in found)
             yield error(
-                "FN235", f"{noun} `{value}` holds an invisible character "
+                codes.FN235, f"{noun} `{value}` holds an invisible character "
                 f"({_chars_phrase(found)})", funnel, _char_span(name, found[0][0]),
                 "invisible character here",
                 notes=(("it reorders how the rest of the line is shown",) if bidi else

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic, Label
 from ..model import FunnelFile, Patience, Stage
 from .distributions import DIST_ARITY
@@ -27,7 +28,7 @@ def _zero(funnel: FunnelFile, p: Patience) -> Diagnostic | None:
         return None  # FN221 says it
     if dist.kind == "exp" or max(q.value for q in dist.args) > 0:
         return None  # exp(0) is FN222's
-    return error("FN217", "`patience` of zero time", funnel, dist.span,
+    return error(codes.FN217, "`patience` of zero time", funnel, dist.span,
                  "every deal that finds the team busy would give up at once",
                  help="give the client's patience a positive time, e.g. `patience exp(2h)`; "
                       "remove it when clients wait as long as it takes")
@@ -36,7 +37,7 @@ def _zero(funnel: FunnelFile, p: Patience) -> Diagnostic | None:
 def _stage(funnel: FunnelFile, stage: Stage, p: Patience) -> Iterator[Diagnostic]:
     name = stage.name.value
     if stage.cadence is not None:
-        yield error("FN237", f"stage `{name}` has a cadence and `patience`", funnel, p.span,
+        yield error(codes.FN237, f"stage `{name}` has a cadence and `patience`", funnel, p.span,
                     "a cadence stage has no one wait to run out",
                     secondary=(Label(stage.cadence.span.model_copy(update={
                         "end_line": stage.cadence.span.line,
@@ -52,7 +53,7 @@ def _stage(funnel: FunnelFile, stage: Stage, p: Patience) -> Iterator[Diagnostic
                           if stage.owner is None and stage.work is None else
                           ("an `owner` team", "no owner team") if stage.owner is None else
                           ("`work`", "no work for the owner team"))
-        yield error("FN236", f"`patience` in stage `{name}`, where no one queues", funnel,
+        yield error(codes.FN236, f"`patience` in stage `{name}`, where no one queues", funnel,
                     p.span, f"the stage has {label}",
                     notes=("patience is how long a deal waits for a member of the owner "
                            "team; only a stage with an owner and `work` has such a queue",),

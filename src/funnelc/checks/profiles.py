@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic, Label
 from ..model import FunnelFile, MonthShare
 from .references import error
@@ -18,7 +19,7 @@ def _repeats(funnel: FunnelFile, profile: Iterable[MonthShare], owner: str
     for ms in profile:
         earlier = first.setdefault(ms.month, ms)
         if earlier is not ms:
-            yield error("FN230", f"`{ms.month}` is listed twice in the profile of {owner}",
+            yield error(codes.FN230, f"`{ms.month}` is listed twice in the profile of {owner}",
                         funnel, ms.span, "listed again here",
                         secondary=(Label(earlier.span, "first listed here"),),
                         help=f"keep one `{ms.month}` entry with the month's multiplier")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic, did_you_mean
 from ..model import FunnelFile, LostTarget, Pipeline
 from ..routing import Exit
@@ -39,6 +40,6 @@ def check_reopen_reasons(funnel: FunnelFile) -> Iterator[Diagnostic]:
             else:
                 help_text = (f"no stage of `{pipe.name.value}` loses deals yet: add a "
                              '`-> lost "…"` outcome')
-            yield error("FN231", f"no deal in `{pipe.name.value}` is lost for "
+            yield error(codes.FN231, f"no deal in `{pipe.name.value}` is lost for "
                         f"`{reopen.reason.value}`", funnel, reopen.reason.span,
                         "not a `lost` reason of this pipeline", help=help_text)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic, Label
 from ..model import FunnelFile, Outcome
 from .references import error, pct, target_key, target_text
@@ -27,7 +28,7 @@ def check_repeated_outcomes(funnel: FunnelFile) -> Iterator[Diagnostic]:
                     merged = f"`-> {text} {pct(first.share.value + out.share.value)}`"
                 else:
                     merged = f"`-> {text}` with the sum of their shares"
-                yield error("FN209", f"stage `{stage.name.value}` has two outcomes `-> {text}`",
+                yield error(codes.FN209, f"stage `{stage.name.value}` has two outcomes `-> {text}`",
                             funnel, out.target.span, "same target again",
                             secondary=(Label(first.target.span, "first outcome to it"),),
                             help=f"merge them into one outcome: {merged}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic, Label
 from ..model import FunnelFile, Pipeline, Stage
 from ..span import Span
@@ -47,7 +48,7 @@ def _stage_repeats(funnel: FunnelFile, stage: Stage) -> Iterator[Diagnostic]:
         first = _first_span(stage, kind, span)
         where = "one outcome" if kind in _IN_OUTCOME else (
             "one cadence" if kind in ("reply", "exhausted") else f"stage `{stage.name.value}`")
-        yield error("FN208", f"`{shown}` is written twice in {where}", funnel, span,
+        yield error(codes.FN208, f"`{shown}` is written twice in {where}", funnel, span,
                     "written again here",
                     secondary=(Label(first, "first written here"),) if first else (),
                     help=f"keep one `{shown}`: only the first one takes effect")
@@ -57,13 +58,13 @@ def _flag_repeats(funnel: FunnelFile, pipe: Pipeline) -> Iterator[Diagnostic]:
     counts = Counter(pipe.flags)
     for flag, n in counts.items():
         if n > 1:
-            yield error("FN208", f"`{flag}` is written twice for pipeline `{pipe.name.value}`",
+            yield error(codes.FN208, f"`{flag}` is written twice for pipeline `{pipe.name.value}`",
                         funnel, pipe.name.span, f"`{flag}` repeated after this name",
                         help=f"write `{flag}` once")
     for group, what in ((_STYLES, "style"), (_PURPOSES, "purpose")):
         given = list(dict.fromkeys(f for f in pipe.flags if f in group))
         if len(given) > 1:
-            yield error("FN208", f"pipeline `{pipe.name.value}` has two {what}s: "
+            yield error(codes.FN208, f"pipeline `{pipe.name.value}` has two {what}s: "
                         f"`{given[0]}` and `{given[1]}`", funnel, pipe.name.span,
                         f"one {what} per pipeline",
                         help=f"keep one {what}; a pipeline that mixes both is two pipelines"
@@ -74,7 +75,7 @@ def check_repeated_statements(funnel: FunnelFile) -> Iterator[Diagnostic]:
     for account in funnel.accounts:
         for kind, n in Counter(account.statements).items():
             if n > 1:
-                yield error("FN208", f"`{kind}` is written {_times(n)} in the account", funnel,
+                yield error(codes.FN208, f"`{kind}` is written {_times(n)} in the account", funnel,
                             account.name.span, f"this account sets `{kind}` more than once",
                             help=f"keep one `{kind}`: only the first one takes effect")
     for pipe in funnel.pipelines:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic, Label, did_you_mean
 from ..model import FunnelFile, Override, Pipeline, Scenario, Share, Stage
 from .references import (
@@ -40,7 +41,7 @@ def _unknown_outcome(funnel: FunnelFile, ovr: Override, pipe: Pipeline, stage: S
         help_text = f"the outcomes of `{stage.name.value}` go to {listing(texts)}"
     else:
         help_text = f"`{stage.name.value}` has no outcomes"
-    return error("FN232", f"stage `{stage.name.value}` has no outcome `-> {wanted}`", funnel,
+    return error(codes.FN232, f"stage `{stage.name.value}` has no outcome `-> {wanted}`", funnel,
                  ovr.target.span, f"not an outcome of `{stage.name.value}`",
                  notes=("a scenario changes the share of an existing outcome; it cannot add "
                         "a new one",), help=help_text)
@@ -76,7 +77,7 @@ def _scenario(funnel: FunnelFile, scen: Scenario) -> Iterator[Diagnostic]:
         pipe, stage = found
         if ovr.kind == "stage_stay" and stage.cadence is not None:
             assert ovr.share is not None
-            yield error("FN226", f"scenario gives `stay` to cadence stage `{stage.name.value}`",
+            yield error(codes.FN226, f"scenario gives `stay` to cadence stage `{stage.name.value}`",
                         funnel, ovr.share.span, "a cadence stage routes only by its cadence",
                         help="a cadence stage has no `stay`: remove this line")
             continue
@@ -131,7 +132,7 @@ def _sum(funnel: FunnelFile, scen: Scenario, pipe: Pipeline, stage: Stage,
         terms.append(("stay", Share.model_construct(span=stage.span, value=stay, text=pct(stay))))
     last = ovrs[-1]
     assert last.share is not None
-    return error("FN233", f"scenario `{scen.name.value}` makes the shares of "
+    return error(codes.FN233, f"scenario `{scen.name.value}` makes the shares of "
                  f"`{stage.name.value}` add up to {pct(total)}", funnel, last.share.span,
                  f"with this change `{stage.name.value}` adds up to {pct(total)}",
                  secondary=[Label(o.share.span, "changed here too") for o in ovrs[:-1]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic
 from ..model import FunnelFile, Share
 from .references import error
@@ -17,7 +18,7 @@ __all__ = ["check_share_ranges"]
 
 def _over(funnel: FunnelFile, share: Share, what: str) -> Iterator[Diagnostic]:
     if share.value > 1.0:
-        yield error("FN218", f"{what} of {share.text}", funnel, share.span,
+        yield error(codes.FN218, f"{what} of {share.text}", funnel, share.span,
                     "a share is at most 100%",
                     help="shares are parts of the deals at this point: write 0% to 100%")
 
@@ -25,7 +26,7 @@ def _over(funnel: FunnelFile, share: Share, what: str) -> Iterator[Diagnostic]:
 def _zero(funnel: FunnelFile, share: Share, what: str, label: str,
           help_text: str) -> Iterator[Diagnostic]:
     if share.value <= 0.0:
-        yield error("FN218", f"{what} of 0%", funnel, share.span, label, help=help_text)
+        yield error(codes.FN218, f"{what} of 0%", funnel, share.span, label, help=help_text)
 
 
 def check_share_ranges(funnel: FunnelFile) -> Iterator[Diagnostic]:

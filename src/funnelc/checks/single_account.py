@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic, Label
 from ..model import FunnelFile
 from .references import error
@@ -16,7 +17,7 @@ def check_single_account(funnel: FunnelFile) -> Iterator[Diagnostic]:
     first = funnel.account
     for account in funnel.accounts[1:]:
         assert first is not None
-        yield error("FN210", "more than one `account` block", funnel, account.name.span,
+        yield error(codes.FN210, "more than one `account` block", funnel, account.name.span,
                     "second account", secondary=(Label(first.name.span, "first account"),),
                     notes=("a funnel file describes one CRM account",),
                     help="merge the settings into the first `account { … }`, or split the "

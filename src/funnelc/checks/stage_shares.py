@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic, Label
 from ..model import FunnelFile, Share, Stage
 from .references import SHARE_TOLERANCE, error, pct, target_text
@@ -54,7 +55,7 @@ def check_stage_shares(funnel: FunnelFile) -> Iterator[Diagnostic]:
                        f"{pct(1.0 - total)} is missing: raise a share or the `stay`")
             else:
                 fix = f"{pct(total - 1.0)} too much: lower the shares"
-            yield error("FN212", f"shares of stage `{stage.name.value}` add up to {pct(total)}, "
+            yield error(codes.FN212, f"shares of stage `{stage.name.value}` add up to {pct(total)}, "
                         "not 100%", funnel, stage.name.span, f"{pct(total)} in all",
                         secondary=[Label(s.span, "") for _, s in shares],
                         notes=(share_terms(shares),), help=fix)
@@ -71,7 +72,7 @@ def _missing(funnel: FunnelFile, stage: Stage) -> Iterator[Diagnostic]:
             help_text = f"the other shares leave {rest} for it: `-> {text} {rest}`"
         else:
             help_text = f"give it a share, e.g. `-> {text} 20%`, so the stage adds up to 100%"
-        yield error("FN213", f"outcome `-> {text}` has no share", funnel, out.target.span,
+        yield error(codes.FN213, f"outcome `-> {text}` has no share", funnel, out.target.span,
                     "how many deals take this outcome?",
                     notes=("a share may be left out only when the outcome is the stage's only "
                            "one and there is no `stay`",),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic
 from ..model import FunnelFile, Name
 from .references import quote
@@ -26,5 +27,5 @@ def check_unknown_fields(funnel: FunnelFile) -> Iterator[Diagnostic]:
     known = [f.name.value for f in funnel.fields]
     for name in _field_names(funnel):
         if name.value not in known:
-            yield unknown_name("FN205", "field", name, known, funnel,
+            yield unknown_name(codes.FN205, "field", name, known, funnel,
                                f"field {quote(name.value)} text")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic
 from ..model import FunnelFile
 from .references import quote
@@ -19,5 +20,5 @@ def check_unknown_sources(funnel: FunnelFile) -> Iterator[Diagnostic]:
         for ovr in scen.overrides:
             if ovr.kind.startswith("source_") and ovr.subject is not None \
                     and ovr.subject.value not in known:
-                yield unknown_name("FN206", "source", ovr.subject, known, funnel,
+                yield unknown_name(codes.FN206, "source", ovr.subject, known, funnel,
                                    f'source {quote(ovr.subject.value)} 10/day -> "Pipeline"."Stage"')

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic, did_you_mean
 from ..model import FunnelFile
 from .references import StageUse, error, listing, quote, stage_uses
@@ -23,7 +24,7 @@ def check_unknown_stages(funnel: FunnelFile) -> Iterator[Diagnostic]:
             if funnel.pipelines:
                 yield _unqualified(funnel, use)
             else:
-                yield error("FN201", f"unknown stage `{use.ref.stage.value}`", funnel,
+                yield error(codes.FN201, f"unknown stage `{use.ref.stage.value}`", funnel,
                             use.ref.stage.span, "this file has no pipelines",
                             help=f"declare the pipeline it belongs to: `pipeline \"Продажи\" main "
                                  f"{{ stage {quote(use.ref.stage.value)} {{ … }} }}`")
@@ -56,7 +57,7 @@ def check_unknown_stages(funnel: FunnelFile) -> Iterator[Diagnostic]:
             help_text = f"the stages of `{pipe.name.value}` are {listing(names)}"
         else:
             help_text = f"pipeline `{pipe.name.value}` has no stages yet: add a `stage {quote(wanted)} {{ … }}`"
-        yield error("FN201", f"unknown stage `{wanted}`", funnel, use.ref.stage.span,
+        yield error(codes.FN201, f"unknown stage `{wanted}`", funnel, use.ref.stage.span,
                     f"no stage of this name in `{pipe.name.value}`", help=help_text)
 
 
@@ -71,7 +72,7 @@ def _unknown_pipeline(funnel: FunnelFile, use: StageUse) -> Diagnostic:
         help_text = f"the pipelines are {listing(names)}"
     else:
         help_text = f"declare it: `pipeline {quote(wanted)} {{ stage … }}`"
-    return error("FN202", f"unknown pipeline `{wanted}`", funnel, use.ref.pipeline.span,
+    return error(codes.FN202, f"unknown pipeline `{wanted}`", funnel, use.ref.pipeline.span,
                  "no pipeline of this name", help=help_text)
 
 
@@ -92,7 +93,7 @@ def _unqualified(funnel: FunnelFile, use: StageUse) -> Diagnostic:
         help_text += f" (a stage of this name is in {listing(holders)}: pick one)"
     elif not holders and stage == wanted:
         help_text = f"name the pipeline and the stage: `{quote(pipe)}.{quote(wanted)}`"
-    return error("FN203", f"stage `{wanted}` is named without its pipeline", funnel,
+    return error(codes.FN203, f"stage `{wanted}` is named without its pipeline", funnel,
                  use.ref.span, "which pipeline?",
                  notes=("outside a pipeline, a bare stage name is read in the `main` pipeline "
                         "(or the only one); this file has several pipelines and none is `main`",),

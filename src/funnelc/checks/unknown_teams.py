@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic
 from ..model import AssignAction, FunnelFile, Name, TaskAction
 from .references import quote
@@ -37,5 +38,5 @@ def check_unknown_teams(funnel: FunnelFile) -> Iterator[Diagnostic]:
     known = [t.name.value for t in funnel.teams]
     for name in _team_names(funnel):
         if name.value not in known:
-            yield unknown_name("FN204", "team", name, known, funnel,
+            yield unknown_name(codes.FN204, "team", name, known, funnel,
                                f"team {quote(name.value)} size 1")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic
 from ..model import FunnelFile
 from .references import error, quote, resolved_uses
@@ -42,6 +43,6 @@ def check_unreachable_stages(funnel: FunnelFile) -> Iterator[Diagnostic]:
             way_in = (f'a `source "Сайт" 10/day -> {ref}` or a `then copy {ref}`' if i == 0
                       else f'a `-> {quote(name)} 20%` from an earlier stage, a `source` or a '
                            f'`then copy {ref}`')
-            yield error("FN215", f"stage `{name}` is never reached", funnel, stage.name.span,
+            yield error(codes.FN215, f"stage `{name}` is never reached", funnel, stage.name.span,
                         "no source, move or copy leads here", notes=notes,
                         help=f"lead deals into it with {way_in}; or remove the stage")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic
 from ..model import FunnelFile, LostTarget, Pipeline, Stage, WonTarget
 from .references import error, listing, resolved_uses, stage_routes
@@ -83,7 +84,7 @@ def check_way_to_won(funnel: FunnelFile) -> Iterator[Diagnostic]:
         if pipe.purpose == "nurture":
             notes.append("a nurture pipeline closes as won too: when the client is ready, "
                          'the deal is won here and copied into sales with `then copy`')
-        yield error("FN216", f"pipeline `{pipe.name.value}` has no way to `won`", funnel,
+        yield error(codes.FN216, f"pipeline `{pipe.name.value}` has no way to `won`", funnel,
                     pipe.name.span, "no stage of this pipeline leads to `won`", notes=notes,
                     help="add `-> won P%` where this pipeline's goal is reached; a handoff "
                          'to the next pipeline is `-> won 90% then copy "Next"."Stage"`')

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from .. import codes
 from ..diagnostics import Diagnostic
 from ..model import DayHours, FunnelFile, Hours
 from ..span import Span
@@ -48,17 +49,17 @@ def _check(funnel: FunnelFile, entry: DayHours) -> Diagnostic | None:
     for t in times:
         hh, mm = int(t[:2]), int(t[3:])
         if mm > 59 or hh > 24 or (hh == 24 and mm > 0):
-            return error("FN224", f"`{t}` is not a time of day", funnel, _clock_span(entry),
+            return error(codes.FN224, f"`{t}` is not a time of day", funnel, _clock_span(entry),
                          "times run from 00:00 to 24:00",
                          help="write hours 00-23 and minutes 00-59; 24:00 ends a day")
     start, end = (int(t[:2]) * 60 + int(t[3:]) for t in times)
     if start == end:
-        return error("FN224", f"working hours `{clock}` are empty", funnel, _clock_span(entry),
+        return error(codes.FN224, f"working hours `{clock}` are empty", funnel, _clock_span(entry),
                      "starts and ends at the same time",
                      help="write the end of the working day, e.g. `10:00-19:00`; for round the "
                           "clock write `00:00-24:00`")
     if start > end:
-        return error("FN224", f"working hours `{clock}` end before they start", funnel,
+        return error(codes.FN224, f"working hours `{clock}` end before they start", funnel,
                      _clock_span(entry), "no working time in this span",
                      help=f"write the start first; {_NIGHT}")
     return None

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .. import codes
 from ..limits import DEFAULT_MAX_DEALS, EVENTS_PER_DEAL, MAX_DAYS, MAX_JOBS, MAX_REPS
 from .common import EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics, use_color
 from .output import progress_bar
@@ -213,7 +214,7 @@ def load_for_simulation(file: str, scenario: str | None, color: str, verb: str,
         try:
             model = apply_scenario(model, scenario)
         except ScenarioError as exc:
-            diag = Diagnostic("FN291", Severity.error, f"cannot apply scenario: {exc.message}",
+            diag = Diagnostic(codes.FN291, Severity.error, f"cannot apply scenario: {exc.message}",
                               loaded.path, exc.span, help=exc.help)
             print_diagnostics([diag], sources, "text", colored)
             raise SystemExit(EXIT_PROBLEMS) from None

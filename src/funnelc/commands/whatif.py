@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from .. import codes
 from .common import EXIT_CLEAN, EXIT_PROBLEMS, print_diagnostics
 from .convention import (
     deprecated_path_option,
@@ -112,7 +113,7 @@ def _variants(prepared: Prepared, scenarios: tuple[str, ...], sets: tuple[str, .
         try:
             changed = apply_scenario(model, name)
         except ScenarioError as exc:
-            diag = Diagnostic("FN291", Severity.error, f"cannot apply scenario: {exc.message}",
+            diag = Diagnostic(codes.FN291, Severity.error, f"cannot apply scenario: {exc.message}",
                               prepared.path, exc.span, help=exc.help)
             print_diagnostics([diag], prepared.sources, "text", prepared.colored)
             raise SystemExit(EXIT_PROBLEMS) from None

@@ -29,13 +29,8 @@ enters — that is where incoming leads arrive — and off for the others.
 
 Limits (an error `Diagnostic` pointing at the funnel source; nothing is written):
 
-| code  | what |
-|-------|------|
-| FN301 | more than 50 pipelines (amoCRM's limit per account) |
-| FN302 | a pipeline with more than 97 stages (100 statuses per pipeline, the three system statuses — unsorted, 142, 143 — included) |
-| FN303 | a stage colour outside amoCRM's 21-colour palette (help: the nearest palette colour by RGB distance) |
-| FN304 | a hint longer than 1000 characters (the limit of a status description; never truncated silently) |
-| FN305 | a blank name (pipeline, stage, field or enum value): amoCRM requires non-empty names |
+FN301–FN305, defined with their meanings in `funnelc.codes` (the error-code pages of
+the docs are generated from there).
 """
 
 from __future__ import annotations
@@ -43,6 +38,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from .. import codes
 from .. import model as m
 from ..diagnostics import Diagnostic, Label, Severity
 from ..names import is_blank
@@ -101,7 +97,7 @@ class _Builder:
     def _blank(self, name: m.Name, what: str) -> None:
         if is_blank(name.value):  # the predicate `check` uses (FN234)
             self.diagnostics.append(_error(
-                "FN305", f"{what} name is blank", self.funnel, name.span,
+                codes.FN305, f"{what} name is blank", self.funnel, name.span,
                 "amoCRM needs a non-empty name", help=f"give the {what} a name"))
 
     def _check_pipeline_count(self) -> None:
@@ -110,7 +106,7 @@ class _Builder:
             return
         first_over = pipes[MAX_PIPELINES]
         self.diagnostics.append(_error(
-            "FN301", f"{len(pipes)} pipelines: amoCRM holds at most {MAX_PIPELINES} per account",
+            codes.FN301, f"{len(pipes)} pipelines: amoCRM holds at most {MAX_PIPELINES} per account",
             self.funnel, first_over.name.span, f"pipeline {MAX_PIPELINES + 1} is over the limit",
             notes=(f"{len(pipes) - MAX_PIPELINES} pipeline(s) too many",),
             help="merge pipelines that differ only by source or product (a deal field can "
@@ -122,7 +118,7 @@ class _Builder:
             return
         over = pipe.stages[MAX_USER_STATUSES]
         self.diagnostics.append(_error(
-            "FN302", f"pipeline `{pipe.name.value}` has {n} stages: amoCRM holds at most "
+            codes.FN302, f"pipeline `{pipe.name.value}` has {n} stages: amoCRM holds at most "
             f"{MAX_USER_STATUSES}", self.funnel, pipe.name.span, f"{n} stages",
             secondary=(Label(over.name.span, f"stage {MAX_USER_STATUSES + 1} is over the limit"),),
             notes=(f"amoCRM allows {MAX_STATUSES} statuses per pipeline, its {SYSTEM_STATUSES} "
@@ -139,9 +135,9 @@ class _Builder:
             return value.lower(), False
         if parse_hex(value) is not None:  # malformed colours are FN225's to report
             guess = nearest(value)
-            first = not any(d.code == "FN303" for d in self.diagnostics)
+            first = not any(d.code == codes.FN303 for d in self.diagnostics)
             self.diagnostics.append(_error(
-                "FN303", f"colour `{value}` is not one of amoCRM's {len(PALETTE)} status colours",
+                codes.FN303, f"colour `{value}` is not one of amoCRM's {len(PALETTE)} status colours",
                 self.funnel, stage.color.span, "amoCRM refuses this colour",
                 notes=("amoCRM status colours: " + " ".join(PALETTE),) if first else (),
                 help=f'did you mean `"{guess}"`? (the nearest palette colour)'))
@@ -153,7 +149,7 @@ class _Builder:
         text = stage.hint.value
         if len(text) > MAX_DESCRIPTION:
             self.diagnostics.append(_error(
-                "FN304", f"hint of stage `{stage.name.value}` is {len(text)} characters: an amoCRM "
+                codes.FN304, f"hint of stage `{stage.name.value}` is {len(text)} characters: an amoCRM "
                 f"status description holds at most {MAX_DESCRIPTION}", self.funnel,
                 stage.hint.span, f"{len(text) - MAX_DESCRIPTION} characters too many",
                 help="shorten the hint; put the long version in the playbook"))

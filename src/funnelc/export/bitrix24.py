@@ -33,11 +33,8 @@ reason's code is `LOST_` + its stem (`LOST` when nothing is left).
 
 Diagnostics (errors; nothing is written):
 
-| code  | what |
-|-------|------|
-| FN320 | a pipeline name over 255 characters (`crm.category.add` limit) |
-| FN321 | a stage name that leaves no Latin letter or digit for a STATUS_ID (`★★★`, `—`) |
-| FN322 | a blank pipeline or stage name (`NAME` is required, not whitespace) |
+FN320–FN322, defined with their meanings in `funnelc.codes` (the error-code pages of
+the docs are generated from there).
 
 What REST cannot do is listed under `manual_steps`: deleting the default stages, deal
 fields and stage-dependent required fields (no REST method configures them), robots for
@@ -49,6 +46,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from .. import codes
 from .. import model as m
 from ..diagnostics import Diagnostic, Severity
 from ..jsontypes import JSON, JSONObject
@@ -115,12 +113,12 @@ class _Pipeline:
         path = self.funnel.path
         first_note = len(self.manual)
         for name, what in [(pipe.name, "pipeline")] + [(s.name, "stage") for s in pipe.stages]:
-            d = blank_name("FN322", "Bitrix24", name, what, path)
+            d = blank_name(codes.FN322, "Bitrix24", name, what, path)
             if d is not None:
                 self.diags.append(d)
         if len(pipe.name.value) > NAME_LIMIT:
             self.diags.append(_error(
-                "FN320", f"pipeline name is {len(pipe.name.value)} characters: Bitrix24 "
+                codes.FN320, f"pipeline name is {len(pipe.name.value)} characters: Bitrix24 "
                 f"holds at most {NAME_LIMIT}", path, pipe.name.span, "too long for Bitrix24",
                 "shorten the pipeline name"))
         if pipe.main:
@@ -154,7 +152,7 @@ class _Pipeline:
                 code = status_code(stage.name.value, lang)
                 if not code:
                     self.diags.append(_error(
-                        "FN321", f"stage name `{stage.name.value}` leaves no Latin letter or "
+                        codes.FN321, f"stage name `{stage.name.value}` leaves no Latin letter or "
                         "digit for a Bitrix24 STATUS_ID", path, stage.name.span,
                         "nothing left after transliteration",
                         "add a letter or digit to the name (STATUS_IDs use [A-Za-z0-9_-])"))

@@ -21,12 +21,8 @@ Limits — HubSpot's v3 pages state none, the legacy v1 pages say a pipeline lab
 most 36 characters and a pipeline at most 100 stages; the conservative reading is taken
 (errors; nothing is written):
 
-| code  | what |
-|-------|------|
-| FN340 | a pipeline name over 36 characters |
-| FN341 | two stages of a pipeline with one label (case-insensitive; the closed won/lost labels included) |
-| FN342 | more than 100 stages in a pipeline, the two closed stages included |
-| FN343 | a blank pipeline or stage name |
+FN340–FN343, defined with their meanings in `funnelc.codes` (the error-code pages of
+the docs are generated from there).
 
 Not exported (manual steps): deal properties for the fields and per-stage required
 properties ("conditional stage properties", no API found), SLAs and on-enter actions
@@ -38,6 +34,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from .. import codes
 from .. import model as m
 from ..diagnostics import Diagnostic, Label, Severity
 from ..jsontypes import JSON, JSONObject
@@ -76,12 +73,12 @@ def build_requests(funnel: m.FunnelFile) -> tuple[JSONObject, list[Diagnostic]]:
     manual: list[str] = []
     for pi, pipe in enumerate(funnel.pipelines):
         for name, what in [(pipe.name, "pipeline")] + [(s.name, "stage") for s in pipe.stages]:
-            d = blank_name("FN343", "HubSpot", name, what, funnel.path)
+            d = blank_name(codes.FN343, "HubSpot", name, what, funnel.path)
             if d is not None:
                 diags.append(d)
         if len(pipe.name.value) > MAX_LABEL:
             diags.append(_error(
-                "FN340", f"pipeline name is {len(pipe.name.value)} characters: a HubSpot pipeline "
+                codes.FN340, f"pipeline name is {len(pipe.name.value)} characters: a HubSpot pipeline "
                 f"label holds at most {MAX_LABEL}", funnel, pipe.name.span,
                 f"{len(pipe.name.value) - MAX_LABEL} characters too many",
                 help="shorten the pipeline name"))
@@ -89,7 +86,7 @@ def build_requests(funnel: m.FunnelFile) -> tuple[JSONObject, list[Diagnostic]]:
         if total > MAX_STAGES:
             over = pipe.stages[MAX_STAGES - CLOSED_STAGES]
             diags.append(_error(
-                "FN342", f"pipeline `{pipe.name.value}` needs {total} HubSpot stages (its "
+                codes.FN342, f"pipeline `{pipe.name.value}` needs {total} HubSpot stages (its "
                 f"{len(pipe.stages)} and closed won/lost): a pipeline holds at most {MAX_STAGES}",
                 funnel, pipe.name.span, f"{total} stages",
                 secondary=(Label(over.name.span, "the first stage over the limit"),),
@@ -104,7 +101,7 @@ def build_requests(funnel: m.FunnelFile) -> tuple[JSONObject, list[Diagnostic]]:
             if key in seen or key in closed_keys:
                 other = seen.get(key)
                 diags.append(_error(
-                    "FN341", f"stage label `{stage.name.value}` is used twice in pipeline "
+                    codes.FN341, f"stage label `{stage.name.value}` is used twice in pipeline "
                     f"`{pipe.name.value}`: HubSpot stage labels are unique within a pipeline",
                     funnel, stage.name.span, "same label" if other else
                     f"same label as {closed_keys.get(key)}",

@@ -54,6 +54,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from .. import codes
 from .. import model as m
 from ..diagnostics import Diagnostic
 from ..jsontypes import JSON, JSONObject
@@ -91,7 +92,7 @@ class _Builder:
         self.probability = win_probabilities(self.funnel)
 
     def _blank(self, name: m.Name, what: str) -> None:
-        d = blank_name("FN330", "Pipedrive", name, what, self.funnel.path)
+        d = blank_name(codes.FN330, "Pipedrive", name, what, self.funnel.path)
         if d is not None:
             self.diags.append(d)
 

@@ -33,14 +33,8 @@ the real name stays readable in the description.
 
 Diagnostics:
 
-| code  | severity | what |
-|-------|----------|------|
-| FN350 | error | a stage, won or lost value name over 40 characters (the `StageName` picklist holds 40) |
-| FN351 | error | a pipeline name over 255 characters (the sales-process description holds 255) |
-| FN352 | error | a pipeline name that leaves no Latin letter or digit for the sales-process name |
-| FN353 | error | one name both an open stage and a lost reason, or a stage named like the won/lost value: a stage value is open or closed, not both |
-| FN354 | warning | a stage name in several pipelines with different win probabilities or `key` flags: they share one value, which keeps the first pipeline's |
-| FN355 | error | a blank pipeline, stage or lost reason name |
+FN350–FN355, defined with their meanings in `funnelc.codes` (the error-code pages of
+the docs are generated from there).
 """
 
 from __future__ import annotations
@@ -49,6 +43,7 @@ import re
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
+from .. import codes
 from .. import model as m
 from ..diagnostics import Diagnostic, Label, Severity
 from ..names import is_blank
@@ -125,13 +120,13 @@ class _Builder:
     def _long(self, name: m.Name) -> None:
         if len(name.value) > MAX_VALUE:
             self.diags.append(_error(
-                "FN350", f"`{name.value}` is {len(name.value)} characters: a Salesforce stage "
+                codes.FN350, f"`{name.value}` is {len(name.value)} characters: a Salesforce stage "
                 f"value holds at most {MAX_VALUE}", self.path, name.span,
                 f"{len(name.value) - MAX_VALUE} characters too many",
                 help="shorten the name (it is the opportunity's StageName)"))
 
     def _blank(self, name: m.Name, what: str) -> bool:
-        d = blank_name("FN355", "Salesforce", name, what, self.path)
+        d = blank_name(codes.FN355, "Salesforce", name, what, self.path)
         if d is not None:
             self.diags.append(d)
         return d is not None
@@ -145,14 +140,14 @@ class _Builder:
             if not full:
                 if not is_blank(pipe.name.value):
                     self.diags.append(_error(
-                        "FN352", f"pipeline name `{pipe.name.value}` leaves no Latin letter or "
+                        codes.FN352, f"pipeline name `{pipe.name.value}` leaves no Latin letter or "
                         "digit for a Salesforce sales-process name", self.path, pipe.name.span,
                         "nothing left after transliteration",
                         help="add a letter or digit to the pipeline name"))
                 continue
             if len(pipe.name.value) > MAX_DESCRIPTION:
                 self.diags.append(_error(
-                    "FN351", f"pipeline name is {len(pipe.name.value)} characters: a Salesforce "
+                    codes.FN351, f"pipeline name is {len(pipe.name.value)} characters: a Salesforce "
                     f"sales-process description holds at most {MAX_DESCRIPTION}", self.path,
                     pipe.name.span, "too long for Salesforce", help="shorten the pipeline name"))
             base, n = full, 2
@@ -178,7 +173,7 @@ class _Builder:
         forecast = "BestCase" if stage.key else "Pipeline"
         if name in (self.won_name, self.lost_name):
             self.diags.append(_error(
-                "FN353", f"stage `{name}` has the name of the "
+                codes.FN353, f"stage `{name}` has the name of the "
                 f"{'won' if name == self.won_name else 'lost'} value: a Salesforce stage value is "
                 "open or closed, not both", self.path, stage.name.span, "a closed value's name",
                 help="rename the stage"))
@@ -190,7 +185,7 @@ class _Builder:
                                        pipe.name.value)
         elif have.probability != p or have.key != stage.key:
             self.diags.append(_error(
-                "FN354", f"stage `{name}` is in pipelines `{have.pipeline}` and "
+                codes.FN354, f"stage `{name}` is in pipelines `{have.pipeline}` and "
                 f"`{pipe.name.value}` with different win probabilities ({have.probability}% and "
                 f"{p}%) or key flags: Salesforce keeps one value per stage name",
                 self.path, stage.name.span, f"exported with {have.pipeline}'s {have.probability}%",
@@ -201,7 +196,7 @@ class _Builder:
     def _closed_value(self, name: m.Name, won: bool, stage_names: set[str]) -> None:
         if name.value in stage_names:
             self.diags.append(_error(
-                "FN353", f"`{name.value}` is both a stage and a "
+                codes.FN353, f"`{name.value}` is both a stage and a "
                 f"{'won' if won else 'lost'} value: a Salesforce stage value is open or closed, "
                 "not both", self.path, name.span, "also a stage name",
                 help="rename the stage or the lost reason"))
@@ -227,7 +222,7 @@ class _Builder:
                 continue
             if reason == self.won_name:
                 self.diags.append(_error(
-                    "FN353", f"lost reason `{reason}` has the won value's name", self.path,
+                    codes.FN353, f"lost reason `{reason}` has the won value's name", self.path,
                     node.span, "the won value is called this", help="rename the lost reason"))
                 continue
             self._closed_value(node, False, set() if synthetic else stage_names)

@@ -18,6 +18,7 @@ from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from .. import __version__
+from ..codes import REGISTRY
 from ..diagnostics import Diagnostic, Severity
 from ..jsontypes import JSON, JSONObject
 from ..span import Span
@@ -56,14 +57,10 @@ def rule_descriptor(rule: Rule) -> JSONObject:
 
 
 def _error_descriptor(code: str) -> JSONObject:
-    meaning = ""
-    try:
-        from ..checks.registry import error_codes
-
-        meaning = error_codes().get(code, "")
-    except ImportError:  # pragma: no cover - the checks package always ships
-        pass
-    desc: JSONObject = {"id": code, "defaultConfiguration": {"level": "error"}}
+    info = REGISTRY.get(code)
+    meaning = info.meaning if info is not None else ""
+    level = info.severity if info is not None else "error"
+    desc: JSONObject = {"id": code, "defaultConfiguration": {"level": level}}
     if meaning:
         desc["shortDescription"] = {"text": meaning}
     return desc

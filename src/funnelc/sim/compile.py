@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from .. import codes, routing
 from .. import model as m
-from .. import routing
 from ..diagnostics import Diagnostic, Severity
 from ..span import Span
 
@@ -173,7 +173,7 @@ class _Compiler:
 
     def problem(self, message: str, span: Span | None, label: str = "", help: str | None = None
                 ) -> None:
-        self.problems.append(Diagnostic("FN290", Severity.error, f"cannot simulate: {message}",
+        self.problems.append(Diagnostic(codes.FN290, Severity.error, f"cannot simulate: {message}",
                                         self.funnel.path, span, label, help=help))
 
     def stage_of(self, ref: m.StageRef, home: m.Pipeline | None) -> int:

@@ -24,6 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .. import codes
 from .. import model as m
 from ..diagnostics import Diagnostic, Severity, SourceText
 from ..span import Span
@@ -103,7 +104,7 @@ class VarySpec:
 def _diag(origin: str, text: str, a: int, b: int, message: str, label: str,
           help: str | None) -> Diagnostic:
     b = max(b, a + 1)
-    return Diagnostic("FN292", Severity.error, message, origin,
+    return Diagnostic(codes.FN292, Severity.error, message, origin,
                       Span(line=1, column=a + 1, end_line=1, end_column=b + 1, start=a, end=b),
                       label, help=help)
 

@@ -9,6 +9,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from .. import codes
 from .. import model as m
 from ..csvsafe import Figure
 from ..sim.ci import estimate
@@ -74,7 +75,7 @@ def sweep_variants(base: m.FunnelFile, specs: Sequence[VarySpec]
         from ..span import Span
 
         raise OverrideError([Diagnostic(
-            "FN292", Severity.error, f"`{spec.axis}` is varied twice", spec.origin,
+            codes.FN292, Severity.error, f"`{spec.axis}` is varied twice", spec.origin,
             Span(line=1, column=1, end_line=1, end_column=len(spec.text) + 1, start=0,
                  end=len(spec.text)), "a second --vary of the same thing",
             help="give all its values in one range")],

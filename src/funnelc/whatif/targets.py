@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .. import codes
 from .. import model as m
 from ..diagnostics import Diagnostic, Severity, SourceText, did_you_mean
 from ..sim.ci import estimate
@@ -89,7 +90,7 @@ def parse_target(text: str, origin: str, net: Network, team: str) -> Target:
              ) -> OverrideError:
         b = max(b, a + 1)
         return OverrideError([Diagnostic(
-            "FN293", Severity.error, message, origin,
+            codes.FN293, Severity.error, message, origin,
             Span(line=1, column=a + 1, end_line=1, end_column=b + 1, start=a, end=b), label,
             help=help)], sources)
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from .. import codes
 from .. import model as m
 from ..diagnostics import Diagnostic, Severity, SourceText
 from ..span import Span
@@ -126,7 +127,7 @@ class Overrides:
             elif not ln.text.strip() or ln.text.lstrip().startswith("#"):
                 problems.append(_whole(ln, "empty override",
                                        'write one change, e.g. `team "Менеджеры" size 5`',
-                                       "FN010"))
+                                       codes.FN010))
         if problems:
             raise OverrideError(problems, sources)
 
@@ -189,7 +190,7 @@ class Overrides:
         try:
             return apply_overrides(self.base, ovrs)
         except ScenarioError as exc:
-            raise parsed.error([Diagnostic("FN291", Severity.error,
+            raise parsed.error([Diagnostic(codes.FN291, Severity.error,
                                            f"cannot apply: {exc.message}", _PATH, exc.span,
                                            help=exc.help)]) from None
 
@@ -235,7 +236,7 @@ def _starts(head: str, lines: Sequence[OverrideLine]) -> list[int]:
     return starts
 
 
-def _whole(ln: OverrideLine, message: str, help: str, code: str = "FN001") -> Diagnostic:
+def _whole(ln: OverrideLine, message: str, help: str, code: str = codes.FN001) -> Diagnostic:
     shown = ln.display
     return Diagnostic(code, Severity.error, message,
                       ln.origin,
