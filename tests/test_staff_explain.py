@@ -3,7 +3,8 @@
 * The cottages case of the issue (`respond 15m 80%` for «Менеджеры», who answered 35 with
   no reason): the explanation names the dominant cause (leads arriving outside working
   hours), and the share it prints is the one in the breach split, which adds up to the
-  breaches simulated at that size — the same replications `funnelc whatif` runs there.
+  breaches simulated at that size — the same replications, and the same split, that
+  `funnelc whatif` shows there.
 * Sequential stopping: a size is only *settled* when the 95 % interval of its deciding
   target lies wholly on one side of the threshold; otherwise it ran to --max-reps, and
   the answer's confidence says so.
@@ -109,6 +110,15 @@ def test_the_breaches_are_whatifs_breaches_at_that_size(cottages: dict[str, Any]
     value = data["scenarios"][0]["deltas"][f"respond_breach_pct:{STAGE}"]["value"]["mean"]
     row = next(r for r in cottages["curve"] if r["size"] == split["size"])
     assert value == pytest.approx(100 - row["targets"][0]["value"], abs=1e-9)
+    # whatif explains its respond figures with the same split: the same counts.
+    variants = {v["variant"]: v["stages"] for v in data["respond_breaches"]}
+    assert set(variants) == {"baseline", "--set"}
+    (same,) = variants["--set"]
+    assert same["target"] == f"respond at {STAGE}"
+    for key in ("checked", "breached", "inside_hours", "outside_hours", "by_weekday"):
+        assert same[key] == split[key], key
+    (base,) = variants["baseline"]
+    assert base["size"] == 3 and base["breached"] > same["breached"]
 
 
 MORNING = """

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
               help="Largest size to try.")
 @click.option("--max-reps", type=click.IntRange(min=2), default=None,
               help="Replications a size may grow to while its 95% interval straddles a "
-                   "target [default: 40, or 4 × --reps if more].")
+                   "target [default: 40, or 4 times the first replications if more].")
 @click.option("--from-size", type=click.IntRange(min=1), default=None,
               help="Start the search at this size instead of the exact answer.")
 @click.option("--curve-beyond", type=click.IntRange(min=0), default=1, show_default=True,
@@ -72,8 +72,8 @@ def staff_command(file: str, fmt: str, output_path: str | None, team: str, targe
     The search starts from the exact answer where one applies (Erlang C / M/M/c+D for a
     team serving one stage with exponential work around the clock; the offered load for
     utilization), steps down, or brackets upwards by extrapolating the missed targets
-    and closes in by interpolation. Each size gets --reps replications, then more until
-    its 95% interval clears the targets (or --max-reps). Every size runs the same
+    and closes in by interpolation. Each size gets a few replications first, then more
+    until its 95% interval clears the targets (or --max-reps). Every size runs the same
     replication indices (common random numbers). The answer comes with why: where the
     breaches of a respond target come from (deals arriving outside working hours, by
     weekday, by queue priority), which stages load the team, and what a lever (earlier

@@ -157,6 +157,21 @@ def whatif_text(console: Console, result: WhatifResult, top: int) -> None:
     base_values = {k: estimate(base.series(k)) for k in defs}
     render_whatif(console, header, base_values, defs, headline_keys(base),
                   result.comparisons, top)
+    _breaches_text(console, result)
+
+
+def _breaches_text(console: Console, result: WhatifResult) -> None:
+    """Where each variant's respond breaches come from: deals arriving outside working
+    hours, on which days (the why behind a respond figure that barely moves)."""
+    from .staff_render import breach_line
+
+    rows = [(name, b) for name, splits in result.breaches for b in splits if b.breached]
+    if not rows:
+        return
+    console.print(plain("respond breaches by when the deal arrived:", style="bold"))
+    for name, b in rows:
+        console.print(plain(f"  {name}: {b.target.removeprefix('respond at ')}: "
+                            f"{breach_line(b)}"))
 
 
 def _est(e: Estimate, scale: float) -> JSONObject:
@@ -168,6 +183,8 @@ def _est(e: Estimate, scale: float) -> JSONObject:
 def whatif_json(result: WhatifResult) -> JSONObject:
     """Everything the what-if computed, in display units (percent for shares), and the
     run (schema `whatif.schema.json`)."""
+    from .staff_render import breach_json
+
     base = result.base
     metrics: list[JSON] = [
         {"key": d.key, "name": d.name, "subject": d.subject, "unit": d.unit,
@@ -193,6 +210,8 @@ def whatif_json(result: WhatifResult) -> JSONObject:
         "metrics": metrics,
         "scenarios": scenarios,
         "run": result.run.to_json(),
+        "respond_breaches": [{"variant": name, "stages": [breach_json(b) for b in splits]}
+                             for name, splits in result.breaches],
     }
 
 

@@ -10,7 +10,7 @@ shows its diagnostics."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import model as m
 from ..jsontypes import JSONObject
@@ -21,7 +21,7 @@ from .executors import Runner
 from .grid import VarySpec
 from .metrics import MetricDef
 from .runs import Variant, VariantRun, run_variants
-from .staff_explain import Explanation, explain
+from .staff_explain import BreachSplit, Explanation, explain, stage_breaches
 from .staffing import StaffingResult, search_staff
 from .sweep import Sweep, collect, default_metrics
 from .targets import Target
@@ -63,6 +63,9 @@ class WhatifResult:
     run: RunRecord
     where: str
     """Where the replications ran (`Runner.describe`)."""
+    breaches: list[tuple[str, tuple[BreachSplit, ...]]] = field(default_factory=list)
+    """Per variant (baseline first): the respond breaches of each stage with a respond
+    limit, by when the deal arrived and by queue priority (`staff_explain`)."""
 
 
 @dataclass(frozen=True)
@@ -92,8 +95,9 @@ def compare_variants(variants: Sequence[Variant], config: SimConfig, runner: Run
     """Run the baseline (`variants[0]`) and every other variant on common random
     numbers and compare each with the baseline."""
     runs = run_variants(variants, config, runner)
+    breaches = [(r.variant.name, stage_breaches(r.net, r.reps, config.start)) for r in runs]
     return WhatifResult(runs[0], compare(runs[0], runs[1:]), RunRecord.of(path, config),
-                        runner.describe())
+                        runner.describe(), breaches)
 
 
 def sweep_grid(specs: Sequence[VarySpec], variants: Sequence[Variant],

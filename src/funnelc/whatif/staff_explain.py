@@ -29,13 +29,14 @@ from .. import model as m
 from ..sim.calendar import WorkCalendar
 from ..sim.compile import Network
 from ..sim.config import SimConfig
-from ..sim.stats import WEEK_QUARTERS
+from ..sim.stats import WEEK_QUARTERS, RepStats
 from .executors import Runner
 from .staffing import StaffingResult, search_staff
-from .targets import SizeEval, Target
+from .targets import Target
 
 __all__ = ["WeekdayBreaches", "PriorityBreaches", "BreachSplit", "StageLoad", "Lever",
-           "Explanation", "explain", "breach_split", "is_far", "LEVER_SHARE"]
+           "Explanation", "explain", "breach_split", "stage_breaches", "is_far",
+           "LEVER_SHARE"]
 
 Cause = Literal["outside-hours", "queue-priority", "queueing", "utilization", "graveyard",
                 "none"]
@@ -161,9 +162,10 @@ def _weekday(start: date, q: int) -> int:
     return (start.weekday() + q // 96) % 7
 
 
-def breach_split(target: Target, ev: SizeEval, net: Network, start: date) -> BreachSplit:
-    """Breaches of `target` at one simulated size, by when the deal entered its stage and
-    by the queue priority of the stages."""
+def breach_split(target: Target, reps: list[RepStats], size: int, net: Network,
+                 start: date) -> BreachSplit:
+    """Breaches of `target` over `reps` (one simulated size, or one variant), by when the
+    deal entered its stage and by the queue priority of the stages."""
     team = net.stages[target.stages[0]].team if target.stages else -1
     hours = net.teams[team].hours if team >= 0 else None
     cal = WorkCalendar.from_hours(hours, start)
@@ -172,7 +174,7 @@ def breach_split(target: Target, ev: SizeEval, net: Network, start: date) -> Bre
     checked = [0] * WEEK_QUARTERS
     breached = [0] * WEEK_QUARTERS
     per_stage: dict[int, tuple[int, int]] = {}
-    for rep in ev.reps:
+    for rep in reps:
         for i in target.stages:
             sr = rep.stages[i]
             n, b = per_stage.get(i, (0, 0))
@@ -198,7 +200,7 @@ def breach_split(target: Target, ev: SizeEval, net: Network, start: date) -> Bre
         sum(per_stage[i][0] for i in idx), sum(per_stage[i][1] for i in idx))
         for rank, idx in sorted(groups.items()))
     return BreachSplit(
-        target.text.strip(), ev.size, len(ev.reps), sum(checked), sum(breached),
+        target.text.strip(), size, len(reps), sum(checked), sum(breached),
         None if around_clock or hours is None else _hours(hours),
         net.account_hours is not None,
         sum(k for k, ok in zip(checked, inside) if ok),
@@ -206,6 +208,23 @@ def breach_split(target: Target, ev: SizeEval, net: Network, start: date) -> Bre
         sum(k for k, ok in zip(checked, inside) if not ok),
         sum(b for b, ok in zip(breached, inside) if not ok),
         tuple(days), prio, "key-first" if net.key_first else "fifo")
+
+
+def stage_breaches(net: Network, reps: list[RepStats], start: date
+                   ) -> tuple[BreachSplit, ...]:
+    """The breach split of every stage with a respond limit over one variant's
+    replications (what `whatif` and the report show beside the comparison)."""
+    out = []
+    for sp in net.stages:
+        if sp.respond_hours is None or sp.team < 0:
+            continue
+        name = f"{sp.pipeline_name}.{sp.name}"
+        t = Target(f"respond at {name}", "respond", 0.0, hours=sp.respond_hours,
+                   stages=(sp.index,))
+        split = breach_split(t, reps, net.teams[sp.team].size, net, start)
+        if split.checked:
+            out.append(split)
+    return tuple(out)
 
 
 def _loads(model: m.FunnelFile, team: str) -> tuple[StageLoad, ...]:
@@ -263,7 +282,7 @@ def explain(model: m.FunnelFile, net: Network, result: StaffingResult, config: S
     ev = evals.get(at) if at is not None else None
     missed = tuple(t.text.strip() for t, ok in zip(result.targets, ev.meets) if not ok) \
         if ev is not None else ()
-    splits = tuple(breach_split(t, ev, net, config.start)
+    splits = tuple(breach_split(t, ev.reps, ev.size, net, config.start)
                    for t in result.targets if t.kind == "respond" and ev is not None)
     loads = _loads(model, result.team) if any(t.kind == "utilization"
                                               for t in result.targets) else ()

@@ -20,7 +20,8 @@ from .staff_explain import BreachSplit, Explanation, Lever
 from .staffing import StaffingResult
 from .targets import Target
 
-__all__ = ["staff_text", "staff_json", "staff_csv", "save_staff_plot"]
+__all__ = ["staff_text", "staff_json", "staff_csv", "save_staff_plot", "breach_json",
+           "breach_line", "why_sentence"]
 
 
 def _shown(t: Target, x: float | None) -> float | None:
@@ -64,7 +65,8 @@ def staff_json(outcome: StaffResult) -> JSONObject:
     }
 
 
-def _split_json(b: BreachSplit) -> JSONObject:
+def breach_json(b: BreachSplit) -> JSONObject:
+    """One breach split in display units (percent), as `staff` and `whatif` write it."""
     return {
         "target": b.target, "size": b.size, "replications": b.replications,
         "checked": b.checked, "breached": b.breached, "hours": b.hours,
@@ -85,7 +87,7 @@ def _explanation_json(x: Explanation, result: StaffingResult) -> JSONObject:
     return {
         "cause": x.cause, "current_size": x.current, "far": x.far, "at": x.at,
         "missed": list(x.missed), "why": why_sentence(x, result),
-        "breaches": [_split_json(b) for b in x.breaches],
+        "breaches": [breach_json(b) for b in x.breaches],
         "load_by_stage": [{"stage": ld.stage, "busy": ld.busy, "share": 100.0 * ld.share}
                           for ld in x.loads],
         "levers": [{"lever": lv.key, "change": lv.change, "answer": lv.answer,
@@ -170,6 +172,20 @@ def staff_text(console: Console, outcome: StaffResult) -> None:
 
 def _share(part: int, whole: int) -> str:
     return pct_rounded(part / whole) if whole else "—"
+
+
+def breach_line(b: BreachSplit) -> str:
+    """One line: how many deals breached, and how many of the breaches arrived outside
+    the team's working hours (and on which days, when a few days bring most of them)."""
+    text = f"{_share(b.breached, b.checked)} of {b.checked} deals breached"
+    if b.hours is None or not b.breached:
+        return text
+    days = sorted(b.by_weekday, key=lambda d: -d.breached)
+    top = [d.day for d in days[:2] if d.breached >= 0.25 * b.breached]
+    return (text + f"; {pct_rounded(b.outside_share)} of the breaches arrived outside "
+            f"working hours ({b.hours})"
+            + (f"; {', '.join(top)}: {_share(sum(d.breached for d in days[:len(top)]), b.breached)}"
+               " of them" if top else ""))
 
 
 def _lever_text(lv: Lever) -> str:
