@@ -220,3 +220,18 @@ def test_sequential_stopping_never_settles_a_straddling_size(
     answer = data["answer"]
     if answer in unsettled or (answer - 1) in unsettled:
         assert data["confidence"] != "high"
+
+
+def test_report_whatif_section_says_where_breaches_come_from(tmp_path: Path) -> None:
+    path = tmp_path / "morning.funnel"
+    path.write_text(MORNING + '\nscenario "Earlier" {\n  team Ops hours mon-sun 08:00-18:00\n}\n',
+                    encoding="utf-8")
+    out = tmp_path / "report"
+    r = CliRunner().invoke(cli, ["report", str(path), "--whatif", "--days", "8", "--warmup",
+                                 "1", "--reps", "2", "--jobs", "1", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    page = (out / "report.html").read_text(encoding="utf-8")
+    section = page[page.index("Respond breaches by when the deal arrived"):]
+    section = section[:section.index("</ul>")]
+    assert "<b>baseline</b>: Line.In:" in section and "<b>Earlier</b>: Line.In:" in section
+    assert "of the breaches arrived outside working hours (mon-sun 09:00-18:00)" in section

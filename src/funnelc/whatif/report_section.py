@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..sim.results import SimResult
     from ..sim.stats import RepStats
     from .executors import Runner
+    from .staff_explain import BreachSplit
 
 __all__ = ["whatif_section", "SECTION_ID", "SECTION_TITLE"]
 
@@ -51,10 +52,15 @@ def whatif_section(model: FunnelFile, net: Network, config: SimConfig, reps: lis
         variants.append(Variant(scen.name.value, apply_scenario(model, scen.name.value), lines))
     others = run_variants(variants, config, runner)
     comparisons = compare(base, others)
-    return _render(base, comparisons)
+    from .staff_explain import stage_breaches
+
+    breaches = [(v.variant.name, stage_breaches(v.net, v.reps, config.start))
+                for v in (base, *others)]
+    return _render(base, comparisons, breaches)
 
 
-def _render(base: VariantRun, comparisons: list[Comparison]) -> str:
+def _render(base: VariantRun, comparisons: list[Comparison],
+            breaches: list[tuple[str, tuple[BreachSplit, ...]]] | None = None) -> str:
     from ..report.figures import STANDALONE, render_svg
     from ..report.html import inline_svg
     from ..sim.ci import estimate
@@ -98,6 +104,15 @@ def _render(base: VariantRun, comparisons: list[Comparison]) -> str:
             else:
                 out.append(f'<li class="ok">{_e(name)}: {_e(v.stage)} is no longer a '
                            "graveyard</li>")
+        out.append("</ul>")
+    rows = [(name, b) for name, splits in breaches or [] for b in splits if b.breached]
+    if rows:
+        from .staff_render import breach_line
+
+        out.append("<p>Respond breaches by when the deal arrived (the team's working "
+                   "hours, weekday):</p><ul>")
+        out += [f"<li><b>{_e(name)}</b>: {_e(b.target.removeprefix('respond at '))}: "
+                f"{_e(breach_line(b))}</li>" for name, b in rows]
         out.append("</ul>")
     # The same SVG `funnelc whatif --plot` writes, through the one figure saver.
     svg = render_svg(whatif_figure(base, comparisons, keys, defs), STANDALONE).svg
