@@ -27,7 +27,9 @@ from .whatif_options import (
 )
 
 if TYPE_CHECKING:
+    from ..model import FunnelFile
     from ..sim import Network
+    from ..sim.config import SimConfig
     from ..whatif.targets import Target
     from .sim_options import Prepared
 
@@ -37,9 +39,15 @@ if TYPE_CHECKING:
 @stack(output_options("csv", what=" (json: schema staff.schema.json; csv: the staffing "
                              "curve, one row per size and target)"))
 @click.option("--team", required=True, metavar="NAME", help="The team to size.")
-@click.option("--target", "targets", multiple=True, required=True, metavar="SPEC",
+@click.option("--target", "targets", multiple=True, metavar="SPEC",
               help="'respond 15m 90%' (optionally 'at \"P\".\"S\"'), 'utilization <= 85%', "
-                   "'no graveyard' (repeatable: every target must hold).")
+                   "'no graveyard' (repeatable: every target must hold; with --objective "
+                   "profit, constraints on the most profitable size).")
+@click.option("--objective", type=click.Choice(["targets", "profit"]), default="targets",
+              show_default=True,
+              help="targets: the smallest size meeting every --target; profit: the size with "
+                   "the highest expected profit (revenue less the file's costs) that meets "
+                   "them, with the sizes within the noise of it.")
 @click.option("--max-size", type=click.IntRange(min=1), default=50, show_default=True,
               help="Largest size to try.")
 @click.option("--max-reps", type=click.IntRange(min=2), default=None,
@@ -60,7 +68,8 @@ if TYPE_CHECKING:
 @deprecated_path_option("--csv", "csv_path", "--format csv -o PATH")
 @click.option("--plot", "plot_path", metavar="PATH", default=None,
               help="Plot the staffing curve as PATH.png and PATH.svg.")
-def staff_command(file: str, fmt: str, output_path: str | None, team: str, targets: tuple[str, ...], max_size: int,
+def staff_command(file: str, fmt: str, output_path: str | None, team: str, targets: tuple[str, ...],
+                  objective: str, max_size: int,
                   max_reps: int | None, from_size: int | None, curve_beyond: int,
                   levers: bool, scenario: str | None, sets: tuple[str, ...], days: int, warmup: int,
                   reps: int, seed: int, start: date | None, jobs: int | None,
@@ -82,6 +91,8 @@ def staff_command(file: str, fmt: str, output_path: str | None, team: str, targe
     Exit code 0 when a size meets every target, 1 when none up to --max-size does (the
     best size found is printed) or the file has errors, 2 on a usage error.
     """
+    if objective == "targets" and not targets:
+        raise click.UsageError("give at least one --target, or --objective profit")
     config = make_config(days, warmup, reps, seed, start, jobs, max_deals)
     products, text_path, show_text = _products(fmt, output_path, json_path, csv_path)
     guard([*(Output(option, path) for path, _, option in products), Output("-o", text_path),
@@ -99,6 +110,10 @@ def staff_command(file: str, fmt: str, output_path: str | None, team: str, targe
     net = compile_model_or_exit(model, prepared)
     parsed = _targets(net, team, targets, prepared)
     model = with_respond_limits(model, net, parsed)
+    if objective == "profit":
+        _profit(model, team, parsed, config, executor, scheduler, prepared, max_size, max_reps,
+                from_size, products, text_path, show_text, color)
+        return
     result = run_or_exit(
         lambda run: size_team(model, team, parsed, config, run, prepared.path, max_size,
                               max_reps, from_size, curve_beyond, levers),
@@ -111,6 +126,31 @@ def staff_command(file: str, fmt: str, output_path: str | None, team: str, targe
     if show_text:
         present("text", text_path, lambda console: staff_text(console, result), color=color)
     raise SystemExit(EXIT_CLEAN if result.staffing.answer is not None else EXIT_PROBLEMS)
+
+
+def _profit(model: FunnelFile, team: str, parsed: list[Target], config: SimConfig,
+            executor: str | None, scheduler: str | None, prepared: Prepared, max_size: int,
+            max_reps: int | None, from_size: int | None,
+            products: list[tuple[str, str, str]], text_path: str | None, show_text: bool,
+            color: str) -> None:
+    """`--objective profit`: the most profitable size meeting the targets, delivered like
+    the targets' answer (JSON with `profit`, the CSV of the targets' curve, the table)."""
+    from ..whatif.profit_render import profit_json, profit_text
+    from ..whatif.service import staffing_budget
+    from ..whatif.staff_render import staff_csv
+    from ..whatif.staffing_profit import size_team_for_profit
+
+    result = run_or_exit(
+        lambda run: size_team_for_profit(model, team, parsed, config, run, prepared.path,
+                                         max_size, max_reps, from_size),
+        config, executor, scheduler, "staffing", prepared,
+        staffing_budget(model, config, run_size(config).max_deals))
+    for path, kind, _ in products:
+        deliver(path, to_json(profit_json(result)) if kind == "json"
+                else staff_csv(result.outcome))
+    if show_text:
+        present("text", text_path, lambda console: profit_text(console, result), color=color)
+    raise SystemExit(EXIT_CLEAN if result.profit.best is not None else EXIT_PROBLEMS)
 
 
 def _targets(net: Network, team: str, targets: tuple[str, ...], prepared: Prepared
