@@ -15,6 +15,14 @@
    * saleschef's «Менеджеры» (`respond 30m 60%`: the team works eleven stages by a
      calendar, so no closed form applies and the search starts from the stable size).
    Target: at most half the scan's replications.
+3. **Sequential replications vs fixed (issue 15).** The staffing search on cottages
+   («Менеджеры»: `respond 15m 80%`, `utilization <= 85%`, `no graveyard` — the case that
+   answered 35 in 90 s) and on saleschef («Менеджеры», `respond 30m 60%` and the same two)
+   against the search it replaced (10 replications per size, borderline sizes doubled up
+   to 40), in one process, both required to give the same answer with 'high'
+   confidence. Figure: simulated deals of the new search / the old; target <= 0.3. Wall
+   and CPU times in the note, and what the explanation's levers cost on top.
+   `BENCH_STAFF_DAYS` (default 365) sets the horizon.
 """
 
 from __future__ import annotations
@@ -24,12 +32,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from harness import ROOT, Result, funnelc_argv  # noqa: E402
+
+if TYPE_CHECKING:
+    from funnelc.whatif.staffing import SizeEval, SizeRuns
 
 SALESCHEF = ROOT / "pipelines" / "saleschef.funnel"
 DAYS = int(os.environ.get("BENCH_WHATIF_DAYS", "120"))
@@ -144,8 +156,143 @@ def _staffing() -> list[Result]:
     ]
 
 
+COTTAGES = ROOT / "pipelines" / "cottages.funnel"
+SEQ_TARGETS = ["respond 15m 80%", "utilization <= 85%", "no graveyard"]
+SEQ_CASES = [
+    ("cottages", COTTAGES, SEQ_TARGETS),
+    ("saleschef", SALESCHEF, ["respond 30m 60%", "utilization <= 85%", "no graveyard"]),
+]
+SEQ_DAYS = int(os.environ.get("BENCH_STAFF_DAYS", "365"))
+
+
+def _fixed_search(sz: SizeRuns, limit: int, reps: int, max_reps: int) -> int | None:
+    """The staffing search as it was before sequential replications (issue 15): every
+    size gets `reps` replications, gallop +1, +2, +4 … and bisect, then the answer and
+    the size below it are doubled (up to `max_reps`) while their interval straddles a
+    target, and the search is re-run on the sharper figures. Kept here as the reference
+    the new search is measured against."""
+    evals = sz.evals
+
+    def meets(c: int) -> bool:
+        sz.ensure([c], reps)
+        return evals[c].meets_all
+
+    def search() -> int | None:
+        c = min(max(sz.start.start, 1), limit)
+        if meets(c):
+            while c > 1 and meets(c - 1):
+                c -= 1
+            return c
+        lo, step = c, 1
+        while lo < limit:
+            hi = min(lo + step, limit)
+            if meets(hi):
+                while hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    if meets(mid):
+                        hi = mid
+                    else:
+                        lo = mid
+                return hi
+            lo, step = hi, step * 2
+        return None
+
+    answer = search()
+    for _ in range(8):
+        if answer is None:
+            break
+        grow = [c for c in (answer, answer - 1) if c >= 1 and c in evals
+                and not all(evals[c].sure) and len(evals[c].reps) < max_reps]
+        if not grow:
+            break
+        for c in grow:
+            sz.ensure([c], min(max_reps, 2 * len(evals[c].reps)))
+        answer = search()
+    return answer
+
+
+def _high(evals: dict[int, SizeEval], answer: int | None) -> bool:
+    """The answer is sure: it meets every target with its interval clear, and the size
+    below misses one with its interval clear (or the answer is 1)."""
+    if answer is None or not all(evals[answer].sure):
+        return False
+    below = evals.get(answer - 1)
+    return answer == 1 or (below is not None and any(
+        not ok and sure for ok, sure in zip(below.meets, below.sure)))
+
+
+def _deals(evals: dict[int, SizeEval]) -> int:
+    return sum(r.deals_created for ev in evals.values() for r in ev.reps)
+
+
+def _sequential_case(name: str, path: Path, targets: list[str]) -> list[Result]:
+    from funnelc import load_file
+    from funnelc.sim import SimConfig, compile_network
+    from funnelc.whatif.executors import Runner, SerialExecutor
+    from funnelc.whatif.staff_explain import explain
+    from funnelc.whatif.staffing import SizeRuns, parse_target, search_staff, with_respond_limits
+
+    team = "Менеджеры"
+    loaded = load_file(path)
+    assert loaded.ok and loaded.model is not None, loaded.diagnostics
+    net = compile_network(loaded.model)
+    parsed = [parse_target(t, f"--target #{i}", net, team) for i, t in enumerate(targets, 1)]
+    model = with_respond_limits(loaded.model, net, parsed)
+    old_config = SimConfig(days=SEQ_DAYS, warmup_days=30, reps=10, seed=1)
+    new_config = SimConfig(days=SEQ_DAYS, warmup_days=30, reps=3, seed=1)
+    # In this process, one replication at a time: CPU time is the work, nothing hidden
+    # in workers; the same replication indices in both (common random numbers).
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    sz = SizeRuns(model, team, parsed, Runner(SerialExecutor(), old_config))
+    old_answer = _fixed_search(sz, 50, 10, 40)
+    old_wall, old_cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    old_reps, old_deals, old_sure = sz.counted, _deals(sz.evals), _high(sz.evals, old_answer)
+
+    runner = Runner(SerialExecutor(), new_config)
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    found = search_staff(model, team, parsed, new_config, runner, limit=50, curve_extra=0)
+    new_wall, new_cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    new_deals = _deals(found.evals)
+    new_sure = _high(found.evals, found.answer)
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    before = runner.replications
+    team_node = model.team(team)
+    why = explain(model, compile_network(model), found, new_config, runner,
+                  team_node.size if team_node is not None else 0)
+    lever_wall, lever_cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    lever_reps = runner.replications - before
+    if found.answer != old_answer:
+        raise RuntimeError(f"{name}: the sequential search found {found.answer}, the "
+                           f"fixed-replication search {old_answer}")
+    if not (new_sure and old_sure):
+        raise RuntimeError(f"{name}: not equally sure (sequential {found.confidence}, "
+                           f"fixed {'high' if old_sure else 'not high'})")
+    levers = "; ".join(f"{lv.change} → {lv.answer}" for lv in why.levers) or "none simulated"
+    return [
+        Result(f"staffing {name} ({', '.join(targets)}): simulated deals, sequential / "
+               f"fixed replications", new_deals / old_deals, "x", 1.0, "fixed search",
+               target=0.3,
+               note=f"answer {found.answer}, both 'high' (95% intervals of the answer and the "
+                    f"size below clear the targets); sequential {found.search_replications} "
+                    f"replications at sizes {found.search_sizes}, {new_deals} deals, wall "
+                    f"{new_wall:.1f} s, CPU {new_cpu:.1f} s; fixed (10 per size, borderline "
+                    f"doubled to 40) {old_reps} replications at {sorted(sz.searched)}, "
+                    f"{old_deals} deals, wall {old_wall:.1f} s, CPU {old_cpu:.1f} s; CPU "
+                    f"ratio {new_cpu / old_cpu:.2f}; {SEQ_DAYS} days, 1 process"),
+        Result(f"staffing {name}: the explanation's levers, CPU s", lever_cpu, "s", new_cpu,
+               "sequential search", target=None,
+               note=f"cause {why.cause}; levers {levers}; {lever_reps} replications, wall "
+                    f"{lever_wall:.1f} s (simulated only when the answer is far from the "
+                    f"file's size; --no-levers skips them)"),
+    ]
+
+
+def _sequential() -> list[Result]:
+    return [r for name, path, targets in SEQ_CASES for r in _sequential_case(name, path, targets)]
+
+
 def run() -> list[Result]:
-    return _staffing() + _parallel_sweep()
+    return _sequential() + _staffing() + _parallel_sweep()
 
 
 if __name__ == "__main__":

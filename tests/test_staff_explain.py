@@ -235,3 +235,28 @@ def test_report_whatif_section_says_where_breaches_come_from(tmp_path: Path) -> 
     section = section[:section.index("</ul>")]
     assert "<b>baseline</b>: Line.In:" in section and "<b>Earlier</b>: Line.In:" in section
     assert "of the breaches arrived outside working hours (mon-sun 09:00-18:00)" in section
+
+
+def test_the_progress_bar_counts_the_whole_search() -> None:
+    """One bar for the search: replications done never go back (they restarted at every
+    size before), the whole is never below what is done, and it ends at the total."""
+    from funnelc import load_text
+    from funnelc.sim import SimConfig, compile_network
+    from funnelc.whatif.executors import Runner, SerialExecutor
+    from funnelc.whatif.staffing import parse_target, search_staff, with_respond_limits
+
+    model = load_text(MMC).model
+    assert model is not None
+    net = compile_network(model)
+    targets = [parse_target("respond 5m 90%", "--target", net, "Ops")]
+    model = with_respond_limits(model, net, targets)
+    config = SimConfig(days=4, warmup_days=1, reps=2, seed=1)
+    seen: list[tuple[int, int]] = []
+    runner = Runner(SerialExecutor(), config, progress=lambda done, total: seen.append(
+        (done, total)))
+    found = search_staff(model, "Ops", targets, config, runner, limit=20, start_size=1,
+                         curve_extra=0)
+    assert len(found.search_sizes) >= 4
+    dones = [d for d, _ in seen]
+    assert dones == sorted(dones) and all(d <= t for d, t in seen)
+    assert dones[-1] == runner.replications == found.search_replications

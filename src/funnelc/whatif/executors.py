@@ -317,11 +317,11 @@ class Runner:
         counts every batch against it instead of restarting at each batch."""
         self._serial_only = True
 
-    def plan(self, total: int) -> None:
-        """Announce that the coming batches belong to one job of about `total`
-        replications (a search whose length is learned as it goes: the bar's whole grows
-        when the job outruns it)."""
-        self.planned = total
+    def plan(self, more: int) -> None:
+        """Announce about `more` replications to come as part of one job (a search whose
+        length is learned as it goes): the bar counts everything this runner ran and
+        its whole grows when the job outruns the plan, instead of restarting."""
+        self.planned = max(self.planned or 0, self.replications + more)
 
     def run(self, nets: Sequence[Network], wanted: Sequence[range]) -> list[list[RepStats]]:
         """Replications `wanted[i]` of `nets[i]`, each list in replication order."""
