@@ -290,7 +290,12 @@ def _confidence(best: int | None, flat: tuple[int, int] | None, sz: SizeRuns, ca
     if best is None:
         return "low", f"no size up to {limit} meets every target"
     n = len(sz.evals[best].reps)
+    below = sz.evals.get(best - 1)
+    bound = targets and below is not None and not below.meets_all
     if flat is None or flat == (best, best):
+        if bound:
+            return "high", (f"{best} is the smallest size meeting every target and the sizes "
+                            f"above it earn less with 95% confidence ({n} replications)")
         return "high", (f"{best} has the highest profit and every size next to it is worse "
                         f"with 95% confidence ({n} replications)")
     lo, hi = flat
