@@ -114,9 +114,18 @@ def _hubspot(reference: float) -> list[Result]:
                  "a pipeline with its stages per request, properties in one batch per object")
 
 
+def _amocrm(reference: float) -> list[Result]:
+    from fakes.amocrm_server import running_fake_amocrm
+
+    return _rest(reference, "amocrm", "AMOCRM_TOKEN", running_fake_amocrm, 20, 16,
+                 "batches of up to 50 items (pipelines with their statuses, fields, loss "
+                 "reasons); 7 requests a second")
+
+
 def run() -> list[Result]:
     reference = _check_seconds()
-    return _bitrix24(reference) + _pipedrive(reference) + _hubspot(reference)
+    return (_bitrix24(reference) + _pipedrive(reference) + _hubspot(reference)
+            + _amocrm(reference))
 
 
 if __name__ == "__main__":

@@ -119,13 +119,15 @@ def test_plan_on_a_fresh_account_changes_nothing(amo: FakeAmo, funnel: Path) -> 
     assert writes(amo) == []
     assert [r.path for r in amo.requests] == [PIPELINES, "/api/v4/leads/custom_fields",
                                               "/api/v4/contacts/custom_fields",
-                                              "/api/v4/companies/custom_fields"]
+                                              "/api/v4/companies/custom_fields",
+                                              "/api/v4/leads/loss_reasons"]
 
 
 def test_apply_builds_the_account_and_a_second_apply_plans_nothing(amo: FakeAmo, funnel: Path) -> None:
     result = apply(amo, funnel, "--yes")
     assert result.exit_code == 0, result.output
-    assert "applied 8 change(s)" in result.stdout
+    assert "applied 10 change(s)" in result.stdout  # 8, and the two loss reasons
+    assert [r.name for r in amo.state.ordered_loss_reasons()] == ["Нецелевой", "Дорого"]
     sales = amo.state.pipeline_by_name("Продажи")
     service = amo.state.pipeline_by_name("Сервис")
     assert sales is not None and service is not None

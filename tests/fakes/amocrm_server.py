@@ -52,6 +52,20 @@ work against the real service, so when in doubt the fake is the stricter one):
   keep their id. ``required_statuses`` sent in PATCH replaces the whole list.
 * Deleting a pipeline or status drops it from every field's
   ``required_statuses``/``hidden_statuses``.
+* Loss reasons (``/api/v4/leads/loss_reasons``), as the official PHP SDK uses them
+  (amocrm/amocrm-api-php, ``src/AmoCRM/EntitiesServices/Leads/LossReasons.php`` and
+  ``src/AmoCRM/Models/Leads/LossReasons/LossReasonModel.php``): the list and the by-id
+  answer carry ``id``, ``name``, ``sort``, ``created_at``, ``updated_at`` (what
+  ``LossReasonModel::fromArray`` reads; the same fields as Kommo's reference
+  developers.kommo.com/reference/loss-reasons) under ``_embedded.loss_reasons``
+  (``getEntitiesFromResponse``); an empty list answers 204, as custom fields do.
+  ``POST`` takes an array of ``toApi()`` bodies: ``name`` (required string), ``sort``
+  (optional integer) and ``request_id``, which may not be 0 (the SDK sends index + 1:
+  "Бага в API не принимает 0"), echoed in the answer (``processAction`` matches by
+  it). ``PATCH …/loss_reasons/{id}`` (``updateOne``) changes one reason; a batch
+  ``PATCH`` and a batch ``DELETE`` are refused (405: the SDK's ``update`` and
+  ``delete`` throw NotAvailableForAction); ``DELETE …/{id}`` answers 204
+  (``deleteOne``). Names are not required to be unique: nothing documents it.
 """
 
 from __future__ import annotations
@@ -84,6 +98,7 @@ __all__ = [
     "Description",
     "EnumValue",
     "FailPlan",
+    "LossReason",
     "FakeAmo",
     "LoggedRequest",
     "Pipeline",
@@ -226,6 +241,17 @@ class CustomField:
 
 
 @dataclass
+class LossReason:
+    """A loss reason of the account (one list for every pipeline)."""
+
+    id: int
+    name: str
+    sort: int
+    created_at: int
+    updated_at: int
+
+
+@dataclass
 class AmoState:
     """The whole fake account. Tests may read and edit it directly (under no lock:
     do it between requests, not while a client is running in another thread)."""
@@ -239,10 +265,11 @@ class AmoState:
     pipelines_with_leads: set[int] = field(default_factory=set)
     #: The paid "Супер-поля" option: hidden_statuses, chained_list, monetary.
     super_fields: bool = False
+    loss_reasons: dict[int, LossReason] = field(default_factory=dict)
     _counters: dict[str, int] = field(
         default_factory=lambda: {
             "pipeline": 7_100_000, "status": 61_000_000, "field": 910_000,
-            "enum": 520_000, "description": 3_000,
+            "enum": 520_000, "description": 3_000, "loss_reason": 4_203_700,
         }
     )
 
@@ -319,6 +346,19 @@ class AmoState:
                          is_predefined=is_predefined, is_deletable=is_deletable)
         fields[cf.id] = cf
         return cf
+
+    def add_loss_reason(self, name: str, sort: int | None = None) -> LossReason:
+        """Seed a loss reason directly (no validation) — for tests of an existing account."""
+        if sort is None:
+            sort = max((r.sort for r in self.loss_reasons.values()), default=99_990) + 10
+        now = int(time.time())
+        reason = LossReason(self.next_id("loss_reason"), name, sort, now, now)
+        self.loss_reasons[reason.id] = reason
+        return reason
+
+    def ordered_loss_reasons(self) -> list[LossReason]:
+        """Loss reasons in the order amoCRM lists them (sort, then id)."""
+        return sorted(self.loss_reasons.values(), key=lambda r: (r.sort, r.id))
 
     def main_pipeline(self) -> Pipeline | None:
         """The pipeline flagged ``is_main`` (None only if a client un-flagged it)."""
@@ -592,6 +632,11 @@ class FakeAmo:
             ("GET", re.compile(rf"/api/v4/{_ENTITY}/custom_fields/(\d+)"), self._get_field),
             ("PATCH", re.compile(rf"/api/v4/{_ENTITY}/custom_fields/(\d+)"), self._patch_field),
             ("DELETE", re.compile(rf"/api/v4/{_ENTITY}/custom_fields/(\d+)"), self._delete_field),
+            ("GET", re.compile(r"/api/v4/leads/loss_reasons"), self._list_loss_reasons),
+            ("POST", re.compile(r"/api/v4/leads/loss_reasons"), self._create_loss_reasons),
+            ("GET", re.compile(r"/api/v4/leads/loss_reasons/(\d+)"), self._get_loss_reason),
+            ("PATCH", re.compile(r"/api/v4/leads/loss_reasons/(\d+)"), self._patch_loss_reason),
+            ("DELETE", re.compile(r"/api/v4/leads/loss_reasons/(\d+)"), self._delete_loss_reason),
         ]
 
     # ---------------------------------------------------------------- lifecycle
@@ -1278,6 +1323,85 @@ class FakeAmo:
         if not cf.is_deletable:
             raise ApiError(400, f"Custom field {field_id} ({cf.code or cf.name}) is predefined and cannot be deleted")
         del self.state.custom_fields[entity][field_id]
+        return 204, None
+
+    # ---------------------------------------------------------------- loss reasons
+
+    def _loss_reason_json(self, reason: LossReason, base: str, *,
+                          request_id: str | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": reason.id, "name": reason.name, "sort": reason.sort,
+                               "created_at": reason.created_at, "updated_at": reason.updated_at}
+        if request_id is not None:
+            out["request_id"] = request_id
+        out["_links"] = {"self": {"href": f"{base}/api/v4/leads/loss_reasons/{reason.id}"}}
+        return out
+
+    def _loss_reason_or_404(self, reason_id: int) -> LossReason:
+        reason = self.state.loss_reasons.get(reason_id)
+        if reason is None:
+            raise ApiError(404, "Loss reason not found")
+        return reason
+
+    def _list_loss_reasons(self, call: _Call) -> Reply:
+        items = [self._loss_reason_json(r, call.base_url) for r in self.state.ordered_loss_reasons()]
+        if not items:
+            return 204, None
+        return 200, self._collection("loss_reasons", items, f"{call.base_url}{call.path}")
+
+    def _get_loss_reason(self, call: _Call, reason_id: int) -> Reply:
+        return 200, self._loss_reason_json(self._loss_reason_or_404(reason_id), call.base_url)
+
+    @staticmethod
+    def _check_loss_reason(item: Any, errs: list[Err]) -> None:
+        """A ``LossReasonModel::toApi()`` body: name, optional sort, request_id not 0."""
+        if not isinstance(item, dict):
+            errs.append(_err("InvalidType", "", "loss reason must be an object"))
+            return
+        _check(item, "name", "str", errs, required=True)
+        _check(item, "sort", "int", errs)
+        if "request_id" in item:
+            rid = item["request_id"]
+            if not isinstance(rid, (str, int)) or isinstance(rid, bool) or str(rid) in ("", "0"):
+                errs.append(_err("InvalidValue", "request_id",
+                                 "request_id must be a non-empty string or a number other than 0"))
+        unknown = set(item) - {"name", "sort", "request_id", "id"}
+        for key in sorted(unknown):
+            errs.append(_err("UnknownField", key, f"{key} cannot be set on a loss reason"))
+
+    def _create_loss_reasons(self, call: _Call) -> Reply:
+        items = call.require_array()
+        problems: list[tuple[str, list[Err]]] = []
+        for i, item in enumerate(items):
+            errs: list[Err] = []
+            self._check_loss_reason(item, errs)
+            if isinstance(item, dict) and "id" in item:
+                errs.append(_err("UnknownField", "id", "id cannot be sent when creating"))
+            problems.append((_request_id(item, i), errs))
+        if any(errs for _, errs in problems):
+            raise _validation_failed(problems)
+        out = []
+        for i, item in enumerate(items):
+            reason = self.state.add_loss_reason(item["name"], item.get("sort"))
+            out.append(self._loss_reason_json(reason, call.base_url,
+                                              request_id=_request_id(item, i)))
+        return 200, self._collection("loss_reasons", out, None)
+
+    def _patch_loss_reason(self, call: _Call, reason_id: int) -> Reply:
+        body = call.require_object()
+        reason = self._loss_reason_or_404(reason_id)
+        errs: list[Err] = []
+        self._check_loss_reason(body, errs)
+        if errs:
+            raise _validation_failed([(_request_id(body, 0), errs)])
+        reason.name = body["name"]
+        if body.get("sort") is not None:
+            reason.sort = body["sort"]
+        reason.updated_at = int(time.time())
+        return 200, self._loss_reason_json(reason, call.base_url)
+
+    def _delete_loss_reason(self, call: _Call, reason_id: int) -> Reply:
+        self._loss_reason_or_404(reason_id)
+        del self.state.loss_reasons[reason_id]
         return 204, None
 
 

@@ -261,8 +261,8 @@ class _Builder:
         stages = [s for p in self.funnel.pipelines for s in p.stages]
         if reasons:
             self.notes.append("lost reasons are amoCRM loss reasons (every lost deal ends in "
-                              "status 143): create them under loss reasons in amoCRM's settings; "
-                              "funnelc apply does not")
+                              "status 143): funnelc apply creates them in the account's one "
+                              "list (POST /api/v4/leads/loss_reasons)")
         if any(s.sla is not None or s.respond is not None for s in stages):
             self.notes.append("sla and respond are not exported: amoCRM has no per-stage time "
                               "limit; enforce them with a watcher or the Digital Pipeline")

@@ -1,6 +1,7 @@
 """What an amoCRM account holds, read through the API: the side of the comparison that
 `funnelc apply` plans against. Plain dataclasses built from amoCRM's JSON, so the planner
-never sees HAL envelopes."""
+never sees HAL envelopes. Loss reasons are read with the fields the official PHP SDK's
+`LossReasonModel::fromArray` requires (`id`, `name`, `sort`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from typing import TypeVar
 from ..jsontypes import JSON, JSONObject
 from .amocrm_client import AmoBadAnswer, AmoClient
 
-__all__ = ["RemoteStatus", "RemotePipeline", "RemoteField", "Account", "read_account",
+__all__ = ["RemoteStatus", "RemotePipeline", "RemoteField", "RemoteLossReason", "Account",
+           "read_account", "parse_loss_reason",
            "parse_pipeline", "parse_field", "json_int", "ENTITIES", "WON_ID", "LOST_ID"]
 
 ENTITIES = ("leads", "contacts", "companies")
@@ -71,9 +73,23 @@ class RemoteField:
 
 
 @dataclass
+class RemoteLossReason:
+    """One of the account's loss reasons (one list for every pipeline)."""
+
+    id: int
+    name: str
+    sort: int
+
+
+@dataclass
 class Account:
     pipelines: list[RemotePipeline]
     fields: dict[str, list[RemoteField]]
+    loss_reasons: list[RemoteLossReason] = field(default_factory=list)
+    """In amoCRM's order (sort, then id)."""
+
+    def loss_reason(self, name: str) -> RemoteLossReason | None:
+        return next((r for r in self.loss_reasons if r.name == name), None)
 
     def pipeline(self, name: str) -> RemotePipeline | None:
         return next((p for p in self.pipelines if p.name == name), None)
@@ -156,10 +172,14 @@ def parse_field(raw: JSONObject, entity: str) -> RemoteField:
                        enums, pairs, deletable)
 
 
+def parse_loss_reason(raw: JSONObject) -> RemoteLossReason:
+    return RemoteLossReason(json_int(raw["id"]), str(raw["name"]), json_int(raw.get("sort") or 0))
+
+
 def read_account(client: AmoClient, descriptions_for: set[str] | None = None) -> Account:
-    """Pipelines with statuses, and the custom fields of deals, contacts and companies
-    (every page). Statuses' descriptions are read for the pipelines named in
-    `descriptions_for` only: one more request each, and only they are compared."""
+    """Pipelines with statuses, the custom fields of deals, contacts and companies
+    (every page) and the loss reasons. Statuses' descriptions are read for the pipelines
+    named in `descriptions_for` only: one more request each, and only they are compared."""
     what = client.where("GET", "/api/v4/leads/pipelines")
     pipelines = [_parsed(parse_pipeline, p, what, f"_embedded.pipelines[{i}]")
                  for i, p in enumerate(client.get_pipelines())]
@@ -174,7 +194,11 @@ def read_account(client: AmoClient, descriptions_for: set[str] | None = None) ->
                                f"_embedded.custom_fields[{i}]")
                        for i, f in enumerate(client.get_custom_fields(entity))]
               for entity in ENTITIES}
-    return Account(pipelines, fields)
+    what = client.where("GET", "/api/v4/leads/loss_reasons")
+    reasons = [_parsed(parse_loss_reason, r, what, f"_embedded.loss_reasons[{i}]")
+               for i, r in enumerate(client.get_loss_reasons())]
+    reasons.sort(key=lambda r: (r.sort, r.id))
+    return Account(pipelines, fields, reasons)
 
 
 def _parsed(parse: Callable[[JSONObject], T], raw: JSONObject, what: str, where: str) -> T:

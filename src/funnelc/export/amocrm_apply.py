@@ -6,6 +6,9 @@ out in two phases (research note §7):
 2. read the pipelines back for the real status ids and PATCH each field's
    `required_statuses` (the whole list: a PATCH replaces it) and new enum values;
 
+3. create the loss reasons the account lacks (one batch: amoCRM keeps one list for every
+   pipeline);
+
 then, with `prune` only, the deletions. Every step is idempotent by construction: the
 plan is a difference, so applying twice plans nothing the second time.
 
@@ -200,6 +203,23 @@ class _Executor:
             item["enums"] = kept + list(change.add_enums)
         return item if len(item) > 2 else None
 
+    # ------------------------------------------------------------------ loss reasons
+
+    def _loss_reason_ids(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        what = self.client.where("GET", "/api/v4/leads/loss_reasons")
+        for i, r in enumerate(self.client.get_loss_reasons()):
+            out.setdefault(str(r.get("name")),
+                           answer_int(r, "id", what, f"_embedded.loss_reasons[{i}]"))
+        return out
+
+    def loss_reasons(self) -> None:
+        bodies = self.plan.loss_reasons_to_create
+        if bodies:
+            self._post_batch("/api/v4/leads/loss_reasons", bodies, "loss_reasons",
+                             self._loss_reason_ids)
+            self.echo(f"created {len(bodies)} loss reason(s)")
+
     # ------------------------------------------------------------------ deletions
 
     def deletions(self) -> None:
@@ -211,6 +231,8 @@ class _Executor:
                     for p in plan.delete_pipelines]
         targets += [(f"/api/v4/{f.entity}/custom_fields/{f.id}",
                      f"{ENTITY_WORDS[f.entity]} field {q(f.name)}") for f in plan.delete_fields]
+        targets += [(f"/api/v4/leads/loss_reasons/{r.id}", f"loss reason {q(r.name)}")
+                    for r in plan.delete_loss_reasons]
         for path, what in targets:
             try:
                 self.client.request("DELETE", path)
@@ -230,5 +252,6 @@ def execute(client: AmoClient, plan: Plan, echo: Callable[[str], None]) -> tuple
     ex = _Executor(client, plan, echo)
     ex.phase_one()
     ex.phase_two()
+    ex.loss_reasons()
     ex.deletions()
     return ex.refused, time.monotonic() - start

@@ -16,7 +16,7 @@ from ..jsontypes import JSON
 
 __all__ = ["Description", "DescriptionPatch", "StatusBody", "Embedded", "PipelineBody",
            "EnumBody", "FieldBody", "BuiltinField", "StageRef", "RequiredEntry", "Bundle",
-           "StatusPatch", "EnumItem", "RequiredPair", "FieldPatch"]
+           "StatusPatch", "EnumItem", "RequiredPair", "FieldPatch", "LossReasonBody"]
 
 
 class Description(TypedDict):
@@ -138,3 +138,12 @@ class FieldPatch(TypedDict):
     name: str
     required_statuses: NotRequired[list[RequiredPair]]
     enums: NotRequired[list[EnumItem | EnumBody]]
+
+
+class LossReasonBody(TypedDict):
+    """An item of `POST /api/v4/leads/loss_reasons`, as the official PHP SDK's
+    `LossReasonModel::toApi` builds it: `request_id` is never "0" (amoCRM refuses 0)."""
+
+    name: str
+    sort: int
+    request_id: str

@@ -369,6 +369,12 @@ class AmoClient:
         body = self.request("GET", path, params={"with": "descriptions"})
         return embedded_items(body, "statuses", self.where("GET", path))
 
+    def get_loss_reasons(self) -> list[JSONObject]:
+        """The account's loss reasons (`_embedded.loss_reasons`, where the official PHP SDK
+        reads them; an empty list may come as 204, which reads as none)."""
+        path = "/api/v4/leads/loss_reasons"
+        return embedded_items(self.request("GET", path), "loss_reasons", self.where("GET", path))
+
     def get_custom_fields(self, entity: str) -> list[JSONObject]:
         """Every page (amoCRM answers 204 instead of an empty page)."""
         out: list[JSONObject] = []

@@ -17,9 +17,12 @@ because names are all the funnel file has and ids differ per account. The rules:
   and the `required_statuses` the file asks for, *added* to the ones it has (amoCRM
   replaces the whole list on PATCH, so the union is sent) — a field's type is never
   changed (amoCRM cannot);
-* nothing is deleted unless `prune`: then user statuses, pipelines and deletable custom
-  fields the file does not have are deleted and `required_statuses` become exactly the
-  file's. Enum values are never removed.
+* a loss reason (`lost "reason"` anywhere in the file) missing from the account's one
+  list is created, after the reasons it has, in the file's order; reasons are matched
+  by name and never renamed or reordered;
+* nothing is deleted unless `prune`: then user statuses, pipelines, deletable custom
+  fields and loss reasons the file does not have are deleted and `required_statuses`
+  become exactly the file's. Enum values are never removed.
 """
 
 from __future__ import annotations
@@ -32,11 +35,20 @@ from .amocrm_account import (
     WON_ID,
     Account,
     RemoteField,
+    RemoteLossReason,
     RemotePipeline,
     RemoteStatus,
     json_int,
 )
-from .amocrm_bundle import Bundle, EnumBody, FieldBody, PipelineBody, StatusBody, StatusPatch
+from .amocrm_bundle import (
+    Bundle,
+    EnumBody,
+    FieldBody,
+    LossReasonBody,
+    PipelineBody,
+    StatusBody,
+    StatusPatch,
+)
 
 __all__ = ["Plan", "StatusAdd", "SystemRename", "StatusUpdate", "FieldChange", "make_plan",
            "ENTITY_WORDS", "DEFAULT_SYSTEM_NAMES"]
@@ -104,9 +116,11 @@ class Plan:
     fields_to_create: dict[str, list[FieldBody]] = field(
         default_factory=lambda: {e: [] for e in ENTITIES})
     field_changes: list[FieldChange] = field(default_factory=list)
+    loss_reasons_to_create: list[LossReasonBody] = field(default_factory=list)
     delete_statuses: list[tuple[RemotePipeline, RemoteStatus]] = field(default_factory=list)
     delete_pipelines: list[RemotePipeline] = field(default_factory=list)
     delete_fields: list[RemoteField] = field(default_factory=list)
+    delete_loss_reasons: list[RemoteLossReason] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
@@ -144,6 +158,8 @@ class Plan:
                 if c.shown_removed:
                     out.append(f"- {label}: no longer required to enter "
                                + ", ".join(f"{q(p)} → {q(s)}" for p, s in c.shown_removed))
+        for new in self.loss_reasons_to_create:
+            out.append(f"+ create loss reason {q(new['name'])}")
         for pipe, status in self.delete_statuses:
             out.append(f"- delete status {q(status.name)} of pipeline {q(pipe.name)} "
                        "(its deals move to the pipeline's first stage)")
@@ -151,6 +167,8 @@ class Plan:
             out.append(f"- delete pipeline {q(pipe.name)} (amoCRM refuses if it holds deals)")
         for f in self.delete_fields:
             out.append(f"- delete {ENTITY_WORDS[f.entity]} field {q(f.name)} (its values are lost)")
+        for gone in self.delete_loss_reasons:
+            out.append(f"- delete loss reason {q(gone.name)}")
         return out
 
     @property
@@ -360,8 +378,28 @@ class _Planner:
         return {(p.id, s.id): (p.name, s.name) for p in self.account.pipelines for s in p.statuses}
 
 
+def _loss_reasons(plan: Plan, wanted: list[str], account: Account) -> None:
+    """Create the file's reasons the account lacks, sorted after the ones it has."""
+    top = max((r.sort for r in account.loss_reasons), default=0)
+    have = {r.name for r in account.loss_reasons}
+    for name in wanted:
+        if name in have:
+            continue
+        have.add(name)
+        top += 10
+        # request_id counts from 1: amoCRM refuses 0 (the official PHP SDK's toApi)
+        plan.loss_reasons_to_create.append(
+            {"name": name, "sort": top, "request_id": str(len(plan.loss_reasons_to_create) + 1)})
+    others = [r for r in account.loss_reasons if r.name not in set(wanted)]
+    if plan.prune:
+        plan.delete_loss_reasons.extend(others)
+    elif others:
+        plan.kept.append("loss reasons not in the file: " + ", ".join(q(r.name) for r in others))
+
+
 def make_plan(bundle: Bundle, account: Account, *, prune: bool = False) -> Plan:
     planner = _Planner(bundle, account, prune)
     planner.pipelines()
     planner.fields()
+    _loss_reasons(planner.plan, bundle.get("loss_reasons", []), account)
     return planner.plan

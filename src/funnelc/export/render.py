@@ -48,27 +48,23 @@ def _field_count(account: Account) -> int:
 
 
 def plan_text(url: str, plan: Plan, account: Account, bundle: Bundle, read: int) -> list[str]:
-    """The account as read, then one line per change, warning, thing left alone and
-    loss reason to create by hand."""
+    """The account as read, then one line per change, warning and thing left alone."""
     lines = [f"account {url}: {len(account.pipelines)} pipelines, {_field_count(account)} "
-             f"custom fields (read in {read} requests)"]
+             f"custom fields, {len(account.loss_reasons)} loss reasons (read in {read} "
+             "requests)"]
     lines += [f"  {line}" for line in plan.lines()]
     lines += [f"  ! {warning}" for warning in plan.warnings]
     lines += [f"  = leave alone: {kept}" for kept in plan.kept]
-    reasons = bundle["loss_reasons"]
-    if reasons:
-        lines.append(f"  = by hand: {len(reasons)} loss reason(s) in amoCRM's settings (apply "
-                     "cannot create them): " + ", ".join(f"`{r}`" for r in reasons))
     return lines
 
 
 def plan_json(url: str, plan: Plan, account: Account, bundle: Bundle, read: int) -> JSONObject:
     """The account and the plan, before anything is applied (`applied` false)."""
     return {"account": url, "pipelines": len(account.pipelines),
-            "custom_fields": _field_count(account), "read_requests": read,
-            "changes": [*plan.lines()], "warnings": [*plan.warnings],
-            "left_alone": [*plan.kept], "by_hand_loss_reasons": [*bundle["loss_reasons"]],
-            "errors": [*plan.errors], "applied": False, "refused": []}
+            "custom_fields": _field_count(account), "loss_reasons": len(account.loss_reasons),
+            "read_requests": read, "changes": [*plan.lines()], "warnings": [*plan.warnings],
+            "left_alone": [*plan.kept], "errors": [*plan.errors], "applied": False,
+            "refused": []}
 
 
 def applied_json(refused: list[str], requests: int, retries: int) -> JSONObject:
