@@ -118,9 +118,7 @@ def _load(inputs: tuple[str, ...], funnel_path: str, scenario: str | None, tz: s
     matched to it. Stage names of the history that match no stage of the funnel are
     warned about as `history` does, with the closest stage for each; when none matches
     at all, nothing is fitted (exit 1): every figure would be the funnel's own."""
-    from ..history.report import unmatched_names
-    from ..history.run import prepare
-    from ..names import escape_invisible
+    from .history import prepare_or_exit, warn_unmatched
     from .sim_options import load_for_simulation
 
     prepared_funnel = load_for_simulation(funnel_path, None, color, "fitting")
@@ -128,13 +126,8 @@ def _load(inputs: tuple[str, ...], funnel_path: str, scenario: str | None, tz: s
     if scenario is not None and scenario in [s.name.value for s in funnel.scenarios]:
         raise click.BadParameter(f"{funnel_path} already has a scenario `{scenario}`",
                                  param_hint="'--scenario'")
-    prep = _or_exit(lambda: prepare(list(inputs), tz, funnel))
-    if prep.names is not None:
-        error, lines = unmatched_names(prep.names, prep.history.place, funnel_path)
-        for line in lines:
-            click.echo(escape_invisible(line), err=True)
-        if error:
-            raise SystemExit(EXIT_PROBLEMS)
+    prep = prepare_or_exit(list(inputs), tz, funnel)
+    warn_unmatched(prep, funnel_path)
     return prepared_funnel, prep
 
 

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from ..history.audit import Audit
     from ..history.quality import DataQuality
     from ..history.report import Section
+    from ..history.run import Prepared
+    from ..model import FunnelFile
 
 
 def tz_option(fn):
@@ -102,55 +104,80 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
         from .sim_options import load_for_simulation
 
         funnel = load_for_simulation(funnel_path, None, color, "matching history to").model
-
-    from rich.text import Text
-
-    from ..history.load import HistoryInputError
-    from ..history.report import (
-        names_section,
-        order_note,
-        print_quality,
-        print_terminal,
-        quality_section,
-        sections,
-        unmatched_names,
-    )
-    from ..history.run import prepare
-    from ..termtext import plain, terminal_console
-    from .convention import color_choice
-
-    try:
-        prepared = prepare(list(inputs), tz, funnel)
-    except HistoryInputError as exc:
-        click.echo(f"error: {exc}", err=True)
-        if exc.hint:
-            click.echo(f"  = help: {exc.hint}", err=True)
-        raise SystemExit(exc.exit_code) from None
-    t, dq = prepared.tables, prepared.history.quality
-    extra = [quality_section(dq)]
-    if prepared.names is not None and funnel_path is not None:
-        from ..names import escape_invisible
-
-        extra.append(names_section(prepared.names, prepared.history.place))
-        error, lines = unmatched_names(prepared.names, prepared.history.place, funnel_path)
-        for line in lines:
-            click.echo(escape_invisible(line), err=True)
-        if error:
-            raise SystemExit(EXIT_PROBLEMS)
-    from ..history.audit import run_audit
-    from ..history.audit_render import audit_sections
-
-    audit = run_audit(t)
-    secs = sections(t, [*audit_sections(audit), *extra])
+    prepared = prepare_or_exit(list(inputs), tz, funnel)
+    warn_unmatched(prepared, funnel_path)
+    audit, secs = _analyse(prepared, funnel_path)
+    dq = prepared.history.quality
     lost = dq.dropped_total or dq.counts.get("truncated_files", 0)
     if fmt == "json":
         from ..history.report import render_json
 
         if out_dir is not None:
-            write_outputs(out_dir, secs, t, dq, list(inputs), tz, audit)
+            write_outputs(out_dir, secs, prepared.tables, dq, list(inputs), tz, audit)
             info(f"wrote {out_dir}/history.html, history.json and plots/")
-        deliver(None, render_json(secs, dq, _meta(t, list(inputs), tz)))
-        raise SystemExit(EXIT_PROBLEMS if lost else EXIT_CLEAN)
+        deliver(None, render_json(secs, dq, _meta(prepared.tables, list(inputs), tz)))
+    else:
+        _print_text(prepared, secs, tz, max_rows, color)
+        if out_dir is not None:
+            write_outputs(out_dir, secs, prepared.tables, dq, list(inputs), tz, audit)
+            click.echo(f"wrote {out_dir}/history.html, history.json and plots/")
+    raise SystemExit(EXIT_PROBLEMS if lost else EXIT_CLEAN)
+
+
+def prepare_or_exit(inputs: list[str], tz: str, funnel: FunnelFile | None) -> Prepared:
+    """The history read and matched to `funnel` (`history.run.prepare`), or its
+    `HistoryInputError` as an error line with a hint and the error's exit code."""
+    from ..history.load import HistoryInputError
+    from ..history.run import prepare
+
+    try:
+        return prepare(inputs, tz, funnel)
+    except HistoryInputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        if exc.hint:
+            click.echo(f"  = help: {exc.hint}", err=True)
+        raise SystemExit(exc.exit_code) from None
+
+
+def warn_unmatched(prepared: Prepared, funnel_path: str | None) -> None:
+    """The history's stage names that match no stage of the funnel, each with the
+    closest stage, on stderr; exit 1 when none matches (another account's funnel).
+    `history` and `fit` say it alike."""
+    if prepared.names is None or funnel_path is None:
+        return
+    from ..history.report import unmatched_names
+    from ..names import escape_invisible
+
+    error, lines = unmatched_names(prepared.names, prepared.history.place, funnel_path)
+    for line in lines:
+        click.echo(escape_invisible(line), err=True)
+    if error:
+        raise SystemExit(EXIT_PROBLEMS)
+
+
+def _analyse(prepared: Prepared, funnel_path: str | None) -> tuple[Audit, list[Section]]:
+    """The audit and every table `history` shows, the data quality and names last."""
+    from ..history.audit import run_audit
+    from ..history.audit_render import audit_sections
+    from ..history.report import names_section, quality_section, sections
+
+    extra = [quality_section(prepared.history.quality)]
+    if prepared.names is not None and funnel_path is not None:
+        extra.append(names_section(prepared.names, prepared.history.place))
+    audit = run_audit(prepared.tables)
+    return audit, sections(prepared.tables, [*audit_sections(audit), *extra])
+
+
+def _print_text(prepared: Prepared, secs: list[Section], tz: str, max_rows: int,
+                color: str) -> None:
+    """The tables in the terminal, headed by the span and the stage order's source."""
+    from rich.text import Text
+
+    from ..history.report import order_note, print_quality, print_terminal
+    from ..termtext import plain, terminal_console
+    from .convention import color_choice
+
+    t = prepared.tables
     console = terminal_console(color=color_choice(color))
     console.print(Text.assemble(
         (f"{t.deals:,} deals, {t.events:,} events", "bold"),
@@ -158,11 +185,7 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
          if t.visits.data_start is not None else ""), plain(f" (months in {tz})")))
     console.print(plain(order_note(t)))
     print_terminal(secs, console, max_rows)
-    print_quality(dq, console)
-    if out_dir is not None:
-        write_outputs(out_dir, secs, t, dq, list(inputs), tz, audit)
-        console.print(plain(f"wrote {out_dir}/history.html, history.json and plots/"))
-    raise SystemExit(EXIT_PROBLEMS if lost else EXIT_CLEAN)
+    print_quality(prepared.history.quality, console)
 
 
 def _meta(t: HistoryTables, inputs: list[str], tz: str) -> dict[str, Any]:
