@@ -100,6 +100,8 @@ def argv_for(name: str, history: Path, amocrm: Path, tmp: Path) -> list[str]:
         "forecast": ["forecast", str(history), "--funnel", FUNNEL, "--until", "2024-04-07",
                      "--reps", "2", "--jobs", "1"],
         "audit": ["audit", FUNNEL, str(history)],
+        "serve": ["serve", FUNNEL, "--no-browser", "--port", "0", "--jobs", "1",
+                  "--exit-after", "0.3"],
     }[name]
 
 

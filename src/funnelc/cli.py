@@ -38,6 +38,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                  "Forecast won deals and revenue from today's open deals and new arrivals."),
     "audit": ("funnelc.commands.audit",
               "Audit a history: managers, sources, loss reasons, graveyards, by money."),
+    "serve": ("funnelc.commands.serve",
+              "Workshop mode: edit the funnel in a local web page and watch it live."),
 }
 
 

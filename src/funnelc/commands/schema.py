@@ -15,7 +15,7 @@ OUTPUT_SCHEMAS: dict[str, Path] = {
     "check": _PACKAGE / "schemas" / "diagnostics.schema.json",
     **{name: _PACKAGE / "schemas" / f"{name}.schema.json"
        for name in ("fmt", "rules", "rule", "export", "import", "apply", "analyze", "whatif",
-                    "sweep", "staff", "history", "fit", "forecast", "audit")},
+                    "sweep", "staff", "history", "fit", "forecast", "audit", "serve")},
     "simulate": _PACKAGE / "sim" / "results_schema.json",
     "report": _PACKAGE / "report" / "summary_schema.json",
 }
@@ -35,7 +35,7 @@ def schema_command(name: str, fmt: str, output_path: str | None) -> None:
     """Print the JSON Schema (draft 2020-12) of the funnel model, or with COMMAND of
     that command's `--format json` output (check, fmt, rules, rule, export, import,
     apply, analyze, simulate, report, whatif, sweep, staff, history, fit, forecast,
-    audit)."""
+    audit, serve)."""
     if name != "model":
         deliver(output_path, OUTPUT_SCHEMAS[name].read_text(encoding="utf-8"))
         return

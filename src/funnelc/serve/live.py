@@ -1,0 +1,184 @@
+"""What the page shows while the text is edited: the findings of `check` (errors and
+lint, with their one-click fixes), the account as a graph, and the exact figures per
+stage, team and pipeline. One call per keystroke pause, so it does only what `check`
+and `analyze` do and nothing the simulation does (saleschef: ~0.1 s).
+
+Offsets are those of the page's editor: UTF-16 code units of the text with `\\n` line
+ends (CodeMirror's), so an underline lands on the characters the checker meant even
+after an emoji in a name.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from ..analysis.exact import AccountExact, analyze_account
+from ..api import Loaded, load_text
+from ..diagnostics import Diagnostic, Severity
+from ..export.graph import AccountGraph, build_graph
+from ..lint.config import LintConfig
+from ..lint.runner import lint_report
+from ..source import normalize_line_ends
+from .fixes import Fix, fixes_for
+from .offsets import Utf16
+
+__all__ = ["LiveDiagnostic", "StageFigures", "TeamFigures", "PipelineFigures", "Figures",
+           "LiveView", "evaluate", "figures_of"]
+
+
+@dataclass(frozen=True)
+class LiveDiagnostic:
+    """One finding, placed for the editor (`start`/`end` in UTF-16 units) and for
+    people (`line`:`column`, 1-based, as `check` prints them)."""
+
+    code: str
+    name: str | None
+    severity: str
+    message: str
+    label: str
+    help: str | None
+    notes: tuple[str, ...]
+    line: int
+    column: int
+    start: int
+    end: int
+    fixes: tuple[Fix, ...] = ()
+
+
+@dataclass(frozen=True)
+class StageFigures:
+    """`analyze`'s row of a stage: the figures the live view prints beside it."""
+
+    pipeline: str
+    stage: str
+    key: bool
+    owner: str | None
+    p_win: float
+    arrivals_per_day: float
+    visits_per_lead: float
+    team_load: float | None
+    """ρ of the owner team (its share of working time needed), None without an owner."""
+    queue_model: str | None
+    """`M/M/c`, `M/M/c+D`, … where a closed form applies, else None (see `note`)."""
+    p_wait: float | None
+    wait_mean_hours: float | None
+    respond_breach: float | None
+    timeout_share: float | None
+    sla_cut: float | None
+    mean_time_hours: float | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class TeamFigures:
+    name: str
+    size: int
+    load: float
+    """Share of the team's working time the stages it owns need (ρ)."""
+    busy_mean: float
+    stable: bool
+
+
+@dataclass(frozen=True)
+class PipelineFigures:
+    name: str
+    p_won: float
+    won_per_month: float
+    inflow_per_day: float
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The exact maths of one model (the file's, or a what-if variant's)."""
+
+    stages: tuple[StageFigures, ...]
+    teams: tuple[TeamFigures, ...]
+    pipelines: tuple[PipelineFigures, ...]
+    revenue_per_month: float | None
+    currency: str | None
+
+
+@dataclass(frozen=True)
+class LiveView:
+    """The answer to one edit. `figures` and `graph` are None while the text has errors
+    (the page keeps showing the last valid ones, marked as such)."""
+
+    ok: bool
+    diagnostics: tuple[LiveDiagnostic, ...]
+    summary: str
+    graph: AccountGraph | None
+    figures: Figures | None
+    elapsed_ms: float
+    notes: tuple[str, ...] = field(default=())
+
+
+def _finite(x: float | None) -> float | None:
+    import math
+
+    return x if x is not None and math.isfinite(x) else None
+
+
+def figures_of(result: AccountExact) -> Figures:
+    """The exact result, cut down to what the live view prints."""
+    load = {t.name: t.load for t in result.teams}
+    stages = []
+    for p in result.pipelines:
+        for s in p.stages:
+            q = s.queue
+            stages.append(StageFigures(
+                pipeline=s.pipeline, stage=s.stage, key=s.key, owner=s.owner,
+                p_win=s.p_win, arrivals_per_day=s.arrivals_per_hour * 24.0,
+                visits_per_lead=s.visits_per_lead,
+                team_load=_finite(load.get(s.owner)) if s.owner else None,
+                queue_model=q.model if q is not None else None,
+                p_wait=_finite(q.p_wait) if q is not None else None,
+                wait_mean_hours=_finite(q.wait_served_mean_hours) if q is not None else None,
+                respond_breach=_finite(q.respond_breach) if q is not None else None,
+                timeout_share=_finite(q.timeout_share) if q is not None else None,
+                sla_cut=_finite(s.sla_cut), mean_time_hours=_finite(s.mean_time_hours),
+                note=s.queueing.reason if not s.queueing.applies else None))
+    teams = tuple(TeamFigures(t.name, t.size, t.load, t.busy_mean, t.stable)
+                  for t in result.teams)
+    pipelines = tuple(PipelineFigures(p.name, p.p_won, p.won_per_month,
+                                      p.inflow_per_hour * 24.0) for p in result.pipelines)
+    return Figures(tuple(stages), teams, pipelines, _finite(result.revenue_per_month),
+                   result.currency)
+
+
+def _placed(d: Diagnostic, utf16: Utf16, loaded: Loaded, text: str) -> LiveDiagnostic:
+    span = d.span
+    start = span.start if span is not None else 0
+    end = span.end if span is not None else 0
+    return LiveDiagnostic(
+        code=d.code, name=d.name, severity=d.severity.value, message=d.message,
+        label=d.label, help=d.help, notes=tuple(d.notes),
+        line=span.line if span is not None else 1, column=span.column if span is not None else 1,
+        start=utf16.at(start), end=utf16.at(max(end, start)),
+        fixes=tuple(f.in_units(utf16) for f in fixes_for(d, text, loaded.comments)))
+
+
+def evaluate(text: str, path: str, config: LintConfig | None = None) -> LiveView:
+    """Check, lint (with `config`, the file's lint configuration) and analyse funnel
+    `text` (named `path` in messages) as `check` and `analyze` would."""
+    from ..diagnostics import summary_line
+
+    began = time.perf_counter()
+    text = normalize_line_ends(text)
+    loaded = load_text(text, path)
+    found = list(loaded.diagnostics)
+    if loaded.ok:
+        found += lint_report(loaded, config).diagnostics
+    found.sort(key=Diagnostic.sort_key)
+    utf16 = Utf16(text)
+    placed = tuple(_placed(d, utf16, loaded, text) for d in found)
+    graph = figures = None
+    notes: list[str] = []
+    if loaded.ok and loaded.model is not None:
+        graph = build_graph(loaded.model)
+        figures = figures_of(analyze_account(loaded.model))
+    elif not any(d.severity is Severity.error for d in found) and loaded.model is None:
+        notes.append("the text did not load")
+    return LiveView(ok=loaded.ok, diagnostics=placed, summary=summary_line(found) or "clean",
+                    graph=graph, figures=figures,
+                    elapsed_ms=(time.perf_counter() - began) * 1000.0, notes=tuple(notes))

@@ -1,0 +1,294 @@
+"""Simulations on demand, in the background, with results as replications finish.
+
+Each replication runs in a worker process of a pool the server keeps for its whole life
+(started when the server starts, so the first run does not pay ~0.5 s per worker to
+import the engine), through the engine's own `run_replication`: the same streams,
+(seed, index), as `funnelc simulate`, so the page's figures are the command's for the
+same options. The server's process is threaded (the web server, the page's requests),
+so the pool's workers are spawned, never forked (see `sim.runner.start_method`).
+
+After every finished replication the job summarises what it has (`sim.summary`, the
+function `simulate` prints) and keeps that view; the page reads it as a stream.
+Cancelling drops the queued replications and ignores the running ones.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .. import model as m
+from ..limits import MAX_DAYS, MAX_REPS
+from ..sim.budget import DealLimitExceeded
+from ..sim.compile import CompileError, Network, compile_network
+from ..sim.config import SimConfig
+from ..sim.engine import run_replication
+from ..sim.results import Estimate, SimResult
+from ..sim.stats import RepStats
+from ..sim.summary import summarize
+
+__all__ = ["State", "RunOptions", "StageVerdict", "TeamUse", "PipelineUse", "SimView", "SimJob",
+           "SimPool", "SimRequestError"]
+
+State = Literal["running", "finished", "cancelled", "failed"]
+PLOT_POINTS = 60
+"""Backlog plots are sent with at most this many points (one a day would be 335)."""
+
+
+class SimRequestError(ValueError):
+    """Options the page sent that cannot run (said in words, HTTP 400)."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    days: int = 365
+    warmup: int = 30
+    reps: int = 8
+    seed: int = 1
+
+    def config(self) -> SimConfig:
+        if not 1 <= self.days <= MAX_DAYS:
+            raise SimRequestError(f"days must be between 1 and {MAX_DAYS}")
+        if not 1 <= self.reps <= min(MAX_REPS, 200):
+            raise SimRequestError("reps must be between 1 and 200 in the page "
+                                  "(use `funnelc simulate` for more)")
+        try:
+            return SimConfig(days=self.days, warmup_days=self.warmup, reps=self.reps,
+                             seed=self.seed, jobs=1)
+        except ValueError as exc:
+            raise SimRequestError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class StageVerdict:
+    pipeline: str
+    stage: str
+    is_graveyard: bool
+    reasons: tuple[str, ...]
+    entered: float | None
+    wip_final: float | None
+    backlog: tuple[float, ...]
+    """Deals in the stage at the end of each day (averaged over replications), thinned
+    to at most `PLOT_POINTS` points."""
+
+
+@dataclass(frozen=True)
+class TeamUse:
+    team: str
+    size: int
+    utilization: float | None
+    ci95: float | None
+    queue_mean: float | None
+
+
+@dataclass(frozen=True)
+class PipelineUse:
+    pipeline: str
+    started: float | None
+    won: float | None
+    conversion: float | None
+    entered_by_stage: tuple[tuple[str, float | None], ...]
+    """The funnel: deals that entered each stage, in the pipeline's order."""
+
+
+@dataclass(frozen=True)
+class SimView:
+    """What the page shows of a run so far."""
+
+    job: str
+    state: State
+    done: int
+    total: int
+    elapsed_s: float
+    version: str
+    """The text version the run simulates: the page marks the view stale once the
+    text differs."""
+    message: str | None = None
+    stages: tuple[StageVerdict, ...] = ()
+    teams: tuple[TeamUse, ...] = ()
+    pipelines: tuple[PipelineUse, ...] = ()
+
+
+def _mean(e: Estimate | None) -> float | None:
+    return e.mean if e is not None else None
+
+
+def _thin(values: list[float]) -> tuple[float, ...]:
+    if len(values) <= PLOT_POINTS:
+        return tuple(values)
+    step = len(values) / PLOT_POINTS
+    return tuple(values[int(i * step)] for i in range(PLOT_POINTS))
+
+
+def view_of(result: SimResult) -> tuple[tuple[StageVerdict, ...], tuple[TeamUse, ...],
+                                        tuple[PipelineUse, ...]]:
+    stages = tuple(StageVerdict(s.pipeline, s.stage, s.graveyard.is_graveyard,
+                                tuple(r.message for r in s.graveyard.reasons),
+                                _mean(s.entered), _mean(s.wip_final), _thin(s.wip_daily))
+                   for s in result.stages)
+    teams = tuple(TeamUse(t.team, t.size, t.utilization.mean, t.utilization.ci95,
+                          t.queue_mean.mean) for t in result.teams)
+    pipelines = tuple(PipelineUse(p.pipeline, _mean(p.started), _mean(p.won),
+                                  _mean(p.conversion),
+                                  tuple((s.stage, _mean(s.entered)) for s in result.stages
+                                        if s.pipeline == p.pipeline))
+                      for p in result.pipelines)
+    return stages, teams, pipelines
+
+
+def _replicate(net: Network, config: SimConfig, rep: int) -> RepStats:
+    """One replication in a worker (top level: spawned workers import it by name)."""
+    return run_replication(net, config, rep)
+
+
+def _warm() -> int:
+    """Run once per worker at start: the import above is the expensive part."""
+    return 0
+
+
+@dataclass
+class SimJob:
+    """One run: its replications as they finish and the latest view of them."""
+
+    id: str
+    model: m.FunnelFile
+    net: Network
+    config: SimConfig
+    version: str
+    started: float = field(default_factory=time.monotonic)
+    state: State = "running"
+    message: str | None = None
+    reps: list[RepStats] = field(default_factory=list)
+    futures: list[Future[RepStats]] = field(default_factory=list)
+    view: SimView | None = None
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def _publish(self) -> None:
+        stages: tuple[StageVerdict, ...] = ()
+        teams: tuple[TeamUse, ...] = ()
+        pipes: tuple[PipelineUse, ...] = ()
+        if self.reps:
+            done = len(self.reps)
+            config = SimConfig(days=self.config.days, warmup_days=self.config.warmup_days,
+                               reps=done, seed=self.config.seed, jobs=1)
+            stages, teams, pipes = view_of(summarize(self.model, self.net, config,
+                                                     list(self.reps)))
+        self.view = SimView(self.id, self.state, len(self.reps), self.config.reps,
+                            time.monotonic() - self.started, self.version, self.message,
+                            stages, teams, pipes)
+        self.changed.notify_all()
+
+    def finished_one(self, fut: Future[RepStats]) -> None:
+        with self.changed:
+            if self.state != "running" or fut.cancelled():
+                return
+            exc = fut.exception()
+            if exc is not None:
+                self.state = "failed"
+                if isinstance(exc, BrokenProcessPool):
+                    self.message = ("a simulation worker process stopped (out of memory?); "
+                                    "run again to start new ones")
+                elif isinstance(exc, DealLimitExceeded):
+                    self.message = (f"replication {exc.rep} created more than {exc.limit} "
+                                    "deals: the account grows without bound; check the "
+                                    "sources' rates and the teams' sizes")
+                else:
+                    self.message = f"the simulation failed: {type(exc).__name__}: {exc}"
+                self._cancel_rest()
+                self._publish()
+                return
+            self.reps.append(fut.result())
+            if len(self.reps) == self.config.reps:
+                self.state = "finished"
+            self._publish()
+
+    def _cancel_rest(self) -> None:
+        for f in self.futures:
+            f.cancel()
+
+    def cancel(self) -> None:
+        with self.changed:
+            if self.state != "running":
+                return
+            self.state = "cancelled"
+            self._cancel_rest()
+            self._publish()
+
+    def wait(self, seen: int, state: State, timeout: float) -> SimView | None:
+        """The view once it has more than `seen` replications or left `state`, or None
+        after `timeout` seconds without news."""
+        with self.changed:
+            def news() -> bool:
+                return self.view is not None and (self.view.done > seen
+                                                  or self.view.state != state)
+            self.changed.wait_for(news, timeout)
+            return self.view if news() else None
+
+
+class SimPool:
+    """The worker processes of the server and the jobs it runs on them."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        self._pool: ProcessPoolExecutor | None = None
+        self._jobs: dict[str, SimJob] = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start (and warm) the worker processes."""
+        with self._lock:
+            if self._pool is None:
+                ctx = multiprocessing.get_context("spawn")
+                self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+                for _ in range(self.workers):
+                    self._pool.submit(_warm)
+
+    def close(self) -> None:
+        with self._lock:
+            for job in self._jobs.values():
+                job.cancel()
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+
+    def submit(self, model: m.FunnelFile, options: RunOptions, version: str) -> SimJob:
+        """Start simulating `model` (checked, what-if changes applied); cancels the run
+        before it (one user, one simulation at a time). Raises `SimRequestError`."""
+        config = options.config()
+        try:
+            net = compile_network(model)
+        except CompileError as exc:
+            raise SimRequestError("cannot simulate: " + "; ".join(
+                d.message for d in exc.diagnostics)) from None
+        self.start()
+        with self._lock:
+            for old in self._jobs.values():
+                old.cancel()
+            job = SimJob(f"sim{next(self._ids)}", model, net, config, version)
+            self._jobs = {job.id: job}
+        with job.changed:
+            try:
+                job.futures = self._submit_all(net, config)
+            except BrokenProcessPool:  # a worker died in an earlier run: start afresh
+                self.close()
+                self.start()
+                job.futures = self._submit_all(net, config)
+            job._publish()
+        for fut in job.futures:
+            fut.add_done_callback(job.finished_one)
+        return job
+
+    def _submit_all(self, net: Network, config: SimConfig) -> list[Future[RepStats]]:
+        assert self._pool is not None
+        return [self._pool.submit(_replicate, net, config, rep) for rep in range(config.reps)]
+
+    def job(self, job_id: str) -> SimJob | None:
+        with self._lock:
+            return self._jobs.get(job_id)
