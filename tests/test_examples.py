@@ -26,11 +26,19 @@ EXAMPLES = sorted(PIPELINES.glob("*.funnel"))
 FENCE = re.compile(r"^```funnel[^\n]*\n(.*?)^```", re.S | re.M)
 
 
-def readme_blocks() -> list[tuple[int, str]]:
-    """(line number, text) of every ```funnel block in README.md."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    return [(text.count("\n", 0, match.start()) + 1, match.group(1))
-            for match in FENCE.finditer(text)]
+def readme_blocks() -> list[tuple[str, str]]:
+    """(file:line, text) of every ```funnel block in README.md and of every whole-file
+    one in docs/ (fragments, ```funnel fragment, are checked in a wrapper by
+    tests/test_docs_snippets.py)."""
+    found = []
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        text = path.read_text(encoding="utf-8")
+        rel = path.relative_to(ROOT).as_posix()
+        for match in FENCE.finditer(text):
+            if rel != "README.md" and "fragment" in match.group(0).split("\n", 1)[0]:
+                continue
+            found.append((f"{rel}:{text.count(chr(10), 0, match.start()) + 1}", match.group(1)))
+    return found
 
 
 BLOCKS = readme_blocks()
@@ -79,24 +87,25 @@ def test_saleschef_checks_in_a_real_process() -> None:
 
 
 def test_readme_has_funnel_blocks() -> None:
-    """The extraction works: the language reference has a block per construct group and
-    at least the tour and the account block are whole files."""
+    """The extraction works: the language reference (docs/, and README until it moved
+    there) has a block per construct group and at least the tour and the account block
+    are whole files."""
     assert len(BLOCKS) >= 10
     assert len(WHOLE_FILES) >= 2
 
 
-@pytest.mark.parametrize("line,text", BLOCKS, ids=[f"line{line}" for line, _ in BLOCKS])
-def test_readme_block_parses(line: int, text: str) -> None:
-    loaded = load_text(text, f"README.md:{line}")
+@pytest.mark.parametrize("where,text", BLOCKS, ids=[where for where, _ in BLOCKS])
+def test_readme_block_parses(where: str, text: str) -> None:
+    loaded = load_text(text, where)
     syntax = [d for d in loaded.diagnostics if d.code.startswith("FN0")]
     assert loaded.model is not None and syntax == [], \
-        f"README block at line {line}: " + "; ".join(f"{d.code} {d.message}" for d in syntax)
+        f"block at {where}: " + "; ".join(f"{d.code} {d.message}" for d in syntax)
 
 
-@pytest.mark.parametrize("line,text", WHOLE_FILES, ids=[f"line{line}" for line, _ in WHOLE_FILES])
-def test_readme_whole_files_check_without_errors(line: int, text: str) -> None:
-    loaded = load_text(text, f"README.md:{line}")
-    assert loaded.errors == [], f"README block at line {line}: " + "; ".join(
+@pytest.mark.parametrize("where,text", WHOLE_FILES, ids=[where for where, _ in WHOLE_FILES])
+def test_readme_whole_files_check_without_errors(where: str, text: str) -> None:
+    loaded = load_text(text, where)
+    assert loaded.errors == [], f"block at {where}: " + "; ".join(
         f"{d.code} {d.message}" for d in loaded.errors)
 
 
