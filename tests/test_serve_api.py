@@ -1,0 +1,336 @@
+"""`funnelc serve` (issue 18) through its HTTP API, with Starlette's TestClient: the
+findings of a broken file with their places and fixes, the exact figures of a valid one
+(the same as `funnelc analyze`), simulations streamed replication by replication (the
+same figures as `funnelc simulate`) and cancelled, saving with a conflict, what-if
+sliders, bad requests, the token beyond loopback, and the command itself."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import PIPELINES
+from funnelc.cli import cli
+
+pytest.importorskip("starlette", reason="the `serve` extra is not installed: "
+                                         "pip install -e '.[test,serve]' to run these tests")
+pytest.importorskip("uvicorn", reason="the `serve` extra is not installed: "
+                                      "pip install -e '.[test,serve]' to run these tests")
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # Starlette prefers httpx2 for its test client
+    from starlette.testclient import TestClient
+
+from funnelc.serve.app import ServeState, create_app  # noqa: E402
+from funnelc.serve.simjobs import SimPool  # noqa: E402
+from funnelc.serve.workspace import Workspace  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[SimPool]:
+    sims = SimPool(2)
+    sims.start()
+    yield sims
+    sims.close()
+
+
+def _client(path: Path, pool: SimPool, token: str | None = None) -> TestClient:
+    state = ServeState(Workspace(str(path)), pool, token)
+    return TestClient(create_app(state))
+
+
+@pytest.fixture
+def cottages(tmp_path: Path) -> Path:
+    path = tmp_path / "cottages.funnel"
+    shutil.copy(PIPELINES / "cottages.funnel", path)
+    return path
+
+
+@pytest.fixture
+def client(cottages: Path, pool: SimPool) -> Iterator[TestClient]:
+    with _client(cottages, pool) as c:
+        yield c
+
+
+def _events(client: TestClient, job: str) -> list[dict[str, object]]:
+    out = []
+    with client.stream("GET", f"/api/simulate/{job}/events") as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data: "):
+                out.append(json.loads(line[len("data: "):]))
+    return out
+
+
+# ------------------------------------------------------------------ findings as you type
+
+
+def test_a_typo_is_underlined_with_its_message_and_fixed_in_one_click(
+        client: TestClient, cottages: Path) -> None:
+    text = cottages.read_text(encoding="utf-8")
+    typo = text.replace('on reply -> "Первичный контакт"', 'on reply -> "Первичны контакт"')
+    answer = client.post("/api/check", json={"text": typo})
+    assert answer.status_code == 200
+    live = answer.json()["live"]
+    assert live["ok"] is False and live["figures"] is None
+    (d,) = live["diagnostics"]
+    assert (d["code"], d["severity"], d["message"]) == (
+        "FN201", "error", "unknown stage `Первичны контакт`")
+    assert typo[d["start"]:d["end"]] == '"Первичны контакт"'
+    assert typo.splitlines()[d["line"] - 1][d["column"] - 1:].startswith('"Первичны')
+    (fix,) = d["fixes"]
+    assert fix["kind"] == "did-you-mean"
+    fixed = typo
+    for edit in reversed(fix["edits"]):
+        fixed = fixed[:edit["start"]] + edit["insert"] + fixed[edit["end"]:]
+    assert fixed == text
+    again = client.post("/api/check", json={"text": fixed}).json()["live"]
+    assert again["ok"] and again["diagnostics"] == [] and again["summary"] == "clean"
+
+
+def test_a_lint_finding_gets_a_noqa_that_silences_it(client: TestClient,
+                                                     cottages: Path) -> None:
+    text = cottages.read_text(encoding="utf-8")
+    no_hint = "\n".join(line for line in text.splitlines()
+                        if not line.strip().startswith('hint "Позвоните в течение 15')) + "\n"
+    live = client.post("/api/check", json={"text": no_hint}).json()["live"]
+    (d,) = [d for d in live["diagnostics"] if d["code"] == "FN106"]
+    (fix,) = [f for f in d["fixes"] if f["kind"] == "noqa"]
+    edited = no_hint
+    for edit in reversed(fix["edits"]):
+        edited = edited[:edit["start"]] + edit["insert"] + edited[edit["end"]:]
+    assert "# funnelc: noqa FN106" in edited
+    after = client.post("/api/check", json={"text": edited}).json()["live"]
+    assert not [x for x in after["diagnostics"] if x["code"] in ("FN106", "FN100")]
+
+
+def test_offsets_are_the_editors_after_an_emoji(client: TestClient, cottages: Path) -> None:
+    """The browser counts UTF-16 units: an emoji before the finding shifts it by two."""
+    text = "# 🚀 воронка 🏠\n" + cottages.read_text(encoding="utf-8").replace(
+        'on reply -> "Первичный контакт"', 'on reply -> "Первичны контакт"')
+    (d,) = client.post("/api/check", json={"text": text}).json()["live"]["diagnostics"]
+    assert text[d["start"]:d["end"]] != '"Первичны контакт"', "the units differ here"
+    units = text.encode("utf-16-le")
+    assert units[2 * d["start"]:2 * d["end"]].decode("utf-16-le") == '"Первичны контакт"'
+
+
+def test_an_empty_text_is_a_finding_not_a_failure(client: TestClient) -> None:
+    live = client.post("/api/check", json={"text": ""}).json()["live"]
+    assert [d["code"] for d in live["diagnostics"]] == ["FN010"]
+
+
+# ------------------------------------------------------------------ exact figures
+
+
+def test_the_exact_figures_are_analyzes(client: TestClient, cottages: Path) -> None:
+    state = client.get("/api/state").json()
+    assert state["language"] == "ru" and state["labels"]["save"] == "Сохранить"
+    figures = state["live"]["figures"]
+    ran = CliRunner().invoke(cli, ["analyze", str(cottages), "--format", "json"])
+    assert ran.exit_code == 0, ran.output
+    analysis = json.loads(ran.stdout)
+    expected = {(s["pipeline"], s["stage"]): s for p in analysis["pipelines"]
+                for s in p["stages"]}
+    assert len(figures["stages"]) == len(expected)
+    for s in figures["stages"]:
+        e = expected[(s["pipeline"], s["stage"])]
+        assert s["p_win"] == pytest.approx(e["p_win"], abs=1e-12)
+        assert s["arrivals_per_day"] == pytest.approx(e["arrivals_per_day"], abs=1e-9)
+    loads = {t["name"]: t["load"] for t in analysis["teams"]}
+    assert {t["name"]: t["load"] for t in figures["teams"]} == pytest.approx(loads)
+    graph = state["live"]["graph"]
+    assert [c["label"] for c in graph["clusters"]][0] == "Продажи (main)"
+    assert any(e["dashed"] for e in graph["edges"]), "the handoff to Прогрев is drawn"
+
+
+def test_a_team_size_slider_changes_the_load_as_the_maths_says(client: TestClient,
+                                                               cottages: Path) -> None:
+    text = cottages.read_text(encoding="utf-8")
+    answer = client.post("/api/whatif", json={"text": text, "changes": [
+        {"kind": "team_size", "subject": "Менеджеры", "value": 4}]})
+    assert answer.status_code == 200, answer.text
+    data = answer.json()
+    assert data["lines"] == ['team "Менеджеры" size 4']
+    (load,) = [d for d in data["deltas"] if d["what"] == "load ρ" and d["subject"] == "Менеджеры"]
+    assert load["variant"] == pytest.approx(load["baseline"] * 3 / 4)
+    assert load["baseline"] > 1 > load["variant"]
+
+
+def test_save_as_scenario_writes_a_block_the_whatif_command_reads(
+        client: TestClient, cottages: Path) -> None:
+    text = cottages.read_text(encoding="utf-8")
+    answer = client.post("/api/scenario", json={"text": text, "name": "Пятеро", "changes": [
+        {"kind": "team_size", "subject": "Менеджеры", "value": 5}]})
+    assert answer.status_code == 200, answer.text
+    new = answer.json()["text"]
+    assert new.startswith(text)
+    assert new[len(text):] == '\nscenario "Пятеро" {\n  team "Менеджеры" size 5\n}\n'
+    taken = client.post("/api/scenario", json={"text": new, "name": "Пятеро", "changes": [
+        {"kind": "team_size", "subject": "Менеджеры", "value": 6}]})
+    assert taken.status_code == 400
+    assert "already has a scenario `Пятеро`" in taken.json()["error"]
+
+
+# ------------------------------------------------------------------ simulation
+
+
+def test_a_simulation_streams_each_replication_and_ends_as_simulate_does(
+        client: TestClient, cottages: Path) -> None:
+    text = cottages.read_text(encoding="utf-8")
+    started = client.post("/api/simulate", json={"text": text, "days": 60, "warmup": 10,
+                                                 "reps": 3, "seed": 7})
+    assert started.status_code == 200, started.text
+    events = _events(client, started.json()["job"])
+    done = [e["done"] for e in events]
+    assert done == sorted(done) and done[-1] == 3 and events[-1]["state"] == "finished"
+    assert {1, 2, 3} <= set(done), "a view per finished replication"
+    ran = CliRunner().invoke(cli, ["simulate", str(cottages), "--days", "60", "--warmup",
+                                   "10", "--reps", "3", "--seed", "7", "--jobs", "1",
+                                   "--format", "json"])
+    assert ran.exit_code == 0, ran.output
+    simulated = json.loads(ran.stdout)
+    final = events[-1]
+    teams = {t["team"]: t["utilization"]["mean"] for t in simulated["teams"]}
+    assert {t["team"]: t["utilization"] for t in final["teams"]} == pytest.approx(teams)
+    graves = {(s["pipeline"], s["stage"]) for s in simulated["stages"]
+              if s["graveyard"]["is_graveyard"]}
+    assert {(s["pipeline"], s["stage"]) for s in final["stages"] if s["is_graveyard"]} == graves
+
+
+def test_a_simulation_is_cancelled(client: TestClient, cottages: Path) -> None:
+    text = cottages.read_text(encoding="utf-8")
+    job = client.post("/api/simulate", json={"text": text, "days": 365,
+                                             "reps": 40}).json()["job"]
+    cancelled = client.post(f"/api/simulate/{job}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
+    events = _events(client, job)
+    assert events[-1]["state"] == "cancelled" and events[-1]["done"] < 40
+    missing = client.post("/api/simulate/sim999/cancel")
+    assert missing.status_code == 404
+
+
+def test_a_text_with_errors_is_not_simulated(client: TestClient) -> None:
+    answer = client.post("/api/simulate", json={"text": 'team "A" size три\n'})
+    assert answer.status_code == 422
+    assert answer.json()["error"].startswith("POST /api/simulate: the text has errors (1:")
+
+
+# ------------------------------------------------------------------ saving
+
+
+def test_save_is_atomic_and_refuses_to_overwrite_a_change_made_on_disk(
+        client: TestClient, cottages: Path) -> None:
+    state = client.get("/api/state").json()
+    mine = state["text"].replace("team \"Маркетинг\" size 1", "team \"Маркетинг\" size 2")
+    theirs = state["text"] + "# edited in another editor\n"
+    cottages.write_text(theirs, encoding="utf-8")
+    conflict = client.post("/api/save", json={"text": mine, "base_version": state["version"]})
+    assert conflict.status_code == 409
+    assert conflict.json()["disk_text"] == theirs
+    assert cottages.read_text(encoding="utf-8") == theirs
+    assert client.get("/api/file").json()["version"] == conflict.json()["version"]
+    forced = client.post("/api/save", json={"text": mine, "base_version": state["version"],
+                                            "force": True})
+    assert forced.status_code == 200 and forced.json()["saved"] is True
+    assert cottages.read_text(encoding="utf-8") == mine
+    again = client.post("/api/save", json={"text": mine + "\n",
+                                           "base_version": forced.json()["version"]})
+    assert again.status_code == 200
+    assert sorted(p.name for p in cottages.parent.iterdir()) == ["cottages.funnel"]
+
+
+# ------------------------------------------------------------------ bad requests, token
+
+
+@pytest.mark.parametrize("body, status, message", [
+    (b"{not json", 400, "POST /api/check: body is not JSON (line 1, column 2"),
+    (b"[]", 400, "POST /api/check: body must be a JSON object"),
+    (b'{"text": 5}', 400, "POST /api/check: body: `text` must be a string"),
+    (b"\xff", 400, "POST /api/check: body is not UTF-8"),
+])
+def test_bad_requests_are_named(client: TestClient, body: bytes, status: int,
+                                message: str) -> None:
+    answer = client.post("/api/check", content=body)
+    assert answer.status_code == status
+    assert answer.json()["error"].startswith(message)
+
+
+def test_bad_slider_values_are_named(client: TestClient, cottages: Path) -> None:
+    text = cottages.read_text(encoding="utf-8")
+    for change, message in [
+            ({"kind": "team_size", "subject": "Менеджеры", "value": "4"},
+             "body: changes[0]: `value` must be a number"),
+            ({"kind": "team_size", "subject": "Менеджеры", "value": 0},
+             "team `Менеджеры`: size must be a whole number, at least 1"),
+            ({"kind": "team_size", "subject": "Нет такой", "value": 2},
+             "no team `Нет такой` in the file")]:
+        answer = client.post("/api/whatif", json={"text": text, "changes": [change]})
+        assert answer.status_code == 400
+        assert answer.json()["error"] == f"POST /api/whatif: {message}"
+
+
+def test_beyond_loopback_every_request_needs_the_token(cottages: Path, pool: SimPool) -> None:
+    with _client(cottages, pool, token="s3cret-token") as c:
+        refused = c.get("/api/state")
+        assert refused.status_code == 401 and "token" in refused.json()["error"]
+        assert c.get("/static/app.js").status_code == 401
+        page = c.get("/?token=s3cret-token")
+        assert page.status_code == 200
+        assert c.get("/api/state").status_code == 200, "the cookie the page got is enough"
+
+
+def test_the_page_is_served_with_everything_it_loads(client: TestClient) -> None:
+    page = client.get("/").text
+    for src in ("/static/editor.bundle.js", "/static/app.js", "/static/app.css"):
+        assert src in page
+        assert client.get(src).status_code == 200
+    assert "http://" not in page and "https://" not in page, "no CDN"
+
+
+# ------------------------------------------------------------------ the command
+
+
+def test_the_command_says_how_to_install_the_extra(monkeypatch: pytest.MonkeyPatch,
+                                                   cottages: Path) -> None:
+    monkeypatch.setattr("funnelc.serve.missing_extra", lambda: ["starlette", "uvicorn"])
+    result = CliRunner().invoke(cli, ["serve", str(cottages), "--no-browser"])
+    assert result.exit_code == 2
+    assert result.stderr == ("error: `funnelc serve` needs starlette and uvicorn, which are "
+                             "not installed\n  = help: pip install 'funnelc[serve]'\n")
+
+
+def test_the_command_refuses_a_missing_file(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["serve", str(tmp_path / "nope.funnel"), "--no-browser"])
+    assert result.exit_code == 2
+    assert "nope.funnel: no such file" in result.stderr
+
+
+def test_sharing_on_the_network_warns_and_prints_a_token(cottages: Path) -> None:
+    result = CliRunner().invoke(cli, ["serve", str(cottages), "--host", "0.0.0.0", "--port",
+                                      "0", "--no-browser", "--jobs", "1", "--exit-after",
+                                      "0.2", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("warning: serving ")
+    data = json.loads(result.stdout)
+    assert data["token"] and data["url"].endswith(f"?token={data['token']}")
+    assert data["loopback"] is False
+
+
+def test_help_and_check_do_not_import_the_server() -> None:
+    code = ("import sys\nfrom funnelc.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "bad = [m for m in ('starlette', 'uvicorn', 'funnelc.serve.app') if m in sys.modules]\n"
+            "print('IMPORTED', bad, file=sys.stderr)\n")
+    for argv in (["--help"], ["check", str(PIPELINES / "courses.funnel")], ["serve", "--help"]):
+        run = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True,
+                             text=True, timeout=60)
+        assert "IMPORTED []" in run.stderr, (argv, run.stderr)
