@@ -29,9 +29,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # Starlette prefers httpx2 for its test client
     from starlette.testclient import TestClient
 
-from funnelc.serve.app import ServeState, create_app  # noqa: E402
-from funnelc.serve.simjobs import SimPool  # noqa: E402
-from funnelc.serve.workspace import Workspace  # noqa: E402
+from funnelc.serve.app import ServeState, create_app
+from funnelc.serve.simjobs import SimPool
+from funnelc.serve.workspace import Workspace
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -148,7 +148,7 @@ def test_the_exact_figures_are_analyzes(client: TestClient, cottages: Path) -> N
     loads = {t["name"]: t["load"] for t in analysis["teams"]}
     assert {t["name"]: t["load"] for t in figures["teams"]} == pytest.approx(loads)
     graph = state["live"]["graph"]
-    assert [c["label"] for c in graph["clusters"]][0] == "Продажи (main)"
+    assert graph["clusters"][0]["label"] == "Продажи (main)"
     assert any(e["dashed"] for e in graph["edges"]), "the handoff to Прогрев is drawn"
 
 
