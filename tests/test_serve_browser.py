@@ -1,0 +1,226 @@
+"""`funnelc serve` end to end in a real browser (issue 18): the command serves a copy of
+cottages.funnel, Debian's chromium (headless, driven by Selenium through Debian's
+chromedriver, as in test_report_browser.py) opens the page, and a person's steps are
+played with real keystrokes: type an error and see it underlined with its message, fix
+it with its one-click fix, edit the text and see the diagram change, move a team-size
+slider and see the staffing change, run a simulation and see a graveyard marked.
+
+`.ci/run` installs chromium and chromedriver; without them, or without the `serve`
+extra, the tests skip and say so.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import PIPELINES
+from funnelc.cli import cli
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+pytest.importorskip("starlette", reason="the `serve` extra is not installed: "
+                                         "pip install -e '.[test,serve]' to run these tests")
+pytest.importorskip("uvicorn", reason="the `serve` extra is not installed")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None,
+    reason="no chromium/chromedriver: install Debian's chromium and chromium-driver "
+           "(.ci/run does) to run the browser tests")]
+
+
+def _announce(proc: subprocess.Popen[str]) -> dict[str, object]:
+    """The JSON `serve --format json` prints once it listens."""
+    assert proc.stdout is not None
+    lines = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if line.rstrip() == "}":
+            return dict(json.loads("".join(lines)))
+    raise AssertionError(f"serve printed no address: {''.join(lines)!r}")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    folder = tmp_path_factory.mktemp("serve")
+    path = folder / "cottages.funnel"
+    shutil.copy(PIPELINES / "cottages.funnel", path)
+    proc = subprocess.Popen([sys.executable, "-m", "funnelc", "serve", str(path), "--port", "0",
+                             "--no-browser", "--jobs", "2", "--format", "json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        yield str(_announce(proc)["url"]), path
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    assert CHROMIUM is not None and CHROMEDRIVER is not None
+    options.binary_location = CHROMIUM
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_window_size(1600, 1000)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _wait(driver: object, condition: str, timeout: float = 20.0) -> object:
+    """Poll a JavaScript expression until it is truthy; its value."""
+    deadline = time.monotonic() + timeout
+    value: object = None
+    while time.monotonic() < deadline:
+        value = driver.execute_script(f"return ({condition});")  # type: ignore[attr-defined]
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {condition!r} (last: {value!r})")
+
+
+def _put_cursor(driver: object, after: str) -> None:
+    """Place the editor's cursor right after the first occurrence of `after`."""
+    driver.execute_script(  # type: ignore[attr-defined]
+        "const v = window.funnelcEditor; const at = v.state.doc.toString().indexOf(arguments[0]);"
+        "if (at < 0) throw new Error('not in the text: ' + arguments[0]);"
+        "v.dispatch({selection: {anchor: at + arguments[0].length}}); v.focus();", after)
+
+
+def _type(driver: object, keys: str) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    ActionChains(driver).send_keys(keys).perform()  # type: ignore[arg-type]
+
+
+def _checked_after(driver: object, before: int) -> None:
+    _wait(driver, f"Number(document.body.dataset.checked || 0) > {before}")
+
+
+def _checked(driver: object) -> int:
+    return int(driver.execute_script(  # type: ignore[attr-defined]
+        "return Number(document.body.dataset.checked || 0);"))
+
+
+def test_a_workshop_session(browser: object, served: tuple[str, Path]) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    url, path = served
+    driver = browser
+    driver.get(url)  # type: ignore[attr-defined]
+    _wait(driver, "document.body.dataset.ready === '1'")
+    assert driver.execute_script("return document.documentElement.lang") == "ru"  # type: ignore[attr-defined]
+    assert driver.find_element(By.ID, "save").text == "Сохранить"  # type: ignore[attr-defined]
+    node = "#diagram g.node[data-stage='Первичный контакт']"
+    _wait(driver, f"document.querySelector(\"{node}\")")
+
+    # Type an error: delete the "й" of "Первичный" in a route.
+    _put_cursor(driver, 'on reply -> "Первичны')
+    seen = _checked(driver)
+    _type(driver, Keys.DELETE)
+    _checked_after(driver, seen)
+    _wait(driver, "document.querySelector('.cm-lintRange-error')")
+    message = _wait(driver, "Array.from(document.querySelectorAll('#diagnostics .diag'))"
+                            ".map(li => li.textContent).join('\\n')")
+    assert "unknown stage `Первичны контакт`" in str(message)
+    assert "did you mean `Первичный контакт`?" in str(message)
+
+    # Fix it with the one-click fix.
+    seen = _checked(driver)
+    driver.find_element(By.CSS_SELECTOR, "#diagnostics .fix.did-you-mean").click()  # type: ignore[attr-defined]
+    _checked_after(driver, seen)
+    _wait(driver, "!document.querySelector('.cm-lintRange-error') && "
+                  "document.querySelectorAll('#diagnostics .diag').length === 0")
+
+    # Edit the text: a fourth manager; the diagram's figures follow.
+    label = "#diagram g.node[data-stage='Расчет с сайта'] text:last-of-type"
+    before = _wait(driver, f"document.querySelector(\"{label}\").textContent")
+    assert "ρ 1.11" in str(before)
+    _put_cursor(driver, 'team "Менеджеры" size ')
+    seen = _checked(driver)
+    _type(driver, Keys.DELETE + "4")
+    _checked_after(driver, seen)
+    after = _wait(driver, f"document.querySelector(\"{label}\").textContent.includes('ρ 0.83')"
+                          f" && document.querySelector(\"{label}\").textContent")
+    assert "ρ 0.83" in str(after)
+
+    # Move the team-size slider back down to 3, with the keyboard.
+    driver.find_element(By.ID, "tab-whatif").click()  # type: ignore[attr-defined]
+    slider = driver.find_element(  # type: ignore[attr-defined]
+        By.CSS_SELECTOR, "input[data-kind='team_size'][data-subject='Менеджеры']")
+    assert slider.get_attribute("value") == "4"
+    slider.send_keys(Keys.LEFT)
+    lines = _wait(driver, "document.getElementById('override-lines').textContent")
+    assert lines == 'team "Менеджеры" size 3'
+    load = _wait(driver, "document.querySelector(\"#teams tr[data-team='Менеджеры'] .load\")"
+                         ".textContent === '1.11' && 'ok'")
+    assert load == "ok"
+    driver.find_element(By.CSS_SELECTOR, "#reset").click()  # type: ignore[attr-defined]
+
+    # Run a simulation (Ctrl+Enter) and see the graveyard marked.
+    driver.find_element(By.ID, "tab-sim").click()  # type: ignore[attr-defined]
+    days = driver.find_element(By.ID, "days")  # type: ignore[attr-defined]
+    days.clear()
+    days.send_keys("120")
+    reps = driver.find_element(By.ID, "reps")  # type: ignore[attr-defined]
+    reps.clear()
+    reps.send_keys("2")
+    driver.find_element(By.ID, "run").click()  # type: ignore[attr-defined]
+    _wait(driver, "document.getElementById('sim-state').textContent.includes('finished')",
+          timeout=90)
+    marked = driver.execute_script(  # type: ignore[attr-defined]
+        "return Array.from(document.querySelectorAll('.verdict.graveyard[data-stage]'))"
+        ".map(e => e.dataset.stage).sort();")
+    drawn = driver.execute_script(  # type: ignore[attr-defined]
+        "return Array.from(document.querySelectorAll('#diagram g.node.graveyard'))"
+        ".map(e => e.dataset.stage).sort();")
+    page_text = driver.execute_script("return window.funnelcEditor.state.doc.toString();")  # type: ignore[attr-defined]
+    copy = path.parent / "as-in-the-page.funnel"
+    copy.write_text(page_text, encoding="utf-8")
+    ran = CliRunner().invoke(cli, ["simulate", str(copy), "--days", "120", "--reps", "2",
+                                   "--jobs", "1", "--format", "json"])
+    assert ran.exit_code == 0, ran.output
+    expected = sorted(s["stage"] for s in json.loads(ran.stdout)["stages"]
+                      if s["graveyard"]["is_graveyard"])
+    assert marked == drawn == expected and expected, (marked, drawn, expected)
+    first_ms = int(driver.execute_script("return Number(document.body.dataset.firstSimMs)"))  # type: ignore[attr-defined]
+    assert first_ms > 0
+
+    # An edit marks the results stale.
+    _put_cursor(driver, 'team "Маркетинг" size ')
+    _type(driver, " ")
+    _wait(driver, "document.getElementById('sim-results').classList.contains('stale')")
+
+    # Save (Ctrl+S) writes the page's text to the file.
+    _put_cursor(driver, 'team "Маркетинг" size ')
+    _type(driver, Keys.BACKSPACE)
+    driver.find_element(By.ID, "save").click()  # type: ignore[attr-defined]
+    _wait(driver, "document.getElementById('status').textContent === 'Сохранено'")
+    assert 'team "Менеджеры" size 4\n' in path.read_text(encoding="utf-8")
