@@ -10,6 +10,8 @@ directory given). It sits above the CLI in the layers because it reads the comma
 
 from __future__ import annotations
 
+import inspect
+import json
 import re
 import sys
 from pathlib import Path
@@ -39,8 +41,6 @@ def _help_markdown(text: str) -> str:
     """A click help text as Markdown: paragraphs as they are, a `\\b` paragraph (click's
     "do not rewrap") as a text block so its line breaks survive."""
     out: list[str] = []
-    import inspect
-
     for para in re.split(r"\n\s*\n", inspect.cleandoc(text)):
         if para.startswith("\b"):
             body = para.removeprefix("\b").strip("\n")
@@ -103,8 +103,6 @@ def _raise_sites() -> dict[str, list[str]]:
 
 def _golden_examples() -> dict[str, list[Path]]:
     """Code → the golden error cases (tests/cases/errors/NAME.funnel) that show it."""
-    import json
-
     found: dict[str, list[Path]] = {}
     errors = ROOT / "tests" / "cases" / "errors"
     for result in sorted(errors.glob("*.json")):
