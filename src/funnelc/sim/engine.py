@@ -69,7 +69,7 @@ from .stats import (
     ols_slope,
     week_quarter,
 )
-from .warm import OpenDeal, resolve_open_deals
+from .warm import OpenDeal, warm_plan
 
 __all__ = ["Engine", "Deal", "TIMEOUT_KINDS", "run_replication"]
 
@@ -173,6 +173,10 @@ class Deal(Happening):
 
 
 _new = object.__new__
+
+
+def _append(heap: list[tuple[float, int, Any]], item: tuple[float, int, Any]) -> None:
+    heap.append(item)
 
 
 def _route_indices(k: int, probs: np.ndarray, g: np.random.Generator, n: int) -> np.ndarray:
@@ -426,6 +430,10 @@ class Engine:
         self._on_sweep = (self._sweep,)
         self._far: list[tuple[float, int, Any]] = []
         self._far_seq = count()
+        self._push_far: Callable[[list[tuple[float, int, Any]], tuple[float, int, Any]],
+                                 None] = heappush
+        """`heappush`; a plain append while the warm start fills the far heap, which is
+        heapified once after it (the same heap order, n pushes cheaper)."""
         self._record = record
         self._open: dict[int, Deal] | None = {} if record is not None else None
         self._ids = count(1)
@@ -539,7 +547,9 @@ class Engine:
         if delay < FAR:
             self._sched(ev, NORMAL, delay)
         else:
-            heappush(self._far, (self.env.now + delay, next(self._far_seq), ev))
+            due = self.env.now + delay
+            if due < self.horizon:  # one due at the horizon or later would never fire
+                self._push_far(self._far, (due, next(self._far_seq), ev))
 
     def _sweep(self, ev: _Call) -> None:
         now = self.env.now
@@ -572,7 +582,8 @@ class Engine:
         or as pipeline starts of the run (they entered before it), but they hold WIP,
         meet the teams, win, lose and book revenue like any deal, and `RepStats.warm`
         counts what became of them per stage of origin."""
-        where = resolve_open_deals(self.net, deals)
+        plan = warm_plan(self.net, deals)
+        where = plan.where
         lo = next(self._ids)
         n = len(deals)
         if lo + n - 1 > self._max_deals:
@@ -584,18 +595,21 @@ class Engine:
         self._warm_stats = warm = WarmRep(deals=[0] * k, won=[0] * k, won_value=[0.0] * k,
                                           lost=[0] * k, open_final=[0] * k)
         draws: dict[int, _WarmDraws] = {}
-        for i in sorted(range(n), key=lambda j: deals[j].entered_hours):
-            o = deals[i]
-            st = self.stages[where[i]]
+        stages = self.stages
+        entered, value, born = plan.entered, plan.value, plan.born
+        self._push_far = _append
+        for i in plan.order:
+            st = stages[where[i]]
             wd = draws.get(st.idx)
             if wd is None:
                 wd = draws[st.idx] = _WarmDraws(st, self._gen)
-            e = float(o.entered_hours)
-            d = Deal(lo + i, float(o.value), float(o.born_hours) if o.born_hours is not None
-                     else e)
+            e = entered[i]
+            d = Deal(lo + i, value[i], born[i])
             d.src = self._other
             warm.deals[st.idx] += 1
             self._warm_deal(d, st, e, wd)
+        self._push_far = heappush
+        heapify(self._far)
 
     def _warm_deal(self, d: Deal, st: _Stage, e: float, wd: _WarmDraws) -> None:
         """One open deal, in stage `st` since `e` (<= 0), at t=0.

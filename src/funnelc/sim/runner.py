@@ -49,7 +49,7 @@ from .engine import run_replication
 from .results import SimResult
 from .stats import RepStats
 from .summary import summarize
-from .warm import resolve_open_deals
+from .warm import warm_plan
 
 __all__ = ["simulate", "run_replications", "RECORD_COLUMNS", "Progress", "start_method"]
 
@@ -134,7 +134,9 @@ def run_replications(net: Network, config: SimConfig, progress: Progress | None 
                      ) -> list[RepStats]:
     """All replications of a compiled account, in index order."""
     if config.open_deals:
-        resolve_open_deals(net, config.open_deals)  # WarmStartError before any work
+        # WarmStartError before any work; the plan is made once, here, and forked
+        # workers inherit it with the rest of this process.
+        warm_plan(net, config.open_deals)
     parts_dir = None
     if config.records is not None:
         folder = scratch_dir(config.records)  # beside the target a link points to

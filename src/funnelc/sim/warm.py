@@ -17,7 +17,8 @@ from difflib import get_close_matches
 
 from .compile import Network
 
-__all__ = ["OpenDeal", "WarmStartError", "resolve_open_deals", "open_deal_problems"]
+__all__ = ["OpenDeal", "WarmStartError", "WarmPlan", "resolve_open_deals", "open_deal_problems",
+           "warm_plan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,3 +107,43 @@ def resolve_open_deals(net: Network, deals: tuple[OpenDeal, ...]) -> list[int]:
     if problems:
         raise WarmStartError(problems)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class WarmPlan:
+    """What every replication of a warm start reads of the open deals, worked out once
+    per process (`warm_plan`): their stages resolved, their numbers as floats and the
+    order they enter in (oldest first). With 10 000 open deals, resolving and sorting
+    them cost ~10 ms, a fifth of the warm start, for every one of 200 replications."""
+
+    where: list[int]
+    """Stage index of each deal, in the order given."""
+    order: list[int]
+    """Positions of the deals, oldest entry first (ties keep the order given)."""
+    entered: list[float]
+    value: list[float]
+    born: list[float]
+
+
+_last_plan: tuple[Network, tuple[OpenDeal, ...], WarmPlan] | None = None
+
+
+def warm_plan(net: Network, deals: tuple[OpenDeal, ...]) -> WarmPlan:
+    """The plan of `deals` in `net` (raises `WarmStartError` like `resolve_open_deals`).
+
+    The last plan is kept for the same network and tuple of deals (by identity: the
+    runner passes both objects unchanged to every replication, and a forked worker
+    inherits the plan the calling process made before the fork)."""
+    global _last_plan
+    last = _last_plan
+    if last is not None and last[0] is net and last[1] is deals:
+        return last[2]
+    where = resolve_open_deals(net, deals)
+    entered = [float(d.entered_hours) for d in deals]
+    plan = WarmPlan(
+        where=where, order=sorted(range(len(deals)), key=entered.__getitem__),
+        entered=entered, value=[float(d.value) for d in deals],
+        born=[float(d.born_hours) if d.born_hours is not None else e
+              for d, e in zip(deals, entered)])
+    _last_plan = (net, deals, plan)
+    return plan
