@@ -138,7 +138,7 @@ SAMPLED = {key: st.sampled_from(values) for key, values in {
     "flag": ["main", "process", "conversion", "qualification", "sales", "nurture", "winback",
              "claims"],
     "stage stmt": ["owner", "work", "sla", "patience", "respond", "task", "message", "assign", "requires",
-                   "hint", "color", "outcome", "outcome", "stay", "cadence"],
+                   "hint", "color", "alias", "outcome", "outcome", "stay", "cadence"],
     "cadence stmt": ["touch", "touch", "reply", "exhausted"],
     "outcome option": ["after", "when", "copy"],
     "account stmt": ["currency", "hours", "language", "queue"],
@@ -272,6 +272,8 @@ def stage_statement(draw: st.DrawFn) -> Node:
         return ("leaf", words(draw, "hint", quoted(draw)))
     if kind == "color":
         return ("leaf", words(draw, pick(draw, "color"), quoted(draw)))
+    if kind == "alias":
+        return ("leaf", words(draw, "alias", "salesforce", quoted(draw)))
     if kind == "stay":
         return ("leaf", words(draw, "stay", draw(PERCENTS)))
     if kind == "outcome":
@@ -520,7 +522,7 @@ def _wanted() -> set[str]:
     wanted |= {f"account {k}" for k in ("currency", "hours", "language", "queue")}
     wanted |= {f"stage {k}" for k in ("owner", "work", "sla", "patience", "respond", "on_enter",
                                       "requires",
-                                      "hint", "color", "outcome", "stay", "cadence")}
+                                      "hint", "color", "alias", "outcome", "stay", "cadence")}
     wanted |= {f"action {k}" for k in ("task", "message", "assign")}
     wanted |= {f"option {k}" for k in ("after", "when", "copy")}
     wanted |= {f"cadence {k}" for k in ("touch", "reply", "exhausted")}

@@ -30,6 +30,7 @@ _AMOUNT_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)([kKM]?)$")
 # The model's classes built without validation: the grammar already typed every value
 # (see `model.trusted_constructor`); spans are made the same way.
 _Account = m.trusted_constructor(m.Account)
+_Alias = m.trusted_constructor(m.Alias)
 _AssignAction = m.trusted_constructor(m.AssignAction)
 _Cadence = m.trusted_constructor(m.Cadence)
 _CadenceRoute = m.trusted_constructor(m.CadenceRoute)
@@ -347,6 +348,10 @@ class _ToModel:
     def color_stmt(self, span: Span, ch: list[Any]) -> _Stmt:
         return _Stmt("color", _name_from_token(ch[1]), span)
 
+    def alias_stmt(self, span: Span, ch: list[Any]) -> _Stmt:
+        return _Stmt("alias", _Alias(span=span, crm=str(ch[1]), name=_name_from_token(ch[2])),
+                     span)
+
     def after_opt(self, span: Span, ch: list[Any]) -> _Stmt:
         return _Stmt("after", ch[1], span)
 
@@ -417,8 +422,8 @@ class _ToModel:
 
     def stage(self, span: Span, ch: list[Any]) -> m.Stage:
         stmts = _all(ch, _Stmt)
-        single = ("owner", "work", "sla", "patience", "respond", "hint", "color", "stay",
-                  "cadence")
+        single = ("owner", "work", "sla", "patience", "respond", "hint", "color", "alias",
+                  "stay", "cadence")
         values: dict[str, Any] = {}
         dups: list[tuple[str, Span]] = list(_repeats(stmts, single))
         outcomes: list[m.Outcome] = []

@@ -52,7 +52,7 @@ keyword, so a gap holding only a comma and blanks means the same statement)."""
 _LINE_CONT = re.compile(r"\\[ \t]*\r?\n")
 _SOURCE_OPTION = re.compile(r"(?<![\w-])(?:value|profile|cost|budget)(?![\w-])")
 _SINGLE_STAGE_KINDS = frozenset({"owner", "work", "sla", "patience", "respond", "hint", "color",
-                                 "stay", "cadence"})
+                                 "alias", "stay", "cadence"})
 _OUTCOME_OPTION_KINDS = frozenset({"after", "when", "copy"})
 _ROUTE_KINDS = frozenset({"reply", "exhausted"})
 _BLOCK_ITEMS = frozenset({"accounts", "pipelines", "scenarios"})
@@ -350,6 +350,8 @@ def _stage_single(st: m.Stage, kind: str) -> str:
         return f"hint {quote(st.hint.value)}"
     if kind == "color" and st.color is not None:
         return f"color {quote(st.color.value)}"
+    if kind == "alias" and st.alias is not None:
+        return f"alias {st.alias.crm} {quote(st.alias.name.value)}"
     if kind == "stay" and st.stay is not None:
         return f"stay {st.stay.text}"
     raise ValueError(f"stage statement `{kind}` has no value")
@@ -451,7 +453,7 @@ def _stage_order(st: m.Stage) -> Sequence[str]:
              if getattr(st, k) is not None]
     order += ["on_enter"] * len(st.on_enter)
     order += ["requires"] if st.requires else []
-    order += [k for k in ("hint", "color") if getattr(st, k) is not None]
+    order += [k for k in ("hint", "color", "alias") if getattr(st, k) is not None]
     order += ["outcome"] * len(st.outcomes)
     order += [k for k in ("stay", "cadence") if getattr(st, k) is not None]
     return order
@@ -873,7 +875,8 @@ class _Layout:
 
 def _single_span(st: m.Stage, kind: str) -> m.Span:
     node = {"owner": st.owner, "work": st.work, "sla": st.sla, "patience": st.patience,
-            "respond": st.respond, "hint": st.hint, "color": st.color, "stay": st.stay}[kind]
+            "respond": st.respond, "hint": st.hint, "color": st.color, "alias": st.alias,
+            "stay": st.stay}[kind]
     assert node is not None
     return node.span
 

@@ -23,7 +23,7 @@ __all__ = [
     "Account", "Team", "FieldType", "CardField", "Source", "MonthShare", "StageRef",
     "StageTarget", "WonTarget", "LostTarget", "Target", "Copy", "Comparison", "Condition",
     "TaskAction", "MessageAction", "AssignAction", "Action", "Sla", "Patience", "Outcome", "Touch",
-    "CadenceRoute", "Cadence", "Stage", "Reopen", "Pipeline", "Override", "Scenario",
+    "CadenceRoute", "Cadence", "Alias", "Stage", "Reopen", "Pipeline", "Override", "Scenario",
     "FunnelFile", "Name", "Entity", "Purpose", "Style", "QueuePolicy", "Channel",
 ]
 
@@ -417,6 +417,15 @@ class Cadence(Node):
     """Statement kinds in the order written ("touch", "reply", "exhausted")."""
 
 
+class Alias(Node):
+    """`alias salesforce "Short"`: the stage's name in that CRM, for a name over the
+    CRM's length limit (Salesforce's stage values hold 40 characters). Only the export
+    to that CRM reads it; the file, its checks and every other output keep the name."""
+
+    crm: str
+    name: Name
+
+
 class Stage(Node):
     name: Name
     key: bool = False
@@ -429,6 +438,7 @@ class Stage(Node):
     requires: tuple[Name, ...] = ()
     hint: Name | None = None
     color: Name | None = None
+    alias: Alias | None = None
     outcomes: tuple[Outcome, ...] = ()
     stay: Share | None = None
     cadence: Cadence | None = None

@@ -125,6 +125,8 @@ def _stage_names(out: Found, stage: Stage) -> None:
         add((stage.hint, TEXT, "hint"))
     if stage.color is not None:
         add((stage.color, TEXT, "colour"))
+    if stage.alias is not None:
+        add((stage.alias.name, LABEL, f"{stage.alias.crm} alias"))
     for outcome in stage.outcomes:
         _route(out, outcome.target, outcome.copy_to)
         if outcome.when is not None:

@@ -36,7 +36,8 @@ def _first_span(stage: Stage, kind: str, repeat: Span) -> Span | None:
     node = {
         "owner": stage.owner, "work": stage.work, "sla": stage.sla, "patience": stage.patience,
         "respond": stage.respond,
-        "hint": stage.hint, "color": stage.color, "stay": stage.stay, "cadence": cad,
+        "hint": stage.hint, "color": stage.color, "alias": stage.alias, "stay": stage.stay,
+        "cadence": cad,
         "reply": cad.on_reply if cad else None, "exhausted": cad.on_exhausted if cad else None,
     }.get(kind)
     return node.span if node is not None and node.span != repeat else None
