@@ -116,9 +116,32 @@ def test_salesforce_folder_matches_golden(path: Path, tmp_path: Path) -> None:
         check_golden((out / rel).read_text(encoding="utf-8"), folder / path.stem / rel)
 
 
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_salesforce_sfdx_project_matches_golden(path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sfdx"
+    result = run(["export", str(path.relative_to(ROOT)), "--to", "salesforce-sfdx", "-o",
+                  str(out)])
+    folder = GOLDEN / "salesforce-sfdx"
+    drop_stale(folder, path.stem)
+    if result.exit_code != 0:
+        assert result.exit_code == 1, result.output
+        assert not out.exists()
+        check_golden(result.stderr, folder / f"{path.stem}.err")
+        return
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    processes = "force-app/main/default/objects/Opportunity/businessProcesses/"
+    assert written[-3:] == [
+        "force-app/main/default/standardValueSets/OpportunityStage.standardValueSet-meta.xml",
+        "manifest/package.xml", "sfdx-project.json"]
+    assert written[:-3] and all(r.startswith(processes) and r.endswith(
+        ".businessProcess-meta.xml") for r in written[:-3])
+    for rel in written:
+        check_golden((out / rel).read_text(encoding="utf-8"), folder / path.stem / rel)
+
+
 def test_every_golden_belongs_to_an_example_and_target() -> None:
     stems = {p.stem for p in EXAMPLES}
-    for target in [*FILE_TARGETS, "salesforce"]:
+    for target in [*FILE_TARGETS, "salesforce", "salesforce-sfdx"]:
         folder = GOLDEN / target
         assert folder.is_dir(), folder
         names = {p.name.split(".")[0] for p in folder.iterdir()}

@@ -1,16 +1,21 @@
 """`--to salesforce`: the metadata folder is well-formed XML in the Metadata API namespace
-using only the documented elements (StandardValueSet / StandardValue, BusinessProcess /
-PicklistValue, Package), its values and sales processes follow the account, names are
-escaped and made API-safe, and FN350-FN355."""
+using only the documented elements, in the documented order (StandardValueSet /
+StandardValue, BusinessProcess / PicklistValue with its required `default`, Package), its
+values and sales processes follow the account, names are escaped and made API-safe, and
+FN350-FN355; `alias salesforce "…"` names a stage in Salesforce (saleschef exports with
+it); `--to salesforce-sfdx` writes the same metadata as an sfdx project in source format."""
 
 from __future__ import annotations
 
+import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from conftest import ROOT
 from export_helpers import chain, codes, load, load_unchecked, one_pipeline, pipelines
 from funnelc.cli import cli
 from funnelc.diagnostics import Severity
@@ -20,6 +25,7 @@ from funnelc.export.salesforce import (
     PACKAGE_PATH,
     VALUE_SET_PATH,
     build_metadata,
+    build_source,
     process_name,
 )
 
@@ -32,6 +38,28 @@ VALUE_SET = {"sorted", "standardValue", "groupingStringEnum"}
 BUSINESS_PROCESS = {"fullName", "description", "isActive", "namespacePrefix", "values"}
 PICKLIST_VALUE = {"fullName", "default"}
 FORECAST = {"BestCase", "Closed", "Forecast", "MostLikely", "Omitted", "Pipeline"}
+# Element order of each type's <xsd:sequence> in the Metadata API WSDL (`fullName`, from
+# the base type Metadata, first; CustomValue's elements before StandardValue's own).
+STANDARD_VALUE_ORDER = ["fullName", "color", "default", "description", "isActive", "label",
+                        "allowEmail", "closed", "converted", "cssExposed", "forecastCategory",
+                        "groupingString", "highPriority", "probability", "reverseRole",
+                        "reviewed", "won"]
+BUSINESS_PROCESS_ORDER = ["fullName", "description", "isActive", "namespacePrefix", "values"]
+PICKLIST_VALUE_ORDER = ["fullName", "default"]
+
+
+def in_documented_order(names: list[str], order: list[str]) -> bool:
+    positions = [order.index(n) for n in names]
+    return positions == sorted(positions)
+
+
+def check_business_process(bp: ET.Element) -> None:
+    names = [local(c) for c in bp]
+    assert set(names) <= BUSINESS_PROCESS and in_documented_order(names, BUSINESS_PROCESS_ORDER)
+    for value in bp.findall(f"{NS}values"):
+        inner = [local(c) for c in value]
+        # PicklistValue's `default` is a boolean without minOccurs="0": required
+        assert inner == PICKLIST_VALUE_ORDER and value.findtext(f"{NS}default") == "false"
 
 
 def local(el: ET.Element) -> str:
@@ -49,6 +77,7 @@ def parse(files: dict[str, str]) -> tuple[ET.Element, ET.Element, ET.Element]:
         if local(child) == "standardValue":
             names = [local(c) for c in child]
             assert set(names) <= STANDARD_VALUE and len(names) == len(set(names))
+            assert in_documented_order(names, STANDARD_VALUE_ORDER), names
             assert {"fullName", "label", "closed", "won", "probability", "forecastCategory"} <= set(names)
             assert child.findtext(f"{NS}forecastCategory") in FORECAST
             assert 0 <= int(child.findtext(f"{NS}probability") or "-1") <= 100
@@ -57,9 +86,7 @@ def parse(files: dict[str, str]) -> tuple[ET.Element, ET.Element, ET.Element]:
     assert local(obj) == "CustomObject"
     for bp in obj:
         assert local(bp) == "businessProcesses"
-        assert {local(c) for c in bp} <= BUSINESS_PROCESS
-        for value in bp.findall(f"{NS}values"):
-            assert {local(c) for c in value} <= PICKLIST_VALUE
+        check_business_process(bp)
     package = ET.fromstring(files[PACKAGE_PATH].encode("utf-8"))
     assert local(package) == "Package"
     assert package.findtext(f"{NS}version") == API_VERSION
@@ -214,3 +241,128 @@ def test_cli_writes_the_folder_and_requires_o(tmp_path: Path) -> None:
              for p in out.rglob("*") if p.is_file()}
     parse(files)
     assert not [p for p in out.rglob(".funnelc-*")]
+
+
+# ---------------------------------------------------------------- issue 17: deployable as is
+
+def test_every_sales_process_value_carries_default_false() -> None:
+    files = export(TWO)
+    _, obj, _ = parse(files)
+    values_ = obj.findall(f"{NS}businessProcesses/{NS}values")
+    assert len(values_) == 8
+    assert "<default>" in files[OBJECT_PATH].split("<values>", 1)[1].split("</values>", 1)[0]
+
+
+LONG = "Отправили клиенту предложение о следующей покупке"
+
+
+def test_an_alias_is_the_stage_s_salesforce_value() -> None:
+    text = one_pipeline(f'  stage "Заявка" {{ -> "{LONG}" }}\n'
+                        f'  stage "{LONG}" {{\n    alias salesforce "Предложили покупку"\n'
+                        '    -> won 50%\n    -> lost "Нет" 50%\n  }')
+    files = export(text)  # no FN350: the value is the alias
+    value_set, obj, _ = parse(files)
+    assert list(values(value_set)) == ["Заявка", "Предложили покупку", "Closed Won", "Нет"]
+    assert processes(obj)["Prodazhi"][1] == ["Заявка", "Предложили покупку", "Closed Won", "Нет"]
+    assert LONG not in files[VALUE_SET_PATH] + files[OBJECT_PATH]
+
+
+def test_an_alias_over_40_characters_is_fn350_at_the_alias() -> None:
+    text = one_pipeline(f'  stage "Заявка" {{\n    alias salesforce "{"А" * 41}"\n    -> won\n  }}')
+    diags = build_metadata(load(text))[1]
+    assert codes(diags) == ["FN350"]
+    line = text.splitlines()[diags[0].span.line - 1]
+    assert line.strip().startswith("alias salesforce")
+    assert "alias salesforce" in (diags[0].help or "")
+
+
+def test_an_alias_named_like_the_won_value_is_fn353() -> None:
+    text = one_pipeline('  stage "Заявка" {\n    alias salesforce "Closed Won"\n    -> won\n  }')
+    assert codes(build_metadata(load(text))[1]) == ["FN353"]
+
+
+def test_the_alias_changes_no_other_export() -> None:
+    plain = one_pipeline(f'  stage "Заявка" {{ -> "{LONG}" }}\n  stage "{LONG}" {{ -> won }}')
+    aliased = plain.replace(f'stage "{LONG}" {{', f'stage "{LONG}" {{ alias salesforce "Коротко"\n')
+    from funnelc.export.registry import get_exporter
+
+    for target in ("amocrm", "bitrix24", "pipedrive", "hubspot", "mermaid", "playbook-md"):
+        exporter = get_exporter(target)
+        assert exporter.export(load(plain)).files == exporter.export(load(aliased)).files, target
+
+
+@pytest.mark.parametrize("target", ["salesforce", "salesforce-sfdx"])
+def test_saleschef_exports_with_its_alias(target: str, tmp_path: Path) -> None:
+    """pipelines/saleschef.funnel could not be exported to Salesforce (a 49-character
+    stage name, FN350): the stage keeps its name and has a Salesforce alias."""
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["export", str(ROOT / "pipelines" / "saleschef.funnel"),
+                                      "--to", target, "-o", str(out)], env={"NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip().startswith("wrote")
+    text = "".join(p.read_text(encoding="utf-8") for p in out.rglob("*.*"))
+    assert "<fullName>Предложили следующую покупку</fullName>" in text
+    assert LONG not in text
+
+
+def sfdx(text: str) -> dict[str, str]:
+    files, diags = build_source(load(text))
+    assert diags == []
+    return files
+
+
+def test_source_format_is_an_sfdx_project_of_the_same_metadata() -> None:
+    files = sfdx(TWO)
+    meta = export(TWO)
+    root = "force-app/main/default/"
+    assert sorted(files) == [
+        root + "objects/Opportunity/businessProcesses/Dozhim.businessProcess-meta.xml",
+        root + "objects/Opportunity/businessProcesses/Prodazhi.businessProcess-meta.xml",
+        root + "standardValueSets/OpportunityStage.standardValueSet-meta.xml",
+        "manifest/package.xml", "sfdx-project.json"]
+    project = json.loads(files["sfdx-project.json"])
+    assert project["packageDirectories"] == [{"path": "force-app", "default": True}]
+    assert project["sourceApiVersion"] == API_VERSION and re.fullmatch(r"\w+", project["name"])
+    assert files[root + "standardValueSets/OpportunityStage.standardValueSet-meta.xml"] == \
+        meta[VALUE_SET_PATH]
+    _, obj, package = parse(meta)
+    composed = {bp.findtext(f"{NS}fullName"): ET.tostring(bp) for bp in obj}
+    for name in ("Prodazhi", "Dozhim"):
+        path = f"{root}objects/Opportunity/businessProcesses/{name}.businessProcess-meta.xml"
+        bp = ET.fromstring(files[path].encode("utf-8"))
+        assert local(bp) == "BusinessProcess" and bp.findtext(f"{NS}fullName") == name
+        check_business_process(bp)
+        # the decomposed file holds what the composed one does, element for element
+        def content(el: ET.Element) -> list[tuple[str, str]]:
+            return [(local(c), (c.text or "").strip()) for c in el.iter()][1:]
+
+        assert content(bp) == content(ET.fromstring(composed[name]))
+    manifest = ET.fromstring(files["manifest/package.xml"].encode("utf-8"))
+    assert ET.tostring(manifest) == ET.tostring(package)
+    assert "source-dir" in files["manifest/package.xml"]
+
+
+def test_cli_writes_the_sfdx_project(tmp_path: Path) -> None:
+    src = tmp_path / "a.funnel"
+    src.write_text(TWO, encoding="utf-8")
+    out = tmp_path / "project"
+    ok = CliRunner().invoke(cli, ["export", str(src), "--to", "salesforce-sfdx", "-o", str(out)])
+    assert ok.exit_code == 0, ok.output
+    assert (out / "sfdx-project.json").is_file()
+    assert (out / "force-app/main/default/objects/Opportunity/businessProcesses"
+            / "Prodazhi.businessProcess-meta.xml").is_file()
+    bad = tmp_path / "bad.funnel"
+    bad.write_text(one_pipeline(chain(["Заявка", "Д" * 41])), encoding="utf-8")
+    refused = CliRunner().invoke(cli, ["export", str(bad), "--to", "salesforce-sfdx", "-o",
+                                       str(tmp_path / "none")])
+    assert refused.exit_code == 1 and "FN350" in refused.stderr
+    assert not (tmp_path / "none").exists()
+
+
+def test_readme_names_the_won_and_lost_values_the_ru_export_writes() -> None:
+    _, obj, _ = parse(export(one_pipeline(chain(["Заявка"]), language="ru")))
+    won, lost = processes(obj)["Prodazhi"][1][1:]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("**Salesforce** (`--to salesforce", 1)[1].split("| code |", 1)[0]
+    text = " ".join(section.split())
+    assert f'"{won}"' in text and f'"{lost}"' in text, (won, lost)

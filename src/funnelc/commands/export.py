@@ -12,8 +12,8 @@ from .sim_options import stack
 @click.command("export")
 @click.argument("file", type=click.Path(allow_dash=True))
 @click.option("--to", "target", required=True, metavar="TARGET",
-              help="amocrm, bitrix24, pipedrive, hubspot, salesforce, mermaid, dot, "
-                   "playbook-md, playbook-html, json")
+              help="amocrm, bitrix24, pipedrive, hubspot, salesforce, salesforce-sfdx, mermaid, "
+                   "dot, playbook-md, playbook-html, json")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True,
               help="What to print: text (the target's own file as it is) or json (every "

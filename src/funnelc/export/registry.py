@@ -14,6 +14,7 @@ TARGETS: dict[str, str] = {
     "pipedrive": "funnelc.export.pipedrive",
     "hubspot": "funnelc.export.hubspot",
     "salesforce": "funnelc.export.salesforce",
+    "salesforce-sfdx": "funnelc.export.salesforce",
     "mermaid": "funnelc.export.mermaid",
     "dot": "funnelc.export.dot",
     "playbook-md": "funnelc.export.playbook",

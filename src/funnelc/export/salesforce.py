@@ -1,13 +1,16 @@
 """`--to salesforce -o DIR`: a Metadata API folder for the account's opportunity stages
-and sales processes, deployable as it is with `sf project deploy start --metadata-dir DIR`.
+and sales processes, deployable as it is with `sf project deploy start --metadata-dir DIR`;
+`--to salesforce-sfdx -o DIR`: the same metadata as an sfdx project in source format,
+deployable with `sf project deploy start --source-dir force-app` (or `--manifest
+manifest/package.xml`) from DIR.
 
-Contract: research note `crm-formats.md` §5. The folder is in *metadata format* (what
-`--metadata-dir` reads), not the decomposed source format of an sfdx project:
+Contract: research note `crm-formats.md` §5. The metadata format (what `--metadata-dir`
+reads):
 
 * `standardValueSets/OpportunityStage.standardValueSet` — the org's one list of
   opportunity stages, shared by every sales process: every stage of every pipeline
-  (`fullName` = `label` = the stage name; one value when two pipelines have a stage of the
-  same name), then the won value, then the lost values. Each value carries `closed`,
+  (`fullName` = `label` = the stage name, or its `alias salesforce "…"` when the stage
+  has one; one value when two pipelines have a stage of the same name), then the won value, then the lost values. Each value carries `closed`,
   `won`, `probability` (0-100: round(100 × the stage's exact win probability from
   `analysis.markov`; won 100, lost 0) and `forecastCategory` — `Pipeline` for open
   stages, `BestCase` for `key` stages (closest to money), `Closed` for won, `Omitted`
@@ -21,11 +24,23 @@ Contract: research note `crm-formats.md` §5. The folder is in *metadata format*
   process): `fullName` an API-style name (transliterated to ASCII: letters, digits and
   single underscores, starting with a letter, at most 40 characters, unique), the
   pipeline's own name in `description`, `isActive`, and `values`: its stages, the won
-  value and its lost values. `<default>` is left out of the values: whether Opportunity
-  sales processes accept it is contradicted between sources.
+  value and its lost values, each `<fullName>` then `<default>false</default>`: the
+  Metadata API's `PicklistValue` declares `default` as a boolean without
+  `minOccurs="0"` (metadata WSDL), i.e. required, and the BusinessProcess reference's
+  sample writes it in every value; no value is the default (a new opportunity's stage is
+  chosen by whoever creates it).
 * `package.xml` — `BusinessProcess` `Opportunity.<fullName>` members and the
   `StandardValueSet` `OpportunityStage`, API version 60.0; an XML comment at its top
   lists what the metadata cannot carry (record types, required fields, SLAs, actions).
+
+The source format (`salesforce-sfdx`) holds the same XML decomposed as `sf project
+retrieve` writes it: `sfdx-project.json` (one package directory, `force-app`, API
+60.0), `force-app/main/default/standardValueSets/OpportunityStage.standardValueSet-meta.xml`,
+one `force-app/main/default/objects/Opportunity/businessProcesses/<fullName>.businessProcess-meta.xml`
+per sales process (root `BusinessProcess`, its `fullName` the process name alone), and
+`manifest/package.xml`. No `fields/StageName.field-meta.xml`: the stage values live in
+the standard value set, and a StageName file would overwrite the org's history tracking
+settings of the field on deploy.
 
 Why not a Cyrillic sales-process name: sales-process names in real metadata are label-like
 (spaces occur), but nothing documents non-ASCII ones; the ASCII name deploys for sure and
@@ -39,6 +54,7 @@ the docs are generated from there).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
@@ -57,8 +73,9 @@ from .crm_common import (
     win_probabilities,
 )
 
-__all__ = ["EXPORTER", "build_metadata", "MAX_VALUE", "MAX_PROCESS_NAME", "API_VERSION",
-           "VALUE_SET_PATH", "OBJECT_PATH", "PACKAGE_PATH", "process_name"]
+__all__ = ["EXPORTER", "EXPORTERS", "build_metadata", "build_source", "MAX_VALUE",
+           "MAX_PROCESS_NAME", "API_VERSION", "VALUE_SET_PATH", "OBJECT_PATH", "PACKAGE_PATH",
+           "SOURCE_ROOT", "PROJECT_PATH", "process_name", "stage_value"]
 
 NS = "http://soap.sforce.com/2006/04/metadata"
 API_VERSION = "60.0"
@@ -68,6 +85,8 @@ MAX_DESCRIPTION = 255
 VALUE_SET_PATH = "standardValueSets/OpportunityStage.standardValueSet"
 OBJECT_PATH = "objects/Opportunity.object"
 PACKAGE_PATH = "package.xml"
+SOURCE_ROOT = "force-app/main/default"
+PROJECT_PATH = "sfdx-project.json"
 DEFAULT_CLOSED = ("Closed Won", "Closed Lost")
 
 
@@ -98,6 +117,13 @@ def process_name(name: str, lang: str | None) -> str:
     return stem[:MAX_PROCESS_NAME].rstrip("_")
 
 
+def stage_value(stage: m.Stage) -> m.Name:
+    """The stage's value in Salesforce: its `alias salesforce "…"`, or its own name."""
+    if stage.alias is not None and stage.alias.crm == "salesforce":
+        return stage.alias.name
+    return stage.name
+
+
 def _error(code: str, message: str, path: str, span: m.Span, label: str, *,
            secondary: tuple[Label, ...] = (), help: str | None = None,
            severity: Severity = Severity.error) -> Diagnostic:
@@ -123,7 +149,8 @@ class _Builder:
                 codes.FN350, f"`{name.value}` is {len(name.value)} characters: a Salesforce stage "
                 f"value holds at most {MAX_VALUE}", self.path, name.span,
                 f"{len(name.value) - MAX_VALUE} characters too many",
-                help="shorten the name (it is the opportunity's StageName)"))
+                help="shorten the name (it is the opportunity's StageName); a stage may "
+                'keep its name and be called otherwise in Salesforce: `alias salesforce "…"`'))
 
     def _blank(self, name: m.Name, what: str) -> bool:
         d = blank_name(codes.FN355, "Salesforce", name, what, self.path)
@@ -132,7 +159,7 @@ class _Builder:
         return d is not None
 
     def build(self) -> None:
-        stage_names = {s.name.value for p in self.funnel.pipelines for s in p.stages}
+        stage_names = {stage_value(s).value for p in self.funnel.pipelines for s in p.stages}
         used: set[str] = set()
         for pipe in self.funnel.pipelines:
             self._blank(pipe.name, "pipeline")
@@ -159,36 +186,38 @@ class _Builder:
             process = _Process(full, pipe)
             self.processes.append(process)
             for stage in pipe.stages:
-                if self._blank(stage.name, "stage"):
+                value = stage_value(stage)
+                if self._blank(stage.name, "stage") or (value is not stage.name and is_blank(
+                        value.value)):  # a blank alias is FN234's to report
                     continue
-                self._stage(pipe, stage)
-                process.values.append(stage.name.value)
+                self._stage(pipe, stage, value)
+                process.values.append(value.value)
             self._won(process)
             self._lost(process, stage_names)
             self._notes(pipe, full)
 
-    def _stage(self, pipe: m.Pipeline, stage: m.Stage) -> None:
-        name = stage.name.value
-        p = round(100 * self.probability.get((pipe.name.value, name), 0.0))
+    def _stage(self, pipe: m.Pipeline, stage: m.Stage, node: m.Name) -> None:
+        name = node.value
+        p = round(100 * self.probability.get((pipe.name.value, stage.name.value), 0.0))
         forecast = "BestCase" if stage.key else "Pipeline"
         if name in (self.won_name, self.lost_name):
             self.diags.append(_error(
                 codes.FN353, f"stage `{name}` has the name of the "
                 f"{'won' if name == self.won_name else 'lost'} value: a Salesforce stage value is "
-                "open or closed, not both", self.path, stage.name.span, "a closed value's name",
+                "open or closed, not both", self.path, node.span, "a closed value's name",
                 help="rename the stage"))
             return
         have = self.values.get(name)
         if have is None:
-            self._long(stage.name)
-            self.values[name] = _Value(stage.name, False, False, p, forecast, stage.key,
+            self._long(node)
+            self.values[name] = _Value(node, False, False, p, forecast, stage.key,
                                        pipe.name.value)
         elif have.probability != p or have.key != stage.key:
             self.diags.append(_error(
                 codes.FN354, f"stage `{name}` is in pipelines `{have.pipeline}` and "
                 f"`{pipe.name.value}` with different win probabilities ({have.probability}% and "
                 f"{p}%) or key flags: Salesforce keeps one value per stage name",
-                self.path, stage.name.span, f"exported with {have.pipeline}'s {have.probability}%",
+                self.path, node.span, f"exported with {have.pipeline}'s {have.probability}%",
                 secondary=(Label(have.name.span, "the value's settings come from here"),),
                 help="give the stages different names if they mean different things",
                 severity=Severity.warning))
@@ -262,24 +291,52 @@ class _Builder:
         out.append("</StandardValueSet>")
         return "\n".join(out) + "\n"
 
+    @staticmethod
+    def _process_body(p: _Process, indent: str) -> list[str]:
+        """A sales process's elements in the order of the Metadata API's BusinessProcess
+        (fullName, description, isActive, values: each fullName then default)."""
+        out = [f"{indent}<fullName>{p.full_name}</fullName>",
+               f"{indent}<description>{escape(p.pipe.name.value)}</description>",
+               f"{indent}<isActive>true</isActive>"]
+        for value in p.values:
+            out += [f"{indent}<values>", f"{indent}    <fullName>{escape(value)}</fullName>",
+                    f"{indent}    <default>false</default>", f"{indent}</values>"]
+        return out
+
     def object_file(self) -> str:
         out = ['<?xml version="1.0" encoding="UTF-8"?>', f'<CustomObject xmlns="{NS}">']
         for p in self.processes:
-            out += ["    <businessProcesses>",
-                    f"        <fullName>{p.full_name}</fullName>",
-                    f"        <description>{escape(p.pipe.name.value)}</description>",
-                    "        <isActive>true</isActive>"]
-            for value in p.values:
-                out += ["        <values>", f"            <fullName>{escape(value)}</fullName>",
-                        "        </values>"]
-            out.append("    </businessProcesses>")
+            out += ["    <businessProcesses>", *self._process_body(p, " " * 8),
+                    "    </businessProcesses>"]
         out.append("</CustomObject>")
         return "\n".join(out) + "\n"
 
-    def package(self) -> str:
+    def business_process_files(self) -> dict[str, str]:
+        """Source format: one `<fullName>.businessProcess-meta.xml` per sales process."""
+        return {f"{SOURCE_ROOT}/objects/Opportunity/businessProcesses/{p.full_name}"
+                ".businessProcess-meta.xml": "\n".join(
+                    ['<?xml version="1.0" encoding="UTF-8"?>', f'<BusinessProcess xmlns="{NS}">',
+                     *self._process_body(p, " " * 4), "</BusinessProcess>"]) + "\n"
+                for p in self.processes}
+
+    def project(self) -> str:
+        """`sfdx-project.json`: one package directory, the API version of the metadata."""
+        account = self.funnel.account
+        name = process_name(account.name.value, self.lang) if account is not None else ""
+        data = {"packageDirectories": [{"path": "force-app", "default": True}],
+                "name": name or "funnel", "namespace": "",
+                "sfdcLoginUrl": "https://login.salesforce.com",
+                "sourceApiVersion": API_VERSION}
+        return json.dumps(data, indent=2) + "\n"
+
+    def package(self, source: bool = False) -> str:
+        how = ("funnelc: sfdx project in source format; from the project folder deploy with "
+               "`sf project deploy start` and the source-dir option (force-app) or the manifest "
+               "option (this file)." if source else
+               "funnelc: Metadata API format; deploy this folder with the metadata-dir option of "
+               "`sf project deploy start`.")
         notes = [
-            "funnelc: Metadata API format; deploy this folder with the metadata-dir option of "
-            "`sf project deploy start`.",
+            how,
             "Deploying OpportunityStage sets the org's whole stage list: retrieve it first and "
             "add any stage the org must keep.",
             "A sales process applies through an Opportunity record type: create one per sales "
@@ -312,15 +369,32 @@ def build_metadata(funnel: m.FunnelFile) -> tuple[dict[str, str], list[Diagnosti
     return files, sorted(b.diags, key=Diagnostic.sort_key)
 
 
+def build_source(funnel: m.FunnelFile) -> tuple[dict[str, str], list[Diagnostic]]:
+    """The same metadata as an sfdx project in source format (and the same diagnostics)."""
+    b = _Builder(funnel)
+    b.build()
+    files = {PROJECT_PATH: b.project(), "manifest/package.xml": b.package(source=True),
+             f"{SOURCE_ROOT}/{VALUE_SET_PATH}-meta.xml": b.value_set(),
+             **b.business_process_files()}
+    return files, sorted(b.diags, key=Diagnostic.sort_key)
+
+
 @dataclass(frozen=True)
 class SalesforceExporter:
     name: str = "salesforce"
     description: str = "Salesforce metadata folder (opportunity stages, sales processes, package.xml)"
     folder: bool = True
+    source_format: bool = False
 
     def export(self, funnel: m.FunnelFile) -> ExportResult:
-        files, diags = build_metadata(funnel)
+        files, diags = (build_source if self.source_format else build_metadata)(funnel)
         return ExportResult(files=dict(files), diagnostics=diags)
 
 
 EXPORTER = SalesforceExporter()
+EXPORTERS = {
+    "salesforce": EXPORTER,
+    "salesforce-sfdx": SalesforceExporter(
+        "salesforce-sfdx", "Salesforce sfdx project in source format (the same metadata: "
+        "sfdx-project.json, force-app/, manifest/package.xml)", source_format=True),
+}
