@@ -17,7 +17,10 @@ and the calendar, which only a simulation of the whole account knows; so:
    gap over the deciles, relative to the observed mean. The random numbers are fixed
    (common random numbers), so the distance is a smooth function of the parameters.
 4. Steps 1–3 run `ROUNDS` times: delays move deals into the next stage at other times
-   of day, which changes that stage's waits.
+   of day, which changes that stage's waits. The rounds before the last only bring the
+   delays near their values: they simulate a window at the start of the history with
+   `EARLY_DEALS` deals (all of it when it is shorter) and fit exp alone; the last round
+   simulates the whole span and chooses the family, with intervals.
 
 Family, by a stated criterion: no delay at all when the exp fit's bootstrap interval
 (below) reaches 0 or A = 0 comes within `BETTER` (relative) or 0.01 of its distance;
@@ -36,6 +39,7 @@ those stages are fitted by `picked.fit_picked` and left alone here.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -57,6 +61,9 @@ __all__ = ["StageResidual", "Calibration", "Visit", "calibrate_delays", "fit_rou
            "ROUNDS", "BETTER", "EMPIRICAL_DISTANCE", "BOOT", "MAX_SIM"]
 
 ROUNDS = 3
+EARLY_DEALS = 100_000
+"""Deals a calibration round before the last simulates (at least `EARLY_DAYS` days)."""
+EARLY_DAYS = 56
 BETTER = 0.10
 EMPIRICAL_DISTANCE = 0.25
 BOOT = 30
@@ -119,7 +126,7 @@ def quantile_fn(kind: str) -> Quantile:
     variation (a fixed mapping: common random numbers). The gamma's inverse is
     interpolated from `GRID` points (in normal-score spacing, so the tails are dense):
     exact inversion of every draw costs 100 times more."""
-    from scipy import special, stats
+    from scipy import stats
 
     if kind == "exp":
         return lambda u, mean, cv: -mean * np.log1p(-u)
@@ -137,9 +144,16 @@ def quantile_fn(kind: str) -> Quantile:
 
     def gam(u: np.ndarray, mean: float, cv: float) -> np.ndarray:
         a = 1.0 / (cv * cv)
-        q = np.asarray(special.gammaincinv(a, GRID))
-        return np.interp(u, GRID, q) * mean / a
+        return np.interp(u, GRID, _gamma_grid(a)) * mean / a
     return gam
+
+
+@functools.lru_cache(maxsize=256)
+def _gamma_grid(a: float) -> np.ndarray:
+    """The gamma(a) quantiles at `GRID` (the bootstrap asks for the same shape 30 times)."""
+    from scipy import special
+
+    return np.asarray(special.gammaincinv(a, GRID))
 
 
 @dataclass
@@ -165,11 +179,15 @@ def _survivors(base: np.ndarray, dl: np.ndarray, a: np.ndarray) -> np.ndarray:
     return t[t < dl]
 
 
-def fit_route(obs: np.ndarray, base: np.ndarray, dl: np.ndarray, rng: np.random.Generator
-              ) -> tuple[DistFit, np.ndarray]:
+def fit_route(obs: np.ndarray, base: np.ndarray, dl: np.ndarray, rng: np.random.Generator,
+              interval: bool = True) -> tuple[DistFit, np.ndarray]:
     """The delay whose W + S + A (cut by the SLA) matches `obs`, the history's times in
     stage of one route; `base` = W + S of simulated visits, `dl` their SLA hours. Returns
-    the fit and the simulated times of the winner."""
+    the fit and the simulated times of the winner. Without `interval` (a calibration
+    round before the last) the mean's bootstrap is skipped: [mean, mean]. The family is
+    chosen all the same: an exp where the delay is a gamma moves the next stage's
+    arrivals to other hours, and the last round's waits with them (exp-only early rounds
+    put delays of up to 6 h on routes that have none)."""
     from scipy import optimize
 
     obs = np.asarray(obs, dtype=float)
@@ -238,7 +256,7 @@ def fit_route(obs: np.ndarray, base: np.ndarray, dl: np.ndarray, rng: np.random.
             kind, mean, dist, points = "empirical", float(pts.mean()), d_emp, [float(p) for p in pts]
             cv = float(pts.std() / mean) if mean > 0 else 0.0
             sim_t = _survivors(base, dl, emp)
-    lo_ci, hi_ci = _boot(obs, base, dl, kind, mean, cv, points, rng)
+    lo_ci, hi_ci = _boot(obs, base, dl, kind, mean, cv, points, rng) if interval else (mean, mean)
     fit = DistFit(len(obs), kind, mean, mean * cv, lo_ci, hi_ci,
                   [Candidate(k, mu, mu * c, float("nan"), float("nan"), float("nan"), d)
                    for k, mu, c, d in cands], points=points, method="calibrated",
@@ -289,43 +307,65 @@ def _boot(obs: np.ndarray, base: np.ndarray, dl: np.ndarray, kind: str, mean: fl
 
 
 # ---------------------------------------------------------------------------- the account
-def _visits(rows: list[tuple[object, ...]], net: Network, start: date
-            ) -> dict[tuple[str, str], Visit]:
-    """Waits and SLA hours of the simulated visits of every stage with a team, `work`
-    or an SLA."""
-    from ..sim.calendar import WorkCalendar
+class _Collector:
+    """The record callback of a calibration run: of each visit of a stage being
+    calibrated, its entry and wait (the rest of the row is dropped as it comes, instead
+    of a million-row list of tuples held until the run ends)."""
 
-    cal = WorkCalendar.from_hours(net.account_hours, start)
-    specs = {(s.pipeline_name, s.name): s for s in net.stages}
-    waits: dict[tuple[str, str], list[float]] = {}
-    dls: dict[tuple[str, str], list[float]] = {}
-    ents: dict[tuple[str, str], list[float]] = {}
-    for row in rows:
-        _, _, p, s, entered, picked, left = row[:7]
-        key = (str(p), str(s))
-        spec = specs[key]
-        if spec.cadence is not None:
-            continue
-        ent = float(entered)  # type: ignore[arg-type]
-        if spec.team >= 0 and spec.work is not None:
+    def __init__(self, net: Network, wanted: set[tuple[str, str]]) -> None:
+        self.queues = {(s.pipeline_name, s.name): s.team >= 0 and s.work is not None
+                       for s in net.stages if (s.pipeline_name, s.name) in wanted
+                       and s.cadence is None}
+        self.ents: dict[tuple[str, str], list[float]] = {k: [] for k in self.queues}
+        self.waits: dict[tuple[str, str], list[float]] = {k: [] for k in self.queues}
+        self.deals = 0
+        """Deals created, over the runs (deal ids count from 0 in each run)."""
+        self._top = -1
+
+    def __call__(self, row: tuple[object, ...]) -> None:
+        deal, p, s, entered, picked, left = row[1:7]
+        self._top = max(self._top, deal)  # type: ignore[call-overload]
+        key = (p, s)
+        queues = self.queues.get(key)  # type: ignore[arg-type]
+        if queues is None:
+            return
+        ent = entered
+        if queues:
             if picked is not None:
-                w = float(picked) - ent  # type: ignore[arg-type]
+                w = picked - ent  # type: ignore[operator]
             elif left is not None:
                 w = math.inf  # left the queue by its SLA
             else:
-                continue  # still queued at the horizon: its wait is unknown
+                return  # still queued at the horizon: its wait is unknown
         else:
             w = 0.0
-        if spec.sla_hours is None:
-            dl = math.inf
-        elif cal.always_open:
-            dl = spec.sla_hours
-        else:
-            dl = cal.add(ent, spec.sla_hours) - ent
-        waits.setdefault(key, []).append(w)
-        dls.setdefault(key, []).append(dl)
-        ents.setdefault(key, []).append(ent)
-    return {k: Visit(np.array(v), np.array(dls[k]), np.array(ents[k])) for k, v in waits.items()}
+        self.ents[key].append(ent)  # type: ignore[index, arg-type]
+        self.waits[key].append(w)  # type: ignore[index]
+
+    def end_run(self) -> None:
+        self.deals += self._top + 1
+        self._top = -1
+
+    def visits(self, net: Network, start: date) -> dict[tuple[str, str], Visit]:
+        """Waits and SLA hours of the collected visits, stage by stage."""
+        from ..sim.calendar import WorkCalendar
+
+        cal = WorkCalendar.from_hours(net.account_hours, start)
+        specs = {(s.pipeline_name, s.name): s for s in net.stages}
+        out = {}
+        for key, ents in self.ents.items():
+            if not ents:
+                continue
+            ent = np.array(ents)
+            sla = specs[key].sla_hours
+            if sla is None:
+                dl = np.full(len(ent), math.inf)
+            elif cal.always_open:
+                dl = np.full(len(ent), sla)
+            else:
+                dl = np.array([cal.add(e, sla) for e in ents]) - ent
+            out[key] = Visit(np.array(self.waits[key]), dl, ent)
+        return out
 
 
 def _work(net: Network, key: tuple[str, str], n: int, rng: np.random.Generator) -> np.ndarray:
@@ -375,31 +415,40 @@ def calibrate_delays(fits: list[StageFit], rebuild: Callable[[], m.FunnelFile], 
         return out
     days = max(1, math.ceil(hours / 24))
     cut: dict[tuple[str, str], tuple[StageFit, np.ndarray, np.ndarray]] = {}
-    for _ in range(ROUNDS):
+    for rnd in range(ROUNDS):
+        final = rnd == ROUNDS - 1
         model = rebuild()
         net = compile_network(model)
         per_hour = sum(s.per_hour * sum(s.profile) / 12 for s in net.sources) or 1e-9
-        reps = int(min(8, max(1, math.ceil(TARGET_VISITS / (per_hour * days * 24)))))
+        # The rounds before the last only bring the delays near their values, so that
+        # the last round's waits come from a model close to the fitted one: a window at
+        # the start of the history with EARLY_DEALS deals does that (a 1M-event history
+        # simulated whole three times was most of the fit's time).
+        run_days = days if final else min(days, max(
+            EARLY_DAYS, math.ceil(EARLY_DEALS / (per_hour * 24))))
+        reps = int(min(8, max(1, math.ceil(TARGET_VISITS / (per_hour * run_days * 24)))))
+        span_h = min(hours, run_days * 24.0)
         # Refuse before running, as the back-test does: the engine's own stop at the
         # limit comes only after simulating that many deals (~20 s at 5 million).
-        why = refusal(estimate_work([model], days, reps, start),
+        why = refusal(estimate_work([model], run_days, reps, start),
                       max_deals if max_deals is not None else DEFAULT_MAX_DEALS)
         if why is not None:
             out.notes.append(f"delays not calibrated: {why}")
             return out
-        rows: list[tuple[object, ...]] = []
+        collect = _Collector(net, {(sf.pipeline, sf.stage) for sf, _ in todo})
         try:
             for rep in range(reps):
-                run_replication(net, SimConfig(days=days, warmup_days=0, reps=reps, seed=seed,
-                                               start=start, max_deals=max_deals), rep,
-                                rows.append)
+                run_replication(net, SimConfig(days=run_days, warmup_days=0, reps=reps,
+                                               seed=seed, start=start, max_deals=max_deals),
+                                rep, collect)
+                collect.end_run()
         except DealLimitExceeded as exc:
             out.notes.append(f"delays not calibrated: {exc}")
             return out
         out.runs += reps
-        out.simulated_deals += len({(r[0], r[1]) for r in rows})
-        visits = _visits(rows, net, start)
-        del rows
+        out.simulated_deals += collect.deals
+        visits = collect.visits(net, start)
+        del collect
         for sf, i in todo:
             key = (sf.pipeline, sf.stage)
             v = visits.get(key)
@@ -408,15 +457,16 @@ def calibrate_delays(fits: list[StageFit], rebuild: Callable[[], m.FunnelFile], 
                 continue
             # As in the history: visits that entered at least the stage's horizon before
             # the end, whose exit is seen only if it came before the end.
-            mature = v.entered <= hours - sf.horizon_h
+            mature = v.entered <= span_h - sf.horizon_h
             if mature.sum() < 20:
                 continue
-            dl = np.minimum(v.deadline[mature], hours - v.entered[mature])
+            dl = np.minimum(v.deadline[mature], span_h - v.entered[mature])
             base = v.wait[mature] + _work(net, key, int(mature.sum()), rng)
-            fit, sim_t = fit_route(r.samples, base, dl, rng)
+            fit, sim_t = fit_route(r.samples, base, dl, rng, interval=final)
             sf.routes[i] = replace(r, after=fit)
-            last[(id(sf), i)] = sim_t
-            cut[key] = (sf, base, dl)
+            if final:
+                last[(id(sf), i)] = sim_t
+                cut[key] = (sf, base, dl)
     for sf, base, dl in cut.values():
         if sf.sla:
             reweight_shares(sf, base, dl, rng)

@@ -71,10 +71,12 @@ class _Stage:
     """Whether deals wait for a member here (else W = 0, whatever the data says)."""
 
 
-def fit_picked(fits: list[StageFit], funnel: m.FunnelFile, visits: pl.DataFrame,
-               end: datetime, tz: str, start: datetime, seed: int = 1) -> PickedFit:
+def fit_picked(fits: list[StageFit], funnel: m.FunnelFile,
+               visits: dict[tuple[str, str], pl.DataFrame], end: datetime, tz: str,
+               start: datetime, seed: int = 1) -> PickedFit:
     """Fit, in place, the `work` and `after` of every stage of `fits` that needs more
-    than a plain duration fit (work or SLA) and whose waits the history tells."""
+    than a plain duration fit (work or SLA) and whose waits the history tells.
+    `visits`: (pipeline, stage) → that stage's visits."""
     from .fit import MIN_DEALS
 
     out = PickedFit()
@@ -85,7 +87,8 @@ def fit_picked(fits: list[StageFit], funnel: m.FunnelFile, visits: pl.DataFrame,
         st = next((s for s in pipe.stages if s.name.value == sf.stage), None) if pipe else None
         if st is None or st.cadence is not None or (st.work is None and st.sla is None):
             continue
-        stage = _stage_visits(st, sf, visits, end, clock)
+        mine = visits.get((sf.pipeline, sf.stage))
+        stage = _stage_visits(st, sf, mine, end, clock) if mine is not None else None
         if stage is None:
             continue
         work = _fit_work(st, sf, MIN_DEALS)
@@ -134,8 +137,7 @@ def _stage_visits(st: m.Stage, sf: StageFit, visits: pl.DataFrame, end: datetime
     queues and too few of them tell when they were picked up."""
     cutoff = end - timedelta(hours=sf.horizon_h)
     local0 = clock[0]
-    mine = visits.filter((pl.col("pipeline") == sf.pipeline) & (pl.col("stage") == sf.stage)
-                         & (pl.col("entered") <= cutoff)).select(
+    mine = visits.filter(pl.col("entered") <= cutoff).select(
         ent=(pl.col("entered") - pl.lit(local0)).dt.total_microseconds() / HOUR_US,
         wait=(pl.col("picked") - pl.col("entered")).dt.total_microseconds() / HOUR_US,
         left=pl.col("left").is_not_null())
