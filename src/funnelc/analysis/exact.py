@@ -29,9 +29,21 @@ from typing import Any, Literal
 from .. import model as m
 from ..jsontypes import JSON, JSONObject
 from ..numfmt import hours
-from ..routing import Route, StageKey
+from ..routing import Flows, Route, StageFlow, StageKey, patience_route
 from . import queueing as q
 from .markov import HOURS_PER_MONTH, AccountChain, account_chain
+from .money import (
+    ExactMoney,
+    GaveUp,
+    MoneyFigures,
+    SourceFlow,
+    TeamMoneyExact,
+    cost_rates,
+    has_money,
+    period_money,
+    sources_per_month,
+    sum_figures,
+)
 from .survival import integrated_truncated_mean, survival, truncated_mean
 from .working_time import (
     WEEK_HOURS,
@@ -201,6 +213,9 @@ class AccountExact:
     notes: list[str] = field(default_factory=list)
     scenario: str | None = None
     """The scenario whose overrides were applied, if any."""
+    money: ExactMoney | None = None
+    """Revenue, costs and profit per month and per year; None when the file names no
+    value, cost or budget."""
 
     @property
     def month_label(self) -> str:
@@ -635,9 +650,10 @@ def _route_times(stage: m.Stage, routes: list[Route]) -> _RouteTimes:
 
 
 def analyze_account(funnel: m.FunnelFile, month: str | None = None,
-                    chain: AccountChain | None = None) -> AccountExact:
+                    chain: AccountChain | None = None, *, money: bool = True) -> AccountExact:
     """Exact per-stage, per-team and per-pipeline figures for the month asked for
-    ('jan'..'dec') or the annual mean of the sources' profiles (None)."""
+    ('jan'..'dec') or the annual mean of the sources' profiles (None); with `money`
+    (and prices in the file) the expected revenue, costs and profit too."""
     chain = chain if chain is not None else account_chain(funnel, month)
     account = funnel.account
     acct_hours = account.hours if account is not None else None
@@ -695,11 +711,13 @@ def analyze_account(funnel: m.FunnelFile, month: str | None = None,
             ab.p_stuck, ab.p_loop, pc.won_per_hour * HOURS_PER_MONTH,
             pc.stuck_per_hour * HOURS_PER_MONTH, stages))
 
+    # Revenue counts the deals that give up waiting out (the chain's shares keep them).
+    money_chain, gave_up, money_notes = _money_chain(funnel, chain, team_stages)
     sources: list[SourceRevenue] = []
     revenue = 0.0
     valued = 0
-    for src, key, rate in chain.source_rates:
-        wins = chain.stages[key].wins_with_copies
+    for src, key, rate in money_chain.source_rates:
+        wins = money_chain.stages[key].wins_with_copies
         per_month = rate * HOURS_PER_MONTH
         value = src.value.mean if src.value is not None else None
         rev = None
@@ -721,13 +739,37 @@ def analyze_account(funnel: m.FunnelFile, month: str | None = None,
         "expected wins per lead along the copy chain: a `won` that hands the deal on with "
         "`then copy` counts when its copy is won (a sale counts when production wins it), "
         "copies made at lost or moving handoffs count when they are won (nurture), and the "
-        "value does not change on the way")
+        "value does not change on the way; deals that give up waiting (`patience`) bring "
+        "nothing")
+    cut = [f"{s.pipeline}.{s.stage}" for p in pipelines for s in p.stages
+           if s.sla_cut is not None and s.sla_cut > 0.001]
     return AccountExact(
         path=funnel.path, month=chain.month,
         currency=account.currency.value if account is not None and account.currency else None,
         calendar=acct_hours is not None, pipelines=pipelines, teams=teams, sources=sources,
         revenue_per_month=revenue if valued else None, revenue_assumption=revenue_assumption,
-        notes=notes)
+        notes=notes,
+        money=_exact_money(funnel, chain, team_stages, (money_chain, gave_up, money_notes),
+                           cut) if money and has_money(funnel) else None)
+
+
+def _closed_form_reasons(funnel: m.FunnelFile, stage: m.Stage, team: m.Team, lam: float,
+                         team_stages: dict[str, list[StageKey]]) -> list[str]:
+    """Why the queue at `stage` (worked by `team`) has no closed form; empty when it has
+    one (stability aside)."""
+    reasons: list[str] = []
+    n_shared = len(team_stages.get(team.name.value, []))
+    if n_shared > 1:
+        reasons.append(f"team shared by {n_shared} stages")
+    if stage.cadence is not None:
+        reasons.append("work is not exponential (cadence: several touches per deal)")
+    elif stage.work is not None and stage.work.kind != "exp":
+        reasons.append(f"work is not exponential ({stage.work.kind})")
+    if _team_hours(funnel, team) is not None:
+        reasons.append("working calendar: closed forms assume 24/7")
+    if not math.isfinite(lam):
+        reasons.append("arrival rate is unbounded")
+    return reasons
 
 
 def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stage: m.Stage,
@@ -772,18 +814,7 @@ def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stag
 
     if queues:
         assert team is not None
-        reasons: list[str] = []
-        n_shared = len(team_stages.get(team.name.value, []))
-        if n_shared > 1:
-            reasons.append(f"team shared by {n_shared} stages")
-        if stage.cadence is not None:
-            reasons.append("work is not exponential (cadence: several touches per deal)")
-        elif stage.work is not None and stage.work.kind != "exp":
-            reasons.append(f"work is not exponential ({stage.work.kind})")
-        if _team_hours(funnel, team) is not None:
-            reasons.append("working calendar: closed forms assume 24/7")
-        if not math.isfinite(lam):
-            reasons.append("arrival rate is unbounded")
+        reasons = _closed_form_reasons(funnel, stage, team, lam, team_stages)
         c, mu = team.size, 1.0 / work
         if not reasons and stage.sla is None and patience is None and lam >= c * mu:
             reasons.append(f"unstable: load {lam / (c * mu) if c else math.inf:.2f} ≥ 1, "
@@ -894,3 +925,159 @@ def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stag
         sla_cut_is_bound=cut_bound,
         team_load=team_load.get(owner) if team is not None and owner is not None else None,
         notes=notes)
+
+
+# ----------------------------------------------------------------------- money
+
+
+_ROUNDS = 200
+"""Rounds of the give-up fixed point at most: a feed-forward account settles in as many
+rounds as it has patience stages in a row; a loop through one converges geometrically."""
+
+
+def _waits_for_member(funnel: m.FunnelFile, stage: m.Stage) -> m.Team | None:
+    """The team a deal at `stage` waits for, when its `patience` can run out there (as
+    the simulator: an owner team with work, no cadence); else None."""
+    if stage.patience is None or stage.cadence is not None or stage.owner is None:
+        return None
+    team = funnel.team(stage.owner.value)
+    return team if team is not None and _work_mean(stage) > 0 else None
+
+
+def _give_up_share(funnel: m.FunnelFile, stage: m.Stage, team: m.Team, lam: float,
+                   team_stages: dict[str, list[StageKey]]) -> tuple[float | None, str | None]:
+    """(share of the stage's entries that give up waiting at arrival rate `lam`, None) or
+    (None, why there is no closed form). Deals an `sla` takes from the queue first are
+    not counted: they leave by the SLA, which the money follows by the declared shares
+    like every other figure."""
+    assert stage.patience is not None
+    reasons = _closed_form_reasons(funnel, stage, team, lam, team_stages)
+    if reasons:
+        return None, "; ".join(reasons)
+    if lam <= 0:
+        return 0.0, None
+    cap = stage.sla.after.hours if stage.sla is not None else None
+    pq = _patience_queue(stage.patience.dist, team.size, lam, 1.0 / _work_mean(stage), cap)
+    return min(1.0, max(0.0, pq.p_abandon - pq.p_abandon_cap)), None
+
+
+def _scaled(r: Route, factor: float) -> Route:
+    return Route(r.kind, r.share * factor, r.stage, r.reason, r.after, r.copy_to, r.via,
+                 r.node)
+
+
+def _with_give_ups(funnel: m.FunnelFile, flows: Flows, shares: dict[StageKey, float]) -> Flows:
+    """The account's routing with a share `p` of each patience stage's deals leaving by
+    the patience route before any outcome, the declared routes scaled by 1 − p."""
+    stages = dict(flows.stages)
+    for key, p in shares.items():
+        f = flows.stages[key]
+        route = patience_route(funnel, f.pipeline, f.stage)
+        if p <= 0 or route is None:
+            continue
+        stages[key] = StageFlow(f.key, f.pipeline, f.stage, f.index,
+                                [*(_scaled(r, 1.0 - p) for r in f.routes), _scaled(route, p)])
+    return Flows(flows.funnel, stages, flows.reopens, flows.sources)
+
+
+def _money_chain(funnel: m.FunnelFile, chain: AccountChain,
+                 team_stages: dict[str, list[StageKey]]
+                 ) -> tuple[AccountChain, list[GaveUp], list[str]]:
+    """The chain with the deals that give up waiting taken out of the declared routing,
+    the give-ups, and notes. A stage's give-up share depends on its arrival rate, which
+    earlier stages' give-ups lower: the two are solved together by fixed-point rounds
+    (share from the rates, rates from the shares) until no share moves."""
+    patient = [(k, f.stage, t) for k, f in chain.flows.stages.items()
+               if (t := _waits_for_member(funnel, f.stage)) is not None]
+    if not patient:
+        return chain, [], []
+    shares: dict[StageKey, float] = {k: 0.0 for k, _, _ in patient}
+    why: dict[StageKey, str] = {}
+    current = chain
+    settled = False
+    for _ in range(_ROUNDS):
+        new: dict[StageKey, float] = {}
+        for key, stage, team in patient:
+            share, reason = _give_up_share(funnel, stage, team,
+                                           current.stages[key].arrivals_per_hour, team_stages)
+            new[key] = share if share is not None else 0.0
+            if reason is not None:
+                why[key] = reason
+        if all(abs(new[k] - shares[k]) <= 1e-15 + 1e-13 * shares[k] for k in shares):
+            settled = True
+            break
+        shares = new
+        current = account_chain(funnel, chain.month, _with_give_ups(funnel, chain.flows, shares))
+    notes = [] if settled else [
+        f"the give-up shares did not settle in {_ROUNDS} rounds (a loop through a patience "
+        "stage): the money uses the last round"]
+    gave_up = []
+    for key, _, _ in patient:
+        name = f"{key[0]}.{key[1]}"
+        if key in why:
+            gave_up.append(GaveUp(name, None, None, why[key]))
+            notes.append(f"{name}: no closed form for the deals that give up waiting "
+                         f"({why[key]}); revenue counts them as if they waited, an upper "
+                         "bound (simulate counts them)")
+        else:
+            lam = current.stages[key].arrivals_per_hour
+            gave_up.append(GaveUp(name, shares[key], shares[key] * lam * HOURS_PER_MONTH
+                                  if shares[key] > 0 else 0.0))
+    return current, gave_up, notes
+
+
+def _source_flows(chain: AccountChain) -> list[SourceFlow]:
+    return [SourceFlow(src.name.value, rate, src.value.mean if src.value is not None else None,
+                       chain.stages[key].wins_with_copies)
+            for src, key, rate in chain.source_rates]
+
+
+def _month_money(funnel: m.FunnelFile, month: str | None, flows: Flows,
+                 team_stages: dict[str, list[StageKey]]) -> MoneyFigures:
+    chain = account_chain(funnel, month, flows)
+    money_chain, _, _ = _money_chain(funnel, chain, team_stages)
+    rates = cost_rates(funnel)
+    teams = [(t.name.value, t.size) for t in funnel.teams]
+    return period_money(rates, teams, _source_flows(money_chain), HOURS_PER_MONTH)
+
+
+def _exact_money(funnel: m.FunnelFile, chain: AccountChain,
+                 team_stages: dict[str, list[StageKey]],
+                 with_give_ups: tuple[AccountChain, list[GaveUp], list[str]],
+                 sla_cut: list[str]) -> ExactMoney:
+    """Expected money per month at the chain's rates and per year. Revenue counts the
+    expected final wins of each source's leads (`wins_with_copies`) once the deals that
+    give up waiting are taken out; costs are the file's prices (`analysis.money`)."""
+    rates = cost_rates(funnel)
+    teams = [(t.name.value, t.size) for t in funnel.teams]
+    money_chain, gave_up, notes = with_give_ups
+    notes = list(notes)
+    flows = _source_flows(money_chain)
+    per_month = period_money(rates, teams, flows, HOURS_PER_MONTH)
+    sources = sources_per_month(rates, flows)
+    seasonal = any(s.profile for s in funnel.sources)
+    if not seasonal:
+        per_year = period_money(rates, teams, flows, 12 * HOURS_PER_MONTH)
+        basis = "12 months at this rate (no source has a profile)"
+    elif any(g.share for g in gave_up):
+        per_year = sum_figures(_month_money(funnel, mo, chain.flows, team_stages)
+                               for mo in m.MONTHS)
+        basis = ("the twelve months of the sources' profiles, each at its own rate (the "
+                 "share that gives up waiting depends on the load)")
+    else:
+        annual = chain if chain.month is None else account_chain(funnel, None, chain.flows)
+        per_year = period_money(rates, teams, _source_flows(annual), 12 * HOURS_PER_MONTH)
+        basis = "the sources' annual mean rate (their profiles averaged) × 12 months"
+    if sla_cut:
+        notes.append("deals an sla takes before their outcome (" + ", ".join(sla_cut[:3])
+                     + (", …" if len(sla_cut) > 3 else "") + ") count in revenue by the "
+                     "declared shares; simulate moves them by the sla")
+    account = funnel.account
+    return ExactMoney(
+        currency=account.currency.value if account is not None and account.currency else None,
+        language=account.language if account is not None else None,
+        per_month=per_month, per_year=per_year, year_basis=basis, sources=sources,
+        teams=[TeamMoneyExact(name, size, rates.member_per_hour[name] * HOURS_PER_MONTH,
+                              rates.team_per_hour(name, size) * HOURS_PER_MONTH)
+               for name, size in teams if name in rates.member_per_hour],
+        gave_up=gave_up, revenue_is_bound=any(g.share is None for g in gave_up), notes=notes)

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from ..numfmt import DASH, hours, num
+from ..numfmt import DASH, hours, money_in, num
 from .exact import PipelineExact, QueueExact, StageExact
+from .money import ExactMoney, MoneyFigures
 
-__all__ = ["Legend", "stage_notes", "mean_time", "stage_cells", "pipeline_remarks"]
+__all__ = ["Legend", "stage_notes", "mean_time", "stage_cells", "pipeline_remarks",
+           "MONEY_HEADERS", "SOURCE_MONEY_HEADERS", "money_rows", "source_money_rows",
+           "money_remarks", "signed_return"]
 
 Percent = Callable[[float | None], str]
 
@@ -113,3 +116,65 @@ def pipeline_remarks(p: PipelineExact, pct: Percent) -> list[str]:
     if p.p_loop > 0:
         extra.append(f"circling a loop with no way out: {pct(p.p_loop)} of leads")
     return extra
+
+
+MONEY_HEADERS = ("", "per month", "per year")
+SOURCE_MONEY_HEADERS = ("source", "leads/month", "won/month", "revenue/month", "cost/month",
+                        "cost per won", "return on cost")
+
+
+def signed_return(x: float | None) -> str:
+    """Return on cost as a signed percentage (`+311%`), as simulate writes it."""
+    if x is None:
+        return DASH
+    return ("+" if x > 0 else "") + f"{x * 100:.3g}%"
+
+
+def money_rows(money: ExactMoney) -> list[list[str]]:
+    """revenue, team cost, lead cost, total cost, profit, won deals, cost per won deal:
+    each per month and per year, money as the account writes it (`1.38 млрд ₽`)."""
+    cur, lang = money.currency, money.language
+
+    def cash(x: float | None) -> str:
+        return money_in(x, cur, lang)
+
+    bound = "≤" if money.revenue_is_bound else ""
+
+    def row(label: str, get: Callable[[MoneyFigures], float | None], fmt: Callable[
+            [float | None], str] = cash, prefix: str = "") -> list[str]:
+        return [label, prefix + fmt(get(money.per_month)), prefix + fmt(get(money.per_year))]
+
+    return [row("revenue", lambda f: f.revenue, prefix=bound),
+            row("team cost", lambda f: f.team_cost),
+            row("lead cost", lambda f: f.lead_cost),
+            row("total cost", lambda f: f.cost),
+            row("profit", lambda f: f.profit, prefix=bound),
+            row("won deals", lambda f: f.won, num, bound),
+            row("cost per won deal", lambda f: f.cost_per_won)]
+
+
+def source_money_rows(money: ExactMoney) -> list[list[str]]:
+    """Per source and month: leads, wins, revenue, cost, cost per won, return on cost;
+    then a row per paid team (its members × their monthly cost)."""
+    cur, lang = money.currency, money.language
+    rows = [[f"source {s.source}", num(s.leads_per_month), num(s.won_per_month),
+             money_in(s.revenue_per_month, cur, lang) if s.revenue_per_month is not None
+             else DASH, money_in(s.cost_per_month, cur, lang),
+             money_in(s.cost_per_won, cur, lang),
+             signed_return(s.return_on_cost)] for s in money.sources]
+    rows += [[f"team {t.team}: {t.size} × {money_in(t.member_cost_per_month, cur, lang)}",
+              "", "", "", money_in(t.cost_per_month, cur, lang), "", ""] for t in money.teams]
+    return rows
+
+
+def money_remarks(money: ExactMoney, pct: Percent) -> list[str]:
+    """Who gives up waiting (and so brings nothing), how the year is formed, and what the
+    money does not cover."""
+    out = []
+    for g in money.gave_up:
+        if g.share is not None:
+            out.append(f"gave up waiting at {g.stage}: {pct(g.share)} of its deals "
+                       f"({num(g.per_month)}/month), taken out of the wins and revenue")
+    out.append(f"per year: {money.year_basis}")
+    out += money.notes
+    return out

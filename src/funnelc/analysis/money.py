@@ -6,16 +6,24 @@ observed hours, team sizes), analyze by the exact rates, the staffing search by 
 size: one reading, so the three cannot price a member or a lead differently.
 
 A member is paid by the clock (a month is 730 h, as for rates), open or closed: a
-salary does not stop at night. Pure Python, no imports beyond the model.
+salary does not stop at night. `period_money` turns exact rates (leads per hour, expected
+final wins per lead, mean deal values) into `analyze`'s money for a period: the same
+prices, so analyze's profit is what simulate's converges to. Pure Python, no imports
+beyond the model.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .. import model as m
+from .markov import HOURS_PER_MONTH
 
-__all__ = ["CostRates", "cost_rates", "has_money", "profit_rate"]
+__all__ = ["CostRates", "cost_rates", "has_money", "profit_rate", "MoneyFigures",
+           "SourceFlow", "SourceMoneyExact", "TeamMoneyExact", "GaveUp", "ExactMoney",
+           "period_money", "sources_per_month", "sum_figures"]
 
 
 @dataclass(frozen=True)
@@ -63,3 +71,136 @@ def profit_rate(revenue_per_hour: float, other_costs_per_hour: float, member_per
     """Profit per hour of a team of `size`: what its work brings in, less every other
     cost, less its members' pay. The staffing search weighs sizes by it."""
     return revenue_per_hour - other_costs_per_hour - size * member_per_hour
+
+
+# ----------------------------------------------------------------------- exact money
+
+
+@dataclass(frozen=True)
+class SourceFlow:
+    """What the exact maths says of one source, as the money needs it."""
+
+    source: str
+    leads_per_hour: float
+    value_mean: float | None
+    """The source's mean deal value; None when it has no `value` (its wins bring 0)."""
+    wins_per_lead: float
+    """Expected final wins per lead (copies followed, deals that give up taken out)."""
+
+
+@dataclass(frozen=True)
+class MoneyFigures:
+    """Revenue, costs and profit of one period (a month or a year), exact expectations."""
+
+    revenue: float
+    """Expected value of the final wins."""
+    team_cost: float
+    lead_cost: float
+    """Per-lead costs and budgets of the sources."""
+    cost: float
+    profit: float
+    won: float
+    """Expected final wins (a deal counts once, at its last win)."""
+    cost_per_won: float | None
+    """cost / won; None when nothing is won."""
+
+
+@dataclass(frozen=True)
+class SourceMoneyExact:
+    """One source over a month (730 h)."""
+
+    source: str
+    leads_per_month: float
+    won_per_month: float
+    revenue_per_month: float | None
+    """None when the source has no `value`."""
+    cost_per_month: float
+    cost_per_won: float | None
+    """None when the source costs nothing or wins nothing."""
+    return_on_cost: float | None
+    """(revenue − cost) / cost, as simulate's; None when the source costs nothing."""
+
+
+@dataclass(frozen=True)
+class TeamMoneyExact:
+    team: str
+    size: int
+    member_cost_per_month: float
+    cost_per_month: float
+
+
+@dataclass(frozen=True)
+class GaveUp:
+    """A stage with `patience`: the share of its deals that give up waiting, as the money
+    counts it (flows feeding it are those left after earlier stages' give-ups)."""
+
+    stage: str
+    """"Pipeline.Stage"."""
+    share: float | None
+    """None when no closed form gives it (then revenue counts them as if they waited)."""
+    per_month: float | None
+    reason: str | None = None
+    """Why there is no closed form."""
+
+
+@dataclass(frozen=True)
+class ExactMoney:
+    """`analyze`'s money: exact expectations at the sources' rates, per month (730 h) and
+    per year."""
+
+    currency: str | None
+    language: str | None
+    per_month: MoneyFigures
+    per_year: MoneyFigures
+    year_basis: str
+    """How the year was formed: 12 × the month, or the twelve months of the profiles."""
+    sources: list[SourceMoneyExact]
+    """Per source, per month."""
+    teams: list[TeamMoneyExact]
+    """Teams with a member cost."""
+    gave_up: list[GaveUp]
+    revenue_is_bound: bool
+    """True when a stage's give-ups have no closed form: revenue is then an upper bound."""
+    notes: list[str]
+
+
+def _figures(revenue: float, team_cost: float, lead_cost: float, won: float) -> MoneyFigures:
+    cost = team_cost + lead_cost
+    return MoneyFigures(revenue, team_cost, lead_cost, cost, revenue - cost, won,
+                        cost / won if won > 0 else None)
+
+
+def sum_figures(parts: Iterable[MoneyFigures]) -> MoneyFigures:
+    """Periods added up (the twelve months of a seasonal year): sums, and the cost per
+    won deal of the sums, not a mean of ratios."""
+    items = list(parts)
+    return _figures(math.fsum(x.revenue for x in items), math.fsum(x.team_cost for x in items),
+                    math.fsum(x.lead_cost for x in items), math.fsum(x.won for x in items))
+
+
+def _source_money(rates: CostRates, f: SourceFlow, hours: float) -> SourceMoneyExact:
+    leads = f.leads_per_hour * hours
+    won = leads * f.wins_per_lead
+    revenue = won * f.value_mean if f.value_mean is not None else None
+    cost = rates.source_cost(f.source, leads, hours)
+    priced = rates.source_costs(f.source)
+    return SourceMoneyExact(f.source, leads, won, revenue, cost,
+                            cost / won if priced and won > 0 else None,
+                            ((revenue or 0.0) - cost) / cost if priced and cost > 0 else None)
+
+
+def period_money(rates: CostRates, teams: Sequence[tuple[str, int]],
+                 flows: Sequence[SourceFlow], hours: float) -> MoneyFigures:
+    """The expected money of `hours` hours at steady rates: revenue = Σ leads × wins per
+    lead × mean value; team cost = Σ members × hourly cost × hours (paid by the clock);
+    lead cost = Σ leads × cost per lead + budget × hours."""
+    sources = [_source_money(rates, f, hours) for f in flows]
+    team_cost = math.fsum(rates.team_per_hour(name, size) for name, size in teams) * hours
+    return _figures(math.fsum(s.revenue_per_month or 0.0 for s in sources), team_cost,
+                    math.fsum(s.cost_per_month for s in sources),
+                    math.fsum(s.won_per_month for s in sources))
+
+
+def sources_per_month(rates: CostRates, flows: Sequence[SourceFlow]) -> list[SourceMoneyExact]:
+    """Each source's leads, wins, revenue and cost over a month (730 h)."""
+    return [_source_money(rates, f, HOURS_PER_MONTH) for f in flows]

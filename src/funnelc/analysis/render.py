@@ -13,7 +13,18 @@ from ..jsontypes import JSONObject
 from ..numfmt import money, num, pct_fixed
 from ..termtext import plain
 from .exact import AccountExact, PipelineExact
-from .exact_text import Legend, pipeline_remarks, stage_cells, stage_notes
+from .exact_text import (
+    MONEY_HEADERS,
+    SOURCE_MONEY_HEADERS,
+    Legend,
+    money_remarks,
+    money_rows,
+    pipeline_remarks,
+    source_money_rows,
+    stage_cells,
+    stage_notes,
+)
+from .money import ExactMoney
 
 __all__ = ["analyze_text", "analyze_json"]
 
@@ -67,6 +78,25 @@ def _revenue(console: Console, result: AccountExact) -> None:
     console.print(plain(f"  assumed: {result.revenue_assumption}"))
 
 
+def _money(console: Console, money: ExactMoney, month_label: str) -> None:
+    """The expected money: totals per month and year, then per source and paid team."""
+    totals = Table(title=f"money (exact, {month_label})",
+                   title_justify="left")
+    for i, header in enumerate(MONEY_HEADERS):
+        totals.add_column(header, justify="left" if i == 0 else "right")
+    for row in money_rows(money):
+        totals.add_row(*row, style="bold" if row[0] == "profit" else None)
+    console.print(totals)
+    per_source = Table(title="money per source (per month)", title_justify="left")
+    for i, header in enumerate(SOURCE_MONEY_HEADERS):
+        per_source.add_column(header, justify="left" if i == 0 else "right", overflow="fold")
+    for row in source_money_rows(money):
+        per_source.add_row(*(plain(c) for c in row))
+    console.print(per_source)
+    for line in money_remarks(money, pct_fixed):
+        console.print(plain("  " + line), soft_wrap=True)
+
+
 def analyze_text(console: Console, result: AccountExact) -> None:
     """Every pipeline's table with its notes and remarks, the teams, the revenue."""
     scenario = f", scenario {result.scenario}" if result.scenario else ""
@@ -85,5 +115,8 @@ def analyze_text(console: Console, result: AccountExact) -> None:
         console.print(_teams_table(result))
     console.print()
     _revenue(console, result)
+    if result.money is not None:
+        console.print()
+        _money(console, result.money, result.month_label)
     for note in result.notes:
         console.print(plain(f"note: {note}"))
