@@ -60,3 +60,25 @@ def test_an_unknown_crm_is_a_located_syntax_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "a.funnel:4:11" in result.stderr and "expected `salesforce`" in result.stderr
     assert "Traceback" not in result.output
+
+
+def _long_stage(tmp_path: Path, alias: str) -> Result:
+    """The stage name is 49 characters (over FN119's 40); the alias is what Salesforce shows."""
+    long_name = "Клиент получил коммерческое предложение и думает"
+    assert len(long_name) > 40
+    path = tmp_path / "long.funnel"
+    path.write_text(BASE.format(body=alias).replace("Заявка", long_name), encoding="utf-8")
+    return CliRunner().invoke(cli, ["check", "--format", "json", "--select", "FN119",
+                                    str(path)])
+
+
+def test_fn119_reads_the_alias_when_there_is_one(tmp_path: Path) -> None:
+    plain = json.loads(_long_stage(tmp_path, "").stdout)["diagnostics"]
+    assert [d["code"] for d in plain] == ["FN119"]
+    short = json.loads(_long_stage(tmp_path, '    alias salesforce "КП у клиента"').stdout)
+    assert short["diagnostics"] == []
+    too_long = json.loads(_long_stage(
+        tmp_path, '    alias salesforce "Коммерческое предложение у клиента на рассмотрении"'
+    ).stdout)["diagnostics"]
+    assert [d["code"] for d in too_long] == ["FN119"]
+    assert too_long[0]["message"].startswith("salesforce alias `")

@@ -23,7 +23,8 @@ class NameTooLong(Rule):
     than the file (or two stages end up with one name). Long names are also unreadable
     as kanban column headers. amoCRM documents no name limits, but its exporter refuses a
     hint over 1000 characters (FN304); this rule says so already at `check`. Adjust the
-    options to the CRM the account lives in.
+    options to the CRM the account lives in. A stage with an `alias salesforce "…"` is
+    shown in Salesforce by its alias, so the alias is what must fit there.
 
     Bad
     ---
@@ -79,7 +80,12 @@ class NameTooLong(Rule):
         for pipe in ctx.funnel.pipelines:
             yield from over("pipeline name", pipe.name, int(opts["max-pipeline"]))
             for stage in pipe.stages:
-                yield from over("stage name", stage.name, int(opts["max-stage"]))
+                if stage.alias is not None:
+                    # The CRM shows the alias (`alias salesforce "…"`): that is what must fit.
+                    yield from over(f"{stage.alias.crm} alias", stage.alias.name,
+                                    int(opts["max-stage"]))
+                else:
+                    yield from over("stage name", stage.name, int(opts["max-stage"]))
                 if stage.hint is not None:
                     limit = int(opts["max-hint"])
                     n = len(stage.hint.value)
