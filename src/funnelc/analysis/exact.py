@@ -711,13 +711,11 @@ def analyze_account(funnel: m.FunnelFile, month: str | None = None,
             ab.p_stuck, ab.p_loop, pc.won_per_hour * HOURS_PER_MONTH,
             pc.stuck_per_hour * HOURS_PER_MONTH, stages))
 
-    # Revenue counts the deals that give up waiting out (the chain's shares keep them).
-    money_chain, gave_up, money_notes = _money_chain(funnel, chain, team_stages)
     sources: list[SourceRevenue] = []
     revenue = 0.0
     valued = 0
-    for src, key, rate in money_chain.source_rates:
-        wins = money_chain.stages[key].wins_with_copies
+    for src, key, rate in chain.source_rates:
+        wins = chain.stages[key].wins_with_copies
         per_month = rate * HOURS_PER_MONTH
         value = src.value.mean if src.value is not None else None
         rev = None
@@ -739,8 +737,8 @@ def analyze_account(funnel: m.FunnelFile, month: str | None = None,
         "expected wins per lead along the copy chain: a `won` that hands the deal on with "
         "`then copy` counts when its copy is won (a sale counts when production wins it), "
         "copies made at lost or moving handoffs count when they are won (nurture), and the "
-        "value does not change on the way; deals that give up waiting (`patience`) bring "
-        "nothing")
+        "value does not change on the way (deals that give up waiting count as if they "
+        "waited: `money` takes them out)")
     cut = [f"{s.pipeline}.{s.stage}" for p in pipelines for s in p.stages
            if s.sla_cut is not None and s.sla_cut > 0.001]
     return AccountExact(
@@ -749,8 +747,8 @@ def analyze_account(funnel: m.FunnelFile, month: str | None = None,
         calendar=acct_hours is not None, pipelines=pipelines, teams=teams, sources=sources,
         revenue_per_month=revenue if valued else None, revenue_assumption=revenue_assumption,
         notes=notes,
-        money=_exact_money(funnel, chain, team_stages, (money_chain, gave_up, money_notes),
-                           cut) if money and has_money(funnel) else None)
+        money=_exact_money(funnel, chain, team_stages, cut)
+        if money and has_money(funnel) else None)
 
 
 def _closed_form_reasons(funnel: m.FunnelFile, stage: m.Stage, team: m.Team, lam: float,
@@ -1042,16 +1040,13 @@ def _month_money(funnel: m.FunnelFile, month: str | None, flows: Flows,
 
 
 def _exact_money(funnel: m.FunnelFile, chain: AccountChain,
-                 team_stages: dict[str, list[StageKey]],
-                 with_give_ups: tuple[AccountChain, list[GaveUp], list[str]],
-                 sla_cut: list[str]) -> ExactMoney:
+                 team_stages: dict[str, list[StageKey]], sla_cut: list[str]) -> ExactMoney:
     """Expected money per month at the chain's rates and per year. Revenue counts the
     expected final wins of each source's leads (`wins_with_copies`) once the deals that
     give up waiting are taken out; costs are the file's prices (`analysis.money`)."""
     rates = cost_rates(funnel)
     teams = [(t.name.value, t.size) for t in funnel.teams]
-    money_chain, gave_up, notes = with_give_ups
-    notes = list(notes)
+    money_chain, gave_up, notes = _money_chain(funnel, chain, team_stages)
     flows = _source_flows(money_chain)
     per_month = period_money(rates, teams, flows, HOURS_PER_MONTH)
     sources = sources_per_month(rates, flows)

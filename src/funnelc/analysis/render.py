@@ -66,7 +66,12 @@ def _teams_table(result: AccountExact) -> Table:
 
 def _revenue(console: Console, result: AccountExact) -> None:
     currency = f" {result.currency}" if result.currency else ""
-    if result.revenue_per_month is not None:
+    net = result.money
+    if result.revenue_per_month is not None and net is not None and net.gave_up:
+        console.print(f"expected revenue: {money(result.revenue_per_month)}{currency} per month "
+                      f"if every deal waited; {money(net.per_month.revenue)}{currency} without "
+                      "the deals that give up waiting (money below)")
+    elif result.revenue_per_month is not None:
         console.print(f"expected revenue: {money(result.revenue_per_month)}{currency} per month")
     else:
         console.print("expected revenue: no source has a `value`")
