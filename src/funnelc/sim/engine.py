@@ -179,6 +179,11 @@ def _append(heap: list[tuple[float, int, Any]], item: tuple[float, int, Any]) ->
     heap.append(item)
 
 
+def _entries(t: _Team) -> int:
+    """Entries in a team's queue, those of deals that left it included."""
+    return len(t.q) if t.fifo else sum(map(len, t.q))
+
+
 def _route_indices(k: int, probs: np.ndarray, g: np.random.Generator, n: int) -> np.ndarray:
     """n route indices drawn with the stage's shares."""
     return g.choice(k, n, p=probs)
@@ -209,6 +214,11 @@ class _Team:
         self.open = True
         self.fifo = fifo
         self.q: Any = deque() if fifo else []
+        """FIFO: one deque of (deal, version). `key-first`: one deque per queue rank of
+        the stages the team serves, in rank order (`_Stage.qi`), served from the first
+        non-empty one (stages of equal rank share one, in order of arrival):
+        the order of a heap on (rank, arrival) at O(1) a deal, where a heap of thousands
+        of waiting deals (a warm start's backlog) cost ~1 µs more per push and pop."""
         self.qlen = 0
         self.qarea = 0.0
         self.qlast = 0.0
@@ -245,7 +255,7 @@ class _Stage:
         "direct", "clocks", "patience", "pat_route", "sla", "sla_route", "respond", "cad_off",
         "cad_p",
         "cad_work", "cad_n", "cad_reply",
-        "cad_exhausted", "replies", "rank", "cal_sla",
+        "cad_exhausted", "replies", "rank", "qi", "cal_sla",
         # statistics
         "entered", "wip", "area", "last", "sum_in", "sum_win", "left", "tis_sum", "hist",
         "exits", "to", "resp_n", "resp_b", "resp_nw", "resp_bw", "wait_sum", "picks", "daily",
@@ -275,6 +285,8 @@ class _Stage:
         self.cad_exhausted: _Route | None = None
         self.replies: Sampler | None = None
         self.rank = spec.queue_rank
+        self.qi = 0
+        """This stage's deque in its team's `key-first` queue (see `_Team.q`)."""
         self.cal_sla: WorkCalendar | None = None
         self.clocks = False
         """Entry needs `_start_clocks` (an SLA, a respond limit, or records)."""
@@ -507,6 +519,13 @@ class Engine:
                 probs = probs / probs.sum()
                 k = len(probs)
                 st.choice = Sampler.of(partial(_route_indices, k, probs), gen("outcomes", *sk))
+        for t in self.teams:
+            if not t.fifo:
+                ranks = sorted({st.rank for st in self.stages if st.team is t})
+                for st in self.stages:
+                    if st.team is t:
+                        st.qi = ranks.index(st.rank)
+                t.q = [deque() for _ in ranks]
         for st in self.stages:
             st.clocks = st.sla is not None or st.respond is not None or record is not None
             for r in (st.routes + ([st.sla_route] if st.sla_route else [])
@@ -997,7 +1016,7 @@ class Engine:
             t.qlast = now
             t.qlen -= 1
             kind = TO_QUEUED
-            if len(t.q) > 2 * t.qlen + COMPACT_SLACK:
+            if _entries(t) > 2 * t.qlen + COMPACT_SLACK:
                 self._compact(t)
         elif state == STAY:
             kind = TO_PARKED
@@ -1017,7 +1036,7 @@ class Engine:
         t.qarea += t.qlen * (now - t.qlast)
         t.qlast = now
         t.qlen -= 1
-        if len(t.q) > 2 * t.qlen + COMPACT_SLACK:
+        if _entries(t) > 2 * t.qlen + COMPACT_SLACK:
             self._compact(t)
         self._leave(d, st, st.pat_route, now, ABANDONED)
 
@@ -1051,7 +1070,7 @@ class Engine:
         if t.fifo:
             t.q.append((d, d.ver))
         else:
-            heappush(t.q, (d.st.rank, next(t.seq), d, d.ver))
+            t.q[d.st.qi].append((d, d.ver))
         pat = d.st.patience
         if pat is not None:
             self._at(_Call(self._on_patience, (d, d.ver)), pat.take())
@@ -1092,8 +1111,8 @@ class Engine:
         if t.fifo:
             t.q = deque(e for e in t.q if e[0].ver == e[1] and e[0].state == QUEUED)
         else:
-            t.q = [e for e in t.q if e[2].ver == e[3] and e[2].state == QUEUED]
-            heapify(t.q)
+            t.q = [deque(e for e in b if e[0].ver == e[1] and e[0].state == QUEUED)
+                   for b in t.q]
 
     def _dispatch(self, t: _Team, now: float) -> None:
         q = t.q
@@ -1102,15 +1121,22 @@ class Engine:
             if fifo:
                 d, ver = q.popleft()
             else:
-                _, _, d, ver = heappop(q)
+                for b in q:  # qlen > 0: some deque holds an entry
+                    if b:
+                        d, ver = b.popleft()
+                        break
             if d.ver != ver or d.state != QUEUED:
                 continue
             t.qarea += t.qlen * (now - t.qlast)
             t.qlast = now
             t.qlen -= 1
             self._start(t, d, now)
-        if t.qlen == 0 and q:
-            q.clear()
+        if t.qlen == 0:
+            if fifo:
+                q.clear()
+            else:
+                for b in q:
+                    b.clear()
 
     def _done(self, d: Deal) -> None:
         now = self.env.now
