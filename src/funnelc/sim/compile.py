@@ -17,6 +17,7 @@ from typing import Literal
 
 from .. import codes, routing
 from .. import model as m
+from ..analysis.money import CostRates, cost_rates, has_money
 from ..diagnostics import Diagnostic, Severity
 from ..span import Span
 
@@ -150,6 +151,10 @@ class Network:
     account_hours: m.Hours | None
     """Calendar in which SLA and respond limits count (None: plain hours)."""
     key_first: bool
+    prices: CostRates | None = None
+    """What members, leads and budgets cost (`analysis.money`), so a replication's money
+    can be formed from the network alone (what-if metrics); None when the file names no
+    value, cost or budget."""
 
 
 class CompileError(Exception):
@@ -304,7 +309,8 @@ class _Compiler:
         return Network(
             path=self.funnel.path, stages=stages, teams=teams, sources=sources,
             pipelines=pipelines, account_hours=account.hours if account is not None else None,
-            key_first=account is not None and account.queue is m.QueuePolicy.key_first)
+            key_first=account is not None and account.queue is m.QueuePolicy.key_first,
+            prices=cost_rates(self.funnel) if has_money(self.funnel) else None)
 
 
 def compile_network(funnel: m.FunnelFile) -> Network:

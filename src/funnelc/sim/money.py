@@ -7,20 +7,47 @@ two intervals put side by side."""
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from .. import model as m
 from ..analysis.markov import HOURS_PER_MONTH
-from ..analysis.money import cost_rates, has_money
+from ..analysis.money import CostRates, cost_rates, has_money
 from .ci import estimate
 from .compile import Network
 from .results import MoneyResult, SourceMoney, TeamMoney
 from .stats import NAN, RepStats
 
-__all__ = ["money_result"]
+__all__ = ["money_result", "RepMoney", "rep_money"]
 
 
 def _ratio(a: float, b: float) -> float:
     return a / b if b > 0 else NAN
+
+
+class RepMoney(NamedTuple):
+    """One replication's money over its observed window."""
+
+    revenue: float
+    team_cost: float
+    lead_cost: float
+    cost: float
+    profit: float
+    won: float
+    cost_per_won: float
+    """NaN when the replication won nothing."""
+
+
+def rep_money(rates: CostRates, net: Network, rep: RepStats) -> RepMoney:
+    """The money of one replication, as `money_result` forms it: what-if comparisons
+    pair these replication by replication, so their baseline is simulate's figure."""
+    hours = rep.observed_hours
+    team = math.fsum(rates.team_per_hour(t.name, t.size) for t in net.teams) * hours
+    leads = math.fsum(rates.source_cost(s.name, float(r.leads), hours)
+                      for s, r in zip(net.sources, rep.sources))
+    cost = team + leads
+    won = float(sum(x.won for x in rep.sources))
+    return RepMoney(rep.revenue_won, team, leads, cost, rep.revenue_won - cost, won,
+                    _ratio(cost, won))
 
 
 def money_result(funnel: m.FunnelFile, net: Network, reps: list[RepStats]
@@ -30,7 +57,6 @@ def money_result(funnel: m.FunnelFile, net: Network, reps: list[RepStats]
                                                  for r in reps):
         return None
     rates = cost_rates(funnel)
-    team_hourly = math.fsum(rates.team_per_hour(t.name, t.size) for t in net.teams)
     sources: list[SourceMoney] = []
     src_cost = [[rates.source_cost(s.name, float(r.sources[i].leads), r.observed_hours)
                  for r in reps] for i, s in enumerate(net.sources)]
@@ -46,20 +72,18 @@ def money_result(funnel: m.FunnelFile, net: Network, reps: list[RepStats]
             if priced else None,
             return_on_cost=estimate(_ratio(x.won_value - c, c) for c, x in zip(costs, rows))
             if priced else None))
-    team_cost = [team_hourly * r.observed_hours for r in reps]
-    lead_cost = [math.fsum(src_cost[i][k] for i in range(len(net.sources)))
-                 for k in range(len(reps))]
-    cost = [a + b for a, b in zip(team_cost, lead_cost)]
-    won = [float(sum(x.won for x in r.sources)) for r in reps]
+    per_rep = [rep_money(rates, net, r) for r in reps]
     account = funnel.account
     hours = reps[0].observed_hours
     return MoneyResult(
         currency=account.currency.value if account is not None and account.currency else None,
         language=account.language if account is not None else None,
-        revenue=estimate(r.revenue_won for r in reps),
-        team_cost=estimate(team_cost), lead_cost=estimate(lead_cost), cost=estimate(cost),
-        profit=estimate(r.revenue_won - c for r, c in zip(reps, cost)),
-        won=estimate(won), cost_per_won=estimate(_ratio(c, w) for c, w in zip(cost, won)),
+        revenue=estimate(x.revenue for x in per_rep),
+        team_cost=estimate(x.team_cost for x in per_rep),
+        lead_cost=estimate(x.lead_cost for x in per_rep),
+        cost=estimate(x.cost for x in per_rep), profit=estimate(x.profit for x in per_rep),
+        won=estimate(x.won for x in per_rep),
+        cost_per_won=estimate(x.cost_per_won for x in per_rep),
         sources=sources,
         teams=[TeamMoney(team=t.name, size=t.size,
                          member_cost_per_month=rates.member_per_hour[t.name] * HOURS_PER_MONTH,

@@ -8,7 +8,14 @@ metric here is therefore computed from a replication's `RepStats`, the same way
 
 A metric is named `NAME` (the account or the main pipeline) or `NAME:SUBJECT` (a
 pipeline, team or `Pipeline.Stage`), e.g. `conversion`, `conversion:Продажи`,
-`utilization:Менеджеры`, `respond_breach_pct:Квалификация.Заявка получена`.
+`utilization:Менеджеры`, `respond_breach_pct:Квалификация.Заявка получена`. Keys stay
+for programs (JSON, CSV, `--metric`); people read each metric's `label` ("respond
+breaches", "profit") and its value in its unit (money as the account writes it).
+
+With prices in the file (`cost`, `budget`, `value`) the money metrics join them: team
+and lead costs, total cost, profit and cost per won deal over the observed window,
+formed per replication exactly as `simulate`'s money (`sim.money.rep_money`), so a
+what-if's baseline is simulate's figure and its deltas are paired.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from typing import Literal
 
 from .. import model as m
 from ..sim.compile import Network
+from ..sim.money import rep_money
 from ..sim.stats import NAN, RepStats
 
 __all__ = ["MetricDef", "MetricError", "METRICS", "metric_space", "rep_values",
@@ -38,28 +46,45 @@ class _Kind:
     unit: str
     scale: float
     better: Better | None
+    title: str
+    """What a person reads instead of the key."""
+    priced: bool = False
+    """Only for files with prices (money beyond the deals' value)."""
 
 
 METRICS: dict[str, _Kind] = {
-    "conversion": _Kind("won / started in a pipeline", "pipeline", "main", "%", 100.0, "higher"),
-    "won": _Kind("deals won in a pipeline", "pipeline", "main", "deals", 1.0, "higher"),
+    "conversion": _Kind("won / started in a pipeline", "pipeline", "main", "%", 100.0, "higher",
+                        "conversion"),
+    "won": _Kind("deals won in a pipeline", "pipeline", "main", "deals", 1.0, "higher",
+                 "deals won"),
     "revenue": _Kind("value of the deals won (observed window)", None, "account", "money",
-                     1.0, "higher"),
+                     1.0, "higher", "revenue"),
+    "team_cost": _Kind("what the teams' members cost (observed window)", None, "account",
+                       "money", 1.0, "lower", "team cost", priced=True),
+    "lead_cost": _Kind("what the sources cost: per lead and budgets (observed window)", None,
+                       "account", "money", 1.0, "lower", "lead cost", priced=True),
+    "cost": _Kind("team cost + lead cost (observed window)", None, "account", "money", 1.0,
+                  "lower", "total cost", priced=True),
+    "profit": _Kind("revenue − cost (observed window)", None, "account", "money", 1.0,
+                    "higher", "profit", priced=True),
+    "cost_per_won": _Kind("cost / final wins, per replication", None, "account", "money", 1.0,
+                          "lower", "cost per won deal", priced=True),
     "cycle_time_hours": _Kind("mean time from start to won in a pipeline", "pipeline", "main",
-                              "h", 1.0, "lower"),
+                              "h", 1.0, "lower", "time to won"),
     "respond_breach_pct": _Kind("share of deals picked up later than `respond`", "stage",
-                                "account", "%", 1.0, "lower"),
-    "timeouts": _Kind("deals an `sla` moved on", "stage", "account", "deals", 1.0, "lower"),
+                                "account", "%", 1.0, "lower", "respond breaches"),
+    "timeouts": _Kind("deals an `sla` moved on", "stage", "account", "deals", 1.0, "lower",
+                      "sla timeouts"),
     "wait_hours": _Kind("mean wait for a free member per pick-up", "stage", "account", "h",
-                        1.0, "lower"),
+                        1.0, "lower", "wait for a member"),
     "utilization": _Kind("busy / working member-hours of a team", "team", None, "%", 100.0,
-                         None),
+                         None, "utilization"),
     "wip_final": _Kind("deals still open at the horizon", "stage", "account", "deals", 1.0,
-                       "lower"),
+                       "lower", "open at the end"),
 }
 
-HEADLINE: tuple[str, ...] = ("conversion", "revenue", "respond_breach_pct", "timeouts",
-                             "cycle_time_hours")
+HEADLINE: tuple[str, ...] = ("conversion", "revenue", "profit", "cost", "cost_per_won",
+                             "respond_breach_pct", "timeouts", "cycle_time_hours")
 """The account-level figures every what-if shows first (then each team's utilization)."""
 
 
@@ -74,6 +99,10 @@ class MetricDef:
     scale: float
     """Display factor: fractions are stored as fractions and shown as percent."""
     better: Better | None
+    money: bool = False
+    """A sum of money: `unit` is the account's currency (or empty), written in
+    `language` (`1.38 млрд ₽`)."""
+    language: str | None = None
 
     def shown(self, x: float | None) -> float | None:
         return None if x is None else x * self.scale
@@ -94,26 +123,32 @@ def main_pipeline(model: m.FunnelFile) -> str | None:
     return model.pipelines[0].name.value if model.pipelines else None
 
 
-def _def(name: str, subject: str | None, main: str | None, currency: str | None) -> MetricDef:
+def _def(name: str, subject: str | None, main: str | None, currency: str | None,
+         language: str | None = None) -> MetricDef:
     kind = METRICS[name]
-    unit = (currency or "") if kind.unit == "money" else kind.unit
+    money = kind.unit == "money"
+    unit = (currency or "") if money else kind.unit
     if subject is None:
         where = main if kind.whole == "main" else "account"
-        label = f"{name} ({where})" if kind.whole == "main" else name
+        label = f"{kind.title} ({where})" if kind.whole == "main" else kind.title
     else:
-        label = f"{name} {subject}"
+        label = f"{kind.title} {subject}"
     return MetricDef(f"{name}:{subject}" if subject is not None else name, name, subject,
-                     label, unit, kind.scale, kind.better)
+                     label, unit, kind.scale, kind.better, money,
+                     language if money else None)
 
 
 def metric_space(model: m.FunnelFile, net: Network) -> list[MetricDef]:
-    """Every metric this model has, in a stable order: account-level first."""
+    """Every metric this model has, in a stable order: account-level first (the money
+    beyond revenue only when the file has prices)."""
     main = main_pipeline(model)
-    cur = model.account.currency.value if model.account and model.account.currency else None
+    account = model.account
+    cur = account.currency.value if account and account.currency else None
+    lang = account.language if account is not None else None
     out: list[MetricDef] = []
     for name, kind in METRICS.items():
-        if kind.whole is not None:
-            out.append(_def(name, None, main, cur))
+        if kind.whole is not None and (net.prices is not None or not kind.priced):
+            out.append(_def(name, None, main, cur, lang))
     for name, kind in METRICS.items():
         if kind.subject == "pipeline":
             out += [_def(name, p.name, main, cur) for p in net.pipelines]
@@ -149,6 +184,15 @@ def rep_values(net: Network, rep: RepStats, main: str | None) -> dict[str, float
         for n in ("conversion", "won", "cycle_time_hours"):
             out[n] = out[f"{n}:{main}"]
     out["revenue"] = rep.revenue_won
+    if net.prices is not None:
+        if len(rep.sources) == len(net.sources) + 1:  # counted per source (and warm deals)
+            money = rep_money(net.prices, net, rep)
+            out["team_cost"], out["lead_cost"] = money.team_cost, money.lead_cost
+            out["cost"], out["profit"] = money.cost, money.profit
+            out["cost_per_won"] = money.cost_per_won
+        else:
+            for key in ("team_cost", "lead_cost", "cost", "profit", "cost_per_won"):
+                out[key] = NAN
     checked = breached = timeouts = picks = 0
     wait_sum = wip = 0.0
     for i, s in enumerate(net.stages):

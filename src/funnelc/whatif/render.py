@@ -1,7 +1,8 @@
 """What `whatif` prints and writes: the comparison table (rich), its JSON and its
 plot; and the number formats `sweep` and `staff` share with it: a value reads in its own
-unit (`23.4%`, `5.2h`, `1.3M`), a difference says its sign and, for percentages, that it
-is in percentage points. Scenario, stage and team names are shown as written
+unit (`23.4%`, `5.2h`, `3.1d`, `1,250`, money as the account writes it: `1.38 млн ₽`,
+`$1.38M`), a difference says its sign and, for percentages, that it is in percentage
+points. Scenario, stage and team names are shown as written
 (`termtext.plain`), never read as rich markup."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..jsontypes import JSON, JSONObject
-from ..numfmt import DASH, hours
+from ..numfmt import DASH, hours, money_in
 from ..sim.ci import estimate
 from ..sim.results import Estimate
 from ..termtext import plain
@@ -39,11 +40,17 @@ def _compact(x: float) -> str:
     return f"{x:.3g}"
 
 
+def _money(d: MetricDef, v: float) -> str:
+    return money_in(v, d.unit or None, d.language)
+
+
 def fmt_value(d: MetricDef, x: float | None) -> str:
     """A value in display units (x as stored: fractions for shares)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return DASH
     v = x * d.scale
+    if d.money:
+        return _money(d, v)
     if d.unit == "%":
         return f"{v:.3g}%"
     if d.unit == "h":
@@ -53,6 +60,8 @@ def fmt_value(d: MetricDef, x: float | None) -> str:
 
 def _spread(d: MetricDef, x: float) -> str:
     v = x * d.scale
+    if d.money:
+        return _money(d, v)
     if d.unit == "%":
         return f"{v:.2g}"
     if d.unit == "h":
@@ -70,14 +79,17 @@ def fmt_estimate(d: MetricDef, e: Estimate | None) -> str:
 
 
 def fmt_delta(d: MetricDef, delta: Estimate) -> str:
-    """`+3.1pp ±1.2`, `-2.5h ±40m`, `+120k ±30k`, `0` (exactly)."""
+    """`+3.1pp ±1.2`, `-2.5h ±40m`, `+120k ±30k`, `+1.2 млн ₽ ±310 тыс. ₽`, `0`
+    (exactly)."""
     if delta.mean is None:
         return DASH
     v = delta.mean * d.scale
     if v == 0 and not delta.ci95:
         return "0"
     sign = "+" if v > 0 else ("-" if v < 0 else "±")
-    if d.unit == "%":
+    if d.money:
+        body = _money(d, abs(v))
+    elif d.unit == "%":
         body = f"{abs(v):.2g}pp"
     elif d.unit == "h":
         body = hours(abs(v))
@@ -154,6 +166,8 @@ def whatif_text(console: Console, result: WhatifResult, top: int) -> None:
               f"common random numbers; ran on {result.where}")
     base = result.base
     defs = {d.key: d for d in base.space}
+    if any(d.money for d in defs.values()):
+        header += f"; money over the {r.days - r.warmup_days} observed days"
     base_values = {k: estimate(base.series(k)) for k in defs}
     render_whatif(console, header, base_values, defs, headline_keys(base),
                   result.comparisons, top)
@@ -187,8 +201,9 @@ def whatif_json(result: WhatifResult) -> JSONObject:
 
     base = result.base
     metrics: list[JSON] = [
-        {"key": d.key, "name": d.name, "subject": d.subject, "unit": d.unit,
-         "better": d.better, "baseline": _est(estimate(base.series(d.key)), d.scale)}
+        {"key": d.key, "name": d.name, "subject": d.subject, "label": d.label,
+         "unit": d.unit, "better": d.better,
+         "baseline": _est(estimate(base.series(d.key)), d.scale)}
         for d in base.space]
     scenarios: list[JSON] = [{
         "name": c.name,

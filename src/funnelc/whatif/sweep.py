@@ -162,7 +162,7 @@ def default_metrics(specs: Sequence[VarySpec], space: list[MetricDef]) -> list[M
     """What the sweep table shows without --metric: the account headline and the
     utilization of every team whose size is varied."""
     have = {d.key: d for d in space}
-    out = [have[k] for k in ("conversion", "revenue", "respond_breach_pct", "timeouts")
+    out = [have[k] for k in ("conversion", "revenue", "profit", "respond_breach_pct", "timeouts")
            if k in have]
     for s in specs:
         if s.axis.endswith(" size"):

@@ -32,7 +32,9 @@ def sweep_text(console: Console, result: SweepResult) -> None:
     for s in result.specs:
         table.add_column(plain(s.axis), justify="right")
     for d in result.chosen:
-        table.add_column(plain(d.label + (f" ({d.unit})" if d.unit and d.unit != "%" else "")),
+        # Values carry their unit (`%`, `5.2h`, `1.38 млн ₽`) except counts.
+        shown_unit = d.unit and not d.money and d.unit not in ("%", "h")
+        table.add_column(plain(d.label + (f" ({d.unit})" if shown_unit else "")),
                          justify="right")
     table.add_column("graveyards", justify="right")
     for p in points:
@@ -51,7 +53,8 @@ def sweep_json(result: SweepResult) -> JSONObject:
         metrics: list[JSON] = []
         for d in sweep.space:
             e = p.estimates[d.key]
-            metrics.append({"metric": d.name, "subject": d.subject, "unit": d.unit,
+            metrics.append({"metric": d.name, "subject": d.subject, "label": d.label,
+                            "unit": d.unit,
                             "mean": d.shown(e.mean), "ci95": d.shown(e.ci95),
                             "sd": d.shown(e.sd), "n": e.n})
         values: JSONObject = {s.axis: v for s, v in zip(sweep.specs, p.values)}
