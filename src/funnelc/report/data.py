@@ -174,7 +174,7 @@ def _expected_in_window(model: FunnelFile, config: SimConfig
     wins: dict[str, float] = {}
     plan = per_month.items() if seasonal else [(None, sum(per_month.values()))]
     for month, ndays in plan:
-        exact = analyze_account(model, month)
+        exact = analyze_account(model, month, money=False)  # flows only: no money needed
         hours = ndays * 24.0
         for p in exact.pipelines:
             wins[p.name] = wins.get(p.name, 0.0) + p.won_per_month / HOURS_PER_MONTH * hours

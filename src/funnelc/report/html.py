@@ -2,7 +2,8 @@
 no external reference) that a consultant can mail to the client or print.
 
 Order: the graveyards first (the headline, in plain words), then the run and its
-money, the funnel, each pipeline's stages (simulation beside the exact maths, with the
+money (simulated beside the exact figures, written as the account writes money:
+`1.38 млн ₽`), the funnel, each pipeline's stages (simulation beside the exact maths, with the
 notes saying where the exact maths' assumptions do not hold), teams, respond and SLA
 figures, the funnel-shape check, and the exact analysis in full. Every piece of text
 that comes from the file or the run is escaped.
@@ -12,15 +13,29 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from ..analysis.exact_text import Legend, mean_time, pipeline_remarks, stage_cells, stage_notes
+from ..analysis.exact_text import (
+    MONEY_HEADERS,
+    SOURCE_MONEY_HEADERS,
+    Legend,
+    mean_time,
+    money_remarks,
+    money_rows,
+    pipeline_remarks,
+    signed_return,
+    source_money_rows,
+    stage_cells,
+    stage_notes,
+)
+from ..numfmt import money_in
 from .fmt import DASH, est, est_hours, est_pct, hours, limit, money, num, pct
 
 if TYPE_CHECKING:
     from ..analysis.exact import PipelineExact, StageExact
-    from ..sim.results import StageResult
+    from ..analysis.money import ExactMoney, MoneyFigures
+    from ..sim.results import Estimate, MoneyResult, StageResult
     from .data import ReportData
     from .headline import Headline
     from .plots import Plot
@@ -183,8 +198,13 @@ def _summary(data: ReportData) -> str:
         (f"revenue won in {num(observed)} days",
          f"{e(est(r.account.revenue_won, money))} {e(cur)}"),
         ("expected revenue per month (exact)",
+         e(money_in(ex.money.per_month.revenue, ex.money.currency, ex.money.language))
+         if ex.money is not None else
          f"{e(money(ex.revenue_per_month))} {e(cur)}" if ex.revenue_per_month is not None
          else "no source has a <code>value</code>"),
+        *((("expected profit per month (exact)",
+            e(money_in(ex.money.per_month.profit, ex.money.currency, ex.money.language))),)
+          if ex.money is not None else ()),
         ("deals created", e(est(r.account.deals_created))),
         ("open at the end", e(est(r.account.open_at_horizon))),
     ]
@@ -210,12 +230,105 @@ def _summary(data: ReportData) -> str:
                "rate (<code>funnelc analyze</code>); the simulation starts empty and follows "
                "the monthly profile, so the two differ where deals wait long or the season "
                "matters.</p>")
+    out.append(_money(data))
     if r.warnings:
         out.append("<h3>Warnings</h3><ul>")
         out += [f'<li class="warn">{_code(w.message)}</li>' for w in r.warnings]
         out.append("</ul>")
     out.append("</section>")
     return "".join(out)
+
+
+def _money(data: ReportData) -> str:
+    """Revenue, costs and profit: the simulation per month of its window (mean ± 95 %
+    CI) beside the exact expectation per month and per year; then each source and paid
+    team, simulated / exact. Empty when the file names no value, cost or budget."""
+    sim, exact = data.result.money, data.exact.money
+    if sim is None and exact is None:
+        return ""
+    hours_observed = data.result.run.observed_hours
+    per_month = 730.0 / hours_observed if hours_observed > 0 else float("nan")
+    cur = sim.currency if sim is not None else exact.currency if exact is not None else None
+    lang = sim.language if sim is not None else exact.language if exact is not None else None
+
+    def cash(x: float | None) -> str:
+        return money_in(x, cur, lang)
+
+    out = ['<h3 id="money">Money</h3>']
+    rows = []
+    # (label, simulate's field, the exact figure, scaled from the window to a month)
+    lines: list[tuple[str, str, Callable[[MoneyFigures], float | None], bool]] = [
+        ("revenue", "revenue", lambda f: f.revenue, True),
+        ("team cost", "team_cost", lambda f: f.team_cost, True),
+        ("lead cost", "lead_cost", lambda f: f.lead_cost, True),
+        ("total cost", "cost", lambda f: f.cost, True),
+        ("profit", "profit", lambda f: f.profit, True),
+        ("won deals", "won", lambda f: f.won, True),
+        ("cost per won deal", "cost_per_won", lambda f: f.cost_per_won, False)]
+    bound = "≤" if exact is not None and exact.revenue_is_bound else ""
+    for label, key, get, scales in lines:
+        fmt: Callable[[float | None], str] = num if key == "won" else cash
+        simulated = DASH
+        if sim is not None:
+            figure: Estimate = getattr(sim, key)
+            simulated = est(figure, fmt, per_month if scales else 1.0)
+        exact_cells = [DASH, DASH]
+        if exact is not None:
+            pre = bound if key in ("revenue", "profit", "won") else ""
+            exact_cells = [pre + fmt(get(exact.per_month)), pre + fmt(get(exact.per_year))]
+        row = [e(label), e(simulated), *(e(c) for c in exact_cells)]
+        if key == "profit":
+            row = [f"<b>{c}</b>" for c in row]
+        rows.append(row)
+    out.append(_table(["", "simulated, per month", "exact, per month", "exact, per year"],
+                      rows, {1, 2, 3}))
+    out.append(_source_money(sim, exact, per_month, cash))
+    observed = hours_observed / 24.0
+    out.append(f'<p class="note">Simulated money is what the {e(num(observed))} observed '
+               "days brought and cost, scaled to a month of 730 h (mean ± the half-width of "
+               "its 95% interval; each figure formed per replication, so profit's interval is "
+               "that of the difference). Members are paid by the clock, open or closed. "
+               "Exact money is the steady state at the sources' annual mean rate "
+               "(<code>funnelc analyze</code>), with the deals that give up waiting taken "
+               "out; ≤ marks an upper bound.</p>")
+    return "".join(out)
+
+
+def _source_money(sim: MoneyResult | None, exact: ExactMoney | None, per_month: float,
+                  cash: Callable[[float | None], str]) -> str:
+    """Per source (and paid team), per month: simulated / exact."""
+    exact_by = {s.source: s for s in exact.sources} if exact is not None else {}
+    names = [s.source for s in sim.sources] if sim is not None else list(exact_by)
+    sim_by = {s.source: s for s in sim.sources} if sim is not None else {}
+    rows = []
+    for name in names:
+        s, x = sim_by.get(name), exact_by.get(name)
+
+        def pair(sim_text: str, exact_text: str) -> str:
+            return f"{e(sim_text)} / {e(exact_text)}"
+
+        ret = DASH
+        if s is not None and s.return_on_cost is not None and s.return_on_cost.mean is not None:
+            ret = signed_return(s.return_on_cost.mean)
+        rows.append([
+            e(name),
+            pair(est(s.leads, num, per_month) if s else DASH,
+                 num(x.leads_per_month) if x else DASH),
+            pair(est(s.won, num, per_month) if s else DASH, num(x.won_per_month) if x else DASH),
+            pair(est(s.revenue, cash, per_month) if s else DASH,
+                 cash(x.revenue_per_month) if x and x.revenue_per_month is not None else DASH),
+            pair(est(s.cost, cash, per_month) if s else DASH, cash(x.cost_per_month) if x else DASH),
+            pair(est(s.cost_per_won, cash) if s and s.cost_per_won else DASH,
+                 cash(x.cost_per_won) if x else DASH),
+            pair(ret, signed_return(x.return_on_cost) if x else DASH)])
+    teams = exact.teams if exact is not None else []
+    for t in teams:
+        rows.append([e(f"team {t.team}: {t.size} × {cash(t.member_cost_per_month)}"), "", "",
+                     "", e(cash(t.cost_per_month)), "", ""])
+    if not rows:
+        return ""
+    return _table(["source", "leads", "won", "revenue", "cost", "cost per won",
+                   "return on cost"], rows, {1, 2, 3, 4, 5, 6})
 
 
 def _exact_stage(data: ReportData, pipeline: str, stage: str) -> StageExact | None:
@@ -403,6 +516,16 @@ def _exact_pipeline(p: PipelineExact) -> str:
     return "".join(out)
 
 
+def _exact_money(m: ExactMoney, percent: Callable[[float | None], str]) -> str:
+    """analyze's money table, per month and per year, and per source and paid team."""
+    out = ["<h3>Money</h3>",
+           _table(list(MONEY_HEADERS), [[e(c) for c in row] for row in money_rows(m)], {1, 2}),
+           _table(list(SOURCE_MONEY_HEADERS),
+                  [[e(c) for c in row] for row in source_money_rows(m)], {1, 2, 3, 4, 5, 6})]
+    out += [f'<p class="note">{e(x)}</p>' for x in money_remarks(m, percent)]
+    return "".join(out)
+
+
 def _exact(data: ReportData) -> str:
     ex = data.exact
     out = ['<section id="exact"><h2>Exact analysis</h2>',
@@ -430,6 +553,8 @@ def _exact(data: ReportData) -> str:
         out.append(_table(["source", "enters", "leads/month", "wins per lead",
                            f"revenue/month{cur}"], rows, {2, 3, 4}))
     out.append(f'<p class="note">Assumed: {e(ex.revenue_assumption)}</p>')
+    if ex.money is not None:
+        out.append(_exact_money(ex.money, pct))
     out += [f'<p class="note">note: {e(n)}</p>' for n in ex.notes]
     out.append("<h3>Assumptions</h3><ul>")
     out += [f'<li class="note">{e(a)}</li>' for a in ex.assumptions]
@@ -446,7 +571,10 @@ def render_html(data: ReportData, heads: list[Headline], plots: Sequence[Plot],
     run = data.result.run
     scen = f", scenario «{run.scenario}»" if run.scenario else ""
     nav = "".join(f'<a href="#{a}">{e(t)}</a>' for a, t in (
-        ("graveyards", "Graveyards"), ("summary", "Summary"), ("funnel", "Funnel"),
+        ("graveyards", "Graveyards"), ("summary", "Summary"),
+        *((("money", "Money"),) if data.result.money is not None or data.exact.money is not None
+          else ()),
+        ("funnel", "Funnel"),
         ("stages", "Stages"), ("teams", "Teams"), ("respond-sla", "Respond & SLA"),
         *((a, t) for a, t, _ in extra_sections), ("exact", "Exact analysis")))
     body = [
