@@ -179,6 +179,9 @@ def test_fitted_from_pick_up_times(fitted: tuple[m.FunnelFile, FitResult]) -> No
     nothing had to be simulated."""
     _, fit = fitted
     cal = fit.calibration
-    if cal is None:
-        return
-    assert cal.runs == 0 and math.isfinite(float(len(cal.picked))), cal
+    assert cal is not None  # every example has a stage with work or an SLA
+    assert cal.runs == 0 and cal.method == "picked up", cal
+    timed = {(sf.pipeline, sf.stage) for sf in fit.stages if sf.timed and not sf.cadence
+             and any(r.samples is not None and len(r.samples) >= MIN_DEALS
+                     and r.key[0] not in ("stay", "sla") for r in sf.routes)}
+    assert timed <= set(cal.picked), timed - set(cal.picked)

@@ -539,7 +539,8 @@ def _residuals(fits: list[StageFit], last: dict[tuple[int, int], np.ndarray],
             # The route's model times at evenly spaced quantiles, as many as the history
             # has: its weight in the stage's mixture without resampling noise.
             n = len(r.samples)
-            sim_parts.append(np.quantile(sim_t, (np.arange(n) + 0.5) / n))
+            srt = np.sort(sim_t)
+            sim_parts.append(srt[((np.arange(n) + 0.5) / n * len(srt)).astype(int)])
         if not obs_parts:
             continue
         o, s = np.concatenate(obs_parts), np.concatenate(sim_parts)
