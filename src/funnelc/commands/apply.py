@@ -16,7 +16,7 @@ rights problems, network failure.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 import click
@@ -27,11 +27,11 @@ from .output import guard
 from .sim_options import stack
 
 if TYPE_CHECKING:
-    from .. import model as m
-    from ..export.amocrm_account import Account
+    from ..api import Loaded
+    from ..diagnostics import Diagnostic
     from ..export.amocrm_bundle import Bundle
-    from ..export.amocrm_plan import Plan
     from ..export.deploy import Connection, Target, TargetSpec
+    from ..export.render import Said
     from ..jsontypes import JSONObject
 
 TOKEN_ENV = "AMOCRM_TOKEN"
@@ -75,16 +75,7 @@ def apply_command(file: str, legacy_file: str | None, fmt: str, output_path: str
     apart — and changes it only with --yes, one step at a time, stopping at the first
     failure and saying what was and was not applied. Applying again plans nothing.
     """
-    import os
-
-    if legacy_file is not None:
-        if file not in CRMS:
-            raise click.UsageError(f"got two files ({file}, {legacy_file}): give one FILE and "
-                                   "the CRM with --to")
-        if crm is not None and crm != file:
-            raise click.UsageError(f"`apply {file} FILE` and `--to {crm}` name two CRMs")
-        crm, file = file, legacy_file
-    crm = crm or "amocrm"
+    crm, file = _crm_and_file(crm, file, legacy_file)
     if crm != "amocrm":
         if subdomain is not None:
             raise click.BadParameter("--subdomain is amoCRM's; give --base-url for "
@@ -97,35 +88,88 @@ def apply_command(file: str, legacy_file: str | None, fmt: str, output_path: str
                     "long-lived token: amoCRM → Settings → Integrations), or give "
                     "--credentials-file; it is read from the environment so it never shows in "
                     "shell history or the process list")
+    url = _amocrm_url(base_url, subdomain)
+    _deliver(fmt, output_path, [file, credentials_file], [token],
+             lambda say: _run(file, url, token, yes=yes, prune=prune, color=color, say=say))
+
+
+def _crm_and_file(crm: str | None, file: str, legacy_file: str | None) -> tuple[str, str]:
+    """The CRM and the FILE, from `--to` or the old spelling `apply amocrm FILE`."""
+    if legacy_file is not None:
+        if file not in CRMS:
+            raise click.UsageError(f"got two files ({file}, {legacy_file}): give one FILE and "
+                                   "the CRM with --to")
+        if crm is not None and crm != file:
+            raise click.UsageError(f"`apply {file} FILE` and `--to {crm}` name two CRMs")
+        crm, file = file, legacy_file
+    return crm or "amocrm", file
+
+
+def _amocrm_url(base_url: str | None, subdomain: str | None) -> str:
+    """The amoCRM API root from --base-url or --subdomain (one is required)."""
     from ..export.amocrm_client import check_base_url, default_base_url
 
     try:
         if base_url is not None:
-            url = check_base_url(base_url)
-        elif subdomain is not None:
-            url = default_base_url(subdomain)
-        else:
-            raise click.UsageError("give --subdomain S (for S.amocrm.ru) or --base-url URL")
+            return check_base_url(base_url)
+        if subdomain is not None:
+            return default_base_url(subdomain)
     except ValueError as exc:
         raise click.BadParameter(str(exc),
                                  param_hint="--base-url" if base_url else "--subdomain") from None
-    guard([product_output(fmt, output_path)], [file, credentials_file])
-    report: JSONObject | None = {} if fmt == "json" else None
-    captured: list[str] | None = [] if fmt == "text" and output_path not in (None, "-") \
-        else None
+    raise click.UsageError("give --subdomain S (for S.amocrm.ru) or --base-url URL")
+
+
+class _Say:
+    """Where a run's lines go: stdout lines to the terminal, or kept for `-o`, or (with
+    `--format json`) left out in favour of `report`; stderr lines always to stderr.
+    Every line is scrubbed of the secrets first, including those a target adds."""
+
+    def __init__(self, fmt: str, output_path: str | None, secrets: list[str]) -> None:
+        self.secrets = secrets
+        self.report: JSONObject | None = {} if fmt == "json" else None
+        self.captured: list[str] | None = \
+            [] if fmt == "text" and output_path not in (None, "-") else None
+
+    def __call__(self, text: str, err: bool = False) -> None:
+        text = _scrub(text, self.secrets)
+        if self.captured is not None and not err:
+            self.captured.append(text)
+        elif self.report is None or err:
+            click.echo(text, err=err)
+
+    def err(self, text: str) -> None:
+        self(text, err=True)
+
+    def all(self, lines: Iterable[str | Said]) -> None:
+        for line in lines:
+            if isinstance(line, str):
+                self(line)
+            else:
+                self(line.text, line.err)
+
+
+def _deliver(fmt: str, output_path: str | None, inputs: list[str | None], secrets: list[str],
+             run: Callable[[_Say], int]) -> None:
+    """Run with the output guarded, then write what was kept for -o or the JSON report;
+    no traceback (and no secret) reaches the user. Exits with the run's code."""
+    import os
+
+    guard([product_output(fmt, output_path)], inputs)
+    say = _Say(fmt, output_path, secrets)
     try:
-        code = _run(file, url, token, yes=yes, prune=prune, color=color, report=report,
-                    captured=captured)
-        if report:
-            deliver(output_path, _scrub(to_json(report), token))
-        elif captured:
-            deliver(output_path, "".join(f"{line}\n" for line in captured))
+        code = run(say)
+        if say.report:
+            deliver(output_path, _scrub(to_json(say.report), secrets))
+        elif say.captured:
+            deliver(output_path, "".join(f"{line}\n" for line in say.captured))
     except click.ClickException:
         raise
-    except Exception as exc:  # no traceback (and no token) reaches the user
+    except Exception as exc:
         if os.environ.get("FUNNELC_DEBUG"):
             raise
-        click.echo(_scrub(f"error: internal failure: {type(exc).__name__}: {exc}", token), err=True)
+        click.echo(_scrub(f"error: internal failure: {type(exc).__name__}: {exc}", secrets),
+                   err=True)
         code = EXIT_USAGE
     raise SystemExit(code)
 
@@ -157,26 +201,20 @@ def _secret(env: str, credentials_file: str | None, missing: str) -> str:
         raise click.UsageError(str(exc)) from None
 
 
-def _scrub(text: str, token: str) -> str:
-    """Belt and braces: nothing printed should hold the token, but if it ever did, it is
-    masked. (A token under 8 characters is no real amoCRM token and would mask words.)"""
-    return text.replace(token, "***") if len(token) >= 8 else text
+def _scrub(text: str, secrets: list[str]) -> str:
+    """Belt and braces: nothing printed should hold a secret (`deploy.scrub`)."""
+    from ..export.deploy import scrub
+
+    return scrub(text, secrets)
 
 
 def _run(file: str, url: str, token: str, *, yes: bool, prune: bool, color: str,
-         report: JSONObject | None = None, captured: list[str] | None = None) -> int:
-    """Plan (and with `yes` apply); the account, the plan and the outcome are printed,
-    or, with `report`, collected there for `--format json` (errors still go to
-    stderr); with `captured`, the lines meant for stdout are collected there for -o."""
+         say: _Say) -> int:
+    """Plan (and with `yes` apply); the account, the plan and the outcome are said
+    (`_Say` sends them to the terminal, to -o or, for `--format json`, to its report)."""
     from ..export.amocrm_apply import execute, plan_for
     from ..export.amocrm_client import AmoApiError, AmoAuthError, AmoClient, AmoError
-    from ..export.render import applied_json
-
-    def say(text: str, err: bool = False) -> None:
-        if captured is not None and not err:
-            captured.append(_scrub(text, token))
-        elif report is None or err:
-            click.echo(_scrub(text, token), err=err)
+    from ..export.render import Said, applied_json, plan_json, plan_text, planned_only
 
     bundle = _bundle(file, color)
     if isinstance(bundle, int):
@@ -186,83 +224,74 @@ def _run(file: str, url: str, token: str, *, yes: bool, prune: bool, color: str,
         with AmoClient(url, token) as client:
             plan, account = plan_for(client, bundle, prune=prune)
             read = client.stats.requests
-            _show_plan(say, url, plan, account, bundle, read, report)
+            say.all(plan_text(url, plan, account, bundle, read))
+            if say.report is not None:
+                say.report.update(plan_json(url, plan, account, bundle, read))
             lines = plan.lines()
             if plan.errors:
-                for error in plan.errors:
-                    say(f"error: {error}", err=True)
-                say("nothing was changed", err=True)
+                say.all(Said(f"error: {error}", True) for error in plan.errors)
+                say.err("nothing was changed")
                 return EXIT_PROBLEMS
             if not lines:
                 say("nothing to do: the account already matches the file")
                 return 0
             if not yes:
-                say(f"{len(lines)} change(s) planned; nothing was changed: run again with --yes "
-                    "to apply them")
+                say(planned_only(len(lines)))
                 return 0
             started = True
-            refused, seconds = execute(client, plan, lambda text: say(text, err=True))
+            refused, seconds = execute(client, plan, say.err)
             total = client.stats.requests
-            if report is not None:
-                report.update(applied_json([str(r) for r in refused], total,
-                                           client.stats.retries))
+            if say.report is not None:
+                say.report.update(applied_json([str(r) for r in refused], total,
+                                               client.stats.retries))
             say(f"applied {len(lines) - len(refused)} change(s) with {total - read} requests "
                 f"in {seconds:.1f} s ({total} requests in all, {client.stats.retries} retried)")
-            for item in refused:
-                say(f"error: {item}", err=True)
+            say.all(Said(f"error: {item}", True) for item in refused)
             return EXIT_PROBLEMS if refused else 0
-    except AmoAuthError as exc:
-        say(f"error: {exc}", err=True)
-        return EXIT_USAGE
-    except AmoApiError as exc:
-        say(f"error: {exc}", err=True)
-        _partial_note(say, started)
-        return EXIT_PROBLEMS
     except AmoError as exc:
-        say(f"error: {exc}", err=True)
-        _partial_note(say, started)
+        say.err(f"error: {exc}")
+        if isinstance(exc, AmoAuthError):
+            return EXIT_USAGE
+        say.err("  = note: the changes before this one were made; fix the cause and run "
+                "apply again: it plans only what is still missing" if started
+                else "  = note: nothing was changed")
+        return EXIT_PROBLEMS if isinstance(exc, AmoApiError) else EXIT_USAGE
+
+
+def _load(file: str, color: str) -> Loaded | int:
+    """FILE loaded and checked, or the exit code after printing its errors."""
+    from ..api import load_file
+
+    loaded = load_file(file)
+    if loaded.usage_error:
+        _print(loaded, loaded.diagnostics, color)
         return EXIT_USAGE
+    if not loaded.ok or loaded.model is None:
+        _print(loaded, loaded.errors or loaded.diagnostics, color)
+        return EXIT_PROBLEMS
+    return loaded
+
+
+def _print(loaded: Loaded, diags: list[Diagnostic], color: str) -> None:
+    sources = {loaded.source.path: loaded.source} if loaded.source else {}
+    print_diagnostics(diags, sources, "text", use_color(color))
 
 
 def _bundle(file: str, color: str) -> Bundle | int:
     """What amoCRM should hold, built from FILE; or the exit code after printing why
     it cannot be (errors in the file, or what amoCRM cannot hold)."""
-    from ..api import load_file
     from ..diagnostics import Severity
     from ..export.amocrm import build_bundle
 
-    loaded = load_file(file)
-    sources = {loaded.source.path: loaded.source} if loaded.source else {}
-    if loaded.usage_error:
-        print_diagnostics(loaded.diagnostics, sources, "text", use_color(color))
-        return EXIT_USAGE
-    if not loaded.ok or loaded.model is None:
-        print_diagnostics(loaded.errors or loaded.diagnostics, sources, "text", use_color(color))
-        return EXIT_PROBLEMS
+    loaded = _load(file, color)
+    if isinstance(loaded, int):
+        return loaded
+    assert loaded.model is not None
     bundle, diags = build_bundle(loaded.model)
     if any(d.severity is Severity.error for d in diags):
-        print_diagnostics(diags, sources, "text", use_color(color))
+        _print(loaded, diags, color)
         return EXIT_PROBLEMS
     return bundle
-
-
-def _show_plan(say: Callable[..., None], url: str, plan: Plan, account: Account,
-               bundle: Bundle, read: int, report: JSONObject | None) -> None:
-    """The account as read and the plan, as lines (and into `report` for JSON)."""
-    from ..export.render import plan_json, plan_text
-
-    for line in plan_text(url, plan, account, bundle, read):
-        say(line)
-    if report is not None:
-        report.update(plan_json(url, plan, account, bundle, read))
-
-
-def _partial_note(say: Callable[..., None], started: bool) -> None:
-    if started:
-        say("  = note: the changes before this one were made; fix the cause and run apply "
-            "again: it plans only what is still missing", err=True)
-    else:
-        say("  = note: nothing was changed", err=True)
 
 
 # ---------------------------------------------------------------- every other CRM
@@ -270,8 +299,6 @@ def _partial_note(say: Callable[..., None], started: bool) -> None:
 def _apply_target(crm: str, file: str, fmt: str, output_path: str | None,
                   base_url: str | None, credentials_file: str | None, yes: bool,
                   allow_delete: bool, color: str) -> None:
-    import os
-
     from ..export.deploy import TARGETS, Connection, load_target
 
     if crm not in TARGETS:
@@ -281,133 +308,34 @@ def _apply_target(crm: str, file: str, fmt: str, output_path: str | None,
                      f"set {spec.secret_env} to {spec.secret_words}, or give "
                      "--credentials-file; it is read from the environment so it never shows "
                      "in shell history or the process list")
-    guard([product_output(fmt, output_path)], [file, credentials_file])
-    report: JSONObject | None = {} if fmt == "json" else None
-    captured: list[str] | None = [] if fmt == "text" and output_path not in (None, "-") \
-        else None
-    secrets = [secret]
-    try:
-        code = _run_target(spec, opener, Connection(secret, base_url), file, yes=yes,
-                           allow_delete=allow_delete, color=color, report=report,
-                           captured=captured, secrets=secrets)
-        if report:
-            deliver(output_path, _scrub_all(to_json(report), secrets))
-        elif captured:
-            deliver(output_path, "".join(f"{line}\n" for line in captured))
-    except click.ClickException:
-        raise
-    except Exception as exc:  # no traceback (and no secret) reaches the user
-        if os.environ.get("FUNNELC_DEBUG"):
-            raise
-        click.echo(_scrub_all(f"error: internal failure: {type(exc).__name__}: {exc}", secrets),
-                   err=True)
-        code = EXIT_USAGE
-    raise SystemExit(code)
-
-
-def _scrub_all(text: str, secrets: list[str]) -> str:
-    from ..export.deploy import scrub
-
-    return scrub(text, secrets)
-
-
-def _model(file: str, color: str) -> m.FunnelFile | int:
-    """The checked model of FILE, or the exit code after printing its errors."""
-    from ..api import load_file
-
-    loaded = load_file(file)
-    sources = {loaded.source.path: loaded.source} if loaded.source else {}
-    if loaded.usage_error:
-        print_diagnostics(loaded.diagnostics, sources, "text", use_color(color))
-        return EXIT_USAGE
-    if not loaded.ok or loaded.model is None:
-        print_diagnostics(loaded.errors or loaded.diagnostics, sources, "text", use_color(color))
-        return EXIT_PROBLEMS
-    return loaded.model
+    _deliver(fmt, output_path, [file, credentials_file], [secret],
+             lambda say: _run_target(spec, opener, Connection(secret, base_url), file,
+                                     yes=yes, allow_delete=allow_delete, color=color, say=say))
 
 
 def _run_target(spec: TargetSpec, opener: Callable[[Connection], Target[object, object]],
                 connection: Connection, file: str, *, yes: bool, allow_delete: bool,
-                color: str, report: JSONObject | None, captured: list[str] | None,
-                secrets: list[str]) -> int:
-    """Read, plan, print; with `yes` apply step by step (see export/deploy.py)."""
-    from ..api import load_file
-    from ..diagnostics import Severity
-    from ..export.deploy import AuthError, BadAnswer, DeployError, NetworkError, execute
-    from ..export.render import deploy_applied_json, deploy_plan_json, deploy_plan_text
+                color: str, say: _Say) -> int:
+    """Read, plan, print; with `yes` apply step by step (`export.deploy_run`)."""
+    from ..export.deploy_run import run_deploy
+    from ..export.render import deploy_json, deploy_said, deploy_shown
 
-    def say(text: str, err: bool = False) -> None:
-        text = _scrub_all(text, secrets)
-        if captured is not None and not err:
-            captured.append(text)
-        elif report is None or err:
-            click.echo(text, err=err)
-
-    model = _model(file, color)
-    if isinstance(model, int):
-        return model
+    loaded = _load(file, color)
+    if isinstance(loaded, int):
+        return loaded
+    assert loaded.model is not None
     try:
         target = opener(connection)
     except ValueError as exc:
-        say(f"error: {exc}", err=True)
+        say.err(f"error: {exc}")
         return EXIT_USAGE
-    secrets.extend(getattr(target, "secrets", []))
-    try:
-        diags = target.check(model)
-        if any(d.severity is Severity.error for d in diags):
-            loaded = load_file(file)
-            sources = {loaded.source.path: loaded.source} if loaded.source else {}
-            print_diagnostics(diags, sources, "text", use_color(color))
-            return EXIT_PROBLEMS
-        snapshot = target.read()
-        read = target.stats.requests
-        plan = target.plan(model, snapshot, allow_delete=allow_delete)
-        where = getattr(target, "where", spec.title)
-        for line in deploy_plan_text(spec.title, where, target.describe(snapshot), plan, read):
-            say(line)
-        if report is not None:
-            report.update(deploy_plan_json(spec.name, where, plan, read))
-        if plan.errors:
-            for error in plan.errors:
-                say(f"error: {error}", err=True)
-            say("  = note: nothing was changed (no request was sent past the reads)", err=True)
-            return EXIT_PROBLEMS
-        lines = plan.lines()
-        if not lines:
-            say(f"nothing to do: the {spec.title} account already matches the file")
-            return 0
-        if not yes:
-            say(f"{len(lines)} change(s) planned; nothing was changed: run again with --yes "
-                "to apply them")
-            return 0
-        outcome = execute(target, plan, lambda text: say(text, err=True))
-        total = target.stats.requests
-        if report is not None:
-            report.update(deploy_applied_json(outcome, total, target.stats.retries))
-        say(f"applied {len(outcome.applied)} of {len(lines)} change(s) with {total - read} "
-            f"requests in {outcome.seconds:.1f} s ({total} requests in all, "
-            f"{target.stats.retries} retried)")
-        failure = outcome.failure
-        if failure is None:
-            return 0
-        say(f"error: {failure}", err=True)
-        if outcome.applied:
-            say("  = note: applied: " + "; ".join(outcome.applied), err=True)
-        say("  = note: not applied: " + "; ".join(outcome.not_applied), err=True)
-        say("  = help: fix the cause and run apply again: it plans only what is still "
-            "missing", err=True)
-        return EXIT_USAGE if isinstance(failure, (AuthError, NetworkError)) else EXIT_PROBLEMS
-    except (AuthError, NetworkError) as exc:
-        say(f"error: {exc}", err=True)
-        say("  = note: nothing was changed", err=True)
-        return EXIT_USAGE
-    except BadAnswer as exc:
-        say(f"error: {exc}", err=True)
-        say("  = note: nothing was changed", err=True)
-        return EXIT_PROBLEMS
-    except DeployError as exc:
-        say(f"error: {exc}", err=True)
-        say("  = note: nothing was changed", err=True)
-        return EXIT_PROBLEMS
-    finally:
-        target.close()
+    say.secrets.extend(target.secrets)
+    run = run_deploy(spec, target, loaded.model, yes=yes, allow_delete=allow_delete,
+                     shown=lambda run: say.all(deploy_shown(run)), progress=say.err)
+    if run.refusals:
+        _print(loaded, run.refusals, color)
+    else:
+        say.all(deploy_said(run))
+    if say.report is not None:
+        say.report.update(deploy_json(run))
+    return run.exit_code

@@ -7,7 +7,7 @@ as read and the plan, as lines and as the JSON of `--format json` (schema
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..jsontypes import JSONObject
 from .base import ExportResult
@@ -18,9 +18,24 @@ if TYPE_CHECKING:  # only their attributes are read: `export` need not load http
     from .amocrm_plan import Plan
     from .deploy import ApplyReport
     from .deploy import Plan as DeployPlan
+    from .deploy_run import DeployRun
 
 __all__ = ["export_json", "export_files", "export_single", "plan_text", "plan_json",
-           "applied_json", "deploy_plan_text", "deploy_plan_json", "deploy_applied_json"]
+           "applied_json", "deploy_plan_text", "deploy_plan_json", "deploy_applied_json",
+           "Said", "planned_only", "deploy_shown", "deploy_said", "deploy_json"]
+
+
+class Said(NamedTuple):
+    """A line for the terminal: on stdout (the product) or, with `err`, on stderr."""
+
+    text: str
+    err: bool = False
+
+
+def planned_only(changes: int) -> str:
+    """The last line of a plan printed without --yes."""
+    return (f"{changes} change(s) planned; nothing was changed: run again with --yes to "
+            "apply them")
 
 
 def export_json(target: str, result: ExportResult) -> JSONObject:
@@ -103,3 +118,52 @@ def deploy_applied_json(report: ApplyReport, requests: int, retries: int) -> JSO
             "not_applied": [*report.not_applied],
             "refused": [str(report.failure)] if report.failure is not None else [],
             "requests": requests, "retries": retries}
+
+
+def deploy_shown(run: DeployRun) -> list[str]:
+    """The plan of a `DeployRun`, printed as soon as it is known (before any change)."""
+    assert run.plan is not None
+    return deploy_plan_text(run.spec.title, run.where, run.described, run.plan, run.read)
+
+
+def deploy_said(run: DeployRun) -> list[Said]:
+    """Everything after the plan: why nothing was changed, or what was applied and, if
+    it stopped, what was not and how to finish."""
+    stop = [Said("  = note: nothing was changed", True)]
+    if run.stopped is not None:
+        return [Said(f"error: {run.stopped}", True), *stop]
+    plan = run.plan
+    assert plan is not None
+    if plan.errors:
+        return [*(Said(f"error: {error}", True) for error in plan.errors),
+                Said("  = note: nothing was changed (no request was sent past the reads)",
+                     True)]
+    lines = plan.lines()
+    if not lines:
+        return [Said(f"nothing to do: the {run.spec.title} account already matches the file")]
+    report = run.applied
+    if report is None:
+        return [Said(planned_only(len(lines)))]
+    said = [Said(f"applied {len(report.applied)} of {len(lines)} change(s) with "
+                 f"{run.requests - run.read} requests in {report.seconds:.1f} s "
+                 f"({run.requests} requests in all, {run.retries} retried)")]
+    if report.failure is None:
+        return said
+    said.append(Said(f"error: {report.failure}", True))
+    if report.applied:
+        said.append(Said("  = note: applied: " + "; ".join(report.applied), True))
+    said.append(Said("  = note: not applied: " + "; ".join(report.not_applied), True))
+    said.append(Said("  = help: fix the cause and run apply again: it plans only what is "
+                     "still missing", True))
+    return said
+
+
+def deploy_json(run: DeployRun) -> JSONObject:
+    """`--format json` of a `DeployRun`: empty when it stopped before a plan (the error
+    went to stderr), the plan, and what was applied once it was."""
+    if run.plan is None:
+        return {}
+    out = deploy_plan_json(run.spec.name, run.where, run.plan, run.read)
+    if run.applied is not None:
+        out.update(deploy_applied_json(run.applied, run.requests, run.retries))
+    return out
