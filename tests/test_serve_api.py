@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -334,3 +335,51 @@ def test_help_and_check_do_not_import_the_server() -> None:
         run = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True,
                              text=True, timeout=60)
         assert "IMPORTED []" in run.stderr, (argv, run.stderr)
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            if f"\nPPid:\t{pid}\n" in status:
+                found.add(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux's /proc")
+def test_stopping_the_server_leaves_no_worker_process(cottages: Path) -> None:
+    """Regression: a server stopped with SIGTERM (as `kill` or a test harness does) left
+    its idle simulation workers running, holding the terminal's pipes open."""
+    import os
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-m", "funnelc", "serve", str(cottages), "--port",
+                             "0", "--no-browser", "--jobs", "2", "--format", "json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "{"
+        workers: set[int] = set()
+        deadline = time.monotonic() + 30
+        while len(workers) < 2 and time.monotonic() < deadline:
+            workers = {p for p in _children(proc.pid)
+                       if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")}
+            time.sleep(0.1)
+        assert len(workers) >= 2, "the pool's workers start with the server"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) in (0, -signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in workers):
+            time.sleep(0.1)
+        alive = [p for p in workers if Path(f"/proc/{p}").exists()]
+        for p in alive:  # do not leave them behind if the test fails
+            os.kill(p, signal.SIGKILL)
+        assert alive == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -147,6 +148,20 @@ def _replicate(net: Network, config: SimConfig, rep: int) -> RepStats:
     return run_replication(net, config, rep)
 
 
+def _watch_parent(parent: int) -> None:
+    """Worker initializer: end this worker when the server is gone, however it ended
+    (SIGKILL, a signal before the web server had set its handlers), instead of
+    lingering with the terminal's pipes open."""
+    import os
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="funnelc-watch-parent", daemon=True).start()
+
+
 def _warm() -> int:
     """Run once per worker at start: the import above is the expensive part."""
     return 0
@@ -246,7 +261,9 @@ class SimPool:
         with self._lock:
             if self._pool is None:
                 ctx = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+                self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                                 initializer=_watch_parent,
+                                                 initargs=(os.getpid(),))
                 for _ in range(self.workers):
                     self._pool.submit(_warm)
 
@@ -255,7 +272,15 @@ class SimPool:
             for job in self._jobs.values():
                 job.cancel()
             if self._pool is not None:
+                # Replications hold no files: the workers are stopped, not waited for, so
+                # quitting the server is immediate and leaves no process behind (an idle
+                # worker of a pool shut down without waiting outlives the server).
+                workers = list((self._pool._processes or {}).values())  # noqa: SLF001
                 self._pool.shutdown(wait=False, cancel_futures=True)
+                for process in workers:
+                    process.terminate()
+                for process in workers:
+                    process.join(5)
                 self._pool = None
 
     def submit(self, model: m.FunnelFile, options: RunOptions, version: str) -> SimJob:

@@ -33,6 +33,7 @@
 
   function onEdit() {
     S.textVersion += 1;
+    S.editAt = performance.now();
     status(text() === S.savedText ? "" : L("unsaved"));
     markSimStale();
     clearTimeout(S.checkTimer);
@@ -48,6 +49,8 @@
     showLive(data.live, data.controls);
     document.body.dataset.checked = String(mine);
     document.body.dataset.checkMs = String(Math.round(performance.now() - began));
+    // From the edit (the keystroke) to the findings and figures drawn, debounce included.
+    document.body.dataset.keystrokeMs = String(Math.round(performance.now() - S.editAt));
   }
 
   function showLive(live, controls) {
