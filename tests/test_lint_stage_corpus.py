@@ -59,12 +59,17 @@ def test_rules_on_the_held_back_split() -> None:
     test = [r for r in _rows() if in_test_split(r["name"])]
     lines = [f"stage-name rules on the held-back split ({len(test)} names):"]
     figures: dict[str, tuple[float, float]] = {}
+    supports: dict[str, int] = {}
     for code, classes in RULE_CLASSES.items():
         for klass in classes:
             precision, recall, support = _scores(test, klass)
             figures[f"{code}:{klass}"] = (precision, recall)
+            supports[klass] = support
             lines.append(f"  {code} {klass:<13} precision {precision:.2f}  recall {recall:.2f}"
                          f"  ({support} names)")
     print("\n" + "\n".join(lines))
+    # A figure on a handful of names means little: the split must keep what it holds now
+    # (issue 14 asks for 30 of each; see tests/data/stage_names/README.md).
+    assert supports["task"] >= 18 and supports["entity_state"] >= 10, supports
     assert figures["FN113:task"][0] >= 0.9 and figures["FN113:task"][1] >= 0.8
     assert figures["FN114:entity_state"][0] >= 0.9 and figures["FN114:entity_state"][1] >= 0.8
