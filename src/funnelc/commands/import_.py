@@ -20,14 +20,14 @@ from .output import Output, guard
 from .sim_options import stack
 
 if TYPE_CHECKING:
+    from ..importers.run import ImportRequest
     from ..jsontypes import JSON
 
 
 CRMS = ("amocrm", "bitrix24", "pipedrive", "hubspot")
-IMPORTERS = {"bitrix24": "funnelc.importers.bitrix24",
-             "pipedrive": "funnelc.importers.pipedrive", "hubspot": "funnelc.importers.hubspot"}
-"""CRM → the importer module (`import_files(paths, out_path)`, `import_answers(answers,
-out_path)`); amoCRM keeps its own options below."""
+IMPORTERS = ("bitrix24", "pipedrive", "hubspot")
+"""The CRMs of `importers.run.IMPORTERS` (which `--help` need not import); amoCRM keeps
+its own options below."""
 
 
 @click.command("import")
@@ -82,24 +82,33 @@ def import_command(answers: tuple[str, ...], crm: str | None, credentials_file: 
     will say so. Keys amoCRM's documented answers do not have are warnings (--strict:
     errors).
     """
-    from ..importers.amocrm import import_files
-    from ..importers.json_input import JsonProblem
-    from ..importers.render import import_json, import_summary, unknown_line
+    from ..importers.run import ImportRequest
 
     if answers and answers[0] in CRMS and crm is None:
         crm, answers = answers[0], answers[1:]  # the old spelling: import amocrm FILE
     crm = crm or "amocrm"
-    if crm != "amocrm":
-        if fields or statuses or loss_reasons:
-            raise click.UsageError("--fields, --statuses and --loss-reasons are amoCRM's")
-        _import_other(crm, answers, credentials_file, base_url, fmt, output)
-        return
+    if crm == "amocrm":
+        _amocrm_usage(answers, strict, ignore_unknown_keys)
+    elif fields or statuses or loss_reasons:
+        raise click.UsageError("--fields, --statuses and --loss-reasons are amoCRM's")
+    elif crm not in IMPORTERS:
+        raise click.UsageError(f"import --from {crm} is not available in this build")
+    guard([Output("-o", output)], [*answers, *fields, *statuses, *loss_reasons,
+                                   *([credentials_file] if crm != "amocrm" else [])])
+    live = None if answers or crm == "amocrm" else _read_live(crm, credentials_file, base_url)
+    _import(ImportRequest(crm, answers, fields, statuses, loss_reasons, live,
+                          output or "<stdout>", strict and crm == "amocrm"),
+            fmt, output, silence_unknown=ignore_unknown_keys)
+
+
+def _amocrm_usage(answers: tuple[str, ...], strict: bool, ignore_unknown_keys: bool) -> None:
+    """amoCRM's arguments: one PIPELINES.json, and at most one of --strict and the
+    deprecated --ignore-unknown-keys (which still silences, with a warning)."""
     if not answers:
         raise click.UsageError("give amoCRM's PIPELINES.json (GET /api/v4/leads/pipelines)")
     if len(answers) > 1:
         raise click.UsageError("amoCRM takes one PIPELINES.json; give the other answers with "
                                "--fields, --statuses and --loss-reasons")
-    pipelines = answers[0]
     if strict and ignore_unknown_keys:
         raise click.UsageError("--strict refuses unknown keys and --ignore-unknown-keys "
                                "silences them: give one")
@@ -107,79 +116,40 @@ def import_command(answers: tuple[str, ...], crm: str | None, credentials_file: 
         click.echo("warning: `--ignore-unknown-keys` is deprecated and will be removed in the "
                    "next release: unknown keys no longer stop the import (they are "
                    "warnings); it only silences those warnings", err=True)
-    guard([Output("-o", output)], [pipelines, *fields, *statuses, *loss_reasons])
-    try:
-        text, imported = import_files(pipelines, fields, statuses, loss_reasons,
-                                      out_path=output or "<stdout>")
-    except JsonProblem as exc:
-        click.echo(f"error: {exc}", err=True)
-        if exc.hint:
-            click.echo(f"  = help: {exc.hint}", err=True)
-        raise SystemExit(EXIT_PROBLEMS) from None
-    unknown = [unknown_line(u) for u in imported.unknown_keys]
-    if strict and unknown:
-        for line in unknown:
-            click.echo(f"error: {line}", err=True)
-        click.echo("  = help: funnelc does not read these keys; without --strict they are "
-                   "warnings and the import goes on", err=True)
-        raise SystemExit(EXIT_PROBLEMS)
-    _prove(text)
-    if unknown and not ignore_unknown_keys:
-        for line in unknown:
-            click.echo(f"warning: {line}", err=True)
-        click.echo("  = help: funnelc does not read them, so the import is complete; "
-                   "--strict refuses such answers", err=True)
-    for warning in imported.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    if fmt == "json":
-        deliver(output, to_json(import_json(crm, text, imported)))
-        return
-    deliver(output, text)
-    info(import_summary(imported, output, bool(loss_reasons)))
 
 
-def _prove(text: str) -> None:
-    """The written text must parse back: a name the language cannot hold would otherwise
-    leave the user a file they cannot open."""
-    from ..api import load_text
-
-    loaded = load_text(text, "<import>", checks=False)
-    if loaded.model is None:
-        raise RuntimeError("the imported account did not render as valid funnel text: "
-                           + "; ".join(d.message for d in loaded.diagnostics[:3]))
-
-
-def _import_other(crm: str, answers: tuple[str, ...], credentials_file: str | None,
-                  base_url: str | None, fmt: str, output: str | None) -> None:
-    """Bitrix24 (and the CRMs that join it): saved answers, or live when none are given."""
-    import importlib
-
+def _import(request: ImportRequest, fmt: str, output: str | None, *,
+            silence_unknown: bool) -> None:
+    """Run the import (`importers.run`), say what `importers.render` says, write."""
     from ..importers.json_input import JsonProblem
-    from ..importers.render import import_json, import_summary
+    from ..importers.render import (
+        import_json,
+        import_refusal,
+        import_summary,
+        import_warnings,
+        problem_lines,
+    )
+    from ..importers.run import run_import
 
-    if crm not in IMPORTERS:
-        raise click.UsageError(f"import --from {crm} is not available in this build")
-    module = importlib.import_module(IMPORTERS[crm])
-    guard([Output("-o", output)], [*answers, credentials_file])
     try:
-        if answers:
-            text, imported = module.import_files(answers, out_path=output or "<stdout>")
-        else:
-            text, imported = module.import_answers(
-                _read_live(crm, credentials_file, base_url), out_path=output or "<stdout>")
+        run = run_import(request)
     except JsonProblem as exc:
-        click.echo(f"error: {exc}", err=True)
-        if exc.hint:
-            click.echo(f"  = help: {exc.hint}", err=True)
+        _stderr(problem_lines(exc))
         raise SystemExit(EXIT_PROBLEMS) from None
-    _prove(text)
-    for warning in imported.warnings:
-        click.echo(f"warning: {warning}", err=True)
+    if run.refused:
+        _stderr(import_refusal(run))
+        raise SystemExit(EXIT_PROBLEMS)
+    _stderr(import_warnings(run, silence_unknown and request.crm == "amocrm"))
     if fmt == "json":
-        deliver(output, to_json(import_json(crm, text, imported)))
+        deliver(output, to_json(import_json(run.crm, run.text, run.imported)))
         return
-    deliver(output, text)
-    info(import_summary(imported, output, bool(imported.loss_reasons)))
+    deliver(output, run.text)
+    info(import_summary(run.imported, output, run.reasons_given))
+
+
+def _stderr(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line, err=True)
 
 
 def _read_live(crm: str, credentials_file: str | None, base_url: str | None) -> dict[str, JSON]:

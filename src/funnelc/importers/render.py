@@ -5,10 +5,17 @@ command only decides where each goes."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..jsontypes import JSON, JSONObject
 from .amocrm import Imported, UnknownKey
 
-__all__ = ["unknown_line", "import_json", "import_summary"]
+if TYPE_CHECKING:
+    from .json_input import JsonProblem
+    from .run import ImportRun
+
+__all__ = ["unknown_line", "import_json", "import_summary", "import_warnings",
+           "import_refusal", "problem_lines"]
 
 
 def unknown_line(u: UnknownKey) -> str:
@@ -38,3 +45,26 @@ def import_summary(imported: Imported, output: str | None, reasons_given: bool) 
     return (f"imported {len(funnel.pipelines)} pipeline(s), {imported.stage_count} stage(s), "
             f"{len(funnel.fields)} field(s){reasons}; next: "
             f"funnelc check {output if output not in (None, '-') else 'FILE'}")
+
+
+def import_warnings(run: ImportRun, silence_unknown: bool) -> list[str]:
+    """The stderr lines of an import that went through: unknown keys (unless silenced,
+    with why they do not matter), then what was changed to fit the language."""
+    lines: list[str] = []
+    if run.imported.unknown_keys and not silence_unknown:
+        lines += [f"warning: {unknown_line(u)}" for u in run.imported.unknown_keys]
+        lines.append("  = help: funnelc does not read them, so the import is complete; "
+                     "--strict refuses such answers")
+    return lines + [f"warning: {warning}" for warning in run.imported.warnings]
+
+
+def import_refusal(run: ImportRun) -> list[str]:
+    """The stderr lines of an import `--strict` refused (nothing written)."""
+    return [*(f"error: {unknown_line(u)}" for u in run.imported.unknown_keys),
+            "  = help: funnelc does not read these keys; without --strict they are "
+            "warnings and the import goes on"]
+
+
+def problem_lines(exc: JsonProblem) -> list[str]:
+    """An answer that could not be read: where and why, and a hint when there is one."""
+    return [f"error: {exc}", *([f"  = help: {exc.hint}"] if exc.hint else [])]
