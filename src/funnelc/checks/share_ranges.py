@@ -33,7 +33,9 @@ def check_share_ranges(funnel: FunnelFile) -> Iterator[Diagnostic]:
     for pipe in funnel.pipelines:
         for stage in pipe.stages:
             for out in stage.outcomes:
-                if out.share is None:
+                # Most shares are in range: test before making the two generators (a
+                # 20 000-stage pipeline has 40 000 outcomes).
+                if out.share is None or 0.0 < out.share.value <= 1.0:
                     continue
                 yield from _over(funnel, out.share, "outcome share")
                 yield from _zero(funnel, out.share, "outcome share",
