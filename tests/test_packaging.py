@@ -29,7 +29,7 @@ from conftest import CASES, ROOT
 pytestmark = pytest.mark.slow
 
 CLEAN = CASES / "cli" / "clean.funnel"
-PACKAGE_DATA_SUFFIXES = {".py", ".json", ".html", ".css", ".md", ".typed"}
+PACKAGE_DATA_SUFFIXES = {".py", ".json", ".html", ".css", ".md", ".typed", ".po"}
 
 
 def _clean_env() -> dict[str, str]:

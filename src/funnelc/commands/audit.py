@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from .common import EXIT_CLEAN, EXIT_PROBLEMS
-from .convention import format_option, output_option, present, verbosity_options
+from .convention import format_option, lang_option, output_option, present, verbosity_options
 from .history import check_tz, return_freed_memory, tz_option
 from .output import Output, guard
 from .sim_options import stack
@@ -22,6 +22,7 @@ from .sim_options import stack
 @output_option()
 @stack(verbosity_options())
 @tz_option
+@lang_option()
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
 def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,

@@ -29,13 +29,13 @@ if TYPE_CHECKING:
 __all__ = ["format_option", "output_option", "verbosity_options", "deprecated_path_option",
            "Verbosity", "verbosity", "info", "detail", "deprecation_note", "text_output",
            "SHARED_ORDER", "resolve_legacy", "deliver", "to_json", "output_options",
-           "color_choice", "present"]
+           "color_choice", "present", "lang_option", "LANG_CHOICES"]
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 SHARED_ORDER = ("--format", "--output", "--quiet", "--verbose", "--days", "--warmup", "--reps",
                 "--seed", "--start", "--jobs", "--executor", "--scheduler", "--max-deals",
-                "--color")
+                "--lang", "--color")
 """The relative order of the options several commands share, as `--help` lists them."""
 
 _FORMAT_HELP = {
@@ -114,6 +114,29 @@ def info(message: str) -> None:
     """A note on stderr (`wrote PATH`, a clean check's summary), unless -q."""
     if not verbosity().quiet:
         click.echo(message, err=True)
+
+
+LANG_CHOICES = ("ru", "uk", "en")
+"""The languages of `--lang` (funnelc.i18n.LANGUAGES, listed without importing it)."""
+
+
+def lang_option() -> Decorator:
+    """`--lang ru|uk|en`: the language of what the client reads (the account's `language`
+    by default). Set for the whole command through `funnelc.i18n.set_override`, and reset
+    when the command ends (several commands may run in one process, as tests do)."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value is None or ctx.resilient_parsing:
+            return
+        from ..i18n import reset_override, set_override
+
+        token = set_override(value)
+        ctx.call_on_close(lambda: reset_override(token))
+
+    return click.option("--lang", type=click.Choice(LANG_CHOICES), default=None,
+                        expose_value=False, callback=callback,
+                        help="Language of the client-facing text (ru, uk or en) [default: "
+                             "the account's `language`, else en].")
 
 
 def drawing_warnings(messages: list[str]) -> None:

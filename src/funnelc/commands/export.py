@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .common import EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics, use_color
-from .convention import deliver, info, to_json, verbosity_options
+from .convention import deliver, info, lang_option, to_json, verbosity_options
 from .sim_options import stack
 
 
@@ -23,6 +23,7 @@ from .sim_options import stack
               help="Output file (or folder for folder targets with --format text); "
                    "default: stdout.")
 @stack(verbosity_options())
+@lang_option()
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
 def export_command(file: str, target: str, fmt: str, output: str | None, color: str) -> None:

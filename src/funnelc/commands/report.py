@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from .common import EXIT_CLEAN
-from .convention import deliver, info, verbosity_options
+from .convention import deliver, info, lang_option, verbosity_options
 from .output import guard_folder
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ from .sim_options import (
               help="Add a What-if section: every scenario of the file against this run, "
                    "on common random numbers (simulates each scenario too).")
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of summary.json and exit.")
+@lang_option()
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
 def report_command(file: str | None, fmt: str, output: str | None, days: int, warmup: int, reps: int,

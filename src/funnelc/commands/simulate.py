@@ -11,6 +11,7 @@ import click
 from .common import EXIT_CLEAN
 from .convention import (
     deprecated_path_option,
+    lang_option,
     output_options,
     present,
     product_output,
@@ -38,6 +39,7 @@ from .sim_options import (
                    "CSV instead of tables).")
 @click.option("--schema", is_flag=True,
               help="Print the JSON Schema of the --format json output and exit.")
+@lang_option()
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
 def simulate_command(file: str | None, fmt: str, output_path: str | None, days: int, warmup: int, reps: int, seed: int,

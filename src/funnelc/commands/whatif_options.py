@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from .common import EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics
+from .convention import lang_option
 from .output import Output, progress_bar
 from .sim_options import (
     Decorator,
@@ -63,6 +64,7 @@ def run_options(reps: int = 10, days: int = 365, warmup: int = 30) -> Decorator:
                      help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies "
                           "--executor dask)."),
         max_deals_option(),
+        lang_option(),
         click.option("--color", type=click.Choice(["auto", "always", "never"]),
                      default="auto", show_default=True, help="Colour the diagnostics."),
     ])

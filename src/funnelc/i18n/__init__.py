@@ -1,0 +1,301 @@
+"""The language the client reads: gettext catalogs (`locale/{ru,uk,en}/LC_MESSAGES/
+funnelc.po`) and Babel's CLDR data for plural forms, numbers, money, months and dates.
+
+A consultant in Russia or Ukraine hands the playbook, the report and the forecasts to a
+client; those outputs follow the account's `language` (ru, uk, en) unless `--lang`
+overrides it (`override`). The English text in the source is the msgid: `en.po` only
+lists the messages (English needs no translation), `ru.po` and `uk.po` translate them.
+Plural forms come from the catalog's `Plural-Forms` header, which Babel writes from
+CLDR, so «1 день, 2 дня, 5 дней» and «1 день, 2 дні, 5 днів» need no hand-written
+endings.
+
+The `.po` files are read at run time (compiled in memory to the `.mo` form that the
+standard `gettext` reads), so an editable install and a wheel behave alike and no build
+step is needed. Babel is imported only when a translator is first asked for: `--help`,
+`check` and `fmt` never load it. To re-extract the messages after editing a render
+module, see `python -m funnelc.i18n --help` (README, "Languages")."""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import gettext as _gettext
+
+__all__ = ["LANGUAGES", "Lang", "Translator", "translator", "choose", "override",
+           "set_override", "current_override", "catalog_path", "LOCALE_DIR", "DOMAIN",
+           "placeholders", "N_", "C_"]
+
+Lang = Literal["en", "ru", "uk"]
+LANGUAGES: tuple[Lang, ...] = ("en", "ru", "uk")
+"""The languages with a catalog: an account's `language` is one of them."""
+
+DOMAIN = "funnelc"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+_OVERRIDE: ContextVar[str | None] = ContextVar("funnelc_lang_override", default=None)
+
+
+def catalog_path(lang: str) -> Path:
+    """Where the catalog of `lang` lives in the package."""
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction where it is defined (a table of labels); it is
+    translated where it is shown, with `Translator.gettext`."""
+    return message
+
+
+def C_(context: str, message: str) -> str:
+    """Mark a message with a context for extraction; translated with `pgettext`."""
+    return message
+
+
+def set_override(lang: str | None) -> object:
+    """Make every client-facing output speak `lang` whatever the account says (`--lang`);
+    returns a token for `reset_override`."""
+    return _OVERRIDE.set(lang)
+
+
+def reset_override(token: object) -> None:
+    """Undo one `set_override`."""
+    _OVERRIDE.reset(token)  # type: ignore[arg-type]
+
+
+def current_override() -> str | None:
+    """The `--lang` of the running command, if it gave one."""
+    return _OVERRIDE.get()
+
+
+@contextmanager
+def override(lang: str | None) -> Iterator[None]:
+    """`with override("uk"):` — the outputs drawn inside speak `lang`."""
+    token = _OVERRIDE.set(lang)
+    try:
+        yield
+    finally:
+        _OVERRIDE.reset(token)
+
+
+def choose(account_language: str | None) -> Lang:
+    """The language of an output: `--lang` if given, else the account's, else English."""
+    for lang in (_OVERRIDE.get(), account_language):
+        if lang in LANGUAGES:
+            return lang
+    return "en"
+
+
+_PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*(?:[:!][^{}]*)?\}")
+
+
+def placeholders(text: str) -> list[str]:
+    """The `{name}` fields of a message, sorted: a translation must keep them all."""
+    return sorted(_PLACEHOLDER.findall(text))
+
+
+@dataclass(frozen=True)
+class Translator:
+    """gettext for one language plus the CLDR formats of that language.
+
+    Messages are `str.format` templates: `tr.gettext("after {offset}").format(offset=...)`,
+    `tr.ngettext("{n} day", "{n} days", n).format(n=n)`."""
+
+    lang: Lang
+    _catalog: _gettext.NullTranslations
+
+    @property
+    def locale(self) -> str:
+        """Babel's name of the language (`ru`, `uk`, `en`)."""
+        return self.lang
+
+    def gettext(self, message: str) -> str:
+        """`message` in this language."""
+        return self._catalog.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The form of a message for the count `n` (CLDR's plural rule of the language)."""
+        return self._catalog.ngettext(singular, plural, n)
+
+    def pgettext(self, context: str, message: str) -> str:
+        """`message` where the same English words need different translations."""
+        return self._catalog.pgettext(context, message)
+
+    def npgettext(self, context: str, singular: str, plural: str, n: int) -> str:
+        """`ngettext` with a context (a unit after «через» takes another case)."""
+        return self._catalog.npgettext(context, singular, plural, n)
+
+    def number(self, value: float, digits: int = 2) -> str:
+        """A number as the language writes it (`1 234,5` in ru and uk), up to `digits`
+        decimals, trailing zeros dropped."""
+        from babel.numbers import format_decimal
+
+        pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def percent(self, share: float, digits: int = 0) -> str:
+        """A share (0.25) as a percentage in the language's style (`25 %` in ru)."""
+        from babel.numbers import format_percent
+
+        pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "") + "%"
+        return format_percent(share, format=pattern, locale=self.locale)
+
+    def money(self, amount: float, currency: str, compact: bool = False) -> str:
+        """Money with its sign where the language puts it: `1 380 000 ₽`, or
+        `1,38 млрд ₽` when `compact`."""
+        from babel.numbers import format_compact_currency, format_currency
+
+        if compact:
+            return format_compact_currency(amount, currency, locale=self.locale,
+                                           fraction_digits=2)
+        return format_currency(amount, currency, format="#,##0 ¤", locale=self.locale,
+                               currency_digits=False)
+
+    def month(self, number: int) -> str:
+        """The month's name as a word standing alone (January = 1)."""
+        from babel.dates import get_month_names
+
+        return str(get_month_names("wide", context="stand-alone", locale=self.locale)[number])
+
+    def month_in(self, number: int) -> str:
+        """The month's name as it follows «в»/«у» («в декабре» needs the prepositional,
+        which CLDR does not have: the catalog gives it)."""
+        return self.pgettext("in month", _IN_MONTHS[number - 1])
+
+    def date(self, iso: str) -> str:
+        """An ISO date (2026-03-01) in the language's medium form (1 мар. 2026 г.)."""
+        from datetime import date
+
+        from babel.dates import format_date
+
+        return format_date(date.fromisoformat(iso), format="medium", locale=self.locale)
+
+    def duration(self, value: float, unit: str, after: bool = False) -> str:
+        """A duration in words: `2 дня`, `15 минут`; `after` gives the form that follows
+        «через» (`через 1 минуту`, not `1 минута`). `unit` is second, minute, hour, day or
+        week; a fraction that is a whole number of a smaller unit is said in that unit
+        (1.5 days: 36 hours), any other fraction takes CLDR's form for fractions
+        (`1,25 часа`)."""
+        value, unit = _whole(value, unit)
+        if not float(value).is_integer():
+            from babel.units import format_unit
+
+            return format_unit(value, f"duration-{unit}", length="long", locale=self.locale)
+        n = int(value)
+        return self._unit_words(unit, n, after).format(n=self.number(n))
+
+    def duration_range(self, lo: float, hi: float, unit: str, after: bool = False) -> str:
+        """`1–5 дней`: one unit word, in the form of the upper bound, when both bounds are
+        whole numbers of `unit`; else both in full (`2 часа – 3 дня`)."""
+        if float(lo).is_integer() and float(hi).is_integer():
+            span = f"{self.number(lo)}–{self.number(hi)}"
+            return self._unit_words(unit, int(hi), after).format(n=span)
+        return f"{self.duration(lo, unit, after)} – {self.duration(hi, unit, after)}"
+
+    def _unit_words(self, unit: str, n: int, after: bool) -> str:
+        if after:
+            words = {
+                "second": self.npgettext("after", "{n} second", "{n} seconds", n),
+                "minute": self.npgettext("after", "{n} minute", "{n} minutes", n),
+                "hour": self.npgettext("after", "{n} hour", "{n} hours", n),
+                "day": self.npgettext("after", "{n} day", "{n} days", n),
+                "week": self.npgettext("after", "{n} week", "{n} weeks", n),
+            }
+        else:
+            words = {
+                "second": self.ngettext("{n} second", "{n} seconds", n),
+                "minute": self.ngettext("{n} minute", "{n} minutes", n),
+                "hour": self.ngettext("{n} hour", "{n} hours", n),
+                "day": self.ngettext("{n} day", "{n} days", n),
+                "week": self.ngettext("{n} week", "{n} weeks", n),
+            }
+        return words[unit]
+
+    def hours(self, h: float) -> str:
+        """A time counted in hours, in the unit a person would say: minutes under an
+        hour, hours under two days, then days (`36 часов`, `3,5 дня`)."""
+        if h < 1.0:
+            return self.duration(round(h * 60), "minute")
+        if h < 48.0:
+            return self.duration(round(h, 1), "hour")
+        return self.duration(round(h / 24.0, 1), "day")
+
+    def join(self, items: list[str]) -> str:
+        """`a, b and c` in the language (CLDR list patterns)."""
+        from babel.lists import format_list
+
+        return format_list(items, locale=self.locale) if items else ""
+
+
+_IN_MONTHS = (C_("in month", "January"), C_("in month", "February"),
+              C_("in month", "March"), C_("in month", "April"), C_("in month", "May"),
+              C_("in month", "June"), C_("in month", "July"), C_("in month", "August"),
+              C_("in month", "September"), C_("in month", "October"),
+              C_("in month", "November"), C_("in month", "December"))
+"""The months after «в»/«у», marked for extraction (the catalog holds the case)."""
+
+
+_SMALLER = {"week": ("day", 7), "day": ("hour", 24), "hour": ("minute", 60),
+            "minute": ("second", 60)}
+
+
+def _whole(value: float, unit: str) -> tuple[float, str]:
+    """`value` in `unit`, or in the first smaller unit where it is a whole number (1.5
+    days: 36 hours); as it is when no unit makes it whole."""
+    scaled, at = value, unit
+    while not float(scaled).is_integer() and at in _SMALLER:
+        at, factor = _SMALLER[at]
+        scaled = round(scaled * factor, 9)
+    return (scaled, at) if float(scaled).is_integer() else (value, unit)
+
+
+@functools.cache
+def translator(lang: str | None) -> Translator:
+    """The translator of `lang` (English for None or a language without a catalog)."""
+    import gettext
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    code: Lang = lang if lang in LANGUAGES else "en"
+    with catalog_path(code).open("rb") as fh:
+        catalog = read_po(fh, locale=code, domain=DOMAIN)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return Translator(code, gettext.GNUTranslations(buf))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m funnelc.i18n extract|table`: keep the catalogs and docs/messages.md in
+    step with the source (see README, "Languages")."""
+    import sys
+
+    from . import catalogs
+
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["extract"]:
+        report = catalogs.update_catalogs()
+        print(report)
+        return 0
+    if args[:1] == ["table"]:
+        out = Path(args[1]) if len(args) > 1 else None
+        text = catalogs.messages_table()
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            out.write_text(text, encoding="utf-8")
+        return 0
+    print("usage: python -m funnelc.i18n extract | table [docs/messages.md]\n"
+          "  extract  re-extract the messages from the source into the three catalogs\n"
+          "           (new messages are added untranslated, gone ones removed)\n"
+          "  table    write the review table of every message in ru, uk, en")
+    return 2 if args and args[0] not in ("-h", "--help") else 0
