@@ -61,12 +61,6 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
 @click.option("--scenario", metavar="NAME", default=None,
               help="Apply this scenario of the funnel first (a source stopped, a bigger "
                    "team): the forecast of that variant.")
-@click.option("--fit-uncertainty", "fit_uncertainty", is_flag=True, default=False,
-              help="Fit the funnel's figures (shares, delays, source rates and values) on "
-                   "the history up to --as-of, as `funnelc fit` does, and simulate every "
-                   "run with its own draw of them, so the intervals also carry how "
-                   "uncertain the fitted figures are. Without it the funnel's figures are "
-                   "simulated as given and the intervals are the runs' variation only.")
 @tz_option
 @click.option("--chart", "chart_path", metavar="PATH", default=None,
               help="Write the fan chart (cumulative won revenue by week: median, 80 % and "
@@ -83,7 +77,7 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
               show_default=True, help="Colour the tables and the diagnostics.")
 def forecast_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None,
                      funnel_path: str, as_of: date | None, until: date | None,
-                     scenario: str | None, fit_uncertainty: bool, tz: str,
+                     scenario: str | None, tz: str,
                      chart_path: str | None, reps: int, seed: int, jobs: int | None,
                      max_deals: int, color: str) -> None:
     """Forecast the deals won and the revenue they bring, by week and by month, from
@@ -94,20 +88,12 @@ def forecast_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None,
     Every figure has its expected value (the mean over the runs) and its 80 % and 95 %
     intervals (the 10th–90th and 2.5th–97.5th percentiles of the runs), for the whole
     account, each pipeline, and each stage the open deals were in today, new arrivals
-    apart. With --fit-uncertainty the figures are fitted on the history and drawn anew
-    for every run, so the intervals also carry the fit's uncertainty; the output says
-    which kind they are.
+    apart.
 
     Exit code 0 when forecast, 1 when the funnel has errors, history rows had to be
     dropped or open deals sit in stages the funnel does not have, 2 on a usage error.
     """
     check_tz(tz)
-    if fit_uncertainty and scenario is not None:
-        raise click.UsageError(
-            "--fit-uncertainty replaces the funnel's figures with the ones fitted on the "
-            f"history, which would undo --scenario {scenario!r}; forecast the scenario "
-            "without --fit-uncertainty, or fit first (`funnelc fit`) and write the "
-            "scenario's changes into the fitted funnel")
     if as_of is not None and until is not None and until <= as_of:
         raise click.BadParameter(f"{until} is not after --as-of {as_of}: the forecast runs "
                                  "from the day after --as-of to --until",
@@ -134,7 +120,7 @@ def forecast_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None,
     from .output import progress_bar
 
     request = ForecastRequest(funnel_file.model, tz, as_of, until, reps, seed, jobs,
-                              max_deals, fit_uncertainty)
+                              max_deals)
     try:
         prep = prepare(list(inputs), tz, funnel_file.model)
         with progress_bar("forecast: simulating", total=reps) as progress:
