@@ -19,7 +19,7 @@ from .sim_options import REPS_HELP, max_deals_option, reps_range, seed_option, s
 from .whatif_options import plot_outputs, save_plot
 
 if TYPE_CHECKING:
-    from ..history.forecast import Forecast
+    from ..history.forecast import Forecast, ForecastRequest
 
 DEFAULT_REPS = 200
 """`funnelc.history.forecast.DEFAULT_REPS`, which `--help` must not import."""
@@ -61,6 +61,12 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
 @click.option("--scenario", metavar="NAME", default=None,
               help="Apply this scenario of the funnel first (a source stopped, a bigger "
                    "team): the forecast of that variant.")
+@click.option("--fit-uncertainty", "fit_uncertainty", is_flag=True, default=False,
+              help="Fit the funnel's figures (shares, delays, source rates and values) on "
+                   "the history up to --as-of, as `funnelc fit` does, and simulate every "
+                   "run with its own draw of them, so the intervals also carry how "
+                   "uncertain the fitted figures are. Without it the funnel's figures are "
+                   "simulated as given and the intervals are the runs' variation only.")
 @tz_option
 @click.option("--chart", "chart_path", metavar="PATH", default=None,
               help="Write the fan chart (cumulative won revenue by week: median, 80 % and "
@@ -77,7 +83,7 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
               show_default=True, help="Colour the tables and the diagnostics.")
 def forecast_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None,
                      funnel_path: str, as_of: date | None, until: date | None,
-                     scenario: str | None, tz: str,
+                     scenario: str | None, fit_uncertainty: bool, tz: str,
                      chart_path: str | None, reps: int, seed: int, jobs: int | None,
                      max_deals: int, color: str) -> None:
     """Forecast the deals won and the revenue they bring, by week and by month, from
@@ -88,7 +94,9 @@ def forecast_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None,
     Every figure has its expected value (the mean over the runs) and its 80 % and 95 %
     intervals (the 10th–90th and 2.5th–97.5th percentiles of the runs), for the whole
     account, each pipeline, and each stage the open deals were in today, new arrivals
-    apart.
+    apart. With --fit-uncertainty the figures are fitted on the history and drawn anew
+    for every run, so the intervals also carry the fit's uncertainty; the output says
+    which kind they are.
 
     Exit code 0 when forecast, 1 when the funnel has errors, history rows had to be
     dropped or open deals sit in stages the funnel does not have, 2 on a usage error.
@@ -101,35 +109,31 @@ def forecast_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None,
     if out_dir is not None:
         guard_folder("-o", out_dir, [*inputs, funnel_path])
     guard(plot_outputs(chart_path, "--chart"), [*inputs, funnel_path])
+    from ..history.forecast import ForecastRequest
     from .sim_options import compile_or_exit, load_for_simulation
 
     funnel_file = load_for_simulation(funnel_path, scenario, color, "forecasting with")
     compile_or_exit(funnel_file)  # what the simulator cannot run: its diagnostics, exit 1
+    result = _forecast(list(inputs), ForecastRequest(funnel_file.model, tz, as_of, until, reps,
+                                                     seed, jobs, max_deals), funnel_path)
+    _show(result, fmt, out_dir, chart_path, list(inputs), funnel_path, color)
+    raise SystemExit(EXIT_PROBLEMS if result.rows_dropped else EXIT_CLEAN)
 
-    from ..history.forecast import (
-        ForecastInputError,
-        ForecastRequest,
-        ForecastUsageError,
-        run_forecast,
-    )
-    from ..history.forecast_render import forecast_csv, forecast_json, print_forecast
-    from ..history.load import HistoryInputError
-    from ..history.run import prepare
+
+def _forecast(inputs: list[str], request: ForecastRequest, funnel_path: str) -> Forecast:
+    """The history read and forecast (`history.forecast.run_forecast`, with a progress
+    bar), or its refusal as a message and an exit code; its warnings on stderr."""
+    from ..history.forecast import ForecastInputError, ForecastUsageError, run_forecast
+    from ..history.forecast_render import forecast_warnings
     from ..names import escape_invisible
     from ..sim.budget import DealLimitExceeded, WorkRefused
+    from .history import prepare_or_exit
     from .output import progress_bar
 
-    request = ForecastRequest(funnel_file.model, tz, as_of, until, reps, seed, jobs,
-                              max_deals)
+    prep = prepare_or_exit(inputs, request.tz, request.funnel)
     try:
-        prep = prepare(list(inputs), tz, funnel_file.model)
-        with progress_bar("forecast: simulating", total=reps) as progress:
+        with progress_bar("forecast: simulating", total=request.reps) as progress:
             result = run_forecast(prep, request, funnel_path, progress)
-    except HistoryInputError as exc:
-        click.echo(f"error: {exc}", err=True)
-        if exc.hint:
-            click.echo(f"  = help: {exc.hint}", err=True)
-        raise SystemExit(exc.exit_code) from None
     except ForecastUsageError as exc:
         if exc.option is not None:
             raise click.BadParameter(str(exc), param_hint=f"'{exc.option}'") from None
@@ -141,22 +145,25 @@ def forecast_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None,
     except (DealLimitExceeded, WorkRefused) as exc:  # a limit, not a failure: exit 2
         click.echo(f"error: forecast: {exc}", err=True)
         raise SystemExit(EXIT_USAGE) from None
-    for line in result.warnings:
-        click.echo(escape_invisible(line), err=True)
-    for line in result.quality:
-        click.echo(escape_invisible(f"warning: {line}"), err=True)
+    for line in forecast_warnings(result):
+        click.echo(line, err=True)
+    return result
 
-    names = list(inputs)
+
+def _show(result: Forecast, fmt: str, out_dir: str | None, chart_path: str | None,
+          inputs: list[str], funnel_path: str, color: str) -> None:
+    """The folder of -o, the chart of --chart, then --format's output on stdout."""
+    from ..history.forecast_render import forecast_csv, forecast_json, print_forecast
+
     if out_dir is not None:
-        _write_folder(out_dir, result, names, funnel_path)
+        _write_folder(out_dir, result, inputs, funnel_path)
     if chart_path is not None:
         from ..history.forecast_render import save_chart
 
         save_plot(chart_path, lambda png, svg: save_chart(result, png, svg))
     present(fmt, None, lambda console: print_forecast(result, console),
-            {"json": lambda: forecast_json(result, names, funnel_path),
+            {"json": lambda: forecast_json(result, inputs, funnel_path),
              "csv": lambda: forecast_csv(result)}, color=color)
-    raise SystemExit(EXIT_PROBLEMS if result.rows_dropped else EXIT_CLEAN)
 
 
 def _write_folder(out_dir: str, result: Forecast, inputs: list[str], funnel_path: str

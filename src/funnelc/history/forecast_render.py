@@ -11,8 +11,8 @@ the method, JSON keys and CSV columns stay English. Names are shown as written
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from .. import csvsafe
 from ..jsontypes import JSON, JSONObject
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from ..report.figures import RenderedFigure
 
-__all__ = ["print_forecast", "forecast_json", "forecast_csv", "fan_chart", "render_chart",
+__all__ = ["print_forecast", "forecast_warnings", "forecast_json", "forecast_csv", "fan_chart", "render_chart",
            "save_chart", "forecast_data", "heading",
            "TEXTS", "CSV_COLUMNS"]
 
@@ -47,6 +47,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "new": "new arrivals", "all": "all", "account": "whole account",
         "intervals": "Intervals: the 10th–90th and 2.5th–97.5th percentiles of the "
                      "simulated totals over the runs; expected is their mean.",
+        "kind_process": "They show how much one realisation varies with the funnel's "
+                        "figures as given, not how uncertain those figures are "
+                        "(--fit-uncertainty adds that).",
+        "kind_process_and_fit": "They carry both how much one realisation varies and "
+                                "how uncertain the funnel's figures fitted from the "
+                                "history are (each run simulates its own draw of them).",
         "chart": "Won revenue from {first}, cumulative by week",
         "median": "median", "band80": "80 % of runs", "band95": "95 % of runs",
         "partial": "part",
@@ -67,6 +73,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "new": "новые сделки", "all": "всего", "account": "весь аккаунт",
         "intervals": "Интервалы: 10–90-й и 2,5–97,5-й процентили смоделированных итогов "
                      "по прогонам; «ожидается» — их среднее.",
+        "kind_process": "Они показывают разброс одной реализации при цифрах воронки как "
+                        "они есть, но не неточность самих цифр (её добавляет "
+                        "--fit-uncertainty).",
+        "kind_process_and_fit": "Они учитывают и разброс одной реализации, и неточность "
+                                "цифр воронки, подобранных по истории (каждый прогон "
+                                "берет свою выборку этих цифр).",
         "chart": "Выручка от выигранных сделок с {first}, нарастающим итогом по неделям",
         "median": "медиана", "band80": "80 % прогонов", "band95": "95 % прогонов",
         "partial": "часть",
@@ -87,6 +99,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "new": "нові угоди", "all": "усього", "account": "весь акаунт",
         "intervals": "Інтервали: 10–90-й і 2,5–97,5-й процентилі змодельованих підсумків "
                      "за прогонами; «очікується» — їх середнє.",
+        "kind_process": "Вони показують розкид однієї реалізації за цифр воронки як "
+                        "вони є, але не неточність самих цифр (її додає "
+                        "--fit-uncertainty).",
+        "kind_process_and_fit": "Вони враховують і розкид однієї реалізації, і неточність "
+                                "цифр воронки, підібраних за історією (кожен прогін "
+                                "бере свою вибірку цих цифр).",
         "chart": "Виручка від виграних угод з {first}, наростаючим підсумком по тижнях",
         "median": "медіана", "band80": "80 % прогонів", "band95": "95 % прогонів",
         "partial": "частина",
@@ -96,6 +114,13 @@ TEXTS: dict[str, dict[str, str]] = {
 INTERVALS_JSON = ("empirical quantiles of the simulated totals across the runs (linear "
                   "interpolation): 80 % = p10–p90, 95 % = p2.5–p97.5; mean and median of "
                   "the same totals; no bounds with one run")
+KIND_JSON = {
+    "process": "every run simulates the funnel's figures as given: the intervals are the "
+               "process's run-to-run variation only",
+    "process_and_fit": "every run simulates its own draw of the funnel's figures fitted "
+                       "on the history before the cut: the intervals carry the process's "
+                       "variation and the fit's uncertainty",
+}
 
 
 def _t(f: Forecast) -> dict[str, str]:
@@ -117,7 +142,7 @@ def _cash(f: Forecast, x: float | None) -> str:
     return money(x) if x is not None else DASH
 
 
-def _range(lo: float | None, hi: float | None, fmt: Any) -> str:
+def _range(lo: float | None, hi: float | None, fmt: Callable[[float], str]) -> str:
     if lo is None or hi is None:
         return DASH
     a, b = fmt(lo), fmt(hi)
@@ -210,6 +235,15 @@ def heading(f: Forecast) -> list[str]:
     return lines
 
 
+def forecast_warnings(f: Forecast) -> list[str]:
+    """The stderr lines of a forecast: history names the funnel does not have, then the
+    history's data quality; invisible characters shown escaped."""
+    from ..names import escape_invisible
+
+    return [escape_invisible(line) for line in
+            [*f.warnings, *(f"warning: {line}" for line in f.quality)]]
+
+
 def print_forecast(f: Forecast, console: Console) -> None:
     """The tables: the account by week and by month, then every pipeline and origin over
     the whole window; the method's notes last."""
@@ -224,7 +258,7 @@ def print_forecast(f: Forecast, console: Console) -> None:
     console.print(_period_table(f, f"{t['account']}: {t['by_month'].lower()}", f.months,
                                 acc.months))
     console.print(_origin_table(f))
-    console.print(plain(t["intervals"]))
+    console.print(plain(f"{t['intervals']} {t['kind_' + f.interval_kind]}"))
     for note in f.notes:
         console.print(plain(f"note: {note}"))
 
@@ -258,7 +292,12 @@ def forecast_data(f: Forecast, inputs: Iterable[str], funnel_path: str) -> JSONO
                     "rows_dropped": f.rows_dropped},
         "runs": {"reps": f.reps, "seed": f.seed, "deals_simulated": f.deals_simulated,
                  "seconds": round(f.seconds, 3)},
-        "intervals": INTERVALS_JSON,
+        "intervals": f"{INTERVALS_JSON}; {KIND_JSON[f.interval_kind]}",
+        "interval_kind": f.interval_kind,
+        "fit": None if f.fit is None else {
+            "first": f.fit.first.isoformat(), "cut": f.fit.cut.isoformat(),
+            "stages_fitted": f.fit.stages_fitted, "stages_kept": f.fit.stages_kept,
+            "sources_fitted": f.fit.sources_fitted, "sources_kept": f.fit.sources_kept},
         "currency": f.currency,
         "language": f.language,
         "open_deals": {"count": f.open_deals, "value": f.open_value},
