@@ -94,9 +94,16 @@ def _drawn_routes(routes: list[RouteFit], rng: np.random.Generator) -> list[Rout
     total = int(counts.sum())
     new = list(routes)
     if total > 0:
-        drawn = rng.multinomial(total, counts / total)
+        # Around the fitted shares, not the raw counts: the fit corrects the counts for
+        # what an SLA cut off (`calibrate.reweight_shares`), and a draw from the counts
+        # would undo that correction in every replication.
+        shares = np.array([routes[i].share for i in shared], dtype=float)
+        mass = float(shares.sum())
+        p = shares / mass if mass > 0 else counts / total
+        mass = mass if mass > 0 else 1.0
+        drawn = rng.multinomial(total, p)
         for i, c in zip(shared, drawn, strict=True):
-            new[i] = replace(routes[i], count=int(c), share=int(c) / total)
+            new[i] = replace(routes[i], count=int(c), share=int(c) / total * mass)
     return [replace(r, after=_scaled(r.after, mean_factor(r.after, rng))) for r in new]
 
 
