@@ -102,6 +102,12 @@ def forecast_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None,
     dropped or open deals sit in stages the funnel does not have, 2 on a usage error.
     """
     check_tz(tz)
+    if fit_uncertainty and scenario is not None:
+        raise click.UsageError(
+            "--fit-uncertainty replaces the funnel's figures with the ones fitted on the "
+            f"history, which would undo --scenario {scenario!r}; forecast the scenario "
+            "without --fit-uncertainty, or fit first (`funnelc fit`) and write the "
+            "scenario's changes into the fitted funnel")
     if as_of is not None and until is not None and until <= as_of:
         raise click.BadParameter(f"{until} is not after --as-of {as_of}: the forecast runs "
                                  "from the day after --as-of to --until",
@@ -115,7 +121,8 @@ def forecast_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None,
     funnel_file = load_for_simulation(funnel_path, scenario, color, "forecasting with")
     compile_or_exit(funnel_file)  # what the simulator cannot run: its diagnostics, exit 1
     result = _forecast(list(inputs), ForecastRequest(funnel_file.model, tz, as_of, until, reps,
-                                                     seed, jobs, max_deals), funnel_path)
+                                                     seed, jobs, max_deals, fit_uncertainty),
+                       funnel_path)
     _show(result, fmt, out_dir, chart_path, list(inputs), funnel_path, color)
     raise SystemExit(EXIT_PROBLEMS if result.rows_dropped else EXIT_CLEAN)
 

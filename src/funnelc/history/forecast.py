@@ -13,10 +13,17 @@ their revenue per day by pipeline and origin (`SimConfig.daily_wins`); the days 
 added up into calendar weeks (Monday to Sunday) and months, cut to the window.
 
 The intervals are across replications: the empirical 10th–90th and 2.5th–97.5th
-percentiles of the simulated totals (linear interpolation between order statistics),
-so they say how much one realisation of the funnel's process varies. They do not carry
-the uncertainty of the funnel's numbers themselves (fit them on more history to narrow
-that; `fit --backtest` measures it). With one replication there is no interval.
+percentiles of the simulated totals (linear interpolation between order statistics).
+By default every run simulates the funnel's own numbers, so the intervals say how much
+one realisation of that process varies and nothing about whether the numbers are right.
+With `fit_uncertainty` the funnel's figures are fitted on the history up to the cut
+(`fit.fit_funnel`, as `funnelc fit` does) and every run simulates its own draw of them
+from their sampling distributions (`uncertainty.drawn_model(funnel, fit, draw_rng(seed,
+run))`, as the back-test does): the intervals then carry the process's noise and what
+the history could not pin down together. A run's random streams are the same either way
+(seed, run), so the two kinds differ by the drawn numbers only. Figures with fewer than
+`fit.MIN_DEALS` observations keep the funnel's value and are not drawn. With one
+replication there is no interval.
 
 What counts: a pipeline counts its own wins, a handoff (`won then copy`, a qualified
 lead passed to sales) included; the account counts each deal once, at its final win.
@@ -35,7 +42,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from difflib import get_close_matches
-from typing import Literal
+from functools import partial
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -46,9 +54,13 @@ from ..sim.warm import OpenDeal
 from .events import STAGE
 from .run import Prepared
 
+if TYPE_CHECKING:
+    from ..sim.compile import Network
+    from .fit import FitResult
+
 __all__ = ["Band", "Cell", "Period", "Row", "Forecast", "ForecastRequest", "ForecastUsageError",
-           "ForecastInputError", "run_forecast", "default_until", "DEFAULT_REPS", "QUANTILES",
-           "NEW"]
+           "ForecastInputError", "FitUncertainty", "IntervalKind", "run_forecast",
+           "default_until", "DEFAULT_REPS", "QUANTILES", "NEW"]
 
 DEFAULT_REPS = 200
 """Replications: enough for five simulated totals beyond each 95 % bound."""
@@ -59,6 +71,10 @@ MAX_LISTED = 20
 
 Progress = Callable[[int, int], None]
 OriginKind = Literal["all", "open", "new"]
+IntervalKind = Literal["process", "process_and_fit"]
+"""What the intervals carry: the runs' noise with the funnel's numbers as given
+(`process`), or that and the uncertainty of the numbers fitted from the history, drawn
+anew per run (`process_and_fit`)."""
 
 
 class ForecastUsageError(Exception):
@@ -168,6 +184,26 @@ class ForecastRequest:
     seed: int = 1
     jobs: int | None = None
     max_deals: int | None = None
+    fit_uncertainty: bool = False
+    """Fit the funnel's figures on the history up to the cut and simulate a draw of them
+    per run, so the intervals carry the fit's uncertainty (see the module's note)."""
+
+
+@dataclass(frozen=True)
+class FitUncertainty:
+    """How the figures behind `process_and_fit` intervals were fitted."""
+
+    first: datetime
+    """The history's first event (UTC)."""
+    cut: datetime
+    """Events before this moment were fitted (the forecast's cut)."""
+    stages_fitted: int
+    stages_kept: int
+    """Stages with fewer than `fit.MIN_DEALS` mature visits: the funnel's shares and
+    delays kept, not drawn."""
+    sources_fitted: int
+    sources_kept: int
+    """Sources with fewer than `fit.MIN_DEALS` deals: the funnel's rate kept, not drawn."""
 
 
 @dataclass(frozen=True)
@@ -204,6 +240,9 @@ class Forecast:
     dropped (`DataQuality.summary`), when rows were dropped or noted; else empty."""
     seconds: float = 0.0
     deals_simulated: int = 0
+    interval_kind: IntervalKind = "process"
+    fit: FitUncertainty | None = None
+    """With `process_and_fit` intervals: what was fitted."""
 
     @property
     def account(self) -> Row:
@@ -415,6 +454,16 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
     if off:
         raise _off_funnel_error(off, funnel, funnel_path, prep.history.place, cut_text)
     found, _ = open_deals_at(events, cut, funnel)
+    fitted: FitUncertainty | None = None
+    network_for: Callable[[int], Network] | None = None
+    if request.fit_uncertainty:
+        from .uncertainty import fitted_model
+
+        fit, fitted = _fit_to_cut(prep, funnel, start, cut, end, request.tz)
+        # The point fit writes the figures the rows, the stand-in values and the new
+        # arrivals' sources are read from; every run simulates its own draw of them.
+        network_for = partial(_drawn_network, funnel, fit, request.seed)
+        funnel = fitted_model(funnel, fit)
     deals, filled = _stand_in_values(found, events, cut, funnel)
     n_open = len(deals)
 
@@ -431,7 +480,7 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
     config = SimConfig(days=days, warmup_days=0, reps=reps, seed=request.seed,
                        jobs=request.jobs, start=first_day, max_deals=request.max_deals,
                        open_deals=tuple(deals), daily_wins=True)
-    stats = run_replications(net, config, progress)
+    stats = run_replications(network_for or net, config, progress)
 
     # ------------------------------------------------------------ per (pipeline, origin)
     stage_of = [(s.pipeline_name, s.name) for s in net.stages]
@@ -506,6 +555,8 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
     if not bringing:
         notes.append("no source of the funnel brings deals: only the open deals are "
                       "forecast")
+    if fitted is not None:
+        notes.append(_fit_note(fitted, request.tz))
     if request.as_of is not None and end > cut:
         notes.append(f"events after {cut_text} are left out (the history goes on to "
                      f"{end.astimezone(zone):%Y-%m-%d})")
@@ -523,7 +574,53 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
         rows_dropped=prep.history.quality.dropped_total,
         quality=tuple(dq.summary()) if dq.dropped_total or dq.notes else (),
         seconds=time.perf_counter() - t0,
-        deals_simulated=sum(s.deals_created for s in stats) + n_open * reps)
+        deals_simulated=sum(s.deals_created for s in stats) + n_open * reps,
+        interval_kind="process_and_fit" if fitted is not None else "process", fit=fitted)
+
+
+def _fit_to_cut(prep: Prepared, funnel: m.FunnelFile, start: datetime, cut: datetime,
+                end: datetime, tz: str) -> tuple[FitResult, FitUncertainty]:
+    """The funnel's figures fitted on the history before the cut (what `funnelc fit`
+    would write from it), and what the fit covered."""
+    from .backtest import _cut_history
+    from .fit import MIN_DEALS, fit_funnel
+
+    fit_prep = _cut_history(prep, cut, funnel, tz) if end >= cut else prep
+    fit = fit_funnel(fit_prep, funnel, tz)
+    kept_stages = sum(1 for s in fit.stages if s.mature < MIN_DEALS)
+    kept_sources = sum(1 for s in fit.sources if s.deals < MIN_DEALS)
+    return fit, FitUncertainty(first=start, cut=cut,
+                               stages_fitted=len(fit.stages) - kept_stages,
+                               stages_kept=kept_stages,
+                               sources_fitted=len(fit.sources) - kept_sources,
+                               sources_kept=kept_sources)
+
+
+def _drawn_network(funnel: m.FunnelFile, fit: FitResult, seed: int, run: int) -> Network:
+    """Run `run`'s network: its own draw of the fitted figures (`uncertainty`), the
+    draw's stream keyed by (seed, run) only, so no process or order changes it."""
+    from ..sim import compile_network
+    from .uncertainty import draw_rng, drawn_model
+
+    return compile_network(drawn_model(funnel, fit, draw_rng(seed, run)))
+
+
+def _fit_note(f: FitUncertainty, tz: str) -> str:
+    """The note saying what the fit-aware intervals rest on."""
+    from .fit import MIN_DEALS
+
+    def n(k: int, what: str) -> str:
+        return f"{k} {what}{'s' if k != 1 else ''}"
+
+    text = ("the intervals carry the fit's uncertainty: the funnel's figures were fitted "
+            f"on the history from {f.first.astimezone(ZoneInfo(tz)):%Y-%m-%d} to the cut "
+            f"({n(f.stages_fitted, 'stage')}, {n(f.sources_fitted, 'source')}) and every "
+            "run simulates its own draw of them")
+    kept = [n(k, w) for k, w in ((f.stages_kept, "stage"), (f.sources_kept, "source")) if k]
+    if kept:
+        text += (f"; {' and '.join(kept)} with fewer than {MIN_DEALS} deals behind their "
+                 "figures keep the funnel's, undrawn")
+    return text
 
 
 def _name_lines(prep: Prepared, funnel_path: str) -> list[str]:

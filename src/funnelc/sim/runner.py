@@ -51,7 +51,8 @@ from .stats import RepStats
 from .summary import summarize
 from .warm import warm_plan
 
-__all__ = ["simulate", "run_replications", "RECORD_COLUMNS", "Progress", "start_method"]
+__all__ = ["simulate", "run_replications", "RECORD_COLUMNS", "Progress", "NetworkFor",
+           "start_method"]
 
 RECORD_COLUMNS = ("rep", "deal_id", "pipeline", "stage", "entered_hours", "picked_hours",
                   "left_hours", "outcome", "timeout_kind")
@@ -65,6 +66,11 @@ the only ones `funnelc.csvsafe` has to neutralise; the rest are numbers or empty
 
 Progress = Callable[[int, int], None]
 """Called with (replications done, replications in all) after each replication."""
+
+NetworkFor = Callable[[int], Network]
+"""The network replication `rep` simulates, when each has its own (the same stages, other
+numbers: `forecast --fit-uncertainty` draws the fitted figures anew per replication). A
+module-level function or a `functools.partial` of one, so a spawned worker can unpickle it."""
 
 
 def start_method() -> str:
@@ -80,7 +86,7 @@ class _Work:
     """What every process needs to run replications: the tables, the options, where
     records go, and the counter of replications taken."""
 
-    def __init__(self, net: Network, config: SimConfig, parts_dir: str | None,
+    def __init__(self, net: Network | NetworkFor, config: SimConfig, parts_dir: str | None,
                  counter: Any) -> None:
         self.net = net
         self.config = config
@@ -102,10 +108,11 @@ class _Work:
             self.counter.value = self.config.reps
 
     def run(self, rep: int) -> RepStats:
+        net = self.net if isinstance(self.net, Network) else self.net(rep)
         if self.parts_dir is None:
-            return run_replication(self.net, self.config, rep)
+            return run_replication(net, self.config, rep)
         with open(_part(self.parts_dir, rep), "w", newline="", encoding="utf-8") as fh:
-            return run_replication(self.net, self.config, rep,
+            return run_replication(net, self.config, rep,
                                    csvsafe.writer(fh, RECORD_TEXT).writerow)
 
 
@@ -113,8 +120,8 @@ _WORKER: _Work | None = None
 """Worker side: set once by the pool's initializer."""
 
 
-def _init_worker(net: Network, config: SimConfig, parts_dir: str | None, counter: Any
-                 ) -> None:
+def _init_worker(net: Network | NetworkFor, config: SimConfig, parts_dir: str | None,
+                 counter: Any) -> None:
     global _WORKER
     _WORKER = _Work(net, config, parts_dir, counter)
 
@@ -130,10 +137,11 @@ def _part(parts_dir: str, rep: int) -> str:
     return os.path.join(parts_dir, f"{rep}.csv")
 
 
-def run_replications(net: Network, config: SimConfig, progress: Progress | None = None
-                     ) -> list[RepStats]:
-    """All replications of a compiled account, in index order."""
-    if config.open_deals:
+def run_replications(net: Network | NetworkFor, config: SimConfig,
+                     progress: Progress | None = None) -> list[RepStats]:
+    """All replications of a compiled account, in index order; `net` may instead give
+    each replication its own network (`NetworkFor`)."""
+    if config.open_deals and isinstance(net, Network):
         # WarmStartError before any work; the plan is made once, here, and forked
         # workers inherit it with the rest of this process.
         warm_plan(net, config.open_deals)
@@ -153,12 +161,13 @@ def run_replications(net: Network, config: SimConfig, progress: Progress | None 
     return results
 
 
-def _run(net: Network, config: SimConfig, parts_dir: str | None, progress: Progress | None
-         ) -> list[RepStats]:
+def _run(net: Network | NetworkFor, config: SimConfig, parts_dir: str | None,
+         progress: Progress | None) -> list[RepStats]:
     n = config.reps
     method = start_method()
     workers = config.worker_count()
-    if config.jobs is None and _expected_deals(net, config) < SERIAL_BELOW[method]:
+    if (config.jobs is None and isinstance(net, Network)
+            and _expected_deals(net, config) < SERIAL_BELOW[method]):
         workers = 1  # starting worker processes would cost more than the whole run
     out: list[RepStats | None] = [None] * n
     done_count = 0
