@@ -176,6 +176,50 @@ def test_an_unknown_lang_is_a_usage_error() -> None:
     assert "--lang" in result.output and "'de' is not one of" in result.output
 
 
+# ------------------------------------------------------------ the graveyard headline
+
+def _headline(funnel: str, tmp_path: Path, *extra: str) -> dict[str, object]:
+    out = tmp_path / "report"
+    result = CliRunner().invoke(cli, ["report", str(PIPELINES / funnel), "-o", str(out),
+                                      "--days", "120", "--reps", "3", "--jobs", "1", "-q",
+                                      *extra])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    headline: dict[str, object] = summary["headline"]
+    return headline
+
+
+def _texts(headline: dict[str, object]) -> str:
+    graves = headline["graveyards"]
+    assert isinstance(graves, list) and graves, "the seed funnels have graveyards"
+    lines = [str(headline["text"])]
+    for grave in graves:
+        lines += grave["story"] + grave["advice"]
+    return "\n".join(lines)
+
+
+def _no_code(text: str) -> str:
+    """`text` without its `code spans` (keywords and commands stay as written)."""
+    return re.sub(r"`[^`]*`", " ", text)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("funnel", ["cottages.funnel", "cottages-before.funnel"])
+def test_the_russian_headline_has_no_english_words(funnel: str, tmp_path: Path) -> None:
+    text = _texts(_headline(funnel, tmp_path))
+    assert text.startswith("кладбище: ")
+    own = (PIPELINES / funnel).read_text(encoding="utf-8")
+    assert _english_words(_no_code(text), own) == [], text
+
+
+@pytest.mark.slow
+def test_the_headline_in_english_and_ukrainian_on_request(tmp_path: Path) -> None:
+    english = _texts(_headline("cottages-before.funnel", tmp_path / "en", "--lang", "en"))
+    assert english.startswith("graveyard: ") and "no SLA moves them on" in english
+    ukrainian = _texts(_headline("cottages-before.funnel", tmp_path / "uk", "--lang", "uk"))
+    assert ukrainian.startswith("кладовище: ") and "жоден SLA не рухає їх далі" in ukrainian
+
+
 # ------------------------------------------------------------------ docs/messages.md
 
 def test_the_review_table_is_generated_from_the_catalogs() -> None:

@@ -144,9 +144,9 @@ def test_the_graveyard_box_gives_the_plots_growth_figure(cottages: tuple[Path, s
     growth = reason["growth_per_day"]
     assert f"{growth:.3g} more per day" in reason["message"]
     page = html.unescape(re.sub(r"<[^>]+>", " ", (out / "report.html").read_text("utf-8")))
-    said = re.search(r"the pile grew by about ([0-9.]+) a day", page)
+    said = re.search(r"завал рос примерно на ([0-9,]+) в день", page)  # a `language ru` account
     assert said is not None, "the box gives the growth"
-    assert float(said.group(1)) == pytest.approx(growth, rel=0.05, abs=0.05)
+    assert float(said.group(1).replace(",", ".")) == pytest.approx(growth, rel=0.05, abs=0.05)
 
 
 def test_the_box_says_when_the_run_ends_in_a_low_season(tmp_path: Path) -> None:
@@ -158,8 +158,8 @@ def test_the_box_says_when_the_run_ends_in_a_low_season(tmp_path: Path) -> None:
                               "--days", "365", "--reps", "3", "--jobs", "1", "-q")
     assert code == 0, stderr
     page = html.unescape(re.sub(r"<[^>]+>", " ", (out / "report.html").read_text("utf-8")))
-    assert "The run ends in December, a low season" in page
-    assert "arrive at 66.7% of their yearly average" in page
+    assert "Прогон заканчивается в декабре, в низкий сезон" in page
+    assert "приходят тогда на уровне 66,7% от среднего за год" in page
 
 
 def test_html_names_the_graveyards_the_simulation_finds(cottages: tuple[Path, str, str]
@@ -174,7 +174,7 @@ def test_html_names_the_graveyards_the_simulation_finds(cottages: tuple[Path, st
     assert page.index('id="graveyards"') < page.index('id="summary"'), "the headline comes first"
     assert "Менеджеры" in graves and "Четвертый менеджер" in graves, \
         "the cause (the team) and the file's own remedy (the scenario) are named"
-    assert "graveyard: " in stdout and "Расчет с сайта" in stdout.split("graveyard: ", 1)[1]
+    assert "кладбище: " in stdout and "Расчет с сайта" in stdout.split("кладбище: ", 1)[1]
     heads = {(g["pipeline"], g["stage"]) for g in summary["headline"]["graveyards"]}
     assert heads == flagged
 
@@ -187,7 +187,7 @@ def test_before_funnel_flags_the_calculation_sent_stage(before: tuple[Path, str,
     assert "stay-without-sla" in {r["code"] for r in stage["graveyard"]["reasons"]}
     graves = _section((out / "report.html").read_text("utf-8"), "graveyards")
     assert ("Продажи", "Отправлен расчет") in _headings(graves)
-    assert "no SLA moves them on" in graves
+    assert "никакой SLA не двигает их дальше" in graves
     assert "Отправлен расчет" in stdout
 
 

@@ -141,6 +141,34 @@ class Translator:
         pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
         return format_decimal(value, format=pattern, locale=self.locale)
 
+    def sig(self, x: float | None, digits: int = 3) -> str:
+        """A measured figure to `digits` significant digits as the language writes it
+        (`12,3`, `1 250`); a missing one is a dash, an endless one ∞ (as numfmt.num)."""
+        import math
+
+        if x is None or math.isnan(x):
+            return "—"
+        if math.isinf(x):
+            return "∞"
+        if x == 0:
+            return "0"
+        if abs(x) >= 1000:
+            return self.number(round(x), 0)
+        from babel.numbers import get_decimal_symbol
+
+        return f"{x:.{digits}g}".replace(".", get_decimal_symbol(self.locale))
+
+    def pct(self, fraction: float | None, digits: int = 3) -> str:
+        """A measured share (0.354) as a percentage to `digits` significant digits
+        (`35,4%`); a sliver is `<0,1%` (as numfmt.pct)."""
+        if fraction is None or fraction != fraction:
+            return "—"
+        if fraction == 0:
+            return "0%"
+        if 0 < abs(fraction) < 0.001:
+            return "<" + self.sig(0.1) + "%"
+        return self.sig(fraction * 100, digits) + "%"
+
     def percent(self, share: float, digits: int = 0) -> str:
         """A share (0.25) as a percentage in the language's style (`25 %` in ru)."""
         from babel.numbers import format_percent
@@ -219,9 +247,13 @@ class Translator:
             }
         return words[unit]
 
-    def hours(self, h: float) -> str:
+    def hours(self, h: float | None) -> str:
         """A time counted in hours, in the unit a person would say: minutes under an
         hour, hours under two days, then days (`36 часов`, `3,5 дня`)."""
+        if h is None or h != h:
+            return "—"
+        if h == float("inf"):
+            return "∞"
         if h < 1.0:
             return self.duration(round(h * 60), "minute")
         if h < 48.0:

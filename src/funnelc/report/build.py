@@ -50,7 +50,7 @@ def build_report(model: FunnelFile, config: SimConfig, reps: list[RepStats],
 
     data = collect(model, config, reps, result)
     heads = headlines(result, model)
-    line = one_line(result)
+    line = one_line(result, model)
     plots = draw_all(data)
     names = report_file_names()
     files: dict[str, str | bytes] = {

@@ -1,5 +1,6 @@
 """The graveyards in plain words: which stage piles up, why, and what to try, written so
-a consultant can read it aloud to the client. Built from the simulation's verdicts
+a consultant can read it aloud to the client, in the account's language (`--lang`
+overrides; `funnelc.i18n`). Built from the simulation's verdicts
 (`sim.verdicts`) and the figures around them (the owner team's load, the wait, the
 `stay` share, the SLA), never from guesses: each sentence says what the run measured.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .fmt import hours, limit, num, pct
+from ..i18n import choose, translator
 
 if TYPE_CHECKING:
     from ..model import FunnelFile
@@ -71,12 +72,28 @@ def _scenarios_for(model: FunnelFile | None, st: StageResult, team: str | None
 LOW_SEASON = 0.8
 """A month whose leads are below this share of the year's average is a low season."""
 
-_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
-                "September", "October", "November", "December")
+
+class _Words:
+    """The headline's figures and phrases in the output's language (`funnelc.i18n`)."""
+
+    def __init__(self, result: SimResult, model: FunnelFile | None) -> None:
+        account = model.account if model is not None else None
+        self.tr = translator(choose(account.language if account is not None
+                                    else result.money.language if result.money else None))
+
+    def days(self, d: float) -> str:
+        """A length of the run in days (`90 дней`)."""
+        return self.tr.duration(round(d, 1), "day")
+
+    def limit(self, h: float | None, working: bool) -> str:
+        """An SLA or respond limit; in working time when the account has a calendar."""
+        text = self.tr.hours(h)
+        return self.tr.gettext("{after} of working time").format(after=text) \
+            if working and h is not None else text
 
 
-def _low_season_at_end(result: SimResult, st: StageResult,
-                       model: FunnelFile | None) -> str | None:
+def _low_season_at_end(result: SimResult, st: StageResult, model: FunnelFile | None,
+                       w: _Words) -> str | None:
     """A sentence when the run ends in a month whose leads into this stage's pipeline are
     well below the year's average: the backlog plot then falls at its very end although
     the stage is a graveyard (cottages in December), and the client should hear why."""
@@ -99,21 +116,25 @@ def _low_season_at_end(result: SimResult, st: StageResult,
     share = sum(src.rate.per_hour * profile_factor(src, month) for src in feeding) / mean
     if share >= LOW_SEASON:
         return None
-    return (f"The run ends in {_MONTH_NAMES[end.month - 1]}, a low season: leads into "
-            f"«{st.pipeline}» arrive at {pct(share)} of their yearly average then, so the "
-            "backlog plot falls at its very end; the pile grows again when the season "
-            "returns.")
+    return w.tr.gettext(
+        "The run ends in {month}, a low season: leads into «{pipeline}» arrive at {share} "
+        "of their yearly average then, so the backlog plot falls at its very end; the pile "
+        "grows again when the season returns.").format(
+            month=w.tr.month_in(end.month), pipeline=st.pipeline, share=w.tr.pct(share))
 
 
-def _try(result: SimResult, names: list[str]) -> str:
+def _try(result: SimResult, names: list[str], w: _Words) -> str:
     quoted = ", ".join(f"«{n}»" for n in names)
     example = f'funnelc report {result.run.file} --scenario "{names[0]}" -o report-what-if'
-    which = "scenario" if len(names) == 1 else "scenarios"
-    return f"The file's {which} {quoted} {'does' if len(names) == 1 else 'do'} that; " \
-           f"compare with `{example}`."
+    return w.tr.ngettext("The file's scenario {names} does that; compare with `{example}`.",
+                         "The file's scenarios {names} do that; compare with `{example}`.",
+                         len(names)).format(names=quoted, example=example)
 
 
 def _story(result: SimResult, st: StageResult, model: FunnelFile | None) -> Headline:
+    w = _Words(result, model)
+    tr = w.tr
+    _ = tr.gettext
     codes: list[str] = [str(r.code) for r in st.graveyard.reasons]
     team = _team(result, st.owner) if st.queues_for_team else None
     story: list[str] = []
@@ -131,70 +152,88 @@ def _story(result: SimResult, st: StageResult, model: FunnelFile | None) -> Head
         growing = next(r for r in st.graveyard.reasons if r.code == "wip-growing")
         slope = (growing.growth_per_day if growing.growth_per_day is not None
                  else st.wip_growth_per_day.mean or 0.0)
-        story.append(f"Deals pile up in «{st.stage}»: {num(final)} were there at the end of "
-                     f"the run, and over its second half the pile grew by about "
-                     f"{num(slope, 2)} a day more than its arrivals explain.")
-        season = _low_season_at_end(result, st, model)
+        story.append(_("Deals pile up in «{stage}»: {final} were there at the end of the run, "
+                       "and over its second half the pile grew by about {slope} a day more "
+                       "than its arrivals explain.").format(
+                           stage=st.stage, final=tr.sig(final), slope=tr.sig(slope, 2)))
+        season = _low_season_at_end(result, st, model, w)
         if season is not None:
             story.append(season)
         util = team.utilization.mean if team is not None else None
         if team is not None and (team.unstable or (util is not None and util >= 0.95)):
             overloaded = True
-            offered = (f"is offered {pct(team.offered_load_rho)} of the hours it works and "
-                       if team.offered_load_rho is not None else "")
             wait = st.queue_wait_hours_mean.mean if st.queue_wait_hours_mean else None
-            people = "person" if team.size == 1 else "people"
-            text = (f"The cause is the team «{team.team}» ({team.size} {people}): it {offered}"
-                    f"was busy {pct(util)} of its working time, so a deal here waits "
-                    f"{hours(wait)} on average before anyone picks it up")
+            people = tr.ngettext("{n} person", "{n} people", team.size).format(n=team.size)
+            if team.offered_load_rho is not None:
+                text = _("The cause is the team «{team}» ({people}): it is offered {offered} of "
+                         "the hours it works and was busy {busy} of its working time, so a "
+                         "deal here waits {wait} on average before anyone picks it up")
+            else:
+                text = _("The cause is the team «{team}» ({people}): it was busy {busy} of its "
+                         "working time, so a deal here waits {wait} on average before anyone "
+                         "picks it up")
+            text = text.format(team=team.team, people=people, busy=tr.pct(util),
+                               wait=tr.hours(wait), offered=tr.pct(team.offered_load_rho))
             breach = st.respond_breach_pct
             if breach is not None and breach.mean is not None and st.respond_hours is not None:
-                text += (f", and {num(breach.mean)}% of them miss the rule to respond within "
-                         f"{limit(st.respond_hours, working)}")
+                text += _(", and {share} of them miss the rule to respond within {limit}").format(
+                    share=tr.pct(breach.mean / 100.0), limit=w.limit(st.respond_hours, working))
             story.append(text + ".")
             if sla is None:
-                story.append("No SLA moves these deals on, so the pile grows for as long as the "
-                             "account runs.")
-            advice.append(f"Add people to «{team.team}» or take work off it (fewer stages, "
-                          "shorter work, an SLA that hands the waiting deals on).")
+                story.append(_("No SLA moves these deals on, so the pile grows for as long as "
+                               "the account runs."))
+            advice.append(_("Add people to «{team}» or take work off it (fewer stages, "
+                            "shorter work, an SLA that hands the waiting deals on).").format(
+                                team=team.team))
             if for_team:
-                advice.append(_try(result, for_team))
+                advice.append(_try(result, for_team, w))
         elif "stay-without-sla" not in codes:  # else the stay sentence below explains it
             p90 = st.time_in_stage_hours.p90.mean
             if p90 is not None and p90 >= FILLING_SHARE * result.run.observed_hours:
-                story.append(f"Deals stay here long ({hours(p90)} for the slowest tenth), "
-                             f"which is long next to the {num(observed_days)} days observed: "
-                             "part of this growth may be the stage still filling up after the "
-                             "empty start. A longer run (`--days`) tells the two apart.")
+                story.append(_("Deals stay here long ({p90} for the slowest tenth), which is "
+                               "long next to the {days} observed: part of this growth may be "
+                               "the stage still filling up after the empty start. A longer "
+                               "run (`--days`) tells the two apart.").format(
+                                   p90=tr.hours(p90), days=w.days(observed_days)))
             stay = _stay_share(st)
             if stay > 0:
-                until = (f"the SLA of {limit(sla, working)} moves them." if sla is not None
-                         else "somebody moves them, and nothing does.")
-                story.append(f"{pct(stay)} of its deals are left here (`stay`) until {until}")
+                if sla is not None:
+                    text = _("{share} of its deals are left here (`stay`) until the SLA of "
+                             "{limit} moves them.")
+                else:
+                    text = _("{share} of its deals are left here (`stay`) until somebody "
+                             "moves them, and nothing does.")
+                story.append(text.format(share=tr.pct(stay), limit=w.limit(sla, working)))
 
     if "stay-without-sla" in codes:
         stay = _stay_share(st)
         parked = _stay_count(st)
-        count = (f" During the observed {num(observed_days)} days, {num(parked)} deals were "
-                 "left this way." if parked else "")
-        story.append(f"{pct(stay)} of the deals that reach «{st.stage}» are left there "
-                     f"(`stay`) and no SLA moves them on: nobody will ever close them. That is "
-                     f"what a deal graveyard is.{count}")
-        advice.append(f"Give «{st.stage}» an `sla` that moves the deals nobody answers to a "
-                      "cold stage, to nurture (`then copy`) or to lost with a reason, and split "
-                      "the silent deals into stages the client decides (cold, warm, meeting).")
+        text = _("{share} of the deals that reach «{stage}» are left there (`stay`) and no "
+                 "SLA moves them on: nobody will ever close them. That is what a deal "
+                 "graveyard is.").format(share=tr.pct(stay), stage=st.stage)
+        if parked:
+            text += " " + tr.ngettext("During the observed {days}, {n} deal was left this way.",
+                                      "During the observed {days}, {n} deals were left this "
+                                      "way.", round(parked)).format(
+                                          days=w.days(observed_days), n=tr.sig(parked))
+        story.append(text)
+        advice.append(_("Give «{stage}» an `sla` that moves the deals nobody answers to a cold "
+                        "stage, to nurture (`then copy`) or to lost with a reason, and split "
+                        "the silent deals into stages the client decides (cold, warm, "
+                        "meeting).").format(stage=st.stage))
 
     if "older-than-sla" in codes:
         age = st.age_final_hours_mean.mean
-        story.append(f"The deals still in «{st.stage}» at the end were {hours(age)} old on "
-                     f"average, older than its SLA of {limit(sla, working)}: the SLA does not "
-                     "empty the stage in time.")
+        story.append(_("The deals still in «{stage}» at the end were {age} old on average, "
+                       "older than its SLA of {limit}: the SLA does not empty the stage in "
+                       "time.").format(stage=st.stage, age=tr.hours(age),
+                                       limit=w.limit(sla, working)))
         if not overloaded and team is not None and team.unstable:
-            advice.append(f"The team «{team.team}» cannot keep up: add people or take work "
-                          "off it.")
+            advice.append(_("The team «{team}» cannot keep up: add people or take work off "
+                            "it.").format(team=team.team))
 
     if for_stage:
-        advice.append(_try(result, for_stage))
+        advice.append(_try(result, for_stage, w))
     return Headline(pipeline=st.pipeline, stage=st.stage, owner=st.owner, codes=codes,
                     story=story, advice=list(dict.fromkeys(advice)))
 
@@ -206,17 +245,20 @@ def headlines(result: SimResult, model: FunnelFile | None = None) -> list[Headli
     return [_story(result, st, model) for st in graves]
 
 
-def one_line(result: SimResult) -> str:
+def one_line(result: SimResult, model: FunnelFile | None = None) -> str:
     """The headline as the command prints it."""
+    tr = _Words(result, model).tr
     graves = [st for st in result.stages if st.graveyard.is_graveyard]
     if not graves:
-        return "no graveyard: no stage piles up deals that nobody moves on"
+        return tr.gettext("no graveyard: no stage piles up deals that nobody moves on")
     graves.sort(key=lambda st: -(st.wip_final.mean or 0.0))
     parts = []
     for st in graves[:MAX_IN_LINE]:
         left = st.wip_final.mean or 0.0
-        parts.append(f"{st.pipeline} › {st.stage} ({num(left)} "
-                     f"deal{'' if left == 1 else 's'} at the end)")
+        deals = tr.ngettext("{n} deal at the end", "{n} deals at the end",
+                            round(left)).format(n=tr.sig(left))
+        parts.append(f"{st.pipeline} › {st.stage} ({deals})")
     if len(graves) > MAX_IN_LINE:
-        parts.append(f"and {len(graves) - MAX_IN_LINE} more (see report.html)")
-    return "graveyard: " + "; ".join(parts)
+        parts.append(tr.gettext("and {n} more (see report.html)").format(
+            n=len(graves) - MAX_IN_LINE))
+    return tr.gettext("graveyard: {stages}").format(stages="; ".join(parts))
