@@ -20,13 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .. import model as m
 from ..names import normalize_name
 from ..scenarios import quantity_of, rate_of, share_of
 from .dists import DistFit
 from .fit import MIN_DEALS, FitResult, ReopenFit, RouteFit, SourceFit, StageFit
+
+if TYPE_CHECKING:
+    from lark import Token
 
 __all__ = ["Written", "FitDoesNotCheck", "apply_fit", "checked_fit", "fit_scenario",
            "fitted_text", "dur_text", "amount_text", "tenths"]
@@ -313,7 +316,7 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
                 order.insert(idx + 1, "outcome")
     if stay is not None and st.stay is None and "stay" not in order and order:
         order.append("stay")
-    upd_st: dict[str, Any] = {"outcomes": tuple(outs), "stay": stay, "order": tuple(order)}
+    upd_st: dict[str, object] = {"outcomes": tuple(outs), "stay": stay, "order": tuple(order)}
     if sf.work is not None and st.work is not None:
         upd_st["work"] = dist_of(sf.work, st.work.span)  # measured from pick-up times
     return st.model_copy(update=upd_st)
@@ -493,7 +496,7 @@ def checked_fit(funnel: m.FunnelFile, fit: FitResult) -> Written:
 
 
 def fitted_text(funnel: m.FunnelFile, fit: FitResult, scenario: str | None = None,
-                comments: Sequence[Any] = (), source: str | None = None
+                comments: Sequence[Token] = (), source: str | None = None
                 ) -> tuple[str, list[str]]:
     """What `funnelc fit -o` writes, and the writer's notes: the fitted funnel rendered
     by the formatter with the file's `comments` kept (`source` is the text they came

@@ -5,8 +5,8 @@ prints (text) or writes (JSON, schema audit.schema.json)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -14,6 +14,11 @@ from ..numfmt import percent
 from .audit import Audit
 from .findings import ALPHA, Finding
 from .report import Column, Section
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..jsontypes import JSONObject
 
 __all__ = ["finding_text", "verdict", "audit_sections", "print_audit", "audit_json"]
 
@@ -84,53 +89,61 @@ SPREAD_SHARE = 0.5
 leads are worked changed (sales), not one source's leads (marketing)."""
 
 
-def verdict(row: dict[str, Any]) -> str:
+def _number(x: object) -> float:
+    """A figure of a table row (polars gives its cells untyped)."""
+    if not isinstance(x, (int, float)):
+        raise TypeError(f"expected a number, got {type(x).__name__}")
+    return float(x)
+
+
+def verdict(row: Mapping[str, object]) -> str:
     """The decomposition in one sentence: which effect dominates, and which source."""
-    change, mix, rate = row["change"], row["mix_effect"], row["rate_effect"]
+    change, mix, rate = (_number(row[k]) for k in ("change", "mix_effect", "rate_effect"))
     word = "fell" if change < 0 else "rose"
     what = (f"the sources converting {'worse' if rate < 0 else 'better'} (rate effect)"
             if row["dominant"] == "rate" else "a different mix of sources (mix effect)")
     spread = (row["dominant"] == "rate"
-              and abs(row["top_source_rate_effect"]) < SPREAD_SHARE * abs(rate))
+              and abs(_number(row["top_source_rate_effect"])) < SPREAD_SHARE * abs(rate))
     side = ("every source converts worse: a sales matter, look at how leads are worked"
             if spread else
             "a marketing matter: look at that source's leads first" if row["dominant"] == "rate"
             else "a marketing matter: look at where the leads come from first")
     return (f"«{row['from_stage']}» → «{row['to_stage']}» {word} from "
-            f"{_pct(row['rate_first'])} in {row['first']} to {_pct(row['rate_last'])} in "
+            f"{_pct(_number(row['rate_first']))} in {row['first']} to "
+            f"{_pct(_number(row['rate_last']))} in "
             f"{row['last']} ({_pp(change)}): mostly {what}, rate {_pp(rate)} and mix "
             f"{_pp(mix)}; source «{row['top_source']}» accounts for "
-            f"{_pp(row['top_source_effect'])} of it — {side}.")
+            f"{_pp(_number(row['top_source_effect']))} of it — {side}.")
 
 
-def _c(key: str, title: str, fmt: Callable[[Any], str] | None = None) -> Column:
+def _c(key: str, title: str, fmt: Callable[[object], str] | None = None) -> Column:
     return Column(key, title, fmt or (lambda x: "—" if x is None else str(x)), fmt is not None)
 
 
-def _frac(x: Any) -> str:
-    return _pct(x)
+def _frac(x: object) -> str:
+    return "—" if x is None else _pct(_number(x))
 
 
-def _num(x: Any) -> str:
-    return "—" if x is None else f"{x:,.0f}"
+def _num(x: object) -> str:
+    return "—" if x is None else f"{_number(x):,.0f}"
 
 
-def _int(x: Any) -> str:
-    return "—" if x is None else f"{int(x):,}"
+def _int(x: object) -> str:
+    return "—" if x is None else f"{int(_number(x)):,}"
 
 
-def _pv(x: Any) -> str:
-    return "—" if x is None else f"{x:.2g}"
+def _pv(x: object) -> str:
+    return "—" if x is None else f"{_number(x):.2g}"
 
 
-def _flag(x: Any) -> str:
+def _flag(x: object) -> str:
     return "⚠ yes" if x else ""
 
 
-def _hours(x: Any) -> str:
+def _hours(x: object) -> str:
     from ..report.fmt import hours
 
-    return "—" if x is None else hours(float(x))
+    return "—" if x is None else hours(_number(x))
 
 
 def audit_sections(a: Audit) -> list[Section]:
@@ -192,9 +205,9 @@ def audit_sections(a: Audit) -> list[Section]:
             "rate effect (sources converting worse) is the change; the source that moved it "
             "most is named.", dec,
             [_c("pipeline", "pipeline"), _c("from_stage", "from"), _c("to_stage", "to"),
-             _c("change", "change", lambda x: _pp(x)),
-             _c("mix_effect", "mix", lambda x: _pp(x)),
-             _c("rate_effect", "rate", lambda x: _pp(x)), _c("verdict", "verdict")]))
+             _c("change", "change", lambda x: _pp(_number(x))),
+             _c("mix_effect", "mix", lambda x: _pp(_number(x))),
+             _c("rate_effect", "rate", lambda x: _pp(_number(x))), _c("verdict", "verdict")]))
     lt = a.losses
     out.append(Section("loss_reasons_by", "Loss reasons by month, source, manager and size",
                        "Losses by reason within each group (deal-size bands are the terciles "
@@ -239,7 +252,7 @@ def audit_sections(a: Audit) -> list[Section]:
     return out
 
 
-def print_audit(a: Audit, console: Any, head: str) -> None:
+def print_audit(a: Audit, console: Console, head: str) -> None:
     from ..termtext import plain
 
     console.print(plain(head, style="bold"))
@@ -253,7 +266,7 @@ def print_audit(a: Audit, console: Any, head: str) -> None:
         console.print(plain(r["funnel_text"].rstrip()))
 
 
-def finding_json(f: Finding) -> dict[str, Any]:
+def finding_json(f: Finding) -> JSONObject:
     return {"kind": f.kind, "pipeline": f.pipeline, "stage": f.stage, "to_stage": f.to_stage,
             "subject": f.subject, "deals": f.deals, "deals_low": f.deals_low,
             "deals_high": f.deals_high, "money": f.money, "observed": f.observed,
@@ -261,8 +274,8 @@ def finding_json(f: Finding) -> dict[str, Any]:
             "periods": list(f.periods) if f.periods else None, "text": finding_text(f)}
 
 
-def audit_json(a: Audit, meta: dict[str, Any]) -> str:
-    data = dict(meta)
+def audit_json(a: Audit, meta: Mapping[str, object]) -> str:
+    data: dict[str, object] = dict(meta)
     data["findings"] = [finding_json(f) for f in a.findings]
     data["decomposition"] = [] if a.sources is None else [
         {**{k: v for k, v in r.items()}, "verdict": verdict(r)}

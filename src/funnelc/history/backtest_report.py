@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from .backtest import HOLDOUT, KINDS, Backtest, Figure
 from .report import Section, _c, render_html
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure as MplFigure
+    from rich.console import Console
+
+    from ..jsontypes import JSONObject
 
 __all__ = ["print_backtest", "render_backtest_html", "render_backtest_json", "INTERVAL_TEXT",
            "backtest_plot"]
@@ -84,7 +90,7 @@ def _head(bt: Backtest) -> list[str]:
     ]
 
 
-def print_backtest(bt: Backtest, console: Any) -> None:
+def print_backtest(bt: Backtest, console: Console) -> None:
     """Figure labels carry CRM names: every cell is `termtext.plain`, never markup."""
     from rich.table import Table
     from rich.text import Text
@@ -135,7 +141,7 @@ def _section(bt: Backtest, key: str, title: str, note: str, figures: list[Figure
 MAX_PANELS = 12
 
 
-def backtest_plot(bt: Backtest) -> Any:
+def backtest_plot(bt: Backtest) -> MplFigure:
     """One panel per series (a conversion, won, lost, a stage's backlog): the predicted
     mean and 95 % band over every month, the observed months as dots (red outside the
     band), the cut as a dashed line."""
@@ -208,7 +214,7 @@ def render_backtest_html(bt: Backtest, inputs: list[str]) -> str:
                        list(warns) + _fit_warnings(bt))
 
 
-def _figure_json(f: Figure) -> dict[str, Any]:
+def _figure_json(f: Figure) -> JSONObject:
     dev = f.deviation
     return {"kind": f.kind, "pipeline": f.pipeline, "subject": f.subject or None,
             "month": f.month, "unit": f.unit, "observed": f.observed, "deals": f.deals,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 
@@ -214,7 +214,7 @@ def fit_truncated(values: np.ndarray, cuts: np.ndarray) -> DistFit | None:
     cut = np.isfinite(c)
 
     def ll(kind: str, lm: float, lcv: float) -> float:
-        dist: Any = _frozen(kind, lm, lcv)
+        dist = _frozen(kind, lm, lcv)
         v = float(np.sum(dist.logpdf(x)))
         if cut.any():
             v -= float(np.sum(dist.logcdf(c[cut])))
@@ -281,7 +281,15 @@ STRONG = 10.0
 """AIC lead a family with a heavier hidden tail than exp's needs (`fit_truncated`)."""
 
 
-def _frozen(kind: str, lm: float, lcv: float) -> object:
+class _Frozen(Protocol):
+    """What is read of a frozen scipy distribution (scipy has no type hints)."""
+
+    def logpdf(self, x: np.ndarray) -> np.ndarray: ...
+    def logcdf(self, x: np.ndarray) -> np.ndarray: ...
+    def sf(self, x: np.ndarray) -> np.ndarray: ...
+
+
+def _frozen(kind: str, lm: float, lcv: float) -> _Frozen:
     from scipy import stats
 
     mean, cv = math.exp(lm), math.exp(min(max(lcv, -4.0), 2.0))
@@ -300,4 +308,4 @@ def _beyond(kind: str, lm: float, lcv: float, cuts: np.ndarray) -> float:
     if not len(fin):
         return 0.0
     dist = _frozen(kind, lm, lcv)
-    return float(np.sum(dist.sf(fin))) / len(cuts)  # type: ignore[attr-defined]
+    return float(np.sum(dist.sf(fin))) / len(cuts)

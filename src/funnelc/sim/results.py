@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from ..jsontypes import JSONObject
 
 __all__ = [
     "Estimate", "DurationStats", "OutcomeResult", "Timeouts", "Abandonments", "VerdictReason", "Graveyard",
@@ -312,7 +314,7 @@ class SimResult(_Out):
         return next(p for p in self.pipelines if p.pipeline == name)
 
 
-def results_schema() -> dict[str, Any]:
+def results_schema() -> JSONObject:
     """JSON Schema of `funnelc simulate --json` output."""
     schema = SimResult.model_json_schema(mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
