@@ -178,15 +178,27 @@ def test_an_unknown_lang_is_a_usage_error() -> None:
 
 # ------------------------------------------------------------ the graveyard headline
 
-def _headline(funnel: str, tmp_path: Path, *extra: str) -> dict[str, object]:
+def _report(funnel: str, tmp_path: Path, *extra: str) -> Path:
     out = tmp_path / "report"
     result = CliRunner().invoke(cli, ["report", str(PIPELINES / funnel), "-o", str(out),
                                       "--days", "120", "--reps", "3", "--jobs", "1", "-q",
                                       *extra])
     assert result.exit_code == 0, result.output
+    return out
+
+
+def _headline(funnel: str, tmp_path: Path, *extra: str) -> dict[str, object]:
+    out = _report(funnel, tmp_path, *extra)
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     headline: dict[str, object] = summary["headline"]
     return headline
+
+
+def _plot_texts(out: Path) -> str:
+    """Every text of the report's plots: matplotlib writes each as a comment beside its
+    glyph paths (`svg.fonttype: path`)."""
+    return "\n".join(text for svg in sorted(out.glob("*.svg"))
+                     for text in re.findall(r"<!-- (.*?) -->", svg.read_text("utf-8")))
 
 
 def _texts(headline: dict[str, object]) -> str:
@@ -210,6 +222,21 @@ def test_the_russian_headline_has_no_english_words(funnel: str, tmp_path: Path) 
     assert text.startswith("кладбище: ")
     own = (PIPELINES / funnel).read_text(encoding="utf-8")
     assert _english_words(_no_code(text), own) == [], text
+
+
+@pytest.mark.slow
+def test_the_russian_plots_have_no_english_words(tmp_path: Path) -> None:
+    out = _report("cottages.funnel", tmp_path)
+    texts = _plot_texts(out)
+    assert "КЛАДБИЩЕ: Продажи › Расчет с сайта" in texts and "Загрузка команд" in texts
+    own = (PIPELINES / "cottages.funnel").read_text(encoding="utf-8")
+    assert _english_words(texts, own) == [], texts
+
+
+@pytest.mark.slow
+def test_the_plots_in_english_on_request(tmp_path: Path) -> None:
+    texts = _plot_texts(_report("cottages.funnel", tmp_path, "--lang", "en"))
+    assert "GRAVEYARD: Продажи › Расчет с сайта" in texts and "Team utilization" in texts
 
 
 @pytest.mark.slow

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .fmt import num
+from ..i18n import C_, Translator, choose, translator
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -81,6 +81,12 @@ def _new_figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), layout="constrained")
 
 
+def _tr(data: ReportData) -> Translator:
+    """The plots speak the account's language (`--lang` overrides; `funnelc.i18n`)."""
+    money = data.result.money
+    return translator(choose(money.language if money is not None else None))
+
+
 def _empty(fig: Figure, message: str) -> Figure:
     ax = fig.add_subplot()
     ax.axis("off")
@@ -103,8 +109,10 @@ def funnel_plot(data: ReportData) -> Figure:
     rows_per = [min(len(data.stages_of(p)), MAX_FUNNEL_STAGES) + 1 for p in pipelines]
     height = sum(0.32 * n + 0.9 for n in rows_per) + 0.6
     fig = _new_figure(9.5, max(height, 2.5))
+    tr = _tr(data)
+    _ = tr.gettext
     if not pipelines:
-        return _empty(fig, "no pipelines")
+        return _empty(fig, _("no pipelines"))
     axes = fig.subplots(len(pipelines), 1, squeeze=False,
                         gridspec_kw={"height_ratios": [max(n, 2) for n in rows_per]})[:, 0]
     observed = data.result.run.observed_hours / 24.0
@@ -127,7 +135,7 @@ def funnel_plot(data: ReportData) -> Figure:
                           data.pipeline_value(pipe, "won_deals", "ci95_high")))
         exact.append(data.pipeline_value(pipe, "won_deals", "exact"))
         colors.append(GREEN)
-        labels.append("won")
+        labels.append(_("won"))
         y = list(range(len(means)))
         ax.barh(y, means, color=colors, height=0.65,
                 xerr=[[e[0] for e in errs], [e[1] for e in errs]],
@@ -139,13 +147,13 @@ def funnel_plot(data: ReportData) -> Figure:
         top = max([m + e[1] for m, e in zip(means, errs)] + ex_v + [1.0])
         for yy, m, e, x in zip(y, means, errs, exact):
             if m >= 0.15 * top:  # inside the bar, at its start: clear of CI and marker
-                ax.text(top * 0.01, yy, num(m), va="center", ha="left",
+                ax.text(top * 0.01, yy, tr.sig(m), va="center", ha="left",
                         fontsize=8, color="white", fontweight="bold")
             else:  # just past the CI; past the marker only when it would sit on the text
                 right = m + e[1]
                 if x is not None and right <= x <= right + top * 0.08:
                     right = x
-                ax.text(right + top * 0.02, yy, num(m), va="center", ha="left", fontsize=8,
+                ax.text(right + top * 0.02, yy, tr.sig(m), va="center", ha="left", fontsize=8,
                         color=INK)
         ax.set_yticks(y, labels)
         for tick, color in zip(ax.get_yticklabels(), colors):
@@ -154,22 +162,26 @@ def funnel_plot(data: ReportData) -> Figure:
         ax.invert_yaxis()
         ax.set_xlim(0, top * 1.12)
         conv = data.pipeline_value(pipe, "conversion", "mean")
-        more = f"  (first {MAX_FUNNEL_STAGES} of {len(stages)} stages)" \
-            if len(stages) > MAX_FUNNEL_STAGES else ""
+        more = "  " + _("(first {n} of {total} stages)").format(
+            n=MAX_FUNNEL_STAGES, total=len(stages)) if len(stages) > MAX_FUNNEL_STAGES else ""
         conv_ex = data.pipeline_value(pipe, "conversion", "exact")
-        exact_text = f" (exact {num(conv_ex * 100)}%)" if conv_ex is not None else ""
+        exact_text = " " + _("(exact {share})").format(share=tr.pct(conv_ex)) \
+            if conv_ex is not None else ""
         if pipe == pipelines[0] and len(data.pipelines) > len(pipelines):
-            more += f"  · first {len(pipelines)} of {len(data.pipelines)} pipelines shown"
-        ax.set_title(f"{pipe}: conversion {num(conv * 100 if conv is not None else None)}%"
-                     f"{exact_text}{more}", loc="left")
-        ax.set_xlabel(f"deals entering over the {num(observed)} observed days")
+            more += "  · " + _("first {n} of {total} pipelines shown").format(
+                n=len(pipelines), total=len(data.pipelines))
+        ax.set_title(_("{pipeline}: conversion {share}").format(pipeline=pipe,
+                                                                 share=tr.pct(conv))
+                     + exact_text + more, loc="left")
+        ax.set_xlabel(_("deals entering over the {days} observed").format(
+            days=tr.duration(round(observed, 1), "day")))
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    handles = [Patch(color=BLUE, label="simulated mean (95% CI)"),
-               Patch(color=RED, label="graveyard stage"), Patch(color=GREEN, label="won"),
+    handles = [Patch(color=BLUE, label=_("simulated mean (95% CI)")),
+               Patch(color=RED, label=_("graveyard stage")), Patch(color=GREEN, label=_("won")),
                Line2D([], [], marker="D", ls="", color="white", markeredgecolor=INK,
-                      label="exact maths (steady state)")]
+                      label=_("exact maths (steady state)"))]
     fig.legend(handles=handles, loc="outside upper center", fontsize=8, frameon=False,
                ncol=4)
     return fig
@@ -192,21 +204,60 @@ def _backlog_panels(data: ReportData) -> list[tuple[str, str]]:
     return (graves + rest)[:MAX_BACKLOG_PANELS]
 
 
+def _reasons(data: ReportData, pipe: str, stage: str, tr: Translator) -> str:
+    """Why the stage is a graveyard, in the plot's language: the verdicts' own figures
+    (`sim.verdicts`), the sentences from the catalogs."""
+    _ = tr.gettext
+    st = next((s for s in data.result.stages if s.pipeline == pipe and s.stage == stage), None)
+    if st is None:
+        return " ".join(v.message + "." for v in data.reasons(pipe, stage))
+    texts = []
+    for reason in st.graveyard.reasons:
+        if reason.code == "wip-growing":
+            texts.append(_("Deals keep piling up beyond what their arrivals explain: {slope} "
+                           "more per day over the second half of the run, {final} in the "
+                           "stage at the end.").format(
+                               slope=tr.sig(reason.growth_per_day), final=tr.sig(
+                                   st.wip_final.mean)))
+        elif reason.code == "older-than-sla":
+            texts.append(_("Deals still here are older on average than the SLA of {sla}.")
+                         .format(sla=tr.hours(st.timeouts.sla_hours)))
+        elif reason.code == "stay-without-sla":
+            stay = sum(o.share for o in st.outcomes if o.kind == "stay")
+            texts.append(_("{share} of deals stay and no SLA moves them on: they wait here "
+                           "forever.").format(share=tr.pct(stay)))
+        else:
+            texts.append(reason.message + ".")
+    return " ".join(texts)
+
+
 def backlog_plot(data: ReportData) -> Figure:
     """Small multiples: one panel per stage, each with its own scale."""
     panels = _backlog_panels(data)
     ncols = min(3, max(len(panels), 1))
     nrows = max(math.ceil(len(panels) / ncols), 1)
     fig = _new_figure(3.7 * ncols + 0.4, 2.7 * nrows + 0.7)
+    tr = _tr(data)
+    _ = tr.gettext
     if not panels:
-        return _empty(fig, "no stages")
+        return _empty(fig, _("no stages"))
     axes = fig.subplots(nrows, ncols, squeeze=False)
     reps = data.result.run.reps
-    band = "95% CI band" if reps > 1 else "one replication, no CI band"
     total = len(data.result.stages)
-    more = f"; {len(panels)} of {total} stages, graveyards first" if total > len(panels) else ""
-    fig.suptitle(f"Deals in each stage at the end of each day (mean of {reps} replications, "
-                 f"{band}; day 1 = {data.result.run.start_date}){more}", fontsize=10)
+    if reps > 1:
+        title = tr.ngettext(
+            "Deals in each stage at the end of each day (mean of {n} replication, 95% CI "
+            "band; day 1 = {date})",
+            "Deals in each stage at the end of each day (mean of {n} replications, 95% CI "
+            "band; day 1 = {date})", reps)
+    else:
+        title = _("Deals in each stage at the end of each day (one replication, no CI band; "
+                  "day 1 = {date})")
+    title = title.format(n=reps, date=tr.date(data.result.run.start_date))
+    if total > len(panels):
+        title += "; " + _("{n} of {total} stages, graveyards first").format(n=len(panels),
+                                                                              total=total)
+    fig.suptitle(title, fontsize=10)
     for i, ax in enumerate(axes.flat):
         if i >= len(panels):
             ax.axis("off")
@@ -225,18 +276,19 @@ def backlog_plot(data: ReportData) -> Figure:
         title = _wrap(f"{pipe} › {stage}", 40)
         if grave:
             ax.set_facecolor("#fdf1f1")
-            ax.set_title("GRAVEYARD: " + title, color=RED, fontsize=9, loc="left",
+            ax.set_title(_("GRAVEYARD: {stage}").format(stage=title), color=RED, fontsize=9,
+                         loc="left",
                          fontweight="bold")
-            reasons = " ".join(v.message + "." for v in data.reasons(pipe, stage))
+            reasons = _reasons(data, pipe, stage, tr)
             ax.set_xlabel(_wrap(reasons, 62), color=RED, fontsize=7, loc="left")
             for side in ("left", "bottom"):
                 ax.spines[side].set_color(RED)
         else:
             ax.set_title(title, fontsize=9, loc="left")
-            ax.set_xlabel("day", fontsize=8)
+            ax.set_xlabel(_("day"), fontsize=8)
         ax.tick_params(labelsize=7)
         if i % ncols == 0:
-            ax.set_ylabel("deals", fontsize=8)
+            ax.set_ylabel(_("deals"), fontsize=8)
     return fig
 
 
@@ -246,8 +298,10 @@ def backlog_plot(data: ReportData) -> Figure:
 def utilization_plot(data: ReportData) -> Figure:
     teams = [t for t in data.result.teams][:MAX_TEAMS]
     fig = _new_figure(8.5, 0.45 * len(teams) + 1.6)
+    tr = _tr(data)
+    _ = tr.gettext
     if not teams:
-        return _empty(fig, "no teams")
+        return _empty(fig, _("no teams"))
     ax = fig.add_subplot()
     names, means, errs, rho, colors = [], [], [], [], []
     for t in teams:
@@ -269,20 +323,20 @@ def utilization_plot(data: ReportData) -> Figure:
     rho_y = [yy for yy, v in zip(y, rho) if v is not None]
     rho_v = [v for v in rho if v is not None]
     ax.scatter(rho_v, rho_y, marker="D", s=30, color="white", edgecolors=INK, zorder=3,
-               linewidths=1.2, label="offered load ρ (exact maths)")
-    ax.axvline(100, color=INK, linestyle="--", linewidth=1, label="100% of working hours")
+               linewidths=1.2, label=_("offered load ρ (exact maths)"))
+    ax.axvline(100, color=INK, linestyle="--", linewidth=1, label=_("100% of working hours"))
     for yy, m in zip(y, means):
-        ax.text(m + 1.5, yy - 0.28, f"{m:.0f}%", fontsize=8, color=INK, va="center")
+        ax.text(m + 1.5, yy - 0.28, tr.percent(m / 100.0), fontsize=8, color=INK, va="center")
     ax.set_yticks(y, names)
     for tick, color in zip(ax.get_yticklabels(), colors):
         if color == RED:
             tick.set_color(RED)
     ax.invert_yaxis()
     ax.set_xlim(0, max(means + rho_v + [100.0]) * 1.12)
-    ax.set_xlabel("busy share of the team's working hours, % (simulated mean, 95% CI)")
+    ax.set_xlabel(_("busy share of the team's working hours, % (simulated mean, 95% CI)"))
     unstable = any(t.unstable for t in teams)
-    ax.set_title("Team utilization" + (" (red ⚠ unstable: offered more work than its hours, "
-                                       "the queue grows without end)" if unstable else ""),
+    ax.set_title(_("Team utilization (red ⚠ unstable: offered more work than its hours, the "
+                   "queue grows without end)") if unstable else _("Team utilization"),
                  loc="left")
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     return fig
@@ -290,9 +344,11 @@ def utilization_plot(data: ReportData) -> Figure:
 
 # ----------------------------------------------------------------------- time in stage
 
-_TICKS = ((1 / 60, "1m"), (5 / 60, "5m"), (15 / 60, "15m"), (1.0, "1h"), (4.0, "4h"),
-          (24.0, "1d"), (72.0, "3d"), (168.0, "1w"), (720.0, "30d"), (2160.0, "90d"),
-          (8760.0, "1y"))
+_TICKS = ((1 / 60, C_("tick", "1m")), (5 / 60, C_("tick", "5m")), (15 / 60, C_("tick", "15m")),
+          (1.0, C_("tick", "1h")), (4.0, C_("tick", "4h")), (24.0, C_("tick", "1d")),
+          (72.0, C_("tick", "3d")), (168.0, C_("tick", "1w")), (720.0, C_("tick", "30d")),
+          (2160.0, C_("tick", "90d")), (8760.0, C_("tick", "1y")))
+"""The log axis's ticks: hours and their short labels (context `tick`)."""
 
 
 def time_in_stage_plot(data: ReportData) -> Figure:
@@ -309,8 +365,10 @@ def time_in_stage_plot(data: ReportData) -> Figure:
         keep = set((graves + rest)[:MAX_TIME_ROWS])
         rows = [k for k in rows if k in keep]
     fig = _new_figure(9.5, 0.3 * len(rows) + 1.8)
+    tr = _tr(data)
+    _ = tr.gettext
     if not rows:
-        return _empty(fig, "no deal left any stage during the observed window")
+        return _empty(fig, _("no deal left any stage during the observed window"))
     ax = fig.add_subplot()
     several = len(data.pipelines) > 1
     values: list[float] = []
@@ -350,24 +408,28 @@ def time_in_stage_plot(data: ReportData) -> Figure:
         ax.set_xscale("log")
         ax.set_xlim(lo_v / 1.6, hi_v * 1.6)
         ticks = [(t, s) for t, s in _TICKS if lo_v / 1.6 <= t <= hi_v * 1.6]
-        ax.set_xticks([t for t, _ in ticks], [s for _, s in ticks])
+        ax.set_xticks([t for t, _s in ticks], [tr.pgettext("tick", s) for _t, s in ticks])
         ax.minorticks_off()
-        ax.set_xlabel("time in stage (log scale)")
+        ax.set_xlabel(_("time in stage (log scale)"))
     else:
         ax.set_xlim(0, hi_v * 1.1)
-        ax.set_xlabel("time in stage, hours")
+        ax.set_xlabel(_("time in stage, hours"))
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     from matplotlib.lines import Line2D
 
-    handles = [Line2D([], [], marker="o", ls="", color=BLUE, label="median (p50)"),
-               Line2D([], [], marker="D", ls="", color=BLUE, label="mean (95% CI)"),
-               Line2D([], [], marker=">", ls="", color=BLUE, label="90th percentile"),
-               Line2D([], [], marker="x", ls="", color=INK, label="exact mean"),
+    handles = [Line2D([], [], marker="o", ls="", color=BLUE, label=_("median (p50)")),
+               Line2D([], [], marker="D", ls="", color=BLUE, label=_("mean (95% CI)")),
+               Line2D([], [], marker=">", ls="", color=BLUE, label=_("90th percentile")),
+               Line2D([], [], marker="x", ls="", color=INK, label=_("exact mean")),
                Line2D([], [], marker=r"$[$", ls="", color=INK, markersize=10,
-                      label="exact lower bound (queue wait unknown)")]
-    more = f" ({len(rows)} of {total} stages)" if total > len(rows) else ""
-    ax.set_title(f"Time in stage of the deals that left it{more}; red: graveyard", loc="left")
+                      label=_("exact lower bound (queue wait unknown)"))]
+    if total > len(rows):
+        title = _("Time in stage of the deals that left it ({n} of {total} stages); red: "
+                  "graveyard").format(n=len(rows), total=total)
+    else:
+        title = _("Time in stage of the deals that left it; red: graveyard")
+    ax.set_title(title, loc="left")
     ax.legend(handles=handles, fontsize=7, frameon=False, loc="upper center",
               bbox_to_anchor=(0.5, -0.09 if len(rows) > 6 else -0.2), ncol=5)
     return fig
