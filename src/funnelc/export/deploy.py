@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeVar, runtime_c
 
 import httpx
 
-from ..jsontypes import JSON
+from ..jsontypes import JSON, JSONObject
 
 if TYPE_CHECKING:
     from .. import model as m
@@ -51,7 +51,8 @@ if TYPE_CHECKING:
 __all__ = ["DeployError", "AuthError", "NetworkError", "ApiError", "ServerError", "BadAnswer",
            "Op", "Step", "Plan", "Target", "TargetSpec", "Connection", "ApplyReport", "execute",
            "Stats", "Limiter", "StepsFailed", "Batching", "JsonHttp", "Judgement", "check_url", "is_loopback", "scrub",
-           "check_secret", "TARGETS", "DEPLOY_TARGETS", "load_target", "kind_of"]
+           "check_secret", "TARGETS", "DEPLOY_TARGETS", "load_target", "kind_of",
+           "answer_object", "answer_list", "answer_str", "answer_int"]
 
 MAX_ATTEMPTS = 5
 BACKOFF_BASE_S = 1.0
@@ -112,6 +113,47 @@ def kind_of(value: object) -> str:
         if isinstance(value, kind):
             return name
     return type(value).__name__
+
+
+# ---------------------------------------------------------------------- reading answers
+# What a CRM answered, narrowed from JSON; anything else is a `BadAnswer` naming the
+# request (`what`) and the place in the answer (`where`).
+
+def answer_object(value: JSON, what: str, where: str) -> JSONObject:
+    """An object, or `BadAnswer` naming the place."""
+    if not isinstance(value, dict):
+        raise BadAnswer(f"{what}: `{where or 'the answer'}` is {kind_of(value)}, expected an "
+                        "object")
+    return value
+
+
+def answer_list(value: JSON, what: str, where: str) -> list[JSONObject]:
+    """A list of objects (null counts as empty), or `BadAnswer` naming the place."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BadAnswer(f"{what}: `{where}` is {kind_of(value)}, expected an array")
+    return [answer_object(item, what, f"{where}[{i}]") for i, item in enumerate(value)]
+
+
+def answer_str(raw: JSONObject, key: str, what: str, where: str) -> str:
+    """`raw[key]` as a string, or `BadAnswer` naming the place."""
+    value = raw.get(key)
+    if not isinstance(value, str):
+        raise BadAnswer(f"{what}: `{where}.{key}` is {kind_of(value)}, expected a string")
+    return value
+
+
+def answer_int(raw: JSONObject, key: str, what: str, where: str,
+               default: int | None = None) -> int:
+    """`raw[key]` as an integer (not a boolean; `default` when null or missing), or
+    `BadAnswer` naming the place."""
+    value = raw.get(key)
+    if value is None and default is not None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadAnswer(f"{what}: `{where}.{key}` is {kind_of(value)}, expected an integer")
+    return value
 
 
 # ---------------------------------------------------------------------- plan and steps

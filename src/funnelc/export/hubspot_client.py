@@ -21,8 +21,16 @@ from dataclasses import dataclass, field
 import httpx
 
 from ..jsontypes import JSON, JSONObject
-from .deploy import BadAnswer, JsonHttp, Judgement, kind_of, scrub
-from .pipedrive_client import answer_list, answer_object, answer_str
+from .deploy import (
+    BadAnswer,
+    JsonHttp,
+    Judgement,
+    answer_list,
+    answer_object,
+    answer_str,
+    kind_of,
+    scrub,
+)
 
 __all__ = ["HubSpotClient", "HsStage", "HsPipeline", "HsProperty", "HsAccount",
            "parse_account", "OBJECTS", "DEFAULT_URL", "TOKEN_ENV", "PER_S"]

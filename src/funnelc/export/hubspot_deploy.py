@@ -17,6 +17,7 @@ from .. import model as m
 from ..diagnostics import Diagnostic
 from ..jsontypes import JSON, JSONObject
 from . import deploy as d
+from .deploy import answer_list, answer_str
 from .hubspot_client import (
     DEFAULT_URL,
     OBJECTS,
@@ -39,7 +40,6 @@ from .hubspot_plan import (
     stage_body,
     wanted_state,
 )
-from .pipedrive_client import answer_list, answer_str
 
 __all__ = ["SPEC", "open_target", "HubSpotTarget"]
 

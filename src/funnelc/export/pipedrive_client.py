@@ -24,11 +24,21 @@ from dataclasses import dataclass, field
 import httpx
 
 from ..jsontypes import JSON, JSONObject
-from .deploy import BadAnswer, JsonHttp, Judgement, kind_of, scrub
+from .deploy import (
+    BadAnswer,
+    JsonHttp,
+    Judgement,
+    answer_int,
+    answer_list,
+    answer_object,
+    answer_str,
+    kind_of,
+    scrub,
+)
 
 __all__ = ["PipedriveClient", "PdStage", "PdPipeline", "PdField", "PdAccount", "read_raw",
            "parse_account", "FIELD_ENTITIES", "DEFAULT_URL", "TOKEN_ENV", "PER_S",
-           "FIELDS_QUERY", "answer_object", "answer_list", "answer_int", "answer_str"]
+           "FIELDS_QUERY"]
 
 DEFAULT_URL = "https://api.pipedrive.com"
 TOKEN_ENV = "PIPEDRIVE_API_TOKEN"
@@ -40,39 +50,6 @@ FIELD_ENTITIES: dict[str, str] = {"deal": "dealFields", "person": "personFields"
                                   "organization": "organizationFields"}
 """Entity → the v2 endpoint of its fields (`/api/v2/<endpoint>`)."""
 FIELDS_QUERY = "ui_visibility,important_fields,required_fields"
-
-
-def answer_object(value: JSON, what: str, where: str) -> JSONObject:
-    if not isinstance(value, dict):
-        raise BadAnswer(f"{what}: `{where or 'the answer'}` is {kind_of(value)}, expected an "
-                        "object")
-    return value
-
-
-def answer_list(value: JSON, what: str, where: str) -> list[JSONObject]:
-    """A list of objects (null counts as empty), or `BadAnswer` naming the place."""
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise BadAnswer(f"{what}: `{where}` is {kind_of(value)}, expected an array")
-    return [answer_object(item, what, f"{where}[{i}]") for i, item in enumerate(value)]
-
-
-def answer_str(raw: JSONObject, key: str, what: str, where: str) -> str:
-    value = raw.get(key)
-    if not isinstance(value, str):
-        raise BadAnswer(f"{what}: `{where}.{key}` is {kind_of(value)}, expected a string")
-    return value
-
-
-def answer_int(raw: JSONObject, key: str, what: str, where: str,
-               default: int | None = None) -> int:
-    value = raw.get(key)
-    if value is None and default is not None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadAnswer(f"{what}: `{where}.{key}` is {kind_of(value)}, expected an integer")
-    return value
 
 
 class PipedriveClient(JsonHttp):

@@ -19,6 +19,7 @@ from .. import model as m
 from ..diagnostics import Diagnostic
 from ..jsontypes import JSON, JSONObject
 from . import deploy as d
+from .deploy import answer_int, answer_str
 from .pipedrive_client import (
     DEFAULT_URL,
     FIELD_ENTITIES,
@@ -27,8 +28,6 @@ from .pipedrive_client import (
     PdAccount,
     PdField,
     PipedriveClient,
-    answer_int,
-    answer_str,
     parse_account,
 )
 from .pipedrive_plan import (
