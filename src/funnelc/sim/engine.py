@@ -40,7 +40,6 @@ from collections import deque
 from collections.abc import Callable
 from datetime import date
 from functools import partial
-from heapq import heapify, heappop, heappush
 from itertools import count
 from typing import Any
 
@@ -173,10 +172,6 @@ class Deal(Happening):
 
 
 _new = object.__new__
-
-
-def _append(heap: list[tuple[float, int, Any]], item: tuple[float, int, Any]) -> None:
-    heap.append(item)
 
 
 def _entries(t: _Team) -> int:
@@ -440,12 +435,11 @@ class Engine:
         self._on_reset = (self._reset,)
         self._on_day = (self._day,)
         self._on_sweep = (self._sweep,)
-        self._far: list[tuple[float, int, Any]] = []
+        self._far: dict[float, list[tuple[float, int, Any]]] = {}
+        """Far timers as (due, sequence, event) by the day they fall in (`due // FAR`,
+        exact): a sweep takes the days it covers and sorts them, in the order a heap would
+        pop them, where a heap of 10 000 parked deals' timers paid ~1 µs per timer."""
         self._far_seq = count()
-        self._push_far: Callable[[list[tuple[float, int, Any]], tuple[float, int, Any]],
-                                 None] = heappush
-        """`heappush`; a plain append while the warm start fills the far heap, which is
-        heapified once after it (the same heap order, n pushes cheaper)."""
         self._record = record
         self._open: dict[int, Deal] | None = {} if record is not None else None
         self._ids = count(1)
@@ -568,15 +562,35 @@ class Engine:
         else:
             due = self.env.now + delay
             if due < self.horizon:  # one due at the horizon or later would never fire
-                self._push_far(self._far, (due, next(self._far_seq), ev))
+                item = (due, next(self._far_seq), ev)
+                day = self._far.get(due // FAR)
+                if day is None:
+                    self._far[due // FAR] = [item]
+                else:
+                    day.append(item)
 
     def _sweep(self, ev: _Call) -> None:
         now = self.env.now
         far = self._far
         limit = now + 2 * FAR
-        while far and far[0][0] < limit:
-            due, _, item = heappop(far)
-            self._sched(item, NORMAL, due - now)
+        top = limit // FAR
+        due_soon: list[tuple[float, int, Any]] = []
+        # Every timer due before `now + FAR` was taken by an earlier sweep; one day back
+        # is a margin. The days wholly before `limit`, then the part of `top` before it.
+        day = float(now // FAR - 1)
+        while day < top:
+            got = far.pop(day, None)
+            if got is not None:
+                due_soon += got
+            day += 1.0
+        part = far.get(top)
+        if part is not None and top * FAR < limit:
+            due_soon += [x for x in part if x[0] < limit]
+            far[top] = [x for x in part if x[0] >= limit]
+        due_soon.sort()  # by (due, sequence): sequences are unique, events never compared
+        sched = self._sched
+        for due, _, item in due_soon:
+            sched(item, NORMAL, due - now)
         if now + FAR < self.horizon:
             self._sched(_Call(self._on_sweep, None), NORMAL, FAR)
 
@@ -616,7 +630,6 @@ class Engine:
         draws: dict[int, _WarmDraws] = {}
         stages = self.stages
         entered, value, born = plan.entered, plan.value, plan.born
-        self._push_far = _append
         for i in plan.order:
             st = stages[where[i]]
             wd = draws.get(st.idx)
@@ -627,8 +640,6 @@ class Engine:
             d.src = self._other
             warm.deals[st.idx] += 1
             self._warm_deal(d, st, e, wd)
-        self._push_far = heappush
-        heapify(self._far)
 
     def _warm_deal(self, d: Deal, st: _Stage, e: float, wd: _WarmDraws) -> None:
         """One open deal, in stage `st` since `e` (<= 0), at t=0.
