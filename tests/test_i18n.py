@@ -247,6 +247,46 @@ def test_the_headline_in_english_and_ukrainian_on_request(tmp_path: Path) -> Non
     assert ukrainian.startswith("кладовище: ") and "жоден SLA не рухає їх далі" in ukrainian
 
 
+# ------------------------------------------------------------------------ forecast
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """70 days of courses.funnel (a `language ru` account) as `simulate --records`
+    writes them: a history to forecast from."""
+    path = tmp_path_factory.mktemp("records") / "deals.csv"
+    result = CliRunner().invoke(cli, ["simulate", str(PIPELINES / "courses.funnel"), "--days",
+                                      "70", "--warmup", "0", "--reps", "1", "--jobs", "1",
+                                      "--records", str(path)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def _forecast(records: Path, *extra: str) -> str:
+    result = CliRunner().invoke(cli, ["forecast", str(records), "--funnel",
+                                      str(PIPELINES / "courses.funnel"), "--until",
+                                      "2018-03-25", "--reps", "20", "--jobs", "1", *extra],
+                                env={"NO_COLOR": "1", "COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.mark.slow
+def test_the_russian_forecast_has_no_english_words(records: Path) -> None:
+    text = _forecast(records)
+    assert text.startswith("Прогноз выигранных сделок и выручки")
+    assert "и новые сделки из 2 источников; 20 прогонов" in text
+    tables = text.split("\nnote: ", 1)[0]  # the method's notes stay English (service text)
+    own = (PIPELINES / "courses.funnel").read_text(encoding="utf-8")
+    assert _english_words(_no_code(tables), own + " UTC RUB fit uncertainty") == [], tables
+
+
+@pytest.mark.slow
+def test_the_forecast_in_english_on_request(records: Path) -> None:
+    text = _forecast(records, "--lang", "en")
+    assert text.startswith("Forecast of won deals and revenue")
+    assert "new arrivals from 2 sources; 20 runs" in text
+
+
 # ------------------------------------------------------------------ docs/messages.md
 
 def test_the_review_table_is_generated_from_the_catalogs() -> None:

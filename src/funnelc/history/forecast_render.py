@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from .. import csvsafe
+from ..i18n import Translator, choose, translator
 from ..jsontypes import JSON, JSONObject
-from ..numfmt import DASH, money
+from ..numfmt import DASH
 from .forecast import NEW, Band, Cell, Forecast, Period, Row
 
 if TYPE_CHECKING:
@@ -28,88 +29,51 @@ if TYPE_CHECKING:
 
 __all__ = ["print_forecast", "forecast_warnings", "forecast_json", "forecast_csv", "fan_chart", "render_chart",
            "save_chart", "forecast_data", "heading",
-           "TEXTS", "CSV_COLUMNS"]
+           "CSV_COLUMNS"]
 
-TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Forecast of won deals and revenue",
-        "as_of": "as of {as_of} (history {start} – {end}, days in {tz})",
-        "window": "{first} – {until}: {open} open deals worth {value} and new arrivals "
-                  "from {sources}; {runs}",
-        "window_no_sources": "{first} – {until}: {open} open deals worth {value}, no new "
-                             "arrivals (no source brings deals); {runs}",
-        "sources": "{n} sources", "source": "1 source", "runs": "{n} runs", "run": "1 run",
-        "by_week": "By week", "by_month": "By month",
-        "by_origin": "By pipeline and stage of origin, {first} – {until}",
-        "week": "week of", "month": "month", "days": "days", "won": "won",
-        "revenue": "revenue", "expected": "expected", "i80": "80 %", "i95": "95 %",
-        "pipeline": "pipeline", "origin": "stage at {as_of}", "open": "open deals",
-        "new": "new arrivals", "all": "all", "account": "whole account",
-        "intervals": "Intervals: the 10th–90th and 2.5th–97.5th percentiles of the "
-                     "simulated totals over the runs; expected is their mean.",
-        "kind_process": "They show how much one realisation varies with the funnel's "
-                        "figures as given, not how uncertain those figures are "
-                        "(--fit-uncertainty adds that).",
-        "kind_process_and_fit": "They carry both how much one realisation varies and "
-                                "how uncertain the funnel's figures fitted from the "
-                                "history are (each run simulates its own draw of them).",
-        "chart": "Won revenue from {first}, cumulative by week",
-        "median": "median", "band80": "80 % of runs", "band95": "95 % of runs",
-        "partial": "part",
-    },
-    "ru": {
-        "title": "Прогноз выигранных сделок и выручки",
-        "as_of": "на {as_of} (история {start} – {end}, дни по {tz})",
-        "window": "{first} – {until}: открыто сделок: {open} на сумму {value}, и новые "
-                  "сделки из источников ({sources}); {runs}",
-        "window_no_sources": "{first} – {until}: открыто сделок: {open} на сумму {value}; "
-                             "новых сделок нет (ни один источник их не приводит); {runs}",
-        "sources": "{n}", "source": "1", "runs": "прогонов: {n}", "run": "1 прогон",
-        "by_week": "По неделям", "by_month": "По месяцам",
-        "by_origin": "По воронкам и этапам, где сделки были {as_of}, {first} – {until}",
-        "week": "неделя с", "month": "месяц", "days": "дней", "won": "выиграно",
-        "revenue": "выручка", "expected": "ожидается", "i80": "80 %", "i95": "95 %",
-        "pipeline": "воронка", "origin": "этап на {as_of}", "open": "открыто",
-        "new": "новые сделки", "all": "всего", "account": "весь аккаунт",
-        "intervals": "Интервалы: 10–90-й и 2,5–97,5-й процентили смоделированных итогов "
-                     "по прогонам; «ожидается» — их среднее.",
-        "kind_process": "Они показывают разброс одной реализации при цифрах воронки как "
-                        "они есть, но не неточность самих цифр (её добавляет "
-                        "--fit-uncertainty).",
-        "kind_process_and_fit": "Они учитывают и разброс одной реализации, и неточность "
-                                "цифр воронки, подобранных по истории (каждый прогон "
-                                "берет свою выборку этих цифр).",
-        "chart": "Выручка от выигранных сделок с {first}, нарастающим итогом по неделям",
-        "median": "медиана", "band80": "80 % прогонов", "band95": "95 % прогонов",
-        "partial": "часть",
-    },
-    "uk": {
-        "title": "Прогноз виграних угод і виручки",
-        "as_of": "на {as_of} (історія {start} – {end}, дні за {tz})",
-        "window": "{first} – {until}: відкрито угод: {open} на суму {value}, і нові "
-                  "угоди з джерел ({sources}); {runs}",
-        "window_no_sources": "{first} – {until}: відкрито угод: {open} на суму {value}; "
-                             "нових угод немає (жодне джерело їх не приводить); {runs}",
-        "sources": "{n}", "source": "1", "runs": "прогонів: {n}", "run": "1 прогін",
-        "by_week": "По тижнях", "by_month": "По місяцях",
-        "by_origin": "По воронках і етапах, де угоди були {as_of}, {first} – {until}",
-        "week": "тиждень з", "month": "місяць", "days": "днів", "won": "виграно",
-        "revenue": "виручка", "expected": "очікується", "i80": "80 %", "i95": "95 %",
-        "pipeline": "воронка", "origin": "етап на {as_of}", "open": "відкрито",
-        "new": "нові угоди", "all": "усього", "account": "весь акаунт",
-        "intervals": "Інтервали: 10–90-й і 2,5–97,5-й процентилі змодельованих підсумків "
-                     "за прогонами; «очікується» — їх середнє.",
-        "kind_process": "Вони показують розкид однієї реалізації за цифр воронки як "
-                        "вони є, але не неточність самих цифр (її додає "
-                        "--fit-uncertainty).",
-        "kind_process_and_fit": "Вони враховують і розкид однієї реалізації, і неточність "
-                                "цифр воронки, підібраних за історією (кожен прогін "
-                                "бере свою вибірку цих цифр).",
-        "chart": "Виручка від виграних угод з {first}, наростаючим підсумком по тижнях",
-        "median": "медіана", "band80": "80 % прогонів", "band95": "95 % прогонів",
-        "partial": "частина",
-    },
-}
+
+def _texts(tr: Translator) -> dict[str, str]:
+    """The tables' and the chart's words in `tr`'s language (`funnelc.i18n` catalogs)."""
+    _ = tr.gettext
+    return {
+        "title": _("Forecast of won deals and revenue"),
+        "as_of": _("as of {as_of} (history {start} – {end}, days in {tz})"),
+        "window": _("{first} – {until}: {open} open deals worth {value} and new arrivals "
+                    "from {sources}; {runs}"),
+        "window_no_sources": _("{first} – {until}: {open} open deals worth {value}, no new "
+                               "arrivals (no source brings deals); {runs}"),
+        "by_week": _("By week"),
+        "by_month": _("By month"),
+        "by_origin": _("By pipeline and stage of origin, {first} – {until}"),
+        "week": _("week of"),
+        "month": _("month"),
+        "days": _("days"),
+        "won": _("won"),
+        "revenue": _("revenue"),
+        "expected": _("expected"),
+        "i80": _("80 %"),
+        "i95": _("95 %"),
+        "pipeline": _("pipeline"),
+        "origin": _("stage at {as_of}"),
+        "open": _("open deals"),
+        "new": _("new arrivals"),
+        "all": _("all"),
+        "account": _("whole account"),
+        "intervals": _("Intervals: the 10th–90th and 2.5th–97.5th percentiles of the "
+                       "simulated totals over the runs; expected is their mean."),
+        "kind_process": _("They show how much one realisation varies with the funnel's "
+                          "figures as given, not how uncertain those figures are "
+                          "(--fit-uncertainty adds that)."),
+        "kind_process_and_fit": _("They carry both how much one realisation varies and how "
+                                  "uncertain the funnel's figures fitted from the history are "
+                                  "(each run simulates its own draw of them)."),
+        "chart": _("Won revenue from {first}, cumulative by week"),
+        "median": _("median"),
+        "band80": _("80 % of runs"),
+        "band95": _("95 % of runs"),
+        "partial": _("part"),
+    }
+
 
 INTERVALS_JSON = ("empirical quantiles of the simulated totals across the runs (linear "
                   "interpolation): 80 % = p10–p90, 95 % = p2.5–p97.5; mean and median of "
@@ -123,23 +87,29 @@ KIND_JSON = {
 }
 
 
+def _tr(f: Forecast) -> Translator:
+    """The forecast's language: `--lang`, else the account's (`Forecast.language`)."""
+    return translator(choose(f.language))
+
+
 def _t(f: Forecast) -> dict[str, str]:
-    return TEXTS.get(f.language, TEXTS["en"])
+    return _texts(_tr(f))
 
 
 # ---------------------------------------------------------------------------- text
-def _count(x: float | None) -> str:
+def _count(x: float | None, tr: Translator | None = None) -> str:
     """Deals: whole from 10 on, one decimal below (a mean or a percentile between two
     counts of runs need not be whole)."""
     if x is None:
         return DASH
+    tr = tr or translator("en")
     if abs(x) >= 10:
-        return f"{x:,.0f}"
-    return f"{x:.1f}".removesuffix(".0")
+        return tr.number(round(x), 0)
+    return tr.number(round(x, 1), 1)
 
 
 def _cash(f: Forecast, x: float | None) -> str:
-    return money(x) if x is not None else DASH
+    return _tr(f).compact(x) if x is not None else DASH
 
 
 def _range(lo: float | None, hi: float | None, fmt: Callable[[float], str]) -> str:
@@ -151,8 +121,14 @@ def _range(lo: float | None, hi: float | None, fmt: Callable[[float], str]) -> s
 
 def _figures(f: Forecast, c: Cell) -> list[str]:
     w, r = c.won, c.revenue
-    return [_count(w.mean), _range(w.p10, w.p90, _count), _range(w.p2_5, w.p97_5, _count),
-            _cash(f, r.mean), _range(r.p10, r.p90, money), _range(r.p2_5, r.p97_5, money)]
+    tr = _tr(f)
+
+    def count(x: float | None) -> str:
+        return _count(x, tr)
+
+    return [count(w.mean), _range(w.p10, w.p90, count), _range(w.p2_5, w.p97_5, count),
+            _cash(f, r.mean), _range(r.p10, r.p90, _tr(f).compact),
+            _range(r.p2_5, r.p97_5, _tr(f).compact)]
 
 
 def _figure_columns(table: Table, t: dict[str, str], f: Forecast) -> None:
@@ -225,13 +201,16 @@ def heading(f: Forecast) -> list[str]:
     lines = [t["title"] + " " + t["as_of"].format(
         as_of=f.as_of, start=f"{f.history_start:%Y-%m-%d}", end=f"{f.history_end:%Y-%m-%d}",
         tz=zone)]
+    tr = _tr(f)
     n = len(f.sources)
-    value = money(f.open_value) + (f" {f.currency}" if f.currency else "")
+    value = tr.money(f.open_value, f.currency, compact=True) if f.currency else \
+        tr.sig(f.open_value)
     key = "window" if n else "window_no_sources"
-    runs = t["run"] if f.reps == 1 else t["runs"].format(n=f.reps)
-    lines.append(t[key].format(first=f.first_day, until=f.until, open=f"{f.open_deals:,}",
-                               value=value, runs=runs,
-                               sources=t["source"] if n == 1 else t["sources"].format(n=n)))
+    runs = tr.ngettext("{n} run", "{n} runs", f.reps).format(n=tr.number(f.reps, 0))
+    sources = tr.npgettext("from", "{n} source", "{n} sources", n).format(n=n)
+    lines.append(t[key].format(first=f.first_day, until=f.until,
+                               open=tr.number(f.open_deals, 0), value=value, runs=runs,
+                               sources=sources))
     return lines
 
 
@@ -383,7 +362,8 @@ def fan_chart(f: Forecast) -> Figure:
     cur = f" ({f.currency})" if f.currency else ""
     ax.set_title(t["chart"].format(first=f.first_day), loc="left")
     ax.set_ylabel(t["revenue"] + cur)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: money(v)))
+    tr = _tr(f)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: tr.compact(v)))
     ax.xaxis.set_major_formatter(DateFormatter("%Y-%m-%d"))
     ax.set_ylim(bottom=0)
     ax.grid(axis="y", alpha=0.3)

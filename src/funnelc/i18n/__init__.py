@@ -187,6 +187,13 @@ class Translator:
         return format_currency(amount, currency, format="#,##0 ¤", locale=self.locale,
                                currency_digits=False)
 
+    def compact(self, x: float) -> str:
+        """A large amount in the language's short form (`1,38 млн`, `1.38M`), for money
+        whose currency the column already names."""
+        from babel.numbers import format_compact_decimal
+
+        return format_compact_decimal(x, locale=self.locale, fraction_digits=2)
+
     def month(self, number: int) -> str:
         """The month's name as a word standing alone (January = 1)."""
         from babel.dates import get_month_names
