@@ -197,9 +197,13 @@ def test_terminal_shows_the_data_quality_in_words(tmp_path: Path) -> None:
 
 def test_fit_shows_the_data_quality_in_words(tmp_path: Path) -> None:
     base = 1_704_067_200
-    rows = [f"{d},{base + d * 86_400},new" for d in range(1, 21)]
-    rows += [f"{d},{(base + d * 86_400) * 1000},won" for d in range(1, 6)]
-    path = write(tmp_path, "mixed.csv", "deal_id,timestamp,stage\n" + "\n".join(rows) + "\n")
+    # Names of the funnel: a history none of whose names match is refused before its
+    # data quality is looked at.
+    rows = [f"{d},{base + d * 86_400},Квалификация,Заявка с сайта" for d in range(1, 21)]
+    rows += [f"{d},{(base + d * 86_400) * 1000},Квалификация,Лид квалифицирован"
+             for d in range(1, 6)]
+    path = write(tmp_path, "mixed.csv",
+                 "deal_id,timestamp,pipeline,stage\n" + "\n".join(rows) + "\n")
     res = run("fit", str(path), "--funnel", str(FUNNEL))
     assert_clean_failure(res)
     assert res.exit_code == 1, res.output
@@ -209,7 +213,7 @@ def test_fit_shows_the_data_quality_in_words(tmp_path: Path) -> None:
 
 def test_fit_on_one_row(tmp_path: Path) -> None:
     path = write(tmp_path, "one.csv", "deal_id,timestamp,pipeline,stage\n"
-                                      "1,2024-01-01T10:00:00Z,x,y\n")
+                                      "1,2024-01-01T10:00:00Z,Квалификация,Заявка с сайта\n")
     out = tmp_path / "fitted.funnel"
     res = run("fit", str(path), "--funnel", str(FUNNEL), "-o", str(out))
     assert_clean_failure(res)
