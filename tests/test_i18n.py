@@ -287,6 +287,29 @@ def test_the_forecast_in_english_on_request(records: Path) -> None:
     assert "new arrivals from 2 sources; 20 runs" in text
 
 
+# --------------------------------------------------------------------------- audit
+
+@pytest.mark.slow
+def test_the_audit_in_russian_has_no_english_words(tmp_path: Path) -> None:
+    """The account of tests/test_history_audit.py (a weak manager, a source whose leads
+    got worse), written with `language ru`: the findings read in Russian."""
+    from test_history_audit import FUNNEL, generate
+
+    csv = generate(7, tmp_path / "h.csv")
+    funnel = tmp_path / "sales.funnel"
+    funnel.write_text('account "A" {\n  language ru\n}\n' + FUNNEL, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["audit", str(funnel), str(csv)],
+                                env={"NO_COLOR": "1", "COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert text.startswith("Аудит по воронке") and "Источник «Реклама» конвертируется" in text
+    own = FUNNEL + str(funnel) + " Other"
+    assert _english_words(_no_code(text), own) == [], text
+    english = CliRunner().invoke(cli, ["audit", str(funnel), str(csv), "--lang", "en"],
+                                 env={"NO_COLOR": "1"})
+    assert "Source «Реклама» converts" in " ".join(english.stdout.split())
+
+
 # ------------------------------------------------------------------ docs/messages.md
 
 def test_the_review_table_is_generated_from_the_catalogs() -> None:

@@ -44,10 +44,11 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
     funnel = load_for_simulation(funnel_path, None, color, "auditing with").model
 
     from ..history.audit import run_audit
-    from ..history.audit_render import audit_json, print_audit
+    from ..history.audit_render import audit_heading, audit_json, print_audit
     from ..history.load import HistoryInputError
     from ..history.report import unmatched_names
     from ..history.run import prepare
+    from ..i18n import choose, translator
     from ..names import escape_invisible
 
     try:
@@ -67,12 +68,11 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
     for line in dq.summary() if dq.dropped_total else []:
         click.echo(escape_invisible(f"warning: {line}"), err=True)
     audit = run_audit(t)
-    head = (f"Audit of {t.deals:,} deals and {t.events:,} events against {funnel_path}: "
-            f"{len(audit.findings)} finding{'s' if len(audit.findings) != 1 else ''}, "
-            "the most money at stake first.")
+    tr = translator(choose(funnel.account.language if funnel.account else None))
+    head = audit_heading(t.deals, t.events, funnel_path, len(audit.findings), tr)
     meta = {"funnel": funnel_path, "inputs": list(inputs), "tz": tz, "deals": t.deals,
             "events": t.events}
-    present(fmt, output_path, lambda console: print_audit(audit, console, head),
+    present(fmt, output_path, lambda console: print_audit(audit, console, head, tr),
             {"json": lambda: audit_json(audit, meta)}, color=color)
     lost = dq.dropped_total or dq.counts.get("truncated_files", 0)
     raise SystemExit(EXIT_PROBLEMS if lost else EXIT_CLEAN)

@@ -1,6 +1,8 @@
 """The audit in words: one sentence per finding, the decomposition's verdict, the
 sections `history` adds to its terminal, HTML and JSON output, and what `funnelc audit`
-prints (text) or writes (JSON, schema audit.schema.json)."""
+prints (text) or writes (JSON, schema audit.schema.json). People read it in the
+account's language (`--lang` overrides; `funnelc.i18n`); the JSON's `text` stays
+English, as data."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from ..numfmt import percent
+from ..i18n import Translator, choose, translator
 from .audit import Audit
 from .findings import ALPHA, Finding
 from .report import Column, Section
@@ -20,68 +22,94 @@ if TYPE_CHECKING:
 
     from ..jsontypes import JSONObject
 
-__all__ = ["finding_text", "verdict", "audit_sections", "print_audit", "audit_json"]
+__all__ = ["finding_text", "verdict", "audit_sections", "audit_heading", "print_audit",
+           "audit_json"]
 
 
-def _pct(x: float | None) -> str:
-    return "—" if x is None else percent(100 * x)
+class _Fmt:
+    """The audit's figures in one language: shares, percentage points, money, counts."""
+
+    def __init__(self, tr: Translator) -> None:
+        self.tr = tr
+
+    def pct(self, x: float | None) -> str:
+        return "—" if x is None else self.tr.percent(x, 2)
+
+    def pp(self, x: float) -> str:
+        sign = "+" if x >= 0 else "−"
+        return self.tr.gettext("{sign}{value} pp").format(
+            sign=sign, value=self.tr.number(abs(100 * x), 1))
+
+    def money(self, x: float | None) -> str:
+        return "—" if x is None else self.tr.number(round(x), 0)
+
+    def count(self, x: float) -> str:
+        return self.tr.number(round(x), 0)
+
+    def p(self, x: float | None) -> str:
+        return self.tr.sig(x, 2)
+
+    def deals(self, f: Finding) -> str:
+        n = round(f.deals)
+        if f.deals_low is not None and f.deals_high is not None:
+            return self.tr.ngettext("{n} deal (95 % interval {low}–{high})",
+                                    "{n} deals (95 % interval {low}–{high})", n).format(
+                n=self.count(f.deals), low=self.count(f.deals_low),
+                high=self.count(f.deals_high))
+        return self.tr.ngettext("{n} deal", "{n} deals", n).format(n=self.count(f.deals))
+
+    def where(self, f: Finding) -> str:
+        pipe = f"«{f.pipeline}»" if f.pipeline else self.tr.gettext("the pipeline")
+        if f.stage and f.to_stage:
+            return f"{pipe} «{f.stage}» → «{f.to_stage}»"
+        if f.stage:
+            return f"{pipe} «{f.stage}»"
+        return pipe
 
 
-def _pp(x: float) -> str:
-    return f"{100 * x:+.1f} pp"
+def _english() -> Translator:
+    return translator("en")
 
 
-def _money(x: float | None) -> str:
-    return "—" if x is None else f"{x:,.0f}"
-
-
-def _deals(f: Finding) -> str:
-    if f.deals_low is not None and f.deals_high is not None:
-        return f"{f.deals:,.0f} deals (95 % interval {f.deals_low:,.0f}–{f.deals_high:,.0f})"
-    return f"{f.deals:,.0f} deals"
-
-
-def _where(f: Finding) -> str:
-    pipe = f"«{f.pipeline}»" if f.pipeline else "the pipeline"
-    if f.stage and f.to_stage:
-        return f"{pipe} «{f.stage}» → «{f.to_stage}»"
-    if f.stage:
-        return f"{pipe} «{f.stage}»"
-    return pipe
-
-
-def finding_text(f: Finding) -> str:
-    """One sentence a consultant can read out."""
-    money = f"; {_money(f.money)} at stake" if f.money is not None else ""
+def finding_text(f: Finding, tr: Translator | None = None) -> str:
+    """One sentence a consultant can read out (English unless `tr` says otherwise: the
+    JSON's `text` stays English, the tables follow the account's language)."""
+    tr = tr or _english()
+    _ = tr.gettext
+    x = _Fmt(tr)
+    money = _("; {money} at stake").format(money=x.money(f.money)) \
+        if f.money is not None else ""
+    a, b = f.periods or ("", "")
+    fields = {"subject": f.subject, "observed": x.pct(f.observed), "where": x.where(f),
+              "expected": x.pct(f.expected), "n": x.count(f.n), "p": x.p(f.p_value),
+              "deals": x.deals(f), "money": money, "first": a, "last": b,
+              "alpha": tr.percent(ALPHA)}
     if f.kind == "manager_conversion":
-        return (f"{f.subject} converts {_pct(f.observed)} on {_where(f)} against "
-                f"{_pct(f.expected)} for the rest of the team ({f.n:,} deals, p = "
-                f"{f.p_value:.2g}): {_deals(f)} short{money}.")
-    if f.kind == "premature_losses":
-        return (f"{f.subject} closes deals on {_where(f)} as lost that come back later: "
-                f"{_pct(f.observed)} of {f.n:,} losses against {_pct(f.expected)} for the "
-                f"rest (p = {f.p_value:.2g}); {_deals(f)} closed too early{money}.")
-    if f.kind == "source_quality":
-        a, b = f.periods or ("", "")
-        return (f"Source «{f.subject}» converts {_pct(f.observed)} on {_where(f)} in {b} "
-                f"against {_pct(f.expected)} in {a} (p = {f.p_value:.2g}): its leads got "
-                f"worse, {_deals(f)} fewer{money}.")
-    if f.kind == "source_mix":
-        a, b = f.periods or ("", "")
-        return (f"On {_where(f)} the mix of sources moved the rate between {a} and {b}: "
-                f"more leads from worse sources, «{f.subject}» most; {_deals(f)}{money}.")
-    if f.kind == "loss_reasons_missing":
-        return (f"{_pct(f.observed)} of the {f.n:,} losses in {_where(f)} have no reason or a "
-                f"catch-all one («Прочее», «Other»): {_deals(f)} whose reason nobody can "
-                f"act on{money}. Make the reason required and drop the catch-all.")
-    if f.kind == "loss_reason_shift":
-        a, b = f.periods or ("", "")
-        return (f"Loss reason «{f.subject}» in {_where(f)}: {_pct(f.expected)} of losses in "
-                f"{a}, {_pct(f.observed)} in {b} (p = {f.p_value:.2g}, Benjamini–Hochberg "
-                f"at {ALPHA:.0%}).")
-    return (f"{_where(f)} is a graveyard: {f.n:,} deals hoard there; deals that sat long "
-            f"convert {_pct(f.observed)} against {_pct(f.expected)} for fresh ones. "
-            f"Segment it (proposal in the graveyard table){money}.")
+        text = _("{subject} converts {observed} on {where} against {expected} for the rest of "
+                 "the team ({n} deals, p = {p}): {deals} short{money}.")
+    elif f.kind == "premature_losses":
+        text = _("{subject} closes deals on {where} as lost that come back later: {observed} "
+                 "of {n} losses against {expected} for the rest (p = {p}); {deals} closed "
+                 "too early{money}.")
+    elif f.kind == "source_quality":
+        text = _("Source «{subject}» converts {observed} on {where} in {last} against "
+                 "{expected} in {first} (p = {p}): its leads got worse, {deals} "
+                 "fewer{money}.")
+    elif f.kind == "source_mix":
+        text = _("On {where} the mix of sources moved the rate between {first} and {last}: "
+                 "more leads from worse sources, «{subject}» most; {deals}{money}.")
+    elif f.kind == "loss_reasons_missing":
+        text = _("{observed} of the {n} losses in {where} have no reason or a catch-all one "
+                 "(«Прочее», «Other»): {deals} whose reason nobody can act on{money}. Make "
+                 "the reason required and drop the catch-all.")
+    elif f.kind == "loss_reason_shift":
+        text = _("Loss reason «{subject}» in {where}: {expected} of losses in {first}, "
+                 "{observed} in {last} (p = {p}, Benjamini–Hochberg at {alpha}).")
+    else:
+        text = _("{where} is a graveyard: {n} deals hoard there; deals that sat long convert "
+                 "{observed} against {expected} for fresh ones. Segment it (proposal in the "
+                 "graveyard table){money}.")
+    return text.format(**fields)
 
 
 SPREAD_SHARE = 0.5
@@ -96,173 +124,206 @@ def _number(x: object) -> float:
     return float(x)
 
 
-def verdict(row: Mapping[str, object]) -> str:
+def verdict(row: Mapping[str, object], tr: Translator | None = None) -> str:
     """The decomposition in one sentence: which effect dominates, and which source."""
+    tr = tr or _english()
+    _ = tr.gettext
+    x = _Fmt(tr)
     change, mix, rate = (_number(row[k]) for k in ("change", "mix_effect", "rate_effect"))
-    word = "fell" if change < 0 else "rose"
-    what = (f"the sources converting {'worse' if rate < 0 else 'better'} (rate effect)"
-            if row["dominant"] == "rate" else "a different mix of sources (mix effect)")
+    if row["dominant"] == "rate":
+        what = _("the sources converting worse (rate effect)") if rate < 0 else \
+            _("the sources converting better (rate effect)")
+    else:
+        what = _("a different mix of sources (mix effect)")
     spread = (row["dominant"] == "rate"
               and abs(_number(row["top_source_rate_effect"])) < SPREAD_SHARE * abs(rate))
-    side = ("every source converts worse: a sales matter, look at how leads are worked"
-            if spread else
-            "a marketing matter: look at that source's leads first" if row["dominant"] == "rate"
-            else "a marketing matter: look at where the leads come from first")
-    return (f"«{row['from_stage']}» → «{row['to_stage']}» {word} from "
-            f"{_pct(_number(row['rate_first']))} in {row['first']} to "
-            f"{_pct(_number(row['rate_last']))} in "
-            f"{row['last']} ({_pp(change)}): mostly {what}, rate {_pp(rate)} and mix "
-            f"{_pp(mix)}; source «{row['top_source']}» accounts for "
-            f"{_pp(_number(row['top_source_effect']))} of it — {side}.")
+    if spread:
+        side = _("every source converts worse: a sales matter, look at how leads are worked")
+    elif row["dominant"] == "rate":
+        side = _("a marketing matter: look at that source's leads first")
+    else:
+        side = _("a marketing matter: look at where the leads come from first")
+    if change < 0:
+        text = _("«{from_stage}» → «{to_stage}» fell from {rate_first} in {first} to "
+                 "{rate_last} in {last} ({change}): mostly {what}, rate {rate} and mix {mix}; "
+                 "source «{source}» accounts for {effect} of it — {side}.")
+    else:
+        text = _("«{from_stage}» → «{to_stage}» rose from {rate_first} in {first} to "
+                 "{rate_last} in {last} ({change}): mostly {what}, rate {rate} and mix {mix}; "
+                 "source «{source}» accounts for {effect} of it — {side}.")
+    return text.format(from_stage=row["from_stage"], to_stage=row["to_stage"],
+                       rate_first=x.pct(_number(row["rate_first"])), first=row["first"],
+                       rate_last=x.pct(_number(row["rate_last"])), last=row["last"],
+                       change=x.pp(change), what=what, rate=x.pp(rate), mix=x.pp(mix),
+                       source=row["top_source"],
+                       effect=x.pp(_number(row["top_source_effect"])), side=side)
 
 
 def _c(key: str, title: str, fmt: Callable[[object], str] | None = None) -> Column:
     return Column(key, title, fmt or (lambda x: "—" if x is None else str(x)), fmt is not None)
 
 
-def _frac(x: object) -> str:
-    return "—" if x is None else _pct(_number(x))
+def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
+    """The audit's tables for `history`'s outputs, titled in `tr`'s language (`--lang`
+    when not given)."""
+    tr = tr or translator(choose(None))
+    _ = tr.gettext
+    x = _Fmt(tr)
 
+    def frac(v: object) -> str:
+        return "—" if v is None else x.pct(_number(v))
 
-def _num(x: object) -> str:
-    return "—" if x is None else f"{_number(x):,.0f}"
+    def num(v: object) -> str:
+        return "—" if v is None else x.count(_number(v))
 
+    def pv(v: object) -> str:
+        return "—" if v is None else x.p(_number(v))
 
-def _int(x: object) -> str:
-    return "—" if x is None else f"{int(_number(x)):,}"
+    def pp(v: object) -> str:
+        return x.pp(_number(v))
 
+    def flag(v: object) -> str:
+        return "⚠ " + _("yes") if v else ""
 
-def _pv(x: object) -> str:
-    return "—" if x is None else f"{_number(x):.2g}"
+    def hours(v: object) -> str:
+        return "—" if v is None else tr.hours(_number(v))
 
-
-def _flag(x: object) -> str:
-    return "⚠ yes" if x else ""
-
-
-def _hours(x: object) -> str:
-    from ..report.fmt import hours
-
-    return "—" if x is None else hours(_number(x))
-
-
-def audit_sections(a: Audit) -> list[Section]:
+    alpha = tr.percent(ALPHA)
     out: list[Section] = []
     findings = pl.DataFrame(
-        [(i + 1, f.kind, f.pipeline, f.stage, f.subject, f.deals, f.money, finding_text(f))
+        [(i + 1, f.kind, f.pipeline, f.stage, f.subject, f.deals, f.money, finding_text(f, tr))
          for i, f in enumerate(a.findings)],
         schema={"rank": pl.Int64, "kind": pl.Utf8, "pipeline": pl.Utf8, "stage": pl.Utf8,
                 "subject": pl.Utf8, "deals": pl.Float64, "money": pl.Float64,
                 "finding": pl.Utf8}, orient="row")
-    out.append(Section("findings", "Audit findings, by money at stake",
-                       "What the audit found (managers, sources, loss reasons, graveyards), "
-                       "the largest stake first; the same list as `funnelc audit`.", findings,
-                       [_c("rank", "#", _int), _c("finding", "finding"),
-                        _c("deals", "deals", _num), _c("money", "money", _num)]))
+    out.append(Section("findings", _("Audit findings, by money at stake"),
+                       _("What the audit found (managers, sources, loss reasons, graveyards), "
+                         "the largest stake first; the same list as `funnelc audit`."),
+                       findings,
+                       [_c("rank", "#", num), _c("finding", _("finding")),
+                        _c("deals", _("deals"), num), _c("money", _("money"), num)]))
     if a.managers is not None:
         out.append(Section(
-            "managers", "Managers against the rest of the team",
-            "Per stage pair and manager: deals entered, conversion to the next stage (with "
-            "its Wilson 95 % interval and the beta-binomial shrunk value), the rest of the "
-            f"team's, the gap in deals and money; flagged when clear after Holm's correction "
-            f"over all managers and pairs (family-wise {ALPHA:.0%}). Premature losses: the "
-            "share of the manager's losses that came back later.", a.managers,
-            [_c("pipeline", "pipeline"), _c("from_stage", "from"), _c("to_stage", "to"),
-             _c("manager", "manager"), _c("entered", "entered", _int),
-             _c("rate", "conversion", _frac), _c("rate_low", "low", _frac),
-             _c("rate_high", "high", _frac), _c("shrunk", "shrunk", _frac),
-             _c("rest_rate", "rest", _frac), _c("deals_effect", "deals short", _num),
-             _c("money", "money", _num), _c("p_value", "p", _pv),
-             _c("flagged", "clear", _flag), _c("won_rate", "to won", _frac),
-             _c("first_move_median_h", "first move", _hours),
-             _c("lost", "lost", _int), _c("premature_pct", "came back", _frac),
-             _c("premature_flagged", "premature", _flag), _c("top_reason", "top reason")]))
+            "managers", _("Managers against the rest of the team"),
+            _("Per stage pair and manager: deals entered, conversion to the next stage (with "
+              "its Wilson 95 % interval and the beta-binomial shrunk value), the rest of the "
+              "team's, the gap in deals and money; flagged when clear after Holm's correction "
+              "over all managers and pairs (family-wise {alpha}). Premature losses: the share "
+              "of the manager's losses that came back later.").format(alpha=alpha),
+            a.managers,
+            [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
+             _c("to_stage", _("to")), _c("manager", _("manager")),
+             _c("entered", _("entered"), num), _c("rate", _("conversion"), frac),
+             _c("rate_low", _("low"), frac), _c("rate_high", _("high"), frac),
+             _c("shrunk", _("shrunk"), frac), _c("rest_rate", _("rest"), frac),
+             _c("deals_effect", _("deals short"), num), _c("money", _("money"), num),
+             _c("p_value", "p", pv), _c("flagged", _("clear"), flag),
+             _c("won_rate", _("to won"), frac),
+             _c("first_move_median_h", _("first move"), hours),
+             _c("lost", _("lost"), num), _c("premature_pct", _("came back"), frac),
+             _c("premature_flagged", _("premature"), flag),
+             _c("top_reason", _("top reason"))]))
     if a.sources is not None:
         st = a.sources
-        out.append(Section("source_months", "Conversion by source and month",
-                           "Deals that entered the first stage that month, by source, and the "
-                           "share that reached the second directly.", st.by_month,
-                           [_c("pipeline", "pipeline"), _c("from_stage", "from"),
-                            _c("to_stage", "to"), _c("source", "source"), _c("month", "month"),
-                            _c("entered", "entered", _int), _c("rate", "conversion", _frac)]))
         out.append(Section(
-            "source_changes", "Sources: first against last month",
-            "Each source's conversion in the first and the last month whose deals have had "
-            "time to convert; flagged when clear after Holm's correction (family-wise "
-            f"{ALPHA:.0%}); the effect in deals of the last month and in money.", st.changes,
-            [_c("pipeline", "pipeline"), _c("from_stage", "from"), _c("to_stage", "to"),
-             _c("source", "source"), _c("first", "first"), _c("rate_first", "then", _frac),
-             _c("last", "last"), _c("rate_last", "now", _frac),
-             _c("entered_last", "entered", _int), _c("deals_effect", "deals lost", _num),
-             _c("money", "money", _num), _c("p_value", "p", _pv),
-             _c("flagged", "clear", _flag)]))
+            "source_months", _("Conversion by source and month"),
+            _("Deals that entered the first stage that month, by source, and the share that "
+              "reached the second directly."), st.by_month,
+            [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
+             _c("to_stage", _("to")), _c("source", _("source")), _c("month", _("month")),
+             _c("entered", _("entered"), num), _c("rate", _("conversion"), frac)]))
+        out.append(Section(
+            "source_changes", _("Sources: first against last month"),
+            _("Each source's conversion in the first and the last month whose deals have had "
+              "time to convert; flagged when clear after Holm's correction (family-wise "
+              "{alpha}); the effect in deals of the last month and in money.").format(
+                  alpha=alpha), st.changes,
+            [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
+             _c("to_stage", _("to")), _c("source", _("source")), _c("first", _("first")),
+             _c("rate_first", _("then"), frac), _c("last", _("last")),
+             _c("rate_last", _("now"), frac), _c("entered_last", _("entered"), num),
+             _c("deals_effect", _("deals lost"), num), _c("money", _("money"), num),
+             _c("p_value", "p", pv), _c("flagged", _("clear"), flag)]))
         dec = st.decomposition.with_columns(verdict=pl.Series(
-            [verdict(r) for r in st.decomposition.iter_rows(named=True)], dtype=pl.Utf8))
+            [verdict(r, tr) for r in st.decomposition.iter_rows(named=True)], dtype=pl.Utf8))
         out.append(Section(
-            "decomposition", "Marketing or sales? Mix and rate effects",
-            "Kitagawa's shift-share decomposition of each pair's change between the two "
-            "months: the mix effect (more leads from sources that convert worse) plus the "
-            "rate effect (sources converting worse) is the change; the source that moved it "
-            "most is named.", dec,
-            [_c("pipeline", "pipeline"), _c("from_stage", "from"), _c("to_stage", "to"),
-             _c("change", "change", lambda x: _pp(_number(x))),
-             _c("mix_effect", "mix", lambda x: _pp(_number(x))),
-             _c("rate_effect", "rate", lambda x: _pp(_number(x))), _c("verdict", "verdict")]))
+            "decomposition", _("Marketing or sales? Mix and rate effects"),
+            _("Kitagawa's shift-share decomposition of each pair's change between the two "
+              "months: the mix effect (more leads from sources that convert worse) plus the "
+              "rate effect (sources converting worse) is the change; the source that moved it "
+              "most is named."), dec,
+            [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
+             _c("to_stage", _("to")), _c("change", _("change"), pp),
+             _c("mix_effect", _("mix"), pp), _c("rate_effect", _("rate"), pp),
+             _c("verdict", _("verdict"))]))
     lt = a.losses
-    out.append(Section("loss_reasons_by", "Loss reasons by month, source, manager and size",
-                       "Losses by reason within each group (deal-size bands are the terciles "
-                       "of the lost deals' values).", lt.by,
-                       [_c("pipeline", "pipeline"), _c("dimension", "by"),
-                        _c("group", "group"), _c("reason", "reason"),
-                        _c("deals", "deals", _int), _c("share", "share", _frac)]))
-    out.append(Section("loss_reasons_missing", "Losses without a usable reason",
-                       "Losses with no reason or a catch-all one («Прочее», «Другое», «Інше», "
-                       "«Other»): flagged from 10 % of a pipeline's losses.", lt.missing,
-                       [_c("pipeline", "pipeline"), _c("losses", "losses", _int),
-                        _c("no_reason", "no reason", _int), _c("catch_all", "catch-all", _int),
-                        _c("share", "share", _frac), _c("value", "their value", _num),
-                        _c("flagged", "finding", _flag)]))
-    out.append(Section("loss_reason_shifts", "Loss reasons whose share changed",
-                       "Share of each reason among the first and the last whole month's "
-                       f"losses; flagged by Benjamini–Hochberg at a {ALPHA:.0%} false "
-                       "discovery rate over all reasons.", lt.shifts,
-                       [_c("pipeline", "pipeline"), _c("reason", "reason"),
-                        _c("first", "first"), _c("share_first", "then", _frac),
-                        _c("last", "last"), _c("share_last", "now", _frac),
-                        _c("p_value", "p", _pv), _c("flagged", "changed", _flag)]))
+    out.append(Section(
+        "loss_reasons_by", _("Loss reasons by month, source, manager and size"),
+        _("Losses by reason within each group (deal-size bands are the terciles of the lost "
+          "deals' values)."), lt.by,
+        [_c("pipeline", _("pipeline")), _c("dimension", _("by")), _c("group", _("group")),
+         _c("reason", _("reason")), _c("deals", _("deals"), num),
+         _c("share", _("share"), frac)]))
+    out.append(Section(
+        "loss_reasons_missing", _("Losses without a usable reason"),
+        _("Losses with no reason or a catch-all one («Прочее», «Другое», «Інше», «Other»): "
+          "flagged from 10 % of a pipeline's losses."), lt.missing,
+        [_c("pipeline", _("pipeline")), _c("losses", _("losses"), num),
+         _c("no_reason", _("no reason"), num), _c("catch_all", _("catch-all"), num),
+         _c("share", _("share"), frac), _c("value", _("their value"), num),
+         _c("flagged", _("finding"), flag)]))
+    out.append(Section(
+        "loss_reason_shifts", _("Loss reasons whose share changed"),
+        _("Share of each reason among the first and the last whole month's losses; flagged "
+          "by Benjamini–Hochberg at a {alpha} false discovery rate over all reasons.").format(
+              alpha=alpha), lt.shifts,
+        [_c("pipeline", _("pipeline")), _c("reason", _("reason")), _c("first", _("first")),
+         _c("share_first", _("then"), frac), _c("last", _("last")),
+         _c("share_last", _("now"), frac), _c("p_value", "p", pv),
+         _c("flagged", _("changed"), flag)]))
     gs = a.graveyard
-    out.append(Section("graveyard_segments", "Graveyard segments",
-                       "Deals of each graveyard stage by age in the stage: of the visits that "
-                       "lasted at least that long, the share that moved forward; deals there "
-                       "now. Open deals also by their last recorded activity.", gs.segments,
-                       [_c("pipeline", "pipeline"), _c("stage", "stage"),
-                        _c("segment", "segment"), _c("reached", "lasted this long", _int),
-                        _c("conversion", "then moved on", _frac),
-                        _c("open_now", "there now", _int),
-                        _c("open_value", "their value", _num)]))
-    out.append(Section("graveyard_proposals", "Proposed segmentation stages",
-                       "Where old deals convert less than half as well as fresh ones: an SLA "
-                       "moves them to a cold stage; paste the stages into the funnel.",
-                       gs.proposals,
-                       [_c("pipeline", "pipeline"), _c("stage", "stage"),
-                        _c("cold_after_days", "cold after, days", _num),
-                        _c("warm_conversion", "warm", _frac),
-                        _c("cold_conversion", "cold", _frac),
-                        _c("funnel_text", "funnel text")]))
+    out.append(Section(
+        "graveyard_segments", _("Graveyard segments"),
+        _("Deals of each graveyard stage by age in the stage: of the visits that lasted at "
+          "least that long, the share that moved forward; deals there now. Open deals also "
+          "by their last recorded activity."), gs.segments,
+        [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
+         _c("segment", _("segment")), _c("reached", _("lasted this long"), num),
+         _c("conversion", _("then moved on"), frac), _c("open_now", _("there now"), num),
+         _c("open_value", _("their value"), num)]))
+    out.append(Section(
+        "graveyard_proposals", _("Proposed segmentation stages"),
+        _("Where old deals convert less than half as well as fresh ones: an SLA moves them to "
+          "a cold stage; paste the stages into the funnel."), gs.proposals,
+        [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
+         _c("cold_after_days", _("cold after, days"), num),
+         _c("warm_conversion", _("warm"), frac), _c("cold_conversion", _("cold"), frac),
+         _c("funnel_text", _("funnel text"))]))
     return out
 
 
-def print_audit(a: Audit, console: Console, head: str) -> None:
+def audit_heading(deals: int, events: int, funnel: str, findings: int,
+                  tr: Translator) -> str:
+    """The line above the findings."""
+    found = tr.ngettext("{n} finding", "{n} findings", findings).format(n=findings)
+    return tr.gettext("Audit of {deals} deals and {events} events against {funnel}: "
+                      "{found}, the most money at stake first.").format(
+        deals=tr.number(deals, 0), events=tr.number(events, 0), funnel=funnel, found=found)
+
+
+def print_audit(a: Audit, console: Console, head: str, tr: Translator | None = None) -> None:
     from ..termtext import plain
 
+    tr = tr or translator(choose(None))
     console.print(plain(head, style="bold"))
     if not a.findings:
-        console.print(plain("No finding: no manager, source, loss reason or graveyard "
-                            "stands out clearly."))
+        console.print(plain(tr.gettext("No finding: no manager, source, loss reason or "
+                                       "graveyard stands out clearly.")))
     for i, f in enumerate(a.findings, 1):
-        console.print(plain(f"{i:>3}. {finding_text(f)}"))
+        console.print(plain(f"{i:>3}. {finding_text(f, tr)}"))
     for r in a.graveyard.proposals.iter_rows(named=True):
-        console.print(plain(f"\nProposed segmentation of «{r['stage']}»:"))
+        console.print(plain("\n" + tr.gettext("Proposed segmentation of «{stage}»:").format(
+            stage=r["stage"])))
         console.print(plain(r["funnel_text"].rstrip()))
 
 
