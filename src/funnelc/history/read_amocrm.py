@@ -9,6 +9,18 @@ Inputs (any number of pages, in any files, in any order): `GET /api/v4/events` p
 `GET /api/v4/leads/loss_reasons` for reason names and `GET /api/v4/users`
 (`_embedded.users[]`: `id`, `name`) for the names of managers.
 
+Pick-ups (`picked`, issue 13 point 3): the first touch of a manager after a lead entered
+a stage, while it is still there, is when that visit was picked up. Touches are the
+events of a manager reaching the client or closing a task — `outgoing_call`,
+`outgoing_sms`, `outgoing_chat_message`, `task_completed` and `task_result_added` (the
+event types of amoCRM's events-and-notes page) — and the completed tasks of
+`GET /api/v4/tasks` (`is_completed` true, `entity_type` "leads"). An event counts on its
+lead (`entity_type` "lead"); a `task_completed` event on its task (`entity_type` "task")
+counts on the task's lead when the tasks answer names it. A completed task without its
+event counts at its `updated_at` (amoCRM records no completion time; `complete_till` is
+the deadline the manager was given, not when the work was done). Events by user 0
+(robots, Salesbot, integrations) are nobody picking the deal up and do not count.
+
 Managers: a status change is worked by its event's `created_by` (0 is amoCRM itself, a
 robot or an integration: then the lead's `responsible_user_id`); the lead's first stage
 by its `responsible_user_id`. A lead's `updated_at` is its last activity.
@@ -35,6 +47,11 @@ from .timeparse import TimeBounds, epoch_unit, from_epoch_seconds, screen_times
 __all__ = ["AmoCollector", "is_amocrm"]
 
 WON_ID, LOST_ID = 142, 143
+TOUCH_TYPES = frozenset({"outgoing_call", "outgoing_sms", "outgoing_chat_message",
+                         "task_completed", "task_result_added"})
+"""Event types that are a manager acting on the deal (amoCRM events-and-notes, «Типы
+событий»): incoming calls and messages are the client's, status and field changes are
+bookkeeping."""
 
 
 def _status(value: Any) -> tuple[int, int] | None:
@@ -95,7 +112,8 @@ def is_amocrm(doc: Any) -> str | None:
     if isinstance(doc, dict):
         emb = doc.get("_embedded")
         if isinstance(emb, dict):
-            for key in ("events", "leads", "pipelines", "statuses", "loss_reasons", "users"):
+            for key in ("events", "leads", "pipelines", "statuses", "loss_reasons", "users",
+                        "tasks"):
                 if key in emb:
                     return key
         if "type" in doc and "value_after" in doc:
@@ -104,6 +122,8 @@ def is_amocrm(doc: Any) -> str | None:
             return "lead"
         if "is_main" in doc and "_embedded" in doc:
             return "pipeline"
+        if "is_completed" in doc and "complete_till" in doc and "entity_type" in doc:
+            return "task"
     return None
 
 
@@ -134,6 +154,13 @@ class AmoCollector:
     ev_after_p: array = field(default_factory=lambda: array("q"))
     ev_where: list[str] = field(default_factory=list)
     ev_user: array = field(default_factory=lambda: array("q"))
+    touch_deal: array = field(default_factory=lambda: array("q"))
+    touch_time: array = field(default_factory=lambda: array("d"))
+    task_touch: dict[int, float] = field(default_factory=dict)
+    """Task id → when its `task_completed` event says it was completed (the task's lead
+    is in the tasks answer, which may come later)."""
+    tasks: dict[int, tuple[int, float | None]] = field(default_factory=dict)
+    """Completed tasks on leads: task id → (lead id, `updated_at`)."""
     users: dict[int, str] = field(default_factory=dict)
     leads: dict[int, _Lead] = field(default_factory=dict)
     pipelines: dict[int, str] = field(default_factory=dict)
@@ -166,6 +193,11 @@ class AmoCollector:
                 rid = _int(r.get("id")) if isinstance(r, dict) else None
                 if rid is not None:
                     self.reasons[rid] = str(r.get("name", rid))
+        elif kind == "tasks":
+            for t in _list(doc, "tasks", where):
+                self._task(t)
+        elif kind == "task":
+            self._task(doc)
         elif kind == "users":
             for u in _list(doc, "users", where):
                 uid = _int(u.get("id")) if isinstance(u, dict) else None
@@ -177,6 +209,9 @@ class AmoCollector:
         if not isinstance(e, dict):
             dq.rows_read += 1
             dq.drop("unparsable", where=where)
+            return
+        if e.get("type") in TOUCH_TYPES:
+            self._touch(e)
             return
         if e.get("type") != "lead_status_changed" or e.get("entity_type", "lead") != "lead":
             dq.count("ignored_event_types", where=where)
@@ -206,6 +241,38 @@ class AmoCollector:
         self.ev_after_p.append(after[1])
         self.ev_where.append(where)
         self.ev_user.append(_int(e.get("created_by")) or 0)
+
+    def _touch(self, e: dict[str, Any]) -> None:
+        """A manager's touch on a lead, or on a task (resolved to its lead in `build`)."""
+        t, who, entity = _time(e.get("created_at")), _int(e.get("created_by")), _int(
+            e.get("entity_id"))
+        if t is None or not who or entity is None:
+            return
+        kind = e.get("entity_type")
+        if kind in ("lead", "leads"):
+            self.touch_deal.append(entity)
+            self.touch_time.append(t)
+        elif kind in ("task", "tasks") and e.get("type") == "task_completed":
+            self.task_touch[entity] = min(t, self.task_touch.get(entity, t))
+
+    def _task(self, task: Any) -> None:
+        if not isinstance(task, dict) or task.get("is_completed") is not True:
+            return
+        tid, lead = _int(task.get("id")), _int(task.get("entity_id"))
+        if tid is not None and lead is not None and task.get("entity_type") == "leads":
+            self.tasks[tid] = (lead, _time(task.get("updated_at")))
+
+    def _touches(self) -> pl.DataFrame:
+        """Every touch as (deal, t): the events on leads, and each completed task at its
+        `task_completed` event if there is one, else at its `updated_at`."""
+        deals, times = list(self.touch_deal), list(self.touch_time)
+        for tid, (lead, updated) in self.tasks.items():
+            t = self.task_touch.get(tid, updated)
+            if t is not None:
+                deals.append(lead)
+                times.append(t)
+        return pl.DataFrame({"deal": pl.Series(deals, dtype=pl.Int64),
+                             "t": pl.Series(times, dtype=pl.Float64)})
 
     def _lead(self, lead: Any, where: str, dq: DataQuality) -> None:
         if not isinstance(lead, dict) or _int(lead.get("id")) is None:
@@ -446,7 +513,28 @@ class AmoCollector:
                 (pl.col("kind") == STAGE) & pl.col("stage").str.starts_with("#")).height)
         if self.pipelines:
             dq.count("unknown_pipelines", out.filter(pl.col("pipeline").str.starts_with("#")).height)
+        return _with_picked(out, self._touches())
+
+
+def _with_picked(out: pl.DataFrame, touches: pl.DataFrame) -> pl.DataFrame:
+    """`picked` of each stage entry: the deal's first touch at or after the entry and
+    before its next row (the visit's end); null when nobody touched it in that stage.
+    Touch times are screened as the rows' are: one out of every plausible range can only
+    fall outside every visit."""
+    if touches.height == 0:
         return out
+    touches = touches.filter(pl.col("t").is_finite())
+    touches = touches.with_columns(tt=from_epoch_seconds(touches["t"]))
+    rows = out.with_row_index("_r").select("_r", "deal", "ts", "kind")
+    nxt = rows.sort(["deal", "ts", "_r"]).with_columns(
+        until=pl.col("ts").shift(-1).over("deal"))
+    first = nxt.filter(pl.col("kind") == STAGE).sort("ts").join_asof(
+        touches.select("deal", "tt").drop_nulls().sort("tt"), left_on="ts", right_on="tt",
+        by="deal", strategy="forward", check_sortedness=False)
+    picked = first.select("_r", picked=pl.when(
+        pl.col("until").is_null() | (pl.col("tt") < pl.col("until"))).then(pl.col("tt")))
+    return out.with_row_index("_r").join(picked, on="_r", how="left",
+                                         maintain_order="left").drop("_r")
 
 
 def _drop_by_reason(rows: pl.DataFrame, dq: DataQuality) -> None:
