@@ -255,7 +255,7 @@ def search_staff(model: m.FunnelFile, team: str, targets: list[Target], config: 
                     miss += 1.0
                 elif t.kind == "respond":
                     miss += max(0.0, t.threshold - e.mean)
-                elif t.kind == "utilization":
+                elif t.kind in ("utilization", "abandon"):
                     miss += max(0.0, e.mean - t.threshold)
                 else:
                     miss += e.mean

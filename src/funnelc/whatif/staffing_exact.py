@@ -1,6 +1,7 @@
 """Where the staffing search starts: the exact answer where a closed form describes the
-team — Erlang C (M/M/c) or M/M/c+D (with an SLA) for a respond target when the team
-serves that one stage with exponential work around the clock; the offered load for a
+team — Erlang C (M/M/c) or M/M/c+D (with an SLA) for a respond target, Erlang A
+(M/M/c+M) for an abandon target, when the team serves that one stage with exponential
+work (and, for abandon, exponential patience) around the clock; the offered load for a
 utilization target; otherwise the smallest stable size (offered load < 1) — and the
 exact curve drawn beside the simulated one."""
 
@@ -8,9 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .. import model as m
 from ..sim.compile import Network
+
+if TYPE_CHECKING:
+    from ..analysis.exact import AccountExact
 from .targets import Target
 
 __all__ = ["ExactStart", "exact_start", "exact_value"]
@@ -23,9 +28,10 @@ class ExactStart:
     answers: tuple[int | None, ...]
     """Per target, the exact smallest size when a closed form applies, else None."""
     model: str | None
-    """"Erlang C (M/M/c)", "M/M/c+D" or None."""
+    """"Erlang C (M/M/c)", "M/M/c+D", "Erlang A (M/M/c+M)" or None."""
     curve: tuple[tuple[str, float, float, float, float | None] | None, ...]
-    """Per target, what the exact curve needs: (kind, lam, mu, t, D) or None."""
+    """Per target, what the exact curve needs: (kind, lam, mu, t, D) or None; for
+    "abandon", t is the patience rate θ."""
     busy: float
     week: float
 
@@ -41,6 +47,8 @@ def exact_value(spec: tuple[str, float, float, float, float | None] | None, c: i
     if kind == "load":
         return busy * 168.0 / (c * week) if c > 0 and week > 0 else None
     try:
+        if kind == "abandon":
+            return q.erlang_a(c, lam, mu, t).p_abandon
         if d is None:
             if c * mu <= lam:
                 return 0.0
@@ -89,7 +97,7 @@ def exact_start(model: m.FunnelFile, net: Network, team: str, targets: list[Targ
                 if node is not None else None
             lam = acct.stage(sp.pipeline_name, sp.name).arrivals_per_hour
             if (stage is not None and stage.cadence is None and stage.work is not None
-                    and stage.work.kind == "exp" and around_clock and math.isfinite(lam)
+                    and stage.work.kind == "exp" and stage.patience is None and around_clock and math.isfinite(lam)
                     and lam > 0 and t.hours is not None
                     and tx.stages[0] == f"{sp.pipeline_name}.{sp.name}"):
                 mu = 1.0 / stage.work.mean
@@ -107,7 +115,23 @@ def exact_start(model: m.FunnelFile, net: Network, team: str, targets: list[Targ
                 why = f"{label} (λ={lam:.4g}/h, μ={mu:.4g}/h) → {c} for `{want}`"
             else:
                 why = (f"no closed form for `{want}` (the team serves several stages, works "
-                       f"by a calendar, or the work is not exponential): stable from {stable}")
+                       f"by a calendar, deals give up waiting, or the work is not "
+                       f"exponential): stable from {stable}")
+        elif t.kind == "abandon":
+            erlang = _erlang_a_start(model, net, t, tx.stages, around_clock, acct)
+            if erlang is not None:
+                c, spec = erlang
+                answer = c
+                label = "Erlang A (M/M/c+M)"
+                _, lam, mu, theta, _ = spec
+                why = (f"{label} (λ={lam:.4g}/h, μ={mu:.4g}/h, θ={theta:.4g}/h) → {c} for "
+                       f"`{want}`")
+            else:
+                # Patience keeps any size stable: start at 1 when the team is overloaded
+                # by design, else from the stable size (abandonment then falls fast).
+                why = (f"no closed form for `{want}` (the team serves several stages, works "
+                       f"by a calendar, or the work or patience is not exponential): stable "
+                       f"from {stable}")
         else:
             why = f"stable (offered load < 1) from {stable} for `{want}`"
         answers.append(answer)
@@ -116,6 +140,39 @@ def exact_start(model: m.FunnelFile, net: Network, team: str, targets: list[Targ
         start = max(start, c)
     return ExactStart(start=start, why="; ".join(whys), answers=tuple(answers), model=label,
                       curve=tuple(curve), busy=busy, week=week)
+
+
+def _erlang_a_start(model: m.FunnelFile, net: Network, t: Target, team_stages: list[str],
+                    around_clock: bool, acct: AccountExact
+                    ) -> tuple[int, tuple[str, float, float, float, float | None]] | None:
+    """The exact smallest size for an abandon target by Erlang A (M/M/c+M), where it
+    describes the team: one stage, exponential work and patience, no cadence, no SLA
+    (which would also pull deals out of the queue), around the clock; else None."""
+    from ..analysis import queueing as q
+
+    if len(t.stages) != 1 or len(team_stages) != 1 or not around_clock:
+        return None
+    sp = net.stages[t.stages[0]]
+    if team_stages[0] != f"{sp.pipeline_name}.{sp.name}":
+        return None
+    node = model.pipeline(sp.pipeline_name)
+    stage = next((s for s in node.stages if s.name.value == sp.name), None) \
+        if node is not None else None
+    if (stage is None or stage.cadence is not None or stage.work is None
+            or stage.work.kind != "exp" or stage.sla is not None or stage.patience is None
+            or stage.patience.dist.kind != "exp"):
+        return None
+    lam = acct.stage(sp.pipeline_name, sp.name).arrivals_per_hour
+    if not (math.isfinite(lam) and lam > 0):
+        return None
+    mu, theta = 1.0 / stage.work.mean, 1.0 / stage.patience.dist.mean
+    c = 1
+    while q.erlang_a(c, lam, mu, theta).p_abandon > t.threshold + 1e-12 and c < 10_000:
+        c += 1
+    if t.strict:
+        while q.erlang_a(c, lam, mu, theta).p_abandon >= t.threshold and c < 10_000:
+            c += 1
+    return c, ("abandon", lam, mu, theta, None)
 
 
 def _mmcd_tail(c: int, lam: float, mu: float, d: float, t: float) -> float:

@@ -7,6 +7,10 @@ against them.
   The target's limit replaces the stages' own `respond` for the search (measurement
   only: it changes no deal's path, so the numbers stay common across sizes).
 * `utilization <= 85%` (or `<`) — busy member-hours / working member-hours.
+* `abandon <= 5%` (or `<`) — at most 5 % of the deals entering the team's stages that
+  have a `patience` leave the queue because it ran out (pooled over those stages;
+  `at "P"."S"` names one). Judged, like the others, on the simulated share with its
+  95 % interval; Erlang A gives the start where the team's one stage allows it.
 * `no graveyard` — none of the team's stages is a graveyard because of the team (WIP
   still growing at the horizon, deals older than the SLA). A stage whose `stay` has no
   SLA is a graveyard by design; no team size changes that, so it is reported, not
@@ -36,7 +40,7 @@ from .variants import OverrideError
 __all__ = ["Target", "parse_target", "team_stages", "with_respond_limits", "SizeEval",
            "evaluate", "TARGET_KINDS"]
 
-TARGET_KINDS = ("respond", "utilization", "no graveyard")
+TARGET_KINDS = ("respond", "utilization", "abandon", "no graveyard")
 
 _DUR = re.compile(r"([0-9]+(?:\.[0-9]+)?)(min|s|m|h|d|w)(?![\w.])")
 _PCT = re.compile(r"([0-9]+(?:\.[0-9]+)?)%")
@@ -47,11 +51,12 @@ _REF = re.compile(rf"({_NAME})(?:\.({_NAME}))?\s*$")
 @dataclass(frozen=True)
 class Target:
     text: str
-    kind: Literal["respond", "utilization", "graveyard"]
+    kind: Literal["respond", "utilization", "abandon", "graveyard"]
     threshold: float
-    """respond: share picked up in time (0.9); utilization: share (0.85); graveyard: 0."""
+    """respond: share picked up in time (0.9); utilization, abandon: share (0.85, 0.05);
+    graveyard: 0."""
     strict: bool = False
-    """utilization `<` rather than `<=`."""
+    """utilization or abandon `<` rather than `<=`."""
     hours: float | None = None
     stages: tuple[int, ...] = ()
     """Indices into the network's stages the target covers."""
@@ -67,7 +72,7 @@ class Target:
             return False
         if self.kind == "respond":
             return value >= self.threshold - 1e-12
-        if self.kind == "utilization":
+        if self.kind in ("utilization", "abandon"):
             return value < self.threshold if self.strict else value <= self.threshold + 1e-12
         return value <= 0
 
@@ -98,45 +103,15 @@ def parse_target(text: str, origin: str, net: Network, team: str) -> Target:
     lead = len(text) - len(text.lstrip())
     owned = team_stages(net, team)
     word = s.split(" ", 1)[0] if s else ""
-    if re.fullmatch(r"no\s+graveyards?", s):
-        return Target(text, "graveyard", 0.0, stages=tuple(owned), scale=1.0,
-                      metric_label="graveyard stages")
-    if word == "utilization" or word == "utilisation":
-        mt = re.fullmatch(r"utili[sz]ation\s*(<=|<)\s*" + _PCT.pattern, s)
-        if mt is None:
-            raise fail(lead, lead + len(s), "cannot read this utilization target",
-                       "expected `utilization <= P%`", "e.g. `utilization <= 85%`")
-        share = float(mt.group(2)) / 100.0
-        if not 0 < share <= 1:
-            a = lead + mt.start(2)
-            raise fail(a, lead + mt.end(), "utilization target must be above 0% and at most "
-                       "100%", "out of range")
-        return Target(text, "utilization", share, strict=mt.group(1) == "<",
-                      metric_label=f"utilization of {team} (%)")
-    if word == "respond":
-        rest = s[len("respond"):]
-        mt = re.match(r"\s+" + _DUR.pattern + r"\s+" + _PCT.pattern, rest)
-        if mt is None:
-            raise fail(lead, lead + len(s), "cannot read this respond target",
-                       "expected `respond DURATION P%`",
-                       "e.g. `respond 15m 90%`: 90% of deals picked up within 15 minutes")
-        hours = float(mt.group(1)) * m.HOURS_PER_UNIT[mt.group(2)]
-        share = float(mt.group(3)) / 100.0
-        off = lead + len("respond")
-        if hours <= 0:
-            raise fail(off + mt.start(1), off + mt.end(2), "the respond limit must be above 0")
-        if not 0 < share < 1:
-            raise fail(off + mt.start(3), off + mt.end(), "the share must be above 0% and "
-                       "below 100%", "out of range",
-                       "some deals always wait in a queue: 100% cannot be promised")
-        tail = rest[mt.end():]
-        stages: list[int]
+
+    def at_stage(tail: str, pos: int) -> int | None:
+        """The stage named by `at "P"."S"` in `tail` (at `pos` in the text), or None."""
+        what = word
         if tail.strip():
             at = re.match(r"\s+at\s+", tail)
-            pos = off + mt.end()
             if at is None:
                 raise fail(pos + len(tail) - len(tail.lstrip()), pos + len(tail),
-                           "unexpected text after the respond target",
+                           f"unexpected text after the {what} target",
                            "expected `at \"Pipeline\".\"Stage\"` or nothing")
             ref_text = tail[at.end():]
             ref = _REF.match(ref_text)
@@ -168,20 +143,83 @@ def parse_target(text: str, origin: str, net: Network, team: str) -> Target:
                            "the team's stages: " + ", ".join(
                                f"`{net.stages[i].pipeline_name}.{net.stages[i].name}`"
                                for i in owned))
-            stages = [sp.index]
-        else:
-            stages = [i for i in owned if net.stages[i].respond_hours is not None] or owned
+            return sp.index
+        return None
+
+    if re.fullmatch(r"no\s+graveyards?", s):
+        return Target(text, "graveyard", 0.0, stages=tuple(owned), scale=1.0,
+                      metric_label="graveyard stages")
+    if word == "utilization" or word == "utilisation":
+        mt = re.fullmatch(r"utili[sz]ation\s*(<=|<)\s*" + _PCT.pattern, s)
+        if mt is None:
+            raise fail(lead, lead + len(s), "cannot read this utilization target",
+                       "expected `utilization <= P%`", "e.g. `utilization <= 85%`")
+        share = float(mt.group(2)) / 100.0
+        if not 0 < share <= 1:
+            a = lead + mt.start(2)
+            raise fail(a, lead + mt.end(), "utilization target must be above 0% and at most "
+                       "100%", "out of range")
+        return Target(text, "utilization", share, strict=mt.group(1) == "<",
+                      metric_label=f"utilization of {team} (%)")
+    if word == "respond":
+        rest = s[len("respond"):]
+        mt = re.match(r"\s+" + _DUR.pattern + r"\s+" + _PCT.pattern, rest)
+        if mt is None:
+            raise fail(lead, lead + len(s), "cannot read this respond target",
+                       "expected `respond DURATION P%`",
+                       "e.g. `respond 15m 90%`: 90% of deals picked up within 15 minutes")
+        hours = float(mt.group(1)) * m.HOURS_PER_UNIT[mt.group(2)]
+        share = float(mt.group(3)) / 100.0
+        off = lead + len("respond")
+        if hours <= 0:
+            raise fail(off + mt.start(1), off + mt.end(2), "the respond limit must be above 0")
+        if not 0 < share < 1:
+            raise fail(off + mt.start(3), off + mt.end(), "the share must be above 0% and "
+                       "below 100%", "out of range",
+                       "some deals always wait in a queue: 100% cannot be promised")
+        pos = off + mt.end()
+        named = at_stage(rest[mt.end():], pos)
+        stages = [named] if named is not None else (
+            [i for i in owned if net.stages[i].respond_hours is not None] or owned)
         return Target(text, "respond", share, hours=hours, stages=tuple(stages),
                       metric_label=f"picked up within {mt.group(1)}{mt.group(2)} (%)")
+    if word == "abandon":
+        mt = re.match(r"abandon\s*(<=|<)\s*" + _PCT.pattern, s)
+        if mt is None:
+            raise fail(lead, lead + len(s), "cannot read this abandon target",
+                       "expected `abandon <= P%`",
+                       "e.g. `abandon <= 5%`: at most 5% of deals give up waiting "
+                       "(their `patience` runs out)")
+        share = float(mt.group(2)) / 100.0
+        if not 0 <= share < 1 or (share == 0 and mt.group(1) == "<"):
+            a = lead + mt.start(2)
+            raise fail(a, lead + mt.end(), "the abandon share must be at least 0% and "
+                       "below 100%", "out of range")
+        named = at_stage(s[mt.end():], lead + mt.end())
+        patient = [i for i in owned if net.stages[i].patience is not None]
+        if named is not None and named not in patient:
+            sp = net.stages[named]
+            raise fail(lead + mt.end(), lead + len(s),
+                       f"stage `{sp.pipeline_name}.{sp.name}` has no `patience`",
+                       "no deal gives up waiting here",
+                       "give the stage `patience DIST -> lost \"…\"`, or name one that has it")
+        if not patient:
+            raise fail(lead, lead + len("abandon"),
+                       f"none of team `{team}`'s stages has a `patience`",
+                       "no deal ever gives up waiting",
+                       "add `patience DIST -> lost \"…\"` to a stage the team works, or "
+                       "target `respond` instead")
+        return Target(text, "abandon", share, strict=mt.group(1) == "<",
+                      stages=(named,) if named is not None else tuple(patient),
+                      metric_label="gave up waiting (%)")
     if word == "no":  # `no graveyrd`: judge the whole phrase
         word = s
-    guess = did_you_mean(word, ["respond", "utilization", "no graveyard"])
+    guess = did_you_mean(word, ["respond", "utilization", "abandon", "no graveyard"])
     raise fail(lead, lead + max(len(word), 1), f"unknown target `{word or s}`",
-               "expected respond, utilization or no graveyard",
+               "expected respond, utilization, abandon or no graveyard",
                f"did you mean `{guess}`?" if guess else
-               "targets: `respond 15m 90%`, `utilization <= 85%`, `no graveyard`")
-
-
+               "targets: `respond 15m 90%`, `utilization <= 85%`, `abandon <= 5%`, "
+               "`no graveyard`")
 
 
 @dataclass
@@ -217,6 +255,11 @@ def _respond_value(rep: RepStats, stages: tuple[int, ...]) -> float:
     return (checked - breached) / checked if checked else NAN
 
 
+def _abandon_value(rep: RepStats, stages: tuple[int, ...]) -> float:
+    entered = sum(rep.stages[i].entered for i in stages)
+    return sum(rep.stages[i].abandoned for i in stages) / entered if entered else NAN
+
+
 def _judge(target: Target, est: Estimate) -> tuple[bool, bool]:
     """(meets, sure) from the mean and its 95 % interval."""
     meets = target.met_by(est.mean)
@@ -241,6 +284,9 @@ def evaluate(ev: SizeEval, net: Network, targets: list[Target], team_index: int,
             est = estimate(vals)
         elif t.kind == "utilization":
             vals = [r.teams[team_index].utilization for r in ev.reps]
+            est = estimate(vals)
+        elif t.kind == "abandon":
+            vals = [_abandon_value(r, t.stages) for r in ev.reps]
             est = estimate(vals)
         else:
             bad = 0

@@ -1,0 +1,109 @@
+"""`funnelc staff --target 'abandon <= P%'` (issue 15): the patience target. On a
+one-stage M/M/c+M funnel the answer equals the smallest size whose Erlang A abandonment
+share meets the target, computed here from the birth-death chain (not funnelc's
+formula); the target is refused, with its place and a hint, where no deal can give up."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from funnelc.cli import cli
+
+LAM, WORK_MIN, PATIENCE_MIN, SHARE = 20.0, 15.0, 10.0, 0.05
+
+ONE_STAGE = f"""
+team Ops size 3
+source Calls {LAM:g}/hour -> Line.In
+pipeline Line main {{
+  stage In {{
+    owner Ops
+    work exp({WORK_MIN:g}m)
+    patience exp({PATIENCE_MIN:g}m) -> lost "Ушел к конкурентам"
+    -> won
+  }}
+}}
+"""
+FAST = ["--days", "6", "--warmup", "1", "--jobs", "1"]
+
+
+def _abandon_share(c: int, lam: float, mu: float, theta: float, states: int = 400) -> float:
+    """P(abandon) of M/M/c+M from its birth-death chain: π_n ∝ Π λ / (min(k, c)μ +
+    (k - c)⁺θ); abandonments per hour are θ·E[(N - c)⁺], a share of λ."""
+    weights = [1.0]
+    for n in range(1, states):
+        weights.append(weights[-1] * lam / (min(n, c) * mu + max(n - c, 0) * theta))
+    total = sum(weights)
+    queued = sum(max(n - c, 0) * w for n, w in enumerate(weights)) / total
+    return theta * queued / lam
+
+
+def _exact_minimal_c(share: float) -> int:
+    mu, theta = 60.0 / WORK_MIN, 60.0 / PATIENCE_MIN
+    return next(c for c in range(1, 100) if _abandon_share(c, LAM, mu, theta) <= share)
+
+
+@pytest.fixture
+def one_stage(tmp_path: Path) -> str:
+    path = tmp_path / "patience.funnel"
+    path.write_text(ONE_STAGE, encoding="utf-8")
+    return str(path)
+
+
+def _staff(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["staff", *args], catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("from_size", [None, "1"])
+def test_abandon_target_equals_erlang_a(one_stage: str, from_size: str | None) -> None:
+    want = _exact_minimal_c(SHARE)
+    # The neighbours are far from the target, so simulation can settle them quickly.
+    mu, theta = 60.0 / WORK_MIN, 60.0 / PATIENCE_MIN
+    assert _abandon_share(want - 1, LAM, mu, theta) > 1.15 * SHARE
+    assert _abandon_share(want, LAM, mu, theta) < 0.7 * SHARE
+    extra = ["--from-size", from_size] if from_size else []
+    code, out, err = _staff(one_stage, "--team", "Ops", "--target", "abandon <= 5%",
+                            *FAST, *extra, "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["answer"] == want
+    assert data["exact"]["model"] == "Erlang A (M/M/c+M)"
+    assert data["exact"]["answers"] == [want]
+    by_size = {p["size"]: p for p in data["curve"]}
+    assert want - 1 in by_size and want in by_size
+    for c in (want - 1, want):
+        exact = _abandon_share(c, LAM, mu, theta)
+        assert by_size[c]["targets"][0]["exact"] == pytest.approx(exact * 100.0, rel=1e-9)
+
+
+def test_abandon_target_text_names_the_share(one_stage: str) -> None:
+    code, out, err = _staff(one_stage, "--team", "Ops", "--target", "abandon < 5%", *FAST)
+    assert code == 0, err
+    assert "abandon < 5%" in out
+    assert f"smallest size of `Ops` meeting every target: {_exact_minimal_c(SHARE)}" in out
+
+
+@pytest.mark.parametrize(("target", "message"), [
+    ("abandon 5%", "cannot read this abandon target"),
+    ("abandon <= 120%", "the abandon share must be at least 0% and below 100%"),
+    ("abandonn <= 5%", "did you mean `abandon`?"),
+])
+def test_bad_abandon_targets(one_stage: str, target: str, message: str) -> None:
+    code, _, err = _staff(one_stage, "--team", "Ops", "--target", target, *FAST)
+    assert code == 2, err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_abandon_without_patience_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "nopatience.funnel"
+    path.write_text(ONE_STAGE.replace('    patience exp(10m) -> lost "Ушел к конкурентам"\n',
+                                      ""), encoding="utf-8")
+    code, _, err = _staff(str(path), "--team", "Ops", "--target", "abandon <= 5%", *FAST)
+    assert code == 2, err
+    assert "none of team `Ops`'s stages has a `patience`" in err
+    assert "--target:1:1" in err
