@@ -667,15 +667,20 @@ class Engine:
         if self._open is not None:
             self._open[d.id] = d
         if st.sla is not None:
+            # At t=0 a deadline is its delay; one at the horizon or later never fires
+            # (`_at` would drop it), so it is not even made (months-long SLAs of parked
+            # deals, thousands of them in a forecast).
             cal = st.cal_sla
             if cal is None:
-                self._at(_Call(self._on_sla, (d, d.ver)), max(0.0, e + st.sla))
+                due = max(0.0, e + st.sla)
+                if due < self.horizon:
+                    self._at(_Call(self._on_sla, (d, d.ver)), due)
             else:
                 d.wentered = cal.clock(e)
                 st.sum_win += d.wentered
-                due = cal.add(e, st.sla)
-                if due < math.inf:
-                    self._at(_Call(self._on_sla, (d, d.ver)), max(0.0, due))
+                due = max(0.0, cal.add(e, st.sla))
+                if due < self.horizon:
+                    self._at(_Call(self._on_sla, (d, d.ver)), due)
         if st.respond is not None:
             d.resp_by = (e + st.respond if self.sla_cal.always_open
                          else self.sla_cal.add(e, st.respond))
