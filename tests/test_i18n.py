@@ -310,6 +310,27 @@ def test_the_audit_in_russian_has_no_english_words(tmp_path: Path) -> None:
     assert "Source «Реклама» converts" in " ".join(english.stdout.split())
 
 
+# ------------------------------------------------------------------------- history
+
+@pytest.mark.slow
+def test_history_tables_and_plots_in_russian_on_request(tmp_path: Path) -> None:
+    """history runs without a funnel too: `--lang ru` titles its tables, columns and
+    plots in Russian, and the page says `lang="ru"`."""
+    from test_history_audit import generate
+
+    csv = generate(3, tmp_path / "h.csv")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["history", str(csv), "--lang", "ru", "-o", str(out),
+                                      "-q"], env={"NO_COLOR": "1", "COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Конверсия между этапами по месяцам" in result.stdout
+    assert "Менеджеры в сравнении с остальной командой" in result.stdout
+    page = (out / "history.html").read_text(encoding="utf-8")
+    assert '<html lang="ru">' in page and "Новые сделки по месяцам и источникам" in page
+    svg = (out / "plots" / "inflow.svg").read_text(encoding="utf-8")
+    assert "<!-- новые сделки -->" in svg
+
+
 # ------------------------------------------------------------------ docs/messages.md
 
 def test_the_review_table_is_generated_from_the_catalogs() -> None:

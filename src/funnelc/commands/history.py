@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .common import EXIT_CLEAN, EXIT_PROBLEMS
-from .convention import deliver, info, verbosity_options
+from .convention import deliver, info, lang_option, verbosity_options
 from .sim_options import stack
 
 if TYPE_CHECKING:
@@ -82,6 +82,7 @@ def return_freed_memory() -> None:
 @tz_option
 @click.option("--rows", "max_rows", type=click.IntRange(1), default=40, show_default=True,
               help="Rows shown per table in the terminal (files hold them all).")
+@lang_option()
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
 def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funnel_path: str | None,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, cast
 
 import polars as pl
 
+from ..i18n import N_, Translator, choose, translator
 from .analytics import HistoryTables
 from .audit import Audit
 
@@ -47,11 +48,12 @@ def _months_axis(ax: Axes, df: pl.DataFrame) -> None:
     ax.xaxis.update_units(sorted(df["month"].unique().to_list()))
 
 
-def inflow_plot(t: HistoryTables) -> Figure:
+def inflow_plot(t: HistoryTables, tr: Translator) -> Figure:
+    _ = tr.gettext
     fig = _fig(9, 3.8)
     df = t.inflow
     if df.height == 0:
-        return _empty(fig, "no deals")
+        return _empty(fig, _("no deals"))
     months = sorted(df["month"].unique().to_list())
     top = (df.group_by("source").agg(pl.col("deals").sum()).sort("deals", descending=True)
            ["source"].to_list())
@@ -65,17 +67,18 @@ def inflow_plot(t: HistoryTables) -> Figure:
         vals = [float(by.get(m, 0)) for m in months]
         ax.bar(months, vals, bottom=bottom, label=_label(src, 36))
         bottom = [b + v for b, v in zip(bottom, vals)]
-    ax.set_ylabel("new deals")
+    ax.set_ylabel(_("new deals"))
     ax.legend(fontsize=7, loc="upper left", frameon=False)
     ax.tick_params(axis="x", labelrotation=45)
     return fig
 
 
-def conversion_plot(t: HistoryTables) -> Figure:
+def conversion_plot(t: HistoryTables, tr: Translator) -> Figure:
+    _ = tr.gettext
     fig = _fig(9, 3.8)
     df = t.conversion.filter(pl.col("month") != "all")
     if df.height == 0:
-        return _empty(fig, "no stage-to-stage moves")
+        return _empty(fig, _("no stage-to-stage moves"))
     ax = fig.add_subplot()
     _months_axis(ax, df)
     pairs = df.select("pipeline", "from_stage", "to_stage").unique(maintain_order=True).rows()
@@ -86,25 +89,26 @@ def conversion_plot(t: HistoryTables) -> Figure:
                        label=_label(f"{a} → {b}", 50))
         if (sel["with_returns"] != sel["direct"]).any():
             ax.plot(sel["month"].to_list(), sel["with_returns_pct"].to_list(), linestyle="--",
-                    color=line[0].get_color(), label="  incl. returned")
-    ax.set_ylabel("conversion, %")
+                    color=line[0].get_color(), label="  " + _("incl. returned"))
+    ax.set_ylabel(_("conversion, %"))
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=7, frameon=False)
     ax.tick_params(axis="x", labelrotation=45)
     return fig
 
 
-def time_plot(t: HistoryTables) -> Figure:
+def time_plot(t: HistoryTables, tr: Translator) -> Figure:
+    _ = tr.gettext
     df = t.time_in_stage.filter(pl.col("n") > 0).head(MAX_BARS)
     fig = _fig(9, 0.32 * max(df.height, 3) + 1.2)
     if df.height == 0:
-        return _empty(fig, "no completed visits")
+        return _empty(fig, _("no completed visits"))
     ax = fig.add_subplot()
     labels = [_label(f"{p} · {s}", 48) for p, s in zip(df["pipeline"], df["stage"])]
     y = list(range(df.height))
     ax.barh(y, df["p90_h"].to_list(), color="#c6d4e8", label="p90")
-    ax.barh(y, df["median_h"].to_list(), color="#4c72b0", height=0.5, label="median")
-    ax.plot(df["mean_h"].to_list(), y, "k|", markersize=12, label="mean")
+    ax.barh(y, df["median_h"].to_list(), color="#4c72b0", height=0.5, label=_("median"))
+    ax.plot(df["mean_h"].to_list(), y, "k|", markersize=12, label=_("mean"))
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     # Hours columns: polars types max()/min() as any literal, these are floats (or null).
@@ -112,16 +116,17 @@ def time_plot(t: HistoryTables) -> Figure:
     low = cast("float | None", df["median_h"].min())
     if top and low and top / max(low, 1e-6) > 100:
         ax.set_xscale("log")
-    ax.set_xlabel("hours in stage")
+    ax.set_xlabel(_("hours in stage"))
     ax.legend(fontsize=7, frameon=False)
     return fig
 
 
-def shape_plot(t: HistoryTables) -> Figure:
+def shape_plot(t: HistoryTables, tr: Translator) -> Figure:
+    _ = tr.gettext
     df = t.shape.head(MAX_BARS)
     fig = _fig(9, 0.32 * max(df.height, 3) + 1.2)
     if df.height == 0:
-        return _empty(fig, "no deals")
+        return _empty(fig, _("no deals"))
     ax = fig.add_subplot()
     y = list(range(df.height))
     colors = ["#55a868" if s == "won" else "#4c72b0" for s in df["stage"]]
@@ -130,15 +135,16 @@ def shape_plot(t: HistoryTables) -> Figure:
     ax.invert_yaxis()
     for yy, v, pc in zip(y, df["deals"].to_list(), df["pct_of_first"].to_list()):
         ax.text(v, yy, f" {v:,} ({pc:.0f}%)", va="center", fontsize=7)
-    ax.set_xlabel("deals that entered")
+    ax.set_xlabel(_("deals that entered"))
     return fig
 
 
-def backlog_plot(t: HistoryTables) -> Figure:
+def backlog_plot(t: HistoryTables, tr: Translator) -> Figure:
+    _ = tr.gettext
     df = t.backlog
     fig = _fig(9, 3.8)
     if df.height == 0:
-        return _empty(fig, "no backlog")
+        return _empty(fig, _("no backlog"))
     graves = {(p, s) for p, s, g in t.graveyards.select("pipeline", "stage", "graveyard")
               .iter_rows() if g}
     # Ties broken by name: group_by's order varies from run to run, and so did the plot.
@@ -147,26 +153,27 @@ def backlog_plot(t: HistoryTables) -> Figure:
            .head(MAX_SERIES).rows())
     ax = fig.add_subplot()
     _months_axis(ax, df)
-    for p, s, _ in top:
+    for p, s, _count in top:
         sel = df.filter((pl.col("pipeline") == p) & (pl.col("stage") == s)).sort("month")
         ax.plot(sel["month"].to_list(), sel["wip"].to_list(), marker="o",
                 linewidth=2.5 if (p, s) in graves else 1.2,
-                label=_label(f"{s}" + (" ⚠ graveyard" if (p, s) in graves else ""), 44))
-    ax.set_ylabel("deals in stage at month end")
+                label=_label(f"{s}" + (" ⚠ " + _("graveyard") if (p, s) in graves else ""), 44))
+    ax.set_ylabel(_("deals in stage at month end"))
     ax.legend(fontsize=7, frameon=False)
     ax.tick_params(axis="x", labelrotation=45)
     return fig
 
 
-def funnel_plot(a: Audit) -> Figure:
+def funnel_plot(a: Audit, tr: Translator) -> Figure:
     """Conversion against volume per manager, one panel per stage pair (the busiest
     first), with the team's rate and its 95 % control limits: a manager outside the
     funnel differs by more than chance at his volume (Spiegelhalter's funnel plot)."""
+    _ = tr.gettext
     from .stats import funnel_limits
 
     df = a.managers
     if df is None or df.height == 0:
-        return _empty(_fig(9, 3), "no managers in the history")
+        return _empty(_fig(9, 3), _("no managers in the history"))
     pairs = (df.group_by(["pipeline", "from_stage", "to_stage"], maintain_order=True)
              .agg(pl.col("entered").sum()).sort("entered", descending=True)
              .head(MAX_PANELS).rows())
@@ -182,18 +189,18 @@ def funnel_plot(a: Audit) -> Figure:
         grid = [1 + (top * 1.1 - 1) * i / 60 for i in range(61)]
         lims = [funnel_limits(p0, n) for n in grid]
         ax.plot(grid, [100 * lo for lo, _ in lims], color="#8c8c8c", linestyle="--",
-                linewidth=1, label="95 % limits")
+                linewidth=1, label=_("95 % limits"))
         ax.plot(grid, [100 * hi for _, hi in lims], color="#8c8c8c", linestyle="--",
                 linewidth=1)
-        ax.axhline(100 * p0, color="#4c72b0", linewidth=1, label="team")
+        ax.axhline(100 * p0, color="#4c72b0", linewidth=1, label=_("team"))
         flagged = sel["flagged"].to_list()
         ax.scatter(ns, rates, c=["#c44e52" if x else "#4c72b0" for x in flagged], zorder=3)
         for n, r, name in zip(ns, rates, sel["manager"].to_list()):
             ax.annotate(_label(name, 20), (n, r), fontsize=7, xytext=(3, 3),
                         textcoords="offset points")
         ax.set_title(_label(f"{f} → {to}", 70), fontsize=9)
-        ax.set_xlabel("deals entered")
-        ax.set_ylabel("conversion, %")
+        ax.set_xlabel(_("deals entered"))
+        ax.set_ylabel(_("conversion, %"))
         ax.legend(fontsize=7, frameon=False)
     return fig
 
@@ -201,16 +208,18 @@ def funnel_plot(a: Audit) -> Figure:
 MAX_PANELS = 6
 
 
-PLOTS: tuple[tuple[str, str, Callable[[HistoryTables], Figure]], ...] = (
-    ("inflow", "New deals by month and source", inflow_plot),
-    ("conversion", "Stage-to-stage conversion by month", conversion_plot),
-    ("time_in_stage", "Time in stage: median, mean and 90th percentile", time_plot),
-    ("shape", "Funnel shape: deals that entered each stage", shape_plot),
-    ("backlog", "Backlog at month ends", backlog_plot),
+PLOTS: tuple[tuple[str, str, Callable[[HistoryTables, Translator], Figure]], ...] = (
+    ("inflow", N_("New deals by month and source"), inflow_plot),
+    ("conversion", N_("Stage-to-stage conversion by month"), conversion_plot),
+    ("time_in_stage", N_("Time in stage: median, mean and 90th percentile"), time_plot),
+    ("shape", N_("Funnel shape: deals that entered each stage"), shape_plot),
+    ("backlog", N_("Backlog at month ends"), backlog_plot),
 )
+"""The plots, their titles (translated where drawn) and how each is drawn."""
 
 
-def draw_history_plots(t: HistoryTables, audit: Audit | None = None
+def draw_history_plots(t: HistoryTables, audit: Audit | None = None,
+                       tr: Translator | None = None
                        ) -> list[tuple[str, str, bytes, str, list[str]]]:
     """(name, title, png, svg, warnings) per plot; with an audit that names managers,
     also the managers' funnel plot."""
@@ -219,13 +228,15 @@ def draw_history_plots(t: HistoryTables, audit: Audit | None = None
     from ..report.figures import REPORT, render_figure
     from ..report.plots import RC
 
+    tr = tr or translator(choose(None))
     out = []
     with rc_context(RC):
         for name, title, draw in PLOTS:
-            fig = render_figure(draw(t), REPORT)
-            out.append((name, title, fig.png, fig.svg, fig.warnings))
+            fig = render_figure(draw(t, tr), REPORT)
+            out.append((name, tr.gettext(title), fig.png, fig.svg, fig.warnings))
         if audit is not None and audit.managers is not None:
-            fig = render_figure(funnel_plot(audit), REPORT)
-            out.append(("managers_funnel", "Managers: conversion against volume, with the "
-                        "team's 95 % control limits", fig.png, fig.svg, fig.warnings))
+            fig = render_figure(funnel_plot(audit, tr), REPORT)
+            out.append(("managers_funnel", tr.gettext(
+                "Managers: conversion against volume, with the team's 95 % control limits"),
+                fig.png, fig.svg, fig.warnings))
     return out

@@ -17,8 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from ..numfmt import percent
-from ..report.fmt import hours as fmt_hours
+from ..i18n import Translator, choose, translator
 from .analytics import HistoryTables
 from .match import NameMatch
 from .quality import DataQuality
@@ -36,18 +35,6 @@ def _int(x: Any) -> str:
 
 def _txt(x: Any) -> str:
     return "—" if x is None else str(x)
-
-
-def _yes(x: Any) -> str:
-    return "⚠ yes" if x else ""
-
-
-def _yes_no(x: Any) -> str:
-    return "—" if x is None else ("yes" if x else "no")
-
-
-def _days(x: Any) -> str:
-    return "—" if x is None else fmt_hours(float(x) * 24)
 
 
 @dataclass(frozen=True)
@@ -71,136 +58,197 @@ class Section:
     columns: list[Column]
 
 
-def sections(t: HistoryTables, extra: Sequence[Section] = ()) -> list[Section]:
+@dataclass(frozen=True)
+class _Formats:
+    """The cells' formats in one language (`funnelc.i18n`): counts, percentages (the
+    analytics compute them in percent), hours and days, yes and no."""
+
+    tr: Translator
+
+    def int_(self, x: Any) -> str:
+        return "—" if x is None else self.tr.number(int(x), 0)
+
+    def pct(self, x: Any) -> str:
+        return "—" if x is None else self.tr.percent(float(x) / 100.0, 2)
+
+    def hours(self, x: Any) -> str:
+        return "—" if x is None else self.tr.hours(float(x))
+
+    def days(self, x: Any) -> str:
+        return "—" if x is None else self.tr.hours(float(x) * 24)
+
+    def yes(self, x: Any) -> str:
+        return "⚠ " + self.tr.gettext("yes") if x else ""
+
+    def yes_no(self, x: Any) -> str:
+        if x is None:
+            return "—"
+        return self.tr.gettext("yes") if x else self.tr.gettext("no")
+
+
+def _lang(tr: Translator | None) -> Translator:
+    """`tr`, or the language `--lang` asks for (history may run without a funnel)."""
+    return tr or translator(choose(None))
+
+
+def sections(t: HistoryTables, extra: Sequence[Section] = (),
+             tr: Translator | None = None) -> list[Section]:
+    """history's tables, titled and formatted in `tr`'s language."""
+    tr = _lang(tr)
+    _ = tr.gettext
+    f = _Formats(tr)
     conv = t.conversion
     return [
-        Section("inflow", "Lead inflow by month and source",
-                "New deals by the month of their first event; a deal without a source is "
-                "shown by the stage it started in.", t.inflow,
-                [_c("month", "month"), _c("source", "source"), _c("deals", "deals", _int)]),
-        Section("conversion", "Stage-to-stage conversion by month",
-                "Deals that entered the first stage that month, and the share of them that "
-                "reached the second: directly (before any loss), and counting deals lost and "
-                "brought back (seed 003's «было» / «стало»).", conv,
-                [_c("pipeline", "pipeline"), _c("from_stage", "from"), _c("to_stage", "to"),
-                 _c("month", "month"), _c("entered", "entered", _int),
-                 _c("direct", "reached", _int), _c("direct_pct", "conversion", percent),
-                 _c("with_returns", "incl. returned", _int),
-                 _c("with_returns_pct", "conversion incl. returned", percent)]),
-        Section("losses", "Loss reasons by stage",
-                "Deals lost from each stage, by reason: share of the stage's losses and of all "
-                "its exits.", t.losses,
-                [_c("pipeline", "pipeline"), _c("stage", "stage"), _c("reason", "reason"),
-                 _c("deals", "deals", _int), _c("share_of_losses", "of losses", percent),
-                 _c("share_of_exits", "of exits", percent)]),
-        Section("time_in_stage", "Time in stage",
-                "Completed visits (entry to exit); `open` visits are still there at the end of "
-                "the data and not in the figures.", t.time_in_stage,
-                [_c("pipeline", "pipeline"), _c("stage", "stage"), _c("n", "visits", _int),
-                 _c("mean_h", "mean", fmt_hours), _c("p10_h", "p10", fmt_hours),
-                 _c("median_h", "median", fmt_hours), _c("p90_h", "p90", fmt_hours),
-                 _c("max_h", "max", fmt_hours), _c("open", "open", _int)]),
-        _moves_summary_section(t),
-        _moves_section(t),
-        Section("comebacks", "Lost deals that came back",
-                "Deals lost and later moved back into a stage (seed 003: leads «слиты» and "
-                "then qualified after all), by the month of the loss and its reason.",
+        Section("inflow", _("Lead inflow by month and source"),
+                _("New deals by the month of their first event; a deal without a source is "
+                  "shown by the stage it started in."), t.inflow,
+                [_c("month", _("month")), _c("source", _("source")),
+                 _c("deals", _("deals"), f.int_)]),
+        Section("conversion", _("Stage-to-stage conversion by month"),
+                _("Deals that entered the first stage that month, and the share of them that "
+                  "reached the second: directly (before any loss), and counting deals lost "
+                  "and brought back (seed 003's «было» / «стало»)."), conv,
+                [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
+                 _c("to_stage", _("to")), _c("month", _("month")),
+                 _c("entered", _("entered"), f.int_), _c("direct", _("reached"), f.int_),
+                 _c("direct_pct", _("conversion"), f.pct),
+                 _c("with_returns", _("incl. returned"), f.int_),
+                 _c("with_returns_pct", _("conversion incl. returned"), f.pct)]),
+        Section("losses", _("Loss reasons by stage"),
+                _("Deals lost from each stage, by reason: share of the stage's losses and of "
+                  "all its exits."), t.losses,
+                [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
+                 _c("reason", _("reason")), _c("deals", _("deals"), f.int_),
+                 _c("share_of_losses", _("of losses"), f.pct),
+                 _c("share_of_exits", _("of exits"), f.pct)]),
+        Section("time_in_stage", _("Time in stage"),
+                _("Completed visits (entry to exit); `open` visits are still there at the end "
+                  "of the data and not in the figures."), t.time_in_stage,
+                [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
+                 _c("n", _("visits"), f.int_), _c("mean_h", _("mean"), f.hours),
+                 _c("p10_h", "p10", f.hours), _c("median_h", _("median"), f.hours),
+                 _c("p90_h", "p90", f.hours), _c("max_h", _("max"), f.hours),
+                 _c("open", _("open"), f.int_)]),
+        _moves_summary_section(t, tr),
+        _moves_section(t, tr),
+        Section("comebacks", _("Lost deals that came back"),
+                _("Deals lost and later moved back into a stage (seed 003: leads «слиты» and "
+                  "then qualified after all), by the month of the loss and its reason."),
                 t.comebacks,
-                [_c("pipeline", "pipeline"), _c("month", "lost in"), _c("reason", "reason"),
-                 _c("lost", "lost", _int), _c("came_back", "came back", _int),
-                 _c("came_back_pct", "share", percent), _c("won_later", "won later", _int),
-                 _c("median_days", "median wait", _days), _c("back_to", "back to")]),
-        Section("graveyards", "Stages where deals hoard",
-                "Deals still in a stage longer than its 95th percentile of completed visits "
-                "(and at least 14 days); a stage is a graveyard with at least 5 such deals "
-                "making at least 5 % of its entries.", t.graveyards,
-                [_c("pipeline", "pipeline"), _c("stage", "stage"), _c("entered", "entered", _int),
-                 _c("open", "open now", _int), _c("age_median_h", "median age", fmt_hours),
-                 _c("p95_h", "p95 of done", fmt_hours), _c("hoarded", "hoarded", _int),
-                 _c("hoarded_pct", "of entered", percent), _c("graveyard", "graveyard", _yes)]),
-        Section("shape", "Funnel shape",
-                "Deals that ever entered each stage, as a share of all deals that entered the pipeline.",
-                t.shape, [_c("pipeline", "pipeline"), _c("stage", "stage"),
-                          _c("deals", "deals", _int), _c("pct_of_first", "of pipeline", percent)]),
+                [_c("pipeline", _("pipeline")), _c("month", _("lost in")),
+                 _c("reason", _("reason")), _c("lost", _("lost"), f.int_),
+                 _c("came_back", _("came back"), f.int_),
+                 _c("came_back_pct", _("share"), f.pct),
+                 _c("won_later", _("won later"), f.int_),
+                 _c("median_days", _("median wait"), f.days), _c("back_to", _("back to"))]),
+        Section("graveyards", _("Stages where deals hoard"),
+                _("Deals still in a stage longer than its 95th percentile of completed visits "
+                  "(and at least 14 days); a stage is a graveyard with at least 5 such deals "
+                  "making at least 5 % of its entries."), t.graveyards,
+                [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
+                 _c("entered", _("entered"), f.int_), _c("open", _("open now"), f.int_),
+                 _c("age_median_h", _("median age"), f.hours),
+                 _c("p95_h", _("p95 of done"), f.hours), _c("hoarded", _("hoarded"), f.int_),
+                 _c("hoarded_pct", _("of entered"), f.pct),
+                 _c("graveyard", _("graveyard"), f.yes)]),
+        Section("shape", _("Funnel shape"),
+                _("Deals that ever entered each stage, as a share of all deals that entered "
+                  "the pipeline."),
+                t.shape, [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
+                          _c("deals", _("deals"), f.int_),
+                          _c("pct_of_first", _("of pipeline"), f.pct)]),
         *extra,
     ]
 
 
-ORDER_SOURCES = {
-    "funnel": "Stages in the order the funnel file declares them; a move is judged against "
-              "the routes it declares.",
-    "crm": "Stages in the CRM's own order (its pipeline settings); no funnel file was given, "
-           "so no move is declared: give --funnel FILE to judge moves against its routes.",
-    "data": "Stage order inferred from the data (the most frequent moves between stages, "
-            "kept where they agree): no funnel file or CRM order was given, so no move is "
-            "declared; give --funnel FILE for the real order and routes.",
-}
-
-
-def order_note(t: HistoryTables) -> str:
+def order_note(t: HistoryTables, tr: Translator | None = None) -> str:
     """Where the stage order comes from, one sentence for every output."""
-    return ORDER_SOURCES[t.visits.order_source]
+    _ = _lang(tr).gettext
+    source = t.visits.order_source
+    if source == "funnel":
+        return _("Stages in the order the funnel file declares them; a move is judged "
+                 "against the routes it declares.")
+    if source == "crm":
+        return _("Stages in the CRM's own order (its pipeline settings); no funnel file was "
+                 "given, so no move is declared: give --funnel FILE to judge moves against "
+                 "its routes.")
+    return _("Stage order inferred from the data (the most frequent moves between stages, "
+             "kept where they agree): no funnel file or CRM order was given, so no move is "
+             "declared; give --funnel FILE for the real order and routes.")
 
 
-def _moves_summary_section(t: HistoryTables) -> Section:
+def _moves_summary_section(t: HistoryTables, tr: Translator) -> Section:
+    _ = tr.gettext
+    f = _Formats(tr)
     if t.visits.routes is not None:
         return Section(
-            "moves_summary", "Moves between stages",
-            "Moves from stage to stage, judged against the funnel's routes: `declared` "
-            "follow a route of the file (a declared loop back included: no problem); "
-            "`not declared` follow none, split into skips (forward past stages) and moves "
-            "back (seed 002 calls both a broken funnel).", t.moves_summary,
-            [_c("pipeline", "pipeline"), _c("moves", "moves", _int),
-             _c("declared", "declared", _int), _c("declared_backward", "of them back", _int),
-             _c("undeclared", "not declared", _int),
-             _c("undeclared_pct", "not declared %", percent), _c("skips", "skips", _int),
-             _c("backward", "backward", _int), _c("other_pipeline", "to other pipeline", _int)])
+            "moves_summary", _("Moves between stages"),
+            _("Moves from stage to stage, judged against the funnel's routes: `declared` "
+              "follow a route of the file (a declared loop back included: no problem); "
+              "`not declared` follow none, split into skips (forward past stages) and moves "
+              "back (seed 002 calls both a broken funnel)."), t.moves_summary,
+            [_c("pipeline", _("pipeline")), _c("moves", _("moves"), f.int_),
+             _c("declared", _("declared"), f.int_),
+             _c("declared_backward", _("of them back"), f.int_),
+             _c("undeclared", _("not declared"), f.int_),
+             _c("undeclared_pct", _("not declared %"), f.pct),
+             _c("skips", _("skips"), f.int_), _c("backward", _("backward"), f.int_),
+             _c("other_pipeline", _("to other pipeline"), f.int_)])
     return Section(
-        "moves_summary", "Backward moves and stage skips",
-        "Moves between stages by the order in use (see above): forward by one stage, "
-        "skipping stages, or backward (seed 002 calls both a broken funnel). Without a "
-        "funnel nothing is declared, so these are what the order suggests, not a verdict.",
+        "moves_summary", _("Backward moves and stage skips"),
+        _("Moves between stages by the order in use (see above): forward by one stage, "
+          "skipping stages, or backward (seed 002 calls both a broken funnel). Without a "
+          "funnel nothing is declared, so these are what the order suggests, not a verdict."),
         t.moves_summary,
-        [_c("pipeline", "pipeline"), _c("moves", "moves", _int),
-         _c("forward", "forward", _int), _c("skips", "skips", _int),
-         _c("skip_pct", "skips %", percent), _c("backward", "backward", _int),
-         _c("backward_pct", "backward %", percent),
-         _c("other_pipeline", "to other pipeline", _int)])
+        [_c("pipeline", _("pipeline")), _c("moves", _("moves"), f.int_),
+         _c("forward", _("forward"), f.int_), _c("skips", _("skips"), f.int_),
+         _c("skip_pct", _("skips %"), f.pct), _c("backward", _("backward"), f.int_),
+         _c("backward_pct", _("backward %"), f.pct),
+         _c("other_pipeline", _("to other pipeline"), f.int_)])
 
 
-def _moves_section(t: HistoryTables) -> Section:
+def _moves_section(t: HistoryTables, tr: Translator) -> Section:
+    _ = tr.gettext
+    f = _Formats(tr)
     funnel = t.visits.routes is not None
+    if funnel:
+        title = _("Moves the funnel does not declare")
+        note = _("Undeclared moves first (a problem: `declared` no), then declared moves that "
+                 "go back, sideways or to another pipeline; stages skipped count the stages "
+                 "the funnel's shortest declared way passes between the two (— when no "
+                 "declared way leads there).")
+    else:
+        title = _("Where the skips and backward moves go")
+        note = _("Skips and moves back by the order in use, then moves between stages of one "
+                 "rank and to other pipelines.")
     return Section(
-        "moves", "Moves the funnel does not declare" if funnel
-        else "Where the skips and backward moves go",
-        ("Undeclared moves first (a problem: `declared` no), then declared moves that go "
-         "back, sideways or to another pipeline; stages skipped count the stages the "
-         "funnel's shortest declared way passes between the two (— when no declared way "
-         "leads there)." if funnel else
-         "Skips and moves back by the order in use, then moves between stages of one rank "
-         "and to other pipelines."), t.moves,
-        [_c("pipeline", "pipeline"), _c("kind", "kind"), _c("stage", "from"),
-         _c("to_pipeline", "to pipeline"), _c("to_stage", "to"), _c("deals", "deals", _int),
-         _c("skipped", "stages skipped", _int)]
-        + ([_c("declared", "declared", _yes_no)] if funnel else []))
+        "moves", title, note, t.moves,
+        [_c("pipeline", _("pipeline")), _c("kind", _("kind")), _c("stage", _("from")),
+         _c("to_pipeline", _("to pipeline")), _c("to_stage", _("to")),
+         _c("deals", _("deals"), f.int_), _c("skipped", _("stages skipped"), f.int_)]
+        + ([_c("declared", _("declared"), f.yes_no)] if funnel else []))
 
 
-def names_section(nm: NameMatch, place: Callable[[int], str | None]) -> Section:
+def names_section(nm: NameMatch, place: Callable[[int], str | None],
+                  tr: Translator | None = None) -> Section:
     """The names of the data and of the funnel that did not meet, with the closest
     funnel name for each of the data's and where the data first has it."""
+    tr = _lang(tr)
+    _ = tr.gettext
     rows: list[tuple[str, str, str, int, str | None, str | None]] = [
-        ("in data, not in funnel", g.pipeline, g.stage, g.events,
+        (_("in data, not in funnel"), g.pipeline, g.stage, g.events,
          f"{g.closest[0]}.{g.closest[1]}" if g.closest else None, place(g.first_seq))
         for g in nm.suggestions]
-    rows += [("in funnel, not in data", p, s, 0, None, None) for p, s in nm.unseen_stages]
+    rows += [(_("in funnel, not in data"), p, s, 0, None, None) for p, s in nm.unseen_stages]
     frame = pl.DataFrame(rows, schema={"what": pl.Utf8, "pipeline": pl.Utf8, "stage": pl.Utf8,
                                        "rows": pl.Int64, "closest": pl.Utf8,
                                        "first_at": pl.Utf8}, orient="row")
-    return Section("names", "Names not matched to the funnel",
-                   f"{len(nm.stages)} stages matched by name.", frame,
-                   [_c("what", "what"), _c("pipeline", "pipeline"), _c("stage", "stage"),
-                    _c("rows", "events", _int), _c("closest", "closest in the funnel"),
-                    _c("first_at", "first at")])
+    return Section("names", _("Names not matched to the funnel"),
+                   tr.ngettext("{n} stage matched by name.", "{n} stages matched by name.",
+                               len(nm.stages)).format(n=len(nm.stages)), frame,
+                   [_c("what", _("what")), _c("pipeline", _("pipeline")),
+                    _c("stage", _("stage")), _c("rows", _("events"), _Formats(tr).int_),
+                    _c("closest", _("closest in the funnel")), _c("first_at", _("first at"))])
 
 
 MAX_NAMES_LISTED = 20
@@ -265,13 +313,15 @@ def _cells(sec: Section) -> list[list[str]]:
     return [[c.fmt(row[c.key]) for c in cols] for row in sec.frame.iter_rows(named=True)]
 
 
-def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40) -> None:
+def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40,
+                   tr: Translator | None = None) -> None:
     """Cells are `termtext.plain`: a CRM name like `[link=http://x]click[/link]` is shown
     as written, never read as rich markup (a hidden hyperlink, colours)."""
     from rich.table import Table
 
     from ..termtext import plain
 
+    _ = _lang(tr).gettext
     for sec in secs:
         cols = [c for c in sec.columns if c.key in sec.frame.columns]
         table = Table(title=sec.title, title_justify="left", show_lines=False)
@@ -282,10 +332,11 @@ def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40) ->
         for r in rows[:max_rows]:
             table.add_row(*(plain(v) for v in r))
         if not rows:
-            table.add_row(*(["(none)"] + [""] * (len(cols) - 1)))
+            table.add_row(*([_("(none)")] + [""] * (len(cols) - 1)))
         console.print(table)
         if len(rows) > max_rows:
-            console.print(f"  … {len(rows) - max_rows} more rows in the HTML and JSON")
+            console.print("  … " + _("{n} more rows in the HTML and JSON").format(
+                n=len(rows) - max_rows))
 
 
 def print_quality(dq: DataQuality, console: Any) -> None:
@@ -317,7 +368,7 @@ def _e(x: object) -> str:
     return html.escape(str(x), quote=True)
 
 
-def html_table(sec: Section) -> str:
+def html_table(sec: Section, tr: Translator | None = None) -> str:
     cols = [c for c in sec.columns if c.key in sec.frame.columns]
     out = ["<table><thead><tr>"]
     out += [f'<th class="n">{_e(c.title)}</th>' if c.numeric else f"<th>{_e(c.title)}</th>"
@@ -328,22 +379,24 @@ def html_table(sec: Section) -> str:
             f'<td class="n">{_e(v)}</td>' if c.numeric else f"<td>{_e(v)}</td>"
             for c, v in zip(cols, row)) + "</tr>")
     if not sec.frame.height:
-        out.append(f'<tr><td colspan="{len(cols)}">(none)</td></tr>')
+        out.append(f'<tr><td colspan="{len(cols)}">{_e(_lang(tr).gettext("(none)"))}</td></tr>')
     out.append("</tbody></table>")
     return "".join(out)
 
 
 def render_html(title: str, head: list[str], secs: Sequence[Section],
-                plots: Sequence[tuple[str, str, str]], warnings: Sequence[str] = ()) -> str:
+                plots: Sequence[tuple[str, str, str]], warnings: Sequence[str] = (),
+                tr: Translator | None = None) -> str:
     """`plots`: (name, title, svg text)."""
     from ..report.html import inline_svg
 
+    tr = _lang(tr)
     body = [f"<h1>{_e(title)}</h1>"] + [f'<p class="note">{_e(h)}</p>' for h in head]
     if warnings:
         body.append("<ul>" + "".join(f'<li class="warn">{_e(w)}</li>' for w in warnings)
                     + "</ul>")
     if plots:
-        body.append("<h2>Plots</h2>")
+        body.append(f"<h2>{_e(tr.gettext('Plots'))}</h2>")
         for name, ptitle, svg in plots:
             body.append(f"<figure>{inline_svg(svg, name)}<figcaption id=\"{name}-caption\">"
                         f"{_e(ptitle)}</figcaption></figure>")
@@ -351,8 +404,8 @@ def render_html(title: str, head: list[str], secs: Sequence[Section],
         body.append(f'<h2 id="{sec.key}">{_e(sec.title)}</h2>')
         if sec.note:
             body.append(f'<p class="note">{_e(sec.note)}</p>')
-        body.append(html_table(sec))
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        body.append(html_table(sec, tr))
+    return (f"<!DOCTYPE html>\n<html lang=\"{tr.lang}\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body><main>\n"
             + "\n".join(body) + "\n</main></body>\n</html>\n")
 
