@@ -66,8 +66,9 @@ its own options below."""
                    "stdout.")
 @stack(verbosity_options())
 @click.option("--strict", is_flag=True,
-              help="Refuse keys amoCRM's documented answers do not have (exit 1, nothing "
-                   "written); default: a warning for each, and the import goes on.")
+              help="amoCRM and Bitrix24: refuse keys the CRM's documented answers do not "
+                   "have (exit 1, nothing written); default: a warning for each, and the "
+                   "import goes on.")
 @click.option("--ignore-unknown-keys", is_flag=True, hidden=True,
               help="Deprecated: unknown keys are warnings now; this only silences them.")
 def import_command(answers: tuple[str, ...], crm: str | None, credentials_file: str | None,
@@ -91,14 +92,21 @@ def import_command(answers: tuple[str, ...], crm: str | None, credentials_file: 
         _amocrm_usage(answers, strict, ignore_unknown_keys)
     elif fields or statuses or loss_reasons:
         raise click.UsageError("--fields, --statuses and --loss-reasons are amoCRM's")
+    elif strict and crm not in STRICT_CRMS:
+        raise click.UsageError(f"--strict checks amoCRM's and Bitrix24's answers against "
+                               f"their documentation; import --from {crm} has no such check")
     elif crm not in IMPORTERS:
         raise click.UsageError(f"import --from {crm} is not available in this build")
     guard([Output("-o", output)], [*answers, *fields, *statuses, *loss_reasons,
                                    *([credentials_file] if crm != "amocrm" else [])])
     live = None if answers or crm == "amocrm" else _read_live(crm, credentials_file, base_url)
     _import(ImportRequest(crm, answers, fields, statuses, loss_reasons, live,
-                          output or "<stdout>", strict and crm == "amocrm"),
+                          output or "<stdout>", strict),
             fmt, output, silence_unknown=ignore_unknown_keys)
+
+
+STRICT_CRMS = frozenset({"amocrm", "bitrix24"})
+"""The importers that know every key of their CRM's documented answers."""
 
 
 def _amocrm_usage(answers: tuple[str, ...], strict: bool, ignore_unknown_keys: bool) -> None:

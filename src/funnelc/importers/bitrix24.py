@@ -16,6 +16,10 @@ names a reason only on an outcome), user fields with their enumerations, and MAN
 as `requires` on the first stage of every pipeline (a deal needs it from the start).
 Routing, shares, SLAs and robots are not in these answers: stages are parking stages,
 as amoCRM's import makes them (see importers/amocrm.py for why).
+
+Keys the documented answers do not have are collected (`Imported.unknown_keys`), as
+amoCRM's import does: warnings by default, errors with `--strict`. Bitrix24 adds keys
+to its answers without notice, and an import that reads none of them is still complete.
 """
 
 from __future__ import annotations
@@ -25,7 +29,16 @@ from dataclasses import dataclass, field
 from .. import model as m
 from ..jsontypes import JSON, JSONObject
 from ..span import NOWHERE
-from .amocrm import FieldKind, Imported, _name, _named, _one_line, _unique, normal_color
+from .amocrm import (
+    FieldKind,
+    Imported,
+    _name,
+    _named,
+    _one_line,
+    _unique,
+    group_unknown,
+    normal_color,
+)
 from .json_input import JsonProblem, read_json
 
 __all__ = ["import_files", "import_answers", "USER_TYPE_KINDS"]
@@ -35,6 +48,33 @@ USER_TYPE_KINDS: dict[str, FieldKind] = {
     "datetime": "date", "boolean": "bool", "url": "url"}
 ENTITY_OF = {"CRM_DEAL": m.Entity.deal, "CRM_CONTACT": m.Entity.contact,
              "CRM_COMPANY": m.Entity.company}
+
+# Every key of the documented answers (bitrix24/b24restdocs, api-reference/crm/...: the
+# answer examples and field tables of the pages named), so that a real portal imports
+# without a warning. The fixtures in tests/data/bitrix24/ are those pages' own examples.
+ANSWER_KEYS = frozenset({"result", "total", "time", "next"})
+"""The envelope of a list answer: `result`, `total`, `time` (every page below); `next`
+when another page follows (the list answers' examples, e.g. sale-order-list.md)."""
+BATCH_KEYS = frozenset({"result", "result_error", "result_total", "result_next",
+                        "result_time"})
+"""`result` of a `batch` answer (api-reference/batch.md)."""
+CATEGORY_KEYS = frozenset({"id", "name", "sort", "entityTypeId", "isDefault", "originId",
+                           "originatorId", "isSystem", "code"})
+"""A funnel of `crm.category.list` (crm-category-list.md's example; crm-category-fields.md's
+table: `originId`/`originatorId` in deals only, `isSystem`/`code` in SPAs only)."""
+STATUS_KEYS = frozenset({"ID", "ENTITY_ID", "STATUS_ID", "NAME", "NAME_INIT", "SORT",
+                         "SYSTEM", "CATEGORY_ID", "COLOR", "SEMANTICS", "EXTRA"})
+"""An item of `crm.status.list` (crm-status-list.md's example and the JS SDK type there)."""
+EXTRA_KEYS = frozenset({"SEMANTICS", "COLOR"})
+USERFIELD_KEYS = frozenset({"ID", "ENTITY_ID", "FIELD_NAME", "USER_TYPE_ID", "XML_ID", "SORT",
+                            "MULTIPLE", "MANDATORY", "SHOW_FILTER", "SHOW_IN_LIST",
+                            "EDIT_IN_LIST", "IS_SEARCHABLE", "SETTINGS", "EDIT_FORM_LABEL",
+                            "LIST_COLUMN_LABEL", "LIST_FILTER_LABEL", "ERROR_MESSAGE",
+                            "HELP_MESSAGE", "LIST"})
+"""A field of `crm.deal.userfield.list` (crm-deal-userfield-list.md's example). SETTINGS
+depends on the field's type and is not read, so its keys are not checked."""
+LIST_ITEM_KEYS = frozenset({"ID", "SORT", "VALUE", "DEF", "XML_ID"})
+"""An enumeration value, `LIST[]` of the same answer."""
 
 
 @dataclass
@@ -62,6 +102,13 @@ class _Answers:
     categories: list[tuple[int, str, int, bool]] = field(default_factory=list)
     stages: list[_Stage] = field(default_factory=list)
     fields: list[_Field] = field(default_factory=list)
+    unknown: dict[str, list[str]] = field(default_factory=dict)
+    """File → JSON paths of keys outside the documented answers, in the order met."""
+
+    def keys(self, obj: JSONObject, file: str, where: str, known: frozenset[str]) -> None:
+        for key in obj:
+            if key not in known:
+                self.unknown.setdefault(file, []).append(f"{where}.{key}" if where else key)
 
 
 def _int(value: JSON, file: str, where: str) -> int:
@@ -100,7 +147,10 @@ def _take(data: JSON, file: str, where: str, into: _Answers) -> None:
                           "crm.deal.userfield.list as Bitrix24 sent it")
     result = data["result"]
     at = f"{where}.result" if where else "result"
+    if not where:  # the answer itself; a batch's parts are only `result`
+        into.keys(data, file, where, ANSWER_KEYS)
     if isinstance(result, dict) and "categories" in result:
+        into.keys(result, file, at, frozenset({"categories"}))
         items = result["categories"]
         if not isinstance(items, list):
             raise JsonProblem(file, f"{at}.categories", "expected an array")
@@ -108,11 +158,13 @@ def _take(data: JSON, file: str, where: str, into: _Answers) -> None:
             p = f"{at}.categories[{i}]"
             if not isinstance(raw, dict):
                 raise JsonProblem(file, p, "expected an object")
+            into.keys(raw, file, p, CATEGORY_KEYS)
             into.categories.append((_int(raw.get("id"), file, f"{p}.id"), _str(raw, "name", file, p),
                                     _int(raw.get("sort", 500), file, f"{p}.sort"),
                                     raw.get("isDefault") == "Y"))
         return
     if isinstance(result, dict) and isinstance(result.get("result"), (dict, list)):
+        into.keys(result, file, at, BATCH_KEYS)
         inner = result["result"]
         for key, value in (inner.items() if isinstance(inner, dict) else []):
             _take({"result": value}, file, f"{at}.result.{key}", into)
@@ -128,7 +180,10 @@ def _take(data: JSON, file: str, where: str, into: _Answers) -> None:
             entity = _str(raw, "ENTITY_ID", file, p)
             if not entity.startswith("DEAL_STAGE"):
                 continue
+            into.keys(raw, file, p, STATUS_KEYS)
             extra = raw.get("EXTRA")
+            if isinstance(extra, dict):
+                into.keys(extra, file, f"{p}.EXTRA", EXTRA_KEYS)
             words = extra.get("SEMANTICS") if isinstance(extra, dict) else None
             sem = raw.get("SEMANTICS")
             semantics = ("S" if sem == "S" or words == "success" else
@@ -141,6 +196,7 @@ def _take(data: JSON, file: str, where: str, into: _Answers) -> None:
             ent = ENTITY_OF.get(str(raw.get("ENTITY_ID")))
             if ent is None:
                 continue
+            into.keys(raw, file, p, USERFIELD_KEYS)
             values: list[tuple[int, str]] = []
             items = raw.get("LIST") or []
             if not isinstance(items, list):
@@ -148,6 +204,7 @@ def _take(data: JSON, file: str, where: str, into: _Answers) -> None:
             for k, item in enumerate(items):
                 if not isinstance(item, dict):
                     raise JsonProblem(file, f"{p}.LIST[{k}]", "expected an object")
+                into.keys(item, file, f"{p}.LIST[{k}]", LIST_ITEM_KEYS)
                 values.append((_int(item.get("SORT", 0), file, f"{p}.LIST[{k}].SORT"),
                                _str(item, "VALUE", file, f"{p}.LIST[{k}]")))
             into.fields.append(_Field(ent, _label(raw), _str(raw, "USER_TYPE_ID", file, p),
@@ -213,7 +270,8 @@ def _build(a: _Answers, path: str) -> Imported:
         count += len(out)
         pipes.append(m.Pipeline(span=NOWHERE, name=_name(name), main=main, stages=tuple(out)))
     funnel = m.FunnelFile(span=NOWHERE, path=path, fields=tuple(fields), pipelines=tuple(pipes))
-    return Imported(funnel, notes, count, [], reasons)
+    unknown = [u for file, paths in a.unknown.items() for u in group_unknown(file, paths)]
+    return Imported(funnel, notes, count, [], reasons, unknown)
 
 
 HEADER = """\

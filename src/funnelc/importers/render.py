@@ -18,10 +18,15 @@ __all__ = ["unknown_line", "import_json", "import_summary", "import_warnings",
            "import_refusal", "problem_lines"]
 
 
-def unknown_line(u: UnknownKey) -> str:
+CRM_NAMES = {"amocrm": "amoCRM", "bitrix24": "Bitrix24"}
+"""How the unknown-key lines name the CRM whose documented answers were checked."""
+
+
+def unknown_line(u: UnknownKey, crm: str = "amocrm") -> str:
     """`FILE: PATH: unknown key …`, naming how many places are like it."""
     more = (f" (and {u.count - 1} more like it: {u.pattern})" if u.count > 1 else "")
-    return f"{u.file}: {u.path}: unknown key, not in amoCRM's documented answer{more}"
+    return (f"{u.file}: {u.path}: unknown key, not in {CRM_NAMES.get(crm, crm)}'s "
+            f"documented answer{more}")
 
 
 def import_json(crm: str, text: str, imported: Imported) -> JSONObject:
@@ -35,7 +40,8 @@ def import_json(crm: str, text: str, imported: Imported) -> JSONObject:
         "stages": imported.stage_count, "fields": len(funnel.fields),
         "loss_reasons": [*imported.loss_reasons],
         "unknown_keys": unknown,
-        "warnings": [*map(unknown_line, imported.unknown_keys), *imported.warnings]}
+        "warnings": [*(unknown_line(u, crm) for u in imported.unknown_keys),
+                     *imported.warnings]}
 
 
 def import_summary(imported: Imported, output: str | None, reasons_given: bool) -> str:
@@ -52,7 +58,7 @@ def import_warnings(run: ImportRun, silence_unknown: bool) -> list[str]:
     with why they do not matter), then what was changed to fit the language."""
     lines: list[str] = []
     if run.imported.unknown_keys and not silence_unknown:
-        lines += [f"warning: {unknown_line(u)}" for u in run.imported.unknown_keys]
+        lines += [f"warning: {unknown_line(u, run.crm)}" for u in run.imported.unknown_keys]
         lines.append("  = help: funnelc does not read them, so the import is complete; "
                      "--strict refuses such answers")
     return lines + [f"warning: {warning}" for warning in run.imported.warnings]
@@ -60,7 +66,7 @@ def import_warnings(run: ImportRun, silence_unknown: bool) -> list[str]:
 
 def import_refusal(run: ImportRun) -> list[str]:
     """The stderr lines of an import `--strict` refused (nothing written)."""
-    return [*(f"error: {unknown_line(u)}" for u in run.imported.unknown_keys),
+    return [*(f"error: {unknown_line(u, run.crm)}" for u in run.imported.unknown_keys),
             "  = help: funnelc does not read these keys; without --strict they are "
             "warnings and the import goes on"]
 
