@@ -107,3 +107,45 @@ def test_abandon_without_patience_is_refused(tmp_path: Path) -> None:
     assert code == 2, err
     assert "none of team `Ops`'s stages has a `patience`" in err
     assert "--target:1:1" in err
+
+
+HOURS = """
+team Ops size 3 hours mon-fri 09:00-18:00
+source Calls 4/hour -> Line.In
+pipeline Line main {
+  stage In {
+    owner Ops
+    work exp(15m)
+    patience exp(2h) -> lost "gone"
+    -> won
+  }
+}
+"""
+
+
+def test_abandonments_split_by_arrival_name_the_closed_hours(tmp_path: Path) -> None:
+    """Leads arrive around the clock, the team works weekdays 09-18 and patience is two
+    hours: the deals that give up are those arriving while the team is closed, so no
+    size meets the target; the explanation says so, and its split adds up to the
+    simulated abandonments at the size it is measured at."""
+    path = tmp_path / "hours.funnel"
+    path.write_text(HOURS, encoding="utf-8")
+    code, out, err = _staff(str(path), "--team", "Ops", "--target", "abandon <= 10%",
+                            "--days", "21", "--warmup", "3", "--jobs", "1", "--max-size", "12",
+                            "--no-levers", "--format", "json")
+    assert code == 1, err
+    data = json.loads(out)
+    why = data["explanation"]
+    assert why["cause"] == "outside-hours"
+    split = why["breaches"][0]
+    assert split["kind"] == "abandon"
+    assert split["outside_share"] > 90.0
+    assert "abandonments of `abandon <= 10%`" in why["why"]
+    assert split["breached"] == sum(d["breached"] for d in split["by_weekday"])
+    assert split["breached"] == (split["inside_hours"]["breached"]
+                                 + split["outside_hours"]["breached"])
+    assert split["checked"] == sum(d["checked"] for d in split["by_weekday"])
+    point = next(p for p in data["curve"] if p["size"] == why["at"])
+    pooled = 100.0 * split["breached"] / split["checked"]
+    value, ci = point["targets"][0]["value"], point["targets"][0]["ci95"]
+    assert abs(pooled - value) <= max(ci, 0.5)

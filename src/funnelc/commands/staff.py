@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 @click.option("--team", required=True, metavar="NAME", help="The team to size.")
 @click.option("--target", "targets", multiple=True, metavar="SPEC",
               help="'respond 15m 90%' (optionally 'at \"P\".\"S\"'), 'utilization <= 85%', "
+                   "'abandon <= 5%' (at most 5% of deals give up waiting: their `patience` "
+                   "runs out; optionally 'at \"P\".\"S\"'), "
                    "'no graveyard' (repeatable: every target must hold; with --objective "
                    "profit, constraints on the most profitable size).")
 @click.option("--objective", type=click.Choice(["targets", "profit"]), default="targets",
@@ -79,14 +81,15 @@ def staff_command(file: str, fmt: str, output_path: str | None, team: str, targe
     """Find the smallest size of --team meeting every --target.
 
     The search starts from the exact answer where one applies (Erlang C / M/M/c+D for a
-    team serving one stage with exponential work around the clock; the offered load for
-    utilization), steps down, or brackets upwards by extrapolating the missed targets
-    and closes in by interpolation. Each size gets a few replications first, then more
-    until its 95% interval clears the targets (or --max-reps). Every size runs the same
-    replication indices (common random numbers). The answer comes with why: where the
-    breaches of a respond target come from (deals arriving outside working hours, by
-    weekday, by queue priority), which stages load the team, and what a lever (earlier
-    hours, a FIFO queue) would need, simulated.
+    team serving one stage with exponential work around the clock, Erlang A for an abandon
+    target with exponential patience; the offered load for utilization), steps down, or
+    brackets upwards by extrapolating the missed targets and closes in by interpolation.
+    Each size gets a few replications first, then more until its 95% interval clears the
+    targets (or --max-reps). Every size runs the same replication indices (common random
+    numbers). The answer comes with why: where the
+    breaches of a respond target (or the abandonments of an abandon target) come from
+    (deals arriving outside working hours, by weekday, by queue priority), which stages
+    load the team, and what a lever (earlier hours, a FIFO queue) would need, simulated.
 
     Exit code 0 when a size meets every target, 1 when none up to --max-size does (the
     best size found is printed) or the file has errors, 2 on a usage error.

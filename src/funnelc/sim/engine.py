@@ -253,7 +253,7 @@ class _Stage:
         "cad_exhausted", "replies", "rank", "qi", "cal_sla",
         # statistics
         "entered", "wip", "area", "last", "sum_in", "sum_win", "left", "tis_sum", "hist",
-        "exits", "to", "resp_n", "resp_b", "resp_nw", "resp_bw", "wait_sum", "picks", "daily",
+        "exits", "to", "resp_n", "resp_b", "resp_nw", "resp_bw", "pat_nw", "pat_bw", "wait_sum", "picks", "daily",
         "in_base", "daily_in")
 
     def __init__(self, spec: StageSpec) -> None:
@@ -305,6 +305,10 @@ class _Stage:
         self.resp_nw: list[int] = [0] * WEEK_QUARTERS if self.respond is not None else []
         self.resp_bw: list[int] = [0] * WEEK_QUARTERS if self.respond is not None else []
         """`resp_n`, `resp_b` by the quarter hour of the week the deal entered (`week_quarter`)."""
+        self.pat_nw: list[int] = []
+        self.pat_bw: list[int] = []
+        """With a `patience`: entries and abandonments by the quarter hour of the week the
+        deal entered (what splits abandonments by arrival inside/outside working hours)."""
         self.wait_sum = 0.0
         self.picks = 0
         self.daily = array("d")
@@ -486,6 +490,8 @@ class Engine:
                 st.patience = Sampler(spec.patience, gen("delays", *sk, "patience"))
                 st.pat_route = _Route(spec.patience_route, -1, None,
                                       spec.patience_route.label(stage_labels))
+                st.pat_nw = [0] * WEEK_QUARTERS
+                st.pat_bw = [0] * WEEK_QUARTERS
             if spec.sla_hours is not None:
                 st.cal_sla = None if self.sla_cal.always_open else self.sla_cal
             for i, rs in enumerate(spec.routes):
@@ -853,6 +859,8 @@ class Engine:
         st.last = now
         st.wip += 1
         st.entered += 1
+        if st.pat_nw:
+            st.pat_nw[week_quarter(now)] += 1
         st.sum_in += now
         d.st = st
         d.entered = now
@@ -1054,6 +1062,7 @@ class Engine:
         t.qlen -= 1
         if _entries(t) > 2 * t.qlen + COMPACT_SLACK:
             self._compact(t)
+        st.pat_bw[week_quarter(d.entered)] += 1
         self._leave(d, st, st.pat_route, now, ABANDONED)
 
     def _delay_done(self, ev: _Call) -> None:
@@ -1249,6 +1258,8 @@ class Engine:
             st.resp_n = st.resp_b = 0
             st.resp_nw = [0] * len(st.resp_nw)
             st.resp_bw = [0] * len(st.resp_bw)
+            st.pat_nw = [0] * len(st.pat_nw)
+            st.pat_bw = [0] * len(st.pat_bw)
             st.wait_sum = 0.0
             st.picks = 0
         for t in self.teams:
@@ -1311,6 +1322,7 @@ class Engine:
                 abandoned=st.to[ABANDONED], left=left,
                 respond_checked=st.resp_n, respond_breached=st.resp_b,
                 respond_checked_week=st.resp_nw, respond_breached_week=st.resp_bw,
+                entered_week=st.pat_nw, abandoned_week=st.pat_bw,
                 time_mean=st.tis_sum / left if left else NAN,
                 time_p50=st.hist.quantile(0.5), time_p90=st.hist.quantile(0.9),
                 time_p99=st.hist.quantile(0.99), picks=st.picks,

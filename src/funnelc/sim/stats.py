@@ -169,6 +169,11 @@ class StageRep:
     (`week_quarter`; empty without a respond limit): what tells a breach by a deal that
     arrived outside working hours from one that arrived inside them."""
     respond_breached_week: list[int] = field(default_factory=list)
+    entered_week: list[int] = field(default_factory=list)
+    """`entered` by the quarter hour of the week, on a stage with a `patience` (else
+    empty): with `abandoned_week`, splits abandonments as the respond lists split
+    breaches."""
+    abandoned_week: list[int] = field(default_factory=list)
     time_mean: float = NAN
     time_p50: float = NAN
     time_p90: float = NAN

@@ -7,7 +7,8 @@ Three kinds of evidence, all taken from simulations, none templated:
   counted by the simulator per quarter hour of the week: `StageRep.respond_*_week`,
   "working hours" being the team's, when a member can pick the deal up) and
   by the queue priority of the stages (`queue key-first` serves key and later stages
-  first);
+  first); for an abandon target, the deals whose patience ran out, split the same way
+  (`StageRep.entered_week`, `abandoned_week`);
 * for a utilization target, the stages that bring the team's load (visits × work, from
   `analysis.exact`);
 * levers: the same search run on a changed model (a model transformation through
@@ -93,6 +94,9 @@ class BreachSplit:
     by_priority: tuple[PriorityBreaches, ...]
     queue: str
     """"fifo" or "key-first"."""
+    kind: Literal["respond", "abandon"] = "respond"
+    """What a "breach" is: a respond limit passed, or a deal that gave up waiting
+    (`checked` then counts the deals that entered)."""
 
     @property
     def outside_share(self) -> float:
@@ -165,7 +169,8 @@ def _weekday(start: date, q: int) -> int:
 def breach_split(target: Target, reps: list[RepStats], size: int, net: Network,
                  start: date) -> BreachSplit:
     """Breaches of `target` over `reps` (one simulated size, or one variant), by when the
-    deal entered its stage and by the queue priority of the stages."""
+    deal entered its stage and by the queue priority of the stages; for an abandon
+    target, the abandonments among the deals that entered."""
     team = net.stages[target.stages[0]].team if target.stages else -1
     hours = net.teams[team].hours if team >= 0 else None
     cal = WorkCalendar.from_hours(hours, start)
@@ -174,12 +179,18 @@ def breach_split(target: Target, reps: list[RepStats], size: int, net: Network,
     checked = [0] * WEEK_QUARTERS
     breached = [0] * WEEK_QUARTERS
     per_stage: dict[int, tuple[int, int]] = {}
+    abandon = target.kind == "abandon"
     for rep in reps:
         for i in target.stages:
             sr = rep.stages[i]
             n, b = per_stage.get(i, (0, 0))
-            per_stage[i] = (n + sr.respond_checked, b + sr.respond_breached)
-            for q, (k, x) in enumerate(zip(sr.respond_checked_week, sr.respond_breached_week)):
+            if abandon:
+                per_stage[i] = (n + sr.entered, b + sr.abandoned)
+                weeks = zip(sr.entered_week, sr.abandoned_week)
+            else:
+                per_stage[i] = (n + sr.respond_checked, b + sr.respond_breached)
+                weeks = zip(sr.respond_checked_week, sr.respond_breached_week)
+            for q, (k, x) in enumerate(weeks):
                 checked[q] += k
                 breached[q] += x
     days = []
@@ -207,7 +218,8 @@ def breach_split(target: Target, reps: list[RepStats], size: int, net: Network,
         sum(b for b, ok in zip(breached, inside) if ok),
         sum(k for k, ok in zip(checked, inside) if not ok),
         sum(b for b, ok in zip(breached, inside) if not ok),
-        tuple(days), prio, "key-first" if net.key_first else "fifo")
+        tuple(days), prio, "key-first" if net.key_first else "fifo",
+        "abandon" if abandon else "respond")
 
 
 def stage_breaches(net: Network, reps: list[RepStats], start: date
@@ -283,7 +295,8 @@ def explain(model: m.FunnelFile, net: Network, result: StaffingResult, config: S
     missed = tuple(t.text.strip() for t, ok in zip(result.targets, ev.meets) if not ok) \
         if ev is not None else ()
     splits = tuple(breach_split(t, ev.reps, ev.size, net, config.start)
-                   for t in result.targets if t.kind == "respond" and ev is not None)
+                   for t in result.targets if t.kind in ("respond", "abandon")
+                   and ev is not None)
     loads = _loads(model, result.team) if any(t.kind == "utilization"
                                               for t in result.targets) else ()
     missed_kinds = {t.kind for t, ok in zip(result.targets, ev.meets) if not ok} \

@@ -68,7 +68,7 @@ def staff_json(outcome: StaffResult) -> JSONObject:
 def breach_json(b: BreachSplit) -> JSONObject:
     """One breach split in display units (percent), as `staff` and `whatif` write it."""
     return {
-        "target": b.target, "size": b.size, "replications": b.replications,
+        "target": b.target, "kind": b.kind, "size": b.size, "replications": b.replications,
         "checked": b.checked, "breached": b.breached, "hours": b.hours,
         "clocks_in_working_hours": b.clocks_in_hours, "queue": b.queue,
         "inside_hours": {"checked": b.inside_checked, "breached": b.inside_breached},
@@ -174,15 +174,24 @@ def _share(part: int, whole: int) -> str:
     return pct_rounded(part / whole) if whole else "—"
 
 
+def _words(b: BreachSplit) -> tuple[str, str, str]:
+    """(what the split counts, what those deals did, the verb): respond breaches, or the
+    abandonments of a patience target."""
+    if b.kind == "abandon":
+        return "abandonments", "gave up waiting", "give up"
+    return "breaches", "breached", "breach"
+
+
 def breach_line(b: BreachSplit) -> str:
     """One line: how many deals breached, and how many of the breaches arrived outside
     the team's working hours (and on which days, when a few days bring most of them)."""
-    text = f"{_share(b.breached, b.checked)} of {b.checked} deals breached"
+    noun, did, _ = _words(b)
+    text = f"{_share(b.breached, b.checked)} of {b.checked} deals {did}"
     if b.hours is None or not b.breached:
         return text
     days = sorted(b.by_weekday, key=lambda d: -d.breached)
     top = [d.day for d in days[:2] if d.breached >= 0.25 * b.breached]
-    return (text + f"; {pct_rounded(b.outside_share)} of the breaches arrived outside "
+    return (text + f"; {pct_rounded(b.outside_share)} of the {noun} arrived outside "
             f"working hours ({b.hours})"
             + (f"; {', '.join(top)}: {_share(sum(d.breached for d in days[:len(top)]), b.breached)}"
                " of them" if top else ""))
@@ -200,9 +209,11 @@ def _lever_text(lv: Lever) -> str:
 def _structural(b: BreachSplit) -> str:
     """When nearly every deal arriving outside working hours breaches whatever the size
     (a clock that runs while the team is closed), the share of deals that arrive then."""
-    if b.clocks_in_hours or not b.outside_checked or b.outside_breached < 0.95 * b.outside_checked:
+    if (b.clocks_in_hours and b.kind == "respond") or not b.outside_checked \
+            or b.outside_breached < 0.95 * b.outside_checked:
         return ""
-    return (f" ({_share(b.outside_breached, b.outside_checked)} of them breach: no team size "
+    return (f" ({_share(b.outside_breached, b.outside_checked)} of them {_words(b)[2]}: no "
+            f"team size "
             f"changes that, and they are {_share(b.outside_checked, b.checked)} of the deals)")
 
 
@@ -226,10 +237,12 @@ def why_sentence(x: Explanation, result: StaffingResult) -> str:
         days_text = "" if len(top) > 2 else (
             f"; {', '.join(top)} {'brings' if len(top) == 1 else 'bring'} "
             f"{_share(acc, split.outside_breached)} of them")
-        body = (f"at {split.size}, {pct_rounded(split.outside_share)} of the breaches of "
-                f"`{split.target}` are deals that arrive outside working hours "
-                f"({split.hours}): "
-                + ("their respond clocks only start at the next opening, when the whole "
+        body = (f"at {split.size}, {pct_rounded(split.outside_share)} of the "
+                f"{_words(split)[0]} of `{split.target}` are deals that arrive outside "
+                f"working hours ({split.hours}): "
+                + ("their patience runs out while they wait for the team to open"
+                   if split.kind == "abandon" else
+                   "their respond clocks only start at the next opening, when the whole "
                    "backlog waits" if split.clocks_in_hours else
                    "their respond clocks run while they wait for the team to open")
                 + _structural(split) + days_text)
@@ -237,11 +250,11 @@ def why_sentence(x: Explanation, result: StaffingResult) -> str:
         low = [p for p in split.by_priority if p.rank > 1]
         stages = ", ".join(f"`{s}`" for p in low for s in p.stages)
         body = (f"at {split.size}, {_share(sum(p.breached for p in low), split.breached)} of "
-                f"the breaches of `{split.target}` are at {stages}, which `queue key-first` "
+                f"the {_words(split)[0]} of `{split.target}` are at {stages}, which `queue key-first` "
                 f"serves {low[0].rank} of {low[0].of}, after key and later stages")
     elif x.cause == "queueing" and split is not None:
         body = (f"at {split.size}, {_share(split.inside_breached, split.breached)} of the "
-                f"breaches of `{split.target}` are deals arriving in working hours: the "
+                f"{_words(split)[0]} of `{split.target}` are deals arriving in working hours: the "
                 "queue itself, not the calendar or the priority")
     elif x.cause == "utilization" and x.loads:
         top3 = ", ".join(f"`{ld.stage}` {pct_rounded(ld.share)}" for ld in x.loads[:3])
@@ -260,17 +273,18 @@ def _why_text(console: Console, x: Explanation, result: StaffingResult) -> None:
     if not x.far:
         console.print(plain("why: " + why_sentence(x, result)))
     for b in x.breaches:
+        noun, did, _ = _words(b)
         console.print(plain(
-            f"breaches of `{b.target}` at size {b.size} ({b.replications} replications): "
+            f"{noun} of `{b.target}` at size {b.size} ({b.replications} replications): "
             f"{b.breached} of {b.checked} deals ({_share(b.breached, b.checked)})"
             + ("" if b.hours is None else
                f"; arrived outside working hours: {_share(b.outside_breached, b.breached)} "
-               f"of the breaches ({_share(b.outside_breached, b.outside_checked)} of those "
-               f"deals breached), inside: {_share(b.inside_breached, b.breached)} "
-               f"({_share(b.inside_breached, b.inside_checked)} breached)")))
-        table = Table(title=plain(f"breaches of {b.target} by the weekday the deal arrived"),
+               f"of the {noun} ({_share(b.outside_breached, b.outside_checked)} of those "
+               f"deals {did}), inside: {_share(b.inside_breached, b.breached)} "
+               f"({_share(b.inside_breached, b.inside_checked)} {did})")))
+        table = Table(title=plain(f"{noun} of {b.target} by the weekday the deal arrived"),
                       title_justify="left")
-        cols = ("day", "deals", "breached", "share of breaches") + (
+        cols = ("day", "deals", did, f"share of {noun}") + (
             ("outside hours",) if b.hours is not None else ())
         for col in cols:
             table.add_column(col, justify="right" if col != "day" else "left")
@@ -283,7 +297,7 @@ def _why_text(console: Console, x: Explanation, result: StaffingResult) -> None:
         for p in b.by_priority if b.queue == "key-first" else ():
             console.print(plain(
                 f"queue {b.queue}: {', '.join(p.stages)} served {p.rank} of {p.of}: "
-                f"{p.breached} breaches ({_share(p.breached, b.breached)})"))
+                f"{p.breached} {noun} ({_share(p.breached, b.breached)})"))
     if x.loads:
         console.print(plain("load by stage (members busy around the clock): " + ", ".join(
             f"{ld.stage} {ld.busy:.3g} ({pct_rounded(ld.share)})" for ld in x.loads)))
