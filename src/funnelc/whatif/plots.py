@@ -1,17 +1,25 @@
 """Figures for what-ifs, sweeps and staffing curves: matplotlib with the Agg backend
 (no display needed), imported inside the functions so the CLI starts fast. The figures
 are written by the one figure saver, `report.figures.save_figure` (PNG and SVG together,
-atomically, in its STANDALONE style). Error bars are 95 % confidence intervals."""
+atomically, in its STANDALONE style). Error bars are 95 % confidence intervals.
+
+A client reads these figures: every axis speaks the metric's unit through a
+`FuncFormatter` built on `numfmt` (money as the account writes it, `1.38 млрд ₽`; shares
+as `12%` or, for differences, `+3 pp`; durations in days, hours or minutes, whichever
+the data's size calls for), so matplotlib never shows its offset or scientific labels
+(`1e7`, `+1.38e3`). The words of the figures stay in `_TEXT`, one place to translate."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..numfmt import money_in, num
 from ..report.figures import draws_figure
 
 if TYPE_CHECKING:
+    from matplotlib.axis import Axis
     from matplotlib.figure import Figure
 
     from .compare import Comparison
@@ -21,6 +29,67 @@ if TYPE_CHECKING:
     from .staffing import StaffingResult
 
 __all__ = ["whatif_figure", "sweep_figure", "staffing_figure"]
+
+
+_TEXT = {
+    "suptitle": "scenario − baseline, paired 95% interval (same random numbers)",
+    "delta": "Δ {label}",
+    "days": "days", "hours": "hours", "minutes": "minutes",
+    "deals": "deals",
+    "simulated": "simulated (95% interval)",
+    "exact": "exact",
+    "target": "target: {text}",
+    "answer": "answer: {size}",
+    "size of": "size of {team}",
+    "at": "at {fixed}",
+}
+"""Every word the figures show (titles, units, legends), in English."""
+
+_HOURS_IN = {"days": 24.0, "hours": 1.0, "minutes": 1.0 / 60.0}
+
+
+def _duration_unit(span_hours: float) -> str:
+    """Days from two days up, minutes under an hour, else hours: the unit in which the
+    figures of an axis read as small whole-ish numbers."""
+    if span_hours >= 48.0:
+        return "days"
+    if span_hours < 1.0:
+        return "minutes"
+    return "hours"
+
+
+def _span(values: Sequence[float]) -> float:
+    finite = [abs(v) for v in values if math.isfinite(v)]
+    return max(finite) if finite else 0.0
+
+
+def _signed(text: str, x: float, signed: bool) -> str:
+    return "+" + text if signed and x > 0 else text
+
+
+def metric_axis(d: MetricDef, values: Sequence[float], *, signed: bool = False
+                ) -> tuple[str, float, Callable[[float], str]]:
+    """How an axis shows metric `d` whose values (in display units) are `values`: the
+    title's unit suffix, the factor the plotted numbers are divided by, and the tick
+    text. `signed`: the axis shows differences (a `+` on gains, percentage points)."""
+    if d.money:
+        currency, language = d.unit or None, d.language
+        return "", 1.0, lambda x: _signed(money_in(x, currency, language), x, signed)
+    if d.unit == "%":
+        mark = " pp" if signed else "%"
+        return "", 1.0, lambda x: _signed(num(x) + mark, x, signed)
+    if d.unit == "h":
+        unit = _duration_unit(_span(values))
+        return f", {_TEXT[unit]}", _HOURS_IN[unit], lambda x: _signed(num(x), x, signed)
+    suffix = f" ({_TEXT['deals']})" if d.unit == "deals" else (f" ({d.unit})" if d.unit else "")
+    return suffix, 1.0, lambda x: _signed(num(x), x, signed)
+
+
+def _ticks(axis: Axis, text: Callable[[float], str]) -> None:
+    """Tick labels from `text`: a FuncFormatter has no offset and no scientific form."""
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda x, _pos: text(0.0 if x == 0 else x)))
 
 
 def _plt() -> Any:
@@ -38,6 +107,8 @@ def whatif_figure(base: VariantRun, comparisons: Sequence[Comparison],
     """Small multiples: one panel per metric, one bar per scenario (Δ against the
     baseline with its paired 95 % interval), green better / red worse / grey no change."""
     plt = _plt()
+    from matplotlib.ticker import MaxNLocator
+
     n = len(keys)
     cols = min(3, max(n, 1))
     rows = math.ceil(n / cols) if n else 1
@@ -60,18 +131,25 @@ def whatif_figure(base: VariantRun, comparisons: Sequence[Comparison],
             vals.append(delta.diff.mean * d.scale)
             errs.append((delta.diff.ci95 or 0.0) * d.scale)
             cols_.append(colours[delta.verdict])
+        suffix, per, text = metric_axis(d, [abs(v) + e for v, e in zip(vals, errs)],
+                                        signed=True)
         y = list(range(len(names)))
-        ax.barh(y, vals, xerr=errs, color=cols_, capsize=3)
+        ax.barh(y, [v / per for v in vals], xerr=[e / per for e in errs], color=cols_,
+                capsize=3)
         ax.axvline(0.0, color="black", linewidth=0.8)
         ax.set_yticks(y)
         ax.set_yticklabels(names if i % cols == 0 else [""] * len(names), fontsize=8)
         ax.invert_yaxis()
-        unit = "pp" if d.unit == "%" else d.unit
-        ax.set_title(f"Δ {d.label}" + (f" ({unit})" if unit else ""), fontsize=9)
+        if any(v or e for v, e in zip(vals, errs)):
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+        else:  # nothing moved: one tick at zero, not a scale of hundredths of a rouble
+            ax.set_xticks([0.0])
+        _ticks(ax.xaxis, text)
+        ax.set_title(_TEXT["delta"].format(label=d.label) + suffix, fontsize=9)
         ax.tick_params(axis="x", labelsize=8)
     for j in range(n, rows * cols):
         axes[j // cols][j % cols].set_visible(False)
-    fig.suptitle("scenario − baseline, paired 95% CI (common random numbers)", fontsize=10)
+    fig.suptitle(_TEXT["suptitle"], fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.97))
     return fig
 
@@ -83,15 +161,20 @@ def sweep_figure(points: Sequence[SweepPoint], specs: Sequence[VarySpec],
     the first two (further axes at their first value) beside lines of the metric against
     the first axis, one per value of the second."""
     plt = _plt()
-    unit = metric.unit
 
-    def value(p: SweepPoint) -> tuple[float, float]:
+    def shown(p: SweepPoint) -> tuple[float, float]:
         e = p.estimates.get(metric.key)
         if e is None or e.mean is None:
             return math.nan, 0.0
         return e.mean * metric.scale, (e.ci95 or 0.0) * metric.scale
 
-    title = metric.label + (f" ({unit})" if unit else "")
+    suffix, per, text = metric_axis(metric, [abs(m) + h for m, h in map(shown, points)])
+
+    def value(p: SweepPoint) -> tuple[float, float]:
+        m, h = shown(p)
+        return m / per, h / per
+
+    title = metric.label + suffix
     if len(specs) == 1:
         fig, ax = plt.subplots(figsize=(6, 4))
         xs = [p.values[0] for p in points]
@@ -105,6 +188,9 @@ def sweep_figure(points: Sequence[SweepPoint], specs: Sequence[VarySpec],
         if len(xs) <= 15:
             ax.set_xticks(xs)
             ax.set_xticklabels([specs[0].value_text(x) for x in xs], fontsize=8)
+        else:
+            _ticks(ax.xaxis, specs[0].value_text)
+        _ticks(ax.yaxis, text)
         ax.set_ylabel(title)
         ax.grid(alpha=0.3)
         fig.tight_layout()
@@ -130,9 +216,10 @@ def sweep_figure(points: Sequence[SweepPoint], specs: Sequence[VarySpec],
     for r, row in enumerate(grid):
         for c, v in enumerate(row):
             if not math.isnan(v):  # dark text on the light (yellow) end of viridis
-                hm.text(c, r, f"{v:.3g}", ha="center", va="center", fontsize=7,
+                hm.text(c, r, text(v), ha="center", va="center", fontsize=7,
                         color="black" if v > mid else "white")
-    fig.colorbar(im, ax=hm, label=title)
+    bar = fig.colorbar(im, ax=hm, label=title)
+    _ticks(bar.ax.yaxis, text)
     for y in yv:
         line = sorted((p for p in sub if p.values[1] == y), key=lambda p: p.values[0])
         xs = [p.values[0] for p in line]
@@ -142,14 +229,23 @@ def sweep_figure(points: Sequence[SweepPoint], specs: Sequence[VarySpec],
     ln.set_xlabel(specs[0].axis)
     ln.set_xticks(xv)
     ln.set_xticklabels([specs[0].value_text(x) for x in xv], fontsize=8)
+    _ticks(ln.yaxis, text)
     ln.set_ylabel(title)
     ln.grid(alpha=0.3)
     ln.legend(fontsize=7)
     if len(specs) > 2:
         fixed = ", ".join(f"{s.axis} = {s.value_text(v)}" for s, v in zip(specs[2:], rest))
-        fig.suptitle(f"at {fixed}", fontsize=9)
+        fig.suptitle(_TEXT["at"].format(fixed=fixed), fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def _share_label(label: str) -> tuple[str, bool]:
+    """A target's label without its `(%)`, and whether its figures are percentages (the
+    ticks then say `%` themselves)."""
+    if label.endswith(" (%)"):
+        return label[:-4], True
+    return label, False
 
 
 @draws_figure
@@ -167,20 +263,23 @@ def staffing_figure(result: StaffingResult) -> Figure:
             e = pt.estimates[i]
             ys.append(math.nan if e.mean is None else e.mean * target.scale)
             es.append((e.ci95 or 0.0) * target.scale)
-        ax.errorbar(sizes, ys, yerr=es, marker="o", capsize=3, label="simulated (95% CI)")
+        ax.errorbar(sizes, ys, yerr=es, marker="o", capsize=3, label=_TEXT["simulated"])
         exact = [(pt.size, x * target.scale) for pt in result.curve
                  if (x := pt.exact[i]) is not None]
         if exact:
             ax.plot([s for s, _ in exact], [v for _, v in exact], "k--",
-                    linewidth=1, label=result.exact_model or "exact")
+                    linewidth=1, label=result.exact_model or _TEXT["exact"])
         ax.axhline(target.threshold * target.scale, color="#d0453a", linewidth=1,
-                   label=f"target {target.text}")
+                   label=_TEXT["target"].format(text=target.text))
         if result.answer is not None:
             ax.axvline(result.answer, color="#2e9e5b", linewidth=1,
-                       label=f"answer: {result.answer}")
-        ax.set_xlabel(f"size of {result.team}")
-        ax.set_ylabel(target.metric_label)
+                       label=_TEXT["answer"].format(size=result.answer))
+        ax.set_xlabel(_TEXT["size of"].format(team=result.team))
+        label, share = _share_label(target.metric_label)
+        ax.set_ylabel(label)
+        _ticks(ax.yaxis, (lambda x: num(x) + "%") if share else num)
         ax.set_xticks(sizes)
+        _ticks(ax.xaxis, lambda x: f"{x:.0f}")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     fig.tight_layout()
