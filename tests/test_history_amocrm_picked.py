@@ -93,7 +93,9 @@ def _lead(lid: int, created: int, status: int, closed: int | None,
             "updated_at": closed or created, "closed_at": closed, "closest_task_at": None,
             "is_deleted": False, "custom_fields_values": None, "score": None,
             "account_id": 28805383, "labor_cost": None, "_links": _links(f"leads/{lid}"),
-            "_embedded": {"tags": [], "companies": []}}
+            "_embedded": {"tags": [], "companies": [], "contacts": [
+                {"id": 3_000_000 + lid - 5_000_000, "is_main": True,
+                 "_links": _links(f"contacts/{3_000_000 + lid - 5_000_000}")}]}}
 
 
 def _history(n: int) -> dict[str, dict[str, Any]]:
@@ -140,9 +142,14 @@ def _history(n: int) -> dict[str, dict[str, Any]]:
         events.append(_event(f"s{i}a", "lead_status_changed", "lead", lid, entered, MANAGER,
                              _status(CALL), _status(NEW)))
         picked2 = entered + int(((i * 53) % 20 + 0.5) * H)
-        kind = "outgoing_chat_message" if i % 2 else "outgoing_call"
-        after = ([{"message": {"id": f"m-{i}"}}] if i % 2 else [{"note": {"id": 60_000_000 + i}}])
-        events.append(_event(f"t{i}", kind, "lead", lid, picked2, MANAGER, after))
+        chat = i % 4 == 1
+        kind = "outgoing_chat_message" if chat else "outgoing_call"
+        after = [{"message": {"id": f"m-{i}"}}] if chat else [{"note": {"id": 60_000_000 + i}}]
+        # Calls are logged on the lead's contact, as telephony often does: most of the
+        # pick-ups in «Call» are known only through the leads' `_embedded.contacts`.
+        on_contact = not chat
+        events.append(_event(f"t{i}", kind, "contact" if on_contact else "lead",
+                             3_000_000 + i if on_contact else lid, picked2, MANAGER, after))
         done2 = picked2 + 30 * 60
         won = i % 4 < 2
         closed = done2 + 3 * H if won else done2

@@ -12,7 +12,8 @@ else the lead's responsible user; Bitrix24: the deal's `ASSIGNED_BY_ID`; CSV: a
 input does not tell, and spread over the deal's rows like value and source.
 `picked` (on a stage entry) is when a manager first picked the deal up in that stage —
 a CSV's `picked_at`/`first_touch`, funnelc's records' `picked_hours`, amoCRM's first
-call or completed task after the entry — null where the input does not tell: with it,
+outgoing call, SMS or chat message or completed task of a manager after the entry
+(`read_amocrm`) — null where the input does not tell: with it,
 `fit` separates the queue wait from work and delay without simulating.
 """
 

@@ -16,7 +16,10 @@ events of a manager reaching the client or closing a task — `outgoing_call`,
 event types of amoCRM's events-and-notes page) — and the completed tasks of
 `GET /api/v4/tasks` (`is_completed` true, `entity_type` "leads"). An event counts on its
 lead (`entity_type` "lead"); a `task_completed` event on its task (`entity_type` "task")
-counts on the task's lead when the tasks answer names it. A completed task without its
+counts on the task's lead when the tasks answer names it; an event on a contact (where
+telephony and chats often log calls and messages) counts on every lead of that contact,
+as the leads answer lists them with `with=contacts` (`_embedded.contacts[].id`) — it
+picks up only a visit in progress at that moment. A completed task without its
 event counts at its `updated_at` (amoCRM records no completion time; `complete_till` is
 the deadline the manager was given, not when the work was done). Events by user 0
 (robots, Salesbot, integrations) are nobody picking the deal up and do not count.
@@ -161,6 +164,10 @@ class AmoCollector:
     is in the tasks answer, which may come later)."""
     tasks: dict[int, tuple[int, float | None]] = field(default_factory=dict)
     """Completed tasks on leads: task id → (lead id, `updated_at`)."""
+    contact_touch: list[tuple[int, float]] = field(default_factory=list)
+    """Touches on contacts: (contact id, time), spread over the contact's leads in `build`."""
+    contact_leads: dict[int, list[int]] = field(default_factory=dict)
+    """Contact id → its leads (`_embedded.contacts` of the leads answer)."""
     users: dict[int, str] = field(default_factory=dict)
     leads: dict[int, _Lead] = field(default_factory=dict)
     pipelines: dict[int, str] = field(default_factory=dict)
@@ -254,6 +261,8 @@ class AmoCollector:
             self.touch_time.append(t)
         elif kind in ("task", "tasks") and e.get("type") == "task_completed":
             self.task_touch[entity] = min(t, self.task_touch.get(entity, t))
+        elif kind in ("contact", "contacts"):
+            self.contact_touch.append((entity, t))
 
     def _task(self, task: Any) -> None:
         if not isinstance(task, dict) or task.get("is_completed") is not True:
@@ -263,14 +272,19 @@ class AmoCollector:
             self.tasks[tid] = (lead, _time(task.get("updated_at")))
 
     def _touches(self) -> pl.DataFrame:
-        """Every touch as (deal, t): the events on leads, and each completed task at its
-        `task_completed` event if there is one, else at its `updated_at`."""
+        """Every touch as (deal, t): the events on leads, those on contacts once per lead
+        of the contact, and each completed task at its `task_completed` event if there
+        is one, else at its `updated_at`."""
         deals, times = list(self.touch_deal), list(self.touch_time)
-        for tid, (lead, updated) in self.tasks.items():
-            t = self.task_touch.get(tid, updated)
-            if t is not None:
+        for contact, at in self.contact_touch:
+            for lead in self.contact_leads.get(contact, ()):
                 deals.append(lead)
-                times.append(t)
+                times.append(at)
+        for tid, (lead, updated) in self.tasks.items():
+            done = self.task_touch.get(tid, updated)
+            if done is not None:
+                deals.append(lead)
+                times.append(done)
         return pl.DataFrame({"deal": pl.Series(deals, dtype=pl.Int64),
                              "t": pl.Series(times, dtype=pl.Float64)})
 
@@ -300,6 +314,11 @@ class AmoCollector:
         st = _int(lead.get("status_id"))
         pid = _int(lead.get("pipeline_id"))
         lid = int(lead["id"])
+        contacts = emb.get("contacts") if isinstance(emb, dict) else None
+        for c in contacts if isinstance(contacts, list) else []:
+            cid = _int(c.get("id")) if isinstance(c, dict) else None
+            if cid is not None and lid not in self.contact_leads.get(cid, ()):
+                self.contact_leads.setdefault(cid, []).append(lid)
         if lid in self.leads:
             dq.rows_read += 1
             dq.count("duplicates", where=where)
