@@ -331,6 +331,28 @@ def test_history_tables_and_plots_in_russian_on_request(tmp_path: Path) -> None:
     assert "<!-- новые сделки -->" in svg
 
 
+# ------------------------------------------------------------------- ways out
+
+def _simulate(*extra: str) -> str:
+    result = CliRunner().invoke(cli, ["simulate", str(PIPELINES / "cottages.funnel"),
+                                      "--days", "60", "--reps", "2", "--jobs", "1", *extra],
+                                env={"NO_COLOR": "1", "COLUMNS": "220"})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.mark.slow
+def test_ways_out_speak_the_account_language() -> None:
+    """The issue's «lost … + copy» in Russian rows: simulate's ways out (and report.html's,
+    through the same words) say «отказ «…» + копия в «…»»."""
+    text = _simulate()
+    assert "отказ «Дорого» + копия в «Прогрев.Передан на прогрев»" in text
+    assert "остаётся на этапе" in text
+    assert 'lost "Дорого"' not in text and "+ copy" not in text
+    english = _simulate("--lang", "en")
+    assert "lost «Дорого» + copy to «Прогрев.Передан на прогрев»" in english
+
+
 # ------------------------------------------------------------------ docs/messages.md
 
 def test_the_review_table_is_generated_from_the_catalogs() -> None:

@@ -45,7 +45,7 @@ def _sources() -> list[Path]:
         if "__pycache__" in path.parts:
             continue
         text = path.read_text(encoding="utf-8")
-        if "i18n" in text:
+        if "i18n" in text or path.parent == LOCALE_DIR.parent / "i18n":
             found.append(path)
     return found
 

@@ -379,7 +379,7 @@ def _pipelines(data: ReportData, time_plot: Plot | None) -> str:
         if legend.notes:
             out.append('<ol class="notes">' + "".join(f"<li>{e(n)}</li>" for n in legend.notes)
                        + "</ol>")
-        out.append(_ways_out(stages))
+        out.append(_ways_out(stages, data.result.money.language if data.result.money else None))
     out.append(_figure(time_plot, "Time in stage of the deals that left each stage: median, "
                                   "mean with its 95% CI, 90th percentile, and the exact mean "
                                   "or its lower bound."))
@@ -387,13 +387,18 @@ def _pipelines(data: ReportData, time_plot: Plot | None) -> str:
     return "".join(out)
 
 
-def _ways_out(stages: list[StageResult]) -> str:
+def _ways_out(stages: list[StageResult], language: str | None = None) -> str:
+    from ..i18n import choose, translator
+    from ..i18n.words import route_text
+
+    tr = translator(choose(language))
     rows = []
     for st in stages:
         total = sum(o.count.mean or 0.0 for o in st.outcomes)
         for i, o in enumerate(st.outcomes):
             sim = pct((o.count.mean or 0.0) / total) if total else DASH
-            rows.append([e(st.stage) if i == 0 else "", e(o.route), e(pct(o.share)), e(sim),
+            way = route_text(tr, o.kind, o.target_stage, o.reason, o.copy_to)
+            rows.append([e(st.stage) if i == 0 else "", e(way), e(pct(o.share)), e(sim),
                          e(est(o.count))])
     if not rows:
         return ""

@@ -10,6 +10,8 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from ..i18n import choose, translator
+from ..i18n.words import route_label_text, route_text
 from ..numfmt import DASH, est, est_hours, est_money, hours, money_in, num
 from ..termtext import plain
 from .results import Estimate, MoneyResult, SimResult, StageResult
@@ -52,6 +54,7 @@ def _stage_table(result: SimResult, pipeline: str) -> Table:
 def _routes_table(result: SimResult, pipeline: str) -> Table:
     """Where the deals went: each way out with its declared and simulated share."""
     table = Table(title=plain(f"{pipeline}: ways out"), title_justify="left")
+    tr = translator(choose(result.money.language if result.money else None))
     for col in ("stage", "way out", "declared", "deals", "simulated"):
         table.add_column(col, justify="left" if col in ("stage", "way out") else "right")
     for st in result.stages:
@@ -60,20 +63,24 @@ def _routes_table(result: SimResult, pipeline: str) -> Table:
         total = sum(o.count.mean or 0.0 for o in st.outcomes)
         for i, o in enumerate(st.outcomes):
             sim = (f"{(o.count.mean or 0.0) / total * 100:.3g}%" if total else DASH)
-            table.add_row(plain(st.stage if i == 0 else ""), plain(o.route),
+            way = route_text(tr, o.kind, o.target_stage, o.reason, o.copy_to)
+            table.add_row(plain(st.stage if i == 0 else ""), plain(way),
                           f"{o.share * 100:.3g}%",
                           est(o.count), sim)
         if st.abandoned is not None:
             ab = st.abandoned
             share = (f"{ab.share.mean * 100:.3g}%" if ab.share.mean is not None else DASH)
             table.add_row(plain("" if st.outcomes else st.stage),
-                          plain(f"patience {ab.patience}: {ab.action}"), DASH, est(ab.count),
+                          plain(f"patience {ab.patience}: {route_label_text(tr, ab.action)}"),
+                          DASH, est(ab.count),
                           share)
-        if st.timeouts.action is not None:
+        action = st.timeouts.action
+        if action is not None:
             t = st.timeouts
             n = sum(e.mean or 0.0 for e in (t.queued, t.in_work, t.in_delay, t.parked))
             table.add_row(plain("" if st.outcomes else st.stage),
-                          plain(f"sla {hours(t.sla_hours)}: {t.action}"), DASH, num(n), DASH)
+                          plain(f"sla {hours(t.sla_hours)}: {route_label_text(tr, action)}"),
+                          DASH, num(n), DASH)
     return table
 
 
