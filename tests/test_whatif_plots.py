@@ -1,0 +1,178 @@
+"""What-if, sweep and staffing plots read as a client reads them (issue 16, section 2):
+titles say what is measured, not the key (`respond_breach_pct`, `cycle_time_hours`);
+money ticks are money in the account's currency (`+25 млн ₽`, not `1e7`); a cycle of
+days is drawn in days; and no axis carries matplotlib's offset or scientific labels.
+
+Each plot is drawn through the public CLI (`--plot`); the figure is caught on its way to
+the one figure saver so its axes can be read as drawn, then saved as usual."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from funnelc.cli import cli
+from funnelc.report import figures
+
+ACCOUNT = """
+account "Коттеджи" {
+  currency RUB
+  language ru
+}
+team Sales size 2
+source Web 30/day -> P.First value 3M
+pipeline P main {
+  stage First {
+    owner Sales
+    work 40m
+    respond 30m
+    -> Second 70%
+    -> lost "junk" 30%
+  }
+  stage Second {
+    owner Sales
+    work 30m
+    -> won 60% after 6d
+    -> lost "no budget" 40%
+  }
+}
+scenario "Третий менеджер" {
+  team Sales size 3
+}
+"""
+FAST = ["--days", "40", "--warmup", "5", "--jobs", "1", "--reps", "3"]
+KEYS = re.compile(r"respond_breach_pct|cycle_time_hours|wait_hours|wip_final|cost_per_won"
+                  r"|_pct\b|_hours\b")
+SCIENTIFIC = re.compile(r"\de[+-−]?\d")
+
+
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[Figure]:
+    """The figures the command hands to `save_figure`, drawn (ticks laid out)."""
+    caught: list[Figure] = []
+    save = figures.save_figure
+
+    def catching(fig: Figure, png: str, svg: str, *args: object, **kwargs: object
+                 ) -> list[str]:
+        fig.canvas.draw()
+        caught.append(fig)
+        return save(fig, png, svg, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(figures, "save_figure", catching)
+    return caught
+
+
+@pytest.fixture
+def account(tmp_path: Path) -> Path:
+    path = tmp_path / "cottages.funnel"
+    path.write_text(ACCOUNT, encoding="utf-8")
+    return path
+
+
+def run(*args: str) -> None:
+    r = CliRunner().invoke(cli, list(args))
+    assert r.exit_code == 0, r.output
+
+
+def axes_of(figs: list[Figure]) -> list[Axes]:
+    assert figs, "no figure reached the saver"
+    return [ax for fig in figs for ax in fig.axes if ax.get_visible()]
+
+
+def tick_texts(ax: Axes) -> list[str]:
+    return [t.get_text() for axis in (ax.xaxis, ax.yaxis) for t in axis.get_ticklabels()
+            if t.get_text()]
+
+
+def assert_readable(figs: list[Figure]) -> None:
+    """No offset text, no scientific tick, no programmer's key in any title or label."""
+    for ax in axes_of(figs):
+        for axis in (ax.xaxis, ax.yaxis):
+            assert axis.get_offset_text().get_text() == "", (ax.get_title(),
+                                                            axis.get_offset_text())
+        for text in tick_texts(ax):
+            assert not SCIENTIFIC.search(text), (ax.get_title(), text)
+        words = [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        words += [t.get_text() for t in ax.texts]
+        legend = ax.get_legend()
+        if legend is not None:
+            words += [t.get_text() for t in legend.get_texts()]
+        for w in words:
+            assert not KEYS.search(w), w
+    for fig in figs:
+        for t in fig.texts:
+            assert not KEYS.search(t.get_text()), t.get_text()
+
+
+def panel(figs: list[Figure], title_start: str) -> Axes:
+    found = [ax for ax in axes_of(figs) if ax.get_title().startswith(title_start)]
+    assert found, [ax.get_title() for ax in axes_of(figs)]
+    return found[0]
+
+
+def test_whatif_plot_money_days_and_no_offset(account: Path, tmp_path: Path,
+                                              drawn: list[Figure]) -> None:
+    run("whatif", str(account), "--scenario", "Третий менеджер", "--plot",
+        str(tmp_path / "wi"), *FAST)
+    assert_readable(drawn)
+    revenue = panel(drawn, "Δ revenue")
+    money = [t for t in tick_texts(revenue) if t != "0 ₽"]
+    assert money and all(re.fullmatch(r"[+-]?[\d.]+ (тыс\.|млн|млрд) ₽", t) for t in money), \
+        money
+    assert any(t.startswith("+") for t in money), "gains are signed"
+    cycle = panel(drawn, "Δ time to won")  # a half-hour gain on a six-day cycle
+    assert cycle.get_title().endswith(", minutes"), cycle.get_title()
+    breaches = panel(drawn, "Δ respond breaches")
+    assert all(t.endswith(" pp") for t in tick_texts(breaches) if t != "Третий менеджер")
+    assert (tmp_path / "wi.png").exists() and (tmp_path / "wi.svg").exists()
+
+
+def test_sweep_plots_heat_map_and_lines(account: Path, tmp_path: Path,
+                                        drawn: list[Figure]) -> None:
+    run("sweep", str(account), "--vary", "team Sales size 2..3",
+        "--vary", "source Web rate 6..8/day step 2", "--metric", "revenue",
+        "--metric", "cycle_time_hours", "--metric", "respond_breach_pct:P.First",
+        "--plot", str(tmp_path / "sw"), *FAST)
+    assert len(drawn) == 3
+    assert_readable(drawn)
+    revenue, cycle, breaches = drawn
+    heat, lines, bar = revenue.axes  # the colour bar comes last
+    assert all(t.get_text().endswith("₽") for t in bar.yaxis.get_ticklabels()
+               if t.get_text())
+    assert all(t.get_text().endswith("₽") for t in heat.texts)
+    assert all(t.endswith("₽") for t in (x.get_text() for x in lines.yaxis.get_ticklabels())
+               if t)
+    assert cycle.axes[1].get_ylabel().endswith(", days"), cycle.axes[1].get_ylabel()
+    assert breaches.axes[1].get_ylabel().startswith("respond breaches")
+    assert all(t.endswith("%") for t in (x.get_text() for x in
+                                         breaches.axes[1].yaxis.get_ticklabels()) if t)
+
+
+def test_sweep_one_axis_line(account: Path, tmp_path: Path, drawn: list[Figure]) -> None:
+    run("sweep", str(account), "--vary", "team Sales size 2..4", "--metric", "profit",
+        "--plot", str(tmp_path / "one"), *FAST)
+    assert_readable(drawn)
+    (ax,) = axes_of(drawn)
+    assert ax.get_ylabel() == "profit"
+    assert all(re.search(r"(тыс\.|млн|млрд) ₽$|^0 ₽$", t.get_text())
+               for t in ax.yaxis.get_ticklabels() if t.get_text())
+
+
+def test_staffing_plot_percent_ticks(account: Path, tmp_path: Path,
+                                     drawn: list[Figure]) -> None:
+    run("staff", str(account), "--team", "Sales", "--target", "respond 30m 80%",
+        "--target", "utilization <= 90%", "--plot", str(tmp_path / "staff"), *FAST)
+    assert_readable(drawn)
+    respond, utilization = axes_of(drawn)
+    for ax in (respond, utilization):
+        assert not ax.get_ylabel().endswith("(%)"), "the ticks say % themselves"
+        ticks = [t.get_text() for t in ax.yaxis.get_ticklabels() if t.get_text()]
+        assert ticks and all(t.endswith("%") for t in ticks), ticks
+        assert all(t.get_text().isdigit() for t in ax.xaxis.get_ticklabels()
+                   if t.get_text())
+    assert utilization.get_ylabel().startswith("utilization of Sales")
