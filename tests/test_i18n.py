@@ -353,6 +353,30 @@ def test_ways_out_speak_the_account_language() -> None:
     assert "lost «Дорого» + copy to «Прогрев.Передан на прогрев»" in english
 
 
+# --------------------------------------------------------------------------- staff
+
+def _staff(*extra: str) -> str:
+    result = CliRunner().invoke(cli, ["staff", str(PIPELINES / "cottages.funnel"), "--team",
+                                      "Менеджеры", "--target", "utilization <= 85%", "--reps",
+                                      "2", "--days", "60", "--jobs", "1", *extra],
+                                env={"NO_COLOR": "1", "COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.mark.slow
+def test_staff_answers_in_the_account_language() -> None:
+    """The answer, the curve's table and its legend read in Russian (the search's own
+    reasons and the explanation of the load are still the service's English)."""
+    text = _staff()
+    assert "наименьший размер `Менеджеры`, выполняющий все цели: 4" in text
+    assert "кривая укомплектования Менеджеры" in text and "уверенность: высокая" in text
+    assert "2 прогона × 60 дней (разгон 30 дней)" in text
+    english = _staff("--lang", "en")
+    assert "smallest size of `Менеджеры` meeting every target: 4" in english
+    assert "2 replications × 60 days (30 days warm-up)" in english
+
+
 # ------------------------------------------------------------------ docs/messages.md
 
 def test_the_review_table_is_generated_from_the_catalogs() -> None:

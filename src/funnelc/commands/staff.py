@@ -127,7 +127,9 @@ def staff_command(file: str, fmt: str, output_path: str | None, team: str, targe
     for path, kind, _ in products:
         deliver(path, to_json(staff_json(result)) if kind == "json" else staff_csv(result))
     if show_text:
-        present("text", text_path, lambda console: staff_text(console, result), color=color)
+        lang = model.account.language if model.account else None
+        present("text", text_path, lambda console: staff_text(console, result, lang),
+                color=color)
     raise SystemExit(EXIT_CLEAN if result.staffing.answer is not None else EXIT_PROBLEMS)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from ..i18n import C_, choose, translator
 from ..jsontypes import JSONObject
 from ..numfmt import DASH, est_money, money_in
 from ..termtext import plain
@@ -19,30 +20,46 @@ __all__ = ["profit_text", "profit_json"]
 
 
 def profit_text(console: Console, result: ProfitStaffResult) -> None:
+    """The answer, the exact optimum and the curve, in the account's language (`--lang`
+    overrides; the search's own reasons, `confidence_text` and `exact_why`, are the
+    service's English)."""
     p, run = result.profit, result.outcome.run
     cur, lang = p.currency, p.language
-    console.print(plain(f"{run.file}: {run.reps} replications × {run.days} days first, more "
-                        f"where sizes are close; profit per month (730 h), mean ±95% CI",
-                        style="dim"))
+    tr = translator(choose(lang))
+    _ = tr.gettext
+    console.print(plain(tr.ngettext(
+        "{file}: {reps} replication × {days} first, more where sizes are close; profit per "
+        "month (730 h), mean ±95% CI",
+        "{file}: {reps} replications × {days} first, more where sizes are close; profit per "
+        "month (730 h), mean ±95% CI", run.reps).format(
+            file=run.file, reps=run.reps, days=tr.duration(run.days, "day")), style="dim"))
     if p.best is None:
-        console.print(plain(f"no size of `{p.team}` up to {p.limit} meets every target",
-                            style="bold red"))
+        console.print(plain(_("no size of `{team}` up to {limit} meets every target").format(
+            team=p.team, limit=p.limit), style="bold red"))
     else:
         best = next(x for x in p.points if x.size == p.best)
         flat = ("" if p.flat is None or p.flat[0] == p.flat[1] else
-                f"; sizes {p.flat[0]}–{p.flat[1]} are within the noise of it")
-        bound = (" meeting " + ", ".join(t.text.strip() for t in p.targets)
-                 if p.targets else "")
-        console.print(plain(f"most profitable size of `{p.team}`{bound}: {p.best} "
-                            f"({est_money(best.profit, cur, lang)} a month){flat}",
-                            style="bold"))
-    console.print(plain(f"confidence: {p.confidence} — {p.confidence_text}"))
-    console.print(plain(f"exact: {p.exact_why}" if p.exact is not None else p.exact_why,
-                        style="dim"))
-    table = Table(title=plain(f"profit by size of {p.team}"), title_justify="left")
-    for col in ("size", "reps", "profit / month", "vs best", "exact", "revenue", "cost",
-                "targets"):
-        table.add_column(col, justify="right" if col != "targets" else "left")
+                _("; sizes {low}–{high} are within the noise of it").format(
+                    low=p.flat[0], high=p.flat[1]))
+        money = est_money(best.profit, cur, lang)
+        if p.targets:
+            text = _("most profitable size of `{team}` meeting {targets}: {best} ({money} a "
+                     "month){flat}")
+        else:
+            text = _("most profitable size of `{team}`: {best} ({money} a month){flat}")
+        console.print(plain(text.format(
+            team=p.team, targets=", ".join(t.text.strip() for t in p.targets), best=p.best,
+            money=money, flat=flat), style="bold"))
+    console.print(plain(_("confidence: {level} — {why}").format(
+        level=tr.pgettext("confidence", p.confidence), why=p.confidence_text)))
+    console.print(plain(_("exact: {why}").format(why=p.exact_why) if p.exact is not None
+                        else p.exact_why, style="dim"))
+    table = Table(title=plain(_("profit by size of {team}").format(team=p.team)),
+                  title_justify="left")
+    for col in (_("size"), _("reps"), _("profit / month"), _("vs best"), _("exact"),
+                _("revenue"), _("cost")):
+        table.add_column(col, justify="right")
+    table.add_column(_("targets"), justify="left")
     for x in p.points:
         mark = " ◀" if x.size == p.best else ""
         table.add_row(f"{x.size}{mark}", str(x.replications),
@@ -50,10 +67,15 @@ def profit_text(console: Console, result: ProfitStaffResult) -> None:
                       DASH if x.versus_best is None else est_money(x.versus_best, cur, lang),
                       money_in(x.exact, cur, lang), est_money(x.revenue, cur, lang),
                       est_money(x.cost, cur, lang),
-                      ("met" if x.feasible else "missed") if p.targets else DASH)
+                      (_("met") if x.feasible else _("missed")) if p.targets else DASH)
     console.print(table)
     for note in p.notes:
-        console.print(plain(f"note: {note}", style="yellow"))
+        console.print(plain(_("note: {note}").format(note=note), style="yellow"))
+
+
+CONFIDENCE_LEVELS = (C_("confidence", "high"), C_("confidence", "moderate"),
+                     C_("confidence", "low"))
+"""The search's confidence words (staffing's `confidence`), translated where shown."""
 
 
 def profit_json(result: ProfitStaffResult) -> JSONObject:

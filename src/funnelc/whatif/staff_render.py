@@ -12,6 +12,7 @@ from rich.text import Text
 
 from .. import csvsafe
 from ..csvsafe import Figure
+from ..i18n import Translator, choose, translator
 from ..jsontypes import JSON, JSONObject
 from ..numfmt import pct_rounded
 from ..termtext import plain
@@ -116,58 +117,77 @@ def staff_csv(outcome: StaffResult) -> str:
     return buf.getvalue()
 
 
-def _verdict(result: StaffingResult) -> Text:
+def _verdict(result: StaffingResult, tr: Translator) -> Text:
     """The answer and whether the exact model agrees, or the best size and what it
     still misses."""
+    _ = tr.gettext
     if result.answer is not None:
         exact = [a for a in result.start.answers if a is not None]
         agree = ""
         if exact:
             e = max(exact)
-            agree = f"; {result.exact_model} says {e}, " + (
-                "simulation agrees" if e == result.answer else
-                "simulation finds otherwise (the other targets or the simulated details "
-                "decide)")
-        return plain(f"smallest size of `{result.team}` meeting every target: "
-                     f"{result.answer}{agree}", style="bold green")
+            if e == result.answer:
+                agree = _("; {model} says {size}, simulation agrees")
+            else:
+                agree = _("; {model} says {size}, simulation finds otherwise (the other "
+                          "targets or the simulated details decide)")
+            agree = agree.format(model=result.exact_model, size=e)
+        return plain(_("smallest size of `{team}` meeting every target: {answer}").format(
+            team=result.team, answer=result.answer) + agree, style="bold green")
     best = result.evals[result.best] if result.best is not None else None
     missed = ""
     if best is not None:
         missed = ", ".join(t.text.strip() for t, ok in zip(result.targets, best.meets)
                            if not ok)
-    return plain(f"no size up to {result.limit} meets every target; best size found: "
-                 f"{result.best}" + (f" (still misses {missed})" if missed else ""),
-                 style="bold red")
+    text = _("no size up to {limit} meets every target; best size found: {best}").format(
+        limit=result.limit, best=result.best)
+    if missed:
+        text += " " + _("(still misses {targets})").format(targets=missed)
+    return plain(text, style="bold red")
 
 
-def staff_text(console: Console, outcome: StaffResult) -> None:
+def staff_text(console: Console, outcome: StaffResult, lang: str | None = None) -> None:
     """The run and the search's start, the curve, the answer, how sure it is and what
-    the search cost against a plain scan."""
+    the search cost against a plain scan; in `lang` (the account's; `--lang` overrides).
+    The search's own reasons (the exact start, `confidence_text`) and the explanation of
+    the breaches are still English."""
+    tr = translator(choose(lang))
+    _ = tr.gettext
     result, r = outcome.staffing, outcome.run
-    console.print(plain(f"{r.file}: sizing `{result.team}`, {r.reps} replications × "
-                        f"{r.days} days ({r.warmup_days} warm-up) per size, seed "
-                        f"{r.seed}, common random numbers; ran on {outcome.where}",
-                        style="dim"))
-    console.print(plain(f"start: {result.start.why}" + (
-        f"; the search started at {result.started_at} ({result.started_because})"
-        if result.started_because else ""), style="dim"))
+    console.print(plain(tr.ngettext(
+        "{file}: sizing `{team}`, {reps} replication × {days} ({warmup} warm-up) per size, "
+        "seed {seed}, common random numbers; ran on {where}",
+        "{file}: sizing `{team}`, {reps} replications × {days} ({warmup} warm-up) per size, "
+        "seed {seed}, common random numbers; ran on {where}", r.reps).format(
+            file=r.file, team=result.team, reps=r.reps, days=tr.duration(r.days, "day"),
+            warmup=tr.duration(r.warmup_days, "day"),
+            seed=r.seed, where=outcome.where), style="dim"))
+    start = _("start: {why}").format(why=result.start.why)
+    if result.started_because:
+        start += _("; the search started at {size} ({why})").format(
+            size=result.started_at, why=result.started_because)
+    console.print(plain(start, style="dim"))
     why = outcome.explanation
     if why is not None and why.far:
         console.print(plain(why_sentence(why, result), style="bold"))
-    console.print(_curve_table(result))
-    console.print(plain("✓ meets, ✗ misses (by the mean); ? the 95% interval reaches the "
-                        "target", style="dim"))
+    console.print(_curve_table(result, tr))
+    console.print(plain(_("✓ meets, ✗ misses (by the mean); ? the 95% interval reaches the "
+                          "target"), style="dim"))
     for name in result.structural:
-        console.print(plain(f"note: {name} is a graveyard by design (stay without sla); no "
-                            "team size changes that, so it is not counted", style="yellow"))
-    console.print(_verdict(result))
-    console.print(plain(f"confidence: {result.confidence} — {result.confidence_text}"))
+        console.print(plain(_("note: {stage} is a graveyard by design (stay without sla); no "
+                              "team size changes that, so it is not counted").format(
+                                  stage=name), style="yellow"))
+    console.print(_verdict(result, tr))
+    console.print(plain(_("confidence: {level} — {why}").format(
+        level=tr.pgettext("confidence", result.confidence), why=result.confidence_text)))
     if why is not None:
         _why_text(console, why, result)
-    console.print(f"search: {result.search_replications} replications at sizes "
-                  f"{', '.join(str(c) for c in result.search_sizes)} ({r.reps} per size "
-                  f"first, more until the 95% interval clears the targets, at most "
-                  f"{result.max_reps}); common random numbers across sizes")
+    console.print(_("search: {n} replications at sizes {sizes} ({reps} per size first, more "
+                    "until the 95% interval clears the targets, at most {most}); common "
+                    "random numbers across sizes").format(
+                        n=result.search_replications,
+                        sizes=", ".join(str(c) for c in result.search_sizes), reps=r.reps,
+                        most=result.max_reps))
 
 
 def _share(part: int, whole: int) -> str:
@@ -305,37 +325,40 @@ def _why_text(console: Console, x: Explanation, result: StaffingResult) -> None:
         console.print(plain(f"lever: {_lever_text(lv)}; {lv.replications} replications"))
 
 
-def _cell(t: Target, mean: float | None, ci95: float | None) -> str:
+def _cell(t: Target, mean: float | None, ci95: float | None, tr: Translator) -> str:
     if t.kind == "graveyard":
-        return f"{int(mean or 0)} stage{'s' if (mean or 0) != 1 else ''}"
+        n = int(mean or 0)
+        return tr.ngettext("{n} stage", "{n} stages", n).format(n=n)
     if mean is None:
         return "—"
-    return f"{mean * 100:.3g}%" + (f" ±{ci95 * 100:.2g}" if ci95 else "")
+    return tr.sig(mean * 100) + "%" + (" ±" + tr.sig(ci95 * 100, 2) if ci95 else "")
 
 
-def _curve_table(result: StaffingResult) -> Table:
+def _curve_table(result: StaffingResult, tr: Translator) -> Table:
     """The staffing curve: per size each target's value ± CI with ✓/✗ (and `?` where the
     interval reaches the target), the exact value beside it where one applies."""
-    table = Table(title=plain(f"staffing curve of {result.team}"), title_justify="left")
-    table.add_column("size", justify="right")
+    _ = tr.gettext
+    table = Table(title=plain(_("staffing curve of {team}").format(team=result.team)),
+                  title_justify="left")
+    table.add_column(_("size"), justify="right")
     has_exact = [any(ev.exact[i] is not None for ev in result.curve)
                  for i in range(len(result.targets))]
     for i, t in enumerate(result.targets):
         table.add_column(plain(t.text.strip()), justify="right")
         if has_exact[i]:
-            table.add_column("exact" if t.kind != "utilization" else "offered load",
+            table.add_column(_("exact") if t.kind != "utilization" else _("offered load"),
                              justify="right", style="dim")
-    table.add_column("reps", justify="right")
+    table.add_column(_("reps"), justify="right")
     for ev in result.curve:
         row: list[str | Text] = [str(ev.size)]
         for i, t in enumerate(result.targets):
             e = ev.estimates[i]
             mark = ("✓" if ev.meets[i] else "✗") + ("" if ev.sure[i] else "?")
-            row.append(plain(f"{_cell(t, e.mean, e.ci95)} {mark}",
+            row.append(plain(f"{_cell(t, e.mean, e.ci95, tr)} {mark}",
                              style="green" if ev.meets[i] else "red"))
             if has_exact[i]:
                 x = ev.exact[i]
-                row.append("—" if x is None else f"{x * 100:.3g}%")
+                row.append("—" if x is None else tr.sig(x * 100) + "%")
         row.append(str(len(ev.reps)))
         table.add_row(*row)
     return table
