@@ -13,10 +13,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from funnelc.cli import cli
+from funnelc.numfmt import money_pm
 from funnelc.report import figures
 
 ACCOUNT = """
@@ -176,3 +179,29 @@ def test_staffing_plot_percent_ticks(account: Path, tmp_path: Path,
         assert all(t.get_text().isdigit() for t in ax.xaxis.get_ticklabels()
                    if t.get_text())
     assert utilization.get_ylabel().startswith("utilization of Sales")
+
+
+def test_whatif_table_money_once_and_one_unit_per_estimate(account: Path) -> None:
+    """The table beside the plot: a money estimate names its scale and currency once
+    (`1.34 ±0.29 млрд ₽`, which fits its cell, not `1.34 млрд ₽ ±286 млн ₽`), a
+    duration's half-width is in its mean's unit (`6.07d ±0.003d`, not `6.07d ±4.32m`),
+    and an exact zero of money is money (`0 ₽`)."""
+    r = CliRunner().invoke(cli, ["whatif", str(account), "--scenario", "Третий менеджер",
+                                 *FAST], terminal_width=200)
+    assert r.exit_code == 0, r.output
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
+            for line in r.output.splitlines() if line.startswith("│")}
+    base, delta = rows["revenue"]
+    assert re.fullmatch(r"[\d.]+ ±[\d.]+ (млн|млрд) ₽", base), base
+    assert re.fullmatch(r"[+-][\d.]+ ±[\d.]+ (тыс\.|млн|млрд) ₽", delta), delta
+    mean, _, half = rows["time to won (P)"][0].partition(" ±")
+    assert mean[-1] == half[-1] == "d", rows["time to won (P)"]
+    assert rows["total cost"][1] == "0 ₽"
+
+
+@given(st.floats(-1e13, 1e13), st.floats(0, 1e13), st.sampled_from(["ru", "uk", "en"]))
+def test_money_estimates_never_in_scientific_notation(mean: float, half: float,
+                                                      lang: str) -> None:
+    text = money_pm(mean, half, "RUB", lang)
+    assert not SCIENTIFIC.search(text), text
+    assert text.count("₽") == (1 if lang != "en" else 2), text

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Concatenate, ParamSpec, Protocol
 
 __all__ = ["DASH", "Estimate", "missing", "num", "hours", "pct", "pct_fixed", "pct_rounded",
-           "percent", "money", "money_in", "currency_sign", "est", "est_hours", "est_pct",
-           "est_money"]
+           "percent", "money", "money_in", "money_pm", "currency_sign", "est", "est_hours",
+           "est_pct", "est_money", "hours_like"]
 
 DASH = "—"
 
@@ -75,6 +75,18 @@ def hours(h: float) -> str:
 
 
 @_finite
+def hours_like(h: float, like: float) -> str:
+    """`h` in the unit `hours` picks for `like` (a half-width beside its mean: `6.07d
+    ±0.003d`, not `6.07d ±4.32m`), so a reader compares the two without converting."""
+    a = abs(like)
+    if a < 1.0:
+        return f"{h * 60:.3g}m"
+    if a < 48.0:
+        return f"{h:.3g}h"
+    return f"{h / 24:.3g}d"
+
+
+@_finite
 def pct(fraction: float, digits: int = 3) -> str:
     """A fraction (0.35) as a percentage (35%)."""
     if fraction == 0:
@@ -109,12 +121,21 @@ def percent(value: float, decimals: int = 2) -> str:
     return f"{value:.{decimals}f}%"
 
 
+def _sig3(x: float) -> str:
+    """Three significant digits without scientific notation: 999.5 rounds to `1000`
+    where `.3g` writes `1e+03`; a sliver under a thousandth is `0`."""
+    text = f"{x:.3g}"
+    if "e" not in text:
+        return text
+    return f"{x:.0f}" if abs(x) >= 1 else "0"
+
+
 @_finite
 def money(x: float) -> str:
     for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(x) >= div:
-            return f"{x / div:.3g}{suffix}"
-    return f"{x:.3g}"
+            return f"{_sig3(x / div)}{suffix}"
+    return _sig3(x)
 
 
 _SIGNS = {"RUB": "₽", "RUR": "₽", "USD": "$", "EUR": "€", "GBP": "£", "UAH": "₴", "KZT": "₸",
@@ -139,13 +160,35 @@ def money_in(x: float, currency: str | None = None, language: str | None = None)
     sign = currency_sign(currency)
     words = _WORDS.get(language or "")
     if words is not None:
-        body = next((f"{x / div:.3g} {word}" for div, word in words if abs(x) >= div),
-                    f"{x:.3g}")
+        body = next((f"{_sig3(x / div)} {word}" for div, word in words if abs(x) >= div),
+                    _sig3(x))
         return f"{body} {sign}".rstrip()
     body = money(x)
     if sign in _PREFIXED:
         return f"-{sign}{body[1:]}" if body.startswith("-") else f"{sign}{body}"
     return f"{body} {sign}".rstrip()
+
+
+def money_pm(mean: float, half: float, currency: str | None = None,
+             language: str | None = None) -> str:
+    """A money estimate written once in the mean's scale: `202 ±126 млн ₽` (Russian and
+    Ukrainian, where the scale word and sign would otherwise come twice and wrap the
+    cell); other languages `$202M ±$126M` as `money_in` writes each."""
+    words = _WORDS.get(language or "")
+    if words is None or not (math.isfinite(mean) and math.isfinite(half)):
+        return f"{money_in(mean, currency, language)} ±{money_in(half, currency, language)}"
+    div, word = next(((d, w) for d, w in words if abs(mean) >= d), (1.0, ""))
+    body = f"{_plain(mean / div)} ±{_plain(half / div)}"
+    return " ".join(p for p in (body, word, currency_sign(currency)) if p)
+
+
+def _plain(x: float) -> str:
+    """Three significant digits, never in scientific notation (`126`, `1260`, `0.29`)."""
+    if abs(x) >= 100:
+        return f"{x:.0f}"
+    if abs(x) < 0.0005:
+        return "0"
+    return f"{x:.3g}"
 
 
 def est_money(e: Estimate | None, currency: str | None = None,

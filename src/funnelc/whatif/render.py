@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..jsontypes import JSON, JSONObject
-from ..numfmt import DASH, hours, money_in
+from ..numfmt import DASH, hours, hours_like, money_in, money_pm
 from ..sim.ci import estimate
 from ..sim.results import Estimate
 from ..termtext import plain
@@ -58,23 +58,28 @@ def fmt_value(d: MetricDef, x: float | None) -> str:
     return _compact(v)
 
 
-def _spread(d: MetricDef, x: float) -> str:
+def _spread(d: MetricDef, x: float, like: float) -> str:
+    """A half-width in the unit of the figure it belongs to (`like`, display units):
+    `6.07d ±0.2d`, never `6.07d ±4.32m`."""
     v = x * d.scale
     if d.money:
         return _money(d, v)
     if d.unit == "%":
         return f"{v:.2g}"
     if d.unit == "h":
-        return hours(v)
+        return hours_like(v, like)
     return _compact(v)
 
 
 def fmt_estimate(d: MetricDef, e: Estimate | None) -> str:
+    """`42.2% ±8.1`, `6.07d ±0.2d`, `202 ±126 млн ₽` (money's scale and sign once)."""
     if e is None or e.mean is None:
         return DASH
+    if d.money and e.ci95 and math.isfinite(e.mean):
+        return money_pm(e.mean * d.scale, e.ci95 * d.scale, d.unit or None, d.language)
     text = fmt_value(d, e.mean)
     if e.ci95:
-        text += f" ±{_spread(d, e.ci95)}"
+        text += f" ±{_spread(d, e.ci95, e.mean * d.scale)}"
     return text
 
 
@@ -85,8 +90,10 @@ def fmt_delta(d: MetricDef, delta: Estimate) -> str:
         return DASH
     v = delta.mean * d.scale
     if v == 0 and not delta.ci95:
-        return "0"
+        return _money(d, 0.0) if d.money else "0"
     sign = "+" if v > 0 else ("-" if v < 0 else "±")
+    if d.money and delta.ci95:
+        return sign + money_pm(abs(v), delta.ci95 * d.scale, d.unit or None, d.language)
     if d.money:
         body = _money(d, abs(v))
     elif d.unit == "%":
@@ -97,7 +104,7 @@ def fmt_delta(d: MetricDef, delta: Estimate) -> str:
         body = _compact(abs(v))
     text = sign + body
     if delta.ci95:
-        text += f" ±{_spread(d, delta.ci95)}"
+        text += f" ±{_spread(d, delta.ci95, v)}"
     return text
 
 
