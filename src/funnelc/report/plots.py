@@ -335,9 +335,10 @@ def utilization_plot(data: ReportData) -> Figure:
     ax.set_xlim(0, max(means + rho_v + [100.0]) * 1.12)
     ax.set_xlabel(_("busy share of the team's working hours, % (simulated mean, 95% CI)"))
     unstable = any(t.unstable for t in teams)
-    ax.set_title(_("Team utilization (red ⚠ unstable: offered more work than its hours, the "
-                   "queue grows without end)") if unstable else _("Team utilization"),
-                 loc="left")
+    # Wrapped: the Russian title runs past the figure's right edge on one line.
+    ax.set_title(_wrap(_("Team utilization (red ⚠ unstable: offered more work than its "
+                         "hours, the queue grows without end)"), 80) if unstable
+                 else _("Team utilization"), loc="left")
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     return fig
 
