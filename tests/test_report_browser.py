@@ -5,7 +5,8 @@ out, not judged by eye: nothing runs past the page sideways (wide tables scroll 
 their own box), no summary card's text spills out of it, and no two cards overlap.
 
 The report is made from a copy of cottages.funnel under a long folder path, the case
-that used to overlap the "scenario" card. `.ci/run` installs chromium and chromedriver
+that used to overlap the "scenario" card, once as it is and once with `--whatif` (the
+scenarios' table, one column per scenario, and the comparison plot). `.ci/run` installs chromium and chromedriver
 from Debian's packages; where neither can be found the tests skip and say so.
 """
 
@@ -58,8 +59,10 @@ return out;
 """
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", params=[(), ("--whatif",)], ids=["report", "whatif"])
+def report(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+           ) -> Path:
+    extra: tuple[str, ...] = request.param
     root = tmp_path_factory.mktemp("browser")
     folder = root / "a-very-long-folder-name-for-the-client" / "repository-of-the-consultant"
     folder.mkdir(parents=True)
@@ -67,9 +70,12 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy(PIPELINES / "cottages.funnel", source)
     out = root / "report"
     result = CliRunner().invoke(cli, ["report", str(source), "-o", str(out), "--days", "90",
-                                      "--reps", "2", "--jobs", "1", "-q"])
+                                      "--reps", "2", "--jobs", "1", "-q", *extra])
     assert result.exit_code == 0, result.output
-    return out / "report.html"
+    page = out / "report.html"
+    if extra:
+        assert '<section id="whatif">' in page.read_text(encoding="utf-8")
+    return page
 
 
 @pytest.fixture(scope="module")

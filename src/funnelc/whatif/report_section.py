@@ -77,7 +77,9 @@ def _render(base: VariantRun, comparisons: list[Comparison],
     for c in comparisons:
         lines = "; ".join(f"<code>{_e(x)}</code>" for x in c.run.variant.changes)
         out.append(f"<li><b>{_e(c.name)}</b>: {lines}</li>")
-    out.append("</ul><table><thead><tr><th>metric</th><th class=\"n\">this run</th>")
+    # In the report's sideways-scrolling box: one column per scenario is wider than a phone.
+    out.append('</ul><div class="scroll"><table><thead><tr><th>metric</th>'
+               '<th class="n">this run</th>')
     out += [f'<th class="n">Δ {_e(c.name)}</th>' for c in comparisons]
     out.append("</tr></thead><tbody>")
     for key in keys:
@@ -92,7 +94,7 @@ def _render(base: VariantRun, comparisons: list[Comparison],
                 out.append(f'<td class="n {_CLASS[delta.verdict]}">'
                            f"{_e(fmt_delta(d, delta.diff))}</td>")
         out.append("</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     changes = [(c.name, v) for c in comparisons for v in c.verdicts]
     if changes:
         out.append("<ul>")
