@@ -52,10 +52,13 @@ def _help_markdown(text: str) -> str:
 
 def command_page(name: str) -> str:
     """The page of one command: what it does, usage, arguments and options."""
-    root = click.Context(cli, info_name="funnelc")
+    # The contexts the CLI itself makes (its context settings: `-h` as well as `--help`):
+    # click caches a command's help option the first time it is asked, so a page made
+    # after the CLI ran must not depend on which context asked first.
+    root = click.Context(cli, info_name="funnelc", **cli.context_settings)
     command = cli.get_command(root, name)
     assert command is not None, name
-    ctx = click.Context(command, info_name=name, parent=root)
+    ctx = click.Context(command, info_name=name, parent=root, **command.context_settings)
     usage = " ".join(["funnelc", name, *command.collect_usage_pieces(ctx)])
     lines = [f"# funnelc {name}", "", _NOTICE, "", f"*{COMMANDS[name][1]}*", ""]
     if command.help:
