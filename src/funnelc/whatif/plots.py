@@ -218,21 +218,23 @@ def sweep_figure(points: Sequence[SweepPoint], specs: Sequence[VarySpec],
             if not math.isnan(v):  # dark text on the light (yellow) end of viridis
                 hm.text(c, r, text(v), ha="center", va="center", fontsize=7,
                         color="black" if v > mid else "white")
-    bar = fig.colorbar(im, ax=hm, label=title)
+    bar = fig.colorbar(im, ax=hm)
     _ticks(bar.ax.yaxis, text)
+    # Named above the map: a colour bar's own label lands on long money ticks.
+    hm.set_title(title, fontsize=10)
     for y in yv:
         line = sorted((p for p in sub if p.values[1] == y), key=lambda p: p.values[0])
         xs = [p.values[0] for p in line]
         vals = [value(p) for p in line]
         ln.errorbar(xs, [v for v, _ in vals], yerr=[e for _, e in vals], marker="o",
-                    capsize=3, label=f"{specs[1].axis} = {specs[1].value_text(y)}")
+                    capsize=3, label=specs[1].value_text(y))
     ln.set_xlabel(specs[0].axis)
     ln.set_xticks(xv)
     ln.set_xticklabels([specs[0].value_text(x) for x in xv], fontsize=8)
     _ticks(ln.yaxis, text)
     ln.set_ylabel(title)
     ln.grid(alpha=0.3)
-    ln.legend(fontsize=7)
+    ln.legend(fontsize=7, title=specs[1].axis, title_fontsize=7)
     if len(specs) > 2:
         fixed = ", ".join(f"{s.axis} = {s.value_text(v)}" for s, v in zip(specs[2:], rest))
         fig.suptitle(_TEXT["at"].format(fixed=fixed), fontsize=9)
