@@ -118,7 +118,7 @@ def panel(figs: list[Figure], title_start: str) -> Axes:
     return found[0]
 
 
-def test_whatif_plot_money_days_and_no_offset(account: Path, tmp_path: Path,
+def test_whatif_plot_money_durations_and_no_offset(account: Path, tmp_path: Path,
                                               drawn: list[Figure]) -> None:
     run("whatif", str(account), "--scenario", "Третий менеджер", "--plot",
         str(tmp_path / "wi"), *FAST)
