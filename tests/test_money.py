@@ -116,9 +116,14 @@ def test_profit_text_names_the_answer_the_exact_model_and_money_in_roubles(
     code, out = _invoke("staff", str(erlang_a), "--team", "Менеджеры", "--objective", "profit",
                         "--days", "30", "--warmup", "5", "--reps", "3")
     assert code == 0, out
-    assert "most profitable size of `Менеджеры`: 3" in out
+    # The account is Russian: the answer is said in Russian (issue 16), --lang en in English.
+    assert "самый прибыльный размер `Менеджеры`: 3" in out
     assert "Erlang A (M/M/c+M)" in out
     assert "млн ₽" in out
+    code, out = _invoke("staff", str(erlang_a), "--team", "Менеджеры", "--objective", "profit",
+                        "--days", "30", "--warmup", "5", "--reps", "3", "--lang", "en")
+    assert code == 0, out
+    assert "most profitable size of `Менеджеры`: 3" in out
 
 
 def test_staff_without_target_or_profit_is_a_usage_error(erlang_a: Path) -> None:
