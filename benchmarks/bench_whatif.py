@@ -19,8 +19,9 @@
    («Менеджеры»: `respond 15m 80%`, `utilization <= 85%`, `no graveyard` — the case that
    answered 35 in 90 s) and on saleschef («Менеджеры», `respond 30m 60%` and the same two)
    against the search it replaced (10 replications per size, borderline sizes doubled up
-   to 40), in one process, both required to give the same answer with 'high'
-   confidence. Figure: simulated deals of the new search / the old; target <= 0.3. Wall
+   to 40, from the start it had: the closed forms and the stable size, not the calendar
+   approximation of `staffing_approx`), in one process, both required to give the same
+   answer with 'high' confidence. Figure: simulated deals of the new search / the old; target <= 0.3. Wall
    and CPU times in the note, and what the explanation's levers cost on top.
    `BENCH_STAFF_DAYS` (default 365) sets the horizon.
 """
@@ -178,7 +179,9 @@ def _fixed_search(sz: SizeRuns, limit: int, reps: int, max_reps: int) -> int | N
         return evals[c].meets_all
 
     def search() -> int | None:
-        c = min(max(sz.start.start, 1), limit)
+        # The start it had: closed forms and the stable size, not the calendar
+        # approximation the new search starts from.
+        c = min(max(sz.start.closed_form_start, 1), limit)
         if meets(c):
             while c > 1 and meets(c - 1):
                 c -= 1

@@ -331,7 +331,11 @@ def explain(model: m.FunnelFile, net: Network, result: StaffingResult, config: S
             before = runner.replications
             lever = search_staff(variant, result.team, result.targets, config, runner,
                                  limit=limit, max_reps=max(config.reps, LEVER_MAX_REPS),
-                                 start_size=min(result.start.start, limit), curve_extra=0)
+                                 # Climbing from the closed forms' start: the calendar
+                                 # approximation does not see what a lever changes (team
+                                 # hours before the clocks start, a FIFO queue).
+                                 start_size=min(result.start.closed_form_start, limit),
+                                 curve_extra=0)
             found.append(Lever(key, change, lever.answer, limit,
                                lever.confidence, runner.replications - before))
     return Explanation(cause, current, far, at, missed, splits, loads, tuple(found))
