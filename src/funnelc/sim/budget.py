@@ -167,8 +167,10 @@ class WorkBudget:
                            deals_per_hour=p.deals_per_hour, hours=p.hours)
         why = refusal(est, self.max_deals, self.advice)
         if why is not None:
-            raise WorkRefused(f"{why}. {self.runs} replications had run; the next {runs} "
-                              "were refused before starting" if self.runs else why)
+            ran = f"{self.runs} replication{'s' if self.runs != 1 else ''} had run"
+            refused = ("the next one was" if runs == 1 else f"the next {runs} were")
+            raise WorkRefused(f"{why}. {ran}; {refused} refused before starting"
+                              if self.runs else why)
         self.runs = total
 
 
