@@ -5,6 +5,8 @@ to install it. Nothing of the extra is imported before this command runs."""
 
 from __future__ import annotations
 
+import socket
+
 import click
 
 from .common import EXIT_CLEAN, EXIT_USAGE
@@ -57,7 +59,6 @@ def serve_command(file: str, fmt: str, output_path: str | None, port: int, host:
     """
     import os
     import secrets
-    import socket
 
     from ..serve import missing_extra
 
@@ -77,6 +78,30 @@ def serve_command(file: str, fmt: str, output_path: str | None, port: int, host:
         raise ServeError(str(exc), "give an existing funnel file (UTF-8 text)") from None
     loopback = host in LOOPBACK
     token = None if loopback else secrets.token_urlsafe(18)
+    sock = _listen(host, port)
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{bound}/" + (f"?token={token}" if token else "")
+    if not loopback:
+        click.echo(f"warning: serving {file} on {host}: anyone who can reach this address "
+                   "and has the token can read and change the file; the token is in the "
+                   "address below", err=True)
+    pool = SimPool(jobs or max(1, min(os.cpu_count() or 1, 4)))
+    pool.start()
+    state = ServeState(workspace, pool, token, () if not loopback else LOOPBACK)
+    _announce(fmt, output_path, exit_after, {"url": url, "host": host, "port": bound,
+                                             "file": file, "token": token,
+                                             "loopback": loopback})
+    try:
+        _run(create_app(state), sock, url, not no_browser, exit_after)
+    finally:
+        pool.close()
+        sock.close()
+    raise SystemExit(EXIT_CLEAN)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port, or a ServeError saying why not."""
     try:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
@@ -86,34 +111,21 @@ def serve_command(file: str, fmt: str, output_path: str | None, port: int, host:
     except OSError as exc:
         raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
                          "choose another --port (0 picks a free one)") from None
-    bound = sock.getsockname()[1]
-    shown = f"[{host}]" if ":" in host else host
-    url = f"http://{shown}:{bound}/" + (f"?token={token}" if token else "")
-    if not loopback:
-        click.echo(f"warning: serving {file} on {host}: anyone who can reach this address "
-                   "and has the token can read and change the file; the token is in the "
-                   "address below", err=True)
-    workers = jobs or max(1, min(os.cpu_count() or 1, 4))
-    pool = SimPool(workers)
-    pool.start()
-    state = ServeState(workspace, pool, token, () if not loopback else LOOPBACK)
-    announce = {"url": url, "host": host, "port": bound, "file": file, "token": token,
-                "loopback": loopback}
+    return sock
+
+
+def _announce(fmt: str, output_path: str | None, exit_after: float | None,
+              announce: dict[str, str | int | bool | None]) -> None:
+    """Say where the page is: JSON (for scripts and tests) or a line for people."""
     if fmt == "json":
         deliver(output_path, to_json(announce))
+        return
+    text = f"serving {announce['file']} at {announce['url']}\n" + (
+        "" if exit_after is not None else "press Ctrl+C to stop\n")
+    if output_path is not None:
+        deliver(output_path, text)
     else:
-        text = f"serving {file} at {url}\n" + ("" if exit_after is not None
-                                                else "press Ctrl+C to stop\n")
-        if output_path is not None:
-            deliver(output_path, text)
-        else:
-            info(text.rstrip("\n"))
-    try:
-        _run(create_app(state), sock, url, not no_browser, exit_after)
-    finally:
-        pool.close()
-        sock.close()
-    raise SystemExit(EXIT_CLEAN)
+        info(text.rstrip("\n"))
 
 
 def _run(app: object, sock: object, url: str, browser: bool, exit_after: float | None) -> None:
