@@ -5,6 +5,7 @@ staffing curve as a table, CSV, JSON and plot."""
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING
 
 import click
@@ -86,10 +87,10 @@ def staff_command(file: str, fmt: str, output_path: str | None, team: str, targe
     brackets upwards by extrapolating the missed targets and closes in by interpolation.
     Each size gets a few replications first, then more until its 95% interval clears the
     targets (or --max-reps). Every size runs the same replication indices (common random
-    numbers). The answer comes with why: where the
-    breaches of a respond target (or the abandonments of an abandon target) come from
-    (deals arriving outside working hours, by weekday, by queue priority), which stages
-    load the team, and what a lever (earlier hours, a FIFO queue) would need, simulated.
+    numbers). The answer comes with why: where the breaches of a respond target (or the
+    abandonments of an abandon target) come from (deals arriving outside working hours,
+    by weekday, by queue priority), which stages load the team, and what a lever
+    (earlier hours, a FIFO queue) would need, simulated.
 
     Exit code 0 when a size meets every target, 1 when none up to --max-size does (the
     best size found is printed) or the file has errors, 2 on a usage error.
@@ -128,8 +129,7 @@ def staff_command(file: str, fmt: str, output_path: str | None, team: str, targe
         deliver(path, to_json(staff_json(result)) if kind == "json" else staff_csv(result))
     if show_text:
         lang = model.account.language if model.account else None
-        present("text", text_path, lambda console: staff_text(console, result, lang),
-                color=color)
+        present("text", text_path, partial(staff_text, outcome=result, lang=lang), color=color)
     raise SystemExit(EXIT_CLEAN if result.staffing.answer is not None else EXIT_PROBLEMS)
 
 
