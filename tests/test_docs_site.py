@@ -75,3 +75,72 @@ def test_site_builds_strict(tmp_path: Path) -> None:
     assert not re.search(r"fonts\.googleapis|fonts\.gstatic",
                          (site / "index.html").read_text(encoding="utf-8")), \
         "the site loads no web fonts: it must work offline"
+
+
+# The H2/H3 section headings of README.md before it became the pitch and its reference
+# moved to docs/ (issue 16): each has a home in the docs, so nothing was lost on the way.
+README_SECTIONS_BEFORE_THE_SITE = [
+    'Quick start',
+    'The language',
+    'Names, comments, lines',
+    'Numbers and units',
+    'Distributions',
+    'account',
+    'team',
+    'field',
+    'source',
+    'pipeline',
+    'stage',
+    'reopen',
+    'scenario',
+    'What the checker enforces',
+    'Example funnels',
+    'Command line',
+    'funnelc check',
+    'funnelc fmt',
+    'funnelc schema',
+    'Exact funnel maths (`funnelc analyze`)',
+    'Simulation',
+    'Exports',
+    'Lint',
+    'Learning from history (`funnelc history`, `funnelc fit`)',
+    'Audit (`funnelc audit`)',
+    'Forecast (`funnelc forecast`)',
+    'Workshop mode (`funnelc serve`)',
+    'Development',
+    'Benchmarks',
+    'Error codes',
+]
+
+
+def _doc_headings() -> set[str]:
+    found: set[str] = set()
+    for page in DOCS.rglob("*.md"):
+        fence = False
+        for line in page.read_text(encoding="utf-8").splitlines():
+            if line.lstrip().startswith("```"):
+                fence = not fence
+            match = None if fence else re.match(r"^#{1,6} (.*)$", line)
+            if match:
+                found.add(match.group(1).strip())
+    return found
+
+
+def test_every_former_readme_section_has_a_home_in_docs() -> None:
+    missing = [h for h in README_SECTIONS_BEFORE_THE_SITE if h not in _doc_headings()]
+    assert missing == [], f"README sections with no heading in docs/: {missing}"
+
+
+def test_readme_is_the_pitch_and_links_into_the_docs() -> None:
+    """README: at most 15 KB, the Quick start's two commands as they were (.ci/run and
+    new users run them), a whole example, and links that lead somewhere."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.encode("utf-8")) <= 15 * 1024, len(readme.encode("utf-8"))
+    assert "```sh\npip install . && funnelc report pipelines/cottages.funnel -o report\n```" \
+        in readme
+    assert "```sh\npip install -e '.[test]' && python -m pytest -q\n```" in readme
+    assert re.search(r"^```funnel\n", readme, re.M), "the README shows a funnel"
+    links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", readme)
+    assert len(links) >= 15, links
+    broken = [link for link in links if "://" not in link and not (ROOT / link).exists()]
+    assert broken == [], f"README links to missing files: {broken}"
