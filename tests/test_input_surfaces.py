@@ -550,3 +550,15 @@ def test_apply_never_crashes_on_any_answer(account: Path, answers: list[tuple[in
     assert_clean_failure(res)
     assert TOKEN not in res.output
     assert account.read_bytes() == before
+
+
+def test_amocrm_event_whose_type_is_a_list_is_no_crash(tmp_path: Path) -> None:
+    """Found by test_amocrm_events_never_crash: `"type": []` made the pick-up reader
+    look a list up in a set (TypeError)."""
+    doc = {"_embedded": {"events": [{"id": "", "type": [], "entity_id": 1,
+                                     "entity_type": "lead", "created_at": 1_600_000_000,
+                                     "value_before": [], "value_after": []}]}}
+    path = write(tmp_path, "events.json", json.dumps(doc))
+    res = run("history", str(path), "--format", "json")
+    assert_clean_failure(res)
+    assert res.exit_code in (0, 1), res.output

@@ -217,7 +217,8 @@ class AmoCollector:
             dq.rows_read += 1
             dq.drop("unparsable", where=where)
             return
-        if e.get("type") in TOUCH_TYPES:
+        kind = e.get("type")
+        if isinstance(kind, str) and kind in TOUCH_TYPES:  # a list or a dict is no touch
             self._touch(e)
             return
         if e.get("type") != "lead_status_changed" or e.get("entity_type", "lead") != "lead":
