@@ -77,7 +77,9 @@ def simulate_command(file: str | None, fmt: str, output_path: str | None, days: 
                            start=start or DEFAULT_START, max_deals=max_deals)
         result = simulate_or_exit(prepared, net, config, scenario).result
     if fmt != "text" or records_path != "-":  # `--records -`: the CSV replaces the tables
-        present(fmt, output_path, lambda console: render_tables(result, console),
+        account = prepared.model.account
+        language = account.language if account is not None else None
+        present(fmt, output_path, lambda console: render_tables(result, console, language),
                 {"json": lambda: simulate_json(result)}, keep_text and records_path != "-",
                 color)
     raise SystemExit(EXIT_CLEAN)

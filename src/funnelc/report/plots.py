@@ -206,29 +206,13 @@ def _backlog_panels(data: ReportData) -> list[tuple[str, str]]:
 
 def _reasons(data: ReportData, pipe: str, stage: str, tr: Translator) -> str:
     """Why the stage is a graveyard, in the plot's language: the verdicts' own figures
-    (`sim.verdicts`), the sentences from the catalogs."""
-    _ = tr.gettext
+    (`sim.verdicts`), the sentences from the catalogs (`sim.verdict_words`)."""
+    from ..sim.verdict_words import reasons_text
+
     st = next((s for s in data.result.stages if s.pipeline == pipe and s.stage == stage), None)
     if st is None:
         return " ".join(v.message + "." for v in data.reasons(pipe, stage))
-    texts = []
-    for reason in st.graveyard.reasons:
-        if reason.code == "wip-growing":
-            texts.append(_("Deals keep piling up beyond what their arrivals explain: {slope} "
-                           "more per day over the second half of the run, {final} in the "
-                           "stage at the end.").format(
-                               slope=tr.sig(reason.growth_per_day), final=tr.sig(
-                                   st.wip_final.mean)))
-        elif reason.code == "older-than-sla":
-            texts.append(_("Deals still here are older on average than the SLA of {sla}.")
-                         .format(sla=tr.hours(st.timeouts.sla_hours)))
-        elif reason.code == "stay-without-sla":
-            stay = sum(o.share for o in st.outcomes if o.kind == "stay")
-            texts.append(_("{share} of deals stay and no SLA moves them on: they wait here "
-                           "forever.").format(share=tr.pct(stay)))
-        else:
-            texts.append(reason.message + ".")
-    return " ".join(texts)
+    return reasons_text(tr, st)
 
 
 def backlog_plot(data: ReportData) -> Figure:

@@ -11,107 +11,148 @@ from rich.table import Table
 from rich.text import Text
 
 from ..i18n import choose, translator
+from ..i18n.figures import Figures
 from ..i18n.words import route_label_text, route_text
-from ..numfmt import DASH, est, est_hours, est_money, hours, money_in, num
+from ..numfmt import DASH, money_in, money_pm
 from ..termtext import plain
 from .results import Estimate, MoneyResult, SimResult, StageResult
+from .verdict_words import reason_text
 
 __all__ = ["render_tables", "simulate_json"]
 
 
-def _timeouts(st: StageResult) -> str:
+class _Words:
+    """The tables' words and figures in the output's language (`funnelc.i18n`): the
+    account's `language`, or `--lang`; English keeps the forms it always had."""
+
+    def __init__(self, language: str | None) -> None:
+        self.tr = translator(choose(language))
+        self.f = Figures(self.tr)
+        self._ = self.tr.gettext
+
+
+def _timeouts(w: _Words, st: StageResult) -> str:
     t = st.timeouts
     if t.action is None:
         return DASH
-    kinds = (("queued", t.queued), ("work", t.in_work), ("delay", t.in_delay),
-             ("parked", t.parked))
-    shown = [f"{num(e.mean)} {name}" for name, e in kinds if e.mean]
+    _ = w._
+    kinds = ((_("{n} queued"), t.queued), (_("{n} work"), t.in_work),
+             (_("{n} delay"), t.in_delay), (_("{n} parked"), t.parked))
+    shown = [text.format(n=w.f.num(e.mean)) for text, e in kinds if e.mean]
     return ", ".join(shown) or "0"
 
 
-def _stage_table(result: SimResult, pipeline: str) -> Table:
-    table = Table(title=plain(f"{pipeline}: stages"), title_justify="left")
-    for col in ("stage", "entered", "time in stage\nmean / p90", "queue\nwait",
-                "WIP\navg / end", "respond\nbreach %", "sla timeouts", "verdict"):
-        table.add_column(col, justify="left" if col in ("stage", "sla timeouts", "verdict")
-                         else "right")
+def _stage_name(w: _Words, st: StageResult) -> str:
+    return w._("{stage} (key)").format(stage=st.stage) if st.key else st.stage
+
+
+def _stage_table(w: _Words, result: SimResult, pipeline: str) -> Table:
+    _, f = w._, w.f
+    table = Table(title=plain(_("{pipeline}: stages").format(pipeline=pipeline)),
+                  title_justify="left")
+    for col, left in ((_("stage"), True), (_("entered"), False),
+                      (_("time in stage\nmean / p90"), False), (_("queue\nwait"), False),
+                      (_("WIP\navg / end"), False), (_("respond\nbreach %"), False),
+                      (_("sla timeouts"), True), (_("verdict"), True)):
+        table.add_column(col, justify="left" if left else "right")
     for st in result.stages:
         if st.pipeline != pipeline:
             continue
-        verdict = (Text("graveyard", style="bold red") if st.graveyard.is_graveyard
-                   else Text("ok"))
+        verdict = (Text(_("graveyard"), style="bold red") if st.graveyard.is_graveyard
+                   else Text(_("ok")))
         table.add_row(
-            plain(st.stage + (" (key)" if st.key else "")), est(st.entered),
-            f"{hours(st.time_in_stage_hours.mean.mean)} / "
-            f"{hours(st.time_in_stage_hours.p90.mean)}",
-            est_hours(st.queue_wait_hours_mean) if st.queue_wait_hours_mean else DASH,
-            f"{num(st.wip_time_average.mean)} / {num(st.wip_final.mean)}",
-            est(st.respond_breach_pct) if st.respond_breach_pct is not None else DASH,
-            _timeouts(st), verdict)
+            plain(_stage_name(w, st)), f.est(st.entered),
+            f"{f.hours(st.time_in_stage_hours.mean.mean)} / "
+            f"{f.hours(st.time_in_stage_hours.p90.mean)}",
+            f.est_hours(st.queue_wait_hours_mean) if st.queue_wait_hours_mean else DASH,
+            f"{f.num(st.wip_time_average.mean)} / {f.num(st.wip_final.mean)}",
+            f.est(st.respond_breach_pct) if st.respond_breach_pct is not None else DASH,
+            _timeouts(w, st), verdict)
     return table
 
 
-def _routes_table(result: SimResult, pipeline: str) -> Table:
+def _share(w: _Words, fraction: float) -> str:
+    """A share as the ways-out table writes it (`71.8%`: three significant digits)."""
+    return f"{fraction * 100:.3g}%" if w.f.english else w.tr.pct(fraction)
+
+
+def _routes_table(w: _Words, result: SimResult, pipeline: str) -> Table:
     """Where the deals went: each way out with its declared and simulated share."""
-    table = Table(title=plain(f"{pipeline}: ways out"), title_justify="left")
-    tr = translator(choose(result.money.language if result.money else None))
-    for col in ("stage", "way out", "declared", "deals", "simulated"):
-        table.add_column(col, justify="left" if col in ("stage", "way out") else "right")
+    _, f, tr = w._, w.f, w.tr
+    table = Table(title=plain(_("{pipeline}: ways out").format(pipeline=pipeline)),
+                  title_justify="left")
+    for col, left in ((_("stage"), True), (_("way out"), True), (_("declared"), False),
+                      (_("deals"), False), (_("simulated"), False)):
+        table.add_column(col, justify="left" if left else "right")
     for st in result.stages:
         if st.pipeline != pipeline:
             continue
         total = sum(o.count.mean or 0.0 for o in st.outcomes)
         for i, o in enumerate(st.outcomes):
-            sim = (f"{(o.count.mean or 0.0) / total * 100:.3g}%" if total else DASH)
+            sim = _share(w, (o.count.mean or 0.0) / total) if total else DASH
             way = route_text(tr, o.kind, o.target_stage, o.reason, o.copy_to)
-            table.add_row(plain(st.stage if i == 0 else ""), plain(way),
-                          f"{o.share * 100:.3g}%",
-                          est(o.count), sim)
+            table.add_row(plain(st.stage if i == 0 else ""), plain(way), _share(w, o.share),
+                          f.est(o.count), sim)
         if st.abandoned is not None:
             ab = st.abandoned
-            share = (f"{ab.share.mean * 100:.3g}%" if ab.share.mean is not None else DASH)
+            share = _share(w, ab.share.mean) if ab.share.mean is not None else DASH
             table.add_row(plain("" if st.outcomes else st.stage),
-                          plain(f"patience {ab.patience}: {route_label_text(tr, ab.action)}"),
-                          DASH, est(ab.count),
-                          share)
+                          plain(_("patience {patience}: {action}").format(
+                              patience=ab.patience, action=route_label_text(tr, ab.action))),
+                          DASH, f.est(ab.count), share)
         action = st.timeouts.action
         if action is not None:
             t = st.timeouts
             n = sum(e.mean or 0.0 for e in (t.queued, t.in_work, t.in_delay, t.parked))
             table.add_row(plain("" if st.outcomes else st.stage),
-                          plain(f"sla {hours(t.sla_hours)}: {route_label_text(tr, action)}"),
-                          DASH, num(n), DASH)
+                          plain(_("sla {limit}: {action}").format(
+                              limit=f.hours(t.sla_hours), action=route_label_text(tr, action))),
+                          DASH, f.num(n), DASH)
     return table
 
 
-def _team_table(result: SimResult) -> Table:
-    table = Table(title="teams", title_justify="left")
-    for col in ("team", "size", "offered load ρ", "utilization", "queue avg", "queue max", ""):
-        table.add_column(col, justify="left" if col in ("team", "") else "right")
+def _team_table(w: _Words, result: SimResult) -> Table:
+    _, f = w._, w.f
+    table = Table(title=_("teams"), title_justify="left")
+    for col, left in ((_("team"), True), (_("size"), False), (_("offered load ρ"), False),
+                      (_("utilization"), False), (_("queue avg"), False),
+                      (_("queue max"), False), ("", True)):
+        table.add_column(col, justify="left" if left else "right")
     for t in result.teams:
-        flag = Text("unstable", style="bold red") if t.unstable else Text("")
-        table.add_row(plain(t.team), str(t.size), num(t.offered_load_rho),
-                      est(t.utilization), est(t.queue_mean), est(t.queue_max), flag)
+        flag = Text(_("unstable"), style="bold red") if t.unstable else Text("")
+        table.add_row(plain(t.team), str(t.size), f.num(t.offered_load_rho),
+                      f.est(t.utilization), f.est(t.queue_mean), f.est(t.queue_max), flag)
     return table
 
 
-def _pipeline_table(result: SimResult) -> Table:
-    cur = f" ({result.account.currency})" if result.account.currency else ""
-    table = Table(title="pipelines", title_justify="left")
-    for col in ("pipeline", "started", "won", "lost", "conversion", "cycle to won\nmean / p90",
-                f"revenue{cur}", "funnel shape"):
-        table.add_column(col, justify="left" if col in ("pipeline", "funnel shape") else "right")
+def _conversion(w: _Words, conv: Estimate) -> str:
+    if conv.mean is None:
+        return DASH
+    if w.f.english:
+        return f"{conv.mean * 100:.3g}%" + (f" ±{conv.ci95 * 100:.2g}" if conv.ci95 else "")
+    return w.tr.pct(conv.mean) + (f" ±{w.tr.sig(conv.ci95 * 100, 2)}" if conv.ci95 else "")
+
+
+def _pipeline_table(w: _Words, result: SimResult) -> Table:
+    _, f = w._, w.f
+    cur = result.account.currency
+    revenue = _("revenue ({currency})").format(currency=cur) if cur else _("revenue")
+    table = Table(title=_("pipelines"), title_justify="left")
+    for col, left in ((_("pipeline"), True), (_("started"), False), (_("won"), False),
+                      (_("lost"), False), (_("conversion"), False),
+                      (_("cycle to won\nmean / p90"), False), (revenue, False),
+                      (_("funnel shape"), True)):
+        table.add_column(col, justify="left" if left else "right")
     for p in result.pipelines:
         lost = sum(e.mean or 0.0 for e in p.lost_by_reason.values())
-        conv = p.conversion
-        conv_s = DASH if conv.mean is None else (
-            f"{conv.mean * 100:.3g}%" + (f" ±{conv.ci95 * 100:.2g}" if conv.ci95 else ""))
-        shape = ("ok" if p.funnel_shape.ok else
-                 "grows at " + ", ".join(v.stage for v in p.funnel_shape.violations))
-        table.add_row(plain(p.pipeline), est(p.started), est(p.won), num(lost), conv_s,
-                      f"{hours(p.cycle_time_won_hours.mean.mean)} / "
-                      f"{hours(p.cycle_time_won_hours.p90.mean)}",
-                      est(p.revenue_won), plain(shape))
+        shape = (_("ok") if p.funnel_shape.ok else
+                 _("grows at {stages}").format(
+                     stages=", ".join(v.stage for v in p.funnel_shape.violations)))
+        table.add_row(plain(p.pipeline), f.est(p.started), f.est(p.won), f.num(lost),
+                      _conversion(w, p.conversion),
+                      f"{f.hours(p.cycle_time_won_hours.mean.mean)} / "
+                      f"{f.hours(p.cycle_time_won_hours.p90.mean)}",
+                      f.est(p.revenue_won), plain(shape))
     return table
 
 
@@ -129,59 +170,91 @@ def _return(e: Estimate) -> str:
     return f"{sign}{_pct_of(e.mean)}%{half}"
 
 
-def _money_table(money: MoneyResult) -> Table:
+def _money_table(w: _Words, money: MoneyResult) -> Table:
     """Where the money comes from and goes: a row per source (return = what it brings
     over what it costs), a row per paid team, then the totals and the profit."""
     cur, lang = money.currency, money.language
+    _, f = w._, w.f
 
     def cash(e: Estimate | None) -> str:
-        return est_money(e, cur, lang)
+        """`202 ±126 млн ₽`: the scale and sign once (as `est_money` writes English)."""
+        if e is None or e.mean is None:
+            return DASH
+        if not e.ci95:
+            return money_in(e.mean, cur, lang)
+        return money_pm(e.mean, e.ci95, cur, lang)
 
-    table = Table(title="money (observed window)", title_justify="left")
-    for col in ("", "leads", "won", "revenue", "cost", "cost per won", "return on cost"):
-        table.add_column(col, justify="left" if col == "" else "right")
+    table = Table(title=_("money (observed window)"), title_justify="left")
+    for col, left in (("", True), (_("leads"), False), (_("won"), False), (_("revenue"), False),
+                      (_("cost"), False), (_("cost per won"), False),
+                      (_("return on cost"), False)):
+        table.add_column(col, justify="left" if left else "right")
     for s in money.sources:
         ret = DASH if s.return_on_cost is None else _return(s.return_on_cost)
-        table.add_row(plain(f"source {s.source}"), est(s.leads), est(s.won), cash(s.revenue),
-                      cash(s.cost), cash(s.cost_per_won), ret)
+        table.add_row(plain(_("source {source}").format(source=s.source)), f.est(s.leads),
+                      f.est(s.won), cash(s.revenue), cash(s.cost), cash(s.cost_per_won), ret)
     for t in money.teams:
-        table.add_row(plain(f"team {t.team}: {t.size} × "
-                            f"{money_in(t.member_cost_per_month, cur, lang)}/month"),
+        table.add_row(plain(_("team {team}: {size} × {cost}/month").format(
+                          team=t.team, size=t.size,
+                          cost=money_in(t.member_cost_per_month, cur, lang))),
                       "", "", "", money_in(t.cost, cur, lang), "", "")
     table.add_section()
-    table.add_row("total", "", est(money.won), cash(money.revenue),
+    table.add_row(_("total"), "", f.est(money.won), cash(money.revenue),
                   cash(money.cost), cash(money.cost_per_won), "")
-    table.add_row(Text("profit", style="bold"), "", "", Text(cash(money.profit), style="bold"),
-                  "", "", "")
+    table.add_row(Text(_("profit"), style="bold"), "", "",
+                  Text(cash(money.profit), style="bold"), "", "", "")
     return table
 
 
-def render_tables(result: SimResult, console: Console) -> None:
+def _run_line(w: _Words, result: SimResult) -> str:
     r = result.run
-    scen = f", scenario {r.scenario}" if r.scenario else ""
-    console.print(plain(f"{r.file}{scen}: {r.reps} replications × {r.days} days "
-                        f"({r.warmup_days} warm-up) from {r.start_date}, seed {r.seed}; "
-                        "figures are mean ±95% CI", style="dim"))
+    _, tr = w._, w.tr
+    scen = _(", scenario {scenario}").format(scenario=r.scenario) if r.scenario else ""
+    return _("{file}{scenario}: {replications} × {days} ({warmup} warm-up) from {date}, "
+             "seed {seed}; figures are mean ±95% CI").format(
+        file=r.file, scenario=scen,
+        replications=tr.ngettext("{n} replication", "{n} replications", r.reps).format(
+            n=r.reps),
+        days=tr.ngettext("{n} day", "{n} days", r.days).format(n=r.days),
+        warmup=r.warmup_days, date=r.start_date if w.f.english else tr.date(r.start_date),
+        seed=r.seed)
+
+
+def render_tables(result: SimResult, console: Console, language: str | None = None) -> None:
+    """The tables in `language` (the account's; `--lang` overrides it; by default the
+    language its money is written in)."""
+    w = _Words(language if language is not None
+               else result.money.language if result.money is not None else None)
+    _ = w._
+    console.print(plain(_run_line(w, result), style="dim"))
     seen: list[str] = []
     for st in result.stages:
         if st.pipeline not in seen:
             seen.append(st.pipeline)
     parts: list[Table] = []
     for p in seen:
-        parts += [_stage_table(result, p), _routes_table(result, p)]
-    parts += [_team_table(result), _pipeline_table(result)]
+        parts += [_stage_table(w, result, p), _routes_table(w, result, p)]
+    parts += [_team_table(w, result), _pipeline_table(w, result)]
     if result.money is not None:
-        parts.append(_money_table(result.money))
+        parts.append(_money_table(w, result.money))
     console.print(Group(*parts))
     for st in result.stages:
         for reason in st.graveyard.reasons:
-            console.print(plain(f"graveyard {st.pipeline}.{st.stage}: {reason.message}",
-                                style="red"))
-    cur = f" {result.account.currency}" if result.account.currency else ""
-    console.print(plain(f"revenue won: {est(result.account.revenue_won)}{cur} over "
-                        f"{num(result.run.observed_hours / 24)} observed days"))
-    for w in result.warnings:
-        console.print(plain(f"warning[{w.code}]: {w.message}", style="yellow"))
+            text = reason.message if w.f.english else reason_text(w.tr, st, reason)
+            console.print(plain(_("graveyard {pipeline}.{stage}: {reason}").format(
+                pipeline=st.pipeline, stage=st.stage, reason=text), style="red"))
+    won = result.account.revenue_won
+    revenue = w.f.est(won)
+    if not w.f.english and won.mean is not None:
+        revenue = (money_pm(won.mean, won.ci95, result.account.currency, w.tr.lang)
+                   if won.ci95 else money_in(won.mean, result.account.currency, w.tr.lang))
+    elif result.account.currency:
+        revenue = _("{amount} {currency}").format(amount=revenue,
+                                                  currency=result.account.currency)
+    console.print(plain(_("revenue won: {revenue} over {days} observed days").format(
+        revenue=revenue, days=w.f.num(result.run.observed_hours / 24))))
+    for warning in result.warnings:
+        console.print(plain(f"warning[{warning.code}]: {warning.message}", style="yellow"))
 
 
 def simulate_json(result: SimResult) -> str:

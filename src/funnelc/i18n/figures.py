@@ -1,0 +1,76 @@
+"""Table figures in the output's language: counts, shares, durations and estimates
+(`mean ±half-width`) as the tables of `simulate` and the report write them.
+
+English keeps `funnelc.numfmt`'s forms exactly (`19.9h`, `1,234`, `35.4%`), so an
+account without a language reads what it always read; Russian and Ukrainian write a
+decimal comma, a space between thousands and short unit words (`19,9 ч`, `2,22 дн.`,
+`14 хв`), the units coming from the catalog (context `unit`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from .. import numfmt
+from ..numfmt import Estimate
+from . import C_, Translator
+
+__all__ = ["Figures"]
+
+_UNITS = {"m": C_("unit", "{n}m"), "h": C_("unit", "{n}h"), "d": C_("unit", "{n}d")}
+"""A duration's short unit after its number (`19.9h`); the catalogs give `19,9 ч`."""
+
+
+class Figures:
+    """The number formats of one translator's language."""
+
+    def __init__(self, tr: Translator) -> None:
+        self.tr = tr
+        self.english = tr.lang == "en"
+
+    def num(self, x: float | None, digits: int = 3) -> str:
+        """A measured figure to three significant digits (`12.3`, `1,250`)."""
+        if self.english or x is None or (isinstance(x, float) and not math.isfinite(x)):
+            return numfmt.num(x, digits)
+        return self.tr.sig(x, digits)
+
+    def pct(self, fraction: float | None) -> str:
+        """A share (0.354) as `35.4%`."""
+        return numfmt.pct(fraction) if self.english else self.tr.pct(fraction)
+
+    def hours(self, h: float | None) -> str:
+        """A duration in the unit read at a glance: minutes under an hour, hours under
+        two days, then days."""
+        if self.english or h is None or not math.isfinite(h):
+            return numfmt.hours(h)
+        if h < 1.0:
+            value, unit = h * 60, "m"
+        elif h < 48.0:
+            value, unit = h, "h"
+        else:
+            value, unit = h / 24, "d"
+        return self.tr.pgettext("unit", _UNITS[unit]).format(n=self.tr.sig(value))
+
+    def est(self, e: Estimate | None, fmt: Callable[[float], str] | None = None,
+            scale: float = 1.0) -> str:
+        """`mean ±half-width` (the 95 % CI's half-width) in `fmt` (a count by default)."""
+        show = fmt if fmt is not None else self.num
+        if e is None or e.mean is None:
+            return numfmt.DASH
+        if e.ci95 is None or e.ci95 == 0:
+            return show(e.mean * scale)
+        return f"{show(e.mean * scale)} ±{show(e.ci95 * scale)}"
+
+    def est_hours(self, e: Estimate | None) -> str:
+        """A duration estimate, both figures in their own unit."""
+        return self.est(e, self.hours)
+
+    def est_pct(self, e: Estimate | None) -> str:
+        """A share estimate: `35.4% ±2.1` (the half-width in percentage points)."""
+        if self.english:
+            return numfmt.est_pct(e)
+        if e is None or e.mean is None:
+            return numfmt.DASH
+        if e.ci95 is None or e.ci95 == 0:
+            return self.pct(e.mean)
+        return f"{self.pct(e.mean)} ±{self.tr.sig(e.ci95 * 100, 2)}"
