@@ -173,10 +173,27 @@ def _clip_window(text: str, column: int) -> tuple[int, int]:
 
 
 def render_text(diags: Sequence[Diagnostic], sources: dict[str, SourceText],
-                color: bool = False) -> str:
-    """Render findings in rustc layout; plain text unless `color` (ANSI) is asked for."""
+                color: bool = False, lang: str | None = None) -> str:
+    """Render findings in rustc layout; plain text unless `color` (ANSI) is asked for.
+
+    `lang` (`--lang ru|uk`) renders the messages, labels, notes, helps and the layout's
+    words in that language (`funnelc.i18n.diagnostics`); the findings themselves stay
+    English, and nothing of the translation is loaded without it."""
     memo = _Memo()
-    return "\n".join([_render_one(d, sources.get(d.path), color, memo) for d in diags])
+    words = _ENGLISH_WORDS
+    if lang is not None and lang != "en":
+        from .i18n.diagnostics import localizer
+
+        loc = localizer(lang)
+        diags = [loc.diagnostic(d) for d in diags]
+        words = (loc.words.error, loc.words.warning, loc.words.note, loc.words.help)
+    return "\n".join([_render_one(d, sources.get(d.path), color, memo, words) for d in diags])
+
+
+_ENGLISH_WORDS = ("error", "warning", "note", "help")
+"""error, warning, note (the severities' names) and help, as the layout writes them."""
+
+_WORD_AT = {"error": 0, "warning": 1, "note": 2}
 
 
 class _Memo:
@@ -212,7 +229,8 @@ _RESET = "\x1b[0m"
 
 
 def _render_one(d: Diagnostic, src: SourceText | None, color: bool,
-                memo: _Memo | None = None) -> str:
+                memo: _Memo | None = None,
+                words: tuple[str, str, str, str] = _ENGLISH_WORDS) -> str:
     memo = memo if memo is not None else _Memo()
     escaped = memo.escaped
 
@@ -225,7 +243,11 @@ def _render_one(d: Diagnostic, src: SourceText | None, color: bool,
         return f"{code}{text}{_RESET}" if color else text
 
     severity = d.severity.value
-    head = f"{severity}[{d.code}]"
+    if words is _ENGLISH_WORDS:
+        head = f"{severity}[{d.code}]"
+    else:
+        head = f"{words[_WORD_AT[severity]]}[{d.code}]"
+    note_word, help_word = words[2], words[3]
     if color:
         lines = [c(head, _COLORS[severity]) + c(f": {esc(d.message)}", _BOLD)]
     else:
@@ -284,24 +306,29 @@ def _render_one(d: Diagnostic, src: SourceText | None, color: bool,
             if d.notes or d.help:
                 lines.append(f"{pad} {bar}")
         for note in d.notes:
-            lines.append(f"{pad} = note: {esc(note)}")
+            lines.append(f"{pad} = {note_word}: {esc(note)}")
         if d.help:
-            lines.append(f"{pad} = help: {esc(d.help)}")
+            lines.append(f"{pad} = {help_word}: {esc(d.help)}")
         lines.append("")
         return "\n".join(lines)
     for note in d.notes:
-        lines.append(f"   = note: {esc(note)}")
+        lines.append(f"   = {note_word}: {esc(note)}")
     if d.help:
-        lines.append(f"   = help: {esc(d.help)}")
+        lines.append(f"   = {help_word}: {esc(d.help)}")
     lines.append("")
     return "\n".join(lines)
 
 
-def summary_line(diags: Iterable[Diagnostic]) -> str:
-    """`2 errors, 1 warning` style closing line, empty when there is nothing to say."""
+def summary_line(diags: Iterable[Diagnostic], lang: str | None = None) -> str:
+    """`2 errors, 1 warning` style closing line, empty when there is nothing to say;
+    in `lang` (`2 ошибки, 1 предупреждение`) when it is given and not English."""
     counts = {"error": 0, "warning": 0, "note": 0}
     for d in diags:
         counts[d.severity.value] += 1
+    if lang is not None and lang != "en":
+        from .i18n.diagnostics import localizer
+
+        return localizer(lang).summary(counts)
     parts = []
     for sev in ("error", "warning", "note"):
         n = counts[sev]

@@ -7,14 +7,19 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .common import EXIT_USAGE, exit_code_for, print_diagnostics, use_color
-from .convention import detail, info, output_option, verbosity_options
+from .convention import chosen_lang, detail, info, lang_option, output_option, verbosity_options
+from .help_i18n import LocalizedCommand
 from .sim_options import stack
 
 if TYPE_CHECKING:
     from ..diagnostics import Diagnostic, SourceText
 
 
-@click.command("check")
+LANG_HELP = ("Language of the text report and of --help: ru, uk or en (the default); json "
+             "and sarif stay English.")
+
+
+@click.command("check", cls=LocalizedCommand)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
               show_default=True,
@@ -23,6 +28,7 @@ if TYPE_CHECKING:
                    "stdout); -o/--output PATH writes it to a file instead.")
 @output_option()
 @stack(verbosity_options())
+@lang_option(help=LANG_HELP)
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the text output.")
 @click.option("--select", "select", multiple=True, metavar="RULES",
@@ -50,6 +56,7 @@ def check_command(files: tuple[str, ...], fmt: str, color: str, output_path: str
     from .output import Output, guard
 
     guard([Output("-o", output_path)], files)
+    lang = chosen_lang()
 
     lint_setup = None if no_lint else LintSetup.from_cli(select, ignore, severity, config_path)
     all_diags = []
@@ -68,17 +75,22 @@ def check_command(files: tuple[str, ...], fmt: str, color: str, output_path: str
             sources[loaded.source.path] = loaded.source
         usage = usage or loaded.usage_error
     if output_path is not None and output_path != "-":
-        _write_report(output_path, fmt, all_diags, suppressed, sources)
+        _write_report(output_path, fmt, all_diags, suppressed, sources, lang)
         info(f"wrote {output_path}")
     elif fmt == "sarif":
         from ..lint.sarif import render_sarif
 
         click.echo(render_sarif(all_diags, suppressed))
     else:
-        print_diagnostics(all_diags, sources, fmt, use_color(color))
+        print_diagnostics(all_diags, sources, fmt, use_color(color), lang)
     if not all_diags and fmt == "text":  # json and sarif say "clean" as data
         n = len(files)
-        info(f"{n} file{'s' if n != 1 else ''} checked, no problems")
+        if lang is not None and lang != "en":
+            from ..i18n.diagnostics import localizer
+
+            info(localizer(lang).files_clean(n))
+        else:
+            info(f"{n} file{'s' if n != 1 else ''} checked, no problems")
     code = exit_code_for(all_diags, usage)
     if usage:
         code = EXIT_USAGE
@@ -86,7 +98,7 @@ def check_command(files: tuple[str, ...], fmt: str, color: str, output_path: str
 
 
 def _write_report(path: str, fmt: str, diags: list[Diagnostic], suppressed: list[Any],
-                  sources: dict[str, SourceText]) -> None:
+                  sources: dict[str, SourceText], lang: str | None = None) -> None:
     """The report in `fmt` to the file `path` (text without colour)."""
     from ..diagnostics import render_json, render_text, summary_line
     from .output import emit
@@ -98,5 +110,6 @@ def _write_report(path: str, fmt: str, diags: list[Diagnostic], suppressed: list
     elif fmt == "json":
         emit(path, render_json(diags) + "\n")
     else:
-        summary = summary_line(diags)
-        emit(path, render_text(diags, sources, color=False) + (summary + "\n" if summary else ""))
+        summary = summary_line(diags, lang)
+        emit(path, render_text(diags, sources, color=False, lang=lang)
+             + (summary + "\n" if summary else ""))

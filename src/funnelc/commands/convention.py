@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 __all__ = ["format_option", "output_option", "verbosity_options", "deprecated_path_option",
            "Verbosity", "verbosity", "info", "detail", "deprecation_note", "text_output",
            "SHARED_ORDER", "resolve_legacy", "deliver", "to_json", "output_options",
-           "color_choice", "present", "lang_option", "LANG_CHOICES"]
+           "color_choice", "present", "lang_option", "LANG_CHOICES", "LANG_META",
+           "chosen_lang"]
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -120,7 +121,13 @@ LANG_CHOICES = ("ru", "uk", "en")
 """The languages of `--lang` (funnelc.i18n.LANGUAGES, listed without importing it)."""
 
 
-def lang_option() -> Decorator:
+LANG_META = "funnelc.lang"
+"""Where `--lang` keeps its value in the click context's `meta` (shared by the group's
+context, so `--help` finds it too; see `commands.help_i18n`)."""
+
+
+def lang_option(help: str = "Language of the client-facing text (ru, uk or en) [default: "
+                            "the account's `language`, else en].") -> Decorator:
     """`--lang ru|uk|en`: the language of what the client reads (the account's `language`
     by default). Set for the whole command through `funnelc.i18n.set_override`, and reset
     when the command ends (several commands may run in one process, as tests do)."""
@@ -130,13 +137,20 @@ def lang_option() -> Decorator:
             return
         from ..i18n import reset_override, set_override
 
+        ctx.meta[LANG_META] = value
         token = set_override(value)
         ctx.call_on_close(lambda: reset_override(token))
 
     return click.option("--lang", type=click.Choice(LANG_CHOICES), default=None,
-                        expose_value=False, callback=callback,
-                        help="Language of the client-facing text (ru, uk or en) [default: "
-                             "the account's `language`, else en].")
+                        expose_value=False, callback=callback, help=help)
+
+
+def chosen_lang() -> str | None:
+    """The `--lang` of the running command, or None (without importing `funnelc.i18n`:
+    `check` and `fmt` must not pay for it when no language is asked for)."""
+    ctx = click.get_current_context(silent=True)
+    value = ctx.meta.get(LANG_META) if ctx is not None else None
+    return value if isinstance(value, str) else None
 
 
 def drawing_warnings(messages: list[str]) -> None:

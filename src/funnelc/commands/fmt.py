@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import click
 
 from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics, use_color
-from .convention import deliver, info, output_options, to_json
+from .convention import chosen_lang, deliver, info, lang_option, output_options, to_json
+from .help_i18n import LocalizedCommand
 from .output import Output, guard
 from .sim_options import stack
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from ..diagnostics import Diagnostic, SourceText
 
 
-@click.command("fmt")
+@click.command("fmt", cls=LocalizedCommand)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True, allow_dash=True))
 @stack(output_options(what=" (json: every file's status, and the formatted text or diff "
                            "where printed; schema fmt.schema.json)"))
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
               help="Change nothing; print a unified diff and exit 1 if any file would change.")
 @click.option("--write", "write", is_flag=True,
               help="Rewrite, atomically, the files not already in the canonical layout.")
+@lang_option(help="Language of the diagnostics and of --help: ru, uk or en (the default); "
+                  "json stays English.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
 def fmt_command(files: tuple[str, ...], fmt: str, output_path: str | None, check: bool,
@@ -127,11 +130,11 @@ def _run(files: tuple[str, ...], mode: str, color: bool, fmt: str = "text",
 
         deliver(output_path, to_json({"mode": mode, "files": run.records,
                                       "diagnostics": diagnostics_to_dicts(run.diags)}))
-        print_diagnostics(run.diags, run.sources, "text", color)
+        print_diagnostics(run.diags, run.sources, "text", color, chosen_lang())
     else:
         if run.product or output_path not in (None, "-"):
             deliver(output_path, "".join(run.product))
-        print_diagnostics(run.diags, run.sources, "text", color)
+        print_diagnostics(run.diags, run.sources, "text", color, chosen_lang())
         if mode != "print":
             _summary(mode, len(run.changed), run.unchanged)
     return run.exit_code()

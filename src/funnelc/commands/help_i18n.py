@@ -1,0 +1,106 @@
+"""`--help` in the language of `--lang` (`funnelc check --lang ru --help`).
+
+click answers `--help` while it parses, before `--lang`'s own callback has run (help is
+an eager option), so `LocalizedCommand.parse_args` looks for `--lang` in the arguments
+first, wherever it stands. The help is then written by a formatter that puts the
+command's text, each option's help, click's headings and the `[default: …]` notes
+through the catalog (context `help`, messages in `funnelc.i18n.help_texts`); a text the
+catalog lacks is shown in English. Without `--lang` (or with `--lang en`) this is
+click's own help, and `funnelc.i18n` is not imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+import click
+
+from .convention import LANG_CHOICES, LANG_META
+
+if TYPE_CHECKING:
+    from ..i18n import Translator
+
+__all__ = ["LocalizedCommand", "LocalizedHelpFormatter", "peek_lang"]
+
+CONTEXT = "help"
+
+
+def peek_lang(args: Sequence[str]) -> str | None:
+    """The value of `--lang` among a command's arguments (`--lang ru`, `--lang=ru`), if
+    it is one of the languages; arguments after `--` are files, not options."""
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        value = None
+        if arg == "--lang" and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith("--lang="):
+            value = arg.partition("=")[2]
+        if value in LANG_CHOICES:
+            return value
+    return None
+
+
+class LocalizedHelpFormatter(click.HelpFormatter):
+    """click's formatter with every text it is given looked up in the catalog."""
+
+    def __init__(self, tr: Translator, width: int | None = None,
+                 max_width: int | None = None) -> None:
+        super().__init__(width=width, max_width=max_width)
+        self.tr = tr
+
+    def _(self, text: str) -> str:
+        return self.tr.pgettext(CONTEXT, text)
+
+    def option_help(self, text: str) -> str:
+        """An option's help with click's `  [default: x; required]` note after it."""
+        translated = self._(text)
+        if translated != text or not text.endswith("]"):
+            return translated
+        base, sep, extra = text.rpartition("  [")
+        if not sep:
+            if not text.startswith("["):
+                return translated
+            base, extra = "", text[1:]
+        parts = []
+        for item in extra[:-1].split("; "):
+            key, colon, value = item.partition(": ")
+            parts.append(f"{self._(key)}: {value}" if colon else self._(item))
+        shown = f"[{'; '.join(parts)}]"
+        return f"{self._(base)}  {shown}" if base else shown
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, prefix=self._("Usage:") + " ")
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(self._(heading))
+
+    def write_text(self, text: str) -> None:
+        super().write_text(self._(text))
+
+    def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30,
+                 col_spacing: int = 2) -> None:
+        super().write_dl([(term, self.option_help(text)) for term, text in rows],
+                         col_max=col_max, col_spacing=col_spacing)
+
+
+class LocalizedCommand(click.Command):
+    """A command whose `--help` speaks `--lang` (see the module's docstring)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        lang = peek_lang(args)
+        if lang is not None:
+            ctx.meta[LANG_META] = lang
+        return super().parse_args(ctx, args)
+
+    def get_help(self, ctx: click.Context) -> str:
+        lang = ctx.meta.get(LANG_META)
+        if not isinstance(lang, str) or lang == "en":
+            return super().get_help(ctx)
+        from ..i18n import translator
+
+        formatter = LocalizedHelpFormatter(translator(lang), width=ctx.terminal_width,
+                                           max_width=ctx.max_content_width)
+        self.format_help(ctx, formatter)
+        return formatter.getvalue().rstrip("\n")
