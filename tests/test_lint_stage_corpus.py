@@ -79,15 +79,18 @@ def test_rules_on_the_held_back_split() -> None:
     # and 31 (tests/data/stage_names/README.md). It may grow, never shrink.
     assert supports["task"] >= 31 and supports["entity_state"] >= 31, supports
     assert figures["FN113:task"][0] >= 0.9 and figures["FN113:task"][1] >= 0.8
-    # FN114 meets the precision target; its recall (0.65 when the split reached 31
-    # names) is below issue 14's 0.8 -- the floor guards what it reaches, and
-    # test_fn114_recall_meets_the_issue_target says when the target is met.
-    assert figures["FN114:entity_state"][0] >= 0.9
-    assert figures["FN114:entity_state"][1] >= 0.6
+    # FN114 read from grammar and word classes (third parties, goods and their places,
+    # records) reaches recall 0.81 (25 of 31) at precision 0.89 (25 of 28 flagged):
+    # before, a list of forms gave 0.65 at 0.91 (20 of 22). The floors guard what it
+    # reaches; test_fn114_meets_the_issue_target says when both targets are met.
+    assert figures["FN114:entity_state"][0] >= 0.88
+    assert figures["FN114:entity_state"][1] >= 0.8
 
 
-@pytest.mark.xfail(strict=True, reason="FN114 recall on the held-back split is 0.65 (31 "
-                   "names), issue 14 asks 0.8; the classifier is not tuned on this split")
-def test_fn114_recall_meets_the_issue_target() -> None:
+@pytest.mark.xfail(strict=True, reason="FN114 precision on the held-back split is 0.89 (25 "
+                   "of 28 flagged), issue 14 asks 0.9 (recall 0.81 meets its 0.8); the "
+                   "classifier is not tuned on this split")
+def test_fn114_meets_the_issue_target() -> None:
     figures, _, _ = _held_back_figures()
+    assert figures["FN114:entity_state"][0] >= 0.9
     assert figures["FN114:entity_state"][1] >= 0.8
