@@ -109,26 +109,27 @@ def test_the_money_table_sets_simulated_beside_exact(money_report: tuple[Tables,
     page, summary = money_report
     sim, exact = summary["simulation"]["money"], summary["analysis"]["money"]
     month = 730.0 / summary["simulation"]["run"]["observed_hours"]
-    money = [rows for heading, rows in page.tables if heading == "Money"]
+    # The account is `language ru`: the page speaks Russian.
+    money = [rows for heading, rows in page.tables if heading == "Деньги"]
     assert len(money) == 4  # summary: totals and sources; exact analysis: the same two
     totals = {r[0]: r[1:] for r in money[0][1:]}
-    assert list(totals) == ["revenue", "team cost", "lead cost", "total cost", "profit",
-                            "won deals", "cost per won deal"]
-    for label, key in (("revenue", "revenue"), ("total cost", "cost"), ("profit", "profit")):
+    assert list(totals) == ["выручка", "затраты на команду", "затраты на лиды", "все затраты",
+                            "прибыль", "успешные сделки", "затраты на успешную сделку"]
+    for label, key in (("выручка", "revenue"), ("все затраты", "cost"), ("прибыль", "profit")):
         simulated, per_month, per_year = totals[label]
         e = sim[key]
         assert simulated == f"{cash(e['mean'] * month)} ±{cash(e['ci95'] * month)}", label
         assert per_month == cash(exact["per_month"][key])
         assert per_year == cash(exact["per_year"][key])
     # Two members at 150k a month: no spread, and the same in both.
-    assert totals["team cost"] == ["300 тыс. ₽", "300 тыс. ₽", "3.6 млн ₽"]
+    assert totals["затраты на команду"] == ["300 тыс. ₽", "300 тыс. ₽", "3.6 млн ₽"]
     sources = {r[0]: r for r in money[1][1:]}
-    assert set(sources) == {"Сайт", "Партнеры", "team Менеджеры: 2 × 150 тыс. ₽"}
+    assert set(sources) == {"Сайт", "Партнеры", "команда Менеджеры: 2 × 150 тыс. ₽"}
     partners = sources["Партнеры"]
     # A budget is the same every month, simulated or exact.
     assert partners[4] == "20 тыс. ₽ / 20 тыс. ₽"
     exact_rows = {r[0]: r[1:] for r in money[2][1:]}
-    assert exact_rows["profit"] == [cash(exact["per_month"]["profit"]),
+    assert exact_rows["прибыль"] == [cash(exact["per_month"]["profit"]),
                                     cash(exact["per_year"]["profit"])]
 
 
@@ -146,4 +147,4 @@ def test_a_report_without_prices_has_no_money_table(tmp_path: Path) -> None:
             "    work exp(30m)\n    -> won\n  }\n}\n")
     page, summary = report(tmp_path, text)
     assert summary["analysis"]["money"] is None and summary["simulation"]["money"] is None
-    assert not [h for h, _ in page.tables if h == "Money"]
+    assert not [h for h, _ in page.tables if h in ("Money", "Деньги")]

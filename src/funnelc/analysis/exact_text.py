@@ -7,16 +7,27 @@ percentage format (analyze prints `35.0%`, the report `35%`) and does its own es
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
+from ..i18n import N_
 from ..numfmt import DASH, hours, money_in, num
 from .exact import PipelineExact, QueueExact, StageExact
 from .money import ExactMoney, MoneyFigures
 
 __all__ = ["Legend", "stage_notes", "mean_time", "stage_cells", "pipeline_remarks",
            "MONEY_HEADERS", "SOURCE_MONEY_HEADERS", "money_rows", "source_money_rows",
-           "money_remarks", "signed_return"]
+           "money_remarks", "signed_return", "headers"]
+
+if TYPE_CHECKING:
+    from ..i18n.figures import Figures
 
 Percent = Callable[[float | None], str]
+
+
+def _(f: Figures | None, message: str) -> str:
+    """`message` in the language of `f` (the report's page); as written for analyze,
+    which passes no `f` and so never loads a catalog."""
+    return message if f is None else f.tr.gettext(message)
 
 
 class Legend:
@@ -54,41 +65,45 @@ def stage_notes(s: StageExact, queue_suffix: str = "") -> list[str]:
     return notes
 
 
-def mean_time(s: StageExact | None) -> str:
+def mean_time(s: StageExact | None, f: Figures | None = None) -> str:
     """The exact mean time in stage, `≥` a lower bound when the queue wait is not known
     in closed form."""
+    show = hours if f is None else f.hours
     if s is None:
         return DASH
     if s.mean_time_hours is not None:
-        return hours(s.mean_time_hours)
+        return show(s.mean_time_hours)
     if s.mean_time_lower_hours is not None:
-        return "≥" + hours(s.mean_time_lower_hours)
+        return "≥" + show(s.mean_time_lower_hours)
     return DASH
 
 
-def stage_cells(s: StageExact, pct: Percent) -> list[str]:
+def stage_cells(s: StageExact, pct: Percent, f: Figures | None = None) -> list[str]:
     """stage, visits/lead, λ/day, P(win), mean time, load, wait, respond breach, timeout,
-    sla cut, occupancy: the row of the exact table without its note references."""
+    sla cut, occupancy: the row of the exact table without its note references (in the
+    language of `f` when given)."""
+    count = num if f is None else f.num
     load = DASH
     if s.team_load is not None:
-        load = num(s.team_load, 2) + (" !" if s.team_load >= 1 else "")
+        load = count(s.team_load, 2) + (" !" if s.team_load >= 1 else "")
     queue = s.queue
-    occupancy = num(s.occupancy_mean)
+    occupancy = count(s.occupancy_mean)
     if s.stuck_per_hour > 0:
-        occupancy = (occupancy if s.occupancy_mean is not None else "∞") + \
-            f" (+{num(s.stuck_per_hour * 24)}/day stuck)"
+        occupancy = (occupancy if s.occupancy_mean is not None else "∞") + " " + _(
+            f, N_("(+{n}/day stuck)")).format(n=count(s.stuck_per_hour * 24))
     return [
-        s.stage + (" (key)" if s.key else ""), num(s.visits_per_lead, 4),
-        num(s.arrivals_per_hour * 24), pct(s.p_win), mean_time(s), load,
-        hours(queue.wait_served_mean_hours) if queue else DASH,
+        _(f, N_("{stage} (key)")).format(stage=s.stage) if s.key else s.stage,
+        count(s.visits_per_lead, 4), count(s.arrivals_per_hour * 24), pct(s.p_win),
+        mean_time(s, f), load,
+        (hours if f is None else f.hours)(queue.wait_served_mean_hours) if queue else DASH,
         pct(queue.respond_breach) if queue and queue.respond_breach is not None else DASH,
-        _unserved(queue, pct),
+        _unserved(queue, pct, f),
         ("≥" if s.sla_cut_is_bound else "") + pct(s.sla_cut) if s.sla_cut is not None else DASH,
         occupancy,
     ]
 
 
-def _unserved(queue: QueueExact | None, pct: Percent) -> str:
+def _unserved(queue: QueueExact | None, pct: Percent, f: Figures | None = None) -> str:
     """The timeout cell: deals the SLA takes from the queue and, after `+`, those whose
     patience runs out first (`gave up`)."""
     if queue is None:
@@ -97,30 +112,37 @@ def _unserved(queue: QueueExact | None, pct: Percent) -> str:
     if queue.timeout_share is not None:
         parts.append(pct(queue.timeout_share))
     if queue.abandon_share is not None:
-        parts.append(f"{pct(queue.abandon_share)} gave up")
+        parts.append(_(f, N_("{share} gave up")).format(share=pct(queue.abandon_share)))
     return " + ".join(parts) or DASH
 
 
-def pipeline_remarks(p: PipelineExact, pct: Percent) -> list[str]:
+def pipeline_remarks(p: PipelineExact, pct: Percent, f: Figures | None = None) -> list[str]:
     """What a pipeline's table cannot show: an assumed entry, the top three losses, and
     leads stuck for good or circling a loop."""
     extra = []
     if p.entry_assumed:
-        extra.append("nothing feeds this pipeline: figures are per lead entering its first "
-                     "stage")
+        extra.append(_(f, N_("nothing feeds this pipeline: figures are per lead entering its "
+                             "first stage")))
     if p.p_lost:
         top = sorted(p.p_lost.items(), key=lambda kv: -kv[1])[:3]
-        extra.append("lost: " + ", ".join(f"{r} {pct(v)}" for r, v in top))
+        extra.append(_(f, N_("lost: {reasons}")).format(
+            reasons=", ".join(f"{r} {pct(v)}" for r, v in top)))
     if p.p_stuck > 0:
-        extra.append(f"stuck for good: {pct(p.p_stuck)} of leads")
+        extra.append(_(f, N_("stuck for good: {share} of leads")).format(share=pct(p.p_stuck)))
     if p.p_loop > 0:
-        extra.append(f"circling a loop with no way out: {pct(p.p_loop)} of leads")
+        extra.append(_(f, N_("circling a loop with no way out: {share} of leads")).format(
+            share=pct(p.p_loop)))
     return extra
 
 
-MONEY_HEADERS = ("", "per month", "per year")
-SOURCE_MONEY_HEADERS = ("source", "leads/month", "won/month", "revenue/month", "cost/month",
-                        "cost per won", "return on cost")
+MONEY_HEADERS = ("", N_("per month"), N_("per year"))
+SOURCE_MONEY_HEADERS = (N_("source"), N_("leads/month"), N_("won/month"), N_("revenue/month"),
+                        N_("cost/month"), N_("cost per won"), N_("return on cost"))
+
+
+def headers(names: tuple[str, ...], f: Figures | None = None) -> list[str]:
+    """`MONEY_HEADERS` or `SOURCE_MONEY_HEADERS` in the language of `f`."""
+    return [_(f, h) if h else h for h in names]
 
 
 def signed_return(x: float | None) -> str:
@@ -130,7 +152,7 @@ def signed_return(x: float | None) -> str:
     return ("+" if x > 0 else "") + f"{x * 100:.3g}%"
 
 
-def money_rows(money: ExactMoney) -> list[list[str]]:
+def money_rows(money: ExactMoney, f: Figures | None = None) -> list[list[str]]:
     """revenue, team cost, lead cost, total cost, profit, won deals, cost per won deal:
     each per month and per year, money as the account writes it (`1.38 млрд ₽`)."""
     cur, lang = money.currency, money.language
@@ -142,39 +164,45 @@ def money_rows(money: ExactMoney) -> list[list[str]]:
 
     def row(label: str, get: Callable[[MoneyFigures], float | None], fmt: Callable[
             [float | None], str] = cash, prefix: str = "") -> list[str]:
-        return [label, prefix + fmt(get(money.per_month)), prefix + fmt(get(money.per_year))]
+        return [_(f, label), prefix + fmt(get(money.per_month)),
+                prefix + fmt(get(money.per_year))]
 
-    return [row("revenue", lambda f: f.revenue, prefix=bound),
-            row("team cost", lambda f: f.team_cost),
-            row("lead cost", lambda f: f.lead_cost),
-            row("total cost", lambda f: f.cost),
-            row("profit", lambda f: f.profit, prefix=bound),
-            row("won deals", lambda f: f.won, num, bound),
-            row("cost per won deal", lambda f: f.cost_per_won)]
+    return [row(N_("revenue"), lambda m: m.revenue, prefix=bound),
+            row(N_("team cost"), lambda m: m.team_cost),
+            row(N_("lead cost"), lambda m: m.lead_cost),
+            row(N_("total cost"), lambda m: m.cost),
+            row(N_("profit"), lambda m: m.profit, prefix=bound),
+            row(N_("won deals"), lambda m: m.won, num if f is None else f.num, bound),
+            row(N_("cost per won deal"), lambda m: m.cost_per_won)]
 
 
-def source_money_rows(money: ExactMoney) -> list[list[str]]:
+def source_money_rows(money: ExactMoney, f: Figures | None = None) -> list[list[str]]:
     """Per source and month: leads, wins, revenue, cost, cost per won, return on cost;
     then a row per paid team (its members × their monthly cost)."""
     cur, lang = money.currency, money.language
-    rows = [[f"source {s.source}", num(s.leads_per_month), num(s.won_per_month),
+    count = num if f is None else f.num
+    rows = [[_(f, N_("source {source}")).format(source=s.source), count(s.leads_per_month),
+             count(s.won_per_month),
              money_in(s.revenue_per_month, cur, lang) if s.revenue_per_month is not None
              else DASH, money_in(s.cost_per_month, cur, lang),
              money_in(s.cost_per_won, cur, lang),
              signed_return(s.return_on_cost)] for s in money.sources]
-    rows += [[f"team {t.team}: {t.size} × {money_in(t.member_cost_per_month, cur, lang)}",
+    rows += [[_(f, N_("team {team}: {size} × {cost}")).format(
+        team=t.team, size=t.size, cost=money_in(t.member_cost_per_month, cur, lang)),
               "", "", "", money_in(t.cost_per_month, cur, lang), "", ""] for t in money.teams]
     return rows
 
 
-def money_remarks(money: ExactMoney, pct: Percent) -> list[str]:
+def money_remarks(money: ExactMoney, pct: Percent, f: Figures | None = None) -> list[str]:
     """Who gives up waiting (and so brings nothing), how the year is formed, and what the
     money does not cover."""
     out = []
     for g in money.gave_up:
         if g.share is not None:
-            out.append(f"gave up waiting at {g.stage}: {pct(g.share)} of its deals "
-                       f"({num(g.per_month)}/month), taken out of the wins and revenue")
-    out.append(f"per year: {money.year_basis}")
+            out.append(_(f, N_("gave up waiting at {stage}: {share} of its deals ({n}/month), "
+                               "taken out of the wins and revenue")).format(
+                stage=g.stage, share=pct(g.share),
+                n=(num if f is None else f.num)(g.per_month)))
+    out.append(_(f, N_("per year: {basis}")).format(basis=money.year_basis))
     out += money.notes
     return out

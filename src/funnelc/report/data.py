@@ -92,6 +92,8 @@ class ReportData:
     """The exact maths at the sources' annual mean rate (what `funnelc analyze` prints)."""
     account: str
     scenarios: list[str]
+    language: str | None = None
+    """The account's `language`: the page speaks it (`--lang` overrides)."""
     stage_metrics: list[StageMetric] = field(default_factory=list)
     team_metrics: list[TeamMetric] = field(default_factory=list)
     pipeline_metrics: list[PipelineMetric] = field(default_factory=list)
@@ -214,7 +216,8 @@ def collect(model: FunnelFile, config: SimConfig, reps: list[RepStats], result: 
     account = model.account
     data = ReportData(result=result, exact=exact,
                       account=account.name.value if account is not None else result.run.file,
-                      scenarios=scenario_names(model))
+                      scenarios=scenario_names(model),
+                      language=account.language if account is not None else None)
     expected_entries, expected_wins = _expected_in_window(model, config)
     rows = data.stage_metrics
 

@@ -20,6 +20,7 @@ from ..analysis.exact_text import (
     MONEY_HEADERS,
     SOURCE_MONEY_HEADERS,
     Legend,
+    headers,
     mean_time,
     money_remarks,
     money_rows,
@@ -29,8 +30,12 @@ from ..analysis.exact_text import (
     stage_cells,
     stage_notes,
 )
-from ..numfmt import money_in
-from .fmt import DASH, est, est_hours, est_pct, hours, limit, money, num, pct
+from ..i18n import N_, Translator, choose, translator
+from ..i18n.figures import Figures
+from ..i18n.words import route_label_text
+from ..numfmt import money_in, money_pm
+from ..sim.verdict_words import reasons_text
+from .fmt import DASH, est, limit, money
 
 if TYPE_CHECKING:
     from ..analysis.exact import PipelineExact, StageExact
@@ -115,6 +120,44 @@ def inline_svg(svg: str, prefix: str) -> str:
     return svg.replace("<svg", f'<svg role="img" aria-labelledby="{prefix}-caption"', 1)
 
 
+class _Words:
+    """The page's words and figures in the account's language (`--lang` overrides;
+    `funnelc.i18n`). English keeps the forms the page always had."""
+
+    def __init__(self, data: ReportData) -> None:
+        money = data.result.money
+        self.tr: Translator = translator(choose(
+            data.language if data.language is not None
+            else money.language if money is not None else None))
+        self._ = self.tr.gettext
+        self.f = Figures(self.tr)
+        self.english = self.f.english
+
+    def limit(self, h: float | None, working: bool) -> str:
+        """An SLA or respond limit, in working time when the account has a calendar."""
+        if self.english or h is None or not working:
+            return limit(h, working) if self.english else self.f.hours(h)
+        if h < 1.0:
+            return self._("{n} working min").format(n=self.tr.sig(h * 60))
+        return self._("{n} working h").format(n=self.tr.sig(h, 4))
+
+    def also(self, name: str) -> str:
+        """`(also <code>x.png</code> and <code>x.svg</code>)` after a caption."""
+        return self._("(also {png} and {svg})").format(
+            png=f"<code>{e(name)}.png</code>", svg=f"<code>{e(name)}.svg</code>")
+
+    def verdict(self, grave: bool) -> str:
+        return (f'<span class="bad">{e(self._("graveyard"))}</span>' if grave
+                else f'<span class="ok">{e(self._("ok"))}</span>')
+
+    def code(self, template: str, plain: dict[str, str] | None = None, **names: str) -> str:
+        """A translated sentence, escaped, with `{name}` filled by `<code>name</code>` (the
+        file's keywords stay as written) and the `plain` figures escaped as text."""
+        parts = {k: f"<code>{e(v)}</code>" for k, v in names.items()}
+        parts.update({k: e(v) for k, v in (plain or {}).items()})
+        return e(self._(template)).format(**parts)
+
+
 def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: set[int],
            row_classes: Sequence[str] | None = None) -> str:
     """Cells are already-escaped HTML."""
@@ -133,45 +176,51 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: set[i
     return "".join(out)
 
 
-def _figure(plot: Plot | None, caption: str) -> str:
+def _figure(w: _Words, plot: Plot | None, caption: str) -> str:
     if plot is None:
         return ""
     svg = inline_svg(plot.svg, f"plot-{plot.name}")
     return (f'<figure>{svg}<figcaption id="plot-{plot.name}-caption">{e(caption)} '
-            f"(also <code>{e(plot.name)}.png</code> and <code>{e(plot.name)}.svg</code>)"
-            "</figcaption></figure>")
+            f"{w.also(plot.name)}</figcaption></figure>")
 
 
 # ----------------------------------------------------------------------- sections
 
 
-def _graveyards(data: ReportData, heads: list[Headline], plot: Plot | None) -> str:
-    out = ['<section id="graveyards"><h2>Graveyards: where deals pile up</h2>']
+def _graveyards(w: _Words, data: ReportData, heads: list[Headline], plot: Plot | None) -> str:
+    _ = w._
+    out = ['<section id="graveyards"><h2>' + e(_("Graveyards: where deals pile up")) + '</h2>']
     if not heads:
-        out.append('<div class="clean"><b>No graveyard.</b> No stage piles up deals that '
-                   "nobody moves on: every stage's backlog levels off, no deal outlives its "
-                   "SLA and no stage leaves deals without one.</div>")
+        out.append('<div class="clean"><b>' + e(_("No graveyard.")) + '</b> '
+                   + e(_("No stage piles up deals that nobody moves on: every stage's backlog "
+                         "levels off, no deal outlives its SLA and no stage leaves deals "
+                         "without one.")) + "</div>")
     for h in heads:
-        owner = f" · works it: «{e(h.owner)}»" if h.owner else ""
+        owner = (" · " + e(_("works it: «{team}»").format(team=h.owner))) if h.owner else ""
+        verdict = _("verdict: {codes}").format(codes=", ".join(h.codes))
         out.append(f'<div class="headline"><h3>{e(h.pipeline)} › {e(h.stage)}</h3>'
-                   f'<p class="note">verdict: {e(", ".join(h.codes))}{owner}</p>')
+                   f'<p class="note">{e(verdict)}{owner}</p>')
         out.append("".join(f"<p>{_code(s)}</p>" for s in h.story))
         if h.advice:
-            out.append('<div class="advice"><b>What to try.</b> '
+            out.append('<div class="advice"><b>' + e(_("What to try.")) + '</b> '
                        + " ".join(_code(a) for a in h.advice) + "</div>")
+        st = next((s for s in data.result.stages
+                   if s.pipeline == h.pipeline and s.stage == h.stage), None)
         reasons = data.reasons(h.pipeline, h.stage)
         if reasons:
-            out.append('<p class="note">The simulation\'s words: '
-                       + "; ".join(e(r.message) for r in reasons) + ".</p>")
+            words = ("; ".join(r.message for r in reasons) + "." if w.english or st is None
+                     else reasons_text(w.tr, st))
+            out.append('<p class="note">' + e(_("The simulation's words: {reasons}").format(
+                reasons=words)) + "</p>")
         out.append("</div>")
-    out.append('<p class="note">A stage is a graveyard when its backlog is still growing at '
-               "the end of the run (the slope of the second half of the daily backlog, 95% "
-               "CI above zero and at least one deal), when the deals left in it are older "
-               "than its SLA, or when part of its deals <code>stay</code> with no SLA to move "
-               "them.</p>")
-    out.append(_figure(plot, "Deals in each stage at the end of each day: mean over the "
-                             "replications with its 95% CI band; graveyards in red with the "
-                             "verdict under the panel."))
+    out.append('<p class="note">' + w.code(
+        N_("A stage is a graveyard when its backlog is still growing at the end of the run (the "
+        "slope of the second half of the daily backlog, 95% CI above zero and at least one "
+        "deal), when the deals left in it are older than its SLA, or when part of its deals "
+        "{stay} with no SLA to move them."), stay="stay") + "</p>")
+    out.append(_figure(w, plot, _("Deals in each stage at the end of each day: mean over the "
+                                  "replications with its 95% CI band; graveyards in red with "
+                                  "the verdict under the panel.")))
     out.append("</section>")
     return "".join(out)
 
@@ -182,70 +231,88 @@ def _code(text: str) -> str:
     return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
-def _summary(data: ReportData) -> str:
+def _expected_money(w: _Words, data: ReportData) -> str:
+    """The exact expectation of revenue per month, as the summary's card shows it."""
+    ex = data.exact
+    cur = data.result.account.currency or ""
+    if ex.money is not None:
+        return e(money_in(ex.money.per_month.revenue, ex.money.currency, ex.money.language))
+    if ex.revenue_per_month is not None:
+        return (f"{e(money(ex.revenue_per_month))} {e(cur)}" if w.english
+                else e(money_in(ex.revenue_per_month, cur or None, w.tr.lang)))
+    return w.code(N_("no source has a {value}"), value="value")
+
+
+def _summary(w: _Words, data: ReportData) -> str:
     r = data.result
     run = r.run
+    _, f, tr = w._, w.f, w.tr
     cur = r.account.currency or ""
     observed = run.observed_hours / 24.0
     ex = data.exact
+    won = r.account.revenue_won
+    won_text = (f"{e(est(won, money))} {e(cur)}" if w.english else
+                e(money_pm(won.mean, won.ci95, cur or None, tr.lang) if won.mean is not None
+                  and won.ci95 else money_in(won.mean, cur or None, tr.lang)))
     facts = [
-        ("account", e(data.account)),
-        ("file", f"<code>{e(run.file)}</code>"),
-        ("scenario", e(run.scenario) if run.scenario else "none (the file as written)"),
-        ("horizon", f"{run.days} days from {e(run.start_date)}, first {run.warmup_days} "
-                    f"left out: {num(observed)} observed"),
-        ("replications", f"{run.reps}, seed {run.seed}"),
-        (f"revenue won in {num(observed)} days",
-         f"{e(est(r.account.revenue_won, money))} {e(cur)}"),
-        ("expected revenue per month (exact)",
-         e(money_in(ex.money.per_month.revenue, ex.money.currency, ex.money.language))
-         if ex.money is not None else
-         f"{e(money(ex.revenue_per_month))} {e(cur)}" if ex.revenue_per_month is not None
-         else "no source has a <code>value</code>"),
-        *((("expected profit per month (exact)",
+        (_("account"), e(data.account)),
+        (_("file"), f"<code>{e(run.file)}</code>"),
+        (_("scenario"), e(run.scenario) if run.scenario else e(_("none (the file as written)"))),
+        (_("horizon"), e(_("{days} from {date}, first {warmup} left out: {observed} observed")
+                         .format(days=tr.ngettext("{n} day", "{n} days", run.days)
+                                 .format(n=run.days),
+                                 date=run.start_date if w.english else tr.date(run.start_date),
+                                 warmup=run.warmup_days, observed=f.num(observed)))),
+        (_("replications"), e(_("{reps}, seed {seed}").format(reps=run.reps, seed=run.seed))),
+        (_("revenue won in {days} days").format(days=f.num(observed)), won_text),
+        (_("expected revenue per month (exact)"), _expected_money(w, data)),
+        *(((_("expected profit per month (exact)"),
             e(money_in(ex.money.per_month.profit, ex.money.currency, ex.money.language))),)
           if ex.money is not None else ()),
-        ("deals created", e(est(r.account.deals_created))),
-        ("open at the end", e(est(r.account.open_at_horizon))),
+        (_("deals created"), e(f.est(r.account.deals_created))),
+        (_("open at the end"), e(f.est(r.account.open_at_horizon))),
     ]
-    out = ['<section id="summary"><h2>Summary</h2><div class="facts">']
+    out = ['<section id="summary"><h2>' + e(_("Summary")) + '</h2><div class="facts">']
     out += [f"<div>{e(k)}<b>{v}</b></div>" for k, v in facts]
     out.append("</div>")
     rows = []
     for p in r.pipelines:
         pe = next((x for x in ex.pipelines if x.name == p.pipeline), None)
         lost = sum(v.mean or 0.0 for v in p.lost_by_reason.values())
-        rows.append([e(p.pipeline), e(est(p.started)), e(est(p.won)), e(num(lost)),
-                     e(est_pct(p.conversion)), e(pct(pe.p_won) if pe else DASH),
-                     e(est(p.revenue_won, money)),
-                     e(f"{hours(p.cycle_time_won_hours.mean.mean)} / "
-                       f"{hours(p.cycle_time_won_hours.p90.mean)}")])
-    out.append("<h3>Pipelines</h3>")
-    out.append(_table(["pipeline", "started", "won", "lost", "conversion (simulated)",
-                       "conversion (exact)", f"revenue won {cur}".strip(),
-                       "cycle to won mean / p90"], rows, {1, 2, 3, 4, 5, 6, 7}))
-    out.append('<p class="note">Simulated figures are the mean over the replications ± the '
-               "half-width of its 95% confidence interval (Student t) and count the observed "
-               "window only. Exact figures are the steady state at the sources' annual mean "
-               "rate (<code>funnelc analyze</code>); the simulation starts empty and follows "
-               "the monthly profile, so the two differ where deals wait long or the season "
-               "matters.</p>")
-    out.append(_money(data))
+        rows.append([e(p.pipeline), e(f.est(p.started)), e(f.est(p.won)), e(f.num(lost)),
+                     e(f.est_pct(p.conversion)), e(f.pct(pe.p_won) if pe else DASH),
+                     e(est(p.revenue_won, money) if w.english else f.est(p.revenue_won)),
+                     e(f"{f.hours(p.cycle_time_won_hours.mean.mean)} / "
+                       f"{f.hours(p.cycle_time_won_hours.p90.mean)}")])
+    out.append("<h3>" + e(_('Pipelines')) + "</h3>")
+    revenue = (_("revenue won {currency}").format(currency=cur) if cur
+               else _("revenue won"))
+    out.append(_table([_("pipeline"), _("started"), _("won"), _("lost"),
+                       _("conversion (simulated)"), _("conversion (exact)"), revenue,
+                       _("cycle to won mean / p90")], rows, {1, 2, 3, 4, 5, 6, 7}))
+    out.append('<p class="note">' + w.code(
+        N_("Simulated figures are the mean over the replications ± the half-width of its 95% "
+        "confidence interval (Student t) and count the observed window only. Exact figures "
+        "are the steady state at the sources' annual mean rate ({analyze}); the simulation "
+        "starts empty and follows the monthly profile, so the two differ where deals wait "
+        "long or the season matters."), analyze="funnelc analyze") + "</p>")
+    out.append(_money(w, data))
     if r.warnings:
-        out.append("<h3>Warnings</h3><ul>")
-        out += [f'<li class="warn">{_code(w.message)}</li>' for w in r.warnings]
+        out.append("<h3>" + e(_('Warnings')) + "</h3><ul>")
+        out += [f'<li class="warn">{_code(x.message)}</li>' for x in r.warnings]
         out.append("</ul>")
     out.append("</section>")
     return "".join(out)
 
 
-def _money(data: ReportData) -> str:
+def _money(w: _Words, data: ReportData) -> str:
     """Revenue, costs and profit: the simulation per month of its window (mean ± 95 %
     CI) beside the exact expectation per month and per year; then each source and paid
     team, simulated / exact. Empty when the file names no value, cost or budget."""
     sim, exact = data.result.money, data.exact.money
     if sim is None and exact is None:
         return ""
+    _ = w._
     hours_observed = data.result.run.observed_hours
     per_month = 730.0 / hours_observed if hours_observed > 0 else float("nan")
     cur = sim.currency if sim is not None else exact.currency if exact is not None else None
@@ -254,24 +321,25 @@ def _money(data: ReportData) -> str:
     def cash(x: float | None) -> str:
         return money_in(x, cur, lang)
 
-    out = ['<h3 id="money">Money</h3>']
+    out = ['<h3 id="money">' + e(_("Money")) + '</h3>']
     rows = []
     # (label, simulate's field, the exact figure, scaled from the window to a month)
     lines: list[tuple[str, str, Callable[[MoneyFigures], float | None], bool]] = [
-        ("revenue", "revenue", lambda f: f.revenue, True),
-        ("team cost", "team_cost", lambda f: f.team_cost, True),
-        ("lead cost", "lead_cost", lambda f: f.lead_cost, True),
-        ("total cost", "cost", lambda f: f.cost, True),
-        ("profit", "profit", lambda f: f.profit, True),
-        ("won deals", "won", lambda f: f.won, True),
-        ("cost per won deal", "cost_per_won", lambda f: f.cost_per_won, False)]
+        (_("revenue"), "revenue", lambda m: m.revenue, True),
+        (_("team cost"), "team_cost", lambda m: m.team_cost, True),
+        (_("lead cost"), "lead_cost", lambda m: m.lead_cost, True),
+        (_("total cost"), "cost", lambda m: m.cost, True),
+        (_("profit"), "profit", lambda m: m.profit, True),
+        (_("won deals"), "won", lambda m: m.won, True),
+        (_("cost per won deal"), "cost_per_won", lambda m: m.cost_per_won, False)]
     bound = "≤" if exact is not None and exact.revenue_is_bound else ""
     for label, key, get, scales in lines:
-        fmt: Callable[[float | None], str] = num if key == "won" else cash
+        fmt: Callable[[float | None], str] = w.f.num if key == "won" else cash
         simulated = DASH
         if sim is not None:
             figure: Estimate = getattr(sim, key)
-            simulated = est(figure, fmt, per_month if scales else 1.0)
+            simulated = (est(figure, fmt, per_month if scales else 1.0) if w.english
+                         else w.f.est(figure, fmt, per_month if scales else 1.0))
         exact_cells = [DASH, DASH]
         if exact is not None:
             pre = bound if key in ("revenue", "profit", "won") else ""
@@ -280,26 +348,32 @@ def _money(data: ReportData) -> str:
         if key == "profit":
             row = [f"<b>{c}</b>" for c in row]
         rows.append(row)
-    out.append(_table(["", "simulated, per month", "exact, per month", "exact, per year"],
-                      rows, {1, 2, 3}))
-    out.append(_source_money(sim, exact, per_month, cash))
+    out.append(_table(["", _("simulated, per month"), _("exact, per month"),
+                       _("exact, per year")], rows, {1, 2, 3}))
+    out.append(_source_money(w, sim, exact, per_month, cash))
     observed = hours_observed / 24.0
-    out.append(f'<p class="note">Simulated money is what the {e(num(observed))} observed '
-               "days brought and cost, scaled to a month of 730 h (mean ± the half-width of "
-               "its 95% interval; each figure formed per replication, so profit's interval is "
-               "that of the difference). Members are paid by the clock, open or closed. "
-               "Exact money is the steady state at the sources' annual mean rate "
-               "(<code>funnelc analyze</code>), with the deals that give up waiting taken "
-               "out; ≤ marks an upper bound.</p>")
+    out.append('<p class="note">' + w.code(
+        N_("Simulated money is what the {days} observed days brought and cost, scaled to a "
+        "month of 730 h (mean ± the half-width of its 95% interval; each figure formed per "
+        "replication, so profit's interval is that of the difference). Members are paid by "
+        "the clock, open or closed. Exact money is the steady state at the sources' annual "
+        "mean rate ({analyze}), with the deals that give up waiting taken out; ≤ marks an "
+        "upper bound."), plain={"days": w.f.num(observed)}, analyze="funnelc analyze")
+        + "</p>")
     return "".join(out)
 
 
-def _source_money(sim: MoneyResult | None, exact: ExactMoney | None, per_month: float,
-                  cash: Callable[[float | None], str]) -> str:
+def _source_money(w: _Words, sim: MoneyResult | None, exact: ExactMoney | None,
+                  per_month: float, cash: Callable[[float | None], str]) -> str:
     """Per source (and paid team), per month: simulated / exact."""
+    _, f = w._, w.f
     exact_by = {s.source: s for s in exact.sources} if exact is not None else {}
     names = [s.source for s in sim.sources] if sim is not None else list(exact_by)
     sim_by = {s.source: s for s in sim.sources} if sim is not None else {}
+
+    def estimate(x: Estimate, fmt: Callable[[float | None], str], scale: float = 1.0) -> str:
+        return est(x, fmt, scale) if w.english else f.est(x, fmt, scale)
+
     rows = []
     for name in names:
         s, x = sim_by.get(name), exact_by.get(name)
@@ -312,23 +386,26 @@ def _source_money(sim: MoneyResult | None, exact: ExactMoney | None, per_month: 
             ret = signed_return(s.return_on_cost.mean)
         rows.append([
             e(name),
-            pair(est(s.leads, num, per_month) if s else DASH,
-                 num(x.leads_per_month) if x else DASH),
-            pair(est(s.won, num, per_month) if s else DASH, num(x.won_per_month) if x else DASH),
-            pair(est(s.revenue, cash, per_month) if s else DASH,
+            pair(estimate(s.leads, f.num, per_month) if s else DASH,
+                 f.num(x.leads_per_month) if x else DASH),
+            pair(estimate(s.won, f.num, per_month) if s else DASH,
+                 f.num(x.won_per_month) if x else DASH),
+            pair(estimate(s.revenue, cash, per_month) if s else DASH,
                  cash(x.revenue_per_month) if x and x.revenue_per_month is not None else DASH),
-            pair(est(s.cost, cash, per_month) if s else DASH, cash(x.cost_per_month) if x else DASH),
-            pair(est(s.cost_per_won, cash) if s and s.cost_per_won else DASH,
+            pair(estimate(s.cost, cash, per_month) if s else DASH,
+                 cash(x.cost_per_month) if x else DASH),
+            pair(estimate(s.cost_per_won, cash) if s and s.cost_per_won else DASH,
                  cash(x.cost_per_won) if x else DASH),
             pair(ret, signed_return(x.return_on_cost) if x else DASH)])
     teams = exact.teams if exact is not None else []
     for t in teams:
-        rows.append([e(f"team {t.team}: {t.size} × {cash(t.member_cost_per_month)}"), "", "",
-                     "", e(cash(t.cost_per_month)), "", ""])
+        rows.append([e(_("team {team}: {size} × {cost}").format(
+                         team=t.team, size=t.size, cost=cash(t.member_cost_per_month))),
+                     "", "", "", e(cash(t.cost_per_month)), "", ""])
     if not rows:
         return ""
-    return _table(["source", "leads", "won", "revenue", "cost", "cost per won",
-                   "return on cost"], rows, {1, 2, 3, 4, 5, 6})
+    return _table([_("source"), _("leads"), _("won"), _("revenue"), _("cost"),
+                   _("cost per won"), _("return on cost")], rows, {1, 2, 3, 4, 5, 6})
 
 
 def _exact_stage(data: ReportData, pipeline: str, stage: str) -> StageExact | None:
@@ -338,12 +415,15 @@ def _exact_stage(data: ReportData, pipeline: str, stage: str) -> StageExact | No
         return None
 
 
-def _pipelines(data: ReportData, time_plot: Plot | None) -> str:
-    out = ['<section id="stages"><h2>Stages: simulation beside the exact maths</h2>',
-           '<p class="note">Each pair reads <i>simulated</i> / <i>exact</i>. '
-           "≥ marks a lower bound (the queue wait is not known in closed form). The notes "
-           "under each table say where the exact maths' assumptions do not hold; there "
-           "the simulation is the figure to trust.</p>"]
+def _pipelines(w: _Words, data: ReportData, time_plot: Plot | None) -> str:
+    _, f = w._, w.f
+    out = ['<section id="stages"><h2>' + e(_("Stages: simulation beside the exact maths")) + '</h2>',
+           '<p class="note">' + e(_(
+               "Each pair reads {simulated} / {exact}. ≥ marks a lower bound (the queue wait "
+               "is not known in closed form). The notes under each table say where the exact "
+               "maths' assumptions do not hold; there the simulation is the figure to trust."))
+           .format(simulated="<i>" + e(_('simulated')) + "</i>", exact="<i>" + e(_('exact')) + "</i>")
+           + "</p>"]
     for p in data.result.pipelines:
         stages = [s for s in data.result.stages if s.pipeline == p.pipeline]
         rows, classes = [], []
@@ -353,62 +433,63 @@ def _pipelines(data: ReportData, time_plot: Plot | None) -> str:
             refs = legend.refs(stage_notes(ex, _APPLIES) if ex is not None else [])
             expected = data.stage_value(st.pipeline, st.stage, "entered_deals", "exact")
             grave = st.graveyard.is_graveyard
-            verdict = ('<span class="bad">graveyard</span>' if grave
-                       else '<span class="ok">ok</span>')
-            wait_ex = hours(ex.queue.wait_served_mean_hours) if ex is not None and ex.queue \
+            wait_ex = f.hours(ex.queue.wait_served_mean_hours) if ex is not None and ex.queue \
                 else DASH
-            occ_ex = num(ex.occupancy_mean) if ex is not None and ex.occupancy_mean is not None \
-                else DASH
+            occ_ex = f.num(ex.occupancy_mean) if ex is not None and \
+                ex.occupancy_mean is not None else DASH
+            name = _("{stage} (key)").format(stage=st.stage) if st.key else st.stage
             rows.append([
-                e(st.stage + (" (key)" if st.key else "")),
-                f"{e(est(st.entered))} / {e(num(expected))}",
-                e(pct(ex.p_win) if ex else DASH),
-                f"{e(est_hours(st.time_in_stage_hours.mean))} / {e(mean_time(ex))}",
-                e(f"{hours(st.time_in_stage_hours.p50.mean)} / "
-                  f"{hours(st.time_in_stage_hours.p90.mean)}"),
-                f"{e(est_hours(st.queue_wait_hours_mean))} / {e(wait_ex)}"
+                e(name),
+                f"{e(f.est(st.entered))} / {e(f.num(expected))}",
+                e(f.pct(ex.p_win) if ex else DASH),
+                f"{e(f.est_hours(st.time_in_stage_hours.mean))} / {e(mean_time(ex, f))}",
+                e(f"{f.hours(st.time_in_stage_hours.p50.mean)} / "
+                  f"{f.hours(st.time_in_stage_hours.p90.mean)}"),
+                f"{e(f.est_hours(st.queue_wait_hours_mean))} / {e(wait_ex)}"
                 if st.queue_wait_hours_mean is not None else DASH,
-                f"{e(est(st.wip_time_average))} / {e(occ_ex)}",
-                e(est(st.wip_final)), verdict, e(refs)])
+                f"{e(f.est(st.wip_time_average))} / {e(occ_ex)}",
+                e(f.est(st.wip_final)), w.verdict(grave), e(refs)])
             classes.append("grave" if grave else "")
         out.append(f"<h3>{e(p.pipeline)}</h3>")
-        out.append(_table(["stage", "entered", "P(win) exact", "time in stage mean",
-                           "p50 / p90", "wait for a member", "deals in stage (avg)",
-                           "at the end", "verdict", "notes"],
+        out.append(_table([_("stage"), _("entered"), _("P(win) exact"), _("time in stage mean"),
+                           "p50 / p90", _("wait for a member"), _("deals in stage (avg)"),
+                           _("at the end"), _("verdict"), _("notes")],
                           rows, {1, 2, 3, 4, 5, 6, 7}, classes))
         if legend.notes:
             out.append('<ol class="notes">' + "".join(f"<li>{e(n)}</li>" for n in legend.notes)
                        + "</ol>")
-        out.append(_ways_out(stages, data.result.money.language if data.result.money else None))
-    out.append(_figure(time_plot, "Time in stage of the deals that left each stage: median, "
-                                  "mean with its 95% CI, 90th percentile, and the exact mean "
-                                  "or its lower bound."))
+        out.append(_ways_out(w, stages))
+    out.append(_figure(w, time_plot, _("Time in stage of the deals that left each stage: "
+                                       "median, mean with its 95% CI, 90th percentile, and "
+                                       "the exact mean or its lower bound.")))
     out.append("</section>")
     return "".join(out)
 
 
-def _ways_out(stages: list[StageResult], language: str | None = None) -> str:
-    from ..i18n import choose, translator
+def _ways_out(w: _Words, stages: list[StageResult]) -> str:
     from ..i18n.words import route_text
 
-    tr = translator(choose(language))
+    _, f = w._, w.f
     rows = []
     for st in stages:
         total = sum(o.count.mean or 0.0 for o in st.outcomes)
         for i, o in enumerate(st.outcomes):
-            sim = pct((o.count.mean or 0.0) / total) if total else DASH
-            way = route_text(tr, o.kind, o.target_stage, o.reason, o.copy_to)
-            rows.append([e(st.stage) if i == 0 else "", e(way), e(pct(o.share)), e(sim),
-                         e(est(o.count))])
+            sim = f.pct((o.count.mean or 0.0) / total) if total else DASH
+            way = route_text(w.tr, o.kind, o.target_stage, o.reason, o.copy_to)
+            rows.append([e(st.stage) if i == 0 else "", e(way), e(f.pct(o.share)), e(sim),
+                         e(f.est(o.count))])
     if not rows:
         return ""
-    return ("<details><summary>Ways out: declared share beside the simulated one</summary>"
-            + _table(["stage", "way out", "declared", "simulated", "deals"], rows, {2, 3, 4})
+    return ("<details><summary>" + e(_('Ways out: declared share beside the simulated one')) + ""
+            "</summary>"
+            + _table([_("stage"), _("way out"), _("declared"), _("simulated"), _("deals")],
+                     rows, {2, 3, 4})
             + "</details>")
 
 
-def _teams(data: ReportData, plot: Plot | None) -> str:
-    out = ['<section id="teams"><h2>Teams</h2>']
+def _teams(w: _Words, data: ReportData, plot: Plot | None) -> str:
+    _, f = w._, w.f
+    out = ['<section id="teams"><h2>' + e(_("Teams")) + '</h2>']
     rows, classes = [], []
     for t in data.result.teams:
         try:
@@ -416,29 +497,34 @@ def _teams(data: ReportData, plot: Plot | None) -> str:
             notes = "; ".join(te.notes)
         except StopIteration:
             notes = ""
-        flag = '<span class="bad">unstable</span>' if t.unstable else '<span class="ok">ok</span>'
-        rows.append([e(t.team), e(t.size), e(num(t.open_hours_per_week)),
-                     e(pct(t.offered_load_rho)), e(est_pct(t.utilization)), e(est(t.queue_mean)),
-                     e(est(t.queue_max)), e(est(t.queue_final)), flag, e(notes)])
+        flag = ('<span class="bad">' + e(_("unstable")) + '</span>' if t.unstable
+                else '<span class="ok">' + e(_("ok")) + '</span>')
+        rows.append([e(t.team), e(t.size), e(f.num(t.open_hours_per_week)),
+                     e(f.pct(t.offered_load_rho)), e(f.est_pct(t.utilization)),
+                     e(f.est(t.queue_mean)), e(f.est(t.queue_max)), e(f.est(t.queue_final)),
+                     flag, e(notes)])
         classes.append("grave" if t.unstable else "")
     if rows:
-        out.append(_table(["team", "size", "hours/week", "offered load ρ (exact)",
-                           "utilization (simulated)", "queue avg", "queue max", "queue at end",
-                           "", "notes"], rows, {1, 2, 3, 4, 5, 6, 7}, classes))
-        out.append('<p class="note">ρ is the work offered per available member-hour from the '
-                   "exact flows (annual average); at ρ ≥ 1 the team cannot keep up, and with a "
-                   "stage that has no SLA its queue grows for as long as the account runs "
-                   "(unstable). Utilization is busy member-hours over working member-hours; "
-                   "work finishing after closing counts, so it can pass 100% slightly.</p>")
+        out.append(_table([_("team"), _("size"), _("hours/week"), _("offered load ρ (exact)"),
+                           _("utilization (simulated)"), _("queue avg"), _("queue max"),
+                           _("queue at end"), "", _("notes")], rows, {1, 2, 3, 4, 5, 6, 7},
+                          classes))
+        out.append('<p class="note">' + e(_(
+            "ρ is the work offered per available member-hour from the exact flows (annual "
+            "average); at ρ ≥ 1 the team cannot keep up, and with a stage that has no SLA its "
+            "queue grows for as long as the account runs (unstable). Utilization is busy "
+            "member-hours over working member-hours; work finishing after closing counts, so "
+            "it can pass 100% slightly.")) + "</p>")
     else:
-        out.append("<p>The file has no teams.</p>")
-    out.append(_figure(plot, "Busy share of each team's working hours (simulated, 95% CI), "
-                             "the exact offered load ρ and the 100% line."))
+        out.append("<p>" + e(_('The file has no teams.')) + "</p>")
+    out.append(_figure(w, plot, _("Busy share of each team's working hours (simulated, 95% "
+                                  "CI), the exact offered load ρ and the 100% line.")))
     out.append("</section>")
     return "".join(out)
 
 
-def _respond_sla(data: ReportData) -> str:
+def _respond_sla(w: _Words, data: ReportData) -> str:
+    _, f = w._, w.f
     rows, classes = [], []
     working = data.exact.calendar
     for st in data.result.stages:
@@ -448,120 +534,145 @@ def _respond_sla(data: ReportData) -> str:
         ex = _exact_stage(data, st.pipeline, st.stage)
         breach_ex = DASH
         if ex is not None and ex.queue is not None and ex.queue.respond_breach is not None:
-            breach_ex = pct(ex.queue.respond_breach)
+            breach_ex = f.pct(ex.queue.respond_breach)
         cut = DASH
         if ex is not None and ex.sla_cut is not None:
-            cut = ("≥" if ex.sla_cut_is_bound else "") + pct(ex.sla_cut)
+            cut = ("≥" if ex.sla_cut_is_bound else "") + f.pct(ex.sla_cut)
         rows.append([
             e(f"{st.pipeline} › {st.stage}"),
-            e(limit(st.respond_hours, working)) if st.respond_hours is not None else DASH,
-            (f"{e(est(st.respond_breach_pct))}%" if st.respond_breach_pct is not None
+            e(w.limit(st.respond_hours, working)) if st.respond_hours is not None else DASH,
+            (f"{e(f.est(st.respond_breach_pct))}%" if st.respond_breach_pct is not None
              and st.respond_breach_pct.mean is not None else DASH) + f" / {e(breach_ex)}",
-            e(limit(t.sla_hours, working)) if t.sla_hours is not None else DASH,
-            e(t.action) if t.action else DASH,
-            e(est(t.queued)) if t.action else DASH, e(est(t.in_work)) if t.action else DASH,
-            e(est(t.in_delay)) if t.action else DASH, e(est(t.parked)) if t.action else DASH,
+            e(w.limit(t.sla_hours, working)) if t.sla_hours is not None else DASH,
+            e(t.action if w.english else route_label_text(w.tr, t.action)) if t.action else DASH,
+            e(f.est(t.queued)) if t.action else DASH, e(f.est(t.in_work)) if t.action else DASH,
+            e(f.est(t.in_delay)) if t.action else DASH, e(f.est(t.parked)) if t.action else DASH,
             e(cut)])
         classes.append("grave" if st.graveyard.is_graveyard else "")
-    out = ['<section id="respond-sla"><h2>Respond rule and SLA timeouts</h2>']
+    out = ['<section id="respond-sla"><h2>' + e(_("Respond rule and SLA timeouts")) + '</h2>']
     if not rows:
-        out.append("<p>No stage has a <code>respond</code> rule or an <code>sla</code>.</p>")
+        out.append("<p>" + w.code(N_("No stage has a {respond} rule or an {sla}."),
+                                  respond="respond", sla="sla") + "</p>")
     else:
-        out.append(_table(["stage", "respond within", "breach % simulated / exact", "sla",
-                           "sla action", "timed out: queued", "in work", "in delay", "parked",
-                           "sla cut (exact)"], rows, {1, 2, 3, 5, 6, 7, 8, 9}, classes))
-        out.append('<p class="note">A respond breach is a first pick-up later than entry + the '
-                   "limit (or leaving unpicked after it). SLA timeouts count the deals the SLA "
-                   "moved, by what they were doing: waiting for a member (queued), being worked "
-                   "(the work finished first), waiting an <code>after</code> delay or the next "
-                   "cadence touch (in delay), or left by <code>stay</code> (parked). The sla cut "
-                   "is the exact share of the stage's deals the SLA takes before their outcome "
-                   "(the stay share not counted). Working hours count when the account has a "
-                   "calendar.</p>")
+        out.append(_table([_("stage"), _("respond within"), _("breach % simulated / exact"),
+                           "SLA" if not w.english else "sla", _("sla action"),
+                           _("timed out: queued"), _("in work"), _("in delay"), _("parked"),
+                           _("sla cut (exact)")], rows, {1, 2, 3, 5, 6, 7, 8, 9}, classes))
+        out.append('<p class="note">' + w.code(
+            N_("A respond breach is a first pick-up later than entry + the limit (or leaving "
+            "unpicked after it). SLA timeouts count the deals the SLA moved, by what they were "
+            "doing: waiting for a member (queued), being worked (the work finished first), "
+            "waiting an {after} delay or the next cadence touch (in delay), or left by {stay} "
+            "(parked). The sla cut is the exact share of the stage's deals the SLA takes "
+            "before their outcome (the stay share not counted). Working hours count when the "
+            "account has a calendar."), after="after", stay="stay") + "</p>")
     out.append("</section>")
     return "".join(out)
 
 
-def _shape(data: ReportData, plot: Plot | None) -> str:
-    out = ['<section id="funnel"><h2>Funnel and its shape</h2>',
-           _figure(plot, "Deals entering each stage over the observed window (simulated mean "
-                         "with 95% CI) and the count the exact maths expects; graveyards in "
-                         "red, won in green.")]
-    out.append('<p>In a funnel, the number of deals falls stage by stage; a stage entered '
-               "by more deals than the stage before it means deals skip stages, come back, or "
-               "the stages are activities rather than steps (the integrators' funnel-shape "
-               "rule).</p><ul>")
+def _shape(w: _Words, data: ReportData, plot: Plot | None) -> str:
+    _, f = w._, w.f
+    out = ['<section id="funnel"><h2>' + e(_("Funnel and its shape")) + '</h2>',
+           _figure(w, plot, _("Deals entering each stage over the observed window (simulated "
+                              "mean with 95% CI) and the count the exact maths expects; "
+                              "graveyards in red, won in green."))]
+    out.append("<p>" + e(_("In a funnel, the number of deals falls stage by stage; a stage "
+                           "entered by more deals than the stage before it means deals skip "
+                           "stages, come back, or the stages are activities rather than steps "
+                           "(the integrators' funnel-shape rule).")) + "</p><ul>")
     for p in data.result.pipelines:
         if p.funnel_shape.ok:
-            out.append(f'<li><b>{e(p.pipeline)}</b>: <span class="ok">counts fall stage by '
-                       "stage</span></li>")
+            out.append(f'<li><b>{e(p.pipeline)}</b>: <span class="ok">'
+                       f'' + e(_("counts fall stage by stage")) + '</span></li>')
         else:
-            parts = [f"«{e(v.stage)}» entered by {e(num(v.entered))} deals, more than "
-                     f"«{e(v.previous_stage)}» ({e(num(v.previous_entered))})"
+            parts = [e(w.tr.ngettext(
+                "«{stage}» entered by {n} deal, more than «{previous}» ({previous_n})",
+                "«{stage}» entered by {n} deals, more than «{previous}» ({previous_n})",
+                round(v.entered)).format(stage=v.stage, n=f.num(v.entered),
+                                         previous=v.previous_stage,
+                                         previous_n=f.num(v.previous_entered)))
                      for v in p.funnel_shape.violations]
-            out.append(f'<li><b>{e(p.pipeline)}</b>: <span class="bad">grows</span>: '
+            out.append(f'<li><b>{e(p.pipeline)}</b>: <span class="bad">' + e(_("grows")) + '</span>: '
                        + "; ".join(parts) + "</li>")
     out.append("</ul></section>")
     return "".join(out)
 
 
-def _exact_pipeline(p: PipelineExact) -> str:
+def _exact_pipeline(w: _Words, p: PipelineExact) -> str:
+    _, f = w._, w.f
     legend = Legend()
-    rows = [[e(cell) for cell in stage_cells(s, pct)]
+    rows = [[e(cell) for cell in stage_cells(s, f.pct, f)]
             + [e(legend.refs(stage_notes(s, _APPLIES)))] for s in p.stages]
-    out = [f"<h3>{e(p.name)}: conversion {e(pct(p.p_won))} of leads entering, "
-           f"{e(num(p.inflow_per_hour * 24))}/day in, {e(num(p.won_per_month))} won/month</h3>",
-           _table(["stage", "visits/lead", "λ/day", "P(win)", "mean time", "load", "wait",
-                   "respond breach", "timeout", "sla cut", "occupancy", "notes"], rows,
-                  set(range(1, 11)))]
+    title = _("{pipeline}: conversion {share} of leads entering, {per_day}/day in, "
+              "{won} won/month").format(pipeline=p.name, share=f.pct(p.p_won),
+                                        per_day=f.num(p.inflow_per_hour * 24),
+                                        won=f.num(p.won_per_month))
+    out = [f"<h3>{e(title)}</h3>",
+           _table([_("stage"), _("visits/lead"), _("λ/day"), _("P(win)"), _("mean time"),
+                   _("load"), _("wait"), _("respond breach"), _("timeout"), _("sla cut"),
+                   _("occupancy"), _("notes")], rows, set(range(1, 11)))]
     if legend.notes:
         out.append('<ol class="notes">' + "".join(f"<li>{e(n)}</li>" for n in legend.notes)
                    + "</ol>")
-    out += [f'<p class="note">{e(x)}</p>' for x in pipeline_remarks(p, pct)]
+    out += [f'<p class="note">{e(x)}</p>' for x in pipeline_remarks(p, f.pct, f)]
     return "".join(out)
 
 
-def _exact_money(m: ExactMoney, percent: Callable[[float | None], str]) -> str:
+def _exact_money(w: _Words, m: ExactMoney, percent: Callable[[float | None], str]) -> str:
     """analyze's money table, per month and per year, and per source and paid team."""
-    out = ["<h3>Money</h3>",
-           _table(list(MONEY_HEADERS), [[e(c) for c in row] for row in money_rows(m)], {1, 2}),
-           _table(list(SOURCE_MONEY_HEADERS),
-                  [[e(c) for c in row] for row in source_money_rows(m)], {1, 2, 3, 4, 5, 6})]
-    out += [f'<p class="note">{e(x)}</p>' for x in money_remarks(m, percent)]
+    out = ["<h3>" + e(w._('Money')) + "</h3>",
+           _table(headers(MONEY_HEADERS, w.f),
+                  [[e(c) for c in row] for row in money_rows(m, w.f)], {1, 2}),
+           _table(headers(SOURCE_MONEY_HEADERS, w.f),
+                  [[e(c) for c in row] for row in source_money_rows(m, w.f)],
+                  {1, 2, 3, 4, 5, 6})]
+    out += [f'<p class="note">{e(x)}</p>' for x in money_remarks(m, percent, w.f)]
     return "".join(out)
 
 
-def _exact(data: ReportData) -> str:
+def _exact(w: _Words, data: ReportData) -> str:
+    _, f = w._, w.f
     ex = data.exact
-    out = ['<section id="exact"><h2>Exact analysis</h2>',
-           f'<p class="note">What follows from the file without simulating (<code>funnelc '
-           f"analyze</code>), sources at their {e(ex.month_label)} rate.</p>"]
+    out = ['<section id="exact"><h2>' + e(_("Exact analysis")) + '</h2>',
+           '<p class="note">' + (w.code(
+               N_("What follows from the file without simulating ({analyze}), sources at "
+                  "their annual mean rate."), analyze="funnelc analyze") if ex.month is None
+               else w.code(N_("What follows from the file without simulating ({analyze}), "
+                              "sources at their rate for {month}."),
+                           plain={"month": ex.month}, analyze="funnelc analyze"))
+           + "</p>"]
     for p in ex.pipelines:
-        out.append(_exact_pipeline(p))
+        out.append(_exact_pipeline(w, p))
     if ex.teams:
-        rows = [[e(t.name), e(t.size), e(len(t.stages)), e(num(t.busy_mean)),
-                 e(num(t.load, 2) + ("" if t.stable else " !")), e(num(t.working_hours_per_week)),
-                 e("; ".join(t.notes))] for t in ex.teams]
-        out.append("<h3>Teams</h3>" + _table(["team", "size", "stages", "busy members", "load",
-                                               "hours/week", "notes"], rows, {1, 2, 3, 4, 5}))
-    cur = f" {ex.currency}" if ex.currency else ""
-    out.append("<h3>Revenue</h3>")
+        rows = [[e(t.name), e(t.size), e(len(t.stages)), e(f.num(t.busy_mean)),
+                 e(f.num(t.load, 2) + ("" if t.stable else " !")),
+                 e(f.num(t.working_hours_per_week)), e("; ".join(t.notes))] for t in ex.teams]
+        out.append("<h3>" + e(_('Teams')) + "</h3>" + _table(
+            [_("team"), _("size"), _("stages"), _("busy members"), _("load"), _("hours/week"),
+             _("notes")], rows, {1, 2, 3, 4, 5}))
+    cur = ex.currency or ""
+    out.append("<h3>" + e(_('Revenue')) + "</h3>")
     if ex.revenue_per_month is not None:
-        out.append(f"<p>Expected revenue: <b>{e(money(ex.revenue_per_month))}{e(cur)}</b> per "
-                   "month.</p>")
+        amount = (f"{money(ex.revenue_per_month)} {cur}".rstrip() if w.english
+                  else money_in(ex.revenue_per_month, cur or None, w.tr.lang))
+        out.append("<p>" + e(_("Expected revenue: {amount} per month.")).format(
+            amount=f"<b>{e(amount)}</b>") + "</p>")
     else:
-        out.append("<p>No source has a <code>value</code>.</p>")
-    rows = [[e(s.source), e(s.entry), e(num(s.leads_per_month)), e(num(s.wins_per_lead)),
+        out.append("<p>" + w.code(N_("No source has a {value}."), value="value") + "</p>")
+    rows = [[e(s.source), e(s.entry), e(f.num(s.leads_per_month)), e(f.num(s.wins_per_lead)),
              e(money(s.revenue_per_month) if s.revenue_per_month is not None else DASH)]
             for s in ex.sources]
     if rows:
-        out.append(_table(["source", "enters", "leads/month", "wins per lead",
-                           f"revenue/month{cur}"], rows, {2, 3, 4}))
-    out.append(f'<p class="note">Assumed: {e(ex.revenue_assumption)}</p>')
+        revenue = (_("revenue/month {currency}").format(currency=cur) if cur
+                   else _("revenue/month"))
+        out.append(_table([_("source"), _("enters"), _("leads/month"), _("wins per lead"),
+                           revenue], rows, {2, 3, 4}))
+    out.append('<p class="note">' + e(_("Assumed: {assumption}").format(
+        assumption=ex.revenue_assumption)) + "</p>")
     if ex.money is not None:
-        out.append(_exact_money(ex.money, pct))
-    out += [f'<p class="note">note: {e(n)}</p>' for n in ex.notes]
-    out.append("<h3>Assumptions</h3><ul>")
+        out.append(_exact_money(w, ex.money, f.pct))
+    out += ['<p class="note">' + e(_("note: {note}").format(note=n)) + "</p>" for n in ex.notes]
+    out.append("<h3>" + e(_('Assumptions')) + "</h3><ul>")
     out += [f'<li class="note">{e(a)}</li>' for a in ex.assumptions]
     out.append("</ul></section>")
     return "".join(out)
@@ -571,36 +682,48 @@ def render_html(data: ReportData, heads: list[Headline], plots: Sequence[Plot],
                 version: str, files: Sequence[str],
                 extra_sections: Sequence[tuple[str, str, str]] = ()) -> str:
     """`extra_sections`: optional (anchor, nav title, HTML) sections from other commands
-    (`--whatif`), placed before the exact analysis."""
+    (`--whatif`), placed before the exact analysis. The page speaks the account's
+    language (`--lang` overrides)."""
+    w = _Words(data)
+    _, tr = w._, w.tr
     by_name = {p.name: p for p in plots}
     run = data.result.run
-    scen = f", scenario «{run.scenario}»" if run.scenario else ""
+    scen = _(", scenario «{scenario}»").format(scenario=run.scenario) if run.scenario else ""
     nav = "".join(f'<a href="#{a}">{e(t)}</a>' for a, t in (
-        ("graveyards", "Graveyards"), ("summary", "Summary"),
-        *((("money", "Money"),) if data.result.money is not None or data.exact.money is not None
-          else ()),
-        ("funnel", "Funnel"),
-        ("stages", "Stages"), ("teams", "Teams"), ("respond-sla", "Respond & SLA"),
-        *((a, t) for a, t, _ in extra_sections), ("exact", "Exact analysis")))
+        ("graveyards", _("Graveyards")), ("summary", _("Summary")),
+        *((("money", _("Money")),) if data.result.money is not None
+          or data.exact.money is not None else ()),
+        ("funnel", _("Funnel")),
+        ("stages", _("Stages")), ("teams", _("Teams")), ("respond-sla", _("Respond & SLA")),
+        *((a, t) for a, t, _s in extra_sections), ("exact", _("Exact analysis"))))
+    run_line = e(_("funnelc report of {file}{scenario}: {replications} × {days} ({warmup} "
+                   "warm-up) from {date}, seed {seed}. funnelc {version}.")).format(
+        file=f"<code>{e(run.file)}</code>", scenario=e(scen),
+        replications=e(tr.ngettext("{n} replication", "{n} replications", run.reps)
+                       .format(n=run.reps)),
+        days=e(tr.ngettext("{n} day", "{n} days", run.days).format(n=run.days)),
+        warmup=run.warmup_days,
+        date=e(run.start_date if w.english else tr.date(run.start_date)), seed=run.seed,
+        version=e(version))
     body = [
         "<header>",
         f"<h1>{e(data.account)}</h1>",
-        f'<p class="sub">funnelc report of <code>{e(run.file)}</code>{e(scen)}: {run.reps} '
-        f"replications × {run.days} days ({run.warmup_days} warm-up) from "
-        f"{e(run.start_date)}, seed {run.seed}. funnelc {e(version)}.</p>",
+        f'<p class="sub">{run_line}</p>',
         f"<nav>{nav}</nav></header>",
-        _graveyards(data, heads, by_name.get("backlog")),
-        _summary(data),
-        _shape(data, by_name.get("funnel")),
-        _pipelines(data, by_name.get("time_in_stage")),
-        _teams(data, by_name.get("utilization")),
-        _respond_sla(data),
-        *(section for _, _, section in extra_sections),
-        _exact(data),
-        '<footer><p class="note">Files written with this page: '
-        + ", ".join(f"<code>{e(f)}</code>" for f in files) + ".</p></footer>",
+        _graveyards(w, data, heads, by_name.get("backlog")),
+        _summary(w, data),
+        _shape(w, data, by_name.get("funnel")),
+        _pipelines(w, data, by_name.get("time_in_stage")),
+        _teams(w, data, by_name.get("utilization")),
+        _respond_sla(w, data),
+        *(section for _a, _t, section in extra_sections),
+        _exact(w, data),
+        '<footer><p class="note">' + e(_("Files written with this page: {files}.")).format(
+            files=", ".join(f"<code>{e(name)}</code>" for name in files)) + "</p></footer>",
     ]
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    return (f"<!DOCTYPE html>\n<html lang=\"{tr.lang}\">\n<head>\n<meta charset=\"utf-8\">\n"
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>funnelc report: {e(data.account)}</title>\n<style>{CSS}</style>\n</head>\n"
+            "<title>" + e(_("funnelc report: {account}").format(account=data.account))
+            + "</title>\n"
+            f"<style>{CSS}</style>\n</head>\n"
             "<body><main>\n" + "\n".join(body) + "\n</main></body>\n</html>\n")
