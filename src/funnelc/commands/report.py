@@ -102,10 +102,14 @@ def report_command(file: str | None, fmt: str, output: str | None, days: int, wa
         deliver(None, summary if isinstance(summary, str) else summary.decode("utf-8"))
         info(f"wrote {len(written)} files to {output}")
         raise SystemExit(EXIT_CLEAN)
-    click.echo(f"wrote {len(written)} files to {output}:")
+    from ..report.terminal import written_line
+
+    click.echo(written_line(report.language, len(written), output))
     for path in written:
         click.echo(f"  {path}")
     click.echo(report.headline)
+    if report.money is not None:
+        click.echo(report.money)
     raise SystemExit(EXIT_CLEAN)
 
 

@@ -36,6 +36,10 @@ class Report:
     """File name → content, in the order they are listed to the user."""
     headline: str
     warnings: list[str] = field(default_factory=list)
+    money: str | None = None
+    """The money line the command prints under the headline (`report.terminal`)."""
+    language: str | None = None
+    """The account's `language`, which the printed lines speak (`--lang` overrides)."""
 
 
 def build_report(model: FunnelFile, config: SimConfig, reps: list[RepStats],
@@ -47,6 +51,7 @@ def build_report(model: FunnelFile, config: SimConfig, reps: list[RepStats],
     from .html import render_html
     from .plots import draw_all
     from .summary import summary_json
+    from .terminal import money_line
 
     data = collect(model, config, reps, result)
     heads = headlines(result, model)
@@ -64,4 +69,5 @@ def build_report(model: FunnelFile, config: SimConfig, reps: list[RepStats],
         files[f"{plot.name}.svg"] = plot.svg
         warnings += [f"{plot.name} plot: {w}" for w in plot.warnings if w not in warnings]
     assert list(files) == names
-    return Report(files=files, headline=line, warnings=warnings)
+    return Report(files=files, headline=line, warnings=warnings, money=money_line(data),
+                  language=data.language)

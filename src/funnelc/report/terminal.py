@@ -1,0 +1,53 @@
+"""What `funnelc report` prints once the files are written, besides the headline: the
+money the page shows (revenue won over the observed days, and the exact maths' expected
+revenue and profit per month), in the account's language (`--lang` overrides)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..i18n import choose, translator
+from ..numfmt import money_in, money_pm
+
+if TYPE_CHECKING:
+    from .data import ReportData
+
+__all__ = ["money_line", "written_line"]
+
+
+def written_line(language: str | None, n: int, folder: str) -> str:
+    """`wrote 11 files to DIR:`, the line above the list of files."""
+    tr = translator(choose(language))
+    return tr.ngettext("wrote {n} file to {folder}:", "wrote {n} files to {folder}:",
+                       n).format(n=n, folder=folder)
+
+
+def money_line(data: ReportData) -> str | None:
+    """The report's money in one line; None when the file prices nothing (no `value`,
+    cost or budget) and the run won nothing."""
+    tr = translator(choose(data.language))
+    lang = tr.lang
+    result, exact = data.result, data.exact
+    currency = result.account.currency
+    won = result.account.revenue_won
+    expected = exact.money.per_month if exact.money is not None else None
+    revenue = expected.revenue if expected is not None else exact.revenue_per_month
+    if revenue is None and not won.mean:
+        return None
+    observed = result.run.observed_hours / 24.0
+    won_text = (money_pm(won.mean, won.ci95, currency, lang) if won.mean is not None and won.ci95
+                else money_in(won.mean, currency, lang))
+    days = tr.sig(observed) if lang != "en" else f"{observed:.3g}"
+    line = tr.gettext("money: {won} won in the {days} observed days").format(
+        won=won_text, days=days)
+    if revenue is not None:
+        bound = "≤" if exact.money is not None and exact.money.revenue_is_bound else ""
+        if expected is not None:
+            line += tr.gettext("; expected per month (exact maths): revenue {revenue}, "
+                               "profit {profit}").format(
+                revenue=bound + money_in(revenue, currency, lang),
+                profit=bound + money_in(expected.profit, currency, lang))
+        else:
+            line += tr.gettext("; expected revenue per month (exact maths): {revenue}").format(
+                revenue=bound + money_in(revenue, currency, lang))
+    return line
