@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 __all__ = ["LocalizedCommand", "LocalizedHelpFormatter", "peek_lang"]
 
 CONTEXT = "help"
+USAGE = "Usage:"
+"""click's prefix of the usage line (its msgid in help_texts; a literal in a lookup call
+here would be extracted without its context)."""
 
 
 def peek_lang(args: Sequence[str]) -> str | None:
@@ -50,12 +53,13 @@ class LocalizedHelpFormatter(click.HelpFormatter):
         super().__init__(width=width, max_width=max_width)
         self.tr = tr
 
-    def _(self, text: str) -> str:
+    def lookup(self, text: str) -> str:
+        """`text` from the catalog (context `help`), or as it is."""
         return self.tr.pgettext(CONTEXT, text)
 
     def option_help(self, text: str) -> str:
         """An option's help with click's `  [default: x; required]` note after it."""
-        translated = self._(text)
+        translated = self.lookup(text)
         if translated != text or not text.endswith("]"):
             return translated
         base, sep, extra = text.rpartition("  [")
@@ -66,18 +70,18 @@ class LocalizedHelpFormatter(click.HelpFormatter):
         parts = []
         for item in extra[:-1].split("; "):
             key, colon, value = item.partition(": ")
-            parts.append(f"{self._(key)}: {value}" if colon else self._(item))
+            parts.append(f"{self.lookup(key)}: {value}" if colon else self.lookup(item))
         shown = f"[{'; '.join(parts)}]"
-        return f"{self._(base)}  {shown}" if base else shown
+        return f"{self.lookup(base)}  {shown}" if base else shown
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, prefix=self._("Usage:") + " ")
+        super().write_usage(prog, args, prefix=self.lookup(USAGE) + " ")
 
     def write_heading(self, heading: str) -> None:
-        super().write_heading(self._(heading))
+        super().write_heading(self.lookup(heading))
 
     def write_text(self, text: str) -> None:
-        super().write_text(self._(text))
+        super().write_text(self.lookup(text))
 
     def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30,
                  col_spacing: int = 2) -> None:

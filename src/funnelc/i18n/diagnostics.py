@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from . import Translator, translator
-from .diagnostic_texts import CONTEXT, TEMPLATES
+from .diagnostic_texts import CONTEXT, PLURALS, TEMPLATES, WORDS
 
 if TYPE_CHECKING:
     from ..diagnostics import Diagnostic
@@ -76,9 +76,9 @@ class Localizer:
 
     def __init__(self, tr: Translator, templates: Sequence[str] = TEMPLATES) -> None:
         self.tr = tr
-        self.words = DiagnosticWords(
-            error=tr.pgettext(CONTEXT, "error"), warning=tr.pgettext(CONTEXT, "warning"),
-            note=tr.pgettext(CONTEXT, "note"), help=tr.pgettext(CONTEXT, "help"))
+        # The texts come from diagnostic_texts (marked there for extraction).
+        error, warning, note, help_, or_, and_ = (tr.pgettext(CONTEXT, w) for w in WORDS)
+        self.words = DiagnosticWords(error=error, warning=warning, note=note, help=help_)
         # Most literal text first: `unknown {a}` must not take what a longer template
         # (`unknown stage `{a}``) says more precisely.
         ordered = sorted(templates, key=_literal_length, reverse=True)
@@ -88,10 +88,7 @@ class Localizer:
             self._buckets.setdefault(key, []).append((compile_template(template), template))
         self._wild = self._buckets.get("", [])
         self._done: dict[str, str] = {}
-        self._joiners = {", ": ", ", " or ": tr.pgettext(CONTEXT, " or "),
-                         " and ": tr.pgettext(CONTEXT, " and "),
-                         ", or ": tr.pgettext(CONTEXT, " or "),
-                         ", and ": tr.pgettext(CONTEXT, " and ")}
+        self._joiners = {", ": ", ", " or ": or_, " and ": and_, ", or ": or_, ", and ": and_}
 
     def template_of(self, text: str) -> tuple[str, dict[str, str]] | None:
         """The template that makes `text`, and the values it was filled with."""
@@ -146,9 +143,7 @@ class Localizer:
 
     def summary(self, counts: dict[str, int]) -> str:
         """`2 ошибки, 1 предупреждение`: the closing line of a text report."""
-        forms = {"error": ("{n} error", "{n} errors"),
-                 "warning": ("{n} warning", "{n} warnings"),
-                 "note": ("{n} note", "{n} notes")}
+        forms = dict(zip(("error", "warning", "note"), PLURALS))
         parts = []
         for sev in ("error", "warning", "note"):
             n = counts.get(sev, 0)
@@ -159,8 +154,8 @@ class Localizer:
 
     def files_clean(self, n: int) -> str:
         """`check`'s note when nothing was found."""
-        return self.tr.npgettext(CONTEXT, "{n} file checked, no problems",
-                                 "{n} files checked, no problems", n).format(n=n)
+        one, many = PLURALS[3]
+        return self.tr.npgettext(CONTEXT, one, many, n).format(n=n)
 
 
 @functools.cache
