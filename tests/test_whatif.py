@@ -230,7 +230,8 @@ def test_whatif_on_saleschef_tables_and_plot(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     for name in ("Осенний пик", "Третий дизайнер", "Жесткий SLA по КП"):
         assert f"Δ {name}" in r.output
-    assert "utilization Менеджеры" in r.output
+    # saleschef is a `language ru` account: its labels are Russian (issue 16, section 1).
+    assert "занятость: Менеджеры" in r.output
     assert (tmp_path / "cmp.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in (tmp_path / "cmp.svg").read_text(encoding="utf-8")[:500]
 

@@ -123,15 +123,16 @@ def test_whatif_plot_money_durations_and_no_offset(account: Path, tmp_path: Path
     run("whatif", str(account), "--scenario", "Третий менеджер", "--plot",
         str(tmp_path / "wi"), *FAST)
     assert_readable(drawn)
-    revenue = panel(drawn, "Δ revenue")
+    # A `language ru` account: titles, units and money in Russian (`+2,5 млн ₽`).
+    revenue = panel(drawn, "Δ выручка")
     money = [t for t in tick_texts(revenue) if t != "0 ₽"]
-    assert money and all(re.fullmatch(r"[+-]?[\d.]+ (тыс\.|млн|млрд) ₽", t) for t in money), \
+    assert money and all(re.fullmatch(r"[+-]?[\d,]+ (тыс\.|млн|млрд) ₽", t) for t in money), \
         money
     assert any(t.startswith("+") for t in money), "gains are signed"
-    cycle = panel(drawn, "Δ time to won")  # a half-hour gain on a six-day cycle
-    assert cycle.get_title().endswith(", minutes"), cycle.get_title()
-    breaches = panel(drawn, "Δ respond breaches")
-    assert all(t.endswith(" pp") for t in tick_texts(breaches) if t != "Третий менеджер")
+    cycle = panel(drawn, "Δ время до выигрыша")  # a half-hour gain on a six-day cycle
+    assert cycle.get_title().endswith(", минуты"), cycle.get_title()
+    breaches = panel(drawn, "Δ нарушения реакции")
+    assert all(t.endswith(" п. п.") for t in tick_texts(breaches) if t != "Третий менеджер")
     assert (tmp_path / "wi.png").exists() and (tmp_path / "wi.svg").exists()
 
 
@@ -150,8 +151,8 @@ def test_sweep_plots_heat_map_and_lines(account: Path, tmp_path: Path,
     assert all(t.get_text().endswith("₽") for t in heat.texts)
     assert all(t.endswith("₽") for t in (x.get_text() for x in lines.yaxis.get_ticklabels())
                if t)
-    assert cycle.axes[1].get_ylabel().endswith(", days"), cycle.axes[1].get_ylabel()
-    assert breaches.axes[1].get_ylabel().startswith("respond breaches")
+    assert cycle.axes[1].get_ylabel().endswith(", дни"), cycle.axes[1].get_ylabel()
+    assert breaches.axes[1].get_ylabel().startswith("нарушения реакции")
     assert all(t.endswith("%") for t in (x.get_text() for x in
                                          breaches.axes[1].yaxis.get_ticklabels()) if t)
 
@@ -161,7 +162,7 @@ def test_sweep_one_axis_line(account: Path, tmp_path: Path, drawn: list[Figure])
         "--plot", str(tmp_path / "one"), *FAST)
     assert_readable(drawn)
     (ax,) = axes_of(drawn)
-    assert ax.get_ylabel() == "profit"
+    assert ax.get_ylabel() == "прибыль"
     assert all(re.search(r"(тыс\.|млн|млрд) ₽$|^0 ₽$", t.get_text())
                for t in ax.yaxis.get_ticklabels() if t.get_text())
 
@@ -178,7 +179,7 @@ def test_staffing_plot_percent_ticks(account: Path, tmp_path: Path,
         assert ticks and all(t.endswith("%") for t in ticks), ticks
         assert all(t.get_text().isdigit() for t in ax.xaxis.get_ticklabels()
                    if t.get_text())
-    assert utilization.get_ylabel().startswith("utilization of Sales")
+    assert utilization.get_ylabel().startswith("занятость команды Sales")
 
 
 def test_whatif_table_money_once_and_one_unit_per_estimate(account: Path) -> None:
@@ -191,12 +192,12 @@ def test_whatif_table_money_once_and_one_unit_per_estimate(account: Path) -> Non
     assert r.exit_code == 0, r.output
     rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
             for line in r.output.splitlines() if line.startswith("│")}
-    base, delta = rows["revenue"]
-    assert re.fullmatch(r"[\d.]+ ±[\d.]+ (млн|млрд) ₽", base), base
-    assert re.fullmatch(r"[+-][\d.]+ ±[\d.]+ (тыс\.|млн|млрд) ₽", delta), delta
-    mean, _, half = rows["time to won (P)"][0].partition(" ±")
-    assert mean[-1] == half[-1] == "d", rows["time to won (P)"]
-    assert rows["total cost"][1] == "0 ₽"
+    base, delta = rows["выручка"]
+    assert re.fullmatch(r"[\d,]+ ±[\d,]+ (млн|млрд) ₽", base), base
+    assert re.fullmatch(r"[+-][\d,]+ ±[\d,]+ (тыс\.|млн|млрд) ₽", delta), delta
+    mean, _, half = rows["время до выигрыша (P)"][0].partition(" ±")
+    assert mean.endswith(" дн.") and half.endswith(" дн."), rows["время до выигрыша (P)"]
+    assert rows["затраты всего"][1] == "0 ₽"
 
 
 @given(st.floats(-1e13, 1e13), st.floats(0, 1e13), st.sampled_from(["ru", "uk", "en"]))

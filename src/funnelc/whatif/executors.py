@@ -35,7 +35,20 @@ from ..sim.stats import RepStats
 
 __all__ = ["Task", "Executor", "SerialExecutor", "LocalExecutor", "DaskExecutor",
            "ExecutorError", "make_executor", "plan_tasks", "run_batch", "run_packed", "Runner",
-           "DASK_TASK_SECONDS", "Progress"]
+           "DASK_TASK_SECONDS", "Progress", "RunPlace"]
+
+
+@dataclass(frozen=True)
+class RunPlace:
+    """Where the replications ran, as data for the output's header (`staff_why.place_text`
+    says it in the output's language)."""
+
+    executor: str
+    """"local" or "dask"."""
+    workers: int
+    address: str | None = None
+    serial_only: bool = False
+    """Measured too little work to start workers: everything ran in this process."""
 
 DASK_TASK_SECONDS = 0.2
 """Least wall time of one Dask task (see the module docstring)."""
@@ -372,6 +385,13 @@ class Runner:
         before = self.replications
         self.planned = max(self.planned, before + total)
         self.progress(before + done, self.planned)
+
+    def place(self) -> RunPlace:
+        """Where the work ran, as data."""
+        ex = self.executor
+        return RunPlace("dask" if isinstance(ex, DaskExecutor) else ex.name, ex.workers,
+                        getattr(ex, "address", None),
+                        self.auto_serial and self._serial_only)
 
     def describe(self) -> str:
         """Where the work ran, for the output's header."""

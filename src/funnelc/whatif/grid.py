@@ -31,7 +31,7 @@ from ..span import Span
 from .variants import OverrideError, OverrideLine
 
 __all__ = ["VarySpec", "parse_vary", "grid_values", "MAX_VALUES", "MAX_POINTS", "SweepPoint",
-           "axis_label", "AxisSlot", "axis_slot"]
+           "axis_label", "axis_parts", "AxisSlot", "axis_slot"]
 
 MAX_VALUES = 500
 """Values one axis may take: more is almost surely a mistyped step."""
@@ -76,6 +76,12 @@ class VarySpec:
     """Where `rate ` was cut from `text` (offset, length), (0, 0) if not."""
     axis: str = field(default="")
     """Column name: `Менеджеры size`, `Сайт и квиз rate (/day)` (set after parsing)."""
+    axis_what: str = ""
+    """What of the subject varies (`size`, `rate`, `profile`, `work`, `sla`, `respond`,
+    `stay`, `share`; empty for another kind of line): the renderers say it in the
+    output's language."""
+    axis_subject: str = ""
+    """The team, source or `Pipeline.Stage` the axis changes."""
 
     def value_text(self, value: float) -> str:
         return _fmt_number(value) + self.unit
@@ -168,6 +174,18 @@ def parse_vary(text: str, origin: str = "--vary") -> VarySpec:
         parse = text[:at] + text[rate.end():]
     return VarySpec(text=text, origin=origin, start=mt.start(), end=mt.end(), values=values,
                     unit=unit, parse_text=parse, cut=cut)
+
+
+def axis_parts(ovr: m.Override) -> tuple[str, str]:
+    """(what varies, of which subject) for `VarySpec.axis_what` and `axis_subject`."""
+    stage = (f"{ovr.stage.pipeline.value}.{ovr.stage.stage.value}"
+             if ovr.stage is not None and ovr.stage.pipeline is not None
+             else ovr.stage.stage.value if ovr.stage is not None else "")
+    subject = ovr.subject.value if ovr.subject is not None else ""
+    what = {"team_size": "size", "source_rate": "rate", "source_profile": "profile",
+            "stage_work": "work", "stage_sla": "sla", "stage_respond": "respond",
+            "stage_stay": "stay", "stage_share": "share"}.get(ovr.kind, "")
+    return what, (stage if ovr.kind.startswith("stage_") else subject) if what else ""
 
 
 def axis_label(spec: VarySpec, ovr: m.Override) -> str:

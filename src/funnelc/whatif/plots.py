@@ -7,7 +7,9 @@ A client reads these figures: every axis speaks the metric's unit through a
 `FuncFormatter` built on `numfmt` (money as the account writes it, `1.38 млрд ₽`; shares
 as `12%` or, for differences, `+3 pp`; durations in days, hours or minutes, whichever
 the data's size calls for), so matplotlib never shows its offset or scientific labels
-(`1e7`, `+1.38e3`). The words of the figures stay in `_TEXT`, one place to translate."""
+(`1e7`, `+1.38e3`). The words of the figures stay in `_TEXT`, translated with the
+catalogs into the account's language (`--lang` overrides), as are the metrics' labels,
+the axes and the ticks (`labels`)."""
 
 from __future__ import annotations
 
@@ -15,8 +17,10 @@ import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import C_, Translator, translator
 from ..numfmt import money_in, num
 from ..report.figures import draws_figure
+from . import labels
 
 if TYPE_CHECKING:
     from matplotlib.axis import Axis
@@ -27,23 +31,34 @@ if TYPE_CHECKING:
     from .metrics import MetricDef
     from .runs import VariantRun
     from .staffing import StaffingResult
+    from .targets import Target
 
 __all__ = ["whatif_figure", "sweep_figure", "staffing_figure"]
 
 
 _TEXT = {
-    "suptitle": "scenario − baseline, paired 95% interval (same random numbers)",
-    "delta": "Δ {label}",
-    "days": "days", "hours": "hours", "minutes": "minutes",
-    "deals": "deals",
-    "simulated": "simulated (95% interval)",
-    "exact": "exact",
-    "target": "target: {text}",
-    "answer": "answer: {size}",
-    "size of": "size of {team}",
-    "at": "at {fixed}",
+    "suptitle": C_("plot", "scenario − baseline, paired 95% interval (same random numbers)"),
+    "delta": C_("plot", "Δ {label}"),
+    "days": C_("plot", "days"), "hours": C_("plot", "hours"),
+    "minutes": C_("plot", "minutes"),
+    "deals": C_("plot", "deals"),
+    "simulated": C_("plot", "simulated (95% interval)"),
+    "exact": C_("plot", "exact"),
+    "target": C_("plot", "target: {text}"),
+    "answer": C_("plot", "answer: {size}"),
+    "size of": C_("plot", "size of {team}"),
+    "at": C_("plot", "at {fixed}"),
+    "graveyard stages": C_("plot", "graveyard stages"),
+    "utilization of": C_("plot", "utilization of {team} (%)"),
+    "picked up within": C_("plot", "picked up within {limit} (%)"),
+    "gave up waiting": C_("plot", "gave up waiting (%)"),
 }
-"""Every word the figures show (titles, units, legends), in English."""
+"""Every word the figures show (titles, units, legends), English msgids of the catalogs."""
+
+
+def _t(tr: Translator | None, key: str) -> str:
+    return (tr or translator("en")).pgettext("plot", _TEXT[key])
+
 
 _HOURS_IN = {"days": 24.0, "hours": 1.0, "minutes": 1.0 / 60.0}
 
@@ -67,22 +82,28 @@ def _signed(text: str, x: float, signed: bool) -> str:
     return "+" + text if signed and x > 0 else text
 
 
-def metric_axis(d: MetricDef, values: Sequence[float], *, signed: bool = False
-                ) -> tuple[str, float, Callable[[float], str]]:
+def metric_axis(d: MetricDef, values: Sequence[float], *, signed: bool = False,
+                tr: Translator | None = None) -> tuple[str, float, Callable[[float], str]]:
     """How an axis shows metric `d` whose values (in display units) are `values`: the
     title's unit suffix, the factor the plotted numbers are divided by, and the tick
     text. `signed`: the axis shows differences (a `+` on gains, percentage points)."""
+    loc = tr if tr is not None and tr.lang != "en" else None
+    number: Callable[[float], str] = loc.sig if loc is not None else num
     if d.money:
-        currency, language = d.unit or None, d.language
+        currency, language = d.unit or None, d.language if tr is None else tr.lang
+        if loc is not None:
+            return "", 1.0, lambda x: _signed(labels.money(loc, x, currency), x, signed)
         return "", 1.0, lambda x: _signed(money_in(x, currency, language), x, signed)
     if d.unit == "%":
-        mark = " pp" if signed else "%"
-        return "", 1.0, lambda x: _signed(num(x) + mark, x, signed)
+        mark = ((" " + loc.pgettext("unit", "pp")) if loc is not None else " pp") \
+            if signed else "%"
+        return "", 1.0, lambda x: _signed(number(x) + mark, x, signed)
     if d.unit == "h":
         unit = _duration_unit(_span(values))
-        return f", {_TEXT[unit]}", _HOURS_IN[unit], lambda x: _signed(num(x), x, signed)
-    suffix = f" ({_TEXT['deals']})" if d.unit == "deals" else (f" ({d.unit})" if d.unit else "")
-    return suffix, 1.0, lambda x: _signed(num(x), x, signed)
+        return f", {_t(tr, unit)}", _HOURS_IN[unit], lambda x: _signed(number(x), x, signed)
+    suffix = (f" ({_t(tr, 'deals')})" if d.unit == "deals" else
+              (f" ({d.unit})" if d.unit else ""))
+    return suffix, 1.0, lambda x: _signed(number(x), x, signed)
 
 
 def _ticks(axis: Axis, text: Callable[[float], str]) -> None:
@@ -103,7 +124,8 @@ def _plt() -> Any:
 
 @draws_figure
 def whatif_figure(base: VariantRun, comparisons: Sequence[Comparison],
-                  keys: Sequence[str], defs: dict[str, MetricDef]) -> Figure:
+                  keys: Sequence[str], defs: dict[str, MetricDef],
+                  tr: Translator | None = None) -> Figure:
     """Small multiples: one panel per metric, one bar per scenario (Δ against the
     baseline with its paired 95 % interval), green better / red worse / grey no change."""
     plt = _plt()
@@ -132,7 +154,7 @@ def whatif_figure(base: VariantRun, comparisons: Sequence[Comparison],
             errs.append((delta.diff.ci95 or 0.0) * d.scale)
             cols_.append(colours[delta.verdict])
         suffix, per, text = metric_axis(d, [abs(v) + e for v, e in zip(vals, errs)],
-                                        signed=True)
+                                        signed=True, tr=tr)
         y = list(range(len(names)))
         ax.barh(y, [v / per for v in vals], xerr=[e / per for e in errs], color=cols_,
                 capsize=3)
@@ -145,22 +167,30 @@ def whatif_figure(base: VariantRun, comparisons: Sequence[Comparison],
         else:  # nothing moved: one tick at zero, not a scale of hundredths of a rouble
             ax.set_xticks([0.0])
         _ticks(ax.xaxis, text)
-        ax.set_title(_TEXT["delta"].format(label=d.label) + suffix, fontsize=9)
+        ax.set_title(_t(tr, "delta").format(label=labels.metric_label(tr or translator("en"), d))
+                     + suffix, fontsize=9)
         ax.tick_params(axis="x", labelsize=8)
     for j in range(n, rows * cols):
         axes[j // cols][j % cols].set_visible(False)
-    fig.suptitle(_TEXT["suptitle"], fontsize=10)
+    fig.suptitle(_t(tr, "suptitle"), fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.97))
     return fig
 
 
 @draws_figure
 def sweep_figure(points: Sequence[SweepPoint], specs: Sequence[VarySpec],
-                 metric: MetricDef) -> Figure:
+                 metric: MetricDef, tr: Translator | None = None) -> Figure:
     """One axis: the metric against it with a 95 % band. Two or more: a heat map over
     the first two (further axes at their first value) beside lines of the metric against
     the first axis, one per value of the second."""
     plt = _plt()
+    tr = tr or translator("en")
+
+    def axis(spec: VarySpec) -> str:
+        return labels.axis_text(tr, spec)
+
+    def at(spec: VarySpec) -> Callable[[float], str]:
+        return lambda x: labels.value_text(tr, spec, x)
 
     def shown(p: SweepPoint) -> tuple[float, float]:
         e = p.estimates.get(metric.key)
@@ -168,13 +198,14 @@ def sweep_figure(points: Sequence[SweepPoint], specs: Sequence[VarySpec],
             return math.nan, 0.0
         return e.mean * metric.scale, (e.ci95 or 0.0) * metric.scale
 
-    suffix, per, text = metric_axis(metric, [abs(m) + h for m, h in map(shown, points)])
+    suffix, per, text = metric_axis(metric, [abs(m) + h for m, h in map(shown, points)],
+                                    tr=tr)
 
     def value(p: SweepPoint) -> tuple[float, float]:
         m, h = shown(p)
         return m / per, h / per
 
-    title = metric.label + suffix
+    title = labels.metric_label(tr, metric) + suffix
     if len(specs) == 1:
         fig, ax = plt.subplots(figsize=(6, 4))
         xs = [p.values[0] for p in points]
@@ -184,12 +215,12 @@ def sweep_figure(points: Sequence[SweepPoint], specs: Sequence[VarySpec],
         ax.plot(xs, m, marker="o")
         ax.fill_between(xs, [a - b for a, b in zip(m, h)], [a + b for a, b in zip(m, h)],
                         alpha=0.25)
-        ax.set_xlabel(specs[0].axis)
+        ax.set_xlabel(axis(specs[0]))
         if len(xs) <= 15:
             ax.set_xticks(xs)
-            ax.set_xticklabels([specs[0].value_text(x) for x in xs], fontsize=8)
+            ax.set_xticklabels([at(specs[0])(x) for x in xs], fontsize=8)
         else:
-            _ticks(ax.xaxis, specs[0].value_text)
+            _ticks(ax.xaxis, at(specs[0]))
         _ticks(ax.yaxis, text)
         ax.set_ylabel(title)
         ax.grid(alpha=0.3)
@@ -206,11 +237,11 @@ def sweep_figure(points: Sequence[SweepPoint], specs: Sequence[VarySpec],
     fig, (hm, ln) = plt.subplots(1, 2, figsize=(12, 4.5))
     im = hm.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
     hm.set_xticks(range(len(xv)))
-    hm.set_xticklabels([specs[0].value_text(x) for x in xv], fontsize=8)
+    hm.set_xticklabels([at(specs[0])(x) for x in xv], fontsize=8)
     hm.set_yticks(range(len(yv)))
-    hm.set_yticklabels([specs[1].value_text(y) for y in yv], fontsize=8)
-    hm.set_xlabel(specs[0].axis)
-    hm.set_ylabel(specs[1].axis)
+    hm.set_yticklabels([at(specs[1])(y) for y in yv], fontsize=8)
+    hm.set_xlabel(axis(specs[0]))
+    hm.set_ylabel(axis(specs[1]))
     finite = [v for row in grid for v in row if not math.isnan(v)]
     mid = (min(finite) + max(finite)) / 2 if finite else 0.0
     for r, row in enumerate(grid):
@@ -227,34 +258,45 @@ def sweep_figure(points: Sequence[SweepPoint], specs: Sequence[VarySpec],
         xs = [p.values[0] for p in line]
         vals = [value(p) for p in line]
         ln.errorbar(xs, [v for v, _ in vals], yerr=[e for _, e in vals], marker="o",
-                    capsize=3, label=specs[1].value_text(y))
-    ln.set_xlabel(specs[0].axis)
+                    capsize=3, label=at(specs[1])(y))
+    ln.set_xlabel(axis(specs[0]))
     ln.set_xticks(xv)
-    ln.set_xticklabels([specs[0].value_text(x) for x in xv], fontsize=8)
+    ln.set_xticklabels([at(specs[0])(x) for x in xv], fontsize=8)
     _ticks(ln.yaxis, text)
     ln.set_ylabel(title)
     ln.grid(alpha=0.3)
-    ln.legend(fontsize=7, title=specs[1].axis, title_fontsize=7)
+    ln.legend(fontsize=7, title=axis(specs[1]), title_fontsize=7)
     if len(specs) > 2:
-        fixed = ", ".join(f"{s.axis} = {s.value_text(v)}" for s, v in zip(specs[2:], rest))
-        fig.suptitle(_TEXT["at"].format(fixed=fixed), fontsize=9)
+        fixed = ", ".join(f"{axis(s)} = {at(s)(v)}" for s, v in zip(specs[2:], rest))
+        fig.suptitle(_t(tr, "at").format(fixed=fixed), fontsize=9)
     fig.tight_layout()
     return fig
 
 
-def _share_label(label: str) -> tuple[str, bool]:
-    """A target's label without its `(%)`, and whether its figures are percentages (the
-    ticks then say `%` themselves)."""
+def _target_label(t: Target, team: str, tr: Translator | None) -> tuple[str, bool]:
+    """What a target's axis measures, and whether its figures are percentages (the ticks
+    then say `%` themselves, so the `(%)` of the label is dropped)."""
+    if tr is None or tr.lang == "en":
+        label = t.metric_label
+    elif t.kind == "graveyard":
+        label = _t(tr, "graveyard stages")
+    elif t.kind == "utilization":
+        label = _t(tr, "utilization of").format(team=team)
+    elif t.kind == "respond":
+        label = _t(tr, "picked up within").format(limit=tr.hours(t.hours))
+    else:
+        label = _t(tr, "gave up waiting")
     if label.endswith(" (%)"):
         return label[:-4], True
     return label, False
 
 
 @draws_figure
-def staffing_figure(result: StaffingResult) -> Figure:
+def staffing_figure(result: StaffingResult, tr: Translator | None = None) -> Figure:
     """One panel per target: the simulated metric against team size (95 % error bars),
     the exact (Erlang) curve where it applies, the target line and the answer."""
     plt = _plt()
+    number: Callable[[float], str] = tr.sig if tr is not None and tr.lang != "en" else num
     targets = result.targets
     fig, axes = plt.subplots(1, len(targets), figsize=(5.2 * len(targets), 4), squeeze=False)
     sizes = [pt.size for pt in result.curve]
@@ -265,21 +307,21 @@ def staffing_figure(result: StaffingResult) -> Figure:
             e = pt.estimates[i]
             ys.append(math.nan if e.mean is None else e.mean * target.scale)
             es.append((e.ci95 or 0.0) * target.scale)
-        ax.errorbar(sizes, ys, yerr=es, marker="o", capsize=3, label=_TEXT["simulated"])
+        ax.errorbar(sizes, ys, yerr=es, marker="o", capsize=3, label=_t(tr, "simulated"))
         exact = [(pt.size, x * target.scale) for pt in result.curve
                  if (x := pt.exact[i]) is not None]
         if exact:
             ax.plot([s for s, _ in exact], [v for _, v in exact], "k--",
-                    linewidth=1, label=result.exact_model or _TEXT["exact"])
+                    linewidth=1, label=result.exact_model or _t(tr, "exact"))
         ax.axhline(target.threshold * target.scale, color="#d0453a", linewidth=1,
-                   label=_TEXT["target"].format(text=target.text))
+                   label=_t(tr, "target").format(text=target.text))
         if result.answer is not None:
             ax.axvline(result.answer, color="#2e9e5b", linewidth=1,
-                       label=_TEXT["answer"].format(size=result.answer))
-        ax.set_xlabel(_TEXT["size of"].format(team=result.team))
-        label, share = _share_label(target.metric_label)
+                       label=_t(tr, "answer").format(size=result.answer))
+        ax.set_xlabel(_t(tr, "size of").format(team=result.team))
+        label, share = _target_label(target, result.team, tr)
         ax.set_ylabel(label)
-        _ticks(ax.yaxis, (lambda x: num(x) + "%") if share else num)
+        _ticks(ax.yaxis, (lambda x: number(x) + "%") if share else number)
         ax.set_xticks(sizes)
         _ticks(ax.xaxis, lambda x: f"{x:.0f}")
         ax.grid(alpha=0.3)

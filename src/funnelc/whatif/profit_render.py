@@ -9,11 +9,12 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from ..i18n import C_, choose, translator
+from ..i18n import C_, Translator, choose, translator
 from ..jsontypes import JSONObject
 from ..numfmt import DASH, est_money, money_in
 from ..termtext import plain
 from .staff_render import staff_json
+from .staff_why import confidence_text, exact_profit_text, profit_note
 from .staffing_profit import ProfitStaffResult
 
 __all__ = ["profit_text", "profit_json"]
@@ -21,8 +22,7 @@ __all__ = ["profit_text", "profit_json"]
 
 def profit_text(console: Console, result: ProfitStaffResult) -> None:
     """The answer, the exact optimum and the curve, in the account's language (`--lang`
-    overrides; the search's own reasons, `confidence_text` and `exact_why`, are the
-    service's English)."""
+    overrides), its reasons too (`staff_why`)."""
     p, run = result.profit, result.outcome.run
     cur, lang = p.currency, p.language
     tr = translator(choose(lang))
@@ -51,9 +51,11 @@ def profit_text(console: Console, result: ProfitStaffResult) -> None:
             team=p.team, targets=", ".join(t.text.strip() for t in p.targets), best=p.best,
             money=money, flat=flat), style="bold"))
     console.print(plain(_("confidence: {level} — {why}").format(
-        level=tr.pgettext("confidence", p.confidence), why=p.confidence_text)))
-    console.print(plain(_("exact: {why}").format(why=p.exact_why) if p.exact is not None
-                        else p.exact_why, style="dim"))
+        level=tr.pgettext("confidence", p.confidence),
+        why=confidence_text(tr, p.confidence_why))))
+    exact_why = exact_profit_text(tr, p.exact_why)
+    console.print(plain(_("exact: {why}").format(why=exact_why) if p.exact is not None
+                        else exact_why, style="dim"))
     table = Table(title=plain(_("profit by size of {team}").format(team=p.team)),
                   title_justify="left")
     for col in (_("size"), _("reps"), _("profit / month"), _("vs best"), _("exact"),
@@ -70,7 +72,8 @@ def profit_text(console: Console, result: ProfitStaffResult) -> None:
                       (_("met") if x.feasible else _("missed")) if p.targets else DASH)
     console.print(table)
     for note in p.notes:
-        console.print(plain(_("note: {note}").format(note=note), style="yellow"))
+        console.print(plain(_("note: {note}").format(note=profit_note(tr, note, p.team)),
+                            style="yellow"))
 
 
 CONFIDENCE_LEVELS = (C_("confidence", "high"), C_("confidence", "moderate"),
@@ -81,6 +84,7 @@ CONFIDENCE_LEVELS = (C_("confidence", "high"), C_("confidence", "moderate"),
 def profit_json(result: ProfitStaffResult) -> JSONObject:
     """The staffing document (schema `staff.schema.json`) with the profit search."""
     p = result.profit
+    en: Translator = translator("en")
 
     def est(e: object) -> JSONObject | None:
         if e is None:
@@ -96,10 +100,14 @@ def profit_json(result: ProfitStaffResult) -> JSONObject:
         "currency": p.currency, "best": p.best,
         "flat_region": None if p.flat is None else {"from": p.flat[0], "to": p.flat[1]},
         "exact": (None if p.exact is None else
-                  {"model": p.exact.model, "optimum": p.exact.optimum, "why": p.exact.why}),
-        "exact_why": p.exact_why, "start": p.start, "replications": p.replications,
-        "confidence": p.confidence, "confidence_text": p.confidence_text,
-        "notes": list(p.notes),
+                  {"model": p.exact.model, "optimum": p.exact.optimum,
+                   "why": exact_profit_text(en, p.exact.why)}),
+        "exact_why": exact_profit_text(en, p.exact_why),
+        "exact_why_kind": p.exact_why.kind, "start": p.start,
+        "replications": p.replications,
+        "confidence": p.confidence, "confidence_text": confidence_text(en, p.confidence_why),
+        "notes": [profit_note(en, n, p.team) for n in p.notes],
+        "note_kinds": list(p.notes),
         "sizes": [{"size": x.size, "replications": x.replications,
                    "profit_per_month": est(x.profit), "revenue_per_month": est(x.revenue),
                    "cost_per_month": est(x.cost), "versus_best": est(x.versus_best),

@@ -14,11 +14,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..i18n import Translator, choose, translator
 from ..jsontypes import JSON, JSONObject
 from ..numfmt import DASH, hours, hours_like, money_in, money_pm
 from ..sim.ci import estimate
 from ..sim.results import Estimate
 from ..termtext import plain
+from . import labels
 from .compare import Comparison, Delta, headline_keys
 from .metrics import MetricDef
 from .service import WhatifResult
@@ -40,71 +42,90 @@ def _compact(x: float) -> str:
     return f"{x:.3g}"
 
 
-def _money(d: MetricDef, v: float) -> str:
-    return money_in(v, d.unit or None, d.language)
+def _money(d: MetricDef, v: float, tr: Translator | None) -> str:
+    if tr is not None and tr.lang != "en":
+        return labels.money(tr, v, d.unit or None)
+    # `--lang en` on a Russian account writes English money (`₽1.38B`), not `1.38 млрд ₽`.
+    return money_in(v, d.unit or None, d.language if tr is None else tr.lang)
 
 
-def fmt_value(d: MetricDef, x: float | None) -> str:
-    """A value in display units (x as stored: fractions for shares)."""
+def _local(tr: Translator | None) -> Translator | None:
+    """The translator when the output speaks another language than English: English keeps
+    the formats it always had (`numfmt`)."""
+    return tr if tr is not None and tr.lang != "en" else None
+
+
+def fmt_value(d: MetricDef, x: float | None, tr: Translator | None = None) -> str:
+    """A value in display units (x as stored: fractions for shares), in `tr`'s language."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return DASH
     v = x * d.scale
+    loc = _local(tr)
     if d.money:
-        return _money(d, v)
+        return _money(d, v, tr)
     if d.unit == "%":
-        return f"{v:.3g}%"
+        return (loc.sig(v) if loc else f"{v:.3g}") + "%"
     if d.unit == "h":
-        return hours(v)
-    return _compact(v)
+        return labels.duration(loc, v) if loc else hours(v)
+    return labels.count(loc, v) if loc else _compact(v)
 
 
-def _spread(d: MetricDef, x: float, like: float) -> str:
+def _spread(d: MetricDef, x: float, like: float, tr: Translator | None) -> str:
     """A half-width in the unit of the figure it belongs to (`like`, display units):
     `6.07d ±0.2d`, never `6.07d ±4.32m`."""
     v = x * d.scale
+    loc = _local(tr)
     if d.money:
-        return _money(d, v)
+        return _money(d, v, tr)
     if d.unit == "%":
-        return f"{v:.2g}"
+        return loc.sig(v, 2) if loc else f"{v:.2g}"
     if d.unit == "h":
-        return hours_like(v, like)
-    return _compact(v)
+        return labels.duration(loc, v, like) if loc else hours_like(v, like)
+    return labels.count(loc, v) if loc else _compact(v)
 
 
-def fmt_estimate(d: MetricDef, e: Estimate | None) -> str:
+def _money_pm(d: MetricDef, mean: float, half: float, tr: Translator | None) -> str:
+    if tr is not None and tr.lang != "en":
+        return labels.money_estimate(tr, mean, half, d.unit or None)
+    return money_pm(mean, half, d.unit or None, d.language if tr is None else tr.lang)
+
+
+def fmt_estimate(d: MetricDef, e: Estimate | None, tr: Translator | None = None) -> str:
     """`42.2% ±8.1`, `6.07d ±0.2d`, `202 ±126 млн ₽` (money's scale and sign once)."""
     if e is None or e.mean is None:
         return DASH
     if d.money and e.ci95 and math.isfinite(e.mean):
-        return money_pm(e.mean * d.scale, e.ci95 * d.scale, d.unit or None, d.language)
-    text = fmt_value(d, e.mean)
+        return _money_pm(d, e.mean * d.scale, e.ci95 * d.scale, tr)
+    text = fmt_value(d, e.mean, tr)
     if e.ci95:
-        text += f" ±{_spread(d, e.ci95, e.mean * d.scale)}"
+        text += f" ±{_spread(d, e.ci95, e.mean * d.scale, tr)}"
     return text
 
 
-def fmt_delta(d: MetricDef, delta: Estimate) -> str:
+def fmt_delta(d: MetricDef, delta: Estimate, tr: Translator | None = None) -> str:
     """`+3.1pp ±1.2`, `-2.5h ±40m`, `+120k ±30k`, `+1.2 млн ₽ ±310 тыс. ₽`, `0`
-    (exactly)."""
+    (exactly); in another language `+3,1 п.п. ±1,2`, `-2,5 ч ±40 мин`."""
     if delta.mean is None:
         return DASH
     v = delta.mean * d.scale
     if v == 0 and not delta.ci95:
-        return _money(d, 0.0) if d.money else "0"
+        return _money(d, 0.0, tr) if d.money else "0"
     sign = "+" if v > 0 else ("-" if v < 0 else "±")
     if d.money and delta.ci95:
-        return sign + money_pm(abs(v), delta.ci95 * d.scale, d.unit or None, d.language)
+        return sign + _money_pm(d, abs(v), delta.ci95 * d.scale, tr)
+    loc = _local(tr)
     if d.money:
-        body = _money(d, abs(v))
+        body = _money(d, abs(v), tr)
     elif d.unit == "%":
-        body = f"{abs(v):.2g}pp"
+        body = (loc.sig(abs(v), 2) + " " + loc.pgettext("unit", "pp") if loc
+                else f"{abs(v):.2g}pp")
     elif d.unit == "h":
-        body = hours(abs(v))
+        body = labels.duration(loc, abs(v)) if loc else hours(abs(v))
     else:
-        body = _compact(abs(v))
+        body = labels.count(loc, abs(v)) if loc else _compact(abs(v))
     text = sign + body
     if delta.ci95:
-        text += f" ±{_spread(d, delta.ci95, v)}"
+        text += f" ±{_spread(d, delta.ci95, v, tr)}"
     return text
 
 
@@ -115,84 +136,141 @@ def delta_style(delta: Delta) -> str:
 
 def render_whatif(console: Console, header: str, base_values: dict[str, Estimate],
                   defs: dict[str, MetricDef], keys: Sequence[str],
-                  comparisons: Sequence[Comparison], top: int) -> None:
+                  comparisons: Sequence[Comparison], top: int,
+                  tr: Translator | None = None) -> None:
+    """The comparison table, the graveyard verdicts that change and the other significant
+    changes per scenario, in `tr`'s language (English without one)."""
+    tr = tr or translator("en")
+    _ = tr.gettext
     console.print(plain(header, style="dim"))
     for c in comparisons:
         if c.run.variant.changes:
             console.print(plain(f"{c.name}: " + "; ".join(c.run.variant.changes), style="dim"))
-    table = Table(title="what-if: scenario − baseline (paired 95% CI)", title_justify="left")
-    table.add_column("metric")
-    table.add_column("baseline", justify="right")
+    table = Table(title=_("what-if: scenario − baseline (paired 95% CI)"),
+                  title_justify="left")
+    table.add_column(_("metric"))
+    table.add_column(_("baseline"), justify="right")
     for c in comparisons:
         table.add_column(plain(f"Δ {c.name}"), justify="right")
     for key in keys:
         d = defs[key]
-        row: list[str | Text] = [plain(d.label), fmt_estimate(d, base_values[key])]
+        row: list[str | Text] = [plain(labels.metric_label(tr, d)),
+                                 fmt_estimate(d, base_values[key], tr)]
         for c in comparisons:
             delta = c.deltas.get(key)
             if delta is None:
                 row.append(DASH)
             else:
-                row.append(Text(fmt_delta(d, delta.diff), style=delta_style(delta)))
+                row.append(Text(fmt_delta(d, delta.diff, tr), style=delta_style(delta)))
         table.add_row(*row)
     console.print(table)
-    console.print(Text("green: better, red: worse, yellow: changed (the 95% interval of the "
-                       "difference excludes 0); grey: no significant change", style="dim"))
+    console.print(Text(_("green: better, red: worse, yellow: changed (the 95% interval of the "
+                         "difference excludes 0); grey: no significant change"), style="dim"))
     for c in comparisons:
         for v in c.verdicts:
             if v.now_graveyard:
-                why = f": {v.reasons[0]}" if v.reasons else ""
-                console.print(plain(f"{c.name}: {v.stage} becomes a graveyard{why}",
+                text = (_("{scenario}: {stage} becomes a graveyard: {why}") if v.reasons else
+                        _("{scenario}: {stage} becomes a graveyard"))
+                console.print(plain(text.format(scenario=c.name, stage=v.stage,
+                                                why=v.reasons[0] if v.reasons else ""),
                                     style="red"))
             else:
-                console.print(plain(f"{c.name}: {v.stage} is no longer a graveyard",
-                                    style="green"))
-        shown = set(keys)
-        # Per pipeline, team and stage (the account-level ones are in the table).
-        others = [x for k, x in c.deltas.items()
-                  if k not in shown and x.significant and x.metric.subject is not None]
-        others.sort(key=lambda x: -abs(x.relative_pct or 0.0))
-        if others and top > 0:
-            console.print(plain(f"{c.name}: other significant changes", style="bold"))
-            for x in others[:top]:
-                rel = (f" ({x.relative_pct:+.3g}%)" if x.relative_pct is not None else "")
-                console.print(plain(f"  {x.metric.label}: {fmt_estimate(x.metric, x.baseline)}"
-                                    f" → {fmt_value(x.metric, x.value.mean)}, "
-                                    f"Δ {fmt_delta(x.metric, x.diff)}{rel}",
-                                    style=delta_style(x)))
-            if len(others) > top:
-                console.print(Text(f"  … and {len(others) - top} more (--top, --json)",
-                                   style="dim"))
+                console.print(plain(_("{scenario}: {stage} is no longer a graveyard").format(
+                    scenario=c.name, stage=v.stage), style="green"))
+        _others(console, c, set(keys), top, tr)
+
+
+def _relative(tr: Translator, pct: float | None) -> str:
+    if pct is None:
+        return ""
+    if tr.lang == "en":
+        return f" ({pct:+.3g}%)"
+    return f" ({'+' if pct > 0 else ''}{tr.sig(pct)}%)"
+
+
+def _others(console: Console, c: Comparison, shown: set[str], top: int,
+            tr: Translator) -> None:
+    """Per pipeline, team and stage, the significant changes (the account-level ones are
+    in the table), largest relative change first."""
+    _ = tr.gettext
+    others = [x for k, x in c.deltas.items()
+              if k not in shown and x.significant and x.metric.subject is not None]
+    others.sort(key=lambda x: -abs(x.relative_pct or 0.0))
+    if not others or top <= 0:
+        return
+    console.print(plain(_("{scenario}: other significant changes").format(scenario=c.name),
+                        style="bold"))
+    for x in others[:top]:
+        console.print(plain(f"  {labels.metric_label(tr, x.metric)}: "
+                            f"{fmt_estimate(x.metric, x.baseline, tr)}"
+                            f" → {fmt_value(x.metric, x.value.mean, tr)}, "
+                            f"Δ {fmt_delta(x.metric, x.diff, tr)}"
+                            f"{_relative(tr, x.relative_pct)}",
+                            style=delta_style(x)))
+    if len(others) > top:
+        more = len(others) - top
+        console.print(Text("  " + tr.ngettext("… and {n} more (--top, --json)",
+                                              "… and {n} more (--top, --json)", more).format(
+                                                  n=more), style="dim"))
 
 
 def whatif_text(console: Console, result: WhatifResult, top: int) -> None:
-    """The comparison as `funnelc whatif` prints it: the run, then `render_whatif`."""
+    """The comparison as `funnelc whatif` prints it: the run, then `render_whatif`, in the
+    account's language (`--lang` overrides)."""
+    from .staff_why import place_text
+
+    tr = translator(choose(result.language))
+    _ = tr.gettext
     r, n = result.run, len(result.comparisons)
-    header = (f"{r.file}: baseline and {n} scenario{'s' if n != 1 else ''}, {r.reps} "
-              f"replications × {r.days} days ({r.warmup_days} warm-up), seed {r.seed}, "
-              f"common random numbers; ran on {result.where}")
+    header = tr.ngettext(
+        "{file}: baseline and {n} scenario, {reps} × {days} ({warmup} warm-up), seed {seed}, "
+        "common random numbers; ran on {where}",
+        "{file}: baseline and {n} scenarios, {reps} × {days} ({warmup} warm-up), seed {seed}, "
+        "common random numbers; ran on {where}", n).format(
+            file=r.file, n=n, reps=_replications(tr, r.reps), days=_days(tr, r.days),
+            warmup=_days(tr, r.warmup_days, warmup=True), seed=r.seed,
+            where=place_text(tr, result.place, result.where))
     base = result.base
     defs = {d.key: d for d in base.space}
     if any(d.money for d in defs.values()):
-        header += f"; money over the {r.days - r.warmup_days} observed days"
+        header += "; " + tr.ngettext("money over the {n} observed day",
+                                     "money over the {n} observed days",
+                                     r.days - r.warmup_days).format(n=r.days - r.warmup_days)
     base_values = {k: estimate(base.series(k)) for k in defs}
     render_whatif(console, header, base_values, defs, headline_keys(base),
-                  result.comparisons, top)
-    _breaches_text(console, result)
+                  result.comparisons, top, tr)
+    _breaches_text(console, result, tr)
 
 
-def _breaches_text(console: Console, result: WhatifResult) -> None:
+def _replications(tr: Translator, n: int) -> str:
+    """`10 replications` (English as it always read, plural whatever the count)."""
+    if tr.lang == "en":
+        return f"{n} replications"
+    return tr.ngettext("{n} replication", "{n} replications", n).format(n=n)
+
+
+def _days(tr: Translator, n: int, warmup: bool = False) -> str:
+    """`365 days` and the warm-up's bare count (`30 warm-up`) as English always read;
+    `365 дней`, `30 дней` in another language."""
+    if tr.lang == "en":
+        return str(n) if warmup else f"{n} days"
+    return tr.duration(n, "day")
+
+
+def _breaches_text(console: Console, result: WhatifResult, tr: Translator) -> None:
     """Where each variant's respond breaches come from: deals arriving outside working
     hours, on which days (the why behind a respond figure that barely moves)."""
-    from .staff_render import breach_line
+    from .staff_why import breach_line, variant_name
 
-    rows = [(name, b) for name, splits in result.breaches for b in splits if b.breached]
+    rows = [(variant_name(tr, name, k == 0), b) for k, (name, splits)
+            in enumerate(result.breaches) for b in splits if b.breached]
     if not rows:
         return
-    console.print(plain("respond breaches by when the deal arrived:", style="bold"))
+    console.print(plain(tr.gettext("respond breaches by when the deal arrived:"),
+                        style="bold"))
     for name, b in rows:
         console.print(plain(f"  {name}: {b.target.removeprefix('respond at ')}: "
-                            f"{breach_line(b)}"))
+                            f"{breach_line(tr, b)}"))
 
 
 def _est(e: Estimate, scale: float) -> JSONObject:
@@ -244,5 +322,6 @@ def save_whatif_plot(result: WhatifResult, png: str, svg: str) -> list[str]:
 
     base = result.base
     defs = {d.key: d for d in base.space}
-    fig = whatif_figure(base, result.comparisons, headline_keys(base), defs)
+    fig = whatif_figure(base, result.comparisons, headline_keys(base), defs,
+                        translator(choose(result.language)))
     return save_figure(fig, png, svg)

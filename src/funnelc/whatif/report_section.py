@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
+from ..i18n import N_, Translator
 from .compare import Comparison, compare, headline_keys
 from .metrics import main_pipeline, metric_space, rep_values
 from .render import fmt_delta, fmt_estimate
@@ -56,43 +57,48 @@ def whatif_section(model: FunnelFile, net: Network, config: SimConfig, reps: lis
 
     breaches = [(v.variant.name, stage_breaches(v.net, v.reps, config.start))
                 for v in (base, *others)]
-    return _render(base, comparisons, breaches)
+    from ..i18n import choose, translator
+
+    lang = model.account.language if model.account is not None else None
+    return _render(base, comparisons, breaches, translator(choose(lang)))
 
 
 def _render(base: VariantRun, comparisons: list[Comparison],
-            breaches: list[tuple[str, tuple[BreachSplit, ...]]] | None = None) -> str:
+            breaches: list[tuple[str, tuple[BreachSplit, ...]]] | None = None,
+            tr: Translator | None = None) -> str:
+    from ..i18n import translator
     from ..report.figures import STANDALONE, render_svg
     from ..report.html import inline_svg
     from ..sim.ci import estimate
+    from .labels import metric_label
     from .plots import whatif_figure
 
+    tr = tr or translator("en")
+    _ = tr.gettext
     keys = headline_keys(base)
     defs = {d.key: d for d in base.space}
-    out = [f'<section id="{SECTION_ID}"><h2>What-if: the scenarios against this run</h2>',
-           '<p class="note">Each scenario ran the same replications as the run above, so '
-           "it saw the same arrivals and draws wherever it changes nothing (common random "
-           "numbers). Figures are the scenario's difference from this run with the 95 % "
-           "interval of the per-replication differences; green is better, red worse, "
-           "amber a change with no better side, grey no significant change.</p><ul>"]
+    out = [f'<section id="{SECTION_ID}"><h2>{_e(_("What-if: the scenarios against this run"))}'
+           "</h2>",
+           f'<p class="note">{_e(_(_NOTE))}</p><ul>']
     for c in comparisons:
         lines = "; ".join(f"<code>{_e(x)}</code>" for x in c.run.variant.changes)
         out.append(f"<li><b>{_e(c.name)}</b>: {lines}</li>")
     # In the report's sideways-scrolling box: one column per scenario is wider than a phone.
-    out.append('</ul><div class="scroll"><table><thead><tr><th>metric</th>'
-               '<th class="n">this run</th>')
+    out.append(f'</ul><div class="scroll"><table><thead><tr><th>{_e(_("metric"))}</th>'
+               f'<th class="n">{_e(_("this run"))}</th>')
     out += [f'<th class="n">Δ {_e(c.name)}</th>' for c in comparisons]
     out.append("</tr></thead><tbody>")
     for key in keys:
         d = defs[key]
-        out.append(f"<tr><td>{_e(d.label)}</td>"
-                   f'<td class="n">{_e(fmt_estimate(d, estimate(base.series(key))))}</td>')
+        out.append(f"<tr><td>{_e(metric_label(tr, d))}</td>"
+                   f'<td class="n">{_e(fmt_estimate(d, estimate(base.series(key)), tr))}</td>')
         for c in comparisons:
             delta = c.deltas.get(key)
             if delta is None:
                 out.append('<td class="n">—</td>')
             else:
                 out.append(f'<td class="n {_CLASS[delta.verdict]}">'
-                           f"{_e(fmt_delta(d, delta.diff))}</td>")
+                           f"{_e(fmt_delta(d, delta.diff, tr))}</td>")
         out.append("</tr>")
     out.append("</tbody></table></div>")
     changes = [(c.name, v) for c in comparisons for v in c.verdicts]
@@ -100,26 +106,39 @@ def _render(base: VariantRun, comparisons: list[Comparison],
         out.append("<ul>")
         for name, v in changes:
             if v.now_graveyard:
-                why = f": {_e(v.reasons[0])}" if v.reasons else ""
-                out.append(f'<li class="bad">{_e(name)}: {_e(v.stage)} becomes a '
-                           f"graveyard{why}</li>")
+                text = (_("{scenario}: {stage} becomes a graveyard: {why}") if v.reasons else
+                        _("{scenario}: {stage} becomes a graveyard"))
+                line = text.format(scenario=name, stage=v.stage,
+                                   why=v.reasons[0] if v.reasons else "")
+                out.append(f'<li class="bad">{_e(line)}</li>')
             else:
-                out.append(f'<li class="ok">{_e(name)}: {_e(v.stage)} is no longer a '
-                           "graveyard</li>")
+                line = _("{scenario}: {stage} is no longer a graveyard").format(
+                    scenario=name, stage=v.stage)
+                out.append(f'<li class="ok">{_e(line)}</li>')
         out.append("</ul>")
-    rows = [(name, b) for name, splits in breaches or [] for b in splits if b.breached]
-    if rows:
-        from .staff_render import breach_line
+    from .staff_why import breach_line, variant_name
 
-        out.append("<p>Respond breaches by when the deal arrived (the team's working "
-                   "hours, weekday):</p><ul>")
+    rows = [(variant_name(tr, name, k == 0), b) for k, (name, splits)
+            in enumerate(breaches or []) for b in splits if b.breached]
+    if rows:
+
+        out.append(f"<p>{_e(_(_BREACHES))}</p><ul>")
         out += [f"<li><b>{_e(name)}</b>: {_e(b.target.removeprefix('respond at '))}: "
-                f"{_e(breach_line(b))}</li>" for name, b in rows]
+                f"{_e(breach_line(tr, b))}</li>" for name, b in rows]
         out.append("</ul>")
     # The same SVG `funnelc whatif --plot` writes, through the one figure saver.
-    svg = render_svg(whatif_figure(base, comparisons, keys, defs), STANDALONE).svg
+    svg = render_svg(whatif_figure(base, comparisons, keys, defs, tr), STANDALONE).svg
+    caption = _e(_("Scenario − this run, paired 95 % intervals ({command} writes it as PNG "
+                   "and SVG).")).format(command="<code>funnelc whatif FILE --plot PATH</code>")
     out.append(f"<figure>{inline_svg(svg, 'plot-whatif')}"
-               '<figcaption id="plot-whatif-caption">Scenario − this run, paired 95 % '
-               "intervals (<code>funnelc whatif FILE --plot PATH</code> writes it as PNG and "
-               "SVG).</figcaption></figure></section>")
+               f'<figcaption id="plot-whatif-caption">{caption}</figcaption></figure></section>')
     return "".join(out)
+
+
+_NOTE = N_("Each scenario ran the same replications as the run above, so it saw the same "
+           "arrivals and draws wherever it changes nothing (common random numbers). Figures "
+           "are the scenario's difference from this run with the 95 % interval of the "
+           "per-replication differences; green is better, red worse, amber a change with no "
+           "better side, grey no significant change.")
+_BREACHES = N_("Respond breaches by when the deal arrived (the team's working hours, "
+               "weekday):")

@@ -17,7 +17,7 @@ from ..jsontypes import JSONObject
 from ..sim.budget import WorkBudget, estimate_work
 from ..sim.config import SimConfig
 from .compare import Comparison, compare
-from .executors import Runner
+from .executors import Runner, RunPlace
 from .grid import VarySpec
 from .metrics import MetricDef
 from .runs import Variant, VariantRun, run_variants
@@ -66,6 +66,11 @@ class WhatifResult:
     breaches: list[tuple[str, tuple[BreachSplit, ...]]] = field(default_factory=list)
     """Per variant (baseline first): the respond breaches of each stage with a respond
     limit, by when the deal arrived and by queue priority (`staff_explain`)."""
+    place: RunPlace | None = None
+    """`where` as data (`Runner.place`), said in the output's language."""
+    language: str | None = None
+    """The account's `language`: the text, tables and plots speak it (`--lang`
+    overrides)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,9 @@ class SweepResult:
     chosen: list[MetricDef]
     run: RunRecord
     where: str
+    place: RunPlace | None = None
+    language: str | None = None
+    """The account's `language` (see `WhatifResult.language`)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,13 @@ class StaffResult:
     where: str
     explanation: Explanation | None = None
     """Why the answer is what it is (`staff_explain`); None when not asked for."""
+    place: RunPlace | None = None
+    language: str | None = None
+    """The account's `language` (see `WhatifResult.language`)."""
+
+
+def _language(model: m.FunnelFile) -> str | None:
+    return model.account.language if model.account is not None else None
 
 
 def compare_variants(variants: Sequence[Variant], config: SimConfig, runner: Runner,
@@ -97,7 +112,8 @@ def compare_variants(variants: Sequence[Variant], config: SimConfig, runner: Run
     runs = run_variants(variants, config, runner)
     breaches = [(r.variant.name, stage_breaches(r.net, r.reps, config.start)) for r in runs]
     return WhatifResult(runs[0], compare(runs[0], runs[1:]), RunRecord.of(path, config),
-                        runner.describe(), breaches)
+                        runner.describe(), breaches, runner.place(),
+                        _language(variants[0].model))
 
 
 def sweep_grid(specs: Sequence[VarySpec], variants: Sequence[Variant],
@@ -108,7 +124,8 @@ def sweep_grid(specs: Sequence[VarySpec], variants: Sequence[Variant],
     sweep = collect(specs, run_variants(variants, config, runner))
     metrics = list(chosen) or default_metrics(specs, sweep.space)
     return SweepResult(sweep, list(specs), metrics, RunRecord.of(path, config),
-                       runner.describe())
+                       runner.describe(), runner.place(),
+                       _language(variants[0].model) if variants else None)
 
 
 def staffing_budget(model: m.FunnelFile, config: SimConfig, max_deals: int) -> WorkBudget:
@@ -133,4 +150,5 @@ def size_team(model: m.FunnelFile, team: str, targets: list[Target], config: Sim
     subject = model.team(team)
     current = subject.size if subject is not None else 0
     why = explain(model, compile_network(model), result, config, runner, current, levers)
-    return StaffResult(result, RunRecord.of(path, config), runner.describe(), why)
+    return StaffResult(result, RunRecord.of(path, config), runner.describe(), why, runner.place(),
+                       _language(model))

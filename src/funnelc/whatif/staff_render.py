@@ -14,15 +14,38 @@ from .. import csvsafe
 from ..csvsafe import Figure
 from ..i18n import Translator, choose, translator
 from ..jsontypes import JSON, JSONObject
-from ..numfmt import pct_rounded
 from ..termtext import plain
 from .service import StaffResult
-from .staff_explain import BreachSplit, Explanation, Lever
+from .staff_explain import BreachSplit, Explanation
+from .staff_why import (
+    breach_lines,
+    confidence_text,
+    lever_text,
+    place_text,
+    share,
+    start_text,
+    weekday,
+    why_sentence,
+)
 from .staffing import StaffingResult
 from .targets import Target
 
-__all__ = ["staff_text", "staff_json", "staff_csv", "save_staff_plot", "breach_json",
-           "breach_line", "why_sentence"]
+__all__ = ["staff_text", "staff_json", "staff_csv", "save_staff_plot", "breach_json"]
+
+
+def _en() -> Translator:
+    """JSON keeps the English sentences beside the data they are built from."""
+    return translator("en")
+
+
+def _data(item: object) -> JSONObject:
+    """A reason dataclass as JSON data (its fields; tuples as lists)."""
+    from dataclasses import asdict
+
+    out: JSONObject = {}
+    for key, value in asdict(item).items():  # type: ignore[call-overload]
+        out[key] = list(value) if isinstance(value, tuple) else value
+    return out
 
 
 def _shown(t: Target, x: float | None) -> float | None:
@@ -47,10 +70,14 @@ def staff_json(outcome: StaffResult) -> JSONObject:
         "file": outcome.run.file, "team": result.team,
         "targets": [t.text.strip() for t in result.targets],
         "answer": result.answer, "best": result.best, "max_size": result.limit,
-        "confidence": result.confidence, "confidence_text": result.confidence_text,
+        "confidence": result.confidence,
+        "confidence_text": confidence_text(_en(), result.confidence_why),
+        "confidence_why": _data(result.confidence_why),
         "exact": {"model": result.exact_model, "start": result.start.start,
                   "search_started_at": result.started_at,
-                  "why": result.start.why, "answers": list(result.start.answers)},
+                  "why": start_text(_en(), result.start.reasons),
+                  "reasons": [_data(r) for r in result.start.reasons],
+                  "answers": list(result.start.answers)},
         "search": {"sizes": list(result.search_sizes),
                    "replications": result.search_replications,
                    "first_replications": reps, "max_replications": result.max_reps,
@@ -87,7 +114,7 @@ def breach_json(b: BreachSplit) -> JSONObject:
 def _explanation_json(x: Explanation, result: StaffingResult) -> JSONObject:
     return {
         "cause": x.cause, "current_size": x.current, "far": x.far, "at": x.at,
-        "missed": list(x.missed), "why": why_sentence(x, result),
+        "missed": list(x.missed), "why": why_sentence(_en(), x, result),
         "breaches": [breach_json(b) for b in x.breaches],
         "load_by_stage": [{"stage": ld.stage, "busy": ld.busy, "share": 100.0 * ld.share}
                           for ld in x.loads],
@@ -148,9 +175,8 @@ def _verdict(result: StaffingResult, tr: Translator) -> Text:
 
 def staff_text(console: Console, outcome: StaffResult, lang: str | None = None) -> None:
     """The run and the search's start, the curve, the answer, how sure it is and what
-    the search cost against a plain scan; in `lang` (the account's; `--lang` overrides).
-    The search's own reasons (the exact start, `confidence_text`) and the explanation of
-    the breaches are still English."""
+    the search cost against a plain scan; in `lang` (the account's; `--lang` overrides),
+    the search's reasons and the explanation of the breaches too (`staff_why`)."""
     tr = translator(choose(lang))
     _ = tr.gettext
     result, r = outcome.staffing, outcome.run
@@ -161,15 +187,15 @@ def staff_text(console: Console, outcome: StaffResult, lang: str | None = None) 
         "seed {seed}, common random numbers; ran on {where}", r.reps).format(
             file=r.file, team=result.team, reps=r.reps, days=tr.duration(r.days, "day"),
             warmup=tr.duration(r.warmup_days, "day"),
-            seed=r.seed, where=outcome.where), style="dim"))
-    start = _("start: {why}").format(why=result.start.why)
+            seed=r.seed, where=place_text(tr, outcome.place, outcome.where)), style="dim"))
+    start = _("start: {why}").format(why=start_text(tr, result.start.reasons))
     if result.started_because:
         start += _("; the search started at {size} ({why})").format(
             size=result.started_at, why=result.started_because)
     console.print(plain(start, style="dim"))
     why = outcome.explanation
     if why is not None and why.far:
-        console.print(plain(why_sentence(why, result), style="bold"))
+        console.print(plain(why_sentence(tr, why, result), style="bold"))
     console.print(_curve_table(result, tr))
     console.print(plain(_("✓ meets, ✗ misses (by the mean); ? the 95% interval reaches the "
                           "target"), style="dim"))
@@ -179,9 +205,10 @@ def staff_text(console: Console, outcome: StaffResult, lang: str | None = None) 
                                   stage=name), style="yellow"))
     console.print(_verdict(result, tr))
     console.print(plain(_("confidence: {level} — {why}").format(
-        level=tr.pgettext("confidence", result.confidence), why=result.confidence_text)))
+        level=tr.pgettext("confidence", result.confidence),
+        why=confidence_text(tr, result.confidence_why))))
     if why is not None:
-        _why_text(console, why, result)
+        _why_text(console, why, result, tr)
     console.print(_("search: {n} replications at sizes {sizes} ({reps} per size first, more "
                     "until the 95% interval clears the targets, at most {most}); common "
                     "random numbers across sizes").format(
@@ -190,139 +217,46 @@ def staff_text(console: Console, outcome: StaffResult, lang: str | None = None) 
                         most=result.max_reps))
 
 
-def _share(part: int, whole: int) -> str:
-    return pct_rounded(part / whole) if whole else "—"
-
-
-def _words(b: BreachSplit) -> tuple[str, str, str]:
-    """(what the split counts, what those deals did, the verb): respond breaches, or the
-    abandonments of a patience target."""
-    if b.kind == "abandon":
-        return "abandonments", "gave up waiting", "give up"
-    return "breaches", "breached", "breach"
-
-
-def breach_line(b: BreachSplit) -> str:
-    """One line: how many deals breached, and how many of the breaches arrived outside
-    the team's working hours (and on which days, when a few days bring most of them)."""
-    noun, did, _ = _words(b)
-    text = f"{_share(b.breached, b.checked)} of {b.checked} deals {did}"
-    if b.hours is None or not b.breached:
-        return text
-    days = sorted(b.by_weekday, key=lambda d: -d.breached)
-    top = [d.day for d in days[:2] if d.breached >= 0.25 * b.breached]
-    return (text + f"; {pct_rounded(b.outside_share)} of the {noun} arrived outside "
-            f"working hours ({b.hours})"
-            + (f"; {', '.join(top)}: {_share(sum(d.breached for d in days[:len(top)]), b.breached)}"
-               " of them" if top else ""))
-
-
-def _lever_text(lv: Lever) -> str:
-    what = {"earlier-hours": "with the team opening an hour earlier",
-            "fifo": "with a first-come queue"}[lv.key]
-    if lv.answer is None:
-        return f"{what} (`{lv.change}`), still no size up to {lv.limit} meets every target"
-    return (f"{what} (`{lv.change}`), {lv.answer} meet{'s' if lv.answer == 1 else ''} "
-            f"every target (confidence {lv.confidence})")
-
-
-def _structural(b: BreachSplit) -> str:
-    """When nearly every deal arriving outside working hours breaches whatever the size
-    (a clock that runs while the team is closed), the share of deals that arrive then."""
-    if (b.clocks_in_hours and b.kind == "respond") or not b.outside_checked \
-            or b.outside_breached < 0.95 * b.outside_checked:
-        return ""
-    return (f" ({_share(b.outside_breached, b.outside_checked)} of them {_words(b)[2]}: no "
-            f"team size "
-            f"changes that, and they are {_share(b.outside_checked, b.checked)} of the deals)")
-
-
-def why_sentence(x: Explanation, result: StaffingResult) -> str:
-    """One sentence: why the answer is where it is, from the evidence and the levers
-    simulated (shown before the table when the answer is far from the file's size)."""
-    answer = (f"{result.answer}" if result.answer is not None else
-              f"no size up to {result.limit}")
-    head = (f"{answer} is far from the {x.current} in the file: " if x.far else
-            f"{answer}: ")
-    split = next((b for b in x.breaches if b.target in x.missed), None)
-    if x.cause == "outside-hours" and split is not None:
-        days = sorted(split.by_weekday, key=lambda d: -d.outside_breached)
-        top, acc = [], 0
-        for d in days:
-            if acc >= 0.6 * split.outside_breached:
-                break
-            top.append(d.day)
-            acc += d.outside_breached
-        # Name the days only when a few of them bring most of it (weekends, Mondays).
-        days_text = "" if len(top) > 2 else (
-            f"; {', '.join(top)} {'brings' if len(top) == 1 else 'bring'} "
-            f"{_share(acc, split.outside_breached)} of them")
-        body = (f"at {split.size}, {pct_rounded(split.outside_share)} of the "
-                f"{_words(split)[0]} of `{split.target}` are deals that arrive outside "
-                f"working hours ({split.hours}): "
-                + ("their patience runs out while they wait for the team to open"
-                   if split.kind == "abandon" else
-                   "their respond clocks only start at the next opening, when the whole "
-                   "backlog waits" if split.clocks_in_hours else
-                   "their respond clocks run while they wait for the team to open")
-                + _structural(split) + days_text)
-    elif x.cause == "queue-priority" and split is not None:
-        low = [p for p in split.by_priority if p.rank > 1]
-        stages = ", ".join(f"`{s}`" for p in low for s in p.stages)
-        body = (f"at {split.size}, {_share(sum(p.breached for p in low), split.breached)} of "
-                f"the {_words(split)[0]} of `{split.target}` are at {stages}, which `queue key-first` "
-                f"serves {low[0].rank} of {low[0].of}, after key and later stages")
-    elif x.cause == "queueing" and split is not None:
-        body = (f"at {split.size}, {_share(split.inside_breached, split.breached)} of the "
-                f"{_words(split)[0]} of `{split.target}` are deals arriving in working hours: the "
-                "queue itself, not the calendar or the priority")
-    elif x.cause == "utilization" and x.loads:
-        top3 = ", ".join(f"`{ld.stage}` {pct_rounded(ld.share)}" for ld in x.loads[:3])
-        body = (f"`{', '.join(x.missed)}` decides; the team's load comes from {top3}")
-    elif x.cause == "graveyard":
-        body = f"at {x.at} a team stage still piles up deals (`no graveyard`)"
-    else:
-        body = "the targets are met as simulated"
-    levers = "; ".join(_lever_text(lv) for lv in x.levers)
-    return head + body + (f". {levers[0].upper()}{levers[1:]}" if levers else "") + "."
-
-
-def _why_text(console: Console, x: Explanation, result: StaffingResult) -> None:
+def _why_text(console: Console, x: Explanation, result: StaffingResult,
+              tr: Translator) -> None:
     """The evidence: breaches by arrival time, weekday and priority; load by stage;
     the levers simulated."""
+    _ = tr.gettext
     if not x.far:
-        console.print(plain("why: " + why_sentence(x, result)))
+        console.print(plain(_("why: {why}").format(why=why_sentence(tr, x, result))))
     for b in x.breaches:
-        noun, did, _ = _words(b)
-        console.print(plain(
-            f"{noun} of `{b.target}` at size {b.size} ({b.replications} replications): "
-            f"{b.breached} of {b.checked} deals ({_share(b.breached, b.checked)})"
-            + ("" if b.hours is None else
-               f"; arrived outside working hours: {_share(b.outside_breached, b.breached)} "
-               f"of the {noun} ({_share(b.outside_breached, b.outside_checked)} of those "
-               f"deals {did}), inside: {_share(b.inside_breached, b.breached)} "
-               f"({_share(b.inside_breached, b.inside_checked)} {did})")))
-        table = Table(title=plain(f"{noun} of {b.target} by the weekday the deal arrived"),
-                      title_justify="left")
-        cols = ("day", "deals", did, f"share of {noun}") + (
-            ("outside hours",) if b.hours is not None else ())
-        for col in cols:
-            table.add_column(col, justify="right" if col != "day" else "left")
+        line, title = breach_lines(tr, b)
+        console.print(plain(line))
+        table = Table(title=plain(title), title_justify="left")
+        cols = (_("day"), _("deals"),
+                _("gave up") if b.kind == "abandon" else _("breached"),
+                _("share of abandonments") if b.kind == "abandon" else _("share of breaches")
+                ) + ((_("outside hours"),) if b.hours is not None else ())
+        for k, col in enumerate(cols):
+            table.add_column(col, justify="right" if k else "left")
         for d in b.by_weekday:
-            table.add_row(d.day, str(d.checked), _share(d.breached, d.checked),
-                          _share(d.breached, b.breached),
-                          *((_share(d.outside_breached, d.breached),) if b.hours is not None
+            table.add_row(weekday(tr, d.day), str(d.checked), share(tr, d.breached, d.checked),
+                          share(tr, d.breached, b.breached),
+                          *((share(tr, d.outside_breached, d.breached),) if b.hours is not None
                             else ()))
         console.print(table)
         for p in b.by_priority if b.queue == "key-first" else ():
-            console.print(plain(
-                f"queue {b.queue}: {', '.join(p.stages)} served {p.rank} of {p.of}: "
-                f"{p.breached} {noun} ({_share(p.breached, b.breached)})"))
+            what = (tr.ngettext("{n} abandonment", "{n} abandonments", p.breached)
+                    if b.kind == "abandon" else
+                    tr.ngettext("{n} breach", "{n} breaches", p.breached))
+            console.print(plain(_("queue {queue}: {stages} served {rank} of {of}: {what} "
+                                  "({share})").format(
+                queue=b.queue, stages=", ".join(p.stages), rank=p.rank, of=p.of,
+                what=what.format(n=p.breached), share=share(tr, p.breached, b.breached))))
     if x.loads:
-        console.print(plain("load by stage (members busy around the clock): " + ", ".join(
-            f"{ld.stage} {ld.busy:.3g} ({pct_rounded(ld.share)})" for ld in x.loads)))
+        console.print(plain(_("load by stage (members busy around the clock): {loads}").format(
+            loads=", ".join(f"{ld.stage} {tr.sig(ld.busy)} ({tr.number(round(ld.share * 100, 1), 1)}%)"
+                            for ld in x.loads))))
     for lv in x.levers:
-        console.print(plain(f"lever: {_lever_text(lv)}; {lv.replications} replications"))
+        console.print(plain(_("lever: {lever}; {reps}").format(
+            lever=lever_text(tr, lv), reps=tr.ngettext(
+                "{n} replication", "{n} replications", lv.replications).format(
+                    n=lv.replications))))
 
 
 def _cell(t: Target, mean: float | None, ci95: float | None, tr: Translator) -> str:
@@ -369,4 +303,5 @@ def save_staff_plot(outcome: StaffResult, png: str, svg: str) -> list[str]:
     from ..report.figures import save_figure
     from .plots import staffing_figure
 
-    return save_figure(staffing_figure(outcome.staffing), png, svg)
+    return save_figure(staffing_figure(outcome.staffing,
+                                       translator(choose(outcome.language))), png, svg)

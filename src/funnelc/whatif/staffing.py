@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Literal
 
 from .. import model as m
 from ..sim.compile import Network, compile_network
@@ -25,8 +26,33 @@ from .executors import Runner
 from .staffing_exact import ExactStart, exact_start, exact_value
 from .targets import SizeEval, Target, evaluate, parse_target, team_stages, with_respond_limits
 
-__all__ = ["StaffingResult", "search_staff", "scan_staff", "Target", "parse_target",
+__all__ = ["StaffingResult", "ConfidenceWhy", "search_staff", "scan_staff", "Target", "parse_target",
            "team_stages", "with_respond_limits", "SizeEval", "SizeRuns"]
+
+
+ConfidenceKind = Literal["none-meets", "sure", "unsure", "profit-sure", "profit-bound",
+                         "profit-flat"]
+
+
+@dataclass(frozen=True)
+class ConfidenceWhy:
+    """What the confidence of an answer rests on (data; `staff_why` says it)."""
+
+    kind: ConfidenceKind
+    """none-meets: no size up to `limit` meets every target (`size`: the best found);
+    sure: `size` meets every target with 95 % confidence and the one below misses (or is
+    0); unsure: the intervals of `shaky` reach past their targets at `size`, or the size
+    below misses only on average (`below_unsure`); profit-sure: `size` has the highest
+    profit and its neighbours earn less with 95 % confidence; profit-bound: `size` is the
+    smallest meeting the targets and the sizes above earn less; profit-flat: the sizes
+    `flat` are within the noise of the best (`capped`: at the replication cap)."""
+    size: int | None
+    limit: int
+    replications: int = 0
+    shaky: tuple[str, ...] = ()
+    below_unsure: bool = False
+    flat: tuple[int, int] | None = None
+    capped: bool = False
 
 
 @dataclass
@@ -49,7 +75,7 @@ class StaffingResult:
     """Why it is not the exact start: "--from-size", "--max-size" or ""."""
     confidence: str
     """"high", "moderate" or "low"."""
-    confidence_text: str
+    confidence_why: ConfidenceWhy
     exact_model: str | None
     structural: list[str] = field(default_factory=list)
     """Team stages that are graveyards whatever the size (stay without sla)."""
@@ -286,9 +312,9 @@ def search_staff(model: m.FunnelFile, team: str, targets: list[Target], config: 
 
 
 def _confidence(answer: int | None, evals: dict[int, SizeEval], targets: list[Target],
-                best: int | None, limit: int) -> tuple[str, str]:
+                best: int | None, limit: int) -> tuple[str, ConfidenceWhy]:
     if answer is None:
-        return "low", (f"no size up to {limit} meets every target; the best found is {best}")
+        return "low", ConfidenceWhy("none-meets", best, limit)
     at = evals[answer]
     below = evals.get(answer - 1)
     meets_sure = all(at.sure)
@@ -299,17 +325,9 @@ def _confidence(answer: int | None, evals: dict[int, SizeEval], targets: list[Ta
             (not ok) and sure for ok, sure in zip(below.meets, below.sure))
     n = len(at.reps)
     if meets_sure and below_sure:
-        lower = ("1 is the smallest size" if answer == 1 else
-                 f"{answer - 1} misses a target with 95% confidence")
-        return "high", (f"{answer} meets every target with 95% confidence ({n} replications) "
-                        f"and {lower}")
-    parts = []
-    if not meets_sure:
-        shaky = [t.text.strip() for t, s in zip(targets, at.sure) if not s]
-        parts.append(f"at {answer} the 95% interval of {', '.join(shaky)} reaches past the "
-                     "target")
-    if not below_sure and below is not None:
-        parts.append(f"{answer - 1} misses only on average (its interval reaches the target)")
+        return "high", ConfidenceWhy("sure", answer, limit, n)
+    shaky = () if meets_sure else tuple(t.text.strip() for t, s in zip(targets, at.sure)
+                                        if not s)
     level = "moderate" if (meets_sure or below_sure) else "low"
-    return level, ("; ".join(parts) + f" ({n} replications at {answer}); more replications "
-                   "(--max-reps) or a longer horizon (--days) would settle it")
+    return level, ConfidenceWhy("unsure", answer, limit, n, shaky,
+                                below_unsure=not below_sure and below is not None)

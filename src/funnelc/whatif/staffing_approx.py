@@ -36,6 +36,7 @@ from ..analysis.exact import AccountExact
 from ..sim.calendar import WorkCalendar
 from ..sim.compile import Network
 from ..sim.stats import WEEK_QUARTERS
+from .staffing_exact import StartReason
 from .targets import Target
 
 __all__ = ["calendar_respond_start"]
@@ -81,7 +82,7 @@ def _open_share(net: Network, acct: AccountExact, stages: tuple[int, ...],
 
 
 def calendar_respond_start(net: Network, acct: AccountExact, team: str, t: Target,
-                           stable: int, limit: int = 500) -> tuple[int, str] | None:
+                           stable: int, limit: int = 500) -> tuple[int, StartReason] | None:
     """The approximate smallest size meeting respond target `t` (see the module's
     docstring) and how it was found, or None when the figures do not allow one (no open
     hours, no work, or no size can meet it by this model)."""
@@ -150,9 +151,7 @@ def calendar_respond_start(net: Network, acct: AccountExact, team: str, t: Targe
             met_out = min(1.0, max(0.0, picked / backlog_own)) if backlog_own > 0 else 1.0
         met = inside * met_in + (1.0 - inside) * met_out
         if met >= t.threshold:
-            return c, (f"approximately {c} for `{t.text.strip()}` (M/M/c over the team's "
-                       f"{open_hours:.4g} open hours a week, load {a:.3g}, "
-                       f"{inside:.0%} of the deals arriving while it is open"
-                       + ("; the rest start their clocks at the opening" if clocks_in_hours
-                          else "; the rest wait for the opening") + ")")
+            return c, StartReason("calendar", t.text.strip(), c, model="M/M/c", load=a,
+                                  open_hours=open_hours, inside=inside,
+                                  clocks_in_hours=clocks_in_hours)
     return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from .. import model as m
 from ..sim.compile import Network
@@ -20,13 +20,44 @@ if TYPE_CHECKING:
     from ..analysis.exact import AccountExact
 from .targets import Target
 
-__all__ = ["ExactStart", "exact_start", "exact_value"]
+__all__ = ["ExactStart", "StartReason", "exact_start", "exact_value"]
+
+StartKind = Literal["load", "closed-form", "no-closed-form", "stable", "calendar",
+                    "one-below"]
+
+
+@dataclass(frozen=True)
+class StartReason:
+    """Why the search starts where it does, for one target (data; `staff_why` says it in
+    the output's language)."""
+
+    kind: StartKind
+    """load: the offered load for a utilization target; closed-form: Erlang C, M/M/c+D or
+    Erlang A (`model`); no-closed-form: none describes the team, the stable size;
+    stable: the smallest stable size; calendar: `staffing_approx`'s estimate;
+    one-below: the search starts one below the largest estimate (`size`)."""
+    target: str
+    size: int
+    model: str | None = None
+    load: float | None = None
+    """Offered load in members' worth (load; calendar: over the open hours)."""
+    lam: float | None = None
+    mu: float | None = None
+    theta: float | None = None
+    open_hours: float | None = None
+    """calendar: the team's open hours a week."""
+    inside: float | None = None
+    """calendar: share of the deals arriving while the team is open."""
+    clocks_in_hours: bool = False
+    """calendar: the deals arriving while closed start their clocks at the opening."""
+    abandon: bool = False
+    """no-closed-form for an abandon target (patience may be what is not exponential)."""
 
 
 @dataclass(frozen=True)
 class ExactStart:
     start: int
-    why: str
+    reasons: tuple[StartReason, ...]
     answers: tuple[int | None, ...]
     """Per target, the exact smallest size when a closed form applies, else None."""
     model: str | None
@@ -83,7 +114,7 @@ def exact_start(model: m.FunnelFile, net: Network, team: str, targets: list[Targ
     answers: list[int | None] = []
     curve: list[tuple[str, float, float, float, float | None] | None] = []
     label: str | None = None
-    whys: list[str] = []
+    whys: list[StartReason] = []
     start = 1
     approximate = 1
     for t in targets:
@@ -97,7 +128,7 @@ def exact_start(model: m.FunnelFile, net: Network, team: str, targets: list[Targ
                 c = max(1, math.ceil(load_one / t.threshold - 1e-9))
                 if t.strict and load_one / c >= t.threshold:
                     c += 1
-            why = f"offered load {load_one:.3g} members' worth → {c} for `{want}`"
+            why = StartReason("load", want, c, load=load_one)
         elif t.kind == "respond" and len(t.stages) == 1 and len(tx.stages) == 1:
             sp = net.stages[t.stages[0]]
             node = model.pipeline(sp.pipeline_name)
@@ -120,11 +151,9 @@ def exact_start(model: m.FunnelFile, net: Network, team: str, targets: list[Targ
                     label = "M/M/c+D"
                 answer = c
                 spec = ("wait", lam, mu, t.hours, d)
-                why = f"{label} (λ={lam:.4g}/h, μ={mu:.4g}/h) → {c} for `{want}`"
+                why = StartReason("closed-form", want, c, model=label, lam=lam, mu=mu)
             else:
-                why = (f"no closed form for `{want}` (the team serves several stages, works "
-                       f"by a calendar, deals give up waiting, or the work is not "
-                       f"exponential): stable from {stable}")
+                why = StartReason("no-closed-form", want, stable)
         elif t.kind == "abandon":
             erlang = _erlang_a_start(model, net, t, tx.stages, around_clock, acct)
             if erlang is not None:
@@ -132,16 +161,14 @@ def exact_start(model: m.FunnelFile, net: Network, team: str, targets: list[Targ
                 answer = c
                 label = "Erlang A (M/M/c+M)"
                 _, lam, mu, theta, _ = spec
-                why = (f"{label} (λ={lam:.4g}/h, μ={mu:.4g}/h, θ={theta:.4g}/h) → {c} for "
-                       f"`{want}`")
+                why = StartReason("closed-form", want, c, model=label, lam=lam, mu=mu,
+                                  theta=theta)
             else:
                 # Patience keeps any size stable: start at 1 when the team is overloaded
                 # by design, else from the stable size (abandonment then falls fast).
-                why = (f"no closed form for `{want}` (the team serves several stages, works "
-                       f"by a calendar, or the work or patience is not exponential): stable "
-                       f"from {stable}")
+                why = StartReason("no-closed-form", want, stable, abandon=True)
         else:
-            why = f"stable (offered load < 1) from {stable} for `{want}`"
+            why = StartReason("stable", want, stable)
         if t.kind == "respond" and answer is None:
             approx = calendar_respond_start(net, acct, team, t, stable)
             if approx is not None:
@@ -155,8 +182,8 @@ def exact_start(model: m.FunnelFile, net: Network, team: str, targets: list[Targ
         # The search needs the answer and the size below it either way: from one below an
         # estimate that is right it costs the same, from one that is one too high a size
         # less.
-        whys.append(f"the search starts one below the estimate, at {approximate - 1}")
-    return ExactStart(start=max(start, approximate - 1), why="; ".join(whys),
+        whys.append(StartReason("one-below", "", approximate - 1))
+    return ExactStart(start=max(start, approximate - 1), reasons=tuple(whys),
                       answers=tuple(answers), model=label, curve=tuple(curve), busy=busy,
                       week=week, closed_form_start=start)
 

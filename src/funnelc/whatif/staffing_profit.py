@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from .. import model as m
 from ..analysis.markov import HOURS_PER_MONTH
@@ -34,13 +34,13 @@ from ..sim.config import SimConfig
 from ..sim.results import Estimate
 from ..sim.stats import RepStats
 from .executors import Runner
-from .staffing import SizeRuns, StaffingResult
+from .staffing import ConfidenceWhy, SizeRuns, StaffingResult
 from .targets import Target
 
 if TYPE_CHECKING:
     from .service import StaffResult
 
-__all__ = ["ExactProfit", "ProfitPoint", "ProfitStaffing", "ProfitStaffResult", "exact_profit",
+__all__ = ["ExactProfit", "ExactProfitWhy", "ProfitPoint", "ProfitStaffing", "ProfitStaffResult", "exact_profit",
            "search_profit", "rep_profit", "size_team_for_profit"]
 
 
@@ -53,7 +53,26 @@ class ExactProfit:
     optimum: int
     per_month: dict[int, float]
     """Size → expected profit per month (unstable sizes left out)."""
-    why: str
+    why: ExactProfitWhy
+
+
+ExactWhyKind = Literal["found", "several-stages", "calendar", "not-exponential", "sla",
+                       "patience", "elsewhere", "unstable"]
+
+
+@dataclass(frozen=True)
+class ExactProfitWhy:
+    """Why there is a closed-form profit optimum or not (data; `staff_why` says it):
+    found (`model` with rates `lam`, `mu`, `theta` per hour gives `best`), or the reason
+    none describes the team (`limit`: no size up to it is stable)."""
+
+    kind: ExactWhyKind
+    model: str | None = None
+    lam: float | None = None
+    mu: float | None = None
+    theta: float | None = None
+    best: int | None = None
+    limit: int | None = None
 
 
 @dataclass
@@ -81,18 +100,19 @@ class ProfitStaffing:
     """Smallest and largest size whose profit is within the noise of the best."""
     points: list[ProfitPoint]
     exact: ExactProfit | None
-    exact_why: str
+    exact_why: ExactProfitWhy
     start: int
     replications: int
     limit: int
     confidence: str
-    confidence_text: str
+    confidence_why: ConfidenceWhy
     currency: str | None
     language: str | None
     staffing: StaffingResult
     """The same search as the targets' one sees it (sizes, replications, targets met),
     for the shared JSON and CSV."""
-    notes: list[str] = field(default_factory=list)
+    notes: list[Literal["no-cost"]] = field(default_factory=list)
+    """no-cost: the team has no `cost`, so a member looks free."""
 
 
 def rep_profit(rates: CostRates, net: Network, rep: RepStats) -> tuple[float, float, float]:
@@ -107,7 +127,8 @@ def rep_profit(rates: CostRates, net: Network, rep: RepStats) -> tuple[float, fl
     return revenue, cost, revenue - cost
 
 
-def exact_profit(model: m.FunnelFile, team: str, limit: int) -> tuple[ExactProfit | None, str]:
+def exact_profit(model: m.FunnelFile, team: str, limit: int
+                 ) -> tuple[ExactProfit | None, ExactProfitWhy]:
     """The exact expected profit of every size 1 … limit where a closed form describes the
     team's whole effect on revenue, else (None, why not)."""
     from ..analysis import queueing as q
@@ -117,28 +138,26 @@ def exact_profit(model: m.FunnelFile, team: str, limit: int) -> tuple[ExactProfi
     tx = acct.team(team)
     node = model.team(team)
     if node is None or len(tx.stages) != 1:
-        return None, "no closed form: the team works several stages"
+        return None, ExactProfitWhy("several-stages")
     if node.hours is not None or (model.account is not None and model.account.hours is not None):
-        return None, "no closed form: the team works by a calendar"
+        return None, ExactProfitWhy("calendar")
     pname, sname = tx.stages[0].split(".", 1)
     pipe = model.pipeline(pname)
     stage = next((s for s in pipe.stages if s.name.value == sname), None) if pipe else None
     if stage is None or stage.work is None or stage.work.kind != "exp" or stage.cadence:
-        return None, "no closed form: the team's work is not exponential"
+        return None, ExactProfitWhy("not-exponential")
     if stage.sla is not None:
-        return None, "no closed form: the stage's sla cuts the queue (M/M/c+D with costs " \
-                     "is not implemented)"
+        return None, ExactProfitWhy("sla")
     patience = stage.patience
     if patience is not None and (patience.dist.kind != "exp" or patience.copy_to is not None
                                  or not isinstance(patience.target, m.LostTarget)):
-        return None, "no closed form: the patience is not exponential or does not lose the deal"
+        return None, ExactProfitWhy("patience")
     lam = acct.stage(pname, sname).arrivals_per_hour
     fed = math.fsum(s.leads_per_month for s in acct.sources
                     if s.entry == f"{pname}.{sname}") / HOURS_PER_MONTH
     if not (lam > 0 and math.isfinite(lam)) or abs(fed - lam) > 1e-9 * lam \
             or len(acct.sources) != sum(s.entry == f"{pname}.{sname}" for s in acct.sources):
-        return None, "no closed form: deals reach the team's stage from elsewhere than the " \
-                     "sources, or sources feed other stages"
+        return None, ExactProfitWhy("elsewhere")
     rates = cost_rates(model)
     revenue = (acct.revenue_per_month or 0.0) / HOURS_PER_MONTH
     others = math.fsum(rates.team_per_hour(t.name.value, t.size) for t in model.teams
@@ -157,12 +176,11 @@ def exact_profit(model: m.FunnelFile, team: str, limit: int) -> tuple[ExactProfi
             kept = 1.0 - q.erlang_a(c, lam, mu, 1.0 / patience.dist.mean).p_abandon
         curve[c] = profit_rate(revenue * kept, others, member, c) * HOURS_PER_MONTH
     if not curve:
-        return None, f"no closed form: no size up to {limit} keeps the queue stable"
+        return None, ExactProfitWhy("unstable", limit=limit)
     best = max(curve, key=lambda c: (curve[c], -c))
     label = "Erlang A (M/M/c+M)" if patience is not None else "M/M/c"
-    why = (f"{label} (λ={lam:.4g}/h, μ={mu:.4g}/h"
-           + (f", θ={1.0 / patience.dist.mean:.4g}/h" if patience is not None else "")
-           + f") with the file's value and costs → {best}")
+    why = ExactProfitWhy("found", label, lam, mu,
+                         1.0 / patience.dist.mean if patience is not None else None, best)
     return ExactProfit(label, best, curve, why), why
 
 
@@ -275,10 +293,9 @@ def search_profit(model: m.FunnelFile, team: str, targets: list[Target], config:
         team, targets, best, None, limit, sz.start, sz.evals, [sz.evals[c] for c in sorted(sz.evals)],
         sz.counted, sorted(sz.searched), first, "--from-size" if start_size is not None else "",
         conf, text, exact.model if exact is not None else sz.start.model, [], cap)
-    notes = []
+    notes: list[Literal["no-cost"]] = []
     if not any(t.cost is not None for t in model.teams if t.name.value == team):
-        notes.append(f"team `{team}` has no `cost`: a member looks free, so profit can only "
-                     "grow with the size; give it `cost 90k/month`")
+        notes.append("no-cost")
     return ProfitStaffing(team, targets, best, flat, points, exact, exact_why, first,
                           sz.counted, limit, conf, text,
                           account.currency.value if account and account.currency else None,
@@ -286,22 +303,16 @@ def search_profit(model: m.FunnelFile, team: str, targets: list[Target], config:
 
 
 def _confidence(best: int | None, flat: tuple[int, int] | None, sz: SizeRuns, cap: int,
-                limit: int, targets: list[Target]) -> tuple[str, str]:
+                limit: int, targets: list[Target]) -> tuple[str, ConfidenceWhy]:
     if best is None:
-        return "low", f"no size up to {limit} meets every target"
+        return "low", ConfidenceWhy("none-meets", None, limit)
     n = len(sz.evals[best].reps)
     below = sz.evals.get(best - 1)
     bound = targets and below is not None and not below.meets_all
     if flat is None or flat == (best, best):
-        if bound:
-            return "high", (f"{best} is the smallest size meeting every target and the sizes "
-                            f"above it earn less with 95% confidence ({n} replications)")
-        return "high", (f"{best} has the highest profit and every size next to it is worse "
-                        f"with 95% confidence ({n} replications)")
-    lo, hi = flat
-    return "moderate", (f"sizes {lo}–{hi} are within the noise of the best ({n} "
-                        f"replications{', the cap' if n >= cap else ''}): any of them is as "
-                        "profitable as the data can tell")
+        return "high", ConfidenceWhy("profit-bound" if bound else "profit-sure", best, limit, n)
+    return "moderate", ConfidenceWhy("profit-flat", best, limit, n, flat=flat,
+                                     capped=n >= cap)
 
 
 @dataclass(frozen=True)
@@ -322,4 +333,5 @@ def size_team_for_profit(model: m.FunnelFile, team: str, targets: list[Target],
 
     found = search_profit(model, team, targets, config, runner, limit, max_reps, start_size)
     return ProfitStaffResult(found, StaffResult(found.staffing, RunRecord.of(path, config),
-                                                runner.describe(), None))
+                                                runner.describe(), None,
+                                                runner.place(), found.language))

@@ -15,7 +15,16 @@ from ..csvsafe import Figure
 from ..sim.ci import estimate
 from ..sim.config import SimConfig
 from .executors import Runner
-from .grid import MAX_POINTS, AxisSlot, SweepPoint, VarySpec, axis_label, axis_slot, grid_values
+from .grid import (
+    MAX_POINTS,
+    AxisSlot,
+    SweepPoint,
+    VarySpec,
+    axis_label,
+    axis_parts,
+    axis_slot,
+    grid_values,
+)
 from .metrics import METRICS, MetricDef
 from .runs import Variant, VariantRun, run_variants
 from .variants import OverrideError, Overrides, Parsed, combine
@@ -63,7 +72,9 @@ def sweep_variants(base: m.FunnelFile, specs: Sequence[VarySpec]
         slot = axis_slot(spec, line, parsed.scenario.overrides[0], parsed.starts[0])
         if len(spec.values) > 1:
             ov.check(parsed, [slot.at(spec.values[-1])])
-        specs[i] = _with_axis(spec, axis_label(spec, slot.override))
+        what, subject = axis_parts(slot.override)
+        specs[i] = replace(spec, axis=axis_label(spec, slot.override), axis_what=what,
+                           axis_subject=subject)
         parts.append(parsed)
         slots.append(slot)
     seen: set[str] = set()
@@ -90,10 +101,6 @@ def sweep_variants(base: m.FunnelFile, specs: Sequence[VarySpec]
         variants.append(Variant(label, model,
                                 tuple(s.line(v).text for s, v in zip(specs, values))))
     return specs, variants
-
-
-def _with_axis(spec: VarySpec, axis: str) -> VarySpec:
-    return replace(spec, axis=axis)
 
 
 def collect(specs: Sequence[VarySpec], runs: Sequence[VariantRun]) -> Sweep:

@@ -10,8 +10,10 @@ from rich.console import Console
 from rich.table import Table
 
 from .. import csvsafe
+from ..i18n import choose, translator
 from ..jsontypes import JSON, JSONObject
 from ..termtext import plain
+from . import labels
 from .metrics import MetricDef
 from .render import fmt_estimate
 from .service import SweepResult
@@ -22,24 +24,38 @@ __all__ = ["sweep_text", "sweep_json", "sweep_csv", "save_sweep_plot"]
 
 def sweep_text(console: Console, result: SweepResult) -> None:
     """The run, then one row per point: its axis values, each chosen metric's mean
-    ±95 % CI, and how many stages are graveyards there."""
+    ±95 % CI, and how many stages are graveyards there; in the account's language
+    (`--lang` overrides)."""
+    from .staff_why import place_text
+
+    tr = translator(choose(result.language))
+    _ = tr.gettext
     points, r = result.sweep.points, result.run
-    console.print(plain(f"{r.file}: {len(points)} points × {r.reps} replications × "
-                        f"{r.days} days ({r.warmup_days} warm-up), seed {r.seed}, common "
-                        f"random numbers; ran on {result.where}; figures are mean ±95% CI",
-                        style="dim"))
-    table = Table(title="sweep", title_justify="left")
+    en = tr.lang == "en"
+    console.print(plain(_("{file}: {points} × {reps} × {days} ({warmup} warm-up), seed {seed}, "
+                          "common random numbers; ran on {where}; figures are mean ±95% CI"
+                          ).format(
+        file=r.file,
+        points=(f"{len(points)} points" if en else
+                tr.ngettext("{n} point", "{n} points", len(points)).format(n=len(points))),
+        reps=(f"{r.reps} replications" if en else
+              tr.ngettext("{n} replication", "{n} replications", r.reps).format(n=r.reps)),
+        days=f"{r.days} days" if en else tr.duration(r.days, "day"),
+        warmup=str(r.warmup_days) if en else tr.duration(r.warmup_days, "day"),
+        seed=r.seed, where=place_text(tr, result.place, result.where)), style="dim"))
+    table = Table(title=tr.pgettext("table", "sweep"), title_justify="left")
     for s in result.specs:
-        table.add_column(plain(s.axis), justify="right")
+        table.add_column(plain(labels.axis_text(tr, s)), justify="right")
     for d in result.chosen:
         # Values carry their unit (`%`, `5.2h`, `1.38 млн ₽`) except counts.
         shown_unit = d.unit and not d.money and d.unit not in ("%", "h")
-        table.add_column(plain(d.label + (f" ({d.unit})" if shown_unit else "")),
+        unit = tr.pgettext("unit", d.unit) if d.unit == "deals" else d.unit
+        table.add_column(plain(labels.metric_label(tr, d) + (f" ({unit})" if shown_unit else "")),
                          justify="right")
-    table.add_column("graveyards", justify="right")
+    table.add_column(_("graveyards"), justify="right")
     for p in points:
-        table.add_row(*(plain(s.value_text(v)) for s, v in zip(result.specs, p.values)),
-                      *(fmt_estimate(d, p.estimates.get(d.key)) for d in result.chosen),
+        table.add_row(*(plain(labels.value_text(tr, s, v)) for s, v in zip(result.specs, p.values)),
+                      *(fmt_estimate(d, p.estimates.get(d.key), tr) for d in result.chosen),
                       str(len(p.graveyards)) if p.graveyards else "0")
     console.print(table)
 
@@ -80,4 +96,5 @@ def save_sweep_plot(result: SweepResult, metric: MetricDef, png: str, svg: str) 
     from ..report.figures import save_figure
     from .plots import sweep_figure
 
-    return save_figure(sweep_figure(result.sweep.points, result.specs, metric), png, svg)
+    return save_figure(sweep_figure(result.sweep.points, result.specs, metric,
+                                    translator(choose(result.language))), png, svg)

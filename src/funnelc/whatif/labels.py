@@ -1,0 +1,119 @@
+"""The words and units of what-if, sweep and staffing outputs in the output's language:
+a metric's label (`конверсия (Продажи)`, `загрузка: Менеджеры`), a sweep axis
+(`Менеджеры: размер`), and figures in their unit (`26,6 дн.`, `+4,1 п.п.`, `1,76 тыс.`).
+English keeps the labels and formats the outputs always had (`MetricDef.label`,
+`numfmt`); another language says the same data with the catalogs' words and CLDR's
+numbers. JSON and CSV keep the English keys and labels: these are for people."""
+
+from __future__ import annotations
+
+import re
+
+from ..i18n import C_, Translator
+from ..numfmt import money_in, money_pm
+from .grid import VarySpec
+from .metrics import METRICS, MetricDef
+
+__all__ = ["metric_label", "axis_text", "value_text", "duration", "count", "money",
+           "money_estimate", "UNIT_WORDS"]
+
+METRIC_TITLES = (
+    C_("metric", "conversion"), C_("metric", "deals won"), C_("metric", "revenue"),
+    C_("metric", "team cost"), C_("metric", "lead cost"), C_("metric", "total cost"),
+    C_("metric", "profit"), C_("metric", "cost per won deal"), C_("metric", "time to won"),
+    C_("metric", "respond breaches"), C_("metric", "sla timeouts"),
+    C_("metric", "wait for a member"), C_("metric", "utilization"),
+    C_("metric", "open at the end"))
+"""`metrics.METRICS` titles, marked for extraction (translated where shown)."""
+
+AXIS_WORDS = (C_("axis", "size"), C_("axis", "rate"), C_("axis", "profile"),
+              C_("axis", "work"), C_("axis", "sla"), C_("axis", "respond"),
+              C_("axis", "stay"), C_("axis", "share"))
+"""What a `--vary` axis changes (`VarySpec.axis_what`), marked for extraction."""
+
+UNIT_WORDS = (C_("unit", "m"), C_("unit", "h"), C_("unit", "d"), C_("unit", "pp"),
+              C_("unit", "deals"))
+"""Short units of the tables: minutes, hours, days, percentage points, deals."""
+
+_RATE_UNITS = {"/hour": C_("rate", "/hour"), "/day": C_("rate", "/day"),
+               "/week": C_("rate", "/week"), "/month": C_("rate", "/month")}
+
+
+def metric_label(tr: Translator, d: MetricDef) -> str:
+    """What a person reads for metric `d`: its title in the language, then the main
+    pipeline in brackets or its subject."""
+    if tr.lang == "en":
+        return d.label
+    kind = METRICS[d.name]
+    title = tr.pgettext("metric", kind.title)
+    if d.subject is None:
+        return title + d.label[len(kind.title):]
+    return tr.gettext("{metric} {subject}").format(metric=title, subject=d.subject)
+
+
+def _unit(tr: Translator, unit: str) -> str:
+    if unit in _RATE_UNITS:
+        return tr.pgettext("rate", unit)
+    if unit in ("m", "h", "d"):
+        return tr.pgettext("unit", unit)
+    return unit
+
+
+def axis_text(tr: Translator, spec: VarySpec) -> str:
+    """A sweep axis as a column or axis title (`Менеджеры: размер`); English and lines
+    of another kind as named (`VarySpec.axis`)."""
+    if tr.lang == "en" or not spec.axis_what:
+        return spec.axis
+    text = tr.gettext("{subject}: {what}").format(
+        subject=spec.axis_subject, what=tr.pgettext("axis", spec.axis_what))
+    return text + (f" ({_unit(tr, spec.unit)})" if spec.unit else "")
+
+
+def value_text(tr: Translator, spec: VarySpec, value: float) -> str:
+    """One value of a sweep axis (`20/день`); English as written (`20/day`)."""
+    if tr.lang == "en":
+        return spec.value_text(value)
+    unit = _unit(tr, spec.unit)
+    return tr.number(value, 10) + ("" if unit.startswith("/") or unit == "%" or not unit
+                                   else " ") + unit
+
+
+def duration(tr: Translator, h: float, like: float | None = None) -> str:
+    """A time in hours in the unit a reader takes in at a glance, minutes under an hour,
+    days from two days (`40 мин`, `5,2 ч`, `3,1 дн.`); `like`: the figure whose unit a
+    half-width shares."""
+    a = abs(h if like is None else like)
+    if a < 1.0:
+        return tr.sig(h * 60) + " " + tr.pgettext("unit", "m")
+    if a < 48.0:
+        return tr.sig(h) + " " + tr.pgettext("unit", "h")
+    return tr.sig(h / 24) + " " + tr.pgettext("unit", "d")
+
+
+def count(tr: Translator, x: float) -> str:
+    """A count or other plain figure: `12,3`, `1 761`, `12,3 тыс.`."""
+    a = abs(x)
+    if a >= 1e4:
+        return tr.compact(x)
+    if a >= 100:
+        return tr.number(round(x), 0)
+    if a == 0:
+        return "0"
+    return tr.sig(x)
+
+
+_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def money(tr: Translator, x: float, currency: str | None) -> str:
+    """Money as the language writes it, its scale word and sign once (`1,38 млрд ₽`)."""
+    from babel.numbers import get_decimal_symbol
+
+    return _POINT.sub(get_decimal_symbol(tr.locale), money_in(x, currency, tr.lang))
+
+
+def money_estimate(tr: Translator, mean: float, half: float, currency: str | None) -> str:
+    """A money estimate in the mean's scale (`18,9 ±4,95 млн ₽`)."""
+    from babel.numbers import get_decimal_symbol
+
+    return _POINT.sub(get_decimal_symbol(tr.locale), money_pm(mean, half, currency, tr.lang))

@@ -1,0 +1,341 @@
+"""The sentences of `staff`: where the search starts and why, how sure the answer is,
+why the answer is where it is (the breaches by arrival time, weekday and queue priority,
+the load by stage, the levers simulated), the exact profit optimum and the run's place.
+The service returns data (`StartReason`, `ConfidenceWhy`, `Explanation`,
+`ExactProfitWhy`); these functions say it in the output's language with the gettext
+catalogs, so a Russian account reads Russian. JSON keeps the English sentences
+(`translator("en")`) beside the data."""
+
+from __future__ import annotations
+
+import re
+
+from ..i18n import Translator
+from .executors import RunPlace
+from .staff_explain import BreachSplit, Explanation, Lever
+from .staffing import ConfidenceWhy, StaffingResult
+from .staffing_exact import StartReason
+from .staffing_profit import ExactProfitWhy
+
+__all__ = ["variant_name", "start_text", "confidence_text", "why_sentence", "breach_line", "lever_text",
+           "exact_profit_text", "profit_note", "place_text", "hours_text", "weekday",
+           "share", "breach_lines"]
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)\b")
+
+
+def share(tr: Translator, part: int, whole: int) -> str:
+    """`part` of `whole` as a rounded percentage (`12.5%`, `12,5%`), a dash of nothing."""
+    if not whole:
+        return "—"
+    return tr.number(round(100.0 * part / whole, 1), 1) + "%"
+
+
+def _pct(tr: Translator, fraction: float) -> str:
+    return tr.number(round(100.0 * fraction, 1), 1) + "%"
+
+
+def weekday(tr: Translator, day: str) -> str:
+    """`mon` … `sun` as the language abbreviates it (`пн`); English keeps `mon`."""
+    if tr.lang == "en":
+        return day
+    from babel.dates import get_day_names
+
+    return str(get_day_names("abbreviated", locale=tr.locale)[_DAYS.index(day)])
+
+
+def hours_text(tr: Translator, hours: str) -> str:
+    """Working hours written as the language writes them (`пн-пт 09:00-18:00`)."""
+    return _DAY.sub(lambda m: weekday(tr, m.group(1)), hours)
+
+
+def _rate(tr: Translator, x: float | None) -> str:
+    return tr.gettext("{rate}/h").format(rate=tr.sig(x, 4))
+
+
+def _one_start(tr: Translator, r: StartReason) -> str:
+    _ = tr.gettext
+    if r.kind == "load":
+        return _("offered load {load} members' worth → {size} for `{target}`").format(
+            load=tr.sig(r.load), size=r.size, target=r.target)
+    if r.kind == "closed-form":
+        rates = _("λ={lam}, μ={mu}").format(lam=_rate(tr, r.lam), mu=_rate(tr, r.mu))
+        if r.theta is not None:
+            rates += ", θ=" + _rate(tr, r.theta)
+        return _("{model} ({rates}) → {size} for `{target}`").format(
+            model=r.model, rates=rates, size=r.size, target=r.target)
+    if r.kind == "no-closed-form":
+        if r.abandon:
+            return _("no closed form for `{target}` (the team serves several stages, works "
+                     "by a calendar, or the work or patience is not exponential): stable "
+                     "from {size}").format(target=r.target, size=r.size)
+        return _("no closed form for `{target}` (the team serves several stages, works by a "
+                 "calendar, deals give up waiting, or the work is not exponential): stable "
+                 "from {size}").format(target=r.target, size=r.size)
+    if r.kind == "stable":
+        return _("stable (offered load < 1) from {size} for `{target}`").format(
+            size=r.size, target=r.target)
+    if r.kind == "calendar":
+        rest = (_("the rest start their clocks at the opening") if r.clocks_in_hours else
+                _("the rest wait for the opening"))
+        return _("approximately {size} for `{target}` (M/M/c over the team's {hours} open "
+                 "hours a week, load {load}, {inside} of the deals arriving while it is "
+                 "open; {rest})").format(
+                     size=r.size, target=r.target, hours=tr.sig(r.open_hours, 4),
+                     load=tr.sig(r.load), inside=tr.number(round(100 * (r.inside or 0.0)), 0)
+                     + "%", rest=rest)
+    return _("the search starts one below the estimate, at {size}").format(size=r.size)
+
+
+def variant_name(tr: Translator, name: str, first: bool) -> str:
+    """A variant as the reader knows it: the file as written is "baseline" (`базовый
+    вариант`), a scenario its own name."""
+    return tr.gettext("baseline") if first and name == "baseline" else name
+
+
+def start_text(tr: Translator, reasons: tuple[StartReason, ...]) -> str:
+    """Where the search starts and why, per target."""
+    return "; ".join(_one_start(tr, r) for r in reasons)
+
+
+def confidence_text(tr: Translator, c: ConfidenceWhy) -> str:
+    """What the confidence rests on."""
+    _ = tr.gettext
+    n = tr.ngettext("{n} replication", "{n} replications", c.replications).format(
+        n=c.replications)
+    if c.kind == "none-meets":
+        if c.size is None:
+            return _("no size up to {limit} meets every target").format(limit=c.limit)
+        return _("no size up to {limit} meets every target; the best found is {best}").format(
+            limit=c.limit, best=c.size)
+    if c.kind == "sure":
+        lower = (_("1 is the smallest size") if c.size == 1 else
+                 _("{below} misses a target with 95% confidence").format(
+                     below=(c.size or 1) - 1))
+        return _("{size} meets every target with 95% confidence ({n}) and {lower}").format(
+            size=c.size, n=n, lower=lower)
+    if c.kind == "profit-bound":
+        return _("{size} is the smallest size meeting every target and the sizes above it "
+                 "earn less with 95% confidence ({n})").format(size=c.size, n=n)
+    if c.kind == "profit-sure":
+        return _("{size} has the highest profit and every size next to it is worse with 95% "
+                 "confidence ({n})").format(size=c.size, n=n)
+    if c.kind == "profit-flat":
+        lo, hi = c.flat or (c.size, c.size)
+        capped = _("{n}, the cap").format(n=n) if c.capped else n
+        return _("sizes {low}–{high} are within the noise of the best ({n}): any of them is "
+                 "as profitable as the data can tell").format(low=lo, high=hi, n=capped)
+    parts = []
+    if c.shaky:
+        parts.append(_("at {size} the 95% interval of {targets} reaches past the target")
+                     .format(size=c.size, targets=", ".join(c.shaky)))
+    if c.below_unsure:
+        parts.append(_("{below} misses only on average (its interval reaches the target)")
+                     .format(below=(c.size or 1) - 1))
+    return _("{parts} ({n} at {size}); more replications (--max-reps) or a longer horizon "
+             "(--days) would settle it").format(parts="; ".join(parts), n=n, size=c.size)
+
+
+def exact_profit_text(tr: Translator, w: ExactProfitWhy) -> str:
+    """The closed form's profit optimum, or why there is none."""
+    _ = tr.gettext
+    if w.kind == "found":
+        rates = _("λ={lam}, μ={mu}").format(lam=_rate(tr, w.lam), mu=_rate(tr, w.mu))
+        if w.theta is not None:
+            rates += ", θ=" + _rate(tr, w.theta)
+        return _("{model} ({rates}) with the file's value and costs → {best}").format(
+            model=w.model, rates=rates, best=w.best)
+    why = {
+        "several-stages": _("the team works several stages"),
+        "calendar": _("the team works by a calendar"),
+        "not-exponential": _("the team's work is not exponential"),
+        "sla": _("the stage's sla cuts the queue (M/M/c+D with costs is not implemented)"),
+        "patience": _("the patience is not exponential or does not lose the deal"),
+        "elsewhere": _("deals reach the team's stage from elsewhere than the sources, or "
+                       "sources feed other stages"),
+        "unstable": _("no size up to {limit} keeps the queue stable").format(limit=w.limit),
+    }[w.kind]
+    return _("no closed form: {why}").format(why=why)
+
+
+def profit_note(tr: Translator, note: str, team: str) -> str:
+    """A note of the profit search (`no-cost`)."""
+    return tr.gettext("team `{team}` has no `cost`: a member looks free, so profit can only "
+                      "grow with the size; give it `cost 90k/month`").format(team=team)
+
+
+def place_text(tr: Translator, place: RunPlace | None, where: str) -> str:
+    """Where the replications ran (`local, 2 workers`), in the language; `where` as the
+    runner said it when the place is not known."""
+    if place is None:
+        return where
+    if place.serial_only:
+        return tr.gettext("local, 1 process (too little work to start workers)")
+    if place.executor == "dask":
+        return tr.ngettext("dask at {address}, {n} worker thread",
+                           "dask at {address}, {n} worker threads", place.workers).format(
+                               address=place.address, n=place.workers)
+    if place.executor == "local":
+        return tr.ngettext("local, {n} worker", "local, {n} workers", place.workers).format(
+            n=place.workers)
+    return tr.ngettext("{name}, {n} worker", "{name}, {n} workers", place.workers).format(
+        name=place.executor, n=place.workers)
+
+
+def _breached(tr: Translator, b: BreachSplit, n: int) -> str:
+    """`{n} deals breached` / `… gave up waiting`, agreeing with `n`."""
+    if b.kind == "abandon":
+        return tr.ngettext("{n} deal gave up waiting", "{n} deals gave up waiting", n)
+    return tr.ngettext("{n} deal breached", "{n} deals breached", n)
+
+
+def _noun(tr: Translator, b: BreachSplit) -> str:
+    """What the split counts: breaches, or abandonments (the genitive: "of the …")."""
+    if b.kind == "abandon":
+        return tr.pgettext("of the", "abandonments")
+    return tr.pgettext("of the", "breaches")
+
+
+def breach_line(tr: Translator, b: BreachSplit) -> str:
+    """One line: how many deals breached, and how many of the breaches arrived outside
+    the team's working hours (and on which days, when a few days bring most of them)."""
+    _ = tr.gettext
+    text = _("{share} of {deals}").format(
+        share=share(tr, b.breached, b.checked),
+        deals=_breached(tr, b, b.checked).format(n=b.checked))
+    if b.hours is None or not b.breached:
+        return text
+    days = sorted(b.by_weekday, key=lambda d: -d.breached)
+    top = [d.day for d in days[:2] if d.breached >= 0.25 * b.breached]
+    text += "; " + _("{share} of the {noun} arrived outside working hours ({hours})").format(
+        share=_pct(tr, b.outside_share), noun=_noun(tr, b), hours=hours_text(tr, b.hours))
+    if top:
+        text += "; " + _("{days}: {share} of them").format(
+            days=", ".join(weekday(tr, d) for d in top),
+            share=share(tr, sum(d.breached for d in days[:len(top)]), b.breached))
+    return text
+
+
+def lever_text(tr: Translator, lv: Lever) -> str:
+    """A lever simulated: what would need how many members."""
+    _ = tr.gettext
+    what = (_("with the team opening an hour earlier") if lv.key == "earlier-hours" else
+            _("with a first-come queue"))
+    if lv.answer is None:
+        return _("{what} (`{change}`), still no size up to {limit} meets every target").format(
+            what=what, change=lv.change, limit=lv.limit)
+    return tr.ngettext(
+        "{what} (`{change}`), {answer} meets every target (confidence {level})",
+        "{what} (`{change}`), {answer} meet every target (confidence {level})",
+        lv.answer).format(what=what, change=lv.change, answer=lv.answer,
+                          level=tr.pgettext("confidence", lv.confidence))
+
+
+def _structural(tr: Translator, b: BreachSplit) -> str:
+    """When nearly every deal arriving outside working hours breaches whatever the size
+    (a clock that runs while the team is closed), the share of deals that arrive then."""
+    if (b.clocks_in_hours and b.kind == "respond") or not b.outside_checked \
+            or b.outside_breached < 0.95 * b.outside_checked:
+        return ""
+    text = (tr.gettext("{share} of them give up: no team size changes that, and they are "
+                       "{part} of the deals") if b.kind == "abandon" else
+            tr.gettext("{share} of them breach: no team size changes that, and they are "
+                       "{part} of the deals"))
+    return " (" + text.format(share=share(tr, b.outside_breached, b.outside_checked),
+                              part=share(tr, b.outside_checked, b.checked)) + ")"
+
+
+def _body(tr: Translator, x: Explanation) -> str:
+    _ = tr.gettext
+    split = next((b for b in x.breaches if b.target in x.missed), None)
+    if x.cause == "outside-hours" and split is not None:
+        days = sorted(split.by_weekday, key=lambda d: -d.outside_breached)
+        top: list[str] = []
+        acc = 0
+        for d in days:
+            if acc >= 0.6 * split.outside_breached:
+                break
+            top.append(d.day)
+            acc += d.outside_breached
+        how = (_("their patience runs out while they wait for the team to open")
+               if split.kind == "abandon" else
+               _("their respond clocks only start at the next opening, when the whole "
+                 "backlog waits") if split.clocks_in_hours else
+               _("their respond clocks run while they wait for the team to open"))
+        body = _("at {size}, {share} of the {noun} of `{target}` are deals that arrive "
+                 "outside working hours ({hours}): {how}").format(
+                     size=split.size, share=_pct(tr, split.outside_share),
+                     noun=_noun(tr, split), target=split.target,
+                     hours=hours_text(tr, split.hours or ""), how=how)
+        body += _structural(tr, split)
+        # Name the days only when a few of them bring most of it (weekends, Mondays).
+        if len(top) <= 2:
+            body += "; " + tr.ngettext("{days} brings {share} of them",
+                                       "{days} bring {share} of them", len(top)).format(
+                days=", ".join(weekday(tr, d) for d in top),
+                share=share(tr, acc, split.outside_breached))
+        return body
+    if x.cause == "queue-priority" and split is not None:
+        low = [p for p in split.by_priority if p.rank > 1]
+        return _("at {size}, {share} of the {noun} of `{target}` are at {stages}, which "
+                 "`queue key-first` serves {rank} of {of}, after key and later stages").format(
+                     size=split.size,
+                     share=share(tr, sum(p.breached for p in low), split.breached),
+                     noun=_noun(tr, split), target=split.target,
+                     stages=", ".join(f"`{s}`" for p in low for s in p.stages),
+                     rank=low[0].rank, of=low[0].of)
+    if x.cause == "queueing" and split is not None:
+        return _("at {size}, {share} of the {noun} of `{target}` are deals arriving in "
+                 "working hours: the queue itself, not the calendar or the priority").format(
+                     size=split.size, share=share(tr, split.inside_breached, split.breached),
+                     noun=_noun(tr, split), target=split.target)
+    if x.cause == "utilization" and x.loads:
+        top3 = ", ".join(f"`{ld.stage}` {_pct(tr, ld.share)}" for ld in x.loads[:3])
+        return _("`{targets}` decides; the team's load comes from {stages}").format(
+            targets=", ".join(x.missed), stages=top3)
+    if x.cause == "graveyard":
+        return _("at {size} a team stage still piles up deals (`no graveyard`)").format(
+            size=x.at)
+    return _("the targets are met as simulated")
+
+
+def why_sentence(tr: Translator, x: Explanation, result: StaffingResult) -> str:
+    """One sentence: why the answer is where it is, from the evidence and the levers
+    simulated (shown before the table when the answer is far from the file's size)."""
+    _ = tr.gettext
+    answer = (str(result.answer) if result.answer is not None else
+              _("no size up to {limit}").format(limit=result.limit))
+    head = (_("{answer} is far from the {current} in the file: ").format(
+        answer=answer, current=x.current) if x.far else f"{answer}: ")
+    levers = "; ".join(lever_text(tr, lv) for lv in x.levers)
+    return head + _body(tr, x) + (f". {levers[0].upper()}{levers[1:]}" if levers else "") + "."
+
+
+def breach_lines(tr: Translator, b: BreachSplit) -> tuple[str, str]:
+    """The evidence line of one split at one size, and its weekday table's title."""
+    _ = tr.gettext
+    reps = tr.ngettext("{n} replication", "{n} replications", b.replications).format(
+        n=b.replications)
+    if b.kind == "abandon":
+        text = _("abandonments of `{target}` at size {size} ({reps}): {breached} of "
+                 "{checked} deals ({share})")
+        title = _("abandonments of {target} by the weekday the deal arrived")
+    else:
+        text = _("breaches of `{target}` at size {size} ({reps}): {breached} of {checked} "
+                 "deals ({share})")
+        title = _("breaches of {target} by the weekday the deal arrived")
+    text = text.format(target=b.target, size=b.size, reps=reps, breached=b.breached,
+                       checked=b.checked, share=share(tr, b.breached, b.checked))
+    if b.hours is not None:
+        more = (_("arrived outside working hours: {outside} of the abandonments ({outside_did} "
+                  "of those deals gave up), inside: {inside} ({inside_did} gave up)")
+                if b.kind == "abandon" else
+                _("arrived outside working hours: {outside} of the breaches ({outside_did} of "
+                  "those deals breached), inside: {inside} ({inside_did} breached)"))
+        text += "; " + more.format(
+            outside=share(tr, b.outside_breached, b.breached),
+            outside_did=share(tr, b.outside_breached, b.outside_checked),
+            inside=share(tr, b.inside_breached, b.breached),
+            inside_did=share(tr, b.inside_breached, b.inside_checked))
+    return text, title.format(target=b.target)
