@@ -37,7 +37,7 @@ def busy_picked(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
 def test_records_with_pick_ups_are_fitted_without_simulating(
         busy_picked: tuple[str, str]) -> None:
     _, output = busy_picked
-    assert "Delays 2 stage(s) from the pick-up times the history carries" in output
+    assert "Delays 2 stages from the pick-up times the history carries" in output
     assert re.search(r"\d+ runs|simulated deals", output) is None, output
 
 

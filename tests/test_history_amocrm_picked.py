@@ -200,7 +200,7 @@ def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
 
 def test_fit_takes_the_direct_path_from_amocrm_touches(fitted: tuple[str, str]) -> None:
     _, output = fitted
-    assert "Delays 2 stage(s) from the pick-up times the history carries" in output, output
+    assert "Delays 2 stages from the pick-up times the history carries" in output, output
     assert re.search(r"\d+ runs|simulated deals", output) is None, output
 
 

@@ -16,7 +16,7 @@ import click
 
 from ..limits import DEFAULT_MAX_DEALS, MAX_JOBS
 from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE
-from .convention import deliver, to_json, verbosity, verbosity_options
+from .convention import deliver, lang_option, to_json, verbosity, verbosity_options
 from .history import check_tz, tz_option
 from .sim_options import REPS_HELP, reps_range, stack
 
@@ -74,6 +74,7 @@ DEFAULT_REPS = 40
               help="Back-test: write the comparison as JSON to PATH.")
 @click.option("--html", "html_path", metavar="PATH", default=None,
               help="Back-test: write the comparison as a self-contained HTML page to PATH.")
+@lang_option()
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
 def fit_command(inputs: tuple[str, ...], funnel_path: str, fmt: str, out_path: str | None,
@@ -139,7 +140,8 @@ def _deliver(result: FitResult, prep: HistoryPrepared, prepared_funnel: Prepared
     from ..termtext import plain
 
     text, notes = _render(prepared_funnel.model, result, scenario, prepared_funnel)
-    print_fit(result, prep, notes, console)
+    account = prepared_funnel.model.account
+    print_fit(result, prep, notes, console, account.language if account is not None else None)
     if out_path is not None:
         from .output import emit
 

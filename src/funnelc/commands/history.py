@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..history.quality import DataQuality
     from ..history.report import Section
     from ..history.run import Prepared
+    from ..i18n import Translator
     from ..model import FunnelFile
 
 
@@ -107,22 +108,32 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
         funnel = load_for_simulation(funnel_path, None, color, "matching history to").model
     prepared = prepare_or_exit(list(inputs), tz, funnel)
     warn_unmatched(prepared, funnel_path)
-    audit, secs = _analyse(prepared, funnel_path)
+    tr = _translator(funnel)
+    audit, secs = _analyse(prepared, funnel_path, tr)
     dq = prepared.history.quality
     lost = dq.dropped_total or dq.counts.get("truncated_files", 0)
     if fmt == "json":
         from ..history.report import render_json
 
         if out_dir is not None:
-            write_outputs(out_dir, secs, prepared.tables, dq, list(inputs), tz, audit)
+            write_outputs(out_dir, secs, prepared.tables, dq, list(inputs), tz, audit, tr)
             info(f"wrote {out_dir}/history.html, history.json and plots/")
         deliver(None, render_json(secs, dq, _meta(prepared.tables, list(inputs), tz)))
     else:
-        _print_text(prepared, secs, tz, max_rows, color)
+        _print_text(prepared, secs, tz, max_rows, color, tr)
         if out_dir is not None:
-            write_outputs(out_dir, secs, prepared.tables, dq, list(inputs), tz, audit)
+            write_outputs(out_dir, secs, prepared.tables, dq, list(inputs), tz, audit, tr)
             click.echo(f"wrote {out_dir}/history.html, history.json and plots/")
     raise SystemExit(EXIT_PROBLEMS if lost else EXIT_CLEAN)
+
+
+def _translator(funnel: FunnelFile | None) -> Translator:
+    """The language of history's tables, page and plots: `--lang`, else the account's
+    `language` when a funnel is given, else English."""
+    from ..i18n import choose, translator
+
+    account = funnel.account if funnel is not None else None
+    return translator(choose(account.language if account is not None else None))
 
 
 def prepare_or_exit(inputs: list[str], tz: str, funnel: FunnelFile | None) -> Prepared:
@@ -156,37 +167,36 @@ def warn_unmatched(prepared: Prepared, funnel_path: str | None) -> None:
         raise SystemExit(EXIT_PROBLEMS)
 
 
-def _analyse(prepared: Prepared, funnel_path: str | None) -> tuple[Audit, list[Section]]:
+def _analyse(prepared: Prepared, funnel_path: str | None,
+             tr: Translator) -> tuple[Audit, list[Section]]:
     """The audit and every table `history` shows, the data quality and names last."""
     from ..history.audit import run_audit
     from ..history.audit_render import audit_sections
     from ..history.report import names_section, quality_section, sections
 
-    extra = [quality_section(prepared.history.quality)]
+    extra = [quality_section(prepared.history.quality, tr)]
     if prepared.names is not None and funnel_path is not None:
-        extra.append(names_section(prepared.names, prepared.history.place))
+        extra.append(names_section(prepared.names, prepared.history.place, tr))
     audit = run_audit(prepared.tables)
-    return audit, sections(prepared.tables, [*audit_sections(audit), *extra])
+    return audit, sections(prepared.tables, [*audit_sections(audit, tr), *extra], tr)
 
 
 def _print_text(prepared: Prepared, secs: list[Section], tz: str, max_rows: int,
-                color: str) -> None:
+                color: str, tr: Translator) -> None:
     """The tables in the terminal, headed by the span and the stage order's source."""
     from rich.text import Text
 
-    from ..history.report import order_note, print_quality, print_terminal
+    from ..history.report import head_line, order_note, print_quality, print_terminal
     from ..termtext import plain, terminal_console
     from .convention import color_choice
 
     t = prepared.tables
     console = terminal_console(color=color_choice(color))
-    console.print(Text.assemble(
-        (f"{t.deals:,} deals, {t.events:,} events", "bold"),
-        (f", {t.visits.data_start:%Y-%m-%d} – {t.visits.data_end:%Y-%m-%d}"
-         if t.visits.data_start is not None else ""), plain(f" (months in {tz})")))
-    console.print(plain(order_note(t)))
-    print_terminal(secs, console, max_rows)
-    print_quality(prepared.history.quality, console)
+    counts, span = head_line(t, tz, tr)
+    console.print(Text.assemble((counts, "bold"), plain(span)))
+    console.print(plain(order_note(t, tr)))
+    print_terminal(secs, console, max_rows, tr)
+    print_quality(prepared.history.quality, console, tr)
 
 
 def _meta(t: HistoryTables, inputs: list[str], tz: str) -> dict[str, Any]:
@@ -200,21 +210,21 @@ def _meta(t: HistoryTables, inputs: list[str], tz: str) -> dict[str, Any]:
 
 
 def write_outputs(out_dir: str, secs: list[Section], t: HistoryTables, dq: DataQuality,
-                  inputs: list[str], tz: str, audit: Audit | None = None) -> None:
+                  inputs: list[str], tz: str, audit: Audit | None = None,
+                  tr: Translator | None = None) -> None:
     """Every file rendered first, then written all or nothing (`output.write_folder`)."""
     from ..history.plots import draw_history_plots
-    from ..history.report import order_note, render_html, render_json
+    from ..history.report import page_head, page_title, render_html, render_json
     from .output import write_folder
 
-    plots = draw_history_plots(t, audit)
+    plots = draw_history_plots(t, audit, tr)
     files: dict[str, str | bytes] = {}
     for name, _, png, svg, _ in plots:
         files[f"plots/{name}.png"] = png
         files[f"plots/{name}.svg"] = svg
-    head = [f"{t.deals:,} deals and {t.events:,} events from {', '.join(inputs)}; "
-            f"months in {tz}.", order_note(t)]
     warns = sorted({w for *_, ws in plots for w in ws})
     files["history.html"] = render_html(
-        "Stage history", head, secs, [(n, ti, svg) for n, ti, _, svg, _ in plots], warns)
+        page_title(tr), page_head(t, inputs, tz, tr), secs,
+        [(n, ti, svg) for n, ti, _, svg, _ in plots], warns, tr)
     files["history.json"] = render_json(secs, dq, _meta(t, inputs, tz))
     write_folder("-o", out_dir, files, inputs)

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from ..i18n import Translator, choose, translator
+from ..i18n import C_, Translator, choose, translator
 from .audit import Audit
 from .findings import ALPHA, Finding
-from .report import Column, Section
+from .report import Column, Section, placeholder
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -80,7 +80,7 @@ def finding_text(f: Finding, tr: Translator | None = None) -> str:
     money = _("; {money} at stake").format(money=x.money(f.money)) \
         if f.money is not None else ""
     a, b = f.periods or ("", "")
-    fields = {"subject": f.subject, "observed": x.pct(f.observed), "where": x.where(f),
+    fields = {"subject": placeholder(f.subject, tr), "observed": x.pct(f.observed), "where": x.where(f),
               "expected": x.pct(f.expected), "n": x.count(f.n), "p": x.p(f.p_value),
               "deals": x.deals(f), "money": money, "first": a, "last": b,
               "alpha": tr.percent(ALPHA)}
@@ -155,12 +155,40 @@ def verdict(row: Mapping[str, object], tr: Translator | None = None) -> str:
                        rate_first=x.pct(_number(row["rate_first"])), first=row["first"],
                        rate_last=x.pct(_number(row["rate_last"])), last=row["last"],
                        change=x.pp(change), what=what, rate=x.pp(rate), mix=x.pp(mix),
-                       source=row["top_source"],
+                       source=placeholder(row["top_source"], tr),
                        effect=x.pp(_number(row["top_source_effect"])), side=side)
 
 
 def _c(key: str, title: str, fmt: Callable[[object], str] | None = None) -> Column:
     return Column(key, title, fmt or (lambda x: "—" if x is None else str(x)), fmt is not None)
+
+
+def _w(key: str, title: str, fmt: Callable[[object], str]) -> Column:
+    """A text column whose cells `fmt` words in the output's language."""
+    return Column(key, title, fmt, False)
+
+
+DIMENSIONS: dict[str, str] = {
+    "month": C_("loss reasons by", "month"), "source": C_("loss reasons by", "source"),
+    "manager": C_("loss reasons by", "manager"), "size": C_("loss reasons by", "size"),
+}
+"""The groupings of `loss_reasons_by` (machine values in the JSON)."""
+
+
+def segment_label(row: Mapping[str, object], tr: Translator) -> str:
+    """A graveyard segment from its bounds in days: «7–30 дней», «90+ дней», «последняя
+    активность 14–60 дней назад»; the frame's own `segment` (English) otherwise."""
+    lo, hi = row.get("from_days"), row.get("to_days")
+    if not isinstance(lo, (int, float)):
+        return str(row.get("segment") or "—")
+    if isinstance(hi, (int, float)):
+        span = tr.duration_range(float(lo), float(hi), "day")
+    else:
+        n = round(lo)
+        span = tr.ngettext("{n}+ day", "{n}+ days", n).format(n=tr.number(lo))
+    if row.get("kind") == "activity":
+        return tr.gettext("last activity {span} ago").format(span=span)
+    return span
 
 
 def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
@@ -188,6 +216,13 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
     def hours(v: object) -> str:
         return "—" if v is None else tr.hours(_number(v))
 
+    def name(v: object) -> str:
+        return placeholder(v, tr)
+
+    def dimension(v: object) -> str:
+        return tr.pgettext("loss reasons by", DIMENSIONS[str(v)]) if v in DIMENSIONS \
+            else placeholder(v, tr)
+
     alpha = tr.percent(ALPHA)
     out: list[Section] = []
     findings = pl.DataFrame(
@@ -212,7 +247,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
               "of the manager's losses that came back later.").format(alpha=alpha),
             a.managers,
             [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
-             _c("to_stage", _("to")), _c("manager", _("manager")),
+             _c("to_stage", _("to")), _w("manager", _("manager"), name),
              _c("entered", _("entered"), num), _c("rate", _("conversion"), frac),
              _c("rate_low", _("low"), frac), _c("rate_high", _("high"), frac),
              _c("shrunk", _("shrunk"), frac), _c("rest_rate", _("rest"), frac),
@@ -222,7 +257,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
              _c("first_move_median_h", _("first move"), hours),
              _c("lost", _("lost"), num), _c("premature_pct", _("came back"), frac),
              _c("premature_flagged", _("premature"), flag),
-             _c("top_reason", _("top reason"))]))
+             _w("top_reason", _("top reason"), name)]))
     if a.sources is not None:
         st = a.sources
         out.append(Section(
@@ -230,7 +265,8 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
             _("Deals that entered the first stage that month, by source, and the share that "
               "reached the second directly."), st.by_month,
             [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
-             _c("to_stage", _("to")), _c("source", _("source")), _c("month", _("month")),
+             _c("to_stage", _("to")), _w("source", _("source"), name),
+             _c("month", _("month")),
              _c("entered", _("entered"), num), _c("rate", _("conversion"), frac)]))
         out.append(Section(
             "source_changes", _("Sources: first against last month"),
@@ -239,7 +275,8 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
               "{alpha}); the effect in deals of the last month and in money.").format(
                   alpha=alpha), st.changes,
             [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
-             _c("to_stage", _("to")), _c("source", _("source")), _c("first", _("first")),
+             _c("to_stage", _("to")), _w("source", _("source"), name),
+             _c("first", _("first")),
              _c("rate_first", _("then"), frac), _c("last", _("last")),
              _c("rate_last", _("now"), frac), _c("entered_last", _("entered"), num),
              _c("deals_effect", _("deals lost"), num), _c("money", _("money"), num),
@@ -261,8 +298,9 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
         "loss_reasons_by", _("Loss reasons by month, source, manager and size"),
         _("Losses by reason within each group (deal-size bands are the terciles of the lost "
           "deals' values)."), lt.by,
-        [_c("pipeline", _("pipeline")), _c("dimension", _("by")), _c("group", _("group")),
-         _c("reason", _("reason")), _c("deals", _("deals"), num),
+        [_c("pipeline", _("pipeline")), _w("dimension", _("by"), dimension),
+         _w("group", _("group"), name), _w("reason", _("reason"), name),
+         _c("deals", _("deals"), num),
          _c("share", _("share"), frac)]))
     out.append(Section(
         "loss_reasons_missing", _("Losses without a usable reason"),
@@ -277,7 +315,8 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
         _("Share of each reason among the first and the last whole month's losses; flagged "
           "by Benjamini–Hochberg at a {alpha} false discovery rate over all reasons.").format(
               alpha=alpha), lt.shifts,
-        [_c("pipeline", _("pipeline")), _c("reason", _("reason")), _c("first", _("first")),
+        [_c("pipeline", _("pipeline")), _w("reason", _("reason"), name),
+         _c("first", _("first")),
          _c("share_first", _("then"), frac), _c("last", _("last")),
          _c("share_last", _("now"), frac), _c("p_value", "p", pv),
          _c("flagged", _("changed"), flag)]))
@@ -288,7 +327,8 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
           "least that long, the share that moved forward; deals there now. Open deals also "
           "by their last recorded activity."), gs.segments,
         [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
-         _c("segment", _("segment")), _c("reached", _("lasted this long"), num),
+         Column("segment", _("segment"), from_row=lambda r: segment_label(r, tr)),
+         _c("reached", _("lasted this long"), num),
          _c("conversion", _("then moved on"), frac), _c("open_now", _("there now"), num),
          _c("open_value", _("their value"), num)]))
     out.append(Section(

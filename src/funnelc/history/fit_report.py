@@ -5,8 +5,13 @@ names are shown as written (`termtext.plain`), never read as rich markup."""
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable
 from typing import Any
 
+from ..i18n import N_, Translator, choose, translator
+from ..i18n.figures import Figures
+from ..i18n.words import route_label_text
 from ..report.fmt import hours as fmt_h
 from .dists import DistFit
 from .fit import MIN_DEALS, FitResult
@@ -15,148 +20,251 @@ from .run import Prepared
 
 __all__ = ["print_fit", "dist_text"]
 
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
-def dist_text(d: DistFit | None, unit: str = "h") -> str:
+
+class _Words:
+    """The report's words in the output's language (the account's `language`, `--lang`
+    overrides); English keeps the forms it always printed."""
+
+    def __init__(self, language: str | None) -> None:
+        self.tr: Translator = translator(choose(language))
+        self._ = self.tr.gettext
+        self.english = self.tr.lang == "en"
+        self.hours: Callable[[float], str] = fmt_h if self.english else Figures(self.tr).hours
+
+    def share(self, x: float) -> str:
+        """A share with one decimal (`35.2%`)."""
+        return f"{x:.1%}" if self.english else self.tr.percent(x, 1)
+
+    def count(self, n: int) -> str:
+        return f"{n:,}" if self.english else self.tr.number(n, 0)
+
+    def number(self, x: float, digits: int) -> str:
+        """`x` with exactly `digits` decimals (`0,520` in ru)."""
+        if self.english or not math.isfinite(x):
+            return f"{x:.{digits}f}"
+        from babel.numbers import format_decimal
+
+        pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+        return format_decimal(x, format=pattern, locale=self.tr.locale)
+
+    def route(self, label: str) -> str:
+        """A way out as the fit labels it (`-> Stage`, `lost "X"`) in the language."""
+        return label if self.english else route_label_text(self.tr, label)
+
+    def how(self, text: str) -> str:
+        """How a source's deals were told apart (`fit.SourceFit.how`) in the language."""
+        if self.english:
+            return text
+        m = _SHARED.fullmatch(text)
+        if m is not None:
+            return self._("entry stage shared with another source: split in the funnel's "
+                          "rate proportions ({share})").format(share=m["share"])
+        return self._(_HOW.get(text, text))
+
+    def month(self, key: str) -> str:
+        """A month key of the funnel (`feb`) as the language abbreviates it."""
+        if self.english or key not in _MONTHS:
+            return key
+        from babel.dates import get_month_names
+
+        return str(get_month_names("abbreviated", context="stand-alone",
+                                   locale=self.tr.locale)[_MONTHS.index(key) + 1])
+
+
+_HOW = {"by source name": N_("by source name"), "by entry stage": N_("by entry stage"),
+        "no deals": N_("no deals")}
+"""The fixed ways `fit` tells a source's deals apart (`SourceFit.how`)."""
+_SHARED = re.compile(r"entry stage shared with another source: split in the funnel's rate "
+                     r"proportions \((?P<share>[^)]*)\)")
+
+_ENGLISH: _Words | None = None
+
+
+def _english() -> _Words:
+    global _ENGLISH
+    if _ENGLISH is None:
+        _ENGLISH = _Words("en")
+    return _ENGLISH
+
+
+def dist_text(d: DistFit | None, unit: str = "h", w: _Words | None = None) -> str:
+    w = w if w is not None else _english()
+    _ = w._
     if d is None:
         return "—"
-    f = fmt_h if unit == "h" else (lambda x: f"{x:,.0f}")
-    few = f" ⚠ fewer than {MIN_DEALS}: the funnel's value kept" if d.n < MIN_DEALS else ""
-    how = _how(d)
+    f = w.hours if unit == "h" else (lambda x: f"{x:,.0f}" if w.english
+                                     else w.tr.number(round(x), 0))
+    few = (" " + _("⚠ fewer than {n}: the funnel's value kept").format(n=MIN_DEALS)
+           if d.n < MIN_DEALS else "")
+    how = _how(d, w)
     if d.kind == "none":
-        return f"no delay (below {f(d.ci_high)}){how} n={d.n}{few}"
+        return _("no delay (below {limit}){how} n={n}{few}").format(
+            limit=f(d.ci_high), how=how, n=d.n, few=few)
     if d.beyond > 0:
-        how += f", {d.beyond:.0%} of it past the SLA (the family's tail)"
+        how += ", " + _("{share} of it past the SLA (the family's tail)").format(
+            share=f"{d.beyond:.0%}" if w.english else w.tr.percent(d.beyond))
+    return _("{kind} mean {mean} [{low}, {high}] n={n}{how}{few}").format(
+        kind=d.kind, mean=f(d.mean), low=f(max(d.ci_low, 0)), high=f(d.ci_high), n=d.n,
+        how=how, few=few)
 
-    return (f"{d.kind} mean {f(d.mean)} [{f(max(d.ci_low, 0))}, {f(d.ci_high)}] "
-            f"n={d.n}{how}{few}")
 
-
-def _how(d: DistFit) -> str:
+def _how(d: DistFit, w: _Words) -> str:
     """How a delay was found, when not by a plain likelihood fit of the times in stage."""
-    dist = f", distance {d.distance:.3f}" if math.isfinite(d.distance) else ""
+    dist = (", " + w._("distance {d}").format(d=w.number(d.distance, 3))
+            if math.isfinite(d.distance) else "")
     if d.method == "calibrated":
-        return f", calibrated{dist}"
+        return ", " + w._("calibrated") + dist
     if d.method == "picked up":
-        return f", from pick-up times{dist}"
+        return ", " + w._("from pick-up times") + dist
     return ""
 
 
-def _gof(d: DistFit | None) -> str:
+def _gof(d: DistFit | None, w: _Words) -> str:
     if d is None or not d.candidates:
         return ""
     if all(math.isfinite(c.distance) for c in d.candidates):
-        return "; ".join(f"{c.kind} mean {fmt_h(c.mean)} distance {c.distance:.3f}"
-                         for c in d.candidates)
-    return "; ".join(f"{c.kind} AIC {c.aic:.0f} KS {c.ks:.3f} p={c.p:.3f}" for c in d.candidates)
+        return "; ".join(w._("{kind} mean {mean} distance {d}").format(
+            kind=c.kind, mean=w.hours(c.mean), d=w.number(c.distance, 3)) for c in d.candidates)
+    return "; ".join(f"{c.kind} AIC {w.number(c.aic, 0)} KS {w.number(c.ks, 3)} "
+                     f"p={w.number(c.p, 3)}" for c in d.candidates)
 
 
-def _print_calibration(r: FitResult, console: Any) -> None:
+def _print_calibration(r: FitResult, console: Any, w: _Words) -> None:
     from rich.table import Table
 
     from ..termtext import plain
 
+    _ = w._
     cal = r.calibration
     if cal is None or not cal.residuals:
         return
-    picked = (f"{len(cal.picked)} stage(s) from the pick-up times the history carries "
-              "(wait = picked − entered; work and delay from picked → left)"
+    picked = (w.tr.ngettext(
+        "{n} stage from the pick-up times the history carries (wait = picked − entered; "
+        "work and delay from picked → left)",
+        "{n} stages from the pick-up times the history carries (wait = picked − entered; "
+        "work and delay from picked → left)", len(cal.picked)).format(n=len(cal.picked))
               if cal.picked else "")
-    sim = (f"calibrated through the simulator ({cal.runs} runs, {cal.simulated_deals:,} "
-           "simulated deals)" if cal.method != "picked up" else "")
+    sim = (_("calibrated through the simulator ({runs} runs, {deals} simulated deals)").format(
+        runs=cal.runs, deals=w.count(cal.simulated_deals)) if cal.method != "picked up" else "")
     how = "; ".join(x for x in (sim, picked) if x)
-    t = Table(title=f"Delays {how}: time in stage, history vs model", title_justify="left")
-    for c in ("stage", "deals", "mean", "median", "90th pct", "distance"):
+    t = Table(title=_("Delays {how}: time in stage, history vs model").format(how=how),
+              title_justify="left")
+    for c in (_("stage"), _("deals"), _("mean"), _("median"), _("90th pct"), _("distance")):
         t.add_column(c, overflow="fold")
+    vs = _("{history} vs {model}")
     for x in cal.residuals:
-        t.add_row(plain(f"{x.pipeline}.{x.stage}"), f"{x.n:,}",
-                  f"{fmt_h(x.obs_mean)} vs {fmt_h(x.sim_mean)}",
-                  f"{fmt_h(x.obs_p50)} vs {fmt_h(x.sim_p50)}",
-                  f"{fmt_h(x.obs_p90)} vs {fmt_h(x.sim_p90)}", f"{x.distance:.3f}")
+        t.add_row(plain(f"{x.pipeline}.{x.stage}"), w.count(x.n),
+                  vs.format(history=w.hours(x.obs_mean), model=w.hours(x.sim_mean)),
+                  vs.format(history=w.hours(x.obs_p50), model=w.hours(x.sim_p50)),
+                  vs.format(history=w.hours(x.obs_p90), model=w.hours(x.sim_p90)),
+                  w.number(x.distance, 3))
     console.print(t)
 
 
-def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any) -> None:
+def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any,
+              language: str | None = None) -> None:
+    """The fit report in `language` (the account's; `--lang` overrides it)."""
     from rich.table import Table
     from rich.text import Text
 
     from ..termtext import plain
 
+    w = _Words(language)
+    _ = w._
     dq = prep.history.quality
-    console.print(plain(f"fitted from {prep.tables.deals:,} deals, {prep.tables.events:,} "
-                        f"events over {r.span_hours / 24:.0f} days", style="bold"))
-    t = Table(title="Sources", title_justify="left")
-    for c in ("source", "deals", "rate", "95% CI", "month profile (listed*)", "value", "how"):
+    console.print(plain(_("fitted from {deals} deals, {events} events over {days} days").format(
+        deals=w.count(prep.tables.deals), events=w.count(prep.tables.events),
+        days=w.number(r.span_hours / 24, 0)), style="bold"))
+    t = Table(title=_("Sources"), title_justify="left")
+    for c in (_("source"), _("deals"), w.tr.pgettext("arrivals", "rate"), _("95% CI"),
+              _("month profile (listed*)"),
+              _("value"), _("how")):
         t.add_column(c, overflow="fold")
+    kept = _("⚠ kept")
     for s in r.sources:
-        prof = ", ".join(f"{mo} {v[0]:.0%}{'*' if v[3] else ''}" for mo, v in s.profile.items())
-        rate = f"{s.per_hour * 24:.2f}/day" + (
-            f" ⚠ fewer than {MIN_DEALS} deals: the funnel's rate kept"
+        prof = ", ".join(f"{w.month(mo)} {f'{v[0]:.0%}' if w.english else w.tr.percent(v[0])}"
+                         f"{'*' if v[3] else ''}" for mo, v in s.profile.items())
+        rate = _("{rate}/day").format(rate=w.number(s.per_hour * 24, 2)) + (
+            " " + _("⚠ fewer than {n} deals: the funnel's rate kept").format(n=MIN_DEALS)
             if 0 < s.deals < MIN_DEALS else "")
-        t.add_row(plain(s.name), f"{s.deals:,}", rate,
-                  f"{s.low * 24:.2f}–{s.high * 24:.2f}", prof or "—", dist_text(s.value, "amt"),
-                  plain(s.how + ("; " + "; ".join(s.warnings) if s.warnings else "")))
+        t.add_row(plain(s.name), w.count(s.deals), rate,
+                  f"{w.number(s.low * 24, 2)}–{w.number(s.high * 24, 2)}", prof or "—",
+                  dist_text(s.value, "amt", w),
+                  plain(w.how(s.how) + ("; " + "; ".join(s.warnings) if s.warnings else "")))
     console.print(t)
-    t = Table(title="Outcome shares and delays per stage", title_justify="left")
-    for c in ("stage", "route", "deals", "share", "95% CI", "after (fitted)", "goodness of fit"):
+    t = Table(title=_("Outcome shares and delays per stage"), title_justify="left")
+    for c in (_("stage"), _("route"), _("deals"), _("share"), _("95% CI"), _("after (fitted)"),
+              _("goodness of fit")):
         t.add_column(c, overflow="fold")
     for sf in r.stages:
         first = True
         name = plain(f"{sf.pipeline}.{sf.stage}")
         for rt in sf.routes:
-            share = "—" if rt.key[0] == "sla" else f"{rt.share:.1%}" + (
-                " ⚠ kept" if sf.mature < MIN_DEALS else "")
-            ci = "" if rt.key[0] == "sla" else f"{rt.low:.1%}–{rt.high:.1%}"
-            new = "" if rt.outcome is not None or rt.key == ("stay",) else " (new)"
-            t.add_row(name if first else "", plain(rt.label + new),
-                      f"{rt.count:,}", share, ci, dist_text(rt.after), _gof(rt.after))
+            share = "—" if rt.key[0] == "sla" else w.share(rt.share) + (
+                " " + kept if sf.mature < MIN_DEALS else "")
+            ci = "" if rt.key[0] == "sla" else f"{w.share(rt.low)}–{w.share(rt.high)}"
+            new = "" if rt.outcome is not None or rt.key == ("stay",) else " " + _("(new)")
+            t.add_row(name if first else "", plain(w.route(rt.label) + new),
+                      w.count(rt.count), share, ci, dist_text(rt.after, "h", w),
+                      _gof(rt.after, w))
             first = False
         if sf.work is not None:
-            t.add_row(name if first else "", "work (picked up → left, routes without after)",
-                      f"{sf.work.n:,}", "", "", dist_text(sf.work), _gof(sf.work))
+            t.add_row(name if first else "", _("work (picked up → left, routes without after)"),
+                      w.count(sf.work.n), "", "", dist_text(sf.work, "h", w), _gof(sf.work, w))
             first = False
         if sf.time is not None:
-            t.add_row(name if first else "", "time in stage",
-                      f"{sf.time.n:,}", "", "", dist_text(sf.time), _gof(sf.time))
+            t.add_row(name if first else "", _("time in stage"),
+                      w.count(sf.time.n), "", "", dist_text(sf.time, "h", w), _gof(sf.time, w))
             first = False
-        for w in sf.warnings:
-            t.add_row(name if first else "", plain(f"⚠ {w}", style="yellow"),
+        for warning in sf.warnings:
+            t.add_row(name if first else "", plain(f"⚠ {warning}", style="yellow"),
                       "", "", "", "", "")
             first = False
     console.print(t)
     if r.reopens:
-        t = Table(title="Reopens (lost deals that came back)", title_justify="left")
-        for c in ("pipeline", "reason", "lost", "came back", "share", "95% CI", "to", "delay"):
+        t = Table(title=_("Reopens (lost deals that came back)"), title_justify="left")
+        for c in (_("pipeline"), _("reason"), _("lost"), _("came back"), _("share"), _("95% CI"),
+                  _("to"), _("delay")):
             t.add_column(c, overflow="fold")
         for ro in r.reopens:
-            t.add_row(plain(ro.pipeline), plain(ro.reason + ("" if ro.in_funnel else " (new)")),
-                      f"{ro.lost:,}", f"{ro.back:,}", f"{ro.share:.1%}" + (
-                          " ⚠ kept" if ro.lost < MIN_DEALS else ""),
-                      f"{ro.low:.1%}–{ro.high:.1%}", plain(ro.target or "—"),
-                      dist_text(ro.delay))
+            t.add_row(plain(ro.pipeline),
+                      plain(ro.reason + ("" if ro.in_funnel else " " + _("(new)"))),
+                      w.count(ro.lost), w.count(ro.back), w.share(ro.share) + (
+                          " " + kept if ro.lost < MIN_DEALS else ""),
+                      f"{w.share(ro.low)}–{w.share(ro.high)}", plain(ro.target or "—"),
+                      dist_text(ro.delay, "h", w))
         console.print(t)
-    _print_calibration(r, console)
+    _print_calibration(r, console, w)
     nm = prep.names
     if nm is not None and (nm.unmatched_stages or nm.unseen_stages):
-        console.print(plain("names not matched", style="bold"))
+        console.print(plain(_("names not matched"), style="bold"))
         for pn, sn, count in nm.unmatched_stages:
-            console.print(plain(f"  in the data, not in the funnel: {pn}.{sn} ({count} events)"))
+            console.print(plain("  " + w.tr.ngettext(
+                "in the data, not in the funnel: {stage} ({n} event)",
+                "in the data, not in the funnel: {stage} ({n} events)", count).format(
+                    stage=f"{pn}.{sn}", n=count)))
         for pn, sn in nm.unseen_stages:
-            console.print(plain(f"  in the funnel, not in the data: {pn}.{sn}"))
-    for w in r.warnings + [w for s in r.sources for w in s.warnings] + [
-            f"reopen {ro.reason}: {w}" for ro in r.reopens for w in ro.warnings]:
-        console.print(Text.assemble(("warning:", "yellow"), " ", plain(w)))
+            console.print(plain("  " + _("in the funnel, not in the data: {stage}").format(
+                stage=f"{pn}.{sn}")))
+    for warning in r.warnings + [x for s in r.sources for x in s.warnings] + [
+            f"reopen {ro.reason}: {x}" for ro in r.reopens for x in ro.warnings]:
+        console.print(Text.assemble(("warning:", "yellow"), " ", plain(warning)))
     for note in notes:
-        console.print(plain(f"note: {note}"))
+        console.print(plain(_("note: {note}").format(note=note)))
     if dq.counts:
         counts = ", ".join(f"{k} {v:,}" for k, v in sorted(dq.counts.items()))
-        console.print(Text.assemble(("anomalies", "bold"), plain(f" (counted, kept): {counts}")))
+        console.print(Text.assemble((_("anomalies"), "bold"),
+                                    plain(" " + _("(counted, kept): {counts}").format(
+                                        counts=counts))))
     if dq.dropped or dq.notes:
         print_quality(dq, console)
-    console.print("delays: lowest AIC among exp/lognormal/gamma; empirical quantiles when the "
-                  "best fails KS at 1 % (n ≥ 50); in stages with work or an SLA, net of "
-                  "queue waits and work: from the pick-up times where the history has them, "
-                  "else calibrated through the simulator (distance: gap in mean "
-                  "and deciles over the observed mean); means: the family's own 95 % "
-                  "interval (calibrated: bootstrap); shares: 95 % Wilson; rates: exact "
-                  f"Poisson; fewer than {MIN_DEALS} deals behind a figure (⚠): the funnel's "
-                  "value kept")
+    console.print(_("delays: lowest AIC among exp/lognormal/gamma; empirical quantiles when the "
+                    "best fails KS at 1 % (n ≥ 50); in stages with work or an SLA, net of "
+                    "queue waits and work: from the pick-up times where the history has them, "
+                    "else calibrated through the simulator (distance: gap in mean "
+                    "and deciles over the observed mean); means: the family's own 95 % "
+                    "interval (calibrated: bootstrap); shares: 95 % Wilson; rates: exact "
+                    "Poisson; fewer than {n} deals behind a figure (⚠): the funnel's "
+                    "value kept").format(n=MIN_DEALS))

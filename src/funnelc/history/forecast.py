@@ -231,7 +231,12 @@ class Forecast:
     currency: str | None
     language: str
     """The account's language (`en` when the funnel does not say): the table's words."""
-    notes: tuple[str, ...] = ()
+    values_filled: int = 0
+    """Open deals without an amount in the history: their source's mean value stands in
+    (a note of the output says so)."""
+    left_out_until: date | None = None
+    """With `--as-of` before the history's end: the history's last day (local), whose
+    events after the cut are left out (a note of the output says so)."""
     warnings: tuple[str, ...] = ()
     """Lines for stderr: names of the history the funnel does not have (`history`'s)."""
     rows_dropped: int = 0
@@ -545,21 +550,6 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
     cumulative = tuple(Cell(Band.of(cum_w[:, e - 1]), Band.of(cum_v[:, e - 1])) for e in ends)
 
     bringing = tuple(s.name.value for s in funnel.sources if s.rate.per_hour > 0)
-    notes = [f"every run starts at {cut_text} with the {n_open:,} deal"
-             f"{'s' if n_open != 1 else ''} open then, each in its stage since its real "
-             "entry" + (f"; new deals arrive from the funnel's sources from {first_day} on"
-                        if bringing else "")]
-    if filled:
-        notes.append(f"{filled:,} open deal{'s' if filled != 1 else ''} had no amount in "
-                     "the history: the mean value of their source stands in")
-    if not bringing:
-        notes.append("no source of the funnel brings deals: only the open deals are "
-                      "forecast")
-    if fitted is not None:
-        notes.append(_fit_note(fitted, request.tz))
-    if request.as_of is not None and end > cut:
-        notes.append(f"events after {cut_text} are left out (the history goes on to "
-                     f"{end.astimezone(zone):%Y-%m-%d})")
     acc = funnel.account
     dq = prep.history.quality
     return Forecast(
@@ -570,7 +560,10 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
         sources=bringing,
         currency=acc.currency.value if acc is not None and acc.currency is not None else None,
         language=acc.language if acc is not None and acc.language is not None else "en",
-        notes=tuple(notes), warnings=tuple(warnings),
+        values_filled=filled,
+        left_out_until=(end.astimezone(zone).date()
+                        if request.as_of is not None and end > cut else None),
+        warnings=tuple(warnings),
         rows_dropped=prep.history.quality.dropped_total,
         quality=tuple(dq.summary()) if dq.dropped_total or dq.notes else (),
         seconds=time.perf_counter() - t0,
@@ -603,24 +596,6 @@ def _drawn_network(funnel: m.FunnelFile, fit: FitResult, seed: int, run: int) ->
     from .uncertainty import draw_rng, drawn_model
 
     return compile_network(drawn_model(funnel, fit, draw_rng(seed, run)))
-
-
-def _fit_note(f: FitUncertainty, tz: str) -> str:
-    """The note saying what the fit-aware intervals rest on."""
-    from .fit import MIN_DEALS
-
-    def n(k: int, what: str) -> str:
-        return f"{k} {what}{'s' if k != 1 else ''}"
-
-    text = ("the intervals carry the fit's uncertainty: the funnel's figures were fitted "
-            f"on the history from {f.first.astimezone(ZoneInfo(tz)):%Y-%m-%d} to the cut "
-            f"({n(f.stages_fitted, 'stage')}, {n(f.sources_fitted, 'source')}) and every "
-            "run simulates its own draw of them")
-    kept = [n(k, w) for k, w in ((f.stages_kept, "stage"), (f.sources_kept, "source")) if k]
-    if kept:
-        text += (f"; {' and '.join(kept)} with fewer than {MIN_DEALS} deals behind their "
-                 "figures keep the funnel's, undrawn")
-    return text
 
 
 def _name_lines(prep: Prepared, funnel_path: str) -> list[str]:

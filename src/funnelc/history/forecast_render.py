@@ -3,9 +3,9 @@ tables (`print_forecast`), JSON (`forecast_json`, schema `forecast.schema.json`)
 CSV (`forecast_csv`) and the fan chart (`fan_chart`: cumulative won revenue by week,
 median with the 80 % and 95 % bands).
 
-The tables and the chart are for the client, so their words follow the account's
-`language` (ru, uk, en; English when unset), as the playbook export does; notes about
-the method, JSON keys and CSV columns stay English. Names are shown as written
+The tables, the notes under them and the chart are for the client, so their words
+follow the account's `language` (ru, uk, en; English when unset), as the playbook
+export does; the JSON's keys and notes and the CSV's columns stay English. Names are shown as written
 (`termtext.plain`)."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ..report.figures import RenderedFigure
 
 __all__ = ["print_forecast", "forecast_warnings", "forecast_json", "forecast_csv", "fan_chart", "render_chart",
-           "save_chart", "forecast_data", "heading",
+           "save_chart", "forecast_data", "heading", "forecast_notes",
            "CSV_COLUMNS"]
 
 
@@ -189,7 +189,7 @@ def _origin_table(f: Forecast) -> Table:
         last = name
         style = "bold" if row.origin == "all" else ""
         table.add_row(plain(shown, style), plain(_origin_label(f, row), style),
-                      f"{row.open_deals:,}" if row.origin != "new" else DASH,
+                      _tr(f).number(row.open_deals, 0) if row.origin != "new" else DASH,
                       *_figures(f, row.total), style=style or None)
     return table
 
@@ -212,6 +212,75 @@ def heading(f: Forecast) -> list[str]:
                                open=tr.number(f.open_deals, 0), value=value, runs=runs,
                                sources=sources))
     return lines
+
+
+def _fit_note(f: Forecast, tr: Translator) -> str | None:
+    """What the fit-aware intervals rest on: the span fitted and how many stages and
+    sources kept the funnel's figures for want of deals."""
+    if f.fit is None:
+        return None
+    from zoneinfo import ZoneInfo
+
+    from .fit import MIN_DEALS
+
+    fit = f.fit
+    stages = tr.ngettext("{n} stage", "{n} stages", fit.stages_fitted).format(
+        n=tr.number(fit.stages_fitted, 0))
+    sources = tr.ngettext("{n} source", "{n} sources", fit.sources_fitted).format(
+        n=tr.number(fit.sources_fitted, 0))
+    text = tr.gettext("the intervals carry the fit's uncertainty: the funnel's figures were "
+                      "fitted on the history from {first} to the cut ({stages}, {sources}) "
+                      "and every run simulates its own draw of them").format(
+        first=f"{fit.first.astimezone(ZoneInfo(f.tz)):%Y-%m-%d}", stages=stages,
+        sources=sources)
+    kept = []
+    if fit.stages_kept:
+        kept.append(tr.ngettext("{n} stage", "{n} stages", fit.stages_kept).format(
+            n=tr.number(fit.stages_kept, 0)))
+    if fit.sources_kept:
+        kept.append(tr.ngettext("{n} source", "{n} sources", fit.sources_kept).format(
+            n=tr.number(fit.sources_kept, 0)))
+    if kept:
+        text += tr.ngettext(
+            "; {kept} with fewer than {min} deal behind their figures keep the funnel's, "
+            "undrawn",
+            "; {kept} with fewer than {min} deals behind their figures keep the funnel's, "
+            "undrawn", MIN_DEALS).format(kept=tr.join(kept), min=MIN_DEALS)
+    return text
+
+
+def forecast_notes(f: Forecast, tr: Translator | None = None) -> list[str]:
+    """How the runs were set up, in sentences (English unless `tr` says otherwise: the
+    JSON's notes stay English): where they start, stand-in values, no new arrivals,
+    the fit, events left out after --as-of."""
+    tr = tr or translator("en")
+    start = tr.ngettext(
+        "every run starts at the end of {day} ({tz}) with the {n} deal open then, each in "
+        "its stage since its real entry",
+        "every run starts at the end of {day} ({tz}) with the {n} deals open then, each in "
+        "its stage since its real entry", f.open_deals).format(
+        day=f.as_of, tz=f.tz, n=tr.number(f.open_deals, 0))
+    if f.sources:
+        start += tr.gettext("; new deals arrive from the funnel's sources from {first} on"
+                            ).format(first=f.first_day)
+    notes = [start]
+    if f.values_filled:
+        notes.append(tr.ngettext(
+            "{n} open deal had no amount in the history: the mean value of its source "
+            "stands in",
+            "{n} open deals had no amount in the history: the mean value of their source "
+            "stands in", f.values_filled).format(n=tr.number(f.values_filled, 0)))
+    if not f.sources:
+        notes.append(tr.gettext("no source of the funnel brings deals: only the open deals "
+                                "are forecast"))
+    fit = _fit_note(f, tr)
+    if fit is not None:
+        notes.append(fit)
+    if f.left_out_until is not None:
+        notes.append(tr.gettext("events after the end of {day} ({tz}) are left out (the "
+                                "history goes on to {last})").format(
+            day=f.as_of, tz=f.tz, last=f.left_out_until))
+    return notes
 
 
 def forecast_warnings(f: Forecast) -> list[str]:
@@ -238,8 +307,10 @@ def print_forecast(f: Forecast, console: Console) -> None:
                                 acc.months))
     console.print(_origin_table(f))
     console.print(plain(f"{t['intervals']} {t['kind_' + f.interval_kind]}"))
-    for note in f.notes:
-        console.print(plain(f"note: {note}"))
+    tr = _tr(f)
+    label = tr.gettext("note: {note}")
+    for note in forecast_notes(f, tr):
+        console.print(plain(label.format(note=note)))
 
 
 # ---------------------------------------------------------------------------- JSON
@@ -290,7 +361,7 @@ def forecast_data(f: Forecast, inputs: Iterable[str], funnel_path: str) -> JSONO
                   "months": [_cell(c) for c in r.months],
                   "total": _cell(r.total)} for r in f.rows],
         "cumulative": [_cell(c) for c in f.cumulative],
-        "notes": list(f.notes),
+        "notes": list[JSON](forecast_notes(f)),
     }
 
 

@@ -31,8 +31,8 @@ ACTIVITY_BANDS_DAYS = (14, 60)
 COLD_RATIO = 0.5
 
 _SEG = {"pipeline": pl.Utf8, "stage": pl.Utf8, "segment": pl.Utf8, "kind": pl.Utf8,
-        "from_days": pl.Float64, "reached": pl.Int64, "converted": pl.Int64,
-        "conversion": pl.Float64, "open_now": pl.Int64, "open_value": pl.Float64}
+        "from_days": pl.Float64, "to_days": pl.Float64, "reached": pl.Int64,
+        "converted": pl.Int64, "conversion": pl.Float64, "open_now": pl.Int64, "open_value": pl.Float64}
 _PROP = {"pipeline": pl.Utf8, "stage": pl.Utf8, "cold_after_days": pl.Float64,
          "warm_conversion": pl.Float64, "cold_conversion": pl.Float64, "hoarded": pl.Int64,
          "next_stage": pl.Utf8, "funnel_text": pl.Utf8}
@@ -76,7 +76,9 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
                            & (pl.col("age") < hi if hi is not None else pl.lit(True)))
             rate = conv / reached.height if reached.height else None
             seg_rows.append({"pipeline": pipe, "stage": stage, "segment": _band_label(lo, hi),
-                             "kind": "age", "from_days": float(lo), "reached": reached.height,
+                             "kind": "age", "from_days": float(lo),
+                             "to_days": float(hi) if hi is not None else None,
+                             "reached": reached.height,
                              "converted": conv, "conversion": rate, "open_now": opn.height,
                              "open_value": opn["value"].sum() if opn.height else 0.0})
             if rate is not None:
@@ -90,7 +92,9 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
                                  & (pl.col("since") < upto if upto is not None else pl.lit(True)))
                 seg_rows.append({"pipeline": pipe, "stage": stage,
                                  "segment": "last activity " + _band_label(since, upto) + " ago",
-                                 "kind": "activity", "from_days": since, "reached": None,
+                                 "kind": "activity", "from_days": since,
+                                 "to_days": float(upto) if upto is not None else None,
+                                 "reached": None,
                                  "converted": None, "conversion": None,
                                  "open_now": sel.height,
                                  "open_value": sel["value"].sum() if sel.height else 0.0})

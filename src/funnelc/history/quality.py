@@ -3,46 +3,15 @@ here is an error, but nothing may vanish unreported either. Every reader adds to
 `DataQuality`; every row that does not reach the event table is counted in `dropped`
 with its reason, so `rows_read + synthesized == rows_kept + sum(dropped)` always holds
 (`synthesized`: first-stage rows an amoCRM event implies without a record of its own).
+
+What the counters mean, in words and in the output's language, is in `quality_render`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["DataQuality", "KIND_TEXT", "DROP_TEXT"]
-
-KIND_TEXT: dict[str, str] = {
-    "out_of_order": "events out of time order within a deal (sorted by time)",
-    "duplicates": "duplicate events (same event id, or same deal, time and stage; kept once)",
-    "unknown_stage_ids": "stage ids missing from the pipelines/stage list (kept as `#id`)",
-    "deals_no_history": "deals with no stage change (their first stage only)",
-    "deals_without_lead": "deals with stage changes but no lead/deal record (created = first event)",
-    "naive_timestamps": "timestamps without a time zone (read in --tz)",
-    "truncated_files": "files cut mid-way (what parsed was read)",
-    "broken_chains": "moves whose `from` stage differs from the deal's current stage (missing events)",
-    "ignored_event_types": "events of other types (not stage changes; ignored)",
-    "cross_pipeline_moves": "moves from one pipeline to another",
-    "unknown_pipelines": "pipeline ids missing from the pipelines list (kept as `#id`)",
-    "ambiguous_inputs": "records that fit no known shape",
-    "loss_reason_unknown": "losses before a lead's last one: amoCRM keeps only the current reason",
-    "bad_pick_up_times": "pick-up times unreadable or before the stage entry (read as unknown)",
-}
-"""Anomaly kinds: what each counter means, in the words the report uses."""
-
-DROP_TEXT: dict[str, str] = {
-    "duplicate": "duplicate of an earlier row",
-    "bad_timestamp": "timestamp missing or unreadable",
-    "no_deal_id": "deal id missing",
-    "no_stage": "stage missing",
-    "unchanged_status": "status change to the same status",
-    "truncated": "cut off by the end of a truncated file",
-    "unparsable": "record that does not parse",
-    "implausible_timestamp": "date before 2000 or after the end of next year (a placeholder "
-                             "or a unit mix-up, not a real move)",
-    "mixed_time_units": "Unix time in the file's minority unit (the file mixes seconds and "
-                        "milliseconds)",
-}
-
+__all__ = ["DataQuality"]
 
 _UNIT_WORDS = {"s": "seconds", "ms": "milliseconds"}
 
@@ -103,40 +72,12 @@ class DataQuality:
     def dropped_total(self) -> int:
         return sum(self.dropped.values())
 
-    def rows(self) -> list[tuple[str, int, str, str]]:
-        """(kind, count, meaning, examples) for every non-zero counter and drop reason."""
-        out = []
-        for kind, n in sorted(self.counts.items()):
-            out.append((kind, n, KIND_TEXT.get(kind, kind),
-                        ", ".join(self.examples.get(kind, []))))
-        for reason, n in sorted(self.dropped.items()):
-            out.append((f"dropped: {reason}", n, DROP_TEXT.get(reason, reason),
-                        ", ".join(self.examples.get("drop:" + reason, []))))
-        return out
-
     def summary(self) -> list[str]:
-        """The data quality in sentences, for the terminal, where a table at the end of
-        ten others is easy to miss: records read, kept and dropped; each drop reason with
-        its count and first places; every note. The tables and files say the same."""
-        implied = (f" (and {self.synthesized:,} first-stage events they imply)"
-                   if self.synthesized else "")
-        out = [f"data quality: {self.rows_read:,} input records read{implied}, "
-               f"{self.rows_kept:,} events kept, "
-               + (f"{self.dropped_total:,} dropped" if self.dropped else "none dropped")]
-        for reason, n in sorted(self.dropped.items()):
-            where = self.examples.get("drop:" + reason)
-            at = f" (first at {', '.join(where)})" if where else ""
-            out.append(f"dropped {n:,} {self._dropped_what(reason, n)}{at}")
-        out += [f"note: {n}" for n in self.notes]
-        return out
+        """The data quality in English sentences (`quality_render.summary_lines`), for
+        the warnings on stderr."""
+        from .quality_render import summary_lines
 
-    def _dropped_what(self, reason: str, n: int) -> str:
-        units = set(self.minority_units)
-        if reason == "mixed_time_units" and len(units) == 1:
-            unit = units.pop()
-            return (f"event{'s' if n != 1 else ''} whose time is in {_UNIT_WORDS[unit]} while "
-                    f"most are in {_UNIT_WORDS['ms' if unit == 's' else 's']}")
-        return f"row{'s' if n != 1 else ''}: {DROP_TEXT.get(reason, reason)}"
+        return summary_lines(self)
 
     def as_dict(self) -> dict[str, object]:
         return {"rows_read": self.rows_read, "rows_kept": self.rows_kept,

@@ -17,20 +17,18 @@ from typing import Any
 
 import polars as pl
 
-from ..i18n import Translator, choose, translator
+from ..i18n import N_, Translator, choose, translator
 from .analytics import HistoryTables
 from .match import NameMatch
 from .quality import DataQuality
+from .quality_render import quality_note, quality_rows, summary_lines
 
 __all__ = ["Section", "sections", "print_terminal", "print_quality", "render_html",
            "render_json", "Column", "names_section", "unmatched_names", "order_note",
-           "quality_section"]
+           "quality_section", "head_line", "page_title", "page_head", "PLACEHOLDERS",
+           "placeholder"]
 
 Fmt = Callable[[Any], str]
-
-
-def _int(x: Any) -> str:
-    return "—" if x is None else f"{int(x):,}"
 
 
 def _txt(x: Any) -> str:
@@ -43,10 +41,18 @@ class Column:
     title: str
     fmt: Fmt = _txt
     numeric: bool = False
+    from_row: Callable[[dict[str, Any]], str] | None = None
+    """The cell said from the whole row (a band from its bounds) instead of `fmt(value)`:
+    the frame, and so the JSON, keeps its machine value."""
 
 
 def _c(key: str, title: str, fmt: Fmt = _txt) -> Column:
     return Column(key, title, fmt, fmt is not _txt)
+
+
+def _t(key: str, title: str, fmt: Fmt) -> Column:
+    """A text column whose cells `fmt` words in the output's language."""
+    return Column(key, title, fmt, False)
 
 
 @dataclass
@@ -56,6 +62,22 @@ class Section:
     note: str
     frame: pl.DataFrame
     columns: list[Column]
+
+
+PLACEHOLDERS: dict[str, str] = {
+    "(no source)": N_("(no source)"), "(no manager)": N_("(no manager)"),
+    "(no reason)": N_("(no reason)"), "(no value)": N_("(no value)"),
+}
+"""What the analytics write where a deal has no source, manager, loss reason or value:
+machine values in the JSON, words of the output's language in tables and sentences."""
+
+
+def placeholder(x: object, tr: Translator) -> str:
+    """A name as written, or the placeholder for a missing one in `tr`'s language."""
+    if x is None:
+        return "—"
+    text = str(x)
+    return tr.gettext(PLACEHOLDERS[text]) if text in PLACEHOLDERS else text
 
 
 @dataclass(frozen=True)
@@ -85,6 +107,16 @@ class _Formats:
             return "—"
         return self.tr.gettext("yes") if x else self.tr.gettext("no")
 
+    def month(self, x: Any) -> str:
+        """A month (`2025-03`), or every month together (the analytics' `all`)."""
+        if x is None:
+            return "—"
+        return self.tr.gettext("all") if x == "all" else str(x)
+
+    def name(self, x: Any) -> str:
+        """A source, manager or reason as written, or the placeholder for none."""
+        return placeholder(x, self.tr)
+
 
 def _lang(tr: Translator | None) -> Translator:
     """`tr`, or the language `--lang` asks for (history may run without a funnel)."""
@@ -102,14 +134,14 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
         Section("inflow", _("Lead inflow by month and source"),
                 _("New deals by the month of their first event; a deal without a source is "
                   "shown by the stage it started in."), t.inflow,
-                [_c("month", _("month")), _c("source", _("source")),
+                [_t("month", _("month"), f.month), _t("source", _("source"), f.name),
                  _c("deals", _("deals"), f.int_)]),
         Section("conversion", _("Stage-to-stage conversion by month"),
                 _("Deals that entered the first stage that month, and the share of them that "
                   "reached the second: directly (before any loss), and counting deals lost "
                   "and brought back (seed 003's «было» / «стало»)."), conv,
                 [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
-                 _c("to_stage", _("to")), _c("month", _("month")),
+                 _c("to_stage", _("to")), _t("month", _("month"), f.month),
                  _c("entered", _("entered"), f.int_), _c("direct", _("reached"), f.int_),
                  _c("direct_pct", _("conversion"), f.pct),
                  _c("with_returns", _("incl. returned"), f.int_),
@@ -118,7 +150,7 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
                 _("Deals lost from each stage, by reason: share of the stage's losses and of "
                   "all its exits."), t.losses,
                 [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
-                 _c("reason", _("reason")), _c("deals", _("deals"), f.int_),
+                 _t("reason", _("reason"), f.name), _c("deals", _("deals"), f.int_),
                  _c("share_of_losses", _("of losses"), f.pct),
                  _c("share_of_exits", _("of exits"), f.pct)]),
         Section("time_in_stage", _("Time in stage"),
@@ -136,7 +168,7 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
                   "then qualified after all), by the month of the loss and its reason."),
                 t.comebacks,
                 [_c("pipeline", _("pipeline")), _c("month", _("lost in")),
-                 _c("reason", _("reason")), _c("lost", _("lost"), f.int_),
+                 _t("reason", _("reason"), f.name), _c("lost", _("lost"), f.int_),
                  _c("came_back", _("came back"), f.int_),
                  _c("came_back_pct", _("share"), f.pct),
                  _c("won_later", _("won later"), f.int_),
@@ -295,22 +327,53 @@ def unmatched_names(nm: NameMatch, place: Callable[[int], str | None], funnel_pa
     return error, lines
 
 
-def quality_section(dq: DataQuality) -> Section:
-    rows = [(k, n, text, ex) for k, n, text, ex in dq.rows()]
-    frame = pl.DataFrame(rows, schema={"kind": pl.Utf8, "count": pl.Int64, "meaning": pl.Utf8,
-                                       "where": pl.Utf8}, orient="row")
-    note = (f"{dq.rows_read:,} input records read, {dq.rows_kept:,} events kept, "
-            f"{dq.dropped_total:,} dropped (each counted below)"
-            + (f", {dq.synthesized:,} implied" if dq.synthesized else "") + "."
-            + "".join(f" Note: {n}." for n in dq.notes))
-    return Section("quality", "Data quality", note, frame,
-                   [_c("kind", "kind"), _c("count", "count", _int), _c("meaning", "meaning"),
-                    _c("where", "first places")])
+def quality_section(dq: DataQuality, tr: Translator | None = None) -> Section:
+    """The data-quality table: every anomaly counter and drop reason, what it means and
+    where it first happened."""
+    tr = _lang(tr)
+    _ = tr.gettext
+    frame = pl.DataFrame(quality_rows(dq, tr), schema={"kind": pl.Utf8, "count": pl.Int64,
+                                                       "meaning": pl.Utf8, "where": pl.Utf8},
+                         orient="row")
+    return Section("quality", _("Data quality"), quality_note(dq, tr), frame,
+                   [_c("kind", _("kind")), _c("count", _("count"), _Formats(tr).int_),
+                    _c("meaning", _("meaning")), _c("where", _("first places"))])
+
+
+def head_line(t: HistoryTables, tz: str, tr: Translator | None = None) -> tuple[str, str]:
+    """The terminal's first line in two parts, the counts (bold) and the span: «2 306
+    сделок, 9 077 событий», «, 2018-01-01 – 2018-03-11 (месяцы по UTC)»."""
+    tr = _lang(tr)
+    counts = tr.gettext("{deals}, {events}").format(
+        deals=tr.ngettext("{n} deal", "{n} deals", t.deals).format(n=tr.number(t.deals, 0)),
+        events=tr.ngettext("{n} event", "{n} events", t.events).format(
+            n=tr.number(t.events, 0)))
+    v = t.visits
+    span = (f", {v.data_start:%Y-%m-%d} – {v.data_end:%Y-%m-%d}"
+            if v.data_start is not None else "")
+    return counts, span + " " + tr.gettext("(months in {tz})").format(tz=tz)
+
+
+def page_title(tr: Translator | None = None) -> str:
+    """The title of history.html."""
+    return _lang(tr).gettext("Stage history")
+
+
+def page_head(t: HistoryTables, inputs: Sequence[str], tz: str,
+              tr: Translator | None = None) -> list[str]:
+    """The sentences under history.html's title: what was read, and the stage order."""
+    tr = _lang(tr)
+    deals = tr.ngettext("{n} deal", "{n} deals", t.deals).format(n=tr.number(t.deals, 0))
+    events = tr.ngettext("{n} event", "{n} events", t.events).format(
+        n=tr.number(t.events, 0))
+    return [tr.gettext("{deals} and {events} from {inputs}; months in {tz}.").format(
+        deals=deals, events=events, inputs=", ".join(inputs), tz=tz), order_note(t, tr)]
 
 
 def _cells(sec: Section) -> list[list[str]]:
     cols = [c for c in sec.columns if c.key in sec.frame.columns]
-    return [[c.fmt(row[c.key]) for c in cols] for row in sec.frame.iter_rows(named=True)]
+    return [[c.from_row(row) if c.from_row is not None else c.fmt(row[c.key]) for c in cols]
+            for row in sec.frame.iter_rows(named=True)]
 
 
 def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40,
@@ -339,14 +402,14 @@ def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40,
                 n=len(rows) - max_rows))
 
 
-def print_quality(dq: DataQuality, console: Any) -> None:
-    """The data quality in sentences after the tables (`DataQuality.summary`), so that a
-    terminal shows what was dropped and why, and where to look, as the HTML's note does;
-    in yellow when rows were dropped."""
+def print_quality(dq: DataQuality, console: Any, tr: Translator | None = None) -> None:
+    """The data quality in sentences after the tables (`quality_render.summary_lines`),
+    so that a terminal shows what was dropped and why, and where to look, as the HTML's
+    note does; in yellow when rows were dropped."""
     from ..termtext import plain
 
     style = "yellow" if dq.dropped_total or dq.notes else ""
-    for line in dq.summary():
+    for line in summary_lines(dq, _lang(tr)):
         console.print(plain(line, style=style))
 
 
@@ -396,7 +459,8 @@ def render_html(title: str, head: list[str], secs: Sequence[Section],
         body.append("<ul>" + "".join(f'<li class="warn">{_e(w)}</li>' for w in warnings)
                     + "</ul>")
     if plots:
-        body.append(f"<h2>{_e(tr.gettext('Plots'))}</h2>")
+        plots_title = tr.gettext("Plots")
+        body.append(f"<h2>{_e(plots_title)}</h2>")
         for name, ptitle, svg in plots:
             body.append(f"<figure>{inline_svg(svg, name)}<figcaption id=\"{name}-caption\">"
                         f"{_e(ptitle)}</figcaption></figure>")

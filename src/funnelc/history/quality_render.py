@@ -1,0 +1,149 @@
+"""The data quality in words: what each anomaly counter and drop reason means, the
+sentence above the data-quality table and the lines `history` prints after its tables.
+
+`DataQuality` only counts (kinds, reasons, places); this module says it in the
+language of the output (`funnelc.i18n`): the client's in `history`'s terminal and page,
+English in the warnings of `forecast` and `audit` on stderr (diagnostics stay English).
+The counters' names (`out_of_order`, `dropped: duplicate`) are codes, shown as they are
+and kept in the JSON."""
+
+from __future__ import annotations
+
+from ..i18n import N_, Translator, translator
+from .quality import DataQuality
+
+__all__ = ["KIND_TEXT", "DROP_TEXT", "kind_meaning", "drop_meaning", "quality_rows",
+           "quality_note", "summary_lines"]
+
+KIND_TEXT: dict[str, str] = {
+    "out_of_order": N_("events out of time order within a deal (sorted by time)"),
+    "duplicates": N_("duplicate events (same event id, or same deal, time and stage; kept "
+                     "once)"),
+    "unknown_stage_ids": N_("stage ids missing from the pipelines/stage list (kept as `#id`)"),
+    "deals_no_history": N_("deals with no stage change (their first stage only)"),
+    "deals_without_lead": N_("deals with stage changes but no lead/deal record (created = "
+                             "first event)"),
+    "naive_timestamps": N_("timestamps without a time zone (read in --tz)"),
+    "truncated_files": N_("files cut mid-way (what parsed was read)"),
+    "broken_chains": N_("moves whose `from` stage differs from the deal's current stage "
+                        "(missing events)"),
+    "ignored_event_types": N_("events of other types (not stage changes; ignored)"),
+    "cross_pipeline_moves": N_("moves from one pipeline to another"),
+    "unknown_pipelines": N_("pipeline ids missing from the pipelines list (kept as `#id`)"),
+    "ambiguous_inputs": N_("records that fit no known shape"),
+    "loss_reason_unknown": N_("losses before a lead's last one: amoCRM keeps only the current "
+                              "reason"),
+    "bad_pick_up_times": N_("pick-up times unreadable or before the stage entry (read as "
+                            "unknown)"),
+}
+"""Anomaly kinds: what each counter means, in the words the report uses."""
+
+DROP_TEXT: dict[str, str] = {
+    "duplicate": N_("duplicate of an earlier row"),
+    "bad_timestamp": N_("timestamp missing or unreadable"),
+    "no_deal_id": N_("deal id missing"),
+    "no_stage": N_("stage missing"),
+    "unchanged_status": N_("status change to the same status"),
+    "truncated": N_("cut off by the end of a truncated file"),
+    "unparsable": N_("record that does not parse"),
+    "implausible_timestamp": N_("date before 2000 or after the end of next year (a "
+                                "placeholder or a unit mix-up, not a real move)"),
+    "mixed_time_units": N_("Unix time in the file's minority unit (the file mixes seconds "
+                           "and milliseconds)"),
+}
+"""Drop reasons: why rows did not become events."""
+
+
+def _english() -> Translator:
+    return translator("en")
+
+
+def kind_meaning(kind: str, tr: Translator) -> str:
+    """What an anomaly counter means; an unknown kind is shown as its code."""
+    text = KIND_TEXT.get(kind)
+    return kind if text is None else tr.gettext(text)
+
+
+def drop_meaning(reason: str, tr: Translator) -> str:
+    """Why rows of a drop reason did not become events; an unknown one as its code."""
+    text = DROP_TEXT.get(reason)
+    return reason if text is None else tr.gettext(text)
+
+
+def quality_rows(dq: DataQuality, tr: Translator) -> list[tuple[str, int, str, str]]:
+    """(kind, count, meaning, first places) for every non-zero counter and drop reason;
+    the kind stays a code (`dropped: duplicate` in English, the word «dropped» in `tr`'s
+    language)."""
+    dropped = tr.gettext("dropped")
+    out = [(kind, n, kind_meaning(kind, tr), ", ".join(dq.examples.get(kind, [])))
+           for kind, n in sorted(dq.counts.items())]
+    out += [(f"{dropped}: {reason}", n, drop_meaning(reason, tr),
+             ", ".join(dq.examples.get("drop:" + reason, [])))
+            for reason, n in sorted(dq.dropped.items())]
+    return out
+
+
+def quality_note(dq: DataQuality, tr: Translator) -> str:
+    """The sentence above the data-quality table: records read, events kept, rows
+    dropped (and events implied), then the readers' notes."""
+    number = tr.number
+    parts = [
+        tr.ngettext("{n} input record read", "{n} input records read",
+                    dq.rows_read).format(n=number(dq.rows_read, 0)),
+        tr.ngettext("{n} event kept", "{n} events kept",
+                    dq.rows_kept).format(n=number(dq.rows_kept, 0)),
+        tr.ngettext("{n} dropped (each counted below)", "{n} dropped (each counted below)",
+                    dq.dropped_total).format(n=number(dq.dropped_total, 0)),
+    ]
+    if dq.synthesized:
+        parts.append(tr.ngettext("{n} implied", "{n} implied", dq.synthesized).format(
+            n=number(dq.synthesized, 0)))
+    note = tr.gettext("Note: {note}.")
+    return (", ".join(parts) + "."
+            + "".join(" " + note.format(note=n) for n in dq.notes))
+
+
+_UNITS = {"s": N_("seconds"), "ms": N_("milliseconds")}
+
+
+def _dropped_line(dq: DataQuality, reason: str, n: int, tr: Translator) -> str:
+    units = set(dq.minority_units)
+    count = tr.number(n, 0)
+    if reason == "mixed_time_units" and len(units) == 1:
+        unit = units.pop()
+        text = tr.ngettext(
+            "dropped {n} event whose time is in {unit} while most are in {other}",
+            "dropped {n} events whose time is in {unit} while most are in {other}", n)
+        line = text.format(n=count, unit=tr.gettext(_UNITS[unit]),
+                           other=tr.gettext(_UNITS["ms" if unit == "s" else "s"]))
+    else:
+        line = tr.ngettext("dropped {n} row: {meaning}", "dropped {n} rows: {meaning}",
+                           n).format(n=count, meaning=drop_meaning(reason, tr))
+    where = dq.examples.get("drop:" + reason)
+    if where:
+        line += " " + tr.gettext("(first at {places})").format(places=", ".join(where))
+    return line
+
+
+def summary_lines(dq: DataQuality, tr: Translator | None = None) -> list[str]:
+    """The data quality in sentences, for the terminal, where a table at the end of ten
+    others is easy to miss: records read, kept and dropped; each drop reason with its
+    count and first places; every note. English unless `tr` says otherwise."""
+    tr = tr or _english()
+    number = tr.number
+    read = tr.ngettext("{n} input record read", "{n} input records read",
+                       dq.rows_read).format(n=number(dq.rows_read, 0))
+    if dq.synthesized:
+        read += " " + tr.ngettext("(and {n} first-stage event they imply)",
+                                  "(and {n} first-stage events they imply)",
+                                  dq.synthesized).format(n=number(dq.synthesized, 0))
+    kept = tr.ngettext("{n} event kept", "{n} events kept", dq.rows_kept).format(
+        n=number(dq.rows_kept, 0))
+    dropped = (tr.ngettext("{n} dropped", "{n} dropped", dq.dropped_total).format(
+        n=number(dq.dropped_total, 0)) if dq.dropped else tr.gettext("none dropped"))
+    out = [tr.gettext("data quality: {read}, {kept}, {dropped}").format(
+        read=read, kept=kept, dropped=dropped)]
+    out += [_dropped_line(dq, reason, n, tr) for reason, n in sorted(dq.dropped.items())]
+    note = tr.gettext("note: {note}")
+    out += [note.format(note=n) for n in dq.notes]
+    return out
