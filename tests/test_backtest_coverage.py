@@ -25,6 +25,8 @@ the time instead of 35 %), that conversion is below its interval in every holdou
 from __future__ import annotations
 
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -105,28 +107,40 @@ def _history(root: Path, name: str, text: str, seed: int) -> Path:
     return records
 
 
-def _backtest(root: Path, text: str, history: Path, seed: int) -> dict:  # type: ignore[type-arg]
-    funnel = root / "fitted-from.funnel"
+def _backtest(root: Path, text: str, history: Path, seed: int,
+              jobs: int = 2) -> dict:  # type: ignore[type-arg]
+    funnel = root / f"fitted-from-{history.stem}.funnel"
     funnel.write_text(text, encoding="utf-8")
     out = root / f"bt-{history.stem}.json"
     res = CliRunner().invoke(cli, ["fit", str(history), "--funnel", str(funnel),
                                    "--backtest", "5", "--reps", str(RUNS), "--seed", str(seed),
-                                   "--jobs", "2", "--json", str(out)])
+                                   "--jobs", str(jobs), "--json", str(out)])
     assert res.exit_code == 0, res.output
     data: dict = json.loads(out.read_text(encoding="utf-8"))  # type: ignore[type-arg]
     return data
 
 
+def _stationary_backtest(root: Path, name: str, text: str,
+                         seed: int) -> tuple[str, dict]:  # type: ignore[type-arg]
+    return name, _backtest(root, text, _history(root, name, text, seed), seed, jobs=1)
+
+
 @pytest.fixture(scope="module")
 def stationary(tmp_path_factory: pytest.TempPathFactory
                ) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
+    """The 24 back-tests, two at a time, each in one process: most of a back-test (the
+    fit, reading every run's records back) runs in the process that called it, so one
+    back-test with `--jobs 2` leaves a core idle most of the time. A back-test's figures
+    depend on its seed only, not on the workers (tests/test_history_backtest.py), and
+    every back-test writes its own files."""
     root = tmp_path_factory.mktemp("coverage")
-    out = []
-    for name, text in (("fast", FAST), ("slow", SLOW)):
-        for k in range(HISTORIES):
-            seed = 100 + k
-            out.append((name, _backtest(root, text, _history(root, name, text, seed), seed)))
-    return out
+    work = [(name, text, 100 + k) for name, text in (("fast", FAST), ("slow", SLOW))
+            for k in range(HISTORIES)]
+    # spawn, not fork: this process holds polars' and the fakes' threads.
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")
+                             ) as pool:
+        return list(pool.map(_stationary_backtest, [root] * len(work),
+                             *(list(column) for column in zip(*work, strict=True))))
 
 
 def _share(figures: list[dict]) -> tuple[int, int]:  # type: ignore[type-arg]
