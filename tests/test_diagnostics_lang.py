@@ -250,3 +250,17 @@ def test_diagnostic_objects_are_not_changed() -> None:
     t = Localizer(translator("ru")).diagnostic(d)
     assert d.message == "unknown stage `X`" and t.message == "неизвестный этап `X`"
     assert t.help == "может быть, `Y`?"
+
+
+@pytest.mark.parametrize("command", ["simulate", "export", "history"])
+def test_every_command_help_speaks_lang(command: str) -> None:
+    """Through the `funnelc` group every command's `--help` takes `--lang` (before or
+    after `--help`): click's headings and the shared options at least."""
+    for args in (["--lang", "ru", "--help"], ["--help", "--lang", "ru"]):
+        code, out, _ = _run([command, *args])
+        assert code == 0
+        assert out.startswith("Использование: ") and "Параметры:" in out
+        assert "Показать эту справку и выйти." in out
+        assert "Выводить только результат," in out
+    _, english, _ = _run([command, "--help"])
+    assert english.startswith("Usage: ") and "Show this message and exit." in english

@@ -53,7 +53,13 @@ class LazyGroup(click.Group):
         if name not in COMMANDS or not _module_exists(COMMANDS[name][0]):
             return None
         module = importlib.import_module(COMMANDS[name][0])
-        return getattr(module, name.replace("-", "_") + "_command")
+        command: click.Command = getattr(module, name.replace("-", "_") + "_command")
+        if command.context_class is click.Context:
+            # `--help` in the language of `--lang` (commands.help_i18n)
+            from .commands.help_i18n import LocalizedContext
+
+            command.context_class = LocalizedContext
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         """An `OSError` out of a command (a full disk, a closed pipe on stdout) is an I/O
@@ -78,11 +84,20 @@ class LazyGroup(click.Group):
 
     def resolve_command(self, ctx: click.Context, args: list[str]
                         ) -> tuple[str | None, click.Command | None, list[str]]:
-        """A mistyped command gets the nearest name (`chek` -> `check`), exit 2."""
+        """A mistyped command gets the nearest name (`chek` -> `check`), exit 2. The
+        command's `--lang` is noted before click answers its `--help` (eagerly, before
+        the option's own callback runs), so that help speaks it."""
         name = click.utils.make_str(args[0])
         if self.get_command(ctx, name) is None and not ctx.resilient_parsing \
                 and not name.startswith("-"):
             raise UnknownCommand(name, self.list_commands(ctx))
+        if "--lang" in args or any(a.startswith("--lang=") for a in args):
+            from .commands.convention import LANG_META
+            from .commands.help_i18n import peek_lang
+
+            lang = peek_lang(args[1:])
+            if lang is not None:
+                ctx.meta[LANG_META] = lang
         return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

@@ -1,8 +1,10 @@
 """`--help` in the language of `--lang` (`funnelc check --lang ru --help`).
 
 click answers `--help` while it parses, before `--lang`'s own callback has run (help is
-an eager option), so `LocalizedCommand.parse_args` looks for `--lang` in the arguments
-first, wherever it stands. The help is then written by a formatter that puts the
+an eager option), so the arguments are searched for `--lang` first, wherever it stands:
+by `LocalizedCommand.parse_args` for `check` and `fmt`, and by the `funnelc` group for
+every command it runs (`cli.LazyGroup`, which also gives each command a
+`LocalizedContext`, whose formatter is the translating one). The help is then written by a formatter that puts the
 command's text, each option's help, click's headings and the `[default: …]` notes
 through the catalog (context `help`, messages in `funnelc.i18n.help_texts`); a text the
 catalog lacks is shown in English. Without `--lang` (or with `--lang en`) this is
@@ -21,7 +23,7 @@ from .convention import LANG_CHOICES, LANG_META
 if TYPE_CHECKING:
     from ..i18n import Translator
 
-__all__ = ["LocalizedCommand", "LocalizedHelpFormatter", "peek_lang"]
+__all__ = ["LocalizedCommand", "LocalizedContext", "LocalizedHelpFormatter", "peek_lang"]
 
 CONTEXT = "help"
 USAGE = "Usage:"
@@ -89,6 +91,20 @@ class LocalizedHelpFormatter(click.HelpFormatter):
                          col_max=col_max, col_spacing=col_spacing)
 
 
+class LocalizedContext(click.Context):
+    """A command's context whose `--help` formatter speaks the `--lang` found among the
+    arguments (`peek_lang`, stored in the shared `meta` by the group or the command)."""
+
+    def make_formatter(self) -> click.HelpFormatter:
+        lang = self.meta.get(LANG_META)
+        if not isinstance(lang, str) or lang == "en":
+            return super().make_formatter()
+        from ..i18n import translator
+
+        return LocalizedHelpFormatter(translator(lang), width=self.terminal_width,
+                                      max_width=self.max_content_width)
+
+
 class LocalizedCommand(click.Command):
     """A command whose `--help` speaks `--lang` (see the module's docstring)."""
 
@@ -98,13 +114,4 @@ class LocalizedCommand(click.Command):
             ctx.meta[LANG_META] = lang
         return super().parse_args(ctx, args)
 
-    def get_help(self, ctx: click.Context) -> str:
-        lang = ctx.meta.get(LANG_META)
-        if not isinstance(lang, str) or lang == "en":
-            return super().get_help(ctx)
-        from ..i18n import translator
-
-        formatter = LocalizedHelpFormatter(translator(lang), width=ctx.terminal_width,
-                                           max_width=ctx.max_content_width)
-        self.format_help(ctx, formatter)
-        return formatter.getvalue().rstrip("\n")
+    context_class = LocalizedContext
