@@ -12,7 +12,9 @@ from rich.table import Table
 from ..i18n import C_, Translator, choose, translator
 from ..jsontypes import JSONObject
 from ..numfmt import DASH, est_money, money_in
+from ..sim.results import Estimate
 from ..termtext import plain
+from . import labels
 from .staff_render import staff_json
 from .staff_why import confidence_text, exact_profit_text, profit_note
 from .staffing_profit import ProfitStaffResult
@@ -27,6 +29,20 @@ def profit_text(console: Console, result: ProfitStaffResult) -> None:
     cur, lang = p.currency, p.language
     tr = translator(choose(lang))
     _ = tr.gettext
+
+    def money_one(x: float | None) -> str:
+        if tr.lang == "en" or x is None or x != x:
+            return money_in(x, cur, lang)
+        return labels.money(tr, x, cur)
+
+    def money_est(e: Estimate | None) -> str:
+        """`6,4 ±0,32 млн ₽` in Russian and Ukrainian (scale and sign once); English as
+        it always read."""
+        if tr.lang == "en" or e is None or e.mean is None or not e.ci95:
+            return est_money(e, cur, lang) if tr.lang == "en" else (
+                DASH if e is None or e.mean is None else labels.money(tr, e.mean, cur))
+        return labels.money_estimate(tr, e.mean, e.ci95, cur)
+
     console.print(plain(tr.ngettext(
         "{file}: {reps} replication × {days} first, more where sizes are close; profit per "
         "month (730 h), mean ±95% CI",
@@ -41,7 +57,7 @@ def profit_text(console: Console, result: ProfitStaffResult) -> None:
         flat = ("" if p.flat is None or p.flat[0] == p.flat[1] else
                 _("; sizes {low}–{high} are within the noise of it").format(
                     low=p.flat[0], high=p.flat[1]))
-        money = est_money(best.profit, cur, lang)
+        money = money_est(best.profit)
         if p.targets:
             text = _("most profitable size of `{team}` meeting {targets}: {best} ({money} a "
                      "month){flat}")
@@ -65,10 +81,9 @@ def profit_text(console: Console, result: ProfitStaffResult) -> None:
     for x in p.points:
         mark = " ◀" if x.size == p.best else ""
         table.add_row(f"{x.size}{mark}", str(x.replications),
-                      est_money(x.profit, cur, lang),
-                      DASH if x.versus_best is None else est_money(x.versus_best, cur, lang),
-                      money_in(x.exact, cur, lang), est_money(x.revenue, cur, lang),
-                      est_money(x.cost, cur, lang),
+                      money_est(x.profit),
+                      DASH if x.versus_best is None else money_est(x.versus_best),
+                      money_one(x.exact), money_est(x.revenue), money_est(x.cost),
                       (_("met") if x.feasible else _("missed")) if p.targets else DASH)
     console.print(table)
     for note in p.notes:
