@@ -120,6 +120,13 @@ def inline_svg(svg: str, prefix: str) -> str:
     return svg.replace("<svg", f'<svg role="img" aria-labelledby="{prefix}-caption"', 1)
 
 
+_VERDICTS = {"wip-growing": N_("the pile keeps growing"),
+             "older-than-sla": N_("deals older than the SLA"),
+             "stay-without-sla": N_("deals stay with no SLA")}
+"""The graveyard verdicts' codes (`sim.verdicts`) as the page says them; English keeps
+the codes, which summary.json and `simulate --format json` carry."""
+
+
 class _Words:
     """The page's words and figures in the account's language (`--lang` overrides;
     `funnelc.i18n`). English keeps the forms the page always had."""
@@ -197,7 +204,8 @@ def _graveyards(w: _Words, data: ReportData, heads: list[Headline], plot: Plot |
                          "without one.")) + "</div>")
     for h in heads:
         owner = (" · " + e(_("works it: «{team}»").format(team=h.owner))) if h.owner else ""
-        verdict = _("verdict: {codes}").format(codes=", ".join(h.codes))
+        codes = h.codes if w.english else [_(_VERDICTS.get(c, c)) for c in h.codes]
+        verdict = _("verdict: {codes}").format(codes=", ".join(codes))
         out.append(f'<div class="headline"><h3>{e(h.pipeline)} › {e(h.stage)}</h3>'
                    f'<p class="note">{e(verdict)}{owner}</p>')
         out.append("".join(f"<p>{_code(s)}</p>" for s in h.story))

@@ -1,0 +1,242 @@
+"""`simulate`, `report` and `fit` speak the account's language (issue 16, section 1), run
+the way a user runs them: a `language ru` example (courses) and the `uk` one
+(developer). The oracle of "no English left" is built from the English msgids of these
+commands' renders: any of their words on a Russian or Ukrainian output means a string
+was not translated. A few exact phrases (plural forms included) are checked as well, and
+`--lang en` still prints English."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import PIPELINES
+from funnelc.cli import cli
+from funnelc.i18n import catalogs
+
+MY_RENDERS = ("funnelc/sim/table.py", "funnelc/sim/verdict_words.py", "funnelc/i18n/figures.py",
+              "funnelc/report/html.py", "funnelc/report/terminal.py", "funnelc/report/plots.py",
+              "funnelc/report/headline.py", "funnelc/analysis/exact_text.py",
+              "funnelc/history/fit_report.py")
+
+KEPT = {"funnelc", "analyze", "seed", "stay", "after", "value", "respond", "empirical",
+        "lognormal", "gamma", "Poisson", "Wilson", "bootstrap", "warm", "with", "days"}
+"""Words these outputs keep in every language: the funnel language's keywords and the
+names of statistical methods; `with`/`days`/`warm` only appear in code and keywords."""
+
+RU_RUN = ("--reps", "2", "--days", "40")
+
+
+def _english_words() -> set[str]:
+    words: set[str] = set()
+    for message in catalogs.read_catalog("en"):
+        if not message.id or not any(loc in MY_RENDERS for loc, _ in message.locations):
+            continue
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        for text in ids:
+            text = re.sub(r"\{[^{}]*\}", " ", text)
+            words |= {w.lower() for w in re.findall(r"[A-Za-z]{4,}", text)}
+    return words - {w.lower() for w in KEPT}
+
+
+ENGLISH = _english_words()
+
+
+def _english_in(text: str) -> list[str]:
+    found = {w.lower() for w in re.findall(r"[A-Za-z]{4,}", text)}
+    return sorted(found & ENGLISH)
+
+
+def _run(*args: str) -> str:
+    """What the command prints on stdout (progress and diagnostics go to stderr)."""
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def _engine_sentences(summary: dict[str, Any]) -> list[str]:
+    """Known gap: the exact analysis (`analysis/exact.py`) builds its stage, team and
+    account notes, its assumptions and its money notes as English sentences, which the
+    page lists as they are until the engine carries kinds and figures. They are the
+    strings of summary.json's `analysis` that hold English words."""
+    found: list[str] = []
+
+    def walk(x: object) -> None:
+        if isinstance(x, dict):
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+        elif isinstance(x, str) and _english_in(x):
+            found.append(x)
+
+    walk(summary["analysis"])
+    return sorted(found, key=len, reverse=True)
+
+
+def _page_text(page: str, summary: dict[str, Any]) -> str:
+    """The text a reader sees on report.html, less the plots (drawn as paths), code
+    spans (the file's keywords and file names) and the engine's English sentences."""
+    page = re.sub(r"<style>.*?</style>|<svg.*?</svg>|<code>.*?</code>", " ", page, flags=re.S)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    for sentence in _engine_sentences(summary):
+        text = text.replace(sentence, " ")
+    return text
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, str, str]]:
+    """(what report printed, report.html, the page's text as checked) per language."""
+    out = {}
+    for lang, name in (("ru", "courses"), ("uk", "developer")):
+        folder = tmp_path_factory.mktemp(lang)
+        printed = _run("report", str(PIPELINES / f"{name}.funnel"), "-o", str(folder), *RU_RUN)
+        page = (folder / "report.html").read_text(encoding="utf-8")
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        out[lang] = (printed, page, _page_text(page, summary))
+    return out
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk"])
+def test_report_page_has_no_english_left(reports: dict[str, tuple[str, str, str]],
+                                         lang: str) -> None:
+    _, page, text = reports[lang]
+    assert f'<html lang="{lang}">' in page
+    assert _english_in(text) == []
+
+
+def test_report_page_speaks_russian_and_ukrainian(
+        reports: dict[str, tuple[str, str, str]]) -> None:
+    ru, uk = reports["ru"][1], reports["uk"][1]
+    assert "Кладбища: где копятся сделки" in ru and "Кладовища: де накопичуються угоди" in uk
+    assert "Этапы: симуляция рядом с точным расчётом" in ru
+    assert "Етапи: симуляція поруч із точним розрахунком" in uk
+    # CLDR plurals: 2 прогона / 2 прогони; 40 дней / 40 днів.
+    assert "2 прогона × 40 дней" in ru and "2 прогони × 40 днів" in uk
+    assert "Отчёт funnelc: Школа «Профсертификат»" in ru
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk"])
+def test_report_prints_its_money_and_files_in_the_language(
+        reports: dict[str, tuple[str, str, str]], lang: str) -> None:
+    printed = reports[lang][0]
+    head = [line for line in printed.splitlines() if not line.startswith("  ")]
+    assert _english_in(" ".join(head)) == [], head
+    files, money = {"ru": ("записано 11 файлов в", "деньги: "),
+                    "uk": ("записано 11 файлів до", "гроші: ")}[lang]
+    assert head[0].startswith(files)
+    money_line = next(line for line in head if line.startswith(money))
+    assert ("₽" if lang == "ru" else "₴") in money_line
+    assert ("точный расчёт" if lang == "ru" else "точний розрахунок") in money_line
+
+
+def test_report_money_line_in_english_with_lang_en(tmp_path: Path) -> None:
+    printed = _run("report", str(PIPELINES / "courses.funnel"), "-o", str(tmp_path),
+                   *RU_RUN, "--lang", "en")
+    assert printed.startswith(f"wrote 11 files to {tmp_path}:")
+    line = next(x for x in printed.splitlines() if x.startswith("money: "))
+    assert "won in the 10 observed days; expected per month (exact maths): revenue " in line
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Graveyards: where deals pile up" in page and '<html lang="en">' in page
+
+
+@pytest.mark.parametrize(("lang", "name", "phrases"), [
+    ("ru", "courses", ("Продажи курсов: этапы", "2 прогона × 40 дней",
+                       "выручка от успешных сделок:", "(ключевой)")),
+    ("uk", "developer", ("Продаж квартир: етапи", "2 прогони × 40 днів",
+                         "виручка від успішних угод:", "(ключовий)")),
+])
+def test_simulate_tables_speak_the_account_language(lang: str, name: str,
+                                                    phrases: tuple[str, ...]) -> None:
+    text = _run("simulate", str(PIPELINES / f"{name}.funnel"), *RU_RUN)
+    for phrase in phrases:
+        assert phrase in text, phrase
+    assert _english_in(text.replace(str(PIPELINES / f"{name}.funnel"), "")) == []
+
+
+def test_simulate_in_english_with_lang_en() -> None:
+    text = _run("simulate", str(PIPELINES / "courses.funnel"), *RU_RUN, "--lang", "en")
+    assert "2 replications × 40 days (30 warm-up)" in text
+    assert "Продажи курсов: stages" in text and "revenue won: " in text
+
+
+FUNNEL = """\
+account "Тест" {{
+  currency RUB
+  language {lang}
+}}
+
+source "Web" 10/day -> "Продажи"."Новая"
+
+pipeline "Продажи" main {{
+  stage "Новая" {{
+    -> "Квалификация" 70% after exp(2h)
+    -> lost "Спам" 30%
+  }}
+  stage "Квалификация" {{
+    -> won 40% after exp(1d)
+    -> lost "Дорого" 60% after exp(2d)
+  }}
+}}
+"""
+
+
+def _history(path: Path) -> Path:
+    """180 deals over two months: each qualified two hours after it came and won or lost a
+    day later; every ninth deal's second stage is misspelt (20 events the funnel lacks)."""
+    t0 = datetime(2022, 2, 1, 9, tzinfo=UTC)
+    rows = ["deal_id,timestamp,stage"]
+    for i in range(180):
+        t = t0 + timedelta(hours=8 * i)
+        second = "Квалификацыя" if i % 9 == 0 else "Квалификация"
+        rows.append(f"{i},{t.isoformat()},Новая")
+        rows.append(f"{i},{(t + timedelta(hours=2 + i % 5)).isoformat()},{second}")
+        rows.append(f"{i},{(t + timedelta(hours=30 + i % 7)).isoformat()},"
+                    f"{'won' if i % 2 else 'lost'}")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("lang", "phrases"), [
+    ("ru", ("подобрано по сделкам: 180", "Доли исходов и задержки по этапам", "февр.",
+            "по входному этапу", "→ «Квалификация»")),
+    ("uk", ("підібрано за угодами: 180", "Частки результатів і затримки за етапами", "лют.",
+            "за вхідним етапом", "→ «Квалификация»")),
+])
+def test_fit_report_speaks_the_account_language(tmp_path: Path, lang: str,
+                                                phrases: tuple[str, ...]) -> None:
+    funnel = tmp_path / "f.funnel"
+    funnel.write_text(FUNNEL.format(lang=lang), encoding="utf-8")
+    hist = _history(tmp_path / "h.csv")
+    result = CliRunner().invoke(cli, ["fit", str(hist), "--funnel", str(funnel), "-o",
+                                      str(tmp_path / "out.funnel")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    for phrase in phrases:
+        assert phrase in text, phrase
+    # Known gap: the fit's notes on what it wrote (`apply_fit`) and its per-stage warnings
+    # (`fit`) are still English sentences built by the services.
+    shown = [line for line in result.stdout.replace(str(tmp_path), "").splitlines()
+             if not line.startswith(("примечание:", "примітка:", "wrote "))
+             and "⚠" not in line and "reason, spread" not in line]
+    assert _english_in("\n".join(shown)) == []
+
+
+def test_fit_lang_overrides_the_account(tmp_path: Path) -> None:
+    funnel = tmp_path / "f.funnel"
+    funnel.write_text(FUNNEL.format(lang="ru"), encoding="utf-8")
+    hist = _history(tmp_path / "h.csv")
+    for lang, phrase in (("uk", "підібрано за угодами: 180"), ("en", "fitted from 180 deals")):
+        result = CliRunner().invoke(cli, ["fit", str(hist), "--funnel", str(funnel), "-o",
+                                          str(tmp_path / f"{lang}.funnel"), "--lang", lang],
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert phrase in result.stdout
