@@ -222,3 +222,19 @@ def test_every_message_of_this_area_is_translated(lang: str) -> None:
         if message.id and any("whatif/" in path for path, _ in message.locations):
             found = catalog.get(message.id, context=message.context)
             assert found is not None and found.string and all(found.string), message.id
+
+
+def test_the_reports_what_if_section_in_russian(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    r = CliRunner().invoke(cli, ["report", COURSES, "--whatif", "-o", str(out), *QUICK])
+    assert r.exit_code == 0, r.output
+    page = (out / "report.html").read_text(encoding="utf-8")
+    start = page.index('<section id="whatif">')
+    section = page[start:page.index("</section>", start)]
+    text = re.sub(r"<svg.*?</svg>|<code>.*?</code>", " ", section, flags=re.S)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text))
+    assert english_left(text) == [], text
+    for phrase in ("Что если: сценарии против этого расчёта", "этот расчёт",
+                   "занятость: Продажники", "базовый вариант : Продажи курсов.Заявка:",
+                   "Сценарий − этот расчёт, парные 95% интервалы"):
+        assert phrase in text, phrase

@@ -73,7 +73,14 @@ class VerdictChange:
     """"Pipeline.Stage"."""
     now_graveyard: bool
     reasons: tuple[str, ...]
-    """Why it is one now (empty when it stopped being one)."""
+    """Why it is one now (empty when it stopped being one), as the simulator says it."""
+    codes: tuple[str, ...] = ()
+    """The reasons' codes (`wip-growing`, `older-than-sla`, `stay-without-sla`), with the
+    figures below: what a renderer says in the output's language."""
+    growth_per_day: float | None = None
+    """wip-growing: the daily growth beyond what the arrivals explain."""
+    wip_final: float | None = None
+    """Deals in the stage at the horizon."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +108,11 @@ def _verdicts(base: VariantRun, other: VariantRun) -> tuple[tuple[VerdictChange,
         before = was.get(key)
         now = s.graveyard.is_graveyard
         if before is not None and before.is_graveyard != now:
-            changes.append(VerdictChange(key, now, tuple(r.message for r in s.graveyard.reasons)))
+            reasons = s.graveyard.reasons
+            growing = next((r.growth_per_day for r in reasons if r.code == "wip-growing"), None)
+            changes.append(VerdictChange(key, now, tuple(r.message for r in reasons),
+                                         tuple(r.code for r in reasons), growing,
+                                         s.wip_final.mean))
         elif now:
             still.append(key)
     return tuple(changes), tuple(still)

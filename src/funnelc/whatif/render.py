@@ -140,6 +140,8 @@ def render_whatif(console: Console, header: str, base_values: dict[str, Estimate
                   tr: Translator | None = None) -> None:
     """The comparison table, the graveyard verdicts that change and the other significant
     changes per scenario, in `tr`'s language (English without one)."""
+    from .staff_why import graveyard_why
+
     tr = tr or translator("en")
     _ = tr.gettext
     console.print(plain(header, style="dim"))
@@ -172,8 +174,7 @@ def render_whatif(console: Console, header: str, base_values: dict[str, Estimate
                 text = (_("{scenario}: {stage} becomes a graveyard: {why}") if v.reasons else
                         _("{scenario}: {stage} becomes a graveyard"))
                 console.print(plain(text.format(scenario=c.name, stage=v.stage,
-                                                why=v.reasons[0] if v.reasons else ""),
-                                    style="red"))
+                                                why=graveyard_why(tr, v)), style="red"))
             else:
                 console.print(plain(_("{scenario}: {stage} is no longer a graveyard").format(
                     scenario=c.name, stage=v.stage), style="green"))

@@ -72,20 +72,22 @@ def _render(base: VariantRun, comparisons: list[Comparison],
     from ..sim.ci import estimate
     from .labels import metric_label
     from .plots import whatif_figure
+    from .staff_why import breach_line, graveyard_why, variant_name
 
     tr = tr or translator("en")
     _ = tr.gettext
     keys = headline_keys(base)
     defs = {d.key: d for d in base.space}
-    out = [f'<section id="{SECTION_ID}"><h2>{_e(_("What-if: the scenarios against this run"))}'
-           "</h2>",
+    heading = _("What-if: the scenarios against this run")
+    out = [f'<section id="{SECTION_ID}"><h2>{_e(heading)}</h2>',
            f'<p class="note">{_e(_(_NOTE))}</p><ul>']
     for c in comparisons:
         lines = "; ".join(f"<code>{_e(x)}</code>" for x in c.run.variant.changes)
         out.append(f"<li><b>{_e(c.name)}</b>: {lines}</li>")
     # In the report's sideways-scrolling box: one column per scenario is wider than a phone.
-    out.append(f'</ul><div class="scroll"><table><thead><tr><th>{_e(_("metric"))}</th>'
-               f'<th class="n">{_e(_("this run"))}</th>')
+    metric, this_run = _("metric"), _("this run")
+    out.append(f'</ul><div class="scroll"><table><thead><tr><th>{_e(metric)}</th>'
+               f'<th class="n">{_e(this_run)}</th>')
     out += [f'<th class="n">Δ {_e(c.name)}</th>' for c in comparisons]
     out.append("</tr></thead><tbody>")
     for key in keys:
@@ -108,16 +110,13 @@ def _render(base: VariantRun, comparisons: list[Comparison],
             if v.now_graveyard:
                 text = (_("{scenario}: {stage} becomes a graveyard: {why}") if v.reasons else
                         _("{scenario}: {stage} becomes a graveyard"))
-                line = text.format(scenario=name, stage=v.stage,
-                                   why=v.reasons[0] if v.reasons else "")
+                line = text.format(scenario=name, stage=v.stage, why=graveyard_why(tr, v))
                 out.append(f'<li class="bad">{_e(line)}</li>')
             else:
                 line = _("{scenario}: {stage} is no longer a graveyard").format(
                     scenario=name, stage=v.stage)
                 out.append(f'<li class="ok">{_e(line)}</li>')
         out.append("</ul>")
-    from .staff_why import breach_line, variant_name
-
     rows = [(variant_name(tr, name, k == 0), b) for k, (name, splits)
             in enumerate(breaches or []) for b in splits if b.breached]
     if rows:

@@ -11,14 +11,15 @@ from __future__ import annotations
 import re
 
 from ..i18n import Translator
+from .compare import VerdictChange
 from .executors import RunPlace
 from .staff_explain import BreachSplit, Explanation, Lever
 from .staffing import ConfidenceWhy, StaffingResult
 from .staffing_exact import StartReason
 from .staffing_profit import ExactProfitWhy
 
-__all__ = ["variant_name", "start_text", "confidence_text", "why_sentence", "breach_line", "lever_text",
-           "exact_profit_text", "profit_note", "place_text", "hours_text", "weekday",
+__all__ = ["graveyard_why", "variant_name", "start_text", "confidence_text", "why_sentence",
+           "breach_line", "lever_text", "exact_profit_text", "profit_note", "place_text", "hours_text", "weekday",
            "share", "breach_lines"]
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -86,6 +87,24 @@ def _one_start(tr: Translator, r: StartReason) -> str:
                      load=tr.sig(r.load), inside=tr.number(round(100 * (r.inside or 0.0)), 0)
                      + "%", rest=rest)
     return _("the search starts one below the estimate, at {size}").format(size=r.size)
+
+
+def graveyard_why(tr: Translator, v: VerdictChange) -> str:
+    """Why a stage became a graveyard in a scenario: the simulator's first reason, said
+    in the language from its code and figures (English: the simulator's own words)."""
+    if not v.reasons:
+        return ""
+    if tr.lang == "en" or not v.codes:
+        return v.reasons[0]
+    code = v.codes[0]
+    if code == "wip-growing":
+        return tr.gettext("deals keep piling up beyond what their arrivals explain: {slope} "
+                          "more per day over the second half of the run, {final} in the "
+                          "stage at the horizon").format(
+            slope=tr.sig(v.growth_per_day), final=tr.number(round(v.wip_final or 0.0), 0))
+    if code == "older-than-sla":
+        return tr.gettext("the deals still here are older on average than the stage's sla")
+    return tr.gettext("some deals stay and no sla moves them on: they wait here forever")
 
 
 def variant_name(tr: Translator, name: str, first: bool) -> str:
