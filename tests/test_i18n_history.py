@@ -29,7 +29,8 @@ AREA = ("funnelc/history/report.py", "funnelc/history/audit_render.py",
         "funnelc/history/plots.py")
 """The render modules whose messages these commands show."""
 
-ALLOWED = {"UTC", "CRM", "SLA", "HTML", "JSON", "Unix", "amoCRM", "Other", "id"}
+ALLOWED = {"UTC", "CRM", "SLA", "HTML", "JSON", "CSV", "UTF", "Unix", "Windows", "Excel",
+           "amoCRM", "Bitrix", "Other", "id"}
 """Latin words a Russian or Ukrainian output may hold: time zones, product and format
 names, the catch-all reason «Other» that the audit looks for."""
 
@@ -302,3 +303,26 @@ def test_the_audit_speaks_the_account_language(audit_data: tuple[Path, dict[str,
         assert phrase in text, phrase
     # the warning about the dropped row is a diagnostic: English, on stderr
     assert "warning: dropped 1 row: timestamp missing or unreadable" in result.stderr
+
+
+@pytest.mark.parametrize(("lang", "note"), [
+    ("ru", "примечание: {path}: не UTF-8; прочитан как Windows-1251 (русский Excel)"),
+    ("uk", "примітка: {path}: не UTF-8; прочитано як Windows-1251 (російський Excel)"),
+    ("en", "note: {path}: not UTF-8; read as Windows-1251 (Russian Excel)"),
+])
+def test_the_readers_notes_follow_lang(audit_data: tuple[Path, dict[str, Path]],
+                                       tmp_path: Path, lang: str, note: str) -> None:
+    """A reader's note (here: a CSV saved by a Russian Excel, in Windows-1251) was an
+    English sentence stored in the data quality; now it is a kind and a path, said in
+    the output's language, and history.json keeps the English sentence."""
+    csv, _ = audit_data
+    path = tmp_path / "excel.csv"
+    path.write_bytes(csv.read_text(encoding="utf-8").encode("cp1251"))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["history", str(path), "--lang", lang, "-o", str(out),
+                                      "--rows", "1"], env=ENV)
+    assert result.exit_code == 1, result.output
+    assert note.format(path=path) in result.stdout
+    data = json.loads((out / "history.json").read_text(encoding="utf-8"))
+    assert data["quality"]["notes"] == [
+        f"{path}: not UTF-8; read as Windows-1251 (Russian Excel)"]

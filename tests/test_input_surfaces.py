@@ -93,7 +93,7 @@ def test_cr_only_line_ends_are_read(tmp_path: Path) -> None:
                                      "1,2024-01-02T10:00:00Z,won\r")
     res = run("history", str(path))
     assert res.exit_code == 0, res.output
-    assert "1 deals, 2 events, 2024-01-01 – 2024-01-02" in res.output
+    assert "1 deal, 2 events, 2024-01-01 – 2024-01-02" in res.output  # one deal: singular
 
 
 def test_year_9999_row_is_an_implausible_date_with_its_line(tmp_path: Path) -> None:

@@ -97,7 +97,7 @@ def _read_utf8(path: Path, dq: DataQuality) -> bytes:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        dq.notes.append(f"{path}: not UTF-8; read as Windows-1251 (Russian Excel)")
+        dq.note("windows_1251", str(path))
         data = data.decode("cp1251", errors="replace").encode("utf-8")
     if b"\r" in data:
         # Windows (CR LF) and old Mac (CR alone) line ends: every reader splits on LF.
@@ -190,7 +190,7 @@ def _read_file(path: Path, r: _Reading) -> None:
         dq.files.append((name, "csv", f.height))
         r.formats.add("csv")
     elif not data.decode("utf-8").strip():
-        dq.notes.append(f"{name}: empty file")
+        dq.note("empty_file", name)
         dq.files.append((name, "empty", 0))
         r.held.append(f"{name}: an empty file")
     else:

@@ -10,10 +10,32 @@ What the counters mean, in words and in the output's language, is in `quality_re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
-__all__ = ["DataQuality"]
+__all__ = ["DataQuality", "QualityNote", "NoteKind", "EXPORTS"]
 
-_UNIT_WORDS = {"s": "seconds", "ms": "milliseconds"}
+NoteKind = Literal["windows_1251", "empty_file", "slow_csv", "mixed_units"]
+
+EXPORTS = ("amoCRM events and leads", "Bitrix24 history")
+"""What a note names when it is about a whole CRM export rather than one file (the
+render says it in the output's language)."""
+
+
+@dataclass(frozen=True)
+class QualityNote:
+    """Something about an input that drops nothing but that a reader should know: a
+    file read as Windows-1251, an empty file, the slow CSV parser, Unix times in two
+    units (`quality_render.note_text` says it)."""
+
+    kind: NoteKind
+    path: str
+    """The input file, or one of `EXPORTS`."""
+    unit: str | None = None
+    """mixed_units: the unit left out (`s` or `ms`)."""
+    left_out: int = 0
+    """mixed_units: the times in `unit`, left out."""
+    kept: int = 0
+    """mixed_units: the times in the other unit, kept."""
 
 
 @dataclass
@@ -28,7 +50,7 @@ class DataQuality:
     """Up to three `file:line` (or `file: item N`) places per kind, to go and look."""
     files: list[tuple[str, str, int]] = field(default_factory=list)
     """(path, detected format, records read) per input file."""
-    notes: list[str] = field(default_factory=list)
+    notes: list[QualityNote] = field(default_factory=list)
     minority_units: list[str] = field(default_factory=list)
     """Per input whose Unix times mixed seconds and milliseconds, the unit left out
     (`s` or `ms`): what the summary's sentence about `mixed_time_units` says."""
@@ -42,17 +64,18 @@ class DataQuality:
             if len(ex) < 3:
                 ex.append(where)
 
+    def note(self, kind: NoteKind, path: str) -> None:
+        """Note something about input `path` (one of `EXPORTS` for a whole export)."""
+        self.notes.append(QualityNote(kind, path))
+
     def note_mixed_units(self, path: str, mixed: tuple[str, int, int] | None) -> None:
         """Say once per input when its Unix times mixed seconds and milliseconds
         (`timeparse.screen_times`: the minority unit is dropped as `mixed_time_units`)."""
         if mixed is None:
             return
         unit, n, other = mixed
-        words = _UNIT_WORDS
         self.minority_units.append(unit)
-        self.notes.append(f"{path}: Unix times mix units: {other:,} in "
-                          f"{words['ms' if unit == 's' else 's']}, {n:,} in {words[unit]}; "
-                          f"the {n:,} in {words[unit]} are left out (mixed_time_units)")
+        self.notes.append(QualityNote("mixed_units", path, unit, n, other))
 
     def drop(self, reason: str, n: int = 1, where: str | None = None) -> None:
         if n <= 0:
@@ -86,4 +109,10 @@ class DataQuality:
                 "dropped": dict(sorted(self.dropped.items())),
                 "examples": self.examples,
                 "files": [{"path": p, "format": f, "records": n} for p, f, n in self.files],
-                "notes": self.notes}
+                "notes": self.note_texts()}
+
+    def note_texts(self) -> list[str]:
+        """The notes in English sentences, as history.json keeps them."""
+        from .quality_render import note_text
+
+        return [note_text(n) for n in self.notes]

@@ -10,10 +10,10 @@ and kept in the JSON."""
 from __future__ import annotations
 
 from ..i18n import N_, Translator, translator
-from .quality import DataQuality
+from .quality import EXPORTS, DataQuality, QualityNote
 
 __all__ = ["KIND_TEXT", "DROP_TEXT", "kind_meaning", "drop_meaning", "quality_rows",
-           "quality_note", "summary_lines"]
+           "quality_note", "summary_lines", "note_text"]
 
 KIND_TEXT: dict[str, str] = {
     "out_of_order": N_("events out of time order within a deal (sorted by time)"),
@@ -54,8 +54,35 @@ DROP_TEXT: dict[str, str] = {
 """Drop reasons: why rows did not become events."""
 
 
+_EXPORT_NAMES = {EXPORTS[0]: N_("amoCRM events and leads"),
+                 EXPORTS[1]: N_("Bitrix24 history")}
+
+
 def _english() -> Translator:
     return translator("en")
+
+
+def note_text(note: QualityNote, tr: Translator | None = None) -> str:
+    """A reader's note in a sentence (English unless `tr` says otherwise: history.json
+    keeps them English)."""
+    tr = tr or _english()
+    path = tr.gettext(_EXPORT_NAMES[note.path]) if note.path in _EXPORT_NAMES else note.path
+    if note.kind == "windows_1251":
+        return tr.gettext("{path}: not UTF-8; read as Windows-1251 (Russian Excel)").format(
+            path=path)
+    if note.kind == "empty_file":
+        return tr.gettext("{path}: empty file").format(path=path)
+    if note.kind == "slow_csv":
+        return tr.gettext("{path}: read with the slow CSV parser (the fast one refused "
+                          "it)").format(path=path)
+    unit = note.unit or "s"
+    return tr.ngettext(
+        "{path}: Unix times mix units: {kept} in {other}, {n} in {unit}; the {n} in {unit} "
+        "is left out (mixed_time_units)",
+        "{path}: Unix times mix units: {kept} in {other}, {n} in {unit}; the {n} in {unit} "
+        "are left out (mixed_time_units)", note.left_out).format(
+        path=path, kept=tr.number(note.kept, 0), n=tr.number(note.left_out, 0),
+        unit=tr.gettext(_UNITS[unit]), other=tr.gettext(_UNITS["ms" if unit == "s" else "s"]))
 
 
 def kind_meaning(kind: str, tr: Translator) -> str:
@@ -100,7 +127,7 @@ def quality_note(dq: DataQuality, tr: Translator) -> str:
             n=number(dq.synthesized, 0)))
     note = tr.gettext("Note: {note}.")
     return (", ".join(parts) + "."
-            + "".join(" " + note.format(note=n) for n in dq.notes))
+            + "".join(" " + note.format(note=note_text(n, tr)) for n in dq.notes))
 
 
 _UNITS = {"s": N_("seconds"), "ms": N_("milliseconds")}
@@ -145,5 +172,5 @@ def summary_lines(dq: DataQuality, tr: Translator | None = None) -> list[str]:
         read=read, kept=kept, dropped=dropped)]
     out += [_dropped_line(dq, reason, n, tr) for reason, n in sorted(dq.dropped.items())]
     note = tr.gettext("note: {note}")
-    out += [note.format(note=n) for n in dq.notes]
+    out += [note.format(note=note_text(n, tr)) for n in dq.notes]
     return out

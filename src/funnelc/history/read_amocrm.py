@@ -44,7 +44,7 @@ import polars as pl
 
 from .errors import HistoryDataError
 from .events import LOST, STAGE, WON, Catalog, empty_events
-from .quality import DataQuality
+from .quality import EXPORTS, DataQuality
 from .timeparse import TimeBounds, epoch_unit, from_epoch_seconds, screen_times
 
 __all__ = ["AmoCollector", "is_amocrm"]
@@ -427,7 +427,7 @@ class AmoCollector:
             pl.concat([from_epoch_seconds(ev["t"]), from_epoch_seconds(leads["created"])]),
             pl.concat([epoch_unit(ev["t"]), epoch_unit(leads["created"])]),
             bounds or TimeBounds.default())
-        dq.note_mixed_units("amoCRM events and leads", mixed)
+        dq.note_mixed_units(EXPORTS[0], mixed)
         why_ev, why_l = why[:ev.height], why[ev.height:]
         if why_ev.null_count() < ev.height:
             for reason in ("mixed_time_units", "implausible_timestamp"):

@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from .events import LOST, STAGE, WON, Catalog, empty_events
-from .quality import DataQuality
+from .quality import EXPORTS, DataQuality
 from .timeparse import TimeBounds, parse_timestamps, screen_times
 
 __all__ = ["BitrixCollector", "is_bitrix24"]
@@ -193,7 +193,7 @@ class BitrixCollector:
         why, mixed = screen_times(parsed.ts, parsed.unit, bounds or TimeBounds.default())
         hist = hist.with_columns(ts=parsed.ts, naive=parsed.naive, why=why)
         dq.count("naive_timestamps", int(hist["naive"].sum()))
-        dq.note_mixed_units("Bitrix24 history", mixed)
+        dq.note_mixed_units(EXPORTS[1], mixed)
         for reason, cond in (("no_deal_id", pl.col("owner").is_null()),
                              ("mixed_time_units",
                               (pl.col("why") == "mixed_time_units").fill_null(False)),
