@@ -250,4 +250,217 @@ HELP_TEXTS: tuple[str, ...] = (
        'when the file has errors, 2 on a usage error (a --vary that names nothing, '
        'an empty\n'
        'range, an unknown metric).'),
+    C_("help", 'What to print (json: schema sweep.schema.json; csv: one row per point and '
+       'metric): text (tables or messages for people), json (data, with a published '
+       'JSON Schema), csv (the table, tidy). Goes to stdout, or to -o/--output '
+       'PATH.'),
+    C_("help", 'A scenario line with a range for its value, e.g. \'team "Менеджеры" size '
+       '2..8\' or \'source "Сайт" rate 10..40/day step 10\' (repeatable: the grid is '
+       'every combination).'),
+    C_("help", 'A metric for the table and plots, e.g. conversion, revenue, '
+       'utilization:Менеджеры, respond_breach_pct:Квалификация.Заявка получена '
+       '(repeatable; default: the account headline and the utilization of resized '
+       'teams).'),
+    C_("help", 'Plot each --metric (heat map and lines over two axes, a line over one) as '
+       'PATH.png and PATH.svg; several metrics get PATH-METRIC.*.'),
+    C_("help", "Apply this scenario of the file first (the sweep's base)."),
+    C_("help", 'Find the smallest size of --team meeting every --target.\n'
+       '\n'
+       'The search starts from the exact answer where one applies (Erlang C / '
+       'M/M/c+D for a\n'
+       'team serving one stage with exponential work around the clock, Erlang A for '
+       'an abandon\n'
+       'target with exponential patience; the offered load for utilization), steps '
+       'down, or\n'
+       'brackets upwards by extrapolating the missed targets and closes in by '
+       'interpolation.\n'
+       'Each size gets a few replications first, then more until its 95% interval '
+       'clears the\n'
+       'targets (or --max-reps). Every size runs the same replication indices '
+       '(common random\n'
+       'numbers). The answer comes with why: where the breaches of a respond target '
+       '(or the\n'
+       'abandonments of an abandon target) come from (deals arriving outside '
+       'working hours,\n'
+       'by weekday, by queue priority), which stages load the team, and what a '
+       'lever\n'
+       '(earlier hours, a FIFO queue) would need, simulated.\n'
+       '\n'
+       'Exit code 0 when a size meets every target, 1 when none up to --max-size '
+       'does (the\n'
+       'best size found is printed) or the file has errors, 2 on a usage error.'),
+    C_("help", 'What to print (json: schema staff.schema.json; csv: the staffing curve, one '
+       'row per size and target): text (tables or messages for people), json (data, '
+       'with a published JSON Schema), csv (the table, tidy). Goes to stdout, or to '
+       '-o/--output PATH.'),
+    C_("help", 'The team to size.'),
+    C_("help", '\'respond 15m 90%\' (optionally \'at "P"."S"\'), \'utilization <= 85%\', \'abandon '
+       "<= 5%' (at most 5% of deals give up waiting: their `patience` runs out; "
+       'optionally \'at "P"."S"\'), \'no graveyard\' (repeatable: every target must '
+       'hold; with --objective profit, constraints on the most profitable size).'),
+    C_("help", 'targets: the smallest size meeting every --target; profit: the size with '
+       "the highest expected profit (revenue less the file's costs) that meets "
+       'them, with the sizes within the noise of it.'),
+    C_("help", 'Largest size to try.'),
+    C_("help", 'Replications a size may grow to while its 95% interval straddles a target '
+       '[default: 40, or 4 times the first replications if more].'),
+    C_("help", 'Start the search at this size instead of the exact answer.'),
+    C_("help", 'Sizes above the answer also simulated for the curve.'),
+    C_("help", "When the answer is far from the file's size, simulate what an earlier "
+       'opening or a FIFO queue would need (where the breaches point there).'),
+    C_("help", 'Apply this scenario of the file first.'),
+    C_("help", 'Plot the staffing curve as PATH.png and PATH.svg.'),
+    C_("help", 'Analyse stage history: amoCRM events/leads/pipelines JSON, Bitrix24\n'
+       'crm.stagehistory.list/crm.status.list JSON, or a CSV (deal id, timestamp, '
+       'pipeline,\n'
+       'stage, optional value and loss reason). Files and folders, in any order.\n'
+       '\n'
+       'Exit code 0 when every input row was used, 1 when rows had to be dropped or '
+       'a file\n'
+       'was cut off (the data-quality table says which and where), 2 on a usage '
+       'error.'),
+    C_("help", 'What to print: text (the tables) or json (history.json itself; schema '
+       'history.schema.json).'),
+    C_("help", 'Write history.html, history.json and the plots (PNG, SVG) into DIR (the '
+       'product is a folder, so -o names a folder here).'),
+    C_("help", 'A funnel file: match names to it and take the stage order from it.'),
+    C_("help", 'Time zone of timestamps written without one, and of month boundaries (e.g. '
+       'Europe/Moscow).'),
+    C_("help", 'Rows shown per table in the terminal (files hold them all).'),
+    C_("help", "Fit FILE's source rates and month profile, outcome shares, `after` delays, "
+       'time\n'
+       'in stage, loss-reason and reopen shares to the history in INPUT (the '
+       'formats of\n'
+       '`funnelc history`). Delays are chosen among exp, lognormal, gamma and '
+       'empirical by\n'
+       'AIC, with a Kolmogorov–Smirnov check; shares carry 95 % Wilson intervals.\n'
+       '\n'
+       'With --backtest N: fit on the first N calendar months of the history (in '
+       '--tz),\n'
+       'simulate the whole window with the fitted funnel (the simulator starts '
+       'empty at the\n'
+       "history's first day; only the months after the cut are judged) and print, "
+       'per month\n'
+       'and over the holdout, predicted against observed stage-to-stage conversion, '
+       'deals won\n'
+       'and lost, and deals in each stage at the month ends, with 95 % prediction '
+       'intervals\n'
+       'and a verdict. -o then writes the funnel fitted on the N months.\n'
+       '\n'
+       'Exit code 0 when fitted and written, 1 when the funnel has errors or rows '
+       'of the\n'
+       'history had to be dropped, 2 on a usage error.'),
+    C_("help", 'The funnel whose numbers to fit (names are matched to its stages).'),
+    C_("help", 'What to print on stdout: text (the fit report) or json (the fitted funnel '
+       'text and its notes, or with --backtest the comparison; schema '
+       'fit.schema.json); the report then goes to stderr.'),
+    C_("help", 'Write the fitted funnel (or the funnel with the scenario) to PATH (`-` '
+       'prints it, and the fit report goes to stderr). PATH may not be --funnel '
+       "itself unless --in-place is given. The fitted funnel is fit's product, so "
+       '-o names it with either --format.'),
+    C_("help", 'Write the fitted funnel over the --funnel file itself (atomically; implies '
+       '-o FUNNEL). Without it, -o refuses to overwrite --funnel.'),
+    C_("help", 'Write the fit as `scenario NAME { … }` appended to the funnel instead.'),
+    C_("help", 'Fit on the first N months only, simulate the months after with the fitted '
+       'funnel and compare conversion, won/lost and backlog with what happened (95 '
+       '% prediction intervals).'),
+    C_("help", 'Back-test: Independent replications, 1 to 10000; every variant of a '
+       'comparison runs the same ones (common random numbers). A 95 % confidence '
+       'interval needs at least 2: with 1, figures are shown without one. The '
+       "back-test's prediction intervals need at least 2.  [default: 40]"),
+    C_("help", 'Back-test: seed of every random stream  [default: 1]'),
+    C_("help", 'Back-test: worker processes (default: all cores); results do not depend on it.'),
+    C_("help", 'Back-test: refuse runs expected to simulate more deals than this in all '
+       "(estimated from the fitted rates over the history's span), and stop a run "
+       'that creates more  [default: 5000000]'),
+    C_("help", 'Back-test: write the comparison as JSON to PATH.'),
+    C_("help", 'Back-test: write the comparison as a self-contained HTML page to PATH.'),
+    C_("help", 'Forecast the deals won and the revenue they bring, by week and by month, '
+       'from\n'
+       'the deals open today in HISTORY (the formats of `funnelc history`) plus the '
+       'new\n'
+       "deals the funnel's sources bring: the funnel is simulated --reps times from "
+       "today's\n"
+       'state, each open deal in its stage since its real entry.\n'
+       '\n'
+       'Every figure has its expected value (the mean over the runs) and its 80 % '
+       'and 95 %\n'
+       'intervals (the 10th–90th and 2.5th–97.5th percentiles of the runs), for the '
+       'whole\n'
+       'account, each pipeline, and each stage the open deals were in today, new '
+       'arrivals\n'
+       'apart. With --fit-uncertainty the figures are fitted on the history and '
+       'drawn anew\n'
+       "for every run, so the intervals also carry the fit's uncertainty; the "
+       'output says\n'
+       'which kind they are.\n'
+       '\n'
+       'Exit code 0 when forecast, 1 when the funnel has errors, history rows had '
+       'to be\n'
+       'dropped or open deals sit in stages the funnel does not have, 2 on a usage '
+       'error.'),
+    C_("help", 'What to print on stdout: text (the tables), json (schema '
+       'forecast.schema.json) or csv (one row per figure, period and row, tidy). -o '
+       'DIR writes all three and the chart besides.'),
+    C_("help", 'Also write forecast.txt, forecast.json, forecast.csv and the fan chart '
+       '(forecast.png, forecast.svg) into DIR, all or nothing (the product is a '
+       'folder, so -o names a folder here).'),
+    C_("help", "The funnel to simulate (a fitted one: `funnelc fit`); the history's names "
+       'are matched to its stages.'),
+    C_("help", "Today: the history's events to the end of this day count, and the deals "
+       "open then start the runs  [default: the day of the history's last event]"),
+    C_("help", 'The last day forecast, after --as-of  [default: the end of the month after '
+       "--as-of's]"),
+    C_("help", 'Apply this scenario of the funnel first (a source stopped, a bigger team): '
+       'the forecast of that variant.'),
+    C_("help", "Fit the funnel's figures (shares, delays, source rates and values) on the "
+       'history up to --as-of, as `funnelc fit` does, and simulate every run with '
+       'its own draw of them, so the intervals also carry how uncertain the fitted '
+       "figures are. Without it the funnel's figures are simulated as given and the "
+       "intervals are the runs' variation only."),
+    C_("help", 'Write the fan chart (cumulative won revenue by week: median, 80 % and 95 % '
+       'bands) as PATH.png and PATH.svg.'),
+    C_("help", 'Independent replications, 1 to 10000; every variant of a comparison runs '
+       'the same ones (common random numbers). A 95 % confidence interval needs at '
+       "least 2: with 1, figures are shown without one. The forecast's intervals "
+       'are percentiles of the runs: 200 put five runs beyond each 95 % bound.'),
+    C_("help", 'Colour the tables and the diagnostics.'),
+    C_("help", 'Audit HISTORY (the formats of `funnelc history`) against FILE.funnel: the\n'
+       'findings in order of money at stake. A manager or source is named only when '
+       'the\n'
+       "difference is statistically clear (Holm's correction, family-wise 5 %); "
+       'loss\n'
+       'reasons whose share changed by Benjamini–Hochberg (false discovery rate 5 '
+       '%).\n'
+       '\n'
+       'Exit code 0 when every input row was used (the findings are the product, '
+       'as\n'
+       "`history`'s tables are), 1 when rows had to be dropped or the history's "
+       'names match\n'
+       'no stage of the funnel, 2 on a usage error.'),
+    C_("help", 'What to print (json: schema audit.schema.json): text (tables or messages '
+       'for people), json (data, with a published JSON Schema). Goes to stdout, or '
+       'to -o/--output PATH.'),
+    C_("help", 'Serve FILE as a workshop page: the text with its check and lint findings '
+       'as\n'
+       'you type, the pipelines as a diagram with the exact figures per stage, '
+       'what-if\n'
+       'sliders for teams, sources and SLAs, simulations on demand with results as '
+       'they\n'
+       'come, and the exports.\n'
+       '\n'
+       'Listens on 127.0.0.1 (this computer only) unless --host says otherwise. '
+       'Saving\n'
+       'writes FILE atomically; a change made to FILE by another program is picked '
+       'up.\n'
+       'Exit code 0 when stopped, 2 when it cannot serve.'),
+    C_("help", 'What to print once the server listens (json: its address; schema '
+       'serve.schema.json): text (tables or messages for people), json (data, with '
+       'a published JSON Schema). Goes to stdout, or to -o/--output PATH.'),
+    C_("help", 'TCP port to listen on (0: any free port, printed).'),
+    C_("help", 'Address to listen on. Anything but loopback shares the page on the network: '
+       'a warning is printed and every request needs the token shown.'),
+    C_("help", 'Do not open the page in a browser.'),
+    C_("help", 'Worker processes for simulations (default: the cores, at most 4).'),
+    C_("help", 'Stop serving after SECONDS (for scripts and tests; default: until Ctrl+C).'),
 )
