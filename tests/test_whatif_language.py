@@ -17,6 +17,7 @@ import json
 import re
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -131,6 +132,11 @@ def test_staff_json_keeps_english_sentences_beside_the_data() -> None:
     assert doc["exact"]["reasons"][0]["kind"] == "load"
     assert doc["confidence_text"].startswith("1 meets every target with 95% confidence")
     assert doc["confidence_why"] == {**doc["confidence_why"], "kind": "sure", "size": 1}
+    schema = json.loads(CliRunner().invoke(cli, ["schema", "staff"]).stdout)
+    jsonschema.validate(doc, schema)
+    bad = {**doc, "confidence_why": {**doc["confidence_why"], "kind": "certain"}}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)
 
 
 def test_staff_profit_in_russian(tmp_path: Path) -> None:
