@@ -74,6 +74,7 @@ th, td { border-bottom: 1px solid var(--line); padding: 4px 7px; vertical-align:
 td:first-child { min-width: 9em; }
 th { text-align: left; background: #f6f6f6; font-weight: 600; }
 td.n, th.n { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+th, th.n { white-space: normal; overflow-wrap: normal; hyphens: manual; }
 tr.grave td { background: var(--redbg); }
 .bad { color: var(--red); font-weight: 600; }
 .ok { color: var(--green); }
