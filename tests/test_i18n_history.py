@@ -93,13 +93,18 @@ def _terminal(stdout: str) -> str:
 
 @pytest.fixture(scope="module")
 def audit_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path]]:
-    """tests/test_history_audit.py's account (managers, sources, loss reasons) with one
-    row whose timestamp is missing, so the data quality has a drop to tell; the funnel
-    written as a `language ru` and a `language uk` account."""
+    """tests/test_history_audit.py's account (managers, sources, loss reasons) with
+    deal values of four sizes (so losses split into size bands) and one row whose
+    timestamp is missing (so the data quality has a drop to tell); the funnel written as
+    a `language ru`, a `language uk` and an account without a language."""
     folder = tmp_path_factory.mktemp("audit")
     csv = generate(7, folder / "h.csv")
-    with csv.open("a", encoding="utf-8") as fh:
-        fh.write("D999999,,Продажи,Заявка,Реклама,Анна,,100000\n")
+    sizes = ("50000", "120000", "350000", "1200000")
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    rows = [lines[0]] + [line.rsplit(",", 1)[0] + "," + sizes[int(line.split(",")[0][1:]) % 4]
+                         for line in lines[1:]]
+    rows.append("D999999,,Продажи,Заявка,Реклама,Анна,,100000")
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
     funnels = {}
     for lang in ("ru", "uk", "en"):
         path = folder / f"sales-{lang}.funnel"
@@ -110,7 +115,7 @@ def audit_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
 
 
 def _history(csv: Path, out: Path, *extra: str) -> tuple[str, str]:
-    result = CliRunner().invoke(cli, ["history", str(csv), "-o", str(out), "--rows", "5",
+    result = CliRunner().invoke(cli, ["history", str(csv), "-o", str(out), "--rows", "100",
                                       *extra], env=ENV)
     assert result.exit_code == 1, result.output  # one row dropped: exit 1, as documented
     return _terminal(result.stdout), _page_text(out)
@@ -129,11 +134,13 @@ def test_the_oracle_knows_the_english_of_these_outputs() -> None:
             "качество данных: прочитано 12 905 входных записей",
             "отброшена 1 строка: время отсутствует или не читается (впервые: ",
             "Качество данных", "отброшено: bad_timestamp", "Причины отказов по месяцам",
-            "│ менеджер │"]),
+            "│ менеджер │", "│ размер сделки │ ≤ 120 000 │", "│ размер сделки │ 120 000–350 000 │",
+            "│ размер сделки │ > 350 000 │"]),
     ("uk", ["5 000 угод, 12 904 події, 2024-01-01 – 2024-04-07 (місяці за UTC)",
             "якість даних: прочитано 12 905 вхідних записів",
             "відкинуто 1 рядок: час відсутній або не читається (уперше: ",
-            "Якість даних", "відкинуто: bad_timestamp", "│ менеджер │"]),
+            "Якість даних", "відкинуто: bad_timestamp", "│ менеджер │",
+            "│ розмір угоди │ > 350 000 │"]),
 ])
 def test_history_speaks_the_funnels_account_language(
         audit_data: tuple[Path, dict[str, Path]], tmp_path: Path, lang: str,
@@ -147,7 +154,7 @@ def test_history_speaks_the_funnels_account_language(
     assert _english_left(terminal, own) == [], terminal
     assert _english_left(page, own) == [], page
     for phrase in phrases:
-        assert phrase in terminal, phrase
+        assert phrase in _flat(terminal), phrase
     html = (tmp_path / "out" / "history.html").read_text(encoding="utf-8")
     assert f'<html lang="{lang}">' in html
     title = {"ru": "История этапов", "uk": "Історія етапів"}[lang]
@@ -174,6 +181,7 @@ def test_history_in_english_without_a_language(audit_data: tuple[Path, dict[str,
         assert "dropped 1 row: timestamp missing or unreadable (first at " in terminal
         assert "Data quality" in terminal and "dropped: bad_timestamp" in terminal
         assert "5,000 deals and 12,904 events from" in page and "Stage history" in page
+        assert "│ size │ ≤ 120,000 │" in _flat(terminal)
 
 
 @pytest.fixture(scope="module")

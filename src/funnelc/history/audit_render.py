@@ -175,6 +175,20 @@ DIMENSIONS: dict[str, str] = {
 """The groupings of `loss_reasons_by` (machine values in the JSON)."""
 
 
+def group_label(row: Mapping[str, object], tr: Translator) -> str:
+    """A group of `loss_reasons_by`: a deal-size band from its bounds in the language's
+    numbers («≤ 120 000», «120 000–350 000», «> 350 000»), any other group as written
+    or as the placeholder for none."""
+    low, high = row.get("low"), row.get("high")
+    if row.get("dimension") != "size" or (low is None and high is None):
+        return placeholder(row.get("group"), tr)
+    if not isinstance(high, (int, float)):
+        return f"> {tr.number(_number(low), 0)}"
+    if not isinstance(low, (int, float)):
+        return f"≤ {tr.number(high, 0)}"
+    return f"{tr.number(low, 0)}–{tr.number(high, 0)}"
+
+
 def segment_label(row: Mapping[str, object], tr: Translator) -> str:
     """A graveyard segment from its bounds in days: «7–30 дней», «90+ дней», «последняя
     активность 14–60 дней назад»; the frame's own `segment` (English) otherwise."""
@@ -299,7 +313,8 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
         _("Losses by reason within each group (deal-size bands are the terciles of the lost "
           "deals' values)."), lt.by,
         [_c("pipeline", _("pipeline")), _w("dimension", _("by"), dimension),
-         _w("group", _("group"), name), _w("reason", _("reason"), name),
+         Column("group", _("group"), from_row=lambda r: group_label(r, tr)),
+         _w("reason", _("reason"), name),
          _c("deals", _("deals"), num),
          _c("share", _("share"), frac)]))
     out.append(Section(

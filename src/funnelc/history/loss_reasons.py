@@ -31,7 +31,7 @@ MISSING_MIN = 10
 at least 10 of them): below that it is noise a consultant would not raise."""
 
 _BY = {"pipeline": pl.Utf8, "dimension": pl.Utf8, "group": pl.Utf8, "reason": pl.Utf8,
-       "deals": pl.Int64, "share": pl.Float64}
+       "deals": pl.Int64, "share": pl.Float64, "low": pl.Float64, "high": pl.Float64}
 _MISSING = {"pipeline": pl.Utf8, "losses": pl.Int64, "no_reason": pl.Int64,
             "catch_all": pl.Int64, "share": pl.Float64, "value": pl.Float64,
             "flagged": pl.Boolean}
@@ -45,7 +45,8 @@ _SHIFTS = {"pipeline": pl.Utf8, "reason": pl.Utf8, "first": pl.Utf8, "last": pl.
 class LossTables:
     by: pl.DataFrame
     """pipeline, dimension (month/source/manager/size), group, reason, deals, share of
-    the group's losses."""
+    the group's losses; for a size band its bounds (`low` < value <= `high`, a missing
+    bound open), which a renderer writes in the output's language."""
     missing: pl.DataFrame
     shifts: pl.DataFrame
 
@@ -66,19 +67,26 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None)
         reason=pl.col("reason").fill_null(NO_REASON)).collect()
     parts = []
     bands = _bands(lost["value"])
-    dims: list[tuple[str, pl.Expr]] = [("month", pl.col("month"))]
+    none = pl.lit(None, dtype=pl.Float64)
+    dims: list[tuple[str, pl.Expr, pl.Expr, pl.Expr]] = [("month", pl.col("month"), none, none)]
     if lost["source"].null_count() < lost.height:
-        dims.append(("source", pl.col("source").fill_null("(no source)")))
+        dims.append(("source", pl.col("source").fill_null("(no source)"), none, none))
     if lost["manager"].null_count() < lost.height:
-        dims.append(("manager", pl.col("manager").fill_null("(no manager)")))
+        dims.append(("manager", pl.col("manager").fill_null("(no manager)"), none, none))
     if bands is not None:
         lo, hi = bands
-        dims.append(("size", pl.when(pl.col("value").is_null()).then(pl.lit("(no value)"))
-                     .when(pl.col("value") <= lo).then(pl.lit(f"≤ {lo:,.0f}"))
-                     .when(pl.col("value") <= hi).then(pl.lit(f"{lo:,.0f}–{hi:,.0f}"))
-                     .otherwise(pl.lit(f"> {hi:,.0f}"))))
-    for name, expr in dims:
-        g = (lost.lazy().with_columns(group=expr).group_by(["pipeline", "group", "reason"])
+        value = pl.col("value")
+        dims.append(("size", pl.when(value.is_null()).then(pl.lit("(no value)"))
+                     .when(value <= lo).then(pl.lit(f"≤ {lo:,.0f}"))
+                     .when(value <= hi).then(pl.lit(f"{lo:,.0f}–{hi:,.0f}"))
+                     .otherwise(pl.lit(f"> {hi:,.0f}")),
+                     pl.when(value.is_null() | (value <= lo)).then(none)
+                     .when(value <= hi).then(pl.lit(lo)).otherwise(pl.lit(hi)),
+                     pl.when(value.is_null() | (value > hi)).then(none)
+                     .when(value <= lo).then(pl.lit(lo)).otherwise(pl.lit(hi))))
+    for name, expr, low, high in dims:
+        g = (lost.lazy().with_columns(group=expr, low=low, high=high)
+             .group_by(["pipeline", "group", "reason", "low", "high"])
              .agg(deals=pl.len().cast(pl.Int64))
              .with_columns(share=pl.col("deals") / pl.col("deals").sum()
                            .over(["pipeline", "group"]), dimension=pl.lit(name))
