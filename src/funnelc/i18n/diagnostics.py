@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -81,12 +81,23 @@ class Localizer:
         self.words = DiagnosticWords(error=error, warning=warning, note=note, help=help_)
         # Most literal text first: `unknown {a}` must not take what a longer template
         # (`unknown stage `{a}``) says more precisely.
+        # Each template is filed under its first word when the text before its first
+        # placeholder holds a whole word, else under its first character, else (it
+        # starts with a placeholder) with the few every text is tried against.
         ordered = sorted(templates, key=_literal_length, reverse=True)
-        self._buckets: dict[str, list[tuple[re.Pattern[str], str]]] = {}
-        for template in ordered:
-            key = template[:1] if not template.startswith("{") else ""
-            self._buckets.setdefault(key, []).append((compile_template(template), template))
-        self._wild = self._buckets.get("", [])
+        self._by_word: dict[str, list[tuple[int, re.Pattern[str], str]]] = {}
+        self._by_char: dict[str, list[tuple[int, re.Pattern[str], str]]] = {}
+        self._wild: list[tuple[int, re.Pattern[str], str]] = []
+        for rank, template in enumerate(ordered):
+            entry = (rank, compile_template(template), template)
+            prefix = template.split("{", 1)[0]
+            if " " in prefix:
+                self._by_word.setdefault(prefix.split(" ", 1)[0], []).append(entry)
+            elif prefix:
+                self._by_char.setdefault(prefix[0], []).append(entry)
+            else:
+                self._wild.append(entry)
+        self._merged: dict[tuple[str | None, str], list[tuple[re.Pattern[str], str]]] = {}
         self._done: dict[str, str] = {}
         self._joiners = {", ": ", ", " or ": or_, " and ": and_, ", or ": or_, ", and ": and_}
 
@@ -98,9 +109,24 @@ class Localizer:
                 return template, m.groupdict()
         return None
 
-    def _candidates(self, text: str) -> Iterable[tuple[re.Pattern[str], str]]:
-        yield from self._buckets.get(text[:1], ())
-        yield from self._wild
+    def _candidates(self, text: str) -> list[tuple[re.Pattern[str], str]]:
+        """The templates that may make `text`, most literal text first."""
+        word: str | None = text.split(" ", 1)[0]
+        if word not in self._by_word:
+            word = None
+        key = (word, text[:1])
+        found = self._merged.get(key)
+        if found is None:
+            entries = [*(self._by_word.get(word, ()) if word is not None else ()),
+                       *self._by_char.get(text[:1], ()), *self._wild]
+            found = self._merged[key] = [(p, t) for _, p, t in sorted(entries)]
+        return found
+
+    def templates(self) -> list[str]:
+        """Every template, as compiled."""
+        entries = [*self._wild, *(e for b in self._by_word.values() for e in b),
+                   *(e for b in self._by_char.values() for e in b)]
+        return [t for _, _, t in sorted(entries)]
 
     def text(self, text: str) -> str:
         """`text` in the language; as it is when no template makes it."""
