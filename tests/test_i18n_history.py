@@ -334,3 +334,22 @@ def test_the_readers_notes_follow_lang(audit_data: tuple[Path, dict[str, Path]],
     data = json.loads((out / "history.json").read_text(encoding="utf-8"))
     assert data["quality"]["notes"] == [
         f"{path}: not UTF-8; read as Windows-1251 (Russian Excel)"]
+
+
+def test_the_fit_note_speaks_ukrainian_with_cldr_plurals(records: dict[str, Path]) -> None:
+    """--fit-uncertainty's note (what was fitted, what kept the funnel's figures) on the
+    `language uk` account: counts of stages and sources in the forms CLDR gives them."""
+    from babel import Locale
+
+    text = _spaces(_flat(_forecast("uk", records, "--fit-uncertainty", "--reps", "5")))
+    assert _english_left(text, FUNNELS["uk"].read_text(encoding="utf-8")) == [], text
+    found = re.search(r"примітка: інтервали враховують неточність підгонки: цифри воронки "
+                      r"підігнано за історією з 2018-01-01 до зрізу \((\d+) (етап|етапи|етапів), "
+                      r"(\d+) (джерело|джерела|джерел)\), і кожен прогін моделює власну "
+                      r"вибірку з них", text)
+    assert found, text
+    stage = {"one": "етап", "few": "етапи", "many": "етапів"}
+    source = {"one": "джерело", "few": "джерела", "many": "джерел"}
+    uk = Locale("uk")
+    assert found.group(2) == stage[uk.plural_form(int(found.group(1)))]
+    assert found.group(4) == source[uk.plural_form(int(found.group(3)))]
