@@ -240,3 +240,14 @@ def test_fit_lang_overrides_the_account(tmp_path: Path) -> None:
                                     catch_exceptions=False)
         assert result.exit_code == 0, result.output
         assert phrase in result.stdout
+
+
+def test_a_long_stay_is_said_in_days_not_tens_of_thousands_of_minutes(tmp_path: Path) -> None:
+    """Regression: the graveyard headline said «43 344 минуты у самой медленной десятой
+    части» of 30.1 days (`courses`, 3 replications of 60 days): a duration that is not a
+    whole number of days was said in the first unit where it is whole, two steps down."""
+    _run("report", str(PIPELINES / "courses.funnel"), "-o", str(tmp_path), "--reps", "3",
+         "--days", "60")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "надолго (30,1 дня у самой медленной десятой части)" in page
+    assert not re.search(r"\d \d{3} минут", page)

@@ -287,12 +287,13 @@ _SMALLER = {"week": ("day", 7), "day": ("hour", 24), "hour": ("minute", 60),
 
 
 def _whole(value: float, unit: str) -> tuple[float, str]:
-    """`value` in `unit`, or in the first smaller unit where it is a whole number (1.5
-    days: 36 hours); as it is when no unit makes it whole."""
-    scaled, at = value, unit
-    while not float(scaled).is_integer() and at in _SMALLER:
-        at, factor = _SMALLER[at]
-        scaled = round(scaled * factor, 9)
+    """`value` in `unit`, or in the next smaller unit when it is a whole number there (1.5
+    days: 36 hours); as it is otherwise. One step only: 30.1 days are `30,1 дня`, not
+    `43 344 минуты` (the report's headline said so of a stage's slowest tenth)."""
+    if float(value).is_integer() or unit not in _SMALLER:
+        return value, unit
+    at, factor = _SMALLER[unit]
+    scaled = round(value * factor, 9)
     return (scaled, at) if float(scaled).is_integer() else (value, unit)
 
 
