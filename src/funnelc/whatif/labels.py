@@ -31,9 +31,12 @@ AXIS_WORDS = (C_("axis", "size"), C_("axis", "rate"), C_("axis", "profile"),
               C_("axis", "stay"), C_("axis", "share"))
 """What a `--vary` axis changes (`VarySpec.axis_what`), marked for extraction."""
 
-UNIT_WORDS = (C_("unit", "m"), C_("unit", "h"), C_("unit", "d"), C_("unit", "pp"),
-              C_("unit", "deals"))
-"""Short units of the tables: minutes, hours, days, percentage points, deals."""
+UNIT_WORDS = (C_("unit", "s"), C_("unit", "m"), C_("unit", "h"), C_("unit", "d"),
+              C_("unit", "w"), C_("unit", "pp"), C_("unit", "deals"))
+"""Short units of the tables: seconds, minutes, hours, days, weeks, percentage points,
+deals."""
+
+_AMOUNTS = {"k": 1e3, "K": 1e3, "M": 1e6}
 
 _RATE_UNITS = {"/hour": C_("rate", "/hour"), "/day": C_("rate", "/day"),
                "/week": C_("rate", "/week"), "/month": C_("rate", "/month")}
@@ -54,8 +57,8 @@ def metric_label(tr: Translator, d: MetricDef) -> str:
 def _unit(tr: Translator, unit: str) -> str:
     if unit in _RATE_UNITS:
         return tr.pgettext("rate", unit)
-    if unit in ("m", "h", "d"):
-        return tr.pgettext("unit", unit)
+    if unit in ("s", "m", "min", "h", "d", "w"):
+        return tr.pgettext("unit", "m" if unit == "min" else unit)
     return unit
 
 
@@ -66,13 +69,16 @@ def axis_text(tr: Translator, spec: VarySpec) -> str:
         return spec.axis
     text = tr.gettext("{subject}: {what}").format(
         subject=spec.axis_subject, what=tr.pgettext("axis", spec.axis_what))
-    return text + (f" ({_unit(tr, spec.unit)})" if spec.unit else "")
+    shown = spec.unit and spec.unit not in _AMOUNTS  # an amount's values say their scale
+    return text + (f" ({_unit(tr, spec.unit)})" if shown else "")
 
 
 def value_text(tr: Translator, spec: VarySpec, value: float) -> str:
     """One value of a sweep axis (`20/день`); English as written (`20/day`)."""
     if tr.lang == "en":
         return spec.value_text(value)
+    if spec.unit in _AMOUNTS:
+        return tr.compact(value * _AMOUNTS[spec.unit])  # `30 тыс.`
     unit = _unit(tr, spec.unit)
     return tr.number(value, 10) + ("" if unit.startswith("/") or unit == "%" or not unit
                                    else " ") + unit
