@@ -13,6 +13,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -271,3 +272,17 @@ def test_every_command_help_speaks_lang(command: str) -> None:
         assert "Выводить только результат," in out
     _, english, _ = _run([command, "--help"])
     assert english.startswith("Usage: ") and "Show this message and exit." in english
+
+
+@pytest.mark.parametrize("command", [["simulate"], ["export", "--to", "json"], ["analyze"]])
+def test_other_commands_print_the_input_errors_in_lang(command: list[str],
+                                                      tmp_path: Path) -> None:
+    """A command that refuses a funnel with errors prints them in its `--lang` too (the
+    same renderer); without it, in English."""
+    bad = tmp_path / "bad.funnel"
+    bad.write_text('pipeline "P" {\n  stage "S" { -> nowhere }\n}\n', encoding="utf-8")
+    code, _, err = _run([*command, "--lang", "uk", str(bad)])
+    assert code == 1
+    assert "помилка[FN201]: невідомий етап `nowhere`" in err and "3 помилки" in err
+    _, _, english = _run([*command, str(bad)])
+    assert "error[FN201]: unknown stage `nowhere`" in english

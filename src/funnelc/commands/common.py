@@ -33,11 +33,16 @@ def use_color(choice: str) -> bool:
 def print_diagnostics(diags: Sequence[Diagnostic], sources: dict[str, SourceText],
                       fmt: str = "text", color: bool = False, lang: str | None = None) -> None:
     """Text goes to stderr (it is a report about the input); JSON to stdout (it is data).
-    `lang` (`--lang`) translates the text; JSON stays English (data, searchable codes)."""
+    `lang` (by default the command's `--lang`) translates the text; JSON stays English
+    (data, searchable codes)."""
     if fmt == "json":
         click.echo(render_json(diags))
         return
     if diags:
+        if lang is None:
+            from .convention import chosen_lang
+
+            lang = chosen_lang()
         click.echo(render_text(diags, sources, color=color, lang=lang), err=True, nl=False)
         summary = summary_line(diags, lang)
         click.echo(summary, err=True)
