@@ -274,7 +274,7 @@ def test_every_command_help_speaks_lang(command: str) -> None:
     assert english.startswith("Usage: ") and "Show this message and exit." in english
 
 
-@pytest.mark.parametrize("command", [["simulate"], ["export", "--to", "json"], ["analyze"]])
+@pytest.mark.parametrize("command", [["simulate"], ["export", "--to", "json"], ["whatif"]])
 def test_other_commands_print_the_input_errors_in_lang(command: list[str],
                                                       tmp_path: Path) -> None:
     """A command that refuses a funnel with errors prints them in its `--lang` too (the
