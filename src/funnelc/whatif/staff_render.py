@@ -229,7 +229,7 @@ def _why_text(console: Console, x: Explanation, result: StaffingResult,
         console.print(plain(line))
         table = Table(title=plain(title), title_justify="left")
         cols = (_("day"), _("deals"),
-                _("gave up") if b.kind == "abandon" else _("breached"),
+                _("gave up waiting") if b.kind == "abandon" else _("breached"),
                 _("share of abandonments") if b.kind == "abandon" else _("share of breaches")
                 ) + ((_("outside hours"),) if b.hours is not None else ())
         for k, col in enumerate(cols):

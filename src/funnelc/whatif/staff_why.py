@@ -348,7 +348,8 @@ def breach_lines(tr: Translator, b: BreachSplit) -> tuple[str, str]:
                        checked=b.checked, share=share(tr, b.breached, b.checked))
     if b.hours is not None:
         more = (_("arrived outside working hours: {outside} of the abandonments ({outside_did} "
-                  "of those deals gave up), inside: {inside} ({inside_did} gave up)")
+                  "of those deals gave up waiting), inside: {inside} ({inside_did} gave up "
+                  "waiting)")
                 if b.kind == "abandon" else
                 _("arrived outside working hours: {outside} of the breaches ({outside_did} of "
                   "those deals breached), inside: {inside} ({inside_did} breached)"))
