@@ -54,11 +54,6 @@ class LazyGroup(click.Group):
             return None
         module = importlib.import_module(COMMANDS[name][0])
         command: click.Command = getattr(module, name.replace("-", "_") + "_command")
-        if command.context_class is click.Context:
-            # `--help` in the language of `--lang` (commands.help_i18n)
-            from .commands.help_i18n import LocalizedContext
-
-            command.context_class = LocalizedContext
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -86,19 +81,24 @@ class LazyGroup(click.Group):
                         ) -> tuple[str | None, click.Command | None, list[str]]:
         """A mistyped command gets the nearest name (`chek` -> `check`), exit 2. The
         command's `--lang` is noted before click answers its `--help` (eagerly, before
-        the option's own callback runs), so that help speaks it."""
+        the option's own callback runs), so that help speaks it (commands.help_i18n)."""
         name = click.utils.make_str(args[0])
         if self.get_command(ctx, name) is None and not ctx.resilient_parsing \
                 and not name.startswith("-"):
             raise UnknownCommand(name, self.list_commands(ctx))
+        resolved = super().resolve_command(ctx, args)
         if "--lang" in args or any(a.startswith("--lang=") for a in args):
+            # Only then: a plain run imports nothing of this (check's start-up).
             from .commands.convention import LANG_META
-            from .commands.help_i18n import peek_lang
+            from .commands.help_i18n import LocalizedContext, peek_lang
 
             lang = peek_lang(args[1:])
-            if lang is not None:
+            command = resolved[1]
+            if lang is not None and command is not None:
                 ctx.meta[LANG_META] = lang
-        return super().resolve_command(ctx, args)
+                if command.context_class is click.Context:
+                    command.context_class = LocalizedContext
+        return resolved
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]

@@ -8,7 +8,6 @@ import click
 
 from .common import EXIT_USAGE, exit_code_for, print_diagnostics, use_color
 from .convention import chosen_lang, detail, info, lang_option, output_option, verbosity_options
-from .help_i18n import LocalizedCommand
 from .sim_options import stack
 
 if TYPE_CHECKING:
@@ -19,7 +18,7 @@ LANG_HELP = ("Language of the text report and of --help: ru, uk or en (the defau
              "and sarif stay English.")
 
 
-@click.command("check", cls=LocalizedCommand)
+@click.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
               show_default=True,

@@ -13,7 +13,6 @@ import click
 
 from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics, use_color
 from .convention import chosen_lang, deliver, info, lang_option, output_options, to_json
-from .help_i18n import LocalizedCommand
 from .output import Output, guard
 from .sim_options import stack
 
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
     from ..diagnostics import Diagnostic, SourceText
 
 
-@click.command("fmt", cls=LocalizedCommand)
+@click.command("fmt")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True, allow_dash=True))
 @stack(output_options(what=" (json: every file's status, and the formatted text or diff "
                            "where printed; schema fmt.schema.json)"))

@@ -1,10 +1,9 @@
 """`--help` in the language of `--lang` (`funnelc check --lang ru --help`).
 
 click answers `--help` while it parses, before `--lang`'s own callback has run (help is
-an eager option), so the arguments are searched for `--lang` first, wherever it stands:
-by `LocalizedCommand.parse_args` for `check` and `fmt`, and by the `funnelc` group for
-every command it runs (`cli.LazyGroup`, which also gives each command a
-`LocalizedContext`, whose formatter is the translating one). The help is then written by a formatter that puts the
+an eager option), so the `funnelc` group searches a command's arguments for `--lang`
+first, wherever it stands (`cli.LazyGroup.resolve_command`), notes it in the context's
+shared `meta` and gives the command a `LocalizedContext`, whose formatter puts the
 command's text, each option's help, click's headings and the `[default: …]` notes
 through the catalog (context `help`, messages in `funnelc.i18n.help_texts`); a text the
 catalog lacks is shown in English. Without `--lang` (or with `--lang en`) this is
@@ -23,7 +22,7 @@ from .convention import LANG_CHOICES, LANG_META
 if TYPE_CHECKING:
     from ..i18n import Translator
 
-__all__ = ["LocalizedCommand", "LocalizedContext", "LocalizedHelpFormatter", "peek_lang"]
+__all__ = ["LocalizedContext", "LocalizedHelpFormatter", "peek_lang"]
 
 CONTEXT = "help"
 USAGE = "Usage:"
@@ -93,7 +92,7 @@ class LocalizedHelpFormatter(click.HelpFormatter):
 
 class LocalizedContext(click.Context):
     """A command's context whose `--help` formatter speaks the `--lang` found among the
-    arguments (`peek_lang`, stored in the shared `meta` by the group or the command)."""
+    arguments (`peek_lang`, stored in the shared `meta` by the group)."""
 
     def make_formatter(self) -> click.HelpFormatter:
         lang = self.meta.get(LANG_META)
@@ -103,15 +102,3 @@ class LocalizedContext(click.Context):
 
         return LocalizedHelpFormatter(translator(lang), width=self.terminal_width,
                                       max_width=self.max_content_width)
-
-
-class LocalizedCommand(click.Command):
-    """A command whose `--help` speaks `--lang` (see the module's docstring)."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        lang = peek_lang(args)
-        if lang is not None:
-            ctx.meta[LANG_META] = lang
-        return super().parse_args(ctx, args)
-
-    context_class = LocalizedContext
