@@ -58,7 +58,7 @@ def _english_left(text: str, own: str) -> list[str]:
     or the data (`own`), not in a `code span`, a matplotlib math tick a file name or a
     counter's code (`bad_timestamp`)."""
     text = re.sub(r"`[^`]*`|\$\\mathdefault\{[^$]*\}\$|\S+\.(?:csv|funnel|json|html)\b"
-                  r"|\b[a-z]+(?:_[a-z]+)+\b", " ", text)
+                  r"|\S+/(?=[\s,]|$)|\b[a-z]+(?:_[a-z]+)+\b", " ", text)
     names = set(re.findall(r"[A-Za-z]{2,}", own))
     found = set(re.findall(r"(?<![A-Za-z&#\-])[A-Za-z]{2,}", text))
     return sorted(w for w in found if w in ENGLISH and w not in names)
@@ -86,9 +86,8 @@ def _spaces(text: str) -> str:
 
 
 def _terminal(stdout: str) -> str:
-    """The tables and sentences, without the closing `wrote DIR/...` status line."""
-    return _spaces("\n".join(line for line in stdout.splitlines()
-                              if not line.startswith("wrote ")))
+    """The tables and sentences, and the closing line saying what -o wrote."""
+    return _spaces(stdout)
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +154,9 @@ def test_history_speaks_the_funnels_account_language(
     assert _english_left(page, own) == [], page
     for phrase in phrases:
         assert phrase in _flat(terminal), phrase
+    wrote = {"ru": "записаны {out}/history.html, history.json и plots/",
+             "uk": "записано {out}/history.html, history.json і plots/"}[lang]
+    assert terminal.rstrip().endswith(wrote.format(out=tmp_path / "out"))
     html = (tmp_path / "out" / "history.html").read_text(encoding="utf-8")
     assert f'<html lang="{lang}">' in html
     title = {"ru": "История этапов", "uk": "Історія етапів"}[lang]
@@ -182,6 +184,7 @@ def test_history_in_english_without_a_language(audit_data: tuple[Path, dict[str,
         assert "Data quality" in terminal and "dropped: bad_timestamp" in terminal
         assert "5,000 deals and 12,904 events from" in page and "Stage history" in page
         assert "│ size │ ≤ 120,000 │" in _flat(terminal)
+        assert terminal.rstrip().endswith(f"wrote {out}/history.html, history.json and plots/")
 
 
 @pytest.fixture(scope="module")

@@ -122,8 +122,10 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
     else:
         _print_text(prepared, secs, tz, max_rows, color, tr)
         if out_dir is not None:
+            from ..history.report import written_line
+
             write_outputs(out_dir, secs, prepared.tables, dq, list(inputs), tz, audit, tr)
-            click.echo(f"wrote {out_dir}/history.html, history.json and plots/")
+            click.echo(written_line(out_dir, tr))
     raise SystemExit(EXIT_PROBLEMS if lost else EXIT_CLEAN)
 
 

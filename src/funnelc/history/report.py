@@ -26,7 +26,7 @@ from .quality_render import quality_note, quality_rows, summary_lines
 __all__ = ["Section", "sections", "print_terminal", "print_quality", "render_html",
            "render_json", "Column", "names_section", "unmatched_names", "order_note",
            "quality_section", "head_line", "page_title", "page_head", "PLACEHOLDERS",
-           "placeholder"]
+           "placeholder", "written_line"]
 
 Fmt = Callable[[Any], str]
 
@@ -352,6 +352,12 @@ def head_line(t: HistoryTables, tz: str, tr: Translator | None = None) -> tuple[
     span = (f", {v.data_start:%Y-%m-%d} – {v.data_end:%Y-%m-%d}"
             if v.data_start is not None else "")
     return counts, span + " " + tr.gettext("(months in {tz})").format(tz=tz)
+
+
+def written_line(folder: str, tr: Translator | None = None) -> str:
+    """The line after the terminal's tables saying what `-o` wrote."""
+    return _lang(tr).gettext("wrote {folder}/history.html, history.json and plots/").format(
+        folder=folder)
 
 
 def page_title(tr: Translator | None = None) -> str:
