@@ -57,8 +57,9 @@ def metric_label(tr: Translator, d: MetricDef) -> str:
 def _unit(tr: Translator, unit: str) -> str:
     if unit in _RATE_UNITS:
         return tr.pgettext("rate", unit)
-    if unit in ("s", "m", "min", "h", "d", "w"):
-        return tr.pgettext("unit", "m" if unit == "min" else unit)
+    key = {"min": "m"}.get(unit, unit)
+    if key in ("s", "m", "h", "d", "w"):
+        return tr.pgettext("unit", key)
     return unit
 
 
