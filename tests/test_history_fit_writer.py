@@ -43,7 +43,7 @@ def test_fitted_saleschef_checks_and_keeps_comments(saleschef_fit: tuple[str, Pa
     output, out = saleschef_fit
     loaded = funnelc.load(str(out))
     assert loaded.ok, [f"{d.code} {d.message}" for d in loaded.diagnostics]
-    assert "could not be kept" not in output
+    assert "не удалось сохранить" not in output  # «комментарии … не удалось сохранить»
     before = [ln.split("#", 1)[1] for ln in SALESCHEF.read_text(encoding="utf-8").splitlines()
               if "#" in ln]
     after = [ln.split("#", 1)[1] for ln in out.read_text(encoding="utf-8").splitlines()
@@ -67,7 +67,8 @@ def test_scenario_shares_rescaled_to_the_fitted_stage(saleschef_fit: tuple[str, 
     # The scenario's own ratio (45 : 15) survives the scaling, to the 0.1 % grid.
     comm, stay = sorted(mine, key=lambda o: o.kind)  # stage_share < stage_stay
     assert comm.share.value / stay.share.value == pytest.approx(3.0, rel=0.02)  # type: ignore[union-attr]
-    assert 'scenario "Жесткий SLA по КП"' in output and "scaled to" in output
+    # The account is `language ru`: the writer's notes read in Russian.
+    assert "сценарий «Жесткий SLA по КП»" in output and "пересчитаны в" in output
     # The funnel's other scenario lines are untouched.
     assert any(o.kind == "stage_sla" for o in sc.overrides)
 
@@ -82,7 +83,7 @@ def test_profile_months_outside_the_data_are_kept(saleschef_fit: tuple[str, Path
         for mo in ("jun", "jul", "aug", "sep", "oct", "nov", "dec"):
             if mo in months:
                 assert fitted[name].get(mo) == months[mo], (name, mo)
-    assert "profile months outside the data kept as written" in output
+    assert "месяцы профиля вне данных оставлены как в файле" in output
 
 
 def test_fit_as_scenario_keeps_uncovered_months(saleschef_fit: tuple[str, Path],
@@ -111,7 +112,8 @@ def test_a_stage_gaining_an_outcome_keeps_the_comments(tmp_path: Path) -> None:
     out = tmp_path / "fitted.funnel"
     res = CliRunner().invoke(cli, ["fit", str(rec), "--funnel", str(COURSES), "-o", str(out)])
     assert res.exit_code == 0, res.output
-    assert "added lost" in res.output and "could not be kept" not in res.output
+    # courses is `language ru`: «добавлено: отказ «…»», and no «комментарии … не удалось сохранить».
+    assert "добавлено: отказ «" in res.output and "не удалось сохранить" not in res.output
     text = out.read_text(encoding="utf-8")
     assert text.count("#") == COURSES.read_text(encoding="utf-8").count("#")
     assert funnelc.load(str(out)).ok

@@ -24,7 +24,8 @@ from funnelc.i18n import catalogs
 MY_RENDERS = ("funnelc/sim/table.py", "funnelc/sim/verdict_words.py", "funnelc/i18n/figures.py",
               "funnelc/report/html.py", "funnelc/report/terminal.py", "funnelc/report/plots.py",
               "funnelc/report/headline.py", "funnelc/analysis/exact_text.py",
-              "funnelc/history/fit_report.py")
+              "funnelc/history/fit_report.py", "funnelc/history/apply_fit.py",
+              "funnelc/history/fit.py")
 
 KEPT = {"funnelc", "analyze", "seed", "stay", "after", "value", "respond", "empirical",
         "lognormal", "gamma", "Poisson", "Wilson", "bootstrap", "warm", "with", "days"}
@@ -222,12 +223,9 @@ def test_fit_report_speaks_the_account_language(tmp_path: Path, lang: str,
     text = " ".join(result.stdout.split())
     for phrase in phrases:
         assert phrase in text, phrase
-    # Known gap: the fit's notes on what it wrote (`apply_fit`) and its per-stage warnings
-    # (`fit`) are still English sentences built by the services.
-    shown = [line for line in result.stdout.replace(str(tmp_path), "").splitlines()
-             if not line.startswith(("примечание:", "примітка:", "wrote "))
-             and "⚠" not in line and "reason, spread" not in line]
-    assert _english_in("\n".join(shown)) == []
+    # Its notes on what it wrote and its warnings on the data included.
+    assert _english_in(result.stdout.replace(str(tmp_path / "out.funnel"), "")) == []
+    assert ("примечание:" if lang == "ru" else "примітка:") in text
 
 
 def test_fit_lang_overrides_the_account(tmp_path: Path) -> None:

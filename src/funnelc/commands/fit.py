@@ -141,13 +141,16 @@ def _deliver(result: FitResult, prep: HistoryPrepared, prepared_funnel: Prepared
 
     text, notes = _render(prepared_funnel.model, result, scenario, prepared_funnel)
     account = prepared_funnel.model.account
-    print_fit(result, prep, notes, console, account.language if account is not None else None)
+    language = account.language if account is not None else None
+    print_fit(result, prep, notes, console, language)
     if out_path is not None:
+        from ..i18n import choose, translator
         from .output import emit
 
         emit(out_path, text)
         if out_path != "-":
-            console.print(plain(f"wrote {out_path}"))
+            wrote = translator(choose(language)).gettext("wrote {path}")
+            console.print(plain(wrote.format(path=out_path)))
     dq = prep.history.quality
     if fmt == "json":
         deliver(None, to_json({"funnel": prepared_funnel.path, "scenario": scenario,

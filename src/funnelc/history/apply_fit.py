@@ -23,10 +23,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .. import model as m
+from ..i18n import N_
 from ..names import normalize_name
 from ..scenarios import quantity_of, rate_of, share_of
 from .dists import DistFit
 from .fit import MIN_DEALS, FitResult, ReopenFit, RouteFit, SourceFit, StageFit
+from .fit_notes import Note
 
 if TYPE_CHECKING:
     from lark import Token
@@ -190,12 +192,13 @@ def _rebalance(funnel: m.FunnelFile, sc: m.Scenario, notes: list[str]) -> m.Scen
         mine = [round(sc.overrides[i].share.value * 1000) for i in idx]  # type: ignore[union-attr]
         if rest + sum(mine) == 1000:
             continue
-        where = f"scenario \"{sc.name.value}\": {pname}.{sname}"
+        scenario, where = sc.name.value, f"{pname}.{sname}"
         if rest >= 1000 or sum(mine) == 0:
             for i in idx:
                 ovs[i] = None
-            notes.append(f"{where}: its share changes dropped (the fitted shares it leaves "
-                         "alone already add up to 100 %)")
+            notes.append(Note(N_("scenario \"{scenario}\": {where}: its share changes dropped "
+                                 "(the fitted shares it leaves alone already add up to 100 %)"),
+                              scenario=scenario, where=where))
             continue
         new = tenths(mine, [True] * len(mine), 1000 - rest)
         before = ", ".join(sc.overrides[i].share.text for i in idx)  # type: ignore[union-attr]
@@ -203,8 +206,10 @@ def _rebalance(funnel: m.FunnelFile, sc: m.Scenario, notes: list[str]) -> m.Scen
             ov = sc.overrides[i]
             ovs[i] = ov.model_copy(update={"share": _share(ov.share.span, t)})  # type: ignore[union-attr]
         after = ", ".join(ovs[i].share.text for i in idx)  # type: ignore[union-attr]
-        notes.append(f"{where}: share changes {before} scaled to {after} so the stage adds "
-                     "up to 100 % with the fitted shares it leaves alone")
+        notes.append(Note(N_("scenario \"{scenario}\": {where}: share changes {before} scaled "
+                             "to {after} so the stage adds up to 100 % with the fitted shares "
+                             "it leaves alone"), scenario=scenario, where=where, before=before,
+                          after=after))
     return sc.model_copy(update={"overrides": tuple(o for o in ovs if o is not None)})
 
 
@@ -237,20 +242,23 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
     routes = []
     for r in _written_routes(sf):
         if r.key[0] == "stage" and r.outcome is None and r.key[2] not in names:
-            notes.append(f"{where}: {r.count} moves {r.label}, a stage the funnel does not "
-                         "have; not written (see the unmatched names)")
+            notes.append(Note(N_("{where}: {count} moves {label}, a stage the funnel does not "
+                                 "have; not written (see the unmatched names)"),
+                              where=where, count=r.count, label=r.label))
         else:
             routes.append(r)
     if not routes or sum(r.count for r in routes) == 0:
         return st
     if sf.mature < MIN_DEALS:
-        notes.append(f"{where}: {sf.mature} deals old enough to have left (fewer than "
-                     f"{MIN_DEALS}); the funnel's shares and delays kept")
+        notes.append(Note(N_("{where}: {count} deals old enough to have left (fewer than "
+                             "{min}); the funnel's shares and delays kept"),
+                          where=where, count=sf.mature, min=MIN_DEALS))
         return st
     for r in sf.routes:
         if r.key[0] == "copy" and r.outcome is None:
-            notes.append(f"{where}: {r.count} moves {r.label} have no outcome copying there; "
-                         "not written")
+            notes.append(Note(N_("{where}: {count} moves {label} have no outcome copying "
+                                 "there; not written"), where=where, count=r.count,
+                              label=r.label))
     keep = [r.outcome is not None or (r.key == ("stay",) and st.stay is not None) for r in routes]
     t = tenths(_weights(routes), keep)
     outs = list(st.outcomes)
@@ -270,10 +278,12 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
             if not lone:
                 upd["share"] = _share(o.share.span if o.share else o.span, tt)
                 if r.count == 0:
-                    notes.append(f"{where}: {r.label} never taken in the data; kept at 0.1 %")
+                    notes.append(Note(N_("{where}: {label} never taken in the data; kept at "
+                                         "0.1 %"), where=where, label=r.label))
             if r.after is not None and r.after.n < MIN_DEALS:
-                notes.append(f"{where}: {r.label}: delay from {r.after.n} deals (fewer than "
-                             f"{MIN_DEALS}); the funnel's kept")
+                notes.append(Note(N_("{where}: {label}: delay from {count} deals (fewer than "
+                                     "{min}); the funnel's kept"), where=where, label=r.label,
+                                  count=r.after.n, min=MIN_DEALS))
             elif r.after is not None and r.after.kind == "none":
                 if o.after is not None:
                     upd["after"] = None
@@ -291,7 +301,8 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
                 order.append("stay")
         else:
             if tt == 0:
-                notes.append(f"{where}: {r.label} seen {r.count} times, under 0.05 %; not added")
+                notes.append(Note(N_("{where}: {label} seen {count} times, under 0.05 %; not "
+                                     "added"), where=where, label=r.label, count=r.count))
                 continue
             target: m.StageTarget | m.WonTarget | m.LostTarget
             if r.key[0] == "stage":
@@ -308,8 +319,9 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
             new = m.Outcome(span=after_outs, target=target, share=_share(after_outs, tt),
                             after=dist_of(r.after, after_outs) if has_after and r.after else None,
                             options=("after",) if has_after else ())
-            notes.append(f"{where}: added {r.label} {new.share.text} (in the data, not in "  # type: ignore[union-attr]
-                         "the funnel)")
+            notes.append(Note(N_("{where}: added {label} {share} (in the data, not in the "
+                                 "funnel)"), where=where, label=r.label,
+                              share=new.share.text))  # type: ignore[union-attr]
             outs.append(new)
             if order:
                 idx = max((i for i, k in enumerate(order) if k == "outcome"), default=len(order) - 1)
@@ -338,13 +350,15 @@ def _reopens(pipe: m.Pipeline, fits: list[ReopenFit], notes: list[str]
             if rf.lost == 0:
                 continue
             if rf.lost < MIN_DEALS:
-                notes.append(f"{pipe.name.value}: reopen \"{ro.reason.value}\": {rf.lost} "
-                             f"losses old enough to have come back (fewer than {MIN_DEALS}); "
-                             "the funnel's share kept")
+                notes.append(Note(N_("{where}: reopen \"{reason}\": {count} losses old enough to "
+                                     "have come back (fewer than {min}); the funnel's share "
+                                     "kept"), where=pipe.name.value, reason=ro.reason.value,
+                                  count=rf.lost, min=MIN_DEALS))
                 continue
             if rf.back == 0:
-                notes.append(f"{pipe.name.value}: reopen \"{ro.reason.value}\": no lost deal "
-                             "came back in the data; kept at 0.1 %")
+                notes.append(Note(N_("{where}: reopen \"{reason}\": no lost deal came back in the "
+                                     "data; kept at 0.1 %"), where=pipe.name.value,
+                                  reason=ro.reason.value))
             upd: dict = {"share": _share(ro.share.span, t)}
             if rf.delay is not None:
                 upd["after"] = dist_of(rf.delay, ro.after.span if ro.after else ro.span)
@@ -361,8 +375,10 @@ def _reopens(pipe: m.Pipeline, fits: list[ReopenFit], notes: list[str]
                                     quoted=True))))
             if order:
                 order.append("reopen")
-            notes.append(f"{pipe.name.value}: added reopen \"{rf.reason}\" {_share(span, t).text}"
-                         f" -> \"{rf.target}\" (in the data, not in the funnel)")
+            notes.append(Note(N_("{where}: added reopen \"{reason}\" {share} -> \"{target}\" (in "
+                                 "the data, not in the funnel)"), where=pipe.name.value,
+                              reason=rf.reason, share=_share(span, t).text,
+                              target=str(rf.target)))
     return tuple(out), tuple(order)
 
 
@@ -375,20 +391,23 @@ def _profile(src: m.Source, sf: SourceFit, notes: list[str]) -> list[tuple[str, 
     for p in kept:
         out[p.month] = p.share.value
     if kept and sf.profile:
-        notes.append(f"source \"{src.name.value}\": profile months outside the data kept as "
-                     "written: " + ", ".join(f"{p.month} {round(p.share.value * 100)}%"
-                                             for p in kept))
+        notes.append(Note(N_("source \"{source}\": profile months outside the data kept as "
+                             "written: {months}"), source=src.name.value,
+                          months=", ".join(f"{p.month} {round(p.share.value * 100)}%"
+                                           for p in kept)))
     return sorted(out.items(), key=lambda x: MONTH_ORDER.index(x[0]))
 
 
 def _source(src: m.Source, sf: SourceFit | None, notes: list[str]) -> m.Source:
     if sf is None or sf.deals == 0:
         if sf is not None:
-            notes.append(f"source \"{src.name.value}\": no deals in the data; kept as is")
+            notes.append(Note(N_("source \"{source}\": no deals in the data; kept as is"),
+                              source=src.name.value))
         return src
     if sf.deals < MIN_DEALS:
-        notes.append(f"source \"{src.name.value}\": {sf.deals} deals (fewer than {MIN_DEALS}); "
-                     "its rate, profile and value kept")
+        notes.append(Note(N_("source \"{source}\": {count} deals (fewer than {min}); its rate, "
+                             "profile and value kept"), source=src.name.value, count=sf.deals,
+                          min=MIN_DEALS))
         return src
     upd: dict = {"rate": _rate(src.rate.span, sf.per_hour)}
     listed = _profile(src, sf, notes)
@@ -399,8 +418,9 @@ def _source(src: m.Source, sf: SourceFit | None, notes: list[str]) -> m.Source:
     if listed and "profile" not in opts:
         opts.append("profile")
     if sf.value is not None and sf.value.n < MIN_DEALS:
-        notes.append(f"source \"{src.name.value}\": value from {sf.value.n} deals (fewer than "
-                     f"{MIN_DEALS}); the funnel's kept")
+        notes.append(Note(N_("source \"{source}\": value from {count} deals (fewer than {min}); "
+                             "the funnel's kept"), source=src.name.value, count=sf.value.n,
+                          min=MIN_DEALS))
     elif sf.value is not None:
         upd["value"] = dist_of(sf.value, src.value.span if src.value else src.span, amount=True)
         if "value" not in opts:
@@ -435,7 +455,8 @@ def fit_scenario(funnel: m.FunnelFile, fit: FitResult, name: str) -> Written:
                              share=_pct(span, f"{round(ratio.get(mo, 1.0) * 100)}%"))
                 for mo in sorted(months, key=MONTH_ORDER.index))))
         if sf.value is not None:
-            notes.append(f"source \"{sf.name}\": value not written (a scenario cannot change it)")
+            notes.append(Note(N_("source \"{source}\": value not written (a scenario cannot "
+                                 "change it)"), source=sf.name))
     for pipe in funnel.pipelines:
         for st in pipe.stages:
             stf = next((s for s in fit.stages if (s.pipeline, s.stage) ==
@@ -446,8 +467,10 @@ def fit_scenario(funnel: m.FunnelFile, fit: FitResult, name: str) -> Written:
                       or (r.key == ("stay",) and st.stay is not None)]
             dropped = [r for r in _written_routes(stf) if r not in routes and r.count]
             for r in dropped:
-                notes.append(f"{pipe.name.value}.{st.name.value}: {r.label} ({r.count} deals) "
-                             "not in the funnel; a scenario cannot add it, shares renormalised")
+                notes.append(Note(N_("{where}: {label} ({count} deals) not in the funnel; a "
+                                     "scenario cannot add it, shares renormalised"),
+                                  where=f"{pipe.name.value}.{st.name.value}", label=r.label,
+                                  count=r.count))
             if not routes or sum(r.count for r in routes) == 0 or (
                     len(st.outcomes) == 1 and st.stay is None and st.outcomes[0].share is None):
                 continue
@@ -464,10 +487,10 @@ def fit_scenario(funnel: m.FunnelFile, fit: FitResult, name: str) -> Written:
                                           target=st.outcomes[r.outcome].target,  # type: ignore[index]
                                           share=_share(span, tt)))
             if any(r.after is not None for r in routes):
-                notes.append(f"{pipe.name.value}.{st.name.value}: delays not written (a "
-                             "scenario cannot change `after`)")
+                notes.append(Note(N_("{where}: delays not written (a scenario cannot change "
+                                     "`after`)"), where=f"{pipe.name.value}.{st.name.value}"))
     if any(r.back for r in fit.reopens):
-        notes.append("reopen shares not written (a scenario cannot change reopens)")
+        notes.append(Note(N_("reopen shares not written (a scenario cannot change reopens)")))
     sc = m.Scenario(span=span, name=nm, overrides=tuple(ovs))
     return Written(m.FunnelFile(span=span, path=funnel.path, scenarios=(sc,)), notes)
 
@@ -516,5 +539,5 @@ def fitted_text(funnel: m.FunnelFile, fit: FitResult, scenario: str | None = Non
             return format_model(written.model, comments, source), written.notes
         except Exception:  # noqa: BLE001 - comments could not be placed: write without them
             pass
-        written.notes.append("comments of the funnel file could not be kept")
+        written.notes.append(Note(N_("comments of the funnel file could not be kept")))
     return format_model(written.model), written.notes

@@ -36,10 +36,12 @@ import numpy as np
 import polars as pl
 
 from .. import model as m
+from ..i18n import N_
 from ..routing import build_flows
 from .calibrate import Calibration, calibrate_delays, needs_calibration
 from .dists import DistFit, fit_sample
 from .events import LOST, STAGE, WON
+from .fit_notes import Note
 from .match import normal
 from .run import Prepared
 from .transitions import OPEN, returns
@@ -236,12 +238,13 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, mine: pl.Dat
     fit = StageFit(pn, sn, mature.height, [], time, horizon, cadence=st.cadence is not None,
                    sla=st.sla is not None, timed=st.work is not None or st.sla is not None)
     if mine.height == 0:
-        fit.warnings.append("no deal of the data entered this stage: its numbers are kept")
+        fit.warnings.append(Note(N_("no deal of the data entered this stage: its numbers are "
+                                    "kept")))
         return fit
     if mature.height < MIN_DEALS:
-        fit.warnings.append(f"too few deals to trust: {mature.height} visits old enough to "
-                            f"have left (fewer than {MIN_DEALS}); the funnel's shares and "
-                            "delays kept")
+        fit.warnings.append(Note(N_("too few deals to trust: {count} visits old enough to have "
+                                    "left (fewer than {min}); the funnel's shares and delays "
+                                    "kept"), count=mature.height, min=MIN_DEALS))
     # Observed route of every mature visit.
     key_expr = (
         pl.when(pl.col("exit") == OPEN).then(pl.concat_list([pl.lit("stay")]))
@@ -301,8 +304,8 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, mine: pl.Dat
         else:
             counts[("lost", "")] = unknown
             text[("lost", "")] = "(reason not recorded)"
-        fit.warnings.append(f"{unknown} losses without a recorded reason, spread over the "
-                            "stage's loss reasons in proportion")
+        fit.warnings.append(Note(N_("{count} losses without a recorded reason, spread over the "
+                                    "stage's loss reasons in proportion"), count=unknown))
     routes: list[RouteFit] = []
     taken: set[RouteKey] = set()
     work = st.work.mean if st.work is not None else 0.0
@@ -351,7 +354,7 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, mine: pl.Dat
         r.low, r.high = wilson(r.count, n)
     fit.routes = routes
     if st.cadence is not None:
-        fit.warnings.append("routes by its cadence: shares are shown, not written")
+        fit.warnings.append(Note(N_("routes by its cadence: shares are shown, not written")))
     return fit
 
 
@@ -415,8 +418,9 @@ def _fit_sources(funnel: m.FunnelFile, ev: pl.DataFrame, start: datetime, end: d
                 how[f.name.value] = ("entry stage shared with another source: split in the "
                                      f"funnel's rate proportions ({f.rate.per_hour / total:.0%})")
     if ambiguous:
-        warnings.append(f"{ambiguous} deals entered a stage several sources feed and carry no "
-                        "source name: rates split in the funnel's proportions")
+        warnings.append(Note(N_("{count} deals entered a stage several sources feed and carry "
+                                "no source name: rates split in the funnel's proportions"),
+                             count=ambiguous))
     span = _hours_between(start, end)
     out = []
     for src in funnel.sources:
@@ -452,8 +456,9 @@ def _one_source(src: m.Source, got: list[tuple[datetime, float | None]], weight:
     fit = SourceFit(src.name.value, round(k), span, per_hour, lo / span, hi / span, {},
                     None, how)
     if k < MIN_DEALS:
-        fit.warnings.append(f"too few deals to trust: {k:.0f} (fewer than {MIN_DEALS}); "
-                            "the funnel's rate, profile and value kept")
+        fit.warnings.append(Note(N_("too few deals to trust: {count} (fewer than {min}); the "
+                                    "funnel's rate, profile and value kept"),
+                                 count=f"{k:.0f}", min=MIN_DEALS))
     if not got:
         return fit
     zone = ZoneInfo(tz)
@@ -566,7 +571,8 @@ def _fit_reopens(funnel: m.FunnelFile, ev: pl.DataFrame, end: datetime,
         fit = ReopenFit(p, text, n, k, k / n if n else 0.0, wl, wh, target,
                         fit_sample(delays) if len(delays) else None, in_funnel)
         if n < MIN_DEALS:
-            fit.warnings.append(f"too few deals to trust: {n} losses old enough to have come "
-                                f"back (fewer than {MIN_DEALS}); the funnel's share kept")
+            fit.warnings.append(Note(N_("too few deals to trust: {count} losses old enough to "
+                                        "have come back (fewer than {min}); the funnel's share "
+                                        "kept"), count=n, min=MIN_DEALS))
         out.append(fit)
     return out

@@ -15,6 +15,7 @@ from ..i18n.words import route_label_text
 from ..report.fmt import hours as fmt_h
 from .dists import DistFit
 from .fit import MIN_DEALS, FitResult
+from .fit_notes import say
 from .report import print_quality
 from .run import Prepared
 
@@ -48,6 +49,10 @@ class _Words:
 
         pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
         return format_decimal(x, format=pattern, locale=self.tr.locale)
+
+    def say(self, note: str) -> str:
+        """A note or warning of the fit (`fit_notes.Note`) in the language."""
+        return note if self.english else say(note, self.tr, self.route)
 
     def route(self, label: str) -> str:
         """A way out as the fit labels it (`-> Stage`, `lost "X"`) in the language."""
@@ -192,7 +197,8 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any,
         t.add_row(plain(s.name), w.count(s.deals), rate,
                   f"{w.number(s.low * 24, 2)}–{w.number(s.high * 24, 2)}", prof or "—",
                   dist_text(s.value, "amt", w),
-                  plain(w.how(s.how) + ("; " + "; ".join(s.warnings) if s.warnings else "")))
+                  plain(w.how(s.how) + ("; " + "; ".join(w.say(x) for x in s.warnings)
+                                        if s.warnings else "")))
     console.print(t)
     t = Table(title=_("Outcome shares and delays per stage"), title_justify="left")
     for c in (_("stage"), _("route"), _("deals"), _("share"), _("95% CI"), _("after (fitted)"),
@@ -219,7 +225,7 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any,
                       w.count(sf.time.n), "", "", dist_text(sf.time, "h", w), _gof(sf.time, w))
             first = False
         for warning in sf.warnings:
-            t.add_row(name if first else "", plain(f"⚠ {warning}", style="yellow"),
+            t.add_row(name if first else "", plain(f"⚠ {w.say(warning)}", style="yellow"),
                       "", "", "", "", "")
             first = False
     console.print(t)
@@ -248,11 +254,12 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any,
         for pn, sn in nm.unseen_stages:
             console.print(plain("  " + _("in the funnel, not in the data: {stage}").format(
                 stage=f"{pn}.{sn}")))
-    for warning in r.warnings + [x for s in r.sources for x in s.warnings] + [
-            f"reopen {ro.reason}: {x}" for ro in r.reopens for x in ro.warnings]:
-        console.print(Text.assemble(("warning:", "yellow"), " ", plain(warning)))
+    for warning in [w.say(x) for x in r.warnings + [x for s in r.sources for x in s.warnings]] + [
+            _("reopen {reason}: {warning}").format(reason=ro.reason, warning=w.say(x))
+            for ro in r.reopens for x in ro.warnings]:
+        console.print(Text.assemble((_("warning:"), "yellow"), " ", plain(warning)))
     for note in notes:
-        console.print(plain(_("note: {note}").format(note=note)))
+        console.print(plain(_("note: {note}").format(note=w.say(note))))
     if dq.counts:
         counts = ", ".join(f"{k} {v:,}" for k, v in sorted(dq.counts.items()))
         console.print(Text.assemble((_("anomalies"), "bold"),
