@@ -20,9 +20,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from funnelc.cli import cli
+from funnelc.i18n import translator
 from funnelc.i18n.catalogs import extract
+from funnelc.whatif.labels import duration, money, money_estimate
 
 ROOT = Path(__file__).resolve().parent.parent
 PIPELINES = ROOT / "pipelines"
@@ -244,3 +248,17 @@ def test_the_reports_what_if_section_in_russian(tmp_path: Path) -> None:
                    "занятость: Продажники", "базовый вариант : Продажи курсов.Заявка:",
                    "Сценарий − этот расчёт, парные 95% интервалы"):
         assert phrase in text, phrase
+
+
+@given(st.floats(-1e13, 1e13), st.floats(0, 1e13), st.sampled_from(["ru", "uk"]))
+def test_money_and_durations_use_the_languages_decimal_comma(mean: float, half: float,
+                                                             lang: str) -> None:
+    """Money reads `18,9 ±4,95 млн ₽` (scale and sign once), never `18.9` or `1e+07`;
+    a duration `26,6 дн.`."""
+    tr = translator(lang)
+    for text in (money_estimate(tr, mean, half, "RUB"), money(tr, mean, "RUB")):
+        assert not re.search(r"\d\.\d|\de[+-]?\d", text), text
+        assert text.count("₽") == 1, text
+    text = duration(tr, abs(mean) / 1e9)
+    assert not re.search(r"\d\.\d|\de[+-]?\d", text), text
+    assert text.rsplit(" ", 1)[-1] in {"мин", "ч", "дн.", "хв", "год"}, text

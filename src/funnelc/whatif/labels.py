@@ -14,7 +14,7 @@ from ..numfmt import money_in, money_pm
 from .grid import VarySpec
 from .metrics import METRICS, MetricDef
 
-__all__ = ["metric_label", "axis_text", "value_text", "duration", "count", "money",
+__all__ = ["metric_label", "axis_text", "value_text", "figure", "duration", "count", "money",
            "money_estimate", "UNIT_WORDS"]
 
 METRIC_TITLES = (
@@ -85,16 +85,24 @@ def value_text(tr: Translator, spec: VarySpec, value: float) -> str:
                                    else " ") + unit
 
 
+def figure(tr: Translator, x: float, digits: int = 3) -> str:
+    """`x` to `digits` significant digits as the language writes it (`12,3`, `1 250`),
+    never in scientific notation: a sliver below a thousandth is rounded (`0,0004`)."""
+    if x != 0 and abs(x) < 0.01:
+        return tr.number(x, 4)
+    return tr.sig(x, digits)
+
+
 def duration(tr: Translator, h: float, like: float | None = None) -> str:
     """A time in hours in the unit a reader takes in at a glance, minutes under an hour,
     days from two days (`40 мин`, `5,2 ч`, `3,1 дн.`); `like`: the figure whose unit a
     half-width shares."""
     a = abs(h if like is None else like)
     if a < 1.0:
-        return tr.sig(h * 60) + " " + tr.pgettext("unit", "m")
+        return figure(tr, h * 60) + " " + tr.pgettext("unit", "m")
     if a < 48.0:
-        return tr.sig(h) + " " + tr.pgettext("unit", "h")
-    return tr.sig(h / 24) + " " + tr.pgettext("unit", "d")
+        return figure(tr, h) + " " + tr.pgettext("unit", "h")
+    return figure(tr, h / 24) + " " + tr.pgettext("unit", "d")
 
 
 def count(tr: Translator, x: float) -> str:
@@ -106,7 +114,7 @@ def count(tr: Translator, x: float) -> str:
         return tr.number(round(x), 0)
     if a == 0:
         return "0"
-    return tr.sig(x)
+    return figure(tr, x)
 
 
 _POINT = re.compile(r"(?<=\d)\.(?=\d)")

@@ -64,7 +64,7 @@ def fmt_value(d: MetricDef, x: float | None, tr: Translator | None = None) -> st
     if d.money:
         return _money(d, v, tr)
     if d.unit == "%":
-        return (loc.sig(v) if loc else f"{v:.3g}") + "%"
+        return (labels.figure(loc, v) if loc else f"{v:.3g}") + "%"
     if d.unit == "h":
         return labels.duration(loc, v) if loc else hours(v)
     return labels.count(loc, v) if loc else _compact(v)
@@ -78,7 +78,7 @@ def _spread(d: MetricDef, x: float, like: float, tr: Translator | None) -> str:
     if d.money:
         return _money(d, v, tr)
     if d.unit == "%":
-        return loc.sig(v, 2) if loc else f"{v:.2g}"
+        return labels.figure(loc, v, 2) if loc else f"{v:.2g}"
     if d.unit == "h":
         return labels.duration(loc, v, like) if loc else hours_like(v, like)
     return labels.count(loc, v) if loc else _compact(v)
@@ -117,7 +117,7 @@ def fmt_delta(d: MetricDef, delta: Estimate, tr: Translator | None = None) -> st
     if d.money:
         body = _money(d, abs(v), tr)
     elif d.unit == "%":
-        body = (loc.sig(abs(v), 2) + " " + loc.pgettext("unit", "pp") if loc
+        body = (labels.figure(loc, abs(v), 2) + " " + loc.pgettext("unit", "pp") if loc
                 else f"{abs(v):.2g}pp")
     elif d.unit == "h":
         body = labels.duration(loc, abs(v)) if loc else hours(abs(v))
