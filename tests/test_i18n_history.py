@@ -173,18 +173,20 @@ def test_history_in_english_without_a_language(audit_data: tuple[Path, dict[str,
     """An account without a language, or --lang en over a Russian one: the English of
     before, word for word."""
     csv, funnels = audit_data
-    for out, extra in ((tmp_path / "plain", ["--funnel", str(funnels["en"])]),
-                       (tmp_path / "over", ["--funnel", str(funnels["ru"]), "--lang", "en"])):
-        terminal, page = _history(csv, out, *extra)
-        assert terminal.startswith("5,000 deals, 12,904 events, 2024-01-01 – 2024-04-07 "
-                                   "(months in UTC)")
-        assert ("data quality: 12,905 input records read, 12,904 events kept, 1 dropped"
-                in terminal)
-        assert "dropped 1 row: timestamp missing or unreadable (first at " in terminal
-        assert "Data quality" in terminal and "dropped: bad_timestamp" in terminal
-        assert "5,000 deals and 12,904 events from" in page and "Stage history" in page
-        assert "│ size │ ≤ 120,000 │" in _flat(terminal)
-        assert terminal.rstrip().endswith(f"wrote {out}/history.html, history.json and plots/")
+    out = tmp_path / "plain"
+    terminal, page = _history(csv, out, "--funnel", str(funnels["en"]))
+    assert "5,000 deals and 12,904 events from" in page and "Stage history" in page
+    assert terminal.rstrip().endswith(f"wrote {out}/history.html, history.json and plots/")
+    over = CliRunner().invoke(cli, ["history", str(csv), "--funnel", str(funnels["ru"]),
+                                    "--lang", "en", "--rows", "100"], env=ENV)
+    assert over.exit_code == 1, over.output
+    for text in (terminal, _terminal(over.stdout)):
+        assert text.startswith("5,000 deals, 12,904 events, 2024-01-01 – 2024-04-07 "
+                               "(months in UTC)")
+        assert "data quality: 12,905 input records read, 12,904 events kept, 1 dropped" in text
+        assert "dropped 1 row: timestamp missing or unreadable (first at " in text
+        assert "Data quality" in text and "dropped: bad_timestamp" in text
+        assert "│ size │ ≤ 120,000 │" in _flat(text)
 
 
 @pytest.fixture(scope="module")
@@ -328,13 +330,15 @@ def test_the_readers_notes_follow_lang(audit_data: tuple[Path, dict[str, Path]],
     the output's language, and history.json keeps the English sentence."""
     csv, _ = audit_data
     path = tmp_path / "excel.csv"
-    path.write_bytes(csv.read_text(encoding="utf-8").encode("cp1251"))
-    out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["history", str(path), "--lang", lang, "-o", str(out),
-                                      "--rows", "1"], env=ENV)
+    head = csv.read_text(encoding="utf-8").splitlines()[:300] + [
+        "D999999,,Продажи,Заявка,Реклама,Анна,,100000"]
+    path.write_bytes("\n".join(head).encode("cp1251") + b"\n")
+    result = CliRunner().invoke(cli, ["history", str(path), "--lang", lang, "--rows", "1"],
+                                env=ENV)
     assert result.exit_code == 1, result.output
     assert note.format(path=path) in result.stdout
-    data = json.loads((out / "history.json").read_text(encoding="utf-8"))
+    result = CliRunner().invoke(cli, ["history", str(path), "--lang", lang, "--format", "json"])
+    data = json.loads(result.stdout)
     assert data["quality"]["notes"] == [
         f"{path}: not UTF-8; read as Windows-1251 (Russian Excel)"]
 
