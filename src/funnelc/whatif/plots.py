@@ -13,6 +13,7 @@ the axes and the ticks (`labels`)."""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -88,7 +89,8 @@ def metric_axis(d: MetricDef, values: Sequence[float], *, signed: bool = False,
     title's unit suffix, the factor the plotted numbers are divided by, and the tick
     text. `signed`: the axis shows differences (a `+` on gains, percentage points)."""
     loc = tr if tr is not None and tr.lang != "en" else None
-    number: Callable[[float], str] = loc.sig if loc is not None else num
+    number: Callable[[float], str] = (num if loc is None else
+                                      functools.partial(labels.figure, loc))
     if d.money:
         currency, language = d.unit or None, d.language if tr is None else tr.lang
         if loc is not None:
@@ -296,7 +298,8 @@ def staffing_figure(result: StaffingResult, tr: Translator | None = None) -> Fig
     """One panel per target: the simulated metric against team size (95 % error bars),
     the exact (Erlang) curve where it applies, the target line and the answer."""
     plt = _plt()
-    number: Callable[[float], str] = tr.sig if tr is not None and tr.lang != "en" else num
+    number: Callable[[float], str] = (functools.partial(labels.figure, tr)
+                                      if tr is not None and tr.lang != "en" else num)
     targets = result.targets
     fig, axes = plt.subplots(1, len(targets), figsize=(5.2 * len(targets), 4), squeeze=False)
     sizes = [pt.size for pt in result.curve]
