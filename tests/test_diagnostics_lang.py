@@ -23,7 +23,7 @@ from conftest import CASES, ROOT
 from funnelc.cli import COMMANDS, cli
 from funnelc.diagnostics import Diagnostic, Severity
 from funnelc.i18n import translator
-from funnelc.i18n.diagnostics import Localizer, compile_template
+from funnelc.i18n.diagnostics import NUMBERS, Localizer, compile_template
 from funnelc.i18n.help_texts import HELP_TEXTS
 
 ERRORS = CASES / "errors"
@@ -127,8 +127,10 @@ def test_templates_are_unambiguous_where_it_matters() -> None:
         templates = loc.templates()
         assert len(templates) > 400
         for template in templates:
-            assert compile_template(template).fullmatch(template), template
-            assert loc.template_of(template) is not None, template
+            # numbers' placeholders match digits: stand a 7 in for each
+            text = re.sub(r"\{(" + "|".join(NUMBERS) + r")\}", "7", template)
+            assert compile_template(template).fullmatch(text), template
+            assert loc.template_of(text) is not None, template
 
 
 def _run(args: list[str]) -> tuple[int, str, str]:
@@ -286,3 +288,15 @@ def test_other_commands_print_the_input_errors_in_lang(command: list[str],
     assert "помилка[FN201]: невідомий етап `nowhere`" in err and "3 помилки" in err
     _, _, english = _run([*command, str(bad)])
     assert "error[FN201]: unknown stage `nowhere`" in english
+
+
+def test_source_in_backticks_is_never_translated() -> None:
+    """A value the template shows in backticks is source: `stage "P"."S" owner "Team"`
+    keeps its keyword even though `stage {n}` (FN121's label) is a template, and a
+    number's placeholder takes digits only."""
+    loc = Localizer(translator("ru"))
+    help_ = ('give it a size of 1 or more; to do without the team, give its stages another '
+             'owner: `stage "P"."S" owner "Team"`')
+    assert loc.text(help_).endswith('`stage "P"."S" owner "Team"`')
+    assert loc.text("stage 4") == "этап 4"
+    assert loc.template_of("stage four") is None

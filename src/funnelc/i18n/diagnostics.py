@@ -26,25 +26,46 @@ from .diagnostic_texts import CONTEXT, PLURALS, TEMPLATES, WORDS
 if TYPE_CHECKING:
     from ..diagnostics import Diagnostic
 
-__all__ = ["DiagnosticWords", "Localizer", "localizer", "compile_template", "CONTEXT"]
+__all__ = ["DiagnosticWords", "Localizer", "localizer", "compile_template", "quoted_fields",
+           "NUMBERS", "CONTEXT"]
 
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
+NUMBERS = frozenset({"n", "m", "limit", "share", "total", "hundred", "missing", "extra",
+                     "p", "pa", "pb", "system", "size", "offset"})
+"""Placeholders that stand for a number (`{n} characters over`): they match digits only,
+so `stage {n}` cannot take `stage "P"."S" owner "Team"` for its own."""
+
+_QUOTED = re.compile(r"[`\"«]\{([A-Za-z_][A-Za-z0-9_]*)\}[`\"»]")
+
+
 def compile_template(template: str) -> re.Pattern[str]:
     """The regex that matches the English texts a template makes: literal parts as they
-    are, each `{name}` a lazy group (a name may hold spaces, backticks, anything)."""
+    are, a number's placeholder digits, any other `{name}` a lazy group (a name may hold
+    spaces, backticks, anything)."""
     parts: list[str] = []
     last = 0
     seen: set[str] = set()
     for m in _FIELD.finditer(template):
         parts.append(re.escape(template[last:m.start()]))
         name = m.group(1)
-        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.*?)")
+        if name in seen:
+            parts.append(f"(?P={name})")
+        elif name in NUMBERS:
+            parts.append(f"(?P<{name}>-?\\d[\\d.,]*)")
+        else:
+            parts.append(f"(?P<{name}>.*?)")
         seen.add(name)
         last = m.end()
     parts.append(re.escape(template[last:]))
     return re.compile("".join(parts), re.DOTALL)
+
+
+def quoted_fields(template: str) -> frozenset[str]:
+    """The placeholders a template shows in backticks or quotes: names and source,
+    which are never translated."""
+    return frozenset(_QUOTED.findall(template))
 
 
 def _literal_length(template: str) -> int:
@@ -99,6 +120,7 @@ class Localizer:
                 self._wild.append(entry)
         self._merged: dict[tuple[str | None, str], list[tuple[re.Pattern[str], str]]] = {}
         self._done: dict[str, str] = {}
+        self._quoted: dict[str, frozenset[str]] = {}
         self._joiners = {", ": ", ", " or ": or_, " and ": and_, ", or ": or_, ", and ": and_}
 
     def template_of(self, text: str) -> tuple[str, dict[str, str]] | None:
@@ -143,7 +165,11 @@ class Localizer:
             return text
         template, values = found
         translated = self.tr.pgettext(CONTEXT, template)
-        return translated.format(**{k: self._value(v) for k, v in values.items()})
+        quoted = self._quoted.get(template)
+        if quoted is None:
+            quoted = self._quoted[template] = quoted_fields(template)
+        return translated.format(**{k: v if k in quoted else self._value(v)
+                                    for k, v in values.items()})
 
     def _value(self, value: str) -> str:
         """A captured value: names and source stay, the words between the items of a
