@@ -112,6 +112,12 @@ def test_staff_in_russian(tmp_path: Path) -> None:
                    "рычаг: если команда начнёт работу на час раньше", "│ вс ",
                    "доля нарушений", "в нерабочее время"):
         assert phrase in out, phrase
+    search = re.search(r"поиск: (\d+) (прогон|прогона|прогонов) при размерах", out)
+    assert search is not None, out
+    n = int(search[1])  # CLDR's form for the count: 1, 21 прогон; 2-4 прогона; 5-20 прогонов
+    form = ("прогон" if n % 10 == 1 and n % 100 != 11 else
+            "прогона" if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14 else "прогонов")
+    assert search[2] == form, search[0]
     plot = svg_words(tmp_path / "staff.svg")
     assert english_left(plot, target) == [], plot
     assert "размер команды Менеджеры" in plot and "взяты в работу за 15 минут" in plot
