@@ -55,10 +55,10 @@ ENGLISH = _area_words()
 
 def _english_left(text: str, own: str) -> list[str]:
     """The words of `text` that come from an English message: not a name of the funnel
-    or the data (`own`), not in a `code span`, a matplotlib math tick a file name or a
-    counter's code (`bad_timestamp`)."""
+    or the data (`own`), not in a `code span`, a matplotlib math tick, a file or folder
+    name, an option (`--tz`) or a counter's code (`bad_timestamp`)."""
     text = re.sub(r"`[^`]*`|\$\\mathdefault\{[^$]*\}\$|\S+\.(?:csv|funnel|json|html)\b"
-                  r"|\S+/(?=[\s,]|$)|\b[a-z]+(?:_[a-z]+)+\b", " ", text)
+                  r"|\S+/(?=[\s,]|$)|\b[a-z]+(?:_[a-z]+)+\b|--[a-z][a-z-]*", " ", text)
     names = set(re.findall(r"[A-Za-z]{2,}", own))
     found = set(re.findall(r"(?<![A-Za-z&#\-])[A-Za-z]{2,}", text))
     return sorted(w for w in found if w in ENGLISH and w not in names)
@@ -210,6 +210,7 @@ FUNNELS = {"ru": PIPELINES / "courses.funnel", "uk": PIPELINES / "developer.funn
 
 @pytest.mark.parametrize(("lang", "phrases"), [
     ("ru", ["0–7 дней", "7–30 дней", "90+ дней", "восстановлено 1 876 событий",
+            "│ Продажи курсов │ успех │",
             "(и 1 876 событий первого этапа, которые из них следуют)",
             "2 306 сделок и 9 077 событий из"]),
     ("uk", ["977 угод, 2 521 подія, 2018-01-01 – 2018-02-09 (місяці за UTC)",
@@ -230,6 +231,23 @@ def test_history_of_a_shipped_account(records: dict[str, Path], tmp_path: Path, 
     assert _english_left(page, own) == [], page
     for phrase in phrases:
         assert phrase in _flat(terminal + "\n" + page), phrase
+
+
+def test_history_without_a_funnel_on_request(records: dict[str, Path]) -> None:
+    """No funnel, `--lang uk`: the order inferred from the data, and the kinds of the
+    moves it finds (skips) in words; without --lang the same run speaks English."""
+    for lang, words in (("uk", ["│ пропуск │", "│ Ретаргетинг │ успіх │"]),
+                        ("en", ["│ skip │", "│ Ретаргетинг │ won │"])):
+        result = CliRunner().invoke(cli, ["history", str(records["ru"]), "--rows", "60",
+                                          *(["--lang", lang] if lang != "en" else [])],
+                                    env=ENV)
+        assert result.exit_code == 0, result.output
+        text = _terminal(result.stdout)
+        if lang == "uk":
+            own = FUNNELS["ru"].read_text(encoding="utf-8")
+            assert _english_left(text, own) == [], text
+        for phrase in words:
+            assert phrase in _flat(text), phrase
 
 
 def _forecast(lang: str, records: dict[str, Path], *extra: str) -> str:

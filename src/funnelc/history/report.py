@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from ..i18n import N_, Translator, choose, translator
+from ..i18n import C_, N_, Translator, choose, translator
 from .analytics import HistoryTables
 from .match import NameMatch
 from .quality import DataQuality
@@ -72,6 +72,14 @@ PLACEHOLDERS: dict[str, str] = {
 machine values in the JSON, words of the output's language in tables and sentences."""
 
 
+MOVE_KINDS: dict[str, str] = {
+    "forward": C_("move", "forward"), "skip": C_("move", "skip"),
+    "backward": C_("move", "backward"), "sideways": C_("move", "sideways"),
+    "other pipeline": C_("move", "other pipeline"),
+}
+"""The kinds of a move (`analytics.MOVE_KINDS`): machine values in the JSON."""
+
+
 def placeholder(x: object, tr: Translator) -> str:
     """A name as written, or the placeholder for a missing one in `tr`'s language."""
     if x is None:
@@ -116,6 +124,17 @@ class _Formats:
     def name(self, x: Any) -> str:
         """A source, manager or reason as written, or the placeholder for none."""
         return placeholder(x, self.tr)
+
+    def move(self, x: Any) -> str:
+        """A move's kind (skip, backward, …) in words."""
+        text = "—" if x is None else str(x)
+        return self.tr.pgettext("move", MOVE_KINDS[text]) if text in MOVE_KINDS else text
+
+    def shape_stage(self, x: Any) -> str:
+        """A stage of the funnel shape, where the analytics add the deals won as `won`."""
+        if x == "won":
+            return self.tr.pgettext("stage", "won")
+        return "—" if x is None else str(x)
 
 
 def _lang(tr: Translator | None) -> Translator:
@@ -186,7 +205,7 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
         Section("shape", _("Funnel shape"),
                 _("Deals that ever entered each stage, as a share of all deals that entered "
                   "the pipeline."),
-                t.shape, [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
+                t.shape, [_c("pipeline", _("pipeline")), _t("stage", _("stage"), f.shape_stage),
                           _c("deals", _("deals"), f.int_),
                           _c("pct_of_first", _("of pipeline"), f.pct)]),
         *extra,
@@ -255,7 +274,7 @@ def _moves_section(t: HistoryTables, tr: Translator) -> Section:
                  "rank and to other pipelines.")
     return Section(
         "moves", title, note, t.moves,
-        [_c("pipeline", _("pipeline")), _c("kind", _("kind")), _c("stage", _("from")),
+        [_c("pipeline", _("pipeline")), _t("kind", _("kind"), f.move), _c("stage", _("from")),
          _c("to_pipeline", _("to pipeline")), _c("to_stage", _("to")),
          _c("deals", _("deals"), f.int_), _c("skipped", _("stages skipped"), f.int_)]
         + ([_c("declared", _("declared"), f.yes_no)] if funnel else []))
