@@ -27,8 +27,9 @@ from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any, Literal
 
 from .. import model as m
+from ..i18n import N_
+from ..i18n.note import Note
 from ..jsontypes import JSON, JSONObject
-from ..numfmt import hours
 from ..routing import Flows, Route, StageFlow, StageKey, patience_route
 from . import queueing as q
 from .markov import HOURS_PER_MONTH, AccountChain, account_chain
@@ -60,25 +61,25 @@ __all__ = [
 ]
 
 ASSUMPTIONS: tuple[str, ...] = (
-    "deals arrive as Poisson streams at each source's mean rate for the month analysed "
-    "(month = 730 h), and every figure is the steady state at that rate",
-    "win, loss and visit figures follow the declared shares (reopens included); deals an "
-    "SLA takes before their outcome (timeouts in the queue, `after` delays running past "
-    "it) are shown per stage as the sla cut, not fed back into the routing",
-    "`then copy` creates a new deal: it adds traffic to the target pipeline but does not "
-    "change the original deal's win probability",
-    "queue waits use Erlang C (M/M/c), M/M/c+D when the stage has an SLA, Erlang A "
-    "(M/M/c+M) with exponential `patience`, M/M/c+G with any other patience, only where a "
-    "team serves that one stage with exponential work around the clock (Jackson network: "
-    "each such stage behaves as its own M/M/c at its total arrival rate)",
-    "an SLA that runs out while a member works a deal lets the work finish, then moves the "
-    "deal (as the simulator does); patience only ends a wait, never work",
-    "stages without a queue are M/G/∞: the number of deals there is Poisson with mean "
-    "λ·E[time in stage], for any time distribution",
-    "a cadence keeps a deal until the touch that gets the reply (at that touch's offset) "
-    "or, with no reply, until its last touch",
-    "an SLA counts working hours when the account has a calendar; its mean wall-clock length "
-    "is averaged over entry times spread evenly over the week",
+    N_("deals arrive as Poisson streams at each source's mean rate for the month analysed "
+       "(month = 730 h), and every figure is the steady state at that rate"),
+    N_("win, loss and visit figures follow the declared shares (reopens included); deals an "
+       "SLA takes before their outcome (timeouts in the queue, `after` delays running past "
+       "it) are shown per stage as the sla cut, not fed back into the routing"),
+    N_("`then copy` creates a new deal: it adds traffic to the target pipeline but does not "
+       "change the original deal's win probability"),
+    N_("queue waits use Erlang C (M/M/c), M/M/c+D when the stage has an SLA, Erlang A "
+       "(M/M/c+M) with exponential `patience`, M/M/c+G with any other patience, only where a "
+       "team serves that one stage with exponential work around the clock (Jackson network: "
+       "each such stage behaves as its own M/M/c at its total arrival rate)"),
+    N_("an SLA that runs out while a member works a deal lets the work finish, then moves the "
+       "deal (as the simulator does); patience only ends a wait, never work"),
+    N_("stages without a queue are M/G/∞: the number of deals there is Poisson with mean "
+       "λ·E[time in stage], for any time distribution"),
+    N_("a cadence keeps a deal until the touch that gets the reply (at that touch's offset) "
+       "or, with no reply, until its last touch"),
+    N_("an SLA counts working hours when the account has a calendar; its mean wall-clock length "
+       "is averaged over entry times spread evenly over the week"),
 )
 
 
@@ -688,11 +689,12 @@ def analyze_account(funnel: m.FunnelFile, month: str | None = None,
             load = b * WEEK_HOURS / (team.size * week)
         stable = load < 1.0
         if not stable:
-            notes.append(f"unstable: load {load:.2f} ≥ 1, the team's queue grows without bound"
-                         if math.isfinite(load) else
-                         "unstable: the work asked of the team is unbounded or it has no time")
+            notes.append(Note(N_("unstable: load {load:.2f} ≥ 1, the team's queue grows without "
+                                 "bound"), load=load) if math.isfinite(load) else
+                         Note(N_("unstable: the work asked of the team is unbounded or it has "
+                                 "no time")))
         if not team_stages.get(name):
-            notes.append("owns no stage with work")
+            notes.append(Note(N_("owns no stage with work")))
         team_load[name] = load
         teams.append(TeamExact(name, team.size,
                                [f"{p}.{s}" for p, s in team_stages.get(name, [])],
@@ -728,11 +730,12 @@ def analyze_account(funnel: m.FunnelFile, month: str | None = None,
     notes = []
     if valued < len(sources):
         missing = [s.source for s in sources if s.value_mean is None]
-        notes.append("sources without `value` add nothing to revenue: " + ", ".join(missing))
+        notes.append(Note(N_("sources without `value` add nothing to revenue: {sources}"),
+                          sources=", ".join(missing)))
     if acct_hours is not None:
-        notes.append("the account has a working calendar: Erlang / M/M/c+D closed forms "
-                     "assume 24/7 and are not shown for teams working by it")
-    revenue_assumption = (
+        notes.append(Note(N_("the account has a working calendar: Erlang / M/M/c+D closed "
+                             "forms assume 24/7 and are not shown for teams working by it")))
+    revenue_assumption = N_(
         "revenue per month = Σ over sources of leads per month × the source's mean value × "
         "expected wins per lead along the copy chain: a `won` that hands the deal on with "
         "`then copy` counts when its copy is won (a sale counts when production wins it), "
@@ -758,15 +761,15 @@ def _closed_form_reasons(funnel: m.FunnelFile, stage: m.Stage, team: m.Team, lam
     reasons: list[str] = []
     n_shared = len(team_stages.get(team.name.value, []))
     if n_shared > 1:
-        reasons.append(f"team shared by {n_shared} stages")
+        reasons.append(Note(N_("team shared by {n} stages"), n=n_shared))
     if stage.cadence is not None:
-        reasons.append("work is not exponential (cadence: several touches per deal)")
+        reasons.append(Note(N_("work is not exponential (cadence: several touches per deal)")))
     elif stage.work is not None and stage.work.kind != "exp":
-        reasons.append(f"work is not exponential ({stage.work.kind})")
+        reasons.append(Note(N_("work is not exponential ({kind})"), kind=stage.work.kind))
     if _team_hours(funnel, team) is not None:
-        reasons.append("working calendar: closed forms assume 24/7")
+        reasons.append(Note(N_("working calendar: closed forms assume 24/7")))
     if not math.isfinite(lam):
-        reasons.append("arrival rate is unbounded")
+        reasons.append(Note(N_("arrival rate is unbounded")))
     return reasons
 
 
@@ -786,25 +789,26 @@ def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stag
     if stage.sla is not None:
         sla_wall = mean_wallclock_hours(acct_hours, stage.sla.after.hours)
         if acct_hours is not None:
-            notes.append(f"sla {stage.sla.after.text} counts working hours: "
-                         f"{hours(sla_wall)} on the clock on average")
+            notes.append(Note(N_("sla {sla} counts working hours: {wall_hours} on the clock on "
+                                 "average"), sla=stage.sla.after.text, wall_hours=sla_wall))
     if not routes and stage.cadence is None:
-        notes.append("no way out: deals stay here")
+        notes.append(Note(N_("no way out: deals stay here")))
     elif stuck > 0 and stage.stay is not None and stage.sla is None:
-        notes.append(f"{stuck:.0%} stay forever (stay without sla)")
+        notes.append(Note(N_("{share:.0%} stay forever (stay without sla)"), share=stuck))
     if math.isinf(lam):
-        notes.append("flow does not settle: deals reach a loop nobody leaves, "
-                     "or copies multiply without end")
+        notes.append(Note(N_("flow does not settle: deals reach a loop nobody leaves, or copies "
+                             "multiply without end")))
     if ab.p_loop > 0:
-        notes.append(f"{ab.p_loop:.1%} of deals here end circling a loop with no way out")
+        notes.append(Note(N_("{share:.1%} of deals here end circling a loop with no way out"),
+                          share=ab.p_loop))
     if owner is not None and team is None:
-        notes.append(f"owner {owner} is not a team: no queue assumed")
+        notes.append(Note(N_("owner {owner} is not a team: no queue assumed"), owner=owner))
     if team is None and work > 0 and stage.cadence is None:
-        notes.append("work without an owner team: counted as time in stage, no queue")
+        notes.append(Note(N_("work without an owner team: counted as time in stage, no queue")))
 
     queues = team is not None and work > 0
     queue: QueueExact | None = None
-    applicability = Applicability(False, "no queue: no owner team with work here")
+    applicability = Applicability(False, Note(N_("no queue: no owner team with work here")))
     wait: float | None = 0.0
     p_ab = 0.0
     pq: q.PatienceQueue | None = None
@@ -815,10 +819,11 @@ def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stag
         reasons = _closed_form_reasons(funnel, stage, team, lam, team_stages)
         c, mu = team.size, 1.0 / work
         if not reasons and stage.sla is None and patience is None and lam >= c * mu:
-            reasons.append(f"unstable: load {lam / (c * mu) if c else math.inf:.2f} ≥ 1, "
-                           "the queue grows without bound")
+            reasons.append(Note(N_("unstable: load {load:.2f} ≥ 1, the queue grows without "
+                                   "bound"), load=lam / (c * mu) if c else math.inf))
         if reasons:
-            applicability = Applicability(False, "assumptions do not hold: " + "; ".join(reasons))
+            applicability = Applicability(False, Note(N_("assumptions do not hold: {reasons}"),
+                                                      reasons=tuple(reasons)))
             wait = None
         else:
             applicability = Applicability(True)
@@ -852,7 +857,7 @@ def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stag
                                    q.mmc_wait_tail(c, lam, mu, respond)
                                    if respond is not None else None, None)
     elif stage.respond is not None and team is None:
-        notes.append("respond without an owner team: nobody picks the deal up")
+        notes.append(Note(N_("respond without an owner team: nobody picks the deal up")))
 
     # Time in stage for the deals that leave it.
     own_delay = work if (team is None and stage.cadence is None) else 0.0
@@ -882,10 +887,14 @@ def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stag
         sla_cut, cut_bound = sla.cut, sla.cut_is_bound
         mean_time, lower = sla.mean_time, sla.lower
         if sla_cut > 0.001:
-            notes.append(f"the sla takes {'at least ' if cut_bound else ''}{sla_cut:.1%} of "
-                         "deals while they wait, are worked or wait out an `after`: P(win) "
-                         "and visits follow the declared shares, the simulator moves those "
-                         "deals by the sla")
+            notes.append(Note(N_("the sla takes at least {share:.1%} of deals while they wait, "
+                                 "are worked or wait out an `after`: P(win) and visits follow "
+                                 "the declared shares, the simulator moves those deals by the "
+                                 "sla") if cut_bound else
+                              N_("the sla takes {share:.1%} of deals while they wait, are "
+                                 "worked or wait out an `after`: P(win) and visits follow the "
+                                 "declared shares, the simulator moves those deals by the sla"),
+                              share=sla_cut))
     elif leaving > 0:  # no SLA: nothing caps the time; only patience ends a wait
         base = rt.share_out * served_work + rt.after_sum
         if wait is None:
@@ -898,11 +907,11 @@ def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stag
             mean_time = ((wait - served * ws)
                          + served * (rt.share_out * (ws + served_work) + rt.after_sum)) / leaving
     if queue is not None and queue.abandon_share is not None and queue.abandon_share > 0.001:
-        notes.append(f"{queue.abandon_share:.1%} of deals give up waiting: P(win) and visits "
-                     "follow the declared shares, the simulator moves those deals by their "
-                     "patience")
+        notes.append(Note(N_("{share:.1%} of deals give up waiting: P(win) and visits follow the "
+                             "declared shares, the simulator moves those deals by their "
+                             "patience"), share=queue.abandon_share))
     if leaving <= 0:
-        notes.append("no deal ever leaves this stage")
+        notes.append(Note(N_("no deal ever leaves this stage")))
 
     occupancy: float | None = None
     kind: Literal["poisson", "little"] | None = None
@@ -911,7 +920,8 @@ def _stage_exact(funnel: m.FunnelFile, acct_hours: m.Hours | None, sc: Any, stag
         kind = "little" if queue is not None else "poisson"
     stuck_per_hour = lam * stuck if stuck > 0 and lam > 0 else 0.0
     if stuck_per_hour > 0 and math.isfinite(stuck_per_hour):
-        notes.append(f"stuck deals pile up by {stuck_per_hour * 24:.3g}/day")
+        notes.append(Note(N_("stuck deals pile up by {per_day:.3g}/day"),
+                          per_day=stuck_per_hour * 24))
 
     return StageExact(
         pipeline=sc.key[0], stage=sc.key[1], key=stage.key, owner=owner,
@@ -1006,17 +1016,17 @@ def _money_chain(funnel: m.FunnelFile, chain: AccountChain,
             break
         shares = new
         current = account_chain(funnel, chain.month, _with_give_ups(funnel, chain.flows, shares))
-    notes = [] if settled else [
-        f"the give-up shares did not settle in {_ROUNDS} rounds (a loop through a patience "
-        "stage): the money uses the last round"]
+    notes: list[str] = [] if settled else [Note(N_(
+        "the give-up shares did not settle in {n} rounds (a loop through a patience stage): "
+        "the money uses the last round"), n=_ROUNDS)]
     gave_up = []
     for key, _, _ in patient:
         name = f"{key[0]}.{key[1]}"
         if key in why:
             gave_up.append(GaveUp(name, None, None, why[key]))
-            notes.append(f"{name}: no closed form for the deals that give up waiting "
-                         f"({why[key]}); revenue counts them as if they waited, an upper "
-                         "bound (simulate counts them)")
+            notes.append(Note(N_("{stage}: no closed form for the deals that give up waiting "
+                                 "({why}); revenue counts them as if they waited, an upper "
+                                 "bound (simulate counts them)"), stage=name, why=why[key]))
         else:
             lam = current.stages[key].arrivals_per_hour
             gave_up.append(GaveUp(name, shares[key], shares[key] * lam * HOURS_PER_MONTH
@@ -1053,20 +1063,20 @@ def _exact_money(funnel: m.FunnelFile, chain: AccountChain,
     seasonal = any(s.profile for s in funnel.sources)
     if not seasonal:
         per_year = period_money(rates, teams, flows, 12 * HOURS_PER_MONTH)
-        basis = "12 months at this rate (no source has a profile)"
+        basis = N_("12 months at this rate (no source has a profile)")
     elif any(g.share for g in gave_up):
         per_year = sum_figures(_month_money(funnel, mo, chain.flows, team_stages)
                                for mo in m.MONTHS)
-        basis = ("the twelve months of the sources' profiles, each at its own rate (the "
-                 "share that gives up waiting depends on the load)")
+        basis = N_("the twelve months of the sources' profiles, each at its own rate (the "
+                   "share that gives up waiting depends on the load)")
     else:
         annual = chain if chain.month is None else account_chain(funnel, None, chain.flows)
         per_year = period_money(rates, teams, _source_flows(annual), 12 * HOURS_PER_MONTH)
-        basis = "the sources' annual mean rate (their profiles averaged) × 12 months"
+        basis = N_("the sources' annual mean rate (their profiles averaged) × 12 months")
     if sla_cut:
-        notes.append("deals an sla takes before their outcome (" + ", ".join(sla_cut[:3])
-                     + (", …" if len(sla_cut) > 3 else "") + ") count in revenue by the "
-                     "declared shares; simulate moves them by the sla")
+        notes.append(Note(N_("deals an sla takes before their outcome ({stages}) count in "
+                             "revenue by the declared shares; simulate moves them by the sla"),
+                          stages=", ".join(sla_cut[:3]) + (", …" if len(sla_cut) > 3 else "")))
     account = funnel.account
     return ExactMoney(
         currency=account.currency.value if account is not None and account.currency else None,

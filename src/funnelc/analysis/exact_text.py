@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from ..i18n import N_
+from ..i18n.note import Note, say
 from ..numfmt import DASH, hours, money_in, num
 from .exact import PipelineExact, QueueExact, StageExact
 from .money import ExactMoney, MoneyFigures
@@ -60,8 +61,8 @@ def stage_notes(s: StageExact, queue_suffix: str = "") -> list[str]:
     elif s.queue is not None:
         notes.insert(0, s.queue.model + queue_suffix)
         if s.queue.abandon_share is not None:
-            notes.insert(1, f"{s.queue.abandon_share:.1%} give up waiting (patience); "
-                            f"{s.queue.method}")
+            notes.insert(1, Note(N_("{share:.1%} give up waiting (patience); {method}"),
+                                 share=s.queue.abandon_share, method=s.queue.method))
     return notes
 
 
@@ -203,6 +204,6 @@ def money_remarks(money: ExactMoney, pct: Percent, f: Figures | None = None) -> 
                                "taken out of the wins and revenue")).format(
                 stage=g.stage, share=pct(g.share),
                 n=(num if f is None else f.num)(g.per_month)))
-    out.append(_(f, N_("per year: {basis}")).format(basis=money.year_basis))
-    out += money.notes
+    out.append(_(f, N_("per year: {basis}")).format(basis=_(f, money.year_basis)))
+    out += money.notes if f is None else [say(n, f.tr, None, f.hours) for n in money.notes]
     return out

@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING
 
 from .. import model as m
 from ..i18n import N_
+from ..i18n.note import Note
 from ..names import normalize_name
 from ..scenarios import quantity_of, rate_of, share_of
 from .dists import DistFit
 from .fit import MIN_DEALS, FitResult, ReopenFit, RouteFit, SourceFit, StageFit
-from .fit_notes import Note
 
 if TYPE_CHECKING:
     from lark import Token

@@ -37,11 +37,11 @@ import polars as pl
 
 from .. import model as m
 from ..i18n import N_
+from ..i18n.note import Note
 from ..routing import build_flows
 from .calibrate import Calibration, calibrate_delays, needs_calibration
 from .dists import DistFit, fit_sample
 from .events import LOST, STAGE, WON
-from .fit_notes import Note
 from .match import normal
 from .run import Prepared
 from .transitions import OPEN, returns

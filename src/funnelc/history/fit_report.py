@@ -11,11 +11,11 @@ from typing import Any
 
 from ..i18n import N_, Translator, choose, translator
 from ..i18n.figures import Figures
+from ..i18n.note import say
 from ..i18n.words import route_label_text
 from ..report.fmt import hours as fmt_h
 from .dists import DistFit
 from .fit import MIN_DEALS, FitResult
-from .fit_notes import say
 from .report import print_quality
 from .run import Prepared
 

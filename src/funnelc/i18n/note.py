@@ -1,24 +1,39 @@
-"""A note of `fit` (what the writer kept, changed or left out; what the fit could not
-trust) as its message template and figures. It is the English sentence itself (a `str`,
-so JSON and every reader of the notes see the text they always saw), and it also keeps
-the template and the figures, so `fit_report` says it in the output's language from the
-catalogs (`Note.say`) instead of translating a finished sentence."""
+"""A note for the client (what `fit`'s writer kept, changed or left out; what the fit
+could not trust; where the exact maths' assumptions do not hold) as its message
+template and figures. It is the English sentence itself (a `str`, so JSON and every
+reader of the notes see the text they always saw), and it also keeps the template and
+the figures, so a render (`fit_report`, the report's page) says it in the output's
+language from the catalogs (`say`) instead of translating a finished sentence.
+
+Figures whose name ends in `_hours` are durations in hours (written `2.1d` in English,
+by the render's own unit words elsewhere); a tuple is a list of notes or names, joined
+with `; ` (each note said in the language)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .. import numfmt
+
 if TYPE_CHECKING:
-    from ..i18n import Translator
+    from . import Translator
 
 __all__ = ["Note", "say"]
 
-Value = str | int
+Value = str | int | float | tuple[str, ...]
 
 
 def _restore(template: str, fields: dict[str, Value]) -> Note:
     return Note(template, **fields)
+
+
+def _english(key: str, value: Value) -> object:
+    if key.endswith("_hours") and isinstance(value, float | int):
+        return numfmt.hours(float(value))
+    if isinstance(value, tuple):
+        return "; ".join(value)
+    return value
 
 
 class Note(str):
@@ -28,28 +43,36 @@ class Note(str):
     fields: dict[str, Value]
 
     def __new__(cls, template: str, **fields: Value) -> Note:
-        self = super().__new__(cls, template.format(**fields))
+        self = super().__new__(cls, template.format(
+            **{k: _english(k, v) for k, v in fields.items()}))
         self.template = template
         self.fields = dict(fields)
         return self
 
     def __reduce__(self) -> tuple[Callable[[str, dict[str, Value]], Note],
                                   tuple[str, dict[str, Value]]]:
-        # Pickled into the back-test's worker processes with its template and figures.
+        # Pickled into worker processes with its template and figures.
         return _restore, (self.template, self.fields)
 
-    def say(self, tr: Translator, label: Callable[[str], str] | None = None) -> str:
+    def say(self, tr: Translator, label: Callable[[str], str] | None = None,
+            hours: Callable[[float], str] | None = None) -> str:
         """The note in `tr`'s language; `label` rewrites the fields that are ways out
-        (`label`, `target`) as the language's route words."""
-        fields = dict(self.fields)
-        if label is not None:
-            for key in ("label",):
-                if isinstance(fields.get(key), str):
-                    fields[key] = label(str(fields[key]))
+        (`label`) as the language's route words, `hours` writes durations."""
+        fields: dict[str, object] = {}
+        for key, value in self.fields.items():
+            if key == "label" and label is not None and isinstance(value, str):
+                fields[key] = label(value)
+            elif key.endswith("_hours") and hours is not None and isinstance(value, float | int):
+                fields[key] = hours(float(value))
+            elif isinstance(value, tuple):
+                fields[key] = "; ".join(say(v, tr, label, hours) for v in value)
+            else:
+                fields[key] = _english(key, value)
         return tr.gettext(self.template).format(**fields)
 
 
-def say(note: str, tr: Translator, label: Callable[[str], str] | None = None) -> str:
+def say(note: str, tr: Translator, label: Callable[[str], str] | None = None,
+        hours: Callable[[float], str] | None = None) -> str:
     """`note` in `tr`'s language when it is a `Note`; as it is otherwise (a note built
     elsewhere as plain text)."""
-    return note.say(tr, label) if isinstance(note, Note) else note
+    return note.say(tr, label, hours) if isinstance(note, Note) else note

@@ -32,6 +32,7 @@ from ..analysis.exact_text import (
 )
 from ..i18n import N_, Translator, choose, translator
 from ..i18n.figures import Figures
+from ..i18n.note import say
 from ..i18n.words import route_label_text
 from ..numfmt import money_in, money_pm
 from ..sim.verdict_words import reasons_text
@@ -148,6 +149,15 @@ class _Words:
         if h < 1.0:
             return self._("{n} working min").format(n=self.tr.sig(h * 60))
         return self._("{n} working h").format(n=self.tr.sig(h, 4))
+
+    def say(self, note: str) -> str:
+        """A note of the exact maths (`i18n.note.Note`) in the page's language."""
+        return note if self.english else say(note, self.tr, None, self.f.hours)
+
+    def applies(self) -> str:
+        """What the page writes after a stage's queue model (analyze prints the model
+        alone)."""
+        return _APPLIES if self.english else " " + self._("closed form applies")
 
     def also(self, name: str) -> str:
         """`(also <code>x.png</code> and <code>x.svg</code>)` after a caption."""
@@ -439,7 +449,7 @@ def _pipelines(w: _Words, data: ReportData, time_plot: Plot | None) -> str:
         legend = Legend()
         for st in stages:
             ex = _exact_stage(data, st.pipeline, st.stage)
-            refs = legend.refs(stage_notes(ex, _APPLIES) if ex is not None else [])
+            refs = legend.refs(stage_notes(ex, w.applies()) if ex is not None else [])
             expected = data.stage_value(st.pipeline, st.stage, "entered_deals", "exact")
             grave = st.graveyard.is_graveyard
             wait_ex = f.hours(ex.queue.wait_served_mean_hours) if ex is not None and ex.queue \
@@ -465,7 +475,7 @@ def _pipelines(w: _Words, data: ReportData, time_plot: Plot | None) -> str:
                            _("at the end"), _("verdict"), _("notes")],
                           rows, {1, 2, 3, 4, 5, 6, 7}, classes))
         if legend.notes:
-            out.append('<ol class="notes">' + "".join(f"<li>{e(n)}</li>" for n in legend.notes)
+            out.append('<ol class="notes">' + "".join(f"<li>{e(w.say(n))}</li>" for n in legend.notes)
                        + "</ol>")
         out.append(_ways_out(w, stages))
     out.append(_figure(w, time_plot, _("Time in stage of the deals that left each stage: "
@@ -503,7 +513,7 @@ def _teams(w: _Words, data: ReportData, plot: Plot | None) -> str:
     for t in data.result.teams:
         try:
             te = data.exact.team(t.team)
-            notes = "; ".join(te.notes)
+            notes = "; ".join(w.say(n) for n in te.notes)
         except StopIteration:
             notes = ""
         flag = ('<span class="bad">' + e(_("unstable")) + '</span>' if t.unstable
@@ -611,7 +621,7 @@ def _exact_pipeline(w: _Words, p: PipelineExact) -> str:
     _, f = w._, w.f
     legend = Legend()
     rows = [[e(cell) for cell in stage_cells(s, f.pct, f)]
-            + [e(legend.refs(stage_notes(s, _APPLIES)))] for s in p.stages]
+            + [e(legend.refs(stage_notes(s, w.applies())))] for s in p.stages]
     title = _("{pipeline}: conversion {share} of leads entering, {per_day}/day in, "
               "{won} won/month").format(pipeline=p.name, share=f.pct(p.p_won),
                                         per_day=f.num(p.inflow_per_hour * 24),
@@ -621,7 +631,7 @@ def _exact_pipeline(w: _Words, p: PipelineExact) -> str:
                    _("load"), _("wait"), _("respond breach"), _("timeout"), _("sla cut"),
                    _("occupancy"), _("notes")], rows, set(range(1, 11)))]
     if legend.notes:
-        out.append('<ol class="notes">' + "".join(f"<li>{e(n)}</li>" for n in legend.notes)
+        out.append('<ol class="notes">' + "".join(f"<li>{e(w.say(n))}</li>" for n in legend.notes)
                    + "</ol>")
     out += [f'<p class="note">{e(x)}</p>' for x in pipeline_remarks(p, f.pct, f)]
     return "".join(out)
@@ -655,7 +665,8 @@ def _exact(w: _Words, data: ReportData) -> str:
     if ex.teams:
         rows = [[e(t.name), e(t.size), e(len(t.stages)), e(f.num(t.busy_mean)),
                  e(f.num(t.load, 2) + ("" if t.stable else " !")),
-                 e(f.num(t.working_hours_per_week)), e("; ".join(t.notes))] for t in ex.teams]
+                 e(f.num(t.working_hours_per_week)), e("; ".join(w.say(n) for n in t.notes))]
+                for t in ex.teams]
         out.append("<h3>" + e(_('Teams')) + "</h3>" + _table(
             [_("team"), _("size"), _("stages"), _("busy members"), _("load"), _("hours/week"),
              _("notes")], rows, {1, 2, 3, 4, 5}))
@@ -677,12 +688,13 @@ def _exact(w: _Words, data: ReportData) -> str:
         out.append(_table([_("source"), _("enters"), _("leads/month"), _("wins per lead"),
                            revenue], rows, {2, 3, 4}))
     out.append('<p class="note">' + e(_("Assumed: {assumption}").format(
-        assumption=ex.revenue_assumption)) + "</p>")
+        assumption=_(ex.revenue_assumption))) + "</p>")
     if ex.money is not None:
         out.append(_exact_money(w, ex.money, f.pct))
-    out += ['<p class="note">' + e(_("note: {note}").format(note=n)) + "</p>" for n in ex.notes]
+    out += ['<p class="note">' + e(_("note: {note}").format(note=w.say(n))) + "</p>"
+            for n in ex.notes]
     out.append("<h3>" + e(_('Assumptions')) + "</h3><ul>")
-    out += [f'<li class="note">{e(a)}</li>' for a in ex.assumptions]
+    out += [f'<li class="note">{e(_(a))}</li>' for a in ex.assumptions]
     out.append("</ul></section>")
     return "".join(out)
 
