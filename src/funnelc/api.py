@@ -14,7 +14,7 @@ from .model import FunnelFile
 from .source import decode_source, normalize_line_ends, read_source
 from .span import Span
 
-__all__ = ["Loaded", "load", "load_text", "load_file"]
+__all__ = ["Loaded", "load", "load_text", "load_file", "finish_checks"]
 
 
 @dataclass
@@ -73,6 +73,19 @@ def load_file(path: str | os.PathLike[str], *, checks: bool = True) -> Loaded:
         return Loaded(p if p != "-" else "<stdin>", None, read.diagnostics, read.source,
                       usage_error=read.usage_error)
     return load_text(read.source.text, read.source.path, checks=checks)
+
+
+def finish_checks(loaded: Loaded) -> None:
+    """Run the semantic checks on a file loaded with `checks=False`, adding their findings
+    to `loaded.diagnostics`: the same findings `checks=True` gives. `check` builds first
+    and checks second so that lint can start on the model in between
+    (`lint.background`)."""
+    if loaded.model is None:
+        return
+    from .gcpause import gc_paused
+
+    with gc_paused():
+        loaded.diagnostics.extend(run_checks(loaded.model))
 
 
 def load(path_or_text: str | os.PathLike[str], *, checks: bool = True) -> Loaded:

@@ -50,7 +50,7 @@ def check_command(files: tuple[str, ...], fmt: str, color: str, output_path: str
     Exit code 0 when clean, 1 when any file has problems, 2 on a usage error
     (a missing file) or an internal failure.
     """
-    from ..api import load_file
+    from ..api import finish_checks, load_file
     from .lint_setup import LintSetup
     from .output import Output, guard
 
@@ -64,10 +64,13 @@ def check_command(files: tuple[str, ...], fmt: str, color: str, output_path: str
     usage = False
     for path in files:
         detail(f"checking {path}")
-        loaded = load_file(path)
+        loaded = load_file(path, checks=False)
+        # A big file is linted in a worker while this process checks it.
+        pending = lint_setup.start(loaded) if lint_setup is not None else None
+        finish_checks(loaded)
         all_diags.extend(loaded.diagnostics)
         if lint_setup is not None:
-            report = lint_setup.run(loaded)
+            report = lint_setup.run(loaded, pending)
             all_diags.extend(report.diagnostics)
             suppressed.extend(report.suppressed)
         if loaded.source is not None:

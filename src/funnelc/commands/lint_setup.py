@@ -7,12 +7,15 @@ errors (exit 2) that name the file and key. It lives with the commands, not in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..lint.config import ConfigError, LintConfig, config_for, parse_selectors, parse_severity_pairs
 from ..lint.runner import LintReport, lint_report
+
+if TYPE_CHECKING:
+    from ..lint.background import Pending
 
 __all__ = ["LintSetup", "ConfigUsageError"]
 
@@ -56,10 +59,27 @@ class LintSetup:
             raise ConfigUsageError(str(exc)) from None
         return base.with_cli(self.select, self.ignore, self.severity)
 
-    def run(self, loaded: Any) -> LintReport:
+    def start(self, loaded: Any) -> Pending | None:
+        """Start linting a big file in a worker before its semantic checks run
+        (`lint.background`); None when it is not worth it. The config is read here, so a
+        broken one is reported by this process as usual."""
+        if loaded.model is None:
+            return None
+        from ..lint.background import start
+
+        return start(loaded.model, loaded.comments, self.config_for(loaded.path), loaded.path)
+
+    def run(self, loaded: Any, pending: Pending | None = None) -> LintReport:
+        """Lint a loaded file; with `pending`, take the worker's report when it has one."""
         if loaded.model is None:
             return LintReport()
         config = self.config_for(loaded.path)  # a broken config is reported either way
         if not loaded.ok:
+            if pending is not None:
+                pending.cancel()
             return LintReport()
+        if pending is not None:
+            report = pending.result()
+            if report is not None:
+                return report
         return lint_report(loaded, config)
