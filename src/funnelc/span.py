@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Span(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     line: int
     column: int
