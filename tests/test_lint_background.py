@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,20 +68,25 @@ def test_worker_output_is_the_single_process_output(big: Path, fmt: str) -> None
 
 
 @needs_fork
-def test_the_worker_is_used_for_a_big_file_and_its_report_is_lints(big: Path) -> None:
+def test_the_worker_is_used_for_a_big_file_and_the_report_is_lints(big: Path) -> None:
     setup = LintSetup.from_cli((), (), (), None)
     loaded = load_file(big, checks=False)
     pending = setup.start(loaded)
     assert pending is not None
     finish_checks(loaded)
     assert loaded.ok
-    from_worker = pending.result()
-    assert from_worker is not None
-    here = lint_report(loaded, setup.config_for(loaded.path))
-    assert from_worker.diagnostics == here.diagnostics
-    assert [(d, s.span) for d, s in from_worker.suppressed] == \
+    config = setup.config_for(loaded.path)
+    from_both = pending.report(loaded.model, loaded.comments, config, loaded.path)
+    assert pending.done
+    assert from_both is not None
+    here = lint_report(loaded, config)
+    assert from_both.diagnostics == here.diagnostics
+    assert [(d, s.span) for d, s in from_both.suppressed] == \
         [(d, s.span) for d, s in here.suppressed]
     assert len(here.suppressed) == 1
+    # Both processes found something: the split is real.
+    codes = {d.code for d in here.diagnostics}
+    assert codes & background.WORKER_RULES and codes - background.WORKER_RULES
 
 
 def test_small_files_and_the_switch_keep_lint_in_process(big: Path,
@@ -107,17 +113,22 @@ def test_a_file_with_errors_drops_the_workers_report(tmp_path: Path) -> None:
 
 @needs_fork
 def test_a_failing_worker_loses_nothing(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken_lint(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("a rule crashed")
+    parent = os.getpid()
+    real = background.run_rules
+
+    def crashes_in_the_worker(*args: Any, **kwargs: Any) -> Any:
+        if os.getpid() != parent:
+            raise RuntimeError("a rule crashed")
+        return real(*args, **kwargs)
 
     setup = LintSetup.from_cli((), (), (), None)
     loaded = load_file(big, checks=False)
-    # The worker is a fork of this process: the broken lint is what it runs.
-    monkeypatch.setattr(background, "lint_model", broken_lint)
+    # The worker is a fork of this process: the patched function is what it runs.
+    monkeypatch.setattr(background, "run_rules", crashes_in_the_worker)
     pending = setup.start(loaded)
     assert pending is not None
     finish_checks(loaded)
-    # The worker sent nothing: `run` lints here (runner.lint_model is not patched).
+    # The worker sent nothing: `run` lints everything here.
     report = setup.run(loaded, pending)
     assert pending.done
     assert len(report.diagnostics) > background.MIN_STAGES

@@ -67,7 +67,7 @@ class LintSetup:
             return None
         from ..lint.background import start
 
-        return start(loaded.model, loaded.comments, self.config_for(loaded.path), loaded.path)
+        return start(loaded.model, self.config_for(loaded.path), loaded.path)
 
     def run(self, loaded: Any, pending: Pending | None = None) -> LintReport:
         """Lint a loaded file; with `pending`, take the worker's report when it has one."""
@@ -79,7 +79,7 @@ class LintSetup:
                 pending.cancel()
             return LintReport()
         if pending is not None:
-            report = pending.result()
+            report = pending.report(loaded.model, loaded.comments, config, loaded.path)
             if report is not None:
                 return report
         return lint_report(loaded, config)

@@ -5,18 +5,18 @@ checks have vouched for (every reference resolves, shares add up)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..diagnostics import Diagnostic, Severity
 from ..model import FunnelFile
-from .base import LintContext
+from .base import LintContext, Rule
 from .config import LintConfig
 from .noqa import Matcher, Suppression, parse_suppressions
 from .rules import BY_CODE, RULES
 
-__all__ = ["LintReport", "lint", "lint_report", "lint_model"]
+__all__ = ["LintReport", "lint", "lint_report", "lint_model", "run_rules", "finish"]
 
 UNUSED = BY_CODE["FN100"]
 
@@ -34,18 +34,34 @@ def lint_model(funnel: FunnelFile, comments: Iterable[Any] = (),
     """Lint a model whose file has no errors; `comments` are the parser's comment tokens."""
     config = config or LintConfig()
     path = path if path is not None else funnel.path
-    ctx = LintContext(funnel)
-    found: list[Diagnostic] = []
-    for rule in RULES:
+    return finish(funnel, comments, config, path,
+                  run_rules(LintContext(funnel), config, path, RULES))
+
+
+def run_rules(ctx: LintContext, config: LintConfig, path: str,
+              rules: Iterable[Rule]) -> dict[str, list[Diagnostic]]:
+    """What each enabled rule of `rules` finds, by code, before suppressions: one half
+    of `lint_model`, so that the rules can run in two processes (`lint.background`)."""
+    found: dict[str, list[Diagnostic]] = {}
+    for rule in rules:
         if rule is UNUSED or not config.enabled(rule):
             continue
         opts = config.options_for(rule)
         # Built inline with the rule's severity read once: a rule may find 20 000 things.
         code, severity, name = rule.code, config.severity_of(rule), rule.name
-        found.extend(Diagnostic.many(code, severity, path, name,
-                                     ((f.message, f.span, f.label, f.secondary, f.notes, f.help)
-                                      for f in rule.check(ctx, opts))))
+        found[code] = list(Diagnostic.many(
+            code, severity, path, name,
+            ((f.message, f.span, f.label, f.secondary, f.notes, f.help)
+             for f in rule.check(ctx, opts))))
+    return found
 
+
+def finish(funnel: FunnelFile, comments: Iterable[Any], config: LintConfig, path: str,
+           found_by_code: Mapping[str, list[Diagnostic]]) -> LintReport:
+    """The other half of `lint_model`: the findings of every rule (taken in `RULES`
+    order, whichever process found them), minus the suppressed ones, plus FN100 for
+    suppressions that hid nothing, sorted by position."""
+    found = [d for rule in RULES for d in found_by_code.get(rule.code, ())]
     suppressions = parse_suppressions(comments)
     matcher = Matcher(suppressions, funnel)
     report = LintReport()
