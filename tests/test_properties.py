@@ -504,8 +504,10 @@ def test_the_generator_covers_the_language() -> None:
         collect()
 
     # Fixed seeds: deterministic; a second and third batch only run if the first one
-    # (cut short by Hypothesis on a very loaded machine) missed a rare construct.
-    for seed_value in (20261123, 7, 42):
+    # (cut short by Hypothesis on a very loaded machine) missed a rare construct. Seed 7
+    # first: its 300 texts cover everything; 20261123's missed `cadence reply` and cost
+    # every run a second batch (6 s).
+    for seed_value in (7, 20261123, 42):
         collect_with(seed_value)
         if not _wanted() - seen:
             break
