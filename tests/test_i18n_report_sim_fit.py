@@ -24,7 +24,8 @@ MY_RENDERS = ("funnelc/analysis/exact.py", "funnelc/sim/table.py", "funnelc/sim/
               "funnelc/report/html.py", "funnelc/report/terminal.py", "funnelc/report/plots.py",
               "funnelc/report/headline.py", "funnelc/analysis/exact_text.py",
               "funnelc/history/fit_report.py", "funnelc/history/apply_fit.py",
-              "funnelc/history/fit.py")
+              "funnelc/history/fit.py", "funnelc/history/backtest_report.py",
+              "funnelc/history/backtest.py")
 
 KEPT = {"funnelc", "analyze", "seed", "stay", "after", "value", "respond", "empirical",
         "lognormal", "gamma", "Poisson", "Wilson", "bootstrap", "warm", "with", "days", "then",
@@ -227,3 +228,30 @@ def test_a_long_stay_is_said_in_days_not_tens_of_thousands_of_minutes(tmp_path: 
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "надолго (30,1 дня у самой медленной десятой части)" in page
     assert not re.search(r"\d \d{3} минут", page)
+
+
+@pytest.mark.parametrize(("lang", "phrases"), [
+    ("ru", ("Бэктест: предсказание против наблюдения", "контроль 2022-03 – 2022-04", "вывод: ",
+            "цифр внутри 95 % интервала", "каждый прогон контрольного периода начинается")),
+    ("uk", ("Бектест: передбачення проти спостереження", "контроль 2022-03 – 2022-04",
+            "висновок: ", "цифр всередині 95 % інтервалу",
+            "кожен прогін контрольного періоду починається")),
+])
+def test_fit_backtest_speaks_the_account_language(tmp_path: Path, lang: str,
+                                                  phrases: tuple[str, ...]) -> None:
+    """The back-test's table, notes, verdict and its HTML page (fit on February, the
+    holdout is March and April)."""
+    funnel = tmp_path / "f.funnel"
+    funnel.write_text(FUNNEL.format(lang=lang), encoding="utf-8")
+    hist = _history(tmp_path / "h.csv")
+    html_path = tmp_path / "bt.html"
+    result = CliRunner().invoke(cli, ["fit", str(hist), "--funnel", str(funnel), "--backtest",
+                                      "1", "--reps", "2", "--html", str(html_path)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    for phrase in phrases:
+        assert phrase in text, phrase
+    assert _english_in(result.stdout.replace(str(html_path), "")) == []
+    page = html_path.read_text(encoding="utf-8")
+    assert _english_in(_page_text(page).replace(str(tmp_path), "")) == []

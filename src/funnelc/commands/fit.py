@@ -9,6 +9,7 @@ was tested, `--json` and `--html` the comparison."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -272,20 +273,26 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
     except (RuntimeError, CompileError) as exc:
         click.echo(f"error: internal failure: {exc}", err=True)
         raise SystemExit(EXIT_USAGE) from None
-    print_backtest(bt, console)
+    from ..i18n import choose, translator
+    from ..i18n.note import say
+
+    language = funnel.account.language if funnel.account is not None else None
+    tr = translator(choose(language))
+    print_backtest(bt, console, language)
     if out_path is not None:
         text, notes = _render(funnel, bt.fit, scenario, funnel_file)
         emit(out_path, text)
         for n in notes:
-            console.print(plain(f"note: {n}"))
+            console.print(plain(tr.gettext("note: {note}").format(note=say(n, tr))))
         if out_path != "-":
-            console.print(plain(f"wrote {out_path} (fitted on {bt.fit_months[0]} – "
-                                f"{bt.fit_months[-1]})"))
-    for path, render in ((json_path, render_backtest_json), (html_path, render_backtest_html)):
+            console.print(plain(tr.gettext("wrote {path} (fitted on {first} – {last})").format(
+                path=out_path, first=bt.fit_months[0], last=bt.fit_months[-1])))
+    html = functools.partial(render_backtest_html, language=language)
+    for path, render in ((json_path, render_backtest_json), (html_path, html)):
         if path is not None:
             emit(path, render(bt, inputs))
             if path != "-":
-                console.print(plain(f"wrote {path}"))
+                console.print(plain(tr.gettext("wrote {path}").format(path=path)))
     dq = prep.history.quality
     raise SystemExit(EXIT_PROBLEMS if dq.dropped_total else EXIT_CLEAN)
 

@@ -53,6 +53,8 @@ import numpy as np
 import polars as pl
 
 from .. import model as m
+from ..i18n import N_
+from ..i18n.note import Note, _n
 from ..sim.budget import DEFAULT_MAX_DEALS, WorkRefused, estimate_work, refusal
 from ..sim.warm import OpenDeal
 from .analytics import HistoryTables, analyse, month_of
@@ -533,21 +535,30 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
                      [r for r in runs if r is not None], few)
     in_sample = compare({k: v for k, v in observed.items() if k[3] in months[:fit_months]},
                         [r for r in fit_runs if r is not None])
-    notes = [f"every holdout run starts at the cut with the {len(warm):,} deal"
-             f"{'s' if len(warm) != 1 else ''} the history has open there, each in its "
-             "stage since its real entry (the remaining stay drawn given the time already "
-             "spent); the fit months are simulated from an empty account at the history's "
-             "first day"]
+    warm_count, off_count = format(len(warm), ","), format(off_funnel, ",")
+    notes: list[str] = [_n(
+        "every holdout run starts at the cut with the {count} deal the history has open "
+        "there, each in its stage since its real entry (the remaining stay drawn given the "
+        "time already spent); the fit months are simulated from an empty account at the "
+        "history's first day",
+        "every holdout run starts at the cut with the {count} deals the history has open "
+        "there, each in its stage since its real entry (the remaining stay drawn given the "
+        "time already spent); the fit months are simulated from an empty account at the "
+        "history's first day", len(warm), count=warm_count)]
     if off_funnel:
-        notes.append(f"{off_funnel:,} deal{'s' if off_funnel != 1 else ''} open at the cut "
-                     "in a stage the funnel does not have left out of the holdout runs")
+        notes.append(_n("{count} deal open at the cut in a stage the funnel does not have left "
+                        "out of the holdout runs",
+                        "{count} deals open at the cut in a stage the funnel does not have left "
+                        "out of the holdout runs", off_funnel, count=off_count))
     if few:
-        notes.append(f"{len(few)} holdout conversion{'s' if len(few) != 1 else ''} of fewer "
-                     f"than {MIN_DEALS} deals left out (" + ", ".join(
-                         f"{k[2]} in {k[3]}" for k in few[:3]) + (", …" if len(few) > 3 else "")
-                     + ")")
+        notes.append(_n("{n} holdout conversion of fewer than {min} deals left out ({which})",
+                        "{n} holdout conversions of fewer than {min} deals left out ({which})",
+                        len(few), min=MIN_DEALS,
+                        which=", ".join(f"{k[2]} in {k[3]}" for k in few[:3])
+                        + (", …" if len(few) > 3 else "")))
     if funnel.scenarios:
-        notes.append("the funnel's scenarios are not simulated: the fitted funnel runs as is")
+        notes.append(Note(N_("the funnel's scenarios are not simulated: the fitted funnel runs "
+                             "as is")))
     return Backtest(months, months[:fit_months], holdout, cut, data_start, data_end, tz,
                     start, days, reps, reps, seed, judged, in_sample, fit, fit_prep, fitted,
                     pipelines, notes, time.perf_counter() - t0, len(warm), hold_days)

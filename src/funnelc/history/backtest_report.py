@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from ..i18n import N_, Translator, choose, translator
+from ..i18n.note import say
 from .backtest import HOLDOUT, KINDS, Backtest, Figure
 from .report import Section, _c, render_html
 
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["print_backtest", "render_backtest_html", "render_backtest_json", "INTERVAL_TEXT",
            "backtest_plot"]
 
-INTERVAL_TEXT = (
+INTERVAL_TEXT = N_(
     "95 % prediction interval over the simulation runs: mean ± t(0.975, n−1)·sd·√(1 + 1/n), "
     "the range one more history of the fitted process falls in; every run simulates its own "
     "draw of the fitted numbers from their sampling uncertainty (shares resampled, rates from "
@@ -34,114 +36,199 @@ INTERVAL_TEXT = (
     "the fit months cannot pin down as well as the process's own noise.")
 
 
-def _value(f: Figure, x: float) -> str:
+class _Words:
+    """The back-test's words in the output's language (the account's `language`,
+    `--lang` overrides); English keeps what it always printed. JSON stays English."""
+
+    def __init__(self, language: str | None) -> None:
+        self.tr: Translator = translator(choose(language))
+        self._ = self.tr.gettext
+        self.english = self.tr.lang == "en"
+
+    def fixed(self, x: float, digits: int) -> str:
+        """`x` with `digits` decimals and the language's separators."""
+        if self.english:
+            return f"{x:.{digits}f}" if digits else f"{x:,.0f}"
+        from babel.numbers import format_decimal
+
+        return format_decimal(x, format="#,##0" + ("." + "0" * digits if digits else ""),
+                              locale=self.tr.locale)
+
+    def say(self, note: str) -> str:
+        return note if self.english else say(note, self.tr)
+
+
+_EN: _Words | None = None
+
+
+def _english() -> _Words:
+    global _EN
+    if _EN is None:
+        _EN = _Words("en")
+    return _EN
+
+
+def _value(f: Figure, x: float, w: _Words) -> str:
     if f.kind == "conversion":
-        return f"{x:.1f}%"
+        return w.fixed(x, 1) + "%"
     if f.kind == "backlog" and f.month == HOLDOUT:
-        return f"{x:.1f}"
-    return f"{x:,.0f}"
+        return w.fixed(x, 1)
+    return w.fixed(x, 0)
 
 
-def _month(f: Figure, bt: Backtest) -> str:
+def _month(f: Figure, bt: Backtest, w: _Words) -> str:
     if f.month != HOLDOUT:
         return f.month
-    return f"holdout {bt.holdout_months[0]} – {bt.holdout_months[-1]}" if len(
-        bt.holdout_months) > 1 else f"holdout {bt.holdout_months[0]}"
+    if len(bt.holdout_months) > 1:
+        return w._("holdout {first} – {last}").format(first=bt.holdout_months[0],
+                                                      last=bt.holdout_months[-1])
+    return w._("holdout {month}").format(month=bt.holdout_months[0])
 
 
-def _mark(f: Figure) -> str:
-    return "✓ inside" if f.inside else f"✗ {f.direction}"
+def _mark(f: Figure, w: _Words) -> str:
+    if f.inside:
+        return w._("✓ inside")
+    return w._("✗ above") if f.direction == "above" else w._("✗ below")
 
 
-def rows(bt: Backtest, figures: list[Figure]) -> list[dict[str, str]]:
+def label(f: Figure, many: bool, w: _Words | None = None) -> str:
+    """A figure's name (`Figure.label`) in the language: `conversion Stage`, `won`."""
+    w = w if w is not None else _english()
+    if w.english:
+        return f.label(many)
+    _ = w._
+    if f.kind == "conversion":
+        text = _("conversion {stage}").format(stage=f.subject)
+    elif f.kind == "backlog":
+        text = _("backlog {stage}").format(stage=f.subject)
+    else:
+        text = _("won deals") if f.kind == "won" else _("lost deals") if f.kind == "lost" \
+            else f.kind
+    return _("{pipeline}: {figure}").format(pipeline=f.pipeline, figure=text) if many else text
+
+
+def verdict(bt: Backtest, w: _Words) -> str:
+    """`Backtest.verdict` in the language, from its counts."""
+    if w.english:
+        return bt.verdict
+    _ = w._
+    n = len(bt.figures)
+    if n == 0:
+        return _("no figure to compare: the holdout has no deals")
+    text = w.tr.ngettext("{inside} of {n} figure inside the 95 % interval",
+                         "{inside} of {n} figures inside the 95 % interval", n).format(
+        inside=bt.inside, n=n)
+    out = [f for f in bt.figures if not f.inside]
+    if out:
+        worst = max(out, key=lambda f: abs(f.deviation or math.inf))
+        text += _("; furthest out: {figure} in {month} ({direction})").format(
+            figure=label(worst, len(bt.pipelines) > 1, w), month=_month(worst, bt, w),
+            direction=_("above") if worst.direction == "above" else _("below"))
+    return text
+
+
+def rows(bt: Backtest, figures: list[Figure], w: _Words | None = None) -> list[dict[str, str]]:
+    w = w if w is not None else _english()
     many = len(bt.pipelines) > 1
     out = []
     for f in figures:
-        obs = _value(f, f.observed)
+        obs = _value(f, f.observed, w)
         if f.kind == "conversion" and f.deals is not None:
-            obs += f" of {f.deals:,}"
+            obs = w._("{value} of {deals}").format(value=obs, deals=w.fixed(f.deals, 0))
         dev = f.deviation
         out.append({
-            "month": _month(f, bt), "figure": f.label(many), "observed": obs,
-            "predicted": _value(f, f.mean),
-            "interval": f"{_value(f, f.low)} – {_value(f, f.high)}",
-            "verdict": _mark(f), "sd": "—" if dev is None else f"{dev:+.1f}"})
+            "month": _month(f, bt, w), "figure": label(f, many, w), "observed": obs,
+            "predicted": _value(f, f.mean, w),
+            "interval": f"{_value(f, f.low, w)} – {_value(f, f.high, w)}",
+            "verdict": _mark(f, w), "sd": "—" if dev is None else (
+                f"{dev:+.1f}" if w.english else ("+" if dev > 0 else "") + w.fixed(dev, 1))})
     return out
 
 
-COLUMNS = (("month", "month"), ("figure", "figure"), ("observed", "observed"),
-           ("predicted", "predicted"), ("interval", "95 % interval"),
-           ("verdict", "observed is"), ("sd", "sd off"))
+COLUMNS = (("month", N_("month")), ("figure", N_("figure")), ("observed", N_("observed")),
+           ("predicted", N_("predicted")), ("interval", N_("95 % interval")),
+           ("verdict", N_("observed is")), ("sd", N_("sd off")))
 
 
-def _head(bt: Backtest) -> list[str]:
+def _head(bt: Backtest, w: _Words) -> list[str]:
     fit = bt.fit_prep.tables
+    _ = w._
     return [
-        f"fitted on {bt.fit_months[0]} – {bt.fit_months[-1]} ({len(bt.fit_months)} months, "
-        f"{fit.deals:,} deals, {fit.events:,} events; cut {bt.cut:%Y-%m-%d %H:%M} UTC), "
-        f"compared on {bt.holdout_months[0]} – {bt.holdout_months[-1]} "
-        f"({len(bt.holdout_months)} months; months in {bt.tz})",
-        f"{bt.reps} simulation runs (each with its own draw of the fitted numbers), seed "
-        f"{bt.seed}: "
-        f"the holdout from the cut with {bt.open_at_cut:,} open deals for {bt.holdout_days} "
-        f"days, the fit months from {bt.start.isoformat()}, empty; cut at the history's last "
-        f"event {bt.data_end:%Y-%m-%d %H:%M} UTC; {bt.seconds:.1f} s",
-        *bt.notes,
+        _("fitted on {first} – {last} ({months} months, {deals} deals, {events} events; cut "
+          "{cut} UTC), compared on {holdout_first} – {holdout_last} ({holdout} months; months "
+          "in {tz})").format(
+            first=bt.fit_months[0], last=bt.fit_months[-1], months=len(bt.fit_months),
+            deals=w.fixed(fit.deals, 0), events=w.fixed(fit.events, 0),
+            cut=f"{bt.cut:%Y-%m-%d %H:%M}", holdout_first=bt.holdout_months[0],
+            holdout_last=bt.holdout_months[-1], holdout=len(bt.holdout_months), tz=bt.tz),
+        _("{runs} simulation runs (each with its own draw of the fitted numbers), seed {seed}: "
+          "the holdout from the cut with {open} open deals for {days} days, the fit months "
+          "from {start}, empty; cut at the history's last event {end} UTC; {seconds} s").format(
+            runs=bt.reps, seed=bt.seed, open=w.fixed(bt.open_at_cut, 0), days=bt.holdout_days,
+            start=bt.start.isoformat(), end=f"{bt.data_end:%Y-%m-%d %H:%M}",
+            seconds=w.fixed(bt.seconds, 1)),
+        *(w.say(n) for n in bt.notes),
     ]
 
 
-def print_backtest(bt: Backtest, console: Console) -> None:
-    """Figure labels carry CRM names: every cell is `termtext.plain`, never markup."""
+def print_backtest(bt: Backtest, console: Console, language: str | None = None) -> None:
+    """Figure labels carry CRM names: every cell is `termtext.plain`, never markup. In
+    `language` (the account's; `--lang` overrides it)."""
     from rich.table import Table
     from rich.text import Text
 
     from ..termtext import plain
-    for line in _head(bt):
+    w = _Words(language)
+    _ = w._
+    for line in _head(bt, w):
         console.print(plain(line))
-    table = Table(title="Back-test: predicted against observed", title_justify="left")
+    table = Table(title=_("Back-test: predicted against observed"), title_justify="left")
     for key, title in COLUMNS:
-        table.add_column(title, justify="right" if key in ("observed", "predicted", "interval",
-                                                             "sd") else "left",
+        table.add_column(_(title), justify="right" if key in ("observed", "predicted",
+                                                               "interval", "sd") else "left",
                          overflow="fold")
     last = None
-    for f, r in zip(bt.figures, rows(bt, bt.figures)):
+    for f, r in zip(bt.figures, rows(bt, bt.figures, w)):
         if last is not None and f.month != last:
             table.add_section()
         last = f.month
         style = None if f.inside else "bold red"
-        table.add_row(*(plain(r[k]) for k, _ in COLUMNS), style=style)
+        table.add_row(*(plain(r[k]) for k, _t in COLUMNS), style=style)
     if not bt.figures:
-        table.add_row("(none)", *[""] * (len(COLUMNS) - 1))
+        table.add_row(_("(none)"), *[""] * (len(COLUMNS) - 1))
     console.print(table)
-    console.print(plain(INTERVAL_TEXT, style="dim"))
-    for w in _fit_warnings(bt):
-        console.print(Text.assemble(("warning:", "yellow"), " ", plain(w)))
+    console.print(plain(_(INTERVAL_TEXT), style="dim"))
+    for warning in _fit_warnings(bt, w):
+        console.print(Text.assemble((_("warning:"), "yellow"), " ", plain(warning)))
     colour = "green" if bt.figures and bt.inside == len(bt.figures) else (
         "yellow" if bt.figures and bt.inside >= 0.9 * len(bt.figures) else "red")
-    console.print(plain(f"verdict: {bt.verdict}", style=f"bold {colour}"))
+    console.print(plain(_("verdict: {verdict}").format(verdict=verdict(bt, w)),
+                        style=f"bold {colour}"))
 
 
-def _fit_warnings(bt: Backtest) -> list[str]:
+def _fit_warnings(bt: Backtest, w: _Words | None = None) -> list[str]:
+    w = w if w is not None else _english()
     r = bt.fit
-    out = list(r.warnings)
-    out += [f"{s.name}: {w}" for s in r.sources for w in s.warnings]
-    out += [f"{s.pipeline}.{s.stage}: {w}" for s in r.stages for w in s.warnings
-            if not w.startswith("no deal of the data")]
+    out = [w.say(x) for x in r.warnings]
+    out += [f"{s.name}: {w.say(x)}" for s in r.sources for x in s.warnings]
+    out += [f"{s.pipeline}.{s.stage}: {w.say(x)}" for s in r.stages for x in s.warnings
+            if not x.startswith("no deal of the data")]
     return out
 
 
-def _section(bt: Backtest, key: str, title: str, note: str, figures: list[Figure]) -> Section:
-    data = rows(bt, figures)
-    frame = pl.DataFrame({k: [r[k] for r in data] for k, _ in COLUMNS},
-                         schema={k: pl.Utf8 for k, _ in COLUMNS})
-    return Section(key, title, note, frame, [_c(k, t) for k, t in COLUMNS])
+def _section(bt: Backtest, key: str, title: str, note: str, figures: list[Figure],
+             w: _Words) -> Section:
+    data = rows(bt, figures, w)
+    frame = pl.DataFrame({k: [r[k] for r in data] for k, _t in COLUMNS},
+                         schema={k: pl.Utf8 for k, _t in COLUMNS})
+    return Section(key, title, note, frame, [_c(k, w._(t)) for k, t in COLUMNS])
 
 
 # ---------------------------------------------------------------------------- plot
 MAX_PANELS = 12
 
 
-def backtest_plot(bt: Backtest) -> MplFigure:
+def backtest_plot(bt: Backtest, w: _Words | None = None) -> MplFigure:
     """One panel per series (a conversion, won, lost, a stage's backlog): the predicted
     mean and 95 % band over every month, the observed months as dots (red outside the
     band), the cut as a dashed line."""
@@ -149,6 +236,8 @@ def backtest_plot(bt: Backtest) -> MplFigure:
 
     from ..report.plots import BLUE, GREY, INK, RED
 
+    w = w if w is not None else _english()
+    _ = w._
     monthly = [f for f in bt.in_sample + bt.figures if f.month != HOLDOUT]
     series: dict[tuple[str, str, str], list[Figure]] = {}
     for f in monthly:
@@ -161,7 +250,7 @@ def backtest_plot(bt: Backtest) -> MplFigure:
     if not keys:
         ax = fig.add_subplot()
         ax.axis("off")
-        ax.text(0.5, 0.5, "no figure to compare", ha="center", va="center", color=GREY)
+        ax.text(0.5, 0.5, _("no figure to compare"), ha="center", va="center", color=GREY)
         return fig
     axes = fig.subplots(nrows, cols, squeeze=False)
     months = bt.months
@@ -171,12 +260,12 @@ def backtest_plot(bt: Backtest) -> MplFigure:
         fs = sorted(series[key], key=lambda f: x_of[f.month])
         xs = [x_of[f.month] for f in fs]
         ax.fill_between(xs, [f.low for f in fs], [f.high for f in fs], color=BLUE, alpha=0.18,
-                        linewidth=0, label="95 % interval")
-        ax.plot(xs, [f.mean for f in fs], color=BLUE, linewidth=1.2, label="predicted")
-        ax.scatter(xs, [f.observed for f in fs], s=16, zorder=3, label="observed",
+                        linewidth=0, label=_("95 % interval"))
+        ax.plot(xs, [f.mean for f in fs], color=BLUE, linewidth=1.2, label=_("predicted"))
+        ax.scatter(xs, [f.observed for f in fs], s=16, zorder=3, label=_("observed"),
                    color=[INK if f.inside else RED for f in fs])
         ax.axvline(len(bt.fit_months) - 0.5, color=GREY, linestyle="--", linewidth=0.9)
-        title = fs[0].label(many) + (", %" if key[0] == "conversion" else "")
+        title = label(fs[0], many, w) + (", %" if key[0] == "conversion" else "")
         ax.set_title(title if len(title) <= 46 else title[:45] + "…", fontsize=8.5)
         ax.set_xticks(range(len(months)), [mo[2:] for mo in months], fontsize=7,
                       rotation=45)
@@ -190,28 +279,31 @@ def backtest_plot(bt: Backtest) -> MplFigure:
 
 
 # ---------------------------------------------------------------------------- files
-def render_backtest_html(bt: Backtest, inputs: list[str]) -> str:
+def render_backtest_html(bt: Backtest, inputs: list[str], language: str | None = None) -> str:
+    """The page in `language` (the account's; `--lang` overrides it)."""
     from matplotlib import rc_context
 
     from ..report.plots import RC, render
+    w = _Words(language)
+    _ = w._
     with rc_context(RC):
-        _, svg, warns = render(backtest_plot(bt))
-    head = [f"Inputs: {', '.join(inputs)}.", *_head(bt), INTERVAL_TEXT,
-            f"Verdict: {bt.verdict}."]
+        _svg_png, svg, warns = render(backtest_plot(bt, w))
+    head = [_("Inputs: {inputs}.").format(inputs=", ".join(inputs)), *_head(bt, w),
+            _(INTERVAL_TEXT), _("Verdict: {verdict}.").format(verdict=verdict(bt, w))]
     secs = [
-        _section(bt, "backtest", "Predicted against observed (holdout)",
-                 "Per month of the holdout and over the whole holdout: conversion of the "
-                 "deals that entered the first stage that month (directly, before any loss), "
-                 "deals won and lost that month, and deals in each stage at the month end "
-                 "(over the holdout: the mean of its month ends).", bt.figures),
-        _section(bt, "in_sample", "The fit months (in sample)",
-                 "The months the fit saw, compared the same way: a check of the fit itself, "
-                 "not counted in the verdict.", bt.in_sample),
+        _section(bt, "backtest", _("Predicted against observed (holdout)"),
+                 _("Per month of the holdout and over the whole holdout: conversion of the "
+                   "deals that entered the first stage that month (directly, before any loss), "
+                   "deals won and lost that month, and deals in each stage at the month end "
+                   "(over the holdout: the mean of its month ends)."), bt.figures, w),
+        _section(bt, "in_sample", _("The fit months (in sample)"),
+                 _("The months the fit saw, compared the same way: a check of the fit itself, "
+                   "not counted in the verdict."), bt.in_sample, w),
     ]
-    return render_html("Back-test of the fit", head, secs,
-                       [("backtest", "Predicted (band) against observed (dots) by month; "
-                         "the dashed line is the cut", svg)],
-                       list(warns) + _fit_warnings(bt))
+    return render_html(_("Back-test of the fit"), head, secs,
+                       [("backtest", _("Predicted (band) against observed (dots) by month; "
+                                       "the dashed line is the cut"), svg)],
+                       list(warns) + _fit_warnings(bt, w), tr=w.tr)
 
 
 def _figure_json(f: Figure) -> JSONObject:

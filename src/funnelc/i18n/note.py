@@ -19,13 +19,19 @@ from .. import numfmt
 if TYPE_CHECKING:
     from . import Translator
 
-__all__ = ["Note", "say"]
+__all__ = ["Note", "say", "_n"]
 
 Value = str | int | float | tuple[str, ...]
 
 
-def _restore(template: str, fields: dict[str, Value]) -> Note:
-    return Note(template, **fields)
+def _restore(template: str, plural: str | None, fields: dict[str, Value]) -> Note:
+    return Note(template, plural, **fields)
+
+
+def _n(singular: str, plural: str, n: int, **fields: Value) -> Note:
+    """A note whose words agree with the count `n` (CLDR plural forms in the catalogs;
+    marked for extraction as `ngettext`)."""
+    return Note(singular, plural, n=n, **fields)
 
 
 def _english(key: str, value: Value) -> object:
@@ -37,22 +43,27 @@ def _english(key: str, value: Value) -> object:
 
 
 class Note(str):
-    """`Note(N_("{where}: {count} moves {label}…"), where=…, count=…, label=…)`."""
+    """`Note(N_("{where}: {count} moves {label}…"), where=…, count=…, label=…)`; a note
+    whose words agree with a count is made with `_n`."""
 
     template: str
     fields: dict[str, Value]
+    plural: str | None = None
+    """The plural template (`_n`), chosen by the count `n` in `fields`."""
 
-    def __new__(cls, template: str, **fields: Value) -> Note:
-        self = super().__new__(cls, template.format(
+    def __new__(cls, template: str, plural: str | None = None, **fields: Value) -> Note:
+        english = template if plural is None or fields.get("n") == 1 else plural
+        self = super().__new__(cls, english.format(
             **{k: _english(k, v) for k, v in fields.items()}))
         self.template = template
+        self.plural = plural
         self.fields = dict(fields)
         return self
 
-    def __reduce__(self) -> tuple[Callable[[str, dict[str, Value]], Note],
-                                  tuple[str, dict[str, Value]]]:
+    def __reduce__(self) -> tuple[Callable[[str, str | None, dict[str, Value]], Note],
+                                  tuple[str, str | None, dict[str, Value]]]:
         # Pickled into worker processes with its template and figures.
-        return _restore, (self.template, self.fields)
+        return _restore, (self.template, self.plural, self.fields)
 
     def say(self, tr: Translator, label: Callable[[str], str] | None = None,
             hours: Callable[[float], str] | None = None) -> str:
@@ -68,7 +79,12 @@ class Note(str):
                 fields[key] = "; ".join(say(v, tr, label, hours) for v in value)
             else:
                 fields[key] = _english(key, value)
-        return tr.gettext(self.template).format(**fields)
+        if self.plural is not None:
+            count = self.fields.get("n")
+            text = tr.ngettext(self.template, self.plural, count if isinstance(count, int) else 0)
+        else:
+            text = tr.gettext(self.template)
+        return text.format(**fields)
 
 
 def say(note: str, tr: Translator, label: Callable[[str], str] | None = None,
