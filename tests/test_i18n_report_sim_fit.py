@@ -126,6 +126,8 @@ def test_report_money_line_in_english_with_lang_en(tmp_path: Path) -> None:
     assert "won in the 10 observed days; expected per month (exact maths): revenue " in line
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Graveyards: where deals pile up" in page and '<html lang="en">' in page
+    # Money follows --lang too: «6.4M ₽», not the account's «6.4 млн ₽».
+    assert "млн" not in page and "млн" not in printed and "6.4M ₽" in page
 
 
 @pytest.mark.parametrize(("lang", "name", "phrases"), [

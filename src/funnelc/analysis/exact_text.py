@@ -156,7 +156,7 @@ def signed_return(x: float | None) -> str:
 def money_rows(money: ExactMoney, f: Figures | None = None) -> list[list[str]]:
     """revenue, team cost, lead cost, total cost, profit, won deals, cost per won deal:
     each per month and per year, money as the account writes it (`1.38 млрд ₽`)."""
-    cur, lang = money.currency, money.language
+    cur, lang = money.currency, money.language if f is None else f.tr.lang
 
     def cash(x: float | None) -> str:
         return money_in(x, cur, lang)
@@ -180,7 +180,7 @@ def money_rows(money: ExactMoney, f: Figures | None = None) -> list[list[str]]:
 def source_money_rows(money: ExactMoney, f: Figures | None = None) -> list[list[str]]:
     """Per source and month: leads, wins, revenue, cost, cost per won, return on cost;
     then a row per paid team (its members × their monthly cost)."""
-    cur, lang = money.currency, money.language
+    cur, lang = money.currency, money.language if f is None else f.tr.lang
     count = num if f is None else f.num
     rows = [[_(f, N_("source {source}")).format(source=s.source), count(s.leads_per_month),
              count(s.won_per_month),

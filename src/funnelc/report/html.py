@@ -255,7 +255,7 @@ def _expected_money(w: _Words, data: ReportData) -> str:
     ex = data.exact
     cur = data.result.account.currency or ""
     if ex.money is not None:
-        return e(money_in(ex.money.per_month.revenue, ex.money.currency, ex.money.language))
+        return e(money_in(ex.money.per_month.revenue, ex.money.currency, w.tr.lang))
     if ex.revenue_per_month is not None:
         return (f"{e(money(ex.revenue_per_month))} {e(cur)}" if w.english
                 else e(money_in(ex.revenue_per_month, cur or None, w.tr.lang)))
@@ -286,7 +286,7 @@ def _summary(w: _Words, data: ReportData) -> str:
         (_("revenue won in {days} days").format(days=f.num(observed)), won_text),
         (_("expected revenue per month (exact)"), _expected_money(w, data)),
         *(((_("expected profit per month (exact)"),
-            e(money_in(ex.money.per_month.profit, ex.money.currency, ex.money.language))),)
+            e(money_in(ex.money.per_month.profit, ex.money.currency, w.tr.lang))),)
           if ex.money is not None else ()),
         (_("deals created"), e(f.est(r.account.deals_created))),
         (_("open at the end"), e(f.est(r.account.open_at_horizon))),
@@ -335,7 +335,7 @@ def _money(w: _Words, data: ReportData) -> str:
     hours_observed = data.result.run.observed_hours
     per_month = 730.0 / hours_observed if hours_observed > 0 else float("nan")
     cur = sim.currency if sim is not None else exact.currency if exact is not None else None
-    lang = sim.language if sim is not None else exact.language if exact is not None else None
+    lang = w.tr.lang  # money as the page's language writes it (`--lang` included)
 
     def cash(x: float | None) -> str:
         return money_in(x, cur, lang)

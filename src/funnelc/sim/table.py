@@ -173,7 +173,7 @@ def _return(e: Estimate) -> str:
 def _money_table(w: _Words, money: MoneyResult) -> Table:
     """Where the money comes from and goes: a row per source (return = what it brings
     over what it costs), a row per paid team, then the totals and the profit."""
-    cur, lang = money.currency, money.language
+    cur, lang = money.currency, w.tr.lang  # as the tables' language writes money
     _, f = w._, w.f
 
     def cash(e: Estimate | None) -> str:
