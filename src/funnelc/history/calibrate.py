@@ -49,6 +49,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import model as m
+from ..i18n import N_
+from ..i18n.note import Note
 from .dists import EMPIRICAL_POINTS, FLOOR, HIDDEN, Z95, Candidate, DistFit
 
 if TYPE_CHECKING:
@@ -433,7 +435,7 @@ def calibrate_delays(fits: list[StageFit], rebuild: Callable[[], m.FunnelFile], 
         why = refusal(estimate_work([model], run_days, reps, start),
                       max_deals if max_deals is not None else DEFAULT_MAX_DEALS)
         if why is not None:
-            out.notes.append(f"delays not calibrated: {why}")
+            out.notes.append(Note(N_("delays not calibrated: {why}"), why=why))
             return out
         collect = _Collector(net, {(sf.pipeline, sf.stage) for sf, _ in todo})
         try:
@@ -443,7 +445,7 @@ def calibrate_delays(fits: list[StageFit], rebuild: Callable[[], m.FunnelFile], 
                                 rep, collect)
                 collect.end_run()
         except DealLimitExceeded as exc:
-            out.notes.append(f"delays not calibrated: {exc}")
+            out.notes.append(Note(N_("delays not calibrated: {why}"), why=str(exc)))
             return out
         out.runs += reps
         out.simulated_deals += collect.deals
