@@ -471,14 +471,18 @@ its children as `parse_text`'s tree would hold them, each nested rule already re
 (None for a rule that matched no text)."""
 
 
-class _Reduced:
-    """A reduced rule on the parser's stack: its value and the first and last tokens of
-    its text (what `propagate_positions` would have turned into its meta)."""
+class _Reduced(tuple):  # type: ignore[type-arg]  # (value, first token, last token)
+    """A reduced rule on the parser's stack: `(value, first, last)`, its value and the
+    first and last tokens of its text (what `propagate_positions` would have turned into
+    its meta). A tuple made by `tuple.__new__` in C (`_reduced`), read by index: a class
+    with an `__init__` cost a Python call per reduction, 328 000 on a 20 000-stage
+    pipeline."""
 
-    __slots__ = ("value", "first", "last")
+    __slots__ = ()
 
-    def __init__(self, value: Any, first: Token | None, last: Token | None) -> None:
-        self.value, self.first, self.last = value, first, last
+
+_reduced: Callable[[tuple[Any, Token | None, Token | None]], _Reduced] = \
+    functools.partial(tuple.__new__, _Reduced)
 
 
 def fast_path_available() -> bool:
@@ -517,7 +521,7 @@ def parse_reduced(text: str, reducers: Mapping[str, Reducer], comments: list[Tok
         result = _drive(actions, tables, normalize_line_ends(text))
     finally:
         _COMMENT_SINKS.pop()
-    return result.value if isinstance(result, _Reduced) else result
+    return result[0] if isinstance(result, _Reduced) else result
 
 
 class _NoToken(UnexpectedInput):
@@ -535,7 +539,7 @@ def _drive(actions: dict[int, dict[str, Any]], tables: lark_adapter.Tables, text
     # One tuple per state: an unpack is cheaper than four attribute reads per token.
     lexers = {state: (lex.match, lex.ignore, lex.newline, lex.callbacks)
               for state, lex in tables.lexers.items()}
-    new_token = lark_adapter.new_token
+    new_str = str.__new__
     end_state = tables.end
     state_stack: list[int] = [tables.start]
     value_stack: list[Any] = []
@@ -562,7 +566,11 @@ def _drive(actions: dict[int, dict[str, Any]], tables: lark_adapter.Tables, text
         pos += len(value)
         if ignored and callback is None:
             continue
-        token = new_token(kind, value, start, start_line, column, line, pos - line_start + 1, pos)
+        # `lark_adapter.new_token`, inlined: a call per token was a tenth of the loop.
+        token = new_str(Token, value)
+        token.type, token.value, token.start_pos = kind, value, start
+        token.line, token.column = start_line, column
+        token.end_line, token.end_column, token.end_pos = line, pos - line_start + 1, pos
         if callback is not None:
             token = callback(token)
         if ignored:
@@ -628,11 +636,11 @@ def _extent(raw: list[Any]) -> tuple[Token | None, Token | None]:
     `propagate_positions` skips empty nodes and placeholders)."""
     first = last = None
     for c in raw:
-        first = c.first if type(c) is _Reduced else c if isinstance(c, Token) else None
+        first = c[1] if type(c) is _Reduced else c if isinstance(c, Token) else None
         if first is not None:
             break
     for c in reversed(raw):
-        last = c.last if type(c) is _Reduced else c if isinstance(c, Token) else None
+        last = c[2] if type(c) is _Reduced else c if isinstance(c, Token) else None
         if last is not None:
             break
     return first, last
@@ -660,7 +668,7 @@ def _reduction(shape: lark_adapter.RuleShape,
 
     def reduce(raw: list[Any]) -> Any:
         if keep_all:
-            children = [c.value if type(c) is _Reduced else c for c in raw]
+            children = [c[0] if type(c) is _Reduced else c for c in raw]
         else:
             children = []
             for i, expand, nones in include:
@@ -669,18 +677,18 @@ def _reduction(shape: lark_adapter.RuleShape,
                 child = raw[i]
                 if expand:
                     if children:
-                        children += child.value
+                        children += child[0]
                     else:  # a left-recursive repetition: extend its list, do not copy it
-                        children = child.value
+                        children = child[0]
                 else:
-                    children.append(child.value if type(child) is _Reduced else child)
+                    children.append(child[0] if type(child) is _Reduced else child)
             if trailing_nones:
                 children += [None] * trailing_nones
         first = last = None
         if raw:
             head, tail = raw[0], raw[-1]
-            first = head.first if type(head) is _Reduced else head
-            last = tail.last if type(tail) is _Reduced else tail
+            first = head[1] if type(head) is _Reduced else head
+            last = tail[2] if type(tail) is _Reduced else tail
             if not isinstance(first, Token) or not isinstance(last, Token):
                 first, last = _extent(raw)
         if inline_single and len(children) == 1:
@@ -689,9 +697,9 @@ def _reduction(shape: lark_adapter.RuleShape,
             # position; a node takes the extent of this rule's text.
             if only is None or isinstance(only, Token):
                 return only
-            return _Reduced(only, first, last)
+            return _reduced((only, first, last))
         if reducer is None:
-            return _Reduced(children, first, last)
-        return _Reduced(reducer(first, last, children), first, last)
+            return _reduced((children, first, last))
+        return _reduced((reducer(first, last, children), first, last))
 
     return reduce
