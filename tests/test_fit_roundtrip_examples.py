@@ -19,10 +19,7 @@ Sizes: `DAYS` of one replication, fewer under CI=true; the assertions are the sa
 from __future__ import annotations
 
 import math
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -61,8 +58,11 @@ def _ratio(truth: float, est: float, low: float, high: float) -> float:
     return abs(truth - est) / side if side > 0 else math.inf
 
 
-def _simulate_and_fit(example: str, root: Path) -> tuple[m.FunnelFile, FitResult]:
-    funnel = PIPELINES / example
+@pytest.fixture(scope="module", params=EXAMPLES)
+def fitted(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+           ) -> tuple[m.FunnelFile, FitResult]:
+    root = tmp_path_factory.mktemp("rt")
+    funnel = PIPELINES / request.param
     records = root / "deals.csv"
     res = CliRunner().invoke(cli, ["simulate", str(funnel), "--days", str(DAYS), "--warmup",
                                    "0", "--reps", "1", "--seed", "5", "--jobs", "1",
@@ -71,27 +71,6 @@ def _simulate_and_fit(example: str, root: Path) -> tuple[m.FunnelFile, FitResult
     model = funnelc.load(str(funnel)).model
     assert model is not None
     return model, fit_funnel(prepare([str(records)], "UTC", model), model, "UTC")
-
-
-@pytest.fixture(scope="module")
-def every_fit(tmp_path_factory: pytest.TempPathFactory
-              ) -> dict[str, tuple[m.FunnelFile, FitResult]]:
-    """Every example simulated and fitted, two at a time: each is one process's work
-    from start to end (one replication, then the fit), so one at a time leaves a core
-    idle. Each example has its own folder."""
-    # spawn, not fork: this process holds polars' threads.
-    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")
-                             ) as pool:
-        # The largest first, so that the two processes end about together.
-        futures = {name: pool.submit(_simulate_and_fit, name, tmp_path_factory.mktemp("rt"))
-                   for name in sorted(EXAMPLES, key=lambda n: -(PIPELINES / n).stat().st_size)}
-        return {name: future.result() for name, future in futures.items()}
-
-
-@pytest.fixture(params=EXAMPLES)
-def fitted(request: pytest.FixtureRequest, every_fit: dict[str, tuple[m.FunnelFile, FitResult]]
-           ) -> tuple[m.FunnelFile, FitResult]:
-    return every_fit[request.param]
 
 
 def _stage(model: m.FunnelFile, sf: StageFit) -> m.Stage:
