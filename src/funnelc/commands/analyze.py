@@ -8,6 +8,7 @@ import click
 from .common import EXIT_CLEAN
 from .convention import (
     deprecated_path_option,
+    lang_option,
     output_options,
     present,
     product_output,
@@ -31,6 +32,7 @@ MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", 
               help="Apply this scenario's overrides first.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
+@lang_option()
 def analyze_command(file: str, fmt: str, output_path: str | None, json_path: str | None,
                     month: str | None, scenario: str | None, color: str) -> None:
     """Exact funnel maths for FILE: per stage expected visits per lead, arrivals, P(win),
@@ -51,7 +53,9 @@ def analyze_command(file: str, fmt: str, output_path: str | None, json_path: str
 
     result = analyze_account(model, month.lower() if month else None)
     result.scenario = scenario
-    present(fmt, output_path, lambda console: analyze_text(console, result),
+    account = model.account
+    language = account.language if account is not None else None
+    present(fmt, output_path, lambda console: analyze_text(console, result, language),
             {"json": lambda: to_json(analyze_json(result))}, keep_text, color,
             width=_width(), highlight=False)
     raise SystemExit(EXIT_CLEAN)

@@ -1,0 +1,113 @@
+"""`funnelc analyze` speaks the account's language (issue 16, section 1), run the way a
+user runs it: a `language ru` example (courses) and the `uk` one (developer). The oracle
+of "no English left" is built from the English msgids of analyze's renders and of the
+exact maths' notes: any of their words in a Russian or Ukrainian output means a string
+was not translated. A few exact phrases are checked as well, `--lang` overrides the
+account, and `--lang en` prints the English analyze always printed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import PIPELINES
+from funnelc.cli import cli
+from funnelc.i18n import catalogs
+
+ANALYZE_RENDERS = ("funnelc/analysis/render.py", "funnelc/analysis/exact_text.py",
+                   "funnelc/analysis/exact.py", "funnelc/analysis/money.py")
+
+KEPT = {"funnelc", "analyze", "simulate", "value", "money", "after", "copy", "then", "fixed",
+        "respond", "stay", "patience", "with", "cadence", "won"}
+"""Words analyze keeps in every language: the funnel language's keywords (`then copy`,
+`value`, a work's kind `fixed`), quoted as written, and the command names."""
+
+COURSES = str(PIPELINES / "courses.funnel")
+DEVELOPER = str(PIPELINES / "developer.funnel")
+SCENARIO = "Ответ в Директ за 5 минут"
+
+
+def _english_words() -> set[str]:
+    words: set[str] = set()
+    for message in catalogs.read_catalog("en"):
+        if not message.id or not any(loc in ANALYZE_RENDERS for loc, _ in message.locations):
+            continue
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        for text in ids:
+            text = re.sub(r"\{[^{}]*\}|`[^`]*`", " ", text)
+            words |= {w.lower() for w in re.findall(r"[A-Za-z]{4,}", text)}
+    return words - KEPT
+
+
+ENGLISH = _english_words()
+
+
+def _english_in(text: str) -> list[str]:
+    """The oracle's words in `text`, less the file's path and what is quoted as written."""
+    text = re.sub(r"`[^`]*`", " ", text.replace(str(PIPELINES), " "))
+    text = re.sub(r"\S+\.funnel\b", " ", text)
+    return sorted({w.lower() for w in re.findall(r"[A-Za-z]{4,}", text)} & ENGLISH)
+
+
+def _analyze(*args: str) -> str:
+    result = CliRunner().invoke(cli, ["analyze", *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_the_oracle_knows_analyze_words() -> None:
+    assert {"conversion", "expected", "revenue", "assumptions", "occupancy", "teams",
+            "exact", "maths", "sources", "annual"} <= ENGLISH
+
+
+@pytest.mark.parametrize(("args", "phrases"), [
+    ((COURSES, "--scenario", SCENARIO, "--month", "mar"), [
+        "точный расчёт воронки для ", "(источники — с интенсивностью в марте, сценарий "
+        + SCENARIO + ")", "Продажи курсов: конверсия ", "от входящих лидов",
+        "ожидаемая выручка: ", "лидов в месяц — ", "допущение: выручка в месяц",
+        "деньги (точный расчёт, март)", "деньги по источникам (в месяц)", "примечание: ",
+        "команды", "занято сотрудников"]),
+    ((DEVELOPER,), [
+        "точний розрахунок воронки для ", "(джерела — із середньорічною інтенсивністю)",
+        "Продаж квартир: конверсія 7,1% від вхідних лідів", "(ключовий)",
+        "припущення не виконуються: команда спільна для етапів: 2",
+        "у середньому 3,64 дн. за годинником", "відмови: Не вдалося зв'язатися 22,2%",
+        "очікувана виручка: 141 млн ₴ на місяць", "лідів на місяць — 261, успіхів на лід — ",
+        "гроші (точний розрахунок, у середньому за рік)", "гроші за джерелами (на місяць)",
+        "примітка: акаунт має робочий календар"]),
+])
+def test_analyze_speaks_the_account_language(args: tuple[str, ...],
+                                             phrases: list[str]) -> None:
+    out = _analyze(*args)
+    assert _english_in(out) == []
+    flat = " ".join(out.split())
+    for phrase in phrases:
+        assert " ".join(phrase.split()) in flat, phrase
+
+
+def test_analyze_lang_overrides_the_account() -> None:
+    uk = _analyze(COURSES, "--lang", "uk")
+    assert _english_in(uk) == []
+    assert "точний розрахунок воронки" in uk and "точный расчёт" not in uk
+
+
+def test_analyze_in_english_with_lang_en() -> None:
+    out = _analyze(DEVELOPER, "--lang", "en")
+    assert out.startswith("exact funnel maths for ")
+    assert "(sources at their annual mean rate)" in out
+    assert "Продаж квартир: conversion 7.1% of leads entering" in out
+    assert "expected revenue: 141M UAH per month" in out
+    assert "assumptions do not hold: team shared by 2 stages" in out
+    assert "money per source (per month)" in out
+
+
+def test_analyze_json_keeps_english_keys_and_notes() -> None:
+    """JSON is data: its keys and notes stay as they were, whatever the language."""
+    import json
+
+    data = json.loads(_analyze(DEVELOPER, "--format", "json", "--lang", "uk"))
+    assert data["month"] == "annual mean"
+    assert any("team shared by 2 stages" in n for p in data["pipelines"] for s in p["stages"]
+               for n in s.get("notes", []) + [s.get("queueing", {}).get("reason") or ""])
