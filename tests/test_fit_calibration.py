@@ -128,8 +128,9 @@ def test_courses_reproduction(tmp_path: Path) -> None:
     records, fitted = tmp_path / "deals.csv", tmp_path / "fitted.funnel"
     funnel = REPO / "pipelines" / "courses.funnel"
     _simulate(funnel, records, 240, seed=1, picks=False)
+    # courses is `language ru`; the figures are read here in English's number format.
     res = CliRunner().invoke(cli, ["fit", str(records), "--funnel", str(funnel), "-o",
-                                   str(fitted)])
+                                   str(fitted), "--lang", "en"])
     assert res.exit_code == 0, res.output
     rows = re.findall(r"│ (Instagram Direct|Сайт)\s*│[^│]*│ ([\d.]+)/day\s*│ ([\d.]+)–([\d.]+)",
                       res.output)

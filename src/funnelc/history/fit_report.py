@@ -62,10 +62,19 @@ class _Words:
         """How a source's deals were told apart (`fit.SourceFit.how`) in the language."""
         if self.english:
             return text
+        return "; ".join(self._how_part(part) for part in text.split("; "))
+
+    def _how_part(self, text: str) -> str:
         m = _SHARED.fullmatch(text)
         if m is not None:
             return self._("entry stage shared with another source: split in the funnel's "
                           "rate proportions ({share})").format(share=m["share"])
+        m = _PLAIN_MONTHS.fullmatch(text)
+        if m is not None:
+            n = int(m["n"])
+            return self.tr.ngettext("rate of the {n} month at 100 % ({months})",
+                                    "rate of the {n} months at 100 % ({months})", n).format(
+                n=n, months=", ".join(self.month(mo) for mo in m["months"].split(", ")))
         return self._(_HOW.get(text, text))
 
     def month(self, key: str) -> str:
@@ -83,6 +92,9 @@ _HOW = {"by source name": N_("by source name"), "by entry stage": N_("by entry s
 """The fixed ways `fit` tells a source's deals apart (`SourceFit.how`)."""
 _SHARED = re.compile(r"entry stage shared with another source: split in the funnel's rate "
                      r"proportions \((?P<share>[^)]*)\)")
+
+_PLAIN_MONTHS = re.compile(r"rate of the (?P<n>\d+) month\(s\) at 100 % \((?P<months>[^)]*)\)")
+"""The months a profile leaves at 100 %, which `fit` appends to `how`."""
 
 _ENGLISH: _Words | None = None
 
