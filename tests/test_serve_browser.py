@@ -162,14 +162,14 @@ def test_a_workshop_session(browser: object, served: tuple[str, Path]) -> None:
     # Edit the text: a fourth manager; the diagram's figures follow.
     label = "#diagram g.node[data-stage='Расчет с сайта'] text:last-of-type"
     before = _wait(driver, f"document.querySelector(\"{label}\").textContent")
-    assert "ρ 1.11" in str(before)
+    assert "ρ 1,11" in str(before)  # the account speaks Russian: a decimal comma
     _put_cursor(driver, 'team "Менеджеры" size ')
     seen = _checked(driver)
     _type(driver, Keys.DELETE + "4")
     _checked_after(driver, seen)
-    after = _wait(driver, f"document.querySelector(\"{label}\").textContent.includes('ρ 0.83')"
+    after = _wait(driver, f"document.querySelector(\"{label}\").textContent.includes('ρ 0,83')"
                           f" && document.querySelector(\"{label}\").textContent")
-    assert "ρ 0.83" in str(after)
+    assert "ρ 0,83" in str(after)
 
     # Move the team-size slider back down to 3, with the keyboard.
     driver.find_element(By.ID, "tab-whatif").click()  # type: ignore[attr-defined]
@@ -180,7 +180,7 @@ def test_a_workshop_session(browser: object, served: tuple[str, Path]) -> None:
     lines = _wait(driver, "document.getElementById('override-lines').textContent")
     assert lines == 'team "Менеджеры" size 3'
     load = _wait(driver, "document.querySelector(\"#teams tr[data-team='Менеджеры'] .load\")"
-                         ".textContent === '1.11' && 'ok'")
+                         ".textContent === '1,11' && 'ok'")
     assert load == "ok"
     driver.find_element(By.CSS_SELECTOR, "#reset").click()  # type: ignore[attr-defined]
 
@@ -193,8 +193,9 @@ def test_a_workshop_session(browser: object, served: tuple[str, Path]) -> None:
     reps.clear()
     reps.send_keys("2")
     driver.find_element(By.ID, "run").click()  # type: ignore[attr-defined]
-    _wait(driver, "document.getElementById('sim-state').textContent.includes('finished')",
-          timeout=90)
+    state = _wait(driver, "document.getElementById('sim-state').textContent.includes('завершена')"
+                          " && document.getElementById('sim-state').textContent", timeout=90)
+    assert "2 из 2 прогонов" in str(state), state
     marked = driver.execute_script(  # type: ignore[attr-defined]
         "return Array.from(document.querySelectorAll('.verdict.graveyard[data-stage]'))"
         ".map(e => e.dataset.stage).sort();")

@@ -649,7 +649,7 @@ class FakeAmo:
         server.fake = self
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05},
+            target=server.serve_forever, kwargs={"poll_interval": 0.01},
             name="fake-amocrm", daemon=True,
         )
         self._thread.start()

@@ -683,7 +683,7 @@ def running_fake_bitrix24(**kwargs: Any) -> Iterator[FakeBitrix24]:
     fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     # serve_forever polls for shutdown every 0.5 s by default: half a second lost at
     # the end of every fake (test_bitrix24_apply starts over a hundred).
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01},
                               daemon=True)
     thread.start()
     try:

@@ -163,7 +163,7 @@ class FakeHubSpot:
         server = _Server(("127.0.0.1", 0), _Handler)
         server.fake = self  # type: ignore[assignment]
         self._server = server
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01},
                          daemon=True).start()
         return self
 

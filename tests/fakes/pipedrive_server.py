@@ -151,7 +151,7 @@ class FakePipedrive:
         server.fake = self  # type: ignore[assignment]
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
+                                        kwargs={"poll_interval": 0.01}, daemon=True)
         self._thread.start()
         return self
 

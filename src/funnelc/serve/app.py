@@ -255,7 +255,8 @@ def _state_now(state: ServeState) -> dict[str, object]:
     model = loaded.model if loaded is not None else None
     language = i18n.language_of(model)
     return {"path": snap.path, "text": snap.text, "version": snap.version,
-            "language": language, "labels": i18n.labels(language), "live": view,
+            "language": language, "labels": i18n.labels(language),
+            "plurals": i18n.plurals(language), "live": view,
             "controls": controls_for(model) if model is not None else [],
             "targets": exports.targets(),
             "amocrm": bool(os.environ.get(exports.TOKEN_ENV))}

@@ -1,79 +1,125 @@
-"""The page's own labels in the account's language (`account … { language ru }`):
-Russian, Ukrainian or English. Diagnostics stay English, as everywhere in funnelc; the
-names in the file are the file's."""
+"""The page's own words in the output's language: the account's `language` (ru, uk, en)
+through the gettext catalogs (`funnelc.i18n`, context `workshop`), so the workshop says
+what the other outputs say and a reviewer finds its words in docs/messages.md.
+Diagnostics stay English, as everywhere in funnelc; the names in the file are the file's.
+
+The page gets a flat table of labels (`labels`): plain words, `{name}` templates the
+script fills (a slider's or a change's subject), and for a count the language's plural
+forms keyed by CLDR category (`one`, `few`, `many`, `other`), which the script picks
+with `Intl.PluralRules` of the page's language."""
 
 from __future__ import annotations
 
 from .. import model as m
+from ..i18n import C_, LANGUAGES, choose, translator
 
-__all__ = ["LANGUAGES", "language_of", "labels"]
+__all__ = ["LANGUAGES", "language_of", "labels", "plurals"]
 
-LANGUAGES = ("en", "ru", "uk")
+_CONTEXT = "workshop"
 
-_LABELS: dict[str, tuple[str, str, str]] = {
-    # key: (en, ru, uk)
-    "title": ("Workshop", "Мастерская воронки", "Майстерня воронки"),
-    "save": ("Save", "Сохранить", "Зберегти"),
-    "saved": ("Saved", "Сохранено", "Збережено"),
-    "unsaved": ("Unsaved changes", "Есть несохраненные изменения", "Є незбережені зміни"),
-    "diagram": ("Diagram", "Схема", "Схема"),
-    "figures": ("Exact figures", "Точный расчет", "Точний розрахунок"),
-    "whatif": ("What if", "Что если", "Що якщо"),
-    "simulation": ("Simulation", "Симуляция", "Симуляція"),
-    "export": ("Export", "Экспорт", "Експорт"),
-    "run": ("Run simulation", "Запустить симуляцию", "Запустити симуляцію"),
-    "cancel": ("Cancel", "Отменить", "Скасувати"),
-    "stale": ("Stale: the text changed since this run", "Устарело: текст изменился после запуска",
-              "Застаріло: текст змінився після запуску"),
-    "graveyard": ("graveyard", "кладбище", "кладовище"),
-    "no_graveyard": ("no graveyard", "кладбищ нет", "кладовищ немає"),
-    "stage": ("Stage", "Этап", "Етап"),
-    "p_win": ("P(win)", "P(выигрыш)", "P(виграш)"),
-    "arrivals": ("Arrivals/day", "Приход/день", "Надходження/день"),
-    "load": ("Team load ρ", "Загрузка команды ρ", "Завантаження команди ρ"),
-    "wait": ("Mean wait, h", "Среднее ожидание, ч", "Середнє очікування, год"),
-    "p_wait": ("P(wait)", "P(ожидание)", "P(очікування)"),
-    "breach": ("Respond breach", "Нарушение respond", "Порушення respond"),
-    "team": ("Team", "Команда", "Команда"),
-    "size": ("Size", "Размер", "Розмір"),
-    "utilization": ("Utilization", "Загрузка", "Завантаження"),
-    "baseline": ("File", "Файл", "Файл"),
-    "variant": ("With the sliders", "С ползунками", "З повзунками"),
-    "reset": ("Reset", "Сбросить", "Скинути"),
-    "save_scenario": ("Save as scenario", "Сохранить как сценарий", "Зберегти як сценарій"),
-    "scenario_name": ("Scenario name", "Название сценария", "Назва сценарію"),
-    "download": ("Download", "Скачать", "Завантажити"),
-    "amocrm_plan": ("amoCRM plan", "План для amoCRM", "План для amoCRM"),
-    "amocrm_apply": ("Apply to amoCRM", "Применить в amoCRM", "Застосувати в amoCRM"),
-    "confirm_apply": ("Apply these changes to the live amoCRM account?",
-                      "Применить эти изменения в рабочем аккаунте amoCRM?",
-                      "Застосувати ці зміни в робочому акаунті amoCRM?"),
-    "conflict": ("The file changed on disk and here. Keep the page's text (overwrite the "
-                 "file)? Cancel loads the file's text.",
-                 "Файл изменился и на диске, и здесь. Оставить текст страницы (перезаписать "
-                 "файл)? «Отмена» загрузит текст файла.",
-                 "Файл змінився і на диску, і тут. Залишити текст сторінки (перезаписати "
-                 "файл)? «Скасувати» завантажить текст файлу."),
-    "reloaded": ("Reloaded: the file changed on disk", "Загружено заново: файл изменился на диске",
-                 "Завантажено знову: файл змінився на диску"),
-    "errors_keep": ("The text has errors: showing the last valid figures",
-                    "В тексте ошибки: показан последний верный расчет",
-                    "У тексті помилки: показано останній правильний розрахунок"),
-    "reps_done": ("replications", "прогонов", "прогонів"),
-    "won": ("won", "выиграно", "виграно"),
-    "conversion": ("conversion", "конверсия", "конверсія"),
-    "backlog": ("Backlog, deals", "Завал, сделок", "Завал, угод"),
+_LABELS: dict[str, str] = {
+    "title": C_("workshop", "Workshop"),
+    "save": C_("workshop", "Save"),
+    "saved": C_("workshop", "Saved"),
+    "unsaved": C_("workshop", "Unsaved changes"),
+    "diagram": C_("workshop", "Diagram"),
+    "figures": C_("workshop", "Exact figures"),
+    "whatif": C_("workshop", "What if"),
+    "simulation": C_("workshop", "Simulation"),
+    "export": C_("workshop", "Export"),
+    "run": C_("workshop", "Run simulation"),
+    "cancel": C_("workshop", "Cancel"),
+    "stale": C_("workshop", "Stale: the text changed since this run"),
+    "graveyard": C_("workshop", "graveyard"),
+    "no_graveyard": C_("workshop", "no graveyard"),
+    "stage": C_("workshop", "Stage"),
+    "p_win": C_("workshop", "P(win)"),
+    "arrivals": C_("workshop", "Arrivals/day"),
+    "load": C_("workshop", "Team load ρ"),
+    "wait": C_("workshop", "Mean wait, h"),
+    "p_wait": C_("workshop", "P(wait)"),
+    "breach": C_("workshop", "Respond breach"),
+    "team": C_("workshop", "Team"),
+    "size": C_("workshop", "Size"),
+    "utilization": C_("workshop", "Utilization"),
+    "baseline": C_("workshop", "File"),
+    "variant": C_("workshop", "With the sliders"),
+    "reset": C_("workshop", "Reset"),
+    "save_scenario": C_("workshop", "Save as scenario"),
+    "scenario_name": C_("workshop", "Scenario name"),
+    "download": C_("workshop", "Download"),
+    "amocrm_plan": C_("workshop", "amoCRM plan"),
+    "amocrm_apply": C_("workshop", "Apply to amoCRM"),
+    "confirm_apply": C_("workshop", "Apply these changes to the live amoCRM account?"),
+    "conflict": C_("workshop", "The file changed on disk and here. Keep the page's text "
+                               "(overwrite the file)? Cancel loads the file's text."),
+    "reloaded": C_("workshop", "Reloaded: the file changed on disk"),
+    "errors_keep": C_("workshop", "The text has errors: showing the last valid figures"),
+    "won": C_("workshop", "won"),
+    "conversion": C_("workshop", "conversion"),
+    "backlog": C_("workshop", "Backlog, deals"),
+    "days": C_("workshop", "days"),
+    "reps": C_("workshop", "reps"),
+    "per_day": C_("workshop", "{n}/d"),
+    "applied": C_("workshop", "applied"),
+    "not_applied": C_("workshop", "not applied"),
+    "seconds": C_("workshop", "{n} s"),
+    "note:the text did not load": C_("workshop", "the text did not load"),
+    "state:running": C_("workshop", "running"),
+    "state:finished": C_("workshop", "finished"),
+    "state:cancelled": C_("workshop", "cancelled"),
+    "state:failed": C_("workshop", "failed"),
+    "control:team_size": C_("workshop", "team {name}: size"),
+    "control:source_rate": C_("workshop", "source {name}: rate"),
+    "control:stage_sla": C_("workshop", "{name}: sla"),
+    "what:load ρ": C_("workshop", "load ρ"),
+    "what:won per month": C_("workshop", "won per month"),
+    "what:mean wait, h": C_("workshop", "mean wait, h"),
+    "what:respond breach": C_("workshop", "respond breach"),
+    "what:revenue per month": C_("workshop", "revenue per month"),
+    "subject:account": C_("workshop", "account"),
 }
+"""The page's words by the key the script asks for (`L("save")`). `control:KIND`,
+`what:WHAT`, `state:STATE` and `note:NOTE` say a slider, a what-if change, a run's state
+and the live view's note by the machine values the API sends (which stay English)."""
+
+
+def _np(context: str, singular: str, plural: str) -> tuple[str, str]:
+    """Mark a plural message with a context for extraction (`npgettext`)."""
+    return singular, plural
+
+
+_PLURALS: dict[str, tuple[str, str]] = {
+    "reps_done": _np("workshop", "{done} of {total} replication",
+                     "{done} of {total} replications"),
+}
+"""Words that agree with a count (here the run's replications, `{total}`)."""
+
+_SAMPLES = {"one": 1, "few": 2, "many": 5, "other": 5}
+"""A count of each CLDR category for the plural forms the page needs (whole counts:
+English one/other, Russian and Ukrainian one/few/many)."""
 
 
 def language_of(funnel: m.FunnelFile | None) -> str:
+    """The page's language: `--lang`, else the account's `language`, else English."""
+    account_language = None
     if funnel is not None:
         for account in funnel.accounts:
             if account.language in LANGUAGES:
-                return account.language
-    return "en"
+                account_language = account.language
+                break
+    return choose(account_language)
 
 
 def labels(language: str) -> dict[str, str]:
-    i = LANGUAGES.index(language) if language in LANGUAGES else 0
-    return {key: texts[i] for key, texts in _LABELS.items()}
+    """The page's words in `language`."""
+    tr = translator(language)
+    return {key: tr.pgettext(_CONTEXT, text) for key, text in _LABELS.items()}
+
+
+def plurals(language: str) -> dict[str, dict[str, str]]:
+    """The plural forms of the page's counted words in `language`, by CLDR category."""
+    tr = translator(language)
+    return {key: {category: tr.npgettext(_CONTEXT, one, many, n)
+                  for category, n in _SAMPLES.items()}
+            for key, (one, many) in _PLURALS.items()}

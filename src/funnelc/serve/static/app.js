@@ -14,8 +14,20 @@
   const L = key => S.labels[key] || key;
   const esc = s => String(s).replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;",
     '"': "&quot;", "'": "&#39;"}[c]));
-  const pct = x => x == null ? "—" : (100 * x).toFixed(1) + "%";
-  const num = (x, d = 2) => x == null ? "—" : Number(x).toFixed(d);
+  // Figures as the page's language writes them (`35,4%` in ru and uk); English as always.
+  const fixed = (x, d) => S.language && S.language !== "en"
+    ? Number(x).toLocaleString(S.language, {minimumFractionDigits: d, maximumFractionDigits: d})
+    : Number(x).toFixed(d);
+  const pct = x => x == null ? "—" : fixed(100 * x, 1) + "%";
+  const num = (x, d = 2) => x == null ? "—" : fixed(x, d);
+  // A word that agrees with the count `n` (the catalogs' forms by CLDR category).
+  const plural = (key, n) => {
+    const forms = (S.plurals || {})[key] || {};
+    const category = new Intl.PluralRules(S.language || "en").select(n);
+    return forms[category] || forms.other || key;
+  };
+  const fill = (template, fields) => Object.entries(fields).reduce(
+    (t, [k, v]) => t.split(`{${k}}`).join(String(v)), template);
 
   async function api(path, body) {
     const init = body === undefined ? {} : {method: "POST", body: JSON.stringify(body),
@@ -89,7 +101,7 @@
     const note = $("live-note");
     if (live.ok && live.figures) {
       S.lastFigures = live.figures; S.lastGraph = live.graph;
-      note.textContent = live.notes.join("; ");
+      note.textContent = live.notes.map(n => S.labels["note:" + n] || n).join("; ");
       $("pane-live").classList.remove("stale");
       if (controls) { S.controls = controls; drawControls(); }
     } else {
@@ -145,7 +157,7 @@
       const grave = S.simStages && S.simStages.some(s => s.is_graveyard && s.pipeline === p.pipe
                                                     && s.stage === n.label);
       const label = n.label.length > 24 ? n.label.slice(0, 23) + "…" : n.label;
-      const sub = f ? `P(win) ${pct(f.p_win)} · ${num(f.arrivals_per_day, 1)}/d` +
+      const sub = f ? `${L("p_win")} ${pct(f.p_win)} · ${fill(L("per_day"), {n: num(f.arrivals_per_day, 1)})}` +
         (f.team_load != null ? ` · ρ ${num(f.team_load)}` : "") : (n.sla ? `sla ${n.sla}` : "");
       parts.push(`<g class="node ${n.kind}${n.key ? " key" : ""}${grave ? " graveyard" : ""}"` +
         ` data-stage="${esc(n.label)}" data-pipeline="${esc(p.pipe || "")}">` +
@@ -182,7 +194,9 @@
       const k = key(c), value = k in S.changes ? S.changes[k].value : c.value;
       const row = document.createElement("div");
       row.className = "control";
-      row.innerHTML = `<label>${esc(c.label)}</label><input type="range" min="${c.low}" max="${c.high}"` +
+      const label = S.labels["control:" + c.kind] ? fill(S.labels["control:" + c.kind],
+        {name: c.pipeline ? `${c.pipeline}.${c.subject}` : c.subject}) : c.label;
+      row.innerHTML = `<label>${esc(label)}</label><input type="range" min="${c.low}" max="${c.high}"` +
         ` step="${c.step}" value="${value}"><output>${value}${esc(c.unit)}</output>`;
       const input = row.querySelector("input");
       input.dataset.kind = c.kind; input.dataset.subject = c.subject;
@@ -209,7 +223,8 @@
     if (code !== 200) { status(data.error); return; }
     $("override-lines").textContent = data.lines.join("\n");
     $("deltas").innerHTML = `<tr><th></th><th></th><th>${L("baseline")}</th><th>${L("variant")}</th></tr>` +
-      data.deltas.map(d => `<tr><td>${esc(d.subject)}</td><td>${esc(d.what)}</td>` +
+      data.deltas.map(d => `<tr><td>${esc(S.labels["subject:" + d.subject] || d.subject)}</td>` +
+        `<td>${esc(S.labels["what:" + d.what] || d.what)}</td>` +
         `<td>${num(d.baseline)}</td><td>${num(d.variant)}</td></tr>`).join("");
     // The live view shows the variant's staffing while the sliders are moved.
     const keep = S.lastFigures;
@@ -259,7 +274,8 @@
   }
   function showSim(v) {
     $("sim-progress").max = v.total; $("sim-progress").value = v.done;
-    let state = `${v.done}/${v.total} ${L("reps_done")} · ${v.elapsed_s.toFixed(1)} s · ${v.state}`;
+    let state = `${fill(plural("reps_done", v.total), {done: v.done, total: v.total})} · ` +
+      `${fill(L("seconds"), {n: fixed(v.elapsed_s, 1)})} · ${S.labels["state:" + v.state] || v.state}`;
     if (v.message) state += ` — ${v.message}`;
     if (S.jobText !== null && text() !== S.jobText) state += ` · ${L("stale")}`;
     $("sim-state").textContent = state;
@@ -369,7 +385,7 @@
     if (!confirm(L("confirm_apply"))) return;
     const {status: code, data} = await api("/api/amocrm/apply", {text: text(), confirm: true});
     $("amocrm-out").textContent = code !== 200 ? data.error :
-      data.lines.join("\n") + "\n" + (data.applied ? "applied" : "not applied") +
+      data.lines.join("\n") + "\n" + (data.applied ? L("applied") : L("not_applied")) +
       data.refused.map(r => "\nerror: " + r).join("");
     $("amocrm-apply").disabled = true;
   };
@@ -388,6 +404,7 @@
     set("tab-sim", "simulation"); set("tab-export", "export"); set("h-figures", "figures");
     set("run", "run"); set("cancel", "cancel"); set("reset", "reset"); set("save-scenario", "save_scenario");
     set("amocrm-plan", "amocrm_plan"); set("amocrm-apply", "amocrm_apply");
+    set("l-days", "days"); set("l-reps", "reps");
     $("scenario-name").placeholder = L("scenario_name");
   }
 
@@ -395,7 +412,7 @@
     const {status: code, data} = await api("/api/state");
     if (code !== 200) { document.body.textContent = data.error; return; }
     S.version = data.version; S.savedText = data.text; S.labels = data.labels;
-    S.language = data.language;
+    S.language = data.language; S.plurals = data.plurals;
     applyLabels();
     $("path").textContent = data.path;
     view = FunnelEditor.create($("editor"), data.text, onEdit, () => save());
