@@ -136,7 +136,7 @@ def stationary(tmp_path_factory: pytest.TempPathFactory
     root = tmp_path_factory.mktemp("coverage")
     work = [(name, text, 100 + k) for name, text in (("fast", FAST), ("slow", SLOW))
             for k in range(HISTORIES)]
-    # spawn, not fork: this process holds polars' and the fakes' threads.
+    # spawn, not fork: this process holds polars' threads.
     with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")
                              ) as pool:
         return list(pool.map(_stationary_backtest, [root] * len(work),
