@@ -35,9 +35,8 @@ import pickle
 import signal
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..model import FunnelFile, trusted_span
@@ -85,7 +84,7 @@ def worthwhile(model: FunnelFile) -> bool:
     return sum(len(p.stages) for p in model.pipelines) >= MIN_STAGES
 
 
-def _reduce_span(span: Span) -> tuple[Any, tuple[int, int, int, int, int, int]]:
+def _reduce_span(span: Span) -> tuple[Callable[..., Span], tuple[int, int, int, int, int, int]]:
     # A span as its six numbers: pydantic's own pickling (four state fields per object)
     # cost more than the lint it carried on 58 000 findings.
     return trusted_span, (span.line, span.column, span.end_line, span.end_column,
@@ -112,7 +111,7 @@ class Pending:
     fd: int
     done: bool = False
 
-    def report(self, model: FunnelFile, comments: Iterable[Any], config: LintConfig,
+    def report(self, model: FunnelFile, comments: Iterable[object], config: LintConfig,
                path: str) -> LintReport | None:
         """The lint report of the model (as `lint_report` makes it), or None when the
         worker failed (then lint in this process)."""
