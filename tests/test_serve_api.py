@@ -149,7 +149,7 @@ def test_the_exact_figures_are_analyzes(client: TestClient, cottages: Path) -> N
     loads = {t["name"]: t["load"] for t in analysis["teams"]}
     assert {t["name"]: t["load"] for t in figures["teams"]} == pytest.approx(loads)
     graph = state["live"]["graph"]
-    assert graph["clusters"][0]["label"] == "Продажи (main)"
+    assert graph["clusters"][0]["label"] == "Продажи (основная)"  # the account speaks Russian
     assert any(e["dashed"] for e in graph["edges"]), "the handoff to Прогрев is drawn"
 
 

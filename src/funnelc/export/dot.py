@@ -14,13 +14,13 @@ def _q(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def _node(n: GraphNode) -> str:
+def _node(n: GraphNode, respond: str = "respond ≤ {limit}") -> str:
     if n.kind == "stage":
         label = ("★ " if n.key else "") + n.label
         if n.sla:
             label += f"\nSLA {n.sla}"
         if n.respond:
-            label += f"\nrespond ≤ {n.respond}"
+            label += "\n" + respond.format(limit=n.respond)
         style = ', style="bold,rounded", penwidth=2' if n.key else ', style=rounded'
         return f"{n.id} [label={_q(label)}, shape=box{style}];"
     colors = {"won": "#d4f7d4", "lost": "#fde0e0", "stuck": "#fff3cd", "source": "#e3f2fd"}
@@ -36,12 +36,12 @@ def render_dot(funnel: FunnelFile) -> str:
     lines = [f"digraph {_q(name)} {{", "  rankdir=LR;", '  node [fontname="Helvetica"];',
              '  edge [fontname="Helvetica", fontsize=10];']
     for n in g.outside:
-        lines.append(f"  {_node(n)}")
+        lines.append(f"  {_node(n, g.respond)}")
     for c in g.clusters:
         lines.append(f"  subgraph cluster_{c.id} {{")
         lines.append(f"    label={_q(c.label)};")
         for n in c.nodes:
-            lines.append(f"    {_node(n)}")
+            lines.append(f"    {_node(n, g.respond)}")
         lines.append("  }")
     for e in g.edges:
         attrs = [f"label={_q(e.label)}"] if e.label else []

@@ -1,10 +1,15 @@
 """The account as a plain graph (nodes, edges, clusters), built once from the routing
-reading and rendered by the Mermaid and Graphviz exporters alike."""
+reading and rendered by the Mermaid and Graphviz exporters (and `serve`'s diagram) alike.
+
+The diagram's own words (`won`, `lost: X`, `no reply`, `(main)`, `reopen 10%`) are in the
+account's `language` (`--lang` overrides it), from the catalogs (context `diagram`); the
+account's names and the file's durations (`2d`, `30h`) are shown as written."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..i18n import C_, Translator, choose, translator
 from ..model import FunnelFile, LostTarget, WonTarget
 from ..numfmt import pct_rounded
 from ..routing import Route, StageKey, build_flows
@@ -41,26 +46,61 @@ class AccountGraph:
     clusters: list[Cluster]
     outside: list[GraphNode]
     edges: list[GraphEdge]
+    respond: str = "respond ≤ {limit}"
+    """How a stage's respond limit is written under its name (`{limit}` as in the file)."""
 
 
-def _route_label(route: Route) -> str:
-    parts = [pct_rounded(route.share)]
+_CONTEXT = "diagram"
+_WORDS = {
+    "won": C_("diagram", "won"), "lost": C_("diagram", "lost: {reason}"),
+    "stuck": C_("diagram", "stays forever"), "reply": C_("diagram", "reply"),
+    "no reply": C_("diagram", "no reply"), "after": C_("diagram", "after {after}"),
+    "copy": C_("diagram", "copy"), "timeout": C_("diagram", "timeout {after}"),
+    "reopen": C_("diagram", "reopen {share}"), "main": C_("diagram", "{pipeline} (main)"),
+    "respond": C_("diagram", "respond ≤ {limit}"),
+    "sla won": C_("diagram", "won"), "sla lost": C_("diagram", 'lost "{reason}"'),
+}
+"""The diagram's words by role; English is what the diagrams always said."""
+
+
+class _Words:
+    def __init__(self, tr: Translator) -> None:
+        self.tr = tr
+
+    def __call__(self, role: str, **fields: str) -> str:
+        text = self.tr.pgettext(_CONTEXT, _WORDS[role])
+        return text.format(**fields) if fields else text
+
+    def share(self, x: float) -> str:
+        """A route's share as the diagrams write it (`74.5%`; `74,5%` in ru and uk)."""
+        text = pct_rounded(x)
+        return text if self.tr.lang == "en" else text.replace(".", ",")
+
+
+def _route_label(route: Route, say: _Words) -> str:
+    parts = [say.share(route.share)]
     if route.via == "sla":
         parts.append("SLA")
     elif route.via in ("reply", "exhausted"):
-        parts.append("reply" if route.via == "reply" else "no reply")
+        parts.append(say("reply") if route.via == "reply" else say("no reply"))
     if route.after is not None and route.via != "sla":
-        parts.append("after " + ("/".join(q.text for q in route.after.args) if route.after.bare
-                                 else f"{route.after.kind}({', '.join(q.text for q in route.after.args)})"))
+        parts.append(say("after", after="/".join(q.text for q in route.after.args)
+                         if route.after.bare else
+                         f"{route.after.kind}({', '.join(q.text for q in route.after.args)})"))
     return " ".join(parts)
 
 
-def build_graph(funnel: FunnelFile) -> AccountGraph:
+def build_graph(funnel: FunnelFile, language: str | None = None) -> AccountGraph:
+    """The account's graph, its words in `language` (default: the account's; `--lang`
+    overrides both)."""
+    say = _Words(translator(choose(language if language is not None else
+                                   funnel.account.language if funnel.account else None)))
     flows = build_flows(funnel)
     ids: dict[StageKey, str] = {}
     clusters: list[Cluster] = []
     for pi, pipe in enumerate(funnel.pipelines):
-        cluster = Cluster(f"p{pi}", pipe.name.value + (" (main)" if pipe.main else ""))
+        cluster = Cluster(f"p{pi}", say("main", pipeline=pipe.name.value) if pipe.main
+                          else pipe.name.value)
         for si, stage in enumerate(pipe.stages):
             key = (pipe.name.value, stage.name.value)
             if key in ids:
@@ -68,7 +108,8 @@ def build_graph(funnel: FunnelFile) -> AccountGraph:
             ids[key] = f"p{pi}s{si}"
             cluster.nodes.append(GraphNode(
                 ids[key], stage.name.value, "stage", key=stage.key,
-                sla=f"{stage.sla.after.text} → {_target_text(stage.sla.target)}" if stage.sla else None,
+                sla=f"{stage.sla.after.text} → {_target_text(stage.sla.target, say)}"
+                if stage.sla else None,
                 respond=stage.respond.text if stage.respond else None))
         clusters.append(cluster)
     edges: list[GraphEdge] = []
@@ -91,56 +132,58 @@ def build_graph(funnel: FunnelFile) -> AccountGraph:
             if route.kind == "stage" and route.stage in ids:
                 dst = ids[route.stage]
             elif route.kind == "won":
-                dst = terminal_node(pi, "won", "won")
+                dst = terminal_node(pi, "won", say("won"))
             elif route.kind == "lost":
-                dst = terminal_node(pi, "lost", f"lost: {route.reason}")
+                dst = terminal_node(pi, "lost", say("lost", reason=str(route.reason)))
             elif route.kind == "stuck":
-                dst = terminal_node(pi, "stuck", "stays forever")
+                dst = terminal_node(pi, "stuck", say("stuck"))
             else:
                 continue
-            edges.append(GraphEdge(src, dst, _route_label(route)))
+            edges.append(GraphEdge(src, dst, _route_label(route, say)))
             if route.copy_to is not None and route.copy_to in ids:
-                edges.append(GraphEdge(dst, ids[route.copy_to], "copy", dashed=True))
+                edges.append(GraphEdge(dst, ids[route.copy_to], say("copy"), dashed=True))
         sla = flow.stage.sla
         if sla is not None and not any(r.via == "sla" for r in flow.routes):
             # The timeout path exists even with no `stay`: queued or slow deals take it.
             target = sla.target
             timeout_dst: str | None
             if isinstance(target, WonTarget):
-                timeout_dst = terminal_node(pi, "won", "won")
+                timeout_dst = terminal_node(pi, "won", say("won"))
             elif isinstance(target, LostTarget):
-                timeout_dst = terminal_node(pi, "lost", f"lost: {target.reason.value}")
+                timeout_dst = terminal_node(pi, "lost", say("lost", reason=target.reason.value))
             else:
                 found = funnel.resolve(target.ref, flow.pipeline)
                 timeout_dst = ids.get((found[0].name.value, found[1].name.value)) if found else None
             if timeout_dst is not None:
-                edges.append(GraphEdge(src, timeout_dst, f"timeout {sla.after.text}"))
+                edges.append(GraphEdge(src, timeout_dst, say("timeout", after=sla.after.text)))
                 if sla.copy_to is not None:
                     found = funnel.resolve(sla.copy_to.ref, flow.pipeline)
                     if found is not None and (copy_key := (found[0].name.value,
                                                            found[1].name.value)) in ids:
-                        edges.append(GraphEdge(timeout_dst, ids[copy_key], "copy", dashed=True))
+                        edges.append(GraphEdge(timeout_dst, ids[copy_key], say("copy"),
+                                               dashed=True))
     for ro_list in flows.reopens.values():
         for reopen, key in ro_list:
             pi = pipe_index[key[0]]
-            lost = terminal.get((str(pi), "lost" + f"lost: {reopen.reason.value}"))
+            lost = terminal.get((str(pi), "lost" + say("lost", reason=reopen.reason.value)))
             if lost and key in ids:
-                edges.append(GraphEdge(lost, ids[key], f"reopen {reopen.share.text}", dashed=True))
+                edges.append(GraphEdge(lost, ids[key], say("reopen", share=reopen.share.text),
+                                       dashed=True))
     outside: list[GraphNode] = []
     for si, (source, key) in enumerate(flows.sources):
         nid = f"src{si}"
         outside.append(GraphNode(nid, f"{source.name.value}: {source.rate.text}", "source"))
         if key in ids:
             edges.append(GraphEdge(nid, ids[key], ""))
-    return AccountGraph(clusters, outside, edges)
+    return AccountGraph(clusters, outside, edges, say("respond", limit="{limit}"))
 
 
-def _target_text(target: object) -> str:
+def _target_text(target: object, say: _Words) -> str:
     from ..model import LostTarget, StageTarget, WonTarget
 
     if isinstance(target, WonTarget):
-        return "won"
+        return say("sla won")
     if isinstance(target, LostTarget):
-        return f'lost "{target.reason.value}"'
+        return say("sla lost", reason=target.reason.value)
     assert isinstance(target, StageTarget)
     return target.ref.stage.value

@@ -21,7 +21,7 @@ def _text(s: str) -> str:
     return "".join(_ENTITIES.get(ch, ch) for ch in s)
 
 
-def _node(n: GraphNode) -> str:
+def _node(n: GraphNode, respond: str = "respond ≤ {limit}") -> str:
     label = _text(n.label)
     if n.kind == "stage":
         extra = []
@@ -30,7 +30,7 @@ def _node(n: GraphNode) -> str:
         if n.sla:
             extra.append(f"SLA {_text(n.sla)}")
         if n.respond:
-            extra.append(f"respond ≤ {n.respond}")
+            extra.append(_text(respond.format(limit=n.respond)))
         if extra:
             label += "<br/><small>" + "; ".join(extra) + "</small>"
         return f'{n.id}["{label}"]'
@@ -47,12 +47,12 @@ def render_mermaid(funnel: FunnelFile) -> str:
     g = build_graph(funnel)
     lines = ["flowchart LR"]
     for n in g.outside:
-        lines.append(f"  {_node(n)}")
+        lines.append(f"  {_node(n, g.respond)}")
     for c in g.clusters:
         lines.append(f'  subgraph {c.id}["{_text(c.label)}"]')
         lines.append("    direction LR")
         for n in c.nodes:
-            lines.append(f"    {_node(n)}")
+            lines.append(f"    {_node(n, g.respond)}")
         lines.append("  end")
     for e in g.edges:
         arrow = "-.->" if e.dashed else "-->"
