@@ -122,7 +122,7 @@ def test_the_money_table_sets_simulated_beside_exact(money_report: tuple[Tables,
         assert per_month == cash(exact["per_month"][key])
         assert per_year == cash(exact["per_year"][key])
     # Two members at 150k a month: no spread, and the same in both.
-    assert totals["затраты на команду"] == ["300 тыс. ₽", "300 тыс. ₽", "3.6 млн ₽"]
+    assert totals["затраты на команду"] == ["300 тыс. ₽", "300 тыс. ₽", "3,6 млн ₽"]
     sources = {r[0]: r for r in money[1][1:]}
     assert set(sources) == {"Сайт", "Партнеры", "команда Менеджеры: 2 × 150 тыс. ₽"}
     partners = sources["Партнеры"]

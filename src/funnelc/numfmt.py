@@ -154,14 +154,14 @@ def currency_sign(currency: str | None) -> str:
 
 @_finite
 def money_in(x: float, currency: str | None = None, language: str | None = None) -> str:
-    """Money as the account's readers write it: `1.38 млрд ₽` in Russian (`тыс.`, `млн`,
+    """Money as the account's readers write it: `1,38 млрд ₽` in Russian (`тыс.`, `млн`,
     `млрд`; Ukrainian `тис.`), `$1.38B` or `1.38B ₽` otherwise; three significant
     digits, as `money`."""
     sign = currency_sign(currency)
     words = _WORDS.get(language or "")
-    if words is not None:
-        body = next((f"{_sig3(x / div)} {word}" for div, word in words if abs(x) >= div),
-                    _sig3(x))
+    if words is not None:  # Russian and Ukrainian write a decimal comma: `1,38 млрд ₽`
+        body = next((f"{_sig3(x / div).replace('.', ',')} {word}" for div, word in words
+                     if abs(x) >= div), _sig3(x).replace(".", ","))
         return f"{body} {sign}".rstrip()
     body = money(x)
     if sign in _PREFIXED:
@@ -171,14 +171,14 @@ def money_in(x: float, currency: str | None = None, language: str | None = None)
 
 def money_pm(mean: float, half: float, currency: str | None = None,
              language: str | None = None) -> str:
-    """A money estimate written once in the mean's scale: `202 ±126 млн ₽` (Russian and
+    """A money estimate written once in the mean's scale: `202 ±126 млн ₽`, `5,54 ±5,15 млн ₽` (Russian and
     Ukrainian, where the scale word and sign would otherwise come twice and wrap the
     cell); other languages `$202M ±$126M` as `money_in` writes each."""
     words = _WORDS.get(language or "")
     if words is None or not (math.isfinite(mean) and math.isfinite(half)):
         return f"{money_in(mean, currency, language)} ±{money_in(half, currency, language)}"
     div, word = next(((d, w) for d, w in words if abs(mean) >= d), (1.0, ""))
-    body = f"{_plain(mean / div)} ±{_plain(half / div)}"
+    body = f"{_plain(mean / div)} ±{_plain(half / div)}".replace(".", ",")
     return " ".join(p for p in (body, word, currency_sign(currency)) if p)
 
 

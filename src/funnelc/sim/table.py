@@ -133,10 +133,23 @@ def _conversion(w: _Words, conv: Estimate) -> str:
     return w.tr.pct(conv.mean) + (f" ±{w.tr.sig(conv.ci95 * 100, 2)}" if conv.ci95 else "")
 
 
+def _cash(e: Estimate | None, currency: str | None, lang: str) -> str:
+    """`202 ±126 млн ₽`: the scale and sign once (as `est_money` writes English)."""
+    if e is None or e.mean is None:
+        return DASH
+    if not e.ci95:
+        return money_in(e.mean, currency, lang)
+    return money_pm(e.mean, e.ci95, currency, lang)
+
+
 def _pipeline_table(w: _Words, result: SimResult) -> Table:
     _, f = w._, w.f
     cur = result.account.currency
-    revenue = _("revenue ({currency})").format(currency=cur) if cur else _("revenue")
+    # English keeps its plain figures under "revenue (RUB)"; other languages write each
+    # figure as money (`6,03 ±2,32 млн ₽`), as the money table does.
+    as_money = not f.english
+    revenue = (_("revenue") if as_money or not cur
+               else _("revenue ({currency})").format(currency=cur))
     table = Table(title=_("pipelines"), title_justify="left")
     for col, left in ((_("pipeline"), True), (_("started"), False), (_("won"), False),
                       (_("lost"), False), (_("conversion"), False),
@@ -152,7 +165,8 @@ def _pipeline_table(w: _Words, result: SimResult) -> Table:
                       _conversion(w, p.conversion),
                       f"{f.hours(p.cycle_time_won_hours.mean.mean)} / "
                       f"{f.hours(p.cycle_time_won_hours.p90.mean)}",
-                      f.est(p.revenue_won), plain(shape))
+                      _cash(p.revenue_won, cur, w.tr.lang) if as_money else f.est(p.revenue_won),
+                      plain(shape))
     return table
 
 
@@ -177,12 +191,7 @@ def _money_table(w: _Words, money: MoneyResult) -> Table:
     _, f = w._, w.f
 
     def cash(e: Estimate | None) -> str:
-        """`202 ±126 млн ₽`: the scale and sign once (as `est_money` writes English)."""
-        if e is None or e.mean is None:
-            return DASH
-        if not e.ci95:
-            return money_in(e.mean, cur, lang)
-        return money_pm(e.mean, e.ci95, cur, lang)
+        return _cash(e, cur, lang)
 
     table = Table(title=_("money (observed window)"), title_justify="left")
     for col, left in (("", True), (_("leads"), False), (_("won"), False), (_("revenue"), False),
