@@ -42,6 +42,17 @@ def _english(key: str, value: Value) -> object:
     return value
 
 
+class _Decimal(float):
+    """A figure that keeps the template's format (`{share:.1%}`) but writes the decimal
+    comma of Russian and Ukrainian (`1,7%`, not `1.7%`)."""
+
+    def __format__(self, spec: str) -> str:
+        return format(float(self), spec).replace(".", ",")
+
+    def __str__(self) -> str:
+        return format(self, "")
+
+
 class Note(str):
     """`Note(N_("{where}: {count} moves {label}…"), where=…, count=…, label=…)`; a note
     whose words agree with a count is made with `_n`."""
@@ -77,6 +88,8 @@ class Note(str):
                 fields[key] = hours(float(value))
             elif isinstance(value, tuple):
                 fields[key] = "; ".join(say(v, tr, label, hours) for v in value)
+            elif isinstance(value, float) and tr.lang != "en":
+                fields[key] = _Decimal(value)
             else:
                 fields[key] = _english(key, value)
         if self.plural is not None:
