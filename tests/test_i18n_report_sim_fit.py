@@ -144,6 +144,17 @@ def test_simulate_tables_speak_the_account_language(lang: str, name: str,
     assert _english_in(text.replace(str(PIPELINES / f"{name}.funnel"), "")) == []
 
 
+def test_simulate_money_is_money_with_a_decimal_comma() -> None:
+    """Regression: the pipelines table's revenue was `6 026 667 ±2 323 112` under
+    `выручка (RUB)`, and the money table wrote `5.54 ±5.15 млн ₽` with a point."""
+    text = _run("simulate", str(PIPELINES / "courses.funnel"), *RU_RUN)
+    row = next(line for line in text.splitlines() if line.startswith("│ Продажи курсов "))
+    revenue = row.split("│")[7].strip()
+    assert re.fullmatch(r"\d+(,\d+)? ±\d+(,\d+)? (тыс\.|млн|млрд) ₽", revenue), revenue
+    assert "выручка (RUB)" not in text
+    assert not re.search(r"\d\.\d+ (±\d+(\.\d+)? )?(тыс\.|млн|млрд) ₽", text)
+
+
 def test_simulate_in_english_with_lang_en() -> None:
     text = _run("simulate", str(PIPELINES / "courses.funnel"), *RU_RUN, "--lang", "en")
     assert "2 replications × 40 days (30 warm-up)" in text
