@@ -32,8 +32,9 @@ from funnelc.serve.workspace import Workspace
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 STATIC = Path(__file__).resolve().parent.parent / "src" / "funnelc" / "serve" / "static"
-KEPT = {"amocrm", "respond", "sla"}
-"""Words the page keeps in every language: the CRM's name and the funnel keywords."""
+KEPT = {"amocrm", "respond", "sla", "noqa"}
+"""Words the page keeps in every language: the CRM's name, the funnel keywords and the
+suppression comment's `noqa`."""
 
 
 def _english_words() -> set[str]:
@@ -84,7 +85,8 @@ def _keys_the_script_asks_for() -> set[str]:
 
 @pytest.mark.parametrize(("name", "lang", "phrases"), [
     ("cottages", "ru", {"save": "Сохранить", "days": "дни", "state:finished": "завершена",
-                        "control:team_size": "команда {name}: размер"}),
+                        "control:team_size": "команда {name}: размер",
+                        "fix:did-you-mean": "заменить на {guess}"}),
     ("developer", "uk", {"save": "Зберегти", "reps": "прогони", "state:cancelled": "скасована",
                          "what:load ρ": "завантаження ρ", "subject:account": "акаунт"}),
 ])

@@ -154,7 +154,9 @@ def test_a_workshop_session(browser: object, served: tuple[str, Path]) -> None:
 
     # Fix it with the one-click fix.
     seen = _checked(driver)
-    driver.find_element(By.CSS_SELECTOR, "#diagnostics .fix.did-you-mean").click()  # type: ignore[attr-defined]
+    fix = driver.find_element(By.CSS_SELECTOR, "#diagnostics .fix.did-you-mean")  # type: ignore[attr-defined]
+    assert fix.text.startswith("заменить на "), fix.text  # the page speaks the account's Russian
+    fix.click()
     _checked_after(driver, seen)
     _wait(driver, "!document.querySelector('.cm-lintRange-error') && "
                   "document.querySelectorAll('#diagnostics .diag').length === 0")

@@ -78,6 +78,9 @@ _LABELS: dict[str, str] = {
     "what:respond breach": C_("workshop", "respond breach"),
     "what:revenue per month": C_("workshop", "revenue per month"),
     "subject:account": C_("workshop", "account"),
+    "fix:did-you-mean": C_("workshop", "replace with {guess}"),
+    "fix:noqa": C_("workshop", "suppress {code} here (noqa)"),
+    "error": C_("workshop", "error: {message}"),
 }
 """The page's words by the key the script asks for (`L("save")`). `control:KIND`,
 `what:WHAT`, `state:STATE` and `note:NOTE` say a slider, a what-if change, a run's state

@@ -91,7 +91,10 @@
       };
       d.fixes.forEach(f => {
         const b = document.createElement("button");
-        b.type = "button"; b.className = "fix " + f.kind; b.textContent = f.title;
+        const words = S.labels["fix:" + f.kind];
+        b.type = "button"; b.className = "fix " + f.kind;
+        b.textContent = words ? fill(words, {guess: f.edits.length ? f.edits[0].insert : "",
+                                             code: d.code}) : f.title;
         b.onclick = () => view.dispatch({changes: f.edits.map(e => ({from: e.start, to: e.end,
           insert: e.insert}))});
         li.appendChild(b);
@@ -378,7 +381,7 @@
   $("amocrm-plan").onclick = async () => {
     const {status: code, data} = await api("/api/amocrm/plan", {text: text()});
     if (code !== 200) { $("amocrm-out").textContent = data.error; return; }
-    $("amocrm-out").textContent = data.lines.concat(data.errors.map(e => "error: " + e)).join("\n");
+    $("amocrm-out").textContent = data.lines.concat(data.errors.map(e => fill(L("error"), {message: e}))).join("\n");
     $("amocrm-apply").disabled = !(data.changes > 0 && !data.errors.length);
   };
   $("amocrm-apply").onclick = async () => {
@@ -386,7 +389,7 @@
     const {status: code, data} = await api("/api/amocrm/apply", {text: text(), confirm: true});
     $("amocrm-out").textContent = code !== 200 ? data.error :
       data.lines.join("\n") + "\n" + (data.applied ? L("applied") : L("not_applied")) +
-      data.refused.map(r => "\nerror: " + r).join("");
+      data.refused.map(r => "\n" + fill(L("error"), {message: r})).join("");
     $("amocrm-apply").disabled = true;
   };
 
