@@ -127,6 +127,9 @@ def test_an_english_file_keeps_the_page_english(tmp_path: Path, pool: SimPool) -
     assert state["labels"]["save"] == "Save" and state["labels"]["days"] == "days"
     assert state["plurals"]["reps_done"]["one"] == "{done} of {total} replication"
     assert state["plurals"]["reps_done"]["other"] == "{done} of {total} replications"
+    # The page's copy of each target's description is the exporter's own, word for word.
+    assert {t["name"]: state["labels"][f"target:{t['name']}"] for t in state["targets"]} \
+        == {t["name"]: t["description"] for t in state["targets"]}
 
 
 def test_every_english_word_of_the_page_is_replaced_by_its_label() -> None:
@@ -139,3 +142,16 @@ def test_every_english_word_of_the_page_is_replaced_by_its_label() -> None:
                         page)
     missing = [i for i, words in worded if i not in relabelled and words.strip() != "amoCRM"]
     assert missing == []
+
+
+def test_the_export_tab_describes_every_target_in_the_language(tmp_path: Path,
+                                                              pool: SimPool) -> None:
+    """The Export tab's line under each target: the exporter's description, said in the
+    account's language (the CRM and file-format names as they are)."""
+    state = _state(tmp_path, pool, "developer")
+    english = {t["name"]: t["description"] for t in state["targets"]}
+    said = {name: state["labels"].get(f"target:{name}") for name in english}
+    assert said["mermaid"] == "схема Mermaid усіх воронок"
+    assert said["playbook-md"] == "регламент для менеджерів (Markdown)"
+    assert [n for n, text in said.items() if text is None or text == english[n]
+            or not re.search("[а-яіїєґ]", text)] == []

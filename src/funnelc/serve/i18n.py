@@ -16,6 +16,7 @@ from ..i18n import C_, LANGUAGES, choose, translator
 __all__ = ["LANGUAGES", "language_of", "labels", "plurals"]
 
 _CONTEXT = "workshop"
+_TARGETS_CONTEXT = "export target"
 
 _LABELS: dict[str, str] = {
     "title": C_("workshop", "Workshop"),
@@ -87,6 +88,29 @@ _LABELS: dict[str, str] = {
 and the live view's note by the machine values the API sends (which stay English)."""
 
 
+_TARGETS: dict[str, str] = {
+    "amocrm": C_("export target", "amoCRM API v4 bundle: pipelines, statuses, custom fields, "
+                                  "required statuses"),
+    "bitrix24": C_("export target", "Bitrix24 REST calls (crm.category.add, "
+                                    "crm.status.add/update)"),
+    "pipedrive": C_("export target", "Pipedrive API v2 requests (pipelines, stages with "
+                                     "probability and rotting, fields)"),
+    "hubspot": C_("export target", "HubSpot CRM v3 deal pipelines with stage probabilities"),
+    "salesforce": C_("export target", "Salesforce metadata folder (opportunity stages, sales "
+                                      "processes, package.xml)"),
+    "salesforce-sfdx": C_("export target", "Salesforce sfdx project in source format (the same "
+                                           "metadata: sfdx-project.json, force-app/, "
+                                           "manifest/package.xml)"),
+    "mermaid": C_("export target", "Mermaid flowchart of all pipelines"),
+    "dot": C_("export target", "Graphviz DOT graph of all pipelines"),
+    "playbook-md": C_("export target", "manager playbook (Markdown)"),
+    "playbook-html": C_("export target", "manager playbook (HTML)"),
+    "json": C_("export target", "the typed model as JSON (see `funnelc schema`)"),
+}
+"""What the Export tab says of each target (`target:NAME`): the exporters' own
+descriptions, which `funnelc export --help` keeps in English."""
+
+
 def _np(context: str, singular: str, plural: str) -> tuple[str, str]:
     """Mark a plural message with a context for extraction (`npgettext`)."""
     return singular, plural
@@ -117,7 +141,10 @@ def language_of(funnel: m.FunnelFile | None) -> str:
 def labels(language: str) -> dict[str, str]:
     """The page's words in `language`."""
     tr = translator(language)
-    return {key: tr.pgettext(_CONTEXT, text) for key, text in _LABELS.items()}
+    words = {key: tr.pgettext(_CONTEXT, text) for key, text in _LABELS.items()}
+    words.update({f"target:{name}": tr.pgettext(_TARGETS_CONTEXT, text)
+                  for name, text in _TARGETS.items()})
+    return words
 
 
 def plurals(language: str) -> dict[str, dict[str, str]]:

@@ -367,7 +367,7 @@
       const row = document.createElement("div");
       row.className = "row";
       row.innerHTML = `<button type="button" data-target="${esc(t.name)}">${esc(t.name)}</button>` +
-        `<span>${esc(t.description)}</span>`;
+        `<span>${esc(S.labels["target:" + t.name] || t.description)}</span>`;
       row.querySelector("button").onclick = async () => {
         const {status: code, data} = await api("/api/export", {text: text(), target: t.name});
         if (code !== 200) { $("export-out").textContent = data.error; return; }
