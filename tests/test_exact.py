@@ -447,7 +447,9 @@ def _approx_equal(got: Any, want: Any, where: str = "$") -> None:
 def test_analyze_prints_tables_and_writes_golden_json(tmp_path: Path) -> None:
     src = ANALYSIS / "cottages_fixed.funnel"
     out = tmp_path / "analysis.json"
-    result = invoke(str(src), "--json", str(out))
+    # The account speaks Russian: its tables are read in English here (--lang en), in
+    # Russian in test_i18n_analyze.
+    result = invoke(str(src), "--json", str(out), "--lang", "en")
     assert result.exit_code == 0, result.output
     for text in ("Расчет с сайта", "Первичный контакт", "conversion 39.3%", "teams",
                  "expected revenue", "respond breach", "working calendar"):

@@ -30,9 +30,9 @@ MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", 
                    "(default: the annual mean).")
 @click.option("--scenario", default=None, metavar="NAME",
               help="Apply this scenario's overrides first.")
+@lang_option()
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
-@lang_option()
 def analyze_command(file: str, fmt: str, output_path: str | None, json_path: str | None,
                     month: str | None, scenario: str | None, color: str) -> None:
     """Exact funnel maths for FILE: per stage expected visits per lead, arrivals, P(win),
