@@ -126,10 +126,18 @@ def test_money_prints_in_the_accounts_currency_and_language(tmp_path: Path) -> N
     result = CliRunner().invoke(cli, ["analyze", str(write(tmp_path, TWO_SOURCES))])
     assert result.exit_code == 0, result.output
     out = result.stdout
-    for text in ("money (exact, annual mean)", "per month", "per year", "profit",
-                 "cost per won deal", "тыс. ₽", "млн ₽", "source Сайт",
-                 "team Менеджеры: 3 × 90 тыс. ₽", "gave up waiting at Продажи.Заявка"):
+    for text in ("деньги (точный расчёт, в среднем за год)", "в месяц", "в год", "прибыль",
+                 "затраты на успешную сделку", "тыс. ₽", "млн ₽", "источник Сайт",
+                 "команда Менеджеры: 3 × 90 тыс. ₽", "не дождались на этапе Продажи.Заявка",
+                 "+1\u00a0781%"):  # a no-break space between thousands
         assert text in out, text
+    english = CliRunner().invoke(cli, ["analyze", str(write(tmp_path, TWO_SOURCES)),
+                                       "--lang", "en"]).stdout
+    for text in ("money (exact, annual mean)", "per month", "per year", "profit",
+                 "cost per won deal", "source Сайт", "team Менеджеры: 3 × 90 тыс. ₽",
+                 "gave up waiting at Продажи.Заявка", "+1,781%"):
+        assert text in english, text
+    assert "e+03%" not in out + english  # a return on cost is never in scientific notation
 
 
 def test_a_seasonal_year_adds_up_twelve_months_each_with_its_own_give_ups(

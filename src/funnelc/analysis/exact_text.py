@@ -146,11 +146,12 @@ def headers(names: tuple[str, ...], f: Figures | None = None) -> list[str]:
     return [_(f, h) if h else h for h in names]
 
 
-def signed_return(x: float | None) -> str:
-    """Return on cost as a signed percentage (`+311%`), as simulate writes it."""
+def signed_return(x: float | None, f: Figures | None = None) -> str:
+    """Return on cost as a signed percentage (`+311%`, `+1,780%`; never `+1.78e+03%`), in
+    the language of `f` when given (`+1 780%`)."""
     if x is None:
         return DASH
-    return ("+" if x > 0 else "") + f"{x * 100:.3g}%"
+    return ("+" if x > 0 else "") + (num if f is None else f.num)(x * 100) + "%"
 
 
 def money_rows(money: ExactMoney, f: Figures | None = None) -> list[list[str]]:
@@ -187,7 +188,7 @@ def source_money_rows(money: ExactMoney, f: Figures | None = None) -> list[list[
              money_in(s.revenue_per_month, cur, lang) if s.revenue_per_month is not None
              else DASH, money_in(s.cost_per_month, cur, lang),
              money_in(s.cost_per_won, cur, lang),
-             signed_return(s.return_on_cost)] for s in money.sources]
+             signed_return(s.return_on_cost, f)] for s in money.sources]
     rows += [[_(f, N_("team {team}: {size} × {cost}")).format(
         team=t.team, size=t.size, cost=money_in(t.member_cost_per_month, cur, lang)),
               "", "", "", money_in(t.cost_per_month, cur, lang), "", ""] for t in money.teams]
