@@ -7,6 +7,7 @@ sliders, bad requests, the token beyond loopback, and the command itself."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -207,6 +208,11 @@ def test_a_simulation_streams_each_replication_and_ends_as_simulate_does(
     graves = {(s["pipeline"], s["stage"]) for s in simulated["stages"]
               if s["graveyard"]["is_graveyard"]}
     assert {(s["pipeline"], s["stage"]) for s in final["stages"] if s["is_graveyard"]} == graves
+    # Why, in the account's Russian for the page and as the verdicts' English for JSON.
+    grave = next(s for s in final["stages"] if s["is_graveyard"])
+    assert len(grave["said"]) == len(grave["reasons"]) > 0
+    assert all(re.search("[а-я]", r) and not re.search("[A-Za-z]{4,}", r.replace("SLA", ""))
+               for r in grave["said"]), grave["said"]
 
 
 def test_a_simulation_is_cancelled(client: TestClient, cottages: Path) -> None:

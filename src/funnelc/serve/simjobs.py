@@ -72,6 +72,9 @@ class StageVerdict:
     stage: str
     is_graveyard: bool
     reasons: tuple[str, ...]
+    """Why it is a graveyard, as the verdict's English messages (JSON readers)."""
+    said: tuple[str, ...]
+    """The same reasons in the page's language (`sim.verdict_words`), for the page."""
     entered: float | None
     wip_final: float | None
     backlog: tuple[float, ...]
@@ -127,10 +130,17 @@ def _thin(values: list[float]) -> tuple[float, ...]:
     return tuple(values[int(i * step)] for i in range(PLOT_POINTS))
 
 
-def view_of(result: SimResult) -> tuple[tuple[StageVerdict, ...], tuple[TeamUse, ...],
-                                        tuple[PipelineUse, ...]]:
+def view_of(result: SimResult, language: str | None = None) -> tuple[
+        tuple[StageVerdict, ...], tuple[TeamUse, ...], tuple[PipelineUse, ...]]:
+    """What the page draws of `result`, the verdicts' reasons also in `language` (the
+    account's; `--lang` overrides it)."""
+    from ..i18n import choose, translator
+    from ..sim.verdict_words import reason_text
+
+    tr = translator(choose(language))
     stages = tuple(StageVerdict(s.pipeline, s.stage, s.graveyard.is_graveyard,
                                 tuple(r.message for r in s.graveyard.reasons),
+                                tuple(reason_text(tr, s, r) for r in s.graveyard.reasons),
                                 _mean(s.entered), _mean(s.wip_final), _thin(s.wip_daily))
                    for s in result.stages)
     teams = tuple(TeamUse(t.team, t.size, t.utilization.mean, t.utilization.ci95,
@@ -192,8 +202,10 @@ class SimJob:
             done = len(self.reps)
             config = SimConfig(days=self.config.days, warmup_days=self.config.warmup_days,
                                reps=done, seed=self.config.seed, jobs=1)
-            stages, teams, pipes = view_of(summarize(self.model, self.net, config,
-                                                     list(self.reps)))
+            account = self.model.account
+            stages, teams, pipes = view_of(
+                summarize(self.model, self.net, config, list(self.reps)),
+                account.language if account is not None else None)
         self.view = SimView(self.id, self.state, len(self.reps), self.config.reps,
                             time.monotonic() - self.started, self.version, self.message,
                             stages, teams, pipes)

@@ -303,7 +303,7 @@
           const s = v.stages.find(x => x.pipeline === p.pipeline && x.stage === stage);
           return `<tr data-stage="${esc(stage)}"><td>${esc(stage)}</td><td>${num(n, 0)}</td>` +
             `<td>${s ? spark(s.backlog) : ""}</td><td class="verdict${s && s.is_graveyard ? " graveyard" : ""}">` +
-            `${s && s.is_graveyard ? L("graveyard") + ": " + esc(s.reasons.join("; ")) : ""}</td></tr>`;
+            `${s && s.is_graveyard ? L("graveyard") + ": " + esc((s.said || s.reasons).join(" ")) : ""}</td></tr>`;
         }).join("") + `</table>`).join("");
     drawDiagram();
   }
