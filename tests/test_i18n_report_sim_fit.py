@@ -268,3 +268,15 @@ def test_fit_backtest_speaks_the_account_language(tmp_path: Path, lang: str,
     assert _english_in(result.stdout.replace(str(html_path), "")) == []
     page = html_path.read_text(encoding="utf-8")
     assert _english_in(_page_text(page).replace(str(tmp_path), "")) == []
+
+
+def test_the_exact_sections_month_is_a_word_in_the_pages_language() -> None:
+    """The page said «…с интенсивностью за mar» (the raw `month` value)."""
+    from types import SimpleNamespace
+
+    from funnelc.i18n import translator
+    from funnelc.report.html import _month_word
+
+    assert _month_word(SimpleNamespace(english=False, tr=translator("ru")), "mar") == "март"
+    assert _month_word(SimpleNamespace(english=False, tr=translator("uk")), "mar") == "березень"
+    assert _month_word(SimpleNamespace(english=True, tr=translator("en")), "mar") == "mar"

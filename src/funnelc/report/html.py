@@ -34,6 +34,7 @@ from ..i18n import N_, Translator, choose, translator
 from ..i18n.figures import Figures
 from ..i18n.note import say
 from ..i18n.words import route_label_text
+from ..model import MONTHS
 from ..numfmt import money_in, money_pm
 from ..sim.verdict_words import reasons_text
 from .fmt import DASH, est, limit, money
@@ -649,6 +650,14 @@ def _exact_money(w: _Words, m: ExactMoney, percent: Callable[[float | None], str
     return "".join(out)
 
 
+def _month_word(w: _Words, month: str) -> str:
+    """`--month mar` as the page's language names it («март», «березень»); English keeps
+    the option's own word."""
+    if w.english or month not in MONTHS:
+        return month
+    return w.tr.month(MONTHS.index(month) + 1)
+
+
 def _exact(w: _Words, data: ReportData) -> str:
     _, f = w._, w.f
     ex = data.exact
@@ -658,7 +667,8 @@ def _exact(w: _Words, data: ReportData) -> str:
                   "their annual mean rate."), analyze="funnelc analyze") if ex.month is None
                else w.code(N_("What follows from the file without simulating ({analyze}), "
                               "sources at their rate for {month}."),
-                           plain={"month": ex.month}, analyze="funnelc analyze"))
+                           plain={"month": _month_word(w, ex.month)},
+                           analyze="funnelc analyze"))
            + "</p>"]
     for p in ex.pipelines:
         out.append(_exact_pipeline(w, p))
