@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 
-from funnelc.api import finish_checks, load_file
+from funnelc.api import load_file
 from funnelc.commands.lint_setup import LintSetup
 from funnelc.lint import background
-from funnelc.lint.runner import lint_report
 
 needs_fork = pytest.mark.skipif(
     not sys.platform.startswith("linux") or background._cpus() < 2,
@@ -67,26 +66,90 @@ def test_worker_output_is_the_single_process_output(big: Path, fmt: str) -> None
         assert '"suppressions"' in alone.stdout  # the noqa came back from the worker
 
 
+# The worker forks only from a process with no other thread (fork copies one thread
+# and whatever locks the others hold). A test run has threads of its own (test servers,
+# executors), so these checks run in a fresh interpreter, as `funnelc check` does.
+_IN_FRESH_PROCESS = """
+import json, os, sys
+from funnelc.api import finish_checks, load_file
+from funnelc.commands.lint_setup import LintSetup
+from funnelc.lint import background
+from funnelc.lint.runner import lint_report
+
+path, crash = sys.argv[1], sys.argv[2] == "crash"
+if crash:  # the worker is a fork of this process: the patched function is what it runs
+    parent, real = os.getpid(), background.run_rules
+
+    def crashes_in_the_worker(*args, **kwargs):
+        if os.getpid() != parent:
+            raise RuntimeError("a rule crashed")
+        return real(*args, **kwargs)
+
+    background.run_rules = crashes_in_the_worker
+setup = LintSetup.from_cli((), (), (), None)
+loaded = load_file(path, checks=False)
+pending = setup.start(loaded)
+finish_checks(loaded)
+config = setup.config_for(loaded.path)
+out = {"started": pending is not None, "ok": loaded.ok}
+if pending is not None:
+    sent = []
+    result = background.Pending.result
+
+    def recorded(self):
+        found = result(self)
+        sent.append(found is not None)
+        return found
+
+    background.Pending.result = recorded
+    both = setup.run(loaded, pending)  # the command's own path: the worker's, or here
+    here = lint_report(loaded, config)
+    out.update(worker_sent=sent == [True], same=both.diagnostics == here.diagnostics,
+               same_suppressed=[(d, s.span) for d, s in both.suppressed]
+               == [(d, s.span) for d, s in here.suppressed],
+               suppressed=len(here.suppressed), findings=len(both.diagnostics),
+               codes=sorted({d.code for d in here.diagnostics}))
+print(json.dumps(out))
+"""
+
+
+def _fresh(path: Path, mode: str) -> dict[str, Any]:
+    import json
+
+    done = subprocess.run([sys.executable, "-c", _IN_FRESH_PROCESS, str(path), mode],
+                          capture_output=True, text=True, timeout=300, check=True)
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
 @needs_fork
 def test_the_worker_is_used_for_a_big_file_and_the_report_is_lints(big: Path) -> None:
-    setup = LintSetup.from_cli((), (), (), None)
-    loaded = load_file(big, checks=False)
-    pending = setup.start(loaded)
-    assert pending is not None
-    finish_checks(loaded)
-    assert loaded.ok
-    config = setup.config_for(loaded.path)
-    from_both = pending.report(loaded.model, loaded.comments, config, loaded.path)
-    assert pending.done
-    assert from_both is not None
-    here = lint_report(loaded, config)
-    assert from_both.diagnostics == here.diagnostics
-    assert [(d, s.span) for d, s in from_both.suppressed] == \
-        [(d, s.span) for d, s in here.suppressed]
-    assert len(here.suppressed) == 1
+    got = _fresh(big, "plain")
+    assert got["started"] and got["ok"] and got["worker_sent"]
+    assert got["same"] and got["same_suppressed"] and got["suppressed"] == 1
     # Both processes found something: the split is real.
-    codes = {d.code for d in here.diagnostics}
+    codes = set(got["codes"])
     assert codes & background.WORKER_RULES and codes - background.WORKER_RULES
+
+
+@needs_fork
+def test_a_failing_worker_loses_nothing(big: Path) -> None:
+    got = _fresh(big, "crash")
+    assert got["started"] and not got["worker_sent"]
+    assert got["same"] and got["findings"] > background.MIN_STAGES
+
+
+def test_another_thread_keeps_lint_in_process(big: Path) -> None:
+    import threading
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert LintSetup.from_cli((), (), (), None).start(load_file(big, checks=False)) is None
+    finally:
+        stop.set()
+        thread.join()
 
 
 def test_small_files_and_the_switch_keep_lint_in_process(big: Path,
@@ -109,27 +172,3 @@ def test_a_file_with_errors_drops_the_workers_report(tmp_path: Path) -> None:
     assert forked.stderr == alone.stderr
     assert "error[FN201]" in forked.stderr
     assert "FN101" not in forked.stderr  # no lint on a file with errors
-
-
-@needs_fork
-def test_a_failing_worker_loses_nothing(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    parent = os.getpid()
-    real = background.run_rules
-
-    def crashes_in_the_worker(*args: Any, **kwargs: Any) -> Any:
-        if os.getpid() != parent:
-            raise RuntimeError("a rule crashed")
-        return real(*args, **kwargs)
-
-    setup = LintSetup.from_cli((), (), (), None)
-    loaded = load_file(big, checks=False)
-    # The worker is a fork of this process: the patched function is what it runs.
-    monkeypatch.setattr(background, "run_rules", crashes_in_the_worker)
-    pending = setup.start(loaded)
-    assert pending is not None
-    finish_checks(loaded)
-    # The worker sent nothing: `run` lints everything here.
-    report = setup.run(loaded, pending)
-    assert pending.done
-    assert len(report.diagnostics) > background.MIN_STAGES
-    assert report.diagnostics == lint_report(loaded, setup.config_for(loaded.path)).diagnostics
