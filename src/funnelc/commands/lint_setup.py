@@ -79,7 +79,5 @@ class LintSetup:
                 pending.cancel()
             return LintReport()
         if pending is not None:
-            report = pending.report(loaded.model, loaded.comments, config, loaded.path)
-            if report is not None:
-                return report
+            return pending.report(loaded.model, loaded.comments, config, loaded.path)
         return lint_report(loaded, config)

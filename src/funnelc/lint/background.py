@@ -16,8 +16,8 @@ something on every stage (findings are pickled). Any split gives the same report
   requires (rules read a model the checks have vouched for); otherwise they are
   discarded and the worker killed.
 * A worker that fails in any way (an exception, a signal, findings that do not
-  unpickle) sends nothing, and the caller lints in its own process, so a bug in a rule
-  still surfaces where it always did, with its traceback.
+  unpickle) sends nothing, and the parent runs the worker's rules itself, so no finding
+  is lost and a bug in a rule still surfaces where it always did, with its traceback.
 
 It runs only where it pays and is safe: on Linux (where `fork` of a process without
 threads is well defined), with two or more CPUs available to the process, no other
@@ -112,17 +112,20 @@ class Pending:
     done: bool = False
 
     def report(self, model: FunnelFile, comments: Iterable[object], config: LintConfig,
-               path: str) -> LintReport | None:
-        """The lint report of the model (as `lint_report` makes it), or None when the
-        worker failed (then lint in this process)."""
+               path: str) -> LintReport:
+        """The lint report of the model, as `lint_report` makes it. When the worker
+        failed, its rules run here too (so a crashing rule raises here, as it would
+        without a worker)."""
         from ..gcpause import gc_paused
 
         with gc_paused():
-            mine = run_rules(LintContext(model), config, path,
+            ctx = LintContext(model)
+            mine = run_rules(ctx, config, path,
                              [r for r in RULES if r.code not in WORKER_RULES])
             theirs = self.result()
             if theirs is None:
-                return None
+                theirs = run_rules(ctx, config, path,
+                                   [r for r in RULES if r.code in WORKER_RULES])
             return finish(model, comments, config, path, {**mine, **theirs})
 
     def result(self) -> Found | None:
@@ -202,7 +205,7 @@ def _work(read_fd: int, write_fd: int, model: FunnelFile, config: LintConfig,
             while view:
                 view = view[os.write(write_fd, view):]
         status = 0
-    except BaseException:  # noqa: BLE001 - the parent lints again and shows any error
+    except BaseException:  # noqa: BLE001 - the parent runs these rules again, shows any error
         status = 1
     finally:
         os._exit(status)
