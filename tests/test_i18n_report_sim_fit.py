@@ -105,6 +105,17 @@ def test_report_page_speaks_russian_and_ukrainian(
 
 
 @pytest.mark.parametrize("lang", ["ru", "uk"])
+def test_report_pipelines_revenue_is_money(reports: dict[str, tuple[str, str, str]],
+                                           lang: str) -> None:
+    """Regression: the page's pipelines table read `5 540 000 ±5 146 013` under
+    `выручка RUB`, next to a card that said `5,54 ±5,15 млн ₽`."""
+    text = reports[lang][2]
+    assert not re.search(r"\d \d{3} \d{3} ±", text)
+    assert " RUB" not in text and " UAH" not in text
+    assert re.search(r"\d+(,\d+)? ±\d+(,\d+)? (тыс\.|тис\.|млн|млрд) (₽|₴)", text)
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk"])
 def test_report_prints_its_money_and_files_in_the_language(
         reports: dict[str, tuple[str, str, str]], lang: str) -> None:
     printed = reports[lang][0]

@@ -263,6 +263,15 @@ def _expected_money(w: _Words, data: ReportData) -> str:
     return w.code(N_("no source has a {value}"), value="value")
 
 
+def _cash(w: _Words, value: Estimate, currency: str) -> str:
+    """A simulated amount as money in the page's language: `5,54 ±5,15 млн ₽`."""
+    if value.mean is None:
+        return DASH
+    if value.ci95:
+        return money_pm(value.mean, value.ci95, currency or None, w.tr.lang)
+    return money_in(value.mean, currency or None, w.tr.lang)
+
+
 def _summary(w: _Words, data: ReportData) -> str:
     r = data.result
     run = r.run
@@ -271,9 +280,7 @@ def _summary(w: _Words, data: ReportData) -> str:
     observed = run.observed_hours / 24.0
     ex = data.exact
     won = r.account.revenue_won
-    won_text = (f"{e(est(won, money))} {e(cur)}" if w.english else
-                e(money_pm(won.mean, won.ci95, cur or None, tr.lang) if won.mean is not None
-                  and won.ci95 else money_in(won.mean, cur or None, tr.lang)))
+    won_text = f"{e(est(won, money))} {e(cur)}" if w.english else e(_cash(w, won, cur))
     facts = [
         (_("account"), e(data.account)),
         (_("file"), f"<code>{e(run.file)}</code>"),
@@ -301,11 +308,13 @@ def _summary(w: _Words, data: ReportData) -> str:
         lost = sum(v.mean or 0.0 for v in p.lost_by_reason.values())
         rows.append([e(p.pipeline), e(f.est(p.started)), e(f.est(p.won)), e(f.num(lost)),
                      e(f.est_pct(p.conversion)), e(f.pct(pe.p_won) if pe else DASH),
-                     e(est(p.revenue_won, money) if w.english else f.est(p.revenue_won)),
+                     e(est(p.revenue_won, money) if w.english else _cash(w, p.revenue_won, cur)),
                      e(f"{f.hours(p.cycle_time_won_hours.mean.mean)} / "
                        f"{f.hours(p.cycle_time_won_hours.p90.mean)}")])
     out.append("<h3>" + e(_('Pipelines')) + "</h3>")
-    revenue = (_("revenue won {currency}").format(currency=cur) if cur
+    # Other languages write each figure as money (`5,54 ±5,15 млн ₽`), so the header
+    # names no currency.
+    revenue = (_("revenue won {currency}").format(currency=cur) if cur and w.english
                else _("revenue won"))
     out.append(_table([_("pipeline"), _("started"), _("won"), _("lost"),
                        _("conversion (simulated)"), _("conversion (exact)"), revenue,
@@ -689,11 +698,16 @@ def _exact(w: _Words, data: ReportData) -> str:
             amount=f"<b>{e(amount)}</b>") + "</p>")
     else:
         out.append("<p>" + w.code(N_("No source has a {value}."), value="value") + "</p>")
+    def cash(x: float | None) -> str:
+        # English keeps `4.07M` under `revenue/month RUB`; other languages write money.
+        if x is None:
+            return DASH
+        return money(x) if w.english else money_in(x, cur or None, w.tr.lang)
+
     rows = [[e(s.source), e(s.entry), e(f.num(s.leads_per_month)), e(f.num(s.wins_per_lead)),
-             e(money(s.revenue_per_month) if s.revenue_per_month is not None else DASH)]
-            for s in ex.sources]
+             e(cash(s.revenue_per_month))] for s in ex.sources]
     if rows:
-        revenue = (_("revenue/month {currency}").format(currency=cur) if cur
+        revenue = (_("revenue/month {currency}").format(currency=cur) if cur and w.english
                    else _("revenue/month"))
         out.append(_table([_("source"), _("enters"), _("leads/month"), _("wins per lead"),
                            revenue], rows, {2, 3, 4}))
