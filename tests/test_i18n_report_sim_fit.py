@@ -70,13 +70,20 @@ def _page_text(page: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
 
 
+PROGRESS: dict[str, str] = {}
+"""What report printed on stderr (its progress lines) per language, kept by `reports`."""
+
+
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, str, str]]:
     """(what report printed, report.html, the page's text as checked) per language."""
     out = {}
     for lang, name in (("ru", "courses"), ("uk", "developer")):
         folder = tmp_path_factory.mktemp(lang)
-        printed = _run("report", str(PIPELINES / f"{name}.funnel"), "-o", str(folder), *RU_RUN)
+        result = CliRunner().invoke(cli, ["report", str(PIPELINES / f"{name}.funnel"), "-o",
+                                          str(folder), *RU_RUN], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        printed, PROGRESS[lang] = result.stdout, result.stderr
         page = (folder / "report.html").read_text(encoding="utf-8")
         out[lang] = (printed, page, _page_text(page))
     return out
@@ -102,6 +109,35 @@ def test_report_page_speaks_russian_and_ukrainian(
     # The exact maths' own notes (analysis.exact builds them as notes with figures).
     assert "допущения не выполняются: команда общая для этапов: 10;" in ru
     assert "рабочий календарь: формулы предполагают 24/7" in ru
+
+
+@pytest.mark.parametrize(("lang", "lines"), [
+    ("ru", ("моделирование {path}: 2 прогона × 40 дней (разгон 30 дней)",
+            "рисование графиков и запись отчёта")),
+    ("uk", ("моделювання {path}: 2 прогони × 40 днів (розгін 30 днів)",
+            "малювання графіків і запис звіту")),
+])
+def test_report_progress_lines_speak_the_account_language(
+        reports: dict[str, tuple[str, str, str]], lang: str, lines: tuple[str, ...]) -> None:
+    """Regression: the progress on stderr stayed English ('simulating 2 replications ×
+    40 days (30 warm-up) of …', 'drawing the plots and writing the report')."""
+    path = str(PIPELINES / ("courses.funnel" if lang == "ru" else "developer.funnel"))
+    progress = PROGRESS[lang]
+    for line in lines:
+        assert line.format(path=path) in progress, progress
+    assert _english_in(progress.replace(path, "")) == []
+
+
+def test_report_progress_in_english_with_lang_en(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["report", str(PIPELINES / "courses.funnel"), "-o",
+                                      str(tmp_path), "--reps", "1", "--days", "2", "--warmup",
+                                      "0", "--lang", "en", "--format", "json"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    path = PIPELINES / "courses.funnel"
+    assert result.stderr.splitlines()[:3] == [
+        f"simulating 1 replication × 2 days (0 warm-up) of {path}",
+        "drawing the plots and writing the report", f"wrote 11 files to {tmp_path}"]
 
 
 @pytest.mark.parametrize("lang", ["ru", "uk"])

@@ -88,11 +88,14 @@ def report_command(file: str | None, fmt: str, output: str | None, days: int, wa
     config = SimConfig(days=days, warmup_days=warmup, reps=reps, seed=seed, jobs=jobs,
                        start=start or DEFAULT_START, max_deals=max_deals)
     net = compile_or_exit(prepared)
-    info(f"simulating {reps} replication{'s' if reps != 1 else ''} × {days} days "
-         f"({warmup} warm-up) of {prepared.path}" + (f", scenario {scenario}" if scenario else ""))
+    from ..report.terminal import drawing_line, simulating_line, wrote_line
+
+    account = prepared.model.account
+    language = account.language if account is not None else None
+    info(simulating_line(language, reps, days, warmup, str(prepared.path), scenario))
     sim = simulate_or_exit(prepared, net, config, scenario)
     sections = _whatif_sections(prepared, net, config, sim.reps, sim.result) if whatif else []
-    info("drawing the plots and writing the report")
+    info(drawing_line(language))
     report = build_report(prepared.model, config, sim.reps, sim.result, __version__, sections)
     written = _write(output, report.files, file)
     for warning in report.warnings:
@@ -100,7 +103,7 @@ def report_command(file: str | None, fmt: str, output: str | None, days: int, wa
     if fmt == "json":
         summary = report.files["summary.json"]
         deliver(None, summary if isinstance(summary, str) else summary.decode("utf-8"))
-        info(f"wrote {len(written)} files to {output}")
+        info(wrote_line(language, len(written), output))
         raise SystemExit(EXIT_CLEAN)
     from ..report.terminal import written_line
 
@@ -132,10 +135,13 @@ def _whatif_sections(prepared: Prepared, net: Network, config: SimConfig,
                      reps_out: list[RepStats], result: SimResult) -> list[tuple[str, str, str]]:
     """The optional What-if section (owned by `funnelc.whatif`): every scenario of the
     file against this run, on common random numbers."""
+    from ..report.terminal import whatif_line
     from ..whatif.report_section import SECTION_ID, SECTION_TITLE, whatif_section
     from .whatif_options import runner
 
-    info(f"simulating {len(prepared.model.scenarios)} scenario(s) for the what-if")
+    account = prepared.model.account
+    info(whatif_line(account.language if account is not None else None,
+                     len(prepared.model.scenarios)))
     text = next(iter(prepared.sources.values())).text if prepared.sources else ""
     with runner(config, None, None, "what-if") as run:
         section = whatif_section(prepared.model, net, config, reps_out, result, run, text)

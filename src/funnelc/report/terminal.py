@@ -12,7 +12,8 @@ from ..numfmt import money_in, money_pm
 if TYPE_CHECKING:
     from .data import ReportData
 
-__all__ = ["money_line", "written_line"]
+__all__ = ["money_line", "written_line", "simulating_line", "drawing_line", "whatif_line",
+           "wrote_line"]
 
 
 def written_line(language: str | None, n: int, folder: str) -> str:
@@ -20,6 +21,42 @@ def written_line(language: str | None, n: int, folder: str) -> str:
     tr = translator(choose(language))
     return tr.ngettext("wrote {n} file to {folder}:", "wrote {n} files to {folder}:",
                        n).format(n=n, folder=folder)
+
+
+def simulating_line(language: str | None, reps: int, days: int, warmup: int, path: str,
+                    scenario: str | None) -> str:
+    """The progress line before the run: `simulating 2 replications × 40 days (30 warm-up)
+    of FILE`."""
+    tr = translator(choose(language))
+    # English keeps its bare numbers (`40 days (30 warm-up)`); the other languages say the
+    # days with their own plural forms, so their templates carry no word for days.
+    days_text = str(days) if tr.lang == "en" else tr.duration(days, "day")
+    warmup_text = str(warmup) if tr.lang == "en" else tr.duration(warmup, "day")
+    line = tr.ngettext("simulating {reps} replication × {days} days ({warmup} warm-up) of {path}",
+                       "simulating {reps} replications × {days} days ({warmup} warm-up) of "
+                       "{path}", reps).format(reps=reps, days=days_text, warmup=warmup_text,
+                                              path=path)
+    if scenario:
+        line += tr.gettext(", scenario {scenario}").format(scenario=scenario)
+    return line
+
+
+def drawing_line(language: str | None) -> str:
+    """The progress line between the run and the files."""
+    return translator(choose(language)).gettext("drawing the plots and writing the report")
+
+
+def whatif_line(language: str | None, n: int) -> str:
+    """The progress line before the what-if section's runs."""
+    return translator(choose(language)).ngettext(
+        "simulating {n} scenario for the what-if", "simulating {n} scenarios for the what-if",
+        n).format(n=n)
+
+
+def wrote_line(language: str | None, n: int, folder: str) -> str:
+    """`wrote 11 files to DIR` on stderr, when stdout carries the JSON summary."""
+    return translator(choose(language)).ngettext(
+        "wrote {n} file to {folder}", "wrote {n} files to {folder}", n).format(n=n, folder=folder)
 
 
 def money_line(data: ReportData) -> str | None:
