@@ -8,6 +8,7 @@ account, and `--lang en` prints the English analyze always printed."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -112,3 +113,74 @@ def test_analyze_json_keeps_english_keys_and_notes() -> None:
     assert data["month"] == "annual mean"
     assert any("team shared by 2 stages" in n for p in data["pipelines"] for s in p["stages"]
                for n in s.get("notes", []) + [s.get("queueing", {}).get("reason") or ""])
+
+
+GIVE_UPS = """\
+account "Деньги" {{
+  currency RUB
+  language {lang}
+}}
+
+team "Менеджеры" size 3 cost 90k/month
+
+source "Сайт" 2.5/hour -> "Продажи"."Заявка" value 40k cost 500
+
+pipeline "Продажи" main {{
+  stage "Заявка" {{
+    owner "Менеджеры"
+    work {work}
+    patience {patience} -> lost "Ушел к конкурентам"
+    -> "Договор" 60%
+    -> lost "Отказ" 40%
+  }}
+  stage "Договор" {{
+    {owner}
+    -> won 50%
+    -> lost "Не подписал" 50%
+  }}
+}}
+"""
+"""A stage whose deals give up waiting: on its own team with exponential work (a closed
+form, computed by quadrature), or sharing the team with fixed work (no closed form)."""
+
+SHARED = {"work": "1h", "patience": "exp(20m)", "owner": 'owner "Менеджеры"\n    work exp(30m)'}
+ALONE_EXP = {"work": "exp(1h)", "patience": "exp(20m)", "owner": ""}
+ALONE_FIXED = {"work": "exp(1h)", "patience": "20m", "owner": ""}
+
+
+@pytest.mark.parametrize(("lang", "shape", "phrases"), [
+    ("ru", SHARED, ["нет формулы для сделок, которые не дожидаются (команда общая для этапов: 2; "
+                    "работа не экспоненциальна (fixed))"]),
+    ("uk", SHARED, ["немає формули для угод, які не дочікуються (команда спільна для етапів: 2; "
+                    "робота не експоненційна (fixed))"]),
+    ("ru", ALONE_EXP, ["не дожидаются (терпение); Эрланг A: плотность виртуального ожидания"]),
+    ("uk", ALONE_EXP, ["не дочікуються (терпіння); Ерланг A: щільність віртуального очікування"]),
+    ("ru", ALONE_FIXED, ["не дожидаются (терпение); M/M/c+G: плотность виртуального ожидания"]),
+    ("uk", ALONE_FIXED, ["не дочікуються (терпіння); M/M/c+G: щільність віртуального "
+                         "очікування"]),
+])
+def test_give_ups_reasons_and_method_in_the_account_language(
+        tmp_path: Path, lang: str, shape: dict[str, str], phrases: list[str]) -> None:
+    """Regression: the note on give-ups with no closed form embedded its English reasons
+    («…не дожидаются (team shared by 2 stages; work is not exponential (fixed))»), and the
+    give-up note named its method in English («Erlang A: the offered-wait density…»)."""
+    funnel = tmp_path / "f.funnel"
+    funnel.write_text(GIVE_UPS.format(lang=lang, **shape), encoding="utf-8")
+    out = _analyze(str(funnel))
+    assert _english_in(out.replace(str(tmp_path), " ")) == []
+    flat = " ".join(out.split())
+    for phrase in phrases:
+        assert phrase in flat, phrase
+
+
+def test_give_ups_reasons_stay_english_with_lang_en(tmp_path: Path) -> None:
+    funnel = tmp_path / "f.funnel"
+    funnel.write_text(GIVE_UPS.format(lang="ru", **SHARED), encoding="utf-8")
+    flat = " ".join(_analyze(str(funnel), "--lang", "en").split())
+    assert ("no closed form for the deals that give up waiting (team shared by 2 stages; "
+            "work is not exponential (fixed))") in flat
+    import json
+
+    data = json.loads(_analyze(str(funnel), "--format", "json"))
+    assert data["money"]["gave_up"][0]["reason"] == ("team shared by 2 stages; work is not "
+                                                     "exponential (fixed)")

@@ -589,12 +589,13 @@ def _sla_behind_unknown_queue(routes: list[Route], length: WallclockLength) -> _
 # ----------------------------------------------------------------------- the analysis
 
 
-_ERLANG_A_METHOD = ("Erlang A: the offered-wait density of M/M/c+M integrated by adaptive "
-                    "quadrature in log space (exact for the model, any number of members)")
-_MMCG_METHOD = ("M/M/c+G: the offered-wait density of M/M/n+G (Zeltyn & Mandelbaum 2005) "
-                "integrated by adaptive quadrature in log space — exact for FCFS with "
-                "Poisson arrivals and exponential work whatever the patience distribution "
-                "(with an sla: patience cut at the sla time)")
+_ERLANG_A_METHOD = Note(N_("Erlang A: the offered-wait density of M/M/c+M integrated by "
+                           "adaptive quadrature in log space (exact for the model, any number "
+                           "of members)"))
+_MMCG_METHOD = Note(N_("M/M/c+G: the offered-wait density of M/M/n+G (Zeltyn & Mandelbaum "
+                       "2005) integrated by adaptive quadrature in log space — exact for FCFS "
+                       "with Poisson arrivals and exponential work whatever the patience "
+                       "distribution (with an sla: patience cut at the sla time)"))
 
 
 def _patience_queue(dist: m.Dist, c: int, lam: float, mu: float, cap: float | None
@@ -953,15 +954,16 @@ def _waits_for_member(funnel: m.FunnelFile, stage: m.Stage) -> m.Team | None:
 
 
 def _give_up_share(funnel: m.FunnelFile, stage: m.Stage, team: m.Team, lam: float,
-                   team_stages: dict[str, list[StageKey]]) -> tuple[float | None, str | None]:
+                   team_stages: dict[str, list[StageKey]]
+                   ) -> tuple[float | None, tuple[str, ...] | None]:
     """(share of the stage's entries that give up waiting at arrival rate `lam`, None) or
-    (None, why there is no closed form). Deals an `sla` takes from the queue first are
+    (None, why there is no closed form: its reasons, each a `Note`). Deals an `sla` takes from the queue first are
     not counted: they leave by the SLA, which the money follows by the declared shares
     like every other figure."""
     assert stage.patience is not None
     reasons = _closed_form_reasons(funnel, stage, team, lam, team_stages)
     if reasons:
-        return None, "; ".join(reasons)
+        return None, tuple(reasons)
     if lam <= 0:
         return 0.0, None
     cap = stage.sla.after.hours if stage.sla is not None else None
@@ -1000,7 +1002,7 @@ def _money_chain(funnel: m.FunnelFile, chain: AccountChain,
     if not patient:
         return chain, [], []
     shares: dict[StageKey, float] = {k: 0.0 for k, _, _ in patient}
-    why: dict[StageKey, str] = {}
+    why: dict[StageKey, tuple[str, ...]] = {}
     current = chain
     settled = False
     for _ in range(_ROUNDS):
@@ -1023,7 +1025,7 @@ def _money_chain(funnel: m.FunnelFile, chain: AccountChain,
     for key, _, _ in patient:
         name = f"{key[0]}.{key[1]}"
         if key in why:
-            gave_up.append(GaveUp(name, None, None, why[key]))
+            gave_up.append(GaveUp(name, None, None, "; ".join(why[key])))
             notes.append(Note(N_("{stage}: no closed form for the deals that give up waiting "
                                  "({why}); revenue counts them as if they waited, an upper "
                                  "bound (simulate counts them)"), stage=name, why=why[key]))

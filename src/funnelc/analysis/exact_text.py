@@ -62,7 +62,7 @@ def stage_notes(s: StageExact, queue_suffix: str = "") -> list[str]:
         notes.insert(0, s.queue.model + queue_suffix)
         if s.queue.abandon_share is not None:
             notes.insert(1, Note(N_("{share:.1%} give up waiting (patience); {method}"),
-                                 share=s.queue.abandon_share, method=s.queue.method))
+                                 share=s.queue.abandon_share, method=(s.queue.method,)))
     return notes
 
 
