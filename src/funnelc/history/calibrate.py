@@ -395,9 +395,10 @@ def calibrate_delays(fits: list[StageFit], rebuild: Callable[[], m.FunnelFile], 
     history's first day (local), `hours` its span. `done`: the stages already fitted
     from pick-up times (`picked.fit_picked`), left alone and reported beside."""
     from ..sim import SimConfig, compile_network
-    from ..sim.budget import DEFAULT_MAX_DEALS, DealLimitExceeded, estimate_work, refusal
+    from ..sim.budget import DEFAULT_MAX_DEALS, DealLimitExceeded, estimate_work
     from ..sim.engine import run_replication
     from .fit import MIN_DEALS
+    from .refusal_note import refusal_note
 
     skip = done.done if done is not None else set()
     todo = [(sf, i) for sf in fits if not sf.cadence and sf.timed
@@ -432,8 +433,8 @@ def calibrate_delays(fits: list[StageFit], rebuild: Callable[[], m.FunnelFile], 
         span_h = min(hours, run_days * 24.0)
         # Refuse before running, as the back-test does: the engine's own stop at the
         # limit comes only after simulating that many deals (~20 s at 5 million).
-        why = refusal(estimate_work([model], run_days, reps, start),
-                      max_deals if max_deals is not None else DEFAULT_MAX_DEALS)
+        why = refusal_note(estimate_work([model], run_days, reps, start),
+                           max_deals if max_deals is not None else DEFAULT_MAX_DEALS)
         if why is not None:
             out.notes.append(Note(N_("delays not calibrated: {why}"), why=why))
             return out

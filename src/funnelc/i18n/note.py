@@ -6,11 +6,13 @@ the figures, so a render (`fit_report`, the report's page) says it in the output
 language from the catalogs (`say`) instead of translating a finished sentence.
 
 Figures whose name ends in `_hours` are durations in hours (written `2.1d` in English,
-by the render's own unit words elsewhere); a tuple is a list of notes or names, joined
-with `; ` (each note said in the language)."""
+by the render's own unit words elsewhere); figures ending in `_count` are large counts
+(`5.2 million`, `520 000`; `5,2 млн` in Russian); a tuple is a list of notes or names,
+joined with `; ` (each note said in the language)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -34,9 +36,22 @@ def _n(singular: str, plural: str, n: int, **fields: Value) -> Note:
     return Note(singular, plural, n=n, **fields)
 
 
+def _count(x: float) -> str:
+    """A count as the simulation budget writes it (`sim.budget`)."""
+    if math.isinf(x):
+        return "unbounded"
+    if x >= 1e9:
+        return f"{x / 1e9:.3g} billion"
+    if x >= 1e6:
+        return f"{x / 1e6:.3g} million"
+    return f"{round(x):,}".replace(",", " ")
+
+
 def _english(key: str, value: Value) -> object:
     if key.endswith("_hours") and isinstance(value, float | int):
         return numfmt.hours(float(value))
+    if key.endswith("_count") and isinstance(value, float | int):
+        return _count(float(value))
     if isinstance(value, tuple):
         return "; ".join(value)
     return value
@@ -88,6 +103,12 @@ class Note(str):
                 fields[key] = hours(float(value))
             elif isinstance(value, tuple):
                 fields[key] = "; ".join(say(v, tr, label, hours) for v in value)
+            elif isinstance(value, Note):
+                fields[key] = value.say(tr, label, hours)
+            elif key.endswith("_count") and isinstance(value, float | int) and tr.lang != "en":
+                x = float(value)
+                fields[key] = (tr.gettext("unbounded") if math.isinf(x) else tr.compact(x)
+                               if x >= 1e6 else tr.number(round(x)))
             elif isinstance(value, float) and tr.lang != "en":
                 fields[key] = _Decimal(value)
             else:
