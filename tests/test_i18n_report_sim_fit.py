@@ -292,10 +292,12 @@ def test_a_long_stay_is_said_in_days_not_tens_of_thousands_of_minutes(tmp_path: 
 
 @pytest.mark.parametrize(("lang", "phrases"), [
     ("ru", ("Бэктест: предсказание против наблюдения", "контроль 2022-03 – 2022-04", "вывод: ",
-            "цифр внутри 95 % интервала", "каждый прогон контрольного периода начинается")),
+            "цифр внутри 95 % интервала", "каждый прогон контрольного периода начинается",
+            "не учтена (Новая → Квалификация за 2022-04)")),
     ("uk", ("Бектест: передбачення проти спостереження", "контроль 2022-03 – 2022-04",
             "висновок: ", "цифр всередині 95 % інтервалу",
-            "кожен прогін контрольного періоду починається")),
+            "кожен прогін контрольного періоду починається",
+            "не врахована (Новая → Квалификация за 2022-04)")),
 ])
 def test_fit_backtest_speaks_the_account_language(tmp_path: Path, lang: str,
                                                   phrases: tuple[str, ...]) -> None:
@@ -313,7 +315,10 @@ def test_fit_backtest_speaks_the_account_language(tmp_path: Path, lang: str,
     for phrase in phrases:
         assert phrase in text, phrase
     assert _english_in(result.stdout.replace(str(html_path), "")) == []
+    # Too short for the oracle: «Квалификация in 2022-04» (the conversions left out).
+    assert " in 2022-" not in text
     page = html_path.read_text(encoding="utf-8")
+    assert " in 2022-" not in _page_text(page)
     assert _english_in(_page_text(page).replace(str(tmp_path), "")) == []
 
 

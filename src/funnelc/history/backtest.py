@@ -551,11 +551,12 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
                         "{count} deals open at the cut in a stage the funnel does not have left "
                         "out of the holdout runs", off_funnel, count=off_count))
     if few:
-        notes.append(_n("{n} holdout conversion of fewer than {min} deals left out ({which})",
-                        "{n} holdout conversions of fewer than {min} deals left out ({which})",
-                        len(few), min=MIN_DEALS,
-                        which=", ".join(f"{k[2]} in {k[3]}" for k in few[:3])
-                        + (", …" if len(few) > 3 else "")))
+        which: tuple[str, ...] = tuple(Note(N_("{stage} in {month}"), stage=k[2], month=k[3])
+                                       for k in few[:3]) + (("…",) if len(few) > 3 else ())
+        notes.append(_n("{n} holdout conversion of fewer than {min} deals left out "
+                        "({which_list})",
+                        "{n} holdout conversions of fewer than {min} deals left out "
+                        "({which_list})", len(few), min=MIN_DEALS, which_list=which))
     if funnel.scenarios:
         notes.append(Note(N_("the funnel's scenarios are not simulated: the fitted funnel runs "
                              "as is")))

@@ -7,8 +7,9 @@ language from the catalogs (`say`) instead of translating a finished sentence.
 
 Figures whose name ends in `_hours` are durations in hours (written `2.1d` in English,
 by the render's own unit words elsewhere); figures ending in `_count` are large counts
-(`5.2 million`, `520 000`; `5,2 млн` in Russian); a tuple is a list of notes or names,
-joined with `; ` (each note said in the language)."""
+(`5.2 million`, `520 000`; `5,2 млн` in Russian); a field that is a `Note` is said in
+the language too; a tuple is a list of notes or names, joined with `; ` (`, ` when its
+name ends in `_list`), each note said in the language."""
 
 from __future__ import annotations
 
@@ -53,8 +54,12 @@ def _english(key: str, value: Value) -> object:
     if key.endswith("_count") and isinstance(value, float | int):
         return _count(float(value))
     if isinstance(value, tuple):
-        return "; ".join(value)
+        return _sep(key).join(value)
     return value
+
+
+def _sep(key: str) -> str:
+    return ", " if key.endswith("_list") else "; "
 
 
 class _Decimal(float):
@@ -102,7 +107,7 @@ class Note(str):
             elif key.endswith("_hours") and hours is not None and isinstance(value, float | int):
                 fields[key] = hours(float(value))
             elif isinstance(value, tuple):
-                fields[key] = "; ".join(say(v, tr, label, hours) for v in value)
+                fields[key] = _sep(key).join(say(v, tr, label, hours) for v in value)
             elif isinstance(value, Note):
                 fields[key] = value.say(tr, label, hours)
             elif key.endswith("_count") and isinstance(value, float | int) and tr.lang != "en":
