@@ -104,7 +104,8 @@ def test_every_file_is_written_and_listed(cottages: tuple[Path, str, str]) -> No
     for name in names:
         assert (out / name).stat().st_size > 0
         assert str(out / name) in stdout
-    assert "simulating 3 replications" in stderr
+    # cottages is a `language ru` account: its progress lines are Russian.
+    assert "3 прогона × 120 дней" in stderr
     assert "warning" not in stderr, "a plot lacked a glyph or drew with a warning"
 
 
