@@ -363,3 +363,46 @@ def test_fit_says_the_budgets_refusal_in_the_account_language(
         options = re.sub(r"--[a-z-]+", " ", result.stdout.replace(str(tmp_path / "out.funnel"),
                                                                    ""))
         assert _english_in(options) == []
+
+
+OVERLOADED = """\
+account "Тест" {{
+  currency RUB
+  language {lang}
+}}
+
+team "Продажники" size 1
+
+source "Сайт" 2/hour -> "Продажи"."Новая"
+
+pipeline "Продажи" main {{
+  stage "Новая" {{
+    owner "Продажники"
+    work exp(1h)
+    -> won 40%
+    -> lost "Дорого" 60%
+  }}
+}}
+"""
+
+
+@pytest.mark.parametrize(("lang", "phrase"), [
+    ("ru", "команде `Продажники` поступает в 2 раза больше работы"),
+    ("uk", "команді `Продажники` надходить у 2 раза більше роботи"),
+])
+def test_a_runs_warnings_speak_the_account_language(tmp_path: Path, lang: str,
+                                                    phrase: str) -> None:
+    """Regression: the report page's «Предупреждения» and simulate's warning lines read
+    "team `Продажники` is offered 2x the work it can do (rho >= 1) …"."""
+    funnel = tmp_path / "over.funnel"
+    funnel.write_text(OVERLOADED.format(lang=lang), encoding="utf-8")
+    run = ("--reps", "2", "--days", "20", "--warmup", "5")
+    printed = _run("simulate", str(funnel), *run)
+    assert phrase in printed and "is offered" not in printed
+    _run("report", str(funnel), "-o", str(tmp_path / "r"), *run)
+    # _page_text leaves out <code> (names, file paths): read the words after the name.
+    page = " ".join(_page_text((tmp_path / "r" / "report.html").read_text(
+        encoding="utf-8")).split())
+    assert phrase.split("` ")[1] in page and "is offered" not in page
+    english = _run("simulate", str(funnel), *run, "--lang", "en")
+    assert "team `Продажники` is offered 2x the work it can do (rho >= 1)" in english

@@ -36,7 +36,7 @@ from ..i18n.note import say
 from ..i18n.words import route_label_text
 from ..model import MONTHS
 from ..numfmt import money_in, money_pm
-from ..sim.verdict_words import reasons_text
+from ..sim.verdict_words import reasons_text, warning_text
 from .fmt import DASH, est, limit, money
 
 if TYPE_CHECKING:
@@ -328,7 +328,7 @@ def _summary(w: _Words, data: ReportData) -> str:
     out.append(_money(w, data))
     if r.warnings:
         out.append("<h3>" + e(_('Warnings')) + "</h3><ul>")
-        out += [f'<li class="warn">{_code(x.message)}</li>' for x in r.warnings]
+        out += [f'<li class="warn">{_code(warning_text(w.tr, x))}</li>' for x in r.warnings]
         out.append("</ul>")
     out.append("</section>")
     return "".join(out)

@@ -272,6 +272,11 @@ class SimWarning(_Out):
     code: Literal["unstable-team", "no-sources", "never-open"]
     subject: str
     message: str
+    rho: float | None = Field(default=None, description="unstable-team: the offered load "
+                                                         "(work offered / work the team can do).")
+    stages: list[str] = Field(default_factory=list,
+                              description="unstable-team: the team's stages with no SLA or "
+                                          "patience (pipeline.stage), whose queue grows.")
 
 
 class OpenDealsResult(_Out):

@@ -16,7 +16,7 @@ from ..i18n.words import route_label_text, route_text
 from ..numfmt import DASH, money_in, money_pm
 from ..termtext import plain
 from .results import Estimate, MoneyResult, SimResult, StageResult
-from .verdict_words import reason_text
+from .verdict_words import reason_text, warning_text
 
 __all__ = ["render_tables", "simulate_json"]
 
@@ -263,7 +263,8 @@ def render_tables(result: SimResult, console: Console, language: str | None = No
     console.print(plain(_("revenue won: {revenue} over {days} observed days").format(
         revenue=revenue, days=w.f.num(result.run.observed_hours / 24))))
     for warning in result.warnings:
-        console.print(plain(f"warning[{warning.code}]: {warning.message}", style="yellow"))
+        console.print(plain(f"warning[{warning.code}]: {warning_text(w.tr, warning)}",
+                            style="yellow"))
 
 
 def simulate_json(result: SimResult) -> str:

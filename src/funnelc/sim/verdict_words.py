@@ -1,7 +1,8 @@
 """Why a stage is a graveyard, in the output's language: the verdicts' codes and their
 figures (`sim.verdicts`, `VerdictReason`) said as sentences from the catalogs, for the
-tables of `simulate`, the report's page and its backlog plot. The verdict itself keeps
-an English `message` for JSON readers; the client reads these words."""
+tables of `simulate`, the report's page and its backlog plot; and the run's warnings
+(`SimWarning`: an overloaded team, a team that never works, no source). The verdicts
+and warnings keep an English `message` for JSON readers; the client reads these words."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..i18n import Translator
-    from .results import StageResult, VerdictReason
+    from .results import SimWarning, StageResult, VerdictReason
 
-__all__ = ["reason_text", "reasons_text"]
+__all__ = ["reason_text", "reasons_text", "warning_text"]
 
 
 def reason_text(tr: Translator, st: StageResult, reason: VerdictReason) -> str:
@@ -33,3 +34,27 @@ def reason_text(tr: Translator, st: StageResult, reason: VerdictReason) -> str:
 def reasons_text(tr: Translator, st: StageResult) -> str:
     """Every reason of `st`'s verdict, one sentence each."""
     return " ".join(reason_text(tr, st, r) for r in st.graveyard.reasons)
+
+
+def warning_text(tr: Translator, warning: SimWarning) -> str:
+    """A warning of the run as a sentence, from its code and figures (`message` when the
+    output is English or a figure is missing)."""
+    _ = tr.gettext
+    if tr.lang == "en":
+        return warning.message
+    if warning.code == "never-open":
+        return _("team `{team}` has no working hours: nobody ever picks deals "
+                 "up").format(team=warning.subject)
+    if warning.code == "no-sources":
+        return _("the file has no `source`: no deal is ever created")
+    if warning.rho is None or not warning.stages:
+        return warning.message
+    shown = ", ".join(f"`{s}`" for s in warning.stages[:3])
+    rest = len(warning.stages) - 3
+    if rest > 0:
+        shown = tr.ngettext("{stages} and {n} more", "{stages} and {n} more",
+                            rest).format(stages=shown, n=rest)
+    return _("team `{team}` is offered {rho}× the work it can do (load ≥ 1), and "
+             "{stages} have no SLA: its queue grows for as long as the run lasts, so the "
+             "queue figures depend on the run's length (--days)").format(
+                 team=warning.subject, rho=tr.sig(warning.rho), stages=shown)

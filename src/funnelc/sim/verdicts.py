@@ -107,7 +107,8 @@ def unstable_warning(team: str, rho: float, open_stages: list[str]) -> SimWarnin
     shown = ", ".join(f"`{s}`" for s in open_stages[:3])
     more = f" and {len(open_stages) - 3} more" if len(open_stages) > 3 else ""
     return SimWarning(
-        code="unstable-team", subject=team,
+        code="unstable-team", subject=team, rho=rho if math.isfinite(rho) else None,
+        stages=list(open_stages),
         message=f"team `{team}` is offered {rho:.3g}x the work it can do (rho >= 1) and "
                 f"{shown}{more} have no sla: its queue grows for as long as the run lasts, so "
                 f"queue figures depend on --days")
