@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, Protocol
 
-__all__ = ["DASH", "Estimate", "missing", "num", "hours", "pct", "pct_fixed", "pct_rounded",
+__all__ = ["DASH", "Estimate", "count_words", "missing", "num", "hours", "pct", "pct_fixed", "pct_rounded",
            "percent", "money", "money_in", "money_pm", "currency_sign", "est", "est_hours",
            "est_pct", "est_money", "hours_like"]
 
@@ -128,6 +128,18 @@ def _sig3(x: float) -> str:
     if "e" not in text:
         return text
     return f"{x:.0f}" if abs(x) >= 1 else "0"
+
+
+def count_words(x: float) -> str:
+    """A large count in words, as the simulation budget's refusals write it: `2.5
+    million`, `1.2 billion`, `87 600`, `unbounded`."""
+    if math.isinf(x):
+        return "unbounded"
+    if x >= 1e9:
+        return f"{x / 1e9:.3g} billion"
+    if x >= 1e6:
+        return f"{x / 1e6:.3g} million"
+    return f"{round(x):,}".replace(",", " ")
 
 
 @_finite

@@ -37,22 +37,11 @@ def _n(singular: str, plural: str, n: int, **fields: Value) -> Note:
     return Note(singular, plural, n=n, **fields)
 
 
-def _count(x: float) -> str:
-    """A count as the simulation budget writes it (`sim.budget`)."""
-    if math.isinf(x):
-        return "unbounded"
-    if x >= 1e9:
-        return f"{x / 1e9:.3g} billion"
-    if x >= 1e6:
-        return f"{x / 1e6:.3g} million"
-    return f"{round(x):,}".replace(",", " ")
-
-
 def _english(key: str, value: Value) -> object:
     if key.endswith("_hours") and isinstance(value, float | int):
         return numfmt.hours(float(value))
     if key.endswith("_count") and isinstance(value, float | int):
-        return _count(float(value))
+        return numfmt.count_words(float(value))
     if isinstance(value, tuple):
         return _sep(key).join(value)
     return value

@@ -25,6 +25,7 @@ from datetime import date, timedelta
 
 from .. import model as m
 from ..limits import DEFAULT_MAX_DEALS, EVENTS_PER_DEAL, MAX_DAYS, MAX_JOBS, MAX_REPS
+from ..numfmt import count_words
 
 __all__ = ["DEFAULT_MAX_DEALS", "EVENTS_PER_DEAL", "MAX_DAYS", "MAX_REPS", "MAX_JOBS",
            "WorkEstimate", "estimate_work", "refusal", "DealLimitExceeded", "deal_limit_text",
@@ -106,16 +107,6 @@ def estimate_work(models: Sequence[m.FunnelFile], days: int, reps: int,
                         deals_per_hour=busiest, hours=days * 24.0)
 
 
-def _count(x: float) -> str:
-    if math.isinf(x):
-        return "unbounded"
-    if x >= 1e9:
-        return f"{x / 1e9:.3g} billion"
-    if x >= 1e6:
-        return f"{x / 1e6:.3g} million"
-    return f"{round(x):,}".replace(",", " ")
-
-
 def refusal(est: WorkEstimate, max_deals: int, advice: str | None = None) -> str | None:
     """Why the run is refused (None: within the budget). Infinite flows are left to the
     engine's per-replication limit: over a finite horizon they stay finite. `advice`:
@@ -123,17 +114,17 @@ def refusal(est: WorkEstimate, max_deals: int, advice: str | None = None) -> str
     limit_events = max_deals * EVENTS_PER_DEAL
     lower = advice or "shorten --days, lower --reps or the sources' rates"
     runs = f"{est.runs} replication{'s' if est.runs != 1 else ''}"
-    where = (f"{_count(est.deals_per_hour * 24)} a day × {est.hours / 24:,.0f} days × "
+    where = (f"{count_words(est.deals_per_hour * 24)} a day × {est.hours / 24:,.0f} days × "
              f"{runs}").replace(",", " ")
     if math.isfinite(est.deals) and est.deals > max_deals:
-        return (f"the run would simulate about {_count(est.deals)} deals ({where}), above "
-                f"the limit of {_count(max_deals)} deals; {lower}, or raise the limit with "
+        return (f"the run would simulate about {count_words(est.deals)} deals ({where}), above "
+                f"the limit of {count_words(max_deals)} deals; {lower}, or raise the limit with "
                 f"--max-deals N (memory grows with the deals open at once, ~300 bytes each)")
     if math.isfinite(est.events) and est.events > limit_events:
-        return (f"the run would process about {_count(est.events)} events ({where}; "
+        return (f"the run would process about {count_words(est.events)} events ({where}; "
                 f"{est.events / max(est.deals, 1.0):.0f} per deal: stage visits and a daily "
-                f"snapshot of every stage), above the limit of {_count(limit_events)} "
-                f"({EVENTS_PER_DEAL} per deal of --max-deals {_count(max_deals)}); "
+                f"snapshot of every stage), above the limit of {count_words(limit_events)} "
+                f"({EVENTS_PER_DEAL} per deal of --max-deals {count_words(max_deals)}); "
                 f"{advice or 'shorten --days or lower --reps'}, or raise --max-deals")
     return None
 
@@ -187,6 +178,6 @@ class DealLimitExceeded(Exception):
 
 
 def deal_limit_text(limit: int, rep: int) -> str:
-    return (f"replication {rep} created more than {_count(limit)} deals and was stopped "
+    return (f"replication {rep} created more than {count_words(limit)} deals and was stopped "
             f"(copies that multiply deals, or sources busier than their rates say); "
             f"shorten --days, or raise the limit with --max-deals N")
