@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from conftest import PIPELINES
 from funnelc.cli import cli
-from funnelc.i18n import catalogs
+from i18n_oracle import english_words, from_renders
 
 ANALYZE_RENDERS = ("funnelc/analysis/render.py", "funnelc/analysis/exact_text.py",
                    "funnelc/analysis/exact.py", "funnelc/analysis/money.py")
@@ -30,19 +30,7 @@ DEVELOPER = str(PIPELINES / "developer.funnel")
 SCENARIO = "Ответ в Директ за 5 минут"
 
 
-def _english_words() -> set[str]:
-    words: set[str] = set()
-    for message in catalogs.read_catalog("en"):
-        if not message.id or not any(loc in ANALYZE_RENDERS for loc, _ in message.locations):
-            continue
-        ids = [message.id] if isinstance(message.id, str) else list(message.id)
-        for text in ids:
-            text = re.sub(r"\{[^{}]*\}|`[^`]*`", " ", text)
-            words |= {w.lower() for w in re.findall(r"[A-Za-z]{4,}", text)}
-    return words - KEPT
-
-
-ENGLISH = _english_words()
+ENGLISH = english_words(from_renders(ANALYZE_RENDERS), min_len=4, kept=KEPT, drop_code=True)
 
 
 def _english_in(text: str) -> list[str]:

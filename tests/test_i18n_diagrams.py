@@ -13,22 +13,13 @@ from click.testing import CliRunner
 
 from conftest import PIPELINES
 from funnelc.cli import cli
-from funnelc.i18n import catalogs
+from i18n_oracle import english_words, in_context
 
 KEPT = {"sla"}
 """The funnel keyword the diagrams keep in every language."""
 
 
-def _english_words() -> set[str]:
-    words: set[str] = set()
-    for message in catalogs.read_catalog("en"):
-        if message.context == "diagram":
-            text = re.sub(r"\{[^{}]*\}", " ", str(message.id))
-            words |= {w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)}
-    return words - KEPT
-
-
-ENGLISH = _english_words()
+ENGLISH = english_words(in_context("diagram"), min_len=3, kept=KEPT)
 
 
 def _export(*args: str) -> str:

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from conftest import PIPELINES
 from funnelc.cli import cli
-from funnelc.i18n import catalogs
+from i18n_oracle import english_words, from_renders
 
 MY_RENDERS = ("funnelc/analysis/exact.py", "funnelc/sim/table.py", "funnelc/sim/verdict_words.py",
               "funnelc/i18n/figures.py",
@@ -36,19 +36,7 @@ command names (`simulate`) and the names of statistical methods."""
 RU_RUN = ("--reps", "2", "--days", "40")
 
 
-def _english_words() -> set[str]:
-    words: set[str] = set()
-    for message in catalogs.read_catalog("en"):
-        if not message.id or not any(loc in MY_RENDERS for loc, _ in message.locations):
-            continue
-        ids = [message.id] if isinstance(message.id, str) else list(message.id)
-        for text in ids:
-            text = re.sub(r"\{[^{}]*\}", " ", text)
-            words |= {w.lower() for w in re.findall(r"[A-Za-z]{4,}", text)}
-    return words - {w.lower() for w in KEPT}
-
-
-ENGLISH = _english_words()
+ENGLISH = english_words(from_renders(MY_RENDERS), min_len=4, kept=KEPT)
 
 
 def _english_in(text: str) -> list[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PIPELINES
-from funnelc.i18n import catalogs
+from i18n_oracle import english_words, in_context
 
 pytest.importorskip("starlette", reason="the `serve` extra is not installed")
 
@@ -37,19 +37,7 @@ KEPT = {"amocrm", "respond", "sla", "noqa"}
 suppression comment's `noqa`."""
 
 
-def _english_words() -> set[str]:
-    words: set[str] = set()
-    for message in catalogs.read_catalog("en"):
-        if message.context != "workshop":
-            continue
-        ids = [message.id] if isinstance(message.id, str) else list(message.id)
-        for text in ids:
-            text = re.sub(r"\{[^{}]*\}", " ", text)
-            words |= {w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)}
-    return words - KEPT
-
-
-ENGLISH = _english_words()
+ENGLISH = english_words(in_context("workshop"), min_len=3, kept=KEPT)
 
 
 @pytest.fixture(scope="module")
