@@ -279,6 +279,9 @@ _UNTOUCHED_STEMS: Final = ("обработ", "разобр", "розібр", "р
 # approval ("Ипотека одобрена", "Кредит схвалено"). Matched inside lemmas.
 _RESERVE_STEMS: Final = ("брон", "резерв")
 _APPROVAL_STEMS: Final = ("одобр", "схвал")
+# Completed steps that are the client's whatever they are said of: paying and signing
+# ("Бронь оплачена", "Счет оплачен" are the client's payment, not the booking's state).
+_CLIENT_STEP_STEMS: Final = ("оплат", "оплач", "сплат", "сплач", "подпис", "підпис")
 # Third parties' products whose state is not the deal's (a bank's mortgage or loan).
 _THIRD_PARTY_NOUNS: Final = frozenset({"ипотека", "кредит", "рассрочка", "іпотека", "розстрочка"})
 # Idioms of goods' availability and transit, read wherever they stand in the name.
@@ -293,7 +296,8 @@ _THIRD_PARTY_AGENTS: Final = frozenset({
     "банк", "поставщик", "постачальник", "перевозчик", "перевізник", "курьер", "кур'єр",
     "кур’єр", "аптека", "нотариус", "нотаріус", "застройщик", "забудовник",
     "производитель", "виробник", "страховщик", "страховик", "брокер", "оценщик",
-    "оцінювач", "росреестр", "реестр", "реєстр", "почта", "пошта", "сдэк",
+    "оцінювач", "росреестр", "реестр", "реєстр", "почта", "пошта", "сдэк", "страховой",
+    "страховий",
 })
 # Places where goods or a parcel wait (a warehouse, a carrier's branch or pick-up point,
 # customs): only as the place ("На складе", "У відділенні"); a warehouse that acts
@@ -312,6 +316,9 @@ _GOODS: Final = frozenset({
 # Parcel nouns that are also action nouns ("Отправление КП" is sending): goods only as
 # the subject of a verb ("Відправлення прямує", "Отправление ожидает").
 _PARCEL_ACTION_NOUNS: Final = frozenset({"отправление", "відправлення"})
+# Customs: goods clear customs, a state authority's work ("Растаможка", "Таможенное
+# оформление завершено", "Розмитнення").
+_CUSTOMS_STEMS: Final = ("тамож", "митн", "растамож", "розмит")
 # Keeping goods: storage is the goods' state wherever it is named ("Платное хранение",
 # "Припинено зберігання").
 _STORAGE_STEMS: Final = ("хранени", "зберіган")
@@ -331,7 +338,14 @@ _DEAL_PARTIES: Final = _SELLER_STAFF | frozenset({
     "получатель", "одержувач", "отримувач", "лид", "лід", "пациент", "пацієнт", "ученик",
     "учень", "студент", "гость", "гість", "родитель", "батьки", "абонент", "заявитель",
     "покупатели", "клиенты",
+    # the seller's own business as a whole: "Отменена студией", "Не відпрацьовано продавцем"
+    "продавец", "продавець", "магазин", "студия", "студія", "салон", "компания", "компанія",
+    "исполнитель", "виконавець", "агентство",
 })
+# The deal itself, as the subject: in an order pipeline the order is the deal, so where it
+# is sent is its own fulfilment ("Заказ доставлен на склад"), not goods on their way.
+_DEAL_NOUNS: Final = frozenset({"заказ", "замовлення", "сделка", "угода", "заявка", "лид",
+                                "лід", "договор", "договір"})
 # The call root: every contact attempt by phone, however prefixed ("перезвон",
 # "редозвон", "дозвон", "передзвін") is a call, an activity.
 _CALL_ROOTS: Final = ("звон", "дзвон", "дзвін")
@@ -349,7 +363,12 @@ _PLACE_PREPS: Final = frozenset({"в", "во", "на", "у", "до", "к", "ко
 # в обработке"): goods' state only with a third party's place ("Поступил на склад",
 # "Знаходиться у відділенні").
 _ARRIVAL_LEMMAS: Final = frozenset({"поступить", "поступать", "надійти", "надходити",
-                                    "находиться", "знаходитися"})
+                                    "находиться", "знаходитися", "прийти", "приходить",
+                                    "приходити"})
+# Towns and countries as a destination or a place ("Отправлен в г. Казань", "Відправлення
+# у місті"): besides pymorphy3's Geox names, the nouns that introduce one.
+_GEO_NOUNS: Final = frozenset({"г", "город", "місто", "страна", "країна", "регион", "регіон",
+                               "область"})
 _VERBAL_POS: Final = frozenset({"VERB", "INFN", "PRTF", "PRTS", "GRND"})
 # Decision nouns whose genitive names who decided ("Отказ банка", "Відмова банку").
 _DECISION_NOUNS: Final = frozenset({"отказ", "відмова", "одобрение", "схвалення"})
@@ -370,6 +389,7 @@ _PARTIAL_ADJECTIVES: Final = frozenset({"частичный", "часткови�
 # reading is said of a link, an invoice or a message ("Просмотрен", "Переглянуто",
 # "Прочитано"): whether it was opened is the record's state.
 _RECORD_STEMS: Final = ("просроч", "простроч", "протермін", "возмест", "возмещ", "просмотр",
+                        "истек", "истеч", "сплив", "сторн", "заблок", "блокир", "утилиз", "утиліз",
                         "переглян", "прочит", "прочест")
 # A deadline that has passed ("Вышел срок", "Термін минув"): a record's, not a decision.
 _DEADLINE_NOUNS: Final = frozenset({"срок", "термін"})
@@ -378,6 +398,14 @@ _UNDO_NOUNS: Final = frozenset({"отмена", "возврат", "скасув�
 _PAYMENT_NOUNS: Final = frozenset({"оплата", "платёж", "платеж", "платіж", "средство", "кошти",
                                    "кошт", "деньги", "гроші", "предоплата", "передоплата",
                                    "транзакция", "транзакція"})
+# A payment as a record (a transfer, funds): unlike "оплата", the client's act of paying,
+# whatever is done to it other than its arrival is the record's state ("Платіж скасовано",
+# "Кошти заблоковано", "Обробка платежу"); its arrival is the deal's ("Платеж получен").
+_MONEY_NOUNS: Final = _PAYMENT_NOUNS - {"оплата", "предоплата", "передоплата"}
+_ARRIVAL_STEMS: Final = ("получ", "поступ", "надійш", "надійт", "надход", "отрима", "зачисл",
+                         "зарахов", "внес", "внесен")
+# Errors: an error of a payment is the payment's state ("Помилка оплати").
+_ERROR_NOUNS: Final = frozenset({"ошибка", "помилка"})
 # A payment declined (by a bank or a payment provider): "Оплата отклонена", "Платіж
 # відхилено" -- the payment's state, not the client's decision.
 _DECLINE_STEMS: Final = ("отклон", "відхил")
@@ -423,6 +451,9 @@ _EN_ACTION_NOUNS: Final = frozenset({
     "negotiation", "negotiations", "qualification", "analysis", "discussion", "discussions",
     "review", "preparation", "evaluation", "consideration", "onboarding", "processing",
 })
+# Said of payments and records only: refunded, reversed, voided, expired, a chargeback.
+_EN_RECORD: Final = frozenset({"refunded", "refund", "refunds", "reversed", "reversal",
+                               "voided", "expired", "chargeback", "chargebacks", "overdue"})
 _EN_NEG_ATTEMPT: Final = ("no answer", "no response", "no reply", "not reached",
                           "unreachable", "missed call", "did not answer", "didn't answer",
                           "not answered")
@@ -573,6 +604,8 @@ def _form_of(w: _Word) -> _Kind | None:
 def _is_event(w: _Word) -> bool:
     """A client appointment (see _EVENT_EXACT) or a trial/first-visit adjective."""
     starts = _EVENT_PREFIXES + _TRIAL_PREFIXES
+    if w.pos in _VERBAL_POS:  # "Встречен в г. транзите" is met, not a meeting; "замер"
+        return bool(w.lemmas & _EVENT_EXACT)  # is first read as "замереть"
     return any(lemma in _EVENT_EXACT or lemma.startswith(starts)
                or (w.pos not in _VERBAL_POS and any(r in lemma for r in _CALL_ROOTS))
                for lemma in w.lemmas)
@@ -586,6 +619,11 @@ def _completed(w: _Word) -> bool:
     """A completed form: past participle, past verb or Ukrainian -но/-то."""
     kind = _form_of(w)
     return kind is not None and kind[0] is StageNameClass.CONVERSION
+
+
+def _done_indices(words: list[_Word]) -> list[int]:
+    """Where the name has a completed form that is not an activity noun."""
+    return [i for i, w in enumerate(words) if _completed(w) and not _is_event(w)]
 
 
 def _other_entity(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
@@ -613,7 +651,7 @@ def _other_entity(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
     * goods or a parcel (_GOODS) as the subject of a name without a completed form
       ("Товар в наборе", "Посылка ожидает получения"): where the goods are, not a step.
     """
-    done = [i for i, w in enumerate(words) if _completed(w) and not _is_event(w)]
+    done = _done_indices(words)
     party = _third_party(words, lang)
     if party is not None:
         return party
@@ -621,6 +659,14 @@ def _other_entity(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
     goods = _goods_subject(words, done)
     if goods is not None:
         return goods
+    subj = _subject(words)
+    own_step = subj is not None and subj[0] < (done[0] if done else len(words)) and (
+        _is_event(subj[1]) or _is_action_noun(subj[1].lemma, lang)
+        or bool(subj[1].lemmas & (_UNDO_NOUNS | _DEAL_NOUNS)))  # a return is an action
+    if subj is not None and subj[1].lemmas & _PARCEL_ACTION_NOUNS:
+        place = _place_after(words, subj[0], lang, where=True)
+        if place is not None:
+            return place
     passive = any("pssv" in words[i].grammemes or "Impe" in words[i].grammemes
                   for i in done)
     reflexive = any(w.pos == "VERB" and w.text.endswith(("ся", "сь")) for w in words)
@@ -628,7 +674,8 @@ def _other_entity(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
         prev = words[i - 1] if i > 0 else None
         after_action = (prev is not None and prev.pos == "NOUN"
                         and _is_action_noun(prev.lemma, lang))
-        if ("ablt" in w.grammemes and w.pos == "NOUN"
+        means = after_action and prev is not None and bool(prev.lemmas & _PAYMENT_NOUNS)
+        if ("ablt" in w.grammemes and w.pos == "NOUN" and not means
                 and (passive or reflexive or after_action)
                 and not (prev is not None and prev.pos == "PREP")
                 and not w.lemmas & _DEAL_PARTIES):
@@ -649,9 +696,13 @@ def _other_entity(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
         if (w.pos == "VERB" and w.lemma in _TRANSIT_LEMMAS and not party_moves
                 and any(x.text in _PLACE_PREPS for x in words[i + 1:])):
             return f'"{w.text}" with a place: goods or a parcel travel, a deal does not'
-        if (w.lemma in _ARRIVAL_LEMMAS
+        if (w.lemma in _ARRIVAL_LEMMAS and not party_moves
                 and any(x.lemmas & _THIRD_PARTIES for x in words[i + 1:])):
             return f'"{w.text}" at a warehouse or a carrier\'s: the goods\' place, not the deal\'s'
+        if i in done and not party_moves and not own_step:
+            place = _place_after(words, i, lang)
+            if place is not None:
+                return place
         if w.lemma in _PARTIAL_ADVERBS and done:
             return (f'"{w.text}": a document or payment is done in part, a step of the '
                     "client's decision is not")
@@ -683,9 +734,40 @@ def _other_entity(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
         declined = next((words[i] for i in done if _has_stem(words[i], _DECLINE_STEMS)), None)
         if declined is not None:
             return f'"{subject[1].text} {declined.text}": the state of a payment'
+    said = [i for i in done if subject is not None and i > subject[0]]  # not attributive
+    if (subject is not None and subject[1].lemmas & _MONEY_NOUNS and said
+            and not any(_has_stem(words[i], _ARRIVAL_STEMS) for i in said)):
+        return (f'"{subject[1].text} {words[said[0]].text}": the state of a payment record, '
+                "not the client's step")
+    for i, w in enumerate(words[:-1]):
+        nxt = words[i + 1]
+        if ("gent" in nxt.grammemes and nxt.pos == "NOUN"
+                and ((w.lemmas & _ERROR_NOUNS and nxt.lemmas & _PAYMENT_NOUNS)
+                     or (w.pos == "NOUN" and _is_action_noun(w.lemma, lang)
+                         and nxt.lemmas & _MONEY_NOUNS))):
+            return f'"{w.text} {nxt.text}": the state of a payment, not the client\'s step'
     if (len(words) >= 2 and words[0].lemmas & _UNDO_NOUNS
             and words[1].lemmas & _PAYMENT_NOUNS and "gent" in words[1].grammemes):
         return f'"{words[0].text} {words[1].text}" is the state of a payment'
+    return None
+
+
+def _place_after(words: list[_Word], i: int, lang: Literal["ru", "uk"],
+                 where: bool = False) -> str | None:
+    """A goods place or a town right after a preposition following word ``i``: a thing
+    sent, returned or put there ("Возвращен на склад отправителя", "Заложен в постамат",
+    "Отправлен в г. транзит") is goods on their way, not a step of the deal. With
+    ``where``, only the place where the thing is (the locative: "Відправлення у місті")."""
+    for k in range(i + 1, min(i + 3, len(words) - 1)):
+        prep, noun = words[k], words[k + 1]
+        if prep.text not in _PLACE_PREPS or noun.pos != "NOUN":
+            continue
+        if where and "loct" not in noun.grammemes:
+            return None
+        if noun.lemmas & _GOODS_PLACES or noun.lemmas & _GEO_NOUNS or "Geox" in noun.grammemes:
+            return (f'"{words[i].text} {prep.text} {noun.text}": goods on their way or in '
+                    "their place, not a step of the deal")
+        return None
     return None
 
 
@@ -739,7 +821,9 @@ def _third_party(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
             return f'"{prev.text} {w.text}" is a third party\'s decision or work, not the client\'s'
         if prev.text in ("от", "від") and "gent" in cases and waits:
             return f'"{prev.text} {w.text}": the deal waits on a third party, not on the client'
-        located = ((prev.text == "у" and "gent" in cases)
+        owner = (i > 1 and words[i - 2].text == "у" and prev.pos == "NOUN"
+                 and "gent" in prev.grammemes and "gent" in cases)  # "у менеджера банка"
+        located = owner or ((prev.text == "у" and "gent" in cases)
                    or (prev.text in ("в", "во", "у", "на") and "loct" in cases
                        and "accs" not in cases))
         if located and not own_step:
@@ -871,16 +955,23 @@ def _classify_tokens(tokens: tuple[str, ...], lang: Literal["ru", "uk"]) -> Clas
         return Classification(StageNameClass.TASK,
                               f'"{activity.text}" is an activity; "не {predicate[0].text}" '
                               "only records that it did not happen", lang)
+    paid = any(_has_stem(words[i], _CLIENT_STEP_STEMS) for i in _done_indices(words))
+    partial = any(w.lemma in _PARTIAL_ADVERBS for w in words)
     for w in words:
-        if _has_stem(w, _RESERVE_STEMS):
+        if _has_stem(w, _RESERVE_STEMS) and not (paid and not partial):
             return Classification(StageNameClass.ENTITY_STATE,
                                   f'"{w.text}" is a reservation: the state of a unit or of '
                                   "goods, not of the deal", lang)
+        if _has_stem(w, _CUSTOMS_STEMS) and not _deal_party_subject(words):
+            return Classification(StageNameClass.ENTITY_STATE,
+                                  f'"{w.text}": goods at customs, a state authority\'s work, '
+                                  "not the deal's step", lang)
         if w.pos == "NOUN" and any(lemma.startswith(_STORAGE_STEMS) for lemma in w.lemmas):
             return Classification(StageNameClass.ENTITY_STATE,
                                   f'"{w.text}" is the storage of goods: their state, not the '
                                   "deal's", lang)
-        if _has_stem(w, _APPROVAL_STEMS):
+        if (_has_stem(w, _APPROVAL_STEMS) and len(words) > 1
+                and not _deal_party_subject(words)):
             return Classification(StageNameClass.ENTITY_STATE,
                                   f'"{w.text}" is a third party\'s approval (a bank\'s, a '
                                   "supplier's): its state, not the client's decision", lang)
@@ -961,6 +1052,11 @@ def _classify_english(text: str) -> Classification:
         if neg in phrase:
             return Classification(StageNameClass.TASK,
                                   f'"{neg}" is a failed contact attempt, not a stage', "en")
+    record = next((t for t in tokens if t in _EN_RECORD), None)
+    if record is not None:
+        return Classification(StageNameClass.ENTITY_STATE,
+                              f'"{record}" is said of a payment or a record, not of the '
+                              "client's decision", "en")
     if phrase == "in progress":
         return Classification(StageNameClass.PROCESS,
                               '"in progress" says work is ongoing', "en")
