@@ -196,6 +196,7 @@ of nouns, not names of stages. Verbal nouns are recognised by word formation
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -252,12 +253,26 @@ _EVENT_EXACT: Final = frozenset({
 _EVENT_PREFIXES: Final = (
     "звонок", "дзвін", "встреч", "зустріч", "демонстрац", "презентац", "консультац",
     "диагностик", "діагност", "тест-драйв", "заняти", "занятт", "примерк", "примірк",
-    "экскурс", "екскурс", "недозвон", "недодзвон",
+    "экскурс", "екскурс", "недозвон", "недодзвон", "приезд", "приїзд", "собеседован",
+    "співбесід", "интервью", "інтерв'ю", "скрининг", "зум",
 )
 # Adjectives that make any noun a one-off activity ("Пробное занятие", bare "Пробное").
 _TRIAL_PREFIXES: Final = ("пробн", "ознакомительн", "безкоштовн", "бесплатн")
 # Failed contact attempts written as nouns: a task wherever they appear in the name.
-_ATTEMPT_NOUNS: Final = frozenset({"недозвон", "недодзвон", "ндз"})
+_ATTEMPT_NOUNS: Final = frozenset({"недозвон", "недодзвон", "ндз", "автоответчик",
+                                   "автовідповідач"})
+# Verbs of not turning up ("Клиент не пришел", "Не з'явився"): a no-show is a failed
+# appointment, an activity for the manager like a failed call.
+_ATTENDANCE_STEMS: Final = ("прийти", "приход", "явит", "явля", "з'яв", "з’яв", "приехать",
+                            "приїха", "посет", "відвіда")
+# Prepositions of time and purpose (matched as text: the uk dictionary reads "до" as a
+# noun and "після" as an adverb).
+_CIRCUMSTANCE_PREPS: Final = frozenset({"после", "після", "до", "перед", "для", "по", "без",
+                                        "от", "від", "через"})
+# Booking nouns: "Запись на прием", "Запис на консультацію" put an appointment in the diary.
+_BOOKING_NOUNS: Final = frozenset({"запись", "запис"})
+# Calling verbs ("Вызваниваем", "Обдзвонюємо"): calling is an activity, whatever the tense.
+_CALL_VERB_STEMS: Final = ("звон", "званива", "дзвон", "дзвін")
 # Verbs that only events take: an event is scheduled, held or takes place; an order or a
 # contract is not. Their subject is an activity whatever the noun ("Показ назначен",
 # "Тест-драйв назначен", "Діагн. запланована") -- matched on the lemma, so participles,
@@ -903,6 +918,30 @@ def _under_way(lemma: str, lang: Literal["ru", "uk"]) -> bool:
     return any(_analyzer(lang).word_is_known(lemma + e) for e in _INF_ENDINGS[lang])
 
 
+def _failed_contact(words: list[_Word]) -> str | None:
+    """A failed contact attempt or a no-show stated with a negation anywhere in the name:
+    "Не вдалося зв'язатися з покупцем", "Не выходит на связь", "Неотвеченные", "Клиент
+    не пришел" (a person, or no one named, not turning up: "Не пришла оплата" is not)."""
+    subject = _subject(words)
+    person = subject is None or bool(subject[1].lemmas & _DEAL_PARTIES)
+    for i, w in enumerate(words):
+        if w.text in ("не", "ні") and i + 1 < len(words):
+            nxt, rest = words[i + 1], words[i + 2:i + 4]
+            tried = (rest[0] if rest and (rest[0].pos == "INFN" or "infn" in rest[0].grammemes)
+                     else None)  # "не вдалося зв'язатися"
+            if tried is not None and _has_stem(tried, _ATTEMPT_STEMS):
+                return f'"не {nxt.text} {tried.text}" is a failed contact attempt, not a stage'
+            if any(a.text == "на" and b.text in ("связь", "зв'язок", "зв’язок")
+                   for a, b in itertools.pairwise(rest)):
+                return f'"не {nxt.text} на связь" is a failed contact attempt, not a stage'
+            if person and nxt.pos in _VERBAL_POS and _has_stem(nxt, _ATTENDANCE_STEMS):
+                return f'"не {nxt.text}" is a no-show: a failed appointment, not a stage'
+        elif (w.text.startswith("не") and len(w.text) > 6
+              and any(s in w.text[2:] for s in _ATTEMPT_STEMS)):
+            return f'"{w.text}" is a failed contact attempt, not a stage'
+    return None
+
+
 def _classify_cyrillic(text: str, lang: Literal["ru", "uk"]) -> Classification:
     """Apply the documented rules to a Russian or Ukrainian name."""
     tokens = tuple(_CYR_WORD.findall(text.lower()))
@@ -923,20 +962,41 @@ def _classify_tokens(tokens: tuple[str, ...], lang: Literal["ru", "uk"]) -> Clas
     if attempt is not None:
         return Classification(StageNameClass.TASK,
                               f'"{attempt.text}" is a failed contact attempt, not a stage', lang)
+    failed = _failed_contact(words)
+    if failed is not None:
+        return Classification(StageNameClass.TASK, failed, lang)
+    calling = next((w for w in words if w.pos == "VERB" and not w.grammemes & {"infn", "impr"}
+                    and _has_stem(w, _CALL_VERB_STEMS)), None)  # "Перезвонить" is a task anyway
+    if (calling is not None and not _deal_party_subject(words)
+            and not any(w.text in ("не", "ні") for w in words)):  # "Не дозвонился": below
+        return Classification(StageNameClass.TASK,
+                              f'"{calling.text}" is calling: an activity for the manager, not a '
+                              "decision step", lang)
 
     predicate: tuple[_Word, _Kind, bool] | None = None
     for i, w in enumerate(words):
         if w.text in ("не", "ні") or _is_event(w):
             continue  # an activity noun is never the predicate ("замер" is not "замереть")
         kind = _form_of(w)
+        if kind is not None and "impr" in w.grammemes and any(
+                x.text not in ("не", "ні") for x in words[:i]):
+            continue  # an imperative opens the name; "контроль оплати" is a genitive
         if kind is not None:
             negated = (i > 0 and words[i - 1].text == "не") or (
                 w.text.startswith("не") and w.lemma.startswith("не"))
             predicate = (w, kind, negated)
             break
-    activity = next((w for w in words if _is_event(w)), None)
+    # An activity after "після", "до", "перед"... is when or what for, not the stage's own
+    # ("Відновлений після обдзвону"); after "на"/"в" it is what the client is booked for.
+    activity = next((w for i, w in enumerate(words) if _is_event(w)
+                     and not (i > 0 and words[i - 1].text in _CIRCUMSTANCE_PREPS)), None)
     subject = next((w for i, w in enumerate(words)
                     if w.pos == "NOUN" and not (i > 0 and words[i - 1].pos == "PREP")), None)
+    if (subject is not None and subject.lemmas & _BOOKING_NOUNS
+            and any(w.text == "на" for w in words)):
+        return Classification(StageNameClass.TASK,
+                              f'"{subject.text} на …" books an appointment: an activity for the '
+                              "manager, not a decision step", lang)
 
     if predicate is not None and predicate[1][0] is StageNameClass.TASK:
         w, (klass, reason), _ = predicate
