@@ -15,9 +15,11 @@ The fit months are compared too, as an in-sample check of the fit itself: there 
 runs start empty at the first day of the history, as the account's own export does
 (deals before its first event are not in it).
 
-Both sides go through the very same analytics (`analytics.analyse`): the simulated
-records are read back as a history (`read_records`), so a figure means the same thing on
-both sides, censoring at the end of the data included.
+Both sides go through the very same analytics (`analytics.analyse`) and measurement
+(`backtest_figures`): the simulated records are read back as a history (`read_records`),
+so a figure means the same thing on both sides, censoring at the end of the data
+included. Each run is read back and measured in the process that simulated it
+(`backtest_runs`); only its figures come back here.
 
 The interval is a 95 % *prediction* interval for one realisation — the history is one
 run of the real process — not the confidence interval of the simulated mean, which
@@ -39,14 +41,11 @@ of the time.
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -57,29 +56,26 @@ from ..i18n import N_
 from ..i18n.note import Note, _n
 from ..sim.budget import DEFAULT_MAX_DEALS, WorkRefused, estimate_work, refusal
 from ..sim.warm import OpenDeal
-from .analytics import HistoryTables, analyse, month_of
-from .events import LOST, STAGE, WON, Catalog
+from .analytics import analyse
+from .backtest_figures import HOLDOUT, Figures, Key, Yardstick, month_start
+from .backtest_runs import RunPlan, runs
+from .events import STAGE
 from .fit import MIN_DEALS, FitResult, fit_funnel
-from .load import History, load_history
+from .load import History
 from .match import funnel_depths, funnel_pairs
 from .quality import DataQuality
 from .run import Prepared, record_sources
-from .uncertainty import draw_rng, drawn_model, fitted_model
+from .uncertainty import fitted_model
 
 __all__ = ["BacktestError", "Figure", "Backtest", "run_backtest", "history_months",
            "open_deals_at", "HOLDOUT", "PER_DRAW", "DEFAULT_REPS", "KINDS"]
 
-HOLDOUT = "holdout"
-"""The month label of a figure over the whole holdout."""
 PER_DRAW = 1
 """Runs per draw of the fitted numbers: every run simulates its own draw (see the
 module's note)."""
 DEFAULT_REPS = 40
 KINDS = ("conversion", "won", "lost", "backlog")
 
-Key = tuple[str, str, str, str]
-"""(kind, pipeline, subject, month): subject is "A → B" for a conversion, the stage for
-a backlog, empty for won/lost."""
 Progress = Callable[[int, int], None]
 
 
@@ -182,10 +178,6 @@ class Backtest:
 
 
 # ---------------------------------------------------------------------------- months
-def _month_start(year: int, month: int, tz: str) -> datetime:
-    return datetime(year, month, 1, tzinfo=ZoneInfo(tz)).astimezone(UTC)
-
-
 def history_months(start: datetime, end: datetime, tz: str) -> list[str]:
     """Calendar months (in `tz`) from the first event's to the last event's, inclusive."""
     zone = ZoneInfo(tz)
@@ -199,73 +191,6 @@ def history_months(start: datetime, end: datetime, tz: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- figures
-def figures_of(tables: HistoryTables, events: pl.DataFrame, tz: str,
-               pairs: list[tuple[str, str, str]], stages: list[tuple[str, str]],
-               pipelines: list[str], months: list[str], holdout: list[str]
-               ) -> dict[Key, tuple[float | None, int | None]]:
-    """Every compared figure of one history (observed or one simulation run): value and,
-    for a conversion, the deals behind it. Months with nothing count zero deals; a
-    conversion of a month nobody entered has no value."""
-    out: dict[Key, tuple[float | None, int | None]] = {}
-    conv: dict[tuple[str, str, str, str], tuple[int, int]] = {
-        (p, a, b, mo): (int(e), int(d)) for p, a, b, mo, e, d in tables.conversion.filter(
-            pl.col("month") != "all").select("pipeline", "from_stage", "to_stage", "month",
-                                             "entered", "direct").iter_rows()}
-    for p, a, b in pairs:
-        subject = f"{a} → {b}"
-        te = td = 0
-        for mo in months:
-            e, d = conv.get((p, a, b, mo), (0, 0))
-            out[("conversion", p, subject, mo)] = (100.0 * d / e if e else None, e)
-            if mo in holdout:
-                te, td = te + e, td + d
-        out[("conversion", p, subject, HOLDOUT)] = (100.0 * td / te if te else None, te)
-    closes = events.filter(pl.col("kind").is_in([WON, LOST])).with_columns(
-        month=month_of("ts", tz)).group_by(["pipeline", "kind", "month"]).agg(n=pl.len())
-    cl = {(p, k, mo): int(n) for p, k, mo, n in closes.iter_rows()}
-    for p in pipelines:
-        for kind in (WON, LOST):
-            for mo in months:
-                out[(kind, p, "", mo)] = (float(cl.get((p, kind, mo), 0)), None)
-            out[(kind, p, "", HOLDOUT)] = (float(sum(cl.get((p, kind, mo), 0)
-                                                     for mo in holdout)), None)
-    wip = month_end_backlog(tables.visits.visits, months, tz)
-    for p, s in stages:
-        for mo in months:
-            out[("backlog", p, s, mo)] = (float(wip.get((p, s, mo), 0)), None)
-        out[("backlog", p, s, HOLDOUT)] = (
-            float(np.mean([wip.get((p, s, mo), 0) for mo in holdout])), None)
-    return out
-
-
-def _next_month(label: str) -> tuple[int, int]:
-    y, mo = map(int, label.split("-"))
-    return (y + 1, 1) if mo == 12 else (y, mo + 1)
-
-
-def month_end_backlog(visits: pl.DataFrame, months: list[str], tz: str
-                      ) -> dict[tuple[str, str, str], int]:
-    """(pipeline, stage, month) → deals in the stage at the month's end: entered before
-    local midnight of the next month's first day (in `tz`) and not left by then (a
-    visit still open at the end of the data counts). Measured here rather than taken from
-    `analytics.backlog`, whose month ends sit at the time of day of the data's first event
-    and stop before the last month when the last event is earlier in its day: the
-    observed history and each simulated run begin at different times of day, so their
-    backlogs would be counted at different moments, and a run would now and then have no
-    last month at all (counted as an empty backlog)."""
-    if visits.height == 0:
-        return {}
-    out: dict[tuple[str, str, str], int] = {}
-    vis = visits.lazy().select("pipeline", "stage", "entered", "left")
-    for mo in months:
-        t = _month_start(*_next_month(mo), tz)
-        at = vis.filter((pl.col("entered") < t)
-                        & (pl.col("left").is_null() | (pl.col("left") >= t)))
-        for p, s, n in at.group_by(["pipeline", "stage"]).agg(n=pl.len()).collect().iter_rows():
-            out[(p, s, mo)] = int(n)
-    return out
-
-
 def _interval(values: list[float], kind: str) -> tuple[float, float, float, float]:
     from scipy import stats
 
@@ -279,9 +204,8 @@ def _interval(values: list[float], kind: str) -> tuple[float, float, float, floa
     return mean, sd, low, high
 
 
-def compare(observed: dict[Key, tuple[float | None, int | None]],
-            runs: list[dict[Key, tuple[float | None, int | None]]],
-            few: list[Key] | None = None) -> list[Figure]:
+def compare(observed: Figures, runs: list[Figures], few: list[Key] | None = None
+            ) -> list[Figure]:
     """One `Figure` per key the observation has a value for and at least two runs have
     one. Left out: a figure every run and the observation put at the same constant (a
     stage no deal ever enters) says nothing; a conversion of fewer than `MIN_DEALS`
@@ -349,110 +273,6 @@ def _cut_history(prep: Prepared, cut: datetime, funnel: m.FunnelFile, tz: str) -
     return Prepared(hist, tables, prep.names)
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """What every simulation run of a back-test needs, whichever process runs it: the
-    funnel and its fit (each run simulates its own draw of the fit), the warm start, the
-    two windows and where records go. Sent to a worker process once."""
-
-    funnel: m.FunnelFile
-    fit: FitResult
-    seed: int
-    warm: tuple[OpenDeal, ...]
-    cut_day: date
-    hold_days: int
-    start: date
-    fit_days: int
-    max_deals: int | None
-    folder: str
-
-
-def _run_seeds(seed: int, run: int) -> tuple[int, int]:
-    """Simulation seeds of run `run`'s holdout and fit-months simulations."""
-    a, b = np.random.SeedSequence([seed, run, 0x6274]).generate_state(2)
-    return int(a), int(b)
-
-
-def _simulate_run(plan: _Plan, run: int) -> tuple[str, str]:
-    """Run `run`: draw the fit's numbers (`uncertainty.drawn_model`), simulate the holdout
-    from the cut with the open deals and the fit months from an empty account; write both
-    as per-deal records. Returns the two CSV paths. Touches no polars (it may run in a
-    forked worker)."""
-    from ..sim import SimConfig, simulate
-    from ..sim.budget import DealLimitExceeded
-
-    model = drawn_model(plan.funnel, plan.fit, draw_rng(plan.seed, run))
-    hold_seed, fit_seed = _run_seeds(plan.seed, run)
-    hold = os.path.join(plan.folder, f"holdout-{run}.csv")
-    fit = os.path.join(plan.folder, f"fit-{run}.csv")
-    try:
-        simulate(model, SimConfig(days=plan.hold_days, warmup_days=0, reps=1, seed=hold_seed,
-                                  jobs=1, start=plan.cut_day, records=hold,
-                                  max_deals=plan.max_deals, open_deals=plan.warm))
-        simulate(model, SimConfig(days=plan.fit_days, warmup_days=0, reps=1, seed=fit_seed,
-                                  jobs=1, start=plan.start, records=fit,
-                                  max_deals=plan.max_deals))
-    except DealLimitExceeded as exc:
-        raise DealLimitExceeded(exc.limit, run) from None
-    return hold, fit
-
-
-_PLAN: _Plan | None = None
-"""Worker side: set once by the pool's initializer."""
-
-
-def _init_worker(plan: _Plan) -> None:
-    global _PLAN
-    _PLAN = plan
-
-
-def _worker_run(run: int) -> tuple[int, str, str]:
-    assert _PLAN is not None
-    return (run, *_simulate_run(_PLAN, run))
-
-
-def _runs(plan: _Plan, reps: int, jobs: int | None) -> Iterator[tuple[int, str, str]]:
-    """(run, holdout records, fit-months records) of every run, in the order they finish:
-    in this process with one job, else over worker processes (each run depends only on
-    the seed and its index, so the result does not depend on how many)."""
-    from ..sim.config import usable_cores
-    from ..sim.runner import start_method
-
-    workers = max(1, min(jobs if jobs is not None else usable_cores(), reps))
-    if workers == 1:
-        for r in range(reps):
-            yield (r, *_simulate_run(plan, r))
-        return
-    ctx = multiprocessing.get_context(start_method())
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(plan,)) as pool:
-        futures = [pool.submit(_worker_run, r) for r in range(reps)]
-        try:
-            for fut in as_completed(futures):
-                yield fut.result()
-        except BaseException:
-            for fut in futures:
-                fut.cancel()
-            raise
-
-
-def _read_run(path: str, start: date, tz: str, end: datetime,
-              sources: dict[tuple[str, str], str]) -> pl.DataFrame:
-    """One run's records as the history's events: moved onto the history's clock and
-    cut at `end` (the history's last event). The file is removed once read."""
-    hist = load_history([path], "UTC", start, sources)
-    os.remove(path)
-    # The simulation clock counts local hours from day 1's midnight; the reader put that
-    # midnight at UTC. Shift by the zone's offset there (later DST changes move an event
-    # by an hour at most, which no monthly figure notices).
-    local0 = datetime(start.year, start.month, start.day, tzinfo=ZoneInfo(tz))
-    offset = local0.utcoffset() or timedelta(0)
-    ev = hist.events
-    if offset:
-        ev = ev.with_columns(pl.col("ts") - pl.duration(seconds=int(offset.total_seconds())))
-    return ev.filter(pl.col("ts") <= end)
-
-
 def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str = "UTC",
                  reps: int = DEFAULT_REPS, seed: int = 1, jobs: int | None = None,
                  progress: Progress | None = None, max_deals: int | None = None) -> Backtest:
@@ -481,7 +301,7 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
             f"the history covers one month ({months[0]} in {tz}): a back-test needs at "
             "least two")
     y, mo = map(int, months[fit_months].split("-"))
-    cut = _month_start(y, mo, tz)
+    cut = month_start(y, mo, tz)
     fit_prep = _cut_history(prep, cut, funnel, tz)
     fit = fit_funnel(fit_prep, funnel, tz)
     fitted = fitted_model(funnel, fit)
@@ -500,39 +320,26 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
                   "lower --reps or back-test a shorter history")
     if why is not None:
         raise WorkRefused(why)
-    pairs = funnel_pairs(funnel)
-    depths = funnel_depths(funnel)
-    stages = [(p.name.value, s.name.value) for p in funnel.pipelines for s in p.stages]
-    pipelines = [p.name.value for p in funnel.pipelines]
     holdout = months[fit_months:]
-
-    def figures(tables: HistoryTables,
-                events: pl.DataFrame) -> dict[Key, tuple[float | None, int | None]]:
-        return figures_of(tables, events, tz, pairs, stages, pipelines, months, holdout)
-
-    observed = figures(prep.tables, prep.history.events)
-    Figures = dict[Key, tuple[float | None, int | None]]
-    runs: list[Figures | None] = [None] * reps
+    yardstick = Yardstick(
+        tz, tuple(funnel_pairs(funnel)),
+        tuple((p.name.value, s.name.value) for p in funnel.pipelines for s in p.stages),
+        tuple(p.name.value for p in funnel.pipelines), tuple(months), tuple(holdout))
+    pipelines = list(yardstick.pipelines)
+    observed = yardstick.figures(prep.tables, prep.history.events)
+    hold_runs: list[Figures | None] = [None] * reps
     fit_runs: list[Figures | None] = [None] * reps
-    sources = record_sources(funnel)
-
-    def read(path: str, day1: date, end: datetime) -> Figures:
-        ev = _read_run(path, day1, tz, end, sources)
-        return figures(analyse(History(ev, Catalog(), DataQuality(), tz), depths, pairs), ev)
-
     with tempfile.TemporaryDirectory(prefix="funnelc-backtest-") as folder:
-        plan = _Plan(funnel, fit, seed, warm, cut_day, hold_days, start, fit_days, max_deals,
-                     folder)
-        for done, (r, hold, fit_path) in enumerate(_runs(plan, reps, jobs), 1):
-            # The holdout: from the cut, with the deals open there.
-            runs[r] = read(hold, cut_day, data_end)
-            # The fit months: from the first day of the history, empty, as its export began.
-            fit_runs[r] = read(fit_path, start, cut - timedelta(microseconds=1))
+        plan = RunPlan(funnel, fit, seed, warm, cut_day, hold_days, start, fit_days, max_deals,
+                       folder, data_end, cut - timedelta(microseconds=1),
+                       record_sources(funnel), funnel_depths(funnel), yardstick)
+        for done, run in enumerate(runs(plan, reps, jobs), 1):
+            hold_runs[run.run], fit_runs[run.run] = run.holdout, run.fit_months
             if progress is not None:
                 progress(done, reps)
     few: list[Key] = []
     judged = compare({k: v for k, v in observed.items() if k[3] in holdout or k[3] == HOLDOUT},
-                     [r for r in runs if r is not None], few)
+                     [r for r in hold_runs if r is not None], few)
     in_sample = compare({k: v for k, v in observed.items() if k[3] in months[:fit_months]},
                         [r for r in fit_runs if r is not None])
     warm_count, off_count = format(len(warm), ","), format(off_funnel, ",")
