@@ -463,6 +463,7 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", '"{w}" is a past participle: a completed state'),
     C_("diagnostic", '"{w}" is a progressive form: ongoing work or waiting'),
     C_("diagnostic", '"{w}" is awaited: goods not yet in stock, not the client\'s step'),
+    C_("diagnostic", '"{w}" is a no-show: a failed appointment, not a stage'),
     C_("diagnostic", '"{w}" is the state of a payment'),
     C_("diagnostic", '"{w}": the state of a payment'),
     C_("diagnostic", '"{w}" is said of an invoice or a payment, not of a decision'),

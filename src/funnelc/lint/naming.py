@@ -752,15 +752,14 @@ def _other_entity(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
     said = [i for i in done if subject is not None and i > subject[0]]  # not attributive
     if (subject is not None and subject[1].lemmas & _MONEY_NOUNS and said
             and not any(_has_stem(words[i], _ARRIVAL_STEMS) for i in said)):
-        return (f'"{subject[1].text} {words[said[0]].text}": the state of a payment record, '
-                "not the client's step")
+        return f'"{subject[1].text} {words[said[0]].text}": the state of a payment'
     for i, w in enumerate(words[:-1]):
         nxt = words[i + 1]
         if ("gent" in nxt.grammemes and nxt.pos == "NOUN"
                 and ((w.lemmas & _ERROR_NOUNS and nxt.lemmas & _PAYMENT_NOUNS)
                      or (w.pos == "NOUN" and _is_action_noun(w.lemma, lang)
                          and nxt.lemmas & _MONEY_NOUNS))):
-            return f'"{w.text} {nxt.text}": the state of a payment, not the client\'s step'
+            return f'"{w.text} {nxt.text}": the state of a payment'
     if (len(words) >= 2 and words[0].lemmas & _UNDO_NOUNS
             and words[1].lemmas & _PAYMENT_NOUNS and "gent" in words[1].grammemes):
         return f'"{words[0].text} {words[1].text}" is the state of a payment'
@@ -780,8 +779,8 @@ def _place_after(words: list[_Word], i: int, lang: Literal["ru", "uk"],
         if where and "loct" not in noun.grammemes:
             return None
         if noun.lemmas & _GOODS_PLACES or noun.lemmas & _GEO_NOUNS or "Geox" in noun.grammemes:
-            return (f'"{words[i].text} {prep.text} {noun.text}": goods on their way or in '
-                    "their place, not a step of the deal")
+            return (f'"{words[i].text} {prep.text} {noun.text}" with a place: goods or a '
+                    "parcel travel, a deal does not")
         return None
     return None
 
@@ -970,8 +969,7 @@ def _classify_tokens(tokens: tuple[str, ...], lang: Literal["ru", "uk"]) -> Clas
     if (calling is not None and not _deal_party_subject(words)
             and not any(w.text in ("не", "ні") for w in words)):  # "Не дозвонился": below
         return Classification(StageNameClass.TASK,
-                              f'"{calling.text}" is calling: an activity for the manager, not a '
-                              "decision step", lang)
+                              f'"{calling.text}" names an activity, not a decision step', lang)
 
     predicate: tuple[_Word, _Kind, bool] | None = None
     for i, w in enumerate(words):
@@ -995,8 +993,8 @@ def _classify_tokens(tokens: tuple[str, ...], lang: Literal["ru", "uk"]) -> Clas
     if (subject is not None and subject.lemmas & _BOOKING_NOUNS
             and any(w.text == "на" for w in words)):
         return Classification(StageNameClass.TASK,
-                              f'"{subject.text} на …" books an appointment: an activity for the '
-                              "manager, not a decision step", lang)
+                              f'"{subject.text} на …" names an activity, not a decision step',
+                              lang)
 
     if predicate is not None and predicate[1][0] is StageNameClass.TASK:
         w, (klass, reason), _ = predicate
@@ -1024,8 +1022,7 @@ def _classify_tokens(tokens: tuple[str, ...], lang: Literal["ru", "uk"]) -> Clas
                                   "goods, not of the deal", lang)
         if _has_stem(w, _CUSTOMS_STEMS) and not _deal_party_subject(words):
             return Classification(StageNameClass.ENTITY_STATE,
-                                  f'"{w.text}": goods at customs, a state authority\'s work, '
-                                  "not the deal's step", lang)
+                                  f'"{w.text}" is the state of goods, not of the deal', lang)
         if w.pos == "NOUN" and any(lemma.startswith(_STORAGE_STEMS) for lemma in w.lemmas):
             return Classification(StageNameClass.ENTITY_STATE,
                                   f'"{w.text}" is the storage of goods: their state, not the '
@@ -1115,8 +1112,8 @@ def _classify_english(text: str) -> Classification:
     record = next((t for t in tokens if t in _EN_RECORD), None)
     if record is not None:
         return Classification(StageNameClass.ENTITY_STATE,
-                              f'"{record}" is said of a payment or a record, not of the '
-                              "client's decision", "en")
+                              f'"{record}" is said of an invoice or a payment, not of a '
+                              "decision", "en")
     if phrase == "in progress":
         return Classification(StageNameClass.PROCESS,
                               '"in progress" says work is ongoing', "en")
