@@ -238,9 +238,13 @@ def test_every_help_text_is_in_the_catalog(name: str) -> None:
     """Every command's description and option helps have a translation: changing one
     without its translation fails here, not silently (add the new text to
     funnelc/i18n/help_texts.py, run `python -m funnelc.i18n extract`, translate it)."""
-    command = cli.get_command(click.Context(cli), name)
+    root = click.Context(cli, **cli.context_settings)
+    command = cli.get_command(root, name)
     assert command is not None
-    ctx = click.Context(command)
+    # Under the group, as a run sees it: click caches a command's help option with the
+    # context's help option names, and a bare Context would cache `--help` without `-h`
+    # for every later test (docs_gen's pages then lose `-h`).
+    ctx = click.Context(command, parent=root)
     texts = [inspect.cleandoc(command.help or "").partition("\f")[0]]
     texts += [p.help for p in command.get_params(ctx)
               if isinstance(p, click.Option) and not p.hidden and p.help]
