@@ -248,7 +248,7 @@ _UK_MARKER_WORDS: Final = frozenset({"переговори", "угода", "уг
 _EVENT_EXACT: Final = frozenset({
     "демо", "показ", "замер", "замір", "тест", "урок", "визит", "візит", "выезд", "виїзд",
     "осмотр", "огляд", "просмотр", "перегляд", "созвон", "дозвон", "додзвон", "перезвон",
-    "передзвін", "ндз",
+    "передзвін", "ндз", "замерить", "заміряти", "замірити", "касание", "дотик",
 })
 _EVENT_PREFIXES: Final = (
     "звонок", "дзвін", "встреч", "зустріч", "демонстрац", "презентац", "консультац",
@@ -257,30 +257,37 @@ _EVENT_PREFIXES: Final = (
     "співбесід", "интервью", "інтерв'ю", "скрининг", "зум",
 )
 # Adjectives that make any noun a one-off activity ("Пробное занятие", bare "Пробное").
-_TRIAL_PREFIXES: Final = ("пробн", "ознакомительн", "безкоштовн", "бесплатн")
+_TRIAL_PREFIXES: Final = ("пробн", "ознакомительн", "безкоштовн", "бесплатн", "тестов")
 # Failed contact attempts written as nouns: a task wherever they appear in the name.
 _ATTEMPT_NOUNS: Final = frozenset({"недозвон", "недодзвон", "ндз", "автоответчик",
                                    "автовідповідач"})
 # Verbs of not turning up ("Клиент не пришел", "Не з'явився"): a no-show is a failed
 # appointment, an activity for the manager like a failed call.
 _ATTENDANCE_STEMS: Final = ("прийти", "приход", "явит", "явля", "з'яв", "з’яв", "приехать",
+                            "дойти", "дійти",
                             "приїха", "посет", "відвіда")
 # Prepositions of time and purpose (matched as text: the uk dictionary reads "до" as a
 # noun and "після" as an adverb).
 _CIRCUMSTANCE_PREPS: Final = frozenset({"после", "після", "до", "перед", "для", "по", "без",
                                         "от", "від", "через"})
+# Sending: an event is not sent, so what is sent is a document ("Презентация отправлена")
+# or the client referred ("Направлен на консультацию"): a milestone, not an activity.
+_SENDING_STEMS: Final = ("отправ", "направ", "надісл", "надсил", "высла", "высыл", "переда",
+                         "відправ")
 # Booking nouns: "Запись на прием", "Запис на консультацію" put an appointment in the diary.
 _BOOKING_NOUNS: Final = frozenset({"запись", "запис"})
+_BOOKING_VERBS: Final = ("записать", "записаться", "записати", "записатися")
 # Calling verbs ("Вызваниваем", "Обдзвонюємо"): calling is an activity, whatever the tense.
 _CALL_VERB_STEMS: Final = ("звон", "званива", "дзвон", "дзвін")
 # Verbs that only events take: an event is scheduled, held or takes place; an order or a
 # contract is not. Their subject is an activity whatever the noun ("Показ назначен",
 # "Тест-драйв назначен", "Діагн. запланована") -- matched on the lemma, so participles,
 # past verbs and Ukrainian -но forms count alike.
+_ASSIGN_STEMS: Final = ("назнач", "признач")  # also said of people: "Назначено" (to whom?)
 _SCHEDULE_STEMS: Final = ("назнач", "запланир", "провест", "провед", "состоя", "признач",
                           "заплан", "відбу", "отбыть")
 # Lemma prefixes of verbs/participles of client commitment to an activity.
-_COMMITMENT_PREFIXES: Final = ("соглас", "подтвер", "прийти", "посет", "записа", "договори",
+_COMMITMENT_PREFIXES: Final = ("соглас", "подтвер", "прийти", "посет", "договори",
                                "погод", "підтвер", "відвіда", "домов")
 # Stems of contact-attempt verbs: negated -> a failed attempt (task).
 _ATTEMPT_STEMS: Final = ("дозвон", "додзвон", "ответ", "отвеч", "відпов", "связ", "зв'яз",
@@ -326,7 +333,8 @@ _THIRD_PARTIES: Final = _THIRD_PARTY_AGENTS | _GOODS_PLACES
 # step of the deal ("Товар в наборе", "Посылка ожидает", "Вантаж на митниці") gives the
 # goods' state; a completed form stays the deal's milestone ("Товар отгружен").
 _GOODS: Final = frozenset({
-    "товар", "груз", "вантаж", "посылка", "посилка", "бандероль", "товари",
+    "товар", "груз", "вантаж", "посылка", "посилка", "бандероль", "товари", "запчасть",
+    "запчастина", "комплектующие", "комплектуючі", "оборудование", "обладнання",
 })
 # Parcel nouns that are also action nouns ("Отправление КП" is sending): goods only as
 # the subject of a verb ("Відправлення прямує", "Отправление ожидает").
@@ -344,6 +352,7 @@ _SELLER_STAFF: Final = frozenset({
     "адміністратор", "мастер", "майстер", "замерщик", "замірник", "дизайнер", "руководитель",
     "керівник", "специалист", "спеціаліст", "врач", "лікар", "доктор", "оператор", "логист",
     "логіст", "технолог", "сметчик", "кошторисник", "директор", "монтажник", "отдел", "відділ",
+    "рекрутер", "рекрутёр", "координатор",
 })
 # The deal's own parties: as the agent of a participle ("Отменен клиентом") they make the
 # fact the deal's; any other agent in the instrumental ("Отправлено поставщиком",
@@ -419,6 +428,10 @@ _PAYMENT_NOUNS: Final = frozenset({"оплата", "платёж", "платеж
 _MONEY_NOUNS: Final = _PAYMENT_NOUNS - {"оплата", "предоплата", "передоплата"}
 _ARRIVAL_STEMS: Final = ("получ", "поступ", "надійш", "надійт", "надход", "отрима", "зачисл",
                          "зарахов", "внес", "внесен")
+# Undoing or holding a payment ("Оплата отменена", "Оплата блокована", "Платёж отклонён"):
+# the payment's state, as "Отмена оплаты" is.
+_PAYMENT_HOLD_STEMS: Final = ("отмен", "скасов", "блок", "заморож", "отклон", "відхил", "сторн",
+                              "возвра", "поверн")
 # Errors: an error of a payment is the payment's state ("Помилка оплати").
 _ERROR_NOUNS: Final = frozenset({"ошибка", "помилка"})
 # A payment declined (by a bank or a payment provider): "Оплата отклонена", "Платіж
@@ -473,6 +486,7 @@ _EN_NEG_ATTEMPT: Final = ("no answer", "no response", "no reply", "not reached",
                           "unreachable", "missed call", "did not answer", "didn't answer",
                           "not answered")
 
+_PARENTHESIS: Final = re.compile(r"\([^()]*\)")
 _CYR_WORD: Final = re.compile(r"[а-яёіїєґ'’]+(?:-[а-яёіїєґ]+)*")
 _LAT_WORD: Final = re.compile(r"[a-z]+(?:[-'’][a-z]+)*")
 
@@ -729,11 +743,13 @@ def _other_entity(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
     if len(done) >= 2:
         first, second = done[0], done[1]
         joined = any(w.text in ("и", "і", "й", "та") for w in words[first:second])
-        if not joined and words[second - 1].text in ("не", "ні"):
+        own = any(w.pos == "NOUN" for w in words[first + 1:second])  # "…, чертежи не готовы"
+        if not joined and not own and words[second - 1].text in ("не", "ні"):
             return (f'"{words[done[0]].text}, не {words[second].text}" tracks a record '
                     "(a link, an invoice), not the client's decision")
     deadline = next((w for w in words if w.lemmas & _DEADLINE_NOUNS), None)
     if (deadline is not None and done and "tran" not in words[done[0]].grammemes
+            and "pssv" not in words[done[0]].grammemes
             and not any(w.text in ("не", "ні") for w in words)):
         return f'"{deadline.text}" has passed: a record\'s due date, not the client\'s step'
     for i in done:
@@ -742,6 +758,9 @@ def _other_entity(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
     waits = any(lemma.startswith(_WAIT_PREFIXES) for w in words for lemma in w.lemmas)
     supply = next((w for w in words
                    if any(lemma.startswith(_SUPPLY_PREFIXES) for lemma in w.lemmas)), None)
+    awaited = next((w for w in words if w.lemmas & _GOODS and "gent" in w.grammemes), None)
+    if waits and supply is None and awaited is not None:  # "Ожидание запчастей"
+        supply = awaited
     if waits and supply is not None:
         return f'"{supply.text}" is awaited: goods not yet in stock, not the client\'s step'
     subject = _subject(words)
@@ -750,6 +769,11 @@ def _other_entity(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
         if declined is not None:
             return f'"{subject[1].text} {declined.text}": the state of a payment'
     said = [i for i in done if subject is not None and i > subject[0]]  # not attributive
+    if subject is not None and subject[1].lemmas & _PAYMENT_NOUNS:
+        held = next((w for w in words[subject[0] + 1:] if _has_stem(w, _PAYMENT_HOLD_STEMS)
+                     and w.pos not in ("NOUN",)), None)
+        if held is not None:
+            return f'"{subject[1].text} {held.text}": the state of a payment'
     if (subject is not None and subject[1].lemmas & _MONEY_NOUNS and said
             and not any(_has_stem(words[i], _ARRIVAL_STEMS) for i in said)):
         return f'"{subject[1].text} {words[said[0]].text}": the state of a payment'
@@ -944,11 +968,17 @@ def _failed_contact(words: list[_Word]) -> str | None:
 def _classify_cyrillic(text: str, lang: Literal["ru", "uk"]) -> Classification:
     """Apply the documented rules to a Russian or Ukrainian name."""
     tokens = tuple(_CYR_WORD.findall(text.lower()))
-    return _classify_tokens(tokens, lang)
+    # A parenthesis is a comment on the stage ("Не пришёл (лечение)", "Поставка запчастей
+    # (Вне РФ)"): the words outside it are the name, unless there are none.
+    outside = tuple(_CYR_WORD.findall(_PARENTHESIS.sub(" ", text.lower())))
+    # Latin words ("Zoom назначен", "VIN подбор") are not analysed, but the name is not bare
+    latin = bool(_LAT_WORD.search(_PARENTHESIS.sub(" ", text.lower())))
+    return _classify_tokens(outside or tokens, lang, latin)
 
 
 @functools.lru_cache(maxsize=4096)
-def _classify_tokens(tokens: tuple[str, ...], lang: Literal["ru", "uk"]) -> Classification:
+def _classify_tokens(tokens: tuple[str, ...], lang: Literal["ru", "uk"],
+                     latin: bool = False) -> Classification:
     """The rules on the words alone: names that differ only in digits or punctuation
     ("Этап 00001", "Этап 00002") share one answer."""
     phrase = " ".join(tokens)
@@ -973,8 +1003,9 @@ def _classify_tokens(tokens: tuple[str, ...], lang: Literal["ru", "uk"]) -> Clas
 
     predicate: tuple[_Word, _Kind, bool] | None = None
     for i, w in enumerate(words):
-        if w.text in ("не", "ні") or _is_event(w):
-            continue  # an activity noun is never the predicate ("замер" is not "замереть")
+        if w.text in ("не", "ні", "есть") or _is_event(w):
+            continue  # an activity noun is never the predicate ("замер" is not "замереть");
+            # "Есть показания" is "there are", not the infinitive "to eat"
         kind = _form_of(w)
         if kind is not None and "impr" in w.grammemes and any(
                 x.text not in ("не", "ні") for x in words[:i]):
@@ -990,10 +1021,11 @@ def _classify_tokens(tokens: tuple[str, ...], lang: Literal["ru", "uk"]) -> Clas
                      and not (i > 0 and words[i - 1].text in _CIRCUMSTANCE_PREPS)), None)
     subject = next((w for i, w in enumerate(words)
                     if w.pos == "NOUN" and not (i > 0 and words[i - 1].pos == "PREP")), None)
-    if (subject is not None and subject.lemmas & _BOOKING_NOUNS
-            and any(w.text == "на" for w in words)):
+    booked = next((w for w in words if w.lemmas & _BOOKING_NOUNS
+                   or (w.pos in _VERBAL_POS and w.lemma.startswith(_BOOKING_VERBS))), None)
+    if booked is not None and any(w.text == "на" for w in words):
         return Classification(StageNameClass.TASK,
-                              f'"{subject.text} на …" names an activity, not a decision step',
+                              f'"{booked.text} на …" names an activity, not a decision step',
                               lang)
 
     if predicate is not None and predicate[1][0] is StageNameClass.TASK:
@@ -1015,8 +1047,10 @@ def _classify_tokens(tokens: tuple[str, ...], lang: Literal["ru", "uk"]) -> Clas
                               "only records that it did not happen", lang)
     paid = any(_has_stem(words[i], _CLIENT_STEP_STEMS) for i in _done_indices(words))
     partial = any(w.lemma in _PARTIAL_ADVERBS for w in words)
-    for w in words:
-        if _has_stem(w, _RESERVE_STEMS) and not (paid and not partial):
+    for i, w in enumerate(words):
+        # "Кадровый резерв" is a pool of people: a qualified "резерв" is a kind of pool
+        kind_of = w.lemma == "резерв" and i > 0 and words[i - 1].pos == "ADJF"
+        if _has_stem(w, _RESERVE_STEMS) and not (paid and not partial) and not kind_of:
             return Classification(StageNameClass.ENTITY_STATE,
                                   f'"{w.text}" is a reservation: the state of a unit or of '
                                   "goods, not of the deal", lang)
@@ -1028,7 +1062,7 @@ def _classify_tokens(tokens: tuple[str, ...], lang: Literal["ru", "uk"]) -> Clas
                                   f'"{w.text}" is the storage of goods: their state, not the '
                                   "deal's", lang)
         if (_has_stem(w, _APPROVAL_STEMS) and len(words) > 1
-                and not _deal_party_subject(words)):
+                and any(x.lemmas & _THIRD_PARTY_NOUNS for x in words)):
             return Classification(StageNameClass.ENTITY_STATE,
                                   f'"{w.text}" is a third party\'s approval (a bank\'s, a '
                                   "supplier's): its state, not the client's decision", lang)
@@ -1066,12 +1100,13 @@ def _classify_tokens(tokens: tuple[str, ...], lang: Literal["ru", "uk"]) -> Clas
                 return Classification(StageNameClass.CONVERSION,
                                       f'{q} records the client committing to the '
                                       f'"{activity.text}" (a decision)', lang)
-            if activity is not None:
+            if activity is not None and not _has_stem(w, _SENDING_STEMS):
                 return Classification(StageNameClass.TASK,
                                       f'"{activity.text}" is an activity; {q} only records '
                                       "that it was scheduled or held, not a client decision",
                                       lang)
-            if _has_stem(w, _SCHEDULE_STEMS):
+            bare = len(words) == 1 and not latin  # "Назначено": assigned, to whom?
+            if _has_stem(w, _SCHEDULE_STEMS) and not (bare and _has_stem(w, _ASSIGN_STEMS)):
                 return Classification(StageNameClass.TASK,
                                       f"{q} is said of events only (scheduled, held): the "
                                       "stage records an activity, not a client decision", lang)
