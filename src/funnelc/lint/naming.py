@@ -427,7 +427,7 @@ _PAYMENT_NOUNS: Final = frozenset({"оплата", "платёж", "платеж
 # "Кошти заблоковано", "Обробка платежу"); its arrival is the deal's ("Платеж получен").
 _MONEY_NOUNS: Final = _PAYMENT_NOUNS - {"оплата", "предоплата", "передоплата"}
 _ARRIVAL_STEMS: Final = ("получ", "поступ", "надійш", "надійт", "надход", "отрима", "зачисл",
-                         "зарахов", "внес", "внесен")
+                         "зарахов", "внес", "внесен", "пройти", "пройд", "прош")
 # Undoing or holding a payment ("Оплата отменена", "Оплата блокована", "Платёж отклонён"):
 # the payment's state, as "Отмена оплаты" is.
 _PAYMENT_HOLD_STEMS: Final = ("отмен", "скасов", "блок", "заморож", "отклон", "відхил", "сторн",
@@ -772,7 +772,8 @@ def _other_entity(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
     if subject is not None and subject[1].lemmas & _PAYMENT_NOUNS:
         held = next((w for w in words[subject[0] + 1:] if _has_stem(w, _PAYMENT_HOLD_STEMS)
                      and w.pos not in ("NOUN",)), None)
-        if held is not None:
+        by_party = any("ablt" in w.grammemes and w.lemmas & _DEAL_PARTIES for w in words)
+        if held is not None and not by_party:  # "Оплата отменена клиентом" is the client's
             return f'"{subject[1].text} {held.text}": the state of a payment'
     if (subject is not None and subject[1].lemmas & _MONEY_NOUNS and said
             and not any(_has_stem(words[i], _ARRIVAL_STEMS) for i in said)):
@@ -948,6 +949,11 @@ def _failed_contact(words: list[_Word]) -> str | None:
     subject = _subject(words)
     person = subject is None or bool(subject[1].lemmas & _DEAL_PARTIES)
     for i, w in enumerate(words):
+        nxt1 = words[i + 1] if i + 1 < len(words) else None
+        if (w.text in ("нет", "немає", "нема") and nxt1 is not None
+                and (_has_stem(nxt1, _ATTEMPT_STEMS) or nxt1.lemma in ("связь", "зв'язок"))
+                and not any(x.text in ("от", "від") for x in words[i + 2:])):  # "… от банка"
+            return f'"{w.text} {nxt1.text}" is a failed contact attempt, not a stage'
         if w.text in ("не", "ні") and i + 1 < len(words):
             nxt, rest = words[i + 1], words[i + 2:i + 4]
             tried = (rest[0] if rest and (rest[0].pos == "INFN" or "infn" in rest[0].grammemes)
