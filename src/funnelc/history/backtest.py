@@ -58,7 +58,7 @@ from ..sim.budget import DEFAULT_MAX_DEALS, WorkRefused, estimate_work, refusal
 from ..sim.warm import OpenDeal
 from .analytics import analyse
 from .backtest_figures import HOLDOUT, Figures, Key, Yardstick, month_start
-from .backtest_runs import RunPlan, runs
+from .backtest_runs import RunPlan, runs, start_workers
 from .events import STAGE
 from .fit import MIN_DEALS, FitResult, fit_funnel
 from .load import History
@@ -302,6 +302,7 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
             "least two")
     y, mo = map(int, months[fit_months].split("-"))
     cut = month_start(y, mo, tz)
+    start_workers(reps, jobs)
     fit_prep = _cut_history(prep, cut, funnel, tz)
     fit = fit_funnel(fit_prep, funnel, tz)
     fitted = fitted_model(funnel, fit)

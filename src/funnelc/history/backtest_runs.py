@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
 from zoneinfo import ZoneInfo
 
@@ -39,7 +40,7 @@ from .load import History, load_history
 from .quality import DataQuality
 from .uncertainty import draw_rng, drawn_model
 
-__all__ = ["RunPlan", "RunFigures", "runs", "run_seeds"]
+__all__ = ["RunPlan", "RunFigures", "runs", "run_seeds", "start_workers"]
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,12 @@ def _worker_run(run: int) -> RunFigures:
     return _run(_PLAN, run)
 
 
+def _workers(reps: int, jobs: int | None) -> int:
+    from ..sim.config import usable_cores
+
+    return max(1, min(jobs if jobs is not None else usable_cores(), reps))
+
+
 def _context() -> BaseContext:
     """A fork server where there is one, else spawn (see the module's note)."""
     if "forkserver" in multiprocessing.get_all_start_methods():
@@ -161,13 +168,19 @@ def _context() -> BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def start_workers(reps: int, jobs: int | None) -> None:
+    """Start the fork server now, when `runs` will need workers: it imports this module
+    (most of a second) while the calling process fits the funnel, and the workers it
+    forks later start at once. Nothing to do with one job, or where workers are spawned."""
+    if _workers(reps, jobs) > 1 and _context().get_start_method() == "forkserver":
+        forkserver.ensure_running()
+
+
 def runs(plan: RunPlan, reps: int, jobs: int | None) -> Iterator[RunFigures]:
     """The figures of every run, in the order the runs finish: in this process with one
     job, else over worker processes (each run depends only on the seed and its index, so
     the result does not depend on how many)."""
-    from ..sim.config import usable_cores
-
-    workers = max(1, min(jobs if jobs is not None else usable_cores(), reps))
+    workers = _workers(reps, jobs)
     if workers == 1:
         for r in range(reps):
             yield _run(plan, r)
