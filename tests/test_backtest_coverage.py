@@ -128,11 +128,11 @@ def _stationary_backtest(root: Path, name: str, text: str,
 @pytest.fixture(scope="module")
 def stationary(tmp_path_factory: pytest.TempPathFactory
                ) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
-    """The 24 back-tests, two at a time, each in one process: most of a back-test (the
-    fit, reading every run's records back) runs in the process that called it, so one
-    back-test with `--jobs 2` leaves a core idle most of the time. A back-test's figures
-    depend on its seed only, not on the workers (tests/test_history_backtest.py), and
-    every back-test writes its own files."""
+    """The 24 back-tests, two at a time, each in one process: a back-test reads its
+    history and fits on one core before its runs start, and small ones do not pay for a
+    pool of workers, so two at a time keep both cores busy throughout. A back-test's
+    figures depend on its seed only, not on the workers (tests/test_history_backtest.py),
+    and every back-test writes its own files."""
     root = tmp_path_factory.mktemp("coverage")
     work = [(name, text, 100 + k) for name, text in (("fast", FAST), ("slow", SLOW))
             for k in range(HISTORIES)]

@@ -27,7 +27,9 @@ from click.testing import CliRunner
 import funnelc
 from conftest import reps
 from funnelc.cli import cli
+from funnelc.history.backtest import run_backtest
 from funnelc.history.load import load_history
+from funnelc.history.run import prepare
 from funnelc.routing import build_flows
 from history_formats import write_csv
 
@@ -209,3 +211,25 @@ def test_same_seed_same_backtest_whatever_the_workers(histories: tuple[Path, Pat
     assert one["figures"] == two["figures"] and one["in_sample"] == two["in_sample"]
     other, _ = _backtest(funnel, same, tmp_path, 4, 6, "--jobs", "1")
     assert other["figures"] != one["figures"]
+
+
+def test_the_caller_sees_one_tick_per_run_whatever_the_workers(
+        histories: tuple[Path, Path, Path]) -> None:
+    """Each run is read back and measured in the worker that simulated it; the caller
+    still ticks its progress once per run, in this process (one job) as over a pool of
+    workers, and gets the same figures."""
+    funnel, same, _ = histories
+    model = funnelc.load(str(funnel)).model
+    assert model is not None
+    prep = prepare([str(same)], "UTC", model)
+    results = {}
+    for jobs in (1, 2):
+        ticks: list[tuple[int, int]] = []
+
+        def tick(done: int, all_: int, seen: list[tuple[int, int]] = ticks) -> None:
+            seen.append((done, all_))
+
+        bt = run_backtest(prep, model, 5, reps=3, seed=9, jobs=jobs, progress=tick)
+        assert ticks == [(1, 3), (2, 3), (3, 3)]
+        results[jobs] = (bt.figures, bt.in_sample)
+    assert results[1] == results[2] and results[1][0]
