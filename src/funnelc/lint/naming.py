@@ -254,7 +254,8 @@ _EVENT_PREFIXES: Final = (
     "звонок", "дзвін", "встреч", "зустріч", "демонстрац", "презентац", "консультац",
     "диагностик", "діагност", "тест-драйв", "заняти", "занятт", "примерк", "примірк",
     "экскурс", "екскурс", "недозвон", "недодзвон", "приезд", "приїзд", "собеседован",
-    "співбесід", "интервью", "інтерв'ю", "скрининг", "зум",
+    "співбесід", "интервью", "інтерв'ю", "скрининг", "зум", "знакомств", "знайомств",
+    "посещени", "відвідуванн", "перенос", "перенесенн",
 )
 # Adjectives that make any noun a one-off activity ("Пробное занятие", bare "Пробное").
 _TRIAL_PREFIXES: Final = ("пробн", "ознакомительн", "безкоштовн", "бесплатн", "тестов")
@@ -274,6 +275,13 @@ _CIRCUMSTANCE_PREPS: Final = frozenset({"после", "після", "до", "п�
 # or the client referred ("Направлен на консультацию"): a milestone, not an activity.
 _SENDING_STEMS: Final = ("отправ", "направ", "надісл", "надсил", "высла", "высыл", "переда",
                          "відправ")
+# "Требуется перезвонить", "Потрібно зв'язатися": a modal with an infinitive is a to-do.
+_MODAL_LEMMAS: Final = frozenset({"требоваться", "нужно", "надо", "необходимо", "потрібно",
+                                  "треба", "необхідно", "нужный", "необходимый", "потрібний"})
+# Spans of time: a trial period or month is the client trying the product, not an
+# appointment ("Пробный период", "пробний місяць").
+_TIME_NOUNS: Final = frozenset({"период", "період", "месяц", "місяць", "неделя", "тиждень",
+                                "доступ"})
 # Booking nouns: "Запись на прием", "Запис на консультацію" put an appointment in the diary.
 _BOOKING_NOUNS: Final = frozenset({"запись", "запис"})
 _BOOKING_VERBS: Final = ("записать", "записаться", "записати", "записатися")
@@ -299,7 +307,7 @@ _UNTOUCHED_STEMS: Final = ("обработ", "разобр", "розібр", "р
 # Verbs whose every form states another entity's state: reserving a unit or goods
 # ("Бронь", "Бронирование", "Товар зарезервирован", "Заброньовано") and a third party's
 # approval ("Ипотека одобрена", "Кредит схвалено"). Matched inside lemmas.
-_RESERVE_STEMS: Final = ("брон", "резерв")
+_RESERVE_STEMS: Final = ("брон", "резерв", "букин", "букін")
 _APPROVAL_STEMS: Final = ("одобр", "схвал")
 # Completed steps that are the client's whatever they are said of: paying and signing
 # ("Бронь оплачена", "Счет оплачен" are the client's payment, not the booking's state).
@@ -341,7 +349,7 @@ _GOODS: Final = frozenset({
 _PARCEL_ACTION_NOUNS: Final = frozenset({"отправление", "відправлення"})
 # Customs: goods clear customs, a state authority's work ("Растаможка", "Таможенное
 # оформление завершено", "Розмитнення").
-_CUSTOMS_STEMS: Final = ("тамож", "митн", "растамож", "розмит")
+_CUSTOMS_STEMS: Final = ("тамож", "митн", "растамож", "розмит", "кордон")
 # Keeping goods: storage is the goods' state wherever it is named ("Платное хранение",
 # "Припинено зберігання").
 _STORAGE_STEMS: Final = ("хранени", "зберіган")
@@ -352,7 +360,7 @@ _SELLER_STAFF: Final = frozenset({
     "адміністратор", "мастер", "майстер", "замерщик", "замірник", "дизайнер", "руководитель",
     "керівник", "специалист", "спеціаліст", "врач", "лікар", "доктор", "оператор", "логист",
     "логіст", "технолог", "сметчик", "кошторисник", "директор", "монтажник", "отдел", "відділ",
-    "рекрутер", "рекрутёр", "координатор",
+    "рекрутер", "рекрутёр", "координатор", "сотрудник", "співробітник", "працівник", "работник",
 })
 # The deal's own parties: as the agent of a participle ("Отменен клиентом") they make the
 # fact the deal's; any other agent in the instrumental ("Отправлено поставщиком",
@@ -432,6 +440,8 @@ _ARRIVAL_STEMS: Final = ("получ", "поступ", "надійш", "наді
 # the payment's state, as "Отмена оплаты" is.
 _PAYMENT_HOLD_STEMS: Final = ("отмен", "скасов", "блок", "заморож", "отклон", "відхил", "сторн",
                               "возвра", "поверн")
+# Delivering: the instrumental after it is the way ("Доставка курьером"), not an agent.
+_DELIVERY_NOUNS: Final = frozenset({"доставка", "отправка", "відправка", "доставлення"})
 # Errors: an error of a payment is the payment's state ("Помилка оплати").
 _ERROR_NOUNS: Final = frozenset({"ошибка", "помилка"})
 # A payment declined (by a bank or a payment provider): "Оплата отклонена", "Платіж
@@ -703,7 +713,8 @@ def _other_entity(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
         prev = words[i - 1] if i > 0 else None
         after_action = (prev is not None and prev.pos == "NOUN"
                         and _is_action_noun(prev.lemma, lang))
-        means = after_action and prev is not None and bool(prev.lemmas & _PAYMENT_NOUNS)
+        means = any(x.lemmas & (_PAYMENT_NOUNS | _DELIVERY_NOUNS)  # "оплата картой",
+                    for x in words[max(0, i - 2):i])  # "доставка оборудования курьером"
         if ("ablt" in w.grammemes and w.pos == "NOUN" and not means
                 and (passive or reflexive or after_action)
                 and not (prev is not None and prev.pos == "PREP")
@@ -761,6 +772,9 @@ def _other_entity(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
     awaited = next((w for w in words if w.lemmas & _GOODS and "gent" in w.grammemes), None)
     if waits and supply is None and awaited is not None:  # "Ожидание запчастей"
         supply = awaited
+    depot = next((w for w in words if w.lemmas & _GOODS_PLACES), None)
+    if waits and supply is None and depot is not None and not _deal_party_subject(words):
+        return f'"{depot.text}" at a warehouse or a carrier\'s: the goods\' place, not the deal\'s'
     if waits and supply is not None:
         return f'"{supply.text}" is awaited: goods not yet in stock, not the client\'s step'
     subject = _subject(words)
@@ -997,6 +1011,13 @@ def _classify_tokens(tokens: tuple[str, ...], lang: Literal["ru", "uk"],
     if attempt is not None:
         return Classification(StageNameClass.TASK,
                               f'"{attempt.text}" is a failed contact attempt, not a stage', lang)
+    for i, w in enumerate(words[:-1]):
+        nxt = words[i + 1]
+        if (w.lemma in _MODAL_LEMMAS and (nxt.pos == "INFN" or "infn" in nxt.grammemes)
+                and not _has_stem(nxt, _CLIENT_STEP_STEMS)):  # "требуется подписать": client
+            return Classification(StageNameClass.TASK,
+                                  f'"{nxt.text}" is an infinitive: an action for the manager',
+                                  lang)
     failed = _failed_contact(words)
     if failed is not None:
         return Classification(StageNameClass.TASK, failed, lang)
@@ -1024,12 +1045,14 @@ def _classify_tokens(tokens: tuple[str, ...], lang: Literal["ru", "uk"],
     # An activity after "після", "до", "перед"... is when or what for, not the stage's own
     # ("Відновлений після обдзвону"); after "на"/"в" it is what the client is booked for.
     activity = next((w for i, w in enumerate(words) if _is_event(w)
-                     and not (i > 0 and words[i - 1].text in _CIRCUMSTANCE_PREPS)), None)
+                     and not (i > 0 and words[i - 1].text in _CIRCUMSTANCE_PREPS)
+                     and not (w.pos in ("ADJF", "ADJS") and i + 1 < len(words)
+                              and words[i + 1].lemmas & _TIME_NOUNS)), None)
     subject = next((w for i, w in enumerate(words)
                     if w.pos == "NOUN" and not (i > 0 and words[i - 1].pos == "PREP")), None)
     booked = next((w for w in words if w.lemmas & _BOOKING_NOUNS
                    or (w.pos in _VERBAL_POS and w.lemma.startswith(_BOOKING_VERBS))), None)
-    if booked is not None and any(w.text == "на" for w in words):
+    if booked is not None and (booked.pos in _VERBAL_POS or any(w.text == "на" for w in words)):
         return Classification(StageNameClass.TASK,
                               f'"{booked.text} на …" names an activity, not a decision step',
                               lang)
