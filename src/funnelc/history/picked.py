@@ -136,9 +136,12 @@ def _stage_visits(st: m.Stage, sf: StageFit, visits: pl.DataFrame, end: datetime
     """The stage's mature visits with their waits and deadlines, or None when the stage
     queues and too few of them tell when they were picked up."""
     cutoff = end - timedelta(hours=sf.horizon_h)
-    local0 = clock[0]
+    # The history's columns are UTC whatever `--tz` is (`events.EVENT_SCHEMA`); the
+    # clock's local midnight joins them as the same instant in UTC, or polars refuses
+    # to subtract two zones.
+    local0 = pl.lit(clock[0]).cast(pl.Datetime("us", "UTC"))
     mine = visits.filter(pl.col("entered") <= cutoff).select(
-        ent=(pl.col("entered") - pl.lit(local0)).dt.total_microseconds() / HOUR_US,
+        ent=(pl.col("entered") - local0).dt.total_microseconds() / HOUR_US,
         wait=(pl.col("picked") - pl.col("entered")).dt.total_microseconds() / HOUR_US,
         left=pl.col("left").is_not_null())
     if mine.height == 0:
