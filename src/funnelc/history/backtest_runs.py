@@ -113,12 +113,14 @@ def _read_run(path: str, start: date, tz: str, end: datetime,
     os.remove(path)
     # The simulation clock counts local hours from day 1's midnight; the reader put that
     # midnight at UTC. Shift by the zone's offset there (later DST changes move an event
-    # by an hour at most, which no monthly figure notices).
+    # by an hour at most, which no monthly figure notices). Pick-ups move with the
+    # entries they belong to, or every wait would be off by the offset.
     local0 = datetime(start.year, start.month, start.day, tzinfo=ZoneInfo(tz))
     offset = local0.utcoffset() or timedelta(0)
     ev = hist.events
     if offset:
-        ev = ev.with_columns(pl.col("ts") - pl.duration(seconds=int(offset.total_seconds())))
+        ev = ev.with_columns(pl.col("ts", "picked")
+                             - pl.duration(seconds=int(offset.total_seconds())))
     return ev.filter(pl.col("ts") <= end)
 
 

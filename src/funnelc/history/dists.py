@@ -32,6 +32,9 @@ FLOOR = 1.0 / 60.0
 """Values below one minute (instant moves) are raised to it: lognormal and gamma live
 on positive numbers."""
 Z95 = 1.959963984540054
+NO_DENSITY = -1e300
+"""The truncated fit's log-likelihood where a family gives some value no density (or
+its cut no probability): finite, so the optimisers can move away from it."""
 
 
 @dataclass
@@ -218,7 +221,7 @@ def fit_truncated(values: np.ndarray, cuts: np.ndarray) -> DistFit | None:
         v = float(np.sum(dist.logpdf(x)))
         if cut.any():
             v -= float(np.sum(dist.logcdf(c[cut])))
-        return v if math.isfinite(v) else -1e300
+        return v if math.isfinite(v) else NO_DENSITY
 
     m0 = float(x.mean())
     lo, hi = math.log(m0 / 100), math.log(m0 * 100)
@@ -227,10 +230,20 @@ def fit_truncated(values: np.ndarray, cuts: np.ndarray) -> DistFit | None:
     best = {"exp": (float(r.x), 0.0, -float(r.fun))}
     cv0 = math.log(max(float(x.std()) / m0, 0.05))
     for kind in ("gamma", "lognormal"):
-        r2 = optimize.minimize(lambda p, k=kind: -ll(k, p[0], p[1]), np.array([best["exp"][0], cv0]),
+        lm0 = best["exp"][0]
+        if ll(kind, lm0, cv0) <= NO_DENSITY:
+            # Values bunched well inside their cuts look flat to exp, whose mean then runs
+            # to the search's bound; a narrow family there gives the data no density and
+            # Nelder-Mead would never leave that plateau. The sample's mean is a start it
+            # can climb from.
+            lm0 = math.log(m0)
+        r2 = optimize.minimize(lambda p, k=kind: -ll(k, p[0], p[1]), np.array([lm0, cv0]),
                                method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-6,
                                                               "maxiter": 400})
-        best[kind] = (float(r2.x[0]), float(min(max(r2.x[1], -4.0), 2.0)), -float(r2.fun))
+        if -float(r2.fun) > NO_DENSITY:
+            # A family that found no density anywhere is no candidate: its AIC would be
+            # the sentinel's, a number no report can print.
+            best[kind] = (float(r2.x[0]), float(min(max(r2.x[1], -4.0), 2.0)), -float(r2.fun))
     aic = {k: 2 * (1 if k == "exp" else 2) - 2 * v[2] for k, v in best.items()}
     kind = min(aic, key=aic.__getitem__)
     if kind != "exp" and _beyond(kind, *best[kind][:2], c) > HIDDEN \
