@@ -255,7 +255,7 @@ _EVENT_PREFIXES: Final = (
     "диагностик", "діагност", "тест-драйв", "заняти", "занятт", "примерк", "примірк",
     "экскурс", "екскурс", "недозвон", "недодзвон", "приезд", "приїзд", "собеседован",
     "співбесід", "интервью", "інтерв'ю", "скрининг", "зум", "знакомств", "знайомств",
-    "посещени", "відвідуванн", "перенос", "перенесенн",
+    "посещени", "відвідуванн", "перенос", "перенесенн", "брифинг", "брифінг",
 )
 # Adjectives that make any noun a one-off activity ("Пробное занятие", bare "Пробное").
 _TRIAL_PREFIXES: Final = ("пробн", "ознакомительн", "безкоштовн", "бесплатн", "тестов")
@@ -369,7 +369,7 @@ _DEAL_PARTIES: Final = _SELLER_STAFF | frozenset({
     "клиент", "покупатель", "заказчик", "менеджер", "клієнт", "покупець", "замовник",
     "получатель", "одержувач", "отримувач", "лид", "лід", "пациент", "пацієнт", "ученик",
     "учень", "студент", "гость", "гість", "родитель", "батьки", "абонент", "заявитель",
-    "покупатели", "клиенты",
+    "покупатели", "клиенты", "потребитель", "споживач",
     # the seller's own business as a whole: "Отменена студией", "Не відпрацьовано продавцем"
     "продавец", "продавець", "магазин", "студия", "студія", "салон", "компания", "компанія",
     "исполнитель", "виконавець", "агентство",
@@ -428,6 +428,7 @@ _DEADLINE_NOUNS: Final = frozenset({"срок", "термін"})
 # Undoing a payment ("Отмена оплаты", "Повернення оплати"): the payment's state.
 _UNDO_NOUNS: Final = frozenset({"отмена", "возврат", "скасування", "повернення"})
 _PAYMENT_NOUNS: Final = frozenset({"оплата", "платёж", "платеж", "платіж", "средство", "кошти",
+                                   "авторизация", "авторизація",
                                    "кошт", "деньги", "гроші", "предоплата", "передоплата",
                                    "транзакция", "транзакція"})
 # A payment as a record (a transfer, funds): unlike "оплата", the client's act of paying,
@@ -787,6 +788,10 @@ def _other_entity(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
         held = next((w for w in words[subject[0] + 1:] if _has_stem(w, _PAYMENT_HOLD_STEMS)
                      and w.pos not in ("NOUN",)), None)
         by_party = any("ablt" in w.grammemes and w.lemmas & _DEAL_PARTIES for w in words)
+        failed_pay = next((w for j, w in enumerate(words) if j > 0 and words[j - 1].text == "не"
+                           and _has_stem(w, ("пройти", "пройд", "прош"))), None)
+        if failed_pay is not None:  # "Оплата не прошла": declined by a bank or a provider
+            return f'"{subject[1].text} не {failed_pay.text}": the state of a payment'
         if held is not None and not by_party:  # "Оплата отменена клиентом" is the client's
             return f'"{subject[1].text} {held.text}": the state of a payment'
     if (subject is not None and subject[1].lemmas & _MONEY_NOUNS and said
@@ -795,7 +800,8 @@ def _other_entity(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
     for i, w in enumerate(words[:-1]):
         nxt = words[i + 1]
         if ("gent" in nxt.grammemes and nxt.pos == "NOUN"
-                and ((w.lemmas & _ERROR_NOUNS and nxt.lemmas & _PAYMENT_NOUNS)
+                and ((w.lemmas & _ERROR_NOUNS and (nxt.lemmas & _PAYMENT_NOUNS
+                                                   or _is_action_noun(nxt.lemma, lang)))
                      or (w.pos == "NOUN" and _is_action_noun(w.lemma, lang)
                          and nxt.lemmas & _MONEY_NOUNS))):
             return f'"{w.text} {nxt.text}": the state of a payment'
@@ -1052,7 +1058,10 @@ def _classify_tokens(tokens: tuple[str, ...], lang: Literal["ru", "uk"],
                     if w.pos == "NOUN" and not (i > 0 and words[i - 1].pos == "PREP")), None)
     booked = next((w for w in words if w.lemmas & _BOOKING_NOUNS
                    or (w.pos in _VERBAL_POS and w.lemma.startswith(_BOOKING_VERBS))), None)
-    if booked is not None and (booked.pos in _VERBAL_POS or any(w.text == "на" for w in words)):
+    if booked is not None and (booked.pos in _VERBAL_POS or any(
+            w.text == "на" or (w.text in ("в", "у", "к") and j + 1 < len(words)
+                               and "loct" not in words[j + 1].grammemes)  # not "в обработке"
+            for j, w in enumerate(words))):
         return Classification(StageNameClass.TASK,
                               f'"{booked.text} на …" names an activity, not a decision step',
                               lang)
@@ -1135,7 +1144,9 @@ def _classify_tokens(tokens: tuple[str, ...], lang: Literal["ru", "uk"],
                                       "that it was scheduled or held, not a client decision",
                                       lang)
             bare = len(words) == 1 and not latin  # "Назначено": assigned, to whom?
-            if _has_stem(w, _SCHEDULE_STEMS) and not (bare and _has_stem(w, _ASSIGN_STEMS)):
+            deal = subject is not None and bool(subject.lemmas & _DEAL_NOUNS)  # "Сделка состоялась"
+            if (_has_stem(w, _SCHEDULE_STEMS) and not deal
+                    and not (bare and _has_stem(w, _ASSIGN_STEMS))):
                 return Classification(StageNameClass.TASK,
                                       f"{q} is said of events only (scheduled, held): the "
                                       "stage records an activity, not a client decision", lang)
