@@ -75,22 +75,26 @@ def _held_back_figures() -> tuple[dict[str, tuple[float, float]], dict[str, int]
 def test_rules_on_the_held_back_split() -> None:
     figures, supports, lines = _held_back_figures()
     print("\n" + "\n".join(lines))
-    # Issue 14 asks for 30 names of each before a figure means much; the split holds 31
-    # and 31 (tests/data/stage_names/README.md). It may grow, never shrink.
-    assert supports["task"] >= 31 and supports["entity_state"] >= 31, supports
-    assert figures["FN113:task"][0] >= 0.9 and figures["FN113:task"][1] >= 0.8
-    # FN114 read from grammar and word classes (third parties, goods and their places,
-    # records) reaches recall 0.81 (25 of 31) at precision 0.89 (25 of 28 flagged):
-    # before, a list of forms gave 0.65 at 0.91 (20 of 22). The floors guard what it
-    # reaches; test_fn114_meets_the_issue_target says when both targets are met.
-    assert figures["FN114:entity_state"][0] >= 0.88
-    assert figures["FN114:entity_state"][1] >= 0.8
+    # The corpus grew from 519 to 1,894 names on 2026-12-05 (four batches of whole lists,
+    # labelled and committed before the classifier saw them); the split now holds 79 task
+    # and 89 entity_state names. It may grow, never shrink.
+    assert supports["task"] >= 79 and supports["entity_state"] >= 89, supports
+    # Floors at what the rules reach on it (tests/data/stage_names/README.md): FN113
+    # 0.90 / 0.71 (56 of 62 flagged, 56 of 79 found), FN114 0.84 / 0.54 (48 of 57, 48 of
+    # 89). The rules as they were before that day reach 0.85 / 0.58 and 0.84 / 0.47 on the
+    # same names; the 0.89 / 0.81 measured on the first 171-name split did not hold on
+    # names from accounts, industries and systems the corpus had not seen.
+    # test_rules_meet_the_issue_target says when issue 14's targets are met.
+    assert figures["FN113:task"][0] >= 0.90 and figures["FN113:task"][1] >= 0.70
+    assert figures["FN114:entity_state"][0] >= 0.84
+    assert figures["FN114:entity_state"][1] >= 0.53
 
 
-@pytest.mark.xfail(strict=True, reason="FN114 precision on the held-back split is 0.89 (25 "
-                   "of 28 flagged), issue 14 asks 0.9 (recall 0.81 meets its 0.8); the "
-                   "classifier is not tuned on this split")
-def test_fn114_meets_the_issue_target() -> None:
+@pytest.mark.xfail(strict=True, reason="issue 14 asks precision >= 0.9 and recall >= 0.8 for "
+                   "FN113 and FN114 on the held-back split; they reach 0.90 / 0.71 and 0.84 / "
+                   "0.54 (583 names); the classifier is not tuned on this split")
+def test_rules_meet_the_issue_target() -> None:
     figures, _, _ = _held_back_figures()
+    assert figures["FN113:task"][0] >= 0.9 and figures["FN113:task"][1] >= 0.8
     assert figures["FN114:entity_state"][0] >= 0.9
     assert figures["FN114:entity_state"][1] >= 0.8

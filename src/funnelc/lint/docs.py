@@ -120,6 +120,11 @@ def rule_text(rule: Rule) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if len(args) > 1 or (args and args[0].startswith("-")):
+        # `--help` is not a file name: writing the page to "./--help" helps no one
+        print("usage: python -m funnelc.lint.docs [PATH]   (default: docs/rules.md)",
+              file=sys.stderr)
+        return 0 if args and args[0] in ("-h", "--help") else 2
     target = Path(args[0]) if args else DEFAULT_PATH
     from ..atomic import write_atomic
 
