@@ -1004,39 +1004,41 @@ def _classify_cyrillic(text: str, lang: Literal["ru", "uk"]) -> Classification:
     return _classify_tokens(outside or tokens, lang, latin)
 
 
-@functools.lru_cache(maxsize=4096)
-def _classify_tokens(tokens: tuple[str, ...], lang: Literal["ru", "uk"],
-                     latin: bool = False) -> Classification:
-    """The rules on the words alone: names that differ only in digits or punctuation
-    ("Этап 00001", "Этап 00002") share one answer."""
-    phrase = " ".join(tokens)
-    if phrase in _PHRASES:
-        klass, reason = _PHRASES[phrase]
-        return Classification(klass, reason, lang)
-    words = [_analyse(lang, t) for t in tokens]
-
+def _task_words(words: list[_Word]) -> str | None:
+    """Why the name is a task from its words alone, before any predicate is read: a failed
+    contact ("Недозвон", "Не выходит на связь"), a to-do ("Требуется перезвонить"),
+    calling ("Вызваниваем") or booking ("Запись на прием", "Записан")."""
     attempt = next((w for w in words if w.lemmas & _ATTEMPT_NOUNS), None)
     if attempt is not None:
-        return Classification(StageNameClass.TASK,
-                              f'"{attempt.text}" is a failed contact attempt, not a stage', lang)
-    for i, w in enumerate(words[:-1]):
-        nxt = words[i + 1]
+        return f'"{attempt.text}" is a failed contact attempt, not a stage'
+    for w, nxt in itertools.pairwise(words):
         if (w.lemma in _MODAL_LEMMAS and (nxt.pos == "INFN" or "infn" in nxt.grammemes)
                 and not _has_stem(nxt, _CLIENT_STEP_STEMS)):  # "требуется подписать": client
-            return Classification(StageNameClass.TASK,
-                                  f'"{nxt.text}" is an infinitive: an action for the manager',
-                                  lang)
+            return f'"{nxt.text}" is an infinitive: an action for the manager'
     failed = _failed_contact(words)
     if failed is not None:
-        return Classification(StageNameClass.TASK, failed, lang)
+        return failed
     calling = next((w for w in words if w.pos == "VERB" and not w.grammemes & {"infn", "impr"}
                     and _has_stem(w, _CALL_VERB_STEMS)), None)  # "Перезвонить" is a task anyway
     if (calling is not None and not _deal_party_subject(words)
             and not any(w.text in ("не", "ні") for w in words)):  # "Не дозвонился": below
-        return Classification(StageNameClass.TASK,
-                              f'"{calling.text}" names an activity, not a decision step', lang)
+        return f'"{calling.text}" names an activity, not a decision step'
+    booked = next((w for w in words if w.lemmas & _BOOKING_NOUNS
+                   or (w.pos in _VERBAL_POS and w.lemma.startswith(_BOOKING_VERBS))), None)
+    if booked is not None and (booked.pos in _VERBAL_POS or any(
+            w.text == "на" or (w.text in ("в", "у", "к") and j + 1 < len(words)
+                               and "loct" not in words[j + 1].grammemes)  # not "в обработке"
+            for j, w in enumerate(words))):
+        return f'"{booked.text} на …" names an activity, not a decision step'
+    return None
 
-    predicate: tuple[_Word, _Kind, bool] | None = None
+
+_Predicate = tuple[_Word, _Kind, bool]
+"""The word that carries tense or mood, the class its form implies, and whether negated."""
+
+
+def _predicate(words: list[_Word]) -> _Predicate | None:
+    """The first word whose form implies a class (see _form_of), with its negation."""
     for i, w in enumerate(words):
         if w.text in ("не", "ні", "есть") or _is_event(w):
             continue  # an activity noun is never the predicate ("замер" is not "замереть");
@@ -1048,131 +1050,149 @@ def _classify_tokens(tokens: tuple[str, ...], lang: Literal["ru", "uk"],
         if kind is not None:
             negated = (i > 0 and words[i - 1].text == "не") or (
                 w.text.startswith("не") and w.lemma.startswith("не"))
-            predicate = (w, kind, negated)
-            break
-    # An activity after "після", "до", "перед"... is when or what for, not the stage's own
-    # ("Відновлений після обдзвону"); after "на"/"в" it is what the client is booked for.
-    activity = next((w for i, w in enumerate(words) if _is_event(w)
-                     and not (i > 0 and words[i - 1].text in _CIRCUMSTANCE_PREPS)
-                     and not (w.pos in ("ADJF", "ADJS") and i + 1 < len(words)
-                              and words[i + 1].lemmas & _TIME_NOUNS)), None)
-    subject = next((w for i, w in enumerate(words)
-                    if w.pos == "NOUN" and not (i > 0 and words[i - 1].pos == "PREP")), None)
-    booked = next((w for w in words if w.lemmas & _BOOKING_NOUNS
-                   or (w.pos in _VERBAL_POS and w.lemma.startswith(_BOOKING_VERBS))), None)
-    if booked is not None and (booked.pos in _VERBAL_POS or any(
-            w.text == "на" or (w.text in ("в", "у", "к") and j + 1 < len(words)
-                               and "loct" not in words[j + 1].grammemes)  # not "в обработке"
-            for j, w in enumerate(words))):
-        return Classification(StageNameClass.TASK,
-                              f'"{booked.text} на …" names an activity, not a decision step',
-                              lang)
+            return w, kind, negated
+    return None
 
-    if predicate is not None and predicate[1][0] is StageNameClass.TASK:
-        w, (klass, reason), _ = predicate
-        return Classification(klass, reason, lang)
-    for i, w in enumerate(words[:-1]):
-        nxt = words[i + 1]
+
+def _activity(words: list[_Word]) -> _Word | None:
+    """The name's own activity noun, if any. An activity after "після", "до", "перед"...
+    is when or what for ("Відновлений після обдзвону"), and a trial adjective before a
+    span of time is a trial of the product ("Пробный период"), not an appointment."""
+    return next((w for i, w in enumerate(words) if _is_event(w)
+                 and not (i > 0 and words[i - 1].text in _CIRCUMSTANCE_PREPS)
+                 and not (w.pos in ("ADJF", "ADJS") and i + 1 < len(words)
+                          and words[i + 1].lemmas & _TIME_NOUNS)), None)
+
+
+def _task_patterns(words: list[_Word], predicate: _Predicate | None,
+                   activity: _Word | None) -> str | None:
+    """Tasks read from two words together: a numbered attempt ("Второе касание"),
+    waiting for an activity ("Ждем звонка") or an activity that did not happen."""
+    for w, nxt in itertools.pairwise(words):
         if "Anum" in w.grammemes and nxt.pos == "NOUN" and nxt.lemma.endswith(("ние", "ння")):
-            return Classification(StageNameClass.TASK,
-                                  f'"{w.text} {nxt.text}": a numbered attempt is an activity '
-                                  "for the manager, not a decision step", lang)
+            return (f'"{w.text} {nxt.text}": a numbered attempt is an activity for the '
+                    "manager, not a decision step")
         if (w.pos == "VERB" and w.lemma.startswith(_WAIT_PREFIXES) and _is_event(nxt)):
-            return Classification(StageNameClass.TASK,
-                                  f'"{w.text} {nxt.text}": waiting for an activity is its '
-                                  "calendar entry, not a client decision", lang)
+            return (f'"{w.text} {nxt.text}": waiting for an activity is its calendar entry, '
+                    "not a client decision")
     if predicate is not None and predicate[2] and activity is not None:
-        return Classification(StageNameClass.TASK,
-                              f'"{activity.text}" is an activity; "не {predicate[0].text}" '
-                              "only records that it did not happen", lang)
+        return (f'"{activity.text}" is an activity; "не {predicate[0].text}" only records '
+                "that it did not happen")
+    return None
+
+
+def _entity_words(words: list[_Word]) -> str | None:
+    """Another entity's state named by a word class in any form: a reservation (unless
+    it is paid, the client's step, or a pool: "Кадровый резерв"), customs, storage, a
+    third party's approval of its own product ("Ипотека одобрена")."""
     paid = any(_has_stem(words[i], _CLIENT_STEP_STEMS) for i in _done_indices(words))
     partial = any(w.lemma in _PARTIAL_ADVERBS for w in words)
     for i, w in enumerate(words):
-        # "Кадровый резерв" is a pool of people: a qualified "резерв" is a kind of pool
         kind_of = w.lemma == "резерв" and i > 0 and words[i - 1].pos == "ADJF"
         if _has_stem(w, _RESERVE_STEMS) and not (paid and not partial) and not kind_of:
-            return Classification(StageNameClass.ENTITY_STATE,
-                                  f'"{w.text}" is a reservation: the state of a unit or of '
-                                  "goods, not of the deal", lang)
+            return (f'"{w.text}" is a reservation: the state of a unit or of goods, not of '
+                    "the deal")
         if _has_stem(w, _CUSTOMS_STEMS) and not _deal_party_subject(words):
-            return Classification(StageNameClass.ENTITY_STATE,
-                                  f'"{w.text}" is the state of goods, not of the deal', lang)
+            return f'"{w.text}" is the state of goods, not of the deal'
         if w.pos == "NOUN" and any(lemma.startswith(_STORAGE_STEMS) for lemma in w.lemmas):
-            return Classification(StageNameClass.ENTITY_STATE,
-                                  f'"{w.text}" is the storage of goods: their state, not the '
-                                  "deal's", lang)
+            return f'"{w.text}" is the storage of goods: their state, not the deal\'s'
         if (_has_stem(w, _APPROVAL_STEMS) and len(words) > 1
                 and any(x.lemmas & _THIRD_PARTY_NOUNS for x in words)):
-            return Classification(StageNameClass.ENTITY_STATE,
-                                  f'"{w.text}" is a third party\'s approval (a bank\'s, a '
-                                  "supplier's): its state, not the client's decision", lang)
-    other = _other_entity(words, lang)
-    if other is not None:
-        return Classification(StageNameClass.ENTITY_STATE, other, lang)
-    found = next((p for p in _ENTITY_PHRASES if p in phrase), None)
-    if found is not None and not _deal_party_subject(words):
-        return Classification(StageNameClass.ENTITY_STATE,
-                              f'"{found}" is the state of goods, not of the deal', lang)
-    if (subject is not None and subject.lemmas & _THIRD_PARTY_NOUNS
-            and predicate is not None):
-        return Classification(StageNameClass.ENTITY_STATE,
-                              f'"{subject.text}" is a third party\'s product: '
-                              f'"{predicate[0].text}" is its state, not the deal\'s', lang)
+            return (f'"{w.text}" is a third party\'s approval (a bank\'s, a supplier\'s): its '
+                    "state, not the client's decision")
+    return None
 
-    if predicate is not None:
-        w, (klass, reason), negated = predicate
-        q = f'"{w.text}"'
-        if negated and klass is not StageNameClass.TASK:
-            if (any(s in w.lemma for s in _ATTEMPT_STEMS)
-                    or any(o in phrase for o in _ATTEMPT_OBJECTS)):
-                return Classification(StageNameClass.TASK,
-                                      f'"не {w.text}" is a failed contact attempt, not a stage',
-                                      lang)
-            if any(s in w.text for s in _UNTOUCHED_STEMS):
-                return Classification(StageNameClass.NEUTRAL,
-                                      f"{q} is negated: nothing has been done yet (an inbox)",
-                                      lang)
-            if klass is StageNameClass.CONVERSION:
-                return Classification(klass, f"{q} is a negated completed form: a closed "
-                                             "negative outcome", lang)
-        if klass is StageNameClass.CONVERSION and not negated:
-            if activity is not None and w.lemma.startswith(_COMMITMENT_PREFIXES):
-                return Classification(StageNameClass.CONVERSION,
-                                      f'{q} records the client committing to the '
-                                      f'"{activity.text}" (a decision)', lang)
-            if activity is not None and not _has_stem(w, _SENDING_STEMS):
-                return Classification(StageNameClass.TASK,
-                                      f'"{activity.text}" is an activity; {q} only records '
-                                      "that it was scheduled or held, not a client decision",
-                                      lang)
-            bare = len(words) == 1 and not latin  # "Назначено": assigned, to whom?
-            deal = subject is not None and bool(subject.lemmas & _DEAL_NOUNS)  # "Сделка состоялась"
-            if (_has_stem(w, _SCHEDULE_STEMS) and not deal
-                    and not (bare and _has_stem(w, _ASSIGN_STEMS))):
-                return Classification(StageNameClass.TASK,
-                                      f"{q} is said of events only (scheduled, held): the "
-                                      "stage records an activity, not a client decision", lang)
-        return Classification(klass, reason, lang)
 
+def _by_predicate(words: list[_Word], phrase: str, predicate: _Predicate,
+                  activity: _Word | None, subject: _Word | None, latin: bool) -> _Kind:
+    """The class a name's predicate gives it, with negation and its activity read."""
+    w, (klass, reason), negated = predicate
+    q = f'"{w.text}"'
+    if negated and klass is not StageNameClass.TASK:
+        if (any(s in w.lemma for s in _ATTEMPT_STEMS)
+                or any(o in phrase for o in _ATTEMPT_OBJECTS)):
+            return StageNameClass.TASK, f'"не {w.text}" is a failed contact attempt, not a stage'
+        if any(s in w.text for s in _UNTOUCHED_STEMS):
+            return StageNameClass.NEUTRAL, f"{q} is negated: nothing has been done yet (an inbox)"
+        if klass is StageNameClass.CONVERSION:
+            return klass, f"{q} is a negated completed form: a closed negative outcome"
+    if klass is StageNameClass.CONVERSION and not negated:
+        if activity is not None and w.lemma.startswith(_COMMITMENT_PREFIXES):
+            return (StageNameClass.CONVERSION,
+                    f'{q} records the client committing to the "{activity.text}" (a decision)')
+        if activity is not None and not _has_stem(w, _SENDING_STEMS):
+            return (StageNameClass.TASK,
+                    f'"{activity.text}" is an activity; {q} only records that it was '
+                    "scheduled or held, not a client decision")
+        bare = len(words) == 1 and not latin  # "Назначено": assigned, to whom?
+        deal = subject is not None and bool(subject.lemmas & _DEAL_NOUNS)  # "Сделка состоялась"
+        if (_has_stem(w, _SCHEDULE_STEMS) and not deal
+                and not (bare and _has_stem(w, _ASSIGN_STEMS))):
+            return (StageNameClass.TASK,
+                    f"{q} is said of events only (scheduled, held): the stage records an "
+                    "activity, not a client decision")
+    return klass, reason
+
+
+def _by_nouns(words: list[_Word], lang: Literal["ru", "uk"], activity: _Word | None,
+              subject: _Word | None) -> _Kind:
+    """The class of a name with no predicate: an activity, a step under way, a verbal
+    noun, or a label."""
     if activity is not None:
-        return Classification(StageNameClass.TASK,
-                              f'"{activity.text}" names an activity (a call, meeting, '
-                              "showing or trial), not a decision step", lang)
+        return (StageNameClass.TASK,
+                f'"{activity.text}" names an activity (a call, meeting, showing or trial), '
+                "not a decision step")
     for i, w in enumerate(words):
         if (i > 0 and words[i - 1].text in ("на", "в", "у") and "loct" in w.grammemes
                 and _under_way(w.lemma, lang)):
-            return Classification(StageNameClass.PROCESS,
-                                  f'"{words[i - 1].text} {w.text}" says the step is under way',
-                                  lang)
-    head = subject
-    if head is not None and _is_action_noun(head.lemma, lang):
-        return Classification(StageNameClass.PROCESS,
-                              f'"{head.text}" is a verbal noun: it names ongoing work', lang)
-    if head is not None:
-        return Classification(StageNameClass.NEUTRAL,
-                              f'"{head.text}" names a step without tense or aspect', lang)
-    return Classification(StageNameClass.NEUTRAL,
-                          "no verb, participle or action noun: a label without tense", lang)
+            return (StageNameClass.PROCESS,
+                    f'"{words[i - 1].text} {w.text}" says the step is under way')
+    if subject is not None and _is_action_noun(subject.lemma, lang):
+        return StageNameClass.PROCESS, f'"{subject.text}" is a verbal noun: it names ongoing work'
+    if subject is not None:
+        return StageNameClass.NEUTRAL, f'"{subject.text}" names a step without tense or aspect'
+    return StageNameClass.NEUTRAL, "no verb, participle or action noun: a label without tense"
+
+
+@functools.lru_cache(maxsize=4096)
+def _classify_tokens(tokens: tuple[str, ...], lang: Literal["ru", "uk"],
+                     latin: bool = False) -> Classification:
+    """The rules on the words alone: names that differ only in digits or punctuation
+    ("Этап 00001", "Этап 00002") share one answer. Tasks are read first, then another
+    entity's state, then the predicate's form, then the nouns."""
+    phrase = " ".join(tokens)
+    if phrase in _PHRASES:
+        klass, reason = _PHRASES[phrase]
+        return Classification(klass, reason, lang)
+    words = [_analyse(lang, t) for t in tokens]
+    task = _task_words(words)
+    if task is not None:
+        return Classification(StageNameClass.TASK, task, lang)
+    predicate = _predicate(words)
+    activity = _activity(words)
+    subject = next((w for i, w in enumerate(words)
+                    if w.pos == "NOUN" and not (i > 0 and words[i - 1].pos == "PREP")), None)
+    if predicate is not None and predicate[1][0] is StageNameClass.TASK:
+        return Classification(predicate[1][0], predicate[1][1], lang)
+    task = _task_patterns(words, predicate, activity)
+    if task is not None:
+        return Classification(StageNameClass.TASK, task, lang)
+    other = _entity_words(words) or _other_entity(words, lang)
+    if other is None:
+        found = next((p for p in _ENTITY_PHRASES if p in phrase), None)
+        if found is not None and not _deal_party_subject(words):
+            other = f'"{found}" is the state of goods, not of the deal'
+        elif (subject is not None and subject.lemmas & _THIRD_PARTY_NOUNS
+              and predicate is not None):
+            other = (f'"{subject.text}" is a third party\'s product: "{predicate[0].text}" is '
+                     "its state, not the deal's")
+    if other is not None:
+        return Classification(StageNameClass.ENTITY_STATE, other, lang)
+    if predicate is not None:
+        klass, reason = _by_predicate(words, phrase, predicate, activity, subject, latin)
+    else:
+        klass, reason = _by_nouns(words, lang, activity, subject)
+    return Classification(klass, reason, lang)
 
 
 # --------------------------------------------------------------------------- English rules
