@@ -35,12 +35,16 @@ KIND_TEXT: dict[str, str] = {
                               "reason"),
     "bad_pick_up_times": N_("pick-up times unreadable or before the stage entry (read as "
                             "unknown)"),
+    "ambiguous_local_times": N_("local times the clock change made happen twice (read as the "
+                                "first)"),
 }
 """Anomaly kinds: what each counter means, in the words the report uses."""
 
 DROP_TEXT: dict[str, str] = {
     "duplicate": N_("duplicate of an earlier row"),
     "bad_timestamp": N_("timestamp missing or unreadable"),
+    "skipped_local_time": N_("local time skipped by the clock change (it does not exist in "
+                             "the --tz time zone; give the time with its UTC offset)"),
     "no_deal_id": N_("deal id missing"),
     "no_stage": N_("stage missing"),
     "unchanged_status": N_("status change to the same status"),

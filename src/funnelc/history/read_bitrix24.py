@@ -191,7 +191,8 @@ class BitrixCollector:
             dq.drop("duplicate", before - hist.height)
         parsed = parse_timestamps(hist["time"], tz)
         why, mixed = screen_times(parsed.ts, parsed.unit, bounds or TimeBounds.default())
-        hist = hist.with_columns(ts=parsed.ts, naive=parsed.naive, why=why)
+        hist = hist.with_columns(ts=parsed.ts, naive=parsed.naive, why=why,
+                                 skipped=parsed.skipped, twice=parsed.ambiguous)
         dq.count("naive_timestamps", int(hist["naive"].sum()))
         dq.note_mixed_units(EXPORTS[1], mixed)
         for reason, cond in (("no_deal_id", pl.col("owner").is_null()),
@@ -199,12 +200,16 @@ class BitrixCollector:
                               (pl.col("why") == "mixed_time_units").fill_null(False)),
                              ("implausible_timestamp",
                               (pl.col("why") == "implausible_timestamp").fill_null(False)),
+                             ("skipped_local_time", pl.col("skipped")),
                              ("bad_timestamp", pl.col("ts").is_null()),
                              ("no_stage", pl.col("stage_id").is_null())):
             bad = hist.filter(cond)
             if bad.height:
                 dq.drop(reason, bad.height, where=self.where[bad["i"][0]])
                 hist = hist.filter(~cond)
+        twice = hist.filter(pl.col("twice"))["i"]
+        if len(twice):
+            dq.count("ambiguous_local_times", len(twice), where=self.where[twice[0]])
         # Deals that never moved: in the deal list, absent from the history.
         deals = pl.DataFrame({
             "owner": [_text(d.get("ID")) for d in self.deals],
@@ -232,8 +237,13 @@ class BitrixCollector:
             dq.count("deals_no_history", quiet.height)
             qt = parse_timestamps(quiet["created"], tz)
             qwhy, _ = screen_times(qt.ts, qt.unit, bounds or TimeBounds.default())
+            qwhy = pl.select(pl.when(qt.skipped).then(pl.lit("skipped_local_time"))
+                             .otherwise(qwhy)).to_series()
             quiet = quiet.with_columns(ts=pl.when(qwhy.is_null()).then(qt.ts), why=qwhy)
             dq.count("naive_timestamps", int(qt.naive.sum()))
+            kept_twice = int((qt.ambiguous & quiet["ts"].is_not_null()
+                              & quiet["stage_id"].is_not_null()).sum())
+            dq.count("ambiguous_local_times", kept_twice)
             bad = quiet.filter(pl.col("ts").is_null() | pl.col("stage_id").is_null())
             for reason, n in bad.filter(pl.col("ts").is_null()).group_by("why").len().iter_rows():
                 dq.drop(reason or "bad_timestamp", n)

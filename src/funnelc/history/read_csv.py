@@ -159,7 +159,8 @@ def _parse_times(values: pl.Series, tz: str) -> ParsedTimes:
     parts = [parse_timestamps(values.slice(i, PARSE_CHUNK), tz)
              for i in range(0, len(values), PARSE_CHUNK)]
     return ParsedTimes(pl.concat([p.ts for p in parts]), pl.concat([p.naive for p in parts]),
-                       pl.concat([p.unit for p in parts]))
+                       pl.concat([p.unit for p in parts]), pl.concat([p.skipped for p in parts]),
+                       pl.concat([p.ambiguous for p in parts]))
 
 
 def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
@@ -190,7 +191,8 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
     del raw
     parsed = _parse_times(df["t"], tz)
     why, mixed = screen_times(parsed.ts, parsed.unit, bounds or TimeBounds.default())
-    df = df.drop("t").with_columns(ts=parsed.ts, naive=parsed.naive, why=why)
+    df = df.drop("t").with_columns(ts=parsed.ts, naive=parsed.naive, why=why,
+                                   skipped=parsed.skipped, twice=parsed.ambiguous)
     del parsed, why
     dq.count("naive_timestamps", int(df["naive"].sum()))
     dq.note_mixed_units(path, mixed)
@@ -198,6 +200,7 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
                          ("mixed_time_units", (pl.col("why") == "mixed_time_units").fill_null(False)),
                          ("implausible_timestamp",
                           (pl.col("why") == "implausible_timestamp").fill_null(False)),
+                         ("skipped_local_time", pl.col("skipped")),
                          ("bad_timestamp", pl.col("ts").is_null()),
                          ("no_stage", pl.col("stage").is_null())):
         bad = df.filter(cond)
@@ -212,6 +215,10 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
             else:
                 dq.drop(reason, bad.height, where=f"{path}:{bad['line'][0]}")
             df = df.filter(~cond)
+    twice = df.filter(pl.col("twice"))["line"]
+    if len(twice):
+        dq.count("ambiguous_local_times", len(twice), where=f"{path}:{twice[0]}")
+    df = df.drop("skipped", "twice")
     df = _with_picked(df, tz, path, dq)
     if "la" in df.columns:
         df = _with_last_activity(df, tz)

@@ -4,7 +4,11 @@ Accepted: Unix seconds or milliseconds (numbers or digit strings), ISO 8601 with
 offset or `Z` (Bitrix24 writes `2024-03-01T12:00:00+03:00`), and zone-less forms: ISO
 with `T` or a space, with or without seconds and fractions, `DD.MM.YYYY HH:MM[:SS]`
 (Russian Excel), bare dates. A zone-less time means local time in `tz` (UTC unless
-`--tz` says otherwise): the caller counts those as `naive_timestamps`.
+`--tz` says otherwise): the caller counts those as `naive_timestamps`. Where the clocks
+move, a local time can be missing from `tz` (the hour skipped in spring: `skipped`, no
+time at all, which the readers drop as `skipped_local_time` rather than as unreadable) or
+happen twice (the hour repeated in autumn: `ambiguous`, read as the first, which the
+readers count as `ambiguous_local_times`).
 
 Unix times are read per value: above 1e11 milliseconds, else seconds (1e11 s is the year
 5138, 1e11 ms is 1973, so no real date of this century is ambiguous). Two guards keep
@@ -46,6 +50,12 @@ class ParsedTimes:
     """True where the text carried no zone and `tz` was assumed."""
     unit: pl.Series
     """"s" or "ms" where the value was a Unix time, else null."""
+    skipped: pl.Series
+    """True where a readable zone-less time does not exist in `tz` (the clocks skipped it);
+    `ts` is null there."""
+    ambiguous: pl.Series
+    """True where a zone-less time happens twice in `tz` (the clocks went back); `ts` is
+    the first of the two."""
 
 
 @dataclass(frozen=True)
@@ -118,8 +128,9 @@ def screen_times(ts: pl.Series, unit: pl.Series, bounds: TimeBounds
 def parse_timestamps(values: pl.Series, tz: str = "UTC") -> ParsedTimes:
     if values.dtype.is_numeric():
         ts = from_epoch_seconds(values)
-        return ParsedTimes(ts.alias("ts"), pl.Series("naive", [False] * len(values)),
-                           epoch_unit(values))
+        never = pl.Series("naive", [False] * len(values))
+        return ParsedTimes(ts.alias("ts"), never, epoch_unit(values),
+                           never.alias("skipped"), never.alias("ambiguous"))
     s = values.cast(pl.Utf8).str.strip_chars()
     frame = pl.DataFrame({"s": s})
     text = pl.col("s").str.replace(r"(?i)z$", "+00:00").str.replace(
@@ -137,9 +148,19 @@ def parse_timestamps(values: pl.Series, tz: str = "UTC") -> ParsedTimes:
         naive=pl.when(~has_offset & ~is_epoch).then(naive),
         epoch=pl.when(is_epoch).then(pl.col("s").cast(pl.Float64, strict=False)),
     )
-    local = out.get_column("naive").dt.replace_time_zone(
-        tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
+    naive_ts = out.get_column("naive")
+    is_naive = naive_ts.is_not_null().alias("naive")
+    local = naive_ts.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+    skipped = (is_naive & local.is_null()).alias("skipped")
+    if tz == "UTC":
+        ambiguous = pl.Series("ambiguous", [False] * len(values))
+    else:
+        # Null for both the skipped and the repeated times: the repeated ones are those
+        # `earliest` did read.
+        once = naive_ts.dt.replace_time_zone(tz, ambiguous="null", non_existent="null")
+        ambiguous = (local.is_not_null() & once.is_null()).alias("ambiguous")
     epoch = from_epoch_seconds(out.get_column("epoch"))
-    ts = pl.select(pl.coalesce([out.get_column("offset"), local, epoch])).to_series()
-    return ParsedTimes(ts.alias("ts"), out.get_column("naive").is_not_null().alias("naive"),
-                       epoch_unit(out.get_column("epoch")))
+    ts = pl.select(pl.coalesce([out.get_column("offset"), local.dt.convert_time_zone("UTC"),
+                                epoch])).to_series()
+    return ParsedTimes(ts.alias("ts"), is_naive, epoch_unit(out.get_column("epoch")),
+                       skipped, ambiguous)
