@@ -353,6 +353,38 @@ def test_fit_says_the_budgets_refusal_in_the_account_language(
         assert _english_in(options) == []
 
 
+@pytest.mark.parametrize(("lang", "phrase"), [
+    ("ru", "задержки не откалиброваны: прогон 0 создал больше 10 сделок и был остановлен"),
+    ("uk", "затримки не відкалібровано: прогін 0 створив більше 10 угод і був зупинений"),
+    ("en", "delays not calibrated: replication 0 created more than 10 deals and was stopped"),
+])
+def test_fit_says_the_engines_stop_in_the_account_language(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str, phrase: str) -> None:
+    """Regression: «задержки не откалиброваны: replication 0 created more than …» (the
+    engine's own stop at the deal limit, English inside the translated note). The
+    estimate's refusal is switched off so that the engine meets the lowered limit."""
+    import funnelc.history.refusal_note as refusal_note
+    import funnelc.sim.engine as engine
+
+    monkeypatch.setattr(engine, "DEFAULT_MAX_DEALS", 10)
+    monkeypatch.setattr(refusal_note, "refusal_note", lambda *a, **k: None)
+    funnel = tmp_path / "f.funnel"
+    worked = FUNNEL.replace('pipeline "Продажи"', 'team "Отдел" size 2\n\npipeline "Продажи"')
+    worked = worked.replace('  stage "Квалификация" {{\n',
+                            '  stage "Квалификация" {{\n    owner "Отдел"\n    work exp(1h)\n')
+    funnel.write_text(worked.format(lang=lang), encoding="utf-8")
+    hist = _history(tmp_path / "h.csv")
+    result = CliRunner().invoke(cli, ["fit", str(hist), "--funnel", str(funnel), "-o",
+                                      str(tmp_path / "out.funnel")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert phrase in text, text
+    if lang != "en":
+        options = re.sub(r"--[a-z-]+", " ", result.stdout.replace(str(tmp_path / "out.funnel"),
+                                                                   ""))
+        assert _english_in(options) == []
+
+
 OVERLOADED = """\
 account "Тест" {{
   currency RUB

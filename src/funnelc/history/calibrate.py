@@ -446,7 +446,12 @@ def calibrate_delays(fits: list[StageFit], rebuild: Callable[[], m.FunnelFile], 
                                 rep, collect)
                 collect.end_run()
         except DealLimitExceeded as exc:
-            out.notes.append(Note(N_("delays not calibrated: {why}"), why=str(exc)))
+            # The engine's refusal, said in the note's language (str(exc) is its English)
+            why = Note(N_("replication {rep} created more than {limit_count} deals and was "
+                          "stopped (copies that multiply deals, or sources busier than their "
+                          "rates say); shorten --days, or raise the limit with --max-deals N"),
+                       rep=exc.rep, limit_count=exc.limit)
+            out.notes.append(Note(N_("delays not calibrated: {why}"), why=why))
             return out
         out.runs += reps
         out.simulated_deals += collect.deals
