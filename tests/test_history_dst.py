@@ -110,3 +110,19 @@ def test_bitrix24_history_and_quiet_deals(tmp_path: Path) -> None:
     assert q.dropped == {"skipped_local_time": 2}
     assert q.counts["ambiguous_local_times"] == 1
     assert q.balanced
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Europe/Kyiv"])
+def test_a_deal_list_with_no_history_items_is_read(tmp_path: Path, tz: str) -> None:
+    """Regression (found by test_input_surfaces' fuzzing): with no history item to read,
+    the empty frame's skipped/repeated columns were untyped and `filter` failed with
+    "predicate must be of type Boolean, got Null" — an internal failure for a deal list."""
+    doc = {"result": {"items": [{"ID": 1, "DATE_CREATE": "2024-01-01T10:00:00Z",
+                                 "STAGE_ID": "", "OPPORTUNITY": None}]}}
+    path = tmp_path / "bx.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    res = CliRunner().invoke(cli, ["history", str(path), "--tz", tz])
+    assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
+    assert "internal failure" not in res.output, res.output
+    assert res.exit_code == 1, res.output
+    assert "stage missing" in res.output

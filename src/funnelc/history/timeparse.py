@@ -128,7 +128,7 @@ def screen_times(ts: pl.Series, unit: pl.Series, bounds: TimeBounds
 def parse_timestamps(values: pl.Series, tz: str = "UTC") -> ParsedTimes:
     if values.dtype.is_numeric():
         ts = from_epoch_seconds(values)
-        never = pl.Series("naive", [False] * len(values))
+        never = pl.Series("naive", [False] * len(values), dtype=pl.Boolean)  # typed if empty
         return ParsedTimes(ts.alias("ts"), never, epoch_unit(values),
                            never.alias("skipped"), never.alias("ambiguous"))
     s = values.cast(pl.Utf8).str.strip_chars()
@@ -153,7 +153,7 @@ def parse_timestamps(values: pl.Series, tz: str = "UTC") -> ParsedTimes:
     local = naive_ts.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
     skipped = (is_naive & local.is_null()).alias("skipped")
     if tz == "UTC":
-        ambiguous = pl.Series("ambiguous", [False] * len(values))
+        ambiguous = pl.Series("ambiguous", [False] * len(values), dtype=pl.Boolean)
     else:
         # Null for both the skipped and the repeated times: the repeated ones are those
         # `earliest` did read.
