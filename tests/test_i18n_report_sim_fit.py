@@ -322,21 +322,10 @@ def test_the_exact_sections_month_is_a_word_in_the_pages_language() -> None:
     assert _month_word(SimpleNamespace(english=True, tr=translator("en")), "mar") == "mar"
 
 
-@pytest.mark.parametrize(("lang", "phrase"), [
-    ("ru", "задержки не откалиброваны: симуляция охватила бы около "),
-    ("uk", "симуляція охопила б близько "),
-    ("en", "the run would simulate about "),
-])
-def test_fit_says_the_budgets_refusal_in_the_account_language(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str, phrase: str) -> None:
-    """Regression: «задержки не откалиброваны: the run would simulate about …» (the
-    simulation budget's refusal, English inside the translated note; commit 8e70ce0). The
-    budget is lowered so that the small history's calibration is refused."""
-    import funnelc.sim.budget as budget
-
-    monkeypatch.setattr(budget, "DEFAULT_MAX_DEALS", 10)
+def _assert_fit_says(tmp_path: Path, lang: str, phrase: str) -> None:
+    """`fit` of the small history with the second stage worked by a team (its delays
+    are calibrated through the simulator) says `phrase`, and in ru/uk no English."""
     funnel = tmp_path / "f.funnel"
-    # A team works the second stage: its delays are calibrated through the simulator.
     worked = FUNNEL.replace('pipeline "Продажи"', 'team "Отдел" size 2\n\npipeline "Продажи"')
     worked = worked.replace('  stage "Квалификация" {{\n',
                             '  stage "Квалификация" {{\n    owner "Отдел"\n    work exp(1h)\n')
@@ -351,6 +340,22 @@ def test_fit_says_the_budgets_refusal_in_the_account_language(
         options = re.sub(r"--[a-z-]+", " ", result.stdout.replace(str(tmp_path / "out.funnel"),
                                                                    ""))
         assert _english_in(options) == []
+
+
+@pytest.mark.parametrize(("lang", "phrase"), [
+    ("ru", "задержки не откалиброваны: симуляция охватила бы около "),
+    ("uk", "симуляція охопила б близько "),
+    ("en", "the run would simulate about "),
+])
+def test_fit_says_the_budgets_refusal_in_the_account_language(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str, phrase: str) -> None:
+    """Regression: «задержки не откалиброваны: the run would simulate about …» (the
+    simulation budget's refusal, English inside the translated note; commit 8e70ce0). The
+    budget is lowered so that the small history's calibration is refused."""
+    import funnelc.sim.budget as budget
+
+    monkeypatch.setattr(budget, "DEFAULT_MAX_DEALS", 10)
+    _assert_fit_says(tmp_path, lang, phrase)
 
 
 @pytest.mark.parametrize(("lang", "phrase"), [
@@ -368,21 +373,7 @@ def test_fit_says_the_engines_stop_in_the_account_language(
 
     monkeypatch.setattr(engine, "DEFAULT_MAX_DEALS", 10)
     monkeypatch.setattr(refusal_note, "refusal_note", lambda *a, **k: None)
-    funnel = tmp_path / "f.funnel"
-    worked = FUNNEL.replace('pipeline "Продажи"', 'team "Отдел" size 2\n\npipeline "Продажи"')
-    worked = worked.replace('  stage "Квалификация" {{\n',
-                            '  stage "Квалификация" {{\n    owner "Отдел"\n    work exp(1h)\n')
-    funnel.write_text(worked.format(lang=lang), encoding="utf-8")
-    hist = _history(tmp_path / "h.csv")
-    result = CliRunner().invoke(cli, ["fit", str(hist), "--funnel", str(funnel), "-o",
-                                      str(tmp_path / "out.funnel")], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    text = " ".join(result.stdout.split())
-    assert phrase in text, text
-    if lang != "en":
-        options = re.sub(r"--[a-z-]+", " ", result.stdout.replace(str(tmp_path / "out.funnel"),
-                                                                   ""))
-        assert _english_in(options) == []
+    _assert_fit_says(tmp_path, lang, phrase)
 
 
 OVERLOADED = """\
