@@ -8,6 +8,7 @@ the HTML and the JSON cannot disagree.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from typing import TYPE_CHECKING
@@ -58,14 +59,10 @@ class _Words:
         return note if self.english else say(note, self.tr)
 
 
-_EN: _Words | None = None
-
-
+@functools.cache
 def _english() -> _Words:
-    global _EN
-    if _EN is None:
-        _EN = _Words("en")
-    return _EN
+    """The English words, made once (the default of every render)."""
+    return _Words("en")
 
 
 def _value(f: Figure, x: float, w: _Words) -> str:

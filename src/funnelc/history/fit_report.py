@@ -4,6 +4,7 @@ names are shown as written (`termtext.plain`), never read as rich markup."""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -96,14 +97,10 @@ _SHARED = re.compile(r"entry stage shared with another source: split in the funn
 _PLAIN_MONTHS = re.compile(r"rate of the (?P<n>\d+) month\(s\) at 100 % \((?P<months>[^)]*)\)")
 """The months a profile leaves at 100 %, which `fit` appends to `how`."""
 
-_ENGLISH: _Words | None = None
-
-
+@functools.cache
 def _english() -> _Words:
-    global _ENGLISH
-    if _ENGLISH is None:
-        _ENGLISH = _Words("en")
-    return _ENGLISH
+    """The English words, made once (the default of every render)."""
+    return _Words("en")
 
 
 def dist_text(d: DistFit | None, unit: str = "h", w: _Words | None = None) -> str:
