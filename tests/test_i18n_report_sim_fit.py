@@ -158,11 +158,31 @@ def test_report_money_line_in_english_with_lang_en(tmp_path: Path) -> None:
                    *RU_RUN, "--lang", "en")
     assert printed.startswith(f"wrote 11 files to {tmp_path}:")
     line = next(x for x in printed.splitlines() if x.startswith("money: "))
-    assert "won in the 10 observed days; expected per month (exact maths): revenue " in line
+    # courses.funnel prices no cost: its profit would only be the revenue again
+    assert "won in the 10 observed days; expected revenue per month (exact maths): " in line
+    assert "profit" not in line
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Graveyards: where deals pile up" in page and '<html lang="en">' in page
     # Money follows --lang too: «6.4M ₽», not the account's «6.4 млн ₽».
     assert "млн" not in page and "млн" not in printed and "6.4M ₽" in page
+
+
+def test_report_money_line_says_profit_only_when_something_costs(tmp_path: Path) -> None:
+    """Regression: «выручка 160 млн ₽, прибыль 160 млн ₽» for a file that prices no cost
+    (every shipped example): the profit was the revenue again. With a team's cost the line
+    says both, and the profit is less."""
+    priced = (PIPELINES / "courses.funnel").read_text(encoding="utf-8").replace(
+        'team "Продажники" size 2', 'team "Продажники" size 2 cost 90k/month')
+    funnel = tmp_path / "priced.funnel"
+    funnel.write_text(priced, encoding="utf-8")
+    printed = _run("report", str(funnel), "-o", str(tmp_path / "out"), *RU_RUN, "--lang", "en")
+    line = next(x for x in printed.splitlines() if x.startswith("money: "))
+    money = re.search(r"revenue ([\d.]+)([kM]?) ₽, profit ([\d.]+)([kM]?) ₽", line)
+    assert money, line
+    scale = {"": 1.0, "k": 1e3, "M": 1e6}
+    revenue = float(money.group(1)) * scale[money.group(2)]
+    profit = float(money.group(3)) * scale[money.group(4)]
+    assert 0 < profit < revenue, line
 
 
 @pytest.mark.parametrize(("lang", "name", "phrases"), [
