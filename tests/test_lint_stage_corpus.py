@@ -98,3 +98,28 @@ def test_rules_meet_the_issue_target() -> None:
     assert figures["FN113:task"][0] >= 0.9 and figures["FN113:task"][1] >= 0.8
     assert figures["FN114:entity_state"][0] >= 0.9
     assert figures["FN114:entity_state"][1] >= 0.8
+
+
+SECOND = CORPUS.with_name("second_annotator.csv")
+
+
+def test_a_second_annotator_agrees_with_the_labels() -> None:
+    """The labels are what the README's rules give, not one reader's taste: 450 tuning
+    names, relabelled blind (no corpus label, no classifier, no source opened), agree
+    with the corpus at Cohen's kappa 0.84. Read as a rule against the corpus, the second
+    annotator reaches FN113 1.00 / 0.74 and FN114 0.86 / 0.94 (README, "Agreement"): the
+    issue's 0.9 / 0.8 for both rules is above what two careful readers agree on."""
+    with SECOND.open(encoding="utf-8", newline="") as fh:
+        second = {r["name"]: r["label"] for r in csv.DictReader(fh)}
+    corpus = {r["name"]: r["label"] for r in _rows()}
+    assert len(second) >= 400 and set(second) <= set(corpus)
+    assert not any(in_test_split(name) for name in second)  # the held-back split is never read
+    pairs = [(corpus[name], label) for name, label in second.items()]
+    classes = [str(c) for c in StageNameClass]
+    n = len(pairs)
+    observed = sum(a == b for a, b in pairs) / n
+    expected = sum(sum(a == k for a, _ in pairs) * sum(b == k for _, b in pairs)
+                   for k in classes) / n / n
+    kappa = (observed - expected) / (1 - expected)
+    print(f"\nsecond annotator: agreement {observed:.2f}, Cohen's kappa {kappa:.2f} ({n} names)")
+    assert kappa >= 0.8, kappa
