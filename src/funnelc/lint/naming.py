@@ -207,7 +207,7 @@ from typing import TYPE_CHECKING, Final, Literal
 if TYPE_CHECKING:  # pragma: no cover - typing only; pymorphy3 is imported lazily.
     from pymorphy3 import MorphAnalyzer  # type: ignore[import-untyped]
 
-__all__ = ["StageNameClass", "Classification", "Language", "classify_stage_name",
+__all__ = ["StageNameClass", "EntityKind", "Classification", "Language", "classify_stage_name",
            "detect_language"]
 
 Language = Literal["ru", "uk", "en", "unknown"]
@@ -223,17 +223,31 @@ class StageNameClass(StrEnum):
     NEUTRAL = "neutral"
 
 
+class EntityKind(StrEnum):
+    """Whose state an ``entity_state`` name is: FN114's help suggests a field for it (a
+    payment's state goes into "Статус оплаты", a unit's into "Стан юніта"), so the advice
+    fits the stage instead of always speaking of units."""
+
+    UNIT = "unit"              # a unit or a place reserved: "Бронь", "Резерв"
+    GOODS = "goods"            # goods or a parcel: stock, travel, customs, storage
+    THIRD_PARTY = "third_party"  # a bank's, a supplier's, a registry's work or decision
+    PAYMENT = "payment"        # a payment or an invoice as a record: cancelled, refunded
+    RECORD = "record"          # a document or another record: partly signed, overdue
+
+
 @dataclass(frozen=True, slots=True)
 class Classification:
     """Result of :func:`classify_stage_name`.
 
     ``reason`` is a short human sentence a lint message can quote verbatim, e.g.
-    ``'"подписал" is a past perfective verb'``; ``language`` says which analyzer read it.
+    ``'"подписал" is a past perfective verb'``; ``language`` says which analyzer read it;
+    ``entity`` says whose state an ``entity_state`` name is (None for every other class).
     """
 
     klass: StageNameClass
     reason: str
     language: Language
+    entity: EntityKind | None = None
 
 
 # --------------------------------------------------------------------------- lexicons
@@ -313,7 +327,8 @@ _RESERVE_STEMS: Final = ("брон", "резерв", "букин", "букін")
 _APPROVAL_STEMS: Final = ("одобр", "схвал")
 # Completed steps that are the client's whatever they are said of: paying and signing
 # ("Бронь оплачена", "Счет оплачен" are the client's payment, not the booking's state).
-_CLIENT_STEP_STEMS: Final = ("оплат", "оплач", "сплат", "сплач", "подпис", "підпис")
+_PAY_STEMS: Final = ("оплат", "оплач", "сплат", "сплач")
+_CLIENT_STEP_STEMS: Final = _PAY_STEMS + ("подпис", "підпис")
 # Third parties' products whose state is not the deal's (a bank's mortgage or loan).
 _THIRD_PARTY_NOUNS: Final = frozenset({"ипотека", "кредит", "рассрочка", "іпотека", "розстрочка"})
 # Idioms of goods' availability and transit, read wherever they stand in the name.
@@ -608,6 +623,8 @@ def detect_language(name: str) -> Language:
 
 # --------------------------------------------------------------------------- Cyrillic rules
 _Kind = tuple[StageNameClass, str]
+_Entity = tuple[EntityKind, str]
+"""Whose state a name is, and why (the reason a lint message quotes)."""
 
 
 def _form_of(w: _Word) -> _Kind | None:
@@ -668,7 +685,7 @@ def _done_indices(words: list[_Word]) -> list[int]:
     return [i for i, w in enumerate(words) if _completed(w) and not _is_event(w)]
 
 
-def _other_entity(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
+def _other_entity(words: list[_Word], lang: Literal["ru", "uk"]) -> _Entity | None:
     """Why the name states another entity's condition, read from its grammar, or None.
 
     * a passive form whose agent, in the instrumental without a preposition, is not one
@@ -722,53 +739,56 @@ def _other_entity(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
                 and (passive or reflexive or after_action)
                 and not (prev is not None and prev.pos == "PREP")
                 and not w.lemmas & _DEAL_PARTIES):
-            return (f'"{w.text}" did it: the state of a third party\'s work, not the '
+            return EntityKind.THIRD_PARTY, (f'"{w.text}" did it: the state of a third party\'s work, not the '
                     "client's decision")
         if ("gent" in w.grammemes and w.pos == "NOUN" and passive and prev is not None
                 and prev.text == "у" and not w.lemmas & _DEAL_PARTIES):
-            return f'"у {w.text}": the thing is with a third party, not the client\'s step'
+            return EntityKind.THIRD_PARTY, f'"у {w.text}": the thing is with a third party, not the client\'s step'
 
         if ("gent" in w.grammemes and w.pos == "NOUN" and prev is not None
                 and prev.lemma in _DECISION_NOUNS and not w.lemmas & _DEAL_PARTIES):
-            return f'"{prev.text} {w.text}" is a third party\'s decision, not the client\'s'
+            return EntityKind.THIRD_PARTY, f'"{prev.text} {w.text}" is a third party\'s decision, not the client\'s'
         if ("gent" in w.grammemes and w.pos == "NOUN" and "anim" in w.grammemes
                 and after_action and not w.lemmas & _DEAL_PARTIES
                 and _analyzer(lang).word_is_known(w.text)):
-            return (f'"{prev.text if prev else ""} {w.text}": a third party acts, not the '
+            return EntityKind.THIRD_PARTY, (f'"{prev.text if prev else ""} {w.text}": a third party acts, not the '
                     "client")
         if (w.pos == "VERB" and w.lemma in _TRANSIT_LEMMAS and not party_moves
                 and any(x.text in _PLACE_PREPS for x in words[i + 1:])):
-            return f'"{w.text}" with a place: goods or a parcel travel, a deal does not'
+            return EntityKind.GOODS, f'"{w.text}" with a place: goods or a parcel travel, a deal does not'
         if (w.lemma in _ARRIVAL_LEMMAS and not party_moves
                 and any(x.lemmas & _THIRD_PARTIES for x in words[i + 1:])):
-            return f'"{w.text}" at a warehouse or a carrier\'s: the goods\' place, not the deal\'s'
+            return EntityKind.GOODS, f'"{w.text}" at a warehouse or a carrier\'s: the goods\' place, not the deal\'s'
         if i in done and not party_moves and not own_step:
             place = _place_after(words, i, lang)
             if place is not None:
                 return place
         if w.lemma in _PARTIAL_ADVERBS and done:
-            return (f'"{w.text}": a document or payment is done in part, a step of the '
+            paid = any(_has_stem(words[j], _PAY_STEMS) for j in done)
+            return (EntityKind.PAYMENT if paid else EntityKind.RECORD,
+                    f'"{w.text}": a document or payment is done in part, a step of the '
                     "client's decision is not")
         nxt = words[i + 1] if i + 1 < len(words) else None
         if (w.lemma in _PARTIAL_ADJECTIVES and nxt is not None and nxt.pos == "NOUN"
                 and _is_action_noun(nxt.lemma, lang)):
-            return (f'"{w.text} {nxt.text}": a payment or shipment done in part, not a step '
+            return (EntityKind.PAYMENT if nxt.lemmas & _PAYMENT_NOUNS else EntityKind.GOODS,
+                    f'"{w.text} {nxt.text}": a payment or shipment done in part, not a step '
                     "of the client's decision")
     if len(done) >= 2:
         first, second = done[0], done[1]
         joined = any(w.text in ("и", "і", "й", "та") for w in words[first:second])
         own = any(w.pos == "NOUN" for w in words[first + 1:second])  # "…, чертежи не готовы"
         if not joined and not own and words[second - 1].text in ("не", "ні"):
-            return (f'"{words[done[0]].text}, не {words[second].text}" tracks a record '
+            return EntityKind.RECORD, (f'"{words[done[0]].text}, не {words[second].text}" tracks a record '
                     "(a link, an invoice), not the client's decision")
     deadline = next((w for w in words if w.lemmas & _DEADLINE_NOUNS), None)
     if (deadline is not None and done and "tran" not in words[done[0]].grammemes
             and "pssv" not in words[done[0]].grammemes
             and not any(w.text in ("не", "ні") for w in words)):
-        return f'"{deadline.text}" has passed: a record\'s due date, not the client\'s step'
+        return EntityKind.RECORD, f'"{deadline.text}" has passed: a record\'s due date, not the client\'s step'
     for i in done:
         if _has_stem(words[i], _RECORD_STEMS):
-            return f'"{words[i].text}" is said of an invoice or a payment, not of a decision'
+            return EntityKind.PAYMENT, f'"{words[i].text}" is said of an invoice or a payment, not of a decision'
     waits = any(lemma.startswith(_WAIT_PREFIXES) for w in words for lemma in w.lemmas)
     supply = next((w for w in words
                    if any(lemma.startswith(_SUPPLY_PREFIXES) for lemma in w.lemmas)), None)
@@ -777,14 +797,14 @@ def _other_entity(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
         supply = awaited
     depot = next((w for w in words if w.lemmas & _GOODS_PLACES), None)
     if waits and supply is None and depot is not None and not _deal_party_subject(words):
-        return f'"{depot.text}" at a warehouse or a carrier\'s: the goods\' place, not the deal\'s'
+        return EntityKind.GOODS, f'"{depot.text}" at a warehouse or a carrier\'s: the goods\' place, not the deal\'s'
     if waits and supply is not None:
-        return f'"{supply.text}" is awaited: goods not yet in stock, not the client\'s step'
+        return EntityKind.GOODS, f'"{supply.text}" is awaited: goods not yet in stock, not the client\'s step'
     subject = _subject(words)
     if subject is not None and subject[1].lemmas & _PAYMENT_NOUNS:
         declined = next((words[i] for i in done if _has_stem(words[i], _DECLINE_STEMS)), None)
         if declined is not None:
-            return f'"{subject[1].text} {declined.text}": the state of a payment'
+            return EntityKind.PAYMENT, f'"{subject[1].text} {declined.text}": the state of a payment'
     said = [i for i in done if subject is not None and i > subject[0]]  # not attributive
     if subject is not None and subject[1].lemmas & _PAYMENT_NOUNS:
         held = next((w for w in words[subject[0] + 1:] if _has_stem(w, _PAYMENT_HOLD_STEMS)
@@ -793,12 +813,12 @@ def _other_entity(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
         failed_pay = next((w for j, w in enumerate(words) if j > 0 and words[j - 1].text == "не"
                            and _has_stem(w, ("пройти", "пройд", "прош"))), None)
         if failed_pay is not None:  # "Оплата не прошла": declined by a bank or a provider
-            return f'"{subject[1].text} не {failed_pay.text}": the state of a payment'
+            return EntityKind.PAYMENT, f'"{subject[1].text} не {failed_pay.text}": the state of a payment'
         if held is not None and not by_party:  # "Оплата отменена клиентом" is the client's
-            return f'"{subject[1].text} {held.text}": the state of a payment'
+            return EntityKind.PAYMENT, f'"{subject[1].text} {held.text}": the state of a payment'
     if (subject is not None and subject[1].lemmas & _MONEY_NOUNS and said
             and not any(_has_stem(words[i], _ARRIVAL_STEMS) for i in said)):
-        return f'"{subject[1].text} {words[said[0]].text}": the state of a payment'
+        return EntityKind.PAYMENT, f'"{subject[1].text} {words[said[0]].text}": the state of a payment'
     for i, w in enumerate(words[:-1]):
         nxt = words[i + 1]
         if ("gent" in nxt.grammemes and nxt.pos == "NOUN"
@@ -806,15 +826,15 @@ def _other_entity(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
                                                    or _is_action_noun(nxt.lemma, lang)))
                      or (w.pos == "NOUN" and _is_action_noun(w.lemma, lang)
                          and nxt.lemmas & _MONEY_NOUNS))):
-            return f'"{w.text} {nxt.text}": the state of a payment'
+            return EntityKind.PAYMENT, f'"{w.text} {nxt.text}": the state of a payment'
     if (len(words) >= 2 and words[0].lemmas & _UNDO_NOUNS
             and words[1].lemmas & _PAYMENT_NOUNS and "gent" in words[1].grammemes):
-        return f'"{words[0].text} {words[1].text}" is the state of a payment'
+        return EntityKind.PAYMENT, f'"{words[0].text} {words[1].text}" is the state of a payment'
     return None
 
 
 def _place_after(words: list[_Word], i: int, lang: Literal["ru", "uk"],
-                 where: bool = False) -> str | None:
+                 where: bool = False) -> _Entity | None:
     """A goods place or a town right after a preposition following word ``i``: a thing
     sent, returned or put there ("Возвращен на склад отправителя", "Заложен в постамат",
     "Отправлен в г. транзит") is goods on their way, not a step of the deal. With
@@ -826,7 +846,7 @@ def _place_after(words: list[_Word], i: int, lang: Literal["ru", "uk"],
         if where and "loct" not in noun.grammemes:
             return None
         if noun.lemmas & _GOODS_PLACES or noun.lemmas & _GEO_NOUNS or "Geox" in noun.grammemes:
-            return (f'"{words[i].text} {prep.text} {noun.text}" with a place: goods or a '
+            return EntityKind.GOODS, (f'"{words[i].text} {prep.text} {noun.text}" with a place: goods or a '
                     "parcel travel, a deal does not")
         return None
     return None
@@ -846,7 +866,7 @@ def _cases(w: _Word, lang: Literal["ru", "uk"], lemmas: frozenset[str]) -> froze
                      if g in p.tag)
 
 
-def _third_party(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
+def _third_party(words: list[_Word], lang: Literal["ru", "uk"]) -> _Entity | None:
     """A third party acting, holding the thing, or deciding (see :func:`_other_entity`).
 
     The place is read in the locative (or "у" + genitive): where the thing *is*, also
@@ -873,23 +893,26 @@ def _third_party(words: list[_Word], lang: Literal["ru", "uk"]) -> str | None:
                 and not w.lemmas & _GOODS_PLACES
                 and any(x.pos == "VERB" and "Impe" not in x.grammemes for x in words[i + 1:])):
             verb = next(x for x in words[i + 1:] if x.pos == "VERB")
-            return (f'"{w.text} {verb.text}": a third party acts, the deal waits on it, not '
+            return EntityKind.THIRD_PARTY, (f'"{w.text} {verb.text}": a third party acts, the deal waits on it, not '
                     "on the client's decision")
         if prev is None:
             continue
         if ("gent" in cases and (prev.lemma in _VERDICT_NOUNS
                                  or (prev.pos == "NOUN" and _has_stem(prev, _ASSESSMENT_STEMS)))):
-            return f'"{prev.text} {w.text}" is a third party\'s decision or work, not the client\'s'
+            return EntityKind.THIRD_PARTY, (f'"{prev.text} {w.text}" is a third party\'s '
+                                            "decision or work, not the client's")
         if prev.text in ("от", "від") and "gent" in cases and waits:
-            return f'"{prev.text} {w.text}": the deal waits on a third party, not on the client'
+            return EntityKind.THIRD_PARTY, (f'"{prev.text} {w.text}": the deal waits on a third '
+                                            "party, not on the client")
         owner = (i > 1 and words[i - 2].text == "у" and prev.pos == "NOUN"
                  and "gent" in prev.grammemes and "gent" in cases)  # "у менеджера банка"
         located = owner or ((prev.text == "у" and "gent" in cases)
                    or (prev.text in ("в", "во", "у", "на") and "loct" in cases
                        and "accs" not in cases))
         if located and not own_step:
-            return (f'"{prev.text} {w.text}": the thing is with a third party, not a step of '
-                    "the client's decision")
+            kind = EntityKind.GOODS if w.lemmas & _GOODS_PLACES else EntityKind.THIRD_PARTY
+            return kind, (f'"{prev.text} {w.text}": the thing is with a third party, not a '
+                          "step of the client's decision")
     return None
 
 
@@ -900,7 +923,7 @@ def _deal_party_subject(words: list[_Word]) -> bool:
     return subject is not None and bool(subject[1].lemmas & _DEAL_PARTIES)
 
 
-def _goods_subject(words: list[_Word], done: list[int]) -> str | None:
+def _goods_subject(words: list[_Word], done: list[int]) -> _Entity | None:
     """Goods or a parcel as the subject of a name with no completed form."""
     subject = _subject(words)
     if subject is None or done:
@@ -911,7 +934,7 @@ def _goods_subject(words: list[_Word], done: list[int]) -> str | None:
     verb = next((x for x in words[i + 1:] if x.pos == "VERB"), None)
     if w.lemmas & _GOODS or (w.lemmas & _PARCEL_ACTION_NOUNS and verb is not None):
         where = f'"{w.text} {verb.text}"' if verb is not None else f'"{w.text}"'
-        return f"{where}: the state or place of goods, not a step of the deal"
+        return EntityKind.GOODS, f"{where}: the state or place of goods, not a step of the deal"
     return None
 
 
@@ -1081,7 +1104,7 @@ def _task_patterns(words: list[_Word], predicate: _Predicate | None,
     return None
 
 
-def _entity_words(words: list[_Word]) -> str | None:
+def _entity_words(words: list[_Word]) -> _Entity | None:
     """Another entity's state named by a word class in any form: a reservation (unless
     it is paid, the client's step, or a pool: "Кадровый резерв"), customs, storage, a
     third party's approval of its own product ("Ипотека одобрена")."""
@@ -1090,15 +1113,15 @@ def _entity_words(words: list[_Word]) -> str | None:
     for i, w in enumerate(words):
         kind_of = w.lemma == "резерв" and i > 0 and words[i - 1].pos == "ADJF"
         if _has_stem(w, _RESERVE_STEMS) and not (paid and not partial) and not kind_of:
-            return (f'"{w.text}" is a reservation: the state of a unit or of goods, not of '
+            return EntityKind.UNIT, (f'"{w.text}" is a reservation: the state of a unit or of goods, not of '
                     "the deal")
         if _has_stem(w, _CUSTOMS_STEMS) and not _deal_party_subject(words):
-            return f'"{w.text}" is the state of goods, not of the deal'
+            return EntityKind.GOODS, f'"{w.text}" is the state of goods, not of the deal'
         if w.pos == "NOUN" and any(lemma.startswith(_STORAGE_STEMS) for lemma in w.lemmas):
-            return f'"{w.text}" is the storage of goods: their state, not the deal\'s'
+            return EntityKind.GOODS, f'"{w.text}" is the storage of goods: their state, not the deal\'s'
         if (_has_stem(w, _APPROVAL_STEMS) and len(words) > 1
                 and any(x.lemmas & _THIRD_PARTY_NOUNS for x in words)):
-            return (f'"{w.text}" is a third party\'s approval (a bank\'s, a supplier\'s): its '
+            return EntityKind.THIRD_PARTY, (f'"{w.text}" is a third party\'s approval (a bank\'s, a supplier\'s): its '
                     "state, not the client's decision")
     return None
 
@@ -1181,13 +1204,14 @@ def _classify_tokens(tokens: tuple[str, ...], lang: Literal["ru", "uk"],
     if other is None:
         found = next((p for p in _ENTITY_PHRASES if p in phrase), None)
         if found is not None and not _deal_party_subject(words):
-            other = f'"{found}" is the state of goods, not of the deal'
+            other = EntityKind.GOODS, f'"{found}" is the state of goods, not of the deal'
         elif (subject is not None and subject.lemmas & _THIRD_PARTY_NOUNS
               and predicate is not None):
-            other = (f'"{subject.text}" is a third party\'s product: "{predicate[0].text}" is '
-                     "its state, not the deal's")
+            other = EntityKind.THIRD_PARTY, (
+                f'"{subject.text}" is a third party\'s product: "{predicate[0].text}" is '
+                "its state, not the deal's")
     if other is not None:
-        return Classification(StageNameClass.ENTITY_STATE, other, lang)
+        return Classification(StageNameClass.ENTITY_STATE, other[1], lang, other[0])
     if predicate is not None:
         klass, reason = _by_predicate(words, phrase, predicate, activity, subject, latin)
     else:
@@ -1210,7 +1234,7 @@ def _classify_english(text: str) -> Classification:
     if record is not None:
         return Classification(StageNameClass.ENTITY_STATE,
                               f'"{record}" is said of an invoice or a payment, not of a '
-                              "decision", "en")
+                              "decision", "en", EntityKind.PAYMENT)
     if phrase == "in progress":
         return Classification(StageNameClass.PROCESS,
                               '"in progress" says work is ongoing', "en")
@@ -1306,7 +1330,7 @@ class _DiskCache:
                 data = json.load(fh)
             if isinstance(data, dict):
                 self.entries = {k: v for k, v in data.items()
-                                if isinstance(v, list) and len(v) == 3}
+                                if isinstance(v, list) and len(v) == 4}
         except (OSError, ValueError):
             pass
 
@@ -1315,14 +1339,16 @@ class _DiskCache:
         if hit is None:
             return None
         try:
-            return Classification(StageNameClass(hit[0]), hit[1], hit[2])  # type: ignore[arg-type]
+            return Classification(StageNameClass(hit[0]), hit[1], hit[2],  # type: ignore[arg-type]
+                                  EntityKind(hit[3]) if hit[3] else None)
         except ValueError:
             return None
 
     def put(self, name: str, result: Classification) -> None:
         if self.path is None:
             return
-        self.entries[name] = [result.klass.value, result.reason, result.language]
+        self.entries[name] = [result.klass.value, result.reason, result.language,
+                              result.entity.value if result.entity else ""]
         if not self.dirty:
             import atexit
 
