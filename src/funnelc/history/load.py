@@ -206,7 +206,8 @@ def load_history(paths: list[str], tz: str = "UTC", records_start: date | None =
     """Every input read into one event table. Raises `HistoryInputError` for an input
     that is no history at all, `HistoryDataError` for one whose content cannot be used
     (too deeply nested, not one row of history in any input)."""
-    r = _Reading(tz, bounds or TimeBounds.default(), records_start, record_sources)
+    r = _Reading(tz, bounds or TimeBounds.default(), records_start, record_sources,
+                 dq=DataQuality(tz=tz))
     for path in expand_inputs(paths):
         _read_file(path, r)
     dq, frames = r.dq, r.frames

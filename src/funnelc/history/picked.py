@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -176,11 +176,65 @@ def _deadlines(ent: np.ndarray, st: m.Stage, end: datetime,
     if st.sla is not None:
         sla_h = st.sla.after.hours
         if isinstance(cal, WorkCalendar) and not cal.always_open:
-            due = np.array([cal.add(float(e), sla_h) for e in ent]) - ent
+            # The calendar reads hours as the wall clock shows them; `ent` counts real
+            # hours, which run an hour apart from the wall's after a clock change.
+            wall = wall_hours(ent, local0)
+            due = elapsed_hours(np.array([cal.add(float(w), sla_h) for w in wall]),
+                                local0) - ent
         else:
             due = np.full(len(ent), sla_h)
         dl = np.minimum(dl, due)
     return dl
+
+
+def wall_hours(elapsed: np.ndarray, local0: datetime) -> np.ndarray:
+    """Real hours since `local0` (a local midnight) as the wall clock of its zone counts
+    them: hours since midnight plus the days between, what a working calendar reads.
+    They differ by the clock changes in between (a day of 23 or 25 real hours); where
+    there is none, the hours come back unchanged to the last bit."""
+    base = local0.astimezone(UTC).replace(tzinfo=None)
+    us = pl.Series("us", np.round(elapsed * HOUR_US).astype(np.int64))
+    utc = pl.select(pl.lit(base) + pl.duration(microseconds=pl.lit(us))).to_series()
+    local = utc.dt.replace_time_zone("UTC").dt.convert_time_zone(_zone_name(local0)) \
+        .dt.replace_time_zone(None)
+    return elapsed + _shift(local, utc, local0)
+
+
+def elapsed_hours(wall: np.ndarray, local0: datetime) -> np.ndarray:
+    """The inverse of `wall_hours`: the real hours since `local0` at which the wall clock
+    shows `wall` hours since it (inf stays inf). A wall time the clocks repeat is the
+    first of the two; one they skip is read with the offset before the change, as
+    `zoneinfo` does (02:30 on a night that jumps from 02:00 to 03:00 is 03:30)."""
+    out = np.array(wall, dtype=float)
+    finite = np.isfinite(out)
+    if not finite.any():
+        return out
+    us = pl.Series("us", np.round(out[finite] * HOUR_US).astype(np.int64))
+    local = pl.select(pl.lit(local0.replace(tzinfo=None))
+                      + pl.duration(microseconds=pl.lit(us))).to_series()
+    utc = local.dt.replace_time_zone(_zone_name(local0), ambiguous="earliest",
+                                     non_existent="null") \
+        .dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    gap = utc.is_null().to_numpy()
+    if gap.any():
+        zone = local0.tzinfo
+        fill = [t - (t.replace(tzinfo=zone).utcoffset() or timedelta(0))
+                for t in local.filter(pl.Series(gap))]
+        utc = utc.scatter(np.flatnonzero(gap), fill)
+    out[finite] -= _shift(local, utc, local0)
+    return out
+
+
+def _shift(local: pl.Series, utc: pl.Series, local0: datetime) -> np.ndarray:
+    """Wall hours less real hours since `local0` of each instant (`local` and `utc`:
+    its wall time and its UTC time, both naive): whole clock changes, 0 between none."""
+    off0 = (local0.utcoffset() or timedelta(0)).total_seconds() * 1e6
+    return ((local - utc).dt.total_microseconds().to_numpy() - off0) / HOUR_US
+
+
+def _zone_name(local0: datetime) -> str:
+    zone = local0.tzinfo
+    return zone.key if isinstance(zone, ZoneInfo) else "UTC"
 
 
 def _fit_work(st: m.Stage, sf: StageFit, min_deals: int) -> DistFit | None:

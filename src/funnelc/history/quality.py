@@ -54,6 +54,10 @@ class DataQuality:
     minority_units: list[str] = field(default_factory=list)
     """Per input whose Unix times mixed seconds and milliseconds, the unit left out
     (`s` or `ms`): what the summary's sentence about `mixed_time_units` says."""
+    tz: str = "UTC"
+    """The zone zone-less times were read in (`--tz`): the one a time the clocks skipped
+    does not exist in, which the words for `skipped_local_time` name. Not in `as_dict`:
+    the option is the user's own, not a finding."""
 
     def count(self, kind: str, n: int = 1, where: str | None = None) -> None:
         if n <= 0:

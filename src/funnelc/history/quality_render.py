@@ -37,14 +37,17 @@ KIND_TEXT: dict[str, str] = {
                             "unknown)"),
     "ambiguous_local_times": N_("local times the clock change made happen twice (read as the "
                                 "first)"),
+    "skipped_local_time": N_("pick-up times skipped by the clock change (they do not exist "
+                             "in {zone}; read as unknown)"),
 }
-"""Anomaly kinds: what each counter means, in the words the report uses."""
+"""Anomaly kinds: what each counter means, in the words the report uses. `{zone}` is the
+zone zone-less times were read in (`DataQuality.tz`)."""
 
 DROP_TEXT: dict[str, str] = {
     "duplicate": N_("duplicate of an earlier row"),
     "bad_timestamp": N_("timestamp missing or unreadable"),
     "skipped_local_time": N_("local time skipped by the clock change (it does not exist in "
-                             "the --tz time zone; give the time with its UTC offset)"),
+                             "{zone}; give the time with its UTC offset)"),
     "no_deal_id": N_("deal id missing"),
     "no_stage": N_("stage missing"),
     "unchanged_status": N_("status change to the same status"),
@@ -55,7 +58,7 @@ DROP_TEXT: dict[str, str] = {
     "mixed_time_units": N_("Unix time in the file's minority unit (the file mixes seconds "
                            "and milliseconds)"),
 }
-"""Drop reasons: why rows did not become events."""
+"""Drop reasons: why rows did not become events (`{zone}` as in `KIND_TEXT`)."""
 
 
 _EXPORT_NAMES = {EXPORTS[0]: N_("amoCRM events and leads"),
@@ -89,16 +92,18 @@ def note_text(note: QualityNote, tr: Translator | None = None) -> str:
         unit=tr.gettext(_UNITS[unit]), other=tr.gettext(_UNITS["ms" if unit == "s" else "s"]))
 
 
-def kind_meaning(kind: str, tr: Translator) -> str:
-    """What an anomaly counter means; an unknown kind is shown as its code."""
+def kind_meaning(kind: str, tr: Translator, zone: str = "UTC") -> str:
+    """What an anomaly counter means; an unknown kind is shown as its code. `zone`: the
+    zone zone-less times were read in, which a skipped local time does not exist in."""
     text = KIND_TEXT.get(kind)
-    return kind if text is None else tr.gettext(text)
+    return kind if text is None else tr.gettext(text).format(zone=zone)
 
 
-def drop_meaning(reason: str, tr: Translator) -> str:
-    """Why rows of a drop reason did not become events; an unknown one as its code."""
+def drop_meaning(reason: str, tr: Translator, zone: str = "UTC") -> str:
+    """Why rows of a drop reason did not become events; an unknown one as its code.
+    `zone` as in `kind_meaning`."""
     text = DROP_TEXT.get(reason)
-    return reason if text is None else tr.gettext(text)
+    return reason if text is None else tr.gettext(text).format(zone=zone)
 
 
 def quality_rows(dq: DataQuality, tr: Translator) -> list[tuple[str, int, str, str]]:
@@ -106,9 +111,9 @@ def quality_rows(dq: DataQuality, tr: Translator) -> list[tuple[str, int, str, s
     the kind stays a code (`dropped: duplicate` in English, the word «dropped» in `tr`'s
     language)."""
     dropped = tr.gettext("dropped")
-    out = [(kind, n, kind_meaning(kind, tr), ", ".join(dq.examples.get(kind, [])))
+    out = [(kind, n, kind_meaning(kind, tr, dq.tz), ", ".join(dq.examples.get(kind, [])))
            for kind, n in sorted(dq.counts.items())]
-    out += [(f"{dropped}: {reason}", n, drop_meaning(reason, tr),
+    out += [(f"{dropped}: {reason}", n, drop_meaning(reason, tr, dq.tz),
              ", ".join(dq.examples.get("drop:" + reason, [])))
             for reason, n in sorted(dq.dropped.items())]
     return out
@@ -149,7 +154,7 @@ def _dropped_line(dq: DataQuality, reason: str, n: int, tr: Translator) -> str:
                            other=tr.gettext(_UNITS["ms" if unit == "s" else "s"]))
     else:
         line = tr.ngettext("dropped {n} row: {meaning}", "dropped {n} rows: {meaning}",
-                           n).format(n=count, meaning=drop_meaning(reason, tr))
+                           n).format(n=count, meaning=drop_meaning(reason, tr, dq.tz))
     where = dq.examples.get("drop:" + reason)
     if where:
         line += " " + tr.gettext("(first at {places})").format(places=", ".join(where))

@@ -252,14 +252,22 @@ def _with_last_activity(df: pl.DataFrame, tz: str) -> pl.DataFrame:
 def _with_picked(df: pl.DataFrame, tz: str, path: str, dq: DataQuality) -> pl.DataFrame:
     """Column `p` (pick-up time text) parsed into `picked`. A pick-up time that does not
     parse, or comes before the row's own time, is no reason to lose the stage entry: it
-    is counted (`bad_pick_up_times`, with its line) and read as unknown."""
+    is counted (`bad_pick_up_times`, with its line) and read as unknown. So is a zone-less
+    one the clocks skipped in `tz`, under a name of its own (`skipped_local_time`: it is
+    readable, it just does not exist there); one they repeat is read as the first and
+    counted as `ambiguous_local_times`, as the rows' own times are."""
     if df["p"].null_count() == df.height:
         return df.drop("p").with_columns(picked=pl.lit(None, pl.Datetime("us", "UTC")))
-    df = df.with_columns(picked=_parse_times(df["p"], tz).ts)
-    bad = (pl.col("p").is_not_null()
+    parsed = _parse_times(df["p"], tz)
+    df = df.with_columns(picked=parsed.ts, p_skipped=parsed.skipped, p_twice=parsed.ambiguous)
+    del parsed
+    skipped = pl.col("p_skipped")
+    bad = (pl.col("p").is_not_null() & ~skipped
            & (pl.col("picked").is_null() | (pl.col("picked") < pl.col("ts"))))
-    lines = df.filter(bad)["line"]
-    if len(lines):
-        dq.count("bad_pick_up_times", len(lines), where=f"{path}:{lines[0]}")
+    for kind, cond in (("skipped_local_time", skipped), ("bad_pick_up_times", bad),
+                       ("ambiguous_local_times", pl.col("p_twice") & ~bad)):
+        lines = df.filter(cond)["line"]
+        if len(lines):
+            dq.count(kind, len(lines), where=f"{path}:{lines[0]}")
     return df.with_columns(picked=pl.when(bad).then(None).otherwise(pl.col("picked"))
-                           ).drop("p")
+                           ).drop("p", "p_skipped", "p_twice")
