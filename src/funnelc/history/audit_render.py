@@ -46,6 +46,10 @@ class _Fmt:
     def count(self, x: float) -> str:
         return self.tr.number(round(x), 0)
 
+    def days(self, x: float | None) -> str:
+        n = round(x or 0)
+        return self.tr.ngettext("{n} day", "{n} days", n).format(n=self.count(n))
+
     def p(self, x: float | None) -> str:
         return self.tr.sig(x, 2)
 
@@ -83,7 +87,7 @@ def finding_text(f: Finding, tr: Translator | None = None) -> str:
     fields = {"subject": placeholder(f.subject, tr), "observed": x.pct(f.observed), "where": x.where(f),
               "expected": x.pct(f.expected), "n": x.count(f.n), "p": x.p(f.p_value),
               "deals": x.deals(f), "money": money, "first": a, "last": b,
-              "alpha": tr.percent(ALPHA)}
+              "alpha": tr.percent(ALPHA), "days": x.days(f.within_days)}
     if f.kind == "manager_conversion":
         text = _("{subject} converts {observed} on {where} against {expected} for the rest of "
                  "the team ({n} deals, p = {p}): {deals} short{money}.")
@@ -103,8 +107,9 @@ def finding_text(f: Finding, tr: Translator | None = None) -> str:
                  "(«Прочее», «Other»): {deals} whose reason nobody can act on{money}. Make "
                  "the reason required and drop the catch-all.")
     elif f.kind == "loss_reason_shift":
-        text = _("Loss reason «{subject}» in {where}: {expected} of losses in {first}, "
-                 "{observed} in {last} (p = {p}, Benjamini–Hochberg at {alpha}).")
+        text = _("Loss reason «{subject}» in {where}: {expected} of the losses of deals that "
+                 "came in {first}, {observed} of those that came in {last}, each counted "
+                 "within {days} of entry (p = {p}, Benjamini–Hochberg at {alpha}).")
     else:
         text = _("{where} is a graveyard: {n} deals hoard there; deals that sat long convert "
                  "{observed} against {expected} for fresh ones. Segment it (proposal in the "
@@ -327,11 +332,13 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
          _c("flagged", _("finding"), flag)]))
     out.append(Section(
         "loss_reason_shifts", _("Loss reasons whose share changed"),
-        _("Share of each reason among the first and the last whole month's losses; flagged "
-          "by Benjamini–Hochberg at a {alpha} false discovery rate over all reasons.").format(
-              alpha=alpha), lt.shifts,
+        _("Share of each reason among the losses of the deals that came in the first month "
+          "and in the last month old enough, each loss counted within the same days of the "
+          "deal's entry (so a history that starts empty, or stops before the slow losses, "
+          "does not fake a change); flagged by Benjamini–Hochberg at a {alpha} false "
+          "discovery rate over all reasons.").format(alpha=alpha), lt.shifts,
         [_c("pipeline", _("pipeline")), _w("reason", _("reason"), name),
-         _c("first", _("first")),
+         _c("first", _("first")), _c("within_days", _("within, days"), num),
          _c("share_first", _("then"), frac), _c("last", _("last")),
          _c("share_last", _("now"), frac), _c("p_value", "p", pv),
          _c("flagged", _("changed"), flag)]))
@@ -359,11 +366,18 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
 
 def audit_heading(deals: int, events: int, funnel: str, findings: int,
                   tr: Translator) -> str:
-    """The line above the findings."""
+    """The line above the findings; their order is said only when there is one."""
     found = tr.ngettext("{n} finding", "{n} findings", findings).format(n=findings)
-    return tr.gettext("Audit of {deals} deals and {events} events against {funnel}: "
-                      "{found}, the most money at stake first.").format(
-        deals=tr.number(deals, 0), events=tr.number(events, 0), funnel=funnel, found=found)
+    if findings == 0:
+        text = tr.gettext("Audit of {deals} deals and {events} events against {funnel}.")
+    elif findings == 1:
+        text = tr.gettext("Audit of {deals} deals and {events} events against {funnel}: "
+                          "{found}.")
+    else:
+        text = tr.gettext("Audit of {deals} deals and {events} events against {funnel}: "
+                          "{found}, the most money at stake first.")
+    return text.format(deals=tr.number(deals, 0), events=tr.number(events, 0), funnel=funnel,
+                       found=found)
 
 
 def print_audit(a: Audit, console: Console, head: str, tr: Translator | None = None) -> None:
@@ -387,7 +401,8 @@ def finding_json(f: Finding) -> JSONObject:
             "subject": f.subject, "deals": f.deals, "deals_low": f.deals_low,
             "deals_high": f.deals_high, "money": f.money, "observed": f.observed,
             "expected": f.expected, "n": f.n, "p_value": f.p_value,
-            "periods": list(f.periods) if f.periods else None, "text": finding_text(f)}
+            "periods": list(f.periods) if f.periods else None,
+            "within_days": f.within_days, "text": finding_text(f)}
 
 
 def audit_json(a: Audit, meta: Mapping[str, object]) -> str:

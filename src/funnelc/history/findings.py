@@ -41,3 +41,5 @@ class Finding:
     p_value: float | None
     periods: tuple[str, str] | None = None
     """(first, last) months compared, for changes over time."""
+    within_days: float | None = None
+    """Loss-reason shifts: the follow-up both cohorts are counted over (days from entry)."""

@@ -2,20 +2,29 @@
 по менеджерам», by average deal size); the share of losses with no reason or a
 catch-all one («Прочее», «Другое», «Інше», «Other») as a data-quality finding (seed
 003: reasons must be filled in to tell marketing's junk from sales' mistakes); and the
-reasons whose share of losses changed between the first and the last whole month, with the
-Benjamini–Hochberg correction over all reasons (false discovery rate 5 %).
+reasons whose share of losses changed, with the Benjamini–Hochberg correction over all
+reasons (false discovery rate 5 %).
+
+A change is read by cohort, not by the month of the loss: the deals that came into the
+pipeline in its first month against those of the last month old enough, each loss counted
+within the same number of days of the deal's entry. By the month of the loss, a history
+that starts empty (a new account, an export of the deals created since a date) has only
+fast losses in its first month and the slow ones later, and one that ends has only slow
+ones in its last: a steady account then "changes" its reasons at p < 1e-30
+(tests/test_loss_reason_shifts.py). The follow-up is the age every deal of the last cohort
+has reached, at least the 90th percentile of the time from entry to loss.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import polars as pl
 
 from .analytics import month_of
 from .findings import ALPHA, Finding
-from .sources import mature_months
+from .sources import MATURITY_QUANTILE
 from .stats import benjamini_hochberg, newcombe, two_proportion_p
 
 __all__ = ["LossTables", "loss_tables", "loss_findings", "CATCH_ALL", "NO_REASON",
@@ -36,7 +45,7 @@ _MISSING = {"pipeline": pl.Utf8, "losses": pl.Int64, "no_reason": pl.Int64,
             "catch_all": pl.Int64, "share": pl.Float64, "value": pl.Float64,
             "flagged": pl.Boolean}
 _SHIFTS = {"pipeline": pl.Utf8, "reason": pl.Utf8, "first": pl.Utf8, "last": pl.Utf8,
-           "losses_first": pl.Int64, "share_first": pl.Float64, "losses_last": pl.Int64,
+           "within_days": pl.Float64, "losses_first": pl.Int64, "share_first": pl.Float64, "losses_last": pl.Int64,
            "share_last": pl.Float64, "diff": pl.Float64, "diff_low": pl.Float64,
            "diff_high": pl.Float64, "p_value": pl.Float64, "flagged": pl.Boolean}
 
@@ -49,6 +58,8 @@ class LossTables:
     bound open), which a renderer writes in the output's language."""
     missing: pl.DataFrame
     shifts: pl.DataFrame
+    """Per pipeline and reason: its share of the losses of the deals that came in `first`
+    and in `last` (cohort months), each loss counted within `within_days` of entry."""
 
 
 def _bands(values: pl.Series) -> tuple[float, float] | None:
@@ -61,10 +72,17 @@ def _bands(values: pl.Series) -> tuple[float, float] | None:
 
 
 def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None) -> LossTables:
-    lost = visits.lazy().filter(pl.col("exit") == "lost").select(
-        "pipeline", "source", "manager", "value",
-        month=month_of("left", tz),
-        reason=pl.col("reason").fill_null(NO_REASON)).collect()
+    # When each deal came into the pipeline: its first visit there, if the data saw it
+    # come (a deal met mid-way, its entry unknown, belongs to no cohort).
+    entry = (visits.lazy().sort("entered").group_by(["deal_id", "pipeline"])
+             .agg(entry=pl.col("entered").first(), known=pl.col("entry_known").first())
+             .select("deal_id", "pipeline",
+                     entry=pl.when(pl.col("known")).then(pl.col("entry"))))
+    lost = (visits.lazy().filter(pl.col("exit") == "lost")
+            .join(entry, on=["deal_id", "pipeline"], how="left")
+            .select("pipeline", "source", "manager", "value", "entry", "left",
+                    month=month_of("left", tz), cohort=month_of("entry", tz),
+                    reason=pl.col("reason").fill_null(NO_REASON)).collect())
     parts = []
     bands = _bands(lost["value"])
     none = pl.lit(None, dtype=pl.Float64)
@@ -110,18 +128,28 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None)
 
 
 def _shifts(lost: pl.DataFrame, data_end: datetime | None) -> pl.DataFrame:
-    """First against last whole month of losses (a month cut by the end of the data
-    holds the losses that come fast, and their reasons differ)."""
+    """The first cohort against the last one old enough (module docstring), per pipeline."""
     rows: list[dict[str, object]] = []
     pvals: list[float] = []
-    for (p,), grp in lost.group_by(["pipeline"], maintain_order=True):
-        months = mature_months(sorted(set(grp["month"].drop_nulls().to_list())),
-                               pl.Series([], dtype=pl.Float64), data_end)
-        if len(months) < 2:
+    known = lost.filter(pl.col("entry").is_not_null() & pl.col("left").is_not_null())
+    for (p,), grp in known.group_by(["pipeline"], maintain_order=True):
+        end = data_end or grp["left"].max()
+        if not isinstance(end, datetime):
             continue
-        first, last = months[0], months[-1]
-        a = grp.filter(pl.col("month") == first)
-        b = grp.filter(pl.col("month") == last)
+        age = (pl.col("left") - pl.col("entry")).dt.total_microseconds() / 3.6e9
+        q = grp.select(age.quantile(MATURITY_QUANTILE)).item()
+        last_in = dict(grp.group_by("cohort").agg(pl.col("entry").max()).iter_rows())
+        months = sorted(m for m in last_in if m is not None)
+        # Cohorts whose every deal has been followed for the 90th percentile of the time
+        # to a loss: the last of them sets the follow-up for both.
+        old = [m for m in months[1:] if last_in[m] + timedelta(hours=float(q or 0)) <= end]
+        if not months or not old:
+            continue
+        first, last = months[0], old[-1]
+        within = end - last_in[last]
+        counted = grp.filter(pl.col("left") - pl.col("entry") <= within)
+        a = counted.filter(pl.col("cohort") == first)
+        b = counted.filter(pl.col("cohort") == last)
         ca = dict(a.group_by("reason").len().iter_rows())
         cb = dict(b.group_by("reason").len().iter_rows())
         na, nb = a.height, b.height
@@ -131,6 +159,7 @@ def _shifts(lost: pl.DataFrame, data_end: datetime | None) -> pl.DataFrame:
             pv = two_proportion_p(kb, nb, ka, na)
             pvals.append(pv)
             rows.append({"pipeline": p, "reason": reason, "first": first, "last": last,
+                         "within_days": within.total_seconds() / 86400,
                          "losses_first": ka, "share_first": ka / na if na else None,
                          "losses_last": kb, "share_last": kb / nb if nb else None,
                          "diff": d, "diff_low": lo, "diff_high": hi, "p_value": pv,
@@ -153,5 +182,5 @@ def loss_findings(lt: LossTables) -> list[Finding]:
         out.append(Finding("loss_reason_shift", r["pipeline"], None, None, r["reason"],
                            float(r["losses_last"]), None, None, None, r["share_last"],
                            r["share_first"], r["losses_last"], r["p_value"],
-                           (r["first"], r["last"])))
+                           (r["first"], r["last"]), r["within_days"]))
     return out
