@@ -241,8 +241,10 @@ pipeline "Sales" main {
 
 
 def _kyiv(*args: int) -> datetime:
-    """A Kyiv wall time in 2018 as the UTC instant it is (EEST +3 until 28 October
-    04:00, EET +2 from then and until 25 March 03:00)."""
+    """A Kyiv wall time in 2018 as the UTC instant it is: +3 (summer time) from 25 March
+    03:00 to 28 October 03:00, else +2. Written out rather than asked of zoneinfo, so the
+    expected instants do not come from the library the code under test uses; the hours
+    the clocks skip or repeat are not asked for."""
     local = datetime(2018, *args)
     summer = datetime(2018, 3, 25, 3) <= local < datetime(2018, 10, 28, 3)
     return (local - timedelta(hours=3 if summer else 2)).replace(tzinfo=UTC)
@@ -273,6 +275,24 @@ def test_sla_deadline_in_working_hours_across_a_clock_change(
     ent = (entered - clock[0]).total_seconds() / 3600.0
     got = _deadlines(np.array([ent]), stage, datetime(2019, 1, 1, tzinfo=UTC), clock)
     assert got[0] == pytest.approx((due - entered).total_seconds() / 3600.0)
+
+
+@pytest.mark.parametrize(("start", "entered", "hours"), [
+    # The team works Sunday 02:00–05:00 wall time; 01:00 + 90 working minutes is 03:30,
+    # a time Kyiv skips: one real hour 02:00–03:00, then 04:00–04:30 summer time. 2.5 h.
+    (_kyiv(3, 1, 9), _kyiv(3, 25, 1), 2.5),
+    # In autumn 03:30 happens twice; 02:00 + 90 minutes is the first 03:30. 1.5 h.
+    (_kyiv(10, 1, 9), _kyiv(10, 28, 2), 1.5),
+])
+def test_sla_deadline_in_the_hour_the_clocks_skip_or_repeat(
+        start: datetime, entered: datetime, hours: float) -> None:
+    text = SLA_FUNNEL.replace("mon-fri 09:00-18:00", "sun 02:00-05:00") % "90m"
+    funnel = load_text(text).model
+    clock = _sla_clock(funnel, "Europe/Kyiv", start)
+    ent = (entered - clock[0]).total_seconds() / 3600.0
+    got = _deadlines(np.array([ent]), funnel.pipelines[0].stages[0],
+                     datetime(2019, 1, 1, tzinfo=UTC), clock)
+    assert got[0] == pytest.approx(hours)
 
 
 def _due(entered: datetime) -> datetime:

@@ -178,8 +178,8 @@ def _deadlines(ent: np.ndarray, st: m.Stage, end: datetime,
         if isinstance(cal, WorkCalendar) and not cal.always_open:
             # The calendar reads hours as the wall clock shows them; `ent` counts real
             # hours, which run an hour apart from the wall's after a clock change.
-            wall = wall_hours(ent, local0)
-            due = elapsed_hours(np.array([cal.add(float(w), sla_h) for w in wall]),
+            wall = _wall_hours(ent, local0)
+            due = _elapsed_hours(np.array([cal.add(float(w), sla_h) for w in wall]),
                                 local0) - ent
         else:
             due = np.full(len(ent), sla_h)
@@ -187,7 +187,7 @@ def _deadlines(ent: np.ndarray, st: m.Stage, end: datetime,
     return dl
 
 
-def wall_hours(elapsed: np.ndarray, local0: datetime) -> np.ndarray:
+def _wall_hours(elapsed: np.ndarray, local0: datetime) -> np.ndarray:
     """Real hours since `local0` (a local midnight) as the wall clock of its zone counts
     them: hours since midnight plus the days between, what a working calendar reads.
     They differ by the clock changes in between (a day of 23 or 25 real hours); where
@@ -200,8 +200,8 @@ def wall_hours(elapsed: np.ndarray, local0: datetime) -> np.ndarray:
     return elapsed + _shift(local, utc, local0)
 
 
-def elapsed_hours(wall: np.ndarray, local0: datetime) -> np.ndarray:
-    """The inverse of `wall_hours`: the real hours since `local0` at which the wall clock
+def _elapsed_hours(wall: np.ndarray, local0: datetime) -> np.ndarray:
+    """The inverse of `_wall_hours`: the real hours since `local0` at which the wall clock
     shows `wall` hours since it (inf stays inf). A wall time the clocks repeat is the
     first of the two; one they skip is read with the offset before the change, as
     `zoneinfo` does (02:30 on a night that jumps from 02:00 to 03:00 is 03:30)."""
