@@ -277,16 +277,19 @@ def test_sla_deadline_in_working_hours_across_a_clock_change(
     assert got[0] == pytest.approx((due - entered).total_seconds() / 3600.0)
 
 
-@pytest.mark.parametrize(("start", "entered", "hours"), [
+@pytest.mark.parametrize(("start", "entered", "sla", "hours"), [
     # The team works Sunday 02:00–05:00 wall time; 01:00 + 90 working minutes is 03:30,
     # a time Kyiv skips: one real hour 02:00–03:00, then 04:00–04:30 summer time. 2.5 h.
-    (_kyiv(3, 1, 9), _kyiv(3, 25, 1), 2.5),
+    (_kyiv(3, 1, 9), _kyiv(3, 25, 1), "90m", 2.5),
     # In autumn 03:30 happens twice; 02:00 + 90 minutes is the first 03:30. 1.5 h.
-    (_kyiv(10, 1, 9), _kyiv(10, 28, 2), 1.5),
+    (_kyiv(10, 1, 9), _kyiv(10, 28, 2), "90m", 1.5),
+    # Entered at the second 03:10 (01:10 UTC), 30 minutes: the second 03:40, not the
+    # first, which came before the entry (the deadline was -0.5 h).
+    (_kyiv(10, 1, 9), datetime(2018, 10, 28, 1, 10, tzinfo=UTC), "30m", 0.5),
 ])
 def test_sla_deadline_in_the_hour_the_clocks_skip_or_repeat(
-        start: datetime, entered: datetime, hours: float) -> None:
-    text = SLA_FUNNEL.replace("mon-fri 09:00-18:00", "sun 02:00-05:00") % "90m"
+        start: datetime, entered: datetime, sla: str, hours: float) -> None:
+    text = SLA_FUNNEL.replace("mon-fri 09:00-18:00", "sun 02:00-05:00") % sla
     funnel = load_text(text).model
     clock = _sla_clock(funnel, "Europe/Kyiv", start)
     ent = (entered - clock[0]).total_seconds() / 3600.0

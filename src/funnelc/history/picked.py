@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -180,7 +180,7 @@ def _deadlines(ent: np.ndarray, st: m.Stage, end: datetime,
             # hours, which run an hour apart from the wall's after a clock change.
             wall = _wall_hours(ent, local0)
             due = _elapsed_hours(np.array([cal.add(float(w), sla_h) for w in wall]),
-                                local0) - ent
+                                 local0, after=ent) - ent
         else:
             due = np.full(len(ent), sla_h)
         dl = np.minimum(dl, due)
@@ -200,11 +200,14 @@ def _wall_hours(elapsed: np.ndarray, local0: datetime) -> np.ndarray:
     return elapsed + _shift(local, utc, local0)
 
 
-def _elapsed_hours(wall: np.ndarray, local0: datetime) -> np.ndarray:
+def _elapsed_hours(wall: np.ndarray, local0: datetime,
+                   after: np.ndarray | None = None) -> np.ndarray:
     """The inverse of `_wall_hours`: the real hours since `local0` at which the wall clock
     shows `wall` hours since it (inf stays inf). A wall time the clocks repeat is the
-    first of the two; one they skip is read with the offset before the change, as
-    `zoneinfo` does (02:30 on a night that jumps from 02:00 to 03:00 is 03:30)."""
+    first of the two, unless that comes before `after` (a deadline is never before its
+    entry, and one entered in the repeated hour can run out in it); one they skip is read
+    with the offset before the change, as `zoneinfo` does (02:30 on a night that jumps
+    from 02:00 to 03:00 is 03:30)."""
     out = np.array(wall, dtype=float)
     finite = np.isfinite(out)
     if not finite.any():
@@ -212,7 +215,19 @@ def _elapsed_hours(wall: np.ndarray, local0: datetime) -> np.ndarray:
     us = pl.Series("us", np.round(out[finite] * HOUR_US).astype(np.int64))
     local = pl.select(pl.lit(local0.replace(tzinfo=None))
                       + pl.duration(microseconds=pl.lit(us))).to_series()
-    utc = local.dt.replace_time_zone(_zone_name(local0), ambiguous="earliest",
+    shift = _local_shift(local, local0, "earliest")
+    if after is not None:
+        late = _local_shift(local, local0, "latest")
+        shift = np.where(out[finite] - shift >= after[finite], shift, late)
+    out[finite] -= shift
+    return out
+
+
+def _local_shift(local: pl.Series, local0: datetime, ambiguous: Literal["earliest", "latest"]
+                 ) -> np.ndarray:
+    """`_shift` of wall times (`local`, naive), the repeated ones read as `ambiguous`
+    says and the skipped ones with the offset before the change."""
+    utc = local.dt.replace_time_zone(_zone_name(local0), ambiguous=ambiguous,
                                      non_existent="null") \
         .dt.convert_time_zone("UTC").dt.replace_time_zone(None)
     gap = utc.is_null().to_numpy()
@@ -221,8 +236,7 @@ def _elapsed_hours(wall: np.ndarray, local0: datetime) -> np.ndarray:
         fill = [t - (t.replace(tzinfo=zone).utcoffset() or timedelta(0))
                 for t in local.filter(pl.Series(gap))]
         utc = utc.scatter(np.flatnonzero(gap), fill)
-    out[finite] -= _shift(local, utc, local0)
-    return out
+    return _shift(local, utc, local0)
 
 
 def _shift(local: pl.Series, utc: pl.Series, local0: datetime) -> np.ndarray:
