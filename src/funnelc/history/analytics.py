@@ -9,11 +9,13 @@ conversion counts deals that entered then, whenever they moved on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import polars as pl
 
 from .events import LOST, STAGE, WON
 from .load import History
+from .maturity import mature_months
 from .order import FunnelRoutes
 from .transitions import OPEN, Visits, build_visits, by_deal, returns
 
@@ -127,7 +129,10 @@ def _conversion(vis: pl.DataFrame, ev: pl.DataFrame, pairs: list[tuple[str, str,
     """Stage-to-stage conversion by the month deals entered the first stage of the pair:
     `direct` counts deals that entered the second stage before any loss, `with_returns`
     also those that got there after being lost and brought back (seed 003's «было» and
-    «стало»)."""
+    «стало»). `complete` is false for a month whose deals have not all had time to move
+    on (`maturity`): its conversion will still rise, and read as a fall it misleads."""
+    end = ev["ts"].max() if ev.height else None
+    data_end = end if isinstance(end, datetime) else None
     lost = ev.lazy().filter(pl.col("kind") == LOST).select("deal_id", "pipeline", tl="ts").collect()
     out: list[pl.DataFrame] = []
     for pipe, a, b in pairs:
@@ -150,8 +155,13 @@ def _conversion(vis: pl.DataFrame, ev: pl.DataFrame, pairs: list[tuple[str, str,
                                & (pl.col("tl").is_null() | (pl.col("tb") < pl.col("tl"))))
             g = c.group_by("month").agg(entered=pl.len(), direct=pl.col("direct").sum(),
                                         with_returns=pl.col("any").sum())
+            took = c.select((pl.col("tb") - pl.col("ta")).dt.total_microseconds() / 3.6e9)
+            months = sorted(m for m in g["month"].to_list() if m is not None)
+            ready = mature_months(months, took.to_series(), data_end, tz)
+            g = g.with_columns(complete=pl.col("month").is_in(ready))
             tot = c.select(month=pl.lit("all"), entered=pl.len(), direct=pl.col("direct").sum(),
-                           with_returns=pl.col("any").sum())
+                           with_returns=pl.col("any").sum(),
+                           complete=pl.lit(None, pl.Boolean))
             g = pl.concat([g.sort("month"), tot]).with_columns(
                 pipeline=pl.lit(pipe), from_stage=pl.lit(a), to_stage=pl.lit(b))
             out.append(g)
@@ -159,13 +169,15 @@ def _conversion(vis: pl.DataFrame, ev: pl.DataFrame, pairs: list[tuple[str, str,
         return pl.DataFrame(schema={"pipeline": pl.Utf8, "from_stage": pl.Utf8,
                                     "to_stage": pl.Utf8, "month": pl.Utf8, "entered": pl.UInt32,
                                     "direct": pl.UInt32, "with_returns": pl.UInt32,
-                                    "direct_pct": pl.Float64, "with_returns_pct": pl.Float64})
+                                    "direct_pct": pl.Float64, "with_returns_pct": pl.Float64,
+                                    "complete": pl.Boolean})
     res = pl.concat(out).select("pipeline", "from_stage", "to_stage", "month",
                                 pl.col("entered").cast(pl.UInt32),
                                 pl.col("direct").cast(pl.UInt32),
-                                pl.col("with_returns").cast(pl.UInt32))
+                                pl.col("with_returns").cast(pl.UInt32), "complete")
     return res.with_columns(direct_pct=100 * pl.col("direct") / pl.col("entered"),
-                            with_returns_pct=100 * pl.col("with_returns") / pl.col("entered"))
+                            with_returns_pct=100 * pl.col("with_returns") / pl.col("entered")
+                            ).select(pl.exclude("complete"), "complete")
 
 
 def _losses(vis: pl.DataFrame) -> pl.DataFrame:

@@ -80,7 +80,7 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
              .filter(pl.col("tb") > pl.col("ta"))
              .group_by(keys).agg(tb=pl.col("tb").min()))
     # How long the deals that made it took: a month is judged only once that long has
-    # passed since its end (`sources.mature_months`), or late cohorts look worse.
+    # passed since its end (`maturity.mature_months`), or late cohorts look worse.
     lost = base.filter(pl.col("exit") == LOST).select("gid", "pipeline", tl="left",
                                                        lreason="reason")
     first_loss = (a.select(*keys, "ta").join(lost, on=["gid", "pipeline"])

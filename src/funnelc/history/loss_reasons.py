@@ -24,7 +24,7 @@ import polars as pl
 
 from .analytics import month_of
 from .findings import ALPHA, Finding
-from .sources import MATURITY_QUANTILE
+from .maturity import MATURITY_QUANTILE
 from .stats import benjamini_hochberg, newcombe, two_proportion_p
 
 __all__ = ["LossTables", "loss_tables", "loss_findings", "CATCH_ALL", "NO_REASON",

@@ -82,14 +82,24 @@ def conversion_plot(t: HistoryTables, tr: Translator) -> Figure:
     ax = fig.add_subplot()
     _months_axis(ax, df)
     pairs = df.select("pipeline", "from_stage", "to_stage").unique(maintain_order=True).rows()
+    hollow = False
     for p, a, b in pairs[:MAX_SERIES]:
         sel = df.filter((pl.col("pipeline") == p) & (pl.col("from_stage") == a)
                         & (pl.col("to_stage") == b)).sort("month")
         line = ax.plot(sel["month"].to_list(), sel["direct_pct"].to_list(), marker="o",
                        label=_label(f"{a} → {b}", 50))
+        if "complete" in sel.columns:  # months whose deals are still moving: hollow
+            young = sel.filter(pl.col("complete").not_())
+            ax.plot(young["month"].to_list(), young["direct_pct"].to_list(), linestyle="none",
+                    marker="o", markersize=8, markerfacecolor="white",
+                    color=line[0].get_color())
+            hollow = hollow or young.height > 0
         if (sel["with_returns"] != sel["direct"]).any():
             ax.plot(sel["month"].to_list(), sel["with_returns_pct"].to_list(), linestyle="--",
                     color=line[0].get_color(), label="  " + _("incl. returned"))
+    if hollow:
+        ax.plot([], [], linestyle="none", marker="o", markerfacecolor="white", color="grey",
+                label=_("○ month not complete: its deals are still moving"))
     ax.set_ylabel(_("conversion, %"))
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=7, frameon=False)

@@ -158,9 +158,15 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
         Section("conversion", _("Stage-to-stage conversion by month"),
                 _("Deals that entered the first stage that month, and the share of them that "
                   "reached the second: directly (before any loss), and counting deals lost "
-                  "and brought back (seed 003's «было» / «стало»)."), conv,
+                  "and brought back (seed 003's «было» / «стало»). A month marked * is not "
+                  "complete: its deals have not all had time to move on (the 90th percentile "
+                  "of the time the others took has not passed since it ended), so its "
+                  "conversion will still rise; do not read it as a fall."), conv,
                 [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
-                 _c("to_stage", _("to")), _t("month", _("month"), f.month),
+                 _c("to_stage", _("to")),
+                 Column("month", _("month"), f.month,
+                        from_row=lambda r: f.month(r["month"])
+                        + (" *" if r.get("complete") is False else "")),
                  _c("entered", _("entered"), f.int_), _c("direct", _("reached"), f.int_),
                  _c("direct_pct", _("conversion"), f.pct),
                  _c("with_returns", _("incl. returned"), f.int_),

@@ -18,12 +18,13 @@ most is named with its part of the change.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import polars as pl
 
 from .cohorts import Cohorts
 from .findings import ALPHA, Finding
+from .maturity import mature_months
 from .stats import holm, newcombe, two_proportion_p
 
 __all__ = ["SourceTables", "source_tables", "source_findings", "UNKNOWN_SOURCE"]
@@ -52,27 +53,6 @@ _DECOMP = {"pipeline": pl.Utf8, "from_stage": pl.Utf8, "to_stage": pl.Utf8, "fir
            "dominant": pl.Utf8, "top_source": pl.Utf8, "top_source_effect": pl.Float64,
            "top_source_rate_effect": pl.Float64, "top_source_mix_effect": pl.Float64,
            "entered_last": pl.Int64, "money": pl.Float64}
-
-
-MATURITY_QUANTILE = 0.9
-
-
-def mature_months(months: list[str], hours_to: pl.Series, data_end: datetime | None
-                  ) -> list[str]:
-    """The months whose deals have had time to convert: the month ended at least the
-    90th percentile of the conversion time before the data ends (a cohort of last week
-    has not converted yet, and would look like a fall)."""
-    if data_end is None:
-        return months
-    q = hours_to.drop_nulls().quantile(MATURITY_QUANTILE) if hours_to.len() else None
-    wait = timedelta(hours=float(q)) if q is not None else timedelta(0)
-    out = []
-    for m in months:
-        y, mo = int(m[:4]), int(m[5:7])
-        end = datetime(y + (mo == 12), mo % 12 + 1, 1, tzinfo=UTC)
-        if end + wait <= data_end:
-            out.append(m)
-    return out
 
 
 def source_tables(c: Cohorts, data_end: datetime | None = None) -> SourceTables:
