@@ -58,7 +58,7 @@ def run_audit(t: HistoryTables) -> Audit:
         managers = manager_table(cohorts, vis)
         findings += manager_findings(managers, cohorts)
     if cohorts is not None and with_sources:
-        sources = source_tables(cohorts, t.visits.data_end)
+        sources = source_tables(cohorts, t.visits.data_end, t.tz)
         findings += source_findings(sources)
     losses = loss_tables(vis, t.tz, t.visits.data_end)
     findings += loss_findings(losses)

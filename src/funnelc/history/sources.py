@@ -55,7 +55,8 @@ _DECOMP = {"pipeline": pl.Utf8, "from_stage": pl.Utf8, "to_stage": pl.Utf8, "fir
            "entered_last": pl.Int64, "money": pl.Float64}
 
 
-def source_tables(c: Cohorts, data_end: datetime | None = None) -> SourceTables:
+def source_tables(c: Cohorts, data_end: datetime | None = None, tz: str = "UTC"
+                  ) -> SourceTables:
     pairs = c.pairs
     keys = ["pipeline", "from_stage", "to_stage"]
     by_month = (pairs.group_by([*keys, "source", "month"])
@@ -69,7 +70,8 @@ def source_tables(c: Cohorts, data_end: datetime | None = None) -> SourceTables:
     waits = {tuple(str(x) for x in k): g["hours_to"] for k, g in pairs.group_by(keys)}
     for (p, a, b), grp in by_month.group_by(keys, maintain_order=True):
         months = mature_months(sorted(set(grp["month"].to_list())),
-                               waits.get((p, a, b), pl.Series([], dtype=pl.Float64)), data_end)
+                               waits.get((p, a, b), pl.Series([], dtype=pl.Float64)), data_end,
+                               tz)
         if len(months) < 2:
             continue
         first, last = months[0], months[-1]
