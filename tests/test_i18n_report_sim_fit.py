@@ -40,6 +40,9 @@ ENGLISH = english_words(from_renders(MY_RENDERS), min_len=4, kept=KEPT)
 
 
 def _english_in(text: str) -> list[str]:
+    """English words left in `text`, less the file's keywords a terminal marks as code
+    (`cost`, as a page marks them <code>)."""
+    text = re.sub(r"`[^`\n]*`", " ", text)
     found = {w.lower() for w in re.findall(r"[A-Za-z]{4,}", text)}
     return sorted(found & ENGLISH)
 

@@ -42,6 +42,7 @@ from .money import (
     cost_rates,
     has_money,
     period_money,
+    prices_cost,
     sources_per_month,
     sum_figures,
 )
@@ -1087,4 +1088,5 @@ def _exact_money(funnel: m.FunnelFile, chain: AccountChain,
         teams=[TeamMoneyExact(name, size, rates.member_per_hour[name] * HOURS_PER_MONTH,
                               rates.team_per_hour(name, size) * HOURS_PER_MONTH)
                for name, size in teams if name in rates.member_per_hour],
-        gave_up=gave_up, revenue_is_bound=any(g.share is None for g in gave_up), notes=notes)
+        gave_up=gave_up, revenue_is_bound=any(g.share is None for g in gave_up), notes=notes,
+        costs_priced=prices_cost(funnel))

@@ -13,10 +13,11 @@ from ..i18n import N_
 from ..i18n.note import Note, say
 from ..numfmt import DASH, hours, money_in, num
 from .exact import PipelineExact, QueueExact, StageExact
-from .money import ExactMoney, MoneyFigures
+from .money import NO_COST_PRICED, ExactMoney, MoneyFigures
 
 __all__ = ["Legend", "stage_notes", "mean_time", "stage_cells", "pipeline_remarks",
            "MONEY_HEADERS", "SOURCE_MONEY_HEADERS", "money_rows", "source_money_rows",
+           "source_money_headers",
            "money_remarks", "signed_return", "headers"]
 
 if TYPE_CHECKING:
@@ -146,6 +147,17 @@ def headers(names: tuple[str, ...], f: Figures | None = None) -> list[str]:
     return [_(f, h) if h else h for h in names]
 
 
+_UNPRICED = 4
+"""Columns of the per-source table when no cost is priced: source, leads, won, revenue."""
+
+
+def source_money_headers(money: ExactMoney, f: Figures | None = None) -> list[str]:
+    """The per-source table's headers: without the cost columns when no cost is priced
+    (`ExactMoney.costs_priced`), as `source_money_rows` leaves them out."""
+    names = SOURCE_MONEY_HEADERS if money.costs_priced else SOURCE_MONEY_HEADERS[:_UNPRICED]
+    return headers(names, f)
+
+
 def signed_return(x: float | None, f: Figures | None = None) -> str:
     """Return on cost as a signed percentage (`+311%`, `+1,780%`; never `+1.78e+03%`), in
     the language of `f` when given (`+1 780%`)."""
@@ -156,7 +168,9 @@ def signed_return(x: float | None, f: Figures | None = None) -> str:
 
 def money_rows(money: ExactMoney, f: Figures | None = None) -> list[list[str]]:
     """revenue, team cost, lead cost, total cost, profit, won deals, cost per won deal:
-    each per month and per year, money as the account writes it (`1.38 млрд ₽`)."""
+    each per month and per year, money as the account writes it (`1.38 млрд ₽`). When
+    the file prices no cost, revenue and won deals only: a cost of 0 is not known to be 0,
+    and profit would repeat the revenue (`money_remarks` says so)."""
     cur, lang = money.currency, money.language if f is None else f.tr.lang
 
     def cash(x: float | None) -> str:
@@ -169,18 +183,21 @@ def money_rows(money: ExactMoney, f: Figures | None = None) -> list[list[str]]:
         return [_(f, label), prefix + fmt(get(money.per_month)),
                 prefix + fmt(get(money.per_year))]
 
+    won = row(N_("won deals"), lambda m: m.won, num if f is None else f.num, bound)
+    if not money.costs_priced:
+        return [row(N_("revenue"), lambda m: m.revenue, prefix=bound), won]
     return [row(N_("revenue"), lambda m: m.revenue, prefix=bound),
             row(N_("team cost"), lambda m: m.team_cost),
             row(N_("lead cost"), lambda m: m.lead_cost),
             row(N_("total cost"), lambda m: m.cost),
-            row(N_("profit"), lambda m: m.profit, prefix=bound),
-            row(N_("won deals"), lambda m: m.won, num if f is None else f.num, bound),
+            row(N_("profit"), lambda m: m.profit, prefix=bound), won,
             row(N_("cost per won deal"), lambda m: m.cost_per_won)]
 
 
 def source_money_rows(money: ExactMoney, f: Figures | None = None) -> list[list[str]]:
     """Per source and month: leads, wins, revenue, cost, cost per won, return on cost;
-    then a row per paid team (its members × their monthly cost)."""
+    then a row per paid team (its members × their monthly cost). Leads, wins and revenue
+    only when the file prices no cost (`source_money_headers`)."""
     cur, lang = money.currency, money.language if f is None else f.tr.lang
     count = num if f is None else f.num
     rows = [[_(f, N_("source {source}")).format(source=s.source), count(s.leads_per_month),
@@ -189,6 +206,8 @@ def source_money_rows(money: ExactMoney, f: Figures | None = None) -> list[list[
              else DASH, money_in(s.cost_per_month, cur, lang),
              money_in(s.cost_per_won, cur, lang),
              signed_return(s.return_on_cost, f)] for s in money.sources]
+    if not money.costs_priced:
+        return [r[:_UNPRICED] for r in rows]
     rows += [[_(f, N_("team {team}: {size} × {cost}")).format(
         team=t.team, size=t.size, cost=money_in(t.member_cost_per_month, cur, lang)),
               "", "", "", money_in(t.cost_per_month, cur, lang), "", ""] for t in money.teams]
@@ -197,8 +216,10 @@ def source_money_rows(money: ExactMoney, f: Figures | None = None) -> list[list[
 
 def money_remarks(money: ExactMoney, pct: Percent, f: Figures | None = None) -> list[str]:
     """Who gives up waiting (and so brings nothing), how the year is formed, and what the
-    money does not cover."""
-    out = []
+    money does not cover; first, when the file prices no cost, that the cost and profit
+    rows are left out and why."""
+    out = [] if money.costs_priced else [
+        _(f, NO_COST_PRICED).format(cost="`cost`", budget="`budget`")]
     for g in money.gave_up:
         if g.share is not None:
             out.append(_(f, N_("gave up waiting at {stage}: {share} of its deals ({n}/month), "

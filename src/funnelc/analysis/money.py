@@ -9,7 +9,7 @@ A member is paid by the clock (a month is 730 h, as for rates), open or closed: 
 salary does not stop at night. `period_money` turns exact rates (leads per hour, expected
 final wins per lead, mean deal values) into `analyze`'s money for a period: the same
 prices, so analyze's profit is what simulate's converges to. Pure Python, no imports
-beyond the model.
+beyond the model and the catalogs' marker `N_`.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .. import model as m
+from ..i18n import N_
 from .markov import HOURS_PER_MONTH
 
-__all__ = ["CostRates", "cost_rates", "has_money", "profit_rate", "MoneyFigures",
-           "SourceFlow", "SourceMoneyExact", "TeamMoneyExact", "GaveUp", "ExactMoney",
-           "period_money", "sources_per_month", "sum_figures"]
+__all__ = ["CostRates", "cost_rates", "has_money", "prices_cost", "NO_COST_PRICED",
+           "profit_rate", "MoneyFigures", "SourceFlow", "SourceMoneyExact", "TeamMoneyExact",
+           "GaveUp", "ExactMoney", "period_money", "sources_per_month", "sum_figures"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,14 @@ class CostRates:
     def source_costs(self, source: str) -> bool:
         return source in self.per_lead or source in self.budget_per_hour
 
+    @property
+    def priced(self) -> bool:
+        """Some cost is priced: a team `cost` or a source `cost` or `budget`, declared,
+        even at 0 (every declared one has an entry). Without one the costs are unknown,
+        not zero: outputs then show revenue and won deals only, because a cost of 0 would
+        make profit read as the revenue. `prices_cost` asks it of a file."""
+        return bool(self.member_per_hour or self.per_lead or self.budget_per_hour)
+
 
 def cost_rates(funnel: m.FunnelFile) -> CostRates:
     return CostRates(
@@ -61,9 +70,20 @@ def cost_rates(funnel: m.FunnelFile) -> CostRates:
 def has_money(funnel: m.FunnelFile) -> bool:
     """The file gives a deal value, a cost or a budget somewhere: money figures mean
     something (without any, every one of them would be zero)."""
-    return (any(t.cost is not None for t in funnel.teams)
-            or any(s.value is not None or s.cost is not None or s.budget is not None
-                   for s in funnel.sources))
+    return prices_cost(funnel) or any(s.value is not None for s in funnel.sources)
+
+
+NO_COST_PRICED = N_("no cost is priced (no team {cost}, no source {cost} or {budget}): "
+                    "revenue and won deals only, no cost or profit")
+"""The note every money output gives instead of cost and profit rows when `prices_cost`
+is false: translated with the output's catalog, `{cost}` and `{budget}` filled with the
+keywords as the output marks code (`` `cost` `` in a terminal, <code> on a page)."""
+
+
+def prices_cost(funnel: m.FunnelFile) -> bool:
+    """The file prices a cost (`CostRates.priced`): a team `cost` or a source `cost` or
+    `budget`, declared, even at 0."""
+    return cost_rates(funnel).priced
 
 
 def profit_rate(revenue_per_hour: float, other_costs_per_hour: float, member_per_hour: float,
@@ -162,6 +182,9 @@ class ExactMoney:
     revenue_is_bound: bool
     """True when a stage's give-ups have no closed form: revenue is then an upper bound."""
     notes: list[str]
+    costs_priced: bool
+    """The file prices a cost (`prices_cost`); when False every cost here is 0 because
+    none is known, so renderers show revenue and won deals only, never cost or profit."""
 
 
 def _figures(revenue: float, team_cost: float, lead_cost: float, won: float) -> MoneyFigures:

@@ -21,12 +21,12 @@ from ..termtext import plain
 from .exact import AccountExact, PipelineExact
 from .exact_text import (
     MONEY_HEADERS,
-    SOURCE_MONEY_HEADERS,
     Legend,
     headers,
     money_remarks,
     money_rows,
     pipeline_remarks,
+    source_money_headers,
     source_money_rows,
     stage_cells,
     stage_notes,
@@ -173,7 +173,7 @@ def _money(console: Console, w: _Words, money: ExactMoney, month: str | None) ->
         totals.add_row(*row, style="bold" if row[0] == profit else None)
     console.print(totals)
     per_source = Table(title=w._(N_("money per source (per month)")), title_justify="left")
-    for i, header in enumerate(headers(SOURCE_MONEY_HEADERS, w.f)):
+    for i, header in enumerate(source_money_headers(money, w.f)):
         per_source.add_column(header, justify="left" if i == 0 else "right", overflow="fold")
     for row in source_money_rows(money, w.f):
         per_source.add_row(*(plain(c) for c in row))

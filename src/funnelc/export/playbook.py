@@ -115,6 +115,21 @@ class _Writer:
     def dur(self, text: str, after: bool = False) -> str:
         return _duration(text, self.tr, after)
 
+    def limit(self, text: str) -> str:
+        """An SLA or respond limit as written (`200h` → `200 hours`). With a calendar it
+        counts working hours, and says so; days and weeks are said in hours then, since
+        the engine counts `3d` as 72 working hours, which «3 days of working time» would
+        pass off as three working days."""
+        if not self.calendar:
+            return self.dur(text)
+        parsed = _parse(text)
+        if parsed is not None and parsed[1] in ("day", "week"):
+            hours = parsed[0] * (24.0 if parsed[1] == "day" else 168.0)
+            after = self.tr.duration(hours, "hour")
+        else:
+            after = self.dur(text)
+        return self.tr.gettext("{after} of working time").format(after=after)
+
     def rate(self, rate: m.Rate) -> str:
         _ = self.tr.gettext
         count = self.tr.number(rate.count)
@@ -194,12 +209,10 @@ class _Writer:
         if stage.respond is not None:
             items.append((_("Answer within"), [
                 _("{after} of entry (pick the deal up by then)").format(
-                    after=self.dur(stage.respond.text))]))
+                    after=self.limit(stage.respond.text))]))
         if stage.sla is not None:
             action = self.target_action(stage.sla.target, stage.sla.copy_to, pipe)
-            after = self.dur(stage.sla.after.text)
-            if self.calendar:  # an SLA counts working hours when the account has a calendar
-                after = _("{after} of working time").format(after=after)
+            after = self.limit(stage.sla.after.text)
             items.append((_("Time limit"), [
                 _("{after} from entry; then the deal {action}").format(after=after,
                                                                        action=action)]))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..i18n import choose, translator
+from ..i18n.figures import Figures
 
 if TYPE_CHECKING:
     from ..model import FunnelFile
@@ -86,10 +87,11 @@ class _Words:
         return self.tr.duration(round(d, 1), "day")
 
     def limit(self, h: float | None, working: bool) -> str:
-        """An SLA or respond limit; in working time when the account has a calendar."""
-        text = self.tr.hours(h)
-        return self.tr.gettext("{after} of working time").format(after=text) \
-            if working and h is not None else text
+        """An SLA or respond limit. One counted in working hours stays in working hours
+        (`200 working h`): said in days it would read as clock days (`8.3 days of working
+        time` for 200 h of a 10-hour working day, which is 20 working days)."""
+        return Figures(self.tr).limit(h, True) if working and h is not None \
+            else self.tr.hours(h)
 
 
 def _low_season_at_end(result: SimResult, st: StageResult, model: FunnelFile | None,
@@ -141,7 +143,7 @@ def _story(result: SimResult, st: StageResult, model: FunnelFile | None) -> Head
     advice: list[str] = []
     observed_days = result.run.observed_hours / 24.0
     sla = st.timeouts.sla_hours
-    working = model is not None and model.account is not None and model.account.hours is not None
+    working = st.limits_in_working_hours
     for_team, for_stage = _scenarios_for(model, st, st.owner)
     overloaded = False
 

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 from ..analysis.exact_text import (
     MONEY_HEADERS,
-    SOURCE_MONEY_HEADERS,
     Legend,
     headers,
     mean_time,
@@ -26,10 +25,12 @@ from ..analysis.exact_text import (
     money_rows,
     pipeline_remarks,
     signed_return,
+    source_money_headers,
     source_money_rows,
     stage_cells,
     stage_notes,
 )
+from ..analysis.money import NO_COST_PRICED
 from ..i18n import N_, Translator, choose, translator
 from ..i18n.figures import Figures
 from ..i18n.note import say
@@ -37,7 +38,7 @@ from ..i18n.words import route_label_text
 from ..model import MONTHS
 from ..numfmt import money_in, money_pm
 from ..sim.verdict_words import reasons_text, warning_text
-from .fmt import DASH, est, limit, money
+from .fmt import DASH, est, money
 
 if TYPE_CHECKING:
     from ..analysis.exact import PipelineExact, StageExact
@@ -144,12 +145,9 @@ class _Words:
         self.english = self.f.english
 
     def limit(self, h: float | None, working: bool) -> str:
-        """An SLA or respond limit, in working time when the account has a calendar."""
-        if self.english or h is None or not working:
-            return limit(h, working) if self.english else self.f.hours(h)
-        if h < 1.0:
-            return self._("{n} working min").format(n=self.tr.sig(h * 60))
-        return self._("{n} working h").format(n=self.tr.sig(h, 4))
+        """An SLA or respond limit, in working time when it counts the account's working
+        hours (as simulate's tables write it, `i18n.figures.Figures.limit`)."""
+        return self.f.limit(h, working)
 
     def say(self, note: str) -> str:
         """A note of the exact maths (`i18n.note.Note`) in the page's language."""
@@ -350,6 +348,9 @@ def _money(w: _Words, data: ReportData) -> str:
     def cash(x: float | None) -> str:
         return money_in(x, cur, lang)
 
+    # Both come from the same file; without a priced cost the page shows revenue and won
+    # deals only, since a cost of 0 would make profit read as the revenue.
+    priced = sim.costs_priced if sim is not None else exact is not None and exact.costs_priced
     out = ['<h3 id="money">' + e(_("Money")) + '</h3>']
     rows = []
     # (label, simulate's field, the exact figure, scaled from the window to a month)
@@ -361,6 +362,8 @@ def _money(w: _Words, data: ReportData) -> str:
         (_("profit"), "profit", lambda m: m.profit, True),
         (_("won deals"), "won", lambda m: m.won, True),
         (_("cost per won deal"), "cost_per_won", lambda m: m.cost_per_won, False)]
+    if not priced:
+        lines = [x for x in lines if x[1] in ("revenue", "won")]
     bound = "≤" if exact is not None and exact.revenue_is_bound else ""
     for label, key, get, scales in lines:
         fmt: Callable[[float | None], str] = w.f.num if key == "won" else cash
@@ -379,7 +382,10 @@ def _money(w: _Words, data: ReportData) -> str:
         rows.append(row)
     out.append(_table(["", _("simulated, per month"), _("exact, per month"),
                        _("exact, per year")], rows, {1, 2, 3}))
-    out.append(_source_money(w, sim, exact, per_month, cash))
+    out.append(_source_money(w, sim, exact, per_month, cash, priced))
+    if not priced:
+        out.append('<p class="note">' + w.code(NO_COST_PRICED, cost="cost", budget="budget")
+                   + "</p>")
     observed = hours_observed / 24.0
     out.append('<p class="note">' + w.code(
         N_("Simulated money is what the {days} observed days brought and cost, scaled to a "
@@ -393,8 +399,9 @@ def _money(w: _Words, data: ReportData) -> str:
 
 
 def _source_money(w: _Words, sim: MoneyResult | None, exact: ExactMoney | None,
-                  per_month: float, cash: Callable[[float | None], str]) -> str:
-    """Per source (and paid team), per month: simulated / exact."""
+                  per_month: float, cash: Callable[[float | None], str], priced: bool) -> str:
+    """Per source (and paid team), per month: simulated / exact; leads, wins and revenue
+    only when the file prices no cost."""
     _, f = w._, w.f
     exact_by = {s.source: s for s in exact.sources} if exact is not None else {}
     names = [s.source for s in sim.sources] if sim is not None else list(exact_by)
@@ -433,6 +440,9 @@ def _source_money(w: _Words, sim: MoneyResult | None, exact: ExactMoney | None,
                      "", "", "", e(cash(t.cost_per_month)), "", ""])
     if not rows:
         return ""
+    if not priced:
+        return _table([_("source"), _("leads"), _("won"), _("revenue")],
+                      [r[:4] for r in rows], {1, 2, 3})
     return _table([_("source"), _("leads"), _("won"), _("revenue"), _("cost"),
                    _("cost per won"), _("return on cost")], rows, {1, 2, 3, 4, 5, 6})
 
@@ -555,9 +565,9 @@ def _teams(w: _Words, data: ReportData, plot: Plot | None) -> str:
 def _respond_sla(w: _Words, data: ReportData) -> str:
     _, f = w._, w.f
     rows, classes = [], []
-    working = data.exact.calendar
     for st in data.result.stages:
         t = st.timeouts
+        working = st.limits_in_working_hours
         if st.respond_hours is None and t.action is None:
             continue
         ex = _exact_stage(data, st.pipeline, st.stage)
@@ -652,10 +662,12 @@ def _exact_money(w: _Words, m: ExactMoney, percent: Callable[[float | None], str
     out = ["<h3>" + e(w._('Money')) + "</h3>",
            _table(headers(MONEY_HEADERS, w.f),
                   [[e(c) for c in row] for row in money_rows(m, w.f)], {1, 2}),
-           _table(headers(SOURCE_MONEY_HEADERS, w.f),
+           _table(source_money_headers(m, w.f),
                   [[e(c) for c in row] for row in source_money_rows(m, w.f)],
                   {1, 2, 3, 4, 5, 6})]
-    out += [f'<p class="note">{e(x)}</p>' for x in money_remarks(m, percent, w.f)]
+    # The remarks mark the file's keywords as a terminal does (`cost`); the page codes them.
+    out += ['<p class="note">' + re.sub(r"`([^`<>]+)`", r"<code>\1</code>", e(x)) + "</p>"
+            for x in money_remarks(m, percent, w.f)]
     return "".join(out)
 
 

@@ -79,8 +79,8 @@ def money_line(data: ReportData) -> str | None:
         won=won_text, days=days)
     if revenue is not None:
         bound = "≤" if exact.money is not None and exact.money.revenue_is_bound else ""
-        if expected is not None and expected.cost > 0:
-            # profit only when something costs: with no cost priced it is the revenue again
+        if exact.money is not None and expected is not None and exact.money.costs_priced:
+            # profit only when the file prices a cost: without one it repeats the revenue
             line += tr.gettext("; expected per month (exact maths): revenue {revenue}, "
                                "profit {profit}").format(
                 revenue=bound + money_in(revenue, currency, lang),

@@ -23,7 +23,7 @@ from datetime import date
 
 from .. import model as m
 
-__all__ = ["WEEK", "WorkCalendar"]
+__all__ = ["WEEK", "WorkCalendar", "limits_in_working_hours"]
 
 WEEK = 168.0
 """Hours in a week."""
@@ -173,3 +173,11 @@ class WorkCalendar:
             b, opens = self._bounds[j]
             yield k * WEEK + b - self.offset, opens
             j += 1
+
+
+def limits_in_working_hours(account_hours: m.Hours | None) -> bool:
+    """Do SLA and respond limits count working hours? They do on the account's calendar
+    unless it is open around the clock (then a working hour is a clock hour): the engine
+    asks the same question, and results say the answer so no output prints 200 working
+    hours as 8.33 clock days."""
+    return not WorkCalendar.from_hours(account_hours, date(2000, 1, 3)).always_open

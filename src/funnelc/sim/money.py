@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from .. import model as m
 from ..analysis.markov import HOURS_PER_MONTH
-from ..analysis.money import CostRates, cost_rates, has_money
+from ..analysis.money import CostRates, cost_rates, has_money, prices_cost
 from .ci import estimate
 from .compile import Network
 from .results import MoneyResult, SourceMoney, TeamMoney
@@ -78,6 +78,7 @@ def money_result(funnel: m.FunnelFile, net: Network, reps: list[RepStats]
     return MoneyResult(
         currency=account.currency.value if account is not None and account.currency else None,
         language=account.language if account is not None else None,
+        costs_priced=prices_cost(funnel),
         revenue=estimate(x.revenue for x in per_rep),
         team_cost=estimate(x.team_cost for x in per_rep),
         lead_cost=estimate(x.lead_cost for x in per_rep),

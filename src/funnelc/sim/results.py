@@ -76,8 +76,8 @@ class Timeouts(_Out):
     """Deals that left by the stage's `sla`, by what they were doing when it ran out."""
 
     action: str | None = Field(description="The SLA action as a route, null without sla.")
-    sla_hours: float | None = Field(description="SLA limit; working hours when the account "
-                                                "has a calendar.")
+    sla_hours: float | None = Field(description="SLA limit, hours; working hours when the "
+                                                "stage's limits_in_working_hours is true.")
     queued: Estimate = Field(description="Waiting for a member: left the queue at once.")
     in_work: Estimate = Field(description="Being worked: the work finished, then the action "
                                           "applied instead of the outcome.")
@@ -129,6 +129,12 @@ class StageResult(_Out):
         None, description="The stage's `patience`: deals that gave up waiting; null "
                           "without patience.")
     respond_hours: float | None
+    limits_in_working_hours: bool = Field(
+        description="The stage's `sla` (timeouts.sla_hours) and `respond` (respond_hours) "
+                    "count the working hours of the account's `hours`, not clock hours: "
+                    "with a 10-hour working day `sla 200h` runs out after 20 working days, "
+                    "not 8.33 days. False when the account has no `hours` (or they are "
+                    "open around the clock).")
     respond_breach_pct: Estimate | None = Field(
         description="Percent of deals first picked up later than entry + respond (or never "
                     "picked up before leaving, later than that); null without respond or "
@@ -245,6 +251,11 @@ class MoneyResult(_Out):
     currency: str | None
     language: str | None = Field(description="The account's language, in which money is "
                                              "written for reading (1.38 млрд ₽).")
+    costs_priced: bool = Field(
+        description="The file prices a cost: a team `cost` or a source `cost` or `budget`, "
+                    "even 0. When false no cost is known: every cost figure below is 0 and "
+                    "profit equals revenue, so only revenue and won deals mean something "
+                    "(the tables show those alone).")
     revenue: Estimate = Field(description="Value of the deals won (final wins).")
     team_cost: Estimate = Field(description="What the teams' members cost.")
     lead_cost: Estimate = Field(description="What the sources cost: per lead and budgets.")

@@ -10,7 +10,7 @@ import math
 from typing import Any, cast
 
 from .. import model as m
-from .calendar import WorkCalendar
+from .calendar import WorkCalendar, limits_in_working_hours
 from .ci import estimate
 from .compile import Network, RouteSpec
 from .config import SimConfig
@@ -64,6 +64,7 @@ def summarize(funnel: m.FunnelFile, net: Network, config: SimConfig, reps: list[
               scenario: str | None = None) -> SimResult:
     reps = sorted(reps, key=lambda r: r.rep)
     first_day = config.warmup_days + 1
+    working = limits_in_working_hours(net.account_hours)
     stages: list[StageResult] = []
     for i, spec in enumerate(net.stages):
         rs = [r.stages[i] for r in reps]
@@ -93,7 +94,8 @@ def summarize(funnel: m.FunnelFile, net: Network, config: SimConfig, reps: list[
             outcomes=outcomes,
             timeouts=Timeouts(action=sla_label, sla_hours=spec.sla_hours, **tk),
             abandoned=abandoned,
-            respond_hours=spec.respond_hours, respond_breach_pct=respond,
+            respond_hours=spec.respond_hours, limits_in_working_hours=working,
+            respond_breach_pct=respond,
             time_in_stage_hours=_durations([s.time_mean for s in rs], [s.time_p50 for s in rs],
                                            [s.time_p90 for s in rs], [s.time_p99 for s in rs]),
             queue_wait_hours_mean=(estimate(s.wait_mean for s in rs) if spec.team >= 0
@@ -103,7 +105,7 @@ def summarize(funnel: m.FunnelFile, net: Network, config: SimConfig, reps: list[
             wip_daily=daily, wip_daily_first_day=first_day,
             wip_growth_per_day=estimate(s.slope for s in rs),
             age_final_hours_mean=estimate(s.age_final_mean for s in rs),
-            graveyard=graveyard(spec, rs)))
+            graveyard=graveyard(spec, rs, working)))
 
     warnings: list[SimWarning] = []
     # Offered load from the exact maths (analysis.exact), the one reading of team loads.

@@ -10,6 +10,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from ..analysis.money import NO_COST_PRICED
 from ..i18n import choose, translator
 from ..i18n.figures import Figures
 from ..i18n.words import route_label_text, route_text
@@ -106,7 +107,8 @@ def _routes_table(w: _Words, result: SimResult, pipeline: str) -> Table:
             n = sum(e.mean or 0.0 for e in (t.queued, t.in_work, t.in_delay, t.parked))
             table.add_row(plain("" if st.outcomes else st.stage),
                           plain(_("sla {limit}: {action}").format(
-                              limit=f.hours(t.sla_hours), action=route_label_text(tr, action))),
+                              limit=f.limit(t.sla_hours, st.limits_in_working_hours),
+                              action=route_label_text(tr, action))),
                           DASH, f.num(n), DASH)
     return table
 
@@ -186,28 +188,39 @@ def _return(e: Estimate) -> str:
 
 def _money_table(w: _Words, money: MoneyResult) -> Table:
     """Where the money comes from and goes: a row per source (return = what it brings
-    over what it costs), a row per paid team, then the totals and the profit."""
+    over what it costs), a row per paid team, then the totals and the profit. When the
+    file prices no cost, only leads, wins and revenue (`render_tables` says why under
+    the table): a cost of 0 would make the profit read as the revenue."""
     cur, lang = money.currency, w.tr.lang  # as the tables' language writes money
     _, f = w._, w.f
+    priced = money.costs_priced
 
     def cash(e: Estimate | None) -> str:
         return _cash(e, cur, lang)
 
     table = Table(title=_("money (observed window)"), title_justify="left")
-    for col, left in (("", True), (_("leads"), False), (_("won"), False), (_("revenue"), False),
-                      (_("cost"), False), (_("cost per won"), False),
-                      (_("return on cost"), False)):
+    columns = [("", True), (_("leads"), False), (_("won"), False), (_("revenue"), False)]
+    if priced:
+        columns += [(_("cost"), False), (_("cost per won"), False),
+                    (_("return on cost"), False)]
+    for col, left in columns:
         table.add_column(col, justify="left" if left else "right")
     for s in money.sources:
-        ret = DASH if s.return_on_cost is None else _return(s.return_on_cost)
-        table.add_row(plain(_("source {source}").format(source=s.source)), f.est(s.leads),
-                      f.est(s.won), cash(s.revenue), cash(s.cost), cash(s.cost_per_won), ret)
+        row: list[Text | str] = [plain(_("source {source}").format(source=s.source)),
+                                 f.est(s.leads), f.est(s.won), cash(s.revenue)]
+        if priced:
+            ret = DASH if s.return_on_cost is None else _return(s.return_on_cost)
+            row += [cash(s.cost), cash(s.cost_per_won), ret]
+        table.add_row(*row)
     for t in money.teams:
         table.add_row(plain(_("team {team}: {size} × {cost}/month").format(
                           team=t.team, size=t.size,
                           cost=money_in(t.member_cost_per_month, cur, lang))),
                       "", "", "", money_in(t.cost, cur, lang), "", "")
     table.add_section()
+    if not priced:
+        table.add_row(_("total"), "", f.est(money.won), cash(money.revenue))
+        return table
     table.add_row(_("total"), "", f.est(money.won), cash(money.revenue),
                   cash(money.cost), cash(money.cost_per_won), "")
     table.add_row(Text(_("profit"), style="bold"), "", "",
@@ -247,6 +260,9 @@ def render_tables(result: SimResult, console: Console, language: str | None = No
     if result.money is not None:
         parts.append(_money_table(w, result.money))
     console.print(Group(*parts))
+    if result.money is not None and not result.money.costs_priced:
+        console.print(plain(_(NO_COST_PRICED).format(cost="`cost`", budget="`budget`")),
+                      soft_wrap=True)
     for st in result.stages:
         for reason in st.graveyard.reasons:
             text = reason.message if w.f.english else reason_text(w.tr, st, reason)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..i18n.figures import Figures
+
 if TYPE_CHECKING:
     from ..i18n import Translator
     from .results import SimWarning, StageResult, VerdictReason
@@ -24,8 +26,11 @@ def reason_text(tr: Translator, st: StageResult, reason: VerdictReason) -> str:
                  "stage at the end.").format(slope=tr.sig(reason.growth_per_day),
                                              final=tr.sig(st.wip_final.mean))
     if reason.code == "older-than-sla":
+        sla = st.timeouts.sla_hours
+        # With a calendar the ages and the SLA count working hours: never said as days.
+        limit = Figures(tr).limit(sla, True) if st.limits_in_working_hours else tr.hours(sla)
         return _("Deals still here are older on average than the SLA of {sla}.").format(
-            sla=tr.hours(st.timeouts.sla_hours))
+            sla=limit)
     stay = sum(o.share for o in st.outcomes if o.kind == "stay")
     return _("{share} of deals stay and no SLA moves them on: they wait here "
              "forever.").format(share=tr.pct(stay))

@@ -50,7 +50,9 @@ def _growth_bounds(reps: list[StageRep]) -> tuple[float, float, float] | None:
     return slope, slope - half, slope + half
 
 
-def graveyard(spec: StageSpec, reps: list[StageRep]) -> Graveyard:
+def graveyard(spec: StageSpec, reps: list[StageRep], working: bool) -> Graveyard:
+    """The verdict on one stage; `working`: its SLA counts the account's working hours
+    (`calendar.limits_in_working_hours`), and so do the ages compared with it."""
     reasons: list[VerdictReason] = []
     bounds = _growth_bounds(reps)
     if bounds is not None:
@@ -69,10 +71,11 @@ def graveyard(spec: StageSpec, reps: list[StageRep]) -> Graveyard:
     if spec.sla_hours is not None:
         age = estimate(r.age_final_sla_mean for r in reps).mean
         if age is not None and age > spec.sla_hours:
+            unit = "working h" if working else "h"
             reasons.append(VerdictReason(
                 code="older-than-sla",
-                message=f"deals still here are {age:.3g} h old on average, beyond the sla of "
-                        f"{spec.sla_hours:g} h"))
+                message=f"deals still here are {age:.3g} {unit} old on average, beyond the "
+                        f"sla of {spec.sla_hours:g} {unit}"))
     if spec.sla_hours is None:
         stay = sum(r.share for r in spec.routes if r.kind == "stay")
         if stay > 0:

@@ -12,10 +12,11 @@ pipeline, team or `Pipeline.Stage`), e.g. `conversion`, `conversion:Продаж
 for programs (JSON, CSV, `--metric`); people read each metric's `label` ("respond
 breaches", "profit") and its value in its unit (money as the account writes it).
 
-With prices in the file (`cost`, `budget`, `value`) the money metrics join them: team
-and lead costs, total cost, profit and cost per won deal over the observed window,
-formed per replication exactly as `simulate`'s money (`sim.money.rep_money`), so a
-what-if's baseline is simulate's figure and its deltas are paired.
+With a priced cost in the file (a team `cost`, a source `cost` or `budget`) the money
+metrics join them: team and lead costs, total cost, profit and cost per won deal over
+the observed window, formed per replication exactly as `simulate`'s money
+(`sim.money.rep_money`), so a what-if's baseline is simulate's figure and its deltas are
+paired. Without one they are not offered: every cost would be 0 and profit the revenue.
 """
 
 from __future__ import annotations
@@ -147,7 +148,7 @@ def metric_space(model: m.FunnelFile, net: Network) -> list[MetricDef]:
     lang = account.language if account is not None else None
     out: list[MetricDef] = []
     for name, kind in METRICS.items():
-        if kind.whole is not None and (net.prices is not None or not kind.priced):
+        if kind.whole is not None and (_costs_priced(net) or not kind.priced):
             out.append(_def(name, None, main, cur, lang))
     for name, kind in METRICS.items():
         if kind.subject == "pipeline":
@@ -164,6 +165,12 @@ def metric_space(model: m.FunnelFile, net: Network) -> list[MetricDef]:
                     continue
                 out.append(_def(name, f"{s.pipeline_name}.{s.name}", main, cur))
     return out
+
+
+def _costs_priced(net: Network) -> bool:
+    """The file prices a cost (`analysis.money.CostRates.priced`): without one the cost
+    metrics would all be 0 and profit the revenue again, so they are not offered."""
+    return net.prices is not None and net.prices.priced
 
 
 def _ratio(a: float, b: float) -> float:
@@ -184,9 +191,10 @@ def rep_values(net: Network, rep: RepStats, main: str | None) -> dict[str, float
         for n in ("conversion", "won", "cycle_time_hours"):
             out[n] = out[f"{n}:{main}"]
     out["revenue"] = rep.revenue_won
-    if net.prices is not None:
+    prices = net.prices
+    if prices is not None and prices.priced:
         if len(rep.sources) == len(net.sources) + 1:  # counted per source (and warm deals)
-            money = rep_money(net.prices, net, rep)
+            money = rep_money(prices, net, rep)
             out["team_cost"], out["lead_cost"] = money.team_cost, money.lead_cost
             out["cost"], out["profit"] = money.cost, money.profit
             out["cost_per_won"] = money.cost_per_won

@@ -275,6 +275,7 @@ def _judge(target: Target, est: Estimate) -> tuple[bool, bool]:
 
 def evaluate(ev: SizeEval, net: Network, targets: list[Target], team_index: int,
               exact: list[float | None]) -> None:
+    from ..sim.calendar import limits_in_working_hours
     from ..sim.verdicts import graveyard
 
     ev.values, ev.estimates, ev.meets, ev.sure, ev.notes = [], [], [], [], []
@@ -291,7 +292,8 @@ def evaluate(ev: SizeEval, net: Network, targets: list[Target], team_index: int,
         else:
             bad = 0
             for i in t.stages:
-                verdict = graveyard(net.stages[i], [r.stages[i] for r in ev.reps])
+                verdict = graveyard(net.stages[i], [r.stages[i] for r in ev.reps],
+                                    limits_in_working_hours(net.account_hours))
                 reasons = [x for x in verdict.reasons if x.code != "stay-without-sla"]
                 if reasons:
                     bad += 1
