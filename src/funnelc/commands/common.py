@@ -59,3 +59,20 @@ def write_atomic(path: str, data: str | bytes) -> None:
     """`funnelc.atomic.write_atomic`, kept here for `fmt --write` (which rewrites its
     inputs on purpose, so it does not go through `output`'s input guard)."""
     _write_atomic(path, data)
+
+
+class FunnelOption(click.Option):
+    """A required `--funnel`: when it is missing and a `.funnel` file is among the
+    inputs, the error says to write `--funnel` before it (`funnelc fit deals.csv
+    my.funnel` is the natural first try, and `audit` takes the funnel first)."""
+
+    def process_value(self, ctx: click.Context, value: object) -> object:
+        try:
+            return super().process_value(ctx, value)
+        except click.MissingParameter as exc:
+            inputs = ctx.params.get("inputs") or ()
+            guess = next((str(p) for p in inputs if str(p).endswith(".funnel")), None)
+            if guess is None:
+                raise
+            raise click.MissingParameter(f"{guess} is a funnel file, not a history: write "
+                                         f"`--funnel {guess}`", ctx=ctx, param=self) from None

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from ..limits import DEFAULT_MAX_DEALS, MAX_JOBS
-from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE
+from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE, FunnelOption
 from .convention import deliver, lang_option, to_json, verbosity, verbosity_options
 from .history import check_tz, tz_option
 from .sim_options import REPS_HELP, reps_range, stack
@@ -36,7 +36,7 @@ DEFAULT_REPS = 40
 
 @click.command("fit")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
-@click.option("--funnel", "funnel_path", metavar="FILE", required=True,
+@click.option("--funnel", "funnel_path", metavar="FILE", required=True, cls=FunnelOption,
               help="The funnel whose numbers to fit (names are matched to its stages).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True,

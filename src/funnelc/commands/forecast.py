@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..limits import MAX_JOBS
-from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE
+from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE, FunnelOption
 from .convention import info, lang_option, present, verbosity_options
 from .history import check_tz, tz_option
 from .output import guard, guard_folder
@@ -48,7 +48,7 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
                    "(forecast.png, forecast.svg) into DIR, all or nothing (the product is a "
                    "folder, so -o names a folder here).")
 @stack(verbosity_options())
-@click.option("--funnel", "funnel_path", metavar="FILE", required=True,
+@click.option("--funnel", "funnel_path", metavar="FILE", required=True, cls=FunnelOption,
               help="The funnel to simulate (a fitted one: `funnelc fit`); the history's "
                    "names are matched to its stages.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", callback=_day, default=None,

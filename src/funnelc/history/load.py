@@ -9,6 +9,7 @@ file name: amoCRM documents have `_embedded.events|leads|pipelines`, Bitrix24 on
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -194,10 +195,15 @@ def _read_file(path: Path, r: _Reading) -> None:
         dq.files.append((name, "empty", 0))
         r.held.append(f"{name}: an empty file")
     else:
+        text = data[:4096].decode("utf-8", errors="replace")
+        funnel = name.endswith(".funnel") or re.search(
+            r'^\s*(pipeline|source|account|team|field)\s+"', text, re.MULTILINE) is not None
         raise HistoryInputError(
             f"{name}: not a known history format (amoCRM events/leads/pipelines JSON, "
             "Bitrix24 crm.stagehistory.list/crm.status.list JSON, CSV with deal and "
-            "stage columns, or `funnelc simulate --records` CSV)")
+            "stage columns, or `funnelc simulate --records` CSV)",
+            hint="this is a funnel file: give it with `--funnel` (history, fit, forecast) "
+                 "or first (`funnelc audit FILE.funnel HISTORY...`)" if funnel else None)
 
 
 def load_history(paths: list[str], tz: str = "UTC", records_start: date | None = None,
