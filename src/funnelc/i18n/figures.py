@@ -51,18 +51,19 @@ class Figures:
             value, unit = h / 24, "d"
         return self.tr.pgettext("unit", _UNITS[unit]).format(n=self.tr.sig(value))
 
-    def limit(self, h: float | None, working: bool) -> str:
+    def limit(self, h: float | None, working: bool, digits: int = 4) -> str:
         """An SLA or respond limit. When it counts the account's working hours it stays in
         working hours (`200 working h`, `200 роб. год`): converted to days it would read as
         clock days (`8.33d`) although a working day is shorter, so 200 working hours of a
         10-hour day would pass for a third of the real time. A clock limit reads as any
-        duration (`hours`)."""
+        duration (`hours`). `digits`: significant digits of the working hours (a limit as
+        written keeps four; a measured age reads better with three)."""
         if not working or h is None or not math.isfinite(h):
             return self.hours(h)
         if h < 1.0:
             n = f"{h * 60:.3g}" if self.english else self.tr.sig(h * 60)
             return self.tr.gettext("{n} working min").format(n=n)
-        n = f"{h:.4g}" if self.english else self.tr.sig(h, 4)
+        n = f"{h:.{digits}g}" if self.english else self.tr.sig(h, digits)
         return self.tr.gettext("{n} working h").format(n=n)
 
     def est(self, e: Estimate | None, fmt: Callable[[float], str] | None = None,

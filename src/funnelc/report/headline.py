@@ -86,11 +86,11 @@ class _Words:
         """A length of the run in days (`90 дней`)."""
         return self.tr.duration(round(d, 1), "day")
 
-    def limit(self, h: float | None, working: bool) -> str:
+    def limit(self, h: float | None, working: bool, digits: int = 4) -> str:
         """An SLA or respond limit. One counted in working hours stays in working hours
         (`200 working h`): said in days it would read as clock days (`8.3 days of working
         time` for 200 h of a 10-hour working day, which is 20 working days)."""
-        return Figures(self.tr).limit(h, True) if working and h is not None \
+        return Figures(self.tr).limit(h, True, digits) if working and h is not None \
             else self.tr.hours(h)
 
 
@@ -225,10 +225,12 @@ def _story(result: SimResult, st: StageResult, model: FunnelFile | None) -> Head
                         "meeting).").format(stage=st.stage))
 
     if "older-than-sla" in codes:
-        age = st.age_final_hours_mean.mean
+        # The age as the SLA counts it (the verdict's own figure): in working hours with a
+        # calendar, never clock days set against a limit in working hours.
+        age = st.age_final_sla_hours_mean.mean
         story.append(_("The deals still in «{stage}» at the end were {age} old on average, "
                        "older than its SLA of {limit}: the SLA does not empty the stage in "
-                       "time.").format(stage=st.stage, age=tr.hours(age),
+                       "time.").format(stage=st.stage, age=w.limit(age, working, 3),
                                        limit=w.limit(sla, working)))
         if not overloaded and team is not None and team.unstable:
             advice.append(_("The team «{team}» cannot keep up: add people or take work off "

@@ -387,6 +387,14 @@ def _money(w: _Words, data: ReportData) -> str:
         out.append('<p class="note">' + w.code(NO_COST_PRICED, cost="cost", budget="budget")
                    + "</p>")
     observed = hours_observed / 24.0
+    if not priced:
+        out.append('<p class="note">' + w.code(
+            N_("Simulated money is what the {days} observed days brought, scaled to a month "
+               "of 730 h (mean ± the half-width of its 95% interval). Exact money is the "
+               "steady state at the sources' annual mean rate ({analyze}), with the deals "
+               "that give up waiting taken out; ≤ marks an upper bound."),
+            plain={"days": w.f.num(observed)}, analyze="funnelc analyze") + "</p>")
+        return "".join(out)
     out.append('<p class="note">' + w.code(
         N_("Simulated money is what the {days} observed days brought and cost, scaled to a "
         "month of 730 h (mean ± the half-width of its 95% interval; each figure formed per "

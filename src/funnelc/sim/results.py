@@ -153,6 +153,10 @@ class StageResult(_Out):
                                                      "the second half of the window.")
     age_final_hours_mean: Estimate = Field(description="Mean age of the deals still in the "
                                                        "stage at the horizon, hours.")
+    age_final_sla_hours_mean: Estimate = Field(
+        description="The same age counted as the stage's SLA counts it: working hours when "
+                    "limits_in_working_hours is true, else clock hours; the older-than-sla "
+                    "verdict compares it with timeouts.sla_hours. Mean null without an sla.")
     graveyard: Graveyard
 
 

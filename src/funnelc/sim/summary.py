@@ -105,6 +105,7 @@ def summarize(funnel: m.FunnelFile, net: Network, config: SimConfig, reps: list[
             wip_daily=daily, wip_daily_first_day=first_day,
             wip_growth_per_day=estimate(s.slope for s in rs),
             age_final_hours_mean=estimate(s.age_final_mean for s in rs),
+            age_final_sla_hours_mean=estimate(s.age_final_sla_mean for s in rs),
             graveyard=graveyard(spec, rs, working)))
 
     warnings: list[SimWarning] = []

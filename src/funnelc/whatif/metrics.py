@@ -246,6 +246,13 @@ def resolve_metric(text: str, space: list[MetricDef]) -> MetricDef:
         if d.name == name and d.subject == subject_or_none:
             return d
     kind = METRICS[name]
+    if kind.priced and not any(d.name == name for d in space):  # see `metric_space`
+        raise MetricError(f"metric `{name}` needs a priced cost: the file gives no team "
+                          f"`cost` and no source `cost` or `budget`, so every cost would be "
+                          f"0 and profit the revenue",
+                          "price one, e.g. `team \"Sales\" size 3 cost 90k/month` or "
+                          "`source \"Site\" 40/week -> \"Lead\" cost 500`; or compare "
+                          "`revenue`")
     subjects = [d.subject for d in space if d.name == name and d.subject is not None]
     if subject_or_none is None:
         raise MetricError(f"metric `{name}` needs a {kind.subject}: `{name}:NAME`",
