@@ -120,7 +120,10 @@ def _inflow(ev: pl.DataFrame, tz: str) -> pl.DataFrame:
     first = first.with_columns(
         month=month_of("ts", tz),
         source=pl.coalesce([pl.col("source"),
-                            pl.lit("→ ") + pl.col("pipeline") + pl.lit(".") + pl.col("stage")]))
+                            pl.when(pl.col("pipeline") == "")  # a CSV without pipelines
+                            .then(pl.lit("→ ") + pl.col("stage"))
+                            .otherwise(pl.lit("→ ") + pl.col("pipeline") + pl.lit(".")
+                                       + pl.col("stage"))]))
     return first.group_by(["month", "source"]).agg(deals=pl.len()).sort(["month", "source"])
 
 
@@ -136,7 +139,7 @@ def _conversion(vis: pl.DataFrame, ev: pl.DataFrame, pairs: list[tuple[str, str,
     lost = ev.lazy().filter(pl.col("kind") == LOST).select("deal_id", "pipeline", tl="ts").collect()
     out: list[pl.DataFrame] = []
     for pipe, a, b in pairs:
-        if pipe:
+        if pipe is not None:  # "" is a CSV without a pipeline column
             fa = (vis.lazy().filter((pl.col("pipeline") == pipe) & (pl.col("stage") == a))
                   .group_by("deal_id").agg(ta=pl.col("entered").min()).collect())
             if fa.height == 0:

@@ -130,20 +130,47 @@ def _number(x: object) -> float:
 
 
 def verdict(row: Mapping[str, object], tr: Translator | None = None) -> str:
-    """The decomposition in one sentence: which effect dominates, and which source."""
+    """The decomposition in one sentence: which effect dominates, and which source. Only
+    what the history can tell: a change within chance is not explained, and with fewer
+    than two named sources the change cannot be split between marketing and sales."""
     tr = tr or _english()
     _ = tr.gettext
     x = _Fmt(tr)
     change, mix, rate = (_number(row[k]) for k in ("change", "mix_effect", "rate_effect"))
+    fields = {"from_stage": row["from_stage"], "to_stage": row["to_stage"],
+              "rate_first": x.pct(_number(row["rate_first"])), "first": row["first"],
+              "rate_last": x.pct(_number(row["rate_last"])), "last": row["last"],
+              "change": x.pp(change), "rate": x.pp(rate), "mix": x.pp(mix),
+              "source": placeholder(row["top_source"], tr),
+              "effect": x.pp(_number(row["top_source_effect"]))}
+    p_value = row.get("p_value")
+    if isinstance(p_value, (int, float)) and p_value >= ALPHA:
+        return _("«{from_stage}» → «{to_stage}»: {rate_first} in {first}, {rate_last} in "
+                 "{last} ({change}), within chance (p = {p}): nothing to split between "
+                 "marketing and sales.").format(p=x.p(p_value), **fields)
+    known = row.get("sources")
+    if isinstance(known, int) and known < 2:
+        text = (_("«{from_stage}» → «{to_stage}» fell from {rate_first} in {first} to "
+                  "{rate_last} in {last} ({change})") if change < 0 else
+                _("«{from_stage}» → «{to_stage}» rose from {rate_first} in {first} to "
+                  "{rate_last} in {last} ({change})"))
+        why = (_("the history names no source") if known == 0 else
+               _("the history names one source, «{source}»"))
+        return (text + "; " + why + _(", so the change cannot be split between marketing "
+                                      "and sales: look at the leads and at how they are "
+                                      "worked.")).format(**fields)
+    worse = rate < 0
     if row["dominant"] == "rate":
-        what = _("the sources converting worse (rate effect)") if rate < 0 else \
+        what = _("the sources converting worse (rate effect)") if worse else \
             _("the sources converting better (rate effect)")
     else:
         what = _("a different mix of sources (mix effect)")
     spread = (row["dominant"] == "rate"
               and abs(_number(row["top_source_rate_effect"])) < SPREAD_SHARE * abs(rate))
     if spread:
-        side = _("every source converts worse: a sales matter, look at how leads are worked")
+        side = (_("every source converts worse: a sales matter, look at how leads are worked")
+                if worse else
+                _("every source converts better: a sales matter, see how leads are worked now"))
     elif row["dominant"] == "rate":
         side = _("a marketing matter: look at that source's leads first")
     else:
@@ -156,12 +183,7 @@ def verdict(row: Mapping[str, object], tr: Translator | None = None) -> str:
         text = _("«{from_stage}» → «{to_stage}» rose from {rate_first} in {first} to "
                  "{rate_last} in {last} ({change}): mostly {what}, rate {rate} and mix {mix}; "
                  "source «{source}» accounts for {effect} of it — {side}.")
-    return text.format(from_stage=row["from_stage"], to_stage=row["to_stage"],
-                       rate_first=x.pct(_number(row["rate_first"])), first=row["first"],
-                       rate_last=x.pct(_number(row["rate_last"])), last=row["last"],
-                       change=x.pp(change), what=what, rate=x.pp(rate), mix=x.pp(mix),
-                       source=placeholder(row["top_source"], tr),
-                       effect=x.pp(_number(row["top_source_effect"])), side=side)
+    return text.format(what=what, side=side, **fields)
 
 
 def _c(key: str, title: str, fmt: Callable[[object], str] | None = None) -> Column:

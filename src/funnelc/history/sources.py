@@ -52,7 +52,8 @@ _DECOMP = {"pipeline": pl.Utf8, "from_stage": pl.Utf8, "to_stage": pl.Utf8, "fir
            "change": pl.Float64, "mix_effect": pl.Float64, "rate_effect": pl.Float64,
            "dominant": pl.Utf8, "top_source": pl.Utf8, "top_source_effect": pl.Float64,
            "top_source_rate_effect": pl.Float64, "top_source_mix_effect": pl.Float64,
-           "entered_last": pl.Int64, "money": pl.Float64}
+           "entered_first": pl.Int64, "entered_last": pl.Int64, "p_value": pl.Float64,
+           "sources": pl.Int64, "money": pl.Float64}
 
 
 def source_tables(c: Cohorts, data_end: datetime | None = None, tz: str = "UTC"
@@ -133,7 +134,12 @@ def _kitagawa(p: str, a: str, b: str, first: str, last: str,
             "rate_effect": rate, "dominant": "rate" if abs(rate) >= abs(mix) else "mix",
             "top_source": top[0], "top_source_effect": top[1] + top[2],
             "top_source_mix_effect": top[1], "top_source_rate_effect": top[2],
-            "entered_last": n2,
+            "entered_first": n1, "entered_last": n2,
+            # Whether the change itself is more than chance, and how many sources the
+            # history names: the sentence explains only a real change, and splits it
+            # between marketing and sales only when there are two sources to compare.
+            "p_value": two_proportion_p(k2, n2, k1, n1),
+            "sources": sum(1 for s in per if s != UNKNOWN_SOURCE),
             "money": -change * n2 * worth if worth is not None else None}
 
 
