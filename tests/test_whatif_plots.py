@@ -157,8 +157,17 @@ def test_sweep_plots_heat_map_and_lines(account: Path, tmp_path: Path,
                                          breaches.axes[1].yaxis.get_ticklabels()) if t)
 
 
-def test_sweep_one_axis_line(account: Path, tmp_path: Path, drawn: list[Figure]) -> None:
-    run("sweep", str(account), "--vary", "team Sales size 2..4", "--metric", "profit",
+@pytest.fixture
+def priced(tmp_path: Path) -> Path:
+    """The account with a price per lead: profit and costs mean something there (without
+    a priced cost they are not offered, profit would repeat the revenue)."""
+    path = tmp_path / "cottages-priced.funnel"
+    path.write_text(ACCOUNT.replace("value 3M", "value 3M cost 500"), encoding="utf-8")
+    return path
+
+
+def test_sweep_one_axis_line(priced: Path, tmp_path: Path, drawn: list[Figure]) -> None:
+    run("sweep", str(priced), "--vary", "team Sales size 2..4", "--metric", "profit",
         "--plot", str(tmp_path / "one"), *FAST)
     assert_readable(drawn)
     (ax,) = axes_of(drawn)
@@ -182,12 +191,12 @@ def test_staffing_plot_percent_ticks(account: Path, tmp_path: Path,
     assert utilization.get_ylabel().startswith("занятость команды Sales")
 
 
-def test_whatif_table_money_once_and_one_unit_per_estimate(account: Path) -> None:
+def test_whatif_table_money_once_and_one_unit_per_estimate(priced: Path) -> None:
     """The table beside the plot: a money estimate names its scale and currency once
     (`1.34 ±0.29 млрд ₽`, which fits its cell, not `1.34 млрд ₽ ±286 млн ₽`), a
     duration's half-width is in its mean's unit (`6.07d ±0.003d`, not `6.07d ±4.32m`),
-    and an exact zero of money is money (`0 ₽`)."""
-    r = CliRunner().invoke(cli, ["whatif", str(account), "--scenario", "Третий менеджер",
+    and an exact zero of money is money (`0 ₽`: a third member changes no lead's cost)."""
+    r = CliRunner().invoke(cli, ["whatif", str(priced), "--scenario", "Третий менеджер",
                                  *FAST], terminal_width=200)
     assert r.exit_code == 0, r.output
     rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
@@ -198,6 +207,18 @@ def test_whatif_table_money_once_and_one_unit_per_estimate(account: Path) -> Non
     mean, _, half = rows["время до выигрыша (P)"][0].partition(" ±")
     assert mean.endswith(" дн.") and half.endswith(" дн."), rows["время до выигрыша (P)"]
     assert rows["затраты всего"][1] == "0 ₽"
+
+
+def test_whatif_table_has_no_cost_or_profit_without_a_priced_cost(account: Path) -> None:
+    """Regression: with values alone the table had «затраты всего» 0 ₽ and a profit
+    equal to the revenue."""
+    r = CliRunner().invoke(cli, ["whatif", str(account), "--scenario", "Третий менеджер",
+                                 *FAST], terminal_width=200)
+    assert r.exit_code == 0, r.output
+    rows = {line.split("│")[1].strip() for line in r.output.splitlines()
+            if line.startswith("│")}
+    assert "выручка" in rows
+    assert not rows & {"затраты всего", "прибыль", "затраты на успешную сделку"}, rows
 
 
 @given(st.floats(-1e13, 1e13), st.floats(0, 1e13), st.sampled_from(["ru", "uk", "en"]))
