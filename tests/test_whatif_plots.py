@@ -218,7 +218,7 @@ def test_whatif_table_has_no_cost_or_profit_without_a_priced_cost(account: Path)
     rows = {line.split("│")[1].strip() for line in r.output.splitlines()
             if line.startswith("│")}
     assert "выручка" in rows
-    assert not rows & {"затраты всего", "прибыль", "затраты на успешную сделку"}, rows
+    assert not rows & {"затраты всего", "прибыль", "затраты на выигранную сделку"}, rows
 
 
 @given(st.floats(-1e13, 1e13), st.floats(0, 1e13), st.sampled_from(["ru", "uk", "en"]))

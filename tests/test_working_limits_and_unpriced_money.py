@@ -270,3 +270,13 @@ def test_sweep_offers_no_profit_without_a_priced_cost() -> None:
     error = _run("sweep", DEVELOPER, *vary, "--metric", "profit", code=2)
     assert "metric `profit` needs a priced cost" in error
     assert "needs a None" not in error
+
+
+def test_staff_objective_profit_needs_a_priced_cost() -> None:
+    """Regression: `staff --objective profit` on a file pricing no cost searched sizes
+    1–50 and answered «найприбутковіший розмір `Кол-центр`: 9 (102 млн ₴ на місяць)»,
+    the revenue, with every member free."""
+    error = _run("staff", DEVELOPER, "--team", "Кол-центр", "--objective", "profit",
+                 "--days", "40", "--reps", "1", code=2)
+    assert "Invalid value for '--objective'" in error
+    assert "prices no cost (no team `cost`, no source `cost` or `budget`)" in error

@@ -140,11 +140,18 @@ def _profit(model: FunnelFile, team: str, parsed: list[Target], config: SimConfi
             color: str) -> None:
     """`--objective profit`: the most profitable size meeting the targets, delivered like
     the targets' answer (JSON with `profit`, the CSV of the targets' curve, the table)."""
+    from ..analysis.money import prices_cost
     from ..whatif.profit_render import profit_json, profit_text
     from ..whatif.service import staffing_budget
     from ..whatif.staff_render import staff_csv
     from ..whatif.staffing_profit import size_team_for_profit
 
+    if not prices_cost(model):  # profit would be the revenue, and every member free
+        raise click.BadParameter(
+            f"{prepared.path} prices no cost (no team `cost`, no source `cost` or `budget`): "
+            f"profit would only be the revenue and every size of `{team}` look free; price "
+            f"the team, e.g. `team \"{team}\" size 3 cost 90k/month`, or size it with "
+            f"--target", param_hint="'--objective'")
     result = run_or_exit(
         lambda run: size_team_for_profit(model, team, parsed, config, run, prepared.path,
                                          max_size, max_reps, from_size),
