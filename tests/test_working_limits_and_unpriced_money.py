@@ -256,6 +256,10 @@ def test_report_money_section_shows_revenue_and_won_deals_only(tmp_path: Path) -
     for word in ("прибуток", "витрати", "окупність", "коштували"):
         assert word not in section.replace(note, ""), word
     assert "<td>виручка</td>" in section and "<td>успішні угоди</td>" in section
+    # The summary's facts said «очікуваний прибуток на місяць (точно) 141 млн ₴», the
+    # expected revenue again.
+    assert "очікувана виручка на місяць (точно)" in page
+    assert "прибуток" not in page.replace("без витрат і прибутку", "")
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["simulation"]["money"]["costs_priced"] is False
 

@@ -293,7 +293,7 @@ def _summary(w: _Words, data: ReportData) -> str:
         (_("expected revenue per month (exact)"), _expected_money(w, data)),
         *(((_("expected profit per month (exact)"),
             e(money_in(ex.money.per_month.profit, ex.money.currency, w.tr.lang))),)
-          if ex.money is not None else ()),
+          if ex.money is not None and ex.money.costs_priced else ()),
         (_("deals created"), e(f.est(r.account.deals_created))),
         (_("open at the end"), e(f.est(r.account.open_at_horizon))),
     ]
