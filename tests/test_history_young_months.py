@@ -7,9 +7,8 @@ sends the consultant after a problem that is not there.
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 from datetime import timedelta
+from pathlib import Path
 
 from click.testing import CliRunner
 

@@ -69,7 +69,7 @@ class FunnelOption(click.Option):
     def process_value(self, ctx: click.Context, value: object) -> object:
         try:
             return super().process_value(ctx, value)
-        except click.MissingParameter as exc:
+        except click.MissingParameter:
             inputs = ctx.params.get("inputs") or ()
             guess = next((str(p) for p in inputs if str(p).endswith(".funnel")), None)
             if guess is None:
