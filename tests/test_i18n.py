@@ -108,6 +108,18 @@ def test_fractions_are_said_in_a_smaller_unit_or_cldr_fraction_form() -> None:
     assert ru.duration_range(1, 5, "day", after=True) == "1–5 дней"
 
 
+def test_a_measured_time_stays_in_the_unit_it_is_said_in() -> None:
+    """Regression: history's time-in-stage table read «1 152 хвилини» (19.2 h), «1 380
+    годин» (57.5 days), «2 328 хвилин»: a figure rounded to a tenth is nearly always a
+    whole number of the smaller unit, so only one and a fraction goes down a unit."""
+    ru, uk = translator("ru"), translator("uk")
+    assert uk.hours(19.2) == "19,2 години"
+    assert uk.hours(57.5 * 24) == "57,5 дня"
+    assert ru.hours(38.8) == "38,8 часа"
+    assert ru.hours(1.6) == "96 минут" and ru.hours(36.0) == "36 часов"
+    assert ru.duration(2.5, "day") == "2,5 дня"
+
+
 def test_numbers_and_money_in_the_language() -> None:
     ru, en = translator("ru"), translator("en")
     assert ru.number(1234.5) == "1\xa0234,5"

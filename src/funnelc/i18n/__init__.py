@@ -287,10 +287,12 @@ _SMALLER = {"week": ("day", 7), "day": ("hour", 24), "hour": ("minute", 60),
 
 
 def _whole(value: float, unit: str) -> tuple[float, str]:
-    """`value` in `unit`, or in the next smaller unit when it is a whole number there (1.5
-    days: 36 hours); as it is otherwise. One step only: 30.1 days are `30,1 дня`, not
-    `43 344 минуты` (the report's headline said so of a stage's slowest tenth)."""
-    if float(value).is_integer() or unit not in _SMALLER:
+    """`value` in `unit`, or in the next smaller unit when it is a whole number there and
+    under two of `unit` (1.5 days: 36 hours); as it is otherwise. One step only, and not
+    from two on: a measured 19.2 hours is `19,2 часа`, not `1 152 минуты`, and 57.5 days
+    `57,5 дня`, not `1 380 часов` (history's time-in-stage table said so: almost every
+    figure rounded to a tenth is a whole number of the smaller unit)."""
+    if float(value).is_integer() or unit not in _SMALLER or abs(value) >= 2:
         return value, unit
     at, factor = _SMALLER[unit]
     scaled = round(value * factor, 9)
