@@ -116,14 +116,16 @@ def _routes_table(w: _Words, result: SimResult, pipeline: str) -> Table:
 def _team_table(w: _Words, result: SimResult) -> Table:
     _, f = w._, w.f
     table = Table(title=_("teams"), title_justify="left")
+    unstable = any(t.unstable for t in result.teams)  # the flag's column only when needed
     for col, left in ((_("team"), True), (_("size"), False), (_("offered load ρ"), False),
                       (_("utilization"), False), (_("queue avg"), False),
-                      (_("queue max"), False), ("", True)):
+                      (_("queue max"), False), *((("", True),) if unstable else ())):
         table.add_column(col, justify="left" if left else "right")
     for t in result.teams:
-        flag = Text(_("unstable"), style="bold red") if t.unstable else Text("")
+        flag = [Text(_("unstable"), style="bold red") if t.unstable else Text("")]
         table.add_row(plain(t.team), str(t.size), f.num(t.offered_load_rho),
-                      f.est(t.utilization), f.est(t.queue_mean), f.est(t.queue_max), flag)
+                      f.est(t.utilization), f.est(t.queue_mean), f.est(t.queue_max),
+                      *(flag if unstable else []))
     return table
 
 
