@@ -139,3 +139,58 @@ def test_the_check_catches_an_overflowing_page(browser: object, report: Path,
     page.write_text(broken, encoding="utf-8")
     found = _layout(browser, page, 390)
     assert found["page"] or found["cards"] or found["overlaps"], found
+
+
+WORDS_JS = r"""
+const broken = [];
+for (const span of document.querySelectorAll('td > .bad, td > .ok')) {
+  const node = span.firstChild;
+  if (!node || node.nodeType !== Node.TEXT_NODE) continue;
+  const text = node.textContent;
+  const re = /\S+/g;
+  let m;
+  while ((m = re.exec(text)) !== null) {
+    const range = document.createRange();
+    range.setStart(node, m.index);
+    range.setEnd(node, m.index + m[0].length);
+    const lines = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+    if (lines.size > 1) broken.push(m[0]);
+  }
+}
+return broken;
+"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_verdict_words_are_never_cut(browser: object, report: Path, width: int) -> None:
+    """Regression: the narrow verdict columns cut «кладбище» into «кладб/ище» and «не
+    справляется» into «не/справ/ляетс/я» (every table cell may break anywhere, so that
+    long paths never spill; a one-word verdict must not)."""
+    driver = browser
+    driver.set_window_size(width, 1000)  # type: ignore[attr-defined]
+    driver.get(report.as_uri())  # type: ignore[attr-defined]
+    assert driver.execute_script(WORDS_JS) == []  # type: ignore[attr-defined]
+
+
+LEGENDS_JS = r"""
+const out = [];
+for (const legend of document.querySelectorAll('svg g[id*="legend"]')) {
+  const svg = legend.ownerSVGElement;
+  const box = legend.getBBox();
+  const view = svg.viewBox.baseVal;
+  if (box.x < view.x - 0.5 || box.x + box.width > view.x + view.width + 0.5) {
+    out.push(legend.id + ' ' + Math.round(box.x) + '..' + Math.round(box.x + box.width)
+             + ' of ' + Math.round(view.width));
+  }
+}
+return out;
+"""
+
+
+def test_plot_legends_stay_inside_their_figures(browser: object, report: Path) -> None:
+    """Regression: the time-in-stage legend ran past the figure's right edge in Russian
+    and was cut at «ожидание в очереди неизвестн»."""
+    driver = browser
+    driver.set_window_size(1400, 1000)  # type: ignore[attr-defined]
+    driver.get(report.as_uri())  # type: ignore[attr-defined]
+    assert driver.execute_script(LEGENDS_JS) == []  # type: ignore[attr-defined]

@@ -81,6 +81,7 @@ th, th.n { white-space: normal; overflow-wrap: normal; hyphens: manual; }
 tr.grave td { background: var(--redbg); }
 .bad { color: var(--red); font-weight: 600; }
 .ok { color: var(--green); }
+td > .bad, td > .ok { overflow-wrap: normal; }  /* «не справляется», not «не справ/ляетс/я» */
 .headline { border: 2px solid var(--red); background: var(--redbg); border-radius: 6px;
             padding: 12px 16px; margin: 12px 0; }
 .headline h3 { margin: 0 0 6px; color: var(--red); }
