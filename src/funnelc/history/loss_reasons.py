@@ -74,8 +74,9 @@ def _bands(values: pl.Series) -> tuple[float, float] | None:
 def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None) -> LossTables:
     # When each deal came into the pipeline: its first visit there, if the data saw it
     # come (a deal met mid-way, its entry unknown, belongs to no cohort).
-    entry = (visits.lazy().sort("entered").group_by(["deal_id", "pipeline"])
-             .agg(entry=pl.col("entered").first(), known=pl.col("entry_known").first())
+    entry = (visits.lazy().group_by(["deal_id", "pipeline"])
+             .agg(entry=pl.col("entered").min(),
+                  known=pl.col("entry_known").sort_by("entered").first())
              .select("deal_id", "pipeline",
                      entry=pl.when(pl.col("known")).then(pl.col("entry"))))
     lost = (visits.lazy().filter(pl.col("exit") == "lost")
