@@ -268,3 +268,17 @@ def test_money_and_durations_use_the_languages_decimal_comma(mean: float, half: 
     text = duration(tr, abs(mean) / 1e9)
     assert not re.search(r"\d\.\d|\de[+-]?\d", text), text
     assert text.rsplit(" ", 1)[-1] in {"мин", "ч", "дн.", "хв", "год"}, text
+
+
+def test_breach_lines_count_the_deals_of_one_run() -> None:
+    """Regression: «99,7% из 98 852 сделок с нарушением» summed ten replications of
+    9 885 deals and read as a year of the account; the line now counts one run's deals."""
+    one = run("whatif", COURSES, "--scenario", "Продажи без выходных до 21:00", *QUICK)
+    found = re.findall(r"нарушение у [\d,]+% из ([\d\s]+) сдел\w+ за прогон", one)
+    assert found, one
+    four = run("whatif", COURSES, "--scenario", "Продажи без выходных до 21:00",
+               *QUICK[:4], "--reps", "4", "--jobs", "1")
+    again = re.findall(r"нарушение у [\d,]+% из ([\d\s]+) сдел\w+ за прогон", four)
+    per_run = [int(x.replace(" ", "").replace("\xa0", "")) for x in found + again]
+    # Twice the replications, about the same deals a run (not twice as many).
+    assert max(per_run) < 1.5 * min(per_run), per_run

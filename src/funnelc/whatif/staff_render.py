@@ -250,7 +250,8 @@ def _why_text(console: Console, x: Explanation, result: StaffingResult,
             console.print(plain(_("queue {queue}: {stages} served {rank} of {of}: {what} "
                                   "({share})").format(
                 queue=b.queue, stages=", ".join(p.stages), rank=p.rank, of=p.of,
-                what=what.format(n=p.breached), share=share(tr, p.breached, b.breached))))
+                what=what.format(n=tr.number(p.breached, 0)),
+                share=share(tr, p.breached, b.breached))))
     if x.loads:
         console.print(plain(_("load by stage (members busy around the clock): {loads}").format(
             loads=", ".join(f"{ld.stage} {tr.sig(ld.busy)} ({tr.number(round(ld.share * 100, 1), 1)}%)"

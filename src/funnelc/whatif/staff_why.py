@@ -202,13 +202,6 @@ def place_text(tr: Translator, place: RunPlace | None, where: str) -> str:
         name=place.executor, n=place.workers)
 
 
-def _breached(tr: Translator, b: BreachSplit, n: int) -> str:
-    """`{n} deals breached` / `… gave up waiting`, agreeing with `n`."""
-    if b.kind == "abandon":
-        return tr.ngettext("{n} deal gave up waiting", "{n} deals gave up waiting", n)
-    return tr.ngettext("{n} deal breached", "{n} deals breached", n)
-
-
 def _noun(tr: Translator, b: BreachSplit) -> str:
     """What the split counts: breaches, or abandonments (the genitive: "of the …")."""
     if b.kind == "abandon":
@@ -220,9 +213,15 @@ def breach_line(tr: Translator, b: BreachSplit) -> str:
     """One line: how many deals breached, and how many of the breaches arrived outside
     the team's working hours (and on which days, when a few days bring most of them)."""
     _ = tr.gettext
-    text = _("{share} of {deals}").format(
-        share=share(tr, b.breached, b.checked),
-        deals=_breached(tr, b, b.checked).format(n=b.checked))
+    # Deals a run, not the sum over the runs: «из 98 852 сделок» read as a year of the
+    # account when it was ten replications of 9 885.
+    n = round(b.checked / max(b.replications, 1))
+    line = (tr.ngettext("{share} of the {n} deal a run gave up waiting",
+                        "{share} of the {n} deals a run gave up waiting", n)
+            if b.kind == "abandon" else
+            tr.ngettext("{share} of the {n} deal a run breached",
+                        "{share} of the {n} deals a run breached", n))
+    text = line.format(share=share(tr, b.breached, b.checked), n=tr.number(n, 0))
     if b.hours is None or not b.breached:
         return text
     days = sorted(b.by_weekday, key=lambda d: -d.breached)
