@@ -282,3 +282,12 @@ def test_breach_lines_count_the_deals_of_one_run() -> None:
     per_run = [int(x.replace(" ", "").replace("\xa0", "")) for x in found + again]
     # Twice the replications, about the same deals a run (not twice as many).
     assert max(per_run) < 1.5 * min(per_run), per_run
+
+
+def test_counts_are_written_in_the_languages_digit_groups() -> None:
+    """Regression: staff wrote «41041 из 409936 сделок» and a weekday table of «58136»
+    beside «1 053» elsewhere."""
+    out = run("staff", COTTAGES, "--team", "Менеджеры", "--target", "respond 15m 90%",
+              "--max-size", "6", *QUICK)
+    assert re.search(r"\d[\d\xa0 ]* из \d", out), out
+    assert not re.search(r"(?<![\d,.])\d{4,}(?![\d,.])", users_text_removed(out)), out

@@ -238,7 +238,7 @@ def _why_text(console: Console, x: Explanation, result: StaffingResult,
         for k, col in enumerate(cols):
             table.add_column(col, justify="right" if k else "left")
         for d in b.by_weekday:
-            table.add_row(weekday(tr, d.day), str(d.checked), share(tr, d.breached, d.checked),
+            table.add_row(weekday(tr, d.day), tr.number(d.checked, 0), share(tr, d.breached, d.checked),
                           share(tr, d.breached, b.breached),
                           *((share(tr, d.outside_breached, d.breached),) if b.hours is not None
                             else ()))

@@ -343,8 +343,9 @@ def breach_lines(tr: Translator, b: BreachSplit) -> tuple[str, str]:
         text = _("breaches of `{target}` at size {size} ({reps}): {breached} of {checked} "
                  "deals ({share})")
         title = _("breaches of {target} by the weekday the deal arrived")
-    text = text.format(target=b.target, size=b.size, reps=reps, breached=b.breached,
-                       checked=b.checked, share=share(tr, b.breached, b.checked))
+    text = text.format(target=b.target, size=b.size, reps=reps,
+                       breached=tr.number(b.breached, 0), checked=tr.number(b.checked, 0),
+                       share=share(tr, b.breached, b.checked))
     if b.hours is not None:
         more = (_("arrived outside working hours: {outside} of the abandonments ({outside_did} "
                   "of those deals gave up waiting), inside: {inside} ({inside_did} gave up "
