@@ -99,7 +99,7 @@ def test_apply_creates_them_in_one_batch_and_a_second_apply_plans_nothing(
         amo: FakeAmo, funnel: Path) -> None:
     result = apply(amo, funnel, "--yes")
     assert result.exit_code == 0, result.output
-    assert "created 3 loss reason(s)" in result.stderr
+    assert "created 3 loss reasons" in result.stderr
     assert names(amo) == WANTED
     (post,) = amo.calls("POST", REASONS)
     assert post.status == 200

@@ -114,7 +114,7 @@ def test_plan_then_apply_pipelines_properties_and_lost_reasons(hs: FakeHubSpot,
         "~ deal property `closed_lost_reason`: make it a dropdown with the options "
         "`Not a fit`, `Expensive`",
     ]
-    assert "by hand: 1 required field(s) per stage" in planned.stdout
+    assert "by hand: 1 required field per stage" in planned.stdout
     assert not hs.calls("POST")
     assert apply(hs, path, "--yes").exit_code == 0
     stages = dict(hs.snapshot())["Sales"]

@@ -121,7 +121,7 @@ def test_whole_documented_account(tmp_path: Path) -> None:
         "--loss-reasons", str(DATA / "loss_reasons.json"),
         "--strict", "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert "2 loss reason(s)" in result.stderr
+    assert "2 loss reasons" in result.stderr
     text = out.read_text(encoding="utf-8")
     loaded = load_file(str(out))
     assert loaded.model is not None
@@ -248,3 +248,12 @@ def test_strict_and_ignore_unknown_keys_together_is_a_usage_error(tmp_path: Path
     result = run_import(PIPELINES, "--strict", "--ignore-unknown-keys")
     assert result.exit_code == 2
     assert "--strict refuses unknown keys and --ignore-unknown-keys silences them" in result.output
+
+
+def test_counts_agree_with_their_nouns() -> None:
+    """The status lines said `1 pipeline(s), 2 stage(s)`; `numfmt.counted` agrees."""
+    from funnelc.numfmt import counted
+
+    assert [counted(1, "pipeline"), counted(2, "stage"), counted(1250, "field"),
+            counted(0, "loss reason")] == ["1 pipeline", "2 stages", "1,250 fields",
+                                           "0 loss reasons"]

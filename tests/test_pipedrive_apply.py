@@ -136,7 +136,7 @@ def test_a_changed_file_plans_exactly_the_change(pd: FakePipedrive, tmp_path: Pa
     planned = apply(pd, path2)
     assert changes(planned) == [
         "+ add stage `Demo` to pipeline `Sales`",
-        "~ update stage `Lead` of pipeline `Sales`: rotting after 3 day(s)",
+        "~ update stage `Lead` of pipeline `Sales`: rotting after 3 days",
         "~ put the stages of pipeline `Sales` in the file's order",
         "~ deal field `Kind`: add options `B2G`",
     ], planned.output

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, Protocol
 
-__all__ = ["DASH", "Estimate", "count_words", "missing", "num", "hours", "pct", "pct_fixed", "pct_rounded",
+__all__ = ["DASH", "Estimate", "count_words", "counted", "missing", "num", "hours", "pct", "pct_fixed", "pct_rounded",
            "percent", "money", "money_in", "money_pm", "currency_sign", "est", "est_hours",
            "est_pct", "est_money", "hours_like"]
 
@@ -140,6 +140,12 @@ def count_words(x: float) -> str:
     if x >= 1e6:
         return f"{x / 1e6:.3g} million"
     return f"{round(x):,}".replace(",", " ")
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 pipeline`, `2 pipelines`, `1,250 stages`: a count with its noun agreeing, for
+    the English status lines and diagnostics (which said `2 stage(s)`)."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
 @_finite

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..numfmt import counted
 from .common import EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics, use_color
 from .convention import deliver, output_options, product_output, to_json
 from .output import guard
@@ -244,7 +245,7 @@ def _run(file: str, url: str, token: str, *, yes: bool, prune: bool, color: str,
             if say.report is not None:
                 say.report.update(applied_json([str(r) for r in refused], total,
                                                client.stats.retries))
-            say(f"applied {len(lines) - len(refused)} change(s) with {total - read} requests "
+            say(f"applied {counted(len(lines) - len(refused), 'change')} with {total - read} requests "
                 f"in {seconds:.1f} s ({total} requests in all, {client.stats.retries} retried)")
             say.all(Said(f"error: {item}", True) for item in refused)
             return EXIT_PROBLEMS if refused else 0

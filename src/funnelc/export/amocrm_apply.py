@@ -22,6 +22,7 @@ import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 
+from ..numfmt import counted
 from .amocrm_account import ENTITIES, Account, read_account
 from .amocrm_bundle import Bundle, EnumBody, EnumItem, FieldPatch, StatusBody
 from .amocrm_client import (
@@ -120,7 +121,7 @@ class _Executor:
         if plan.pipelines_to_create:
             self._post_batch("/api/v4/leads/pipelines", plan.pipelines_to_create, "pipelines",
                              self._pipeline_ids)
-            self.echo(f"created {len(plan.pipelines_to_create)} pipeline(s)")
+            self.echo(f"created {counted(len(plan.pipelines_to_create), 'pipeline')}")
         by_pipeline: dict[int, list[StatusBody]] = {}
         for add in plan.status_adds:
             by_pipeline.setdefault(add.pipeline.id, []).append(add.body)
@@ -143,7 +144,7 @@ class _Executor:
                 self.created_fields[entity] = self._post_batch(
                     f"/api/v4/{entity}/custom_fields", fields, "custom_fields",
                     functools.partial(self._field_ids, entity))
-                self.echo(f"created {len(fields)} {ENTITY_WORDS[entity]} field(s)")
+                self.echo(f"created {counted(len(fields), ENTITY_WORDS[entity] + ' field')}")
 
     # ------------------------------------------------------------------ phase two
 
@@ -172,7 +173,7 @@ class _Executor:
                 self.client.request("PATCH", f"/api/v4/{entity}/custom_fields",
                                     json=items[start:start + BATCH])
             if items:
-                self.echo(f"updated {len(items)} {ENTITY_WORDS[entity]} field(s): required "
+                self.echo(f"updated {counted(len(items), ENTITY_WORDS[entity] + ' field')}: required "
                           "statuses and values")
 
     def _field_patch(self, change: FieldChange, ids: dict[tuple[str, str], tuple[int, int]]
@@ -218,7 +219,7 @@ class _Executor:
         if bodies:
             self._post_batch("/api/v4/leads/loss_reasons", bodies, "loss_reasons",
                              self._loss_reason_ids)
-            self.echo(f"created {len(bodies)} loss reason(s)")
+            self.echo(f"created {counted(len(bodies), 'loss reason')}")
 
     # ------------------------------------------------------------------ deletions
 
@@ -243,7 +244,7 @@ class _Executor:
                     continue
                 self.refused.append(f"{what} was not deleted: {exc}")
         if targets:
-            self.echo(f"deleted {len(targets) - len(self.refused)} of {len(targets)} item(s)")
+            self.echo(f"deleted {len(targets) - len(self.refused)} of {counted(len(targets), 'item')}")
 
 
 def execute(client: AmoClient, plan: Plan, echo: Callable[[str], None]) -> tuple[list[str], float]:

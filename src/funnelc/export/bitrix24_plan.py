@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 
 from .. import model as m
 from ..jsontypes import JSON, JSONObject
+from ..numfmt import counted
 from .bitrix24 import (
     CATEGORY_STATUS_ID,
     DEFAULT_STAGE_CODES,
@@ -159,7 +160,7 @@ def wants(funnel: m.FunnelFile) -> tuple[list[Want], list[FieldWant], list[str]]
                                + " required for this stage (no REST method sets "
                                "stage-dependent required fields)")
             if s.on_enter:
-                by_hand.append(f"{where}: robots for {len(s.on_enter)} on-enter action(s) "
+                by_hand.append(f"{where}: robots for {counted(len(s.on_enter), 'on-enter action')} "
                                "(robots are placed in the UI)")
             if s.sla is not None:
                 by_hand.append(f"{where}: a robot with a {s.sla.after.text} delay"
@@ -411,6 +412,6 @@ def _fields(funnel: m.FunnelFile, snap: Snapshot, fields: list[FieldWant], plan:
                                        CallAction(f"crm.{f.entity}.userfield.delete",
                                                   {"id": f.id})))
     if others and not allow_delete:
-        plan.left_alone.append(f"{len(others)} user field(s) not in the file: "
+        plan.left_alone.append(f"{counted(len(others), 'user field')} not in the file: "
                                + ", ".join(q(f.label) for f in others[:10])
                                + (" …" if len(others) > 10 else ""))

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from .. import model as m
 from ..diagnostics import Diagnostic
 from ..jsontypes import JSON, JSONObject
+from ..numfmt import counted
 from . import deploy as d
 from .deploy import answer_list, answer_str
 from .hubspot_client import (
@@ -92,12 +93,12 @@ class HubSpotTarget:
         out = make_plan(wanted_state(funnel), snapshot, allow_delete=allow_delete)
         requires = sum(len(s.requires) for p in funnel.pipelines for s in p.stages)
         if requires:
-            out.by_hand.append(f"{requires} required field(s) per stage as conditional stage "
+            out.by_hand.append(f"{counted(requires, 'required field')} per stage as conditional stage "
                                "properties (pipeline settings; no API)")
         workflows = sum(1 for p in funnel.pipelines for s in p.stages
                         if s.on_enter or s.sla is not None)
         if workflows:
-            out.by_hand.append(f"{workflows} stage(s) with SLAs or on-enter actions as "
+            out.by_hand.append(f"{counted(workflows, 'stage')} with SLAs or on-enter actions as "
                                "workflows (no API)")
         return out
 

@@ -58,6 +58,7 @@ from .. import codes
 from .. import model as m
 from ..diagnostics import Diagnostic
 from ..jsontypes import JSON, JSONObject
+from ..numfmt import counted
 from .base import ExportResult
 from .crm_common import PLACEHOLDER_RULE, blank_name, sla_calendar_days, win_probabilities, yes_no
 
@@ -129,8 +130,9 @@ class _Builder:
     def _stage_notes(self, pipe: m.Pipeline, stage: m.Stage) -> None:
         where = f"«{pipe.name.value}» → «{stage.name.value}»"
         if stage.on_enter:
-            self.manual.append(f"{where}: a workflow automation for {len(stage.on_enter)} on-enter "
-                               "action(s) (no API for automations was found)")
+            self.manual.append(f"{where}: a workflow automation for "
+                               f"{counted(len(stage.on_enter), 'on-enter action')} "
+                               "(no API for automations was found)")
 
     def fields(self) -> None:
         required = self._required_by_field()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from .. import model as m
 from ..diagnostics import Diagnostic
 from ..jsontypes import JSON, JSONObject
+from ..numfmt import counted
 from . import deploy as d
 from .deploy import answer_int, answer_str
 from .pipedrive_client import (
@@ -197,7 +198,7 @@ class PipedriveTarget:
                                + ", ".join(f"`{r}`" for r in reasons))
         actions = sum(len(s.on_enter) for p in funnel.pipelines for s in p.stages)
         if actions:
-            out.by_hand.append(f"{actions} on-enter action(s) as workflow automations (no API)")
+            out.by_hand.append(f"{counted(actions, 'on-enter action')} as workflow automations (no API)")
         return out
 
     def answers(self) -> dict[str, JSON]:

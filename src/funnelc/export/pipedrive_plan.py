@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from .. import model as m
 from ..jsontypes import JSON, JSONObject
+from ..numfmt import counted
 from .crm_common import sla_calendar_days, win_probabilities, yes_no
 from .pipedrive import FIELD_TYPES, PERSON_BUILTIN
 from .pipedrive_client import PdAccount, PdField, PdPipeline, PdStage
@@ -205,9 +206,9 @@ def _stage_patch(want: WantStage, remote: PdStage) -> tuple[JSONObject, list[str
     rot = want.days_to_rotten is not None
     if remote.rot != rot or (rot and remote.days_to_rotten != want.days_to_rotten):
         body["is_deal_rot_enabled"] = rot
-        if rot:
+        if want.days_to_rotten is not None:
             body["days_to_rotten"] = want.days_to_rotten
-            what.append(f"rotting after {want.days_to_rotten} day(s)")
+            what.append(f"rotting after {counted(want.days_to_rotten, 'day')}")
         else:
             what.append("no rotting")
     return body, what

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..jsontypes import JSONObject
+from ..numfmt import counted
 from .base import ExportResult
 
 if TYPE_CHECKING:  # only their attributes are read: `export` need not load httpx
@@ -34,7 +35,7 @@ class Said(NamedTuple):
 
 def planned_only(changes: int) -> str:
     """The last line of a plan printed without --yes."""
-    return (f"{changes} change(s) planned; nothing was changed: run again with --yes to "
+    return (f"{counted(changes, 'change')} planned; nothing was changed: run again with --yes to "
             "apply them")
 
 
@@ -144,7 +145,7 @@ def deploy_said(run: DeployRun) -> list[Said]:
     report = run.applied
     if report is None:
         return [Said(planned_only(len(lines)))]
-    said = [Said(f"applied {len(report.applied)} of {len(lines)} change(s) with "
+    said = [Said(f"applied {len(report.applied)} of {counted(len(lines), 'change')} with "
                  f"{run.requests - run.read} requests in {report.seconds:.1f} s "
                  f"({run.requests} requests in all, {run.retries} retried)")]
     if report.failure is None:

@@ -38,6 +38,7 @@ import polars as pl
 from .. import model as m
 from ..i18n import N_
 from ..i18n.note import Note
+from ..numfmt import counted
 from ..routing import build_flows
 from .calibrate import Calibration, calibrate_delays, needs_calibration
 from .dists import DistFit, fit_sample
@@ -191,7 +192,7 @@ def fit_funnel(prep: Prepared, funnel: m.FunnelFile, tz: str = "UTC",
 
         files = ", ".join(path for path, _, _ in prep.history.quality.files) or "the history"
         raise HistoryDataError(
-            f"{files}: the history spans no time: its {t.events:,} event(s) all happened at "
+            f"{files}: the history spans no time: its {counted(t.events, 'event')} all happened at "
             f"{start:%Y-%m-%d %H:%M:%S} UTC, and rates per hour and times in stage need "
             "events at two moments at least",
             "fit on an export that covers weeks or months of stage changes")
@@ -522,7 +523,7 @@ def _profile_fit(fit: SourceFit, counts: dict[str, float], hours: dict[str, floa
     k, h = sum(counts[mo] for mo in plain), sum(hours[mo] for mo in plain)
     lo, hi = _poisson(k)
     fit.per_hour, fit.low, fit.high = base, lo / h, hi / h
-    fit.how += (f"; rate of the {len(plain)} month(s) at 100 % (" + ", ".join(plain) + ")"
+    fit.how += (f"; rate of the {counted(len(plain), 'month')} at 100 % (" + ", ".join(plain) + ")"
                 if listed else "")
     for mo, c in counts.items():
         clo, chi = _poisson(c)

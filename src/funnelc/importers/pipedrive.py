@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from .. import model as m
 from ..jsontypes import JSON, JSONObject
+from ..numfmt import counted
 from .amocrm import Imported
 from .crm_answers import (
     Answers,
@@ -101,7 +102,7 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
             probabilities.append(f"«{name}» {round(p)}%")
         days = w.opt(raw, "days_to_rotten", where, INTEGER, nullable=True)
         if w.opt(raw, "is_deal_rot_enabled", where, BOOLEAN, nullable=True) and days:
-            rotting.append(f"«{name}» {days} day(s)")
+            rotting.append(f"«{name}» {counted(days, 'day')}")
     pipelines: list[Pipeline] = []
     for pi, (_, pid, name) in enumerate(pipes):
         ordered = sorted(stages[pid])

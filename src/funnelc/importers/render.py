@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..jsontypes import JSON, JSONObject
+from ..numfmt import counted
 from .amocrm import Imported, UnknownKey
 
 if TYPE_CHECKING:
@@ -45,11 +46,12 @@ def import_json(crm: str, text: str, imported: Imported) -> JSONObject:
 
 
 def import_summary(imported: Imported, output: str | None, reasons_given: bool) -> str:
-    """`imported N pipeline(s) …; next: funnelc check FILE` (stderr, unless -q)."""
+    """`imported 2 pipelines, 9 stages …; next: funnelc check FILE` (stderr, unless -q)."""
     funnel = imported.funnel
-    reasons = f", {len(imported.loss_reasons)} loss reason(s)" if reasons_given else ""
-    return (f"imported {len(funnel.pipelines)} pipeline(s), {imported.stage_count} stage(s), "
-            f"{len(funnel.fields)} field(s){reasons}; next: "
+    reasons = f", {counted(len(imported.loss_reasons), 'loss reason')}" if reasons_given else ""
+    return (f"imported {counted(len(funnel.pipelines), 'pipeline')}, "
+            f"{counted(imported.stage_count, 'stage')}, "
+            f"{counted(len(funnel.fields), 'field')}{reasons}; next: "
             f"funnelc check {output if output not in (None, '-') else 'FILE'}")
 
 
