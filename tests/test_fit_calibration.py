@@ -19,22 +19,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import funnelc
+from desk_funnel import desk_funnel
 from funnelc.cli import cli
 from funnelc.history.fit import fit_funnel
 from funnelc.history.run import prepare
 
 REPO = Path(__file__).resolve().parent.parent
 
-BUSY = """\
-account "Busy" {
-  hours mon-fri 09:00-18:00
-}
-
-team "Sales" size 1
-
-source "Web" 8/day -> "Sales"."New"
-
-pipeline "Sales" main {
+BUSY = desk_funnel("""\
   stage "New" {
     owner "Sales"
     work 10m
@@ -48,8 +40,7 @@ pipeline "Sales" main {
     -> won 40% after exp(1d)
     -> lost "Expensive" 60% after gamma(8h, 4h)
   }
-}
-"""
+""", account="Busy")
 TRUE_AFTER = {("New", '-> "Call"'): 3.0, ("Call", "won"): 24.0,
               ("Call", 'lost "Expensive"'): 8.0}
 TRUE_SHARE = {("New", "Call"): 0.70, ("New", "Spam"): 0.30, ("Call", "won"): 0.40,

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from desk_funnel import desk_funnel
 from funnelc.cli import cli
 from test_fit_calibration import BUSY, TRUE_AFTER, TRUE_SHARE, _hours, _simulate
 
@@ -72,24 +73,14 @@ def test_direct_path_shares_within_their_intervals(busy_picked: tuple[str, str])
         assert low <= truth <= high, (route, truth, low, high)
 
 
-CSV_FUNNEL = """\
-account "Desk" {
-  hours mon-fri 09:00-18:00
-}
-
-team "Sales" size 1
-
-source "Web" 8/day -> "Sales"."New"
-
-pipeline "Sales" main {
+CSV_FUNNEL = desk_funnel("""\
   stage "New" {
     owner "Sales"
     work 10m
     -> won 60% after exp(1h)
     -> lost "Spam" 40%
   }
-}
-"""
+""")
 
 
 def _csv_history(n: int, bad_line_every: int = 0) -> str:

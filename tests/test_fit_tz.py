@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import PIPELINES
+from desk_funnel import desk_funnel
 from funnelc.cli import cli
 from funnelc.history.dists import fit_truncated
 
@@ -56,16 +57,7 @@ def test_history_in_moscow_time_reads(courses_records: Path) -> None:
     assert '"tz": "Europe/Moscow"' in res.output
 
 
-DESK = """\
-account "Desk" {
-  hours mon-fri 09:00-18:00
-}
-
-team "Sales" size 1
-
-source "Web" 8/day -> "Sales"."New"
-
-pipeline "Sales" main {
+DESK = desk_funnel("""\
   stage "New" {
     owner "Sales"
     work 20m
@@ -73,8 +65,7 @@ pipeline "Sales" main {
     -> won 60% after exp(1h)
     -> lost "Spam" 40%
   }
-}
-"""
+""")
 
 
 def _local_history(n: int) -> str:

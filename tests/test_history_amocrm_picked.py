@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from desk_funnel import desk_funnel
 from funnelc.cli import cli
 
 DATA = Path(__file__).parent / "data" / "amocrm"
@@ -31,16 +32,7 @@ PIPE = 3177727
 SPAM, EXPENSIVE = 7001, 7002
 MANAGER, ROBOT = 939801, 0
 
-FUNNEL = """\
-account "Desk" {
-  hours mon-fri 09:00-18:00
-}
-
-team "Sales" size 1
-
-source "Web" 8/day -> "Sales"."New"
-
-pipeline "Sales" main {
+FUNNEL = desk_funnel("""\
   stage "New" {
     owner "Sales"
     work 10m
@@ -53,8 +45,7 @@ pipeline "Sales" main {
     -> won 50% after exp(5h)
     -> lost "Expensive" 50%
   }
-}
-"""
+""")
 
 
 def _links(path: str) -> dict[str, Any]:

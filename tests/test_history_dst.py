@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from desk_funnel import desk_funnel
 from funnelc.api import load_text
 from funnelc.cli import cli
 from funnelc.history.load import load_history
@@ -219,25 +220,17 @@ def test_a_deal_list_with_no_history_items_is_read(tmp_path: Path, tz: str) -> N
     assert "stage missing" in res.output
 
 
-SLA_FUNNEL = """\
-account "Desk" {
-  hours mon-fri 09:00-18:00
-}
-
-team "Sales" size 1
-
-source "Web" 8/day -> "Sales"."New"
-
-pipeline "Sales" main {
-  stage "New" {
+def sla_funnel(sla: str, hours: str = "mon-fri 09:00-18:00") -> str:
+    """One stage with `sla` over working `hours`, won 70 % after exp(1.5h)."""
+    return desk_funnel(f"""\
+  stage "New" {{
     owner "Sales"
     work 20m
-    sla %s -> lost "Slow"
-    -> won 70%% after exp(1.5h)
-    -> lost "Spam" 30%%
-  }
-}
-"""
+    sla {sla} -> lost "Slow"
+    -> won 70% after exp(1.5h)
+    -> lost "Spam" 30%
+  }}
+""", hours=hours)
 
 
 def _kyiv(*args: int) -> datetime:
@@ -269,7 +262,7 @@ def test_sla_deadline_in_working_hours_across_a_clock_change(
         start: datetime, entered: datetime, due: datetime) -> None:
     """The deadline itself, computed by hand: it is printed nowhere (the fit uses it to
     cut delays and shares), so the internal function is asked."""
-    funnel = load_text(SLA_FUNNEL % "4h").model
+    funnel = load_text(sla_funnel("4h")).model
     stage = funnel.pipelines[0].stages[0]
     clock = _sla_clock(funnel, "Europe/Kyiv", start)
     ent = (entered - clock[0]).total_seconds() / 3600.0
@@ -289,7 +282,7 @@ def test_sla_deadline_in_working_hours_across_a_clock_change(
 ])
 def test_sla_deadline_in_the_hour_the_clocks_skip_or_repeat(
         start: datetime, entered: datetime, sla: str, hours: float) -> None:
-    text = SLA_FUNNEL.replace("mon-fri 09:00-18:00", "sun 02:00-05:00") % sla
+    text = sla_funnel(sla, hours="sun 02:00-05:00")
     funnel = load_text(text).model
     clock = _sla_clock(funnel, "Europe/Kyiv", start)
     ent = (entered - clock[0]).total_seconds() / 3600.0
@@ -338,7 +331,7 @@ def test_a_wall_clock_history_fits_the_same_in_kyiv_as_in_utc(tmp_path: Path) ->
     clocks go back). With the deadlines an hour off after the change, the Kyiv fit said
     won 68.9 % after exp(1.37h); UTC's (and the truth's) is 70 % after exp(1.5h)."""
     funnel, hist = tmp_path / "desk.funnel", tmp_path / "h.csv"
-    funnel.write_text(SLA_FUNNEL % "2h", encoding="utf-8")
+    funnel.write_text(sla_funnel("2h"), encoding="utf-8")
     hist.write_text(_wall_clock_history(), encoding="utf-8")
     fitted = {}
     for tz in ("UTC", "Europe/Kyiv"):
