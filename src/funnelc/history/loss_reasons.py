@@ -45,8 +45,9 @@ _MISSING = {"pipeline": pl.Utf8, "losses": pl.Int64, "no_reason": pl.Int64,
             "catch_all": pl.Int64, "share": pl.Float64, "value": pl.Float64,
             "flagged": pl.Boolean}
 _SHIFTS = {"pipeline": pl.Utf8, "reason": pl.Utf8, "first": pl.Utf8, "last": pl.Utf8,
-           "within_days": pl.Float64, "losses_first": pl.Int64, "share_first": pl.Float64, "losses_last": pl.Int64,
-           "share_last": pl.Float64, "diff": pl.Float64, "diff_low": pl.Float64,
+           "within_days": pl.Float64, "losses_first": pl.Int64, "share_first": pl.Float64,
+           "losses_last": pl.Int64, "share_last": pl.Float64, "diff": pl.Float64,
+           "diff_low": pl.Float64,
            "diff_high": pl.Float64, "p_value": pl.Float64, "flagged": pl.Boolean}
 
 
@@ -144,7 +145,7 @@ def _shifts(lost: pl.DataFrame, data_end: datetime | None) -> pl.DataFrame:
         # Cohorts whose every deal has been followed for the 90th percentile of the time
         # to a loss: the last of them sets the follow-up for both.
         old = [m for m in months[1:] if last_in[m] + timedelta(hours=float(q or 0)) <= end]
-        if not months or not old:
+        if not old:
             continue
         first, last = months[0], old[-1]
         within = end - last_in[last]
