@@ -173,3 +173,26 @@ def test_history_without_managers_or_sources_has_no_such_tables(tmp_path: Path) 
     data = history_json(path)["tables"]
     assert "managers" not in data and "decomposition" not in data
     assert data["findings"] == []
+
+
+def test_audit_says_what_it_could_not_compare(tmp_path: Path) -> None:
+    """Regression: on a history with no manager and no source the audit said «no
+    manager, source, loss reason or graveyard stands out», as if every manager was fine."""
+    funnel = tmp_path / "sales.funnel"
+    funnel.write_text(FUNNEL, encoding="utf-8")
+    plain = tmp_path / "plain.csv"
+    rows = generate(7, tmp_path / "h.csv").read_text(encoding="utf-8").splitlines()
+    plain.write_text("\n".join(",".join(r.split(",")[:4] + r.split(",")[6:7]) for r in rows)
+                     + "\n", encoding="utf-8")  # deal_id,timestamp,pipeline,stage,loss_reason
+    runner = CliRunner()
+    text = runner.invoke(cli, ["audit", str(funnel), str(plain)], env={"NO_COLOR": "1"})
+    flat = " ".join(text.stdout.split())
+    assert "names no manager and no source, so neither was compared" in flat, flat
+    assert "stands out clearly" not in flat
+    out = runner.invoke(cli, ["audit", str(funnel), str(plain), "--format", "json"])
+    data = json.loads(out.stdout)
+    jsonschema.validate(data, json.loads(runner.invoke(cli, ["schema", "audit"]).stdout))
+    assert data["compared"] == {"managers": False, "sources": False}
+    full = runner.invoke(cli, ["audit", str(funnel), str(tmp_path / "h.csv"), "--format",
+                               "json"])
+    assert json.loads(full.stdout)["compared"] == {"managers": True, "sources": True}

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..jsontypes import JSONObject
 
 __all__ = ["finding_text", "verdict", "audit_sections", "audit_heading", "print_audit",
-           "audit_json"]
+           "not_compared", "audit_json"]
 
 
 class _Fmt:
@@ -402,13 +402,35 @@ def audit_heading(deals: int, events: int, funnel: str, findings: int,
                        found=found)
 
 
+def not_compared(a: Audit, tr: Translator) -> str:
+    """The dimensions the history does not have, so the audit could not judge them: "no
+    finding" must not read as "every manager is fine" when no manager was named."""
+    _ = tr.gettext
+    if a.managers is None and a.sources is None:
+        return _("The history names no manager and no source, so neither was compared (a "
+                 "CSV's `manager` and `source` columns, amoCRM's responsible_user_id and "
+                 "source, Bitrix24's ASSIGNED_BY_ID and SOURCE_ID name them).")
+    if a.managers is None:
+        return _("The history names no manager, so managers were not compared (a CSV's "
+                 "`manager` column, amoCRM's responsible_user_id or Bitrix24's "
+                 "ASSIGNED_BY_ID name them).")
+    if a.sources is None:
+        return _("The history names no source, so sources were not compared (a CSV's "
+                 "`source` column, amoCRM's source or Bitrix24's SOURCE_ID name them).")
+    return ""
+
+
 def print_audit(a: Audit, console: Console, head: str, tr: Translator | None = None) -> None:
     from ..termtext import plain
 
     tr = tr or translator(choose(None))
     console.print(plain(head, style="bold"))
+    gap = not_compared(a, tr)
+    if gap:
+        console.print(plain(gap))
     if not a.findings:
-        console.print(plain(tr.gettext("No finding: no manager, source, loss reason or "
+        console.print(plain(tr.gettext("No finding among what was compared.") if gap else
+                            tr.gettext("No finding: no manager, source, loss reason or "
                                        "graveyard stands out clearly.")))
     for i, f in enumerate(a.findings, 1):
         console.print(plain(f"{i:>3}. {finding_text(f, tr)}"))
@@ -429,6 +451,7 @@ def finding_json(f: Finding) -> JSONObject:
 
 def audit_json(a: Audit, meta: Mapping[str, object]) -> str:
     data: dict[str, object] = dict(meta)
+    data["compared"] = {"managers": a.managers is not None, "sources": a.sources is not None}
     data["findings"] = [finding_json(f) for f in a.findings]
     data["decomposition"] = [] if a.sources is None else [
         {**{k: v for k, v in r.items()}, "verdict": verdict(r)}
