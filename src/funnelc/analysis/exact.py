@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any, Literal
 
 from .. import model as m
+from ..gcpause import gc_paused
 from ..i18n import N_
 from ..i18n.note import Note
 from ..jsontypes import JSON, JSONObject
@@ -652,6 +653,7 @@ def _route_times(stage: m.Stage, routes: list[Route]) -> _RouteTimes:
     return rt
 
 
+@gc_paused()
 def analyze_account(funnel: m.FunnelFile, month: str | None = None,
                     chain: AccountChain | None = None, *, money: bool = True) -> AccountExact:
     """Exact per-stage, per-team and per-pipeline figures for the month asked for
