@@ -440,3 +440,25 @@ def test_a_runs_warnings_speak_the_account_language(tmp_path: Path, lang: str,
     assert phrase.split("` ")[1] in page and "is offered" not in page
     english = _run("simulate", str(funnel), *run, "--lang", "en")
     assert "team `Продажники` is offered 2x the work it can do (rho >= 1)" in english
+
+
+def test_fit_of_a_shared_entry_and_an_sla_speaks_ukrainian(tmp_path: Path) -> None:
+    """Regression, on the developer example's own simulated records (two sources share
+    «Запит отримано», stages with SLAs, delays fitted from pick-up times): the fit table
+    said «rate of the 5 months at 100 % (feb, …)» and «sla timeout (not a share)» in
+    English, marked the stage's own SLA «(новий)», and printed «KS nan p=nan»."""
+    from conftest import PIPELINES
+
+    records = tmp_path / "rec.csv"
+    sim = CliRunner().invoke(cli, ["simulate", str(PIPELINES / "developer.funnel"), "--days",
+                                   "180", "--reps", "1", "--records", str(records), "-q"])
+    assert sim.exit_code in (0, 1), sim.output
+    result = CliRunner().invoke(cli, ["fit", str(records), "--funnel",
+                                      str(PIPELINES / "developer.funnel"), "-o",
+                                      str(tmp_path / "out.funnel")])
+    assert result.exit_code in (0, 1), result.output
+    text = " ".join(result.stdout.split())
+    assert "місяців на 100 %" in text and "спрацювання SLA (не частка)" in text, text
+    assert "спрацювання SLA (не частка) (новий)" not in text
+    assert "nan" not in text
+    assert _english_in(result.stdout.replace(str(tmp_path / "out.funnel"), "")) == []

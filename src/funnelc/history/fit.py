@@ -30,6 +30,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -111,6 +112,10 @@ class StageFit:
     or too few, and the funnel's is kept."""
 
 
+Way = Literal["by source name", "by entry stage", "shared", "no deals"]
+"""How a source's deals were told apart from the others'."""
+
+
 @dataclass
 class SourceFit:
     name: str
@@ -122,8 +127,13 @@ class SourceFit:
     profile: dict[str, tuple[float, float, float, bool]]
     """month → (ratio, low, high, listed)."""
     value: DistFit | None
-    how: str
+    how: Way
+    """How its deals were told apart; "shared": an entry stage another source feeds too,
+    the deals split in the funnel's rate proportions (`shared_share` is this source's)."""
     warnings: list[str] = field(default_factory=list)
+    shared_share: float | None = None
+    plain_months: list[str] = field(default_factory=list)
+    """The months the profile leaves at 100 % (the base rate is theirs)."""
 
 
 @dataclass
@@ -396,7 +406,7 @@ def _fit_sources(funnel: m.FunnelFile, ev: pl.DataFrame, start: datetime, end: d
     data_names = {normal(x) for x in first["source"].drop_nulls().unique().to_list()}
     use_names = bool(data_names & set(by_name))
     rows: dict[str, list[tuple[datetime, float | None]]] = {s.name.value: [] for s in funnel.sources}
-    how: dict[str, str] = {}
+    how: dict[str, Way] = {}
     ambiguous = 0
     for ts, p, s, src, val in first.select("ts", "pipeline", "stage", "source", "value").iter_rows():
         name = by_name.get(normal(src)) if (use_names and src) else None
@@ -416,8 +426,7 @@ def _fit_sources(funnel: m.FunnelFile, ev: pl.DataFrame, start: datetime, end: d
             # Shared entry stage, no source names: split in the funnel's proportions.
             for f in feeders:
                 rows[f.name.value].append((ts, None if val is None else val))
-                how[f.name.value] = ("entry stage shared with another source: split in the "
-                                     f"funnel's rate proportions ({f.rate.per_hour / total:.0%})")
+                how[f.name.value] = "shared"
     if ambiguous:
         warnings.append(Note(N_("{count} deals entered a stage several sources feed and carry "
                                 "no source name: rates split in the funnel's proportions"),
@@ -428,11 +437,11 @@ def _fit_sources(funnel: m.FunnelFile, ev: pl.DataFrame, start: datetime, end: d
         got = rows[src.name.value]
         weight = 1.0
         feeders = [f for f in fed.get(_key_of(funnel, src) or ("", ""), [])]
-        if how.get(src.name.value, "").startswith("entry stage shared"):
+        way = how.get(src.name.value, "no deals")
+        if way == "shared":
             total = sum(f.rate.per_hour for f in feeders) or 1.0
             weight = src.rate.per_hour / total
-        out.append(_one_source(src, got, weight, start, end, span, tz, how.get(src.name.value,
-                                                                                "no deals")))
+        out.append(_one_source(src, got, weight, start, end, span, tz, way))
     return out
 
 
@@ -450,12 +459,13 @@ def _poisson(k: float) -> tuple[float, float]:
 
 
 def _one_source(src: m.Source, got: list[tuple[datetime, float | None]], weight: float,
-                start: datetime, end: datetime, span: float, tz: str, how: str) -> SourceFit:
+                start: datetime, end: datetime, span: float, tz: str,
+                how: Way) -> SourceFit:
     k = len(got) * weight
     per_hour = k / span if span > 0 else 0.0
     lo, hi = _poisson(k)
     fit = SourceFit(src.name.value, round(k), span, per_hour, lo / span, hi / span, {},
-                    None, how)
+                    None, how, shared_share=weight if how == "shared" else None)
     if k < MIN_DEALS:
         fit.warnings.append(Note(N_("too few deals to trust: {count} (fewer than {min}); the "
                                     "funnel's rate, profile and value kept"),
@@ -523,8 +533,7 @@ def _profile_fit(fit: SourceFit, counts: dict[str, float], hours: dict[str, floa
     k, h = sum(counts[mo] for mo in plain), sum(hours[mo] for mo in plain)
     lo, hi = _poisson(k)
     fit.per_hour, fit.low, fit.high = base, lo / h, hi / h
-    fit.how += (f"; rate of the {counted(len(plain), 'month')} at 100 % (" + ", ".join(plain) + ")"
-                if listed else "")
+    fit.plain_months = plain if listed else []
     for mo, c in counts.items():
         clo, chi = _poisson(c)
         fit.profile[mo] = (rates[mo] / base, clo / hours[mo] / base, chi / hours[mo] / base,

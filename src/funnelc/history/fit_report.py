@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +15,7 @@ from ..i18n.note import say
 from ..i18n.words import route_label_text
 from ..report.fmt import hours as fmt_h
 from .dists import DistFit
-from .fit import MIN_DEALS, FitResult
+from .fit import MIN_DEALS, FitResult, SourceFit
 from .report import print_quality
 from .run import Prepared
 
@@ -59,24 +58,23 @@ class _Words:
         """A way out as the fit labels it (`-> Stage`, `lost "X"`) in the language."""
         return label if self.english else route_label_text(self.tr, label)
 
-    def how(self, text: str) -> str:
-        """How a source's deals were told apart (`fit.SourceFit.how`) in the language."""
-        if self.english:
-            return text
-        return "; ".join(self._how_part(part) for part in text.split("; "))
-
-    def _how_part(self, text: str) -> str:
-        m = _SHARED.fullmatch(text)
-        if m is not None:
-            return self._("entry stage shared with another source: split in the funnel's "
-                          "rate proportions ({share})").format(share=m["share"])
-        m = _PLAIN_MONTHS.fullmatch(text)
-        if m is not None:
-            n = int(m["n"])
-            return self.tr.ngettext("rate of the {n} month at 100 % ({months})",
-                                    "rate of the {n} months at 100 % ({months})", n).format(
-                n=n, months=", ".join(self.month(mo) for mo in m["months"].split(", ")))
-        return self._(_HOW.get(text, text))
+    def how(self, s: SourceFit) -> str:
+        """How a source's deals were told apart (`SourceFit.how`, `shared_share`,
+        `plain_months`) in the language."""
+        if s.how == "shared":
+            share = self.tr.percent(s.shared_share or 0.0, 0) if not self.english else \
+                f"{s.shared_share or 0.0:.0%}"
+            parts = [self._("entry stage shared with another source: split in the funnel's "
+                            "rate proportions ({share})").format(share=share)]
+        else:
+            parts = [self._(_HOW[s.how])]
+        if s.plain_months:
+            n = len(s.plain_months)
+            parts.append(self.tr.ngettext(
+                "rate of the {n} month at 100 % ({months})",
+                "rate of the {n} months at 100 % ({months})", n).format(
+                n=n, months=", ".join(self.month(mo) for mo in s.plain_months)))
+        return "; ".join(parts)
 
     def month(self, key: str) -> str:
         """A month key of the funnel (`feb`) as the language abbreviates it."""
@@ -91,11 +89,6 @@ class _Words:
 _HOW = {"by source name": N_("by source name"), "by entry stage": N_("by entry stage"),
         "no deals": N_("no deals")}
 """The fixed ways `fit` tells a source's deals apart (`SourceFit.how`)."""
-_SHARED = re.compile(r"entry stage shared with another source: split in the funnel's rate "
-                     r"proportions \((?P<share>[^)]*)\)")
-
-_PLAIN_MONTHS = re.compile(r"rate of the (?P<n>\d+) month\(s\) at 100 % \((?P<months>[^)]*)\)")
-"""The months a profile leaves at 100 %, which `fit` appends to `how`."""
 
 @functools.cache
 def _english() -> _Words:
@@ -141,8 +134,12 @@ def _gof(d: DistFit | None, w: _Words) -> str:
     if all(math.isfinite(c.distance) for c in d.candidates):
         return "; ".join(w._("{kind} mean {mean} distance {d}").format(
             kind=c.kind, mean=w.hours(c.mean), d=w.number(c.distance, 3)) for c in d.candidates)
-    return "; ".join(f"{c.kind} AIC {w.number(c.aic, 0)} KS {w.number(c.ks, 3)} "
-                     f"p={w.number(c.p, 3)}" for c in d.candidates)
+    # A fit from pick-up times has no Kolmogorov–Smirnov test (censored sample): its
+    # candidates are told apart by AIC alone, and «KS nan p=nan» said nothing to a client.
+    return "; ".join(f"{c.kind} AIC {w.number(c.aic, 0)}"
+                     + (f" KS {w.number(c.ks, 3)} p={w.number(c.p, 3)}"
+                        if math.isfinite(c.ks) and math.isfinite(c.p) else "")
+                     for c in d.candidates)
 
 
 def _print_calibration(r: FitResult, console: Any, w: _Words) -> None:
@@ -206,7 +203,7 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any,
         t.add_row(plain(s.name), w.count(s.deals), rate,
                   f"{w.number(s.low * 24, 2)}–{w.number(s.high * 24, 2)}", prof or "—",
                   dist_text(s.value, "amt", w),
-                  plain(w.how(s.how) + ("; " + "; ".join(w.say(x) for x in s.warnings)
+                  plain(w.how(s) + ("; " + "; ".join(w.say(x) for x in s.warnings)
                                         if s.warnings else "")))
     console.print(t)
     t = Table(title=_("Outcome shares and delays per stage"), title_justify="left")
@@ -220,8 +217,10 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any,
             share = "—" if rt.key[0] == "sla" else w.share(rt.share) + (
                 " " + kept if sf.mature < MIN_DEALS else "")
             ci = "" if rt.key[0] == "sla" else f"{w.share(rt.low)}–{w.share(rt.high)}"
-            new = "" if rt.outcome is not None or rt.key == ("stay",) else " " + _("(new)")
-            t.add_row(name if first else "", plain(w.route(rt.label) + new),
+            new = ("" if rt.outcome is not None or rt.key in (("stay",), ("sla",))
+                   else " " + _("(new)"))  # the SLA is the stage's own, never a new route
+            label = _("sla timeout (not a share)") if rt.key[0] == "sla" else w.route(rt.label)
+            t.add_row(name if first else "", plain(label + new),
                       w.count(rt.count), share, ci, dist_text(rt.after, "h", w),
                       _gof(rt.after, w))
             first = False
