@@ -50,6 +50,7 @@ from .. import codes
 from .. import model as m
 from ..diagnostics import Diagnostic, Severity
 from ..jsontypes import JSON, JSONObject
+from ..numfmt import counted
 from .base import ExportResult
 from .crm_common import PLACEHOLDER_RULE, blank_name, code_stem, language, lost_reasons
 
@@ -194,8 +195,9 @@ class _Pipeline:
                                + " required for this stage (Bitrix24 has no REST method for "
                                "stage-dependent required fields)")
         if stage.on_enter:
-            self.manual.append(f"{where}: add robots for {len(stage.on_enter)} on-enter "
-                               "action(s) (robots are placed in the UI)")
+            self.manual.append(f"{where}: add robots for "
+                               f"{counted(len(stage.on_enter), 'on-enter action')} "
+                               "(robots are placed in the UI)")
         if stage.sla is not None:
             calendar = self.funnel.account is not None and self.funnel.account.hours is not None
             self.manual.append(f"{where}: a robot with a {stage.sla.after.text} delay"

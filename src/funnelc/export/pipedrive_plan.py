@@ -327,7 +327,7 @@ class _Planner:
         if plan.prune:
             plan.delete_fields += others
         elif others:
-            plan.kept.append(f"{len(others)} custom field(s) not in the file")
+            plan.kept.append(f"{counted(len(others), 'custom field')} not in the file")
 
 
 def make_plan(wanted: Wanted, account: PdAccount, *, prune: bool = False) -> PdPlan:
