@@ -117,6 +117,8 @@ def test_the_zone_named_is_the_one_given(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["history", str(path), "--tz", "Europe/Berlin"])
     assert res.exit_code == 1, res.output
     assert "it does not exist in Europe/Berlin;" in _words(res.output)
+    # And the zone-less times themselves say the zone they were read in, not «--tz».
+    assert "timestamps without a time zone (read in Europe/Berlin)" in _words(res.output)
     q = load_history([str(path)], tz="Europe/Berlin").quality
     assert any("it does not exist in Europe/Berlin;" in line for line in q.summary())
     # The zone is the option's, not a finding: the JSON does not grow a key for it.

@@ -23,7 +23,7 @@ KIND_TEXT: dict[str, str] = {
     "deals_no_history": N_("deals with no stage change (their first stage only)"),
     "deals_without_lead": N_("deals with stage changes but no lead/deal record (created = "
                              "first event)"),
-    "naive_timestamps": N_("timestamps without a time zone (read in --tz)"),
+    "naive_timestamps": N_("timestamps without a time zone (read in {zone})"),
     "truncated_files": N_("files cut mid-way (what parsed was read)"),
     "broken_chains": N_("moves whose `from` stage differs from the deal's current stage "
                         "(missing events)"),
