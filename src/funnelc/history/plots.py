@@ -99,10 +99,11 @@ def conversion_plot(t: HistoryTables, tr: Translator) -> Figure:
                     color=line[0].get_color(), label="  " + _("incl. returned"))
     if hollow:
         ax.plot([], [], linestyle="none", marker="o", markerfacecolor="white", color="grey",
-                label=_("○ month not complete: its deals are still moving"))
+                label=_("month not complete: its deals are still moving"))
     ax.set_ylabel(_("conversion, %"))
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=7, frameon=False)
+    # Beside the plot, not on it: placed "best" inside, it covered the lowest pairs' lines.
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.tick_params(axis="x", labelrotation=45)
     return fig
 
