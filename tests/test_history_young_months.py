@@ -45,3 +45,34 @@ def test_the_young_month_is_marked_and_the_others_are_not(tmp_path: Path) -> Non
     page = (html / "history.html").read_text(encoding="utf-8")
     assert "Месяц со звёздочкой * не завершён" in page
     assert "месяц не завершён" in (html / "plots" / "conversion.svg").read_text(encoding="utf-8")
+
+
+def test_history_plots_speak_the_language(tmp_path: Path) -> None:
+    """Regression: the funnel-shape plot of a Ukrainian history said «Продажи · won» and
+    «3,547 (92%)», and the time-in-stage axis was ticked in powers of ten of hours."""
+    import re
+
+    from test_decomposition_verdict import generate as with_wins
+
+    def words(history: Path, name: str) -> str:
+        out = tmp_path / history.stem
+        res = CliRunner().invoke(cli, ["history", str(history), "-o", str(out), "-q",
+                                       "--lang", "uk"])
+        assert res.exit_code == 0, res.output
+        svg = (out / "plots" / f"{name}.svg").read_text(encoding="utf-8")
+        return " ".join(re.findall(r"<!-- (.*?) -->", svg))
+
+    shape = words(with_wins(tmp_path / "won.csv", ("Сайт",), (0.5, 0.5), 3000), "shape")
+    assert "· успіх" in shape and " won" not in shape, shape
+    assert re.search(r"\d\xa0\d{3} \(100%\)", shape), shape  # «3 000 (100%)»
+    # Stays of ten minutes in one stage and a month in the next: a log axis.
+    rows = ["deal_id,timestamp,stage"]
+    for i in range(40):
+        t = START + timedelta(hours=6 * i)
+        rows += [f"{i},{t.isoformat()},Заявка",
+                 f"{i},{(t + timedelta(minutes=10)).isoformat()},Договор",
+                 f"{i},{(t + timedelta(days=30, minutes=10)).isoformat()},won"]
+    spread = tmp_path / "spread.csv"
+    spread.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    ticks = words(spread, "time_in_stage")
+    assert "д." in ticks and "10^" not in ticks, ticks

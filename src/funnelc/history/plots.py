@@ -126,8 +126,12 @@ def time_plot(t: HistoryTables, tr: Translator) -> Figure:
     top = cast("float | None", df["p90_h"].max())
     low = cast("float | None", df["median_h"].min())
     if top and low and top / max(low, 1e-6) > 100:
-        ax.set_xscale("log")
-    ax.set_xlabel(_("hours in stage"))
+        from ..report.plots import log_hours_axis
+
+        log_hours_axis(ax, max(low, 1 / 60), top, tr)
+        ax.set_xlabel(_("time in stage (log scale)"))
+    else:
+        ax.set_xlabel(_("hours in stage"))
     ax.legend(fontsize=7, frameon=False)
     return fig
 
@@ -142,10 +146,17 @@ def shape_plot(t: HistoryTables, tr: Translator) -> Figure:
     y = list(range(df.height))
     colors = ["#55a868" if s == "won" else "#4c72b0" for s in df["stage"]]
     ax.barh(y, df["deals"].to_list(), color=colors)
-    ax.set_yticks(y, [_label(f"{p} · {s}", 48) for p, s in zip(df["pipeline"], df["stage"])])
+    # The analytics add the deals won as a stage `won`: the plot says it in the language,
+    # as the table does, and writes its counts in the language's digits («3 547 (92%)»).
+    def stage(s: str) -> str:
+        return tr.pgettext("stage", "won") if s == "won" else s
+
+    ax.set_yticks(y, [_label(f"{p} · {stage(s)}", 48)
+                      for p, s in zip(df["pipeline"], df["stage"])])
     ax.invert_yaxis()
     for yy, v, pc in zip(y, df["deals"].to_list(), df["pct_of_first"].to_list()):
-        ax.text(v, yy, f" {v:,} ({pc:.0f}%)", va="center", fontsize=7)
+        ax.text(v, yy, f" {tr.number(v, 0)} ({tr.number(round(pc), 0)}%)", va="center",
+                fontsize=7)
     ax.set_xlabel(_("deals that entered"))
     return fig
 

@@ -336,6 +336,16 @@ _TICKS = ((1 / 60, C_("tick", "1m")), (5 / 60, C_("tick", "5m")), (15 / 60, C_("
 """The log axis's ticks: hours and their short labels (context `tick`)."""
 
 
+def log_hours_axis(ax: Any, low: float, high: float, tr: Translator) -> None:
+    """A log x axis of hours from `low` to `high` ticked in words a client reads (`1 ч`,
+    `3 дн.`, `1 нед.`), not in powers of ten of hours."""
+    ax.set_xscale("log")
+    ax.set_xlim(low / 1.6, high * 1.6)
+    ticks = [(t, s) for t, s in _TICKS if low / 1.6 <= t <= high * 1.6]
+    ax.set_xticks([t for t, _s in ticks], [tr.pgettext("tick", s) for _t, s in ticks])
+    ax.minorticks_off()
+
+
 def time_in_stage_plot(data: ReportData) -> Figure:
     rows: list[tuple[str, str]] = []
     for s in data.result.stages:
@@ -390,11 +400,7 @@ def time_in_stage_plot(data: ReportData) -> Figure:
     ax.invert_yaxis()
     lo_v, hi_v = (min(values), max(values)) if values else (1.0, 1.0)
     if hi_v / max(lo_v, 1e-9) > 30:
-        ax.set_xscale("log")
-        ax.set_xlim(lo_v / 1.6, hi_v * 1.6)
-        ticks = [(t, s) for t, s in _TICKS if lo_v / 1.6 <= t <= hi_v * 1.6]
-        ax.set_xticks([t for t, _s in ticks], [tr.pgettext("tick", s) for _t, s in ticks])
-        ax.minorticks_off()
+        log_hours_axis(ax, lo_v, hi_v, tr)
         ax.set_xlabel(_("time in stage (log scale)"))
     else:
         ax.set_xlim(0, hi_v * 1.1)
