@@ -391,3 +391,25 @@ def test_stopping_the_server_leaves_no_worker_process(cottages: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_lang_sets_the_pages_language(cottages: Path) -> None:
+    """`serve --lang uk` on a Russian account: the page speaks Ukrainian (serve was the
+    one command without --lang)."""
+    import httpx
+
+    proc = subprocess.Popen([sys.executable, "-m", "funnelc", "serve", str(cottages), "--port",
+                             "0", "--no-browser", "--jobs", "1", "--format", "json",
+                             "--lang", "uk"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline()]
+        while lines[-1].strip() != "}":
+            lines.append(proc.stdout.readline())
+        url = json.loads("".join(lines))["url"]
+        state = httpx.get(url.rstrip("/") + "/api/state", timeout=30).json()
+        assert state["language"] == "uk" and state["labels"]["save"] == "Зберегти"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

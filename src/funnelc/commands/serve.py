@@ -10,7 +10,7 @@ import socket
 import click
 
 from .common import EXIT_CLEAN, EXIT_USAGE
-from .convention import deliver, info, output_options, to_json
+from .convention import deliver, info, lang_option, output_options, to_json
 from .output import Output, guard
 from .sim_options import stack
 
@@ -46,6 +46,7 @@ class ServeError(click.ClickException):
               help="Worker processes for simulations (default: the cores, at most 4).")
 @click.option("--exit-after", type=click.FloatRange(0, None), default=None, metavar="SECONDS",
               help="Stop serving after SECONDS (for scripts and tests; default: until Ctrl+C).")
+@lang_option()
 def serve_command(file: str, fmt: str, output_path: str | None, port: int, host: str,
                   no_browser: bool, jobs: int | None, exit_after: float | None) -> None:
     """Serve FILE as a workshop page: the text with its check and lint findings as
