@@ -207,6 +207,7 @@ def test_51_pipelines_is_fn301_on_the_51st() -> None:
     diags, _ = export_unchecked(text)
     assert codes(diags) == ["FN301"]
     assert diags[0].span is not None and diags[0].span.line == text.splitlines().index(pipes[50]) + 1
+    assert list(diags[0].notes) == ["1 pipeline too many"]  # it said «1 pipeline(s) too many»
     fifty, _ = export_unchecked(account("\n".join(pipes[:50]), "\n".join(sources[:50])))
     assert fifty == []
 

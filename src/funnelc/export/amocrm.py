@@ -42,6 +42,7 @@ from .. import codes
 from .. import model as m
 from ..diagnostics import Diagnostic, Label, Severity
 from ..names import is_blank
+from ..numfmt import counted
 from .amocrm_bundle import (
     BuiltinField,
     Bundle,
@@ -108,7 +109,7 @@ class _Builder:
         self.diagnostics.append(_error(
             codes.FN301, f"{len(pipes)} pipelines: amoCRM holds at most {MAX_PIPELINES} per account",
             self.funnel, first_over.name.span, f"pipeline {MAX_PIPELINES + 1} is over the limit",
-            notes=(f"{len(pipes) - MAX_PIPELINES} pipeline(s) too many",),
+            notes=(f"{counted(len(pipes) - MAX_PIPELINES, 'pipeline')} too many",),
             help="merge pipelines that differ only by source or product (a deal field can "
                  "tell them apart), or split the account"))
 

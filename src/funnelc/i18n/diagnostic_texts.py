@@ -617,7 +617,8 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", 'add a letter or digit to the name (STATUS_IDs use [A-Za-z0-9_-])'),
     C_("diagnostic", '{n} pipelines: amoCRM holds at most {limit} per account'),
     C_("diagnostic", 'pipeline {n} is over the limit'),
-    C_("diagnostic", '{n} pipeline(s) too many'),
+    C_("diagnostic", '{n} pipeline too many'),
+    C_("diagnostic", '{n} pipelines too many'),
     C_("diagnostic", 'merge pipelines that differ only by source or product (a deal field can tell '
        'them apart), or split the account'),
     C_("diagnostic", 'pipeline `{pipeline}` has {n} stages: amoCRM holds at most {limit}'),
