@@ -46,10 +46,6 @@ class _Fmt:
     def count(self, x: float) -> str:
         return self.tr.number(round(x), 0)
 
-    def days(self, x: float | None) -> str:
-        n = round(x or 0)
-        return self.tr.ngettext("{n} day", "{n} days", n).format(n=self.count(n))
-
     def p(self, x: float | None) -> str:
         return self.tr.sig(x, 2)
 
@@ -87,7 +83,7 @@ def finding_text(f: Finding, tr: Translator | None = None) -> str:
     fields = {"subject": placeholder(f.subject, tr), "observed": x.pct(f.observed), "where": x.where(f),
               "expected": x.pct(f.expected), "n": x.count(f.n), "p": x.p(f.p_value),
               "deals": x.deals(f), "money": money, "first": a, "last": b,
-              "alpha": tr.percent(ALPHA), "days": x.days(f.within_days)}
+              "alpha": tr.percent(ALPHA), "days": tr.duration(round(f.within_days or 0), "day")}
     if f.kind == "manager_conversion":
         text = _("{subject} converts {observed} on {where} against {expected} for the rest of "
                  "the team ({n} deals, p = {p}): {deals} short{money}.")

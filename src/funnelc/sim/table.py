@@ -122,10 +122,12 @@ def _team_table(w: _Words, result: SimResult) -> Table:
                       (_("queue max"), False), *((("", True),) if unstable else ())):
         table.add_column(col, justify="left" if left else "right")
     for t in result.teams:
-        flag = [Text(_("unstable"), style="bold red") if t.unstable else Text("")]
-        table.add_row(plain(t.team), str(t.size), f.num(t.offered_load_rho),
-                      f.est(t.utilization), f.est(t.queue_mean), f.est(t.queue_max),
-                      *(flag if unstable else []))
+        row: list[Text | str] = [plain(t.team), str(t.size), f.num(t.offered_load_rho),
+                                 f.est(t.utilization), f.est(t.queue_mean),
+                                 f.est(t.queue_max)]
+        if unstable:
+            row.append(Text(_("unstable"), style="bold red") if t.unstable else Text(""))
+        table.add_row(*row)
     return table
 
 
