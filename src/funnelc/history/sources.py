@@ -7,12 +7,14 @@ sources and pairs, family-wise 5 %); and the change of the overall rate split by
 Kitagawa's shift-share decomposition into a *mix* effect (more leads from a source that
 converts worse) and a *rate* effect (the sources themselves converting worse):
 
-    ΔR = Σ (w2 − w1)·(r1 + r2)/2  +  Σ (r2 − r1)·(w1 + w2)/2
-         mix                          rate
+    ΔR = Σ (w2 − w1)·((r1 + r2)/2 − R̄)  +  Σ (r2 − r1)·(w1 + w2)/2
+         mix                               rate
 
-with w a source's share of the pair's entries and r its conversion in each period. The
-two add up to the change exactly, source by source, so the source that moved the rate
-most is named with its part of the change.
+with w a source's share of the pair's entries, r its conversion in each period and R̄
+the mean of the pair's overall rate in the two periods (Σ (w2 − w1) = 0, so R̄ changes
+no total, only how the mix effect is shared among the sources). The two add up to the
+change exactly, source by source, so the source that moved the rate most is named with
+its part of the change.
 """
 
 from __future__ import annotations
@@ -111,6 +113,14 @@ def _kitagawa(p: str, a: str, b: str, first: str, last: str,
     k2 = sum(v[3] for v in per.values())
     r_all1 = k1 / n1 if n1 else 0.0
     r_all2 = k2 / n2 if n2 else 0.0
+    # Each source's part of the mix effect is measured from the pair's average rate:
+    # the shares add up to one in both periods, so this leaves the total unchanged,
+    # but a source only moves the rate by gaining (or losing) share while converting
+    # worse (or better) than the rest. Uncentred, the source whose share changed most
+    # carried the largest part whatever its rate: a good source losing share was named
+    # as the one "bringing worse leads", and a steady pair's change of +0.4 pp had a
+    # source "accounting for +15.6 pp" of it.
+    centre = (r_all1 + r_all2) / 2
     mix = rate = 0.0
     parts: list[tuple[str, float, float]] = []
     for s, (sn1, sk1, sn2, sk2) in per.items():
@@ -122,7 +132,7 @@ def _kitagawa(p: str, a: str, b: str, first: str, last: str,
         # the other period's rate stands in without changing the sum.
         r1v = r1 if r1 is not None else (r2 or 0.0)
         r2v = r2 if r2 is not None else (r1 or 0.0)
-        m_s = (w2 - w1) * (r1v + r2v) / 2
+        m_s = (w2 - w1) * ((r1v + r2v) / 2 - centre)
         r_s = (r2v - r1v) * (w1 + w2) / 2
         mix += m_s
         rate += r_s
