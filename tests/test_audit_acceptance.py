@@ -67,3 +67,20 @@ def test_the_mix_is_blamed_on_the_worse_source_that_grew(tmp_path: Path) -> None
     (finding,) = [f for f in data["findings"] if f["kind"] == "source_mix"]
     assert finding["subject"] == "Реклама"
     assert "«Реклама» most" in finding["text"]
+
+
+def test_a_loss_reason_spelled_two_ways_is_one_reason(tmp_path: Path) -> None:
+    """«Дорого» three times and «дорого » (lower case, a trailing space) twice are one
+    reason with five losses, written as the more frequent spelling; they were two, each
+    with part of the losses."""
+    reasons = ["Дорого", "дорого ", "Дорого", "Не отвечает", "дорого ", "Дорого"]
+    lines = ["deal_id,timestamp,stage,loss_reason"]
+    for i, reason in enumerate(reasons):
+        t = START + timedelta(days=i)
+        lines += [f"D{i},{t.isoformat()},Заявка,", f'D{i},{(t + timedelta(hours=1)).isoformat()},lost,"{reason}"']
+    path = tmp_path / "reasons.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = CliRunner().invoke(cli, ["history", str(path), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    losses = {r["reason"]: r["deals"] for r in json.loads(out.stdout)["tables"]["losses"]}
+    assert losses == {"Дорого": 5, "Не отвечает": 1}

@@ -111,6 +111,25 @@ def _complete(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.lit(None, EVENT_SCHEMA[c]).alias(c) for c in missing)
 
 
+def _one_spelling(ev: pl.DataFrame, col: str) -> pl.DataFrame:
+    """`col` with the spellings of one name that differ only in case and spaces
+    («Дорого», «дорого », «ДОРОГО») written as the most frequent of them. A CRM's list
+    of reasons typed by hand, or two exports merged, split one reason into several:
+    each then held part of its losses, and neither its share nor a change in it was
+    the reason's."""
+    if ev[col].null_count() == ev.height:
+        return ev
+    key = pl.col(col).str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
+    spellings = (ev.lazy().filter(pl.col(col).is_not_null()).group_by(col).agg(n=pl.len())
+                 .with_columns(key=key)
+                 .sort(["key", "n", col], descending=[False, True, False])
+                 .with_columns(shown=pl.col(col).first().over("key").str.strip_chars())
+                 .filter(pl.col(col) != pl.col("shown")).collect())
+    if spellings.height == 0:
+        return ev
+    return ev.with_columns(pl.col(col).replace(dict(zip(spellings[col], spellings["shown"]))))
+
+
 def normalize(frames: list[pl.DataFrame], dq: DataQuality) -> pl.DataFrame:
     """Concatenate the readers' frames, drop exact duplicates, sort each deal's events by
     time and count what that revealed (out-of-order input, broken move chains, moves
@@ -126,6 +145,7 @@ def normalize(frames: list[pl.DataFrame], dq: DataQuality) -> pl.DataFrame:
         return empty_events()
     ev = pl.concat(parts, how="vertical") if len(parts) > 1 else parts[0]
     parts.clear()
+    ev = _one_spelling(ev, "loss_reason")
     # Optional columns the inputs do not have at all are left out of the sorts and put
     # back as nulls at the end: sorting gathers every column, and a gathered column of
     # nulls a million long is allocated in full.
