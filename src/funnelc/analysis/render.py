@@ -31,6 +31,7 @@ from .exact_text import (
     stage_cells,
     stage_notes,
 )
+from .fast_table import FastTable
 from .money import ExactMoney
 
 if TYPE_CHECKING:
@@ -204,14 +205,14 @@ def analyze_text(console: Console, result: AccountExact, language: str | None = 
     for p in result.pipelines:
         console.print()
         table, legend = _pipeline_table(w, p)
-        console.print(table)
+        console.print(FastTable(table))
         for i, note in enumerate(legend, 1):
             console.print(plain(f"  {i}: {w.say(note)}"), soft_wrap=True)
         for line in pipeline_remarks(p, w.pct, w.f):
             console.print(plain("  " + line))
     if result.teams:
         console.print()
-        console.print(_teams_table(w, result))
+        console.print(FastTable(_teams_table(w, result)))
     console.print()
     _revenue(console, w, result)
     if result.money is not None:
