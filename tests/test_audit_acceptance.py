@@ -84,3 +84,29 @@ def test_a_loss_reason_spelled_two_ways_is_one_reason(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.output
     losses = {r["reason"]: r["deals"] for r in json.loads(out.stdout)["tables"]["losses"]}
     assert losses == {"Дорого": 5, "Не отвечает": 1}
+
+
+def test_money_at_stake_is_not_cut_by_missing_deal_values(tmp_path: Path) -> None:
+    """Four deals reach «Встреча» (all Анна's): one won worth 200, one won without a
+    value, two lost (100, no value). A deal there is worth 200 / 2 deals with a value =
+    100, not 200 / 4 = 50 (a missing value counted as a deal worth nothing). Борис lost
+    all four of his: 4 deals against Анна's 100 %, 400 at stake."""
+    rows = [("D1", "Анна", "200", "won"), ("D2", "Анна", "", "won"),
+            ("D3", "Анна", "100", "lost"), ("D4", "Анна", "", "lost")]
+    rows += [(f"D{i}", "Борис", "100", None) for i in range(5, 9)]
+    lines = ["deal_id,timestamp,stage,manager,value"]
+    for i, (deal, manager, value, end) in enumerate(rows):
+        t = START + timedelta(days=i)
+        lines.append(f"{deal},{t.isoformat()},Заявка,{manager},{value}")
+        stages = ["Встреча", end] if end else ["lost"]
+        for j, stage in enumerate(stages, 1):
+            lines.append(f"{deal},{(t + timedelta(hours=j)).isoformat()},{stage},{manager},{value}")
+    path = tmp_path / "values.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = CliRunner().invoke(cli, ["history", str(path), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    (boris,) = [r for r in json.loads(out.stdout)["tables"]["managers"]
+                if r["manager"] == "Борис"]
+    assert (boris["entered"], boris["reached"], boris["rest_rate"]) == (4, 0, 1.0)
+    assert boris["deals_effect"] == pytest.approx(4.0)
+    assert boris["money"] == pytest.approx(400.0)

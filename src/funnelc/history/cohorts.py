@@ -6,7 +6,8 @@ was lost. Managers, sources and loss reasons are group-bys of this one table, so
 dimension costs a group-by, not another pass over the visits.
 
 Also the money a deal in each stage is worth: the won value of the deals that entered
-it, per deal that entered it. An effect in deals times that is the effect in money.
+it, per deal that entered it with a value (deals whose value is missing are taken to be
+worth what the others are). An effect in deals times that is the effect in money.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ class Cohorts:
     before reaching it), reason (of that loss), came_back (lost, then entered a stage
     again), hours_to (from `ta` to reaching the second stage)."""
     stage_value: dict[tuple[str, str], float]
-    """(pipeline, stage) → won value per deal that entered it; absent without values."""
+    """(pipeline, stage) → won value per deal with a value that entered it; absent
+    without values."""
 
 
 def has_column(t: HistoryTables, name: str) -> bool:
@@ -123,6 +125,8 @@ def _stage_value(entries: pl.LazyFrame) -> dict[tuple[str, str], float]:
     g = entries.group_by(["pipeline", "stage"]).agg(
         n=pl.len(), valued=pl.col("value").is_not_null().sum(),
         won_value=pl.col("value").filter(pl.col("won")).fill_null(0.0).sum()).collect()
-    if not g["valued"].sum():
-        return {}
-    return {(str(p), str(s)): float(v) / n for p, s, n, _, v in g.iter_rows() if n}
+    # Per deal with a value, not per deal: a deal without one adds nothing to the won
+    # value, so dividing by every deal understated each stage's worth, and every sum
+    # at stake, by the share of deals whose value was not filled in (27 % on a history
+    # with 30 % of values missing). A stage none of whose deals has a value has no worth.
+    return {(str(p), str(s)): float(v) / k for p, s, _, k, v in g.iter_rows() if k}
