@@ -64,27 +64,64 @@ def test_graveyard_segments_and_proposal(tmp_path: Path) -> None:
     assert activity and sum(r["open_now"] for r in activity) == sum(r["open_now"] for r in ages)
     (prop,) = [r for r in tables["graveyard_proposals"] if r["stage"] == CALC]
     assert prop["next_stage"] == CONTRACT
+    # Truth: 30 % move on within 6 days; of those still there after a week, 0.03 / 0.70
+    # move on later (within the export: fewer) and 0.25 / 0.70 are lost.
+    assert prop["cold_after_days"] == 7
+    assert abs(prop["warm_conversion"] - 0.30) < 0.06 and prop["cold_conversion"] < 0.06
+    assert prop["p_value"] < 1e-6 and prop["rate_ratio"] < 0.1
     text = prop["funnel_text"]
     assert format_text(text) == text  # canonical funnel text
     loaded = load_text(text, checks=False)
     assert not [d for d in loaded.diagnostics if d.severity == "error"]
     (pipe,) = loaded.model.pipelines
     names = [s.name.value for s in pipe.stages]
-    assert names == [CALC, "Теплые", "Холодные"]
-    calc = pipe.stages[0]
+    assert names == [CALC, "Холодные"]
+    calc, cold = pipe.stages
     assert calc.sla is not None and calc.sla.after.hours == 24 * prop["cold_after_days"]
+    shares = {_target(o): o.share.value for o in cold.outcomes if o.share is not None}
+    assert abs(shares["lost Не ответил после расчета"] - 0.25 / 0.70) < 0.06
+    assert cold.stay is not None
+
+
+def _target(o: object) -> str:
+    t = o.target  # type: ignore[attr-defined]
+    return f"lost {t.reason.value}" if t.kind == "lost" else t.kind if t.kind == "won" \
+        else t.ref.stage.value
+
+
+FUNNEL = (
+    'source "Сайт" 4/day -> "Продажи"."Расчет с сайта" value 5000000\n'
+    'pipeline "Продажи" main sales {\n'
+    '  stage "Расчет с сайта" {\n    -> "Отправлен расчет" 100%\n  }\n'
+    '  stage "Отправлен расчет" {\n    -> "Заключение договора" 30%\n'
+    '    -> lost "Не ответил после расчета" 70%\n  }\n'
+    '  stage "Заключение договора" {\n    -> won 100%\n  }\n}\n')
+
+
+def test_the_proposal_pasted_into_the_funnel_checks_clean(tmp_path: Path) -> None:
+    """Pasted as the docs say — the stage's routes replaced, the cold stage after it —
+    the funnel has no error: the shares add up to 100 % (FN212 once said «add up to
+    28 %» of a proposal whose stages carried only the move forward)."""
+    path = write_history(tmp_path / "cottages.csv")
+    result = CliRunner().invoke(cli, ["history", str(path), "--format", "json"],
+                                env={"NO_COLOR": "1"})
+    (prop,) = [r for r in json.loads(result.stdout)["tables"]["graveyard_proposals"]
+               if r["stage"] == CALC]
+    body = prop["funnel_text"].split("{", 1)[1].rsplit("}", 1)[0]
+    old = ('  stage "Отправлен расчет" {\n    -> "Заключение договора" 30%\n'
+           '    -> lost "Не ответил после расчета" 70%\n  }\n')
+    pasted = FUNNEL.replace(old, body.strip("\n") + "\n")
+    loaded = load_text(pasted, "pasted.funnel")
+    errors = [d for d in loaded.diagnostics if d.severity == "error"]
+    assert not errors, [d.message for d in errors]
+    assert [s.name.value for s in loaded.model.pipelines[0].stages] == [
+        "Расчет с сайта", CALC, "Холодные", CONTRACT]
 
 
 def test_audit_lists_the_graveyard(tmp_path: Path) -> None:
     path = write_history(tmp_path / "cottages.csv")
     funnel = tmp_path / "cottages.funnel"
-    funnel.write_text(
-        'source "Сайт" 4/day -> "Продажи"."Расчет с сайта" value 5000000\n'
-        'pipeline "Продажи" main sales {\n'
-        '  stage "Расчет с сайта" {\n    -> "Отправлен расчет" 100%\n  }\n'
-        '  stage "Отправлен расчет" {\n    -> "Заключение договора" 30%\n'
-        '    -> lost "Не ответил после расчета" 70%\n  }\n'
-        '  stage "Заключение договора" {\n    -> won 100%\n  }\n}\n', encoding="utf-8")
+    funnel.write_text(FUNNEL, encoding="utf-8")
     result = CliRunner().invoke(cli, ["audit", str(funnel), str(path), "--format", "json"],
                                 env={"NO_COLOR": "1"})
     assert result.exit_code == 0, result.output

@@ -83,7 +83,9 @@ def finding_text(f: Finding, tr: Translator | None = None) -> str:
     fields = {"subject": placeholder(f.subject, tr), "observed": x.pct(f.observed), "where": x.where(f),
               "expected": x.pct(f.expected), "n": x.count(f.n), "p": x.p(f.p_value),
               "deals": x.deals(f), "money": money, "first": a, "last": b,
-              "alpha": tr.percent(ALPHA), "days": tr.duration(round(f.within_days or 0), "day")}
+              "alpha": tr.percent(ALPHA), "days": tr.duration(round(f.within_days or 0), "day"),
+              "after": tr.duration(round(f.after_days or 0), "day"),
+              "hoarded": tr.number(f.deals, 0)}
     if f.kind == "manager_conversion":
         text = _("{subject} converts {observed} on {where} against {expected} for the rest of "
                  "the team ({n} deals, p = {p}): {deals} short{money}.")
@@ -107,9 +109,10 @@ def finding_text(f: Finding, tr: Translator | None = None) -> str:
                  "came in {first}, {observed} of those that came in {last}, each counted "
                  "within {days} of entry (p = {p}, Benjamini–Hochberg at {alpha}).")
     else:
-        text = _("{where} is a graveyard: {n} deals hoard there; deals that sat long convert "
-                 "{observed} against {expected} for fresh ones. Segment it (proposal in the "
-                 "graveyard table){money}.")
+        text = _("{where} is a graveyard: {hoarded} deals hoard there. Of the {n} deals "
+                 "still there after {after}, {observed} moved on later, against {expected} of "
+                 "all that came in: old deals move on under half as often per day (p = {p}, "
+                 "Holm at {alpha}). Segment it (proposal in the graveyard table){money}.")
     return text.format(**fields)
 
 
@@ -244,6 +247,9 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
     def pv(v: object) -> str:
         return "—" if v is None else x.p(_number(v))
 
+    def ratio(v: object) -> str:
+        return "—" if v is None else tr.number(_number(v), 2)
+
     def pp(v: object) -> str:
         return x.pp(_number(v))
 
@@ -364,8 +370,9 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
     out.append(Section(
         "graveyard_segments", _("Graveyard segments"),
         _("Deals of each graveyard stage by age in the stage: of the visits that lasted at "
-          "least that long, the share that moved forward; deals there now. Open deals also "
-          "by their last recorded activity."), gs.segments,
+          "least that long, the share that moved forward later (Aalen–Johansen: a deal still "
+          "there counts for as long as it was watched, not as one that failed); deals there "
+          "now. Open deals also by their last recorded activity."), gs.segments,
         [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
          Column("segment", _("segment"), from_row=lambda r: segment_label(r, tr)),
          _c("reached", _("lasted this long"), num),
@@ -373,11 +380,16 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
          _c("open_value", _("their value"), num)]))
     out.append(Section(
         "graveyard_proposals", _("Proposed segmentation stages"),
-        _("Where old deals convert less than half as well as fresh ones: an SLA moves them to "
-          "a cold stage; paste the stages into the funnel."), gs.proposals,
+        _("Where deals that sat this long move on under half as often per day as before "
+          "(exact test on moves per deal-day, Holm at {alpha} over every cut): an SLA moves "
+          "them to a cold stage. Replace the stage's ways out with these and add the cold "
+          "stage after it: the shares are what the data shows, `stay` the deals still "
+          "there.").format(alpha=alpha), gs.proposals,
         [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
          _c("cold_after_days", _("cold after, days"), num),
-         _c("warm_conversion", _("warm"), frac), _c("cold_conversion", _("cold"), frac),
+         _c("warm_conversion", _("moved on before"), frac),
+         _c("cold_conversion", _("moved on after"), frac),
+         _c("rate_ratio", _("rate after / before"), ratio), _c("p_value", "p", pv),
          _c("funnel_text", _("funnel text"))]))
     return out
 
@@ -442,7 +454,8 @@ def finding_json(f: Finding) -> JSONObject:
             "deals_high": f.deals_high, "money": f.money, "observed": f.observed,
             "expected": f.expected, "n": f.n, "p_value": f.p_value,
             "periods": list(f.periods) if f.periods else None,
-            "within_days": f.within_days, "text": finding_text(f)}
+            "within_days": f.within_days, "after_days": f.after_days,
+            "text": finding_text(f)}
 
 
 def audit_json(a: Audit, meta: Mapping[str, object]) -> str:
@@ -452,8 +465,9 @@ def audit_json(a: Audit, meta: Mapping[str, object]) -> str:
     data["decomposition"] = [] if a.sources is None else [
         {**{k: v for k, v in r.items()}, "verdict": verdict(r)}
         for r in a.sources.decomposition.iter_rows(named=True)]
-    data["proposals"] = [{"pipeline": r["pipeline"], "stage": r["stage"],
-                          "cold_after_days": r["cold_after_days"],
-                          "funnel_text": r["funnel_text"]}
+    data["proposals"] = [{k: r[k] for k in (
+                          "pipeline", "stage", "cold_after_days", "fresh_conversion",
+                          "warm_conversion", "cold_conversion", "rate_ratio", "p_value",
+                          "reached", "funnel_text")}
                          for r in a.graveyard.proposals.iter_rows(named=True)]
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"

@@ -43,3 +43,7 @@ class Finding:
     """(first, last) months compared, for changes over time."""
     within_days: float | None = None
     """Loss-reason shifts: the follow-up both cohorts are counted over (days from entry)."""
+    after_days: float | None = None
+    """Graveyards: the age in the stage (days) after which deals move on under half as
+    often; `observed` is what the deals that reached it went on to, `expected` what all
+    the stage's deals did."""

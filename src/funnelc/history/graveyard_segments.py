@@ -4,40 +4,61 @@
 
 For each stage `analytics` calls a graveyard, its visits are split by age in the stage
 (bands of days) and its open deals also by their last recorded activity. A band's
-conversion is what happened to the visits that lasted at least that long: of them,
-the share that moved forward (a later stage or won). That is the number a consultant
-needs: «a deal that has sat 30 days here converts 2 %, one of a week 15 %». Where it
-falls below half of the fresh deals' conversion, the proposal cuts the stage: an SLA
-moves deals that old to a «cold» stage, the rest go through a «warm» one, both with
-the shares the data shows. The proposal is a funnel model rendered by the formatter,
-so it is valid funnel text to paste.
+conversion is the number a consultant needs — «of the deals that sat 30 days here, 2 %
+moved on later; of all that came in, 15 %» — estimated with the deals still there
+counted only for as long as they were watched (`competing_risks`): a graveyard's old
+bands are mostly open deals, and counting them as failures made every stage of a young
+history look like one (a reminder stage whose SLA moves every deal on at day 23 was
+"converting 0 % after a week" on deals that had not reached day 23 yet).
+
+A cut is proposed only where deals move on clearly less often per day of their age
+after it: under half the rate before it, by an exact test with Holm's correction over
+every candidate cut of every graveyard stage (family-wise 5 %). The proposal is the
+stage with an SLA sending deals that old to a «cold» stage, and the cold stage; each
+with its ways out in the shares the data shows (the moves, the losses by reason, and
+`stay` for the deals still there), so the shares add up to 100 % and the text is valid
+funnel text to paste into the pipeline (a model rendered by the formatter).
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 import polars as pl
 
 from .. import model as m
 from ..span import Span
-from .findings import Finding
+from .competing_risks import cumulative_incidence, exposure_test
+from .findings import ALPHA, Finding
+from .stats import holm
 
-__all__ = ["GraveyardSegments", "graveyard_segments", "graveyard_findings", "AGE_BANDS_DAYS"]
+__all__ = ["GraveyardSegments", "graveyard_segments", "graveyard_findings", "AGE_BANDS_DAYS",
+           "COLD_RATIO", "proposal_text"]
 
 AGE_BANDS_DAYS = (0, 7, 30, 90)
 ACTIVITY_BANDS_DAYS = (14, 60)
 COLD_RATIO = 0.5
+"""A cut is proposed where deals move on at under half the rate per day they did before."""
 
 _SEG = {"pipeline": pl.Utf8, "stage": pl.Utf8, "segment": pl.Utf8, "kind": pl.Utf8,
         "from_days": pl.Float64, "to_days": pl.Float64, "reached": pl.Int64,
-        "converted": pl.Int64, "conversion": pl.Float64, "open_now": pl.Int64, "open_value": pl.Float64}
+        "converted": pl.Int64, "conversion": pl.Float64, "open_now": pl.Int64,
+        "open_value": pl.Float64}
 _PROP = {"pipeline": pl.Utf8, "stage": pl.Utf8, "cold_after_days": pl.Float64,
-         "warm_conversion": pl.Float64, "cold_conversion": pl.Float64, "hoarded": pl.Int64,
-         "next_stage": pl.Utf8, "funnel_text": pl.Utf8}
+         "fresh_conversion": pl.Float64, "warm_conversion": pl.Float64,
+         "cold_conversion": pl.Float64, "rate_ratio": pl.Float64, "p_value": pl.Float64,
+         "reached": pl.Int64, "hoarded": pl.Int64, "next_stage": pl.Utf8,
+         "funnel_text": pl.Utf8}
 
-_NAMES = {"ru": ("Теплые", "Холодные"), "uk": ("Теплі", "Холодні"), "en": ("Warm", "Cold")}
+_NAMES = {"ru": ("Холодные", "Причина не указана"), "uk": ("Холодні", "Причину не вказано"),
+          "en": ("Cold", "No reason given")}
+
+Way = tuple[str, str | None]
+"""How a visit ended, as funnel text can say it: ("stage", name), ("won", None) or
+("lost", reason)."""
 
 
 @dataclass
@@ -46,46 +67,75 @@ class GraveyardSegments:
     proposals: pl.DataFrame
 
 
+@dataclass(frozen=True)
+class _Stage:
+    pipeline: str
+    stage: str
+    hoarded: int
+    age: np.ndarray
+    """Days in the stage: to the exit, or to the end of the data for an open visit."""
+    ways: list[Way | None]
+    forward: np.ndarray
+    next_stage: str | None
+
+
 def _band_label(lo: float, hi: float | None) -> str:
     return f"{lo:g}–{hi:g} days" if hi is not None else f"{lo:g}+ days"
+
+
+def _way(exit_: str, to_pipeline: str | None, to_stage: str | None, reason: str | None,
+         pipeline: str) -> Way | None:
+    if exit_ == "won":
+        return ("won", None)
+    if exit_ == "lost":
+        return ("lost", reason)
+    if exit_ == "stage" and to_stage is not None and to_pipeline == pipeline:
+        return ("stage", to_stage)
+    # Open, or into another pipeline (which funnel text writes as a won deal's copy,
+    # not a move): counted as still here, for as long as it was watched.
+    return None
 
 
 def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
                        data_end: datetime | None) -> GraveyardSegments:
     graves = graveyards.filter(pl.col("graveyard")).select("pipeline", "stage", "hoarded").rows()
-    seg_rows: list[dict[str, object]] = []
-    prop_rows: list[dict[str, object]] = []
     if not graves or data_end is None:
         return GraveyardSegments(pl.DataFrame(schema=_SEG), pl.DataFrame(schema=_PROP))
     end = pl.lit(data_end).cast(pl.Datetime("us", "UTC"))
+    seg_rows: list[dict[str, object]] = []
+    stages: list[_Stage] = []
     for pipe, stage, hoarded in graves:
         v = visits.filter((pl.col("pipeline") == pipe) & (pl.col("stage") == stage)).select(
-            "exit", "rank", "to_rank", "value", "last_activity", "to_stage",
-            age=((pl.coalesce([pl.col("left"), end]) - pl.col("entered"))
+            "exit", "to_pipeline", "to_stage", "reason", "value", "entry_known",
+            "last_activity", age=((pl.coalesce([pl.col("left"), end]) - pl.col("entered"))
                  .dt.total_microseconds() / 8.64e10),
             forward=(pl.col("exit") == "won")
-            | ((pl.col("exit") == "stage") & (pl.col("to_rank") > pl.col("rank"))).fill_null(False),
+            | ((pl.col("exit") == "stage") & (pl.col("to_pipeline") == pipe)
+               & (pl.col("to_rank") > pl.col("rank"))).fill_null(False),
             since=(end - pl.coalesce([pl.col("last_activity"), pl.col("entered")]))
             .dt.total_microseconds() / 8.64e10)
-        bands: list[tuple[float, float, float]] = []
+        # A visit whose entry the export did not see has no known age.
+        aged = v.filter(pl.col("entry_known"))
+        age = aged["age"].to_numpy().astype(float)
+        ways = [_way(e, tp, ts, r, pipe) for e, tp, ts, r in aged.select(
+            "exit", "to_pipeline", "to_stage", "reason").iter_rows()]
+        forward = aged["forward"].to_numpy().astype(bool)
+        marked = [("forward", w) if f else w for w, f in zip(ways, forward, strict=True)]
         for i, lo in enumerate(AGE_BANDS_DAYS):
             hi = AGE_BANDS_DAYS[i + 1] if i + 1 < len(AGE_BANDS_DAYS) else None
-            reached = v.filter(pl.col("age") >= lo)
-            conv = int(reached["forward"].sum())
-            opn = v.filter((pl.col("exit") == "open") & (pl.col("age") >= lo)
-                           & (pl.col("age") < hi if hi is not None else pl.lit(True)))
-            rate = conv / reached.height if reached.height else None
-            seg_rows.append({"pipeline": pipe, "stage": stage, "segment": _band_label(lo, hi),
-                             "kind": "age", "from_days": float(lo),
-                             "to_days": float(hi) if hi is not None else None,
-                             "reached": reached.height,
-                             "converted": conv, "conversion": rate, "open_now": opn.height,
-                             "open_value": opn["value"].sum() if opn.height else 0.0})
-            if rate is not None:
-                bands.append((float(lo), rate, float(reached.height)))
+            inc = cumulative_incidence(age, marked, since=float(lo))
+            opn = aged.filter((pl.col("exit") == "open") & (pl.col("age") >= lo)
+                              & (pl.col("age") < hi if hi is not None else pl.lit(True)))
+            seg_rows.append({
+                "pipeline": pipe, "stage": stage, "segment": _band_label(lo, hi),
+                "kind": "age", "from_days": float(lo),
+                "to_days": float(hi) if hi is not None else None, "reached": inc.at_risk,
+                "converted": int((forward & (age >= lo)).sum()),
+                "conversion": _forward(inc.shares) if inc.at_risk else None,
+                "open_now": opn.height,
+                "open_value": opn["value"].sum() if opn.height else 0.0})
         opn = v.filter(pl.col("exit") == "open")
-        known = opn["last_activity"].null_count() < opn.height
-        if known:
+        if opn["last_activity"].null_count() < opn.height:
             since = 0.0
             for upto in (*ACTIVITY_BANDS_DAYS, None):
                 sel = opn.filter((pl.col("since") >= since)
@@ -94,30 +144,58 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
                                  "segment": "last activity " + _band_label(since, upto) + " ago",
                                  "kind": "activity", "from_days": since,
                                  "to_days": float(upto) if upto is not None else None,
-                                 "reached": None,
-                                 "converted": None, "conversion": None,
+                                 "reached": None, "converted": None, "conversion": None,
                                  "open_now": sel.height,
                                  "open_value": sel["value"].sum() if sel.height else 0.0})
                 since = float(upto) if upto is not None else since
-        nxt = (v.filter(pl.col("forward") & pl.col("to_stage").is_not_null())
+        nxt = (aged.filter(pl.col("forward") & pl.col("to_stage").is_not_null()
+                           & (pl.col("to_pipeline") == pipe))
                .group_by("to_stage").len().sort(["len", "to_stage"], descending=[True, False]))
-        if not bands or nxt.height == 0:
-            continue
-        fresh = bands[0][1]
-        cut = next((lo for lo, rate, _ in bands[1:] if rate < COLD_RATIO * fresh), None)
-        if cut is None:
-            continue
-        warm = v.filter(pl.col("age") < cut)
-        cold = v.filter(pl.col("age") >= cut)
-        wc = int(warm["forward"].sum()) / warm.height if warm.height else 0.0
-        cc = int(cold["forward"].sum()) / cold.height if cold.height else 0.0
-        prop_rows.append({"pipeline": pipe, "stage": stage, "cold_after_days": cut,
-                          "warm_conversion": wc, "cold_conversion": cc, "hoarded": hoarded,
-                          "next_stage": nxt["to_stage"][0],
-                          "funnel_text": proposal_text(pipe, stage, nxt["to_stage"][0], cut,
-                                                       wc, cc)})
+        stages.append(_Stage(pipe, stage, int(hoarded), age, ways, forward,
+                             nxt["to_stage"][0] if nxt.height else None))
     return GraveyardSegments(pl.DataFrame(seg_rows, schema=_SEG, orient="row"),
-                             pl.DataFrame(prop_rows, schema=_PROP, orient="row"))
+                             pl.DataFrame(_proposals(stages), schema=_PROP, orient="row"))
+
+
+def _forward(shares: dict[Hashable, float]) -> float:
+    return sum(v for k, v in shares.items() if isinstance(k, tuple) and k[0] == "forward")
+
+
+def _proposals(stages: list[_Stage]) -> list[dict[str, object]]:
+    """One test per candidate cut (each band's lower bound past the first) of every
+    graveyard stage that has moves forward; Holm over all of them. A stage's cut is its
+    earliest rejected candidate with a rate ratio under `COLD_RATIO`."""
+    tests = [(s, exposure_test(s.age, s.forward, float(cut)))
+             for s in stages if s.next_stage is not None and s.forward.any()
+             for cut in AGE_BANDS_DAYS[1:]]
+    rejected = holm([t.p_value for _, t in tests], ALPHA)
+    chosen: dict[tuple[str, str], tuple[_Stage, float, float, float]] = {}
+    for (s, t), rej in zip(tests, rejected, strict=True):
+        key = (s.pipeline, s.stage)
+        if rej and t.ratio is not None and t.ratio < COLD_RATIO and key not in chosen:
+            chosen[key] = (s, t.cut, t.ratio, t.p_value)
+    rows: list[dict[str, object]] = []
+    for s, cut, ratio, p in chosen.values():
+        marked = [("forward", w) if f else w for w, f in zip(s.ways, s.forward, strict=True)]
+        fresh = cumulative_incidence(s.age, marked)
+        warm = cumulative_incidence(s.age, s.ways, until=cut)
+        cold = cumulative_incidence(s.age, s.ways, since=cut)
+        warm_fwd = cumulative_incidence(s.age, marked, until=cut)
+        cold_fwd = cumulative_incidence(s.age, marked, since=cut)
+        assert s.next_stage is not None
+        rows.append({
+            "pipeline": s.pipeline, "stage": s.stage, "cold_after_days": cut,
+            "fresh_conversion": _forward(fresh.shares),
+            "warm_conversion": _forward(warm_fwd.shares),
+            "cold_conversion": _forward(cold_fwd.shares), "rate_ratio": ratio, "p_value": p,
+            "reached": cold.at_risk, "hoarded": s.hoarded, "next_stage": s.next_stage,
+            "funnel_text": proposal_text(s.pipeline, s.stage, cut,
+                                         _ways(warm.shares), _ways(cold.shares))})
+    return rows
+
+
+def _ways(shares: dict[Hashable, float]) -> dict[Way, float]:
+    return {k: v for k, v in shares.items() if isinstance(k, tuple) and k[0] != "forward"}
 
 
 def _language(text: str) -> str:
@@ -126,34 +204,65 @@ def _language(text: str) -> str:
     return "ru" if any("а" <= ch.lower() <= "я" or ch in "ёЁ" for ch in text) else "en"
 
 
-def proposal_text(pipeline: str, stage: str, next_stage: str, cold_after_days: float,
-                  warm_share: float, cold_share: float) -> str:
-    """The segmentation stages as funnel text: the graveyard stage with an SLA sending
-    deals that old to the cold stage, a warm and a cold stage moving on to the next
-    stage with the shares the data shows. Built as a model and rendered by `fmt`."""
+def _tenths(shares: dict[Way, float]) -> tuple[list[tuple[Way, int]], int]:
+    """Shares as whole tenths of a percent adding up to 1000 with `stay` (largest
+    remainder), the ways that round to nothing left out: FN212 wants exactly 100 %."""
+    items = sorted(shares.items(), key=lambda kv: -kv[1])
+    stay = max(0.0, 1.0 - sum(v for _, v in items))
+    raw = [v * 1000 for _, v in items] + [stay * 1000]
+    base = [int(x) for x in raw]
+    short = 1000 - sum(base)
+    for i in sorted(range(len(raw)), key=lambda i: -(raw[i] - base[i]))[:short]:
+        base[i] += 1
+    ways = [(w, t) for (w, _), t in zip(items, base, strict=False) if t > 0]
+    return ways, base[-1]
+
+
+def proposal_text(pipeline: str, stage: str, cold_after_days: float,
+                  warm: dict[Way, float], cold: dict[Way, float]) -> str:
+    """The graveyard stage with an SLA sending deals that old to a cold stage, and the
+    cold stage: each with its ways out in the shares the data shows (`warm`: before the
+    cut; `cold`: of the deals that reached it) and `stay` for the rest. Built as a model
+    and rendered by `fmt`."""
     from ..fmt import format_model
 
     sp = Span(line=1, column=1, end_line=1, end_column=1, start=0, end=0)
-    warm_name, cold_name = _NAMES[_language(pipeline + stage)]
+    cold_name, no_reason = _NAMES[_language(pipeline + stage)]
 
     def name(value: str) -> m.Name:
         return m.Name(span=sp, value=value, quoted=True)
 
-    def to(stage_name: str, share: float | None = None) -> m.Outcome:
-        target = m.StageTarget(span=sp, ref=m.StageRef(span=sp, pipeline=None,
-                                                       stage=name(stage_name)))
-        pct = max(1, min(99, round(share * 100))) if share is not None else None
-        return m.Outcome(span=sp, target=target, share=None if pct is None else m.Share(
-            span=sp, value=pct / 100, text=f"{pct}%"))
+    def share(tenths: int) -> m.Share:
+        text = f"{tenths // 10}%" if tenths % 10 == 0 else f"{tenths / 10:.1f}%"
+        return m.Share(span=sp, value=tenths / 1000, text=text)
+
+    def target(way: Way) -> m.Target:
+        kind, what = way
+        if kind == "won":
+            return m.WonTarget(span=sp)
+        if kind == "lost":
+            return m.LostTarget(span=sp, reason=name(what or no_reason))
+        return m.StageTarget(span=sp, ref=m.StageRef(span=sp, pipeline=None,
+                                                     stage=name(what or "")))
+
+    def routes(shares: dict[Way, float]) -> tuple[tuple[m.Outcome, ...], m.Share | None]:
+        merged: dict[Way, float] = {}
+        for (kind, what), v in shares.items():
+            key: Way = (kind, (what or no_reason) if kind == "lost" else what)
+            merged[key] = merged.get(key, 0.0) + v
+        ways, stay = _tenths(merged)
+        outs = tuple(m.Outcome(span=sp, target=target(w), share=share(t)) for w, t in ways)
+        return outs, share(stay) if stay else None
 
     days = max(1, round(cold_after_days))
     sla = m.Sla(span=sp, after=m.Duration(span=sp, hours=days * 24.0, text=f"{days}d"),
                 target=m.StageTarget(span=sp, ref=m.StageRef(span=sp, pipeline=None,
                                                              stage=name(cold_name))))
+    warm_out, warm_stay = routes(warm)
+    cold_out, cold_stay = routes(cold)
     stages = (
-        m.Stage(span=sp, name=name(stage), sla=sla, outcomes=(to(warm_name),)),
-        m.Stage(span=sp, name=name(warm_name), outcomes=(to(next_stage, warm_share),)),
-        m.Stage(span=sp, name=name(cold_name), outcomes=(to(next_stage, cold_share),)),
+        m.Stage(span=sp, name=name(stage), sla=sla, outcomes=warm_out, stay=warm_stay),
+        m.Stage(span=sp, name=name(cold_name), outcomes=cold_out, stay=cold_stay),
     )
     pipe = m.Pipeline(span=sp, name=name(pipeline), stages=stages)
     return format_model(m.FunnelFile(span=sp, path="<proposal>", pipelines=(pipe,)))
@@ -167,5 +276,6 @@ def graveyard_findings(gs: GraveyardSegments, stage_value: dict[tuple[str, str],
         out.append(Finding("graveyard", r["pipeline"], r["stage"], r["next_stage"], None,
                            float(r["hoarded"]), None, None,
                            r["hoarded"] * worth if worth is not None else None,
-                           r["cold_conversion"], r["warm_conversion"], int(r["hoarded"]), None))
+                           r["cold_conversion"], r["fresh_conversion"], int(r["reached"]),
+                           r["p_value"], after_days=r["cold_after_days"]))
     return out
