@@ -110,3 +110,36 @@ def test_money_at_stake_is_not_cut_by_missing_deal_values(tmp_path: Path) -> Non
     assert (boris["entered"], boris["reached"], boris["rest_rate"]) == (4, 0, 1.0)
     assert boris["deals_effect"] == pytest.approx(4.0)
     assert boris["money"] == pytest.approx(400.0)
+
+
+def test_the_funnel_plot_centres_on_the_managers_the_audit_did_not_flag(
+        tmp_path: Path) -> None:
+    """Four managers convert 8 of 20 deals each, «Слабый» 1 of 20: the audit flags him
+    against the others' 40 % (32 of 80), and the plot's team line must be that 40 %,
+    not the 33 % (33 of 100) of a team with him in, under which the four he is compared
+    with sat on or above the upper limit."""
+    from funnelc.history.analytics import analyse
+    from funnelc.history.audit import run_audit
+    from funnelc.history.load import load_history
+    from funnelc.history.plots import funnel_plot
+    from funnelc.i18n import translator
+
+    lines = ["deal_id,timestamp,stage,manager"]
+    deal = 0
+    for manager, good in (("Анна", 8), ("Борис", 8), ("Вера", 8), ("Глеб", 8),
+                          ("Слабый", 1)):
+        for i in range(20):
+            deal += 1
+            t = START + timedelta(hours=3 * deal)
+            nxt = "Встреча" if i < good else "lost"
+            lines += [f"D{deal},{t.isoformat()},Заявка,{manager}",
+                      f"D{deal},{(t + timedelta(hours=1)).isoformat()},{nxt},{manager}"]
+    path = tmp_path / "team.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    audit = run_audit(analyse(load_history([str(path)])))
+    assert audit.managers is not None
+    flagged = audit.managers.filter("flagged")["manager"].to_list()
+    assert flagged == ["Слабый"]
+    ax = funnel_plot(audit, translator("en")).axes[0]
+    team = next(line for line in ax.get_lines() if line.get_label() == "team")
+    assert list(team.get_ydata()) == pytest.approx([40.0, 40.0])

@@ -188,8 +188,9 @@ def backlog_plot(t: HistoryTables, tr: Translator) -> Figure:
 
 def funnel_plot(a: Audit, tr: Translator) -> Figure:
     """Conversion against volume per manager, one panel per stage pair (the busiest
-    first), with the team's rate and its 95 % control limits: a manager outside the
-    funnel differs by more than chance at his volume (Spiegelhalter's funnel plot)."""
+    first), with the team's rate (of the managers the audit did not flag) and its 95 %
+    control limits: a manager outside the funnel differs by more than chance at his
+    volume (Spiegelhalter's funnel plot)."""
     _ = tr.gettext
     from .stats import funnel_limits
 
@@ -201,12 +202,18 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
              .head(MAX_PANELS).rows())
     fig = _fig(9, 3.2 * len(pairs))
     axes = fig.subplots(len(pairs), 1, squeeze=False)
-    for ax, (p, f, to, total) in zip(axes[:, 0], pairs):
+    for ax, (p, f, to, _entered) in zip(axes[:, 0], pairs):
         sel = df.filter((pl.col("pipeline") == p) & (pl.col("from_stage") == f)
                         & (pl.col("to_stage") == to))
         ns = sel["entered"].to_list()
         rates = [100 * (r or 0.0) for r in sel["rate"].to_list()]
-        p0 = float(sel["reached"].sum()) / total if total else 0.0
+        # The norm the audit compared with: the managers it did not flag (a flagged
+        # one is left out of everyone's rest). Drawn with him in, the line and its
+        # limits sank, and every other manager sat above the upper limit, looking as
+        # different as the one the audit named.
+        norm = sel.filter(~pl.col("flagged")) if not sel["flagged"].all() else sel
+        n0 = float(norm["entered"].sum())
+        p0 = float(norm["reached"].sum()) / n0 if n0 else 0.0
         top = max(ns) if ns else 1
         grid = [1 + (top * 1.1 - 1) * i / 60 for i in range(61)]
         lims = [funnel_limits(p0, n) for n in grid]
