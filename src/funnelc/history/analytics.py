@@ -23,7 +23,8 @@ __all__ = ["HistoryTables", "analyse", "GRAVEYARD_MIN_DAYS", "month_of"]
 
 GRAVEYARD_MIN_DAYS = 14.0
 """A deal still in a stage counts as hoarded when it has been there longer than the
-stage's 95th percentile of completed visits and at least this many days."""
+stage's 95th percentile of completed visits, than its SLA when the funnel gives one
+(`order.FunnelRoutes.sla_hours`), and at least this many days."""
 GRAVEYARD_MIN_SHARE = 0.05
 GRAVEYARD_MIN_DEALS = 5
 """A stage is a graveyard when its hoarded deals are at least 5 and at least 5 % of the
@@ -339,7 +340,15 @@ def _graveyards(vis: pl.DataFrame, v: Visits) -> pl.DataFrame:
          .join(opn.group_by(["pipeline", "stage"]).agg(open=pl.len(),
                                                        age_median_h=pl.col("age_h").median()),
                on=["pipeline", "stage"], how="left"))
-    limit = pl.max_horizontal(pl.col("p95_h").fill_null(0.0), pl.lit(GRAVEYARD_MIN_DAYS * 24))
+    # A stage's SLA, when the funnel gives one: deals younger than it wait for it by
+    # design. The visits that ended are the short ones in a young history, so their 95th
+    # percentile alone called a reminder stage's deals hoarded before their SLA was due.
+    sla = pl.DataFrame([(p, s, h) for (p, s), h in (v.routes.sla_hours if v.routes else {}).items()],
+                       schema={"pipeline": pl.Utf8, "stage": pl.Utf8, "sla_h": pl.Float64},
+                       orient="row")
+    g = g.join(sla, on=["pipeline", "stage"], how="left")
+    limit = pl.max_horizontal(pl.col("p95_h").fill_null(0.0), pl.col("sla_h").fill_null(0.0),
+                              pl.lit(GRAVEYARD_MIN_DAYS * 24))
     stale = opn.join(g.select("pipeline", "stage", limit=limit), on=["pipeline", "stage"]).filter(
         pl.col("age_h") > pl.col("limit")).group_by(["pipeline", "stage"]).agg(hoarded=pl.len())
     g = g.join(stale, on=["pipeline", "stage"], how="left").with_columns(

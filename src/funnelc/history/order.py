@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from .. import model as m
@@ -42,6 +42,10 @@ class FunnelRoutes:
     """Pipeline → its stages in the order the file declares them."""
     declared: frozenset[Move]
     """Every stage-to-stage move a route of the file declares (any direction)."""
+    sla_hours: dict[tuple[str, str], float] = field(default_factory=dict)
+    """(pipeline, stage) → its `sla`, in hours: a deal younger than that is waiting for
+    it by design (a reminder stage), not hoarded. Counted on the clock, a lower bound
+    when the SLA counts working hours."""
 
     def steps(self, pipeline: str, frm: str, to: str) -> int | None:
         """Fewest declared moves from `frm` to `to` within the pipeline, None when the
@@ -90,7 +94,9 @@ def funnel_routes(funnel: m.FunnelFile) -> FunnelRoutes:
                 declared.add((*f.key, *r.stage))
             if r.copy_to is not None:
                 declared.add((*f.key, *r.copy_to))
-    return FunnelRoutes(order, frozenset(declared))
+    sla = {(p.name.value, s.name.value): s.sla.after.hours
+           for p in funnel.pipelines for s in p.stages if s.sla is not None}
+    return FunnelRoutes(order, frozenset(declared), sla)
 
 
 def infer_order(stages: Iterable[tuple[str, str, float, int]],
