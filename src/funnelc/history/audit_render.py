@@ -360,11 +360,14 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
           "and in the last month old enough, each loss counted within the same days of the "
           "deal's entry (so a history that starts empty, or stops before the slow losses, "
           "does not fake a change); flagged by Benjamini–Hochberg at a {alpha} false "
-          "discovery rate over all reasons.").format(alpha=alpha), lt.shifts,
+          "discovery rate over all reasons when the reason's share of the losses and its "
+          "rate per deal that came in both moved the same way (a reason that only gave way "
+          "to one that grew keeps its rate).").format(alpha=alpha), lt.shifts,
         [_c("pipeline", _("pipeline")), _w("reason", _("reason"), name),
          _c("first", _("first")), _c("within_days", _("within, days"), num),
          _c("share_first", _("then"), frac), _c("last", _("last")),
          _c("share_last", _("now"), frac), _c("p_value", "p", pv),
+         _c("rate_first", _("of deals then"), frac), _c("rate_last", _("of deals now"), frac),
          _c("flagged", _("changed"), flag)]))
     gs = a.graveyard
     out.append(Section(

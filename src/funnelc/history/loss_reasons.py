@@ -3,7 +3,8 @@
 catch-all one («Прочее», «Другое», «Інше», «Other») as a data-quality finding (seed
 003: reasons must be filled in to tell marketing's junk from sales' mistakes); and the
 reasons whose share of losses changed, with the Benjamini–Hochberg correction over all
-reasons (false discovery rate 5 %).
+reasons (false discovery rate 5 %), when their rate per deal that came in changed the same
+way too: a reason that only gave way to another one that grew is not a finding.
 
 A change is read by cohort, not by the month of the loss: the deals that came into the
 pipeline in its first month against those of the last month old enough, each loss counted
@@ -48,7 +49,9 @@ _SHIFTS = {"pipeline": pl.Utf8, "reason": pl.Utf8, "first": pl.Utf8, "last": pl.
            "within_days": pl.Float64, "losses_first": pl.Int64, "share_first": pl.Float64,
            "losses_last": pl.Int64, "share_last": pl.Float64, "diff": pl.Float64,
            "diff_low": pl.Float64,
-           "diff_high": pl.Float64, "p_value": pl.Float64, "flagged": pl.Boolean}
+           "diff_high": pl.Float64, "p_value": pl.Float64, "deals_first": pl.Int64,
+           "rate_first": pl.Float64, "deals_last": pl.Int64, "rate_last": pl.Float64,
+           "rate_p_value": pl.Float64, "flagged": pl.Boolean}
 
 
 @dataclass
@@ -126,13 +129,19 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None)
         .with_columns(flagged=(pl.col("share") >= MISSING_SHARE)
                       & (pl.col("no_reason") + pl.col("catch_all") >= MISSING_MIN))
         .sort("pipeline").collect().select(list(_MISSING)))
-    return LossTables(by, missing, _shifts(lost, data_end))
+    cohorts = {(p, m): n for p, m, n in entry.filter(pl.col("entry").is_not_null())
+               .group_by("pipeline", cohort=month_of("entry", tz)).agg(n=pl.len())
+               .collect().iter_rows()}
+    return LossTables(by, missing, _shifts(lost, data_end, cohorts))
 
 
-def _shifts(lost: pl.DataFrame, data_end: datetime | None) -> pl.DataFrame:
-    """The first cohort against the last one old enough (module docstring), per pipeline."""
+def _shifts(lost: pl.DataFrame, data_end: datetime | None,
+            cohorts: dict[tuple[str, str], int]) -> pl.DataFrame:
+    """The first cohort against the last one old enough (module docstring), per pipeline.
+    `cohorts`: deals that came into each pipeline in each month (entry seen)."""
     rows: list[dict[str, object]] = []
     pvals: list[float] = []
+    rate_pvals: list[float] = []
     known = lost.filter(pl.col("entry").is_not_null() & pl.col("left").is_not_null())
     for (p,), grp in known.group_by(["pipeline"], maintain_order=True):
         end = data_end or grp["left"].max()
@@ -155,20 +164,34 @@ def _shifts(lost: pl.DataFrame, data_end: datetime | None) -> pl.DataFrame:
         ca = dict(a.group_by("reason").len().iter_rows())
         cb = dict(b.group_by("reason").len().iter_rows())
         na, nb = a.height, b.height
+        da, db = cohorts.get((p, first), na), cohorts.get((p, last), nb)
         for reason in sorted(set(ca) | set(cb)):
             ka, kb = ca.get(reason, 0), cb.get(reason, 0)
             d, lo, hi = newcombe(kb, nb, ka, na)
             pv = two_proportion_p(kb, nb, ka, na)
             pvals.append(pv)
+            rate_pvals.append(two_proportion_p(kb, db, ka, da))
             rows.append({"pipeline": p, "reason": reason, "first": first, "last": last,
                          "within_days": within.total_seconds() / 86400,
                          "losses_first": ka, "share_first": ka / na if na else None,
                          "losses_last": kb, "share_last": kb / nb if nb else None,
                          "diff": d, "diff_low": lo, "diff_high": hi, "p_value": pv,
-                         "flagged": False})
-    for r, rej in zip(rows, benjamini_hochberg(pvals, ALPHA)):
-        r["flagged"] = rej
+                         "deals_first": da, "rate_first": ka / da if da else None,
+                         "deals_last": db, "rate_last": kb / db if db else None,
+                         "rate_p_value": rate_pvals[-1], "flagged": False})
+    # A change of a share of losses is also a change of the other reasons' shares: when
+    # one reason grows, the rest "fall" with as many losses as before. A reason is flagged
+    # only when its share of the losses and its rate per deal that came in both moved,
+    # the same way (an intersection-union test: each at the false discovery rate).
+    for r, by_share, by_rate in zip(rows, benjamini_hochberg(pvals, ALPHA),
+                                    benjamini_hochberg(rate_pvals, ALPHA), strict=True):
+        rate_moved = _number(r["rate_last"]) - _number(r["rate_first"])
+        r["flagged"] = by_share and by_rate and rate_moved * _number(r["diff"]) > 0
     return pl.DataFrame(rows, schema=_SHIFTS, orient="row")
+
+
+def _number(v: object) -> float:
+    return float(v) if isinstance(v, (int, float)) else 0.0
 
 
 def loss_findings(lt: LossTables) -> list[Finding]:
