@@ -26,6 +26,11 @@ START = datetime(2024, 1, 1, tzinfo=UTC)
 FAST, SLOW = "Не отвечает", "Не определился"
 
 
+def _row(deal: int, entered: datetime, days: float, stage: str, reason: str = "") -> str:
+    """A CSV row of deal `deal` moving to `stage` `days` after it came in."""
+    return f"D{deal},{(entered + timedelta(days=days)).isoformat()},Продажи,{stage},{reason}"
+
+
 def generate(seed: int, path: Path, slow_share_after: float | None = None) -> Path:
     """4,000 deals over 150 days from an empty start; 60 % are lost, half of them fast
     (1–3 days after entry), half slow (20–40 days). With `slow_share_after`, the deals
@@ -42,11 +47,9 @@ def generate(seed: int, path: Path, slow_share_after: float | None = None) -> Pa
         slow = 0.5 if slow_share_after is None or t < START + timedelta(days=75) \
             else slow_share_after
         if rng.random() < slow:
-            lines.append(f"D{i},{(t + timedelta(days=rng.uniform(20, 40))).isoformat()},"
-                         f"Продажи,lost,{SLOW}")
+            lines.append(_row(i, t, rng.uniform(20, 40), "lost", SLOW))
         else:
-            lines.append(f"D{i},{(t + timedelta(days=rng.uniform(1, 3))).isoformat()},"
-                         f"Продажи,lost,{FAST}")
+            lines.append(_row(i, t, rng.uniform(1, 3), "lost", FAST))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -109,17 +112,13 @@ def generate_new_reason(seed: int, path: Path) -> Path:
         u, late = rng.random(), t >= START + timedelta(days=75)
         if u >= 0.6:
             if late and rng.random() < 0.6:
-                lines.append(f"D{i},{(t + timedelta(days=rng.uniform(1, 3))).isoformat()},"
-                             f"Продажи,lost,{PRICE}")
+                lines.append(_row(i, t, rng.uniform(1, 3), "lost", PRICE))
             else:
-                lines.append(f"D{i},{(t + timedelta(days=rng.uniform(1, 10))).isoformat()},"
-                             f"Продажи,Договор,")
+                lines.append(_row(i, t, rng.uniform(1, 10), "Договор"))
         elif u < 0.3:
-            lines.append(f"D{i},{(t + timedelta(days=rng.uniform(20, 40))).isoformat()},"
-                         f"Продажи,lost,{SLOW}")
+            lines.append(_row(i, t, rng.uniform(20, 40), "lost", SLOW))
         else:
-            lines.append(f"D{i},{(t + timedelta(days=rng.uniform(1, 3))).isoformat()},"
-                         f"Продажи,lost,{FAST}")
+            lines.append(_row(i, t, rng.uniform(1, 3), "lost", FAST))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
