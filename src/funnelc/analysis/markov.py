@@ -159,12 +159,15 @@ class _Factor:
     along (each row is updated by the steps k in ascending order, from rows already
     final), so the figures are the same to the bit."""
 
-    __slots__ = ("lower", "upper", "pivots", "order", "pos")
+    __slots__ = ("lower", "lower_rows", "upper", "pivots", "order", "pos")
 
     def __init__(self, lower: list[list[tuple[int, float]]],
                  upper: list[list[tuple[int, float]]], pivots: list[float],
                  order: list[int] | None = None, pos: list[int] | None = None) -> None:
         self.lower = lower
+        """Per step k: (row r, −a_rk / pivot_k), the multiplier negated as every right-
+        hand side uses it (b_r + (−f)·b_k, what `_axpy(b_r, −f, b_k)` computed)."""
+        self.lower_rows = [[r for r, _ in mult] for mult in lower]
         self.upper = upper
         self.pivots = pivots
         self.order = order
@@ -177,12 +180,14 @@ def _factor(rows: list[dict[int, float]]) -> _Factor | None:
     not positive (see `_solve_block`)."""
     size = len(rows)
     rows = [dict(r) for r in rows]
-    # Which rows hold each column, kept up to date under fill-in, so a step touches only
-    # the rows it changes (a copy ring makes one component of thousands of stages).
+    # Which rows below the diagonal hold each column, kept up to date under fill-in, so
+    # a step touches only the rows it changes (a copy ring makes one component of
+    # thousands of stages). Rows above it keep their entries (U) and are never visited.
     cols: list[set[int]] = [set() for _ in range(size)]
     for r, row in enumerate(rows):
         for j in row:
-            cols[j].add(r)
+            if j < r:
+                cols[j].add(r)
     lower: list[list[tuple[int, float]]] = []
     uppers: list[list[tuple[int, float]]] = []
     pivots: list[float] = []
@@ -194,8 +199,6 @@ def _factor(rows: list[dict[int, float]]) -> _Factor | None:
         upper = [(j, v) for j, v in prow.items() if j > k]
         mult: list[tuple[int, float]] = []
         for r in cols[k]:
-            if r <= k:
-                continue
             row = rows[r]
             a = row.pop(k, 0.0)
             if not a:
@@ -206,8 +209,9 @@ def _factor(rows: list[dict[int, float]]) -> _Factor | None:
                     row[j] -= f * v
                 else:
                     row[j] = -f * v
-                    cols[j].add(r)
-            mult.append((r, f))
+                    if j < r:
+                        cols[j].add(r)
+            mult.append((r, -f))
         lower.append(mult)
         uppers.append(upper)  # row k is final once step k starts: U's row k
         pivots.append(pivot)
@@ -239,6 +243,13 @@ def _substitute(fac: _Factor, rhs: list[Vector]) -> list[Vector]:
 
 
 def _substitute_in_order(fac: _Factor, rhs: list[Vector]) -> list[Vector]:
+    labels: dict[Hashable, int] = {}
+    for vec in rhs:
+        for lab in vec:
+            if lab not in labels:
+                labels[lab] = len(labels)
+    if len(labels) >= 3:
+        return _substitute_columns(fac, rhs, labels)
     b = [dict(v) for v in rhs]
     for k, mult in enumerate(fac.lower):
         if not mult:
@@ -246,9 +257,8 @@ def _substitute_in_order(fac: _Factor, rhs: list[Vector]) -> list[Vector]:
         items = [(lab, v) for lab, v in b[k].items() if v]
         if not items:
             continue
-        for r, f in mult:
+        for r, nf in mult:
             dst = b[r]
-            nf = -f
             for lab, v in items:
                 dst[lab] = dst.get(lab, 0.0) + nf * v
     size = len(b)
@@ -256,6 +266,64 @@ def _substitute_in_order(fac: _Factor, rhs: list[Vector]) -> list[Vector]:
     pivots = fac.pivots
     for k in range(size - 1, -1, -1):
         acc = b[k]
+        for j, v in fac.upper[k]:
+            xj = x[j]
+            if xj:
+                nv = -v
+                for lab, val in xj.items():
+                    if val:
+                        acc[lab] = acc.get(lab, 0.0) + nv * val
+        pivot = pivots[k]
+        x[k] = {lab: val / pivot for lab, val in acc.items() if val}
+    return x
+
+
+def _substitute_columns(fac: _Factor, rhs: list[Vector], labels: dict[Hashable, int]
+                        ) -> list[Vector]:
+    """`_substitute_in_order` with each label's column in a list of floats: a deal's fate
+    has a handful of labels (won, stuck, each lost reason) and the dicts' lookups were
+    most of the fate solve. Each value gets the dict version's operations in the same
+    order (a missing entry is the 0.0 `dict.get` gives), and each row's labels keep the
+    order in which that version would have inserted them (a bit set per row says which it
+    holds), so the vectors come out equal to the bit and in the same key order."""
+    size = len(rhs)
+    names = list(labels)
+    cols = [[0.0] * size for _ in names]
+    orders: list[list[int]] = []
+    masks: list[int] = []
+    for r, vec in enumerate(rhs):
+        ids: list[int] = []
+        mask = 0
+        for lab, val in vec.items():
+            i = labels[lab]
+            cols[i][r] = val
+            ids.append(i)
+            mask |= 1 << i
+        orders.append(ids)
+        masks.append(mask)
+    for k, mult in enumerate(fac.lower):
+        if not mult:
+            continue
+        nonzero = [i for i in orders[k] if cols[i][k]]
+        if not nonzero:
+            continue
+        nz_mask = 0
+        for i in nonzero:
+            nz_mask |= 1 << i
+        for r in fac.lower_rows[k]:
+            new = nz_mask & ~masks[r]
+            if new:
+                masks[r] |= new
+                orders[r].extend(i for i in nonzero if new >> i & 1)
+        for i in nonzero:
+            col = cols[i]
+            v = col[k]
+            for r, nf in mult:
+                col[r] = col[r] + nf * v
+    x: list[Vector] = [{} for _ in range(size)]
+    pivots = fac.pivots
+    for k in range(size - 1, -1, -1):
+        acc = {names[i]: cols[i][k] for i in orders[k]}
         for j, v in fac.upper[k]:
             xj = x[j]
             if xj:
@@ -283,8 +351,8 @@ def _substitute_scalar(fac: _Factor, rhs: list[float]) -> list[float]:
         v = b[k]
         if not v:
             continue
-        for r, f in mult:
-            b[r] = b[r] + (-f) * v
+        for r, nf in mult:
+            b[r] = b[r] + nf * v
     size = len(b)
     x = [0.0] * size
     pivots = fac.pivots
@@ -579,14 +647,19 @@ def account_chain(funnel: m.FunnelFile, month: str | None = None,
     wins_rhs: list[Vector] = [{WON: w} if w > 0 else {} for w in g.won_final]
     with_copies = g.merged(g.deal, g.copy)
     comps: list[list[int]] | None = None
+    deal_comps: list[list[int]] | None = None
     # Blocks eliminated once per call and replayed by the other solve of the same
     # direction wherever copies leave them alone (every pipeline a copy does not loop
     # through): 0.1 s of 0.15 s was eliminating the same blocks twice.
     backward: _Factors = {}
     forward: _Factors = {}
     if any(g.copy):
-        fate = solve_backward(n, g.deal, g.rhs, {LOOP: 1.0}, factors=backward)
-        wins = solve_backward(n, with_copies, wins_rhs, {WON: math.inf}, factors=backward)
+        # One Tarjan pass per graph: the wins and the arrivals read the same one.
+        deal_comps = _tarjan(n, g.deal)
+        comps = _tarjan(n, with_copies)
+        fate = solve_backward(n, g.deal, g.rhs, {LOOP: 1.0}, deal_comps, factors=backward)
+        wins = solve_backward(n, with_copies, wins_rhs, {WON: math.inf}, comps,
+                              factors=backward)
     else:
         # Without copies both solves read the same graph: one elimination, the wins as
         # one more right-hand column (columns never mix, so each is what its own solve
@@ -630,9 +703,13 @@ def account_chain(funnel: m.FunnelFile, month: str | None = None,
         entries[pipe] = (dist, assumed, total)
     # Visits per lead entering: copies into the same pipeline are part of its own flow.
     same_pipe = g.merged(g.deal, g.copy, keep=lambda i, j: g.keys[i][0] == g.keys[j][0])
-    visits = solve_forward(n, same_pipe, entry_gamma,
-                           comps if comps is not None and same_pipe == with_copies else None,
-                           factors=forward)
+    if same_pipe == with_copies:
+        same_comps = comps
+    elif deal_comps is not None and same_pipe == g.deal:  # no copy within a pipeline
+        same_comps = deal_comps
+    else:
+        same_comps = None
+    visits = solve_forward(n, same_pipe, entry_gamma, same_comps, factors=forward)
 
     stages: dict[StageKey, StageChain] = {}
     for i, key in enumerate(g.keys):
