@@ -146,20 +146,32 @@ def _key(funnel: m.FunnelFile, ref: m.StageRef, home: m.Pipeline) -> StageKey | 
 def _route(funnel: m.FunnelFile, target: m.Target, home: m.Pipeline, share: float,
            after: m.Dist | None, copy: m.Copy | None, via: str, node: m.Node) -> Route | None:
     copy_key = _key(funnel, copy.ref, home) if copy is not None else None
-    if isinstance(target, m.WonTarget):
-        return Route("won", share, after=after, copy_to=copy_key, via=via, node=node)  # type: ignore[arg-type]
-    if isinstance(target, m.LostTarget):
-        return Route("lost", share, reason=target.reason.value, after=after, copy_to=copy_key,
-                     via=via, node=node)  # type: ignore[arg-type]
-    key = _key(funnel, target.ref, home)
+    # Positional arguments, kind read off the target: a route per outcome of every stage
+    # (build_flows runs inside account_chain, on every `check`).
+    kind = target.kind
+    if kind == "won":
+        return Route("won", share, None, None, after, copy_key, via, node)  # type: ignore[arg-type]
+    if kind == "lost":
+        return Route("lost", share, None, target.reason.value,  # type: ignore[union-attr]
+                     after, copy_key, via, node)  # type: ignore[arg-type]
+    key = _key(funnel, target.ref, home)  # type: ignore[union-attr]
     if key is None:
         return None
-    return Route("stage", share, stage=key, after=after, copy_to=copy_key, via=via, node=node)  # type: ignore[arg-type]
+    return Route("stage", share, key, None, after, copy_key, via, node)  # type: ignore[arg-type]
+
+
+# The SLA's delay as a distribution, made without validation: its fields are the SLA
+# duration's own, already the types a `Quantity` and a `Dist` hold (`trusted_constructor`
+# makes the object validation would); a stay share with an SLA makes one per stage.
+_trusted_quantity = m.trusted_constructor(m.Quantity)
+_trusted_dist = m.trusted_constructor(m.Dist)
 
 
 def _sla_dist(sla: m.Sla) -> m.Dist:
-    q = m.Quantity(span=sla.after.span, kind="duration", value=sla.after.hours, text=sla.after.text)
-    return m.Dist(span=sla.after.span, kind="fixed", args=(q,), bare=True)
+    after = sla.after
+    q = _trusted_quantity(span=after.span, kind="duration", value=float(after.hours),
+                          text=after.text)
+    return _trusted_dist(span=after.span, kind="fixed", args=(q,), bare=True)
 
 
 def stage_routes(funnel: m.FunnelFile, pipeline: m.Pipeline, stage: m.Stage) -> list[Route]:
