@@ -669,6 +669,8 @@ class _PerCall:
         self.acct_hours = acct_hours
         self.intervals = weekly_intervals(acct_hours) if acct_hours is not None else None
         self.reasons: dict[tuple[object, ...], tuple[tuple[str, ...], Applicability]] = {}
+        self.work: dict[StageKey, float] = {}
+        """`_work_mean` of the stages the team loads were summed over."""
         self.sla_notes: dict[tuple[str, str], Note] = {}
 
     def sla_note(self, text: str, wall: float) -> Note:
@@ -694,11 +696,12 @@ def analyze_account(funnel: m.FunnelFile, month: str | None = None,
     # Work each team is asked for, and how many stages share it.
     team_stages: dict[str, list[StageKey]] = {}
     busy: dict[str, float] = {}
+    shared = _PerCall(acct_hours)
     for key, flow in chain.flows.stages.items():
         owner = flow.stage.owner
         if owner is None or funnel.team(owner.value) is None:
             continue
-        wm = _work_mean(flow.stage)
+        wm = shared.work[key] = _work_mean(flow.stage)
         if wm <= 0:
             continue
         team_stages.setdefault(owner.value, []).append(key)
@@ -733,7 +736,6 @@ def analyze_account(funnel: m.FunnelFile, month: str | None = None,
                                b, load24, week, load, stable, notes))
 
     pipelines: list[PipelineExact] = []
-    shared = _PerCall(acct_hours)
     for pc in chain.pipelines:
         stages: list[StageExact] = []
         for sc in pc.stages:
@@ -834,7 +836,9 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
     ab = sc.absorption
     owner = stage.owner.value if stage.owner is not None else None
     team = funnel.team(owner) if owner is not None else None
-    work = _work_mean(stage)
+    work = shared.work.get(sc.key)
+    if work is None:
+        work = _work_mean(stage)
     rt = _route_times(stage, routes)
     stuck = sc.stuck_share
 

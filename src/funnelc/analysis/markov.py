@@ -198,20 +198,37 @@ def _factor(rows: list[dict[int, float]]) -> _Factor | None:
             return None
         upper = [(j, v) for j, v in prow.items() if j > k]
         mult: list[tuple[int, float]] = []
-        for r in cols[k]:
-            row = rows[r]
-            a = row.pop(k, 0.0)
-            if not a:
-                continue
-            f = a / pivot
-            for j, v in upper:
-                if j in row:
-                    row[j] -= f * v
+        if len(upper) == 1:  # a chain's step (one way on): the same updates, unrolled
+            ((j1, v1),) = upper
+            below_j1 = cols[j1]
+            for r in cols[k]:
+                row = rows[r]
+                a = row.pop(k, 0.0)
+                if not a:
+                    continue
+                f = a / pivot
+                if j1 in row:
+                    row[j1] -= f * v1
                 else:
-                    row[j] = -f * v
-                    if j < r:
-                        cols[j].add(r)
-            mult.append((r, -f))
+                    row[j1] = -f * v1
+                    if j1 < r:
+                        below_j1.add(r)
+                mult.append((r, -f))
+        else:
+            for r in cols[k]:
+                row = rows[r]
+                a = row.pop(k, 0.0)
+                if not a:
+                    continue
+                f = a / pivot
+                for j, v in upper:
+                    if j in row:
+                        row[j] -= f * v
+                    else:
+                        row[j] = -f * v
+                        if j < r:
+                            cols[j].add(r)
+                mult.append((r, -f))
         lower.append(mult)
         uppers.append(upper)  # row k is final once step k starts: U's row k
         pivots.append(pivot)
@@ -560,7 +577,7 @@ def _absorption(vec: Mapping[Hashable, float]) -> Absorption:
     for k, v in vec.items():
         if isinstance(k, tuple) and k[0] == "lost":
             lost[k[1]] = lost.get(k[1], 0.0) + v
-    return Absorption(vec.get(WON, 0.0), lost, vec.get(STUCK, 0.0), vec.get(LOOP, 0.0))
+    return _make_absorption(vec.get(WON, 0.0), lost, vec.get(STUCK, 0.0), vec.get(LOOP, 0.0))
 
 
 class _Graph:
@@ -584,51 +601,71 @@ class _Graph:
             self._add_stage(flows, i, flows.stages[key].routes)
 
     def _add_stage(self, flows: Flows, i: int, routes: Iterable[Route]) -> None:
+        # Locals rather than attribute lookups (a stage of every pipeline, every check);
+        # the shares are summed in the same order as ever.
         pipeline = self.keys[i][0]
-        total = 0.0
+        idx = self.idx
+        deal, copy, rhs, lost_share = self.deal[i], self.copy[i], self.rhs[i], self.lost_share[i]
+        total = stuck = won_share = won_final = 0.0
         for r in routes:
-            total += r.share
-            if r.share <= 0.0:
+            share = r.share
+            total += share
+            if share <= 0.0:
                 continue
-            if r.kind == "stage" and r.stage in self.idx:
-                self.deal[i].append((self.idx[r.stage], r.share))
-            elif r.kind == "won":
-                self.rhs[i][WON] = self.rhs[i].get(WON, 0.0) + r.share
-                self.won_share[i] += r.share
-                if r.copy_to is None or r.copy_to not in self.idx:
-                    self.won_final[i] += r.share
-            elif r.kind == "lost":
+            kind = r.kind
+            copy_to = r.copy_to
+            if kind == "stage" and r.stage in idx:
+                deal.append((idx[r.stage], share))
+            elif kind == "won":
+                rhs[WON] = rhs.get(WON, 0.0) + share
+                won_share += share
+                if copy_to is None or copy_to not in idx:
+                    won_final += share
+            elif kind == "lost":
                 reason = r.reason or ""
-                self.lost_share[i][reason] = self.lost_share[i].get(reason, 0.0) + r.share
+                lost_share[reason] = lost_share.get(reason, 0.0) + share
                 back = 0.0
                 for ro, target in flows.reopens.get((pipeline, reason), []):
-                    if target in self.idx and ro.share.value > 0:
-                        self.deal[i].append((self.idx[target], r.share * ro.share.value))
+                    if target in idx and ro.share.value > 0:
+                        deal.append((idx[target], share * ro.share.value))
                         back += ro.share.value
-                final = r.share * max(0.0, 1.0 - back)
+                final = share * max(0.0, 1.0 - back)
                 if final > 0:
                     label = ("lost", reason)
-                    self.rhs[i][label] = self.rhs[i].get(label, 0.0) + final
+                    rhs[label] = rhs.get(label, 0.0) + final
             else:  # stuck, or a stage reference the checks report
-                self.stuck_share[i] += r.share
-            if r.copy_to is not None and r.copy_to in self.idx:
-                j = self.idx[r.copy_to]
-                self.copy[i].append((j, r.share))
+                stuck += share
+            if copy_to is not None and copy_to in idx:
+                copy.append((idx[copy_to], share))
         residual = 1.0 - total
         if residual > 1e-9:  # no way out at all (a parking stage) or shares short of 100 %
-            self.stuck_share[i] += residual
-        if self.stuck_share[i] > 0:
-            self.rhs[i][STUCK] = self.stuck_share[i]
+            stuck += residual
+        self.stuck_share[i] = stuck
+        self.won_share[i] = won_share
+        self.won_final[i] = won_final
+        if stuck > 0:
+            rhs[STUCK] = stuck
 
     def merged(self, *sets: Edges, keep: Callable[[int, int], bool] | None = None) -> Edges:
-        out: Edges = [[] for _ in self.keys]
-        for edges in sets:
-            for i, succ in enumerate(edges):
-                for j, p in succ:
-                    if keep is None or keep(i, j):
-                        out[i].append((j, p))
-        return out
+        """Each node's edges of every set, in the order of the sets (those `keep` passes)."""
+        if keep is None:
+            return [[e for edges in per_node for e in edges] for per_node in zip(*sets)]
+        return [[(j, p) for edges in per_node for j, p in edges if keep(i, j)]
+                for i, per_node in enumerate(zip(*sets))]
 
+
+def _make_absorption(p_win: float, p_lost: dict[str, float], p_stuck: float,
+                     p_loop: float) -> Absorption:
+    """`Absorption(...)` without the frozen dataclass's four `object.__setattr__` calls
+    (one per stage and pipeline of every chain), as `routing.Route` is made."""
+    obj = _new_object(Absorption)
+    _set_attr(obj, "__dict__", {"p_win": p_win, "p_lost": p_lost, "p_stuck": p_stuck,
+                                "p_loop": p_loop})
+    return obj
+
+
+_new_object = object.__new__
+_set_attr = object.__setattr__
 
 
 @gc_paused()
@@ -702,7 +739,8 @@ def account_chain(funnel: m.FunnelFile, month: str | None = None,
             entry_gamma[i] = dist.get(g.keys[i][1], 0.0)
         entries[pipe] = (dist, assumed, total)
     # Visits per lead entering: copies into the same pipeline are part of its own flow.
-    same_pipe = g.merged(g.deal, g.copy, keep=lambda i, j: g.keys[i][0] == g.keys[j][0])
+    pipe_of = [key[0] for key in g.keys]
+    same_pipe = g.merged(g.deal, g.copy, keep=lambda i, j: pipe_of[i] == pipe_of[j])
     if same_pipe == with_copies:
         same_comps = comps
     elif deal_comps is not None and same_pipe == g.deal:  # no copy within a pipeline
@@ -712,12 +750,12 @@ def account_chain(funnel: m.FunnelFile, month: str | None = None,
     visits = solve_forward(n, same_pipe, entry_gamma, same_comps, factors=forward)
 
     stages: dict[StageKey, StageChain] = {}
+    flow_stages = flows.stages
     for i, key in enumerate(g.keys):
-        stages[key] = StageChain(
-            key=key, index=flows.stages[key].index, visits_per_lead=visits[i],
-            arrivals_per_hour=lam[i], absorption=_absorption(fate[i]),
-            stuck_share=g.stuck_share[i], won_share=g.won_share[i],
-            lost_share=dict(g.lost_share[i]), wins_with_copies=wins[i].get(WON, 0.0))
+        stages[key] = StageChain(  # positional: key, index, visits, λ, absorption,
+            key, flow_stages[key].index, visits[i], lam[i], _absorption(fate[i]),  # stuck,
+            g.stuck_share[i], g.won_share[i], g.lost_share[i],  # won, lost (g's own: dropped
+            wins[i].get(WON, 0.0))  # on return), wins along the copy chain
     pipelines: list[PipelineChain] = []
     for pipe, nodes in by_pipe.items():
         dist, assumed, total = entries[pipe]

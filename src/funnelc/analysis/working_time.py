@@ -150,11 +150,16 @@ class WallclockLength:
         """(length, probability)."""
         self.stretches = stretches
         """(shortest, longest, probability): L uniform on the range."""
+        self._mean: float | None = None
 
     @property
     def mean(self) -> float:
-        return (sum(v * p for v, p in self.atoms)
-                + sum((lo + hi) / 2.0 * p for lo, hi, p in self.stretches))
+        """E[L], computed once (a length is shared, through the cache of
+        `wallclock_length`, by every stage with the same SLA: read-only)."""
+        if self._mean is None:
+            self._mean = (sum(v * p for v, p in self.atoms)
+                          + sum((lo + hi) / 2.0 * p for lo, hi, p in self.stretches))
+        return self._mean
 
     def prob_at_most(self, x: float) -> float:
         """P(L ≤ x)."""
