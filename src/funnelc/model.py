@@ -137,15 +137,16 @@ class Dist(Node):
 
     @property
     def mean(self) -> float:
-        """Expected value, in hours for durations; used by the exact funnel maths."""
-        a = [q.value for q in self.args]
-        if self.kind in ("fixed", "exp", "lognormal", "gamma"):
-            return a[0]
-        if self.kind == "uniform":
-            return (a[0] + a[1]) / 2
-        if self.kind == "triangular":
-            return sum(a[:3]) / 3
-        return sum(a) / len(a)
+        """Expected value, in hours for durations; used by the exact funnel maths (per
+        route and stage of every analysis: the parameters are read only as needed)."""
+        kind, args = self.kind, self.args
+        if kind in ("fixed", "exp", "lognormal", "gamma"):
+            return args[0].value
+        if kind == "uniform":
+            return (args[0].value + args[1].value) / 2
+        if kind == "triangular":
+            return sum([q.value for q in args[:3]]) / 3
+        return sum([q.value for q in args]) / len(args)
 
 
 class Duration(Node):

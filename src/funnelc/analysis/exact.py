@@ -671,7 +671,25 @@ class _PerCall:
         self.reasons: dict[tuple[object, ...], tuple[tuple[str, ...], Applicability]] = {}
         self.work: dict[StageKey, float] = {}
         """`_work_mean` of the stages the team loads were summed over."""
+        self._wall: dict[float, float] = {}
+        self._lengths: dict[float, WallclockLength] = {}
         self.sla_notes: dict[tuple[str, str], Note] = {}
+
+    def wall_mean(self, working: float) -> float:
+        """`mean_wallclock_hours` in the account's calendar, once per SLA length."""
+        found = self._wall.get(working)
+        if found is None:
+            found = self._wall[working] = mean_wallclock_hours(self.acct_hours, working,
+                                                               self.intervals)
+        return found
+
+    def length(self, working: float) -> WallclockLength:
+        """`wallclock_length` in the account's calendar, once per SLA length."""
+        found = self._lengths.get(working)
+        if found is None:
+            found = self._lengths[working] = wallclock_length(self.acct_hours, working,
+                                                              self.intervals)
+        return found
 
     def sla_note(self, text: str, wall: float) -> Note:
         key = (text, repr(wall))  # repr: exact, and tells -0.0 and nan apart from 0.0
@@ -844,7 +862,7 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
 
     sla_wall: float | None = None
     if stage.sla is not None:
-        sla_wall = mean_wallclock_hours(acct_hours, stage.sla.after.hours, shared.intervals)
+        sla_wall = shared.wall_mean(stage.sla.after.hours)
         if acct_hours is not None:
             notes.append(shared.sla_note(stage.sla.after.text, sla_wall))
     if not routes and stage.cadence is None:
@@ -926,7 +944,7 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
     cut_bound = False
     if stage.sla is not None:
         # The SLA caps every deal's time here, so it is computed route by route.
-        length = wallclock_length(acct_hours, stage.sla.after.hours, shared.intervals)
+        length = shared.length(stage.sla.after.hours)
         if not queues:
             sla = _sla_without_queue(stage, routes, length,
                                      stage.work if (team is None and stage.cadence is None)
