@@ -318,39 +318,67 @@ def _substitute_columns(fac: _Factor, rhs: list[Vector], labels: dict[Hashable, 
             mask |= 1 << i
         orders.append(ids)
         masks.append(mask)
+    # A row only ever gains labels of the rows above it (the multipliers of step k reach
+    # rows below k), so once it holds every label the rows above it started with, it
+    # cannot gain any: it leaves `missing` and is no longer checked.
+    reach: list[int] = []
+    above = 0
+    for mask in masks:
+        reach.append(mask | above)
+        above |= mask
+    missing = {r for r in range(size) if masks[r] != reach[r]}
+    lower_rows = fac.lower_rows
     for k, mult in enumerate(fac.lower):
         if not mult:
             continue
         nonzero = [i for i in orders[k] if cols[i][k]]
         if not nonzero:
             continue
-        nz_mask = 0
-        for i in nonzero:
-            nz_mask |= 1 << i
-        for r in fac.lower_rows[k]:
-            new = nz_mask & ~masks[r]
-            if new:
-                masks[r] |= new
-                orders[r].extend(i for i in nonzero if new >> i & 1)
+        if missing:
+            nz_mask = 0
+            for i in nonzero:
+                nz_mask |= 1 << i
+            for r in missing.intersection(lower_rows[k]):
+                new = nz_mask & ~masks[r]
+                if new:
+                    masks[r] |= new
+                    orders[r].extend(i for i in nonzero if new >> i & 1)
+                    if masks[r] == reach[r]:
+                        missing.discard(r)
         for i in nonzero:
             col = cols[i]
             v = col[k]
             for r, nf in mult:
                 col[r] = col[r] + nf * v
-    x: list[Vector] = [{} for _ in range(size)]
+    # Back substitution, column by column too: x_k's labels are b_k's, then those the
+    # solved rows of U's row k bring (in their own order), and only the nonzero stay.
+    solved: list[list[int]] = [[] for _ in range(size)]
     pivots = fac.pivots
     for k in range(size - 1, -1, -1):
-        acc = {names[i]: cols[i][k] for i in orders[k]}
+        order = orders[k]
+        mask = masks[k]
         for j, v in fac.upper[k]:
-            xj = x[j]
-            if xj:
-                nv = -v
-                for lab, val in xj.items():
-                    if val:
-                        acc[lab] = acc.get(lab, 0.0) + nv * val
+            ids = solved[j]
+            if not ids:
+                continue
+            nv = -v
+            for i in ids:
+                col = cols[i]
+                val = col[j]
+                if val:
+                    if not mask >> i & 1:
+                        mask |= 1 << i
+                        order.append(i)
+                    col[k] = col[k] + nv * val
         pivot = pivots[k]
-        x[k] = {lab: val / pivot for lab, val in acc.items() if val}
-    return x
+        ids = solved[k]
+        for i in order:
+            col = cols[i]
+            val = col[k]
+            if val:
+                col[k] = val / pivot
+                ids.append(i)
+    return [{names[i]: cols[i][k] for i in solved[k]} for k in range(size)]
 
 
 def _substitute_scalar(fac: _Factor, rhs: list[float]) -> list[float]:
