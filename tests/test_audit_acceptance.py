@@ -143,3 +143,29 @@ def test_the_funnel_plot_centres_on_the_managers_the_audit_did_not_flag(
     ax = funnel_plot(audit, translator("en")).axes[0]
     team = next(line for line in ax.get_lines() if line.get_label() == "team")
     assert list(team.get_ydata()) == pytest.approx([40.0, 40.0])
+
+
+def test_a_manager_and_a_source_spelled_two_ways_are_one(tmp_path: Path) -> None:
+    """«Иванов» three times and «иванов » (lower case, a trailing space) twice are one
+    manager with five deals; «Яндекс Директ» three times and «яндекс директ» twice one
+    source. They were two managers and two sources, each with part of the deals, the
+    way loss reasons were before they were merged."""
+    spellings = [("Иванов", "Яндекс Директ"), ("иванов ", "яндекс директ"),
+                 ("Иванов", "Яндекс Директ"), ("Петров", "Сайт"),
+                 ("иванов ", "яндекс директ"), ("Иванов", "Яндекс Директ")]
+    lines = ["deal_id,timestamp,stage,manager,source"]
+    for i, (manager, source) in enumerate(spellings):
+        t = START + timedelta(days=i)
+        lines += [f'D{i},{t.isoformat()},Заявка,"{manager}","{source}"',
+                  f'D{i},{(t + timedelta(hours=1)).isoformat()},Встреча,"{manager}","{source}"']
+    path = tmp_path / "names.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = CliRunner().invoke(cli, ["history", str(path), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    tables = json.loads(out.stdout)["tables"]
+    managers = {r["manager"]: r["entered"] for r in tables["managers"]}
+    assert managers == {"Иванов": 5, "Петров": 1}
+    sources: dict[str, int] = {}
+    for r in tables["inflow"]:
+        sources[r["source"]] = sources.get(r["source"], 0) + r["deals"]
+    assert sources == {"Яндекс Директ": 5, "Сайт": 1}

@@ -116,7 +116,8 @@ def _one_spelling(ev: pl.DataFrame, col: str) -> pl.DataFrame:
     («Дорого», «дорого », «ДОРОГО») written as the most frequent of them. A CRM's list
     of reasons typed by hand, or two exports merged, split one reason into several:
     each then held part of its losses, and neither its share nor a change in it was
-    the reason's."""
+    the reason's. Managers and sources typed by hand split the same way («Иванов»,
+    «иванов »): two managers, each with half a workload, compared with each other."""
     if ev[col].null_count() == ev.height:
         return ev
     key = pl.col(col).str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
@@ -145,7 +146,8 @@ def normalize(frames: list[pl.DataFrame], dq: DataQuality) -> pl.DataFrame:
         return empty_events()
     ev = pl.concat(parts, how="vertical") if len(parts) > 1 else parts[0]
     parts.clear()
-    ev = _one_spelling(ev, "loss_reason")
+    for col in ("loss_reason", "manager", "source"):
+        ev = _one_spelling(ev, col)
     # Optional columns the inputs do not have at all are left out of the sorts and put
     # back as nulls at the end: sorting gathers every column, and a gathered column of
     # nulls a million long is allocated in full.
