@@ -22,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 from scipy import stats
 
+from funnelc.api import load_text
 from funnelc.cli import cli
 from funnelc.history.competing_risks import cumulative_incidence, exposure_test
 
@@ -162,3 +163,42 @@ def test_exposure_test_is_calibrated_and_finds_a_drop() -> None:
     t = np.where(early < 30, early, late)
     res = exposure_test(t, np.ones_like(t, dtype=bool), 30)
     assert res.ratio is not None and 0.15 < res.ratio < 0.4 and res.p_value < 1e-6
+
+
+def test_the_seed_000_proposal_has_the_model_shares(tmp_path: Path) -> None:
+    """The shipped cottages-before (seed 000's story): «Отправлен расчет» sends 5 % on
+    after exp(10d), loses 65 % after exp(21d) and keeps 30 % for ever, with no SLA.
+    Simulated for a year and audited, the proposal's shares are the model's: before a
+    cut at c days, 5 %·(1 − e^(−c/10)) move on and 65 %·(1 − e^(−c/21)) are lost; of the
+    deals still there at c, the rest of each divided by what is left. Within 2.5 points:
+    a deal also waits for a free manager (working hours) before its clock starts."""
+    funnel = ROOT / "pipelines" / "cottages-before.funnel"
+    records = tmp_path / "cb.csv"
+    sim = CliRunner().invoke(cli, ["simulate", str(funnel), "--days", "365", "--seed", "5",
+                                   "--records", str(records), "-q"])
+    assert sim.exit_code == 0, sim.output
+    out = CliRunner().invoke(cli, ["audit", str(funnel), str(records), "--format", "json"],
+                             env={"NO_COLOR": "1"})
+    assert out.exit_code == 0, out.output
+    (prop,) = json.loads(out.stdout)["proposals"]
+    assert prop["stage"] == "Отправлен расчет"
+    c = prop["cold_after_days"]
+    fwd, lost = 0.05 * (1 - math.exp(-c / 10)), 0.65 * (1 - math.exp(-c / 21))
+    left = 1 - fwd - lost
+    truth = {
+        ("Отправлен расчет", "Заключение договора"): fwd,
+        ("Отправлен расчет", "lost"): lost, ("Отправлен расчет", "stay"): left,
+        ("Холодные", "Заключение договора"): (0.05 - fwd) / left,
+        ("Холодные", "lost"): (0.65 - lost) / left, ("Холодные", "stay"): 0.30 / left}
+    loaded = load_text(prop["funnel_text"], checks=False)
+    got: dict[tuple[str, str], float] = {}
+    for stage in loaded.model.pipelines[0].stages:
+        for o in stage.outcomes:
+            kind = o.target.kind
+            got[(stage.name.value, "lost" if kind == "lost" else o.target.ref.stage.value)] = \
+                o.share.value
+        got[(stage.name.value, "stay")] = stage.stay.value if stage.stay else 0.0
+    for key, want in truth.items():
+        assert abs(got[key] - want) < 0.025, (key, got[key], want)
+    assert abs(prop["warm_conversion"] - fwd) < 0.025
+    assert abs(prop["cold_conversion"] - (0.05 - fwd) / left) < 0.025
