@@ -11,6 +11,14 @@ and `STATUS_SEMANTIC_ID` instead), `crm.status.list` for stage names and order
 `user.get` (`result[]`: `ID`, `NAME`, `LAST_NAME`) for the managers' names. The history
 items name no user: a deal's manager is its responsible user on every row.
 
+`crm.status.list` called without a filter answers with every directory of the account
+(`crm.status.entity.types`): lead statuses (`STATUS`), sources (`SOURCE`), deal types,
+industries... Only stage directories are stages (`DEAL_STAGE`, `DEAL_STAGE_{n}`, smart
+processes' `..._STAGE_...`, and `STATUS` for lead histories); `SOURCE` names the deals'
+`SOURCE_ID` («Веб-сайт» for `WEB`); the others are not read. Lead statuses and deal stages
+share codes (`NEW` is both «Не обработан» and «Новая»), so each history item is named
+from its own kind's directory.
+
 Every history item is an entry into its stage. Semantic S is won, F is lost: Bitrix24
 has no separate loss reason, the failure stage itself is the reason ("Анализ причины
 провала" and the like), so its name is the `loss_reason`.
@@ -59,6 +67,13 @@ def is_bitrix24(doc: Any) -> str | None:
     return None
 
 
+def _is_stage_directory(entity: str) -> bool:
+    """Whether a `crm.status.list` directory (`ENTITY_ID`) holds stages: `STATUS` (leads),
+    `DEAL_STAGE`, `DEAL_STAGE_{n}`, `DYNAMIC_{type}_STAGE_{n}`, `SMART_INVOICE_STAGE_{n}`,
+    `QUOTE_STATUS`, `INVOICE_STATUS`; not `SOURCE`, `DEAL_TYPE`, `INDUSTRY` and the like."""
+    return entity == "STATUS" or "_STAGE" in entity or entity.endswith("_STATUS")
+
+
 def _looks_history(items: list[Any]) -> bool:
     head = [r for r in items[:5] if isinstance(r, dict)]
     return bool(head) and all("OWNER_ID" in r and "CREATED_TIME" in r for r in head)
@@ -92,7 +107,13 @@ class BitrixCollector:
     where: list[str] = field(default_factory=list)
     deals: list[dict[str, Any]] = field(default_factory=list)
     stages: dict[str, tuple[str, int, str, str]] = field(default_factory=dict)
-    """STATUS_ID → (name, sort, category id, semantics)."""
+    """STATUS_ID → (name, sort, category id, semantics) of deal (and smart process) stages."""
+    lead_stages: dict[str, tuple[str, int, str, str]] = field(default_factory=dict)
+    """The same for lead statuses (`ENTITY_ID` "STATUS")."""
+    sources: dict[str, str] = field(default_factory=dict)
+    """SOURCE_ID → its name (`crm.status.list` entries of `ENTITY_ID` "SOURCE")."""
+    lead_items: bool = False
+    """Whether a history item is a lead's (`STATUS_ID`, no `STAGE_ID`)."""
     categories: dict[str, str] = field(default_factory=dict)
     users: dict[str, str] = field(default_factory=dict)
     """User ID → "NAME LAST_NAME" (`user.get`)."""
@@ -108,6 +129,13 @@ class BitrixCollector:
         elif kind == "statuses":
             for s in _items(doc):
                 if isinstance(s, dict) and s.get("STATUS_ID"):
+                    entity = str(s.get("ENTITY_ID") or "")
+                    if entity == "SOURCE":
+                        if _text(s.get("NAME")):
+                            self.sources[str(s["STATUS_ID"])] = str(s["NAME"])
+                        continue
+                    if entity and not _is_stage_directory(entity):
+                        continue
                     extra = s.get("EXTRA") or {}
                     sem = str(s.get("SEMANTICS") or (extra.get("SEMANTICS") if isinstance(
                         extra, dict) else "") or "")
@@ -121,8 +149,9 @@ class BitrixCollector:
                     if cat in (None, ""):
                         ent = str(s.get("ENTITY_ID") or "")
                         cat = ent.rsplit("_", 1)[1] if ent.startswith("DEAL_STAGE_") else "0"
-                    self.stages[str(s["STATUS_ID"])] = (str(s.get("NAME") or s["STATUS_ID"]),
-                                                        sort, str(cat), sem)
+                    into = self.lead_stages if entity == "STATUS" else self.stages
+                    into[str(s["STATUS_ID"])] = (str(s.get("NAME") or s["STATUS_ID"]), sort,
+                                                 str(cat), sem)
         elif kind == "categories":
             for c in _items(doc):
                 if isinstance(c, dict):
@@ -147,6 +176,8 @@ class BitrixCollector:
         if not isinstance(item, dict):
             dq.drop("unparsable", where=where)
             return
+        if "STAGE_ID" not in item and "STATUS_ID" in item:
+            self.lead_items = True
         self.history.append(item)
         self.where.append(where)
 
@@ -162,7 +193,10 @@ class BitrixCollector:
 
     def catalog(self) -> Catalog:
         cat = Catalog()
-        for _sid, (name, _sort, c, sem) in sorted(self.stages.items(), key=lambda kv: kv[1][1]):
+        # Lead statuses are stages only of a lead history: an unfiltered status list of
+        # a deal history holds them too, and as stages they came between the deal's.
+        known = [*self.stages.values(), *(self.lead_stages.values() if self.lead_items else ())]
+        for name, _sort, c, sem in sorted(known, key=lambda v: v[1]):
             if sem not in ("S", "F"):
                 cat.add(self._pipeline_name(c), name)
         return cat
@@ -179,11 +213,12 @@ class BitrixCollector:
             "stage_id": [_text(h.get("STAGE_ID", h.get("STATUS_ID"))) for h in self.history],
             "sem": [_text(h.get("STAGE_SEMANTIC_ID", h.get("STATUS_SEMANTIC_ID")))
                     for h in self.history],
+            "lead": ["STAGE_ID" not in h and "STATUS_ID" in h for h in self.history],
             "i": list(range(len(self.history))),
         }
         hist = pl.DataFrame(cols, schema={"id": pl.Utf8, "owner": pl.Utf8, "time": pl.Utf8,
                                           "cat": pl.Utf8, "stage_id": pl.Utf8, "sem": pl.Utf8,
-                                          "i": pl.Int64})
+                                          "lead": pl.Boolean, "i": pl.Int64})
         before = hist.height
         hist = hist.filter((pl.col("id") == "") | pl.col("id").is_first_distinct())
         if before - hist.height:
@@ -249,22 +284,30 @@ class BitrixCollector:
                 dq.drop(reason or "bad_timestamp", n)
             dq.drop("no_stage", bad.filter(pl.col("ts").is_not_null()).height)
             quiet = quiet.filter(pl.col("ts").is_not_null() & pl.col("stage_id").is_not_null())
-        base = hist.select("owner", "ts", "cat", "stage_id", "sem",
+        base = hist.select("owner", "ts", "cat", "stage_id", "sem", "lead",
                            seq=pl.lit(seq0, pl.Int64) + pl.col("i"))
         if quiet.height:
             base = pl.concat([base, quiet.select(
-                "owner", "ts", "cat", "stage_id", "sem",
+                "owner", "ts", "cat", "stage_id", "sem", lead=pl.lit(False),
                 seq=pl.lit(seq0 + len(self.history), pl.Int64)
                 + pl.int_range(pl.len(), dtype=pl.Int64))])
-        names = pl.DataFrame(
-            [(sid, n, s) for sid, (n, _, _, s) in self.stages.items()],
-            schema={"stage_id": pl.Utf8, "name": pl.Utf8, "ssem": pl.Utf8}, orient="row")
+        # A lead's status is named from the lead statuses, a deal's stage from the deal
+        # stages; either falls back on the other (a status list saved without ENTITY_ID).
+        rows = [(sid, n, s, False) for sid, (n, _, _, s) in self.stages.items()]
+        rows += [(sid, n, s, True) for sid, (n, _, _, s) in self.lead_stages.items()]
+        own = pl.DataFrame(rows, schema={"stage_id": pl.Utf8, "name": pl.Utf8, "ssem": pl.Utf8,
+                                         "lead": pl.Boolean}, orient="row")
+        other = own.select("stage_id", oname="name", osem="ssem", lead=~pl.col("lead")).unique(
+            subset=["stage_id", "lead"], keep="first")
         cats = pl.DataFrame([(c, self._pipeline_name(c)) for c in
                              base["cat"].unique().to_list()],
                             schema={"cat": pl.Utf8, "pipeline": pl.Utf8}, orient="row")
-        out = base.join(names, on="stage_id", how="left").join(cats, on="cat", how="left")
+        out = (base.join(own, on=["stage_id", "lead"], how="left")
+               .join(other, on=["stage_id", "lead"], how="left")
+               .with_columns(name=pl.coalesce("name", "oname"), ssem=pl.coalesce("ssem", "osem"))
+               .join(cats, on="cat", how="left"))
         unknown = out.filter(pl.col("name").is_null())
-        if self.stages and unknown.height:
+        if (self.stages or self.lead_stages) and unknown.height:
             dq.count("unknown_stage_ids", unknown.height,
                      where=f"stage {unknown['stage_id'][0]}")
         sem = pl.coalesce([pl.col("sem"), pl.col("ssem"), pl.lit("P")])
@@ -272,7 +315,8 @@ class BitrixCollector:
         kind = (pl.when(sem == "S").then(pl.lit(WON)).when(sem == "F").then(pl.lit(LOST))
                 .otherwise(pl.lit(STAGE)))
         attrs = deals.select("owner", value=pl.col("value").cast(pl.Float64, strict=False),
-                             source=pl.col("source"), manager=pl.col("manager"),
+                             source=pl.col("source").replace(self.sources),
+                             manager=pl.col("manager"),
                              last_activity=parse_timestamps(deals["la"], tz).ts)
         out = out.join(attrs, on="owner", how="left").select(
             deal_id="owner", ts="ts", pipeline="pipeline", stage=stage_name, kind=kind,
