@@ -129,3 +129,26 @@ def test_audit_lists_the_graveyard(tmp_path: Path) -> None:
     kinds = [f["kind"] for f in data["findings"]]
     assert "graveyard" in kinds
     assert data["proposals"] and data["proposals"][0]["stage"] == CALC
+
+
+def test_the_report_keeps_the_proposal_lines_and_says_unknown_values(tmp_path: Path) -> None:
+    """history.html once showed the proposal as one run-on line (HTML collapses the
+    newlines of a table cell), so it could not be read or pasted; deals without values
+    were "worth 0"; a p-value that underflowed read "p = 0"."""
+    lines = write_history(tmp_path / "h.csv").read_text(encoding="utf-8").splitlines()
+    no_value = tmp_path / "no_value.csv"
+    no_value.write_text("\n".join([lines[0]] + [",".join(
+        (*r.split(",")[:5], "", r.split(",")[6])) for r in lines[1:]]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["history", str(no_value), "-o", str(out)],
+                                env={"NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    page = (out / "history.html").read_text(encoding="utf-8")
+    cell = page[page.index('id="graveyard_proposals"'):]
+    assert "<pre>pipeline &quot;Продажи&quot; {\n  stage &quot;Отправлен расчет&quot; {\n" in cell
+    tables = json.loads((out / "history.json").read_text(encoding="utf-8"))["tables"]
+    ages = [r for r in tables["graveyard_segments"] if r["stage"] == CALC]
+    assert ages and all(r["open_value"] is None for r in ages if r["open_now"])
+    from funnelc.history.audit_render import _Fmt
+    from funnelc.i18n import translator
+    assert _Fmt(translator("en")).p(0.0) == "< 1e-300"

@@ -47,6 +47,9 @@ class _Fmt:
         return self.tr.number(round(x), 0)
 
     def p(self, x: float | None) -> str:
+        # Below the smallest double a p-value underflows to 0: say how small, not "0".
+        if x is not None and 0 <= x < 1e-300:
+            return "< " + self.tr.sig(1e-300, 1)
         return self.tr.sig(x, 2)
 
     def deals(self, f: Finding) -> str:

@@ -133,7 +133,7 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
                 "converted": int((forward & (age >= lo)).sum()),
                 "conversion": _forward(inc.shares) if inc.at_risk else None,
                 "open_now": opn.height,
-                "open_value": opn["value"].sum() if opn.height else 0.0})
+                "open_value": _worth(opn["value"])})
         opn = v.filter(pl.col("exit") == "open")
         if opn["last_activity"].null_count() < opn.height:
             since = 0.0
@@ -146,7 +146,7 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
                                  "to_days": float(upto) if upto is not None else None,
                                  "reached": None, "converted": None, "conversion": None,
                                  "open_now": sel.height,
-                                 "open_value": sel["value"].sum() if sel.height else 0.0})
+                                 "open_value": _worth(sel["value"])})
                 since = float(upto) if upto is not None else since
         nxt = (aged.filter(pl.col("forward") & pl.col("to_stage").is_not_null()
                            & (pl.col("to_pipeline") == pipe))
@@ -155,6 +155,12 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
                              nxt["to_stage"][0] if nxt.height else None))
     return GraveyardSegments(pl.DataFrame(seg_rows, schema=_SEG, orient="row"),
                              pl.DataFrame(_proposals(stages), schema=_PROP, orient="row"))
+
+
+def _worth(values: pl.Series) -> float | None:
+    """What the deals are worth; unknown (not 0) when none of them has a value."""
+    return float(values.sum()) if values.len() and values.null_count() < values.len() else \
+        (0.0 if not values.len() else None)
 
 
 def _forward(shares: dict[Hashable, float]) -> float:

@@ -456,11 +456,18 @@ th { background: #f6f6f6; } td.n, th.n { text-align: right; font-variant-numeric
 figure { margin: 10px 0 18px; } figure svg { width: 100%; height: auto; display: block; }
 figcaption { font-size: 12.5px; color: #555; }
 .warn { color: #8a5a00; }
+td pre { margin: 0; font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace; white-space: pre; }
 """
 
 
 def _e(x: object) -> str:
     return html.escape(str(x), quote=True)
+
+
+def _text_cell(v: object) -> str:
+    """Text of several lines (funnel text to paste) keeps its lines and indentation."""
+    text = str(v)
+    return f"<td><pre>{_e(text)}</pre></td>" if "\n" in text else f"<td>{_e(text)}</td>"
 
 
 def html_table(sec: Section, tr: Translator | None = None) -> str:
@@ -471,7 +478,7 @@ def html_table(sec: Section, tr: Translator | None = None) -> str:
     out.append("</tr></thead><tbody>")
     for row in _cells(sec):
         out.append("<tr>" + "".join(
-            f'<td class="n">{_e(v)}</td>' if c.numeric else f"<td>{_e(v)}</td>"
+            f'<td class="n">{_e(v)}</td>' if c.numeric else _text_cell(v)
             for c, v in zip(cols, row)) + "</tr>")
     if not sec.frame.height:
         out.append(f'<tr><td colspan="{len(cols)}">{_e(_lang(tr).gettext("(none)"))}</td></tr>')
