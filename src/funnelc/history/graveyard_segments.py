@@ -22,7 +22,6 @@ funnel text to paste into the pipeline (a model rendered by the formatter).
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -74,8 +73,11 @@ class _Stage:
     hoarded: int
     age: np.ndarray
     """Days in the stage: to the exit, or to the end of the data for an open visit."""
-    ways: list[Way | None]
-    forward: np.ndarray
+    codes: np.ndarray
+    """Each visit's way out as an index into `ways`; −1 while it is still there."""
+    ways: list[Way]
+    forward: frozenset[int]
+    """The codes of the ways forward: won, or a later stage of the pipeline."""
     next_stage: str | None
 
 
@@ -83,17 +85,24 @@ def _band_label(lo: float, hi: float | None) -> str:
     return f"{lo:g}–{hi:g} days" if hi is not None else f"{lo:g}+ days"
 
 
-def _way(exit_: str, to_pipeline: str | None, to_stage: str | None, reason: str | None,
-         pipeline: str) -> Way | None:
-    if exit_ == "won":
-        return ("won", None)
-    if exit_ == "lost":
-        return ("lost", reason)
-    if exit_ == "stage" and to_stage is not None and to_pipeline == pipeline:
-        return ("stage", to_stage)
-    # Open, or into another pipeline (which funnel text writes as a won deal's copy,
-    # not a move): counted as still here, for as long as it was watched.
-    return None
+_SEP = "\x1f"
+
+
+def _way_label(pipeline: str) -> pl.Expr:
+    """How a visit ended as one string (kind, separator, what); null while it is open or
+    when it left into another pipeline (funnel text writes that as a won deal's copy,
+    not a move): counted as still here, for as long as it was watched."""
+    exit_ = pl.col("exit")
+    return (pl.when(exit_ == "won").then(pl.lit("won" + _SEP))
+            .when(exit_ == "lost").then(pl.lit("lost" + _SEP) + pl.col("reason").fill_null(""))
+            .when((exit_ == "stage") & pl.col("to_stage").is_not_null()
+                  & (pl.col("to_pipeline") == pipeline))
+            .then(pl.lit("stage" + _SEP) + pl.col("to_stage")))
+
+
+def _as_way(label: str) -> Way:
+    kind, what = label.split(_SEP, 1)
+    return (kind, what or None)
 
 
 def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
@@ -106,8 +115,9 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
     stages: list[_Stage] = []
     for pipe, stage, hoarded in graves:
         v = visits.filter((pl.col("pipeline") == pipe) & (pl.col("stage") == stage)).select(
-            "exit", "to_pipeline", "to_stage", "reason", "value", "entry_known",
-            "last_activity", age=((pl.coalesce([pl.col("left"), end]) - pl.col("entered"))
+            "exit", "to_stage", "value", "entry_known", "last_activity",
+            way=_way_label(pipe),
+            age=((pl.coalesce([pl.col("left"), end]) - pl.col("entered"))
                  .dt.total_microseconds() / 8.64e10),
             forward=(pl.col("exit") == "won")
             | ((pl.col("exit") == "stage") & (pl.col("to_pipeline") == pipe)
@@ -116,22 +126,25 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
             .dt.total_microseconds() / 8.64e10)
         # A visit whose entry the export did not see has no known age.
         aged = v.filter(pl.col("entry_known"))
+        labels = aged["way"].drop_nulls().unique().sort().to_list()
+        codes = aged["way"].replace_strict(labels, list(range(len(labels))), default=-1,
+                                           return_dtype=pl.Int64).to_numpy()
+        index = {lab: i for i, lab in enumerate(labels)}
+        forward = frozenset(index[lab] for lab in aged.filter(pl.col("forward"))["way"]
+                            .drop_nulls().unique().to_list())
         age = aged["age"].to_numpy().astype(float)
-        ways = [_way(e, tp, ts, r, pipe) for e, tp, ts, r in aged.select(
-            "exit", "to_pipeline", "to_stage", "reason").iter_rows()]
-        forward = aged["forward"].to_numpy().astype(bool)
-        marked = [("forward", w) if f else w for w, f in zip(ways, forward, strict=True)]
+        fwd = np.isin(codes, list(forward))
         for i, lo in enumerate(AGE_BANDS_DAYS):
             hi = AGE_BANDS_DAYS[i + 1] if i + 1 < len(AGE_BANDS_DAYS) else None
-            inc = cumulative_incidence(age, marked, since=float(lo))
+            inc = cumulative_incidence(age, codes, since=float(lo))
             opn = aged.filter((pl.col("exit") == "open") & (pl.col("age") >= lo)
                               & (pl.col("age") < hi if hi is not None else pl.lit(True)))
             seg_rows.append({
                 "pipeline": pipe, "stage": stage, "segment": _band_label(lo, hi),
                 "kind": "age", "from_days": float(lo),
                 "to_days": float(hi) if hi is not None else None, "reached": inc.at_risk,
-                "converted": int((forward & (age >= lo)).sum()),
-                "conversion": _forward(inc.shares) if inc.at_risk else None,
+                "converted": int((fwd & (age >= lo)).sum()),
+                "conversion": _forward(inc.shares, forward) if inc.at_risk else None,
                 "open_now": opn.height,
                 "open_value": _worth(opn["value"])})
         opn = v.filter(pl.col("exit") == "open")
@@ -148,10 +161,10 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
                                  "open_now": sel.height,
                                  "open_value": _worth(sel["value"])})
                 since = float(upto) if upto is not None else since
-        nxt = (aged.filter(pl.col("forward") & pl.col("to_stage").is_not_null()
-                           & (pl.col("to_pipeline") == pipe))
+        nxt = (aged.filter(pl.col("forward") & pl.col("way").str.starts_with("stage" + _SEP))
                .group_by("to_stage").len().sort(["len", "to_stage"], descending=[True, False]))
-        stages.append(_Stage(pipe, stage, int(hoarded), age, ways, forward,
+        stages.append(_Stage(pipe, stage, int(hoarded), age, codes,
+                             [_as_way(lab) for lab in labels], forward,
                              nxt["to_stage"][0] if nxt.height else None))
     return GraveyardSegments(pl.DataFrame(seg_rows, schema=_SEG, orient="row"),
                              pl.DataFrame(_proposals(stages), schema=_PROP, orient="row"))
@@ -163,16 +176,17 @@ def _worth(values: pl.Series) -> float | None:
         (0.0 if not values.len() else None)
 
 
-def _forward(shares: dict[Hashable, float]) -> float:
-    return sum(v for k, v in shares.items() if isinstance(k, tuple) and k[0] == "forward")
+def _forward(shares: dict[int, float], forward: frozenset[int]) -> float:
+    return sum(v for k, v in shares.items() if k in forward)
 
 
 def _proposals(stages: list[_Stage]) -> list[dict[str, object]]:
     """One test per candidate cut (each band's lower bound past the first) of every
     graveyard stage that has moves forward; Holm over all of them. A stage's cut is its
     earliest rejected candidate with a rate ratio under `COLD_RATIO`."""
-    tests = [(s, exposure_test(s.age, s.forward, float(cut)))
-             for s in stages if s.next_stage is not None and s.forward.any()
+    moved = {id(s): np.isin(s.codes, list(s.forward)) for s in stages}
+    tests = [(s, exposure_test(s.age, moved[id(s)], float(cut)))
+             for s in stages if s.next_stage is not None and moved[id(s)].any()
              for cut in AGE_BANDS_DAYS[1:]]
     rejected = holm([t.p_value for _, t in tests], ALPHA)
     chosen: dict[tuple[str, str], tuple[_Stage, float, float, float]] = {}
@@ -182,26 +196,21 @@ def _proposals(stages: list[_Stage]) -> list[dict[str, object]]:
             chosen[key] = (s, t.cut, t.ratio, t.p_value)
     rows: list[dict[str, object]] = []
     for s, cut, ratio, p in chosen.values():
-        marked = [("forward", w) if f else w for w, f in zip(s.ways, s.forward, strict=True)]
-        fresh = cumulative_incidence(s.age, marked)
-        warm = cumulative_incidence(s.age, s.ways, until=cut)
-        cold = cumulative_incidence(s.age, s.ways, since=cut)
-        warm_fwd = cumulative_incidence(s.age, marked, until=cut)
-        cold_fwd = cumulative_incidence(s.age, marked, since=cut)
+        fresh = cumulative_incidence(s.age, s.codes)
+        warm = cumulative_incidence(s.age, s.codes, until=cut)
+        cold = cumulative_incidence(s.age, s.codes, since=cut)
         assert s.next_stage is not None
         rows.append({
             "pipeline": s.pipeline, "stage": s.stage, "cold_after_days": cut,
-            "fresh_conversion": _forward(fresh.shares),
-            "warm_conversion": _forward(warm_fwd.shares),
-            "cold_conversion": _forward(cold_fwd.shares), "rate_ratio": ratio, "p_value": p,
-            "reached": cold.at_risk, "hoarded": s.hoarded, "next_stage": s.next_stage,
+            "fresh_conversion": _forward(fresh.shares, s.forward),
+            "warm_conversion": _forward(warm.shares, s.forward),
+            "cold_conversion": _forward(cold.shares, s.forward), "rate_ratio": ratio,
+            "p_value": p, "reached": cold.at_risk, "hoarded": s.hoarded,
+            "next_stage": s.next_stage,
             "funnel_text": proposal_text(s.pipeline, s.stage, cut,
-                                         _ways(warm.shares), _ways(cold.shares))})
+                                         {s.ways[k]: v for k, v in warm.shares.items()},
+                                         {s.ways[k]: v for k, v in cold.shares.items()})})
     return rows
-
-
-def _ways(shares: dict[Hashable, float]) -> dict[Way, float]:
-    return {k: v for k, v in shares.items() if isinstance(k, tuple) and k[0] != "forward"}
 
 
 def _language(text: str) -> str:
