@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from funnelc.cli import cli
@@ -93,3 +94,102 @@ def test_bitrix24_unfiltered_status_list_reads_deal_stages_and_names_sources(
     months = {(r["source"], r["entered"], r["reached"])
               for r in data["tables"]["source_months"]}
     assert months == {("Веб-сайт", 2, 1), ("Реклама", 2, 1)}
+
+
+T0 = 1704099600  # 2024-01-01T09:00:00Z
+PRICED = 100_000
+
+
+def _amocrm_priced(folder: Path) -> Path:
+    """Forty leads of January 2024. Anna (504141) moves 18 of her 20 from «Новая» to
+    «Встреча», Boris (3944275) 4 of his 20; the others are lost. Every lead at «Встреча»
+    is won. Even leads have a budget of 100,000, odd ones none, which amoCRM writes as
+    `"price": 0`."""
+    folder.mkdir()
+    statuses = [{"id": 701, "name": "Новая", "sort": 10, "pipeline_id": 77, "type": 0},
+                {"id": 702, "name": "Встреча", "sort": 20, "pipeline_id": 77, "type": 0},
+                {"id": 142, "name": "Успешно реализовано", "sort": 10000, "pipeline_id": 77},
+                {"id": 143, "name": "Закрыто и не реализовано", "sort": 11000,
+                 "pipeline_id": 77}]
+    pipelines = {"_total_items": 1, "_embedded": {"pipelines": [{
+        "id": 77, "name": "Продажи", "sort": 1, "is_main": True, "is_unsorted_on": True,
+        "_embedded": {"statuses": statuses}}]}}
+    leads, events = [], []
+
+    def move(lead: int, at: int, before: int, after: int, who: int) -> None:
+        events.append({"id": f"01ev{len(events):04d}", "type": "lead_status_changed",
+                       "entity_id": lead, "entity_type": "lead", "created_by": who,
+                       "created_at": at, "account_id": 1,
+                       "value_before": [{"lead_status": {"id": before, "pipeline_id": 77}}],
+                       "value_after": [{"lead_status": {"id": after, "pipeline_id": 77}}]})
+
+    for i in range(40):
+        who = 504141 if i < 20 else 3944275
+        met = i < 18 or 20 <= i < 24
+        t = T0 + 3600 * i
+        leads.append({"id": 1 + i, "name": f"Сделка {i}", "price": PRICED if i % 2 == 0 else 0,
+                      "responsible_user_id": who, "group_id": 0,
+                      "status_id": 142 if met else 143, "pipeline_id": 77,
+                      "loss_reason_id": None, "source_id": None, "created_by": who,
+                      "updated_by": who, "created_at": t, "updated_at": t + 7200,
+                      "closed_at": t + 7200, "account_id": 1, "_embedded": {"tags": []}})
+        if met:
+            move(1 + i, t + 3600, 701, 702, who)
+            move(1 + i, t + 7200, 702, 142, who)
+        else:
+            move(1 + i, t + 3600, 701, 143, who)
+    users = {"_total_items": 2, "_embedded": {"users": [
+        {"id": 504141, "name": "Анна", "email": "a@example.com", "lang": "ru"},
+        {"id": 3944275, "name": "Борис", "email": "b@example.com", "lang": "ru"}]}}
+    for name, doc in (("pipelines.json", pipelines), ("users.json", users),
+                      ("leads.json", {"_page": 1, "_embedded": {"leads": leads}}),
+                      ("events.json", {"_page": 1, "_embedded": {"events": events}})):
+        (folder / name).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def _bitrix24_priced(folder: Path) -> Path:
+    """The same forty deals from Bitrix24: OPPORTUNITY "0.00" for the odd ones."""
+    folder.mkdir()
+    statuses = [_status(0, "DEAL_STAGE", "NEW", "Новая", 10),
+                _status(1, "DEAL_STAGE", "PREPARATION", "Встреча", 20),
+                _status(2, "DEAL_STAGE", "WON", "Сделка успешна", 60, "S"),
+                _status(3, "DEAL_STAGE", "LOSE", "Сделка провалена", 70, "F")]
+    items, deals = [], []
+    for i in range(40):
+        met = i < 18 or 20 <= i < 24
+        path = ["NEW", "PREPARATION", "WON"] if met else ["NEW", "LOSE"]
+        for k, stage in enumerate(path):
+            items.append({"ID": str(len(items) + 1), "TYPE_ID": "1" if k == 0 else "2",
+                          "OWNER_ID": str(100 + i),
+                          "CREATED_TIME": f"2024-01-{1 + i // 10:02d}T{10 + i % 10}:{k}0:00+03:00",
+                          "CATEGORY_ID": "0", "STAGE_ID": stage,
+                          "STAGE_SEMANTIC_ID": {"WON": "S", "LOSE": "F"}.get(stage, "P")})
+        deals.append({"ID": str(100 + i), "TITLE": f"Сделка {i}", "CATEGORY_ID": "0",
+                      "STAGE_ID": path[-1], "OPPORTUNITY": f"{PRICED if i % 2 == 0 else 0:.2f}",
+                      "CURRENCY_ID": "RUB", "ASSIGNED_BY_ID": "1" if i < 20 else "3",
+                      "DATE_CREATE": f"2024-01-{1 + i // 10:02d}T{10 + i % 10}:00:00+03:00"})
+    users = [{"ID": "1", "ACTIVE": True, "NAME": "Анна", "LAST_NAME": "", "USER_TYPE": "employee"},
+             {"ID": "3", "ACTIVE": True, "NAME": "Борис", "LAST_NAME": "", "USER_TYPE": "employee"}]
+    for name, doc in (("crm.status.list.json", {"result": statuses, "total": 4}),
+                      ("crm.stagehistory.list.json", {"result": {"items": items},
+                                                      "total": len(items)}),
+                      ("crm.deal.list.json", {"result": deals, "total": 40}),
+                      ("user.get.json", {"result": users, "total": 2})):
+        (folder / name).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def test_a_zero_budget_is_no_value(tmp_path: Path) -> None:
+    """amoCRM writes `"price": 0` and Bitrix24 `"OPPORTUNITY": "0.00"` for a deal nobody
+    priced; both were read as deals worth 0, so the audit's fix for missing values
+    (4bcfff1: worth per deal with a value) never reached a CRM export. By hand: 22 deals
+    reached «Встреча», all won, 11 with a budget of 100,000: a deal there is worth
+    100,000 (not 1,100,000 / 22 = 50,000). Boris converts 4 of 20 against Anna's 18 of
+    20: (0.9 − 0.2) × 20 = 14 deals short, 1,400,000 at stake (not 700,000)."""
+    for folder in (_amocrm_priced(tmp_path / "amo"), _bitrix24_priced(tmp_path / "b24")):
+        data = _history(folder)
+        (finding,) = [f for f in data["tables"]["findings"] if f["kind"] == "manager_conversion"]
+        assert finding["subject"] == "Борис"
+        assert finding["deals"] == pytest.approx(14)
+        assert finding["money"] == pytest.approx(14 * PRICED), folder.name

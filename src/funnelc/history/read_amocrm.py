@@ -3,7 +3,8 @@
 Inputs (any number of pages, in any files, in any order): `GET /api/v4/events` pages
 (only `lead_status_changed` is read: `value_before`/`value_after` hold
 `[{"lead_status": {"id", "pipeline_id"}}]`), `GET /api/v4/leads` pages (`created_at`,
-`closed_at`, `price`, `status_id`, `pipeline_id`, `loss_reason_id` or
+`closed_at`, `price` (0, amoCRM's empty budget, is no value), `status_id`, `pipeline_id`,
+`loss_reason_id` or
 `_embedded.loss_reason`, `source_id` or `_embedded.source`), the pipelines response
 (`_embedded.pipelines[]._embedded.statuses[]`: names and `sort`), and optionally
 `GET /api/v4/leads/loss_reasons` for reason names and `GET /api/v4/users`
@@ -311,6 +312,10 @@ class AmoCollector:
         try:
             price_f = float(price) if price not in (None, "") else None
         except (TypeError, ValueError):
+            price_f = None
+        if price_f == 0:
+            # amoCRM has no empty budget: a lead nobody priced says `"price": 0`. Read as
+            # a value, every such deal was one worth nothing, and each stage's worth shrank.
             price_f = None
         st = _int(lead.get("status_id"))
         pid = _int(lead.get("pipeline_id"))

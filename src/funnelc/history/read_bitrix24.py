@@ -6,7 +6,8 @@ offset, `CATEGORY_ID`, `STAGE_ID`, `STAGE_SEMANTIC_ID` P/S/F; leads have `STATUS
 and `STATUS_SEMANTIC_ID` instead), `crm.status.list` for stage names and order
 (`STATUS_ID`, `NAME`, `SORT`, `CATEGORY_ID`, `SEMANTICS`), optionally
 `crm.category.list` for pipeline names, `crm.deal.list` pages for value
-(`OPPORTUNITY`), source (`SOURCE_ID`), manager (`ASSIGNED_BY_ID`), last activity
+(`OPPORTUNITY`; "0.00", the amount of a deal nobody priced, is no value), source
+(`SOURCE_ID`), manager (`ASSIGNED_BY_ID`), last activity
 (`LAST_ACTIVITY_TIME`, else `DATE_MODIFY`) and deals that never moved (`DATE_CREATE`), and
 `user.get` (`result[]`: `ID`, `NAME`, `LAST_NAME`) for the managers' names. The history
 items name no user: a deal's manager is its responsible user on every row.
@@ -314,7 +315,9 @@ class BitrixCollector:
         stage_name = pl.coalesce([pl.col("name"), pl.lit("#") + pl.col("stage_id")])
         kind = (pl.when(sem == "S").then(pl.lit(WON)).when(sem == "F").then(pl.lit(LOST))
                 .otherwise(pl.lit(STAGE)))
-        attrs = deals.select("owner", value=pl.col("value").cast(pl.Float64, strict=False),
+        # OPPORTUNITY "0.00" is Bitrix24's empty amount, no value (as amoCRM's price 0).
+        value = pl.col("value").cast(pl.Float64, strict=False)
+        attrs = deals.select("owner", value=pl.when(value != 0).then(value),
                              source=pl.col("source").replace(self.sources),
                              manager=pl.col("manager"),
                              last_activity=parse_timestamps(deals["la"], tz).ts)
