@@ -193,3 +193,46 @@ def test_a_zero_budget_is_no_value(tmp_path: Path) -> None:
         assert finding["subject"] == "Борис"
         assert finding["deals"] == pytest.approx(14)
         assert finding["money"] == pytest.approx(14 * PRICED), folder.name
+
+
+def test_amocrm_robot_move_goes_to_who_was_responsible_then(tmp_path: Path) -> None:
+    """Lead 1 is Дарья's (5) when a robot (`created_by` 0) moves it from «Новая» to
+    «Встреча» at 10:00; at 11:00 it is handed to Анна (1), the lead's
+    `responsible_user_id` from then on, who wins it at 12:00. «Новая» was worked by Дарья:
+    the robot's move went to Анна, who had not had the lead yet — on a 700-deal export,
+    2 of the 41 deals Дарья had in «Новая» before she left were counted as Анна's."""
+    folder = tmp_path / "amo"
+    folder.mkdir()
+    statuses = [{"id": 701, "name": "Новая", "sort": 10, "pipeline_id": 77},
+                {"id": 702, "name": "Встреча", "sort": 20, "pipeline_id": 77},
+                {"id": 142, "name": "Успешно реализовано", "sort": 10000, "pipeline_id": 77}]
+    lead = {"id": 1, "name": "Сделка", "price": 1000, "responsible_user_id": 1,
+            "status_id": 142, "pipeline_id": 77, "created_by": 5, "updated_by": 1,
+            "created_at": T0, "updated_at": T0 + 10800, "closed_at": T0 + 10800,
+            "account_id": 1}
+
+    def event(n: int, kind: str, at: int, who: int, before: dict, after: dict) -> dict:
+        return {"id": f"01ev{n}", "type": kind, "entity_id": 1, "entity_type": "lead",
+                "created_by": who, "created_at": at, "account_id": 1,
+                "value_before": [before], "value_after": [after]}
+
+    events = [  # newest first, as amoCRM pages them
+        event(3, "lead_status_changed", T0 + 10800, 1,
+              {"lead_status": {"id": 702, "pipeline_id": 77}},
+              {"lead_status": {"id": 142, "pipeline_id": 77}}),
+        event(2, "entity_responsible_changed", T0 + 7200, 1, {"responsible_user": {"id": 5}},
+              {"responsible_user": {"id": 1}}),
+        event(1, "lead_status_changed", T0 + 3600, 0,
+              {"lead_status": {"id": 701, "pipeline_id": 77}},
+              {"lead_status": {"id": 702, "pipeline_id": 77}})]
+    users = {"_embedded": {"users": [{"id": 1, "name": "Анна"}, {"id": 5, "name": "Дарья"}]}}
+    for name, doc in (("pipelines.json", {"_embedded": {"pipelines": [
+            {"id": 77, "name": "Продажи", "sort": 1, "is_main": True,
+             "_embedded": {"statuses": statuses}}]}}), ("users.json", users),
+            ("leads.json", {"_embedded": {"leads": [lead]}}),
+            ("events.json", {"_page": 1, "_embedded": {"events": events}})):
+        (folder / name).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    data = _history(folder)
+    rows = {(r["manager"], r["from_stage"]): r["entered"] for r in data["tables"]["managers"]}
+    assert rows == {("Дарья", "Новая"): 1}
+    assert "ignored_event_types" not in data["quality"]["counts"]

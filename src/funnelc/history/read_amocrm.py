@@ -26,8 +26,13 @@ the deadline the manager was given, not when the work was done). Events by user 
 (robots, Salesbot, integrations) are nobody picking the deal up and do not count.
 
 Managers: a status change is worked by its event's `created_by` (0 is amoCRM itself, a
-robot or an integration: then the lead's `responsible_user_id`); the lead's first stage
-by its `responsible_user_id`. A lead's `updated_at` is its last activity.
+robot or an integration: then whoever was responsible for the lead at that moment); the
+lead's first stage by who was responsible when it was created. Who was responsible when
+is read from the `entity_responsible_changed` events (`value_before`/`value_after`:
+`[{"responsible_user": {"id"}}]`), else it is the lead's `responsible_user_id` — which is
+only who has the lead now: a robot's move of a lead handed over later, or of a lead of a
+manager who has since left, went to the new owner. A lead's `updated_at` is its last
+activity.
 
 A lead enters its first stage (the `from` side of its earliest status change, or its
 current status if it never moved) at `created_at`; each event is an entry into its
@@ -158,6 +163,8 @@ class AmoCollector:
     ev_after_p: array = field(default_factory=lambda: array("q"))
     ev_where: list[str] = field(default_factory=list)
     ev_user: array = field(default_factory=lambda: array("q"))
+    handovers: list[tuple[int, float, int, int]] = field(default_factory=list)
+    """`entity_responsible_changed` of leads: (lead, time, responsible before, after)."""
     touch_deal: array = field(default_factory=lambda: array("q"))
     touch_time: array = field(default_factory=lambda: array("d"))
     task_touch: dict[int, float] = field(default_factory=dict)
@@ -222,6 +229,9 @@ class AmoCollector:
         if isinstance(kind, str) and kind in TOUCH_TYPES:  # a list or a dict is no touch
             self._touch(e)
             return
+        if kind == "entity_responsible_changed" and e.get("entity_type", "lead") == "lead":
+            self._handover(e)
+            return
         if e.get("type") != "lead_status_changed" or e.get("entity_type", "lead") != "lead":
             dq.count("ignored_event_types", where=where)
             return
@@ -250,6 +260,19 @@ class AmoCollector:
         self.ev_after_p.append(after[1])
         self.ev_where.append(where)
         self.ev_user.append(_int(e.get("created_by")) or 0)
+
+    def _handover(self, e: dict[str, Any]) -> None:
+        """A lead handed from one manager to another; one that names no one is skipped."""
+        def who(value: Any) -> int | None:
+            if isinstance(value, list) and value:
+                value = value[0]
+            user = value.get("responsible_user") if isinstance(value, dict) else None
+            return _int(user.get("id")) if isinstance(user, dict) else None
+
+        lead, t = _int(e.get("entity_id")), _time(e.get("created_at"))
+        before, after = who(e.get("value_before")), who(e.get("value_after"))
+        if lead is not None and t is not None and after:
+            self.handovers.append((lead, t, before or 0, after))
 
     def _touch(self, e: dict[str, Any]) -> None:
         """A manager's touch on a lead, or on a task (resolved to its lead in `build`)."""
@@ -513,6 +536,7 @@ class AmoCollector:
             ev.select("deal", "t", "pipeline", "stage", "kind", "from_pipeline", "from_stage",
                       entry_known=pl.lit(True), seq="seq", u="u"),
         ]).join(attrs, on="deal", how="left")
+        out = _responsible_then(out, self.handovers)
         user = pl.when(pl.col("u") > 0).then(pl.col("u")).otherwise(pl.col("resp"))
         users = pl.DataFrame(list(self.users.items()), schema={"uid": pl.Int64, "uname": pl.Utf8},
                              orient="row")
@@ -539,6 +563,27 @@ class AmoCollector:
         if self.pipelines:
             dq.count("unknown_pipelines", out.filter(pl.col("pipeline").str.starts_with("#")).height)
         return _with_picked(out, self._touches())
+
+
+def _responsible_then(out: pl.DataFrame, handovers: list[tuple[int, float, int, int]]
+                      ) -> pl.DataFrame:
+    """`resp` of each row as of the row's time: the `after` of the lead's last handover
+    at or before it, else the `before` of its first handover, else (a lead never handed
+    over) the lead's `responsible_user_id` as it was."""
+    if not handovers:
+        return out
+    h = pl.DataFrame(handovers, schema={"deal": pl.Int64, "ht": pl.Float64, "before": pl.Int64,
+                                        "after": pl.Int64}, orient="row").sort("ht")
+    first = h.group_by("deal").agg(pl.col("before").first())
+    rows = out.with_row_index("_r")
+    then = (rows.select("_r", "deal", "t").filter(pl.col("t").is_not_null()).sort("t")
+            .join_asof(h.select("deal", "ht", "after"), left_on="t", right_on="ht", by="deal",
+                       strategy="backward", check_sortedness=False)
+            .join(first, on="deal", how="left")
+            .select("_r", then=pl.coalesce([pl.col("after"),
+                                            pl.when(pl.col("before") > 0).then("before")])))
+    return (rows.join(then, on="_r", how="left", maintain_order="left")
+            .with_columns(resp=pl.coalesce(["then", "resp"])).drop("_r", "then"))
 
 
 def _with_picked(out: pl.DataFrame, touches: pl.DataFrame) -> pl.DataFrame:
