@@ -141,7 +141,7 @@ def test_the_funnel_plot_centres_on_the_managers_the_audit_did_not_flag(
     flagged = audit.managers.filter("flagged")["manager"].to_list()
     assert flagged == ["Слабый"]
     ax = funnel_plot(audit, translator("en")).axes[0]
-    team = next(line for line in ax.get_lines() if line.get_label() == "team")
+    team = next(line for line in ax.get_lines() if line.get_gid() == "team")
     assert list(team.get_ydata()) == pytest.approx([40.0, 40.0])
 
 

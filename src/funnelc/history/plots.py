@@ -186,12 +186,68 @@ def backlog_plot(t: HistoryTables, tr: Translator) -> Figure:
     return fig
 
 
+FLAGGED = "#c44e52"
+TEAM = "#4c72b0"
+LIMITS = "#8c8c8c"
+NO_MANAGER = "#8c8c8c"
+DOT_PT, FLAGGED_PT = 7.0, 10.0
+"""Marker sizes (points across) of a manager and of one the audit flagged."""
+
+
+def funnel_axes_limits(ns: list[float], rates: list[float], p0: float
+                       ) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(x, y) limits of one funnel panel, from its points. From 0 they squeezed managers
+    of similar volumes (14 000 to 15 000 deals, each a pixel apart) into one corner. x
+    spans the volumes with a margin for the names; y the rates and the control limits
+    at the smallest volume shown (where the funnel is widest), so whether a point lies
+    inside can be read. The limits' curves run off the panel at smaller volumes."""
+    from .stats import funnel_limits
+
+    lo, hi = min(ns), max(ns)
+    xpad = max(0.12 * (hi - lo), 0.06 * hi, 1.0)
+    low, high = funnel_limits(p0, max(lo, 1.0))
+    ys = [*rates, 100 * low, 100 * high, 100 * p0]
+    ymin, ymax = min(ys), max(ys)
+    ypad = max(0.15 * (ymax - ymin), 1.5)
+    return ((max(0.0, lo - xpad), hi + xpad),
+            (max(0.0, ymin - ypad), min(100.0, ymax + ypad)))
+
+
+def _funnel_legend(fig: Figure, any_flagged: bool, tr: Translator) -> None:
+    """What the lines and points mean, once for all panels, under them: the client
+    reads the control limits as the room chance leaves at a manager's volume."""
+    from matplotlib.lines import Line2D
+
+    _ = tr.gettext
+    handles = [
+        Line2D([], [], color=TEAM, linewidth=1,
+               label=_("team's rate (the managers the audit did not flag)")),
+        Line2D([], [], color=LIMITS, linestyle="--", linewidth=1,
+               label=_("95 % control limits: how far chance goes at a manager's volume")),
+        Line2D([], [], color=TEAM, marker="o", linestyle="none", markersize=DOT_PT,
+               label=_("manager")),
+    ]
+    if any_flagged:
+        handles.append(Line2D([], [], color=FLAGGED, marker="D", linestyle="none",
+                              markersize=FLAGGED_PT * 0.8, markeredgecolor="black",
+                              label=_("flagged by the audit: differs beyond chance")))
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False,
+               fontsize=7.5)
+
+
 def funnel_plot(a: Audit, tr: Translator) -> Figure:
     """Conversion against volume per manager, one panel per stage pair (the busiest
     first), with the team's rate (of the managers the audit did not flag) and its 95 %
     control limits: a manager outside the funnel differs by more than chance at his
-    volume (Spiegelhalter's funnel plot)."""
+    volume (Spiegelhalter's funnel plot). The axes fit the points and the names are
+    laid out so none covers another (`label_layout`); the figure is drawn once for
+    that, and its layout frozen."""
     _ = tr.gettext
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.ticker import FuncFormatter
+
+    from .label_layout import LabelSpec, place_labels
+    from .managers import UNKNOWN_MANAGER
     from .stats import funnel_limits
 
     df = a.managers
@@ -200,13 +256,16 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
     pairs = (df.group_by(["pipeline", "from_stage", "to_stage"], maintain_order=True)
              .agg(pl.col("entered").sum()).sort("entered", descending=True)
              .head(MAX_PANELS).rows())
-    fig = _fig(9, 3.2 * len(pairs))
+    fig = _fig(9, 3.2 * len(pairs) + 0.6)
     axes = fig.subplots(len(pairs), 1, squeeze=False)
+    panels: list[tuple[Axes, list[LabelSpec]]] = []
     for ax, (p, f, to, _entered) in zip(axes[:, 0], pairs):
         sel = df.filter((pl.col("pipeline") == p) & (pl.col("from_stage") == f)
                         & (pl.col("to_stage") == to))
-        ns = sel["entered"].to_list()
+        ns = [float(n) for n in sel["entered"].to_list()]
         rates = [100 * (r or 0.0) for r in sel["rate"].to_list()]
+        flagged = [bool(x) for x in sel["flagged"].to_list()]
+        names = sel["manager"].to_list()
         # The norm the audit compared with: the managers it did not flag (a flagged
         # one is left out of everyone's rest). Drawn with him in, the line and its
         # limits sank, and every other manager sat above the upper limit, looking as
@@ -214,23 +273,44 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
         norm = sel.filter(~pl.col("flagged")) if not sel["flagged"].all() else sel
         n0 = float(norm["entered"].sum())
         p0 = float(norm["reached"].sum()) / n0 if n0 else 0.0
-        top = max(ns) if ns else 1
-        grid = [1 + (top * 1.1 - 1) * i / 60 for i in range(61)]
+        (xlo, xhi), (ylo, yhi) = funnel_axes_limits(ns, rates, p0)
+        grid = [max(xlo, 1.0) * (xhi / max(xlo, 1.0)) ** (i / 120) for i in range(121)]
         lims = [funnel_limits(p0, n) for n in grid]
-        ax.plot(grid, [100 * lo for lo, _ in lims], color="#8c8c8c", linestyle="--",
-                linewidth=1, label=_("95 % limits"))
-        ax.plot(grid, [100 * hi for _, hi in lims], color="#8c8c8c", linestyle="--",
+        ax.plot(grid, [100 * lo for lo, _ in lims], color=LIMITS, linestyle="--",
                 linewidth=1)
-        ax.axhline(100 * p0, color="#4c72b0", linewidth=1, label=_("team"))
-        flagged = sel["flagged"].to_list()
-        ax.scatter(ns, rates, c=["#c44e52" if x else "#4c72b0" for x in flagged], zorder=3)
-        for n, r, name in zip(ns, rates, sel["manager"].to_list()):
-            ax.annotate(_label(name, 20), (n, r), fontsize=7, xytext=(3, 3),
-                        textcoords="offset points")
+        ax.plot(grid, [100 * hi for _, hi in lims], color=LIMITS, linestyle="--",
+                linewidth=1)
+        ax.axhline(100 * p0, color=TEAM, linewidth=1, gid="team")
+        for want in (False, True):  # the flagged drawn last, on top
+            pts = [i for i, x in enumerate(flagged) if x is want]
+            ax.scatter([ns[i] for i in pts], [rates[i] for i in pts],
+                       s=(FLAGGED_PT if want else DOT_PT) ** 2, marker="D" if want else "o",
+                       c=[FLAGGED if want else NO_MANAGER if names[i] == UNKNOWN_MANAGER
+                          else TEAM for i in pts],
+                       edgecolors="black" if want else "none", linewidths=0.8,
+                       zorder=5 if want else 3, clip_on=False)
+        ax.set_xlim(xlo, xhi)
+        ax.set_ylim(ylo, yhi)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: tr.number(v, 0)))
         ax.set_title(_label(f"{f} → {to}", 70), fontsize=9)
         ax.set_xlabel(_("deals entered"))
         ax.set_ylabel(_("conversion, %"))
-        ax.legend(fontsize=7, frameon=False)
+        # Names placed in this order: the flagged first (theirs must be next to the
+        # point), then from left to right.
+        order = sorted(range(len(ns)), key=lambda i: (not flagged[i], ns[i], rates[i]))
+        panels.append((ax, [LabelSpec(
+            ns[i], rates[i],
+            _label(_(UNKNOWN_MANAGER) if names[i] == UNKNOWN_MANAGER else names[i], 20),
+            FLAGGED if flagged[i] else "#333333", "bold" if flagged[i] else "normal")
+            for i in order]))
+    _funnel_legend(fig, bool(df["flagged"].any()), tr)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    fig.set_layout_engine("none")
+    renderer = canvas.get_renderer()
+    px = fig.dpi / 72
+    for ax, specs in panels:
+        place_labels(ax, specs, FLAGGED_PT * px + 2, renderer)
     return fig
 
 
@@ -254,7 +334,7 @@ def draw_history_plots(t: HistoryTables, audit: Audit | None = None,
     also the managers' funnel plot."""
     from matplotlib import rc_context
 
-    from ..report.figures import REPORT, render_figure
+    from ..report.figures import REPORT, draws_figure, render_figure
     from ..report.plots import RC
 
     tr = tr or translator(choose(None))
@@ -264,7 +344,7 @@ def draw_history_plots(t: HistoryTables, audit: Audit | None = None,
             fig = render_figure(draw(t, tr), REPORT)
             out.append((name, tr.gettext(title), fig.png, fig.svg, fig.warnings))
         if audit is not None and audit.managers is not None:
-            fig = render_figure(funnel_plot(audit, tr), REPORT)
+            fig = render_figure(draws_figure(funnel_plot)(audit, tr), REPORT)
             out.append(("managers_funnel", tr.gettext(
                 "Managers: conversion against volume, with the team's 95 % control limits"),
                 fig.png, fig.svg, fig.warnings))

@@ -7,7 +7,9 @@ at `picked_hours` (empty: nobody did, or the stage has no team); a visit that en
 `won` or `lost "reason"` adds the close at `left_hours`. Hours count from the start
 date's midnight, UTC. Replications are kept apart by prefixing deal ids with `rep-`.
 The records carry no source and no value: the source is the one whose target is the
-deal's first stage (when exactly one is), the value stays empty.
+deal's first stage (when exactly one is), the value stays empty. A `manager` column added
+to the records (simulate writes none) is read as the row's manager, so a simulated
+account can stand in for a team in the managers' audit and its plot.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ __all__ = ["looks_like_records", "read_records_text", "RECORD_HEADER"]
 
 RECORD_HEADER = "rep,deal_id,pipeline,stage,entered_hours"
 
-TEXT_COLUMNS = ("pipeline", "stage", "outcome", "timeout_kind")
+TEXT_COLUMNS = ("pipeline", "stage", "outcome", "timeout_kind", "manager")
 """The columns `funnelc.csvsafe` may have neutralised when the records were written."""
 
 
@@ -41,7 +43,8 @@ def read_records_text(data: bytes | str, dq: DataQuality, seq0: int, start: date
     raw = pl.read_csv(data, schema_overrides={
         "rep": pl.Int64, "deal_id": pl.Int64, "pipeline": pl.Utf8, "stage": pl.Utf8,
         "entered_hours": pl.Float64, "picked_hours": pl.Float64, "left_hours": pl.Float64,
-        "outcome": pl.Utf8, "timeout_kind": pl.Utf8}, truncate_ragged_lines=True)
+        "outcome": pl.Utf8, "timeout_kind": pl.Utf8, "manager": pl.Utf8},
+        truncate_ragged_lines=True)
     # funnelc wrote names with a protective `'` where a spreadsheet would run them.
     raw = raw.with_columns(unquote_expr(c) for c in TEXT_COLUMNS if c in raw.columns)
     dq.rows_read += raw.height
@@ -62,16 +65,18 @@ def read_records_text(data: bytes | str, dq: DataQuality, seq0: int, start: date
     # Records written before `picked_hours` existed read as histories without pick-ups.
     picked = at("picked_hours") if "picked_hours" in raw.columns else pl.lit(
         None, pl.Datetime("us", "UTC"))
+    manager = (pl.col("manager").str.strip_chars().replace("", None)
+               if "manager" in raw.columns else pl.lit(None, pl.Utf8))
     enter = raw.select(deal_id="deal", ts=at("entered_hours"), pipeline="pipeline",
                        stage="stage", kind=pl.lit(STAGE), loss_reason=pl.lit(None, pl.Utf8),
-                       picked=picked, o=pl.col("i") * 2)
+                       picked=picked, manager=manager, o=pl.col("i") * 2)
     close = raw.filter(closed & pl.col("left_hours").is_not_null()).select(
         deal_id="deal", ts=at("left_hours"), pipeline="pipeline",
         stage=pl.when(pl.col("outcome").str.starts_with("won")).then(pl.lit("won"))
         .otherwise(pl.lit("lost")),
         kind=pl.when(pl.col("outcome").str.starts_with("won")).then(pl.lit(WON))
         .otherwise(pl.lit(LOST)),
-        loss_reason=reason, picked=pl.lit(None, pl.Datetime("us", "UTC")),
+        loss_reason=reason, picked=pl.lit(None, pl.Datetime("us", "UTC")), manager=manager,
         o=pl.col("i") * 2 + 1)
     dq.synthesized += close.height  # one record row holds both the entry and the close
     ev = pl.concat([enter, close]).sort("o")
@@ -84,4 +89,4 @@ def read_records_text(data: bytes | str, dq: DataQuality, seq0: int, start: date
         "deal_id", "ts", "pipeline", "stage", "kind", value=pl.lit(None, pl.Float64),
         loss_reason="loss_reason", source="source", from_pipeline=pl.lit(None, pl.Utf8),
         from_stage=pl.lit(None, pl.Utf8), seq=pl.lit(seq0, pl.Int64) + pl.col("o"),
-        entry_known=pl.lit(True), picked="picked")
+        entry_known=pl.lit(True), picked="picked", manager="manager")
