@@ -200,7 +200,7 @@ def test_amocrm_robot_move_goes_to_who_was_responsible_then(tmp_path: Path) -> N
     «Встреча» at 10:00; at 11:00 it is handed to Анна (1), the lead's
     `responsible_user_id` from then on, who wins it at 12:00. «Новая» was worked by Дарья:
     the robot's move went to Анна, who had not had the lead yet — on a 700-deal export,
-    2 of the 41 deals Дарья had in «Новая» before she left were counted as Анна's."""
+    2 of the 43 deals Дарья had in «Новая» before she left were counted as Анна's."""
     folder = tmp_path / "amo"
     folder.mkdir()
     statuses = [{"id": 701, "name": "Новая", "sort": 10, "pipeline_id": 77},
@@ -236,3 +236,38 @@ def test_amocrm_robot_move_goes_to_who_was_responsible_then(tmp_path: Path) -> N
     rows = {(r["manager"], r["from_stage"]): r["entered"] for r in data["tables"]["managers"]}
     assert rows == {("Дарья", "Новая"): 1}
     assert "ignored_event_types" not in data["quality"]["counts"]
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1"})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_a_cut_amocrm_users_answer_keeps_the_users_before_the_cut(tmp_path: Path) -> None:
+    """`GET /api/v4/users` cut off inside Борис's record: Анна's whole record before the
+    cut was thrown away with it (no page of users was recognised in a cut file), so
+    every manager was `user #ID`, with only «1 file cut mid-way» to say why."""
+    folder = _amocrm_priced(tmp_path / "amo")
+    users = folder / "users.json"
+    text = users.read_text(encoding="utf-8")
+    users.write_text(text[:text.index("Борис") + 2], encoding="utf-8")
+    code, out, _ = _run("history", str(folder), "--format", "json")
+    assert code == 1  # a record was cut off
+    data = json.loads(out)
+    assert {r["manager"] for r in data["tables"]["managers"]} == {"Анна", "user #3944275"}
+    assert data["quality"]["dropped"] == {"truncated": 1}
+
+
+def test_a_bitrix24_users_answer_keyed_by_id_is_refused_with_its_place(tmp_path: Path) -> None:
+    """`user.get` saved with `result` an object keyed by the users' IDs (not the array
+    the method answers with) was counted as one record «that fits no known shape» and the
+    history went on, exit 0, naming every manager `user #1`, `user #3`."""
+    folder = _bitrix24_priced(tmp_path / "b24")
+    users = folder / "user.get.json"
+    doc = json.loads(users.read_text(encoding="utf-8"))
+    doc["result"] = {u["ID"]: u for u in doc["result"]}
+    users.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    code, out, err = _run("history", str(folder))
+    assert code == 1 and "Traceback" not in out + err
+    assert f"{users} page 1: `result` is an object of records keyed by their ID" in err
+    assert "help: save the API answer as it came" in err

@@ -77,7 +77,10 @@ def _loads(text: str) -> Any:
 
 _WS = re.compile(r"[\s,]*")
 _ITEM_KEYS = re.compile(
-    r'"(events|leads|pipelines|statuses|loss_reasons|items|result|categories)"\s*:\s*\[')
+    r'"(events|leads|pipelines|statuses|loss_reasons|users|tasks|items|result|categories)"'
+    r'\s*:\s*\[')
+"""The arrays of records of every page the readers take (`read_amocrm.is_amocrm`,
+`read_bitrix24.is_bitrix24`): a page cut inside one keeps the records before the cut."""
 
 
 @dataclass

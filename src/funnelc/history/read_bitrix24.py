@@ -32,6 +32,7 @@ from typing import Any
 
 import polars as pl
 
+from .errors import HistoryDataError
 from .events import LOST, STAGE, WON, Catalog, empty_events
 from .quality import EXPORTS, DataQuality
 from .timeparse import TimeBounds, parse_timestamps, screen_times
@@ -48,6 +49,8 @@ def is_bitrix24(doc: Any) -> str | None:
                     "deals" if _looks_deal(res["items"]) else None)
             if isinstance(res.get("categories"), list):
                 return "categories"
+            if res and all(isinstance(r, dict) and "ID" in r for r in res.values()):
+                return "keyed"
             return None
         if isinstance(res, list):
             if not res:
@@ -122,6 +125,13 @@ class BitrixCollector:
 
     def add(self, kind: str, doc: Any, where: str, dq: DataQuality) -> None:
         self.seen_any = True
+        if kind == "keyed":
+            # Read as nothing, a user.get saved this way lost every manager's name
+            # without a word («user #1001» everywhere) and a deal list every value.
+            raise HistoryDataError(
+                f"{where}: `result` is an object of records keyed by their ID; Bitrix24's "
+                "list methods (user.get, crm.deal.list, crm.status.list) answer with an "
+                "array there", "save the API answer as it came")
         if kind == "history":
             for i, item in enumerate(_items(doc)):
                 self._item(item, f"{where} item {i + 1}", dq)
