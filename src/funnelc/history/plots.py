@@ -292,6 +292,7 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
         ax.set_xlim(xlo, xhi)
         ax.set_ylim(ylo, yhi)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: tr.number(v, 0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: tr.number(v, 1)))
         ax.set_title(_label(f"{f} → {to}", 70), fontsize=9)
         ax.set_xlabel(_("deals entered"))
         ax.set_ylabel(_("conversion, %"))
