@@ -271,3 +271,26 @@ def test_a_bitrix24_users_answer_keyed_by_id_is_refused_with_its_place(tmp_path:
     assert code == 1 and "Traceback" not in out + err
     assert f"{users} page 1: `result` is an object of records keyed by their ID" in err
     assert "help: save the API answer as it came" in err
+
+
+FUNNEL = ('account "A" { language en }\n'
+          'source "Сайт" 3/day -> "Продажи"."Новая"\n'
+          'pipeline "Продажи" sales {\n  stage "Новая" { -> "Встреча" 50%\n'
+          '    -> lost "Дорого" 50% }\n  stage "Встреча" { -> won }\n}\n')
+
+
+def test_audit_of_a_bitrix24_export_that_names_no_pipeline(tmp_path: Path) -> None:
+    """Without the optional `crm.category.list` answer the deals' pipeline is `#0`, and
+    the audit refused the funnel of the very account (exit 1, «no stage name of the
+    history matches … did you mean "Продажи"."Новая"?») though every stage was spelled
+    alike. One unnamed pipeline is matched as a CSV without a pipeline column is: the
+    audit finds Борис 14 deals short at «Новая» → «Встреча», as by hand above."""
+    folder = _bitrix24_priced(tmp_path / "b24")
+    funnel = tmp_path / "sales.funnel"
+    funnel.write_text(FUNNEL, encoding="utf-8")
+    code, out, err = _run("audit", str(funnel), str(folder), "--format", "json")
+    assert code == 0, err
+    (finding,) = [f for f in json.loads(out)["findings"] if f["kind"] == "manager_conversion"]
+    assert (finding["pipeline"], finding["stage"], finding["subject"]) == (
+        "Продажи", "Новая", "Борис")
+    assert finding["deals"] == pytest.approx(14)

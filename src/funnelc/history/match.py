@@ -3,7 +3,9 @@
 CRM exports and funnel files spell names apart in small ways (case, `ё`, doubled
 spaces, quotes), so a name matches exactly first, then by its normal form. A CSV
 without a pipeline column gets the pipeline whose stage has that name, when exactly
-one has. Whatever matches nothing is listed, never guessed at.
+one has; so does a CRM export of one pipeline it does not name (`#0`: Bitrix24's deals
+without the `crm.category.list` answer, amoCRM's without the pipelines answer), which
+matched no pipeline of any funnel. Whatever matches nothing is listed, never guessed at.
 """
 
 from __future__ import annotations
@@ -93,12 +95,20 @@ def match_names(events: pl.DataFrame, funnel: m.FunnelFile) -> tuple[pl.DataFram
             by_stage.setdefault(normal(s.name.value), []).append(p)
     pairs = (events.filter(pl.col("kind") == STAGE).group_by(["pipeline", "stage"])
              .agg(n=pl.len(), first=pl.col("seq").min()).sort(["pipeline", "stage"]))
+    data_pipes = events["pipeline"].unique().to_list()
+    # The readers' placeholder for a pipeline the export does not name, alone in the data.
+    nameless = data_pipes[0] if len(data_pipes) == 1 and re.fullmatch(
+        r"#\d+", data_pipes[0] or "") else None
+
+    def unnamed(dp: str | None) -> bool:
+        return not dp or dp == nameless
+
     for dp, ds, n, first in pairs.iter_rows():
         fp = (fpipes.get(dp) and dp) or pnorm.get(normal(dp or ""))
-        if fp is None and not dp:
+        if fp is None and unnamed(dp):
             owners = by_stage.get(normal(ds), [])
             fp = owners[0] if len(owners) == 1 else None
-        if fp is None and len(fpipes) == 1 and not dp:
+        if fp is None and len(fpipes) == 1 and unnamed(dp):
             fp = next(iter(fpipes))
         if fp is None:
             if dp not in nm.unmatched_pipelines:
@@ -114,10 +124,10 @@ def match_names(events: pl.DataFrame, funnel: m.FunnelFile) -> tuple[pl.DataFram
             continue
         nm.stages[(dp, ds)] = (fp, fs)
     # Closing rows (won/lost) carry the pipeline only.
-    for dp in events["pipeline"].unique().to_list():
+    for dp in data_pipes:
         if dp not in nm.pipelines:
             fp = pnorm.get(normal(dp or ""))
-            if fp is None and len(fpipes) == 1 and not dp:
+            if fp is None and len(fpipes) == 1 and unnamed(dp):
                 fp = next(iter(fpipes))
             if fp is not None:
                 nm.pipelines[dp] = fp
