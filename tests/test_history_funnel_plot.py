@@ -17,6 +17,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from conftest import PIPELINES
@@ -153,3 +155,43 @@ def test_axis_limits_of_one_panel() -> None:
     assert yhi == pytest.approx(max(74.0, 100 * high) + 1.5)
     # A manager at 100 % or at 0 % keeps the axis within 0-100 %.
     assert funnel_axes_limits([3, 400], [100.0, 0.0], 0.5)[1] == (0.0, 100.0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1),
+                          st.text("MАБВ0123456789 ", min_size=1, max_size=14)),
+                min_size=1, max_size=15),
+       st.floats(0.001, 1.0))
+def test_labels_never_overlap_wherever_the_points_are(
+        points: list[tuple[float, float, str]], spread: float) -> None:
+    """Up to 15 names around points crowded into a corner `spread` wide (1 %: all on top
+    of each other): each name in the panel, none over another or over a point."""
+    from matplotlib.figure import Figure
+
+    from funnelc.history.label_layout import LabelSpec, place_labels
+
+    fig = Figure(figsize=(9, 3.2), layout="constrained")
+    ax = fig.add_subplot()
+    xs = [0.2 + spread * x * 0.6 for x, _, _ in points]
+    ys = [0.2 + spread * y * 0.6 for _, y, _ in points]
+    ax.scatter(xs, ys, s=49)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    fig.set_layout_engine("none")
+    renderer = canvas.get_renderer()
+    texts = place_labels(ax, [LabelSpec(x, y, name) for x, y, (_, _, name)
+                              in zip(xs, ys, points)], 12.0, renderer)
+    canvas.draw()
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    frame = ax.get_window_extent(renderer)
+    for a, b in combinations(boxes, 2):
+        assert not a.overlaps(b)
+    dots = [ax.transData.transform((x, y)) for x, y in zip(xs, ys)]
+    for box in boxes:
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1
+        assert frame.y0 <= box.y0 and box.y1 <= frame.y1
+        for px, py in dots:
+            assert not (box.x0 < px + 6 and px - 6 < box.x1
+                        and box.y0 < py + 6 and py - 6 < box.y1)
