@@ -294,3 +294,27 @@ def test_audit_of_a_bitrix24_export_that_names_no_pipeline(tmp_path: Path) -> No
     assert (finding["pipeline"], finding["stage"], finding["subject"]) == (
         "Продажи", "Новая", "Борис")
     assert finding["deals"] == pytest.approx(14)
+
+
+def test_a_saved_error_answer_is_refused_with_its_place(tmp_path: Path) -> None:
+    """A users answer saved when the token had expired — amoCRM's problem+json, Bitrix24's
+    `error`/`error_description` — was one record «that fits no known shape»: exit 0, and
+    every manager `user #ID`, with nothing to say the names were never there."""
+    amo = _amocrm_priced(tmp_path / "amo")
+    (amo / "users.json").write_text(json.dumps(
+        {"title": "Unauthorized", "type": "https://httpstatus.es/401", "status": 401,
+         "detail": "Unauthorized"}), encoding="utf-8")
+    code, out, err = _run("history", str(amo))
+    assert code == 1 and "Traceback" not in out + err
+    assert (f"{amo / 'users.json'} page 1: an amoCRM error answer (HTTP 401 Unauthorized), "
+            "not data") in err
+    assert "help: request it again and save the answer that has `_embedded`" in err
+    b24 = _bitrix24_priced(tmp_path / "b24")
+    (b24 / "user.get.json").write_text(json.dumps(
+        {"error": "expired_token", "error_description": "The access token provided has expired."}),
+        encoding="utf-8")
+    code, out, err = _run("history", str(b24))
+    assert code == 1 and "Traceback" not in out + err
+    assert (f"{b24 / 'user.get.json'} page 1: a Bitrix24 error answer (expired_token: The "
+            "access token provided has expired.), not data") in err
+    assert "help: call the method again and save the answer that has `result`" in err

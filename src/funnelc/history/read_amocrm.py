@@ -118,6 +118,9 @@ def _list(doc: dict[str, Any], key: str, where: str) -> list[Any]:
 
 def is_amocrm(doc: Any) -> str | None:
     """Which amoCRM response a document is, or None."""
+    if isinstance(doc, dict) and "_embedded" not in doc and isinstance(
+            doc.get("status"), int) and doc["status"] >= 400 and isinstance(doc.get("title"), str):
+        return "error"  # application/problem+json: 401, 402 (unpaid), 403, 429...
     if isinstance(doc, dict):
         emb = doc.get("_embedded")
         if isinstance(emb, dict):
@@ -185,6 +188,14 @@ class AmoCollector:
 
     def add(self, kind: str, doc: Any, where: str, dq: DataQuality) -> None:
         self.seen_any = True
+        if kind == "error":
+            # Counted as a record of no known shape, a users answer saved with an
+            # expired token left every manager nameless without a word.
+            detail = doc.get("detail")
+            raise HistoryDataError(
+                f"{where}: an amoCRM error answer (HTTP {doc['status']} {doc['title']}"
+                f"{': ' + str(detail) if detail and detail != doc['title'] else ''}), not data",
+                "request it again and save the answer that has `_embedded`")
         if kind == "events":
             for i, e in enumerate(_list(doc, "events", where)):
                 self._event(e, f"{where} event {i + 1}", dq)

@@ -41,6 +41,9 @@ __all__ = ["BitrixCollector", "is_bitrix24"]
 
 
 def is_bitrix24(doc: Any) -> str | None:
+    if isinstance(doc, dict) and "result" not in doc and isinstance(doc.get("error"), str) \
+            and "error_description" in doc:
+        return "error"  # {"error": "expired_token", "error_description": "..."}
     if isinstance(doc, dict) and "result" in doc:
         res = doc["result"]
         if isinstance(res, dict):
@@ -125,6 +128,12 @@ class BitrixCollector:
 
     def add(self, kind: str, doc: Any, where: str, dq: DataQuality) -> None:
         self.seen_any = True
+        if kind == "error":
+            detail = _text(doc.get("error_description"))
+            raise HistoryDataError(
+                f"{where}: a Bitrix24 error answer ({doc['error']}"
+                f"{': ' + detail if detail else ''}), not data",
+                "call the method again and save the answer that has `result`")
         if kind == "keyed":
             # Read as nothing, a user.get saved this way lost every manager's name
             # without a word («user #1001» everywhere) and a deal list every value.
