@@ -44,6 +44,28 @@ def _amo(tmp: Path, events: list[dict], leads: list[dict], cut: int = 0) -> Path
 T = 1_700_000_000
 
 
+def test_newest_first_events_are_not_out_of_order(tmp_path: Path) -> None:
+    """amoCRM's events pages list the newest first: an export saved as it came runs
+    backwards throughout, and was reported as "events out of time order" for every
+    move of every deal. Only an event against the input's own direction is one."""
+    events = [
+        _ev(3, 1, T + 800, 72, 142),
+        _ev(2, 2, T + 500, 71, 72),         # against the direction: older than e4 next
+        _ev(4, 2, T + 900, 72, 143),
+        _ev(6, 3, T + 600, 72, 142),
+        _ev(1, 1, T + 400, 71, 72),
+        _ev(5, 3, T + 300, 71, 72),
+    ]
+    leads = [_lead(1, T, 142), _lead(2, T, 143), _lead(3, T, 142)]
+    h = load_history([str(_amo(tmp_path, events, leads))])
+    assert h.quality.counts.get("out_of_order", 0) == 1
+    assert h.quality.counts.get("broken_chains", 0) == 0
+    clean = [events[0], events[2], events[1], *events[3:]]
+    (tmp_path / "clean").mkdir()
+    h = load_history([str(_amo(tmp_path / "clean", clean, leads))])
+    assert h.quality.counts.get("out_of_order", 0) == 0
+
+
 def test_amocrm_anomalies_are_counted(tmp_path: Path) -> None:
     events = [
         _ev(2, 1, T + 7200, 72, 142),       # out of order: before e1 in the file

@@ -539,7 +539,7 @@ class AmoCollector:
         attrs = leads.select("deal", "value", "source", "reason", "resp", "updated")
         start = start.sort(["deal"]).with_columns(
             seq=pl.lit(seq0, pl.Int64) + pl.int_range(pl.len(), dtype=pl.Int64))
-        ev = ev.with_columns(seq=pl.lit(seq0 + start.height, pl.Int64) + pl.col("i"))
+        ev = ev.with_columns(seq=pl.lit(seq0 + start.height, pl.Int64) + _chronological(ev))
         out = pl.concat([
             start.select("deal", "t", "pipeline", "stage", "kind",
                          from_pipeline=pl.lit(None, pl.Utf8), from_stage=pl.lit(None, pl.Utf8),
@@ -616,6 +616,19 @@ def _with_picked(out: pl.DataFrame, touches: pl.DataFrame) -> pl.DataFrame:
         pl.col("until").is_null() | (pl.col("tt") < pl.col("until"))).then(pl.col("tt")))
     return out.with_row_index("_r").join(picked, on="_r", how="left",
                                          maintain_order="left").drop("_r")
+
+
+def _chronological(ev: pl.DataFrame) -> pl.Expr:
+    """The events' input order, oldest first. amoCRM's events pages list the newest
+    first: an export saved as it came runs backwards, and read as it stands every move of
+    every deal was counted "out of time order". When most of a deal's consecutive events
+    in the file go back in time, the file order is read reversed; an event against that
+    direction is still counted."""
+    same = pl.col("deal") == pl.col("deal").shift(1)
+    back, forth = ev.sort(["deal", "i"]).select(
+        back=(same & (pl.col("t") < pl.col("t").shift(1))).sum(),
+        forth=(same & (pl.col("t") > pl.col("t").shift(1))).sum()).row(0)
+    return -pl.col("i") + ev.height if (back or 0) > (forth or 0) else pl.col("i")
 
 
 def _drop_by_reason(rows: pl.DataFrame, dq: DataQuality) -> None:
