@@ -318,3 +318,19 @@ def test_a_saved_error_answer_is_refused_with_its_place(tmp_path: Path) -> None:
     assert (f"{b24 / 'user.get.json'} page 1: a Bitrix24 error answer (expired_token: The "
             "access token provided has expired.), not data") in err
     assert "help: call the method again and save the answer that has `result`" in err
+
+
+def test_an_unknown_user_is_named_in_the_account_language(tmp_path: Path) -> None:
+    """A user missing from the users answer (a deleted employee) is `user #ID` in the
+    JSON, and was the same English words in a Russian report and audit."""
+    folder = _amocrm_priced(tmp_path / "amo")
+    users = folder / "users.json"
+    text = users.read_text(encoding="utf-8")
+    users.write_text(text[:text.index("Борис") + 2], encoding="utf-8")
+    funnel = tmp_path / "ru.funnel"
+    funnel.write_text(FUNNEL.replace("language en", "language ru"), encoding="utf-8")
+    code, out, _ = _run("audit", str(funnel), str(folder))
+    flat = " ".join(out.split())
+    assert "пользователь #3944275" in flat and "user #" not in flat, flat
+    code, out, _ = _run("history", str(folder), "--funnel", str(funnel))
+    assert "пользователь #3944275" in out and "user #3944275" not in out

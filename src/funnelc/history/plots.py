@@ -248,6 +248,7 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
 
     from .label_layout import LabelSpec, place_labels
     from .managers import UNKNOWN_MANAGER
+    from .report import placeholder
     from .stats import funnel_limits
 
     df = a.managers
@@ -301,7 +302,7 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
         order = sorted(range(len(ns)), key=lambda i: (not flagged[i], ns[i], rates[i]))
         panels.append((ax, [LabelSpec(
             ns[i], rates[i],
-            _label(_(UNKNOWN_MANAGER) if names[i] == UNKNOWN_MANAGER else names[i], 20),
+            _label(placeholder(names[i], tr), 20),
             FLAGGED if flagged[i] else "#333333", "bold" if flagged[i] else "normal")
             for i in order]))
     _funnel_legend(fig, bool(df["flagged"].any()), tr)

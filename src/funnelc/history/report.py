@@ -80,12 +80,21 @@ MOVE_KINDS: dict[str, str] = {
 """The kinds of a move (`analytics.MOVE_KINDS`): machine values in the JSON."""
 
 
+UNKNOWN_USER = N_("user #{id}")
+"""How the CRM readers name a user the export's users answer does not list (a deleted
+employee, or no users answer saved): `user #1006` in the data, the language's words here."""
+
+
 def placeholder(x: object, tr: Translator) -> str:
     """A name as written, or the placeholder for a missing one in `tr`'s language."""
     if x is None:
         return "—"
     text = str(x)
-    return tr.gettext(PLACEHOLDERS[text]) if text in PLACEHOLDERS else text
+    if text in PLACEHOLDERS:
+        return tr.gettext(PLACEHOLDERS[text])
+    if text.startswith("user #") and text[6:].isdigit():
+        return tr.gettext(UNKNOWN_USER).format(id=text[6:])
+    return text
 
 
 @dataclass(frozen=True)
