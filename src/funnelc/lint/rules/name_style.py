@@ -60,8 +60,15 @@ def _spacing(value: str) -> str | None:
     return None  # pragma: no cover - _ANY_SPACING matched one of the two
 
 
+_COUNT_FIRST = re.compile(r"\d+(?:[.,]\d+)?\s+\w")
+"""A name that opens with a number and a word: "30 дней до завершения", "1,5 месяца";
+not a numbered stage ("3. квалифицирован"), whose word is the name's own first word."""
+
+
 def capitalisation(value: str) -> str | None:
-    """`Capitalised`, `lowercase` or `ALL CAPS`; None for names with too few letters."""
+    """`Capitalised`, `lowercase` or `ALL CAPS`; None for names with too few letters,
+    and for a name opening with a count ("30 дней до завершения"): the word after a
+    number is lowercase in any style, so it says nothing about the author's."""
     letters = "".join(filter(str.isalpha, value))
     if len(letters) < 2:
         return None
@@ -69,6 +76,8 @@ def capitalisation(value: str) -> str | None:
         cased = [c for c in letters if c.isupper() or c.islower()]
         if len(cased) >= 4 and all(c.isupper() for c in cased):
             return "ALL CAPS"
+    if letters[0].islower() and _COUNT_FIRST.match(value.lstrip()):
+        return None
     return "Capitalised" if letters[0].isupper() else "lowercase"
 
 
