@@ -36,7 +36,9 @@ class MixedStageNameStyles(Rule):
     A pipeline whose purpose makes one style natural keeps its stages of that style
     out of it: in a `regulars` or `nurture` pipeline the waiting and countdown stages
     ("Абонемент заканчивается", "Сделка утеплялась 90 дней") are what the pipeline is
-    for. With no majority (a 3–3 split) the pipeline is named with both groups, since
+    for, whether the pipeline declares `conversion` or no style (seed 002 lists
+    "Сделка утеплялась ×× дней" among the stages of a warming pipeline it describes "в
+    совершенном действии"). With no majority (a 3–3 split) the pipeline is named with both groups, since
     neither side is "the odd one".
 
     Bad
@@ -83,8 +85,11 @@ class MixedStageNameStyles(Rule):
                 c = ctx.classify(stage.name.value)
                 if str(c.klass) in styled:
                     styled[str(c.klass)].append((stage, c.reason))
+            waiting = purpose_name(pipe) in _WAITING_PURPOSES
             if pipe.style is not None:
                 wrong = "process" if pipe.style is Style.conversion else "conversion"
+                if waiting and wrong == "process":
+                    continue  # a declared conversion warming pipeline still counts down
                 for stage, reason in styled[wrong]:
                     yield Finding(
                         f"stage `{stage.name.value}` is named {wrong}-style in a "
@@ -93,7 +98,7 @@ class MixedStageNameStyles(Rule):
                              f"{_EXAMPLES[pipe.style.value]}")
                 continue
             proc, conv = styled["process"], styled["conversion"]
-            if purpose_name(pipe) in _WAITING_PURPOSES:
+            if waiting:
                 proc = []  # countdowns and warming are these pipelines' own work
             if not proc or not conv:
                 continue
