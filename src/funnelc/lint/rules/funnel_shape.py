@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ...diagnostics import Label, Severity
+from ...routing import StageFlow, StageKey
 from ..base import Finding, LintContext, Rule, pipelines_not_exempt
 
 
@@ -33,9 +34,14 @@ class FunnelShape(Rule):
     funnel every stage has at most as many as the one before it; a stage with more means
     deals skip stages, come back to them, or the stages are not in the order deals go
     through them, and then the stage-to-stage conversions on the dashboard are wrong.
-    When the only stage that rises is named like a task or an activity ("Перезвонить",
-    "Повторный звонок"), that side stage is the cause, and the message says so instead
-    of blaming the order of the funnel.
+    When every stage that rises follows (or is) a stage named like a task or an
+    activity ("Перезвонить", a clinic's "Не пришёл (консультация)" and "Не пришёл
+    (лечение)"), those side stages are the cause, each is named, and the message says so
+    instead of blaming the order of the funnel. Deals that enter a stage from outside
+    the pipeline (a source, or a `then copy`: seed 002 copies a repeat order or a warmed
+    deal into "the matching stage" of sales) do not count against it: a stage is
+    flagged only when the deals coming from its own pipeline's stages already outnumber
+    the stage before it.
 
     Bad
     ---
@@ -96,6 +102,8 @@ class FunnelShape(Rule):
     def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterator[Finding]:
         tol = float(opts["tolerance"])
         chain = ctx.chain
+        entered = _entered_from_outside(ctx)
+        reopened = {key for back in ctx.flows.reopens.values() for _, key in back}
         for pipe in pipelines_not_exempt(ctx.funnel, opts):
             if len(pipe.stages) < 2:
                 continue
@@ -103,30 +111,37 @@ class FunnelShape(Rule):
             visits = [chain.stages[f.key].visits_per_lead for f in flows]
             if not all(math.isfinite(v) for v in visits):
                 continue  # a loop nobody leaves: the routing itself is the problem
+            inside = _inflow_from_inside(flows, visits, reopened)
             rises = [i for i in range(1, len(visits))
-                     if visits[i] > visits[i - 1] * (1 + tol) + 1e-12]
+                     if visits[i] > visits[i - 1] * (1 + tol) + 1e-12
+                     and not (flows[i].key in entered
+                              and inside[i] <= visits[i - 1] * (1 + tol) + 1e-12)]
             if not rises:
+                continue
+            bars = " → ".join(f"{f.stage.name.value} {per_hundred(v)}"
+                              for f, v in zip(flows, visits))
+            note = f"expected visits per 100 leads entering `{pipe.name.value}`: {bars}"
+            sides = [next((s for s in (flows[i - 1].stage, flows[i].stage)
+                           if str(ctx.classify(s.name.value).klass) == "task"), None)
+                     for i in rises]
+            if all(side is not None for side in sides):
+                for i, side_stage in zip(rises, sides):
+                    assert side_stage is not None
+                    stage, prev = flows[i].stage, flows[i - 1].stage
+                    side = ctx.classify(side_stage.name.value)
+                    yield Finding(
+                        f"`{side_stage.name.value}` is a task-like side stage: only some deals "
+                        f"pass through it, so `{stage.name.value}` counts more than "
+                        f"`{prev.name.value}` before it", side_stage.name.span, side.reason,
+                        (Label(stage.name.span, f"{per_hundred(visits[i])} per 100 leads, "
+                                                f"after {per_hundred(visits[i - 1])}"),),
+                        notes=(note,),
+                        help="make it a task or a cadence of the stage deals come from "
+                             "(`on enter task`, `cadence`) instead of a stage; the other "
+                             "stages already fall in order")
                 continue
             first = rises[0]
             stage, prev = flows[first].stage, flows[first - 1].stage
-            bars = " → ".join(f"{f.stage.name.value} {per_hundred(v)}"
-                              for f, v in zip(flows, visits))
-            side_stage = next((s for s in (prev, stage)
-                               if str(ctx.classify(s.name.value).klass) == "task"), None)
-            if len(rises) == 1 and side_stage is not None:
-                side = ctx.classify(side_stage.name.value)
-                yield Finding(
-                    f"`{side_stage.name.value}` is a task-like side stage: only some deals "
-                    f"pass through it, so `{stage.name.value}` counts more than "
-                    f"`{prev.name.value}` before it", side_stage.name.span, side.reason,
-                    (Label(stage.name.span, f"{per_hundred(visits[first])} per 100 leads, "
-                                            f"after {per_hundred(visits[first - 1])}"),),
-                    notes=(f"expected visits per 100 leads entering `{pipe.name.value}`: "
-                           f"{bars}",),
-                    help="make it a task or a cadence of the stage deals come from "
-                         "(`on enter task`, `cadence`) instead of a stage; the other "
-                         "stages already fall in order")
-                continue
             yield Finding(
                 f"more deals are expected in `{stage.name.value}` than in "
                 f"`{prev.name.value}` before it", stage.name.span,
@@ -135,6 +150,34 @@ class FunnelShape(Rule):
                 tuple(Label(flows[i].stage.name.span,
                             f"{per_hundred(visits[i])} after {per_hundred(visits[i - 1])}")
                       for i in rises[1:]),
-                notes=(f"expected visits per 100 leads entering `{pipe.name.value}`: {bars}",),
+                notes=(note,),
                 help="order the stages the way deals go through them, and replace skips "
                      "and moves back with forward steps")
+
+
+def _entered_from_outside(ctx: LintContext) -> set[StageKey]:
+    """Stages deals enter other than from an earlier stage of their pipeline: a
+    source's entry stage, or the target of a `then copy` (a repeat order copied into
+    «Заявка взята в работу», a warmed deal copied back into «КП отправлено»)."""
+    found = {key for _, key in ctx.flows.sources}
+    for flow in ctx.flows:
+        found.update(r.copy_to for r in flow.routes if r.copy_to is not None)
+    return found
+
+
+def _inflow_from_inside(flows: list[StageFlow], visits: list[float],
+                        reopened: set[StageKey]) -> list[float]:
+    """Expected visits per lead that come to each stage from stages of its own
+    pipeline (moves, SLAs, cadences; reopens count as all from inside: the stage gets
+    no excuse for them)."""
+    index = {f.key: i for i, f in enumerate(flows)}
+    inside = [0.0] * len(flows)
+    for j, flow in enumerate(flows):
+        for route in flow.routes:
+            if route.kind == "stage" and route.stage in index and route.stage != flow.key:
+                inside[index[route.stage]] += visits[j] * route.share
+    for key in reopened:
+        if key in index:
+            inside[index[key]] = math.inf
+    return inside
+
