@@ -37,10 +37,13 @@ def _missing_handover(stage: Stage, arriving: dict[str, StageKey | None]) -> str
 def _propagate(keys: Iterable[StageKey], outgoing: dict[StageKey, list[StageKey]],
                created: dict[StageKey, dict[str, StageKey | None]],
                assigned: dict[StageKey, str], unknown: set[StageKey],
+               owners: Mapping[StageKey, str] | None = None,
                ) -> dict[StageKey, dict[str, StageKey | None]]:
     """Teams arriving at each stage, with a stage each comes from: a worklist over the
     routes until nothing changes. A stage passes on the team it assigns, else `UNKNOWN`
-    when it is in `unknown`, else every team arriving at it."""
+    when it is in `unknown` (and its owner's team, from `owners`, when that team
+    arrives there too), else every team arriving at it."""
+    owners = owners or {}
     resp_in = {k: dict(v) for k, v in created.items()}
     todo = deque(keys)
     queued = set(todo)
@@ -51,7 +54,9 @@ def _propagate(keys: Iterable[StageKey], outgoing: dict[StageKey, list[StageKey]
         if team is not None:
             teams: Iterable[str] = (team,)
         elif key in unknown:
-            teams = (UNKNOWN,)
+            # However it is fixed, a deal that arrived with the owner's team leaves with it.
+            own = owners.get(key)
+            teams = (UNKNOWN, own) if own is not None and own in resp_in[key] else (UNKNOWN,)
         else:
             teams = list(resp_in[key])
         for target in outgoing[key]:
@@ -111,7 +116,9 @@ def responsible_on_entry(flows: Flows) -> dict[StageKey, dict[str, StageKey | No
     first = _propagate(flows.stages, outgoing, created, assigned, set())
     suspects = {k for k, flow in flows.stages.items()
                 if _missing_handover(flow.stage, first[k]) is not None}
-    return _propagate(flows.stages, outgoing, created, assigned, suspects)
+    owners = {k: flow.stage.owner.value for k, flow in flows.stages.items()
+              if flow.stage.owner is not None}
+    return _propagate(flows.stages, outgoing, created, assigned, suspects, owners)
 
 
 class OwnerChangeWithoutHandover(Rule):
