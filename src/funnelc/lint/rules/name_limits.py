@@ -66,26 +66,35 @@ class NameTooLong(Rule):
     options = {"max-stage": 40, "max-pipeline": 80, "max-field": 40, "max-hint": 1000}
 
     def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterator[Finding]:
-        def over(what: str, name: Name, limit: int) -> Iterator[Finding]:
+        def over(what: str, name: Name, option: str) -> Iterator[Finding]:
+            limit = int(opts[option])
             n = len(name.value)
             if n > limit:
                 shown = name.value if n <= 60 else name.value[:57] + "…"
+                # A client whose account lives in amoCRM or Bitrix24 has this very name
+                # there: say whose limit the default is, and how to keep the name.
+                whose = ((f"{limit} characters is the most a Salesforce {_SALESFORCE[option]} "
+                          f"holds; amoCRM and Bitrix24 take longer names",)
+                         if limit == self.options[option] else ())
+                keep = (f"; to keep it, set `{option}` to the limit of the CRM the account "
+                        "lives in" if whose and what in ("field name", "pipeline name")
+                        else "")
                 yield Finding(f"{what} `{shown}` is {n} characters long, more than {limit}",
-                              name.span, f"{n - limit} characters over",
-                              help="shorten it (details belong in the stage's `hint`)"
-                              if what == "stage name" else "shorten it")
+                              name.span, f"{n - limit} characters over", notes=whose,
+                              help=("shorten it (details belong in the stage's `hint`), or "
+                                    'keep it and give it `alias salesforce "…"`'
+                                    if what == "stage name" else "shorten it" + keep))
 
         for fld in ctx.funnel.fields:
-            yield from over("field name", fld.name, int(opts["max-field"]))
+            yield from over("field name", fld.name, "max-field")
         for pipe in ctx.funnel.pipelines:
-            yield from over("pipeline name", pipe.name, int(opts["max-pipeline"]))
+            yield from over("pipeline name", pipe.name, "max-pipeline")
             for stage in pipe.stages:
                 if stage.alias is not None:
                     # The CRM shows the alias (`alias salesforce "…"`): that is what must fit.
-                    yield from over(f"{stage.alias.crm} alias", stage.alias.name,
-                                    int(opts["max-stage"]))
+                    yield from over(f"{stage.alias.crm} alias", stage.alias.name, "max-stage")
                 else:
-                    yield from over("stage name", stage.name, int(opts["max-stage"]))
+                    yield from over("stage name", stage.name, "max-stage")
                 if stage.hint is not None:
                     limit = int(opts["max-hint"])
                     n = len(stage.hint.value)
@@ -95,3 +104,8 @@ class NameTooLong(Rule):
                                       f"{n - limit} characters over",
                                       help="keep the hint to what to do and how to sell the "
                                            "next stage; the playbook can say more")
+
+
+_SALESFORCE = {"max-stage": "opportunity stage", "max-pipeline": "sales process name",
+               "max-field": "custom field label"}
+"""What each default limit is in Salesforce, the tightest CRM funnelc exports to."""

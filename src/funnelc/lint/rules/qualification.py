@@ -22,7 +22,8 @@ class SalesWithoutQualification(Rule):
     """Flags an account that has sales pipelines but nothing that qualifies leads: no
     `qualification` (or `telemarketing`) pipeline, no sales stage named for
     qualification, and no sales stage that disqualifies leads (loses them for a reason
-    like "Нецелевой", "Спам", "Неверный номер").
+    like "Нецелевой", "Спам", "Неверный номер", or a parts maker's "Не наши детали":
+    not what the company makes or sells).
 
     Why
     ---
@@ -75,6 +76,7 @@ class SalesWithoutQualification(Rule):
         "stage-words": ["квалиф", "кваліф", "qualif"],
         "reason-words": ["нецелев", "не целев", "нецільов", "не цільов", "спам", "неверн",
                          "невірн", "неправильн", "некачеств", "неякісн", "дубл", "квалиф",
+                         "не наш ", "не наши", "не наша ", "не наше ", "не наші",
                          "кваліф", "spam", "junk", "unqualified", "not a fit",
                          "wrong number", "duplicate", "disqualif"],
     }
