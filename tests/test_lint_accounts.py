@@ -1,0 +1,100 @@
+"""Lint on whole accounts built from real public pipelines, read as a consultant reads
+`funnelc check` in front of a client (issue 14's acceptance pass). Two of them are kept
+as teaching examples under `tests/data/lint_accounts/`:
+
+* `renewal-parts-maker.funnel`: a B2B parts maker's Bitrix24 pipelines (sales, and
+  service contracts with a renewal stage «30 дней до завершения»): a sound account that
+  must stay clean, so no false alarm creeps back in;
+* `seed002-furniture-before.funnel`: a furniture salon as an integrator finds it, with
+  seed 002's mistakes and its own stage names: every mistake is reported where it is,
+  and nothing else."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from funnelc.cli import cli
+
+ACCOUNTS = Path(__file__).resolve().parent / "data" / "lint_accounts"
+
+# code → lines: seed 002's mistakes in the «before» account (mistake 12, «думать что
+# воронка настроена идеально», is not a property of a file).
+SEED002_BEFORE: dict[str, list[int]] = {
+    # 1 no tasks on entry, 2 no lifetime, 5 no hints
+    "FN101": [26, 32, 37, 42, 48, 53, 58, 68, 73, 80, 84, 91],
+    "FN102": [26, 32, 42, 48, 58, 68, 73, 80, 84],
+    "FN106": [26, 32, 37, 42, 48, 53, 58, 68, 73, 80, 84, 91],
+    # 14 deals piled up and never lost
+    "FN103": [40, 56, 94],
+    # 6 a card of fields nobody fills
+    "FN107": [14, 15, 16, 17],
+    # 7 the accountant's stage with the manager still responsible (and two copies
+    # arriving with another team)
+    "FN108": [27, 59, 92],
+    # 8 process names among conversion ones
+    "FN109": [53, 58],
+    # 9 a deal moved to production through `lost`
+    "FN110": [61],
+    # 11 no key stage
+    "FN112": [25],
+    # 13 tasks as stages; the call-back side stage makes the bars rise
+    "FN113": [32, 37],
+    "FN116": [37],
+    # «КП отправлено» → «Клиент запросил КП»: the article's wrong funnel
+    "FN115": [45],
+    # 4 a route on «Бюджет» nobody must fill
+    "FN122": [42],
+    # «Не мешайте холодные и теплые сделки»
+    "FN123": [71],
+}
+
+
+def _check(path: Path) -> tuple[int, list[dict[str, object]]]:
+    result = CliRunner().invoke(cli, ["check", "--format", "json", str(path)])
+    return result.exit_code, json.loads(result.stdout)["diagnostics"]
+
+
+def test_renewal_account_is_clean() -> None:
+    """«30 дней до завершения» is not 'lowercase' (FN120), «Не наши детали» qualifies
+    leads (FN111), the renewal loop hands the deal back to service (FN108)."""
+    result = CliRunner().invoke(cli, ["check", str(ACCOUNTS / "renewal-parts-maker.funnel")])
+    assert result.exit_code == 0, result.output
+    assert "no problems" in result.output
+
+
+def test_seed002_before_account_reports_each_mistake_where_it_is() -> None:
+    code, found = _check(ACCOUNTS / "seed002-furniture-before.funnel")
+    assert code == 1
+    by_code: dict[str, list[int]] = {}
+    for d in found:
+        span = d["span"]
+        assert isinstance(span, dict)
+        by_code.setdefault(str(d["code"]), []).append(int(span["line"]))
+    assert {k: sorted(v) for k, v in by_code.items()} == SEED002_BEFORE
+
+
+def test_seed002_before_account_names_the_accountant_stage() -> None:
+    """Mistake 7 was missed while a stage before it was flagged (FN108)."""
+    result = CliRunner().invoke(cli, ["check", "--select", "FN108",
+                                      str(ACCOUNTS / "seed002-furniture-before.funnel")])
+    assert "stage `Ждем оплату` is worked by `Бухгалтерия`, but nothing hands the deal " \
+           "over" in result.output
+    assert "the deal's responsible team is still `Менеджеры`" in result.output
+    assert "seed002-furniture-before.funnel:59:11" in result.output
+
+
+def test_long_real_stage_name_says_whose_limit(tmp_path: Path) -> None:
+    """A Bitrix24 client reads «more than 40» and asks: whose 40? (FN119)"""
+    path = tmp_path / "b24.funnel"
+    path.write_text('source "Сайт" 5/day -> "Продажи"."Составление коммерческого '
+                    'предложения (КП)"\npipeline "Продажи" sales {\n  stage "Составление '
+                    'коммерческого предложения (КП)" { -> won }\n}\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--select", "FN119", str(path)])
+    assert "is 42 characters long, more than 40" in result.output
+    assert "40 characters is the most a Salesforce opportunity stage holds; amoCRM and " \
+           "Bitrix24 take longer names" in result.output
+    assert 'alias salesforce "…"' in result.output
+    assert "b24.funnel:3:9" in result.output
