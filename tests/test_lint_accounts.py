@@ -98,3 +98,19 @@ def test_long_real_stage_name_says_whose_limit(tmp_path: Path) -> None:
            "Bitrix24 take longer names" in result.output
     assert 'alias salesforce "…"' in result.output
     assert "b24.funnel:3:9" in result.output
+
+
+def test_entity_state_help_names_the_option_without_the_kanban_number(tmp_path: Path) -> None:
+    """An amoCRM realty pipeline numbers its stages («8. Бронь объекта»): the field's
+    option the help proposes is «Бронь объекта», not «8. Бронь объекта» (FN114)."""
+    path = tmp_path / "realty.funnel"
+    path.write_text('source "Циан" 40/week -> "Покупатели"."7. Показ проведен"\n'
+                    'pipeline "Покупатели" sales {\n'
+                    '  stage "7. Показ проведен" { -> "8. Бронь объекта" }\n'
+                    '  stage "8. Бронь объекта" { -> "9. Подписание ДДУ" }\n'
+                    '  stage "9. Подписание ДДУ" { -> won }\n'
+                    '}\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--select", "FN114", str(path)])
+    assert "stage `8. Бронь объекта` is the state of another entity" in result.output
+    assert 'field "Статус объекта" enum("Бронь объекта", …)' in result.output
+    assert "realty.funnel:4:9" in result.output

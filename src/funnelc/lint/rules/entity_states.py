@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
@@ -74,11 +75,17 @@ class EntityStateStage(Rule):
         account_language = next((a.language for a in ctx.funnel.accounts if a.language), None)
         for stage, c in stages_named_as(ctx, "entity_state", opts):
             field = state_field(c.entity, account_language or c.language)
+            value = _NUMBERING.sub("", stage.name.value, count=1) or stage.name.value
             yield Finding(f"stage `{stage.name.value}` is the state of another entity",
                           stage.name.span, c.reason,
                           help=f"keep the state in a field (`field {quote(field)} "
-                               f"enum({quote(stage.name.value)}, …)`) and name the stage for "
+                               f"enum({quote(value)}, …)`) and name the stage for "
                                "the client's decision")
+
+
+_NUMBERING: Final = re.compile(r"^\W*(?:\d+[.)]\s*)?")
+"""A kanban's ordering prefix ("8. Бронь объекта", "~ Архив"): a field's option is named
+without it ("Бронь объекта")."""
 
 
 # The field a state belongs in, in the stage name's language: the payment's state goes
