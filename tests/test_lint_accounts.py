@@ -114,3 +114,127 @@ def test_entity_state_help_names_the_option_without_the_kanban_number(tmp_path: 
     assert "stage `8. Бронь объекта` is the state of another entity" in result.output
     assert 'field "Статус объекта" enum("Бронь объекта", …)' in result.output
     assert "realty.funnel:4:9" in result.output
+
+
+# A Ukrainian children's school, AlfaCRM lead statuses in their order (corpus source
+# "github-index file 34520214451"); shares, SLAs and the nurture pipeline invented.
+SCHOOL_UK = """\
+# Дитяча школа (Україна), AlfaCRM: статуси лідів ALL_STATUSES (github-index file
+# 34520214451), назви й порядок як є. «Зник після контакту» і «Старі клієнти» — тут причина
+# lost і окрема воронка; частки, SLA і команди вигадані.
+account "Школа «Абетка»" {
+  currency UAH
+  language uk
+}
+team "Адміністратори" size 2 hours mon-sat 09:00-19:00
+field "Вік дитини" int(3..16)
+field "Дата пробного" date
+source "Instagram" 30/week -> "Ліди"."Недодзвон" value lognormal(9k, 3k)
+
+pipeline "Ліди" main sales {
+  stage "Недодзвон" {
+    owner "Адміністратори"
+    on enter task "Подзвонити" due 1h
+    hint "Три спроби за день."
+    sla 3d -> lost "Зник після контакту" then copy "Старі клієнти"."Старі клієнти"
+    -> "Розмовляли, чекаємо відповідь" 60%
+    -> lost "Зник після контакту" 40% then copy "Старі клієнти"."Старі клієнти"
+  }
+  stage "Розмовляли, чекаємо відповідь" {
+    owner "Адміністратори"
+    on enter message telegram "Розклад і ціни"
+    hint "Запропонуйте пробне."
+    sla 7d -> "Передзвонити через 2 тижні"
+    -> "Чекає пробного" 50%
+    -> "Передзвонити через 2 тижні" 50%
+  }
+  stage "Чекає пробного" {
+    owner "Адміністратори"
+    requires "Вік дитини"
+    on enter task "Призначити пробне" due 1d
+    hint "Оберіть групу за віком."
+    sla 7d -> lost "Не прийшли на пробне"
+    -> "Призначено пробне" 90%
+    -> lost "Не прийшли на пробне" 10%
+  }
+  stage "Призначено пробне" {
+    owner "Адміністратори"
+    requires "Дата пробного"
+    on enter message telegram "Нагадування про пробне"
+    hint "Нагадайте напередодні."
+    sla 14d -> "Не відвідав пробне"
+    -> "Проведено пробне" 80%
+    -> "Не відвідав пробне" 20%
+  }
+  stage "Проведено пробне" key {
+    owner "Адміністратори"
+    on enter task "Запропонувати абонемент" due 1d
+    hint "Відгук педагога — батькам."
+    sla 7d -> "Чекаємо оплату"
+    -> "Чекаємо оплату" 70%
+    -> lost "Не підійшло" 30%
+  }
+  stage "Не відвідав пробне" {
+    owner "Адміністратори"
+    on enter task "Перенести пробне" due 1d
+    hint "Запропонуйте інший день."
+    sla 7d -> lost "Не прийшли на пробне" then copy "Старі клієнти"."Старі клієнти"
+    -> "Призначено пробне" 40%
+    -> lost "Не прийшли на пробне" 60% then copy "Старі клієнти"."Старі клієнти"
+  }
+  stage "Чекаємо оплату" {
+    owner "Адміністратори"
+    on enter message telegram "Реквізити для оплати"
+    hint "Нагадайте про оплату через 2 дні."
+    sla 7d -> lost "Не оплатили" then copy "Старі клієнти"."Старі клієнти"
+    -> "Отримана оплата" 85%
+    -> lost "Не оплатили" 15% then copy "Старі клієнти"."Старі клієнти"
+  }
+  stage "Отримана оплата" {
+    owner "Адміністратори"
+    on enter task "Додати в групу" due 1d
+    hint "Додайте в групу і чат батьків."
+    sla 2d -> won
+    -> won 100%
+  }
+  stage "Передзвонити через 2 тижні" {
+    owner "Адміністратори"
+    on enter task "Передзвонити" due 14d
+    hint "Нагадайте про набір."
+    sla 21d -> lost "Зник після контакту" then copy "Старі клієнти"."Старі клієнти"
+    -> "Чекає пробного" 30%
+    -> lost "Зник після контакту" 70% then copy "Старі клієнти"."Старі клієнти"
+  }
+}
+
+pipeline "Старі клієнти" nurture {
+  stage "Старі клієнти" {
+    owner "Адміністратори"
+    on enter message telegram "Новий набір у вересні"
+    hint "Розсилка перед набором."
+    sla 180d -> lost "Не повернулися"
+    -> won 5% then copy "Ліди"."Чекає пробного"
+    stay 95%
+  }
+}
+"""
+
+
+def test_ukrainian_account_gets_ukrainian_examples_and_a_clear_side_stage(
+        tmp_path: Path) -> None:
+    """FN113 and FN109 gave Russian stage names to rename to in a Ukrainian account; FN116
+    said «`Передзвонити через 2 тижні` … so `Передзвонити через 2 тижні` counts more than
+    `Отримана оплата`» about the side stage written last."""
+    path = tmp_path / "school.funnel"
+    path.write_text(SCHOOL_UK, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--select", "FN109,FN113,FN116", str(path)])
+    out = result.output
+    assert "`Інтерес підтверджено`, `Потребу виявлено`" in out
+    assert "`Интерес подтвержден`" not in out
+    assert "like `Чекаємо оплату`, `Узгодження договору`" in out
+    assert ("`Передзвонити через 2 тижні` is a task-like side stage written after "
+            "`Отримана оплата`: deals come to it from earlier stages, so it counts more "
+            "than `Отримана оплата`") in out
+    assert "school.funnel:79:9" in out
+    assert ("`Не відвідав пробне` is a task-like side stage: only some deals pass through "
+            "it, so `Чекаємо оплату` counts more than `Не відвідав пробне` before it") in out

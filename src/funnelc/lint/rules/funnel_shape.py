@@ -129,12 +129,23 @@ class FunnelShape(Rule):
                     assert side_stage is not None
                     stage, prev = flows[i].stage, flows[i - 1].stage
                     side = ctx.classify(side_stage.name.value)
-                    yield Finding(
+                    # The side stage is either the dip deals skip, or (written after the
+                    # stage it branches from, like AlfaCRM's «Передзвонити через 2
+                    # тижні» after «Отримана оплата») the one that rises itself.
+                    message = (
                         f"`{side_stage.name.value}` is a task-like side stage: only some deals "
                         f"pass through it, so `{stage.name.value}` counts more than "
-                        f"`{prev.name.value}` before it", side_stage.name.span, side.reason,
+                        f"`{prev.name.value}` before it" if side_stage is prev else
+                        f"`{side_stage.name.value}` is a task-like side stage written after "
+                        f"`{prev.name.value}`: deals come to it from earlier stages, so it "
+                        f"counts more than `{prev.name.value}`")
+                    yield Finding(
+                        message, side_stage.name.span, side.reason,
                         (Label(stage.name.span, f"{per_hundred(visits[i])} per 100 leads, "
-                                                f"after {per_hundred(visits[i - 1])}"),),
+                                                f"after {per_hundred(visits[i - 1])}")
+                         if side_stage is prev else
+                         Label(prev.name.span, f"{per_hundred(visits[i - 1])} per 100 leads, "
+                                               f"then {per_hundred(visits[i])}"),),
                         notes=(note,),
                         help="make it a task or a cadence of the stage deals come from "
                              "(`on enter task`, `cadence`) instead of a stage; the other "

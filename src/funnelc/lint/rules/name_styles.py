@@ -14,9 +14,14 @@ from ..base import Finding, LintContext, Rule, purpose_name
 _WAITING_PURPOSES = frozenset({"regulars", "nurture", "winback"})
 
 _EXAMPLES = {
-    "process": "`Ждем оплату`, `Согласование договора`",
-    "conversion": "`Оплата получена`, `Договор подписан`",
+    "ru": {"process": "`Ждем оплату`, `Согласование договора`",
+           "conversion": "`Оплата получена`, `Договор подписан`"},
+    "uk": {"process": "`Чекаємо оплату`, `Узгодження договору`",
+           "conversion": "`Оплату отримано`, `Договір підписано`"},
+    "en": {"process": "`Awaiting payment`, `Negotiating the contract`",
+           "conversion": "`Payment received`, `Contract signed`"},
 }
+"""Names of each style in the account's language (a Ukrainian client renames to Ukrainian)."""
 
 
 class MixedStageNameStyles(Rule):
@@ -79,12 +84,18 @@ class MixedStageNameStyles(Rule):
     default_severity = Severity.note
 
     def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterator[Finding]:
+        account_language = next((a.language for a in ctx.funnel.accounts if a.language), None)
         for pipe in ctx.funnel.pipelines:
             styled: dict[str, list[tuple[Stage, str]]] = {"process": [], "conversion": []}
+            languages: list[str] = []
             for stage in pipe.stages:
                 c = ctx.classify(stage.name.value)
                 if str(c.klass) in styled:
                     styled[str(c.klass)].append((stage, c.reason))
+                    languages.append(str(c.language))
+            known = [lang for lang in languages if lang in _EXAMPLES] or ["ru"]
+            language: str = account_language or max(known, key=known.count)
+            examples = _EXAMPLES.get(language, _EXAMPLES["ru"])
             waiting = purpose_name(pipe) in _WAITING_PURPOSES
             if pipe.style is not None:
                 wrong = "process" if pipe.style is Style.conversion else "conversion"
@@ -95,7 +106,7 @@ class MixedStageNameStyles(Rule):
                         f"stage `{stage.name.value}` is named {wrong}-style in a "
                         f"`{pipe.style.value}` pipeline", stage.name.span, reason,
                         help=f"name what the stage means in {pipe.style.value} style, like "
-                             f"{_EXAMPLES[pipe.style.value]}")
+                             f"{examples[pipe.style.value]}")
                 continue
             proc, conv = styled["process"], styled["conversion"]
             if waiting:
@@ -126,4 +137,4 @@ class MixedStageNameStyles(Rule):
                     (Label(anchor.name.span, f"{usual}-style"),),
                     help=f"pick one style for the pipeline, declare it (`pipeline "
                          f"\"{pipe.name.value}\" {usual}`) and rename the odd stages, like "
-                         f"{_EXAMPLES[usual]}")
+                         f"{examples[usual]}")

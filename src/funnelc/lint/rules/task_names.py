@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Final
 
 from ...diagnostics import Severity
 from ..base import Finding, LintContext, Rule, stages_named_as
@@ -69,9 +69,20 @@ class TaskNamedStage(Rule):
     options = {"allow": []}
 
     def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterator[Finding]:
+        # Examples in the client's language: a Ukrainian account renames «Недодзвон» to a
+        # Ukrainian name, and a Russian example reads as a translation error to them.
+        account_language = next((a.language for a in ctx.funnel.accounts if a.language), None)
         for stage, c in stages_named_as(ctx, "task", opts):
+            examples = _DECIDED.get(str(account_language or c.language), _DECIDED["ru"])
             yield Finding(f"stage `{stage.name.value}` is named after a task, not a decision "
                           "step", stage.name.span, c.reason,
-                          help="name the stage for what the client decided (`Интерес "
-                               "подтвержден`, `Потребность выявлена`); make the call or "
-                               "meeting an `on enter task` or a `cadence`")
+                          help=f"name the stage for what the client decided ({examples}); "
+                               "make the call or meeting an `on enter task` or a `cadence`")
+
+
+_DECIDED: Final[dict[str, str]] = {
+    "ru": "`Интерес подтвержден`, `Потребность выявлена`",
+    "uk": "`Інтерес підтверджено`, `Потребу виявлено`",
+    "en": "`Interest confirmed`, `Needs identified`",
+}
+"""Stage names that say what the client decided, in the stage's or account's language."""
