@@ -10,7 +10,7 @@ import click
 
 from .common import EXIT_CLEAN, EXIT_PROBLEMS
 from .convention import format_option, lang_option, output_option, present, verbosity_options
-from .history import check_tz, return_freed_memory, tz_option
+from .history import check_tz, loss_field_option, return_freed_memory, tz_option
 from .output import Output, guard
 from .sim_options import stack
 
@@ -22,11 +22,13 @@ from .sim_options import stack
 @output_option()
 @stack(verbosity_options())
 @tz_option
+@loss_field_option
 @lang_option()
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
 def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
-                  output_path: str | None, tz: str, color: str) -> None:
+                  output_path: str | None, tz: str, loss_field: str | None,
+                  color: str) -> None:
     """Audit HISTORY (the formats of `funnelc history`) against FILE.funnel: the
     findings in order of money at stake. A manager or source is named only when the
     difference is statistically clear (Holm's correction, family-wise 5 %); loss
@@ -52,7 +54,7 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
     from ..names import escape_invisible
 
     try:
-        prepared = prepare(list(inputs), tz, funnel)
+        prepared = prepare(list(inputs), tz, funnel, loss_field=loss_field)
     except HistoryInputError as exc:
         click.echo(f"error: {exc}", err=True)
         if exc.hint:

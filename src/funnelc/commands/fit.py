@@ -18,7 +18,7 @@ import click
 from ..limits import DEFAULT_MAX_DEALS, MAX_JOBS
 from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE, FunnelOption
 from .convention import deliver, lang_option, to_json, verbosity, verbosity_options
-from .history import check_tz, tz_option
+from .history import check_tz, loss_field_option, tz_option
 from .sim_options import REPS_HELP, reps_range, stack
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ DEFAULT_REPS = 40
 @click.option("--scenario", "scenario", metavar="NAME", default=None,
               help="Write the fit as `scenario NAME { … }` appended to the funnel instead.")
 @tz_option
+@loss_field_option
 @click.option("--backtest", "backtest", type=int, metavar="N", default=None,
               help="Fit on the first N months only, simulate the months after with the "
                    "fitted funnel and compare conversion, won/lost and backlog with what "
@@ -79,7 +80,8 @@ DEFAULT_REPS = 40
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
 def fit_command(inputs: tuple[str, ...], funnel_path: str, fmt: str, out_path: str | None,
-                in_place: bool, scenario: str | None, tz: str, backtest: int | None, reps: int | None,
+                in_place: bool, scenario: str | None, tz: str, loss_field: str | None,
+                backtest: int | None, reps: int | None,
                 seed: int | None, jobs: int | None, max_deals: int | None,
                 json_path: str | None, html_path: str | None, color: str) -> None:
     """Fit FILE's source rates and month profile, outcome shares, `after` delays, time
@@ -101,7 +103,7 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, fmt: str, out_path: s
     _check_backtest_options(backtest, reps, seed, jobs, json_path, html_path, max_deals)
     json_path = _json_path(fmt, out_path, backtest, json_path)
     out_path = _check_outputs(inputs, funnel_path, out_path, in_place, json_path, html_path)
-    prepared_funnel, prep = _load(inputs, funnel_path, scenario, tz, color)
+    prepared_funnel, prep = _load(inputs, funnel_path, scenario, tz, color, loss_field)
     console = _report_console(fmt, out_path, json_path, html_path, color=color)
     if backtest is not None:
         _run_backtest(prep, prepared_funnel.model, backtest, tz, reps or DEFAULT_REPS,
@@ -115,7 +117,7 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, fmt: str, out_path: s
 
 
 def _load(inputs: tuple[str, ...], funnel_path: str, scenario: str | None, tz: str,
-          color: str) -> tuple[Prepared, HistoryPrepared]:
+          color: str, loss_field: str | None = None) -> tuple[Prepared, HistoryPrepared]:
     """The funnel (its diagnostics printed; exit 1 when it has errors) and the history
     matched to it. Stage names of the history that match no stage of the funnel are
     warned about as `history` does, with the closest stage for each; when none matches
@@ -128,7 +130,7 @@ def _load(inputs: tuple[str, ...], funnel_path: str, scenario: str | None, tz: s
     if scenario is not None and scenario in [s.name.value for s in funnel.scenarios]:
         raise click.BadParameter(f"{funnel_path} already has a scenario `{scenario}`",
                                  param_hint="'--scenario'")
-    prep = prepare_or_exit(list(inputs), tz, funnel)
+    prep = prepare_or_exit(list(inputs), tz, funnel, loss_field)
     warn_unmatched(prep, funnel_path)
     return prepared_funnel, prep
 

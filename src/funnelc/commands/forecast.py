@@ -13,7 +13,7 @@ import click
 from ..limits import MAX_JOBS
 from .common import EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE, FunnelOption
 from .convention import info, lang_option, present, verbosity_options
-from .history import check_tz, tz_option
+from .history import check_tz, loss_field_option, tz_option
 from .output import guard, guard_folder
 from .sim_options import REPS_HELP, max_deals_option, reps_range, seed_option, stack
 from .whatif_options import plot_outputs, save_plot
@@ -68,6 +68,7 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
                    "uncertain the fitted figures are. Without it the funnel's figures are "
                    "simulated as given and the intervals are the runs' variation only.")
 @tz_option
+@loss_field_option
 @click.option("--chart", "chart_path", metavar="PATH", default=None,
               help="Write the fan chart (cumulative won revenue by week: median, 80 % and "
                    "95 % bands) as PATH.png and PATH.svg.")
@@ -84,7 +85,7 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
 def forecast_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None,
                      funnel_path: str, as_of: date | None, until: date | None,
                      scenario: str | None, fit_uncertainty: bool, tz: str,
-                     chart_path: str | None, reps: int, seed: int, jobs: int | None,
+                     loss_field: str | None, chart_path: str | None, reps: int, seed: int, jobs: int | None,
                      max_deals: int, color: str) -> None:
     """Forecast the deals won and the revenue they bring, by week and by month, from
     the deals open today in HISTORY (the formats of `funnelc history`) plus the new
@@ -122,12 +123,13 @@ def forecast_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None,
     compile_or_exit(funnel_file)  # what the simulator cannot run: its diagnostics, exit 1
     result = _forecast(list(inputs), ForecastRequest(funnel_file.model, tz, as_of, until, reps,
                                                      seed, jobs, max_deals, fit_uncertainty),
-                       funnel_path)
+                       funnel_path, loss_field)
     _show(result, fmt, out_dir, chart_path, list(inputs), funnel_path, color)
     raise SystemExit(EXIT_PROBLEMS if result.rows_dropped else EXIT_CLEAN)
 
 
-def _forecast(inputs: list[str], request: ForecastRequest, funnel_path: str) -> Forecast:
+def _forecast(inputs: list[str], request: ForecastRequest, funnel_path: str,
+              loss_field: str | None = None) -> Forecast:
     """The history read and forecast (`history.forecast.run_forecast`, with a progress
     bar), or its refusal as a message and an exit code; its warnings on stderr."""
     from ..history.forecast import ForecastInputError, ForecastUsageError, run_forecast
@@ -137,7 +139,7 @@ def _forecast(inputs: list[str], request: ForecastRequest, funnel_path: str) -> 
     from .history import prepare_or_exit
     from .output import progress_bar
 
-    prep = prepare_or_exit(inputs, request.tz, request.funnel)
+    prep = prepare_or_exit(inputs, request.tz, request.funnel, loss_field)
     try:
         with progress_bar("forecast: simulating", total=request.reps) as progress:
             result = run_forecast(prep, request, funnel_path, progress)

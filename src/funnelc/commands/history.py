@@ -29,6 +29,17 @@ def tz_option(fn):
              "(e.g. Europe/Moscow).")(fn)
 
 
+LOSS_FIELD_HELP = ("Bitrix24: the deal userfield that holds the loss reason (e.g. "
+                   "UF_CRM_1712345678), instead of the one whose label names a loss reason "
+                   "(«Причина отказа», \"Loss reason\"); where it is empty, the failure "
+                   "stage's name is the reason.")
+
+
+def loss_field_option(fn):
+    return click.option("--loss-field", "loss_field", metavar="UF_CODE", default=None,
+                         help=LOSS_FIELD_HELP)(fn)
+
+
 def check_tz(tz: str) -> None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -81,13 +92,14 @@ def return_freed_memory() -> None:
 @click.option("--funnel", "funnel_path", metavar="FILE", default=None,
               help="A funnel file: match names to it and take the stage order from it.")
 @tz_option
+@loss_field_option
 @click.option("--rows", "max_rows", type=click.IntRange(1), default=40, show_default=True,
               help="Rows shown per table in the terminal (files hold them all).")
 @lang_option()
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
 def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funnel_path: str | None,
-                    tz: str, max_rows: int, color: str) -> None:
+                    tz: str, loss_field: str | None, max_rows: int, color: str) -> None:
     """Analyse stage history: amoCRM events/leads/pipelines JSON, Bitrix24
     crm.stagehistory.list/crm.status.list JSON, or a CSV (deal id, timestamp, pipeline,
     stage, optional value and loss reason). Files and folders, in any order.
@@ -106,7 +118,7 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
         from .sim_options import load_for_simulation
 
         funnel = load_for_simulation(funnel_path, None, color, "matching history to").model
-    prepared = prepare_or_exit(list(inputs), tz, funnel)
+    prepared = prepare_or_exit(list(inputs), tz, funnel, loss_field)
     warn_unmatched(prepared, funnel_path)
     tr = _translator(funnel)
     audit, secs = _analyse(prepared, funnel_path, tr)
@@ -138,14 +150,15 @@ def _translator(funnel: FunnelFile | None) -> Translator:
     return translator(choose(account.language if account is not None else None))
 
 
-def prepare_or_exit(inputs: list[str], tz: str, funnel: FunnelFile | None) -> Prepared:
+def prepare_or_exit(inputs: list[str], tz: str, funnel: FunnelFile | None,
+                    loss_field: str | None = None) -> Prepared:
     """The history read and matched to `funnel` (`history.run.prepare`), or its
     `HistoryInputError` as an error line with a hint and the error's exit code."""
     from ..history.load import HistoryInputError
     from ..history.run import prepare
 
     try:
-        return prepare(inputs, tz, funnel)
+        return prepare(inputs, tz, funnel, loss_field=loss_field)
     except HistoryInputError as exc:
         click.echo(f"error: {exc}", err=True)
         if exc.hint:

@@ -208,14 +208,22 @@ def _read_file(path: Path, r: _Reading) -> None:
 
 def load_history(paths: list[str], tz: str = "UTC", records_start: date | None = None,
                  record_sources: dict[tuple[str, str], str] | None = None,
-                 bounds: TimeBounds | None = None) -> History:
+                 bounds: TimeBounds | None = None, loss_field: str | None = None) -> History:
     """Every input read into one event table. Raises `HistoryInputError` for an input
     that is no history at all, `HistoryDataError` for one whose content cannot be used
-    (too deeply nested, not one row of history in any input)."""
+    (too deeply nested, not one row of history in any input). `loss_field`: the Bitrix24
+    deal userfield that holds the loss reason (`--loss-field`), instead of the one whose
+    label says so."""
     r = _Reading(tz, bounds or TimeBounds.default(), records_start, record_sources,
                  dq=DataQuality(tz=tz))
+    r.bx.loss_field = loss_field
     for path in expand_inputs(paths):
         _read_file(path, r)
+    if loss_field is not None and not r.bx.deals:
+        raise HistoryInputError(
+            f"--loss-field {loss_field}: the inputs hold no Bitrix24 deal list to read it from",
+            'give crm.deal.list saved with select ["*", "UF_*"] (amoCRM keeps its own loss '
+            "reason, read without the option)")
     dq, frames = r.dq, r.frames
     catalog = Catalog()
     if r.amo.seen_any or r.bx.seen_any:

@@ -79,6 +79,16 @@ def note_text(note: QualityNote, tr: Translator | None = None) -> str:
             path=path)
     if note.kind == "empty_file":
         return tr.gettext("{path}: empty file").format(path=path)
+    if note.kind == "loss_field":
+        field = f"{note.field} «{note.label}»" if note.label else str(note.field)
+        total = note.kept + note.left_out
+        return tr.ngettext(
+            "{path}: loss reasons read from the deal field {field}, filled on {kept} of "
+            "{n} loss; a loss with the field empty keeps its failure stage's name",
+            "{path}: loss reasons read from the deal field {field}, filled on {kept} of "
+            "{n} losses; a loss with the field empty keeps its failure stage's name",
+            total).format(path=path, field=field, kept=tr.number(note.kept, 0),
+                          n=tr.number(total, 0))
     if note.kind == "slow_csv":
         return tr.gettext("{path}: read with the slow CSV parser (the fast one refused "
                           "it)").format(path=path)

@@ -20,24 +20,45 @@ processes' `..._STAGE_...`, and `STATUS` for lead histories); `SOURCE` names the
 share codes (`NEW` is both «Не обработан» and «Новая»), so each history item is named
 from its own kind's directory.
 
-Every history item is an entry into its stage. Semantic S is won, F is lost: Bitrix24
-has no separate loss reason, the failure stage itself is the reason ("Анализ причины
-провала" and the like), so its name is the `loss_reason`.
+Every history item is an entry into its stage. Semantic S is won, F is lost. Bitrix24
+has no loss reason of its own: an account with several failure stages ("Анализ причины
+провала" and the like) names the reason by the stage, but the standard pipeline has one
+(«Сделка провалена»), and integrators keep the reason in a deal userfield, a list whose
+values are enum IDs. With `crm.deal.userfield.list` (`FIELD_NAME`, `USER_TYPE_ID`, the
+labels `EDIT_FORM_LABEL`/`LIST_COLUMN_LABEL`/`LIST_FILTER_LABEL`, as text or per language,
+and `LIST[]` of `{ID, VALUE}`) or `crm.deal.fields` (`UF_...` keys with `listLabel`,
+`formLabel`, `filterLabel` and `items[]` of `{ID, VALUE}`) saved, and the deals listed with
+their userfields (`select: ["*", "UF_*"]`), a deal's last loss takes its reason from the
+field whose label names a loss reason (`loss_field_label`), or from the field given by
+`--loss-field`; the failure stage's name stays the reason of a deal with the field empty.
+A multiple field gives its first value; an enum ID the answers do not list is `#ID`.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
-from .errors import HistoryDataError
+from .errors import HistoryDataError, HistoryInputError
 from .events import LOST, STAGE, WON, Catalog, empty_events
-from .quality import EXPORTS, DataQuality
+from .quality import EXPORTS, DataQuality, QualityNote
 from .timeparse import TimeBounds, parse_timestamps, screen_times
 
-__all__ = ["BitrixCollector", "is_bitrix24"]
+__all__ = ["BitrixCollector", "is_bitrix24", "loss_field_label"]
+
+_LOSS_LABEL = re.compile(
+    r"причин\w*\W+(?:\w+\W+)?(?:отказ|провал|проигр|поражен|відмов|програш|невдач)"
+    r"|(?:loss|lost|losing)\s+reason|reason\s+(?:for|of)\s+(?:the\s+)?(?:loss|losing)",
+    re.IGNORECASE)
+
+
+def loss_field_label(label: str) -> bool:
+    """Whether a userfield's label names a loss reason: «Причина отказа», «Причина
+    провала», «Причина проигрыша», «Причина відмови», "Loss reason", "Lost reason"."""
+    return _LOSS_LABEL.search(label) is not None
 
 
 def is_bitrix24(doc: Any) -> str | None:
@@ -47,6 +68,9 @@ def is_bitrix24(doc: Any) -> str | None:
     if isinstance(doc, dict) and "result" in doc:
         res = doc["result"]
         if isinstance(res, dict):
+            if res and all(isinstance(v, dict) and "type" in v and "isDynamic" in v
+                           for v in res.values()):
+                return "fields"  # crm.deal.fields: field code → its description
             if isinstance(res.get("items"), list):
                 return "history" if _looks_history(res["items"]) else (
                     "deals" if _looks_deal(res["items"]) else None)
@@ -60,6 +84,9 @@ def is_bitrix24(doc: Any) -> str | None:
                 return "empty"
             if _looks_history(res):
                 return "history"
+            if all(isinstance(r, dict) and "FIELD_NAME" in r and "USER_TYPE_ID" in r
+                   for r in res[:5]):
+                return "userfields"
             if all(isinstance(r, dict) and "STATUS_ID" in r and "ENTITY_ID" in r for r in res[:5]):
                 return "statuses"
             if _looks_deal(res):
@@ -101,11 +128,60 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+def _field_value(value: Any, uf: UserField) -> str | None:
+    """A deal's value of a userfield as a name: the first of a multiple field, an enum ID
+    by its item (`#ID` when the items do not list it)."""
+    if isinstance(value, list):
+        value = next((v for v in value if _text(v) is not None), None)
+    text = _text(value)
+    if text is None:
+        return None
+    if text in uf.items:
+        return uf.items[text]
+    return f"#{text}" if uf.listed or uf.items else text
+
+
 def _items(doc: Any) -> list[Any]:
     res = doc.get("result") if isinstance(doc, dict) else None
     if isinstance(res, dict):
         res = res.get("items") or res.get("categories")
     return list(res) if isinstance(res, list) else []
+
+
+@dataclass(frozen=True)
+class UserField:
+    """A deal userfield as `crm.deal.userfield.list` or `crm.deal.fields` describes it."""
+
+    code: str
+    """`UF_CRM_...`."""
+    labels: tuple[str, ...]
+    """Its labels, every language given."""
+    items: dict[str, str]
+    """Enum ID → the item's name, for a list field."""
+    listed: bool
+    """A list field (`enumeration`): a value the items do not name is an unknown `#ID`."""
+
+
+def _labels(*values: Any) -> tuple[str, ...]:
+    """Labels given as text, or per language (`{"ru": ..., "en": ...}`)."""
+    out: list[str] = []
+    for v in values:
+        for text in (v.values() if isinstance(v, dict) else (v,)):
+            if isinstance(text, str) and text.strip() and text.strip() not in out:
+                out.append(text.strip())
+    return tuple(out)
+
+
+def _enum_items(items: Any, where: str, key: str) -> dict[str, str]:
+    """`{ID, VALUE}` items of a list field; any other shape is refused with its place."""
+    if items is None:
+        return {}
+    if not isinstance(items, list) or not all(
+            isinstance(i, dict) and _text(i.get("ID")) is not None for i in items):
+        raise HistoryDataError(
+            f"{where}: `{key}` is not an array of {{ID, VALUE}} items; Bitrix24 lists a "
+            "list field's values so", "save the API answer as it came")
+    return {str(_text(i["ID"])): str(i.get("VALUE") or f"#{_text(i['ID'])}") for i in items}
 
 
 @dataclass
@@ -124,6 +200,11 @@ class BitrixCollector:
     categories: dict[str, str] = field(default_factory=dict)
     users: dict[str, str] = field(default_factory=dict)
     """User ID → "NAME LAST_NAME" (`user.get`)."""
+    userfields: dict[str, UserField] = field(default_factory=dict)
+    """Deal userfields by code (`crm.deal.userfield.list`, `crm.deal.fields`)."""
+    loss_field: str | None = None
+    """`--loss-field`: the userfield that holds the loss reason, instead of the one
+    whose label names it."""
     seen_any: bool = False
 
     def add(self, kind: str, doc: Any, where: str, dq: DataQuality) -> None:
@@ -190,6 +271,39 @@ class BitrixCollector:
             for d in _items(doc):
                 if isinstance(d, dict):
                     self.deals.append(d)
+        elif kind == "userfields":
+            for i, uf in enumerate(_items(doc)):
+                self._userfield(uf, f"{where} item {i + 1}")
+        elif kind == "fields":
+            for code, desc in doc["result"].items():
+                if str(code).upper().startswith("UF_"):
+                    here = f"{where} field {code}"
+                    self._add_field(UserField(
+                        str(code), _labels(desc.get("listLabel"), desc.get("formLabel"),
+                                           desc.get("filterLabel")),
+                        _enum_items(desc.get("items"), here, "items"),
+                        desc.get("type") == "enumeration"))
+
+    def _userfield(self, uf: Any, where: str) -> None:
+        """One `crm.deal.userfield.list` entry; a lead's or contact's is not a deal's."""
+        if not isinstance(uf, dict) or not isinstance(uf.get("FIELD_NAME"), str):
+            raise HistoryDataError(f"{where}: a userfield without `FIELD_NAME`",
+                                   "save the crm.deal.userfield.list answer as it came")
+        if uf.get("ENTITY_ID") not in (None, "", "CRM_DEAL"):
+            return
+        self._add_field(UserField(
+            uf["FIELD_NAME"], _labels(uf.get("EDIT_FORM_LABEL"), uf.get("LIST_COLUMN_LABEL"),
+                                      uf.get("LIST_FILTER_LABEL")),
+            _enum_items(uf.get("LIST"), f"{where} ({uf['FIELD_NAME']})", "LIST"),
+            uf.get("USER_TYPE_ID") == "enumeration"))
+
+    def _add_field(self, uf: UserField) -> None:
+        """Both answers may describe a field: labels and items add up."""
+        had = self.userfields.get(uf.code)
+        if had is not None:
+            uf = UserField(uf.code, _labels(*had.labels, *uf.labels),
+                           {**had.items, **uf.items}, had.listed or uf.listed)
+        self.userfields[uf.code] = uf
 
     def _item(self, item: Any, where: str, dq: DataQuality) -> None:
         dq.rows_read += 1
@@ -207,6 +321,38 @@ class BitrixCollector:
         if uid is None or uid == "0":
             return None
         return self.users.get(uid) or f"user #{uid}"
+
+    def _loss_field(self) -> UserField | None:
+        """The userfield that holds the loss reason: `--loss-field`, else the one whose
+        label names a loss reason — of several, the one filled on most lost deals."""
+        if self.loss_field is not None:
+            code = self.loss_field
+            known = self.userfields.get(code) or next(
+                (f for c, f in self.userfields.items() if c.upper() == code.upper()), None)
+            code = known.code if known is not None else code
+            if not any(code in d for d in self.deals):
+                seen = sorted({k for d in self.deals for k in d if k.upper().startswith("UF_")})
+                if known is None:
+                    named = [f"{c} «{self.userfields[c].labels[0]}»" if c in self.userfields
+                             and self.userfields[c].labels else c for c in seen]
+                    raise HistoryInputError(
+                        f"--loss-field {code}: no deal userfield of the Bitrix24 export has "
+                        "this code",
+                        f"its deals have {', '.join(named)}" if seen else
+                        'the deals were listed without their userfields: save crm.deal.list '
+                        'with select ["*", "UF_*"]')
+                raise HistoryDataError(
+                    f"--loss-field {code}: the field is described, but no deal of the deal "
+                    "list has it" + ("" if seen else " (the list holds no userfields at all)"),
+                    'save crm.deal.list with select ["*", "UF_*"]: without it Bitrix24 '
+                    "leaves the userfields out")
+            return known or UserField(code, (), {}, False)
+        found = [f for f in self.userfields.values() if any(map(loss_field_label, f.labels))]
+        if not found:
+            return None
+        lost = [d for d in self.deals if _text(d.get("STAGE_SEMANTIC_ID")) == "F"] or self.deals
+        return max(found, key=lambda f: sum(_field_value(d.get(f.code), f) is not None
+                                           for d in lost))
 
     def _pipeline_name(self, cat: str) -> str:
         return self.categories.get(cat) or (f"#{cat}" if cat else "#0")
@@ -266,6 +412,7 @@ class BitrixCollector:
         if len(twice):
             dq.count("ambiguous_local_times", len(twice), where=self.where[twice[0]])
         # Deals that never moved: in the deal list, absent from the history.
+        field_ = self._loss_field()
         deals = pl.DataFrame({
             "owner": [_text(d.get("ID")) for d in self.deals],
             "created": [_text(d.get("DATE_CREATE")) for d in self.deals],
@@ -277,9 +424,11 @@ class BitrixCollector:
             "manager": [self._user(d.get("ASSIGNED_BY_ID")) for d in self.deals],
             "la": [_text(d.get("LAST_ACTIVITY_TIME")) or _text(d.get("DATE_MODIFY"))
                    for d in self.deals],
+            "why": [_field_value(d.get(field_.code), field_) if field_ else None
+                    for d in self.deals],
         }, schema={"owner": pl.Utf8, "created": pl.Utf8, "cat": pl.Utf8, "stage_id": pl.Utf8,
-                   "sem": pl.Utf8, "value": pl.Utf8, "source": pl.Utf8, "manager": pl.Utf8,
-                   "la": pl.Utf8})
+                   "sem": pl.Utf8, "value": pl.Utf8, "source": pl.Utf8,
+                   "manager": pl.Utf8, "la": pl.Utf8, "why": pl.Utf8})
         nameless = deals.filter(pl.col("owner").is_null()).height
         if nameless:  # a deal record without an ID cannot be matched to anything
             dq.rows_read += nameless
@@ -339,11 +488,25 @@ class BitrixCollector:
         attrs = deals.select("owner", value=pl.when(value != 0).then(value),
                              source=pl.col("source").replace(self.sources),
                              manager=pl.col("manager"),
-                             last_activity=parse_timestamps(deals["la"], tz).ts)
-        out = out.join(attrs, on="owner", how="left").select(
-            deal_id="owner", ts="ts", pipeline="pipeline", stage=stage_name, kind=kind,
-            value="value", loss_reason=pl.when(kind == LOST).then(stage_name),
+                             last_activity=parse_timestamps(deals["la"], tz).ts,
+                             why=pl.col("why"))
+        out = out.join(attrs, on="owner", how="left").with_columns(kind=kind,
+                                                                  stage=stage_name)
+        # The field holds a deal's current reason: that of its last loss. An earlier
+        # loss (before the deal was reopened) keeps its failure stage's name.
+        last = (pl.col("kind") == LOST) & (
+            pl.col("ts") == pl.col("ts").filter(pl.col("kind") == LOST).max().over("owner"))
+        out = out.with_columns(last=last.fill_null(False))
+        if field_ is not None:
+            ends = out.filter(pl.col("last"))
+            dq.notes.append(QualityNote(
+                "loss_field", EXPORTS[1], kept=int(ends["why"].is_not_null().sum()),
+                left_out=int(ends["why"].is_null().sum()), field=field_.code,
+                label=field_.labels[0] if field_.labels else None))
+        return out.select(
+            deal_id="owner", ts="ts", pipeline="pipeline", stage="stage", kind="kind",
+            value="value", loss_reason=pl.when(pl.col("kind") == LOST).then(
+                pl.coalesce(pl.when(pl.col("last")).then(pl.col("why")), pl.col("stage"))),
             source="source", from_pipeline=pl.lit(None, pl.Utf8),
             from_stage=pl.lit(None, pl.Utf8), seq="seq", entry_known=pl.lit(True),
             manager="manager", last_activity="last_activity")
-        return out

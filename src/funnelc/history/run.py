@@ -36,8 +36,9 @@ def record_sources(funnel: m.FunnelFile | None) -> dict[tuple[str, str], str]:
 
 
 def prepare(inputs: list[str], tz: str, funnel: m.FunnelFile | None,
-            records_start: date | None = None) -> Prepared:
-    history = load_history(inputs, tz, records_start, record_sources(funnel))
+            records_start: date | None = None, loss_field: str | None = None) -> Prepared:
+    history = load_history(inputs, tz, records_start, record_sources(funnel),
+                           loss_field=loss_field)
     names = None
     pairs = routes = None
     if funnel is not None:

@@ -326,6 +326,10 @@ HELP_TEXTS: tuple[str, ...] = (
     C_("help", 'A funnel file: match names to it and take the stage order from it.'),
     C_("help", 'Time zone of timestamps written without one, and of month boundaries (e.g. '
        'Europe/Moscow).'),
+    C_("help", 'Bitrix24: the deal userfield that holds the loss reason (e.g. '
+       'UF_CRM_1712345678), instead of the one whose label names a loss reason '
+       '(«Причина отказа», "Loss reason"); where it is empty, the failure stage\'s name '
+       'is the reason.'),
     C_("help", 'Rows shown per table in the terminal (files hold them all).'),
     C_("help", "Fit FILE's source rates and month profile, outcome shares, `after` delays, "
        'time\n'

@@ -1,0 +1,297 @@
+"""Loss reasons and sources from where real CRM accounts keep them: a Bitrix24 deal
+userfield «Причина отказа» (the standard pipeline has one failure stage, so its name told
+every loss alike), and the UTM source of a deal that has no source of its own.
+
+Shapes, as the vendors publish them:
+- Bitrix24 `crm.deal.userfield.list` — bitrix24/b24restdocs,
+  api-reference/crm/deals/user-defined-fields/crm-deal-userfield-list.md: `result[]` of
+  `ID`, `ENTITY_ID` "CRM_DEAL", `FIELD_NAME`, `USER_TYPE_ID` ("enumeration" for a list),
+  `MULTIPLE` "Y"/"N", `SETTINGS`, the labels `EDIT_FORM_LABEL`, `LIST_COLUMN_LABEL`,
+  `LIST_FILTER_LABEL` (returned when filtered by `LANG`), `LIST[]` of `{ID, SORT, VALUE,
+  DEF, XML_ID}`.
+- Bitrix24 `crm.deal.fields` — api-reference/crm/deals/crm-deal-fields.md (`result` an
+  object: field code → `type`, `isRequired`, `isReadOnly`, `isImmutable`, `isMultiple`,
+  `isDynamic`, `title`; the standard `UTM_SOURCE` «Advertising System»); for a userfield
+  `title` is its code and the labels are `listLabel`, `formLabel`, `filterLabel`
+  (https://idea.1c-bitrix.ru/status/processing/ quotes such an answer), a list field's
+  values `items[]` of `{ID, VALUE}` (dev.1c-bitrix.ru/rest_help/crm/cases/edit/
+  how_to_generate_edit_form_for_deal.php reads them so).
+- Bitrix24 `crm.deal.list` with `select: ["*", "UF_*"]` — crm-deal-list.md: a list
+  userfield's value is its enum ID as a string, a multiple one an array of them, an empty
+  one "" or false.
+- amoCRM `GET /api/v4/leads` — https://www.amocrm.ru/developers/content/crm_platform/
+  leads-api and custom-fields: `custom_fields_values[]` of `{field_id, field_name,
+  field_code, field_type, values: [{value}]}`; the tracking fields are `field_type`
+  "tracking_data" with codes `UTM_SOURCE`, `UTM_MEDIUM`...; `_embedded.source` only when
+  an integration set one.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from funnelc.cli import cli
+
+REASON = "UF_CRM_1712345678"
+RIVALS = "UF_CRM_1712999999"
+NOTE = "UF_CRM_1700000000"
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1"})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _status(i: int, entity: str, code: str, name: str, sort: int,
+            sem: str | None = None) -> dict[str, Any]:
+    extra = {"S": "success", "F": "failure"}.get(sem or "", "process")
+    return {"ID": str(100 + i), "ENTITY_ID": entity, "STATUS_ID": code, "NAME": name,
+            "NAME_INIT": "", "SORT": str(sort), "SYSTEM": "N", "CATEGORY_ID": None,
+            "COLOR": "#39A8EF", "SEMANTICS": sem, "EXTRA": {"SEMANTICS": extra, "COLOR": "#39A8EF"}}
+
+
+def _userfield(uid: str, code: str, kind: str, label: str, multiple: bool = False,
+               items: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+    uf: dict[str, Any] = {
+        "ID": uid, "ENTITY_ID": "CRM_DEAL", "FIELD_NAME": code, "USER_TYPE_ID": kind,
+        "XML_ID": None, "SORT": "100", "MULTIPLE": "Y" if multiple else "N", "MANDATORY": "N",
+        "SHOW_FILTER": "E", "SHOW_IN_LIST": "Y", "EDIT_IN_LIST": "Y", "IS_SEARCHABLE": "N",
+        "SETTINGS": {"DISPLAY": "LIST", "LIST_HEIGHT": 1, "CAPTION_NO_VALUE": "",
+                     "SHOW_NO_VALUE": "Y"} if kind == "enumeration" else {"SIZE": 20},
+        "EDIT_FORM_LABEL": label, "LIST_COLUMN_LABEL": label, "LIST_FILTER_LABEL": label,
+        "ERROR_MESSAGE": None, "HELP_MESSAGE": None}
+    if items is not None:
+        uf["LIST"] = [{"ID": i, "SORT": str(10 * (k + 1)), "VALUE": v, "DEF": "N",
+                       "XML_ID": f"x{i}"} for k, (i, v) in enumerate(items)]
+    return uf
+
+
+USERFIELDS = [
+    _userfield("6799", REASON, "enumeration", "Причина отказа",
+               items=[("45", "Дорого"), ("47", "Не дозвонились"), ("49", "Выбрали конкурента")]),
+    _userfield("6801", RIVALS, "enumeration", "Конкуренты", multiple=True,
+               items=[("51", "Конкурент А"), ("53", "Конкурент Б")]),
+    _userfield("6803", NOTE, "string", "Комментарий"),
+]
+PATHS = {1: ["NEW", "PREPARATION", "WON"], 2: ["NEW", "LOSE"], 3: ["NEW", "PREPARATION", "LOSE"],
+         4: ["NEW", "LOSE"], 5: ["NEW", "LOSE"], 6: ["NEW", "PREPARATION"]}
+"""Six deals on 1–6 March 2024; 2, 4 and 5 lost from «Новая», 3 from «Встреча»."""
+REASONS: dict[int, Any] = {1: "", 2: "45", 3: "47", 4: False, 5: "99", 6: ""}
+"""«Причина отказа» of each deal: Дорого, Не дозвонились, empty (false), an enum ID the
+field's list does not have (an item deleted since)."""
+SOURCES = {1: ("WEB", None), 2: (None, "yandex"), 3: (None, "yandex"), 4: (None, "google"),
+           5: (None, None), 6: ("CALL", "vk")}
+"""(SOURCE_ID, UTM_SOURCE) of each deal."""
+
+
+def _bitrix24(folder: Path, fields: Any = None) -> Path:
+    """The export: statuses, stage history, the deal list with its userfields, and the
+    userfield answer (`crm.deal.userfield.list` unless `fields` gives another)."""
+    folder.mkdir()
+    statuses = [_status(i, *row) for i, row in enumerate([  # type: ignore[arg-type]
+        ("DEAL_STAGE", "NEW", "Новая", 10), ("DEAL_STAGE", "PREPARATION", "Встреча", 20),
+        ("DEAL_STAGE", "WON", "Сделка успешна", 60, "S"),
+        ("DEAL_STAGE", "LOSE", "Сделка провалена", 70, "F"),
+        ("SOURCE", "CALL", "Звонок", 10), ("SOURCE", "WEB", "Веб-сайт", 20)])]
+    items, deals = [], []
+    for d, path in PATHS.items():
+        for k, stage in enumerate(path):
+            items.append({"ID": str(len(items) + 1),
+                          "TYPE_ID": "1" if k == 0 else "3" if stage in ("WON", "LOSE") else "2",
+                          "OWNER_ID": str(d), "CREATED_TIME": f"2024-03-0{d}T1{k}:00:00+03:00",
+                          "CATEGORY_ID": "0", "STAGE_ID": stage,
+                          "STAGE_SEMANTIC_ID": {"WON": "S", "LOSE": "F"}.get(stage, "P")})
+        deals.append({"ID": str(d), "TITLE": f"Сделка #{d}", "TYPE_ID": "SALE",
+                      "CATEGORY_ID": "0", "STAGE_ID": path[-1],
+                      "STAGE_SEMANTIC_ID": {"WON": "S", "LOSE": "F"}.get(path[-1], "P"),
+                      "OPPORTUNITY": "10000.00", "CURRENCY_ID": "RUB", "ASSIGNED_BY_ID": "1",
+                      "SOURCE_ID": SOURCES[d][0], "SOURCE_DESCRIPTION": None,
+                      "UTM_SOURCE": SOURCES[d][1], "UTM_MEDIUM": None, "UTM_CAMPAIGN": None,
+                      "UTM_CONTENT": None, "UTM_TERM": None,
+                      "DATE_CREATE": f"2024-03-0{d}T10:00:00+03:00",
+                      "DATE_MODIFY": f"2024-03-0{d}T12:00:00+03:00",
+                      REASON: REASONS[d], RIVALS: ["51", "53"] if d == 3 else [],
+                      NOTE: "перезвонить" if d == 2 else ""})
+    answers = {"crm.status.list.json": {"result": statuses, "total": len(statuses)},
+               "crm.stagehistory.list.json": {"result": {"items": items}, "total": len(items)},
+               "crm.deal.list.json": {"result": deals, "total": len(deals)}}
+    if fields is None:
+        answers["crm.deal.userfield.list.json"] = {"result": USERFIELDS, "total": 3}
+    elif fields is not False:
+        answers["crm.deal.fields.json"] = fields
+    for name, doc in answers.items():
+        (folder / name).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def _history(*args: str) -> dict[str, Any]:
+    code, out, err = _run("history", *args, "--format", "json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def _reasons(data: dict[str, Any]) -> dict[tuple[str, str], int]:
+    return {(r["stage"], r["reason"]): r["deals"] for r in data["tables"]["losses"]}
+
+
+def test_bitrix24_loss_reasons_come_from_the_loss_reason_userfield(tmp_path: Path) -> None:
+    """Every loss was «Сделка провалена», the one failure stage's name. With the
+    userfields answer saved, a loss takes the name of its «Причина отказа» item; the deal
+    with the field empty keeps the stage's name, the item since deleted is `#99`; the
+    data-quality notes say which field was read."""
+    data = _history(str(_bitrix24(tmp_path / "b24")))
+    assert _reasons(data) == {("Новая", "Дорого"): 1, ("Новая", "Сделка провалена"): 1,
+                              ("Новая", "#99"): 1, ("Встреча", "Не дозвонились"): 1}
+    by_month = {r["reason"] for r in data["tables"]["loss_reasons_by"]
+                if r["dimension"] == "month"}
+    assert by_month == {"Дорого", "Не дозвонились", "Сделка провалена", "#99"}
+    assert (f"Bitrix24 history: loss reasons read from the deal field {REASON} «Причина "
+            "отказа», filled on 3 of 4 losses; a loss with the field empty keeps its failure "
+            "stage's name") in data["quality"]["notes"]
+
+
+def test_without_a_userfield_answer_the_failure_stage_is_the_reason(tmp_path: Path) -> None:
+    """The deal list alone names no field: its values are enum IDs of a field nobody
+    labelled, so the stage's name stays every loss's reason, as before."""
+    data = _history(str(_bitrix24(tmp_path / "b24", fields=False)))
+    assert _reasons(data) == {("Новая", "Сделка провалена"): 3,
+                              ("Встреча", "Сделка провалена"): 1}
+    assert not any("deal field" in n for n in data["quality"]["notes"])
+
+
+def _deal_fields() -> dict[str, Any]:
+    """`crm.deal.fields` with two standard fields and the three userfields."""
+    def desc(kind: str, title: str, **more: Any) -> dict[str, Any]:
+        return {"type": kind, "isRequired": False, "isReadOnly": False, "isImmutable": False,
+                "isMultiple": False, "isDynamic": False, "title": title, **more}
+
+    def uf(kind: str, code: str, label: str, multiple: bool = False,
+           items: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+        d = desc(kind, code, listLabel=label, formLabel=label, filterLabel=label,
+                 settings={"DISPLAY": "LIST"})
+        d.update(isDynamic=True, isMultiple=multiple)
+        if items is not None:
+            d["items"] = [{"ID": i, "VALUE": v} for i, v in items]
+        return d
+
+    return {"result": {
+        "ID": desc("integer", "ID", isReadOnly=True),
+        "UTM_SOURCE": desc("string", "Advertising System"),
+        REASON: uf("enumeration", REASON, "Причина провала",
+                   items=[("45", "Дорого"), ("47", "Не дозвонились")]),
+        RIVALS: uf("enumeration", RIVALS, "Конкуренты", True,
+                   [("51", "Конкурент А"), ("53", "Конкурент Б")]),
+        NOTE: uf("string", NOTE, "Комментарий"),
+    }, "time": {"start": 1724857659.82, "finish": 1724857660.79, "duration": 0.97}}
+
+
+def test_the_userfield_read_from_crm_deal_fields(tmp_path: Path) -> None:
+    """`crm.deal.fields` names the field «Причина провала» (`listLabel`) and its items."""
+    data = _history(str(_bitrix24(tmp_path / "b24", fields=_deal_fields())))
+    assert _reasons(data) == {("Новая", "Дорого"): 1, ("Новая", "Сделка провалена"): 1,
+                              ("Новая", "#99"): 1, ("Встреча", "Не дозвонились"): 1}
+    assert any(f"{REASON} «Причина провала»" in n for n in data["quality"]["notes"])
+
+
+@pytest.mark.parametrize("label", ["Причина отказа", "ПРИЧИНА ПРОВАЛА", "Причина проигрыша",
+                                   "Причина поражения", "Причина відмови", "Loss reason",
+                                   "Lost reason"])
+def test_the_labels_that_name_a_loss_reason(tmp_path: Path, label: str) -> None:
+    fields = [dict(USERFIELDS[0], EDIT_FORM_LABEL=label, LIST_COLUMN_LABEL=label,
+                   LIST_FILTER_LABEL=label), *USERFIELDS[1:]]
+    folder = _bitrix24(tmp_path / "b24", fields={"result": fields, "total": 3})
+    data = _history(str(folder))
+    assert ("Новая", "Дорого") in _reasons(data)
+
+
+def test_loss_field_names_the_field_and_a_multiple_one_gives_its_first_value(
+        tmp_path: Path) -> None:
+    """`--loss-field` reads «Конкуренты» instead (a multiple list: deal 3 chose both,
+    the first is its reason); deals with it empty keep the stage's name."""
+    folder = _bitrix24(tmp_path / "b24")
+    data = _history(str(folder), "--loss-field", RIVALS)
+    assert _reasons(data) == {("Новая", "Сделка провалена"): 3, ("Встреча", "Конкурент А"): 1}
+    assert any(f"{RIVALS} «Конкуренты», filled on 1 of 4 losses" in n
+               for n in data["quality"]["notes"])
+    funnel = tmp_path / "sales.funnel"
+    funnel.write_text('account "A" { language en }\nsource "Сайт" 3/day -> "Продажи"."Новая"\n'
+                      'pipeline "Продажи" sales {\n  stage "Новая" { -> "Встреча" 50%\n'
+                      '    -> lost "Дорого" 50% }\n  stage "Встреча" { -> won }\n}\n',
+                      encoding="utf-8")
+    code, out, err = _run("audit", str(funnel), str(folder), "--loss-field", RIVALS,
+                          "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["deals"] == 6
+
+
+def test_a_loss_field_no_deal_has_is_refused_with_the_fields_there_are(tmp_path: Path) -> None:
+    folder = _bitrix24(tmp_path / "b24")
+    code, out, err = _run("history", str(folder), "--loss-field", "UF_CRM_17")
+    assert code == 2 and "Traceback" not in out + err
+    assert "error: --loss-field UF_CRM_17: no deal userfield of the Bitrix24 export has this code" \
+        in err
+    assert (f"help: its deals have {NOTE} «Комментарий», {REASON} «Причина отказа», "
+            f"{RIVALS} «Конкуренты»") in err
+
+
+def test_a_loss_field_without_a_bitrix24_deal_list_is_refused(tmp_path: Path) -> None:
+    folder = _bitrix24(tmp_path / "b24")
+    (folder / "crm.deal.list.json").unlink()
+    code, out, err = _run("history", str(folder), "--loss-field", REASON)
+    assert code == 2 and "Traceback" not in out + err
+    assert f"--loss-field {REASON}: the inputs hold no Bitrix24 deal list" in err
+
+
+def test_a_deal_list_saved_without_its_userfields(tmp_path: Path) -> None:
+    """The field is described but the deals were listed without `UF_*` in `select`:
+    an input problem (exit 1) with how to list them."""
+    folder = _bitrix24(tmp_path / "b24")
+    path = folder / "crm.deal.list.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["result"] = [{k: v for k, v in d.items() if not k.startswith("UF_")}
+                     for d in doc["result"]]
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    code, out, err = _run("history", str(folder), "--loss-field", REASON)
+    assert code == 1 and "Traceback" not in out + err
+    assert f"--loss-field {REASON}: the field is described, but no deal" in err
+    assert 'select ["*", "UF_*"]' in err
+
+
+@pytest.mark.parametrize(("answer", "place", "key"), [
+    ("crm.deal.userfield.list.json", f"page 1 item 1 ({REASON})", "LIST"),
+    ("crm.deal.fields.json", f"page 1 field {REASON}", "items"),
+])
+def test_a_list_fields_values_of_another_shape_are_refused_with_their_place(
+        tmp_path: Path, answer: str, place: str, key: str) -> None:
+    """A list field's values saved as an object keyed by ID (as PHP prints them), not
+    the array Bitrix24 sends."""
+    if answer == "crm.deal.fields.json":
+        fields = _deal_fields()
+        fields["result"][REASON]["items"] = {"45": "Дорого"}
+    else:
+        fields = {"result": [dict(USERFIELDS[0], LIST={"45": {"VALUE": "Дорого"}}),
+                             *USERFIELDS[1:]], "total": 3}
+    folder = _bitrix24(tmp_path / "b24", fields=fields)
+    (folder / "crm.deal.userfield.list.json").unlink(missing_ok=True)
+    if answer == "crm.deal.userfield.list.json":
+        (folder / "crm.deal.fields.json").rename(folder / answer)
+    code, out, err = _run("history", str(folder))
+    assert code == 1 and "Traceback" not in out + err
+    assert (f"{folder / answer} {place}: `{key}` is not an array of {{ID, VALUE}} items"
+            in err), err
+    assert "help: save the API answer as it came" in err
+
+
+@pytest.mark.parametrize("label", ["Причина обращения", "Reason for contact", "Отказ от рассылки"])
+def test_labels_that_name_no_loss_reason(tmp_path: Path, label: str) -> None:
+    """A field «Причина обращения» (why the client came) is no loss reason."""
+    fields = [dict(USERFIELDS[0], EDIT_FORM_LABEL=label, LIST_COLUMN_LABEL=label,
+                   LIST_FILTER_LABEL=label), *USERFIELDS[1:]]
+    data = _history(str(_bitrix24(tmp_path / "b24", fields={"result": fields, "total": 3})))
+    assert _reasons(data) == {("Новая", "Сделка провалена"): 3,
+                              ("Встреча", "Сделка провалена"): 1}
