@@ -295,3 +295,108 @@ def test_labels_that_name_no_loss_reason(tmp_path: Path, label: str) -> None:
     data = _history(str(_bitrix24(tmp_path / "b24", fields={"result": fields, "total": 3})))
     assert _reasons(data) == {("Новая", "Сделка провалена"): 3,
                               ("Встреча", "Сделка провалена"): 1}
+
+
+def _sources(data: dict[str, Any]) -> dict[str, int]:
+    """Deals entering «Новая» by source (the source-by-month table of the first step)."""
+    out: dict[str, int] = {}
+    for r in data["tables"]["source_months"]:
+        if r["from_stage"] == "Новая":
+            out[r["source"]] = out.get(r["source"], 0) + r["entered"]
+    return out
+
+
+def test_bitrix24_deals_without_a_source_are_sourced_by_their_utm_source(
+        tmp_path: Path) -> None:
+    """`SOURCE_ID` first (deal 6's «Звонок» stays, whatever its UTM_SOURCE says), then
+    `UTM_SOURCE`; deal 5 has neither. The notes say how many deals the UTM sourced."""
+    data = _history(str(_bitrix24(tmp_path / "b24")))
+    assert _sources(data) == {"Веб-сайт": 1, "yandex": 2, "google": 1, "(no source)": 1,
+                              "Звонок": 1}
+    assert ("Bitrix24 history: 3 deals without a source of their own are sourced by their "
+            "utm_source") in data["quality"]["notes"]
+
+
+T0 = 1704103200  # 2024-01-01 10:00 UTC
+
+
+def _tracking(code: str, name: str, value: Any) -> dict[str, Any]:
+    return {"field_id": {"UTM_SOURCE": 1042501, "UTM_MEDIUM": 1042503}.get(code, 1042599),
+            "field_name": name, "field_code": code, "field_type": "tracking_data",
+            "values": [{"value": value}]}
+
+
+def _amocrm(folder: Path, fields: dict[int, Any]) -> Path:
+    """Five leads of January 2024 in «Новая», lead 2 moved to «Встреча». Lead 1 has an
+    integration's `_embedded.source` «Сайт» and a utm_source; lead 2 only utm_source
+    «yandex» (with utm_medium «cpc»); lead 3 a utm_source «vk» in a field its
+    integration named `utm_source` without a code; leads 4 and 5 get `fields[i]` as their
+    `custom_fields_values`."""
+    folder.mkdir()
+    statuses = [{"id": 701, "name": "Новая", "sort": 10, "pipeline_id": 77, "type": 0},
+                {"id": 702, "name": "Встреча", "sort": 20, "pipeline_id": 77, "type": 0},
+                {"id": 142, "name": "Успешно реализовано", "sort": 10000, "pipeline_id": 77},
+                {"id": 143, "name": "Закрыто и не реализовано", "sort": 11000,
+                 "pipeline_id": 77}]
+    pipelines = {"_total_items": 1, "_embedded": {"pipelines": [{
+        "id": 77, "name": "Продажи", "sort": 1, "is_main": True, "is_unsorted_on": True,
+        "_embedded": {"statuses": statuses}}]}}
+    cfv: dict[int, Any] = {
+        1: [_tracking("UTM_SOURCE", "utm_source", "google")],
+        2: [{"field_id": 512, "field_name": "Бюджет клиента", "field_code": None,
+             "field_type": "numeric", "values": [{"value": "50000"}]},
+            _tracking("UTM_MEDIUM", "utm_medium", "cpc"),
+            _tracking("UTM_SOURCE", "utm_source", "yandex")],
+        3: [{"field_id": 777, "field_name": "utm_source", "field_code": None,
+             "field_type": "text", "values": [{"value": " vk "}]}],
+        **fields}
+    leads = []
+    for i in range(1, 6):
+        emb: dict[str, Any] = {"tags": []}
+        if i == 1:
+            emb["source"] = {"id": 31, "name": "Сайт", "external_id": "site-form",
+                             "type": "form"}
+        leads.append({"id": i, "name": f"Сделка {i}", "price": 0, "responsible_user_id": 504141,
+                      "group_id": 0, "status_id": 702 if i == 2 else 701, "pipeline_id": 77,
+                      "loss_reason_id": None, "created_by": 504141, "updated_by": 504141,
+                      "created_at": T0 + 3600 * i, "updated_at": T0 + 3600 * i + 60,
+                      "closed_at": None, "closest_task_at": None, "is_deleted": False,
+                      "custom_fields_values": cfv.get(i), "score": None, "account_id": 1,
+                      "labor_cost": None, "_embedded": emb})
+    events = [{"id": "01ev0001", "type": "lead_status_changed", "entity_id": 2,
+               "entity_type": "lead", "created_by": 504141, "created_at": T0 + 9000,
+               "account_id": 1,
+               "value_before": [{"lead_status": {"id": 701, "pipeline_id": 77}}],
+               "value_after": [{"lead_status": {"id": 702, "pipeline_id": 77}}]}]
+    for name, doc in (("pipelines.json", pipelines),
+                      ("leads.json", {"_page": 1, "_links": {"self": {"href": "x"}},
+                                      "_embedded": {"leads": leads}}),
+                      ("events.json", {"_page": 1, "_embedded": {"events": events}})):
+        (folder / name).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def test_amocrm_leads_without_a_source_are_sourced_by_their_utm_source(tmp_path: Path) -> None:
+    """`_embedded.source` first (lead 1 stays «Сайт»), then the tracking field
+    `UTM_SOURCE` among `custom_fields_values`, or a field named utm_source; lead 4 has
+    no fields at all (`null`), lead 5 an empty utm_source."""
+    folder = _amocrm(tmp_path / "amo", {4: None, 5: [_tracking("UTM_SOURCE", "utm_source", "")]})
+    data = _history(str(folder))
+    assert _sources(data) == {"Сайт": 1, "yandex": 1, "vk": 1, "(no source)": 2}
+    assert ("amoCRM events and leads: 2 deals without a source of their own are sourced by "
+            "their utm_source") in data["quality"]["notes"]
+
+
+@pytest.mark.parametrize(("value", "what", "where"), [
+    ({"1042501": "google"}, "`custom_fields_values` is an object", "lead 4"),
+    ([{"field_id": 1042501, "field_name": "utm_source", "field_code": "UTM_SOURCE",
+       "field_type": "tracking_data", "values": "google"}],
+     "the utm_source field's `values` is a string", "lead 4"),
+])
+def test_amocrm_custom_fields_of_another_shape_are_refused_with_their_place(
+        tmp_path: Path, value: Any, what: str, where: str) -> None:
+    folder = _amocrm(tmp_path / "amo", {4: value})
+    code, out, err = _run("history", str(folder))
+    assert code == 1 and "Traceback" not in out + err
+    assert f"{folder / 'leads.json'} page 1 {where}: {what}" in err, err
+    assert "help: save the API answer as it came" in err

@@ -14,7 +14,8 @@ from typing import Literal
 
 __all__ = ["DataQuality", "QualityNote", "NoteKind", "EXPORTS"]
 
-NoteKind = Literal["windows_1251", "empty_file", "slow_csv", "mixed_units", "loss_field"]
+NoteKind = Literal["windows_1251", "empty_file", "slow_csv", "mixed_units", "loss_field",
+                   "utm_source"]
 
 EXPORTS = ("amoCRM events and leads", "Bitrix24 history")
 """What a note names when it is about a whole CRM export rather than one file (the
@@ -25,8 +26,8 @@ render says it in the output's language)."""
 class QualityNote:
     """Something about an input that drops nothing but that a reader should know: a
     file read as Windows-1251, an empty file, the slow CSV parser, Unix times in two
-    units, the userfield loss reasons were read from (`quality_render.note_text` says
-    it)."""
+    units, the userfield loss reasons were read from, deals sourced by their utm_source
+    (`quality_render.note_text` says it)."""
 
     kind: NoteKind
     path: str
@@ -38,7 +39,7 @@ class QualityNote:
     empty, named by their failure stage."""
     kept: int = 0
     """mixed_units: the times in the other unit, kept. loss_field: the losses whose
-    reason the field gave."""
+    reason the field gave; utm_source: the deals sourced by their utm_source."""
     field: str | None = None
     """loss_field: the userfield read (`UF_CRM_...`)."""
     label: str | None = None

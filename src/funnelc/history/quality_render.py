@@ -89,6 +89,11 @@ def note_text(note: QualityNote, tr: Translator | None = None) -> str:
             "{n} losses; a loss with the field empty keeps its failure stage's name",
             total).format(path=path, field=field, kept=tr.number(note.kept, 0),
                           n=tr.number(total, 0))
+    if note.kind == "utm_source":
+        return tr.ngettext(
+            "{path}: {n} deal without a source of its own is sourced by its utm_source",
+            "{path}: {n} deals without a source of their own are sourced by their utm_source",
+            note.kept).format(path=path, n=tr.number(note.kept, 0))
     if note.kind == "slow_csv":
         return tr.gettext("{path}: read with the slow CSV parser (the fast one refused "
                           "it)").format(path=path)

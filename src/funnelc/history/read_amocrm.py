@@ -5,7 +5,8 @@ Inputs (any number of pages, in any files, in any order): `GET /api/v4/events` p
 `[{"lead_status": {"id", "pipeline_id"}}]`), `GET /api/v4/leads` pages (`created_at`,
 `closed_at`, `price` (0, amoCRM's empty budget, is no value), `status_id`, `pipeline_id`,
 `loss_reason_id` or
-`_embedded.loss_reason`, `source_id` or `_embedded.source`), the pipelines response
+`_embedded.loss_reason`, `source_id` or `_embedded.source`, and `custom_fields_values`,
+whose tracking field `UTM_SOURCE` sources a lead without either), the pipelines response
 (`_embedded.pipelines[]._embedded.statuses[]`: names and `sort`), and optionally
 `GET /api/v4/leads/loss_reasons` for reason names and `GET /api/v4/users`
 (`_embedded.users[]`: `id`, `name`) for the names of managers.
@@ -50,7 +51,7 @@ import polars as pl
 
 from .errors import HistoryDataError
 from .events import LOST, STAGE, WON, Catalog, empty_events
-from .quality import EXPORTS, DataQuality
+from .quality import EXPORTS, DataQuality, QualityNote
 from .timeparse import TimeBounds, epoch_unit, from_epoch_seconds, screen_times
 
 __all__ = ["AmoCollector", "is_amocrm"]
@@ -116,6 +117,40 @@ def _list(doc: dict[str, Any], key: str, where: str) -> list[Any]:
     return items
 
 
+def _utm_source(fields: Any, where: str) -> str | None:
+    """The lead's utm_source: its tracking field (`field_type` "tracking_data") of
+    `field_code` `UTM_SOURCE`, or one named `utm_source`, among `custom_fields_values`."""
+    if fields is None:
+        return None
+    if not isinstance(fields, list):
+        raise HistoryDataError(f"{where}: `custom_fields_values` is {_kind(fields)}; amoCRM "
+                               "sends an array of fields there (or null)",
+                               "save the API answer as it came")
+    for f in fields:
+        if not isinstance(f, dict) or not (
+                f.get("field_code") == "UTM_SOURCE"
+                or str(f.get("field_name") or "").strip().lower() == "utm_source"):
+            continue
+        values = f.get("values")
+        if not isinstance(values, list):
+            raise HistoryDataError(
+                f"{where}: the utm_source field's `values` is {_kind(values)}; amoCRM sends "
+                'an array of {"value": ...} there', "save the API answer as it came")
+        for v in values:
+            text = v.get("value") if isinstance(v, dict) else None
+            if isinstance(text, (str, int, float)) and not isinstance(text, bool) \
+                    and str(text).strip():
+                return str(text).strip()
+    return None
+
+
+def _kind(value: Any) -> str:
+    return ("null" if value is None else "a string" if isinstance(value, str)
+            else "an object" if isinstance(value, dict) else "a boolean"
+            if isinstance(value, bool) else "a number" if isinstance(value, (int, float))
+            else "an array" if isinstance(value, list) else "not an array")
+
+
 def is_amocrm(doc: Any) -> str | None:
     """Which amoCRM response a document is, or None."""
     if isinstance(doc, dict) and "_embedded" not in doc and isinstance(
@@ -150,6 +185,8 @@ class _Lead:
     where: str
     responsible: int | None = None
     updated: float | None = None
+    utm: bool = False
+    """Sourced by its utm_source, having no source of its own."""
 
 
 @dataclass
@@ -336,12 +373,14 @@ class AmoCollector:
             lr = lr[0]
         if isinstance(lr, dict) and lr.get("name"):
             reason = str(lr["name"])
-        source = None
+        source = emb_source = None
         src = emb.get("source") if isinstance(emb, dict) else None
         if isinstance(src, dict) and src.get("name"):
-            source = str(src["name"])
+            source = emb_source = str(src["name"])
         elif lead.get("source_id") not in (None, ""):
             source = f"source #{lead['source_id']}"
+        else:
+            source = _utm_source(lead.get("custom_fields_values"), where)
         price = lead.get("price")
         try:
             price_f = float(price) if price not in (None, "") else None
@@ -368,7 +407,9 @@ class AmoCollector:
                                 (st, pid or 0) if st is not None else None, reason,
                                 _int(lead.get("loss_reason_id")), source, where,
                                 _int(lead.get("responsible_user_id")) or None,
-                                _time(lead.get("updated_at")))
+                                _time(lead.get("updated_at")),
+                                source is not None and emb_source is None
+                                and lead.get("source_id") in (None, ""))
 
     def _pipeline(self, p: Any) -> None:
         pid = _int(p.get("id")) if isinstance(p, dict) else None
@@ -568,6 +609,9 @@ class AmoCollector:
             loss_reason=pl.when(pl.col("t") == pl.col("last")).then(pl.col("loss_reason")))
         dq.count("loss_reason_unknown", out.filter(
             (pl.col("kind") == LOST) & (pl.col("t") < pl.col("last"))).height)
+        utm = sum(ld.utm for ld in self.leads.values())
+        if utm:
+            dq.notes.append(QualityNote("utm_source", EXPORTS[0], kept=utm))
         if self.statuses:
             dq.count("unknown_stage_ids", out.filter(
                 (pl.col("kind") == STAGE) & pl.col("stage").str.starts_with("#")).height)

@@ -32,6 +32,9 @@ their userfields (`select: ["*", "UF_*"]`), a deal's last loss takes its reason 
 field whose label names a loss reason (`loss_field_label`), or from the field given by
 `--loss-field`; the failure stage's name stays the reason of a deal with the field empty.
 A multiple field gives its first value; an enum ID the answers do not list is `#ID`.
+
+A deal's source is its `SOURCE_ID` (named from the `SOURCE` directory), else its
+`UTM_SOURCE` (the advertising system of the deal's standard UTM fields).
 """
 
 from __future__ import annotations
@@ -421,13 +424,14 @@ class BitrixCollector:
             "sem": [_text(d.get("STAGE_SEMANTIC_ID")) for d in self.deals],
             "value": [_text(d.get("OPPORTUNITY")) for d in self.deals],
             "source": [_text(d.get("SOURCE_ID")) for d in self.deals],
+            "utm": [_text(d.get("UTM_SOURCE")) for d in self.deals],
             "manager": [self._user(d.get("ASSIGNED_BY_ID")) for d in self.deals],
             "la": [_text(d.get("LAST_ACTIVITY_TIME")) or _text(d.get("DATE_MODIFY"))
                    for d in self.deals],
             "why": [_field_value(d.get(field_.code), field_) if field_ else None
                     for d in self.deals],
         }, schema={"owner": pl.Utf8, "created": pl.Utf8, "cat": pl.Utf8, "stage_id": pl.Utf8,
-                   "sem": pl.Utf8, "value": pl.Utf8, "source": pl.Utf8,
+                   "sem": pl.Utf8, "value": pl.Utf8, "source": pl.Utf8, "utm": pl.Utf8,
                    "manager": pl.Utf8, "la": pl.Utf8, "why": pl.Utf8})
         nameless = deals.filter(pl.col("owner").is_null()).height
         if nameless:  # a deal record without an ID cannot be matched to anything
@@ -485,11 +489,16 @@ class BitrixCollector:
                 .otherwise(pl.lit(STAGE)))
         # OPPORTUNITY "0.00" is Bitrix24's empty amount, no value (as amoCRM's price 0).
         value = pl.col("value").cast(pl.Float64, strict=False)
+        # A deal without SOURCE_ID is sourced by its UTM_SOURCE (the advertising system).
         attrs = deals.select("owner", value=pl.when(value != 0).then(value),
-                             source=pl.col("source").replace(self.sources),
+                             source=pl.coalesce(pl.col("source").replace(self.sources),
+                                                pl.col("utm")),
                              manager=pl.col("manager"),
                              last_activity=parse_timestamps(deals["la"], tz).ts,
                              why=pl.col("why"))
+        utm = deals.filter(pl.col("source").is_null() & pl.col("utm").is_not_null()).height
+        if utm:
+            dq.notes.append(QualityNote("utm_source", EXPORTS[1], kept=utm))
         out = out.join(attrs, on="owner", how="left").with_columns(kind=kind,
                                                                   stage=stage_name)
         # The field holds a deal's current reason: that of its last loss. An earlier

@@ -517,6 +517,9 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", '{visits} per {n} leads, after {before}'),
     C_("diagnostic", '`{side}` is a task-like side stage: only some deals pass through it, so '
        '`{later}` counts more than `{side2}` before it'),
+    C_("diagnostic", '`{side}` is a task-like side stage written after `{earlier}`: deals come to it '
+       'from earlier stages, so it counts more than `{earlier}`'),
+    C_("diagnostic", '{visits} per {n} leads, then {later}'),
     C_("diagnostic", 'more deals are expected in `{later}` than in `{earlier}` before it'),
     C_("diagnostic", 'expected visits per {n} leads entering `{pipeline}`: {visits}'),
     C_("diagnostic", 'segment the base between `{a}` and `{b}` with decision stages (cold, warm, '
@@ -533,6 +536,16 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", 'the cadence of `{stage}` makes {n} touches, more than {limit}'),
     C_("diagnostic", 'the cadence of `{stage}` never gives up'),
     C_("diagnostic", "shorten it (details belong in the stage's `{hint}`)"),
+    C_("diagnostic", "shorten it (details belong in the stage's `{hint}`), or keep it and give it "
+       "`{alias}`"),
+    C_("diagnostic", 'shorten it; to keep it, set `{option}` to the limit of the CRM the account lives '
+       'in'),
+    C_("diagnostic", '{limit} characters is the most a Salesforce opportunity stage holds; amoCRM and '
+       'Bitrix24 take longer names'),
+    C_("diagnostic", '{limit} characters is the most a Salesforce sales process name holds; amoCRM and '
+       'Bitrix24 take longer names'),
+    C_("diagnostic", '{limit} characters is the most a Salesforce custom field label holds; amoCRM and '
+       'Bitrix24 take longer names'),
     C_("diagnostic", 'keep the hint to what to do and how to sell the next stage; the playbook can say '
        'more'),
     C_("diagnostic", 'shorten it'),
