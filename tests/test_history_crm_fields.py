@@ -227,6 +227,9 @@ def test_loss_field_names_the_field_and_a_multiple_one_gives_its_first_value(
                           "--format", "json")
     assert code == 0, err
     assert json.loads(out)["deals"] == 6
+    assert f"note: Bitrix24 history: loss reasons read from the deal field {RIVALS}" in err
+    code, out, err = _run("audit", str(funnel), str(folder), "-q", "--format", "json")
+    assert code == 0 and "note:" not in err
 
 
 def test_a_loss_field_no_deal_has_is_refused_with_the_fields_there_are(tmp_path: Path) -> None:

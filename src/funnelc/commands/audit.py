@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from .common import EXIT_CLEAN, EXIT_PROBLEMS
-from .convention import format_option, lang_option, output_option, present, verbosity_options
+from .convention import format_option, info, lang_option, output_option, present, verbosity_options
 from .history import check_tz, loss_field_option, return_freed_memory, tz_option
 from .output import Output, guard
 from .sim_options import stack
@@ -69,6 +69,8 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
     t, dq = prepared.tables, prepared.history.quality
     for line in dq.summary() if dq.dropped_total else []:
         click.echo(escape_invisible(f"warning: {line}"), err=True)
+    for note in [] if dq.dropped_total else dq.note_texts():
+        info(escape_invisible(f"note: {note}"))
     audit = run_audit(t)
     tr = translator(choose(funnel.account.language if funnel.account else None))
     head = audit_heading(t.deals, t.events, funnel_path, len(audit.findings), tr)
