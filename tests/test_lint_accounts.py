@@ -238,3 +238,26 @@ def test_ukrainian_account_gets_ukrainian_examples_and_a_clear_side_stage(
     assert "school.funnel:79:9" in out
     assert ("`Не відвідав пробне` is a task-like side stage: only some deals pass through "
             "it, so `Чекаємо оплату` counts more than `Не відвідав пробне` before it") in out
+
+
+def test_no_qualification_note_lists_the_reasons_read(tmp_path: Path) -> None:
+    """A restaurants' SaaS loses «Не ресторан» at its first stage: a disqualification only
+    this business knows. FN111 said only 'add a qualification pipeline'; it now shows the
+    reasons it read and where to list the business's own."""
+    path = tmp_path / "saas.funnel"
+    path.write_text('source "Сайт" 15/week -> "Продажи"."Новый лид"\n'
+                    'pipeline "Продажи" main sales {\n'
+                    '  stage "Новый лид" {\n'
+                    '    -> "Демо назначено" 60%\n'
+                    '    -> lost "Не ресторан" 25%\n'
+                    '    -> lost "Не вышел на связь" 15%\n'
+                    '  }\n'
+                    '  stage "Демо назначено" { -> won 50%\n'
+                    '    -> lost "Дорого" 50% }\n'
+                    '}\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--select", "FN111", str(path)])
+    assert ("lost reasons read: `Не ресторан`, `Не вышел на связь`, `Дорого`; if one of "
+            "them disqualifies leads, list its stem in the rule's `reason-words` option"
+            ) in result.output
+    ru = CliRunner().invoke(cli, ["check", "--lang", "ru", "--select", "FN111", str(path)])
+    assert "reason-words" in ru.output and "lost reasons read" not in ru.output

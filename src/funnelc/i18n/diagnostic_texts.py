@@ -493,6 +493,8 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", 'also a sales pipeline'),
     C_("diagnostic", 'every lead goes straight into sales'),
     C_("diagnostic", 'no pipeline or stage qualifies the leads'),
+    C_("diagnostic", "lost reasons read: {reasons}; if one of them disqualifies leads, list its stem in "
+       "the rule's `{option}` option"),
     C_("diagnostic", 'mark the stage where the client has clearly committed: `{fix}`'),
     C_("diagnostic", 'no stage is marked `{key}`'),
     C_("diagnostic", 'sales pipeline `{pipeline}` has no key stage'),

@@ -102,10 +102,18 @@ class SalesWithoutQualification(Rule):
                             route.reason.lower()):
                         return
         first, rest = sales[0], sales[1:]
+        # A reason only this business reads as junk («Не ресторан» for a restaurants'
+        # SaaS) is not in the word list: show the reasons read, and where to add it.
+        reasons = list(dict.fromkeys(
+            route.reason for pipe in sales for flow in ctx.flows.pipeline_stages(pipe.name.value)
+            for route in flow.routes if route.kind == "lost" and route.reason))
+        shown = ", ".join(f"`{r}`" for r in reasons[:6]) + (", …" if len(reasons) > 6 else "")
         yield Finding(
             "no pipeline or stage qualifies the leads", first.name.span,
             "every lead goes straight into sales",
             tuple(Label(p.name.span, "also a sales pipeline") for p in rest),
+            notes=(f"lost reasons read: {shown}; if one of them disqualifies leads, list "
+                   "its stem in the rule's `reason-words` option",) if reasons else (),
             help='add a `pipeline "Квалификация" qualification` that closes qualified leads '
                  'as won and copies them here, or a first stage that loses junk leads '
                  '(`-> lost "Нецелевой" 20%`)')
