@@ -162,6 +162,9 @@ def test_without_a_userfield_answer_the_failure_stage_is_the_reason(tmp_path: Pa
     assert _reasons(data) == {("Новая", "Сделка провалена"): 3,
                               ("Встреча", "Сделка провалена"): 1}
     assert not any("deal field" in n for n in data["quality"]["notes"])
+    assert ("Bitrix24 history: no deal userfield names a loss reason, so each loss is named "
+            "by its failure stage (save crm.deal.userfield.list, or name the field with "
+            "--loss-field)") in data["quality"]["notes"]
 
 
 def _deal_fields() -> dict[str, Any]:

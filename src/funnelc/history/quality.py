@@ -41,7 +41,8 @@ class QualityNote:
     """mixed_units: the times in the other unit, kept. loss_field: the losses whose
     reason the field gave; utm_source: the deals sourced by their utm_source."""
     field: str | None = None
-    """loss_field: the userfield read (`UF_CRM_...`)."""
+    """loss_field: the userfield read (`UF_CRM_...`); None when no field names a loss
+    reason and `left_out` losses are named by their failure stage."""
     label: str | None = None
     """loss_field: its label, when the export gives one."""
 

@@ -79,6 +79,11 @@ def note_text(note: QualityNote, tr: Translator | None = None) -> str:
             path=path)
     if note.kind == "empty_file":
         return tr.gettext("{path}: empty file").format(path=path)
+    if note.kind == "loss_field" and note.field is None:
+        return tr.gettext(
+            "{path}: no deal userfield names a loss reason, so each loss is named by its "
+            "failure stage (save crm.deal.userfield.list, or name the field with "
+            "--loss-field)").format(path=path)
     if note.kind == "loss_field":
         field = f"{note.field} «{note.label}»" if note.label else str(note.field)
         total = note.kept + note.left_out

@@ -506,12 +506,15 @@ class BitrixCollector:
         last = (pl.col("kind") == LOST) & (
             pl.col("ts") == pl.col("ts").filter(pl.col("kind") == LOST).max().over("owner"))
         out = out.with_columns(last=last.fill_null(False))
+        ends = out.filter(pl.col("last"))
         if field_ is not None:
-            ends = out.filter(pl.col("last"))
             dq.notes.append(QualityNote(
                 "loss_field", EXPORTS[1], kept=int(ends["why"].is_not_null().sum()),
                 left_out=int(ends["why"].is_null().sum()), field=field_.code,
                 label=field_.labels[0] if field_.labels else None))
+        elif self.deals and ends.height:
+            # Without it, a standard pipeline's losses all read «Сделка провалена».
+            dq.notes.append(QualityNote("loss_field", EXPORTS[1], left_out=ends.height))
         return out.select(
             deal_id="owner", ts="ts", pipeline="pipeline", stage="stage", kind="kind",
             value="value", loss_reason=pl.when(pl.col("kind") == LOST).then(
