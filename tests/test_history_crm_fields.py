@@ -406,3 +406,21 @@ def test_amocrm_custom_fields_of_another_shape_are_refused_with_their_place(
     assert code == 1 and "Traceback" not in out + err
     assert f"{folder / 'leads.json'} page 1 {where}: {what}" in err, err
     assert "help: save the API answer as it came" in err
+
+
+@pytest.mark.parametrize("command", ["history", "audit", "fit", "forecast"])
+def test_every_command_that_reads_a_history_takes_loss_field(tmp_path: Path,
+                                                              command: str) -> None:
+    """The option reaches the reader in each: a code no deal has is refused alike."""
+    folder = _bitrix24(tmp_path / "b24")
+    funnel = tmp_path / "sales.funnel"
+    funnel.write_text('account "A" { language en }\nsource "Сайт" 3/day -> "Продажи"."Новая"\n'
+                      'pipeline "Продажи" sales {\n  stage "Новая" { -> "Встреча" 50%\n'
+                      '    -> lost "Дорого" 50% }\n  stage "Встреча" { -> won }\n}\n',
+                      encoding="utf-8")
+    args = {"history": [str(folder)], "audit": [str(funnel), str(folder)],
+            "fit": [str(folder), "--funnel", str(funnel)],
+            "forecast": [str(folder), "--funnel", str(funnel), "--reps", "2"]}[command]
+    code, out, err = _run(command, *args, "--loss-field", "UF_CRM_1")
+    assert code == 2 and "Traceback" not in out + err
+    assert "error: --loss-field UF_CRM_1: no deal userfield of the Bitrix24 export" in err
