@@ -254,14 +254,22 @@ def test_a_loss_field_without_a_bitrix24_deal_list_is_refused(tmp_path: Path) ->
 
 
 def test_a_deal_list_saved_without_its_userfields(tmp_path: Path) -> None:
-    """The field is described but the deals were listed without `UF_*` in `select`:
-    an input problem (exit 1) with how to list them."""
+    """The field is described but the deals were listed without `UF_*` in `select`
+    (crm.deal.list's default): the notes say so and how to list them; named with
+    `--loss-field`, it is an input problem (exit 1)."""
     folder = _bitrix24(tmp_path / "b24")
     path = folder / "crm.deal.list.json"
     doc = json.loads(path.read_text(encoding="utf-8"))
     doc["result"] = [{k: v for k, v in d.items() if not k.startswith("UF_")}
                      for d in doc["result"]]
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    data = _history(str(folder))
+    assert _reasons(data) == {("Новая", "Сделка провалена"): 3,
+                              ("Встреча", "Сделка провалена"): 1}
+    assert (f"Bitrix24 history: the deal field {REASON} «Причина отказа» names the loss "
+            "reason, but the deal list was saved without its userfields, so each loss is "
+            'named by its failure stage (save crm.deal.list with select ["*", "UF_*"])'
+            ) in data["quality"]["notes"]
     code, out, err = _run("history", str(folder), "--loss-field", REASON)
     assert code == 1 and "Traceback" not in out + err
     assert f"--loss-field {REASON}: the field is described, but no deal" in err

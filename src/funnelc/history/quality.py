@@ -15,7 +15,7 @@ from typing import Literal
 __all__ = ["DataQuality", "QualityNote", "NoteKind", "EXPORTS"]
 
 NoteKind = Literal["windows_1251", "empty_file", "slow_csv", "mixed_units", "loss_field",
-                   "utm_source"]
+                   "loss_field_unlisted", "utm_source"]
 
 EXPORTS = ("amoCRM events and leads", "Bitrix24 history")
 """What a note names when it is about a whole CRM export rather than one file (the
@@ -42,7 +42,8 @@ class QualityNote:
     reason the field gave; utm_source: the deals sourced by their utm_source."""
     field: str | None = None
     """loss_field: the userfield read (`UF_CRM_...`); None when no field names a loss
-    reason and `left_out` losses are named by their failure stage."""
+    reason and `left_out` losses are named by their failure stage. loss_field_unlisted:
+    the field that names it, which the deal list was saved without."""
     label: str | None = None
     """loss_field: its label, when the export gives one."""
 

@@ -507,7 +507,12 @@ class BitrixCollector:
             pl.col("ts") == pl.col("ts").filter(pl.col("kind") == LOST).max().over("owner"))
         out = out.with_columns(last=last.fill_null(False))
         ends = out.filter(pl.col("last"))
-        if field_ is not None:
+        if field_ is not None and not any(field_.code in d for d in self.deals):
+            # crm.deal.list leaves the userfields out unless `select` asks for UF_*.
+            dq.notes.append(QualityNote(
+                "loss_field_unlisted", EXPORTS[1], left_out=ends.height, field=field_.code,
+                label=field_.labels[0] if field_.labels else None))
+        elif field_ is not None:
             dq.notes.append(QualityNote(
                 "loss_field", EXPORTS[1], kept=int(ends["why"].is_not_null().sum()),
                 left_out=int(ends["why"].is_null().sum()), field=field_.code,
