@@ -7,6 +7,7 @@ from typing import Any
 
 from ...diagnostics import Severity
 from ...model import LostTarget, MessageAction, Stage, StageTarget
+from ...routing import StageKey
 from ..base import Finding, LintContext, Rule, exits, is_sales, purpose_name
 
 
@@ -20,7 +21,10 @@ class NoWarmingRoute(Rule):
     """Flags a sales pipeline that loses deals (`lost`, or `stay` without `sla`) but
     sends none of them to warming: no lost or timed-out deal is copied into a
     `nurture`/`winback` pipeline, and no `sla` moves deals to a stage of the pipeline that
-    warms them automatically (`on enter message` or a cadence).
+    warms them automatically (`on enter message` or a cadence). A stage named for a
+    failed contact attempt («Недозвон 1» with its "we could not reach you" SMS) and the
+    stage most deals go on to anyway (an order's «Передано курьеру» with its tracking
+    SMS) are not warming: the SLA only goes on contacting or moves the deal along.
 
     Why
     ---
@@ -96,7 +100,15 @@ class NoWarmingRoute(Rule):
                                 warms = True
                     elif isinstance(target, StageTarget) and via in ("sla", "exhausted"):
                         found = funnel.resolve(target.ref, pipe)
-                        if found is not None and _warms(found[1]):
+                        # A stage named for a failed contact attempt («Недозвон 1» with
+                        # an SMS "we could not reach you") goes on contacting; it does not
+                        # warm a deal that went quiet.
+                        # Nor does the stage most deals go on to anyway (an order's «Передано
+                        # курьеру» with its SMS): the SLA only moves the deal along.
+                        if (found is not None and _warms(found[1])
+                                and str(ctx.classify(found[1].name.value).klass) != "task"
+                                and (found[0].name.value, found[1].name.value)
+                                != _main_next(ctx, pipe.name.value, stage.name.value)):
                             warms = True
             if loses and not warms:
                 has_nurture = any(purpose_name(p) in warming for p in funnel.pipelines)
@@ -107,3 +119,15 @@ class NoWarmingRoute(Rule):
                     help='copy them into a warming pipeline: `sla 14d -> lost "Долго думает" '
                          'then copy "Утепление"."Новая сделка"` (a `pipeline "Утепление" '
                          "nurture`)")
+
+
+def _main_next(ctx: LintContext, pipeline: str, stage: str) -> StageKey | None:
+    """The stage the largest outcome of a stage leads to (None when it leads out)."""
+    flow = ctx.flows.stages.get((pipeline, stage))
+    if flow is None:
+        return None
+    outcomes = [r for r in flow.routes if r.via == "outcome"]
+    if not outcomes:
+        return None
+    main = max(outcomes, key=lambda r: r.share)
+    return main.stage if main.kind == "stage" else None
