@@ -5,6 +5,7 @@ the tests' oracle; nothing on a command's path imports it."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,8 +94,12 @@ def update_catalogs() -> str:
         catalog.last_translator = "funnelc developers"
         catalog.language_team = NAMES[lang]
         after = {_key(m) for m in catalog if m.id}
-        with path.open("wb") as fh:
+        # Written beside and moved over: a catalog opened for writing is empty until it is
+        # written, and a second extraction (or an editor) reading it then kept nothing.
+        tmp = path.with_name(path.name + ".tmp")
+        with tmp.open("wb") as fh:
             write_po(fh, catalog, width=100, include_lineno=False, ignore_obsolete=True)
+        os.replace(tmp, path)
         lines.append(f"{lang}: {len(after)} messages ({len(after - before)} new, "
                      f"{len(before - after)} gone, {len(untranslated(catalog))} untranslated)")
     return "\n".join(lines)
