@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -180,3 +181,17 @@ def write_bitrix24(events: pl.DataFrame, folder: Path, page: int = 50) -> Path:
                                                    "total": len(deals)}, ensure_ascii=False),
                                        encoding="utf-8")
     return folder
+
+
+def amocrm_sales_pipeline() -> dict[str, Any]:
+    """`GET /api/v4/leads/pipelines` of an account with one pipeline «Продажи» (77):
+    «Новая» (701), «Встреча» (702) and the two closing statuses amoCRM gives every
+    pipeline (142 won, 143 lost)."""
+    statuses = [{"id": 701, "name": "Новая", "sort": 10, "pipeline_id": 77, "type": 0},
+                {"id": 702, "name": "Встреча", "sort": 20, "pipeline_id": 77, "type": 0},
+                {"id": 142, "name": "Успешно реализовано", "sort": 10000, "pipeline_id": 77},
+                {"id": 143, "name": "Закрыто и не реализовано", "sort": 11000,
+                 "pipeline_id": 77}]
+    return {"_total_items": 1, "_embedded": {"pipelines": [{
+        "id": 77, "name": "Продажи", "sort": 1, "is_main": True, "is_unsorted_on": True,
+        "_embedded": {"statuses": statuses}}]}}

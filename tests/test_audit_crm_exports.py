@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from funnelc.cli import cli
+from history_formats import amocrm_sales_pipeline
 
 
 def _history(folder: Path) -> dict:
@@ -106,14 +107,7 @@ def _amocrm_priced(folder: Path) -> Path:
     is won. Even leads have a budget of 100,000, odd ones none, which amoCRM writes as
     `"price": 0`."""
     folder.mkdir()
-    statuses = [{"id": 701, "name": "Новая", "sort": 10, "pipeline_id": 77, "type": 0},
-                {"id": 702, "name": "Встреча", "sort": 20, "pipeline_id": 77, "type": 0},
-                {"id": 142, "name": "Успешно реализовано", "sort": 10000, "pipeline_id": 77},
-                {"id": 143, "name": "Закрыто и не реализовано", "sort": 11000,
-                 "pipeline_id": 77}]
-    pipelines = {"_total_items": 1, "_embedded": {"pipelines": [{
-        "id": 77, "name": "Продажи", "sort": 1, "is_main": True, "is_unsorted_on": True,
-        "_embedded": {"statuses": statuses}}]}}
+    pipelines = amocrm_sales_pipeline()
     leads, events = [], []
 
     def move(lead: int, at: int, before: int, after: int, who: int) -> None:

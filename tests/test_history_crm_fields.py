@@ -36,6 +36,7 @@ import pytest
 from click.testing import CliRunner
 
 from funnelc.cli import cli
+from history_formats import amocrm_sales_pipeline
 
 REASON = "UF_CRM_1712345678"
 RIVALS = "UF_CRM_1712999999"
@@ -347,14 +348,7 @@ def _amocrm(folder: Path, fields: dict[int, Any]) -> Path:
     integration named `utm_source` without a code; leads 4 and 5 get `fields[i]` as their
     `custom_fields_values`."""
     folder.mkdir()
-    statuses = [{"id": 701, "name": "Новая", "sort": 10, "pipeline_id": 77, "type": 0},
-                {"id": 702, "name": "Встреча", "sort": 20, "pipeline_id": 77, "type": 0},
-                {"id": 142, "name": "Успешно реализовано", "sort": 10000, "pipeline_id": 77},
-                {"id": 143, "name": "Закрыто и не реализовано", "sort": 11000,
-                 "pipeline_id": 77}]
-    pipelines = {"_total_items": 1, "_embedded": {"pipelines": [{
-        "id": 77, "name": "Продажи", "sort": 1, "is_main": True, "is_unsorted_on": True,
-        "_embedded": {"statuses": statuses}}]}}
+    pipelines = amocrm_sales_pipeline()
     cfv: dict[int, Any] = {
         1: [_tracking("UTM_SOURCE", "utm_source", "google")],
         2: [{"field_id": 512, "field_name": "Бюджет клиента", "field_code": None,
