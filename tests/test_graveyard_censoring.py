@@ -63,27 +63,25 @@ def _history(path: Path) -> dict[str, list[dict[str, object]]]:
     return tables
 
 
-def test_a_steady_stage_is_not_segmented(tmp_path: Path) -> None:
-    """Over many seeds the stage is a graveyard (deals hoard there), but a cut is proposed
-    no more often than the 5 % family-wise level allows (binomial bound at 0.001)."""
+def test_a_steady_stage_is_neither_a_graveyard_nor_segmented(tmp_path: Path) -> None:
+    """Over many seeds the slow, steady stage is called a graveyard, or cut, no more
+    often than the 5 % level allows (binomial bound at 0.001). Its deals still there at
+    the end are old only next to the visits that had ended, the short ones of a young
+    history: measured against those, it was a graveyard in 10 of 10 seeds; against the
+    time 95 % of the leaving visits take with the open ones counted (Kaplan–Meier), it is
+    not."""
     graves = proposed = 0
     for seed in range(SEEDS):
         tables = _history(steady_history(tmp_path / f"h{seed}.csv", seed))
-        graves += any(r["stage"] == STAGE and r["graveyard"] for r in tables["graveyards"])
+        (row,) = [r for r in tables["graveyards"] if r["stage"] == STAGE]
+        graves += bool(row["graveyard"])
         proposed += any(r["stage"] == STAGE for r in tables["graveyard_proposals"])
-        ages = [r for r in tables["graveyard_segments"]
-                if r["stage"] == STAGE and r["kind"] == "age"]
-        if ages and seed < 3:
-            # Truth: LOST / (FWD + LOST) = 2/3 of the deals move on, of them those within
-            # the longest watch (DAYS): 2/3 · (1 − e^(−DAYS/200)) ≈ 0.56 from day 0. Counted
-            # as failures, the deals still there made it 0.34.
-            rate = 1 / FWD + 1 / LOST
-            truth = (1 / FWD) / rate * (1 - math.exp(-DAYS * rate))
-            fresh = float(ages[0]["conversion"])  # type: ignore[arg-type]
-            assert abs(fresh - truth) < 0.08, (ages[0], truth)
-    assert graves >= SEEDS * 0.8
+        if seed < 3:
+            # Truth: 95 % of the visits that leave have left by −ln(0.05)·200 days ≈ 599;
+            # the estimate stops at the longest watch (DAYS), which it reaches.
+            assert row["p95_h"] / 24 > 0.8 * DAYS, row
     bound = int(stats.binom.ppf(0.999, SEEDS, 0.05))
-    assert proposed <= bound, (proposed, SEEDS)
+    assert graves <= bound and proposed <= bound, (graves, proposed, SEEDS)
 
 
 SALESCHEF = ROOT / "pipelines" / "saleschef.funnel"

@@ -22,8 +22,8 @@ from .transitions import OPEN, Visits, build_visits, by_deal, returns
 __all__ = ["HistoryTables", "analyse", "GRAVEYARD_MIN_DAYS", "month_of"]
 
 GRAVEYARD_MIN_DAYS = 14.0
-"""A deal still in a stage counts as hoarded when it has been there longer than the
-stage's 95th percentile of completed visits, than its SLA when the funnel gives one
+"""A deal still in a stage counts as hoarded when it has been there longer than 95 % of
+the stage's leaving visits take (`_leavers_p95`), than its SLA when the funnel gives one
 (`order.FunnelRoutes.sla_hours`), and at least this many days."""
 GRAVEYARD_MIN_SHARE = 0.05
 GRAVEYARD_MIN_DEALS = 5
@@ -325,12 +325,36 @@ def _comebacks(ev: pl.DataFrame, tz: str) -> pl.DataFrame:
     return g.sort(["pipeline", "month", "came_back"], descending=[False, False, True])
 
 
+def _leavers_p95(vis: pl.DataFrame, end: object) -> pl.DataFrame:
+    """Per stage, the time by which 95 % of the visits that leave it have left, with the
+    visits still there counted for as long as they were watched (Kaplan–Meier: the
+    share that has left by t, over the share that has left by the longest watch). The
+    visits that ended are the short ones of a young history, and their own 95th
+    percentile made a slow stage's ordinary deals look hoarded. A stage where part of
+    the deals never leave (the graveyard of seed 000) keeps its percentile of those that
+    do. Without a deal still there this is the plain percentile of the ended visits."""
+    key = ["pipeline", "stage"]
+    age = (pl.lit(end).cast(pl.Datetime("us", "UTC")) - pl.col("entered")
+           ).dt.total_microseconds() / 3.6e9
+    rows = _by_stage(vis.lazy().filter(pl.col("entry_known")).select(
+        *key, h=pl.coalesce([pl.col("hours"), age]), left=pl.col("exit") != OPEN)
+        .filter(pl.col("h").is_not_null())
+        .sort([*key, "h", "left"], descending=[False, False, False, True]))
+    at_risk = pl.len().over(key) - pl.int_range(pl.len()).over(key)
+    step = pl.when(pl.col("left")).then((1 - 1 / at_risk.cast(pl.Float64)).log()).otherwise(0.0)
+    gone = 1 - step.cum_sum().over(key).exp()
+    return _named(rows.with_columns(gone=gone)
+                  .with_columns(share=pl.col("gone") / pl.col("gone").last().over(key))
+                  .filter(pl.col("left") & (pl.col("share") >= 0.95 - 1e-12))
+                  .group_by(key).agg(p95_h=pl.col("h").min()))
+
+
 def _graveyards(vis: pl.DataFrame, v: Visits) -> pl.DataFrame:
     end = v.data_end
     done = _named(_by_stage(vis.lazy().select("pipeline", "stage", "hours")
                             .filter(pl.col("hours").is_not_null()))
-                  .group_by(["pipeline", "stage"]).agg(
-        p95_h=pl.col("hours").quantile(0.95), median_h=pl.col("hours").median()))
+                  .group_by(["pipeline", "stage"]).agg(median_h=pl.col("hours").median()))
+    done = done.join(_leavers_p95(vis, end), on=["pipeline", "stage"], how="left")
     ent = vis.group_by(["pipeline", "stage"]).agg(entered=pl.len())
     opn = vis.lazy().filter(pl.col("exit") == OPEN).select(
         "pipeline", "stage",

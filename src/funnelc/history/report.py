@@ -208,14 +208,15 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
                  _c("won_later", _("won later"), f.int_),
                  _c("median_days", _("median wait"), f.days), _c("back_to", _("back to"))]),
         Section("graveyards", _("Stages where deals hoard"),
-                _("Deals still in a stage longer than its 95th percentile of completed visits, "
-                  "than its SLA when a funnel is given, and at least 14 days; a stage is a "
-                  "graveyard with at least 5 such deals making at least 5 % of its "
-                  "entries."), t.graveyards,
+                _("Deals still in a stage longer than 95 % of the visits that leave it take "
+                  "(the deals still there counted for as long as they were watched), than its "
+                  "SLA when a funnel is given, and at least 14 days; a stage is a graveyard "
+                  "with at least 5 such deals making at least 5 % of its entries."),
+                t.graveyards,
                 [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
                  _c("entered", _("entered"), f.int_), _c("open", _("open now"), f.int_),
                  _c("age_median_h", _("median age"), f.hours),
-                 _c("p95_h", _("p95 of done"), f.hours), _c("hoarded", _("hoarded"), f.int_),
+                 _c("p95_h", _("95 % leave within"), f.hours), _c("hoarded", _("hoarded"), f.int_),
                  _c("hoarded_pct", _("of entered"), f.pct),
                  _c("graveyard", _("graveyard"), f.yes)]),
         Section("shape", _("Funnel shape"),
