@@ -200,3 +200,22 @@ def test_the_seed_000_proposal_has_the_model_shares(tmp_path: Path) -> None:
         assert abs(got[key] - want) < 0.025, (key, got[key], want)
     assert abs(prop["warm_conversion"] - fwd) < 0.025
     assert abs(prop["cold_conversion"] - (0.05 - fwd) / left) < 0.025
+
+
+def test_a_graveyard_without_an_age_cut_is_still_a_finding(saleschef_records: Path) -> None:
+    """From the data alone (no funnel), saleschef's «Клиент у нас не купил» holds the
+    lost deals copied there and none has moved on within 180 days: a dead end. The
+    reminder stage's deals hoard but old ones do not clearly move on less often: a
+    graveyard with no cut, listed all the same, where the audit used to say nothing
+    while the history table said "graveyard"."""
+    result = CliRunner().invoke(cli, ["history", str(saleschef_records), "--format", "json"],
+                                env={"NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    tables = json.loads(result.stdout)["tables"]
+    kinds = {(f["stage"], f["kind"]) for f in tables["findings"]}
+    graves = {r["stage"] for r in tables["graveyards"] if r["graveyard"]}
+    assert ("Клиент у нас не купил", "dead_end") in kinds
+    assert (REMINDER, "hoarding") in kinds
+    proposed = {r["stage"] for r in tables["graveyard_proposals"]}
+    # Every graveyard is a finding: a cut to paste, or one of these two.
+    assert graves == proposed | {s for s, k in kinds if k in ("dead_end", "hoarding")}

@@ -111,6 +111,15 @@ def finding_text(f: Finding, tr: Translator | None = None) -> str:
         text = _("Loss reason «{subject}» in {where}: {expected} of the losses of deals that "
                  "came in {first}, {observed} of those that came in {last}, each counted "
                  "within {days} of entry (p = {p}, Benjamini–Hochberg at {alpha}).")
+    elif f.kind == "hoarding":
+        text = _("{where} is a graveyard: {hoarded} deals hoard there, older than 95 % of the "
+                 "visits that leave it take, but those that sat long do not clearly move on "
+                 "less often than fresh ones, so their age does not segment them: go through "
+                 "them by their last activity{money}.")
+    elif f.kind == "dead_end":
+        text = _("{where} is a dead end: {hoarded} deals hoard there and no deal has moved on "
+                 "from it in the history: close them with their reason, or give the stage a way "
+                 "out{money}.")
     else:
         text = _("{where} is a graveyard: {hoarded} deals hoard there. Of the {n} deals "
                  "still there after {after}, {observed} moved on later, against {expected} of "

@@ -14,7 +14,7 @@ ALPHA = 0.05
 sources, Benjamini–Hochberg's false discovery rate for loss reasons."""
 
 FindingKind = Literal["manager_conversion", "premature_losses", "source_quality", "source_mix",
-                      "loss_reasons_missing", "loss_reason_shift", "graveyard"]
+                      "loss_reasons_missing", "loss_reason_shift", "graveyard", "hoarding", "dead_end"]
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,8 @@ _PROP = {"pipeline": pl.Utf8, "stage": pl.Utf8, "cold_after_days": pl.Float64,
          "reached": pl.Int64, "hoarded": pl.Int64, "next_stage": pl.Utf8,
          "funnel_text": pl.Utf8}
 
+_UNSEG = {"pipeline": pl.Utf8, "stage": pl.Utf8, "hoarded": pl.Int64, "moved_on": pl.Boolean}
+
 _NAMES = {"ru": ("Холодные", "Причина не указана"), "uk": ("Холодні", "Причину не вказано"),
           "en": ("Cold", "No reason given")}
 
@@ -64,6 +66,10 @@ Way = tuple[str, str | None]
 class GraveyardSegments:
     segments: pl.DataFrame
     proposals: pl.DataFrame
+    unsegmented: pl.DataFrame
+    """The graveyards with no proposal: pipeline, stage, hoarded, moved_on (whether any
+    deal of the stage ever moved on). Deals hoard there all the same (seed 000), so each
+    is a finding of its own."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,8 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
                        data_end: datetime | None) -> GraveyardSegments:
     graves = graveyards.filter(pl.col("graveyard")).select("pipeline", "stage", "hoarded").rows()
     if not graves or data_end is None:
-        return GraveyardSegments(pl.DataFrame(schema=_SEG), pl.DataFrame(schema=_PROP))
+        return GraveyardSegments(pl.DataFrame(schema=_SEG), pl.DataFrame(schema=_PROP),
+                                 pl.DataFrame(schema=_UNSEG))
     end = pl.lit(data_end).cast(pl.Datetime("us", "UTC"))
     seg_rows: list[dict[str, object]] = []
     stages: list[_Stage] = []
@@ -166,8 +173,12 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
         stages.append(_Stage(pipe, stage, int(hoarded), age, codes,
                              [_as_way(lab) for lab in labels], forward,
                              nxt["to_stage"][0] if nxt.height else None))
-    return GraveyardSegments(pl.DataFrame(seg_rows, schema=_SEG, orient="row"),
-                             pl.DataFrame(_proposals(stages), schema=_PROP, orient="row"))
+    proposals = pl.DataFrame(_proposals(stages), schema=_PROP, orient="row")
+    cut = set(proposals.select("pipeline", "stage").iter_rows())
+    unsegmented = [(s.pipeline, s.stage, s.hoarded, bool(s.forward))
+                   for s in stages if (s.pipeline, s.stage) not in cut]
+    return GraveyardSegments(pl.DataFrame(seg_rows, schema=_SEG, orient="row"), proposals,
+                             pl.DataFrame(unsegmented, schema=_UNSEG, orient="row"))
 
 
 def _worth(values: pl.Series) -> float | None:
@@ -293,4 +304,10 @@ def graveyard_findings(gs: GraveyardSegments, stage_value: dict[tuple[str, str],
                            r["hoarded"] * worth if worth is not None else None,
                            r["cold_conversion"], r["fresh_conversion"], int(r["reached"]),
                            r["p_value"], after_days=r["cold_after_days"]))
+    for r in gs.unsegmented.iter_rows(named=True):
+        worth = stage_value.get((r["pipeline"], r["stage"]))
+        out.append(Finding("hoarding" if r["moved_on"] else "dead_end", r["pipeline"],
+                           r["stage"], None, None, float(r["hoarded"]), None, None,
+                           r["hoarded"] * worth if worth is not None else None, None, None,
+                           int(r["hoarded"]), None))
     return out
