@@ -93,6 +93,10 @@ a constant, as cheap as the `< 0.0` it replaces: warm-start deals carry negative
 WARM_TRIES = 32
 """Draws of (work, outcome, delay) tried per open deal before it counts as overdue
 (see `Engine._warm_deal`)."""
+TOUCH_MADE_H = 24.0
+"""A warm-start deal's cadence touch due more than this many hours before t=0 was made
+(and, the deal being still there, not answered); a later one may still wait in the
+team's queue and is made at t=0."""
 
 COMPACT_SLACK = 1024
 """Dead queue entries tolerated beyond the live ones before a queue is rebuilt."""
@@ -663,7 +667,9 @@ class Engine:
         (older than its stage's timing allows, e.g. beyond a uniform's upper bound) is
         overdue: its outcome is drawn by the shares and its delay afresh (memoryless;
         exact for `exp`). In a cadence stage the touches due before t=0 are taken as
-        made without a reply (it is still there); the latest of them is made at t=0."""
+        made without a reply (it is still there), except the latest when it fell due in
+        the last `TOUCH_MADE_H` hours or closes the cadence: that one may still wait in
+        the queue and is made at t=0."""
         st.wip += 1
         st.sum_in += e
         d.st = st
@@ -695,6 +701,10 @@ class Engine:
             offs = st.cad_off
             touch = 0
             while touch + 1 < st.cad_n and offs[touch + 1] <= age:
+                touch += 1
+            if touch + 1 < st.cad_n and age - offs[touch] > TOUCH_MADE_H:
+                # Made long ago and not answered (the deal is still here): making it
+                # again at t=0 gave every parked deal a second chance to reply.
                 touch += 1
             d.touch = touch
             if touch > 0 and st.team is not None:
