@@ -79,3 +79,17 @@ def test_forecast_does_not_remake_old_cadence_touches_of_open_deals(
     won = row["months"][0]["won"]
     assert won["p2_5"] <= truth <= won["p97_5"], won
     assert won["mean"] < 25, won
+
+
+def test_shared_entry_stage_keeps_each_sources_own_seasonality(developer_fit: str) -> None:
+    """«Сайт ЖК» (60/week, flat) and «Реклама Meta» (80/week, jan 70 %, feb 80 %, …,
+    dec 60 %) both feed «Запит отримано» and the records name no source. The split by the
+    funnel's average proportion gave the flat source the seasonal one's dips
+    (`profile jan 81%, dec 74%`) and halved the seasonal one's (`jan 82%, dec 74%`)."""
+    site = next(line for line in developer_fit.splitlines() if line.startswith('source "Сайт ЖК"'))
+    meta = next(line for line in developer_fit.splitlines()
+                if line.startswith('source "Реклама Meta'))
+    assert "profile" not in site, site
+    assert re.search(r"\b(59|60|61)(\.\d)?/week", site), site
+    got = {mo: float(p) for mo, p in re.findall(r"\b(jan|dec) (\d+)%", meta)}
+    assert abs(got["jan"] - 70) <= 7 and abs(got["dec"] - 60) <= 7, meta

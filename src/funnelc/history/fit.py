@@ -129,7 +129,8 @@ class SourceFit:
     value: DistFit | None
     how: Way
     """How its deals were told apart; "shared": an entry stage another source feeds too,
-    the deals split in the funnel's rate proportions (`shared_share` is this source's)."""
+    the deals split in the funnel's proportions of rate × month profile (`shared_share`: this
+    source's part on average)."""
     warnings: list[str] = field(default_factory=list)
     shared_share: float | None = None
     plain_months: list[str] = field(default_factory=list)
@@ -406,12 +407,15 @@ def _fit_sources(funnel: m.FunnelFile, ev: pl.DataFrame, start: datetime, end: d
     data_names = {normal(x) for x in first["source"].drop_nulls().unique().to_list()}
     use_names = bool(data_names & set(by_name))
     rows: dict[str, list[tuple[datetime, float | None]]] = {s.name.value: [] for s in funnel.sources}
+    parts: dict[str, list[float]] = {s.name.value: [] for s in funnel.sources}
+    zone = ZoneInfo(tz)
     how: dict[str, Way] = {}
     ambiguous = 0
     for ts, p, s, src, val in first.select("ts", "pipeline", "stage", "source", "value").iter_rows():
         name = by_name.get(normal(src)) if (use_names and src) else None
         if name is not None:
             rows[name].append((ts, val))
+            parts[name].append(1.0)
             how[name] = "by source name"
             continue
         feeders = fed.get((p, s), [])
@@ -419,13 +423,19 @@ def _fit_sources(funnel: m.FunnelFile, ev: pl.DataFrame, start: datetime, end: d
             continue  # copies and stages no source feeds
         if len(feeders) == 1:
             rows[feeders[0].name.value].append((ts, val))
+            parts[feeders[0].name.value].append(1.0)
             how.setdefault(feeders[0].name.value, "by entry stage")
         else:
             ambiguous += 1
-            total = sum(f.rate.per_hour for f in feeders) or 1.0
-            # Shared entry stage, no source names: split in the funnel's proportions.
-            for f in feeders:
+            # Shared entry stage, no source names: split in the funnel's proportions of
+            # the deal's month (rate × profile), or a flat source took the seasonality of
+            # a seasonal one it shares the stage with.
+            month = MONTHS[ts.astimezone(zone).month - 1]
+            rates = [f.rate.per_hour * _month_share(f, month) for f in feeders]
+            total = sum(rates)
+            for f, r in zip(feeders, rates):
                 rows[f.name.value].append((ts, None if val is None else val))
+                parts[f.name.value].append(r / total if total > 0 else 1.0 / len(feeders))
                 how[f.name.value] = "shared"
     if ambiguous:
         warnings.append(Note(N_("{count} deals entered a stage several sources feed and carry "
@@ -435,14 +445,14 @@ def _fit_sources(funnel: m.FunnelFile, ev: pl.DataFrame, start: datetime, end: d
     out = []
     for src in funnel.sources:
         got = rows[src.name.value]
-        weight = 1.0
-        feeders = [f for f in fed.get(_key_of(funnel, src) or ("", ""), [])]
         way = how.get(src.name.value, "no deals")
-        if way == "shared":
-            total = sum(f.rate.per_hour for f in feeders) or 1.0
-            weight = src.rate.per_hour / total
-        out.append(_one_source(src, got, weight, start, end, span, tz, way))
+        out.append(_one_source(src, got, parts[src.name.value], start, end, span, tz, way))
     return out
+
+
+def _month_share(src: m.Source, month: str) -> float:
+    """The source's declared profile for `month` (1 where it lists none)."""
+    return next((ms.share.value for ms in src.profile if ms.month == month), 1.0)
 
 
 def _key_of(funnel: m.FunnelFile, src: m.Source) -> tuple[str, str] | None:
@@ -458,10 +468,13 @@ def _poisson(k: float) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-def _one_source(src: m.Source, got: list[tuple[datetime, float | None]], weight: float,
+def _one_source(src: m.Source, got: list[tuple[datetime, float | None]], parts: list[float],
                 start: datetime, end: datetime, span: float, tz: str,
                 how: Way) -> SourceFit:
-    k = len(got) * weight
+    """`parts`: the part of each deal of `got` that is this source's (1, or its share
+    of a shared entry stage in the deal's month)."""
+    k = float(sum(parts))
+    weight = k / len(got) if got else 1.0
     per_hour = k / span if span > 0 else 0.0
     lo, hi = _poisson(k)
     fit = SourceFit(src.name.value, round(k), span, per_hour, lo / span, hi / span, {},
@@ -475,9 +488,9 @@ def _one_source(src: m.Source, got: list[tuple[datetime, float | None]], weight:
     zone = ZoneInfo(tz)
     # Hours of data in each calendar month (of each year), then per month of the year.
     counts: dict[str, float] = {}
-    for ts, _ in got:
+    for (ts, _), part in zip(got, parts):
         mo = MONTHS[ts.astimezone(zone).month - 1]
-        counts[mo] = counts.get(mo, 0.0) + weight
+        counts[mo] = counts.get(mo, 0.0) + part
     covered: dict[str, float] = {}
     cur = start.astimezone(zone)
     stop = end.astimezone(zone)

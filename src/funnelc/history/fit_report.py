@@ -65,7 +65,8 @@ class _Words:
             share = self.tr.percent(s.shared_share or 0.0, 0) if not self.english else \
                 f"{s.shared_share or 0.0:.0%}"
             parts = [self._("entry stage shared with another source: split in the funnel's "
-                            "rate proportions ({share})").format(share=share)]
+                            "proportions of rates and month profiles ({share} on average)"
+                            ).format(share=share)]
         else:
             parts = [self._(_HOW[s.how])]
         if s.plain_months:
