@@ -11,13 +11,18 @@ from __future__ import annotations
 import csv
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+import funnelc
 from conftest import PIPELINES
 from funnelc.cli import cli
+from funnelc.history.load import load_history
+from funnelc.routing import build_flows
+from history_formats import write_csv
 
 DEVELOPER = PIPELINES / "developer.funnel"
 
@@ -28,12 +33,17 @@ def _days(text: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def developer_fit(tmp_path_factory: pytest.TempPathFactory) -> str:
-    root = tmp_path_factory.mktemp("acceptance")
-    records, fitted = root / "r.csv", root / "fitted.funnel"
+def developer_records(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    records = tmp_path_factory.mktemp("records") / "r.csv"
     run = CliRunner().invoke(cli, ["simulate", str(DEVELOPER), "--days", "365", "--seed", "1",
                                    "--reps", "1", "--records", str(records)])
     assert run.exit_code == 0, run.output
+    return records
+
+
+@pytest.fixture(scope="module")
+def developer_fit(developer_records: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    records, fitted = developer_records, tmp_path_factory.mktemp("fit") / "fitted.funnel"
     res = CliRunner().invoke(cli, ["fit", "--funnel", str(DEVELOPER), str(records), "-o",
                                    str(fitted), "--lang", "en"])
     assert res.exit_code == 0, res.output
@@ -55,16 +65,13 @@ def test_bounded_delay_before_an_sla_that_cut_nothing_is_not_given_a_tail(
 
 
 def test_forecast_does_not_remake_old_cadence_touches_of_open_deals(
-        tmp_path: Path) -> None:
+        developer_records: Path) -> None:
     """Records of the developer (seed 1) cut at 2018-09-30, 30 days forecast: 527 deals
     sat in «Дозрівання.Передано на дозрівання» (touches at 0, 7, 30, 60 days); the
     warm start made each one's latest past touch again at t=0, a second chance to reply,
     and the nurture pipeline's wins came out at 28.4 (95 %: 19.5–38) against the 18
     the records show."""
-    records = tmp_path / "r.csv"
-    run = CliRunner().invoke(cli, ["simulate", str(DEVELOPER), "--days", "365", "--seed", "1",
-                                   "--reps", "1", "--records", str(records)])
-    assert run.exit_code == 0, run.output
+    records = developer_records
     with records.open(encoding="utf-8") as fh:
         truth = sum(1 for row in csv.DictReader(fh)
                     if row["pipeline"] == "Дозрівання" and row["outcome"].startswith("won")
@@ -93,3 +100,25 @@ def test_shared_entry_stage_keeps_each_sources_own_seasonality(developer_fit: st
     assert re.search(r"\b(59|60|61)(\.\d)?/week", site), site
     got = {mo: float(p) for mo, p in re.findall(r"\b(jan|dec) (\d+)%", meta)}
     assert abs(got["jan"] - 70) <= 7 and abs(got["dec"] - 60) <= 7, meta
+
+
+def test_sla_that_cut_nothing_does_not_hide_a_delay_from_the_calibration(
+        developer_records: Path, tmp_path: Path) -> None:
+    """The same records as a plain CSV (no pick-up times: delays calibrated through the
+    simulator): «Договір підписано» `won after uniform(1d, 10d)` was written `-> won
+    96.1%` with no delay at all (its exp candidate ran to a 42-day mean past the SLA)."""
+    model = funnelc.load(str(DEVELOPER)).model
+    assert model is not None
+    feeds = {key: src.name.value for src, key in build_flows(model).sources}
+    ev = load_history([str(developer_records)], records_start=date(2018, 1, 1),
+                      record_sources=feeds).events
+    history = write_csv(ev, tmp_path / "deals.csv")
+    fitted = tmp_path / "fitted.funnel"
+    res = CliRunner().invoke(cli, ["fit", "--funnel", str(DEVELOPER), str(history), "-o",
+                                   str(fitted), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    mt = re.search(r"-> won [\d.]+%( after (\w+)\(([^)]*)\))?", fitted.read_text(encoding="utf-8"))
+    assert mt and mt.group(1), mt
+    args = [_days(a) for a in mt.group(3).split(",")]
+    mean = sum(args) / len(args) if mt.group(2) == "empirical" else args[0]
+    assert abs(mean - 5.5) <= 0.1 * 5.5, mt.group(0)

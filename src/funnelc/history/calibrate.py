@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from .picked import PickedFit
 
 __all__ = ["StageResidual", "Calibration", "Visit", "calibrate_delays", "fit_route", "quantile_fn",
-           "draw", "reweight_shares",
+           "draw", "reweight_shares", "sla_cut",
            "ROUNDS", "BETTER", "EMPIRICAL_DISTANCE", "BOOT", "MAX_SIM"]
 
 ROUNDS = 3
@@ -179,6 +179,23 @@ def _distance(sim: np.ndarray, tgt: _Target) -> float:
 def _survivors(base: np.ndarray, dl: np.ndarray, a: np.ndarray) -> np.ndarray:
     t = base + a
     return t[t < dl]
+
+
+def sla_cut(sf: StageFit) -> bool:
+    """Whether the stage's SLA took any deal out before its route's delay ran out.
+
+    A stay share (declared, or deals still there) may hold deals it moved; without one,
+    they are the stage's `sla` timeouts. When there is none, every route's sample is
+    whole: a fit that takes the SLA as a cut reads the far end of a bounded delay (the
+    10 days of `uniform(1d, 10d)` a little before a 100-working-hour SLA) as the start
+    of a tail the SLA hid. The developer's «Договір підписано» `won after uniform(1d,
+    10d)` came out as `gamma(6.57d, 3.8d)` (mean interval up to ∞) from pick-up times,
+    and as no delay at all through the simulation (its exp candidate ran to a 42-day
+    mean, every day of it past the SLA "hidden").
+    """
+    if not sf.sla:
+        return False
+    return any(r.key == ("stay",) or (r.key == ("sla",) and r.count > 0) for r in sf.routes)
 
 
 def fit_route(obs: np.ndarray, base: np.ndarray, dl: np.ndarray, rng: np.random.Generator,
@@ -468,7 +485,9 @@ def calibrate_delays(fits: list[StageFit], rebuild: Callable[[], m.FunnelFile], 
             mature = v.entered <= span_h - sf.horizon_h
             if mature.sum() < 20:
                 continue
-            dl = np.minimum(v.deadline[mature], span_h - v.entered[mature])
+            dl = span_h - v.entered[mature]
+            if sla_cut(sf):
+                dl = np.minimum(v.deadline[mature], dl)
             base = v.wait[mature] + _work(net, key, int(mature.sum()), rng)
             fit, sim_t = fit_route(r.samples, base, dl, rng, interval=final)
             sf.routes[i] = replace(r, after=fit)
@@ -476,7 +495,7 @@ def calibrate_delays(fits: list[StageFit], rebuild: Callable[[], m.FunnelFile], 
                 last[(id(sf), i)] = sim_t
                 cut[key] = (sf, base, dl)
     for sf, base, dl in cut.values():
-        if sf.sla:
+        if sla_cut(sf):
             reweight_shares(sf, base, dl, rng)
     out.residuals = _residuals(fits, last, rng)
     return out

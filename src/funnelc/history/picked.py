@@ -35,7 +35,7 @@ import numpy as np
 import polars as pl
 
 from .. import model as m
-from .calibrate import draw, fit_route, reweight_shares
+from .calibrate import draw, fit_route, reweight_shares, sla_cut
 from .dists import FLOOR, DistFit, fit_sample, fit_truncated
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def fit_picked(fits: list[StageFit], funnel: m.FunnelFile,
             if len(obs) < MIN_DEALS or r.entered is None:
                 continue
             own = _deadlines(r.entered[known] - clock[0].timestamp() / 3600.0, st, end, clock)
-            fit, sim_t = _fit_after(obs, w, own, stage, st, work, rng, _sla_cut(st, sf))
+            fit, sim_t = _fit_after(obs, w, own, stage, st, work, rng, sla_cut(sf))
             sf.routes[i] = replace(r, after=fit)
             out.last[(id(sf), i)] = sim_t
             fitted = True
@@ -294,26 +294,12 @@ def _constant_work(st: m.Stage, work: DistFit | None) -> float | None:
     return st.work.mean if st.work.kind == "fixed" else None
 
 
-def _sla_cut(st: m.Stage, sf: StageFit) -> bool:
-    """Whether the stage's SLA took any deal out before its route's delay ran out.
-
-    With `stay`, the deals it moves are counted in the stay share, so some may have been;
-    without, they are the stage's `sla` timeouts. When there is none, the sample of every
-    route is whole: a fit that assumes a cut reads the far end of a bounded delay (the
-    10 days of `uniform(1d, 10d)` a little before a 100-working-hour SLA) as the start of
-    a tail the SLA hid, and a developer's `uniform(1d, 10d)` came out as
-    `gamma(6.57d, 3.8d)` with a mean interval up to infinity."""
-    if st.sla is None:
-        return False
-    return st.stay is not None or any(r.key == ("sla",) and r.count > 0 for r in sf.routes)
-
-
 def _fit_after(obs: np.ndarray, wait: np.ndarray, own: np.ndarray, stage: _Stage,
                st: m.Stage, work: DistFit | None, rng: np.random.Generator,
                cut: bool = True) -> tuple[DistFit, np.ndarray]:
     """The route's delay, and the fitted model's times in stage of the route. `obs`,
     `wait`, `own`: the route's deals' times in stage, waits and deadlines; `cut`: whether
-    the SLA took any deal out (`_sla_cut`), else the sample is whole."""
+    the SLA took any deal out (`calibrate.sla_cut`), else the sample is whole."""
     const = _constant_work(st, work)
     if const is not None:
         # Each deal's delay is its own: picked → left less the work.
