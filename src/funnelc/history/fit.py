@@ -18,7 +18,9 @@
   pooled rate of the months not listed (`_profile_fit`), with its exact interval. Value: the deals'
   amounts, fitted like durations.
 * Reopen shares: of the losses at least H_r before the end (H_r = max(7 days, the 95th
-  percentile of comeback delays)), those that came back; delay fitted.
+  percentile of comeback delays)), those that came back; delay fitted. A comeback whose
+  loss reason the CRM did not keep (amoCRM: all but a lead's last) counts for the
+  pipeline's only reopen, or for the only one into the stage it came back to.
 
 Anything based on fewer than `MIN_DEALS` deals carries a warning, and the writer keeps
 the funnel's value for it (`apply_fit`). Every interval contains its estimate.
@@ -572,14 +574,27 @@ def _fit_reopens(funnel: m.FunnelFile, ev: pl.DataFrame, end: datetime,
             wanted.append((p, r, reason or "", False))
     only = {p.name.value: normal(p.reopens[0].reason.value) for p in funnel.pipelines
             if len(p.reopens) == 1}
+    # With several reopens, a comeback whose loss reason is not recorded belongs to the
+    # one reopen that brings deals back to the stage it came back to, when only one does.
+    by_target: dict[tuple[str, str], list[str]] = {}
+    for pipe in funnel.pipelines:
+        for ro in pipe.reopens:
+            hit = funnel.resolve(ro.target, pipe)
+            if hit is not None and hit[0].name.value == pipe.name.value:
+                by_target.setdefault((pipe.name.value, hit[1].name.value), []).append(
+                    normal(ro.reason.value))
+    sole = {key: rs[0] for key, rs in by_target.items() if len(set(rs)) == 1}
     for p, r, text, in_funnel in wanted:
         if (p, r) in seen or (r == "" and not in_funnel):
             continue
         seen.add((p, r))
-        # Comebacks whose loss reason is not recorded (amoCRM) belong to the pipeline's
-        # only reopen, when it has one.
-        rs = [r, ""] if only.get(p) == r else [r]
-        b = back.filter((pl.col("pipeline") == p) & pl.col("r").is_in(rs))
+        # Comebacks whose loss reason is not recorded (amoCRM keeps a lead's last only)
+        # belong to the pipeline's only reopen, or to the only one into their stage.
+        mine = [st for (pp, st), rr in sole.items() if pp == p and rr == r]
+        unknown = pl.col("r") == ""
+        if only.get(p) != r:
+            unknown = unknown & pl.col("back_stage").is_in(mine)
+        b = back.filter((pl.col("pipeline") == p) & ((pl.col("r") == r) | unknown))
         delays = b["hours"].to_numpy()
         h = max(7 * 24.0, float(np.quantile(delays, 0.95)) if len(delays) else 0.0)
         h = min(h, span / 2)
