@@ -146,3 +146,24 @@ def test_amocrm_comebacks_without_their_loss_reason_count_for_the_reopen_into_th
     assert mt and 6.0 <= float(mt.group(1)) <= 8.0, mt
     mt = re.search(r'reopen "Обрав інший ЖК" ([\d.]+)%', text)
     assert mt and 3.0 <= float(mt.group(1)) <= 6.0, mt
+
+
+def test_months_missing_from_the_export_are_a_gap_not_a_zero_profile(
+        developer_records: Path, tmp_path: Path) -> None:
+    """The developer's records as a CSV without source names whose deals created in July
+    and August are missing (an export that skipped two months): every source was written
+    `profile jul 0%, aug 0%`, a forecast of no leads next summer, without a word."""
+    ev = _events(developer_records).with_columns(source=pl.lit(None, dtype=pl.Utf8))
+    born = ev.group_by("deal_id").agg(pl.col("ts").min())
+    gone = born.filter(pl.col("ts").dt.month().is_in([7, 8]))["deal_id"]
+    history = write_csv(ev.filter(~pl.col("deal_id").is_in(gone.implode())),
+                        tmp_path / "deals.csv")
+    fitted = tmp_path / "fitted.funnel"
+    res = CliRunner().invoke(cli, ["fit", "--funnel", str(DEVELOPER), str(history), "-o",
+                                   str(fitted), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    assert "no deal at all was created in jul, aug" in res.output
+    sources = [line for line in fitted.read_text(encoding="utf-8").splitlines()
+               if line.startswith("source ")]
+    assert len(sources) == 3 and not any(re.search(r"\b(jul|aug) 0%", s) for s in sources), sources
+    assert re.search(r'"Сайт ЖК" (59|60|61)(\.\d)?/week', sources[0]), sources[0]

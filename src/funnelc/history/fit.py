@@ -443,13 +443,61 @@ def _fit_sources(funnel: m.FunnelFile, ev: pl.DataFrame, start: datetime, end: d
         warnings.append(Note(N_("{count} deals entered a stage several sources feed and carry "
                                 "no source name: rates split in the funnel's proportions"),
                              count=ambiguous))
+    gaps, usual = _gap_months(first["ts"].to_list(), start, end, zone)
+    if gaps:
+        warnings.append(Note(N_("no deal at all was created in {months}, while the other months "
+                                "had {count} a month on average: taken as a gap in the history, "
+                                "not as months without leads; the profile keeps the funnel's "
+                                "ratio there"), months=", ".join(gaps), count=f"{usual:.0f}"))
     span = _hours_between(start, end)
     out = []
     for src in funnel.sources:
         got = rows[src.name.value]
         way = how.get(src.name.value, "no deals")
-        out.append(_one_source(src, got, parts[src.name.value], start, end, span, tz, way))
+        out.append(_one_source(src, got, parts[src.name.value], start, end, span, tz, way,
+                               frozenset(gaps)))
     return out
+
+
+GAP_EXPECTED = 10.0
+"""A month without a single new deal is a gap in the history when the other months' rate
+would have brought at least this many (the chance of none is then below e^-10)."""
+
+
+def _month_hours(start: datetime, end: datetime, zone: ZoneInfo) -> dict[str, float]:
+    """Hours of data in each month of the year (summed over the years)."""
+    covered: dict[str, float] = {}
+    cur = start.astimezone(zone)
+    stop = end.astimezone(zone)
+    while cur < stop:
+        nxt = (cur.replace(day=1, hour=0, minute=0, second=0, microsecond=0) + timedelta(days=32)
+               ).replace(day=1)
+        seg_end = min(nxt, stop)
+        mo = MONTHS[cur.month - 1]
+        covered[mo] = covered.get(mo, 0.0) + _hours_between(cur, seg_end)
+        cur = seg_end
+    return covered
+
+
+def _gap_months(created: list[datetime], start: datetime, end: datetime, zone: ZoneInfo
+                ) -> tuple[list[str], float]:
+    """The months (of those the data covers at least half of) in which the whole account
+    created no deal although its rate elsewhere says there would be `GAP_EXPECTED` or
+    more, and the other months' deals per month. An export that skipped two months
+    otherwise came back as `profile jul 0%, aug 0%` on every source: a forecast of no
+    leads next summer."""
+    hours = {mo: h for mo, h in _month_hours(start, end, zone).items() if h >= 0.5 * 28 * 24}
+    counts: dict[str, int] = {}
+    for ts in created:
+        mo = MONTHS[ts.astimezone(zone).month - 1]
+        counts[mo] = counts.get(mo, 0) + 1
+    empty = [mo for mo in hours if counts.get(mo, 0) == 0]
+    rest = sum(h for mo, h in hours.items() if mo not in empty)
+    if not empty or rest <= 0:
+        return [], 0.0
+    per_hour = sum(counts.values()) / rest
+    gaps = [mo for mo in MONTHS if mo in empty and per_hour * hours[mo] >= GAP_EXPECTED]
+    return gaps, per_hour * 730.5
 
 
 def _month_share(src: m.Source, month: str) -> float:
@@ -472,9 +520,10 @@ def _poisson(k: float) -> tuple[float, float]:
 
 def _one_source(src: m.Source, got: list[tuple[datetime, float | None]], parts: list[float],
                 start: datetime, end: datetime, span: float, tz: str,
-                how: Way) -> SourceFit:
+                how: Way, gaps: frozenset[str] = frozenset()) -> SourceFit:
     """`parts`: the part of each deal of `got` that is this source's (1, or its share
-    of a shared entry stage in the deal's month)."""
+    of a shared entry stage in the deal's month); `gaps`: months the history misses
+    (`_gap_months`), left out of the rate and the profile."""
     k = float(sum(parts))
     weight = k / len(got) if got else 1.0
     per_hour = k / span if span > 0 else 0.0
@@ -493,17 +542,8 @@ def _one_source(src: m.Source, got: list[tuple[datetime, float | None]], parts: 
     for (ts, _), part in zip(got, parts):
         mo = MONTHS[ts.astimezone(zone).month - 1]
         counts[mo] = counts.get(mo, 0.0) + part
-    covered: dict[str, float] = {}
-    cur = start.astimezone(zone)
-    stop = end.astimezone(zone)
-    while cur < stop:
-        nxt = (cur.replace(day=1, hour=0, minute=0, second=0, microsecond=0) + timedelta(days=32)
-               ).replace(day=1)
-        seg_end = min(nxt, stop)
-        mo = MONTHS[cur.month - 1]
-        covered[mo] = covered.get(mo, 0.0) + _hours_between(cur, seg_end)
-        cur = seg_end
-    full = {mo: h for mo, h in covered.items() if h >= 0.5 * 28 * 24}
+    covered = _month_hours(start, end, zone)
+    full = {mo: h for mo, h in covered.items() if h >= 0.5 * 28 * 24 and mo not in gaps}
     if len(full) >= 2:
         _profile_fit(fit, {mo: counts.get(mo, 0.0) for mo in full}, full)
     values = np.array([v for _, v in got if v is not None and v > 0], dtype=float)
