@@ -98,6 +98,18 @@ def test_forecast_does_not_remake_old_cadence_touches_of_open_deals(
     assert won["mean"] < 25, won
 
 
+def test_forecast_says_why_the_pipelines_add_up_to_more_than_the_account(
+        developer_records: Path) -> None:
+    """The same forecast: «Дозрівання» wins hand the deal back to sales (`won then copy`),
+    so its 21 expected wins are not in the account's 61, and nothing said so."""
+    res = CliRunner().invoke(cli, ["forecast", "--funnel", str(DEVELOPER), str(developer_records),
+                                   "--as-of", "2018-09-30", "--until", "2018-10-30",
+                                   "--reps", "5", "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    assert ("a win in «Дозрівання» hands the deal on (`won then copy`)"
+            in " ".join(res.output.split())), res.output
+
+
 def test_shared_entry_stage_keeps_each_sources_own_seasonality(developer_fit: str) -> None:
     """«Сайт ЖК» (60/week, flat) and «Реклама Meta» (80/week, jan 70 %, feb 80 %, …,
     dec 60 %) both feed «Запит отримано» and the records name no source. The split by the

@@ -248,6 +248,9 @@ class Forecast:
     interval_kind: IntervalKind = "process"
     fit: FitUncertainty | None = None
     """With `process_and_fit` intervals: what was fitted."""
+    handoffs: tuple[str, ...] = ()
+    """Pipelines whose wins hand the deal on (`won then copy`): their rows count those
+    wins, the account counts the deal once, at its final win (a note says so)."""
 
     @property
     def account(self) -> Row:
@@ -568,7 +571,24 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
         quality=tuple(dq.summary()) if dq.dropped_total or dq.notes else (),
         seconds=time.perf_counter() - t0,
         deals_simulated=sum(s.deals_created for s in stats) + n_open * reps,
-        interval_kind="process_and_fit" if fitted is not None else "process", fit=fitted)
+        interval_kind="process_and_fit" if fitted is not None else "process", fit=fitted,
+        handoffs=_handoffs(funnel))
+
+
+def _handoffs(funnel: m.FunnelFile) -> tuple[str, ...]:
+    """The pipelines with a way out that wins and copies the deal on (`won then copy`)."""
+    out = []
+    for pipe in funnel.pipelines:
+        for st in pipe.stages:
+            ways: list[m.Outcome | m.Sla | m.Patience | m.CadenceRoute | None] = [
+                *st.outcomes, st.sla, st.patience]
+            if st.cadence is not None:
+                ways += [st.cadence.on_reply, st.cadence.on_exhausted]
+            if any(w is not None and w.target.kind == "won" and w.copy_to is not None
+                   for w in ways):
+                out.append(pipe.name.value)
+                break
+    return tuple(out)
 
 
 def _fit_to_cut(prep: Prepared, funnel: m.FunnelFile, start: datetime, cut: datetime,

@@ -280,6 +280,12 @@ def forecast_notes(f: Forecast, tr: Translator | None = None) -> list[str]:
         notes.append(tr.gettext("events after the end of {day} ({tz}) are left out (the "
                                 "history goes on to {last})").format(
             day=f.as_of, tz=f.tz, last=f.left_out_until))
+    if f.handoffs:
+        notes.append(tr.gettext("a win in {pipelines} hands the deal on (`won then copy`): it "
+                                "is counted there and again where the deal is won in the end; "
+                                "the whole account counts each deal once, at its final win, "
+                                "so the pipelines add up to more than the account").format(
+            pipelines=", ".join(f"«{p}»" for p in f.handoffs)))
     return notes
 
 
