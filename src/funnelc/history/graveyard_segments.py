@@ -84,6 +84,8 @@ class _Stage:
     ways: list[Way]
     forward: frozenset[int]
     """The codes of the ways forward: won, or a later stage of the pipeline."""
+    moved: np.ndarray
+    """Whether each visit ended by a way forward."""
     next_stage: str | None
 
 
@@ -140,7 +142,7 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
         forward = frozenset(index[lab] for lab in aged.filter(pl.col("forward"))["way"]
                             .drop_nulls().unique().to_list())
         age = aged["age"].to_numpy().astype(float)
-        fwd = np.isin(codes, list(forward))
+        moved = np.isin(codes, list(forward))
         for i, lo in enumerate(AGE_BANDS_DAYS):
             hi = AGE_BANDS_DAYS[i + 1] if i + 1 < len(AGE_BANDS_DAYS) else None
             inc = cumulative_incidence(age, codes, since=float(lo))
@@ -150,7 +152,7 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
                 "pipeline": pipe, "stage": stage, "segment": _band_label(lo, hi),
                 "kind": "age", "from_days": float(lo),
                 "to_days": float(hi) if hi is not None else None, "reached": inc.at_risk,
-                "converted": int((fwd & (age >= lo)).sum()),
+                "converted": int((moved & (age >= lo)).sum()),
                 "conversion": _forward(inc.shares, forward) if inc.at_risk else None,
                 "open_now": opn.height,
                 "open_value": _worth(opn["value"])})
@@ -171,7 +173,7 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
         nxt = (aged.filter(pl.col("forward") & pl.col("way").str.starts_with("stage" + _SEP))
                .group_by("to_stage").len().sort(["len", "to_stage"], descending=[True, False]))
         stages.append(_Stage(pipe, stage, int(hoarded), age, codes,
-                             [_as_way(lab) for lab in labels], forward,
+                             [_as_way(lab) for lab in labels], forward, moved,
                              nxt["to_stage"][0] if nxt.height else None))
     proposals = pl.DataFrame(_proposals(stages), schema=_PROP, orient="row")
     cut = set(proposals.select("pipeline", "stage").iter_rows())
@@ -195,9 +197,8 @@ def _proposals(stages: list[_Stage]) -> list[dict[str, object]]:
     """One test per candidate cut (each band's lower bound past the first) of every
     graveyard stage that has moves forward; Holm over all of them. A stage's cut is its
     earliest rejected candidate with a rate ratio under `COLD_RATIO`."""
-    moved = {id(s): np.isin(s.codes, list(s.forward)) for s in stages}
-    tests = [(s, exposure_test(s.age, moved[id(s)], float(cut)))
-             for s in stages if s.next_stage is not None and moved[id(s)].any()
+    tests = [(s, exposure_test(s.age, s.moved, float(cut)))
+             for s in stages if s.next_stage is not None and s.moved.any()
              for cut in AGE_BANDS_DAYS[1:]]
     rejected = holm([t.p_value for _, t in tests], ALPHA)
     chosen: dict[tuple[str, str], tuple[_Stage, float, float, float]] = {}

@@ -142,6 +142,7 @@ def _shifts(lost: pl.DataFrame, data_end: datetime | None,
     rows: list[dict[str, object]] = []
     pvals: list[float] = []
     rate_pvals: list[float] = []
+    same_way: list[bool] = []
     known = lost.filter(pl.col("entry").is_not_null() & pl.col("left").is_not_null())
     for (p,), grp in known.group_by(["pipeline"], maintain_order=True):
         end = data_end or grp["left"].max()
@@ -171,6 +172,8 @@ def _shifts(lost: pl.DataFrame, data_end: datetime | None,
             pv = two_proportion_p(kb, nb, ka, na)
             pvals.append(pv)
             rate_pvals.append(two_proportion_p(kb, db, ka, da))
+            rate_moved = (kb / db if db else 0.0) - (ka / da if da else 0.0)
+            same_way.append(rate_moved * d > 0)
             rows.append({"pipeline": p, "reason": reason, "first": first, "last": last,
                          "within_days": within.total_seconds() / 86400,
                          "losses_first": ka, "share_first": ka / na if na else None,
@@ -183,15 +186,11 @@ def _shifts(lost: pl.DataFrame, data_end: datetime | None,
     # one reason grows, the rest "fall" with as many losses as before. A reason is flagged
     # only when its share of the losses and its rate per deal that came in both moved,
     # the same way (an intersection-union test: each at the false discovery rate).
-    for r, by_share, by_rate in zip(rows, benjamini_hochberg(pvals, ALPHA),
-                                    benjamini_hochberg(rate_pvals, ALPHA), strict=True):
-        rate_moved = _number(r["rate_last"]) - _number(r["rate_first"])
-        r["flagged"] = by_share and by_rate and rate_moved * _number(r["diff"]) > 0
+    for r, by_share, by_rate, same in zip(rows, benjamini_hochberg(pvals, ALPHA),
+                                          benjamini_hochberg(rate_pvals, ALPHA), same_way,
+                                          strict=True):
+        r["flagged"] = by_share and by_rate and same
     return pl.DataFrame(rows, schema=_SHIFTS, orient="row")
-
-
-def _number(v: object) -> float:
-    return float(v) if isinstance(v, (int, float)) else 0.0
 
 
 def loss_findings(lt: LossTables) -> list[Finding]:
