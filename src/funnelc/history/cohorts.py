@@ -12,7 +12,7 @@ worth what the others are). An effect in deals times that is the effect in money
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -34,6 +34,16 @@ class Cohorts:
     stage_value: dict[tuple[str, str], float]
     """(pipeline, stage) → won value per deal with a value that entered it; absent
     without values."""
+    order: list[tuple[str, str, str]] = field(default_factory=list)
+    """The stage pairs in `history`'s order (the funnel's, with `--funnel`): the
+    audit's tables list them so, not alphabetically."""
+
+    def rank(self) -> pl.Expr:
+        """Each row's place in `order` (pipeline, from_stage, to_stage), to sort by."""
+        index = {"\x1f".join(k): i for i, k in enumerate(self.order)}
+        key = pl.concat_str([pl.col(c).cast(pl.Utf8)
+                             for c in ("pipeline", "from_stage", "to_stage")], separator="\x1f")
+        return key.replace_strict(index, default=len(index), return_dtype=pl.Int64)
 
 
 def has_column(t: HistoryTables, name: str) -> bool:
@@ -68,7 +78,7 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
     stage_value = _stage_value(entries)
     pairs = _pairs(t) if with_pairs else []
     if not pairs:
-        return Cohorts(pl.DataFrame(schema=_PAIRS), stage_value)
+        return Cohorts(pl.DataFrame(schema=_PAIRS), stage_value, pairs)
     ptab = pl.DataFrame(pairs, schema={"pipeline": pl.Utf8, "from_stage": pl.Utf8,
                                        "to_stage": pl.Utf8}, orient="row").with_columns(
         pl.col("pipeline", "from_stage", "to_stage").cast(pl.Categorical))
@@ -101,7 +111,7 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
                    (pl.col("tb") - pl.col("ta")).dt.total_microseconds() / 3.6e9))
            .with_columns(reason=pl.when(pl.col("lost")).then(pl.col("lreason")))
            .select(list(_PAIRS)).collect())
-    return Cohorts(out, stage_value)
+    return Cohorts(out, stage_value, pairs)
 
 
 _PAIRS: dict[str, pl.DataType] = {

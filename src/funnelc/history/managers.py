@@ -46,7 +46,7 @@ def manager_table(c: Cohorts, visits: pl.DataFrame) -> pl.DataFrame:
         lost=pl.col("lost").sum(), came_back=pl.col("came_back").sum(),
         top_reason=pl.col("reason").drop_nulls().mode().sort().first(),
     ).with_columns(pl.col(keys).cast(pl.Utf8)).with_columns(
-        pl.col("manager").fill_null(UNKNOWN_MANAGER)).sort(keys)
+        pl.col("manager").fill_null(UNKNOWN_MANAGER)).sort([c.rank(), "manager"])
     moves = (visits.lazy().filter(pl.col("exit") == "stage")
              .with_columns(pl.col("manager").fill_null(UNKNOWN_MANAGER))
              .group_by(["pipeline", "stage", "manager"])

@@ -67,7 +67,7 @@ def source_tables(c: Cohorts, data_end: datetime | None = None, tz: str = "UTC"
                 .with_columns(pl.col(*keys, "source", "month").cast(pl.Utf8))
                 .with_columns(pl.col("source").fill_null(UNKNOWN_SOURCE),
                               rate=pl.col("reached") / pl.col("entered"))
-                .sort([*keys, "source", "month"]))
+                .sort([c.rank(), "source", "month"]))
     changes: list[dict[str, object]] = []
     decomp: list[dict[str, object]] = []
     waits = {tuple(str(x) for x in k): g["hours_to"] for k, g in pairs.group_by(keys)}

@@ -1,0 +1,84 @@
+"""A Kyiv consultant's pass over `history` and `audit` on a furniture maker's Bitrix24
+export with a planted story (tests/data/furniture_uk/generate.py, seed 7): Тарас Мельник
+loses twice as many deals at «Замір» and closes lukewarm ones that come back, Instagram
+qualifies half as often from March, «Інше» on 30 % of losses, «Думає» hoards deals.
+Every figure asserted here was counted by hand from the generator's own truth, not
+from funnelc's tables."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from funnelc.cli import cli
+
+DATA = Path(__file__).resolve().parent / "data" / "furniture_uk"
+FUNNEL = DATA / "dubok.funnel"
+STAGES = ["Нова заявка", "Кваліфіковано", "Замір", "Розрахунок", "Думає", "Договір",
+          "Виробництво"]
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    spec = importlib.util.spec_from_file_location("furniture_uk_generate", DATA / "generate.py")
+    assert spec is not None and spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    out = tmp_path_factory.mktemp("furniture_uk")
+    gen.main(out, 7)
+    return out
+
+
+def _run(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1", "COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def history(export: Path) -> dict:
+    return json.loads(_run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL),
+                           "--format", "json"))
+
+
+def _rank(row: dict) -> tuple[int, int]:
+    return STAGES.index(row["from_stage"]), STAGES.index(row["to_stage"])
+
+
+@pytest.mark.parametrize("table", ["managers", "source_changes", "decomposition"])
+def test_audit_tables_list_stage_pairs_in_the_funnels_order(history: dict, table: str) -> None:
+    # They were sorted by name: «Договір», «Думає», «Замір», «Кваліфіковано», «Нова заявка».
+    ranks = [_rank(r) for r in history["tables"][table]]
+    assert ranks and ranks == sorted(ranks)
+
+
+@pytest.fixture(scope="module")
+def audit(export: Path) -> dict:
+    return json.loads(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--format", "json"))
+
+
+def test_audit_findings_are_the_planted_story_with_hand_counted_figures(audit: dict) -> None:
+    found = {(f["kind"], f["subject"] or f["stage"]): f for f in audit["findings"]}
+    grave = found["graveyard", "Думає"]
+    # 135 deals still in «Думає» at the end, 123 of them older than 21.8 days; worth
+    # 160 won deals' value over the 267 that entered: 23,572.66 a deal.
+    assert grave["deals"] == 123 and grave["money"] == pytest.approx(2_899_437.08, abs=0.01)
+    weak = found["manager_conversion", "Тарас Мельник"]
+    # First visits to «Замір»: 59 of 113 moved on directly, the rest 330 of 446.
+    assert (weak["n"], weak["observed"], weak["expected"]) == (
+        113, pytest.approx(59 / 113), pytest.approx(330 / 446))
+    assert weak["deals"] == pytest.approx(113 * (330 / 446 - 59 / 113))
+    assert weak["money"] == pytest.approx(716_591.77, abs=0.01)
+    insta = found["source_quality", "Instagram"]
+    # Instagram's January deals 70 of 107 qualified, May's 42 of 129.
+    assert (insta["expected"], insta["observed"], insta["n"]) == (
+        pytest.approx(70 / 107), pytest.approx(42 / 129), 129)
+    assert insta["money"] == pytest.approx(652_739.43, abs=0.01)
+    catch_all = found["loss_reasons_missing", None]
+    assert (catch_all["deals"], catch_all["n"]) == (280, 1022)
+    assert [f["kind"] for f in audit["findings"]][:3] == [
+        "graveyard", "manager_conversion", "source_quality"]
