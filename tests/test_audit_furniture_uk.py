@@ -82,3 +82,26 @@ def test_audit_findings_are_the_planted_story_with_hand_counted_figures(audit: d
     assert (catch_all["deals"], catch_all["n"]) == (280, 1022)
     assert [f["kind"] for f in audit["findings"]][:3] == [
         "graveyard", "manager_conversion", "source_quality"]
+
+
+def test_funnel_plot_counts_deals_on_whole_ticks(export: Path) -> None:
+    # «Думає → Договір» spans 42-62 deals: its ticks fell on halves and were printed
+    # rounded, «42, 45, 48, 50, 52, 55, 58, 60, 62».
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from funnelc.history.analytics import analyse
+    from funnelc.history.audit import run_audit
+    from funnelc.history.load import load_history
+    from funnelc.history.plots import funnel_plot
+    from funnelc.i18n import translator
+
+    audit = run_audit(analyse(load_history([str(export / "bitrix24")])))
+    fig = funnel_plot(audit, translator("uk"))
+    FigureCanvasAgg(fig).draw()
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert any(ax.get_title() == "Думає → Договір" for ax in panels)
+    for ax in panels:
+        lo, hi = ax.get_xlim()
+        shown = [(t.get_position()[0], t.get_text()) for t in ax.get_xticklabels()
+                 if lo <= t.get_position()[0] <= hi]
+        assert shown and all(x == int(x) and text == f"{int(x)}" for x, text in shown), shown

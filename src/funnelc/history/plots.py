@@ -244,7 +244,7 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
     that, and its layout frozen."""
     _ = tr.gettext
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     from .label_layout import LabelSpec, place_labels
     from .managers import UNKNOWN_MANAGER
@@ -292,6 +292,9 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
                        zorder=5 if want else 3, clip_on=False)
         ax.set_xlim(xlo, xhi)
         ax.set_ylim(ylo, yhi)
+        # Deals are counted whole: on a narrow axis the default ticks fell on halves,
+        # and 47.5 and 52.5 printed as 48 and 52 under a formatter of whole numbers.
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: tr.number(v, 0)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: tr.number(v, 1)))
         ax.set_title(_label(f"{f} → {to}", 70), fontsize=9)
