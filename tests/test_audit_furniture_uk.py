@@ -78,7 +78,7 @@ def test_audit_findings_are_the_planted_story_with_hand_counted_figures(audit: d
     assert (insta["expected"], insta["observed"], insta["n"]) == (
         pytest.approx(70 / 107), pytest.approx(42 / 129), 129)
     assert insta["money"] == pytest.approx(652_739.43, abs=0.01)
-    catch_all = found["loss_reasons_missing", None]
+    catch_all = found["loss_reasons_missing", "Інше"]
     assert (catch_all["deals"], catch_all["n"]) == (280, 1022)
     assert [f["kind"] for f in audit["findings"]][:3] == [
         "graveyard", "manager_conversion", "source_quality"]
@@ -121,3 +121,26 @@ def test_premature_losses_are_judged_among_the_pairs_where_deals_came_back(audit
     # wins: the won deals' value over the 559 that entered, 21,044.19.
     assert f["deals"] == pytest.approx((10 / 54 - 5 / 107) * 54)
     assert f["money"] == pytest.approx(157_339.71, abs=0.01)
+
+
+def test_catch_all_finding_names_the_clients_own_catch_all(export: Path, audit: dict) -> None:
+    # It read «(«Інше», «Other»)» whatever the account had: an English word in the
+    # Ukrainian sentence, and a catch-all the client never used.
+    text = _run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "uk")
+    line = next(s for s in text.split("\n  ") if "кошик" in s)
+    assert "з причиною-кошиком («Інше»): 280 угод" in " ".join(line.split())
+    assert "Other" not in text
+    missing = next(f for f in audit["findings"] if f["kind"] == "loss_reasons_missing")
+    assert missing["subject"] == "Інше"
+
+
+def test_losses_with_no_reason_at_all_are_not_called_catch_alls(tmp_path: Path) -> None:
+    rows = ["deal_id,time,stage,loss_reason"]
+    for i in range(12):
+        rows += [f"{i},2026-03-{i + 1:02d}T10:00:00+02:00,Нова заявка,",
+                 f"{i},2026-03-{i + 2:02d}T10:00:00+02:00,lost,"]
+    csv = tmp_path / "history.csv"
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    text = " ".join(_run("audit", str(FUNNEL), str(csv), "--lang", "uk").split())
+    assert "100% відмов на «Продажі» (усього 12) без причини: 12 угод" in text
+    assert "кошик" not in text

@@ -103,10 +103,16 @@ def finding_text(f: Finding, tr: Translator | None = None) -> str:
     elif f.kind == "source_mix":
         text = _("On {where} the mix of sources moved the rate between {first} and {last}: "
                  "more leads from worse sources, «{subject}» most; {deals}{money}.")
-    elif f.kind == "loss_reasons_missing":
+    elif f.kind == "loss_reasons_missing" and f.subject:
+        # The catch-alls the client's CRM has, as written (`subject`): a list of other
+        # CRMs' words («Прочее», «Other») read as English left in a Ukrainian sentence.
+        fields["reasons"] = ", ".join(f"«{r}»" for r in f.subject.split(", "))
         text = _("{observed} of the {n} losses in {where} have no reason or a catch-all one "
-                 "(«Прочее», «Other»): {deals} whose reason nobody can act on{money}. Make "
+                 "({reasons}): {deals} whose reason nobody can act on{money}. Make "
                  "the reason required and drop the catch-all.")
+    elif f.kind == "loss_reasons_missing":
+        text = _("{observed} of the {n} losses in {where} have no reason: {deals} whose "
+                 "reason nobody can act on{money}. Make the reason required.")
     elif f.kind == "loss_reason_shift":
         text = _("Loss reason «{subject}» in {where}: {expected} of the losses of deals that "
                  "came in {first}, {observed} of those that came in {last}, each counted "

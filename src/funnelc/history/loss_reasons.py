@@ -18,7 +18,7 @@ has reached, at least the 90th percentile of the time from entry to loss.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import polars as pl
@@ -64,6 +64,9 @@ class LossTables:
     shifts: pl.DataFrame
     """Per pipeline and reason: its share of the losses of the deals that came in `first`
     and in `last` (cohort months), each loss counted within `within_days` of entry."""
+    catch_alls: dict[str, list[str]] = field(default_factory=dict)
+    """Per pipeline, the catch-all reasons its losses have, as written, most frequent
+    first: the finding names those the client uses, not a list of other CRMs' words."""
 
 
 def _bands(values: pl.Series) -> tuple[float, float] | None:
@@ -132,7 +135,13 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None)
     cohorts = {(p, m): n for p, m, n in entry.filter(pl.col("entry").is_not_null())
                .group_by("pipeline", cohort=month_of("entry", tz)).agg(n=pl.len())
                .collect().iter_rows()}
-    return LossTables(by, missing, _shifts(lost, data_end, cohorts))
+    catch_alls: dict[str, list[str]] = {}
+    for p, reason, _n in (lost.filter(low.is_in(list(CATCH_ALL)))
+                          .group_by("pipeline", "reason").len()
+                          .sort(["pipeline", "len", "reason"], descending=[False, True, False])
+                          .iter_rows()):
+        catch_alls.setdefault(str(p), []).append(str(reason))
+    return LossTables(by, missing, _shifts(lost, data_end, cohorts), catch_alls)
 
 
 def _shifts(lost: pl.DataFrame, data_end: datetime | None,
@@ -199,7 +208,9 @@ def loss_findings(lt: LossTables) -> list[Finding]:
     out: list[Finding] = []
     for r in lt.missing.filter(pl.col("flagged")).iter_rows(named=True):
         bad = r["no_reason"] + r["catch_all"]
-        out.append(Finding("loss_reasons_missing", r["pipeline"], None, None, None,
+        names = lt.catch_alls.get(r["pipeline"])
+        out.append(Finding("loss_reasons_missing", r["pipeline"], None, None,
+                           ", ".join(names) if names else None,
                            float(bad), None, None, None, r["share"], None,
                            r["losses"], None))
     for r in lt.shifts.filter(pl.col("flagged")).iter_rows(named=True):
