@@ -144,3 +144,13 @@ def test_losses_with_no_reason_at_all_are_not_called_catch_alls(tmp_path: Path) 
     text = " ".join(_run("audit", str(FUNNEL), str(csv), "--lang", "uk").split())
     assert "100% відмов на «Продажі» (усього 12) без причини: 12 угод" in text
     assert "кошик" not in text
+
+
+def test_money_at_stake_is_written_in_the_accounts_currency(export: Path) -> None:
+    # «на кону 716 592» left the client to guess hryvnias from a bare number; the
+    # funnel says `currency UAH`.
+    for args in (["audit", str(FUNNEL)], ["history", "--funnel", str(FUNNEL)]):
+        text = " ".join(_run(*args, str(export / "bitrix24"), "--lang", "uk").split())
+        assert "на кону 716 592 ₴." in text.replace("\u00a0", " ")
+    english = json.loads(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--format", "json"))
+    assert "716,592 at stake" in english["findings"][1]["text"]  # the JSON's data, as before

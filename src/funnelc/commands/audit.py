@@ -71,7 +71,8 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
         click.echo(escape_invisible(f"warning: {line}"), err=True)
     for note in [] if dq.dropped_total else dq.note_texts():
         info(escape_invisible(f"note: {note}"))
-    audit = run_audit(t)
+    account = funnel.account
+    audit = run_audit(t, account.currency.value if account and account.currency else None)
     tr = translator(choose(funnel.account.language if funnel.account else None))
     head = audit_heading(t.deals, t.events, funnel_path, len(audit.findings), tr)
     meta = {"funnel": funnel_path, "inputs": list(inputs), "tz": tz, "deals": t.deals,

@@ -121,7 +121,9 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
     prepared = prepare_or_exit(list(inputs), tz, funnel, loss_field)
     warn_unmatched(prepared, funnel_path)
     tr = _translator(funnel)
-    audit, secs = _analyse(prepared, funnel_path, tr)
+    account = funnel.account if funnel is not None else None
+    currency = account.currency.value if account is not None and account.currency else None
+    audit, secs = _analyse(prepared, funnel_path, tr, currency)
     dq = prepared.history.quality
     lost = dq.dropped_total or dq.counts.get("truncated_files", 0)
     if fmt == "json":
@@ -182,8 +184,8 @@ def warn_unmatched(prepared: Prepared, funnel_path: str | None) -> None:
         raise SystemExit(EXIT_PROBLEMS)
 
 
-def _analyse(prepared: Prepared, funnel_path: str | None,
-             tr: Translator) -> tuple[Audit, list[Section]]:
+def _analyse(prepared: Prepared, funnel_path: str | None, tr: Translator,
+             currency: str | None = None) -> tuple[Audit, list[Section]]:
     """The audit and every table `history` shows, the data quality and names last."""
     from ..history.audit import run_audit
     from ..history.audit_render import audit_sections
@@ -192,7 +194,7 @@ def _analyse(prepared: Prepared, funnel_path: str | None,
     extra = [quality_section(prepared.history.quality, tr)]
     if prepared.names is not None and funnel_path is not None:
         extra.append(names_section(prepared.names, prepared.history.place, tr))
-    audit = run_audit(prepared.tables)
+    audit = run_audit(prepared.tables, currency)
     return audit, sections(prepared.tables, [*audit_sections(audit, tr), *extra], tr)
 
 

@@ -36,6 +36,9 @@ class Audit:
     findings: list[Finding]
     """In order of money at stake (then deals)."""
     stage_value: dict[tuple[str, str], float]
+    currency: str | None = None
+    """The account's currency (`account { currency UAH }`): the sentences people read
+    write the money at stake with it («на кону 716 592 ₴»); None without one."""
 
 
 def ordered(findings: list[Finding]) -> list[Finding]:
@@ -46,7 +49,7 @@ def ordered(findings: list[Finding]) -> list[Finding]:
         f.subject or ""))
 
 
-def run_audit(t: HistoryTables) -> Audit:
+def run_audit(t: HistoryTables, currency: str | None = None) -> Audit:
     vis = t.visits.visits
     with_managers, with_sources = has_column(t, "manager"), has_column(t, "source")
     cohorts: Cohorts | None = None
@@ -65,4 +68,4 @@ def run_audit(t: HistoryTables) -> Audit:
     graves = graveyard_segments(vis, t.graveyards, t.visits.data_end)
     value = cohorts.stage_value if cohorts is not None else {}
     findings += graveyard_findings(graves, value)
-    return Audit(managers, sources, losses, graves, ordered(findings), value)
+    return Audit(managers, sources, losses, graves, ordered(findings), value, currency)

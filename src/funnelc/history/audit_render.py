@@ -29,8 +29,9 @@ __all__ = ["finding_text", "verdict", "audit_sections", "audit_heading", "print_
 class _Fmt:
     """The audit's figures in one language: shares, percentage points, money, counts."""
 
-    def __init__(self, tr: Translator) -> None:
+    def __init__(self, tr: Translator, currency: str | None = None) -> None:
         self.tr = tr
+        self.currency = currency
 
     def pct(self, x: float | None) -> str:
         return "—" if x is None else self.tr.percent(x, 2)
@@ -41,7 +42,11 @@ class _Fmt:
             sign=sign, value=self.tr.number(abs(100 * x), 1))
 
     def money(self, x: float | None) -> str:
-        return "—" if x is None else self.tr.number(round(x), 0)
+        if x is None:
+            return "—"
+        if self.currency:
+            return self.tr.money(round(x), self.currency)
+        return self.tr.number(round(x), 0)
 
     def count(self, x: float) -> str:
         return self.tr.number(round(x), 0)
@@ -74,12 +79,13 @@ def _english() -> Translator:
     return translator("en")
 
 
-def finding_text(f: Finding, tr: Translator | None = None) -> str:
+def finding_text(f: Finding, tr: Translator | None = None, currency: str | None = None) -> str:
     """One sentence a consultant can read out (English unless `tr` says otherwise: the
-    JSON's `text` stays English, the tables follow the account's language)."""
+    JSON's `text` stays English, the tables follow the account's language), the money
+    at stake in `currency` when the account has one."""
     tr = tr or _english()
     _ = tr.gettext
-    x = _Fmt(tr)
+    x = _Fmt(tr, currency)
     money = _("; {money} at stake").format(money=x.money(f.money)) \
         if f.money is not None else ""
     a, b = f.periods or ("", "")
@@ -287,7 +293,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
     alpha = tr.percent(ALPHA)
     out: list[Section] = []
     findings = pl.DataFrame(
-        [(i + 1, f.kind, f.pipeline, f.stage, f.subject, f.deals, f.money, finding_text(f, tr))
+        [(i + 1, f.kind, f.pipeline, f.stage, f.subject, f.deals, f.money, finding_text(f, tr, a.currency))
          for i, f in enumerate(a.findings)],
         schema={"rank": pl.Int64, "kind": pl.Utf8, "pipeline": pl.Utf8, "stage": pl.Utf8,
                 "subject": pl.Utf8, "deals": pl.Float64, "money": pl.Float64,
@@ -462,7 +468,7 @@ def print_audit(a: Audit, console: Console, head: str, tr: Translator | None = N
                             tr.gettext("No finding: no manager, source, loss reason or "
                                        "graveyard stands out clearly.")))
     for i, f in enumerate(a.findings, 1):
-        console.print(plain(f"{i:>3}. {finding_text(f, tr)}"))
+        console.print(plain(f"{i:>3}. {finding_text(f, tr, a.currency)}"))
     for r in a.graveyard.proposals.iter_rows(named=True):
         console.print(plain("\n" + tr.gettext("Proposed segmentation of «{stage}»:").format(
             stage=r["stage"])))
