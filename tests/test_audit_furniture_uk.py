@@ -154,3 +154,21 @@ def test_money_at_stake_is_written_in_the_accounts_currency(export: Path) -> Non
         assert "на кону 716 592 ₴." in text.replace("\u00a0", " ")
     english = json.loads(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--format", "json"))
     assert "716,592 at stake" in english["findings"][1]["text"]  # the JSON's data, as before
+
+
+def test_terminal_managers_table_keeps_words_whole(export: Path) -> None:
+    # 20 columns in 160 were folded every few letters: «Прода / жі», «Кваліфік / овано»,
+    # «Бондарен / ко». The interval's bounds and other details stay in the HTML and JSON.
+    text = _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL), "--lang", "uk")
+    table = text[text.index("Менеджери порівняно"):]
+    table = table[:table.index("\n  … ")]
+    lines = table.splitlines()[1:]
+    assert max(len(s) for s in lines) <= 160
+    cells = [c.strip().replace("\u00a0", " ") for s in lines
+             for c in s.replace("┃", "│").split("│")]
+    for word in ("Кваліфіковано", "конверсія", "передчасно", "Нецільовий", "716 592"):
+        assert word in cells, word
+    for surname in ("Коваленко", "Шевченко", "Бондаренко", "Мельник", "Ткаченко"):
+        # Whole, on the name's line or the next: one row per stage pair (seven).
+        assert sum(c.split(" ")[-1] == surname for c in cells) == 7, surname
+    assert "також у HTML і JSON: від, до, стиснута, до успіху, перший рух" in text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -213,6 +214,12 @@ def _c(key: str, title: str, fmt: Callable[[object], str] | None = None) -> Colu
     return Column(key, title, fmt or (lambda x: "—" if x is None else str(x)), fmt is not None)
 
 
+def _detail(col: Column) -> Column:
+    """A column of a wide table left to the HTML and JSON: 20 columns in a terminal were
+    folded every few letters («Прода / жі», «Кваліфік / овано»)."""
+    return replace(col, terminal=False)
+
+
 def _w(key: str, title: str, fmt: Callable[[object], str]) -> Column:
     """A text column whose cells `fmt` words in the output's language."""
     return Column(key, title, fmt, False)
@@ -316,12 +323,12 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
             [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
              _c("to_stage", _("to")), _w("manager", _("manager"), name),
              _c("entered", _("entered"), num), _c("rate", _("conversion"), frac),
-             _c("rate_low", _("low"), frac), _c("rate_high", _("high"), frac),
-             _c("shrunk", _("shrunk"), frac), _c("rest_rate", _("rest"), frac),
+             _detail(_c("rate_low", _("low"), frac)), _detail(_c("rate_high", _("high"), frac)),
+             _detail(_c("shrunk", _("shrunk"), frac)), _c("rest_rate", _("rest"), frac),
              _c("deals_effect", _("deals short"), num), _c("money", _("money"), num),
              _c("p_value", "p", pv), _c("flagged", _("clear"), flag),
-             _c("won_rate", _("to won"), frac),
-             _c("first_move_median_h", _("first move"), hours),
+             _detail(_c("won_rate", _("to won"), frac)),
+             _detail(_c("first_move_median_h", _("first move"), hours)),
              _c("lost", _("lost"), num), _c("premature_pct", _("came back"), frac),
              _c("premature_flagged", _("premature"), flag),
              _w("top_reason", _("top reason"), name)]))

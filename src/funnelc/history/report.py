@@ -44,6 +44,9 @@ class Column:
     from_row: Callable[[dict[str, Any]], str] | None = None
     """The cell said from the whole row (a band from its bounds) instead of `fmt(value)`:
     the frame, and so the JSON, keeps its machine value."""
+    terminal: bool = True
+    """Shown in the terminal too; a detail column of a wide table (an interval's bounds)
+    is left to the HTML and JSON, so the rest fit a terminal without words cut up."""
 
 
 def _c(key: str, title: str, fmt: Fmt = _txt) -> Column:
@@ -418,6 +421,10 @@ def _cells(sec: Section) -> list[list[str]]:
             for row in sec.frame.iter_rows(named=True)]
 
 
+MAX_WORD = 24
+"""The widest word a terminal column keeps whole; a longer one (a URL, an id) folds."""
+
+
 def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40,
                    tr: Translator | None = None) -> None:
     """Cells are `termtext.plain`: a CRM name like `[link=http://x]click[/link]` is shown
@@ -429,11 +436,28 @@ def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40,
     _ = _lang(tr).gettext
     for sec in secs:
         cols = [c for c in sec.columns if c.key in sec.frame.columns]
-        table = Table(title=sec.title, title_justify="left", show_lines=False)
-        for c in cols:
+        shown = [i for i, c in enumerate(cols) if c.terminal]
+        cols = [cols[i] for i in shown]
+        rows = [[r[i] for i in shown] for r in _cells(sec)]
+        # A column is at least as wide as its longest word: squeezed evenly, a wide
+        # table cut names and figures mid-word («Бондарен / ко», «конверсі / я»). When
+        # the words do not fit with the usual padding they go without it, and when they
+        # do not fit at all the columns are squeezed as before (rich would crop the
+        # table's right-hand columns off instead).
+        mins: list[int | None] = [
+            min(max((len(w) for text in (c.title, *(r[k] for r in rows[:max_rows]))
+                     for w in text.split()), default=1), MAX_WORD)
+            for k, c in enumerate(cols)]
+        need = sum(m or 0 for m in mins) + len(cols) + 1
+        width = getattr(console, "width", 0) or need + 2 * len(cols)
+        padding = (0, 1) if need + 2 * len(cols) <= width else (0, 0)
+        if need > width:
+            mins = [None] * len(cols)
+        table = Table(title=sec.title, title_justify="left", show_lines=False,
+                      padding=padding)
+        for c, least in zip(cols, mins, strict=True):
             table.add_column(c.title, justify="right" if c.numeric else "left",
-                             overflow="fold")
-        rows = _cells(sec)
+                             overflow="fold", min_width=least)
         for r in rows[:max_rows]:
             table.add_row(*(plain(v) for v in r))
         if not rows:
@@ -442,6 +466,10 @@ def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40,
         if len(rows) > max_rows:
             console.print("  … " + _("{n} more rows in the HTML and JSON").format(
                 n=len(rows) - max_rows))
+        hidden = [c.title for c in sec.columns if c.key in sec.frame.columns and not c.terminal]
+        if hidden:
+            console.print("  … " + _("also in the HTML and JSON: {columns}").format(
+                columns=", ".join(hidden)))
 
 
 def print_quality(dq: DataQuality, console: Any, tr: Translator | None = None) -> None:
