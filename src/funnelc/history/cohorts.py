@@ -69,12 +69,18 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
         stage=pl.col("stage").cast(pl.Categorical),
         entered="entered", left="left", exit="exit", reason="reason",
         manager=pl.col("manager").cast(pl.Categorical),
-        source=pl.col("source").cast(pl.Categorical), value="value")
-    won_at = pl.col("left").filter(pl.col("exit") == WON).max().over(["gid", "pipeline"])
-    entries = (base.with_columns(tw=won_at)
-               .filter(pl.struct("gid", "pipeline", "stage").is_first_distinct())
+        source=pl.col("source").cast(pl.Categorical), value="value").collect().lazy()
+    # The last win of each deal and pipeline, joined to the entries: a window over
+    # (gid, pipeline) on every visit cost three times as much (issue 14).
+    wins = (base.filter(pl.col("exit") == WON).group_by(["gid", "pipeline"])
+            .agg(tw=pl.col("left").max()))
+    # Collected once: the stage values and the pair table both read it, and a lazy
+    # frame read twice is computed twice.
+    entries = (base.filter(pl.struct("gid", "pipeline", "stage").is_first_distinct())
+               .join(wins, on=["gid", "pipeline"], how="left", maintain_order="left")
                .select("gid", "pipeline", "stage", "manager", "source", "value",
-                       ta="entered", won=(pl.col("tw") >= pl.col("entered")).fill_null(False)))
+                       ta="entered", won=(pl.col("tw") >= pl.col("entered")).fill_null(False))
+               .collect().lazy())
     stage_value = _stage_value(entries)
     pairs = _pairs(t) if with_pairs else []
     if not pairs:
@@ -82,24 +88,28 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
     ptab = pl.DataFrame(pairs, schema={"pipeline": pl.Utf8, "from_stage": pl.Utf8,
                                        "to_stage": pl.Utf8}, orient="row").with_columns(
         pl.col("pipeline", "from_stage", "to_stage").cast(pl.Categorical))
+    # Each row of `a` (a deal's first entry into a pair's first stage) is numbered:
+    # what follows it is grouped and joined back by that one integer, not by the four
+    # columns (gid, pipeline, from_stage, to_stage) that identify it (issue 14).
     a = (ptab.lazy().join(entries.rename({"stage": "from_stage"}),
                           on=["pipeline", "from_stage"])
-         .with_columns(month=month_of("ta", tz).cast(pl.Categorical)).collect().lazy())
+         .with_columns(month=month_of("ta", tz).cast(pl.Categorical))
+         .with_row_index("i").collect().lazy())
     b = (base.select("gid", "pipeline", to_stage="stage", tb="entered")
          .join(ptab.lazy().select("pipeline", "to_stage").unique(), on=["pipeline", "to_stage"]))
-    keys = ["gid", "pipeline", "from_stage", "to_stage"]
-    reach = (a.select(*keys, "ta").join(b, on=["gid", "pipeline", "to_stage"])
+    reach = (a.select("i", "gid", "pipeline", "to_stage", "ta")
+             .join(b, on=["gid", "pipeline", "to_stage"])
              .filter(pl.col("tb") > pl.col("ta"))
-             .group_by(keys).agg(tb=pl.col("tb").min()))
+             .group_by("i").agg(tb=pl.col("tb").min()))
     # How long the deals that made it took: a month is judged only once that long has
     # passed since its end (`maturity.mature_months`), or late cohorts look worse.
     lost = base.filter(pl.col("exit") == LOST).select("gid", "pipeline", tl="left",
                                                        lreason="reason")
-    first_loss = (a.select(*keys, "ta").join(lost, on=["gid", "pipeline"])
+    first_loss = (a.select("i", "gid", "pipeline", "ta").join(lost, on=["gid", "pipeline"])
                   .filter(pl.col("tl") >= pl.col("ta"))
-                  .group_by(keys)
+                  .group_by("i")
                   .agg(pl.col("lreason").sort_by("tl").first(), pl.col("tl").min()))
-    out = (a.join(reach, on=keys, how="left").join(first_loss, on=keys, how="left")
+    out = (a.join(reach, on="i", how="left").join(first_loss, on="i", how="left")
            .with_columns(
                direct=pl.col("tb").is_not_null()
                & (pl.col("tl").is_null() | (pl.col("tb") < pl.col("tl"))),
