@@ -495,6 +495,7 @@ figure { margin: 10px 0 18px; } figure svg { width: 100%; height: auto; display:
 figcaption { font-size: 12.5px; color: #555; }
 .warn { color: #8a5a00; }
 td pre { margin: 0; font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace; white-space: pre; }
+div.scroll { overflow-x: auto; max-width: 100%; }
 """
 
 
@@ -510,7 +511,9 @@ def _text_cell(v: object) -> str:
 
 def html_table(sec: Section, tr: Translator | None = None) -> str:
     cols = [c for c in sec.columns if c.key in sec.frame.columns]
-    out = ["<table><thead><tr>"]
+    # In a box of its own that scrolls sideways: the managers' table (20 columns, 1,778
+    # px) pushed the whole page past a 1,400 px window, headings and plots included.
+    out = ['<div class="scroll"><table><thead><tr>']
     out += [f'<th class="n">{_e(c.title)}</th>' if c.numeric else f"<th>{_e(c.title)}</th>"
             for c in cols]
     out.append("</tr></thead><tbody>")
@@ -520,7 +523,7 @@ def html_table(sec: Section, tr: Translator | None = None) -> str:
             for c, v in zip(cols, row)) + "</tr>")
     if not sec.frame.height:
         out.append(f'<tr><td colspan="{len(cols)}">{_e(_lang(tr).gettext("(none)"))}</td></tr>')
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 
