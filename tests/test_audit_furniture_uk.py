@@ -172,3 +172,13 @@ def test_terminal_managers_table_keeps_words_whole(export: Path) -> None:
         # Whole, on the name's line or the next: one row per stage pair (seven).
         assert sum(c.split(" ")[-1] == surname for c in cells) == 7, surname
     assert "також у HTML і JSON: від, до, стиснута, до успіху, перший рух" in text
+
+
+def test_graveyard_finding_names_the_stage_not_a_move(export: Path, audit: dict) -> None:
+    # ««Продажі» «Думає» → «Договір» — кладовище»: the move read as the graveyard.
+    text = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "uk").split())
+    assert "1. «Продажі» «Думає» — кладовище: там накопичилося угод: 123. З 166 угод, що " \
+           "пролежали там 7 днів і довше, на етап «Договір» потім перейшли 11,17%" in text
+    grave = audit["findings"][0]
+    assert (grave["stage"], grave["to_stage"]) == ("Думає", "Договір")
+    assert grave["text"].startswith("«Продажі» «Думає» is a graveyard: 123 deals")

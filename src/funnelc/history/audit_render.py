@@ -134,10 +134,15 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
                  "from it in the history: close them with their reason, or give the stage a way "
                  "out{money}.")
     else:
+        # The graveyard is the stage; its next stage is where the old deals rarely go.
+        # Written «Думає» → «Договір» — кладовище, the move read as the graveyard.
+        fields["where"] = x.where(replace(f, to_stage=None))
+        fields["to_stage"] = f.to_stage or ""
         text = _("{where} is a graveyard: {hoarded} deals hoard there. Of the {n} deals "
-                 "still there after {after}, {observed} moved on later, against {expected} of "
-                 "all that came in: old deals move on under half as often per day (p = {p}, "
-                 "Holm at {alpha}). Segment it (proposal in the graveyard table){money}.")
+                 "still there after {after}, {observed} moved on to «{to_stage}» later, "
+                 "against {expected} of all that came in: old deals move on under half as "
+                 "often per day (p = {p}, Holm at {alpha}). Segment it (proposal in the "
+                 "graveyard table){money}.")
     return text.format(**fields)
 
 
