@@ -182,3 +182,10 @@ def test_graveyard_finding_names_the_stage_not_a_move(export: Path, audit: dict)
     grave = audit["findings"][0]
     assert (grave["stage"], grave["to_stage"]) == ("Думає", "Договір")
     assert grave["text"].startswith("«Продажі» «Думає» is a graveyard: 123 deals")
+
+
+def test_premature_losses_read_as_lost_deals_in_ukrainian(export: Path) -> None:
+    # «закриває … як неуспішні угоди»: a CRM in Ukrainian says a deal is lost (програна).
+    text = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "uk").split())
+    assert "Тарас Мельник закриває на «Продажі» «Замір» як програні угоди, що потім " \
+           "повертаються: 18,52% відмов (усього 54) проти 4,67% у решти (p = 0,0043)" in text
