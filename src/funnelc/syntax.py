@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -510,18 +511,57 @@ def parse_reduced(text: str, reducers: Mapping[str, Reducer], comments: list[Tok
     Raises `lark_adapter.Unavailable` when Lark's internals are not the expected ones;
     callers then use `parse_text` too.
     """
-    tables = lark_adapter.tables(parser())
-    steps = {rule: (shape.size, _reduction(shape, reducers), shape.origin)
+    driver = _driver(lark_adapter.tables(parser()))
+    _COMMENT_SINKS.append(comments)
+    outer = getattr(_PARSE, "reducers", None)
+    _PARSE.reducers = reducers
+    try:
+        result = _drive(driver, normalize_line_ends(text))
+    finally:
+        _PARSE.reducers = outer
+        _COMMENT_SINKS.pop()
+    return result[0] if isinstance(result, _Reduced) else result
+
+
+# The reducers of this thread's parse under way (`parse_reduced`, which restores the
+# outer one when it returns). The rules' steps read them from here, so the steps are
+# made once per parser, not per file.
+_PARSE = threading.local()
+
+
+@dataclass(frozen=True)
+class _Driver:
+    """What `_drive` needs of the tables, made once per parser: every file used to
+    rebuild it (the steps of every rule, the table with them, the lexers' tuples and
+    `_single_space_is_blank`), which cost three times the parse of a small file."""
+
+    actions: dict[int, dict[str, Any]]
+    lexers: dict[int, tuple[Any, frozenset[str], frozenset[str], dict[str, Any]]]
+    start: int
+    end: int
+    skip_space: bool
+
+
+_DRIVERS: dict[int, tuple[lark_adapter.Tables, _Driver]] = {}
+"""`_driver`'s answers by the identity of the tables (kept alive beside each)."""
+
+
+def _driver(tables: lark_adapter.Tables) -> _Driver:
+    known = _DRIVERS.get(id(tables))
+    if known is not None and known[0] is tables:
+        return known[1]
+    steps = {rule: (shape.size, _reduction(shape), shape.origin)
              for rule, shape in tables.shapes.items()}
     actions = {state: {kind: arg if type(arg) is int else steps[arg]
                        for kind, arg in row.items()}
                for state, row in tables.actions.items()}
-    _COMMENT_SINKS.append(comments)
-    try:
-        result = _drive(actions, tables, normalize_line_ends(text))
-    finally:
-        _COMMENT_SINKS.pop()
-    return result[0] if isinstance(result, _Reduced) else result
+    # One tuple per state: an unpack is cheaper than four attribute reads per token.
+    lexers = {state: (lex.match, lex.ignore, lex.newline, lex.callbacks)
+              for state, lex in tables.lexers.items()}
+    driver = _Driver(actions, lexers, tables.start, tables.end,
+                     _single_space_is_blank(tables))
+    _DRIVERS[id(tables)] = (tables, driver)
+    return driver
 
 
 class _NoToken(UnexpectedInput):
@@ -529,23 +569,21 @@ class _NoToken(UnexpectedInput):
     to `parse_text`, which says what is wrong."""
 
 
-def _drive(actions: dict[int, dict[str, Any]], tables: lark_adapter.Tables, text: str) -> Any:
+def _drive(driver: _Driver, text: str) -> Any:
     """Lark's contextual lexer (`ContextualLexer.lex`, `BasicLexer.next_token`) and LALR
     loop (`ParserState.feed_token`) for error-free text, as one loop: lex a token with
     the terminals of the parser's current state (Lark's patterns, callbacks and line
     counting), then shift it, reducing through the rules' steps first. The same tokens
     and reductions as Lark, without its per-token method calls, generator and asserts.
     Any error raises `UnexpectedInput`; the caller then parses again with `parse_text`."""
-    # One tuple per state: an unpack is cheaper than four attribute reads per token.
-    lexers = {state: (lex.match, lex.ignore, lex.newline, lex.callbacks)
-              for state, lex in tables.lexers.items()}
+    actions, lexers = driver.actions, driver.lexers
     new_str = str.__new__
-    end_state = tables.end
-    state_stack: list[int] = [tables.start]
+    end_state = driver.end
+    state_stack: list[int] = [driver.start]
     value_stack: list[Any] = []
     last: Token | None = None
     pos, line, line_start, end = 0, 1, 0, len(text)
-    skip_space = _single_space_is_blank(tables)
+    skip_space = driver.skip_space
     while pos < end:
         if skip_space and text[pos] == " " and text[pos + 1:pos + 2] not in _BLANKS:
             pos += 1
@@ -650,13 +688,14 @@ def _first_of(raw: list[Any]) -> Any:
     return raw[0]
 
 
-def _reduction(shape: lark_adapter.RuleShape,
-               reducers: Mapping[str, Reducer]) -> Callable[[list[Any]], Any]:
+def _reduction(shape: lark_adapter.RuleShape) -> Callable[[list[Any]], Any]:
     """The step of one grammar rule: Lark's child filter, single-child inlining and
-    position propagation (`lark.parse_tree_builder`) in one step, then the reducer."""
+    position propagation (`lark.parse_tree_builder`) in one step, then the reducer of the
+    parse under way (`_REDUCERS`)."""
     include = shape.include
     trailing_nones = shape.trailing_nones
-    reducer = reducers.get(shape.key)
+    key = shape.key
+    parse = _PARSE
     inline_single = shape.expand1
     # Most rules keep every child as it is: one comprehension instead of the filter loop.
     keep_all = (trailing_nones == 0 and len(include) == shape.size
@@ -698,6 +737,7 @@ def _reduction(shape: lark_adapter.RuleShape,
             if only is None or isinstance(only, Token):
                 return only
             return _reduced((only, first, last))
+        reducer = parse.reducers.get(key)
         if reducer is None:
             return _reduced((children, first, last))
         return _reduced((reducer(first, last, children), first, last))
