@@ -189,3 +189,19 @@ def test_premature_losses_read_as_lost_deals_in_ukrainian(export: Path) -> None:
     text = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "uk").split())
     assert "Тарас Мельник закриває на «Продажі» «Замір» як програні угоди, що потім " \
            "повертаються: 18,52% відмов (усього 54) проти 4,67% у решти (p = 0,0043)" in text
+
+
+def test_history_json_keeps_findings_and_verdicts_in_english(history: dict, export: Path,
+                                                             tmp_path: Path) -> None:
+    # A Ukrainian account's history.json had «… — кладовище: …» and «конверсія впала …»
+    # where `funnelc audit --format json` and the docs give English sentences as data.
+    assert history["tables"]["findings"][0]["finding"].startswith(
+        "«Продажі» «Думає» is a graveyard: 123 deals hoard there.")
+    verdicts = {(r["from_stage"], r["to_stage"]): r["verdict"]
+                for r in history["tables"]["decomposition"]}
+    assert verdicts["Нова заявка", "Кваліфіковано"].startswith(
+        "«Нова заявка» → «Кваліфіковано» fell from 64.25% in 2026-01 to 49.21% in 2026-05")
+    _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL), "-o", str(tmp_path))
+    page = (tmp_path / "history.html").read_text(encoding="utf-8").replace("\u00a0", " ")
+    assert "«Продажі» «Думає» — кладовище: там накопичилося угод: 123." in page
+    assert "«Нова заявка» → «Кваліфіковано»: конверсія впала з 64,25% у 2026-01 до 49,21%" in page

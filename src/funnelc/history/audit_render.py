@@ -304,8 +304,12 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
 
     alpha = tr.percent(ALPHA)
     out: list[Section] = []
+    # The frame, and so history.json, keeps each sentence in English as `funnelc audit
+    # --format json` does; the tables people read say it in their language. A Ukrainian
+    # account's history.json had its findings and verdicts in Ukrainian.
+    said = [finding_text(f, tr, a.currency) for f in a.findings]
     findings = pl.DataFrame(
-        [(i + 1, f.kind, f.pipeline, f.stage, f.subject, f.deals, f.money, finding_text(f, tr, a.currency))
+        [(i + 1, f.kind, f.pipeline, f.stage, f.subject, f.deals, f.money, finding_text(f))
          for i, f in enumerate(a.findings)],
         schema={"rank": pl.Int64, "kind": pl.Utf8, "pipeline": pl.Utf8, "stage": pl.Utf8,
                 "subject": pl.Utf8, "deals": pl.Float64, "money": pl.Float64,
@@ -314,7 +318,9 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
                        _("What the audit found (managers, sources, loss reasons, graveyards), "
                          "the largest stake first; the same list as `funnelc audit`."),
                        findings,
-                       [_c("rank", "#", num), _c("finding", _("finding")),
+                       [_c("rank", "#", num),
+                        Column("finding", _("finding"),
+                               from_row=lambda row: said[int(row["rank"]) - 1]),
                         _c("deals", _("deals"), num), _c("money", _("money"), num)]))
     if a.managers is not None:
         out.append(Section(
@@ -361,7 +367,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
              _c("deals_effect", _("deals lost"), num), _c("money", _("money"), num),
              _c("p_value", "p", pv), _c("flagged", _("clear"), flag)]))
         dec = st.decomposition.with_columns(verdict=pl.Series(
-            [verdict(r, tr) for r in st.decomposition.iter_rows(named=True)], dtype=pl.Utf8))
+            [verdict(r) for r in st.decomposition.iter_rows(named=True)], dtype=pl.Utf8))
         out.append(Section(
             "decomposition", _("Marketing or sales? Mix and rate effects"),
             _("Kitagawa's shift-share decomposition of each pair's change between the two "
@@ -371,7 +377,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
             [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
              _c("to_stage", _("to")), _c("change", _("change"), pp),
              _c("mix_effect", _("mix"), pp), _c("rate_effect", _("rate"), pp),
-             _c("verdict", _("verdict"))]))
+             Column("verdict", _("verdict"), from_row=lambda row: verdict(row, tr))]))
     lt = a.losses
     out.append(Section(
         "loss_reasons_by", _("Loss reasons by month, source, manager and size"),
