@@ -21,6 +21,7 @@ names the file and the exact key, because a silently ignored setting is worse th
 
 from __future__ import annotations
 
+import functools
 import os
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -233,7 +234,7 @@ def find_config_file(start: str | os.PathLike[str]) -> Path | None:
 
 def _has_funnelc_table(path: Path) -> bool:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return _text_has_funnelc_table(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         # A broken pyproject.toml of some other tool is not our business unless it is
         # ours: look for our table textually, and let load_config report the error.
@@ -241,6 +242,14 @@ def _has_funnelc_table(path: Path) -> bool:
             return "[tool.funnelc" in path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return False
+
+
+@functools.lru_cache(maxsize=32)
+def _text_has_funnelc_table(text: str) -> bool:
+    """Keyed by the text, so an edited file is read afresh: every checked file looks up
+    the folders above it, and parsing a project's pyproject.toml each time was a quarter
+    of a small `check`."""
+    data = tomllib.loads(text)
     return isinstance(data.get("tool"), dict) and "funnelc" in data["tool"]
 
 
