@@ -204,4 +204,15 @@ def test_history_json_keeps_findings_and_verdicts_in_english(history: dict, expo
     _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL), "-o", str(tmp_path))
     page = (tmp_path / "history.html").read_text(encoding="utf-8").replace("\u00a0", " ")
     assert "«Продажі» «Думає» — кладовище: там накопичилося угод: 123." in page
-    assert "«Нова заявка» → «Кваліфіковано»: конверсія впала з 64,25% у 2026-01 до 49,21%" in page
+    assert "«Нова заявка» → «Кваліфіковано»: конверсія впала з 64,25% у січні 2026 до " \
+           "49,21% у травні 2026" in page
+
+
+def test_months_in_sentences_are_named(export: Path, audit: dict) -> None:
+    # «у 32,56% у 2026-05 проти 65,42% у 2026-01»: an ISO month in a client's sentence.
+    text = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "uk").split())
+    assert "у 32,56% у травні 2026 проти 65,42% у січні 2026" in text
+    assert "серед угод, що надійшли в січні 2026, 48,22% серед тих, що надійшли в травні 2026" \
+        in text
+    insta = next(f for f in audit["findings"] if f["kind"] == "source_quality")
+    assert insta["periods"] == ["2026-01", "2026-05"] and "in 2026-05 against" in insta["text"]

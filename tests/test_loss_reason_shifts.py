@@ -93,7 +93,7 @@ def test_the_audit_says_the_cohorts_and_the_follow_up(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.output
     flat = " ".join(out.stdout.split())
     assert "Причина отказа «Не определился»" in flat, flat
-    assert "пришедших в 2024-01" in flat and "не позже чем через" in flat, flat
+    assert "пришедших в январе 2024" in flat and "не позже чем через" in flat, flat
 
 
 PRICE = "Дорого"

@@ -52,6 +52,15 @@ class _Fmt:
     def count(self, x: float) -> str:
         return self.tr.number(round(x), 0)
 
+    def month(self, ym: object, named: bool) -> str:
+        """A cohort month (`2026-05`) as people say it after «in»/«у»/«в» («у травні
+        2026»), when `named`; as written otherwise (the JSON's sentences are data)."""
+        text = str(ym)
+        year, _, month = text.partition("-")
+        if not named or not (year.isdigit() and month.isdigit() and 1 <= int(month) <= 12):
+            return text
+        return f"{self.tr.month_in(int(month))} {year}"
+
     def p(self, x: float | None) -> str:
         # Below the smallest double a p-value underflows to 0: say how small, not "0".
         if x is not None and 0 <= x < 1e-300:
@@ -84,6 +93,7 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
     """One sentence a consultant can read out (English unless `tr` says otherwise: the
     JSON's `text` stays English, the tables follow the account's language), the money
     at stake in `currency` when the account has one."""
+    named = tr is not None
     tr = tr or _english()
     _ = tr.gettext
     x = _Fmt(tr, currency)
@@ -92,7 +102,8 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
     a, b = f.periods or ("", "")
     fields = {"subject": placeholder(f.subject, tr), "observed": x.pct(f.observed), "where": x.where(f),
               "expected": x.pct(f.expected), "n": x.count(f.n), "p": x.p(f.p_value),
-              "deals": x.deals(f), "money": money, "first": a, "last": b,
+              "deals": x.deals(f), "money": money, "first": x.month(a, named),
+              "last": x.month(b, named),
               "alpha": tr.percent(ALPHA), "days": tr.duration(round(f.within_days or 0), "day"),
               "after": tr.duration(round(f.after_days or 0), "day"),
               "hoarded": tr.number(f.deals, 0)}
@@ -162,13 +173,15 @@ def verdict(row: Mapping[str, object], tr: Translator | None = None) -> str:
     """The decomposition in one sentence: which effect dominates, and which source. Only
     what the history can tell: a change within chance is not explained, and with fewer
     than two named sources the change cannot be split between marketing and sales."""
+    named = tr is not None
     tr = tr or _english()
     _ = tr.gettext
     x = _Fmt(tr)
     change, mix, rate = (_number(row[k]) for k in ("change", "mix_effect", "rate_effect"))
     fields = {"from_stage": row["from_stage"], "to_stage": row["to_stage"],
-              "rate_first": x.pct(_number(row["rate_first"])), "first": row["first"],
-              "rate_last": x.pct(_number(row["rate_last"])), "last": row["last"],
+              "rate_first": x.pct(_number(row["rate_first"])),
+              "first": x.month(row["first"], named),
+              "rate_last": x.pct(_number(row["rate_last"])), "last": x.month(row["last"], named),
               "change": x.pp(change), "rate": x.pp(rate), "mix": x.pp(mix),
               "source": placeholder(row["top_source"], tr),
               "effect": x.pp(_number(row["top_source_effect"]))}
