@@ -161,7 +161,12 @@ def source_findings(st: SourceTables) -> list[Finding]:
                            r["money"], r["rate_last"], r["rate_first"], r["entered_last"],
                            r["p_value"], (r["first"], r["last"])))
     for r in st.decomposition.iter_rows(named=True):
-        if r["dominant"] != "mix" or r["mix_effect"] > -MIN_SHARE_OF_CHANGE:
+        # Only a change beyond chance is explained, as the decomposition's verdict says:
+        # an online school's «Квалификация» → «Пробный урок», 54.55 % → 53.54 % (p = 0.89,
+        # "nothing to split"), was still a finding «состав источников сдвинул конверсию».
+        beyond_chance = r["p_value"] is not None and r["p_value"] < ALPHA
+        if r["dominant"] != "mix" or r["mix_effect"] > -MIN_SHARE_OF_CHANGE \
+                or not beyond_chance:
             continue
         deals = -r["mix_effect"] * r["entered_last"]
         money = None if r["money"] is None or not r["change"] else \
