@@ -44,7 +44,8 @@ def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
 class WorkCalendar:
     """Weekly open hours on the simulation clock; `None` hours means open around the clock."""
 
-    __slots__ = ("starts", "ends", "cum", "cum_end", "total", "offset", "_bounds", "_base")
+    __slots__ = ("starts", "ends", "cum", "cum_end", "total", "offset", "_bounds", "_base",
+                 "always_open", "never_open")
 
     def __init__(self, week_intervals: list[tuple[float, float]], offset: float = 0.0) -> None:
         """`week_intervals` are (start, end) hours within a week that begins Monday 00:00;
@@ -59,6 +60,10 @@ class WorkCalendar:
             acc += b - a
         self.cum_end = [c + (b - a) for c, (a, b) in zip(self.cum, merged)]
         self.total = acc
+        # Plain attributes, not properties: `add` reads them for every SLA and respond
+        # limit the simulator sets, hundreds of thousands of times a run.
+        self.always_open: bool = acc >= WEEK
+        self.never_open: bool = acc <= 0.0
         self.offset = offset
         bounds: list[tuple[float, bool]] = []
         for a, b in merged:
@@ -90,14 +95,6 @@ class WorkCalendar:
         return cls(intervals, start.weekday() * 24.0)
 
     # ------------------------------------------------------------------ queries
-
-    @property
-    def always_open(self) -> bool:
-        return self.total >= WEEK
-
-    @property
-    def never_open(self) -> bool:
-        return self.total <= 0.0
 
     @property
     def open_fraction(self) -> float:
@@ -143,16 +140,22 @@ class WorkCalendar:
             return t + d
         if self.never_open:
             return math.inf
-        target = self._f(t + self.offset) + d
-        k = math.floor(target / self.total)
-        rem = target - k * self.total
+        # `self._f(t + self.offset) + d`, inlined (the same operations in the same order).
+        total, starts, cum = self.total, self.starts, self.cum
+        u = t + self.offset
+        k = math.floor(u / WEEK)
+        r = u - k * WEEK
+        i = bisect_right(starts, r) - 1
+        target = k * total + (0.0 if i < 0 else cum[i] + min(r, self.ends[i]) - starts[i]) + d
+        k = math.floor(target / total)
+        rem = target - k * total
         if rem <= 0.0:  # lands exactly on the end of a week's last interval
             k -= 1
-            rem = self.total
+            rem = total
         j = bisect_left(self.cum_end, rem)
-        if j >= len(self.starts):  # rounding at the very end of the week
-            j = len(self.starts) - 1
-        return k * WEEK + self.starts[j] + (rem - self.cum[j]) - self.offset
+        if j >= len(starts):  # rounding at the very end of the week
+            j = len(starts) - 1
+        return k * WEEK + starts[j] + (rem - cum[j]) - self.offset
 
     def changes(self, t: float) -> Iterator[tuple[float, bool]]:
         """Every later open/close change after time t as (time, open after the change).
