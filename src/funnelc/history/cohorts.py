@@ -89,12 +89,14 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
                                        "to_stage": pl.Utf8}, orient="row").with_columns(
         pl.col("pipeline", "from_stage", "to_stage").cast(pl.Categorical))
     # Each row of `a` (a deal's first entry into a pair's first stage) is numbered:
-    # what follows it is grouped and joined back by that one integer, not by the four
-    # columns (gid, pipeline, from_stage, to_stage) that identify it (issue 14).
-    a = (ptab.lazy().join(entries.rename({"stage": "from_stage"}),
-                          on=["pipeline", "from_stage"])
-         .with_columns(month=month_of("ta", tz).cast(pl.Categorical))
-         .with_row_index("i").collect().lazy())
+    # what follows it is grouped by that one integer, not by the four columns (gid,
+    # pipeline, from_stage, to_stage) that identify it, and put back in place by it
+    # (issue 14).
+    first = (ptab.lazy().join(entries.rename({"stage": "from_stage"}),
+                              on=["pipeline", "from_stage"])
+             .with_columns(month=month_of("ta", tz).cast(pl.Categorical))
+             .with_row_index("i").collect())
+    a = first.lazy()
     b = (base.select("gid", "pipeline", to_stage="stage", tb="entered")
          .join(ptab.lazy().select("pipeline", "to_stage").unique(), on=["pipeline", "to_stage"]))
     reach = (a.select("i", "gid", "pipeline", "to_stage", "ta")
@@ -108,8 +110,13 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
     first_loss = (a.select("i", "gid", "pipeline", "ta").join(lost, on=["gid", "pipeline"])
                   .filter(pl.col("tl") >= pl.col("ta"))
                   .group_by("i")
-                  .agg(pl.col("lreason").sort_by("tl").first(), pl.col("tl").min()))
-    out = (a.join(reach, on="i", how="left").join(first_loss, on="i", how="left")
+                  .agg(pl.col("lreason").sort_by("tl").first(), pl.col("tl").min())
+                  .collect())
+    reached = reach.collect()
+    n = first.height
+    out = (a.with_columns(_spread(n, reached["i"], reached["tb"]),
+                          _spread(n, first_loss["i"], first_loss["tl"]),
+                          _spread(n, first_loss["i"], first_loss["lreason"]))
            .with_columns(
                direct=pl.col("tb").is_not_null()
                & (pl.col("tl").is_null() | (pl.col("tb") < pl.col("tl"))),
@@ -131,6 +138,13 @@ _PAIRS: dict[str, pl.DataType] = {
     "direct": pl.Boolean(), "won": pl.Boolean(),
     "lost": pl.Boolean(), "reason": pl.Utf8(), "came_back": pl.Boolean(),
     "hours_to": pl.Float64()}
+
+
+def _spread(n: int, at: pl.Series, values: pl.Series) -> pl.Series:
+    """`values` put at rows `at` of a column of `n` nulls: a left join on a row number,
+    without the join."""
+    return pl.repeat(None, n, dtype=values.dtype, eager=True).alias(values.name).scatter(
+        at, values)
 
 
 def _pairs(t: HistoryTables) -> list[tuple[str, str, str]]:

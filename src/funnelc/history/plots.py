@@ -6,6 +6,7 @@ month-end backlog per stage."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
@@ -258,6 +259,10 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
              .agg(pl.col("entered").sum()).sort("entered", descending=True)
              .head(MAX_PANELS).rows())
     fig = _fig(9, 3.2 * len(pairs) + 0.6)
+    # The figure is drawn three times (layout, PNG, SVG) and each draw formats every
+    # tick of every panel again: the few distinct values are formatted once (issue 14).
+    whole = functools.lru_cache(maxsize=None)(lambda v: tr.number(v, 0))
+    tenths = functools.lru_cache(maxsize=None)(lambda v: tr.number(v, 1))
     axes = fig.subplots(len(pairs), 1, squeeze=False)
     panels: list[tuple[Axes, list[LabelSpec]]] = []
     for ax, (p, f, to, _entered) in zip(axes[:, 0], pairs):
@@ -295,8 +300,8 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
         # Deals are counted whole: on a narrow axis the default ticks fell on halves,
         # and 47.5 and 52.5 printed as 48 and 52 under a formatter of whole numbers.
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: tr.number(v, 0)))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: tr.number(v, 1)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: whole(v)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: tenths(v)))
         ax.set_title(_label(f"{f} → {to}", 70), fontsize=9)
         ax.set_xlabel(_("deals entered"))
         ax.set_ylabel(_("conversion, %"))
@@ -310,7 +315,9 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
             for i in order]))
     _funnel_legend(fig, bool(df["flagged"].any()), tr)
     canvas = FigureCanvasAgg(fig)
-    canvas.draw()
+    # Laid out without rasterising: the labels need the layout and the text sizes,
+    # not pixels, and the PNG and SVG are drawn afterwards anyway (issue 14).
+    fig.draw_without_rendering()
     fig.set_layout_engine("none")
     renderer = canvas.get_renderer()
     px = fig.dpi / 72

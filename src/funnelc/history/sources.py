@@ -70,7 +70,10 @@ def source_tables(c: Cohorts, data_end: datetime | None = None, tz: str = "UTC"
                 .sort([c.rank(), "source", "month"]))
     changes: list[dict[str, object]] = []
     decomp: list[dict[str, object]] = []
-    waits = {tuple(str(x) for x in k): g["hours_to"] for k, g in pairs.group_by(keys)}
+    # Only the column it needs is split by pair: splitting the whole table copied all of
+    # it (issue 14).
+    waits = {tuple(str(x) for x in k): g["hours_to"]
+             for k, g in pairs.select(*keys, "hours_to").group_by(keys)}
     for (p, a, b), grp in by_month.group_by(keys, maintain_order=True):
         months = mature_months(sorted(set(grp["month"].to_list())),
                                waits.get((p, a, b), pl.Series([], dtype=pl.Float64)), data_end,
