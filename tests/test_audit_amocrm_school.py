@@ -88,3 +88,13 @@ def test_the_mix_sentence_names_the_months_in_russian(export: Path) -> None:
     assert ("конверсию в октябре 2026 по сравнению с конверсией в июле 2026 сдвинул состав "
             "источников") in " ".join(text.split())
     assert "между июле" not in text
+
+
+def test_the_span_is_dated_in_the_zone_of_the_months(export: Path) -> None:
+    # The first lead came on 1 July 00:05 in Moscow (30 June 21:05 UTC): the span said
+    # «2026-06-30» beside «(месяцы по Europe/Moscow)», and no table has a June.
+    first = " ".join(_run("history", str(export), "--funnel", str(FUNNEL), "--tz",
+                          "Europe/Moscow").splitlines()[0].split())
+    assert first == "986 сделок, 2 593 события, 2026-07-01 – 2026-11-27 (месяцы по Europe/Moscow)"
+    utc = _run("history", str(export), "--funnel", str(FUNNEL)).splitlines()[0]
+    assert utc.endswith("2026-06-30 – 2026-11-27 (месяцы по UTC)")

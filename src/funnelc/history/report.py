@@ -13,6 +13,7 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
@@ -388,9 +389,19 @@ def head_line(t: HistoryTables, tz: str, tr: Translator | None = None) -> tuple[
         events=tr.ngettext("{n} event", "{n} events", t.events).format(
             n=tr.number(t.events, 0)))
     v = t.visits
-    span = (f", {v.data_start:%Y-%m-%d} – {v.data_end:%Y-%m-%d}"
-            if v.data_start is not None else "")
+    span = (f", {_day_in(v.data_start, tz)} – {_day_in(v.data_end, tz)}"
+            if v.data_start is not None and v.data_end is not None else "")
     return counts, span + " " + tr.gettext("(months in {tz})").format(tz=tz)
+
+
+def _day_in(t: datetime, tz: str) -> str:
+    """The day of a UTC moment in the zone the months are counted in: an online school's
+    first lead, 1 July 00:05 in Moscow, was the span's «2026-06-30» beside «(месяцы по
+    Europe/Moscow)», a June the history has no month of."""
+    from zoneinfo import ZoneInfo
+
+    aware = t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+    return f"{aware.astimezone(ZoneInfo(tz)):%Y-%m-%d}"
 
 
 def written_line(folder: str, tr: Translator | None = None) -> str:
