@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -190,17 +191,33 @@ def test_an_unknown_lang_is_a_usage_error() -> None:
 
 # ------------------------------------------------------------ the graveyard headline
 
-def _report(funnel: str, tmp_path: Path, *extra: str) -> Path:
-    out = tmp_path / "report"
-    result = CliRunner().invoke(cli, ["report", str(PIPELINES / funnel), "-o", str(out),
-                                      "--days", "120", "--reps", "3", "--jobs", "1", "-q",
-                                      *extra])
-    assert result.exit_code == 0, result.output
-    return out
+Report = Callable[..., Path]
 
 
-def _headline(funnel: str, tmp_path: Path, *extra: str) -> dict[str, object]:
-    out = _report(funnel, tmp_path, *extra)
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    """`report(funnel, *options)`: the report's folder, written once per funnel and
+    options for the module (the headline and the plots of the same run are read by two
+    tests, and a report takes seconds: its plots)."""
+    root = tmp_path_factory.mktemp("reports")
+    made: dict[tuple[str, ...], Path] = {}
+
+    def write(funnel: str, *extra: str) -> Path:
+        key = (funnel, *extra)
+        if key not in made:
+            out = root / f"report-{len(made)}"
+            result = CliRunner().invoke(cli, ["report", str(PIPELINES / funnel), "-o", str(out),
+                                              "--days", "120", "--reps", "3", "--jobs", "1",
+                                              "-q", *extra])
+            assert result.exit_code == 0, result.output
+            made[key] = out
+        return made[key]
+
+    return write
+
+
+def _headline(report: Report, funnel: str, *extra: str) -> dict[str, object]:
+    out = report(funnel, *extra)
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     headline: dict[str, object] = summary["headline"]
     return headline
@@ -229,16 +246,16 @@ def _no_code(text: str) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("funnel", ["cottages.funnel", "cottages-before.funnel"])
-def test_the_russian_headline_has_no_english_words(funnel: str, tmp_path: Path) -> None:
-    text = _texts(_headline(funnel, tmp_path))
+def test_the_russian_headline_has_no_english_words(funnel: str, report: Report) -> None:
+    text = _texts(_headline(report, funnel))
     assert text.startswith("кладбище: ")
     own = (PIPELINES / funnel).read_text(encoding="utf-8")
     assert _english_words(_no_code(text), own) == [], text
 
 
 @pytest.mark.slow
-def test_the_russian_plots_have_no_english_words(tmp_path: Path) -> None:
-    out = _report("cottages.funnel", tmp_path)
+def test_the_russian_plots_have_no_english_words(report: Report) -> None:
+    out = report("cottages.funnel")
     texts = _plot_texts(out)
     assert "КЛАДБИЩЕ: Продажи › Расчет с сайта" in texts and "Загрузка команд" in texts
     own = (PIPELINES / "cottages.funnel").read_text(encoding="utf-8")
@@ -246,16 +263,16 @@ def test_the_russian_plots_have_no_english_words(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_the_plots_in_english_on_request(tmp_path: Path) -> None:
-    texts = _plot_texts(_report("cottages.funnel", tmp_path, "--lang", "en"))
+def test_the_plots_in_english_on_request(report: Report) -> None:
+    texts = _plot_texts(report("cottages.funnel", "--lang", "en"))
     assert "GRAVEYARD: Продажи › Расчет с сайта" in texts and "Team utilization" in texts
 
 
 @pytest.mark.slow
-def test_the_headline_in_english_and_ukrainian_on_request(tmp_path: Path) -> None:
-    english = _texts(_headline("cottages-before.funnel", tmp_path / "en", "--lang", "en"))
+def test_the_headline_in_english_and_ukrainian_on_request(report: Report) -> None:
+    english = _texts(_headline(report, "cottages-before.funnel", "--lang", "en"))
     assert english.startswith("graveyard: ") and "no SLA moves them on" in english
-    ukrainian = _texts(_headline("cottages-before.funnel", tmp_path / "uk", "--lang", "uk"))
+    ukrainian = _texts(_headline(report, "cottages-before.funnel", "--lang", "uk"))
     assert ukrainian.startswith("кладовище: ") and "жоден SLA не рухає їх далі" in ukrainian
 
 
