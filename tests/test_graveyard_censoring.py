@@ -97,6 +97,12 @@ def saleschef_records(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return records
 
 
+@pytest.fixture(scope="module")
+def saleschef_alone(saleschef_records: Path) -> dict[str, list[dict[str, object]]]:
+    """`history sc.csv --format json` (no funnel): its tables, read by two tests."""
+    return _history(saleschef_records)
+
+
 def test_the_shipped_reminder_stage_is_not_a_finding(saleschef_records: Path) -> None:
     """The exact case: saleschef simulated for 180 days, seed 3. «До покупки 30 дней»
     moves 10 % on early and the rest by its 23-day SLA: deals there younger than 23 days
@@ -109,20 +115,20 @@ def test_the_shipped_reminder_stage_is_not_a_finding(saleschef_records: Path) ->
     assert data["proposals"] == []
 
 
-def test_deals_younger_than_the_stage_sla_are_not_hoarded(saleschef_records: Path) -> None:
+def test_deals_younger_than_the_stage_sla_are_not_hoarded(
+        saleschef_records: Path, saleschef_alone: dict[str, list[dict[str, object]]]) -> None:
     """With the funnel, a deal younger than its stage's SLA waits for it: the reminder
     stage is no graveyard. From the data alone its finished visits are the early ones of
     a young history, and it still is one (their 95th percentile is all the data has)."""
-    def reminder(extra: list[str]) -> dict[str, object]:
-        result = CliRunner().invoke(cli, ["history", str(saleschef_records), *extra,
-                                          "--format", "json"], env={"NO_COLOR": "1"})
-        assert result.exit_code == 0, result.output
-        rows = json.loads(result.stdout)["tables"]["graveyards"]
-        (row,) = [r for r in rows if r["stage"] == REMINDER]
+    def reminder(tables: dict[str, list[dict[str, object]]]) -> dict[str, object]:
+        (row,) = [r for r in tables["graveyards"] if r["stage"] == REMINDER]
         return dict(row)
 
-    assert reminder(["--funnel", str(SALESCHEF)])["hoarded"] == 0
-    alone = reminder([])
+    result = CliRunner().invoke(cli, ["history", str(saleschef_records), "--funnel",
+                                      str(SALESCHEF), "--format", "json"], env={"NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    assert reminder(json.loads(result.stdout)["tables"])["hoarded"] == 0
+    alone = reminder(saleschef_alone)
     assert alone["graveyard"] and alone["hoarded"] > 0
 
 
@@ -202,16 +208,14 @@ def test_the_seed_000_proposal_has_the_model_shares(tmp_path: Path) -> None:
     assert abs(prop["cold_conversion"] - (0.05 - fwd) / left) < 0.025
 
 
-def test_a_graveyard_without_an_age_cut_is_still_a_finding(saleschef_records: Path) -> None:
+def test_a_graveyard_without_an_age_cut_is_still_a_finding(
+        saleschef_alone: dict[str, list[dict[str, object]]]) -> None:
     """From the data alone (no funnel), saleschef's «Клиент у нас не купил» holds the
     lost deals copied there and none has moved on within 180 days: a dead end. The
     reminder stage's deals hoard but old ones do not clearly move on less often: a
     graveyard with no cut, listed all the same, where the audit used to say nothing
     while the history table said "graveyard"."""
-    result = CliRunner().invoke(cli, ["history", str(saleschef_records), "--format", "json"],
-                                env={"NO_COLOR": "1"})
-    assert result.exit_code == 0, result.output
-    tables = json.loads(result.stdout)["tables"]
+    tables = saleschef_alone
     kinds = {(f["stage"], f["kind"]) for f in tables["findings"]}
     graves = {r["stage"] for r in tables["graveyards"] if r["graveyard"]}
     assert ("Клиент у нас не купил", "dead_end") in kinds
