@@ -98,3 +98,22 @@ def test_the_span_is_dated_in_the_zone_of_the_months(export: Path) -> None:
     assert first == "986 сделок, 2 593 события, 2026-07-01 – 2026-11-27 (месяцы по Europe/Moscow)"
     utc = _run("history", str(export), "--funnel", str(FUNNEL)).splitlines()[0]
     assert utc.endswith("2026-06-30 – 2026-11-27 (месяцы по UTC)")
+
+
+def test_copies_into_the_nurture_pipeline_are_no_sources_new_leads(export: Path,
+                                                                     tmp_path: Path) -> None:
+    _run("history", str(export), "--funnel", str(FUNNEL), "--tz", "Europe/Moscow",
+         "-o", str(tmp_path / "out"))
+    inflow = json.loads((tmp_path / "out" / "history.json").read_text("utf-8")
+                        )["tables"]["inflow"]
+    got = {(r["month"], r["source"]): r["deals"] for r in inflow}
+    # The generator's volumes; each lost «Дорого» / «Не подошло время» deal of
+    # «Квалификация» and «Пробный урок» is copied by the robot (a new amoCRM lead with the
+    # same utm_source), 196 copies by the month of the loss in Moscow. They were counted as
+    # the sources' new leads: vk 46 in July, and 7 new leads in a November that had none.
+    expected = {}
+    for month, vk in zip(("2026-07", "2026-08", "2026-09", "2026-10"), (40, 60, 90, 120)):
+        expected |= {(month, "vk"): vk, (month, "yandex"): 60, (month, "Сайт"): 60}
+    copies = {"2026-07": 42, "2026-08": 49, "2026-09": 44, "2026-10": 54, "2026-11": 7}
+    expected |= {(m, "→ Прогрев.Рассылка"): n for m, n in copies.items()}
+    assert got == expected

@@ -84,7 +84,8 @@ def analyse(history: History, order_hint: dict[str, dict[str, int]] | None = Non
     v.visits = vis
     moves, summary = _moves(vis, v)
     return HistoryTables(
-        inflow=_inflow(ev, tz), conversion=_conversion(vis, ev, pairs or _pairs(vis, v), tz),
+        inflow=_inflow(ev, tz, routes.copied if routes else frozenset()),
+        conversion=_conversion(vis, ev, pairs or _pairs(vis, v), tz),
         losses=_in_order(_losses(vis), v.order), time_in_stage=_time_in_stage(vis, v),
         moves=moves, moves_summary=summary,
         comebacks=_comebacks(ev, tz), graveyards=_graveyards(vis, v),
@@ -113,14 +114,21 @@ def _pairs(vis: pl.DataFrame, v: Visits) -> list[tuple[str, str, str]]:
     return out
 
 
-def _inflow(ev: pl.DataFrame, tz: str) -> pl.DataFrame:
-    """New deals per month and source (a deal's source, else the stage it started in)."""
+def _inflow(ev: pl.DataFrame, tz: str, copied: frozenset[str] = frozenset()
+            ) -> pl.DataFrame:
+    """New deals per month and source (a deal's source, else the stage it started in).
+    A deal that starts in a pipeline only copies enter (`copied`) is listed by that stage
+    too, whatever source it carries: amoCRM copies a lost lead, utm fields and all, into
+    the nurture pipeline as a new lead, and an online school's «Прогрев» copies were
+    counted as the sources' new leads (vk 46 in July for the 40 that came, and 7 «new»
+    leads in a November that brought none)."""
     d = pl.col("deal_id")
     first = by_deal(ev).lazy().filter((d != d.shift(1)).fill_null(True)).select(
         "ts", "source", "pipeline", "stage").collect()
     first = first.with_columns(
         month=month_of("ts", tz),
-        source=pl.coalesce([pl.col("source"),
+        source=pl.coalesce([pl.when(~pl.col("pipeline").is_in(list(copied)))
+                            .then(pl.col("source")),
                             pl.when(pl.col("pipeline") == "")  # a CSV without pipelines
                             .then(pl.lit("→ ") + pl.col("stage"))
                             .otherwise(pl.lit("→ ") + pl.col("pipeline") + pl.lit(".")

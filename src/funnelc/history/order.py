@@ -46,6 +46,9 @@ class FunnelRoutes:
     """(pipeline, stage) → its `sla`, in hours: a deal younger than that is waiting for
     it by design (a reminder stage), not hoarded. Counted on the clock, a lower bound
     when the SLA counts working hours."""
+    copied: frozenset[str] = frozenset()
+    """Pipelines that deals enter only as copies (`then copy`), no source feeding them: a
+    deal that starts there is a copy of one counted where it came from, not a new lead."""
 
     def steps(self, pipeline: str, frm: str, to: str) -> int | None:
         """Fewest declared moves from `frm` to `to` within the pipeline, None when the
@@ -96,7 +99,12 @@ def funnel_routes(funnel: m.FunnelFile) -> FunnelRoutes:
                 declared.add((*f.key, *r.copy_to))
     sla = {(p.name.value, s.name.value): s.sla.after.hours
            for p in funnel.pipelines for s in p.stages if s.sla is not None}
-    return FunnelRoutes(order, frozenset(declared), sla)
+    copy_targets = {r.copy_to[0] for f in flows for r in f.routes if r.copy_to is not None}
+    fed = {src.target.pipeline.value if src.target.pipeline is not None else p.name.value
+           for src in funnel.sources for p in funnel.pipelines
+           if src.target.pipeline is not None
+           or any(s.name.value == src.target.stage.value for s in p.stages)}
+    return FunnelRoutes(order, frozenset(declared), sla, frozenset(copy_targets - fed))
 
 
 def infer_order(stages: Iterable[tuple[str, str, float, int]],
