@@ -9,6 +9,7 @@ suppressed (they are almost always echoes of the first).
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 import threading
@@ -361,7 +362,13 @@ def _starts_statement_after_break(e: UnexpectedToken) -> bool:
     if "_NL" not in set(e.accepts or e.expected or ()):
         return False
     try:
-        probe = ip.copy()
+        # Only the parser's states decide what it accepts: the probe shares the values
+        # (no deep copy of the tree so far) and so must build nothing from them, as
+        # Lark's own `accepts` does.
+        probe = ip.copy(deepcopy_values=False)
+        conf = copy.copy(probe.parser_state.parse_conf)
+        conf.callbacks = {}
+        probe.parser_state.parse_conf = conf
         probe.feed_token(Token("_NL", "\n"))
         return e.token.type in probe.accepts()
     except UnexpectedInput:
