@@ -74,6 +74,9 @@ pipeline "Сервис" {
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(amocrm_client, "BACKOFF_BASE_S", 0.01)
+    # The fake here has no rate limit and reading is what is tested, not pacing
+    # (tests/test_amocrm_apply.py holds the limiter to amoCRM's 7 per second).
+    monkeypatch.setattr(amocrm_client, "MAX_REQUESTS_PER_S", 10_000)
 
 
 @pytest.fixture

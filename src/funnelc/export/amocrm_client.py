@@ -177,9 +177,11 @@ class RateLimiter:
     request before that, so spacing the (n+per_s)-th request one second after the n-th
     answer keeps the server's own sliding window under the limit whatever the latency."""
 
-    def __init__(self, per_s: int = MAX_REQUESTS_PER_S, *, clock: Callable[[], float] = time.monotonic,
+    def __init__(self, per_s: int | None = None, *, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
-        self.per_s = per_s
+        # MAX_REQUESTS_PER_S read here, not bound as the default: callers (and tests of
+        # what is not the limiter) may set the module's limit, as for Pipedrive's PER_S.
+        self.per_s = MAX_REQUESTS_PER_S if per_s is None else per_s
         self.clock = clock
         self.sleep = sleep
         self._done: deque[float] = deque()
