@@ -79,6 +79,13 @@ def test_the_split_is_pure_mix_by_moscow_months(export: Path, tmp_path: Path) ->
     assert managers[("Заявка", "Кузнецов Дмитрий")]["entered"] == 86
     assert managers[("Заявка", "Соколова Мария")]["entered"] == 178
     assert not managers[("Заявка", "Новиков Павел")]["flagged"]
+    # 8 of Кузнецов's 30 moves into «Пробный урок» were the robot's (created_by 0), all
+    # before he left: they are his, by the handover events, not Соколова's, who has the
+    # leads now (`responsible_user_id`).
+    kuz = managers[("Квалификация", "Кузнецов Дмитрий")]
+    assert (kuz["entered"], kuz["reached"]) == (48, 30)
+    sok = managers[("Квалификация", "Соколова Мария")]
+    assert (sok["entered"], sok["reached"]) == (70, 42)
 
 
 def test_the_mix_sentence_names_the_months_in_russian(export: Path) -> None:

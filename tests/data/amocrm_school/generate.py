@@ -9,6 +9,8 @@ Story (months in Europe/Moscow, July–October 2026):
   Each source qualifies at a fixed rate every month (Сайт 70 %, yandex 50 %, vk 20 %,
   exactly, per month cohort) while vk's volume triples (40 → 120 leads a month): the
   team's Заявка → Квалификация fall is pure mix.
+* A robot (`created_by` 0) moves every third lead into «Пробный урок» (a booking form)
+  and every payment to won.
 * Managers: 6. Петров Сергей takes half as many qualified deals to the trial lesson
   (30 % against 60 %); Кузнецов Дмитрий leaves on 2026-09-15, his open deals are handed
   to Соколова Мария (`entity_responsible_changed`); Новиков Павел has only 10 deals,
@@ -198,7 +200,10 @@ def simulate(acc: Account, created: datetime, src: str, qualifies: bool, who: in
         t += timedelta(hours=r.expovariate(1 / 48))
         trial_rate = 0.3 if owner == 1002 else 0.6
         if r.random() < trial_rate:
-            path.append((t, by(t), "Пробный урок"))
+            # Every third lead books the trial lesson through the school's form: the robot
+            # moves it (created_by 0), for whoever is responsible then.
+            mover = by(t)
+            path.append((t, 0 if acc.next_lead % 3 == 0 else mover, "Пробный урок"))
             if r.random() >= 0.12:  # else buried: nobody moves it again
                 t += timedelta(hours=r.expovariate(1 / 96))
                 if r.random() < 0.6:
