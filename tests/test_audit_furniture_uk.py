@@ -177,7 +177,7 @@ def test_terminal_managers_table_keeps_words_whole(export: Path) -> None:
 def test_graveyard_finding_names_the_stage_not_a_move(export: Path, audit: dict) -> None:
     # ««Продажі» «Думає» → «Договір» — кладовище»: the move read as the graveyard.
     text = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "uk").split())
-    assert "1. «Продажі» «Думає» — кладовище: там накопичилося угод: 123. З 166 угод, що " \
+    assert "1. «Продажі» «Думає» — кладовище: там накопичилося 123 угоди. З 166 угод, що " \
            "пролежали там 7 днів і довше, на етап «Договір» потім перейшли 11,17%" in text
     grave = audit["findings"][0]
     assert (grave["stage"], grave["to_stage"]) == ("Думає", "Договір")
@@ -203,7 +203,7 @@ def test_history_json_keeps_findings_and_verdicts_in_english(history: dict, expo
         "«Нова заявка» → «Кваліфіковано» fell from 64.25% in 2026-01 to 49.21% in 2026-05")
     _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL), "-o", str(tmp_path))
     page = (tmp_path / "history.html").read_text(encoding="utf-8").replace("\u00a0", " ")
-    assert "«Продажі» «Думає» — кладовище: там накопичилося угод: 123." in page
+    assert "«Продажі» «Думає» — кладовище: там накопичилося 123 угоди." in page
     assert "«Нова заявка» → «Кваліфіковано»: конверсія впала з 64,25% у січні 2026 до " \
            "49,21% у травні 2026" in page
 
@@ -216,3 +216,36 @@ def test_months_in_sentences_are_named(export: Path, audit: dict) -> None:
         in text
     insta = next(f for f in audit["findings"] if f["kind"] == "source_quality")
     assert insta["periods"] == ["2026-01", "2026-05"] and "in 2026-05 against" in insta["text"]
+
+
+def test_counts_are_said_with_their_noun_and_p_values_as_a_client_reads_them(
+        export: Path) -> None:
+    # «там накопичилося угод: 123», «(угод: 113, p = 8,6e-59)», «Аудит за воронкою …
+    # (угод: 1 348, подій: 4 922)»: counts written around the plural, p in e-notation.
+    text = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "uk").split())
+    text = text.replace("\u00a0", " ")
+    assert text.startswith("Аудит 1 348 угод і 4 922 подій за воронкою ")
+    assert "там накопичилося 123 угоди. З 166 угод, що пролежали" in text
+    assert "(p < 0,001, поправка Голма, 5%)" in text
+    assert "проти 73,99% у решти команди (113 угод, p < 0,001): недобір — 25 угод" in text
+    assert "(p = 0,0043)" in text and "(p = 0,015, Бенджаміні" in text
+    assert "угод:" not in text and "e-" not in text
+    ru = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "ru").split())
+    assert "там скопилось 123 сделки. Из 166 сделок, пролежавших" in ru.replace("\u00a0", " ")
+    assert "сделок:" not in ru
+
+
+def test_history_page_marks_code_and_keeps_p_columns_in_the_languages_decimals(
+        export: Path, tmp_path: Path) -> None:
+    # The findings' note read «the same list as `funnelc audit`» with its backticks.
+    _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL), "--lang", "uk",
+         "-o", str(tmp_path))
+    page = (tmp_path / "history.html").read_text(encoding="utf-8")
+    assert "<code>funnelc audit</code>" in page
+    notes = [s.split("</p>")[0] for s in page.split('<p class="note">')[1:]]
+    assert notes and not [s for s in notes if "`" in s]
+    managers = page[page.index('id="managers"'):]
+    managers = managers[:managers.index("</table>")]
+    # A table's p may stay scientific, with the Ukrainian decimal comma (8,6e-59).
+    assert "e-" in managers and "." not in "".join(
+        c.split("<")[0] for c in managers.split('<td class="n">')[1:] if "e-" in c)

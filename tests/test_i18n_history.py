@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from conftest import PIPELINES
 from funnelc.cli import cli
+from funnelc.history.findings import Finding, FindingKind
 from funnelc.i18n import catalog_path
 from test_history_audit import FUNNEL, generate
 
@@ -71,6 +72,8 @@ def _page_text(out: Path) -> str:
 
     page = (out / "history.html").read_text(encoding="utf-8")
     page = re.sub(r"<style>.*?</style>|<svg.*?</svg>", " ", page, flags=re.S)
+    # The page shows code as <code> (a command, a column): a code span, as `x` is.
+    page = re.sub(r"<code>(.*?)</code>", r"`\1`", page)
     plots = [t for svg in sorted((out / "plots").glob("*.svg"))
              for t in re.findall(r"<!-- (.*?) -->", svg.read_text(encoding="utf-8"))]
     return _spaces(html.unescape(re.sub(r"<[^>]+>", "\n", page)) + "\n" + "\n".join(plots))
@@ -319,8 +322,10 @@ def test_the_forecast_notes_in_english_on_request(records: dict[str, Path]) -> N
 
 
 @pytest.mark.parametrize(("lang", "phrases"), [
-    ("ru", ["Аудит по воронке", "6 находок", "Источник «Реклама» конвертируется"]),
-    ("uk", ["Аудит за воронкою", "6 знахідок", "Джерело «Реклама» конвертується",
+    ("ru", ["Аудит 5 000 сделок и 12 904 событий по воронке", "6 находок",
+            "Источник «Реклама» конвертируется"]),
+    ("uk", ["Аудит 5 000 угод і 12 904 подій за воронкою", "6 знахідок",
+            "Джерело «Реклама» конвертується",
             "Причина відмови «Спам»"]),
 ])
 def test_the_audit_speaks_the_account_language(audit_data: tuple[Path, dict[str, Path]],
@@ -378,3 +383,60 @@ def test_the_fit_note_speaks_ukrainian_with_cldr_plurals(records: dict[str, Path
     uk = Locale("uk")
     assert found.group(2) == stage[uk.plural_form(int(found.group(1)))]
     assert found.group(4) == source[uk.plural_form(int(found.group(3)))]
+
+
+def _grave(n: int, kind: FindingKind = "graveyard") -> Finding:
+    return Finding(kind, "Продажі", "Думає", "Договір", None, float(n), None, None, None,
+                   0.1117, 0.3745, n, 8.6e-59, after_days=7.0)
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("uk", {1: "накопичилася 1 угода. З 1 угоди, що пролежала",
+            2: "накопичилося 2 угоди. З 2 угод, що пролежали",
+            5: "накопичилося 5 угод. З 5 угод, що пролежали",
+            21: "накопичилася 21 угода. З 21 угоди, що пролежала",
+            123: "накопичилося 123 угоди. З 123 угод, що пролежали"}),
+    ("ru", {1: "скопилась 1 сделка. Из 1 сделки, пролежавшей",
+            2: "скопилось 2 сделки. Из 2 сделок, пролежавших",
+            5: "скопилось 5 сделок. Из 5 сделок, пролежавших",
+            21: "скопилась 21 сделка. Из 21 сделки, пролежавшей",
+            123: "скопилось 123 сделки. Из 123 сделок, пролежавших"}),
+    ("en", {1: "1 deal hoards there. Of the 1 deal still there",
+            2: "2 deals hoard there. Of the 2 deals still there",
+            21: "21 deals hoard there. Of the 21 deals still there"}),
+])
+def test_audit_sentences_say_counts_in_their_plural_form(lang: str, said: dict[int, str]) -> None:
+    # «там накопичилося угод: 123» wrote around the plural; «p = 8,6e-59» in a sentence.
+    from funnelc.history.audit_render import audit_heading, finding_text
+    from funnelc.i18n import translator
+
+    tr = translator(lang)
+    for n, words in said.items():
+        text = finding_text(_grave(n), tr)
+        assert words in text, text
+        assert ("p < 0.001" if lang == "en" else "p < 0,001") in text and "e-" not in text
+    kinds: tuple[FindingKind, ...] = ("hoarding", "dead_end")
+    for kind in kinds:
+        assert "123" in finding_text(_grave(123, kind), tr)
+    heads = {n: audit_heading(n, n, "f.funnel", 2, tr) for n in (1, 2, 5, 21, 123)}
+    if lang == "uk":
+        assert [h.split(" за ")[0] for h in heads.values()] == [
+            "Аудит 1 угоди і 1 події", "Аудит 2 угод і 2 подій", "Аудит 5 угод і 5 подій",
+            "Аудит 21 угоди і 21 події", "Аудит 123 угод і 123 подій"]
+    if lang == "ru":
+        assert heads[21].startswith("Аудит 21 сделки и 21 события по воронке")
+        assert heads[5].startswith("Аудит 5 сделок и 5 событий по воронке")
+
+
+@pytest.mark.parametrize(("p", "en", "uk"), [
+    (8.6e-59, "p < 0.001", "p < 0,001"), (0.000999, "p < 0.001", "p < 0,001"),
+    (0.001, "p = 0.001", "p = 0,001"), (0.00432, "p = 0.0043", "p = 0,0043"),
+    (0.0456, "p = 0.046", "p = 0,046"), (1.0, "p = 1", "p = 1")])
+def test_p_values_in_sentences_follow_the_convention(p: float, en: str, uk: str) -> None:
+    from funnelc.i18n import translator
+
+    assert translator("en").p_value(p) == en
+    assert translator("uk").p_value(p) == uk and translator("ru").p_value(p) == uk
+    # Tables may keep the scientific form, with the language's decimal sign.
+    assert translator("uk").p_cell(8.6e-59) == "8,6e-59"
+    assert translator("en").p_cell(8.6e-59) == "8.6e-59"

@@ -257,9 +257,9 @@ def _history(path: Path) -> Path:
 
 
 @pytest.mark.parametrize(("lang", "phrases"), [
-    ("ru", ("подобрано по сделкам: 180", "Доли исходов и задержки по этапам", "февр.",
+    ("ru", ("подобрано на основе 180 сделок", "Доли исходов и задержки по этапам", "февр.",
             "по входному этапу", "→ «Квалификация»")),
-    ("uk", ("підібрано за угодами: 180", "Частки результатів і затримки за етапами", "лют.",
+    ("uk", ("підібрано на основі 180 угод", "Частки результатів і затримки за етапами", "лют.",
             "за вхідним етапом", "→ «Квалификация»")),
 ])
 def test_fit_report_speaks_the_account_language(tmp_path: Path, lang: str,
@@ -282,7 +282,7 @@ def test_fit_lang_overrides_the_account(tmp_path: Path) -> None:
     funnel = tmp_path / "f.funnel"
     funnel.write_text(FUNNEL.format(lang="ru"), encoding="utf-8")
     hist = _history(tmp_path / "h.csv")
-    for lang, phrase in (("uk", "підібрано за угодами: 180"), ("en", "fitted from 180 deals")):
+    for lang, phrase in (("uk", "підібрано на основі 180 угод"), ("en", "fitted from 180 deals")):
         result = CliRunner().invoke(cli, ["fit", str(hist), "--funnel", str(funnel), "-o",
                                           str(tmp_path / f"{lang}.funnel"), "--lang", lang],
                                     catch_exceptions=False)

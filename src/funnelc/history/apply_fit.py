@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from .. import model as m
 from ..i18n import N_
-from ..i18n.note import Note
+from ..i18n.note import Note, _n
 from ..names import normalize_name
 from ..scenarios import quantity_of, rate_of, share_of
 from .dists import DistFit
@@ -242,23 +242,29 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
     routes = []
     for r in _written_routes(sf):
         if r.key[0] == "stage" and r.outcome is None and r.key[2] not in names:
-            notes.append(Note(N_("{where}: {count} moves {label}, a stage the funnel does not "
-                                 "have; not written (see the unmatched names)"),
-                              where=where, count=r.count, label=r.label))
+            notes.append(_n("{where}: {count} move {label}, a stage the funnel does not "
+                            "have; not written (see the unmatched names)",
+                            "{where}: {count} moves {label}, a stage the funnel does not "
+                            "have; not written (see the unmatched names)", r.count,
+                            where=where, count=r.count, label=r.label))
         else:
             routes.append(r)
     if not routes or sum(r.count for r in routes) == 0:
         return st
     if sf.mature < MIN_DEALS:
-        notes.append(Note(N_("{where}: {count} deals old enough to have left (fewer than "
-                             "{min}); the funnel's shares and delays kept"),
-                          where=where, count=sf.mature, min=MIN_DEALS))
+        notes.append(_n("{where}: {count} deal old enough to have left (fewer than {min}); "
+                        "the funnel's shares and delays kept",
+                        "{where}: {count} deals old enough to have left (fewer than {min}); "
+                        "the funnel's shares and delays kept", sf.mature,
+                        where=where, count=sf.mature, min=MIN_DEALS))
         return st
     for r in sf.routes:
         if r.key[0] == "copy" and r.outcome is None:
-            notes.append(Note(N_("{where}: {count} moves {label} have no outcome copying "
-                                 "there; not written"), where=where, count=r.count,
-                              label=r.label))
+            notes.append(_n("{where}: {count} move {label} has no outcome copying there; "
+                            "not written",
+                            "{where}: {count} moves {label} have no outcome copying there; "
+                            "not written", r.count, where=where, count=r.count,
+                            label=r.label))
     keep = [r.outcome is not None or (r.key == ("stay",) and st.stay is not None) for r in routes]
     t = tenths(_weights(routes), keep)
     outs = list(st.outcomes)
@@ -281,9 +287,11 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
                     notes.append(Note(N_("{where}: {label} never taken in the data; kept at "
                                          "0.1 %"), where=where, label=r.label))
             if r.after is not None and r.after.n < MIN_DEALS:
-                notes.append(Note(N_("{where}: {label}: delay from {count} deals (fewer than "
-                                     "{min}); the funnel's kept"), where=where, label=r.label,
-                                  count=r.after.n, min=MIN_DEALS))
+                notes.append(_n("{where}: {label}: delay from {count} deal (fewer than "
+                                "{min}); the funnel's kept",
+                                "{where}: {label}: delay from {count} deals (fewer than "
+                                "{min}); the funnel's kept", r.after.n, where=where,
+                                label=r.label, count=r.after.n, min=MIN_DEALS))
             elif r.after is not None and r.after.kind == "none":
                 if o.after is not None:
                     upd["after"] = None
@@ -301,8 +309,9 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
                 order.append("stay")
         else:
             if tt == 0:
-                notes.append(Note(N_("{where}: {label} seen {count} times, under 0.05 %; not "
-                                     "added"), where=where, label=r.label, count=r.count))
+                notes.append(_n("{where}: {label} seen {count} time, under 0.05 %; not added",
+                                "{where}: {label} seen {count} times, under 0.05 %; not "
+                                "added", r.count, where=where, label=r.label, count=r.count))
                 continue
             target: m.StageTarget | m.WonTarget | m.LostTarget
             if r.key[0] == "stage":
@@ -350,10 +359,12 @@ def _reopens(pipe: m.Pipeline, fits: list[ReopenFit], notes: list[str]
             if rf.lost == 0:
                 continue
             if rf.lost < MIN_DEALS:
-                notes.append(Note(N_("{where}: reopen \"{reason}\": {count} losses old enough to "
-                                     "have come back (fewer than {min}); the funnel's share "
-                                     "kept"), where=pipe.name.value, reason=ro.reason.value,
-                                  count=rf.lost, min=MIN_DEALS))
+                notes.append(_n("{where}: reopen \"{reason}\": {count} loss old enough to "
+                                "have come back (fewer than {min}); the funnel's share kept",
+                                "{where}: reopen \"{reason}\": {count} losses old enough to "
+                                "have come back (fewer than {min}); the funnel's share kept",
+                                rf.lost, where=pipe.name.value, reason=ro.reason.value,
+                                count=rf.lost, min=MIN_DEALS))
                 continue
             if rf.back == 0:
                 notes.append(Note(N_("{where}: reopen \"{reason}\": no lost deal came back in the "
@@ -405,9 +416,11 @@ def _source(src: m.Source, sf: SourceFit | None, notes: list[str]) -> m.Source:
                               source=src.name.value))
         return src
     if sf.deals < MIN_DEALS:
-        notes.append(Note(N_("source \"{source}\": {count} deals (fewer than {min}); its rate, "
-                             "profile and value kept"), source=src.name.value, count=sf.deals,
-                          min=MIN_DEALS))
+        notes.append(_n("source \"{source}\": {count} deal (fewer than {min}); its rate, "
+                        "profile and value kept",
+                        "source \"{source}\": {count} deals (fewer than {min}); its rate, "
+                        "profile and value kept", sf.deals, source=src.name.value,
+                        count=sf.deals, min=MIN_DEALS))
         return src
     upd: dict = {"rate": _rate(src.rate.span, sf.per_hour)}
     listed = _profile(src, sf, notes)
@@ -418,9 +431,11 @@ def _source(src: m.Source, sf: SourceFit | None, notes: list[str]) -> m.Source:
     if listed and "profile" not in opts:
         opts.append("profile")
     if sf.value is not None and sf.value.n < MIN_DEALS:
-        notes.append(Note(N_("source \"{source}\": value from {count} deals (fewer than {min}); "
-                             "the funnel's kept"), source=src.name.value, count=sf.value.n,
-                          min=MIN_DEALS))
+        notes.append(_n("source \"{source}\": value from {count} deal (fewer than {min}); "
+                        "the funnel's kept",
+                        "source \"{source}\": value from {count} deals (fewer than {min}); "
+                        "the funnel's kept", sf.value.n, source=src.name.value,
+                        count=sf.value.n, min=MIN_DEALS))
     elif sf.value is not None:
         upd["value"] = dist_of(sf.value, src.value.span if src.value else src.span, amount=True)
         if "value" not in opts:
@@ -466,11 +481,13 @@ def fit_scenario(funnel: m.FunnelFile, fit: FitResult, name: str) -> Written:
             routes = [r for r in stf.routes if r.outcome is not None
                       or (r.key == ("stay",) and st.stay is not None)]
             dropped = [r for r in _written_routes(stf) if r not in routes and r.count]
+            here = f"{pipe.name.value}.{st.name.value}"
             for r in dropped:
-                notes.append(Note(N_("{where}: {label} ({count} deals) not in the funnel; a "
-                                     "scenario cannot add it, shares renormalised"),
-                                  where=f"{pipe.name.value}.{st.name.value}", label=r.label,
-                                  count=r.count))
+                notes.append(_n("{where}: {label} ({count} deal) not in the funnel; a "
+                                "scenario cannot add it, shares renormalised",
+                                "{where}: {label} ({count} deals) not in the funnel; a "
+                                "scenario cannot add it, shares renormalised", r.count,
+                                where=here, label=r.label, count=r.count))
             if not routes or sum(r.count for r in routes) == 0 or (
                     len(st.outcomes) == 1 and st.stay is None and st.outcomes[0].share is None):
                 continue

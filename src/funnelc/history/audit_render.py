@@ -62,10 +62,12 @@ class _Fmt:
         return f"{self.tr.month_in(int(month))} {year}"
 
     def p(self, x: float | None) -> str:
-        # Below the smallest double a p-value underflows to 0: say how small, not "0".
-        if x is not None and 0 <= x < 1e-300:
-            return "< " + self.tr.sig(1e-300, 1)
-        return self.tr.sig(x, 2)
+        """A p-value in a sentence: «p < 0,001», «p = 0,0043» (it read «p = 8,6e-59»)."""
+        return self.tr.p_value(x)
+
+    def p_cell(self, x: float | None) -> str:
+        """A p-value in a table's `p` column, scientific when tiny (`8,6e-59`)."""
+        return self.tr.p_cell(x)
 
     def deals(self, f: Finding) -> str:
         n = round(f.deals)
@@ -106,17 +108,21 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
               "last": x.month(b, named),
               "alpha": tr.percent(ALPHA), "days": tr.duration(round(f.within_days or 0), "day"),
               "after": tr.duration(round(f.after_days or 0), "day"),
-              "hoarded": tr.number(f.deals, 0)}
+              "hoarded": tr.number(f.deals, 0),
+              "entered": tr.ngettext("{n} deal", "{n} deals", f.n).format(n=x.count(f.n))}
+    # Counts are said with their noun through ngettext: «там накопичилося угод: 123»
+    # wrote around the plural a Ukrainian client reads as «123 угоди».
+    hoarded = round(f.deals)
     if f.kind == "manager_conversion":
         text = _("{subject} converts {observed} on {where} against {expected} for the rest of "
-                 "the team ({n} deals, p = {p}): {deals} short{money}.")
+                 "the team ({entered}, {p}): {deals} short{money}.")
     elif f.kind == "premature_losses":
         text = _("{subject} closes deals on {where} as lost that come back later: {observed} "
-                 "of {n} losses against {expected} for the rest (p = {p}); {deals} closed "
+                 "of {n} losses against {expected} for the rest ({p}); {deals} closed "
                  "too early{money}.")
     elif f.kind == "source_quality":
         text = _("Source «{subject}» converts {observed} on {where} in {last} against "
-                 "{expected} in {first} (p = {p}): its leads got worse, {deals} "
+                 "{expected} in {first} ({p}): its leads got worse, {deals} "
                  "fewer{money}.")
     elif f.kind == "source_mix":
         text = _("On {where} the mix of sources moved the rate between {first} and {last}: "
@@ -134,26 +140,41 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
     elif f.kind == "loss_reason_shift":
         text = _("Loss reason «{subject}» in {where}: {expected} of the losses of deals that "
                  "came in {first}, {observed} of those that came in {last}, each counted "
-                 "within {days} of entry (p = {p}, Benjamini–Hochberg at {alpha}).")
+                 "within {days} of entry ({p}, Benjamini–Hochberg at {alpha}).")
     elif f.kind == "hoarding":
-        text = _("{where} is a graveyard: {hoarded} deals hoard there, older than 95 % of the "
-                 "visits that leave it take, but those that sat long do not clearly move on "
-                 "less often than fresh ones, so their age does not segment them: go through "
-                 "them by their last activity{money}.")
+        text = tr.ngettext(
+            "{where} is a graveyard: {hoarded} deal hoards there, older than 95 % of the "
+            "visits that leave it take, but those that sat long do not clearly move on less "
+            "often than fresh ones, so their age does not segment them: go through them by "
+            "their last activity{money}.",
+            "{where} is a graveyard: {hoarded} deals hoard there, older than 95 % of the "
+            "visits that leave it take, but those that sat long do not clearly move on less "
+            "often than fresh ones, so their age does not segment them: go through them by "
+            "their last activity{money}.", hoarded)
     elif f.kind == "dead_end":
-        text = _("{where} is a dead end: {hoarded} deals hoard there and no deal has moved on "
-                 "from it in the history: close them with their reason, or give the stage a way "
-                 "out{money}.")
+        text = tr.ngettext(
+            "{where} is a dead end: {hoarded} deal hoards there and no deal has moved on from "
+            "it in the history: close it with its reason, or give the stage a way out{money}.",
+            "{where} is a dead end: {hoarded} deals hoard there and no deal has moved on from "
+            "it in the history: close them with their reason, or give the stage a way "
+            "out{money}.", hoarded)
     else:
         # The graveyard is the stage; its next stage is where the old deals rarely go.
         # Written «Думає» → «Договір» — кладовище, the move read as the graveyard.
         fields["where"] = x.where(replace(f, to_stage=None))
         fields["to_stage"] = f.to_stage or ""
-        text = _("{where} is a graveyard: {hoarded} deals hoard there. Of the {n} deals "
-                 "still there after {after}, {observed} moved on to «{to_stage}» later, "
-                 "against {expected} of all that came in: old deals move on under half as "
-                 "often per day (p = {p}, Holm at {alpha}). Segment it (proposal in the "
-                 "graveyard table){money}.")
+        fields["stayed"] = tr.ngettext(
+            "the {n} deal still there after {after}", "the {n} deals still there after {after}",
+            f.n).format(n=x.count(f.n), after=fields["after"])
+        text = tr.ngettext(
+            "{where} is a graveyard: {hoarded} deal hoards there. Of {stayed}, {observed} "
+            "moved on to «{to_stage}» later, against {expected} of all that came in: old deals "
+            "move on under half as often per day ({p}, Holm at {alpha}). Segment it (proposal "
+            "in the graveyard table){money}.",
+            "{where} is a graveyard: {hoarded} deals hoard there. Of {stayed}, {observed} "
+            "moved on to «{to_stage}» later, against {expected} of all that came in: old deals "
+            "move on under half as often per day ({p}, Holm at {alpha}). Segment it (proposal "
+            "in the graveyard table){money}.", hoarded)
     return text.format(**fields)
 
 
@@ -188,7 +209,7 @@ def verdict(row: Mapping[str, object], tr: Translator | None = None) -> str:
     p_value = row.get("p_value")
     if isinstance(p_value, (int, float)) and p_value >= ALPHA:
         return _("«{from_stage}» → «{to_stage}»: {rate_first} in {first}, {rate_last} in "
-                 "{last} ({change}), within chance (p = {p}): nothing to split between "
+                 "{last} ({change}), within chance ({p}): nothing to split between "
                  "marketing and sales.").format(p=x.p(p_value), **fields)
     known = row.get("sources")
     if isinstance(known, int) and known < 2:
@@ -294,7 +315,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
         return "—" if v is None else x.count(_number(v))
 
     def pv(v: object) -> str:
-        return "—" if v is None else x.p(_number(v))
+        return "—" if v is None else x.p_cell(_number(v))
 
     def ratio(v: object) -> str:
         return "—" if v is None else tr.number(_number(v), 2)
@@ -457,15 +478,20 @@ def audit_heading(deals: int, events: int, funnel: str, findings: int,
     """The line above the findings; their order is said only when there is one."""
     found = tr.ngettext("{n} finding", "{n} findings", findings).format(n=findings)
     if findings == 0:
-        text = tr.gettext("Audit of {deals} deals and {events} events against {funnel}.")
+        text = tr.gettext("Audit of {deals} and {events} against {funnel}.")
     elif findings == 1:
-        text = tr.gettext("Audit of {deals} deals and {events} events against {funnel}: "
-                          "{found}.")
+        text = tr.gettext("Audit of {deals} and {events} against {funnel}: {found}.")
     else:
-        text = tr.gettext("Audit of {deals} deals and {events} events against {funnel}: "
-                          "{found}, the most money at stake first.")
-    return text.format(deals=tr.number(deals, 0), events=tr.number(events, 0), funnel=funnel,
-                       found=found)
+        text = tr.gettext("Audit of {deals} and {events} against {funnel}: {found}, the most "
+                          "money at stake first.")
+    # «Аудит 2 306 угод і 9 077 подій»: after «audit of» the counts take the genitive.
+    return text.format(
+        # TRANSLATORS: a count after «of», «from» (audit of, fitted from): the genitive.
+        deals=tr.npgettext("of", "{n} deal", "{n} deals", deals).format(
+            n=tr.number(deals, 0)),
+        events=tr.npgettext("of", "{n} event", "{n} events", events).format(
+            n=tr.number(events, 0)),
+        funnel=funnel, found=found)
 
 
 def not_compared(a: Audit, tr: Translator) -> str:

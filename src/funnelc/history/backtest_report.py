@@ -150,18 +150,29 @@ COLUMNS = (("month", N_("month")), ("figure", N_("figure")), ("observed", N_("ob
 def _head(bt: Backtest, w: _Words) -> list[str]:
     fit = bt.fit_prep.tables
     _ = w._
+    ngettext = w.tr.ngettext
+    # Each count with its noun (ngettext): «місяців: 5, угод: 1 234» wrote around the
+    # plural where a client reads «5 місяців, 1 234 угоди».
     return [
-        _("fitted on {first} – {last} ({months} months, {deals} deals, {events} events; cut "
-          "{cut} UTC), compared on {holdout_first} – {holdout_last} ({holdout} months; months "
-          "in {tz})").format(
-            first=bt.fit_months[0], last=bt.fit_months[-1], months=len(bt.fit_months),
-            deals=w.fixed(fit.deals, 0), events=w.fixed(fit.events, 0),
+        _("fitted on {first} – {last} ({months}, {deals}, {events}; cut {cut} UTC), compared "
+          "on {holdout_first} – {holdout_last} ({holdout}; months in {tz})").format(
+            first=bt.fit_months[0], last=bt.fit_months[-1],
+            months=ngettext("{n} month", "{n} months", len(bt.fit_months)).format(
+                n=len(bt.fit_months)),
+            deals=ngettext("{n} deal", "{n} deals", fit.deals).format(n=w.fixed(fit.deals, 0)),
+            events=ngettext("{n} event", "{n} events", fit.events).format(n=w.fixed(fit.events, 0)),
             cut=f"{bt.cut:%Y-%m-%d %H:%M}", holdout_first=bt.holdout_months[0],
-            holdout_last=bt.holdout_months[-1], holdout=len(bt.holdout_months), tz=bt.tz),
-        _("{runs} simulation runs (each with its own draw of the fitted numbers), seed {seed}: "
-          "the holdout from the cut with {open} open deals for {days} days, the fit months "
-          "from {start}, empty; cut at the history's last event {end} UTC; {seconds} s").format(
-            runs=bt.reps, seed=bt.seed, open=w.fixed(bt.open_at_cut, 0), days=bt.holdout_days,
+            holdout_last=bt.holdout_months[-1],
+            holdout=ngettext("{n} month", "{n} months", len(bt.holdout_months)).format(
+                n=len(bt.holdout_months)), tz=bt.tz),
+        _("{runs} (each with its own draw of the fitted numbers), seed {seed}: the holdout "
+          "from the cut ({open}) for {days}, the fit months from {start}, empty; cut at the "
+          "history's last event {end} UTC; {seconds} s").format(
+            runs=ngettext("{n} simulation run", "{n} simulation runs", bt.reps).format(n=bt.reps),
+            seed=bt.seed,
+            open=ngettext("{n} open deal", "{n} open deals", bt.open_at_cut).format(
+                n=w.fixed(bt.open_at_cut, 0)),
+            days=ngettext("{n} day", "{n} days", bt.holdout_days).format(n=bt.holdout_days),
             start=bt.start.isoformat(), end=f"{bt.data_end:%Y-%m-%d %H:%M}",
             seconds=w.fixed(bt.seconds, 1)),
         *(w.say(n) for n in bt.notes),

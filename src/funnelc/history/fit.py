@@ -40,7 +40,7 @@ import polars as pl
 
 from .. import model as m
 from ..i18n import N_
-from ..i18n.note import Note
+from ..i18n.note import Note, _n
 from ..numfmt import counted
 from ..routing import build_flows
 from .calibrate import Calibration, calibrate_delays, needs_calibration
@@ -256,9 +256,11 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, mine: pl.Dat
                                     "kept")))
         return fit
     if mature.height < MIN_DEALS:
-        fit.warnings.append(Note(N_("too few deals to trust: {count} visits old enough to have "
-                                    "left (fewer than {min}); the funnel's shares and delays "
-                                    "kept"), count=mature.height, min=MIN_DEALS))
+        fit.warnings.append(_n("too few deals to trust: {count} visit old enough to have "
+                               "left (fewer than {min}); the funnel's shares and delays kept",
+                               "too few deals to trust: {count} visits old enough to have "
+                               "left (fewer than {min}); the funnel's shares and delays kept",
+                               mature.height, count=mature.height, min=MIN_DEALS))
     # Observed route of every mature visit.
     key_expr = (
         pl.when(pl.col("exit") == OPEN).then(pl.concat_list([pl.lit("stay")]))
@@ -318,8 +320,10 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, mine: pl.Dat
         else:
             counts[("lost", "")] = unknown
             text[("lost", "")] = "(reason not recorded)"
-        fit.warnings.append(Note(N_("{count} losses without a recorded reason, spread over the "
-                                    "stage's loss reasons in proportion"), count=unknown))
+        fit.warnings.append(_n("{count} loss without a recorded reason, spread over the "
+                               "stage's loss reasons in proportion",
+                               "{count} losses without a recorded reason, spread over the "
+                               "stage's loss reasons in proportion", unknown, count=unknown))
     routes: list[RouteFit] = []
     taken: set[RouteKey] = set()
     work = st.work.mean if st.work is not None else 0.0
@@ -440,9 +444,11 @@ def _fit_sources(funnel: m.FunnelFile, ev: pl.DataFrame, start: datetime, end: d
                 parts[f.name.value].append(r / total if total > 0 else 1.0 / len(feeders))
                 how[f.name.value] = "shared"
     if ambiguous:
-        warnings.append(Note(N_("{count} deals entered a stage several sources feed and carry "
-                                "no source name: rates split in the funnel's proportions"),
-                             count=ambiguous))
+        warnings.append(_n("{count} deal entered a stage several sources feed and carries "
+                           "no source name: rates split in the funnel's proportions",
+                           "{count} deals entered a stage several sources feed and carry "
+                           "no source name: rates split in the funnel's proportions",
+                           ambiguous, count=ambiguous))
     gaps, usual = _gap_months(first["ts"].to_list(), start, end, zone)
     if gaps:
         warnings.append(Note(N_("no deal at all was created in {months}, while the other months "
@@ -531,9 +537,12 @@ def _one_source(src: m.Source, got: list[tuple[datetime, float | None]], parts: 
     fit = SourceFit(src.name.value, round(k), span, per_hour, lo / span, hi / span, {},
                     None, how, shared_share=weight if how == "shared" else None)
     if k < MIN_DEALS:
-        fit.warnings.append(Note(N_("too few deals to trust: {count} (fewer than {min}); the "
-                                    "funnel's rate, profile and value kept"),
-                                 count=f"{k:.0f}", min=MIN_DEALS))
+        few = f"{k:.0f}"
+        fit.warnings.append(_n("too few deals to trust: {count} deal (fewer than {min}); the "
+                               "funnel's rate, profile and value kept",
+                               "too few deals to trust: {count} deals (fewer than {min}); the "
+                               "funnel's rate, profile and value kept", round(k),
+                               count=few, min=MIN_DEALS))
     if not got:
         return fit
     zone = ZoneInfo(tz)
@@ -649,8 +658,10 @@ def _fit_reopens(funnel: m.FunnelFile, ev: pl.DataFrame, end: datetime,
         fit = ReopenFit(p, text, n, k, k / n if n else 0.0, wl, wh, target,
                         fit_sample(delays) if len(delays) else None, in_funnel)
         if n < MIN_DEALS:
-            fit.warnings.append(Note(N_("too few deals to trust: {count} losses old enough to "
-                                        "have come back (fewer than {min}); the funnel's share "
-                                        "kept"), count=n, min=MIN_DEALS))
+            fit.warnings.append(_n("too few deals to trust: {count} loss old enough to have "
+                                   "come back (fewer than {min}); the funnel's share kept",
+                                   "too few deals to trust: {count} losses old enough to have "
+                                   "come back (fewer than {min}); the funnel's share kept",
+                                   n, count=n, min=MIN_DEALS))
         out.append(fit)
     return out

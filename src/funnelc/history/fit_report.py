@@ -138,7 +138,7 @@ def _gof(d: DistFit | None, w: _Words) -> str:
     # A fit from pick-up times has no Kolmogorov–Smirnov test (censored sample): its
     # candidates are told apart by AIC alone, and «KS nan p=nan» said nothing to a client.
     return "; ".join(f"{c.kind} AIC {w.number(c.aic, 0)}"
-                     + (f" KS {w.number(c.ks, 3)} p={w.number(c.p, 3)}"
+                     + (f" KS {w.number(c.ks, 3)} p={w.tr.p_cell(c.p)}"
                         if math.isfinite(c.ks) and math.isfinite(c.p) else "")
                      for c in d.candidates)
 
@@ -158,8 +158,11 @@ def _print_calibration(r: FitResult, console: Any, w: _Words) -> None:
         "{n} stages from the pick-up times the history carries (wait = picked − entered; "
         "work and delay from picked → left)", len(cal.picked)).format(n=len(cal.picked))
               if cal.picked else "")
-    sim = (_("calibrated through the simulator ({runs} runs, {deals} simulated deals)").format(
-        runs=cal.runs, deals=w.count(cal.simulated_deals)) if cal.method != "picked up" else "")
+    sim = (_("calibrated through the simulator ({runs}, {deals})").format(
+        runs=w.tr.ngettext("{n} run", "{n} runs", cal.runs).format(n=w.count(cal.runs)),
+        deals=w.tr.ngettext("{n} simulated deal", "{n} simulated deals",
+                            cal.simulated_deals).format(n=w.count(cal.simulated_deals)))
+           if cal.method != "picked up" else "")
     how = "; ".join(x for x in (sim, picked) if x)
     t = Table(title=_("Delays {how}: time in stage, history vs model").format(how=how),
               title_justify="left")
@@ -186,9 +189,14 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any,
     w = _Words(language)
     _ = w._
     dq = prep.history.quality
-    console.print(plain(_("fitted from {deals} deals, {events} events over {days} days").format(
-        deals=w.count(prep.tables.deals), events=w.count(prep.tables.events),
-        days=w.number(r.span_hours / 24, 0)), style="bold"))
+    deals, events = prep.tables.deals, prep.tables.events
+    # «підібрано на основі 180 угод», not «за угодами: 180»: the counts after «from» take
+    # the genitive (context "of").
+    console.print(plain(_("fitted from {deals}, {events} over {days}").format(
+        deals=w.tr.npgettext("of", "{n} deal", "{n} deals", deals).format(n=w.count(deals)),
+        events=w.tr.npgettext("of", "{n} event", "{n} events", events).format(
+            n=w.count(events)),
+        days=w.tr.duration(round(r.span_hours / 24), "day")), style="bold"))
     t = Table(title=_("Sources"), title_justify="left")
     for c in (_("source"), _("deals"), w.tr.pgettext("arrivals", "rate"), _("95% CI"),
               _("month profile (listed*)"),

@@ -38,10 +38,10 @@ def _texts(tr: Translator) -> dict[str, str]:
     return {
         "title": _("Forecast of won deals and revenue"),
         "as_of": _("as of {as_of} (history {start} – {end}, days in {tz})"),
-        "window": _("{first} – {until}: {open} open deals worth {value} and new arrivals "
-                    "from {sources}; {runs}"),
-        "window_no_sources": _("{first} – {until}: {open} open deals worth {value}, no new "
-                               "arrivals (no source brings deals); {runs}"),
+        "window": _("{first} – {until}: {open} worth {value} and new arrivals from "
+                    "{sources}; {runs}"),
+        "window_no_sources": _("{first} – {until}: {open} worth {value}, no new arrivals "
+                               "(no source brings deals); {runs}"),
         "by_week": _("By week"),
         "by_month": _("By month"),
         "by_origin": _("By pipeline and stage of origin, {first} – {until}"),
@@ -208,9 +208,11 @@ def heading(f: Forecast) -> list[str]:
     key = "window" if n else "window_no_sources"
     runs = tr.ngettext("{n} run", "{n} runs", f.reps).format(n=tr.number(f.reps, 0))
     sources = tr.npgettext("from", "{n} source", "{n} sources", n).format(n=n)
-    lines.append(t[key].format(first=f.first_day, until=f.until,
-                               open=tr.number(f.open_deals, 0), value=value, runs=runs,
-                               sources=sources))
+    # «12 відкритих угод», not «відкрито угод: 12».
+    open_deals = tr.ngettext("{n} open deal", "{n} open deals", f.open_deals).format(
+        n=tr.number(f.open_deals, 0))
+    lines.append(t[key].format(first=f.first_day, until=f.until, open=open_deals,
+                               value=value, runs=runs, sources=sources))
     return lines
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -475,8 +476,10 @@ def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40,
             table.add_row(*([_("(none)")] + [""] * (len(cols) - 1)))
         console.print(table)
         if len(rows) > max_rows:
-            console.print("  … " + _("{n} more rows in the HTML and JSON").format(
-                n=len(rows) - max_rows))
+            more = len(rows) - max_rows
+            console.print("  … " + _lang(tr).ngettext(
+                "{n} more row in the HTML and JSON", "{n} more rows in the HTML and JSON",
+                more).format(n=_lang(tr).number(more, 0)))
         hidden = [c.title for c in sec.columns if c.key in sec.frame.columns and not c.terminal]
         if hidden:
             console.print("  … " + _("also in the HTML and JSON: {columns}").format(
@@ -514,6 +517,16 @@ def _e(x: object) -> str:
     return html.escape(str(x), quote=True)
 
 
+_CODE = re.compile(r"`([^`<>]+)`")
+
+
+def _prose(text: str) -> str:
+    """A sentence of the page, escaped, its `backticked` words (a command, a column, a
+    keyword of the funnel) shown as <code>, as a terminal marks them with backticks: the
+    findings' note showed «`funnelc audit`» with its backticks to the client."""
+    return _CODE.sub(r"<code>\1</code>", _e(text))
+
+
 def _text_cell(v: object) -> str:
     """Text of several lines (funnel text to paste) keeps its lines and indentation."""
     text = str(v)
@@ -545,7 +558,7 @@ def render_html(title: str, head: list[str], secs: Sequence[Section],
     from ..report.html import inline_svg
 
     tr = _lang(tr)
-    body = [f"<h1>{_e(title)}</h1>"] + [f'<p class="note">{_e(h)}</p>' for h in head]
+    body = [f"<h1>{_e(title)}</h1>"] + [f'<p class="note">{_prose(h)}</p>' for h in head]
     if warnings:
         body.append("<ul>" + "".join(f'<li class="warn">{_e(w)}</li>' for w in warnings)
                     + "</ul>")
@@ -558,7 +571,7 @@ def render_html(title: str, head: list[str], secs: Sequence[Section],
     for sec in secs:
         body.append(f'<h2 id="{sec.key}">{_e(sec.title)}</h2>')
         if sec.note:
-            body.append(f'<p class="note">{_e(sec.note)}</p>')
+            body.append(f'<p class="note">{_prose(sec.note)}</p>')
         body.append(html_table(sec, tr))
     return (f"<!DOCTYPE html>\n<html lang=\"{tr.lang}\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body><main>\n"

@@ -158,6 +158,24 @@ class Translator:
 
         return f"{x:.{digits}g}".replace(".", get_decimal_symbol(self.locale))
 
+    def p_value(self, p: float | None) -> str:
+        """A p-value as a sentence for a client says it: `p < 0,001` below a thousandth,
+        else `p = 0,0043` (two significant figures). A sentence said «p = 8,6e-59»; the
+        JSON keeps the exact float, tables `p_cell`."""
+        if p is None or p != p:
+            return "p = —"
+        if p < 0.001:
+            return "p < " + self.number(0.001, 3)
+        return "p = " + self.sig(p, 2)
+
+    def p_cell(self, p: float | None) -> str:
+        """A p-value in a table's `p` column: two significant figures, scientific when
+        tiny (`8,6e-59`), with the language's decimal sign; one that underflowed to 0 is
+        `< 1e-300`, not a 0 no test gives."""
+        if p is not None and 0 <= p < 1e-300:
+            return "< " + self.sig(1e-300, 1)
+        return self.sig(p, 2)
+
     def pct(self, fraction: float | None, digits: int = 3) -> str:
         """A measured share (0.354) as a percentage to `digits` significant digits
         (`35,4%`); a sliver is `<0,1%` (as numfmt.pct)."""
