@@ -63,9 +63,13 @@ def run_audit(t: HistoryTables, currency: str | None = None) -> Audit:
     if cohorts is not None and with_sources:
         sources = source_tables(cohorts, t.visits.data_end, t.tz)
         findings += source_findings(sources)
+    value = cohorts.stage_value if cohorts is not None else {}
+    # The table of a row per deal and stage pair is done with: freed before the loss
+    # tables and the graveyard segments build theirs, it is not held at their peak
+    # (issue 14).
+    cohorts = None
     losses = loss_tables(vis, t.tz, t.visits.data_end)
     findings += loss_findings(losses)
     graves = graveyard_segments(vis, t.graveyards, t.visits.data_end)
-    value = cohorts.stage_value if cohorts is not None else {}
     findings += graveyard_findings(graves, value)
     return Audit(managers, sources, losses, graves, ordered(findings), value, currency)

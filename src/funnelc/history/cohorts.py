@@ -98,7 +98,8 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
              .with_row_index("i").collect())
     a = first.lazy()
     b = (base.select("gid", "pipeline", to_stage="stage", tb="entered")
-         .join(ptab.lazy().select("pipeline", "to_stage").unique(), on=["pipeline", "to_stage"]))
+         .join(ptab.lazy().select("pipeline", "to_stage").unique(), on=["pipeline", "to_stage"])
+         .collect().lazy())
     reach = (a.select("i", "gid", "pipeline", "to_stage", "ta")
              .join(b, on=["gid", "pipeline", "to_stage"])
              .filter(pl.col("tb") > pl.col("ta"))
@@ -106,7 +107,10 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
     # How long the deals that made it took: a month is judged only once that long has
     # passed since its end (`maturity.mature_months`), or late cohorts look worse.
     lost = base.filter(pl.col("exit") == LOST).select("gid", "pipeline", tl="left",
-                                                       lreason="reason")
+                                                       lreason="reason").collect().lazy()
+    # The visits' table of categories and the entries are not needed from here on:
+    # freed before the joins, they are not part of the audit's peak memory.
+    del base, wins, entries
     first_loss = (a.select("i", "gid", "pipeline", "ta").join(lost, on=["gid", "pipeline"])
                   .filter(pl.col("tl") >= pl.col("ta"))
                   .group_by("i")
