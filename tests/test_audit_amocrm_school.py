@@ -133,3 +133,21 @@ def test_the_graveyard_table_shows_the_sla_that_set_its_threshold(export: Path) 
     # by hand 26.9 to 135.3 days), 18 older than the funnel's `sla 30d`: «залежались 18»
     # could not be read from the table without the SLA beside it.
     assert "Продажи Пробный урок 194 20 71 день 11,7 дня 30 дней 18 9,28% ⚠ да" in rows
+
+
+def test_a_month_still_moving_is_joined_by_a_dotted_line(export: Path) -> None:
+    from funnelc.history.analytics import analyse
+    from funnelc.history.load import load_history
+    from funnelc.history.plots import conversion_plot
+    from funnelc.i18n import translator
+
+    t = analyse(load_history([str(export)], tz="Europe/Moscow"))
+    fig = conversion_plot(t, translator("ru"))
+    # «Квалификация» → «Пробный урок»: 53.54 % in October, 0 % of one deal in November,
+    # a month not complete; the solid line ran down to it, a collapse to the eye.
+    solid, dotted = [], []
+    for line in fig.axes[0].get_lines():
+        ys = [y for y in line.get_ydata() if y == y]  # NaN breaks the solid line
+        if 0.0 in ys and len(ys) > 1:
+            (dotted if line.get_linestyle() == ":" else solid).append(list(line.get_xdata()))
+    assert dotted and not solid
