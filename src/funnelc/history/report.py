@@ -165,8 +165,9 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
     conv = t.conversion
     return [
         Section("inflow", _("Lead inflow by month and source"),
-                _("New deals by the month of their first event; a deal without a source is "
-                  "shown by the stage it started in."), t.inflow,
+                _("New deals by the month of their first event; a deal without a source, "
+                  "or a copy (`then copy`) into a pipeline no source feeds, is shown by the "
+                  "stage it started in."), t.inflow,
                 [_t("month", _("month"), f.month), _t("source", _("source"), f.name),
                  _c("deals", _("deals"), f.int_)]),
         Section("conversion", _("Stage-to-stage conversion by month"),
