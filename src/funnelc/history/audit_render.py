@@ -205,7 +205,10 @@ def verdict(row: Mapping[str, object], tr: Translator | None = None) -> str:
               "rate_last": x.pct(_number(row["rate_last"])), "last": x.month(row["last"], named),
               "change": x.pp(change), "rate": x.pp(rate), "mix": x.pp(mix),
               "source": placeholder(row["top_source"], tr),
-              "effect": x.pp(_number(row["top_source_effect"]))}
+              # The named source's part of the effect that dominates: it was named
+              # for that part, and its total can even have the other sign.
+              "effect": x.pp(_number(row["top_source_mix_effect" if row["dominant"] == "mix"
+                                         else "top_source_rate_effect"]))}
     p_value = row.get("p_value")
     if isinstance(p_value, (int, float)) and p_value >= ALPHA:
         return _("«{from_stage}» → «{to_stage}»: {rate_first} in {first}, {rate_last} in "

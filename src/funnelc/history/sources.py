@@ -13,8 +13,9 @@ converts worse) and a *rate* effect (the sources themselves converting worse):
 with w a source's share of the pair's entries, r its conversion in each period and R̄
 the mean of the pair's overall rate in the two periods (Σ (w2 − w1) = 0, so R̄ changes
 no total, only how the mix effect is shared among the sources). The two add up to the
-change exactly, source by source, so the source that moved the rate most is named with
-its part of the change.
+change exactly, source by source; the source named is the one with the largest part of
+the dominant effect (of the mix effect for a mix shift, of the rate effect for a rate
+one), with that part.
 """
 
 from __future__ import annotations
@@ -141,10 +142,15 @@ def _kitagawa(p: str, a: str, b: str, first: str, last: str,
         rate += r_s
         parts.append((s, m_s, r_s))
     change = r_all2 - r_all1
-    top = max(parts, key=lambda x: abs(x[1] + x[2])) if parts else ("", 0.0, 0.0)
+    dominant = "rate" if abs(rate) >= abs(mix) else "mix"
+    # The source named is the one that carried most of the dominant effect: by its
+    # total, a mix shift was pinned on a source whose own rate fell a lot while its
+    # share hardly moved, not on the one whose share tripled at a below-average rate.
+    top = (max(parts, key=lambda x: abs(x[2] if dominant == "rate" else x[1])) if parts
+           else ("", 0.0, 0.0))
     return {"pipeline": p, "from_stage": a, "to_stage": b, "first": first, "last": last,
             "rate_first": r_all1, "rate_last": r_all2, "change": change, "mix_effect": mix,
-            "rate_effect": rate, "dominant": "rate" if abs(rate) >= abs(mix) else "mix",
+            "rate_effect": rate, "dominant": dominant,
             "top_source": top[0], "top_source_effect": top[1] + top[2],
             "top_source_mix_effect": top[1], "top_source_rate_effect": top[2],
             "entered_first": n1, "entered_last": n2,
