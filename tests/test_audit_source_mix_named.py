@@ -70,10 +70,10 @@ def write_history(path: Path) -> Path:
     return path
 
 
-def _json(*args: str) -> dict:  # type: ignore[type-arg]
+def _json(*args: str) -> dict:
     result = CliRunner().invoke(cli, [*args, "--format", "json"], env={"NO_COLOR": "1"})
     assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
+    return json.loads(result.stdout)
 
 
 @pytest.fixture(scope="module")

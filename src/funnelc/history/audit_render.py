@@ -275,12 +275,14 @@ DIMENSIONS: dict[str, str] = {
 
 
 def group_label(row: Mapping[str, object], tr: Translator) -> str:
-    """A group of `loss_reasons_by`: a deal-size band from its bounds in the language's
-    numbers («≤ 120 000», «120 000–350 000», «> 350 000»), any other group as written
-    or as the placeholder for none."""
+    """A group of `loss_reasons_by`: a deal-size band from the least and greatest
+    value of its deals in the language's numbers («50 000–120 000», «1 200 000» when
+    they are one), any other group as written or as the placeholder for none."""
     low, high = row.get("low"), row.get("high")
     if row.get("dimension") != "size" or (low is None and high is None):
         return placeholder(row.get("group"), tr)
+    if low == high and isinstance(low, (int, float)):
+        return tr.number(low, 0)
     if not isinstance(high, (int, float)):
         return f"> {tr.number(_number(low), 0)}"
     if not isinstance(low, (int, float)):
@@ -418,8 +420,9 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
     lt = a.losses
     out.append(Section(
         "loss_reasons_by", _("Loss reasons by month, source, manager and size"),
-        _("Losses by reason within each group (deal-size bands are the terciles of the lost "
-          "deals' values)."), lt.by,
+        _("Losses by reason within each group (deal-size bands: the terciles of the lost "
+          "deals' values, or each value when there are three or fewer, each band named by "
+          "the least and greatest value of its deals)."), lt.by,
         [_c("pipeline", _("pipeline")), _w("dimension", _("by"), dimension),
          Column("group", _("group"), from_row=lambda r: group_label(r, tr)),
          _w("reason", _("reason"), name),

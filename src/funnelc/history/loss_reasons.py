@@ -58,8 +58,9 @@ _SHIFTS = {"pipeline": pl.Utf8, "reason": pl.Utf8, "first": pl.Utf8, "last": pl.
 class LossTables:
     by: pl.DataFrame
     """pipeline, dimension (month/source/manager/size), group, reason, deals, share of
-    the group's losses; for a size band its bounds (`low` < value <= `high`, a missing
-    bound open), which a renderer writes in the output's language."""
+    the group's losses; for a size band the least and greatest value of its deals
+    (`low` <= value <= `high`, one value when equal; bands never overlap and every deal
+    with a value is in one), which a renderer writes in the output's language."""
     missing: pl.DataFrame
     shifts: pl.DataFrame
     """Per pipeline and reason: its share of the losses of the deals that came in `first`
@@ -69,13 +70,53 @@ class LossTables:
     first: the finding names those the client uses, not a list of other CRMs' words."""
 
 
-def _bands(values: pl.Series) -> tuple[float, float] | None:
-    """Tercile bounds of the deal values, or None when there are too few values."""
+def _bands(values: pl.Series) -> list[float] | None:
+    """The cuts of the deal-size bands: a band holds the values up to its cut and above
+    the one before (the last none). One band per value when there are at most three
+    distinct ones (a school's 30 000, 45 000 and 60 000), else the terciles, each cut at
+    a value so ties stay together; None when there are too few values to band.
+
+    A band is named by the least and the greatest value of its deals, not by its
+    cuts: a tercile between two prices labelled the upper band «45 000–60 000» when it
+    held only 60 000 deals."""
     v = values.drop_nulls()
-    if v.len() < 3 or v.n_unique() < 2:
+    distinct = v.unique().sort()
+    if v.len() < 3 or distinct.len() < 2:
         return None
-    lo, hi = v.quantile(1 / 3), v.quantile(2 / 3)
-    return (float(lo), float(hi)) if lo is not None and hi is not None else None
+    if distinct.len() <= 3:
+        return [float(x) for x in distinct.to_list()[:-1]]
+    cuts = [v.quantile(1 / 3, "lower"), v.quantile(2 / 3, "lower")]
+    top = float(distinct.max())  # type: ignore[arg-type]
+    # A cut at the greatest value would leave its band empty; equal cuts make one band.
+    return sorted({float(c) for c in cuts if c is not None and float(c) < top})
+
+
+def _band_of(value: pl.Expr, cuts: list[float]) -> pl.Expr:
+    """The band index of each value (0 for the lowest): how many cuts it is above; null
+    for a deal without one."""
+    band = pl.lit(0, dtype=pl.Int64)
+    for cut in cuts:
+        band = band + (value > cut).cast(pl.Int64)
+    return band
+
+
+def _size_groups(lost: pl.DataFrame, cuts: list[float]) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """The group, `low` and `high` of each lost deal's size band: the band's least and
+    greatest value («45,000» alone when they are equal), «(no value)» without one."""
+    band = _band_of(pl.col("value"), cuts)
+    bounds = (lost.select(band=band, value=pl.col("value").cast(pl.Float64))
+              .drop_nulls().group_by("band").agg(low=pl.col("value").min(),
+                                                  high=pl.col("value").max())
+              .sort("band").iter_rows())
+    none = pl.lit(None, dtype=pl.Float64)
+    group: pl.Expr = pl.lit("(no value)")
+    low, high = none, none
+    for i, lo, hi in bounds:
+        text = f"{lo:,.0f}" if lo == hi else f"{lo:,.0f}–{hi:,.0f}"
+        group = pl.when(band == i).then(pl.lit(text)).otherwise(group)
+        low = pl.when(band == i).then(pl.lit(lo, dtype=pl.Float64)).otherwise(low)
+        high = pl.when(band == i).then(pl.lit(hi, dtype=pl.Float64)).otherwise(high)
+    return group, low, high
 
 
 def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None) -> LossTables:
@@ -92,24 +133,15 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None)
                     month=month_of("left", tz), cohort=month_of("entry", tz),
                     reason=pl.col("reason").fill_null(NO_REASON)).collect())
     parts = []
-    bands = _bands(lost["value"])
+    cuts = _bands(lost["value"])
     none = pl.lit(None, dtype=pl.Float64)
     dims: list[tuple[str, pl.Expr, pl.Expr, pl.Expr]] = [("month", pl.col("month"), none, none)]
     if lost["source"].null_count() < lost.height:
         dims.append(("source", pl.col("source").fill_null("(no source)"), none, none))
     if lost["manager"].null_count() < lost.height:
         dims.append(("manager", pl.col("manager").fill_null("(no manager)"), none, none))
-    if bands is not None:
-        lo, hi = bands
-        value = pl.col("value")
-        dims.append(("size", pl.when(value.is_null()).then(pl.lit("(no value)"))
-                     .when(value <= lo).then(pl.lit(f"≤ {lo:,.0f}"))
-                     .when(value <= hi).then(pl.lit(f"{lo:,.0f}–{hi:,.0f}"))
-                     .otherwise(pl.lit(f"> {hi:,.0f}")),
-                     pl.when(value.is_null() | (value <= lo)).then(none)
-                     .when(value <= hi).then(pl.lit(lo)).otherwise(pl.lit(hi)),
-                     pl.when(value.is_null() | (value > hi)).then(none)
-                     .when(value <= lo).then(pl.lit(lo)).otherwise(pl.lit(hi))))
+    if cuts is not None:
+        dims.append(("size", *_size_groups(lost, cuts)))
     for name, expr, low, high in dims:
         g = (lost.lazy().with_columns(group=expr, low=low, high=high)
              .group_by(["pipeline", "group", "reason", "low", "high"])
@@ -118,8 +150,9 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None)
                            .over(["pipeline", "group"]), dimension=pl.lit(name))
              .collect())
         parts.append(g.select(list(_BY)))
-    by = (pl.concat(parts).sort(["pipeline", "dimension", "group", "deals"],
-                                descending=[False, False, False, True])
+    # Size bands in the order of their values (by name «120,000» came before «50,000»).
+    by = (pl.concat(parts).sort(["pipeline", "dimension", "low", "group", "deals"],
+                                descending=[False, False, False, False, True])
           if parts else pl.DataFrame(schema=_BY))
     low = pl.col("reason").str.strip_chars().str.to_lowercase()
     missing = (lost.lazy().group_by("pipeline").agg(

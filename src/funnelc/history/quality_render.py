@@ -4,16 +4,24 @@ sentence above the data-quality table and the lines `history` prints after its t
 `DataQuality` only counts (kinds, reasons, places); this module says it in the
 language of the output (`funnelc.i18n`): the client's in `history`'s terminal and page,
 English in the warnings of `forecast` and `audit` on stderr (diagnostics stay English).
-The counters' names (`out_of_order`, `dropped: duplicate`) are codes, shown as they are
-and kept in the JSON."""
+The counters' names (`out_of_order`, `dropped: duplicate`) are codes, kept in the JSON;
+the table names each by a short label in the output's language (`KIND_LABEL`,
+`DROP_LABEL`): a Russian table that said `deals_no_history` left the client a key to
+decode."""
 
 from __future__ import annotations
 
-from ..i18n import N_, Translator, translator
+from ..i18n import C_, N_, Translator, translator
 from .quality import EXPORTS, DataQuality, QualityNote
 
-__all__ = ["KIND_TEXT", "DROP_TEXT", "kind_meaning", "drop_meaning", "quality_rows",
-           "quality_note", "summary_lines", "note_text"]
+__all__ = ["KIND_TEXT", "DROP_TEXT", "KIND_LABEL", "DROP_LABEL", "kind_meaning",
+           "drop_meaning", "kind_label", "drop_label", "quality_rows", "quality_note",
+           "summary_lines", "note_text"]
+
+LABEL = "data quality"
+"""The context of the counters' labels: a short name («duplicate», «truncated») may
+need another word where the same English is said elsewhere. The marks below spell it
+out: the extractor reads only a literal."""
 
 KIND_TEXT: dict[str, str] = {
     "out_of_order": N_("events out of time order within a deal (sorted by time)"),
@@ -59,6 +67,41 @@ DROP_TEXT: dict[str, str] = {
                            "and milliseconds)"),
 }
 """Drop reasons: why rows did not become events (`{zone}` as in `KIND_TEXT`)."""
+
+
+KIND_LABEL: dict[str, str] = {
+    "out_of_order": C_("data quality", "events out of order"),
+    "duplicates": C_("data quality", "duplicate events"),
+    "unknown_stage_ids": C_("data quality", "unknown stage ids"),
+    "deals_no_history": C_("data quality", "deals without stage changes"),
+    "deals_without_lead": C_("data quality", "deals without a record"),
+    "naive_timestamps": C_("data quality", "times without a zone"),
+    "truncated_files": C_("data quality", "truncated files"),
+    "broken_chains": C_("data quality", "broken chains of moves"),
+    "ignored_event_types": C_("data quality", "other event types"),
+    "cross_pipeline_moves": C_("data quality", "moves between pipelines"),
+    "unknown_pipelines": C_("data quality", "unknown pipelines"),
+    "ambiguous_inputs": C_("data quality", "unrecognised records"),
+    "loss_reason_unknown": C_("data quality", "earlier loss reasons unknown"),
+    "bad_pick_up_times": C_("data quality", "unreadable pick-up times"),
+    "ambiguous_local_times": C_("data quality", "local times that happened twice"),
+    "skipped_local_time": C_("data quality", "skipped local times"),
+}
+"""Anomaly kinds by name, the table's first column (`KIND_TEXT` says what each means)."""
+
+DROP_LABEL: dict[str, str] = {
+    "duplicate": C_("data quality", "duplicate"),
+    "bad_timestamp": C_("data quality", "bad timestamp"),
+    "skipped_local_time": C_("data quality", "skipped local time"),
+    "no_deal_id": C_("data quality", "no deal id"),
+    "no_stage": C_("data quality", "no stage"),
+    "unchanged_status": C_("data quality", "unchanged status"),
+    "truncated": C_("data quality", "truncated"),
+    "unparsable": C_("data quality", "unparsable"),
+    "implausible_timestamp": C_("data quality", "implausible date"),
+    "mixed_time_units": C_("data quality", "mixed time units"),
+}
+"""Drop reasons by name, after «dropped:» in the table's first column."""
 
 
 _EXPORT_NAMES = {EXPORTS[0]: N_("amoCRM events and leads"),
@@ -131,14 +174,27 @@ def drop_meaning(reason: str, tr: Translator, zone: str = "UTC") -> str:
     return reason if text is None else tr.gettext(text).format(zone=zone)
 
 
+def kind_label(kind: str, tr: Translator) -> str:
+    """An anomaly counter's name in `tr`'s language; an unknown one as its code."""
+    text = KIND_LABEL.get(kind)
+    return kind if text is None else tr.pgettext(LABEL, text)
+
+
+def drop_label(reason: str, tr: Translator) -> str:
+    """A drop reason's name in `tr`'s language; an unknown one as its code."""
+    text = DROP_LABEL.get(reason)
+    return reason if text is None else tr.pgettext(LABEL, text)
+
+
 def quality_rows(dq: DataQuality, tr: Translator) -> list[tuple[str, int, str, str]]:
-    """(kind, count, meaning, first places) for every non-zero counter and drop reason;
-    the kind stays a code (`dropped: duplicate` in English, the word «dropped» in `tr`'s
-    language)."""
+    """(kind, count, meaning, first places) for every non-zero counter and drop reason,
+    the kind by its label in `tr`'s language («dropped: bad timestamp», «отброшено:
+    неверное время»); the codes are the JSON's (`DataQuality.as_dict`)."""
     dropped = tr.gettext("dropped")
-    out = [(kind, n, kind_meaning(kind, tr, dq.tz), ", ".join(dq.examples.get(kind, [])))
+    out = [(kind_label(kind, tr), n, kind_meaning(kind, tr, dq.tz),
+            ", ".join(dq.examples.get(kind, [])))
            for kind, n in sorted(dq.counts.items())]
-    out += [(f"{dropped}: {reason}", n, drop_meaning(reason, tr, dq.tz),
+    out += [(f"{dropped}: {drop_label(reason, tr)}", n, drop_meaning(reason, tr, dq.tz),
              ", ".join(dq.examples.get("drop:" + reason, [])))
             for reason, n in sorted(dq.dropped.items())]
     return out
