@@ -188,7 +188,7 @@ def test_history_in_english_without_a_language(audit_data: tuple[Path, dict[str,
                                "(months in UTC)")
         assert "data quality: 12,905 input records read, 12,904 events kept, 1 dropped" in text
         assert "dropped 1 row: timestamp missing or unreadable (first at " in text
-        assert "Data quality" in text and "dropped: bad timestamp" in text
+        assert "Data quality" in text and "dropped: bad_timestamp" in text
         assert "│ size │ 50,000–120,000 │" in _flat(text)
 
 

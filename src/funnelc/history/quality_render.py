@@ -5,9 +5,9 @@ sentence above the data-quality table and the lines `history` prints after its t
 language of the output (`funnelc.i18n`): the client's in `history`'s terminal and page,
 English in the warnings of `forecast` and `audit` on stderr (diagnostics stay English).
 The counters' names (`out_of_order`, `dropped: duplicate`) are codes, kept in the JSON;
-the table names each by a short label in the output's language (`KIND_LABEL`,
-`DROP_LABEL`): a Russian table that said `deals_no_history` left the client a key to
-decode."""
+a Russian or Ukrainian table names each by a short label in its language
+(`KIND_LABEL`, `DROP_LABEL`): one that said `deals_no_history` left the client a key to
+decode. English keeps the code, the word the JSON and the docs use."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ __all__ = ["KIND_TEXT", "DROP_TEXT", "KIND_LABEL", "DROP_LABEL", "kind_meaning",
            "summary_lines", "note_text"]
 
 LABEL = "data quality"
-"""The context of the counters' labels: a short name («duplicate», «truncated») may
-need another word where the same English is said elsewhere. The marks below spell it
-out: the extractor reads only a literal."""
+"""The context of the counters' labels. Their English is the code itself: an English
+table says what the JSON and the docs say (`deals_no_history`); the catalogs give the
+Russian and Ukrainian words («сделки без смены этапа»). The marks below spell the
+context out: the extractor reads only a literal."""
 
 KIND_TEXT: dict[str, str] = {
     "out_of_order": N_("events out of time order within a deal (sorted by time)"),
@@ -70,36 +71,37 @@ DROP_TEXT: dict[str, str] = {
 
 
 KIND_LABEL: dict[str, str] = {
-    "out_of_order": C_("data quality", "events out of order"),
-    "duplicates": C_("data quality", "duplicate events"),
-    "unknown_stage_ids": C_("data quality", "unknown stage ids"),
-    "deals_no_history": C_("data quality", "deals without stage changes"),
-    "deals_without_lead": C_("data quality", "deals without a record"),
-    "naive_timestamps": C_("data quality", "times without a zone"),
-    "truncated_files": C_("data quality", "truncated files"),
-    "broken_chains": C_("data quality", "broken chains of moves"),
-    "ignored_event_types": C_("data quality", "other event types"),
-    "cross_pipeline_moves": C_("data quality", "moves between pipelines"),
-    "unknown_pipelines": C_("data quality", "unknown pipelines"),
-    "ambiguous_inputs": C_("data quality", "unrecognised records"),
-    "loss_reason_unknown": C_("data quality", "earlier loss reasons unknown"),
-    "bad_pick_up_times": C_("data quality", "unreadable pick-up times"),
-    "ambiguous_local_times": C_("data quality", "local times that happened twice"),
-    "skipped_local_time": C_("data quality", "skipped local times"),
+    "out_of_order": C_("data quality", "out_of_order"),
+    "duplicates": C_("data quality", "duplicates"),
+    "unknown_stage_ids": C_("data quality", "unknown_stage_ids"),
+    "deals_no_history": C_("data quality", "deals_no_history"),
+    "deals_without_lead": C_("data quality", "deals_without_lead"),
+    "naive_timestamps": C_("data quality", "naive_timestamps"),
+    "truncated_files": C_("data quality", "truncated_files"),
+    "broken_chains": C_("data quality", "broken_chains"),
+    "ignored_event_types": C_("data quality", "ignored_event_types"),
+    "cross_pipeline_moves": C_("data quality", "cross_pipeline_moves"),
+    "unknown_pipelines": C_("data quality", "unknown_pipelines"),
+    "ambiguous_inputs": C_("data quality", "ambiguous_inputs"),
+    "loss_reason_unknown": C_("data quality", "loss_reason_unknown"),
+    "bad_pick_up_times": C_("data quality", "bad_pick_up_times"),
+    "ambiguous_local_times": C_("data quality", "ambiguous_local_times"),
+    "skipped_local_time": C_("data quality", "skipped_local_time"),
 }
-"""Anomaly kinds by name, the table's first column (`KIND_TEXT` says what each means)."""
+"""Anomaly kinds by name, the table's first column (`KIND_TEXT` says what each means);
+the code in English, words in the catalogs' languages (`LABEL`)."""
 
 DROP_LABEL: dict[str, str] = {
     "duplicate": C_("data quality", "duplicate"),
-    "bad_timestamp": C_("data quality", "bad timestamp"),
-    "skipped_local_time": C_("data quality", "skipped local time"),
-    "no_deal_id": C_("data quality", "no deal id"),
-    "no_stage": C_("data quality", "no stage"),
-    "unchanged_status": C_("data quality", "unchanged status"),
+    "bad_timestamp": C_("data quality", "bad_timestamp"),
+    "skipped_local_time": C_("data quality", "skipped_local_time"),
+    "no_deal_id": C_("data quality", "no_deal_id"),
+    "no_stage": C_("data quality", "no_stage"),
+    "unchanged_status": C_("data quality", "unchanged_status"),
     "truncated": C_("data quality", "truncated"),
     "unparsable": C_("data quality", "unparsable"),
-    "implausible_timestamp": C_("data quality", "implausible date"),
-    "mixed_time_units": C_("data quality", "mixed time units"),
+    "implausible_timestamp": C_("data quality", "implausible_timestamp"),
+    "mixed_time_units": C_("data quality", "mixed_time_units"),
 }
 """Drop reasons by name, after «dropped:» in the table's first column."""
 
@@ -188,8 +190,8 @@ def drop_label(reason: str, tr: Translator) -> str:
 
 def quality_rows(dq: DataQuality, tr: Translator) -> list[tuple[str, int, str, str]]:
     """(kind, count, meaning, first places) for every non-zero counter and drop reason,
-    the kind by its label in `tr`'s language («dropped: bad timestamp», «отброшено:
-    неверное время»); the codes are the JSON's (`DataQuality.as_dict`)."""
+    the kind by its label in `tr`'s language («отброшено: неверное время»; the code in
+    English, `dropped: bad_timestamp`, as in the JSON's `DataQuality.as_dict`)."""
     dropped = tr.gettext("dropped")
     out = [(kind_label(kind, tr), n, kind_meaning(kind, tr, dq.tz),
             ", ".join(dq.examples.get(kind, [])))
