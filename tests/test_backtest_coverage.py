@@ -19,7 +19,7 @@ interval in every holdout month, and the holdout's wins and early backlogs below
 theirs; when a share falls (deals born after the cut reach «Договор» from «КП» 15 % of
 the time instead of 35 %), that conversion is below its interval in every holdout month.
 
-`pytest -s` prints the coverage per funnel and per kind of figure.
+`pytest -n 0 -s` prints the coverage per funnel and per kind of figure.
 """
 
 from __future__ import annotations

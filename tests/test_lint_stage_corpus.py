@@ -5,7 +5,7 @@ and RetailCRM material (and the seeds), each with its source and a label fixed b
 meaning. The split is by a hash of the name, so it never changes: the ~30 % in the test
 split were not looked at while the classifier's rules were written (the tuning split
 was). FN113 reports `task` names, FN114 `entity_state` names, FN109 reads
-`process`/`conversion` names; `pytest -s` prints precision and recall per rule.
+`process`/`conversion` names; `pytest -n 0 -s` prints precision and recall per rule.
 """
 
 from __future__ import annotations

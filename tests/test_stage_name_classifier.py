@@ -2,7 +2,7 @@
 
 The labelled data set (tests/data/stage_names.tsv) holds real stage names from the seed
 articles and CRM defaults, labelled by meaning; the accuracy floor keeps the rules
-honest without forcing every hard case, and the printed confusion summary (pytest -s)
+honest without forcing every hard case, and the printed confusion summary (pytest -n 0 -s)
 shows where they disagree.
 """
 
