@@ -3,8 +3,13 @@ replications through `reps()`; their assertions never get weaker."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -12,6 +17,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PIPELINES = ROOT / "pipelines"
 CASES = Path(__file__).resolve().parent / "cases"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+DATA = Path(__file__).resolve().parent / "data"
+# Browser tests drive Debian's chromium through its chromedriver (.ci/run installs both).
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None,
+    reason="no chromium/chromedriver: install Debian's chromium and chromium-driver "
+           "(.ci/run does) to run the browser tests")
 
 # Tests see the classifier itself, never answers a previous run left on disk
 # (tests/test_stage_name_disk_cache.py turns the cache on where it is the subject).
@@ -31,3 +44,37 @@ def root() -> Path:
 @pytest.fixture
 def pipelines_dir() -> Path:
     return PIPELINES
+
+
+def data_generator(folder: str) -> ModuleType:
+    """`tests/data/<folder>/generate.py`, the writer of a planted-story export, as a module:
+    the tests build the export in their own temporary directory instead of keeping it."""
+    spec = importlib.util.spec_from_file_location(f"{folder}_generate",
+                                                  DATA / folder / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@contextmanager
+def headless_chrome() -> Iterator[object]:
+    """A headless chromium with the flags a closed network needs (no first run, no
+    background or component traffic), no sandbox as root."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    assert CHROMIUM is not None and CHROMEDRIVER is not None
+    options.binary_location = CHROMIUM
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()

@@ -9,13 +9,13 @@ was counted by hand from the generator's own records, not from funnelc's tables.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from conftest import data_generator
 from funnelc.cli import cli
 
 DATA = Path(__file__).resolve().parent / "data" / "amocrm_school"
@@ -24,10 +24,7 @@ FUNNEL = DATA / "school.funnel"
 
 @pytest.fixture(scope="module")
 def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    spec = importlib.util.spec_from_file_location("amocrm_school_generate", DATA / "generate.py")
-    assert spec is not None and spec.loader is not None
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
+    gen = data_generator("amocrm_school")
     out = tmp_path_factory.mktemp("amocrm_school")
     gen.write(out, 3)
     return out

@@ -7,13 +7,13 @@ from funnelc's tables."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from conftest import data_generator
 from funnelc.cli import cli
 
 DATA = Path(__file__).resolve().parent / "data" / "furniture_uk"
@@ -24,10 +24,7 @@ STAGES = ["Нова заявка", "Кваліфіковано", "Замір", "
 
 @pytest.fixture(scope="module")
 def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    spec = importlib.util.spec_from_file_location("furniture_uk_generate", DATA / "generate.py")
-    assert spec is not None and spec.loader is not None
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
+    gen = data_generator("furniture_uk")
     out = tmp_path_factory.mktemp("furniture_uk")
     gen.main(out, 7)
     return out

@@ -5,24 +5,18 @@ audit writes, managers against the rest of the team (20 columns)."""
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from conftest import data_generator, headless_chrome, needs_chromium
 from funnelc.cli import cli
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 DATA = Path(__file__).resolve().parent / "data" / "furniture_uk"
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None or CHROMEDRIVER is None,
-    reason="no chromium/chromedriver: install Debian's chromium and chromium-driver "
-           "(.ci/run does) to run the browser tests")
+pytestmark = needs_chromium
 
 OVERFLOW_JS = """
 const W = document.documentElement.clientWidth;
@@ -41,10 +35,7 @@ return out;
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    spec = importlib.util.spec_from_file_location("furniture_uk_generate", DATA / "generate.py")
-    assert spec is not None and spec.loader is not None
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
+    gen = data_generator("furniture_uk")
     root = tmp_path_factory.mktemp("history-browser")
     gen.main(root / "data", 7)
     result = CliRunner().invoke(cli, ["history", str(root / "data" / "bitrix24"), "--funnel",
@@ -56,23 +47,8 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    assert CHROMIUM is not None and CHROMEDRIVER is not None
-    options.binary_location = CHROMIUM
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
+    with headless_chrome() as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 @pytest.mark.parametrize("width", [1400, 390])

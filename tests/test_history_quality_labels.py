@@ -9,7 +9,6 @@ both consultants' exports and on a CSV that drops rows for several reasons."""
 from __future__ import annotations
 
 import html
-import importlib.util
 import json
 import re
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import data_generator
 from funnelc.cli import cli
 from funnelc.history.quality_render import DROP_LABEL, DROP_TEXT, KIND_LABEL, KIND_TEXT, LABEL
 from funnelc.i18n import translator
@@ -29,22 +29,14 @@ ALLOWED = {"utm_source"}
 """The CRM field a deal without a source is sourced by: the client's own word for it."""
 
 
-def _load(name: str) -> object:
-    spec = importlib.util.spec_from_file_location(f"{name}_generate", DATA / name / "generate.py")
-    assert spec is not None and spec.loader is not None
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
-    return gen
-
-
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     """The arguments of `history` for each export (folders named without underscores:
     the page names its input)."""
     school = tmp_path_factory.mktemp("school")
-    _load("amocrm_school").write(school, 3)  # type: ignore[attr-defined]
+    data_generator("amocrm_school").write(school, 3)  # type: ignore[attr-defined]
     furniture = tmp_path_factory.mktemp("furniture")
-    _load("furniture_uk").main(furniture, 7)  # type: ignore[attr-defined]
+    data_generator("furniture_uk").main(furniture, 7)  # type: ignore[attr-defined]
     messy = tmp_path_factory.mktemp("messy") / "h.csv"
     messy.write_text(
         "deal_id,timestamp,pipeline,stage,source,loss_reason,value\n"

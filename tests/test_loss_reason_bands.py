@@ -9,7 +9,6 @@ school's three prices (30 000, 45 000, 60 000) a band named «45 000–60 000» 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import data_generator
 from funnelc.cli import cli
 
 SCHOOL = Path(__file__).resolve().parent / "data" / "amocrm_school"
@@ -104,11 +104,7 @@ def test_ties_in_the_terminal_in_russian(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def school(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    spec = importlib.util.spec_from_file_location("amocrm_school_generate",
-                                                  SCHOOL / "generate.py")
-    assert spec is not None and spec.loader is not None
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
+    gen = data_generator("amocrm_school")
     out = tmp_path_factory.mktemp("amocrm_school")
     gen.write(out, 3)
     return out

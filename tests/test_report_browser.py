@@ -19,17 +19,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import PIPELINES
+from conftest import PIPELINES, headless_chrome, needs_chromium
 from funnelc.cli import cli
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 WIDTHS = (1400, 390)
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None or CHROMEDRIVER is None,
-    reason="no chromium/chromedriver: install Debian's chromium and chromium-driver "
-           "(.ci/run does) to run the browser tests")
+pytestmark = needs_chromium
 
 OVERFLOW_JS = """
 const W = document.documentElement.clientWidth;
@@ -80,25 +75,8 @@ def report(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    # The flags the machine's probe found necessary on a closed network (no first-run,
-    # no background or component traffic), headless, no sandbox as root.
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    assert CHROMIUM is not None and CHROMEDRIVER is not None
-    options.binary_location = CHROMIUM
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
+    with headless_chrome() as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def _layout(browser: object, page: Path, width: int, shot: Path | None = None

@@ -22,19 +22,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import PIPELINES
+from conftest import PIPELINES, headless_chrome, needs_chromium
 from funnelc.cli import cli
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 
 pytest.importorskip("starlette", reason="the `serve` extra is not installed: "
                                          "pip install -e '.[test,serve]' to run these tests")
 pytest.importorskip("uvicorn", reason="the `serve` extra is not installed")
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
-    CHROMIUM is None or CHROMEDRIVER is None,
-    reason="no chromium/chromedriver: install Debian's chromium and chromium-driver "
-           "(.ci/run does) to run the browser tests")]
+pytestmark = [pytest.mark.slow, needs_chromium]
 
 
 def _announce(proc: subprocess.Popen[str]) -> dict[str, object]:
@@ -73,24 +67,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    assert CHROMIUM is not None and CHROMEDRIVER is not None
-    options.binary_location = CHROMIUM
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_window_size(1600, 1000)
-    try:
+    with headless_chrome() as driver:
+        driver.set_window_size(1600, 1000)
         yield driver
-    finally:
-        driver.quit()
 
 
 def _wait(driver: object, condition: str, timeout: float = 20.0) -> object:
