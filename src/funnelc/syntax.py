@@ -698,7 +698,7 @@ def _first_of(raw: list[Any]) -> Any:
 def _reduction(shape: lark_adapter.RuleShape) -> Callable[[list[Any]], Any]:
     """The step of one grammar rule: Lark's child filter, single-child inlining and
     position propagation (`lark.parse_tree_builder`) in one step, then the reducer of the
-    parse under way (`_REDUCERS`)."""
+    parse under way (`_PARSE.reducers`)."""
     include = shape.include
     trailing_nones = shape.trailing_nones
     key = shape.key
