@@ -328,9 +328,9 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
             new = m.Outcome(span=after_outs, target=target, share=_share(after_outs, tt),
                             after=dist_of(r.after, after_outs) if has_after and r.after else None,
                             options=("after",) if has_after else ())
-            notes.append(Note(N_("{where}: added {label} {share} (in the data, not in the "
-                                 "funnel)"), where=where, label=r.label,
-                              share=new.share.text))  # type: ignore[union-attr]
+            notes.append(Note(N_("{where}: added {label} {added_share} (in the data, not in "
+                                 "the funnel)"), where=where, label=r.label,
+                              added_share=tt / 1000))
             outs.append(new)
             if order:
                 idx = max((i for i, k in enumerate(order) if k == "outcome"), default=len(order) - 1)
@@ -386,9 +386,9 @@ def _reopens(pipe: m.Pipeline, fits: list[ReopenFit], notes: list[str]
                                     quoted=True))))
             if order:
                 order.append("reopen")
-            notes.append(Note(N_("{where}: added reopen \"{reason}\" {share} -> \"{target}\" (in "
-                                 "the data, not in the funnel)"), where=pipe.name.value,
-                              reason=rf.reason, share=_share(span, t).text,
+            notes.append(Note(N_("{where}: added reopen \"{reason}\" {added_share} -> "
+                                 "\"{target}\" (in the data, not in the funnel)"), where=pipe.name.value,
+                              reason=rf.reason, added_share=t / 1000,
                               target=str(rf.target)))
     return tuple(out), tuple(order)
 

@@ -283,7 +283,7 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any,
                                     plain(" " + _("(counted, kept): {counts}").format(
                                         counts=counts))))
     if dq.dropped or dq.notes:
-        print_quality(dq, console)
+        print_quality(dq, console, w.tr)
     console.print(_("delays: lowest AIC among exp/lognormal/gamma; empirical quantiles when the "
                     "best fails KS at 1 % (n ≥ 50); in stages with work or an SLA, net of "
                     "queue waits and work: from the pick-up times where the history has them, "

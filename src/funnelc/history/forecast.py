@@ -57,6 +57,7 @@ from .run import Prepared
 if TYPE_CHECKING:
     from ..sim.compile import Network
     from .fit import FitResult
+    from .quality import DataQuality
 
 __all__ = ["Band", "Cell", "Period", "Row", "Forecast", "ForecastRequest", "ForecastUsageError",
            "ForecastInputError", "FitUncertainty", "IntervalKind", "run_forecast",
@@ -243,6 +244,9 @@ class Forecast:
     quality: tuple[str, ...] = ()
     """The history's data quality in sentences, with the first places of what was
     dropped (`DataQuality.summary`), when rows were dropped or noted; else empty."""
+    data_quality: DataQuality | None = None
+    """The same data quality as figures, so the render says it in the forecast's
+    language (`quality` is English)."""
     seconds: float = 0.0
     deals_simulated: int = 0
     interval_kind: IntervalKind = "process"
@@ -569,6 +573,7 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
         warnings=tuple(warnings),
         rows_dropped=prep.history.quality.dropped_total,
         quality=tuple(dq.summary()) if dq.dropped_total or dq.notes else (),
+        data_quality=dq if dq.dropped_total or dq.notes else None,
         seconds=time.perf_counter() - t0,
         deals_simulated=sum(s.deals_created for s in stats) + n_open * reps,
         interval_kind="process_and_fit" if fitted is not None else "process", fit=fitted,

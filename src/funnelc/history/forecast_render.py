@@ -295,9 +295,21 @@ def forecast_warnings(f: Forecast) -> list[str]:
     """The stderr lines of a forecast: history names the funnel does not have, then the
     history's data quality; invisible characters shown escaped."""
     from ..names import escape_invisible
+    from ..termtext import plain
+    from .quality_render import summary_lines
 
-    return [escape_invisible(line) for line in
-            [*f.warnings, *(f"warning: {line}" for line in f.quality)]]
+    if f.data_quality is None:
+        return [escape_invisible(line) for line in
+                [*f.warnings, *(f"warning: {line}" for line in f.quality)]]
+    # In the forecast's language, whose numbers may hold no-break spaces (`4 922`), so
+    # only control characters are written out; «warning:» only when rows were dropped: a
+    # reader's note alone (where the loss reasons came from) is not a problem.
+    tr = _tr(f)
+    quality = summary_lines(f.data_quality, tr)
+    if f.data_quality.dropped_total:
+        quality = [f"{tr.gettext('warning:')} {line}" for line in quality]
+    return ([escape_invisible(line) for line in f.warnings]
+            + [plain(line).plain for line in quality])
 
 
 def print_forecast(f: Forecast, console: Console) -> None:

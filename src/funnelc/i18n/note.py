@@ -7,9 +7,10 @@ language from the catalogs (`say`) instead of translating a finished sentence.
 
 Figures whose name ends in `_hours` are durations in hours (written `2.1d` in English,
 by the render's own unit words elsewhere); figures ending in `_count` are large counts
-(`5.2 million`, `520 000`; `5,2 млн` in Russian); a field that is a `Note` is said in
-the language too; a tuple is a list of notes or names, joined with `; ` (`, ` when its
-name ends in `_list`), each note said in the language."""
+(`5.2 million`, `520 000`; `5,2 млн` in Russian); a float figure ending in `_share` is
+a share (0.037: `3.7%` as the funnel file writes it, `3,7%` in Ukrainian); a field that
+is a `Note` is said in the language too; a tuple is a list of notes or names, joined
+with `; ` (`, ` when its name ends in `_list`), each note said in the language."""
 
 from __future__ import annotations
 
@@ -42,6 +43,9 @@ def _english(key: str, value: Value) -> object:
         return numfmt.hours(float(value))
     if key.endswith("_count") and isinstance(value, float | int):
         return numfmt.count_words(float(value))
+    if key.endswith("_share") and isinstance(value, float):
+        tenths = round(value * 1000)
+        return f"{tenths // 10}%" if tenths % 10 == 0 else f"{tenths / 10:.1f}%"
     if isinstance(value, tuple):
         return _sep(key).join(value)
     return value
@@ -103,6 +107,8 @@ class Note(str):
                 x = float(value)
                 fields[key] = (tr.gettext("unbounded") if math.isinf(x) else tr.compact(x)
                                if x >= 1e6 else tr.number(round(x)))
+            elif key.endswith("_share") and isinstance(value, float) and tr.lang != "en":
+                fields[key] = tr.percent(value, 1)
             elif isinstance(value, float) and tr.lang != "en":
                 fields[key] = _Decimal(value)
             else:
