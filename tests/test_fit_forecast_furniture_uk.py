@@ -57,6 +57,11 @@ def test_fit_data_quality_lines_are_ukrainian(fitted: tuple[Path, str]) -> None:
         assert english not in text
 
 
+def test_fit_reopen_warning_quotes_the_reason(fitted: tuple[Path, str]) -> None:
+    # «повернення Угода провалена: замало угод…»: the reason ran into the sentence.
+    assert "попередження: повернення «Угода провалена»: замало угод, щоб довіряти" in fitted[1]
+
+
 def test_fit_share_of_measure_to_estimate_is_wilson_of_the_counted_visits(
         fitted: tuple[Path, str]) -> None:
     # «Замір» → «Розрахунок»: 385 of the 534 visits that ended in a share (the one SLA

@@ -272,7 +272,7 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any,
             console.print(plain("  " + _("in the funnel, not in the data: {stage}").format(
                 stage=f"{pn}.{sn}")))
     for warning in [w.say(x) for x in r.warnings + [x for s in r.sources for x in s.warnings]] + [
-            _("reopen {reason}: {warning}").format(reason=ro.reason, warning=w.say(x))
+            _("reopen \"{reason}\": {warning}").format(reason=ro.reason, warning=w.say(x))
             for ro in r.reopens for x in ro.warnings]:
         console.print(Text.assemble((_("warning:"), "yellow"), " ", plain(warning)))
     for note in notes:
