@@ -99,6 +99,8 @@ class Note(str):
                 fields[key] = label(value)
             elif key.endswith("_hours") and hours is not None and isinstance(value, float | int):
                 fields[key] = hours(float(value))
+            elif key.endswith("_hours") and isinstance(value, float | int) and tr.lang != "en":
+                fields[key] = tr.hours(float(value))
             elif isinstance(value, tuple):
                 fields[key] = _sep(key).join(say(v, tr, label, hours) for v in value)
             elif isinstance(value, Note):
