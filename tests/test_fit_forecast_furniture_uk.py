@@ -42,6 +42,10 @@ def test_fit_notes_write_added_shares_with_the_decimal_comma(fitted: tuple[Path,
     assert "Продажі.Замір: додано: відмова «Угода провалена» 3,7% (є в даних" in text
     assert "Продажі.Розрахунок: додано: відмова «Інше» 2,7% (є в даних" in text
     assert "3.7%" not in text and "2.7%" not in text
+    # A way out fit found in the data is marked «(немає у воронці)», not «(новий)», which
+    # a feminine «відмова» read as a wrong ending.
+    flat = " ".join(text.replace("│", " ").split())
+    assert "відмова «Інше» (немає у воронці)" in flat and "(новий)" not in flat
     # The fitted file itself keeps the funnel language's numbers.
     assert 'lost "Угода провалена" 3.7% after' in fitted[0].read_text(encoding="utf-8")
 

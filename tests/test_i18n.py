@@ -274,6 +274,9 @@ def test_the_headline_in_english_and_ukrainian_on_request(report: Report) -> Non
     assert english.startswith("graveyard: ") and "no SLA moves them on" in english
     ukrainian = _texts(_headline(report, "cottages-before.funnel", "--lang", "uk"))
     assert ukrainian.startswith("кладовище: ") and "жоден SLA не рухає їх далі" in ukrainian
+    # The run's line said «3, seed 1» to a Ukrainian client: the seed is «зерно».
+    page = (report("cottages-before.funnel", "--lang", "uk") / "report.html").read_text("utf-8")
+    assert "зерно 1" in page and "seed 1" not in page
 
 
 # ------------------------------------------------------------------------ forecast
