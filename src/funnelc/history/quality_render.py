@@ -2,8 +2,8 @@
 sentence above the data-quality table and the lines `history` prints after its tables.
 
 `DataQuality` only counts (kinds, reasons, places); this module says it in the
-language of the output (`funnelc.i18n`): the client's in `history`'s terminal and page,
-English in the warnings of `forecast` and `audit` on stderr (diagnostics stay English).
+language of the output (`funnelc.i18n`): the client's in `history`'s terminal and page
+and in the lines of `fit` and `forecast`, English in `audit`'s warnings on stderr.
 The counters' names (`out_of_order`, `dropped: duplicate`) are codes, kept in the JSON;
 a Russian or Ukrainian table names each by a short label in its language
 (`KIND_LABEL`, `DROP_LABEL`): one that said `deals_no_history` left the client a key to

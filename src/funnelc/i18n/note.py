@@ -44,8 +44,7 @@ def _english(key: str, value: Value) -> object:
     if key.endswith("_count") and isinstance(value, float | int):
         return numfmt.count_words(float(value))
     if key.endswith("_share") and isinstance(value, float):
-        tenths = round(value * 1000)
-        return f"{tenths // 10}%" if tenths % 10 == 0 else f"{tenths / 10:.1f}%"
+        return numfmt.pct_rounded(value)
     if isinstance(value, tuple):
         return _sep(key).join(value)
     return value
