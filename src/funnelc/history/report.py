@@ -8,10 +8,8 @@ renderer walks the description, so the terminal and the HTML cannot disagree.
 
 from __future__ import annotations
 
-import html
 import json
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +18,8 @@ from typing import Any
 import polars as pl
 
 from ..i18n import C_, N_, Translator, choose, translator
+from ..report.markup import code_spans
+from ..report.markup import e as _e
 from .analytics import HistoryTables
 from .match import NameMatch
 from .quality import DataQuality
@@ -518,20 +518,6 @@ div.scroll { overflow-x: auto; max-width: 100%; }
 """
 
 
-def _e(x: object) -> str:
-    return html.escape(str(x), quote=True)
-
-
-_CODE = re.compile(r"`([^`<>]+)`")
-
-
-def _prose(text: str) -> str:
-    """A sentence of the page, escaped, its `backticked` words (a command, a column, a
-    keyword of the funnel) shown as <code>, as a terminal marks them with backticks: the
-    findings' note showed «`funnelc audit`» with its backticks to the client."""
-    return _CODE.sub(r"<code>\1</code>", _e(text))
-
-
 def _text_cell(v: object) -> str:
     """Text of several lines (funnel text to paste) keeps its lines and indentation."""
     text = str(v)
@@ -563,7 +549,7 @@ def render_html(title: str, head: list[str], secs: Sequence[Section],
     from ..report.html import inline_svg
 
     tr = _lang(tr)
-    body = [f"<h1>{_e(title)}</h1>"] + [f'<p class="note">{_prose(h)}</p>' for h in head]
+    body = [f"<h1>{_e(title)}</h1>"] + [f'<p class="note">{code_spans(h)}</p>' for h in head]
     if warnings:
         body.append("<ul>" + "".join(f'<li class="warn">{_e(w)}</li>' for w in warnings)
                     + "</ul>")
@@ -576,7 +562,7 @@ def render_html(title: str, head: list[str], secs: Sequence[Section],
     for sec in secs:
         body.append(f'<h2 id="{sec.key}">{_e(sec.title)}</h2>')
         if sec.note:
-            body.append(f'<p class="note">{_prose(sec.note)}</p>')
+            body.append(f'<p class="note">{code_spans(sec.note)}</p>')
         body.append(html_table(sec, tr))
     return (f"<!DOCTYPE html>\n<html lang=\"{tr.lang}\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body><main>\n"

@@ -11,7 +11,6 @@ that comes from the file or the run is escaped.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -39,6 +38,7 @@ from ..model import MONTHS
 from ..numfmt import money_in, money_pm
 from ..sim.verdict_words import reasons_text, warning_text
 from .fmt import DASH, est, money
+from .markup import code_spans, e
 
 if TYPE_CHECKING:
     from ..analysis.exact import PipelineExact, StageExact
@@ -103,10 +103,6 @@ ol.notes { font-size: 12.5px; color: var(--muted); margin: 4px 0 10px; padding-l
 @media print { main { max-width: none; padding: 0; } h2 { break-after: avoid; }
                figure, table, .headline { break-inside: avoid; } }
 """
-
-
-def e(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def inline_svg(svg: str, prefix: str) -> str:
@@ -219,10 +215,10 @@ def _graveyards(w: _Words, data: ReportData, heads: list[Headline], plot: Plot |
         verdict = _("verdict: {codes}").format(codes=", ".join(codes))
         out.append(f'<div class="headline"><h3>{e(h.pipeline)} › {e(h.stage)}</h3>'
                    f'<p class="note">{e(verdict)}{owner}</p>')
-        out.append("".join(f"<p>{_code(s)}</p>" for s in h.story))
+        out.append("".join(f"<p>{code_spans(s)}</p>" for s in h.story))
         if h.advice:
             out.append('<div class="advice"><b>' + e(_("What to try.")) + '</b> '
-                       + " ".join(_code(a) for a in h.advice) + "</div>")
+                       + " ".join(code_spans(a) for a in h.advice) + "</div>")
         st = next((s for s in data.result.stages
                    if s.pipeline == h.pipeline and s.stage == h.stage), None)
         reasons = data.reasons(h.pipeline, h.stage)
@@ -242,12 +238,6 @@ def _graveyards(w: _Words, data: ReportData, heads: list[Headline], plot: Plot |
                                   "the verdict under the panel.")))
     out.append("</section>")
     return "".join(out)
-
-
-def _code(text: str) -> str:
-    """Escape, then show `backticked` parts as code."""
-    parts = e(text).split("`")
-    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
 def _expected_money(w: _Words, data: ReportData) -> str:
@@ -327,7 +317,7 @@ def _summary(w: _Words, data: ReportData) -> str:
     out.append(_money(w, data))
     if r.warnings:
         out.append("<h3>" + e(_('Warnings')) + "</h3><ul>")
-        out += [f'<li class="warn">{_code(warning_text(w.tr, x))}</li>' for x in r.warnings]
+        out += [f'<li class="warn">{code_spans(warning_text(w.tr, x))}</li>' for x in r.warnings]
         out.append("</ul>")
     out.append("</section>")
     return "".join(out)
@@ -675,7 +665,7 @@ def _exact_money(w: _Words, m: ExactMoney, percent: Callable[[float | None], str
                   [[e(c) for c in row] for row in source_money_rows(m, w.f)],
                   {1, 2, 3, 4, 5, 6})]
     # The remarks mark the file's keywords as a terminal does (`cost`); the page codes them.
-    out += ['<p class="note">' + re.sub(r"`([^`<>]+)`", r"<code>\1</code>", e(x)) + "</p>"
+    out += ['<p class="note">' + code_spans(x) + "</p>"
             for x in money_remarks(m, percent, w.f)]
     return "".join(out)
 
