@@ -156,9 +156,11 @@ def _deliver(result: FitResult, prep: HistoryPrepared, prepared_funnel: Prepared
             console.print(plain(wrote.format(path=out_path)))
     dq = prep.history.quality
     if fmt == "json":
+        from ..history.fit_json import fit_figures
+
         deliver(None, to_json({"funnel": prepared_funnel.path, "scenario": scenario,
                                "fitted": text, "notes": list(notes),
-                               "rows_dropped": dq.dropped_total}))
+                               "rows_dropped": dq.dropped_total, **fit_figures(result)}))
     raise SystemExit(EXIT_PROBLEMS if dq.dropped_total else EXIT_CLEAN)
 
 
