@@ -30,9 +30,11 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 __all__ = ["Rule", "Finding", "LintContext", "RuleDocs", "OptionValue", "Kind",
            "is_sales", "percent", "stage_at", "iter_stages", "stages_named_as", "exits",
-           "purpose_name", "pipelines_not_exempt", "stages_not_exempt"]
+           "purpose_name", "pipelines_not_exempt", "stages_not_exempt", "example_language",
+           "ExampleLanguage"]
 
 Kind = Literal["problem", "suggestion", "style"]
+ExampleLanguage = Literal["ru", "uk", "en"]
 OptionValue = int | float | bool | str | list[str]
 
 _SECTIONS = ("What", "Why", "Bad", "Good", "Seed", "Options")
@@ -239,3 +241,21 @@ def stages_not_exempt(funnel: FunnelFile, opts: Mapping[str, Any]) -> Iterator[S
     """The stages of `pipelines_not_exempt`, in file order."""
     for pipe in pipelines_not_exempt(funnel, opts):
         yield from pipe.stages
+
+
+def example_language(ctx: LintContext, names: Iterable[str] = ()) -> ExampleLanguage:
+    """The language a finding's example names (stages, loss reasons, pipelines) are
+    written in: the account's `language`, else the one most of `names` read as, else
+    Russian, the seeds' language. A Ukrainian client who is told to add
+    `lost "Долго думает"` reads a Russian name as a translation error, not as advice."""
+    for account in ctx.funnel.accounts:
+        if account.language:
+            return account.language
+    from .naming import detect_language
+
+    found: list[ExampleLanguage] = []
+    for name in names:
+        lang = detect_language(name)
+        if lang == "ru" or lang == "uk" or lang == "en":
+            found.append(lang)
+    return max(found, key=found.count) if found else "ru"

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Final
 
 from ...diagnostics import Label, Severity
 from ...model import Pipeline, Stage, StageTarget
-from ..base import Finding, LintContext, Rule
+from ..base import ExampleLanguage, Finding, LintContext, Rule, example_language
+
+_GAVE_UP: Final[dict[ExampleLanguage, str]] = {
+    "ru": "Не дозвонились", "uk": "Не додзвонилися", "en": "Could not reach"}
+"""The help's loss reason for a cadence that ran out, in the account's language."""
 
 
 def _exhausted_next(ctx: LintContext, pipe: Pipeline, stage: Stage) -> Stage | None:
@@ -109,7 +113,8 @@ class LongCadence(Rule):
                         cad.on_exhausted.span if cad.on_exhausted else cad.span,
                         "`on exhausted` leads back to this cadence",
                         tuple(Label(s.name.span, "on the way") for s in chain[1:]),
-                        help='end the attempts: `on exhausted -> lost "Не дозвонились"` '
+                        help='end the attempts: `on exhausted -> lost '
+                             f'"{_GAVE_UP[example_language(ctx, (s.name.value for s in chain))]}"` '
                              '(with `then copy` into warming)')
                     continue
                 if id(stage) in fed:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Final
 
 from ...diagnostics import Severity
-from ..base import Finding, LintContext, Rule, is_sales
+from ..base import ExampleLanguage, Finding, LintContext, Rule, example_language, is_sales
+
+_COMMITTED: Final[dict[ExampleLanguage, str]] = {
+    "ru": "Встреча проведена", "uk": "Зустріч проведено", "en": "Meeting held"}
+"""A stage where the client has clearly committed, in the account's language."""
 
 
 class SalesPipelineWithoutKeyStage(Rule):
@@ -61,7 +65,9 @@ class SalesPipelineWithoutKeyStage(Rule):
         for pipe in ctx.funnel.pipelines:
             if is_sales(pipe, ctx.funnel) and pipe.stages and not any(
                     s.key for s in pipe.stages):
+                example = _COMMITTED[example_language(ctx, (s.name.value
+                                                            for s in pipe.stages))]
                 yield Finding(f"sales pipeline `{pipe.name.value}` has no key stage",
                               pipe.name.span, "no stage is marked `key`",
                               help='mark the stage where the client has clearly committed: '
-                                   '`stage "Встреча проведена" key { … }`')
+                                   f'`stage "{example}" key {{ … }}`')

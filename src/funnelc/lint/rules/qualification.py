@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, Final
 
 from ...diagnostics import Label, Severity
-from ..base import Finding, LintContext, Rule, is_sales, purpose_name
+from ..base import (
+    ExampleLanguage,
+    Finding,
+    LintContext,
+    Rule,
+    example_language,
+    is_sales,
+    purpose_name,
+)
+
+_EXAMPLE: Final[dict[ExampleLanguage, tuple[str, str]]] = {
+    "ru": ("Квалификация", "Нецелевой"), "uk": ("Кваліфікація", "Нецільовий"),
+    "en": ("Qualification", "Not a fit")}
+"""The help's qualification pipeline and junk-lead reason, in the account's language."""
 
 
 def _any_of(words: list[str]) -> Callable[[str], bool]:
@@ -108,12 +121,14 @@ class SalesWithoutQualification(Rule):
             route.reason for pipe in sales for flow in ctx.flows.pipeline_stages(pipe.name.value)
             for route in flow.routes if route.kind == "lost" and route.reason))
         shown = ", ".join(f"`{r}`" for r in reasons[:6]) + (", …" if len(reasons) > 6 else "")
+        qualify, junk = _EXAMPLE[example_language(
+            ctx, (s.name.value for pipe in sales for s in pipe.stages))]
         yield Finding(
             "no pipeline or stage qualifies the leads", first.name.span,
             "every lead goes straight into sales",
             tuple(Label(p.name.span, "also a sales pipeline") for p in rest),
             notes=(f"lost reasons read: {shown}; if one of them disqualifies leads, list "
                    "its stem in the rule's `reason-words` option",) if reasons else (),
-            help='add a `pipeline "Квалификация" qualification` that closes qualified leads '
+            help=f'add a `pipeline "{qualify}" qualification` that closes qualified leads '
                  'as won and copies them here, or a first stage that loses junk leads '
-                 '(`-> lost "Нецелевой" 20%`)')
+                 f'(`-> lost "{junk}" 20%`)')

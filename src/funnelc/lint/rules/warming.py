@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Final, NamedTuple
 
 from ...diagnostics import Severity
 from ...model import LostTarget, MessageAction, Stage, StageTarget
 from ...routing import StageKey
-from ..base import Finding, LintContext, Rule, exits, is_sales, purpose_name
+from ..base import (
+    ExampleLanguage,
+    Finding,
+    LintContext,
+    Rule,
+    example_language,
+    exits,
+    is_sales,
+    purpose_name,
+)
 
 
 def _warms(stage: Stage) -> bool:
@@ -111,14 +120,38 @@ class NoWarmingRoute(Rule):
                                 != _main_next(ctx, pipe.name.value, stage.name.value)):
                             warms = True
             if loses and not warms:
+                nurture = next((p for p in funnel.pipelines
+                                if purpose_name(p) in warming and p.stages), None)
                 has_nurture = any(purpose_name(p) in warming for p in funnel.pipelines)
+                lang = example_language(ctx, (s.name.value for s in pipe.stages))
+                words = _EXAMPLE[lang]
+                if nurture is not None:
+                    # The account's own warming pipeline is the one to copy into.
+                    into = f'"{nurture.name.value}"."{nurture.stages[0].name.value}"'
+                    where = ""
+                else:
+                    into = f'"{words.pipeline}"."{words.stage}"'
+                    where = f' (a `pipeline "{words.pipeline}" nurture`)'
                 yield Finding(
                     f"no lost or timed-out deal of `{pipe.name.value}` goes to warming",
                     pipe.name.span, "lost deals are closed and forgotten",
                     notes=() if has_nurture else ("the account has no `nurture` pipeline",),
-                    help='copy them into a warming pipeline: `sla 14d -> lost "Долго думает" '
-                         'then copy "Утепление"."Новая сделка"` (a `pipeline "Утепление" '
-                         "nurture`)")
+                    help=f'copy them into a warming pipeline: `sla 14d -> lost "{words.reason}" '
+                         f"then copy {into}`{where}")
+
+
+class _Words(NamedTuple):
+    reason: str
+    pipeline: str
+    stage: str
+
+
+_EXAMPLE: Final[dict[ExampleLanguage, _Words]] = {
+    "ru": _Words("Долго думает", "Утепление", "Новая сделка"),
+    "uk": _Words("Довго думає", "Прогрів", "Нова угода"),
+    "en": _Words("Thinking it over", "Nurture", "New deal"),
+}
+"""The help's example names in the account's language."""
 
 
 def _main_next(ctx: LintContext, pipeline: str, stage: str) -> StageKey | None:

@@ -1,0 +1,112 @@
+"""A Kharkiv windows maker's account in Ukrainian (tests/data/vikna_uk/vikna.funnel:
+sales with a call cadence and two key stages, installation, a nurture pipeline), read
+the way its client reads every output: no Russian or English left in Ukrainian text,
+Ukrainian units and plural forms. Lint diagnostics stay English by design, but the
+stage names, loss reasons and pipelines their help quotes as examples are in the
+account's language (a Russian «Долго думает» read as a translation error)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import DATA
+from funnelc.cli import cli
+
+ACCOUNT = DATA / "vikna_uk" / "vikna.funnel"
+TEXT = ACCOUNT.read_text(encoding="utf-8")
+
+RUSSIAN_ONLY = ("ы", "э", "ъ", "ё", "Долго", "думает", "сделка", "Утепление", "Квалификация",
+                "Нецелевой", "Встреча", "проведена", "дозвонились")
+
+
+def _variant(tmp_path: Path, *edits: tuple[str, str]) -> Path:
+    """The account with each `old` replaced by `new` (each must be there)."""
+    text = TEXT
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp_path / "vikna.funnel"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _helps(path: Path, code: str) -> list[str]:
+    result = CliRunner().invoke(cli, ["check", str(path), "--format", "json",
+                                      "--select", code], catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.output
+    found = [d["help"] for d in json.loads(result.stdout)["diagnostics"] if d["code"] == code]
+    assert found, result.stdout
+    return found
+
+
+NO_NURTURE_COPY = (' then copy "Прогрів"."Холодний контакт"', "")
+FED_NURTURE = ('source "Рекомендації"',
+               'source "База" 2/week -> "Прогрів"."Холодний контакт"\nsource "Рекомендації"')
+"""Lost deals no longer copied into warming: the nurture pipeline gets its own source."""
+NO_NURTURE = ('pipeline "Прогрів" process nurture', 'pipeline "Прогрів" process delivery')
+
+
+def test_fn104_help_names_the_accounts_own_warming_pipeline(tmp_path: Path) -> None:
+    """With a nurture pipeline in the file, the help copies into its first stage."""
+    (help_,) = _helps(_variant(tmp_path, NO_NURTURE_COPY, FED_NURTURE), "FN104")
+    assert help_ == ('copy them into a warming pipeline: `sla 14d -> lost "Довго думає" '
+                     'then copy "Прогрів"."Холодний контакт"`')
+
+
+def test_fn104_help_is_ukrainian_without_a_nurture_pipeline(tmp_path: Path) -> None:
+    (help_,) = _helps(_variant(tmp_path, NO_NURTURE_COPY, FED_NURTURE, NO_NURTURE), "FN104")
+    assert help_ == ('copy them into a warming pipeline: `sla 14d -> lost "Довго думає" '
+                     'then copy "Прогрів"."Нова угода"` (a `pipeline "Прогрів" nurture`)')
+    assert not any(w in help_ for w in RUSSIAN_ONLY)
+
+
+def test_fn104_without_language_follows_the_stage_names(tmp_path: Path) -> None:
+    """No `language` line: the Ukrainian stage names decide."""
+    path = _variant(tmp_path, NO_NURTURE_COPY, FED_NURTURE, NO_NURTURE, ("  language uk\n", ""))
+    (help_,) = _helps(path, "FN104")
+    assert '"Довго думає"' in help_ and '"Прогрів"."Нова угода"' in help_
+
+
+def test_fn104_stays_russian_for_a_russian_account(tmp_path: Path) -> None:
+    path = tmp_path / "ru.funnel"
+    path.write_text('account "Окна" {\n  language ru\n}\n'
+                    'source "Сайт" 5/day -> "Продажи"."КП отправлено"\n'
+                    'pipeline "Продажи" sales {\n  stage "КП отправлено" {\n'
+                    '    -> won 20%\n    -> lost "Дорого" 80%\n  }\n}\n', encoding="utf-8")
+    (help_,) = _helps(path, "FN104")
+    assert '"Долго думает" then copy "Утепление"."Новая сделка"' in help_
+
+
+def test_fn112_key_stage_example_is_ukrainian(tmp_path: Path) -> None:
+    path = _variant(tmp_path, ('"Замір призначено" key', '"Замір призначено"'),
+                    ('"Договір підписано" key', '"Договір підписано"'))
+    (help_,) = _helps(path, "FN112")
+    assert help_.endswith('`stage "Зустріч проведено" key { … }`')
+
+
+def test_fn111_qualification_example_is_ukrainian(tmp_path: Path) -> None:
+    path = _variant(tmp_path, ('"Кваліфікація"', '"Розмова з клієнтом"'),
+                    ('"Нецільовий"', '"Інше"'))
+    (help_,) = _helps(path, "FN111")
+    assert '`pipeline "Кваліфікація" qualification`' in help_
+    assert '`-> lost "Нецільовий" 20%`' in help_
+    assert not any(w in help_ for w in RUSSIAN_ONLY)
+
+
+def test_fn118_endless_cadence_example_is_ukrainian(tmp_path: Path) -> None:
+    path = _variant(tmp_path, ('on exhausted -> lost "Не вийшли на зв\'язок" then copy '
+                               '"Прогрів"."Холодний контакт"', 'on exhausted -> "Нова заявка"'))
+    (help_,) = _helps(path, "FN118")
+    assert '`on exhausted -> lost "Не додзвонилися"`' in help_
+
+
+@pytest.mark.parametrize("lang, reason", [("en", "Thinking it over"), ("ru", "Долго думает")])
+def test_fn104_follows_the_declared_language(tmp_path: Path, lang: str, reason: str) -> None:
+    """The account's `language` wins over the names' own language."""
+    path = _variant(tmp_path, NO_NURTURE_COPY, FED_NURTURE, NO_NURTURE, ("language uk", f"language {lang}"))
+    (help_,) = _helps(path, "FN104")
+    assert f'lost "{reason}"' in help_
