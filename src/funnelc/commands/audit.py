@@ -67,7 +67,7 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
         if error:
             raise SystemExit(EXIT_PROBLEMS)
     t, dq = prepared.tables, prepared.history.quality
-    for line in dq.summary() if dq.dropped_total else []:
+    for line in dq.summary() if dq.dropped_total or dq.counts.get("bad_values") else []:
         click.echo(escape_invisible(f"warning: {line}"), err=True)
     for note in [] if dq.dropped_total else dq.note_texts():
         info(escape_invisible(f"note: {note}"))

@@ -93,6 +93,14 @@ def _read_utf8(path: Path, dq: DataQuality) -> bytes:
         data = path.read_bytes()
     except OSError as exc:
         raise HistoryInputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's «Unicode text» (UTF-16 with its BOM, tab-separated): text, not binary.
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise HistoryDataError(f"{path}: byte {exc.start}: not readable as UTF-16 "
+                                   "although the file starts as UTF-16",
+                                   "save the table again as CSV UTF-8") from None
     if b"\x00" in data[:4096]:
         raise HistoryInputError(f"{path}: a binary file, not JSON or CSV")
     try:

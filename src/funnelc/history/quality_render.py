@@ -48,6 +48,9 @@ KIND_TEXT: dict[str, str] = {
                                 "first)"),
     "skipped_local_time": N_("pick-up times skipped by the clock change (they do not exist "
                              "in {zone}; read as unknown)"),
+    "bad_values": N_("amounts that are no number (read as unknown; write them as 1 234,50 "
+                     "or 1234.50)"),
+    "totals_rows": N_("totals rows at the end of a table (not deals; skipped)"),
 }
 """Anomaly kinds: what each counter means, in the words the report uses. `{zone}` is the
 zone zone-less times were read in (`DataQuality.tz`)."""
@@ -66,6 +69,9 @@ DROP_TEXT: dict[str, str] = {
                                 "placeholder or a unit mix-up, not a real move)"),
     "mixed_time_units": N_("Unix time in the file's minority unit (the file mixes seconds "
                            "and milliseconds)"),
+    "extra_fields": N_("more cells than the header has (an unquoted separator in a value, "
+                       "such as 1234,50 in a comma-separated file, shifts the cells after it: "
+                       "save the table with ; or quote the value)"),
 }
 """Drop reasons: why rows did not become events (`{zone}` as in `KIND_TEXT`)."""
 
@@ -87,6 +93,8 @@ KIND_LABEL: dict[str, str] = {
     "bad_pick_up_times": C_("data quality", "bad_pick_up_times"),
     "ambiguous_local_times": C_("data quality", "ambiguous_local_times"),
     "skipped_local_time": C_("data quality", "skipped_local_time"),
+    "bad_values": C_("data quality", "bad_values"),
+    "totals_rows": C_("data quality", "totals_rows"),
 }
 """Anomaly kinds by name, the table's first column (`KIND_TEXT` says what each means);
 the code in English, words in the catalogs' languages (`LABEL`)."""
@@ -102,6 +110,7 @@ DROP_LABEL: dict[str, str] = {
     "unparsable": C_("data quality", "unparsable"),
     "implausible_timestamp": C_("data quality", "implausible_timestamp"),
     "mixed_time_units": C_("data quality", "mixed_time_units"),
+    "extra_fields": C_("data quality", "extra_fields"),
 }
 """Drop reasons by name, after «dropped:» in the table's first column."""
 
@@ -263,6 +272,14 @@ def summary_lines(dq: DataQuality, tr: Translator | None = None) -> list[str]:
     out = [tr.gettext("data quality: {read}, {kept}, {dropped}").format(
         read=read, kept=kept, dropped=dropped)]
     out += [_dropped_line(dq, reason, n, tr) for reason, n in sorted(dq.dropped.items())]
+    unread = dq.counts.get("bad_values", 0)
+    if unread:
+        # Kept rows, but a figure lost: said here too, where `audit` prints no table.
+        out.append(tr.ngettext(
+            "read {n} amount that is no number as unknown (first at {places})",
+            "read {n} amounts that are no number as unknown (first at {places})",
+            unread).format(n=tr.number(unread, 0),
+                           places=", ".join(dq.examples.get("bad_values", []))))
     note = tr.gettext("note: {note}")
     out += [note.format(note=note_text(n, tr)) for n in dq.notes]
     return out

@@ -1,25 +1,31 @@
 """A plain CSV of stage history, for every CRM without a reader of its own.
 
-One row per deal entering a stage. Columns are found by header name (any case, any
-order; Russian headers too): deal id (`deal_id`, `deal`, `lead_id`, `id`, `сделка`),
-time (`timestamp`, `ts`, `time`, `date`, `moved_at`, `дата`, `время`), `stage`
-(`status`, `этап`, `статус`), and optionally `pipeline` (`воронка`), `value` (`price`,
-`amount`, `сумма`, `бюджет`), `loss_reason` (`reason`, `причина`, `причина отказа`),
-`source` (`источник`, `utm_source`), `manager` (`responsible`, `owner`,
-`менеджер`, `ответственный`), `last_activity` (the deal's last activity, for the
-graveyard's segments), `kind` (`won`/`lost`/`stage`) and `picked_at`
-(`first_touch`, `picked`, `взята в работу`, `первое касание`: when a manager first
-picked the deal up in that stage; an unreadable one, or one before the row's time, is
-counted and read as unknown). Without a
-`kind` column, a stage named `won`/`lost` (or amoCRM's and Bitrix24's names for them:
-«Успешно реализовано», «Закрыто и не реализовано», WON, LOSE) closes the deal.
-Separators `,`, `;` and tab are recognised from the header line.
+One row per deal entering a stage. Columns are found by header name (any case, `ё` as
+`е`, any order; Russian and Ukrainian headers too, `COLUMN_ALIASES`): deal id, time,
+stage, and optionally pipeline, value, loss reason, source, manager, last activity (the
+deal's last activity, for the graveyard's segments), `kind` (`won`/`lost`/`stage`) and
+`picked_at` (when a manager first picked the deal up in that stage; an unreadable one,
+or one before the row's time, is counted and read as unknown). Without a `kind`
+column, a stage named `won`/`lost` (or amoCRM's and Bitrix24's names for them:
+«Успешно реализовано», «Закрыто и не реализовано», «Угода успішна», WON, LOSE) closes
+the deal. Separators `,`, `;` and tab are recognised from the header line.
+
+What spreadsheets write is read as they meant it, or counted with its line, never
+guessed: amounts with spaces, NBSPs, currency signs and a decimal comma (`parse_amounts`);
+dates as `timeparse` lists them, slash dates in the order the file's own dates settle
+(`slash_date_order`; a file that settles none is refused); rows with more cells than the
+header (an unquoted `1234,50` in a comma-separated file shifts every cell after it) are
+dropped as `extra_fields`, not read shifted; rows with every cell empty (what Excel
+leaves below a table) are no records, and a totals row («Итого», «Разом», "Total") is
+counted as `totals_rows`, not read as a deal. Places are physical lines, also below a quoted value that holds
+line breaks.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -27,37 +33,60 @@ import polars as pl
 from .errors import HistoryDataError
 from .events import LOST, STAGE, WON, empty_events
 from .quality import DataQuality
-from .timeparse import ParsedTimes, TimeBounds, parse_timestamps, screen_times
+from .timeparse import (
+    ParsedTimes,
+    SlashOrder,
+    TimeBounds,
+    parse_timestamps,
+    screen_times,
+    slash_date_order,
+)
 
 __all__ = ["read_csv_text", "read_csv_table", "csv_events", "CsvTable", "looks_like_csv",
-           "COLUMN_ALIASES", "WON_NAMES", "LOST_NAMES"]
+           "COLUMN_ALIASES", "WON_NAMES", "LOST_NAMES", "parse_amounts"]
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "deal_id": ("deal_id", "deal", "lead_id", "lead", "id", "deal id", "сделка", "id сделки",
-                "номер сделки"),
+                "номер сделки", "№ сделки", "угода", "id угоди", "номер угоди", "№ угоди"),
     "ts": ("timestamp", "ts", "time", "date", "datetime", "moved_at", "created_at", "дата",
-           "время", "дата изменения"),
-    "pipeline": ("pipeline", "funnel", "воронка"),
-    "stage": ("stage", "status", "этап", "статус", "stage_name"),
-    "value": ("value", "price", "amount", "sum", "сумма", "бюджет"),
-    "loss_reason": ("loss_reason", "reason", "lost_reason", "причина", "причина отказа"),
-    "source": ("source", "utm_source", "источник"),
+           "время", "дата изменения", "дата и время", "дата перехода", "час", "дата і час",
+           "дата зміни", "дата переходу"),
+    "pipeline": ("pipeline", "funnel", "воронка", "воронка продаж", "направление",
+                 "напрямок"),
+    "stage": ("stage", "status", "этап", "статус", "stage_name", "стадия", "этап сделки",
+              "етап", "стадія", "етап угоди"),
+    "value": ("value", "price", "amount", "sum", "сумма", "бюджет", "сумма сделки", "сума",
+              "сума угоди"),
+    "loss_reason": ("loss_reason", "reason", "lost_reason", "причина", "причина отказа",
+                    "причина провала", "причина відмови", "причина програшу"),
+    "source": ("source", "utm_source", "источник", "джерело"),
     "kind": ("kind", "outcome", "type"),
     "picked": ("picked_at", "picked", "picked_up_at", "first_touch", "first_touch_at",
-               "взята в работу", "первое касание"),
+               "взята в работу", "первое касание", "взято в роботу", "перше касання"),
     "manager": ("manager", "responsible", "responsible_user", "owner", "assigned_to",
-                "менеджер", "ответственный"),
+                "менеджер", "ответственный", "відповідальний"),
     "last_activity": ("last_activity", "last_activity_at", "last_activity_time",
-                      "последняя активность"),
+                      "последняя активность", "остання активність"),
 }
+"""Header names per column, lower case, `ё` as `е`, spaces collapsed (`_header_map`)."""
 WON_NAMES = frozenset({"won", "успешно реализовано", "сделка успешна", "успешно", "win",
-                       "выиграна", "c:won"})
+                       "выиграна", "c:won", "успішно реалізовано", "угода успішна",
+                       "успішно", "виграна"})
 LOST_NAMES = frozenset({"lost", "lose", "закрыто и не реализовано", "сделка провалена",
-                        "провал", "проиграна", "отказ"})
+                        "провал", "проиграна", "отказ", "закрито і не реалізовано",
+                        "угода провалена", "програна", "відмова"})
+TOTALS_WORDS = frozenset({"итого", "итог", "всего", "разом", "усього", "всього", "підсумок",
+                          "total", "totals", "grand total"})
+"""What a spreadsheet's totals row says in its first cells (with or without `:`)."""
+
+
+def _header_name(column: str) -> str:
+    name = column.strip().strip('"').strip().lower().replace("ё", "е")
+    return re.sub(r"\s+", " ", name)
 
 
 def _header_map(columns: list[str]) -> dict[str, str]:
-    norm = {c: c.strip().strip('"').strip().lower() for c in columns}
+    norm = {c: _header_name(c) for c in columns}
     out: dict[str, str] = {}
     for key, aliases in COLUMN_ALIASES.items():
         for c, n in norm.items():
@@ -97,14 +126,57 @@ def _unique_names(header: list[str]) -> list[str]:
     return out
 
 
+EXTRA = "\x00extra"
+"""The column `_read_table` adds for a row's cells beyond the header's (joined by the
+separator), so that `csv_events` drops the row with its line instead of reading its
+cells shifted; and `LINE`, the physical line each row starts on."""
+LINE = "\x00line"
+
+
 def _read_table(data: bytes, sep: str, dq: DataQuality, path: str) -> pl.DataFrame:
+    """The table, every cell text. Polars first; it refuses a row with more cells than
+    the header (rather than truncating it unseen), and then Python's csv reads the
+    file, keeping those cells in `EXTRA`. Where a quoted value holds line breaks, rows
+    and lines part: `LINE` then says where each row starts."""
     try:
-        return pl.read_csv(data, separator=sep, infer_schema=False, truncate_ragged_lines=True)
+        frame = pl.read_csv(data, separator=sep, infer_schema=False,
+                            truncate_ragged_lines=False)
     except Exception:  # noqa: BLE001 - polars refuses some broken files; csv reads them
-        pass
+        return _read_slowly(data, sep, dq, path)
+    if data.count(b"\n") > frame.height + 1 and _quoted_breaks(frame):
+        lines = _row_lines(data, sep)
+        if len(lines) != frame.height:
+            return _read_slowly(data, sep, dq, path)
+        frame = frame.with_columns(pl.Series(LINE, lines, pl.Int64))
+    return frame
+
+
+def _quoted_breaks(frame: pl.DataFrame) -> bool:
+    return any(frame[c].str.contains("\n", literal=True).any() for c in frame.columns)
+
+
+def _row_lines(data: bytes, sep: str) -> list[int]:
+    """The physical line each row (after the header) starts on."""
     reader = csv.reader(io.StringIO(data.decode("utf-8")), delimiter=sep)
+    out: list[int] = []
+    end = 0
+    for i, _ in enumerate(reader):
+        if i:
+            out.append(end + 1)
+        end = reader.line_num
+    return out
+
+
+def _read_slowly(data: bytes, sep: str, dq: DataQuality, path: str) -> pl.DataFrame:
+    reader = csv.reader(io.StringIO(data.decode("utf-8")), delimiter=sep)
+    rows: list[list[str]] = []
+    starts: list[int] = []
+    end = 0
     try:
-        rows = list(reader)
+        for row in reader:
+            rows.append(row)
+            starts.append(end + 1)
+            end = reader.line_num
     except csv.Error as exc:
         raise HistoryDataError(f"{path}:{reader.line_num}: not readable as CSV: {exc}; "
                                "save the table again as CSV (UTF-8)") from None
@@ -112,9 +184,11 @@ def _read_table(data: bytes, sep: str, dq: DataQuality, path: str) -> pl.DataFra
         return pl.DataFrame()
     header, body = _unique_names(rows[0]), rows[1:]
     width = len(header)
-    fixed = [(r + [None] * width)[:width] for r in body]
+    fixed = [(r + [None] * width)[:width] + [sep.join(r[width:]).strip(sep + " ") or None]
+             for r in body]
     dq.note("slow_csv", path)
-    return pl.DataFrame(fixed, schema={h: pl.Utf8 for h in header}, orient="row")
+    return pl.DataFrame(fixed, schema={**{h: pl.Utf8 for h in header}, EXTRA: pl.Utf8},
+                        orient="row").with_columns(pl.Series(LINE, starts[1:], pl.Int64))
 
 
 @dataclass
@@ -153,10 +227,10 @@ PARSE_CHUNK = 200_000
 so one pass over a million values held a dozen full columns of candidates at once."""
 
 
-def _parse_times(values: pl.Series, tz: str) -> ParsedTimes:
+def _parse_times(values: pl.Series, tz: str, order: SlashOrder | None = None) -> ParsedTimes:
     if len(values) <= PARSE_CHUNK:
-        return parse_timestamps(values, tz)
-    parts = [parse_timestamps(values.slice(i, PARSE_CHUNK), tz)
+        return parse_timestamps(values, tz, order)
+    parts = [parse_timestamps(values.slice(i, PARSE_CHUNK), tz, order)
              for i in range(0, len(values), PARSE_CHUNK)]
     return ParsedTimes(pl.concat([p.ts for p in parts]), pl.concat([p.naive for p in parts]),
                        pl.concat([p.unit for p in parts]), pl.concat([p.skipped for p in parts]),
@@ -174,7 +248,11 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
         return empty_events()
     cols = _header_map(raw.columns)
     n = raw.height
-    dq.rows_read += n
+    last_line = int(raw[LINE][-1]) if LINE in raw.columns else n + 1
+    raw = _without_blank_and_totals(raw, cols, path, dq)
+    if raw.height == 0:
+        return empty_events()
+    dq.rows_read += raw.height
 
     def col(key: str) -> pl.Expr:
         c = cols.get(key)
@@ -184,19 +262,23 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
 
     optional = [col(k).alias(a) for k, a in (("manager", "manager"), ("last_activity", "la"))
                 if k in cols]
+    line = pl.col(LINE) if LINE in raw.columns else pl.int_range(pl.len(), dtype=pl.Int64) + 2
+    extra = pl.col(EXTRA).is_not_null() if EXTRA in raw.columns else pl.lit(False)
     df = raw.select(*optional, deal_id=col("deal_id"), t=col("ts"), pipeline=col("pipeline"),
                     stage=col("stage"), value=col("value"), loss_reason=col("loss_reason"),
                     source=col("source"), kindcol=col("kind"), p=col("picked"),
-                    line=pl.int_range(pl.len(), dtype=pl.Int64) + 2)
+                    line=line, extra=extra)
     del raw
-    parsed = _parse_times(df["t"], tz)
+    order = _slash_order(df, path)
+    parsed = _parse_times(df["t"], tz, order)
     why, mixed = screen_times(parsed.ts, parsed.unit, bounds or TimeBounds.default())
     df = df.drop("t").with_columns(ts=parsed.ts, naive=parsed.naive, why=why,
                                    skipped=parsed.skipped, twice=parsed.ambiguous)
     del parsed, why
     dq.count("naive_timestamps", int(df["naive"].sum()))
     dq.note_mixed_units(path, mixed)
-    for reason, cond in (("no_deal_id", pl.col("deal_id").is_null()),
+    for reason, cond in (("extra_fields", pl.col("extra")),
+                         ("no_deal_id", pl.col("deal_id").is_null()),
                          ("mixed_time_units", (pl.col("why") == "mixed_time_units").fill_null(False)),
                          ("implausible_timestamp",
                           (pl.col("why") == "implausible_timestamp").fill_null(False)),
@@ -205,11 +287,11 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
                          ("no_stage", pl.col("stage").is_null())):
         bad = df.filter(cond)
         if bad.height:
-            last = bad["line"][-1] == n + 1
+            last = bad["line"][-1] == last_line
             if truncated and last:
                 # The last line of a file that ends mid-line: the cut, not bad data.
-                dq.count("truncated_files", where=f"{path}:{n + 1}")
-                dq.drop("truncated", 1, where=f"{path}:{n + 1}")
+                dq.count("truncated_files", where=f"{path}:{last_line}")
+                dq.drop("truncated", 1, where=f"{path}:{last_line}")
                 if bad.height > 1:
                     dq.drop(reason, bad.height - 1, where=f"{path}:{bad['line'][0]}")
             else:
@@ -218,10 +300,10 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
     twice = df.filter(pl.col("twice"))["line"]
     if len(twice):
         dq.count("ambiguous_local_times", len(twice), where=f"{path}:{twice[0]}")
-    df = df.drop("skipped", "twice")
-    df = _with_picked(df, tz, path, dq)
+    df = df.drop("skipped", "twice", "extra")
+    df = _with_picked(df, tz, path, dq, order)
     if "la" in df.columns:
-        df = _with_last_activity(df, tz)
+        df = _with_last_activity(df, tz, order)
     low = pl.col("stage").str.to_lowercase()
     kc = pl.col("kindcol").str.to_lowercase()
     kind = (pl.when(kc.is_in(["won", "win", "s"])).then(pl.lit(WON))
@@ -230,26 +312,31 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
             .when(low.is_in(list(WON_NAMES))).then(pl.lit(WON))
             .when(low.is_in(list(LOST_NAMES))).then(pl.lit(LOST))
             .otherwise(pl.lit(STAGE)))
-    value = pl.col("value").str.replace_all(r"[\s\u00a0]", "").str.replace(",", ".")
+    df = df.with_columns(value=parse_amounts(df["value"]))
+    unread = df.filter(pl.col("value").is_nan())["line"]
+    if len(unread):
+        dq.count("bad_values", len(unread), where=f"{path}:{unread[0]}")
+    value = pl.col("value").fill_nan(None)
     # Without the column, no column: `events.normalize` adds it as nulls that cost
     # nothing (a column of parsed nulls a million long costs 16 MB).
     kept = [c for c in ("manager", "last_activity") if c in df.columns]
     return df.select(
         "deal_id", "ts", *kept, pipeline=pl.col("pipeline").fill_null(""), stage="stage", kind=kind,
-        value=value.cast(pl.Float64, strict=False),
+        value=value,
         loss_reason=pl.when(kind == LOST).then(pl.col("loss_reason")),
         source="source", from_pipeline=pl.lit(None, pl.Utf8), from_stage=pl.lit(None, pl.Utf8),
         seq=pl.lit(seq0, pl.Int64) + pl.col("line"), entry_known=pl.lit(True),
         picked=pl.when(kind == STAGE).then(pl.col("picked")))
 
 
-def _with_last_activity(df: pl.DataFrame, tz: str) -> pl.DataFrame:
+def _with_last_activity(df: pl.DataFrame, tz: str, order: SlashOrder | None) -> pl.DataFrame:
     """Column `la` (the deal's last activity, text) parsed into `last_activity`; one
     that does not parse is unknown (it only segments the graveyard)."""
-    return df.with_columns(last_activity=_parse_times(df["la"], tz).ts).drop("la")
+    return df.with_columns(last_activity=_parse_times(df["la"], tz, order).ts).drop("la")
 
 
-def _with_picked(df: pl.DataFrame, tz: str, path: str, dq: DataQuality) -> pl.DataFrame:
+def _with_picked(df: pl.DataFrame, tz: str, path: str, dq: DataQuality,
+                 order: SlashOrder | None) -> pl.DataFrame:
     """Column `p` (pick-up time text) parsed into `picked`. A pick-up time that does not
     parse, or comes before the row's own time, is no reason to lose the stage entry: it
     is counted (`bad_pick_up_times`, with its line) and read as unknown. So is a zone-less
@@ -258,7 +345,7 @@ def _with_picked(df: pl.DataFrame, tz: str, path: str, dq: DataQuality) -> pl.Da
     counted as `ambiguous_local_times`, as the rows' own times are."""
     if df["p"].null_count() == df.height:
         return df.drop("p").with_columns(picked=pl.lit(None, pl.Datetime("us", "UTC")))
-    parsed = _parse_times(df["p"], tz)
+    parsed = _parse_times(df["p"], tz, order)
     df = df.with_columns(picked=parsed.ts, p_skipped=parsed.skipped, p_twice=parsed.ambiguous)
     del parsed
     skipped = pl.col("p_skipped")
@@ -271,3 +358,100 @@ def _with_picked(df: pl.DataFrame, tz: str, path: str, dq: DataQuality) -> pl.Da
             dq.count(kind, len(lines), where=f"{path}:{lines[0]}")
     return df.with_columns(picked=pl.when(bad).then(None).otherwise(pl.col("picked"))
                            ).drop("p", "p_skipped", "p_twice")
+
+
+def _slash_order(df: pl.DataFrame, path: str) -> SlashOrder | None:
+    """How the file's `A/B/YYYY` times read, from the times themselves; a file whose
+    slash dates could all be either (no number above 12), or that writes both, is
+    refused: a history read with days and months swapped looks like a real one."""
+    found = slash_date_order(df["t"])
+    if found.count == 0 or found.order is not None:
+        return found.order
+    lines = df["line"]
+    times = df["t"]
+    assert found.first is not None
+    if found.other is None:
+        raise HistoryDataError(
+            f"{path}:{lines[found.first]}: `{times[found.first]}`: no date of the file "
+            "tells whether it is day/month/year or month/day/year (every number before the "
+            "year is 12 or less)",
+            "save the dates as YYYY-MM-DD or DD.MM.YYYY (in Excel: Format Cells → Date, or "
+            "the locale Russian/Ukrainian), then read the file again")
+    raise HistoryDataError(
+        f"{path}:{lines[found.first]}: `{times[found.first]}` is day/month/year, but "
+        f"{path}:{lines[found.other]}: `{times[found.other]}` is month/day/year",
+        "save the dates as YYYY-MM-DD or DD.MM.YYYY, then read the file again")
+
+
+def _without_blank_and_totals(raw: pl.DataFrame, cols: dict[str, str], path: str,
+                              dq: DataQuality) -> pl.DataFrame:
+    """The rows that can be records: not every cell empty (Excel leaves such rows below
+    a table), and not a totals row — one without a time whose first cell, or deal,
+    pipeline or stage cell, says «Итого», «Разом», "Total" …. A totals row is counted
+    (`totals_rows`, with its line) but is no record; an empty one is skipped silently:
+    it holds nothing. Both have no time,
+    so only the rows without one are looked at."""
+    text = [c for c in raw.columns if c not in (LINE, EXTRA)]
+    if not text:
+        return raw
+
+    def empty(c: str) -> pl.Expr:
+        return pl.col(c).str.strip_chars().replace("", None).is_null()
+
+    no_time = raw.select(empty(cols["ts"]) if "ts" in cols else pl.lit(True, pl.Boolean)
+                         ).to_series()
+    if not no_time.any():
+        return raw
+    numbered = raw.with_row_index("\x00row")
+    if LINE not in raw.columns:
+        numbered = numbered.with_columns(pl.col("\x00row").cast(pl.Int64).add(2).alias(LINE))
+    labels = {text[0], *(cols[k] for k in ("deal_id", "pipeline", "stage") if k in cols)}
+    word = pl.any_horizontal(
+        pl.col(c).str.strip_chars().str.strip_chars_end(":.").str.to_lowercase()
+        .is_in(list(TOTALS_WORDS)).fill_null(False) for c in labels)
+    extra = pl.col(EXTRA).is_null() if EXTRA in raw.columns else pl.lit(True)
+    marks = numbered.filter(no_time).select(
+        "\x00row", LINE, blank=pl.all_horizontal([empty(c) for c in text]) & extra,
+        totals=word)
+    gone = marks.filter(pl.col("blank") | pl.col("totals"))
+    if gone.height == 0:
+        return raw
+    totals = gone.filter(pl.col("totals") & ~pl.col("blank"))[LINE]
+    if len(totals):
+        dq.count("totals_rows", len(totals), where=f"{path}:{totals[0]}")
+    keep = ~pl.int_range(pl.len(), dtype=pl.UInt32).is_in(gone["\x00row"].implode())
+    return raw.filter(keep)
+
+
+_SIGNS = r"(?i)(?:₽|₴|\$|€|£|\b(?:руб|грн|uah|rub|usd|eur)\b\.?|\bр\.|\bгр\.)"
+_GROUPED = r"^-?[1-9]\d{0,2}(?:[.,]\d{3})+$"
+
+
+def parse_amounts(values: pl.Series) -> pl.Series:
+    """Amounts as spreadsheets write them, as numbers: `1 234,50` (spaces, NBSPs, thin
+    spaces, apostrophes group thousands), `1234.5`, `12 345 ₽`, `₴ 5 000`, `1 234 грн.`,
+    `1,234.50` and `1.234,50` (the last mark is the decimal one). A lone mark followed
+    by exactly three digits groups thousands (`1,234` and `1.234` are 1234: an amount
+    has at most two decimals), any other lone mark is decimal (`1234,5`). Empty and a
+    dash (`—`, `-`) are no value (null); anything else that is no number is NaN, so
+    that the caller can count it."""
+    if values.dtype != pl.Utf8:
+        return values.cast(pl.Float64, strict=False)
+    fast = values.cast(pl.Float64, strict=False)
+    if fast.null_count() == values.null_count() and not values.str.contains(
+            _GROUPED).any():
+        return fast
+    raw = pl.col("v")
+    s = (raw.str.replace_all(_SIGNS, "")
+         .str.replace_all(r"[\s\u00a0\u202f\u2009'’]", ""))
+    both = s.str.contains(r"\.") & s.str.contains(",")
+    dot_last = s.str.contains(r",\d*\.\d*$")
+    number = (pl.when(raw.is_null() | raw.str.contains(r"^[-—–‒−]?$")).then(pl.lit(None, pl.Utf8))
+              .when(both & dot_last).then(s.str.replace_all(",", ""))
+              .when(both).then(s.str.replace_all(r"\.", "").str.replace(",", "."))
+              .when(s.str.contains(_GROUPED)).then(s.str.replace_all(r"[.,]", ""))
+              .otherwise(s.str.replace(",", ".")))
+    parsed = number.cast(pl.Float64, strict=False)
+    return pl.DataFrame({"v": values}).select(
+        pl.when(number.is_not_null() & parsed.is_null()).then(float("nan"))
+        .otherwise(parsed).alias("value")).to_series()

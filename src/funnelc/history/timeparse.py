@@ -3,7 +3,11 @@
 Accepted: Unix seconds or milliseconds (numbers or digit strings), ISO 8601 with an
 offset or `Z` (Bitrix24 writes `2024-03-01T12:00:00+03:00`), and zone-less forms: ISO
 with `T` or a space, with or without seconds and fractions, `DD.MM.YYYY HH:MM[:SS]`
-(Russian Excel), bare dates. A zone-less time means local time in `tz` (UTC unless
+(Russian Excel; `D.M.YY` too, a two-digit year being 20YY), bare dates, Excel serial
+day numbers (`46361.6`, `46 361,6`: days since 1899-12-30, for a date column saved as a
+number; 36526–73050, the years 2000–2099, so no Unix time or id is taken for one) and,
+with `slash_order`, `D/M/YYYY` or `M/D/YYYY` (`slash_order` tells which: a file's dates
+decide it, `slash_date_order`). A zone-less time means local time in `tz` (UTC unless
 `--tz` says otherwise): the caller counts those as `naive_timestamps`. Where the clocks
 move, a local time can be missing from `tz` (the hour skipped in spring: `skipped`, no
 time at all, which the readers drop as `skipped_local_time` rather than as unreadable) or
@@ -23,11 +27,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC as _UTC_ZONE  # `UTC` below is the polars dtype
 from datetime import date, datetime
+from typing import Literal
 
 import polars as pl
 
 __all__ = ["ParsedTimes", "TimeBounds", "parse_timestamps", "from_epoch_seconds", "epoch_unit",
-           "screen_times", "MS_ABOVE"]
+           "screen_times", "MS_ABOVE", "SlashOrder", "SlashDates", "slash_date_order"]
 
 MS_ABOVE = 1e11
 """Unix times above this are milliseconds."""
@@ -125,13 +130,71 @@ def screen_times(ts: pl.Series, unit: pl.Series, bounds: TimeBounds
     return out, mixed
 
 
-def parse_timestamps(values: pl.Series, tz: str = "UTC") -> ParsedTimes:
+SlashOrder = Literal["dmy", "mdy"]
+_SLASH = r"^(\d{1,2})/(\d{1,2})/(\d{4})"
+_SERIAL = r"^\d{2}[ \u00a0\u202f]?\d{3}(?:[.,]\d+)?$"
+_SERIAL_DAYS = (36526.0, 73051.0)
+"""Excel serial days read as dates: 2000-01-01 to 2099-12-31."""
+_EXCEL_EPOCH_S = -2209161600
+"""1899-12-30 00:00 as Unix seconds: Excel's day 0 (its 1900 leap-year bug folded in)."""
+
+
+@dataclass(frozen=True)
+class SlashDates:
+    """How a column's `A/B/YYYY` dates read: `order` when some value settles it (a first
+    number above 12 is a day, so day-first; a second one above 12, month-first); else
+    None, and `first` is the index of the first such date (they are ambiguous), or of
+    the first value that contradicts the other order (`other`)."""
+
+    count: int
+    order: SlashOrder | None
+    first: int | None = None
+    other: int | None = None
+
+
+def slash_date_order(values: pl.Series) -> SlashDates:
+    """Which way a column's slash dates read (`SlashDates`). One order for the whole
+    column: a spreadsheet writes every date of a column alike, and a `5/12/2026` means
+    5 December or 12 May only by the others beside it."""
+    if values.dtype != pl.Utf8 or not values.str.contains("/", literal=True).any():
+        return SlashDates(0, None)
+    parts = values.str.strip_chars().str.extract_groups(_SLASH)
+    a = parts.struct.field("1").cast(pl.Int32, strict=False)
+    b = parts.struct.field("2").cast(pl.Int32, strict=False)
+    frame = pl.DataFrame({"a": a, "b": b}).with_row_index("i")
+    slashed = frame.filter(pl.col("a").is_not_null())
+    if slashed.height == 0:
+        return SlashDates(0, None)
+    day_first = slashed.filter(pl.col("a") > 12)["i"]
+    month_first = slashed.filter(pl.col("b") > 12)["i"]
+    if len(day_first) and len(month_first):
+        return SlashDates(slashed.height, None, int(day_first[0]), int(month_first[0]))
+    if len(day_first):
+        return SlashDates(slashed.height, "dmy")
+    if len(month_first):
+        return SlashDates(slashed.height, "mdy")
+    return SlashDates(slashed.height, None, int(slashed["i"][0]))
+
+
+def parse_timestamps(values: pl.Series, tz: str = "UTC",
+                     slash_order: SlashOrder | None = None) -> ParsedTimes:
     if values.dtype.is_numeric():
         ts = from_epoch_seconds(values)
         never = pl.Series("naive", [False] * len(values), dtype=pl.Boolean)  # typed if empty
         return ParsedTimes(ts.alias("ts"), never, epoch_unit(values),
                            never.alias("skipped"), never.alias("ambiguous"))
     s = values.cast(pl.Utf8).str.strip_chars()
+    # Spreadsheet forms rewritten into ones the formats below read: `5.12.26` → 2026,
+    # `5/12/2026` → `2026-12-5` in the column's order.
+    # Both spreadsheet forms are rare: looked for once, rewritten only when present.
+    short_year = r"^(\d{1,2}\.\d{1,2}\.)(\d{2})(\s|$)"
+    rare = s.str.contains(f"{short_year}|{_SERIAL}")
+    spreadsheet = bool(rare.any())
+    if spreadsheet:
+        s = s.str.replace(short_year, "${1}20${2}${3}")
+    if slash_order is not None:
+        ymd = "${3}-${2}-${1}" if slash_order == "dmy" else "${3}-${1}-${2}"
+        s = s.str.replace(_SLASH, ymd)
     frame = pl.DataFrame({"s": s})
     text = pl.col("s").str.replace(r"(?i)z$", "+00:00").str.replace(
         r"([+-]\d\d)(\d\d)$", "$1:$2")
@@ -143,9 +206,18 @@ def parse_timestamps(values: pl.Series, tz: str = "UTC") -> ParsedTimes:
                                for f in _OFFSET_FORMATS])
     naive = pl.coalesce([pl.col("s").str.to_datetime(f, time_unit="us", strict=False)
                          for f in _NAIVE_FORMATS])
+    naive_or_serial = pl.when(~has_offset & ~is_epoch).then(naive)
+    if spreadsheet:
+        days = (pl.col("s").str.replace_all(r"[ \u00a0\u202f]", "").str.replace(",", ".")
+                .cast(pl.Float64, strict=False))
+        is_serial = pl.col("s").str.contains(_SERIAL) & days.is_between(*_SERIAL_DAYS,
+                                                                       closed="left")
+        serial = pl.from_epoch(((days * 86400).round(0).cast(pl.Int64) + _EXCEL_EPOCH_S),
+                               time_unit="s").cast(pl.Datetime("us"))
+        naive_or_serial = pl.when(is_serial).then(serial).otherwise(naive_or_serial)
     out = frame.select(
         offset=pl.when(has_offset).then(with_offset),
-        naive=pl.when(~has_offset & ~is_epoch).then(naive),
+        naive=naive_or_serial,
         epoch=pl.when(is_epoch).then(pl.col("s").cast(pl.Float64, strict=False)),
     )
     naive_ts = out.get_column("naive")
