@@ -184,8 +184,14 @@ def _read_slowly(data: bytes, sep: str, dq: DataQuality, path: str) -> pl.DataFr
         return pl.DataFrame()
     header, body = _unique_names(rows[0]), rows[1:]
     width = len(header)
-    fixed = [(r + [None] * width)[:width] + [sep.join(r[width:]).strip(sep + " ") or None]
-             for r in body]
+    # A separator after every row's last cell (some writers end each line with one) is
+    # no shift; any other row longer than the header is, even when its overflow is empty
+    # (`1,…,1234,50,` with an empty reason).
+    filled = [r for r in body if any(c.strip() for c in r)]
+    trailing = bool(filled) and all(len(r) > width and not "".join(r[width:]).strip()
+                                    for r in filled)
+    fixed = [(r + [None] * width)[:width]
+             + [None if trailing or len(r) <= width else sep.join(r[width:])] for r in body]
     dq.note("slow_csv", path)
     return pl.DataFrame(fixed, schema={**{h: pl.Utf8 for h in header}, EXTRA: pl.Utf8},
                         orient="row").with_columns(pl.Series(LINE, starts[1:], pl.Int64))

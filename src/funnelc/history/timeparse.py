@@ -206,7 +206,7 @@ def parse_timestamps(values: pl.Series, tz: str = "UTC",
                                for f in _OFFSET_FORMATS])
     naive = pl.coalesce([pl.col("s").str.to_datetime(f, time_unit="us", strict=False)
                          for f in _NAIVE_FORMATS])
-    naive_or_serial = pl.when(~has_offset & ~is_epoch).then(naive)
+    naive_or_serial: pl.Expr = pl.when(~has_offset & ~is_epoch).then(naive)
     if spreadsheet:
         days = (pl.col("s").str.replace_all(r"[ \u00a0\u202f]", "").str.replace(",", ".")
                 .cast(pl.Float64, strict=False))
