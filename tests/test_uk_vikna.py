@@ -8,6 +8,7 @@ account's language (a Russian «Долго думает» read as a translation 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,86 @@ def test_fn104_follows_the_declared_language(tmp_path: Path, lang: str, reason: 
     path = _variant(tmp_path, NO_NURTURE_COPY, FED_NURTURE, NO_NURTURE, ("language uk", f"language {lang}"))
     (help_,) = _helps(path, "FN104")
     assert f'lost "{reason}"' in help_
+
+
+# --------------------------------------------------------------------------- outputs
+def _run(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+_ENGLISH_NUMBER = re.compile(r"\d\.\d|\d,\d{3}(?!\d)")
+"""`72.5` or `1,176`: an English decimal point or thousands comma (`1,176%` reads as
+1.176 % to a Ukrainian client)."""
+
+
+def test_simulate_return_on_cost_is_written_the_ukrainian_way() -> None:
+    out = _run("simulate", str(ACCOUNT), "--reps", "2", "--days", "150", "--warmup", "10",
+               "--seed", "7")
+    rows = [line for line in out.splitlines() if "джерело" in line and "%" in line]
+    assert len(rows) == 3, out  # the three sources with a cost
+    returns = [re.findall(r"[+-]\d[\d\u00a0 ]*(?:,\d+)?% ±[\d\u00a0 ]+(?:,\d+)?", r)
+               for r in rows]
+    assert all(len(r) == 1 for r in returns), rows
+    assert any(re.search(r"\d[\u00a0 ]\d{3}%", r[0]) for r in returns), returns  # ≥ 1 000 %
+    assert not any(_ENGLISH_NUMBER.search(r[0]) for r in returns), returns
+
+
+def test_simulate_return_on_cost_stays_english_with_lang_en() -> None:
+    out = _run("simulate", str(ACCOUNT), "--reps", "2", "--days", "150", "--warmup", "10",
+               "--seed", "7", "--lang", "en")
+    assert re.search(r"\+\d,\d{3}% ±\d", out), out
+
+
+def test_analyze_says_a_working_hours_sla_in_ukrainian_units() -> None:
+    """`sla 16h` / `sla 21d` with a calendar: «SLA 16 роб. год», «SLA 504 роб. год» (21
+    working days would be wrong: the engine counts 504 working hours), not the file's
+    `16h`, `21d`; English keeps the file's text."""
+    out = _run("analyze", str(ACCOUNT))
+    assert "SLA 16 роб. год: у середньому" in out
+    assert "SLA 504 роб. год: у середньому" in out
+    assert not re.search(r"SLA \d+[hd]\b", out), out
+    english = _run("analyze", str(ACCOUNT), "--lang", "en")
+    assert "sla 16h counts working hours:" in english
+    assert "sla 21d counts working hours:" in english
+
+
+def _playbook(path: Path, *extra: str) -> str:
+    return _run("export", str(path), "--to", "playbook-md", *extra)
+
+
+def test_playbook_condition_and_shares_in_ukrainian(tmp_path: Path) -> None:
+    """A `when` says its operator as a sign and its value in the client's units and
+    currency (`≥ 10 000 ₴`, not `\\>= 10k`); a share written `2.5%` reads `2,5%`."""
+    path = _variant(tmp_path,
+                    ('-> lost "Рекламація" 5% after exp(3d)',
+                     '-> lost "Рекламація" 2.5% after exp(3d)\n    stay 2.5%'),
+                    ('when "Сума договору" >= 10k',
+                     'when "Сума договору" >= 10k and "Профіль" != "WDS"'))
+    text = _playbook(path)
+    assert "якщо «Сума договору» ≥ 10\u00a0000 ₴ і «Профіль» ≠ «WDS»" in text, text
+    assert "- 2,5%: закривається як неуспішна («Рекламація»)" in text
+    assert "- залишаються на етапі: 2,5%" in text
+    assert "10k" not in text and ">=" not in text and "2.5%" not in text
+    english = _playbook(path, "--lang", "en")
+    assert "when «Сума договору» \\>= 10k and «Профіль» != \"WDS\"" in english
+    assert "stay here: 2.5%" in english
+
+
+def test_report_page_in_ukrainian(tmp_path: Path) -> None:
+    """report.html: the sources' return on cost with the Ukrainian digits (`+1 176%`,
+    not `+1,176%`), and the notes' backticked keywords as <code>, not raw backticks
+    («вичікують `after`» on the client's page)."""
+    out = tmp_path / "report"
+    _run("report", str(ACCOUNT), "-o", str(out), "--reps", "2", "--days", "150",
+         "--warmup", "10", "--seed", "7", "-q")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    page = re.sub(r"<style>.*?</style>|<svg.*?</svg>|<script.*?</script>", " ", page,
+                  flags=re.S)
+    assert not re.search(r"`[^`<>]+`", page), re.findall(r".{40}`[^`<>]+`.{10}", page)[:3]
+    assert "<code>after</code>" in page
+    returns = re.findall(r"[+-]\d[\d\u00a0 ]*(?:,\d+)?%", page)
+    assert any(re.search(r"\d[\u00a0 ]\d{3}%", r) for r in returns), returns
+    assert not re.search(r"[+-]\d{1,3},\d{3}%", page)
+    assert "SLA 504 роб. год: у середньому" in page

@@ -29,7 +29,7 @@ from typing import Any, Literal
 from .. import model as m
 from ..gcpause import gc_paused
 from ..i18n import N_
-from ..i18n.note import Note
+from ..i18n.note import Note, WorkingLimit
 from ..jsontypes import JSON, JSONObject
 from ..routing import Flows, Route, StageFlow, StageKey, patience_route
 from . import queueing as q
@@ -864,7 +864,8 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
     if stage.sla is not None:
         sla_wall = shared.wall_mean(stage.sla.after.hours)
         if acct_hours is not None:
-            notes.append(shared.sla_note(stage.sla.after.text, sla_wall))
+            notes.append(shared.sla_note(WorkingLimit(stage.sla.after.text,
+                                                      stage.sla.after.hours), sla_wall))
     if not routes and stage.cadence is None:
         notes.append(Note(N_("no way out: deals stay here")))
     elif stuck > 0 and stage.stay is not None and stage.sla is None:

@@ -84,15 +84,44 @@ def _dist_words(d: m.Dist, tr: Translator) -> str:
     return _("after {values}").format(values=values)
 
 
-def _cond_text(c: m.Condition, tr: Translator) -> str:
+_SIGNS = {"=": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+"""A condition's operator as a client reads it (`>=` is the file's spelling)."""
+
+
+def _cond_text(c: m.Condition, tr: Translator, currency: str | None = None,
+               money_fields: frozenset[str] = frozenset()) -> str:
+    """A `when` in words. English keeps the file's spelling (`>= 10k`); Russian and
+    Ukrainian say the value in their own numbers and units (`≥ 10 000 ₴`, `2 дні`,
+    `так`): `10k` and `yes` are the file's English, not the client's language."""
     _ = tr.gettext
     parts = []
     for t in c.terms:
         if t.op == "filled":
             parts.append(_("«{field}» is filled").format(field=t.field.value))
-        else:
+        elif tr.lang == "en":
             parts.append(f"«{t.field.value}» {t.op} {t.value_text}")
+        else:
+            field = t.field.value
+            value = _value_words(t, tr, currency if field in money_fields else None)
+            parts.append(f"«{field}» {_SIGNS[t.op]} {value}")
     return _(" and ").join(parts)
+
+
+def _value_words(t: m.Comparison, tr: Translator, currency: str | None) -> str:
+    """A compared value in `tr`'s language: money with its sign when the field holds
+    money in the account's currency, a duration in words, a share with the decimal comma."""
+    v = t.value
+    if isinstance(v, bool):
+        return tr.gettext("yes") if v else tr.gettext("no")
+    if isinstance(v, m.Quantity):
+        if v.kind == "duration":
+            return _duration(v.text, tr)
+        return tr.money(v.value, currency) if currency else tr.number(v.value)
+    if isinstance(v, m.Share):
+        return tr.percent(v.value, 2)
+    if isinstance(v, m.Name):
+        return f"«{v.value}»"
+    return t.value_text
 
 
 @dataclass
@@ -111,6 +140,15 @@ class _Writer:
         self.tr = translator(self.lang)
         self.calendar = funnel.account is not None and funnel.account.hours is not None
         self.flows = build_flows(funnel)
+        account = funnel.account
+        self.currency = account.currency.value if account and account.currency else None
+        self.money_fields = frozenset(f.name.value for f in funnel.fields
+                                      if f.type.kind == "money")
+
+    def share(self, share: m.Share) -> str:
+        """A share as written in English (`2.5%`); with the decimal comma of Russian and
+        Ukrainian (`2,5%`), whose clients read `2.5` as a foreign number."""
+        return share.text if self.lang == "en" else self.tr.percent(share.value, 2)
 
     def dur(self, text: str, after: bool = False) -> str:
         return _duration(text, self.tr, after)
@@ -223,14 +261,15 @@ class _Writer:
             for out in stage.outcomes:
                 text = self.target_action(out.target, out.copy_to, pipe)
                 if out.share is not None:
-                    text = f"{out.share.text}: {text}"
+                    text = f"{self.share(out.share)}: {text}"
                 if out.after is not None:
                     text += ", " + _dist_words(out.after, self.tr)
                 if out.when is not None:
-                    text += ", " + _("when {cond}").format(cond=_cond_text(out.when, self.tr))
+                    text += ", " + _("when {cond}").format(cond=_cond_text(
+                        out.when, self.tr, self.currency, self.money_fields))
                 lines.append(text)
             if stage.stay is not None:
-                lines.append(_("stay here: {share}").format(share=stage.stay.text))
+                lines.append(_("stay here: {share}").format(share=self.share(stage.stay)))
             items.append((_("Where deals go next"), lines))
         badges = [_("key stage: deals here are closest to money, answer them first")] \
             if stage.key else []

@@ -10,7 +10,8 @@ by the render's own unit words elsewhere); figures ending in `_count` are large 
 (`5.2 million`, `520 000`; `5,2 млн` in Russian); a float figure ending in `_share` is
 a share (0.037: `3.7%` as the funnel file writes it, `3,7%` in Ukrainian); a field that
 is a `Note` is said in the language too; a tuple is a list of notes or names, joined
-with `; ` (`, ` when its name ends in `_list`), each note said in the language."""
+with `; ` (`, ` when its name ends in `_list`), each note said in the language; any
+other whole number is a count, grouped as the language groups it (`1,312`, `1 312`)."""
 
 from __future__ import annotations
 
@@ -23,9 +24,26 @@ from .. import numfmt
 if TYPE_CHECKING:
     from . import Translator
 
-__all__ = ["Note", "say", "_n"]
+__all__ = ["Note", "WorkingLimit", "say", "_n"]
 
 Value = str | int | float | tuple[str, ...]
+
+
+class WorkingLimit(str):
+    """A limit as the file writes it (`16h`, `21d`: English keeps that text) that also
+    knows the working hours it counts, so Russian and Ukrainian say it in their own
+    units (`16 роб. год`, `504 роб. год`): `16h` is the file's English, and `21d` of a
+    calendar is 504 working hours, not 21 days."""
+
+    hours: float
+
+    def __new__(cls, text: str, hours: float) -> WorkingLimit:
+        self = super().__new__(cls, text)
+        self.hours = hours
+        return self
+
+    def __reduce__(self) -> tuple[type[WorkingLimit], tuple[str, float]]:
+        return WorkingLimit, (str(self), self.hours)
 
 
 def _restore(template: str, plural: str | None, fields: dict[str, Value]) -> Note:
@@ -47,6 +65,8 @@ def _english(key: str, value: Value) -> object:
         return numfmt.pct_rounded(value)
     if isinstance(value, tuple):
         return _sep(key).join(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"  # 1,312 as the rest of the English text writes counts
     return value
 
 
@@ -94,7 +114,11 @@ class Note(str):
         (`label`) as the language's route words, `hours` writes durations."""
         fields: dict[str, object] = {}
         for key, value in self.fields.items():
-            if key == "label" and label is not None and isinstance(value, str):
+            if isinstance(value, WorkingLimit) and tr.lang != "en":
+                from .figures import Figures
+
+                fields[key] = Figures(tr).limit(value.hours, working=True)
+            elif key == "label" and label is not None and isinstance(value, str):
                 fields[key] = label(value)
             elif key.endswith("_hours") and hours is not None and isinstance(value, float | int):
                 fields[key] = hours(float(value))
@@ -112,6 +136,8 @@ class Note(str):
                 fields[key] = tr.percent(value, 1)
             elif isinstance(value, float) and tr.lang != "en":
                 fields[key] = _Decimal(value)
+            elif isinstance(value, int) and not isinstance(value, bool) and tr.lang != "en":
+                fields[key] = tr.number(value, 0)  # «1 312», as the tables write counts
             else:
                 fields[key] = _english(key, value)
         if self.plural is not None:

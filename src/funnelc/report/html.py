@@ -418,7 +418,7 @@ def _source_money(w: _Words, sim: MoneyResult | None, exact: ExactMoney | None,
 
         ret = DASH
         if s is not None and s.return_on_cost is not None and s.return_on_cost.mean is not None:
-            ret = signed_return(s.return_on_cost.mean)
+            ret = signed_return(s.return_on_cost.mean, None if w.english else f)
         rows.append([
             e(name),
             pair(estimate(s.leads, f.num, per_month) if s else DASH,
@@ -431,7 +431,8 @@ def _source_money(w: _Words, sim: MoneyResult | None, exact: ExactMoney | None,
                  cash(x.cost_per_month) if x else DASH),
             pair(estimate(s.cost_per_won, cash) if s and s.cost_per_won else DASH,
                  cash(x.cost_per_won) if x else DASH),
-            pair(ret, signed_return(x.return_on_cost) if x else DASH)])
+            pair(ret, signed_return(x.return_on_cost, None if w.english else f)
+                 if x else DASH)])
     teams = exact.teams if exact is not None else []
     for t in teams:
         rows.append([e(_("team {team}: {size} × {cost}").format(
@@ -494,7 +495,7 @@ def _pipelines(w: _Words, data: ReportData, time_plot: Plot | None) -> str:
                            _("at the end"), _("verdict"), _("notes")],
                           rows, {1, 2, 3, 4, 5, 6, 7}, classes))
         if legend.notes:
-            out.append('<ol class="notes">' + "".join(f"<li>{e(w.say(n))}</li>" for n in legend.notes)
+            out.append('<ol class="notes">' + "".join(f"<li>{code_spans(w.say(n))}</li>" for n in legend.notes)
                        + "</ol>")
         out.append(_ways_out(w, stages))
     out.append(_figure(w, time_plot, _("Time in stage of the deals that left each stage: "
@@ -540,7 +541,7 @@ def _teams(w: _Words, data: ReportData, plot: Plot | None) -> str:
         rows.append([e(t.team), e(t.size), e(f.num(t.open_hours_per_week)),
                      e(f.pct(t.offered_load_rho)), e(f.est_pct(t.utilization)),
                      e(f.est(t.queue_mean)), e(f.est(t.queue_max)), e(f.est(t.queue_final)),
-                     flag, e(notes)])
+                     flag, code_spans(notes)])
         classes.append("grave" if t.unstable else "")
     if rows:
         out.append(_table([_("team"), _("size"), _("hours/week"), _("offered load ρ (exact)"),
@@ -650,7 +651,7 @@ def _exact_pipeline(w: _Words, p: PipelineExact) -> str:
                    _("load"), _("wait"), _("respond breach"), _("timeout"), _("sla cut"),
                    _("occupancy"), _("notes")], rows, set(range(1, 11)))]
     if legend.notes:
-        out.append('<ol class="notes">' + "".join(f"<li>{e(w.say(n))}</li>" for n in legend.notes)
+        out.append('<ol class="notes">' + "".join(f"<li>{code_spans(w.say(n))}</li>" for n in legend.notes)
                    + "</ol>")
     out += [f'<p class="note">{e(x)}</p>' for x in pipeline_remarks(p, f.pct, f)]
     return "".join(out)
@@ -695,7 +696,8 @@ def _exact(w: _Words, data: ReportData) -> str:
     if ex.teams:
         rows = [[e(t.name), e(t.size), e(len(t.stages)), e(f.num(t.busy_mean)),
                  e(f.num(t.load, 2) + ("" if t.stable else " !")),
-                 e(f.num(t.working_hours_per_week)), e("; ".join(w.say(n) for n in t.notes))]
+                 e(f.num(t.working_hours_per_week)),
+                 code_spans("; ".join(w.say(n) for n in t.notes))]
                 for t in ex.teams]
         out.append("<h3>" + e(_('Teams')) + "</h3>" + _table(
             [_("team"), _("size"), _("stages"), _("busy members"), _("load"), _("hours/week"),
@@ -722,14 +724,14 @@ def _exact(w: _Words, data: ReportData) -> str:
                    else _("revenue/month"))
         out.append(_table([_("source"), _("enters"), _("leads/month"), _("wins per lead"),
                            revenue], rows, {2, 3, 4}))
-    out.append('<p class="note">' + e(_("Assumed: {assumption}").format(
+    out.append('<p class="note">' + code_spans(_("Assumed: {assumption}").format(
         assumption=_(ex.revenue_assumption))) + "</p>")
     if ex.money is not None:
         out.append(_exact_money(w, ex.money, f.pct))
-    out += ['<p class="note">' + e(_("note: {note}").format(note=w.say(n))) + "</p>"
+    out += ['<p class="note">' + code_spans(_("note: {note}").format(note=w.say(n))) + "</p>"
             for n in ex.notes]
     out.append("<h3>" + e(_('Assumptions')) + "</h3><ul>")
-    out += [f'<li class="note">{e(_(a))}</li>' for a in ex.assumptions]
+    out += [f'<li class="note">{code_spans(_(a))}</li>' for a in ex.assumptions]
     out.append("</ul></section>")
     return "".join(out)
 

@@ -181,13 +181,15 @@ def _pct_of(fraction: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
-def _return(e: Estimate) -> str:
-    """Return on cost as a signed percentage, `+311% ±96.9`."""
+def _return(e: Estimate, f: Figures) -> str:
+    """Return on cost as a signed percentage, `+311% ±96.9`; in Russian and Ukrainian
+    with the language's digits (`+1 176% ±72,5`: `1,176%` read there as 1.176 %)."""
     if e.mean is None:
         return DASH
+    pct_of = _pct_of if f.english else (lambda x: f.num(x * 100))
     sign = "+" if e.mean > 0 else ""
-    half = f" ±{_pct_of(e.ci95)}" if e.ci95 else ""
-    return f"{sign}{_pct_of(e.mean)}%{half}"
+    half = f" ±{pct_of(e.ci95)}" if e.ci95 else ""
+    return f"{sign}{pct_of(e.mean)}%{half}"
 
 
 def _money_table(w: _Words, money: MoneyResult) -> Table:
@@ -213,7 +215,7 @@ def _money_table(w: _Words, money: MoneyResult) -> Table:
         row: list[Text | str] = [plain(_("source {source}").format(source=s.source)),
                                  f.est(s.leads), f.est(s.won), cash(s.revenue)]
         if priced:
-            ret = DASH if s.return_on_cost is None else _return(s.return_on_cost)
+            ret = DASH if s.return_on_cost is None else _return(s.return_on_cost, f)
             row += [cash(s.cost), cash(s.cost_per_won), ret]
         table.add_row(*row)
     for t in money.teams:
