@@ -116,6 +116,11 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
     if f.kind == "manager_conversion":
         text = _("{subject} converts {observed} on {where} against {expected} for the rest of "
                  "the team ({entered}, {p}): {deals} short{money}.")
+    elif f.kind == "manager_practice":
+        text = _("{subject} converts {observed} on {where} against {expected} for the rest of "
+                 "the team ({entered}, {p}): at that rate the rest would have had {deals} "
+                 "more{money}. Find out what {subject} does differently and teach it to "
+                 "the team.")
     elif f.kind == "premature_losses":
         text = _("{subject} closes deals on {where} as lost that come back later: {observed} "
                  "of {n} losses against {expected} for the rest ({p}); {deals} closed "
@@ -331,6 +336,15 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
     def flag(v: object) -> str:
         return "⚠ " + _("yes") if v else ""
 
+    def clear(row: Mapping[str, object]) -> str:
+        """A clear difference: ⚠ for a manager short of the rest, ★ for one clearly
+        better (a clinic's best administrator was marked with the warning sign)."""
+        if not row["flagged"]:
+            return ""
+        effect = row["deals_effect"]
+        better = isinstance(effect, (int, float)) and effect < 0
+        return ("★ " if better else "⚠ ") + _("yes")
+
     def hours(v: object) -> str:
         return "—" if v is None else tr.hours(_number(v))
 
@@ -376,7 +390,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
              _detail(_c("rate_low", _("low"), frac)), _detail(_c("rate_high", _("high"), frac)),
              _detail(_c("shrunk", _("shrunk"), frac)), _c("rest_rate", _("rest"), frac),
              _c("deals_effect", _("deals short"), num), _c("money", _("money"), num),
-             _c("p_value", "p", pv), _c("flagged", _("clear"), flag),
+             _c("p_value", "p", pv), Column("flagged", _("clear"), from_row=clear),
              _detail(_c("won_rate", _("to won"), frac)),
              _detail(_c("first_move_median_h", _("first move"), hours)),
              _c("lost", _("lost"), num), _c("premature_pct", _("came back"), frac),

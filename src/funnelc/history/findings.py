@@ -13,7 +13,8 @@ ALPHA = 0.05
 """The level of every test of the audit: Holm's family-wise rate for managers and
 sources, Benjamini–Hochberg's false discovery rate for loss reasons."""
 
-FindingKind = Literal["manager_conversion", "premature_losses", "source_quality", "source_mix",
+FindingKind = Literal["manager_conversion", "manager_practice", "premature_losses",
+                      "source_quality", "source_mix",
                       "loss_reasons_missing", "loss_reason_shift", "graveyard", "hoarding", "dead_end"]
 
 

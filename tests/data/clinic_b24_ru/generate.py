@@ -22,6 +22,7 @@ import json
 import math
 import random
 import sys
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -122,7 +123,7 @@ def repeat_path(rng: random.Random, t: datetime, start: bool = True) -> list[Eve
     return ev
 
 
-def _arrivals(rng: random.Random, per_week: float, boost: float = 1.0):  # noqa: ANN202
+def _arrivals(rng: random.Random, per_week: float, boost: float = 1.0) -> Iterator[datetime]:
     t = START
     while True:
         rate = per_week * (0.6 if summer(t) else 1.0) * (boost if t >= CHANGE else 1.0)
