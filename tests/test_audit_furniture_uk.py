@@ -76,7 +76,9 @@ def test_audit_findings_are_the_planted_story_with_hand_counted_figures(audit: d
         pytest.approx(70 / 107), pytest.approx(42 / 129), 129)
     assert insta["money"] == pytest.approx(652_739.43, abs=0.01)
     catch_all = found["loss_reasons_missing", "Інше"]
-    assert (catch_all["deals"], catch_all["n"]) == (280, 1022)
+    # «Інше» on 280 of the 1,002 losses whose reason the export kept; the 20 it did not
+    # keep (deals reopened after them) are neither a reason nor a loss without one.
+    assert (catch_all["deals"], catch_all["n"]) == (280, 1002)
     assert [f["kind"] for f in audit["findings"]][:3] == [
         "graveyard", "manager_conversion", "source_quality"]
 
@@ -209,7 +211,9 @@ def test_months_in_sentences_are_named(export: Path, audit: dict) -> None:
     # «у 32,56% у 2026-05 проти 65,42% у 2026-01»: an ISO month in a client's sentence.
     text = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "uk").split())
     assert "у 32,56% у травні 2026 проти 65,42% у січні 2026" in text
-    assert "серед угод, що надійшли в січні 2026, 48,22% серед тих, що надійшли в травні 2026" \
+    # «Нецільовий»: 54 of the 152 kept losses of January's deals, 95 of 193 of May's,
+    # each within 30.3 days of entry (counted from truth.json).
+    assert "серед угод, що надійшли в січні 2026, 49,22% серед тих, що надійшли в травні 2026" \
         in text
     insta = next(f for f in audit["findings"] if f["kind"] == "source_quality")
     assert insta["periods"] == ["2026-01", "2026-05"] and "in 2026-05 against" in insta["text"]
@@ -225,7 +229,7 @@ def test_counts_are_said_with_their_noun_and_p_values_as_a_client_reads_them(
     assert "там накопичилося 123 угоди. З 166 угод, що пролежали" in text
     assert "(p < 0,001, поправка Голма, 5%)" in text
     assert "проти 73,99% у решти команди (113 угод, p < 0,001): недобір — 25 угод" in text
-    assert "(p = 0,0043)" in text and "(p = 0,015, Бенджаміні" in text
+    assert "(p = 0,0029, Бенджаміні" in text and "(p = 0,011, Бенджаміні" in text
     assert "угод:" not in text and "e-" not in text
     ru = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "ru").split())
     assert "там скопилось 123 сделки. Из 166 сделок, пролежавших" in ru.replace("\u00a0", " ")

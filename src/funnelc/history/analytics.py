@@ -13,7 +13,7 @@ from datetime import datetime
 
 import polars as pl
 
-from .events import LOST, STAGE, WON
+from .events import LOST, REASON_NOT_KEPT, STAGE, WON
 from .load import History
 from .maturity import mature_months
 from .order import FunnelRoutes
@@ -192,9 +192,16 @@ def _conversion(vis: pl.DataFrame, ev: pl.DataFrame, pairs: list[tuple[str, str,
                             ).select(pl.exclude("complete"), "complete")
 
 
+def _reason(reason: str, unkept: str) -> pl.Expr:
+    """A loss's reason as the tables name it: «(reason not kept)» where the export did
+    not keep it (Bitrix24's field after a comeback), «(no reason)» where nobody gave one."""
+    return (pl.when(pl.col(unkept).fill_null(False)).then(pl.lit(REASON_NOT_KEPT))
+            .otherwise(pl.col(reason).fill_null("(no reason)")))
+
+
 def _losses(vis: pl.DataFrame) -> pl.DataFrame:
     lost = vis.lazy().filter(pl.col("exit") == LOST).with_columns(
-        reason=pl.col("reason").fill_null("(no reason)"))
+        reason=_reason("reason", "reason_unkept"))
     exits = (vis.lazy().filter(pl.col("exit") != OPEN).group_by(["pipeline", "stage"])
              .agg(exits=pl.len()).collect())
     g = lost.group_by(["pipeline", "stage", "reason"]).agg(deals=pl.len()).collect()
@@ -321,9 +328,9 @@ def _comebacks(ev: pl.DataFrame, tz: str) -> pl.DataFrame:
     by the month they were lost, the reason and where they came back to."""
     r = returns(ev)
     lost = ev.lazy().filter(pl.col("kind") == LOST).with_columns(
-        month=month_of("ts", tz), reason=pl.col("loss_reason").fill_null("(no reason)"))
+        month=month_of("ts", tz), reason=_reason("loss_reason", "reason_unkept"))
     lost_n = lost.group_by(["pipeline", "month", "reason"]).agg(lost=pl.len()).collect()
-    r = r.with_columns(month=month_of("lost_at", tz), reason=pl.col("reason").fill_null("(no reason)"))
+    r = r.with_columns(month=month_of("lost_at", tz), reason=_reason("reason", "reason_unkept"))
     g = r.group_by(["pipeline", "month", "reason"]).agg(
         came_back=pl.len(), won_later=pl.col("won_later").sum(),
         median_days=pl.col("hours").median() / 24,

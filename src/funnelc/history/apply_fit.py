@@ -356,7 +356,7 @@ def _reopens(pipe: m.Pipeline, fits: list[ReopenFit], notes: list[str]
         t = max(1, round(rf.share * 1000))
         if hit is not None:
             ro = out[hit]
-            if rf.lost == 0:
+            if rf.lost == 0 or rf.not_kept:
                 continue
             if rf.lost < MIN_DEALS:
                 notes.append(_n("{where}: reopen \"{reason}\": {count} loss old enough to "
@@ -374,7 +374,7 @@ def _reopens(pipe: m.Pipeline, fits: list[ReopenFit], notes: list[str]
             if rf.delay is not None:
                 upd["after"] = dist_of(rf.delay, ro.after.span if ro.after else ro.span)
             out[hit] = ro.model_copy(update=upd)
-        elif rf.back and rf.target in stage_names and rf.lost >= MIN_DEALS:
+        elif rf.back and rf.target in stage_names and rf.lost >= MIN_DEALS and not rf.not_kept:
             span = pipe.span
             out.append(m.Reopen(span=span, reason=m.Name(span=span,
                                                          value=normalize_name(rf.reason),

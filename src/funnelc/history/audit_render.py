@@ -449,6 +449,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
         [_c("pipeline", _("pipeline")), _c("losses", _("losses"), num),
          _c("no_reason", _("no reason"), num), _c("catch_all", _("catch-all"), num),
          _c("share", _("share"), frac), _c("value", _("their value"), num),
+         _c("not_kept", _("reason not kept"), num),
          _c("flagged", _("finding"), flag)]))
     out.append(Section(
         "loss_reason_shifts", _("Loss reasons whose share changed"),

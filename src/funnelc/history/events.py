@@ -19,6 +19,7 @@ outgoing call, SMS or chat message or completed task of a manager after the entr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -131,10 +132,20 @@ def _one_spelling(ev: pl.DataFrame, col: str) -> pl.DataFrame:
     return ev.with_columns(pl.col(col).replace(dict(zip(spellings[col], spellings["shown"]))))
 
 
-def normalize(frames: list[pl.DataFrame], dq: DataQuality) -> pl.DataFrame:
+def _first_place(rows: pl.DataFrame, place: Callable[[int], str | None] | None) -> str | None:
+    """The input place of the earliest of `rows` (by `seq`), where `place` knows it."""
+    if place is None or rows.height == 0:
+        return None
+    return place(int(rows["seq"].sort()[0]))
+
+
+def normalize(frames: list[pl.DataFrame], dq: DataQuality,
+              place: Callable[[int], str | None] | None = None) -> pl.DataFrame:
     """Concatenate the readers' frames, drop exact duplicates, sort each deal's events by
     time and count what that revealed (out-of-order input, broken move chains, moves
-    between pipelines). Deal attributes are spread over all rows of the deal.
+    between pipelines). Deal attributes are spread over all rows of the deal. `place`
+    turns an event's `seq` into its input and line (`History.place`), so that a
+    duplicate and an event out of order are counted with the first place to look.
 
     Consumes `frames` (the list is emptied): the readers' tables are freed as soon as
     they are concatenated, not held through the sorts (a million events are ~70 MB a
@@ -155,17 +166,19 @@ def normalize(frames: list[pl.DataFrame], dq: DataQuality) -> pl.DataFrame:
     ev = _sort_in_place(ev.drop(absent), ["deal_id", "ts", "seq"])
     dup = _duplicates(ev)
     if dup is not None:
+        first = _first_place(ev.filter(dup), place)
         ev = ev.filter(~dup)
-        dq.count("duplicates", int(dup.sum()))
-        dq.drop("duplicate", int(dup.sum()))
+        dq.count("duplicates", int(dup.sum()), where=first)
+        dq.drop("duplicate", int(dup.sum()), where=first)
     # Out of order: within a deal, in input order, an event earlier than the one before.
     # Window functions over a string key hash it every time; within rows sorted by deal,
     # "the previous row of the same deal" is a shift masked at deal boundaries instead.
     same = pl.col("deal_id") == pl.col("deal_id").shift(1)
-    ooo = ev.select("deal_id", "seq", "ts").sort(["deal_id", "seq"]).select(
-        (same & (pl.col("ts") < pl.col("ts").shift(1))).sum()).item()
+    back = ev.select("deal_id", "seq", "ts").sort(["deal_id", "seq"]).select(
+        "seq", back=(same & (pl.col("ts") < pl.col("ts").shift(1))).fill_null(False))
+    ooo = int(back["back"].sum())
     if ooo:
-        dq.count("out_of_order", int(ooo))
+        dq.count("out_of_order", ooo, where=_first_place(back.filter("back"), place))
     ev = ev.with_columns(gid=(~same).fill_null(True).cum_sum())
     partial = [c for c in ("value", "source", "manager", "last_activity")
                if c in ev.columns and ev[c].null_count() not in (0, ev.height)]

@@ -152,6 +152,11 @@ class ReopenFit:
     delay: DistFit | None
     in_funnel: bool
     warnings: list[str] = field(default_factory=list)
+    not_kept: int = 0
+    """Comebacks in the pipeline whose loss reason the export did not keep (Bitrix24's
+    field holds a deal's current reason): any of them may be this reason's, so `share`
+    (of the comebacks whose reason is known) is no share of the reason's losses, and the
+    writer keeps the funnel's."""
 
 
 @dataclass
@@ -645,8 +650,9 @@ def _profile_fit(fit: SourceFit, counts: dict[str, float], hours: dict[str, floa
 
 # ---------------------------------------------------------------------------- reopens
 def _fit_reopens(funnel: m.FunnelFile, ev: pl.DataFrame, end: datetime,
-                 span: float) -> list[ReopenFit]:
+                 span: float, warnings: list[str]) -> list[ReopenFit]:
     back = returns(ev).filter(pl.col("back_pipeline") == pl.col("pipeline"))
+    unkept = _unkept_comebacks(funnel, ev, back, end, span, warnings)
     lost = ev.filter(pl.col("kind") == LOST).with_columns(
         r=pl.col("loss_reason").fill_null("").map_elements(normal, return_dtype=pl.Utf8))
     back = back.with_columns(r=pl.col("reason").fill_null("").map_elements(
@@ -658,7 +664,7 @@ def _fit_reopens(funnel: m.FunnelFile, ev: pl.DataFrame, end: datetime,
         for ro in pipe.reopens:
             wanted.append((pipe.name.value, normal(ro.reason.value), ro.reason.value, True))
     for p, r, reason in back.select("pipeline", "r", "reason").unique().iter_rows():
-        if funnel.pipeline(p) is not None:
+        if funnel.pipeline(p) is not None and p not in unkept:
             wanted.append((p, r, reason or "", False))
     only = {p.name.value: normal(p.reopens[0].reason.value) for p in funnel.pipelines
             if len(p.reopens) == 1}
@@ -680,7 +686,9 @@ def _fit_reopens(funnel: m.FunnelFile, ev: pl.DataFrame, end: datetime,
         # belong to the pipeline's only reopen, or to the only one into their stage.
         mine = [st for (pp, st), rr in sole.items() if pp == p and rr == r]
         unknown = pl.col("r") == ""
-        if only.get(p) != r:
+        if p in unkept:
+            unknown = pl.lit(False)
+        elif only.get(p) != r:
             unknown = unknown & pl.col("back_stage").is_in(mine)
         b = back.filter((pl.col("pipeline") == p) & ((pl.col("r") == r) | unknown))
         delays = b["hours"].to_numpy()
@@ -695,7 +703,11 @@ def _fit_reopens(funnel: m.FunnelFile, ev: pl.DataFrame, end: datetime,
         wl, wh = wilson(k, n)
         target = b["back_stage"].mode().to_list()[0] if b.height else None
         fit = ReopenFit(p, text, n, k, k / n if n else 0.0, wl, wh, target,
-                        fit_sample(delays) if len(delays) else None, in_funnel)
+                        fit_sample(delays) if len(delays) else None, in_funnel,
+                        not_kept=unkept.get(p, 0))
+        if fit.not_kept:
+            out.append(fit)
+            continue
         if n < MIN_DEALS:
             fit.warnings.append(_n("too few deals to trust: {count} loss old enough to have "
                                    "come back (fewer than {min}); the funnel's share kept",
@@ -703,4 +715,42 @@ def _fit_reopens(funnel: m.FunnelFile, ev: pl.DataFrame, end: datetime,
                                    "come back (fewer than {min}); the funnel's share kept",
                                    n, count=n, min=MIN_DEALS))
         out.append(fit)
+    return out
+
+
+def _unkept_comebacks(funnel: m.FunnelFile, ev: pl.DataFrame, back: pl.DataFrame,
+                      end: datetime, span: float, warnings: list[str]) -> dict[str, int]:
+    """Per pipeline of the funnel, the comebacks whose loss reason the export did not
+    keep (`events.reason_unkept`), with a warning for each such pipeline. A share per
+    reason is then out of reach: any of those comebacks may be any reason's, and a
+    reason's losses without them are those that did not come back. What the data does
+    tell is said instead: of the pipeline's losses old enough to have come back (H_r
+    as for a reopen, over all its comebacks), how many did."""
+    counts = dict(back.filter(pl.col("reason_unkept")).group_by("pipeline").len().iter_rows())
+    out: dict[str, int] = {}
+    for pipe in funnel.pipelines:
+        p = pipe.name.value
+        u = int(counts.get(p, 0))
+        if not u:
+            continue
+        out[p] = u
+        mine = back.filter(pl.col("pipeline") == p)
+        h = min(max(7 * 24.0, float(np.quantile(mine["hours"].to_numpy(), 0.95))), span / 2)
+        cutoff = end - timedelta(hours=h)
+        lost = ev.filter((pl.col("kind") == LOST) & (pl.col("pipeline") == p)
+                         & (pl.col("ts") <= cutoff)).height
+        came = mine.filter(pl.col("lost_at") <= cutoff).height
+        warnings.append(_n(
+            "{where}: {count} loss that came back has no reason in the export (the CRM keeps "
+            "only a deal's current reason), so no reopen share per reason is written (the "
+            "funnel's kept); of the losses old enough to have come back, {back} of {lost} did "
+            "({back_share}); to fit the shares per reason, export the loss-reason field's "
+            "history or a CSV with each loss's reason",
+            "{where}: {count} losses that came back have no reason in the export (the CRM keeps "
+            "only a deal's current reason), so no reopen share per reason is written (the "
+            "funnel's kept); of the losses old enough to have come back, {back} of {lost} did "
+            "({back_share}); to fit the shares per reason, export the loss-reason field's "
+            "history or a CSV with each loss's reason",
+            u, where=p, count=u, back=came, lost=lost,
+            back_share=came / lost if lost else 0.0))
     return out

@@ -109,12 +109,12 @@ def dist_text(d: DistFit | None, unit: str = "h", w: _Words | None = None) -> st
     how = _how(d, w)
     if d.kind == "none":
         return _("no delay (below {limit}){how} n={n}{few}").format(
-            limit=f(d.ci_high), how=how, n=d.n, few=few)
+            limit=f(d.ci_high), how=how, n=w.count(d.n), few=few)
     if d.beyond > 0:
         how += ", " + _("{share} of it past the SLA (the family's tail)").format(
             share=f"{d.beyond:.0%}" if w.english else w.tr.percent(d.beyond))
     return _("{kind} mean {mean} [{low}, {high}] n={n}{how}{few}").format(
-        kind=d.kind, mean=f(d.mean), low=f(max(d.ci_low, 0)), high=f(d.ci_high), n=d.n,
+        kind=d.kind, mean=f(d.mean), low=f(max(d.ci_low, 0)), high=f(d.ci_high), n=w.count(d.n),
         how=how, few=few)
 
 
@@ -156,7 +156,7 @@ def _print_calibration(r: FitResult, console: Any, w: _Words) -> None:
         "{n} stage from the pick-up times the history carries (wait = picked − entered; "
         "work and delay from picked → left)",
         "{n} stages from the pick-up times the history carries (wait = picked − entered; "
-        "work and delay from picked → left)", len(cal.picked)).format(n=len(cal.picked))
+        "work and delay from picked → left)", len(cal.picked)).format(n=w.count(len(cal.picked)))
               if cal.picked else "")
     sim = (_("calibrated through the simulator ({runs}, {deals})").format(
         runs=w.tr.ngettext("{n} run", "{n} runs", cal.runs).format(n=w.count(cal.runs)),
@@ -252,6 +252,12 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any,
                   _("to"), _("delay")):
             t.add_column(c, overflow="fold")
         for ro in r.reopens:
+            if ro.not_kept:
+                # Comebacks whose reason the export did not keep: no share to show (the
+                # pipeline's warning says why and what the data does tell).
+                t.add_row(plain(ro.pipeline), plain(ro.reason), w.count(ro.lost), "—",
+                          "— " + kept, "—", plain(ro.target or "—"), "—")
+                continue
             t.add_row(plain(ro.pipeline),
                       plain(ro.reason + ("" if ro.in_funnel else " " + _("(new)"))),
                       w.count(ro.lost), w.count(ro.back), w.share(ro.share) + (
@@ -267,7 +273,7 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any,
             console.print(plain("  " + w.tr.ngettext(
                 "in the data, not in the funnel: {stage} ({n} event)",
                 "in the data, not in the funnel: {stage} ({n} events)", count).format(
-                    stage=f"{pn}.{sn}", n=count)))
+                    stage=f"{pn}.{sn}", n=w.count(count))))
         for pn, sn in nm.unseen_stages:
             console.print(plain("  " + _("in the funnel, not in the data: {stage}").format(
                 stage=f"{pn}.{sn}")))
@@ -278,7 +284,7 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any,
     for note in notes:
         console.print(plain(_("note: {note}").format(note=w.say(note))))
     if dq.counts:
-        counts = ", ".join(f"{k} {v:,}" for k, v in sorted(dq.counts.items()))
+        counts = ", ".join(f"{k} {w.count(v)}" for k, v in sorted(dq.counts.items()))
         console.print(Text.assemble((_("anomalies"), "bold"),
                                     plain(" " + _("(counted, kept): {counts}").format(
                                         counts=counts))))

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from .analytics import month_of
+from .events import REASON_NOT_KEPT
 from .findings import ALPHA, Finding
 from .maturity import MATURITY_QUANTILE
 from .stats import benjamini_hochberg, newcombe, two_proportion_p
@@ -44,7 +45,7 @@ _BY = {"pipeline": pl.Utf8, "dimension": pl.Utf8, "group": pl.Utf8, "reason": pl
        "deals": pl.Int64, "share": pl.Float64, "low": pl.Float64, "high": pl.Float64}
 _MISSING = {"pipeline": pl.Utf8, "losses": pl.Int64, "no_reason": pl.Int64,
             "catch_all": pl.Int64, "share": pl.Float64, "value": pl.Float64,
-            "flagged": pl.Boolean}
+            "flagged": pl.Boolean, "not_kept": pl.Int64}
 _SHIFTS = {"pipeline": pl.Utf8, "reason": pl.Utf8, "first": pl.Utf8, "last": pl.Utf8,
            "within_days": pl.Float64, "losses_first": pl.Int64, "share_first": pl.Float64,
            "losses_last": pl.Int64, "share_last": pl.Float64, "diff": pl.Float64,
@@ -62,6 +63,10 @@ class LossTables:
     (`low` <= value <= `high`, one value when equal; bands never overlap and every deal
     with a value is in one), which a renderer writes in the output's language."""
     missing: pl.DataFrame
+    """Per pipeline: its losses whose reason the export kept (`losses`), of them those
+    with no reason and a catch-all one, and `not_kept`, the losses whose reason the
+    export did not keep (`events.REASON_NOT_KEPT`): out of the share, as nobody chose
+    to leave them without a reason."""
     shifts: pl.DataFrame
     """Per pipeline and reason: its share of the losses of the deals that came in `first`
     and in `last` (cohort months), each loss counted within `within_days` of entry."""
@@ -131,7 +136,9 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None)
             .join(entry, on=["deal_id", "pipeline"], how="left")
             .select("pipeline", "source", "manager", "value", "entry", "left",
                     month=month_of("left", tz), cohort=month_of("entry", tz),
-                    reason=pl.col("reason").fill_null(NO_REASON)).collect())
+                    reason=pl.when(pl.col("reason_unkept").fill_null(False))
+                    .then(pl.lit(REASON_NOT_KEPT))
+                    .otherwise(pl.col("reason").fill_null(NO_REASON))).collect())
     parts = []
     cuts = _bands(lost["value"])
     none = pl.lit(None, dtype=pl.Float64)
@@ -155,8 +162,13 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None)
                                 descending=[False, False, False, False, True])
           if parts else pl.DataFrame(schema=_BY))
     low = pl.col("reason").str.strip_chars().str.to_lowercase()
+    # A loss whose reason the export did not keep is in the tables by group (a manager's
+    # or a month's losses are all there), but not in the share without a usable reason
+    # nor among the reasons whose share changed: nobody left it empty.
+    kept = pl.col("reason") != REASON_NOT_KEPT
     missing = (lost.lazy().group_by("pipeline").agg(
-        losses=pl.len().cast(pl.Int64),
+        not_kept=(~kept).sum().cast(pl.Int64),
+        losses=kept.sum().cast(pl.Int64),
         no_reason=(pl.col("reason") == NO_REASON).sum().cast(pl.Int64),
         catch_all=low.is_in(list(CATCH_ALL)).sum().cast(pl.Int64),
         value=pl.col("value").filter((pl.col("reason") == NO_REASON)
@@ -174,7 +186,7 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None)
                           .sort(["pipeline", "len", "reason"], descending=[False, True, False])
                           .iter_rows()):
         catch_alls.setdefault(str(p), []).append(str(reason))
-    return LossTables(by, missing, _shifts(lost, data_end, cohorts), catch_alls)
+    return LossTables(by, missing, _shifts(lost.filter(kept), data_end, cohorts), catch_alls)
 
 
 def _shifts(lost: pl.DataFrame, data_end: datetime | None,

@@ -15,7 +15,7 @@ from typing import Literal
 __all__ = ["DataQuality", "QualityNote", "NoteKind", "EXPORTS"]
 
 NoteKind = Literal["windows_1251", "empty_file", "slow_csv", "mixed_units", "loss_field",
-                   "loss_field_unlisted", "utm_source"]
+                   "loss_field_unlisted", "loss_field_reopened", "utm_source"]
 
 EXPORTS = ("amoCRM events and leads", "Bitrix24 history")
 """What a note names when it is about a whole CRM export rather than one file (the
@@ -36,12 +36,13 @@ class QualityNote:
     """mixed_units: the unit left out (`s` or `ms`)."""
     left_out: int = 0
     """mixed_units: the times in `unit`, left out. loss_field: the losses with the field
-    empty, named by their failure stage."""
+    empty, named by their failure stage. loss_field_reopened: the losses whose reason the
+    field no longer holds (the deal was reopened after them)."""
     kept: int = 0
     """mixed_units: the times in the other unit, kept. loss_field: the losses whose
     reason the field gave; utm_source: the deals sourced by their utm_source."""
     field: str | None = None
-    """loss_field: the userfield read (`UF_CRM_...`); None when no field names a loss
+    """loss_field, loss_field_reopened: the userfield read (`UF_CRM_...`); None when no field names a loss
     reason and `left_out` losses are named by their failure stage. loss_field_unlisted:
     the field that names it, which the deal list was saved without."""
     label: str | None = None

@@ -31,6 +31,9 @@ and `LIST[]` of `{ID, VALUE}`) or `crm.deal.fields` (`UF_...` keys with `listLab
 their userfields (`select: ["*", "UF_*"]`), a deal's last loss takes its reason from the
 field whose label names a loss reason (`loss_field_label`), or from the field given by
 `--loss-field`; the failure stage's name stays the reason of a deal with the field empty.
+The field keeps a deal's current value only: a loss the deal was reopened from before it
+was lost again, and a last loss reopened with the field empty, have no reason in the
+export (`reason_unkept`, counted in a `loss_field_reopened` note), not the stage's name.
 A multiple field gives its first value; an enum ID the answers do not list is `#ID`.
 
 A deal's source is its `SOURCE_ID` (named from the `SOURCE` directory), else its
@@ -501,29 +504,43 @@ class BitrixCollector:
             dq.notes.append(QualityNote("utm_source", EXPORTS[1], kept=utm))
         out = out.join(attrs, on="owner", how="left").with_columns(kind=kind,
                                                                   stage=stage_name)
-        # The field holds a deal's current reason: that of its last loss. An earlier
-        # loss (before the deal was reopened) keeps its failure stage's name.
-        last = (pl.col("kind") == LOST) & (
-            pl.col("ts") == pl.col("ts").filter(pl.col("kind") == LOST).max().over("owner"))
-        out = out.with_columns(last=last.fill_null(False))
+        # The field holds a deal's current reason: that of its last loss. A loss the deal
+        # came back from before it was lost again has none in the export, nor has its last
+        # loss when the deal was reopened after it and the field is empty (reopening may
+        # have cleared it): neither is the failure stage's name, which no manager chose.
+        lost = pl.col("kind") == LOST
+        last = lost & (pl.col("ts") == pl.col("ts").filter(lost).max().over("owner"))
+        reopened = pl.col("ts") < pl.col("ts").max().over("owner")
+        out = out.with_columns(last=last.fill_null(False), reopened=reopened.fill_null(False))
+        listed = field_ is not None and any(field_.code in d for d in self.deals)
+        unkept = (lost & (~pl.col("last") | (pl.col("reopened") & pl.col("why").is_null()))
+                  if listed else pl.lit(False))
+        out = out.with_columns(unkept=unkept)
         ends = out.filter(pl.col("last"))
-        if field_ is not None and not any(field_.code in d for d in self.deals):
+        if field_ is not None and not listed:
             # crm.deal.list leaves the userfields out unless `select` asks for UF_*.
             dq.notes.append(QualityNote(
                 "loss_field_unlisted", EXPORTS[1], left_out=ends.height, field=field_.code,
                 label=field_.labels[0] if field_.labels else None))
         elif field_ is not None:
+            read = ends.filter(~pl.col("unkept"))
             dq.notes.append(QualityNote(
-                "loss_field", EXPORTS[1], kept=int(ends["why"].is_not_null().sum()),
-                left_out=int(ends["why"].is_null().sum()), field=field_.code,
+                "loss_field", EXPORTS[1], kept=int(read["why"].is_not_null().sum()),
+                left_out=int(read["why"].is_null().sum()), field=field_.code,
                 label=field_.labels[0] if field_.labels else None))
+            not_kept = int(out["unkept"].sum())
+            if not_kept:
+                dq.notes.append(QualityNote(
+                    "loss_field_reopened", EXPORTS[1], left_out=not_kept, field=field_.code,
+                    label=field_.labels[0] if field_.labels else None))
         elif self.deals and ends.height:
             # Without it, a standard pipeline's losses all read «Сделка провалена».
             dq.notes.append(QualityNote("loss_field", EXPORTS[1], left_out=ends.height))
         return out.select(
             deal_id="owner", ts="ts", pipeline="pipeline", stage="stage", kind="kind",
-            value="value", loss_reason=pl.when(pl.col("kind") == LOST).then(
+            value="value", loss_reason=pl.when(lost & ~pl.col("unkept")).then(
                 pl.coalesce(pl.when(pl.col("last")).then(pl.col("why")), pl.col("stage"))),
             source="source", from_pipeline=pl.lit(None, pl.Utf8),
             from_stage=pl.lit(None, pl.Utf8), seq="seq", entry_known=pl.lit(True),
-            manager="manager", last_activity="last_activity")
+            manager="manager", last_activity="last_activity",
+            reason_unkept=pl.when(pl.col("unkept")).then(pl.lit(True)))

@@ -72,6 +72,7 @@ class Section:
 PLACEHOLDERS: dict[str, str] = {
     "(no source)": N_("(no source)"), "(no manager)": N_("(no manager)"),
     "(no reason)": N_("(no reason)"), "(no value)": N_("(no value)"),
+    "(reason not kept)": N_("(reason not kept)"),
 }
 """What the analytics write where a deal has no source, manager, loss reason or value:
 machine values in the JSON, words of the output's language in tables and sentences."""

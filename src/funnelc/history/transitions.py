@@ -28,7 +28,8 @@ HOUR_US = 3_600_000_000
 class Visits:
     visits: pl.DataFrame
     """deal_id, pipeline, stage, entered, left, hours, entry_known, exit (stage/won/lost/open),
-    to_pipeline, to_stage, reason, source, value, first_ts (deal's first event),
+    to_pipeline, to_stage, reason, reason_unkept (a loss whose reason the export did not
+    keep: `events.REASON_NOT_KEPT`), source, value, first_ts (deal's first event),
     reopened (entered after the deal had been lost once), picked (first pick-up by a
     manager, null when unknown or after the visit ended), manager (who moved or closed
     the deal out of the stage, else who worked it when it entered; null when the input
@@ -86,12 +87,14 @@ def build_visits(events: pl.DataFrame, order_hint: dict[str, dict[str, int]] | N
     # Manager and last activity only where the input has them: gathering a column of
     # nulls a million long still allocates it.
     known = [c for c in ("manager", "last_activity") if ev[c].null_count() < ev.height]
-    next_manager = ["manager"] if "manager" in known else []
+    next_cols = ["manager"] if "manager" in known else []
+    unkept = "reason_unkept" in ev.columns and ev["reason_unkept"].null_count() < ev.height
+    next_cols += ["reason_unkept"] if unkept else []
     nidx = (idx + 1).clip(upper_bound=max(ev.height - 1, 0))
     cur = ev.select(pl.col("deal_id", "pipeline", "stage", "ts", "entry_known", "source",
                            "value", "picked", *known).gather(idx))
     nxt = ev.select(pl.col("ts", "kind", "pipeline", "stage", "loss_reason",
-                           *next_manager).gather(nidx).name.prefix("n_"))
+                           *next_cols).gather(nidx).name.prefix("n_"))
     per = aux.select(pl.col("same_next", "first_ts", "reopened", "visit_no").gather(idx))
     del aux, idx, nidx
     both = pl.concat([cur, nxt, per], how="horizontal")
@@ -107,6 +110,8 @@ def build_visits(events: pl.DataFrame, order_hint: dict[str, dict[str, int]] | N
         to_pipeline=nx("pipeline"),
         to_stage=pl.when(same & (pl.col("n_kind") == STAGE)).then(pl.col("n_stage")),
         reason=pl.when(same & (pl.col("n_kind") == LOST)).then(pl.col("n_loss_reason")),
+        reason_unkept=(same & (pl.col("n_kind") == LOST) & pl.col("n_reason_unkept")
+                       .fill_null(False)) if unkept else pl.lit(False),
         source="source", value="value", first_ts="first_ts", reopened="reopened",
         visit_no="visit_no",
         picked=pl.when(pl.col("picked") <= pl.coalesce([nx("ts"), pl.col("picked")]))
@@ -192,8 +197,9 @@ def _inferred(visits: pl.DataFrame) -> tuple[dict[str, list[str]], dict[tuple[st
 
 def returns(events: pl.DataFrame) -> pl.DataFrame:
     """Every loss followed by a stage entry of the same deal: the deal came back.
-    Columns: deal_id, pipeline (where it was lost), lost_at, reason, back_at, back_pipeline,
-    back_stage, hours (lost → back), won_later."""
+    Columns: deal_id, pipeline (where it was lost), lost_at, reason, reason_unkept (the
+    export did not keep the loss's reason), back_at, back_pipeline, back_stage, hours
+    (lost → back), won_later."""
     same_next = pl.col("deal_id") == pl.col("deal_id").shift(-1)
     last = (pl.col("deal_id") != pl.col("deal_id").shift(-1)).fill_null(True)
     # Wins from this row to the end of the data, minus those from the deal's end on:
@@ -203,6 +209,8 @@ def returns(events: pl.DataFrame) -> pl.DataFrame:
                                         ).backward_fill()
     ev = by_deal(events).lazy().select(
         "deal_id", "pipeline", "kind", "ts", "loss_reason",
+        reason_unkept=pl.col("reason_unkept").fill_null(False) if "reason_unkept" in
+        events.columns else pl.lit(False),
         n_kind=pl.when(same_next).then(pl.col("kind").shift(-1)),
         n_ts=pl.when(same_next).then(pl.col("ts").shift(-1)),
         n_pipeline=pl.when(same_next).then(pl.col("pipeline").shift(-1)),
@@ -210,7 +218,8 @@ def returns(events: pl.DataFrame) -> pl.DataFrame:
         won_after=(won - won_after_deal) > 0,
     )
     return ev.filter((pl.col("kind") == LOST) & (pl.col("n_kind") == STAGE)).select(
-        "deal_id", "pipeline", lost_at="ts", reason="loss_reason", back_at="n_ts",
+        "deal_id", "pipeline", lost_at="ts", reason="loss_reason", reason_unkept="reason_unkept",
+        back_at="n_ts",
         back_pipeline="n_pipeline", back_stage="n_stage",
         hours=(pl.col("n_ts") - pl.col("ts")).dt.total_microseconds() / HOUR_US,
         won_later="won_after").collect()
