@@ -306,3 +306,22 @@ def test_any_writer_variant_reads_as_the_plain_file(
     variant = tmp_path / "variant.csv"
     variant.write_bytes(table(sep, amount, when, newline).encode(encoding))
     assert _events(variant) == _events(plain)
+
+
+def test_duplicates_and_moves_out_of_order_are_counted_with_their_line(tmp_path: Path) -> None:
+    """Was: "dropped 1 row: duplicate of an earlier row" with no place to look. Line 3
+    is earlier than line 2 of the same deal; line 4 repeats line 3; «Замер» is no stage
+    of the funnel (said with its line and the funnel's closest name)."""
+    p = _write(tmp_path, "messy.csv", "deal_id,timestamp,stage\n1,2026-11-05 10:00,Замір\n"
+               "1,2026-11-02 10:00,Нова заявка\n1,2026-11-02 10:00,Нова заявка\n"
+               "1,2026-11-06 10:00,Замер\n")
+    r = _run("history", str(p), "--funnel", FUNNEL, "--format", "json")
+    assert r.exit_code == 1
+    q = json.loads(r.stdout)["quality"]
+    assert (q["rows_read"], q["rows_kept"], q["dropped"]) == (4, 3, {"duplicate": 1})
+    assert q["counts"]["out_of_order"] == 1
+    assert q["examples"]["drop:duplicate"] == [f"{p}:4"]
+    assert q["examples"]["out_of_order"] == [f"{p}:3"]
+    assert f'{p}:5: "Замер" (1 event): did you mean "Продажі"."Замір"' in r.stderr
+    r = _run("audit", FUNNEL, str(p))
+    assert f"dropped 1 row: duplicate of an earlier row (first at {p}:4)" in r.stderr

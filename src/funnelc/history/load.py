@@ -63,10 +63,7 @@ class History:
 
     def place(self, seq: int) -> str | None:
         """The input (and line, where the format has lines) an event's `seq` came from."""
-        for o in self.origins:
-            if o.first <= seq < o.end:
-                return o.place(seq)
-        return None
+        return _place(self.origins, seq)
 
 
 def expand_inputs(paths: list[str]) -> list[Path]:
@@ -256,9 +253,16 @@ def load_history(paths: list[str], tz: str = "UTC", records_start: date | None =
             f"no history to read: {what}",
             "give the stage-change export too (amoCRM events or leads, Bitrix24 "
             "crm.stagehistory.list, or a CSV with one row per deal entering a stage)")
-    events = normalize(frames, dq)
+    events = normalize(frames, dq, lambda seq: _place(r.origins, seq))
     frames.clear()
     return History(events, catalog, dq, tz, r.formats, r.origins)
+
+
+def _place(origins: list[Origin], seq: int) -> str | None:
+    for o in origins:
+        if o.first <= seq < o.end:
+            return o.place(seq)
+    return None
 
 
 def _flatten(docs: list[Any]) -> list[Any]:
