@@ -15,6 +15,10 @@ a CSV's `picked_at`/`first_touch`, funnelc's records' `picked_hours`, amoCRM's f
 outgoing call, SMS or chat message or completed task of a manager after the entry
 (`read_amocrm`) — null where the input does not tell: with it,
 `fit` separates the queue wait from work and delay without simulating.
+`reason_unkept` (on a loss) is true where the export did not keep the loss's reason:
+Bitrix24's loss-reason field holds a deal's current value only, so a loss the deal came
+back from has none. Its `loss_reason` is then null, and the analyses name it
+`REASON_NOT_KEPT`, not "(no reason)": nobody left it empty, and it is no manager's choice.
 """
 
 from __future__ import annotations
@@ -27,9 +31,12 @@ import polars as pl
 from .quality import DataQuality
 
 __all__ = ["EVENT_SCHEMA", "OPTIONAL_COLUMNS", "Catalog", "empty_events", "normalize", "WON", "LOST",
-           "STAGE"]
+           "STAGE", "REASON_NOT_KEPT"]
 
 STAGE, WON, LOST = "stage", "won", "lost"
+REASON_NOT_KEPT = "(reason not kept)"
+"""What the analyses write for a loss whose reason the export did not keep
+(`reason_unkept`): a machine value in the JSON, words of the output's language in tables."""
 
 EVENT_SCHEMA: dict[str, pl.DataType] = {
     "deal_id": pl.Utf8(),
@@ -47,8 +54,9 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     "picked": pl.Datetime("us", "UTC"),
     "manager": pl.Utf8(),
     "last_activity": pl.Datetime("us", "UTC"),
+    "reason_unkept": pl.Boolean(),
 }
-OPTIONAL_COLUMNS = ("picked", "manager", "last_activity")
+OPTIONAL_COLUMNS = ("picked", "manager", "last_activity", "reason_unkept")
 """Columns a reader may leave out (its format never has them): `normalize` adds them as
 nulls, so a reader that knows nothing of pick-ups needs no change."""
 
