@@ -194,3 +194,12 @@ def test_report_page_in_ukrainian(tmp_path: Path) -> None:
     assert any(re.search(r"\d[\u00a0 ]\d{3}%", r) for r in returns), returns
     assert not re.search(r"[+-]\d{1,3},\d{3}%", page)
     assert "SLA 504 роб. год: у середньому" in page
+
+
+def test_sweep_run_line_says_processes_not_workers() -> None:
+    """«воркери» is programmers' slang a client does not read: «паралельні процеси»."""
+    out = _run("sweep", str(ACCOUNT), "--vary", 'team "Замірники" size 1..2', "--reps", "2",
+               "--days", "60", "--warmup", "10")
+    line = " ".join(out.split())
+    assert "1 процес (замало роботи, щоб запускати паралельні процеси)" in line, out
+    assert "воркер" not in out
