@@ -20,7 +20,7 @@ Pure Python and cheap to import: lint runs on the `check` path.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -143,9 +143,40 @@ def _key(funnel: m.FunnelFile, ref: m.StageRef, home: m.Pipeline) -> StageKey | 
     return (found[0].name.value, found[1].name.value)
 
 
+class _Keys:
+    """`_key` for one `build_flows` call: a reference without a pipeline (almost all of
+    them) is looked up in its home pipeline's table of keys, made once per pipeline, instead
+    of going through `FunnelFile.resolve` and making its key tuple for every route. The
+    table is resolve's own reading (the first stage of a name wins), so the keys are equal."""
+
+    __slots__ = ("tables",)
+
+    def __init__(self) -> None:
+        self.tables: dict[int, dict[str, StageKey]] = {}
+
+    def table(self, pipe: m.Pipeline) -> dict[str, StageKey]:
+        found = self.tables.get(id(pipe))
+        if found is None:
+            found = self.tables[id(pipe)] = {}
+            name = pipe.name.value
+            for st in pipe.stages:
+                stage = st.name.value
+                if stage not in found:
+                    found[stage] = (name, stage)
+        return found
+
+    def __call__(self, funnel: m.FunnelFile, ref: m.StageRef, home: m.Pipeline
+                 ) -> StageKey | None:
+        if ref.pipeline is None:
+            return self.table(home).get(ref.stage.value)
+        return _key(funnel, ref, home)
+
+
 def _route(funnel: m.FunnelFile, target: m.Target, home: m.Pipeline, share: float,
-           after: m.Dist | None, copy: m.Copy | None, via: str, node: m.Node) -> Route | None:
-    copy_key = _key(funnel, copy.ref, home) if copy is not None else None
+           after: m.Dist | None, copy: m.Copy | None, via: str, node: m.Node,
+           key: Callable[[m.FunnelFile, m.StageRef, m.Pipeline], StageKey | None] = _key
+           ) -> Route | None:
+    copy_key = key(funnel, copy.ref, home) if copy is not None else None
     # Positional arguments, kind read off the target: a route per outcome of every stage
     # (build_flows runs inside account_chain, on every `check`).
     kind = target.kind
@@ -154,10 +185,10 @@ def _route(funnel: m.FunnelFile, target: m.Target, home: m.Pipeline, share: floa
     if kind == "lost":
         return Route("lost", share, None, target.reason.value,  # type: ignore[union-attr]
                      after, copy_key, via, node)  # type: ignore[arg-type]
-    key = _key(funnel, target.ref, home)  # type: ignore[union-attr]
-    if key is None:
+    stage = key(funnel, target.ref, home)  # type: ignore[union-attr]
+    if stage is None:
         return None
-    return Route("stage", share, key, None, after, copy_key, via, node)  # type: ignore[arg-type]
+    return Route("stage", share, stage, None, after, copy_key, via, node)  # type: ignore[arg-type]
 
 
 # The SLA's delay as a distribution, made without validation: its fields are the SLA
@@ -174,9 +205,12 @@ def _sla_dist(sla: m.Sla) -> m.Dist:
     return _trusted_dist(span=after.span, kind="fixed", args=(q,), bare=True)
 
 
-def stage_routes(funnel: m.FunnelFile, pipeline: m.Pipeline, stage: m.Stage) -> list[Route]:
+def stage_routes(funnel: m.FunnelFile, pipeline: m.Pipeline, stage: m.Stage,
+                 key: Callable[[m.FunnelFile, m.StageRef, m.Pipeline], StageKey | None] = _key
+                 ) -> list[Route]:
     """The ways out of one stage. References that do not resolve are skipped: the
-    semantic checks report them, and nothing downstream runs on a file with errors."""
+    semantic checks report them, and nothing downstream runs on a file with errors.
+    `key`: how references become stage keys (`build_flows` passes its `_Keys`)."""
     routes: list[Route] = []
     if stage.cadence is not None:
         p_reply = cadence_reply_probability(stage.cadence)
@@ -184,20 +218,22 @@ def stage_routes(funnel: m.FunnelFile, pipeline: m.Pipeline, stage: m.Stage) -> 
                                   ("exhausted", stage.cadence.on_exhausted, 1.0 - p_reply)):
             if route is None or share <= 0.0:
                 continue
-            r = _route(funnel, route.target, pipeline, share, None, route.copy_to, via, route)
+            r = _route(funnel, route.target, pipeline, share, None, route.copy_to, via, route,
+                       key)
             if r is not None:
                 routes.append(r)
         return routes
     lone = len(stage.outcomes) == 1 and stage.stay is None
     for out in stage.outcomes:
         share = out.share.value if out.share is not None else (1.0 if lone else 0.0)
-        r = _route(funnel, out.target, pipeline, share, out.after, out.copy_to, "outcome", out)
+        r = _route(funnel, out.target, pipeline, share, out.after, out.copy_to, "outcome", out,
+                   key)
         if r is not None:
             routes.append(r)
     if stage.stay is not None and stage.stay.value > 0:
         if stage.sla is not None:
             r = _route(funnel, stage.sla.target, pipeline, stage.stay.value, _sla_dist(stage.sla),
-                       stage.sla.copy_to, "sla", stage.sla)
+                       stage.sla.copy_to, "sla", stage.sla, key)
             if r is not None:
                 routes.append(r)
         else:
@@ -216,17 +252,18 @@ def patience_route(funnel: m.FunnelFile, pipeline: m.Pipeline, stage: m.Stage) -
 
 
 def build_flows(funnel: m.FunnelFile) -> Flows:
+    keys = _Keys()
     stages: dict[StageKey, StageFlow] = {}
     for pipe in funnel.pipelines:
         for i, stage in enumerate(pipe.stages):
             key = (pipe.name.value, stage.name.value)
             if key in stages:
                 continue
-            stages[key] = StageFlow(key, pipe, stage, i, stage_routes(funnel, pipe, stage))
+            stages[key] = StageFlow(key, pipe, stage, i, stage_routes(funnel, pipe, stage, keys))
     reopens: dict[tuple[str, str], list[tuple[m.Reopen, StageKey]]] = {}
     for pipe in funnel.pipelines:
         for ro in pipe.reopens:
-            target = _key(funnel, ro.target, pipe)
+            target = keys(funnel, ro.target, pipe)
             if target is not None:
                 reopens.setdefault((pipe.name.value, ro.reason.value), []).append((ro, target))
     sources: list[tuple[m.Source, StageKey]] = []
