@@ -203,3 +203,12 @@ def test_sweep_run_line_says_processes_not_workers() -> None:
     line = " ".join(out.split())
     assert "1 процес (замало роботи, щоб запускати паралельні процеси)" in line, out
     assert "воркер" not in out
+
+
+@pytest.mark.parametrize("target", ["mermaid", "dot"])
+def test_diagram_source_rates_say_their_unit_in_ukrainian(target: str) -> None:
+    """A source's node read «Сайт: 14/week»: an English word on the client's diagram."""
+    text = _run("export", str(ACCOUNT), "--to", target)
+    assert "Сайт: 14/тиж." in text and "Рекомендації: 3/тиж." in text
+    assert "/week" not in text
+    assert "Сайт: 14/week" in _run("export", str(ACCOUNT), "--to", target, "--lang", "en")

@@ -3,14 +3,16 @@ reading and rendered by the Mermaid and Graphviz exporters (and `serve`'s diagra
 
 The diagram's own words (`won`, `lost: X`, `no reply`, `(main)`, `reopen 10%`) are in the
 account's `language` (`--lang` overrides it), from the catalogs (context `diagram`); the
-account's names and the file's durations (`2d`, `30h`) are shown as written."""
+account's names and the file's durations (`2d`, `30h`) are shown as written; a source's
+rate keeps its figure and says its unit in the language (`14/тиж.`: `14/week` put an
+English word on a Ukrainian client's diagram)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from ..i18n import C_, Translator, choose, translator
-from ..model import FunnelFile, LostTarget, WonTarget
+from ..model import FunnelFile, LostTarget, Rate, WonTarget
 from ..numfmt import pct_rounded
 from ..routing import Route, StageKey, build_flows
 
@@ -59,6 +61,8 @@ _WORDS = {
     "reopen": C_("diagram", "reopen {share}"), "main": C_("diagram", "{pipeline} (main)"),
     "respond": C_("diagram", "respond ≤ {limit}"),
     "sla won": C_("diagram", "won"), "sla lost": C_("diagram", 'lost "{reason}"'),
+    "hour": C_("diagram", "{count}/hour"), "day": C_("diagram", "{count}/day"),
+    "week": C_("diagram", "{count}/week"), "month": C_("diagram", "{count}/month"),
 }
 """The diagram's words by role; English is what the diagrams always said."""
 
@@ -70,6 +74,14 @@ class _Words:
     def __call__(self, role: str, **fields: str) -> str:
         text = self.tr.pgettext(_CONTEXT, _WORDS[role])
         return text.format(**fields) if fields else text
+
+    def rate(self, rate: Rate) -> str:
+        """A source's rate: as written in English (`14/week`, `2.5/day`); the figure as
+        written with the language's decimal comma and its unit in words elsewhere."""
+        if self.tr.lang == "en":
+            return rate.text
+        count = rate.text.split("/", 1)[0].replace(".", ",")
+        return self(rate.unit, count=count)
 
     def share(self, x: float) -> str:
         """A route's share as the diagrams write it (`74.5%`; `74,5%` in ru and uk)."""
@@ -172,7 +184,7 @@ def build_graph(funnel: FunnelFile, language: str | None = None) -> AccountGraph
     outside: list[GraphNode] = []
     for si, (source, key) in enumerate(flows.sources):
         nid = f"src{si}"
-        outside.append(GraphNode(nid, f"{source.name.value}: {source.rate.text}", "source"))
+        outside.append(GraphNode(nid, f"{source.name.value}: {say.rate(source.rate)}", "source"))
         if key in ids:
             edges.append(GraphEdge(nid, ids[key], ""))
     return AccountGraph(clusters, outside, edges, say("respond", limit="{limit}"))
