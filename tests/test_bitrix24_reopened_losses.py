@@ -159,13 +159,22 @@ def test_fit_writes_no_reopen_share_it_cannot_know(fitted: tuple[Path, str],
     assert "Продажі Неактуально 96 — — ⚠ залишено — — —" in flat
 
 
-def test_fit_says_it_in_english_too(export: Path) -> None:
-    out = _run("fit", "--funnel", str(FUNNEL), str(export / "bitrix24"), "--lang", "en")
-    assert ("warning: Продажі: 20 losses that came back have no reason in the export (the CRM "
-            "keeps only a deal's current reason), so no reopen share per reason is written "
-            "(the funnel's kept); of the losses old enough to have come back, 19 of 809 did "
+def test_fit_json_has_no_share_for_the_reason(export: Path) -> None:
+    # fit --format json: the figures behind the fitted funnel carried share 0.0 (0 of
+    # the 96 «Неактуально» losses whose reason was kept came back) for a reason whose
+    # comebacks' reasons were not kept.
+    result = CliRunner().invoke(cli, ["fit", "--funnel", str(FUNNEL), str(export / "bitrix24"),
+                                      "--format", "json"], env=ENV)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    (reopen,) = doc["reopens"]
+    assert (reopen["reason"], reopen["not_kept"], reopen["share"], reopen["low"],
+            reopen["high"]) == ("Неактуально", 20, None, None, None)
+    assert ("Продажі: 20 losses that came back have no reason in the export (the CRM keeps "
+            "only a deal's current reason), so no reopen share per reason is written (the "
+            "funnel's kept); of the losses old enough to have come back, 19 of 809 did "
             "(2.3%); to fit the shares per reason, export the loss-reason field's history or "
-            "a CSV with each loss's reason") in " ".join(out.split())
+            "a CSV with each loss's reason") in doc["warnings"]
 
 
 def test_fit_on_the_csv_of_the_same_history_still_fits_the_share(export: Path) -> None:

@@ -68,10 +68,14 @@ def _source(s: SourceFit) -> JSONObject:
 
 
 def _reopen(r: ReopenFit) -> JSONObject:
+    # A pipeline whose comebacks' reasons the export did not keep has no share per
+    # reason: null, not the share of the few comebacks whose reason was read.
+    known = not r.not_kept
     return {"pipeline": r.pipeline, "reason": r.reason, "lost": r.lost, "back": r.back,
-            "share": _num(r.share), "low": _num(r.low), "high": _num(r.high),
+            "share": _num(r.share) if known else None,
+            "low": _num(r.low) if known else None, "high": _num(r.high) if known else None,
             "target": r.target, "in_funnel": r.in_funnel, "delay": _dist(r.delay),
-            "warnings": [str(w) for w in r.warnings]}
+            "not_kept": r.not_kept, "warnings": [str(w) for w in r.warnings]}
 
 
 def fit_figures(result: FitResult) -> JSONObject:
