@@ -1,8 +1,9 @@
 """`funnelc export --to mermaid|dot` writes the diagram's own words in the account's
 language (issue 16, section 1), run the way a user runs it on a `language ru` example
 (cottages) and the `uk` one (developer). The oracle of "no English left" is built from the
-diagram's msgids (context `diagram`); the account's names and the file's durations and
-distributions (`2d`, `exp(3d)`) are shown as written. `--lang` overrides the account."""
+diagram's msgids (context `diagram`); the account's names and the file's delays
+(`exp(3d)`) are shown as written, its SLA and respond limits in the language's working
+time (`15 роб. хв`, as `simulate` says them). `--lang` overrides the account."""
 
 from __future__ import annotations
 
@@ -43,16 +44,17 @@ def test_the_oracle_knows_the_diagram_words() -> None:
 
 
 @pytest.mark.parametrize(("name", "target", "phrases"), [
-    ("cottages", "mermaid", ['subgraph p0["Продажи (основная)"]', "<small>реакция ≤ 15m</small>",
-                             '(["успех"]):::won', "SLA 9h → успех", '|"74,5% ответ"|',
+    ("cottages", "mermaid", ['subgraph p0["Продажи (основная)"]', "<small>реакция ≤ 15 раб. мин</small>",
+                             '(["успех"]):::won', "SLA 9 раб. ч → успех", '|"74,5% ответ"|',
                              '|"25,5% нет ответа"|', '|"75% через triangular(2h, 1d, 3d)"|',
                              '(["отказ: ']),
     ("cottages", "dot", ['label="Продажи (основная)";', "→ отказ «", 'label="успех"']),
     ("developer", "mermaid", ['subgraph p0["Продаж квартир (основна)"]',
-                              "<small>реакція ≤ 15m</small>", "SLA 30h → відмова «Неактуально»",
+                              "<small>реакція ≤ 15 роб. хв</small>",
+                              "SLA 30 роб. год → відмова «Неактуально»",
                               '(["відмова: Неактуально"]):::lost', '(["успіх"]):::won']),
     ("developer", "dot", ['label="Продаж квартир (основна)";', 'label="успіх"',
-                          "\\nреакція ≤ 15m"]),
+                          "\\nреакція ≤ 15 роб. хв"]),
 ])
 def test_the_diagram_speaks_the_account_language(name: str, target: str,
                                                  phrases: list[str]) -> None:

@@ -212,3 +212,16 @@ def test_diagram_source_rates_say_their_unit_in_ukrainian(target: str) -> None:
     assert "Сайт: 14/тиж." in text and "Рекомендації: 3/тиж." in text
     assert "/week" not in text
     assert "Сайт: 14/week" in _run("export", str(ACCOUNT), "--to", target, "--lang", "en")
+
+
+def test_diagram_limits_are_working_time_in_ukrainian() -> None:
+    """«SLA 16h» / «тайм-аут 21d» / «реакція ≤ 15m» put the file's English units on the
+    client's diagram, and `21d` of a calendar is 504 working hours, not 21 days."""
+    text = _run("export", str(ACCOUNT), "--to", "mermaid")
+    assert "реакція ≤ 15 роб. хв" in text
+    assert "SLA 16 роб. год → відмова «Не вийшли на зв'язок»" in text
+    assert "SLA 504 роб. год → відмова «Зрив виробництва»" in text
+    assert '"тайм-аут 504 роб. год"' in text
+    assert not re.search(r"\b\d+[mhd]\b", re.sub(r"\w+\([^()]*\)", "", text)), text
+    english = _run("export", str(ACCOUNT), "--to", "mermaid", "--lang", "en")
+    assert "SLA 21d" in english and "тайм-аут" not in english

@@ -3,16 +3,19 @@ reading and rendered by the Mermaid and Graphviz exporters (and `serve`'s diagra
 
 The diagram's own words (`won`, `lost: X`, `no reply`, `(main)`, `reopen 10%`) are in the
 account's `language` (`--lang` overrides it), from the catalogs (context `diagram`); the
-account's names and the file's durations (`2d`, `30h`) are shown as written; a source's
-rate keeps its figure and says its unit in the language (`14/тиж.`: `14/week` put an
-English word on a Ukrainian client's diagram)."""
+account's names and the file's delays (`exp(3d)`) are shown as written. Elsewhere than
+in English a source's rate says its unit in the language (`14/тиж.`: `14/week` put an
+English word on a Ukrainian client's diagram), and an SLA or respond limit is said as
+`simulate` and the playbook say it (`16 роб. год`; `21d` of a calendar is 504 working
+hours, which `21d` on the diagram passed off as 21 days)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from ..i18n import C_, Translator, choose, translator
-from ..model import FunnelFile, LostTarget, Rate, WonTarget
+from ..i18n.figures import Figures
+from ..model import Duration, FunnelFile, LostTarget, Rate, WonTarget
 from ..numfmt import pct_rounded
 from ..routing import Route, StageKey, build_flows
 
@@ -75,6 +78,13 @@ class _Words:
         text = self.tr.pgettext(_CONTEXT, _WORDS[role])
         return text.format(**fields) if fields else text
 
+    def limit(self, limit: Duration, working: bool) -> str:
+        """An SLA or respond limit: as written in English (`16h`); in the language's units
+        elsewhere, in working hours when the account's calendar counts them."""
+        if self.tr.lang == "en":
+            return limit.text
+        return Figures(self.tr).limit(limit.hours, working)
+
     def rate(self, rate: Rate) -> str:
         """A source's rate: as written in English (`14/week`, `2.5/day`); the figure as
         written with the language's decimal comma and its unit in words elsewhere."""
@@ -108,6 +118,8 @@ def build_graph(funnel: FunnelFile, language: str | None = None) -> AccountGraph
     say = _Words(translator(choose(language if language is not None else
                                    funnel.account.language if funnel.account else None)))
     flows = build_flows(funnel)
+    # With the account's calendar, SLA and respond limits count working hours.
+    working = funnel.account is not None and funnel.account.hours is not None
     ids: dict[StageKey, str] = {}
     clusters: list[Cluster] = []
     for pi, pipe in enumerate(funnel.pipelines):
@@ -120,9 +132,9 @@ def build_graph(funnel: FunnelFile, language: str | None = None) -> AccountGraph
             ids[key] = f"p{pi}s{si}"
             cluster.nodes.append(GraphNode(
                 ids[key], stage.name.value, "stage", key=stage.key,
-                sla=f"{stage.sla.after.text} → {_target_text(stage.sla.target, say)}"
-                if stage.sla else None,
-                respond=stage.respond.text if stage.respond else None))
+                sla=f"{say.limit(stage.sla.after, working)} → "
+                    f"{_target_text(stage.sla.target, say)}" if stage.sla else None,
+                respond=say.limit(stage.respond, working) if stage.respond else None))
         clusters.append(cluster)
     edges: list[GraphEdge] = []
     terminal: dict[tuple[str, str], str] = {}
@@ -167,7 +179,8 @@ def build_graph(funnel: FunnelFile, language: str | None = None) -> AccountGraph
                 found = funnel.resolve(target.ref, flow.pipeline)
                 timeout_dst = ids.get((found[0].name.value, found[1].name.value)) if found else None
             if timeout_dst is not None:
-                edges.append(GraphEdge(src, timeout_dst, say("timeout", after=sla.after.text)))
+                edges.append(GraphEdge(src, timeout_dst,
+                                       say("timeout", after=say.limit(sla.after, working))))
                 if sla.copy_to is not None:
                     found = funnel.resolve(sla.copy_to.ref, flow.pipeline)
                     if found is not None and (copy_key := (found[0].name.value,
