@@ -447,8 +447,10 @@ def _fit_sources(funnel: m.FunnelFile, ev: pl.DataFrame, start: datetime, end: d
     copy_targets = {r.copy_to for f in flows for r in f.routes if r.copy_to}
     copy_targets |= {(ro[1][0], ro[1][1]) for lst in flows.reopens.values() for ro in lst} & set()
     fed: dict[tuple[str, str], list[m.Source]] = {}
+    feeds: dict[str, str] = {}
     for src, key in flows.sources:
         fed.setdefault(key, []).append(src)
+        feeds[src.name.value] = key[0]
     first = ev.sort(["deal_id", "ts", "seq"]).group_by("deal_id").agg(
         pl.first("ts"), pl.first("pipeline"), pl.first("stage"), pl.first("source"),
         pl.first("value"), pl.first("kind"))
@@ -461,8 +463,17 @@ def _fit_sources(funnel: m.FunnelFile, ev: pl.DataFrame, start: datetime, end: d
     zone = ZoneInfo(tz)
     how: dict[str, Way] = {}
     ambiguous = 0
+    elsewhere: dict[tuple[str, str], int] = {}
     for ts, p, s, src, val in first.select("ts", "pipeline", "stage", "source", "value").iter_rows():
         name = by_name.get(normal(src)) if (use_names and src) else None
+        if name is not None and feeds.get(name, p) != p:
+            # A CRM's source list is the account's, not a pipeline's: a clinic's returning
+            # patients who called («Звонок») start in «Повторные», and counted as the
+            # «Звонок» that feeds «Первичные» they raised its rate by half (37 a month,
+            # 22.4 new patients) and left «Повторные»'s own source without a deal; an
+            # online school's copies into «Прогрев» were 90 more «Сайт» leads (330, not 240).
+            elsewhere[name, p] = elsewhere.get((name, p), 0) + 1
+            name = None
         if name is not None:
             rows[name].append((ts, val))
             parts[name].append(1.0)
@@ -487,6 +498,14 @@ def _fit_sources(funnel: m.FunnelFile, ev: pl.DataFrame, start: datetime, end: d
                 rows[f.name.value].append((ts, None if val is None else val))
                 parts[f.name.value].append(r / total if total > 0 else 1.0 / len(feeders))
                 how[f.name.value] = "shared"
+    for (name, pipe), count in sorted(elsewhere.items()):
+        warnings.append(_n("source «{source}»: {count} deal of that name started in pipeline "
+                           "«{pipeline}», which the source does not feed, and is not counted "
+                           "as one of its leads",
+                           "source «{source}»: {count} deals of that name started in pipeline "
+                           "«{pipeline}», which the source does not feed, and are not counted "
+                           "as its leads",
+                           count, count=count, source=name, pipeline=pipe))
     if ambiguous:
         warnings.append(_n("{count} deal entered a stage several sources feed and carries "
                            "no source name: rates split in the funnel's proportions",

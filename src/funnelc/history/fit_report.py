@@ -16,6 +16,7 @@ from ..i18n.words import route_label_text
 from ..report.fmt import hours as fmt_h
 from .dists import DistFit
 from .fit import MIN_DEALS, FitResult, SourceFit
+from .quality_render import kind_label
 from .report import print_quality
 from .run import Prepared
 
@@ -284,7 +285,10 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any,
     for note in notes:
         console.print(plain(_("note: {note}").format(note=w.say(note))))
     if dq.counts:
-        counts = ", ".join(f"{k} {w.count(v)}" for k, v in sorted(dq.counts.items()))
+        # Named in the report's language, as the history's table names them: a clinic's
+        # Russian fit said «аномалии (учтены, оставлены): cross_pipeline_moves 114».
+        counts = ", ".join(f"{kind_label(k, w.tr)} {w.count(v)}"
+                           for k, v in sorted(dq.counts.items()))
         console.print(Text.assemble((_("anomalies"), "bold"),
                                     plain(" " + _("(counted, kept): {counts}").format(
                                         counts=counts))))
