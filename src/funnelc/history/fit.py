@@ -224,7 +224,7 @@ def fit_funnel(prep: Prepared, funnel: m.FunnelFile, tz: str = "UTC",
                          end, span, tz, start)
               for pipe in funnel.pipelines for st in pipe.stages]
     sources = _fit_sources(funnel, prep.history.events, start, end, tz, warnings)
-    reopens = _fit_reopens(funnel, prep.history.events, end, span)
+    reopens = _fit_reopens(funnel, prep.history.events, end, span, warnings)
     result = FitResult(stages, sources, reopens, warnings, span)
     if calibrate and needs_calibration(funnel):
         from .apply_fit import apply_fit
