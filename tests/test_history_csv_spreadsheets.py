@@ -325,3 +325,34 @@ def test_duplicates_and_moves_out_of_order_are_counted_with_their_line(tmp_path:
     assert f'{p}:5: "Замер" (1 event): did you mean "Продажі"."Замір"' in r.stderr
     r = _run("audit", FUNNEL, str(p))
     assert f"dropped 1 row: duplicate of an earlier row (first at {p}:4)" in r.stderr
+
+
+def test_a_report_title_above_the_header_is_read_past(tmp_path: Path) -> None:
+    """Was: "not a known history format" (exit 2) for a CRM report saved with its title
+    and a blank line above the header; places stay the file's own lines."""
+    p = _write(tmp_path, "titled.csv", "Звіт по угодах за листопад 2026\n\nУгода;Етап;Дата\n"
+               "1;Нова заявка;02.11.2026 10:00\n1;Замір;завтра\n")
+    r = _run("history", str(p), "--format", "json")
+    assert r.exit_code == 1, r.output
+    q = json.loads(r.stdout)["quality"]
+    assert (q["rows_read"], q["rows_kept"], q["dropped"]) == (2, 1, {"bad_timestamp": 1})
+    assert q["examples"]["drop:bad_timestamp"] == [f"{p}:5"]
+
+
+def test_a_table_without_a_time_column_is_refused_not_emptied(tmp_path: Path) -> None:
+    """Was: every row dropped as bad_timestamp, one by one."""
+    p = _write(tmp_path, "notime.csv", "Угода;Етап;Сума\n1;Нова заявка;100\n")
+    r = _run("history", str(p))
+    assert r.exit_code == 1
+    assert f"error: {p}:1: no time column among «Угода», «Етап», «Сума»" in r.stderr
+    assert "`timestamp`, `date` or «Дата»" in r.stderr
+
+
+def test_a_table_of_other_columns_is_told_which_it_lacks(tmp_path: Path) -> None:
+    """Was only the list of formats: now the columns it has, and which it lacks."""
+    p = _write(tmp_path, "other.csv", "Назва угоди;Стадія угоди;Дата\n"
+               "Вікна Петренко;Нова;02.11.2026\n")
+    r = _run("history", str(p))
+    assert r.exit_code == 2
+    assert ("help: a table with no deal and no stage column among «Назва угоди», «Стадія "
+            "угоди», «Дата»") in r.stderr

@@ -23,7 +23,14 @@ from .jsonpages import JsonNestingError, read_documents
 from .quality import DataQuality
 from .read_amocrm import AmoCollector, is_amocrm
 from .read_bitrix24 import BitrixCollector, is_bitrix24
-from .read_csv import csv_events, looks_like_csv, read_csv_table
+from .read_csv import (
+    csv_events,
+    csv_header_line,
+    header_map,
+    looks_like_csv,
+    read_csv_table,
+    split_header,
+)
 from .read_records import looks_like_records, read_records_text
 from .timeparse import TimeBounds
 
@@ -182,9 +189,9 @@ def _read_file(path: Path, r: _Reading) -> None:
             r.json_files.append(name)
         dq.files.append((name, "/".join(sorted(r.formats & {"amocrm", "bitrix24"})) or "json",
                          n))
-    elif looks_like_csv(first):
+    elif (skip := 0 if looks_like_csv(first) else csv_header_line(data)) is not None:
         before = dq.rows_read
-        table = read_csv_table(data, name, dq)
+        table = read_csv_table(data, name, dq, skip)
         lines = data.count(b"\n")
         del data  # parsed: free the bytes before the columns are interpreted
         f = csv_events(table, dq, r.seq, r.tz, r.bounds)
@@ -208,7 +215,23 @@ def _read_file(path: Path, r: _Reading) -> None:
             "Bitrix24 crm.stagehistory.list/crm.status.list JSON, CSV with deal and "
             "stage columns, or `funnelc simulate --records` CSV)",
             hint="this is a funnel file: give it with `--funnel` (history, fit, forecast) "
-                 "or first (`funnelc audit FILE.funnel HISTORY...`)" if funnel else None)
+                 "or first (`funnelc audit FILE.funnel HISTORY...`)" if funnel
+            else _csv_hint(first))
+
+
+def _csv_hint(first: str) -> str | None:
+    """For a table whose header names no deal or no stage column, which of the two it
+    lacks and what it has: the user's columns, not a list of formats."""
+    names = split_header(first)
+    if len(names) < 2:
+        return None
+    found = header_map(names)
+    missing = [what for key, what in (("deal_id", "deal"), ("stage", "stage"))
+               if key not in found]
+    have = ", ".join(f"«{n.strip()}»" for n in names[:12])
+    return (f"a table with no {' and no '.join(missing)} column among {have}: call them "
+            "`deal_id` / «Сделка» / «Угода» and `stage` / «Этап» / «Етап» "
+            "(docs/history.md, «CSV from a spreadsheet», lists every name read)")
 
 
 def load_history(paths: list[str], tz: str = "UTC", records_start: date | None = None,

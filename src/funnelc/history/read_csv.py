@@ -43,7 +43,8 @@ from .timeparse import (
 )
 
 __all__ = ["read_csv_text", "read_csv_table", "csv_events", "CsvTable", "looks_like_csv",
-           "COLUMN_ALIASES", "WON_NAMES", "LOST_NAMES", "parse_amounts"]
+           "COLUMN_ALIASES", "WON_NAMES", "LOST_NAMES", "parse_amounts", "csv_header_line",
+           "header_map", "split_header"]
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "deal_id": ("deal_id", "deal", "lead_id", "lead", "id", "deal id", "сделка", "id сделки",
@@ -68,7 +69,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "last_activity": ("last_activity", "last_activity_at", "last_activity_time",
                       "последняя активность", "остання активність"),
 }
-"""Header names per column, lower case, `ё` as `е`, spaces collapsed (`_header_map`)."""
+"""Header names per column, lower case, `ё` as `е`, spaces collapsed (`header_map`)."""
 WON_NAMES = frozenset({"won", "успешно реализовано", "сделка успешна", "успешно", "win",
                        "выиграна", "c:won", "успішно реалізовано", "угода успішна",
                        "успішно", "виграна"})
@@ -85,7 +86,7 @@ def _header_name(column: str) -> str:
     return re.sub(r"\s+", " ", name)
 
 
-def _header_map(columns: list[str]) -> dict[str, str]:
+def header_map(columns: list[str]) -> dict[str, str]:
     norm = {c: _header_name(c) for c in columns}
     out: dict[str, str] = {}
     for key, aliases in COLUMN_ALIASES.items():
@@ -100,12 +101,12 @@ def looks_like_csv(text: str) -> bool:
     first = text.lstrip("\ufeff").split("\n", 1)[0]
     if first.lstrip().startswith(("{", "[")):
         return False
-    cols = _split_header(first)
-    found = _header_map(cols)
+    cols = split_header(first)
+    found = header_map(cols)
     return "deal_id" in found and "stage" in found
 
 
-def _split_header(first: str) -> list[str]:
+def split_header(first: str) -> list[str]:
     sep = max((",", ";", "\t"), key=first.count)
     try:
         return [c for c in next(csv.reader([first], delimiter=sep), [])]
@@ -207,19 +208,38 @@ class CsvTable:
     path: str
     truncated: bool
     """The file ends mid-line (a cut download)."""
+    skipped: int = 0
+    """Lines above the header (a report's title), which places count too."""
 
 
-def read_csv_table(data: bytes | str, path: str, dq: DataQuality) -> CsvTable:
+TITLE_LINES = 10
+"""How far below the top of a file its header may be: a CRM's report saved from a
+spreadsheet starts with its title («Отчёт по сделкам за ноябрь»), a blank line, filters."""
+
+
+def csv_header_line(data: bytes) -> int | None:
+    """The 0-based line of the first of the file's first `TITLE_LINES` lines that is a
+    history CSV's header (`looks_like_csv`), or None."""
+    for i, line in enumerate(data[:65536].split(b"\n")[:TITLE_LINES]):
+        if looks_like_csv(line.decode("utf-8", errors="replace")):
+            return i
+    return None
+
+
+def read_csv_table(data: bytes | str, path: str, dq: DataQuality, skip: int = 0) -> CsvTable:
     """One CSV (UTF-8 bytes with LF line ends, or text) as a table of text columns; the
-    separator (`,`, `;` or tab) is the one its header line holds most of."""
+    separator (`,`, `;` or tab) is the one its header line holds most of. `skip`: the
+    lines above the header (`csv_header_line`), left out and counted in the places."""
     if isinstance(data, str):
         data = data.encode("utf-8")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    for _ in range(skip):
+        data = data[data.find(b"\n") + 1:]
     end = data.find(b"\n")
     first = data[: end if end >= 0 else len(data)].decode("utf-8", errors="replace")
     sep = max((",", ";", "\t"), key=first.count)
-    return CsvTable(_read_table(data, sep, dq, path), path, not data.endswith(b"\n"))
+    return CsvTable(_read_table(data, sep, dq, path), path, not data.endswith(b"\n"), skip)
 
 
 def read_csv_text(data: bytes | str, path: str, dq: DataQuality, seq0: int, tz: str,
@@ -252,7 +272,18 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
     table.frame = None
     if raw is None or raw.height == 0:
         return empty_events()
-    cols = _header_map(raw.columns)
+    cols = header_map(raw.columns)
+    if "ts" not in cols:
+        names = ", ".join(f"«{c}»" for c in raw.columns if c not in (LINE, EXTRA))
+        raise HistoryDataError(
+            f"{path}:{table.skipped + 1}: no time column among {names}: every row would be "
+            "dropped",
+            "call the column that holds each row's time `timestamp`, `date` or «Дата» "
+            "(docs/history.md, «CSV from a spreadsheet», lists every name read)")
+    if table.skipped:
+        raw = raw.with_columns((pl.col(LINE) if LINE in raw.columns else
+                                pl.int_range(pl.len(), dtype=pl.Int64) + 2)
+                               .add(table.skipped).alias(LINE))
     n = raw.height
     last_line = int(raw[LINE][-1]) if LINE in raw.columns else n + 1
     raw = _without_blank_and_totals(raw, cols, path, dq)
