@@ -99,6 +99,19 @@ class Route:
 
 
 _set_attr = object.__setattr__
+_new_object = object.__new__
+
+
+def _new_route(kind: RouteKind, share: float, stage: StageKey | None, reason: str | None,
+               after: m.Dist | None, copy_to: StageKey | None, via: Via,
+               node: m.Node | None) -> Route:
+    """`Route(...)` with every field given, without the class call's dispatch to
+    `__init__` (`build_flows` makes a route per outcome of every stage, on every
+    `analyze` and export)."""
+    obj = _new_object(Route)
+    _set_attr(obj, "__dict__", {"kind": kind, "share": share, "stage": stage, "reason": reason,
+                                "after": after, "copy_to": copy_to, "via": via, "node": node})
+    return obj
 
 
 @dataclass
@@ -168,7 +181,8 @@ class _Keys:
     def __call__(self, funnel: m.FunnelFile, ref: m.StageRef, home: m.Pipeline
                  ) -> StageKey | None:
         if ref.pipeline is None:
-            return self.table(home).get(ref.stage.value)
+            table = self.tables.get(id(home))
+            return (table if table is not None else self.table(home)).get(ref.stage.value)
         return _key(funnel, ref, home)
 
 
@@ -181,14 +195,14 @@ def _route(funnel: m.FunnelFile, target: m.Target, home: m.Pipeline, share: floa
     # (build_flows runs inside account_chain, on every `check`).
     kind = target.kind
     if kind == "won":
-        return Route("won", share, None, None, after, copy_key, via, node)  # type: ignore[arg-type]
+        return _new_route("won", share, None, None, after, copy_key, via, node)  # type: ignore[arg-type]
     if kind == "lost":
-        return Route("lost", share, None, target.reason.value,  # type: ignore[union-attr]
-                     after, copy_key, via, node)  # type: ignore[arg-type]
+        return _new_route("lost", share, None, target.reason.value,  # type: ignore[union-attr]
+                          after, copy_key, via, node)  # type: ignore[arg-type]
     stage = key(funnel, target.ref, home)  # type: ignore[union-attr]
     if stage is None:
         return None
-    return Route("stage", share, stage, None, after, copy_key, via, node)  # type: ignore[arg-type]
+    return _new_route("stage", share, stage, None, after, copy_key, via, node)  # type: ignore[arg-type]
 
 
 # The SLA's delay as a distribution, made without validation: its fields are the SLA

@@ -347,7 +347,7 @@ lengths on many stages (lengths are cached objects, compared by identity)."""
 
 def _memo(what: str, dist: m.Dist | None, shift: float, length: WallclockLength,
           compute: Any) -> float:
-    key = (what, None if dist is None else (dist.kind, tuple(q.value for q in dist.args)),
+    key = (what, None if dist is None else (dist.kind, tuple([q.value for q in dist.args])),
            shift, length)
     value = _MEMO.get(key)
     if value is None:
@@ -665,8 +665,13 @@ class _PerCall:
     sentences (the reasons a closed form does not apply, an SLA's wall-clock length),
     and every stage recomputed the calendar's intervals twice."""
 
-    def __init__(self, acct_hours: m.Hours | None) -> None:
+    def __init__(self, funnel: m.FunnelFile, acct_hours: m.Hours | None) -> None:
         self.acct_hours = acct_hours
+        self.teams: dict[str, m.Team] = {}
+        """`funnel.team` as a plain dict (the first team of a name, as the file's index
+        reads it): two lookups per stage went through the index's weak reference."""
+        for team in funnel.teams:
+            self.teams.setdefault(team.name.value, team)
         self.intervals = weekly_intervals(acct_hours) if acct_hours is not None else None
         self.reasons: dict[tuple[object, ...], tuple[tuple[str, ...], Applicability]] = {}
         self.work: dict[StageKey, float] = {}
@@ -714,10 +719,11 @@ def analyze_account(funnel: m.FunnelFile, month: str | None = None,
     # Work each team is asked for, and how many stages share it.
     team_stages: dict[str, list[StageKey]] = {}
     busy: dict[str, float] = {}
-    shared = _PerCall(acct_hours)
+    shared = _PerCall(funnel, acct_hours)
+    teams_by_name = shared.teams
     for key, flow in chain.flows.stages.items():
         owner = flow.stage.owner
-        if owner is None or funnel.team(owner.value) is None:
+        if owner is None or owner.value not in teams_by_name:
             continue
         wm = shared.work[key] = _work_mean(flow.stage)
         if wm <= 0:
@@ -834,7 +840,8 @@ def _memo_reasons(funnel: m.FunnelFile, shared: _PerCall, stage: m.Stage, team: 
     work = stage.work
     key = (team.name.value, len(team_stages.get(team.name.value, [])),
            stage.cadence is not None, None if work is None else work.kind,
-           _team_hours(funnel, team) is not None, math.isfinite(lam))
+           (team.hours if team.hours is not None else shared.acct_hours) is not None,
+           math.isfinite(lam))
     hit = shared.reasons.get(key)
     if hit is None:
         reasons = tuple(_closed_form_reasons(funnel, stage, team, lam, team_stages))
@@ -853,7 +860,7 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
     lam = sc.arrivals_per_hour
     ab = sc.absorption
     owner = stage.owner.value if stage.owner is not None else None
-    team = funnel.team(owner) if owner is not None else None
+    team = shared.teams.get(owner) if owner is not None else None
     work = shared.work.get(sc.key)
     if work is None:
         work = _work_mean(stage)

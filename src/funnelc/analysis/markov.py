@@ -26,7 +26,7 @@ Pure Python and cheap to import: lint (seed 002 funnel shape) runs on the `check
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .. import model as m
@@ -263,7 +263,7 @@ def _substitute(fac: _Factor, rhs: list[Vector]) -> list[Vector]:
         pos = fac.pos
         assert pos is not None
         solved = _substitute_in_order(fac, [rhs[i] for i in fac.order])
-        return [solved[pos[i]] for i in range(len(rhs))]
+        return [solved[p] for p in pos]
     return _substitute_in_order(fac, rhs)
 
 
@@ -396,10 +396,13 @@ def _substitute_scalar(fac: _Factor, rhs: list[float]) -> list[float]:
     if fac.order is not None:
         pos = fac.pos
         assert pos is not None
-        solved = _substitute_scalar(_Factor(fac.lower, fac.upper, fac.pivots),
-                                    [rhs[i] for i in fac.order])
-        return [solved[pos[i]] for i in range(len(rhs))]
-    b = list(rhs)
+        solved = _scalar_in_order(fac, [rhs[i] for i in fac.order])
+        return [solved[p] for p in pos]
+    return _scalar_in_order(fac, list(rhs))
+
+
+def _scalar_in_order(fac: _Factor, b: list[float]) -> list[float]:
+    """`_substitute_scalar` in the elimination's order, on `b` in place (a fresh list)."""
     for k, mult in enumerate(fac.lower):
         v = b[k]
         if not v:
@@ -614,8 +617,9 @@ class AccountChain:
 def _absorption(vec: Mapping[Hashable, float]) -> Absorption:
     lost: dict[str, float] = {}
     for k, v in vec.items():
-        if isinstance(k, tuple) and k[0] == "lost":
-            lost[k[1]] = lost.get(k[1], 0.0) + v
+        if k.__class__ is tuple and k[0] == "lost":
+            reason = k[1]
+            lost[reason] = lost.get(reason, 0.0) + v
     return _make_absorption(vec.get(WON, 0.0), lost, vec.get(STUCK, 0.0), vec.get(LOOP, 0.0))
 
 
@@ -685,12 +689,9 @@ class _Graph:
         if stuck > 0:
             rhs[STUCK] = stuck
 
-    def merged(self, *sets: Edges, keep: Callable[[int, int], bool] | None = None) -> Edges:
-        """Each node's edges of every set, in the order of the sets (those `keep` passes)."""
-        if keep is None:
-            return [[e for edges in per_node for e in edges] for per_node in zip(*sets)]
-        return [[(j, p) for edges in per_node for j, p in edges if keep(i, j)]
-                for i, per_node in enumerate(zip(*sets))]
+    def merged(self, *sets: Edges) -> Edges:
+        """Each node's edges of every set, in the order of the sets."""
+        return [[e for edges in per_node for e in edges] for per_node in zip(*sets)]
 
 
 def _make_absorption(p_win: float, p_lost: dict[str, float], p_stuck: float,
@@ -779,7 +780,8 @@ def account_chain(funnel: m.FunnelFile, month: str | None = None,
         entries[pipe] = (dist, assumed, total)
     # Visits per lead entering: copies into the same pipeline are part of its own flow.
     pipe_of = [key[0] for key in g.keys]
-    same_pipe = g.merged(g.deal, g.copy, keep=lambda i, j: pipe_of[i] == pipe_of[j])
+    same_pipe = [[e for e in deal + copy if pipe_of[e[0]] == home]
+                 for deal, copy, home in zip(g.deal, g.copy, pipe_of)]
     if same_pipe == with_copies:
         same_comps = comps
     elif deal_comps is not None and same_pipe == g.deal:  # no copy within a pipeline
@@ -790,10 +792,11 @@ def account_chain(funnel: m.FunnelFile, month: str | None = None,
 
     stages: dict[StageKey, StageChain] = {}
     flow_stages = flows.stages
+    stuck_share, won_share, lost_share = g.stuck_share, g.won_share, g.lost_share
     for i, key in enumerate(g.keys):
         stages[key] = StageChain(  # positional: key, index, visits, λ, absorption,
             key, flow_stages[key].index, visits[i], lam[i], _absorption(fate[i]),  # stuck,
-            g.stuck_share[i], g.won_share[i], g.lost_share[i],  # won, lost (g's own: dropped
+            stuck_share[i], won_share[i], lost_share[i],  # won, lost (g's own: dropped
             wins[i].get(WON, 0.0))  # on return), wins along the copy chain
     pipelines: list[PipelineChain] = []
     for pipe, nodes in by_pipe.items():
