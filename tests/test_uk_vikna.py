@@ -178,14 +178,19 @@ def test_playbook_condition_and_shares_in_ukrainian(tmp_path: Path) -> None:
     assert "stay here: 2.5%" in english
 
 
-def test_report_page_in_ukrainian(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("vikna") / "report"
+    _run("report", str(ACCOUNT), "-o", str(out), "--reps", "2", "--days", "150",
+         "--warmup", "10", "--seed", "7", "-q")
+    return out
+
+
+def test_report_page_in_ukrainian(report_dir: Path) -> None:
     """report.html: the sources' return on cost with the Ukrainian digits (`+1 176%`,
     not `+1,176%`), and the notes' backticked keywords as <code>, not raw backticks
     («вичікують `after`» on the client's page)."""
-    out = tmp_path / "report"
-    _run("report", str(ACCOUNT), "-o", str(out), "--reps", "2", "--days", "150",
-         "--warmup", "10", "--seed", "7", "-q")
-    page = (out / "report.html").read_text(encoding="utf-8")
+    page = (report_dir / "report.html").read_text(encoding="utf-8")
     page = re.sub(r"<style>.*?</style>|<svg.*?</svg>|<script.*?</script>", " ", page,
                   flags=re.S)
     assert not re.search(r"`[^`<>]+`", page), re.findall(r".{40}`[^`<>]+`.{10}", page)[:3]
@@ -225,3 +230,19 @@ def test_diagram_limits_are_working_time_in_ukrainian() -> None:
     assert not re.search(r"\b\d+[mhd]\b", re.sub(r"\w+\([^()]*\)", "", text)), text
     english = _run("export", str(ACCOUNT), "--to", "mermaid", "--lang", "en")
     assert "SLA 21d" in english and "тайм-аут" not in english
+
+
+def test_time_in_stage_legend_stays_on_the_figure(report_dir: Path) -> None:
+    """The legend was centred under the axes, which the long stage names («Монтаж ›
+    Замовлення у виробництві») push right: its last label ran off the figure at
+    «очікування в черзі невідо». Its glyphs (drawn as paths) must end inside the SVG."""
+    svg = (report_dir / "time_in_stage.svg").read_text(encoding="utf-8")
+    width = float(re.search(r'<svg[^>]* width="([\d.]+)pt"', svg)[1])  # type: ignore[index]
+    label = "точна нижня межа (очікування в черзі невідоме)"
+    at = svg.index(f"<!-- {label} -->")
+    group = re.search(r'<g transform="translate\(([\d.]+) [\d.]+\) scale\(([\d.]+) -[\d.]+\)">'
+                      r"(.*?)</g>", svg[at:], flags=re.S)
+    assert group is not None
+    x, scale = float(group[1]), float(group[2])
+    last = max(float(v) for v in re.findall(r'translate\(([\d.]+) 0\)', group[3]))
+    assert x + (last + 65) * scale <= width, (x, last, scale, width)

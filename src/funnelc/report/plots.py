@@ -422,10 +422,12 @@ def time_in_stage_plot(data: ReportData) -> Figure:
         title = _("Time in stage of the deals that left it; red: graveyard")
     ax.set_title(title, loc="left")
     # One row while the labels fit across the figure; Russian and Ukrainian ones do not
-    # (the last was cut at «ожидание в очереди неизвестн»), so they take two rows.
+    # (the last was cut at «ожидание в очереди неизвестн»), so they take two rows. Under
+    # the figure, not the axes: long stage names push the axes right, and a legend
+    # centred on them ran off the figure («очікування в черзі невідо»).
     wide = sum(len(str(h.get_label())) for h in handles) > 110
-    ax.legend(handles=handles, fontsize=7, frameon=False, loc="upper center",
-              bbox_to_anchor=(0.5, -0.09 if len(rows) > 6 else -0.2), ncol=3 if wide else 5)
+    fig.legend(handles=handles, fontsize=7, frameon=False, loc="outside lower center",
+               ncol=3 if wide else 5)
     return fig
 
 
