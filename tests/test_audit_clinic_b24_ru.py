@@ -228,3 +228,27 @@ def test_fit_names_the_anomalies_in_the_accounts_language(export: Path) -> None:
     assert "аномалии (учтены, оставлены): переходы между воронками 114" in said
     assert ("предупреждение: источник «Звонок»: 119 сделок с этим источником начались в "
             "воронке «Повторные», куда он не ведёт, и не считаются его заявками") in said
+
+
+def test_the_funnel_plot_draws_the_best_administrator_green(export: Path) -> None:
+    # Her diamond and name were the red of the weak, under a legend that says only
+    # «отличие больше случайного»: the owner read the best administrator as a problem.
+    from funnelc.history.analytics import analyse
+    from funnelc.history.audit import run_audit
+    from funnelc.history.load import load_history
+    from funnelc.history.plots import BETTER, FLAGGED, funnel_plot
+    from funnelc.i18n import translator
+
+    audit = run_audit(analyse(load_history([str(export / "bitrix24")], tz="Europe/Moscow")))
+    fig = funnel_plot(audit, translator("ru"))
+    (ax,) = [a for a in fig.axes
+             if a.get_title() == "Записан на консультацию → Консультация проведена"]
+    (best,) = [t for t in ax.texts if t.get_text() == BEST]
+    assert best.get_color() == BETTER and best.get_fontweight() == "bold"
+    colours = {tuple(c.get_facecolor()[0]) for c in ax.collections
+               if len(c.get_offsets()) == 1}
+    from matplotlib.colors import to_rgba
+    assert colours == {to_rgba(BETTER)} and to_rgba(FLAGGED) not in colours
+    legend = [t.get_text() for lg in fig.legends for t in lg.get_texts()]
+    assert "отмечен аудитом: лучше команды, и это не случайность" in legend
+    assert not any(t == "отмечен аудитом: отличие больше случайного" for t in legend)

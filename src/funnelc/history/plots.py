@@ -199,6 +199,9 @@ def backlog_plot(t: HistoryTables, tr: Translator) -> Figure:
 
 
 FLAGGED = "#c44e52"
+BETTER = "#55a868"
+"""A manager the audit flagged for doing clearly better than the rest (a clinic's best
+administrator was the red of a warning)."""
 TEAM = "#4c72b0"
 LIMITS = "#8c8c8c"
 NO_MANAGER = "#8c8c8c"
@@ -225,7 +228,8 @@ def funnel_axes_limits(ns: list[float], rates: list[float], p0: float
             (max(0.0, ymin - ypad), min(100.0, ymax + ypad)))
 
 
-def _funnel_legend(fig: Figure, any_flagged: bool, tr: Translator) -> None:
+def _funnel_legend(fig: Figure, any_flagged: bool, tr: Translator,
+                   any_better: bool = False) -> None:
     """What the lines and points mean, once for all panels, under them: the client
     reads the control limits as the room chance leaves at a manager's volume."""
     from matplotlib.lines import Line2D
@@ -243,6 +247,11 @@ def _funnel_legend(fig: Figure, any_flagged: bool, tr: Translator) -> None:
         handles.append(Line2D([], [], color=FLAGGED, marker="D", linestyle="none",
                               markersize=FLAGGED_PT * 0.8, markeredgecolor="black",
                               label=_("flagged by the audit: differs beyond chance")))
+    if any_better:
+        handles.append(Line2D([], [], color=BETTER, marker="D", linestyle="none",
+                              markersize=FLAGGED_PT * 0.8, markeredgecolor="black",
+                              label=_("flagged by the audit: better than the team beyond "
+                                      "chance")))
     fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False,
                fontsize=7.5)
 
@@ -282,6 +291,8 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
         ns = [float(n) for n in sel["entered"].to_list()]
         rates = [100 * (r or 0.0) for r in sel["rate"].to_list()]
         flagged = [bool(x) for x in sel["flagged"].to_list()]
+        better = [bool(x) and (e or 0.0) < 0 for x, e in
+                  zip(flagged, sel["deals_effect"].to_list())]
         names = sel["manager"].to_list()
         # The norm the audit compared with: the managers it did not flag (a flagged
         # one is left out of everyone's rest). Drawn with him in, the line and its
@@ -302,8 +313,8 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
             pts = [i for i, x in enumerate(flagged) if x is want]
             ax.scatter([ns[i] for i in pts], [rates[i] for i in pts],
                        s=(FLAGGED_PT if want else DOT_PT) ** 2, marker="D" if want else "o",
-                       c=[FLAGGED if want else NO_MANAGER if names[i] == UNKNOWN_MANAGER
-                          else TEAM for i in pts],
+                       c=[(BETTER if better[i] else FLAGGED) if want else NO_MANAGER
+                          if names[i] == UNKNOWN_MANAGER else TEAM for i in pts],
                        edgecolors="black" if want else "none", linewidths=0.8,
                        zorder=5 if want else 3, clip_on=False)
         ax.set_xlim(xlo, xhi)
@@ -322,9 +333,12 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
         panels.append((ax, [LabelSpec(
             ns[i], rates[i],
             _label(placeholder(names[i], tr), 20),
-            FLAGGED if flagged[i] else "#333333", "bold" if flagged[i] else "normal")
+            (BETTER if better[i] else FLAGGED) if flagged[i] else "#333333",
+            "bold" if flagged[i] else "normal")
             for i in order]))
-    _funnel_legend(fig, bool(df["flagged"].any()), tr)
+    clear = df.filter(pl.col("flagged"))
+    _funnel_legend(fig, bool((clear["deals_effect"] >= 0).any()), tr,
+                   bool((clear["deals_effect"] < 0).any()))
     canvas = FigureCanvasAgg(fig)
     # Laid out without rasterising: the labels need the layout and the text sizes,
     # not pixels, and the PNG and SVG are drawn afterwards anyway (issue 14).
