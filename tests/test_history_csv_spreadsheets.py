@@ -356,3 +356,13 @@ def test_a_table_of_other_columns_is_told_which_it_lacks(tmp_path: Path) -> None
     assert r.exit_code == 2
     assert ("help: a table with no deal and no stage column among «Назва угоди», «Стадія "
             "угоди», «Дата»") in r.stderr
+
+
+def test_a_day_and_a_clock_column_are_one_moment(tmp_path: Path) -> None:
+    """Was: «Дата» read alone, every move of a day at midnight and ordered by the file;
+    the «Время» column ignored."""
+    p = _write(tmp_path, "split.csv", "Сделка;Дата;Время;Этап\n1;05.11.2026;14:30;Новая\n"
+               "1;05.11.2026 0:00:00;16:45;Встреча\n1;06.11.2026;;lost\n")
+    assert [e[1] for e in _events(p)] == [datetime(2026, 11, 5, 12, 30, tzinfo=UTC),
+                                          datetime(2026, 11, 5, 14, 45, tzinfo=UTC),
+                                          datetime(2026, 11, 5, 22, tzinfo=UTC)]

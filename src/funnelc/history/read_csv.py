@@ -86,7 +86,14 @@ def _header_name(column: str) -> str:
     return re.sub(r"\s+", " ", name)
 
 
+DAY_NAMES = ("date", "дата")
+CLOCK_NAMES = ("time", "время", "час")
+
+
 def header_map(columns: list[str]) -> dict[str, str]:
+    """Column key → the file's column. A day column beside a clock column («Дата» and
+    «Время», `date` and `time`: some reports split the moment in two) is `ts` and
+    `clock`, read together: the day alone put every move at midnight, unseen."""
     norm = {c: _header_name(c) for c in columns}
     out: dict[str, str] = {}
     for key, aliases in COLUMN_ALIASES.items():
@@ -94,6 +101,10 @@ def header_map(columns: list[str]) -> dict[str, str]:
             if n in aliases and c not in out.values():
                 out[key] = c
                 break
+    day = next((c for c, n in norm.items() if n in DAY_NAMES), None)
+    clock = next((c for c, n in norm.items() if n in CLOCK_NAMES), None)
+    if day is not None and clock is not None and out.get("ts") in (day, clock):
+        out["ts"], out["clock"] = day, clock
     return out
 
 
@@ -301,7 +312,17 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
                 if k in cols]
     line = pl.col(LINE) if LINE in raw.columns else pl.int_range(pl.len(), dtype=pl.Int64) + 2
     extra = pl.col(EXTRA).is_not_null() if EXTRA in raw.columns else pl.lit(False)
-    df = raw.select(*optional, deal_id=col("deal_id"), t=col("ts"), pipeline=col("pipeline"),
+    when = col("ts")
+    if "clock" in cols:
+        # «05.12.2026» and «14:30» → «05.12.2026 14:30»; a day written with a zero time
+        # (`05.12.2026 0:00:00`, a date cell formatted with its time) takes the clock's.
+        # A clock cell that holds a whole moment is read alone.
+        day = when.str.replace(r"\s+0?0:00(?::00)?$", "")
+        clock = col("clock")
+        when = (pl.when(clock.is_null()).then(when)
+                .when(clock.str.contains(r"^\d{1,2}:\d{2}(?::\d{2})?$"))
+                .then(pl.concat_str([day, clock], separator=" ")).otherwise(clock))
+    df = raw.select(*optional, deal_id=col("deal_id"), t=when, pipeline=col("pipeline"),
                     stage=col("stage"), value=col("value"), loss_reason=col("loss_reason"),
                     source=col("source"), kindcol=col("kind"), p=col("picked"),
                     line=line, extra=extra)
