@@ -366,3 +366,10 @@ def test_a_day_and_a_clock_column_are_one_moment(tmp_path: Path) -> None:
     assert [e[1] for e in _events(p)] == [datetime(2026, 11, 5, 12, 30, tzinfo=UTC),
                                           datetime(2026, 11, 5, 14, 45, tzinfo=UTC),
                                           datetime(2026, 11, 5, 22, tzinfo=UTC)]
+
+
+def test_an_amount_column_named_with_its_currency_is_the_amount(tmp_path: Path) -> None:
+    """Was: «Сума, грн» matched no column name, so every amount was left out unseen."""
+    p = _write(tmp_path, "currency.csv", "Угода;Етап;Дата;Сума, грн\n"
+               "1;Нова заявка;02.11.2026 10:00;1 500\n")
+    assert [e[3] for e in _events(p)] == [1500.0]

@@ -81,9 +81,13 @@ TOTALS_WORDS = frozenset({"итого", "итог", "всего", "разом", 
 """What a spreadsheet's totals row says in its first cells (with or without `:`)."""
 
 
+_UNIT = re.compile(r"\s*(?:,\s*|\(\s*)(?:руб\.?|р\.|₽|грн\.?|₴|uah|rub|usd|eur|\$|€)\s*\)?$")
+"""A currency after a column's name («Сумма, руб.», «Сума (₴)», "Amount, USD")."""
+
+
 def _header_name(column: str) -> str:
     name = column.strip().strip('"').strip().lower().replace("ё", "е")
-    return re.sub(r"\s+", " ", name)
+    return _UNIT.sub("", re.sub(r"\s+", " ", name))
 
 
 DAY_NAMES = ("date", "дата")
