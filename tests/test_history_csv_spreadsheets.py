@@ -285,12 +285,14 @@ def _cell(text: str, sep: str) -> str:
        encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1251", "utf-16"]),
        newline=st.sampled_from(["\n", "\r\n"]),
        amount=st.sampled_from(["plain", "comma", "nbsp", "nnbsp", "en", "dash"]),
-       when=st.sampled_from(["iso", "ru", "excel", "short"]))
+       when=st.sampled_from(["iso", "ru", "excel", "short"]),
+       title=st.booleans(), tail=st.sampled_from(["", "blank", "totals"]))
 def test_any_writer_variant_reads_as_the_plain_file(
         tmp_path: Path, rows: list[tuple[int, datetime, str, float | None, str]], sep: str,
-        encoding: str, newline: str, amount: str, when: str) -> None:
-    """The same rows written as any spreadsheet writes them read as the plain UTF-8,
-    comma, ISO file does."""
+        encoding: str, newline: str, amount: str, when: str, title: bool,
+        tail: str) -> None:
+    """The same rows written as any spreadsheet writes them — a report's title above,
+    empty rows or a totals row below — read as the plain UTF-8, comma, ISO file does."""
     if encoding == "cp1251" and amount == "nnbsp":
         amount = "nbsp"  # cp1251 has neither the narrow NBSP nor «₴»
     header = ("Угода", "Дата", "Етап", "Сума", "Джерело")
@@ -303,8 +305,15 @@ def test_any_writer_variant_reads_as_the_plain_file(
 
     plain = tmp_path / "plain.csv"
     plain.write_text(table(",", "plain", "iso", "\n"), encoding="utf-8")
+    text = table(sep, amount, when, newline)
+    if title:
+        text = f"Звіт по угодах{newline}{newline}" + text
+    if tail == "blank":
+        text += (sep * 4 + newline) * 2
+    elif tail == "totals":
+        text += sep.join(["Разом", "", "", _amount(1000.0, amount), ""]) + newline
     variant = tmp_path / "variant.csv"
-    variant.write_bytes(table(sep, amount, when, newline).encode(encoding))
+    variant.write_bytes(text.encode(encoding))
     assert _events(variant) == _events(plain)
 
 
