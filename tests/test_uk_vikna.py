@@ -251,3 +251,11 @@ def test_time_in_stage_legend_stays_on_the_figure(report_dir: Path) -> None:
     x, scale = float(group[1]), float(group[2])
     last = max(float(v) for v in re.findall(r'translate\(([\d.]+) 0\)', group[3]))
     assert x + (last + 65) * scale <= width, (x, last, scale, width)
+
+
+def test_whatif_shows_the_scenario_lines_as_code() -> None:
+    """«Весняний пік: source "Facebook" 15/week; team …» put the file's English keywords
+    bare in the Ukrainian run; they are the file's lines, marked as code as the report
+    marks them."""
+    out = _run("whatif", str(ACCOUNT), "--reps", "2", "--days", "60", "--warmup", "10")
+    assert 'Весняний пік: `source "Facebook" 15/week`; `team "Замірники" size 3`' in out, out

@@ -147,7 +147,10 @@ def render_whatif(console: Console, header: str, base_values: dict[str, Estimate
     console.print(plain(header, style="dim"))
     for c in comparisons:
         if c.run.variant.changes:
-            console.print(plain(f"{c.name}: " + "; ".join(c.run.variant.changes), style="dim"))
+            # The scenario's own lines, marked as the file's code (the report shows them as
+            # <code>): bare, «source "Facebook" 15/week» read as English in a Ukrainian run.
+            console.print(plain(f"{c.name}: " + "; ".join(f"`{x}`" for x in c.run.variant.changes),
+                                style="dim"))
     table = Table(title=_("what-if: scenario − baseline (paired 95% CI)"),
                   title_justify="left")
     table.add_column(_("metric"))
