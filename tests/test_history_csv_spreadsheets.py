@@ -382,3 +382,17 @@ def test_an_amount_column_named_with_its_currency_is_the_amount(tmp_path: Path) 
     p = _write(tmp_path, "currency.csv", "Угода;Етап;Дата;Сума, грн\n"
                "1;Нова заявка;02.11.2026 10:00;1 500\n")
     assert [e[3] for e in _events(p)] == [1500.0]
+
+
+def test_a_workbook_is_told_to_be_saved_as_csv(tmp_path: Path) -> None:
+    """Was: "a binary file, not JSON or CSV", which left the user guessing."""
+    import zipfile
+
+    p = tmp_path / "угоди.xlsx"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+    r = _run("history", str(p))
+    assert r.exit_code == 2
+    assert f"error: {p}: a spreadsheet workbook (Excel .xlsx/.xls or LibreOffice .ods), " \
+           "not CSV" in r.stderr
+    assert "Excel «CSV UTF-8»" in r.stderr

@@ -105,6 +105,15 @@ def _read_utf8(path: Path, dq: DataQuality) -> bytes:
             raise HistoryDataError(f"{path}: byte {exc.start}: not readable as UTF-16 "
                                    "although the file starts as UTF-16",
                                    "save the table again as CSV UTF-8") from None
+    if data.startswith(b"PK\x03\x04") and path.suffix.lower() not in (".xlsx", ".xlsm",
+                                                                     ".ods"):
+        raise HistoryInputError(f"{path}: a ZIP archive, not JSON or CSV",
+                                "unpack it and give the files, or the folder they are in")
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise HistoryInputError(
+            f"{path}: a spreadsheet workbook (Excel .xlsx/.xls or LibreOffice .ods), not CSV",
+            "save the sheet as CSV: Excel «CSV UTF-8», LibreOffice «Text CSV» with UTF-8, "
+            "Google Sheets «Download → CSV»")
     if b"\x00" in data[:4096]:
         raise HistoryInputError(f"{path}: a binary file, not JSON or CSV")
     try:
