@@ -396,3 +396,12 @@ def test_a_workbook_is_told_to_be_saved_as_csv(tmp_path: Path) -> None:
     assert f"error: {p}: a spreadsheet workbook (Excel .xlsx/.xls or LibreOffice .ods), " \
            "not CSV" in r.stderr
     assert "Excel «CSV UTF-8»" in r.stderr
+
+
+def test_another_accounts_stage_names_are_counted_in_good_english(tmp_path: Path) -> None:
+    """Was: "(1 names, 1 events)"."""
+    p = _write(tmp_path, "ru.csv", "deal_id,time,date,stage\n1,14:30,2026-11-05,Новая\n")
+    r = _run("audit", FUNNEL, str(p))
+    assert r.exit_code == 1
+    assert f"matches a stage of {FUNNEL} (1 name, 1 event): is it the funnel" in r.stderr
+    assert f'{p}:2: "Новая" (1 event): did you mean "Продажі"."Нова заявка"' in r.stderr

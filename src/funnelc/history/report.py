@@ -345,7 +345,8 @@ def unmatched_names(nm: NameMatch, place: Callable[[int], str | None], funnel_pa
     error = not nm.stages
     if error:
         head = (f"error: no stage name of the history matches a stage of {funnel_path} "
-                f"({total:,} names, {events:,} events): is it the funnel of this account?")
+                f"({total:,} name{'' if total == 1 else 's'}, {events:,} "
+                f"event{'' if events == 1 else 's'}): is it the funnel of this account?")
     else:
         some = len(nm.suggestions)
         head = (f"warning: {some:,} of {total:,} stage names of the history "
