@@ -405,3 +405,15 @@ def test_another_accounts_stage_names_are_counted_in_good_english(tmp_path: Path
     assert r.exit_code == 1
     assert f"matches a stage of {FUNNEL} (1 name, 1 event): is it the funnel" in r.stderr
     assert f'{p}:2: "Новая" (1 event): did you mean "Продажі"."Нова заявка"' in r.stderr
+
+
+def test_a_few_unsettled_slash_dates_among_others_are_dropped_with_their_line(
+        tmp_path: Path) -> None:
+    p = _write(tmp_path, "mostly_iso.csv", "deal_id,timestamp,stage\n"
+               "1,2026-11-02 10:00,Нова заявка\n1,2026-11-03 10:00,Замір\n"
+               "2,5/11/2026,Нова заявка\n")
+    r = _run("history", str(p), "--format", "json")
+    assert r.exit_code == 1
+    q = json.loads(r.stdout)["quality"]
+    assert q["dropped"] == {"bad_timestamp": 1}
+    assert q["examples"]["drop:bad_timestamp"] == [f"{p}:4"]

@@ -425,10 +425,14 @@ def _with_picked(df: pl.DataFrame, tz: str, path: str, dq: DataQuality,
 def _slash_order(df: pl.DataFrame, path: str) -> SlashOrder | None:
     """How the file's `A/B/YYYY` times read, from the times themselves; a file whose
     slash dates could all be either (no number above 12), or that writes both, is
-    refused: a history read with days and months swapped looks like a real one."""
+    refused: a history read with days and months swapped looks like a real one. Where
+    such dates are under half of the times, they are left unread (dropped as
+    `bad_timestamp` with their line) rather than the file refused."""
     found = slash_date_order(df["t"])
     if found.count == 0 or found.order is not None:
         return found.order
+    if 2 * found.count < df.height - df["t"].null_count():
+        return None  # a few odd rows in a file of other dates: dropped with their line
     lines = df["line"]
     times = df["t"]
     assert found.first is not None
