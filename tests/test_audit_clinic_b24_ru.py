@@ -10,6 +10,7 @@ the helpers below (independent of funnelc), and pinned where the story says it."
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -229,6 +230,10 @@ def test_fit_names_the_anomalies_in_the_accounts_language(
     # «аномалии (учтены, оставлены): cross_pipeline_moves 114»: the code, in a Russian line.
     said = " ".join(fit_run[1].split())
     assert "аномалии (учтены, оставлены): переходы между воронками 114" in said
+    # «Новая заявка»'s routes fit no delay; the candidates' means read «gamma, среднее
+    # 6,55e-20 мин»: a delay under half a second is 0.
+    assert "среднее 0 мин" in said
+    assert not re.search(r"\de-\d+ (мин|ч|дн)", said)
     assert ("предупреждение: источник «Звонок»: 119 сделок с этим источником начались в "
             "воронке «Повторные», куда он не ведёт, и не считаются его заявками") in said
 

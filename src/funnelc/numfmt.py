@@ -65,8 +65,15 @@ def num(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}g}"
 
 
+INSTANT_H = 0.5 / 3600
+"""A duration under half a second is said as 0: a delay fitted to nothing (a gamma's
+mean of 6.55e-20 min beside «no delay») read as a figure to the client."""
+
+
 @_finite
 def hours(h: float) -> str:
+    if abs(h) < INSTANT_H:
+        return "0m"
     if h < 1.0:
         return f"{h * 60:.3g}m"
     if h < 48.0:

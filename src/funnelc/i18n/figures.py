@@ -43,7 +43,9 @@ class Figures:
         two days, then days."""
         if self.english or h is None or not math.isfinite(h):
             return numfmt.hours(h)
-        if h < 1.0:
+        if abs(h) < numfmt.INSTANT_H:
+            value, unit = 0.0, "m"
+        elif h < 1.0:
             value, unit = h * 60, "m"
         elif h < 48.0:
             value, unit = h, "h"
