@@ -345,10 +345,17 @@ _MEMO: dict[tuple[Any, ...], float] = {}
 lengths on many stages (lengths are cached objects, compared by identity)."""
 
 
+def _dist_key(dist: m.Dist | None) -> tuple[str, tuple[float, ...]] | None:
+    """A distribution as `_MEMO` keys read it: its kind and parameters."""
+    return None if dist is None else (dist.kind, tuple([q.value for q in dist.args]))
+
+
 def _memo(what: str, dist: m.Dist | None, shift: float, length: WallclockLength,
-          compute: Any) -> float:
-    key = (what, None if dist is None else (dist.kind, tuple([q.value for q in dist.args])),
-           shift, length)
+          compute: Any, dist_key: tuple[str, tuple[float, ...]] | bool | None = False
+          ) -> float:
+    """`compute(dist, length, shift)` once per (what, distribution, shift, length);
+    `dist_key`: `_dist_key(dist)` when the caller has it (False: not given)."""
+    key = (what, _dist_key(dist) if dist_key is False else dist_key, shift, length)
     value = _MEMO.get(key)
     if value is None:
         if len(_MEMO) > 100_000:
@@ -578,14 +585,18 @@ def _sla_behind_unknown_queue(routes: list[Route], length: WallclockLength) -> _
     lower bounds of both the cut and the time."""
     cut = lower = leaving = 0.0
     for r in routes:
-        if r.kind == "stuck" or r.share <= 0:
+        share = r.share
+        if r.kind == "stuck" or share <= 0:
             continue
-        leaving += r.share
+        leaving += share
         if r.via == "sla":
-            lower += r.share * length.mean
+            lower += share * length.mean
             continue
-        cut += r.share * prob_exceeds(r.after, length)
-        lower += r.share * _capped_mean(r.after, 0.0, length)
+        # prob_exceeds and _capped_mean, the delay's key made once for both lookups.
+        after = r.after
+        key = _dist_key(after)
+        cut += share * _memo("p", after, 0.0, length, _prob_exceeds, key)
+        lower += share * _memo("t", after, 0.0, length, _capped_mean_of, key)
     return _SlaTimes(cut, True, None, lower / leaving if leaving > 0 else None)
 
 
@@ -636,22 +647,26 @@ class _RouteTimes:
 
 
 def _route_times(stage: m.Stage, routes: list[Route]) -> _RouteTimes:
-    rt = _RouteTimes()
-    reply_t, exhausted_t = cadence_time_mean(stage.cadence) if stage.cadence else (0.0, 0.0)
+    # Sums in locals, in the order the routes come (attribute updates cost a third).
+    share_out = after_sum = share_sla = 0.0
+    cadence = stage.cadence
+    reply_t, exhausted_t = cadence_time_mean(cadence) if cadence else (0.0, 0.0)
     for r in routes:
-        if r.kind == "stuck" or r.share <= 0:
+        share = r.share
+        if r.kind == "stuck" or share <= 0:
             continue
-        if r.via == "sla":
-            rt.share_sla += r.share
+        via = r.via
+        if via == "sla":
+            share_sla += share
             continue
-        rt.share_out += r.share
-        if r.via == "reply":
-            rt.after_sum += r.share * reply_t
-        elif r.via == "exhausted":
-            rt.after_sum += r.share * exhausted_t
+        share_out += share
+        if via == "reply":
+            after_sum += share * reply_t
+        elif via == "exhausted":
+            after_sum += share * exhausted_t
         elif r.after is not None:
-            rt.after_sum += r.share * r.after.mean
-    return rt
+            after_sum += share * r.after.mean
+    return _RouteTimes(share_out, after_sum, share_sla)
 
 
 _NO_QUEUE = Applicability(False, Note(N_("no queue: no owner team with work here")))

@@ -501,6 +501,53 @@ def solve_backward(n: int, out: Edges, rhs: list[Vector], on_loop: Vector,
     return x
 
 
+def _solve_backward_scalar(n: int, out: Edges, rhs: list[float], on_loop: float,
+                           comps: list[list[int]], factors: _Factors | None) -> list[float]:
+    """`solve_backward` for one label, its vectors as floats (0.0 where the label is
+    missing from a vector): the wins along the copy chain. Every value gets the dict
+    version's operations in the same order (`_substitute_scalar` replays a block as
+    `_substitute` does one column; a missing entry is the 0.0 `dict.get` gives), so
+    `solve_backward(...)[v].get(label, 0.0)` is the same float, without a dict per stage."""
+    x = [0.0] * n
+    for comp in comps:
+        if len(comp) == 1:
+            v = comp[0]
+            acc = rhs[v]
+            looped = False
+            for w, p in out[v]:
+                if w == v:
+                    looped = True
+                    break
+                if p:
+                    xw = x[w]
+                    if xw:
+                        acc = acc + p * xw
+            if not looped:
+                x[v] = acc if acc else 0.0
+                continue
+        local = {v: i for i, v in enumerate(comp)}
+        rows: list[dict[int, float]] = []
+        b: list[float] = []
+        for v in comp:
+            row: dict[int, float] = {local[v]: 1.0}
+            acc = rhs[v]
+            for w, p in out[v]:
+                j = local.get(w)
+                if j is not None:
+                    row[j] = row.get(j, 0.0) - p
+                elif p:
+                    xw = x[w]
+                    if xw:
+                        acc = acc + p * xw
+            rows.append(row)
+            b.append(acc)
+        fac = _cached_factor(rows, factors)
+        solved = [on_loop] * len(comp) if fac is None else _substitute_scalar(fac, b)
+        for v, val in zip(comp, solved):
+            x[v] = val
+    return x
+
+
 def solve_forward(n: int, out: Edges, gamma: list[float],
                   comps: list[list[int]] | None = None, *,
                   factors: _Factors | None = None) -> list[float]:
@@ -721,7 +768,6 @@ def account_chain(funnel: m.FunnelFile, month: str | None = None,
     g = _Graph(flows)
     n = len(g.keys)
 
-    wins_rhs: list[Vector] = [{WON: w} if w > 0 else {} for w in g.won_final]
     with_copies = g.merged(g.deal, g.copy)
     comps: list[list[int]] | None = None
     deal_comps: list[list[int]] | None = None
@@ -735,18 +781,19 @@ def account_chain(funnel: m.FunnelFile, month: str | None = None,
         deal_comps = _tarjan(n, g.deal)
         comps = _tarjan(n, with_copies)
         fate = solve_backward(n, g.deal, g.rhs, {LOOP: 1.0}, deal_comps, factors=backward)
-        wins = solve_backward(n, with_copies, wins_rhs, {WON: math.inf}, comps,
-                              factors=backward)
+        wins = _solve_backward_scalar(n, with_copies,
+                                      [w if w > 0 else 0.0 for w in g.won_final], math.inf,
+                                      comps, backward)
     else:
         # Without copies both solves read the same graph: one elimination, the wins as
         # one more right-hand column (columns never mix, so each is what its own solve
         # gives, to the bit), and one Tarjan pass for all four solves.
         comps = _tarjan(n, g.deal)
-        both = solve_backward(n, g.deal, [{**r, _WINS: w[WON]} if w else r
-                                          for r, w in zip(g.rhs, wins_rhs)],
+        both = solve_backward(n, g.deal, [{**r, _WINS: w} if w > 0 else r
+                                          for r, w in zip(g.rhs, g.won_final)],
                               {LOOP: 1.0, _WINS: math.inf}, comps)
         fate = [{k: v for k, v in vec.items() if k is not _WINS} for vec in both]
-        wins = [{WON: vec[_WINS]} if _WINS in vec else {} for vec in both]
+        wins = [vec.get(_WINS, 0.0) for vec in both]
 
     source_rates: list[tuple[m.Source, StageKey, float]] = []
     gamma = [0.0] * n
@@ -794,10 +841,14 @@ def account_chain(funnel: m.FunnelFile, month: str | None = None,
     flow_stages = flows.stages
     stuck_share, won_share, lost_share = g.stuck_share, g.won_share, g.lost_share
     for i, key in enumerate(g.keys):
-        stages[key] = StageChain(  # positional: key, index, visits, λ, absorption,
-            key, flow_stages[key].index, visits[i], lam[i], _absorption(fate[i]),  # stuck,
-            stuck_share[i], won_share[i], lost_share[i],  # won, lost (g's own: dropped
-            wins[i].get(WON, 0.0))  # on return), wins along the copy chain
+        # StageChain(...) without the dataclass __init__'s nine attribute stores (a stage
+        # of every pipeline); lost_share is the graph's own dict, dropped on return.
+        sc = stages[key] = _new_object(StageChain)
+        _set_attr(sc, "__dict__", {
+            "key": key, "index": flow_stages[key].index, "visits_per_lead": visits[i],
+            "arrivals_per_hour": lam[i], "absorption": _absorption(fate[i]),
+            "stuck_share": stuck_share[i], "won_share": won_share[i],
+            "lost_share": lost_share[i], "wins_with_copies": wins[i]})
     pipelines: list[PipelineChain] = []
     for pipe, nodes in by_pipe.items():
         dist, assumed, total = entries[pipe]
