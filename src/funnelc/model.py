@@ -149,6 +149,28 @@ class Dist(Node):
         return sum([q.value for q in args]) / len(args)
 
 
+_QUANTITY_FIELDS_SET = set(Quantity.model_fields)
+_DIST_FIELDS_SET = set(Dist.model_fields)
+
+
+def trusted_fixed_duration(span: Span, hours: float, text: str) -> Dist:
+    """`fixed(hours)` written bare at `span` (an SLA's delay as a distribution), made as
+    `trusted_constructor(Quantity)` and `trusted_constructor(Dist)` with every field given
+    would make it: routing makes one per stage with a stay share and an SLA, on every
+    `analyze`, export and simulation."""
+    q = _new_object(Quantity)
+    _set_dict(q, {"span": span, "kind": "duration", "value": hours, "text": text})
+    _set_fields_set(q, _QUANTITY_FIELDS_SET)
+    _set_extra(q, None)
+    _set_private(q, None)
+    d = _new_object(Dist)
+    _set_dict(d, {"span": span, "kind": "fixed", "args": (q,), "bare": True})
+    _set_fields_set(d, _DIST_FIELDS_SET)
+    _set_extra(d, None)
+    _set_private(d, None)
+    return d
+
+
 class Duration(Node):
     hours: float
     text: str

@@ -205,18 +205,13 @@ def _route(funnel: m.FunnelFile, target: m.Target, home: m.Pipeline, share: floa
     return _new_route("stage", share, stage, None, after, copy_key, via, node)  # type: ignore[arg-type]
 
 
-# The SLA's delay as a distribution, made without validation: its fields are the SLA
-# duration's own, already the types a `Quantity` and a `Dist` hold (`trusted_constructor`
-# makes the object validation would); a stay share with an SLA makes one per stage.
-_trusted_quantity = m.trusted_constructor(m.Quantity)
-_trusted_dist = m.trusted_constructor(m.Dist)
-
-
 def _sla_dist(sla: m.Sla) -> m.Dist:
+    """The SLA's delay as a distribution, made without validation: its fields are the SLA
+    duration's own, already the types a `Quantity` and a `Dist` hold
+    (`m.trusted_fixed_duration` makes the object validation would); a stay share with an
+    SLA makes one per stage."""
     after = sla.after
-    q = _trusted_quantity(span=after.span, kind="duration", value=float(after.hours),
-                          text=after.text)
-    return _trusted_dist(span=after.span, kind="fixed", args=(q,), bare=True)
+    return m.trusted_fixed_duration(after.span, float(after.hours), after.text)
 
 
 def stage_routes(funnel: m.FunnelFile, pipeline: m.Pipeline, stage: m.Stage,
