@@ -44,8 +44,11 @@ def _stage_lists(events: pl.DataFrame) -> dict[str, list[str]]:
     return out
 
 
-def write_amocrm(events: pl.DataFrame, folder: Path, page: int = 100) -> Path:
-    """events.jsonl (one API page per line), leads.json, pipelines.json."""
+def write_amocrm(events: pl.DataFrame, folder: Path, page: int = 100,
+                 reopen_clears_reason: bool = False) -> Path:
+    """events.jsonl (one API page per line), leads.json, pipelines.json. A lead keeps its
+    last loss's reason; with `reopen_clears_reason`, a lead moved back into a stage after
+    a loss has none (as a Bitrix24 deal's field emptied on reopening)."""
     folder.mkdir(parents=True, exist_ok=True)
     stages = _stage_lists(events)
     pids = {p: 5000 + i for i, p in enumerate(stages)}
@@ -104,6 +107,8 @@ def write_amocrm(events: pl.DataFrame, folder: Path, page: int = 100) -> Path:
             if kind == "lost" and reason:
                 leads[lid]["_embedded"]["loss_reason"] = [
                     {"id": abs(hash(reason)) % 100000, "name": reason}]
+            elif kind == "stage" and reopen_clears_reason:
+                leads[lid]["_embedded"].pop("loss_reason", None)
         prev[d] = status
     with (folder / "events.jsonl").open("w", encoding="utf-8") as fh:
         for i, items in enumerate(pages):

@@ -37,16 +37,17 @@ def fitted(export: Path) -> tuple[Path, str]:
 
 def test_fit_notes_write_added_shares_with_the_decimal_comma(fitted: tuple[Path, str]) -> None:
     # «додано: відмова «Інше» 2.6%» beside «залишено 0,1%»: the funnel file's number in a
-    # Ukrainian sentence.
+    # Ukrainian sentence. (2.7 % since the comebacks are credited to the funnel's reopen,
+    # 18.4 % instead of the funnel's 10 %: the SLA-corrected share is calibrated with it.)
     _, text = fitted
-    assert "Продажі.Розрахунок: додано: відмова «Інше» 2,6% (є в даних" in text
-    assert "2.6%" not in text
+    assert "Продажі.Розрахунок: додано: відмова «Інше» 2,7% (є в даних" in text
+    assert "2.7%" not in text
     # A way out fit found in the data is marked «(немає у воронці)», not «(новий)», which
     # a feminine «відмова» read as a wrong ending.
     flat = " ".join(text.replace("│", " ").split())
     assert "відмова «Інше» (немає у воронці)" in flat and "(новий)" not in flat
     # The fitted file itself keeps the funnel language's numbers.
-    assert 'lost "Інше" 2.6% after' in fitted[0].read_text(encoding="utf-8")
+    assert 'lost "Інше" 2.7% after' in fitted[0].read_text(encoding="utf-8")
     # «Замір»'s 20 losses whose reason Bitrix24 did not keep are no `lost "Угода
     # провалена" 3.7%` route (tests/test_bitrix24_reopened_losses.py).
     assert "Угода провалена" not in text

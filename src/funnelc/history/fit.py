@@ -19,8 +19,10 @@
   amounts, fitted like durations.
 * Reopen shares: of the losses at least H_r before the end (H_r = max(7 days, the 95th
   percentile of comeback delays)), those that came back; delay fitted. A comeback whose
-  loss reason the CRM did not keep (amoCRM: all but a lead's last) counts for the
-  pipeline's only reopen, or for the only one into the stage it came back to.
+  loss reason the CRM did not keep (amoCRM and Bitrix24 keep a deal's current reason
+  only) counts for the pipeline's only reopen, or for the only one into the stage it came
+  back to, with its loss among that reason's; into a stage several reopens lead to, those
+  reopens get no share (`_unkept_comebacks` warns with what the data tells).
 
 Anything based on fewer than `MIN_DEALS` deals carries a warning, and the writer keeps
 the funnel's value for it (`apply_fit`). Every interval contains its estimate.
@@ -153,10 +155,15 @@ class ReopenFit:
     in_funnel: bool
     warnings: list[str] = field(default_factory=list)
     not_kept: int = 0
-    """Comebacks in the pipeline whose loss reason the export did not keep (Bitrix24's
-    field holds a deal's current reason): any of them may be this reason's, so `share`
-    (of the comebacks whose reason is known) is no share of the reason's losses, and the
-    writer keeps the funnel's."""
+    """Comebacks whose loss reason the export did not keep (amoCRM and Bitrix24 hold a
+    deal's current reason only) into a stage this and another of the funnel's reopens
+    lead to: any of them may be this reason's, so `share` (of the comebacks whose reason
+    is known) is no share of the reason's losses, and the writer keeps the funnel's."""
+    credited: int = 0
+    """Comebacks whose loss reason the export did not keep, credited to this reopen as
+    the funnel's only one in the pipeline or the only one into the stage they came back
+    to (in `back`, and their losses in `lost`): the funnel's assumption that only its
+    declared reasons come back, which the pipeline's warning names."""
 
 
 @dataclass
@@ -618,10 +625,49 @@ def _one_source(src: m.Source, got: list[tuple[datetime, float | None]], parts: 
     full = {mo: h for mo, h in covered.items() if h >= 0.5 * 28 * 24 and mo not in gaps}
     if len(full) >= 2:
         _profile_fit(fit, {mo: counts.get(mo, 0.0) for mo in full}, full)
+        _trailing_level(fit, start, end, zone, set(full))
     values = np.array([v for _, v in got if v is not None and v > 0], dtype=float)
     if len(values):
         fit.value = fit_sample(values, floor=1.0)
     return fit
+
+
+def _trailing_level(fit: SourceFit, start: datetime, end: datetime, zone: ZoneInfo,
+                    full: set[str]) -> None:
+    """Warn when the history's last two or more months are all listed on the same side
+    of the base rate: a source that grew (or fell) to a new level, which a month profile
+    repeats only in the same months of a year. A clinic's Продокторов, four times the
+    requests from September, was fitted `profile oct 434%, nov 423%` and forecast at
+    its old 7.9 a month for December, without a word. A history over a year pools each
+    month's years and is not judged."""
+    seq: list[str] = []
+    year, month = start.astimezone(zone).year, start.astimezone(zone).month
+    last = end.astimezone(zone)
+    while (year, month) <= (last.year, last.month):
+        seq.append(MONTHS[month - 1])
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    if len(seq) != len(set(seq)):
+        return
+    seq = [mo for mo in seq if mo in full]
+    run: list[str] = []
+    for mo in reversed(seq):
+        ratio = fit.profile.get(mo)
+        if ratio is None or not ratio[3] or (
+                run and (ratio[0] > 1) != (fit.profile[run[0]][0] > 1)):
+            break
+        run.append(mo)
+    if len(run) < 2 or len(run) == len(seq):
+        return
+    n = len(run)
+    fit.warnings.append(_n(
+        "source «{source}»: its last {n} month ran at {ratio_list} of the base rate; as a "
+        "month profile that repeats only in the same months of a year, so the months after "
+        "are forecast at the base rate: if it is the source's new level, raise its rate",
+        "source «{source}»: its last {n} months ran at {ratio_list} of the base rate; as a "
+        "month profile that repeats only in the same months of a year, so the months after "
+        "are forecast at the base rate: if it is the source's new level, raise its rate",
+        n, source=fit.name,
+        ratio_list=tuple(f"{round(100 * fit.profile[mo][0])}%" for mo in reversed(run))))
 
 
 def _profile_fit(fit: SourceFit, counts: dict[str, float], hours: dict[str, float]) -> None:
@@ -671,45 +717,46 @@ def _profile_fit(fit: SourceFit, counts: dict[str, float], hours: dict[str, floa
 def _fit_reopens(funnel: m.FunnelFile, ev: pl.DataFrame, end: datetime,
                  span: float, warnings: list[str]) -> list[ReopenFit]:
     back = returns(ev).filter(pl.col("back_pipeline") == pl.col("pipeline"))
-    unkept = _unkept_comebacks(funnel, ev, back, end, span, warnings)
     lost = ev.filter(pl.col("kind") == LOST).with_columns(
         r=pl.col("loss_reason").fill_null("").map_elements(normal, return_dtype=pl.Utf8))
     back = back.with_columns(r=pl.col("reason").fill_null("").map_elements(
         normal, return_dtype=pl.Utf8))
+    unkept = set(back.filter(pl.col("reason_unkept"))["pipeline"].unique().to_list())
     out: list[ReopenFit] = []
     seen: set[tuple[str, str]] = set()
     wanted: list[tuple[str, str, str, bool]] = []
     for pipe in funnel.pipelines:
         for ro in pipe.reopens:
             wanted.append((pipe.name.value, normal(ro.reason.value), ro.reason.value, True))
+    # A reason the funnel does not declare is fitted from the data only where every
+    # comeback's reason is known: elsewhere its losses that came back are not its own.
     for p, r, reason in back.select("pipeline", "r", "reason").unique().iter_rows():
         if funnel.pipeline(p) is not None and p not in unkept:
             wanted.append((p, r, reason or "", False))
     only = {p.name.value: normal(p.reopens[0].reason.value) for p in funnel.pipelines
-            if len(p.reopens) == 1}
-    # With several reopens, a comeback whose loss reason is not recorded belongs to the
-    # one reopen that brings deals back to the stage it came back to, when only one does.
-    by_target: dict[tuple[str, str], list[str]] = {}
-    for pipe in funnel.pipelines:
-        for ro in pipe.reopens:
-            hit = funnel.resolve(ro.target, pipe)
-            if hit is not None and hit[0].name.value == pipe.name.value:
-                by_target.setdefault((pipe.name.value, hit[1].name.value), []).append(
-                    normal(ro.reason.value))
+            if len({normal(ro.reason.value) for ro in p.reopens}) == 1}
+    by_target = _reopen_targets(funnel)
     sole = {key: rs[0] for key, rs in by_target.items() if len(set(rs)) == 1}
     for p, r, text, in_funnel in wanted:
         if (p, r) in seen or (r == "" and not in_funnel):
             continue
         seen.add((p, r))
-        # Comebacks whose loss reason is not recorded (amoCRM keeps a lead's last only)
-        # belong to the pipeline's only reopen, or to the only one into their stage.
+        # A comeback whose loss reason is not known (the CRM kept none for it, or none
+        # was given) is credited to the pipeline's only reopen, or to the only one into
+        # the stage it came back to: in the funnel only declared reasons come back, each
+        # to its reopen's stage. Into a stage several reopens lead to, it cannot be told
+        # whose it is: a reason among those gets no share where such comebacks' reason
+        # was not kept (`not_kept`).
         mine = [st for (pp, st), rr in sole.items() if pp == p and rr == r]
+        shared = [st for (pp, st), rs in by_target.items()
+                  if pp == p and len(set(rs)) > 1 and r in rs]
         unknown = pl.col("r") == ""
-        if p in unkept:
-            unknown = pl.lit(False)
-        elif only.get(p) != r:
+        if only.get(p) != r:
             unknown = unknown & pl.col("back_stage").is_in(mine)
         b = back.filter((pl.col("pipeline") == p) & ((pl.col("r") == r) | unknown))
+        not_kept = 0 if only.get(p) == r else back.filter(
+            (pl.col("pipeline") == p) & pl.col("reason_unkept")
+            & pl.col("back_stage").is_in(shared)).height
         delays = b["hours"].to_numpy()
         h = max(7 * 24.0, float(np.quantile(delays, 0.95)) if len(delays) else 0.0)
         h = min(h, span / 2)
@@ -717,13 +764,15 @@ def _fit_reopens(funnel: m.FunnelFile, ev: pl.DataFrame, end: datetime,
         lo = lost.filter((pl.col("pipeline") == p) & (pl.col("r") == r)
                          & (pl.col("ts") <= cutoff))
         bm = b.filter(pl.col("lost_at") <= cutoff)
+        # A credited comeback's loss is one of the reason's losses too.
         unrecorded = bm.filter(pl.col("r") == "").height if r != "" else 0
         n, k = lo.height + unrecorded, bm.height
         wl, wh = wilson(k, n)
         target = b["back_stage"].mode().to_list()[0] if b.height else None
         fit = ReopenFit(p, text, n, k, k / n if n else 0.0, wl, wh, target,
                         fit_sample(delays) if len(delays) else None, in_funnel,
-                        not_kept=unkept.get(p, 0))
+                        not_kept=not_kept,
+                        credited=int(b["reason_unkept"].sum()) if r != "" else 0)
         if fit.not_kept:
             out.append(fit)
             continue
@@ -734,42 +783,115 @@ def _fit_reopens(funnel: m.FunnelFile, ev: pl.DataFrame, end: datetime,
                                    "come back (fewer than {min}); the funnel's share kept",
                                    n, count=n, min=MIN_DEALS))
         out.append(fit)
+    _unkept_comebacks(funnel, ev, back, end, span, only, by_target, warnings)
     return out
 
 
+def _reopen_targets(funnel: m.FunnelFile) -> dict[tuple[str, str], list[str]]:
+    """Per (pipeline, stage), the reasons (normalised) of the funnel's reopens that bring
+    deals back to that stage of their own pipeline."""
+    by_target: dict[tuple[str, str], list[str]] = {}
+    for pipe in funnel.pipelines:
+        for ro in pipe.reopens:
+            hit = funnel.resolve(ro.target, pipe)
+            if hit is not None and hit[0].name.value == pipe.name.value:
+                by_target.setdefault((pipe.name.value, hit[1].name.value), []).append(
+                    normal(ro.reason.value))
+    return by_target
+
+
 def _unkept_comebacks(funnel: m.FunnelFile, ev: pl.DataFrame, back: pl.DataFrame,
-                      end: datetime, span: float, warnings: list[str]) -> dict[str, int]:
-    """Per pipeline of the funnel, the comebacks whose loss reason the export did not
-    keep (`events.reason_unkept`), with a warning for each such pipeline. A share per
-    reason is then out of reach: any of those comebacks may be any reason's, and a
-    reason's losses without them are those that did not come back. What the data does
-    tell is said instead: of the pipeline's losses old enough to have come back (H_r
-    as for a reopen, over all its comebacks), how many did."""
-    counts = dict(back.filter(pl.col("reason_unkept")).group_by("pipeline").len().iter_rows())
-    out: dict[str, int] = {}
+                      end: datetime, span: float, only: dict[str, str],
+                      by_target: dict[tuple[str, str], list[str]],
+                      warnings: list[str]) -> None:
+    """Warn, per pipeline of the funnel, of the comebacks whose loss reason the export
+    did not keep (`events.reason_unkept`: amoCRM and Bitrix24 keep a deal's current
+    reason only), and say what was done with them — credited to the reopen the funnel
+    says they are (`_fit_reopens`), or to none — and what the data tells whatever the
+    reasons: of the pipeline's losses old enough to have come back (H_r as for a reopen,
+    over all its comebacks), how many did. The credit is the funnel's assumption, not a
+    reading of the data: where deals lost for undeclared reasons come back too, the
+    credited share is too high, and the warning says so."""
     for pipe in funnel.pipelines:
         p = pipe.name.value
-        u = int(counts.get(p, 0))
+        mine = back.filter(pl.col("pipeline") == p)
+        gone = mine.filter(pl.col("reason_unkept"))
+        u = gone.height
         if not u:
             continue
-        out[p] = u
-        mine = back.filter(pl.col("pipeline") == p)
         h = min(max(7 * 24.0, float(np.quantile(mine["hours"].to_numpy(), 0.95))), span / 2)
         cutoff = end - timedelta(hours=h)
         lost = ev.filter((pl.col("kind") == LOST) & (pl.col("pipeline") == p)
                          & (pl.col("ts") <= cutoff)).height
         came = mine.filter(pl.col("lost_at") <= cutoff).height
-        warnings.append(_n(
-            "{where}: {count} loss that came back has no reason in the export (the CRM keeps "
-            "only a deal's current reason), so no reopen share per reason is written (the "
-            "funnel's kept); of the losses old enough to have come back, {back} of {lost} did "
-            "({back_share}); to fit the shares per reason, export the loss-reason field's "
-            "history or a CSV with each loss's reason",
-            "{where}: {count} losses that came back have no reason in the export (the CRM keeps "
-            "only a deal's current reason), so no reopen share per reason is written (the "
-            "funnel's kept); of the losses old enough to have come back, {back} of {lost} did "
-            "({back_share}); to fit the shares per reason, export the loss-reason field's "
-            "history or a CSV with each loss's reason",
-            u, where=p, count=u, back=came, lost=lost,
-            back_share=came / lost if lost else 0.0))
-    return out
+        figures: dict[str, str | int | float] = {
+            "where": p, "back": came, "lost": lost, "back_share": came / lost if lost else 0.0}
+        if not pipe.reopens:
+            warnings.append(_n(
+                "{where}: {count} loss that came back has no reason in the export (the CRM "
+                "keeps only a deal's current reason), so no reopen share per reason is written "
+                "(the funnel's kept); of the losses old enough to have come back, {back} of "
+                "{lost} did ({back_share}); to fit the shares per reason, export the "
+                "loss-reason field's history or a CSV with each loss's reason",
+                "{where}: {count} losses that came back have no reason in the export (the CRM "
+                "keeps only a deal's current reason), so no reopen share per reason is written "
+                "(the funnel's kept); of the losses old enough to have come back, {back} of "
+                "{lost} did ({back_share}); to fit the shares per reason, export the "
+                "loss-reason field's history or a CSV with each loss's reason",
+                u, count=u, **figures))
+            continue
+        stages = gone["back_stage"].to_list()
+        sole = {st for (pp, st), rs in by_target.items() if pp == p and len(set(rs)) == 1}
+        shared = {st: rs for (pp, st), rs in by_target.items() if pp == p and len(set(rs)) > 1}
+        if p in only:
+            credited, torn, elsewhere = u, 0, 0
+        else:
+            credited = sum(1 for st in stages if st in sole)
+            torn = sum(1 for st in stages if st in shared)
+            elsewhere = u - credited - torn
+        if credited:
+            warnings.append(_n(
+                "{where}: {count} loss that came back has no reason in the export (the CRM "
+                "keeps only a deal's current reason); it is credited to the funnel's reopen "
+                "into the stage it came back to (or the pipeline's only reopen) and counted "
+                "among that reason's losses, as the funnel says only its declared reasons come "
+                "back: if deals lost for other reasons came back too, that share is too high; "
+                "of all the losses old enough to have come back, {back} of {lost} did "
+                "({back_share}); a CSV with each loss's reason, or the loss-reason field's "
+                "history, would tell",
+                "{where}: {count} losses that came back have no reason in the export (the CRM "
+                "keeps only a deal's current reason); each is credited to the funnel's reopen "
+                "into the stage it came back to (or the pipeline's only reopen) and counted "
+                "among that reason's losses, as the funnel says only its declared reasons come "
+                "back: if deals lost for other reasons came back too, those shares are too "
+                "high; of all the losses old enough to have come back, {back} of {lost} did "
+                "({back_share}); a CSV with each loss's reason, or the loss-reason field's "
+                "history, would tell",
+                credited, count=credited, **figures))
+        if torn:
+            reasons = tuple(sorted({ro.reason.value for st, rs in shared.items()
+                                    if st in stages for ro in pipe.reopens
+                                    if normal(ro.reason.value) in rs}))
+            warnings.append(_n(
+                "{where}: {count} loss that came back has no reason in the export (the CRM "
+                "keeps only a deal's current reason) and came back to a stage several of the "
+                "funnel's reopens lead to ({reasons_list}): the data cannot tell whose it is, "
+                "so no share is written for them (the funnel's kept); of all the losses old "
+                "enough to have come back, {back} of {lost} did ({back_share}); to fit them, "
+                "export the loss-reason field's history or a CSV with each loss's reason",
+                "{where}: {count} losses that came back have no reason in the export (the CRM "
+                "keeps only a deal's current reason) and came back to a stage several of the "
+                "funnel's reopens lead to ({reasons_list}): the data cannot tell whose they "
+                "are, so no share is written for them (the funnel's kept); of all the losses "
+                "old enough to have come back, {back} of {lost} did ({back_share}); to fit "
+                "them, export the loss-reason field's history or a CSV with each loss's reason",
+                torn, count=torn, reasons_list=reasons, **figures))
+        if elsewhere:
+            warnings.append(_n(
+                "{where}: {count} loss that came back has no reason in the export (the CRM "
+                "keeps only a deal's current reason) and came back to a stage none of the "
+                "funnel's reopens leads to: it is credited to no reopen",
+                "{where}: {count} losses that came back have no reason in the export (the CRM "
+                "keeps only a deal's current reason) and came back to stages none of the "
+                "funnel's reopens leads to: they are credited to no reopen",
+                elsewhere, where=p, count=elsewhere))

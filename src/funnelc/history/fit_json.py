@@ -75,7 +75,8 @@ def _reopen(r: ReopenFit) -> JSONObject:
             "share": _num(r.share) if known else None,
             "low": _num(r.low) if known else None, "high": _num(r.high) if known else None,
             "target": r.target, "in_funnel": r.in_funnel, "delay": _dist(r.delay),
-            "not_kept": r.not_kept, "warnings": [str(w) for w in r.warnings]}
+            "not_kept": r.not_kept, "credited": r.credited,
+            "warnings": [str(w) for w in r.warnings]}
 
 
 def fit_figures(result: FitResult) -> JSONObject:

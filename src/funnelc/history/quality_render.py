@@ -157,13 +157,15 @@ def note_text(note: QualityNote, tr: Translator | None = None) -> str:
         return tr.ngettext(
             "{path}: {n} loss has no reason in the export: its deal was reopened, and the "
             "deal field {field} keeps only a deal's current reason; it is counted as «reason "
-            "not kept», not as a loss without a reason, and the reopen shares per reason "
-            "cannot be read (export the field's history, or a CSV with each loss's reason)",
+            "not kept», not as a loss without a reason, and fit credits it to a reopen only "
+            "where the funnel declares one that tells whose it is (export the field's "
+            "history, or a CSV with each loss's reason)",
             "{path}: {n} losses have no reason in the export: their deals were reopened, and "
             "the deal field {field} keeps only a deal's current reason; they are counted as "
-            "«reason not kept», not as losses without a reason, and the reopen shares per "
-            "reason cannot be read (export the field's history, or a CSV with each loss's "
-            "reason)", note.left_out).format(path=path, field=field,
+            "«reason not kept», not as losses without a reason, and fit credits them to a "
+            "reopen only where the funnel declares one that tells whose they are (export the "
+            "field's history, or a CSV with each loss's reason)",
+            note.left_out).format(path=path, field=field,
                                               n=tr.number(note.left_out, 0))
     if note.kind == "utm_source":
         return tr.ngettext(

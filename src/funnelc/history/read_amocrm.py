@@ -37,8 +37,10 @@ activity.
 
 A lead enters its first stage (the `from` side of its earliest status change, or its
 current status if it never moved) at `created_at`; each event is an entry into its
-`to` status: 142 is won, 143 is lost. amoCRM keeps one loss reason per lead, so every
-`lost` of a lead carries the lead's (current) reason.
+`to` status: 142 is won, 143 is lost. amoCRM keeps one loss reason per lead, the
+current one: the lead's last loss carries it. A loss the lead came back from before it
+was lost again, and a last loss reopened with the reason empty, have no reason in the
+export (`reason_unkept`, counted in a `loss_field_reopened` note), as Bitrix24's.
 """
 
 from __future__ import annotations
@@ -577,7 +579,8 @@ class AmoCollector:
         slook = pl.DataFrame(srows, schema={"s": pl.Int64, "p": pl.Int64, "pipeline": pl.Utf8,
                                             "stage": pl.Utf8, "kind": pl.Utf8}, orient="row")
         start = start.join(slook, on=["s", "p"], how="left")
-        attrs = leads.select("deal", "value", "source", "reason", "resp", "updated")
+        attrs = leads.select("deal", "value", "source", "reason", "resp", "updated",
+                             has_lead=pl.lit(True))
         start = start.sort(["deal"]).with_columns(
             seq=pl.lit(seq0, pl.Int64) + pl.int_range(pl.len(), dtype=pl.Int64))
         ev = ev.with_columns(seq=pl.lit(seq0 + start.height, pl.Int64) + _chronological(ev))
@@ -602,13 +605,26 @@ class AmoCollector:
             last_activity=from_epoch_seconds(out["updated"]),
         )
         # amoCRM keeps one loss reason per lead, the current one: it belongs to the
-        # lead's last loss. Earlier losses (before a comeback) have no known reason.
-        last_lost = (out.filter(pl.col("kind") == LOST).group_by("deal")
-                     .agg(last=pl.col("t").max()))
-        out = out.join(last_lost, on="deal", how="left").with_columns(
-            loss_reason=pl.when(pl.col("t") == pl.col("last")).then(pl.col("loss_reason")))
-        dq.count("loss_reason_unknown", out.filter(
-            (pl.col("kind") == LOST) & (pl.col("t") < pl.col("last"))).height)
+        # lead's last loss. A loss the lead came back from before it was lost again has
+        # none in the export, nor has its last loss when the lead was reopened after it
+        # and the reason is empty (reopening may have cleared it): as Bitrix24's, such a
+        # loss is `reason_unkept`, not a loss nobody gave a reason for. A lead without
+        # its record in the leads pages has no reason known at all: nothing to tell apart.
+        lost = pl.col("kind") == LOST
+        last_lost = (out.filter(lost).group_by("deal").agg(last=pl.col("t").max()))
+        out = out.join(last_lost, on="deal", how="left")
+        reopened = pl.col("t") < pl.col("t").max().over("deal")
+        unkept = (lost & pl.col("has_lead").fill_null(False)
+                  & ((pl.col("t") < pl.col("last"))
+                     | (reopened & pl.col("loss_reason").is_null())))
+        out = out.with_columns(unkept=unkept.fill_null(False)).with_columns(
+            loss_reason=pl.when((pl.col("t") == pl.col("last")) & ~pl.col("unkept"))
+            .then(pl.col("loss_reason")),
+            reason_unkept=pl.when(pl.col("unkept")).then(pl.lit(True)))
+        not_kept = int(out["unkept"].sum())
+        if not_kept:
+            dq.notes.append(QualityNote("loss_field_reopened", EXPORTS[0], left_out=not_kept,
+                                        field="loss_reason_id"))
         utm = sum(ld.utm for ld in self.leads.values())
         if utm:
             dq.notes.append(QualityNote("utm_source", EXPORTS[0], kept=utm))
