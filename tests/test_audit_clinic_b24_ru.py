@@ -260,3 +260,22 @@ def test_the_funnel_plot_draws_the_best_administrator_green(export: Path) -> Non
     legend = [t.get_text() for lg in fig.legends for t in lg.get_texts()]
     assert "отмечен аудитом: лучше команды, и это не случайность" in legend
     assert not any(t == "отмечен аудитом: отличие больше случайного" for t in legend)
+
+
+def test_fit_warns_when_the_last_months_are_a_new_level_not_a_season(
+        fit_run: tuple[dict[str, Any], str], truth: list[dict[str, Any]]) -> None:
+    # Продокторов sends four times the requests from September: fitted as `profile oct
+    # 434%, nov 423%`, December was forecast at its old rate without a word. The summer
+    # dip of «Звонок» and «Сайт» (July, August) is a season and is not warned about.
+    fit, report = fit_run
+    by_month = Counter(d["events"][0][0][:7] for d in truth
+                       if d["source"] == "Продокторов" and d["events"][0][1] == "0")
+    assert (by_month["2026-10"], by_month["2026-11"]) == (35, 33)
+    warned = {s["source"]: s["warnings"] for s in fit["sources"]}
+    assert warned["Продокторов"] == [
+        "source «Продокторов»: its last 2 months ran at 434%, 423% of the base rate; as a "
+        "month profile that repeats only in the same months of a year, so the months after "
+        "are forecast at the base rate: if it is the source's new level, raise its rate"]
+    assert warned["Звонок"] == warned["Сайт"] == []
+    assert ("предупреждение: источник «Продокторов»: в последних 2 месяцах интенсивность "
+            "была 434%, 423% от базовой") in " ".join(report.split())
