@@ -670,6 +670,9 @@ def _absorption(vec: Mapping[Hashable, float]) -> Absorption:
     return _make_absorption(vec.get(WON, 0.0), lost, vec.get(STUCK, 0.0), vec.get(LOOP, 0.0))
 
 
+_NO_REOPENS: dict[str, list[tuple[float, int]]] = {}
+
+
 class _Graph:
     """The account's stages as numbered nodes with the three edge sets the solvers need."""
 
@@ -687,13 +690,20 @@ class _Graph:
         self.stuck_share = [0.0] * n
         self.won_share = [0.0] * n
         self.lost_share: list[dict[str, float]] = [dict() for _ in range(n)]
-        for i, key in enumerate(self.keys):
-            self._add_stage(flows, i, flows.stages[key].routes)
+        # Each pipeline's reopens by lost reason, as (share, target node): read once here
+        # instead of a (pipeline, reason) key and the reopen's model nodes per lost route.
+        idx = self.idx
+        reopens: dict[str, dict[str, list[tuple[float, int]]]] = {}
+        for (pipe, reason), targets in flows.reopens.items():
+            reopens.setdefault(pipe, {})[reason] = [(ro.share.value, idx[target])
+                                                    for ro, target in targets if target in idx]
+        for i, (key, flow) in enumerate(flows.stages.items()):
+            self._add_stage(reopens.get(key[0], _NO_REOPENS), i, flow.routes)
 
-    def _add_stage(self, flows: Flows, i: int, routes: Iterable[Route]) -> None:
+    def _add_stage(self, reopens: Mapping[str, list[tuple[float, int]]], i: int,
+                   routes: Iterable[Route]) -> None:
         # Locals rather than attribute lookups (a stage of every pipeline, every check);
         # the shares are summed in the same order as ever.
-        pipeline = self.keys[i][0]
         idx = self.idx
         deal, copy, rhs, lost_share = self.deal[i], self.copy[i], self.rhs[i], self.lost_share[i]
         total = stuck = won_share = won_final = 0.0
@@ -715,10 +725,10 @@ class _Graph:
                 reason = r.reason or ""
                 lost_share[reason] = lost_share.get(reason, 0.0) + share
                 back = 0.0
-                for ro, target in flows.reopens.get((pipeline, reason), []):
-                    if target in idx and ro.share.value > 0:
-                        deal.append((idx[target], share * ro.share.value))
-                        back += ro.share.value
+                for ro_share, target in reopens.get(reason, ()):
+                    if ro_share > 0:
+                        deal.append((target, share * ro_share))
+                        back += ro_share
                 final = share * max(0.0, 1.0 - back)
                 if final > 0:
                     label = ("lost", reason)
