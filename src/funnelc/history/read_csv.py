@@ -17,8 +17,9 @@ dates as `timeparse` lists them, slash dates in the order the file's own dates s
 header (an unquoted `1234,50` in a comma-separated file shifts every cell after it) are
 dropped as `extra_fields`, not read shifted; rows with every cell empty (what Excel
 leaves below a table) are no records, and a totals row («Итого», «Разом», "Total") is
-counted as `totals_rows`, not read as a deal. Places are physical lines, also below a quoted value that holds
-line breaks.
+counted as `totals_rows`, not read as a deal. The header may sit below a report's title
+(`csv_header_line`); a day column beside a clock column is one moment (`header_map`).
+Places are physical lines, also below a quoted value that holds line breaks.
 """
 
 from __future__ import annotations
