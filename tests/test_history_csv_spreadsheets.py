@@ -417,3 +417,13 @@ def test_a_few_unsettled_slash_dates_among_others_are_dropped_with_their_line(
     q = json.loads(r.stdout)["quality"]
     assert q["dropped"] == {"bad_timestamp": 1}
     assert q["examples"]["drop:bad_timestamp"] == [f"{p}:4"]
+
+
+def test_a_deal_type_column_does_not_hide_wins_and_losses(tmp_path: Path) -> None:
+    """Was: a `type` column («B2B», «B2C»; `type` is a name of the `kind` column) made
+    every row a stage entry, the «won» and «lost» rows among them: no deal ever closed."""
+    p = _write(tmp_path, "typed.csv", "deal_id,timestamp,stage,type\n"
+               "1,2026-11-02 10:00,Нова заявка,B2B\n1,2026-11-03 10:00,won,B2B\n"
+               "2,2026-11-02 10:00,Нова заявка,B2C\n2,2026-11-03 10:00,lost,B2C\n")
+    kinds = load_history([str(p)]).events.sort("seq")["kind"].to_list()
+    assert kinds == ["stage", "won", "stage", "lost"]

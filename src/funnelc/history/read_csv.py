@@ -371,7 +371,9 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
     kc = pl.col("kindcol").str.to_lowercase()
     kind = (pl.when(kc.is_in(["won", "win", "s"])).then(pl.lit(WON))
             .when(kc.is_in(["lost", "lose", "f"])).then(pl.lit(LOST))
-            .when(kc.is_not_null()).then(pl.lit(STAGE))
+            .when(kc.is_in(["stage", "p", "move", "moved"])).then(pl.lit(STAGE))
+            # Any other word (a `type` column of «B2B», «B2C») is no kind: the stage's
+            # name says it. It made every win and loss a stage, unseen.
             .when(low.is_in(list(WON_NAMES))).then(pl.lit(WON))
             .when(low.is_in(list(LOST_NAMES))).then(pl.lit(LOST))
             .otherwise(pl.lit(STAGE)))
