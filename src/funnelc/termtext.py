@@ -14,14 +14,17 @@ sequence, a text-direction override) as `\\u001b` instead of sending them to the
 from __future__ import annotations
 
 import re
-from typing import IO
+from typing import IO, Any
 
-from rich.console import Console
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.containers import Lines
+from rich.measure import Measurement
 from rich.text import Text
 
 from .names import BIDI_CONTROLS, escape_invisible
 
-__all__ = ["plain", "terminal_console", "progress_console", "file_console", "WIDE"]
+__all__ = ["plain", "Unbroken", "terminal_console", "progress_console", "file_console", "WIDE"]
 
 WIDE = 160
 """Columns of a console that is not a terminal (a file or a pipe): long rows stay whole
@@ -32,11 +35,62 @@ instead of wrapping every cell."""
 _CONTROLS = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
 
 
+KEEP_TOGETHER = "\u00a0\u202f"
+"""The no-break spaces: between a number's digit groups and before its currency
+(`5 043 397 ₽` in ru and uk, as Babel writes it)."""
+_MASKS = {ord(c): chr(0xE000 + i) for i, c in enumerate(KEEP_TOGETHER)}
+"""Private-use characters one cell wide that are not whitespace: what the no-break
+spaces are while rich looks for where to wrap."""
+_UNMASKS = {ord(m): chr(c) for c, m in _MASKS.items()}
+_BREAKS = re.compile(f"[^\\S{KEEP_TOGETHER}]+")
+
+
+class Unbroken(Text):
+    """A `Text` that never wraps at a no-break space. rich wraps at every `\\s`, and
+    Python counts U+00A0 as one: a finding's «на кону 5 043 397 ₽» wrapped as «5 043 /
+    397 ₽», a reader's figure cut in two."""
+
+    def __rich__(self) -> _Whole:
+        """What rich renders: `console.print` joins the `Text`s it is given into a plain
+        one, which would wrap at the no-break spaces again."""
+        return _Whole(self)
+
+    def wrap(self, console: Console, width: int, **options: Any) -> Lines:
+        masked = self.copy()
+        masked.plain = self.plain.translate(_MASKS)
+        lines = Text.wrap(masked, console, width, **options)
+        for line in lines:
+            line.plain = line.plain.translate(_UNMASKS)
+        return lines
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        """As `Text`'s, but its narrowest is the widest run between ordinary spaces."""
+        widest = Text.__rich_measure__(self, console, options).maximum
+        words = [w for w in _BREAKS.split(self.plain) if w]
+        return Measurement(max((cell_len(w) for w in words), default=widest), widest)
+
+
+class _Whole:
+    """An `Unbroken` as rich renders it, where `console.print` cannot join it into a
+    plain `Text`."""
+
+    def __init__(self, text: Unbroken) -> None:
+        self.text = text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        return self.text.__rich_console__(console, options)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return self.text.__rich_measure__(console, options)
+
+
 def plain(text: str, style: str = "") -> Text:
     """`text` as it is written, in `style`: never read as markup, control characters
-    written out (`\\u001b`)."""
+    written out (`\\u001b`); a number written with no-break spaces stays on one line."""
     if _CONTROLS.search(text):
         text = _CONTROLS.sub(lambda m: escape_invisible(m.group()), text)
+    if any(c in text for c in KEEP_TOGETHER):
+        return Unbroken(text, style=style)
     return Text(text, style=style)
 
 

@@ -26,6 +26,8 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
+from ..termtext import Unbroken
+
 __all__ = ["FastTable", "plain_table_lines"]
 
 
@@ -74,7 +76,7 @@ def _as_text(console: Console, options: ConsoleOptions, cell: object) -> Text | 
     None when it is something else or carries its own layout settings."""
     if isinstance(cell, str):
         cell = console.render_str(cell, markup=options.markup, highlight=False)
-    if not isinstance(cell, Text) or type(cell) is not Text:
+    if not isinstance(cell, Text) or type(cell) not in (Text, Unbroken):
         return None
     if cell.justify is not None or cell.overflow is not None or cell.no_wrap is not None:
         return None

@@ -196,13 +196,14 @@ class Translator:
 
     def money(self, amount: float, currency: str, compact: bool = False) -> str:
         """Money with its sign where the language puts it: `1 380 000 ₽`, or
-        `1,38 млрд ₽` when `compact`."""
+        `1,38 млрд ₽` when `compact`. A no-break space before the sign, as between the
+        digit groups: a figure and its currency are never on two lines."""
         from babel.numbers import format_compact_currency, format_currency
 
         if compact:
             return format_compact_currency(amount, currency, locale=self.locale,
                                            fraction_digits=2)
-        return format_currency(amount, currency, format="#,##0 ¤", locale=self.locale,
+        return format_currency(amount, currency, format="#,##0\u00a0¤", locale=self.locale,
                                currency_digits=False)
 
     def compact(self, x: float) -> str:
