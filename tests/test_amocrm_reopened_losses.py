@@ -122,7 +122,7 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     data_generator("furniture_uk").main(out, 7)
     events = load_history([str(out / "history.csv")]).events
     amo = write_amocrm(events, out / "amocrm", reopen_clears_reason=True)
-    return {"bitrix24": out / "bitrix24", "amocrm": amo, "csv": out / "history.csv"}
+    return {"bitrix24": out / "bitrix24", "amocrm": amo}
 
 
 def _fit(funnel: Path, history: Path, out: Path) -> tuple[dict, str]:
@@ -146,7 +146,8 @@ def test_fit_credits_both_crms_comebacks_to_the_only_reopen_alike(
     # 20 losses came back, none with its reason in either export; the funnel's only
     # reopen in «Продажі», «Неактуально» -> «Замір», is credited with all of them: 19
     # old enough, over its 84 kept losses and those 19, 18.4 %. Truth (the CSV): 14 of
-    # 99, 14.1 % — 5 of the 19 were «Інше», which the warning says would make it too high.
+    # 99, 14.1 % (tests/test_bitrix24_reopened_losses.py fits the CSV) — 5 of the 19 were
+    # «Інше», which the warning says would make it too high.
     fits = {crm: _fit(FUNNEL, exports[crm], tmp_path / f"{crm}.funnel")
             for crm in ("bitrix24", "amocrm")}
     (bx, bx_text), (amo, amo_text) = fits["bitrix24"], fits["amocrm"]
@@ -159,9 +160,6 @@ def test_fit_credits_both_crms_comebacks_to_the_only_reopen_alike(
     (warning,) = _comeback_warnings(bx)
     assert "if deals lost for other reasons came back too, those shares are too high" in warning
     assert "of all the losses old enough to have come back, 19 of 809 did (2.3%)" in warning
-    csv, csv_text = _fit(FUNNEL, exports["csv"], tmp_path / "csv.funnel")
-    assert _reopen_lines(csv_text)[0].startswith('reopen "Неактуально" 14.1% after')
-    assert not _comeback_warnings(csv)
 
 
 def test_fit_writes_no_share_for_reopens_the_data_cannot_tell_apart(
