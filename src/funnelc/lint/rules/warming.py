@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, Final, NamedTuple
+from typing import Final, NamedTuple
 
 from ...diagnostics import Severity
 from ...model import LostTarget, MessageAction, Stage, StageTarget
@@ -90,8 +90,9 @@ class NoWarmingRoute(Rule):
     default_severity = Severity.warning
     options = {"warming-purposes": ["nurture", "winback"]}
 
-    def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterator[Finding]:
-        warming = set(opts["warming-purposes"])
+    def check(self, ctx: LintContext, opts: Mapping[str, object]) -> Iterator[Finding]:
+        purposes = opts["warming-purposes"]
+        warming = {str(p) for p in purposes} if isinstance(purposes, list | tuple) else set()
         funnel = ctx.funnel
         for pipe in funnel.pipelines:
             if not is_sales(pipe, funnel) or purpose_name(pipe) in warming:
