@@ -90,11 +90,14 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, fmt: str, out_path: s
     AIC, with a Kolmogorov–Smirnov check; shares carry 95 % Wilson intervals.
 
     With --backtest N: fit on the first N calendar months of the history (in --tz),
-    simulate the whole window with the fitted funnel (the simulator starts empty at the
-    history's first day; only the months after the cut are judged) and print, per month
-    and over the holdout, predicted against observed stage-to-stage conversion, deals won
-    and lost, and deals in each stage at the month ends, with 95 % prediction intervals
-    and a verdict. -o then writes the funnel fitted on the N months.
+    simulate the months after the cut with the fitted funnel (every run starts at the
+    cut with the deals the history has open there, each in its stage since its real
+    entry; the fit months are simulated from an empty account, for reference) and print,
+    per month and over the holdout, predicted against observed stage-to-stage
+    conversion, deals won and lost, and deals in each stage at the month ends, with 95 %
+    prediction intervals and a verdict. Months after the history's last new deal are
+    not compared when the fitted sources make that silence implausible (an export
+    filtered by creation date). -o then writes the funnel fitted on the N months.
 
     Exit code 0 when fitted and written, 1 when the funnel has errors or rows of the
     history had to be dropped, 2 on a usage error.
@@ -257,7 +260,12 @@ def _check_backtest_options(backtest: int | None, reps: int | None, seed: int | 
 def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_path,
                   html_path, scenario, funnel_file, inputs, console, max_deals) -> None:
     from ..history.backtest import BacktestError, run_backtest
-    from ..history.backtest_report import print_backtest, render_backtest_html, render_backtest_json
+    from ..history.backtest_report import (
+        print_backtest,
+        render_backtest_html,
+        render_backtest_json,
+        span,
+    )
     from ..sim import CompileError
     from ..sim.budget import DealLimitExceeded, WorkRefused
     from ..termtext import plain
@@ -289,8 +297,8 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
         for n in notes:
             console.print(plain(tr.gettext("note: {note}").format(note=say(n, tr))))
         if out_path != "-":
-            console.print(plain(tr.gettext("wrote {path} (fitted on {first} – {last})").format(
-                path=out_path, first=bt.fit_months[0], last=bt.fit_months[-1])))
+            console.print(plain(tr.gettext("wrote {path} (fitted on {months})").format(
+                path=out_path, months=span(bt.fit_months))))
     html = functools.partial(render_backtest_html, language=language)
     for path, render in ((json_path, render_backtest_json), (html_path, html)):
         if path is not None:

@@ -172,8 +172,12 @@ class Backtest:
         text = f"{self.inside} of {n} figures inside the 95 % interval"
         if out:
             worst = max(out, key=lambda f: abs(f.deviation or math.inf))
-            text += (f"; furthest out: {worst.label(len(self.pipelines) > 1)} in "
-                     f"{worst.month} ({worst.direction})")
+            where = (f"over the holdout {self.holdout_months[0]} – {self.holdout_months[-1]}"
+                     if len(self.holdout_months) > 1 else f"over the holdout "
+                     f"{self.holdout_months[0]}") if worst.month == HOLDOUT \
+                else f"in {worst.month}"
+            text += f"; furthest out: {worst.label(len(self.pipelines) > 1)} {where} " \
+                    f"({worst.direction})"
         return text
 
 
@@ -204,12 +208,14 @@ def _interval(values: list[float], kind: str) -> tuple[float, float, float, floa
     return mean, sd, low, high
 
 
-def compare(observed: Figures, runs: list[Figures], few: list[Key] | None = None
-            ) -> list[Figure]:
+def compare(observed: Figures, runs: list[Figures], few: list[Key] | None = None,
+            pipelines: list[str] | None = None) -> list[Figure]:
     """One `Figure` per key the observation has a value for and at least two runs have
     one. Left out: a figure every run and the observation put at the same constant (a
     stage no deal ever enters) says nothing; a conversion of fewer than `MIN_DEALS`
-    deals (a month the data barely reaches) is noise (its key goes to `few`)."""
+    deals (a month the data barely reaches) is noise (its key goes to `few`). Within a
+    month and kind, pipelines come in `pipelines`' order (the funnel's: the main one
+    first), not by name («Прогрев» sorted before «Продажи»)."""
     out = []
     for key, (obs, deals) in observed.items():
         if obs is None:
@@ -227,7 +233,9 @@ def compare(observed: Figures, runs: list[Figures], few: list[Key] | None = None
         out.append(Figure(key[0], key[1], key[2], key[3], obs, mean, sd, low, high,
                           len(vals), deals))
     order = {k: i for i, k in enumerate(KINDS)}
-    return sorted(out, key=lambda f: (f.month == HOLDOUT, f.month, order[f.kind], f.pipeline))
+    rank = {p: i for i, p in enumerate(pipelines or sorted({f.pipeline for f in out}))}
+    return sorted(out, key=lambda f: (f.month == HOLDOUT, f.month, order[f.kind],
+                                      rank[f.pipeline]))
 
 
 # ---------------------------------------------------------------------------- runs
@@ -260,6 +268,40 @@ def open_deals_at(events: pl.DataFrame, cut: datetime, funnel: m.FunnelFile
                             math.isfinite(value) and value >= 0 else 0.0,
                             min(e, (born - cut).total_seconds() / 3600.0), source, deal))
     return out, skipped
+
+
+ARRIVALS_GONE = 10.0
+"""Arrivals the fitted sources would bring, on average, between the history's last new
+deal and its last event, above which that silence is the export's edge and not chance
+(Poisson: no arrival at all when 10 are expected happens 5 times in 100 000)."""
+
+
+def _arrivals_end(events: pl.DataFrame, fitted: m.FunnelFile, data_end: datetime, tz: str
+                  ) -> tuple[datetime, float] | None:
+    """When the history's new deals stop well before its last event — the moment of the
+    last deal that first appears in a stage a source feeds, and the arrivals the fitted
+    sources would bring from then to the end — or None while that silence is
+    plausible. An export filtered by creation date (an online school's July–October
+    leads, their moves until late November) has events for a month in which no deal
+    arrives; simulated with the fitted sources, that month's runs count a month of new
+    deals the export cannot show, and its won, lost and backlog all read as a collapse.
+    Only the sources' base rates count (a month profile can only lower a month)."""
+    targets = {(s.target.pipeline.value if s.target.pipeline is not None else None,
+                s.target.stage.value) for s in fitted.sources if s.rate.per_hour > 0}
+    per_hour = sum(s.rate.per_hour for s in fitted.sources)
+    if not targets or per_hour <= 0 or events.height == 0:
+        return None
+    first = events.sort(["deal_id", "ts", "seq"]).group_by("deal_id", maintain_order=True).agg(
+        pl.col("pipeline").first(), pl.col("stage").first(), pl.col("ts").first())
+    born = [ts for _d, pipe, stage, ts in first.iter_rows()
+            if (pipe, stage) in targets or (None, stage) in targets]
+    if not born:
+        return None
+    last = max(born)
+    expected = per_hour * (data_end - last).total_seconds() / 3600.0
+    if expected < ARRIVALS_GONE:
+        return None
+    return last, expected
 
 
 def _cut_history(prep: Prepared, cut: datetime, funnel: m.FunnelFile, tz: str) -> Prepared:
@@ -321,6 +363,25 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
                   "lower --reps or back-test a shorter history")
     if why is not None:
         raise WorkRefused(why)
+    arrivals_end = _arrivals_end(prep.history.events, fitted, data_end, tz)
+    dry: list[str] = []
+    if arrivals_end is not None:
+        last_arrival, expected = arrivals_end
+        keep = history_months(data_start, last_arrival, tz)
+        dry = months[len(keep):]
+        if len(keep) <= fit_months:
+            raise BacktestError(
+                f"no deal entered the funnel after {last_arrival.astimezone(zone):%Y-%m-%d %H:%M}"
+                f" ({tz}), although the sources fitted on the first {fit_months} "
+                f"month{'s' if fit_months != 1 else ''} bring about {expected:,.0f} by the "
+                f"history's last event: the export holds only the deals created by then "
+                f"(a filter on the creation date?), so {', '.join(dry)} cannot be compared; "
+                f"fit on at most {len(keep) - 1} month{'s' if len(keep) != 2 else ''}"
+                if len(keep) > 1 else
+                f"no deal entered the funnel after {last_arrival.astimezone(zone):%Y-%m-%d} "
+                f"({tz}): the history's deals all arrive in its first month, so no month "
+                "after it can be compared")
+        months = keep
     holdout = months[fit_months:]
     yardstick = Yardstick(
         tz, tuple(funnel_pairs(funnel)),
@@ -340,9 +401,9 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
                 progress(done, reps)
     few: list[Key] = []
     judged = compare({k: v for k, v in observed.items() if k[3] in holdout or k[3] == HOLDOUT},
-                     [r for r in hold_runs if r is not None], few)
+                     [r for r in hold_runs if r is not None], few, pipelines)
     in_sample = compare({k: v for k, v in observed.items() if k[3] in months[:fit_months]},
-                        [r for r in fit_runs if r is not None])
+                        [r for r in fit_runs if r is not None], None, pipelines)
     warm_count, off_count = format(len(warm), ","), format(off_funnel, ",")
     notes: list[str] = [_n(
         "every holdout run starts at the cut with the {count} deal the history has open "
@@ -365,6 +426,21 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
                         "({which_list})",
                         "{n} holdout conversions of fewer than {min} deals left out "
                         "({which_list})", len(few), min=MIN_DEALS, which_list=which))
+    if dry and arrivals_end is not None:
+        last_new = f"{arrivals_end[0].astimezone(zone):%Y-%m-%d %H:%M}"
+        notes.append(_n(
+            "no deal entered the funnel after {last} ({tz}), although the fitted sources bring "
+            "about {expected} by the history's last event: the export holds only the deals "
+            "created by then (a filter on the creation date?), so the month after it, "
+            "{months_list}, is left out of the comparison (its runs would count new deals "
+            "the export cannot show)",
+            "no deal entered the funnel after {last} ({tz}), although the fitted sources bring "
+            "about {expected} by the history's last event: the export holds only the deals "
+            "created by then (a filter on the creation date?), so the months after it, "
+            "{months_list}, are left out of the comparison (their runs would count new deals "
+            "the export cannot show)", len(dry),
+            last=last_new, tz=tz,
+            expected=round(arrivals_end[1]), months_list=tuple(dry)))
     if funnel.scenarios:
         notes.append(Note(N_("the funnel's scenarios are not simulated: the fitted funnel runs "
                              "as is")))

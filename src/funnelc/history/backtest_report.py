@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from ..jsontypes import JSONObject
 
 __all__ = ["print_backtest", "render_backtest_html", "render_backtest_json", "INTERVAL_TEXT",
-           "backtest_plot"]
+           "backtest_plot", "span"]
 
 INTERVAL_TEXT = N_(
     "95 % prediction interval over the simulation runs: mean ± t(0.975, n−1)·sd·√(1 + 1/n), "
@@ -118,8 +118,12 @@ def verdict(bt: Backtest, w: _Words) -> str:
     out = [f for f in bt.figures if not f.inside]
     if out:
         worst = max(out, key=lambda f: abs(f.deviation or math.inf))
-        text += _("; furthest out: {figure} in {month} ({direction})").format(
-            figure=label(worst, len(bt.pipelines) > 1, w), month=_month(worst, bt, w),
+        # «в контроль 2026-09 – 2026-10» put the holdout's label where a month goes.
+        where = _("; furthest out: {figure} over the holdout {months} ({direction})") \
+            if worst.month == HOLDOUT else _("; furthest out: {figure} in {month} ({direction})")
+        text += where.format(
+            figure=label(worst, len(bt.pipelines) > 1, w), month=worst.month,
+            months=span(bt.holdout_months),
             direction=_("above") if worst.direction == "above" else _("below"))
     return text
 
@@ -147,6 +151,11 @@ COLUMNS = (("month", N_("month")), ("figure", N_("figure")), ("observed", N_("ob
            ("verdict", N_("observed is")), ("sd", N_("sd off")))
 
 
+def span(months: list[str]) -> str:
+    """The months as a range, one month as itself: «2026-07», not «2026-07 – 2026-07»."""
+    return months[0] if len(months) == 1 else f"{months[0]} – {months[-1]}"
+
+
 def _head(bt: Backtest, w: _Words) -> list[str]:
     fit = bt.fit_prep.tables
     _ = w._
@@ -154,15 +163,14 @@ def _head(bt: Backtest, w: _Words) -> list[str]:
     # Each count with its noun (ngettext): «місяців: 5, угод: 1 234» wrote around the
     # plural where a client reads «5 місяців, 1 234 угоди».
     return [
-        _("fitted on {first} – {last} ({months}, {deals}, {events}; cut {cut} UTC), compared "
-          "on {holdout_first} – {holdout_last} ({holdout}; months in {tz})").format(
-            first=bt.fit_months[0], last=bt.fit_months[-1],
+        _("fitted on {fitted} ({months}, {deals}, {events}; cut {cut} UTC), compared on "
+          "{compared} ({holdout}; months in {tz})").format(
+            fitted=span(bt.fit_months), compared=span(bt.holdout_months),
             months=ngettext("{n} month", "{n} months", len(bt.fit_months)).format(
                 n=len(bt.fit_months)),
             deals=ngettext("{n} deal", "{n} deals", fit.deals).format(n=w.fixed(fit.deals, 0)),
             events=ngettext("{n} event", "{n} events", fit.events).format(n=w.fixed(fit.events, 0)),
-            cut=f"{bt.cut:%Y-%m-%d %H:%M}", holdout_first=bt.holdout_months[0],
-            holdout_last=bt.holdout_months[-1],
+            cut=f"{bt.cut:%Y-%m-%d %H:%M}",
             holdout=ngettext("{n} month", "{n} months", len(bt.holdout_months)).format(
                 n=len(bt.holdout_months)), tz=bt.tz),
         _("{runs} (each with its own draw of the fitted numbers), seed {seed}: the holdout "

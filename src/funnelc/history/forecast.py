@@ -13,7 +13,9 @@ their revenue per day by pipeline and origin (`SimConfig.daily_wins`); the days 
 added up into calendar weeks (Monday to Sunday) and months, cut to the window.
 
 The intervals are across replications: the empirical 10th–90th and 2.5th–97.5th
-percentiles of the simulated totals (linear interpolation between order statistics).
+percentiles of the simulated totals, each one of the runs' own totals (the inverse of the
+runs' distribution, no interpolation): a count of won deals is whole, so its interval is too
+(interpolated, an 80 % interval of «3–8,1» won deals read as a count no run can have).
 By default every run simulates the funnel's own numbers, so the intervals say how much
 one realisation of that process varies and nothing about whether the numbers are right.
 With `fit_uncertainty` the funnel's figures are fitted on the history up to the cut
@@ -116,7 +118,7 @@ class Band:
         mean = float(np.mean(values))
         if values.size < 2:
             return Band(mean, mean, None, None, None, None)
-        q = np.quantile(values, QUANTILES)
+        q = np.quantile(values, QUANTILES, method="inverted_cdf")
         lo95, lo80, med, hi80, hi95 = (float(x) for x in q)
         return Band(mean, med, lo95, lo80, hi80, hi95)
 

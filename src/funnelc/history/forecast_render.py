@@ -75,8 +75,8 @@ def _texts(tr: Translator) -> dict[str, str]:
     }
 
 
-INTERVALS_JSON = ("empirical quantiles of the simulated totals across the runs (linear "
-                  "interpolation): 80 % = p10–p90, 95 % = p2.5–p97.5; mean and median of "
+INTERVALS_JSON = ("empirical quantiles of the simulated totals across the runs (each "
+                  "bound one run's total, no interpolation): 80 % = p10–p90, 95 % = p2.5–p97.5; mean and median of "
                   "the same totals; no bounds with one run")
 KIND_JSON = {
     "process": "every run simulates the funnel's figures as given: the intervals are the "
@@ -98,8 +98,8 @@ def _t(f: Forecast) -> dict[str, str]:
 
 # ---------------------------------------------------------------------------- text
 def _count(x: float | None, tr: Translator | None = None) -> str:
-    """Deals: whole from 10 on, one decimal below (a mean or a percentile between two
-    counts of runs need not be whole)."""
+    """Deals: whole from 10 on, one decimal below (a mean need not be whole; the
+    percentiles are whole, and print so)."""
     if x is None:
         return DASH
     tr = tr or translator("en")

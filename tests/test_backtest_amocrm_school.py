@@ -1,0 +1,186 @@
+"""A Moscow consultant asks, for an online school on amoCRM: "can I trust the forecast of
+next quarter?" `funnelc fit --backtest` and `funnelc forecast` on the school's export
+(tests/data/amocrm_school/generate.py, seed 3; leads created July–October 2026 in Moscow,
+their moves until 2026-11-27). Every observed figure asserted here was counted from the
+generator's own records by code independent of funnelc's (deals entering a stage in a
+Moscow month and their next move; won/lost events by Moscow month; visits open at local
+midnight of the next month's first day).
+
+Defects this guards:
+* the export holds no lead created after 2026-10-31 (a filter on the creation date)
+  while events run to 2026-11-27: the back-test compared November anyway, where every
+  run counted ~150 new deals the export cannot show, and its verdict's worst figure was
+  «Продажи: проигранные сделки в 2026-11 (ниже)», 10 observed against 127 predicted;
+* a one-month fit read «подобрано по 2026-07 – 2026-07»;
+* a verdict whose worst figure was the whole holdout read «… в контроль 2026-09 –
+  2026-10 (выше)», the holdout's label where a month goes;
+* the forecast's 80 % interval of won deals read «3–8,1»: interpolated percentiles of
+  whole counts;
+* «Прогрев» came before «Продажи» in every month: pipelines sorted by name, not the
+  funnel's order.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from conftest import data_generator
+from funnelc.cli import cli
+
+DATA = Path(__file__).resolve().parent / "data" / "amocrm_school"
+FUNNEL = DATA / "school.funnel"
+TZ = ("--tz", "Europe/Moscow")
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1", "COLUMNS": "200"})
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("amocrm_school")
+    data_generator("amocrm_school").write(out, 3)
+    return out
+
+
+@pytest.fixture(scope="module")
+def two(export: Path, tmp_path_factory: pytest.TempPathFactory
+        ) -> tuple[dict[str, Any], str, Path]:
+    """Fitted on July–August: the JSON, the Russian report (stderr) and the fitted funnel."""
+    fitted = tmp_path_factory.mktemp("fitted") / "fitted.funnel"
+    res = invoke("fit", str(export), "--funnel", str(FUNNEL), *TZ, "--backtest", "2",
+                 "--reps", "12", "--format", "json", "-o", str(fitted))
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout), res.stderr, fitted
+
+
+def test_months_after_the_last_new_deal_are_not_compared(two: tuple[dict[str, Any], str, Path]
+                                                         ) -> None:
+    bt, report, _f = two
+    # The last lead is created on 2026-10-31 14:55 Moscow; ~5.5 a day fitted on July–August.
+    assert bt["months"] == ["2026-07", "2026-08", "2026-09", "2026-10"]
+    assert bt["holdout_months"] == ["2026-09", "2026-10"]
+    assert {f["month"] for f in bt["figures"]} == {"2026-09", "2026-10", "holdout"}
+    note = next(n for n in bt["notes"] if n.startswith("no deal entered the funnel"))
+    assert "after 2026-10-31 14:55 (Europe/Moscow)" in note and "2026-11" in note
+    assert "после 2026-10-31 14:55 (Europe/Moscow) в воронку не пришло ни одной сделки" \
+        in report
+    assert "месяц после этого, 2026-11, не сравнивается" in " ".join(report.split())
+
+
+def test_the_observed_figures_are_the_generators(two: tuple[dict[str, Any], str, Path]) -> None:
+    bt, _r, _f = two
+    got = {(f["kind"], f["pipeline"], f["subject"], f["month"]): (f["observed"], f["deals"])
+           for f in bt["figures"]}
+    conv = {("Заявка → Квалификация", "2026-09"): (90, 210),
+            ("Квалификация → Пробный урок", "2026-09"): (50, 88),
+            ("Пробный урок → Оплата", "2026-09"): (26, 48),
+            ("Заявка → Квалификация", "2026-10"): (96, 240),
+            ("Квалификация → Пробный урок", "2026-10"): (53, 99),
+            ("Пробный урок → Оплата", "2026-10"): (29, 54),
+            ("Заявка → Квалификация", "holdout"): (186, 450),
+            ("Квалификация → Пробный урок", "holdout"): (103, 187),
+            ("Пробный урок → Оплата", "holdout"): (55, 102)}
+    for (pair, month), (direct, entered) in conv.items():
+        value, deals = got[("conversion", "Продажи", pair, month)]
+        assert (round(value, 9), deals) == (round(100 * direct / entered, 9), entered)
+    closes = {("won", "Продажи"): (14, 24), ("lost", "Продажи"): (186, 213),
+              ("won", "Прогрев"): (7, 5), ("lost", "Прогрев"): (38, 44)}
+    for (kind, pipe), (sep, oct_) in closes.items():
+        assert got[(kind, pipe, None, "2026-09")][0] == sep
+        assert got[(kind, pipe, None, "2026-10")][0] == oct_
+        assert got[(kind, pipe, None, "holdout")][0] == sep + oct_
+    backlog = {("Продажи", "Заявка"): (7, 3), ("Продажи", "Квалификация"): (5, 7),
+               ("Продажи", "Пробный урок"): (19, 21), ("Продажи", "Оплата"): (2, 5),
+               ("Прогрев", "Рассылка"): (42, 47)}
+    for (pipe, stage), (sep, oct_) in backlog.items():
+        assert got[("backlog", pipe, stage, "2026-09")][0] == sep
+        assert got[("backlog", pipe, stage, "2026-10")][0] == oct_
+        assert got[("backlog", pipe, stage, "holdout")][0] == pytest.approx((sep + oct_) / 2)
+
+
+def test_the_verdict_follows_from_the_figures(two: tuple[dict[str, Any], str, Path]) -> None:
+    bt, report, _f = two
+    figs = bt["figures"]
+    inside = sum(f["predicted"]["low"] - 1e-9 <= f["observed"] <= f["predicted"]["high"] + 1e-9
+                 for f in figs)
+    assert (bt["verdict"]["inside"], bt["verdict"]["figures"]) == (inside, len(figs))
+    worst = max((f for f in figs if not f["inside"]), key=lambda f: abs(f["deviation_sd"]))
+    # The planted story: vk's volume triples, so the sales pipeline loses far more deals
+    # than July–August's rates say (186 and 213 a month against ~140).
+    assert (worst["kind"], worst["pipeline"], worst["direction"]) == ("lost", "Продажи", "above")
+    where = "over the holdout 2026-09 – 2026-10" if worst["month"] == "holdout" \
+        else f"in {worst['month']}"
+    assert bt["verdict"]["text"].endswith(f"furthest out: Продажи: lost {where} (above)")
+    ru = "за весь контрольный период 2026-09 – 2026-10" if worst["month"] == "holdout" \
+        else f"в {worst['month']}"
+    assert f"дальше всего: Продажи: проигранные сделки {ru} (выше)" in report
+    assert "в контроль" not in report
+    # The funnel's order: «Продажи» (main) before «Прогрев» in every month and kind.
+    for kind in ("won", "lost"):
+        order = [f["pipeline"] for f in figs if f["kind"] == kind and f["month"] == "2026-09"]
+        assert order == ["Продажи", "Прогрев"]
+
+
+def test_a_one_month_fit_names_its_month_once(export: Path) -> None:
+    res = invoke("fit", str(export), "--funnel", str(FUNNEL), *TZ, "--backtest", "1",
+                 "--reps", "4", "--format", "json")
+    assert res.exit_code == 0, res.output
+    assert "подобрано по данным за 2026-07 (1 месяц, 202 сделки, 474 события;" in res.stderr
+    assert "2026-07 – 2026-07" not in res.stderr
+
+
+@pytest.mark.parametrize(("n", "words"), [
+    ("4", ["no deal entered the funnel after 2026-10-31 14:55 (Europe/Moscow)",
+           "2026-11 cannot be compared", "fit on at most 3 months"]),
+    ("5", ["the history covers 5 months (2026-07 – 2026-11 in Europe/Moscow)",
+           "fit on at most 4"]),
+    ("0", ["fit on at least 1 month (got 0)"]),
+])
+def test_a_backtest_the_history_cannot_hold_is_told_why(export: Path, n: str,
+                                                        words: list[str]) -> None:
+    res = invoke("fit", str(export), "--funnel", str(FUNNEL), *TZ, "--backtest", n)
+    assert res.exit_code == 2, res.output
+    text = " ".join(res.output.split())
+    assert "Traceback" not in text
+    for w in words:
+        assert w in text, text
+
+
+def test_the_forecast_from_august_holds_what_happened(
+        export: Path, two: tuple[dict[str, Any], str, Path]) -> None:
+    _bt, _r, fitted = two
+    res = invoke("forecast", str(export), "--funnel", str(fitted), *TZ, "--as-of",
+                 "2026-08-31", "--until", "2026-10-31", "--format", "json", "--reps", "60")
+    assert res.exit_code == 0, res.output
+    fc = json.loads(res.stdout)
+    total = next(r for r in fc["rows"] if r["pipeline"] is None and r["origin"] == "all")
+    assert total["open_deals"] == 66
+    # Deals won in Moscow September and October, both pipelines (the generator's events).
+    for month, cell, won in zip(fc["months"], total["months"], (21, 29)):
+        band = cell["won"]
+        assert band["p2_5"] <= won <= band["p97_5"], (month, band, won)
+    for row in fc["rows"]:
+        for cell in row["weeks"] + row["months"]:
+            for key in ("p2_5", "p10", "median", "p90", "p97_5"):
+                assert float(cell["won"][key]).is_integer(), (row, cell)
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("--as-of", "2026-05-01"), ["before the history's first event (2026-07-01 in "
+                                 "Europe/Moscow)"]),
+    (("--as-of", "2026-09-30", "--until", "2026-09-01"),
+     ["2026-09-01 is not after --as-of 2026-09-30"]),
+])
+def test_a_forecast_outside_the_history_is_told_why(export: Path, args: tuple[str, ...],
+                                                    words: list[str]) -> None:
+    res = invoke("forecast", str(export), "--funnel", str(FUNNEL), *TZ, *args)
+    assert res.exit_code == 2, res.output
+    text = " ".join(res.output.split())
+    for w in words:
+        assert w in text, text
