@@ -5,6 +5,7 @@ clinic's owner would: each test is the defect's regression test on that data."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -50,3 +51,27 @@ def test_money_is_never_split_across_lines(export: Path, history_text: str) -> N
     assert any(money in line for line in history_text.splitlines()), history_text
     audit = _run("audit", str(FUNNEL), str(export), "--tz", "Europe/Moscow")
     assert any(money in line for line in audit.splitlines()), audit
+
+
+def _rows(text: str, title: str) -> list[str]:
+    """The table titled `title`, one string per row with its cells joined by spaces."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(title))
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("└"))
+    return [re.sub(" +", " ", line.replace("│", " ").strip()) for line in lines[start:end]]
+
+
+def test_a_better_manager_shows_a_surplus_not_a_negative_shortfall(
+        export: Path, history_text: str) -> None:
+    # Марина Соколова, 92,68 % against the team's 73,35 %, read «недобор сделок −24» and
+    # «деньги −1 206 883»: a surplus written as a negative shortfall.
+    rows = _rows(history_text, "Менеджеры в сравнении с остальной командой")
+    best = next(r for r in rows if "92,68%" in r)
+    assert f"+24 сверх +1{NBSP}206{NBSP}883" in best, best
+    worse = next(r for r in rows if "Екатерина" in r and "56,05%" in r)
+    assert f"−6 недобор −232{NBSP}166" in worse, worse
+    assert "разница в" in " ".join(rows[:3]) and "недобор сделок" not in history_text
+    english = _run("history", str(export), "--funnel", str(FUNNEL), "--tz", "Europe/Moscow",
+                   "--lang", "en")
+    assert "+24 over +1,206,883" in " ".join(_rows(english, "Managers against the rest")), \
+        english

@@ -327,6 +327,20 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
     def pv(v: object) -> str:
         return "—" if v is None else x.p_cell(_number(v))
 
+    # A manager's gap to the rest of the team as the owner reads it, the sign on the
+    # manager's side: a clearly better administrator read «недобор сделок −24».
+    def against(v: object) -> str:
+        n = None if v is None else round(-_number(v))
+        if n is None or n == 0:
+            return "—" if n is None else "0"
+        return (_("+{n} over") if n > 0 else _("−{n} short")).format(n=x.count(abs(n)))
+
+    def gained(v: object) -> str:
+        n = None if v is None else round(-_number(v))
+        if n is None or n == 0:
+            return "—" if n is None else "0"
+        return ("+" if n > 0 else "−") + x.count(abs(n))
+
     def ratio(v: object) -> str:
         return "—" if v is None else tr.number(_number(v), 2)
 
@@ -389,7 +403,8 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
              _c("entered", _("entered"), num), _c("rate", _("conversion"), frac),
              _detail(_c("rate_low", _("low"), frac)), _detail(_c("rate_high", _("high"), frac)),
              _detail(_c("shrunk", _("shrunk"), frac)), _c("rest_rate", _("rest"), frac),
-             _c("deals_effect", _("deals short"), num), _c("money", _("money"), num),
+             _c("deals_effect", _("deals against the rest"), against),
+             _c("money", _("money against the rest"), gained),
              _c("p_value", "p", pv), Column("flagged", _("clear"), from_row=clear),
              _detail(_c("won_rate", _("to won"), frac)),
              _detail(_c("first_move_median_h", _("first move"), hours)),
