@@ -6,13 +6,25 @@ in order of the money at stake (`history.audit`)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from .common import EXIT_CLEAN, EXIT_PROBLEMS
 from .convention import format_option, info, lang_option, output_option, present, verbosity_options
-from .history import check_tz, loss_field_option, return_freed_memory, tz_option
+from .history import (
+    audit_or_exit,
+    check_tz,
+    loss_field_option,
+    periods_option,
+    return_freed_memory,
+    tz_option,
+)
 from .output import Output, guard
 from .sim_options import stack
+
+if TYPE_CHECKING:
+    from ..history.periods import Periods
 
 
 @click.command("audit")
@@ -23,12 +35,13 @@ from .sim_options import stack
 @stack(verbosity_options())
 @tz_option
 @loss_field_option
+@periods_option
 @lang_option()
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
 def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
                   output_path: str | None, tz: str, loss_field: str | None,
-                  color: str) -> None:
+                  periods: Periods | None, color: str) -> None:
     """Audit HISTORY (the formats of `funnelc history`) against FILE.funnel: the
     findings in order of money at stake. A manager or source is named only when the
     difference is statistically clear (Holm's correction, family-wise 5 %); loss
@@ -45,7 +58,6 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
 
     funnel = load_for_simulation(funnel_path, None, color, "auditing with").model
 
-    from ..history.audit import run_audit
     from ..history.audit_render import audit_heading, audit_json, print_audit
     from ..history.load import HistoryInputError
     from ..history.report import unmatched_names
@@ -72,7 +84,8 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
     for note in [] if dq.dropped_total else dq.note_texts():
         info(escape_invisible(f"note: {note}"))
     account = funnel.account
-    audit = run_audit(t, account.currency.value if account and account.currency else None)
+    audit = audit_or_exit(t, account.currency.value if account and account.currency else None,
+                          periods)
     tr = translator(choose(funnel.account.language if funnel.account else None))
     head = audit_heading(t.deals, t.events, funnel_path, len(audit.findings), tr)
     meta = {"funnel": funnel_path, "inputs": list(inputs), "tz": tz, "deals": t.deals,

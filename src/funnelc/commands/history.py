@@ -15,6 +15,7 @@ from .sim_options import stack
 if TYPE_CHECKING:
     from ..history.analytics import HistoryTables
     from ..history.audit import Audit
+    from ..history.periods import Periods
     from ..history.quality import DataQuality
     from ..history.report import Section
     from ..history.run import Prepared
@@ -38,6 +39,40 @@ LOSS_FIELD_HELP = ("Bitrix24: the deal userfield that holds the loss reason (e.g
 def loss_field_option(fn):
     return click.option("--loss-field", "loss_field", metavar="UF_CODE", default=None,
                          help=LOSS_FIELD_HELP)(fn)
+
+
+PERIODS_HELP = ("Compare sources over these two periods of months, FIRST..LAST,FIRST..LAST "
+                "(e.g. 2026-01..2026-03,2026-09..2026-11; a period may be one month), "
+                "instead of the first and the last three months old enough to judge (half "
+                "of them when there are fewer than six).")
+
+
+def _parse_periods(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    from ..history.periods import PeriodsError, parse_periods
+
+    try:
+        return parse_periods(value)
+    except PeriodsError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
+def periods_option(fn):
+    return click.option("--periods", "periods", metavar="FIRST..LAST,FIRST..LAST",
+                        default=None, callback=_parse_periods, help=PERIODS_HELP)(fn)
+
+
+def audit_or_exit(t: HistoryTables, currency: str | None, periods: Periods | None) -> Audit:
+    """`run_audit`, or exit 2 with a usage error when the named periods do not fit the
+    data (outside its months, or no month old enough in one of them)."""
+    from ..history.audit import run_audit
+    from ..history.periods import PeriodsError
+
+    try:
+        return run_audit(t, currency, periods)
+    except PeriodsError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--periods'") from None
 
 
 def check_tz(tz: str) -> None:
@@ -93,13 +128,15 @@ def return_freed_memory() -> None:
               help="A funnel file: match names to it and take the stage order from it.")
 @tz_option
 @loss_field_option
+@periods_option
 @click.option("--rows", "max_rows", type=click.IntRange(1), default=40, show_default=True,
               help="Rows shown per table in the terminal (files hold them all).")
 @lang_option()
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the diagnostics.")
 def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funnel_path: str | None,
-                    tz: str, loss_field: str | None, max_rows: int, color: str) -> None:
+                    tz: str, loss_field: str | None, periods: Periods | None, max_rows: int,
+                    color: str) -> None:
     """Analyse stage history: amoCRM events/leads/pipelines JSON, Bitrix24
     crm.stagehistory.list/crm.status.list JSON, or a CSV (deal id, timestamp, pipeline,
     stage, optional value and loss reason). Files and folders, in any order.
@@ -123,7 +160,7 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
     tr = _translator(funnel)
     account = funnel.account if funnel is not None else None
     currency = account.currency.value if account is not None and account.currency else None
-    audit, secs = _analyse(prepared, funnel_path, tr, currency)
+    audit, secs = _analyse(prepared, funnel_path, tr, currency, periods)
     dq = prepared.history.quality
     lost = dq.dropped_total or dq.counts.get("truncated_files", 0)
     if fmt == "json":
@@ -185,16 +222,16 @@ def warn_unmatched(prepared: Prepared, funnel_path: str | None) -> None:
 
 
 def _analyse(prepared: Prepared, funnel_path: str | None, tr: Translator,
-             currency: str | None = None) -> tuple[Audit, list[Section]]:
+             currency: str | None = None, periods: Periods | None = None
+             ) -> tuple[Audit, list[Section]]:
     """The audit and every table `history` shows, the data quality and names last."""
-    from ..history.audit import run_audit
     from ..history.audit_render import audit_sections
     from ..history.report import names_section, quality_section, sections
 
     extra = [quality_section(prepared.history.quality, tr)]
     if prepared.names is not None and funnel_path is not None:
         extra.append(names_section(prepared.names, prepared.history.place, tr))
-    audit = run_audit(prepared.tables, currency)
+    audit = audit_or_exit(prepared.tables, currency, periods)
     return audit, sections(prepared.tables, [*audit_sections(audit, tr), *extra], tr)
 
 

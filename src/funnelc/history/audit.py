@@ -20,6 +20,7 @@ from .findings import Finding
 from .graveyard_segments import GraveyardSegments, graveyard_findings, graveyard_segments
 from .loss_reasons import LossTables, loss_findings, loss_tables
 from .managers import manager_findings, manager_table
+from .periods import Periods
 from .sources import SourceTables, source_findings, source_tables
 
 __all__ = ["Audit", "run_audit", "ordered"]
@@ -49,7 +50,10 @@ def ordered(findings: list[Finding]) -> list[Finding]:
         f.subject or ""))
 
 
-def run_audit(t: HistoryTables, currency: str | None = None) -> Audit:
+def run_audit(t: HistoryTables, currency: str | None = None,
+              periods: Periods | None = None) -> Audit:
+    """The audit of `t`; sources compare `periods` when named (`sources.source_tables`:
+    PeriodsError when they do not fit the data), else the first and last months."""
     vis = t.visits.visits
     with_managers, with_sources = has_column(t, "manager"), has_column(t, "source")
     cohorts: Cohorts | None = None
@@ -61,7 +65,7 @@ def run_audit(t: HistoryTables, currency: str | None = None) -> Audit:
         managers = manager_table(cohorts, vis)
         findings += manager_findings(managers, cohorts)
     if cohorts is not None and with_sources:
-        sources = source_tables(cohorts, t.visits.data_end, t.tz)
+        sources = source_tables(cohorts, t.visits.data_end, t.tz, periods)
         findings += source_findings(sources)
     value = cohorts.stage_value if cohorts is not None else {}
     # The table of a row per deal and stage pair is done with: freed before the loss

@@ -1,0 +1,98 @@
+"""The two periods a source comparison sets against each other: blocks of months, not
+single months. A clinic's Продокторов had 3 of 8 deals in its first month, so a
+month-against-month split gave its growth from 11 % to 28 % of the requests a negative
+mix part, and Яндекс.Директ's fall from 62.5 % to 25 % was not clear after Holm on a
+month's deals: a single month is too small and too noisy to stand for a period.
+
+By default the first and the last `k` months old enough to judge, `k` = 3 from six
+such months on, else half of them (2–3 months: one against one). The consultant can
+name the two periods (`--periods 2026-01..2026-03,2026-09..2026-10`). A period is
+labelled `2026-01` when it is one month, `2026-01..2026-03` when it is several (the
+same syntax as the option; the months it holds are listed beside it)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Periods", "PeriodsError", "BLOCK", "default_block", "parse_periods",
+           "label", "split", "outside"]
+
+BLOCK = 3
+"""Months per period once there are at least twice as many months old enough."""
+
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+class PeriodsError(ValueError):
+    """Periods a consultant named that cannot be compared: the message says why."""
+
+
+@dataclass(frozen=True)
+class Periods:
+    """Two ranges of months (`YYYY-MM`, both ends included), the first before the
+    second and not overlapping it."""
+
+    first: tuple[str, str]
+    last: tuple[str, str]
+
+
+def default_block(n: int) -> int:
+    """Months per period among `n` months old enough: 3 from six months on, else
+    ⌊n/2⌋ (2–3 months give one against one, as the comparison always did)."""
+    return BLOCK if n >= 2 * BLOCK else n // 2
+
+
+def _month(text: str) -> str:
+    m = _MONTH.fullmatch(text.strip())
+    if m is None or not 1 <= int(m.group(2)) <= 12:
+        raise PeriodsError(f"`{text.strip()}` is not a month written as YYYY-MM (e.g. 2026-01)")
+    return m.group(0)
+
+
+def parse_periods(text: str) -> Periods:
+    """`2026-01..2026-03,2026-10..2026-12` (a period may be one month: `2026-01`)."""
+    parts = [p for p in text.split(",")]
+    if len(parts) != 2:
+        raise PeriodsError(f"expected two periods separated by a comma, got {len(parts)} "
+                           "(e.g. 2026-01..2026-03,2026-10..2026-12)")
+    ranges: list[tuple[str, str]] = []
+    for part in parts:
+        lo, sep, hi = part.partition("..")
+        a = _month(lo)
+        b = _month(hi) if sep else a
+        if b < a:
+            raise PeriodsError(f"period `{part.strip()}` ends before it starts")
+        ranges.append((a, b))
+    (a1, b1), (a2, b2) = ranges
+    if a2 <= b1:
+        raise PeriodsError(f"the periods {a1}..{b1} and {a2}..{b2} overlap or are out of "
+                           "order: the first must end before the second starts")
+    return Periods(ranges[0], ranges[1])
+
+
+def label(months: list[str]) -> str:
+    """`2026-01` for one month, `2026-01..2026-03` for a block."""
+    return months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}"
+
+
+def split(months: list[str], periods: Periods | None) -> tuple[list[str], list[str]]:
+    """The months (sorted, old enough) of each period: the first and the last
+    `default_block` of them, or those inside the named ranges. Either may be empty."""
+    if periods is None:
+        k = default_block(len(months))
+        return (months[:k], months[-k:]) if k else ([], [])
+    (a1, b1), (a2, b2) = periods.first, periods.last
+    return [m for m in months if a1 <= m <= b1], [m for m in months if a2 <= m <= b2]
+
+
+def outside(periods: Periods, months: list[str]) -> str | None:
+    """Why the named periods do not fit the data's months (`months`, sorted), or None."""
+    if not months:
+        return None
+    lo, hi = months[0], months[-1]
+    for a, b in (periods.first, periods.last):
+        if a < lo or b > hi:
+            return (f"period {label([a, b] if a != b else [a])} is outside the data, whose "
+                    f"deals entered from {lo} to {hi}")
+    return None
