@@ -23,13 +23,14 @@ Defects this guards:
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import data_generator
+from conftest import data_generator, headless_chrome, needs_chromium
 from funnelc.cli import cli
 
 DATA = Path(__file__).resolve().parent / "data" / "amocrm_school"
@@ -51,10 +52,12 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def two(export: Path, tmp_path_factory: pytest.TempPathFactory
         ) -> tuple[dict[str, Any], str, Path]:
-    """Fitted on July–August: the JSON, the Russian report (stderr) and the fitted funnel."""
+    """Fitted on July–August: the JSON, the Russian report (stderr) and the fitted funnel
+    (the Russian page beside it, bt.html)."""
     fitted = tmp_path_factory.mktemp("fitted") / "fitted.funnel"
     res = invoke("fit", str(export), "--funnel", str(FUNNEL), *TZ, "--backtest", "2",
-                 "--reps", "12", "--format", "json", "-o", str(fitted))
+                 "--reps", "12", "--format", "json", "-o", str(fitted),
+                 "--html", str(fitted.with_name("bt.html")))
     assert res.exit_code == 0, res.output
     return json.loads(res.stdout), res.stderr, fitted
 
@@ -125,6 +128,36 @@ def test_the_verdict_follows_from_the_figures(two: tuple[dict[str, Any], str, Pa
     for kind in ("won", "lost"):
         order = [f["pipeline"] for f in figs if f["kind"] == kind and f["month"] == "2026-09"]
         assert order == ["Продажи", "Прогрев"]
+
+
+def test_the_page_reads_on_a_phone(two: tuple[dict[str, Any], str, Path]) -> None:
+    page = two[2].with_name("bt.html").read_text("utf-8")
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    texts = re.findall(r"<!-- (.*?) -->", page)
+    # Month ticks whole: «26-07» read as the 26th of July.
+    assert "2026-07" in texts and not any(re.fullmatch(r"\d\d-\d\d", t) for t in texts)
+    # Panel titles in lines of at most 34 characters (one line of 46 ran into the next
+    # panel's title), the sales pipeline's panels before the nurture's.
+    titles = [t for t in texts if t.startswith(("Продажи:", "Прогрев:"))]
+    assert titles[0] == "Продажи: конверсия Заявка →"
+    assert all(len(t) <= 34 for t in texts if "→" in t or "сделк" in t)
+    won = [t for t in titles if t.endswith("успешные сделки")]
+    assert won == ["Продажи: успешные сделки", "Прогрев: успешные сделки"]
+
+
+@needs_chromium
+def test_the_plot_keeps_its_size_on_a_phone(two: tuple[dict[str, Any], str, Path]) -> None:
+    page = two[2].with_name("bt.html")
+    with headless_chrome() as driver:
+        driver.set_window_size(390, 900)  # type: ignore[attr-defined]
+        driver.get(page.resolve().as_uri())  # type: ignore[attr-defined]
+        svg, box, doc = driver.execute_script(  # type: ignore[attr-defined]
+            "const f = document.querySelector('figure');"
+            "return [f.querySelector('svg').getBoundingClientRect().width,"
+            " f.clientWidth, document.documentElement.scrollWidth];")
+    # Shrunk to the screen, its titles and ticks were 3–4 px high; now it scrolls in
+    # its own box and the page does not.
+    assert svg >= 700 and box < 390 and doc <= 390
 
 
 def test_a_one_month_fit_names_its_month_once(export: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import textwrap
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -259,7 +260,8 @@ def backtest_plot(bt: Backtest, w: _Words | None = None) -> MplFigure:
     for f in monthly:
         series.setdefault((f.kind, f.pipeline, f.subject), []).append(f)
     order = {k: i for i, k in enumerate(KINDS)}
-    keys = sorted(series, key=lambda k: (order[k[0]], k[1]))[:MAX_PANELS]
+    rank = {p: i for i, p in enumerate(bt.pipelines)}
+    keys = sorted(series, key=lambda k: (order[k[0]], rank.get(k[1], len(rank))))[:MAX_PANELS]
     cols = 3 if len(keys) > 4 else max(1, min(2, len(keys)))
     nrows = max(1, math.ceil(len(keys) / cols))
     fig = MplFigure(figsize=(9.5, 2.6 * nrows + 0.4), layout="constrained")
@@ -282,9 +284,12 @@ def backtest_plot(bt: Backtest, w: _Words | None = None) -> MplFigure:
                    color=[INK if f.inside else RED for f in fs])
         ax.axvline(len(bt.fit_months) - 0.5, color=GREY, linestyle="--", linewidth=0.9)
         title = label(fs[0], many, w) + (", %" if key[0] == "conversion" else "")
-        ax.set_title(title if len(title) <= 46 else title[:45] + "…", fontsize=8.5)
-        ax.set_xticks(range(len(months)), [mo[2:] for mo in months], fontsize=7,
-                      rotation=45)
+        # Two lines of at most 34 characters: one line of 46 ran into the next panel's
+        # title at three panels a row («…Квалификация, %Продажи: конверси…»).
+        lines = textwrap.wrap(title, 34)
+        ax.set_title("\n".join(lines[:2]) + ("…" if len(lines) > 2 else ""), fontsize=8.5)
+        # The whole label: «26-07» read as the 26th of July.
+        ax.set_xticks(range(len(months)), months, fontsize=7, rotation=45)
         ax.tick_params(axis="y", labelsize=7)
         if key[0] != "conversion":
             ax.set_ylim(bottom=0)

@@ -504,6 +504,8 @@ def print_quality(dq: DataQuality, console: Any, tr: Translator | None = None) -
         console.print(plain(line, style=style))
 
 
+# On a phone a plot keeps 760 px and scrolls sideways, as the tables do: shrunk to a 390 px
+# screen, the back-test's twelve panels wrote their titles and ticks 3–4 px high.
 CSS = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; color: #222; margin: 0; }
 main { max-width: 1100px; margin: 0 auto; padding: 18px 24px 40px; }
@@ -514,9 +516,11 @@ th, td { border-bottom: 1px solid #eee; padding: 3px 8px; text-align: left; vert
 th { background: #f6f6f6; } td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 10px 0 18px; } figure svg { width: 100%; height: auto; display: block; }
 figcaption { font-size: 12.5px; color: #555; }
-.warn { color: #8a5a00; }
+.warn { color: #8a5a00; font-size: 13px; }
 td pre { margin: 0; font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace; white-space: pre; }
 div.scroll { overflow-x: auto; max-width: 100%; }
+@media (max-width: 700px) { main { padding: 14px 12px 40px; } figure { overflow-x: auto; }
+  figure svg { width: 760px; max-width: none; } }
 """
 
 
@@ -559,7 +563,8 @@ def render_html(title: str, head: list[str], secs: Sequence[Section],
         plots_title = tr.gettext("Plots")
         body.append(f"<h2>{_e(plots_title)}</h2>")
         for name, ptitle, svg in plots:
-            body.append(f"<figure>{inline_svg(svg, name)}<figcaption id=\"{name}-caption\">"
+            body.append(f"<figure class=\"scroll\">{inline_svg(svg, name)}"
+                        f"<figcaption id=\"{name}-caption\">"
                         f"{_e(ptitle)}</figcaption></figure>")
     for sec in secs:
         body.append(f'<h2 id="{sec.key}">{_e(sec.title)}</h2>')
@@ -567,6 +572,7 @@ def render_html(title: str, head: list[str], secs: Sequence[Section],
             body.append(f'<p class="note">{code_spans(sec.note)}</p>')
         body.append(html_table(sec, tr))
     return (f"<!DOCTYPE html>\n<html lang=\"{tr.lang}\">\n<head>\n<meta charset=\"utf-8\">\n"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body><main>\n"
             + "\n".join(body) + "\n</main></body>\n</html>\n")
 
