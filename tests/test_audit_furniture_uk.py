@@ -141,7 +141,7 @@ def test_losses_with_no_reason_at_all_are_not_called_catch_alls(tmp_path: Path) 
     csv = tmp_path / "history.csv"
     csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
     text = " ".join(_run("audit", str(FUNNEL), str(csv), "--lang", "uk").split())
-    assert "100% відмов на «Продажі» (усього 12) без причини: 12 угод" in text
+    assert "100% відмов у воронці «Продажі» (усього 12) без причини: 12 угод" in text
     assert "кошик" not in text
 
 
@@ -165,7 +165,7 @@ def test_terminal_managers_table_keeps_words_whole(export: Path) -> None:
     assert max(len(s) for s in lines) <= 160
     cells = [c.strip().replace("\u00a0", " ") for s in lines
              for c in s.replace("┃", "│").split("│")]
-    for word in ("Кваліфіковано", "конверсія", "передчасно", "Нецільовий", "716 592"):
+    for word in ("Кваліфіковано", "конверсія", "передчасно", "Нецільовий", "−716 592"):
         assert word in cells, word
     for surname in ("Коваленко", "Шевченко", "Бондаренко", "Мельник", "Ткаченко"):
         # Whole, on the name's line or the next: one row per stage pair (seven).
@@ -176,7 +176,8 @@ def test_terminal_managers_table_keeps_words_whole(export: Path) -> None:
 def test_graveyard_finding_names_the_stage_not_a_move(export: Path, audit: dict) -> None:
     # ««Продажі» «Думає» → «Договір» — кладовище»: the move read as the graveyard.
     text = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "uk").split())
-    assert "1. «Продажі» «Думає» — кладовище: там накопичилося 123 угоди. З 166 угод, що " \
+    assert "1. Етап «Думає» у воронці «Продажі» — кладовище: там накопичилося 123 угоди. " \
+           "З 166 угод, що " \
            "пролежали там 7 днів і довше, на етап «Договір» потім перейшли 11,17%" in text
     grave = audit["findings"][0]
     assert (grave["stage"], grave["to_stage"]) == ("Думає", "Договір")
@@ -186,7 +187,8 @@ def test_graveyard_finding_names_the_stage_not_a_move(export: Path, audit: dict)
 def test_premature_losses_read_as_lost_deals_in_ukrainian(export: Path) -> None:
     # «закриває … як неуспішні угоди»: a CRM in Ukrainian says a deal is lost (програна).
     text = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "uk").split())
-    assert "Тарас Мельник закриває на «Продажі» «Замір» як програні угоди, що потім " \
+    assert "Тарас Мельник закриває на етапі «Замір» у воронці «Продажі» як програні " \
+           "угоди, що потім " \
            "повертаються: 18,52% відмов (усього 54) проти 4,67% у решти (p = 0,0043)" in text
 
 

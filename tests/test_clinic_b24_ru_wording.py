@@ -75,3 +75,22 @@ def test_a_better_manager_shows_a_surplus_not_a_negative_shortfall(
                    "--lang", "en")
     assert "+24 over +1,206,883" in " ".join(_rows(english, "Managers against the rest")), \
         english
+
+
+def test_a_finding_names_its_pipeline_and_stages_grammatically(export: Path) -> None:
+    # «конверсия 92,68% на «Первичные» «Записан на консультацию» → «Консультация
+    # проведена»» read as a stage named «Первичные»: the place is a phrase with its own
+    # preposition and case in Russian and Ukrainian.
+    said = " ".join(_run("audit", str(FUNNEL), str(export), "--tz", "Europe/Moscow")
+                    .replace(NBSP, " ").split())
+    assert ("Марина Соколова: конверсия 92,68% на переходе «Записан на консультацию» → "
+            "«Консультация проведена» в воронке «Первичные» против 73,35%") in said, said
+    assert "на «Первичные»" not in said
+    uk = " ".join(_run("audit", str(FUNNEL), str(export), "--tz", "Europe/Moscow",
+                       "--lang", "uk").replace(NBSP, " ").split())
+    assert ("конверсія 92,68% на переході «Записан на консультацию» → «Консультация "
+            "проведена» у воронці «Первичные» проти 73,35%") in uk, uk
+    english = " ".join(_run("audit", str(FUNNEL), str(export), "--tz", "Europe/Moscow",
+                            "--lang", "en").split())
+    assert ("converts 92.68% on «Первичные» «Записан на консультацию» → «Консультация "
+            "проведена» against 73.35%") in english, english

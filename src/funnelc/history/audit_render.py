@@ -110,13 +110,38 @@ class _Fmt:
                 high=self.count(f.deals_high))
         return self.tr.ngettext("{n} deal", "{n} deals", n).format(n=self.count(f.deals))
 
-    def where(self, f: Finding) -> str:
-        pipe = f"«{f.pipeline}»" if f.pipeline else self.tr.gettext("the pipeline")
-        if f.stage and f.to_stage:
-            return f"{pipe} «{f.stage}» → «{f.to_stage}»"
-        if f.stage:
-            return f"{pipe} «{f.stage}»"
-        return pipe
+    def where(self, f: Finding, subject: bool = False) -> str:
+        """The finding's place as a phrase of its own, after the sentence's preposition
+        in English («on «Sales» «New» → «Met»») or, `subject`, opening it. Russian and
+        Ukrainian carry their preposition and case in the phrase («на переходе «A» → «B»
+        в воронке «Первичные»», «Этап «A» в воронке «Первичные» — кладбище»): the
+        sentence's «на «Первичные» «A» → «B»» read as a stage named after the pipeline."""
+        named = "pair" if f.stage and f.to_stage else "stage" if f.stage else ""
+        shape = " ".join(w for w in ("pipeline" if f.pipeline else "", named) if w)
+        context, text = (("finding place, subject", _PLACE_OPENING[shape]) if subject
+                         else ("finding place", _PLACE[shape]))
+        return self.tr.pgettext(context, text).format(
+            pipeline=f.pipeline, stage=f.stage or "", to_stage=f.to_stage or "")
+
+
+_PLACE = {
+    "pipeline pair": C_("finding place", "«{pipeline}» «{stage}» → «{to_stage}»"),
+    "pipeline stage": C_("finding place", "«{pipeline}» «{stage}»"),
+    "pipeline": C_("finding place", "«{pipeline}»"),
+    "pair": C_("finding place", "«{stage}» → «{to_stage}»"),
+    "stage": C_("finding place", "«{stage}»"),
+    "": C_("finding place", "the pipeline"),
+}
+"""A finding's place after the sentence's preposition, by what the finding names."""
+_PLACE_OPENING = {
+    "pipeline pair": C_("finding place, subject", "«{pipeline}» «{stage}» → «{to_stage}»"),
+    "pipeline stage": C_("finding place, subject", "«{pipeline}» «{stage}»"),
+    "pipeline": C_("finding place, subject", "«{pipeline}»"),
+    "pair": C_("finding place, subject", "«{stage}» → «{to_stage}»"),
+    "stage": C_("finding place, subject", "«{stage}»"),
+    "": C_("finding place, subject", "the pipeline"),
+}
+"""A finding's place opening its sentence («{where} is a graveyard»)."""
 
 
 def _english() -> Translator:
@@ -179,6 +204,7 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
                  "came in {first}, {observed} of those that came in {last}, each counted "
                  "within {days} of entry ({p}, Benjamini–Hochberg at {alpha}).")
     elif f.kind == "hoarding":
+        fields["where"] = x.where(f, subject=True)
         text = tr.ngettext(
             "{where} is a graveyard: {hoarded} deal hoards there, older than 95 % of the "
             "visits that leave it take, but those that sat long do not clearly move on less "
@@ -189,6 +215,7 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
             "often than fresh ones, so their age does not segment them: go through them by "
             "their last activity{money}.", hoarded)
     elif f.kind == "dead_end":
+        fields["where"] = x.where(f, subject=True)
         text = tr.ngettext(
             "{where} is a dead end: {hoarded} deal hoards there and no deal has moved on from "
             "it in the history: close it with its reason, or give the stage a way out{money}.",
@@ -198,7 +225,7 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
     else:
         # The graveyard is the stage; its next stage is where the old deals rarely go.
         # Written «Думає» → «Договір» — кладовище, the move read as the graveyard.
-        fields["where"] = x.where(replace(f, to_stage=None))
+        fields["where"] = x.where(replace(f, to_stage=None), subject=True)
         fields["to_stage"] = f.to_stage or ""
         fields["stayed"] = tr.ngettext(
             "the {n} deal still there after {after}", "the {n} deals still there after {after}",
@@ -212,7 +239,10 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
             "moved on to «{to_stage}» later, against {expected} of all that came in: old deals "
             "move on under half as often per day ({p}, Holm at {alpha}). Segment it (proposal "
             "in the graveyard table){money}.", hoarded)
-    return text.format(**fields)
+    said = text.format(**fields)
+    # A translation may open with the place («{where} конверсию…» in Russian, where the
+    # place carries its own «на»): a sentence starts with a capital.
+    return said[:1].upper() + said[1:] if text.startswith("{where}") else said
 
 
 SPREAD_SHARE = 0.5
