@@ -694,6 +694,7 @@ class _PerCall:
         self._wall: dict[float, float] = {}
         self._lengths: dict[float, WallclockLength] = {}
         self.sla_notes: dict[tuple[str, str], Note] = {}
+        self.cut_notes: dict[tuple[str, bool], Note] = {}
 
     def wall_mean(self, working: float) -> float:
         """`mean_wallclock_hours` in the account's calendar, once per SLA length."""
@@ -711,13 +712,31 @@ class _PerCall:
                                                               self.intervals)
         return found
 
-    def sla_note(self, text: str, wall: float) -> Note:
+    def sla_note(self, text: str, hours: float, wall: float) -> Note:
+        """The note on an SLA of `text` (`hours` working hours) and its mean wall-clock
+        length, once per call for each (text, length)."""
         key = (text, repr(wall))  # repr: exact, and tells -0.0 and nan apart from 0.0
         found = self.sla_notes.get(key)
         if found is None:
             found = self.sla_notes[key] = Note(N_(
                 "sla {sla} counts working hours: {wall_hours} on the clock on average"),
-                sla=text, wall_hours=wall)
+                sla=WorkingLimit(text, hours), wall_hours=wall)
+        return found
+
+    def cut_note(self, share: float, bound: bool) -> Note:
+        """The note on the share of a stage's deals its SLA takes, once per call for each
+        (share, bound): the stages of pipelines made from one template repeat them."""
+        key = (repr(share), bound)
+        found = self.cut_notes.get(key)
+        if found is None:
+            found = self.cut_notes[key] = Note(
+                N_("the sla takes at least {share:.1%} of deals while they wait, are worked or "
+                   "wait out an `after`: P(win) and visits follow the declared shares, the "
+                   "simulator moves those deals by the sla") if bound else
+                N_("the sla takes {share:.1%} of deals while they wait, are worked or wait out "
+                   "an `after`: P(win) and visits follow the declared shares, the simulator "
+                   "moves those deals by the sla"),
+                share=share)
         return found
 
 
@@ -886,8 +905,8 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
     if stage.sla is not None:
         sla_wall = shared.wall_mean(stage.sla.after.hours)
         if acct_hours is not None:
-            notes.append(shared.sla_note(WorkingLimit(stage.sla.after.text,
-                                                      stage.sla.after.hours), sla_wall))
+            notes.append(shared.sla_note(stage.sla.after.text, stage.sla.after.hours,
+                                         sla_wall))
     if not routes and stage.cadence is None:
         notes.append(Note(N_("no way out: deals stay here")))
     elif stuck > 0 and stage.stay is not None and stage.sla is None:
@@ -985,14 +1004,7 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
         sla_cut, cut_bound = sla.cut, sla.cut_is_bound
         mean_time, lower = sla.mean_time, sla.lower
         if sla_cut > 0.001:
-            notes.append(Note(N_("the sla takes at least {share:.1%} of deals while they wait, "
-                                 "are worked or wait out an `after`: P(win) and visits follow "
-                                 "the declared shares, the simulator moves those deals by the "
-                                 "sla") if cut_bound else
-                              N_("the sla takes {share:.1%} of deals while they wait, are "
-                                 "worked or wait out an `after`: P(win) and visits follow the "
-                                 "declared shares, the simulator moves those deals by the sla"),
-                              share=sla_cut))
+            notes.append(shared.cut_note(sla_cut, cut_bound))
     elif leaving > 0:  # no SLA: nothing caps the time; only patience ends a wait
         base = rt.share_out * served_work + rt.after_sum
         if wait is None:
