@@ -66,14 +66,18 @@ def parse_periods(text: str) -> Periods:
         ranges.append((a, b))
     (a1, b1), (a2, b2) = ranges
     if a2 <= b1:
-        raise PeriodsError(f"the periods {a1}..{b1} and {a2}..{b2} overlap or are out of "
-                           "order: the first must end before the second starts")
+        raise PeriodsError(f"the periods {_said(a1, b1)} and {_said(a2, b2)} overlap or are "
+                           "out of order: the first must end before the second starts")
     return Periods(ranges[0], ranges[1])
 
 
 def label(months: list[str]) -> str:
     """`2026-01` for one month, `2026-01..2026-03` for a block."""
     return months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}"
+
+
+def _said(a: str, b: str) -> str:
+    return label([a, b] if a != b else [a])
 
 
 def split(months: list[str], periods: Periods | None) -> tuple[list[str], list[str]]:
@@ -93,6 +97,6 @@ def outside(periods: Periods, months: list[str]) -> str | None:
     lo, hi = months[0], months[-1]
     for a, b in (periods.first, periods.last):
         if a < lo or b > hi:
-            return (f"period {label([a, b] if a != b else [a])} is outside the data, whose "
+            return (f"period {_said(a, b)} is outside the data, whose "
                     f"deals entered from {lo} to {hi}")
     return None

@@ -1,0 +1,132 @@
+"""The two periods the source comparison sets against each other (issue 14, point 2):
+blocks of months — the first and the last three months old enough to judge, half of them
+when there are fewer than six — or the ranges `--periods` names, checked as a user
+types them (exit 2 with the reason, never a traceback)."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from funnelc.cli import cli
+
+FUNNEL = """\
+source "Сайт" 10/day -> "Продажи"."Заявка"
+source "Реклама" 10/day -> "Продажи"."Заявка"
+pipeline "Продажи" main sales {
+  stage "Заявка" {
+    -> "Встреча" 50%
+    -> lost "Спам" 50%
+  }
+  stage "Встреча" {
+    -> won 50%
+    -> lost "Дорого" 50%
+  }
+}
+"""
+
+
+def write_history(path: Path, months: int, seed: int = 1) -> Path:
+    """Deals of two sources entering «Заявка» in each of `months` months from January
+    2026, each decided within the hour; the last month is still too young to judge
+    (its deals' month has not ended before the data does)."""
+    rng = random.Random(seed)
+    lines = ["deal_id,timestamp,pipeline,stage,source"]
+    for m in range(months):
+        start = datetime(2026, m + 1, 1, tzinfo=UTC)
+        for i in range(20):
+            t = start + timedelta(days=rng.uniform(0, 27))
+            deal, src = f"D{m}-{i}", ("Сайт", "Реклама")[i % 2]
+            lines.append(f"{deal},{t.isoformat()},Продажи,Заявка,{src}")
+            nxt = "Встреча" if rng.random() < 0.5 else "lost"
+            lines.append(f"{deal},{(t + timedelta(minutes=30)).isoformat()},Продажи,{nxt},{src}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1", "COLUMNS": "160"})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def pair(tables: dict, key: str = "decomposition") -> dict:  # type: ignore[type-arg]
+    (row,) = [r for r in tables[key] if r["from_stage"] == "Заявка"]
+    return row
+
+
+@pytest.mark.parametrize(("months", "first", "last"), [
+    # months in the data (the last one too young): the periods compared
+    (3, ["2026-01"], ["2026-02"]),
+    (4, ["2026-01"], ["2026-03"]),
+    (6, ["2026-01", "2026-02"], ["2026-04", "2026-05"]),
+    (7, ["2026-01", "2026-02", "2026-03"], ["2026-04", "2026-05", "2026-06"]),
+    (9, ["2026-01", "2026-02", "2026-03"], ["2026-06", "2026-07", "2026-08"]),
+])
+def test_default_periods_are_blocks_of_the_months_old_enough(
+        tmp_path: Path, months: int, first: list[str], last: list[str]) -> None:
+    code, out, err = run("history", str(write_history(tmp_path / "h.csv", months)),
+                         "--format", "json")
+    assert code == 0, err
+    tables = json.loads(out)["tables"]
+
+    def label(ms: list[str]) -> str:
+        return ms[0] if len(ms) == 1 else f"{ms[0]}..{ms[-1]}"
+
+    for key in ("decomposition", "source_changes"):
+        for row in tables[key]:
+            assert (row["first_months"], row["last_months"]) == (first, last)
+            assert (row["first"], row["last"]) == (label(first), label(last))
+    # The deals of a period are those of its months, pooled.
+    entered = {r["month"]: r["entered"] for r in tables["conversion"]
+               if r["from_stage"] == "Заявка" and r["month"] != "all"}
+    row = pair(tables)
+    assert row["entered_first"] == sum(entered[m] for m in first)
+    assert row["entered_last"] == sum(entered[m] for m in last)
+
+
+def test_named_periods_are_compared_in_history_and_audit(tmp_path: Path) -> None:
+    path = write_history(tmp_path / "h.csv", 9)
+    code, out, err = run("history", str(path), "--format", "json",
+                         "--periods", "2026-02..2026-03,2026-07")
+    assert code == 0, err
+    row = pair(json.loads(out)["tables"])
+    assert (row["first"], row["last"], row["first_months"], row["last_months"]) == (
+        "2026-02..2026-03", "2026-07", ["2026-02", "2026-03"], ["2026-07"])
+    (funnel := tmp_path / "f.funnel").write_text(FUNNEL, encoding="utf-8")
+    code, out, err = run("audit", str(funnel), str(path), "--format", "json",
+                         "--periods", "2026-02..2026-03,2026-07")
+    assert code == 0, err
+    row = pair(json.loads(out))
+    assert (row["first"], row["last"]) == ("2026-02..2026-03", "2026-07")
+
+
+@pytest.mark.parametrize(("periods", "why"), [
+    ("2026-01..2026-03", "expected two periods separated by a comma, got 1"),
+    ("2026-01,2026-02,2026-03", "expected two periods separated by a comma, got 3"),
+    ("2026-1..2026-03,2026-05", "`2026-1` is not a month written as YYYY-MM"),
+    ("2026-13,2026-05", "`2026-13` is not a month written as YYYY-MM"),
+    ("2026-03..2026-01,2026-05", "period `2026-03..2026-01` ends before it starts"),
+    ("2026-01..2026-03,2026-03..2026-05", "the periods 2026-01..2026-03 and "
+                                          "2026-03..2026-05 overlap or are out of order"),
+    ("2026-05,2026-01", "the periods 2026-05 and 2026-01 overlap or are out of order"),
+    ("2025-11..2026-01,2026-05", "period 2025-11..2026-01 is outside the data, whose deals "
+                                 "entered from 2026-01 to 2026-06"),
+    ("2026-01,2026-05..2026-08", "period 2026-05..2026-08 is outside the data"),
+    ("2026-01,2026-06", "no stage pair has months old enough to judge in both periods"),
+])
+@pytest.mark.parametrize("command", ["history", "audit"])
+def test_periods_that_cannot_be_compared_are_a_usage_error(
+        tmp_path: Path, command: str, periods: str, why: str) -> None:
+    path = write_history(tmp_path / "h.csv", 6)
+    (funnel := tmp_path / "f.funnel").write_text(FUNNEL, encoding="utf-8")
+    args = ["history", str(path)] if command == "history" else ["audit", str(funnel), str(path)]
+    code, out, err = run(*args, "--format", "json", "--periods", periods)
+    assert code == 2, (out, err)
+    said = " ".join(err.split())
+    assert "'--periods'" in said and why in said, said
+    assert "Traceback" not in said and out == ""
