@@ -94,3 +94,45 @@ def test_a_finding_names_its_pipeline_and_stages_grammatically(export: Path) -> 
                             "--lang", "en").split())
     assert ("converts 92.68% on «Первичные» «Записан на консультацию» → «Консультация "
             "проведена» against 73.35%") in english, english
+
+
+TWO_SOURCES = """\
+account "Клиника" {
+  language ru
+}
+
+source "Сайт" 2/day -> "Первичные"."Новая заявка"
+source "Авито" 1/day -> "Первичные"."Новая заявка"
+
+pipeline "Первичные" main {
+  stage "Новая заявка" {
+    -> "Записан" 60% after exp(1d)
+    -> lost "Передумал" 40% after exp(2h)
+  }
+  stage "Записан" {
+    -> won 50% after exp(2d)
+    -> lost "Не пришёл" 50% after exp(3d)
+  }
+}
+"""
+
+
+def test_a_source_with_no_deals_has_its_own_sentence(tmp_path: Path) -> None:
+    # fit said «слишком мало сделок, чтобы доверять: лишь 0 сделок (меньше 30)» for a
+    # source of the funnel the history never saw, and the warning did not say which.
+    funnel = tmp_path / "clinic.funnel"
+    funnel.write_text(TWO_SOURCES, encoding="utf-8")
+    rows = ["deal_id,timestamp,stage,source"]
+    for i in range(40):
+        day = f"2026-01-{1 + i % 28:02d}"
+        rows += [f"{i},{day}T10:00:00,Новая заявка,Сайт",
+                 f"{i},{day}T18:00:00,{'Записан' if i % 3 else 'lost'},Сайт"]
+    history = tmp_path / "history.csv"
+    history.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["fit", str(history), "--funnel", str(funnel)],
+                                env={"NO_COLOR": "1", "COLUMNS": "160"})
+    said = " ".join(result.output.split())
+    assert "лишь 0" not in said and "0 сделок (меньше" not in said, said
+    assert ("предупреждение: источника «Авито» в истории нет: интенсивность, профиль и "
+            "ценность из воронки оставлены") in said, said
+    assert "«Сайт» в истории нет" not in said

@@ -606,7 +606,11 @@ def _one_source(src: m.Source, got: list[tuple[datetime, float | None]], parts: 
     lo, hi = _poisson(k)
     fit = SourceFit(src.name.value, round(k), span, per_hour, lo / span, hi / span, {},
                     None, how, shared_share=weight if how == "shared" else None)
-    if k < MIN_DEALS:
+    if round(k) == 0:
+        # «лишь 0 сделок»: a source the history never saw has its own sentence.
+        fit.warnings.append(Note(N_("source «{source}» is not in the history: the funnel's "
+                                    "rate, profile and value kept"), source=src.name.value))
+    elif k < MIN_DEALS:
         few = f"{k:.0f}"
         fit.warnings.append(_n("too few deals to trust: {count} deal (fewer than {min}); the "
                                "funnel's rate, profile and value kept",
