@@ -198,10 +198,24 @@ def test_the_forecast_from_august_holds_what_happened(
     for month, cell, won in zip(fc["months"], total["months"], (21, 29)):
         band = cell["won"]
         assert band["p2_5"] <= won <= band["p97_5"], (month, band, won)
+    assert not any(n.startswith("no deal entered the funnel") for n in fc["notes"])
     for row in fc["rows"]:
         for cell in row["weeks"] + row["months"]:
             for key in ("p2_5", "p10", "median", "p90", "p97_5"):
                 assert float(cell["won"][key]).is_integer(), (row, cell)
+
+
+def test_a_forecast_from_the_exports_end_says_the_new_deals_stopped(export: Path) -> None:
+    # Today is the history's last day, 2026-11-27; the last lead came on 2026-10-31 14:55
+    # and the funnel's three sources bring 2 a day each: 162 leads missing by the last
+    # event (11:56 UTC). A funnel fitted on this export learns the silence as «profile nov
+    # 0%»; the client should hear why.
+    res = invoke("forecast", str(export), "--funnel", str(FUNNEL), *TZ, "--reps", "4")
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert ("после 2026-10-31 14:55 (Europe/Moscow) в воронку не пришло ни одной сделки, хотя "
+            "её источники при своих базовых интенсивностях приносят к 2026-11-27 около 162"
+            ) in text, text
 
 
 @pytest.mark.parametrize(("args", "words"), [

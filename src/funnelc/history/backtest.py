@@ -68,7 +68,7 @@ from .run import Prepared, record_sources
 from .uncertainty import fitted_model
 
 __all__ = ["BacktestError", "Figure", "Backtest", "run_backtest", "history_months",
-           "open_deals_at", "HOLDOUT", "PER_DRAW", "DEFAULT_REPS", "KINDS"]
+           "open_deals_at", "arrivals_end", "HOLDOUT", "PER_DRAW", "DEFAULT_REPS", "KINDS"]
 
 PER_DRAW = 1
 """Runs per draw of the fitted numbers: every run simulates its own draw (see the
@@ -276,7 +276,7 @@ deal and its last event, above which that silence is the export's edge and not c
 (Poisson: no arrival at all when 10 are expected happens 5 times in 100 000)."""
 
 
-def _arrivals_end(events: pl.DataFrame, fitted: m.FunnelFile, data_end: datetime, tz: str
+def arrivals_end(events: pl.DataFrame, fitted: m.FunnelFile, data_end: datetime, tz: str
                   ) -> tuple[datetime, float] | None:
     """When the history's new deals stop well before its last event — the moment of the
     last deal that first appears in a stage a source feeds, and the arrivals the fitted
@@ -285,7 +285,8 @@ def _arrivals_end(events: pl.DataFrame, fitted: m.FunnelFile, data_end: datetime
     leads, their moves until late November) has events for a month in which no deal
     arrives; simulated with the fitted sources, that month's runs count a month of new
     deals the export cannot show, and its won, lost and backlog all read as a collapse.
-    Only the sources' base rates count (a month profile can only lower a month)."""
+    Only the sources' base rates count: a month profile fitted on such an export has
+    learnt the silence itself («profile nov 0%»)."""
     targets = {(s.target.pipeline.value if s.target.pipeline is not None else None,
                 s.target.stage.value) for s in fitted.sources if s.rate.per_hour > 0}
     per_hour = sum(s.rate.per_hour for s in fitted.sources)
@@ -363,10 +364,10 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
                   "lower --reps or back-test a shorter history")
     if why is not None:
         raise WorkRefused(why)
-    arrivals_end = _arrivals_end(prep.history.events, fitted, data_end, tz)
+    silence = arrivals_end(prep.history.events, fitted, data_end, tz)
     dry: list[str] = []
-    if arrivals_end is not None:
-        last_arrival, expected = arrivals_end
+    if silence is not None:
+        last_arrival, expected = silence
         keep = history_months(data_start, last_arrival, tz)
         dry = months[len(keep):]
         if len(keep) <= fit_months:
@@ -426,8 +427,8 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
                         "({which_list})",
                         "{n} holdout conversions of fewer than {min} deals left out "
                         "({which_list})", len(few), min=MIN_DEALS, which_list=which))
-    if dry and arrivals_end is not None:
-        last_new = f"{arrivals_end[0].astimezone(zone):%Y-%m-%d %H:%M}"
+    if dry and silence is not None:
+        last_new = f"{silence[0].astimezone(zone):%Y-%m-%d %H:%M}"
         notes.append(_n(
             "no deal entered the funnel after {last} ({tz}), although the fitted sources bring "
             "about {expected} by the history's last event: the export holds only the deals "
@@ -440,7 +441,7 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
             "{months_list}, are left out of the comparison (their runs would count new deals "
             "the export cannot show)", len(dry),
             last=last_new, tz=tz,
-            expected=round(arrivals_end[1]), months_list=tuple(dry)))
+            expected=round(silence[1]), months_list=tuple(dry)))
     if funnel.scenarios:
         notes.append(Note(N_("the funnel's scenarios are not simulated: the fitted funnel runs "
                              "as is")))

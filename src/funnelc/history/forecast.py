@@ -257,6 +257,11 @@ class Forecast:
     handoffs: tuple[str, ...] = ()
     """Pipelines whose wins hand the deal on (`won then copy`): their rows count those
     wins, the account counts the deal once, at its final win (a note says so)."""
+    arrivals_gone: tuple[datetime, float] | None = None
+    """When the history's new deals stop well before the cut (`backtest.arrivals_end`):
+    the last one's moment and the arrivals the funnel's sources bring from then to the
+    cut. An export filtered by creation date looks like that; a note says so, since the
+    forecast's new deals assume the sources go on."""
 
     @property
     def account(self) -> Row:
@@ -429,7 +434,7 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
     from ..sim import SimConfig, compile_network
     from ..sim.budget import DEFAULT_MAX_DEALS, WorkEstimate, WorkRefused, estimate_work, refusal
     from ..sim.runner import run_replications
-    from .backtest import open_deals_at
+    from .backtest import arrivals_end, open_deals_at
 
     t0 = time.perf_counter()
     funnel = request.funnel
@@ -579,7 +584,9 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
         seconds=time.perf_counter() - t0,
         deals_simulated=sum(s.deals_created for s in stats) + n_open * reps,
         interval_kind="process_and_fit" if fitted is not None else "process", fit=fitted,
-        handoffs=_handoffs(funnel))
+        handoffs=_handoffs(funnel),
+        arrivals_gone=arrivals_end(events.filter(pl.col("ts") < cut), funnel, min(cut, end),
+                                   request.tz))
 
 
 def _handoffs(funnel: m.FunnelFile) -> tuple[str, ...]:

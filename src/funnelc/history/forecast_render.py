@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from .. import csvsafe
 from ..i18n import Translator, choose, translator
@@ -282,6 +283,15 @@ def forecast_notes(f: Forecast, tr: Translator | None = None) -> list[str]:
         notes.append(tr.gettext("events after the end of {day} ({tz}) are left out (the "
                                 "history goes on to {last})").format(
             day=f.as_of, tz=f.tz, last=f.left_out_until))
+    if f.arrivals_gone is not None:
+        last, expected = f.arrivals_gone
+        notes.append(tr.gettext(
+            "no deal entered the funnel after {last} ({tz}), although its sources bring "
+            "about {expected} by {day} at their base rates: the export seems to hold only the deals created by "
+            "then (a filter on the creation date?); the new deals forecast assume the "
+            "sources go on as the funnel says").format(
+            last=f"{last.astimezone(ZoneInfo(f.tz)):%Y-%m-%d %H:%M}", tz=f.tz,
+            expected=tr.number(round(expected), 0), day=f.as_of))
     if f.handoffs:
         notes.append(tr.gettext("a win in {pipelines} hands the deal on (`won then copy`): it "
                                 "is counted there and again where the deal is won in the end; "
