@@ -136,3 +136,14 @@ def test_a_source_with_no_deals_has_its_own_sentence(tmp_path: Path) -> None:
     assert ("предупреждение: источника «Авито» в истории нет: интенсивность, профиль и "
             "ценность из воронки оставлены") in said, said
     assert "«Сайт» в истории нет" not in said
+
+
+def test_the_forecast_header_says_its_day_in_words(export: Path) -> None:
+    # «Прогноз … по состоянию на 2026-11-30»: a client's sentence says the day.
+    args = ["forecast", str(export), "--funnel", str(FUNNEL), "--tz", "Europe/Moscow",
+            "--reps", "20"]
+    ru = _run(*args)
+    assert ("Прогноз выигранных сделок и выручки по состоянию на 30 ноября 2026 (история "
+            "2026-01-12 – 2026-11-30") in ru.replace(NBSP, " "), ru
+    uk = _run(*args, "--lang", "uk")
+    assert "станом на 30 листопада 2026 (" in uk.replace(NBSP, " "), uk

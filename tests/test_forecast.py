@@ -209,7 +209,7 @@ def test_text_csv_folder_and_chart(records: Path, tmp_path: Path) -> None:
     text = invoke("forecast", str(records), "--funnel", COURSES, *SHORT)
     assert text.exit_code == 0, text.output
     # courses.funnel says `language ru`: the client's tables speak it.
-    assert text.stdout.startswith("Прогноз выигранных сделок и выручки по состоянию на 2018-03-11")
+    assert text.stdout.startswith("Прогноз выигранных сделок и выручки по состоянию на 11 марта 2018")
     assert "новые сделки" in text.stdout and "«Подумает»" in text.stdout
 
     csv = invoke("forecast", str(records), "--funnel", COURSES, "--format", "csv", *SHORT)

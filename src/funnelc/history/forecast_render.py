@@ -200,7 +200,7 @@ def heading(f: Forecast) -> list[str]:
     t = _t(f)
     zone = f.tz
     lines = [t["title"] + " " + t["as_of"].format(
-        as_of=f.as_of, start=f"{f.history_start:%Y-%m-%d}", end=f"{f.history_end:%Y-%m-%d}",
+        as_of=_tr(f).day(f.as_of), start=f"{f.history_start:%Y-%m-%d}", end=f"{f.history_end:%Y-%m-%d}",
         tz=zone)]
     tr = _tr(f)
     n = len(f.sources)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    import datetime as _dt
     import gettext as _gettext
 
 __all__ = ["LANGUAGES", "Lang", "Translator", "translator", "choose", "override",
@@ -231,6 +232,16 @@ class Translator:
         from babel.dates import format_date
 
         return format_date(date.fromisoformat(iso), format="medium", locale=self.locale)
+
+    def day(self, day: _dt.date) -> str:
+        """A day as a sentence says it, «по состоянию на 30 ноября 2026» («станом на 30
+        листопада 2026»): the month's name in the case a day takes (Babel), no «г.»; it
+        read «на 2026-11-30». English keeps the ISO date its tables and data use."""
+        if self.lang == "en":
+            return day.isoformat()
+        from babel.dates import format_date
+
+        return format_date(day, "d MMMM y", locale=self.locale)
 
     def duration(self, value: float, unit: str, after: bool = False) -> str:
         """A duration in words: `2 дня`, `15 минут`; `after` gives the form that follows
