@@ -78,13 +78,17 @@ class _Fmt:
         if a is None or b is None:
             return raw
         word = self.tr.month_in if after_in else self.tr.month
+        # A table cell's year is bound to its months by a no-break space, so the page
+        # does not wrap «январь–март» and «2026» apart (a narrow terminal column may
+        # still fold it).
+        gap = " " if after_in else "\u00a0"
         if a[0] == b[0]:
-            return f"{word(a[1])}–{word(b[1])} {a[0]}"
-        return f"{word(a[1])} {a[0]} – {word(b[1])} {b[0]}"
+            return f"{word(a[1])}–{word(b[1])}{gap}{a[0]}"
+        return f"{word(a[1])}{gap}{a[0]} – {word(b[1])}{gap}{b[0]}"
 
     def _alone(self, ym: str) -> str:
         got = self._split(ym)
-        return ym if got is None else f"{self.tr.month(got[1])} {got[0]}"
+        return ym if got is None else f"{self.tr.month(got[1])}\u00a0{got[0]}"
 
     @staticmethod
     def _split(ym: str) -> tuple[str, int] | None:
