@@ -231,3 +231,32 @@ def test_a_forecast_outside_the_history_is_told_why(export: Path, args: tuple[st
     text = " ".join(res.output.split())
     for w in words:
         assert w in text, text
+
+
+def test_a_count_band_prints_the_counts_it_holds() -> None:
+    # The school's September, 40 runs, seed 1: Прогрев lost 38 deals against a band of
+    # 38.4 – 44.3, printed «38 – 44» beside «✗ ниже».
+    from types import SimpleNamespace
+
+    from funnelc.history.backtest import Figure
+    from funnelc.history.backtest_report import _Words, rows
+
+    f = Figure("lost", "Прогрев", "", "2026-09", 38.0, 41.3, 1.5, 38.4, 44.3, 40)
+    bt = SimpleNamespace(pipelines=["Продажи", "Прогрев"], holdout_months=["2026-09"])
+    row = rows(bt, [f], _Words("ru"))[0]  # type: ignore[arg-type]
+    assert (row["observed"], row["interval"], row["verdict"]) == ("38", "39 – 44", "✗ ниже")
+
+
+def test_the_printed_bands_agree_with_the_marks(two: tuple[dict[str, Any], str, Path]) -> None:
+    _bt, report, _f = two
+    checked = 0
+    for line in report.splitlines():
+        cells = [c.strip() for c in line.split("│")[1:-1]]
+        if len(cells) != 7 or not cells[0].startswith("2026-") or "%" in cells[2]:
+            continue
+        low, high = (float(x.replace(",", ".").replace("\u00a0", "")) for x in
+                     cells[4].split(" – "))
+        observed = float(cells[2].replace(",", "."))
+        assert (low <= observed <= high) == cells[5].startswith("✓"), line
+        checked += 1
+    assert checked == 18  # won, lost (2 pipelines) and 5 backlogs, September and October

@@ -74,6 +74,19 @@ def _value(f: Figure, x: float, w: _Words) -> str:
     return w.fixed(x, 0)
 
 
+def _interval(f: Figure, w: _Words) -> str:
+    """The band as the counts it holds: a month's deals won, lost or in a stage are
+    whole, so the bounds are the first and last whole numbers inside. Rounded to the
+    nearest, «38 – 44» was printed beside an observed 38 marked «below» (the band began
+    at 38.4: Прогрев's losses in the school's September)."""
+    if f.kind == "conversion" or (f.kind == "backlog" and f.month == HOLDOUT):
+        return f"{_value(f, f.low, w)} – {_value(f, f.high, w)}"
+    low, high = math.ceil(f.low - 1e-9), math.floor(f.high + 1e-9)
+    if low > high:  # no whole number inside: the band between two counts
+        return f"{w.fixed(f.low, 1)} – {w.fixed(f.high, 1)}"
+    return f"{w.fixed(low, 0)} – {w.fixed(high, 0)}"
+
+
 def _month(f: Figure, bt: Backtest, w: _Words) -> str:
     if f.month != HOLDOUT:
         return f.month
@@ -141,7 +154,7 @@ def rows(bt: Backtest, figures: list[Figure], w: _Words | None = None) -> list[d
         out.append({
             "month": _month(f, bt, w), "figure": label(f, many, w), "observed": obs,
             "predicted": _value(f, f.mean, w),
-            "interval": f"{_value(f, f.low, w)} – {_value(f, f.high, w)}",
+            "interval": _interval(f, w),
             "verdict": _mark(f, w), "sd": "—" if dev is None else (
                 f"{dev:+.1f}" if w.english else ("+" if dev > 0 else "") + w.fixed(dev, 1))})
     return out
