@@ -39,6 +39,14 @@ def history_text(export: Path) -> str:
 
 
 @pytest.fixture(scope="module")
+def history_dir(export: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("history")
+    _run("history", str(export), "--funnel", str(FUNNEL), "--tz", "Europe/Moscow", "-o",
+         str(out))
+    return out
+
+
+@pytest.fixture(scope="module")
 def history_json(export: Path) -> dict[str, Any]:
     return json.loads(_run("history", str(export), "--funnel", str(FUNNEL), "--tz",
                            "Europe/Moscow", "--format", "json"))
@@ -147,3 +155,23 @@ def test_the_forecast_header_says_its_day_in_words(export: Path) -> None:
             "2026-01-12 – 2026-11-30") in ru.replace(NBSP, " "), ru
     uk = _run(*args, "--lang", "uk")
     assert "станом на 30 листопада 2026 (" in uk.replace(NBSP, " "), uk
+
+
+def _numbers(path_d: str) -> list[float]:
+    return [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", path_d)]
+
+
+def test_the_backlog_legend_sits_beside_its_lines(history_dir: Path) -> None:
+    # «Очередь на конец месяцев»: the legend, placed inside where matplotlib found
+    # room, lay on the clinic's lines in the middle of the plot.
+    svg = (history_dir / "plots" / "backlog.svg").read_text(encoding="utf-8")
+    axes = re.search(r'<g id="patch_2">\s*<path d="([^"]+)"', svg)
+    assert axes is not None
+    right = max(_numbers(axes.group(1))[0::2])
+    legend = svg[svg.index('<g id="legend_1">'):]
+    starts = [float(x) for x in re.findall(r'<path d="M (-?[\d.]+) ', legend)]
+    assert len(starts) >= 6 and min(starts) > right, (right, starts)
+    width = float(re.search(r'<svg[^>]* width="([\d.]+)pt"', svg).group(1))  # type: ignore[union-attr]
+    texts = [float(x) for x in re.findall(r'<g transform="translate\(([\d.]+) ', legend)]
+    assert texts and max(texts) < width
+    assert (history_dir / "plots" / "backlog.png").stat().st_size > 0

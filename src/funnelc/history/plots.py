@@ -115,7 +115,7 @@ def conversion_plot(t: HistoryTables, tr: Translator) -> Figure:
     ax.set_ylabel(_("conversion, %"))
     ax.set_ylim(bottom=0)
     # Beside the plot, not on it: placed "best" inside, it covered the lowest pairs' lines.
-    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.legend(fontsize=7, frameon=False, loc="outside right upper")
     ax.tick_params(axis="x", labelrotation=45)
     return fig
 
@@ -193,7 +193,9 @@ def backlog_plot(t: HistoryTables, tr: Translator) -> Figure:
                 linewidth=2.5 if (p, s) in graves else 1.2,
                 label=_label(f"{s}" + (" ⚠ " + _("graveyard") if (p, s) in graves else ""), 44))
     ax.set_ylabel(_("deals in stage at month end"))
-    ax.legend(fontsize=7, frameon=False)
+    # Beside the axes, in the figure's own margin (constrained layout makes room for
+    # it): placed inside ("best"), it sat on the clinic's lines mid-plot.
+    fig.legend(fontsize=7, frameon=False, loc="outside right upper")
     ax.tick_params(axis="x", labelrotation=45)
     return fig
 
