@@ -115,7 +115,7 @@ def conversion_plot(t: HistoryTables, tr: Translator) -> Figure:
     ax.set_ylabel(_("conversion, %"))
     ax.set_ylim(bottom=0)
     # Beside the plot, not on it: placed "best" inside, it covered the lowest pairs' lines.
-    fig.legend(fontsize=7, frameon=False, loc="outside right upper")
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.tick_params(axis="x", labelrotation=45)
     return fig
 
