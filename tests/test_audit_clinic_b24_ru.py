@@ -270,8 +270,15 @@ def test_deals_moved_between_categories_are_one_lead(history: dict[str, Any],
     t = history["tables"]
     # The inflow counts each deal once, by the month it was created.
     assert sum(r["deals"] for r in t["inflow"]) == history["deals"] == len(truth)
-    expected = Counter((d["events"][0][0][:7], d["source"]) for d in truth)
-    assert {(r["month"], r["source"]): r["deals"] for r in t["inflow"]} == expected
+    # And by the pipeline it started in: January's «Звонок» is 16 new patients and 7
+    # returning ones who called into «Повторные», not one source's 23 new leads.
+    pipeline = {"0": "Первичные", "1": "Повторные"}
+    expected = Counter((d["events"][0][0][:7], pipeline[d["events"][0][1]], d["source"])
+                       for d in truth)
+    assert {(r["month"], r["pipeline"], r["source"]): r["deals"]
+            for r in t["inflow"]} == expected
+    assert expected["2026-01", "Первичные", "Звонок"] == 16
+    assert expected["2026-01", "Повторные", "Звонок"] == 7
     shape = {(r["pipeline"], r["stage"]): r["deals"] for r in t["shape"]}
     assert shape["Первичные", "Новая заявка"] == 1095
     assert shape["Повторные", "Новое обращение"] == len(own) + len(moved)

@@ -175,3 +175,29 @@ def test_the_backlog_legend_sits_beside_its_lines(history_dir: Path) -> None:
     texts = [float(x) for x in re.findall(r'<g transform="translate\(([\d.]+) ', legend)]
     assert texts and max(texts) < width
     assert (history_dir / "plots" / "backlog.png").stat().st_size > 0
+
+
+def test_the_inflow_is_split_by_pipeline(history_text: str, history_json: dict[str, Any],
+                                         history_dir: Path, tmp_path: Path) -> None:
+    # January's «Звонок» read 23 new leads: 16 new patients in «Первичные» and 7 returning
+    # ones who called into «Повторные».
+    rows = _rows(history_text, "Поток заявок по месяцам и источникам")
+    assert [c.strip() for c in rows[2].split("┃")[1:4]] == ["месяц", "воронка", "источник"]
+    assert "2026-01 Первичные Звонок 16" in rows and "2026-01 Повторные Звонок 7" in rows
+    got = {(r["month"], r["pipeline"], r["source"]): r["deals"]
+           for r in history_json["tables"]["inflow"]}
+    assert (got["2026-01", "Первичные", "Звонок"], got["2026-01", "Повторные", "Звонок"]) \
+        == (16, 7)
+    page = (history_dir / "history.html").read_text(encoding="utf-8")
+    table = page[page.index('<h2 id="inflow">'):]
+    table = table[:table.index("</table>")]
+    assert "<th>месяц</th><th>воронка</th><th>источник</th>" in table
+    assert "<td>2026-01</td><td>Повторные</td><td>Звонок</td><td class=\"n\">7</td>" in table
+    # One pipeline (a CSV without any): no column that says nothing.
+    csv = tmp_path / "one.csv"
+    csv.write_text("deal_id,timestamp,stage,source\n1,2026-01-05T10:00:00,Новая,Сайт\n"
+                   "1,2026-01-06T10:00:00,Встреча,Сайт\n2,2026-01-07T10:00:00,Новая,Звонок\n",
+                   encoding="utf-8")
+    one = _run("history", str(csv), "--lang", "ru")
+    head = next(r for r in _rows(one, "Поток заявок") if r.startswith("┃"))
+    assert [c.strip() for c in head.split("┃")[1:4]] == ["месяц", "источник", "сделки"], head

@@ -166,11 +166,13 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
     conv = t.conversion
     return [
         Section("inflow", _("Lead inflow by month and source"),
-                _("New deals by the month of their first event; a deal without a source, "
-                  "or a copy (`then copy`) into a pipeline no source feeds, is shown by the "
-                  "stage it started in."), t.inflow,
-                [_t("month", _("month"), f.month), _t("source", _("source"), f.name),
-                 _c("deals", _("deals"), f.int_)]),
+                _("New deals by the month of their first event and the pipeline they "
+                  "started in; a deal without a source, or a copy (`then copy`) into a "
+                  "pipeline no source feeds, is shown by the stage it started in."), t.inflow,
+                [_t("month", _("month"), f.month),
+                 *([_t("pipeline", _("pipeline"), f.name)]
+                   if t.inflow["pipeline"].n_unique() > 1 else []),
+                 _t("source", _("source"), f.name), _c("deals", _("deals"), f.int_)]),
         Section("conversion", _("Stage-to-stage conversion by month"),
                 _("Deals that entered the first stage that month, and the share of them that "
                   "reached the second: directly (before any loss), and counting deals lost "
