@@ -1,7 +1,7 @@
 """The two periods the source comparison sets against each other (issue 14, point 2):
-blocks of months — the first and the last three months old enough to judge, half of them
-when there are fewer than six — or the ranges `--periods` names, checked as a user
-types them (exit 2 with the reason, never a traceback)."""
+by default the first and the last third of the months old enough to judge (one to three
+months each, the months between left out), or the ranges `--periods` names, checked as a
+user types them (exit 2 with the reason, never a traceback)."""
 
 from __future__ import annotations
 
@@ -60,14 +60,17 @@ def pair(tables: dict, key: str = "decomposition") -> dict:  # type: ignore[type
 
 
 @pytest.mark.parametrize(("months", "first", "last"), [
-    # months in the data (the last one too young): the periods compared
-    (3, ["2026-01"], ["2026-02"]),
-    (4, ["2026-01"], ["2026-03"]),
-    (6, ["2026-01", "2026-02"], ["2026-04", "2026-05"]),
-    (7, ["2026-01", "2026-02", "2026-03"], ["2026-04", "2026-05", "2026-06"]),
-    (9, ["2026-01", "2026-02", "2026-03"], ["2026-06", "2026-07", "2026-08"]),
+    # months in the data (the last one too young, so n is one less): the periods
+    # compared, k = max(1, min(3, n // 3)) months each, the middle left out
+    (3, ["2026-01"], ["2026-02"]),                                   # n = 2: k = 1
+    (4, ["2026-01"], ["2026-03"]),                                   # n = 3: k = 1
+    (6, ["2026-01"], ["2026-05"]),                                   # n = 5: k = 1
+    (7, ["2026-01", "2026-02"], ["2026-05", "2026-06"]),             # n = 6: k = 2
+    (9, ["2026-01", "2026-02"], ["2026-07", "2026-08"]),             # n = 8: k = 2
+    (10, ["2026-01", "2026-02", "2026-03"], ["2026-07", "2026-08", "2026-09"]),  # n = 9
+    (12, ["2026-01", "2026-02", "2026-03"], ["2026-09", "2026-10", "2026-11"]),  # n = 11
 ])
-def test_default_periods_are_blocks_of_the_months_old_enough(
+def test_default_periods_are_the_first_and_last_third_of_the_months_old_enough(
         tmp_path: Path, months: int, first: list[str], last: list[str]) -> None:
     code, out, err = run("history", str(write_history(tmp_path / "h.csv", months)),
                          "--format", "json")

@@ -43,8 +43,8 @@ def loss_field_option(fn):
 
 PERIODS_HELP = ("Compare sources over these two periods of months, FIRST..LAST,FIRST..LAST "
                 "(e.g. 2026-01..2026-03,2026-09..2026-11; a period may be one month), "
-                "instead of the first and the last three months old enough to judge (half "
-                "of them when there are fewer than six).")
+                "instead of the first and the last third of the months old enough to judge "
+                "(one to three months each; the months between are not compared).")
 
 
 def _parse_periods(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:

@@ -516,8 +516,9 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
         out.append(Section(
             "source_changes", _("Sources: first against last period"),
             _("Each source's conversion in the first and the last period of months whose "
-              "deals have had time to convert (by default the first and the last three such "
-              "months, half of them when there are fewer than six; --periods names them); "
+              "deals have had time to convert (by default the first and the last third of such "
+              "months, one to three months each, the months between left out; --periods "
+              "names them); "
               "flagged when clear after Holm's correction (family-wise {alpha}); the effect "
               "in deals of the last period and in money.").format(
                   alpha=alpha), st.changes,

@@ -4,8 +4,12 @@ month-against-month split gave its growth from 11 % to 28 % of the requests a ne
 mix part, and Яндекс.Директ's fall from 62.5 % to 25 % was not clear after Holm on a
 month's deals: a single month is too small and too noisy to stand for a period.
 
-By default the first and the last `k` months old enough to judge, `k` = 3 from six
-such months on, else half of them (2–3 months: one against one). The consultant can
+By default the first and the last third of the `n` months old enough to judge:
+`k` = max(1, min(3, ⌊n/3⌋)) months each (2–5 months: one against one; 6–8: two against
+two; 9 and more: three against three), the months between them left out. Adjacent
+halves dilute a trend: an online school's vk leads grew 40, 60, 90, 120 a month, and
+July–August against September–October gave p = 0.053 where July against October is
+clear; seed 003's article compares July with October. The consultant can
 name the two periods (`--periods 2026-01..2026-03,2026-09..2026-10`). A period is
 labelled `2026-01` when it is one month, `2026-01..2026-03` when it is several (the
 same syntax as the option; the months it holds are listed beside it)."""
@@ -19,7 +23,7 @@ __all__ = ["Periods", "PeriodsError", "BLOCK", "default_block", "parse_periods",
            "label", "split", "outside"]
 
 BLOCK = 3
-"""Months per period once there are at least twice as many months old enough."""
+"""Most months per period by default (from nine months old enough on)."""
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
@@ -38,9 +42,13 @@ class Periods:
 
 
 def default_block(n: int) -> int:
-    """Months per period among `n` months old enough: 3 from six months on, else
-    ⌊n/2⌋ (2–3 months give one against one, as the comparison always did)."""
-    return BLOCK if n >= 2 * BLOCK else n // 2
+    """Months per period among `n` months old enough: a third of them, at least one and
+    at most `BLOCK` (2–5 months: one against one, as the comparison did before blocks;
+    6–8: two; 9 and more: three), so the two periods keep the trend's ends apart. Under
+    two months there is nothing to compare: 0."""
+    if n < 2:
+        return 0
+    return max(1, min(BLOCK, n // 3))
 
 
 def _month(text: str) -> str:

@@ -3,8 +3,9 @@ sales team blamed the leads while marketing blamed the sales team.)
 
 Conversion of every stage pair by source and month; each source's change between two
 periods of months whose deals have had time to convert — by default the first and the
-last three such months (half of them when there are fewer than six; `periods`), or the
-ranges the consultant names — (two-sided test on the periods' deals, Holm's correction
+last third of such months, one to three months each, the months between left out (a
+trend's ends, not two adjacent halves that dilute it; `periods`), or the ranges the
+consultant names — (two-sided test on the periods' deals, Holm's correction
 over all sources and pairs, family-wise 5 %); and the change of the overall rate split by
 Kitagawa's shift-share decomposition into a *mix* effect (more leads from a source that
 converts worse) and a *rate* effect (the sources themselves converting worse):

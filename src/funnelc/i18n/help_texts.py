@@ -333,8 +333,8 @@ HELP_TEXTS: tuple[str, ...] = (
     C_("help", 'Rows shown per table in the terminal (files hold them all).'),
     C_("help", 'Compare sources over these two periods of months, FIRST..LAST,FIRST..LAST '
        '(e.g. 2026-01..2026-03,2026-09..2026-11; a period may be one month), instead of '
-       'the first and the last three months old enough to judge (half of them when there '
-       'are fewer than six).'),
+       'the first and the last third of the months old enough to judge (one to three '
+       'months each; the months between are not compared).'),
     C_("help", "Fit FILE's source rates and month profile, outcome shares, `after` delays, "
        'time\n'
        'in stage, loss-reason and reopen shares to the history in INPUT (the '
