@@ -80,13 +80,14 @@ def test_fixture_reproduces_the_article_table(data: dict) -> None:
 
 
 def test_decomposition_names_the_advertising_source(data: dict) -> None:
-    # Four months old enough: July–August against September–October by default.
+    # Four months old enough: a third of them is one, so by default July against
+    # October, the article's own months (290 of 650 against 117 of 972).
     (row,) = [r for r in data["decomposition"] if (r["from_stage"], r["to_stage"]) == (NEW, QUAL)]
-    assert (row["first"], row["last"]) == ("2018-07..2018-08", "2018-09..2018-10")
-    assert (row["first_months"], row["last_months"]) == (["2018-07", "2018-08"],
-                                                         ["2018-09", "2018-10"])
-    assert row["rate_first"] == pytest.approx((290 + 243) / (650 + 734))
-    assert row["rate_last"] == pytest.approx((150 + 117) / (1148 + 972))
+    assert (row["first"], row["last"]) == ("2018-07", "2018-10")
+    assert (row["first_months"], row["last_months"]) == (["2018-07"], ["2018-10"])
+    assert row["rate_first"] == pytest.approx(290 / 650)
+    assert row["rate_last"] == pytest.approx(117 / 972)
+    assert round(100 * row["rate_first"], 2) == 44.62 and round(100 * row["rate_last"], 2) == 12.04
     assert row["top_source_flagged"] is True
     # Kitagawa: mix and rate add up to the change.
     assert row["mix_effect"] + row["rate_effect"] == pytest.approx(row["change"], abs=1e-12)
@@ -102,16 +103,19 @@ def test_source_changes_flag_the_advertising_not_the_site(data: dict) -> None:
     assert site["rate_first"] == site["rate_last"] == SITE_QUALIFIED / SITE_LEADS
 
 
-def test_the_articles_months_are_one_option_away(tmp_path: Path) -> None:
-    # The article compares July with October: --periods names them, and the answer is
-    # the same.
+def test_named_blocks_pool_their_months(tmp_path: Path) -> None:
+    # --periods may set adjacent halves against each other: July–August's 533 of 1,384
+    # against September–October's 267 of 2,120, still the advertising's fall.
     path = write_fixture(tmp_path / "leads.csv")
-    result = CliRunner().invoke(cli, ["history", str(path), "--format", "json",
-                                      "--periods", "2018-07,2018-10"], env={"NO_COLOR": "1"})
+    result = CliRunner().invoke(cli, ["history", str(path), "--format", "json", "--periods",
+                                      "2018-07..2018-08,2018-09..2018-10"], env={"NO_COLOR": "1"})
     assert result.exit_code == 0, result.output
     (row,) = [r for r in json.loads(result.stdout)["tables"]["decomposition"]
               if (r["from_stage"], r["to_stage"]) == (NEW, QUAL)]
-    assert (row["first"], row["last"]) == ("2018-07", "2018-10")
-    assert round(100 * row["rate_first"], 2) == 44.62 and round(100 * row["rate_last"], 2) == 12.04
+    assert (row["first"], row["last"]) == ("2018-07..2018-08", "2018-09..2018-10")
+    assert (row["first_months"], row["last_months"]) == (["2018-07", "2018-08"],
+                                                         ["2018-09", "2018-10"])
+    assert row["rate_first"] == pytest.approx((290 + 243) / (650 + 734))
+    assert row["rate_last"] == pytest.approx((150 + 117) / (1148 + 972))
     assert row["dominant"] == "rate" and row["top_source"] == ADS
     assert f"«{ADS}»" in row["verdict"] and "marketing" in row["verdict"]
