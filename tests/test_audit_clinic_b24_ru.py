@@ -381,3 +381,11 @@ def test_fit_warns_when_the_last_months_are_a_new_level_not_a_season(
     assert warned["Звонок"] == warned["Сайт"] == []
     assert ("предупреждение: источник «Продокторов»: в последних 2 месяцах интенсивность "
             "была 434%, 423% от базовой") in " ".join(report.split())
+
+
+def test_fit_report_keeps_each_figure_on_one_line(fit_run: tuple[dict[str, Any], str]) -> None:
+    # The sources' table wrapped «среднее 82 084 [76 / 137, 88 496]» and «на 100 / %»:
+    # rich wraps at a no-break space too, and the value cell was a plain string.
+    lines = fit_run[1].splitlines()
+    for figure in ("[76\u00a0137,", "88\u00a0496]", "82\u00a0084", "на 100%"):
+        assert any(figure in line for line in lines), figure

@@ -211,8 +211,8 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any,
             " " + _("⚠ fewer than {n} deals: the funnel's rate kept").format(n=MIN_DEALS)
             if 0 < s.deals < MIN_DEALS else "")
         t.add_row(plain(s.name), w.count(s.deals), rate,
-                  f"{w.number(s.low * 24, 2)}–{w.number(s.high * 24, 2)}", prof or "—",
-                  dist_text(s.value, "amt", w),
+                  f"{w.number(s.low * 24, 2)}–{w.number(s.high * 24, 2)}", plain(prof or "—"),
+                  plain(dist_text(s.value, "amt", w)),
                   plain(w.how(s) + ("; " + "; ".join(w.say(x) for x in s.warnings)
                                         if s.warnings else "")))
     console.print(t)
@@ -231,8 +231,8 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any,
                    else " " + _("(new)"))  # the SLA is the stage's own, never a new route
             label = _("sla timeout (not a share)") if rt.key[0] == "sla" else w.route(rt.label)
             t.add_row(name if first else "", plain(label + new),
-                      w.count(rt.count), share, ci, dist_text(rt.after, "h", w),
-                      _gof(rt.after, w))
+                      w.count(rt.count), share, ci, plain(dist_text(rt.after, "h", w)),
+                      plain(_gof(rt.after, w)))
             first = False
         if sf.work is not None:
             t.add_row(name if first else "", _("work (picked up → left, routes without after)"),
