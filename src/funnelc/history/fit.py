@@ -471,6 +471,10 @@ def _fit_sources(funnel: m.FunnelFile, ev: pl.DataFrame, start: datetime, end: d
     how: dict[str, Way] = {}
     ambiguous = 0
     elsewhere: dict[tuple[str, str], int] = {}
+    # Creation times of the deals counted as some source's leads: what a gap is judged on.
+    # Copies into a nurture pipeline, made long after the export's last lead, had hidden a
+    # trailing month without leads, fitted as `profile nov 0%` on every source.
+    arrived: list[datetime] = []
     for ts, p, s, src, val in first.select("ts", "pipeline", "stage", "source", "value").iter_rows():
         name = by_name.get(normal(src)) if (use_names and src) else None
         if name is not None and feeds.get(name, p) != p:
@@ -482,6 +486,7 @@ def _fit_sources(funnel: m.FunnelFile, ev: pl.DataFrame, start: datetime, end: d
             elsewhere[name, p] = elsewhere.get((name, p), 0) + 1
             name = None
         if name is not None:
+            arrived.append(ts)
             rows[name].append((ts, val))
             parts[name].append(1.0)
             how[name] = "by source name"
@@ -489,6 +494,7 @@ def _fit_sources(funnel: m.FunnelFile, ev: pl.DataFrame, start: datetime, end: d
         feeders = fed.get((p, s), [])
         if not feeders:
             continue  # copies and stages no source feeds
+        arrived.append(ts)
         if len(feeders) == 1:
             rows[feeders[0].name.value].append((ts, val))
             parts[feeders[0].name.value].append(1.0)
@@ -519,12 +525,17 @@ def _fit_sources(funnel: m.FunnelFile, ev: pl.DataFrame, start: datetime, end: d
                            "{count} deals entered a stage several sources feed and carry "
                            "no source name: rates split in the funnel's proportions",
                            ambiguous, count=ambiguous))
-    gaps, usual = _gap_months(first["ts"].to_list(), start, end, zone)
+    gaps, usual = _gap_months(arrived, start, end, zone)
     if gaps:
-        warnings.append(Note(N_("no deal at all was created in {months}, while the other months "
-                                "had {count} a month on average: taken as a gap in the history, "
-                                "not as months without leads; the profile keeps the funnel's "
-                                "ratio there"), months=", ".join(gaps), count=f"{usual:.0f}"))
+        warnings.append(_n("no deal at all was created in {gap_months}, while the other "
+                           "months had {count} a month on average: taken as a gap in the "
+                           "history, not as a month without leads; the profile keeps the "
+                           "funnel's ratio there",
+                           "no deal at all was created in {gap_months}, while the other "
+                           "months had {count} a month on average: taken as a gap in the "
+                           "history, not as months without leads; the profile keeps the "
+                           "funnel's ratio there", len(gaps), gap_months=tuple(gaps),
+                           count=round(usual)))
     span = _hours_between(start, end)
     out = []
     for src in funnel.sources:

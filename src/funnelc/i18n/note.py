@@ -8,7 +8,9 @@ language from the catalogs (`say`) instead of translating a finished sentence.
 Figures whose name ends in `_hours` are durations in hours (written `2.1d` in English,
 by the render's own unit words elsewhere); figures ending in `_count` are large counts
 (`5.2 million`, `520 000`; `5,2 млн` in Russian); a float figure ending in `_share` is
-a share (0.037: `3.7%` as the funnel file writes it, `3,7%` in Ukrainian); a field that
+a share (0.037: `3.7%` as the funnel file writes it, `3,7%` in Ukrainian); a tuple of
+month keys whose name ends in `_months` is said with the language's month names
+(`nov`: «ноябрь», «листопад»); a field that
 is a `Note` is said in the language too; a tuple is a list of notes or names, joined
 with `; ` (`, ` when its name ends in `_list`), each note said in the language; any
 other whole number is a count, grouped as the language groups it (`1,312`, `1 312`)."""
@@ -71,7 +73,22 @@ def _english(key: str, value: Value) -> object:
 
 
 def _sep(key: str) -> str:
-    return ", " if key.endswith("_list") else "; "
+    return ", " if key.endswith(("_list", "_months")) else "; "
+
+
+_MONTH_KEYS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+               "dec")
+
+
+def _month_name(key: str, tr: Translator) -> str:
+    """A month of the funnel language (`nov`) as the language names it standing alone
+    («ноябрь», «листопад»): the form a template puts after «за»."""
+    if key not in _MONTH_KEYS:
+        return key
+    from babel.dates import get_month_names
+
+    return str(get_month_names("wide", context="stand-alone",
+                               locale=tr.locale)[_MONTH_KEYS.index(key) + 1])
 
 
 class _Decimal(float):
@@ -124,6 +141,8 @@ class Note(str):
                 fields[key] = hours(float(value))
             elif key.endswith("_hours") and isinstance(value, float | int) and tr.lang != "en":
                 fields[key] = tr.hours(float(value))
+            elif key.endswith("_months") and isinstance(value, tuple) and tr.lang != "en":
+                fields[key] = ", ".join(_month_name(v, tr) for v in value)
             elif isinstance(value, tuple):
                 fields[key] = _sep(key).join(say(v, tr, label, hours) for v in value)
             elif isinstance(value, Note):
