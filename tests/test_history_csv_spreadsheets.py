@@ -66,7 +66,7 @@ def test_history_counts_every_row_of_every_variant(variants: dict[str, Path],
         assert q["counts"]["totals_rows"] == 1
         assert q["examples"]["totals_rows"] == [f"{variants[name]}:22"]
         assert q["notes"] == [f"{variants[name]}: not UTF-8; read as Windows-1251 "
-                              "(Russian Excel)"]
+                              "(Excel for Windows with Cyrillic)"]
     else:
         assert "totals_rows" not in q["counts"]
 

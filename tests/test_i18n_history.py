@@ -342,13 +342,14 @@ def test_the_audit_speaks_the_account_language(audit_data: tuple[Path, dict[str,
 
 
 @pytest.mark.parametrize(("lang", "note"), [
-    ("ru", "примечание: {path}: не UTF-8; прочитан как Windows-1251 (русский Excel)"),
-    ("uk", "примітка: {path}: не UTF-8; прочитано як Windows-1251 (російський Excel)"),
-    ("en", "note: {path}: not UTF-8; read as Windows-1251 (Russian Excel)"),
+    ("ru", "примечание: {path}: не UTF-8; прочитан как Windows-1251 (Excel для Windows с кириллицей)"),
+    ("uk", "примітка: {path}: не UTF-8; прочитано як Windows-1251 (Excel для Windows з кирилицею)"),
+    ("en", "note: {path}: not UTF-8; read as Windows-1251 (Excel for Windows with Cyrillic)"),
 ])
 def test_the_readers_notes_follow_lang(audit_data: tuple[Path, dict[str, Path]],
                                        tmp_path: Path, lang: str, note: str) -> None:
-    """A reader's note (here: a CSV saved by a Russian Excel, in Windows-1251) was an
+    """A reader's note (here: a CSV saved by Excel for Windows in Windows-1251; «(російський Excel)»
+    told a Ukrainian client their Excel was Russian) was an
     English sentence stored in the data quality; now it is a kind and a path, said in
     the output's language, and history.json keeps the English sentence."""
     csv, _ = audit_data
@@ -363,7 +364,7 @@ def test_the_readers_notes_follow_lang(audit_data: tuple[Path, dict[str, Path]],
     result = CliRunner().invoke(cli, ["history", str(path), "--lang", lang, "--format", "json"])
     data = json.loads(result.stdout)
     assert data["quality"]["notes"] == [
-        f"{path}: not UTF-8; read as Windows-1251 (Russian Excel)"]
+        f"{path}: not UTF-8; read as Windows-1251 (Excel for Windows with Cyrillic)"]
 
 
 def test_the_fit_note_speaks_ukrainian_with_cldr_plurals(records: dict[str, Path]) -> None:

@@ -129,7 +129,7 @@ def note_text(note: QualityNote, tr: Translator | None = None) -> str:
     tr = tr or _english()
     path = tr.gettext(_EXPORT_NAMES[note.path]) if note.path in _EXPORT_NAMES else note.path
     if note.kind == "windows_1251":
-        return tr.gettext("{path}: not UTF-8; read as Windows-1251 (Russian Excel)").format(
+        return tr.gettext("{path}: not UTF-8; read as Windows-1251 (Excel for Windows with Cyrillic)").format(
             path=path)
     if note.kind == "empty_file":
         return tr.gettext("{path}: empty file").format(path=path)

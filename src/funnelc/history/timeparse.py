@@ -3,7 +3,7 @@
 Accepted: Unix seconds or milliseconds (numbers or digit strings), ISO 8601 with an
 offset or `Z` (Bitrix24 writes `2024-03-01T12:00:00+03:00`), and zone-less forms: ISO
 with `T` or a space, with or without seconds and fractions, `DD.MM.YYYY HH:MM[:SS]`
-(Russian Excel; `D.M.YY` too, a two-digit year being 20YY), bare dates, Excel serial
+(Excel for Windows with Cyrillic; `D.M.YY` too, a two-digit year being 20YY), bare dates, Excel serial
 day numbers (`46361.6`, `46 361,6`: days since 1899-12-30, for a date column saved as a
 number; 36526–73050, the years 2000–2099, so no Unix time or id is taken for one) and,
 with `slash_order`, `D/M/YYYY` or `M/D/YYYY` (`slash_order` tells which: a file's dates
