@@ -669,6 +669,9 @@ def _route_times(stage: m.Stage, routes: list[Route]) -> _RouteTimes:
     return _RouteTimes(share_out, after_sum, share_sla)
 
 
+_new_object = object.__new__
+_set_attr = object.__setattr__
+
 _NO_QUEUE = Applicability(False, Note(N_("no queue: no owner team with work here")))
 """The applicability of every stage nobody queues for (one object: it never changes)."""
 
@@ -693,7 +696,7 @@ class _PerCall:
         """`_work_mean` of the stages the team loads were summed over."""
         self._wall: dict[float, float] = {}
         self._lengths: dict[float, WallclockLength] = {}
-        self.sla_notes: dict[tuple[str, str], Note] = {}
+        self.sla_notes: dict[tuple[str, float], Note] = {}
         self.cut_notes: dict[tuple[str, bool], Note] = {}
 
     def wall_mean(self, working: float) -> float:
@@ -712,15 +715,16 @@ class _PerCall:
                                                               self.intervals)
         return found
 
-    def sla_note(self, text: str, hours: float, wall: float) -> Note:
+    def sla_note(self, text: str, hours: float) -> Note:
         """The note on an SLA of `text` (`hours` working hours) and its mean wall-clock
-        length, once per call for each (text, length)."""
-        key = (text, repr(wall))  # repr: exact, and tells -0.0 and nan apart from 0.0
+        length in the account's calendar, once per call for each SLA as written (the
+        text fixes the hours, and the hours the length)."""
+        key = (text, hours)
         found = self.sla_notes.get(key)
         if found is None:
             found = self.sla_notes[key] = Note(N_(
                 "sla {sla} counts working hours: {wall_hours} on the clock on average"),
-                sla=WorkingLimit(text, hours), wall_hours=wall)
+                sla=WorkingLimit(text, hours), wall_hours=self.wall_mean(hours))
         return found
 
     def cut_note(self, share: float, bound: bool) -> Note:
@@ -901,12 +905,9 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
     rt = _route_times(stage, routes)
     stuck = sc.stuck_share
 
-    sla_wall: float | None = None
-    if stage.sla is not None:
-        sla_wall = shared.wall_mean(stage.sla.after.hours)
-        if acct_hours is not None:
-            notes.append(shared.sla_note(stage.sla.after.text, stage.sla.after.hours,
-                                         sla_wall))
+    limit = stage.sla
+    if limit is not None and acct_hours is not None:
+        notes.append(shared.sla_note(limit.after.text, limit.after.hours))
     if not routes and stage.cadence is None:
         notes.append(Note(N_("no way out: deals stay here")))
     elif stuck > 0 and stage.stay is not None and stage.sla is None:
@@ -1033,16 +1034,21 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
         notes.append(Note(N_("stuck deals pile up by {per_day:.3g}/day"),
                           per_day=stuck_per_hour * 24))
 
-    return StageExact(
-        pipeline=sc.key[0], stage=sc.key[1], key=stage.key, owner=owner,
-        visits_per_lead=sc.visits_per_lead, arrivals_per_hour=lam, p_win=ab.p_win,
-        p_lost=ab.p_lost, p_stuck=ab.p_stuck, p_loop=ab.p_loop, stuck_share=stuck,
-        stuck_per_hour=stuck_per_hour, work_mean_hours=work, mean_time_hours=mean_time,
-        mean_time_lower_hours=lower, queue=queue, queueing=applicability,
-        occupancy_mean=occupancy, occupancy_kind=kind, sla_cut=sla_cut,
-        sla_cut_is_bound=cut_bound,
-        team_load=team_load.get(owner) if team is not None and owner is not None else None,
-        notes=notes)
+    # StageExact(...) without the dataclass __init__'s keyword binding and 23 attribute
+    # stores (a stage of every pipeline): its fields in declaration order.
+    result = _new_object(StageExact)
+    _set_attr(result, "__dict__", {
+        "pipeline": sc.key[0], "stage": sc.key[1], "key": stage.key, "owner": owner,
+        "visits_per_lead": sc.visits_per_lead, "arrivals_per_hour": lam, "p_win": ab.p_win,
+        "p_lost": ab.p_lost, "p_stuck": ab.p_stuck, "p_loop": ab.p_loop,
+        "stuck_share": stuck, "stuck_per_hour": stuck_per_hour, "work_mean_hours": work,
+        "mean_time_hours": mean_time, "mean_time_lower_hours": lower, "queue": queue,
+        "queueing": applicability, "occupancy_mean": occupancy, "occupancy_kind": kind,
+        "sla_cut": sla_cut, "sla_cut_is_bound": cut_bound,
+        "team_load": team_load.get(owner) if team is not None and owner is not None
+        else None,
+        "notes": notes})
+    return result
 
 
 # ----------------------------------------------------------------------- money
