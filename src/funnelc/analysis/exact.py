@@ -646,11 +646,14 @@ class _RouteTimes:
     """Stay share that the SLA moves on at D from entry."""
 
 
-def _route_times(stage: m.Stage, routes: list[Route]) -> _RouteTimes:
+def _route_times(stage: m.Stage, routes: list[Route], delays: bool = True) -> _RouteTimes:
+    """The shares of `routes` by how they leave and, with `delays`, Σ share·E[delay]
+    (without: 0.0; a stage with an SLA times its routes one by one instead, so the
+    delays' means are not read)."""
     # Sums in locals, in the order the routes come (attribute updates cost a third).
     share_out = after_sum = share_sla = 0.0
     cadence = stage.cadence
-    reply_t, exhausted_t = cadence_time_mean(cadence) if cadence else (0.0, 0.0)
+    reply_t, exhausted_t = cadence_time_mean(cadence) if cadence and delays else (0.0, 0.0)
     for r in routes:
         share = r.share
         if r.kind == "stuck" or share <= 0:
@@ -660,6 +663,8 @@ def _route_times(stage: m.Stage, routes: list[Route]) -> _RouteTimes:
             share_sla += share
             continue
         share_out += share
+        if not delays:
+            continue
         if via == "reply":
             after_sum += share * reply_t
         elif via == "exhausted":
@@ -902,7 +907,7 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
     work = shared.work.get(sc.key)
     if work is None:
         work = _work_mean(stage)
-    rt = _route_times(stage, routes)
+    rt = _route_times(stage, routes, delays=stage.sla is None)  # after_sum: no SLA only
     stuck = sc.stuck_share
 
     limit = stage.sla
