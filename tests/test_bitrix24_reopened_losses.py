@@ -123,7 +123,7 @@ def test_catch_all_share_is_among_the_losses_whose_reason_was_kept(
 def test_audit_catch_all_finding_counts_the_kept_reasons(export: Path) -> None:
     text = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang",
                          "uk").split()).replace("\u00a0", " ")
-    assert "27,94% відмов на «Продажі» (усього 1 002) без причини або з причиною-кошиком" in text
+    assert "27,94% відмов у воронці «Продажі» (усього 1 002) без причини або з причиною-кошиком" in text
     assert STAGE_NAME not in text
 
 
