@@ -264,7 +264,7 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
         print_backtest,
         render_backtest_html,
         render_backtest_json,
-        span,
+        said,
     )
     from ..sim import CompileError
     from ..sim.budget import DealLimitExceeded, WorkRefused
@@ -298,7 +298,7 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
             console.print(plain(tr.gettext("note: {note}").format(note=say(n, tr))))
         if out_path != "-":
             console.print(plain(tr.gettext("wrote {path} (fitted on {months})").format(
-                path=out_path, months=span(bt.fit_months))))
+                path=out_path, months=said(bt.fit_months, tr))))
     html = functools.partial(render_backtest_html, language=language)
     for path, render in ((json_path, render_backtest_json), (html_path, html)):
         if path is not None:

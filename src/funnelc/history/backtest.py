@@ -433,15 +433,15 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
             "no deal entered the funnel after {last} ({tz}), although the fitted sources bring "
             "about {expected} by the history's last event: the export holds only the deals "
             "created by then (a filter on the creation date?), so the month after it, "
-            "{months_list}, is left out of the comparison (its runs would count new deals "
+            "{dry_months}, is left out of the comparison (its runs would count new deals "
             "the export cannot show)",
             "no deal entered the funnel after {last} ({tz}), although the fitted sources bring "
             "about {expected} by the history's last event: the export holds only the deals "
             "created by then (a filter on the creation date?), so the months after it, "
-            "{months_list}, are left out of the comparison (their runs would count new deals "
+            "{dry_months}, are left out of the comparison (their runs would count new deals "
             "the export cannot show)", len(dry),
             last=last_new, tz=tz,
-            expected=round(silence[1]), months_list=tuple(dry)))
+            expected=round(silence[1]), dry_months=tuple(dry)))
     if funnel.scenarios:
         notes.append(Note(N_("the funnel's scenarios are not simulated: the fitted funnel runs "
                              "as is")))

@@ -19,6 +19,7 @@ import polars as pl
 from ..i18n import N_, Translator, choose, translator
 from ..i18n.note import say
 from .backtest import HOLDOUT, KINDS, Backtest, Figure
+from .month_words import said, said_in, tick
 from .report import Section, _c, render_html
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from ..jsontypes import JSONObject
 
 __all__ = ["print_backtest", "render_backtest_html", "render_backtest_json", "INTERVAL_TEXT",
-           "backtest_plot", "span"]
+           "backtest_plot", "span", "said"]
 
 INTERVAL_TEXT = N_(
     "95 % prediction interval over the simulation runs: mean ± t(0.975, n−1)·sd·√(1 + 1/n), "
@@ -88,12 +89,11 @@ def _interval(f: Figure, w: _Words) -> str:
 
 
 def _month(f: Figure, bt: Backtest, w: _Words) -> str:
+    """The table's month cell: «сентябрь 2026», «контроль: сентябрь–октябрь 2026»
+    (English keeps the ISO months its tables always showed)."""
     if f.month != HOLDOUT:
-        return f.month
-    if len(bt.holdout_months) > 1:
-        return w._("holdout {first} – {last}").format(first=bt.holdout_months[0],
-                                                      last=bt.holdout_months[-1])
-    return w._("holdout {month}").format(month=bt.holdout_months[0])
+        return said([f.month], w.tr)
+    return w._("holdout {month}").format(month=said(bt.holdout_months, w.tr))
 
 
 def _mark(f: Figure, w: _Words) -> str:
@@ -136,8 +136,8 @@ def verdict(bt: Backtest, w: _Words) -> str:
         where = _("; furthest out: {figure} over the holdout {months} ({direction})") \
             if worst.month == HOLDOUT else _("; furthest out: {figure} in {month} ({direction})")
         text += where.format(
-            figure=label(worst, len(bt.pipelines) > 1, w), month=worst.month,
-            months=span(bt.holdout_months),
+            figure=label(worst, len(bt.pipelines) > 1, w), month=said_in(worst.month, w.tr),
+            months=said(bt.holdout_months, w.tr),
             direction=_("above") if worst.direction == "above" else _("below"))
     return text
 
@@ -179,7 +179,7 @@ def _head(bt: Backtest, w: _Words) -> list[str]:
     return [
         _("fitted on {fitted} ({months}, {deals}, {events}; cut {cut} UTC), compared on "
           "{compared} ({holdout}; months in {tz})").format(
-            fitted=span(bt.fit_months), compared=span(bt.holdout_months),
+            fitted=said(bt.fit_months, w.tr), compared=said(bt.holdout_months, w.tr),
             months=ngettext("{n} month", "{n} months", len(bt.fit_months)).format(
                 n=len(bt.fit_months)),
             deals=ngettext("{n} deal", "{n} deals", fit.deals).format(n=w.fixed(fit.deals, 0)),
@@ -302,13 +302,17 @@ def backtest_plot(bt: Backtest, w: _Words | None = None) -> MplFigure:
         lines = textwrap.wrap(title, 34)
         ax.set_title("\n".join(lines[:2]) + ("…" if len(lines) > 2 else ""), fontsize=8.5)
         # The whole label: «26-07» read as the 26th of July.
-        ax.set_xticks(range(len(months)), months, fontsize=7, rotation=45)
+        ax.set_xticks(range(len(months)), [tick(m, w.tr) for m in months], fontsize=7,
+                      rotation=45)
         ax.tick_params(axis="y", labelsize=7)
         if key[0] != "conversion":
             ax.set_ylim(bottom=0)
     for ax in list(axes.flat)[len(keys):]:
         ax.axis("off")
-    axes.flat[0].legend(fontsize=6.5, frameon=False, loc="lower left")
+    # In the figure's margin under the panels (constrained layout makes room for it), as
+    # the history plots' legends: inside the first panel it lay on the school's dots.
+    fig.legend(*axes.flat[0].get_legend_handles_labels(), fontsize=7, frameon=False,
+               loc="outside lower center", ncols=3)
     return fig
 
 

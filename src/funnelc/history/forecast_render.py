@@ -109,8 +109,36 @@ def _count(x: float | None, tr: Translator | None = None) -> str:
     return tr.number(round(x, 1), 1)
 
 
+def _money(tr: Translator, x: float, currency: str | None) -> str:
+    """A forecast amount as funnelc writes money (`Translator.money`, compact): at most
+    three significant digits and the currency's sign, «147 тыс. ₽», «1,13 млн ₽». A
+    simulated mean read «146,78 тыс.» beside a column titled «выручка (RUB)» while the
+    heading said ₽; two decimals of a thousand roubles claim a precision the runs lack."""
+    x = float(f"{x:.3g}")
+    return tr.money(x, currency, compact=True) if currency else tr.compact(x)
+
+
 def _cash(f: Forecast, x: float | None) -> str:
-    return _tr(f).compact(x) if x is not None else DASH
+    return _money(_tr(f), x, f.currency) if x is not None else DASH
+
+
+def _cash_range(f: Forecast, lo: float | None, hi: float | None) -> str:
+    """A band of amounts with one currency sign: «753 тыс.–1,32 млн ₽», «$753K–1.32M»."""
+    if lo is None or hi is None:
+        return DASH
+    tr = _tr(f)
+    a, b = _money(tr, lo, f.currency), _money(tr, hi, f.currency)
+    if a == b:
+        return a
+    if f.currency:
+        from babel.numbers import get_currency_symbol
+
+        sign = get_currency_symbol(f.currency, locale=tr.locale)
+        if a.endswith(sign) and b.endswith(sign):
+            a = a[:-len(sign)].rstrip("\u00a0 ")
+        elif a.startswith(sign) and b.startswith(sign):
+            b = b[len(sign):].lstrip("\u00a0 ")
+    return f"{a}–{b}"
 
 
 def _range(lo: float | None, hi: float | None, fmt: Callable[[float], str]) -> str:
@@ -128,14 +156,13 @@ def _figures(f: Forecast, c: Cell) -> list[str]:
         return _count(x, tr)
 
     return [count(w.mean), _range(w.p10, w.p90, count), _range(w.p2_5, w.p97_5, count),
-            _cash(f, r.mean), _range(r.p10, r.p90, _tr(f).compact),
-            _range(r.p2_5, r.p97_5, _tr(f).compact)]
+            _cash(f, r.mean), _cash_range(f, r.p10, r.p90), _cash_range(f, r.p2_5, r.p97_5)]
 
 
 def _figure_columns(table: Table, t: dict[str, str], f: Forecast) -> None:
-    cur = f" ({f.currency})" if f.currency else ""
+    # The cells carry the currency's sign: «выручка (RUB)» above «147 тыс. ₽» said it twice.
     for head in (f"{t['won']}\n{t['expected']}", f"{t['won']}\n{t['i80']}",
-                 f"{t['won']}\n{t['i95']}", f"{t['revenue']}{cur}\n{t['expected']}",
+                 f"{t['won']}\n{t['i95']}", f"{t['revenue']}\n{t['expected']}",
                  f"{t['revenue']}\n{t['i80']}", f"{t['revenue']}\n{t['i95']}"):
         table.add_column(head, justify="right")
 
@@ -152,10 +179,18 @@ def _period_table(f: Forecast, title: str, periods: tuple[Period, ...],
     table.add_column(t["days"], justify="right")
     _figure_columns(table, t, f)
     for p, c in zip(periods, cells):
-        label = p.first.isoformat() if p.kind == "week" else p.label
+        label = p.first.isoformat() if p.kind == "week" else _month_label(p, _tr(f))
         table.add_row(label, str(p.days) + ("" if p.whole else f" ({t['partial']})"),
                       *_figures(f, c))
     return table
+
+
+def _month_label(p: Period, tr: Translator) -> str:
+    """A month row as the language names it, «сентябрь 2026» (it read «2026-09»);
+    English keeps the ISO month, as the JSON and the CSV."""
+    from .month_words import said
+
+    return said([p.label], tr)
 
 
 def _origin_label(f: Forecast, row: Row) -> str:
@@ -204,8 +239,7 @@ def heading(f: Forecast) -> list[str]:
         tz=zone)]
     tr = _tr(f)
     n = len(f.sources)
-    value = tr.money(f.open_value, f.currency, compact=True) if f.currency else \
-        tr.sig(f.open_value)
+    value = _money(tr, f.open_value, f.currency) if f.currency else tr.sig(f.open_value)
     key = "window" if n else "window_no_sources"
     runs = tr.ngettext("{n} run", "{n} runs", f.reps).format(n=tr.number(f.reps, 0))
     sources = tr.npgettext("from", "{n} source", "{n} sources", n).format(n=n)
@@ -460,11 +494,11 @@ def fan_chart(f: Forecast) -> Figure:
                     linewidth=0, label=t["band80"])
     ax.plot(x, series("median"), color="#08306b", linewidth=2, marker="o", markersize=3,
             label=t["median"])
-    cur = f" ({f.currency})" if f.currency else ""
     ax.set_title(t["chart"].format(first=f.first_day), loc="left")
-    ax.set_ylabel(t["revenue"] + cur)
+    ax.set_ylabel(t["revenue"])
     tr = _tr(f)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: tr.compact(v)))
+    # The ticks carry the currency's sign, as the tables' cells.
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _money(tr, v, f.currency)))
     ax.xaxis.set_major_formatter(DateFormatter("%Y-%m-%d"))
     ax.set_ylim(bottom=0)
     ax.grid(axis="y", alpha=0.3)

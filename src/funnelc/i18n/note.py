@@ -10,7 +10,7 @@ by the render's own unit words elsewhere); figures ending in `_count` are large 
 (`5.2 million`, `520 000`; `5,2 млн` in Russian); a float figure ending in `_share` is
 a share (0.037: `3.7%` as the funnel file writes it, `3,7%` in Ukrainian); a tuple of
 month keys whose name ends in `_months` is said with the language's month names
-(`nov`: «ноябрь», «листопад»); a field that
+(`nov`: «ноябрь», «листопад»; `2026-11`: «ноябрь 2026»); a field that
 is a `Note` is said in the language too; a tuple is a list of notes or names, joined
 with `; ` (`, ` when its name ends in `_list`), each note said in the language; any
 other whole number is a count, grouped as the language groups it (`1,312`, `1 312`)."""
@@ -82,7 +82,14 @@ _MONTH_KEYS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "o
 
 def _month_name(key: str, tr: Translator) -> str:
     """A month of the funnel language (`nov`) as the language names it standing alone
-    («ноябрь», «листопад»): the form a template puts after «за»."""
+    («ноябрь», «листопад»): the form a template puts after «за»; a month of the history
+    (`2026-11`) likewise, with its year («ноябрь 2026»: a sentence read «2026-11»)."""
+    year, _dash, number = key.partition("-")
+    if year.isdigit() and number.isdigit() and 1 <= int(number) <= 12:
+        from babel.dates import get_month_names
+
+        name = get_month_names("wide", context="stand-alone", locale=tr.locale)[int(number)]
+        return f"{name}\u00a0{year}"
     if key not in _MONTH_KEYS:
         return key
     from babel.dates import get_month_names
