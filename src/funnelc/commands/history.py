@@ -41,7 +41,7 @@ def loss_field_option(fn):
                          help=LOSS_FIELD_HELP)(fn)
 
 
-PERIODS_HELP = ("Compare sources over these two periods of months, FIRST..LAST,FIRST..LAST "
+PERIODS_HELP = ("Compare sources and loss reasons over these two periods of months, FIRST..LAST,FIRST..LAST "
                 "(e.g. 2026-01..2026-03,2026-09..2026-11; a period may be one month), "
                 "instead of the first and the last third of the months old enough to judge "
                 "(one to three months each; the months between are not compared).")

@@ -52,8 +52,9 @@ def ordered(findings: list[Finding]) -> list[Finding]:
 
 def run_audit(t: HistoryTables, currency: str | None = None,
               periods: Periods | None = None) -> Audit:
-    """The audit of `t`; sources compare `periods` when named (`sources.source_tables`:
-    PeriodsError when they do not fit the data), else the first and last months."""
+    """The audit of `t`; sources and loss-reason shifts compare `periods` when named
+    (`sources.source_tables`, `loss_reasons.loss_tables`: PeriodsError when they do not
+    fit the data), else the default periods (`periods.split`)."""
     vis = t.visits.visits
     with_managers, with_sources = has_column(t, "manager"), has_column(t, "source")
     cohorts: Cohorts | None = None
@@ -72,7 +73,7 @@ def run_audit(t: HistoryTables, currency: str | None = None,
     # tables and the graveyard segments build theirs, it is not held at their peak
     # (issue 14).
     cohorts = None
-    losses = loss_tables(vis, t.tz, t.visits.data_end)
+    losses = loss_tables(vis, t.tz, t.visits.data_end, periods)
     findings += loss_findings(losses)
     graves = graveyard_segments(vis, t.graveyards, t.visits.data_end)
     findings += graveyard_findings(graves, value)

@@ -569,16 +569,20 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
          _c("flagged", _("finding"), flag)]))
     out.append(Section(
         "loss_reason_shifts", _("Loss reasons whose share changed"),
-        _("Share of each reason among the losses of the deals that came in the first month "
-          "and in the last month old enough, each loss counted within the same days of the "
-          "deal's entry (so a history that starts empty, or stops before the slow losses, "
-          "does not fake a change); flagged by Benjamini–Hochberg at a {alpha} false "
+        _("Share of each reason among the losses of the deals that came in the first and "
+          "the last period of months old enough (the periods the sources compare: by default "
+          "the first and the last third of such months, one to three months each; --periods "
+          "names them), each loss counted within the same days of the deal's entry (so a "
+          "history that starts empty, or stops before the slow losses, does not fake a "
+          "change); flagged by Benjamini–Hochberg at a {alpha} false "
           "discovery rate over all reasons when the reason's share of the losses and its "
           "rate per deal that came in both moved the same way (a reason that only gave way "
           "to one that grew keeps its rate).").format(alpha=alpha), lt.shifts,
         [_c("pipeline", _("pipeline")), _w("reason", _("reason"), name),
-         _c("first", _("first")), _c("within_days", _("within, days"), num),
-         _c("share_first", _("then"), frac), _c("last", _("last")),
+         Column("first", _("first"), from_row=lambda r: x.period(r["first"], True, False)),
+         _c("within_days", _("within, days"), num),
+         _c("share_first", _("then"), frac),
+         Column("last", _("last"), from_row=lambda r: x.period(r["last"], True, False)),
          _c("share_last", _("now"), frac), _c("p_value", "p", pv),
          _c("rate_first", _("of deals then"), frac), _c("rate_last", _("of deals now"), frac),
          _c("flagged", _("changed"), flag)]))

@@ -7,13 +7,17 @@ reasons (false discovery rate 5 %), when their rate per deal that came in change
 way too: a reason that only gave way to another one that grew is not a finding.
 
 A change is read by cohort, not by the month of the loss: the deals that came into the
-pipeline in its first month against those of the last month old enough, each loss counted
-within the same number of days of the deal's entry. By the month of the loss, a history
+pipeline in one period of months against those of a later one, each loss counted within
+the same number of days of the deal's entry. The periods are the sources' (`periods`): by
+default the first and the last third of the cohort months old enough, one to three months
+each, or the ranges the consultant names with `--periods`, so one audit compares sources
+and loss reasons over the same months; a period's cohorts are pooled. By the month of the loss, a history
 that starts empty (a new account, an export of the deals created since a date) has only
 fast losses in its first month and the slow ones later, and one that ends has only slow
 ones in its last: a steady account then "changes" its reasons at p < 1e-30
-(tests/test_loss_reason_shifts.py). The follow-up is the age every deal of the last cohort
-has reached, at least the 90th percentile of the time from entry to loss.
+(tests/test_loss_reason_shifts.py). A cohort month is old enough when every deal of it has
+been followed for the 90th percentile of the time from entry to loss; the follow-up is
+the age every deal of the last period's youngest month has reached.
 """
 
 from __future__ import annotations
@@ -22,11 +26,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import polars as pl
+from polars.datatypes import DataTypeClass
 
 from .analytics import month_of
 from .events import REASON_NOT_KEPT
 from .findings import ALPHA, Finding
 from .maturity import MATURITY_QUANTILE
+from .periods import Periods, PeriodsError, label, outside, split
 from .stats import benjamini_hochberg, newcombe, two_proportion_p
 
 __all__ = ["LossTables", "loss_tables", "loss_findings", "CATCH_ALL", "NO_REASON",
@@ -46,7 +52,9 @@ _BY = {"pipeline": pl.Utf8, "dimension": pl.Utf8, "group": pl.Utf8, "reason": pl
 _MISSING = {"pipeline": pl.Utf8, "losses": pl.Int64, "no_reason": pl.Int64,
             "catch_all": pl.Int64, "share": pl.Float64, "value": pl.Float64,
             "flagged": pl.Boolean, "not_kept": pl.Int64}
-_SHIFTS = {"pipeline": pl.Utf8, "reason": pl.Utf8, "first": pl.Utf8, "last": pl.Utf8,
+_SHIFTS: dict[str, pl.DataType | DataTypeClass] = {
+           "pipeline": pl.Utf8, "reason": pl.Utf8, "first": pl.Utf8, "last": pl.Utf8,
+           "first_months": pl.List(pl.Utf8), "last_months": pl.List(pl.Utf8),
            "within_days": pl.Float64, "losses_first": pl.Int64, "share_first": pl.Float64,
            "losses_last": pl.Int64, "share_last": pl.Float64, "diff": pl.Float64,
            "diff_low": pl.Float64,
@@ -68,8 +76,10 @@ class LossTables:
     export did not keep (`events.REASON_NOT_KEPT`): out of the share, as nobody chose
     to leave them without a reason."""
     shifts: pl.DataFrame
-    """Per pipeline and reason: its share of the losses of the deals that came in `first`
-    and in `last` (cohort months), each loss counted within `within_days` of entry."""
+    """Per pipeline and reason: its share of the losses of the deals that came in the
+    periods `first` and `last` (`2026-01` or `2026-01..2026-03`; `first_months` and
+    `last_months` list the cohort months pooled in each), each loss counted within
+    `within_days` of entry."""
     catch_alls: dict[str, list[str]] = field(default_factory=dict)
     """Per pipeline, the catch-all reasons its losses have, as written, most frequent
     first: the finding names those the client uses, not a list of other CRMs' words."""
@@ -124,7 +134,10 @@ def _size_groups(lost: pl.DataFrame, cuts: list[float]) -> tuple[pl.Expr, pl.Exp
     return group, low, high
 
 
-def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None) -> LossTables:
+def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None,
+                periods: Periods | None = None) -> LossTables:
+    """The tables; the shifts compare the default periods or the named `periods`
+    (PeriodsError when these are outside the months the deals came in)."""
     # When each deal came into the pipeline: its first visit there, if the data saw it
     # come (a deal met mid-way, its entry unknown, belongs to no cohort).
     entry = (visits.lazy().group_by(["deal_id", "pipeline"])
@@ -180,19 +193,24 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None)
     cohorts = {(p, m): n for p, m, n in entry.filter(pl.col("entry").is_not_null())
                .group_by("pipeline", cohort=month_of("entry", tz)).agg(n=pl.len())
                .collect().iter_rows()}
+    if periods is not None:
+        why = outside(periods, sorted({m for _p, m in cohorts if m is not None}))
+        if why:
+            raise PeriodsError(why)
     catch_alls: dict[str, list[str]] = {}
     for p, reason, _n in (lost.filter(low.is_in(list(CATCH_ALL)))
                           .group_by("pipeline", "reason").len()
                           .sort(["pipeline", "len", "reason"], descending=[False, True, False])
                           .iter_rows()):
         catch_alls.setdefault(str(p), []).append(str(reason))
-    return LossTables(by, missing, _shifts(lost.filter(kept), data_end, cohorts), catch_alls)
+    return LossTables(by, missing, _shifts(lost.filter(kept), data_end, cohorts, periods), catch_alls)
 
 
 def _shifts(lost: pl.DataFrame, data_end: datetime | None,
-            cohorts: dict[tuple[str, str], int]) -> pl.DataFrame:
-    """The first cohort against the last one old enough (module docstring), per pipeline.
-    `cohorts`: deals that came into each pipeline in each month (entry seen)."""
+            cohorts: dict[tuple[str, str], int], periods: Periods | None) -> pl.DataFrame:
+    """The first period's cohorts against the last one's, among the months old enough
+    (module docstring), per pipeline. `cohorts`: deals that came into each pipeline in
+    each month (entry seen)."""
     rows: list[dict[str, object]] = []
     pvals: list[float] = []
     rate_pvals: list[float] = []
@@ -207,19 +225,21 @@ def _shifts(lost: pl.DataFrame, data_end: datetime | None,
         last_in = dict(grp.group_by("cohort").agg(pl.col("entry").max()).iter_rows())
         months = sorted(m for m in last_in if m is not None)
         # Cohorts whose every deal has been followed for the 90th percentile of the time
-        # to a loss: the last of them sets the follow-up for both.
-        old = [m for m in months[1:] if last_in[m] + timedelta(hours=float(q or 0)) <= end]
-        if not old:
+        # to a loss; the youngest month of the last period sets the follow-up for both.
+        old = [m for m in months if last_in[m] + timedelta(hours=float(q or 0)) <= end]
+        early, late = split(old, periods)
+        if not early or not late:
             continue
-        first, last = months[0], old[-1]
-        within = end - last_in[last]
+        first, last = label(early), label(late)
+        within = end - last_in[late[-1]]
         counted = grp.filter(pl.col("left") - pl.col("entry") <= within)
-        a = counted.filter(pl.col("cohort") == first)
-        b = counted.filter(pl.col("cohort") == last)
+        a = counted.filter(pl.col("cohort").is_in(early))
+        b = counted.filter(pl.col("cohort").is_in(late))
         ca = dict(a.group_by("reason").len().iter_rows())
         cb = dict(b.group_by("reason").len().iter_rows())
         na, nb = a.height, b.height
-        da, db = cohorts.get((p, first), na), cohorts.get((p, last), nb)
+        da = sum(cohorts.get((p, m), 0) for m in early) or na
+        db = sum(cohorts.get((p, m), 0) for m in late) or nb
         for reason in sorted(set(ca) | set(cb)):
             ka, kb = ca.get(reason, 0), cb.get(reason, 0)
             d, lo, hi = newcombe(kb, nb, ka, na)
@@ -229,6 +249,7 @@ def _shifts(lost: pl.DataFrame, data_end: datetime | None,
             rate_moved = (kb / db if db else 0.0) - (ka / da if da else 0.0)
             same_way.append(rate_moved * d > 0)
             rows.append({"pipeline": p, "reason": reason, "first": first, "last": last,
+                         "first_months": early, "last_months": late,
                          "within_days": within.total_seconds() / 86400,
                          "losses_first": ka, "share_first": ka / na if na else None,
                          "losses_last": kb, "share_last": kb / nb if nb else None,

@@ -331,7 +331,8 @@ HELP_TEXTS: tuple[str, ...] = (
        '(«Причина отказа», "Loss reason"); where it is empty, the failure stage\'s name '
        'is the reason.'),
     C_("help", 'Rows shown per table in the terminal (files hold them all).'),
-    C_("help", 'Compare sources over these two periods of months, FIRST..LAST,FIRST..LAST '
+    C_("help", 'Compare sources and loss reasons over these two periods of months, '
+       'FIRST..LAST,FIRST..LAST '
        '(e.g. 2026-01..2026-03,2026-09..2026-11; a period may be one month), instead of '
        'the first and the last third of the months old enough to judge (one to three '
        'months each; the months between are not compared).'),
