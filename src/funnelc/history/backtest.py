@@ -421,8 +421,9 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
                         "{count} deals open at the cut in a stage the funnel does not have left "
                         "out of the holdout runs", off_funnel, count=off_count))
     if few:
-        which: tuple[str, ...] = tuple(Note(N_("{stage} in {month}"), stage=k[2], month=k[3])
-                                       for k in few[:3]) + (("…",) if len(few) > 3 else ())
+        which: tuple[str, ...] = tuple(
+            Note(N_("{stage} in {holdout_month}"), stage=k[2], holdout_month=k[3])
+            for k in few[:3]) + (("…",) if len(few) > 3 else ())
         notes.append(_n("{n} holdout conversion of fewer than {min} deals left out "
                         "({which_list})",
                         "{n} holdout conversions of fewer than {min} deals left out "

@@ -309,10 +309,11 @@ def backtest_plot(bt: Backtest, w: _Words | None = None) -> MplFigure:
             ax.set_ylim(bottom=0)
     for ax in list(axes.flat)[len(keys):]:
         ax.axis("off")
-    # In the figure's margin under the panels (constrained layout makes room for it), as
-    # the history plots' legends: inside the first panel it lay on the school's dots.
-    fig.legend(*axes.flat[0].get_legend_handles_labels(), fontsize=7, frameon=False,
-               loc="outside lower center", ncols=3)
+    # In the figure's margin above the panels, at the left (constrained layout makes room
+    # for it), as the history plots' legends: inside the first panel it lay on the
+    # school's dots, and centred under the panels a phone showed its first third.
+    fig.legend(*axes.flat[0].get_legend_handles_labels(), fontsize=7.5, frameon=False,
+               loc="outside upper left", ncols=3)
     return fig
 
 
