@@ -57,6 +57,21 @@ def data_generator(folder: str) -> ModuleType:
     return module
 
 
+PLANTED = {"furniture_uk": ("main", 7), "amocrm_school": ("write", 3),
+           "clinic_b24_ru": ("main", 2)}
+"""The writer and the seed of each planted-story export whose figures the tests counted
+by hand from the generator's own records."""
+
+
+def planted_export(factory: pytest.TempPathFactory, folder: str) -> Path:
+    """The planted-story export of `tests/data/<folder>` at the seed its tests count from,
+    written into a fresh temporary directory (its `truth.json` beside it)."""
+    out = factory.mktemp(folder)
+    writer, seed = PLANTED[folder]
+    getattr(data_generator(folder), writer)(out, seed)
+    return out
+
+
 @contextmanager
 def headless_chrome() -> Iterator[object]:
     """A headless chromium with the flags a closed network needs (no first run, no

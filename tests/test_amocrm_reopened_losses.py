@@ -20,7 +20,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from conftest import data_generator
+from conftest import planted_export
 from funnelc.cli import cli
 from funnelc.history.load import load_history
 from history_formats import write_amocrm, write_csv
@@ -118,8 +118,7 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The furniture maker's history as its Bitrix24 export (the generator's) and as an
     amoCRM export of the same events (from the CSV, which keeps every reason; a lead
     reopened has its reason cleared, as the Bitrix24 deals' field is)."""
-    out = tmp_path_factory.mktemp("furniture_uk")
-    data_generator("furniture_uk").main(out, 7)
+    out = planted_export(tmp_path_factory, "furniture_uk")
     events = load_history([str(out / "history.csv")]).events
     amo = write_amocrm(events, out / "amocrm", reopen_clears_reason=True)
     return {"bitrix24": out / "bitrix24", "amocrm": amo}

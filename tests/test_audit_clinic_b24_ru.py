@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from conftest import data_generator
+from conftest import planted_export
 from funnelc.cli import cli
 
 DATA = Path(__file__).resolve().parent / "data" / "clinic_b24_ru"
@@ -30,9 +30,7 @@ SUMMER = "Ольга Морозова"
 
 @pytest.fixture(scope="module")
 def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("clinic_b24_ru")
-    data_generator("clinic_b24_ru").main(out, 2)
-    return out
+    return planted_export(tmp_path_factory, "clinic_b24_ru")
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import data_generator, headless_chrome, needs_chromium
+from conftest import headless_chrome, needs_chromium, planted_export
 from funnelc.cli import cli
 
 DATA = Path(__file__).resolve().parent / "data" / "amocrm_school"
@@ -46,9 +46,7 @@ def flat(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("amocrm_school")
-    data_generator("amocrm_school").write(out, 3)
-    return out
+    return planted_export(tmp_path_factory, "amocrm_school")
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import data_generator
+from conftest import planted_export
 from funnelc.cli import cli
 
 DATA = Path(__file__).resolve().parent / "data" / "furniture_uk"
@@ -21,9 +21,7 @@ ENV = {"NO_COLOR": "1", "COLUMNS": "160"}
 
 @pytest.fixture(scope="module")
 def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("furniture_uk")
-    data_generator("furniture_uk").main(out, 7)
-    return out
+    return planted_export(tmp_path_factory, "furniture_uk")
 
 
 @pytest.fixture(scope="module")

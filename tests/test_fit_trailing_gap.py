@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import data_generator
+from conftest import planted_export
 from funnelc.cli import cli
 
 DATA = Path(__file__).resolve().parent / "data" / "amocrm_school"
@@ -22,8 +22,7 @@ DATA = Path(__file__).resolve().parent / "data" / "amocrm_school"
 
 @pytest.fixture(scope="module")
 def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    out = tmp_path_factory.mktemp("amocrm_school")
-    data_generator("amocrm_school").write(out, 3)
+    out = planted_export(tmp_path_factory, "amocrm_school")
     files = [str(p) for p in sorted(out.iterdir())]
     target = out.parent / "fitted.funnel"
     res = CliRunner().invoke(cli, ["fit", *files, "--funnel", str(DATA / "school.funnel"),
