@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .periods import label
+
 if TYPE_CHECKING:
     from ..i18n import Translator
 
@@ -26,8 +28,7 @@ def said(months: list[str], tr: Translator) -> str:
         return months[0] if len(months) == 1 else f"{months[0]} – {months[-1]}"
     from .audit_render import _Fmt
 
-    text = months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}"
-    return _Fmt(tr).period(text, named=True, after_in=False)
+    return _Fmt(tr).period(label(months), named=True, after_in=False)
 
 
 def said_in(month: str, tr: Translator) -> str:

@@ -87,16 +87,10 @@ def _month_name(key: str, tr: Translator) -> str:
     (`2026-11`) likewise, with its year («ноябрь 2026»: a sentence read «2026-11»)."""
     year, _dash, number = key.partition("-")
     if year.isdigit() and number.isdigit() and 1 <= int(number) <= 12:
-        from babel.dates import get_month_names
-
-        name = get_month_names("wide", context="stand-alone", locale=tr.locale)[int(number)]
-        return f"{name}\u00a0{year}"
+        return f"{tr.month(int(number))}\u00a0{year}"
     if key not in _MONTH_KEYS:
         return key
-    from babel.dates import get_month_names
-
-    return str(get_month_names("wide", context="stand-alone",
-                               locale=tr.locale)[_MONTH_KEYS.index(key) + 1])
+    return tr.month(_MONTH_KEYS.index(key) + 1)
 
 
 class _Decimal(float):
