@@ -40,8 +40,6 @@ KIND_TEXT: dict[str, str] = {
     "cross_pipeline_moves": N_("moves from one pipeline to another"),
     "unknown_pipelines": N_("pipeline ids missing from the pipelines list (kept as `#id`)"),
     "ambiguous_inputs": N_("records that fit no known shape"),
-    "loss_reason_unknown": N_("losses before a lead's last one: amoCRM keeps only the current "
-                              "reason"),
     "bad_pick_up_times": N_("pick-up times unreadable or before the stage entry (read as "
                             "unknown)"),
     "ambiguous_local_times": N_("local times the clock change made happen twice (read as the "
@@ -89,7 +87,6 @@ KIND_LABEL: dict[str, str] = {
     "cross_pipeline_moves": C_("data quality", "cross_pipeline_moves"),
     "unknown_pipelines": C_("data quality", "unknown_pipelines"),
     "ambiguous_inputs": C_("data quality", "ambiguous_inputs"),
-    "loss_reason_unknown": C_("data quality", "loss_reason_unknown"),
     "bad_pick_up_times": C_("data quality", "bad_pick_up_times"),
     "ambiguous_local_times": C_("data quality", "ambiguous_local_times"),
     "skipped_local_time": C_("data quality", "skipped_local_time"),
