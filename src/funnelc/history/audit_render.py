@@ -67,13 +67,11 @@ class _Fmt:
         standing alone in a table cell («январь–март 2026», «січень–березень 2026»);
         as written otherwise (the JSON's sentences are data)."""
         raw = str(text)
-        lo, sep, hi = raw.partition("..")
-        if not sep or lo == hi:
-            if not named or not after_in:
-                return self._alone(lo) if named else raw
-            return self.month(lo, named)
         if not named:
             return raw
+        lo, sep, hi = raw.partition("..")
+        if not sep or lo == hi:
+            return self.month(lo, named) if after_in else self._alone(lo)
         a, b = self._split(lo), self._split(hi)
         if a is None or b is None:
             return raw
@@ -421,17 +419,25 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
 
     # A manager's gap to the rest of the team as the owner reads it, the sign on the
     # manager's side: a clearly better administrator read «недобор сделок −24».
+    def gap(v: object) -> int | None:
+        return None if v is None else round(-_number(v))
+
     def against(v: object) -> str:
-        n = None if v is None else round(-_number(v))
+        n = gap(v)
         if n is None or n == 0:
             return "—" if n is None else "0"
         return (_("+{n} over") if n > 0 else _("−{n} short")).format(n=x.count(abs(n)))
 
     def gained(v: object) -> str:
-        n = None if v is None else round(-_number(v))
+        n = gap(v)
         if n is None or n == 0:
             return "—" if n is None else "0"
         return ("+" if n > 0 else "−") + x.count(abs(n))
+
+    def period(key: str, title: str) -> Column:
+        """A period column (`first`, `last`) as a table cell names it («январь–март
+        2026»)."""
+        return Column(key, title, from_row=lambda r: x.period(r[key], True, False))
 
     def ratio(v: object) -> str:
         return "—" if v is None else tr.number(_number(v), 2)
@@ -524,9 +530,9 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
                   alpha=alpha), st.changes,
             [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
              _c("to_stage", _("to")), _w("source", _("source"), name),
-             Column("first", _("first"), from_row=lambda r: x.period(r["first"], True, False)),
+             period("first", _("first")),
              _c("rate_first", _("then"), frac),
-             Column("last", _("last"), from_row=lambda r: x.period(r["last"], True, False)),
+             period("last", _("last")),
              _c("rate_last", _("now"), frac), _c("entered_last", _("entered"), num),
              _c("deals_effect", _("deals lost"), num), _c("money", _("money"), num),
              _c("p_value", "p", pv), _c("flagged", _("clear"), flag)]))
@@ -540,10 +546,8 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
               "most is named when its own change is clear."), dec,
             [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
              _c("to_stage", _("to")),
-             _detail(Column("first", _("first"),
-                            from_row=lambda r: x.period(r["first"], True, False))),
-             _detail(Column("last", _("last"),
-                            from_row=lambda r: x.period(r["last"], True, False))),
+             _detail(period("first", _("first"))),
+             _detail(period("last", _("last"))),
              _c("change", _("change"), pp),
              _c("mix_effect", _("mix"), pp), _c("rate_effect", _("rate"), pp),
              Column("verdict", _("verdict"), from_row=lambda row: verdict(row, tr))]))
@@ -579,10 +583,10 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
           "rate per deal that came in both moved the same way (a reason that only gave way "
           "to one that grew keeps its rate).").format(alpha=alpha), lt.shifts,
         [_c("pipeline", _("pipeline")), _w("reason", _("reason"), name),
-         Column("first", _("first"), from_row=lambda r: x.period(r["first"], True, False)),
+         period("first", _("first")),
          _c("within_days", _("within, days"), num),
          _c("share_first", _("then"), frac),
-         Column("last", _("last"), from_row=lambda r: x.period(r["last"], True, False)),
+         period("last", _("last")),
          _c("share_last", _("now"), frac), _c("p_value", "p", pv),
          _c("rate_first", _("of deals then"), frac), _c("rate_last", _("of deals now"), frac),
          _c("flagged", _("changed"), flag)]))
