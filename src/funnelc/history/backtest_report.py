@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ..jsontypes import JSONObject
 
 __all__ = ["print_backtest", "render_backtest_html", "render_backtest_json", "INTERVAL_TEXT",
-           "backtest_plot", "span", "said"]
+           "backtest_plot", "said"]
 
 INTERVAL_TEXT = N_(
     "95 % prediction interval over the simulation runs: mean ± t(0.975, n−1)·sd·√(1 + 1/n), "
@@ -163,11 +163,6 @@ def rows(bt: Backtest, figures: list[Figure], w: _Words | None = None) -> list[d
 COLUMNS = (("month", N_("month")), ("figure", N_("figure")), ("observed", N_("observed")),
            ("predicted", N_("predicted")), ("interval", N_("95 % interval")),
            ("verdict", N_("observed is")), ("sd", N_("sd off")))
-
-
-def span(months: list[str]) -> str:
-    """The months as a range, one month as itself: «2026-07», not «2026-07 – 2026-07»."""
-    return months[0] if len(months) == 1 else f"{months[0]} – {months[-1]}"
 
 
 def _head(bt: Backtest, w: _Words) -> list[str]:
