@@ -77,10 +77,6 @@ def _sep(key: str) -> str:
     return ", " if key.endswith(("_list", "_months")) else "; "
 
 
-_MONTH_KEYS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
-               "dec")
-
-
 def _month_name(key: str, tr: Translator) -> str:
     """A month of the funnel language (`nov`) as the language names it standing alone
     («ноябрь», «листопад»): the form a template puts after «за»; a month of the history
@@ -88,9 +84,11 @@ def _month_name(key: str, tr: Translator) -> str:
     year, _dash, number = key.partition("-")
     if year.isdigit() and number.isdigit() and 1 <= int(number) <= 12:
         return f"{tr.month(int(number))}\u00a0{year}"
-    if key not in _MONTH_KEYS:
+    from ..model import MONTHS  # the funnel language's month keys
+
+    if key not in MONTHS:
         return key
-    return tr.month(_MONTH_KEYS.index(key) + 1)
+    return tr.month(MONTHS.index(key) + 1)
 
 
 class _Decimal(float):
