@@ -82,10 +82,7 @@ class _Words:
         """A month key of the funnel (`feb`) as the language abbreviates it."""
         if self.english or key not in _MONTHS:
             return key
-        from babel.dates import get_month_names
-
-        return str(get_month_names("abbreviated", context="stand-alone",
-                                   locale=self.tr.locale)[_MONTHS.index(key) + 1])
+        return self.tr.month_short(_MONTHS.index(key) + 1)
 
 
 _HOW = {"by source name": N_("by source name"), "by entry stage": N_("by entry stage"),

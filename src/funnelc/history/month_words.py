@@ -47,8 +47,5 @@ def tick(month: str, tr: Translator) -> str:
     year, _sep, number = month.partition("-")
     if tr.lang == "en" or not (year.isdigit() and number.isdigit()):
         return month
-    from babel.dates import get_month_names
-
-    names = get_month_names("abbreviated", context="stand-alone", locale=tr.locale)
-    return f"{names[int(number)]}\u00a0{year}"
+    return f"{tr.month_short(int(number))}\u00a0{year}"
 

@@ -220,6 +220,14 @@ class Translator:
 
         return str(get_month_names("wide", context="stand-alone", locale=self.locale)[number])
 
+    def month_short(self, number: int) -> str:
+        """The month's name abbreviated, standing alone («окт.», «жовт.»), for a plot's
+        axis and a month profile's keys (January = 1)."""
+        from babel.dates import get_month_names
+
+        return str(get_month_names("abbreviated", context="stand-alone",
+                                   locale=self.locale)[number])
+
     def month_in(self, number: int) -> str:
         """The month's name as it follows «в»/«у» («в декабре» needs the prepositional,
         which CLDR does not have: the catalog gives it)."""
