@@ -216,9 +216,9 @@ def test_a_forecast_from_the_exports_end_says_the_new_deals_stopped(export: Path
     res = invoke("forecast", str(export), "--funnel", str(FUNNEL), *TZ, "--reps", "4")
     assert res.exit_code == 0, res.output
     text = " ".join(res.output.split())
-    assert ("после 2026-10-31 14:55 (Europe/Moscow) в воронку не пришло ни одной сделки, хотя "
-            "её источники при своих базовых интенсивностях приносят к 2026-11-27 около 162"
-            ) in text, text
+    assert ("после 31 октября 2026 14:55 (Europe/Moscow) в воронку не пришло ни одной сделки, "
+            "хотя её источники при своих базовых интенсивностях приносят к 27 ноября 2026 "
+            "около 162") in text, text
 
 
 @pytest.mark.parametrize(("args", "words"), [

@@ -150,7 +150,7 @@ def test_the_forecast_header_says_its_day_in_words(export: Path) -> None:
             "--reps", "20"]
     ru = _run(*args)
     assert ("Прогноз выигранных сделок и выручки по состоянию на 30 ноября 2026 (история "
-            "2026-01-12 – 2026-11-30") in ru.replace(NBSP, " "), ru
+            "12 января 2026 – 30 ноября 2026") in ru.replace(NBSP, " "), ru
     uk = _run(*args, "--lang", "uk")
     assert "станом на 30 листопада 2026 (" in uk.replace(NBSP, " "), uk
 

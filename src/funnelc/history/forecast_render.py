@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -185,6 +186,12 @@ def _period_table(f: Forecast, title: str, periods: tuple[Period, ...],
     return table
 
 
+def _moment(tr: Translator, at: datetime) -> str:
+    """A local moment in a sentence: its day as the language says it (`Translator.day`)
+    and the clock time («31 октября 2026 14:55»; `2026-10-31 14:55` in English)."""
+    return f"{tr.day(at.date())} {at:%H:%M}"
+
+
 def _month_label(p: Period, tr: Translator) -> str:
     """A month row as the language names it, «сентябрь 2026» (it read «2026-09»);
     English keeps the ISO month, as the JSON and the CSV."""
@@ -212,10 +219,11 @@ def _origin_table(f: Forecast) -> Table:
     from ..termtext import plain
 
     t = _t(f)
-    title = t["by_origin"].format(as_of=f.as_of, first=f.first_day, until=f.until)
+    d = _tr(f).day
+    title = t["by_origin"].format(as_of=d(f.as_of), first=d(f.first_day), until=d(f.until))
     table = Table(title=plain(title), title_justify="left")
     table.add_column(t["pipeline"])
-    table.add_column(t["origin"].format(as_of=f.as_of))
+    table.add_column(t["origin"].format(as_of=d(f.as_of)))
     table.add_column(t["open"], justify="right")
     _figure_columns(table, t, f)
     last: str | None = None
@@ -235,8 +243,8 @@ def heading(f: Forecast) -> list[str]:
     t = _t(f)
     zone = f.tz
     lines = [t["title"] + " " + t["as_of"].format(
-        as_of=_tr(f).day(f.as_of), start=f"{f.history_start:%Y-%m-%d}", end=f"{f.history_end:%Y-%m-%d}",
-        tz=zone)]
+        as_of=_tr(f).day(f.as_of), start=_tr(f).day(f.history_start.date()),
+        end=_tr(f).day(f.history_end.date()), tz=zone)]
     tr = _tr(f)
     n = len(f.sources)
     value = _money(tr, f.open_value, f.currency) if f.currency else tr.sig(f.open_value)
@@ -246,7 +254,7 @@ def heading(f: Forecast) -> list[str]:
     # «12 відкритих угод», not «відкрито угод: 12».
     open_deals = tr.ngettext("{n} open deal", "{n} open deals", f.open_deals).format(
         n=tr.number(f.open_deals, 0))
-    lines.append(t[key].format(first=f.first_day, until=f.until, open=open_deals,
+    lines.append(t[key].format(first=tr.day(f.first_day), until=tr.day(f.until), open=open_deals,
                                value=value, runs=runs, sources=sources))
     return lines
 
@@ -268,7 +276,7 @@ def _fit_note(f: Forecast, tr: Translator) -> str | None:
     text = tr.gettext("the intervals carry the fit's uncertainty: the funnel's figures were "
                       "fitted on the history from {first} to the cut ({stages}, {sources}) "
                       "and every run simulates its own draw of them").format(
-        first=f"{fit.first.astimezone(ZoneInfo(f.tz)):%Y-%m-%d}", stages=stages,
+        first=tr.day(fit.first.astimezone(ZoneInfo(f.tz)).date()), stages=stages,
         sources=sources)
     kept = []
     if fit.stages_kept:
@@ -296,10 +304,10 @@ def forecast_notes(f: Forecast, tr: Translator | None = None) -> list[str]:
         "its stage since its real entry",
         "every run starts at the end of {day} ({tz}) with the {n} deals open then, each in "
         "its stage since its real entry", f.open_deals).format(
-        day=f.as_of, tz=f.tz, n=tr.number(f.open_deals, 0))
+        day=tr.day(f.as_of), tz=f.tz, n=tr.number(f.open_deals, 0))
     if f.sources:
         start += tr.gettext("; new deals arrive from the funnel's sources from {first} on"
-                            ).format(first=f.first_day)
+                            ).format(first=tr.day(f.first_day))
     notes = [start]
     if f.values_filled:
         notes.append(tr.ngettext(
@@ -316,7 +324,7 @@ def forecast_notes(f: Forecast, tr: Translator | None = None) -> list[str]:
     if f.left_out_until is not None:
         notes.append(tr.gettext("events after the end of {day} ({tz}) are left out (the "
                                 "history goes on to {last})").format(
-            day=f.as_of, tz=f.tz, last=f.left_out_until))
+            day=tr.day(f.as_of), tz=f.tz, last=tr.day(f.left_out_until)))
     if f.arrivals_gone is not None:
         last, expected = f.arrivals_gone
         notes.append(tr.gettext(
@@ -324,8 +332,8 @@ def forecast_notes(f: Forecast, tr: Translator | None = None) -> list[str]:
             "about {expected} by {day} at their base rates: the export seems to hold only the deals created by "
             "then (a filter on the creation date?); the new deals forecast assume the "
             "sources go on as the funnel says").format(
-            last=f"{last.astimezone(ZoneInfo(f.tz)):%Y-%m-%d %H:%M}", tz=f.tz,
-            expected=tr.number(round(expected), 0), day=f.as_of))
+            last=_moment(tr, last.astimezone(ZoneInfo(f.tz))), tz=f.tz,
+            expected=tr.number(round(expected), 0), day=tr.day(f.as_of)))
     if f.handoffs:
         notes.append(tr.gettext("a win in {pipelines} hands the deal on (`won then copy`): it "
                                 "is counted there and again where the deal is won in the end; "
@@ -494,7 +502,7 @@ def fan_chart(f: Forecast) -> Figure:
                     linewidth=0, label=t["band80"])
     ax.plot(x, series("median"), color="#08306b", linewidth=2, marker="o", markersize=3,
             label=t["median"])
-    ax.set_title(t["chart"].format(first=f.first_day), loc="left")
+    ax.set_title(t["chart"].format(first=_tr(f).day(f.first_day)), loc="left")
     ax.set_ylabel(t["revenue"])
     tr = _tr(f)
     # The ticks carry the currency's sign, as the tables' cells.
