@@ -72,6 +72,21 @@ def planted_export(factory: pytest.TempPathFactory, folder: str) -> Path:
     return out
 
 
+def fit_furniture(export: Path, env: dict[str, str]) -> tuple[Path, str]:
+    """`funnelc fit` of the furniture maker's funnel on its Bitrix24 export (written to
+    `export`/fitted.funnel): the fitted file and the report as one line of words."""
+    from click.testing import CliRunner
+
+    from funnelc.cli import cli
+
+    out = export / "fitted.funnel"
+    funnel = DATA / "furniture_uk" / "dubok.funnel"
+    result = CliRunner().invoke(cli, ["fit", "--funnel", str(funnel), str(export / "bitrix24"),
+                                      "-o", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    return out, " ".join(result.output.replace("\u00a0", " ").split())
+
+
 @contextmanager
 def headless_chrome() -> Iterator[object]:
     """A headless chromium with the flags a closed network needs (no first run, no

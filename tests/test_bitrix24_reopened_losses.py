@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from conftest import planted_export
+from conftest import fit_furniture, planted_export
 from funnelc.cli import cli
 
 DATA = Path(__file__).resolve().parent / "data" / "furniture_uk"
@@ -127,11 +127,7 @@ def test_audit_catch_all_finding_counts_the_kept_reasons(export: Path) -> None:
 
 @pytest.fixture(scope="module")
 def fitted(export: Path) -> tuple[Path, str]:
-    out = export / "fitted.funnel"
-    result = CliRunner().invoke(cli, ["fit", "--funnel", str(FUNNEL), str(export / "bitrix24"),
-                                      "-o", str(out)], env=ENV)
-    assert result.exit_code == 0, result.output
-    return out, " ".join(result.output.replace("\u00a0", " ").split())
+    return fit_furniture(export, ENV)
 
 
 def _credited(truth: dict) -> tuple[int, int, int]:

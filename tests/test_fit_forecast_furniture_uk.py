@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import planted_export
+from conftest import fit_furniture, planted_export
 from funnelc.cli import cli
 
 DATA = Path(__file__).resolve().parent / "data" / "furniture_uk"
@@ -26,11 +26,7 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def fitted(export: Path) -> tuple[Path, str]:
-    out = export / "fitted.funnel"
-    result = CliRunner().invoke(cli, ["fit", "--funnel", str(FUNNEL), str(export / "bitrix24"),
-                                      "-o", str(out)], env=ENV)
-    assert result.exit_code == 0, result.output
-    return out, " ".join(result.output.replace("\u00a0", " ").split())
+    return fit_furniture(export, ENV)
 
 
 def test_fit_notes_write_added_shares_with_the_decimal_comma(fitted: tuple[Path, str]) -> None:
