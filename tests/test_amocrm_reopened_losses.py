@@ -184,6 +184,6 @@ def test_fit_writes_no_share_for_reopens_the_data_cannot_tell_apart(
         "Продажі: 20 losses that came back have no reason in the export (the CRM keeps only "
         "a deal's current reason) and came back to a stage several of the funnel's reopens "
         "lead to (Інше, Неактуально): the data cannot tell whose they are, so no share is "
-        "written for them (the funnel's kept); of all the losses old enough to have come "
-        "back, 19 of 809 did (2.3%); to fit them, export the loss-reason field's history or "
-        "a CSV with each loss's reason"]
+        "written for them (the funnel's reopen shares are kept); of all the losses old enough "
+        "to have come back, 19 of 809 did (2.3%); to fit them, export the loss-reason field's "
+        "history or a CSV with each loss's reason"]

@@ -159,6 +159,49 @@ def test_fewer_than_30_deals_keep_the_funnels_values(tmp_path: Path) -> None:
     assert "-> won 40% after exp(1d)" in text
 
 
+def _mixed_history() -> str:
+    """60 deals: enough for both stages and the source, but only 10 lost as "Spam", 10 as
+    "Expensive" and 10 with a value, so those two delays and the value stay the funnel's."""
+    t0 = datetime(2019, 3, 4, 10, tzinfo=UTC)
+    rows = ["deal_id,timestamp,stage,loss_reason,value"]
+    for i in range(60):
+        t = t0 + timedelta(hours=9 * i)
+        rows.append(f"{i},{t.isoformat()},New,,{'100' if i % 6 == 0 else ''}")
+        if i % 6 == 5:
+            rows.append(f"{i},{(t + timedelta(minutes=20)).isoformat()},lost,Spam,")
+            continue
+        c = t + timedelta(hours=1 + i % 5)
+        rows.append(f"{i},{c.isoformat()},Call,,")
+        if i % 5 == 0:
+            rows.append(f"{i},{(c + timedelta(hours=4 + i % 7)).isoformat()},lost,Expensive,")
+        else:
+            rows.append(f"{i},{(c + timedelta(hours=10 + 3 * (i % 11))).isoformat()},won,,")
+    return "\n".join(rows) + "\n"
+
+
+def test_a_route_or_value_from_few_deals_says_what_of_the_funnel_is_kept(
+        tmp_path: Path) -> None:
+    """The notes read «…; the funnel's kept» (whose what?): they name the delay or the value
+    kept, and the Russian text keeps its meaning."""
+    funnel, hist = tmp_path / "busy.funnel", tmp_path / "mixed.csv"
+    funnel.write_text(BUSY, encoding="utf-8")
+    hist.write_text(_mixed_history(), encoding="utf-8")
+    res = CliRunner().invoke(cli, ["fit", str(hist), "--funnel", str(funnel),
+                                   "-o", str(tmp_path / "a.funnel"), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    assert ('note: Sales.Call: lost "Expensive": delay from 10 deals (fewer than 30); '
+            "the funnel's delay is kept") in res.output
+    assert ('note: source "Web": value from 10 deals (fewer than 30); '
+            "the funnel's value is kept") in res.output
+    assert "the funnel's kept" not in res.output
+    ru = CliRunner().invoke(cli, ["fit", str(hist), "--funnel", str(funnel),
+                                  "-o", str(tmp_path / "b.funnel"), "--lang", "ru"])
+    assert ru.exit_code == 0, ru.output
+    assert ("Sales.Call: отказ «Expensive»: задержка по 10 сделкам (меньше 30); "
+            "оставлена задержка из воронки") in ru.output
+    assert "ценность по 10 сделкам (меньше 30); оставлена ценность из воронки" in ru.output
+
+
 # ---------------------------------------------------------------------------- property
 PLAIN = """\
 source "Web" 10/day -> "P"."A" profile jul 50%

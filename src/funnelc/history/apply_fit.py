@@ -288,9 +288,9 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
                                          "0.1 %"), where=where, label=r.label))
             if r.after is not None and r.after.n < MIN_DEALS:
                 notes.append(_n("{where}: {label}: delay from {count} deal (fewer than "
-                                "{min}); the funnel's kept",
+                                "{min}); the funnel's delay is kept",
                                 "{where}: {label}: delay from {count} deals (fewer than "
-                                "{min}); the funnel's kept", r.after.n, where=where,
+                                "{min}); the funnel's delay is kept", r.after.n, where=where,
                                 label=r.label, count=r.after.n, min=MIN_DEALS))
             elif r.after is not None and r.after.kind == "none":
                 if o.after is not None:
@@ -432,9 +432,9 @@ def _source(src: m.Source, sf: SourceFit | None, notes: list[str]) -> m.Source:
         opts.append("profile")
     if sf.value is not None and sf.value.n < MIN_DEALS:
         notes.append(_n("source \"{source}\": value from {count} deal (fewer than {min}); "
-                        "the funnel's kept",
+                        "the funnel's value is kept",
                         "source \"{source}\": value from {count} deals (fewer than {min}); "
-                        "the funnel's kept", sf.value.n, source=src.name.value,
+                        "the funnel's value is kept", sf.value.n, source=src.name.value,
                         count=sf.value.n, min=MIN_DEALS))
     elif sf.value is not None:
         upd["value"] = dist_of(sf.value, src.value.span if src.value else src.span, amount=True)

@@ -845,14 +845,14 @@ def _unkept_comebacks(funnel: m.FunnelFile, ev: pl.DataFrame, back: pl.DataFrame
             warnings.append(_n(
                 "{where}: {count} loss that came back has no reason in the export (the CRM "
                 "keeps only a deal's current reason), so no reopen share per reason is written "
-                "(the funnel's kept); of the losses old enough to have come back, {back} of "
-                "{lost} did ({back_share}); to fit the shares per reason, export the "
-                "loss-reason field's history or a CSV with each loss's reason",
+                "(the funnel's reopen shares are kept); of the losses old enough to have come "
+                "back, {back} of {lost} did ({back_share}); to fit the shares per reason, "
+                "export the loss-reason field's history or a CSV with each loss's reason",
                 "{where}: {count} losses that came back have no reason in the export (the CRM "
                 "keeps only a deal's current reason), so no reopen share per reason is written "
-                "(the funnel's kept); of the losses old enough to have come back, {back} of "
-                "{lost} did ({back_share}); to fit the shares per reason, export the "
-                "loss-reason field's history or a CSV with each loss's reason",
+                "(the funnel's reopen shares are kept); of the losses old enough to have come "
+                "back, {back} of {lost} did ({back_share}); to fit the shares per reason, "
+                "export the loss-reason field's history or a CSV with each loss's reason",
                 u, count=u, **figures))
             continue
         stages = gone["back_stage"].to_list()
@@ -891,15 +891,17 @@ def _unkept_comebacks(funnel: m.FunnelFile, ev: pl.DataFrame, back: pl.DataFrame
                 "{where}: {count} loss that came back has no reason in the export (the CRM "
                 "keeps only a deal's current reason) and came back to a stage several of the "
                 "funnel's reopens lead to ({reasons_list}): the data cannot tell whose it is, "
-                "so no share is written for them (the funnel's kept); of all the losses old "
-                "enough to have come back, {back} of {lost} did ({back_share}); to fit them, "
-                "export the loss-reason field's history or a CSV with each loss's reason",
+                "so no share is written for them (the funnel's reopen shares are kept); of all "
+                "the losses old enough to have come back, {back} of {lost} did ({back_share}); "
+                "to fit them, export the loss-reason field's history or a CSV with each loss's "
+                "reason",
                 "{where}: {count} losses that came back have no reason in the export (the CRM "
                 "keeps only a deal's current reason) and came back to a stage several of the "
                 "funnel's reopens lead to ({reasons_list}): the data cannot tell whose they "
-                "are, so no share is written for them (the funnel's kept); of all the losses "
-                "old enough to have come back, {back} of {lost} did ({back_share}); to fit "
-                "them, export the loss-reason field's history or a CSV with each loss's reason",
+                "are, so no share is written for them (the funnel's reopen shares are kept); of "
+                "all the losses old enough to have come back, {back} of {lost} did "
+                "({back_share}); to fit them, export the loss-reason field's history or a CSV "
+                "with each loss's reason",
                 torn, count=torn, reasons_list=reasons, **figures))
         if elsewhere:
             warnings.append(_n(
