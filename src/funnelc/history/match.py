@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import polars as pl
 
@@ -57,6 +58,11 @@ class Suggestion:
     closest: tuple[str, str] | None
     closest_at: tuple[int, int] | None
     """Line and column of the closest stage's name in the funnel file."""
+    renamed: tuple[str, str, str, str] | None = None
+    """(the old name, the day it was last entered, the new name, the day it was first
+    entered; days ISO) when the data holds this name and the closest one, and every
+    entry of one comes before every entry of the other: the CRM renamed the stage
+    mid-history («Demo» became «Demo held»), in either direction."""
 
 
 def _suggest(funnel: m.FunnelFile, fp: str | None, stage: str) -> tuple[str, str] | None:
@@ -71,6 +77,15 @@ def _suggest(funnel: m.FunnelFile, fp: str | None, stage: str) -> tuple[str, str
         if guess is not None:
             return names[guess], guess
     return None
+
+
+def _renamed(this: tuple[str, datetime, datetime], other: tuple[str, datetime, datetime]
+             ) -> tuple[str, str, str, str] | None:
+    """`Suggestion.renamed` of two names of one pipeline, each (name, first, last entry)."""
+    old, new = (other, this) if other[2] < this[1] else (this, other)
+    if not old[2] < new[1]:
+        return None  # both in use at once: two stages, or a misspelling
+    return old[0], old[2].date().isoformat(), new[0], new[1].date().isoformat()
 
 
 def _stage_at(funnel: m.FunnelFile, key: tuple[str, str]) -> tuple[int, int] | None:
@@ -94,7 +109,10 @@ def match_names(events: pl.DataFrame, funnel: m.FunnelFile) -> tuple[pl.DataFram
         for s in pp.stages:
             by_stage.setdefault(normal(s.name.value), []).append(p)
     pairs = (events.filter(pl.col("kind") == STAGE).group_by(["pipeline", "stage"])
-             .agg(n=pl.len(), first=pl.col("seq").min()).sort(["pipeline", "stage"]))
+             .agg(n=pl.len(), first=pl.col("seq").min(), since=pl.col("ts").min(),
+                  until=pl.col("ts").max()).sort(["pipeline", "stage"]))
+    spans = {(dp, normal(ds)): (ds, since, until)
+             for dp, ds, _n, _f, since, until in pairs.iter_rows()}
     data_pipes = events["pipeline"].unique().to_list()
     # The readers' placeholder for a pipeline the export does not name, alone in the data.
     nameless = data_pipes[0] if len(data_pipes) == 1 and re.fullmatch(
@@ -103,7 +121,7 @@ def match_names(events: pl.DataFrame, funnel: m.FunnelFile) -> tuple[pl.DataFram
     def unnamed(dp: str | None) -> bool:
         return not dp or dp == nameless
 
-    for dp, ds, n, first in pairs.iter_rows():
+    for dp, ds, n, first, since, until in pairs.iter_rows():
         fp = (fpipes.get(dp) and dp) or pnorm.get(normal(dp or ""))
         if fp is None and unnamed(dp):
             owners = by_stage.get(normal(ds), [])
@@ -119,8 +137,11 @@ def match_names(events: pl.DataFrame, funnel: m.FunnelFile) -> tuple[pl.DataFram
         if fp is None or fs is None:
             nm.unmatched_stages.append((dp, ds, n))
             guess = _suggest(funnel, fp, ds)
+            other = spans.get((dp, normal(guess[1]))) if guess else None
+            renamed = _renamed((ds, since, until), other) if other else None
             nm.suggestions.append(Suggestion(dp, ds, n, first, guess,
-                                             _stage_at(funnel, guess) if guess else None))
+                                             _stage_at(funnel, guess) if guess else None,
+                                             renamed))
             continue
         nm.stages[(dp, ds)] = (fp, fs)
     # Closing rows (won/lost) carry the pipeline only.

@@ -6,9 +6,9 @@ stage, and optionally pipeline, value, loss reason, source, manager, last activi
 deal's last activity, for the graveyard's segments), `kind` (`won`/`lost`/`stage`) and
 `picked_at` (when a manager first picked the deal up in that stage; an unreadable one,
 or one before the row's time, is counted and read as unknown). Without a `kind`
-column, a stage named `won`/`lost` (or amoCRM's and Bitrix24's names for them:
-«Успешно реализовано», «Закрыто и не реализовано», «Угода успішна», WON, LOSE) closes
-the deal. Separators `,`, `;` and tab are recognised from the header line.
+column, a stage named `won`/`lost` (or amoCRM's, Bitrix24's, HubSpot's and Salesforce's
+names for them: «Успешно реализовано», «Закрыто и не реализовано», «Угода успішна», WON,
+LOSE, "Closed won", "Closed lost") closes the deal. Separators `,`, `;` and tab are recognised from the header line.
 
 What spreadsheets write is read as they meant it, or counted with its line, never
 guessed: amounts with spaces, NBSPs, currency signs and a decimal comma (`parse_amounts`);
@@ -59,24 +59,27 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
               "етап", "стадія", "етап угоди"),
     "value": ("value", "price", "amount", "sum", "сумма", "бюджет", "сумма сделки", "сума",
               "сума угоди"),
-    "loss_reason": ("loss_reason", "reason", "lost_reason", "причина", "причина отказа",
+    "loss_reason": ("loss_reason", "reason", "lost_reason", "closed lost reason", "причина", "причина отказа",
                     "причина провала", "причина відмови", "причина програшу"),
     "source": ("source", "utm_source", "источник", "джерело"),
     "kind": ("kind", "outcome", "type"),
     "picked": ("picked_at", "picked", "picked_up_at", "first_touch", "first_touch_at",
                "взята в работу", "первое касание", "взято в роботу", "перше касання"),
     "manager": ("manager", "responsible", "responsible_user", "owner", "assigned_to",
+                "deal owner", "opportunity owner", "sales rep",
                 "менеджер", "ответственный", "відповідальний"),
     "last_activity": ("last_activity", "last_activity_at", "last_activity_time",
                       "последняя активность", "остання активність"),
 }
-"""Header names per column, lower case, `ё` as `е`, spaces collapsed (`header_map`)."""
+"""Header names per column, lower case, `ё` as `е`, spaces collapsed, `_` as a space
+(`Loss reason` is `loss_reason`: an English export spells its headers with spaces)."""
 WON_NAMES = frozenset({"won", "успешно реализовано", "сделка успешна", "успешно", "win",
                        "выиграна", "c:won", "успішно реалізовано", "угода успішна",
-                       "успішно", "виграна"})
+                       "успішно", "виграна", "closed won", "closed-won", "closedwon"})
 LOST_NAMES = frozenset({"lost", "lose", "закрыто и не реализовано", "сделка провалена",
                         "провал", "проиграна", "отказ", "закрито і не реалізовано",
-                        "угода провалена", "програна", "відмова"})
+                        "угода провалена", "програна", "відмова", "closed lost",
+                        "closed-lost", "closedlost"})
 TOTALS_WORDS = frozenset({"итого", "итог", "всего", "разом", "усього", "всього", "підсумок",
                           "total", "totals", "grand total"})
 """What a spreadsheet's totals row says in its first cells (with or without `:`)."""
@@ -87,7 +90,7 @@ _UNIT = re.compile(r"\s*(?:,\s*|\(\s*)(?:руб\.?|р\.|₽|грн\.?|₴|uah|ru
 
 
 def _header_name(column: str) -> str:
-    name = column.strip().strip('"').strip().lower().replace("ё", "е")
+    name = column.strip().strip('"').strip().lower().replace("ё", "е").replace("_", " ")
     return _UNIT.sub("", re.sub(r"\s+", " ", name))
 
 
@@ -102,8 +105,9 @@ def header_map(columns: list[str]) -> dict[str, str]:
     norm = {c: _header_name(c) for c in columns}
     out: dict[str, str] = {}
     for key, aliases in COLUMN_ALIASES.items():
+        names = {a.replace("_", " ") for a in aliases}
         for c, n in norm.items():
-            if n in aliases and c not in out.values():
+            if n in names and c not in out.values():
                 out[key] = c
                 break
     day = next((c for c, n in norm.items() if n in DAY_NAMES), None)

@@ -367,6 +367,10 @@ def unmatched_names(nm: NameMatch, place: Callable[[int], str | None], funnel_pa
             loc = (f" ({funnel_path}:{g.closest_at[0]}:{g.closest_at[1]})"
                    if g.closest_at else "")
             guess = f'did you mean "{g.closest[0]}"."{g.closest[1]}"{loc}?'
+            if g.renamed is not None:
+                old, last, new, first = g.renamed
+                guess += (f' "{old}" was last entered on {last}, "{new}" first on {first}: '
+                          "the CRM renamed the stage")
         lines.append(f"  --> {at + ': ' if at else ''}{name} ({g.events:,} event"
                      f"{'s' if g.events != 1 else ''}): {guess}")
     if len(nm.suggestions) > MAX_NAMES_LISTED:
@@ -374,6 +378,11 @@ def unmatched_names(nm: NameMatch, place: Callable[[int], str | None], funnel_pa
     lines.append("  = help: spell the stages alike in the funnel file and in the export "
                  "(case, ё/е, quotes and extra spaces do not matter), or give the funnel of "
                  "this account")
+    renamed = next((g for g in nm.suggestions if g.renamed is not None and g.closest), None)
+    if renamed is not None and renamed.closest is not None:
+        lines.append(f'  = help: a renamed stage is one stage: write the funnel\'s name in '
+                     f'the export\'s stage column (every "{renamed.stage}" as '
+                     f'"{renamed.closest[1]}"), then read it again')
     return error, lines
 
 
