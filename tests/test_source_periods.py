@@ -118,9 +118,8 @@ def test_named_periods_are_compared_in_history_and_audit(tmp_path: Path) -> None
                                           "2026-03..2026-05 overlap or are out of order"),
     ("2026-05,2026-01", "the periods 2026-05 and 2026-01 overlap or are out of order"),
     ("2025-11..2026-01,2026-05", "period 2025-11..2026-01 is outside the data, whose deals "
-                                 "entered from 2026-01 to 2026-06"),
+                                 "entered stages from 2026-01 to 2026-06"),
     ("2026-01,2026-05..2026-08", "period 2026-05..2026-08 is outside the data"),
-    ("2026-01,2026-06", "no stage pair has months old enough to judge in both periods"),
 ])
 @pytest.mark.parametrize("command", ["history", "audit"])
 def test_periods_that_cannot_be_compared_are_a_usage_error(
@@ -133,3 +132,27 @@ def test_periods_that_cannot_be_compared_are_a_usage_error(
     said = " ".join(err.split())
     assert "'--periods'" in said and why in said, said
     assert "Traceback" not in said and out == ""
+
+
+@pytest.mark.parametrize("command", ["history", "audit"])
+def test_periods_only_the_loss_reasons_can_use_warn_for_the_sources(
+        tmp_path: Path, command: str) -> None:
+    """`--periods 2026-01,2026-06`: June has not ended before the data does, so no stage
+    pair has it old enough, while June's losses came within half an hour of each deal's
+    entry and are old enough: the loss-reason shifts compare January with June and the
+    sources' part is a warning. Before, the sources refused the whole run (exit 2)."""
+    path = write_history(tmp_path / "h.csv", 6)
+    (funnel := tmp_path / "f.funnel").write_text(FUNNEL, encoding="utf-8")
+    args = ["history", str(path)] if command == "history" else ["audit", str(funnel), str(path)]
+    code, out, err = run(*args, "--format", "json", "--periods", "2026-01,2026-06")
+    assert code == 0, err
+    said = " ".join(err.split())
+    assert ("warning: --periods 2026-01,2026-06: the sources are not compared: no stage pair "
+            "has months old enough to judge in both periods") in said, said
+    assert said.count("warning") == 1
+    doc = json.loads(out)
+    tables = doc["tables"] if command == "history" else doc
+    assert tables["decomposition"] == []
+    if command == "history":
+        assert {(r["first"], r["last"]) for r in tables["loss_reason_shifts"]} == {
+            ("2026-01", "2026-06")}

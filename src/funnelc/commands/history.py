@@ -65,14 +65,18 @@ def periods_option(fn):
 
 def audit_or_exit(t: HistoryTables, currency: str | None, periods: Periods | None) -> Audit:
     """`run_audit`, or exit 2 with a usage error when the named periods do not fit the
-    data (outside its months, or no month old enough in one of them)."""
+    data (outside its months, or no comparison has a month old enough in both); a
+    comparison only the other one could use the periods for is a warning on stderr."""
     from ..history.audit import run_audit
     from ..history.periods import PeriodsError
 
     try:
-        return run_audit(t, currency, periods)
+        audit = run_audit(t, currency, periods)
     except PeriodsError as exc:
         raise click.BadParameter(str(exc), param_hint="'--periods'") from None
+    for warning in audit.period_warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return audit
 
 
 def check_tz(tz: str) -> None:

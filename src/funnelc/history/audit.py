@@ -10,17 +10,17 @@ on the tables `history` computes anyway: the audit is group-bys of one extra tab
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
-from .analytics import HistoryTables
+from .analytics import HistoryTables, month_of
 from .cohorts import Cohorts, build_cohorts, has_column
 from .findings import Finding
 from .graveyard_segments import GraveyardSegments, graveyard_findings, graveyard_segments
 from .loss_reasons import LossTables, loss_findings, loss_tables
 from .managers import manager_findings, manager_table
-from .periods import Periods
+from .periods import Periods, PeriodsError, outside, refusal, unused_warning
 from .sources import SourceTables, source_findings, source_tables
 
 __all__ = ["Audit", "run_audit", "ordered"]
@@ -40,6 +40,9 @@ class Audit:
     currency: str | None = None
     """The account's currency (`account { currency UAH }`): the sentences people read
     write the money at stake with it («на кону 716 592 ₴»); None without one."""
+    period_warnings: list[str] = field(default_factory=list)
+    """The comparisons left out because they cannot use the named `--periods` while the
+    other one does (English, like the usage errors: the command prints them on stderr)."""
 
 
 def ordered(findings: list[Finding]) -> list[Finding]:
@@ -52,10 +55,18 @@ def ordered(findings: list[Finding]) -> list[Finding]:
 
 def run_audit(t: HistoryTables, currency: str | None = None,
               periods: Periods | None = None) -> Audit:
-    """The audit of `t`; sources and loss-reason shifts compare `periods` when named
-    (`sources.source_tables`, `loss_reasons.loss_tables`: PeriodsError when they do not
-    fit the data), else the default periods (`periods.split`)."""
+    """The audit of `t`; sources and loss-reason shifts compare `periods` when named,
+    else the default periods (`periods.split`). Named periods are checked once, against
+    the months a deal entered a stage in (PeriodsError when outside them); a comparison
+    that cannot use them is left out with a warning (`Audit.period_warnings`), and when
+    neither can, PeriodsError says why for both."""
     vis = t.visits.visits
+    if periods is not None and vis.height:
+        lo, hi = vis.select(lo=month_of("entered", t.tz).min(),
+                            hi=month_of("entered", t.tz).max()).row(0)
+        why = outside(periods, [lo, hi])
+        if why:
+            raise PeriodsError(why)
     with_managers, with_sources = has_column(t, "manager"), has_column(t, "source")
     cohorts: Cohorts | None = None
     if vis.height:
@@ -75,6 +86,24 @@ def run_audit(t: HistoryTables, currency: str | None = None,
     cohorts = None
     losses = loss_tables(vis, t.tz, t.visits.data_end, periods)
     findings += loss_findings(losses)
+    warnings = _unused(periods, sources, losses)
     graves = graveyard_segments(vis, t.graveyards, t.visits.data_end)
     findings += graveyard_findings(graves, value)
-    return Audit(managers, sources, losses, graves, ordered(findings), value, currency)
+    return Audit(managers, sources, losses, graves, ordered(findings), value, currency,
+                 warnings)
+
+
+def _unused(periods: Periods | None, sources: SourceTables | None,
+            losses: LossTables) -> list[str]:
+    """A warning per comparison that could not use the named periods, when the other
+    one compared something over them; PeriodsError when none did."""
+    if periods is None:
+        return []
+    unused = {part: why for part, why in (
+        ("sources", sources.periods_unused if sources is not None else None),
+        ("losses", losses.periods_unused)) if why}
+    compared = ((sources is not None and sources.decomposition.height > 0)
+                or losses.shifts.height > 0)
+    if unused and not compared:
+        raise PeriodsError(refusal(periods, unused))
+    return [unused_warning(periods, part, why) for part, why in unused.items()]

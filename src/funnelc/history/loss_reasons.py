@@ -32,7 +32,7 @@ from .analytics import month_of
 from .events import REASON_NOT_KEPT
 from .findings import ALPHA, Finding
 from .maturity import MATURITY_QUANTILE
-from .periods import Periods, PeriodsError, label, outside, split
+from .periods import Periods, label, losses_unused, split
 from .stats import benjamini_hochberg, newcombe, two_proportion_p
 
 __all__ = ["LossTables", "loss_tables", "loss_findings", "CATCH_ALL", "NO_REASON",
@@ -83,6 +83,9 @@ class LossTables:
     catch_alls: dict[str, list[str]] = field(default_factory=dict)
     """Per pipeline, the catch-all reasons its losses have, as written, most frequent
     first: the finding names those the client uses, not a list of other CRMs' words."""
+    periods_unused: str | None = None
+    """Why named periods compared no reason though some losses have a known entry (the
+    audit warns, or refuses the periods when the sources cannot use them either)."""
 
 
 def _bands(values: pl.Series) -> list[float] | None:
@@ -137,7 +140,8 @@ def _size_groups(lost: pl.DataFrame, cuts: list[float]) -> tuple[pl.Expr, pl.Exp
 def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None,
                 periods: Periods | None = None) -> LossTables:
     """The tables; the shifts compare the default periods or the named `periods`
-    (PeriodsError when these are outside the months the deals came in)."""
+    (checked against the data's months by the audit, `periods.outside`;
+    `periods_unused` says why they compared nothing)."""
     # When each deal came into the pipeline: its first visit there, if the data saw it
     # come (a deal met mid-way, its entry unknown, belongs to no cohort).
     entry = (visits.lazy().group_by(["deal_id", "pipeline"])
@@ -193,33 +197,37 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None,
     cohorts = {(p, m): n for p, m, n in entry.filter(pl.col("entry").is_not_null())
                .group_by("pipeline", cohort=month_of("entry", tz)).agg(n=pl.len())
                .collect().iter_rows()}
-    if periods is not None:
-        why = outside(periods, sorted({m for _p, m in cohorts if m is not None}))
-        if why:
-            raise PeriodsError(why)
     catch_alls: dict[str, list[str]] = {}
     for p, reason, _n in (lost.filter(low.is_in(list(CATCH_ALL)))
                           .group_by("pipeline", "reason").len()
                           .sort(["pipeline", "len", "reason"], descending=[False, True, False])
                           .iter_rows()):
         catch_alls.setdefault(str(p), []).append(str(reason))
-    return LossTables(by, missing, _shifts(lost.filter(kept), data_end, cohorts, periods), catch_alls)
+    shifts, judged = _shifts(lost.filter(kept), data_end, cohorts, periods)
+    unused = None
+    if periods is not None and judged and not shifts.height:
+        unused = losses_unused(periods, sorted({m for _p, m in cohorts if m is not None}))
+    return LossTables(by, missing, shifts, catch_alls, unused)
 
 
 def _shifts(lost: pl.DataFrame, data_end: datetime | None,
-            cohorts: dict[tuple[str, str], int], periods: Periods | None) -> pl.DataFrame:
+            cohorts: dict[tuple[str, str], int], periods: Periods | None
+            ) -> tuple[pl.DataFrame, bool]:
     """The first period's cohorts against the last one's, among the months old enough
-    (module docstring), per pipeline. `cohorts`: deals that came into each pipeline in
-    each month (entry seen)."""
+    (module docstring), per pipeline, and whether any pipeline had losses of deals whose
+    entry is known to compare. `cohorts`: deals that came into each pipeline in each
+    month (entry seen)."""
     rows: list[dict[str, object]] = []
     pvals: list[float] = []
     rate_pvals: list[float] = []
     same_way: list[bool] = []
     known = lost.filter(pl.col("entry").is_not_null() & pl.col("left").is_not_null())
+    judged = False
     for (p,), grp in known.group_by(["pipeline"], maintain_order=True):
         end = data_end or grp["left"].max()
         if not isinstance(end, datetime):
             continue
+        judged = True
         age = (pl.col("left") - pl.col("entry")).dt.total_microseconds() / 3.6e9
         q = grp.select(age.quantile(MATURITY_QUANTILE)).item()
         last_in = dict(grp.group_by("cohort").agg(pl.col("entry").max()).iter_rows())
@@ -265,7 +273,7 @@ def _shifts(lost: pl.DataFrame, data_end: datetime | None,
                                           benjamini_hochberg(rate_pvals, ALPHA), same_way,
                                           strict=True):
         r["flagged"] = by_share and by_rate and same
-    return pl.DataFrame(rows, schema=_SHIFTS, orient="row")
+    return pl.DataFrame(rows, schema=_SHIFTS, orient="row"), judged
 
 
 def loss_findings(lt: LossTables) -> list[Finding]:

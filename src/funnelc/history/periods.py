@@ -12,7 +12,15 @@ July–August against September–October gave p = 0.053 where July against Octo
 clear; seed 003's article compares July with October. The consultant can
 name the two periods (`--periods 2026-01..2026-03,2026-09..2026-10`). A period is
 labelled `2026-01` when it is one month, `2026-01..2026-03` when it is several (the
-same syntax as the option; the months it holds are listed beside it)."""
+same syntax as the option; the months it holds are listed beside it).
+
+Named periods are checked once, for the sources and the loss reasons alike, against the
+months a deal entered a stage in (`outside`): the sources compare the months deals
+entered a stage pair's first stage, the loss reasons the months deals came into the
+pipeline, and both are among those. Each comparison then says why it compared nothing
+over the periods (`SOURCES_UNUSED`, `losses_unused`): one that cannot use them is left
+out with a warning (`unused_warning`) while the other goes on; when neither can, the
+periods are refused with one message (`refusal`)."""
 
 from __future__ import annotations
 
@@ -20,7 +28,8 @@ import re
 from dataclasses import dataclass
 
 __all__ = ["Periods", "PeriodsError", "BLOCK", "default_block", "parse_periods",
-           "label", "split", "outside"]
+           "label", "split", "outside", "said", "SOURCES_UNUSED", "losses_unused",
+           "unused_warning", "refusal"]
 
 BLOCK = 3
 """Most months per period by default (from nine months old enough on)."""
@@ -99,12 +108,58 @@ def split(months: list[str], periods: Periods | None) -> tuple[list[str], list[s
 
 
 def outside(periods: Periods, months: list[str]) -> str | None:
-    """Why the named periods do not fit the data's months (`months`, sorted), or None."""
+    """Why the named periods do not fit the data's months, or None. `months` (sorted) are
+    the months a deal entered a stage in: every month either comparison can hold (a
+    stage pair's and a cohort's), so one range is checked for both with one message."""
     if not months:
         return None
     lo, hi = months[0], months[-1]
     for a, b in (periods.first, periods.last):
         if a < lo or b > hi:
             return (f"period {_said(a, b)} is outside the data, whose "
-                    f"deals entered from {lo} to {hi}")
+                    f"deals entered stages from {lo} to {hi}")
     return None
+
+
+def said(periods: Periods) -> str:
+    """The periods as `--periods` takes them (`2026-01..2026-02,2026-07`)."""
+    return f"{_said(*periods.first)},{_said(*periods.last)}"
+
+
+SOURCES_UNUSED = ("no stage pair has months old enough to judge in both periods (the deals "
+                  "of the last months are still moving)")
+"""Why the sources compared nothing over named periods."""
+
+
+def losses_unused(periods: Periods, cohort_months: list[str]) -> str:
+    """Why the loss-reason shifts compared nothing over named periods: a period that no
+    deal came into a pipeline in (the stage moves of older deals put it in the data), or
+    the new deals of a period not followed long enough for their losses."""
+    for months, (a, b) in zip(split(cohort_months, periods), (periods.first, periods.last),
+                              strict=True):
+        if not months:
+            return (f"no deal came into a pipeline in {_said(a, b)} (loss reasons are "
+                    "compared by the month a deal came in)")
+    return ("no pipeline has months of new deals old enough to judge in both periods (the "
+            "losses of the last months' deals are still coming)")
+
+
+PARTS = {"sources": "the sources", "losses": "the loss-reason shifts"}
+"""The comparisons that read `--periods`, as the warnings name them."""
+
+
+def unused_warning(periods: Periods, part: str, why: str) -> str:
+    """The warning for a comparison (`PARTS`) left out because it cannot use the named
+    periods while the other one does."""
+    return f"--periods {said(periods)}: {PARTS[part]} are not compared: {why}"
+
+
+def refusal(periods: Periods, unused: dict[str, str]) -> str:
+    """The one message refusing named periods no comparison can use (`unused`: why, per
+    part that had deals to compare)."""
+    if len(unused) == 1:
+        return next(iter(unused.values()))
+    whys = "; ".join(f"{'the loss reasons' if part == 'losses' else PARTS[part]}: {why}"
+                     for part, why in unused.items())
+    return (f"neither the sources nor the loss-reason shifts can be compared over "
+            f"{_said(*periods.first)} and {_said(*periods.last)}: {whys}")

@@ -35,7 +35,7 @@ from polars.datatypes import DataTypeClass
 from .cohorts import Cohorts
 from .findings import ALPHA, Finding
 from .maturity import mature_months
-from .periods import Periods, PeriodsError, label, outside, split
+from .periods import SOURCES_UNUSED, Periods, PeriodsError, label, split
 from .stats import holm, newcombe, two_proportion_p
 
 __all__ = ["SourceTables", "source_tables", "source_findings", "UNKNOWN_SOURCE",
@@ -51,6 +51,9 @@ class SourceTables:
     by_month: pl.DataFrame
     changes: pl.DataFrame
     decomposition: pl.DataFrame
+    periods_unused: str | None = None
+    """Why named periods compared no stage pair though the history has some (the audit
+    warns, or refuses the periods when the loss reasons cannot use them either)."""
 
 
 _Schema = dict[str, pl.DataType | DataTypeClass]
@@ -78,8 +81,9 @@ _DECOMP: _Schema = {
 
 def source_tables(c: Cohorts, data_end: datetime | None = None, tz: str = "UTC",
                   periods: Periods | None = None) -> SourceTables:
-    """The tables, comparing the default periods or the named `periods` (PeriodsError
-    when they are outside the data's months, or hold no month old enough to judge)."""
+    """The tables, comparing the default periods or the named `periods` (checked
+    against the data's months by the audit, `periods.outside`; `periods_unused` says
+    when they hold no month old enough to judge)."""
     pairs = c.pairs
     keys = ["pipeline", "from_stage", "to_stage"]
     by_month = (pairs.group_by([*keys, "source", "month"])
@@ -88,10 +92,6 @@ def source_tables(c: Cohorts, data_end: datetime | None = None, tz: str = "UTC",
                 .with_columns(pl.col("source").fill_null(UNKNOWN_SOURCE),
                               rate=pl.col("reached") / pl.col("entered"))
                 .sort([c.rank(), "source", "month"]))
-    if periods is not None:
-        why = outside(periods, sorted(set(by_month["month"].to_list())))
-        if why:
-            raise PeriodsError(why)
     changes: list[dict[str, object]] = []
     decomp: list[dict[str, object]] = []
     # Only the column it needs is split by pair: splitting the whole table copied all of
@@ -127,9 +127,7 @@ def source_tables(c: Cohorts, data_end: datetime | None = None, tz: str = "UTC",
                 "deals_effect": -d * n2, "deals_low": -hi * n2, "deals_high": -lo * n2,
                 "money": -d * n2 * worth if worth is not None else None})
         decomp.append(_kitagawa(p, a, b, (early, late), per, worth))
-    if periods is not None and not decomp and by_month.height:
-        raise PeriodsError("no stage pair has months old enough to judge in both periods "
-                           "(the deals of the last months are still moving)")
+    unused = SOURCES_UNUSED if periods is not None and not decomp and by_month.height else None
     rejected = holm([float(r["p_value"]) for r in changes], ALPHA)  # type: ignore[arg-type]
     clear: set[tuple[object, ...]] = set()
     for r, rej in zip(changes, rejected):
@@ -140,7 +138,7 @@ def source_tables(c: Cohorts, data_end: datetime | None = None, tz: str = "UTC",
         row["top_source_flagged"] = (row["pipeline"], row["from_stage"], row["to_stage"],
                                      row["top_source"]) in clear
     return SourceTables(by_month, pl.DataFrame(changes, schema=_CHANGES, orient="row"),
-                        pl.DataFrame(decomp, schema=_DECOMP, orient="row"))
+                        pl.DataFrame(decomp, schema=_DECOMP, orient="row"), unused)
 
 
 def _kitagawa(p: str, a: str, b: str, blocks: tuple[list[str], list[str]],
