@@ -5,8 +5,12 @@ history starting at 13:45 counted every month end at 13:45 on the 1st."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from funnelc.cli import cli
 from funnelc.history.run import prepare
 
 ROWS = """deal_id,timestamp,pipeline,stage
@@ -39,3 +43,41 @@ def test_month_end_is_local_midnight(tmp_path: Path) -> None:
     # 22:00 UTC on the 31st is 01:00 on the 1st in Moscow: after local midnight.
     assert _wip(path, "Europe/Moscow")[("Новая", "2024-01")] == 2
     assert _wip(path, "UTC")[("Новая", "2024-01")] == 1
+
+
+def _legend(path: Path, out: Path) -> list[str]:
+    """The backlog plot's legend entries, as `funnelc history -o` draws them (the SVG
+    keeps each text as a comment before its glyphs)."""
+    result = CliRunner().invoke(cli, ["history", str(path), "-o", str(out)],
+                                env={"NO_COLOR": "1", "COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    svg = (out / "plots" / "backlog.svg").read_text(encoding="utf-8")
+    return re.findall(r"<!-- (.*?) -->", svg[svg.index('<g id="legend_1">'):])
+
+
+def _two_pipelines(pipelines: tuple[str, ...]) -> str:
+    """Deals waiting in «Новая заявка» (then «Консультация») of each pipeline across
+    the ends of January and February 2024."""
+    rows = ["deal_id,timestamp,pipeline,stage"]
+    for p in pipelines:
+        for i in range(6):
+            deal = f"{p}-{i}"
+            rows.append(f"{deal},2024-01-{10 + i}T10:00:00Z,{p},Новая заявка")
+            rows.append(f"{deal},2024-02-{10 + i}T10:00:00Z,{p},Консультация")
+            if i % 2:
+                rows.append(f"{deal},2024-03-{10 + i}T10:00:00Z,{p},won")
+    return "\n".join(rows) + "\n"
+
+
+def test_the_legend_names_the_pipeline_of_each_stage(tmp_path: Path) -> None:
+    # Two pipelines with a «Новая заявка» each: the legend said «Новая заявка» twice,
+    # two lines nobody could tell apart. A plot that spans pipelines names each line's
+    # pipeline, as the time-in-stage and shape plots do («Первичные · Новая заявка»).
+    path = tmp_path / "two.csv"
+    path.write_text(_two_pipelines(("Первичные", "Повторные")), encoding="utf-8")
+    legend = _legend(path, tmp_path / "two")
+    assert sorted(legend) == ["Первичные · Консультация", "Первичные · Новая заявка",
+                              "Повторные · Консультация", "Повторные · Новая заявка"], legend
+    # One pipeline: its stages alone, as before.
+    path.write_text(_two_pipelines(("Первичные",)), encoding="utf-8")
+    assert sorted(_legend(path, tmp_path / "one")) == ["Консультация", "Новая заявка"]

@@ -187,11 +187,16 @@ def backlog_plot(t: HistoryTables, tr: Translator) -> Figure:
            .head(MAX_SERIES).rows())
     ax = fig.add_subplot()
     _months_axis(ax, df)
+    # Lines of several pipelines name theirs, as the time and shape plots do: two
+    # pipelines' «Новая заявка» were two lines of the same name.
+    spans = len({p for p, _s, _c in top}) > 1
     for p, s, _count in top:
         sel = df.filter((pl.col("pipeline") == p) & (pl.col("stage") == s)).sort("month")
+        name = f"{p} · {s}" if spans else s
         ax.plot(sel["month"].to_list(), sel["wip"].to_list(), marker="o",
                 linewidth=2.5 if (p, s) in graves else 1.2,
-                label=_label(f"{s}" + (" ⚠ " + _("graveyard") if (p, s) in graves else ""), 44))
+                label=_label(name + (" ⚠ " + _("graveyard") if (p, s) in graves else ""),
+                             48 if spans else 44))
     ax.set_ylabel(_("deals in stage at month end"))
     # Beside the axes, in the figure's own margin (constrained layout makes room for
     # it): placed inside ("best"), it sat on the clinic's lines mid-plot.
