@@ -147,6 +147,33 @@ def _first_place(rows: pl.DataFrame, place: Callable[[int], str | None] | None) 
     return place(int(rows["seq"].sort()[0]))
 
 
+BULK_DAY = 100
+BULK_TIMES = 10
+"""A pipeline's day with at least `BULK_DAY` new deals and `BULK_TIMES` times its median
+day (over the days it got any) was an import, not that day's leads."""
+
+
+def bulk_days(firsts: pl.DataFrame) -> pl.DataFrame:
+    """The days of bulk creation (`pipeline`, `day` in UTC, `n` deals, the first `seq`):
+    a list imported into the CRM in one go (300 webinar attendees on one afternoon) reads
+    as that month's leads, a collapse of its conversion and a graveyard. `firsts`: each
+    deal's first event (`pipeline`, `ts`, `seq`)."""
+    return (firsts.group_by("pipeline", day=pl.col("ts").dt.date())
+            .agg(n=pl.len(), seq=pl.col("seq").min())
+            .with_columns(usual=pl.col("n").median().over("pipeline"))
+            .filter((pl.col("n") >= BULK_DAY) & (pl.col("n") >= BULK_TIMES * pl.col("usual")))
+            .drop("usual").sort("pipeline", "day"))
+
+
+def _count_bulk_created(firsts: pl.DataFrame, dq: DataQuality,
+                        place: Callable[[int], str | None] | None) -> None:
+    """Count (`bulk_created`, with the first place) the deals of `bulk_days`, so that the
+    consultant is told where the import is."""
+    bulk = bulk_days(firsts)
+    if bulk.height:
+        dq.count("bulk_created", int(bulk["n"].sum()), where=_first_place(bulk, place))
+
+
 def normalize(frames: list[pl.DataFrame], dq: DataQuality,
               place: Callable[[int], str | None] | None = None) -> pl.DataFrame:
     """Concatenate the readers' frames, drop exact duplicates, sort each deal's events by
@@ -205,6 +232,7 @@ def normalize(frames: list[pl.DataFrame], dq: DataQuality,
     ).row(0)
     dq.count("broken_chains", int(checks[0] or 0))
     dq.count("cross_pipeline_moves", int(checks[1] or 0))
+    _count_bulk_created(ev.filter(~same.fill_null(False)), dq, place)
     dq.rows_kept = ev.height
     if absent:
         ev = ev.with_columns(pl.lit(None, EVENT_SCHEMA[c]).alias(c) for c in absent).select(

@@ -49,6 +49,9 @@ KIND_TEXT: dict[str, str] = {
     "bad_values": N_("amounts that are no number (read as unknown; write them as 1 234,50 "
                      "or 1234.50)"),
     "totals_rows": N_("totals rows at the end of a table (not deals; skipped)"),
+    "bulk_created": N_("deals created in bulk: 100 or more in one pipeline on one day, ten "
+                       "times its usual day (an import, not that day's leads; they weigh on "
+                       "that month's conversions)"),
 }
 """Anomaly kinds: what each counter means, in the words the report uses. `{zone}` is the
 zone zone-less times were read in (`DataQuality.tz`)."""
@@ -92,6 +95,7 @@ KIND_LABEL: dict[str, str] = {
     "skipped_local_time": C_("data quality", "skipped_local_time"),
     "bad_values": C_("data quality", "bad_values"),
     "totals_rows": C_("data quality", "totals_rows"),
+    "bulk_created": C_("data quality", "bulk_created"),
 }
 """Anomaly kinds by name, the table's first column (`KIND_TEXT` says what each means);
 the code in English, words in the catalogs' languages (`LABEL`)."""

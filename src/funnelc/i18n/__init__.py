@@ -202,10 +202,18 @@ class Translator:
         from babel.numbers import format_compact_currency, format_currency
 
         if compact:
-            return format_compact_currency(amount, currency, locale=self.locale,
+            text = format_compact_currency(amount, currency, locale=self.locale,
                                            fraction_digits=2)
-        return format_currency(amount, currency, format="#,##0\u00a0¤", locale=self.locale,
-                               currency_digits=False)
+        elif self.lang == "en":
+            # English puts the sign first, «€434,667» (it read «434,667 €»).
+            text = format_currency(amount, currency, format="¤#,##0", locale=self.locale,
+                                   currency_digits=False)
+        else:
+            return format_currency(amount, currency, format="#,##0\u00a0¤",
+                                   locale=self.locale, currency_digits=False)
+        # A sign that is a code («RUB434,667», «UAH1.2M»): CLDR's currency spacing, which
+        # Babel does not apply, puts a no-break space between it and the figure.
+        return re.sub(r"^(-?)([A-Z]{3})(?=\d)", "\\1\\2\u00a0", text)
 
     def compact(self, x: float) -> str:
         """A large amount in the language's short form (`1,38 млн`, `1.38M`), for money

@@ -11,13 +11,15 @@ by the render's own unit words elsewhere); figures ending in `_count` are large 
 a share (0.037: `3.7%` as the funnel file writes it, `3,7%` in Ukrainian); a tuple of
 month keys whose name ends in `_months` is said with the language's month names
 (`nov`: «ноябрь», «листопад»; `2026-11`: «ноябрь 2026»), and so is a month
-(`2026-11`) whose name ends in `_month`; a field that
+(`2026-11`) whose name ends in `_month`; a day (`2026-06-16`) whose name ends in `_day`
+is said as the language says a day («16 июня 2026»; English keeps ISO); a field that
 is a `Note` is said in the language too; a tuple is a list of notes or names, joined
 with `; ` (`, ` when its name ends in `_list`), each note said in the language; any
 other whole number is a count, grouped as the language groups it (`1,312`, `1 312`)."""
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -145,6 +147,8 @@ class Note(str):
                 fields[key] = ", ".join(_month_name(v, tr) for v in value)
             elif key.endswith("_month") and isinstance(value, str) and tr.lang != "en":
                 fields[key] = _month_name(value, tr)
+            elif key.endswith("_day") and isinstance(value, str) and tr.lang != "en":
+                fields[key] = tr.day(_dt.date.fromisoformat(value))
             elif isinstance(value, tuple):
                 fields[key] = _sep(key).join(say(v, tr, label, hours) for v in value)
             elif isinstance(value, Note):
