@@ -100,6 +100,31 @@ def test_a_one_month_fit_in_ukrainian_names_its_months(export: Path) -> None:
     assert not ISO_MONTH.search(text), ISO_MONTH.findall(text)
 
 
+def test_the_backtest_says_when_new_deals_stopped_in_words(
+        export: Path, backtest: tuple[str, dict[str, Any], Path]) -> None:
+    # The school's last lead came on 31 October 14:55 (Moscow): the back-test's own note
+    # read «после 2026-10-31 14:55 (Europe/Moscow) в воронку не пришло ни одной сделки»
+    # while the forecast says the same moment «после 31 октября 2026 14:55».
+    report, data, _f = backtest
+    text = flat(report)
+    assert ("после 31 октября 2026 14:55 (Europe/Moscow) в воронку не пришло ни одной "
+            "сделки") in text, text
+    assert "2026-10-31" not in text
+    # English and the JSON keep the ISO moment.
+    assert any(n.startswith("no deal entered the funnel after 2026-10-31 14:55 "
+                            "(Europe/Moscow)") for n in data["notes"]), data["notes"]
+    uk = invoke("fit", str(export), "--funnel", str(FUNNEL), *TZ, "--backtest", "2",
+                "--reps", "4", "--lang", "uk")
+    assert uk.exit_code == 0, uk.output
+    said = flat(uk.output)
+    assert ("після 31 жовтня 2026 14:55 (Europe/Moscow) у воронку не прийшло жодної "
+            "угоди") in said, said
+    en = invoke("fit", str(export), "--funnel", str(FUNNEL), *TZ, "--backtest", "2",
+                "--reps", "4", "--lang", "en")
+    assert "no deal entered the funnel after 2026-10-31 14:55 (Europe/Moscow)" in flat(
+        en.output), en.output
+
+
 @pytest.mark.parametrize(("lang", "words"), [
     ("ru", "дальше всего: Продажи: проигранные сделки в октябре 2026 (выше)"),
     ("uk", "найдалі: Продажи: програні угоди у жовтні 2026 (вище)"),

@@ -53,6 +53,7 @@ import polars as pl
 
 from .. import model as m
 from ..i18n import N_
+from ..i18n.moment import Moment
 from ..i18n.note import Note, _n
 from ..sim.budget import DEFAULT_MAX_DEALS, WorkRefused, estimate_work, refusal
 from ..sim.warm import OpenDeal
@@ -429,7 +430,8 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
                         "{n} holdout conversions of fewer than {min} deals left out "
                         "({which_list})", len(few), min=MIN_DEALS, which_list=which))
     if dry and silence is not None:
-        last_new = f"{silence[0].astimezone(zone):%Y-%m-%d %H:%M}"
+        # Said in words in Russian and Ukrainian, as the forecast says it (`Moment`).
+        last_new = Moment(silence[0].astimezone(zone))
         notes.append(_n(
             "no deal entered the funnel after {last} ({tz}), although the fitted sources bring "
             "about {expected} by the history's last event: the export holds only the deals "

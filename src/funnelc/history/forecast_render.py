@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from .. import csvsafe
 from ..i18n import Translator, choose, translator
+from ..i18n.moment import moment
 from ..jsontypes import JSON, JSONObject
 from ..numfmt import DASH
 from .forecast import NEW, Band, Cell, Forecast, Period, Row
@@ -186,12 +186,6 @@ def _period_table(f: Forecast, title: str, periods: tuple[Period, ...],
     return table
 
 
-def _moment(tr: Translator, at: datetime) -> str:
-    """A local moment in a sentence: its day as the language says it (`Translator.day`)
-    and the clock time («31 октября 2026 14:55»; `2026-10-31 14:55` in English)."""
-    return f"{tr.day(at.date())} {at:%H:%M}"
-
-
 def _month_label(p: Period, tr: Translator) -> str:
     """A month row as the language names it, «сентябрь 2026» (it read «2026-09»);
     English keeps the ISO month, as the JSON and the CSV."""
@@ -332,7 +326,7 @@ def forecast_notes(f: Forecast, tr: Translator | None = None) -> list[str]:
             "about {expected} by {day} at their base rates: the export seems to hold only the deals created by "
             "then (a filter on the creation date?); the new deals forecast assume the "
             "sources go on as the funnel says").format(
-            last=_moment(tr, last.astimezone(ZoneInfo(f.tz))), tz=f.tz,
+            last=moment(tr, last.astimezone(ZoneInfo(f.tz))), tz=f.tz,
             expected=tr.number(round(expected), 0), day=tr.day(f.as_of)))
     if f.handoffs:
         notes.append(tr.gettext("a win in {pipelines} hands the deal on (`won then copy`): it "
