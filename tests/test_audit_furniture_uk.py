@@ -202,7 +202,7 @@ def test_history_json_keeps_findings_and_verdicts_in_english(history: dict, expo
     # A Ukrainian account's history.json had «… — кладовище: …» and «конверсія впала …»
     # where `funnelc audit --format json` and the docs give English sentences as data.
     assert history["tables"]["findings"][0]["finding"].startswith(
-        "«Продажі» «Думає» is a graveyard: 123 deals hoard there.")
+        "«Продажі» «Думає» is a graveyard: 123 deals pile up there.")
     verdicts = {(r["from_stage"], r["to_stage"]): r["verdict"]
                 for r in history["tables"]["decomposition"]}
     assert verdicts["Нова заявка", "Кваліфіковано"].startswith(

@@ -403,9 +403,9 @@ def _grave(n: int, kind: FindingKind = "graveyard") -> Finding:
             5: "скопилось 5 сделок. Из 5 сделок, пролежавших",
             21: "скопилась 21 сделка. Из 21 сделки, пролежавшей",
             123: "скопилось 123 сделки. Из 123 сделок, пролежавших"}),
-    ("en", {1: "1 deal hoards there. Of the 1 deal still there",
-            2: "2 deals hoard there. Of the 2 deals still there",
-            21: "21 deals hoard there. Of the 21 deals still there"}),
+    ("en", {1: "1 deal piles up there. Of the 1 deal still there",
+            2: "2 deals pile up there. Of the 2 deals still there",
+            21: "21 deals pile up there. Of the 21 deals still there"}),
 ])
 def test_audit_sentences_say_counts_in_their_plural_form(lang: str, said: dict[int, str]) -> None:
     # «там накопичилося угод: 123» wrote around the plural; «p = 8,6e-59» in a sentence.

@@ -208,20 +208,20 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
     elif f.kind == "hoarding":
         fields["where"] = x.where(f, subject=True)
         text = tr.ngettext(
-            "{where} is a graveyard: {hoarded} deal hoards there, older than 95 % of the "
+            "{where} is a graveyard: {hoarded} deal piles up there, older than 95 % of the "
             "visits that leave it take, but those that sat long do not clearly move on less "
             "often than fresh ones, so their age does not segment them: go through them by "
             "their last activity{money}.",
-            "{where} is a graveyard: {hoarded} deals hoard there, older than 95 % of the "
+            "{where} is a graveyard: {hoarded} deals pile up there, older than 95 % of the "
             "visits that leave it take, but those that sat long do not clearly move on less "
             "often than fresh ones, so their age does not segment them: go through them by "
             "their last activity{money}.", hoarded)
     elif f.kind == "dead_end":
         fields["where"] = x.where(f, subject=True)
         text = tr.ngettext(
-            "{where} is a dead end: {hoarded} deal hoards there and no deal has moved on from "
+            "{where} is a dead end: {hoarded} deal piles up there and no deal has moved on from "
             "it in the history: close it with its reason, or give the stage a way out{money}.",
-            "{where} is a dead end: {hoarded} deals hoard there and no deal has moved on from "
+            "{where} is a dead end: {hoarded} deals pile up there and no deal has moved on from "
             "it in the history: close them with their reason, or give the stage a way "
             "out{money}.", hoarded)
     else:
@@ -233,11 +233,11 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
             "the {n} deal still there after {after}", "the {n} deals still there after {after}",
             f.n).format(n=x.count(f.n), after=fields["after"])
         text = tr.ngettext(
-            "{where} is a graveyard: {hoarded} deal hoards there. Of {stayed}, {observed} "
+            "{where} is a graveyard: {hoarded} deal piles up there. Of {stayed}, {observed} "
             "moved on to «{to_stage}» later, against {expected} of all that came in: old deals "
             "move on under half as often per day ({p}, Holm at {alpha}). Segment it (proposal "
             "in the graveyard table){money}.",
-            "{where} is a graveyard: {hoarded} deals hoard there. Of {stayed}, {observed} "
+            "{where} is a graveyard: {hoarded} deals pile up there. Of {stayed}, {observed} "
             "moved on to «{to_stage}» later, against {expected} of all that came in: old deals "
             "move on under half as often per day ({p}, Holm at {alpha}). Segment it (proposal "
             "in the graveyard table){money}.", hoarded)
@@ -564,7 +564,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
          _c("share", _("share"), frac)]))
     out.append(Section(
         "loss_reasons_missing", _("Losses without a usable reason"),
-        _("Losses with no reason or a catch-all one («Прочее», «Другое», «Інше», «Other»): "
+        _("Losses with no reason or a catch-all one («Other», «Misc»): "
           "flagged from 10 % of a pipeline's losses."), lt.missing,
         [_c("pipeline", _("pipeline")), _c("losses", _("losses"), num),
          _c("no_reason", _("no reason"), num), _c("catch_all", _("catch-all"), num),

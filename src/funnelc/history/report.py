@@ -176,7 +176,7 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
         Section("conversion", _("Stage-to-stage conversion by month"),
                 _("Deals that entered the first stage that month, and the share of them that "
                   "reached the second: directly (before any loss), and counting deals lost "
-                  "and brought back (seed 003's «было» / «стало»). A month marked * is not "
+                  "and brought back. A month marked * is not "
                   "complete: its deals have not all had time to move on (the 90th percentile "
                   "of the time the others took has not passed since it ended), so its "
                   "conversion will still rise; do not read it as a fall."), conv,
@@ -207,8 +207,8 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
         _moves_summary_section(t, tr),
         _moves_section(t, tr),
         Section("comebacks", _("Lost deals that came back"),
-                _("Deals lost and later moved back into a stage (seed 003: leads «слиты» and "
-                  "then qualified after all), by the month of the loss and its reason."),
+                _("Deals lost and later moved back into a stage (leads written off and then "
+                  "qualified after all), by the month of the loss and its reason."),
                 t.comebacks,
                 [_c("pipeline", _("pipeline")), _c("month", _("lost in")),
                  _t("reason", _("reason"), f.name), _c("lost", _("lost"), f.int_),
@@ -216,7 +216,7 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
                  _c("came_back_pct", _("share"), f.pct),
                  _c("won_later", _("won later"), f.int_),
                  _c("median_days", _("median wait"), f.days), _c("back_to", _("back to"))]),
-        Section("graveyards", _("Stages where deals hoard"),
+        Section("graveyards", _("Stages where deals pile up"),
                 _("Deals still in a stage longer than 95 % of the visits that leave it take "
                   "(the deals still there counted for as long as they were watched), than its "
                   "SLA when a funnel is given, and at least 14 days; a stage is a graveyard "
@@ -267,7 +267,7 @@ def _moves_summary_section(t: HistoryTables, tr: Translator) -> Section:
             _("Moves from stage to stage, judged against the funnel's routes: `declared` "
               "follow a route of the file (a declared loop back included: no problem); "
               "`not declared` follow none, split into skips (forward past stages) and moves "
-              "back (seed 002 calls both a broken funnel)."), t.moves_summary,
+              "back (both are signs of a broken funnel)."), t.moves_summary,
             [_c("pipeline", _("pipeline")), _c("moves", _("moves"), f.int_),
              _c("declared", _("declared"), f.int_),
              _c("declared_backward", _("of them back"), f.int_),
@@ -278,7 +278,7 @@ def _moves_summary_section(t: HistoryTables, tr: Translator) -> Section:
     return Section(
         "moves_summary", _("Backward moves and stage skips"),
         _("Moves between stages by the order in use (see above): forward by one stage, "
-          "skipping stages, or backward (seed 002 calls both a broken funnel). Without a "
+          "skipping stages, or backward (both are signs of a broken funnel). Without a "
           "funnel nothing is declared, so these are what the order suggests, not a verdict."),
         t.moves_summary,
         [_c("pipeline", _("pipeline")), _c("moves", _("moves"), f.int_),
