@@ -409,7 +409,12 @@ def _shape(vis: pl.DataFrame, ev: pl.DataFrame, order: dict[str, list[str]]) -> 
         deals=pl.col("deal_id").n_unique()).with_columns(stage=pl.lit("won")).collect()
     g = _in_order(g, order)
     g = pl.concat([g, won.select("pipeline", "stage", pl.col("deals").cast(g["deals"].dtype))])
-    total = vis.group_by("pipeline").agg(total=pl.col("deal_id").n_unique())
+    # A deal whose export holds only its win (a Bitrix24 deal list without the stage
+    # history) entered the pipeline too: without it the share was null (no stage visits).
+    entered = pl.concat([vis.select("pipeline", pl.col("deal_id").cast(pl.Utf8)),
+                         ev.filter(pl.col("kind") == WON).select(
+                             "pipeline", pl.col("deal_id").cast(pl.Utf8))])
+    total = entered.group_by("pipeline").agg(total=pl.col("deal_id").n_unique())
     g = g.join(total, on="pipeline", how="left").with_columns(
         pct_of_first=100 * pl.col("deals") / pl.col("total")).drop("total")
     prank = {p: i for i, p in enumerate(order)}

@@ -429,8 +429,9 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
 
     Raises `ForecastUsageError` for a window the history cannot start (an `as_of` before
     its first event, `until` not after `as_of`), `ForecastInputError` when deals open at
-    the cut sit in stages the funnel does not have, `WorkRefused` when the runs would
-    simulate more than `max_deals` deals, `DealLimitExceeded` when one does."""
+    the cut sit in stages the funnel does not have or every row of the history was
+    dropped, `WorkRefused` when the runs would simulate more than `max_deals` deals,
+    `DealLimitExceeded` when one does."""
     from ..sim import SimConfig, compile_network
     from ..sim.budget import DEFAULT_MAX_DEALS, WorkEstimate, WorkRefused, estimate_work, refusal
     from ..sim.runner import run_replications
@@ -440,7 +441,15 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
     funnel = request.funnel
     vis = prep.tables.visits
     if vis.data_start is None or vis.data_end is None:
-        raise ForecastUsageError("the history holds no events")
+        # Rows were given (an empty file is refused when read), so every one was dropped:
+        # a problem of the input, which the data-quality lines after this one locate.
+        from .quality_render import summary_lines
+
+        files = ", ".join(dict.fromkeys(o.path for o in prep.history.origins)) or "the history"
+        raise ForecastInputError([
+            f"error: {files}: the history holds no events: every row was dropped",
+            "  = help: the lines below say why and where; fix those rows",
+            *summary_lines(prep.history.quality)])
     start, end = vis.data_start, vis.data_end
     assert isinstance(start, datetime) and isinstance(end, datetime)
     zone = ZoneInfo(request.tz)

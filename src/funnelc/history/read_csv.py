@@ -166,7 +166,7 @@ def _read_table(data: bytes, sep: str, dq: DataQuality, path: str) -> pl.DataFra
         return _read_slowly(data, sep, dq, path)
     if data.count(b"\n") > frame.height + 1 and _quoted_breaks(frame):
         lines = _row_lines(data, sep)
-        if len(lines) != frame.height:
+        if lines is None or len(lines) != frame.height:
             return _read_slowly(data, sep, dq, path)
         frame = frame.with_columns(pl.Series(LINE, lines, pl.Int64))
     return frame
@@ -176,15 +176,20 @@ def _quoted_breaks(frame: pl.DataFrame) -> bool:
     return any(frame[c].str.contains("\n", literal=True).any() for c in frame.columns)
 
 
-def _row_lines(data: bytes, sep: str) -> list[int]:
-    """The physical line each row (after the header) starts on."""
+def _row_lines(data: bytes, sep: str) -> list[int] | None:
+    """The physical line each row (after the header) starts on, or None where Python's
+    csv gives up on a row polars read (a cell over its field limit): the slow reader
+    then names that line."""
     reader = csv.reader(io.StringIO(data.decode("utf-8")), delimiter=sep)
     out: list[int] = []
     end = 0
-    for i, _ in enumerate(reader):
-        if i:
-            out.append(end + 1)
-        end = reader.line_num
+    try:
+        for i, _ in enumerate(reader):
+            if i:
+                out.append(end + 1)
+            end = reader.line_num
+    except csv.Error:
+        return None
     return out
 
 
