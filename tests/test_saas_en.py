@@ -224,3 +224,13 @@ def test_graveyard_sentence_is_english(audit_text: str, truth: list[dict]) -> No
              and d["events"][-1][0] < "2026-10-17"]
     assert len(still) == sum(d["imported"] for d in still) == 282
     assert "«New business» «Inbound lead» is a graveyard: 282 deals pile up there." in audit_text
+
+
+def test_the_report_writes_english_money_one_way(tmp_path: Path) -> None:
+    # The summary card read «1.57M ±178k EUR» and the pipelines table «1.17M ±193k» under
+    # «revenue won EUR», beside «€152k» and a Money table of «€143k ±€16.2k».
+    _run("report", str(FUNNEL), "-o", str(tmp_path), "--reps", "2", "--days", "60",
+         "--warmup", "0")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert re.search(r"<b>€[\d.]+[kM]? ±€[\d.]+[kM]?</b>", page)
+    assert "revenue won EUR" not in page and not re.search(r"\d[kM]? EUR", page)

@@ -269,7 +269,9 @@ def _summary(w: _Words, data: ReportData) -> str:
     observed = run.observed_hours / 24.0
     ex = data.exact
     won = r.account.revenue_won
-    won_text = f"{e(est(won, money))} {e(cur)}" if w.english else e(_cash(w, won, cur))
+    # Money as the Money table writes it in every language (`€1.57M ±€178k`): English
+    # read `1.57M ±178k EUR` beside a card saying `€152k`.
+    won_text = e(_cash(w, won, cur))
     facts = [
         (_("account"), e(data.account)),
         (_("file"), f"<code>{e(run.file)}</code>"),
@@ -297,14 +299,13 @@ def _summary(w: _Words, data: ReportData) -> str:
         lost = sum(v.mean or 0.0 for v in p.lost_by_reason.values())
         rows.append([e(p.pipeline), e(f.est(p.started)), e(f.est(p.won)), e(f.num(lost)),
                      e(f.est_pct(p.conversion)), e(f.pct(pe.p_won) if pe else DASH),
-                     e(est(p.revenue_won, money) if w.english else _cash(w, p.revenue_won, cur)),
+                     e(_cash(w, p.revenue_won, cur)),
                      e(f"{f.hours(p.cycle_time_won_hours.mean.mean)} / "
                        f"{f.hours(p.cycle_time_won_hours.p90.mean)}")])
     out.append("<h3>" + e(_('Pipelines')) + "</h3>")
-    # Other languages write each figure as money (`5,54 ±5,15 млн ₽`), so the header
-    # names no currency.
-    revenue = (_("revenue won {currency}").format(currency=cur) if cur and w.english
-               else _("revenue won"))
+    # Each figure is written as money (`5,54 ±5,15 млн ₽`, `€1.17M ±€193k`), so the
+    # header names no currency.
+    revenue = _("revenue won")
     out.append(_table([_("pipeline"), _("started"), _("won"), _("lost"),
                        _("conversion (simulated)"), _("conversion (exact)"), revenue,
                        _("cycle to won mean / p90")], rows, {1, 2, 3, 4, 5, 6, 7}))
@@ -705,23 +706,21 @@ def _exact(w: _Words, data: ReportData) -> str:
     cur = ex.currency or ""
     out.append("<h3>" + e(_('Revenue')) + "</h3>")
     if ex.revenue_per_month is not None:
-        amount = (f"{money(ex.revenue_per_month)} {cur}".rstrip() if w.english
-                  else money_in(ex.revenue_per_month, cur or None, w.tr.lang))
+        amount = money_in(ex.revenue_per_month, cur or None, w.tr.lang)  # `€165k`
         out.append("<p>" + e(_("Expected revenue: {amount} per month.")).format(
             amount=f"<b>{e(amount)}</b>") + "</p>")
     else:
         out.append("<p>" + w.code(N_("No source has a {value}."), value="value") + "</p>")
     def cash(x: float | None) -> str:
-        # English keeps `4.07M` under `revenue/month RUB`; other languages write money.
+        # Money in every language (`€4.07M`, `4,07 млн ₽`), as the page's other tables.
         if x is None:
             return DASH
-        return money(x) if w.english else money_in(x, cur or None, w.tr.lang)
+        return money_in(x, cur or None, w.tr.lang)
 
     rows = [[e(s.source), e(s.entry), e(f.num(s.leads_per_month)), e(f.num(s.wins_per_lead)),
              e(cash(s.revenue_per_month))] for s in ex.sources]
     if rows:
-        revenue = (_("revenue/month {currency}").format(currency=cur) if cur and w.english
-                   else _("revenue/month"))
+        revenue = _("revenue/month")
         out.append(_table([_("source"), _("enters"), _("leads/month"), _("wins per lead"),
                            revenue], rows, {2, 3, 4}))
     out.append('<p class="note">' + code_spans(_("Assumed: {assumption}").format(
