@@ -190,7 +190,7 @@ def test_the_inflow_is_split_by_pipeline(history_text: str, history_json: dict[s
     table = page[page.index('<h2 id="inflow">'):]
     table = table[:table.index("</table>")]
     assert "<th>месяц</th><th>воронка</th><th>источник</th>" in table
-    assert "<td>2026-01</td><td>Повторные</td><td>Звонок</td><td class=\"n\">7</td>" in table
+    assert "<td class=\"d\">2026-01</td><td>Повторные</td><td>Звонок</td><td class=\"n\">7</td>" in table
     # One pipeline (a CSV without any): no column that says nothing.
     csv = tmp_path / "one.csv"
     csv.write_text("deal_id,timestamp,stage,source\n1,2026-01-05T10:00:00,Новая,Сайт\n"

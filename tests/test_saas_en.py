@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import data_generator
+from conftest import data_generator, headless_chrome, needs_chromium
 from funnelc.cli import cli
 
 DATA = Path(__file__).resolve().parent / "data" / "saas_en"
@@ -234,3 +234,23 @@ def test_the_report_writes_english_money_one_way(tmp_path: Path) -> None:
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert re.search(r"<b>€[\d.]+[kM]? ±€[\d.]+[kM]?</b>", page)
     assert "revenue won EUR" not in page and not re.search(r"\d[kM]? EUR", page)
+
+
+@needs_chromium
+def test_months_stay_on_one_line_on_a_phone(history_page: str, fixed: Path) -> None:
+    # At 390 px every month cell read «2026-» above «01».
+    page = fixed.parent / "history_out" / "history.html"
+    with headless_chrome() as driver:
+        driver.set_window_size(390, 900)
+        driver.get(page.as_uri())
+        lines = driver.execute_script("""
+            const out = [];
+            for (const td of document.querySelectorAll('td')) {
+              if (!/^\\d{4}-\\d{2}( \\*)?$/.test(td.textContent)) continue;
+              const r = document.createRange(); r.selectNodeContents(td);
+              const tops = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
+              out.push([td.textContent, tops.size]);
+            }
+            return out;""")
+    assert len(lines) > 100
+    assert [t for t, n in lines if n != 1] == []

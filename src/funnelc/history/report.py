@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -525,6 +526,7 @@ p.note { color: #555; font-size: 13px; }
 table { border-collapse: collapse; font-size: 12.5px; margin: 6px 0 12px; }
 th, td { border-bottom: 1px solid #eee; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f6f6f6; } td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n, td.d { white-space: nowrap; }
 figure { margin: 10px 0 18px; } figure svg { width: 100%; height: auto; display: block; }
 figcaption { font-size: 12.5px; color: #555; }
 .warn { color: #8a5a00; font-size: 13px; }
@@ -535,10 +537,19 @@ div.scroll { overflow-x: auto; max-width: 100%; }
 """
 
 
+_DATE_CELL = re.compile(r"[\d\-–.:* ]+")
+"""A month, day or period (`2026-10 *`, `2026-01..2026-03`): one line, never cut at a hyphen
+(a 390 px phone wrote «2026-» above «01» in every row)."""
+
+
 def _text_cell(v: object) -> str:
     """Text of several lines (funnel text to paste) keeps its lines and indentation."""
     text = str(v)
-    return f"<td><pre>{_e(text)}</pre></td>" if "\n" in text else f"<td>{_e(text)}</td>"
+    if "\n" in text:
+        return f"<td><pre>{_e(text)}</pre></td>"
+    if _DATE_CELL.fullmatch(text) and "-" in text:
+        return f'<td class="d">{_e(text)}</td>'
+    return f"<td>{_e(text)}</td>"
 
 
 def html_table(sec: Section, tr: Translator | None = None) -> str:
