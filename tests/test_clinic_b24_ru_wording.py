@@ -67,6 +67,41 @@ def _rows(text: str, title: str) -> list[str]:
     return [re.sub(" +", " ", line.replace("│", " ").strip()) for line in lines[start:end]]
 
 
+def _narrow(width: int, *args: str) -> list[str]:
+    """The lines a terminal `width` columns wide shows (a terminal, so rich wraps at
+    `COLUMNS`; the colour codes taken out)."""
+    result = CliRunner().invoke(cli, [*args, "--color", "always"],
+                                env={"NO_COLOR": "1", "COLUMNS": str(width)})
+    assert result.exit_code == 0, result.output
+    return re.sub(r"\x1b\[[0-9;]*m", "", result.stdout).splitlines()
+
+
+P_VALUE = re.compile(f"p{NBSP}[<=]{NBSP}\\d[\\d,]*")
+BROKEN_P = re.compile(f"(^|[\\s(│])p[ {NBSP}]*([<=][ {NBSP}]*)?(│|$)")
+"""A line (or a table cell) that ends inside a p-value: «p», «p <», «(p =»."""
+
+
+@pytest.mark.parametrize("width", [48, 49, 60, 61])
+def test_a_p_value_is_never_split_across_lines(export: Path, width: int) -> None:
+    # At these widths the audit wrapped «(123 сделки, p / < 0,001)» between «p» and «<»
+    # (the same wrap as money's, c80a442): a p-value is one unbreakable run.
+    lines = _narrow(width, "audit", str(FUNNEL), str(export), "--tz", "Europe/Moscow")
+    assert any(f"p{NBSP}<{NBSP}0,001):" in line for line in lines), lines
+    assert "(123 сделки, p < 0,001):" in " ".join(" ".join(lines).split()), lines
+    assert not [a for a in lines if BROKEN_P.search(a.rstrip())], lines
+
+
+@pytest.mark.parametrize("width", [48, 56])
+def test_a_p_value_in_a_narrow_table_cell_stays_whole(export: Path, width: int) -> None:
+    # The history's tables: «сделки, p <» / «0,001):» in the findings' cell at 48
+    # columns, «(p =» / «0,26):» in the sources' verdict cells at 56. (Below 44 columns
+    # the verdict cells are narrower than «(p = 0,26):» and rich has to cut it.)
+    lines = _narrow(width, "history", str(export), "--funnel", str(FUNNEL), "--tz",
+                    "Europe/Moscow")
+    assert not [a for a in lines if BROKEN_P.search(a.rstrip())], lines
+    assert sum(len(P_VALUE.findall(line)) for line in lines) == 4, lines
+
+
 def test_a_better_manager_shows_a_surplus_not_a_negative_shortfall(
         export: Path, history_text: str) -> None:
     # Марина Соколова, 92,68 % against the team's 73,35 %, read «недобор сделок −24» and

@@ -416,7 +416,9 @@ def test_audit_sentences_say_counts_in_their_plural_form(lang: str, said: dict[i
     for n, words in said.items():
         text = finding_text(_grave(n), tr)
         assert words in text, text
-        assert ("p < 0.001" if lang == "en" else "p < 0,001") in text and "e-" not in text
+        # No-break spaces bind «p», «<» and the figure on one line.
+        assert ("p\u00a0<\u00a00.001" if lang == "en" else "p\u00a0<\u00a00,001") in text
+        assert "e-" not in text
     kinds: tuple[FindingKind, ...] = ("hoarding", "dead_end")
     for kind in kinds:
         assert "123" in finding_text(_grave(123, kind), tr)
@@ -437,6 +439,8 @@ def test_audit_sentences_say_counts_in_their_plural_form(lang: str, said: dict[i
 def test_p_values_in_sentences_follow_the_convention(p: float, en: str, uk: str) -> None:
     from funnelc.i18n import translator
 
+    # One unbreakable run (no-break spaces): a terminal wrapped «p / < 0,001».
+    en, uk = en.replace(" ", "\u00a0"), uk.replace(" ", "\u00a0")
     assert translator("en").p_value(p) == en
     assert translator("uk").p_value(p) == uk and translator("ru").p_value(p) == uk
     # Tables may keep the scientific form, with the language's decimal sign.

@@ -162,12 +162,14 @@ class Translator:
     def p_value(self, p: float | None) -> str:
         """A p-value as a sentence for a client says it: `p < 0,001` below a thousandth,
         else `p = 0,0043` (two significant figures). A sentence said «p = 8,6e-59»; the
-        JSON keeps the exact float, tables `p_cell`."""
+        JSON keeps the exact float, tables `p_cell`. No-break spaces, as between money
+        and its sign: a terminal wrapped «(123 сделки, p / < 0,001)» (termtext.plain keeps
+        such a run on one line)."""
         if p is None or p != p:
-            return "p = —"
+            return "p\u00a0=\u00a0—"
         if p < 0.001:
-            return "p < " + self.number(0.001, 3)
-        return "p = " + self.sig(p, 2)
+            return "p\u00a0<\u00a0" + self.number(0.001, 3)
+        return "p\u00a0=\u00a0" + self.sig(p, 2)
 
     def p_cell(self, p: float | None) -> str:
         """A p-value in a table's `p` column: two significant figures, scientific when
