@@ -254,3 +254,82 @@ def test_months_stay_on_one_line_on_a_phone(history_page: str, fixed: Path) -> N
             return out;""")
     assert len(lines) > 100
     assert [t for t, n in lines if n != 1] == []
+
+
+def test_a_renamed_stage_is_noted_without_a_funnel_file(export: Path) -> None:
+    # Without --funnel, «Demo» and «Demo held» were two stages and nothing said why:
+    # «Discovery call» → «Demo» read 0 % from May on, a fall of every source.
+    out, _ = _run("history", str(export / "history.csv"), "--format", "json")
+    notes = [n for n in json.loads(out)["quality"]["notes"] if "slash dates" not in n]
+    lines = (export / "history.csv").read_text(encoding="utf-8").splitlines()
+    first = next(n for n, line in enumerate(lines, 1) if ",Demo held," in line)
+    assert first == 1514
+    assert notes == [
+        f"{export / 'history.csv'}:{first}: «Demo held» of «New business» was first entered on "
+        "2026-05-01, after the last «Demo» on 2026-04-29: the CRM renamed the stage, and the "
+        "two names are read as two stages (the old one's conversion falls to 0% from then "
+        "on); write one name in the export's stage column"]
+    out, _ = _run("history", str(export / "history.csv"), "--lang", "uk", "-q")
+    assert "CRM перейменувала етап" in " ".join(out.split())
+
+
+def test_no_rename_is_noted_once_the_export_has_one_name(fixed: Path) -> None:
+    out, _ = _run("history", str(fixed), "--format", "json")
+    assert not [n for n in json.loads(out)["quality"]["notes"] if "renamed" in n]
+
+
+def test_euro_amounts_with_cents_are_read_to_the_cent(history: dict, truth: list[dict]) -> None:
+    # `€1,250.50`: the sign, the thousands comma and the cents, summed over the deals
+    # lost with the catch-all reason, as the loss-reason table weighs them.
+    for row in history["tables"]["loss_reasons_missing"]:
+        expected = sum(d["value"] for d in truth if d["pipeline"] == row["pipeline"]
+                       for e in d["events"] if e[1] == "Closed lost" and e[2] == "Other")
+        assert row["value"] == pytest.approx(expected, abs=0.005)
+    assert {r["pipeline"]: round(r["value"], 2)
+            for r in history["tables"]["loss_reasons_missing"]} == {
+        "Expansion": 108_966.86, "New business": 848_061.33}
+
+
+def test_us_dates_are_read_month_first(history: dict, truth: list[dict]) -> None:
+    # `01/13/2026`: the file's own dates settle month/day/year; never guessed.
+    months = Counter(d["events"][0][0][:7] for d in truth)
+    got = Counter()
+    for r in history["tables"]["inflow"]:
+        got[r["month"]] += r["deals"]
+    assert dict(got) == dict(months)
+
+
+def test_the_date_order_read_is_told_with_the_date_that_settles_it(history: dict,
+                                                                   export: Path) -> None:
+    lines = (export / "history.csv").read_text(encoding="utf-8").splitlines()
+    first = next(n for n, line in enumerate(lines[1:], 2)
+                 if int(line.split(",")[1].split("/")[1]) > 12)
+    value = lines[first - 1].split(",")[1]
+    assert value.startswith("01/13/2026")
+    assert history["quality"]["notes"][0] == (
+        f"{export / 'history.csv'}:{first}: slash dates read as month/day/year: `{value}` "
+        "has a day above 12 in second place")
+
+
+@pytest.mark.parametrize(("rows", "said", "months"), [
+    (["1,03/04/2026,Demo", "2,03/14/2026,Demo"], "month/day/year: `03/14/2026`",
+     {"2026-03"}),  # 4 and 14 March
+    (["1,03/04/2026,Demo", "2,14/03/2026,Demo"], "day/month/year: `14/03/2026`",
+     {"2026-03", "2026-04"})])  # 3 April, 14 March
+def test_03_04_2026_is_read_as_the_file_settles_and_said(tmp_path: Path, rows: list[str],
+                                                         said: str, months: set[str]) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text("deal_id,date,stage\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    out, _ = _run("history", str(path), "--format", "json")
+    doc = json.loads(out)
+    assert doc["quality"]["notes"] == [f"{path}:3: slash dates read as {said} has a day above "
+                                       f"12 in {'second' if 'month/day' in said else 'first'} "
+                                       "place"]
+    assert {r["month"] for r in doc["tables"]["inflow"]} == months
+
+
+def test_03_04_2026_alone_is_refused_with_its_place(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text("deal_id,date,stage\n1,03/04/2026,Demo\n", encoding="utf-8")
+    _, err = _run("history", str(path), code=1)
+    assert f"{path}:2: `03/04/2026`: no date of the file tells whether it is day/month/year" in err

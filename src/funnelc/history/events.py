@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from .quality import DataQuality
+from .quality import DataQuality, QualityNote
 
 __all__ = ["EVENT_SCHEMA", "OPTIONAL_COLUMNS", "Catalog", "empty_events", "normalize", "WON", "LOST",
            "STAGE", "REASON_NOT_KEPT"]
@@ -174,6 +174,32 @@ def _count_bulk_created(firsts: pl.DataFrame, dq: DataQuality,
         dq.count("bulk_created", int(bulk["n"].sum()), where=_first_place(bulk, place))
 
 
+def _note_renamed_stages(ev: pl.DataFrame, dq: DataQuality,
+                         place: Callable[[int], str | None] | None) -> None:
+    """Note two close names of one pipeline's stage («Demo», «Demo held») when every entry
+    of one comes before every entry of the other: the CRM renamed the stage mid-history,
+    and the two names would read as two stages (the old one's conversion falling to 0 %
+    from the rename on), with or without a funnel file to match them to."""
+    from ..diagnostics import did_you_mean
+
+    spans = (ev.filter(pl.col("kind") == STAGE).group_by("pipeline", "stage")
+             .agg(since=pl.col("ts").min(), until=pl.col("ts").max(), seq=pl.col("seq").min())
+             .sort("pipeline", "since"))
+    for (pipe,), rows in spans.group_by("pipeline", maintain_order=True):
+        names = rows.rows(named=True)
+        for i, new in enumerate(names):
+            older = [o for o in names[:i] if o["until"] < new["since"]]
+            guess = did_you_mean(new["stage"], [o["stage"] for o in older])
+            if guess is None:
+                continue
+            old = next(o for o in older if o["stage"] == guess)
+            at = place(new["seq"]) if place is not None else None
+            dq.notes.append(QualityNote(
+                "renamed_stage", at or "", renamed=(
+                    str(pipe), old["stage"], old["until"].date().isoformat(), new["stage"],
+                    new["since"].date().isoformat())))
+
+
 def normalize(frames: list[pl.DataFrame], dq: DataQuality,
               place: Callable[[int], str | None] | None = None) -> pl.DataFrame:
     """Concatenate the readers' frames, drop exact duplicates, sort each deal's events by
@@ -233,6 +259,7 @@ def normalize(frames: list[pl.DataFrame], dq: DataQuality,
     dq.count("broken_chains", int(checks[0] or 0))
     dq.count("cross_pipeline_moves", int(checks[1] or 0))
     _count_bulk_created(ev.filter(~same.fill_null(False)), dq, place)
+    _note_renamed_stages(ev, dq, place)
     dq.rows_kept = ev.height
     if absent:
         ev = ev.with_columns(pl.lit(None, EVENT_SCHEMA[c]).alias(c) for c in absent).select(

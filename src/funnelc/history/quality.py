@@ -15,7 +15,8 @@ from typing import Literal
 __all__ = ["DataQuality", "QualityNote", "NoteKind", "EXPORTS"]
 
 NoteKind = Literal["windows_1251", "empty_file", "slow_csv", "mixed_units", "loss_field",
-                   "loss_field_unlisted", "loss_field_reopened", "utm_source"]
+                   "loss_field_unlisted", "loss_field_reopened", "utm_source",
+                   "renamed_stage", "slash_dates"]
 
 EXPORTS = ("amoCRM events and leads", "Bitrix24 history")
 """What a note names when it is about a whole CRM export rather than one file (the
@@ -47,6 +48,12 @@ class QualityNote:
     the field that names it, which the deal list was saved without."""
     label: str | None = None
     """loss_field: its label, when the export gives one."""
+    slash: tuple[str, str] | None = None
+    """slash_dates: (the order read, `mdy` or `dmy`; the value that settles it); `path` is
+    that value's place (`file:line`)."""
+    renamed: tuple[str, str, str, str, str] | None = None
+    """renamed_stage: (pipeline, old name, the day it was last entered, new name, the day
+    it was first entered); `path` is the new name's first place (`file:line`)."""
 
 
 @dataclass

@@ -124,6 +124,13 @@ def _english() -> Translator:
     return translator("en")
 
 
+def _day(iso: str, tr: Translator) -> str:
+    """A day as the language says it (English keeps ISO)."""
+    from datetime import date
+
+    return tr.day(date.fromisoformat(iso))
+
+
 def note_text(note: QualityNote, tr: Translator | None = None) -> str:
     """A reader's note in a sentence (English unless `tr` says otherwise: history.json
     keeps them English)."""
@@ -168,6 +175,24 @@ def note_text(note: QualityNote, tr: Translator | None = None) -> str:
             "field's history, or a CSV with each loss's reason)",
             note.left_out).format(path=path, field=field,
                                               n=tr.number(note.left_out, 0))
+    if note.kind == "slash_dates" and note.slash is not None:
+        order, value = note.slash
+        if order == "mdy":
+            return tr.gettext(
+                "{path}: slash dates read as month/day/year: `{value}` has a day above 12 "
+                "in second place").format(path=path, value=value)
+        return tr.gettext(
+            "{path}: slash dates read as day/month/year: `{value}` has a day above 12 in "
+            "first place").format(path=path, value=value)
+    if note.kind == "renamed_stage" and note.renamed is not None:
+        pipe, old, last, new, first = note.renamed
+        return tr.gettext(
+            "{path}: «{new}» of «{pipeline}» was first entered on {first}, after the last "
+            "«{old}» on {last}: the CRM renamed the stage, and the two names are read as two "
+            "stages (the old one's conversion falls to 0% from then on); write one name in "
+            "the export's stage column").format(
+                path=path, new=new, pipeline=pipe, first=_day(first, tr), old=old,
+                last=_day(last, tr))
     if note.kind == "utm_source":
         return tr.ngettext(
             "{path}: {n} deal without a source of its own is sourced by its utm_source",

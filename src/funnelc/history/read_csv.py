@@ -33,7 +33,7 @@ import polars as pl
 
 from .errors import HistoryDataError
 from .events import LOST, STAGE, WON, empty_events
-from .quality import DataQuality
+from .quality import DataQuality, QualityNote
 from .timeparse import (
     ParsedTimes,
     SlashOrder,
@@ -341,7 +341,7 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
                     source=col("source"), kindcol=col("kind"), p=col("picked"),
                     line=line, extra=extra)
     del raw
-    order = _slash_order(df, path)
+    order = _slash_order(df, path, dq)
     parsed = _parse_times(df["t"], tz, order)
     why, mixed = screen_times(parsed.ts, parsed.unit, bounds or TimeBounds.default())
     df = df.drop("t").with_columns(ts=parsed.ts, naive=parsed.naive, why=why,
@@ -434,13 +434,19 @@ def _with_picked(df: pl.DataFrame, tz: str, path: str, dq: DataQuality,
                            ).drop("p", "p_skipped", "p_twice")
 
 
-def _slash_order(df: pl.DataFrame, path: str) -> SlashOrder | None:
+def _slash_order(df: pl.DataFrame, path: str, dq: DataQuality) -> SlashOrder | None:
     """How the file's `A/B/YYYY` times read, from the times themselves; a file whose
     slash dates could all be either (no number above 12), or that writes both, is
     refused: a history read with days and months swapped looks like a real one. Where
     such dates are under half of the times, they are left unread (dropped as
-    `bad_timestamp` with their line) rather than the file refused."""
+    `bad_timestamp` with their line) rather than the file refused. The order read is
+    noted with the value that settles it (`slash_dates`): `03/04/2026` is 4 March in
+    an American file, 3 April in a European one, and the reader is told which."""
     found = slash_date_order(df["t"])
+    if found.order is not None and found.settled_by is not None:
+        dq.notes.append(QualityNote(
+            "slash_dates", f"{path}:{df['line'][found.settled_by]}",
+            slash=(found.order, str(df["t"][found.settled_by]))))
     if found.count == 0 or found.order is not None:
         return found.order
     if 2 * found.count < df.height - df["t"].null_count():

@@ -150,6 +150,8 @@ class SlashDates:
     order: SlashOrder | None
     first: int | None = None
     other: int | None = None
+    settled_by: int | None = None
+    """With `order`: the index of the first value that settles it (`01/13/2026`)."""
 
 
 def slash_date_order(values: pl.Series) -> SlashDates:
@@ -170,9 +172,9 @@ def slash_date_order(values: pl.Series) -> SlashDates:
     if len(day_first) and len(month_first):
         return SlashDates(slashed.height, None, int(day_first[0]), int(month_first[0]))
     if len(day_first):
-        return SlashDates(slashed.height, "dmy")
+        return SlashDates(slashed.height, "dmy", settled_by=int(day_first[0]))
     if len(month_first):
-        return SlashDates(slashed.height, "mdy")
+        return SlashDates(slashed.height, "mdy", settled_by=int(month_first[0]))
     return SlashDates(slashed.height, None, int(slashed["i"][0]))
 
 
