@@ -333,3 +333,16 @@ def test_03_04_2026_alone_is_refused_with_its_place(tmp_path: Path) -> None:
     path.write_text("deal_id,date,stage\n1,03/04/2026,Demo\n", encoding="utf-8")
     _, err = _run("history", str(path), code=1)
     assert f"{path}:2: `03/04/2026`: no date of the file tells whether it is day/month/year" in err
+
+
+def test_key_stage_help_names_a_field_in_the_accounts_words(tmp_path: Path) -> None:
+    # FN105 told an English account `requires "Бюджет", "…"`.
+    text = FUNNEL.read_text(encoding="utf-8")
+    bare = tmp_path / "bare.funnel"
+    bare.write_text(re.sub(r'(?m)^field .*\n|^    requires .*\n', "", text), encoding="utf-8")
+    _, err = _run("check", str(bare), code=1)
+    assert 'list what this stage needs: `requires "Budget", "…"`' in err
+    own = tmp_path / "own.funnel"
+    own.write_text(text.replace('    requires "Team size", "Budget"\n', ""), encoding="utf-8")
+    _, err = _run("check", str(own), code=1)
+    assert 'list what this stage needs: `requires "Team size", "Budget", "…"`' in err

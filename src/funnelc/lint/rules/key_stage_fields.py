@@ -60,4 +60,15 @@ class KeyStageWithoutRequiredFields(Rule):
             if stage.key and not stage.requires:
                 yield Finding(f"key stage `{stage.name.value}` requires no fields",
                               stage.name.span, "deals can reach it with an empty card",
-                              help='list what this stage needs: `requires "Бюджет", "…"`')
+                              help=f"list what this stage needs: `requires {_example(ctx)}`")
+
+
+def _example(ctx: LintContext) -> str:
+    """The fields to name in the fix: the account's own deal fields where it declares
+    some, else a budget in the account's language (an English account read «Бюджет»)."""
+    names = [f.name.value for f in ctx.funnel.fields if f.entity.value == "deal"][:2]
+    if not names:
+        account = ctx.funnel.account
+        english = account is None or account.language in (None, "en")
+        names = ["Budget" if english else "Бюджет"]
+    return ", ".join(f'"{n}"' for n in names) + ', "…"'
