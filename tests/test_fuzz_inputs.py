@@ -23,6 +23,7 @@ FUNNELC_FUZZ_EXAMPLES=N runs N fresh random inputs per reader (a bug hunt).
 from __future__ import annotations
 
 import codecs
+import copy
 import json
 import os
 import random
@@ -222,7 +223,7 @@ def mutate_json(doc: Any, rnd: random.Random) -> Any:
         keyed = [(p, v) for p, v in nodes if p and p[-1] in PAGING]
         if keyed:
             path, value = rnd.choice(keyed)
-            _parent(doc, path)[path[-1]] = rnd.choice(PAGING[path[-1]])
+            _parent(doc, path)[path[-1]] = copy.deepcopy(rnd.choice(PAGING[path[-1]]))
             return doc
         op = "retype"
     if op in ("time", "id"):
@@ -237,10 +238,10 @@ def mutate_json(doc: Any, rnd: random.Random) -> Any:
             return doc
         op = "retype"
     if not path:
-        return rnd.choice(VALUES) if op == "retype" else doc
+        return copy.deepcopy(rnd.choice(VALUES)) if op == "retype" else doc
     parent = _parent(doc, path)
     if op == "retype":
-        parent[path[-1]] = rnd.choice(VALUES)
+        parent[path[-1]] = copy.deepcopy(rnd.choice(VALUES))
     elif op == "delete":
         del parent[path[-1]]
     elif op == "duplicate" and isinstance(parent, list):
@@ -253,7 +254,7 @@ def mutate_json(doc: Any, rnd: random.Random) -> Any:
         j = rnd.randrange(len(parent))
         parent[path[-1]], parent[j] = parent[j], parent[path[-1]]
     else:
-        parent[path[-1]] = rnd.choice(VALUES)
+        parent[path[-1]] = copy.deepcopy(rnd.choice(VALUES))
     return doc
 
 

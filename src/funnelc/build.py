@@ -14,8 +14,9 @@ from lark import Token, Tree
 from lark.exceptions import UnexpectedInput
 from lark.tree import Meta
 
+from . import codes
 from . import model as m
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, Severity
 from .lark_adapter import Unavailable
 from .names import normalize_name
 from .span import Span
@@ -73,6 +74,30 @@ def span_of(tok: Token) -> Span:
     # lark types a token's end and offsets as optional; its lexer always sets them.
     return _Span(tok.line, tok.column, tok.end_line, tok.end_column,  # type: ignore[arg-type]
                  tok.start_pos, tok.end_pos)  # type: ignore[arg-type]
+
+
+MAX_DIGITS = 4300
+"""The longest whole number Python turns from text into an int (`sys.int_info`'s
+default limit, a guard against quadratic conversions): a longer one is a located
+syntax error, not a ValueError out of the builder."""
+
+
+class NumberTooLong(ValueError):
+    """A whole number of more than `MAX_DIGITS` digits; `diagnostic` locates it."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def _int(tok: Token, path: str) -> int:
+    text = str(tok)
+    if len(text) > MAX_DIGITS:
+        raise NumberTooLong(Diagnostic(
+            codes.FN001, Severity.error, f"a number of {len(text):,} digits", path,
+            span_of(tok), f"at most {MAX_DIGITS:,} digits",
+            help="write the number it should be (a team size, a bound of an int field)"))
+    return int(text)
 
 
 def meta_span(meta: Meta) -> Span:
@@ -254,7 +279,7 @@ class _ToModel:
 
     def team(self, span: Span, ch: list[Any]) -> m.Team:
         size_tok = _tokens(ch, "INT")[0]
-        return _Team(span=span, name=_first(ch, m.Name), size=int(size_tok),
+        return _Team(span=span, name=_first(ch, m.Name), size=_int(size_tok, self.path),
                       size_span=span_of(size_tok), cost=_first(ch, m.Rate),
                       hours=_first(ch, m.Hours))
 
@@ -264,7 +289,8 @@ class _ToModel:
     def int_type(self, span: Span, ch: list[Any]) -> m.FieldType:
         ints = _tokens(ch, "INT")
         if ints:
-            return _FieldType(span=span, kind="int", low=int(ints[0]), high=int(ints[1]))
+            return _FieldType(span=span, kind="int", low=_int(ints[0], self.path),
+                              high=_int(ints[1], self.path))
         return _FieldType(span=span, kind="int")
 
     def string_list(self, span: Span, ch: list[Any]) -> tuple[m.Name, ...]:
@@ -470,7 +496,7 @@ class _ToModel:
 
     # ---------------------------------------------------------------- scenarios
     def team_size_ovr(self, span: Span, ch: list[Any]) -> m.Override:
-        return _Override(span=span, kind="team_size", subject=ch[1], size=int(ch[3]))
+        return _Override(span=span, kind="team_size", subject=ch[1], size=_int(ch[3], self.path))
 
     def team_hours_ovr(self, span: Span, ch: list[Any]) -> m.Override:
         return _Override(span=span, kind="team_hours", subject=ch[1], hours=ch[3])
@@ -562,7 +588,13 @@ def parse_and_build(text: str, path: str) -> Built:
         parsed = parse_text(text, path)
         if parsed.tree is None:
             return Built(None, parsed.diagnostics, parsed.comments)
-        return Built(build_model(parsed.tree, path, text), parsed.diagnostics, parsed.comments)
+        try:
+            model = build_model(parsed.tree, path, text)
+        except NumberTooLong as exc:
+            return Built(None, [*parsed.diagnostics, exc.diagnostic], parsed.comments)
+        return Built(model, parsed.diagnostics, parsed.comments)
+    except NumberTooLong as exc:
+        return Built(None, [exc.diagnostic], comments)
     return Built(_file(data, path, text), [], comments)
 
 

@@ -87,6 +87,16 @@ def check_tz(tz: str) -> None:
     except (ZoneInfoNotFoundError, ValueError):
         raise click.BadParameter(f"unknown time zone `{tz}` (try Europe/Moscow or UTC)",
                                  param_hint="'--tz'") from None
+    import polars as pl
+
+    try:
+        # The system's tz database also holds what polars' (IANA's names) does not:
+        # `posix/…`, `right/…`, `localtime`, `Factory`; the readers would fail on them.
+        pl.Series([0], dtype=pl.Datetime("us")).dt.replace_time_zone(tz)
+    except pl.exceptions.PolarsError:
+        raise click.BadParameter(f"unknown time zone `{tz}` (try Europe/Moscow or UTC; "
+                                 "names as IANA writes them, without `posix/` or `right/`)",
+                                 param_hint="'--tz'") from None
 
 
 JEMALLOC_CONF = "dirty_decay_ms:0,muzzy_decay_ms:0"

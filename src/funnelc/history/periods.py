@@ -34,7 +34,7 @@ __all__ = ["Periods", "PeriodsError", "BLOCK", "default_block", "parse_periods",
 BLOCK = 3
 """Most months per period by default (from nine months old enough on)."""
 
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")  # ASCII: `\d` takes ２０２６ too, compared as text
 
 
 class PeriodsError(ValueError):
