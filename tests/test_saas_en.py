@@ -383,3 +383,13 @@ def test_once_the_rename_is_fixed_the_audit_is_the_planted_story(audit_fixed: di
     back = [p for p in lost if "Proposal" in p[p.index("Trial") + 2:]]
     early = found["premature_losses", "Ryan Cole"]
     assert (early["n"], early["deals"]) == (len(lost), len(back)) == (27, 7)
+
+
+def test_audit_says_the_import_beside_its_graveyard(fixed: Path) -> None:
+    # The graveyard finding was the import, and nothing in the audit said so; a note
+    # also came twice («warning: note: …» and «note: …») when a count made the summary loud.
+    _, err = _run("audit", str(FUNNEL), str(fixed))
+    text = " ".join(err.split())
+    assert ("warning: 301 deals were created in bulk, 100 or more in one pipeline on one day "
+            f"(first at {fixed}:2144): an import, not that day's leads") in text
+    assert text.count("slash dates read as month/day/year") == 1

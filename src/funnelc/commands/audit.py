@@ -79,7 +79,11 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
         if error:
             raise SystemExit(EXIT_PROBLEMS)
     t, dq = prepared.tables, prepared.history.quality
-    for line in dq.summary() if dq.dropped_total or dq.counts.get("bad_values") else []:
+    loud = dq.dropped_total or dq.counts.get("bad_values") or dq.counts.get("bulk_created")
+    lines = dq.summary() if loud else []
+    if lines and not dq.dropped_total:
+        lines = lines[:len(lines) - len(dq.notes)]  # the notes follow as notes, once
+    for line in lines:
         click.echo(escape_invisible(f"warning: {line}"), err=True)
     for note in [] if dq.dropped_total else dq.note_texts():
         info(escape_invisible(f"note: {note}"))

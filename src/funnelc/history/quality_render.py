@@ -320,6 +320,19 @@ def summary_lines(dq: DataQuality, tr: Translator | None = None) -> list[str]:
             "read {n} amounts that are no number as unknown (first at {places})",
             unread).format(n=tr.number(unread, 0),
                            places=", ".join(dq.examples.get("bad_values", []))))
+    bulk = dq.counts.get("bulk_created", 0)
+    if bulk:
+        # An import reads as leads: said where `audit` prints no table, beside a graveyard
+        # finding it may be the whole of.
+        out.append(tr.ngettext(
+            "{n} deal was created in bulk, 100 or more in one pipeline on one day (first at "
+            "{places}): an import, not that day's leads; it weighs on that month's "
+            "conversions and can make a graveyard",
+            "{n} deals were created in bulk, 100 or more in one pipeline on one day (first at "
+            "{places}): an import, not that day's leads; they weigh on that month's "
+            "conversions and can make a graveyard",
+            bulk).format(n=tr.number(bulk, 0),
+                         places=", ".join(dq.examples.get("bulk_created", []))))
     note = tr.gettext("note: {note}")
     out += [note.format(note=note_text(n, tr)) for n in dq.notes]
     return out
