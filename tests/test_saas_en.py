@@ -393,3 +393,12 @@ def test_audit_says_the_import_beside_its_graveyard(fixed: Path) -> None:
     assert ("warning: 301 deals were created in bulk, 100 or more in one pipeline on one day "
             f"(first at {fixed}:2144): an import, not that day's leads") in text
     assert text.count("slash dates read as month/day/year") == 1
+
+
+def test_a_tiny_lower_bound_reads_as_more_than_zero(tmp_path: Path) -> None:
+    # The SLA cut column read «≥<0.1%»: at least less than a tenth.
+    out, _ = _run("analyze", str(FUNNEL))
+    assert "≥<" not in out and ">0%" in out
+    _run("report", str(FUNNEL), "-o", str(tmp_path), "--reps", "1", "--days", "30",
+         "--warmup", "0")
+    assert "≥&lt;" not in (tmp_path / "report.html").read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ from ..numfmt import DASH, hours, money_in, num
 from .exact import PipelineExact, QueueExact, StageExact
 from .money import NO_COST_PRICED, ExactMoney, MoneyFigures
 
-__all__ = ["Legend", "stage_notes", "mean_time", "stage_cells", "pipeline_remarks",
+__all__ = ["Legend", "stage_notes", "mean_time", "stage_cells", "pipeline_remarks", "lower_bound",
            "MONEY_HEADERS", "SOURCE_MONEY_HEADERS", "money_rows", "source_money_rows",
            "source_money_headers",
            "money_remarks", "signed_return", "headers"]
@@ -100,7 +100,7 @@ def stage_cells(s: StageExact, pct: Percent, f: Figures | None = None) -> list[s
         (hours if f is None else f.hours)(queue.wait_served_mean_hours) if queue else DASH,
         pct(queue.respond_breach) if queue and queue.respond_breach is not None else DASH,
         _unserved(queue, pct, f),
-        ("≥" if s.sla_cut_is_bound else "") + pct(s.sla_cut) if s.sla_cut is not None else DASH,
+        lower_bound(pct(s.sla_cut), s.sla_cut_is_bound) if s.sla_cut is not None else DASH,
         occupancy,
     ]
 
@@ -229,3 +229,11 @@ def money_remarks(money: ExactMoney, pct: Percent, f: Figures | None = None) -> 
     out.append(_(f, N_("per year: {basis}")).format(basis=_(f, money.year_basis)))
     out += money.notes if f is None else [say(n, f.tr, None, f.hours) for n in money.notes]
     return out
+
+
+def lower_bound(text: str, bound: bool) -> str:
+    """A share that may be a lower bound: `≥0.2%`; a positive bound too small to show is
+    `>0%` (it read «≥<0.1%», at least less than a tenth)."""
+    if not bound:
+        return text
+    return ">0%" if text.startswith("<") else "≥" + text

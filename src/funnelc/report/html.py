@@ -19,6 +19,7 @@ from ..analysis.exact_text import (
     MONEY_HEADERS,
     Legend,
     headers,
+    lower_bound,
     mean_time,
     money_remarks,
     money_rows,
@@ -577,7 +578,7 @@ def _respond_sla(w: _Words, data: ReportData) -> str:
             breach_ex = f.pct(ex.queue.respond_breach)
         cut = DASH
         if ex is not None and ex.sla_cut is not None:
-            cut = ("≥" if ex.sla_cut_is_bound else "") + f.pct(ex.sla_cut)
+            cut = lower_bound(f.pct(ex.sla_cut), ex.sla_cut_is_bound)
         rows.append([
             e(f"{st.pipeline} › {st.stage}"),
             e(w.limit(st.respond_hours, working)) if st.respond_hours is not None else DASH,
