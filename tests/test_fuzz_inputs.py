@@ -33,6 +33,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -41,7 +42,9 @@ from conftest import DATA, IN_CI, PIPELINES, PLANTED, data_generator
 from funnelc.cli import cli
 
 HUNT = int(os.environ.get("FUNNELC_FUZZ_EXAMPLES") or 0)
-EXAMPLES = HUNT or (40 if IN_CI else 60)
+EXAMPLES = HUNT or (15 if IN_CI else 40)
+"""Per reader (about 0.5 s each: `history -o` draws its plots, 2 s, so it is drawn one
+time in ten; the others take 0.1-1 s)."""
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not HUNT,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -366,6 +369,7 @@ def invoke(args: list[str]) -> Result:
 
 
 COMMANDS = ["history", "history-json", "audit", "fit", "forecast"]
+WEIGHTED = ["history", *["history-json"] * 3, *["audit", "fit", "forecast"] * 2]
 
 
 def command(kind: str, funnel: Path, inputs: Path, out: Path) -> list[str]:
@@ -409,6 +413,11 @@ def assert_sane(args: list[str], res: Result, inputs: Path, before: dict[str, by
     assert snapshot(inputs) == before, (args, "an input changed")
 
 
+SEEN: dict[str, list[int]] = {}
+"""Exit codes per reader, for the count the report quotes and the check that the
+mutants reach both read and refused inputs."""
+
+
 def run_mutant(sample: str, files: dict[str, bytes], kind: str) -> Result:
     funnel = FUNNELS[sample.split("/")[0]]
     with tempfile.TemporaryDirectory(prefix="funnelc-fuzz-") as tmp:
@@ -424,6 +433,7 @@ def run_mutant(sample: str, files: dict[str, bytes], kind: str) -> Result:
         assert_sane(args, res, inputs, before, None if kind == "history-json" else out, funnel)
         if kind == "history-json" and res.exit_code in (0, 1) and res.stdout.strip():
             json.loads(res.stdout)
+        SEEN.setdefault(sample.split("/")[0], []).append(res.exit_code)
         return res
 
 
@@ -440,7 +450,7 @@ def mutated_export(prefix: str, mutate: Callable[[str, bytes, random.Random], by
             files[name] = mutate(name, files[name], rnd)
         if len(files) > 1 and draw(st.integers(0, 9)) == 0:
             del files[rnd.choice(sorted(files))]
-        return sample, files, draw(st.sampled_from(COMMANDS))
+        return sample, files, draw(st.sampled_from(WEIGHTED))
     return build()
 
 
@@ -580,3 +590,15 @@ def test_import_mutants_never_crash(case: tuple[str, list[tuple[str, str, bytes]
         else:
             assert not out.exists(), where
         assert snapshot(inputs) == before, (args, "an input changed")
+
+
+def test_the_mutants_reached_every_reader_deep_and_shallow() -> None:
+    """Runs after the properties in file order (not alone, nor on another xdist worker):
+    each reader saw inputs it read (exit 0) and inputs it refused or reported (1 or 2),
+    or the properties would be testing one path only. The counts are printed with -s."""
+    if len(SEEN) < 4:
+        pytest.skip("the properties ran elsewhere (xdist) or not at all")
+    for reader, codes in sorted(SEEN.items()):
+        print(f"{reader}: {len(codes)} runs, exit 0/1/2 = "
+              f"{codes.count(0)}/{codes.count(1)}/{codes.count(2)}")
+        assert 0 in codes and {1, 2} & set(codes), (reader, codes)
