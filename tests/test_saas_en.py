@@ -402,3 +402,19 @@ def test_a_tiny_lower_bound_reads_as_more_than_zero(tmp_path: Path) -> None:
     _run("report", str(FUNNEL), "-o", str(tmp_path), "--reps", "1", "--days", "30",
          "--warmup", "0")
     assert "≥&lt;" not in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_bulk_import_is_one_day_of_the_accounts_zone(tmp_path: Path) -> None:
+    # 150 deals imported 02:30–03:29 Kyiv time on 16 June are 75 on each side of UTC's
+    # midnight: one day of bulk creation in Kyiv, none in UTC.
+    rows = ["deal_id,timestamp,stage"]
+    rows += [f"a{i},2026-06-{1 + i % 30:02d} 12:00,New" for i in range(60)]
+    rows += [f"b{i},2026-06-15T23:{30 + i % 30:02d}:{i // 30:02d}Z,New" for i in range(75)]
+    rows += [f"c{i},2026-06-16T00:{i % 30:02d}:{i // 30:02d}Z,New" for i in range(75)]
+    path = tmp_path / "h.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    counts = {}
+    for zone in ("UTC", "Europe/Kyiv"):
+        out, _ = _run("history", str(path), "--tz", zone, "--format", "json")
+        counts[zone] = json.loads(out)["quality"]["counts"].get("bulk_created", 0)
+    assert counts == {"UTC": 0, "Europe/Kyiv": 152}  # with the two leads of 16 June

@@ -153,23 +153,28 @@ BULK_TIMES = 10
 day (over the days it got any) was an import, not that day's leads."""
 
 
-def bulk_days(firsts: pl.DataFrame) -> pl.DataFrame:
-    """The days of bulk creation (`pipeline`, `day` in UTC, `n` deals, the first `seq`):
+def bulk_days(firsts: pl.DataFrame, tz: str = "UTC") -> pl.DataFrame:
+    """The days of bulk creation (`pipeline`, `day` in `tz`, `n` deals, the first `seq`):
     a list imported into the CRM in one go (300 webinar attendees on one afternoon) reads
     as that month's leads, a collapse of its conversion and a graveyard. `firsts`: each
     deal's first event (`pipeline`, `ts`, `seq`)."""
-    return (firsts.group_by("pipeline", day=pl.col("ts").dt.date())
+    return (firsts.group_by("pipeline", day=local_day(tz))
             .agg(n=pl.len(), seq=pl.col("seq").min())
             .with_columns(usual=pl.col("n").median().over("pipeline"))
             .filter((pl.col("n") >= BULK_DAY) & (pl.col("n") >= BULK_TIMES * pl.col("usual")))
             .drop("usual").sort("pipeline", "day"))
 
 
+def local_day(tz: str) -> pl.Expr:
+    """The day of `ts` (UTC) in `tz`: an import at 23:30 in Kyiv is one day, not two."""
+    return pl.col("ts").dt.convert_time_zone(tz).dt.date()
+
+
 def _count_bulk_created(firsts: pl.DataFrame, dq: DataQuality,
                         place: Callable[[int], str | None] | None) -> None:
     """Count (`bulk_created`, with the first place) the deals of `bulk_days`, so that the
     consultant is told where the import is."""
-    bulk = bulk_days(firsts)
+    bulk = bulk_days(firsts, dq.tz)
     if bulk.height:
         dq.count("bulk_created", int(bulk["n"].sum()), where=_first_place(bulk, place))
 

@@ -47,7 +47,7 @@ from ..numfmt import counted
 from ..routing import build_flows
 from .calibrate import Calibration, calibrate_delays, needs_calibration
 from .dists import DistFit, fit_sample
-from .events import LOST, STAGE, WON, bulk_days
+from .events import LOST, STAGE, WON, bulk_days, local_day
 from .match import normal
 from .run import Prepared
 from .transitions import OPEN, returns
@@ -461,7 +461,7 @@ def _fit_sources(funnel: m.FunnelFile, ev: pl.DataFrame, start: datetime, end: d
     first = ev.sort(["deal_id", "ts", "seq"]).group_by("deal_id").agg(
         pl.first("ts"), pl.first("pipeline"), pl.first("stage"), pl.first("source"),
         pl.first("value"), pl.first("kind"), pl.first("seq"))
-    first = _without_bulk(first.filter(pl.col("kind") == STAGE), warnings)
+    first = _without_bulk(first.filter(pl.col("kind") == STAGE), tz, warnings)
     by_name = {normal(s.name.value): s.name.value for s in funnel.sources}
     data_names = {normal(x) for x in first["source"].drop_nulls().unique().to_list()}
     use_names = bool(data_names & set(by_name))
@@ -546,13 +546,13 @@ def _fit_sources(funnel: m.FunnelFile, ev: pl.DataFrame, start: datetime, end: d
     return out
 
 
-def _without_bulk(first: pl.DataFrame, warnings: list[str]) -> pl.DataFrame:
+def _without_bulk(first: pl.DataFrame, tz: str, warnings: list[str]) -> pl.DataFrame:
     """The deals' first events less those of a day of bulk creation (`bulk_days`): 300
     imported webinar attendees fitted `profile jun 2974%`, a wave of leads every June."""
-    bulk = bulk_days(first)
+    bulk = bulk_days(first, tz)
     if bulk.height == 0:
         return first
-    day = pl.col("ts").dt.date()
+    day = local_day(tz)
     for pipe, when, n, _seq in bulk.iter_rows():
         warnings.append(_n("{count} deal created in pipeline «{pipeline}» on {bulk_day}, a "
                            "day of bulk creation (an import), is not counted as a lead of "
