@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import copy
+import gzip
 import json
 import os
 import random
@@ -175,6 +176,28 @@ def test_forecast_of_a_history_whose_every_row_was_dropped(tmp_path: Path) -> No
     assert f"error: {path}: the history holds no events: every row was dropped" in res.output
     assert f"(first at {path}:2)" in res.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_stray_nul_byte_is_located_wherever_it_is(tmp_path: Path) -> None:
+    """One NUL in the first 4 KB of a CSV called it "a binary file, not JSON or CSV" (exit
+    2, no place); one further down was read into the stage's name, silently. Now both are
+    a problem in the input with its line and column; a real binary file stays binary."""
+    rows = ["deal_id,timestamp,stage"] + [f"{d},2026-01-{d:02d}T10:00:00Z,Нова заявка"
+                                          for d in range(1, 29)] * 6
+    for line in (6, 150):
+        data = "\n".join(rows).encode("utf-8").splitlines(keepends=True)
+        data[line - 1] = data[line - 1].replace(b"\xd0\x9d", b"\x00\xd0\x9d", 1)
+        path = tmp_path / f"nul{line}.csv"
+        path.write_bytes(b"".join(data))
+        res = invoke(["history", str(path)])
+        assert res.exit_code == 1, res.output
+        column = len(f"{rows[line - 1].split(',')[0]},2026-01-01T10:00:00Z,") + 1
+        assert (f"error: {path}:{line}:{column}: a NUL byte (\\0) in the text"
+                in res.output), res.output
+    gz = tmp_path / "h.csv"
+    gz.write_bytes(gzip.compress("\n".join(rows).encode("utf-8")))
+    res = invoke(["history", str(gz)])
+    assert res.exit_code == 2 and f"error: {gz}: a binary file, not JSON or CSV" in res.output
 
 
 # ------------------------------------------------------------------ JSON mutations

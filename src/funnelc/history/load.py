@@ -89,6 +89,11 @@ def expand_inputs(paths: list[str]) -> list[Path]:
     return out
 
 
+_BINARY_BYTES = bytes([*range(0, 9), *range(14, 32)])
+"""Control bytes text never holds (tab, line ends and form feed apart): more than 1 % of
+a file's first 4 KB (and more than four) and it is binary, not text with a stray NUL."""
+
+
 def _read_utf8(path: Path, dq: DataQuality) -> bytes:
     """The file as UTF-8 bytes with LF line ends. Bytes, not text: polars parses bytes in
     place, while a `str` costs two to four bytes a character and `io.StringIO` copies it
@@ -114,8 +119,22 @@ def _read_utf8(path: Path, dq: DataQuality) -> bytes:
             f"{path}: a spreadsheet workbook (Excel .xlsx/.xls or LibreOffice .ods), not CSV",
             "save the sheet as CSV: Excel «CSV UTF-8», LibreOffice «Text CSV» with UTF-8, "
             "Google Sheets «Download → CSV»")
-    if b"\x00" in data[:4096]:
-        raise HistoryInputError(f"{path}: a binary file, not JSON or CSV")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        head = data[:4096]
+        control = sum(head.count(bytes([c])) for c in _BINARY_BYTES)
+        if control * 100 > len(head) and control > 4:
+            raise HistoryInputError(f"{path}: a binary file, not JSON or CSV")
+        # Text with a stray NUL (a cut copy, an editor's slip): refused with its place,
+        # where a NUL in the first 4 KB called the file binary (exit 2, no place) and
+        # one further down was read into a stage's name.
+        before = data[:nul].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", errors="replace")) + 1
+        raise HistoryDataError(f"{path}:{line}:{column}: a NUL byte (\\0) in the text, "
+                               "which no CSV or JSON export holds",
+                               "remove the NUL bytes (e.g. tr -d '\\000' < old > new) and "
+                               "check the rows around them")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
