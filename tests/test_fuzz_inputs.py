@@ -178,6 +178,21 @@ def test_forecast_of_a_history_whose_every_row_was_dropped(tmp_path: Path) -> No
     assert not (tmp_path / "out").exists()
 
 
+def test_backtest_of_a_history_whose_every_row_was_dropped(tmp_path: Path) -> None:
+    """The same history as above under `fit --backtest 1`: "Invalid value for
+    '--backtest': the history holds no events" (exit 2) blamed the option."""
+    path = tmp_path / "h.csv"
+    path.write_text("deal_id;stage;time\n101;Нова заявка;02.11.2026 10:00;x\n"
+                    "101;Замір;03.11.2026 09:05;y\n", encoding="utf-8")
+    out = tmp_path / "fitted.funnel"
+    res = invoke(["fit", "--funnel", str(FUNNELS["spreadsheets"]), str(path), "--backtest",
+                  "1", "-o", str(out)])
+    assert res.exit_code == 1, res.output
+    assert f"error: {path}: the history holds no events: every row was dropped" in res.output
+    assert f"(first at {path}:2)" in res.output and "--backtest" not in res.output
+    assert not out.exists()
+
+
 def test_a_stray_nul_byte_is_located_wherever_it_is(tmp_path: Path) -> None:
     """One NUL in the first 4 KB of a CSV called it "a binary file, not JSON or CSV" (exit
     2, no place); one further down was read into the stage's name, silently. Now both are

@@ -266,6 +266,7 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
         render_backtest_json,
         said,
     )
+    from ..history.errors import HistoryDataError
     from ..sim import CompileError
     from ..sim.budget import DealLimitExceeded, WorkRefused
     from ..termtext import plain
@@ -279,6 +280,14 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
             bt = run(progress)
     except BacktestError as exc:
         raise click.BadParameter(str(exc), param_hint="'--backtest'") from None
+    except HistoryDataError as exc:  # every row dropped: the data quality says where
+        from ..history.quality_render import summary_lines
+
+        click.echo(f"error: {exc}", err=True)
+        click.echo(f"  = help: {exc.hint}", err=True)
+        for line in summary_lines(prep.history.quality):
+            click.echo(line, err=True)
+        raise SystemExit(exc.exit_code) from None
     except (DealLimitExceeded, WorkRefused) as exc:  # a limit, not a failure: exit 2
         click.echo(f"error: back-test: {exc}", err=True)
         raise SystemExit(EXIT_USAGE) from None

@@ -60,6 +60,7 @@ from ..sim.warm import OpenDeal
 from .analytics import analyse
 from .backtest_figures import HOLDOUT, Figures, Key, Yardstick, month_start
 from .backtest_runs import RunPlan, runs, start_workers
+from .errors import HistoryDataError
 from .events import STAGE
 from .fit import MIN_DEALS, FitResult, fit_funnel
 from .load import History
@@ -322,13 +323,18 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
                  progress: Progress | None = None, max_deals: int | None = None) -> Backtest:
     """Fit on the first `fit_months` months of `prep`'s history, simulate `reps` runs of
     the whole window with the fitted funnel, compare the months after. Raises
-    `BacktestError` when the history cannot be split that way, `WorkRefused` when the
-    runs would simulate more than `max_deals` deals (`sim.budget`; default
+    `BacktestError` when the history cannot be split that way, `HistoryDataError` when
+    every row of it was dropped, `WorkRefused` when the runs would simulate more than
+    `max_deals` deals (`sim.budget`; default
     `DEFAULT_MAX_DEALS`): known only now, from the fitted rates over the history's span."""
     t0 = time.perf_counter()
     vis = prep.tables.visits
     if vis.data_start is None or vis.data_end is None:
-        raise BacktestError("the history holds no events")
+        # Rows were given (an empty file is refused when read), so every one was dropped:
+        # a problem of the input, not of --backtest.
+        files = ", ".join(dict.fromkeys(o.path for o in prep.history.origins)) or "the history"
+        raise HistoryDataError(f"{files}: the history holds no events: every row was dropped",
+                               "the data-quality lines below say why and where; fix those rows")
     if fit_months < 1:
         raise BacktestError(f"fit on at least 1 month (got {fit_months})")
     if reps < 2:
