@@ -119,9 +119,12 @@ def test_the_span_is_dated_in_the_zone_of_the_months(export: Path) -> None:
     # «2026-06-30» beside «(месяцы по Europe/Moscow)», and no table has a June.
     first = " ".join(_run("history", str(export), "--funnel", str(FUNNEL), "--tz",
                           "Europe/Moscow").splitlines()[0].split())
-    assert first == "986 сделок, 2 593 события, 2026-07-01 – 2026-11-27 (месяцы по Europe/Moscow)"
+    # The days in words, as the forecast's header says them (it read «2026-07-01 –
+    # 2026-11-27»).
+    assert first == ("986 сделок, 2 593 события, 1 июля 2026 – 27 ноября 2026 (месяцы по "
+                     "Europe/Moscow)")
     utc = _run("history", str(export), "--funnel", str(FUNNEL)).splitlines()[0]
-    assert utc.endswith("2026-06-30 – 2026-11-27 (месяцы по UTC)")
+    assert utc.endswith("30 июня 2026 – 27 ноября 2026 (месяцы по UTC)")
 
 
 def test_copies_into_the_nurture_pipeline_are_no_sources_new_leads(export: Path,

@@ -68,8 +68,12 @@ def test_the_backtest_names_its_months(backtest: tuple[str, dict[str, Any], Path
     text = flat(report)
     for phrase in (
             "подобрано по данным за июль–август 2026 (2 месяца, 431 сделка, 1 092 события; "
-            "срез 2026-08-31 21:00 UTC), сравнение за сентябрь–октябрь 2026 (2 месяца; "
+            "срез 31 августа 2026 21:00 UTC), сравнение за сентябрь–октябрь 2026 (2 месяца; "
             "месяцы в Europe/Moscow)",
+            # The days of the header in words too (they read «с 2026-07-01», «2026-11-27
+            # 11:56 UTC»).
+            "месяцы подгонки — с 1 июля 2026, с пустой воронки; срез по последнему событию "
+            "истории 27 ноября 2026 11:56 UTC",
             "поэтому месяц после этого, ноябрь 2026, не сравнивается",
             "дальше всего: Продажи: проигранные сделки за весь контрольный период "
             "сентябрь–октябрь 2026 (выше)",
@@ -159,8 +163,11 @@ def test_the_forecast_writes_money_and_months_as_the_client_reads_them(
     assert "66 открытых сделок на сумму 2,99 млн ₽" in flat(out)
     rows = [[c.strip() for c in line.split("│")[1:-1]] for line in out.splitlines()
             if line.startswith("│")]
-    months = [r[0] for r in rows if r and r[0].endswith("2026") and "-" not in r[0]]
+    months = [r[0] for r in rows if r and re.fullmatch(rf"\w+{NBSP}2026", r[0])]
     assert months == [f"сентябрь{NBSP}2026", f"октябрь{NBSP}2026"], months
+    # A week by its first day in words (it read «2026-09-07»).
+    weeks = [r[0] for r in rows if r and re.fullmatch(r"\d+ \w+ 2026", r[0])]
+    assert weeks[:2] == ["1 сентября 2026", "7 сентября 2026"], weeks
     money = [c for r in rows for c in r if "₽" in c]
     # Expected, 80 % and 95 % of revenue in every row of the three tables.
     assert len(money) == 3 * sum(1 for r in rows if len(r) >= 8), rows

@@ -216,7 +216,9 @@ def test_the_inflow_is_split_by_pipeline(history_text: str, history_json: dict[s
     # ones who called into «Повторные».
     rows = _rows(history_text, "Поток заявок по месяцам и источникам")
     assert [c.strip() for c in rows[2].split("┃")[1:4]] == ["месяц", "воронка", "источник"]
-    assert "2026-01 Первичные Звонок 16" in rows and "2026-01 Повторные Звонок 7" in rows
+    # The month by its name (it read «2026-01»), on one line.
+    assert f"январь{NBSP}2026 Первичные Звонок 16" in rows
+    assert f"январь{NBSP}2026 Повторные Звонок 7" in rows
     got = {(r["month"], r["pipeline"], r["source"]): r["deals"]
            for r in history_json["tables"]["inflow"]}
     assert (got["2026-01", "Первичные", "Звонок"], got["2026-01", "Повторные", "Звонок"]) \
@@ -225,7 +227,10 @@ def test_the_inflow_is_split_by_pipeline(history_text: str, history_json: dict[s
     table = page[page.index('<h2 id="inflow">'):]
     table = table[:table.index("</table>")]
     assert "<th>месяц</th><th>воронка</th><th>источник</th>" in table
-    assert "<td class=\"d\">2026-01</td><td>Повторные</td><td>Звонок</td><td class=\"n\">7</td>" in table
+    # The month's name bound to its year by a no-break space: one line on a phone, as the
+    # ISO month's class="d" cell was.
+    assert (f"<td>январь{NBSP}2026</td><td>Повторные</td><td>Звонок</td><td class=\"n\">7</td>"
+            in table)
     # One pipeline (a CSV without any): no column that says nothing.
     csv = tmp_path / "one.csv"
     csv.write_text("deal_id,timestamp,stage,source\n1,2026-01-05T10:00:00,Новая,Сайт\n"

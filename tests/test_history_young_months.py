@@ -38,7 +38,8 @@ def test_the_young_month_is_marked_and_the_others_are_not(tmp_path: Path) -> Non
         assert rows[m]["complete"] is True and abs(rows[m]["direct_pct"] - 40) < 6, rows[m]
     assert rows["all"]["complete"] is None
     text = runner.invoke(cli, ["history", str(path), "--lang", "ru"], env={"NO_COLOR": "1"})
-    assert "2024-05 *" in text.stdout and "2024-04 *" not in text.stdout
+    # The month by its name, the mark on its line (it read «2024-05 *»).
+    assert "май\u00a02024\u00a0*" in text.stdout and "апрель\u00a02024\u00a0*" not in text.stdout
     html = tmp_path / "out"
     res = runner.invoke(cli, ["history", str(path), "-o", str(html), "-q", "--lang", "ru"])
     assert res.exit_code == 0, res.output

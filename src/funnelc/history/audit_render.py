@@ -369,11 +369,25 @@ DIMENSIONS: dict[str, str] = {
 """The groupings of `loss_reasons_by` (machine values in the JSON)."""
 
 
+def month_cell(ym: object, tr: Translator) -> str:
+    """A month (`2026-01`) in a table cell as the language names it standing alone,
+    «январь\u00a02026» (`month_words.said`); the history page's by-month tables read
+    «2026-01» in Russian and Ukrainian. English keeps the ISO month, as the JSON."""
+    text = str(ym)
+    if _Fmt._split(text) is None:
+        return placeholder(ym, tr)
+    from .month_words import said
+
+    return said([text], tr)
+
+
 def group_label(row: Mapping[str, object], tr: Translator) -> str:
     """A group of `loss_reasons_by`: a deal-size band from the least and greatest
     value of its deals in the language's numbers («50 000–120 000», «1 200 000» when
     they are one), any other group as written or as the placeholder for none."""
     low, high = row.get("low"), row.get("high")
+    if row.get("dimension") == "month" and isinstance(row.get("group"), str):
+        return month_cell(row.get("group"), tr)
     if row.get("dimension") != "size" or (low is None and high is None):
         return placeholder(row.get("group"), tr)
     if low == high and isinstance(low, (int, float)):
@@ -517,7 +531,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
               "reached the second directly."), st.by_month,
             [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
              _c("to_stage", _("to")), _w("source", _("source"), name),
-             _c("month", _("month")),
+             _w("month", _("month"), lambda v: month_cell(v, tr)),
              _c("entered", _("entered"), num), _c("rate", _("conversion"), frac)]))
         out.append(Section(
             "source_changes", _("Sources: first against last period"),

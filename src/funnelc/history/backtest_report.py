@@ -12,11 +12,13 @@ import functools
 import json
 import math
 import textwrap
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 import polars as pl
 
 from ..i18n import N_, Translator, choose, translator
+from ..i18n.moment import moment
 from ..i18n.note import say
 from .backtest import HOLDOUT, KINDS, Backtest, Figure
 from .month_words import said, said_in, tick
@@ -179,7 +181,7 @@ def _head(bt: Backtest, w: _Words) -> list[str]:
                 n=len(bt.fit_months)),
             deals=ngettext("{n} deal", "{n} deals", fit.deals).format(n=w.fixed(fit.deals, 0)),
             events=ngettext("{n} event", "{n} events", fit.events).format(n=w.fixed(fit.events, 0)),
-            cut=f"{bt.cut:%Y-%m-%d %H:%M}",
+            cut=moment(w.tr, bt.cut.astimezone(UTC)),
             holdout=ngettext("{n} month", "{n} months", len(bt.holdout_months)).format(
                 n=len(bt.holdout_months)), tz=bt.tz),
         _("{runs} (each with its own draw of the fitted numbers), seed {seed}: the holdout "
@@ -190,7 +192,7 @@ def _head(bt: Backtest, w: _Words) -> list[str]:
             open=ngettext("{n} open deal", "{n} open deals", bt.open_at_cut).format(
                 n=w.fixed(bt.open_at_cut, 0)),
             days=ngettext("{n} day", "{n} days", bt.holdout_days).format(n=bt.holdout_days),
-            start=bt.start.isoformat(), end=f"{bt.data_end:%Y-%m-%d %H:%M}",
+            start=w.tr.day(bt.start), end=moment(w.tr, bt.data_end.astimezone(UTC)),
             seconds=w.fixed(bt.seconds, 1)),
         *(w.say(n) for n in bt.notes),
     ]

@@ -180,7 +180,8 @@ def _period_table(f: Forecast, title: str, periods: tuple[Period, ...],
     table.add_column(t["days"], justify="right")
     _figure_columns(table, t, f)
     for p, c in zip(periods, cells):
-        label = p.first.isoformat() if p.kind == "week" else _month_label(p, _tr(f))
+        # A week by its first day as the language says it («28 ноября 2026»; English ISO).
+        label = _tr(f).day(p.first) if p.kind == "week" else _month_label(p, _tr(f))
         table.add_row(label, str(p.days) + ("" if p.whole else f" ({t['partial']})"),
                       *_figures(f, c))
     return table
@@ -474,7 +475,7 @@ def fan_chart(f: Forecast) -> Figure:
     day: the median, the 80 % band and the 95 % band across the runs."""
     from datetime import timedelta
 
-    from matplotlib.dates import DateFormatter, date2num
+    from matplotlib.dates import date2num, num2date
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
 
@@ -501,7 +502,8 @@ def fan_chart(f: Forecast) -> Figure:
     tr = _tr(f)
     # The ticks carry the currency's sign, as the tables' cells.
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _money(tr, v, f.currency)))
-    ax.xaxis.set_major_formatter(DateFormatter("%Y-%m-%d"))
+    # The days under the axis as the language writes them short («28 нояб. 2026»).
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: tr.day_short(num2date(v).date())))
     ax.set_ylim(bottom=0)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="upper left", frameon=False)

@@ -44,6 +44,19 @@ def _empty(fig: Figure, msg: str) -> Figure:
     return fig
 
 
+def _month_ticks(ax: Axes, tr: Translator) -> None:
+    """The months under the x axis as the language writes them short, «июл. 2026»
+    (`month_words.tick`; they read «2026-07»); English keeps the ISO month. Wraps the
+    categorical axis's own formatter, which gives the month each tick stands for."""
+    from matplotlib.ticker import FuncFormatter
+
+    from .month_words import tick
+
+    category = ax.xaxis.get_major_formatter()
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, pos: tick(category(v, pos), tr)))
+    ax.tick_params(axis="x", labelrotation=45)
+
+
 def _months_axis(ax: Axes, df: pl.DataFrame) -> None:
     """Months along x in calendar order. The axis is categorical, ordered by first
     appearance: a first series that starts late would put the early months last."""
@@ -71,7 +84,7 @@ def inflow_plot(t: HistoryTables, tr: Translator) -> Figure:
         bottom = [b + v for b, v in zip(bottom, vals)]
     ax.set_ylabel(_("new deals"))
     ax.legend(fontsize=7, loc="upper left", frameon=False)
-    ax.tick_params(axis="x", labelrotation=45)
+    _month_ticks(ax, tr)
     return fig
 
 
@@ -116,7 +129,7 @@ def conversion_plot(t: HistoryTables, tr: Translator) -> Figure:
     ax.set_ylim(bottom=0)
     # Beside the plot, not on it: placed "best" inside, it covered the lowest pairs' lines.
     ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.tick_params(axis="x", labelrotation=45)
+    _month_ticks(ax, tr)
     return fig
 
 
@@ -201,7 +214,7 @@ def backlog_plot(t: HistoryTables, tr: Translator) -> Figure:
     # Beside the axes, in the figure's own margin (constrained layout makes room for
     # it): placed inside ("best"), it sat on the clinic's lines mid-plot.
     fig.legend(fontsize=7, frameon=False, loc="outside right upper")
-    ax.tick_params(axis="x", labelrotation=45)
+    _month_ticks(ax, tr)
     return fig
 
 

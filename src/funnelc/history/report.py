@@ -104,6 +104,10 @@ def placeholder(x: object, tr: Translator) -> str:
     return text
 
 
+_MONTH = re.compile(r"\d{4}-\d{2}")
+"""A month as the analytics key it (`2026-07`)."""
+
+
 @dataclass(frozen=True)
 class _Formats:
     """The cells' formats in one language (`funnelc.i18n`): counts, percentages (the
@@ -132,10 +136,21 @@ class _Formats:
         return self.tr.gettext("yes") if x else self.tr.gettext("no")
 
     def month(self, x: Any) -> str:
-        """A month (`2025-03`), or every month together (the analytics' `all`)."""
+        """A month (`2025-03`), or every month together (the analytics' `all`): named as
+        the language names a month standing alone, «март\u00a02025» on one line
+        (`month_words.said`); the tables read «2025-03» in Russian and Ukrainian. English
+        keeps the ISO month, as the JSON."""
         if x is None:
             return "—"
-        return self.tr.gettext("all") if x == "all" else str(x)
+        if x == "all":
+            return self.tr.gettext("all")
+        from .month_words import said
+
+        return said([str(x)], self.tr) if _MONTH.fullmatch(str(x)) else str(x)
+
+    def incomplete(self) -> str:
+        """The mark after a month not yet complete, on the month's line (« *»)."""
+        return " *" if self.tr.lang == "en" else "\u00a0*"
 
     def name(self, x: Any) -> str:
         """A source, manager or reason as written, or the placeholder for none."""
@@ -185,7 +200,7 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
                  _c("to_stage", _("to")),
                  Column("month", _("month"), f.month,
                         from_row=lambda r: f.month(r["month"])
-                        + (" *" if r.get("complete") is False else "")),
+                        + (f.incomplete() if r.get("complete") is False else "")),
                  _c("entered", _("entered"), f.int_), _c("direct", _("reached"), f.int_),
                  _c("direct_pct", _("conversion"), f.pct),
                  _c("with_returns", _("incl. returned"), f.int_),
@@ -211,7 +226,7 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
                 _("Deals lost and later moved back into a stage (leads written off and then "
                   "qualified after all), by the month of the loss and its reason."),
                 t.comebacks,
-                [_c("pipeline", _("pipeline")), _c("month", _("lost in")),
+                [_c("pipeline", _("pipeline")), _t("month", _("lost in"), f.month),
                  _t("reason", _("reason"), f.name), _c("lost", _("lost"), f.int_),
                  _c("came_back", _("came back"), f.int_),
                  _c("came_back_pct", _("share"), f.pct),
@@ -409,19 +424,20 @@ def head_line(t: HistoryTables, tz: str, tr: Translator | None = None) -> tuple[
         events=tr.ngettext("{n} event", "{n} events", t.events).format(
             n=tr.number(t.events, 0)))
     v = t.visits
-    span = (f", {_day_in(v.data_start, tz)} – {_day_in(v.data_end, tz)}"
+    span = (f", {_day_in(v.data_start, tz, tr)} – {_day_in(v.data_end, tz, tr)}"
             if v.data_start is not None and v.data_end is not None else "")
     return counts, span + " " + tr.gettext("(months in {tz})").format(tz=tz)
 
 
-def _day_in(t: datetime, tz: str) -> str:
+def _day_in(t: datetime, tz: str, tr: Translator) -> str:
     """The day of a UTC moment in the zone the months are counted in: an online school's
     first lead, 1 July 00:05 in Moscow, was the span's «2026-06-30» beside «(месяцы по
-    Europe/Moscow)», a June the history has no month of."""
+    Europe/Moscow)», a June the history has no month of. Said as the language says a day
+    («1 июля 2026 – 27 ноября 2026»; English keeps 2026-07-01)."""
     from zoneinfo import ZoneInfo
 
     aware = t if t.tzinfo is not None else t.replace(tzinfo=UTC)
-    return f"{aware.astimezone(ZoneInfo(tz)):%Y-%m-%d}"
+    return tr.day(aware.astimezone(ZoneInfo(tz)).date())
 
 
 def written_line(folder: str, tr: Translator | None = None) -> str:

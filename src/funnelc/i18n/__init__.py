@@ -261,6 +261,16 @@ class Translator:
 
         return format_date(day, "d MMMM y", locale=self.locale)
 
+    def day_short(self, day: _dt.date) -> str:
+        """A day under a plot's axis, short but whole: «28 нояб. 2026», «28 лист. 2026»
+        (the month abbreviated in the case a day takes, Babel); the forecast's chart read
+        «2026-11-28». English keeps the ISO date."""
+        if self.lang == "en":
+            return day.isoformat()
+        from babel.dates import format_date
+
+        return format_date(day, "d\u00a0MMM\u00a0y", locale=self.locale)
+
     def duration(self, value: float, unit: str, after: bool = False) -> str:
         """A duration in words: `2 дня`, `15 минут`; `after` gives the form that follows
         «через» (`через 1 минуту`, not `1 минута`). `unit` is second, minute, hour, day or
