@@ -221,6 +221,14 @@ def fit_funnel(prep: Prepared, funnel: m.FunnelFile, tz: str = "UTC",
             f"{start:%Y-%m-%d %H:%M:%S} UTC, and rates per hour and times in stage need "
             "events at two moments at least",
             "fit on an export that covers weeks or months of stage changes")
+    first = _first_events(prep.history.events)
+    bulk = bulk_days(first.filter(pl.col("kind") == STAGE), tz)
+    if bulk.height:
+        # Imported deals nobody works are no outcome of a stage: 282 untouched webinar
+        # attendees fitted «Inbound lead» `stay 25%` for every lead to come.
+        imported = first.join(bulk.select("pipeline", "day"), left_on=["pipeline", local_day(tz)],
+                              right_on=["pipeline", "day"], how="semi")["deal_id"]
+        vis = vis.filter(~pl.col("deal_id").is_in(imported.implode()))
     # One pass splits the visits by stage: a filter per stage scanned a million rows
     # forty times over.
     parts = vis.select("pipeline", "stage", "entered", "left", "hours", "exit", "reason",
@@ -230,7 +238,7 @@ def fit_funnel(prep: Prepared, funnel: m.FunnelFile, tz: str = "UTC",
     stages = [_fit_stage(funnel, pipe, st, parts.get((pipe.name.value, st.name.value), empty),
                          end, span, tz, start)
               for pipe in funnel.pipelines for st in pipe.stages]
-    sources = _fit_sources(funnel, prep.history.events, start, end, tz, warnings)
+    sources = _fit_sources(funnel, first, start, end, tz, warnings)
     reopens = _fit_reopens(funnel, prep.history.events, end, span, warnings)
     result = FitResult(stages, sources, reopens, warnings, span)
     if calibrate and needs_calibration(funnel):
@@ -448,8 +456,16 @@ def _clock(funnel: m.FunnelFile, tz: str,
 
 
 # ---------------------------------------------------------------------------- sources
-def _fit_sources(funnel: m.FunnelFile, ev: pl.DataFrame, start: datetime, end: datetime,
+def _first_events(ev: pl.DataFrame) -> pl.DataFrame:
+    """Each deal's first event: where and when it was created, its source and value."""
+    return ev.sort(["deal_id", "ts", "seq"]).group_by("deal_id").agg(
+        pl.first("ts"), pl.first("pipeline"), pl.first("stage"), pl.first("source"),
+        pl.first("value"), pl.first("kind"), pl.first("seq"))
+
+
+def _fit_sources(funnel: m.FunnelFile, first: pl.DataFrame, start: datetime, end: datetime,
                  tz: str, warnings: list[str]) -> list[SourceFit]:
+    """`first`: `_first_events`."""
     flows = build_flows(funnel)
     copy_targets = {r.copy_to for f in flows for r in f.routes if r.copy_to}
     copy_targets |= {(ro[1][0], ro[1][1]) for lst in flows.reopens.values() for ro in lst} & set()
@@ -458,9 +474,6 @@ def _fit_sources(funnel: m.FunnelFile, ev: pl.DataFrame, start: datetime, end: d
     for src, key in flows.sources:
         fed.setdefault(key, []).append(src)
         feeds[src.name.value] = key[0]
-    first = ev.sort(["deal_id", "ts", "seq"]).group_by("deal_id").agg(
-        pl.first("ts"), pl.first("pipeline"), pl.first("stage"), pl.first("source"),
-        pl.first("value"), pl.first("kind"), pl.first("seq"))
     first = _without_bulk(first.filter(pl.col("kind") == STAGE), tz, warnings)
     by_name = {normal(s.name.value): s.name.value for s in funnel.sources}
     data_names = {normal(x) for x in first["source"].drop_nulls().unique().to_list()}
@@ -556,10 +569,11 @@ def _without_bulk(first: pl.DataFrame, tz: str, warnings: list[str]) -> pl.DataF
     for pipe, when, n, _seq in bulk.iter_rows():
         warnings.append(_n("{count} deal created in pipeline «{pipeline}» on {bulk_day}, a "
                            "day of bulk creation (an import), is not counted as a lead of "
-                           "its source",
+                           "its source, nor in the outcome shares and delays of its stages",
                            "{count} deals created in pipeline «{pipeline}» on {bulk_day}, a "
                            "day of bulk creation (an import), are not counted as leads of "
-                           "their sources", n, count=n, pipeline=pipe,
+                           "their sources, nor in the outcome shares and delays of their "
+                           "stages", n, count=n, pipeline=pipe,
                            bulk_day=when.isoformat()))
     return first.join(bulk.select("pipeline", "day"), left_on=["pipeline", day],
                       right_on=["pipeline", "day"], how="anti")
