@@ -438,3 +438,21 @@ def test_the_imported_deals_are_no_outcome_of_the_first_stage(fitted: tuple[str,
     share = float(re.search(r'-> "Discovery call" ([\d.]+)%', first[0])[1]) / 100
     assert share == pytest.approx(627 / 905, abs=0.01)
 
+
+
+def test_first_stage_conversion_by_month_is_the_generators(history: dict,
+                                                           truth: list[dict]) -> None:
+    # June's 386 entries and 15.54 % are the import's: the month the data-quality count
+    # names.
+    entered: Counter[str] = Counter()
+    reached: Counter[str] = Counter()
+    for d in truth:
+        if d["pipeline"] == "New business":
+            month = d["events"][0][0][:7]
+            entered[month] += 1
+            reached[month] += d["events"][1:2] != [] and d["events"][1][1] == "Discovery call"
+    got = {r["month"].rstrip(" *"): (r["entered"], r["direct"])
+           for r in history["tables"]["conversion"]
+           if r["from_stage"] == "Inbound lead" and r["month"] != "all"}
+    assert got == {m: (entered[m], reached[m]) for m in entered}
+    assert got["2026-06"] == (386, 60)
