@@ -193,6 +193,35 @@ def test_backtest_of_a_history_whose_every_row_was_dropped(tmp_path: Path) -> No
     assert not out.exists()
 
 
+def test_amounts_beyond_any_deal_are_read_as_unknown(tmp_path: Path) -> None:
+    """`1e308` in a value cell made the sums infinite: fit's report (round(inf)), the
+    forecast (fsum overflow) and audit's tables were internal failures; `1e20` made
+    Babel's rounding fail (28 digits). Such amounts (beyond 1e15, or not finite) are now
+    read as unknown and counted with their place, as an amount that is no number is."""
+    path = tmp_path / "money.csv"
+    lines = ["deal_id,time,pipeline,stage,value,source"]
+    for d, value in enumerate(["1e308", "9" * 400, "Infinity", "1e20", "58000"] * 4):
+        lines += [f"{d},2026-01-{d + 1:02d}T10:00:00+02:00,Продажі,Нова заявка,{value},Сайт",
+                  f"{d},2026-01-{d + 2:02d}T10:00:00+02:00,Продажі,Замір,{value},Сайт"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    funnel = str(FUNNELS["csv"])
+    for args in (["history", str(path)], ["audit", funnel, str(path)],
+                 ["fit", "--funnel", funnel, str(path), "--lang", "uk"],
+                 ["forecast", "--funnel", funnel, str(path), "--reps", "3"]):
+        res = invoke(args)
+        assert res.exit_code == 0, (args, res.output[-3000:])
+        if args[0] in ("history", "audit"):
+            assert f"read 32 amounts that are no number as unknown (first at {path}:2)" \
+                in res.output, res.output[-3000:]
+    lead = {"id": 1, "price": 1e300, "status_id": 142, "pipeline_id": 1,
+            "created_at": 1_700_000_000}
+    amo = tmp_path / "leads.json"
+    amo.write_text(json.dumps({"_embedded": {"leads": [lead]}}), encoding="utf-8")
+    res = invoke(["history", "--format", "json", str(amo)])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["quality"]["counts"]["bad_values"] == 1
+
+
 def test_a_stray_nul_byte_is_located_wherever_it_is(tmp_path: Path) -> None:
     """One NUL in the first 4 KB of a CSV called it "a binary file, not JSON or CSV" (exit
     2, no place); one further down was read into the stage's name, silently. Now both are

@@ -56,8 +56,11 @@ class _Words:
             return f"{x:.{digits}f}" if digits else f"{x:,.0f}"
         from babel.numbers import format_decimal
 
-        return format_decimal(x, format="#,##0" + ("." + "0" * digits if digits else ""),
-                              locale=self.tr.locale)
+        from ..i18n import wide_decimals
+
+        with wide_decimals():
+            return format_decimal(x, format="#,##0" + ("." + "0" * digits if digits else ""),
+                                  locale=self.tr.locale)
 
     def say(self, note: str) -> str:
         return note if self.english else say(note, self.tr)

@@ -205,6 +205,26 @@ def _note_renamed_stages(ev: pl.DataFrame, dq: DataQuality,
                     new["since"].date().isoformat())))
 
 
+MAX_AMOUNT = 1e15
+"""The largest deal amount read (a thousand trillion in any currency). Beyond it, or
+infinite (`1e400`, `Infinity`), an amount is a slip or a corrupt cell: read as a figure
+it made every sum infinite and the fit's and forecast's numbers unprintable."""
+
+
+def _plausible_values(ev: pl.DataFrame, dq: DataQuality,
+                      place: Callable[[int], str | None] | None) -> pl.DataFrame:
+    """Amounts beyond `MAX_AMOUNT` or not finite read as unknown, counted as
+    `bad_values` with the first place, as every reader counts an amount that is no
+    number."""
+    v = pl.col("value")
+    wild = ev.filter(v.is_not_null() & (v.is_nan() | v.is_infinite() | (v.abs() > MAX_AMOUNT)))
+    if wild.height == 0:
+        return ev
+    dq.count("bad_values", wild.height, where=_first_place(wild, place))
+    return ev.with_columns(value=pl.when(v.is_nan() | v.is_infinite() | (v.abs() > MAX_AMOUNT))
+                           .then(None).otherwise(v))
+
+
 def normalize(frames: list[pl.DataFrame], dq: DataQuality,
               place: Callable[[int], str | None] | None = None) -> pl.DataFrame:
     """Concatenate the readers' frames, drop exact duplicates, sort each deal's events by
@@ -223,6 +243,7 @@ def normalize(frames: list[pl.DataFrame], dq: DataQuality,
         return empty_events()
     ev = pl.concat(parts, how="vertical") if len(parts) > 1 else parts[0]
     parts.clear()
+    ev = _plausible_values(ev, dq, place)
     for col in ("loss_reason", "manager", "source"):
         ev = _one_spelling(ev, col)
     # Optional columns the inputs do not have at all are left out of the sorts and put

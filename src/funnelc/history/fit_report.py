@@ -48,8 +48,11 @@ class _Words:
             return f"{x:.{digits}f}"
         from babel.numbers import format_decimal
 
+        from ..i18n import wide_decimals
+
         pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-        return format_decimal(x, format=pattern, locale=self.tr.locale)
+        with wide_decimals():
+            return format_decimal(x, format=pattern, locale=self.tr.locale)
 
     def say(self, note: str) -> str:
         """A note or warning of the fit (`fit_notes.Note`) in the language."""

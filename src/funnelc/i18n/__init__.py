@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import datetime as _dt
     import gettext as _gettext
 
-__all__ = ["LANGUAGES", "Lang", "Translator", "translator", "choose", "override",
+__all__ = ["LANGUAGES", "Lang", "Translator", "translator", "choose", "override", "wide_decimals",
            "set_override", "current_override", "catalog_path", "LOCALE_DIR", "DOMAIN",
            "placeholders", "N_", "C_"]
 
@@ -103,6 +103,18 @@ def placeholders(text: str) -> list[str]:
     return sorted(_PLACEHOLDER.findall(text))
 
 
+@contextmanager
+def wide_decimals() -> Iterator[None]:
+    """A `decimal` context for Babel's number formatting: it rounds in the current one,
+    28 digits, so a figure of 1e28 or more (a deal of 1e18 in a sum, a fitted bound)
+    raised InvalidOperation. 400 digits hold every float."""
+    import decimal
+
+    with decimal.localcontext() as ctx:
+        ctx.prec = 400
+        yield
+
+
 @dataclass(frozen=True)
 class Translator:
     """gettext for one language plus the CLDR formats of that language.
@@ -140,7 +152,8 @@ class Translator:
         from babel.numbers import format_decimal
 
         pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
-        return format_decimal(value, format=pattern, locale=self.locale)
+        with wide_decimals():
+            return format_decimal(value, format=pattern, locale=self.locale)
 
     def sig(self, x: float | None, digits: int = 3) -> str:
         """A measured figure to `digits` significant digits as the language writes it
@@ -195,7 +208,8 @@ class Translator:
         from babel.numbers import format_percent
 
         pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "") + "%"
-        return format_percent(share, format=pattern, locale=self.locale)
+        with wide_decimals():
+            return format_percent(share, format=pattern, locale=self.locale)
 
     def money(self, amount: float, currency: str, compact: bool = False) -> str:
         """Money with its sign where the language puts it: `1 380 000 ₽`, or
@@ -203,16 +217,17 @@ class Translator:
         digit groups: a figure and its currency are never on two lines."""
         from babel.numbers import format_compact_currency, format_currency
 
-        if compact:
-            text = format_compact_currency(amount, currency, locale=self.locale,
-                                           fraction_digits=2)
-        elif self.lang == "en":
-            # English puts the sign first, «€434,667» (it read «434,667 €»).
-            text = format_currency(amount, currency, format="¤#,##0", locale=self.locale,
-                                   currency_digits=False)
-        else:
-            return format_currency(amount, currency, format="#,##0\u00a0¤",
-                                   locale=self.locale, currency_digits=False)
+        with wide_decimals():
+            if compact:
+                text = format_compact_currency(amount, currency, locale=self.locale,
+                                               fraction_digits=2)
+            elif self.lang == "en":
+                # English puts the sign first, «€434,667» (it read «434,667 €»).
+                text = format_currency(amount, currency, format="¤#,##0", locale=self.locale,
+                                       currency_digits=False)
+            else:
+                return format_currency(amount, currency, format="#,##0\u00a0¤",
+                                       locale=self.locale, currency_digits=False)
         # A sign that is a code («RUB434,667», «UAH1.2M»): CLDR's currency spacing, which
         # Babel does not apply, puts a no-break space between it and the figure.
         return re.sub(r"^(-?)([A-Z]{3})(?=\d)", "\\1\\2\u00a0", text)
@@ -222,7 +237,8 @@ class Translator:
         whose currency the column already names."""
         from babel.numbers import format_compact_decimal
 
-        return format_compact_decimal(x, locale=self.locale, fraction_digits=2)
+        with wide_decimals():
+            return format_compact_decimal(x, locale=self.locale, fraction_digits=2)
 
     def month(self, number: int) -> str:
         """The month's name as a word standing alone (January = 1)."""
