@@ -456,3 +456,13 @@ def test_first_stage_conversion_by_month_is_the_generators(history: dict,
            if r["from_stage"] == "Inbound lead" and r["month"] != "all"}
     assert got == {m: (entered[m], reached[m]) for m in entered}
     assert got["2026-06"] == (386, 60)
+
+
+def test_forecast_refusing_a_renamed_stage_says_it_was_renamed(export: Path) -> None:
+    # It said «did you mean "Demo"?» and dropped the warning that tells the rename and
+    # how to mend the export.
+    _, err = _run("forecast", str(export / "history.csv"), "--funnel", str(FUNNEL),
+                  "--reps", "2", code=1)
+    text = " ".join(err.split())
+    assert text.startswith("error: 4 deals open at the end of 2026-10-31 (UTC) sit in 1 stage")
+    assert "the CRM renamed the stage" in text and 'every "Demo held" as "Demo"' in text

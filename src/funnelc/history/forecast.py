@@ -480,7 +480,10 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
     warnings = _name_lines(prep, funnel_path)
     off = _off_funnel(events, cut, funnel)
     if off:
-        raise _off_funnel_error(off, funnel, funnel_path, prep.history.place, cut_text)
+        # With the names warning after it: it says when a stage was renamed, and how to
+        # mend the export, which the error's «did you mean» alone does not.
+        err = _off_funnel_error(off, funnel, funnel_path, prep.history.place, cut_text)
+        raise ForecastInputError([*err.lines, *warnings])
     found, _ = open_deals_at(events, cut, funnel)
     fitted: FitUncertainty | None = None
     network_for: Callable[[int], Network] | None = None
