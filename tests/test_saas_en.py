@@ -466,3 +466,8 @@ def test_forecast_refusing_a_renamed_stage_says_it_was_renamed(export: Path) -> 
     text = " ".join(err.split())
     assert text.startswith("error: 4 deals open at the end of 2026-10-31 (UTC) sit in 1 stage")
     assert "the CRM renamed the stage" in text and 'every "Demo held" as "Demo"' in text
+
+
+def test_the_findings_table_says_its_money_as_the_findings_do(history_page: str) -> None:
+    # The sentence said «€434,667 at stake», its money cell «434,667».
+    assert '<td class="n">€434,667</td>' in history_page

@@ -431,6 +431,12 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
     def pv(v: object) -> str:
         return "—" if v is None else x.p_cell(_number(v))
 
+    def cash(v: object) -> str:
+        # Money at stake as the finding beside it says it («€434,667»; it read «434,667»).
+        if v is None or a.currency is None:
+            return num(v)
+        return tr.money(_number(v), a.currency)
+
     # A manager's gap to the rest of the team as the owner reads it, the sign on the
     # manager's side: a clearly better administrator read «недобор сделок −24».
     def gap(v: object) -> int | None:
@@ -500,7 +506,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
                        [_c("rank", "#", num),
                         Column("finding", _("finding"),
                                from_row=lambda row: said[int(row["rank"]) - 1]),
-                        _c("deals", _("deals"), num), _c("money", _("money"), num)]))
+                        _c("deals", _("deals"), num), _c("money", _("money"), cash)]))
     if a.managers is not None:
         out.append(Section(
             "managers", _("Managers against the rest of the team"),
