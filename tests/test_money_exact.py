@@ -134,9 +134,14 @@ def test_money_prints_in_the_accounts_currency_and_language(tmp_path: Path) -> N
     english = CliRunner().invoke(cli, ["analyze", str(write(tmp_path, TWO_SOURCES)),
                                        "--lang", "en"]).stdout
     for text in ("money (exact, annual mean)", "per month", "per year", "profit",
-                 "cost per won deal", "source Сайт", "team Менеджеры: 3 × 90 тыс. ₽",
+                 "cost per won deal", "source Сайт", "team Менеджеры: 3 × 90k ₽",
+                 "27.2M ₽", "270k ₽", "expected revenue: 31.9M ₽ per month",
                  "gave up waiting at Продажи.Заявка", "+1,781%"):
         assert text in english, text
+    # English money is written as English writes it, never in the account's Russian
+    # (it read «team Менеджеры: 3 × 90 тыс. ₽» and «27,2 млн ₽» among English words).
+    for russian in ("тыс.", "млн", "27,2", " RUB"):
+        assert russian not in english, russian
     assert "e+03%" not in out + english  # a return on cost is never in scientific notation
 
 

@@ -166,12 +166,19 @@ def signed_return(x: float | None, f: Figures | None = None) -> str:
     return ("+" if x > 0 else "") + (num if f is None else f.num)(x * 100) + "%"
 
 
+def _money_language(f: Figures | None) -> str:
+    """The language money is written in: the output's, English without `f` (analyze's
+    own English). It was the account's `language`, so `analyze --lang en` of a Russian
+    account read «team Менеджеры: 3 × 90 тыс. ₽» among English words."""
+    return "en" if f is None else f.tr.lang
+
+
 def money_rows(money: ExactMoney, f: Figures | None = None) -> list[list[str]]:
     """revenue, team cost, lead cost, total cost, profit, won deals, cost per won deal:
     each per month and per year, money as the account writes it (`1.38 млрд ₽`). When
     the file prices no cost, revenue and won deals only: a cost of 0 is not known to be 0,
     and profit would repeat the revenue (`money_remarks` says so)."""
-    cur, lang = money.currency, money.language if f is None else f.tr.lang
+    cur, lang = money.currency, _money_language(f)
 
     def cash(x: float | None) -> str:
         return money_in(x, cur, lang)
@@ -198,7 +205,7 @@ def source_money_rows(money: ExactMoney, f: Figures | None = None) -> list[list[
     """Per source and month: leads, wins, revenue, cost, cost per won, return on cost;
     then a row per paid team (its members × their monthly cost). Leads, wins and revenue
     only when the file prices no cost (`source_money_headers`)."""
-    cur, lang = money.currency, money.language if f is None else f.tr.lang
+    cur, lang = money.currency, _money_language(f)
     count = num if f is None else f.num
     rows = [[_(f, N_("source {source}")).format(source=s.source), count(s.leads_per_month),
              count(s.won_per_month),

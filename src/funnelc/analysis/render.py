@@ -16,7 +16,7 @@ from rich.text import Text
 from ..i18n import N_, choose
 from ..i18n.note import say
 from ..jsontypes import JSONObject
-from ..numfmt import DASH, money, money_in, num, pct_fixed
+from ..numfmt import DASH, money_in, num, pct_fixed
 from ..termtext import plain
 from .exact import AccountExact, PipelineExact
 from .exact_text import (
@@ -51,7 +51,7 @@ _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
 class _Words:
     """The tables' words and figures in the output's language (the account's `language`,
     or `--lang`). English is analyze's own forms, with no catalog loaded, so an account
-    without a language reads what it always read (`35.0%`, `141M UAH`)."""
+    without a language reads what it always read (`35.0%`)."""
 
     def __init__(self, language: str | None) -> None:
         lang = choose(language)
@@ -81,9 +81,8 @@ class _Words:
         return note if self.f is None else say(note, self.f.tr, None, self.f.hours)
 
     def cash(self, amount: float, currency: str | None) -> str:
-        """An amount as analyze writes it: `141M UAH` in English, `141 млн ₴` otherwise."""
-        if self.f is None:
-            return money(amount) + (f" {currency}" if currency else "")
+        """An amount as the money tables below write it: `141M ₴` in English (it read
+        `141M UAH` above a table saying `270k ₴`), `141 млн ₴` otherwise."""
         return money_in(amount, currency, self.lang)
 
     def month(self, month: str | None) -> str | None:
