@@ -332,7 +332,7 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
     if vis.data_start is None or vis.data_end is None:
         # Rows were given (an empty file is refused when read), so every one was dropped:
         # a problem of the input, not of --backtest.
-        files = ", ".join(dict.fromkeys(o.path for o in prep.history.origins)) or "the history"
+        files = ", ".join(dict.fromkeys(f[0] for f in prep.history.quality.files)) or "the history"
         raise HistoryDataError(f"{files}: the history holds no events: every row was dropped",
                                "the data-quality lines below say why and where; fix those rows")
     if fit_months < 1:

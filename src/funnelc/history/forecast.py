@@ -445,7 +445,7 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
         # a problem of the input, which the data-quality lines after this one locate.
         from .quality_render import summary_lines
 
-        files = ", ".join(dict.fromkeys(o.path for o in prep.history.origins)) or "the history"
+        files = ", ".join(dict.fromkeys(f[0] for f in prep.history.quality.files)) or "the history"
         raise ForecastInputError([
             f"error: {files}: the history holds no events: every row was dropped",
             "  = help: the lines below say why and where; fix those rows",
