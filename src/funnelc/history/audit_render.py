@@ -574,13 +574,14 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
     lt = a.losses
     out.append(Section(
         "loss_reasons_by", _("Loss reasons by month, source, manager and size"),
-        _("Losses by reason within each group (deal-size bands: the terciles of the lost "
+        _("Losses by reason within each group, a deal lost, brought back and lost again "
+          "counting twice (deal-size bands: the terciles of the lost "
           "deals' values, or each value when there are three or fewer, each band named by "
           "the least and greatest value of its deals)."), lt.by,
         [_c("pipeline", _("pipeline")), _w("dimension", _("by"), dimension),
          Column("group", _("group"), from_row=lambda r: group_label(r, tr)),
          _w("reason", _("reason"), name),
-         _c("deals", _("deals"), num),
+         _c("deals", _("losses"), num),
          _c("share", _("share"), frac)]))
     out.append(Section(
         "loss_reasons_missing", _("Losses without a usable reason"),

@@ -66,8 +66,10 @@ _SHIFTS: dict[str, pl.DataType | DataTypeClass] = {
 @dataclass
 class LossTables:
     by: pl.DataFrame
-    """pipeline, dimension (month/source/manager/size), group, reason, deals, share of
-    the group's losses; for a size band the least and greatest value of its deals
+    """pipeline, dimension (month/source/manager/size), group, reason, deals (the
+    losses: a deal lost, brought back and lost again counts twice, so the shares of a
+    group add up to 1; the key keeps its name for the JSON's readers), share of the
+    group's losses; for a size band the least and greatest value of its deals
     (`low` <= value <= `high`, one value when equal; bands never overlap and every deal
     with a value is in one), which a renderer writes in the output's language."""
     missing: pl.DataFrame
