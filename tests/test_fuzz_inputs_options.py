@@ -245,3 +245,10 @@ def test_oversized_funnels_never_crash(data: bytes) -> None:
                 found = json.loads(res.output)["diagnostics"]
                 assert all(d["path"] == str(path) for d in found), found[:3]
         assert path.read_bytes() == data
+        res = invoke(["fmt", "--write", str(path)])
+        assert_sane(res)
+        if res.exit_code != 0:  # a file with syntax errors is never changed
+            assert path.read_bytes() == data
+        else:  # rewritten whole: the canonical layout, which reads the same way again
+            assert invoke(["fmt", "--check", str(path)]).exit_code == 0
+        assert sorted(p.name for p in Path(tmp).iterdir()) == ["big.funnel"]
