@@ -245,7 +245,7 @@ def test_reps_has_one_bound_and_one_help() -> None:
                 assert (param.type.min, param.type.max) == (1, MAX_REPS), name
                 seen[name] = param.help or ""
     assert set(seen) >= {"simulate", "report", "whatif", "sweep", "staff", "fit", "forecast"}
-    rule = "A 95 % confidence interval needs at least 2: with 1, figures are shown without one."
+    rule = "A 95% confidence interval needs at least 2: with 1, figures are shown without one."
     assert all(rule in text for text in seen.values()), seen
 
 

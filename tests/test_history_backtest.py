@@ -117,7 +117,7 @@ def test_stationary_history_lies_inside_the_predicted_intervals(
     inside = sum(f["inside"] for f in figs)
     assert data["verdict"]["inside"] == inside
     assert inside >= MIN_INSIDE * len(figs), [f for f in figs if not f["inside"]]
-    assert f"{inside} of {len(figs)} figures inside the 95 % interval" in output
+    assert f"{inside} of {len(figs)} figures inside the 95% interval" in output
     for f in figs:
         if f["kind"] == "conversion" and f["month"] == "holdout":
             assert f["inside"], f

@@ -44,8 +44,8 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
                   periods: Periods | None, color: str) -> None:
     """Audit HISTORY (the formats of `funnelc history`) against FILE.funnel: the
     findings in order of money at stake. A manager or source is named only when the
-    difference is statistically clear (Holm's correction, family-wise 5 %); loss
-    reasons whose share changed by Benjamini–Hochberg (false discovery rate 5 %).
+    difference is statistically clear (Holm's correction, family-wise 5%); loss
+    reasons whose share changed by Benjamini–Hochberg (false discovery rate 5%).
 
     Exit code 0 when every input row was used (the findings are the product, as
     `history`'s tables are), 1 when rows had to be dropped or the history's names match

@@ -59,7 +59,7 @@ DEFAULT_REPS = 40
 @click.option("--backtest", "backtest", type=int, metavar="N", default=None,
               help="Fit on the first N months only, simulate the months after with the "
                    "fitted funnel and compare conversion, won/lost and backlog with what "
-                   "happened (95 % prediction intervals).")
+                   "happened (95% prediction intervals).")
 @click.option("--reps", type=reps_range(1), default=None,
               help=f"Back-test: {REPS_HELP} The back-test's prediction intervals need at "
                    f"least 2.  [default: {DEFAULT_REPS}]")
@@ -87,14 +87,14 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, fmt: str, out_path: s
     """Fit FILE's source rates and month profile, outcome shares, `after` delays, time
     in stage, loss-reason and reopen shares to the history in INPUT (the formats of
     `funnelc history`). Delays are chosen among exp, lognormal, gamma and empirical by
-    AIC, with a Kolmogorov–Smirnov check; shares carry 95 % Wilson intervals.
+    AIC, with a Kolmogorov–Smirnov check; shares carry 95% Wilson intervals.
 
     With --backtest N: fit on the first N calendar months of the history (in --tz),
     simulate the months after the cut with the fitted funnel (every run starts at the
     cut with the deals the history has open there, each in its stage since its real
     entry; the fit months are simulated from an empty account, for reference) and print,
     per month and over the holdout, predicted against observed stage-to-stage
-    conversion, deals won and lost, and deals in each stage at the month ends, with 95 %
+    conversion, deals won and lost, and deals in each stage at the month ends, with 95%
     prediction intervals and a verdict. Months after the history's last new deal are
     not compared when the fitted sources make that silence implausible (an export
     filtered by creation date). -o then writes the funnel fitted on the N months.

@@ -1,6 +1,6 @@
 """`funnelc forecast HISTORY... --funnel FILE [--as-of DATE] [--until DATE]`: won deals
 and revenue expected by week and by month from today's open deals plus new arrivals,
-with 80 % and 95 % intervals, per pipeline and stage of origin (`history.forecast`);
+with 80% and 95% intervals, per pipeline and stage of origin (`history.forecast`);
 printed as tables, JSON or CSV, and with `-o DIR` / `--chart PATH` a fan chart."""
 
 from __future__ import annotations
@@ -70,11 +70,11 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
 @tz_option
 @loss_field_option
 @click.option("--chart", "chart_path", metavar="PATH", default=None,
-              help="Write the fan chart (cumulative won revenue by week: median, 80 % and "
-                   "95 % bands) as PATH.png and PATH.svg.")
+              help="Write the fan chart (cumulative won revenue by week: median, 80% and "
+                   "95% bands) as PATH.png and PATH.svg.")
 @click.option("--reps", type=reps_range(1), default=DEFAULT_REPS, show_default=True,
               help=f"{REPS_HELP} The forecast's intervals are percentiles of the runs: "
-                   "200 put five runs beyond each 95 % bound.")
+                   "200 put five runs beyond each 95% bound.")
 @seed_option()
 @click.option("--jobs", type=click.IntRange(min=1, max=MAX_JOBS), default=None,
               help="Worker processes (default: all cores); results do not depend on it.")
@@ -92,7 +92,7 @@ def forecast_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None,
     deals the funnel's sources bring: the funnel is simulated --reps times from today's
     state, each open deal in its stage since its real entry.
 
-    Every figure has its expected value (the mean over the runs) and its 80 % and 95 %
+    Every figure has its expected value (the mean over the runs) and its 80% and 95%
     intervals (the 10th–90th and 2.5th–97.5th percentiles of the runs), for the whole
     account, each pipeline, and each stage the open deals were in today, new arrivals
     apart. With --fit-uncertainty the figures are fitted on the history and drawn anew

@@ -57,7 +57,7 @@ def report_command(file: str | None, fmt: str, output: str | None, days: int, wa
                    seed: int, jobs: int | None, start: date | None, scenario: str | None,
                    whatif: bool, schema: bool, color: str, max_deals: int) -> None:
     """Write the report of FILE into DIR: the graveyards in plain words, the simulation
-    (every figure the mean of --reps replications with its 95 % confidence interval)
+    (every figure the mean of --reps replications with its 95% confidence interval)
     beside the exact maths, teams, respond and SLA figures, and plots of the funnel, the
     backlog of every stage over time, team utilization and time in stage.
 

@@ -97,7 +97,7 @@ def reps_range(least: int) -> click.IntRange:
 
 
 REPS_HELP = (f"Independent replications, 1 to {MAX_REPS}; every variant of a comparison "
-             "runs the same ones (common random numbers). A 95 % confidence interval "
+             "runs the same ones (common random numbers). A 95% confidence interval "
              "needs at least 2: with 1, figures are shown without one.")
 
 

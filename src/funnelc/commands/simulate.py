@@ -48,7 +48,7 @@ def simulate_command(file: str | None, fmt: str, output_path: str | None, days: 
                      color: str, max_deals: int) -> None:
     """Simulate FILE: deals arrive from the sources, queue for team members, get worked,
     move on, time out by SLA; every figure is the mean of --reps replications with its
-    95 % confidence interval.
+    95% confidence interval.
 
     Exit code 0 when simulated (unstable teams are flagged, not refused), 1 when the
     file has errors, 2 on a usage error.

@@ -1,5 +1,5 @@
 """`funnelc whatif FILE [--scenario NAME…] [--set LINE…]`: the baseline and each scenario
-on common random numbers, printed as per-scenario differences with paired 95 %
+on common random numbers, printed as per-scenario differences with paired 95%
 confidence intervals; `--format json`, `--plot`."""
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def whatif_command(file: str, fmt: str, output_path: str | None, scenarios: tupl
     The baseline and every scenario run the same replication indices, so each
     replication of a scenario sees the same arrivals and draws as the baseline's wherever
     the scenario does not change them (common random numbers). Each figure is shown as
-    the scenario's difference from the baseline with the 95 % confidence interval of the
+    the scenario's difference from the baseline with the 95% confidence interval of the
     per-replication differences: conversion, revenue, respond breaches, SLA timeouts,
     cycle time, team utilization, plus graveyard verdicts that change.
 

@@ -197,7 +197,7 @@ def _rebalance(funnel: m.FunnelFile, sc: m.Scenario, notes: list[str]) -> m.Scen
             for i in idx:
                 ovs[i] = None
             notes.append(Note(N_("scenario \"{scenario}\": {where}: its share changes dropped "
-                                 "(the fitted shares it leaves alone already add up to 100 %)"),
+                                 "(the fitted shares it leaves alone already add up to 100%)"),
                               scenario=scenario, where=where))
             continue
         new = tenths(mine, [True] * len(mine), 1000 - rest)
@@ -207,7 +207,7 @@ def _rebalance(funnel: m.FunnelFile, sc: m.Scenario, notes: list[str]) -> m.Scen
             ovs[i] = ov.model_copy(update={"share": _share(ov.share.span, t)})  # type: ignore[union-attr]
         after = ", ".join(ovs[i].share.text for i in idx)  # type: ignore[union-attr]
         notes.append(Note(N_("scenario \"{scenario}\": {where}: share changes {before} scaled "
-                             "to {after} so the stage adds up to 100 % with the fitted shares "
+                             "to {after} so the stage adds up to 100% with the fitted shares "
                              "it leaves alone"), scenario=scenario, where=where, before=before,
                           after=after))
     return sc.model_copy(update={"overrides": tuple(o for o in ovs if o is not None)})
@@ -285,7 +285,7 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
                 upd["share"] = _share(o.share.span if o.share else o.span, tt)
                 if r.count == 0:
                     notes.append(Note(N_("{where}: {label} never taken in the data; kept at "
-                                         "0.1 %"), where=where, label=r.label))
+                                         "0.1%"), where=where, label=r.label))
             if r.after is not None and r.after.n < MIN_DEALS:
                 notes.append(_n("{where}: {label}: delay from {count} deal (fewer than "
                                 "{min}); the funnel's delay is kept",
@@ -309,8 +309,8 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
                 order.append("stay")
         else:
             if tt == 0:
-                notes.append(_n("{where}: {label} seen {count} time, under 0.05 %; not added",
-                                "{where}: {label} seen {count} times, under 0.05 %; not "
+                notes.append(_n("{where}: {label} seen {count} time, under 0.05%; not added",
+                                "{where}: {label} seen {count} times, under 0.05%; not "
                                 "added", r.count, where=where, label=r.label, count=r.count))
                 continue
             target: m.StageTarget | m.WonTarget | m.LostTarget
@@ -368,7 +368,7 @@ def _reopens(pipe: m.Pipeline, fits: list[ReopenFit], notes: list[str]
                 continue
             if rf.back == 0:
                 notes.append(Note(N_("{where}: reopen \"{reason}\": no lost deal came back in the "
-                                     "data; kept at 0.1 %"), where=pipe.name.value,
+                                     "data; kept at 0.1%"), where=pipe.name.value,
                                   reason=ro.reason.value))
             upd: dict = {"share": _share(ro.share.span, t)}
             if rf.delay is not None:

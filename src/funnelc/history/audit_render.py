@@ -106,8 +106,8 @@ class _Fmt:
     def deals(self, f: Finding) -> str:
         n = round(f.deals)
         if f.deals_low is not None and f.deals_high is not None:
-            return self.tr.ngettext("{n} deal (95 % interval {low}–{high})",
-                                    "{n} deals (95 % interval {low}–{high})", n).format(
+            return self.tr.ngettext("{n} deal (95% interval {low}–{high})",
+                                    "{n} deals (95% interval {low}–{high})", n).format(
                 n=self.count(f.deals), low=self.count(f.deals_low),
                 high=self.count(f.deals_high))
         return self.tr.ngettext("{n} deal", "{n} deals", n).format(n=self.count(f.deals))
@@ -208,11 +208,11 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
     elif f.kind == "hoarding":
         fields["where"] = x.where(f, subject=True)
         text = tr.ngettext(
-            "{where} is a graveyard: {hoarded} deal piles up there, older than 95 % of the "
+            "{where} is a graveyard: {hoarded} deal piles up there, older than 95% of the "
             "visits that leave it take, but those that sat long do not clearly move on less "
             "often than fresh ones, so their age does not segment them: go through them by "
             "their last activity{money}.",
-            "{where} is a graveyard: {hoarded} deals pile up there, older than 95 % of the "
+            "{where} is a graveyard: {hoarded} deals pile up there, older than 95% of the "
             "visits that leave it take, but those that sat long do not clearly move on less "
             "often than fresh ones, so their age does not segment them: go through them by "
             "their last activity{money}.", hoarded)
@@ -511,7 +511,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
         out.append(Section(
             "managers", _("Managers against the rest of the team"),
             _("Per stage pair and manager: deals entered, conversion to the next stage (with "
-              "its Wilson 95 % interval and the beta-binomial shrunk value), the rest of the "
+              "its Wilson 95% interval and the beta-binomial shrunk value), the rest of the "
               "team's, the gap in deals and money; flagged when clear after Holm's correction "
               "over all managers and pairs (family-wise {alpha}). Premature losses: the share "
               "of the manager's losses that came back later.").format(alpha=alpha),
@@ -586,7 +586,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
     out.append(Section(
         "loss_reasons_missing", _("Losses without a usable reason"),
         _("Losses with no reason or a catch-all one («Other», «Misc»): "
-          "flagged from 10 % of a pipeline's losses."), lt.missing,
+          "flagged from 10% of a pipeline's losses."), lt.missing,
         [_c("pipeline", _("pipeline")), _c("losses", _("losses"), num),
          _c("no_reason", _("no reason"), num), _c("catch_all", _("catch-all"), num),
          _c("share", _("share"), frac), _c("value", _("their value"), num),

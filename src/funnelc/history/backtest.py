@@ -171,7 +171,7 @@ class Backtest:
         if n == 0:
             return "no figure to compare: the holdout has no deals"
         out = [f for f in self.figures if not f.inside]
-        text = f"{self.inside} of {n} figures inside the 95 % interval"
+        text = f"{self.inside} of {n} figures inside the 95% interval"
         if out:
             worst = max(out, key=lambda f: abs(f.deviation or math.inf))
             where = (f"over the holdout {self.holdout_months[0]} – {self.holdout_months[-1]}"

@@ -34,7 +34,7 @@ __all__ = ["print_backtest", "render_backtest_html", "render_backtest_json", "IN
            "backtest_plot", "said"]
 
 INTERVAL_TEXT = N_(
-    "95 % prediction interval over the simulation runs: mean ± t(0.975, n−1)·sd·√(1 + 1/n), "
+    "95% prediction interval over the simulation runs: mean ± t(0.975, n−1)·sd·√(1 + 1/n), "
     "the range one more history of the fitted process falls in; every run simulates its own "
     "draw of the fitted numbers from their sampling uncertainty (shares resampled, rates from "
     "their Poisson posterior, delay means within their interval), so the band carries what "
@@ -131,8 +131,8 @@ def verdict(bt: Backtest, w: _Words) -> str:
     n = len(bt.figures)
     if n == 0:
         return _("no figure to compare: the holdout has no deals")
-    text = w.tr.ngettext("{inside} of {n} figure inside the 95 % interval",
-                         "{inside} of {n} figures inside the 95 % interval", n).format(
+    text = w.tr.ngettext("{inside} of {n} figure inside the 95% interval",
+                         "{inside} of {n} figures inside the 95% interval", n).format(
         inside=bt.inside, n=n)
     out = [f for f in bt.figures if not f.inside]
     if out:
@@ -166,7 +166,7 @@ def rows(bt: Backtest, figures: list[Figure], w: _Words | None = None) -> list[d
 
 
 COLUMNS = (("month", N_("month")), ("figure", N_("figure")), ("observed", N_("observed")),
-           ("predicted", N_("predicted")), ("interval", N_("95 % interval")),
+           ("predicted", N_("predicted")), ("interval", N_("95% interval")),
            ("verdict", N_("observed is")), ("sd", N_("sd off")))
 
 
@@ -291,7 +291,7 @@ def backtest_plot(bt: Backtest, w: _Words | None = None) -> MplFigure:
         fs = sorted(series[key], key=lambda f: x_of[f.month])
         xs = [x_of[f.month] for f in fs]
         ax.fill_between(xs, [f.low for f in fs], [f.high for f in fs], color=BLUE, alpha=0.18,
-                        linewidth=0, label=_("95 % interval"))
+                        linewidth=0, label=_("95% interval"))
         ax.plot(xs, [f.mean for f in fs], color=BLUE, linewidth=1.2, label=_("predicted"))
         ax.scatter(xs, [f.observed for f in fs], s=16, zorder=3, label=_("observed"),
                    color=[INK if f.inside else RED for f in fs])

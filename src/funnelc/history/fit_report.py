@@ -76,8 +76,8 @@ class _Words:
         if s.plain_months:
             n = len(s.plain_months)
             parts.append(self.tr.ngettext(
-                "rate of the {n} month at 100 % ({months})",
-                "rate of the {n} months at 100 % ({months})", n).format(
+                "rate of the {n} month at 100% ({months})",
+                "rate of the {n} months at 100% ({months})", n).format(
                 n=n, months=", ".join(self.month(mo) for mo in s.plain_months)))
         return "; ".join(parts)
 
@@ -295,10 +295,10 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any,
     if dq.dropped or dq.notes:
         print_quality(dq, console, w.tr)
     console.print(_("delays: lowest AIC among exp/lognormal/gamma; empirical quantiles when the "
-                    "best fails KS at 1 % (n ≥ 50); in stages with work or an SLA, net of "
+                    "best fails KS at 1% (n ≥ 50); in stages with work or an SLA, net of "
                     "queue waits and work: from the pick-up times where the history has them, "
                     "else calibrated through the simulator (distance: gap in mean "
-                    "and deciles over the observed mean); means: the family's own 95 % "
-                    "interval (calibrated: bootstrap); shares: 95 % Wilson; rates: exact "
+                    "and deciles over the observed mean); means: the family's own 95% "
+                    "interval (calibrated: bootstrap); shares: 95% Wilson; rates: exact "
                     "Poisson; fewer than {n} deals behind a figure (⚠): the funnel's "
                     "value kept").format(n=MIN_DEALS))

@@ -53,8 +53,8 @@ def _texts(tr: Translator) -> dict[str, str]:
         "won": _("won"),
         "revenue": _("revenue"),
         "expected": _("expected"),
-        "i80": _("80 %"),
-        "i95": _("95 %"),
+        "i80": _("80%"),
+        "i95": _("95%"),
         "pipeline": _("pipeline"),
         "origin": _("stage at {as_of}"),
         "open": _("open deals"),
@@ -71,14 +71,14 @@ def _texts(tr: Translator) -> dict[str, str]:
                                   "(each run simulates its own draw of them)."),
         "chart": _("Won revenue from {first}, cumulative by week"),
         "median": _("median"),
-        "band80": _("80 % of runs"),
-        "band95": _("95 % of runs"),
+        "band80": _("80% of runs"),
+        "band95": _("95% of runs"),
         "partial": _("part"),
     }
 
 
 INTERVALS_JSON = ("empirical quantiles of the simulated totals across the runs (each "
-                  "bound one run's total, no interpolation): 80 % = p10–p90, 95 % = p2.5–p97.5; mean and median of "
+                  "bound one run's total, no interpolation): 80% = p10–p90, 95% = p2.5–p97.5; mean and median of "
                   "the same totals; no bounds with one run")
 KIND_JSON = {
     "process": "every run simulates the funnel's figures as given: the intervals are the "

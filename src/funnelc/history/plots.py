@@ -259,7 +259,7 @@ def _funnel_legend(fig: Figure, any_flagged: bool, tr: Translator,
         Line2D([], [], color=TEAM, linewidth=1,
                label=_("team's rate (the managers the audit did not flag)")),
         Line2D([], [], color=LIMITS, linestyle="--", linewidth=1,
-               label=_("95 % control limits: how far chance goes at a manager's volume")),
+               label=_("95% control limits: how far chance goes at a manager's volume")),
         Line2D([], [], color=TEAM, marker="o", linestyle="none", markersize=DOT_PT,
                label=_("manager")),
     ]
@@ -403,6 +403,6 @@ def draw_history_plots(t: HistoryTables, audit: Audit | None = None,
         if audit is not None and audit.managers is not None:
             fig = render_figure(draws_figure(funnel_plot)(audit, tr), REPORT)
             out.append(("managers_funnel", tr.gettext(
-                "Managers: conversion against volume, with the team's 95 % control limits"),
+                "Managers: conversion against volume, with the team's 95% control limits"),
                 fig.png, fig.svg, fig.warnings))
     return out

@@ -89,7 +89,7 @@ HELP_TEXTS: tuple[str, ...] = (
        'worked,\n'
        'move on, time out by SLA; every figure is the mean of --reps replications '
        'with its\n'
-       '95 % confidence interval.\n'
+       '95% confidence interval.\n'
        '\n'
        'Exit code 0 when simulated (unstable teams are flagged, not refused), 1 '
        'when the\n'
@@ -100,7 +100,7 @@ HELP_TEXTS: tuple[str, ...] = (
     C_("help", 'Horizon in days, warm-up included (at most 36500).'),
     C_("help", 'Days simulated but left out of every statistic.'),
     C_("help", 'Independent replications, 1 to 10000; every variant of a comparison runs '
-       'the same ones (common random numbers). A 95 % confidence interval needs at '
+       'the same ones (common random numbers). A 95% confidence interval needs at '
        'least 2: with 1, figures are shown without one.'),
     C_("help", 'Seed of every random stream: the same seed gives the same output.'),
     C_("help", 'Date of day 1 (calendar and monthly profiles) [default: 2018-01-01, a '
@@ -116,7 +116,7 @@ HELP_TEXTS: tuple[str, ...] = (
        '`language`, else en].'),
     C_("help", 'Write the report of FILE into DIR: the graveyards in plain words, the '
        'simulation\n'
-       '(every figure the mean of --reps replications with its 95 % confidence '
+       '(every figure the mean of --reps replications with its 95% confidence '
        'interval)\n'
        'beside the exact maths, teams, respond and SLA figures, and plots of the '
        'funnel, the\n'
@@ -220,7 +220,7 @@ HELP_TEXTS: tuple[str, ...] = (
        "baseline's wherever\n"
        'the scenario does not change them (common random numbers). Each figure is '
        'shown as\n'
-       "the scenario's difference from the baseline with the 95 % confidence "
+       "the scenario's difference from the baseline with the 95% confidence "
        'interval of the\n'
        'per-replication differences: conversion, revenue, respond breaches, SLA '
        'timeouts,\n'
@@ -342,7 +342,7 @@ HELP_TEXTS: tuple[str, ...] = (
        'formats of\n'
        '`funnelc history`). Delays are chosen among exp, lognormal, gamma and '
        'empirical by\n'
-       'AIC, with a Kolmogorov–Smirnov check; shares carry 95 % Wilson intervals.\n'
+       'AIC, with a Kolmogorov–Smirnov check; shares carry 95% Wilson intervals.\n'
        '\n'
        'With --backtest N: fit on the first N calendar months of the history (in '
        '--tz),\n'
@@ -354,7 +354,7 @@ HELP_TEXTS: tuple[str, ...] = (
        'and print,\n'
        'per month and over the holdout, predicted against observed stage-to-stage\n'
        'conversion, deals won and lost, and deals in each stage at the month ends, '
-       'with 95 %\n'
+       'with 95%\n'
        'prediction intervals and a verdict. Months after the history\'s last new '
        'deal are\n'
        'not compared when the fitted sources make that silence implausible (an '
@@ -377,10 +377,10 @@ HELP_TEXTS: tuple[str, ...] = (
        '-o FUNNEL). Without it, -o refuses to overwrite --funnel.'),
     C_("help", 'Write the fit as `scenario NAME { … }` appended to the funnel instead.'),
     C_("help", 'Fit on the first N months only, simulate the months after with the fitted '
-       'funnel and compare conversion, won/lost and backlog with what happened (95 '
+       'funnel and compare conversion, won/lost and backlog with what happened (95'
        '% prediction intervals).'),
     C_("help", 'Back-test: Independent replications, 1 to 10000; every variant of a '
-       'comparison runs the same ones (common random numbers). A 95 % confidence '
+       'comparison runs the same ones (common random numbers). A 95% confidence '
        'interval needs at least 2: with 1, figures are shown without one. The '
        "back-test's prediction intervals need at least 2.  [default: 40]"),
     C_("help", 'Back-test: seed of every random stream  [default: 1]'),
@@ -398,8 +398,8 @@ HELP_TEXTS: tuple[str, ...] = (
        "today's\n"
        'state, each open deal in its stage since its real entry.\n'
        '\n'
-       'Every figure has its expected value (the mean over the runs) and its 80 % '
-       'and 95 %\n'
+       'Every figure has its expected value (the mean over the runs) and its 80% '
+       'and 95%\n'
        'intervals (the 10th–90th and 2.5th–97.5th percentiles of the runs), for the '
        'whole\n'
        'account, each pipeline, and each stage the open deals were in today, new '
@@ -433,19 +433,19 @@ HELP_TEXTS: tuple[str, ...] = (
        'its own draw of them, so the intervals also carry how uncertain the fitted '
        "figures are. Without it the funnel's figures are simulated as given and the "
        "intervals are the runs' variation only."),
-    C_("help", 'Write the fan chart (cumulative won revenue by week: median, 80 % and 95 % '
+    C_("help", 'Write the fan chart (cumulative won revenue by week: median, 80% and 95% '
        'bands) as PATH.png and PATH.svg.'),
     C_("help", 'Independent replications, 1 to 10000; every variant of a comparison runs '
-       'the same ones (common random numbers). A 95 % confidence interval needs at '
+       'the same ones (common random numbers). A 95% confidence interval needs at '
        "least 2: with 1, figures are shown without one. The forecast's intervals "
-       'are percentiles of the runs: 200 put five runs beyond each 95 % bound.'),
+       'are percentiles of the runs: 200 put five runs beyond each 95% bound.'),
     C_("help", 'Colour the tables and the diagnostics.'),
     C_("help", 'Audit HISTORY (the formats of `funnelc history`) against FILE.funnel: the\n'
        'findings in order of money at stake. A manager or source is named only when '
        'the\n'
-       "difference is statistically clear (Holm's correction, family-wise 5 %); "
+       "difference is statistically clear (Holm's correction, family-wise 5%); "
        'loss\n'
-       'reasons whose share changed by Benjamini–Hochberg (false discovery rate 5 '
+       'reasons whose share changed by Benjamini–Hochberg (false discovery rate 5'
        '%).\n'
        '\n'
        'Exit code 0 when every input row was used (the findings are the product, '

@@ -40,7 +40,7 @@ class Estimate(_Out):
 
     mean: float | None = Field(description="Mean over the replications that had a value; "
                                            "null when none had one.")
-    ci95: float | None = Field(description="Half-width of the 95 % confidence interval "
+    ci95: float | None = Field(description="Half-width of the 95% confidence interval "
                                            "(Student t, n-1 degrees of freedom); null when "
                                            "n < 2.")
     sd: float | None = Field(description="Standard deviation between replications (n-1).")

@@ -127,7 +127,7 @@ def _render(base: VariantRun, comparisons: list[Comparison],
         out.append("</ul>")
     # The same SVG `funnelc whatif --plot` writes, through the one figure saver.
     svg = render_svg(whatif_figure(base, comparisons, keys, defs, tr), STANDALONE).svg
-    caption = _e(_("Scenario − this run, paired 95 % intervals ({command} writes it as PNG "
+    caption = _e(_("Scenario − this run, paired 95% intervals ({command} writes it as PNG "
                    "and SVG).")).format(command="<code>funnelc whatif FILE --plot PATH</code>")
     out.append(f"<figure>{inline_svg(svg, 'plot-whatif')}"
                f'<figcaption id="plot-whatif-caption">{caption}</figcaption></figure></section>')
@@ -136,7 +136,7 @@ def _render(base: VariantRun, comparisons: list[Comparison],
 
 _NOTE = N_("Each scenario ran the same replications as the run above, so it saw the same "
            "arrivals and draws wherever it changes nothing (common random numbers). Figures "
-           "are the scenario's difference from this run with the 95 % interval of the "
+           "are the scenario's difference from this run with the 95% interval of the "
            "per-replication differences; green is better, red worse, amber a change with no "
            "better side, grey no significant change.")
 _BREACHES = N_("Respond breaches by when the deal arrived (the team's working hours, "
