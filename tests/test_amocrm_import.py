@@ -385,9 +385,13 @@ def test_not_utf8_and_empty_and_missing(tmp_path: Path) -> None:
     bad.write_bytes('{"name": "Воронка"}'.encode("cp1251"))
     empty = tmp_path / "empty.json"
     empty.write_text("  \n", encoding="utf-8")
-    for path, message in ((bad, "is not UTF-8"), (empty, "is empty"), (tmp_path / "nope.json", "no such file")):
+    for path, message, code in ((bad, "is not UTF-8", 1), (empty, "is empty", 1),
+                                (tmp_path / "nope.json", "no such file", 2),
+                                (tmp_path, "is a directory", 2)):
+        # A file that cannot be read at all is an I/O failure (2), as `check` and
+        # `history` say it; a file read but wrong is a problem in the input (1).
         result = run_import(str(path))
-        assert result.exit_code == 1, result.output
+        assert result.exit_code == code, (path, result.output)
         assert message in result.stderr
 
 

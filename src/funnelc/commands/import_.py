@@ -143,7 +143,7 @@ def _import(request: ImportRequest, fmt: str, output: str | None, *,
         run = run_import(request)
     except JsonProblem as exc:
         _stderr(problem_lines(exc))
-        raise SystemExit(EXIT_PROBLEMS) from None
+        raise SystemExit(EXIT_USAGE if exc.io else EXIT_PROBLEMS) from None
     if run.refused:
         _stderr(import_refusal(run))
         raise SystemExit(EXIT_PROBLEMS)

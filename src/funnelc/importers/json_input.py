@@ -69,10 +69,14 @@ NUMBER: Kind[int | float] = Kind("a number", _is_number)
 
 
 class JsonProblem(Exception):
-    """The file cannot be imported; the message says where and why."""
+    """The file cannot be imported; the message says where and why. `io`: the file could
+    not be read at all (missing, a folder, no permission), an I/O failure (exit 2) rather
+    than a problem in the input (exit 1), as `check` and `history` say it."""
 
-    def __init__(self, file: str, where: str, message: str, hint: str | None = None) -> None:
+    def __init__(self, file: str, where: str, message: str, hint: str | None = None, *,
+                 io: bool = False) -> None:
         self.file, self.where, self.message, self.hint = file, where, message, hint
+        self.io = io
         place = f"{file}: {where}" if where else file
         super().__init__(f"{place}: {message}")
 
@@ -80,9 +84,9 @@ class JsonProblem(Exception):
 def read_json(path: str) -> JSON:
     """Parse a JSON file or raise `JsonProblem` (missing, too big, not UTF-8, truncated …)."""
     if not os.path.exists(path):
-        raise JsonProblem(path, "", "no such file")
+        raise JsonProblem(path, "", "no such file", io=True)
     if os.path.isdir(path):
-        raise JsonProblem(path, "", "is a directory, not a JSON file")
+        raise JsonProblem(path, "", "is a directory, not a JSON file", io=True)
     size = os.path.getsize(path)
     if size > MAX_JSON_BYTES:
         raise JsonProblem(path, "", f"is {size / 1024 / 1024:.1f} MB, over the 50 MB limit",
@@ -92,7 +96,7 @@ def read_json(path: str) -> JSON:
         with open(path, "rb") as fh:
             data = fh.read(MAX_JSON_BYTES + 1)
     except OSError as exc:
-        raise JsonProblem(path, "", f"cannot read: {exc.strerror}") from None
+        raise JsonProblem(path, "", f"cannot read: {exc.strerror}", io=True) from None
     if not data.strip():
         raise JsonProblem(path, "", "is empty")
     try:
