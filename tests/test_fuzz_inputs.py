@@ -674,3 +674,19 @@ def test_the_mutants_reached_every_reader_deep_and_shallow() -> None:
         print(f"{reader}: {len(codes)} runs, exit 0/1/2 = "
               f"{codes.count(0)}/{codes.count(1)}/{codes.count(2)}")
         assert 0 in codes and {1, 2} & set(codes), (reader, codes)
+
+
+def test_fit_of_a_history_whose_every_row_was_dropped(tmp_path: Path) -> None:
+    """The same history under plain `fit`: it wrote the funnel's own figures back as a
+    «fitted» funnel (exit 1, a warning «the history holds no events», half in the
+    account's language). Nothing was fitted, so nothing is written: the error, the file
+    and the drops with their lines."""
+    path = tmp_path / "h.csv"
+    path.write_text("deal_id;stage;time\n101;Нова заявка;02.11.2026 10:00;x\n"
+                    "101;Замір;03.11.2026 09:05;y\n", encoding="utf-8")
+    out = tmp_path / "fitted.funnel"
+    res = invoke(["fit", "--funnel", str(FUNNELS["spreadsheets"]), str(path), "-o", str(out)])
+    assert res.exit_code == 1, res.output
+    assert f"error: {path}: the history holds no events: every row was dropped" in res.output
+    assert f"(first at {path}:2)" in res.output and "попередження" not in res.output
+    assert not out.exists()

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ..history.fit import FitResult
+    from ..history.quality import DataQuality
     from ..history.run import Prepared as HistoryPrepared
     from .sim_options import Prepared
 
@@ -115,7 +116,8 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, fmt: str, out_path: s
         return
     from ..history.fit import fit_funnel
 
-    result = _or_exit(lambda: fit_funnel(prep, prepared_funnel.model, tz))
+    result = _or_exit(lambda: fit_funnel(prep, prepared_funnel.model, tz),
+                      prep.history.quality)
     _deliver(result, prep, prepared_funnel, scenario, out_path, fmt, console)
 
 
@@ -197,9 +199,11 @@ def _report_console(fmt: str, *paths: str | None, color: str = "auto") -> Consol
     return terminal_console(stderr=fmt == "json" or "-" in paths, color=color_choice(color))
 
 
-def _or_exit(step: Callable[[], T]) -> T:
+def _or_exit(step: Callable[[], T], quality: DataQuality | None = None) -> T:
     """`step()`, or its `HistoryInputError` as an error line with a hint and the
-    error's exit code."""
+    error's exit code; a `HistoryDataError` also says the history's data quality (which
+    rows were dropped, and where), when `quality` is given."""
+    from ..history.errors import HistoryDataError
     from ..history.load import HistoryInputError
 
     try:
@@ -208,6 +212,11 @@ def _or_exit(step: Callable[[], T]) -> T:
         click.echo(f"error: {exc}", err=True)
         if exc.hint:
             click.echo(f"  = help: {exc.hint}", err=True)
+        if isinstance(exc, HistoryDataError) and quality is not None:
+            from ..history.quality_render import summary_lines
+
+            for line in summary_lines(quality):
+                click.echo(line, err=True)
         raise SystemExit(exc.exit_code) from None
 
 

@@ -210,7 +210,13 @@ def fit_funnel(prep: Prepared, funnel: m.FunnelFile, tz: str = "UTC",
     start, end = t.visits.data_start, t.visits.data_end
     warnings: list[str] = []
     if start is None or end is None:
-        return FitResult([], [], [], ["the history holds no events"], 0.0)
+        from .errors import HistoryDataError
+
+        # Rows were given (an empty file is refused when read), so every one was dropped:
+        # a funnel «fitted» on nothing would be the file's own figures under a new name.
+        files = ", ".join(dict.fromkeys(f[0] for f in prep.history.quality.files)) or "the history"
+        raise HistoryDataError(f"{files}: the history holds no events: every row was dropped",
+                               "the data-quality lines below say why and where; fix those rows")
     span = _hours_between(start, end)
     if span <= 0:
         from .errors import HistoryDataError
