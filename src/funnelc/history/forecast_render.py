@@ -19,7 +19,7 @@ from .. import csvsafe
 from ..i18n import Translator, choose, translator
 from ..i18n.moment import moment
 from ..jsontypes import JSON, JSONObject
-from ..numfmt import DASH
+from ..numfmt import DASH, currency_sign, money_in
 from .forecast import NEW, Band, Cell, Forecast, Period, Row
 
 if TYPE_CHECKING:
@@ -114,8 +114,13 @@ def _money(tr: Translator, x: float, currency: str | None) -> str:
     """A forecast amount as funnelc writes money (`Translator.money`, compact): at most
     three significant digits and the currency's sign, «147 тыс. ₽», «1,13 млн ₽». A
     simulated mean read «146,78 тыс.» beside a column titled «выручка (RUB)» while the
-    heading said ₽; two decimals of a thousand roubles claim a precision the runs lack."""
+    heading said ₽; two decimals of a thousand roubles claim a precision the runs lack.
+    English writes money as the report and analyze do (`numfmt.money_in`: «€152k»,
+    «152k ₽»); Babel's compact form read «€150K» beside the report's «€152k». A no-break
+    space keeps a figure and its sign on one line, as `Translator.money` does."""
     x = float(f"{x:.3g}")
+    if tr.lang == "en":
+        return money_in(x, currency, "en").replace(" ", "\u00a0")
     return tr.money(x, currency, compact=True) if currency else tr.compact(x)
 
 
@@ -124,7 +129,7 @@ def _cash(f: Forecast, x: float | None) -> str:
 
 
 def _cash_range(f: Forecast, lo: float | None, hi: float | None) -> str:
-    """A band of amounts with one currency sign: «753 тыс.–1,32 млн ₽», «$753K–1.32M»."""
+    """A band of amounts with one currency sign: «753 тыс.–1,32 млн ₽», «$753k–1.32M»."""
     if lo is None or hi is None:
         return DASH
     tr = _tr(f)
@@ -134,7 +139,8 @@ def _cash_range(f: Forecast, lo: float | None, hi: float | None) -> str:
     if f.currency:
         from babel.numbers import get_currency_symbol
 
-        sign = get_currency_symbol(f.currency, locale=tr.locale)
+        sign = (currency_sign(f.currency) if tr.lang == "en"  # as `_money` writes it
+                else get_currency_symbol(f.currency, locale=tr.locale))
         if a.endswith(sign) and b.endswith(sign):
             a = a[:-len(sign)].rstrip("\u00a0 ")
         elif a.startswith(sign) and b.startswith(sign):
