@@ -79,3 +79,26 @@ def test_the_page_heads_them_losses_too(tmp_path: Path) -> None:
         table = page[page.index(title):]
         table = table[:table.index("</table>")]
         assert "<th" in table and ">losses<" in table and ">deals<" not in table, title
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "12 losses whose reason nobody can act on"),
+    ("ru", "12 отказов, с причиной которых ничего нельзя сделать"),
+    ("uk", "12 відмов, з причиною яких нічого не можна зробити")])
+def test_the_missing_reasons_finding_counts_losses(tmp_path: Path, lang: str,
+                                                   said: str) -> None:
+    """Six deals each lost twice without a reason: twelve losses, said as losses («12
+    deals whose reason nobody can act on» counted the losses as deals)."""
+    lines = ["deal_id,timestamp,pipeline,stage,loss_reason,value"]
+    for i in range(6):
+        day = f"2026-03-{2 + i:02d}"
+        lines += [f"D{i},{day}T09:00:00+00:00,Продажи,Заявка,,100",
+                  f"D{i},{day}T10:00:00+00:00,Продажи,lost,,100",
+                  f"D{i},{day}T12:00:00+00:00,Продажи,Заявка,,100",
+                  f"D{i},{day}T13:00:00+00:00,Продажи,lost,,100"]
+    path = tmp_path / "m.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["history", str(path), "--lang", lang],
+                                env={**ENV, "COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    assert said in result.stdout, result.stdout

@@ -172,6 +172,11 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
     # Counts are said with their noun through ngettext: «там накопичилося угод: 123»
     # wrote around the plural a Ukrainian client reads as «123 угоди».
     hoarded = round(f.deals)
+    if f.kind == "loss_reasons_missing":
+        # `deals` counts losses here (a deal lost twice is two): said as «45 losses», not
+        # «45 deals», as the loss-reason tables head that count.
+        fields["deals"] = tr.ngettext("{n} loss", "{n} losses", round(f.deals)).format(
+            n=x.count(f.deals))
     if f.kind == "manager_conversion":
         text = _("{subject} converts {observed} on {where} against {expected} for the rest of "
                  "the team ({entered}, {p}): {deals} short{money}.")
