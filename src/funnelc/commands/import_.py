@@ -5,7 +5,8 @@ live with BITRIX24_WEBHOOK or --credentials-file).
 
 Exit codes: 0 written (keys beyond amoCRM's documented answers are warnings), 1 an input
 file is not usable (the message names the place inside the JSON) or, with `--strict`, has
-unknown keys; 2 usage, or a file that cannot be read at all (missing, a folder). The output is written atomically and only when everything was read.
+unknown keys; 2 usage, or a file that cannot be read at all (missing, a folder). The
+output is written atomically and only when everything was read.
 """
 
 from __future__ import annotations
