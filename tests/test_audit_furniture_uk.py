@@ -131,7 +131,7 @@ def test_catch_all_finding_names_the_clients_own_catch_all(export: Path, audit: 
     # Ukrainian sentence, and a catch-all the client never used.
     text = _run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "uk")
     line = next(s for s in text.split("\n  ") if "кошик" in s)
-    assert "з причиною-кошиком («Інше»): 280 угод" in " ".join(line.split())
+    assert "з причиною-кошиком («Інше»): 280 відмов" in " ".join(line.split())
     assert "Other" not in text
     missing = next(f for f in audit["findings"] if f["kind"] == "loss_reasons_missing")
     assert missing["subject"] == "Інше"
@@ -145,7 +145,7 @@ def test_losses_with_no_reason_at_all_are_not_called_catch_alls(tmp_path: Path) 
     csv = tmp_path / "history.csv"
     csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
     text = " ".join(_run("audit", str(FUNNEL), str(csv), "--lang", "uk").split())
-    assert "100% відмов у воронці «Продажі» (усього 12) без причини: 12 угод" in text
+    assert "100% відмов у воронці «Продажі» (усього 12) без причини: 12 відмов" in text
     assert "кошик" not in text
 
 
