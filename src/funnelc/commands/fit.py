@@ -150,7 +150,8 @@ def _deliver(result: FitResult, prep: HistoryPrepared, prepared_funnel: Prepared
     text, notes = _render(prepared_funnel.model, result, scenario, prepared_funnel)
     account = prepared_funnel.model.account
     language = account.language if account is not None else None
-    print_fit(result, prep, notes, console, language)
+    print_fit(result, prep, notes, console, language,
+              account.currency.value if account and account.currency else None)
     if out_path is not None:
         from ..i18n import choose, translator
         from .output import emit

@@ -29,8 +29,10 @@ class _Words:
     """The report's words in the output's language (the account's `language`, `--lang`
     overrides); English keeps the forms it always printed."""
 
-    def __init__(self, language: str | None) -> None:
+    def __init__(self, language: str | None, currency: str | None = None) -> None:
         self.tr: Translator = translator(choose(language))
+        self.currency = currency
+        """The account's currency: a deal's value reads «15,49 млн ₽», not «15 490 000»."""
         self._ = self.tr.gettext
         self.english = self.tr.lang == "en"
         self.hours: Callable[[float], str] = fmt_h if self.english else Figures(self.tr).hours
@@ -104,7 +106,8 @@ def dist_text(d: DistFit | None, unit: str = "h", w: _Words | None = None) -> st
     if d is None:
         return "—"
     f = w.hours if unit == "h" else (lambda x: f"{x:,.0f}" if w.english
-                                     else w.tr.number(round(x), 0))
+                                     else w.tr.money(x, w.currency, compact=True)
+                                     if w.currency else w.tr.compact(x))
     few = (" " + _("⚠ fewer than {n}: the funnel's value kept").format(n=MIN_DEALS)
            if d.n < MIN_DEALS else "")
     how = _how(d, w)
@@ -180,14 +183,15 @@ def _print_calibration(r: FitResult, console: Any, w: _Words) -> None:
 
 
 def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any,
-              language: str | None = None) -> None:
-    """The fit report in `language` (the account's; `--lang` overrides it)."""
+              language: str | None = None, currency: str | None = None) -> None:
+    """The fit report in `language` (the account's; `--lang` overrides it), money in
+    the account's `currency`."""
     from rich.table import Table
     from rich.text import Text
 
     from ..termtext import plain
 
-    w = _Words(language)
+    w = _Words(language, currency)
     _ = w._
     dq = prep.history.quality
     deals, events = prep.tables.deals, prep.tables.events

@@ -16,7 +16,7 @@ __all__ = ["DataQuality", "QualityNote", "NoteKind", "EXPORTS"]
 
 NoteKind = Literal["windows_1251", "empty_file", "slow_csv", "mixed_units", "loss_field",
                    "loss_field_unlisted", "loss_field_reopened", "utm_source",
-                   "renamed_stage", "slash_dates"]
+                   "renamed_stage", "slash_dates", "repeated_page"]
 
 EXPORTS = ("amoCRM events and leads", "Bitrix24 history")
 """What a note names when it is about a whole CRM export rather than one file (the
@@ -47,7 +47,8 @@ class QualityNote:
     reason and `left_out` losses are named by their failure stage. loss_field_unlisted:
     the field that names it, which the deal list was saved without."""
     label: str | None = None
-    """loss_field: its label, when the export gives one."""
+    """loss_field: its label, when the export gives one. repeated_page: the place of the
+    page's first copy (`path` is the repeat's, `kept` its records)."""
     slash: tuple[str, str] | None = None
     """slash_dates: (the order read, `mdy` or `dmy`; the value that settles it); `path` is
     that value's place (`file:line`)."""

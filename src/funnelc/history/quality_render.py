@@ -198,6 +198,13 @@ def note_text(note: QualityNote, tr: Translator | None = None) -> str:
             "{path}: {n} deal without a source of its own is sourced by its utm_source",
             "{path}: {n} deals without a source of their own are sourced by their utm_source",
             note.kept).format(path=path, n=tr.number(note.kept, 0))
+    if note.kind == "repeated_page":
+        return tr.ngettext(
+            "{path}: the same page as {first}, saved twice (the export tool retried it): "
+            "its {n} record is read once",
+            "{path}: the same page as {first}, saved twice (the export tool retried it): "
+            "its {n} records are read once", note.kept).format(
+                path=path, first=note.label, n=tr.number(note.kept, 0))
     if note.kind == "slow_csv":
         return tr.gettext("{path}: read with the slow CSV parser (the fast one refused "
                           "it)").format(path=path)

@@ -45,6 +45,7 @@ export (`reason_unkept`, counted in a `loss_field_reopened` note), as Bitrix24's
 
 from __future__ import annotations
 
+import json
 from array import array
 from dataclasses import dataclass, field
 from typing import Any
@@ -224,9 +225,14 @@ class AmoCollector:
     statuses: dict[tuple[int, int], tuple[str, int]] = field(default_factory=dict)
     reasons: dict[int, str] = field(default_factory=dict)
     seen_any: bool = False
+    pages_seen: dict[str, str] = field(default_factory=dict)
+    """A page's whole text → where it was first read: an export tool that retried a
+    request saved the same page twice."""
 
     def add(self, kind: str, doc: Any, where: str, dq: DataQuality) -> None:
         self.seen_any = True
+        if kind in ("events", "leads") and self._repeated(doc, kind, where, dq):
+            return
         if kind == "error":
             # Counted as a record of no known shape, a users answer saved with an
             # expired token left every manager nameless without a word.
@@ -268,6 +274,24 @@ class AmoCollector:
                 uid = _int(u.get("id")) if isinstance(u, dict) else None
                 if uid is not None and isinstance(u, dict) and u.get("name"):
                     self.users[uid] = str(u["name"])
+
+    def _repeated(self, doc: Any, kind: str, where: str, dq: DataQuality) -> bool:
+        """Whether this page is one read before, word for word (noted once per repeat).
+        Its records were each counted as a duplicate and dropped, and an export that lost
+        nothing said 250 rows were dropped, leads among «duplicate events», exit 1. A
+        page that repeats only some records (pages shifted by new events) is not this:
+        its records are still counted one by one."""
+        try:
+            text = json.dumps(doc, sort_keys=True, ensure_ascii=False)
+        except (TypeError, ValueError):
+            return False
+        first = self.pages_seen.setdefault(text, where)
+        if first == where:
+            return False
+        items = doc["_embedded"][kind]
+        dq.notes.append(QualityNote("repeated_page", where, kept=len(items) if isinstance(
+            items, list) else 0, label=first))
+        return True
 
     # ---------------------------------------------------------------- pieces
     def _event(self, e: Any, where: str, dq: DataQuality) -> None:
