@@ -140,12 +140,13 @@ def _closer(d: object, stage: str) -> int | None:
 def test_the_fired_manager_keeps_her_number_and_her_own_moves(
         export: tuple[Path, object], gen: ModuleType,
         history: dict) -> None:  # type: ignore[type-arg]
-    """Орлова is not in /api/v4/users: «пользователь #2002» (`user #2002` in the JSON),
+    """Орлова is not in /api/v4/users: «удалённый пользователь #2002» (`deleted user #2002`
+    in the JSON; it said «пользователь #2002», as for an export saved with no users answer),
     with the moves she made herself. A showing she held that was booked after she left
     is Белов's: he moved it (the visit goes to whoever moved or closed the deal out of
     the stage), so at «Показ» she keeps 1 visit and Белов inherits her showings."""
     _, acc = export
-    names = {**gen.USERS, gen.ORLOVA: "user #2002"}
+    names = {**gen.USERS, gen.ORLOVA: "deleted user #2002"}
     for stage, nxt in (("Заявка", "Консультация"), ("Показ", "Бронь")):
         want: Counter[tuple[str, str]] = Counter()
         for d in acc.deals:  # type: ignore[attr-defined]
@@ -165,10 +166,10 @@ def test_the_fired_manager_keeps_her_number_and_her_own_moves(
                 got[(r["manager"], "entered")] += r["entered"]
                 got[(r["manager"], "reached")] += r["reached"]
         assert got == want, stage
-    assert want[("user #2002", "entered")] == 1
+    assert want[("deleted user #2002", "entered")] == 1
     out, _ = export
     text = _run("history", str(out), "--tz", TZ, "--funnel", str(FUNNEL))
-    assert "пользователь #2002" in text and "user #" not in text
+    assert "удалённый пользователь #2002" in text and "user #" not in text
 
 
 def test_fit_says_a_deal_value_in_millions_of_roubles(export: tuple[Path, object],

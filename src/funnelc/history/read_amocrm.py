@@ -9,7 +9,8 @@ Inputs (any number of pages, in any files, in any order): `GET /api/v4/events` p
 whose tracking field `UTM_SOURCE` sources a lead without either), the pipelines response
 (`_embedded.pipelines[]._embedded.statuses[]`: names and `sort`), and optionally
 `GET /api/v4/leads/loss_reasons` for reason names and `GET /api/v4/users`
-(`_embedded.users[]`: `id`, `name`) for the names of managers.
+(`_embedded.users[]`: `id`, `name`) for the names of managers (a user a whole users
+answer does not list was deleted: `deleted user #ID`).
 
 Pick-ups (`picked`, issue 13 point 3): the first touch of a manager after a lead entered
 a stage, while it is still there, is when that visit was picked up. Touches are the
@@ -220,6 +221,9 @@ class AmoCollector:
     contact_leads: dict[int, list[int]] = field(default_factory=dict)
     """Contact id → its leads (`_embedded.contacts` of the leads answer)."""
     users: dict[int, str] = field(default_factory=dict)
+    users_total: int | None = None
+    """The users answer's `_total_items` (every user of the account): when that many
+    were read, a user it does not list was deleted, not left out of a cut file."""
     leads: dict[int, _Lead] = field(default_factory=dict)
     pipelines: dict[int, str] = field(default_factory=dict)
     statuses: dict[tuple[int, int], tuple[str, int]] = field(default_factory=dict)
@@ -270,6 +274,9 @@ class AmoCollector:
         elif kind == "task":
             self._task(doc)
         elif kind == "users":
+            total = doc.get("_total_items")
+            if isinstance(total, int) and not isinstance(total, bool):
+                self.users_total = max(total, self.users_total or 0)
             for u in _list(doc, "users", where):
                 uid = _int(u.get("id")) if isinstance(u, dict) else None
                 if uid is not None and isinstance(u, dict) and u.get("name"):
@@ -624,8 +631,15 @@ class AmoCollector:
             deal_id=pl.col("deal").cast(pl.Utf8),
             ts=from_epoch_seconds(out["t"]),
             loss_reason=pl.when(pl.col("kind") == LOST).then(pl.col("reason")),
-            manager=pl.coalesce([pl.col("uname"),
-                                 pl.lit("user #") + pl.col("uid").cast(pl.Utf8)]),
+            # A user a whole users answer (all its `_total_items` read) does not list was
+            # deleted from the account (a manager who was fired: amoCRM keeps her id on
+            # her moves and leads). Read as «user #2002», like a user of an export saved
+            # without the answer or with it cut, the owner had no hint that the column's
+            # stranger was the one who left.
+            manager=pl.coalesce([pl.col("uname"), pl.lit(
+                "deleted user #" if self.users_total is not None
+                and len(self.users) >= self.users_total else "user #")
+                + pl.col("uid").cast(pl.Utf8)]),
             last_activity=from_epoch_seconds(out["updated"]),
         )
         # amoCRM keeps one loss reason per lead, the current one: it belongs to the

@@ -88,8 +88,13 @@ MOVE_KINDS: dict[str, str] = {
 
 
 UNKNOWN_USER = N_("user #{id}")
-"""How the CRM readers name a user the export's users answer does not list (a deleted
-employee, or no users answer saved): `user #1006` in the data, the language's words here."""
+"""How the CRM readers name a user the export gives no name for (no users answer saved,
+one cut off, a Bitrix24 `user.get` without the user): `user #1006` in the data, the
+language's words here."""
+
+DELETED_USER = N_("deleted user #{id}")
+"""A user a saved amoCRM users answer does not list: one deleted from the account (a
+manager who left), whose id stays on her moves and leads: `deleted user #2002`."""
 
 
 def placeholder(x: object, tr: Translator) -> str:
@@ -101,6 +106,8 @@ def placeholder(x: object, tr: Translator) -> str:
         return tr.gettext(PLACEHOLDERS[text])
     if text.startswith("user #") and text[6:].isdigit():
         return tr.gettext(UNKNOWN_USER).format(id=text[6:])
+    if text.startswith("deleted user #") and text[14:].isdigit():
+        return tr.gettext(DELETED_USER).format(id=text[14:])
     return text
 
 
