@@ -200,3 +200,15 @@ def test_forecast_counts_the_open_deals_and_their_worth(export: tuple[Path, obje
     unpriced = sum(1 for d in open_ if not d.price)
     assert f"{len(open_)} открытых сделок на сумму {worth / 1e9:.2f}".replace(".", ",") in text
     assert f"у {unpriced} открытых сделок в истории нет суммы" in text
+
+
+def test_the_page_and_its_plot_name_the_deleted_manager_by_her_id(
+        export: tuple[Path, object], tmp_path: Path) -> None:
+    """The managers plot cut labels at 20 characters: «удалённый пользоват…», the id
+    that tells one deleted user from another lost. It keeps the id whole now."""
+    out, _ = export
+    _run("history", str(out), "--tz", TZ, "--funnel", str(FUNNEL), "-o", str(tmp_path / "h"))
+    svg = (tmp_path / "h" / "plots" / "managers_funnel.svg").read_text(encoding="utf-8")
+    assert "удалённый пол… #2002" in svg and "пользоват…" not in svg
+    page = (tmp_path / "h" / "history.html").read_text(encoding="utf-8")
+    assert "удалённый пользователь #2002" in page and "user #" not in page

@@ -34,7 +34,14 @@ def _fig(w: float, h: float) -> Figure:
 
 
 def _label(text: str, width: int = 40) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """`text` cut to `width`; a trailing id (`#2002`) is kept whole: «удалённый
+    пользователь #2002» cut to «удалённый пользоват…» lost which user it was."""
+    if len(text) <= width:
+        return text
+    head, sep, tail = text.rpartition(" #")
+    if sep and tail.isdigit() and len(tail) + 3 < width:
+        return head[: width - len(tail) - 3] + "… #" + tail
+    return text[: width - 1] + "…"
 
 
 def _empty(fig: Figure, msg: str) -> Figure:
