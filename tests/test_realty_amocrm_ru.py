@@ -210,5 +210,8 @@ def test_the_page_and_its_plot_name_the_deleted_manager_by_her_id(
     _run("history", str(out), "--tz", TZ, "--funnel", str(FUNNEL), "-o", str(tmp_path / "h"))
     svg = (tmp_path / "h" / "plots" / "managers_funnel.svg").read_text(encoding="utf-8")
     assert "удалённый пол… #2002" in svg and "пользоват…" not in svg
+    # Showings of 90 days were an axis of «часов на этапе» to 3 000: days now.
+    times = (tmp_path / "h" / "plots" / "time_in_stage.svg").read_text(encoding="utf-8")
+    assert "дней на этапе" in times and "часов на этапе" not in times
     page = (tmp_path / "h" / "history.html").read_text(encoding="utf-8")
     assert "удалённый пользователь #2002" in page and "user #" not in page

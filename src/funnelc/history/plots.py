@@ -149,21 +149,27 @@ def time_plot(t: HistoryTables, tr: Translator) -> Figure:
     ax = fig.add_subplot()
     labels = [_label(f"{p} · {s}", 48) for p, s in zip(df["pipeline"], df["stage"])]
     y = list(range(df.height))
-    ax.barh(y, df["p90_h"].to_list(), color="#c6d4e8", label="p90")
-    ax.barh(y, df["median_h"].to_list(), color="#4c72b0", height=0.5, label=_("median"))
-    ax.plot(df["mean_h"].to_list(), y, "k|", markersize=12, label=_("mean"))
-    ax.set_yticks(y, labels)
-    ax.invert_yaxis()
     # Hours columns: polars types max()/min() as any literal, these are floats (or null).
     top = cast("float | None", df["p90_h"].max())
     low = cast("float | None", df["median_h"].min())
-    if top and low and top / max(low, 1e-6) > 100:
+    log = bool(top and low and top / max(low, 1e-6) > 100)
+    # Stays of months on a linear axis read in days: a real-estate agency's showing,
+    # 90 days, was an axis of «часов на этапе» to 3 000.
+    per = 24.0 if not log and top and top > 14 * 24 else 1.0
+    ax.barh(y, (df["p90_h"] / per).to_list(), color="#c6d4e8", label="p90")
+    ax.barh(y, (df["median_h"] / per).to_list(), color="#4c72b0", height=0.5,
+            label=_("median"))
+    ax.plot((df["mean_h"] / per).to_list(), y, "k|", markersize=12,
+            label=_("mean"))
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    if log and top and low:
         from ..report.plots import log_hours_axis
 
         log_hours_axis(ax, max(low, 1 / 60), top, tr)
         ax.set_xlabel(_("time in stage (log scale)"))
     else:
-        ax.set_xlabel(_("hours in stage"))
+        ax.set_xlabel(_("days in stage") if per == 24.0 else _("hours in stage"))
     ax.legend(fontsize=7, frameon=False)
     return fig
 
