@@ -234,7 +234,9 @@ def test_text_csv_folder_and_chart(records: Path, tmp_path: Path) -> None:
     for png in (out / "forecast.png", chart.with_suffix(".png")):
         assert png.read_bytes().startswith(b"\x89PNG")
     assert chart.with_suffix(".svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
-    assert f"wrote {out}/forecast.txt" in res.stderr and "plot: " in res.stderr
+    # The courses' account is Russian: the line saying what -o wrote is too.
+    assert f"записаны {out}/forecast.txt, forecast.json" in res.stderr
+    assert "plot: " in res.stderr
 
 
 def test_outputs_never_replace_inputs(records: Path, tmp_path: Path) -> None:

@@ -60,10 +60,12 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
 
     from ..history.audit_render import audit_heading, audit_json, print_audit
     from ..history.load import HistoryInputError
+    from ..history.quality_render import note_text
     from ..history.report import unmatched_names
     from ..history.run import prepare
     from ..i18n import choose, translator
     from ..names import escape_invisible
+    from ..termtext import plain
 
     try:
         prepared = prepare(list(inputs), tz, funnel, loss_field=loss_field)
@@ -85,12 +87,15 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
         lines = lines[:len(lines) - len(dq.notes)]  # the notes follow as notes, once
     for line in lines:
         click.echo(escape_invisible(f"warning: {line}"), err=True)
-    for note in [] if dq.dropped_total else dq.note_texts():
-        info(escape_invisible(f"note: {note}"))
+    tr = translator(choose(funnel.account.language if funnel.account else None))
+    # The notes are client text (as `history` and `fit` say them), the warnings above
+    # diagnostics about rows: English whole.
+    for note in [] if dq.dropped_total else dq.notes:
+        # plain(): control characters written out; its number's no-break spaces kept.
+        info(str(plain(tr.gettext("note: {note}").format(note=note_text(note, tr)))))
     account = funnel.account
     audit = audit_or_exit(t, account.currency.value if account and account.currency else None,
                           periods)
-    tr = translator(choose(funnel.account.language if funnel.account else None))
     head = audit_heading(t.deals, t.events, funnel_path, len(audit.findings), tr)
     meta = {"funnel": funnel_path, "inputs": list(inputs), "tz": tz, "deals": t.deals,
             "events": t.events}

@@ -306,6 +306,7 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
         raise SystemExit(EXIT_USAGE) from None
     from ..i18n import choose, translator
     from ..i18n.note import say
+    from ..i18n.words import route_label_text
 
     language = funnel.account.language if funnel.account is not None else None
     tr = translator(choose(language))
@@ -314,7 +315,9 @@ def _run_backtest(prep, funnel, months, tz, reps, seed, jobs, out_path, json_pat
         text, notes = _render(funnel, bt.fit, scenario, funnel_file)
         emit(out_path, text)
         for n in notes:
-            console.print(plain(tr.gettext("note: {note}").format(note=say(n, tr))))
+            # A way out in words («отказ «Дорого»»), as `fit` says its notes.
+            console.print(plain(tr.gettext("note: {note}").format(
+                note=say(n, tr, functools.partial(route_label_text, tr)))))
         if out_path != "-":
             console.print(plain(tr.gettext("wrote {path} (fitted on {months})").format(
                 path=out_path, months=said(bt.fit_months, tr))))

@@ -185,6 +185,7 @@ def _write_folder(out_dir: str, result: Forecast, inputs: list[str], funnel_path
         forecast_json,
         print_forecast,
         render_chart,
+        written_line,
     )
     from ..termtext import file_console
     from .convention import drawing_warnings
@@ -200,4 +201,4 @@ def _write_folder(out_dir: str, result: Forecast, inputs: list[str], funnel_path
         "forecast.csv": forecast_csv(result), "forecast.png": chart.png,
         "forecast.svg": chart.svg}
     write_folder("-o", out_dir, files, [*inputs, funnel_path])
-    info(f"wrote {out_dir}/" + ", ".join(FOLDER_FILES))
+    info(written_line(result, out_dir, FOLDER_FILES))

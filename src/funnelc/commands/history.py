@@ -178,11 +178,11 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
     dq = prepared.history.quality
     lost = dq.dropped_total or dq.counts.get("truncated_files", 0)
     if fmt == "json":
-        from ..history.report import render_json
+        from ..history.report import render_json, written_line
 
         if out_dir is not None:
             write_outputs(out_dir, secs, prepared.tables, dq, list(inputs), tz, audit, tr)
-            info(f"wrote {out_dir}/history.html, history.json and plots/")
+            info(written_line(out_dir, tr))
         deliver(None, render_json(secs, dq, _meta(prepared.tables, list(inputs), tz)))
     else:
         _print_text(prepared, secs, tz, max_rows, color, tr)

@@ -20,6 +20,7 @@ import polars as pl
 from ..i18n import N_, Translator, choose, translator
 from ..i18n.moment import moment
 from ..i18n.note import say
+from ..i18n.words import route_label_text
 from .backtest import HOLDOUT, KINDS, Backtest, Figure
 from .month_words import said, said_in, tick
 from .report import Section, _c, render_html
@@ -63,7 +64,11 @@ class _Words:
                                   locale=self.tr.locale)
 
     def say(self, note: str) -> str:
-        return note if self.english else say(note, self.tr)
+        """A note of the fit (a way out named as the funnel writes it, `lost "X"`) in the
+        language, its way out in words as `fit` says it («отказ «X»»)."""
+        if self.english:
+            return note
+        return say(note, self.tr, functools.partial(route_label_text, self.tr))
 
 
 @functools.cache

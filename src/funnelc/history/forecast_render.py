@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["print_forecast", "forecast_warnings", "forecast_json", "forecast_csv", "fan_chart", "render_chart",
            "save_chart", "forecast_data", "heading", "forecast_notes",
-           "CSV_COLUMNS"]
+           "written_line", "CSV_COLUMNS"]
 
 
 def _texts(tr: Translator) -> dict[str, str]:
@@ -342,6 +342,13 @@ def forecast_notes(f: Forecast, tr: Translator | None = None) -> list[str]:
                                 "so the pipelines add up to more than the account").format(
             pipelines=", ".join(f"«{p}»" for p in f.handoffs)))
     return notes
+
+
+def written_line(f: Forecast, folder: str, files: Iterable[str]) -> str:
+    """The line saying what -o wrote, in the forecast's language: the client reads it
+    under the forecast («записаны …»), the file names as they are."""
+    return _tr(f).gettext("wrote {folder}/{files}").format(folder=folder,
+                                                            files=", ".join(files))
 
 
 def forecast_warnings(f: Forecast) -> list[str]:

@@ -605,7 +605,7 @@ def _respond_sla(w: _Words, data: ReportData) -> str:
             "doing: waiting for a member (queued), being worked (the work finished first), "
             "waiting an {after} delay or the next cadence touch (in delay), or left by {stay} "
             "(parked). The sla cut is the exact share of the stage's deals the SLA takes "
-            "before their outcome (the stay share not counted). Working hours count when the "
+            "before their outcome (the {stay} share not counted). Working hours count when the "
             "account has a calendar."), after="after", stay="stay") + "</p>")
     out.append("</section>")
     return "".join(out)

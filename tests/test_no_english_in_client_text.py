@@ -1,0 +1,237 @@
+"""Russian and Ukrainian clients read only their language: no English word is left in
+the client text of a ru or uk account. English crept in where a sentence was built in
+English and only its prefix translated (`fit` once printed «попередження: the history
+holds no events»), where a command printed the importer's notes as they are stored
+(`audit`: «note: Bitrix24 history: loss reasons read from …» under a Russian audit), where
+a «wrote …» line was an f-string (`forecast -o`), or where the back-test named a way out
+as the funnel writes it («lost "Дорого"», «won») while `fit` says «отказ «Дорого»».
+
+This test runs each client-facing command once per language, on the planted-story
+exports (`history` with its page and plots, `audit`, `fit` with the fitted funnel's
+comments, `fit --backtest` with its page, `forecast` with forecast.txt and its chart) and
+on the shipped funnels (`analyze`, `simulate`, `report` with report.html and its plots,
+the playbook as Markdown and HTML, `whatif`, `staff`), and fails on any Latin word of
+three letters or more that is none of what may stay (each allowance says why):
+
+* a name from the funnel (a stage, pipeline, source, team, field or reason name is a
+  quoted string of the funnel, `vk` or `yandex` sources included) or from the data, as
+  the client text quotes it («Other», a Bitrix24 field's name);
+* a diagnostic line (`warning:`, `error[FN…]:`, its `= help:`), English whole by the
+  house rules: its prefix is English too, so a translated prefix is a sentence and is
+  checked (a note, «примечание:», is client text);
+* what a program or the user writes: paths and file names, options with their value as
+  typed, URLs, words in backticks or <code> (a funnel keyword the text names, a command),
+  identifiers with a digit or an underscore (FN113, UF_CRM_1701234567, utm_source), the
+  scripts, styles, attributes and metadata of HTML and SVG;
+* the short allow-list `KEPT` below.
+The Mermaid diagram and the JSON are for programs and are not read here."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import planted_export
+from funnelc.cli import cli
+from test_no_iso_dates_in_client_text import EXPORTS, page_text
+
+ROOT = Path(__file__).resolve().parent.parent
+PIPELINES = ROOT / "pipelines"
+ENV = {"NO_COLOR": "1", "COLUMNS": "200"}
+
+HISTORY_RUNS = [("amocrm_school", "ru"), ("furniture_uk", "uk"), ("clinic_b24_ru", "uk")]
+"""One run of the history family per language at least: the school's (amoCRM, its notes
+on sources, Moscow time, the back-test) in Russian, the two Bitrix24 exports (loss-reason
+notes, reopened losses, a source's rising months) in Ukrainian."""
+
+BACKTESTED = "amocrm_school"
+
+FUNNELS = {"developer": "uk", "saleschef": "ru", "cottages": "ru"}
+"""Shipped funnels by the language they declare (checked in the test): the developer's
+is Ukrainian, the furniture maker's and the cottages' Russian (the cottages' team is
+overloaded, so `simulate` prints its warning)."""
+
+STAFF_TARGET = "respond 15m 80%"
+
+KEPT = {
+    # Units, codes and abbreviations the house keeps in every language.
+    "SLA", "KPI", "CRM", "AIC", "KS", "MLE", "UTC", "ID",
+    # Currency codes, as the money columns write them (RUB, UAH: the accounts' own).
+    "RUB", "UAH", "EUR", "USD",
+    # Products and formats named as their makers spell them.
+    "amoCRM", "Bitrix", "Telegram", "WhatsApp", "SMS", "HTML", "JSON", "CSV", "SVG",
+    "PNG", "Erlang",
+    # The program's name, as a report signs its page («Отчёт funnelc», «funnelc 0.1.0»).
+    "funnelc",
+    # The distribution families of `after` and `work`, as the fit proposes and the fitted
+    # funnel writes them (`after lognormal(2d, 1d)`): the words the client will read in
+    # the funnel, named beside their figures in the fit's tables.
+    "exp", "gamma", "lognormal", "fixed", "empirical", "uniform", "triangular",
+}
+
+DIAGNOSTIC = re.compile(r"^\s*(?:(?:error|warning)(?:\[[\w-]+\])?:|= help:|-->)")
+"""A diagnostic line (house style, `funnelc.diagnostics`): English whole. A note is not
+one: `history`, `fit` and `forecast` say their notes («примечание: …») to the client."""
+
+MACHINE = re.compile(
+    r"`[^`]*`"  # code: a keyword the text names, a command
+    r"|--[a-z][a-z-]*(?:[ =](?:'[^']*'|\"[^\"]*\"|\S+))?"  # an option with its value
+    r"|https?://\S+"
+    r"|\S*[/\\]\S*"  # a path
+    r"|\S+\.(?:html|json|csv|png|svg|txt|funnel|md|jsonl)\b"  # a file name
+    r"|\b\w*[\d_]\w*\b"  # an identifier or code with a digit or an underscore
+    # A line of a funnel patch in a terminal table (`history`, `audit`: the stages to
+    # paste into the funnel, in its syntax): HTML shows it in <pre>.
+    r"|\b(?:pipeline|stage) \"[^\"]*\" \{|->(?: lost)? \"[^\"]*\" [\d.]+%|\bstay [\d.]+%"
+    r"|\bsla \d+[a-z]+ ->(?: lost)? \"[^\"]*\""
+    # The linter's directive in a funnel comment, as the linter reads it.
+    r"|\bfunnelc: noqa\b"
+    # A row's place in an amoCRM export, after its file (`leads.jsonl page 4 lead 183`),
+    # as the diagnostics name it.
+    r"|\bpage \d+ (?:lead|event|deal)\b")
+"""What stays as a program or the user writes it (see the module's docstring)."""
+
+WORD = re.compile(r"[A-Za-z][A-Za-z'’]*[A-Za-z]")
+
+
+def names_of(*funnels: Path) -> set[str]:
+    """The Latin words of the funnels' quoted strings: names the client gave."""
+    words: set[str] = set()
+    for f in funnels:
+        for s in re.findall(r'"((?:[^"\\]|\\.)*)"', f.read_text("utf-8")):
+            words.update(w.lower() for w in WORD.findall(s))
+    return words
+
+
+def english_left(outputs: dict[str, str], names: set[str],
+                 typed: tuple[str, ...] = ()) -> list[str]:
+    """Every line of client text with a Latin word nobody allowed, named by its output."""
+    found = []
+    for where, text in outputs.items():
+        # Code and quoted names out first over the whole text (a table wraps them), each
+        # character but the line ends blanked, so the lines still match the text's.
+        bare = re.sub(r"`[^`]*`|«[^«»]*»", lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+        for line, rest in zip(text.splitlines(), bare.splitlines()):
+            if DIAGNOSTIC.match(line):
+                continue
+            for t in typed:
+                rest = rest.replace(t, " ")
+            words = [w for w in WORD.findall(MACHINE.sub(" ", rest))
+                     if len(w) >= 3 and w not in KEPT and w.lower() not in names]
+            if words:
+                found.append(f"{where}: {words}: {' '.join(line.split())[:200]}")
+    return found
+
+
+def page(markup: str) -> str:
+    """`page_text` with <code> and <pre> kept as code (backticks), as a terminal prints
+    code."""
+    return page_text(re.sub(r"<(code|pre)\b[^>]*>(.*?)</\1>", r"<span>`\2`</span>", markup,
+                            flags=re.S))
+
+
+def _run(*args: object, ok: tuple[int, ...] = (0,)) -> str:
+    result = CliRunner().invoke(cli, [str(a) for a in args], env=ENV)
+    assert result.exit_code in ok, result.output
+    return result.stdout + "\n" + result.stderr
+
+
+@pytest.fixture(scope="module", params=HISTORY_RUNS, ids=lambda p: f"{p[0]}-{p[1]}")
+def history_outputs(request: pytest.FixtureRequest,
+                    tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], set[str]]:
+    """One run of each history command in one language on one export: its terminal text
+    and every file a client reads, by name; and the names the funnels hold."""
+    name, lang = request.param
+    sub, funnel, tz = EXPORTS[name]
+    folder = planted_export(tmp_path_factory, name)
+    export = folder / sub if sub else folder
+    out = tmp_path_factory.mktemp(f"{name}-{lang}")
+    opts = (*tz, "--lang", lang)
+    got = {"history": _run("history", export, "--funnel", funnel, *opts,
+                           "-o", out / "history")}
+    got["history.html"] = page((out / "history" / "history.html").read_text("utf-8"))
+    for svg in sorted((out / "history" / "plots").glob("*.svg")):
+        got[f"plots/{svg.name}"] = page(svg.read_text("utf-8"))
+    got["audit"] = _run("audit", funnel, export, *opts)
+    fitted = out / "fitted.funnel"
+    got["fit"] = _run("fit", export, "--funnel", funnel, *opts, "-o", fitted)
+    got["fitted.funnel comments"] = "\n".join(
+        line.partition("#")[2] for line in fitted.read_text("utf-8").splitlines()
+        if "#" in line)
+    if name == BACKTESTED:
+        got["fit --backtest"] = _run("fit", export, "--funnel", funnel, *opts,
+                                     "--backtest", "2", "--reps", "4", "--jobs", "1",
+                                     "-o", out / "bt.funnel", "--html", out / "bt.html")
+        got["bt.html"] = page((out / "bt.html").read_text("utf-8"))
+    got["forecast"] = _run("forecast", export, "--funnel", fitted, *opts,
+                           "--reps", "4", "--jobs", "1", "-o", out / "forecast")
+    got["forecast.txt"] = (out / "forecast" / "forecast.txt").read_text("utf-8")
+    got["forecast.svg"] = page((out / "forecast" / "forecast.svg").read_text("utf-8"))
+    return got, names_of(funnel, fitted)
+
+
+@pytest.fixture(scope="module", params=list(FUNNELS), ids=str)
+def funnel_outputs(request: pytest.FixtureRequest,
+                   tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], set[str]]:
+    """One run of each funnel command on one shipped funnel, in its own language."""
+    funnel = PIPELINES / f"{request.param}.funnel"
+    assert f"language {FUNNELS[request.param]}" in funnel.read_text("utf-8")
+    out = tmp_path_factory.mktemp(request.param)
+    sim = ("--reps", "2", "--days", "120", "--warmup", "10")
+    got = {"analyze": _run("analyze", funnel),
+           "simulate": _run("simulate", funnel, *sim),
+           "report": _run("report", funnel, *sim, "-o", out / "report")}
+    got["report.html"] = page((out / "report" / "report.html").read_text("utf-8"))
+    for svg in sorted((out / "report").glob("*.svg")):
+        got[f"report/{svg.name}"] = page(svg.read_text("utf-8"))
+    got["playbook-md"] = _run("export", funnel, "--to", "playbook-md")
+    _run("export", funnel, "--to", "playbook-html", "-o", out / "playbook.html")
+    got["playbook.html"] = page((out / "playbook.html").read_text("utf-8"))
+    got["whatif"] = _run("whatif", funnel, *sim)
+    if request.param == "developer":
+        got["staff"] = _run("staff", funnel, "--team", "Кол-центр", "--target", STAFF_TARGET,
+                            "--days", "120")
+    return got, names_of(funnel)
+
+
+def _read(outputs: dict[str, str]) -> None:
+    # Every output was read (an empty one would pass without saying anything).
+    assert all(text.strip() for text in outputs.values()), [k for k, v in outputs.items()
+                                                            if not v.strip()]
+
+
+def test_history_family_says_no_english(
+        history_outputs: tuple[dict[str, str], set[str]]) -> None:
+    outputs, names = history_outputs
+    _read(outputs)
+    assert "audit" in outputs and "forecast.svg" in outputs
+    assert english_left(outputs, names) == []
+
+
+def test_funnel_commands_say_no_english(
+        funnel_outputs: tuple[dict[str, str], set[str]]) -> None:
+    outputs, names = funnel_outputs
+    _read(outputs)
+    assert english_left(outputs, names, (STAFF_TARGET,)) == []
+
+
+def test_the_allowances_take_out_only_what_they_name() -> None:
+    names = {"vk"}
+    # What stays: a name, a code, a path, a diagnostic, a keyword in backticks.
+    assert english_left({"a": "источник «vk»: 37 сделок; FN113; utm_source; SLA 2 ч"},
+                        names) == []
+    assert english_left({"a": "записаны /tmp/out/forecast.txt, forecast.json"}, names) == []
+    assert english_left({"a": "warning[unstable-team]: the team is overloaded"}, names) == []
+    assert english_left({"a": "без `value` ничего не добавляют"}, names) == []
+    assert english_left({"a": page("<p>тот же список, что выдаёт <code>funnelc audit</code>"
+                                   "</p>")}, names) == []
+    # What is found: an English sentence under any prefix, an English word in a Russian one.
+    assert english_left({"a": "note: Bitrix24 history: loss reasons read"}, names) != []
+    assert english_left({"a": "примечание: Bitrix24 history: loss reasons read"},
+                        names) != []
+    assert english_left({"a": "попередження: the history holds no events"}, names) != []
+    assert english_left({"a": "wrote /tmp/out/forecast.txt"}, names) != []
+    assert english_left({"a": "Прогрев.Рассылка: won: задержка по 3 сделкам"}, names) != []
