@@ -385,5 +385,7 @@ def test_fit_report_keeps_each_figure_on_one_line(fit_run: tuple[dict[str, Any],
     # The sources' table wrapped «среднее 82 084 [76 / 137, 88 496]» and «на 100 / %»:
     # rich wraps at a no-break space too, and the value cell was a plain string.
     lines = fit_run[1].splitlines()
-    for figure in ("[76\u00a0137,", "88\u00a0496]", "82\u00a0084", "на 100%"):
+    # The value in roubles since the realty pass: «82 084 ₽ [76 137 ₽, 88 496 ₽]».
+    for figure in ("[76\u00a0137\u00a0₽,", "88\u00a0496\u00a0₽]", "82\u00a0084\u00a0₽",
+                   "на 100%"):
         assert any(figure in line for line in lines), figure

@@ -457,7 +457,10 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
         n = gap(v)
         if n is None or n == 0:
             return "—" if n is None else "0"
-        return ("+" if n > 0 else "−") + x.count(abs(n))
+        # In the account's currency, as the findings say it: a real-estate agency's
+        # manager read «−12 924 841», a figure with no unit beside counts of deals.
+        return ("+" if n > 0 else "−") + (tr.money(abs(n), a.currency) if a.currency
+                                          else x.count(abs(n)))
 
     def period(key: str, title: str) -> Column:
         """A period column (`first`, `last`) as a table cell names it («январь–март

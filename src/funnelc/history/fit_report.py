@@ -106,8 +106,7 @@ def dist_text(d: DistFit | None, unit: str = "h", w: _Words | None = None) -> st
     if d is None:
         return "—"
     f = w.hours if unit == "h" else (lambda x: f"{x:,.0f}" if w.english
-                                     else w.tr.money(x, w.currency, compact=True)
-                                     if w.currency else w.tr.compact(x))
+                                     else _money(x, w))
     few = (" " + _("⚠ fewer than {n}: the funnel's value kept").format(n=MIN_DEALS)
            if d.n < MIN_DEALS else "")
     how = _how(d, w)
@@ -120,6 +119,14 @@ def dist_text(d: DistFit | None, unit: str = "h", w: _Words | None = None) -> st
     return _("{kind} mean {mean} [{low}, {high}] n={n}{how}{few}").format(
         kind=d.kind, mean=f(d.mean), low=f(max(d.ci_low, 0)), high=f(d.ci_high), n=w.count(d.n),
         how=how, few=few)
+
+
+def _money(x: float, w: _Words) -> str:
+    """A deal's value in the account's currency: whole below a million («82 084 ₽»),
+    short above («15,49 млн ₽»; it read «15 490 000»)."""
+    if not w.currency:
+        return w.tr.number(round(x), 0) if abs(x) < 1e6 else w.tr.compact(x)
+    return w.tr.money(round(x), w.currency, compact=abs(x) >= 1e6)
 
 
 def _how(d: DistFit, w: _Words) -> str:
