@@ -171,7 +171,7 @@ def test_the_fired_manager_keeps_her_number_and_her_own_moves(
     text = _run("history", str(out), "--tz", TZ, "--funnel", str(FUNNEL))
     assert "удалённый пользователь #2002" in text and "user #" not in text
     # The gap in money is in roubles, as the audit's findings say it: it read «−12 924 841».
-    rows = [line for line in text.splitlines() if "Белов Игорь" in line and "%" in line]
+    rows = [line for line in text.splitlines() if "│Покупка│" in line and "Белов Игорь" in line]
     assert len(rows) == 4 and all("₽" in line for line in rows), rows
 
 
