@@ -218,3 +218,8 @@ def test_the_page_and_its_plot_name_the_deleted_manager_by_her_id(
     assert "дней на этапе" in times and "часов на этапе" not in times
     page = (tmp_path / "h" / "history.html").read_text(encoding="utf-8")
     assert "удалённый пользователь #2002" in page and "user #" not in page
+    # Above a quality table with nothing dropped the page said «отброшено 0 (все
+    # посчитаны ниже)».
+    flat = " ".join(page.split())
+    assert "сохранено 1 391 событие, ничего не отброшено" in flat.replace("\u00a0", " ")
+    assert "(все посчитаны ниже)" not in flat

@@ -267,8 +267,11 @@ def quality_note(dq: DataQuality, tr: Translator) -> str:
                     dq.rows_read).format(n=number(dq.rows_read, 0)),
         tr.ngettext("{n} event kept", "{n} events kept",
                     dq.rows_kept).format(n=number(dq.rows_kept, 0)),
+        # «отброшено 0 (все посчитаны ниже)» above an export that lost nothing: none
+        # dropped says so, as the terminal's line does.
         tr.ngettext("{n} dropped (each counted below)", "{n} dropped (each counted below)",
-                    dq.dropped_total).format(n=number(dq.dropped_total, 0)),
+                    dq.dropped_total).format(n=number(dq.dropped_total, 0))
+        if dq.dropped_total else tr.gettext("none dropped"),
     ]
     if dq.synthesized:
         parts.append(tr.ngettext("{n} implied", "{n} implied", dq.synthesized).format(
