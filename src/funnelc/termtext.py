@@ -24,7 +24,7 @@ from rich.text import Text
 
 from .names import BIDI_CONTROLS, escape_invisible
 
-__all__ = ["plain", "Unbroken", "terminal_console", "progress_console", "file_console", "WIDE"]
+__all__ = ["plain", "words", "Unbroken", "terminal_console", "progress_console", "file_console", "WIDE"]
 
 WIDE = 160
 """Columns of a console that is not a terminal (a file or a pipe): long rows stay whole
@@ -43,6 +43,14 @@ _MASKS = {ord(c): chr(0xE000 + i) for i, c in enumerate(KEEP_TOGETHER)}
 spaces are while rich looks for where to wrap."""
 _UNMASKS = {ord(m): chr(c) for c, m in _MASKS.items()}
 _BREAKS = re.compile(f"[^\\S{KEEP_TOGETHER}]+")
+
+
+def words(text: str) -> list[str]:
+    """The runs of `text` a terminal may not break: split at ordinary spaces only, so a
+    figure written with no-break spaces («RUB 1,206,883», «5 043 397 ₽») is one word.
+    A table that sized its columns by `str.split` (which splits at U+00A0 too) made
+    them narrower than such a figure, and rich cut its last digit off."""
+    return [w for w in _BREAKS.split(text) if w]
 
 
 class Unbroken(Text):

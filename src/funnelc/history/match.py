@@ -5,7 +5,12 @@ spaces, quotes), so a name matches exactly first, then by its normal form. A CSV
 without a pipeline column gets the pipeline whose stage has that name, when exactly
 one has; so does a CRM export of one pipeline it does not name (`#0`: Bitrix24's deals
 without the `crm.category.list` answer, amoCRM's without the pipelines answer), which
-matched no pipeline of any funnel. Whatever matches nothing is listed, never guessed at.
+matched no pipeline of any funnel. Whatever matches nothing is listed, never guessed at,
+with one exception the data itself proves: a name close to a funnel stage of its pipeline
+whose every entry comes after (or before) every entry of that stage's own name is the
+same stage renamed in the CRM mid-history («Demo» became «Demo held»), read as the
+funnel's stage and said (`NameMatch.merged`). Read as two stages, the old name's
+conversion fell to 0 % from the rename on, and every source «got worse» at once.
 """
 
 from __future__ import annotations
@@ -43,6 +48,10 @@ class NameMatch:
     suggestions: list[Suggestion] = field(default_factory=list)
     """One per unmatched stage, in the order of `unmatched_stages`: where the data first
     has it and the funnel's closest name."""
+    merged: list[Suggestion] = field(default_factory=list)
+    """Names of the data read as the funnel stage they were renamed from or to (each has
+    `renamed` and `closest`); they are in `stages` too. A funnel that declares both names
+    keeps them apart: then both match exactly and nothing is merged."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,12 @@ class Suggestion:
     entered; days ISO) when the data holds this name and the closest one, and every
     entry of one comes before every entry of the other: the CRM renamed the stage
     mid-history («Demo» became «Demo held»), in either direction."""
+
+
+MERGE_MIN = 5
+"""Entries each name needs before a switch from one to the other is read as a rename and
+the two are merged: one deal moved from «Замір» to «Замер» the next day is a slip of
+spelling to point at, not a rename the whole history proves."""
 
 
 def _suggest(funnel: m.FunnelFile, fp: str | None, stage: str) -> tuple[str, str] | None:
@@ -113,6 +128,7 @@ def match_names(events: pl.DataFrame, funnel: m.FunnelFile) -> tuple[pl.DataFram
                   until=pl.col("ts").max()).sort(["pipeline", "stage"]))
     spans = {(dp, normal(ds)): (ds, since, until)
              for dp, ds, _n, _f, since, until in pairs.iter_rows()}
+    entries = {(dp, normal(ds)): n for dp, ds, n, _f, _s, _u in pairs.iter_rows()}
     data_pipes = events["pipeline"].unique().to_list()
     # The readers' placeholder for a pipeline the export does not name, alone in the data.
     nameless = data_pipes[0] if len(data_pipes) == 1 and re.fullmatch(
@@ -135,13 +151,18 @@ def match_names(events: pl.DataFrame, funnel: m.FunnelFile) -> tuple[pl.DataFram
             nm.pipelines.setdefault(dp, fp)
         fs = snorm.get((fp, normal(ds))) if fp is not None else None
         if fp is None or fs is None:
-            nm.unmatched_stages.append((dp, ds, n))
             guess = _suggest(funnel, fp, ds)
             other = spans.get((dp, normal(guess[1]))) if guess else None
             renamed = _renamed((ds, since, until), other) if other else None
-            nm.suggestions.append(Suggestion(dp, ds, n, first, guess,
-                                             _stage_at(funnel, guess) if guess else None,
-                                             renamed))
+            found = Suggestion(dp, ds, n, first, guess,
+                               _stage_at(funnel, guess) if guess else None, renamed)
+            if (renamed is not None and guess is not None and fp is not None
+                    and guess[0] == fp and min(n, entries[dp, normal(guess[1])]) >= MERGE_MIN):
+                nm.stages[(dp, ds)] = guess
+                nm.merged.append(found)
+                continue
+            nm.unmatched_stages.append((dp, ds, n))
+            nm.suggestions.append(found)
             continue
         nm.stages[(dp, ds)] = (fp, fs)
     # Closing rows (won/lost) carry the pipeline only.

@@ -16,7 +16,7 @@ __all__ = ["DataQuality", "QualityNote", "NoteKind", "EXPORTS"]
 
 NoteKind = Literal["windows_1251", "empty_file", "slow_csv", "mixed_units", "loss_field",
                    "loss_field_unlisted", "loss_field_reopened", "utm_source",
-                   "renamed_stage", "slash_dates", "repeated_page"]
+                   "renamed_stage", "renamed_stage_merged", "slash_dates", "repeated_page"]
 
 EXPORTS = ("amoCRM events and leads", "Bitrix24 history")
 """What a note names when it is about a whole CRM export rather than one file (the
@@ -54,7 +54,9 @@ class QualityNote:
     that value's place (`file:line`)."""
     renamed: tuple[str, str, str, str, str] | None = None
     """renamed_stage: (pipeline, old name, the day it was last entered, new name, the day
-    it was first entered); `path` is the new name's first place (`file:line`)."""
+    it was first entered); `path` is the new name's first place (`file:line`).
+    renamed_stage_merged: the same, once the funnel file's stage read both names as one
+    (`match.NameMatch.merged`)."""
 
 
 @dataclass

@@ -193,6 +193,14 @@ def note_text(note: QualityNote, tr: Translator | None = None) -> str:
             "the export's stage column").format(
                 path=path, new=new, pipeline=pipe, first=_day(first, tr), old=old,
                 last=_day(last, tr))
+    if note.kind == "renamed_stage_merged" and note.renamed is not None:
+        pipe, old, last, new, first = note.renamed
+        return tr.gettext(
+            "{path}: «{new}» of «{pipeline}» was first entered on {first}, after the last "
+            "«{old}» on {last}: the CRM renamed the stage, and both names are read as the "
+            "funnel's one stage").format(
+                path=path, new=new, pipeline=pipe, first=_day(first, tr), old=old,
+                last=_day(last, tr))
     if note.kind == "utm_source":
         return tr.ngettext(
             "{path}: {n} deal without a source of its own is sourced by its utm_source",

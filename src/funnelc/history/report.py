@@ -364,8 +364,9 @@ def unmatched_names(nm: NameMatch, place: Callable[[int], str | None], funnel_pa
     """(is it an error, the message's lines) when stage names of the history match no
     stage of the funnel; (False, []) when every name matched. An error when none
     matched at all: that is another account's funnel, or another CRM's export."""
+    merged = _merged_lines(nm, place, funnel_path)
     if not nm.suggestions:
-        return False, []
+        return False, merged
     total = len(nm.suggestions) + len(nm.stages)
     events = sum(g.events for g in nm.suggestions)
     error = not nm.stages
@@ -407,7 +408,30 @@ def unmatched_names(nm: NameMatch, place: Callable[[int], str | None], funnel_pa
         lines.append(f'  = help: a renamed stage is one stage: write the funnel\'s name in '
                      f'the export\'s stage column (every "{renamed.stage}" as '
                      f'"{renamed.closest[1]}"), then read it again')
-    return error, lines
+    return error, lines + merged
+
+
+def _merged_lines(nm: NameMatch, place: Callable[[int], str | None], funnel_path: str
+                  ) -> list[str]:
+    """A warning for each name of the history read as the funnel stage it was renamed
+    from or to (`NameMatch.merged`), with the days that show it and how to keep the two
+    apart when they are two stages after all."""
+    lines: list[str] = []
+    for g in nm.merged:
+        assert g.closest is not None and g.renamed is not None
+        at = place(g.first_seq)
+        old, last, new, first = g.renamed
+        loc = f" ({funnel_path}:{g.closest_at[0]}:{g.closest_at[1]})" if g.closest_at else ""
+        name = f'"{g.pipeline}"."{g.stage}"' if g.pipeline else f'"{g.stage}"'
+        lines.append(f'warning: {name} ({g.events:,} event'
+                     f'{"s" if g.events != 1 else ""}) is read as "{g.closest[0]}".'
+                     f'"{g.closest[1]}"{loc}: "{old}" was last entered on {last}, "{new}" '
+                     f"first on {first}: the CRM renamed the stage")
+        if at:
+            lines.append(f"  --> {at}: the first \"{g.stage}\"")
+        lines.append(f'  = help: if they are two stages, declare both in {funnel_path}; '
+                     "then each is read as itself")
+    return lines
 
 
 def quality_section(dq: DataQuality, tr: Translator | None = None) -> Section:
@@ -486,7 +510,7 @@ def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40,
     as written, never read as rich markup (a hidden hyperlink, colours)."""
     from rich.table import Table
 
-    from ..termtext import plain
+    from ..termtext import plain, words
 
     _ = _lang(tr).gettext
     for sec in secs:
@@ -501,7 +525,7 @@ def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40,
         # table's right-hand columns off instead).
         mins: list[int | None] = [
             min(max((len(w) for text in (c.title, *(r[k] for r in rows[:max_rows]))
-                     for w in text.split()), default=1), MAX_WORD)
+                     for w in words(text)), default=1), MAX_WORD)
             for k, c in enumerate(cols)]
         need = sum(m or 0 for m in mins) + len(cols) + 1
         width = getattr(console, "width", 0) or need + 2 * len(cols)

@@ -3,7 +3,7 @@ funnel's names when there is a funnel, and compute the tables."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from .. import model as m
@@ -20,6 +20,19 @@ class Prepared:
     history: History
     tables: HistoryTables
     names: NameMatch | None
+
+
+def _merged_renames(history: History, names: NameMatch) -> None:
+    """The data-quality notes of renamed stages that the funnel's stage read as one
+    (`NameMatch.merged`) say so, instead of «read as two stages»."""
+    pairs = {(g.pipeline, *sorted((g.renamed[0], g.renamed[2])))
+             for g in names.merged if g.renamed is not None}
+    notes = history.quality.notes
+    for i, note in enumerate(notes):
+        r = note.renamed
+        if note.kind == "renamed_stage" and r is not None and (
+                r[0], *sorted((r[1], r[3]))) in pairs:
+            notes[i] = replace(note, kind="renamed_stage_merged")
 
 
 def record_sources(funnel: m.FunnelFile | None) -> dict[tuple[str, str], str]:
@@ -43,6 +56,7 @@ def prepare(inputs: list[str], tz: str, funnel: m.FunnelFile | None,
     pairs = routes = None
     if funnel is not None:
         history.events, names = match_names(history.events, funnel)
+        _merged_renames(history, names)
         pairs, routes = funnel_pairs(funnel), funnel_routes(funnel)
     tables = analyse(history, None, pairs, routes=routes)
     return Prepared(history, tables, names)
