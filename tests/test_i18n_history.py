@@ -264,13 +264,13 @@ def _forecast(lang: str, records: dict[str, Path], *extra: str) -> str:
 
 FILLED = {
     "ru": (r"примечание: у (\d+) (открытой сделки|открытых сделок) в истории нет суммы: "
-           r"вместо неё взята средняя сумма (её|их) источника",
+           r"вместо неё взята средняя сумма, которую файл воронки задаёт (её|их) источнику",
            {"one": ("открытой сделки", "её"), "few": ("открытых сделок", "их"),
             "many": ("открытых сделок", "их")}),
     "uk": (r"примітка: у (\d+) (відкритої угоди|відкритих угод) в історії немає суми: "
-           r"замість неї взято середню суму (її|їхнього) джерела",
-           {"one": ("відкритої угоди", "її"), "few": ("відкритих угод", "їхнього"),
-            "many": ("відкритих угод", "їхнього")}),
+           r"замість неї взято середню суму, яку файл воронки задає (її|їхньому) джерелу",
+           {"one": ("відкритої угоди", "її"), "few": ("відкритих угод", "їхньому"),
+            "many": ("відкритих угод", "їхньому")}),
 }
 """The stand-in values' note, and its words for each CLDR plural category."""
 
@@ -318,7 +318,7 @@ def test_the_forecast_notes_in_english_on_request(records: dict[str, Path]) -> N
                      r"deals open then, each in its stage since its real entry; new deals "
                      r"arrive from the funnel's sources from 2018-03-12 on", text)
     assert re.search(r"note: [\d,]+ open deals had no amount in the history: the mean value "
-                     r"of their source stands in", text)
+                     r"the funnel file gives their source stands in", text)
 
 
 @pytest.mark.parametrize(("lang", "phrases"), [

@@ -203,6 +203,9 @@ def test_forecast_counts_the_open_deals_and_their_worth(export: tuple[Path, obje
     unpriced = sum(1 for d in open_ if not d.price)
     assert f"{len(open_)} открытых сделок на сумму {worth / 1e9:.2f}".replace(".", ",") in text
     assert f"у {unpriced} открытых сделок в истории нет суммы" in text
+    # Where the stand-in comes from: the funnel's figure (12,6 млн ₽), not the history's
+    # mean of its priced deals (15,49 млн ₽); the note said only «their source».
+    assert "средняя сумма, которую файл воронки задаёт их источнику" in text
 
 
 def test_the_page_and_its_plot_name_the_deleted_manager_by_her_id(

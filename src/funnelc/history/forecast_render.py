@@ -312,10 +312,10 @@ def forecast_notes(f: Forecast, tr: Translator | None = None) -> list[str]:
     notes = [start]
     if f.values_filled:
         notes.append(tr.ngettext(
-            "{n} open deal had no amount in the history: the mean value of its source "
-            "stands in",
-            "{n} open deals had no amount in the history: the mean value of their source "
-            "stands in", f.values_filled).format(n=tr.number(f.values_filled, 0)))
+            "{n} open deal had no amount in the history: the mean value the funnel file "
+            "gives its source stands in",
+            "{n} open deals had no amount in the history: the mean value the funnel file "
+            "gives their source stands in", f.values_filled).format(n=tr.number(f.values_filled, 0)))
     if not f.sources:
         notes.append(tr.gettext("no source of the funnel brings deals: only the open deals "
                                 "are forecast"))
