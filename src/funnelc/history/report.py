@@ -504,6 +504,37 @@ MAX_WORD = 24
 """The widest word a terminal column keeps whole; a longer one (a URL, an id) folds."""
 
 
+def _fitted_widths(cols: Sequence[Column], rows: list[list[str]], mins: list[int | None],
+                   room: int) -> list[int | None]:
+    """Each column's widest, so that the table fits `room` cells of text: the widest
+    columns give way first, none below its longest word (`mins`). rich's own squeeze
+    evens out the excess and then widens each column back to its longest word, so a
+    table whose words fit could still come out a few cells too wide, and the console
+    cut its right-hand border (or a cell's end) off. None: no limit (the words do not
+    fit at all, or the table fits as it is)."""
+    from rich.cells import cell_len
+
+    if any(m is None for m in mins) or room <= 0:
+        return [None] * len(cols)
+    least = [m or 1 for m in mins]
+    natural = [max(least[k], *(cell_len(line) for text in (c.title, *(r[k] for r in rows))
+                               for line in text.splitlines() or [""]))
+               for k, c in enumerate(cols)]
+    if sum(natural) <= room or sum(least) > room:
+        return [None] * len(cols)
+    widths = list(natural)
+    while sum(widths) > room:
+        excess = sum(widths) - room
+        top = max(w for w, m in zip(widths, least, strict=True) if w > m)
+        wide = [k for k, w in enumerate(widths) if w == top and w > least[k]]
+        below = max((w for k, w in enumerate(widths) if w < top and w > least[k]),
+                    default=0)
+        step = max(1, min(top - below, -(-excess // len(wide))))
+        for k in wide:
+            widths[k] = max(least[k], widths[k] - step)
+    return [w if w < n else None for w, n in zip(widths, natural, strict=True)]
+
+
 def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40,
                    tr: Translator | None = None) -> None:
     """Cells are `termtext.plain`: a CRM name like `[link=http://x]click[/link]` is shown
@@ -532,11 +563,13 @@ def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40,
         padding = (0, 1) if need + 2 * len(cols) <= width else (0, 0)
         if need > width:
             mins = [None] * len(cols)
+        most = _fitted_widths(cols, rows[:max_rows], mins,
+                              width - len(cols) - 1 - 2 * padding[1] * len(cols))
         table = Table(title=sec.title, title_justify="left", show_lines=False,
                       padding=padding)
-        for c, least in zip(cols, mins, strict=True):
+        for c, least, top in zip(cols, mins, most, strict=True):
             table.add_column(c.title, justify="right" if c.numeric else "left",
-                             overflow="fold", min_width=least)
+                             overflow="fold", min_width=least, max_width=top)
         for r in rows[:max_rows]:
             table.add_row(*(plain(v) for v in r))
         if not rows:
