@@ -87,6 +87,7 @@ def check_tz(tz: str) -> None:
     except (ZoneInfoNotFoundError, ValueError):
         raise click.BadParameter(f"unknown time zone `{tz}` (try Europe/Moscow or UTC)",
                                  param_hint="'--tz'") from None
+    return_freed_memory()  # before polars is first imported, or it never takes effect
     import polars as pl
 
     try:
