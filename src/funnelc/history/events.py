@@ -217,12 +217,12 @@ def _plausible_values(ev: pl.DataFrame, dq: DataQuality,
     `bad_values` with the first place, as every reader counts an amount that is no
     number."""
     v = pl.col("value")
-    wild = ev.filter(v.is_not_null() & (v.is_nan() | v.is_infinite() | (v.abs() > MAX_AMOUNT)))
+    implausible = v.is_nan() | v.is_infinite() | (v.abs() > MAX_AMOUNT)
+    wild = ev.filter(v.is_not_null() & implausible)
     if wild.height == 0:
         return ev
     dq.count("bad_values", wild.height, where=_first_place(wild, place))
-    return ev.with_columns(value=pl.when(v.is_nan() | v.is_infinite() | (v.abs() > MAX_AMOUNT))
-                           .then(None).otherwise(v))
+    return ev.with_columns(value=pl.when(implausible).then(None).otherwise(v))
 
 
 def normalize(frames: list[pl.DataFrame], dq: DataQuality,
