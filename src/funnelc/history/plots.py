@@ -90,7 +90,10 @@ def inflow_plot(t: HistoryTables, tr: Translator) -> Figure:
         ax.bar(months, vals, bottom=bottom, label=_label(src, 36))
         bottom = [b + v for b, v in zip(bottom, vals)]
     ax.set_ylabel(_("new deals"))
-    ax.legend(fontsize=7, loc="upper left", frameon=False)
+    # Beside the axes, in the figure's margin: the bars of a steady inflow reach the top
+    # of the axes, and a legend inside («upper left», or "best", which finds no empty
+    # corner either) sat on the realty agency's January bar.
+    fig.legend(fontsize=7, frameon=False, loc="outside right upper")
     _month_ticks(ax, tr)
     return fig
 
@@ -170,7 +173,9 @@ def time_plot(t: HistoryTables, tr: Translator) -> Figure:
         ax.set_xlabel(_("time in stage (log scale)"))
     else:
         ax.set_xlabel(_("days in stage") if per == 24.0 else _("hours in stage"))
-    ax.legend(fontsize=7, frameon=False)
+    # Above the axes, in one row: placed "best" inside, it had only the ends of the
+    # shorter bars to sit on, and the bars fill the axes.
+    fig.legend(fontsize=7, frameon=False, loc="outside upper right", ncols=3)
     return fig
 
 
