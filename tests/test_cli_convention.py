@@ -151,8 +151,12 @@ def test_output_option_writes_the_format_to_a_file_and_nothing_to_stdout(
     result = invoke("analyze", FUNNEL, "--format", "json", "-o", str(out))
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
-    assert result.stderr == f"wrote {out}\n"
+    # The note is in the account's language (the courses' account is Russian), English
+    # under --lang en.
+    assert result.stderr == f"записан {out}\n"
     assert json.loads(out.read_text(encoding="utf-8"))["path"] == FUNNEL
+    english = invoke("analyze", FUNNEL, "--format", "json", "-o", str(out), "--lang", "en")
+    assert english.stderr == f"wrote {out}\n"
 
 
 def test_output_option_refuses_the_input(tmp_path: Path) -> None:

@@ -236,7 +236,7 @@ def test_text_csv_folder_and_chart(records: Path, tmp_path: Path) -> None:
     assert chart.with_suffix(".svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
     # The courses' account is Russian: the line saying what -o wrote is too.
     assert f"записаны {out}/forecast.txt, forecast.json" in res.stderr
-    assert "plot: " in res.stderr
+    assert f"график: {chart}.png, {chart}.svg" in res.stderr
 
 
 def test_outputs_never_replace_inputs(records: Path, tmp_path: Path) -> None:

@@ -3,14 +3,16 @@ the client text of a ru or uk account. English crept in where a sentence was bui
 English and only its prefix translated (`fit` once printed «попередження: the history
 holds no events»), where a command printed the importer's notes as they are stored
 (`audit`: «note: Bitrix24 history: loss reasons read from …» under a Russian audit), where
-a «wrote …» line was an f-string (`forecast -o`), or where the back-test named a way out
-as the funnel writes it («lost "Дорого"», «won») while `fit` says «отказ «Дорого»».
+a «wrote …» or «plot: …» line was an f-string (`forecast -o`, `whatif -o … --plot`), or
+where the back-test named a way out as the funnel writes it («lost "Дорого"», «won») while
+`fit` says «отказ «Дорого»».
 
 This test runs each client-facing command once per language, on the planted-story
-exports (`history` with its page and plots, `audit`, `fit` with the fitted funnel's
-comments, `fit --backtest` with its page, `forecast` with forecast.txt and its chart) and
-on the shipped funnels (`analyze`, `simulate`, `report` with report.html and its plots,
-the playbook as Markdown and HTML, `whatif`, `staff`), and fails on any Latin word of
+exports (`history` with its page and plots, `audit -o`, `fit` with the fitted funnel's
+comments, `fit --backtest` with its page, `forecast` with forecast.txt, its chart and
+`--chart`) and on the shipped funnels (`analyze -o`, `simulate -o`, `report` with
+report.html and its plots, the playbook as Markdown and HTML, `whatif`, `staff` and
+`sweep`, each with -o and `--plot`), and fails on any Latin word of
 three letters or more that is none of what may stay (each allowance says why):
 
 * a name from the funnel (a stage, pipeline, source, team, field or reason name is a
@@ -56,6 +58,7 @@ is Ukrainian, the furniture maker's and the cottages' Russian (the cottages' tea
 overloaded, so `simulate` prints its warning)."""
 
 STAFF_TARGET = "respond 15m 80%"
+SWEEP_VARY = 'team "Кол-центр" size 2..3'
 
 KEPT = {
     # Units, codes and abbreviations the house keeps in every language.
@@ -156,7 +159,8 @@ def history_outputs(request: pytest.FixtureRequest,
     got["history.html"] = page((out / "history" / "history.html").read_text("utf-8"))
     for svg in sorted((out / "history" / "plots").glob("*.svg")):
         got[f"plots/{svg.name}"] = page(svg.read_text("utf-8"))
-    got["audit"] = _run("audit", funnel, export, *opts)
+    got["audit"] = _run("audit", funnel, export, *opts, "-o", out / "audit.txt")
+    got["audit.txt"] = (out / "audit.txt").read_text("utf-8")
     fitted = out / "fitted.funnel"
     got["fit"] = _run("fit", export, "--funnel", funnel, *opts, "-o", fitted)
     got["fitted.funnel comments"] = "\n".join(
@@ -168,9 +172,11 @@ def history_outputs(request: pytest.FixtureRequest,
                                      "-o", out / "bt.funnel", "--html", out / "bt.html")
         got["bt.html"] = page((out / "bt.html").read_text("utf-8"))
     got["forecast"] = _run("forecast", export, "--funnel", fitted, *opts,
-                           "--reps", "4", "--jobs", "1", "-o", out / "forecast")
+                           "--reps", "4", "--jobs", "1", "-o", out / "forecast",
+                           "--chart", out / "chart")
     got["forecast.txt"] = (out / "forecast" / "forecast.txt").read_text("utf-8")
     got["forecast.svg"] = page((out / "forecast" / "forecast.svg").read_text("utf-8"))
+    got["chart.svg"] = page((out / "chart.svg").read_text("utf-8"))
     return got, names_of(funnel, fitted)
 
 
@@ -182,8 +188,10 @@ def funnel_outputs(request: pytest.FixtureRequest,
     assert f"language {FUNNELS[request.param]}" in funnel.read_text("utf-8")
     out = tmp_path_factory.mktemp(request.param)
     sim = ("--reps", "2", "--days", "120", "--warmup", "10")
-    got = {"analyze": _run("analyze", funnel),
-           "simulate": _run("simulate", funnel, *sim),
+    got = {"analyze": _run("analyze", funnel, "-o", out / "analyze.txt"),
+           "analyze.txt": (out / "analyze.txt").read_text("utf-8"),
+           "simulate": _run("simulate", funnel, *sim, "-o", out / "simulate.txt"),
+           "simulate.txt": (out / "simulate.txt").read_text("utf-8"),
            "report": _run("report", funnel, *sim, "-o", out / "report")}
     got["report.html"] = page((out / "report" / "report.html").read_text("utf-8"))
     for svg in sorted((out / "report").glob("*.svg")):
@@ -191,10 +199,19 @@ def funnel_outputs(request: pytest.FixtureRequest,
     got["playbook-md"] = _run("export", funnel, "--to", "playbook-md")
     _run("export", funnel, "--to", "playbook-html", "-o", out / "playbook.html")
     got["playbook.html"] = page((out / "playbook.html").read_text("utf-8"))
-    got["whatif"] = _run("whatif", funnel, *sim)
+    got["whatif"] = _run("whatif", funnel, *sim, "--plot", out / "whatif",
+                         "-o", out / "whatif.txt")
+    got["whatif.txt"] = (out / "whatif.txt").read_text("utf-8")
+    got["whatif.svg"] = page((out / "whatif.svg").read_text("utf-8"))
     if request.param == "developer":
         got["staff"] = _run("staff", funnel, "--team", "Кол-центр", "--target", STAFF_TARGET,
-                            "--days", "120")
+                            "--days", "120", "--plot", out / "staff", "-o", out / "staff.txt")
+        got["staff.txt"] = (out / "staff.txt").read_text("utf-8")
+        got["staff.svg"] = page((out / "staff.svg").read_text("utf-8"))
+        got["sweep"] = _run("sweep", funnel, "--vary", SWEEP_VARY, "--metric", "conversion",
+                            *sim, "--plot", out / "sweep", "-o", out / "sweep.txt")
+        got["sweep.txt"] = (out / "sweep.txt").read_text("utf-8")
+        got["sweep.svg"] = page((out / "sweep.svg").read_text("utf-8"))
     return got, names_of(funnel)
 
 
@@ -216,7 +233,7 @@ def test_funnel_commands_say_no_english(
         funnel_outputs: tuple[dict[str, str], set[str]]) -> None:
     outputs, names = funnel_outputs
     _read(outputs)
-    assert english_left(outputs, names, (STAFF_TARGET,)) == []
+    assert english_left(outputs, names, (STAFF_TARGET, SWEEP_VARY)) == []
 
 
 def test_the_allowances_take_out_only_what_they_name() -> None:

@@ -57,7 +57,7 @@ def analyze_command(file: str, fmt: str, output_path: str | None, json_path: str
     language = account.language if account is not None else None
     present(fmt, output_path, lambda console: analyze_text(console, result, language),
             {"json": lambda: to_json(analyze_json(result))}, keep_text, color,
-            width=_width(), highlight=False)
+            width=_width(), highlight=False, language=language)
     raise SystemExit(EXIT_CLEAN)
 
 

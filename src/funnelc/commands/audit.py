@@ -100,6 +100,6 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
     meta = {"funnel": funnel_path, "inputs": list(inputs), "tz": tz, "deals": t.deals,
             "events": t.events}
     present(fmt, output_path, lambda console: print_audit(audit, console, head, tr),
-            {"json": lambda: audit_json(audit, meta)}, color=color)
+            {"json": lambda: audit_json(audit, meta)}, color=color, language=tr.lang)
     lost = dq.dropped_total or dq.counts.get("truncated_files", 0)
     raise SystemExit(EXIT_PROBLEMS if lost else EXIT_CLEAN)

@@ -219,12 +219,26 @@ def resolve_legacy(fmt: str, output_path: str | None, legacy: str | None, legacy
     return legacy_format, legacy, legacy != STDOUT
 
 
-def deliver(output_path: str | None, data: str | bytes) -> None:
+def deliver(output_path: str | None, data: str | bytes, language: str | None = None) -> None:
     """The product to stdout (`None` or `-`) or to the file `output_path`, with a
-    `wrote PATH` note on stderr unless -q."""
+    `wrote PATH` note on stderr unless -q (in `language`: see `wrote_line`)."""
     emit(output_path or STDOUT, data)
     if output_path not in (None, STDOUT):
-        info(f"wrote {output_path}")
+        info(wrote_line(output_path, language))
+
+
+def wrote_line(path: str, language: str | None = None) -> str:
+    """The `wrote PATH` note in the client's language: `language` is the account's (a
+    client command passes it), `--lang` over it. A Russian client read «wrote …» under
+    a Russian `whatif -o`. With neither, English as written here, so a developer's
+    command (`check -o`) never loads the catalogs (Babel)."""
+    from ..i18n import current_override
+
+    if language is None and current_override() is None:
+        return f"wrote {path}"
+    from ..i18n import choose, translator
+
+    return translator(choose(language)).gettext("wrote {path}").format(path=path)
 
 
 def to_json(data: object) -> str:
@@ -276,17 +290,19 @@ def text_output(path: str | None, color: str = "auto", width: int | None = None,
 
 def present(fmt: str, output_path: str | None, text: Callable[[Console], None],
             data: Mapping[str, Callable[[], str]] | None = None, keep_text: bool = False,
-            color: str = "auto", width: int | None = None, highlight: bool = True) -> None:
+            color: str = "auto", width: int | None = None, highlight: bool = True,
+            language: str | None = None) -> None:
     """Deliver a command's product: `data[fmt]()` for a data format (`json`, `csv`);
     else the text, drawn by `text` on a console (`text_output`). A deprecated
     `--json FILE` (`keep_text`) writes the data there and still prints the text on
-    stdout, as it did. `wrote PATH` goes to stderr unless -q."""
+    stdout, as it did. `wrote PATH` goes to stderr unless -q, in the account's
+    `language` (`wrote_line`)."""
     if fmt != "text":
-        deliver(output_path, (data or {})[fmt]())
+        deliver(output_path, (data or {})[fmt](), language)
         if not keep_text:
             return
         output_path = None
     with text_output(output_path, color, width, highlight) as console:
         text(console)
     if output_path not in (None, STDOUT):
-        info(f"wrote {output_path}")
+        info(wrote_line(output_path, language))

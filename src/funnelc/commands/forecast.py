@@ -169,7 +169,7 @@ def _show(result: Forecast, fmt: str, out_dir: str | None, chart_path: str | Non
     if chart_path is not None:
         from ..history.forecast_render import save_chart
 
-        save_plot(chart_path, lambda png, svg: save_chart(result, png, svg))
+        save_plot(chart_path, lambda png, svg: save_chart(result, png, svg), result.language)
     present(fmt, None, lambda console: print_forecast(result, console),
             {"json": lambda: forecast_json(result, inputs, funnel_path),
              "csv": lambda: forecast_csv(result)}, color=color)

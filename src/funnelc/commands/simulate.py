@@ -81,5 +81,5 @@ def simulate_command(file: str | None, fmt: str, output_path: str | None, days: 
         language = account.language if account is not None else None
         present(fmt, output_path, lambda console: render_tables(result, console, language),
                 {"json": lambda: simulate_json(result)}, keep_text and records_path != "-",
-                color)
+                color, language=language)
     raise SystemExit(EXIT_CLEAN)

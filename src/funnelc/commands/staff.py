@@ -124,12 +124,15 @@ def staff_command(file: str, fmt: str, output_path: str | None, team: str, targe
         config, executor, scheduler, "staffing", prepared,
         staffing_budget(model, config, run_size(config).max_deals))
     if plot_path is not None:
-        save_plot(plot_path, lambda png, svg: save_staff_plot(result, png, svg))
+        save_plot(plot_path, lambda png, svg: save_staff_plot(result, png, svg),
+                  result.language)
+    lang = model.account.language if model.account else None
     for path, kind, _ in products:
-        deliver(path, to_json(staff_json(result)) if kind == "json" else staff_csv(result))
+        deliver(path, to_json(staff_json(result)) if kind == "json" else staff_csv(result),
+                lang)
     if show_text:
-        lang = model.account.language if model.account else None
-        present("text", text_path, partial(staff_text, outcome=result, lang=lang), color=color)
+        present("text", text_path, partial(staff_text, outcome=result, lang=lang), color=color,
+                language=lang)
     raise SystemExit(EXIT_CLEAN if result.staffing.answer is not None else EXIT_PROBLEMS)
 
 
@@ -159,9 +162,10 @@ def _profit(model: FunnelFile, team: str, parsed: list[Target], config: SimConfi
         staffing_budget(model, config, run_size(config).max_deals))
     for path, kind, _ in products:
         deliver(path, to_json(profit_json(result)) if kind == "json"
-                else staff_csv(result.outcome))
+                else staff_csv(result.outcome), result.outcome.language)
     if show_text:
-        present("text", text_path, lambda console: profit_text(console, result), color=color)
+        present("text", text_path, lambda console: profit_text(console, result), color=color,
+                language=result.outcome.language)
     raise SystemExit(EXIT_CLEAN if result.profit.best is not None else EXIT_PROBLEMS)
 
 

@@ -97,10 +97,10 @@ def sweep_command(file: str, fmt: str, output_path: str | None, varies: tuple[st
         for d in result.chosen]
     guard([product, *(o for _, t in plots for o in plot_outputs(t))], [file])
     for d, target in plots:
-        save_plot(target, partial(save_sweep_plot, result, d))
+        save_plot(target, partial(save_sweep_plot, result, d), result.language)
     present(fmt, output_path, lambda console: sweep_text(console, result),
             {"csv": lambda: sweep_csv(result), "json": lambda: to_json(sweep_json(result))},
-            keep_text, color)
+            keep_text, color, language=result.language)
     raise SystemExit(EXIT_CLEAN)
 
 

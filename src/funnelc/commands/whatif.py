@@ -84,9 +84,11 @@ def whatif_command(file: str, fmt: str, output_path: str | None, scenarios: tupl
     result = run_or_exit(lambda run: compare_variants(variants, config, run, prepared.path),
                          config, executor, scheduler, "what-if", prepared)
     if plot_path is not None:
-        save_plot(plot_path, lambda png, svg: save_whatif_plot(result, png, svg))
+        save_plot(plot_path, lambda png, svg: save_whatif_plot(result, png, svg),
+                  result.language)
     present(fmt, output_path, lambda console: whatif_text(console, result, top),
-            {"json": lambda: to_json(whatif_json(result))}, keep_text, color)
+            {"json": lambda: to_json(whatif_json(result))}, keep_text, color,
+            language=result.language)
     raise SystemExit(EXIT_CLEAN)
 
 

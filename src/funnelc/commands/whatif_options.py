@@ -180,17 +180,21 @@ def plot_paths(path: str) -> tuple[str, str]:
     return base + ".png", base + ".svg"
 
 
-def save_plot(path: str, draw: Callable[[str, str], list[str]]) -> None:
+def save_plot(path: str, draw: Callable[[str, str], list[str]], language: str | None
+              ) -> None:
     """`--plot PATH`: `draw(png, svg)` writes both files (an `OSError` becomes a clean
     `cannot write` error); what matplotlib warned about goes to stderr, and the two
-    paths as a note unless -q."""
+    paths as a note unless -q, in the client's language (the account's `language`,
+    `--lang` over it) as the plot itself and the `wrote` line are: a Russian client
+    read «plot: …» under «записан …»."""
+    from ..i18n import choose, translator
     from .convention import drawing_warnings, info
     from .output import writing
 
     png, svg = plot_paths(path)
     with writing(png):
         drawing_warnings(draw(png, svg))
-    info(f"plot: {png}, {svg}")
+    info(translator(choose(language)).gettext("plot: {png}, {svg}").format(png=png, svg=svg))
 
 
 def plot_outputs(path: str | None, option: str = "--plot") -> list[Output]:
