@@ -17,6 +17,7 @@ from .events import LOST, REASON_NOT_KEPT, STAGE, WON
 from .load import History
 from .maturity import mature_months
 from .order import FunnelRoutes
+from .stats import MIN_MONTH_DEALS
 from .transitions import OPEN, Visits, build_visits, by_deal, returns
 
 __all__ = ["HistoryTables", "analyse", "GRAVEYARD_MIN_DAYS", "month_of"]
@@ -146,7 +147,10 @@ def _conversion(vis: pl.DataFrame, ev: pl.DataFrame, pairs: list[tuple[str, str,
     `direct` counts deals that entered the second stage before any loss, `with_returns`
     also those that got there after being lost and brought back (seed 003's «было» and
     «стало»). `complete` is false for a month whose deals have not all had time to move
-    on (`maturity`): its conversion will still rise, and read as a fall it misleads."""
+    on (`maturity`): its conversion will still rise, and read as a fall it misleads.
+    `few` is true for a month of fewer than `stats.MIN_MONTH_DEALS` deals: its
+    conversion says nothing of the month (the plot draws it apart, the tables mark it);
+    both are null on the `all` row."""
     end = ev["ts"].max() if ev.height else None
     data_end = end if isinstance(end, datetime) else None
     lost = ev.lazy().filter(pl.col("kind") == LOST).select("deal_id", "pipeline", tl="ts").collect()
@@ -186,14 +190,16 @@ def _conversion(vis: pl.DataFrame, ev: pl.DataFrame, pairs: list[tuple[str, str,
                                     "to_stage": pl.Utf8, "month": pl.Utf8, "entered": pl.UInt32,
                                     "direct": pl.UInt32, "with_returns": pl.UInt32,
                                     "direct_pct": pl.Float64, "with_returns_pct": pl.Float64,
-                                    "complete": pl.Boolean})
+                                    "complete": pl.Boolean, "few": pl.Boolean})
     res = pl.concat(out).select("pipeline", "from_stage", "to_stage", "month",
                                 pl.col("entered").cast(pl.UInt32),
                                 pl.col("direct").cast(pl.UInt32),
                                 pl.col("with_returns").cast(pl.UInt32), "complete")
     return res.with_columns(direct_pct=100 * pl.col("direct") / pl.col("entered"),
-                            with_returns_pct=100 * pl.col("with_returns") / pl.col("entered")
-                            ).select(pl.exclude("complete"), "complete")
+                            with_returns_pct=100 * pl.col("with_returns") / pl.col("entered"),
+                            few=pl.when(pl.col("month") != "all")
+                            .then(pl.col("entered") < MIN_MONTH_DEALS)
+                            ).select(pl.exclude("complete", "few"), "complete", "few")
 
 
 def _reason(reason: str, unkept: str) -> pl.Expr:

@@ -16,6 +16,7 @@ import polars as pl
 from ..i18n import N_, Translator, choose, translator
 from .analytics import HistoryTables
 from .audit import Audit
+from .stats import MIN_MONTH_DEALS, wilson
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -108,9 +109,17 @@ def conversion_plot(t: HistoryTables, tr: Translator) -> Figure:
     _months_axis(ax, df)
     pairs = df.select("pipeline", "from_stage", "to_stage").unique(maintain_order=True).rows()
     hollow = False
+    apart = 0
     for p, a, b in pairs[:MAX_SERIES]:
         sel = df.filter((pl.col("pipeline") == p) & (pl.col("from_stage") == a)
                         & (pl.col("to_stage") == b)).sort("month")
+        # A month of too few deals (`stats.MIN_MONTH_DEALS`) is not a point of the line:
+        # a realty agency's «Бронь → Сделка» of one deal in March, not converted, was a
+        # 0 % the line ran down to, and the client read «conversion collapsed». It is
+        # drawn apart (×) with its 95 % interval, which spans most of the axis.
+        few = (sel.filter(pl.col("few")) if "few" in sel.columns
+               else sel.clear())
+        sel = sel.filter(~pl.col("few")) if "few" in sel.columns else sel
         months, pct = sel["month"].to_list(), sel["direct_pct"].to_list()
         done = (sel["complete"].to_list() if "complete" in sel.columns
                 else [True] * sel.height)
@@ -119,22 +128,48 @@ def conversion_plot(t: HistoryTables, tr: Translator) -> Figure:
         # October to 0 % in a November of one deal, a collapse to the eye.
         line = ax.plot(months, [v if d else math.nan for v, d in zip(pct, done)],
                        marker="o", label=_label(f"{a} → {b}", 50))
+        color = line[0].get_color()
         for i in range(1, len(months)):
             if not (done[i - 1] and done[i]):
-                ax.plot(months[i - 1:i + 1], pct[i - 1:i + 1], linestyle=":",
-                        color=line[0].get_color())
+                ax.plot(months[i - 1:i + 1], pct[i - 1:i + 1], linestyle=":", color=color)
         if "complete" in sel.columns:  # months whose deals are still moving: hollow
             young = sel.filter(pl.col("complete").not_())
             ax.plot(young["month"].to_list(), young["direct_pct"].to_list(), linestyle="none",
-                    marker="o", markersize=8, markerfacecolor="white",
-                    color=line[0].get_color())
+                    marker="o", markersize=8, markerfacecolor="white", color=color)
             hollow = hollow or young.height > 0
         if (sel["with_returns"] != sel["direct"]).any():
             ax.plot(sel["month"].to_list(), sel["with_returns_pct"].to_list(), linestyle="--",
-                    color=line[0].get_color(), label="  " + _("incl. returned"))
+                    color=color, label="  " + _("incl. returned"))
+        if few.height:
+            from matplotlib.colors import to_rgba
+
+            ys = few["direct_pct"].to_list()
+            bounds = [wilson(k, n) for k, n in zip(few["direct"], few["entered"])]
+            ax.errorbar(few["month"].to_list(), ys,
+                        yerr=[[y - 100 * lo for y, (lo, _hi) in zip(ys, bounds)],
+                              [100 * hi - y for y, (_lo, hi) in zip(ys, bounds)]],
+                        fmt="x", markersize=8, markeredgewidth=1.5, color=color,
+                        elinewidth=0.8, capsize=3, ecolor=to_rgba(color, 0.6), clip_on=False,
+                        zorder=4)
+            apart += few.height
     if hollow:
         ax.plot([], [], linestyle="none", marker="o", markerfacecolor="white", color="grey",
                 label=_("month not complete: its deals are still moving"))
+    if apart:
+        ax.errorbar([], [], yerr=[[], []], fmt="x", color="grey", elinewidth=1, capsize=3,
+                    label=tr.ngettext("fewer than {n} deal: 95% interval, not joined",
+                                      "fewer than {n} deals: 95% interval, not joined",
+                                      MIN_MONTH_DEALS).format(n=MIN_MONTH_DEALS))
+        # Under the axes, so the reader of the plot knows the table has these months.
+        fig.supxlabel(tr.ngettext(
+            # TRANSLATORS: {n} is 4 (stats.MIN_MONTH_DEALS); the plural follows {k}.
+            "{k} month of a stage pair has fewer than {n} deals: it is drawn apart (×), "
+            "with its 95% interval, and not joined by the line; the table keeps it, its "
+            "conversion marked †.",
+            "{k} months of stage pairs have fewer than {n} deals: they are drawn apart "
+            "(×), with their 95% intervals, and not joined by the lines; the table keeps "
+            "them, their conversion marked †.", apart).format(k=apart, n=MIN_MONTH_DEALS),
+            fontsize=7, color="#595959")
     ax.set_ylabel(_("conversion, %"))
     ax.set_ylim(bottom=0)
     # Beside the plot, not on it: placed "best" inside, it covered the lowest pairs' lines.

@@ -25,6 +25,7 @@ from .analytics import HistoryTables
 from .match import NameMatch
 from .quality import DataQuality
 from .quality_render import quality_note, quality_rows, summary_lines
+from .stats import MIN_MONTH_DEALS
 
 __all__ = ["Section", "sections", "print_terminal", "print_quality", "render_html",
            "render_json", "Column", "names_section", "unmatched_names", "order_note",
@@ -68,6 +69,9 @@ class Section:
     note: str
     frame: pl.DataFrame
     columns: list[Column]
+    marks: str = ""
+    """What the marks in the cells mean, printed under the terminal's table (which has
+    no room for the note): a «†» nobody explained read as a footnote gone missing."""
 
 
 PLACEHOLDERS: dict[str, str] = {
@@ -159,6 +163,15 @@ class _Formats:
         """The mark after a month not yet complete, on the month's line (« *»)."""
         return " *" if self.tr.lang == "en" else "\u00a0*"
 
+    def few(self) -> str:
+        """The mark after the conversion of a month of too few deals (« †»)."""
+        return " †" if self.tr.lang == "en" else "\u00a0†"
+
+    def conversion(self, key: str) -> Callable[[dict[str, Any]], str]:
+        """A conversion cell of the month's row, marked when the month has too few
+        deals (`stats.MIN_MONTH_DEALS`): the plot draws it apart, the table keeps it."""
+        return lambda r: self.pct(r[key]) + (self.few() if r.get("few") else "")
+
     def name(self, x: Any) -> str:
         """A source, manager or reason as written, or the placeholder for none."""
         return placeholder(x, self.tr)
@@ -202,16 +215,27 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
                   "and brought back. A month marked * is not "
                   "complete: its deals have not all had time to move on (the 90th percentile "
                   "of the time the others took has not passed since it ended), so its "
-                  "conversion will still rise; do not read it as a fall."), conv,
+                  "conversion will still rise; do not read it as a fall.")
+                + " " + tr.ngettext(
+                    "A conversion marked † is of a month of fewer than {n} deal: whether "
+                    "none or all of them moved on, its 95% interval spans both sides of "
+                    "50%, so it says nothing of the month; the plot draws it apart.",
+                    "A conversion marked † is of a month of fewer than {n} deals: whether "
+                    "none or all of them moved on, its 95% interval spans both sides of "
+                    "50%, so it says nothing of the month; the plot draws it apart.",
+                    MIN_MONTH_DEALS).format(n=MIN_MONTH_DEALS), conv,
                 [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
                  _c("to_stage", _("to")),
                  Column("month", _("month"), f.month,
                         from_row=lambda r: f.month(r["month"])
                         + (f.incomplete() if r.get("complete") is False else "")),
                  _c("entered", _("entered"), f.int_), _c("direct", _("reached"), f.int_),
-                 _c("direct_pct", _("conversion"), f.pct),
+                 Column("direct_pct", _("conversion"), f.pct, True,
+                        from_row=f.conversion("direct_pct")),
                  _c("with_returns", _("incl. returned"), f.int_),
-                 _c("with_returns_pct", _("conversion incl. returned"), f.pct)]),
+                 Column("with_returns_pct", _("conversion incl. returned"), f.pct, True,
+                        from_row=f.conversion("with_returns_pct"))],
+                _conversion_marks(conv, tr)),
         Section("losses", _("Loss reasons by stage"),
                 _("Losses from each stage, by reason (a deal lost, brought back and lost "
                   "again counts twice): share of the stage's losses and of all its exits."),
@@ -264,6 +288,20 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
                           _c("pct_of_first", _("of pipeline"), f.pct)]),
         *extra,
     ]
+
+
+def _conversion_marks(conv: pl.DataFrame, tr: Translator) -> str:
+    """The marks the conversion table's cells carry, in words: «*» a month not complete,
+    «†» a month of too few deals (`stats.MIN_MONTH_DEALS`)."""
+    marks = []
+    if "complete" in conv.columns and conv["complete"].not_().any():
+        marks.append("* " + tr.gettext("month not complete: its deals are still moving"))
+    if "few" in conv.columns and conv["few"].any():
+        marks.append("† " + tr.ngettext(
+            "fewer than {n} deal: too few to read the month's conversion from",
+            "fewer than {n} deals: too few to read the month's conversion from",
+            MIN_MONTH_DEALS).format(n=MIN_MONTH_DEALS))
+    return "; ".join(marks)
 
 
 def order_note(t: HistoryTables, tr: Translator | None = None) -> str:
@@ -575,6 +613,8 @@ def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40,
         if not rows:
             table.add_row(*([_("(none)")] + [""] * (len(cols) - 1)))
         console.print(table)
+        if sec.marks and rows:
+            console.print(plain("  " + sec.marks))
         if len(rows) > max_rows:
             more = len(rows) - max_rows
             console.print("  … " + _lang(tr).ngettext(

@@ -15,10 +15,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-__all__ = ["Z95", "wilson", "newcombe", "two_proportion_p", "holm", "benjamini_hochberg",
+__all__ = ["Z95", "MIN_MONTH_DEALS", "wilson", "newcombe", "two_proportion_p", "holm", "benjamini_hochberg",
            "shrink", "funnel_limits"]
 
 Z95 = 1.959963984540054
+
+MIN_MONTH_DEALS = 4
+"""The fewest deals a month's conversion is read from. Below it, the month cannot say
+whether its conversion was above or below half, whatever happened: none of 3 deals
+converting leaves a 95 % Wilson interval of 0–56 %, all 3 one of 44–100 %; from 4 deals
+on the extremes fall on one side (0–49 %, 51–100 %). A realty agency's «Бронь → Сделка»
+of one deal in March, not converted, was drawn as a 0 % point and read as a collapse."""
 
 
 def wilson(k: float, n: float, z: float = Z95) -> tuple[float, float]:
