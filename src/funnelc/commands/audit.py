@@ -81,7 +81,8 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
         if error:
             raise SystemExit(EXIT_PROBLEMS)
     t, dq = prepared.tables, prepared.history.quality
-    loud = dq.dropped_total or dq.counts.get("bad_values") or dq.counts.get("bulk_created")
+    loud = dq.dropped_total or any(dq.counts.get(k) for k in (
+        "bad_values", "implausible_values", "bulk_created"))
     lines = dq.summary() if loud else []
     if lines and not dq.dropped_total:
         lines = lines[:len(lines) - len(dq.notes)]  # the notes follow as notes, once

@@ -213,15 +213,22 @@ it made every sum infinite and the fit's and forecast's numbers unprintable."""
 
 def _plausible_values(ev: pl.DataFrame, dq: DataQuality,
                       place: Callable[[int], str | None] | None) -> pl.DataFrame:
-    """Amounts beyond `MAX_AMOUNT` or not finite read as unknown, counted as
-    `bad_values` with the first place, as every reader counts an amount that is no
-    number."""
+    """Amounts beyond `MAX_AMOUNT` or infinite read as unknown, counted as
+    `implausible_values` with the first place; a NaN a reader let through (amoCRM's JSON
+    may hold one) as `bad_values`, as every reader counts an amount that is no number.
+    Two counts, because the client mends them differently: a word in the amount's cell
+    is written again as a number, a number out of range is a slip or a corrupt cell
+    (both were `bad_values`, whose sentence said «no number» of `1e308`)."""
     v = pl.col("value")
-    implausible = v.is_nan() | v.is_infinite() | (v.abs() > MAX_AMOUNT)
-    wild = ev.filter(v.is_not_null() & implausible)
-    if wild.height == 0:
+    kinds = {"bad_values": v.is_nan(),
+             "implausible_values": v.is_infinite() | (v.abs() > MAX_AMOUNT)}
+    found = ev.select(**{k: cond.sum() for k, cond in kinds.items()}).row(0, named=True)
+    if not any(found.values()):
         return ev
-    dq.count("bad_values", wild.height, where=_first_place(wild, place))
+    for kind, cond in kinds.items():
+        if found[kind]:
+            dq.count(kind, found[kind], where=_first_place(ev.filter(cond), place))
+    implausible = kinds["bad_values"] | kinds["implausible_values"]
     return ev.with_columns(value=pl.when(implausible).then(None).otherwise(v))
 
 

@@ -48,6 +48,8 @@ KIND_TEXT: dict[str, str] = {
                              "in {zone}; read as unknown)"),
     "bad_values": N_("amounts that are no number (read as unknown; write them as 1 234,50 "
                      "or 1234.50)"),
+    "implausible_values": N_("amounts out of range, infinite or beyond 10¹⁵ (read as unknown; "
+                             "a slip or a corrupt cell: correct the amount in the CRM)"),
     "totals_rows": N_("totals rows at the end of a table (not deals; skipped)"),
     "bulk_created": N_("deals created in bulk: 100 or more in one pipeline on one day, ten "
                        "times its usual day (an import, not that day's leads; they weigh on "
@@ -94,6 +96,7 @@ KIND_LABEL: dict[str, str] = {
     "ambiguous_local_times": C_("data quality", "ambiguous_local_times"),
     "skipped_local_time": C_("data quality", "skipped_local_time"),
     "bad_values": C_("data quality", "bad_values"),
+    "implausible_values": C_("data quality", "implausible_values"),
     "totals_rows": C_("data quality", "totals_rows"),
     "bulk_created": C_("data quality", "bulk_created"),
 }
@@ -338,6 +341,16 @@ def summary_lines(dq: DataQuality, tr: Translator | None = None) -> list[str]:
             "read {n} amounts that are no number as unknown (first at {places})",
             unread).format(n=tr.number(unread, 0),
                            places=", ".join(dq.examples.get("bad_values", []))))
+    wild = dq.counts.get("implausible_values", 0)
+    if wild:
+        # Not «no number»: `1e308` is one, and the client mends it otherwise.
+        out.append(tr.ngettext(
+            "read {n} amount out of range (infinite or beyond 10¹⁵) as unknown (first at "
+            "{places})",
+            "read {n} amounts out of range (infinite or beyond 10¹⁵) as unknown (first at "
+            "{places})",
+            wild).format(n=tr.number(wild, 0),
+                         places=", ".join(dq.examples.get("implausible_values", []))))
     bulk = dq.counts.get("bulk_created", 0)
     if bulk:
         # An import reads as leads: said where `audit` prints no table, beside a graveyard
