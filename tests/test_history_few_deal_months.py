@@ -30,14 +30,14 @@ START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 PLANTED = "2026-03"
 
 
-def planted(path: Path) -> Path:
+def planted(path: Path, march: int = 1) -> Path:
     """Six months of ten new deals at «Заявка», six of each month's ten on to «Встреча»
-    within a day, except March: one deal, which never moves on. The export runs to
-    July, so every month has had its time."""
+    within a day, except March: `march` deals (one), none of which moves on. The export
+    runs to July, so every month has had its time."""
     rows = ["deal_id,timestamp,stage"]
     deal = 0
     for month in range(1, 7):
-        for i in range(1 if month == 3 else 10):
+        for i in range(march if month == 3 else 10):
             deal += 1
             t = START.replace(month=month) + timedelta(days=2 * i)
             rows.append(f"{deal},{t.isoformat()},Заявка")
@@ -88,6 +88,16 @@ def test_the_one_deal_month_is_in_every_table_and_marked(tmp_path: Path) -> None
     svg = (out / "plots" / "conversion.svg").read_text(encoding="utf-8")
     said = " ".join(re.findall(r"<!-- (.*?) -->", svg))
     assert "1 месяц пары этапов, в котором меньше 4 сделок, нарисован отдельно" in said
+
+
+def test_none_of_three_deals_is_drawn_too(tmp_path: Path) -> None:
+    """0 of 3: the Wilson interval's lower bound is 5.6e-17, not 0, and the error below
+    the point came out negative, which matplotlib refuses: `history -o` failed with
+    «'yerr' must not contain negative values»."""
+    out = tmp_path / "out"
+    _run("history", planted(tmp_path / "h.csv", march=3), "-o", out, "-q", "--lang", "en")
+    svg = (out / "plots" / "conversion.svg").read_text(encoding="utf-8")
+    assert "1 month of a stage pair has fewer than 4 deals" in svg
 
 
 def _conversion_figure(history: Path, tz: str = "UTC", funnel: Path | None = None

@@ -146,8 +146,10 @@ def conversion_plot(t: HistoryTables, tr: Translator) -> Figure:
             ys = few["direct_pct"].to_list()
             bounds = [wilson(k, n) for k, n in zip(few["direct"], few["entered"])]
             ax.errorbar(few["month"].to_list(), ys,
-                        yerr=[[y - 100 * lo for y, (lo, _hi) in zip(ys, bounds)],
-                              [100 * hi - y for y, (_lo, hi) in zip(ys, bounds)]],
+                        # At 0 or 100 % a bound may miss the point by a rounding:
+                        # matplotlib refuses a negative error.
+                        yerr=[[max(0.0, y - 100 * lo) for y, (lo, _hi) in zip(ys, bounds)],
+                              [max(0.0, 100 * hi - y) for y, (_lo, hi) in zip(ys, bounds)]],
                         fmt="x", markersize=8, markeredgewidth=1.5, color=color,
                         elinewidth=0.8, capsize=3, ecolor=to_rgba(color, 0.6), clip_on=False,
                         zorder=4)
