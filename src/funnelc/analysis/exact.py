@@ -580,10 +580,27 @@ def _sla_queue(routes: list[Route], tail: Callable[[float], float], mu: float, D
                      None if exact else lower / leaving)
 
 
-def _sla_behind_unknown_queue(routes: list[Route], length: WallclockLength) -> _SlaTimes:
-    """A queue with no closed form comes first: counting only the `after` delays gives
-    lower bounds of both the cut and the time."""
+def _least(dist: m.Dist | None) -> float:
+    """The smallest value `dist` takes (0 for the unbounded-below-by-zero kinds)."""
+    if dist is None or dist.kind in ("exp", "lognormal", "gamma"):
+        return 0.0
+    if dist.kind == "empirical":
+        return max(0.0, min(a.value for a in dist.args))
+    return max(0.0, dist.args[0].value)  # fixed, uniform's and triangular's low end
+
+
+def _sla_behind_unknown_queue(routes: list[Route], length: WallclockLength,
+                              work: m.Dist | None = None) -> _SlaTimes:
+    """A queue with no closed form comes first: the unknown wait is left out, which gives
+    lower bounds of both the cut and the time. The time still counts the member's `work`
+    S: a deal spends at least min(S + after, L) here (work in progress finishes past the
+    SLA, and a deal the SLA takes from the queue has spent all of L), so the bound is
+    E[min(s₀ + after, L)] with s₀ the least work, and never below E[min(S, L)]. Counting
+    the delays alone, a 20-minute call with no delay read «≥0 хв» beside a simulated
+    20 minutes."""
     cut = lower = leaving = 0.0
+    least = _least(work)
+    floor = _memo("t", work, 0.0, length, _capped_mean_of) if work is not None else 0.0
     for r in routes:
         share = r.share
         if r.kind == "stuck" or share <= 0:
@@ -596,7 +613,7 @@ def _sla_behind_unknown_queue(routes: list[Route], length: WallclockLength) -> _
         after = r.after
         key = _dist_key(after)
         cut += share * _memo("p", after, 0.0, length, _prob_exceeds, key)
-        lower += share * _memo("t", after, 0.0, length, _capped_mean_of, key)
+        lower += share * max(floor, _memo("t", after, least, length, _capped_mean_of, key))
     return _SlaTimes(cut, True, None, lower / leaving if leaving > 0 else None)
 
 
@@ -1006,7 +1023,8 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
                 sla = _sla_queue(routes, mmcd_served_tail(queue.servers, lam, mu, D), mu, D,
                                  p_ab, p_ab, p_ab * D)
         else:
-            sla = _sla_behind_unknown_queue(routes, length)
+            sla = _sla_behind_unknown_queue(routes, length,
+                                            stage.work if stage.cadence is None else None)
         sla_cut, cut_bound = sla.cut, sla.cut_is_bound
         mean_time, lower = sla.mean_time, sla.lower
         if sla_cut > 0.001:
