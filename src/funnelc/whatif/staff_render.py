@@ -249,7 +249,7 @@ def _why_text(console: Console, x: Explanation, result: StaffingResult,
                     tr.ngettext("{n} breach", "{n} breaches", p.breached))
             console.print(plain(_("queue {queue}: {stages} served {rank} of {of}: {what} "
                                   "({share})").format(
-                queue=b.queue, stages=", ".join(p.stages), rank=p.rank, of=p.of,
+                queue=f"`{b.queue}`", stages=", ".join(p.stages), rank=p.rank, of=p.of,
                 what=what.format(n=tr.number(p.breached, 0)),
                 share=share(tr, p.breached, b.breached))))
     if x.loads:

@@ -358,4 +358,6 @@ def breach_lines(tr: Translator, b: BreachSplit) -> tuple[str, str]:
             outside_did=share(tr, b.outside_breached, b.outside_checked),
             inside=share(tr, b.inside_breached, b.breached),
             inside_did=share(tr, b.inside_breached, b.inside_checked))
-    return text, title.format(target=b.target)
+    # The target as the file's code, as the evidence line above marks it: bare, a
+    # Ukrainian title read «порушення respond 15m 99% за днем тижня».
+    return text, title.format(target=f"`{b.target}`")
