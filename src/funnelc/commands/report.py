@@ -136,7 +136,7 @@ def _whatif_sections(prepared: Prepared, net: Network, config: SimConfig,
     """The optional What-if section (owned by `funnelc.whatif`): every scenario of the
     file against this run, on common random numbers."""
     from ..report.terminal import whatif_line
-    from ..whatif.report_section import SECTION_ID, SECTION_TITLE, whatif_section
+    from ..whatif.report_section import SECTION_ID, section_title, whatif_section
     from .whatif_options import runner
 
     account = prepared.model.account
@@ -148,7 +148,8 @@ def _whatif_sections(prepared: Prepared, net: Network, config: SimConfig,
     if section is None:
         click.echo("warning: --whatif: the file has no scenario", err=True)
         return []
-    return [(SECTION_ID, SECTION_TITLE, section)]
+    return [(SECTION_ID, section_title(account.language if account is not None else None),
+             section)]
 
 
 def _write(output: str, files: dict[str, str | bytes], file: str) -> list[Path]:

@@ -23,10 +23,20 @@ if TYPE_CHECKING:
     from .executors import Runner
     from .staff_explain import BreachSplit
 
-__all__ = ["whatif_section", "SECTION_ID", "SECTION_TITLE"]
+__all__ = ["whatif_section", "section_title", "SECTION_ID"]
 
 SECTION_ID = "whatif"
-SECTION_TITLE = "What-if"
+_HEADING = "What-if: the scenarios against this run"
+
+
+def section_title(language: str | None = None) -> str:
+    """The report's nav entry for the section in the page's language: the head of the
+    section's heading, before its colon («Що як», «Что если», «What-if»), as the other
+    entries name their sections («Кладовища» for «Кладовища: де накопичуються угоди»).
+    The nav said «What-if» in a Ukrainian report."""
+    from ..i18n import choose, translator
+
+    return translator(choose(language)).gettext(_HEADING).split(":")[0].strip()
 
 _CLASS = {"better": "ok", "worse": "bad", "changed": "warn", "no change": "note",
           "identical": "note"}
@@ -78,7 +88,7 @@ def _render(base: VariantRun, comparisons: list[Comparison],
     _ = tr.gettext
     keys = headline_keys(base)
     defs = {d.key: d for d in base.space}
-    heading = _("What-if: the scenarios against this run")
+    heading = _("What-if: the scenarios against this run")  # = _HEADING (extracted here)
     out = [f'<section id="{SECTION_ID}"><h2>{_e(heading)}</h2>',
            f'<p class="note">{_e(_(_NOTE))}</p><ul>']
     for c in comparisons:
