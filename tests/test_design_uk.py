@@ -1,0 +1,347 @@
+"""A Lviv dental clinic's account (tests/data/design_uk/usmishka.funnel) through the
+design-side commands a consultant sells from before rollout, in Ukrainian: `check`,
+`analyze`, `simulate`, `staff`, `whatif`, `sweep`, `report` and the playbook.
+
+Every figure asserted here was computed by hand first, from the file's own numbers (the
+computation is in the comment beside it): the stage flows and win probabilities as
+products and geometric sums of the declared shares, the teams' loads from the flows and
+the work times, Erlang C for the 24/7 contact centre (the one team where an M/M/c queue
+applies: one stage, exponential work, open around the clock), Little's law for the
+simulated stages, the money from the rates, values and prices. The simulation is held to
+the exact figures within its own 95 % interval.
+
+Every line the client reads is Ukrainian: no Russian letters or words, no English but the
+account's own names, the file's code in backticks, and the house's abbreviations; decimal
+commas and no-break spaces between thousands."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+
+import pytest
+from click.testing import CliRunner, Result
+
+from conftest import DATA, reps
+from funnelc.cli import cli
+
+ACCOUNT = DATA / "design_uk" / "usmishka.funnel"
+ENV = {"NO_COLOR": "1", "COLUMNS": "200"}
+REPS = reps(6, 4)
+
+# The file's figures, as written there.
+WEEK = 168.0
+MONTH = 730.0  # hours, as funnelc counts a month
+LEADS_PER_WEEK = {"Сайт": 30, "Instagram": 25, "Google Maps": 12, "Рекомендації пацієнтів": 8}
+VALUE = {"Сайт": 35e3, "Instagram": 28e3, "Google Maps": 32e3, "Рекомендації пацієнтів": 45e3}
+LAM = sum(LEADS_PER_WEEK.values()) / WEEK  # 75 leads a week = 0.4464 an hour
+MU = 3.0  # the contact centre's exp(20m): 3 calls an hour per operator
+
+# Hand computation of the flows (per day):
+#   nurture reply q = 1 − 0.95·0.92·0.90 = 0.21338 (three touches: 5 %, 8 %, 10 %)
+#   S1 «Заявку отримано» = 75/7 = 10.714
+#   S2 «Запис підтверджено» = 0.6·S1 + 0.2·0.2·S2 (reopen of no-shows) + q·0.35·S3
+#   S3 = 0.8·S2, so S2 = 0.6·S1 / (1 − 0.04 − 0.8·0.35·q) = 6.4286 / 0.90025 = 7.1408
+#   S3 «План лікування запропоновано» = 5.7127, S4 «…погоджено» = 0.55·S3 = 3.1420,
+#   S5 «Передоплату внесено» = 0.85·S4 = 2.6707, nurture = 0.35·S3 = 1.9994
+Q = 1 - 0.95 * 0.92 * 0.90
+S1 = 24 * LAM
+S2 = 0.6 * S1 / (1 - 0.2 * 0.2 - 0.8 * 0.35 * Q)
+S3 = 0.8 * S2
+S4 = 0.55 * S3
+S5 = 0.85 * S4
+NURTURE = 0.35 * S3
+# P(win) of a lead inside «Лікування»: 0.6 × 0.8/(1 − 0.2·0.2) × 0.55 × 0.85 = 0.23375.
+# Along the copy chain (the nurture sends q of its deals back to S2), from S2:
+#   x = (0.8/0.96)·(0.55·0.85 + 0.35·q·x), so x = 0.38958 / (1 − 0.83333·0.35·q) = 0.41544,
+# and a lead wins 0.6·x = 0.24926 times.
+P_WIN_S1 = 0.6 * 0.8 / 0.96 * 0.55 * 0.85
+X = (0.8 / 0.96) * 0.55 * 0.85 / (1 - (0.8 / 0.96) * 0.35 * Q)
+WINS_PER_LEAD = 0.6 * X
+# Erlang C, c = 2, a = λ/μ = 0.14881: B(2, a) = (a²/2)/(1 + a + a²/2) = 0.009546,
+# C = B/(1 − ρ(1 − B)) with ρ = a/2 = 0.0744: C = 0.010305; Wq = C/(2μ − λ) = 0.0018556 h
+# (0.111 min); P(Wq > 15 min) = C·e^{−(2μ−λ)/4} = 0.002571. With one operator C = ρ = a:
+# P(Wq > 15 min) = 0.14881·e^{−(3 − 0.44643)/4} = 0.07859.
+
+
+def erlang_c(c: int, a: float) -> float:
+    b = 1.0
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    return b / (1 - (a / c) * (1 - b))
+
+
+C2 = erlang_c(2, LAM / MU)
+WQ2 = C2 / (2 * MU - LAM)
+# `respond 15m` counts the clinic's working hours (mon–fri 09–20, sat 09–15: 61 h a week),
+# while the contact centre answers around the clock. A lead arriving at night or in the
+# last quarter-hour of a working day has until 09:15 of the next working day, which no
+# wait of minutes reaches: only arrivals in the first 61 − 6·0.25 = 59.5 working hours of
+# the week can breach, each with the 24/7 tail. Share of breaches:
+#   (59.5/168)·C·e^{−(cμ−λ)/4} = 0.35417 × 0.002571 = 0.091 % with 2 operators,
+#   0.35417 × 0.07859 = 2.78 % with one (97.2 % answered in time).
+EARLY = (61 - 6 * 0.25) / WEEK
+BREACH2 = EARLY * C2 * math.exp(-(2 * MU - LAM) / 4)
+BREACH1 = EARLY * (LAM / MU) * math.exp(-(MU - LAM) / 4)
+
+
+def run(*args: str) -> Result:
+    result = CliRunner().invoke(cli, list(args), env=ENV, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def exact() -> dict:
+    return json.loads(run("analyze", str(ACCOUNT), "--format", "json").stdout)
+
+
+@pytest.fixture(scope="module")
+def simulated() -> dict:
+    return json.loads(run("simulate", str(ACCOUNT), "--format", "json",
+                          "--reps", str(REPS)).stdout)
+
+
+def _stage(data: dict, name: str) -> dict:
+    stages = data["stages"] if "stages" in data else [
+        s for p in data["pipelines"] for s in p["stages"]]
+    (found,) = [s for s in stages if s["stage"] == name]
+    return found
+
+
+def test_check_is_clean() -> None:
+    """The account as a consultant would hand it over: no lint finding."""
+    result = CliRunner().invoke(cli, ["check", str(ACCOUNT), "--lang", "uk"], env=ENV)
+    assert result.exit_code == 0, result.output
+    assert "1 файл перевірено" in result.output or "проблем немає" in result.output, \
+        result.output
+
+
+def test_flows_and_win_probabilities_are_the_hand_computed(exact: dict) -> None:
+    per_day = {s: _stage(exact, s)["arrivals_per_day"] for s in
+               ("Заявку отримано", "Запис підтверджено", "План лікування запропоновано",
+                "План лікування погоджено", "Передоплату внесено", "Чекаємо готовності")}
+    assert per_day == pytest.approx({
+        "Заявку отримано": S1, "Запис підтверджено": S2,
+        "План лікування запропоновано": S3, "План лікування погоджено": S4,
+        "Передоплату внесено": S5, "Чекаємо готовності": NURTURE}, rel=1e-9)
+    assert per_day["Запис підтверджено"] == pytest.approx(7.1408, abs=1e-4)
+    assert _stage(exact, "Заявку отримано")["p_win"] == pytest.approx(P_WIN_S1, rel=1e-9)
+    assert _stage(exact, "Заявку отримано")["p_win"] == pytest.approx(0.23375, abs=1e-9)
+    lik, nurture = exact["pipelines"]
+    # The nurture pipeline wins q of its deals; «Лікування» wins S5 of S1 + q·nurture a day.
+    assert nurture["p_won"] == pytest.approx(Q, rel=1e-9)
+    assert lik["p_won"] == pytest.approx(S5 / (S1 + Q * NURTURE), rel=1e-9)
+    assert lik["won_per_month"] == pytest.approx(S5 * MONTH / 24, rel=1e-9)  # 81.2
+    for source in exact["sources"]:
+        assert source["wins_per_lead"] == pytest.approx(WINS_PER_LEAD, rel=1e-9)  # 0.24926
+        assert source["leads_per_month"] == pytest.approx(
+            LEADS_PER_WEEK[source["source"]] * MONTH / WEEK, rel=1e-12)
+
+
+def test_team_loads_are_the_hand_computed(exact: dict) -> None:
+    """Work per day over the team's working hours in a day (hours a week / 7):
+    administrators 10 min at S2, 15 at S4, 10 at S5 over 3 × 61 h; doctors a triangular
+    (30, 40, 60) min, mean 43.33, over 2 × 49 h; marketing the cadence's expected work
+    5 + 0.95·5 + 0.95·0.92·10 = 18.49 min a deal over 40 h; the contact centre
+    a/c = 0.14881/2 around the clock."""
+    loads = {t["name"]: t["load"] for t in exact["teams"]}
+    admin = (S2 * 10 + S4 * 15 + S5 * 10) / 60 * 7 / (3 * 61)
+    doctors = S3 * (30 + 40 + 60) / 3 / 60 * 7 / (2 * 49)
+    marketing = NURTURE * (5 + 0.95 * 5 + 0.95 * 0.92 * 10) / 60 * 7 / 40
+    assert loads == pytest.approx({"Контакт-центр": LAM / MU / 2, "Адміністратори": admin,
+                                   "Лікарі-консультанти": doctors, "Маркетинг": marketing},
+                                  rel=1e-9)
+    assert (admin, doctors, marketing) == pytest.approx((0.0926, 0.2947, 0.1078), abs=1e-4)
+
+
+def test_money_is_the_hand_computed(exact: dict) -> None:
+    """Revenue = Σ leads a month × the source's mean value × wins per lead; the site's
+    130.36 leads × 35 000 × 0.24926 = 1.137 M ₴. Costs: members 2·20k + 3·22k + 2·45k +
+    25k = 221 000 ₴; leads 130.36 × 250 + the Instagram budget 20 000 = 52 589 ₴."""
+    money = exact["money"]["per_month"]
+    revenue = sum(LEADS_PER_WEEK[s] * MONTH / WEEK * VALUE[s] * WINS_PER_LEAD
+                  for s in LEADS_PER_WEEK)
+    lead_cost = 30 * MONTH / WEEK * 250 + 20_000
+    assert money["revenue"] == pytest.approx(revenue, rel=1e-9)
+    assert revenue == pytest.approx(2.7013e6, rel=1e-4)
+    assert money["team_cost"] == pytest.approx(221_000, rel=1e-12)
+    assert money["lead_cost"] == pytest.approx(lead_cost, rel=1e-12)
+    assert money["profit"] == pytest.approx(revenue - 221_000 - lead_cost, rel=1e-9)
+    site = next(s for s in exact["money"]["sources"] if s["source"] == "Сайт")
+    # Return on cost: (1.1373 M − 32 589) / 32 589 = 33.9 («+3 390%»).
+    assert site["return_on_cost"] == pytest.approx(
+        (30 * MONTH / WEEK * 35e3 * WINS_PER_LEAD) / (30 * MONTH / WEEK * 250) - 1, rel=1e-9)
+
+
+def test_time_in_stage_bound_counts_the_work(exact: dict) -> None:
+    """Regression: a stage whose team's queue has no closed form (a calendar) had its time
+    bounded below by its `after` delays alone: «Заявку отримано» (an exp(20m) call, no
+    delay) read «≥0 хв» and «Передоплату внесено» (10 minutes of work) «≥0 хв», while the
+    simulation showed 20 minutes and 6.9 hours. A deal spends at least its work there
+    (capped by the SLA's 24 working hours, ≥ 24 h on the clock: E[min(S, L)] = 20 min ×
+    (1 − e^{−72}))."""
+    assert _stage(exact, "Заявку отримано")["mean_time_lower_hours"] == pytest.approx(
+        1 / 3, rel=1e-6)
+    assert _stage(exact, "Передоплату внесено")["mean_time_lower_hours"] == pytest.approx(
+        1 / 6, rel=1e-6)
+    # «План лікування погоджено»: 15 min of work then exp(1d), so more than the delay's
+    # 23.7 h alone.
+    assert _stage(exact, "План лікування погоджено")["mean_time_lower_hours"] > 23.8
+    text = run("analyze", str(ACCOUNT)).stdout
+    assert "≥0 хв" not in text and "≥20 хв" in text and "≥10 хв" in text
+
+
+def test_simulation_agrees_with_the_exact_figures(simulated: dict, exact: dict) -> None:
+    observed = simulated["run"]["observed_hours"]  # 335 days
+    first = _stage(simulated, "Заявку отримано")
+    # Leads: 75 a week over 335 days = 3 589.
+    assert abs(first["entered"]["mean"] - LAM * observed) <= 2 * first["entered"]["ci95"]
+    # The contact centre is an M/M/2 queue: its wait is Erlang C's Wq = 0.111 min.
+    wait = first["queue_wait_hours_mean"]
+    assert abs(wait["mean"] - WQ2) <= max(2 * wait["ci95"], 0.0006), (wait, WQ2)
+    # Respond breaches: 0.091 % (see BREACH2).
+    breach = first["respond_breach_pct"]
+    assert abs(breach["mean"] - 100 * BREACH2) <= 2 * breach["ci95"] + 0.01, (breach, BREACH2)
+    # Utilization of every team against its exact load.
+    loads = {t["name"]: t["load"] for t in exact["teams"]}
+    for team in simulated["teams"]:
+        u = team["utilization"]
+        assert abs(u["mean"] - loads[team["team"]]) <= 2 * u["ci95"] + 0.003, team["team"]
+    # Little's law on the nurture stage: L = λ·W (deals entered per hour × mean time).
+    nurture = _stage(simulated, "Чекаємо готовності")
+    little = nurture["entered"]["mean"] / observed * nurture["time_in_stage_hours"]["mean"]["mean"]
+    assert little == pytest.approx(nurture["wip_time_average"]["mean"], rel=0.05)
+    # Its conversion is the cadence's q = 21.3 %.
+    won = next(o for o in nurture["outcomes"] if o["kind"] == "won")
+    assert won["count"]["mean"] / nurture["entered"]["mean"] == pytest.approx(Q, abs=0.03)
+    # The members are paid by the clock: 221 000 ₴ × 8 040 h / 730 h, no noise.
+    money = simulated["money"]
+    assert money["team_cost"]["mean"] == pytest.approx(221_000 * observed / MONTH, rel=1e-9)
+    insta = next(s for s in money["sources"] if s["source"] == "Instagram")
+    assert insta["cost"]["mean"] == pytest.approx(20_000 * observed / MONTH, rel=1e-9)
+
+
+def test_staff_answers_erlang_c_on_the_clinics_clock() -> None:
+    """One operator answers 97.2 % within 15 working minutes (BREACH1 = 2.78 %), short of
+    99 %; two answer 99.9 %: the answer is 2."""
+    data = json.loads(run("staff", str(ACCOUNT), "--team", "Контакт-центр", "--target",
+                          "respond 15m 99%", "--format", "json").stdout)
+    assert data["answer"] == 2
+    within = {p["size"]: p["targets"][0] for p in data["curve"]}
+    for size, breach in ((1, BREACH1), (2, BREACH2)):
+        assert abs(within[size]["value"] - 100 * (1 - breach)) <= 2 * within[size]["ci95"] + 0.2
+    text = run("staff", str(ACCOUNT), "--team", "Контакт-центр", "--target",
+               "respond 15m 99%").stdout
+    assert "найменший розмір `Контакт-центр`, що виконує всі цілі: 2" in text
+    # Regression: the weekday table's title and the queue line named the target and the
+    # queue policy bare, English words in a Ukrainian sentence («порушення respond 15m 99%
+    # за днем тижня», «черга key-first: …»); the evidence line beside them marks its
+    # target as code.
+    flat = " ".join(text.split())
+    assert "порушення `respond 15m 99%` за днем тижня" in flat
+    assert "черга `key-first`: Лікування.Заявку отримано — місце 1 з 1" in flat
+
+
+def test_whatif_costs_of_a_fourth_administrator() -> None:
+    """A fourth administrator costs 22 000 ₴ × 8 040 h / 730 h = 242 301 ₴ over the window,
+    and spreads the administrators' work over four: utilization × 3/4 (9,26 % → 6,94 %)."""
+    data = json.loads(run("whatif", str(ACCOUNT), "--scenario", "Четверта адміністраторка",
+                          "--reps", str(REPS), "--format", "json").stdout)
+    metrics = {m["key"]: m["baseline"] for m in data["metrics"]}
+    (scenario,) = data["scenarios"]
+    deltas = scenario["deltas"]
+    assert deltas["team_cost"]["diff"]["mean"] == pytest.approx(22_000 * 8040 / MONTH,
+                                                                rel=1e-9)
+    assert deltas["cost"]["diff"]["mean"] == pytest.approx(22_000 * 8040 / MONTH, rel=1e-9)
+    base = metrics["utilization:Адміністратори"]["mean"]
+    new = deltas["utilization:Адміністратори"]["value"]
+    assert abs(new["mean"] - base * 3 / 4) <= 2 * new["ci95"] + 0.2  # percent points
+    # The contact centre does not change: the same draws, the same breaches.
+    assert deltas["respond_breach_pct"]["diff"]["mean"] == 0
+
+
+def _client_text(raw: str) -> str:
+    """What the client reads of a page: no scripts, styles or tags."""
+    raw = re.sub(r"<(script|style)\b.*?</\1>", " ", raw, flags=re.S)
+    # The file's code, as the page shows it in <code>, stays code (backticks).
+    raw = re.sub(r"<code>(.*?)</code>", lambda m: "`" + re.sub(r"<[^>]+>", "", m[1]) + "`",
+                 raw, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", raw))
+
+
+RUSSIAN = re.compile(r"[ыэъёЫЭЪЁ]|\b(?:и|сделк\w*|этап\w*|выручк\w*|прибыл\w*|отказ\w*)\b")
+KEPT = {"SLA", "Erlang", "Telegram", "funnelc", "CRM", "UAH", "PNG", "SVG", "HTML", "JSON",
+        "CSV", "Instagram", "Google", "Maps", "exp", "fixed", "triangular"}
+CODE = re.compile(r"`[^`]*`|«[^«»]*»|\S*[/\\]\S*|\S+\.(?:html|json|csv|png|svg|funnel|md)\b"
+                  r"|--[a-z-]+|\b\w*[\d_]\w*\b|M/M/c\S*")
+
+
+TYPED = ("respond 15m 99%",)
+"""What the consultant typed (`staff --target`), shown as typed: the staffing curve's
+column heads."""
+
+
+def ukrainian_problems(text: str) -> list[str]:
+    """Lines with a Russian letter or word, an English word that is not a name or kept
+    abbreviation, a decimal point or an ordinary space between thousands."""
+    found = []
+    for line in text.splitlines():
+        bare = line
+        for typed in TYPED:
+            bare = bare.replace(typed, " ")
+        bare = CODE.sub(" ", bare)
+        if RUSSIAN.search(bare):
+            found.append(f"russian: {line.strip()}")
+        latin = [w for w in re.findall(r"[A-Za-z][A-Za-z']+", bare) if w not in KEPT]
+        if latin:
+            found.append(f"english {latin}: {line.strip()}")
+        if re.search(r"(?<![\w.])\d+\.\d+(?![\w.])", bare):
+            found.append(f"decimal point: {line.strip()}")
+        if re.search(r"\d \d{3}(?!\d)", bare):
+            found.append(f"thousands with a breaking space: {line.strip()}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def texts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    out = tmp_path_factory.mktemp("design_uk")
+    n = str(min(REPS, 3))
+    report = out / "report"
+    run("report", str(ACCOUNT), "-o", str(report), "--reps", n, "--whatif")
+    run("export", str(ACCOUNT), "--to", "playbook-html", "-o", str(out / "playbook.html"))
+    return {
+        "analyze": run("analyze", str(ACCOUNT)).stdout,
+        "simulate": run("simulate", str(ACCOUNT), "--reps", n).stdout,
+        "whatif": run("whatif", str(ACCOUNT), "--reps", n).stdout,
+        "sweep": run("sweep", str(ACCOUNT), "--vary", 'team "Адміністратори" size 2..3',
+                     "--reps", n).stdout,
+        "staff": run("staff", str(ACCOUNT), "--team", "Контакт-центр", "--target",
+                     "respond 15m 99%").stdout,
+        "playbook": run("export", str(ACCOUNT), "--to", "playbook-md").stdout,
+        "playbook.html": _client_text((out / "playbook.html").read_text("utf-8")),
+        "report.html": _client_text((report / "report.html").read_text("utf-8")),
+    }
+
+
+@pytest.mark.parametrize("command", ["analyze", "simulate", "whatif", "sweep", "staff",
+                                     "playbook", "playbook.html", "report.html"])
+def test_every_line_is_ukrainian(texts: dict[str, str], command: str) -> None:
+    assert ukrainian_problems(texts[command]) == []
+
+
+def test_plurals_dates_and_money_read_in_ukrainian(texts: dict[str, str]) -> None:
+    """Babel's plural forms (1 / 2–4 / 5+), a date in words, money with ₴ after the
+    figure, the playbook's `when` in the client's units."""
+    sim = texts["simulate"]
+    assert re.search(r"\d+ прогон(?:и|ів)? × 365 днів \(з них 30 на розігрів\) з 1 січ\. "
+                     r"2018\s?р\.", sim), sim[:300]
+    assert "млн ₴" in sim.replace("\u00a0", " ")
+    playbook = texts["playbook"]
+    assert "«Сума плану лікування» ≥ 10\u00a0000\u00a0₴" in playbook
+    assert "в середньому через 3 дні" in playbook and "через 30 днів" in playbook
+    # The nurture's conversion is the cadence's q = 1 − 0.95·0.92·0.90 = 21,3 %.
+    assert "закрити угоду як успішну (21,3% угод)" in playbook
+    assert "очікувана виручка: 2,7 млн ₴ на місяць" in texts["analyze"].replace("\u00a0", " ")
