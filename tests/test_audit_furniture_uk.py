@@ -249,11 +249,12 @@ def test_counts_are_said_with_their_noun_and_p_values_as_a_client_reads_them(
 
 def test_history_page_marks_code_and_keeps_p_columns_in_the_languages_decimals(
         export: Path, tmp_path: Path) -> None:
-    # The findings' note read «the same list as `funnelc audit`» with its backticks.
+    # The findings' note read «the same list as `funnelc audit`» with its backticks; the
+    # command is now named in «», as the client's text quotes a name (no markup at all).
     _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL), "--lang", "uk",
          "-o", str(tmp_path))
     page = (tmp_path / "history.html").read_text(encoding="utf-8")
-    assert "<code>funnelc audit</code>" in page
+    assert "той самий список, що видає «funnelc audit»" in page
     notes = [s.split("</p>")[0] for s in page.split('<p class="note">')[1:]]
     assert notes and not [s for s in notes if "`" in s]
     managers = page[page.index('id="managers"'):]

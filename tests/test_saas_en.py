@@ -336,14 +336,14 @@ def test_the_date_order_read_is_told_with_the_date_that_settles_it(history: dict
     value = lines[first - 1].split(",")[1]
     assert value.startswith("01/13/2026")
     assert history["quality"]["notes"][0] == (
-        f"{export / 'history.csv'}:{first}: slash dates read as month/day/year: `{value}` "
+        f"{export / 'history.csv'}:{first}: slash dates read as month/day/year: «{value}» "
         "has a day above 12 in second place")
 
 
 @pytest.mark.parametrize(("rows", "said", "months"), [
-    (["1,03/04/2026,Demo", "2,03/14/2026,Demo"], "month/day/year: `03/14/2026`",
+    (["1,03/04/2026,Demo", "2,03/14/2026,Demo"], "month/day/year: «03/14/2026»",
      {"2026-03"}),  # 4 and 14 March
-    (["1,03/04/2026,Demo", "2,14/03/2026,Demo"], "day/month/year: `14/03/2026`",
+    (["1,03/04/2026,Demo", "2,14/03/2026,Demo"], "day/month/year: «14/03/2026»",
      {"2026-03", "2026-04"})])  # 3 April, 14 March
 def test_03_04_2026_is_read_as_the_file_settles_and_said(tmp_path: Path, rows: list[str],
                                                          said: str, months: set[str]) -> None:

@@ -509,7 +509,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
                 "finding": pl.Utf8}, orient="row")
     out.append(Section("findings", _("Audit findings, by money at stake"),
                        _("What the audit found (managers, sources, loss reasons, graveyards), "
-                         "the largest stake first; the same list as `funnelc audit`."),
+                         "the largest stake first; the same list as «funnelc audit» prints."),
                        findings,
                        [_c("rank", "#", num),
                         Column("finding", _("finding"),
@@ -636,7 +636,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
         _("Where deals that sat this long move on under half as often per day as before "
           "(exact test on moves per deal-day, Holm at {alpha} over every cut): an SLA moves "
           "them to a cold stage. Replace the stage's ways out with these and add the cold "
-          "stage after it: the shares are what the data shows, `stay` the deals still "
+          "stage after it: the shares are what the data shows, «stay» the deals still "
           "there.").format(alpha=alpha), gs.proposals,
         [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
          _c("cold_after_days", _("cold after, days"), num),
@@ -672,17 +672,22 @@ def not_compared(a: Audit, tr: Translator) -> str:
     """The dimensions the history does not have, so the audit could not judge them: "no
     finding" must not read as "every manager is fine" when no manager was named."""
     _ = tr.gettext
+    # The export's own column and field names in «», as the client sees them in the
+    # CSV and the CRM: backticks are markup, and the terminal printed them as they are
+    # («столбец `source` в CSV» under a realty agency's audit).
     if a.managers is None and a.sources is None:
         return _("The history names no manager and no source, so neither was compared (a "
-                 "CSV's `manager` and `source` columns, amoCRM's responsible_user_id and "
-                 "source, Bitrix24's ASSIGNED_BY_ID and SOURCE_ID name them).")
+                 "CSV's «manager» and «source» columns, amoCRM's responsible_user_id and "
+                 "«source» fields, Bitrix24's ASSIGNED_BY_ID and SOURCE_ID fields name "
+                 "them).")
     if a.managers is None:
         return _("The history names no manager, so managers were not compared (a CSV's "
-                 "`manager` column, amoCRM's responsible_user_id or Bitrix24's "
-                 "ASSIGNED_BY_ID name them).")
+                 "«manager» column, amoCRM's responsible_user_id field or Bitrix24's "
+                 "ASSIGNED_BY_ID field names them).")
     if a.sources is None:
         return _("The history names no source, so sources were not compared (a CSV's "
-                 "`source` column, amoCRM's source or Bitrix24's SOURCE_ID name them).")
+                 "«source» column, amoCRM's «source» field or Bitrix24's SOURCE_ID field "
+                 "names them).")
     return ""
 
 

@@ -28,17 +28,19 @@ KIND_TEXT: dict[str, str] = {
     "out_of_order": N_("events out of time order within a deal (sorted by time)"),
     "duplicates": N_("duplicate events (same event id, or same deal, time and stage; kept "
                      "once)"),
-    "unknown_stage_ids": N_("stage ids missing from the pipelines/stage list (kept as `#id`)"),
+    "unknown_stage_ids": N_("stage ids missing from the pipelines/stage list (kept as # and "
+                            "the id, «#142»)"),
     "deals_no_history": N_("deals with no stage change (their first stage only)"),
     "deals_without_lead": N_("deals with stage changes but no lead/deal record (created = "
                              "first event)"),
     "naive_timestamps": N_("timestamps without a time zone (read in {zone})"),
     "truncated_files": N_("files cut mid-way (what parsed was read)"),
-    "broken_chains": N_("moves whose `from` stage differs from the deal's current stage "
+    "broken_chains": N_("moves whose «from» stage differs from the deal's current stage "
                         "(missing events)"),
     "ignored_event_types": N_("events of other types (not stage changes; ignored)"),
     "cross_pipeline_moves": N_("moves from one pipeline to another"),
-    "unknown_pipelines": N_("pipeline ids missing from the pipelines list (kept as `#id`)"),
+    "unknown_pipelines": N_("pipeline ids missing from the pipelines list (kept as # and "
+                            "the id, «#142»)"),
     "ambiguous_inputs": N_("records that fit no known shape"),
     "bad_pick_up_times": N_("pick-up times unreadable or before the stage entry (read as "
                             "unknown)"),
@@ -182,10 +184,10 @@ def note_text(note: QualityNote, tr: Translator | None = None) -> str:
         order, value = note.slash
         if order == "mdy":
             return tr.gettext(
-                "{path}: slash dates read as month/day/year: `{value}` has a day above 12 "
+                "{path}: slash dates read as month/day/year: «{value}» has a day above 12 "
                 "in second place").format(path=path, value=value)
         return tr.gettext(
-            "{path}: slash dates read as day/month/year: `{value}` has a day above 12 in "
+            "{path}: slash dates read as day/month/year: «{value}» has a day above 12 in "
             "first place").format(path=path, value=value)
     if note.kind == "renamed_stage" and note.renamed is not None:
         pipe, old, last, new, first = note.renamed

@@ -203,7 +203,7 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
     return [
         Section("inflow", _("Lead inflow by month and source"),
                 _("New deals by the month of their first event and the pipeline they "
-                  "started in; a deal without a source, or a copy (`then copy`) into a "
+                  "started in; a deal without a source, or a copy («then copy») into a "
                   "pipeline no source feeds, is shown by the stage it started in."), t.inflow,
                 [_t("month", _("month"), f.month),
                  *([_t("pipeline", _("pipeline"), f.name)]
@@ -245,7 +245,7 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
                  _c("share_of_losses", _("of losses"), f.pct),
                  _c("share_of_exits", _("of exits"), f.pct)]),
         Section("time_in_stage", _("Time in stage"),
-                _("Completed visits (entry to exit); `open` visits are still there at the end "
+                _("Completed visits (entry to exit); «open» visits are still there at the end "
                   "of the data and not in the figures."), t.time_in_stage,
                 [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
                  _c("n", _("visits"), f.int_), _c("mean_h", _("mean"), f.hours),
@@ -326,9 +326,9 @@ def _moves_summary_section(t: HistoryTables, tr: Translator) -> Section:
     if t.visits.routes is not None:
         return Section(
             "moves_summary", _("Moves between stages"),
-            _("Moves from stage to stage, judged against the funnel's routes: `declared` "
+            _("Moves from stage to stage, judged against the funnel's routes: «declared» "
               "follow a route of the file (a declared loop back included: no problem); "
-              "`not declared` follow none, split into skips (forward past stages) and moves "
+              "«not declared» follow none, split into skips (forward past stages) and moves "
               "back (both are signs of a broken funnel)."), t.moves_summary,
             [_c("pipeline", _("pipeline")), _c("moves", _("moves"), f.int_),
              _c("declared", _("declared"), f.int_),
@@ -356,7 +356,7 @@ def _moves_section(t: HistoryTables, tr: Translator) -> Section:
     funnel = t.visits.routes is not None
     if funnel:
         title = _("Moves the funnel does not declare")
-        note = _("Undeclared moves first (a problem: `declared` no), then declared moves that "
+        note = _("Undeclared moves first (a problem: «declared» no), then declared moves that "
                  "go back, sideways or to another pipeline; stages skipped count the stages "
                  "the funnel's shortest declared way passes between the two (— when no "
                  "declared way leads there).")
