@@ -125,6 +125,13 @@ FN236 = _define("FN236", "check", "`patience` on a stage where nobody queues (no
 FN237 = _define("FN237", "check", "`patience` on a cadence stage")
 FN238 = _define("FN238", "check", "a team member's `cost`, a source's `cost` per lead or "
                 "its `budget` of zero")
+FN239 = _define("FN239", "check", "a team size beyond any CRM account's users (over 10,000)",
+                more="A team is people working one CRM account, and no account has more "
+                     "users: Bitrix24's largest plan is sold for up to 10,000, an amoCRM "
+                     "account has at most a few thousand. A larger size is a slip, such as a "
+                     "digit held down; the simulator would take it at its word. The same "
+                     "limit holds for a scenario's size, a `--set` line and "
+                     "`staff --max-size`.")
 
 # ------------------------------------------------------------------ running a funnel
 FN290 = _define("FN290", "run", "cannot simulate: a file that passed the checks but still "

@@ -4,7 +4,8 @@ SimPy) must not load; `funnelc.sim.budget` and the engine enforce them."""
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_MAX_DEALS", "EVENTS_PER_DEAL", "MAX_DAYS", "MAX_REPS", "MAX_JOBS"]
+__all__ = ["DEFAULT_MAX_DEALS", "EVENTS_PER_DEAL", "MAX_DAYS", "MAX_REPS", "MAX_JOBS",
+           "MAX_TEAM_SIZE"]
 
 DEFAULT_MAX_DEALS = 5_000_000
 """Deals a command may simulate in all, replications and variants together, unless
@@ -24,3 +25,12 @@ MAX_REPS = 10_000
 
 MAX_JOBS = 256
 """Most worker processes on one machine."""
+
+MAX_TEAM_SIZE = 10_000
+"""The largest team a funnel may declare (`team "T" size N`, a scenario's or `--set`'s
+size, `staff --max-size`): a team is people working one CRM account, and no account has
+more users than this. Bitrix24's largest plan (Enterprise) is sold for up to 10,000
+users, an amoCRM account has at most a few thousand. A size beyond it is a slip (a
+digit held down, an amount pasted in the wrong place): `team "Продажи" size
+100000000000000000000` passed `check` without a word, and the exact analysis and the
+simulator took it at its word."""

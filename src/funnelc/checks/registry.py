@@ -33,6 +33,7 @@ from .share_ranges import check_share_ranges
 from .single_account import check_single_account
 from .single_main import check_single_main
 from .stage_shares import check_stage_shares
+from .team_sizes import check_team_sizes
 from .unknown_fields import check_unknown_fields
 from .unknown_sources import check_unknown_sources
 from .unknown_stages import check_unknown_stages
@@ -59,6 +60,7 @@ CHECKS: tuple[Check, ...] = (
     check_unreachable_stages,
     check_way_to_won,
     check_positive_values,
+    check_team_sizes,
     check_share_ranges,
     check_field_types,
     check_distributions,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..limits import MAX_TEAM_SIZE
 from .common import EXIT_CLEAN, EXIT_PROBLEMS
 from .convention import deliver, deprecated_path_option, output_options, present, to_json
 from .output import Output, guard
@@ -51,12 +52,13 @@ if TYPE_CHECKING:
               help="targets: the smallest size meeting every --target; profit: the size with "
                    "the highest expected profit (revenue less the file's costs) that meets "
                    "them, with the sizes within the noise of it.")
-@click.option("--max-size", type=click.IntRange(min=1), default=50, show_default=True,
-              help="Largest size to try.")
+@click.option("--max-size", type=click.IntRange(min=1, max=MAX_TEAM_SIZE), default=50,
+              show_default=True,
+              help="Largest size to try (at most 10,000: no CRM account has more users).")
 @click.option("--max-reps", type=click.IntRange(min=2), default=None,
               help="Replications a size may grow to while its 95% interval straddles a "
                    "target [default: 40, or 4 times the first replications if more].")
-@click.option("--from-size", type=click.IntRange(min=1), default=None,
+@click.option("--from-size", type=click.IntRange(min=1, max=MAX_TEAM_SIZE), default=None,
               help="Start the search at this size instead of the exact answer.")
 @click.option("--curve-beyond", type=click.IntRange(min=0), default=1, show_default=True,
               help="Sizes above the answer also simulated for the curve.")

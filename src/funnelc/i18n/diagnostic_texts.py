@@ -664,6 +664,13 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", 'give it a size of 1 or more; to do without the team, give its stages another '
        'owner: `{fix}`'),
     C_("diagnostic", "scenario sets a team's size to 0"),
+    C_("diagnostic", 'team `{team}` is larger than any CRM account'),
+    C_("diagnostic", 'scenario makes a team larger than any CRM account'),
+    C_("diagnostic", 'more than 10,000 members'),
+    C_("diagnostic", "a team is people working one CRM account, and none has more than 10,000 users "
+       "(Bitrix24's largest plan)"),
+    C_("diagnostic", 'write the number of people in the team, e.g. `{fix}`'),
+    C_("diagnostic", 'give the number of people the team would have, e.g. `{fix}`'),
     C_("diagnostic", 'empty range `{range}`: the first value is above the last'),
     C_("diagnostic", 'this range has no values'),
     C_("diagnostic", 'write it upwards: `{fix}`'),

@@ -301,7 +301,7 @@ HELP_TEXTS: tuple[str, ...] = (
     C_("help", 'targets: the smallest size meeting every --target; profit: the size with '
        "the highest expected profit (revenue less the file's costs) that meets "
        'them, with the sizes within the noise of it.'),
-    C_("help", 'Largest size to try.'),
+    C_("help", 'Largest size to try (at most 10,000: no CRM account has more users).'),
     C_("help", 'Replications a size may grow to while its 95% interval straddles a target '
        '[default: 40, or 4 times the first replications if more].'),
     C_("help", 'Start the search at this size instead of the exact answer.'),
