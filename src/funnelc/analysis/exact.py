@@ -394,6 +394,26 @@ def _simpson(f: Callable[[float], float], a: float, b: float, n: int = 128) -> f
     return total * h / 3.0
 
 
+def _tail_integral(tail: Callable[[float], float], upper: float, scale: float) -> float:
+    """∫₀^upper tail(y) dy for a decreasing tail that falls off on a scale of `scale` hours
+    or slower (the wait plus exponential work of a queue, scale 1/μ): Simpson on segments
+    doubling from scale/4, stopped once what is left, at most tail(b)·(upper − b), is
+    below 1e-12 of the sum. 128 panels across the whole SLA stepped 0.56 h over a 3-day
+    SLA and a 20-minute exponential work, and a stage's mean time read 20.8 minutes for
+    the 20.1 of the wait and the work."""
+    if upper <= 0:
+        return 0.0
+    total, a = 0.0, 0.0
+    width = max(scale, 1e-9) / 4.0
+    while a < upper:
+        b = min(upper, a + width)
+        total += _simpson(tail, a, b, 16)
+        if b >= upper or tail(b) * (upper - b) <= 1e-12 * total:
+            break
+        a, width = b, width * 2.0
+    return total
+
+
 def _capped_mean(dist: m.Dist | None, shift: float, length: WallclockLength) -> float:
     """E[min(shift + X, L)]: the time a deal spends when an SLA of length L caps a delay."""
     return _memo("t", dist, shift, length, _capped_mean_of)
@@ -550,7 +570,7 @@ def _sla_queue(routes: list[Route], tail: Callable[[float], float], mu: float, D
     time = lower = ab_time
     exact = True
     leaving = p_ab
-    base = _simpson(tail, 0.0, D)  # E[min(V + S, D); picked up]
+    base = _tail_integral(tail, D, 1.0 / mu)  # E[min(V + S, D); picked up]
     for r in routes:
         if r.kind == "stuck" or r.share <= 0:
             continue
@@ -571,7 +591,7 @@ def _sla_queue(routes: list[Route], tail: Callable[[float], float], mu: float, D
             lower += r.share * ((1.0 - p_ab) * D + overrun)
         else:
             cut += r.share * tail(D - a)
-            t = (1.0 - p_ab) * a + _simpson(tail, 0.0, D - a) + overrun
+            t = (1.0 - p_ab) * a + _tail_integral(tail, D - a, 1.0 / mu) + overrun
             time += r.share * t
             lower += r.share * t
     if leaving <= 0:
@@ -649,6 +669,106 @@ def _team_hours(funnel: m.FunnelFile, team: m.Team) -> m.Hours | None:
     if team.hours is not None:
         return team.hours
     return funnel.account.hours if funnel.account is not None else None
+
+
+def _always_open(hours: m.Hours | None) -> bool:
+    """No calendar, or one open all 168 hours of the week (`hours mon-sun 00:00-24:00`)."""
+    return hours is None or working_hours_per_week(hours) >= WEEK_HOURS - 1e-9
+
+
+_NEVER = 1e-9
+"""A probability below which an event is left out of a closed form (it changes no
+printed figure)."""
+
+
+def _sla_reaches_no_wait(stage: m.Stage, team: m.Team, lam: float) -> bool:
+    """A team open around the clock whose stage's `sla` counts the account's working hours:
+    the SLA's wall-clock length L depends on the deal's entry and is at least the SLA as
+    written, so the queue is M/M/c exactly when no wait reaches that length (P(Wq > sla)
+    below `_NEVER`); then the SLA only ever ends a deal after its pickup. A `patience`
+    queue (whose SLA cap would be L) is left to the simulation."""
+    if stage.sla is None:
+        return True
+    if stage.patience is not None or stage.work is None or team.size <= 0:
+        return False
+    mu = 1.0 / stage.work.mean if stage.work.mean > 0 else math.inf
+    if not math.isfinite(lam) or lam >= team.size * mu:
+        return False
+    return lam <= 0 or q.mmc_wait_tail(team.size, lam, mu, stage.sla.after.hours) < _NEVER
+
+
+def _stretch_mean(g: Callable[[float], float], lo: float, hi: float, scale: float) -> float:
+    """The mean of g over [lo, hi] (a uniform stretch of a limit's wall-clock length) for a
+    g that changes on a scale of `scale` hours near `lo` and flattens beyond (a breach
+    share, a capped time): Simpson on segments doubling from scale/4. A few panels across
+    a 13-hour night over a 20-minute work overstate a breach share several times."""
+    if hi <= lo:
+        return g(lo)
+    total, a = 0.0, lo
+    width = max(scale, 1e-9) / 4.0
+    while a < hi:
+        b = min(hi, a + width)
+        total += _simpson(g, a, b, 8)
+        a, width = b, width * 2.0
+    return total / (hi - lo)
+
+
+def _over_length(f: Callable[[float], float], length: WallclockLength, scale: float) -> float:
+    """E[f(L)] over the wall-clock length L of a working-time limit (its atoms and uniform
+    stretches): a 24/7 team's queue does not depend on the hour a deal enters, so a
+    figure for a limit L averages over the entries' L. `scale`: as `_stretch_mean`."""
+    total = sum(p * f(v) for v, p in length.atoms)
+    for lo, hi, p in length.stretches:
+        total += p * _stretch_mean(f, lo, hi, scale)
+    return total
+
+
+def _mmc_sojourn_tail(c: int, lam: float, mu: float) -> Callable[[float], float]:
+    """y ↦ P(Wq + S > y) of a stable M/M/c queue (`queueing.mmc_sojourn_tail`, whose
+    Erlang C it computes once): the SLA figures below read it thousands of times."""
+    cw = q.erlang_c(c, lam / mu) if lam > 0 else 0.0
+    gamma = c * mu - lam
+    d = gamma - mu
+
+    def tail(y: float) -> float:
+        y = max(y, 0.0)
+        if abs(d) * y < 1.0:
+            g = y if d == 0.0 else -math.expm1(-d * y) / d
+            waited = math.exp(-mu * y) * (1.0 + mu * g)
+        else:
+            waited = (gamma * math.exp(-mu * y) - mu * math.exp(-gamma * y)) / d
+        return (1.0 - cw) * math.exp(-mu * y) + cw * waited
+    return tail
+
+
+def _sla_queue_on_clock(routes: list[Route], c: int, lam: float, mu: float,
+                        length: WallclockLength) -> _SlaTimes:
+    """`_sla_queue` of an M/M/c queue (no deal leaves it unserved, `_sla_reaches_no_wait`)
+    for an SLA of random wall-clock length L, averaged over L: the deal's wait and work do
+    not depend on its entry's hour, so each figure is the mean of the fixed-length ones."""
+    tail = _mmc_sojourn_tail(c, lam, mu)
+    memo: dict[float, _SlaTimes] = {}
+
+    def at(d: float) -> _SlaTimes:
+        found = memo.get(d)
+        if found is None:
+            found = memo[d] = _sla_queue(routes, tail, mu, d, 0.0, 0.0, 0.0)
+        return found
+
+    def mean(pick: Callable[[_SlaTimes], float | None]) -> float | None:
+        if any(pick(at(v)) is None for v, _p in length.atoms) or any(
+                pick(at(lo)) is None for lo, _hi, _p in length.stretches):
+            return None
+
+        def value(d: float) -> float:
+            got = pick(at(d))
+            return 0.0 if got is None else got
+        return _over_length(value, length, 1.0 / mu)
+
+    bound = any(at(v).cut_is_bound for v, _p in length.atoms) or any(
+        at(lo).cut_is_bound for lo, _hi, _p in length.stretches)
+    cut = _over_length(lambda d: at(d).cut, length, 1.0 / mu)
+    return _SlaTimes(cut, bound, mean(lambda t: t.mean_time), mean(lambda t: t.lower))
 
 
 @dataclass
@@ -885,7 +1005,9 @@ def _closed_form_reasons(funnel: m.FunnelFile, stage: m.Stage, team: m.Team, lam
         reasons.append(Note(N_("work is not exponential (cadence: several touches per deal)")))
     elif stage.work is not None and stage.work.kind != "exp":
         reasons.append(Note(N_("work is not exponential ({kind})"), kind=stage.work.kind))
-    if _team_hours(funnel, team) is not None:
+    account_hours = funnel.account.hours if funnel.account is not None else None
+    if not _always_open(_team_hours(funnel, team)) or (
+            not _always_open(account_hours) and not _sla_reaches_no_wait(stage, team, lam)):
         reasons.append(Note(N_("working calendar: closed forms assume 24/7")))
     if not math.isfinite(lam):
         reasons.append(Note(N_("arrival rate is unbounded")))
@@ -898,10 +1020,16 @@ def _memo_reasons(funnel: m.FunnelFile, shared: _PerCall, stage: m.Stage, team: 
     """`_closed_form_reasons` (a list of its own, which the caller may extend) and the
     applicability they make, once per call for each combination of what they read."""
     work = stage.work
+    hours = team.hours if team.hours is not None else shared.acct_hours
+    if _always_open(hours) and not _always_open(shared.acct_hours) and stage.sla is not None:
+        # A 24/7 team whose SLA counts the account's hours: the reasons read λ, the work
+        # and the SLA (`_sla_reaches_no_wait`), so they are worked out for this stage.
+        reasons = tuple(_closed_form_reasons(funnel, stage, team, lam, team_stages))
+        return list(reasons), Applicability(False, Note(
+            N_("assumptions do not hold: {reasons}"), reasons=reasons)) if reasons else None
     key = (team.name.value, len(team_stages.get(team.name.value, [])),
            stage.cadence is not None, None if work is None else work.kind,
-           (team.hours if team.hours is not None else shared.acct_hours) is not None,
-           math.isfinite(lam))
+           not _always_open(hours), math.isfinite(lam))
     hit = shared.reasons.get(key)
     if hit is None:
         reasons = tuple(_closed_form_reasons(funnel, stage, team, lam, team_stages))
@@ -952,6 +1080,11 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
     p_ab = 0.0
     pq: q.PatienceQueue | None = None
     patience = stage.patience if queues and stage.cadence is None else None
+    # The team answers around the clock while `sla` and `respond` count the account's
+    # working hours: the queue has its closed form, the limits a wall-clock length that
+    # depends on the hour a deal enters.
+    on_clock = (team is not None and not _always_open(acct_hours)
+                and _always_open(_team_hours(funnel, team)))
 
     if queues:
         assert team is not None
@@ -969,6 +1102,17 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
             applicability = Applicability(True)
             respond = stage.respond.hours if stage.respond is not None else None
             cap = stage.sla.after.hours if stage.sla is not None else None
+
+            def breach(tail: Callable[[float], float]) -> float | None:
+                """P(Wq > respond) from the queue's wait tail. A 24/7 team on a working
+                clock (no SLA reaches its waits there): `respond` working hours are L on
+                the clock, which depends on the hour the deal enters, not on the queue
+                it meets, so the tail is averaged over L."""
+                if respond is None:
+                    return None
+                if on_clock:
+                    return _over_length(tail, shared.length(respond), 1.0 / (c * mu))
+                return tail(respond)
             if patience is not None:
                 pq = _patience_queue(patience.dist, c, lam, mu, cap)
                 p_ab = pq.p_abandon
@@ -976,11 +1120,11 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
                 erlang_a = patience.dist.kind == "exp" and cap is None
                 queue = QueueExact(
                     "M/M/c+M" if erlang_a else "M/M/c+G", c, mu, lam, pq.p_wait, pq.wait_mean,
-                    pq.wait_served_mean, pq.breach(respond) if respond is not None else None,
+                    pq.wait_served_mean, breach(pq.breach),
                     pq.p_abandon_cap if cap is not None else None,
                     abandon_share=pq.p_abandon - pq.p_abandon_cap,
                     method=_ERLANG_A_METHOD if erlang_a else _MMCG_METHOD)
-            elif stage.sla is not None:
+            elif stage.sla is not None and not on_clock:
                 D = stage.sla.after.hours
                 res = q.mmc_deterministic_patience(c, lam, mu, D)
                 p_ab = res.p_abandon
@@ -994,8 +1138,7 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
                 p_wait = q.erlang_c(c, lam / mu) if lam > 0 else 0.0
                 wait = q.mmc_wait_mean(c, lam, mu)
                 queue = QueueExact("M/M/c", c, mu, lam, p_wait, wait, wait,
-                                   q.mmc_wait_tail(c, lam, mu, respond)
-                                   if respond is not None else None, None)
+                                   breach(lambda t: q.mmc_wait_tail(c, lam, mu, t)), None)
     elif stage.respond is not None and team is None:
         notes.append(Note(N_("respond without an owner team: nobody picks the deal up")))
 
@@ -1014,6 +1157,9 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
             sla = _sla_without_queue(stage, routes, length,
                                      stage.work if (team is None and stage.cadence is None)
                                      else None)
+        elif queue is not None and on_clock:
+            sla = _sla_queue_on_clock(routes, queue.servers, lam, queue.service_rate_per_hour,
+                                      length)
         elif queue is not None:
             D, mu = stage.sla.after.hours, queue.service_rate_per_hour
             if pq is not None:
