@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import DATA, reps
+from conftest import DATA, headless_chrome, needs_chromium, reps
 from funnelc.cli import cli
 
 ACCOUNT = DATA / "design_uk" / "usmishka.funnel"
@@ -399,3 +399,38 @@ def test_plurals_dates_and_money_read_in_ukrainian(texts: dict[str, str]) -> Non
     # The nurture's conversion is the cadence's q = 1 − 0.95·0.92·0.90 = 21,3 %.
     assert "закрити угоду як успішну (21,3% угод)" in playbook
     assert "очікувана виручка: 2,7 млн ₴ на місяць" in texts["analyze"].replace("\u00a0", " ")
+
+
+FIRST_COLUMN_CUT_JS = r"""
+const cut = [];
+for (const cell of document.querySelectorAll('td:first-child')) {
+  const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const re = /[^\s\-‐]+/g;  // a hyphen may end a line; a word may not be cut
+    let m;
+    while ((m = re.exec(node.textContent)) !== null) {
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const lines = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+      if (lines.size > 1) cut.push(m[0]);
+    }
+  }
+}
+return cut;
+"""
+
+
+@needs_chromium
+def test_report_names_are_never_cut_mid_word(tmp_path: Path) -> None:
+    """Regression, seen on the screenshot at 1300 px: the money table's first column,
+    squeezed by its wide money columns, cut «команда Адміністратор|и: 3 × 22 тис. ₴»
+    inside the word (every cell could break anywhere); a name breaks between its words
+    now, and the table scrolls in its box when it must."""
+    out = tmp_path / "report"
+    run("report", str(ACCOUNT), "-o", str(out), "--reps", "2")
+    with headless_chrome() as driver:
+        for width in (1300, 390):
+            driver.set_window_size(width, 1000)  # type: ignore[attr-defined]
+            driver.get((out / "report.html").as_uri())  # type: ignore[attr-defined]
+            assert driver.execute_script(FIRST_COLUMN_CUT_JS) == [], width  # type: ignore[attr-defined]

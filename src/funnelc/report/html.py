@@ -75,7 +75,7 @@ nav a { color: var(--blue); text-decoration: none; white-space: nowrap; }
 table { border-collapse: collapse; font-size: 12.5px; width: 100%; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 7px; vertical-align: top;
          overflow-wrap: anywhere; }
-td:first-child { min-width: 9em; }
+td:first-child { min-width: 9em; overflow-wrap: break-word; }  /* «Адміністратори», not «Адміністратор/и» */
 th { text-align: left; background: #f6f6f6; font-weight: 600; }
 td.n, th.n { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 th, th.n { white-space: normal; overflow-wrap: normal; hyphens: manual; }
