@@ -74,7 +74,7 @@ def run_audit(t: HistoryTables, currency: str | None = None,
     findings: list[Finding] = []
     managers = sources = None
     if cohorts is not None and with_managers:
-        managers = manager_table(cohorts, vis)
+        managers = manager_table(cohorts, vis, t.visits.data_end)
         findings += manager_findings(managers, cohorts)
     if cohorts is not None and with_sources:
         sources = source_tables(cohorts, t.visits.data_end, t.tz, periods)

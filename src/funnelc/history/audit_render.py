@@ -199,7 +199,7 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
     elif f.kind == "loss_reasons_missing" and f.subject:
         # The catch-alls the client's CRM has, as written (`subject`): a list of other
         # CRMs' words («Прочее», «Other») read as English left in a Ukrainian sentence.
-        fields["reasons"] = ", ".join(f"«{r}»" for r in f.subject.split(", "))
+        fields["reasons"] = ", ".join(tr.quote(r) for r in f.subject.split(", "))
         text = _("{observed} of the {n} losses in {where} have no reason or a catch-all one "
                  "({reasons}): {deals} whose reason nobody can act on{money}. Make "
                  "the reason required and drop the catch-all.")
@@ -420,6 +420,20 @@ def segment_label(row: Mapping[str, object], tr: Translator) -> str:
     return span
 
 
+def _recent_mark(managers: pl.DataFrame, tr: Translator) -> str:
+    """Under the terminal's managers table, whose «recent» column is left to the HTML
+    and JSON: “entered” there counts the deals judged, not every deal that entered."""
+    n = int(managers["recent"].sum()) if managers.height else 0
+    if not n:
+        return ""
+    return tr.ngettext(
+        "“entered” counts the deals judged: {n} deal still open at its stage is too recent "
+        "to judge (it has not waited as long as 90% of the deals that moved on took)",
+        "“entered” counts the deals judged: {n} deals still open at their stage are too "
+        "recent to judge (they have not waited as long as 90% of the deals that moved on "
+        "took)", n).format(n=tr.number(n, 0))
+
+
 def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
     """The audit's tables for `history`'s outputs, titled in `tr`'s language (`--lang`
     when not given)."""
@@ -522,11 +536,14 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
               "its Wilson 95% interval and the beta-binomial shrunk value), the rest of the "
               "team's, the gap in deals and money; flagged when clear after Holm's correction "
               "over all managers and pairs (family-wise {alpha}). Premature losses: the share "
-              "of the manager's losses that came back later.").format(alpha=alpha),
+              "of the manager's losses that came back later. A deal still open at the stage is "
+              "judged once it has waited as long as 90% of the deals that moved on took; until "
+              "then it is recent, counted in no rate.").format(alpha=alpha),
             a.managers,
             [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
              _c("to_stage", _("to")), _w("manager", _("manager"), name),
-             _c("entered", _("entered"), num), _c("rate", _("conversion"), frac),
+             _c("entered", _("entered"), num), _detail(_c("recent", _("recent"), num)),
+             _c("rate", _("conversion"), frac),
              _detail(_c("rate_low", _("low"), frac)), _detail(_c("rate_high", _("high"), frac)),
              _detail(_c("shrunk", _("shrunk"), frac)), _c("rest_rate", _("rest"), frac),
              _c("deals_effect", _("deals against the rest"), against),
@@ -536,7 +553,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
              _detail(_c("first_move_median_h", _("first move"), hours)),
              _c("lost", _("lost"), num), _c("premature_pct", _("came back"), frac),
              _c("premature_flagged", _("premature"), flag),
-             _w("top_reason", _("top reason"), name)]))
+             _w("top_reason", _("top reason"), name)], _recent_mark(a.managers, tr)))
     if a.sources is not None:
         st = a.sources
         out.append(Section(

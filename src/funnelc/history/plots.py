@@ -347,7 +347,8 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
     from .report import placeholder
     from .stats import funnel_limits
 
-    df = a.managers
+    # A manager whose every deal at a stage is too recent to judge has no point to draw.
+    df = a.managers.filter(pl.col("entered") > 0) if a.managers is not None else None
     if df is None or df.height == 0:
         return _empty(_fig(9, 3), _("no managers in the history"))
     pairs = (df.group_by(["pipeline", "from_stage", "to_stage"], maintain_order=True)
