@@ -326,7 +326,8 @@ def _client_text(raw: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", raw))
 
 
-RUSSIAN = re.compile(r"[ыэъёЫЭЪЁ]|\b(?:и|сделк\w*|этап\w*|выручк\w*|прибыл\w*|отказ\w*)\b")
+RUSSIAN = re.compile(r"[ыэъёЫЭЪЁ]|\b(?:и|сделк\w*|отказ\w*|дней|часов|минут\w*|нет|или|что|"
+                     r"когда|если|прогона|успешн\w*|расч[её]т\w*)\b")
 KEPT = {"SLA", "Erlang", "Telegram", "funnelc", "CRM", "UAH", "PNG", "SVG", "HTML", "JSON",
         "CSV", "Instagram", "Google", "Maps", "exp", "fixed", "triangular"}
 CODE = re.compile(r"`[^`]*`|«[^«»]*»|\S*[/\\]\S*|\S+\.(?:html|json|csv|png|svg|funnel|md)\b"
