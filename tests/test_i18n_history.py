@@ -36,9 +36,40 @@ ALLOWED = {"UTC", "CRM", "SLA", "HTML", "JSON", "CSV", "UTF", "Unix", "Windows",
 names, the catch-all reason «Other» that the audit looks for."""
 
 
+def _forms(text: str | tuple[str, ...] | list[str] | None) -> list[str]:
+    if isinstance(text, str):
+        return [text] if text else []
+    return [t for t in text or () if t]
+
+
+def _as_written() -> set[str]:
+    """The «quoted» spans of these messages that every translation keeps as the English
+    writes them: a column, a field, a keyword or a command named as the export or the
+    funnel spells it («source», «stay», «funnelc audit»), as a code span was."""
+    catalogs = {}
+    for lang in ("en", "ru", "uk"):
+        with catalog_path(lang).open("rb") as fh:
+            catalogs[lang] = {m.id: m for m in read_po(fh, locale=lang, domain="funnelc")
+                              if m.id}
+    spans: set[str] = set()
+    for key, message in catalogs["en"].items():
+        if not any(loc in AREA for loc, _ in message.locations):
+            continue
+        for text in _forms(message.id):
+            for span in re.findall(r"«[^«»{}]*»", text):
+                if all(span in t for lang in ("ru", "uk")
+                       for t in _forms(catalogs[lang][key].string)):
+                    spans.add(span)
+    return spans
+
+
+AS_WRITTEN = _as_written()
+
+
 def _area_words() -> set[str]:
-    """Every Latin word of the English messages of these outputs (placeholders and
-    code spans left out): what must not show up in a translated output."""
+    """Every Latin word of the English messages of these outputs (placeholders, code
+    spans and names kept as written left out): what must not show up in a translated
+    output."""
     with catalog_path("en").open("rb") as fh:
         catalog = read_po(fh, locale="en", domain="funnelc")
     words: set[str] = set()
@@ -47,6 +78,8 @@ def _area_words() -> set[str]:
             continue
         for text in [message.id] if isinstance(message.id, str) else message.id:
             text = re.sub(r"`[^`]*`|\{[^}]*\}", " ", text)
+            for span in AS_WRITTEN:
+                text = text.replace(span, " ")
             words |= set(re.findall(r"[A-Za-z]{2,}", text))
     return words - ALLOWED
 
@@ -56,10 +89,13 @@ ENGLISH = _area_words()
 
 def _english_left(text: str, own: str) -> list[str]:
     """The words of `text` that come from an English message: not a name of the funnel
-    or the data (`own`), not in a `code span`, a matplotlib math tick, a file or folder
-    name, an option (`--tz`) or a counter's code (`bad_timestamp`)."""
+    or the data (`own`), not in a `code span` or a name kept as written («source»), a
+    matplotlib math tick, a file or folder name, an option (`--tz`) or a counter's code
+    (`bad_timestamp`)."""
     text = re.sub(r"`[^`]*`|\$\\mathdefault\{[^$]*\}\$|\S+\.(?:csv|funnel|json|html)\b"
                   r"|\S+/(?=[\s,]|$)|\b[a-z]+(?:_[a-z]+)+\b|--[a-z][a-z-]*", " ", text)
+    for span in AS_WRITTEN:
+        text = text.replace(span, " ")
     names = set(re.findall(r"[A-Za-z]{2,}", own))
     found = set(re.findall(r"(?<![A-Za-z&#\-])[A-Za-z]{2,}", text))
     return sorted(w for w in found if w in ENGLISH and w not in names)
