@@ -435,3 +435,22 @@ def test_report_names_are_never_cut_mid_word(tmp_path: Path) -> None:
             driver.set_window_size(width, 1000)  # type: ignore[attr-defined]
             driver.get((out / "report.html").as_uri())  # type: ignore[attr-defined]
             assert driver.execute_script(FIRST_COLUMN_CUT_JS) == [], width  # type: ignore[attr-defined]
+
+
+def test_an_account_open_all_week_has_the_closed_forms(tmp_path: Path) -> None:
+    """Regression: `hours mon-sun 00:00-24:00` in the account (a clinic with a 24/7 line
+    written out) counted as a working calendar: every team lost its closed form and the
+    account note said the formulas assume 24/7, which it is. The contact centre is then
+    M/M/2 with its SLA (M/M/c+D, D = 24 h): P(wait) = C = 0.010305, and the respond
+    breach is Erlang C's tail at 15 minutes for every entry, C·e^{−γ/4} = 0.2571 %."""
+    path = tmp_path / "usmishka.funnel"
+    path.write_text(ACCOUNT.read_text("utf-8").replace(
+        "hours mon-fri 09:00-20:00, sat 09:00-15:00", "hours mon-sun 00:00-24:00"),
+        encoding="utf-8")
+    data = json.loads(run("analyze", str(path), "--format", "json").stdout)
+    queue = _stage(data, "Заявку отримано")["queue"]
+    assert queue["model"] == "M/M/c+D"
+    assert queue["p_wait"] == pytest.approx(C2, rel=1e-6)
+    assert queue["respond_breach"] == pytest.approx(C2 * math.exp(-(2 * MU - LAM) / 4),
+                                                    rel=1e-6)
+    assert "акаунт має робочий календар" not in run("analyze", str(path)).stdout

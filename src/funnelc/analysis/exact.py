@@ -971,7 +971,7 @@ def analyze_account(funnel: m.FunnelFile, month: str | None = None,
         missing = [s.source for s in sources if s.value_mean is None]
         notes.append(Note(N_("sources without `value` add nothing to revenue: {sources}"),
                           sources=", ".join(missing)))
-    if acct_hours is not None:
+    if not _always_open(acct_hours):
         notes.append(Note(N_("the account has a working calendar: Erlang / M/M/c+D closed "
                              "forms assume 24/7 and are not shown for teams working by it")))
     revenue_assumption = N_(
