@@ -980,7 +980,7 @@ def analyze_account(funnel: m.FunnelFile, month: str | None = None,
         "`then copy` counts when its copy is won (a sale counts when production wins it), "
         "copies made at lost or moving handoffs count when they are won (nurture), and the "
         "value does not change on the way (deals that give up waiting count as if they "
-        "waited: `money` takes them out)")
+        "waited; the money table leaves them out)")
     cut = [f"{s.pipeline}.{s.stage}" for p in pipelines for s in p.stages
            if s.sla_cut is not None and s.sla_cut > 0.001]
     return AccountExact(

@@ -213,8 +213,11 @@ def _others(console: Console, c: Comparison, shown: set[str], top: int,
                             style=delta_style(x)))
     if len(others) > top:
         more = len(others) - top
-        console.print(Text("  " + tr.ngettext("… and {n} more (--top, --json)",
-                                              "… and {n} more (--top, --json)", more).format(
+        # The options that show them: --top, or the JSON (`--json` is deprecated and not
+        # in --help; the clinic's Ukrainian what-if named it).
+        console.print(Text("  " + tr.ngettext("… and {n} more (--top, --format json)",
+                                              "… and {n} more (--top, --format json)",
+                                              more).format(
                                                   n=more), style="dim"))
 
 

@@ -80,9 +80,11 @@ def _one_start(tr: Translator, r: StartReason) -> str:
     if r.kind == "calendar":
         rest = (_("the rest start their clocks at the opening") if r.clocks_in_hours else
                 _("the rest wait for the opening"))
+        # «offered load … members' worth», as the start without a calendar says it: a bare
+        # «load 0.149» read as the team's utilization, which `analyze` gives as 0.074.
         return _("approximately {size} for `{target}` (M/M/c over the team's {hours} open "
-                 "hours a week, load {load}, {inside} of the deals arriving while it is "
-                 "open; {rest})").format(
+                 "hours a week, offered load {load} members' worth, {inside} of the deals "
+                 "arriving while it is open; {rest})").format(
                      size=r.size, target=r.target, hours=tr.sig(r.open_hours, 4),
                      load=tr.sig(r.load), inside=tr.number(round(100 * (r.inside or 0.0)), 0)
                      + "%", rest=rest)
