@@ -454,3 +454,18 @@ def test_an_account_open_all_week_has_the_closed_forms(tmp_path: Path) -> None:
     assert queue["respond_breach"] == pytest.approx(C2 * math.exp(-(2 * MU - LAM) / 4),
                                                     rel=1e-6)
     assert "акаунт має робочий календар" not in run("analyze", str(path)).stdout
+
+
+def test_sentences_name_what_the_client_sees(texts: dict[str, str]) -> None:
+    """Regression: analyze's revenue assumption ended «`money` їх виключає» (the money
+    table, by an English key); staff's start said «навантаження 0,149» for the offered
+    load (λ/μ = 0.14881 members' worth) beside analyze's «навантаження 0,074» (ρ per
+    member); whatif's «… і ще N (--top, --json)» named an option --help does not list."""
+    analyze = " ".join(texts["analyze"].split())
+    assert "`money`" not in analyze and "таблиця грошей їх не враховує" in analyze
+    staff = " ".join(texts["staff"].split())
+    assert "запропоноване навантаження — 0,149 працівника" in staff
+    more = run("whatif", str(ACCOUNT), "--scenario", "Подвоїти Instagram", "--top", "1",
+               "--reps", "3").stdout
+    assert re.search(r"… і ще \d+ \(--top, --format json\)", more), more[-600:]
+    assert "--json" not in more
