@@ -66,7 +66,7 @@ def test_the_mix_is_blamed_on_the_worse_source_that_grew(tmp_path: Path) -> None
     assert row["top_source_mix_effect"] == pytest.approx(0.4 * (0.1 - 0.52))
     (finding,) = [f for f in data["findings"] if f["kind"] == "source_mix"]
     assert finding["subject"] == "Реклама"
-    assert "«Реклама» most" in finding["text"]
+    assert "“Реклама” most" in finding["text"]
 
 
 def test_a_loss_reason_spelled_two_ways_is_one_reason(tmp_path: Path) -> None:

@@ -246,7 +246,7 @@ def test_named_periods_flag_the_fall_and_the_verdict_agrees(
     assert (source["expected"], source["observed"]) == (pytest.approx(k1 / n1),
                                                         pytest.approx(k2 / n2))
     row = next(r for r in got["decomposition"] if r["from_stage"] == "Новая заявка")
-    assert row["top_source_flagged"] is True and "«Яндекс.Директ»" in row["verdict"]
+    assert row["top_source_flagged"] is True and "“Яндекс.Директ”" in row["verdict"]
     said = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--tz",
                          "Europe/Moscow", "--periods",
                          "2026-01..2026-03,2026-09..2026-10").split())
@@ -327,9 +327,9 @@ def test_fit_counts_a_source_only_in_the_pipeline_it_feeds(
     assert got["Повторное обращение"]["deals"] == 119 + 64
     assert got["Повторное обращение"]["how"] == "by entry stage"
     assert sorted(fit["warnings"]) == [
-        "source «Звонок»: 119 deals of that name started in pipeline «Повторные», which the "
+        "source “Звонок”: 119 deals of that name started in pipeline “Повторные”, which the "
         "source does not feed, and are not counted as its leads",
-        "source «Сайт»: 64 deals of that name started in pipeline «Повторные», which the "
+        "source “Сайт”: 64 deals of that name started in pipeline “Повторные”, which the "
         "source does not feed, and are not counted as its leads"]
     # The value fitted is the new patients' alone: «Звонок» averages what its 238 do.
     mean = sum(d["value"] for d in truth if d["events"][0][1] == "0"
@@ -385,7 +385,7 @@ def test_fit_warns_when_the_last_months_are_a_new_level_not_a_season(
     assert (by_month["2026-10"], by_month["2026-11"]) == (35, 33)
     warned = {s["source"]: s["warnings"] for s in fit["sources"]}
     assert warned["Продокторов"] == [
-        "source «Продокторов»: its last 2 months ran at 434%, 423% of the base rate; as a "
+        "source “Продокторов”: its last 2 months ran at 434%, 423% of the base rate; as a "
         "month profile that repeats only in the same months of a year, so the months after "
         "are forecast at the base rate: if it is the source's new level, raise its rate"]
     assert warned["Звонок"] == warned["Сайт"] == []

@@ -211,7 +211,7 @@ def test_graveyard_finding_names_the_stage_not_a_move(export: Path, audit: dict)
            "пролежали там 7 днів і довше, на етап «Договір» потім перейшли 11,17%" in text
     grave = audit["findings"][0]
     assert (grave["stage"], grave["to_stage"]) == ("Думає", "Договір")
-    assert grave["text"].startswith("«Продажі» «Думає» is a graveyard: 123 deals")
+    assert grave["text"].startswith("“Продажі” “Думає” is a graveyard: 123 deals")
 
 
 def test_premature_losses_read_as_lost_deals_in_ukrainian(export: Path) -> None:
@@ -227,11 +227,11 @@ def test_history_json_keeps_findings_and_verdicts_in_english(history: dict, expo
     # A Ukrainian account's history.json had «… — кладовище: …» and «конверсія впала …»
     # where `funnelc audit --format json` and the docs give English sentences as data.
     assert history["tables"]["findings"][0]["finding"].startswith(
-        "«Продажі» «Думає» is a graveyard: 123 deals pile up there.")
+        "“Продажі” “Думає” is a graveyard: 123 deals pile up there.")
     verdicts = {(r["from_stage"], r["to_stage"]): r["verdict"]
                 for r in history["tables"]["decomposition"]}
     assert verdicts["Нова заявка", "Кваліфіковано"].startswith(
-        "«Нова заявка» → «Кваліфіковано» fell from 64.25% in 2026-01 to 49.21% in 2026-05")
+        "“Нова заявка” → “Кваліфіковано” fell from 64.25% in 2026-01 to 49.21% in 2026-05")
     _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL), "-o", str(tmp_path))
     page = (tmp_path / "history.html").read_text(encoding="utf-8").replace("\u00a0", " ")
     assert "Етап «Думає» у воронці «Продажі» — кладовище: там накопичилося 123 угоди." \

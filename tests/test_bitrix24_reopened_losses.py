@@ -101,7 +101,7 @@ def test_history_names_them_reason_not_kept_not_the_failure_stage(
     # The English note in history.json says how many and why.
     notes = history["quality"]["notes"]
     assert ("Bitrix24 history: 20 losses have no reason in the export: their deals were "
-            "reopened, and the deal field UF_CRM_1712345678 «Причина відмови» keeps only a "
+            "reopened, and the deal field UF_CRM_1712345678 “Причина відмови” keeps only a "
             "deal's current reason") in " ".join(notes)
     assert any("filled on 1,002 of 1,002 losses" in n for n in notes)
 

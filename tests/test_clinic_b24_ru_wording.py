@@ -137,8 +137,8 @@ def test_a_finding_names_its_pipeline_and_stages_grammatically(export: Path) -> 
             "проведена» у воронці «Первичные» проти 74,21%") in uk, uk
     english = " ".join(_run("audit", str(FUNNEL), str(export), "--tz", "Europe/Moscow",
                             "--lang", "en").split())
-    assert ("converts 92.68% on «Первичные» «Записан на консультацию» → «Консультация "
-            "проведена» against 74.21%") in english, english
+    assert ("converts 92.68% on “Первичные” “Записан на консультацию” → “Консультация "
+            "проведена” against 74.21%") in english, english
 
 
 TWO_SOURCES = """\

@@ -59,7 +59,7 @@ def test_one_source_or_none_cannot_tell_marketing_from_sales(tmp_path: Path) -> 
     assert "decomposition" not in json.loads(out.stdout)["tables"]  # no source column at all
     row = decomposition(generate(tmp_path / "b.csv", ("Сайт",), (0.6, 0.3), 3000))
     assert row["p_value"] < 0.001 and row["sources"] == 1, row
-    assert "names one source, «Сайт»" in row["verdict"], row["verdict"]
+    assert "names one source, “Сайт”" in row["verdict"], row["verdict"]
     assert "cannot be split between marketing and sales" in row["verdict"]
     assert "a marketing matter" not in row["verdict"]
 

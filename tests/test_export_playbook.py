@@ -47,13 +47,13 @@ HEADINGS = {
            ["Призначення: продажі", "завдання «Позвонить», термін 15 хвилин", "дзвінок одразу",
             "WhatsApp через 1 день", "в середньому через 2 дні", "через 1–5 днів",
             "1 на день на етап «Заявка»"]),
-    "en": ("# Manager playbook: A", "## Pipeline «Продажи»", "### Stage «КП»",
+    "en": ("# Manager playbook: A", "## Pipeline “Продажи”", "### Stage “КП”",
            ["**Goal:**", "**What to do:**", "**Fill in before the deal enters:**",
             "**The CRM does on entry:**", "**Time limit:**", "**Answer within:**",
             "**Contact attempts:**", "**Where deals go next:**"],
-           ["Purpose: sales", "task «Позвонить», due in 15 minutes", "call at once",
+           ["Purpose: sales", "task “Позвонить”, due in 15 minutes", "call at once",
             "WhatsApp after 1 day", "after 2 days on average", "after 1–5 days",
-            "1 a day into «Заявка»"]),
+            "1 a day into “Заявка”"]),
 }
 
 
@@ -110,9 +110,9 @@ def test_sla_says_working_time_when_the_account_has_a_calendar() -> None:
 
 def test_goal_adds_up_routes_to_one_stage() -> None:
     md = render_markdown(load(funnel("en")))
-    kp = md.split("### Stage «КП»")[1].split("###")[0]
+    kp = md.split("### Stage “КП”")[1].split("###")[0]
     # 20% by outcome and 40% by the SLA's timeout both go to «Думает»
-    assert "**Goal:** move the deal to «Думает» (60% of deals go there)" in kp
+    assert "**Goal:** move the deal to “Думает” (60% of deals go there)" in kp
 
 
 def test_markup_in_names_is_shown_as_written() -> None:

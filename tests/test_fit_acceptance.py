@@ -106,7 +106,7 @@ def test_forecast_says_why_the_pipelines_add_up_to_more_than_the_account(
                                    "--as-of", "2018-09-30", "--until", "2018-10-30",
                                    "--reps", "5", "--lang", "en"])
     assert res.exit_code == 0, res.output
-    assert ("a win in «Дозрівання» hands the deal on (`won then copy`)"
+    assert ("a win in “Дозрівання” hands the deal on (`won then copy`)"
             in " ".join(res.output.split())), res.output
 
 

@@ -137,7 +137,7 @@ def test_audit_lists_findings_by_money_with_json_schema(tmp_path: Path) -> None:
     text = runner.invoke(cli, ["audit", str(funnel), str(csv)], env={"NO_COLOR": "1"})
     assert text.exit_code == 0, text.output
     flat = " ".join(text.stdout.split())
-    assert "1. " in flat and "Вера converts" in flat and "Source «Реклама» converts" in flat
+    assert "1. " in flat and "Вера converts" in flat and "Source “Реклама” converts" in flat
     out = runner.invoke(cli, ["audit", str(funnel), str(csv), "--format", "json"],
                         env={"NO_COLOR": "1"})
     data = json.loads(out.stdout)

@@ -92,7 +92,7 @@ def test_decomposition_names_the_advertising_source(data: dict) -> None:
     # Kitagawa: mix and rate add up to the change.
     assert row["mix_effect"] + row["rate_effect"] == pytest.approx(row["change"], abs=1e-12)
     assert row["dominant"] == "rate" and row["top_source"] == ADS
-    assert f"«{ADS}»" in row["verdict"] and "marketing" in row["verdict"]
+    assert f"“{ADS}”" in row["verdict"] and "marketing" in row["verdict"]
     assert "rate effect" in row["verdict"]
 
 
@@ -118,4 +118,4 @@ def test_named_blocks_pool_their_months(tmp_path: Path) -> None:
     assert row["rate_first"] == pytest.approx((290 + 243) / (650 + 734))
     assert row["rate_last"] == pytest.approx((150 + 117) / (1148 + 972))
     assert row["dominant"] == "rate" and row["top_source"] == ADS
-    assert f"«{ADS}»" in row["verdict"] and "marketing" in row["verdict"]
+    assert f"“{ADS}”" in row["verdict"] and "marketing" in row["verdict"]

@@ -151,8 +151,8 @@ def test_bitrix24_loss_reasons_come_from_the_loss_reason_userfield(tmp_path: Pat
     by_month = {r["reason"] for r in data["tables"]["loss_reasons_by"]
                 if r["dimension"] == "month"}
     assert by_month == {"Дорого", "Не дозвонились", "Сделка провалена", "#99"}
-    assert (f"Bitrix24 history: loss reasons read from the deal field {REASON} «Причина "
-            "отказа», filled on 3 of 4 losses; a loss with the field empty keeps its failure "
+    assert (f"Bitrix24 history: loss reasons read from the deal field {REASON} “Причина "
+            "отказа”, filled on 3 of 4 losses; a loss with the field empty keeps its failure "
             "stage's name") in data["quality"]["notes"]
 
 
@@ -199,7 +199,7 @@ def test_the_userfield_read_from_crm_deal_fields(tmp_path: Path) -> None:
     data = _history(str(_bitrix24(tmp_path / "b24", fields=_deal_fields())))
     assert _reasons(data) == {("Новая", "Дорого"): 1, ("Новая", "Сделка провалена"): 1,
                               ("Новая", "#99"): 1, ("Встреча", "Не дозвонились"): 1}
-    assert any(f"{REASON} «Причина провала»" in n for n in data["quality"]["notes"])
+    assert any(f"{REASON} “Причина провала”" in n for n in data["quality"]["notes"])
 
 
 @pytest.mark.parametrize("label", ["Причина отказа", "ПРИЧИНА ПРОВАЛА", "Причина проигрыша",
@@ -220,7 +220,7 @@ def test_loss_field_names_the_field_and_a_multiple_one_gives_its_first_value(
     folder = _bitrix24(tmp_path / "b24")
     data = _history(str(folder), "--loss-field", RIVALS)
     assert _reasons(data) == {("Новая", "Сделка провалена"): 3, ("Встреча", "Конкурент А"): 1}
-    assert any(f"{RIVALS} «Конкуренты», filled on 1 of 4 losses" in n
+    assert any(f"{RIVALS} “Конкуренты”, filled on 1 of 4 losses" in n
                for n in data["quality"]["notes"])
     funnel = tmp_path / "sales.funnel"
     funnel.write_text('account "A" { language en }\nsource "Сайт" 3/day -> "Продажи"."Новая"\n'
@@ -267,7 +267,7 @@ def test_a_deal_list_saved_without_its_userfields(tmp_path: Path) -> None:
     data = _history(str(folder))
     assert _reasons(data) == {("Новая", "Сделка провалена"): 3,
                               ("Встреча", "Сделка провалена"): 1}
-    assert (f"Bitrix24 history: the deal field {REASON} «Причина отказа» names the loss "
+    assert (f"Bitrix24 history: the deal field {REASON} “Причина отказа” names the loss "
             "reason, but the deal list was saved without its userfields, so each loss is "
             'named by its failure stage (save crm.deal.list with select ["*", "UF_*"])'
             ) in data["quality"]["notes"]

@@ -340,7 +340,7 @@ def test_the_audit_in_russian_has_no_english_words(tmp_path: Path) -> None:
     assert _english_words(_no_code(text), own) == [], text
     english = CliRunner().invoke(cli, ["audit", str(funnel), str(csv), "--lang", "en"],
                                  env={"NO_COLOR": "1"})
-    assert "Source «Реклама» converts" in " ".join(english.stdout.split())
+    assert "Source “Реклама” converts" in " ".join(english.stdout.split())
 
 
 # ------------------------------------------------------------------------- history
@@ -383,7 +383,7 @@ def test_ways_out_speak_the_account_language() -> None:
     assert "остаётся на этапе" in text
     assert 'lost "Дорого"' not in text and "+ copy" not in text
     english = _simulate("--lang", "en")
-    assert "lost «Дорого» + copy to «Прогрев.Передан на прогрев»" in english
+    assert "lost “Дорого” + copy to “Прогрев.Передан на прогрев”" in english
 
 
 # --------------------------------------------------------------------------- staff

@@ -194,7 +194,7 @@ def test_the_bulk_import_is_no_seasonal_wave_of_its_source(fitted: tuple[str, st
     funnel, report = fitted
     webinar = next(line for line in funnel.splitlines() if line.startswith('source "Webinar"'))
     assert "profile" not in webinar
-    assert ("301 deals created in pipeline «New business» on 2026-06-16, a day of bulk "
+    assert ("301 deals created in pipeline “New business” on 2026-06-16, a day of bulk "
             "creation (an import), are not counted as leads of their sources, nor in the "
             "outcome shares and delays of their stages") in report
     # Its rate is the other 101 Webinar leads over the history's span, to the month.
@@ -247,7 +247,7 @@ def test_graveyard_sentence_is_english(audit_text: str, truth: list[dict]) -> No
     still = [d for d in truth if d["events"][-1][1] == "Inbound lead"
              and d["events"][-1][0] < "2026-10-17"]
     assert len(still) == sum(d["imported"] for d in still) == 282
-    assert "«New business» «Inbound lead» is a graveyard: 282 deals pile up there." in audit_text
+    assert "“New business” “Inbound lead” is a graveyard: 282 deals pile up there." in audit_text
 
 
 @pytest.fixture(scope="module")
@@ -295,8 +295,8 @@ def test_a_renamed_stage_is_noted_without_a_funnel_file(export: Path) -> None:
     first = next(n for n, line in enumerate(lines, 1) if ",Demo held," in line)
     assert first == 1514
     assert notes == [
-        f"{export / 'history.csv'}:{first}: «Demo held» of «New business» was first entered on "
-        "2026-05-01, after the last «Demo» on 2026-04-29: the CRM renamed the stage, and the "
+        f"{export / 'history.csv'}:{first}: “Demo held” of “New business” was first entered on "
+        "2026-05-01, after the last “Demo” on 2026-04-29: the CRM renamed the stage, and the "
         "two names are read as two stages (the old one's conversion falls to 0% from then "
         "on); write one name in the export's stage column"]
     out, _ = _run("history", str(export / "history.csv"), "--lang", "uk", "-q")
@@ -337,14 +337,14 @@ def test_the_date_order_read_is_told_with_the_date_that_settles_it(history: dict
     value = lines[first - 1].split(",")[1]
     assert value.startswith("01/13/2026")
     assert history["quality"]["notes"][0] == (
-        f"{export / 'history.csv'}:{first}: slash dates read as month/day/year: «{value}» "
+        f"{export / 'history.csv'}:{first}: slash dates read as month/day/year: “{value}” "
         "has a day above 12 in second place")
 
 
 @pytest.mark.parametrize(("rows", "said", "months"), [
-    (["1,03/04/2026,Demo", "2,03/14/2026,Demo"], "month/day/year: «03/14/2026»",
+    (["1,03/04/2026,Demo", "2,03/14/2026,Demo"], "month/day/year: “03/14/2026”",
      {"2026-03"}),  # 4 and 14 March
-    (["1,03/04/2026,Demo", "2,14/03/2026,Demo"], "day/month/year: «14/03/2026»",
+    (["1,03/04/2026,Demo", "2,14/03/2026,Demo"], "day/month/year: “14/03/2026”",
      {"2026-03", "2026-04"})])  # 3 April, 14 March
 def test_03_04_2026_is_read_as_the_file_settles_and_said(tmp_path: Path, rows: list[str],
                                                          said: str, months: set[str]) -> None:

@@ -178,7 +178,7 @@ def test_playbook_condition_and_shares_in_ukrainian(tmp_path: Path) -> None:
     assert "- залишаються на етапі: 2,5%" in text
     assert "10k" not in text and ">=" not in text and "2.5%" not in text
     english = _playbook(path, "--lang", "en")
-    assert "when «Сума договору» \\>= 10k and «Профіль» != \"WDS\"" in english
+    assert "when “Сума договору” \\>= 10k and “Профіль” != \"WDS\"" in english
     assert "stay here: 2.5%" in english
 
 

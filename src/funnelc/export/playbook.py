@@ -99,11 +99,11 @@ def _cond_text(c: m.Condition, tr: Translator, currency: str | None = None,
         if t.op == "filled":
             parts.append(_("«{field}» is filled").format(field=t.field.value))
         elif tr.lang == "en":
-            parts.append(f"«{t.field.value}» {t.op} {t.value_text}")
+            parts.append(f"{tr.quote(t.field.value)} {t.op} {t.value_text}")
         else:
             field = t.field.value
             value = _value_words(t, tr, currency if field in money_fields else None)
-            parts.append(f"«{field}» {_SIGNS[t.op]} {value}")
+            parts.append(f"{tr.quote(field)} {_SIGNS[t.op]} {value}")
     return _(" and ").join(parts)
 
 
@@ -120,7 +120,7 @@ def _value_words(t: m.Comparison, tr: Translator, currency: str | None) -> str:
     if isinstance(v, m.Share):
         return tr.percent(v.value, 2)
     if isinstance(v, m.Name):
-        return f"«{v.value}»"
+        return tr.quote(v.value)
     return t.value_text
 
 
@@ -241,7 +241,7 @@ class _Writer:
             items.append((_("Responsible team"), [stage.owner.value]))
         if stage.requires:
             items.append((_("Fill in before the deal enters"),
-                          [f"«{f.value}»" for f in stage.requires]))
+                          [self.tr.quote(f.value) for f in stage.requires]))
         if stage.on_enter:
             items.append((_("The CRM does on entry"), self.on_enter(list(stage.on_enter))))
         if stage.respond is not None:

@@ -209,7 +209,7 @@ def _origin_label(f: Forecast, row: Row) -> str:
         return t["all"]
     if row.origin == "new":
         return t["new"]
-    stage = f"«{row.origin_stage}»"
+    stage = _tr(f).quote(row.origin_stage)
     return stage if row.origin_pipeline == row.pipeline else \
         f"{row.origin_pipeline} › {stage}"
 
@@ -340,7 +340,7 @@ def forecast_notes(f: Forecast, tr: Translator | None = None) -> list[str]:
                                 "is counted there and again where the deal is won in the end; "
                                 "the whole account counts each deal once, at its final win, "
                                 "so the pipelines add up to more than the account").format(
-            pipelines=", ".join(f"«{p}»" for p in f.handoffs)))
+            pipelines=", ".join(tr.quote(p) for p in f.handoffs)))
     return notes
 
 

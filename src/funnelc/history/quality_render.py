@@ -151,7 +151,7 @@ def note_text(note: QualityNote, tr: Translator | None = None) -> str:
             "{path}: no deal userfield names a loss reason, so each loss is named by its "
             "failure stage (save crm.deal.userfield.list, or name the field with "
             "--loss-field)").format(path=path)
-    field = f"{note.field} «{note.label}»" if note.label else str(note.field)
+    field = f"{note.field} {tr.quote(note.label)}" if note.label else str(note.field)
     if note.kind == "loss_field_unlisted":
         return tr.gettext(
             "{path}: the deal field {field} names the loss reason, but the deal list was "

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["LANGUAGES", "Lang", "Translator", "translator", "choose", "override", "wide_decimals",
            "set_override", "current_override", "catalog_path", "LOCALE_DIR", "DOMAIN",
-           "placeholders", "N_", "C_"]
+           "placeholders", "N_", "C_", "english_marks"]
 
 Lang = Literal["en", "ru", "uk"]
 LANGUAGES: tuple[Lang, ...] = ("en", "ru", "uk")
@@ -115,12 +115,27 @@ def wide_decimals() -> Iterator[None]:
         yield
 
 
+_ENGLISH_QUOTES = str.maketrans({"«": "\u201c", "»": "\u201d"})
+
+
+def english_marks(template: str) -> str:
+    """An English template with English quotation marks: «{stage}» is “{stage}” (see
+    `Translator`). For a template, before its names are put in."""
+    return template.translate(_ENGLISH_QUOTES)
+
+
 @dataclass(frozen=True)
 class Translator:
     """gettext for one language plus the CLDR formats of that language.
 
     Messages are `str.format` templates: `tr.gettext("after {offset}").format(offset=...)`,
-    `tr.ngettext("{n} day", "{n} days", n).format(n=n)`."""
+    `tr.ngettext("{n} day", "{n} days", n).format(n=n)`.
+
+    The English msgids quote a name as the house writes its templates, «{stage}», and
+    English has no msgstr (the msgid is the English text): English gets its own marks
+    here, “{stage}”, on the template before a name is put in (a name that holds «» keeps
+    them). An English account's audit read «New business» «Trial» → «Proposal». A name a
+    renderer quotes itself goes through `quote`."""
 
     lang: Lang
     _catalog: _gettext.NullTranslations
@@ -130,21 +145,29 @@ class Translator:
         """Babel's name of the language (`ru`, `uk`, `en`)."""
         return self.lang
 
+    def _marks(self, text: str) -> str:
+        return english_marks(text) if self.lang == "en" else text
+
+    def quote(self, name: object) -> str:
+        """`name` in the language's quotation marks: «Trial» in ru and uk, “Trial” in
+        English."""
+        return f"\u201c{name}\u201d" if self.lang == "en" else f"«{name}»"
+
     def gettext(self, message: str) -> str:
         """`message` in this language."""
-        return self._catalog.gettext(message)
+        return self._marks(self._catalog.gettext(message))
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         """The form of a message for the count `n` (CLDR's plural rule of the language)."""
-        return self._catalog.ngettext(singular, plural, n)
+        return self._marks(self._catalog.ngettext(singular, plural, n))
 
     def pgettext(self, context: str, message: str) -> str:
         """`message` where the same English words need different translations."""
-        return self._catalog.pgettext(context, message)
+        return self._marks(self._catalog.pgettext(context, message))
 
     def npgettext(self, context: str, singular: str, plural: str, n: int) -> str:
         """`ngettext` with a context (a unit after «через» takes another case)."""
-        return self._catalog.npgettext(context, singular, plural, n)
+        return self._marks(self._catalog.npgettext(context, singular, plural, n))
 
     def number(self, value: float, digits: int = 2) -> str:
         """A number as the language writes it (`1 234,5` in ru and uk), up to `digits`

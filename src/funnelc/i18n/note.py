@@ -114,7 +114,10 @@ class Note(str):
     """The plural template (`_n`), chosen by the count `n` in `fields`."""
 
     def __new__(cls, template: str, plural: str | None = None, **fields: Value) -> Note:
-        english = template if plural is None or fields.get("n") == 1 else plural
+        from . import english_marks
+
+        # English quotes a name “so”, as the English `say` does (the template has «»).
+        english = english_marks(template if plural is None or fields.get("n") == 1 else plural)
         self = super().__new__(cls, english.format(
             **{k: _english(k, v) for k, v in fields.items()}))
         self.template = template

@@ -126,7 +126,7 @@ def _low_season_at_end(result: SimResult, st: StageResult, model: FunnelFile | N
 
 
 def _try(result: SimResult, names: list[str], w: _Words) -> str:
-    quoted = ", ".join(f"«{n}»" for n in names)
+    quoted = ", ".join(w.tr.quote(n) for n in names)
     example = f'funnelc report {result.run.file} --scenario "{names[0]}" -o report-what-if'
     return w.tr.ngettext("The file's scenario {names} does that; compare with `{example}`.",
                          "The file's scenarios {names} do that; compare with `{example}`.",
