@@ -469,3 +469,19 @@ def test_sentences_name_what_the_client_sees(texts: dict[str, str]) -> None:
                "--reps", "3").stdout
     assert re.search(r"… і ще \d+ \(--top, --format json\)", more), more[-600:]
     assert "--json" not in more
+
+
+def test_export_says_what_it_wrote_in_ukrainian(tmp_path: Path) -> None:
+    """Regression: `export -o` closed the clinic's Ukrainian playbook with «wrote
+    playbook.html» and a folder target with «wrote 5 files to …», where every other
+    command of the account says «записано …»; --lang en keeps English."""
+    one = tmp_path / "playbook.html"
+    result = run("export", str(ACCOUNT), "--to", "playbook-html", "-o", str(one))
+    assert result.stderr == f"записано {one}\n"
+    folder = tmp_path / "sfdx"
+    result = run("export", str(ACCOUNT), "--to", "salesforce-sfdx", "-o", str(folder))
+    assert re.fullmatch(rf"записано \d+ файл(?:и|ів)? до {re.escape(str(folder))}\n",
+                        result.stderr), result.stderr
+    english = run("export", str(ACCOUNT), "--to", "playbook-md", "-o",
+                  str(tmp_path / "p.md"), "--lang", "en")
+    assert english.stderr == f"wrote {tmp_path / 'p.md'}\n"

@@ -61,8 +61,12 @@ def export_command(file: str, target: str, fmt: str, output: str | None, color: 
         print_diagnostics(result.diagnostics, sources, "text", use_color(color))
     if any(d.severity is Severity.error for d in result.diagnostics):
         raise SystemExit(EXIT_PROBLEMS)
+    # The `wrote …` note in the account's language (`--lang` over it), as every client
+    # command says it: a Ukrainian clinic's playbook export said «wrote playbook.html».
+    account = loaded.model.account
+    language = account.language if account is not None else None
     if fmt == "json":
-        deliver(output, to_json(export_json(target, result)))
+        deliver(output, to_json(export_json(target, result)), language)
         return
     if exporter.folder or not result.single:
         if output is None or output == "-":
@@ -70,6 +74,18 @@ def export_command(file: str, target: str, fmt: str, output: str | None, color: 
         if not exporter.folder:
             guard_folder("-o", output, [file])
         written = write_folder("-o", output, export_files(result), [file])
-        info(f"wrote {len(written)} files to {output}")
+        info(_wrote_files(len(written), output, language))
         return
-    deliver(output, export_single(result))
+    deliver(output, export_single(result), language)
+
+
+def _wrote_files(n: int, folder: str, language: str | None) -> str:
+    """`wrote N files to DIR` in the client's language (see `convention.wrote_line`: with
+    no language and no --lang, English as written, the catalogs not loaded)."""
+    from ..i18n import choose, current_override, translator
+
+    if language is None and current_override() is None:
+        return f"wrote {n} file{'s' if n != 1 else ''} to {folder}"
+    return translator(choose(language)).ngettext(
+        "wrote {n} file to {folder}", "wrote {n} files to {folder}", n).format(n=n,
+                                                                             folder=folder)
