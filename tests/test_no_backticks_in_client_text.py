@@ -108,6 +108,11 @@ def test_history_and_audit_say_no_backtick(exports: dict[str, list[str]], name: 
         assert set(quoted.findall(said["audit"])) == {"manager", "source"}
     else:
         assert set(quoted.findall(said["audit"])) == {"source"}
+    # «их называют столбец «source» в CSV»: «их» (them) with a verb in the plural and a
+    # singular subject; the sentence says where the figures come from.
+    where = {"ru": "они берутся из столбц", "uk": "вони беруться зі стовпц",
+             "en": "columns" if name == "plain" else "column"}[lang]
+    assert where in " ".join(said["audit"].split()), said["audit"]
     found = [f"{where}: {' '.join(line.split())[:160]}"
              for where, text in said.items() for line in text.splitlines()
              if "`" in line and not DIAGNOSTIC.match(line)]
