@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import polars as pl
 
@@ -179,6 +180,23 @@ def _count_bulk_created(firsts: pl.DataFrame, dq: DataQuality,
         dq.count("bulk_created", int(bulk["n"].sum()), where=_first_place(bulk, place))
 
 
+def stage_spans(ev: pl.DataFrame) -> pl.DataFrame:
+    """Each stage name of each pipeline with its entries: how many (`n`), the first input
+    row (`seq`), the first and the last moment (`since`, `until`). A renamed stage is
+    found from these spans by one rule (`renamed_after`), by the data-quality note below
+    without a funnel and by `match.match_names` with one."""
+    return (ev.filter(pl.col("kind") == STAGE).group_by("pipeline", "stage")
+            .agg(n=pl.len(), seq=pl.col("seq").min(), since=pl.col("ts").min(),
+                 until=pl.col("ts").max()))
+
+
+def renamed_after(old_until: datetime, new_since: datetime) -> bool:
+    """Whether a name first entered after another's last entry: the CRM renamed the
+    stage then (when the names are close). Both in use at once, they are two stages, or
+    one with a misspelling."""
+    return old_until < new_since
+
+
 def _note_renamed_stages(ev: pl.DataFrame, dq: DataQuality,
                          place: Callable[[int], str | None] | None) -> None:
     """Note two close names of one pipeline's stage («Demo», «Demo held») when every entry
@@ -187,13 +205,11 @@ def _note_renamed_stages(ev: pl.DataFrame, dq: DataQuality,
     from the rename on), with or without a funnel file to match them to."""
     from ..diagnostics import did_you_mean
 
-    spans = (ev.filter(pl.col("kind") == STAGE).group_by("pipeline", "stage")
-             .agg(since=pl.col("ts").min(), until=pl.col("ts").max(), seq=pl.col("seq").min())
-             .sort("pipeline", "since"))
+    spans = stage_spans(ev).sort("pipeline", "since")
     for (pipe,), rows in spans.group_by("pipeline", maintain_order=True):
         names = rows.rows(named=True)
         for i, new in enumerate(names):
-            older = [o for o in names[:i] if o["until"] < new["since"]]
+            older = [o for o in names[:i] if renamed_after(o["until"], new["since"])]
             guess = did_you_mean(new["stage"], [o["stage"] for o in older])
             if guess is None:
                 continue

@@ -23,7 +23,7 @@ import polars as pl
 
 from .. import model as m
 from ..routing import build_flows
-from .events import STAGE
+from .events import STAGE, renamed_after, stage_spans
 from .order import funnel_routes
 
 __all__ = ["NameMatch", "Suggestion", "match_names", "funnel_depths", "funnel_pairs", "normal"]
@@ -97,9 +97,9 @@ def _suggest(funnel: m.FunnelFile, fp: str | None, stage: str) -> tuple[str, str
 def _renamed(this: tuple[str, datetime, datetime], other: tuple[str, datetime, datetime]
              ) -> tuple[str, str, str, str] | None:
     """`Suggestion.renamed` of two names of one pipeline, each (name, first, last entry)."""
-    old, new = (other, this) if other[2] < this[1] else (this, other)
-    if not old[2] < new[1]:
-        return None  # both in use at once: two stages, or a misspelling
+    old, new = (other, this) if renamed_after(other[2], this[1]) else (this, other)
+    if not renamed_after(old[2], new[1]):
+        return None
     return old[0], old[2].date().isoformat(), new[0], new[1].date().isoformat()
 
 
@@ -123,9 +123,8 @@ def match_names(events: pl.DataFrame, funnel: m.FunnelFile) -> tuple[pl.DataFram
     for p, pp in fpipes.items():
         for s in pp.stages:
             by_stage.setdefault(normal(s.name.value), []).append(p)
-    pairs = (events.filter(pl.col("kind") == STAGE).group_by(["pipeline", "stage"])
-             .agg(n=pl.len(), first=pl.col("seq").min(), since=pl.col("ts").min(),
-                  until=pl.col("ts").max()).sort(["pipeline", "stage"]))
+    pairs = stage_spans(events).select("pipeline", "stage", "n", first="seq", since="since",
+                                       until="until").sort(["pipeline", "stage"])
     spans = {(dp, normal(ds)): (ds, since, until)
              for dp, ds, _n, _f, since, until in pairs.iter_rows()}
     entries = {(dp, normal(ds)): n for dp, ds, n, _f, _s, _u in pairs.iter_rows()}
