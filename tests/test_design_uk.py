@@ -357,6 +357,10 @@ def ukrainian_problems(text: str) -> list[str]:
             found.append(f"decimal point: {line.strip()}")
         if re.search(r"\d \d{3}(?!\d)", bare):
             found.append(f"thousands with a breaking space: {line.strip()}")
+        # Regression: `numfmt.money_in` wrote «45 тис. ₴» with ordinary spaces, and the
+        # report's money table cut «2 × 45 | тис. ₴», simulate's «22 тис. | ₴/міс.».
+        if re.search(r"\d (?:тис\.|млн|млрд)|(?:тис\.|млн|млрд|\d) ₴", bare):
+            found.append(f"money with a breaking space: {line.strip()}")
     return found
 
 

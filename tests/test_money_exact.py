@@ -127,15 +127,17 @@ def test_money_prints_in_the_accounts_currency_and_language(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     out = result.stdout
     for text in ("деньги (точный расчёт, в среднем за год)", "в месяц", "в год", "прибыль",
-                 "затраты на успешную сделку", "тыс. ₽", "млн ₽", "источник Сайт",
-                 "команда Менеджеры: 3 × 90 тыс. ₽", "не дождались на этапе Продажи.Заявка",
+                 "затраты на успешную сделку", "тыс.\u00a0₽", "млн\u00a0₽", "источник Сайт",
+                 # money's spaces do not break: «90 тыс. ₽» stays on one line
+                 "команда Менеджеры: 3 × 90\u00a0тыс.\u00a0₽",
+                 "не дождались на этапе Продажи.Заявка",
                  "+1\u00a0781%"):  # a no-break space between thousands
         assert text in out, text
     english = CliRunner().invoke(cli, ["analyze", str(write(tmp_path, TWO_SOURCES)),
                                        "--lang", "en"]).stdout
     for text in ("money (exact, annual mean)", "per month", "per year", "profit",
-                 "cost per won deal", "source Сайт", "team Менеджеры: 3 × 90k ₽",
-                 "27.2M ₽", "270k ₽", "expected revenue: 31.9M ₽ per month",
+                 "cost per won deal", "source Сайт", "team Менеджеры: 3 × 90k\u00a0₽",
+                 "27.2M\u00a0₽", "270k\u00a0₽", "expected revenue: 31.9M\u00a0₽ per month",
                  "gave up waiting at Продажи.Заявка", "+1,781%"):
         assert text in english, text
     # English money is written as English writes it, never in the account's Russian

@@ -122,12 +122,12 @@ def test_the_money_table_sets_simulated_beside_exact(money_report: tuple[Tables,
         assert per_month == cash(exact["per_month"][key])
         assert per_year == cash(exact["per_year"][key])
     # Two members at 150k a month: no spread, and the same in both.
-    assert totals["затраты на команду"] == ["300 тыс. ₽", "300 тыс. ₽", "3,6 млн ₽"]
+    assert totals["затраты на команду"] == ["300\u00a0тыс.\u00a0₽", "300\u00a0тыс.\u00a0₽", "3,6\u00a0млн\u00a0₽"]
     sources = {r[0]: r for r in money[1][1:]}
-    assert set(sources) == {"Сайт", "Партнеры", "команда Менеджеры: 2 × 150 тыс. ₽"}
+    assert set(sources) == {"Сайт", "Партнеры", "команда Менеджеры: 2 × 150\u00a0тыс.\u00a0₽"}
     partners = sources["Партнеры"]
     # A budget is the same every month, simulated or exact.
-    assert partners[4] == "20 тыс. ₽ / 20 тыс. ₽"
+    assert partners[4] == "20\u00a0тыс.\u00a0₽ / 20\u00a0тыс.\u00a0₽"
     exact_rows = {r[0]: r[1:] for r in money[2][1:]}
     assert exact_rows["прибыль"] == [cash(exact["per_month"]["profit"]),
                                     cash(exact["per_year"]["profit"])]

@@ -99,7 +99,7 @@ def test_whatif_text_writes_money_as_money_with_labels(funnel: str) -> None:
     out = invoke("whatif", funnel, *RUN)
     # A `language ru` account: labels in Russian, money with its scale word and sign.
     for text in ("выручка", "прибыль", "затраты всего", "затраты на выигранную сделку",
-                 "млн ₽", "тыс. ₽", "деньги за 27 наблюдаемых дней",
+                 "млн\u00a0₽", "тыс.\u00a0₽", "деньги за 27 наблюдаемых дней",
                  "время до выигрыша (Продажи)"):
         assert text in out, text
     assert "cost_per_won" not in out and "e+0" not in out
@@ -117,7 +117,7 @@ def test_a_file_without_prices_has_only_revenue(tmp_path: Path) -> None:
 
 def test_sweep_shows_profit_by_default_and_in_its_json(funnel: str) -> None:
     out = invoke("sweep", funnel, "--vary", 'team "Менеджеры" size 2..3', *RUN)
-    assert "прибыль" in out and "млн ₽" in out
+    assert "прибыль" in out and "млн\u00a0₽" in out
     doc = json.loads(invoke("sweep", funnel, "--vary", 'team "Менеджеры" size 2..3',
                             "--format", "json", *RUN))
     schema = json.loads(CliRunner().invoke(cli, ["schema", "sweep"]).stdout)

@@ -164,7 +164,7 @@ def test_staff_profit_in_russian(tmp_path: Path) -> None:
             "затратами из файла → 3") in out
     assert "уверенность: высокая — у 3 наибольшая прибыль" in out
     # Money with a decimal comma, its scale and sign once: `6,4 ±0,322 млн ₽`.
-    assert re.search(r"самый прибыльный размер `Менеджеры`: 3 \([\d,]+ ±[\d,]+ млн ₽ в "
+    assert re.search(r"самый прибыльный размер `Менеджеры`: 3 \([\d,]+\s±[\d,]+\sмлн\s₽ в "
                      r"месяц\)", out), out
 
 
@@ -179,7 +179,7 @@ def test_whatif_in_russian(tmp_path: Path) -> None:
                    "нарушения реакции по времени поступления сделки:",
                    "базовый вариант: Продажи курсов.Заявка:", " п. п."):
         assert phrase in out, phrase
-    assert re.search(r"выручка +│ +[\d,]+ ±[\d,]+ (тыс\.|млн) ₽", out), out
+    assert re.search(r"выручка +│ +[\d,]+\s±[\d,]+\s(тыс\.|млн)\s₽", out), out
     assert re.search(r"\d+,?\d* (дн\.|ч) ±", out), out
     plot = svg_words(tmp_path / "wi.svg")
     assert english_left(plot) == [], plot
@@ -191,7 +191,7 @@ def test_whatif_in_ukrainian() -> None:
     assert english_left(out) == []
     for phrase in ("базовий варіант і 2 сценарії, 2 прогони × 40 днів (розгін 10 днів)",
                    "гроші за 30 спостережуваних днів", "зайнятість: Менеджери з продажу",
-                   "що як: сценарій − базовий варіант", "в. п.", "млн ₴",
+                   "що як: сценарій − базовий варіант", "в. п.", "млн\u00a0₴",
                    "порушення реакції за часом надходження угоди:"):
         assert phrase in out, phrase
 

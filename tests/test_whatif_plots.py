@@ -125,8 +125,8 @@ def test_whatif_plot_money_durations_and_no_offset(account: Path, tmp_path: Path
     assert_readable(drawn)
     # A `language ru` account: titles, units and money in Russian (`+2,5 млн ₽`).
     revenue = panel(drawn, "Δ выручка")
-    money = [t for t in tick_texts(revenue) if t != "0 ₽"]
-    assert money and all(re.fullmatch(r"[+-]?[\d,]+ (тыс\.|млн|млрд) ₽", t) for t in money), \
+    money = [t for t in tick_texts(revenue) if t != "0\u00a0₽"]
+    assert money and all(re.fullmatch(r"[+-]?[\d,]+\s(тыс\.|млн|млрд)\s₽", t) for t in money), \
         money
     assert any(t.startswith("+") for t in money), "gains are signed"
     cycle = panel(drawn, "Δ время до выигрыша")  # a half-hour gain on a six-day cycle
@@ -172,7 +172,7 @@ def test_sweep_one_axis_line(priced: Path, tmp_path: Path, drawn: list[Figure]) 
     assert_readable(drawn)
     (ax,) = axes_of(drawn)
     assert ax.get_ylabel() == "прибыль"
-    assert all(re.search(r"(тыс\.|млн|млрд) ₽$|^0 ₽$", t.get_text())
+    assert all(re.search(r"(тыс\.|млн|млрд)\s₽$|^0\s₽$", t.get_text())
                for t in ax.yaxis.get_ticklabels() if t.get_text())
 
 
@@ -202,11 +202,11 @@ def test_whatif_table_money_once_and_one_unit_per_estimate(priced: Path) -> None
     rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
             for line in r.output.splitlines() if line.startswith("│")}
     base, delta = rows["выручка"]
-    assert re.fullmatch(r"[\d,]+ ±[\d,]+ (млн|млрд) ₽", base), base
-    assert re.fullmatch(r"[+-][\d,]+ ±[\d,]+ (тыс\.|млн|млрд) ₽", delta), delta
+    assert re.fullmatch(r"[\d,]+\s±[\d,]+\s(млн|млрд)\s₽", base), base
+    assert re.fullmatch(r"[+-][\d,]+\s±[\d,]+\s(тыс\.|млн|млрд)\s₽", delta), delta
     mean, _, half = rows["время до выигрыша (P)"][0].partition(" ±")
     assert mean.endswith(" дн.") and half.endswith(" дн."), rows["время до выигрыша (P)"]
-    assert rows["затраты всего"][1] == "0 ₽"
+    assert rows["затраты всего"][1] == "0\u00a0₽"
 
 
 def test_whatif_table_has_no_cost_or_profit_without_a_priced_cost(account: Path) -> None:

@@ -168,6 +168,9 @@ _SIGNS = {"RUB": "₽", "RUR": "₽", "USD": "$", "EUR": "€", "GBP": "£", "UA
 _PREFIXED = frozenset({"$", "€", "£"})
 _WORDS = {"ru": ((1e9, "млрд"), (1e6, "млн"), (1e3, "тыс.")),
           "uk": ((1e9, "млрд"), (1e6, "млн"), (1e3, "тис."))}
+NBSP = "\u00a0"
+"""Between a figure, its scale word and its sign: an amount never ends a line half-way
+(the clinic's report cut «2 × 45 | тис. ₴» in a cell, `simulate` «22 тис. | ₴/міс.»)."""
 
 
 def currency_sign(currency: str | None) -> str:
@@ -181,30 +184,31 @@ def currency_sign(currency: str | None) -> str:
 def money_in(x: float, currency: str | None = None, language: str | None = None) -> str:
     """Money as the account's readers write it: `1,38 млрд ₽` in Russian (`тыс.`, `млн`,
     `млрд`; Ukrainian `тис.`), `$1.38B` or `1.38B ₽` otherwise; three significant
-    digits, as `money`."""
+    digits, as `money`. Its spaces do not break (`NBSP`), as in `Translator.money`."""
     sign = currency_sign(currency)
     words = _WORDS.get(language or "")
     if words is not None:  # Russian and Ukrainian write a decimal comma: `1,38 млрд ₽`
-        body = next((f"{_sig3(x / div).replace('.', ',')} {word}" for div, word in words
+        body = next((f"{_sig3(x / div).replace('.', ',')}{NBSP}{word}" for div, word in words
                      if abs(x) >= div), _sig3(x).replace(".", ","))
-        return f"{body} {sign}".rstrip()
+        return f"{body}{NBSP}{sign}" if sign else body
     body = money(x)
     if sign in _PREFIXED:
         return f"-{sign}{body[1:]}" if body.startswith("-") else f"{sign}{body}"
-    return f"{body} {sign}".rstrip()
+    return f"{body}{NBSP}{sign}" if sign else body
 
 
 def money_pm(mean: float, half: float, currency: str | None = None,
              language: str | None = None) -> str:
     """A money estimate written once in the mean's scale: `202 ±126 млн ₽`, `5,54 ±5,15 млн ₽` (Russian and
     Ukrainian, where the scale word and sign would otherwise come twice and wrap the
-    cell); other languages `$202M ±$126M` as `money_in` writes each."""
+    cell; one unbreakable run, so a mean never ends a line without its scale); other
+    languages `$202M ±$126M` as `money_in` writes each."""
     words = _WORDS.get(language or "")
     if words is None or not (math.isfinite(mean) and math.isfinite(half)):
         return f"{money_in(mean, currency, language)} ±{money_in(half, currency, language)}"
     div, word = next(((d, w) for d, w in words if abs(mean) >= d), (1.0, ""))
-    body = f"{_plain(mean / div)} ±{_plain(half / div)}".replace(".", ",")
-    return " ".join(p for p in (body, word, currency_sign(currency)) if p)
+    body = f"{_plain(mean / div)}{NBSP}±{_plain(half / div)}".replace(".", ",")
+    return NBSP.join(p for p in (body, word, currency_sign(currency)) if p)
 
 
 def _plain(x: float) -> str:
