@@ -37,7 +37,15 @@ export (`reason_unkept`, counted in a `loss_field_reopened` note), not the stage
 A multiple field gives its first value; an enum ID the answers do not list is `#ID`.
 
 A deal's source is its `SOURCE_ID` (named from the `SOURCE` directory), else its
-`UTM_SOURCE` (the advertising system of the deal's standard UTM fields).
+`UTM_SOURCE` (the advertising system of the deal's standard UTM fields), else its lead's.
+
+An account in classic mode takes requests in as leads (`crm.stagehistory.list` with
+`entityTypeId` 1, `crm.lead.list`) and converts the good ones into deals (`LEAD_ID`).
+Leads and deals are numbered apart, both from 1: lead 7 is not deal 7, so a lead is
+keyed `L7` and its statuses make a pipeline of their own («Лиды», «Ліди», "Leads", in
+the language its statuses are named in), whose success (`CONVERTED`) is the lead's won.
+Read under the deal ids and the main deal pipeline, the leads' and the deals' events
+made one record of two, and «Не обработан» a stage between «Новая» and the deal's next.
 """
 
 from __future__ import annotations
@@ -147,6 +155,20 @@ def _field_value(value: Any, uf: UserField) -> str | None:
     return f"#{text}" if uf.listed or uf.items else text
 
 
+def lead_key(lead_id: str) -> str:
+    """A lead's key among the events: leads and deals are numbered apart."""
+    return f"L{lead_id}"
+
+
+LEAD_CAT = "lead"
+"""The `cat` of a lead's rows: leads have no pipeline (`CATEGORY_ID`) of their own."""
+
+
+def _is_lead(record: dict[str, Any]) -> bool:
+    """A `crm.lead.list` record or a lead's history item: `STATUS_ID`, no `STAGE_ID`."""
+    return "STAGE_ID" not in record and "STATUS_ID" in record
+
+
 def _items(doc: Any) -> list[Any]:
     res = doc.get("result") if isinstance(doc, dict) else None
     if isinstance(res, dict):
@@ -195,6 +217,8 @@ class BitrixCollector:
     history: list[dict[str, Any]] = field(default_factory=list)
     where: list[str] = field(default_factory=list)
     deals: list[dict[str, Any]] = field(default_factory=list)
+    leads: list[dict[str, Any]] = field(default_factory=list)
+    """`crm.lead.list` records (`STATUS_ID`, no `STAGE_ID`)."""
     stages: dict[str, tuple[str, int, str, str]] = field(default_factory=dict)
     """STATUS_ID → (name, sort, category id, semantics) of deal (and smart process) stages."""
     lead_stages: dict[str, tuple[str, int, str, str]] = field(default_factory=dict)
@@ -276,7 +300,7 @@ class BitrixCollector:
         elif kind == "deals":
             for d in _items(doc):
                 if isinstance(d, dict):
-                    self.deals.append(d)
+                    (self.leads if _is_lead(d) else self.deals).append(d)
         elif kind == "userfields":
             for i, uf in enumerate(_items(doc)):
                 self._userfield(uf, f"{where} item {i + 1}")
@@ -316,10 +340,15 @@ class BitrixCollector:
         if not isinstance(item, dict):
             dq.drop("unparsable", where=where)
             return
-        if "STAGE_ID" not in item and "STATUS_ID" in item:
+        if _is_lead(item):
             self.lead_items = True
         self.history.append(item)
         self.where.append(where)
+
+    def _owner(self, record: dict[str, Any], key: str = "OWNER_ID") -> str | None:
+        """The record's key among the events: a deal's ID, a lead's `lead_key`."""
+        oid = _text(record.get(key))
+        return lead_key(oid) if oid is not None and _is_lead(record) else oid
 
     def _user(self, value: Any) -> str | None:
         """A user id as the manager's name (`user.get`), else `user #ID`."""
@@ -361,13 +390,25 @@ class BitrixCollector:
                                            for d in lost))
 
     def _pipeline_name(self, cat: str) -> str:
+        if cat == LEAD_CAT:
+            return self._lead_pipeline()
         return self.categories.get(cat) or (f"#{cat}" if cat else "#0")
+
+    def _lead_pipeline(self) -> str:
+        """The leads' pipeline, named as Bitrix24 names the section in the language the
+        account named its lead statuses in (the export does not say the account's)."""
+        names = " ".join(n for n, *_ in self.lead_stages.values()).casefold()
+        if re.search("[іїєґ]", names):
+            return "Ліди"
+        return "Лиды" if re.search("[а-яё]", names) else "Leads"
 
     def catalog(self) -> Catalog:
         cat = Catalog()
-        # Lead statuses are stages only of a lead history: an unfiltered status list of
-        # a deal history holds them too, and as stages they came between the deal's.
-        known = [*self.stages.values(), *(self.lead_stages.values() if self.lead_items else ())]
+        # Lead statuses are stages only of an export with leads: an unfiltered status
+        # list of a deal history holds them too. They are the leads' pipeline's stages.
+        known = list(self.stages.values())
+        if self.lead_items or self.leads:
+            known += [(n, sort, LEAD_CAT, sem) for n, sort, _c, sem in self.lead_stages.values()]
         for name, _sort, c, sem in sorted(known, key=lambda v: v[1]):
             if sem not in ("S", "F"):
                 cat.add(self._pipeline_name(c), name)
@@ -375,24 +416,28 @@ class BitrixCollector:
 
     def build(self, dq: DataQuality, seq0: int, tz: str,
               bounds: TimeBounds | None = None) -> pl.DataFrame:
-        if not self.history and not self.deals:
+        if not self.history and not self.deals and not self.leads:
             return empty_events()
         cols = {
             "id": [_text(h.get("ID")) or "" for h in self.history],
-            "owner": [_text(h.get("OWNER_ID")) for h in self.history],
+            "owner": [self._owner(h) for h in self.history],
             "time": [_text(h.get("CREATED_TIME")) for h in self.history],
-            "cat": [_text(h.get("CATEGORY_ID")) or "0" for h in self.history],
+            "cat": [LEAD_CAT if _is_lead(h) else _text(h.get("CATEGORY_ID")) or "0"
+                    for h in self.history],
             "stage_id": [_text(h.get("STAGE_ID", h.get("STATUS_ID"))) for h in self.history],
             "sem": [_text(h.get("STAGE_SEMANTIC_ID", h.get("STATUS_SEMANTIC_ID")))
                     for h in self.history],
-            "lead": ["STAGE_ID" not in h and "STATUS_ID" in h for h in self.history],
+            "lead": [_is_lead(h) for h in self.history],
             "i": list(range(len(self.history))),
         }
         hist = pl.DataFrame(cols, schema={"id": pl.Utf8, "owner": pl.Utf8, "time": pl.Utf8,
                                           "cat": pl.Utf8, "stage_id": pl.Utf8, "sem": pl.Utf8,
                                           "lead": pl.Boolean, "i": pl.Int64})
         before = hist.height
-        hist = hist.filter((pl.col("id") == "") | pl.col("id").is_first_distinct())
+        # Leads' and deals' history items are numbered apart (two tables): deal item 5
+        # is not a repeat of lead item 5.
+        hist = hist.filter((pl.col("id") == "")
+                           | pl.struct("lead", "id").is_first_distinct())
         if before - hist.height:
             dq.count("duplicates", before - hist.height)
             dq.drop("duplicate", before - hist.height)
@@ -419,23 +464,30 @@ class BitrixCollector:
             dq.count("ambiguous_local_times", len(twice), where=self.where[twice[0]])
         # Deals that never moved: in the deal list, absent from the history.
         field_ = self._loss_field()
+        records = [*self.deals, *self.leads]
         deals = pl.DataFrame({
-            "owner": [_text(d.get("ID")) for d in self.deals],
-            "created": [_text(d.get("DATE_CREATE")) for d in self.deals],
-            "cat": [_text(d.get("CATEGORY_ID")) or "0" for d in self.deals],
-            "stage_id": [_text(d.get("STAGE_ID")) for d in self.deals],
-            "sem": [_text(d.get("STAGE_SEMANTIC_ID")) for d in self.deals],
-            "value": [_text(d.get("OPPORTUNITY")) for d in self.deals],
-            "source": [_text(d.get("SOURCE_ID")) for d in self.deals],
-            "utm": [_text(d.get("UTM_SOURCE")) for d in self.deals],
-            "manager": [self._user(d.get("ASSIGNED_BY_ID")) for d in self.deals],
+            "owner": [self._owner(d, "ID") for d in records],
+            "created": [_text(d.get("DATE_CREATE")) for d in records],
+            "cat": [LEAD_CAT if _is_lead(d) else _text(d.get("CATEGORY_ID")) or "0"
+                    for d in records],
+            "stage_id": [_text(d.get("STAGE_ID", d.get("STATUS_ID"))) for d in records],
+            "sem": [_text(d.get("STAGE_SEMANTIC_ID", d.get("STATUS_SEMANTIC_ID")))
+                    for d in records],
+            "value": [_text(d.get("OPPORTUNITY")) for d in records],
+            "source": [_text(d.get("SOURCE_ID")) for d in records],
+            "utm": [_text(d.get("UTM_SOURCE")) for d in records],
+            "manager": [self._user(d.get("ASSIGNED_BY_ID")) for d in records],
             "la": [_text(d.get("LAST_ACTIVITY_TIME")) or _text(d.get("DATE_MODIFY"))
-                   for d in self.deals],
-            "why": [_field_value(d.get(field_.code), field_) if field_ else None
-                    for d in self.deals],
+                   for d in records],
+            "why": [_field_value(d.get(field_.code), field_) if field_ and not _is_lead(d)
+                    else None for d in records],
+            "lead_of": [None if _is_lead(d) or _text(d.get("LEAD_ID")) in (None, "0")
+                        else lead_key(str(_text(d.get("LEAD_ID")))) for d in records],
+            "is_lead": [_is_lead(d) for d in records],
         }, schema={"owner": pl.Utf8, "created": pl.Utf8, "cat": pl.Utf8, "stage_id": pl.Utf8,
                    "sem": pl.Utf8, "value": pl.Utf8, "source": pl.Utf8, "utm": pl.Utf8,
-                   "manager": pl.Utf8, "la": pl.Utf8, "why": pl.Utf8})
+                   "manager": pl.Utf8, "la": pl.Utf8, "why": pl.Utf8, "lead_of": pl.Utf8,
+                   "is_lead": pl.Boolean})
         nameless = deals.filter(pl.col("owner").is_null()).height
         if nameless:  # a deal record without an ID cannot be matched to anything
             dq.rows_read += nameless
@@ -464,7 +516,7 @@ class BitrixCollector:
                            seq=pl.lit(seq0, pl.Int64) + pl.col("i"))
         if quiet.height:
             base = pl.concat([base, quiet.select(
-                "owner", "ts", "cat", "stage_id", "sem", lead=pl.lit(False),
+                "owner", "ts", "cat", "stage_id", "sem", lead=pl.col("is_lead"),
                 seq=pl.lit(seq0 + len(self.history), pl.Int64)
                 + pl.int_range(pl.len(), dtype=pl.Int64))])
         # A lead's status is named from the lead statuses, a deal's stage from the deal
@@ -492,11 +544,15 @@ class BitrixCollector:
                 .otherwise(pl.lit(STAGE)))
         # OPPORTUNITY "0.00" is Bitrix24's empty amount, no value (as amoCRM's price 0).
         value = pl.col("value").cast(pl.Float64, strict=False)
-        # A deal without SOURCE_ID is sourced by its UTM_SOURCE (the advertising system).
+        # A deal without SOURCE_ID is sourced by its UTM_SOURCE (the advertising system),
+        # else by the lead it was converted from, as is its manager.
+        own_source = pl.coalesce(pl.col("source").replace(self.sources), pl.col("utm"))
+        lead_attrs = deals.filter("is_lead").select(
+            lead_of="owner", lead_source=own_source, lead_manager="manager")
+        deals = deals.join(lead_attrs, on="lead_of", how="left")
         attrs = deals.select("owner", value=pl.when(value != 0).then(value),
-                             source=pl.coalesce(pl.col("source").replace(self.sources),
-                                                pl.col("utm")),
-                             manager=pl.col("manager"),
+                             source=pl.coalesce(own_source, pl.col("lead_source")),
+                             manager=pl.coalesce("manager", "lead_manager"),
                              last_activity=parse_timestamps(deals["la"], tz).ts,
                              why=pl.col("why"))
         utm = deals.filter(pl.col("source").is_null() & pl.col("utm").is_not_null()).height
@@ -513,10 +569,11 @@ class BitrixCollector:
         reopened = pl.col("ts") < pl.col("ts").max().over("owner")
         out = out.with_columns(last=last.fill_null(False), reopened=reopened.fill_null(False))
         listed = field_ is not None and any(field_.code in d for d in self.deals)
-        unkept = (lost & (~pl.col("last") | (pl.col("reopened") & pl.col("why").is_null()))
+        unkept = (lost & ~pl.col("lead")
+                  & (~pl.col("last") | (pl.col("reopened") & pl.col("why").is_null()))
                   if listed else pl.lit(False))
         out = out.with_columns(unkept=unkept)
-        ends = out.filter(pl.col("last"))
+        ends = out.filter(pl.col("last") & ~pl.col("lead"))
         if field_ is not None and not listed:
             # crm.deal.list leaves the userfields out unless `select` asks for UF_*.
             dq.notes.append(QualityNote(
