@@ -5,7 +5,11 @@ audit tests compare funnelc's tables with.
 A deal's first entry into stage `a` at `ta` is judged when it reached `b` before any loss
 (converted), was lost before reaching `b`, or has waited, by the last event of the
 export, the 90th percentile (nearest rank, half up, as polars' «nearest») of the time
-the deals that reached `b` took. An open deal younger than that is «recent»."""
+the deals that reached `b` took. An open deal younger than that is «recent».
+
+A loss is settled — old enough to say whether it was premature — when the deal came
+back to `b` after it, or the loss is as old as the 90th percentile of the time the
+pair's comebacks took from the loss to `b`."""
 from __future__ import annotations
 
 import math
@@ -24,6 +28,8 @@ class Judged:
     converted: bool
     lost: bool
     judged: bool
+    came_back: bool = False
+    settled: bool = False
 
 
 def nearest_quantile(values: list[float], q: float) -> float | None:
@@ -47,9 +53,15 @@ def judged_entries(deals: Iterable[tuple[object, list[Event]]], a: str, b: str,
         rows.append((key, ta, tb, tl))
     took = [(tb - ta).total_seconds() / 3600 for _, ta, tb, _ in rows if tb is not None]
     wait = timedelta(hours=nearest_quantile(took, 0.9) or 0.0)
+    back = [(tb - tl).total_seconds() / 3600 for _, _, tb, tl in rows
+            if tb is not None and tl is not None and tl < tb]
+    wait_back = timedelta(hours=nearest_quantile(back, 0.9) or 0.0)
     out = []
     for key, ta, tb, tl in rows:
         converted = tb is not None and (tl is None or tb < tl)
         lost = tl is not None and (tb is None or tl < tb)
-        out.append(Judged(key, converted, lost, converted or lost or ta + wait <= end))
+        came_back = lost and tb is not None
+        settled = lost and (came_back or (tl is not None and tl + wait_back <= end))
+        out.append(Judged(key, converted, lost, converted or lost or ta + wait <= end,
+                          came_back, settled))
     return out

@@ -89,3 +89,48 @@ def test_recent_deals_are_told_under_the_terminal_table_and_in_the_html(tmp_path
     html = (out / "history.html").read_text(encoding="utf-8")
     assert "доти вона нещодавня і не входить у жодну конверсію" in html
     assert "нещодавні" in html
+
+
+def _comebacks(path: Path) -> Path:
+    """Anna and Boris each lose six deals at «Показ» in January, two of which come back
+    to «Бронь» ten days after the loss, and take two straight there; Boris also loses three deals two days before
+    the export ends (a last win of Anna's sets the end), too recent to have come back."""
+    rows = [HEADER]
+    n = 0
+    for who in ("Анна", "Борис"):
+        for i in range(8):
+            n += 1
+            t0 = START + timedelta(days=3 * i)
+            rows.append(f"d{n},{t0:%Y-%m-%d %H:%M},Продажи,Показ,{who},")
+            if i >= 6:  # two straight to «Бронь», so that the pair is there to compare
+                rows.append(f"d{n},{t0 + timedelta(days=2):%Y-%m-%d %H:%M},Продажи,Бронь,"
+                            f"{who},")
+                continue
+            rows.append(f"d{n},{t0 + timedelta(days=1):%Y-%m-%d %H:%M},Продажи,lost,{who},"
+                        "Дорого")
+            if i < 2:
+                rows.append(f"d{n},{t0 + timedelta(days=11):%Y-%m-%d %H:%M},Продажи,Бронь,"
+                            f"{who},")
+    end = datetime(2026, 3, 20, 12)
+    for i in range(3):
+        n += 1
+        t0 = end - timedelta(days=3, hours=i)
+        rows.append(f"d{n},{t0:%Y-%m-%d %H:%M},Продажи,Показ,Борис,")
+        rows.append(f"d{n},{t0 + timedelta(days=1):%Y-%m-%d %H:%M},Продажи,lost,Борис,Дорого")
+    n += 1
+    rows.append(f"d{n},{end - timedelta(days=1):%Y-%m-%d %H:%M},Продажи,Показ,Анна,")
+    rows.append(f"d{n},{end:%Y-%m-%d %H:%M},Продажи,won,Анна,")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_premature_share_counts_only_losses_old_enough_to_have_come_back(
+        tmp_path: Path) -> None:
+    # Every comeback took ten days from the loss: Boris's three losses of two days ago
+    # cannot have come back yet. Counted, they made his share 2 of 9 against Anna's 2
+    # of 6, as if he closed fewer deals too early.
+    rows = {r["manager"]: r for r in _managers(_comebacks(tmp_path / "c.csv"))}
+    anna, boris = rows["Анна"], rows["Борис"]
+    assert (boris["lost"], boris["lost_settled"], boris["came_back"]) == (9, 6, 2)
+    assert (anna["lost"], anna["lost_settled"], anna["came_back"]) == (6, 6, 2)
+    assert boris["premature_pct"] == anna["premature_pct"] == 2 / 6

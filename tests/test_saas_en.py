@@ -425,8 +425,14 @@ def test_once_the_rename_is_fixed_the_audit_is_the_planted_story(audit_fixed: di
     # Lost on the first visit to «Trial», and later at «Proposal» after all.
     lost = [p for p in ryan_paths if p[p.index("Trial") + 1:][:1] == ["Closed lost"]]
     back = [p for p in lost if "Proposal" in p[p.index("Trial") + 2:]]
+    assert (len(lost), len(back)) == (27, 7)
+    # Five of the 27 losses are younger than 90 % of the comebacks took (two to six
+    # weeks): they cannot tell yet whether they were premature.
+    mine = [r for r in entries if r.key == "Ryan Cole"]
+    assert (sum(r.lost for r in mine), sum(r.settled for r in mine),
+            sum(r.came_back for r in mine)) == (27, 22, 7)
     early = found["premature_losses", "Ryan Cole"]
-    assert (early["n"], early["deals"]) == (len(lost), len(back)) == (27, 7)
+    assert (early["n"], early["observed"]) == (22, pytest.approx(7 / 22))
 
 
 @pytest.fixture(scope="module")

@@ -187,8 +187,8 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
                  "the team.")
     elif f.kind == "premature_losses":
         text = _("{subject} closes deals on {where} as lost that come back later: {observed} "
-                 "of {n} losses against {expected} for the rest ({p}); {deals} closed "
-                 "too early{money}.")
+                 "of {n} losses old enough to have come back, against {expected} for the rest "
+                 "({p}); {deals} closed too early{money}.")
     elif f.kind == "source_quality":
         text = _("Source «{subject}» converts {observed} on {where} in {last} against "
                  "{expected} in {first} ({p}): its leads got worse, {deals} "
@@ -536,7 +536,9 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
               "its Wilson 95% interval and the beta-binomial shrunk value), the rest of the "
               "team's, the gap in deals and money; flagged when clear after Holm's correction "
               "over all managers and pairs (family-wise {alpha}). Premature losses: the share "
-              "of the manager's losses that came back later. A deal still open at the stage is "
+              "of the manager's losses that came back later, among the losses as old as 90% of "
+              "the comebacks took (a younger one has not had the time). A deal still open at "
+              "the stage is "
               "judged once it has waited as long as 90% of the deals that moved on took; until "
               "then it is recent, counted in no rate.").format(alpha=alpha),
             a.managers,
@@ -551,7 +553,9 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
              _c("p_value", "p", pv), Column("flagged", _("clear"), from_row=clear),
              _detail(_c("won_rate", _("to won"), frac)),
              _detail(_c("first_move_median_h", _("first move"), hours)),
-             _c("lost", _("lost"), num), _c("premature_pct", _("came back"), frac),
+             _c("lost", _("lost"), num),
+             _detail(_c("lost_settled", _("losses old enough"), num)),
+             _c("premature_pct", _("came back"), frac),
              _c("premature_flagged", _("premature"), flag),
              _w("top_reason", _("top reason"), name)], _recent_mark(a.managers, tr)))
     if a.sources is not None:

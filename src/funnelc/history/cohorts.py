@@ -30,7 +30,8 @@ class Cohorts:
     pair, and strings repeated on every row were most of its memory),
     direct (reached the second stage before any loss), won (won after `ta`), lost (lost
     before reaching it), reason (of that loss), came_back (lost, then entered a stage
-    again), hours_to (from `ta` to reaching the second stage)."""
+    again), hours_to (from `ta` to reaching the second stage), tl (that loss's moment),
+    back_hours (from the loss to reaching the second stage, for a deal that came back)."""
     stage_value: dict[tuple[str, str], float]
     """(pipeline, stage) → won value per deal with a value that entered it; absent
     without values."""
@@ -130,6 +131,8 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
                & (pl.col("tl") < pl.col("tb")),
                hours_to=pl.when(pl.col("tb").is_not_null()).then(
                    (pl.col("tb") - pl.col("ta")).dt.total_microseconds() / 3.6e9))
+           .with_columns(back_hours=pl.when(pl.col("came_back")).then(
+               (pl.col("tb") - pl.col("tl")).dt.total_microseconds() / 3.6e9))
            .with_columns(reason=pl.when(pl.col("lost")).then(pl.col("lreason")))
            .select(list(_PAIRS)).collect())
     return Cohorts(out, stage_value, pairs)
@@ -141,7 +144,7 @@ _PAIRS: dict[str, pl.DataType] = {
     "manager": pl.Categorical(), "source": pl.Categorical(), "value": pl.Float64(),
     "direct": pl.Boolean(), "won": pl.Boolean(),
     "lost": pl.Boolean(), "reason": pl.Utf8(), "came_back": pl.Boolean(),
-    "hours_to": pl.Float64()}
+    "hours_to": pl.Float64(), "tl": pl.Datetime("us", "UTC"), "back_hours": pl.Float64()}
 
 
 def _spread(n: int, at: pl.Series, values: pl.Series) -> pl.Series:

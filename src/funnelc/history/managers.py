@@ -49,7 +49,7 @@ _SCHEMA = {
     "lost": pl.Int64, "came_back": pl.Int64, "premature_pct": pl.Float64,
     "premature_flagged": pl.Boolean, "premature_p": pl.Float64, "premature_rest_pct": pl.Float64,
     "top_reason": pl.Utf8, "first_move_median_h": pl.Float64, "rest_entered": pl.Int64,
-    "recent": pl.Int64,
+    "recent": pl.Int64, "lost_settled": pl.Int64,
 }
 
 
@@ -62,12 +62,14 @@ def manager_table(c: Cohorts, visits: pl.DataFrame,
         return pl.DataFrame(schema=_SCHEMA)
     keys = ["pipeline", "from_stage", "to_stage", "manager"]
     judged = pl.col("judged")
-    g = c.pairs.with_columns(judged=_judged(data_end)).group_by(keys).agg(
+    g = c.pairs.with_columns(judged=_judged(data_end), settled=_settled(data_end)).group_by(
+        keys).agg(
         entered=judged.sum(), recent=(~judged).sum().cast(pl.Int64),
         reached=pl.col("direct").filter(judged).sum(),
         won=pl.col("won").filter(judged).sum(),
         lost=pl.col("lost").filter(judged).sum(),
         came_back=pl.col("came_back").filter(judged).sum(),
+        lost_settled=pl.col("settled").filter(judged).sum().cast(pl.Int64),
         top_reason=pl.col("reason").filter(judged).drop_nulls().mode().sort().first(),
     ).with_columns(pl.col("entered").cast(pl.Int64)).with_columns(pl.col(keys).cast(pl.Utf8)).with_columns(
         pl.col("manager").fill_null(UNKNOWN_MANAGER)).sort([c.rank(), "manager"])
@@ -117,6 +119,20 @@ def manager_table(c: Cohorts, visits: pl.DataFrame,
 MAX_ROUNDS = 5
 
 
+def _settled(data_end: datetime | None) -> pl.Expr:
+    """Whether a loss is old enough to tell whether it was premature: the deal came back
+    to the second stage, or the loss is as old as 90 % of the pair's comebacks took.
+    A loss of last week has had no time to come back, and a manager whose losses are
+    recent would look as if he never closed a deal too early."""
+    if data_end is None:
+        return pl.col("lost")
+    wait = (pl.col("back_hours").quantile(MATURITY_QUANTILE)
+            .over("pipeline", "from_stage", "to_stage").fill_null(0.0))
+    end = pl.lit(data_end).cast(pl.Datetime("us", "UTC"))
+    old = pl.col("tl") + pl.duration(microseconds=(wait * 3.6e9).cast(pl.Int64)) <= end
+    return pl.col("lost") & (pl.col("came_back") | old)
+
+
 def _judged(data_end: datetime | None) -> pl.Expr:
     """Whether a deal's outcome at its pair is known by `data_end`: it reached the second
     stage or was lost, or has waited the time 90 % of the pair's movers took."""
@@ -153,8 +169,8 @@ def _compare(key: tuple[str, str, str], recs: list[dict[str, object]],
             j for j in range(len(recs)) if j != i]
         rest_n = sum(ns[j] for j in rest)
         rest_k = sum(ks[j] for j in rest)
-        lost, back = num(r, "lost"), num(r, "came_back")
-        rest_lost = sum(num(recs[j], "lost") for j in rest)
+        lost, back = num(r, "lost_settled"), num(r, "came_back")
+        rest_lost = sum(num(recs[j], "lost_settled") for j in rest)
         rest_back = sum(num(recs[j], "came_back") for j in rest)
         lo, hi = wilson(k, n)
         d, dlo, dhi = newcombe(k, n, rest_k, rest_n) if rest_n else (0.0, 0.0, 0.0)
@@ -169,7 +185,7 @@ def _compare(key: tuple[str, str, str], recs: list[dict[str, object]],
             # Deals lost against the rest's rate: positive when the manager is worse.
             "deals_effect": -d * n, "deals_low": -dhi * n, "deals_high": -dlo * n,
             "money": None, "won": int(num(r, "won")), "won_rate": num(r, "won") / n if n else None,
-            "lost": int(lost), "came_back": int(back),
+            "lost": int(num(r, "lost")), "came_back": int(back), "lost_settled": int(lost),
             "premature_pct": back / lost if lost else None,
             "premature_flagged": False,
             "premature_p": two_proportion_p(back, lost, rest_back, rest_lost) if rest else 1.0,
@@ -204,11 +220,11 @@ def manager_findings(table: pl.DataFrame, c: Cohorts) -> list[Finding]:
         if r["premature_pct"] is None or r["premature_rest_pct"] is None or \
                 r["premature_pct"] <= r["premature_rest_pct"]:
             continue
-        extra = (r["premature_pct"] - r["premature_rest_pct"]) * r["lost"]
+        extra = (r["premature_pct"] - r["premature_rest_pct"]) * r["lost_settled"]
         worth = c.stage_value.get((r["pipeline"], r["from_stage"]))
         out.append(Finding("premature_losses", r["pipeline"], r["from_stage"], None,
                            r["manager"], extra, None, None,
                            extra * worth if worth is not None else None,
-                           r["premature_pct"], r["premature_rest_pct"], r["lost"],
+                           r["premature_pct"], r["premature_rest_pct"], r["lost_settled"],
                            r["premature_p"]))
     return out
