@@ -480,6 +480,7 @@ def _fit_sources(funnel: m.FunnelFile, first: pl.DataFrame, start: datetime, end
     for src, key in flows.sources:
         fed.setdefault(key, []).append(src)
         feeds[src.name.value] = key[0]
+    copies_only = {k[0] for k in copy_targets} - set(feeds.values())
     first = _without_bulk(first.filter(pl.col("kind") == STAGE), tz, warnings)
     by_name = {normal(s.name.value): s.name.value for s in funnel.sources}
     data_names = {normal(x) for x in first["source"].drop_nulls().unique().to_list()}
@@ -502,7 +503,11 @@ def _fit_sources(funnel: m.FunnelFile, first: pl.DataFrame, start: datetime, end
             # «Звонок» that feeds «Первичные» they raised its rate by half (37 a month,
             # 22.4 new patients) and left «Повторные»'s own source without a deal; an
             # online school's copies into «Прогрев» were 90 more «Сайт» leads (330, not 240).
-            elsewhere[name, p] = elsewhere.get((name, p), 0) + 1
+            # A deal of a pipeline only copies enter (`then copy`, no source: a Bitrix24
+            # lead's deal) keeps its source by design and is no news: warned of, every
+            # converted lead was one.
+            if p not in copies_only:
+                elsewhere[name, p] = elsewhere.get((name, p), 0) + 1
             name = None
         if name is not None:
             arrived.append(ts)
