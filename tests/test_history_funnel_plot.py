@@ -60,9 +60,13 @@ def check_panels(audit: Audit, lang: str = "en") -> list[str]:
     renderer = canvas.get_renderer()
     for ax in fig.axes:
         title = ax.get_title()
-        f, to = title.split(" → ")
+        # A panel of an account with several pipelines names its pipeline first.
+        pipeline, _sep, pair = title.rpartition(" · ")
+        f, to = pair.split(" → ")
         rows = audit.managers.filter((audit.managers["from_stage"] == f)
                                      & (audit.managers["to_stage"] == to))
+        if pipeline:
+            rows = rows.filter(rows["pipeline"] == pipeline)
         names = sorted(rows["manager"].to_list())
         labels = ax.texts
         assert sorted(t.get_text() for t in labels) == names

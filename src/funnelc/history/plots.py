@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
@@ -43,6 +44,30 @@ def _label(text: str, width: int = 40) -> str:
     if sep and tail.isdigit() and len(tail) + 3 < width:
         return head[: width - len(tail) - 3] + "… #" + tail
     return text[: width - 1] + "…"
+
+
+_INITIALS = re.compile(r"^(?P<name>.+?)(?P<initials>(?: [^\W\d_]\.)+)$")
+"""A name followed by its initials, as CRMs list their users («Иванов А. П.»)."""
+
+
+def manager_labels(names: list[str], width: int) -> list[str]:
+    """Each manager's name for a plot, at most `width` characters where that keeps the
+    names apart. Initials are kept and the surname shortened («Голенищев-Кут… М. И.»):
+    cut from the end, «Голенищев-Кутузов М. И.» and «Голенищев-Кутузов М. А.» were both
+    «Голенищев-Кутузов М…». Names that still read alike are written in full."""
+    def short(name: str) -> str:
+        if len(name) <= width:
+            return name
+        m = _INITIALS.match(name)
+        if m is not None and len(m["initials"]) + 4 <= width:
+            return m["name"][: width - len(m["initials"]) - 1] + "…" + m["initials"]
+        return _label(name, width)
+
+    out = [short(n) for n in names]
+    seen: dict[str, set[str]] = {}
+    for n, label in zip(names, out, strict=True):
+        seen.setdefault(label, set()).add(n)
+    return [n if len(seen[label]) > 1 else label for n, label in zip(names, out, strict=True)]
 
 
 def _empty(fig: Figure, msg: str) -> Figure:
@@ -351,9 +376,17 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
     df = a.managers.filter(pl.col("entered") > 0) if a.managers is not None else None
     if df is None or df.height == 0:
         return _empty(_fig(9, 3), _("no managers in the history"))
+    # The pairs where the audit flagged someone come first, then the busiest: ranked by
+    # volume alone, a car dealer's three pipelines of three pairs each kept six panels,
+    # and a manager flagged in a smaller pipeline's pair would have had none.
     pairs = (df.group_by(["pipeline", "from_stage", "to_stage"], maintain_order=True)
-             .agg(pl.col("entered").sum()).sort("entered", descending=True)
-             .head(MAX_PANELS).rows())
+             .agg(pl.col("entered").sum(), pl.col("flagged").any().alias("clear"))
+             .sort(["clear", "entered"], descending=True)
+             .head(MAX_PANELS).select("pipeline", "from_stage", "to_stage", "entered").rows())
+    # Panels of several pipelines name theirs, as the backlog plot's lines do: the
+    # dealer's «Новая заявка → Квалификация» of new and of used cars were two panels of
+    # one title.
+    spans = len({p for p, _f, _t, _n in pairs}) > 1
     fig = _fig(9, 3.2 * len(pairs) + 0.6)
     # The figure is drawn three times (layout, PNG, SVG) and each draw formats every
     # tick of every panel again: the few distinct values are formatted once (issue 14).
@@ -400,15 +433,17 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: whole(v)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: tenths(v)))
-        ax.set_title(_label(f"{f} → {to}", 70), fontsize=9)
+        ax.set_title(_label(f"{p} · {f} → {to}" if spans else f"{f} → {to}", 90 if spans else 70),
+                     fontsize=9)
         ax.set_xlabel(_("deals entered"))
         ax.set_ylabel(_("conversion, %"))
         # Names placed in this order: the flagged first (theirs must be next to the
         # point), then from left to right.
         order = sorted(range(len(ns)), key=lambda i: (not flagged[i], ns[i], rates[i]))
+        labels = manager_labels([placeholder(n, tr) for n in names], 20)
         panels.append((ax, [LabelSpec(
             ns[i], rates[i],
-            _label(placeholder(names[i], tr), 20),
+            labels[i],
             (BETTER if better[i] else FLAGGED) if flagged[i] else "#333333",
             "bold" if flagged[i] else "normal")
             for i in order]))

@@ -12,10 +12,17 @@ Every manager works one pipeline. Each stage of a pipeline moves a deal on with 
 true rate for every manager, except:
 - Соколов Д. В. (new cars, the most deals: three times a colleague's share) qualifies
   too few to a test drive: «Квалификация» → «Тест-драйв» 35 % against 55 %;
-- Лебедева О. Н. (used cars, few deals: a third of a colleague's share) brings too few
-  test drives to a contract: «Тест-драйв» → «Договор» 20 % against 50 %;
-- Иванов А. П. (new cars) is clearly better at closing: «Договор» → won 85 % against
-  60 % (his namesake Иванов А. С. is like everyone else).
+- Лебедева О. Н. (used cars, few deals: 0.4 of a colleague's share) brings too few
+  test drives to a contract: «Тест-драйв» → «Договор» 15 % against 50 % (at 20 %, her
+  44 judged test drives, 25 % against 49 %, p = 0.0018, were not clear among ~100
+  comparisons: Holm's bar there is about 0.0005);
+- Иванов А. П. (new cars) is clearly better after a test drive: «Тест-драйв» →
+  «Договор» 75 % against 50 % (his namesake Иванов А. С. is like everyone else). The
+  audit compares managers on stage-to-stage moves only, not on «Договор» → won: a
+  better closer would be invisible to it.
+
+Two used-car managers share a double surname and the first initial, «Голенищев-Кутузов
+М. И.» and «Голенищев-Кутузов М. А.» (longer than a plot's label).
 
 `write(out, seed)` writes `history.csv` and `truth.json` (each deal's pipeline, source,
 manager, amount and events as (ISO time, stage, loss reason))."""
@@ -47,21 +54,21 @@ WEAK_BIG = "Соколов Д. В."
 WEAK_SMALL = "Лебедева О. Н."
 STRONG = "Иванов А. П."
 NAMESAKE = "Иванов А. С."
-PLANTED = {WEAK_BIG: ("Квалификация", 0.35), WEAK_SMALL: ("Тест-драйв", 0.20),
-           STRONG: ("Договор", 0.85)}
+PLANTED = {WEAK_BIG: ("Квалификация", 0.35), WEAK_SMALL: ("Тест-драйв", 0.15),
+           STRONG: ("Тест-драйв", 0.75)}
 """Manager → (the stage they are different at, their true rate there)."""
 
 TEAMS: dict[str, tuple[str, ...]] = {
     NEW: (WEAK_BIG, STRONG, NAMESAKE, "Иванова Е. А.", "Смирнов К. Ю.", "Смирнова Т. И.",
           "Кузнецов П. А.", "Попова М. С.", "Васильев Р. Г.", "Петров И. Л.",
           "Петрова А. В.", "Новиков С. М.", "Морозова Ю. Д.", "Волков Е. Б."),
-    USED: (WEAK_SMALL, "Козлов В. А.", "Козлова Н. П.", "Егоров А. И.", "Павлов Г. С.",
+    USED: (WEAK_SMALL, "Козлов В. А.", "Козлова Н. П.", "Егоров А. И.", "Голенищев-Кутузов М. И.",
            "Семенов Л. О.", "Голубева И. Р.", "Виноградов М. Ф.", "Богданов Д. Е.",
-           "Воробьёва С. А.", "Фёдоров Н. К.", "Михайлов Т. В."),
+           "Воробьёва С. А.", "Фёдоров Н. К.", "Голенищев-Кутузов М. А."),
     CORP: ("Беляев Ю. М.", "Тарасова В. Л.", "Белов О. Г.", "Комаров С. С.",
            "Орлова Д. Н.", "Киселёв А. А."),
 }
-WEIGHT = {WEAK_BIG: 3.0, WEAK_SMALL: 1 / 3}
+WEIGHT = {WEAK_BIG: 3.0, WEAK_SMALL: 0.4}
 """A manager's share of their pipeline's inflow against a colleague's 1."""
 PER_DAY = {NEW: 23.5, USED: 16.0, CORP: 4.2}
 MEAN_AMOUNT = {NEW: 3_200_000.0, USED: 1_400_000.0, CORP: 9_000_000.0}
