@@ -573,6 +573,68 @@ def _fitted_widths(cols: Sequence[Column], rows: list[list[str]], mins: list[int
     return [w if w < n else None for w, n in zip(widths, natural, strict=True)]
 
 
+def _kept_rows(sec: Section, rows: list[list[str]], max_rows: int) -> list[list[str]]:
+    """The rows a terminal cut to `max_rows` shows first: those the audit flagged (a
+    `flagged` column), then the rest in the table's order, each kept in its place. A car
+    dealer's 96 rows of managers were cut after the first 40, and the one flagged manager
+    of its second pipeline was not among them: the terminal said «… 56 more rows» where
+    the finding was."""
+    if len(rows) <= max_rows or "flagged" not in sec.frame.columns:
+        return rows
+    flagged = [bool(v) for v in sec.frame["flagged"].to_list()]
+    first = [i for i, f in enumerate(flagged) if f][:max_rows]
+    first += [i for i, f in enumerate(flagged) if not f][:max_rows - len(first)]
+    chosen = set(first)
+    return ([rows[i] for i in range(len(rows)) if i in chosen]
+            + [rows[i] for i in range(len(rows)) if i not in chosen])
+
+
+NARROW_LEAVES: dict[str, tuple[str, ...]] = {
+    "managers": ("top_reason", "premature_flagged", "premature_pct", "lost", "p_value",
+                 "money", "rest_rate"),
+}
+"""Per table, the columns a terminal too narrow for its words leaves to the HTML and
+JSON, first to last: the details right of what names the row, its figures and the
+audit's flag. Other tables keep every column (a verdict is the point of its row)."""
+
+
+def _narrowed(key: str, cols: Sequence[Column], mins: list[int | None],
+              width: int) -> list[int]:
+    """The columns a terminal of `width` cells shows when the table's words do not fit:
+    `NARROW_LEAVES` leave, in turn, until the rest fit whole. At 100 columns the
+    managers' table cut every name and figure mid-word, «Иванов / а Е. А.» reading as
+    the namesake «Иванов». All of them when nothing fits anyway."""
+    kept = list(range(len(cols)))
+
+    def need() -> int:
+        return sum(mins[k] or 0 for k in kept) + len(kept) + 1
+
+    index = {c.key: k for k, c in enumerate(cols)}
+    for leaving in NARROW_LEAVES.get(key, ()):
+        if need() <= width:
+            break
+        if leaving in index:
+            kept.remove(index[leaving])
+    return kept if need() <= width else list(range(len(cols)))
+
+
+_INITIALS = re.compile(r"^(?P<name>\S.*?) (?P<initials>[^\W\d_]\.(?: [^\W\d_]\.)*)$")
+"""A name followed by its initials, as CRMs list their users («Иванов А. П.»)."""
+
+
+def whole_name(text: str) -> str:
+    """`text` with no-break spaces before and between a name's closing initials
+    («Иванов\u00a0А.\u00a0П.»), so that a table never breaks a name there: the managers'
+    table wrapped «Иванов А. / П.» and «Иванов А. / С.», two namesakes told apart only
+    on the second line, and «Иванова Е. А.» as «Иванов / а Е. А.»."""
+    m = _INITIALS.match(text)
+    if m is None:
+        return text
+    head = m["name"].rsplit(" ", 1)
+    glued = "\u00a0".join([head[-1], *m["initials"].split(" ")])
+    return " ".join([*head[:-1], glued])
+
+
 def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40,
                    tr: Translator | None = None) -> None:
     """Cells are `termtext.plain`: a CRM name like `[link=http://x]click[/link]` is shown
@@ -587,17 +649,25 @@ def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40,
         shown = [i for i, c in enumerate(cols) if c.terminal]
         cols = [cols[i] for i in shown]
         rows = [[r[i] for i in shown] for r in _cells(sec)]
+        rows = [[whole_name(v) for v in r] for r in _kept_rows(sec, rows, max_rows)]
         # A column is at least as wide as its longest word: squeezed evenly, a wide
         # table cut names and figures mid-word («Бондарен / ко», «конверсі / я»). When
-        # the words do not fit with the usual padding they go without it, and when they
-        # do not fit at all the columns are squeezed as before (rich would crop the
-        # table's right-hand columns off instead).
+        # the words do not fit with the usual padding they go without it; when they do
+        # not fit at all, the table's details leave for the HTML and JSON
+        # (`_narrowed`), and only if that is not enough are the columns squeezed as
+        # before (rich would crop the table's right-hand columns off instead).
         mins: list[int | None] = [
             min(max((len(w) for text in (c.title, *(r[k] for r in rows[:max_rows]))
                      for w in words(text)), default=1), MAX_WORD)
             for k, c in enumerate(cols)]
         need = sum(m or 0 for m in mins) + len(cols) + 1
         width = getattr(console, "width", 0) or need + 2 * len(cols)
+        kept = _narrowed(sec.key, cols, mins, width)
+        left_out = [c.title for k, c in enumerate(cols) if k not in kept]
+        cols = [cols[k] for k in kept]
+        rows = [[r[k] for k in kept] for r in rows]
+        mins = [mins[k] for k in kept]
+        need = sum(m or 0 for m in mins) + len(cols) + 1
         padding = (0, 1) if need + 2 * len(cols) <= width else (0, 0)
         if need > width:
             mins = [None] * len(cols)
@@ -621,6 +691,7 @@ def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40,
                 "{n} more row in the HTML and JSON", "{n} more rows in the HTML and JSON",
                 more).format(n=_lang(tr).number(more, 0)))
         hidden = [c.title for c in sec.columns if c.key in sec.frame.columns and not c.terminal]
+        hidden += left_out
         if hidden:
             console.print("  … " + _("also in the HTML and JSON: {columns}").format(
                 columns=", ".join(hidden)))
@@ -664,8 +735,9 @@ _DATE_CELL = re.compile(r"[\d\-–.:* ]+")
 
 
 def _text_cell(v: object) -> str:
-    """Text of several lines (funnel text to paste) keeps its lines and indentation."""
-    text = str(v)
+    """Text of several lines (funnel text to paste) keeps its lines and indentation; a
+    name with initials is one line (`whole_name`)."""
+    text = whole_name(str(v))
     if "\n" in text:
         return f"<td><pre>{_e(text)}</pre></td>"
     if _DATE_CELL.fullmatch(text) and "-" in text:
