@@ -216,3 +216,15 @@ def test_a_manager_flagged_in_a_small_pipeline_keeps_his_panel(tmp_path: Path) -
     assert "<!-- Воронов В. В. -->" in svg
     titles = re.findall(r"<!-- (.*? → .*?) -->", svg)
     assert len(titles) == 6 and "Филиал 7 · Заявка → Встреча" in titles, titles
+
+
+def test_the_page_shades_the_flagged_rows(page: Path) -> None:
+    # The managers' table is wider than the page and its «clear» column is at the far
+    # right: the three flagged rows of 96 looked like the rest until it was scrolled.
+    html = (page / "history.html").read_text(encoding="utf-8")
+    table = html[html.index('<h2 id="managers">'):]
+    table = table[:table.index("</table>")]
+    shaded = re.findall(r'<tr class="flag">(.*?)</tr>', table)
+    assert len(shaded) == 3
+    assert sorted(name for name in PLANTED if any(f"<td>{whole(name)}</td>" in r
+                                                  for r in shaded)) == sorted(PLANTED)

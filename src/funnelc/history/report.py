@@ -718,6 +718,7 @@ p.note { color: #555; font-size: 13px; }
 table { border-collapse: collapse; font-size: 12.5px; margin: 6px 0 12px; }
 th, td { border-bottom: 1px solid #eee; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f6f6f6; } td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+tr.flag td { background: #fff3d6; }
 td.n, td.d { white-space: nowrap; }
 figure { margin: 10px 0 18px; } figure svg { width: 100%; height: auto; display: block; }
 figcaption { font-size: 12.5px; color: #555; }
@@ -753,8 +754,13 @@ def html_table(sec: Section, tr: Translator | None = None) -> str:
     out += [f'<th class="n">{_e(c.title)}</th>' if c.numeric else f"<th>{_e(c.title)}</th>"
             for c in cols]
     out.append("</tr></thead><tbody>")
-    for row in _cells(sec):
-        out.append("<tr>" + "".join(
+    # A row the audit flagged is shaded: the managers' table is wider than a 1,400 px
+    # page and its «clear» column, far right, was out of sight, so 3 flagged rows of a
+    # car dealer's 96 looked like the others until the table was scrolled.
+    flagged = ([bool(v) for v in sec.frame["flagged"].to_list()]
+               if "flagged" in sec.frame.columns else [False] * sec.frame.height)
+    for row, flag in zip(_cells(sec), flagged, strict=True):
+        out.append(('<tr class="flag">' if flag else "<tr>") + "".join(
             f'<td class="n">{_e(v)}</td>' if c.numeric else _text_cell(v)
             for c, v in zip(cols, row)) + "</tr>")
     if not sec.frame.height:
