@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import DATA, data_generator
+from conftest import DATA, data_generator, headless_chrome, needs_chromium
 from funnelc.cli import cli
 from judged_count import judged_entries
 
@@ -226,5 +226,38 @@ def test_the_page_shades_the_flagged_rows(page: Path) -> None:
     table = table[:table.index("</table>")]
     shaded = re.findall(r'<tr class="flag">(.*?)</tr>', table)
     assert len(shaded) == 3
-    assert sorted(name for name in PLANTED if any(f"<td>{whole(name)}</td>" in r
+    assert sorted(name for name in PLANTED if any(f'<td class="k">{whole(name)}</td>' in r
                                                   for r in shaded)) == sorted(PLANTED)
+
+
+@needs_chromium
+@pytest.mark.parametrize("width", [1400, 390])
+def test_the_manager_stays_in_sight_when_the_table_scrolls(page: Path, width: int,
+                                                           tmp_path: Path) -> None:
+    # The managers' table scrolls sideways in its box: on a phone it showed the pipeline
+    # and the stages and no manager; at 1,400 px the «clear» column, at the far right,
+    # was read with the names scrolled away. Scrolled to its end, each flagged row still
+    # shows whose it is.
+    with headless_chrome() as driver:
+        driver.set_window_size(width, 1000)  # type: ignore[attr-defined]
+        driver.get((page / "history.html").as_uri())  # type: ignore[attr-defined]
+        seen = driver.execute_script(SCROLLED_JS, sorted(PLANTED))  # type: ignore[attr-defined]
+        driver.save_screenshot(str(tmp_path / f"managers-{width}.png"))  # type: ignore[attr-defined]
+    assert seen["scrolled"] > 0, seen
+    assert sorted(name.replace(NBSP, " ") for name, _left, _right in seen["cells"]) == \
+        sorted(PLANTED), seen
+    assert all(left >= 0 and right <= seen["width"] for _n, left, right in seen["cells"]), seen
+
+
+SCROLLED_JS = """
+const box = document.querySelector('#managers ~ div.scroll');
+box.scrollLeft = box.scrollWidth;
+const names = arguments[0];
+const cells = [...box.querySelectorAll('tbody tr')].map(r => r.children[3]).filter(
+  td => names.includes(td.textContent.replace(/\u00a0/g, ' ')) &&
+        /[★⚠]/.test(td.parentElement.textContent)).map(td => {
+  const b = td.getBoundingClientRect();
+  return [td.textContent, b.left, b.right];
+});
+return {scrolled: box.scrollLeft, cells: cells, width: document.documentElement.clientWidth};
+"""

@@ -719,6 +719,9 @@ table { border-collapse: collapse; font-size: 12.5px; margin: 6px 0 12px; }
 th, td { border-bottom: 1px solid #eee; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f6f6f6; } td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr.flag td { background: #fff3d6; }
+td.k, th.k { position: sticky; left: 0; z-index: 1; background: #fff; box-shadow: 1px 0 0 #ddd;
+  white-space: nowrap; }
+th.k { background: #f6f6f6; } tr.flag td.k { background: #fff3d6; }
 td.n, td.d { white-space: nowrap; }
 figure { margin: 10px 0 18px; } figure svg { width: 100%; height: auto; display: block; }
 figcaption { font-size: 12.5px; color: #555; }
@@ -746,12 +749,19 @@ def _text_cell(v: object) -> str:
     return f"<td>{_e(text)}</td>"
 
 
+STICKY = frozenset({"manager"})
+"""Columns that stay in sight while their table scrolls sideways: on a 390 px phone the
+managers' table showed its pipeline and stages and no manager, and at 1,400 px the
+«clear» column was read with the names scrolled away."""
+
+
 def html_table(sec: Section, tr: Translator | None = None) -> str:
     cols = [c for c in sec.columns if c.key in sec.frame.columns]
     # In a box of its own that scrolls sideways: the managers' table (20 columns, 1,778
     # px) pushed the whole page past a 1,400 px window, headings and plots included.
     out = ['<div class="scroll"><table><thead><tr>']
-    out += [f'<th class="n">{_e(c.title)}</th>' if c.numeric else f"<th>{_e(c.title)}</th>"
+    out += [f'<th class="n">{_e(c.title)}</th>' if c.numeric else
+            f'<th class="k">{_e(c.title)}</th>' if c.key in STICKY else f"<th>{_e(c.title)}</th>"
             for c in cols]
     out.append("</tr></thead><tbody>")
     # A row the audit flagged is shaded: the managers' table is wider than a 1,400 px
@@ -761,7 +771,8 @@ def html_table(sec: Section, tr: Translator | None = None) -> str:
                if "flagged" in sec.frame.columns else [False] * sec.frame.height)
     for row, flag in zip(_cells(sec), flagged, strict=True):
         out.append(('<tr class="flag">' if flag else "<tr>") + "".join(
-            f'<td class="n">{_e(v)}</td>' if c.numeric else _text_cell(v)
+            f'<td class="n">{_e(v)}</td>' if c.numeric else
+            f'<td class="k">{_e(whole_name(v))}</td>' if c.key in STICKY else _text_cell(v)
             for c, v in zip(cols, row)) + "</tr>")
     if not sec.frame.height:
         out.append(f'<tr><td colspan="{len(cols)}">{_e(_lang(tr).gettext("(none)"))}</td></tr>')
