@@ -102,6 +102,16 @@ def inflow_plot(t: HistoryTables, tr: Translator) -> Figure:
     df = t.inflow
     if df.height == 0:
         return _empty(fig, _("no deals"))
+    # A deal that starts in a pipeline only the funnel's copies enter (a converted lead's
+    # deal, a lost lead's nurture copy) is no new demand: stacked on the sources' bars, a
+    # Bitrix24 account's March read 144 new requests for its 104 leads. The table keeps
+    # those rows; the plot says how many it leaves out.
+    routes = t.visits.routes
+    copied = list(routes.copied) if routes is not None else []
+    copies = int(df.filter(pl.col("pipeline").is_in(copied))["deals"].sum()) if copied else 0
+    df = df.filter(~pl.col("pipeline").is_in(copied)) if copied else df
+    if df.height == 0:
+        return _empty(fig, _("no deals"))
     months = sorted(df["month"].unique().to_list())
     top = (df.group_by("source").agg(pl.col("deals").sum()).sort("deals", descending=True)
            ["source"].to_list())
@@ -116,6 +126,15 @@ def inflow_plot(t: HistoryTables, tr: Translator) -> Figure:
         ax.bar(months, vals, bottom=bottom, label=_label(src, 36))
         bottom = [b + v for b, v in zip(bottom, vals)]
     ax.set_ylabel(_("new deals"))
+    if copies:
+        fig.supxlabel(tr.ngettext(
+            "{n} deal created by a copy into {pipelines} is not new demand: left out of "
+            "the bars, the table lists it.",
+            "{n} deals created by copies into {pipelines} are not new demand: left out of "
+            "the bars, the table lists them.", copies).format(
+                n=tr.number(copies, 0),
+                pipelines=", ".join(tr.quote(c) for c in sorted(copied))),
+            fontsize=7, color="#595959")
     # Beside the axes, in the figure's margin: the bars of a steady inflow reach the top
     # of the axes, and a legend inside («upper left», or "best", which finds no empty
     # corner either) sat on the realty agency's January bar.
