@@ -144,7 +144,8 @@ def _inflow(ev: pl.DataFrame, tz: str, copied: frozenset[str] = frozenset()
 def _conversion(vis: pl.DataFrame, ev: pl.DataFrame, pairs: list[tuple[str, str, str]],
                 tz: str) -> pl.DataFrame:
     """Stage-to-stage conversion by the month deals entered the first stage of the pair:
-    `direct` counts deals that entered the second stage before any loss, `with_returns`
+    `direct` counts deals that entered the second stage (or were won without it: they
+    went past it) before any loss, `with_returns`
     also those that got there after being lost and brought back (seed 003's «было» and
     «стало»). `complete` is false for a month whose deals have not all had time to move
     on (`maturity`): its conversion will still rise, and read as a fall it misleads.
@@ -161,8 +162,13 @@ def _conversion(vis: pl.DataFrame, ev: pl.DataFrame, pairs: list[tuple[str, str,
                   .group_by("deal_id").agg(ta=pl.col("entered").min()).collect())
             if fa.height == 0:
                 continue
-            r = (vis.lazy().filter((pl.col("pipeline") == pipe) & (pl.col("stage") == b))
-                 .select("deal_id", t="entered").collect()
+            # A deal won from `a` without entering `b` went past it (a lead converted
+            # straight from «В работе», a deal closed won from any stage): reached.
+            to_b = vis.lazy().filter((pl.col("pipeline") == pipe) & (pl.col("stage") == b)
+                                     ).select("deal_id", t="entered")
+            won_at = ev.lazy().filter((pl.col("kind") == WON) & (pl.col("pipeline") == pipe)
+                                      ).select("deal_id", t="ts")
+            r = (pl.concat([to_b, won_at]).collect()
                  .join(fa, on="deal_id").filter(pl.col("t") > pl.col("ta"))
                  .group_by("deal_id").agg(tb=pl.col("t").min()))
             lo = (lost.filter(pl.col("pipeline") == pipe).join(fa, on="deal_id")

@@ -28,7 +28,8 @@ class Cohorts:
     """pipeline, from_stage, to_stage, gid (the deal, as a number), ta, month, manager,
     source, value (the text columns are categories: the table has a row per deal and
     pair, and strings repeated on every row were most of its memory),
-    direct (reached the second stage before any loss), won (won after `ta`), lost (lost
+    direct (reached the second stage, or was won without it, before any loss), won (won
+    after `ta`), lost (lost
     before reaching it), reason (of that loss), came_back (lost, then entered a stage
     again), hours_to (from `ta` to reaching the second stage), tl (that loss's moment),
     back_hours (from the loss to reaching the second stage, for a deal that came back)."""
@@ -98,9 +99,15 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
              .with_columns(month=month_of("ta", tz).cast(pl.Categorical))
              .with_row_index("i").collect())
     a = first.lazy()
-    b = (base.select("gid", "pipeline", to_stage="stage", tb="entered")
-         .join(ptab.lazy().select("pipeline", "to_stage").unique(), on=["pipeline", "to_stage"])
-         .collect().lazy())
+    # A deal won from the pair's first stage without entering the second went past it:
+    # reached, at the moment of its win (a lead converted straight from «В работе»).
+    targets = ptab.lazy().select("pipeline", "to_stage").unique()
+    b = pl.concat([
+        base.select("gid", "pipeline", to_stage="stage", tb="entered")
+        .join(targets, on=["pipeline", "to_stage"]),
+        base.filter(pl.col("exit") == WON).select("gid", "pipeline", tb="left")
+        .join(targets, on="pipeline").select("gid", "pipeline", "to_stage", "tb"),
+    ]).collect().lazy()
     reach = (a.select("i", "gid", "pipeline", "to_stage", "ta")
              .join(b, on=["gid", "pipeline", "to_stage"])
              .filter(pl.col("tb") > pl.col("ta"))
