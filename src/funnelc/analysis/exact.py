@@ -740,30 +740,12 @@ def _over_length(f: Callable[[float], float], length: WallclockLength, scale: fl
     return total
 
 
-def _mmc_sojourn_tail(c: int, lam: float, mu: float) -> Callable[[float], float]:
-    """y ↦ P(Wq + S > y) of a stable M/M/c queue (`queueing.mmc_sojourn_tail`, whose
-    Erlang C it computes once): the SLA figures below read it thousands of times."""
-    cw = q.erlang_c(c, lam / mu) if lam > 0 else 0.0
-    gamma = c * mu - lam
-    d = gamma - mu
-
-    def tail(y: float) -> float:
-        y = max(y, 0.0)
-        if abs(d) * y < 1.0:
-            g = y if d == 0.0 else -math.expm1(-d * y) / d
-            waited = math.exp(-mu * y) * (1.0 + mu * g)
-        else:
-            waited = (gamma * math.exp(-mu * y) - mu * math.exp(-gamma * y)) / d
-        return (1.0 - cw) * math.exp(-mu * y) + cw * waited
-    return tail
-
-
 def _sla_queue_on_clock(routes: list[Route], c: int, lam: float, mu: float,
                         length: WallclockLength) -> _SlaTimes:
     """`_sla_queue` of an M/M/c queue (no deal leaves it unserved, `_sla_reaches_no_wait`)
     for an SLA of random wall-clock length L, averaged over L: the deal's wait and work do
     not depend on its entry's hour, so each figure is the mean of the fixed-length ones."""
-    tail = _mmc_sojourn_tail(c, lam, mu)
+    tail = q.mmc_sojourn_tail_fn(c, lam, mu)
     memo: dict[float, _SlaTimes] = {}
 
     def at(d: float) -> _SlaTimes:

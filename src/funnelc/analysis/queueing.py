@@ -32,6 +32,7 @@ __all__ = [
     "mmc_queue_length_mean",
     "mmc_sojourn_mean",
     "mmc_sojourn_tail",
+    "mmc_sojourn_tail_fn",
     "mmc_wait_mean",
     "mmc_wait_tail",
     "smallest_c_for_wait_tail",
@@ -134,19 +135,29 @@ def mmc_sojourn_tail(c: int, lam: float, mu: float, t: float) -> float:
     (gamma - mu).  Near gamma == mu that quotient is 0/0; it is evaluated with expm1 so the
     limit (1 + mu t) e^{-mu t} is reached smoothly instead of by a special case alone.
     """
-    gamma = _stable_gap(c, lam, mu)
     _check_nonnegative("threshold t", t)
+    return mmc_sojourn_tail_fn(c, lam, mu)(t)
+
+
+def mmc_sojourn_tail_fn(c: int, lam: float, mu: float) -> Callable[[float], float]:
+    """t ↦ P(Wq + S > t) (`mmc_sojourn_tail`) with Erlang C worked out once: an SLA
+    of random wall-clock length reads the tail thousands of times (`exact`)."""
+    gamma = _stable_gap(c, lam, mu)
     cw = erlang_c(c, lam / mu)
     d = gamma - mu
-    if abs(d) * t < 1.0:
-        # e^{-mu t} * (1 + mu * (1 - e^{-d t}) / d), with (1 - e^{-dt})/d -> t as d -> 0.
-        g = t if d == 0.0 else -math.expm1(-d * t) / d
-        waited = math.exp(-mu * t) * (1.0 + mu * g)
-    else:
-        # Far from the removable singularity: the direct form has no harmful cancellation
-        # and avoids inf * 0 when one exponential overflows.
-        waited = (gamma * math.exp(-mu * t) - mu * math.exp(-gamma * t)) / d
-    return (1.0 - cw) * math.exp(-mu * t) + cw * waited
+
+    def tail(t: float) -> float:
+        t = max(t, 0.0)
+        if abs(d) * t < 1.0:
+            # e^{-mu t} * (1 + mu * (1 - e^{-d t}) / d), with (1 - e^{-dt})/d -> t as d -> 0.
+            g = t if d == 0.0 else -math.expm1(-d * t) / d
+            waited = math.exp(-mu * t) * (1.0 + mu * g)
+        else:
+            # Far from the removable singularity: the direct form has no harmful
+            # cancellation and avoids inf * 0 when one exponential overflows.
+            waited = (gamma * math.exp(-mu * t) - mu * math.exp(-gamma * t)) / d
+        return (1.0 - cw) * math.exp(-mu * t) + cw * waited
+    return tail
 
 
 def mmc_queue_length_mean(c: int, lam: float, mu: float) -> float:
