@@ -126,11 +126,7 @@ def _settled(data_end: datetime | None) -> pl.Expr:
     recent would look as if he never closed a deal too early."""
     if data_end is None:
         return pl.col("lost")
-    wait = (pl.col("back_hours").quantile(MATURITY_QUANTILE)
-            .over("pipeline", "from_stage", "to_stage").fill_null(0.0))
-    end = pl.lit(data_end).cast(pl.Datetime("us", "UTC"))
-    old = pl.col("tl") + pl.duration(microseconds=(wait * 3.6e9).cast(pl.Int64)) <= end
-    return pl.col("lost") & (pl.col("came_back") | old)
+    return pl.col("lost") & (pl.col("came_back") | _waited("tl", "back_hours", data_end))
 
 
 def _judged(data_end: datetime | None) -> pl.Expr:
@@ -138,11 +134,17 @@ def _judged(data_end: datetime | None) -> pl.Expr:
     stage or was lost, or has waited the time 90 % of the pair's movers took."""
     if data_end is None:
         return pl.lit(True)
-    wait = (pl.col("hours_to").quantile(MATURITY_QUANTILE)
+    return pl.col("direct") | pl.col("lost") | _waited("ta", "hours_to", data_end)
+
+
+def _waited(since: str, took: str, data_end: datetime) -> pl.Expr:
+    """Whether the moment `since` lies at least the 90th percentile of the pair's `took`
+    (hours; `maturity.MATURITY_QUANTILE`) before `data_end`: as long as most of the
+    pair's deals needed for what is being waited for."""
+    wait = (pl.col(took).quantile(MATURITY_QUANTILE)
             .over("pipeline", "from_stage", "to_stage").fill_null(0.0))
     end = pl.lit(data_end).cast(pl.Datetime("us", "UTC"))
-    return (pl.col("direct") | pl.col("lost")
-            | (pl.col("ta") + pl.duration(microseconds=(wait * 3.6e9).cast(pl.Int64)) <= end))
+    return pl.col(since) + pl.duration(microseconds=(wait * 3.6e9).cast(pl.Int64)) <= end
 
 
 def _key(r: dict[str, object]) -> tuple[str, str, str, str]:
