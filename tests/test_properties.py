@@ -375,6 +375,8 @@ def scenario(draw: st.DrawFn) -> Node:
             lambda: words(draw, "team", name(draw), "hours", hours_spec(draw)),
             lambda: words(draw, "source", name(draw), draw(RATES)),
             lambda: words(draw, "source", name(draw), profile(draw)),
+            lambda: words(draw, "source", name(draw), "cost", draw(AMOUNTS)),
+            lambda: words(draw, "source", name(draw), "budget", draw(MONEY_RATES)),
             lambda: words(draw, stage_(), "work", dist(draw)),
             lambda: words(draw, stage_(), "sla", draw(DURATIONS), "->", target(draw),
                           *optional(draw, lambda: copy(draw))),
@@ -382,7 +384,7 @@ def scenario(draw: st.DrawFn) -> Node:
             lambda: words(draw, stage_(), "owner", name(draw)),
             lambda: words(draw, stage_(), "->", target(draw), draw(PERCENTS)),
             lambda: words(draw, stage_(), "stay", draw(PERCENTS)),
-        ][draw(DICE[9])]()
+        ][draw(st.integers(0, 11))]()
         body.append(("leaf", text))
     return ("block", words(draw, "scenario", name(draw)), body)
 
@@ -529,7 +531,8 @@ def _wanted() -> set[str]:
     wanted |= {f"option {k}" for k in ("after", "when", "copy")}
     wanted |= {f"cadence {k}" for k in ("touch", "reply", "exhausted")}
     wanted |= {f"override {k}" for k in ("team_size", "team_hours", "source_rate",
-                                         "source_profile", "stage_work", "stage_sla",
+                                         "source_profile", "source_cost", "source_budget",
+                                         "stage_work", "stage_sla",
                                          "stage_respond", "stage_owner", "stage_share",
                                          "stage_stay")}
     return wanted

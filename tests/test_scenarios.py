@@ -73,6 +73,39 @@ def test_source_profile_replaces_the_old_one() -> None:
     assert [(p.month, p.share.value) for p in profile] == [("sep", 1.5)]
 
 
+def test_source_budget_and_cost() -> None:
+    """A scenario prices a source: `budget` replaces the money per time, `cost` the money
+    per lead; a source without one gets it, and the formatter prints the what-if model
+    with it (its options in order)."""
+    from funnelc.analysis.money import cost_rates
+    from funnelc.fmt import format_model
+
+    m = model_with('scenario S {\n  source Web budget 40k/month\n  source Web cost 300\n}')
+    out = apply_scenario(m, "S")
+    web = out.source("Web")
+    assert web.budget is not None and web.budget.count == 40_000 and web.budget.unit == "month"
+    assert web.cost is not None and web.cost.value == 300
+    assert m.source("Web").budget is None and m.source("Web").cost is None
+    rates = cost_rates(out)
+    assert rates.budget_per_hour["Web"] == pytest.approx(40_000 / 730)
+    assert rates.per_lead["Web"] == 300
+    assert "budget 40k/month cost 300" in format_model(out)
+    text = format_model(m)
+    assert "  source Web budget 40k/month\n  source Web cost 300\n" in text
+    again = load_text(text, "<again>")
+    assert again.ok and again.model is not None
+    assert [o.kind for o in again.model.scenarios[0].overrides] == ["source_budget",
+                                                                   "source_cost"]
+
+
+def test_a_price_for_an_unknown_source_is_fn206_at_its_name() -> None:
+    loaded = load_text(BASE + 'scenario S {\n  source Webb budget 40k/month\n}', "<test>")
+    (diag,) = [d for d in loaded.diagnostics if d.code == "FN206"]
+    line = BASE.count("\n") + 2
+    assert (diag.span.line, diag.span.column) == (line, 10)
+    assert "did you mean `Web`?" in (diag.help or "")
+
+
 def test_stage_work() -> None:
     out = apply_scenario(model_with('scenario S { stage P.First work exp(20m) }'), "S")
     work = stage(out, "First").work

@@ -508,6 +508,12 @@ class _ToModel:
         return _Override(span=span, kind="source_profile", subject=ch[1],
                           profile=ch[2].value)
 
+    def source_cost_ovr(self, span: Span, ch: list[Any]) -> m.Override:
+        return _Override(span=span, kind="source_cost", subject=ch[1], cost=ch[2].value)
+
+    def source_budget_ovr(self, span: Span, ch: list[Any]) -> m.Override:
+        return _Override(span=span, kind="source_budget", subject=ch[1], budget=ch[2].value)
+
     def stage_work_ovr(self, span: Span, ch: list[Any]) -> m.Override:
         return _Override(span=span, kind="stage_work", stage=ch[1], work=ch[3])
 

@@ -405,6 +405,10 @@ def _override(o: m.Override) -> str:
         return f"source {subject} {o.rate.text}"
     if o.kind == "source_profile":
         return f"source {subject} {_profile(o.profile)}"
+    if o.kind == "source_cost" and o.cost is not None:
+        return f"source {subject} cost {o.cost.text}"
+    if o.kind == "source_budget" and o.budget is not None:
+        return f"source {subject} budget {o.budget.text}"
     if o.kind == "stage_work" and o.work is not None:
         return f"stage {stage} work {_dist(o.work)}"
     if o.kind == "stage_sla" and o.sla is not None:

@@ -501,14 +501,19 @@ class Override(Node):
     """One what-if change. `kind` names what it changes; `subject` is the team, source or
     stage it changes; the value fields that matter for that kind are set."""
 
-    kind: Literal["team_size", "team_hours", "source_rate", "source_profile", "stage_work",
-                  "stage_sla", "stage_respond", "stage_owner", "stage_share", "stage_stay"]
+    kind: Literal["team_size", "team_hours", "source_rate", "source_profile", "source_cost",
+                  "source_budget", "stage_work", "stage_sla", "stage_respond", "stage_owner",
+                  "stage_share", "stage_stay"]
     subject: Name | None = None
     stage: StageRef | None = None
     size: int | None = None
     hours: Hours | None = None
     rate: Rate | None = None
     profile: tuple[MonthShare, ...] = ()
+    cost: Quantity | None = None
+    """`source S cost 300`: the source's new cost per lead."""
+    budget: Rate | None = None
+    """`source S budget 40k/month`: the source's new budget."""
     work: Dist | None = None
     sla: Sla | None = None
     respond: Duration | None = None

@@ -6,6 +6,9 @@ of variants from one loaded file. Each override replaces one thing:
 
 * `team T size N`, `team T hours …`
 * `source S RATE`, `source S profile …` (the profile replaces the old one entirely)
+* `source S cost AMOUNT` (per lead), `source S budget RATE` (money per time): the price
+  replaces the old one; a source that had none gets it. A rate changed alone keeps the
+  source's prices: a per-lead `cost` follows the leads, a `budget` stays what it was.
 * `stage P.S work D`, `sla D -> T [then copy …]`, `respond D`, `owner T`
 * `stage P.S -> TARGET P%`: the share of the stage's existing outcome with that target;
   `stage P.S stay P%`: the stay share (added if the stage had none). Shares are set
@@ -54,6 +57,16 @@ def _with_order(node: m.Stage, kind: str) -> tuple[str, ...]:
     """A statement added by a scenario is appended to the stage's written order, so the
     formatter prints the what-if model like any other."""
     return node.order if kind in node.order else node.order + (kind,)
+
+
+def _with_option(funnel: m.FunnelFile, ovr: m.Override, kind: str) -> tuple[str, ...]:
+    """A cost or budget a scenario gives a source that had none is appended to its
+    written options, so the formatter prints the what-if model like any other."""
+    assert ovr.subject is not None
+    src = funnel.source(ovr.subject.value)
+    if src is None:
+        return ()
+    return src.options if kind in src.options else src.options + (kind,)
 
 
 def _team(funnel: m.FunnelFile, ovr: m.Override, change: dict) -> m.FunnelFile:
@@ -129,6 +142,12 @@ def _apply(funnel: m.FunnelFile, ovr: m.Override) -> m.FunnelFile:
         return _source(funnel, ovr, {"rate": ovr.rate})
     if k == "source_profile":
         return _source(funnel, ovr, {"profile": ovr.profile})
+    if k == "source_cost":
+        return _source(funnel, ovr, {"cost": ovr.cost,
+                                     "options": _with_option(funnel, ovr, "cost")})
+    if k == "source_budget":
+        return _source(funnel, ovr, {"budget": ovr.budget,
+                                     "options": _with_option(funnel, ovr, "budget")})
     if k == "stage_work":
         return _stage(funnel, ovr, _set("work", work=ovr.work))
     if k == "stage_sla":

@@ -183,6 +183,7 @@ def axis_parts(ovr: m.Override) -> tuple[str, str]:
              else ovr.stage.stage.value if ovr.stage is not None else "")
     subject = ovr.subject.value if ovr.subject is not None else ""
     what = {"team_size": "size", "source_rate": "rate", "source_profile": "profile",
+            "source_cost": "cost", "source_budget": "budget",
             "stage_work": "work", "stage_sla": "sla", "stage_respond": "respond",
             "stage_stay": "stay", "stage_share": "share"}.get(ovr.kind, "")
     return what, (stage if ovr.kind.startswith("stage_") else subject) if what else ""
@@ -202,6 +203,8 @@ def axis_label(spec: VarySpec, ovr: m.Override) -> str:
         return f"{subject} rate{unit}"
     if k == "source_profile":
         return f"{subject} profile{unit}"
+    if k in ("source_cost", "source_budget"):
+        return f"{subject} {k.removeprefix('source_')}{unit}"
     if k in ("stage_work", "stage_sla", "stage_respond", "stage_stay"):
         return f"{stage} {k.removeprefix('stage_')}{unit}"
     if k == "stage_share":
