@@ -13,7 +13,7 @@ from ..i18n import N_
 from ..i18n.note import Note, say
 from ..numfmt import DASH, hours, money_in, num
 from .exact import PipelineExact, QueueExact, StageExact
-from .money import NO_COST_PRICED, ExactMoney, MoneyFigures
+from .money import COST_UNKNOWN, NO_COST_PRICED, UNPRICED_SOURCES, ExactMoney, MoneyFigures
 
 __all__ = ["Legend", "stage_notes", "mean_time", "stage_cells", "pipeline_remarks", "lower_bound",
            "MONEY_HEADERS", "SOURCE_MONEY_HEADERS", "money_rows", "source_money_rows",
@@ -210,7 +210,8 @@ def source_money_rows(money: ExactMoney, f: Figures | None = None) -> list[list[
     rows = [[_(f, N_("source {source}")).format(source=s.source), count(s.leads_per_month),
              count(s.won_per_month),
              money_in(s.revenue_per_month, cur, lang) if s.revenue_per_month is not None
-             else DASH, money_in(s.cost_per_month, cur, lang),
+             else DASH, money_in(s.cost_per_month, cur, lang) if s.priced
+             else _(f, COST_UNKNOWN),
              money_in(s.cost_per_won, cur, lang),
              signed_return(s.return_on_cost, f)] for s in money.sources]
     if not money.costs_priced:
@@ -227,6 +228,12 @@ def money_remarks(money: ExactMoney, pct: Percent, f: Figures | None = None) -> 
     rows are left out and why."""
     out = [] if money.costs_priced else [
         _(f, NO_COST_PRICED).format(cost="`cost`", budget="`budget`")]
+    unpriced = [s.source for s in money.sources if not s.priced]
+    if money.costs_priced and unpriced:
+        out.append(_(f, UNPRICED_SOURCES).format(
+            cost="`cost`", budget="`budget`",
+            sources=", ".join(f"\u201c{x}\u201d" if f is None else f.tr.quote(x)
+                             for x in unpriced)))
     for g in money.gave_up:
         if g.share is not None:
             out.append(_(f, N_("gave up waiting at {stage}: {share} of its deals ({n}/month), "

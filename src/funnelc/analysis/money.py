@@ -23,6 +23,7 @@ from ..i18n import N_
 from .markov import HOURS_PER_MONTH
 
 __all__ = ["CostRates", "cost_rates", "has_money", "prices_cost", "NO_COST_PRICED",
+           "COST_UNKNOWN", "UNPRICED_SOURCES",
            "profit_rate", "MoneyFigures", "SourceFlow", "SourceMoneyExact", "TeamMoneyExact",
            "GaveUp", "ExactMoney", "period_money", "sources_per_month", "sum_figures"]
 
@@ -78,6 +79,15 @@ NO_COST_PRICED = N_("no cost is priced (no team {cost}, no source {cost} or {bud
 """The note every money output gives instead of cost and profit rows when `prices_cost`
 is false: translated with the output's catalog, `{cost}` and `{budget}` filled with the
 keywords as the output marks code (`` `cost` `` in a terminal, <code> on a page)."""
+
+
+COST_UNKNOWN = N_("unknown")
+"""The cost cell of a source the file gives no `cost` or `budget`, in an account that
+prices other costs: its cost is not known to be 0."""
+
+UNPRICED_SOURCES = N_("no {cost} or {budget} for {sources}: what their leads cost is "
+                      "unknown, and the cost totals leave it out")
+"""The note under a money table with such sources (`{sources}` quoted by the caller)."""
 
 
 def prices_cost(funnel: m.FunnelFile) -> bool:
@@ -139,6 +149,10 @@ class SourceMoneyExact:
     """None when the source costs nothing or wins nothing."""
     return_on_cost: float | None
     """(revenue − cost) / cost, as simulate's; None when the source costs nothing."""
+    priced: bool = True
+    """The file gives the source a `cost` or `budget` (even 0). False: what its leads
+    cost is unknown, and `cost_per_month` is 0 only because nothing is known; outputs say
+    it is unknown (`COST_UNKNOWN`, `UNPRICED_SOURCES`), never 0."""
 
 
 @dataclass(frozen=True)
@@ -209,7 +223,8 @@ def _source_money(rates: CostRates, f: SourceFlow, hours: float) -> SourceMoneyE
     priced = rates.source_costs(f.source)
     return SourceMoneyExact(f.source, leads, won, revenue, cost,
                             cost / won if priced and won > 0 else None,
-                            ((revenue or 0.0) - cost) / cost if priced and cost > 0 else None)
+                            ((revenue or 0.0) - cost) / cost if priced and cost > 0 else None,
+                            priced)
 
 
 def period_money(rates: CostRates, teams: Sequence[tuple[str, int]],

@@ -30,14 +30,14 @@ from ..analysis.exact_text import (
     stage_cells,
     stage_notes,
 )
-from ..analysis.money import NO_COST_PRICED
+from ..analysis.money import COST_UNKNOWN, NO_COST_PRICED, UNPRICED_SOURCES
 from ..i18n import N_, Translator, choose, translator
 from ..i18n.figures import Figures
 from ..i18n.note import say
 from ..i18n.words import route_label_text
 from ..model import MONTHS
 from ..numfmt import money_in, money_pm
-from ..sim.verdict_words import reasons_text, warning_text
+from ..sim.verdict_words import passed_on_cell, passed_on_text, reasons_text, warning_text
 from .fmt import DASH, est, money
 from .markup import code_spans, e
 
@@ -300,7 +300,7 @@ def _summary(w: _Words, data: ReportData) -> str:
         lost = sum(v.mean or 0.0 for v in p.lost_by_reason.values())
         rows.append([e(p.pipeline), e(f.est(p.started)), e(f.est(p.won)), e(f.num(lost)),
                      e(f.est_pct(p.conversion)), e(f.pct(pe.p_won) if pe else DASH),
-                     e(_cash(w, p.revenue_won, cur)),
+                     e(passed_on_cell(p) or _cash(w, p.revenue_won, cur)),
                      e(f"{f.hours(p.cycle_time_won_hours.mean.mean)} / "
                        f"{f.hours(p.cycle_time_won_hours.p90.mean)}")])
     out.append("<h3>" + e(_('Pipelines')) + "</h3>")
@@ -310,6 +310,10 @@ def _summary(w: _Words, data: ReportData) -> str:
     out.append(_table([_("pipeline"), _("started"), _("won"), _("lost"),
                        _("conversion (simulated)"), _("conversion (exact)"), revenue,
                        _("cycle to won mean / p90")], rows, {1, 2, 3, 4, 5, 6, 7}))
+    for p in r.pipelines:
+        passed = passed_on_text(tr, p, _cash(w, p.passed_on_revenue, cur))
+        if passed is not None:
+            out.append('<p class="note">' + code_spans(passed) + "</p>")
     out.append('<p class="note">' + w.code(
         N_("Simulated figures are the mean over the replications ± the half-width of its 95% "
         "confidence interval (Student t) and count the observed window only. Exact figures "
@@ -379,6 +383,12 @@ def _money(w: _Words, data: ReportData) -> str:
     if not priced:
         out.append('<p class="note">' + w.code(NO_COST_PRICED, cost="cost", budget="budget")
                    + "</p>")
+    unpriced = ([s.source for s in sim.sources if not s.priced] if sim is not None else
+                [s.source for s in exact.sources if not s.priced] if exact is not None else [])
+    if priced and unpriced:
+        out.append('<p class="note">' + w.code(UNPRICED_SOURCES, plain={
+            "sources": ", ".join(w.tr.quote(x) for x in unpriced)}, cost="cost",
+            budget="budget") + "</p>")
     observed = hours_observed / 24.0
     if not priced:
         out.append('<p class="note">' + w.code(
@@ -429,8 +439,9 @@ def _source_money(w: _Words, sim: MoneyResult | None, exact: ExactMoney | None,
                  f.num(x.won_per_month) if x else DASH),
             pair(estimate(s.revenue, cash, per_month) if s else DASH,
                  cash(x.revenue_per_month) if x and x.revenue_per_month is not None else DASH),
-            pair(estimate(s.cost, cash, per_month) if s else DASH,
-                 cash(x.cost_per_month) if x else DASH),
+            pair((estimate(s.cost, cash, per_month) if s.priced else _(COST_UNKNOWN))
+                 if s else DASH,
+                 (cash(x.cost_per_month) if x.priced else _(COST_UNKNOWN)) if x else DASH),
             pair(estimate(s.cost_per_won, cash) if s and s.cost_per_won else DASH,
                  cash(x.cost_per_won) if x else DASH),
             pair(ret, signed_return(x.return_on_cost, None if w.english else f)

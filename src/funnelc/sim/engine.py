@@ -230,14 +230,22 @@ class _Team:
 
 
 class _Pipe:
-    __slots__ = ("name", "started", "won", "won_value", "lost", "reopened", "reopens",
-                 "cyc_won", "cyc_won_sum", "cyc_lost_sum", "lost_n", "limbo")
+    __slots__ = ("name", "idx", "started", "won", "won_value", "lost", "reopened", "reopens",
+                 "cyc_won", "cyc_won_sum", "cyc_lost_sum", "lost_n", "limbo", "via_won",
+                 "via_value", "via_to")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, idx: int = 0) -> None:
         self.name = name
+        self.idx = idx
         self.started = 0
         self.won = 0
         self.won_value = 0.0
+        self.via_won = 0
+        """Final wins in another pipeline of deals that went through this one (left it
+        by a `then copy`): counted there, once; this says what the pipeline brings."""
+        self.via_value = 0.0
+        self.via_to: set[int] = set()
+        """Indices of the pipelines those wins were booked in."""
         self.lost: dict[str, int] = {}
         self.reopened: dict[str, int] = {}
         self.reopens: dict[str, tuple[Sampler, list[tuple[float, Sampler | None, _Stage]]]] = {}
@@ -467,6 +475,10 @@ class Engine:
         """Wins per day by (pipeline, origin), with `config.daily_wins`."""
         self._copy_origin: dict[int, int] = {}
         """Copy id → origin, for copies (`then copy`) of open deals, with `_daily`."""
+        self._via: dict[int, int] = {}
+        """Copy id → bit mask of the pipelines its chain left by a `then copy` (bit =
+        pipeline index): at its final win, each of them (but the winner's) is credited
+        with the win in `_Pipe.via_won`/`via_value`. Only copies have an entry."""
         seed = config.seed
         start = config.start
 
@@ -476,7 +488,7 @@ class Engine:
         self._gen = gen
 
         self.sla_cal = WorkCalendar.from_hours(net.account_hours, start)
-        self.pipes = [_Pipe(p.name) for p in net.pipelines]
+        self.pipes = [_Pipe(p.name, i) for i, p in enumerate(net.pipelines)]
         self.teams = [_Team(t.name, t.size, WorkCalendar.from_hours(t.hours, start),
                             not net.key_first) for t in net.teams]
         self.stages = [_Stage(s) for s in net.stages]
@@ -974,6 +986,7 @@ class Engine:
         if r.copy is not None:
             copy = self._new_deal(now, r.copy, d.value)
             copy.src = d.src
+            self._via[copy.id] = self._via.get(d.id, 0) | (1 << st.pipe.idx)  # type: ignore[union-attr]
             if self._daily is not None:
                 o = self._origin(d.id)
                 if o >= 0:
@@ -995,6 +1008,12 @@ class Engine:
                 tally = d.src
                 tally.won += 1
                 tally.value += d.value
+                if self._via:
+                    via = self._via.pop(d.id, 0) & ~(1 << p.idx)  # type: ignore[union-attr]
+                    if via:
+                        self._credit_via(via, p.idx, d.value)  # type: ignore[union-attr]
+            elif self._via:
+                self._via.pop(d.id, None)  # handed on: its copy carries the mask
             cycle = now - d.born
             p.cyc_won_sum += cycle  # type: ignore[union-attr]
             p.cyc_won.buf.append(cycle)  # type: ignore[union-attr]
@@ -1007,6 +1026,15 @@ class Engine:
             self._lost(d, st.pipe, r.reason, now)  # type: ignore[arg-type]
         else:  # an SLA whose target is `stay` cannot be written; keep the deal parked
             d.state = STAY
+
+    def _credit_via(self, via: int, winner: int, value: float) -> None:
+        """A final win in pipeline `winner` of a chain that went through the pipelines
+        of bit mask `via` (`_via`): each of them brought it."""
+        for q in self.pipes:
+            if via >> q.idx & 1:
+                q.via_won += 1
+                q.via_value += value
+                q.via_to.add(winner)
 
     def _lost(self, d: Deal, p: _Pipe, reason: str, now: float) -> None:
         ro = p.reopens.get(reason)
@@ -1021,6 +1049,8 @@ class Engine:
                                 (d, stage))
                     return
         d.state = GONE
+        if self._via:
+            self._via.pop(d.id, None)  # lost for good: its chain brings no win
         if d.id <= self._warm_hi:
             self._warm_closed(d, False, 0.0)
         p.lost[reason] = p.lost.get(reason, 0) + 1
@@ -1279,8 +1309,9 @@ class Engine:
             t.barea = 0.0
             t.blast = now
         for p in self.pipes:
-            p.started = p.won = 0
-            p.won_value = 0.0
+            p.started = p.won = p.via_won = 0
+            p.won_value = p.via_value = 0.0
+            p.via_to = set()
             p.lost = {}
             p.reopened = {}
             p.cyc_won.reset()
@@ -1354,6 +1385,8 @@ class Engine:
         for p in self.pipes:
             pipes.append(PipelineRep(
                 started=p.started, won=p.won, won_value=p.won_value, lost=dict(p.lost),
+                via_won=p.via_won, via_value=p.via_value,
+                via_to=[self.pipes[i].name for i in sorted(p.via_to)],
                 reopened=dict(p.reopened),
                 cycle_won_mean=p.cyc_won_sum / p.won if p.won else NAN,
                 cycle_won_p50=p.cyc_won.quantile(0.5), cycle_won_p90=p.cyc_won.quantile(0.9),

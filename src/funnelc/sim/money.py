@@ -67,7 +67,7 @@ def money_result(funnel: m.FunnelFile, net: Network, reps: list[RepStats]
         sources.append(SourceMoney(
             source=s.name, leads=estimate(float(x.leads) for x in rows),
             won=estimate(float(x.won) for x in rows),
-            revenue=estimate(x.won_value for x in rows), cost=estimate(costs),
+            revenue=estimate(x.won_value for x in rows), cost=estimate(costs), priced=priced,
             cost_per_won=estimate(_ratio(c, x.won) for c, x in zip(costs, rows))
             if priced else None,
             return_on_cost=estimate(_ratio(x.won_value - c, c) for c, x in zip(costs, rows))

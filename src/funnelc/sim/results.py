@@ -205,7 +205,17 @@ class PipelineResult(_Out):
                                                             "ones are not counted here).")
     reopened_by_reason: dict[str, Estimate]
     conversion: Estimate = Field(description="won / started, fraction.")
-    revenue_won: Estimate
+    revenue_won: Estimate = Field(description="Value of the final wins booked here (a win "
+                                              "handed on with `then copy` books at its "
+                                              "copy's final win, not here).")
+    passed_on_won: Estimate = Field(
+        description="Final wins in other pipelines (`passed_on_to`) of deals that left this "
+                    "one by a `then copy` (a nurture pipeline's wins handed back to sales, "
+                    "sales handing to production); counted once, in the winner's `won` "
+                    "and `revenue_won`, so adding these to them double counts.")
+    passed_on_revenue: Estimate = Field(description="Value of those wins: the revenue this "
+                                                    "pipeline brings, booked elsewhere.")
+    passed_on_to: list[str] = Field(description="The pipelines those wins were booked in.")
     cycle_time_won_hours: DurationStats = Field(description="From start in the pipeline "
                                                             "to won.")
     cycle_time_closed_hours_mean: Estimate = Field(description="Start to won or lost.")
@@ -230,7 +240,11 @@ class SourceMoney(_Out):
                                       "on with `then copy` counts at its copy's win).")
     revenue: Estimate = Field(description="Value of those wins.")
     cost: Estimate = Field(description="leads x `cost` per lead + `budget` x observed "
-                                       "hours.")
+                                       "hours; 0 when not `priced`.")
+    priced: bool = Field(True, description="The file gives the source a `cost` or `budget` "
+                                           "(even 0). When false what its leads cost is "
+                                           "unknown: `cost` is 0 only because nothing is "
+                                           "known, and the cost totals leave it out.")
     cost_per_won: Estimate | None = Field(
         description="cost / won, per replication; null when the source costs nothing.")
     return_on_cost: Estimate | None = Field(

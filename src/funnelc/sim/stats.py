@@ -215,6 +215,13 @@ class PipelineRep:
     won_value: float = 0.0
     """Value of the deals won here that were not handed on with `then copy` (a handoff
     passes the value to its copy, which books it when it is won)."""
+    via_won: int = 0
+    """Final wins in other pipelines of deals that left this one by a `then copy`
+    (booked there, in their `won_value`; a nurture pipeline's wins are all here)."""
+    via_value: float = 0.0
+    """Their value: what this pipeline brought, already in the winners' revenue."""
+    via_to: list[str] = field(default_factory=list)
+    """The pipelines those wins were booked in."""
     lost: dict[str, int] = field(default_factory=dict)
     reopened: dict[str, int] = field(default_factory=dict)
     cycle_won_mean: float = NAN

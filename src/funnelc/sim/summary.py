@@ -155,6 +155,10 @@ def summarize(funnel: m.FunnelFile, net: Network, config: SimConfig, reps: list[
                                 for x in reopen_reasons},
             conversion=estimate(p.won / p.started if p.started else NAN for p in pr),
             revenue_won=estimate(p.won_value for p in pr),
+            passed_on_won=estimate(float(p.via_won) for p in pr),
+            passed_on_revenue=estimate(p.via_value for p in pr),
+            passed_on_to=sorted({x for p in pr for x in p.via_to},
+                                key=[q.name for q in net.pipelines].index),
             cycle_time_won_hours=_durations(
                 [p.cycle_won_mean for p in pr], [p.cycle_won_p50 for p in pr],
                 [p.cycle_won_p90 for p in pr], [p.cycle_won_p99 for p in pr]),

@@ -10,14 +10,14 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from ..analysis.money import NO_COST_PRICED
+from ..analysis.money import COST_UNKNOWN, NO_COST_PRICED, UNPRICED_SOURCES
 from ..i18n import choose, translator
 from ..i18n.figures import Figures
 from ..i18n.words import route_label_text, route_text
 from ..numfmt import DASH, money_in, money_pm
 from ..termtext import plain
 from .results import Estimate, MoneyResult, SimResult, StageResult
-from .verdict_words import reason_text, warning_text
+from .verdict_words import passed_on_cell, passed_on_text, reason_text, warning_text
 
 __all__ = ["render_tables", "simulate_json"]
 
@@ -171,7 +171,8 @@ def _pipeline_table(w: _Words, result: SimResult) -> Table:
                       _conversion(w, p.conversion),
                       f"{f.hours(p.cycle_time_won_hours.mean.mean)} / "
                       f"{f.hours(p.cycle_time_won_hours.p90.mean)}",
-                      _cash(p.revenue_won, cur, w.tr.lang) if as_money else f.est(p.revenue_won),
+                      plain(passed_on_cell(p) or (_cash(p.revenue_won, cur, w.tr.lang)
+                                                  if as_money else f.est(p.revenue_won))),
                       plain(shape))
     return table
 
@@ -216,7 +217,7 @@ def _money_table(w: _Words, money: MoneyResult) -> Table:
                                  f.est(s.leads), f.est(s.won), cash(s.revenue)]
         if priced:
             ret = DASH if s.return_on_cost is None else _return(s.return_on_cost, f)
-            row += [cash(s.cost), cash(s.cost_per_won), ret]
+            row += [cash(s.cost) if s.priced else _(COST_UNKNOWN), cash(s.cost_per_won), ret]
         table.add_row(*row)
     for t in money.teams:
         table.add_row(plain(_("team {team}: {size} × {cost}/month").format(
@@ -266,9 +267,20 @@ def render_tables(result: SimResult, console: Console, language: str | None = No
     if result.money is not None:
         parts.append(_money_table(w, result.money))
     console.print(Group(*parts))
+    for pr in result.pipelines:
+        passed = passed_on_text(w.tr, pr, _cash(pr.passed_on_revenue, result.account.currency,
+                                                w.tr.lang))
+        if passed is not None:
+            console.print(plain(passed), soft_wrap=True)
     if result.money is not None and not result.money.costs_priced:
         console.print(plain(_(NO_COST_PRICED).format(cost="`cost`", budget="`budget`")),
                       soft_wrap=True)
+    unpriced = [s.source for s in result.money.sources if not s.priced] \
+        if result.money is not None and result.money.costs_priced else []
+    if unpriced:
+        console.print(plain(_(UNPRICED_SOURCES).format(
+            cost="`cost`", budget="`budget`",
+            sources=", ".join(w.tr.quote(x) for x in unpriced))), soft_wrap=True)
     for st in result.stages:
         for reason in st.graveyard.reasons:
             text = reason.message if w.f.english else reason_text(w.tr, st, reason)

@@ -12,9 +12,9 @@ from ..i18n.figures import Figures
 
 if TYPE_CHECKING:
     from ..i18n import Translator
-    from .results import SimWarning, StageResult, VerdictReason
+    from .results import PipelineResult, SimWarning, StageResult, VerdictReason
 
-__all__ = ["reason_text", "reasons_text", "warning_text"]
+__all__ = ["reason_text", "reasons_text", "warning_text", "passed_on_cell", "passed_on_text"]
 
 
 def reason_text(tr: Translator, st: StageResult, reason: VerdictReason) -> str:
@@ -63,3 +63,32 @@ def warning_text(tr: Translator, warning: SimWarning) -> str:
              "{stages} have no SLA: its queue grows for as long as the run lasts, so the "
              "queue figures depend on the run's length (--days)").format(
                  team=warning.subject, rho=tr.sig(warning.rho), stages=shown)
+
+
+def _hands_on_only(p: PipelineResult) -> bool:
+    return bool(p.passed_on_won.mean) and not p.revenue_won.mean
+
+
+def passed_on_cell(p: PipelineResult) -> str | None:
+    """The revenue cell of a pipeline whose every win is handed on (`won then copy`: a
+    nurture pipeline handing its deals back to sales): `→ Лікування`, where its revenue
+    is counted, instead of a 0 that reads as a pipeline bringing nothing; None for any
+    other pipeline (its own revenue is shown)."""
+    return "→ " + ", ".join(p.passed_on_to) if _hands_on_only(p) else None
+
+
+def passed_on_text(tr: Translator, p: PipelineResult, revenue: str) -> str | None:
+    """What a pipeline brings that is booked elsewhere, as a sentence: the final wins in
+    other pipelines of the deals it handed on with `then copy`, and their `revenue`
+    (written by the caller as its output writes money). Revenue is counted once for the
+    account, at the final win, so this figure is already in the winners' revenue; the
+    sentence says so. None when the pipeline handed on nothing that was won."""
+    if not p.passed_on_won.mean:
+        return None
+    winners = ", ".join(tr.quote(x) for x in p.passed_on_to)
+    won = Figures(tr).est(p.passed_on_won)
+    return tr.gettext("{pipeline}: deals it hands on with `then copy` count once, where they "
+                      "are finally won; won in {winners} after {pipeline}: {won}, bringing "
+                      "{revenue}, which is in the revenue of {winners}, not of "
+                      "{pipeline}").format(pipeline=tr.quote(p.pipeline), winners=winners,
+                                           won=won, revenue=revenue)

@@ -28,7 +28,8 @@ METRIC_TITLES = (
 
 AXIS_WORDS = (C_("axis", "size"), C_("axis", "rate"), C_("axis", "profile"),
               C_("axis", "work"), C_("axis", "sla"), C_("axis", "respond"),
-              C_("axis", "stay"), C_("axis", "share"))
+              C_("axis", "stay"), C_("axis", "share"), C_("axis", "cost"),
+              C_("axis", "budget"))
 """What a `--vary` axis changes (`VarySpec.axis_what`), marked for extraction."""
 
 UNIT_WORDS = (C_("unit", "s"), C_("unit", "m"), C_("unit", "h"), C_("unit", "d"),

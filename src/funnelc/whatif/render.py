@@ -23,9 +23,12 @@ from ..termtext import plain
 from . import labels
 from .compare import Comparison, Delta, headline_keys
 from .metrics import MetricDef
+from .prices import PriceNote, price_notes
+from .runs import VariantRun
 from .service import WhatifResult
 
 __all__ = ["fmt_value", "fmt_estimate", "fmt_delta", "render_whatif", "delta_style",
+           "price_note_text", "scenario_price_notes",
            "whatif_text", "whatif_json", "save_whatif_plot"]
 
 
@@ -129,6 +132,27 @@ def fmt_delta(d: MetricDef, delta: Estimate, tr: Translator | None = None) -> st
     return text
 
 
+def price_note_text(tr: Translator, scenario: str, note: PriceNote) -> str:
+    """A `PriceNote` as a sentence, the file's code in backticks."""
+    if note.kind == "budget_kept":
+        text = tr.gettext("{scenario}: the budget of {source} stays `{budget}`: the scenario "
+                          "changes its leads, not what it pays for them, so its cost does not "
+                          "change; if more leads cost more, add `{line}`")
+    else:
+        text = tr.gettext("{scenario}: {source} has no `cost` or `budget`: what its leads "
+                          "cost is unknown, and the costs leave it out")
+    return text.format(scenario=scenario, source=tr.quote(note.source), budget=note.budget,
+                       line=note.line)
+
+
+def scenario_price_notes(result_base: VariantRun, comparisons: Sequence[Comparison]
+                         ) -> list[tuple[str, PriceNote]]:
+    """(scenario, note) for every source whose leads a scenario changes and whose cost
+    figure needs a word (`prices.price_notes`)."""
+    return [(c.name, n) for c in comparisons
+            for n in price_notes(result_base.variant.model, c.run.variant.model)]
+
+
 def delta_style(delta: Delta) -> str:
     return {"better": "green", "worse": "red", "changed": "yellow", "no change": "dim",
             "identical": "dim"}[delta.verdict]
@@ -137,8 +161,9 @@ def delta_style(delta: Delta) -> str:
 def render_whatif(console: Console, header: str, base_values: dict[str, Estimate],
                   defs: dict[str, MetricDef], keys: Sequence[str],
                   comparisons: Sequence[Comparison], top: int,
-                  tr: Translator | None = None) -> None:
-    """The comparison table, the graveyard verdicts that change and the other significant
+                  tr: Translator | None = None, base: VariantRun | None = None) -> None:
+    """The comparison table, what the cost rows leave unsaid about the sources' prices
+    (with the `base` run), the graveyard verdicts that change and the other significant
     changes per scenario, in `tr`'s language (English without one)."""
     from .staff_why import graveyard_why
 
@@ -171,6 +196,9 @@ def render_whatif(console: Console, header: str, base_values: dict[str, Estimate
     console.print(table)
     console.print(Text(_("green: better, red: worse, yellow: changed (the 95% interval of the "
                          "difference excludes 0); grey: no significant change"), style="dim"))
+    if base is not None:
+        for name, note in scenario_price_notes(base, comparisons):
+            console.print(plain(price_note_text(tr, name, note)), soft_wrap=True)
     for c in comparisons:
         for v in c.verdicts:
             if v.now_graveyard:
@@ -245,7 +273,7 @@ def whatif_text(console: Console, result: WhatifResult, top: int) -> None:
                                      r.days - r.warmup_days).format(n=r.days - r.warmup_days)
     base_values = {k: estimate(base.series(k)) for k in defs}
     render_whatif(console, header, base_values, defs, headline_keys(base),
-                  result.comparisons, top, tr)
+                  result.comparisons, top, tr, base)
     _breaches_text(console, result, tr)
 
 
@@ -307,6 +335,8 @@ def whatif_json(result: WhatifResult) -> JSONObject:
                    for k, d in c.deltas.items()},
         "graveyard_changes": [{"stage": v.stage, "now_graveyard": v.now_graveyard,
                                "reasons": list(v.reasons)} for v in c.verdicts],
+        "price_notes": [n.to_json() for n in price_notes(base.variant.model,
+                                                         c.run.variant.model)],
         "graveyards": [*c.still_graveyards, *(v.stage for v in c.verdicts
                                               if v.now_graveyard)],
     } for c in result.comparisons]

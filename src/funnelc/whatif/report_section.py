@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ..i18n import N_, Translator
 from .compare import Comparison, compare, headline_keys
 from .metrics import main_pipeline, metric_space, rep_values
-from .render import fmt_delta, fmt_estimate
+from .render import fmt_delta, fmt_estimate, price_note_text, scenario_price_notes
 from .runs import Variant, VariantRun, run_variants
 
 if TYPE_CHECKING:
@@ -79,6 +79,7 @@ def _render(base: VariantRun, comparisons: list[Comparison],
     from ..i18n import translator
     from ..report.figures import STANDALONE, render_svg
     from ..report.html import inline_svg
+    from ..report.markup import code_spans
     from ..sim.ci import estimate
     from .labels import metric_label
     from .plots import whatif_figure
@@ -113,6 +114,10 @@ def _render(base: VariantRun, comparisons: list[Comparison],
                            f"{_e(fmt_delta(d, delta.diff, tr))}</td>")
         out.append("</tr>")
     out.append("</tbody></table></div>")
+    notes = scenario_price_notes(base, comparisons)
+    if notes:
+        out.append("<ul>" + "".join(f'<li class="warn">{code_spans(price_note_text(tr, name, n))}'
+                                    "</li>" for name, n in notes) + "</ul>")
     changes = [(c.name, v) for c in comparisons for v in c.verdicts]
     if changes:
         out.append("<ul>")
