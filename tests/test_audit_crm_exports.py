@@ -228,7 +228,8 @@ def test_amocrm_robot_move_goes_to_who_was_responsible_then(tmp_path: Path) -> N
         (folder / name).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     data = _history(folder)
     rows = {(r["manager"], r["from_stage"]): r["entered"] for r in data["tables"]["managers"]}
-    assert rows == {("Дарья", "Новая"): 1}
+    # Анна closed it won from «Встреча»: the closing stage's step to the win is hers.
+    assert rows == {("Дарья", "Новая"): 1, ("Анна", "Встреча"): 1}
     assert "ignored_event_types" not in data["quality"]["counts"]
 
 

@@ -46,6 +46,9 @@ def history(export: Path) -> dict:
 
 
 def _rank(row: dict) -> tuple[int, int]:
+    # The closing stage's step to the win (`won`) comes after the pipeline's pairs.
+    if row["to_stage"] == "won":
+        return len(STAGES), len(STAGES)
     return STAGES.index(row["from_stage"]), STAGES.index(row["to_stage"])
 
 
@@ -210,8 +213,9 @@ def test_terminal_managers_table_keeps_words_whole(export: Path) -> None:
     for word in ("Кваліфіковано", "конверсія", "передчасно", "Нецільовий", "−766 731 ₴"):
         assert word in cells, word
     for surname in ("Коваленко", "Шевченко", "Бондаренко", "Мельник", "Ткаченко"):
-        # Whole, on the name's line or the next: one row per stage pair (seven).
-        assert sum(c.split(" ")[-1] == surname for c in cells) == 7, surname
+        # Whole, on the name's line or the next: one row per stage pair (seven, and
+        # «Виробництво» → «Успішно реалізовано»).
+        assert sum(c.split(" ")[-1] == surname for c in cells) == 8, surname
     assert "також у HTML і JSON: нещодавні, від, до, стиснута, до успіху, перший рух" in text
 
 

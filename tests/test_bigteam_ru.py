@@ -72,13 +72,14 @@ def test_the_export_is_a_big_team(export: Path) -> None:
 
 def test_the_planted_managers_and_nobody_else_are_flagged_with_their_counts(
         export: Path, page: Path) -> None:
-    # Holm over 96 comparisons (32 managers × 3 pairs): the two weak managers and the
+    # Holm over 128 comparisons (32 managers × 3 pairs and the closing stage's step to
+    # the win): the two weak managers and the
     # strong one are flagged, in the right direction, and no one else. Each planted row's
     # judged deals and conversions, and the rest's, are the generator's own, counted by
     # hand with the «recent» rule (a deal open at the stage and younger than the 90th
     # percentile of the pair's movers is not judged).
     rows = json.loads((page / "history.json").read_text(encoding="utf-8"))["tables"]["managers"]
-    assert len(rows) == 96
+    assert len(rows) == 128
     flagged = {r["manager"]: r for r in rows if r["flagged"]}
     assert set(flagged) == set(PLANTED), sorted(flagged)
     truth = json.loads((export / "truth.json").read_text(encoding="utf-8"))
@@ -107,7 +108,7 @@ def test_the_planted_managers_and_nobody_else_are_flagged_with_their_counts(
         assert r["deals_effect"] == pytest.approx((rk / rn - k / n) * n)
     # The namesake of the strong manager is like everyone else.
     namesake = [r for r in rows if r["manager"] == GEN.NAMESAKE]
-    assert len(namesake) == 3 and not any(r["flagged"] for r in namesake)
+    assert len(namesake) == 4 and not any(r["flagged"] for r in namesake)
 
 
 def test_the_audit_lists_its_findings_by_money(export: Path) -> None:
@@ -123,13 +124,13 @@ def test_the_audit_lists_its_findings_by_money(export: Path) -> None:
 
 
 def test_the_terminal_keeps_the_flagged_rows_when_it_cuts_the_table(export: Path) -> None:
-    # 96 rows of managers, 40 shown: the rows were the first 40 in the table's order,
+    # 128 rows of managers, 40 shown: the rows were the first 40 in the table's order,
     # all of «Новые автомобили»; Лебедева О. Н., flagged in «Автомобили с пробегом», was
-    # among the «… ещё 56 строк».
+    # among the «… ещё 88 строк».
     text = _terminal(160, "history", str(export / "history.csv"), "--funnel", str(FUNNEL))
     table = _section(text, "Менеджеры в сравнении с остальной командой")
     shown = "\n".join(table)
-    assert "… ещё 56 строк в HTML и JSON" in shown
+    assert "… ещё 88 строк в HTML и JSON" in shown
     rows = [line for line in table if line.startswith("│") and
             re.search(r"[★⚠]\s*да", line)]
     assert len(rows) == 3, rows

@@ -95,7 +95,8 @@ MACHINE = re.compile(
     r"|\bfunnelc: noqa\b"
     # A row's place in an amoCRM export, after its file (`leads.jsonl page 4 lead 183`),
     # as the diagnostics name it.
-    r"|\bpage \d+ (?:lead|event|deal)\b")
+    # (kept whole in a table's cell, its spaces unbreakable).
+    r"|\bpage[ \u00a0]\d+[ \u00a0](?:lead|event|deal)\b")
 """What stays as a program or the user writes it (see the module's docstring)."""
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]*[A-Za-z]")

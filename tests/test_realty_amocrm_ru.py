@@ -164,7 +164,7 @@ def test_the_fired_manager_keeps_her_number_and_her_own_moves(
             want[(names[who], "reached")] += reached
         got: Counter[tuple[str, str]] = Counter()
         for r in history["tables"]["managers"]:
-            if r["from_stage"] == stage:
+            if (r["from_stage"], r["to_stage"]) == (stage, nxt):
                 # Judged or still too recent to judge: every visit is someone's.
                 got[(r["manager"], "entered")] += r["entered"] + r["recent"]
                 got[(r["manager"], "reached")] += r["reached"]
@@ -175,7 +175,12 @@ def test_the_fired_manager_keeps_her_number_and_her_own_moves(
     assert "удалённый пользователь #2002" in text and "user #" not in text
     # The gap in money is in roubles, as the audit's findings say it: it read «−12 924 841».
     rows = [line for line in text.splitlines() if "│Покупка│" in line and "Белов Игорь" in line]
-    assert len(rows) == 4 and all("₽" in line for line in rows), rows
+    # Four stage pairs and the closing stage's step to the win, where every deal at
+    # «Сделка» is won: no gap, «0».
+    assert len(rows) == 5 and all("₽" in line for line in rows[:4]), rows
+    cells = [c.strip() for c in rows[4].split("│")]
+    # «Успешно реализовано» may fold at its space into the next line.
+    assert cells[2] == "Сделка" and cells[3].startswith("Успешно") and "0" in cells, cells
 
 
 def test_open_showings_of_the_last_months_are_not_judged_as_failures(

@@ -15,8 +15,9 @@ import polars as pl
 
 from ..i18n import C_, Translator, choose, translator
 from .audit import Audit
+from .events import WON
 from .findings import ALPHA, Finding
-from .report import Column, Section, placeholder
+from .report import Column, Section, pair_stage, placeholder
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -123,7 +124,8 @@ class _Fmt:
         context, text = (("finding place, subject", _PLACE_OPENING[shape]) if subject
                          else ("finding place", _PLACE[shape]))
         return self.tr.pgettext(context, text).format(
-            pipeline=f.pipeline, stage=f.stage or "", to_stage=f.to_stage or "")
+            pipeline=f.pipeline, stage=f.stage or "",
+            to_stage=pair_stage(f.to_stage, self.tr) if f.to_stage else "")
 
 
 _PLACE = {
@@ -275,7 +277,7 @@ def verdict(row: Mapping[str, object], tr: Translator | None = None) -> str:
     _ = tr.gettext
     x = _Fmt(tr)
     change, mix, rate = (_number(row[k]) for k in ("change", "mix_effect", "rate_effect"))
-    fields = {"from_stage": row["from_stage"], "to_stage": row["to_stage"],
+    fields = {"from_stage": row["from_stage"], "to_stage": pair_stage(row["to_stage"], tr),
               "rate_first": x.pct(_number(row["rate_first"])),
               "first": x.period(row["first"], named),
               "rate_last": x.pct(_number(row["rate_last"])),
@@ -505,6 +507,9 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
     def name(v: object) -> str:
         return placeholder(v, tr)
 
+    def target(v: object) -> str:
+        return pair_stage(v, tr)
+
     def dimension(v: object) -> str:
         return tr.pgettext("loss reasons by", DIMENSIONS[str(v)]) if v in DIMENSIONS \
             else placeholder(v, tr)
@@ -532,7 +537,8 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
     if a.managers is not None:
         out.append(Section(
             "managers", _("Managers against the rest of the team"),
-            _("Per stage pair and manager: deals entered, conversion to the next stage (with "
+            _("Per stage pair and manager: deals entered, conversion to the next stage (from "
+              "the stage most deals are won from, to the win: «{won}») (with "
               "its Wilson 95% interval and the beta-binomial shrunk value), the rest of the "
               "team's, the gap in deals and money; flagged when clear after Holm's correction "
               "over all managers and pairs (family-wise {alpha}). Premature losses: the share "
@@ -540,10 +546,10 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
               "the comebacks took (a younger one has not had the time). A deal still open at "
               "the stage is "
               "judged once it has waited as long as 90% of the deals that moved on took; until "
-              "then it is recent, counted in no rate.").format(alpha=alpha),
+              "then it is recent, counted in no rate.").format(alpha=alpha, won=target(WON)),
             a.managers,
             [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
-             _c("to_stage", _("to")), _w("manager", _("manager"), name),
+             _w("to_stage", _("to"), target), _w("manager", _("manager"), name),
              _c("entered", _("entered"), num), _detail(_c("recent", _("recent"), num)),
              _c("rate", _("conversion"), frac),
              _detail(_c("rate_low", _("low"), frac)), _detail(_c("rate_high", _("high"), frac)),
@@ -565,7 +571,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
             _("Deals that entered the first stage that month, by source, and the share that "
               "reached the second directly."), st.by_month,
             [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
-             _c("to_stage", _("to")), _w("source", _("source"), name),
+             _w("to_stage", _("to"), target), _w("source", _("source"), name),
              _w("month", _("month"), lambda v: month_cell(v, tr)),
              _c("entered", _("entered"), num), _c("rate", _("conversion"), frac)]))
         out.append(Section(
@@ -578,7 +584,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
               "in deals of the last period and in money.").format(
                   alpha=alpha), st.changes,
             [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
-             _c("to_stage", _("to")), _w("source", _("source"), name),
+             _w("to_stage", _("to"), target), _w("source", _("source"), name),
              period("first", _("first")),
              _c("rate_first", _("then"), frac),
              period("last", _("last")),
@@ -594,7 +600,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
               "rate effect (sources converting worse) is the change; the source that moved it "
               "most is named when its own change is clear."), dec,
             [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
-             _c("to_stage", _("to")),
+             _w("to_stage", _("to"), target),
              _detail(period("first", _("first"))),
              _detail(period("last", _("last"))),
              _c("change", _("change"), pp),

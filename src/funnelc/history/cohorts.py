@@ -85,6 +85,10 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
                .collect().lazy())
     stage_value = _stage_value(entries)
     pairs = _pairs(t) if with_pairs else []
+    if pairs:
+        closing = _closing(base, pairs)
+        pairs = _with_closing(pairs, closing)
+        stage_value.update(_won_value(base, closing))
     if not pairs:
         return Cohorts(pl.DataFrame(schema=_PAIRS), stage_value, pairs)
     ptab = pl.DataFrame(pairs, schema={"pipeline": pl.Utf8, "from_stage": pl.Utf8,
@@ -167,6 +171,51 @@ def _pairs(t: HistoryTables) -> list[tuple[str, str, str]]:
     if conv.height == 0:
         return []
     return conv.select("pipeline", "from_stage", "to_stage").unique(maintain_order=True).rows()
+
+
+def _closing(base: pl.LazyFrame, pairs: list[tuple[str, str, str]]) -> dict[str, str]:
+    """Each pipeline's closing stage: the stage most of its wins were closed from (the
+    later one in `history`'s order on a tie), among the stages of its pairs. The step
+    from it to won is a pair of its own: stage pairs alone never compared it, and a
+    closer who loses deals at «Договор» was invisible (seed 002: «кто из менеджеров не
+    может продавать следующий этап» — for the last stage, the next one is the win)."""
+    rank: dict[tuple[str, str], int] = {}
+    for p, a, b in pairs:
+        for s in (a, b):
+            rank.setdefault((p, s), len(rank))
+    wins = (base.filter(pl.col("exit") == WON).group_by(["pipeline", "stage"])
+            .agg(n=pl.len()).collect())
+    best: dict[str, tuple[int, int, str]] = {}
+    for p, s, n in wins.select(pl.col("pipeline", "stage").cast(pl.Utf8), "n").iter_rows():
+        at = rank.get((p, s))
+        if at is None:
+            continue
+        if p not in best or (n, at) > best[p][:2]:
+            best[p] = (n, at, s)
+    return {p: s for p, (_n, _at, s) in best.items()}
+
+
+def _with_closing(pairs: list[tuple[str, str, str]],
+                  closing: dict[str, str]) -> list[tuple[str, str, str]]:
+    """`pairs` with each pipeline's (closing stage, won) pair after its last pair."""
+    last = {p: i for i, (p, _a, _b) in enumerate(pairs)}
+    out: list[tuple[str, str, str]] = []
+    for i, (p, a, b) in enumerate(pairs):
+        out.append((p, a, b))
+        if last[p] == i and p in closing:
+            out.append((p, closing[p], WON))
+    return out
+
+
+def _won_value(base: pl.LazyFrame, closing: dict[str, str]) -> dict[tuple[str, str], float]:
+    """(pipeline, won) → the value of a won deal with a value: what a deal that reaches
+    won from the closing stage is worth."""
+    g = (base.filter(pl.col("exit") == WON)
+         .filter(pl.struct("gid", "pipeline").is_first_distinct())
+         .with_columns(pl.col("pipeline").cast(pl.Utf8))
+         .filter(pl.col("pipeline").is_in(list(closing)))
+         .group_by("pipeline").agg(v=pl.col("value").mean()).collect())
+    return {(p, WON): float(v) for p, v in g.iter_rows() if v is not None}
 
 
 def _stage_value(entries: pl.LazyFrame) -> dict[tuple[str, str], float]:

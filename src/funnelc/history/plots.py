@@ -388,7 +388,7 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
 
     from .label_layout import LabelSpec, place_labels
     from .managers import UNKNOWN_MANAGER
-    from .report import placeholder
+    from .report import pair_stage, placeholder
     from .stats import funnel_limits
 
     # A manager whose every deal at a stage is too recent to judge has no point to draw.
@@ -452,6 +452,7 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: whole(v)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: tenths(v)))
+        to = pair_stage(to, tr)
         ax.set_title(_label(f"{p} · {f} → {to}" if spans else f"{f} → {to}", 90 if spans else 70),
                      fontsize=9)
         ax.set_xlabel(_("deals entered"))

@@ -22,6 +22,7 @@ from ..i18n import C_, N_, Translator, choose, translator
 from ..report.markup import code_spans
 from ..report.markup import e as _e
 from .analytics import HistoryTables
+from .events import WON
 from .match import NameMatch
 from .quality import DataQuality
 from .quality_render import quality_note, quality_rows, summary_lines
@@ -113,6 +114,21 @@ def placeholder(x: object, tr: Translator) -> str:
     if text.startswith("deleted user #") and text[14:].isdigit():
         return tr.gettext(DELETED_USER).format(id=text[14:])
     return text
+
+
+_WON_CONTEXT = "the win, as the second stage of a stage pair"
+WON_STAGE = C_("the win, as the second stage of a stage pair", "Closed won")
+"""How the tables and sentences name a pair's second stage when it is the win (`won` in
+the data and the JSON: the closing stage's pair, `cohorts`): the name CRMs give the
+won status (amoCRM's «Успешно реализовано», HubSpot's “Closed won”)."""
+
+
+def pair_stage(x: object, tr: Translator) -> str:
+    """A stage pair's stage as the output's language names it: the win is «Успешно
+    реализовано», any other stage its own name."""
+    if x == WON:
+        return tr.pgettext(_WON_CONTEXT, WON_STAGE)
+    return "—" if x is None else str(x)
 
 
 _MONTH = re.compile(r"\d{4}-\d{2}")
