@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from funnelc import load_text
-from funnelc.analysis import markov
+from funnelc.analysis import exact, markov
 from funnelc.analysis.exact import analyze_account
 from funnelc.model import FunnelFile
 
@@ -93,3 +93,12 @@ def test_a_fate_block_is_substituted_once_per_distinct_right_hand_side(
     # right-hand sides differ by the lost reason and the share, not by the delay.
     assert calls[0] == 3
 
+
+def test_the_sla_lower_bound_is_worked_out_once_per_distinct_stage(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    funnel = _account([(f"P{i}", v) for i, v in enumerate(VARIANTS)])
+    calls = _count(monkeypatch, exact, "_least")
+    analyze_account(funnel)
+    # Per stage index: one answer for the template, one for the other delay and one for
+    # the other share (the last stage has neither); the lost reason is not read.
+    assert calls[0] == 3 * (STAGES - 1) + 1
