@@ -134,3 +134,32 @@ def test_premature_share_counts_only_losses_old_enough_to_have_come_back(
     assert (boris["lost"], boris["lost_settled"], boris["came_back"]) == (9, 6, 2)
     assert (anna["lost"], anna["lost_settled"], anna["came_back"]) == (6, 6, 2)
     assert boris["premature_pct"] == anna["premature_pct"] == 2 / 6
+
+
+def test_time_to_first_move_leaves_out_deals_too_recent_to_have_moved(tmp_path: Path) -> None:
+    """Anna and Boris each move ten January deals from «Показ» to «Бронь», five after a
+    day and five after nine: median 5 days (120 h) each. Boris also takes four deals in
+    the last three days; the two that moved after a day were counted and the two still
+    open were not, so his median read 1 day (24 h) — the newest inflow looked quick. A
+    visit younger than 90 % of the stage's movers took (9 days here) is left out."""
+    rows = [HEADER]
+    n = 0
+
+    def deal(who: str, t0: datetime, days: float | None) -> None:
+        nonlocal n
+        n += 1
+        rows.append(f"d{n},{t0:%Y-%m-%d %H:%M},Продажи,Показ,{who},")
+        if days is not None:
+            rows.append(f"d{n},{t0 + timedelta(days=days):%Y-%m-%d %H:%M},Продажи,Бронь,{who},")
+
+    for who in ("Анна", "Борис"):
+        for i in range(10):
+            deal(who, START + timedelta(days=2 * i), 1 if i % 2 else 9)
+    end = datetime(2026, 3, 20, 12)
+    for i, days in enumerate((1, 1, None, None)):
+        deal("Борис", end - timedelta(days=3, hours=i), days)
+    rows.append(f"d{n + 1},{end:%Y-%m-%d %H:%M},Продажи,Показ,Анна,")
+    path = tmp_path / "h.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    by = {r["manager"]: r["first_move_median_h"] for r in _managers(path)}
+    assert by == {"Анна": 120.0, "Борис": 120.0}

@@ -73,7 +73,16 @@ def manager_table(c: Cohorts, visits: pl.DataFrame,
         top_reason=pl.col("reason").filter(judged).drop_nulls().mode().sort().first(),
     ).with_columns(pl.col("entered").cast(pl.Int64)).with_columns(pl.col(keys).cast(pl.Utf8)).with_columns(
         pl.col("manager").fill_null(UNKNOWN_MANAGER)).sort([c.rank(), "manager"])
-    moves = (visits.lazy().filter(pl.col("exit") == "stage")
+    # Over the visits old enough for 90 % of the stage's movers to have moved: counting
+    # every move, a manager's recent deals added only their fast moves (the slow ones are
+    # still open), and whoever took the newest inflow looked quicker.
+    moved = visits.lazy().filter(pl.col("exit") == "stage")
+    if data_end is not None:
+        wait = pl.col("hours").quantile(MATURITY_QUANTILE).over("pipeline", "stage")
+        end = pl.lit(data_end).cast(pl.Datetime("us", "UTC"))
+        moved = moved.filter(pl.col("entered") + pl.duration(
+            microseconds=(wait * 3.6e9).cast(pl.Int64)) <= end)
+    moves = (moved
              .with_columns(pl.col("manager").fill_null(UNKNOWN_MANAGER))
              .group_by(["pipeline", "stage", "manager"])
              .agg(first_move_median_h=pl.col("hours").median())
