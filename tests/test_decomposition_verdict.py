@@ -43,7 +43,9 @@ def generate(path: Path, sources: tuple[str, ...], rate: tuple[float, float], de
 def decomposition(path: Path) -> dict:
     out = CliRunner().invoke(cli, ["history", str(path), "--format", "json"])
     assert out.exit_code == 0, out.output
-    (row,) = json.loads(out.stdout)["tables"]["decomposition"]
+    # «Встреча» → won, the closing stage's step (every deal there is won), has its own.
+    (row,) = [r for r in json.loads(out.stdout)["tables"]["decomposition"]
+              if r["to_stage"] == "Встреча"]
     return row
 
 
