@@ -19,7 +19,7 @@ from .cohorts import Cohorts, build_cohorts, has_column
 from .findings import Finding
 from .graveyard_segments import GraveyardSegments, graveyard_findings, graveyard_segments
 from .loss_reasons import LossTables, loss_findings, loss_tables
-from .managers import manager_findings, manager_table
+from .managers import manager_findings, manager_summary, manager_table
 from .periods import Periods, PeriodsError, outside, refusal, unused_warning
 from .sources import SourceTables, source_findings, source_tables
 
@@ -43,6 +43,9 @@ class Audit:
     period_warnings: list[str] = field(default_factory=list)
     """The comparisons left out because they cannot use the named `--periods` while the
     other one does (English, like the usage errors: the command prints them on stderr)."""
+    manager_summary: pl.DataFrame | None = None
+    """`managers.manager_summary`: each manager across the stage pairs; None with
+    `managers`."""
 
 
 def ordered(findings: list[Finding]) -> list[Finding]:
@@ -90,7 +93,7 @@ def run_audit(t: HistoryTables, currency: str | None = None,
     graves = graveyard_segments(vis, t.graveyards, t.visits.data_end)
     findings += graveyard_findings(graves, value)
     return Audit(managers, sources, losses, graves, ordered(findings), value, currency,
-                 warnings)
+                 warnings, manager_summary(managers) if managers is not None else None)
 
 
 def _unused(periods: Periods | None, sources: SourceTables | None,

@@ -534,6 +534,8 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
                         Column("finding", _("finding"),
                                from_row=lambda row: said[int(row["rank"]) - 1]),
                         _c("deals", _("deals"), num), _c("money", _("money"), cash)]))
+    if a.manager_summary is not None:
+        out.append(_summary_section(a.manager_summary, tr, num, cash, name, target))
     if a.managers is not None:
         out.append(Section(
             "managers", _("Managers against the rest of the team"),
@@ -672,6 +674,54 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
          _c("rate_ratio", _("rate after / before"), ratio), _c("p_value", "p", pv),
          _c("funnel_text", _("funnel text"))]))
     return out
+
+
+def _summary_section(frame: pl.DataFrame, tr: Translator, num: Callable[[object], str],
+                     cash: Callable[[object], str], name: Callable[[object], str],
+                     target: Callable[[object], str]) -> Section:
+    """Each manager across the stage pairs (`managers.manager_summary`), the worst first."""
+    _ = tr.gettext
+    x = _Fmt(tr)
+
+    def pairs(v: object) -> str:
+        if not isinstance(v, list) or not v:
+            return "—"
+        return "; ".join(f"«{p['from_stage']}» → «{target(p['to_stage'])}»" for p in v)
+
+    def stages(v: object) -> str:
+        return "; ".join(f"«{s}»" for s in v) if isinstance(v, list) and v else "—"
+
+    def closing(row: Mapping[str, object]) -> str:
+        n, won = row["closing_entered"], row["closing_won"]
+        if not isinstance(n, int) or not isinstance(won, int) or not n:
+            return "—"
+        rest = row["closing_rest_rate"]
+        text = _("«{stage}»: {won} of {n}, {rate}").format(
+            stage=row["closing_stage"], won=x.count(won), n=x.count(n),
+            rate=x.pct(_number(row["closing_rate"])))
+        if isinstance(rest, (int, float)):
+            text += "; " + _("the rest {rate}").format(rate=x.pct(float(rest)))
+        return text
+
+    def short(v: object) -> str:
+        return "—" if not isinstance(v, (int, float)) or round(v) <= 0 else num(v)
+
+    return Section(
+        "manager_summary", _("Each manager across the stages"),
+        _("One row per manager and pipeline, the largest shortfall first: the deals won at "
+          "the closing stage (the stage most deals are won from) against the rest of the "
+          "team, the stage pairs where the manager converts clearly worse or clearly better "
+          "than the rest, the stages whose losses came back too often (premature losses), "
+          "and the deals and money short over the pairs where worse. The table below gives "
+          "each pair's figures."), frame,
+        [_c("pipeline", _("pipeline")), _w("manager", _("manager"), name),
+         Column("closing_won", _("won at the closing stage"), from_row=closing),
+         _w("worse_at", _("clearly worse at"), pairs),
+         _w("better_at", _("clearly better at"), pairs),
+         _w("premature_at", _("premature losses at"), stages),
+         _c("deals_short", _("deals short"), short),
+         _c("money_short", _("money short"), cash),
+         _detail(_c("pairs", _("pairs compared"), num))])
 
 
 def audit_heading(deals: int, events: int, funnel: str, findings: int,

@@ -31,11 +31,12 @@ from datetime import datetime
 import polars as pl
 
 from .cohorts import Cohorts
+from .events import WON
 from .findings import ALPHA, Finding
 from .maturity import MATURITY_QUANTILE
 from .stats import holm, newcombe, shrink, two_proportion_p, wilson
 
-__all__ = ["manager_table", "manager_findings", "UNKNOWN_MANAGER"]
+__all__ = ["manager_table", "manager_findings", "manager_summary", "UNKNOWN_MANAGER"]
 
 UNKNOWN_MANAGER = "(no manager)"
 
@@ -239,3 +240,54 @@ def manager_findings(table: pl.DataFrame, c: Cohorts) -> list[Finding]:
                            r["premature_pct"], r["premature_rest_pct"], r["lost_settled"],
                            r["premature_p"]))
     return out
+
+
+_PAIR = pl.Struct({"from_stage": pl.Utf8, "to_stage": pl.Utf8})
+_SUMMARY: dict[str, pl.DataType | type[pl.DataType]] = {
+    "pipeline": pl.Utf8, "manager": pl.Utf8, "pairs": pl.Int64,
+    "closing_stage": pl.Utf8, "closing_entered": pl.Int64, "closing_won": pl.Int64,
+    "closing_rate": pl.Float64, "closing_rest_rate": pl.Float64,
+    "worse_at": pl.List(_PAIR), "better_at": pl.List(_PAIR),
+    "premature_at": pl.List(pl.Utf8),
+    "deals_short": pl.Float64, "money_short": pl.Float64,
+}
+
+
+def manager_summary(table: pl.DataFrame) -> pl.DataFrame:
+    """One row per pipeline and manager, across the stage pairs of `manager_table`: how
+    many of the deals at the closing stage the manager won against the rest, where the
+    manager is clearly worse or better than the rest, where the losses came back too
+    often, and the deals and money short over the pairs where worse. The pair table
+    answers «who is weak at this stage»; a consultant deciding about a person asks the
+    other way round, and read it from 30 rows of five managers.
+
+    Worst first: by the money short (the managers without a value after those with
+    one, by the deals short), then by name."""
+    rows: list[dict[str, object]] = []
+    named = table.filter(pl.col("manager") != UNKNOWN_MANAGER)
+    for (p, who), g in named.group_by(["pipeline", "manager"], maintain_order=True):
+        recs = g.to_dicts()
+        worse = [r for r in recs if r["flagged"] and (r["deals_effect"] or 0.0) > 0]
+        close = next((r for r in recs if r["to_stage"] == WON), None)
+        money = [r["money"] for r in worse if r["money"] is not None]
+        rows.append({
+            "pipeline": p, "manager": who,
+            "pairs": sum(1 for r in recs if r["entered"]),
+            "closing_stage": close["from_stage"] if close else None,
+            "closing_entered": close["entered"] if close else None,
+            "closing_won": close["reached"] if close else None,
+            "closing_rate": close["rate"] if close else None,
+            "closing_rest_rate": close["rest_rate"] if close else None,
+            "worse_at": [{"from_stage": r["from_stage"], "to_stage": r["to_stage"]}
+                         for r in worse],
+            "better_at": [{"from_stage": r["from_stage"], "to_stage": r["to_stage"]}
+                          for r in recs if r["flagged"] and (r["deals_effect"] or 0.0) < 0],
+            "premature_at": [r["from_stage"] for r in recs if r["premature_flagged"]
+                             and (r["premature_pct"] or 0.0) > (r["premature_rest_pct"] or 0.0)],
+            "deals_short": sum(float(r["deals_effect"]) for r in worse),
+            "money_short": sum(money) if money else None,
+        })
+    rows.sort(key=lambda r: (r["money_short"] is None, -float(r["money_short"] or 0.0),  # type: ignore[arg-type]
+                             -float(r["deals_short"]), str(r["pipeline"]),  # type: ignore[arg-type]
+                             str(r["manager"])))
+    return pl.DataFrame(rows, schema=_SUMMARY, orient="row")
