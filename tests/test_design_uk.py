@@ -620,7 +620,7 @@ def test_the_nurture_pipeline_says_what_it_brings_back(exact: dict, texts: dict[
         row = re.search(r"Дозрівання(?: │)?[^\n]*?→ Лікування", texts[command])
         assert row is not None, command
         assert re.search(r"«Дозрівання»: угоди, які вона передає далі через `then copy`, "
-                         r"враховано один раз — там, де їх остаточно виграно; виграно в "
+                         r"дають виручку один раз — у тій воронці, де її враховують; виграно в "
                          r"«Лікування» після «Дозрівання»: [\d ,±]+, виручка [\d ,±]+"
                          r"(?:тис\.|млн) ₴ — вона у виручці «Лікування», а не «Дозрівання»",
                          text.replace("\u00a0", " ")), command

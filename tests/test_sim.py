@@ -638,10 +638,12 @@ scenario Faster {
 
 # ---------------------------------------------------------------- revenue
 
+# No pipeline declares the purpose `sales`, so a copy chain books once, at its final win
+# (with one declared, every sale books: tests/test_revenue_at_sales.py).
 HANDOFFS = """
 account "A" { currency RUB }
 source Web 20/day -> Sales.Lead value uniform(50k, 150k)
-pipeline Sales main sales {
+pipeline Sales main {
   stage Lead {
     -> Deal 50% after exp(1d)
     -> lost "later" 50% then copy Nurture.Warm
@@ -651,13 +653,13 @@ pipeline Sales main sales {
     -> lost "no" 60% then copy Nurture.Warm
   }
 }
-pipeline Nurture nurture {
+pipeline Nurture {
   stage Warm {
     -> won 30% after exp(2d) then copy Sales.Deal
     -> lost "cold" 70% after exp(2d)
   }
 }
-pipeline Delivery production {
+pipeline Delivery {
   stage Build {
     -> won 90% after exp(3d)
     -> lost "cancel" 10%

@@ -27,7 +27,7 @@ from typing import Literal, NamedTuple
 from . import model as m
 
 __all__ = ["StageKey", "Exit", "exits", "Route", "StageFlow", "Flows", "build_flows", "cadence_reply_probability",
-           "patience_route"]
+           "patience_route", "sales_pipelines"]
 
 StageKey = tuple[str, str]
 """(pipeline name, stage name): stable identity of a stage across the account."""
@@ -258,6 +258,20 @@ def patience_route(funnel: m.FunnelFile, pipeline: m.Pipeline, stage: m.Stage) -
     if p is None:
         return None
     return _route(funnel, p.target, pipeline, 1.0, None, p.copy_to, "patience", p)
+
+
+def sales_pipelines(funnel: m.FunnelFile) -> frozenset[str] | None:
+    """Where revenue is booked, one reading for the exact maths and the simulator.
+
+    An account that declares pipelines of purpose `sales` books revenue at every win in
+    them, `then copy` or not (a sale handed to production is still a sale; a repeat order
+    copied back into sales and won again is a new sale), and at no win elsewhere (a
+    nurture or qualification win handed to sales is a handoff, a production, delivery or
+    claims win after the sale is fulfilment): the names of those pipelines. None when no
+    pipeline says it sells: then revenue is booked once per copy chain, at its final win
+    (a win without a further `then copy`)."""
+    names = frozenset(p.name.value for p in funnel.pipelines if p.purpose == m.Purpose.sales)
+    return names or None
 
 
 def build_flows(funnel: m.FunnelFile) -> Flows:

@@ -47,6 +47,7 @@ from .money import (
     sources_per_month,
     sum_figures,
 )
+from .money import revenue_assumption as money_rule
 from .survival import integrated_truncated_mean, survival, truncated_mean
 from .working_time import (
     WEEK_HOURS,
@@ -1017,13 +1018,7 @@ def analyze_account(funnel: m.FunnelFile, month: str | None = None,
     if not _always_open(acct_hours):
         notes.append(Note(N_("the account has a working calendar: Erlang / M/M/c+D closed "
                              "forms assume 24/7 and are not shown for teams working by it")))
-    revenue_assumption = N_(
-        "revenue per month = Σ over sources of leads per month × the source's mean value × "
-        "expected wins per lead along the copy chain: a `won` that hands the deal on with "
-        "`then copy` counts when its copy is won (a sale counts when production wins it), "
-        "copies made at lost or moving handoffs count when they are won (nurture), and the "
-        "value does not change on the way (deals that give up waiting count as if they "
-        "waited; the money table leaves them out)")
+    revenue_assumption = money_rule(funnel)
     cut = [f"{s.pipeline}.{s.stage}" for p in pipelines for s in p.stages
            if s.sla_cut is not None and s.sla_cut > 0.001]
     return AccountExact(
@@ -1382,7 +1377,7 @@ def _month_money(funnel: m.FunnelFile, month: str | None, flows: Flows,
 def _exact_money(funnel: m.FunnelFile, chain: AccountChain,
                  team_stages: dict[str, list[StageKey]], sla_cut: list[str]) -> ExactMoney:
     """Expected money per month at the chain's rates and per year. Revenue counts the
-    expected final wins of each source's leads (`wins_with_copies`) once the deals that
+    expected booking wins of each source's leads (`wins_with_copies`) once the deals that
     give up waiting are taken out; costs are the file's prices (`analysis.money`)."""
     rates = cost_rates(funnel)
     teams = [(t.name.value, t.size) for t in funnel.teams]

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from .. import model as m
 from ..gcpause import gc_paused
-from ..routing import Flows, Route, StageKey, build_flows
+from ..routing import Flows, Route, StageKey, build_flows, sales_pipelines
 
 __all__ = [
     "Absorption", "AccountChain", "PipelineChain", "StageChain", "HOURS_PER_MONTH",
@@ -648,10 +648,13 @@ class StageChain:
     lost_share: dict[str, float]
     """Shares of the stage's entries leaving as won / lost by reason (before reopens)."""
     wins_with_copies: float
-    """Expected final wins along the copy chain from a deal here: a `won` that hands the
-    deal on with `then copy` counts through its copy (a sale counts when production wins
-    it), and copies made at lost or moving handoffs count too (a lost deal copied into
-    nurture can still be won there)."""
+    """Expected wins that book revenue along the copy chain from a deal here (what
+    `routing.sales_pipelines` says is booked): with `sales` pipelines declared, every win
+    in them, a sale handed to production and each repeat order copied back into sales
+    included; without, the final wins, a `won` that hands the deal on with `then copy`
+    counting through its copy (a sale counts when production wins it). Copies made at lost
+    or moving handoffs count too (a lost deal copied into nurture can still be won and
+    copied back into sales)."""
 
 
 @dataclass
@@ -703,8 +706,10 @@ class _Graph:
         """Moves of the deal itself: outcomes, SLA moves, reopens."""
         self.copy: Edges = [[] for _ in range(n)]
         """`then copy` handoffs: a new deal starts at the copy's stage."""
-        self.won_final = [0.0] * n
-        """Share that is won without handing the deal on (the end of a copy chain)."""
+        self.booked = [0.0] * n
+        """Share whose win books revenue (`routing.sales_pipelines`): every win of a
+        `sales` pipeline when the account declares one (none elsewhere), else a win that
+        does not hand the deal on (the end of a copy chain)."""
         self.rhs: list[Vector] = [dict() for _ in range(n)]
         self.stuck_share = [0.0] * n
         self.won_share = [0.0] * n
@@ -716,16 +721,20 @@ class _Graph:
         for (pipe, reason), targets in flows.reopens.items():
             reopens.setdefault(pipe, {})[reason] = [(ro.share.value, idx[target])
                                                     for ro, target in targets if target in idx]
+        sales = sales_pipelines(flows.funnel)
         for i, (key, flow) in enumerate(flows.stages.items()):
-            self._add_stage(reopens.get(key[0], _NO_REOPENS), i, flow.routes)
+            # None: the chain rule (a win books unless it hands the deal on); True: every
+            # win books (a sales pipeline); False: none does.
+            books = None if sales is None else key[0] in sales
+            self._add_stage(reopens.get(key[0], _NO_REOPENS), i, flow.routes, books)
 
     def _add_stage(self, reopens: Mapping[str, list[tuple[float, int]]], i: int,
-                   routes: Iterable[Route]) -> None:
+                   routes: Iterable[Route], books: bool | None) -> None:
         # Locals rather than attribute lookups (a stage of every pipeline, every check);
         # the shares are summed in the same order as ever.
         idx = self.idx
         deal, copy, rhs, lost_share = self.deal[i], self.copy[i], self.rhs[i], self.lost_share[i]
-        total = stuck = won_share = won_final = 0.0
+        total = stuck = won_share = booked = 0.0
         for r in routes:
             share = r.share
             total += share
@@ -738,8 +747,8 @@ class _Graph:
             elif kind == "won":
                 rhs[WON] = rhs.get(WON, 0.0) + share
                 won_share += share
-                if copy_to is None or copy_to not in idx:
-                    won_final += share
+                if books or (books is None and (copy_to is None or copy_to not in idx)):
+                    booked += share
             elif kind == "lost":
                 reason = r.reason or ""
                 lost_share[reason] = lost_share.get(reason, 0.0) + share
@@ -761,7 +770,7 @@ class _Graph:
             stuck += residual
         self.stuck_share[i] = stuck
         self.won_share[i] = won_share
-        self.won_final[i] = won_final
+        self.booked[i] = booked
         if stuck > 0:
             rhs[STUCK] = stuck
 
@@ -811,7 +820,7 @@ def account_chain(funnel: m.FunnelFile, month: str | None = None,
         comps = _tarjan(n, with_copies)
         fate = solve_backward(n, g.deal, g.rhs, {LOOP: 1.0}, deal_comps, factors=backward)
         wins = _solve_backward_scalar(n, with_copies,
-                                      [w if w > 0 else 0.0 for w in g.won_final], math.inf,
+                                      [w if w > 0 else 0.0 for w in g.booked], math.inf,
                                       comps, backward)
     else:
         # Without copies both solves read the same graph: one elimination, the wins as
@@ -820,7 +829,7 @@ def account_chain(funnel: m.FunnelFile, month: str | None = None,
         # one template share their blocks' factors here too (`_Factors`).
         comps = _tarjan(n, g.deal)
         both = solve_backward(n, g.deal, [{**r, _WINS: w} if w > 0 else r
-                                          for r, w in zip(g.rhs, g.won_final)],
+                                          for r, w in zip(g.rhs, g.booked)],
                               {LOOP: 1.0, _WINS: math.inf}, comps, factors=backward)
         fate = [{k: v for k, v in vec.items() if k is not _WINS} for vec in both]
         wins = [vec.get(_WINS, 0.0) for vec in both]

@@ -7,8 +7,9 @@ size: one reading, so the three cannot price a member or a lead differently.
 
 A member is paid by the clock (a month is 730 h, as for rates), open or closed: a
 salary does not stop at night. `period_money` turns exact rates (leads per hour, expected
-final wins per lead, mean deal values) into `analyze`'s money for a period: the same
-prices, so analyze's profit is what simulate's converges to. Pure Python, no imports
+wins that book revenue per lead, mean deal values) into `analyze`'s money for a period:
+the same prices, and the same wins booked (`routing.sales_pipelines`), so analyze's
+profit is what simulate's converges to. Pure Python, no imports
 beyond the model and the catalogs' marker `N_`.
 """
 
@@ -20,12 +21,14 @@ from dataclasses import dataclass
 
 from .. import model as m
 from ..i18n import N_
+from ..routing import sales_pipelines
 from .markov import HOURS_PER_MONTH
 
 __all__ = ["CostRates", "cost_rates", "has_money", "prices_cost", "NO_COST_PRICED",
            "COST_UNKNOWN", "UNPRICED_SOURCES",
            "profit_rate", "MoneyFigures", "SourceFlow", "SourceMoneyExact", "TeamMoneyExact",
-           "GaveUp", "ExactMoney", "period_money", "sources_per_month", "sum_figures"]
+           "GaveUp", "ExactMoney", "period_money", "sources_per_month", "sum_figures",
+           "revenue_assumption"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,29 @@ UNPRICED_SOURCES = N_("no {cost} or {budget} for {sources}: what their leads cos
 """The note under a money table with such sources (`{sources}` quoted by the caller)."""
 
 
+_REVENUE_AT_FINAL_WIN = N_(
+    "revenue per month = Σ over sources of leads per month × the source's mean value × "
+    "expected wins per lead along the copy chain: a `won` that hands the deal on with "
+    "`then copy` counts when its copy is won (a sale counts when production wins it), "
+    "copies made at lost or moving handoffs count when they are won (nurture), and the "
+    "value does not change on the way (deals that give up waiting count as if they "
+    "waited; the money table leaves them out)")
+_REVENUE_AT_SALES = N_(
+    "revenue per month = Σ over sources of leads per month × the source's mean value × "
+    "expected sales per lead along the copy chain: every `won` in a `sales` pipeline is a "
+    "sale, `then copy` or not (a sale handed to production counts at once, a repeat order "
+    "copied back into sales counts again), a `won` in any other pipeline is no sale (a "
+    "handoff to sales, or fulfilment after it), copies made at lost or moving handoffs "
+    "count when they are sold (nurture), and the value does not change on the way (deals "
+    "that give up waiting count as if they waited; the money table leaves them out)")
+
+
+def revenue_assumption(funnel: m.FunnelFile) -> str:
+    """The sentence (a msgid) saying how `analyze` forms revenue, by the rule the file
+    falls under (`routing.sales_pipelines`)."""
+    return _REVENUE_AT_FINAL_WIN if sales_pipelines(funnel) is None else _REVENUE_AT_SALES
+
+
 def prices_cost(funnel: m.FunnelFile) -> bool:
     """The file prices a cost (`CostRates.priced`): a team `cost` or a source `cost` or
     `budget`, declared, even at 0."""
@@ -115,7 +141,8 @@ class SourceFlow:
     value_mean: float | None
     """The source's mean deal value; None when it has no `value` (its wins bring 0)."""
     wins_per_lead: float
-    """Expected final wins per lead (copies followed, deals that give up taken out)."""
+    """Expected wins that book revenue per lead (`markov.StageChain.wins_with_copies`:
+    copies followed, deals that give up taken out)."""
 
 
 @dataclass(frozen=True)
@@ -123,14 +150,16 @@ class MoneyFigures:
     """Revenue, costs and profit of one period (a month or a year), exact expectations."""
 
     revenue: float
-    """Expected value of the final wins."""
+    """Expected value of the wins that book revenue (`routing.sales_pipelines`)."""
     team_cost: float
     lead_cost: float
     """Per-lead costs and budgets of the sources."""
     cost: float
     profit: float
     won: float
-    """Expected final wins (a deal counts once, at its last win)."""
+    """Expected wins that book revenue: every win of a `sales` pipeline when the file
+    declares one (a repeat order counts again), else the final wins (a deal counts once,
+    at its last win)."""
     cost_per_won: float | None
     """cost / won; None when nothing is won."""
 

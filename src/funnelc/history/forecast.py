@@ -29,7 +29,8 @@ replication there is no interval.
 
 What counts: a pipeline counts its own wins, a handoff (`won then copy`, a qualified
 lead passed to sales) included; the account counts each deal once, at its final win.
-Revenue is booked at the final win, as `simulate` books it. A copy made from an open deal
+Revenue is booked as `simulate` books it (`routing.sales_pipelines`: at each sale when the
+account declares a `sales` pipeline, else at the final win). A copy made from an open deal
 keeps that deal's stage of origin.
 
 The result is typed (`Forecast`); words for people live in `forecast_render`.

@@ -139,6 +139,10 @@ class PipelineSpec:
     stages: tuple[int, ...]
     reopens: dict[str, tuple[ReopenSpec, ...]] = field(default_factory=dict)
     """Lost reason → reopens that bring part of those deals back."""
+    books: bool | None = None
+    """Which of its wins book revenue (`routing.sales_pipelines`, as `analysis.markov`):
+    None, the chain rule (a win that does not hand the deal on with `then copy`); True,
+    every win (a `sales` pipeline of an account that declares one); False, none."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,7 @@ class _Compiler:
     def __init__(self, funnel: m.FunnelFile) -> None:
         self.funnel = funnel
         self.flows = routing.build_flows(funnel)
+        self.sales = routing.sales_pipelines(funnel)
         self.index: dict[routing.StageKey, int] = {k: i for i, k in enumerate(self.flows.stages)}
         self.team_index = {t.name.value: i for i, t in enumerate(funnel.teams)}
         self.problems: list[Diagnostic] = []
@@ -285,7 +290,8 @@ class _Compiler:
                        if (pipe.name.value, s.name.value) in self.index
                        and self.flows.stages[(pipe.name.value, s.name.value)].pipeline is pipe)
         return PipelineSpec(i, pipe.name.value, pipe.style.value if pipe.style else None,
-                            stages, {k: tuple(v) for k, v in reopens.items()})
+                            stages, {k: tuple(v) for k, v in reopens.items()},
+                            None if self.sales is None else pipe.name.value in self.sales)
 
     def source(self, src: m.Source) -> SourceSpec | None:
         target = self.stage_of(src.target, None)

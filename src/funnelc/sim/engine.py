@@ -121,9 +121,10 @@ class _Call(Happening):
 
 
 class _Tally:
-    """Money counts of one source in the observed window: leads it brought, and the final
-    wins (and their value) of the deals it brought, copies included. The engine keeps one
-    more for the deals no source brought during the run (a warm start's open deals)."""
+    """Money counts of one source in the observed window: leads it brought, and the wins
+    that book revenue (and their value) of the deals it brought, copies included. The
+    engine keeps one more for the deals no source brought during the run (a warm start's
+    open deals)."""
 
     __slots__ = ("leads", "won", "value")
 
@@ -230,19 +231,23 @@ class _Team:
 
 
 class _Pipe:
-    __slots__ = ("name", "idx", "started", "won", "won_value", "lost", "reopened", "reopens",
-                 "cyc_won", "cyc_won_sum", "cyc_lost_sum", "lost_n", "limbo", "via_won",
-                 "via_value", "via_to")
+    __slots__ = ("name", "idx", "books", "started", "won", "won_value", "lost", "reopened",
+                 "reopens", "cyc_won", "cyc_won_sum", "cyc_lost_sum", "lost_n", "limbo",
+                 "via_won", "via_value", "via_to")
 
-    def __init__(self, name: str, idx: int = 0) -> None:
+    def __init__(self, name: str, idx: int = 0, books: bool | None = None) -> None:
         self.name = name
         self.idx = idx
+        self.books = books
+        """Which wins book revenue (`PipelineSpec.books`): None, those not handed on with
+        `then copy`; True, every one (a `sales` pipeline); False, none."""
         self.started = 0
         self.won = 0
         self.won_value = 0.0
         self.via_won = 0
-        """Final wins in another pipeline of deals that went through this one (left it
-        by a `then copy`): counted there, once; this says what the pipeline brings."""
+        """Booking wins in another pipeline of deals that went through this one (left it
+        by a `then copy`) since their chain's previous booking: counted there, once; this
+        says what the pipeline brings."""
         self.via_value = 0.0
         self.via_to: set[int] = set()
         """Indices of the pipelines those wins were booked in."""
@@ -476,9 +481,11 @@ class Engine:
         self._copy_origin: dict[int, int] = {}
         """Copy id → origin, for copies (`then copy`) of open deals, with `_daily`."""
         self._via: dict[int, int] = {}
-        """Copy id → bit mask of the pipelines its chain left by a `then copy` (bit =
-        pipeline index): at its final win, each of them (but the winner's) is credited
-        with the win in `_Pipe.via_won`/`via_value`. Only copies have an entry."""
+        """Copy id → bit mask of the pipelines its chain left by a `then copy` since the
+        chain last booked revenue (bit = pipeline index): at the win that books it, each of
+        them (but the winner's) is credited with the win in `_Pipe.via_won`/`via_value`.
+        A sale handed on (`won then copy` in a `sales` pipeline) books, so its copy starts
+        a new mask with only that pipeline. Only copies have an entry."""
         seed = config.seed
         start = config.start
 
@@ -488,7 +495,7 @@ class Engine:
         self._gen = gen
 
         self.sla_cal = WorkCalendar.from_hours(net.account_hours, start)
-        self.pipes = [_Pipe(p.name, i) for i, p in enumerate(net.pipelines)]
+        self.pipes = [_Pipe(p.name, i, p.books) for i, p in enumerate(net.pipelines)]
         self.teams = [_Team(t.name, t.size, WorkCalendar.from_hours(t.hours, start),
                             not net.key_first) for t in net.teams]
         self.stages = [_Stage(s) for s in net.stages]
@@ -769,8 +776,8 @@ class Engine:
 
     def _daily_win(self, deal_id: int, p: _Pipe, now: float, handed_on: bool,
                    value: float) -> None:
-        """Count a win on its day for `RepStats.daily_wins` (a win handed on books no
-        revenue: its copy will)."""
+        """Count a win on its day for `RepStats.daily_wins`, with `value` the revenue it
+        books (0 for a handoff or a fulfilment win, see `_leave`)."""
         assert self._daily is not None
         key = (p.name, self._origin(deal_id))
         row = self._daily.get(key)
@@ -782,8 +789,7 @@ class Engine:
         row.won[day] += 1
         if handed_on:
             row.handed_on[day] += 1
-        else:
-            row.value[day] += value
+        row.value[day] += value
 
     def run(self) -> RepStats:
         env = self.env
@@ -983,27 +989,35 @@ class Engine:
         d.ver += 1
         if self._record is not None:
             self._emit(d, st, now, r.label, LEAVE_KINDS[timeout] if timeout >= 0 else "")
+        k = r.kind
         if r.copy is not None:
             copy = self._new_deal(now, r.copy, d.value)
             copy.src = d.src
-            self._via[copy.id] = self._via.get(d.id, 0) | (1 << st.pipe.idx)  # type: ignore[union-attr]
+            pipe_bit = 1 << st.pipe.idx  # type: ignore[union-attr]
+            # A sale handed on books here (below): the chain's next booking is brought
+            # by the pipelines it leaves from now on, this one first.
+            sale = k == K_WON and st.pipe.books  # type: ignore[union-attr]
+            self._via[copy.id] = pipe_bit if sale else self._via.get(d.id, 0) | pipe_bit
             if self._daily is not None:
                 o = self._origin(d.id)
                 if o >= 0:
                     self._copy_origin[copy.id] = o
             self._enter(copy, r.copy, now)
-        k = r.kind
         if k == K_STAGE:
             self._enter(d, r.stage, now)  # type: ignore[arg-type]
         elif k == K_WON:
             d.state = GONE
             p = st.pipe
             p.won += 1  # type: ignore[union-attr]
-            if r.copy is None:
-                # Revenue is booked once per copy chain, at its final win: a win that
-                # hands the deal on (`won then copy`, e.g. nurture back to sales, sales
-                # to production) passes the same value to its copy, which books it
-                # when it is won. This is how `analysis.exact` counts revenue.
+            books = p.books  # type: ignore[union-attr]
+            # Where revenue is booked (`routing.sales_pipelines`, as `analysis.markov`
+            # counts it). With `sales` pipelines declared, at every win in them, handed on
+            # to production or not, and a repeat order copied back into sales books again;
+            # a win elsewhere is a handoff or fulfilment. Without, once per copy chain, at
+            # its final win: a win that hands the deal on (`won then copy`) passes the
+            # same value to its copy, which books it when it is won.
+            booked = books if books is not None else r.copy is None
+            if booked:
                 p.won_value += d.value  # type: ignore[union-attr]
                 tally = d.src
                 tally.won += 1
@@ -1013,22 +1027,22 @@ class Engine:
                     if via:
                         self._credit_via(via, p.idx, d.value)  # type: ignore[union-attr]
             elif self._via:
-                self._via.pop(d.id, None)  # handed on: its copy carries the mask
+                self._via.pop(d.id, None)  # a copy carries the mask on, if any
             cycle = now - d.born
             p.cyc_won_sum += cycle  # type: ignore[union-attr]
             p.cyc_won.buf.append(cycle)  # type: ignore[union-attr]
             if d.id <= self._warm_hi:
-                self._warm_closed(d, True, d.value if r.copy is None else 0.0)
+                self._warm_closed(d, True, d.value if booked else 0.0)
             if self._daily is not None:
                 self._daily_win(d.id, p, now, r.copy is not None,  # type: ignore[arg-type]
-                                d.value)
+                                d.value if booked else 0.0)
         elif k == K_LOST:
             self._lost(d, st.pipe, r.reason, now)  # type: ignore[arg-type]
         else:  # an SLA whose target is `stay` cannot be written; keep the deal parked
             d.state = STAY
 
     def _credit_via(self, via: int, winner: int, value: float) -> None:
-        """A final win in pipeline `winner` of a chain that went through the pipelines
+        """A booking win in pipeline `winner` of a chain that went through the pipelines
         of bit mask `via` (`_via`): each of them brought it."""
         for q in self.pipes:
             if via >> q.idx & 1:

@@ -205,14 +205,18 @@ class PipelineResult(_Out):
                                                             "ones are not counted here).")
     reopened_by_reason: dict[str, Estimate]
     conversion: Estimate = Field(description="won / started, fraction.")
-    revenue_won: Estimate = Field(description="Value of the final wins booked here (a win "
-                                              "handed on with `then copy` books at its "
-                                              "copy's final win, not here).")
+    revenue_won: Estimate = Field(description="Value of the wins that book revenue here. "
+                                              "With `sales` pipelines declared: every win "
+                                              "of a `sales` pipeline, `then copy` or not, "
+                                              "and none elsewhere. Without: the final wins "
+                                              "(a win handed on with `then copy` books at "
+                                              "its copy's final win, not here).")
     passed_on_won: Estimate = Field(
-        description="Final wins in other pipelines (`passed_on_to`) of deals that left this "
-                    "one by a `then copy` (a nurture pipeline's wins handed back to sales, "
-                    "sales handing to production); counted once, in the winner's `won` "
-                    "and `revenue_won`, so adding these to them double counts.")
+        description="Wins booked in other pipelines (`passed_on_to`) of deals that left this "
+                    "one by a `then copy` since their chain last booked (a nurture "
+                    "pipeline's wins handed back to sales, production and regulars bringing "
+                    "a repeat sale); counted once, in the winner's `revenue_won`, so adding "
+                    "these to it double counts.")
     passed_on_revenue: Estimate = Field(description="Value of those wins: the revenue this "
                                                     "pipeline brings, booked elsewhere.")
     passed_on_to: list[str] = Field(description="The pipelines those wins were booked in.")
@@ -232,12 +236,14 @@ class AccountResult(_Out):
 
 class SourceMoney(_Out):
     """One source's money over the observed window: its cost against the revenue of the
-    deals it brought (their final wins, `then copy` copies included)."""
+    deals it brought (the wins that book revenue, `then copy` copies included)."""
 
     source: str
     leads: Estimate = Field(description="Leads it brought during the observed window.")
-    won: Estimate = Field(description="Final wins of the deals it brought (a win handed "
-                                      "on with `then copy` counts at its copy's win).")
+    won: Estimate = Field(description="Wins that book revenue, of the deals it brought: "
+                                      "every win in a `sales` pipeline when the file "
+                                      "declares one, else the final wins (a win handed on "
+                                      "with `then copy` counts at its copy's win).")
     revenue: Estimate = Field(description="Value of those wins.")
     cost: Estimate = Field(description="leads x `cost` per lead + `budget` x observed "
                                        "hours; 0 when not `priced`.")
@@ -274,7 +280,8 @@ class MoneyResult(_Out):
                     "even 0. When false no cost is known: every cost figure below is 0 and "
                     "profit equals revenue, so only revenue and won deals mean something "
                     "(the tables show those alone).")
-    revenue: Estimate = Field(description="Value of the deals won (final wins).")
+    revenue: Estimate = Field(description="Value of the wins that book revenue (`won` of "
+                                          "the sources).")
     team_cost: Estimate = Field(description="What the teams' members cost.")
     lead_cost: Estimate = Field(description="What the sources cost: per lead and budgets.")
     cost: Estimate = Field(description="team_cost + lead_cost.")
@@ -316,8 +323,8 @@ class OpenDealsResult(_Out):
     stage: str = Field(description="The stage they were in at t=0 (stage of origin).")
     deals: int = Field(description="Deals open in this stage at t=0.")
     won: Estimate
-    revenue_won: Estimate = Field(description="Value booked by their wins (a win handed on "
-                                              "with `then copy` books at its copy, not here).")
+    revenue_won: Estimate = Field(description="Value booked by their wins (as a pipeline's "
+                                              "`revenue_won`: a handoff books at its copy).")
     lost: Estimate = Field(description="Lost for good.")
     open_at_horizon: Estimate
 

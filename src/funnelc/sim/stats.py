@@ -213,11 +213,12 @@ class PipelineRep:
     started: int = 0
     won: int = 0
     won_value: float = 0.0
-    """Value of the deals won here that were not handed on with `then copy` (a handoff
-    passes the value to its copy, which books it when it is won)."""
+    """Value of the wins that book revenue here (`PipelineSpec.books`): every win of a
+    `sales` pipeline when the file declares one, else those not handed on with `then
+    copy` (a handoff passes the value to its copy, which books it when it is won)."""
     via_won: int = 0
-    """Final wins in other pipelines of deals that left this one by a `then copy`
-    (booked there, in their `won_value`; a nurture pipeline's wins are all here)."""
+    """Booking wins in other pipelines of deals that left this one by a `then copy`
+    since their chain last booked (booked there, in their `won_value`)."""
     via_value: float = 0.0
     """Their value: what this pipeline brought, already in the winners' revenue."""
     via_to: list[str] = field(default_factory=list)
@@ -234,8 +235,8 @@ class PipelineRep:
 @dataclass
 class SourceRep:
     """One source in one replication, over the observed window: what its money figures
-    are made of (costs from `leads`, revenue from the final wins of the deals it brought,
-    their `then copy` copies included)."""
+    are made of (costs from `leads`, revenue from the wins that book it, of the deals it
+    brought, their `then copy` copies included)."""
 
     leads: int = 0
     won: int = 0
@@ -250,7 +251,7 @@ class WarmRep:
     deals: list[int]
     won: list[int]
     won_value: list[float]
-    """Value booked by their wins (a win handed on with `then copy` books at the copy)."""
+    """Value booked by their wins (a handoff books at the copy)."""
     lost: list[int]
     """Lost for good (a deal lost and waiting to be reopened is still open)."""
     open_final: list[int]
@@ -270,7 +271,8 @@ class DailyWins:
     """Of `won`, the wins handed on with `then copy` (the copy's own win comes later):
     the account counts a deal once, at its final win."""
     value: list[float]
-    """Revenue booked per day (a win handed on with `then copy` books at the copy)."""
+    """Revenue booked per day, where `PipelineRep.won_value` books it (a sale handed on
+    to production books here; a handoff without `sales` pipelines books at the copy)."""
 
 
 @dataclass
@@ -290,4 +292,4 @@ class RepStats:
     """Wins per day by pipeline and origin, with `SimConfig.daily_wins` (else empty)."""
     sources: list[SourceRep] = field(default_factory=list)
     """Per source of the network (its order), then one for the deals no source brought
-    during the run (a warm start's open deals): leads and final wins."""
+    during the run (a warm start's open deals): leads and the wins that book revenue."""

@@ -78,17 +78,18 @@ def passed_on_cell(p: PipelineResult) -> str | None:
 
 
 def passed_on_text(tr: Translator, p: PipelineResult, revenue: str) -> str | None:
-    """What a pipeline brings that is booked elsewhere, as a sentence: the final wins in
-    other pipelines of the deals it handed on with `then copy`, and their `revenue`
-    (written by the caller as its output writes money). Revenue is counted once for the
-    account, at the final win, so this figure is already in the winners' revenue; the
-    sentence says so. None when the pipeline handed on nothing that was won."""
+    """What a pipeline brings that is booked elsewhere, as a sentence: the wins that book
+    revenue in other pipelines (at a sale when the file declares `sales` pipelines, else
+    at the final win) of the deals it handed on with `then copy`, and their `revenue`
+    (written by the caller as its output writes money). Each booking is counted once for
+    the account, so this figure is already in the winners' revenue; the sentence says so.
+    None when the pipeline handed on nothing that was won."""
     if not p.passed_on_won.mean:
         return None
     winners = ", ".join(tr.quote(x) for x in p.passed_on_to)
     won = Figures(tr).est(p.passed_on_won)
-    return tr.gettext("{pipeline}: deals it hands on with `then copy` count once, where they "
-                      "are finally won; won in {winners} after {pipeline}: {won}, bringing "
-                      "{revenue}, which is in the revenue of {winners}, not of "
-                      "{pipeline}").format(pipeline=tr.quote(p.pipeline), winners=winners,
+    return tr.gettext("{pipeline}: deals it hands on with `then copy` bring revenue once, in "
+                      "the pipeline where it is booked; won in {winners} after {pipeline}: "
+                      "{won}, bringing {revenue}, which is in the revenue of {winners}, not "
+                      "of {pipeline}").format(pipeline=tr.quote(p.pipeline), winners=winners,
                                            won=won, revenue=revenue)
