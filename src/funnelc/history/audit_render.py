@@ -686,18 +686,19 @@ def _summary_section(frame: pl.DataFrame, tr: Translator, num: Callable[[object]
     def pairs(v: object) -> str:
         if not isinstance(v, list) or not v:
             return "—"
-        return "; ".join(f"«{p['from_stage']}» → «{target(p['to_stage'])}»" for p in v)
+        return "; ".join(f"{tr.quote(p['from_stage'])} → {tr.quote(target(p['to_stage']))}"
+                         for p in v)
 
     def stages(v: object) -> str:
-        return "; ".join(f"«{s}»" for s in v) if isinstance(v, list) and v else "—"
+        return "; ".join(tr.quote(s) for s in v) if isinstance(v, list) and v else "—"
 
     def closing(row: Mapping[str, object]) -> str:
         n, won = row["closing_entered"], row["closing_won"]
         if not isinstance(n, int) or not isinstance(won, int) or not n:
             return "—"
         rest = row["closing_rest_rate"]
-        text = _("«{stage}»: {won} of {n}, {rate}").format(
-            stage=row["closing_stage"], won=x.count(won), n=x.count(n),
+        text = _("{stage}: {won} of {n}, {rate}").format(
+            stage=tr.quote(row["closing_stage"]), won=x.count(won), n=x.count(n),
             rate=x.pct(_number(row["closing_rate"])))
         if isinstance(rest, (int, float)):
             text += "; " + _("the rest {rate}").format(rate=x.pct(float(rest)))
