@@ -921,6 +921,33 @@ def expected_visits(funnel: m.FunnelFile) -> dict[StageKey, float]:
     return {k: s.visits_per_lead for k, s in chain.stages.items()}
 
 
+def mean_value_at(funnel: m.FunnelFile, flows: Flows | None = None) -> dict[StageKey, float]:
+    """The mean value of the deals that arrive at each stage, copies followed (a copy
+    carries its deal's value): the sources' value flow over their deal flow, both solved
+    forward over the same graph, sources with a `value` only, at their annual mean
+    rates. A stage no valued source reaches is absent. What an open deal of a pipeline
+    no source feeds is worth when its history gives no amount (`forecast`): saleschef's
+    «Продажи», fed only by qualification's and telemarketing's copies, had none, and its
+    open deals' sales booked 0 ₽."""
+    flows = flows if flows is not None else build_flows(funnel)
+    g = _Graph(flows)
+    n = len(g.keys)
+    graph = g.merged(g.deal, g.copy)
+    comps = _tarjan(n, graph)
+    count = [0.0] * n
+    money = [0.0] * n
+    for src, key in flows.sources:
+        if src.value is None:
+            continue
+        rate = source_rate_per_hour(src)
+        count[g.idx[key]] += rate
+        money[g.idx[key]] += rate * src.value.mean
+    deals = solve_forward(n, graph, count, comps)
+    value = solve_forward(n, graph, money, comps)
+    return {g.keys[i]: value[i] / deals[i] for i in range(n)
+            if deals[i] > 0 and math.isfinite(deals[i]) and math.isfinite(value[i])}
+
+
 def win_probabilities(funnel: m.FunnelFile) -> dict[StageKey, float]:
     """P(the deal at this stage is eventually won), reopens included, copies excluded
     (they are other deals): what a CRM's per-stage deal probability means."""

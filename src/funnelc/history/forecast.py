@@ -28,7 +28,8 @@ the history could not pin down together. A run's random streams are the same eit
 replication there is no interval.
 
 What counts: a pipeline counts its own wins, a handoff (`won then copy`, a qualified
-lead passed to sales) included; the account counts each deal once, at its final win.
+lead passed to sales) included; the account counts each sale when the account declares
+a `sales` pipeline, else each deal once, at its final win.
 Revenue is booked as `simulate` books it (`routing.sales_pipelines`: at each sale when the
 account declares a `sales` pipeline, else at the final win). A copy made from an open deal
 keeps that deal's stage of origin.
@@ -53,6 +54,7 @@ import numpy as np
 import polars as pl
 
 from .. import model as m
+from ..routing import sales_pipelines
 from ..sim.warm import OpenDeal
 from .events import STAGE
 from .run import Prepared
@@ -258,6 +260,9 @@ class Forecast:
     handoffs: tuple[str, ...] = ()
     """Pipelines whose wins hand the deal on (`won then copy`): their rows count those
     wins, the account counts the deal once, at its final win (a note says so)."""
+    sales: tuple[str, ...] = ()
+    """The `sales` pipelines when the account declares any: the account's wins are
+    their wins (each sale, as its revenue), not the final wins."""
     arrivals_gone: tuple[datetime, float] | None = None
     """When the history's new deals stop well before the cut (`backtest.arrivals_end`):
     the last one's moment and the arrivals the funnel's sources bring from then to the
@@ -359,8 +364,10 @@ def _closest(pipe: str, stage: str, names: dict[str, list[str]]) -> str:
 def _stand_in_values(deals: list[OpenDeal], events: pl.DataFrame, cut: datetime,
                      funnel: m.FunnelFile) -> tuple[list[OpenDeal], int]:
     """Open deals whose history has no amount get the mean value of their source (of
-    the sources feeding their pipeline, weighted by rate, when the source is unknown):
-    what a new deal from there would bring. Returns the deals and how many got one."""
+    the sources feeding their pipeline, weighted by rate, when the source is unknown; in
+    a pipeline no source feeds, of the deals that reach their stage, copies followed:
+    `markov.mean_value_at`): what a new deal from there would bring. Returns the deals
+    and how many got one."""
     valued = set(events.filter((pl.col("ts") < cut) & pl.col("value").is_not_null())
                  .get_column("deal_id").unique().to_list())
     by_source = {s.name.value: s.value.mean for s in funnel.sources if s.value is not None}
@@ -370,6 +377,7 @@ def _stand_in_values(deals: list[OpenDeal], events: pl.DataFrame, cut: datetime,
             weights.setdefault(pipe, []).append((s.rate.per_hour, s.value.mean))
     by_pipe = {p: sum(r * v for r, v in ws) / sum(r for r, _ in ws)
                for p, ws in weights.items() if sum(r for r, _ in ws) > 0}
+    by_stage: dict[tuple[str, str], float] | None = None
     out: list[OpenDeal] = []
     filled = 0
     for d in deals:
@@ -377,6 +385,12 @@ def _stand_in_values(deals: list[OpenDeal], events: pl.DataFrame, cut: datetime,
             out.append(d)
             continue
         v = by_source.get(d.source or "", by_pipe.get(d.pipeline))
+        if v is None:
+            if by_stage is None:
+                from ..analysis.markov import mean_value_at
+
+                by_stage = mean_value_at(funnel)
+            v = by_stage.get((d.pipeline, d.stage))
         if v is None or not math.isfinite(v) or v <= 0:
             out.append(d)
             continue
@@ -525,13 +539,21 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
             s = series[key] = _Series(np.zeros((reps, days)), np.zeros((reps, days)), np.zeros((reps, days)))
         return s
 
+    # The account counts a deal where its revenue is booked (`routing.sales_pipelines`):
+    # at each sale when the account declares a `sales` pipeline, else once, at its final
+    # win. By final wins alone, saleschef's account read 3.4 wins in a January whose
+    # revenue came from 37 sales: every chain there ends lost or back in sales.
+    sales = sales_pipelines(funnel)
     for r, rep in enumerate(stats):
         for dw in rep.daily_wins:
             s = get((dw.pipeline, dw.origin))
             s.won[r] += dw.won
-            s.final[r] += dw.won
-            s.final[r] -= dw.handed_on
             s.value[r] += dw.value
+            if sales is None:
+                s.final[r] += dw.won
+                s.final[r] -= dw.handed_on
+            elif dw.pipeline in sales:
+                s.final[r] += dw.won
     for d in deals:
         s = get((d.pipeline, order[(d.pipeline, d.stage)]))
         s.open_deals += 1
@@ -598,6 +620,7 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
         deals_simulated=sum(s.deals_created for s in stats) + n_open * reps,
         interval_kind="process_and_fit" if fitted is not None else "process", fit=fitted,
         handoffs=_handoffs(funnel),
+        sales=tuple(p.name.value for p in funnel.pipelines if sales and p.name.value in sales),
         arrivals_gone=arrivals_end(events.filter(pl.col("ts") < cut), funnel, min(cut, end),
                                    request.tz))
 

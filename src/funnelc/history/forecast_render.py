@@ -335,7 +335,14 @@ def forecast_notes(f: Forecast, tr: Translator | None = None) -> list[str]:
             "sources go on as the funnel says").format(
             last=moment(tr, last.astimezone(ZoneInfo(f.tz))), tz=f.tz,
             expected=tr.number(round(expected), 0), day=tr.day(f.as_of)))
-    if f.handoffs:
+    if f.handoffs and f.sales:
+        notes.append(tr.gettext("a win in {pipelines} hands the deal on (`won then copy`): it "
+                                "is counted there and again where the deal goes on; the whole "
+                                "account counts each sale, a win in {sales}, as its revenue "
+                                "does, so the pipelines add up to more than the account").format(
+            pipelines=", ".join(tr.quote(p) for p in f.handoffs),
+            sales=", ".join(tr.quote(p) for p in f.sales)))
+    elif f.handoffs:
         notes.append(tr.gettext("a win in {pipelines} hands the deal on (`won then copy`): it "
                                 "is counted there and again where the deal is won in the end; "
                                 "the whole account counts each deal once, at its final win, "
