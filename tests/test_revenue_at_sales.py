@@ -9,8 +9,7 @@ import math
 
 from conftest import reps
 from funnelc.analysis.exact import analyze_account
-from funnelc.sim.results import Estimate
-from test_sim import model, sim, within
+from test_sim import model, monthly_revenue, sim, within
 
 # Sales hands every sale to production, production to delivery, delivery to the regular
 # clients, who end lost or order again (copied back into sales): no chain ever ends in a
@@ -76,12 +75,9 @@ def test_a_chain_without_a_final_win_books_every_sale_in_analyze() -> None:
 
 def test_a_chain_without_a_final_win_books_every_sale_in_simulate() -> None:
     r = sim(CHAIN, reps=reps(8, 6), days=400, warmup_days=60, seed=5)
-    per_month = 730.0 / r.run.observed_hours
-    rev = r.account.revenue_won
-    assert rev.mean is not None and rev.sd is not None and rev.ci95 is not None
-    monthly = Estimate(mean=rev.mean * per_month, ci95=rev.ci95 * per_month,
-                       sd=rev.sd * per_month, n=rev.n)
+    rev, monthly = monthly_revenue(r)
     assert within(monthly, HAND_REVENUE), (monthly, HAND_REVENUE)
+    assert rev.mean is not None and rev.ci95 is not None
     assert rev.ci95 < 0.05 * rev.mean, "the interval must be narrow enough to mean something"
     assert r.pipeline("Sales").revenue_won == rev
     for name in ("Nurture", "Production", "Delivery", "Regulars"):

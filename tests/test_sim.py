@@ -50,6 +50,16 @@ def within(e: Estimate, expected: float, slack: float = 0.0, level: float = 0.99
     return abs(e.mean - expected) <= half + slack
 
 
+def monthly_revenue(r: SimResult) -> tuple[Estimate, Estimate]:
+    """The account's booked revenue over the window and the same per month of 730 h
+    (the language's month), with its interval scaled alike."""
+    per_month = 730.0 / r.run.observed_hours
+    rev = r.account.revenue_won
+    assert rev.mean is not None and rev.sd is not None and rev.ci95 is not None
+    return rev, Estimate(mean=rev.mean * per_month, ci95=rev.ci95 * per_month,
+                         sd=rev.sd * per_month, n=rev.n)
+
+
 def run_cli(*args: str) -> tuple[int, str, str]:
     r = CliRunner().invoke(cli, list(args))
     return r.exit_code, r.stdout, r.stderr
@@ -680,12 +690,9 @@ def test_revenue_is_booked_once_per_copy_chain_as_the_exact_maths_counts_it() ->
     exact = analyze_account(m).revenue_per_month
     assert exact is not None and exact > 0
     r = sim(HANDOFFS, reps=reps(8, 6), days=200, warmup_days=20, seed=3)
-    per_month = 730.0 / r.run.observed_hours
-    rev = r.account.revenue_won
-    assert rev.mean is not None and rev.sd is not None and rev.ci95 is not None
-    monthly = Estimate(mean=rev.mean * per_month, ci95=rev.ci95 * per_month,
-                       sd=rev.sd * per_month, n=rev.n)
+    rev, monthly = monthly_revenue(r)
     assert within(monthly, exact), (monthly, exact)
+    assert rev.mean is not None and rev.ci95 is not None
     assert rev.ci95 < 0.05 * rev.mean, "the interval must be narrow enough to mean something"
     # Only production's wins end a chain; sales and nurture win deals but book nothing.
     for name in ("Sales", "Nurture"):
