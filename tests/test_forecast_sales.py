@@ -90,6 +90,14 @@ def test_open_sales_book_the_value_of_the_deals_that_reach_them(forecast: dict) 
     assert won > 50 and revenue == pytest.approx(200_000 * won)
 
 
+def test_an_open_deal_is_worth_what_the_deals_reaching_its_stage_are(forecast: dict) -> None:
+    """Only «Сайт» feeds «Заявка»: its open deal is worth 100 000 ₽, not the pipeline's
+    rate-weighted (2 × 100 000 + 300 000) / 3 = 166 667 ₽."""
+    (row,) = [r for r in forecast["rows"] if r["pipeline"] == "Квалификация"
+              and r["origin"] == "open"]
+    assert row["open_deals"] == 1 and row["open_value"] == pytest.approx(100_000)
+
+
 def test_the_account_counts_sales_as_its_revenue_does(forecast: dict) -> None:
     total = next(r for r in forecast["rows"] if r["pipeline"] is None)["total"]
     sales = next(r for r in forecast["rows"] if r["pipeline"] == "Продажи"

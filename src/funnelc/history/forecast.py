@@ -363,11 +363,13 @@ def _closest(pipe: str, stage: str, names: dict[str, list[str]]) -> str:
 
 def _stand_in_values(deals: list[OpenDeal], events: pl.DataFrame, cut: datetime,
                      funnel: m.FunnelFile) -> tuple[list[OpenDeal], int]:
-    """Open deals whose history has no amount get the mean value of their source (of
-    the sources feeding their pipeline, weighted by rate, when the source is unknown; in
-    a pipeline no source feeds, of the deals that reach their stage, copies followed:
-    `markov.mean_value_at`): what a new deal from there would bring. Returns the deals
-    and how many got one."""
+    """Open deals whose history has no amount get the mean value of their source, or,
+    when the source is unknown, of the deals that reach their stage, copies followed
+    (`markov.mean_value_at`; the rate-weighted mean of the sources feeding the pipeline
+    where no valued source reaches the stage): what a new deal there would bring. By the
+    pipeline's sources alone, a deal at a stage only one of them feeds took the others'
+    values too, and a pipeline only copies reach had none. Returns the deals and how many
+    got one."""
     valued = set(events.filter((pl.col("ts") < cut) & pl.col("value").is_not_null())
                  .get_column("deal_id").unique().to_list())
     by_source = {s.name.value: s.value.mean for s in funnel.sources if s.value is not None}
@@ -384,13 +386,13 @@ def _stand_in_values(deals: list[OpenDeal], events: pl.DataFrame, cut: datetime,
         if d.ref in valued:
             out.append(d)
             continue
-        v = by_source.get(d.source or "", by_pipe.get(d.pipeline))
+        v = by_source.get(d.source or "")
         if v is None:
             if by_stage is None:
                 from ..analysis.markov import mean_value_at
 
                 by_stage = mean_value_at(funnel)
-            v = by_stage.get((d.pipeline, d.stage))
+            v = by_stage.get((d.pipeline, d.stage), by_pipe.get(d.pipeline))
         if v is None or not math.isfinite(v) or v <= 0:
             out.append(d)
             continue
