@@ -79,10 +79,7 @@ def manager_table(c: Cohorts, visits: pl.DataFrame,
     # still open), and whoever took the newest inflow looked quicker.
     moved = visits.lazy().filter(pl.col("exit") == "stage")
     if data_end is not None:
-        wait = pl.col("hours").quantile(MATURITY_QUANTILE).over("pipeline", "stage")
-        end = pl.lit(data_end).cast(pl.Datetime("us", "UTC"))
-        moved = moved.filter(pl.col("entered") + pl.duration(
-            microseconds=(wait * 3.6e9).cast(pl.Int64)) <= end)
+        moved = moved.filter(_waited("entered", "hours", data_end, ("pipeline", "stage")))
     moves = (moved
              .with_columns(pl.col("manager").fill_null(UNKNOWN_MANAGER))
              .group_by(["pipeline", "stage", "manager"])
@@ -147,12 +144,12 @@ def _judged(data_end: datetime | None) -> pl.Expr:
     return pl.col("direct") | pl.col("lost") | _waited("ta", "hours_to", data_end)
 
 
-def _waited(since: str, took: str, data_end: datetime) -> pl.Expr:
-    """Whether the moment `since` lies at least the 90th percentile of the pair's `took`
-    (hours; `maturity.MATURITY_QUANTILE`) before `data_end`: as long as most of the
-    pair's deals needed for what is being waited for."""
-    wait = (pl.col(took).quantile(MATURITY_QUANTILE)
-            .over("pipeline", "from_stage", "to_stage").fill_null(0.0))
+def _waited(since: str, took: str, data_end: datetime,
+            over: tuple[str, ...] = ("pipeline", "from_stage", "to_stage")) -> pl.Expr:
+    """Whether the moment `since` lies at least the 90th percentile of the group's `took`
+    (hours; `maturity.MATURITY_QUANTILE`; the group: the pair, or `over`) before
+    `data_end`: as long as most of the group's deals needed for what is being waited for."""
+    wait = pl.col(took).quantile(MATURITY_QUANTILE).over(*over).fill_null(0.0)
     end = pl.lit(data_end).cast(pl.Datetime("us", "UTC"))
     return pl.col(since) + pl.duration(microseconds=(wait * 3.6e9).cast(pl.Int64)) <= end
 
