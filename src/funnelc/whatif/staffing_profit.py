@@ -3,8 +3,10 @@ expected profit, the sizes within the noise of it (the flat region), started fro
 exact optimum where a closed form gives the profit of every size and confirmed by
 simulation on common random numbers.
 
-Profit at a size is revenue (final wins) less every cost of the file (`analysis.money`:
-members by the clock, leads, budgets), per replication, as `simulate` counts it. A size
+Profit at a size is revenue (booked where `simulate` books it: at every win of a `sales`
+pipeline when the account declares one, else at a deal's final win; `routing.sales_pipelines`)
+less every cost of the file (`analysis.money`: members by the clock, leads, budgets), per
+replication, as `simulate` counts it. A size
 is compared with the best by the *paired* difference over the same replication indices
 (common random numbers), so the noise both share cancels; a size is in the flat region
 while the 95 % interval of that difference reaches 0. Service targets (`--target`) are
