@@ -4,14 +4,14 @@ exact optimum where a closed form gives the profit of every size and confirmed b
 simulation on common random numbers.
 
 Profit at a size is revenue (booked where `simulate` books it: at every win of a `sales`
-pipeline when the account declares one, else at a deal's final win; `routing.sales_pipelines`)
-less every cost of the file (`analysis.money`: members by the clock, leads, budgets), per
-replication, as `simulate` counts it. A size
-is compared with the best by the *paired* difference over the same replication indices
-(common random numbers), so the noise both share cancels; a size is in the flat region
-while the 95 % interval of that difference reaches 0. Service targets (`--target`) are
-constraints: only sizes meeting them (by the mean, as `staff` decides) can be the answer,
-and larger teams are assumed never to do worse on them (monotone).
+pipeline when the account declares one, else at a deal's final win;
+`routing.sales_pipelines`) less every cost of the file (`analysis.money`: members by the
+clock, leads, budgets), per replication, as `simulate` counts it. A size is compared with
+the best by the *paired* difference over the same replication indices (common random
+numbers), so the noise both share cancels; a size is in the flat region while the 95 %
+interval of that difference reaches 0. Service targets (`--target`) are constraints: only
+sizes meeting them (by the mean, as `staff` decides) can be the answer, and larger teams are
+assumed never to do worse on them (monotone).
 
 The exact profit (`exact_profit`) applies where `analyze`'s maths describe the whole
 revenue: the team works one stage, every source feeds that stage and nothing else does,
