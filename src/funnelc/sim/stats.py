@@ -269,7 +269,8 @@ class DailyWins:
     won: list[int]
     handed_on: list[int]
     """Of `won`, the wins handed on with `then copy` (the copy's own win comes later):
-    the account counts a deal once, at its final win."""
+    without `sales` pipelines the account counts a deal once, at its final win; with them
+    it counts every win of a sales pipeline, handed on or not (`routing.sales_pipelines`)."""
     value: list[float]
     """Revenue booked per day, where `PipelineRep.won_value` books it (a sale handed on
     to production books here; a handoff without `sales` pipelines books at the copy)."""
