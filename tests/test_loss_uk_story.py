@@ -1,0 +1,150 @@
+"""Loss reasons on a Ukrainian amoCRM account (issue 14 point 3; tests/data/loss_uk,
+seed 11): a Kharkiv supplier of industrial equipment, «Продажі», February–October 2026,
+five managers, three sources, deal values over two orders of magnitude.
+
+Planted: (a) a new price list from June makes «Дорого» grow, in the smallest deal-size
+band; (b) Коваленко Олена hides her reasons in «Інше» (tests/test_loss_uk_missing.py);
+(c) «Не наш профіль» only for prom.ua's junk leads. Every figure below is counted from
+the generator's own records, the p-value recomputed with scipy."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from scipy import stats
+
+from conftest import data_generator
+from funnelc.cli import cli
+
+DATA = Path(__file__).resolve().parent / "data" / "loss_uk"
+FUNNEL = DATA / "promtech.funnel"
+SEED = 11
+EARLY, LATE = ("2026-02", "2026-03", "2026-04"), ("2026-08", "2026-09", "2026-10")
+
+
+@pytest.fixture(scope="module")
+def gen() -> ModuleType:
+    return data_generator("loss_uk")
+
+
+@pytest.fixture(scope="module")
+def deals(gen: ModuleType) -> list[Any]:
+    return list(gen.build(SEED))
+
+
+@pytest.fixture(scope="module")
+def out(gen: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("loss_uk_story")
+    gen.write(root / "export", SEED)
+    env = {"NO_COLOR": "1", "COLUMNS": "200"}
+    r = CliRunner().invoke(cli, ["audit", str(FUNNEL), str(root / "export"), "--tz",
+                                 "Europe/Kyiv", "--format", "json", "-q"], env=env)
+    assert r.exit_code == 0, r.output
+    h = CliRunner().invoke(cli, ["history", str(root / "export"), "--funnel", str(FUNNEL),
+                                 "--tz", "Europe/Kyiv", "-o", str(root / "h"), "-q"], env=env)
+    assert h.exit_code == 0, h.output
+    history = json.loads((root / "h" / "history.json").read_text(encoding="utf-8"))
+    return {"audit": json.loads(r.stdout), "tables": history["tables"]}
+
+
+def _reason(d: Any) -> str:
+    return d.reason or "(no reason)"
+
+
+def _month(t: Any, gen: ModuleType) -> str:
+    return str(t.astimezone(gen.KYIV).strftime("%Y-%m"))
+
+
+def test_each_reasons_share_by_month_source_and_manager(
+        out: dict[str, Any], deals: list[Any], gen: ModuleType) -> None:
+    lost = [d for d in deals if d.lost]
+    keys = {"month": lambda d: _month(d.path[-1][0], gen), "source": lambda d: d.source,
+            "manager": lambda d: d.manager_name}
+    for dim, key in keys.items():
+        losses = Counter((key(d), _reason(d)) for d in lost)
+        per_group = Counter(key(d) for d in lost)
+        rows = {(r["group"], r["reason"]): r for r in out["tables"]["loss_reasons_by"]
+                if r["dimension"] == dim}
+        assert {k: r["deals"] for k, r in rows.items()} == dict(losses), dim
+        for (group, _r), r in rows.items():
+            assert r["share"] == pytest.approx(r["deals"] / per_group[group])
+    # (c) the junk leads' reason belongs to one source only.
+    junk = {r["group"] for r in out["tables"]["loss_reasons_by"]
+            if r["dimension"] == "source" and r["reason"] == "Не наш профіль"}
+    assert junk == {"prom.ua"}
+
+
+def test_the_size_bands_are_the_lost_deals_terciles(
+        out: dict[str, Any], deals: list[Any], gen: ModuleType) -> None:
+    lost = [d for d in deals if d.lost]
+    values = [d.value for d in lost]
+    cuts = [float(np.quantile(values, q, method="lower")) for q in (1 / 3, 2 / 3)]
+    bands = [[d for d in lost if d.value <= cuts[0]],
+             [d for d in lost if cuts[0] < d.value <= cuts[1]],
+             [d for d in lost if d.value > cuts[1]]]
+    got: dict[tuple[float, float], list[int]] = {}
+    for r in out["tables"]["loss_reasons_by"]:
+        if r["dimension"] == "size":
+            n = got.setdefault((r["low"], r["high"]), [0, 0])
+            n[0] += r["deals"]
+            n[1] += r["deals"] if r["reason"] == "Дорого" else 0
+    want = {(min(d.value for d in b), max(d.value for d in b)):
+            [len(b), sum(d.reason == "Дорого" for d in b)] for b in bands}
+    assert got == want
+    # (a) «Дорого» is the smallest band's: its share there is over twice the largest's.
+    (small, _mid, large) = [want[k] for k in sorted(want)]
+    assert small[1] / small[0] > 2 * large[1] / large[0]
+    # …and it grew there after the price list, not in the largest band.
+    for band, grew in ((bands[0], True), (bands[2], False)):
+        before = [d for d in band if d.created < gen.PRICE_LIST]
+        after = [d for d in band if d.created >= gen.PRICE_LIST]
+        ratio = (sum(d.reason == "Дорого" for d in after) / len(after)) / (
+            sum(d.reason == "Дорого" for d in before) / len(before))
+        assert (ratio > 2) is grew
+
+
+def test_the_price_list_change_is_the_only_shift_with_its_test_recomputed(
+        out: dict[str, Any], deals: list[Any], gen: ModuleType) -> None:
+    shifts = out["tables"]["loss_reason_shifts"]
+    assert [r["reason"] for r in shifts if r["flagged"]] == ["Дорого"]
+    (row,) = [r for r in shifts if r["reason"] == "Дорого"]
+    assert (tuple(row["first_months"]), tuple(row["last_months"])) == (EARLY, LATE)
+    # The follow-up: the youngest October deal's age at the last recorded move.
+    end = max(t for d in deals for t, _ in d.path)
+    youngest = max(d.created for d in deals if _month(d.created, gen) == LATE[-1])
+    within = end - youngest
+    assert row["within_days"] == pytest.approx(within.total_seconds() / 86400)
+
+    def counted(months: tuple[str, ...]) -> tuple[int, int, int]:
+        came = [d for d in deals if _month(d.created, gen) in months]
+        lost = [d for d in came if d.lost and d.path[-1][0] - d.created <= within]
+        return sum(d.reason == "Дорого" for d in lost), len(lost), len(came)
+
+    ka, na, da = counted(EARLY)
+    kb, nb, db = counted(LATE)
+    assert (row["losses_first"], row["losses_last"]) == (ka, kb)
+    assert (row["deals_first"], row["deals_last"]) == (da, db)
+    assert row["share_first"] == pytest.approx(ka / na)
+    assert row["share_last"] == pytest.approx(kb / nb)
+    pooled = (ka + kb) / (na + nb)
+    z = (kb / nb - ka / na) / math.sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb))
+    assert row["p_value"] == pytest.approx(2 * stats.norm.sf(abs(z)), rel=1e-6)
+    # Fisher's exact test agrees on the order of magnitude.
+    fisher = stats.fisher_exact([[kb, nb - kb], [ka, na - ka]])[1]
+    assert row["p_value"] < 0.001 and fisher < 0.001
+    # The story as drawn: about a fifth of the losses, then over a third.
+    assert 0.15 < ka / na < 0.25 and kb / nb > 0.33
+
+
+def test_the_audit_finds_the_story_and_nothing_else(out: dict[str, Any]) -> None:
+    found = [(f["kind"], f["subject"]) for f in out["audit"]["findings"]]
+    assert found == [("loss_reasons_missing", "Інше"), ("loss_reason_shift", "Дорого")]
+    assert all(f["money"] is None for f in out["audit"]["findings"])
