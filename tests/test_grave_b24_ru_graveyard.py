@@ -1,0 +1,112 @@
+"""Issue 14, point 4 (seed 000) on a Moscow training company's Bitrix24 export
+(tests/data/grave_b24_ru/generate.py, seed 0): deals hoard in «Думают» for months and
+the managers clear them out as lost («Не отвечает») after months more, while the deals
+that move on do so within weeks. The stage must be called a graveyard, with its hoarded
+deals counted by hand from the generator's own draw."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from conftest import data_generator
+from funnelc.cli import cli
+
+THINK = "Думают"
+ENV = {"NO_COLOR": "1", "COLUMNS": "200"}
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("grave_b24_ru")
+    data_generator("grave_b24_ru").main(out, 0)
+    return out
+
+
+def _truth(export: Path) -> tuple[list[float], list[float], datetime]:
+    """From the generator's own draw: the days each visit to «Думают» that moved on
+    took (followed to its end, past the export), and the age of each visit still there
+    at the export's end."""
+    gen = data_generator("grave_b24_ru")
+    moved: list[float] = []
+    open_age: list[float] = []
+    for deal in json.loads((export / "truth.json").read_text(encoding="utf-8")):
+        visit = deal["think"]
+        if visit is None:
+            continue
+        entered = datetime.fromisoformat(visit["entered"])
+        if entered >= gen.END:
+            continue
+        if visit["moved"]:
+            moved.append(visit["days"])
+        if entered + timedelta(days=visit["days"]) >= gen.END:
+            open_age.append((gen.END - entered).total_seconds() / 86400)
+    return moved, open_age, gen.END
+
+
+def test_think_is_a_graveyard_by_the_deals_that_moved_on(export: Path) -> None:
+    result = CliRunner().invoke(cli, ["history", str(export / "bitrix24"), "--tz",
+                                      "Europe/Moscow", "--format", "json", "-q"], env=ENV)
+    assert result.exit_code == 0, result.output
+    (row,) = [r for r in json.loads(result.stdout)["tables"]["graveyards"]
+              if r["stage"] == THINK]
+    moved, open_age, _ = _truth(export)
+    truth_p95 = float(np.percentile(moved, 95))  # 38.6 days at seed 0
+    # The yardstick is the time by which 95 % of the deals that moved on had moved on:
+    # the losses months later (the graveyard being cleared) used to stretch it to 171
+    # days, calling 4 of the 62 open deals hoarded.
+    p95_days = row["p95_h"] / 24
+    assert 0.8 * truth_p95 < p95_days < 1.5 * truth_p95
+    assert row["open"] == len(open_age) == 62
+    assert row["hoarded"] == sum(a > p95_days for a in open_age)  # 42
+    assert row["hoarded"] > len(open_age) / 2
+    assert row["graveyard"]
+
+
+def _pasted(funnel: str, proposal: str) -> str:
+    """The account's funnel with «Думают»'s ways out replaced by the proposal's and the
+    cold stage pasted after it, as docs/audit.md tells the consultant to."""
+    head, rest = funnel.split('  stage "Думают" {\n', 1)
+    body, tail = rest.split("  }\n", 1)
+    keep = [line for line in body.splitlines(keepends=True)
+            if line.strip().startswith(("owner", "work"))]
+    stages = proposal.split("{\n", 1)[1].rsplit("}", 1)[0]
+    think, cold = stages.split('\n\n  stage "Холодные"', 1)
+    ways = think.split("{\n", 1)[1]
+    return (head + '  stage "Думают" {\n' + "".join(keep) + ways + "\n"
+            + '  stage "Холодные"' + cold + tail)
+
+
+def test_audit_finds_the_graveyard_with_the_generators_figures(export: Path) -> None:
+    funnel = Path(__file__).parent / "data" / "grave_b24_ru" / "training.funnel"
+    result = CliRunner().invoke(cli, ["audit", str(funnel), str(export / "bitrix24"), "--tz",
+                                      "Europe/Moscow", "--format", "json", "-q"], env=ENV)
+    assert result.exit_code == 0, result.output
+    audit = json.loads(result.stdout)
+    grave = audit["findings"][0]
+    _, open_age, _ = _truth(export)
+    assert (grave["kind"], grave["stage"], grave["to_stage"]) == ("graveyard", THINK,
+                                                                 "Договор и счёт")
+    assert grave["deals"] > len(open_age) / 2
+    # Of the deals that stayed a week, the share that moved on later: 38 of 166 in the
+    # generator's draw followed to the end (22.9 %), of all that came in 120 of 253.
+    visits = [d["think"] for d in json.loads((export / "truth.json").read_text("utf-8"))
+              if d["think"]]
+    week = [v for v in visits if v["days"] >= 7]
+    assert abs(grave["observed"] - sum(v["moved"] for v in week) / len(week)) < 0.05
+    assert abs(grave["expected"] - sum(v["moved"] for v in visits) / len(visits)) < 0.05
+    proposal = audit["proposals"][0]["funnel_text"]
+    pasted = _pasted(funnel.read_text(encoding="utf-8"), proposal)
+    def errors(text: str) -> list[str]:
+        out = CliRunner().invoke(cli, ["check", "--format", "json", "-"], input=text, env=ENV)
+        assert out.exit_code in (0, 1), out.output
+        return [d["code"] for d in json.loads(out.stdout)["diagnostics"]
+                if d["severity"] == "error"]
+
+    assert errors(pasted) == errors(funnel.read_text(encoding="utf-8")) == [], pasted
+    assert 'stage "Холодные"' in pasted and "sla 7d" in pasted
