@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Finding", "FindingKind", "ALPHA"]
+__all__ = ["Finding", "FindingKind", "Named", "ALPHA"]
 
 ALPHA = 0.05
 """The level of every test of the audit: Holm's family-wise rate for managers and
@@ -16,6 +16,19 @@ sources, Benjamini–Hochberg's false discovery rate for loss reasons."""
 FindingKind = Literal["manager_conversion", "manager_practice", "premature_losses",
                       "source_quality", "source_mix",
                       "loss_reasons_missing", "loss_reason_shift", "graveyard", "hoarding", "dead_end"]
+
+
+@dataclass(frozen=True)
+class Named:
+    """A manager the finding names, with the count behind it against the rest of the
+    team's: loss_reasons_missing names who leaves the reasons out (`count` of the
+    manager's `of` losses, `rest_count` of the others' `rest_of`)."""
+    name: str
+    count: int
+    of: int
+    rest_count: int
+    rest_of: int
+    p_value: float
 
 
 @dataclass(frozen=True)
@@ -48,3 +61,6 @@ class Finding:
     """Graveyards: the age in the stage (days) after which deals move on under half as
     often; `observed` is what the deals that reached it went on to, `expected` what all
     the stage's deals did."""
+    named: tuple[Named, ...] = ()
+    """loss_reasons_missing: the managers whose share of such losses is clearly above
+    the rest of the team's (Holm), most such losses first."""

@@ -6,6 +6,12 @@ reasons whose share of losses changed, with the Benjamini–Hochberg correction 
 reasons (false discovery rate 5 %), when their rate per deal that came in changed the same
 way too: a reason that only gave way to another one that grew is not a finding.
 
+The data-quality finding names the managers who leave the reasons out: each manager's
+share of losses without a usable reason against the rest of the team's, Holm's correction
+over all managers (family-wise 5 %), at least 10 % and 10 such losses of their own. A
+Kharkiv supplier's «Інше» was 70 % of one manager's losses and 5 % of the others'; the
+finding gave the pipeline's 16 % and left the consultant to find her in the tables.
+
 A change is read by cohort, not by the month of the loss: the deals that came into the
 pipeline in one period of months against those of a later one, each loss counted within
 the same number of days of the deal's entry. The periods are the sources' (`periods`): by
@@ -30,10 +36,10 @@ from polars.datatypes import DataTypeClass
 
 from .analytics import month_of
 from .events import REASON_NOT_KEPT
-from .findings import ALPHA, Finding
+from .findings import ALPHA, Finding, Named
 from .maturity import MATURITY_QUANTILE
 from .periods import Periods, label, losses_unused, split
-from .stats import benjamini_hochberg, newcombe, two_proportion_p
+from .stats import benjamini_hochberg, holm, newcombe, two_proportion_p
 
 __all__ = ["LossTables", "loss_tables", "loss_findings", "CATCH_ALL", "NO_REASON",
            "MISSING_SHARE"]
@@ -52,6 +58,10 @@ _BY = {"pipeline": pl.Utf8, "dimension": pl.Utf8, "group": pl.Utf8, "reason": pl
 _MISSING = {"pipeline": pl.Utf8, "losses": pl.Int64, "no_reason": pl.Int64,
             "catch_all": pl.Int64, "share": pl.Float64, "value": pl.Float64,
             "flagged": pl.Boolean, "not_kept": pl.Int64}
+_BY_MANAGER = {"pipeline": pl.Utf8, "manager": pl.Utf8, "losses": pl.Int64,
+               "missing": pl.Int64, "share": pl.Float64, "rest_losses": pl.Int64,
+               "rest_missing": pl.Int64, "rest_share": pl.Float64, "p_value": pl.Float64,
+               "flagged": pl.Boolean}
 _SHIFTS: dict[str, pl.DataType | DataTypeClass] = {
            "pipeline": pl.Utf8, "reason": pl.Utf8, "first": pl.Utf8, "last": pl.Utf8,
            "first_months": pl.List(pl.Utf8), "last_months": pl.List(pl.Utf8),
@@ -85,6 +95,13 @@ class LossTables:
     catch_alls: dict[str, list[str]] = field(default_factory=dict)
     """Per pipeline, the catch-all reasons its losses have, as written, most frequent
     first: the finding names those the client uses, not a list of other CRMs' words."""
+    missing_by_manager: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=_BY_MANAGER))
+    """Per pipeline and manager: the manager's losses whose reason the export kept, of
+    them `missing` without a usable one (no reason or a catch-all), and the same for the
+    rest of the pipeline's team; `flagged` when the manager's share is clearly above the
+    rest's (Holm over every pipeline's managers), at least `MISSING_SHARE` and
+    `MISSING_MIN` losses. Most such losses first."""
     periods_unused: str | None = None
     """Why named periods compared no reason though some losses have a known entry (the
     audit warns, or refuses the periods when the sources cannot use them either)."""
@@ -209,7 +226,32 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None,
     unused = None
     if periods is not None and judged and not shifts.height:
         unused = losses_unused(periods, sorted({m for _p, m in cohorts if m is not None}))
-    return LossTables(by, missing, shifts, catch_alls, unused)
+    useless = (pl.col("reason") == NO_REASON) | low.is_in(list(CATCH_ALL))
+    by_manager = _missing_by_manager(lost.filter(kept & pl.col("manager").is_not_null())
+                                     .with_columns(useless=useless))
+    return LossTables(by, missing, shifts, catch_alls, by_manager, unused)
+
+
+def _missing_by_manager(lost: pl.DataFrame) -> pl.DataFrame:
+    """Each manager's losses without a usable reason (`useless`) against the rest of the
+    pipeline's team (module docstring)."""
+    per = (lost.group_by("pipeline", "manager")
+           .agg(losses=pl.len().cast(pl.Int64), missing=pl.col("useless").sum().cast(pl.Int64))
+           .with_columns(rest_losses=pl.col("losses").sum().over("pipeline") - pl.col("losses"),
+                         rest_missing=pl.col("missing").sum().over("pipeline")
+                         - pl.col("missing"))
+           .sort(["pipeline", "missing", "manager"], descending=[False, True, False]))
+    rows = per.to_dicts()
+    pvals = [two_proportion_p(r["missing"], r["losses"], r["rest_missing"], r["rest_losses"])
+             for r in rows]
+    for r, p, clear in zip(rows, pvals, holm(pvals, ALPHA), strict=True):
+        share = r["missing"] / r["losses"]
+        rest = r["rest_missing"] / r["rest_losses"] if r["rest_losses"] else None
+        r.update(share=share, rest_share=rest, p_value=p,
+                 flagged=clear and rest is not None and share > rest
+                 and share >= MISSING_SHARE and r["missing"] >= MISSING_MIN)
+    return pl.DataFrame(rows, schema=_BY_MANAGER, orient="row") if rows \
+        else pl.DataFrame(schema=_BY_MANAGER)
 
 
 def _shifts(lost: pl.DataFrame, data_end: datetime | None,
@@ -285,10 +327,15 @@ def loss_findings(lt: LossTables) -> list[Finding]:
     for r in lt.missing.filter(pl.col("flagged")).iter_rows(named=True):
         bad = r["no_reason"] + r["catch_all"]
         names = lt.catch_alls.get(r["pipeline"])
+        who = tuple(Named(m["manager"], m["missing"], m["losses"], m["rest_missing"],
+                          m["rest_losses"], m["p_value"])
+                    for m in lt.missing_by_manager.filter(
+                        (pl.col("pipeline") == r["pipeline"]) & pl.col("flagged"))
+                    .iter_rows(named=True))
         out.append(Finding("loss_reasons_missing", r["pipeline"], None, None,
                            ", ".join(names) if names else None,
                            float(bad), None, None, None, r["share"], None,
-                           r["losses"], None))
+                           r["losses"], None, named=who))
     for r in lt.shifts.filter(pl.col("flagged")).iter_rows(named=True):
         out.append(Finding("loss_reason_shift", r["pipeline"], None, None, r["reason"],
                            float(r["losses_last"]), None, None, None, r["share_last"],
