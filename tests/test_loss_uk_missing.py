@@ -129,3 +129,36 @@ def test_the_count_of_the_managers_losses_takes_its_plural(lang: str, of: int,
                 None, 0.2, None, 150, None,
                 named=(Named("Ткаченко Марина", 15, of, 15, 129, 1e-5),))
     assert f"Ткаченко Марина: {said}" in finding_text(f, translator(lang))
+
+
+def test_one_manager_hiding_reasons_is_a_finding_under_the_pipelines_ten_percent(
+        tmp_path: Path) -> None:
+    """Ten managers, 40 losses each: «Менеджер 0» writes «Інше» for 20 of hers, five of
+    the others leave one loss each without a reason. The pipeline's 25 of 400 (6.25 %)
+    is under the 10 % that flags it, and the finding was not raised at all."""
+    reasons = ["Дорого", "Не відповідає", "Купили в конкурента", "Відклали закупівлю"]
+    lines = ["deal_id,timestamp,pipeline,stage,loss_reason,manager,value"]
+    t0 = 1_772_442_000  # 2026-03-02 09:00 UTC
+    i = 0
+    for j in range(40):
+        for m in range(10):
+            if m == 0:
+                reason = "Інше" if j % 2 == 0 else reasons[j % 4]
+            else:
+                reason = "" if j == 7 and m < 6 else reasons[(j + m) % 4]
+            at = t0 + 5 * 3600 * i
+            lines.append(f"D{i},{at},Продажі,Заявка,,Менеджер {m},1000")
+            lines.append(f"D{i},{at + 7200},Продажі,lost,{reason},Менеджер {m},1000")
+            i += 1
+    path = tmp_path / "history.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _run("history", str(path), "-o", str(tmp_path / "out"), "-q")
+    tables = json.loads((tmp_path / "out" / "history.json").read_text(encoding="utf-8"))[
+        "tables"]
+    (row,) = tables["loss_reasons_missing"]
+    assert (row["losses"], row["no_reason"], row["catch_all"], row["flagged"]) == (
+        400, 5, 20, True)
+    (f,) = [f for f in tables["findings"] if f["kind"] == "loss_reasons_missing"]
+    assert f["deals"] == 25
+    assert ("Менеджер 0 leaves 20 of 40 losses without a usable reason (50%), the rest "
+            "of the team 5 of 360 (1.39%;") in f["finding"]

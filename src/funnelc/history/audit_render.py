@@ -636,7 +636,8 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
     out.append(Section(
         "loss_reasons_missing", _("Losses without a usable reason"),
         _("Losses with no reason or a catch-all one («Other», «Misc»): "
-          "flagged from 10% of a pipeline's losses."), lt.missing,
+          "flagged from 10% of a pipeline's losses, or when a manager leaves clearly more "
+          "of them than the rest of the team (the table by manager)."), lt.missing,
         [_c("pipeline", _("pipeline")), _c("losses", _("losses"), num),
          _c("no_reason", _("no reason"), num), _c("catch_all", _("catch-all"), num),
          _c("share", _("share"), frac), _c("value", _("their value"), cash),
