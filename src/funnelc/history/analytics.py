@@ -57,6 +57,9 @@ class HistoryTables:
     deals: int = 0
     events: int = 0
     notes: list[str] = field(default_factory=list)
+    touches: pl.DataFrame | None = None
+    """The deals' completed activities (`load.History.touches`), for the graveyard's
+    segments by the days a deal went untouched; None when the export has none."""
 
 
 def analyse(history: History, order_hint: dict[str, dict[str, int]] | None = None,
@@ -91,7 +94,8 @@ def analyse(history: History, order_hint: dict[str, dict[str, int]] | None = Non
         moves=moves, moves_summary=summary,
         comebacks=_comebacks(ev, tz), graveyards=_graveyards(vis, v),
         shape=_shape(vis, ev, v.order), backlog=backlog(vis, v, tz), visits=v, tz=tz,
-        deals=ev["deal_id"].n_unique() if ev.height else 0, events=ev.height)
+        deals=ev["deal_id"].n_unique() if ev.height else 0, events=ev.height,
+        touches=history.touches)
 
 
 def _ranks(rank: dict[tuple[str, str], int]) -> pl.DataFrame:

@@ -3,7 +3,10 @@
 базу: холодные, теплые …»).
 
 For each stage `analytics` calls a graveyard, its visits are split by age in the stage
-(bands of days) and its open deals also by their last recorded activity. A band's
+(bands of days) and its open deals also by their last recorded activity; with the deals'
+activities in the export (Bitrix24 `crm.activity.list`), each activity band also has its
+conversion: of the visits that went that long untouched in the stage, the share that
+moved on later (clocked from that moment, as the age bands are from entry). A band's
 conversion is the number a consultant needs — «of the deals that sat 30 days here, 2 %
 moved on later; of all that came in, 15 %» — estimated with the deals still there
 counted only for as long as they were watched (`competing_risks`): a graveyard's old
@@ -113,8 +116,42 @@ def _as_way(label: str) -> Way:
     return (kind, what or None)
 
 
+def _touch_days(touches: pl.DataFrame | None, deals: pl.Series) -> dict[str, np.ndarray]:
+    """Each deal's completed activities as sorted days since the epoch."""
+    if touches is None or not touches.height:
+        return {}
+    g = (touches.filter(pl.col("deal_id").is_in(deals.unique().implode()))
+         .group_by("deal_id").agg(pl.col("at").dt.epoch("us").sort() / 8.64e10))
+    return {d: np.asarray(a, dtype=float) for d, a in g.iter_rows()}
+
+
+def _untouched(entered: np.ndarray, stop: np.ndarray, deals: list[str],
+               touches: dict[str, np.ndarray], days: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per visit, whether it went `days` without a touch while in the stage, and the time
+    from that moment to its exit (or to the end of the data). The clock starts at the
+    deal's last touch before it entered (a deal untouched for weeks before is untouched
+    on entering), else at its entry, and every touch in the stage restarts it."""
+    reached = np.zeros(entered.size, dtype=bool)
+    rest = np.zeros(entered.size)
+    empty = np.empty(0)
+    for i, (e, x, d) in enumerate(zip(entered, stop, deals, strict=True)):
+        t = touches.get(d, empty)
+        before = t[t <= e]
+        refs = [before[-1] if before.size else e, *t[(t > e) & (t < x)]]
+        for r, nxt in zip(refs, [*refs[1:], x], strict=True):
+            at = max(r + days, e)
+            if at < nxt:
+                reached[i], rest[i] = True, x - at
+                break
+    return reached, rest
+
+
 def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
-                       data_end: datetime | None) -> GraveyardSegments:
+                       data_end: datetime | None,
+                       touches: pl.DataFrame | None = None) -> GraveyardSegments:
+    """`touches`: the deals' completed activities (deal_id, at), when the export lists
+    them: the activity bands then also say, of the visits that went that long untouched,
+    the share that moved on later (as the age bands do)."""
     graves = graveyards.filter(pl.col("graveyard")).select("pipeline", "stage", "hoarded").rows()
     if not graves or data_end is None:
         return GraveyardSegments(pl.DataFrame(schema=_SEG), pl.DataFrame(schema=_PROP),
@@ -124,7 +161,9 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
     stages: list[_Stage] = []
     for pipe, stage, hoarded in graves:
         v = visits.filter((pl.col("pipeline") == pipe) & (pl.col("stage") == stage)).select(
-            "exit", "to_stage", "value", "entry_known", "last_activity",
+            "deal_id", "exit", "to_stage", "value", "entry_known", "last_activity",
+            entered_day=pl.col("entered").dt.epoch("us") / 8.64e10,
+            stop_day=pl.coalesce([pl.col("left"), end]).dt.epoch("us") / 8.64e10,
             way=_way_label(pipe),
             age=((pl.coalesce([pl.col("left"), end]) - pl.col("entered"))
                  .dt.total_microseconds() / 8.64e10),
@@ -156,19 +195,35 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
                 "conversion": _forward(inc.shares, forward) if inc.at_risk else None,
                 "open_now": opn.height,
                 "open_value": _worth(opn["value"])})
+        touched = _touch_days(touches, v["deal_id"])
+        if touched:
+            # The open deals' days since their last touch, from the activities too.
+            last = np.array([_last_before(touched.get(d), x) for d, x in
+                             zip(v["deal_id"], v["stop_day"], strict=True)])
+            v = v.with_columns(since=pl.Series(v["stop_day"].to_numpy() - np.where(
+                np.isnan(last), v["entered_day"].to_numpy(), last)))
         opn = v.filter(pl.col("exit") == "open")
-        if opn["last_activity"].null_count() < opn.height:
+        if touched or opn["last_activity"].null_count() < opn.height:
             since = 0.0
             for upto in (*ACTIVITY_BANDS_DAYS, None):
                 sel = opn.filter((pl.col("since") >= since)
                                  & (pl.col("since") < upto if upto is not None else pl.lit(True)))
-                seg_rows.append({"pipeline": pipe, "stage": stage,
-                                 "segment": "last activity " + _band_label(since, upto) + " ago",
-                                 "kind": "activity", "from_days": since,
-                                 "to_days": float(upto) if upto is not None else None,
-                                 "reached": None, "converted": None, "conversion": None,
-                                 "open_now": sel.height,
-                                 "open_value": _worth(sel["value"])})
+                row: dict[str, object] = {
+                    "pipeline": pipe, "stage": stage,
+                    "segment": "last activity " + _band_label(since, upto) + " ago",
+                    "kind": "activity", "from_days": since,
+                    "to_days": float(upto) if upto is not None else None,
+                    "reached": None, "converted": None, "conversion": None,
+                    "open_now": sel.height, "open_value": _worth(sel["value"])}
+                if touched:
+                    hit, rest = _untouched(aged["entered_day"].to_numpy(),
+                                           aged["stop_day"].to_numpy(),
+                                           aged["deal_id"].to_list(), touched, since)
+                    inc = cumulative_incidence(rest[hit], codes[hit])
+                    row.update(reached=inc.at_risk, converted=int((moved & hit).sum()),
+                               conversion=_forward(inc.shares, forward) if inc.at_risk
+                               else None)
+                seg_rows.append(row)
                 since = float(upto) if upto is not None else since
         nxt = (aged.filter(pl.col("forward") & pl.col("way").str.starts_with("stage" + _SEP))
                .group_by("to_stage").len().sort(["len", "to_stage"], descending=[True, False]))
@@ -181,6 +236,14 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
                    for s in stages if (s.pipeline, s.stage) not in cut]
     return GraveyardSegments(pl.DataFrame(seg_rows, schema=_SEG, orient="row"), proposals,
                              pl.DataFrame(unsegmented, schema=_UNSEG, orient="row"))
+
+
+def _last_before(t: np.ndarray | None, x: float) -> float:
+    """The last touch at or before `x` (days), NaN without one."""
+    if t is None:
+        return float("nan")
+    k = int(np.searchsorted(t, x, side="right"))
+    return float(t[k - 1]) if k else float("nan")
 
 
 def _worth(values: pl.Series) -> float | None:

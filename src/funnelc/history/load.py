@@ -67,6 +67,9 @@ class History:
     tz: str = "UTC"
     formats: set[str] = field(default_factory=set)
     origins: list[Origin] = field(default_factory=list)
+    touches: pl.DataFrame | None = None
+    """Each deal's completed activities (deal_id, at UTC) where the export lists them
+    (Bitrix24 `crm.activity.list`), else None."""
 
     def place(self, seq: int) -> str | None:
         """The input (and line, where the format has lines) an event's `seq` came from."""
@@ -306,7 +309,8 @@ def load_history(paths: list[str], tz: str = "UTC", records_start: date | None =
             "crm.stagehistory.list, or a CSV with one row per deal entering a stage)")
     events = normalize(frames, dq, lambda seq: _place(r.origins, seq))
     frames.clear()
-    return History(events, catalog, dq, tz, r.formats, r.origins)
+    return History(events, catalog, dq, tz, r.formats, r.origins,
+                   r.bx.touch_frame(tz) if r.bx.seen_any else None)
 
 
 def _place(origins: list[Origin], seq: int) -> str | None:

@@ -8,7 +8,10 @@ and `STATUS_SEMANTIC_ID` instead), `crm.status.list` for stage names and order
 `crm.category.list` for pipeline names, `crm.deal.list` pages for value
 (`OPPORTUNITY`; "0.00", the amount of a deal nobody priced, is no value), source
 (`SOURCE_ID`), manager (`ASSIGNED_BY_ID`), last activity
-(`LAST_ACTIVITY_TIME`, else `DATE_MODIFY`) and deals that never moved (`DATE_CREATE`), and
+(`LAST_ACTIVITY_TIME`, else `DATE_MODIFY`) and deals that never moved (`DATE_CREATE`),
+optionally `crm.activity.list` pages (each completed call, e-mail or meeting of a deal:
+`OWNER_TYPE_ID` 2, `OWNER_ID`, `END_TIME`; a lead's, `OWNER_TYPE_ID` 1), for the
+graveyard's segments by the days a deal went untouched, and
 `user.get` (`result[]`: `ID`, `NAME`, `LAST_NAME`) for the managers' names. The history
 items name no user: a deal's manager is its responsible user on every row.
 
@@ -96,6 +99,8 @@ def is_bitrix24(doc: Any) -> str | None:
         if isinstance(res, list):
             if not res:
                 return "empty"
+            if _looks_activity(res):
+                return "activities"
             if _looks_history(res):
                 return "history"
             if all(isinstance(r, dict) and "FIELD_NAME" in r and "USER_TYPE_ID" in r
@@ -125,6 +130,14 @@ def _is_stage_directory(entity: str) -> bool:
 def _looks_history(items: list[Any]) -> bool:
     head = [r for r in items[:5] if isinstance(r, dict)]
     return bool(head) and all("OWNER_ID" in r and "CREATED_TIME" in r for r in head)
+
+
+def _looks_activity(items: list[Any]) -> bool:
+    """`crm.activity.list` records: calls, e-mails, meetings, each with its owner
+    (`OWNER_TYPE_ID`, `OWNER_ID`) and times."""
+    head = [r for r in items[:5] if isinstance(r, dict)]
+    return bool(head) and all("OWNER_TYPE_ID" in r and "OWNER_ID" in r
+                              and ("START_TIME" in r or "END_TIME" in r) for r in head)
 
 
 def _looks_deal(items: list[Any]) -> bool:
@@ -232,6 +245,9 @@ class BitrixCollector:
     """User ID → "NAME LAST_NAME" (`user.get`)."""
     userfields: dict[str, UserField] = field(default_factory=dict)
     """Deal userfields by code (`crm.deal.userfield.list`, `crm.deal.fields`)."""
+    touches: list[tuple[str, str]] = field(default_factory=list)
+    """(deal key, time) of each completed activity of a deal or lead (`crm.activity.list`:
+    a call, an e-mail, a meeting done; a planned one is no touch yet)."""
     loss_field: str | None = None
     """`--loss-field`: the userfield that holds the loss reason, instead of the one
     whose label names it."""
@@ -301,6 +317,16 @@ class BitrixCollector:
             for d in _items(doc):
                 if isinstance(d, dict):
                     (self.leads if _is_lead(d) else self.deals).append(d)
+        elif kind == "activities":
+            for a in _items(doc):
+                if not isinstance(a, dict) or _text(a.get("COMPLETED")) not in ("Y", None):
+                    continue
+                owner = _text(a.get("OWNER_ID"))
+                kind_id = _text(a.get("OWNER_TYPE_ID"))
+                at = (_text(a.get("END_TIME")) or _text(a.get("START_TIME"))
+                      or _text(a.get("CREATED")))
+                if owner is not None and at is not None and kind_id in ("1", "2"):
+                    self.touches.append((lead_key(owner) if kind_id == "1" else owner, at))
         elif kind == "userfields":
             for i, uf in enumerate(_items(doc)):
                 self._userfield(uf, f"{where} item {i + 1}")
@@ -413,6 +439,15 @@ class BitrixCollector:
             if sem not in ("S", "F"):
                 cat.add(self._pipeline_name(c), name)
         return cat
+
+    def touch_frame(self, tz: str) -> pl.DataFrame | None:
+        """The deals' completed activities (deal_id, at), None without `crm.activity.list`;
+        a time that does not parse is left out."""
+        if not self.touches:
+            return None
+        ts = parse_timestamps(pl.Series([t for _, t in self.touches], dtype=pl.Utf8), tz).ts
+        return (pl.DataFrame({"deal_id": [d for d, _ in self.touches], "at": ts})
+                .filter(pl.col("at").is_not_null()).sort("deal_id", "at"))
 
     def build(self, dq: DataQuality, seq0: int, tz: str,
               bounds: TimeBounds | None = None) -> pl.DataFrame:
