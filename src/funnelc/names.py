@@ -28,7 +28,7 @@ import unicodedata
 
 __all__ = ["BIDI_CONTROLS", "invisible_chars", "bidi_controls", "is_blank", "skeleton",
            "escape_invisible", "describe_char", "normalize_name", "is_plain",
-           "strip_invisible"]
+           "strip_invisible", "sounds_alike"]
 
 # Unicode 14 (Python 3.11) control (Cc), format (Cf), line/paragraph separator (Zl, Zp)
 # characters, plus the default-ignorable letters that draw nothing (combining grapheme
@@ -119,6 +119,43 @@ def skeleton(text: str) -> str:
     mapped to their Latin letter. Two names with one skeleton are one name to a manager."""
     folded = unicodedata.normalize("NFKC", _IGNORED.sub("", text)).casefold()
     return " ".join(folded.translate(_LOOKALIKES).split())
+
+
+_SPOKEN = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "е": "e", "ё": "e",
+    "є": "e", "ж": "zh", "з": "z", "и": "i", "і": "i", "ї": "i", "й": "i", "к": "k",
+    "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
+    "у": "u", "ф": "f", "х": "h", "ц": "c", "ч": "ch", "ш": "sh", "щ": "sh", "ъ": "",
+    "ы": "i", "ь": "", "э": "e", "ю": "u", "я": "a", "'": "", "’": "", "ʼ": ""})
+"""Cyrillic letters as a Latin spelling of the same word would most likely write them:
+loose on purpose (г as g, и/і/ї/й as i), so that «Інстаграм» and «Instagram», «Тікток»
+and «TikTok» meet. Only `sounds_alike` uses it."""
+_SPOKEN_LATIN = str.maketrans({"y": "i", "j": "i", "w": "v", "x": "ks", "q": "k"})
+_SOUND_KEY = re.compile(r"[^a-z0-9]")
+
+
+def _sound_key(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_SPOKEN)
+    return _SOUND_KEY.sub("", folded.translate(_SPOKEN_LATIN))
+
+
+def sounds_alike(a: str, b: str) -> bool:
+    """True when `a` and `b` are written in different scripts (one holds Cyrillic
+    letters, the other none) but spell one word: «Інстаграм» and «Instagram». A person
+    typing a source or a manager by hand writes it either way; the two are most likely
+    one, but a tool cannot know it, so the history says so rather than merging them."""
+    if _has_cyrillic(a) == _has_cyrillic(b):
+        return False
+    ka, kb = _sound_key(a), _sound_key(b)
+    if len(ka) < 3 or len(kb) < 3:
+        return False
+    from difflib import SequenceMatcher
+
+    return ka == kb or SequenceMatcher(None, ka, kb).ratio() >= 0.85
+
+
+def _has_cyrillic(text: str) -> bool:
+    return any("\u0400" <= ch <= "\u04ff" for ch in text)
 
 
 def describe_char(ch: str) -> str:

@@ -121,24 +121,59 @@ def _complete(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.lit(None, EVENT_SCHEMA[c]).alias(c) for c in missing)
 
 
-def _one_spelling(ev: pl.DataFrame, col: str) -> pl.DataFrame:
+def _one_spelling(ev: pl.DataFrame, col: str
+                  ) -> tuple[pl.DataFrame, list[tuple[str, str, int, int, int]]]:
     """`col` with the spellings of one name that differ only in case and spaces
     («Дорого», «дорого », «ДОРОГО») written as the most frequent of them. A CRM's list
     of reasons typed by hand, or two exports merged, split one reason into several:
     each then held part of its losses, and neither its share nor a change in it was
     the reason's. Managers and sources typed by hand split the same way («Иванов»,
-    «иванов »): two managers, each with half a workload, compared with each other."""
+    «иванов »): two managers, each with half a workload, compared with each other.
+    Also the merges, each (spelling, the spelling read, its records, the records of the
+    one read, the first `seq` of the spelling): the history says every one of them
+    (`spelling_merged`), so that no name is read as another unsaid."""
     if ev[col].null_count() == ev.height:
-        return ev
+        return ev, []
     key = pl.col(col).str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
-    spellings = (ev.lazy().filter(pl.col(col).is_not_null()).group_by(col).agg(n=pl.len())
+    spellings = (ev.lazy().filter(pl.col(col).is_not_null()).group_by(col)
+                 .agg(n=pl.len(), seq=pl.col("seq").min())
                  .with_columns(key=key)
                  .sort(["key", "n", col], descending=[False, True, False])
-                 .with_columns(shown=pl.col(col).first().over("key").str.strip_chars())
+                 .with_columns(shown=pl.col(col).first().over("key").str.strip_chars(),
+                               shown_n=pl.col("n").first().over("key"))
                  .filter(pl.col(col) != pl.col("shown")).collect())
     if spellings.height == 0:
-        return ev
-    return ev.with_columns(pl.col(col).replace(dict(zip(spellings[col], spellings["shown"]))))
+        return ev, []
+    merged = [(str(r[col]), str(r["shown"]), int(r["n"]), int(r["shown_n"]), int(r["seq"]))
+              for r in spellings.iter_rows(named=True)
+              # A name with spaces around it is the same text to a reader: not said.
+              if str(r[col]).strip() != str(r["shown"])]
+    return (ev.with_columns(pl.col(col).replace(dict(zip(spellings[col], spellings["shown"])))),
+            merged)
+
+
+LOOKALIKE_NAMES = 200
+"""A column with more names than this (a free-text field, not a list) is not searched for
+names that spell one word in two scripts: the pairs grow as its square."""
+
+
+def _spelled_apart(ev: pl.DataFrame, col: str) -> list[tuple[str, str, int, int, int]]:
+    """Names of `col` written in two scripts that spell one word («Instagram» and
+    «Інстаграм», `names.sounds_alike`), each (the more frequent, the other, their records,
+    the other's first `seq`). They are kept apart: «Інстаграм» may be the same account,
+    or a page of the school's in Ukrainian — the consultant knows, the tool does not."""
+    from ..names import sounds_alike
+
+    if ev[col].null_count() == ev.height:
+        return []
+    counts = (ev.lazy().filter(pl.col(col).is_not_null()).group_by(col)
+              .agg(n=pl.len(), seq=pl.col("seq").min())
+              .sort(["n", col], descending=[True, False]).collect())
+    if counts.height > LOOKALIKE_NAMES:
+        return []
+    rows = [(str(r[col]), int(r["n"]), int(r["seq"])) for r in counts.iter_rows(named=True)]
+    return [(a, b, na, nb, sb) for i, (a, na, _) in enumerate(rows)
+            for b, nb, sb in rows[i + 1:] if sounds_alike(a, b)]
 
 
 def _first_place(rows: pl.DataFrame, place: Callable[[int], str | None] | None) -> str | None:
@@ -268,7 +303,15 @@ def normalize(frames: list[pl.DataFrame], dq: DataQuality,
     parts.clear()
     ev = _plausible_values(ev, dq, place)
     for col in ("loss_reason", "manager", "source"):
-        ev = _one_spelling(ev, col)
+        ev, merged = _one_spelling(ev, col)
+        for other, shown, n, n_shown, seq in merged:
+            at = place(seq) if place is not None else None
+            dq.notes.append(QualityNote("spelling_merged", at or "",
+                                        spelling=(col, shown, other, n, n_shown)))
+        for name, other, n, n_other, seq in _spelled_apart(ev, col):
+            at = place(seq) if place is not None else None
+            dq.notes.append(QualityNote("spelling_apart", at or "",
+                                        spelling=(col, name, other, n, n_other)))
     # Optional columns the inputs do not have at all are left out of the sorts and put
     # back as nulls at the end: sorting gathers every column, and a gathered column of
     # nulls a million long is allocated in full.

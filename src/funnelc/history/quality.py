@@ -16,7 +16,8 @@ __all__ = ["DataQuality", "QualityNote", "NoteKind", "EXPORTS"]
 
 NoteKind = Literal["windows_1251", "empty_file", "slow_csv", "mixed_units", "loss_field",
                    "loss_field_unlisted", "loss_field_reopened", "utm_source",
-                   "renamed_stage", "renamed_stage_merged", "slash_dates", "repeated_page"]
+                   "renamed_stage", "renamed_stage_merged", "slash_dates", "repeated_page",
+                   "spelling_merged", "spelling_apart"]
 
 EXPORTS = ("amoCRM events and leads", "Bitrix24 history")
 """What a note names when it is about a whole CRM export rather than one file (the
@@ -57,6 +58,12 @@ class QualityNote:
     it was first entered); `path` is the new name's first place (`file:line`).
     renamed_stage_merged: the same, once the funnel file's stage read both names as one
     (`match.NameMatch.merged`)."""
+    spelling: tuple[str, str, str, int, int] | None = None
+    """spelling_merged: (column — `source`, `manager` or `loss_reason` —, the spelling read,
+    the other spelling, the records that wrote it that way, the records of the one read);
+    `path` is the other spelling's first place. spelling_apart: (column, the more frequent
+    name, the other, their records), two names in different scripts that spell one word
+    («Instagram», «Інстаграм»), kept apart; `path` is the other's first place."""
 
 
 @dataclass

@@ -208,6 +208,8 @@ def note_text(note: QualityNote, tr: Translator | None = None) -> str:
             "funnel's one stage").format(
                 path=path, new=new, pipeline=pipe, first=_day(first, tr), old=old,
                 last=_day(last, tr))
+    if note.kind in ("spelling_merged", "spelling_apart") and note.spelling is not None:
+        return _spelling_text(note, path, tr)
     if note.kind == "utm_source":
         return tr.ngettext(
             "{path}: {n} deal without a source of its own is sourced by its utm_source",
@@ -231,6 +233,40 @@ def note_text(note: QualityNote, tr: Translator | None = None) -> str:
         "are left out (mixed_time_units)", note.left_out).format(
         path=path, kept=tr.number(note.kept, 0), n=tr.number(note.left_out, 0),
         unit=tr.gettext(_UNITS[unit]), other=tr.gettext(_UNITS["ms" if unit == "s" else "s"]))
+
+
+def _spelling_text(note: QualityNote, path: str, tr: Translator) -> str:
+    """A name read as another one that differs only in case or spaces, or two names in two
+    scripts that spell one word, kept apart (`events.normalize`)."""
+    assert note.spelling is not None
+    col, name, other, n, n_other = note.spelling
+    if note.kind == "spelling_merged":
+        texts = {
+            "source": N_("{path}: the source «{other}» ({n}) is read as «{name}» "
+                         "({m}): the names differ only in case or spaces"),
+            "manager": N_("{path}: the manager «{other}» ({n}) is read as «{name}» "
+                          "({m}): the names differ only in case or spaces"),
+            "loss_reason": N_("{path}: the loss reason «{other}» ({n}) is read as "
+                              "«{name}» ({m}): the names differ only in case or "
+                              "spaces")}
+        return tr.gettext(texts[col]).format(path=path, other=other, name=name,
+                                             n=_records(n, tr), m=_records(n_other, tr))
+    texts = {
+        "source": N_("{path}: the sources «{name}» ({n}) and «{other}» ({m}) "
+                     "spell one word in two alphabets and are counted as two; if they are "
+                     "one, write one name in the CRM or the file"),
+        "manager": N_("{path}: the managers «{name}» ({n}) and «{other}» ({m}) "
+                      "spell one word in two alphabets and are counted as two; if "
+                      "they are one, write one name in the CRM or the file"),
+        "loss_reason": N_("{path}: the loss reasons «{name}» ({n}) and «{other}» "
+                          "({m}) spell one word in two alphabets and are counted as two; "
+                          "if they are one, write one name in the CRM or the file")}
+    return tr.gettext(texts[col]).format(path=path, other=other, name=name,
+                                         n=_records(n, tr), m=_records(n_other, tr))
+
+
+def _records(n: int, tr: Translator) -> str:
+    return tr.ngettext("{n} record", "{n} records", n).format(n=tr.number(n, 0))
 
 
 def kind_meaning(kind: str, tr: Translator, zone: str = "UTC") -> str:
