@@ -110,3 +110,15 @@ def test_audit_finds_the_graveyard_with_the_generators_figures(export: Path) -> 
 
     assert errors(pasted) == errors(funnel.read_text(encoding="utf-8")) == [], pasted
     assert 'stage "Холодные"' in pasted and "sla 7d" in pasted
+
+
+def test_the_yardstick_is_said_as_the_deals_that_moved_on(export: Path, tmp_path: Path) -> None:
+    # «дольше, чем длятся 95 % уходящих с него пребываний», «95 % уходят за»: the
+    # losses no longer set the yardstick, so the page must not say every exit does.
+    result = CliRunner().invoke(cli, ["history", str(export / "bitrix24"), "--tz",
+                                      "Europe/Moscow", "--lang", "ru", "-q", "-o",
+                                      str(tmp_path)], env=ENV)
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "history.html").read_text(encoding="utf-8").replace("\u00a0", " ")
+    assert "дольше, чем понадобилось 95 % ушедших с него дальше сделок" in page
+    assert "95 % уходят дальше за" in page and "уходящих с него" not in page

@@ -216,13 +216,13 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
         fields["where"] = x.where(f, subject=True)
         text = tr.ngettext(
             "{where} is a graveyard: {hoarded} deal piles up there, older than 95% of the "
-            "visits that leave it take, but those that sat long do not clearly move on less "
-            "often than fresh ones, so their age does not segment them: go through them by "
-            "their last activity{money}.",
+            "deals that moved on took to move on, but those that sat long do not clearly move "
+            "on less often than fresh ones, so their age does not segment them: go through "
+            "them by their last activity{money}.",
             "{where} is a graveyard: {hoarded} deals pile up there, older than 95% of the "
-            "visits that leave it take, but those that sat long do not clearly move on less "
-            "often than fresh ones, so their age does not segment them: go through them by "
-            "their last activity{money}.", hoarded)
+            "deals that moved on took to move on, but those that sat long do not clearly move "
+            "on less often than fresh ones, so their age does not segment them: go through "
+            "them by their last activity{money}.", hoarded)
     elif f.kind == "dead_end":
         fields["where"] = x.where(f, subject=True)
         text = tr.ngettext(

@@ -281,15 +281,16 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
                  _c("won_later", _("won later"), f.int_),
                  _c("median_days", _("median wait"), f.days), _c("back_to", _("back to"))]),
         Section("graveyards", _("Stages where deals pile up"),
-                _("Deals still in a stage longer than 95% of the visits that leave it take "
-                  "(the deals still there counted for as long as they were watched), than its "
-                  "SLA when a funnel is given, and at least 14 days; a stage is a graveyard "
-                  "with at least 5 such deals making at least 5% of its entries."),
+                _("Deals still in a stage longer than 95% of the deals that moved on from it "
+                  "(to a later stage or won) took to move on (the deals still there counted "
+                  "for as long as they were watched), than its SLA when a funnel is given, and "
+                  "at least 14 days; a stage is a graveyard with at least 5 such deals making "
+                  "at least 5% of its entries."),
                 t.graveyards,
                 [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
                  _c("entered", _("entered"), f.int_), _c("open", _("open now"), f.int_),
                  _c("age_median_h", _("median age"), f.hours),
-                 _c("p95_h", _("95% leave within"), f.hours),
+                 _c("p95_h", _("95% move on within"), f.hours),
                  # The threshold is the longest of the three: without the SLA beside the
                  # 95th percentile, an online school's 20 deals older than «11,7 дня» read
                  # as «залежались 18» with no way to see the 30-day SLA that made it so.
