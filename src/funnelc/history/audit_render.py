@@ -249,6 +249,17 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
             "move on under half as often per day ({p}, Holm at {alpha}). Segment it (proposal "
             "in the graveyard table){money}.", hoarded)
     said = text.format(**fields)
+    if f.band is not None:
+        # Where the change is: a price list that loses the small deals is fixed in the
+        # small deals' prices (the band as the size table names it, in the currency).
+        bd = f.band
+        band = x.money(bd.high) if bd.low == bd.high else \
+            f"{tr.number(bd.low, 0)}–{x.money(bd.high)}"
+        said += " " + _("Most in deals of {band}: {first_share} of their losses then, "
+                        "{last_share} now ({p}, Holm over the size bands at {alpha}).").format(
+            band=band, first_share=x.pct(bd.losses_first / bd.of_first),
+            last_share=x.pct(bd.losses_last / bd.of_last), p=x.p(bd.p_value),
+            alpha=fields["alpha"])
     for m in f.named:
         # Who leaves the reasons out: the consultant talks to that manager, not to the
         # pipeline. The noun follows the count it is said with («з 21 відмови»).
@@ -823,6 +834,11 @@ def finding_json(f: Finding) -> JSONObject:
             "expected": f.expected, "n": f.n, "p_value": f.p_value,
             "periods": list(f.periods) if f.periods else None,
             "within_days": f.within_days, "after_days": f.after_days,
+            **({"band": None if f.band is None else {
+                "low": f.band.low, "high": f.band.high,
+                "losses_first": f.band.losses_first, "of_first": f.band.of_first,
+                "losses_last": f.band.losses_last, "of_last": f.band.of_last,
+                "p_value": f.band.p_value}} if f.kind == "loss_reason_shift" else {}),
             **({"managers": [{"manager": m.name, "missing": m.count, "losses": m.of,
                               "rest_missing": m.rest_count, "rest_losses": m.rest_of,
                               "p_value": m.p_value} for m in f.named]}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Finding", "FindingKind", "Named", "ALPHA"]
+__all__ = ["Band", "Finding", "FindingKind", "Named", "ALPHA"]
 
 ALPHA = 0.05
 """The level of every test of the audit: Holm's family-wise rate for managers and
@@ -28,6 +28,20 @@ class Named:
     of: int
     rest_count: int
     rest_of: int
+    p_value: float
+
+
+@dataclass(frozen=True)
+class Band:
+    """loss_reason_shift: the deal-size band the change is largest in, clear on its own
+    (Holm over the bands): the reason's losses among the band's losses in each period."""
+    low: float
+    high: float
+    """The least and greatest value of the band's lost deals (the size table's names)."""
+    losses_first: int
+    of_first: int
+    losses_last: int
+    of_last: int
     p_value: float
 
 
@@ -61,6 +75,8 @@ class Finding:
     """Graveyards: the age in the stage (days) after which deals move on under half as
     often; `observed` is what the deals that reached it went on to, `expected` what all
     the stage's deals did."""
+    band: Band | None = None
+    """loss_reason_shift: where the change is largest by deal size, when clear."""
     named: tuple[Named, ...] = ()
     """loss_reasons_missing: the managers whose share of such losses is clearly above
     the rest of the team's (Holm), most such losses first."""

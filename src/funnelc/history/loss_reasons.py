@@ -37,7 +37,7 @@ from polars.datatypes import DataTypeClass
 
 from .analytics import month_of
 from .events import REASON_NOT_KEPT
-from .findings import ALPHA, Finding, Named
+from .findings import ALPHA, Band, Finding, Named
 from .maturity import MATURITY_QUANTILE
 from .periods import Periods, label, losses_unused, split
 from .stats import benjamini_hochberg, holm, newcombe, two_proportion_p
@@ -71,7 +71,10 @@ _SHIFTS: dict[str, pl.DataType | DataTypeClass] = {
            "diff_low": pl.Float64,
            "diff_high": pl.Float64, "p_value": pl.Float64, "deals_first": pl.Int64,
            "rate_first": pl.Float64, "deals_last": pl.Int64, "rate_last": pl.Float64,
-           "rate_p_value": pl.Float64, "flagged": pl.Boolean}
+           "rate_p_value": pl.Float64, "flagged": pl.Boolean,
+           "band_low": pl.Float64, "band_high": pl.Float64, "band_losses_first": pl.Int64,
+           "band_first": pl.Int64, "band_losses_last": pl.Int64, "band_last": pl.Int64,
+           "band_p_value": pl.Float64}
 
 
 @dataclass
@@ -224,7 +227,14 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None,
                           .sort(["pipeline", "len", "reason"], descending=[False, True, False])
                           .iter_rows()):
         catch_alls.setdefault(str(p), []).append(str(reason))
-    shifts, judged = _shifts(lost.filter(kept), data_end, cohorts, periods)
+    # Each band's least and greatest value, as the size table names it.
+    bounds = {} if cuts is None else {
+        int(i): (float(lo), float(hi)) for i, lo, hi in
+        lost.select(band=_band_of(pl.col("value"), cuts),
+                    value=pl.col("value").cast(pl.Float64))
+        .drop_nulls().group_by("band")
+        .agg(lo=pl.col("value").min(), hi=pl.col("value").max()).iter_rows()}
+    shifts, judged = _shifts(lost.filter(kept), data_end, cohorts, periods, cuts, bounds)
     unused = None
     if periods is not None and judged and not shifts.height:
         unused = losses_unused(periods, sorted({m for _p, m in cohorts if m is not None}))
@@ -262,7 +272,9 @@ def _missing_by_manager(lost: pl.DataFrame) -> pl.DataFrame:
 
 
 def _shifts(lost: pl.DataFrame, data_end: datetime | None,
-            cohorts: dict[tuple[str, str], int], periods: Periods | None
+            cohorts: dict[tuple[str, str], int], periods: Periods | None,
+            cuts: list[float] | None = None,
+            bounds: dict[int, tuple[float, float]] | None = None
             ) -> tuple[pl.DataFrame, bool]:
     """The first period's cohorts against the last one's, among the months old enough
     (module docstring), per pipeline, and whether any pipeline had losses of deals whose
@@ -274,6 +286,7 @@ def _shifts(lost: pl.DataFrame, data_end: datetime | None,
     same_way: list[bool] = []
     known = lost.filter(pl.col("entry").is_not_null() & pl.col("left").is_not_null())
     judged = False
+    counted_by: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = {}
     for (p,), grp in known.group_by(["pipeline"], maintain_order=True):
         end = data_end or grp["left"].max()
         if not isinstance(end, datetime):
@@ -297,6 +310,7 @@ def _shifts(lost: pl.DataFrame, data_end: datetime | None,
         ca = dict(a.group_by("reason").len().iter_rows())
         cb = dict(b.group_by("reason").len().iter_rows())
         na, nb = a.height, b.height
+        counted_by[str(p)] = (a, b)
         da = sum(cohorts.get((p, m), 0) for m in early) or na
         db = sum(cohorts.get((p, m), 0) for m in late) or nb
         for reason in sorted(set(ca) | set(cb)):
@@ -315,7 +329,10 @@ def _shifts(lost: pl.DataFrame, data_end: datetime | None,
                          "diff": d, "diff_low": lo, "diff_high": hi, "p_value": pv,
                          "deals_first": da, "rate_first": ka / da if da else None,
                          "deals_last": db, "rate_last": kb / db if db else None,
-                         "rate_p_value": rate_pvals[-1], "flagged": False})
+                         "rate_p_value": rate_pvals[-1], "flagged": False,
+                         "band_low": None, "band_high": None, "band_losses_first": None,
+                         "band_first": None, "band_losses_last": None, "band_last": None,
+                         "band_p_value": None})
     # A change of a share of losses is also a change of the other reasons' shares: when
     # one reason grows, the rest "fall" with as many losses as before. A reason is flagged
     # only when its share of the losses and its rate per deal that came in both moved,
@@ -324,7 +341,36 @@ def _shifts(lost: pl.DataFrame, data_end: datetime | None,
                                           benjamini_hochberg(rate_pvals, ALPHA), same_way,
                                           strict=True):
         r["flagged"] = by_share and by_rate and same
+        diff = r["diff"]
+        if r["flagged"] and cuts and isinstance(diff, float):
+            r.update(_band(*counted_by[str(r["pipeline"])], str(r["reason"]), diff, cuts,
+                           bounds or {}))
     return pl.DataFrame(rows, schema=_SHIFTS, orient="row"), judged
+
+
+def _band(a: pl.DataFrame, b: pl.DataFrame, reason: str, diff: float, cuts: list[float],
+          bounds: dict[int, tuple[float, float]]) -> dict[str, object]:
+    """The deal-size band a flagged reason's share changed most in, the way it changed
+    overall and by more: its share of the band's counted losses in each period, clear
+    after Holm over the bands (`ALPHA`). A price list that loses the small deals is a
+    matter for the small deals' prices, not for every deal's. Empty when none is."""
+    tests = []
+    for i in sorted(bounds):
+        fa = a.filter(_band_of(pl.col("value"), cuts) == i)
+        fb = b.filter(_band_of(pl.col("value"), cuts) == i)
+        ka, na = int((fa["reason"] == reason).sum()), fa.height
+        kb, nb = int((fb["reason"] == reason).sum()), fb.height
+        if not na or not nb:
+            continue
+        tests.append((kb / nb - ka / na, two_proportion_p(kb, nb, ka, na), i, ka, na, kb, nb))
+    clear = holm([t[1] for t in tests], ALPHA)
+    moved = [t for t, ok in zip(tests, clear, strict=True)
+             if ok and t[0] * diff > 0 and abs(t[0]) > abs(diff)]
+    if not moved:
+        return {}
+    _d, pv, i, ka, na, kb, nb = max(moved, key=lambda t: abs(t[0]))
+    return {"band_low": bounds[i][0], "band_high": bounds[i][1], "band_losses_first": ka,
+            "band_first": na, "band_losses_last": kb, "band_last": nb, "band_p_value": pv}
 
 
 def loss_findings(lt: LossTables) -> list[Finding]:
@@ -347,5 +393,9 @@ def loss_findings(lt: LossTables) -> list[Finding]:
         out.append(Finding("loss_reason_shift", r["pipeline"], None, None, r["reason"],
                            float(r["losses_last"]), None, None, None, r["share_last"],
                            r["share_first"], r["losses_last"], r["p_value"],
-                           (r["first"], r["last"]), r["within_days"]))
+                           (r["first"], r["last"]), r["within_days"],
+                           band=None if r["band_p_value"] is None else Band(
+                               r["band_low"], r["band_high"], r["band_losses_first"],
+                               r["band_first"], r["band_losses_last"], r["band_last"],
+                               r["band_p_value"])))
     return out
