@@ -690,13 +690,17 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
     out.append(Section(
         "graveyard_segments", _("Graveyard segments"),
         _("Deals of each graveyard stage by age in the stage: of the visits that lasted at "
-          "least that long, the share that moved forward later (Aalen–Johansen: a deal still "
-          "there counts for as long as it was watched, not as one that failed); deals there "
-          "now. Open deals also by their last recorded activity."), gs.segments,
+          "least that long, the share that moved forward later, with its 95% interval "
+          "(Aalen–Johansen: a deal still there counts for as long as it was watched, not as "
+          "one that failed); deals there now. Open deals also by their last recorded "
+          "activity; when the export lists the deals' activities, of the visits that went "
+          "that long untouched, the share that moved forward later."), gs.segments,
         [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
          Column("segment", _("segment"), from_row=lambda r: segment_label(r, tr)),
          _c("reached", _("lasted this long"), num),
-         _c("conversion", _("then moved on"), frac), _c("open_now", _("there now"), num),
+         _c("conversion", _("then moved on"), frac),
+         _detail(_c("conversion_low", _("low"), frac)),
+         _detail(_c("conversion_high", _("high"), frac)), _c("open_now", _("there now"), num),
          _c("open_value", _("their value"), num)]))
     out.append(Section(
         "graveyard_proposals", _("Proposed segmentation stages"),

@@ -23,7 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Incidence", "cumulative_incidence", "ExposureTest", "exposure_test"]
+from .stats import wilson
+
+__all__ = ["Incidence", "cumulative_incidence", "incidence_interval", "ExposureTest",
+           "exposure_test"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,53 @@ def cumulative_incidence(durations: np.ndarray, ways: np.ndarray,
     by_way = np.bincount(w[exits], weights=weight)
     shares = {int(k): float(v) for k, v in enumerate(by_way) if v > 0}
     return Incidence(n, shares, float(np.prod(1.0 - hazard)))
+
+
+def incidence_interval(durations: np.ndarray, ways: np.ndarray, of: frozenset[int],
+                       since: float = 0.0, until: float | None = None
+                       ) -> tuple[float, float] | None:
+    """95 % interval of the cumulative incidence of the ways `of` taken together (as
+    `cumulative_incidence` estimates it, to the longest watch or `until`), None when no
+    visit reached `since`. The variance is the delta method's over the hazards at each
+    exit time (given the visits at risk, the exits by `of` and by the other ways are
+    multinomial, independent across times); with one way out it is Greenwood's, and with
+    no visit still open the binomial p(1 − p)/n. The interval is Wilson's at the sample
+    size that variance amounts to (p(1 − p)/variance), so it stays within 0–100 % and
+    says something when nothing moved on (0 of 47: 0–7.6 %, at the visits that
+    reached)."""
+    d = np.asarray(durations, dtype=float)
+    w = np.asarray(ways, dtype=np.int64)
+    keep = d >= since
+    d, w = d[keep], w[keep]
+    n = d.size
+    if n == 0:
+        return None
+    exits = w >= 0
+    if until is not None:
+        exits &= d < until
+    if not exits.any():
+        return wilson(0, n)
+    order = np.sort(d)
+    times, events = np.unique(d[exits], return_inverse=True)
+    at_risk = (n - np.searchsorted(order, times, side="left")).astype(float)
+    mine = np.isin(w[exits], list(of))
+    hk = np.bincount(events, weights=mine.astype(float), minlength=times.size) / at_risk
+    ho = np.bincount(events, weights=(~mine).astype(float), minlength=times.size) / at_risk
+    h = hk + ho
+    s_before = np.concatenate([[1.0], np.cumprod(1.0 - h)[:-1]])
+    f = np.cumsum(s_before * hk)
+    total = float(f[-1])
+    # dF/dh_k at time j: S(j−1) − B, dF/dh_o: −B, with B the incidence still to come
+    # after j over 1 − h_j (0 where every visit left at j: nothing comes after).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        b = np.where(h < 1.0, (total - f) / (1.0 - h), 0.0)
+    a = s_before - b
+    var = float(np.sum((a * a * hk * (1 - hk) + b * b * ho * (1 - ho) + 2 * a * b * hk * ho)
+                       / at_risk))
+    if total <= 0.0 or total >= 1.0 or var <= 0.0:
+        return wilson(total * n, n)
+    m = total * (1 - total) / var
+    return wilson(total * m, m)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ import polars as pl
 
 from .. import model as m
 from ..span import Span
-from .competing_risks import cumulative_incidence, exposure_test
+from .competing_risks import cumulative_incidence, exposure_test, incidence_interval
 from .findings import ALPHA, Finding
 from .stats import holm
 
@@ -47,7 +47,8 @@ COLD_RATIO = 0.5
 
 _SEG = {"pipeline": pl.Utf8, "stage": pl.Utf8, "segment": pl.Utf8, "kind": pl.Utf8,
         "from_days": pl.Float64, "to_days": pl.Float64, "reached": pl.Int64,
-        "converted": pl.Int64, "conversion": pl.Float64, "open_now": pl.Int64,
+        "converted": pl.Int64, "conversion": pl.Float64, "conversion_low": pl.Float64,
+        "conversion_high": pl.Float64, "open_now": pl.Int64,
         "open_value": pl.Float64}
 _PROP = {"pipeline": pl.Utf8, "stage": pl.Utf8, "cold_after_days": pl.Float64,
          "fresh_conversion": pl.Float64, "warm_conversion": pl.Float64,
@@ -185,6 +186,7 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
         for i, lo in enumerate(AGE_BANDS_DAYS):
             hi = AGE_BANDS_DAYS[i + 1] if i + 1 < len(AGE_BANDS_DAYS) else None
             inc = cumulative_incidence(age, codes, since=float(lo))
+            low, high = incidence_interval(age, codes, forward, since=float(lo)) or (None, None)
             opn = aged.filter((pl.col("exit") == "open") & (pl.col("age") >= lo)
                               & (pl.col("age") < hi if hi is not None else pl.lit(True)))
             seg_rows.append({
@@ -193,7 +195,7 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
                 "to_days": float(hi) if hi is not None else None, "reached": inc.at_risk,
                 "converted": int((moved & (age >= lo)).sum()),
                 "conversion": _forward(inc.shares, forward) if inc.at_risk else None,
-                "open_now": opn.height,
+                "conversion_low": low, "conversion_high": high, "open_now": opn.height,
                 "open_value": _worth(opn["value"])})
         touched = _touch_days(touches, v["deal_id"])
         if touched:
@@ -214,15 +216,18 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
                     "kind": "activity", "from_days": since,
                     "to_days": float(upto) if upto is not None else None,
                     "reached": None, "converted": None, "conversion": None,
+                    "conversion_low": None, "conversion_high": None,
                     "open_now": sel.height, "open_value": _worth(sel["value"])}
                 if touched:
                     hit, rest = _untouched(aged["entered_day"].to_numpy(),
                                            aged["stop_day"].to_numpy(),
                                            aged["deal_id"].to_list(), touched, since)
                     inc = cumulative_incidence(rest[hit], codes[hit])
+                    low, high = incidence_interval(rest[hit], codes[hit], forward) \
+                        or (None, None)
                     row.update(reached=inc.at_risk, converted=int((moved & hit).sum()),
                                conversion=_forward(inc.shares, forward) if inc.at_risk
-                               else None)
+                               else None, conversion_low=low, conversion_high=high)
                 seg_rows.append(row)
                 since = float(upto) if upto is not None else since
         nxt = (aged.filter(pl.col("forward") & pl.col("way").str.starts_with("stage" + _SEP))
