@@ -122,3 +122,15 @@ def test_the_yardstick_is_said_as_the_deals_that_moved_on(export: Path, tmp_path
     page = (tmp_path / "history.html").read_text(encoding="utf-8").replace("\u00a0", " ")
     assert "дольше, чем понадобилось 95 % ушедших с него дальше сделок" in page
     assert "95 % уходят дальше за" in page and "уходящих с него" not in page
+
+
+def test_segments_money_is_in_the_accounts_currency(export: Path, tmp_path: Path) -> None:
+    # «их сумма 753 000» beside findings that say «на кону 4 137 920 ₽».
+    funnel = Path(__file__).parent / "data" / "grave_b24_ru" / "training.funnel"
+    result = CliRunner().invoke(cli, ["history", str(export / "bitrix24"), "--funnel",
+                                      str(funnel), "--tz", "Europe/Moscow", "-q", "-o",
+                                      str(tmp_path)], env=ENV)
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "history.html").read_text(encoding="utf-8")
+    section = page.split('<h2 id="graveyard_segments">', 1)[1].split("<h2 ", 1)[0]
+    assert section.count("₽") == 7  # each of the 7 segments' value

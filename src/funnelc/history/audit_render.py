@@ -701,7 +701,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
          _c("conversion", _("then moved on"), frac),
          _detail(_c("conversion_low", _("low"), frac)),
          _detail(_c("conversion_high", _("high"), frac)), _c("open_now", _("there now"), num),
-         _c("open_value", _("their value"), num)]))
+         _c("open_value", _("their value"), cash)]))
     out.append(Section(
         "graveyard_proposals", _("Proposed segmentation stages"),
         _("Where deals that sat this long move on under half as often per day as before "
