@@ -18,6 +18,7 @@ from .audit import Audit
 from .events import WON
 from .findings import ALPHA, Finding
 from .report import Column, Section, pair_stage, placeholder
+from .sources import spread as is_spread
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -198,6 +199,10 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
     elif f.kind == "source_mix":
         text = _("On {where} the mix of sources moved the rate between {first} and {last}: "
                  "more leads from worse sources, «{subject}» most; {deals}{money}.")
+    elif f.kind == "source_rate":
+        text = _("On {where} every source converts worse in {last} than in {first} "
+                 "({expected} → {observed}, {p}); the mix of sources explains little of "
+                 "it: a sales matter, look at how leads are worked; {deals}{money}.")
     elif f.kind == "loss_reasons_missing" and f.subject:
         # The catch-alls the client's CRM has, as written (`subject`): a list of other
         # CRMs' words («Прочее», «Other») read as English left in a Ukrainian sentence.
@@ -278,10 +283,6 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
     return said[:1].upper() + said[1:] if text.startswith("{where}") else said
 
 
-SPREAD_SHARE = 0.5
-"""A rate effect that no source carries half of is spread over the sources: the way
-leads are worked changed (sales), not one source's leads (marketing)."""
-
 
 def _number(x: object) -> float:
     """A figure of a table row (polars gives its cells untyped)."""
@@ -334,8 +335,7 @@ def verdict(row: Mapping[str, object], tr: Translator | None = None) -> str:
             _("the sources converting better (rate effect)")
     else:
         what = _("a different mix of sources (mix effect)")
-    spread = (row["dominant"] == "rate"
-              and abs(_number(row["top_source_rate_effect"])) < SPREAD_SHARE * abs(rate))
+    spread = is_spread(dict(row))
     if row["dominant"] == "rate" and row.get("top_source_flagged") is False:
         # A rate verdict blames a source only when its own change is clear after Holm,
         # as the findings do: a clinic's verdict named Яндекс.Директ «вопрос маркетинга»

@@ -14,7 +14,7 @@ ALPHA = 0.05
 sources, Benjamini–Hochberg's false discovery rate for loss reasons."""
 
 FindingKind = Literal["manager_conversion", "manager_practice", "premature_losses",
-                      "source_quality", "source_mix",
+                      "source_quality", "source_mix", "source_rate",
                       "loss_reasons_missing", "loss_reason_shift", "graveyard", "hoarding", "dead_end"]
 
 

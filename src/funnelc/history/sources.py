@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Literal
 
 import polars as pl
 from polars.datatypes import DataTypeClass
@@ -39,11 +40,22 @@ from .periods import SOURCES_UNUSED, Periods, PeriodsError, label, split
 from .stats import holm, newcombe, two_proportion_p
 
 __all__ = ["SourceTables", "source_tables", "source_findings", "UNKNOWN_SOURCE",
-           "PeriodsError"]
+           "PeriodsError", "SPREAD_SHARE", "spread"]
 
 UNKNOWN_SOURCE = "(no source)"
 MIN_SHARE_OF_CHANGE = 0.01
-"""A mix shift below one point of conversion is no finding."""
+"""A mix or rate shift below one point of conversion is no finding."""
+SPREAD_SHARE = 0.5
+"""A rate effect that no source carries half of is spread over the sources: the way
+leads are worked changed (sales), not one source's leads (marketing)."""
+
+
+def spread(row: dict[str, object]) -> bool:
+    """Whether a decomposition row's change is the rate's, spread over the sources: no
+    source carries `SPREAD_SHARE` of the rate effect (the verdict's «a sales matter»)."""
+    rate = float(row["rate_effect"])  # type: ignore[arg-type]
+    top = float(row["top_source_rate_effect"])  # type: ignore[arg-type]
+    return row["dominant"] == "rate" and abs(top) < SPREAD_SHARE * abs(rate)
 
 
 @dataclass
@@ -208,13 +220,30 @@ def source_findings(st: SourceTables) -> list[Finding]:
         # an online school's «Квалификация» → «Пробный урок», 54.55 % → 53.54 % (p = 0.89,
         # "nothing to split"), was still a finding «состав источников сдвинул конверсию».
         beyond_chance = r["p_value"] is not None and r["p_value"] < ALPHA
-        if r["dominant"] != "mix" or r["mix_effect"] > -MIN_SHARE_OF_CHANGE \
-                or not beyond_chance:
+        if not beyond_chance:
             continue
-        deals = -r["mix_effect"] * r["entered_last"]
-        money = None if r["money"] is None or not r["change"] else \
-            r["money"] * r["mix_effect"] / r["change"]
-        out.append(Finding("source_mix", r["pipeline"], r["from_stage"], r["to_stage"],
-                           r["top_source"], deals, None, None, money, r["rate_last"],
-                           r["rate_first"], r["entered_last"], None, (r["first"], r["last"])))
+        if r["sources"] >= 2 and spread(r) and r["rate_effect"] <= -MIN_SHARE_OF_CHANGE \
+                and not r["top_source_flagged"]:
+            # Every source converting worse is the sales side of the question: without
+            # it the audit listed a school's qualification mix (marketing, 137 thousand ₴)
+            # and nothing of its trial lessons paid 40% → 24% in every source (sales,
+            # 339 thousand ₴), which only the decomposition's table said.
+            out.append(_effect_finding("source_rate", r, r["rate_effect"]))
+            continue
+        if r["dominant"] != "mix" or r["mix_effect"] > -MIN_SHARE_OF_CHANGE:
+            continue
+        out.append(_effect_finding("source_mix", r, r["mix_effect"]))
     return out
+
+
+def _effect_finding(kind: Literal["source_mix", "source_rate"], r: dict[str, Any],
+                    effect: float) -> Finding:
+    """The decomposition's mix or rate effect of pair `r` as a finding: the deals it cost
+    in the last period and its share of the change's money."""
+    money = None if r["money"] is None or not r["change"] else \
+        r["money"] * effect / r["change"]
+    return Finding(kind, r["pipeline"], r["from_stage"], r["to_stage"],
+                   r["top_source"] if kind == "source_mix" else None,
+                   -effect * r["entered_last"], None, None, money, r["rate_last"],
+                   r["rate_first"], r["entered_last"], r["p_value"] if kind == "source_rate"
+                   else None, (r["first"], r["last"]))

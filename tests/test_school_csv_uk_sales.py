@@ -1,0 +1,101 @@
+"""Marketing or sales? (issue 14, point 2) answered by the audit's findings, not only by
+the decomposition's table: on the Kyiv school's two years (tests/data/school_csv_uk,
+TikTok's share tripling = marketing, every source paying for fewer trial lessons from
+June 2026 = sales), the audit lists both sides, each with the deals and money of its
+own effect, counted here by hand from the generator's deals."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from click.testing import CliRunner
+
+from funnelc.cli import cli
+
+DATA = Path(__file__).parent / "data" / "school_csv_uk"
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("school_csv_uk", DATA / "generate.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # its dataclass looks its module up there
+    spec.loader.exec_module(mod)
+    return mod
+
+
+g = _generator()
+FIRST = ("2024-12", "2025-01", "2025-02")
+LAST = ("2026-08", "2026-09", "2026-10")
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1", "COLUMNS": "400"})
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return g.write(tmp_path_factory.mktemp("school"))
+
+
+def _trial_to_paid() -> tuple[int, int, int, int, float]:
+    """(trials, paid) in the first and the last period, months of the trial's start in
+    Kyiv, and the rate effect (Kitagawa, centred mix) of «Пробний урок» → paid."""
+    per: dict[str, list[int]] = {}
+    for d in g.deals():
+        stages = [s for _, s, _ in d.moves]
+        if g.TRIAL_STAGE not in stages:
+            continue
+        t = d.moves[stages.index(g.TRIAL_STAGE)][0]
+        m = f"{t.year}-{t.month:02d}"
+        if m not in FIRST and m not in LAST:
+            continue
+        v = per.setdefault("Instagram" if d.written == "instagram" else d.written,
+                           [0, 0, 0, 0])
+        i = 0 if m in FIRST else 2
+        v[i] += 1
+        v[i + 1] += g.WON in stages
+    n1, k1 = sum(v[0] for v in per.values()), sum(v[1] for v in per.values())
+    n2, k2 = sum(v[2] for v in per.values()), sum(v[3] for v in per.values())
+    rate = sum((v[3] / v[2] - v[1] / v[0]) * (v[0] / n1 + v[2] / n2) / 2
+               for v in per.values())
+    return n1, k1, n2, k2, rate
+
+
+def test_the_audit_lists_the_sales_side_too(csv: Path) -> None:
+    code, out, err = run("audit", str(DATA / "school.funnel"), str(csv), "--tz", g.TZ,
+                         "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    kinds = [(f["kind"], f["stage"], f["to_stage"]) for f in data["findings"]]
+    assert kinds == [("source_rate", g.TRIAL_STAGE, "won"), ("source_mix", g.NEW, g.QUAL)]
+    n1, k1, n2, k2, rate = _trial_to_paid()
+    f = data["findings"][0]
+    (row,) = [r for r in data["decomposition"] if r["from_stage"] == g.TRIAL_STAGE]
+    assert (f["expected"], f["observed"], f["n"]) == (pytest.approx(k1 / n1),
+                                                      pytest.approx(k2 / n2), n2)
+    assert f["deals"] == pytest.approx(-rate * n2)
+    # The money of the rate's part of the change: the row's money × rate / change.
+    assert f["money"] == pytest.approx(row["money"] * rate / (k2 / n2 - k1 / n1))
+    assert f["subject"] is None and f["periods"] == ["2024-12..2025-02", "2026-08..2026-10"]
+    assert "a sales matter" in f["text"] and "every source converts worse" in f["text"]
+
+
+def test_the_sales_side_in_ukrainian(csv: Path) -> None:
+    code, out, _ = run("audit", str(DATA / "school.funnel"), str(csv), "--tz", g.TZ)
+    assert code == 0
+    n1, k1, n2, k2, rate = _trial_to_paid()
+    text = " ".join(out.replace("\u00a0", " ").split())
+    before, after = (f"{100 * k / n:.2f}%".replace(".", ",") for k, n in ((k1, n1), (k2, n2)))
+    assert ("1. На переході «Пробний урок» → «Успішно реалізовано» у воронці «Продажі» усі "
+            "джерела конвертують гірше у серпні–жовтні 2026, ніж у грудні 2024 – лютому 2025 "
+            f"({before} → {after}") in text, text
+    assert "склад джерел пояснює мало: це питання продажів" in text
+    assert f"; {round(-rate * n2)} угод" in text  # 21 угода / 22 угоди: by hand below
+    assert "2. На переході «Нова заявка» → «Кваліфіковано»" in text
