@@ -134,3 +134,15 @@ def test_segments_money_is_in_the_accounts_currency(export: Path, tmp_path: Path
     page = (tmp_path / "history.html").read_text(encoding="utf-8")
     section = page.split('<h2 id="graveyard_segments">', 1)[1].split("<h2 ", 1)[0]
     assert section.count("₽") == 7  # each of the 7 segments' value
+
+
+def test_the_finding_points_to_the_proposal_where_it_is(export: Path) -> None:
+    # «Разделите этап (предложение — в таблице кладбищ)»: the proposal is not in the
+    # graveyards' table but printed after the findings («Предлагаемое разделение …»).
+    funnel = Path(__file__).parent / "data" / "grave_b24_ru" / "training.funnel"
+    result = CliRunner().invoke(cli, ["audit", str(funnel), str(export / "bitrix24"), "--tz",
+                                      "Europe/Moscow", "-q"], env=ENV)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    said = text.index("Разделите этап (предлагаемые этапы — ниже); на кону")
+    assert said < text.index("Предлагаемое разделение этапа «Думают»:")

@@ -247,12 +247,12 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
         text = tr.ngettext(
             "{where} is a graveyard: {hoarded} deal piles up there. Of {stayed}, {observed} "
             "moved on to «{to_stage}» later, against {expected} of all that came in: old deals "
-            "move on under half as often per day ({p}, Holm at {alpha}). Segment it (proposal "
-            "in the graveyard table){money}.",
+            "move on under half as often per day ({p}, Holm at {alpha}). Segment it (the "
+            "proposed stages are below){money}.",
             "{where} is a graveyard: {hoarded} deals pile up there. Of {stayed}, {observed} "
             "moved on to «{to_stage}» later, against {expected} of all that came in: old deals "
-            "move on under half as often per day ({p}, Holm at {alpha}). Segment it (proposal "
-            "in the graveyard table){money}.", hoarded)
+            "move on under half as often per day ({p}, Holm at {alpha}). Segment it (the "
+            "proposed stages are below){money}.", hoarded)
     said = text.format(**fields)
     if f.band is not None:
         # Where the change is: a price list that loses the small deals is fixed in the
