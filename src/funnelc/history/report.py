@@ -740,6 +740,7 @@ td.k, th.k { position: sticky; left: 0; z-index: 1; background: #fff; box-shadow
   white-space: nowrap; }
 th.k { background: #f6f6f6; } tr.flag td.k { background: #fff3d6; }
 td.n, td.d { white-space: nowrap; }
+td.s { min-width: 20em; }
 figure { margin: 10px 0 18px; } figure svg { width: 100%; height: auto; display: block; }
 figcaption { font-size: 12.5px; color: #555; }
 .warn { color: #8a5a00; font-size: 13px; }
@@ -763,7 +764,16 @@ def _text_cell(v: object) -> str:
         return f"<td><pre>{_e(text)}</pre></td>"
     if _DATE_CELL.fullmatch(text) and "-" in text:
         return f'<td class="d">{_e(text)}</td>'
+    if len(text) >= SENTENCE and text.count(" ") >= SENTENCE // 10:
+        return f'<td class="s">{_e(text)}</td>'
     return f"<td>{_e(text)}</td>"
+
+
+SENTENCE = 80
+"""A cell this long, of words, is a sentence (a verdict, a finding, what a count means):
+it keeps a readable width (`td.s`) where the table is wider than the screen. On a 390 px
+phone the sources' verdict column was squeezed to 131 px, a word a line, each row 400 px
+high, the answer to «marketing or sales?» a narrow strip right of six columns."""
 
 
 STICKY = frozenset({"manager"})
