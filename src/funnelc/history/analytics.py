@@ -386,21 +386,26 @@ def _leavers_p95(vis: pl.DataFrame, end: object) -> pl.DataFrame:
         .sort([*key, "h", "left"], descending=[False, False, False, True]))
     at_risk = (pl.len().over(key) - pl.int_range(pl.len()).over(key)).cast(pl.Float64)
     step = pl.when(pl.col("left")).then((1 - 1 / at_risk).log()).otherwise(0.0)
-    rows = rows.with_columns(stay=step.cum_sum().over(key).exp())
     # The share that left by t (every exit), and the share that moved on by t: each move
-    # on takes 1/at-risk of the deals still there just before it.
+    # on takes 1/at-risk of the deals still there just before it. One pass, collected
+    # once: the two percentiles are read from the same rows.
+    rows = rows.with_columns(at_risk=at_risk, stay=step.cum_sum().over(key).exp())
     before = pl.col("stay").shift(1).over(key).fill_null(1.0)
     rows = rows.with_columns(
-        gone=1 - pl.col("stay"),
-        moved=(before * pl.col("forward").cast(pl.Float64) / at_risk).cum_sum().over(key))
+        moved=(before * pl.col("forward").cast(pl.Float64) / pl.col("at_risk"))
+        .cum_sum().over(key))
+    done = rows.with_columns(
+        share_left=(1 - pl.col("stay")) / (1 - pl.col("stay")).last().over(key),
+        share_moved=pl.col("moved") / pl.col("moved").last().over(key)).filter(
+        pl.col("left")).select(*key, "h", "forward", "share_left", "share_moved").collect()
 
-    def p95(done: str, share_of: str) -> pl.DataFrame:
-        return _named(rows.with_columns(share=pl.col(share_of) / pl.col(share_of).last().over(key))
-                      .filter(pl.col(done) & (pl.col("share") >= 0.95 - 1e-12))
-                      .group_by(key).agg(p95_h=pl.col("h").min()))
+    def p95(rows_done: pl.DataFrame, share: str) -> pl.DataFrame:
+        return (rows_done.filter(pl.col(share) >= 0.95 - 1e-12).group_by(key)
+                .agg(p95_h=pl.col("h").min())
+                .with_columns(pl.col("pipeline", "stage").cast(pl.Utf8)))
 
-    movers = p95("forward", "moved")
-    leavers = p95("left", "gone").join(movers.select(*key), on=key, how="anti")
+    movers = p95(done.filter(pl.col("forward")), "share_moved")
+    leavers = p95(done, "share_left").join(movers.select(*key), on=key, how="anti")
     return pl.concat([movers, leavers])
 
 
