@@ -16,7 +16,7 @@ import math
 from collections.abc import Sequence
 
 __all__ = ["Z95", "MIN_MONTH_DEALS", "wilson", "newcombe", "two_proportion_p", "holm", "benjamini_hochberg",
-           "shrink", "funnel_limits"]
+           "shrink", "funnel_limits", "chi2_sf", "changes_agree_p"]
 
 Z95 = 1.959963984540054
 
@@ -118,3 +118,46 @@ def funnel_limits(p: float, n: float, z: float = Z95) -> tuple[float, float]:
         return 0.0, 1.0
     half = z * math.sqrt(max(p * (1 - p), 0.0) / n)
     return max(0.0, p - half), min(1.0, p + half)
+
+
+def chi2_sf(x: float, df: int) -> float:
+    """P(X >= x) for X ~ chi-square with `df` (a positive whole number) degrees of
+    freedom, by the closed forms of the whole-number case (no scipy on this path)."""
+    if x <= 0:
+        return 1.0
+    half = x / 2
+    if df % 2 == 0:
+        term, total = 1.0, 1.0
+        for i in range(1, df // 2):
+            term *= half / i
+            total += term
+        return min(1.0, math.exp(-half) * total)
+    # Odd: erfc(√(x/2)) + √(2x/π)·e^(−x/2)·Σ x^(i−1) / (1·3·…·(2i−1)), i = 1 … (df−1)/2.
+    term, series = 1.0, 0.0
+    for i in range(1, (df - 1) // 2 + 1):
+        term = 1.0 if i == 1 else term * x / (2 * i - 1)
+        series += term
+    return min(1.0, math.erfc(math.sqrt(half))
+               + math.sqrt(2 * x / math.pi) * math.exp(-half) * series)
+
+
+def changes_agree_p(groups: Sequence[tuple[float, float, float, float]]) -> float | None:
+    """Whether groups (k1, n1, k2, n2: successes and trials in two periods) changed by
+    one common amount: Cochran's Q over their changes p2 − p1, each weighted by its
+    inverse variance, on chi-square with one degree fewer than the groups. The shares
+    take one success and one failure more (Agresti–Caffo), so a group at 0 or 100 %
+    still has a variance. A small p says the groups changed differently; None for fewer
+    than two groups."""
+    parts: list[tuple[float, float]] = []
+    for k1, n1, k2, n2 in groups:
+        if n1 <= 0 or n2 <= 0:
+            continue
+        p1, p2 = (k1 + 1) / (n1 + 2), (k2 + 1) / (n2 + 2)
+        var = p1 * (1 - p1) / (n1 + 2) + p2 * (1 - p2) / (n2 + 2)
+        parts.append((p2 - p1, 1 / var))
+    if len(parts) < 2:
+        return None
+    total = sum(w for _, w in parts)
+    mean = sum(d * w for d, w in parts) / total
+    q = sum(w * (d - mean) ** 2 for d, w in parts)
+    return chi2_sf(q, len(parts) - 1)
