@@ -502,6 +502,15 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
         return ("+" if n > 0 else "−") + (tr.money(abs(n), a.currency) if a.currency
                                           else x.count(abs(n)))
 
+    def signed(v: object, money: bool) -> str:
+        """A source's effect as a count or money, a gain with a true minus sign: the
+        sources' table read «-1» and «-127 898» (no ₴) beside the managers' «−1 082 257 ₴»."""
+        if v is None:
+            return "—"
+        n = round(_number(v))
+        body = tr.money(abs(n), a.currency) if money and a.currency else x.count(abs(n))
+        return ("−" if n < 0 else "") + body
+
     def period(key: str, title: str) -> Column:
         """A period column (`first`, `last`) as a table cell names it («январь–март
         2026»)."""
@@ -615,7 +624,8 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
              _c("rate_first", _("then"), frac),
              period("last", _("last")),
              _c("rate_last", _("now"), frac), _c("entered_last", _("entered"), num),
-             _c("deals_effect", _("deals lost"), num), _c("money", _("money"), num),
+             _c("deals_effect", _("deals lost"), lambda v: signed(v, False)),
+             _c("money", _("money"), lambda v: signed(v, True)),
              _c("p_value", "p", pv), _c("flagged", _("clear"), flag)]))
         dec = st.decomposition.with_columns(verdict=pl.Series(
             [verdict(r) for r in st.decomposition.iter_rows(named=True)], dtype=pl.Utf8))
