@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 import polars as pl
 from polars.datatypes import DataTypeClass
@@ -263,14 +263,24 @@ def source_findings(st: SourceTables) -> list[Finding]:
     return out
 
 
-def _effect_finding(kind: Literal["source_mix", "source_rate"], r: dict[str, Any],
+def _effect_finding(kind: Literal["source_mix", "source_rate"], r: dict[str, object],
                     effect: float) -> Finding:
-    """The decomposition's mix or rate effect of pair `r` as a finding: the deals it cost
-    in the last period and its share of the change's money."""
-    money = None if r["money"] is None or not r["change"] else \
-        r["money"] * effect / r["change"]
-    return Finding(kind, r["pipeline"], r["from_stage"], r["to_stage"],
-                   r["top_source"] if kind == "source_mix" else None,
-                   -effect * r["entered_last"], None, None, money, r["rate_last"],
-                   r["rate_first"], r["entered_last"], r["p_value"] if kind == "source_rate"
-                   else None, (r["first"], r["last"]))
+    """The decomposition's mix or rate effect of pair `r` (a row of `_DECOMP`) as a
+    finding: the deals it cost in the last period and its share of the change's money."""
+    def num(key: str) -> float:
+        v = r[key]
+        if not isinstance(v, (int, float)):
+            raise TypeError(f"decomposition {key}: expected a number, got {v!r}")
+        return float(v)
+
+    def text(key: str) -> str:
+        return str(r[key])
+
+    change, entered = num("change"), int(num("entered_last"))
+    money = None if r["money"] is None or not change else num("money") * effect / change
+    return Finding(kind, text("pipeline"), text("from_stage"), text("to_stage"),
+                   text("top_source") if kind == "source_mix" else None,
+                   -effect * entered, None, None, money, num("rate_last"),
+                   num("rate_first"), entered,
+                   num("p_value") if kind == "source_rate" else None,
+                   (text("first"), text("last")))
