@@ -35,7 +35,7 @@ def planted(path: Path, march: int = 1) -> Path:
     within a day, except March: `march` deals (one), none of which moves on. The export
     runs to July, so every month has had its time."""
     rows = ["deal_id,timestamp,stage"]
-    deal = 0
+    deal = met = 0
     for month in range(1, 7):
         for i in range(march if month == 3 else 10):
             deal += 1
@@ -43,7 +43,10 @@ def planted(path: Path, march: int = 1) -> Path:
             rows.append(f"{deal},{t.isoformat()},Заявка")
             if month != 3 and i < 6:
                 rows.append(f"{deal},{(t + timedelta(hours=20)).isoformat()},Встреча")
-    rows.append(f"{deal},{datetime(2026, 7, 20, tzinfo=UTC).isoformat()},won")
+                met = deal
+    # One win, from «Встреча»: the table's step to the win is «Встреча» → won, which no
+    # March deal entered.
+    rows.append(f"{met},{datetime(2026, 7, 20, tzinfo=UTC).isoformat()},won")
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return path
 
@@ -65,7 +68,7 @@ def test_the_threshold_is_where_no_outcome_can_say_above_or_below_half() -> None
 def test_the_one_deal_month_is_in_every_table_and_marked(tmp_path: Path) -> None:
     history = planted(tmp_path / "h.csv")
     rows = {r["month"]: r for r in json.loads(_run("history", history, "--format", "json"))
-            ["tables"]["conversion"] if r["from_stage"] == "Заявка"}
+            ["tables"]["conversion"] if (r["from_stage"], r["to_stage"]) == ("Заявка", "Встреча")}
     march = rows[PLANTED]
     assert (march["entered"], march["direct"], march["few"], march["complete"]) == (
         1, 0, True, True)
@@ -162,4 +165,6 @@ def test_the_realty_agencys_march_booking_is_not_a_collapse(realty: Path) -> Non
     # too few: no line reaches them.
     assert not [ln for ln in ax.get_lines() if ln.get_linestyle() not in ("None", "none")
                 and set(_at(ln, "2026-11")) & {0.0, 50.0}]
-    assert fig.get_supxlabel().startswith("3 months of stage pairs have fewer than 4 deals")
+    # March's booking, November's showings and consultations, and two months of the step
+    # from «Сделка» to the win (3 deals in April, 2 in August).
+    assert fig.get_supxlabel().startswith("5 months of stage pairs have fewer than 4 deals")

@@ -166,8 +166,9 @@ def _spread(n: int, at: pl.Series, values: pl.Series) -> pl.Series:
 
 
 def _pairs(t: HistoryTables) -> list[tuple[str, str, str]]:
-    """The stage pairs `history` tabulates conversion for, in its order."""
-    conv = t.conversion
+    """The stage pairs `history` tabulates conversion for, in its order, without its
+    step to the win: `_with_closing` puts that in from the pairs' own deals."""
+    conv = t.conversion.filter(pl.col("to_stage") != WON)
     if conv.height == 0:
         return []
     return conv.select("pipeline", "from_stage", "to_stage").unique(maintain_order=True).rows()

@@ -144,6 +144,8 @@ def inflow_plot(t: HistoryTables, tr: Translator) -> Figure:
 
 
 def conversion_plot(t: HistoryTables, tr: Translator) -> Figure:
+    from .report import pair_stage
+
     _ = tr.gettext
     fig = _fig(9, 3.8)
     df = t.conversion.filter(pl.col("month") != "all")
@@ -171,7 +173,7 @@ def conversion_plot(t: HistoryTables, tr: Translator) -> Figure:
         # one: an online school's «Квалификация → Пробный урок» ran solid from 53.5 % in
         # October to 0 % in a November of one deal, a collapse to the eye.
         line = ax.plot(months, [v if d else math.nan for v, d in zip(pct, done)],
-                       marker="o", label=_label(f"{a} → {b}", 50))
+                       marker="o", label=_label(f"{a} → {pair_stage(b, tr)}", 50))
         color = line[0].get_color()
         for i in range(1, len(months)):
             if not (done[i - 1] and done[i]):

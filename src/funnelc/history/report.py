@@ -241,7 +241,7 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
                     "50%, so it says nothing of the month; the plot draws it apart.",
                     MIN_MONTH_DEALS).format(n=MIN_MONTH_DEALS), conv,
                 [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
-                 _c("to_stage", _("to")),
+                 _t("to_stage", _("to"), lambda v: pair_stage(v, tr)),
                  Column("month", _("month"), f.month,
                         from_row=lambda r: f.month(r["month"])
                         + (f.incomplete() if r.get("complete") is False else "")),
