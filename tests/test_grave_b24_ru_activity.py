@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from conftest import data_generator
+from conftest import data_generator, planted_export
 from funnelc.cli import cli
 
 ENV = {"NO_COLOR": "1", "COLUMNS": "200"}
@@ -25,9 +25,7 @@ ENV = {"NO_COLOR": "1", "COLUMNS": "200"}
 
 @pytest.fixture(scope="module")
 def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("grave_b24_ru")
-    data_generator("grave_b24_ru").main(out, 0)
-    return out
+    return planted_export(tmp_path_factory, "grave_b24_ru")
 
 
 def _pages(export: Path, name: str) -> Iterator[dict[str, Any]]:

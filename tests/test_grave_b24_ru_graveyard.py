@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from conftest import data_generator
+from conftest import data_generator, planted_export
 from funnelc.cli import cli
 
 THINK = "Думают"
@@ -23,9 +23,7 @@ ENV = {"NO_COLOR": "1", "COLUMNS": "200"}
 
 @pytest.fixture(scope="module")
 def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("grave_b24_ru")
-    data_generator("grave_b24_ru").main(out, 0)
-    return out
+    return planted_export(tmp_path_factory, "grave_b24_ru")
 
 
 def _truth(export: Path) -> tuple[list[float], list[float], datetime]:

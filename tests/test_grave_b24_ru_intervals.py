@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from conftest import data_generator
+from conftest import data_generator, planted_export
 from funnelc.cli import cli
 from funnelc.history.competing_risks import incidence_interval
 from funnelc.history.stats import wilson
@@ -50,9 +50,7 @@ def test_the_interval_covers_the_truth_with_deals_still_open() -> None:
 
 @pytest.fixture(scope="module")
 def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("grave_b24_ru")
-    data_generator("grave_b24_ru").main(out, 0)
-    return out
+    return planted_export(tmp_path_factory, "grave_b24_ru")
 
 
 def test_each_segment_has_an_interval_holding_the_generators_share(export: Path) -> None:

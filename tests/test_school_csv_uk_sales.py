@@ -6,30 +6,19 @@ own effect, counted here by hand from the generator's deals."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from click.testing import CliRunner
 
+from conftest import data_generator
 from funnelc.cli import cli
 
 DATA = Path(__file__).parent / "data" / "school_csv_uk"
 
 
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("school_csv_uk", DATA / "generate.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # its dataclass looks its module up there
-    spec.loader.exec_module(mod)
-    return mod
-
-
-g = _generator()
+g = data_generator("school_csv_uk")
 FIRST = ("2024-12", "2025-01", "2025-02")
 LAST = ("2026-08", "2026-09", "2026-10")
 
@@ -44,23 +33,29 @@ def csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return g.write(tmp_path_factory.mktemp("school"))
 
 
+def _trials() -> list[tuple[str, str, bool]]:
+    """(month of the trial's start in Kyiv, source as written, paid) of every deal that
+    had a trial lesson, from the generator's deals."""
+    out: list[tuple[str, str, bool]] = []
+    for d in g.deals():
+        stages = [s for _, s, _ in d.moves]
+        if g.TRIAL_STAGE in stages:
+            t = d.moves[stages.index(g.TRIAL_STAGE)][0]
+            out.append((f"{t.year}-{t.month:02d}", d.written, g.WON in stages))
+    return out
+
+
 def _trial_to_paid() -> tuple[int, int, int, int, float]:
     """(trials, paid) in the first and the last period, months of the trial's start in
     Kyiv, and the rate effect (Kitagawa, centred mix) of «Пробний урок» → paid."""
     per: dict[str, list[int]] = {}
-    for d in g.deals():
-        stages = [s for _, s, _ in d.moves]
-        if g.TRIAL_STAGE not in stages:
-            continue
-        t = d.moves[stages.index(g.TRIAL_STAGE)][0]
-        m = f"{t.year}-{t.month:02d}"
+    for m, source, paid in _trials():
         if m not in FIRST and m not in LAST:
             continue
-        v = per.setdefault("Instagram" if d.written == "instagram" else d.written,
-                           [0, 0, 0, 0])
+        v = per.setdefault("Instagram" if source == "instagram" else source, [0, 0, 0, 0])
         i = 0 if m in FIRST else 2
         v[i] += 1
-        v[i + 1] += g.WON in stages
+        v[i + 1] += paid
     n1, k1 = sum(v[0] for v in per.values()), sum(v[1] for v in per.values())
     n2, k2 = sum(v[2] for v in per.values()), sum(v[3] for v in per.values())
     rate = sum((v[3] / v[2] - v[1] / v[0]) * (v[0] / n1 + v[2] / n2) / 2
@@ -113,14 +108,10 @@ def test_the_monthly_conversion_shows_the_step_to_the_win(csv: Path, tmp_path: P
     rows = {r["month"]: r for r in tables["conversion"]
             if (r["from_stage"], r["to_stage"]) == (g.TRIAL_STAGE, "won")}
     trials: dict[str, list[int]] = {}
-    for d in g.deals():
-        stages = [s for _, s, _ in d.moves]
-        if g.TRIAL_STAGE not in stages:
-            continue
-        t = d.moves[stages.index(g.TRIAL_STAGE)][0]
-        v = trials.setdefault(f"{t.year}-{t.month:02d}", [0, 0])
+    for m, _source, paid in _trials():
+        v = trials.setdefault(m, [0, 0])
         v[0] += 1
-        v[1] += g.WON in stages
+        v[1] += paid
     assert {m: [r["entered"], r["direct"]] for m, r in rows.items() if m != "all"} == trials
     n1, k1, n2, k2, _ = _trial_to_paid()
     first = sum(trials[m][1] for m in FIRST) / sum(trials[m][0] for m in FIRST)

@@ -9,33 +9,22 @@ Kyiv, Kitagawa's parts, the periods, and how the sources the managers typed thre
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from click.testing import CliRunner
 
+from conftest import data_generator
 from funnelc.cli import cli
 from funnelc.names import sounds_alike
 
 DATA = Path(__file__).parent / "data" / "school_csv_uk"
 
 
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("school_csv_uk", DATA / "generate.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # its dataclass looks its module up there
-    spec.loader.exec_module(mod)
-    return mod
-
-
-g = _generator()
+g = data_generator("school_csv_uk")
 FIRST = ["2024-12", "2025-01", "2025-02"]
 LAST = ["2026-08", "2026-09", "2026-10"]
 
