@@ -123,8 +123,8 @@ def _with_won(vis: pl.DataFrame, pairs: list[tuple[str, str, str]]
               ) -> list[tuple[str, str, str]]:
     """`pairs` with each pipeline's step from its closing stage to the win after its
     last pair: the stage most of its wins were closed from, among the stages of its
-    pairs (the later one in the pairs' order on a tie), as the audit's pairs
-    (`cohorts._closing`). Stage pairs alone never showed the last step: a Kyiv school's
+    pairs (the later one in the pairs' order on a tie); the audit's pairs are these
+    (`cohorts._pairs`). Stage pairs alone never showed the last step: a Kyiv school's
     trial lessons paid for falling from 40 % to 24 % in every source was in the audit and
     in no month of the conversion table or its plot."""
     rank: dict[tuple[str, str], int] = {}

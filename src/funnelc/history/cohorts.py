@@ -86,8 +86,7 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
     stage_value = _stage_value(entries)
     pairs = _pairs(t) if with_pairs else []
     if pairs:
-        closing = _closing(base, pairs)
-        pairs = _with_closing(pairs, closing)
+        closing = {p: a for p, a, b in pairs if b == WON}
         stage_value.update(_won_value(base, closing))
     if not pairs:
         return Cohorts(pl.DataFrame(schema=_PAIRS), stage_value, pairs)
@@ -166,46 +165,15 @@ def _spread(n: int, at: pl.Series, values: pl.Series) -> pl.Series:
 
 
 def _pairs(t: HistoryTables) -> list[tuple[str, str, str]]:
-    """The stage pairs `history` tabulates conversion for, in its order, without its
-    step to the win: `_with_closing` puts that in from the pairs' own deals."""
-    conv = t.conversion.filter(pl.col("to_stage") != WON)
+    """The stage pairs `history` tabulates conversion for, in its order, with each
+    pipeline's step from its closing stage to the win (`analytics._with_won`): stage
+    pairs alone never compared it, and a closer who loses deals at «Договор» was
+    invisible (seed 002: «кто из менеджеров не может продавать следующий этап» — for
+    the last stage, the next one is the win)."""
+    conv = t.conversion
     if conv.height == 0:
         return []
     return conv.select("pipeline", "from_stage", "to_stage").unique(maintain_order=True).rows()
-
-
-def _closing(base: pl.LazyFrame, pairs: list[tuple[str, str, str]]) -> dict[str, str]:
-    """Each pipeline's closing stage: the stage most of its wins were closed from (the
-    later one in `history`'s order on a tie), among the stages of its pairs. The step
-    from it to won is a pair of its own: stage pairs alone never compared it, and a
-    closer who loses deals at «Договор» was invisible (seed 002: «кто из менеджеров не
-    может продавать следующий этап» — for the last stage, the next one is the win)."""
-    rank: dict[tuple[str, str], int] = {}
-    for p, a, b in pairs:
-        for s in (a, b):
-            rank.setdefault((p, s), len(rank))
-    wins = (base.filter(pl.col("exit") == WON).group_by(["pipeline", "stage"])
-            .agg(n=pl.len()).collect())
-    best: dict[str, tuple[int, int, str]] = {}
-    for p, s, n in wins.select(pl.col("pipeline", "stage").cast(pl.Utf8), "n").iter_rows():
-        at = rank.get((p, s))
-        if at is None:
-            continue
-        if p not in best or (n, at) > best[p][:2]:
-            best[p] = (n, at, s)
-    return {p: s for p, (_n, _at, s) in best.items()}
-
-
-def _with_closing(pairs: list[tuple[str, str, str]],
-                  closing: dict[str, str]) -> list[tuple[str, str, str]]:
-    """`pairs` with each pipeline's (closing stage, won) pair after its last pair."""
-    last = {p: i for i, (p, _a, _b) in enumerate(pairs)}
-    out: list[tuple[str, str, str]] = []
-    for i, (p, a, b) in enumerate(pairs):
-        out.append((p, a, b))
-        if last[p] == i and p in closing:
-            out.append((p, closing[p], WON))
-    return out
 
 
 def _won_value(base: pl.LazyFrame, closing: dict[str, str]) -> dict[tuple[str, str], float]:
