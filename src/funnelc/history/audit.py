@@ -16,6 +16,7 @@ import polars as pl
 
 from .analytics import HistoryTables, month_of
 from .cohorts import Cohorts, build_cohorts, has_column
+from .detectable import Detectable, detectable
 from .findings import Finding
 from .graveyard_segments import GraveyardSegments, graveyard_findings, graveyard_segments
 from .loss_reasons import LossTables, loss_findings, loss_tables
@@ -46,6 +47,9 @@ class Audit:
     manager_summary: pl.DataFrame | None = None
     """`managers.manager_summary`: each manager across the stage pairs; None with
     `managers`."""
+    detectable: list[Detectable] = field(default_factory=list)
+    """Per dimension compared, the smallest gap its tests could have told from chance:
+    «no finding» is said with what the data could have shown."""
 
 
 def ordered(findings: list[Finding]) -> list[Finding]:
@@ -93,7 +97,8 @@ def run_audit(t: HistoryTables, currency: str | None = None,
     graves = graveyard_segments(vis, t.graveyards, t.visits.data_end, t.touches)
     findings += graveyard_findings(graves, value)
     return Audit(managers, sources, losses, graves, ordered(findings), value, currency,
-                 warnings, manager_summary(managers) if managers is not None else None)
+                 warnings, manager_summary(managers) if managers is not None else None,
+                 detectable=detectable(managers, sources))
 
 
 def _unused(periods: Periods | None, sources: SourceTables | None,

@@ -15,6 +15,7 @@ import polars as pl
 
 from ..i18n import C_, Translator, choose, translator
 from .audit import Audit
+from .detectable_render import detectable_json, detectable_text
 from .events import WON
 from .findings import ALPHA, Finding
 from .report import Column, Section, pair_stage, placeholder
@@ -846,6 +847,11 @@ def print_audit(a: Audit, console: Console, head: str, tr: Translator | None = N
         console.print(plain("\n" + tr.gettext("Proposed segmentation of «{stage}»:").format(
             stage=r["stage"])))
         console.print(plain(r["funnel_text"].rstrip()))
+    if a.detectable:
+        x = _Fmt(tr, a.currency)
+        console.print(plain("\n" + tr.gettext("What the comparisons could see:"), style="bold"))
+        for d in a.detectable:
+            console.print(plain(detectable_text(d, tr, lambda s: x.period(s, True, False))))
 
 
 def finding_json(f: Finding) -> JSONObject:
@@ -871,6 +877,7 @@ def audit_json(a: Audit, meta: Mapping[str, object]) -> str:
     data: dict[str, object] = dict(meta)
     data["compared"] = {"managers": a.managers is not None, "sources": a.sources is not None}
     data["findings"] = [finding_json(f) for f in a.findings]
+    data["detectable"] = [detectable_json(d) for d in a.detectable]
     data["decomposition"] = [] if a.sources is None else [
         {**{k: v for k, v in r.items()}, "verdict": verdict(r)}
         for r in a.sources.decomposition.iter_rows(named=True)]

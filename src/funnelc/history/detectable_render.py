@@ -1,0 +1,113 @@
+"""`detectable.Detectable` in words, under the audit's findings: what was compared and
+the smallest gap the tests would have flagged, so that «no finding» is not read as
+«nothing is wrong»."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ..i18n import Translator
+from .detectable import Detectable
+from .report import pair_stage
+
+if TYPE_CHECKING:
+    from ..jsontypes import JSONObject
+
+__all__ = ["detectable_text", "detectable_json"]
+
+
+def _points(g: float, tr: Translator) -> str:
+    return tr.gettext("{sign}{value} pp").format(sign="", value=tr.number(100 * g, 1))
+
+
+def _how_far(d: Detectable, tr: Translator) -> str:
+    """«at least 19.4 pp lower or 16.2 pp higher», then what no rate could show."""
+    _ = tr.gettext
+    if d.lower is not None and d.higher is not None:
+        return _("at least {lower} lower or {higher} higher").format(
+            lower=_points(d.lower, tr), higher=_points(d.higher, tr))
+    if d.lower is not None:
+        return _("at least {lower} lower").format(lower=_points(d.lower, tr))
+    assert d.higher is not None
+    return _("at least {higher} higher").format(higher=_points(d.higher, tr))
+
+
+def _one_side(d: Detectable, tr: Translator) -> str:
+    """The side no rate could show, when one side is out of reach (a rate near 0 % or
+    100 %, or few deals)."""
+    if d.higher is None:
+        return " " + tr.gettext("A higher rate would not stand out at any size.")
+    if d.lower is None:
+        return " " + tr.gettext("A lower rate would not stand out, not even 0%.")
+    return ""
+
+
+def _deals(n: int, tr: Translator) -> str:
+    return tr.ngettext("{n} deal", "{n} deals", n).format(n=tr.number(n, 0))
+
+
+def detectable_text(d: Detectable, tr: Translator,
+                    period: Callable[[str], str] = str) -> str:
+    """One paragraph per dimension; `period` writes a period standing alone («январь–
+    март 2026»)."""
+    _ = tr.gettext
+    pair = f"{tr.quote(d.from_stage)} → {tr.quote(pair_stage(d.to_stage, tr))}"
+    # TRANSLATORS: after «at» (ru «на», uk «на»): the prepositional case.
+    pairs = tr.npgettext("at", "{n} stage pair", "{n} stage pairs", d.pairs).format(
+        n=tr.number(d.pairs, 0))
+    tests = tr.ngettext("{n} comparison", "{n} comparisons", d.comparisons).format(
+        n=tr.number(d.comparisons, 0))
+    rate = tr.percent(d.rate, 1)
+    seen = d.lower is not None or d.higher is not None
+    if d.dimension == "managers":
+        head = tr.ngettext(
+            "{n} manager was compared with the rest of the team at {pairs} ({tests}, "
+            "Holm's correction).",
+            "{n} managers were compared with the rest of the team at {pairs} ({tests}, "
+            "Holm's correction).", d.subjects).format(
+            n=tr.number(d.subjects, 0), pairs=pairs, tests=tests)
+        tail = _("At the busiest pair, {pair}, the typical manager has {deals}, and would be "
+                 "flagged four times in five only when converting {how_far} than the rest "
+                 "({rate} of {rest}); a smaller difference cannot be told from chance."
+                 ) if seen else _(
+            "At the busiest pair, {pair}, the typical manager has {deals}: too few to tell "
+            "any difference from the rest ({rate} of {rest}) from chance.")
+        # TRANSLATORS: {rest} follows «of» («74.9 % of 279 deals»): the genitive.
+        rest = tr.npgettext("of", "{n} deal", "{n} deals", d.n_other).format(
+            n=tr.number(d.n_other, 0))
+        return head + " " + tail.format(
+            pair=pair, deals=_deals(d.n, tr), rate=rate, rest=rest,
+            how_far=_how_far(d, tr) if seen else "") + (_one_side(d, tr) if seen else "")
+    head = tr.ngettext(
+        "{n} source was compared between two periods, {first} and {last}, at {pairs} "
+        "({tests}, Holm's correction).",
+        "{n} sources were compared between two periods, {first} and {last}, at {pairs} "
+        "({tests}, Holm's correction).", d.subjects).format(
+        n=tr.number(d.subjects, 0), first=period(d.first or ""), last=period(d.last or ""),
+        pairs=pairs, tests=tests)
+    tail = _("At the busiest pair, {pair}, the largest source, {source}, had {before}, then "
+             "{after}, and would be flagged four times in five only when its rate was "
+             "{how_far} than in the first period ({rate}); a smaller change cannot be told "
+             "from chance.") if seen else _(
+        "At the busiest pair, {pair}, the largest source, {source}, had {before}, then "
+        "{after}: too few to tell any change of its rate ({rate} in the first period) from "
+        "chance.")
+    return head + " " + tail.format(
+        pair=pair, source=tr.quote(d.subject), before=_deals(d.n_other, tr),
+        after=_deals(d.n, tr), rate=rate,
+        how_far=_how_far(d, tr) if seen else "") + (_one_side(d, tr) if seen else "")
+
+
+def detectable_json(d: Detectable) -> JSONObject:
+    return {"dimension": d.dimension, "subjects": d.subjects, "pairs": d.pairs,
+            "comparisons": d.comparisons, "pipeline": d.pipeline,
+            "from_stage": d.from_stage, "to_stage": d.to_stage, "subject": d.subject,
+            "deals": d.n, "deals_other": d.n_other, "rate": d.rate,
+            "lower": d.lower, "higher": d.higher, "first": d.first, "last": d.last,
+            "text": detectable_text(d, _english())}
+
+
+def _english() -> Translator:
+    from ..i18n import translator
+    return translator("en")
