@@ -235,9 +235,11 @@ def test_graveyard_finding_names_the_stage_not_a_move(export: Path, audit: dict)
 
 def test_premature_losses_read_as_lost_deals_in_ukrainian(export: Path) -> None:
     # «закриває … як неуспішні угоди»: a CRM in Ukrainian says a deal is lost (програна).
+    # The clients come back (the same deal reopened here; elsewhere a new deal of the
+    # same client), so «угоди, клієнти яких потім повертаються».
     text = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "uk").split())
     assert "Тарас Мельник закриває на етапі «Замір» у воронці «Продажі» як програні " \
-           "угоди, що потім " \
+           "угоди, клієнти яких потім " \
            "повертаються: 23,81% із 42 відмов, які вже встигли б повернутися, проти 5,75% " \
            "у решти (p = 0,0027)" in text
 

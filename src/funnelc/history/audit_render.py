@@ -197,9 +197,15 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
                  "more{money}. Find out what {subject} does differently and teach it to "
                  "the team.")
     elif f.kind == "premature_losses":
-        text = _("{subject} closes deals on {where} as lost that come back later: {observed} "
-                 "of {n} losses old enough to have come back, against {expected} for the rest "
-                 "({p}); {deals} closed too early{money}.")
+        # The clients come back, not always the deals (a new deal of the same client:
+        # `cohorts.COMEBACK_DAYS`); the noun follows its count («із 51 відмови»).
+        text = tr.ngettext(
+            "{subject} closes deals on {where} as lost whose clients come back later: "
+            "{observed} of {n} loss old enough to have come back, against {expected} for the "
+            "rest ({p}); {deals} closed too early{money}.",
+            "{subject} closes deals on {where} as lost whose clients come back later: "
+            "{observed} of {n} losses old enough to have come back, against {expected} for "
+            "the rest ({p}); {deals} closed too early{money}.", f.n)
     elif f.kind == "source_quality":
         text = _("Source «{subject}» converts {observed} on {where} in {last} against "
                  "{expected} in {first} ({p}): its leads got worse, {deals} "
@@ -273,6 +279,18 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
             band=band, first_share=x.pct(bd.losses_first / bd.of_first),
             last_share=x.pct(bd.losses_last / bd.of_last), p=x.p(bd.p_value),
             alpha=fields["alpha"])
+    if f.comeback is not None and (f.comeback.reopened or f.comeback.new_deal):
+        # Which way the losses came back: a new deal of the same client is another
+        # manager's win in the CRM, and the client's own card shows only the new deal.
+        cb = f.comeback
+        ways = ([tr.ngettext("{n} deal reopened", "{n} deals reopened", cb.reopened)
+                 .format(n=x.count(cb.reopened))] if cb.reopened else []) + (
+            [tr.ngettext("{n} new deal of the same client within {days} of the loss",
+                         "{n} new deals of the same client within {days} of the loss",
+                         cb.new_deal).format(n=x.count(cb.new_deal),
+                                             days=tr.duration(cb.window_days, "day"))]
+            if cb.new_deal else [])
+        said += " " + _("They came back as: {ways}.").format(ways="; ".join(ways))
     for m in f.named:
         # Who leaves the reasons out: the consultant talks to that manager, not to the
         # pipeline. The noun follows the count it is said with («з 21 відмови»).
@@ -605,6 +623,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
              _c("lost", _("lost"), num),
              _detail(_c("lost_settled", _("losses old enough"), num)),
              _c("premature_pct", _("came back"), frac),
+             _detail(_c("came_back_new", _("as a new deal"), num)),
              _c("premature_flagged", _("premature"), flag),
              _w("top_reason", _("top reason"), name)], _recent_mark(a.managers, tr)))
     if a.sources is not None:
@@ -870,6 +889,10 @@ def finding_json(f: Finding) -> JSONObject:
                               "rest_missing": m.rest_count, "rest_losses": m.rest_of,
                               "p_value": m.p_value} for m in f.named]}
                if f.kind == "loss_reasons_missing" else {}),
+            **({"came_back": None if f.comeback is None else {
+                "reopened": f.comeback.reopened, "new_deal": f.comeback.new_deal,
+                "window_days": f.comeback.window_days}}
+               if f.kind == "premature_losses" else {}),
             "text": finding_text(f)}
 
 

@@ -19,7 +19,7 @@ import polars as pl
 from .analytics import HistoryTables, month_of
 from .events import LOST, WON
 
-__all__ = ["Cohorts", "build_cohorts", "has_column"]
+__all__ = ["COMEBACK_DAYS", "Cohorts", "build_cohorts", "has_column"]
 
 
 @dataclass
@@ -30,9 +30,12 @@ class Cohorts:
     pair, and strings repeated on every row were most of its memory),
     direct (reached the second stage, or was won without it, before any loss), won (won
     after `ta`), lost (lost
-    before reaching it), reason (of that loss), came_back (lost, then entered a stage
-    again), hours_to (from `ta` to reaching the second stage), tl (that loss's moment),
-    back_hours (from the loss to reaching the second stage, for a deal that came back)."""
+    before reaching it), reason (of that loss), came_back (lost, and the client came
+    back: `reopened` or `new_deal`), reopened (the same deal reached the second stage
+    after the loss), new_deal (not reopened, but a later deal of the same contact entered
+    the pipeline within `COMEBACK_DAYS` of the loss), hours_to (from `ta` to reaching the
+    second stage), tl (that loss's moment), back_hours (from the loss to the comeback:
+    reaching the second stage, or the new deal's entry)."""
     stage_value: dict[tuple[str, str], float]
     """(pipeline, stage) → won value per deal with a value that entered it; absent
     without values."""
@@ -71,7 +74,8 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
         stage=pl.col("stage").cast(pl.Categorical),
         entered="entered", left="left", exit="exit", reason="reason",
         manager=pl.col("manager").cast(pl.Categorical),
-        source=pl.col("source").cast(pl.Categorical), value="value").collect().lazy()
+        source=pl.col("source").cast(pl.Categorical), value="value",
+        contact="contact").collect().lazy()
     # The last win of each deal and pipeline, joined to the entries: a window over
     # (gid, pipeline) on every visit cost three times as much (issue 14).
     wins = (base.filter(pl.col("exit") == WON).group_by(["gid", "pipeline"])
@@ -121,7 +125,7 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
                                                        lreason="reason").collect().lazy()
     # The visits' table of categories and the entries are not needed from here on:
     # freed before the joins, they are not part of the audit's peak memory.
-    del base, wins, entries
+    del wins, entries
     first_loss = (a.select("i", "gid", "pipeline", "ta").join(lost, on=["gid", "pipeline"])
                   .filter(pl.col("tl") >= pl.col("ta"))
                   .group_by("i")
@@ -129,20 +133,29 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
                   .collect())
     reached = reach.collect()
     n = first.height
+    anew = _new_deals(base, a, first_loss) if has_column(t, "contact") else None
+    del base
     out = (a.with_columns(_spread(n, reached["i"], reached["tb"]),
                           _spread(n, first_loss["i"], first_loss["tl"]),
-                          _spread(n, first_loss["i"], first_loss["lreason"]))
+                          _spread(n, first_loss["i"], first_loss["lreason"]),
+                          pl.repeat(None, n, dtype=pl.Datetime("us", "UTC"), eager=True)
+                          .alias("tn") if anew is None else _spread(n, anew["i"], anew["tn"]))
            .with_columns(
                direct=pl.col("tb").is_not_null()
                & (pl.col("tl").is_null() | (pl.col("tb") < pl.col("tl"))),
                lost=pl.col("tl").is_not_null()
                & (pl.col("tb").is_null() | (pl.col("tl") < pl.col("tb"))),
-               came_back=pl.col("tl").is_not_null() & pl.col("tb").is_not_null()
+               reopened=pl.col("tl").is_not_null() & pl.col("tb").is_not_null()
                & (pl.col("tl") < pl.col("tb")),
                hours_to=pl.when(pl.col("tb").is_not_null()).then(
                    (pl.col("tb") - pl.col("ta")).dt.total_microseconds() / 3.6e9))
-           .with_columns(back_hours=pl.when(pl.col("came_back")).then(
-               (pl.col("tb") - pl.col("tl")).dt.total_microseconds() / 3.6e9))
+           .with_columns(new_deal=pl.col("lost") & ~pl.col("reopened")
+                         & pl.col("tn").is_not_null())
+           .with_columns(came_back=pl.col("reopened") | pl.col("new_deal"))
+           .with_columns(back_hours=pl.when(pl.col("reopened")).then(
+               (pl.col("tb") - pl.col("tl")).dt.total_microseconds() / 3.6e9)
+               .when(pl.col("new_deal")).then(
+               (pl.col("tn") - pl.col("tl")).dt.total_microseconds() / 3.6e9))
            .with_columns(reason=pl.when(pl.col("lost")).then(pl.col("lreason")))
            .select(list(_PAIRS)).collect())
     return Cohorts(out, stage_value, pairs)
@@ -154,7 +167,39 @@ _PAIRS: dict[str, pl.DataType] = {
     "manager": pl.Categorical(), "source": pl.Categorical(), "value": pl.Float64(),
     "direct": pl.Boolean(), "won": pl.Boolean(),
     "lost": pl.Boolean(), "reason": pl.Utf8(), "came_back": pl.Boolean(),
+    "reopened": pl.Boolean(), "new_deal": pl.Boolean(),
     "hours_to": pl.Float64(), "tl": pl.Datetime("us", "UTC"), "back_hours": pl.Float64()}
+
+
+COMEBACK_DAYS = 180
+"""How long after a loss a new deal of the same client counts as the client coming
+back (`Cohorts.pairs`' new_deal). amoCRM makes a new lead for a known contact's call or
+form, Bitrix24 a new deal for a known CONTACT_ID, and managers open one by hand: a
+client closed too early comes back so, not by the old deal being reopened (seed 001:
+«щоб ліди не погіршували KPI, менеджер відправляє ліда у програні», a lead with
+potential). Half a year holds a decision a client put off (a flat, furniture, a course:
+weeks to a few months) and leaves out the client's next purchase a year or more on,
+which no manager lost."""
+
+
+def _new_deals(base: pl.LazyFrame, a: pl.LazyFrame, first_loss: pl.DataFrame
+               ) -> pl.DataFrame:
+    """For each pair row `i` lost at `tl` (`first_loss`): `tn`, the first entry into the
+    same pipeline of another deal of the deal's contact, after the loss and within
+    `COMEBACK_DAYS`; rows with none are absent. A deal of the contact opened before the
+    loss (two deals at once) is no comeback: the client had not left."""
+    deals = (base.filter(pl.col("contact").is_not_null())
+             .group_by(["gid", "pipeline"])
+             .agg(pl.col("contact").first(), t0=pl.col("entered").min()))
+    window = pl.duration(days=COMEBACK_DAYS)
+    return (first_loss.lazy().select("i", "tl")
+            .join(a.select("i", "gid", "pipeline"), on="i")
+            .join(deals.select("gid", "pipeline", "contact"), on=["gid", "pipeline"])
+            .join(deals.select("pipeline", "contact", other="gid", t0="t0"),
+                  on=["pipeline", "contact"])
+            .filter((pl.col("other") != pl.col("gid")) & (pl.col("t0") > pl.col("tl"))
+                    & (pl.col("t0") <= pl.col("tl") + window))
+            .group_by("i").agg(tn=pl.col("t0").min()).collect())
 
 
 def _spread(n: int, at: pl.Series, values: pl.Series) -> pl.Series:

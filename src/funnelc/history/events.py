@@ -15,6 +15,11 @@ a CSV's `picked_at`/`first_touch`, funnelc's records' `picked_hours`, amoCRM's f
 outgoing call, SMS or chat message or completed task of a manager after the entry
 (`read_amocrm`) — null where the input does not tell: with it,
 `fit` separates the queue wait from work and delay without simulating.
+`contact` is the client the deal is for (amoCRM: the lead's main contact of
+`_embedded.contacts`; Bitrix24: the deal's `CONTACT_ID`; CSV: a `contact`/`client`
+column), spread over the deal's rows, null where the input does not tell: a client
+who comes back after a loss usually comes as a new deal of the same contact, and only
+this column ties the two (`cohorts`' comebacks).
 `reason_unkept` (on a loss) is true where the export did not keep the loss's reason:
 Bitrix24's loss-reason field holds a deal's current value only, so a loss the deal came
 back from has none. Its `loss_reason` is then null, and the analyses name it
@@ -56,8 +61,9 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     "manager": pl.Utf8(),
     "last_activity": pl.Datetime("us", "UTC"),
     "reason_unkept": pl.Boolean(),
+    "contact": pl.Utf8(),
 }
-OPTIONAL_COLUMNS = ("picked", "manager", "last_activity", "reason_unkept")
+OPTIONAL_COLUMNS = ("picked", "manager", "last_activity", "reason_unkept", "contact")
 """Columns a reader may leave out (its format never has them): `normalize` adds them as
 nulls, so a reader that knows nothing of pick-ups needs no change."""
 
@@ -333,7 +339,7 @@ def normalize(frames: list[pl.DataFrame], dq: DataQuality,
     if ooo:
         dq.count("out_of_order", ooo, where=_first_place(back.filter("back"), place))
     ev = ev.with_columns(gid=(~same).fill_null(True).cum_sum())
-    partial = [c for c in ("value", "source", "manager", "last_activity")
+    partial = [c for c in ("value", "source", "manager", "last_activity", "contact")
                if c in ev.columns and ev[c].null_count() not in (0, ev.height)]
     if partial:
         ev = ev.with_columns(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Band", "Finding", "FindingKind", "Named", "ALPHA"]
+__all__ = ["Band", "Comeback", "Finding", "FindingKind", "Named", "ALPHA"]
 
 ALPHA = 0.05
 """The level of every test of the audit: Holm's family-wise rate for managers and
@@ -46,6 +46,16 @@ class Band:
 
 
 @dataclass(frozen=True)
+class Comeback:
+    """premature_losses: how the losses that came back did: the same deal reopened (it
+    reached the next stage after the loss), or a new deal of the same client (contact)
+    entered the pipeline within `window_days` of the loss."""
+    reopened: int
+    new_deal: int
+    window_days: int
+
+
+@dataclass(frozen=True)
 class Finding:
     kind: FindingKind
     pipeline: str
@@ -80,3 +90,5 @@ class Finding:
     named: tuple[Named, ...] = ()
     """loss_reasons_missing: the managers whose share of such losses is clearly above
     the rest of the team's (Holm), most such losses first."""
+    comeback: Comeback | None = None
+    """premature_losses: which way the losses came back."""

@@ -1,6 +1,7 @@
 """Per manager and stage pair: deals entered, conversion to the next stage and to won,
 time to the first move, losses and the share of them that came back later (premature
-losses, seed 001: «закрывают теплых как проигранные»), each manager against the rest
+losses, seed 001: «закрывают теплых как проигранные»: the same deal reopened, or a new
+deal of the same client within `cohorts.COMEBACK_DAYS`), each manager against the rest
 of the team (seed 002: «кто из менеджеров не может продавать следующий этап»). A manager
 clearly better than the rest is a finding too: what the rest would have converted at
 that manager's rate is the practice worth passing on.
@@ -30,9 +31,9 @@ from datetime import datetime
 
 import polars as pl
 
-from .cohorts import Cohorts
+from .cohorts import COMEBACK_DAYS, Cohorts
 from .events import WON
-from .findings import ALPHA, Finding
+from .findings import ALPHA, Comeback, Finding
 from .maturity import MATURITY_QUANTILE
 from .stats import holm, newcombe, shrink, two_proportion_p, wilson
 
@@ -47,7 +48,8 @@ _SCHEMA = {
     "diff": pl.Float64, "diff_low": pl.Float64, "diff_high": pl.Float64, "p_value": pl.Float64,
     "flagged": pl.Boolean, "deals_effect": pl.Float64, "deals_low": pl.Float64,
     "deals_high": pl.Float64, "money": pl.Float64, "won": pl.Int64, "won_rate": pl.Float64,
-    "lost": pl.Int64, "came_back": pl.Int64, "premature_pct": pl.Float64,
+    "lost": pl.Int64, "came_back": pl.Int64, "came_back_new": pl.Int64,
+    "premature_pct": pl.Float64,
     "premature_flagged": pl.Boolean, "premature_p": pl.Float64, "premature_rest_pct": pl.Float64,
     "top_reason": pl.Utf8, "first_move_median_h": pl.Float64, "rest_entered": pl.Int64,
     "recent": pl.Int64, "lost_settled": pl.Int64,
@@ -70,6 +72,7 @@ def manager_table(c: Cohorts, visits: pl.DataFrame,
         won=pl.col("won").filter(judged).sum(),
         lost=pl.col("lost").filter(judged).sum(),
         came_back=pl.col("came_back").filter(judged).sum(),
+        came_back_new=pl.col("new_deal").filter(judged).sum(),
         lost_settled=pl.col("settled").filter(judged).sum().cast(pl.Int64),
         top_reason=pl.col("reason").filter(judged).drop_nulls().mode().sort().first(),
     ).with_columns(pl.col("entered").cast(pl.Int64)).with_columns(pl.col(keys).cast(pl.Utf8)).with_columns(
@@ -195,6 +198,7 @@ def _compare(key: tuple[str, str, str], recs: list[dict[str, object]],
             "deals_effect": -d * n, "deals_low": -dhi * n, "deals_high": -dlo * n,
             "money": None, "won": int(num(r, "won")), "won_rate": num(r, "won") / n if n else None,
             "lost": int(num(r, "lost")), "came_back": int(back), "lost_settled": int(lost),
+            "came_back_new": int(num(r, "came_back_new")),
             "premature_pct": back / lost if lost else None,
             "premature_flagged": False,
             "premature_p": two_proportion_p(back, lost, rest_back, rest_lost) if rest else 1.0,
@@ -235,7 +239,9 @@ def manager_findings(table: pl.DataFrame, c: Cohorts) -> list[Finding]:
                            r["manager"], extra, None, None,
                            extra * worth if worth is not None else None,
                            r["premature_pct"], r["premature_rest_pct"], r["lost_settled"],
-                           r["premature_p"]))
+                           r["premature_p"],
+                           comeback=Comeback(r["came_back"] - r["came_back_new"],
+                                             r["came_back_new"], COMEBACK_DAYS)))
     return out
 
 

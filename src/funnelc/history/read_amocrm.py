@@ -191,6 +191,8 @@ class _Lead:
     updated: float | None = None
     utm: bool = False
     """Sourced by its utm_source, having no source of its own."""
+    contact: int | None = None
+    """The lead's main contact (`_embedded.contacts[]` with `is_main`, else the first)."""
 
 
 @dataclass
@@ -427,10 +429,13 @@ class AmoCollector:
         pid = _int(lead.get("pipeline_id"))
         lid = int(lead["id"])
         contacts = emb.get("contacts") if isinstance(emb, dict) else None
+        main = None
         for c in contacts if isinstance(contacts, list) else []:
             cid = _int(c.get("id")) if isinstance(c, dict) else None
             if cid is not None and lid not in self.contact_leads.get(cid, ()):
                 self.contact_leads.setdefault(cid, []).append(lid)
+            if cid is not None and (main is None or c.get("is_main") is True):
+                main = cid
         if lid in self.leads:
             dq.rows_read += 1
             dq.count("duplicates", where=where)
@@ -442,7 +447,7 @@ class AmoCollector:
                                 _int(lead.get("responsible_user_id")) or None,
                                 _time(lead.get("updated_at")),
                                 source is not None and emb_source is None
-                                and lead.get("source_id") in (None, ""))
+                                and lead.get("source_id") in (None, ""), main)
 
     def _pipeline(self, p: Any) -> None:
         pid = _int(p.get("id")) if isinstance(p, dict) else None
@@ -525,13 +530,14 @@ class AmoCollector:
                       ld.status[1] if ld.status else None,
                       ld.reason or (self.reasons.get(ld.reason_id) if ld.reason_id else None)
                       or (f"#{ld.reason_id}" if ld.reason_id else None), ld.source,
-                      ld.responsible, ld.updated)
+                      ld.responsible, ld.updated, ld.contact)
                      for lid, ld in self.leads.items()]
         leads = pl.DataFrame(lead_rows, schema={"deal": pl.Int64, "created": pl.Float64,
                                                 "value": pl.Float64, "ls": pl.Int64,
                                                 "lp": pl.Int64, "reason": pl.Utf8,
                                                 "source": pl.Utf8, "resp": pl.Int64,
-                                                "updated": pl.Float64}, orient="row")
+                                                "updated": pl.Float64,
+                                                "cid": pl.Int64}, orient="row")
         dq.rows_read += leads.height
         # Times: both units mixed in one account, or dates no CRM history holds, are
         # dropped with their reason (a lead's bad `created_at` drops its first stage).
@@ -611,7 +617,7 @@ class AmoCollector:
                                             "stage": pl.Utf8, "kind": pl.Utf8}, orient="row")
         start = start.join(slook, on=["s", "p"], how="left")
         attrs = leads.select("deal", "value", "source", "reason", "resp", "updated",
-                             has_lead=pl.lit(True))
+                             has_lead=pl.lit(True), contact=pl.col("cid").cast(pl.Utf8))
         start = start.sort(["deal"]).with_columns(
             seq=pl.lit(seq0, pl.Int64) + pl.int_range(pl.len(), dtype=pl.Int64))
         ev = ev.with_columns(seq=pl.lit(seq0 + start.height, pl.Int64) + _chronological(ev))

@@ -7,7 +7,8 @@ and `STATUS_SEMANTIC_ID` instead), `crm.status.list` for stage names and order
 (`STATUS_ID`, `NAME`, `SORT`, `CATEGORY_ID`, `SEMANTICS`), optionally
 `crm.category.list` for pipeline names, `crm.deal.list` pages for value
 (`OPPORTUNITY`; "0.00", the amount of a deal nobody priced, is no value), source
-(`SOURCE_ID`), manager (`ASSIGNED_BY_ID`), last activity
+(`SOURCE_ID`), manager (`ASSIGNED_BY_ID`), client (`CONTACT_ID`: a later deal of the
+same contact is the client coming back after a loss), last activity
 (`LAST_ACTIVITY_TIME`, else `DATE_MODIFY`) and deals that never moved (`DATE_CREATE`),
 optionally `crm.activity.list` pages (each completed call, e-mail or meeting of a deal:
 `OWNER_TYPE_ID` 2, `OWNER_ID`, `END_TIME`; a lead's, `OWNER_TYPE_ID` 1), for the
@@ -519,10 +520,12 @@ class BitrixCollector:
             "lead_of": [None if _is_lead(d) or _text(d.get("LEAD_ID")) in (None, "0")
                         else lead_key(str(_text(d.get("LEAD_ID")))) for d in records],
             "is_lead": [_is_lead(d) for d in records],
+            "contact": [None if _text(d.get("CONTACT_ID")) in (None, "0")
+                        else _text(d.get("CONTACT_ID")) for d in records],
         }, schema={"owner": pl.Utf8, "created": pl.Utf8, "cat": pl.Utf8, "stage_id": pl.Utf8,
                    "sem": pl.Utf8, "value": pl.Utf8, "source": pl.Utf8, "utm": pl.Utf8,
                    "manager": pl.Utf8, "la": pl.Utf8, "why": pl.Utf8, "lead_of": pl.Utf8,
-                   "is_lead": pl.Boolean})
+                   "is_lead": pl.Boolean, "contact": pl.Utf8})
         nameless = deals.filter(pl.col("owner").is_null()).height
         if nameless:  # a deal record without an ID cannot be matched to anything
             dq.rows_read += nameless
@@ -589,7 +592,7 @@ class BitrixCollector:
                              source=pl.coalesce(own_source, pl.col("lead_source")),
                              manager=pl.coalesce("manager", "lead_manager"),
                              last_activity=parse_timestamps(deals["la"], tz).ts,
-                             why=pl.col("why"))
+                             why=pl.col("why"), contact=pl.col("contact"))
         utm = deals.filter(pl.col("source").is_null() & pl.col("utm").is_not_null()).height
         if utm:
             dq.notes.append(QualityNote("utm_source", EXPORTS[1], kept=utm))
@@ -635,4 +638,4 @@ class BitrixCollector:
             source="source", from_pipeline=pl.lit(None, pl.Utf8),
             from_stage=pl.lit(None, pl.Utf8), seq="seq", entry_known=pl.lit(True),
             manager="manager", last_activity="last_activity",
-            reason_unkept=pl.when(pl.col("unkept")).then(pl.lit(True)))
+            reason_unkept=pl.when(pl.col("unkept")).then(pl.lit(True)), contact="contact")

@@ -3,7 +3,9 @@
 One row per deal entering a stage. Columns are found by header name (any case, `ё` as
 `е`, any order; Russian and Ukrainian headers too, `COLUMN_ALIASES`): deal id, time,
 stage, and optionally pipeline, value, loss reason, source, manager, last activity (the
-deal's last activity, for the graveyard's segments), `kind` (`won`/`lost`/`stage`) and
+deal's last activity, for the graveyard's segments), contact (the client, `contact` or
+`client`: a later deal of the same client after a loss is the client coming back),
+`kind` (`won`/`lost`/`stage`) and
 `picked_at` (when a manager first picked the deal up in that stage; an unreadable one,
 or one before the row's time, is counted and read as unknown). Without a `kind`
 column, a stage named `won`/`lost` (or amoCRM's, Bitrix24's, HubSpot's and Salesforce's
@@ -70,6 +72,8 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
                 "менеджер", "ответственный", "відповідальний"),
     "last_activity": ("last_activity", "last_activity_at", "last_activity_time",
                       "последняя активность", "остання активність"),
+    "contact": ("contact", "contact_id", "client", "client_id", "customer", "customer_id",
+                "контакт", "клиент", "клієнт", "id контакта", "id контакту"),
 }
 """Header names per column, lower case, `ё` as `е`, spaces collapsed, `_` as a space
 (`Loss reason` is `loss_reason`: an English export spells its headers with spaces)."""
@@ -322,7 +326,8 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
             return pl.lit(None, pl.Utf8)
         return pl.col(c).cast(pl.Utf8).str.strip_chars().replace("", None)
 
-    optional = [col(k).alias(a) for k, a in (("manager", "manager"), ("last_activity", "la"))
+    optional = [col(k).alias(a) for k, a in (("manager", "manager"), ("last_activity", "la"),
+                                             ("contact", "contact"))
                 if k in cols]
     line = pl.col(LINE) if LINE in raw.columns else pl.int_range(pl.len(), dtype=pl.Int64) + 2
     extra = pl.col(EXTRA).is_not_null() if EXTRA in raw.columns else pl.lit(False)
@@ -393,7 +398,7 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
     value = pl.col("value").fill_nan(None)
     # Without the column, no column: `events.normalize` adds it as nulls that cost
     # nothing (a column of parsed nulls a million long costs 16 MB).
-    kept = [c for c in ("manager", "last_activity") if c in df.columns]
+    kept = [c for c in ("manager", "last_activity", "contact") if c in df.columns]
     return df.select(
         "deal_id", "ts", *kept, pipeline=pl.col("pipeline").fill_null(""), stage="stage", kind=kind,
         value=value,

@@ -33,7 +33,8 @@ class Visits:
     reopened (entered after the deal had been lost once), picked (first pick-up by a
     manager, null when unknown or after the visit ended), manager (who moved or closed
     the deal out of the stage, else who worked it when it entered; null when the input
-    names no one), last_activity (the deal's last recorded activity, when the CRM tells)."""
+    names no one), last_activity (the deal's last recorded activity, when the CRM tells),
+    contact (the deal's client, when the CRM tells: `events`)."""
     data_start: datetime | None
     """First and last event (UTC); None when there are no events."""
     data_end: datetime | None
@@ -86,7 +87,8 @@ def build_visits(events: pl.DataFrame, order_hint: dict[str, dict[str, int]] | N
     idx = aux.select(pl.arg_where(pl.col("is_stage"))).to_series()
     # Manager and last activity only where the input has them: gathering a column of
     # nulls a million long still allocates it.
-    known = [c for c in ("manager", "last_activity") if ev[c].null_count() < ev.height]
+    known = [c for c in ("manager", "last_activity", "contact")
+             if c in ev.columns and ev[c].null_count() < ev.height]
     next_cols = ["manager"] if "manager" in known else []
     unkept = "reason_unkept" in ev.columns and ev["reason_unkept"].null_count() < ev.height
     next_cols += ["reason_unkept"] if unkept else []
@@ -121,6 +123,7 @@ def build_visits(events: pl.DataFrame, order_hint: dict[str, dict[str, int]] | N
         else pl.lit(None, pl.Utf8),
         last_activity=pl.col("last_activity") if "last_activity" in known
         else pl.lit(None, pl.Datetime("us", "UTC")),
+        contact=pl.col("contact") if "contact" in known else pl.lit(None, pl.Utf8),
     )
     del both
     # "ts" is a UTC datetime column; polars types min()/max() as any literal.
