@@ -69,7 +69,8 @@ class History:
     origins: list[Origin] = field(default_factory=list)
     touches: pl.DataFrame | None = None
     """Each deal's completed activities (deal_id, at UTC) where the export lists them
-    (Bitrix24 `crm.activity.list`), else None."""
+    (Bitrix24 `crm.activity.list`; amoCRM's calls, messages and completed tasks, the
+    touches `picked` reads), else None."""
 
     def place(self, seq: int) -> str | None:
         """The input (and line, where the format has lines) an event's `seq` came from."""
@@ -309,8 +310,10 @@ def load_history(paths: list[str], tz: str = "UTC", records_start: date | None =
             "crm.stagehistory.list, or a CSV with one row per deal entering a stage)")
     events = normalize(frames, dq, lambda seq: _place(r.origins, seq))
     frames.clear()
+    touch = [f for f in (r.amo.touch_frame() if r.amo.seen_any else None,
+                         r.bx.touch_frame(tz) if r.bx.seen_any else None) if f is not None]
     return History(events, catalog, dq, tz, r.formats, r.origins,
-                   r.bx.touch_frame(tz) if r.bx.seen_any else None)
+                   pl.concat(touch) if touch else None)
 
 
 def _place(origins: list[Origin], seq: int) -> str | None:

@@ -25,7 +25,9 @@ as the leads answer lists them with `with=contacts` (`_embedded.contacts[].id`) 
 picks up only a visit in progress at that moment. A completed task without its
 event counts at its `updated_at` (amoCRM records no completion time; `complete_till` is
 the deadline the manager was given, not when the work was done). Events by user 0
-(robots, Salesbot, integrations) are nobody picking the deal up and do not count.
+(robots, Salesbot, integrations) are nobody picking the deal up and do not count. The
+same touches are the deals' activities (`touch_frame`), which the graveyard's activity
+bands read as Bitrix24's `crm.activity.list`.
 
 Managers: a status change is worked by its event's `created_by` (0 is amoCRM itself, a
 robot or an integration: then whoever was responsible for the lead at that moment); the
@@ -395,6 +397,16 @@ class AmoCollector:
                 times.append(done)
         return pl.DataFrame({"deal": pl.Series(deals, dtype=pl.Int64),
                              "t": pl.Series(times, dtype=pl.Float64)})
+
+    def touch_frame(self) -> pl.DataFrame | None:
+        """The deals' touches (deal_id, at UTC) for the graveyard's activity bands, as
+        Bitrix24's `crm.activity.list` gives them; None when the export holds none."""
+        t = self._touches().filter(pl.col("t").is_finite())
+        if not t.height:
+            return None
+        return (pl.DataFrame({"deal_id": t["deal"].cast(pl.Utf8),
+                              "at": from_epoch_seconds(t["t"])})
+                .filter(pl.col("at").is_not_null()).sort("deal_id", "at"))
 
     def _lead(self, lead: Any, where: str, dq: DataQuality) -> None:
         if not isinstance(lead, dict) or _int(lead.get("id")) is None:
