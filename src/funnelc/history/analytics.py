@@ -18,7 +18,7 @@ from .load import History
 from .maturity import mature_months
 from .order import FunnelRoutes
 from .stats import MIN_MONTH_DEALS
-from .transitions import OPEN, Visits, build_visits, by_deal, returns
+from .transitions import OPEN, Visits, build_visits, by_deal, client_returns, returns
 
 __all__ = ["HistoryTables", "analyse", "GRAVEYARD_MIN_DAYS", "month_of"]
 
@@ -373,14 +373,19 @@ def _moves(vis: pl.DataFrame, v: Visits) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def _comebacks(ev: pl.DataFrame, tz: str) -> pl.DataFrame:
     """Deals lost and later brought back (seed 003: 19 leads «слиты», then qualified),
-    by the month they were lost, the reason and where they came back to."""
-    r = returns(ev)
+    or whose client came back as a new deal (seed 001: a warm lead closed as lost comes
+    back as a new lead of the same contact; `transitions.client_returns`), by the month
+    they were lost, the reason and where they came back to. `new_deal` counts the
+    latter: the audit's premature losses are counted alike."""
+    r = pl.concat([returns(ev).with_columns(new_deal=pl.lit(False)),
+                   client_returns(ev).with_columns(new_deal=pl.lit(True))])
     lost = ev.lazy().filter(pl.col("kind") == LOST).with_columns(
         month=month_of("ts", tz), reason=_reason("loss_reason", "reason_unkept"))
     lost_n = lost.group_by(["pipeline", "month", "reason"]).agg(lost=pl.len()).collect()
     r = r.with_columns(month=month_of("lost_at", tz), reason=_reason("reason", "reason_unkept"))
     g = r.group_by(["pipeline", "month", "reason"]).agg(
-        came_back=pl.len(), won_later=pl.col("won_later").sum(),
+        came_back=pl.len(), new_deal=pl.col("new_deal").sum().cast(pl.Int64),
+        won_later=pl.col("won_later").sum(),
         median_days=pl.col("hours").median() / 24,
         back_to=pl.col("back_stage").mode().first())
     g = g.join(lost_n, on=["pipeline", "month", "reason"], how="left").with_columns(

@@ -18,6 +18,7 @@ import polars as pl
 
 from .analytics import HistoryTables, month_of
 from .events import LOST, WON
+from .transitions import COMEBACK_DAYS
 
 __all__ = ["COMEBACK_DAYS", "Cohorts", "build_cohorts", "has_column"]
 
@@ -169,17 +170,6 @@ _PAIRS: dict[str, pl.DataType] = {
     "lost": pl.Boolean(), "reason": pl.Utf8(), "came_back": pl.Boolean(),
     "reopened": pl.Boolean(), "new_deal": pl.Boolean(),
     "hours_to": pl.Float64(), "tl": pl.Datetime("us", "UTC"), "back_hours": pl.Float64()}
-
-
-COMEBACK_DAYS = 180
-"""How long after a loss a new deal of the same client counts as the client coming
-back (`Cohorts.pairs`' new_deal). amoCRM makes a new lead for a known contact's call or
-form, Bitrix24 a new deal for a known CONTACT_ID, and managers open one by hand: a
-client closed too early comes back so, not by the old deal being reopened (seed 001:
-«щоб ліди не погіршували KPI, менеджер відправляє ліда у програні», a lead with
-potential). Half a year holds a decision a client put off (a flat, furniture, a course:
-weeks to a few months) and leaves out the client's next purchase a year or more on,
-which no manager lost."""
 
 
 def _new_deals(base: pl.LazyFrame, a: pl.LazyFrame, first_loss: pl.DataFrame

@@ -27,6 +27,7 @@ from .match import NameMatch
 from .quality import DataQuality
 from .quality_render import quality_note, quality_rows, summary_lines
 from .stats import MIN_MONTH_DEALS
+from .transitions import COMEBACK_DAYS
 
 __all__ = ["Section", "sections", "print_terminal", "print_quality", "render_html",
            "render_json", "Column", "names_section", "unmatched_names", "order_note",
@@ -272,11 +273,15 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
         _moves_section(t, tr),
         Section("comebacks", _("Lost deals that came back"),
                 _("Deals lost and later moved back into a stage (leads written off and then "
-                  "qualified after all), by the month of the loss and its reason."),
+                  "qualified after all), or whose client came back as a new deal in the "
+                  "pipeline within {days} (where the export names the deal's client), by "
+                  "the month of the loss and its reason.").format(
+                    days=tr.duration(COMEBACK_DAYS, "day")),
                 t.comebacks,
                 [_c("pipeline", _("pipeline")), _t("month", _("lost in"), f.month),
                  _t("reason", _("reason"), f.name), _c("lost", _("lost"), f.int_),
                  _c("came_back", _("came back"), f.int_),
+                 _c("new_deal", _("as a new deal"), f.int_),
                  _c("came_back_pct", _("share"), f.pct),
                  _c("won_later", _("won later"), f.int_),
                  _c("median_days", _("median wait"), f.days), _c("back_to", _("back to"))]),

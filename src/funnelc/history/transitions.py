@@ -18,7 +18,8 @@ import polars as pl
 from .events import LOST, STAGE, WON, Catalog
 from .order import FunnelRoutes, OrderSource, StageOrder, infer_order
 
-__all__ = ["Visits", "build_visits", "by_deal", "stage_order", "returns", "OPEN"]
+__all__ = ["Visits", "build_visits", "by_deal", "stage_order", "returns", "client_returns",
+           "COMEBACK_DAYS", "OPEN"]
 
 OPEN = "open"
 HOUR_US = 3_600_000_000
@@ -226,3 +227,51 @@ def returns(events: pl.DataFrame) -> pl.DataFrame:
         back_pipeline="n_pipeline", back_stage="n_stage",
         hours=(pl.col("n_ts") - pl.col("ts")).dt.total_microseconds() / HOUR_US,
         won_later="won_after").collect()
+
+
+COMEBACK_DAYS = 180
+"""How long after a loss a new deal of the same client counts as the client coming
+back (`client_returns`, `cohorts.Cohorts.pairs`' new_deal). amoCRM makes a new lead for
+a known contact's call or form, Bitrix24 a new deal for a known CONTACT_ID, and managers
+open one by hand: a client closed too early comes back so, not by the old deal being
+reopened (seed 001: «щоб ліди не погіршували KPI, менеджер відправляє ліда у програні»,
+a lead with potential). Half a year holds a decision a client put off (a flat, furniture,
+a course: weeks to a few months) and leaves out the client's next purchase a year or
+more on, which no manager lost."""
+
+
+def client_returns(events: pl.DataFrame) -> pl.DataFrame:
+    """Every loss whose deal did not come back itself (`returns`) but whose client did:
+    another deal of the same `contact` entered the same pipeline after the loss and within
+    `COMEBACK_DAYS` (the first such deal). The columns of `returns`, `back_at` and
+    `back_stage` the new deal's entry, `won_later` whether the new deal was won. Empty
+    when the events name no client. A deal of the client opened before the loss is no
+    comeback: the client had not left."""
+    empty = returns(events.clear())
+    if "contact" not in events.columns or events["contact"].null_count() == events.height:
+        return empty
+    ev = by_deal(events).lazy()
+    same_next = pl.col("deal_id") == pl.col("deal_id").shift(-1)
+    losses = ev.select(
+        "deal_id", "pipeline", "kind", "ts", "loss_reason", "contact",
+        reason_unkept=pl.col("reason_unkept").fill_null(False),
+        n_kind=pl.when(same_next).then(pl.col("kind").shift(-1))).filter(
+        (pl.col("kind") == LOST) & (pl.col("n_kind") != STAGE).fill_null(True)
+        & pl.col("contact").is_not_null())
+    deals = (ev.filter(pl.col("contact").is_not_null())
+             .group_by(["deal_id", "pipeline"])
+             .agg(pl.col("contact").first(), back_at=pl.col("ts").min(),
+                  back_stage=pl.col("stage").filter(pl.col("kind") == STAGE).first(),
+                  won_later=(pl.col("kind") == WON).any()))
+    window = pl.duration(days=COMEBACK_DAYS)
+    out = (losses.join(deals.rename({"deal_id": "other"}), on=["pipeline", "contact"])
+           .filter((pl.col("other") != pl.col("deal_id")) & (pl.col("back_at") > pl.col("ts"))
+                   & (pl.col("back_at") <= pl.col("ts") + window))
+           .sort("back_at").group_by(["deal_id", "pipeline", "ts"], maintain_order=True)
+           .first()
+           .select("deal_id", "pipeline", lost_at="ts", reason="loss_reason",
+                   reason_unkept="reason_unkept", back_at="back_at",
+                   back_pipeline="pipeline", back_stage="back_stage",
+                   hours=(pl.col("back_at") - pl.col("ts")).dt.total_microseconds() / HOUR_US,
+                   won_later="won_later").collect())
+    return out.cast(empty.schema) if out.height else empty
