@@ -107,7 +107,9 @@ def test_audit_finds_the_graveyard_with_the_generators_figures(export: Path) -> 
                 if d["severity"] == "error"]
 
     assert errors(pasted) == errors(funnel.read_text(encoding="utf-8")) == [], pasted
-    assert 'stage "Холодные"' in pasted and "sla 7d" in pasted
+    # The account's SLAs count working hours (mon–fri 09:00–19:00): a week is 50 of them,
+    # where `sla 7d` would have been 168, over three weeks.
+    assert 'stage "Холодные"' in pasted and 'sla 50h -> "Холодные"  # 7 календарных дней' in pasted
 
 
 def test_the_yardstick_is_said_as_the_deals_that_moved_on(export: Path, tmp_path: Path) -> None:

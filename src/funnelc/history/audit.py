@@ -94,7 +94,8 @@ def run_audit(t: HistoryTables, currency: str | None = None,
     losses = loss_tables(vis, t.tz, t.visits.data_end, periods)
     findings += loss_findings(losses)
     warnings = _unused(periods, sources, losses)
-    graves = graveyard_segments(vis, t.graveyards, t.visits.data_end, t.touches)
+    graves = graveyard_segments(vis, t.graveyards, t.visits.data_end, t.touches,
+                                t.visits.routes)
     findings += graveyard_findings(graves, value)
     return Audit(managers, sources, losses, graves, ordered(findings), value, currency,
                  warnings, manager_summary(managers) if managers is not None else None,

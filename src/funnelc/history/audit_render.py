@@ -745,13 +745,18 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
           "(exact test on moves per deal-day, Holm at {alpha} over every cut): an SLA moves "
           "them to a cold stage. Replace the stage's ways out with these and add the cold "
           "stage after it: the shares are what the data shows, «stay» the deals still "
-          "there.").format(alpha=alpha), gs.proposals,
+          "there. The cold stage's deals are lost when 95% of the deals that moved on had "
+          "done so, and copied into the funnel's nurture pipeline for marketing to warm "
+          "up; the comments in the text say what each number is of.").format(alpha=alpha),
+        gs.proposals,
         [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
          _c("cold_after_days", _("cold after, days"), num),
          _c("warm_conversion", _("moved on before"), frac),
          _c("cold_conversion", _("moved on after"), frac),
          _c("rate_ratio", _("rate after / before"), ratio), _c("p_value", "p", pv),
-         _c("funnel_text", _("funnel text"))]))
+         # Folded into a terminal column, the text could not be pasted (a line break
+         # in a stage's name): the terminal has it whole from `funnelc audit`.
+         _detail(_c("funnel_text", _("funnel text")))]))
     return out
 
 
@@ -907,6 +912,7 @@ def audit_json(a: Audit, meta: Mapping[str, object]) -> str:
     data["proposals"] = [{k: r[k] for k in (
                           "pipeline", "stage", "cold_after_days", "fresh_conversion",
                           "warm_conversion", "cold_conversion", "rate_ratio", "p_value",
-                          "reached", "funnel_text")}
+                          "reached", "moved_p95_days", "cold_sla_days", "cold_reason",
+                          "nurture", "funnel_text")}
                          for r in a.graveyard.proposals.iter_rows(named=True)]
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"

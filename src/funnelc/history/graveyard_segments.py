@@ -21,10 +21,21 @@ stage with an SLA sending deals that old to a «cold» stage, and the cold stage
 with its ways out in the shares the data shows (the moves, the losses by reason, and
 `stay` for the deals still there), so the shares add up to 100 % and the text is valid
 funnel text to paste into the pipeline (a model rendered by the formatter).
+
+The cold stage has a lifetime too, or its `stay` is a graveyard again (FN103 on paste):
+it lasts until the age by which 95 % of the stage's deals that moved on had moved on
+(the graveyards' yardstick), and then loses its deals for the cold stage's commonest
+loss reason and, when the account's funnel has a nurture pipeline, copies them there
+for marketing to warm up (seed 000: «лиды с некоторых этапов … должны попадать
+маркетологам на прогревы»). With `hours` in the account an SLA counts working hours,
+so the calendar days the data measures are written as the working hours of as many
+days of the account's week (`sla 50h  # 7 календарных дней`).
 """
 
 from __future__ import annotations
 
+import math
+import textwrap
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,10 +46,11 @@ from .. import model as m
 from ..span import Span
 from .competing_risks import cumulative_incidence, exposure_test, incidence_interval
 from .findings import ALPHA, Finding
+from .order import FunnelRoutes
 from .stats import holm
 
 __all__ = ["GraveyardSegments", "graveyard_segments", "graveyard_findings", "AGE_BANDS_DAYS",
-           "COLD_RATIO", "proposal_text"]
+           "COLD_RATIO", "proposal_text", "ProposalFacts", "ColdEnd"]
 
 AGE_BANDS_DAYS = (0, 7, 30, 90)
 ACTIVITY_BANDS_DAYS = (14, 60)
@@ -54,7 +66,8 @@ _PROP = {"pipeline": pl.Utf8, "stage": pl.Utf8, "cold_after_days": pl.Float64,
          "fresh_conversion": pl.Float64, "warm_conversion": pl.Float64,
          "cold_conversion": pl.Float64, "rate_ratio": pl.Float64, "p_value": pl.Float64,
          "reached": pl.Int64, "hoarded": pl.Int64, "next_stage": pl.Utf8,
-         "funnel_text": pl.Utf8}
+         "moved_p95_days": pl.Float64, "cold_sla_days": pl.Int64, "cold_reason": pl.Utf8,
+         "nurture": pl.Utf8, "week_hours": pl.Float64, "funnel_text": pl.Utf8}
 
 _UNSEG = {"pipeline": pl.Utf8, "stage": pl.Utf8, "hoarded": pl.Int64, "moved_on": pl.Boolean}
 
@@ -64,6 +77,17 @@ _NAMES = {"ru": ("Холодные", "Причина не указана"), "uk"
 Way = tuple[str, str | None]
 """How a visit ended, as funnel text can say it: ("stage", name), ("won", None) or
 ("lost", reason)."""
+
+
+@dataclass(frozen=True)
+class ProposalFacts:
+    """What the account's funnel tells the proposal: where cold deals are warmed up, and
+    whether its SLAs count working hours."""
+
+    nurture: tuple[str, str] | None = None
+    """The first stage of the funnel's first `nurture` pipeline (pipeline, stage)."""
+    week_hours: float | None = None
+    """The account's working hours a week when its SLAs count working time, else None."""
 
 
 @dataclass
@@ -91,6 +115,21 @@ class _Stage:
     moved: np.ndarray
     """Whether each visit ended by a way forward."""
     next_stage: str | None
+    moved_p95_days: float | None
+    """The graveyards' yardstick: the age by which 95 % of the deals that moved on had."""
+    idle: Idle | None = None
+    """What the deals' activities show, when the export lists them."""
+
+
+@dataclass(frozen=True)
+class Idle:
+    """Of the stage's visits, the share that moved on (`all_conversion`), and of those
+    that went `days` untouched there (`reached`), the share that moved on later."""
+
+    days: float
+    reached: int
+    conversion: float
+    all_conversion: float
 
 
 def _band_label(lo: float, hi: float | None) -> str:
@@ -149,18 +188,21 @@ def _untouched(entered: np.ndarray, stop: np.ndarray, deals: list[str],
 
 def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
                        data_end: datetime | None,
-                       touches: pl.DataFrame | None = None) -> GraveyardSegments:
+                       touches: pl.DataFrame | None = None,
+                       routes: FunnelRoutes | None = None) -> GraveyardSegments:
     """`touches`: the deals' completed activities (deal_id, at), when the export lists
     them: the activity bands then also say, of the visits that went that long untouched,
-    the share that moved on later (as the age bands do)."""
-    graves = graveyards.filter(pl.col("graveyard")).select("pipeline", "stage", "hoarded").rows()
+    the share that moved on later (as the age bands do). `routes`: the funnel's, whose
+    nurture pipeline and working week the proposal uses."""
+    graves = graveyards.filter(pl.col("graveyard")).select(
+        "pipeline", "stage", "hoarded", "p95_h").rows()
     if not graves or data_end is None:
         return GraveyardSegments(pl.DataFrame(schema=_SEG), pl.DataFrame(schema=_PROP),
                                  pl.DataFrame(schema=_UNSEG))
     end = pl.lit(data_end).cast(pl.Datetime("us", "UTC"))
     seg_rows: list[dict[str, object]] = []
     stages: list[_Stage] = []
-    for pipe, stage, hoarded in graves:
+    for pipe, stage, hoarded, p95_h in graves:
         v = visits.filter((pl.col("pipeline") == pipe) & (pl.col("stage") == stage)).select(
             "deal_id", "exit", "to_stage", "value", "entry_known", "last_activity",
             entered_day=pl.col("entered").dt.epoch("us") / 8.64e10,
@@ -205,6 +247,8 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
             v = v.with_columns(since=pl.Series(v["stop_day"].to_numpy() - np.where(
                 np.isnan(last), v["entered_day"].to_numpy(), last)))
         opn = v.filter(pl.col("exit") == "open")
+        every: float | None = None
+        idle: Idle | None = None
         if touched or opn["last_activity"].null_count() < opn.height:
             since = 0.0
             for upto in (*ACTIVITY_BANDS_DAYS, None):
@@ -228,14 +272,21 @@ def graveyard_segments(visits: pl.DataFrame, graveyards: pl.DataFrame,
                     row.update(reached=inc.at_risk, converted=int((moved & hit).sum()),
                                conversion=_forward(inc.shares, forward) if inc.at_risk
                                else None, conversion_low=low, conversion_high=high)
+                    if since == 0 and inc.at_risk:
+                        every = _forward(inc.shares, forward)
+                    elif since == ACTIVITY_BANDS_DAYS[0] and inc.at_risk and every is not None:
+                        idle = Idle(since, inc.at_risk, _forward(inc.shares, forward), every)
                 seg_rows.append(row)
                 since = float(upto) if upto is not None else since
         nxt = (aged.filter(pl.col("forward") & pl.col("way").str.starts_with("stage" + _SEP))
                .group_by("to_stage").len().sort(["len", "to_stage"], descending=[True, False]))
         stages.append(_Stage(pipe, stage, int(hoarded), age, codes,
                              [_as_way(lab) for lab in labels], forward, moved,
-                             nxt["to_stage"][0] if nxt.height else None))
-    proposals = pl.DataFrame(_proposals(stages), schema=_PROP, orient="row")
+                             nxt["to_stage"][0] if nxt.height else None,
+                             p95_h / 24 if p95_h is not None and p95_h == p95_h else None,
+                             idle))
+    facts = ProposalFacts(routes.nurture, routes.week_hours) if routes else ProposalFacts()
+    proposals = pl.DataFrame(_proposals(stages, facts), schema=_PROP, orient="row")
     cut = set(proposals.select("pipeline", "stage").iter_rows())
     unsegmented = [(s.pipeline, s.stage, s.hoarded, bool(s.forward))
                    for s in stages if (s.pipeline, s.stage) not in cut]
@@ -261,7 +312,23 @@ def _forward(shares: dict[int, float], forward: frozenset[int]) -> float:
     return sum(v for k, v in shares.items() if k in forward)
 
 
-def _proposals(stages: list[_Stage]) -> list[dict[str, object]]:
+def _cold_days(cut: float, moved_p95_days: float | None) -> int:
+    """The cold stage's lifetime in days: until the stage's yardstick (the age by which
+    95 % of the deals that moved on had), at least as long as the warm part."""
+    warm = max(1, round(cut))
+    if moved_p95_days is None or moved_p95_days <= cut:
+        return warm
+    return max(warm, math.ceil(moved_p95_days - cut))
+
+
+def _cold_reason(cold: dict[Way, float], no_reason: str) -> str:
+    """The cold deals' commonest loss reason (the first by name on a tie)."""
+    lost = sorted(((-v, what or no_reason) for (kind, what), v in cold.items()
+                   if kind == "lost" and v > 0))
+    return lost[0][1] if lost else no_reason
+
+
+def _proposals(stages: list[_Stage], facts: ProposalFacts) -> list[dict[str, object]]:
     """One test per candidate cut (each band's lower bound past the first) of every
     graveyard stage that has moves forward; Holm over all of them. A stage's cut is its
     earliest rejected candidate with a rate ratio under `COLD_RATIO`."""
@@ -280,16 +347,24 @@ def _proposals(stages: list[_Stage]) -> list[dict[str, object]]:
         warm = cumulative_incidence(s.age, s.codes, until=cut)
         cold = cumulative_incidence(s.age, s.codes, since=cut)
         assert s.next_stage is not None
+        cold_ways = {s.ways[k]: v for k, v in cold.shares.items()}
+        days = _cold_days(cut, s.moved_p95_days)
+        reason = _cold_reason(cold_ways, _NAMES[_language(s.pipeline + s.stage)][1])
         rows.append({
             "pipeline": s.pipeline, "stage": s.stage, "cold_after_days": cut,
             "fresh_conversion": _forward(fresh.shares, s.forward),
             "warm_conversion": _forward(warm.shares, s.forward),
             "cold_conversion": _forward(cold.shares, s.forward), "rate_ratio": ratio,
             "p_value": p, "reached": cold.at_risk, "hoarded": s.hoarded,
-            "next_stage": s.next_stage,
+            "next_stage": s.next_stage, "moved_p95_days": s.moved_p95_days,
+            "cold_sla_days": days, "cold_reason": reason,
+            "nurture": ".".join(facts.nurture) if facts.nurture else None,
+            "week_hours": facts.week_hours,
             "funnel_text": proposal_text(s.pipeline, s.stage, cut,
                                          {s.ways[k]: v for k, v in warm.shares.items()},
-                                         {s.ways[k]: v for k, v in cold.shares.items()})})
+                                         cold_ways, ColdEnd(days, reason, s.moved_p95_days,
+                                                                fresh.at_risk, cold.at_risk),
+                                         facts, s.idle)})
     return rows
 
 
@@ -313,16 +388,41 @@ def _tenths(shares: dict[Way, float]) -> tuple[list[tuple[Way, int]], int]:
     return ways, base[-1]
 
 
+@dataclass(frozen=True)
+class ColdEnd:
+    """The cold stage's lifetime: `days` (`_cold_days`), then lost for `reason`;
+    `moved_p95_days` is the yardstick the days come from, said in the text."""
+
+    days: int
+    reason: str
+    moved_p95_days: float | None = None
+    came_in: int | None = None
+    """The visits the shares are of: all that came in (the warm part's), and those that
+    stayed until the cut (the cold stage's)."""
+    stayed: int | None = None
+
+
 def proposal_text(pipeline: str, stage: str, cold_after_days: float,
-                  warm: dict[Way, float], cold: dict[Way, float]) -> str:
+                  warm: dict[Way, float], cold: dict[Way, float],
+                  end: ColdEnd | None = None, facts: ProposalFacts | None = None,
+                  idle: Idle | None = None) -> str:
     """The graveyard stage with an SLA sending deals that old to a cold stage, and the
     cold stage: each with its ways out in the shares the data shows (`warm`: before the
-    cut; `cold`: of the deals that reached it) and `stay` for the rest. Built as a model
-    and rendered by `fmt`."""
+    cut; `cold`: of the deals that reached it) and `stay` for the rest. The cold stage's
+    `stay` waits for its SLA (`end`, by default as long as the warm part): lost, and
+    copied into the nurture pipeline of `facts` when there is one. Built as a model and
+    rendered by `fmt`; the comments say the calendar days an SLA in working hours
+    stands for, where the cold stage's lifetime comes from, and (`idle`) how much less
+    often the deals left untouched move on."""
     from ..fmt import format_model
+    from ..i18n import translator
 
+    facts = facts or ProposalFacts()
     sp = Span(line=1, column=1, end_line=1, end_column=1, start=0, end=0)
-    cold_name, no_reason = _NAMES[_language(pipeline + stage)]
+    lang = _language(pipeline + stage)
+    tr = translator(lang)
+    cold_name, no_reason = _NAMES[lang]
+    end = end or ColdEnd(max(1, round(cold_after_days)), _cold_reason(cold, no_reason))
 
     def name(value: str) -> m.Name:
         return m.Name(span=sp, value=value, quoted=True)
@@ -349,18 +449,79 @@ def proposal_text(pipeline: str, stage: str, cold_after_days: float,
         outs = tuple(m.Outcome(span=sp, target=target(w), share=share(t)) for w, t in ways)
         return outs, share(stay) if stay else None
 
+    def lifetime(days: int) -> tuple[m.Duration, str | None]:
+        """`Nd`, or the working hours of as many days of the account's week."""
+        if facts.week_hours is None:
+            return m.Duration(span=sp, hours=days * 24.0, text=f"{days}d"), None
+        hours = max(1, round(days * facts.week_hours / 7))
+        return (m.Duration(span=sp, hours=float(hours), text=f"{hours}h"),
+                tr.ngettext("{days} calendar day", "{days} calendar days", days)
+                .format(days=days))
+
     days = max(1, round(cold_after_days))
-    sla = m.Sla(span=sp, after=m.Duration(span=sp, hours=days * 24.0, text=f"{days}d"),
+    warm_after, warm_note = lifetime(days)
+    sla = m.Sla(span=sp, after=warm_after,
                 target=m.StageTarget(span=sp, ref=m.StageRef(span=sp, pipeline=None,
                                                              stage=name(cold_name))))
+    cold_after, cold_note = lifetime(end.days)
+    copy = (m.Copy(span=sp, ref=m.StageRef(span=sp, pipeline=name(facts.nurture[0]),
+                                           stage=name(facts.nurture[1])))
+            if facts.nurture else None)
+    cold_sla = m.Sla(span=sp, after=cold_after,
+                     target=m.LostTarget(span=sp, reason=name(end.reason)), copy_to=copy)
+    why = []
+    if end.stayed is not None:
+        why.append(tr.ngettext(
+            "shares of the {n} deal that stayed {days} days or more in «{stage}»",
+            "shares of the {n} deals that stayed {days} days or more in «{stage}»",
+            end.stayed).format(n=end.stayed, days=days, stage=stage))
+    if end.moved_p95_days is not None and end.moved_p95_days > cold_after_days:
+        within = math.ceil(end.moved_p95_days)
+        why.append(tr.ngettext(
+            "95% of the deals that moved on from «{stage}» did so within {days} day",
+            "95% of the deals that moved on from «{stage}» did so within {days} days",
+            within).format(stage=stage, days=within))
+    if copy is None:
+        why.append(tr.gettext("the funnel has no nurture pipeline: add one and copy these "
+                              "deals there (`then copy`) for marketing to warm them up"))
+    warm_why = []
+    if end.came_in is not None:
+        warm_why.append(tr.ngettext(
+            "shares of the {n} deal that came in, in its first {days} days here",
+            "shares of the {n} deals that came in, in their first {days} days here",
+            end.came_in).format(n=end.came_in, days=days))
+    hint = None
+    if idle is not None and idle.conversion < idle.all_conversion:
+        # The manager's hint in the CRM, from the deals' activities: untouched deals
+        # hardly move on (seed 000's «не дозвоны» are the cold stage's work).
+        hint = name(tr.gettext(
+            "Call at least every {days} days: of the deals left that long untouched, "
+            "{idle} moved on later, of all {all}.").format(
+                days=f"{idle.days:g}", idle=tr.percent(idle.conversion, 2),
+                all=tr.percent(idle.all_conversion, 2)).replace("\u00a0", " "))
+    task = m.TaskAction(span=sp, text=name(tr.gettext("Call the client: the deal has gone "
+                                                      "cold")))
     warm_out, warm_stay = routes(warm)
     cold_out, cold_stay = routes(cold)
     stages = (
         m.Stage(span=sp, name=name(stage), sla=sla, outcomes=warm_out, stay=warm_stay),
-        m.Stage(span=sp, name=name(cold_name), outcomes=cold_out, stay=cold_stay),
+        m.Stage(span=sp, name=name(cold_name), sla=cold_sla, on_enter=(task,), hint=hint,
+                outcomes=cold_out, stay=cold_stay),
     )
     pipe = m.Pipeline(span=sp, name=name(pipeline), stages=stages)
-    return format_model(m.FunnelFile(span=sp, path="<proposal>", pipelines=(pipe,)))
+    text = format_model(m.FunnelFile(span=sp, path="<proposal>", pipelines=(pipe,)))
+    notes = iter([(warm_note, warm_why), (cold_note, why)])
+    lines = []
+    for line in text.split("\n"):
+        if line.lstrip().startswith("sla "):
+            note, above = next(notes)
+            indent = line[:len(line) - len(line.lstrip())]
+            lines += [f"{indent}# {part}" for x in above
+                      for part in textwrap.wrap(x, 96 - len(indent))]
+            line = f"{line}  # {note}" if note else line
+        lines.append(line)
+    # The language's no-break spaces (`3,64 %`) as plain ones: text to paste anywhere.
+    return "\n".join(lines).replace("\u00a0", " ").replace("\u202f", " ")
 
 
 def graveyard_findings(gs: GraveyardSegments, stage_value: dict[tuple[str, str], float]

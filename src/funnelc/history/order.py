@@ -49,6 +49,12 @@ class FunnelRoutes:
     copied: frozenset[str] = frozenset()
     """Pipelines that deals enter only as copies (`then copy`), no source feeding them: a
     deal that starts there is a copy of one counted where it came from, not a new lead."""
+    nurture: tuple[str, str] | None = None
+    """The first stage of the file's first `nurture` pipeline: where a graveyard's cold
+    deals are copied for warming up (`graveyard_segments`)."""
+    week_hours: float | None = None
+    """The account's working hours a week when its SLAs count working time (`hours` in
+    the account, not open around the clock), else None."""
 
     def steps(self, pipeline: str, frm: str, to: str) -> int | None:
         """Fewest declared moves from `frm` to `to` within the pipeline, None when the
@@ -104,7 +110,21 @@ def funnel_routes(funnel: m.FunnelFile) -> FunnelRoutes:
            for src in funnel.sources for p in funnel.pipelines
            if src.target.pipeline is not None
            or any(s.name.value == src.target.stage.value for s in p.stages)}
-    return FunnelRoutes(order, frozenset(declared), sla, frozenset(copy_targets - fed))
+    nurture = next(((p.name.value, p.stages[0].name.value) for p in funnel.pipelines
+                    if p.purpose == m.Purpose.nurture and p.stages), None)
+    return FunnelRoutes(order, frozenset(declared), sla, frozenset(copy_targets - fed),
+                        nurture, _week_hours(funnel))
+
+
+def _week_hours(funnel: m.FunnelFile) -> float | None:
+    from datetime import date
+
+    from ..sim.calendar import WorkCalendar, limits_in_working_hours
+
+    hours = funnel.account.hours if funnel.account is not None else None
+    if hours is None or not limits_in_working_hours(hours):
+        return None
+    return WorkCalendar.from_hours(hours, date(2000, 1, 3)).total
 
 
 def infer_order(stages: Iterable[tuple[str, str, float, int]],
