@@ -211,3 +211,16 @@ def test_the_history_counts_the_clients_who_came_back(
     assert sum(r["came_back"] for r in rows) == reopened + new
     assert sum(r["new_deal"] for r in rows) == new
     assert {r["back_to"] for r in rows if r["new_deal"] == r["came_back"]} == {"Нова заявка"}
+
+
+def test_the_managers_table_says_what_came_back_means(
+        exports: tuple[dict[str, Path], object], tmp_path: Path) -> None:
+    # The table's intro said «частка відмов менеджера, які потім повернулися», and the
+    # client came back as a new lead: the deals themselves did not.
+    _run("history", str(exports[0]["amocrm"]), "--tz", TZ, "--funnel", str(FUNNEL),
+         "-o", str(tmp_path), "-q")
+    page = " ".join((tmp_path / "history.html").read_text(encoding="utf-8").split())
+    assert "Передчасні відмови: частка відмов менеджера, клієнт яких потім повернувся (та " \
+           "сама угода відкрита знову або нова угода того самого клієнта протягом 180 днів)" \
+        in page
+    assert "Холма" not in page

@@ -20,6 +20,7 @@ from .events import WON
 from .findings import ALPHA, Finding
 from .report import Column, Section, pair_stage, placeholder
 from .sources import spread as is_spread
+from .transitions import COMEBACK_DAYS
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -603,11 +604,13 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
               "its Wilson 95% interval and the beta-binomial shrunk value), the rest of the "
               "team's, the gap in deals and money; flagged when clear after Holm's correction "
               "over all managers and pairs (family-wise {alpha}). Premature losses: the share "
-              "of the manager's losses that came back later, among the losses as old as 90% of "
-              "the comebacks took (a younger one has not had the time). A deal still open at "
+              "of the manager's losses whose client came back later (the same deal reopened, "
+              "or a new deal of the same client within {days}), among the losses as old as 90% "
+              "of the comebacks took (a younger one has not had the time). A deal still open at "
               "the stage is "
               "judged once it has waited as long as 90% of the deals that moved on took; until "
-              "then it is recent, counted in no rate.").format(alpha=alpha, won=target(WON)),
+              "then it is recent, counted in no rate.").format(
+                alpha=alpha, won=target(WON), days=tr.duration(COMEBACK_DAYS, "day")),
             a.managers,
             [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
              _w("to_stage", _("to"), target), _w("manager", _("manager"), name),
