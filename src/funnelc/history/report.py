@@ -749,7 +749,8 @@ td.s { min-width: 20em; }
 figure { margin: 10px 0 18px; } figure svg { width: 100%; height: auto; display: block; }
 figcaption { font-size: 12.5px; color: #555; }
 .warn { color: #8a5a00; font-size: 13px; }
-td pre { margin: 0; font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace; white-space: pre; }
+td pre { margin: 0; font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace;
+  white-space: pre-wrap; }
 div.scroll { overflow-x: auto; max-width: 100%; }
 @media (max-width: 700px) { main { padding: 14px 12px 40px; } figure { overflow-x: auto; }
   figure svg { width: 760px; max-width: none; } }
