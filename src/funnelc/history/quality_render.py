@@ -210,6 +210,17 @@ def note_text(note: QualityNote, tr: Translator | None = None) -> str:
                 last=_day(last, tr))
     if note.kind in ("spelling_merged", "spelling_apart") and note.spelling is not None:
         return _spelling_text(note, path, tr)
+    if note.kind == "amocrm_inbox" and note.inbox is not None:
+        pipe, stage, first = note.inbox
+        return tr.ngettext(
+            "{path}: «{stage}» of «{pipeline}» is amoCRM's incoming leads, not a stage: "
+            "its {n} lead is read as at «{first}» since it arrived, and as picked up when "
+            "a manager accepted it",
+            "{path}: «{stage}» of «{pipeline}» is amoCRM's incoming leads, not a stage: "
+            "its {n} leads are read as at «{first}» since they arrived, and as picked up "
+            "when a manager accepted them", note.kept).format(
+                path=path, stage=stage, pipeline=pipe, first=first,
+                n=tr.number(note.kept, 0))
     if note.kind == "utm_source":
         return tr.ngettext(
             "{path}: {n} deal without a source of its own is sourced by its utm_source",

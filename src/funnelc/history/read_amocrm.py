@@ -55,6 +55,7 @@ from typing import Any
 
 import polars as pl
 
+from .amocrm_inbox import fold_inbox
 from .errors import HistoryDataError
 from .events import LOST, STAGE, WON, Catalog, empty_events
 from .quality import EXPORTS, DataQuality, QualityNote
@@ -231,6 +232,9 @@ class AmoCollector:
     leads: dict[int, _Lead] = field(default_factory=dict)
     pipelines: dict[int, str] = field(default_factory=dict)
     statuses: dict[tuple[int, int], tuple[str, int]] = field(default_factory=dict)
+    inbox: set[tuple[int, int]] = field(default_factory=set)
+    """(pipeline, status) of each pipeline's incoming leads («Неразобранное», `type` 1):
+    not a stage (`amocrm_inbox`)."""
     reasons: dict[int, str] = field(default_factory=dict)
     seen_any: bool = False
     pages_seen: dict[str, str] = field(default_factory=dict)
@@ -477,19 +481,28 @@ class AmoCollector:
             return
         p = pid if pid is not None else _int(s.get("pipeline_id")) or 0
         self.statuses[(p, sid)] = (str(s.get("name", f"#{sid}")), _int(s.get("sort")) or 0)
+        if _int(s.get("type")) == 1:
+            self.inbox.add((p, sid))
 
     # ---------------------------------------------------------------- assembly
     def catalog(self) -> Catalog:
         cat = Catalog()
         by_pipe: dict[int, list[tuple[int, str, int]]] = {}
         for (pid, sid), (name, sort) in self.statuses.items():
-            if sid in (WON_ID, LOST_ID):
+            if sid in (WON_ID, LOST_ID) or (pid, sid) in self.inbox:
                 continue
             by_pipe.setdefault(pid, []).append((sort, name, sid))
         for pid, lst in by_pipe.items():
             for _, name, _ in sorted(lst):
                 cat.add(self.pipelines.get(pid, f"#{pid}"), name)
         return cat
+
+    def _inbox_names(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Per pipeline (by name): its inbox status's name, and its first stage."""
+        cat = self.catalog()
+        inbox = {self.pipelines.get(pid, f"#{pid}"): self.statuses[(pid, sid)][0]
+                 for pid, sid in self.inbox}
+        return inbox, {p: lst[0] for p, lst in cat.stages.items() if p in inbox and lst}
 
     def _names(self, sid: int, pid: int, dq: DataQuality, where: str) -> tuple[str, str, str]:
         """(pipeline, stage, kind) of a status; unknown ones are named `#id` (and counted
@@ -689,7 +702,13 @@ class AmoCollector:
                 (pl.col("kind") == STAGE) & pl.col("stage").str.starts_with("#")).height)
         if self.pipelines:
             dq.count("unknown_pipelines", out.filter(pl.col("pipeline").str.starts_with("#")).height)
-        return _with_picked(out, self._touches())
+        inbox, first_stage = self._inbox_names()
+        out, accepted, folded = fold_inbox(out, inbox, first_stage)
+        for f in folded:
+            dq.notes.append(QualityNote("amocrm_inbox", EXPORTS[0], kept=f.leads,
+                                        inbox=(f.pipeline, f.stage, f.first)))
+        touches = self._touches()
+        return _with_picked(out, pl.concat([touches, accepted]) if accepted.height else touches)
 
 
 def _responsible_then(out: pl.DataFrame, handovers: list[tuple[int, float, int, int]]
