@@ -93,13 +93,16 @@ def truth(gen: ModuleType, exports: tuple[dict[str, Path], object]) -> dict:  # 
         tb = next((t for t, _, to in after if to == "Бронь"), None)
         if tl is None or (tb is not None and tb < tl):
             continue
-        new = [e.created for e in deals if e.contact == d.contact and e.lid != d.lid
-               and tl < e.created <= tl + WINDOW]
+        new = sorted((e for e in deals if e.contact == d.contact and e.lid != d.lid
+                      and tl < e.created <= tl + WINDOW), key=lambda e: e.created)
         late = [e.created for e in deals if e.contact == d.contact and e.lid != d.lid
                 and e.created > tl + WINDOW]
-        back = tb - tl if tb is not None else (min(new) - tl if new else None)
+        back = tb - tl if tb is not None else (new[0].created - tl if new else None)
         rows.append({"who": gen.USERS[d.owner], "tl": tl, "reopened": tb is not None,
                      "new": tb is None and bool(new), "late": bool(late),
+                     "other": tb is None and bool(new) and new[0].owner != d.owner,
+                     "won": tb is None and bool(new) and bool(new[0].path)
+                     and new[0].path[-1][2] == "won",
                      "hours": back.total_seconds() / 3600 if back is not None else None})
     q = _nearest_q90([r["hours"] for r in rows if r["hours"] is not None])
     for r in rows:
@@ -140,7 +143,12 @@ def test_a_new_lead_of_the_same_contact_is_a_premature_loss(
     assert f["p_value"] == pytest.approx(p, rel=1e-6)
     # Clear even against all 30 (manager, pair) comparisons' strictest Holm step.
     assert p < 0.05 / 30
-    assert f["came_back"] == {"reopened": reopened, "new_deal": new, "window_days": 180}
+    # Who the returning clients went to: another manager, and whether they bought.
+    mine = [r for r in rows if r["who"] == "Коваленко Олена"]
+    other, won = sum(r["other"] for r in mine), sum(r["won"] for r in mine)
+    assert (other, won) == (11, 2)
+    assert f["came_back"] == {"reopened": reopened, "new_deal": new, "window_days": 180,
+                              "other_manager": other, "won": won}
     extra = (back / n - rback / rn) * n
     assert f["deals"] == pytest.approx(extra)
     assert f["money"] == pytest.approx(extra * truth["worth"], rel=1e-9)
@@ -153,7 +161,7 @@ def test_the_finding_says_in_ukrainian_how_they_came_back(
     line = next(x for x in text.split(" 1. ")[1].split(" 2. ")[1:]
                 if "закриває на етапі «Зустріч відбулася»" in x)
     assert "Як вони повернулися: 14 нових угод того самого клієнта протягом 180 днів після " \
-           "відмови." in line
+           "відмови. З нових угод: 11 дісталися іншим менеджерам; 2 виграно." in line
     assert "27,45% із 51 відмови, яка вже встигла б повернутися" in line
     assert not any(w in line for w in ("deal", "client", "came", "within"))
 

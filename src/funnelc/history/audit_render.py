@@ -292,6 +292,14 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
                                              days=tr.duration(cb.window_days, "day"))]
             if cb.new_deal else [])
         said += " " + _("They came back as: {ways}.").format(ways="; ".join(ways))
+        if cb.new_deal:
+            # Whose win a returning client is: a colleague's, while the manager who closed
+            # the deal keeps a clean record (seed 001: closed «щоб не погіршувати KPI»).
+            said += " " + _("Of the new deals: {parts}.").format(parts="; ".join((
+                tr.ngettext("{n} went to another manager", "{n} went to other managers",
+                            cb.other_manager).format(n=x.count(cb.other_manager)),
+                tr.ngettext("{n} was won", "{n} were won", cb.won).format(
+                    n=x.count(cb.won)))))
     for m in f.named:
         # Who leaves the reasons out: the consultant talks to that manager, not to the
         # pipeline. The noun follows the count it is said with («з 21 відмови»).
@@ -899,7 +907,8 @@ def finding_json(f: Finding) -> JSONObject:
                if f.kind == "loss_reasons_missing" else {}),
             **({"came_back": None if f.comeback is None else {
                 "reopened": f.comeback.reopened, "new_deal": f.comeback.new_deal,
-                "window_days": f.comeback.window_days}}
+                "window_days": f.comeback.window_days,
+                "other_manager": f.comeback.other_manager, "won": f.comeback.won}}
                if f.kind == "premature_losses" else {}),
             "text": finding_text(f)}
 

@@ -34,7 +34,8 @@ class Cohorts:
     before reaching it), reason (of that loss), came_back (lost, and the client came
     back: `reopened` or `new_deal`), reopened (the same deal reached the second stage
     after the loss), new_deal (not reopened, but a later deal of the same contact entered
-    the pipeline within `COMEBACK_DAYS` of the loss), hours_to (from `ta` to reaching the
+    the pipeline within `COMEBACK_DAYS` of the loss), new_manager (who had that new deal
+    at its first stage), new_won (whether it was won), hours_to (from `ta` to reaching the
     second stage), tl (that loss's moment), back_hours (from the loss to the comeback:
     reaching the second stage, or the new deal's entry)."""
     stage_value: dict[tuple[str, str], float]
@@ -139,8 +140,10 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
     out = (a.with_columns(_spread(n, reached["i"], reached["tb"]),
                           _spread(n, first_loss["i"], first_loss["tl"]),
                           _spread(n, first_loss["i"], first_loss["lreason"]),
-                          pl.repeat(None, n, dtype=pl.Datetime("us", "UTC"), eager=True)
-                          .alias("tn") if anew is None else _spread(n, anew["i"], anew["tn"]))
+                          *(_spread(n, anew["i"], anew[c]) if anew is not None else
+                            pl.repeat(None, n, dtype=dt, eager=True).alias(c)
+                            for c, dt in (("tn", pl.Datetime("us", "UTC")), ("nm", pl.Utf8),
+                                          ("nwon", pl.Boolean))))
            .with_columns(
                direct=pl.col("tb").is_not_null()
                & (pl.col("tl").is_null() | (pl.col("tb") < pl.col("tl"))),
@@ -152,7 +155,9 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
                    (pl.col("tb") - pl.col("ta")).dt.total_microseconds() / 3.6e9))
            .with_columns(new_deal=pl.col("lost") & ~pl.col("reopened")
                          & pl.col("tn").is_not_null())
-           .with_columns(came_back=pl.col("reopened") | pl.col("new_deal"))
+           .with_columns(came_back=pl.col("reopened") | pl.col("new_deal"),
+                         new_manager=pl.when(pl.col("new_deal")).then(pl.col("nm")),
+                         new_won=pl.when(pl.col("new_deal")).then(pl.col("nwon")))
            .with_columns(back_hours=pl.when(pl.col("reopened")).then(
                (pl.col("tb") - pl.col("tl")).dt.total_microseconds() / 3.6e9)
                .when(pl.col("new_deal")).then(
@@ -168,7 +173,8 @@ _PAIRS: dict[str, pl.DataType] = {
     "manager": pl.Categorical(), "source": pl.Categorical(), "value": pl.Float64(),
     "direct": pl.Boolean(), "won": pl.Boolean(),
     "lost": pl.Boolean(), "reason": pl.Utf8(), "came_back": pl.Boolean(),
-    "reopened": pl.Boolean(), "new_deal": pl.Boolean(),
+    "reopened": pl.Boolean(), "new_deal": pl.Boolean(), "new_manager": pl.Utf8(),
+    "new_won": pl.Boolean(),
     "hours_to": pl.Float64(), "tl": pl.Datetime("us", "UTC"), "back_hours": pl.Float64()}
 
 
@@ -176,20 +182,24 @@ def _new_deals(base: pl.LazyFrame, a: pl.LazyFrame, first_loss: pl.DataFrame
                ) -> pl.DataFrame:
     """For each pair row `i` lost at `tl` (`first_loss`): `tn`, the first entry into the
     same pipeline of another deal of the deal's contact, after the loss and within
-    `COMEBACK_DAYS`; rows with none are absent. A deal of the contact opened before the
+    `COMEBACK_DAYS`, with that deal's manager at its first stage (`nm`) and whether it was
+    won (`nwon`); rows with none are absent. A deal of the contact opened before the
     loss (two deals at once) is no comeback: the client had not left."""
     deals = (base.filter(pl.col("contact").is_not_null())
              .group_by(["gid", "pipeline"])
-             .agg(pl.col("contact").first(), t0=pl.col("entered").min()))
+             .agg(pl.col("contact").first(), t0=pl.col("entered").min(),
+                  nm=pl.col("manager").cast(pl.Utf8).sort_by("entered").first(),
+                  nwon=(pl.col("exit") == WON).any()))
     window = pl.duration(days=COMEBACK_DAYS)
     return (first_loss.lazy().select("i", "tl")
             .join(a.select("i", "gid", "pipeline"), on="i")
             .join(deals.select("gid", "pipeline", "contact"), on=["gid", "pipeline"])
-            .join(deals.select("pipeline", "contact", other="gid", t0="t0"),
+            .join(deals.select("pipeline", "contact", "nm", "nwon", other="gid", t0="t0"),
                   on=["pipeline", "contact"])
             .filter((pl.col("other") != pl.col("gid")) & (pl.col("t0") > pl.col("tl"))
                     & (pl.col("t0") <= pl.col("tl") + window))
-            .group_by("i").agg(tn=pl.col("t0").min()).collect())
+            .sort("t0").group_by("i").agg(tn=pl.col("t0").first(), nm=pl.col("nm").first(),
+                                          nwon=pl.col("nwon").first()).collect())
 
 
 def _spread(n: int, at: pl.Series, values: pl.Series) -> pl.Series:

@@ -53,6 +53,11 @@ class Comeback:
     reopened: int
     new_deal: int
     window_days: int
+    other_manager: int = 0
+    """Of the new deals, those another manager had at their first stage: the client came
+    back to a colleague, whose win it then is."""
+    won: int = 0
+    """Of the new deals, those won."""
 
 
 @dataclass(frozen=True)

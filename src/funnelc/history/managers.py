@@ -49,6 +49,7 @@ _SCHEMA = {
     "flagged": pl.Boolean, "deals_effect": pl.Float64, "deals_low": pl.Float64,
     "deals_high": pl.Float64, "money": pl.Float64, "won": pl.Int64, "won_rate": pl.Float64,
     "lost": pl.Int64, "came_back": pl.Int64, "came_back_new": pl.Int64,
+    "came_back_other": pl.Int64, "came_back_won": pl.Int64,
     "premature_pct": pl.Float64,
     "premature_flagged": pl.Boolean, "premature_p": pl.Float64, "premature_rest_pct": pl.Float64,
     "top_reason": pl.Utf8, "first_move_median_h": pl.Float64, "rest_entered": pl.Int64,
@@ -73,6 +74,10 @@ def manager_table(c: Cohorts, visits: pl.DataFrame,
         lost=pl.col("lost").filter(judged).sum(),
         came_back=pl.col("came_back").filter(judged).sum(),
         came_back_new=pl.col("new_deal").filter(judged).sum(),
+        came_back_other=(pl.col("new_deal") & (pl.col("new_manager")
+                                               != pl.col("manager").cast(pl.Utf8)))
+        .filter(judged).sum(),
+        came_back_won=(pl.col("new_deal") & pl.col("new_won")).filter(judged).sum(),
         lost_settled=pl.col("settled").filter(judged).sum().cast(pl.Int64),
         top_reason=pl.col("reason").filter(judged).drop_nulls().mode().sort().first(),
     ).with_columns(pl.col("entered").cast(pl.Int64)).with_columns(pl.col(keys).cast(pl.Utf8)).with_columns(
@@ -199,6 +204,8 @@ def _compare(key: tuple[str, str, str], recs: list[dict[str, object]],
             "money": None, "won": int(num(r, "won")), "won_rate": num(r, "won") / n if n else None,
             "lost": int(num(r, "lost")), "came_back": int(back), "lost_settled": int(lost),
             "came_back_new": int(num(r, "came_back_new")),
+            "came_back_other": int(num(r, "came_back_other")),
+            "came_back_won": int(num(r, "came_back_won")),
             "premature_pct": back / lost if lost else None,
             "premature_flagged": False,
             "premature_p": two_proportion_p(back, lost, rest_back, rest_lost) if rest else 1.0,
@@ -241,7 +248,8 @@ def manager_findings(table: pl.DataFrame, c: Cohorts) -> list[Finding]:
                            r["premature_pct"], r["premature_rest_pct"], r["lost_settled"],
                            r["premature_p"],
                            comeback=Comeback(r["came_back"] - r["came_back_new"],
-                                             r["came_back_new"], COMEBACK_DAYS)))
+                                             r["came_back_new"], COMEBACK_DAYS,
+                                             r["came_back_other"], r["came_back_won"])))
     return out
 
 
