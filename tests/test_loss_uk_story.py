@@ -148,9 +148,35 @@ def test_the_audit_finds_the_story_and_nothing_else(out: dict[str, Any]) -> None
     found = [(f["kind"], f["subject"]) for f in out["audit"]["findings"]]
     # The price list's «Дорого» losses make «КП надіслано» → «Переговори» fall in every
     # source: the sales side of the story, with money (tests/test_loss_uk_sales.py).
+    # (c) prom.ua's junk is a finding of its own (history.junk): before, it was only in
+    # the loss-reason tables by source. The funnel prices no source: no money.
     assert found == [("source_rate", None), ("loss_reasons_missing", "Інше"),
-                     ("loss_reason_shift", "Дорого")]
-    assert [f["money"] is None for f in out["audit"]["findings"]] == [False, True, True]
+                     ("loss_reason_shift", "Дорого"), ("source_junk", "prom.ua")]
+    assert [f["money"] is None for f in out["audit"]["findings"]] == [False, True, True, True]
+
+
+def test_prom_ua_brings_the_junk(out: dict[str, Any], deals: list[Any]) -> None:
+    """«Не наш профіль», every loss of it at «Нова заявка», is junk; «Не відповідає»,
+    given at «Нова заявка» for every source and later too, is not (under half of its
+    losses are there). prom.ua's deals lost at «Нова заявка» as «Не наш профіль» (as
+    exported: Коваленко Олена's are «Інше») against the other sources'."""
+    at_first = Counter(d.reason for d in deals if d.lost and d.lost_at == "Нова заявка")
+    every = Counter(d.reason for d in deals if d.lost)
+    assert at_first["Не наш профіль"] == every["Не наш профіль"]
+    assert at_first["Не відповідає"] < every["Не відповідає"] / 2
+    prom = [d for d in deals if d.source == "prom.ua"]
+    rest = [d for d in deals if d.source != "prom.ua"]
+
+    def junk(ds: list[Any]) -> int:
+        return sum(d.lost and d.lost_at == "Нова заявка" and d.reason == "Не наш профіль"
+                   for d in ds)
+
+    (f,) = [f for f in out["audit"]["findings"] if f["kind"] == "source_junk"]
+    assert (f["deals"], f["n"]) == (junk(prom), len(prom)) == (46, 208)
+    assert (f["junk"]["rest_junk"], f["junk"]["rest_deals"]) == (junk(rest), len(rest))
+    assert f["junk"]["reasons"] == [{"reason": "Не наш профіль", "deals": 46}]
+    assert f["p_value"] == pytest.approx(stats.chi2_contingency(
+        [[46, 208 - 46], [junk(rest), len(rest) - junk(rest)]], correction=False)[1])
 
 
 def test_the_shift_says_which_deal_size_band_it_is_in(

@@ -69,7 +69,20 @@ def test_the_audit_lists_the_sales_side_too(csv: Path) -> None:
     assert code == 0, err
     data = json.loads(out)
     kinds = [(f["kind"], f["stage"], f["to_stage"]) for f in data["findings"]]
-    assert kinds == [("source_rate", g.TRIAL_STAGE, "won"), ("source_mix", g.NEW, g.QUAL)]
+    # The cheap TikTok qualifies 15 % (the others 50–60 %): the junk finding names it,
+    # its deals lost at «Нова заявка» (every reason given there only) against the rest's,
+    # counted from the generator's deals; the funnel prices no source: no money.
+    assert kinds == [("source_rate", g.TRIAL_STAGE, "won"), ("source_mix", g.NEW, g.QUAL),
+                     ("source_junk", g.NEW, None)]
+    deals = g.deals(g.SEED)
+    junk = [d.source for d in deals if len(d.moves) > 1 and d.moves[1][1] == g.LOST
+            and d.moves[1][2] in g.NOT_QUALIFIED]
+    tiktok = sum(d.source == "TikTok" for d in deals)
+    (j,) = [f for f in data["findings"] if f["kind"] == "source_junk"]
+    assert (j["subject"], j["deals"], j["n"], j["money"]) == (
+        "TikTok", junk.count("TikTok"), tiktok, None)
+    assert (j["junk"]["rest_junk"], j["junk"]["rest_deals"]) == (
+        len(junk) - junk.count("TikTok"), len(deals) - tiktok)
     n1, k1, n2, k2, rate = _trial_to_paid()
     f = data["findings"][0]
     (row,) = [r for r in data["decomposition"] if r["from_stage"] == g.TRIAL_STAGE]

@@ -63,15 +63,18 @@ def periods_option(fn):
                         default=None, callback=_parse_periods, help=PERIODS_HELP)(fn)
 
 
-def audit_or_exit(t: HistoryTables, currency: str | None, periods: Periods | None) -> Audit:
+def audit_or_exit(t: HistoryTables, currency: str | None, periods: Periods | None,
+                  funnel: FunnelFile | None = None) -> Audit:
     """`run_audit`, or exit 2 with a usage error when the named periods do not fit the
     data (outside its months, or no comparison has a month old enough in both); a
-    comparison only the other one could use the periods for is a warning on stderr."""
+    comparison only the other one could use the periods for is a warning on stderr.
+    The sources' prices are `funnel`'s (`cost`, `budget`)."""
     from ..history.audit import run_audit
+    from ..history.junk import source_prices
     from ..history.periods import PeriodsError
 
     try:
-        audit = run_audit(t, currency, periods)
+        audit = run_audit(t, currency, periods, source_prices(funnel))
     except PeriodsError as exc:
         raise click.BadParameter(str(exc), param_hint="'--periods'") from None
     for warning in audit.period_warnings:
@@ -175,7 +178,7 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
     tr = _translator(funnel)
     account = funnel.account if funnel is not None else None
     currency = account.currency.value if account is not None and account.currency else None
-    audit, secs = _analyse(prepared, funnel_path, tr, currency, periods)
+    audit, secs = _analyse(prepared, funnel_path, tr, currency, periods, funnel)
     dq = prepared.history.quality
     lost = dq.dropped_total or dq.counts.get("truncated_files", 0)
     if fmt == "json":
@@ -237,8 +240,8 @@ def warn_unmatched(prepared: Prepared, funnel_path: str | None) -> None:
 
 
 def _analyse(prepared: Prepared, funnel_path: str | None, tr: Translator,
-             currency: str | None = None, periods: Periods | None = None
-             ) -> tuple[Audit, list[Section]]:
+             currency: str | None = None, periods: Periods | None = None,
+             funnel: FunnelFile | None = None) -> tuple[Audit, list[Section]]:
     """The audit and every table `history` shows, the data quality and names last."""
     from ..history.audit_render import audit_sections
     from ..history.report import names_section, quality_section, sections
@@ -246,7 +249,7 @@ def _analyse(prepared: Prepared, funnel_path: str | None, tr: Translator,
     extra = [quality_section(prepared.history.quality, tr)]
     if prepared.names is not None and funnel_path is not None:
         extra.append(names_section(prepared.names, prepared.history.place, tr))
-    audit = audit_or_exit(prepared.tables, currency, periods)
+    audit = audit_or_exit(prepared.tables, currency, periods, funnel)
     return audit, sections(prepared.tables, [*audit_sections(audit, tr), *extra], tr)
 
 

@@ -19,6 +19,7 @@ from .cohorts import Cohorts, build_cohorts, has_column
 from .detectable import Detectable, detectable
 from .findings import Finding
 from .graveyard_segments import GraveyardSegments, graveyard_findings, graveyard_segments
+from .junk import SourcePrice, junk_findings, junk_table
 from .loss_reasons import LossTables, loss_findings, loss_tables
 from .managers import manager_findings, manager_summary, manager_table
 from .periods import Periods, PeriodsError, outside, refusal, unused_warning
@@ -47,6 +48,9 @@ class Audit:
     manager_summary: pl.DataFrame | None = None
     """`managers.manager_summary`: each manager across the stage pairs; None with
     `managers`."""
+    junk: pl.DataFrame | None = None
+    """`junk.junk_table`: each source's junk against the other sources'; None when the
+    history has no source."""
     detectable: list[Detectable] = field(default_factory=list)
     """Per dimension compared, the smallest gap its tests could have told from chance:
     «no finding» is said with what the data could have shown."""
@@ -61,12 +65,14 @@ def ordered(findings: list[Finding]) -> list[Finding]:
 
 
 def run_audit(t: HistoryTables, currency: str | None = None,
-              periods: Periods | None = None) -> Audit:
+              periods: Periods | None = None,
+              prices: dict[str, SourcePrice] | None = None) -> Audit:
     """The audit of `t`; sources and loss-reason shifts compare `periods` when named,
     else the default periods (`periods.split`). Named periods are checked once, against
     the months a deal entered a stage in (PeriodsError when outside them); a comparison
     that cannot use them is left out with a warning (`Audit.period_warnings`), and when
-    neither can, PeriodsError says why for both."""
+    neither can, PeriodsError says why for both. `prices`: what the funnel says each
+    source costs (`junk.source_prices`), for the money its junk cost."""
     vis = t.visits.visits
     if periods is not None and vis.height:
         lo, hi = vis.select(lo=month_of("entered", t.tz).min(),
@@ -93,13 +99,16 @@ def run_audit(t: HistoryTables, currency: str | None = None,
     cohorts = None
     losses = loss_tables(vis, t.tz, t.visits.data_end, periods)
     findings += loss_findings(losses)
+    junk = junk_table(vis, t.tz) if with_sources else None
+    if junk is not None:
+        findings += junk_findings(junk, prices or {})
     warnings = _unused(periods, sources, losses)
     graves = graveyard_segments(vis, t.graveyards, t.visits.data_end, t.touches,
                                 t.visits.routes)
     findings += graveyard_findings(graves, value)
     return Audit(managers, sources, losses, graves, ordered(findings), value, currency,
                  warnings, manager_summary(managers) if managers is not None else None,
-                 detectable=detectable(managers, sources))
+                 junk=junk, detectable=detectable(managers, sources))
 
 
 def _unused(periods: Periods | None, sources: SourceTables | None,

@@ -17,7 +17,7 @@ from ..i18n import C_, Translator, choose, translator
 from .audit import Audit
 from .detectable_render import detectable_json, detectable_text
 from .events import WON
-from .findings import ALPHA, Finding
+from .findings import ALPHA, Finding, Junk
 from .report import Column, Section, pair_stage, placeholder
 from .sources import spread as is_spread
 from .transitions import COMEBACK_DAYS
@@ -214,6 +214,8 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
     elif f.kind == "source_mix":
         text = _("On {where} the mix of sources moved the rate between {first} and {last}: "
                  "more leads from worse sources, «{subject}» most; {deals}{money}.")
+    elif f.kind == "source_junk" and f.junk is not None:
+        return _junk_text(f, f.junk, tr, x)
     elif f.kind == "source_rate":
         text = _("On {where} every source converts worse in {last} than in {first} "
                  "({expected} → {observed}, {p}); the mix of sources explains little of "
@@ -317,6 +319,46 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
     # place carries its own «на»): a sentence starts with a capital.
     return said[:1].upper() + said[1:] if text.startswith("{where}") else said
 
+
+
+def _junk_text(f: Finding, j: Junk, tr: Translator, x: _Fmt) -> str:
+    """source_junk: which source brings junk, against the others, and what it cost (or
+    that the funnel does not say: an unknown price is not a zero one)."""
+    _ = tr.gettext
+    said = _("Source «{subject}» brings junk: {junk} of {deals} ({observed}) are lost at "
+             "«{stage}» with a reason given mostly there ({reasons}), against {rest_junk} of "
+             "{rest_deals} ({expected}) from the other sources: {diff} (95% interval {low} "
+             "to {high}; {p}, two-sided z test, Holm over the sources at {alpha}); {extra} "
+             "of them beyond the other sources' share.").format(
+        subject=f.subject, junk=x.count(f.deals),
+        # TRANSLATORS: a count after «of» (115 of 255 deals): the genitive.
+        deals=tr.npgettext("of", "{n} deal", "{n} deals", f.n).format(n=x.count(f.n)),
+        observed=x.pct(f.observed), stage=f.stage or "",
+        reasons=", ".join(f"{tr.quote(r)} {x.count(k)}" for r, k in j.reasons),
+        rest_junk=x.count(j.rest_count),
+        rest_deals=tr.npgettext("of", "{n} deal", "{n} deals", j.rest_of).format(
+            n=x.count(j.rest_of)),
+        expected=x.pct(f.expected), diff=x.pp((f.observed or 0) - (f.expected or 0)),
+        low=x.pp(j.diff_low), high=x.pp(j.diff_high), p=x.p(f.p_value),
+        alpha=tr.percent(ALPHA), extra=x.count(j.extra))
+    parts = []
+    if j.per_lead is not None:
+        parts.append(tr.ngettext("{n} lead at {price}", "{n} leads at {price} each",
+                                 round(f.deals)).format(n=x.count(f.deals),
+                                                        price=x.money(j.per_lead)))
+    if j.per_month is not None:
+        parts.append(_("{share} of the budget of {budget} a month over {months}").format(
+            share=x.pct(f.observed), budget=x.money(j.per_month),
+            months=tr.ngettext("{n} month", "{n} months", j.months).format(
+                n=x.count(j.months))))
+    if f.money is not None and parts:
+        said += " " + _("They cost {money}: {how}.").format(money=x.money(f.money),
+                                                           how=_(" and ").join(parts))
+    else:
+        said += " " + _("What they cost is not known: the funnel gives no price for "
+                        "«{subject}» (a cost a lead or a budget).").format(
+                            subject=f.subject)
+    return said
 
 
 def _number(x: object) -> float:
@@ -910,6 +952,13 @@ def finding_json(f: Finding) -> JSONObject:
                 "window_days": f.comeback.window_days,
                 "other_manager": f.comeback.other_manager, "won": f.comeback.won}}
                if f.kind == "premature_losses" else {}),
+            **({"junk": None if f.junk is None else {
+                "reasons": [{"reason": r, "deals": k} for r, k in f.junk.reasons],
+                "rest_junk": f.junk.rest_count, "rest_deals": f.junk.rest_of,
+                "diff_low": f.junk.diff_low, "diff_high": f.junk.diff_high,
+                "extra": f.junk.extra, "cost_per_lead": f.junk.per_lead,
+                "budget_per_month": f.junk.per_month, "months": f.junk.months}}
+               if f.kind == "source_junk" else {}),
             "text": finding_text(f)}
 
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Band", "Comeback", "Finding", "FindingKind", "Named", "ALPHA"]
+__all__ = ["Junk", "Band", "Comeback", "Finding", "FindingKind", "Named", "ALPHA"]
 
 ALPHA = 0.05
 """The level of every test of the audit: Holm's family-wise rate for managers and
 sources, Benjamini–Hochberg's false discovery rate for loss reasons."""
 
 FindingKind = Literal["manager_conversion", "manager_practice", "premature_losses",
-                      "source_quality", "source_mix", "source_rate",
+                      "source_quality", "source_mix", "source_rate", "source_junk",
                       "loss_reasons_missing", "loss_reason_shift", "graveyard", "hoarding", "dead_end"]
 
 
@@ -29,6 +29,29 @@ class Named:
     rest_count: int
     rest_of: int
     p_value: float
+
+
+@dataclass(frozen=True)
+class Junk:
+    """source_junk: what the source's junk is made of and what it cost (`junk`). The
+    finding's `deals` are the source's deals lost at the entry stage with a junk reason,
+    `n` its deals, `observed` and `expected` its share and the other sources'."""
+    reasons: tuple[tuple[str, int], ...]
+    """The junk reasons with the source's junk deals each, most first."""
+    rest_count: int
+    rest_of: int
+    """The other sources' junk deals, of their deals."""
+    diff_low: float
+    diff_high: float
+    """95 % interval (Newcombe) of the source's share minus the rest's."""
+    extra: float
+    """Junk deals beyond what the rest's share would give the source's deals."""
+    per_lead: float | None
+    per_month: float | None
+    """The funnel's price of the source (`cost`, `budget` a month); None when not given:
+    then the finding's money is None."""
+    months: int
+    """Calendar months the source's deals came in (the budget paid over them)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +115,8 @@ class Finding:
     the stage's deals did."""
     band: Band | None = None
     """loss_reason_shift: where the change is largest by deal size, when clear."""
+    junk: Junk | None = None
+    """source_junk: the source's junk by reason, the rest's and the price."""
     named: tuple[Named, ...] = ()
     """loss_reasons_missing: the managers whose share of such losses is clearly above
     the rest of the team's (Holm), most such losses first."""

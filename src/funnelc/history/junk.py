@@ -1,0 +1,176 @@
+"""Which source brings junk (issue 14; seed 003: the reasons must be filled in to tell
+marketing's junk from sales' mistakes), and what it costs.
+
+A *junk reason* is read from the data, not from a word list: a loss reason (not the
+empty one nor a catch-all, `loss_reasons.CATCH_ALL`) more than half of whose losses in
+a pipeline are at the pipeline's entry stage (where most of its deals come in), before
+anyone worked the deal: the request itself was the trouble («Нецелевой», «Спам», «Не
+наш регион», «Не наш профіль», «Дубль»...). A list of words misses each account's own
+(and its language's); the stage a reason is given at is in every export. The rule does
+not look at the sources, so the source comparison below stays an honest test: choosing
+the reasons by how unevenly the sources have them would make any source look guilty of
+them. A reason given at the first call as often as later («Передумал») is not junk, nor
+is one given after the first stage («Не дозвонились» at «Консультация»).
+
+A source's *junk* is its deals lost at the entry stage with a junk reason, of all its
+deals in the pipeline; it is compared with the same share of the pipeline's other
+deals (every other source together), two-sided pooled two-proportion z test (the counts
+are hundreds: the normal approximation holds, and it is the test of the audit's other
+comparisons), Holm's correction over every source of every pipeline (family-wise 5 %,
+`ALPHA`), and Newcombe's interval of the difference. A source is named when its share is
+clearly above the rest's, with at least `MIN_JUNK` junk deals.
+
+What the junk cost is the funnel's price of the source (`source "Авито" … cost 600`,
+`budget 45k/month`): junk deals × the cost per lead, plus the budget paid over the
+calendar months the source's deals came in, times the source's junk share. A source the
+funnel gives no price has no money (None), which the sentence says: not a zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import polars as pl
+from polars.datatypes import DataTypeClass
+
+from .analytics import month_of
+from .events import REASON_NOT_KEPT
+from .findings import ALPHA, Finding, Junk
+from .loss_reasons import CATCH_ALL, NO_REASON
+from .sources import UNKNOWN_SOURCE
+from .stats import holm, newcombe, two_proportion_p
+
+if TYPE_CHECKING:
+    from .. import model as m
+
+__all__ = ["SourcePrice", "junk_table", "junk_findings", "source_prices", "MIN_JUNK",
+           "JUNK_AT_ENTRY"]
+
+MIN_JUNK = 10
+"""A source is named for its junk from 10 junk deals (as the missing reasons' finding)."""
+JUNK_AT_ENTRY = 0.5
+"""A reason is junk when more than this share of its losses is at the entry stage."""
+HOURS_PER_MONTH = 730.0
+"""A month of a `budget` (the language's month: 730 hours)."""
+
+
+@dataclass(frozen=True)
+class SourcePrice:
+    """What the funnel says a source costs: per lead (`cost`) and per month (`budget`)."""
+    per_lead: float | None = None
+    per_month: float | None = None
+
+
+def source_prices(funnel: m.FunnelFile | None) -> dict[str, SourcePrice]:
+    """Each source's price as the funnel gives it (sources with neither left out)."""
+    out: dict[str, SourcePrice] = {}
+    for s in funnel.sources if funnel is not None else ():
+        per_lead = s.cost.value if s.cost is not None else None
+        per_month = s.budget.per_hour * HOURS_PER_MONTH if s.budget is not None else None
+        if per_lead is not None or per_month is not None:
+            out[_key(s.name.value)] = SourcePrice(per_lead, per_month)
+    return out
+
+
+def _key(name: str) -> str:
+    """A source's name as the prices are looked up: case and outer spaces aside, as the
+    history's names are matched to the funnel's."""
+    return " ".join(name.split()).casefold()
+
+
+_SCHEMA: dict[str, pl.DataType | DataTypeClass] = {
+           "pipeline": pl.Utf8, "stage": pl.Utf8, "source": pl.Utf8, "deals": pl.Int64,
+           "junk": pl.Int64, "share": pl.Float64, "rest_deals": pl.Int64,
+           "rest_junk": pl.Int64, "rest_share": pl.Float64, "diff_low": pl.Float64,
+           "diff_high": pl.Float64, "p_value": pl.Float64, "flagged": pl.Boolean,
+           "months": pl.Int64, "reasons": pl.List(pl.Struct({"reason": pl.Utf8,
+                                                              "junk": pl.Int64}))}
+
+
+def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
+    """Per pipeline and source (pipelines with two named sources or more): its deals,
+    those lost at the entry stage with a junk reason, the rest's, the test (module
+    docstring), the calendar months its deals came in and its junk by reason (most
+    first)."""
+    if not visits.height or "source" not in visits.columns \
+            or visits["source"].null_count() == visits.height:
+        return pl.DataFrame(schema=_SCHEMA)
+    first = (visits.sort("entered").group_by("deal_id", "pipeline", maintain_order=True)
+             .agg(stage=pl.col("stage").first(), source=pl.col("source").first(),
+                  month=month_of("entered", tz).first()))
+    entry = dict(first.group_by("pipeline", "stage").len()
+                 .sort(["pipeline", "len", "stage"], descending=[False, True, False])
+                 .unique("pipeline", keep="first", maintain_order=True)
+                 .select("pipeline", "stage").iter_rows())
+    low = pl.col("reason").str.strip_chars().str.to_lowercase()
+    lost = (visits.filter((pl.col("exit") == "lost") & pl.col("reason").is_not_null()
+                          & (pl.col("reason") != NO_REASON)
+                          & (pl.col("reason") != REASON_NOT_KEPT)
+                          & ~pl.col("reason_unkept").fill_null(False)
+                          & ~low.is_in(list(CATCH_ALL)))
+            .with_columns(at_entry=pl.col("stage") == pl.col("pipeline")
+                          .replace_strict(entry, default=None)))
+    junk_reasons = (lost.group_by("pipeline", "reason")
+                    .agg(share=pl.col("at_entry").mean())
+                    .filter(pl.col("share") > JUNK_AT_ENTRY).select("pipeline", "reason"))
+    junk = (lost.filter(pl.col("at_entry"))
+            .join(junk_reasons, on=["pipeline", "reason"])
+            .group_by("deal_id", "pipeline").agg(reason=pl.col("reason").last()))
+    deals = (first.join(junk, on=["deal_id", "pipeline"], how="left")
+             .with_columns(source=pl.col("source").fill_null(UNKNOWN_SOURCE)))
+    rows: list[dict[str, object]] = []
+    # (junk, deals, the rest's junk, the rest's deals, p) of each row.
+    tested: list[tuple[int, int, int, int, float]] = []
+    for (p,), grp in deals.group_by(["pipeline"], maintain_order=True):
+        per = (grp.group_by("source")
+               .agg(deals=pl.len(), junk=pl.col("reason").is_not_null().sum(),
+                    months=pl.col("month").n_unique())
+               .sort("source"))
+        if per.filter(pl.col("source") != UNKNOWN_SOURCE).height < 2:
+            continue
+        total, total_junk = int(per["deals"].sum()), int(per["junk"].sum())
+        by_reason = (grp.filter(pl.col("reason").is_not_null())
+                     .group_by("source", "reason").agg(junk=pl.len())
+                     .sort(["junk", "reason"], descending=[True, False]))
+        for s, n, k, months in per.iter_rows():
+            if s == UNKNOWN_SOURCE:
+                continue
+            rn, rk = total - n, total_junk - k
+            _d, lo, hi = newcombe(k, n, rk, rn)
+            tested.append((k, n, rk, rn, two_proportion_p(k, n, rk, rn)))
+            rows.append({"pipeline": str(p), "stage": entry[p], "source": s, "deals": n,
+                         "junk": k, "share": k / n, "rest_deals": rn, "rest_junk": rk,
+                         "rest_share": rk / rn if rn else None, "diff_low": lo,
+                         "diff_high": hi, "p_value": tested[-1][4],
+                         "flagged": False, "months": months,
+                         "reasons": by_reason.filter(pl.col("source") == s)
+                         .select("reason", "junk").to_dicts()})
+    tests = [(float(k / n), rk / rn if rn else None, k, p_value)
+             for k, n, rk, rn, p_value in tested]
+    for r, (share, rest, k, _p), clear in zip(rows, tests, holm([t[3] for t in tests], ALPHA),
+                                             strict=True):
+        r["flagged"] = clear and rest is not None and share > rest and k >= MIN_JUNK
+    return (pl.DataFrame(rows, schema=_SCHEMA, orient="row") if rows
+            else pl.DataFrame(schema=_SCHEMA))
+
+
+def junk_findings(table: pl.DataFrame, prices: dict[str, SourcePrice]) -> list[Finding]:
+    """A finding per flagged source, with what its junk cost when the funnel prices it."""
+    out: list[Finding] = []
+    for r in table.filter(pl.col("flagged")).iter_rows(named=True):
+        price = prices.get(_key(r["source"]))
+        money = None
+        if price is not None:
+            money = ((r["junk"] * price.per_lead if price.per_lead is not None else 0.0)
+                     + (price.per_month * r["months"] * r["share"]
+                        if price.per_month is not None else 0.0))
+        extra = r["junk"] - r["deals"] * r["rest_share"]
+        out.append(Finding(
+            "source_junk", r["pipeline"], r["stage"], None, r["source"], float(r["junk"]),
+            None, None, money, r["share"], r["rest_share"], r["deals"], r["p_value"],
+            junk=Junk(tuple((x["reason"], x["junk"]) for x in r["reasons"]),
+                      r["rest_junk"], r["rest_deals"], r["diff_low"], r["diff_high"],
+                      extra, price.per_lead if price else None,
+                      price.per_month if price else None, r["months"])))
+    return out
