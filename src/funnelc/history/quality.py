@@ -10,14 +10,17 @@ What the counters mean, in words and in the output's language, is in `quality_re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .deal_currency import Converted
 
 __all__ = ["DataQuality", "QualityNote", "NoteKind", "EXPORTS"]
 
 NoteKind = Literal["windows_1251", "empty_file", "slow_csv", "mixed_units", "loss_field",
                    "loss_field_unlisted", "loss_field_reopened", "utm_source",
                    "renamed_stage", "renamed_stage_merged", "slash_dates", "repeated_page",
-                   "spelling_merged", "spelling_apart", "amocrm_inbox"]
+                   "spelling_merged", "spelling_apart", "amocrm_inbox", "currencies"]
 
 EXPORTS = ("amoCRM events and leads", "Bitrix24 history")
 """What a note names when it is about a whole CRM export rather than one file (the
@@ -64,6 +67,8 @@ class QualityNote:
     `path` is the other spelling's first place. spelling_apart: (column, the more frequent
     name, the other, their records), two names in different scripts that spell one word
     («Instagram», «Інстаграм»), kept apart; `path` is the other's first place."""
+    currencies: Converted | None = None
+    """currencies: the deal amounts read in one currency (`deal_currency`)."""
     inbox: tuple[str, str, str] | None = None
     """amocrm_inbox: (pipeline, its incoming-leads status, its first stage); `kept` the
     visits to it read as the first stage's (`amocrm_inbox.fold_inbox`)."""

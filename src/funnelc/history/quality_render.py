@@ -12,9 +12,13 @@ decode. English keeps the code, the word the JSON and the docs use."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from ..i18n import C_, N_, Translator, translator
 from .quality import EXPORTS, DataQuality, QualityNote
+
+if TYPE_CHECKING:
+    from .deal_currency import Converted
 
 __all__ = ["KIND_TEXT", "DROP_TEXT", "KIND_LABEL", "DROP_LABEL", "kind_meaning",
            "drop_meaning", "kind_label", "drop_label", "quality_rows", "quality_note",
@@ -138,6 +142,23 @@ def _day(iso: str, tr: Translator) -> str:
     return tr.day(date.fromisoformat(iso))
 
 
+def _currencies_text(c: Converted, path: str, tr: Translator) -> str:
+    """«deals in USD at 41,5 UAH, …; 3 deals in EUR keep no value: …»."""
+    parts = [tr.ngettext("{n} deal in {code} (1 {code} = {rate} {currency})",
+                         "{n} deals in {code} (1 {code} = {rate} {currency})", n).format(
+        n=tr.number(n, 0), code=code, rate=tr.number(rate, 4), currency=c.currency)
+        for code, n, rate in c.converted]
+    parts += [tr.ngettext(
+        "{n} deal in {code} keeps no value: the export has no rate for {code} (save "
+        "Bitrix24's crm.currency.list with it)",
+        "{n} deals in {code} keep no value: the export has no rate for {code} (save "
+        "Bitrix24's crm.currency.list with it)", n).format(n=tr.number(n, 0), code=code)
+        for code, n in c.left]
+    return tr.gettext("{path}: the deals' amounts are in several currencies and are read in "
+                      "{currency}: {parts}").format(path=path, currency=c.currency,
+                                                     parts="; ".join(parts))
+
+
 def note_text(note: QualityNote, tr: Translator | None = None) -> str:
     """A reader's note in a sentence (English unless `tr` says otherwise: history.json
     keeps them English)."""
@@ -210,6 +231,8 @@ def note_text(note: QualityNote, tr: Translator | None = None) -> str:
                 last=_day(last, tr))
     if note.kind in ("spelling_merged", "spelling_apart") and note.spelling is not None:
         return _spelling_text(note, path, tr)
+    if note.kind == "currencies" and note.currencies is not None:
+        return _currencies_text(note.currencies, path, tr)
     if note.kind == "amocrm_inbox" and note.inbox is not None:
         pipe, stage, first = note.inbox
         return tr.ngettext(

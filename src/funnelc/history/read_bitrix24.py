@@ -60,6 +60,7 @@ from typing import Any
 
 import polars as pl
 
+from .deal_currency import Rates, in_one_currency, rate_of
 from .errors import HistoryDataError, HistoryInputError
 from .events import LOST, STAGE, WON, Catalog, empty_events
 from .quality import EXPORTS, DataQuality, QualityNote
@@ -107,6 +108,8 @@ def is_bitrix24(doc: Any) -> str | None:
             if all(isinstance(r, dict) and "FIELD_NAME" in r and "USER_TYPE_ID" in r
                    for r in res[:5]):
                 return "userfields"
+            if all(isinstance(r, dict) and "CURRENCY" in r and "AMOUNT" in r for r in res[:5]):
+                return "currencies"
             if all(isinstance(r, dict) and "STATUS_ID" in r and "ENTITY_ID" in r for r in res[:5]):
                 return "statuses"
             if _looks_deal(res):
@@ -252,6 +255,8 @@ class BitrixCollector:
     loss_field: str | None = None
     """`--loss-field`: the userfield that holds the loss reason, instead of the one
     whose label names it."""
+    rates: Rates | None = None
+    """`crm.currency.list`: each currency's rate to the base one (`deal_currency`)."""
     seen_any: bool = False
 
     def add(self, kind: str, doc: Any, where: str, dq: DataQuality) -> None:
@@ -328,6 +333,17 @@ class BitrixCollector:
                       or _text(a.get("CREATED")))
                 if owner is not None and at is not None and kind_id in ("1", "2"):
                     self.touches.append((lead_key(owner) if kind_id == "1" else owner, at))
+        elif kind == "currencies":
+            rates = self.rates or Rates({}, None)
+            for c in _items(doc):
+                code = _text(c.get("CURRENCY")) if isinstance(c, dict) else None
+                rate = rate_of(c) if isinstance(c, dict) else None
+                if code is None or rate is None:
+                    continue
+                rates.to_base[code] = rate
+                if _text(c.get("BASE")) == "Y":
+                    rates.base = code
+            self.rates = rates
         elif kind == "userfields":
             for i, uf in enumerate(_items(doc)):
                 self._userfield(uf, f"{where} item {i + 1}")
@@ -510,6 +526,7 @@ class BitrixCollector:
             "sem": [_text(d.get("STAGE_SEMANTIC_ID", d.get("STATUS_SEMANTIC_ID")))
                     for d in records],
             "value": [_text(d.get("OPPORTUNITY")) for d in records],
+            "cur": [_text(d.get("CURRENCY_ID")) for d in records],
             "source": [_text(d.get("SOURCE_ID")) for d in records],
             "utm": [_text(d.get("UTM_SOURCE")) for d in records],
             "manager": [self._user(d.get("ASSIGNED_BY_ID")) for d in records],
@@ -523,7 +540,8 @@ class BitrixCollector:
             "contact": [None if _text(d.get("CONTACT_ID")) in (None, "0")
                         else _text(d.get("CONTACT_ID")) for d in records],
         }, schema={"owner": pl.Utf8, "created": pl.Utf8, "cat": pl.Utf8, "stage_id": pl.Utf8,
-                   "sem": pl.Utf8, "value": pl.Utf8, "source": pl.Utf8, "utm": pl.Utf8,
+                   "sem": pl.Utf8, "value": pl.Utf8, "cur": pl.Utf8, "source": pl.Utf8,
+                   "utm": pl.Utf8,
                    "manager": pl.Utf8, "la": pl.Utf8, "why": pl.Utf8, "lead_of": pl.Utf8,
                    "is_lead": pl.Boolean, "contact": pl.Utf8})
         nameless = deals.filter(pl.col("owner").is_null()).height
@@ -588,7 +606,10 @@ class BitrixCollector:
         lead_attrs = deals.filter("is_lead").select(
             lead_of="owner", lead_source=own_source, lead_manager="manager")
         deals = deals.join(lead_attrs, on="lead_of", how="left")
-        attrs = deals.select("owner", value=pl.when(value != 0).then(value),
+        one, converted = in_one_currency(value, "cur", deals, self.rates)
+        if converted is not None:
+            dq.notes.append(QualityNote("currencies", EXPORTS[1], currencies=converted))
+        attrs = deals.select("owner", value=pl.when(value != 0).then(one),
                              source=pl.coalesce(own_source, pl.col("lead_source")),
                              manager=pl.coalesce("manager", "lead_manager"),
                              last_activity=parse_timestamps(deals["la"], tz).ts,
