@@ -121,7 +121,11 @@ def test_the_finding_reads_in_russian_and_the_table_marks_her_as_better(export: 
     table = _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL), "--tz",
                  "Europe/Moscow", "--lang", "en")
     rows = [" ".join(line.replace("│", " ").split()) for line in table.splitlines()]
-    marked = [r for r in rows if "★ yes" in r or "⚠ yes" in r]
+    # The junk table's flag (Яндекс.Директ's requests lost at the first call, tested
+    # above) is a source's; of the managers' rows only hers is marked.
+    junk = [r for r in rows if "⚠ yes" in r and "Не дозвонились" in r]
+    assert len(junk) == 1 and "Яндекс.Директ" in junk[0]
+    marked = [r for r in rows if ("★ yes" in r or "⚠ yes" in r) and r not in junk]
     assert marked == [r for r in marked if "★ yes" in r] and len(marked) == 1
     assert "Соколова" in " ".join(rows[rows.index(marked[0]):rows.index(marked[0]) + 2])
 

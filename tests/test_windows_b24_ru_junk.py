@@ -158,3 +158,30 @@ def test_the_russian_sentence_says_the_price(export: Path, tmp_path: Path) -> No
     text = " ".join(result.stdout.split())
     assert "Эти заявки обошлись в 69 000 ₽: 115 лидов по 600 ₽." in text
     assert "двусторонний z-тест, поправка Холма по источникам" in text
+
+
+def test_history_tables_every_source_most_junk_first(export: Path, tmp_path: Path,
+                                                     truth: dict) -> None:
+    """The table beside the finding: each source's junk share against the other sources',
+    Авито first and the only one flagged; the shares counted from the generator."""
+    path = tmp_path / "windows.funnel"
+    path.write_text(FUNNEL, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["history", str(export / "bitrix24"), "--funnel",
+                                      str(path), "--tz", "Asia/Novosibirsk", "-o",
+                                      str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    rows = json.loads((tmp_path / "out" / "history.json").read_text(encoding="utf-8")
+                      )["tables"]["source_junk"]
+    n, k = truth["n"], truth["junk"]
+    want = sorted(n, key=lambda s: -k[s] / n[s])
+    assert [r["source"] for r in rows] == want == ["Авито", "Рекомендации", "Сайт",
+                                                   "Яндекс Директ"]
+    for r in rows:
+        s = r["source"]
+        assert (r["deals"], r["junk"]) == (n[s], k[s])
+        assert r["rest_share"] == pytest.approx((sum(k.values()) - k[s])
+                                                / (sum(n.values()) - n[s]))
+        assert r["flagged"] == (s == "Авито")
+    page = (tmp_path / "out" / "history.html").read_text(encoding="utf-8")
+    assert "Какой источник приносит некачественные заявки" in page
+    assert "«Спам» 42, «Не наш регион» 37, «Нецелевой» 36" in page

@@ -722,6 +722,25 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
              _c("change", _("change"), pp),
              _c("mix_effect", _("mix"), pp), _c("rate_effect", _("rate"), pp),
              Column("verdict", _("verdict"), from_row=lambda row: verdict(row, tr))]))
+    if a.junk is not None and a.junk.height:
+        def reasons(row: Mapping[str, object]) -> str:
+            items = row["reasons"]
+            return ", ".join(f"{tr.quote(x['reason'])} {num(x['junk'])}"
+                             for x in items) if isinstance(items, list) and items else "—"
+
+        out.append(Section(
+            "source_junk", _("Which source brings junk"),
+            _("Each source's deals lost at the pipeline's entry stage with a junk reason (one "
+              "given there for more than half of its losses), against the other sources' "
+              "deals: two-sided z test, Holm's correction over all sources (family-wise "
+              "{alpha}); a clearly higher share from 10 such deals is a finding.").format(
+                alpha=alpha), a.junk,
+            [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
+             _w("source", _("source"), name), _c("deals", _("deals"), num),
+             _c("junk", _("junk"), num), _c("share", _("share"), frac),
+             _c("rest_share", _("other sources"), frac), _c("p_value", "p", pv),
+             _c("flagged", _("finding"), flag),
+             Column("reasons", _("junk reasons"), from_row=reasons)]))
     lt = a.losses
     out.append(Section(
         "loss_reasons_by", _("Loss reasons by month, source, manager and size"),

@@ -89,10 +89,10 @@ _SCHEMA: dict[str, pl.DataType | DataTypeClass] = {
 
 
 def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
-    """Per pipeline and source (pipelines with two named sources or more): its deals,
-    those lost at the entry stage with a junk reason, the rest's, the test (module
-    docstring), the calendar months its deals came in and its junk by reason (most
-    first)."""
+    """Per pipeline and source (pipelines with two named sources or more; the largest
+    junk share first): its deals, those lost at the entry stage with a junk reason, the
+    rest's, the test (module docstring), the calendar months its deals came in and its
+    junk by reason (most first)."""
     if not visits.height or "source" not in visits.columns \
             or visits["source"].null_count() == visits.height:
         return pl.DataFrame(schema=_SCHEMA)
@@ -151,7 +151,9 @@ def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
     for r, (share, rest, k, _p), clear in zip(rows, tests, holm([t[3] for t in tests], ALPHA),
                                              strict=True):
         r["flagged"] = clear and rest is not None and share > rest and k >= MIN_JUNK
-    return (pl.DataFrame(rows, schema=_SCHEMA, orient="row") if rows
+    # The most junk first in each pipeline, as a consultant reads the table.
+    return (pl.DataFrame(rows, schema=_SCHEMA, orient="row")
+            .sort(["pipeline", "share", "source"], descending=[False, True, False]) if rows
             else pl.DataFrame(schema=_SCHEMA))
 
 
