@@ -185,3 +185,24 @@ def test_history_tables_every_source_most_junk_first(export: Path, tmp_path: Pat
     page = (tmp_path / "out" / "history.html").read_text(encoding="utf-8")
     assert "Какой источник приносит некачественные заявки" in page
     assert "«Спам» 42, «Не наш регион» 37, «Нецелевой» 36" in page
+
+
+def test_a_change_that_rounds_to_nothing_has_no_sign(export: Path, tmp_path: Path) -> None:
+    """«Консультация» → «Замер»: the mix effect is −0.045 of a point (by the
+    decomposition's own figure), and the table read «−0 п. п.»."""
+    path = tmp_path / "windows.funnel"
+    path.write_text(FUNNEL, encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["history", str(export / "bitrix24"), "--funnel",
+                                      str(path), "--tz", "Asia/Novosibirsk", "-o", str(out)],
+                                env={"NO_COLOR": "1", "COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    rows = json.loads((out / "history.json").read_text(encoding="utf-8")
+                      )["tables"]["decomposition"]
+    tiny = [r for r in rows if round(abs(100 * r["mix_effect"]), 1) == 0]
+    assert tiny and any(r["mix_effect"] < 0 for r in tiny)
+    page = (out / "history.html").read_text(encoding="utf-8")
+    assert "−0 п." not in page and "+0 п." not in page
+    assert page.count('<td class="n">0 п. п.</td>') == len(
+        [r for r in rows for k in ("change", "mix_effect", "rate_effect")
+         if round(abs(100 * r[k]), 1) == 0])

@@ -42,7 +42,9 @@ class _Fmt:
         return "—" if x is None else self.tr.percent(x, 2)
 
     def pp(self, x: float) -> str:
-        sign = "+" if x >= 0 else "−"
+        # A change that rounds to nothing has no sign: a window firm's mix effect of
+        # −0.045 pp read «−0 п. п.» in the decomposition's table.
+        sign = "" if round(abs(100 * x), 1) == 0 else "+" if x > 0 else "−"
         return self.tr.gettext("{sign}{value} pp").format(
             sign=sign, value=self.tr.number(abs(100 * x), 1))
 
