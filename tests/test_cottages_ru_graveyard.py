@@ -155,8 +155,8 @@ def test_without_a_nurture_pipeline_the_proposal_says_to_add_one(export, tmp_pat
     assert result.exit_code == 0, result.output
     (prop,) = json.loads(result.stdout)["proposals"]
     text = prop["funnel_text"]
-    assert prop["nurture"] is None and "then copy" not in text
-    assert "в воронке нет воронки прогрева (nurture)" in " ".join(
+    assert prop["nurture"] is None and 'then copy "' not in text
+    assert "в воронке нет воронки прогрева («nurture»)" in " ".join(
         line.strip().lstrip("# ") for line in text.splitlines())
     pasted = _pasted(alone, text)
     assert ("warning", "FN103") not in _codes(pasted)

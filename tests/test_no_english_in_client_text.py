@@ -91,6 +91,7 @@ MACHINE = re.compile(
     # paste into the funnel, in its syntax): HTML shows it in <pre>.
     r"|\b(?:pipeline|stage) \"[^\"]*\" \{|->(?: lost)? \"[^\"]*\" [\d.]+%|\bstay [\d.]+%"
     r"|\bsla \d+[a-z]+ ->(?: lost)? \"[^\"]*\""
+    r"|\bthen copy \"[^\"]*\"\.\"[^\"]*\"|\bon enter task \"[^\"]*\""
     # The linter's directive in a funnel comment, as the linter reads it.
     r"|\bfunnelc: noqa\b"
     # A row's place in an amoCRM export, after its file (`leads.jsonl page 4 lead 183`),

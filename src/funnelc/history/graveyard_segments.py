@@ -483,7 +483,7 @@ def proposal_text(pipeline: str, stage: str, cold_after_days: float,
             within).format(stage=stage, days=within))
     if copy is None:
         why.append(tr.gettext("the funnel has no nurture pipeline: add one and copy these "
-                              "deals there (`then copy`) for marketing to warm them up"))
+                              "deals there («then copy») for marketing to warm them up"))
     warm_why = []
     if end.came_in is not None:
         warm_why.append(tr.ngettext(
