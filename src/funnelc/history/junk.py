@@ -96,9 +96,11 @@ def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
     if not visits.height or "source" not in visits.columns \
             or visits["source"].null_count() == visits.height:
         return pl.DataFrame(schema=_SCHEMA)
-    first = (visits.sort("entered").group_by("deal_id", "pipeline", maintain_order=True)
-             .agg(stage=pl.col("stage").first(), source=pl.col("source").first(),
-                  month=month_of("entered", tz).first()))
+    # Each deal's first visit in each pipeline, without sorting every visit.
+    first = (visits.lazy().group_by("deal_id", "pipeline")
+             .agg(pl.col("stage", "source").sort_by("entered").first(),
+                  entered=pl.col("entered").min())
+             .with_columns(month=month_of("entered", tz)).drop("entered").collect())
     entry = dict(first.group_by("pipeline", "stage").len()
                  .sort(["pipeline", "len", "stage"], descending=[False, True, False])
                  .unique("pipeline", keep="first", maintain_order=True)
