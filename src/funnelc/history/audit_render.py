@@ -732,8 +732,9 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
 
         out.append(Section(
             "source_junk", _("Which source brings junk"),
-            _("Each source's deals lost at the pipeline's entry stage with a junk reason (one "
-              "given there for more than half of its losses), against the other sources' "
+            _("Each source's deals lost at the pipeline's qualifying stage (the first that "
+              "loses deals) with a junk reason (one given there for more than half of its "
+              "losses), against the other sources' "
               "deals: two-sided z test, Holm's correction over all sources (family-wise "
               "{alpha}); a clearly higher share from 10 such deals is a finding.").format(
                 alpha=alpha), a.junk,

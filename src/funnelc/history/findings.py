@@ -34,7 +34,7 @@ class Named:
 @dataclass(frozen=True)
 class Junk:
     """source_junk: what the source's junk is made of and what it cost (`junk`). The
-    finding's `deals` are the source's deals lost at the entry stage with a junk reason,
+    finding's `deals` are the source's deals lost at the qualifying stage with a junk reason,
     `n` its deals, `observed` and `expected` its share and the other sources'."""
     reasons: tuple[tuple[str, int], ...]
     """The junk reasons with the source's junk deals each, most first."""

@@ -3,16 +3,19 @@ marketing's junk from sales' mistakes), and what it costs.
 
 A *junk reason* is read from the data, not from a word list: a loss reason (not the
 empty one nor a catch-all, `loss_reasons.CATCH_ALL`) more than half of whose losses in
-a pipeline are at the pipeline's entry stage (where most of its deals come in), before
-anyone worked the deal: the request itself was the trouble («Нецелевой», «Спам», «Не
-наш регион», «Не наш профіль», «Дубль»...). A list of words misses each account's own
+a pipeline are at its *qualifying stage*, the first stage, in the pipeline's order, that
+loses deals (at least `FIRST_LOSSES` of the pipeline's losses): where a request is judged
+before anyone works it, and the request itself was the trouble («Нецелевой», «Спам»,
+«Не наш регион», «Не наш профіль», «Дубль»...). It is the entry stage («Новая заявка»),
+or the one after an inbox nobody is lost from: a Bitrix24 lead goes «Не обработан» →
+«В работе», and is judged there. A list of words misses each account's own
 (and its language's); the stage a reason is given at is in every export. The rule does
 not look at the sources, so the source comparison below stays an honest test: choosing
 the reasons by how unevenly the sources have them would make any source look guilty of
 them. A reason given at the first call as often as later («Передумал») is not junk, nor
-is one given after the first stage («Не дозвонились» at «Консультация»).
+is one given after the qualifying stage («Не дозвонились» at «Консультация»).
 
-A source's *junk* is its deals lost at the entry stage with a junk reason, of all its
+A source's *junk* is its deals lost at the qualifying stage with a junk reason, of all its
 deals in the pipeline; it is compared with the same share of the pipeline's other
 deals (every other source together), two-sided pooled two-proportion z test (the counts
 are hundreds: the normal approximation holds, and it is the test of the audit's other
@@ -50,7 +53,10 @@ __all__ = ["SourcePrice", "junk_table", "junk_findings", "source_prices", "MIN_J
 MIN_JUNK = 10
 """A source is named for its junk from 10 junk deals (as the missing reasons' finding)."""
 JUNK_AT_ENTRY = 0.5
-"""A reason is junk when more than this share of its losses is at the entry stage."""
+"""A reason is junk when more than this share of its losses is at the qualifying stage."""
+FIRST_LOSSES = 0.05
+"""The qualifying stage is the first stage with at least this share of the pipeline's
+losses (an inbox that loses a deal now and then is not where requests are judged)."""
 HOURS_PER_MONTH = 730.0
 """A month of a `budget` (the language's month: 730 hours)."""
 
@@ -89,8 +95,8 @@ _SCHEMA: dict[str, pl.DataType | DataTypeClass] = {
 
 
 def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
-    """Per pipeline and source (pipelines with two named sources or more; the largest
-    junk share first): its deals, those lost at the entry stage with a junk reason, the
+    """Per pipeline and source (pipelines with two named sources or more and some junk;
+    the largest junk share first): its deals, those lost at the qualifying stage with a junk reason, the
     rest's, the test (module docstring), the calendar months its deals came in and its
     junk by reason (most first)."""
     if not visits.height or "source" not in visits.columns \
@@ -101,10 +107,7 @@ def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
              .agg(pl.col("stage", "source").sort_by("entered").first(),
                   entered=pl.col("entered").min())
              .with_columns(month=month_of("entered", tz)).drop("entered").collect())
-    entry = dict(first.group_by("pipeline", "stage").len()
-                 .sort(["pipeline", "len", "stage"], descending=[False, True, False])
-                 .unique("pipeline", keep="first", maintain_order=True)
-                 .select("pipeline", "stage").iter_rows())
+    entry = _qualifying(visits, first)
     low = pl.col("reason").str.strip_chars().str.to_lowercase()
     lost = (visits.filter((pl.col("exit") == "lost") & pl.col("reason").is_not_null()
                           & (pl.col("reason") != NO_REASON)
@@ -132,6 +135,8 @@ def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
         if per.filter(pl.col("source") != UNKNOWN_SOURCE).height < 2:
             continue
         total, total_junk = int(per["deals"].sum()), int(per["junk"].sum())
+        if not total_junk:
+            continue  # no junk reason in the pipeline: nothing to compare, no test
         by_reason = (grp.filter(pl.col("reason").is_not_null())
                      .group_by("source", "reason").agg(junk=pl.len())
                      .sort(["junk", "reason"], descending=[True, False]))
@@ -157,6 +162,24 @@ def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
     return (pl.DataFrame(rows, schema=_SCHEMA, orient="row")
             .sort(["pipeline", "share", "source"], descending=[False, True, False]) if rows
             else pl.DataFrame(schema=_SCHEMA))
+
+
+def _qualifying(visits: pl.DataFrame, first: pl.DataFrame) -> dict[str, str]:
+    """Each pipeline's qualifying stage (module docstring): the lowest-ranked stage with
+    `FIRST_LOSSES` of its lost visits; the stage most of its deals enter at when none
+    has."""
+    entry = dict(first.group_by("pipeline", "stage").len()
+                 .sort(["pipeline", "len", "stage"], descending=[False, True, False])
+                 .unique("pipeline", keep="first", maintain_order=True)
+                 .select("pipeline", "stage").iter_rows())
+    if "rank" not in visits.columns:
+        return entry
+    stages = (visits.filter(pl.col("exit") == "lost")
+              .group_by("pipeline", "stage").agg(n=pl.len(), rank=pl.col("rank").min())
+              .filter(pl.col("n") >= FIRST_LOSSES * pl.col("n").sum().over("pipeline"))
+              .sort(["pipeline", "rank", "stage"], nulls_last=True)
+              .unique("pipeline", keep="first", maintain_order=True))
+    return {**entry, **dict(stages.select("pipeline", "stage").iter_rows())}
 
 
 def junk_findings(table: pl.DataFrame, prices: dict[str, SourcePrice]) -> list[Finding]:
