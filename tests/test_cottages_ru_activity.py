@@ -8,7 +8,7 @@ from the generator's own records."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import data_generator
+from cottages_export import data_end, days_between
 from funnelc.cli import cli
 
 CALC = "Отправлен расчет"
@@ -33,18 +34,6 @@ def export(tmp_path_factory: pytest.TempPathFactory, gen: ModuleType) -> tuple[P
     return out, gen.write(out, 0)
 
 
-def _days(a: datetime, b: datetime) -> float:
-    return (b - a).total_seconds() / 86400
-
-
-def _data_end(out: Path) -> datetime:
-    """The export's last stage change: where the history's open visits are watched to."""
-    last = max(e["created_at"] for line in (out / "events.jsonl").open(encoding="utf-8")
-               for e in json.loads(line)["_embedded"]["events"]
-               if e["type"] == "lead_status_changed")
-    return datetime.fromtimestamp(last, UTC)
-
-
 def _untouched(d, days: float, end: datetime) -> bool:
     """Whether the visit went `days` without a touch in «Отправлен расчет» before it left
     it or the data ended (the clock starts at the last touch before it entered)."""
@@ -52,7 +41,7 @@ def _untouched(d, days: float, end: datetime) -> bool:
     seen = sorted(t for t in d.touches if t <= end)
     before = [t for t in seen if t <= d.calc_in]
     refs = [before[-1] if before else d.calc_in, *(t for t in seen if d.calc_in < t < stop)]
-    return any(max(_days(d.calc_in, r) + days, 0.0) < _days(d.calc_in, nxt)
+    return any(max(days_between(d.calc_in, r) + days, 0.0) < days_between(d.calc_in, nxt)
                for r, nxt in zip(refs, [*refs[1:], stop], strict=True))
 
 
@@ -67,7 +56,7 @@ def test_amocrm_calls_give_the_activity_bands_their_conversion(export,
     assert result.exit_code == 0, result.output
     rows = {r["segment"]: r for r in json.loads(result.stdout)["tables"]["graveyard_segments"]
             if r["stage"] == CALC}
-    end = _data_end(out)
+    end = data_end(out)
     visits = [d for d in deals if d.calc_in is not None and d.calc_in <= gen.NOW]
     idle = [d for d in visits if _untouched(d, 14, end)]
     moved = [d for d in idle if d.calc_out and d.calc_out[1] != "lost" and d.calc_out[0] <= end]

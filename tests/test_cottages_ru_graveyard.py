@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -18,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import DATA, data_generator
+from cottages_export import data_end, days_between
 from funnelc.cli import cli
 
 CALC = "Отправлен расчет"
@@ -34,18 +34,6 @@ def gen() -> ModuleType:
 def export(tmp_path_factory: pytest.TempPathFactory, gen: ModuleType) -> tuple[Path, list]:
     out = tmp_path_factory.mktemp("cottages_amocrm_ru")
     return out, gen.write(out, 0)
-
-
-def _days(a: datetime, b: datetime) -> float:
-    return (b - a).total_seconds() / 86400
-
-
-def _data_end(out: Path) -> datetime:
-    """The export's last stage change: where the history's open visits are watched to."""
-    last = max(e["created_at"] for line in (out / "events.jsonl").open(encoding="utf-8")
-               for e in json.loads(line)["_embedded"]["events"]
-               if e["type"] == "lead_status_changed")
-    return datetime.fromtimestamp(last, UTC)
 
 
 def _audit(out: Path) -> dict:
@@ -102,11 +90,11 @@ def test_each_number_of_the_proposal_is_counted_from_the_data(export, gen: Modul
     audit = _audit(out)
     (prop,) = audit["proposals"]
     text = prop["funnel_text"]
-    end = _data_end(out)
+    end = data_end(out)
     visits = [d for d in deals if d.calc_in is not None and d.calc_in <= gen.NOW]
 
     def age(d) -> float:
-        return _days(d.calc_in, d.calc_out[0] if d.calc_out and d.calc_out[0] <= end else end)
+        return days_between(d.calc_in, d.calc_out[0] if d.calc_out and d.calc_out[0] <= end else end)
 
     # The age bands and the cut: of the 548 visits, 527 watched 7 days or more.
     assert prop["cold_after_days"] == 7
@@ -115,7 +103,7 @@ def test_each_number_of_the_proposal_is_counted_from_the_data(export, gen: Modul
     assert "от 527 сделок, пробывших на этапе «Отправлен расчет» 7 дн. и дольше" in text
     # Moved on in the first week: 12 of 548 (2.19 %), every visit watched that long but 9.
     first = sum(1 for d in visits if d.calc_out and d.calc_out[1] != "lost"
-                and _days(d.calc_in, d.calc_out[0]) < 7)
+                and days_between(d.calc_in, d.calc_out[0]) < 7)
     assert first == 12 and abs(prop["warm_conversion"] - first / len(visits)) < 0.001
     assert '-> "Заключение договора" 2.2%' in text
     # The yardstick: 19 deals moved on before the data's end; 95 % of them (all 19, as
