@@ -18,7 +18,7 @@ import polars as pl
 
 from .analytics import HistoryTables, month_of
 from .events import LOST, WON
-from .transitions import COMEBACK_DAYS
+from .transitions import COMEBACK_DAYS, first_new_deal
 
 __all__ = ["COMEBACK_DAYS", "Cohorts", "build_cohorts", "has_column"]
 
@@ -190,16 +190,11 @@ def _new_deals(base: pl.LazyFrame, a: pl.LazyFrame, first_loss: pl.DataFrame
              .agg(pl.col("contact").first(), t0=pl.col("entered").min(),
                   nm=pl.col("manager").cast(pl.Utf8).sort_by("entered").first(),
                   nwon=(pl.col("exit") == WON).any()))
-    window = pl.duration(days=COMEBACK_DAYS)
-    return (first_loss.lazy().select("i", "tl")
-            .join(a.select("i", "gid", "pipeline"), on="i")
-            .join(deals.select("gid", "pipeline", "contact"), on=["gid", "pipeline"])
-            .join(deals.select("pipeline", "contact", "nm", "nwon", other="gid", t0="t0"),
-                  on=["pipeline", "contact"])
-            .filter((pl.col("other") != pl.col("gid")) & (pl.col("t0") > pl.col("tl"))
-                    & (pl.col("t0") <= pl.col("tl") + window))
-            .sort("t0").group_by("i").agg(tn=pl.col("t0").first(), nm=pl.col("nm").first(),
-                                          nwon=pl.col("nwon").first()).collect())
+    losses = (first_loss.lazy().select("i", "tl")
+              .join(a.select("i", "gid", "pipeline"), on="i")
+              .join(deals.select("gid", "pipeline", "contact"), on=["gid", "pipeline"]))
+    return (first_new_deal(losses, deals, "gid", "tl", "t0", ["i"])
+            .select("i", tn="t0", nm="nm", nwon="nwon").collect())
 
 
 def _spread(n: int, at: pl.Series, values: pl.Series) -> pl.Series:

@@ -19,7 +19,7 @@ from .events import LOST, STAGE, WON, Catalog
 from .order import FunnelRoutes, OrderSource, StageOrder, infer_order
 
 __all__ = ["Visits", "build_visits", "by_deal", "stage_order", "returns", "client_returns",
-           "COMEBACK_DAYS", "OPEN"]
+           "first_new_deal", "COMEBACK_DAYS", "OPEN"]
 
 OPEN = "open"
 HOUR_US = 3_600_000_000
@@ -263,15 +263,26 @@ def client_returns(events: pl.DataFrame) -> pl.DataFrame:
              .agg(pl.col("contact").first(), back_at=pl.col("ts").min(),
                   back_stage=pl.col("stage").filter(pl.col("kind") == STAGE).first(),
                   won_later=(pl.col("kind") == WON).any()))
-    window = pl.duration(days=COMEBACK_DAYS)
-    out = (losses.join(deals.rename({"deal_id": "other"}), on=["pipeline", "contact"])
-           .filter((pl.col("other") != pl.col("deal_id")) & (pl.col("back_at") > pl.col("ts"))
-                   & (pl.col("back_at") <= pl.col("ts") + window))
-           .sort("back_at").group_by(["deal_id", "pipeline", "ts"], maintain_order=True)
-           .first()
+    out = (first_new_deal(losses, deals, "deal_id", "ts", "back_at",
+                          ["deal_id", "pipeline", "ts"])
            .select("deal_id", "pipeline", lost_at="ts", reason="loss_reason",
                    reason_unkept="reason_unkept", back_at="back_at",
                    back_pipeline="pipeline", back_stage="back_stage",
                    hours=(pl.col("back_at") - pl.col("ts")).dt.total_microseconds() / HOUR_US,
                    won_later="won_later").collect())
     return out.cast(empty.schema) if out.height else empty
+
+
+def first_new_deal(losses: pl.LazyFrame, deals: pl.LazyFrame, deal: str, lost_at: str,
+                   entered: str, key: list[str]) -> pl.LazyFrame:
+    """For each loss (one row per `key`; its `deal`, `pipeline`, `contact` and the
+    moment `lost_at`), the first other deal of the same contact that entered the same
+    pipeline (`entered`, a column of `deals`, one row per deal and pipeline) after the
+    loss and within `COMEBACK_DAYS`, with `deals`' other columns; losses with none are
+    absent. The one rule of a client coming back, for the history's table of comebacks
+    (`client_returns`) and the audit's premature losses (`cohorts`)."""
+    window = pl.duration(days=COMEBACK_DAYS)
+    return (losses.join(deals.rename({deal: "_other"}), on=["pipeline", "contact"])
+            .filter((pl.col("_other") != pl.col(deal)) & (pl.col(entered) > pl.col(lost_at))
+                    & (pl.col(entered) <= pl.col(lost_at) + window))
+            .sort(entered).group_by(key, maintain_order=True).first())
