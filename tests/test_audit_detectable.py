@@ -164,3 +164,22 @@ def test_a_rate_near_the_edge_is_seen_on_one_side_only() -> None:
     assert detectable_gap(40, 140, 0.97, 0.05 / 8, lower=True) is not None
     assert detectable_gap(3, 5, 0.5, 0.05 / 40, lower=True) is None
     assert detectable_gap(3, 5, 0.5, 0.05 / 40, lower=False) is None
+
+
+def test_each_managers_row_says_from_what_gap_it_would_be_clear(
+        account: tuple[Path, Path]) -> None:
+    """The busiest pair's paragraph speaks of the median manager; each row of the
+    managers' table says its own: Глеб's 30 deals against the rest's 150 at «Заявка» →
+    «Встреча» (75 reached, 50 %), 8 comparisons."""
+    _, history = account
+    res = CliRunner().invoke(cli, ["history", str(history), "--format", "json", "-q"], env=ENV)
+    assert res.exit_code == 0, res.output
+    rows = {(r["manager"], r["to_stage"]): r for r in json.loads(res.stdout)["tables"]["managers"]}
+    gleb = rows[("Глеб", "Встреча")]
+    assert (gleb["entered"], gleb["rest_entered"]) == (30, 150)
+    assert gleb["seen_below"] == pytest.approx(scipy_gap(30, 150, 0.5, 0.05 / 8, True), abs=1e-6)
+    assert gleb["seen_above"] == pytest.approx(scipy_gap(30, 150, 0.5, 0.05 / 8, False),
+                                               abs=1e-6)
+    anna = rows[("Анна", "Встреча")]
+    assert anna["seen_below"] == pytest.approx(scipy_gap(40, 140, 0.5, 0.05 / 8, True),
+                                               abs=1e-6)

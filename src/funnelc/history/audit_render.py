@@ -601,6 +601,15 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
     def pp(v: object) -> str:
         return x.pp(_number(v))
 
+    def seen(row: Mapping[str, object]) -> str:
+        """«−19,4 / +16,2 п. п.»: the gaps under and over the rest the row's sizes would
+        flag four times in five; «—» for a side out of reach."""
+        lo, hi = row.get("seen_below"), row.get("seen_above")
+        if not isinstance(lo, float) and not isinstance(hi, float):
+            return "—"
+        return " / ".join("—" if not isinstance(v, float) else x.pp(sign * v)
+                          for v, sign in ((lo, -1.0), (hi, 1.0)))
+
     def flag(v: object) -> str:
         return "⚠ " + _("yes") if v else ""
 
@@ -662,7 +671,11 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
               "the stage is "
               "judged once it has waited as long as 90% of the deals that moved on took; until "
               "then it is recent, counted in no rate.").format(
-                alpha=alpha, won=target(WON), days=tr.duration(COMEBACK_DAYS, "day")),
+                alpha=alpha, won=target(WON), days=tr.duration(COMEBACK_DAYS, "day"))
+            + " " + _("«Clear from»: the smallest gap under and over the rest's rate that "
+                      "the manager's and the rest's numbers of deals would show as clear "
+                      "four times in five; a smaller gap, not flagged, is not shown to be "
+                      "no gap."),
             a.managers,
             [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
              _w("to_stage", _("to"), target), _w("manager", _("manager"), name),
@@ -673,6 +686,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
              _c("deals_effect", _("deals against the rest"), against),
              _c("money", _("money against the rest"), gained),
              _c("p_value", "p", pv), Column("flagged", _("clear"), from_row=clear),
+             _detail(Column("seen_below", _("clear from"), from_row=seen)),
              _detail(_c("won_rate", _("to won"), frac)),
              _detail(_c("first_move_median_h", _("first move"), hours)),
              _c("lost", _("lost"), num),

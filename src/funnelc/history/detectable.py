@@ -16,9 +16,7 @@ over both binomials) is 0.80–0.86 (`tests/test_audit_detectable.py`).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from statistics import NormalDist
 from typing import Literal
 
 import polars as pl
@@ -26,50 +24,10 @@ import polars as pl
 from .findings import ALPHA
 from .managers import UNKNOWN_MANAGER
 from .sources import SourceTables
+from .stats import POWER, detectable_gap, power
 
 __all__ = ["Detectable", "POWER", "detectable_gap", "power", "detectable"]
-
-POWER = 0.8
-"""Four times in five: the usual power a study is planned for."""
-
-_N = NormalDist()
-
-
-def power(n1: float, n2: float, p1: float, p2: float, alpha: float) -> float:
-    """Probability that the two-sided pooled z test at `alpha` tells `p1` (of `n1`
-    deals) from `p2` (of `n2`), by the normal approximation."""
-    if n1 <= 0 or n2 <= 0:
-        return 0.0
-    z = _N.inv_cdf(1 - alpha / 2)
-    pooled = (n1 * p1 + n2 * p2) / (n1 + n2)
-    null_sd = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    sd = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
-    d = abs(p1 - p2)
-    if sd == 0:
-        return 1.0 if d > 0 else 0.0
-    return _N.cdf((d - z * null_sd) / sd) + _N.cdf((-d - z * null_sd) / sd)
-
-
-def detectable_gap(n1: float, n2: float, p2: float, alpha: float, lower: bool,
-                   target: float = POWER) -> float | None:
-    """The smallest gap (a fraction, not points) below (`lower`) or above `p2` at which
-    a share of `n1` deals is told from `p2` of `n2` with probability `target`; None when
-    no share down to 0 % (or up to 100 %) would be."""
-    room = p2 if lower else 1 - p2
-    if room <= 0:
-        return None
-
-    def seen(d: float) -> float:
-        return power(n1, n2, p2 - d if lower else p2 + d, p2, alpha)
-
-    if seen(room) < target:
-        return None
-    lo, hi = 0.0, room
-    for _ in range(50):
-        mid = (lo + hi) / 2
-        lo, hi = (lo, mid) if seen(mid) >= target else (mid, hi)
-    return hi
-
+# `power` and `detectable_gap` live in `stats` (the managers' table reads them too).
 
 @dataclass(frozen=True)
 class Detectable:

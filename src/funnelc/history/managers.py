@@ -35,7 +35,7 @@ from .cohorts import COMEBACK_DAYS, Cohorts
 from .events import WON
 from .findings import ALPHA, Comeback, Finding
 from .maturity import MATURITY_QUANTILE
-from .stats import holm, newcombe, shrink, two_proportion_p, wilson
+from .stats import detectable_gap, holm, newcombe, shrink, two_proportion_p, wilson
 
 __all__ = ["manager_table", "manager_findings", "manager_summary", "UNKNOWN_MANAGER"]
 
@@ -53,7 +53,8 @@ _SCHEMA = {
     "premature_pct": pl.Float64,
     "premature_flagged": pl.Boolean, "premature_p": pl.Float64, "premature_rest_pct": pl.Float64,
     "top_reason": pl.Utf8, "first_move_median_h": pl.Float64, "rest_entered": pl.Int64,
-    "recent": pl.Int64, "lost_settled": pl.Int64,
+    "recent": pl.Int64, "lost_settled": pl.Int64, "seen_below": pl.Float64,
+    "seen_above": pl.Float64,
 }
 
 
@@ -124,6 +125,7 @@ def manager_table(c: Cohorts, visits: pl.DataFrame,
     rejected = holm([float(rows[i]["premature_p"]) for i in named], ALPHA)  # type: ignore[arg-type]
     for i, rej in zip(named, rejected):
         rows[i]["premature_flagged"] = rej
+    _seen(rows, sum(r["manager"] != UNKNOWN_MANAGER for r in rows))
     for r in rows:
         worth = c.stage_value.get((str(r["pipeline"]), str(r["to_stage"])))
         effect = r["deals_effect"]
@@ -160,6 +162,21 @@ def _waited(since: str, took: str, data_end: datetime,
     wait = pl.col(took).quantile(MATURITY_QUANTILE).over(*over).fill_null(0.0)
     end = pl.lit(data_end).cast(pl.Datetime("us", "UTC"))
     return pl.col(since) + pl.duration(microseconds=(wait * 3.6e9).cast(pl.Int64)) <= end
+
+
+def _seen(rows: list[dict[str, object]], comparisons: int) -> None:
+    """Each named row's `seen_below` and `seen_above`: the smallest gap under and over
+    the rest's rate that its sizes would flag four times in five at Holm's first step
+    (`stats.detectable_gap`); None where not even 0 % or 100 % would be. An unflagged
+    manager is then read against it: «not clear» at 23 deals is not «no different»."""
+    alpha = ALPHA / max(comparisons, 1)
+    for r in rows:
+        n, rest_n, rest = r["entered"], r["rest_entered"], r["rest_rate"]
+        r["seen_below"] = r["seen_above"] = None
+        if (r["manager"] != UNKNOWN_MANAGER and isinstance(n, int) and n > 0
+                and isinstance(rest_n, int) and rest_n > 0 and isinstance(rest, float)):
+            r["seen_below"] = detectable_gap(n, rest_n, rest, alpha, lower=True)
+            r["seen_above"] = detectable_gap(n, rest_n, rest, alpha, lower=False)
 
 
 def _key(r: dict[str, object]) -> tuple[str, str, str, str]:

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from statistics import NormalDist
 
 __all__ = ["Z95", "MIN_MONTH_DEALS", "wilson", "newcombe", "two_proportion_p", "holm", "benjamini_hochberg",
-           "shrink", "funnel_limits", "chi2_sf", "changes_agree_p"]
+           "shrink", "funnel_limits", "chi2_sf", "changes_agree_p", "POWER", "power",
+           "detectable_gap"]
 
 Z95 = 1.959963984540054
 
@@ -161,3 +163,45 @@ def changes_agree_p(groups: Sequence[tuple[float, float, float, float]]) -> floa
     mean = sum(d * w for d, w in parts) / total
     q = sum(w * (d - mean) ** 2 for d, w in parts)
     return chi2_sf(q, len(parts) - 1)
+
+
+POWER = 0.8
+"""Four times in five: the usual power a study is planned for."""
+
+_N = NormalDist()
+
+
+def power(n1: float, n2: float, p1: float, p2: float, alpha: float) -> float:
+    """Probability that the two-sided pooled z test at `alpha` tells `p1` (of `n1`
+    deals) from `p2` (of `n2`), by the normal approximation."""
+    if n1 <= 0 or n2 <= 0:
+        return 0.0
+    z = _N.inv_cdf(1 - alpha / 2)
+    pooled = (n1 * p1 + n2 * p2) / (n1 + n2)
+    null_sd = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    sd = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+    d = abs(p1 - p2)
+    if sd == 0:
+        return 1.0 if d > 0 else 0.0
+    return _N.cdf((d - z * null_sd) / sd) + _N.cdf((-d - z * null_sd) / sd)
+
+
+def detectable_gap(n1: float, n2: float, p2: float, alpha: float, lower: bool,
+                   target: float = POWER) -> float | None:
+    """The smallest gap (a fraction, not points) below (`lower`) or above `p2` at which
+    a share of `n1` deals is told from `p2` of `n2` with probability `target`; None when
+    no share down to 0 % (or up to 100 %) would be."""
+    room = p2 if lower else 1 - p2
+    if room <= 0:
+        return None
+
+    def seen(d: float) -> float:
+        return power(n1, n2, p2 - d if lower else p2 + d, p2, alpha)
+
+    if seen(room) < target:
+        return None
+    lo, hi = 0.0, room
+    for _ in range(50):
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if seen(mid) >= target else (mid, hi)
+    return hi
