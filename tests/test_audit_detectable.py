@@ -1,6 +1,7 @@
-"""«No finding» says what the comparisons could have seen (`history.detectable`): a
-realty agency's fired manager, 70 % of showings to a reservation against the team's 50 %,
-was not flagged, and the audit said only «находок нет».
+"""«No finding» says what the comparisons could have seen (`history.detectable`,
+`history.stats.detectable_gap`): a realty agency's fired manager, 70 % of showings to
+a reservation against the team's 50 %, was not flagged, and the audit said only
+«находок нет».
 
 The gap is the normal approximation's; the exact power of the pooled z test at that gap
 (both binomials enumerated) must be four in five or a little more, never less by more
@@ -16,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from funnelc.cli import cli
-from funnelc.history.detectable import POWER, detectable_gap
+from funnelc.history.stats import POWER, detectable_gap
 
 scipy_stats = pytest.importorskip("scipy.stats")
 optimize = pytest.importorskip("scipy.optimize")

@@ -6,12 +6,12 @@ her showings to a reservation against the team's 50 % was not flagged, and the c
 asks why. So the audit says, for managers and for sources, what it compared and the
 smallest gap it would have flagged four times in five at the busiest stage pair.
 
-The gap is solved from the normal approximation of the pooled two-proportion test the
-comparisons use (`stats.two_proportion_p`), at the level Holm's correction asks of the
-first rejection (5 % over the number of comparisons): a single real difference among
-many null ones is flagged about that often. For the small samples of a stage pair the
-approximation errs on the safe side: at the gaps it gives, the exact power (enumerated
-over both binomials) is 0.80–0.86 (`tests/test_audit_detectable.py`).
+The gap (`stats.detectable_gap`) is solved from the normal approximation of the pooled
+two-proportion test the comparisons use (`stats.two_proportion_p`), at the level Holm's
+correction asks of the first rejection (5 % over the number of comparisons): a single
+real difference among many null ones is flagged about that often. For the small samples
+of a stage pair the approximation errs on the safe side: at the gaps it gives, the exact
+power (enumerated over both binomials) is 0.80–0.86 (`tests/test_audit_detectable.py`).
 """
 
 from __future__ import annotations
@@ -24,10 +24,9 @@ import polars as pl
 from .findings import ALPHA
 from .managers import UNKNOWN_MANAGER
 from .sources import SourceTables
-from .stats import POWER, detectable_gap, power
+from .stats import detectable_gap
 
-__all__ = ["Detectable", "POWER", "detectable_gap", "power", "detectable"]
-# `power` and `detectable_gap` live in `stats` (the managers' table reads them too).
+__all__ = ["Detectable", "detectable"]
 
 @dataclass(frozen=True)
 class Detectable:
