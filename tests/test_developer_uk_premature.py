@@ -224,11 +224,13 @@ def test_the_history_counts_the_clients_who_came_back(
 def test_the_managers_table_says_what_came_back_means(
         exports: tuple[dict[str, Path], object], tmp_path: Path) -> None:
     # The table's intro said «частка відмов менеджера, які потім повернулися», and the
-    # client came back as a new lead: the deals themselves did not.
+    # client came back as a new lead: the deals themselves did not. A buyer's next order
+    # is no comeback (tests/test_supplies_repeat_buyers.py).
     _run("history", str(exports[0]["amocrm"]), "--tz", TZ, "--funnel", str(FUNNEL),
          "-o", str(tmp_path), "-q")
     page = " ".join((tmp_path / "history.html").read_text(encoding="utf-8").split())
     assert "Передчасні відмови: частка відмов менеджера, клієнт яких потім повернувся (та " \
-           "сама угода відкрита знову або нова угода того самого клієнта протягом 180 днів)" \
-        in page
+           "сама угода відкрита знову або протягом 180 днів нова угода клієнта, який до " \
+           "відмови нічого не купував у воронці: наступне замовлення покупця — повторна " \
+           "покупка, а не повернення)" in page
     assert "Холма" not in page

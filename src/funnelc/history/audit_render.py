@@ -666,9 +666,10 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
               "team's, the gap in deals and money; flagged when clear after Holm's correction "
               "over all managers and pairs (family-wise {alpha}). Premature losses: the share "
               "of the manager's losses whose client came back later (the same deal reopened, "
-              "or a new deal of the same client within {days}), among the losses as old as 90% "
-              "of the comebacks took (a younger one has not had the time). A deal still open at "
-              "the stage is "
+              "or, within {days}, a new deal of a client who had bought nothing in the "
+              "pipeline before the loss: a buyer's next order is a repeat purchase, not a "
+              "comeback), among the losses as old as 90% of the comebacks took (a younger one "
+              "has not had the time). A deal still open at the stage is "
               "judged once it has waited as long as 90% of the deals that moved on took; until "
               "then it is recent, counted in no rate.").format(
                 alpha=alpha, won=target(WON), days=tr.duration(COMEBACK_DAYS, "day"))
@@ -693,6 +694,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
              _detail(_c("lost_settled", _("losses old enough"), num)),
              _c("premature_pct", _("came back"), frac),
              _detail(_c("came_back_new", _("as a new deal"), num)),
+             _detail(_c("repeat_orders", _("repeat orders"), num)),
              _c("premature_flagged", _("premature"), flag),
              _w("top_reason", _("top reason"), name)], _recent_mark(a.managers, tr)))
     if a.sources is not None:

@@ -274,8 +274,9 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
         Section("comebacks", _("Lost deals that came back"),
                 _("Deals lost and later moved back into a stage (leads written off and then "
                   "qualified after all), or whose client came back as a new deal in the "
-                  "pipeline within {days} (where the export names the deal's client), by "
-                  "the month of the loss and its reason.").format(
+                  "pipeline within {days} (where the export names the deal's client; not a "
+                  "client who had bought in the pipeline before the loss: its next order is "
+                  "a repeat purchase), by the month of the loss and its reason.").format(
                     days=tr.duration(COMEBACK_DAYS, "day")),
                 t.comebacks,
                 [_c("pipeline", _("pipeline")), _t("month", _("lost in"), f.month),
