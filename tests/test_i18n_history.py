@@ -200,7 +200,10 @@ def test_history_speaks_the_funnels_account_language(
     assert f'<html lang="{lang}">' in html
     title = {"ru": "История этапов", "uk": "Історія етапів"}[lang]
     plots = {"ru": "Графики", "uk": "Графіки"}[lang]
-    assert f"<title>{title}</title>" in html and f"<h2>{plots}</h2>" in html
+    assert f"<title>{title}</title>" in html and f'<h2 id="plots">{plots}</h2>' in html
+    contents = {"ru": "Содержание", "uk": "Зміст"}[lang]
+    assert f'<nav class="toc" aria-label="{contents}">' in html
+    assert f'<li><a href="#plots">{plots}</a></li>' in html
     # the JSON keeps its machine values: codes, dimensions and placeholders in English
     data = json.loads((tmp_path / "out" / "history.json").read_text(encoding="utf-8"))
     assert {r["dimension"] for r in data["tables"]["loss_reasons_by"]} >= {"month", "manager"}

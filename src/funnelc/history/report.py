@@ -750,6 +750,7 @@ td.s { min-width: 20em; }
 figure { margin: 10px 0 18px; } figure svg { width: 100%; height: auto; display: block; }
 figcaption { font-size: 12.5px; color: #555; }
 .warn { color: #8a5a00; font-size: 13px; }
+nav.toc { font-size: 13px; } nav.toc ol { margin: 6px 0; padding-left: 22px; columns: 2 18em; }
 td pre { margin: 0; font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace;
   white-space: pre-wrap; }
 div.scroll { overflow-x: auto; max-width: 100%; }
@@ -814,6 +815,14 @@ def html_table(sec: Section, tr: Translator | None = None) -> str:
     return "".join(out)
 
 
+LEAD_SECTIONS = ("findings",)
+"""Sections a page opens with, before its plots: the audit's findings are what the
+consultant reads first and shows the client; under the plots and a dozen tables they
+were the eleventh heading of a long page."""
+CONTENTS_FROM = 4
+"""A page with this many headings or more lists them, linked, under its title."""
+
+
 def render_html(title: str, head: list[str], secs: Sequence[Section],
                 plots: Sequence[tuple[str, str, str]], warnings: Sequence[str] = (),
                 tr: Translator | None = None) -> str:
@@ -825,22 +834,37 @@ def render_html(title: str, head: list[str], secs: Sequence[Section],
     if warnings:
         body.append("<ul>" + "".join(f'<li class="warn">{_e(w)}</li>' for w in warnings)
                     + "</ul>")
+    first = [s for s in secs if s.key in LEAD_SECTIONS]
+    rest = [s for s in secs if s.key not in LEAD_SECTIONS]
+    plots_title = tr.gettext("Plots")
+    entries = ([(s.key, s.title) for s in first] + ([("plots", plots_title)] if plots else [])
+               + [(s.key, s.title) for s in rest])
+    if len(entries) >= CONTENTS_FROM:
+        contents = tr.gettext("Contents")
+        body.append(f'<nav class="toc" aria-label="{_e(contents)}"><ol>'
+                    + "".join(f'<li><a href="#{key}">{_e(t)}</a></li>' for key, t in entries)
+                    + "</ol></nav>")
+    for sec in first:
+        _section_html(body, sec, tr)
     if plots:
-        plots_title = tr.gettext("Plots")
-        body.append(f"<h2>{_e(plots_title)}</h2>")
+        body.append(f'<h2 id="plots">{_e(plots_title)}</h2>')
         for name, ptitle, svg in plots:
             body.append(f"<figure class=\"scroll\">{inline_svg(svg, name)}"
                         f"<figcaption id=\"{name}-caption\">"
                         f"{_e(ptitle)}</figcaption></figure>")
-    for sec in secs:
-        body.append(f'<h2 id="{sec.key}">{_e(sec.title)}</h2>')
-        if sec.note:
-            body.append(f'<p class="note">{code_spans(sec.note)}</p>')
-        body.append(html_table(sec, tr))
+    for sec in rest:
+        _section_html(body, sec, tr)
     return (f"<!DOCTYPE html>\n<html lang=\"{tr.lang}\">\n<head>\n<meta charset=\"utf-8\">\n"
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body><main>\n"
             + "\n".join(body) + "\n</main></body>\n</html>\n")
+
+
+def _section_html(body: list[str], sec: Section, tr: Translator) -> None:
+    body.append(f'<h2 id="{sec.key}">{_e(sec.title)}</h2>')
+    if sec.note:
+        body.append(f'<p class="note">{code_spans(sec.note)}</p>')
+    body.append(html_table(sec, tr))
 
 
 def _plain(v: Any) -> Any:
