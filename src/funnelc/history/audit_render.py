@@ -751,7 +751,8 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
             _("Each source's deals lost at the pipeline's qualifying stage (the first that "
               "loses deals) with a junk reason (one given there for more than half of its "
               "losses), against the other sources' "
-              "deals: two-sided z test, Holm's correction over all sources (family-wise "
+              "deals, without the orders of clients who had already bought in the pipeline "
+              "(no leads): two-sided z test, Holm's correction over all sources (family-wise "
               "{alpha}); a clearly higher share from 10 such deals is a finding.").format(
                 alpha=alpha), a.junk,
             [_c("pipeline", _("pipeline")), _c("stage", _("stage")),

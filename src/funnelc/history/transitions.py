@@ -19,7 +19,7 @@ from .events import LOST, STAGE, WON, Catalog
 from .order import FunnelRoutes, OrderSource, StageOrder, infer_order
 
 __all__ = ["Visits", "build_visits", "by_deal", "stage_order", "returns", "client_returns",
-           "first_new_deal", "COMEBACK_DAYS", "OPEN"]
+           "first_new_deal", "first_purchases", "COMEBACK_DAYS", "OPEN"]
 
 OPEN = "open"
 HOUR_US = 3_600_000_000
@@ -295,13 +295,20 @@ def first_new_deal(losses: pl.LazyFrame, deals: pl.LazyFrame, deal: str, lost_at
     001's lead closed too early has never bought. A purchase before the export began is
     not seen: a regular's loss before its first win in the data still counts."""
     window = pl.duration(days=COMEBACK_DAYS)
-    # The client's first purchase in the pipeline, each loss against it.
-    first_buy = (deals.filter(pl.col(won_at).is_not_null()).group_by(["pipeline", "contact"])
-                 .agg(_first_buy=pl.col(won_at).min()))
-    return (losses.join(first_buy, on=["pipeline", "contact"], how="left")
+    return (losses.join(first_purchases(deals, won_at), on=["pipeline", "contact"], how="left")
             .join(deals.rename({deal: "_other"}), on=["pipeline", "contact"])
             .filter((pl.col("_other") != pl.col(deal)) & (pl.col(entered) > pl.col(lost_at))
                     & (pl.col(entered) <= pl.col(lost_at) + window))
             .sort(entered).group_by(key, maintain_order=True).first()
-            .with_columns(repeat=(pl.col("_first_buy") < pl.col(lost_at)).fill_null(False))
-            .drop("_first_buy"))
+            .with_columns(repeat=(pl.col("first_buy") < pl.col(lost_at)).fill_null(False))
+            .drop("first_buy"))
+
+
+def first_purchases(deals: pl.LazyFrame, won_at: str) -> pl.LazyFrame:
+    """Each client's first purchase in each pipeline: `pipeline`, `contact`, `first_buy`,
+    the earliest `won_at` (a column of `deals`, one row per deal and pipeline, null when
+    the deal was not won) of the client's deals. From that moment the client is a buyer:
+    a new deal of a buyer is its next order, no comeback (`first_new_deal`) and no lead
+    whose quality a source answers for (`junk`)."""
+    return (deals.filter(pl.col(won_at).is_not_null() & pl.col("contact").is_not_null())
+            .group_by(["pipeline", "contact"]).agg(first_buy=pl.col(won_at).min()))
