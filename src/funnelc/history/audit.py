@@ -1,4 +1,5 @@
 """The audit a consultant sells, from a stage history: who loses the deals (managers),
+who picks new deals up late (speed),
 which source brings junk (sources, and whether marketing or sales moved the rate), why
 deals are lost (loss reasons, and whether they are filled in), and how to segment the
 graveyard — every finding with the deals and money at stake, in that order.
@@ -10,7 +11,7 @@ on the tables `history` computes anyway: the audit is group-bys of one extra tab
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -24,6 +25,7 @@ from .loss_reasons import LossTables, loss_findings, loss_tables
 from .managers import manager_findings, manager_summary, manager_table
 from .periods import Periods, PeriodsError, outside, refusal, unused_warning
 from .sources import SourceTables, source_findings, source_tables
+from .speed import speed_findings, speed_table
 
 __all__ = ["Audit", "run_audit", "ordered"]
 
@@ -51,6 +53,9 @@ class Audit:
     junk: pl.DataFrame | None = None
     """`junk.junk_table`: each source's junk against the other sources'; None when the
     history has no source."""
+    speed: pl.DataFrame | None = None
+    """`speed.speed_table`: each manager's late first touches per stage against the rest
+    of the team's; None when the history names no manager."""
     detectable: list[Detectable] = field(default_factory=list)
     """Per dimension compared, the smallest gap its tests could have told from chance:
     «no finding» is said with what the data could have shown."""
@@ -85,10 +90,12 @@ def run_audit(t: HistoryTables, currency: str | None = None,
     if vis.height:
         cohorts = build_cohorts(t, with_pairs=with_managers or with_sources)
     findings: list[Finding] = []
-    managers = sources = None
+    managers = sources = speed = None
     if cohorts is not None and with_managers:
         managers = manager_table(cohorts, vis, t.visits.data_end)
         findings += manager_findings(managers, cohorts)
+        speed = speed_table(cohorts, t.visits.routes, t.tz, t.visits.data_end)
+        findings += _overlapping(speed_findings(speed), findings)
     if cohorts is not None and with_sources:
         sources = source_tables(cohorts, t.visits.data_end, t.tz, periods)
         findings += source_findings(sources)
@@ -108,7 +115,18 @@ def run_audit(t: HistoryTables, currency: str | None = None,
     findings += graveyard_findings(graves, value)
     return Audit(managers, sources, losses, graves, ordered(findings), value, currency,
                  warnings, manager_summary(managers) if managers is not None else None,
-                 junk=junk, detectable=detectable(managers, sources))
+                 junk=junk, speed=speed, detectable=detectable(managers, sources))
+
+
+def _overlapping(speed: list[Finding], found: list[Finding]) -> list[Finding]:
+    """The speed findings, each marked when the same manager's conversion on the same
+    step is a finding too: the late manager's lost deals are counted there as well, and
+    a client adding the two sums would count them twice."""
+    short = {(f.pipeline, f.stage, f.to_stage, f.subject) for f in found
+             if f.kind == "manager_conversion"}
+    return [replace(f, speed=replace(f.speed, overlaps=True))
+            if f.speed is not None and (f.pipeline, f.stage, f.to_stage, f.subject) in short
+            else f for f in speed]
 
 
 def _unused(periods: Periods | None, sources: SourceTables | None,

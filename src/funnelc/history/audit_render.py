@@ -17,7 +17,7 @@ from ..i18n import C_, Translator, choose, translator
 from .audit import Audit
 from .detectable_render import detectable_json, detectable_text
 from .events import WON
-from .findings import ALPHA, Finding, Junk
+from .findings import ALPHA, Finding, Junk, Speed
 from .report import Column, Section, pair_stage, placeholder
 from .sources import spread as is_spread
 from .transitions import COMEBACK_DAYS
@@ -218,6 +218,8 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
                  "more leads from worse sources, «{subject}» most; {deals}{money}.")
     elif f.kind == "source_junk" and f.junk is not None:
         return _junk_text(f, f.junk, tr, x)
+    elif f.kind == "manager_speed" and f.speed is not None:
+        return _speed_text(f, f.speed, tr, x)
     elif f.kind == "source_rate":
         text = _("On {where} every source converts worse in {last} than in {first} "
                  "({expected} → {observed}, {p}); the mix of sources explains little of "
@@ -360,6 +362,81 @@ def _junk_text(f: Finding, j: Junk, tr: Translator, x: _Fmt) -> str:
         said += " " + _("What they cost is not known: the funnel gives no price for "
                         "«{subject}» (a cost a lead or a budget).").format(
                             subject=f.subject)
+    return said
+
+
+def _speed_text(f: Finding, sp: Speed, tr: Translator, x: _Fmt) -> str:
+    """manager_speed: how much later the manager picks deals up than the rest, by what
+    measure and limit, and what the rest's own deals say the delay costs (or that they
+    do not show it costing anything: then no money)."""
+    _ = tr.gettext
+    wait = tr.hours(sp.limit_hours)
+    if sp.limit == "respond":
+        limit = (_("longer than the stage's norm for the first touch ({wait} of working "
+                   "time)") if sp.working else
+                 _("longer than the stage's norm for the first touch ({wait})")).format(wait=wait)
+    else:
+        limit = (_("longer than half of the team's deals at the stage waited (the median, "
+                   "{wait} of working time)") if sp.working else
+                 _("longer than half of the team's deals at the stage waited (the median, "
+                   "{wait})")).format(wait=wait)
+    measure = (_("for the first touch (a call, a message or a completed task; the move, "
+                 "when the deal left untouched)") if sp.measure == "picked" else
+               _("for the first move (the history has no calls or messages, so the time "
+                 "to the first move is used)"))
+    said = _("{subject} picks deals up late at {where}: {late} of {deals} ({observed}) waited "
+             "{measure} {limit}, against {rest_late} of {rest_deals} ({expected}) for the "
+             "rest of the team: {diff} (95% interval {low} to {high}; {p}, two-sided z test, "
+             "Holm over managers and stages at {alpha}).").format(
+        subject=placeholder(f.subject, tr), where=x.where(replace(f, to_stage=None)),
+        late=x.count(sp.late),
+        deals=tr.npgettext("of", "{n} deal", "{n} deals", f.n).format(n=x.count(f.n)),
+        observed=x.pct(f.observed), measure=measure, limit=limit,
+        rest_late=x.count(sp.rest_late),
+        rest_deals=tr.npgettext("of", "{n} deal", "{n} deals", sp.rest_of).format(
+            n=x.count(sp.rest_of)),
+        expected=x.pct(f.expected), diff=x.pp((f.observed or 0) - (f.expected or 0)),
+        low=x.pp(sp.diff_low), high=x.pp(sp.diff_high), p=x.p(f.p_value),
+        alpha=tr.percent(ALPHA))
+    if sp.waiting:
+        said += " " + tr.ngettext(
+            "{n} of them was never picked up and is still waiting.",
+            "{n} of them were never picked up and are still waiting.",
+            sp.waiting).format(n=x.count(sp.waiting))
+    to = pair_stage(f.to_stage, tr) if f.to_stage else ""
+    if sp.measure == "move":
+        said += " " + _("Without calls or messages the wait ends with the deal's move or "
+                        "loss itself, so the data cannot tell what the delay costs: no money "
+                        "is put on it.")
+    elif sp.rest_late_judged and sp.rest_on_time_judged:
+        conv = _("In the rest of the team, deals taken late moved on to «{to}» in {late_conv} "
+                 "of cases ({lk} of {ln}) against {on_conv} ({ok} of {on}) of those taken on "
+                 "time ({p})").format(
+            to=to, late_conv=x.pct(sp.rest_late_reached / sp.rest_late_judged),
+            lk=x.count(sp.rest_late_reached),
+            ln=tr.npgettext("of", "{n} deal", "{n} deals", sp.rest_late_judged).format(
+                n=x.count(sp.rest_late_judged)),
+            on_conv=x.pct(sp.rest_on_time_reached / sp.rest_on_time_judged),
+            ok=x.count(sp.rest_on_time_reached),
+            on=x.count(sp.rest_on_time_judged), p=x.p(sp.conv_p))
+        if sp.conv_clear:
+            money = (" " + _("({money})").format(money=x.money(f.money))
+                     if f.money is not None else "")
+            said += " " + conv + _(": at the rest's speed {subject} would have moved on "
+                                   "≈ {deals} more{money}.").format(
+                subject=placeholder(f.subject, tr),
+                deals=tr.ngettext("{n} deal", "{n} deals", round(f.deals)).format(
+                    n=x.count(f.deals)), money=money)
+        else:
+            said += " " + conv + _(": the data do not show speed changing conversion here, "
+                                   "so no money is put on the delay.")
+    else:
+        said += " " + _("The rest of the team has too few deals taken late to tell whether "
+                        "speed changes conversion here, so no money is put on the delay.")
+    if sp.overlaps:
+        said += " " + _("These deals are part of {subject}'s conversion shortfall on the "
+                        "same step named in this audit: do not add the two sums.").format(
+            subject=placeholder(f.subject, tr))
     return said
 
 
@@ -666,10 +743,9 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
               "team's, the gap in deals and money; flagged when clear after Holm's correction "
               "over all managers and pairs (family-wise {alpha}). Premature losses: the share "
               "of the manager's losses whose client came back later (the same deal reopened, "
-              "or, within {days}, a new deal of a client who had bought nothing in the "
-              "pipeline before the loss: a buyer's next order is a repeat purchase, not a "
-              "comeback), among the losses as old as 90% of the comebacks took (a younger one "
-              "has not had the time). A deal still open at the stage is "
+              "or a new deal of the same client within {days}), among the losses as old as 90% "
+              "of the comebacks took (a younger one has not had the time). A deal still open at "
+              "the stage is "
               "judged once it has waited as long as 90% of the deals that moved on took; until "
               "then it is recent, counted in no rate.").format(
                 alpha=alpha, won=target(WON), days=tr.duration(COMEBACK_DAYS, "day"))
@@ -694,9 +770,41 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
              _detail(_c("lost_settled", _("losses old enough"), num)),
              _c("premature_pct", _("came back"), frac),
              _detail(_c("came_back_new", _("as a new deal"), num)),
-             _detail(_c("repeat_orders", _("repeat orders"), num)),
              _c("premature_flagged", _("premature"), flag),
              _w("top_reason", _("top reason"), name)], _recent_mark(a.managers, tr)))
+    if a.speed is not None and a.speed.height:
+        def limit(row: Mapping[str, object]) -> str:
+            """«15 минут (норма этапа)», «1,5 часа (медиана команды)»."""
+            said = (_("{wait} (the stage's norm)") if row["limit"] == "respond"
+                    else _("{wait} (the team's median)"))
+            return said.format(wait=hours(row["limit_h"]))
+
+        def measure(v: object) -> str:
+            return _("first touch") if v == "picked" else _("first move")
+
+        out.append(Section(
+            "manager_speed", _("Who picks deals up late"),
+            _("Per stage and manager: the deals whose wait for the first touch (a call, a "
+              "message or a completed task; the move when the deal left untouched; the first "
+              "move where the history has no touches) was longer than the limit: the stage's "
+              "norm for the first touch in the funnel, or else the team's median wait there "
+              "(working hours when the account has them). A deal never picked up counts as "
+              "late once older than the limit. Against the rest of the team: two-sided z "
+              "test, Holm's correction over all managers and stages (family-wise {alpha}); "
+              "a clearly larger late share from 10 late deals is a finding. Deals against the "
+              "rest: the manager's deals × the gap in late shares × how much worse the rest's "
+              "own late deals moved on, when that is clear.").format(alpha=alpha), a.speed,
+            [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
+             _w("manager", _("manager"), name), _c("deals", _("deals"), num),
+             _c("late", _("late"), num), _c("share", _("share"), frac),
+             _c("rest_share", _("rest"), frac),
+             _detail(_c("median_wait_h", _("median wait"), hours)),
+             _detail(_c("waiting", _("still waiting"), num)),
+             Column("limit_h", _("limit"), from_row=limit),
+             _detail(_w("measure", _("measured to"), measure)),
+             _c("p_value", "p", pv), Column("flagged", _("clear"), from_row=clear),
+             _c("deals_effect", _("deals against the rest"), against),
+             _c("money", _("money against the rest"), gained)]))
     if a.sources is not None:
         st = a.sources
         out.append(Section(
@@ -751,8 +859,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
             _("Each source's deals lost at the pipeline's qualifying stage (the first that "
               "loses deals) with a junk reason (one given there for more than half of its "
               "losses), against the other sources' "
-              "deals, without the orders of clients who had already bought in the pipeline "
-              "(no leads): two-sided z test, Holm's correction over all sources (family-wise "
+              "deals: two-sided z test, Holm's correction over all sources (family-wise "
               "{alpha}); a clearly higher share from 10 such deals is a finding.").format(
                 alpha=alpha), a.junk,
             [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
@@ -998,6 +1105,20 @@ def finding_json(f: Finding) -> JSONObject:
                 "extra": f.junk.extra, "cost_per_lead": f.junk.per_lead,
                 "budget_per_month": f.junk.per_month, "months": f.junk.months}}
                if f.kind == "source_junk" else {}),
+            **({"speed": None if f.speed is None else {
+                "late": f.speed.late, "rest_late": f.speed.rest_late,
+                "rest_deals": f.speed.rest_of, "diff_low": f.speed.diff_low,
+                "diff_high": f.speed.diff_high, "limit_hours": f.speed.limit_hours,
+                "limit": f.speed.limit, "measure": f.speed.measure,
+                "working_hours": f.speed.working, "waiting": f.speed.waiting,
+                "extra_late": f.speed.extra_late,
+                "rest_late_reached": f.speed.rest_late_reached,
+                "rest_late_judged": f.speed.rest_late_judged,
+                "rest_on_time_reached": f.speed.rest_on_time_reached,
+                "rest_on_time_judged": f.speed.rest_on_time_judged,
+                "conversion_p": f.speed.conv_p, "conversion_clear": f.speed.conv_clear,
+                "overlaps_conversion": f.speed.overlaps}}
+               if f.kind == "manager_speed" else {}),
             "text": finding_text(f)}
 
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Junk", "Band", "Comeback", "Finding", "FindingKind", "Named", "ALPHA"]
+__all__ = ["Speed", "Junk", "Band", "Comeback", "Finding", "FindingKind", "Named", "ALPHA"]
 
 ALPHA = 0.05
 """The level of every test of the audit: Holm's family-wise rate for managers and
 sources, Benjamini–Hochberg's false discovery rate for loss reasons."""
 
 FindingKind = Literal["manager_conversion", "manager_practice", "premature_losses",
-                      "source_quality", "source_mix", "source_rate", "source_junk",
+                      "source_quality", "source_mix", "source_rate", "source_junk", "manager_speed",
                       "loss_reasons_missing", "loss_reason_shift", "graveyard", "hoarding", "dead_end"]
 
 
@@ -29,6 +29,49 @@ class Named:
     rest_count: int
     rest_of: int
     p_value: float
+
+
+@dataclass(frozen=True)
+class Speed:
+    """manager_speed: how late the manager picks deals up at a stage against the rest of
+    the team, and what the rest's own deals say lateness costs. The finding's `n` is the
+    manager's deals whose wait is known (or is already past the limit), `observed` and
+    `expected` the manager's late share and the rest's, `deals` the deals at stake (or,
+    when the rest's conversion shows no clear effect of speed, the manager's late deals
+    beyond the rest's share: then `money` is None)."""
+    late: int
+    rest_late: int
+    rest_of: int
+    """The rest of the team's late deals, of their deals."""
+    diff_low: float
+    diff_high: float
+    """95 % interval (Newcombe) of the manager's late share minus the rest's."""
+    limit_hours: float
+    limit: Literal["respond", "median"]
+    """The stage's `respond` in the funnel, or (without one) the team's median wait."""
+    measure: Literal["picked", "move"]
+    """What ends the wait: the first pick-up (call, message, task; the visit's end when
+    it left unpicked), or, in a history without pick-ups, the first move."""
+    working: bool
+    """Whether the wait is counted in the account's working hours (`hours`)."""
+    waiting: int
+    """Of the manager's late deals, those never picked up and still waiting."""
+    extra_late: float
+    """The manager's late deals beyond the rest's share."""
+    rest_late_reached: int
+    rest_late_judged: int
+    rest_on_time_reached: int
+    rest_on_time_judged: int
+    """The rest's deals taken late and on time that reached the next stage, of those
+    judged (`managers`' maturity rule)."""
+    conv_p: float | None
+    """Two-sided z test of the rest's conversion, on time against late."""
+    conv_clear: bool
+    """Whether the rest's late deals convert clearly worse (Holm over the flagged rows):
+    only then the finding has deals at stake and money."""
+    overlaps: bool = False
+    """Whether the audit also names the manager's conversion on the same step
+    (manager_conversion): the deals at stake are part of that shortfall, not on top."""
 
 
 @dataclass(frozen=True)
@@ -122,3 +165,5 @@ class Finding:
     the rest of the team's (Holm), most such losses first."""
     comeback: Comeback | None = None
     """premature_losses: which way the losses came back."""
+    speed: Speed | None = None
+    """manager_speed: the manager's late share, the rest's, the limit and the money."""

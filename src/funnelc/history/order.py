@@ -55,6 +55,12 @@ class FunnelRoutes:
     week_hours: float | None = None
     """The account's working hours a week when its SLAs count working time (`hours` in
     the account, not open around the clock), else None."""
+    respond_hours: dict[tuple[str, str], float] = field(default_factory=dict)
+    """(pipeline, stage) → its `respond` (the answer-within rule, seed 004: «позвонить
+    лиду за 15 минут»), in hours; working hours when `hours` is not None."""
+    hours: m.Hours | None = None
+    """The account's calendar when its `sla` and `respond` count working time (as
+    `week_hours`), else None: `speed` counts a deal's wait for its first touch by it."""
 
     def steps(self, pipeline: str, frm: str, to: str) -> int | None:
         """Fewest declared moves from `frm` to `to` within the pipeline, None when the
@@ -112,8 +118,12 @@ def funnel_routes(funnel: m.FunnelFile) -> FunnelRoutes:
            or any(s.name.value == src.target.stage.value for s in p.stages)}
     nurture = next(((p.name.value, p.stages[0].name.value) for p in funnel.pipelines
                     if p.purpose == m.Purpose.nurture and p.stages), None)
+    respond = {(p.name.value, s.name.value): s.respond.hours
+               for p in funnel.pipelines for s in p.stages if s.respond is not None}
+    week = _week_hours(funnel)
     return FunnelRoutes(order, frozenset(declared), sla, frozenset(copy_targets - fed),
-                        nurture, _week_hours(funnel))
+                        nurture, week, respond,
+                        funnel.account.hours if week is not None and funnel.account else None)
 
 
 def _week_hours(funnel: m.FunnelFile) -> float | None:
