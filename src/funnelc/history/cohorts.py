@@ -34,8 +34,11 @@ class Cohorts:
     before reaching it), reason (of that loss), came_back (lost, and the client came
     back: `reopened` or `new_deal`), reopened (the same deal reached the second stage
     after the loss), new_deal (not reopened, but a later deal of the same contact entered
-    the pipeline within `COMEBACK_DAYS` of the loss), new_manager (who had that new deal
-    at its first stage), new_won (whether it was won), hours_to (from `ta` to reaching the
+    the pipeline within `COMEBACK_DAYS` of the loss, and the client had not bought before
+    it: `transitions.first_new_deal`), repeat_order (not reopened, and the client, who
+    had bought before the loss, placed its next order so: no comeback), new_manager
+    (who had that new deal at its first stage), new_won (whether it was won),
+    hours_to (from `ta` to reaching the
     second stage), tl (that loss's moment), back_hours (from the loss to the comeback:
     reaching the second stage, or the new deal's entry), tp (the first pick-up in that
     first visit of the first stage, null without one), tx (when that visit ended, null
@@ -147,7 +150,7 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
                           *(_spread(n, anew["i"], anew[c]) if anew is not None else
                             pl.repeat(None, n, dtype=dt, eager=True).alias(c)
                             for c, dt in (("tn", pl.Datetime("us", "UTC")), ("nm", pl.Utf8),
-                                          ("nwon", pl.Boolean))))
+                                          ("nwon", pl.Boolean), ("nrep", pl.Boolean))))
            .with_columns(
                direct=pl.col("tb").is_not_null()
                & (pl.col("tl").is_null() | (pl.col("tb") < pl.col("tl"))),
@@ -158,7 +161,9 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
                hours_to=pl.when(pl.col("tb").is_not_null()).then(
                    (pl.col("tb") - pl.col("ta")).dt.total_microseconds() / 3.6e9))
            .with_columns(new_deal=pl.col("lost") & ~pl.col("reopened")
-                         & pl.col("tn").is_not_null())
+                         & pl.col("tn").is_not_null() & ~pl.col("nrep"),
+                         repeat_order=pl.col("lost") & ~pl.col("reopened")
+                         & pl.col("tn").is_not_null() & pl.col("nrep"))
            .with_columns(came_back=pl.col("reopened") | pl.col("new_deal"),
                          new_manager=pl.when(pl.col("new_deal")).then(pl.col("nm")),
                          new_won=pl.when(pl.col("new_deal")).then(pl.col("nwon")))
@@ -178,7 +183,7 @@ _PAIRS: dict[str, pl.DataType] = {
     "direct": pl.Boolean(), "won": pl.Boolean(),
     "lost": pl.Boolean(), "reason": pl.Utf8(), "came_back": pl.Boolean(),
     "reopened": pl.Boolean(), "new_deal": pl.Boolean(), "new_manager": pl.Utf8(),
-    "new_won": pl.Boolean(),
+    "new_won": pl.Boolean(), "repeat_order": pl.Boolean(),
     "hours_to": pl.Float64(), "tl": pl.Datetime("us", "UTC"), "back_hours": pl.Float64(),
     "tp": pl.Datetime("us", "UTC"), "tx": pl.Datetime("us", "UTC"), "known": pl.Boolean()}
 
@@ -187,19 +192,22 @@ def _new_deals(base: pl.LazyFrame, a: pl.LazyFrame, first_loss: pl.DataFrame
                ) -> pl.DataFrame:
     """For each pair row `i` lost at `tl` (`first_loss`): `tn`, the first entry into the
     same pipeline of another deal of the deal's contact, after the loss and within
-    `COMEBACK_DAYS`, with that deal's manager at its first stage (`nm`) and whether it was
-    won (`nwon`); rows with none are absent. A deal of the contact opened before the
-    loss (two deals at once) is no comeback: the client had not left."""
+    `COMEBACK_DAYS`, with that deal's manager at its first stage (`nm`), whether it was
+    won (`nwon`) and whether it is a buyer's next order (`nrep`: the client had bought in
+    the pipeline before the loss, `transitions.first_new_deal`); rows with none are
+    absent. A deal of the contact opened before the loss (two deals at once) is no
+    comeback: the client had not left."""
     deals = (base.filter(pl.col("contact").is_not_null())
              .group_by(["gid", "pipeline"])
              .agg(pl.col("contact").first(), t0=pl.col("entered").min(),
                   nm=pl.col("manager").cast(pl.Utf8).sort_by("entered").first(),
-                  nwon=(pl.col("exit") == WON).any()))
+                  nwon=(pl.col("exit") == WON).any(),
+                  won_at=pl.col("left").filter(pl.col("exit") == WON).min()))
     losses = (first_loss.lazy().select("i", "tl")
               .join(a.select("i", "gid", "pipeline"), on="i")
               .join(deals.select("gid", "pipeline", "contact"), on=["gid", "pipeline"]))
-    return (first_new_deal(losses, deals, "gid", "tl", "t0", ["i"])
-            .select("i", tn="t0", nm="nm", nwon="nwon").collect())
+    return (first_new_deal(losses, deals, "gid", "tl", "t0", "won_at", ["i"])
+            .select("i", tn="t0", nm="nm", nwon="nwon", nrep="repeat").collect())
 
 
 def _spread(n: int, at: pl.Series, values: pl.Series) -> pl.Series:
