@@ -743,9 +743,10 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
               "team's, the gap in deals and money; flagged when clear after Holm's correction "
               "over all managers and pairs (family-wise {alpha}). Premature losses: the share "
               "of the manager's losses whose client came back later (the same deal reopened, "
-              "or a new deal of the same client within {days}), among the losses as old as 90% "
-              "of the comebacks took (a younger one has not had the time). A deal still open at "
-              "the stage is "
+              "or, within {days}, a new deal of a client who had bought nothing in the "
+              "pipeline before the loss: a buyer's next order is a repeat purchase, not a "
+              "comeback), among the losses as old as 90% of the comebacks took (a younger one "
+              "has not had the time). A deal still open at the stage is "
               "judged once it has waited as long as 90% of the deals that moved on took; until "
               "then it is recent, counted in no rate.").format(
                 alpha=alpha, won=target(WON), days=tr.duration(COMEBACK_DAYS, "day"))
@@ -770,6 +771,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
              _detail(_c("lost_settled", _("losses old enough"), num)),
              _c("premature_pct", _("came back"), frac),
              _detail(_c("came_back_new", _("as a new deal"), num)),
+             _detail(_c("repeat_orders", _("repeat orders"), num)),
              _c("premature_flagged", _("premature"), flag),
              _w("top_reason", _("top reason"), name)], _recent_mark(a.managers, tr)))
     if a.speed is not None and a.speed.height:
@@ -859,7 +861,8 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
             _("Each source's deals lost at the pipeline's qualifying stage (the first that "
               "loses deals) with a junk reason (one given there for more than half of its "
               "losses), against the other sources' "
-              "deals: two-sided z test, Holm's correction over all sources (family-wise "
+              "deals, without the orders of clients who had already bought in the pipeline "
+              "(no leads): two-sided z test, Holm's correction over all sources (family-wise "
               "{alpha}); a clearly higher share from 10 such deals is a finding.").format(
                 alpha=alpha), a.junk,
             [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
