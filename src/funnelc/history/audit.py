@@ -22,7 +22,7 @@ from .findings import Finding
 from .graveyard_segments import GraveyardSegments, graveyard_findings, graveyard_segments
 from .junk import SourcePrice, junk_findings, junk_table
 from .loss_reasons import LossTables, loss_findings, loss_tables
-from .managers import manager_findings, manager_summary, manager_table
+from .managers import manager_findings, manager_summary, manager_table, within_sources
 from .periods import Periods, PeriodsError, outside, refusal, unused_warning
 from .sources import SourceTables, source_findings, source_tables
 from .speed import speed_findings, speed_table
@@ -99,6 +99,10 @@ def run_audit(t: HistoryTables, currency: str | None = None,
     if cohorts is not None and with_sources:
         sources = source_tables(cohorts, t.visits.data_end, t.tz, periods)
         findings += source_findings(sources)
+    if cohorts is not None and with_managers and with_sources:
+        # Routed leads: a manager's finding read within the sources (the junk's within
+        # the managers is `junk_table`'s).
+        findings = within_sources(findings, cohorts, t.visits.data_end)
     value = cohorts.stage_value if cohorts is not None else {}
     # The table of a row per deal and stage pair is done with: freed before the loss
     # tables and the graveyard segments build theirs, it is not held at their peak

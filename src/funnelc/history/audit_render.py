@@ -17,7 +17,7 @@ from ..i18n import C_, Translator, choose, translator
 from .audit import Audit
 from .detectable_render import detectable_json, detectable_text
 from .events import WON
-from .findings import ALPHA, Finding, Junk, Speed
+from .findings import ALPHA, Entangled, Finding, Junk, Speed
 from .report import Column, Section, pair_stage, placeholder
 from .sources import spread as is_spread
 from .transitions import COMEBACK_DAYS
@@ -191,6 +191,8 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
         # «45 deals», as the loss-reason tables head that count.
         fields["deals"] = tr.ngettext("{n} loss", "{n} losses", round(f.deals)).format(
             n=x.count(f.deals))
+    if f.entangled is not None and f.entangled.explained:
+        return _untangled_text(f, f.entangled, tr, x)
     if f.kind == "manager_conversion":
         text = _("{subject} converts {observed} on {where} against {expected} for the rest of "
                  "the team ({entered}, {p}): {deals} short{money}.")
@@ -217,7 +219,7 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
         text = _("On {where} the mix of sources moved the rate between {first} and {last}: "
                  "more leads from worse sources, «{subject}» most; {deals}{money}.")
     elif f.kind == "source_junk" and f.junk is not None:
-        return _junk_text(f, f.junk, tr, x)
+        return _junk_text(f, f.junk, tr, x) + _entangled_note(f, tr, x)
     elif f.kind == "manager_speed" and f.speed is not None:
         return _speed_text(f, f.speed, tr, x)
     elif f.kind == "source_rate":
@@ -319,9 +321,77 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
                 share=x.pct(m.count / m.of), rest_count=x.count(m.rest_count),
                 rest_of=x.count(m.rest_of), rest_share=x.pct(m.rest_count / m.rest_of),
                 p=x.p(m.p_value), alpha=fields["alpha"])
+    said += _entangled_note(f, tr, x)
     # A translation may open with the place («{where} конверсию…» in Russian, where the
     # place carries its own «на»): a sentence starts with a capital.
     return said[:1].upper() + said[1:] if text.startswith("{where}") else said
+
+
+def _untangled_text(f: Finding, e: Entangled, tr: Translator, x: _Fmt) -> str:
+    """A manager's or a source's difference that the other dimension explains (routed
+    leads, `Entangled.explained`): the figures, who or what explains them, and whose
+    matter it is; no money at stake (it is the other finding's)."""
+    _ = tr.gettext
+    fields = {"subject": f.subject or "", "other": e.other, "share": x.pct(e.share),
+              "observed": x.pct(f.observed), "expected": x.pct(f.expected),
+              "outside": x.pct(e.outside_k / e.outside_n if e.outside_n else None),
+              "rest": x.pct(e.rest_k / e.rest_n if e.rest_n else None),
+              "other_rate": x.pct(e.other_k / e.other_n if e.other_n else None),
+              "within_p": x.p(e.within_p), "other_p": x.p(e.other_p),
+              "where": x.where(f), "stage": f.stage or "",
+              "entered": tr.ngettext("{n} deal", "{n} deals", f.n).format(n=x.count(f.n))}
+    if f.kind == "source_junk":
+        # TRANSLATORS: a count after «of» (63% of 300 deals): the genitive.
+        fields["entered"] = tr.npgettext("of", "{n} deal", "{n} deals", f.n).format(
+            n=x.count(f.n))
+        return _("Source «{subject}»'s requests are lost as junk at «{stage}» more often "
+                 "than the other sources' ({observed} of {entered} against {expected}), but "
+                 "{other} works {share} of them, and with the other managers they are not "
+                 "clearly worse than the other sources' ({outside} against {rest}; within "
+                 "the same managers {within_p}, Cochran–Mantel–Haenszel test). {other} "
+                 "loses the other sources' requests as junk too: {other_rate} against "
+                 "{rest} for the other managers ({other_p}). It is how the requests are "
+                 "worked, not the source.").format(**fields)
+    return _("{subject} converts {observed} on {where} against {expected} for the rest of the "
+             "team ({entered}), but works {share} of source «{other}»'s deals there, and "
+             "«{other}» converts {other_rate} with the rest of the team against {rest} for "
+             "the other sources ({other_p}); on the other sources {subject} converts "
+             "{outside} against the rest's {rest}, and within the same sources the "
+             "difference is not clear ({within_p}, Cochran–Mantel–Haenszel test). It is "
+             "the source's leads, not the manager.").format(**fields)
+
+
+def _entangled_note(f: Finding, tr: Translator, x: _Fmt) -> str:
+    """What a manager's or a source's finding that is not explained by the other
+    dimension says of it, when leads are routed (empty when they are not)."""
+    e = f.entangled
+    if e is None or e.explained:
+        return ""
+    _ = tr.gettext
+    fields = {"subject": f.subject or "", "other": e.other, "share": x.pct(e.share),
+              "outside": x.pct(e.outside_k / e.outside_n if e.outside_n else None),
+              "rest": x.pct(e.rest_k / e.rest_n if e.rest_n else None),
+              "within_p": x.p(e.within_p)}
+    source = f.kind == "source_junk"
+    if e.within_p < ALPHA:
+        text = (_("{other} works {share} of these requests, but the difference holds "
+                  "within the same managers ({within_p}, Cochran–Mantel–Haenszel test): "
+                  "with the other managers {outside} against {rest} for the other sources.")
+                if source else
+                _("{subject} works {share} of source «{other}»'s deals there, but the "
+                  "difference holds within the same sources ({within_p}, "
+                  "Cochran–Mantel–Haenszel test): on the other sources {outside} against "
+                  "{rest} for the rest."))
+    else:
+        text = (_("{other} works {share} of these requests, and within the same managers "
+                  "the difference is not clear ({within_p}, Cochran–Mantel–Haenszel "
+                  "test): the data cannot tell the source from how {other} works it.")
+                if source else
+                _("{subject} works {share} of source «{other}»'s deals there, and within "
+                  "the same sources the difference is not clear ({within_p}, "
+                  "Cochran–Mantel–Haenszel test): the data cannot tell the manager from "
+                  "the source."))
+    return " " + text.format(**fields)
 
 
 
@@ -1122,6 +1192,15 @@ def finding_json(f: Finding) -> JSONObject:
                 "conversion_p": f.speed.conv_p, "conversion_clear": f.speed.conv_clear,
                 "overlaps_conversion": f.speed.overlaps}}
                if f.kind == "manager_speed" else {}),
+            **({"entangled": None if f.entangled is None else {
+                "other": f.entangled.other, "share": f.entangled.share,
+                "within_p": f.entangled.within_p, "explained": f.entangled.explained,
+                "outside": [f.entangled.outside_k, f.entangled.outside_n],
+                "rest": [f.entangled.rest_k, f.entangled.rest_n],
+                "other_outside": [f.entangled.other_k, f.entangled.other_n],
+                "other_p": f.entangled.other_p}}
+               if f.kind in ("manager_conversion", "manager_practice", "source_junk")
+               else {}),
             "text": finding_text(f)}
 
 

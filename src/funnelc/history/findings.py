@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Speed", "Junk", "Band", "Comeback", "Finding", "FindingKind", "Named", "ALPHA"]
+__all__ = ["Entangled", "Speed", "Junk", "Band", "Comeback", "Finding", "FindingKind", "Named", "ALPHA"]
 
 ALPHA = 0.05
 """The level of every test of the audit: Holm's family-wise rate for managers and
@@ -72,6 +72,38 @@ class Speed:
     overlaps: bool = False
     """Whether the audit also names the manager's conversion on the same step
     (manager_conversion): the deals at stake are part of that shortfall, not on top."""
+
+
+@dataclass(frozen=True)
+class Entangled:
+    """A manager's or a source's difference read within the other dimension, when leads
+    are routed (one manager works more than half of a source's deals): the manager
+    against the rest within the same sources, the source against the others within the
+    same managers (`stats.mantel_haenszel_p`). `explained`: the difference is not clear
+    within the strata and the entangling `other` is itself clearly different the same
+    way, so the finding is the other dimension's, not its subject's."""
+    other: str
+    """The source a manager works most of (manager findings), or the manager who works
+    most of a source's deals (source_junk)."""
+    share: float
+    """The share of that source's deals the manager works."""
+    within_p: float
+    """The subject against the rest within the other dimension's strata."""
+    explained: bool
+    outside_k: int
+    outside_n: int
+    """The subject away from `other`: the manager on the other sources, the source with
+    the other managers (conversions, or junk, of deals)."""
+    rest_k: int
+    rest_n: int
+    """Where neither is: the rest of the team on the other sources, the other sources
+    with the other managers, the baseline both are read against."""
+    other_k: int
+    other_n: int
+    """`other` away from the subject: the source with the rest of the team (manager
+    findings), the manager on the other sources (source_junk)."""
+    other_p: float
+    """`other` against the baseline (two-sided pooled z test)."""
 
 
 @dataclass(frozen=True)
@@ -167,3 +199,6 @@ class Finding:
     """premature_losses: which way the losses came back."""
     speed: Speed | None = None
     """manager_speed: the manager's late share, the rest's, the limit and the money."""
+    entangled: Entangled | None = None
+    """manager_conversion, manager_practice, source_junk: the difference read within the
+    other dimension when a source's deals go mostly to one manager."""

@@ -41,10 +41,10 @@ from polars.datatypes import DataTypeClass
 
 from .analytics import month_of
 from .events import REASON_NOT_KEPT, WON
-from .findings import ALPHA, Finding, Junk
+from .findings import ALPHA, Entangled, Finding, Junk
 from .loss_reasons import CATCH_ALL, NO_REASON
 from .sources import UNKNOWN_SOURCE
-from .stats import holm, newcombe, two_proportion_p
+from .stats import holm, mantel_haenszel_p, newcombe, two_proportion_p
 from .transitions import first_purchases
 
 if TYPE_CHECKING:
@@ -94,7 +94,16 @@ _SCHEMA: dict[str, pl.DataType | DataTypeClass] = {
            "rest_junk": pl.Int64, "rest_share": pl.Float64, "diff_low": pl.Float64,
            "diff_high": pl.Float64, "p_value": pl.Float64, "flagged": pl.Boolean,
            "months": pl.Int64, "reasons": pl.List(pl.Struct({"reason": pl.Utf8,
-                                                              "junk": pl.Int64}))}
+                                                              "junk": pl.Int64})),
+           "entangled": pl.Struct({
+               "manager": pl.Utf8, "share": pl.Float64, "within_p": pl.Float64,
+               "explained": pl.Boolean, "outside_k": pl.Int64, "outside_n": pl.Int64,
+               "rest_k": pl.Int64, "rest_n": pl.Int64, "other_k": pl.Int64,
+               "other_n": pl.Int64, "other_p": pl.Float64})}
+ROUTED = 0.5
+"""A flagged source is read within the managers when one of them works more than this
+share of its deals (`managers.ENTANGLED`), and at least `MIN_ROUTED` of them."""
+MIN_ROUTED = 10
 
 
 def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
@@ -107,7 +116,8 @@ def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
         return pl.DataFrame(schema=_SCHEMA)
     # Each deal's first visit in each pipeline, without sorting every visit.
     first = (visits.lazy().group_by("deal_id", "pipeline")
-             .agg(pl.col("stage", "source").sort_by("entered").first(),
+             .agg(pl.col("stage", "source", *(["manager"] if "manager" in visits.columns
+                                              else [])).sort_by("entered").first(),
                   entered=pl.col("entered").min())
              .with_columns(month=month_of("entered", tz)).collect())
     first = _leads(visits, first).drop("entered")
@@ -131,7 +141,9 @@ def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
     rows: list[dict[str, object]] = []
     # (junk, deals, the rest's junk, the rest's deals, p) of each row.
     tested: list[tuple[int, int, int, int, float]] = []
+    groups: dict[str, pl.DataFrame] = {}
     for (p,), grp in deals.group_by(["pipeline"], maintain_order=True):
+        groups[str(p)] = grp
         per = (grp.group_by("source")
                .agg(deals=pl.len(), junk=pl.col("reason").is_not_null().sum(),
                     months=pl.col("month").n_unique())
@@ -154,7 +166,7 @@ def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
                          "junk": k, "share": k / n, "rest_deals": rn, "rest_junk": rk,
                          "rest_share": rk / rn if rn else None, "diff_low": lo,
                          "diff_high": hi, "p_value": tested[-1][4],
-                         "flagged": False, "months": months,
+                         "flagged": False, "months": months, "entangled": None,
                          "reasons": by_reason.filter(pl.col("source") == s)
                          .select("reason", "junk").to_dicts()})
     tests = [(float(k / n), rk / rn if rn else None, k, p_value)
@@ -162,6 +174,8 @@ def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
     for r, (share, rest, k, _p), clear in zip(rows, tests, holm([t[3] for t in tests], ALPHA),
                                              strict=True):
         r["flagged"] = clear and rest is not None and share > rest and k >= MIN_JUNK
+        if r["flagged"] and "manager" in deals.columns:
+            r["entangled"] = _within_managers(groups[str(r["pipeline"])], str(r["source"]))
     # The most junk first in each pipeline, as a consultant reads the table.
     return (pl.DataFrame(rows, schema=_SCHEMA, orient="row")
             .sort(["pipeline", "share", "source"], descending=[False, True, False]) if rows
@@ -186,6 +200,44 @@ def _leads(visits: pl.DataFrame, first: pl.DataFrame) -> pl.DataFrame:
                     on=["deal_id", "pipeline"])
               .filter(pl.col("first_buy") < pl.col("entered")).select("deal_id", "pipeline"))
     return first.join(orders.collect(), on=["deal_id", "pipeline"], how="anti")
+
+
+def _within_managers(grp: pl.DataFrame, source: str) -> dict[str, object] | None:
+    """A flagged source's junk read within the managers (`Entangled`), when one manager
+    works more than `ROUTED` of its deals: routed leads (80 % of Авито's requests to the
+    junior, who closes half of his leads as «Нецелевой» on every source) made the
+    source look like junk for how it is worked. Each manager's deals are a stratum, the
+    source against the other sources in it (Cochran–Mantel–Haenszel); the finding is the
+    manager's when that is not clear and the manager's junk on the other sources is
+    clearly above the other managers' there. Only flagged sources are read again: Holm's
+    family is the table's, and a source can only lose its blame here."""
+    cells = (grp.with_columns(pl.col("manager").fill_null(""),
+                              mine=pl.col("source") == source)
+             .group_by("manager", "mine")
+             .agg(n=pl.len(), k=pl.col("reason").is_not_null().sum()))
+    per: dict[str, list[int]] = {}
+    for who, mine, n, k in cells.select("manager", "mine", "n", "k").iter_rows():
+        cell = per.setdefault(str(who), [0, 0, 0, 0])
+        cell[0 if mine else 2] += int(k)
+        cell[1 if mine else 3] += int(n)
+    total = sum(c[1] for c in per.values())
+    named = [(c[1], w) for w, c in per.items() if w and c[1] >= MIN_ROUTED]
+    if not total or not named:
+        return None
+    n_top, top = max(named)
+    if n_top / total <= ROUTED:
+        return None
+    within = mantel_haenszel_p([tuple(c) for c in per.values()])  # type: ignore[misc]
+    others = [c for w, c in per.items() if w != top]
+    ok, on = sum(c[0] for c in others), sum(c[1] for c in others)
+    rk, rn = sum(c[2] for c in others), sum(c[3] for c in others)
+    tk, tn = per[top][2], per[top][3]
+    other_p = two_proportion_p(tk, tn, rk, rn)
+    worse = tn > 0 and rn > 0 and tk / tn > rk / rn
+    return {"manager": top, "share": n_top / total, "within_p": within,
+            "explained": within >= ALPHA and other_p < ALPHA and worse,
+            "outside_k": ok, "outside_n": on, "rest_k": rk, "rest_n": rn,
+            "other_k": tk, "other_n": tn, "other_p": other_p}
 
 
 def _qualifying(visits: pl.DataFrame, first: pl.DataFrame) -> dict[str, str]:
@@ -217,11 +269,17 @@ def junk_findings(table: pl.DataFrame, prices: dict[str, SourcePrice]) -> list[F
                      + (price.per_month * r["months"] * r["share"]
                         if price.per_month is not None else 0.0))
         extra = r["junk"] - r["deals"] * r["rest_share"]
+        e = r["entangled"]
+        ent = Entangled(e["manager"], e["share"], e["within_p"], e["explained"],
+                        e["outside_k"], e["outside_n"], e["rest_k"], e["rest_n"],
+                        e["other_k"], e["other_n"], e["other_p"]) if e else None
         out.append(Finding(
             "source_junk", r["pipeline"], r["stage"], None, r["source"], float(r["junk"]),
-            None, None, money, r["share"], r["rest_share"], r["deals"], r["p_value"],
+            None, None, None if ent is not None and ent.explained else money,
+            r["share"], r["rest_share"], r["deals"], r["p_value"],
             junk=Junk(tuple((x["reason"], x["junk"]) for x in r["reasons"]),
                       r["rest_junk"], r["rest_deals"], r["diff_low"], r["diff_high"],
                       extra, price.per_lead if price else None,
-                      price.per_month if price else None, r["months"])))
+                      price.per_month if price else None, r["months"]),
+            entangled=ent))
     return out

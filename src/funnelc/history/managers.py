@@ -27,17 +27,27 @@ towards the faster outcome among the recent deals, the same for every manager.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import polars as pl
 
 from .cohorts import COMEBACK_DAYS, Cohorts
 from .events import WON
-from .findings import ALPHA, Comeback, Finding
+from .findings import ALPHA, Comeback, Entangled, Finding
 from .maturity import MATURITY_QUANTILE
-from .stats import detectable_gap, holm, newcombe, shrink, two_proportion_p, wilson
+from .stats import (
+    detectable_gap,
+    holm,
+    mantel_haenszel_p,
+    newcombe,
+    shrink,
+    two_proportion_p,
+    wilson,
+)
 
-__all__ = ["manager_table", "manager_findings", "manager_summary", "UNKNOWN_MANAGER"]
+__all__ = ["manager_table", "manager_findings", "manager_summary", "within_sources",
+           "UNKNOWN_MANAGER", "ENTANGLED", "MIN_ROUTED"]
 
 UNKNOWN_MANAGER = "(no manager)"
 
@@ -270,6 +280,85 @@ def manager_findings(table: pl.DataFrame, c: Cohorts) -> list[Finding]:
                                              r["came_back_new"], COMEBACK_DAYS,
                                              r["came_back_other"], r["came_back_won"])))
     return out
+
+
+ENTANGLED = 0.5
+"""Leads are routed when one manager works more than this share of a source's deals."""
+MIN_ROUTED = 10
+"""…and at least this many of them: two of a source's three deals are no routing."""
+
+
+def within_sources(findings: list[Finding], c: Cohorts,
+                   data_end: datetime | None = None) -> list[Finding]:
+    """`findings` with each manager's conversion finding read within the sources, when
+    the manager works more than `ENTANGLED` of a source's deals at that pair: leads
+    are routed (80 % of Авито's requests to one manager), and a source whose leads are
+    junk whoever works them made its manager look weak. The manager is compared with
+    the rest of the team source by source (Cochran–Mantel–Haenszel); when that is not
+    clear and the source converts clearly worse (better, for a practice) with the rest
+    of the team than the other sources do, the finding is the source's: it keeps its
+    figures, says what explains them and has no money at stake (`Entangled.explained`).
+    Only the flagged findings are read again, so Holm's family and its 5 % are the
+    table's: a finding can only lose its blame here, never gain one."""
+    todo = [f for f in findings if f.kind in ("manager_conversion", "manager_practice")
+            and f.subject is not None and f.to_stage is not None]
+    if not todo or "source" not in c.pairs.columns:
+        return findings
+    keys = ("pipeline", "from_stage", "to_stage")
+    at = pl.any_horizontal([(pl.col("pipeline").cast(pl.Utf8) == f.pipeline)
+                            & (pl.col("from_stage").cast(pl.Utf8) == f.stage)
+                            & (pl.col("to_stage").cast(pl.Utf8) == f.to_stage) for f in todo])
+    cells = (c.pairs.filter(at).with_columns(judged=_judged(data_end))
+             .filter(pl.col("judged"))
+             .group_by([*keys, "manager", "source"])
+             .agg(n=pl.len(), k=pl.col("direct").sum())
+             .with_columns(pl.col(*keys, "manager", "source").cast(pl.Utf8))
+             .with_columns(pl.col("manager").fill_null(UNKNOWN_MANAGER),
+                           pl.col("source").fill_null("(no source)")))
+    by_pair: dict[tuple[str, str, str], list[tuple[str, str, int, int]]] = {}
+    for p, a, b, who, src, n, k in cells.select(*keys, "manager", "source", "n", "k").iter_rows():
+        by_pair.setdefault((p, a, b), []).append((who, src, int(k), int(n)))
+    out = []
+    for f in findings:
+        cell = by_pair.get((f.pipeline, f.stage or "", f.to_stage or "")) \
+            if f in todo else None
+        e = _entangled(str(f.subject), cell, worse=f.kind == "manager_conversion") \
+            if cell else None
+        if e is not None and e.explained:
+            f = replace(f, money=None, deals_low=None, deals_high=None)
+        out.append(f if e is None else replace(f, entangled=e))
+    return out
+
+
+def _entangled(who: str, cells: list[tuple[str, str, int, int]],
+               worse: bool) -> Entangled | None:
+    """Manager `who` against the rest within the sources of one pair's (manager, source,
+    reached, judged) cells; None when no source is routed to `who`."""
+    mine = {s: (k, n) for m, s, k, n in cells if m == who}
+    total: dict[str, tuple[int, int]] = {}
+    for _m, s, k, n in cells:
+        tk, tn = total.get(s, (0, 0))
+        total[s] = (tk + k, tn + n)
+    routed = [(mine[s][1] / total[s][1], s) for s in mine
+              if mine[s][1] >= MIN_ROUTED and total[s][1]]
+    if not routed:
+        return None
+    share, src = max(routed)
+    if share <= ENTANGLED:
+        return None
+    strata = [(mk, mn, total[s][0] - mk, total[s][1] - mn)
+              for s, (mk, mn) in mine.items()]
+    within = mantel_haenszel_p(strata)
+    out_k = sum(st[0] for s, st in zip(mine, strata) if s != src)
+    out_n = sum(st[1] for s, st in zip(mine, strata) if s != src)
+    rest_out = [(total[s][0] - mine.get(s, (0, 0))[0], total[s][1] - mine.get(s, (0, 0))[1])
+                for s in total if s != src]
+    rk, rn = sum(x[0] for x in rest_out), sum(x[1] for x in rest_out)
+    ok, on = total[src][0] - mine[src][0], total[src][1] - mine[src][1]
+    other_p = two_proportion_p(ok, on, rk, rn)
+    same_way = on > 0 and rn > 0 and ((ok / on < rk / rn) if worse else (ok / on > rk / rn))
+    return Entangled(src, share, within, within >= ALPHA and other_p < ALPHA and same_way,
+                     out_k, out_n, rk, rn, ok, on, other_p)
 
 
 _PAIR = pl.Struct({"from_stage": pl.Utf8, "to_stage": pl.Utf8})

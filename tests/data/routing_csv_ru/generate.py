@@ -1,0 +1,160 @@
+"""Six months of a Yekaterinburg kitchen maker's requests, as its office saves them from
+a spreadsheet: UTF-8, `;`, dates `31.03.2026 23:40` in Yekaterinburg time, columns in
+Russian, a manager column and a source column (issue 14, points 1-2: marketing or sales
+when sources and managers are entangled).
+
+Leads are routed: 80 % of «Авито»'s requests go to one manager (`ROUTED`), who gets few
+of the other sources' (`ROUTED_OTHER`); the other four managers share the rest evenly.
+Two planted accounts (`story`):
+
+- ``"sales"``: the routed manager, the junior, qualifies half as well as the team
+  (`QUALIFY` × `JUNIOR_FACTOR`) on EVERY source and closes the rest as «Нецелевой
+  запрос» or «Неверный номер» (the sales team's «bad leads»). Авито's requests are as
+  good as the other sources' when another manager works them. Авито then looks like a
+  source of junk because of who works it: a sales matter.
+- ``"marketing"``: Авито's requests are junk (qualified at `AVITO_JUNK`, lost at
+  «Новая заявка» with a junk reason) whoever works them; the routed manager is as good
+  as the team on the other sources. She then looks weak at qualification because of
+  what she is given: a marketing matter.
+- ``"null"``: routed the same way, nobody and no source different (the false-flag runs).
+
+Later stages convert alike for everyone. `deals(seed, story)` draws the deals;
+`write(folder, seed, story)` writes `requests.csv`. The tests count the truth from
+`deals()` with plain Python, not with funnelc.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+TZ = "Asia/Yekaterinburg"
+PIPELINE = "Продажи"
+NEW, QUAL, MEASURE, CONTRACT = "Новая заявка", "Квалифицирован", "Замер", "Договор"
+WON, LOST = "Успешно реализовано", "Закрыто и не реализовано"
+SEED = 3
+MONTHS = [(2026, m) for m in range(4, 10)]
+"""April … September 2026."""
+END = datetime(2026, 10, 15)
+SOURCES = ("Яндекс Директ", "Сайт", "Авито", "Рекомендации")
+LEADS = {"Яндекс Директ": 70, "Сайт": 50, "Авито": 50, "Рекомендации": 30}
+"""Requests a month (200)."""
+MANAGERS = ("Петров Илья", "Смирнова Анна", "Кузнецов Олег", "Васильева Мария",
+            "Морозов Денис")
+ROUTED = {"sales": "Петров Илья", "marketing": "Смирнова Анна", "null": "Петров Илья"}
+"""Who gets most of Авито's requests in each story."""
+AVITO_SHARE = 0.8
+"""Авито's requests the routed manager gets."""
+ROUTED_OTHER = 0.05
+"""The other sources' requests the routed manager gets."""
+QUALIFY = 0.6
+JUNIOR_FACTOR = 0.5
+AVITO_JUNK = 0.25
+"""Story «marketing»: Авито's requests qualified (against `QUALIFY`)."""
+MEASURED = 0.7
+SIGNED = 0.6
+WON_RATE = 0.9
+JUNK = ("Нецелевой запрос", "Неверный номер", "Спам")
+JUNK_WEIGHTS = (0.45, 0.35, 0.2)
+LATER = {QUAL: "Не вышли на связь", MEASURE: "Дорого", CONTRACT: "Выбрали другую фабрику"}
+KITCHENS = (180000.0, 260000.0, 340000.0)
+
+
+@dataclass
+class Deal:
+    id: int
+    source: str
+    manager: str
+    amount: float
+    moves: list[tuple[datetime, str, str | None]] = field(default_factory=list)
+    """(Yekaterinburg local time, stage, loss reason)."""
+
+    @property
+    def created(self) -> datetime:
+        return self.moves[0][0]
+
+
+def _when(rng: random.Random, year: int, month: int) -> datetime:
+    first = datetime(year, month, 1)
+    nxt = datetime(year + month // 12, month % 12 + 1, 1)
+    t = first + timedelta(seconds=rng.uniform(0, (nxt - first).total_seconds() - 3600))
+    return t.replace(second=0, microsecond=0)
+
+
+def _manager(rng: random.Random, source: str, routed: str) -> str:
+    others = [m for m in MANAGERS if m != routed]
+    if source == "Авито":
+        return routed if rng.random() < AVITO_SHARE else rng.choice(others)
+    return routed if rng.random() < ROUTED_OTHER else rng.choice(others)
+
+
+def qualify_rate(story: str, source: str, manager: str) -> float:
+    """The true chance a request is qualified, by story, source and manager."""
+    if story == "sales" and manager == ROUTED["sales"]:
+        return QUALIFY * JUNIOR_FACTOR
+    if story == "marketing" and source == "Авито":
+        return AVITO_JUNK
+    return QUALIFY
+
+
+def deals(seed: int = SEED, story: str = "sales") -> list[Deal]:
+    if story not in ROUTED:
+        raise ValueError(f"story: {story!r}")
+    rng = random.Random(f"{story}:{seed}")
+    out: list[Deal] = []
+    for year, month in MONTHS:
+        plan = [s for s in SOURCES for _ in range(LEADS[s])]
+        rng.shuffle(plan)
+        for src in plan:
+            t = _when(rng, year, month)
+            d = Deal(len(out) + 5001, src, _manager(rng, src, ROUTED[story]),
+                     rng.choice(KITCHENS))
+            d.moves.append((t, NEW, None))
+            t += timedelta(minutes=rng.uniform(20, 48 * 60))
+            if rng.random() >= qualify_rate(story, src, d.manager):
+                d.moves.append((t, LOST, rng.choices(JUNK, JUNK_WEIGHTS)[0]))
+                out.append(d)
+                continue
+            d.moves.append((t, QUAL, None))
+            for stage, nxt, rate, days in ((QUAL, MEASURE, MEASURED, 5),
+                                           (MEASURE, CONTRACT, SIGNED, 7),
+                                           (CONTRACT, WON, WON_RATE, 10)):
+                t += timedelta(hours=rng.uniform(12, days * 24))
+                if rng.random() >= rate:
+                    d.moves.append((t, LOST, LATER[stage]))
+                    break
+                d.moves.append((t, nxt, None))
+            out.append(d)
+    for d in out:
+        d.moves = [m for m in d.moves if m[0] < END]
+    return out
+
+
+HEADER = ("ID сделки", "Дата изменения", "Этап", "Воронка", "Сумма", "Причина отказа",
+          "Источник", "Ответственный")
+
+
+def rows(ds: list[Deal]) -> list[list[str]]:
+    out = []
+    for d in ds:
+        for t, stage, reason in d.moves:
+            out.append([str(d.id), t.strftime("%d.%m.%Y %H:%M"), stage, PIPELINE,
+                        f"{d.amount:.0f}", reason or "", d.source, d.manager])
+    out.sort(key=lambda r: (datetime.strptime(r[1], "%d.%m.%Y %H:%M"), r[0]))
+    return out
+
+
+def write(folder: Path, seed: int = SEED, story: str = "sales") -> Path:
+    path = folder / "requests.csv"
+    lines = [";".join(HEADER)] + [";".join(r) for r in rows(deals(seed, story))]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(write(Path(sys.argv[1] if len(sys.argv) > 1 else "."),
+                story=sys.argv[2] if len(sys.argv) > 2 else "sales"))
