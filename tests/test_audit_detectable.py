@@ -184,3 +184,28 @@ def test_each_managers_row_says_from_what_gap_it_would_be_clear(
     anna = rows[("Анна", "Встреча")]
     assert anna["seen_below"] == pytest.approx(scipy_gap(40, 140, 0.5, 0.05 / 8, True),
                                                abs=1e-6)
+
+
+def test_history_says_it_beside_the_findings(account: tuple[Path, Path], tmp_path: Path
+                                            ) -> None:
+    """history.html said nothing of what the comparisons could have shown: its findings
+    table read «(нет)» alone, while the audit's terminal said it. Now the paragraph is a
+    table of its own, right under the findings and above the plots, and history.json keeps
+    its figures (Анна's 40 deals against 140, 8 comparisons, by hand above)."""
+    funnel, history = account
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["history", str(history), "--funnel", str(funnel),
+                                   "--lang", "ru", "-o", str(out), "-q"], env=ENV)
+    assert res.exit_code == 0, res.output
+    [d] = json.loads((out / "history.json").read_text("utf-8"))["tables"]["detectable"]
+    assert (d["dimension"], d["subject"], d["deals"], d["deals_other"], d["comparisons"]) == (
+        "managers", "Анна", 40, 140, 8)
+    assert d["lower"] == pytest.approx(scipy_gap(40, 140, 0.5, 0.05 / 8, True), abs=1e-6)
+    page = (out / "history.html").read_text("utf-8")
+    heads = [h.split('"')[1] for h in page.split('<h2 id=')[1:]]
+    assert heads[:3] == ["findings", "detectable", "plots"], heads
+    section = page.split('<h2 id="detectable">')[1].split("<h2")[0]
+    text = " ".join(section.replace("&nbsp;", " ").split())
+    assert "Что сравнения могли заметить" in text
+    assert "4 менеджера сравнены с остальными в команде на 2 парах этапов" in text
+    assert "у типичного менеджера 40 сделок" in text

@@ -76,7 +76,8 @@ def test_the_page_opens_with_the_findings_and_lists_its_sections(browser: object
     heads, links = found["heads"], found["links"]
     assert found["label"] == "Содержание"
     assert heads[0][:2] == ["findings", "Находки аудита: сначала то, где на кону больше денег"]
-    assert heads[1][:2] == ["plots", "Графики"]
+    assert heads[1][:2] == ["detectable", "Что сравнения могли заметить"]
+    assert heads[2][:2] == ["plots", "Графики"]
     # Every heading is listed, in the page's order, and every link leads to its heading.
     assert [[f"#{h[0]}", h[1]] for h in heads] == links
     assert len(heads) > 15 and len({h[0] for h in heads}) == len(heads)

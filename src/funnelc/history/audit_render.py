@@ -15,7 +15,7 @@ import polars as pl
 
 from ..i18n import C_, Translator, choose, translator
 from .audit import Audit
-from .detectable_render import detectable_json, detectable_text
+from .detectable_render import detectable_json, detectable_section, detectable_text
 from .events import WON
 from .findings import ALPHA, Entangled, Finding, Junk, Speed
 from .report import Column, Section, pair_stage, placeholder
@@ -802,6 +802,8 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
                         Column("finding", _("finding"),
                                from_row=lambda row: said[int(row["rank"]) - 1]),
                         _c("deals", _("deals"), num), _c("money", _("money"), cash)]))
+    if a.detectable:
+        out.append(detectable_section(a.detectable, tr, lambda s: x.period(s, True, False)))
     if a.manager_summary is not None:
         out.append(_summary_section(a.manager_summary, tr, num, cash, name, target))
     if a.managers is not None:

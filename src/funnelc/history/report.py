@@ -815,10 +815,10 @@ def html_table(sec: Section, tr: Translator | None = None) -> str:
     return "".join(out)
 
 
-LEAD_SECTIONS = ("findings",)
-"""Sections a page opens with, before its plots: the audit's findings are what the
-consultant reads first and shows the client; under the plots and a dozen tables they
-were the eleventh heading of a long page."""
+LEAD_SECTIONS = ("findings", "detectable")
+"""Sections a page opens with, before its plots: the audit's findings, and what its
+comparisons could have seen, are what the consultant reads first and shows the client;
+under the plots and a dozen tables the findings were the eleventh heading of a long page."""
 CONTENTS_FROM = 4
 """A page with this many headings or more lists them, linked, under its title."""
 
