@@ -344,6 +344,17 @@ def _untangled_text(f: Finding, e: Entangled, tr: Translator, x: _Fmt) -> str:
         # TRANSLATORS: a count after «of» (63% of 300 deals): the genitive.
         fields["entered"] = tr.npgettext("of", "{n} deal", "{n} deals", f.n).format(
             n=x.count(f.n))
+        if not e.outside_n:
+            # No other manager works the source: no rate «with the other managers» to
+            # give («— против 81,59%» read as a figure left out).
+            return _("Source «{subject}»'s requests are lost as junk at «{stage}» more "
+                     "often than the other sources' ({observed} of {entered} against "
+                     "{expected}), but {other} works all of them, and within the same "
+                     "manager they are not clearly worse than the other sources' "
+                     "({within_p}, Cochran–Mantel–Haenszel test). {other} loses the other "
+                     "sources' requests as junk too: {other_rate} against {rest} for the "
+                     "other managers ({other_p}). It is how the requests are worked, not "
+                     "the source.").format(**fields)
         return _("Source «{subject}»'s requests are lost as junk at «{stage}» more often "
                  "than the other sources' ({observed} of {entered} against {expected}), but "
                  "{other} works {share} of them, and with the other managers they are not "
@@ -352,6 +363,16 @@ def _untangled_text(f: Finding, e: Entangled, tr: Translator, x: _Fmt) -> str:
                  "loses the other sources' requests as junk too: {other_rate} against "
                  "{rest} for the other managers ({other_p}). It is how the requests are "
                  "worked, not the source.").format(**fields)
+    if not e.outside_n:
+        # All of the manager's deals there are the source's: no conversion «on the other
+        # sources» to give (a key-account manager's orders of existing clients).
+        return _("{subject} converts {observed} on {where} against {expected} for the rest "
+                 "of the team ({entered}), but works {share} of source «{other}»'s deals "
+                 "there and no other source's, and «{other}» converts {other_rate} with the "
+                 "rest of the team against {rest} for the other sources ({other_p}); within "
+                 "that source the difference is not clear ({within_p}, "
+                 "Cochran–Mantel–Haenszel test). It is the source's leads, not the "
+                 "manager.").format(**fields)
     return _("{subject} converts {observed} on {where} against {expected} for the rest of the "
              "team ({entered}), but works {share} of source «{other}»'s deals there, and "
              "«{other}» converts {other_rate} with the rest of the team against {rest} for "
@@ -373,7 +394,14 @@ def _entangled_note(f: Finding, tr: Translator, x: _Fmt) -> str:
               "rest": x.pct(e.rest_k / e.rest_n if e.rest_n else None),
               "within_p": x.p(e.within_p)}
     source = f.kind == "source_junk"
-    if e.within_p < ALPHA:
+    if e.within_p < ALPHA and not e.outside_n:
+        text = (_("{other} works all of these requests, but the difference holds within "
+                  "the same manager ({within_p}, Cochran–Mantel–Haenszel test).")
+                if source else
+                _("{subject} works {share} of source «{other}»'s deals there and no other "
+                  "source's, but the difference holds within that source ({within_p}, "
+                  "Cochran–Mantel–Haenszel test)."))
+    elif e.within_p < ALPHA:
         text = (_("{other} works {share} of these requests, but the difference holds "
                   "within the same managers ({within_p}, Cochran–Mantel–Haenszel test): "
                   "with the other managers {outside} against {rest} for the other sources.")
