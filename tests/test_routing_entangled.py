@@ -140,3 +140,21 @@ def test_routed_leads_with_no_difference_flag_nobody(tmp_path: Path) -> None:
         fired += any(f["kind"] in ("manager_conversion", "manager_practice", "source_junk")
                      for f in found)
     assert fired <= max(1, round(0.05 * len(seeds)))
+
+
+@pytest.mark.parametrize("story, said, unsaid", [
+    ("sales", "(дело в менеджере: Петров Илья, а не в источнике)", "(дело в источнике"),
+    ("marketing", "(дело в источнике «Авито», а не в менеджере)", "(дело в менеджере"),
+])
+def test_history_tables_mark_the_flag_the_other_side_explains(tmp_path: Path, story: str,
+                                                              said: str,
+                                                              unsaid: str) -> None:
+    # The managers' and the junk tables flagged the routed manager or Авито with a bare
+    # «⚠ да» beside a finding saying it was the other side's.
+    folder = tmp_path / story
+    folder.mkdir()
+    path = gen.write(folder, gen.SEED, story)
+    _run("history", str(path), "--funnel", str(FUNNEL), "--tz", gen.TZ, "-q",
+         "-o", str(folder / "out"))
+    page = (folder / "out" / "history.html").read_text(encoding="utf-8")
+    assert said in page and unsaid not in page

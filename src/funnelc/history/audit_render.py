@@ -788,6 +788,13 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
     def flag(v: object) -> str:
         return "⚠ " + _("yes") if v else ""
 
+    # Manager findings the sources explain (routed leads, `Entangled`): the table's
+    # flag says so, as the finding does, not a bare «yes» against the manager.
+    by_source: dict[tuple[object, ...], str] = {
+        (f.pipeline, f.stage, f.to_stage, f.subject): f.entangled.other
+        for f in a.findings if f.entangled is not None and f.entangled.explained
+        and f.kind != "source_junk"}
+
     def clear(row: Mapping[str, object]) -> str:
         """A clear difference: ⚠ for a manager short of the rest, ★ for one clearly
         better (a clinic's best administrator was marked with the warning sign)."""
@@ -795,7 +802,19 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
             return ""
         effect = row["deals_effect"]
         better = isinstance(effect, (int, float)) and effect < 0
-        return ("★ " if better else "⚠ ") + _("yes")
+        said = ("★ " if better else "⚠ ") + _("yes")
+        source = by_source.get((row.get("pipeline"), row.get("from_stage"),
+                                row.get("to_stage"), row.get("manager")))
+        return said if source is None else said + " " + _(
+            "(the source «{source}», not the manager)").format(source=source)
+
+    def junk_flag(row: Mapping[str, object]) -> str:
+        """A flagged source whose junk its manager explains (routed leads) says so."""
+        e = row.get("entangled")
+        if row["flagged"] and isinstance(e, dict) and e.get("explained"):
+            return flag(True) + " " + _("(the manager {manager}, not the source)").format(
+                manager=e["manager"])
+        return flag(row["flagged"])
 
     def hours(v: object) -> str:
         return "—" if v is None else tr.hours(_number(v))
@@ -969,7 +988,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
              _w("source", _("source"), name), _c("deals", _("deals"), num),
              _c("junk", _("junk"), num), _c("share", _("share"), frac),
              _c("rest_share", _("other sources"), frac), _c("p_value", "p", pv),
-             _c("flagged", _("finding"), flag),
+             Column("flagged", _("finding"), from_row=junk_flag),
              Column("reasons", _("junk reasons"), from_row=reasons)]))
     lt = a.losses
     out.append(Section(
