@@ -160,6 +160,9 @@ def test_without_calls_the_first_move_is_timed_and_said(tmp_path: Path) -> None:
     text = " ".join(_audit(tmp_path).replace("\u00a0", " ").split())
     assert "ждали первого перехода (в истории нет звонков и сообщений" in text
     assert "дольше, чем ждала половина сделок команды на этапе (медиана" in text
+    # No sum is put on the delay, so none is to be kept apart from the conversion's.
+    assert f["speed"]["overlaps_conversion"] is True
+    assert "не складывайте две суммы" not in text
 
 
 def test_a_team_of_equal_speed_is_rarely_accused(tmp_path: Path) -> None:

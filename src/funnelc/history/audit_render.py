@@ -531,7 +531,7 @@ def _speed_text(f: Finding, sp: Speed, tr: Translator, x: _Fmt) -> str:
     else:
         said += " " + _("The rest of the team has too few deals taken late to tell whether "
                         "speed changes conversion here, so no money is put on the delay.")
-    if sp.overlaps:
+    if sp.overlaps and sp.conv_clear:
         said += " " + _("These deals are part of {subject}'s conversion shortfall on the "
                         "same step named in this audit: do not add the two sums.").format(
             subject=placeholder(f.subject, tr))
