@@ -163,6 +163,10 @@ def test_without_calls_the_first_move_is_timed_and_said(tmp_path: Path) -> None:
     # No sum is put on the delay, so none is to be kept apart from the conversion's.
     assert f["speed"]["overlaps_conversion"] is True
     assert "не складывайте две суммы" not in text
+    # The finding's deals (the late deals beyond the rest's share) are in its sentence.
+    extra = f["speed"]["late"] - f["n"] * f["expected"]
+    assert f["deals"] == pytest.approx(extra)
+    assert f"Это на {round(extra)} поздних сделок больше, чем при доле остальных." in text
 
 
 def test_a_team_of_equal_speed_is_rarely_accused(tmp_path: Path) -> None:

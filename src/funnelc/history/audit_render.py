@@ -501,6 +501,13 @@ def _speed_text(f: Finding, sp: Speed, tr: Translator, x: _Fmt) -> str:
             "{n} of them was never picked up and is still waiting.",
             "{n} of them were never picked up and are still waiting.",
             sp.waiting).format(n=x.count(sp.waiting))
+    if not sp.conv_clear:
+        # The finding's deals are then these (the table's «deals» column): said, or the
+        # client reads a count the sentence never mentions.
+        said += " " + tr.ngettext(
+            "That is {n} late deal more than at the rest's share.",
+            "That is {n} late deals more than at the rest's share.",
+            round(sp.extra_late)).format(n=x.count(sp.extra_late))
     to = pair_stage(f.to_stage, tr) if f.to_stage else ""
     if sp.measure == "move":
         said += " " + _("Without calls or messages the wait ends with the deal's move or "
