@@ -17,7 +17,7 @@ from scipy.stats import chi2, chi2_contingency
 
 from conftest import data_generator
 from funnelc.cli import cli
-from funnelc.history.stats import mantel_haenszel_p
+from funnelc.history.stats import mantel_haenszel_p, routed
 
 DATA = Path(__file__).resolve().parent / "data" / "routing_csv_ru"
 FUNNEL = DATA / "kitchens.funnel"
@@ -158,3 +158,49 @@ def test_history_tables_mark_the_flag_the_other_side_explains(tmp_path: Path, st
          "-o", str(folder / "out"))
     page = (folder / "out" / "history.html").read_text(encoding="utf-8")
     assert said in page and unsaid not in page
+
+
+def test_routed_is_a_third_and_twice_the_share_elsewhere() -> None:
+    assert routed(0.84, 0.05) and routed(0.42, 0.05)  # the junior, all or half the time
+    assert not routed(0.6, 0.6)  # a manager with 60 % of every source is not routed one
+    assert not routed(0.3, 0.05)
+
+
+def test_handover_story_blames_who_works_the_leads_not_the_source(tmp_path: Path) -> None:
+    # Seed 003's quarrel: Авито's qualification fell from April–May to August–September
+    # because its requests went to the junior from July; with the other managers they
+    # qualify as before. Over the six months he works 42 % of Авито's requests (more than
+    # half only from July), the other sources' 5 %.
+    ds = gen.deals(gen.SEED, "handover")
+    junior = gen.ROUTED["handover"]
+    found = {(f["kind"], f["subject"]): f
+             for f in json.loads(_audit(tmp_path, "handover"))["findings"]}
+    fall = found["source_quality", "Авито"]
+    assert fall["periods"] == ["2026-04..2026-05", "2026-08..2026-09"]
+
+    def months(d: object, ms: tuple[int, ...]) -> bool:
+        return d.created.month in ms  # type: ignore[attr-defined]
+
+    last = [d for d in ds if months(d, (8, 9))]
+    first = [d for d in ds if months(d, (4, 5))]
+    avito_last = [d for d in last if d.source == "Авито"]
+    k, n = _count(avito_last, _qualified)
+    k1, n1 = _count([d for d in first if d.source == "Авито"], _qualified)
+    assert (fall["observed"], fall["expected"], fall["n"]) == (
+        pytest.approx(k / n), pytest.approx(k1 / n1), n)
+    e = fall["entangled"]
+    assert e["other"] == junior and e["explained"] and fall["money"] is None
+    assert e["share"] == pytest.approx(
+        sum(d.manager == junior for d in avito_last) / len(avito_last))
+    assert e["outside"] == _count([d for d in avito_last if d.manager != junior], _qualified)
+    assert e["rest"] == _count([d for d in last if d.source != "Авито"
+                                and d.manager != junior], _qualified)
+    assert e["other_outside"] == _count([d for d in last if d.source != "Авито"
+                                         and d.manager == junior], _qualified)
+    assert e["within_p"] >= 0.05 and e["other_p"] < 0.05
+    junk = found["source_junk", "Авито"]
+    avito = [d for d in ds if d.source == "Авито"]
+    assert junk["entangled"]["explained"] and junk["money"] is None
+    assert junk["entangled"]["share"] == pytest.approx(
+        sum(d.manager == junior for d in avito) / len(avito))
+    assert found["manager_conversion", junior]["money"] is not None

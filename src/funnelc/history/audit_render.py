@@ -340,6 +340,16 @@ def _untangled_text(f: Finding, e: Entangled, tr: Translator, x: _Fmt) -> str:
               "within_p": x.p(e.within_p), "other_p": x.p(e.other_p),
               "where": x.where(f), "stage": f.stage or "",
               "entered": tr.ngettext("{n} deal", "{n} deals", f.n).format(n=x.count(f.n))}
+    if f.kind == "source_quality":
+        a, b = f.periods or ("", "")
+        fields.update(first=x.period(a, True), last=x.period(b, True), p=x.p(f.p_value))
+        return _("Source «{subject}» converts {observed} on {where} in {last} against "
+                 "{expected} in {first} ({p}), but in {last} {other} works {share} of its "
+                 "deals there, and with the other managers it converted {outside} (the other "
+                 "sources {rest}); within the same managers the change is not clear "
+                 "({within_p}, Cochran–Mantel–Haenszel test). {other} converts the other "
+                 "sources' deals at {other_rate} against {rest} for the rest of the team "
+                 "({other_p}). It is who works the leads, not the source.").format(**fields)
     if f.kind == "source_junk":
         # TRANSLATORS: a count after «of» (63% of 300 deals): the genitive.
         fields["entered"] = tr.npgettext("of", "{n} deal", "{n} deals", f.n).format(
@@ -393,7 +403,7 @@ def _entangled_note(f: Finding, tr: Translator, x: _Fmt) -> str:
               "outside": x.pct(e.outside_k / e.outside_n if e.outside_n else None),
               "rest": x.pct(e.rest_k / e.rest_n if e.rest_n else None),
               "within_p": x.p(e.within_p)}
-    source = f.kind == "source_junk"
+    source = f.kind in ("source_junk", "source_quality")
     if e.within_p < ALPHA and not e.outside_n:
         text = (_("{other} works all of these requests, but the difference holds within "
                   "the same manager ({within_p}, Cochran–Mantel–Haenszel test).")
@@ -1255,8 +1265,8 @@ def finding_json(f: Finding) -> JSONObject:
                 "rest": [f.entangled.rest_k, f.entangled.rest_n],
                 "other_outside": [f.entangled.other_k, f.entangled.other_n],
                 "other_p": f.entangled.other_p}}
-               if f.kind in ("manager_conversion", "manager_practice", "source_junk")
-               else {}),
+               if f.kind in ("manager_conversion", "manager_practice", "source_junk",
+                             "source_quality") else {}),
             "text": finding_text(f)}
 
 

@@ -44,7 +44,7 @@ from .events import REASON_NOT_KEPT, WON
 from .findings import ALPHA, Entangled, Finding, Junk
 from .loss_reasons import CATCH_ALL, NO_REASON
 from .sources import UNKNOWN_SOURCE
-from .stats import holm, mantel_haenszel_p, newcombe, two_proportion_p
+from .stats import holm, mantel_haenszel_p, newcombe, routed, two_proportion_p
 from .transitions import first_purchases
 
 if TYPE_CHECKING:
@@ -100,10 +100,9 @@ _SCHEMA: dict[str, pl.DataType | DataTypeClass] = {
                "explained": pl.Boolean, "outside_k": pl.Int64, "outside_n": pl.Int64,
                "rest_k": pl.Int64, "rest_n": pl.Int64, "other_k": pl.Int64,
                "other_n": pl.Int64, "other_p": pl.Float64})}
-ROUTED = 0.5
-"""A flagged source is read within the managers when one of them works more than this
-share of its deals (`managers.ENTANGLED`), and at least `MIN_ROUTED` of them."""
 MIN_ROUTED = 10
+"""A flagged source is read within the managers when one of them is routed it
+(`stats.routed`), with at least this many of its deals."""
 
 
 def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
@@ -220,7 +219,7 @@ def _with_managers(visits: pl.DataFrame, grp: pl.DataFrame) -> pl.DataFrame:
 
 def _within_managers(grp: pl.DataFrame, source: str) -> dict[str, object] | None:
     """A flagged source's junk read within the managers (`Entangled`), when one manager
-    works more than `ROUTED` of its deals: routed leads (80 % of Авито's requests to the
+    is routed it (`stats.routed`): routed leads (80 % of Авито's requests to the
     junior, who closes half of his leads as «Нецелевой» on every source) made the
     source look like junk for how it is worked. Each manager's deals are a stratum, the
     source against the other sources in it (Cochran–Mantel–Haenszel); the finding is the
@@ -237,11 +236,12 @@ def _within_managers(grp: pl.DataFrame, source: str) -> dict[str, object] | None
         cell[0 if mine else 2] += int(k)
         cell[1 if mine else 3] += int(n)
     total = sum(c[1] for c in per.values())
+    total_other = sum(c[3] for c in per.values())
     named = [(c[1], w) for w, c in per.items() if w and c[1] >= MIN_ROUTED]
     if not total or not named:
         return None
     n_top, top = max(named)
-    if n_top / total <= ROUTED:
+    if not routed(n_top / total, per[top][3] / total_other if total_other else 0.0):
         return None
     within = mantel_haenszel_p([tuple(c) for c in per.values()])  # type: ignore[misc]
     others = [c for w, c in per.items() if w != top]

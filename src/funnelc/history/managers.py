@@ -41,13 +41,14 @@ from .stats import (
     holm,
     mantel_haenszel_p,
     newcombe,
+    routed,
     shrink,
     two_proportion_p,
     wilson,
 )
 
 __all__ = ["manager_table", "manager_findings", "manager_summary", "within_sources",
-           "UNKNOWN_MANAGER", "ENTANGLED", "MIN_ROUTED"]
+           "UNKNOWN_MANAGER", "MIN_ROUTED"]
 
 UNKNOWN_MANAGER = "(no manager)"
 
@@ -282,16 +283,15 @@ def manager_findings(table: pl.DataFrame, c: Cohorts) -> list[Finding]:
     return out
 
 
-ENTANGLED = 0.5
-"""Leads are routed when one manager works more than this share of a source's deals."""
 MIN_ROUTED = 10
-"""…and at least this many of them: two of a source's three deals are no routing."""
+"""A manager is routed a source (`stats.routed`) from this many of its deals: two of a
+source's three deals are no routing."""
 
 
 def within_sources(findings: list[Finding], c: Cohorts,
                    data_end: datetime | None = None) -> list[Finding]:
     """`findings` with each manager's conversion finding read within the sources, when
-    the manager works more than `ENTANGLED` of a source's deals at that pair: leads
+    the manager is routed a source at that pair (`stats.routed`): leads
     are routed (80 % of Авито's requests to one manager), and a source whose leads are
     junk whoever works them made its manager look weak. The manager is compared with
     the rest of the team source by source (Cochran–Mantel–Haenszel); when that is not
@@ -339,13 +339,19 @@ def _entangled(who: str, cells: list[tuple[str, str, int, int]],
     for _m, s, k, n in cells:
         tk, tn = total.get(s, (0, 0))
         total[s] = (tk + k, tn + n)
-    routed = [(mine[s][1] / total[s][1], s) for s in mine
-              if mine[s][1] >= MIN_ROUTED and total[s][1]]
-    if not routed:
+    all_n = sum(n for _k, n in total.values())
+    mine_n = sum(n for _k, n in mine.values())
+
+    def elsewhere(s: str) -> float:
+        rest = all_n - total[s][1]
+        return (mine_n - mine[s][1]) / rest if rest else 0.0
+
+    candidates = [(mine[s][1] / total[s][1], s) for s in mine
+                  if mine[s][1] >= MIN_ROUTED and total[s][1]
+                  and routed(mine[s][1] / total[s][1], elsewhere(s))]
+    if not candidates:
         return None
-    share, src = max(routed)
-    if share <= ENTANGLED:
-        return None
+    share, src = max(candidates)
     strata = [(mk, mn, total[s][0] - mk, total[s][1] - mn)
               for s, (mk, mn) in mine.items()]
     within = mantel_haenszel_p(strata)

@@ -34,10 +34,17 @@ import polars as pl
 from polars.datatypes import DataTypeClass
 
 from .cohorts import Cohorts
-from .findings import ALPHA, Finding
+from .findings import ALPHA, Entangled, Finding
 from .maturity import mature_months
 from .periods import SOURCES_UNUSED, Periods, PeriodsError, label, split
-from .stats import changes_agree_p, holm, newcombe, two_proportion_p
+from .stats import (
+    changes_agree_p,
+    holm,
+    mantel_haenszel_p,
+    newcombe,
+    routed,
+    two_proportion_p,
+)
 
 __all__ = ["SourceTables", "source_tables", "source_findings", "UNKNOWN_SOURCE",
            "PeriodsError", "SPREAD_SHARE", "spread"]
@@ -96,7 +103,12 @@ _CHANGES: _Schema = {
     "rate_last": pl.Float64, "diff": pl.Float64, "diff_low": pl.Float64,
     "diff_high": pl.Float64, "p_value": pl.Float64, "flagged": pl.Boolean,
     "deals_effect": pl.Float64, "deals_low": pl.Float64, "deals_high": pl.Float64,
-    "money": pl.Float64}
+    "money": pl.Float64,
+    "entangled": pl.Struct({
+        "manager": pl.Utf8, "share": pl.Float64, "within_p": pl.Float64,
+        "explained": pl.Boolean, "outside_k": pl.Int64, "outside_n": pl.Int64,
+        "rest_k": pl.Int64, "rest_n": pl.Int64, "other_k": pl.Int64, "other_n": pl.Int64,
+        "other_p": pl.Float64})}
 """`first`/`last` name the periods (`2026-01`, `2026-01..2026-03`); `first_months` and
 `last_months` list the months old enough that each holds."""
 _DECOMP: _Schema = {
@@ -157,7 +169,8 @@ def source_tables(c: Cohorts, data_end: datetime | None = None, tz: str = "UTC",
                 "rate_last": k2 / n2, "diff": d, "diff_low": lo, "diff_high": hi,
                 "p_value": two_proportion_p(k2, n2, k1, n1), "flagged": False,
                 "deals_effect": -d * n2, "deals_low": -hi * n2, "deals_high": -lo * n2,
-                "money": -d * n2 * worth if worth is not None else None})
+                "money": -d * n2 * worth if worth is not None else None,
+                "entangled": None})
         decomp.append(_kitagawa(p, a, b, (early, late), per, worth))
     unused = SOURCES_UNUSED if periods is not None and not decomp and by_month.height else None
     rejected = holm([float(r["p_value"]) for r in changes], ALPHA)  # type: ignore[arg-type]
@@ -166,11 +179,71 @@ def source_tables(c: Cohorts, data_end: datetime | None = None, tz: str = "UTC",
         r["flagged"] = rej
         if rej:
             clear.add((r["pipeline"], r["from_stage"], r["to_stage"], r["source"]))
+            if float(r["diff"]) < 0 and "manager" in pairs.columns:  # type: ignore[arg-type]
+                r["entangled"] = _within_managers(pairs, r)
     for row in decomp:
         row["top_source_flagged"] = (row["pipeline"], row["from_stage"], row["to_stage"],
                                      row["top_source"]) in clear
     return SourceTables(by_month, pl.DataFrame(changes, schema=_CHANGES, orient="row"),
                         pl.DataFrame(decomp, schema=_DECOMP, orient="row"), unused)
+
+
+MIN_ROUTED = 10
+"""A source's fall is read within the managers when one of them is routed its last
+period's deals (`stats.routed`, against the other sources' in that period), with at
+least this many of them."""
+
+
+def _within_managers(pairs: pl.DataFrame, r: dict[str, object]) -> dict[str, object] | None:
+    """A source's clear fall (`r`, a row of `_CHANGES`) read within the managers, when
+    one manager is routed its last period's deals (`stats.routed`): the leads were
+    handed to a manager who converts every source worse (seed 003's quarrel, «отдел
+    продаж объяснял ситуацию некачественными лидами»), and the source looked as if its
+    leads got worse. Each manager is a stratum, the last period against the first
+    (Cochran–Mantel–Haenszel); the fall is that manager's when it is not clear within
+    the managers and the manager converts the other sources' last-period deals clearly
+    worse than the rest of the team. Only flagged falls are read again: Holm's family
+    is the table's."""
+    early = [str(m) for m in r["first_months"]]  # type: ignore[attr-defined]
+    late = [str(m) for m in r["last_months"]]  # type: ignore[attr-defined]
+    cells = (pairs.filter((pl.col("pipeline").cast(pl.Utf8) == r["pipeline"])
+                          & (pl.col("from_stage").cast(pl.Utf8) == r["from_stage"])
+                          & (pl.col("to_stage").cast(pl.Utf8) == r["to_stage"])
+                          & pl.col("month").cast(pl.Utf8).is_in(early + late))
+             .group_by(manager=pl.col("manager").cast(pl.Utf8).fill_null(""),
+                       mine=pl.col("source").cast(pl.Utf8).fill_null(UNKNOWN_SOURCE)
+                       == r["source"],
+                       late=pl.col("month").cast(pl.Utf8).is_in(late))
+             .agg(n=pl.len(), k=pl.col("direct").sum()))
+    per: dict[tuple[str, bool, bool], tuple[int, int]] = {
+        (str(m), bool(mine), bool(lt)): (int(k), int(n))
+        for m, mine, lt, n, k in cells.select("manager", "mine", "late", "n", "k").iter_rows()}
+    managers = {m for m, _mine, _lt in per}
+
+    def at(m: str, mine: bool, lt: bool) -> tuple[int, int]:
+        return per.get((m, mine, lt), (0, 0))
+
+    total = sum(at(m, True, True)[1] for m in managers)
+    named = [(at(m, True, True)[1], m) for m in managers if m and at(m, True, True)[1] >= MIN_ROUTED]
+    if not total or not named:
+        return None
+    n_top, top = max(named)
+    other_total = sum(at(m, False, True)[1] for m in managers)
+    if not routed(n_top / total, at(top, False, True)[1] / other_total if other_total else 0.0):
+        return None
+    within = mantel_haenszel_p([(*at(m, True, True), *at(m, True, False)) for m in managers])
+    others = [m for m in managers if m != top]
+    ok = sum(at(m, True, True)[0] for m in others)
+    on = sum(at(m, True, True)[1] for m in others)
+    rk = sum(at(m, False, True)[0] for m in others)
+    rn = sum(at(m, False, True)[1] for m in others)
+    tk, tn = at(top, False, True)
+    other_p = two_proportion_p(tk, tn, rk, rn)
+    worse = tn > 0 and rn > 0 and tk / tn < rk / rn
+    return {"manager": top, "share": n_top / total, "within_p": within,
+            "explained": within >= ALPHA and other_p < ALPHA and worse,
+            "outside_k": ok, "outside_n": on, "rest_k": rk, "rest_n": rn,
+            "other_k": tk, "other_n": tn, "other_p": other_p}
 
 
 def _kitagawa(p: str, a: str, b: str, blocks: tuple[list[str], list[str]],
@@ -238,10 +311,18 @@ def _kitagawa(p: str, a: str, b: str, blocks: tuple[list[str], list[str]],
 def source_findings(st: SourceTables) -> list[Finding]:
     out: list[Finding] = []
     for r in st.changes.filter(pl.col("flagged") & (pl.col("diff") < 0)).iter_rows(named=True):
+        e = r["entangled"]
+        ent = Entangled(e["manager"], e["share"], e["within_p"], e["explained"],
+                        e["outside_k"], e["outside_n"], e["rest_k"], e["rest_n"],
+                        e["other_k"], e["other_n"], e["other_p"]) if e else None
+        explained = ent is not None and ent.explained
         out.append(Finding("source_quality", r["pipeline"], r["from_stage"], r["to_stage"],
-                           r["source"], r["deals_effect"], r["deals_low"], r["deals_high"],
-                           r["money"], r["rate_last"], r["rate_first"], r["entered_last"],
-                           r["p_value"], (r["first"], r["last"])))
+                           r["source"], r["deals_effect"],
+                           None if explained else r["deals_low"],
+                           None if explained else r["deals_high"],
+                           None if explained else r["money"], r["rate_last"], r["rate_first"],
+                           r["entered_last"], r["p_value"], (r["first"], r["last"]),
+                           entangled=ent))
     for r in st.decomposition.iter_rows(named=True):
         # Only a change beyond chance is explained, as the decomposition's verdict says:
         # an online school's «Квалификация» → «Пробный урок», 54.55 % → 53.54 % (p = 0.89,

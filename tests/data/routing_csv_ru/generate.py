@@ -17,6 +17,10 @@ Two planted accounts (`story`):
   as the team on the other sources. She then looks weak at qualification because of
   what she is given: a marketing matter.
 - ``"null"``: routed the same way, nobody and no source different (the false-flag runs).
+- ``"handover"``: seed 003's quarrel over time. The junior of ``"sales"`` gets 80 % of
+  Авито's requests only from `HANDOVER` (July) on, before that as few as of the others:
+  Авито's qualification falls between the first and the last months though its leads
+  stay as good as ever.
 
 Later stages convert alike for everyone. `deals(seed, story)` draws the deals;
 `write(folder, seed, story)` writes `requests.csv`. The tests count the truth from
@@ -43,7 +47,10 @@ LEADS = {"Яндекс Директ": 70, "Сайт": 50, "Авито": 50, "Р�
 """Requests a month (200)."""
 MANAGERS = ("Петров Илья", "Смирнова Анна", "Кузнецов Олег", "Васильева Мария",
             "Морозов Денис")
-ROUTED = {"sales": "Петров Илья", "marketing": "Смирнова Анна", "null": "Петров Илья"}
+ROUTED = {"sales": "Петров Илья", "marketing": "Смирнова Анна", "null": "Петров Илья",
+          "handover": "Петров Илья"}
+HANDOVER = (2026, 7)
+"""Story «handover»: the month from which Авито's requests go to the junior."""
 """Who gets most of Авито's requests in each story."""
 AVITO_SHARE = 0.8
 """Авито's requests the routed manager gets."""
@@ -83,16 +90,16 @@ def _when(rng: random.Random, year: int, month: int) -> datetime:
     return t.replace(second=0, microsecond=0)
 
 
-def _manager(rng: random.Random, source: str, routed: str) -> str:
+def _manager(rng: random.Random, source: str, routed: str, handed: bool = True) -> str:
     others = [m for m in MANAGERS if m != routed]
-    if source == "Авито":
+    if source == "Авито" and handed:
         return routed if rng.random() < AVITO_SHARE else rng.choice(others)
     return routed if rng.random() < ROUTED_OTHER else rng.choice(others)
 
 
 def qualify_rate(story: str, source: str, manager: str) -> float:
     """The true chance a request is qualified, by story, source and manager."""
-    if story == "sales" and manager == ROUTED["sales"]:
+    if story in ("sales", "handover") and manager == ROUTED[story]:
         return QUALIFY * JUNIOR_FACTOR
     if story == "marketing" and source == "Авито":
         return AVITO_JUNK
@@ -109,7 +116,8 @@ def deals(seed: int = SEED, story: str = "sales") -> list[Deal]:
         rng.shuffle(plan)
         for src in plan:
             t = _when(rng, year, month)
-            d = Deal(len(out) + 5001, src, _manager(rng, src, ROUTED[story]),
+            handed = story != "handover" or (year, month) >= HANDOVER
+            d = Deal(len(out) + 5001, src, _manager(rng, src, ROUTED[story], handed),
                      rng.choice(KITCHENS))
             d.moves.append((t, NEW, None))
             t += timedelta(minutes=rng.uniform(20, 48 * 60))
