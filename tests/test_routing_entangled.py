@@ -204,3 +204,15 @@ def test_handover_story_blames_who_works_the_leads_not_the_source(tmp_path: Path
     assert junk["entangled"]["share"] == pytest.approx(
         sum(d.manager == junior for d in avito) / len(avito))
     assert found["manager_conversion", junior]["money"] is not None
+
+
+def test_handover_fall_is_marked_in_the_sources_table(tmp_path: Path) -> None:
+    # Авито's fall in «Источники: первый период против последнего» was a bare «⚠ да»
+    # beside a finding saying it was who works the leads; its junk row says so too.
+    folder = tmp_path / "handover"
+    folder.mkdir()
+    path = gen.write(folder, gen.SEED, "handover")
+    _run("history", str(path), "--funnel", str(FUNNEL), "--tz", gen.TZ, "-q",
+         "-o", str(folder / "out"))
+    page = (folder / "out" / "history.html").read_text(encoding="utf-8")
+    assert page.count("(дело в менеджере: Петров Илья, а не в источнике)") == 2

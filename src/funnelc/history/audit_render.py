@@ -826,7 +826,8 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
             "(the source «{source}», not the manager)").format(source=source)
 
     def junk_flag(row: Mapping[str, object]) -> str:
-        """A flagged source whose junk its manager explains (routed leads) says so."""
+        """A flagged source whose junk (or fall) its manager explains (routed leads)
+        says so."""
         e = row.get("entangled")
         if row["flagged"] and isinstance(e, dict) and e.get("explained"):
             return flag(True) + " " + _("(the manager {manager}, not the source)").format(
@@ -970,7 +971,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
              _c("rate_last", _("now"), frac), _c("entered_last", _("entered"), num),
              _c("deals_effect", _("deals lost"), lambda v: signed(v, False)),
              _c("money", _("money"), lambda v: signed(v, True)),
-             _c("p_value", "p", pv), _c("flagged", _("clear"), flag)]))
+             _c("p_value", "p", pv), Column("flagged", _("clear"), from_row=junk_flag)]))
         dec = st.decomposition.with_columns(verdict=pl.Series(
             [verdict(r) for r in st.decomposition.iter_rows(named=True)], dtype=pl.Utf8))
         out.append(Section(
