@@ -216,3 +216,19 @@ def test_handover_fall_is_marked_in_the_sources_table(tmp_path: Path) -> None:
          "-o", str(folder / "out"))
     page = (folder / "out" / "history.html").read_text(encoding="utf-8")
     assert page.count("(дело в менеджере: Петров Илья, а не в источнике)") == 2
+
+
+def test_manager_summary_does_not_count_the_sources_leads_against_the_manager(
+        tmp_path: Path) -> None:
+    # «Каждый менеджер по всем этапам» had Смирнова Анна «заметно хуже на» qualification,
+    # 99 deals and 9 039 123 ₽ short, for Авито's junk requests routed to her.
+    folder = tmp_path / "marketing"
+    folder.mkdir()
+    path = gen.write(folder, gen.SEED, "marketing")
+    tables = json.loads(_run("history", str(path), "--funnel", str(FUNNEL), "--tz", gen.TZ,
+                             "-q", "--format", "json"))["tables"]
+    row = next(r for r in tables["manager_summary"] if r["manager"] == gen.ROUTED["marketing"])
+    assert row["worse_at"] == [] and row["deals_short"] == 0 and row["money_short"] is None
+    assert row["source_at"] == [{"from_stage": gen.NEW, "to_stage": gen.QUAL,
+                                 "source": "Авито"}]
+    assert row["pairs"] == 4

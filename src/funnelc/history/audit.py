@@ -118,7 +118,8 @@ def run_audit(t: HistoryTables, currency: str | None = None,
                                 t.visits.routes)
     findings += graveyard_findings(graves, value)
     return Audit(managers, sources, losses, graves, ordered(findings), value, currency,
-                 warnings, manager_summary(managers) if managers is not None else None,
+                 warnings, manager_summary(managers, _by_source(findings)) if managers is not None
+                 else None,
                  junk=junk, speed=speed, detectable=detectable(managers, sources))
 
 
@@ -131,6 +132,13 @@ def _overlapping(speed: list[Finding], found: list[Finding]) -> list[Finding]:
     return [replace(f, speed=replace(f.speed, overlaps=True))
             if f.speed is not None and (f.pipeline, f.stage, f.to_stage, f.subject) in short
             else f for f in speed]
+
+
+def _by_source(findings: list[Finding]) -> dict[tuple[str, str, str, str], str]:
+    """The manager flags a routed source explains, with the source (`within_sources`)."""
+    return {(f.pipeline, f.stage or "", f.to_stage or "", f.subject or ""): f.entangled.other
+            for f in findings if f.kind in ("manager_conversion", "manager_practice")
+            and f.entangled is not None and f.entangled.explained}
 
 
 def _unused(periods: Periods | None, sources: SourceTables | None,

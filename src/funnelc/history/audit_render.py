@@ -1115,6 +1115,12 @@ def _summary_section(frame: pl.DataFrame, tr: Translator, num: Callable[[object]
     def stages(v: object) -> str:
         return "; ".join(tr.quote(s) for s in v) if isinstance(v, list) and v else "—"
 
+    def sourced(v: object) -> str:
+        if not isinstance(v, list) or not v:
+            return "—"
+        return "; ".join(f"{tr.quote(p['from_stage'])} → {tr.quote(target(p['to_stage']))} "
+                         f"({tr.quote(p['source'])})" for p in v)
+
     def closing(row: Mapping[str, object]) -> str:
         n, won = row["closing_entered"], row["closing_won"]
         if not isinstance(n, int) or not isinstance(won, int) or not n:
@@ -1142,6 +1148,8 @@ def _summary_section(frame: pl.DataFrame, tr: Translator, num: Callable[[object]
          Column("closing_won", _("won at the closing stage"), from_row=closing),
          _w("worse_at", _("clearly worse at"), pairs),
          _w("better_at", _("clearly better at"), pairs),
+         _w("source_at", _("different for the source's leads, not the manager, at"),
+            sourced),
          _w("premature_at", _("premature losses at"), stages),
          _c("deals_short", _("deals short"), short),
          _c("money_short", _("money short"), cash),
