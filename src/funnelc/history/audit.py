@@ -22,7 +22,14 @@ from .findings import Finding
 from .graveyard_segments import GraveyardSegments, graveyard_findings, graveyard_segments
 from .junk import SourcePrice, junk_findings, junk_table
 from .loss_reasons import LossTables, loss_findings, loss_tables
-from .managers import manager_findings, manager_summary, manager_table, within_sources
+from .managers import (
+    UNKNOWN_MANAGER,
+    manager_findings,
+    manager_summary,
+    manager_table,
+    within_regulars,
+    within_sources,
+)
 from .periods import Periods, PeriodsError, outside, refusal, unused_warning
 from .sources import SourceTables, source_findings, source_tables
 from .speed import speed_findings, speed_table
@@ -103,6 +110,11 @@ def run_audit(t: HistoryTables, currency: str | None = None,
         # Routed leads: a manager's finding read within the sources (the junk's within
         # the managers is `junk_table`'s).
         findings = within_sources(findings, cohorts, t.visits.data_end)
+    if cohorts is not None and managers is not None:
+        # Regular clients' orders: a manager's finding read within the kinds of client
+        # (the late pick-ups' in `speed_findings`), at the bar of the table's family.
+        family = managers.filter(pl.col("manager") != UNKNOWN_MANAGER)["p_value"].to_list()
+        findings = within_regulars(findings, cohorts, t.visits.data_end, family)
     value = cohorts.stage_value if cohorts is not None else {}
     # The table of a row per deal and stage pair is done with: freed before the loss
     # tables and the graveyard segments build theirs, it is not held at their peak

@@ -17,7 +17,7 @@ from ..i18n import C_, Translator, choose, translator
 from .audit import Audit
 from .detectable_render import detectable_json, detectable_section, detectable_text
 from .events import WON
-from .findings import ALPHA, Entangled, Finding, Junk, Speed
+from .findings import ALPHA, Entangled, Finding, Junk, Regulars, Speed
 from .report import Column, Section, pair_stage, placeholder
 from .sources import spread as is_spread
 from .transitions import COMEBACK_DAYS
@@ -193,6 +193,8 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
             n=x.count(f.deals))
     if f.entangled is not None and f.entangled.explained:
         return _untangled_text(f, f.entangled, tr, x)
+    if f.regulars is not None and not f.regulars.holds:
+        return _regulars_text(f, f.regulars, tr, x)
     if f.kind == "manager_conversion":
         text = _("{subject} converts {observed} on {where} against {expected} for the rest of "
                  "the team ({entered}, {p}): {deals} short{money}.")
@@ -390,6 +392,75 @@ def _untangled_text(f: Finding, e: Entangled, tr: Translator, x: _Fmt) -> str:
              "{outside} against the rest's {rest}, and within the same sources the "
              "difference is not clear ({within_p}, Cochran–Mantel–Haenszel test). It is "
              "the source's leads, not the manager.").format(**fields)
+
+
+def _regulars_text(f: Finding, e: Regulars, tr: Translator, x: _Fmt) -> str:
+    """A manager's difference that does not hold within the kinds of client
+    (`Regulars.holds`): the figures, the share of regular clients' orders, how those
+    differ from new business within the same managers when they clearly do
+    (`Regulars.explained`), and the manager against the rest among new clients; no money
+    at stake. A key-account manager's 362 of 362 at «Расчёт КП» was «teach it to the
+    team»."""
+    _ = tr.gettext
+
+    def rate(k: int, n: int) -> str:
+        return x.pct(k / n if n else None)
+
+    mine_n, rest_n = e.orders_n + e.new_n, e.rest_orders_n + e.rest_new_n
+    fields = {"subject": placeholder(f.subject, tr), "observed": x.pct(f.observed),
+              "expected": x.pct(f.expected),
+              "share": rate(e.orders_n, mine_n), "rest_share": rate(e.rest_orders_n, rest_n),
+              "new": rate(e.new_k, e.new_n),
+              "rest_orders": rate(e.rest_orders_k, e.rest_orders_n),
+              "rest_new": rate(e.rest_new_k, e.rest_new_n),
+              "mix_p": x.p(e.mix_p), "within_p": x.p(e.within_p), "n": x.count(e.new_n),
+              "entered": tr.ngettext("{n} deal", "{n} deals", f.n).format(n=x.count(f.n))}
+    speed = f.kind == "manager_speed"
+    if speed:
+        fields["where"] = x.where(replace(f, to_stage=None))
+        head = _("{subject} picks up {observed} of deals late at {where} against {expected} "
+                 "for the rest of the team ({entered}), but {rest_share} of the rest's deals "
+                 "there are orders of regular clients (of {subject}'s, {share}).")
+        mix = (_("Within the same managers regular clients' orders are picked up late more "
+                 "often than new clients' deals (the rest: {rest_orders} against {rest_new}; "
+                 "{mix_p}, Cochran–Mantel–Haenszel test).") if e.orders_ahead else
+               _("Within the same managers regular clients' orders are picked up late less "
+                 "often than new clients' deals (the rest: {rest_orders} against {rest_new}; "
+                 "{mix_p}, Cochran–Mantel–Haenszel test)."))
+        among = (tr.ngettext(
+            "Within the same kind of client the difference is not clear ({within_p}, "
+            "Cochran–Mantel–Haenszel test): of {subject}'s {n} new client's deal {new} was "
+            "picked up late, against the rest's {rest_new}.",
+            "Within the same kind of client the difference is not clear ({within_p}, "
+            "Cochran–Mantel–Haenszel test): of {subject}'s {n} new clients' deals {new} were "
+            "picked up late, against the rest's {rest_new}.", e.new_n) if e.new_n else
+                 _("Within the same kind of client the difference is not clear ({within_p}, "
+                   "Cochran–Mantel–Haenszel test)."))
+    else:
+        fields["where"] = x.where(f)
+        head = _("{subject} converts {observed} on {where} against {expected} for the rest of "
+                 "the team ({entered}), but {share} of these deals are orders of regular "
+                 "clients (of the rest's, {rest_share}).")
+        mix = (_("Within the same managers regular clients' orders convert better than new "
+                 "clients' deals (the rest: {rest_orders} against {rest_new}; {mix_p}, "
+                 "Cochran–Mantel–Haenszel test).") if e.orders_ahead else
+               _("Within the same managers regular clients' orders convert worse than new "
+                 "clients' deals (the rest: {rest_orders} against {rest_new}; {mix_p}, "
+                 "Cochran–Mantel–Haenszel test)."))
+        among = (tr.ngettext(
+            "Within the same kind of client the difference is not clear ({within_p}, "
+            "Cochran–Mantel–Haenszel test): on {subject}'s {n} new client's deal the "
+            "conversion is {new}, against the rest's {rest_new}.",
+            "Within the same kind of client the difference is not clear ({within_p}, "
+            "Cochran–Mantel–Haenszel test): on {subject}'s {n} new clients' deals the "
+            "conversion is {new}, against the rest's {rest_new}.", e.new_n) if e.new_n else
+                 _("Within the same kind of client the difference is not clear ({within_p}, "
+                   "Cochran–Mantel–Haenszel test): {subject} has no new clients' deals "
+                   "there."))
+    end = (_("It is the mix of clients, not the manager.") if e.explained else
+           _("The data cannot tell {subject}'s work from the mix of clients."))
+    parts = [head, mix, among, end] if e.explained else [head, among, end]
+    return " ".join(t.format(**fields) for t in parts)
 
 
 def _entangled_note(f: Finding, tr: Translator, x: _Fmt) -> str:
@@ -812,6 +883,12 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
         for f in a.findings if f.entangled is not None and f.entangled.explained
         and f.kind != "source_junk"}
 
+    # Manager findings that do not hold within the kinds of client (`Regulars`): the
+    # flag says so too (a key-account manager's «★ yes» beside «the mix of clients»).
+    by_clients: dict[tuple[object, ...], Regulars] = {
+        (f.kind == "manager_speed", f.pipeline, f.stage, f.to_stage, f.subject): f.regulars
+        for f in a.findings if f.regulars is not None and not f.regulars.holds}
+
     def clear(row: Mapping[str, object]) -> str:
         """A clear difference: ⚠ for a manager short of the rest, ★ for one clearly
         better (a clinic's best administrator was marked with the warning sign)."""
@@ -822,6 +899,14 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
         said = ("★ " if better else "⚠ ") + _("yes")
         source = by_source.get((row.get("pipeline"), row.get("from_stage"),
                                 row.get("to_stage"), row.get("manager")))
+        speed = "from_stage" not in row
+        clients = by_clients.get((speed, row.get("pipeline"),
+                                  row.get("stage" if speed else "from_stage"),
+                                  row.get("to_stage"), row.get("manager")))
+        if clients is not None:
+            return said + " " + (_("(the mix of clients, not the manager)")
+                                 if clients.explained else
+                                 _("(not clear within the same kind of client)"))
         return said if source is None else said + " " + _(
             "(the source «{source}», not the manager)").format(source=source)
 
@@ -1276,6 +1361,16 @@ def finding_json(f: Finding) -> JSONObject:
                 "other_p": f.entangled.other_p}}
                if f.kind in ("manager_conversion", "manager_practice", "source_junk",
                              "source_quality") else {}),
+            **({"regulars": None if f.regulars is None else {
+                "orders": [f.regulars.orders_k, f.regulars.orders_n],
+                "new": [f.regulars.new_k, f.regulars.new_n],
+                "rest_orders": [f.regulars.rest_orders_k, f.regulars.rest_orders_n],
+                "rest_new": [f.regulars.rest_new_k, f.regulars.rest_new_n],
+                "within_p": f.regulars.within_p, "mix_p": f.regulars.mix_p,
+                "orders_ahead": f.regulars.orders_ahead, "holds": f.regulars.holds,
+                "explained": f.regulars.explained}}
+               if f.kind in ("manager_conversion", "manager_practice", "manager_speed")
+               else {}),
             "text": finding_text(f)}
 
 

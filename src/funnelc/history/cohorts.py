@@ -18,7 +18,7 @@ import polars as pl
 
 from .analytics import HistoryTables, month_of
 from .events import LOST, WON
-from .transitions import COMEBACK_DAYS, first_new_deal
+from .transitions import COMEBACK_DAYS, first_new_deal, regular_orders
 
 __all__ = ["COMEBACK_DAYS", "Cohorts", "build_cohorts", "has_column"]
 
@@ -43,7 +43,9 @@ class Cohorts:
     reaching the second stage, or the new deal's entry), tp (the first pick-up in that
     first visit of the first stage, null without one), tx (when that visit ended, null
     while open) and known (whether its entry is known): `speed` times the wait for a
-    first touch from them."""
+    first touch from them; regular (the deal is a regular client's order,
+    `transitions.regular_orders`; False when the history names no client): the
+    managers' comparisons read a flagged difference within the kinds of client."""
     stage_value: dict[tuple[str, str], float]
     """(pipeline, stage) → won value per deal with a value that entered it; absent
     without values."""
@@ -142,8 +144,14 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
                   .collect())
     reached = reach.collect()
     n = first.height
-    anew = _new_deals(base, a, first_loss) if has_column(t, "contact") else None
-    del base
+    deals = _deals(base) if has_column(t, "contact") else None
+    anew = _new_deals(deals, a, first_loss) if deals is not None else None
+    regular = (a.select("i", "gid", "pipeline")
+               .join(regular_orders(deals, "gid", "t0", "won_at", t.visits.data_start),
+                     on=["gid", "pipeline"])
+               .filter(pl.col("regular")).select("i").collect()["i"]
+               if deals is not None else pl.Series("i", [], dtype=pl.UInt32))
+    del base, deals
     out = (a.with_columns(_spread(n, reached["i"], reached["tb"]),
                           _spread(n, first_loss["i"], first_loss["tl"]),
                           _spread(n, first_loss["i"], first_loss["lreason"]),
@@ -171,7 +179,8 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
                (pl.col("tb") - pl.col("tl")).dt.total_microseconds() / 3.6e9)
                .when(pl.col("new_deal")).then(
                (pl.col("tn") - pl.col("tl")).dt.total_microseconds() / 3.6e9))
-           .with_columns(reason=pl.when(pl.col("lost")).then(pl.col("lreason")))
+           .with_columns(reason=pl.when(pl.col("lost")).then(pl.col("lreason")),
+                         regular=pl.col("i").is_in(regular.implode()))
            .select(list(_PAIRS)).collect())
     return Cohorts(out, stage_value, pairs)
 
@@ -185,10 +194,24 @@ _PAIRS: dict[str, pl.DataType] = {
     "reopened": pl.Boolean(), "new_deal": pl.Boolean(), "new_manager": pl.Utf8(),
     "new_won": pl.Boolean(), "repeat_order": pl.Boolean(),
     "hours_to": pl.Float64(), "tl": pl.Datetime("us", "UTC"), "back_hours": pl.Float64(),
-    "tp": pl.Datetime("us", "UTC"), "tx": pl.Datetime("us", "UTC"), "known": pl.Boolean()}
+    "tp": pl.Datetime("us", "UTC"), "tx": pl.Datetime("us", "UTC"), "known": pl.Boolean(),
+    "regular": pl.Boolean()}
 
 
-def _new_deals(base: pl.LazyFrame, a: pl.LazyFrame, first_loss: pl.DataFrame
+def _deals(base: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per deal (`gid`) and pipeline of a named client: `contact`, its entry `t0`,
+    its manager at its first stage (`nm`), whether it was won (`nwon`) and when
+    (`won_at`, null when not)."""
+    return (base.filter(pl.col("contact").is_not_null())
+            .group_by(["gid", "pipeline"])
+            .agg(pl.col("contact").first(), t0=pl.col("entered").min(),
+                 nm=pl.col("manager").cast(pl.Utf8).sort_by("entered").first(),
+                 nwon=(pl.col("exit") == WON).any(),
+                 won_at=pl.col("left").filter(pl.col("exit") == WON).min())
+            .collect().lazy())
+
+
+def _new_deals(deals: pl.LazyFrame, a: pl.LazyFrame, first_loss: pl.DataFrame
                ) -> pl.DataFrame:
     """For each pair row `i` lost at `tl` (`first_loss`): `tn`, the first entry into the
     same pipeline of another deal of the deal's contact, after the loss and within
@@ -196,13 +219,7 @@ def _new_deals(base: pl.LazyFrame, a: pl.LazyFrame, first_loss: pl.DataFrame
     won (`nwon`) and whether it is a buyer's next order (`nrep`: the client had bought in
     the pipeline before the loss, `transitions.first_new_deal`); rows with none are
     absent. A deal of the contact opened before the loss (two deals at once) is no
-    comeback: the client had not left."""
-    deals = (base.filter(pl.col("contact").is_not_null())
-             .group_by(["gid", "pipeline"])
-             .agg(pl.col("contact").first(), t0=pl.col("entered").min(),
-                  nm=pl.col("manager").cast(pl.Utf8).sort_by("entered").first(),
-                  nwon=(pl.col("exit") == WON).any(),
-                  won_at=pl.col("left").filter(pl.col("exit") == WON).min()))
+    comeback: the client had not left (`deals`: `_deals`)."""
     losses = (first_loss.lazy().select("i", "tl")
               .join(a.select("i", "gid", "pipeline"), on="i")
               .join(deals.select("gid", "pipeline", "contact"), on=["gid", "pipeline"]))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Entangled", "Speed", "Junk", "Band", "Comeback", "Finding", "FindingKind", "Named", "ALPHA"]
+__all__ = ["Entangled", "Regulars", "Speed", "Junk", "Band", "Comeback", "Finding", "FindingKind", "Named", "ALPHA"]
 
 ALPHA = 0.05
 """The level of every test of the audit: Holm's family-wise rate for managers and
@@ -107,6 +107,40 @@ class Entangled:
 
 
 @dataclass(frozen=True)
+class Regulars:
+    """A manager's difference (conversion, practice, late pick-ups) read within the kinds
+    of client, where the export names them (`transitions.regular_orders`): regular
+    clients' orders and new business, the manager against the rest of the team within
+    each (`stats.mantel_haenszel_p`). `holds`: the difference is still clear within the
+    kinds at the bar Holm held the finding to; when not, the finding has no money at
+    stake. `explained`: besides, regular orders clearly differ from new business within
+    the same managers, the way that makes the manager's mix of clients look as the
+    finding says: the finding is the clients', not the manager's (else the data cannot
+    tell the two apart). Counts are (`k`, `n`): converted (late, for speed) of judged
+    deals (`managers.client_mix`)."""
+    orders_k: int
+    orders_n: int
+    """The manager's regular clients' orders."""
+    new_k: int
+    new_n: int
+    """The manager's new clients' deals."""
+    rest_orders_k: int
+    rest_orders_n: int
+    rest_new_k: int
+    rest_new_n: int
+    """The same for the rest of the team (the comparison's rest)."""
+    within_p: float
+    """The manager against the rest within the two kinds (Cochran–Mantel–Haenszel)."""
+    mix_p: float | None
+    """Regular orders against new business within the same managers, the manager and
+    each of the rest (Cochran–Mantel–Haenszel); None when no manager has both."""
+    orders_ahead: bool
+    """Whether the orders' share (converted; late, for speed) is the higher one."""
+    holds: bool
+    explained: bool
+
+
+@dataclass(frozen=True)
 class Junk:
     """source_junk: what the source's junk is made of and what it cost (`junk`). The
     finding's `deals` are the source's deals lost at the qualifying stage with a junk reason,
@@ -202,3 +236,7 @@ class Finding:
     entangled: Entangled | None = None
     """manager_conversion, manager_practice, source_junk: the difference read within the
     other dimension when a source's deals go mostly to one manager."""
+    regulars: Regulars | None = None
+    """manager_conversion, manager_practice, manager_speed: the difference read within
+    the kinds of client (regular clients' orders, new business), where the export names
+    the clients and the pair has both (`managers.within_regulars`)."""

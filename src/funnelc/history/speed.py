@@ -44,7 +44,7 @@ import polars as pl
 
 from .cohorts import Cohorts
 from .findings import ALPHA, Finding, Speed
-from .managers import UNKNOWN_MANAGER
+from .managers import UNKNOWN_MANAGER, client_mix, holm_bar
 from .maturity import MATURITY_QUANTILE
 from .stats import holm, newcombe, two_proportion_p
 
@@ -73,7 +73,8 @@ _SCHEMA: dict[str, pl.DataType] = {
     "rest_late_reached": pl.Int64(), "rest_late_judged": pl.Int64(),
     "rest_on_time_reached": pl.Int64(), "rest_on_time_judged": pl.Int64(),
     "conv_p": pl.Float64(), "conv_clear": pl.Boolean(), "deals_effect": pl.Float64(),
-    "money": pl.Float64()}
+    "money": pl.Float64(), "regular_deals": pl.Int64(), "regular_late": pl.Int64(),
+    "rest_regular_deals": pl.Int64(), "rest_regular_late": pl.Int64()}
 
 
 def _working_clock(col: str, tz: str, hours: m.Hours) -> pl.Expr:
@@ -127,7 +128,8 @@ def speed_table(c: Cohorts, routes: FunnelRoutes | None, tz: str,
     # 677 245 pair rows; the names are strings again only in the small result.
     d = (c.pairs.lazy().filter(pl.col("known"))
          .select("pipeline", stage="from_stage", to_stage="to_stage", manager="manager",
-                 ta="ta", tp="tp", tx="tx", direct="direct", lost="lost", hours_to="hours_to")
+                 ta="ta", tp="tp", tx="tx", direct="direct", lost="lost", hours_to="hours_to",
+                 regular=pl.col("regular") if "regular" in c.pairs.columns else pl.lit(False))
          .collect().join(keys, on=["pipeline", "stage", "to_stage"]))
     # Timed to pick-ups where most visits that ended carry one, else to the first move;
     # timed to first moves, only each pipeline's entry stage is compared: there the first
@@ -180,6 +182,8 @@ def speed_table(c: Cohorts, routes: FunnelRoutes | None, tz: str,
                 late_judged=(late & pl.col("judged")).sum().cast(pl.Int64),
                 on_reached=(on_time & pl.col("judged") & pl.col("direct")).sum().cast(pl.Int64),
                 on_judged=(on_time & pl.col("judged")).sum().cast(pl.Int64),
+                reg_deals=pl.col("regular").sum().cast(pl.Int64),
+                reg_late=(late & pl.col("regular")).sum().cast(pl.Int64),
                 limit_h=pl.col("limit_h").first(), respond=pl.col("respond").first(),
                 by_pick=pl.col("by_pick").first())
            .with_columns(pl.col("pipeline", "stage", "to_stage", "manager").cast(pl.Utf8))
@@ -222,7 +226,8 @@ def speed_table(c: Cohorts, routes: FunnelRoutes | None, tz: str,
 MAX_ROUNDS = 5
 
 
-_COUNTS = ("deals", "late", "late_reached", "late_judged", "on_reached", "on_judged")
+_COUNTS = ("deals", "late", "late_reached", "late_judged", "on_reached", "on_judged",
+           "reg_deals", "reg_late")
 
 
 def _row(r: dict[str, object], totals: dict[tuple[object, object], dict[str, int]],
@@ -255,7 +260,9 @@ def _row(r: dict[str, object], totals: dict[tuple[object, object], dict[str, int
         "measure": "picked" if r["by_pick"] else "move", "working": working,
         "rest_late_reached": rest("late_reached"), "rest_late_judged": rest("late_judged"),
         "rest_on_time_reached": rest("on_reached"), "rest_on_time_judged": rest("on_judged"),
-        "conv_p": None, "conv_clear": False, "deals_effect": None, "money": None}
+        "conv_p": None, "conv_clear": False, "deals_effect": None, "money": None,
+        "regular_deals": n(r["reg_deals"]), "regular_late": n(r["reg_late"]),
+        "rest_regular_deals": rest("reg_deals"), "rest_regular_late": rest("reg_late")}
 
 
 def _cost(rows: list[dict[str, object]], value: dict[tuple[str, str], float]) -> None:
@@ -284,12 +291,38 @@ def _cost(rows: list[dict[str, object]], value: dict[tuple[str, str], float]) ->
             r["money"] = effect * worth if worth is not None else None
 
 
+def _cell(r: dict[str, object]) -> tuple[int, int, int, int]:
+    """A speed row's (late orders, orders, late new business, new business)."""
+    late, deals = int(r["late"]), int(r["deals"])  # type: ignore[call-overload]
+    rl, rd = int(r["regular_late"]), int(r["regular_deals"])  # type: ignore[call-overload]
+    return rl, rd, late - rl, deals - rd
+
+
 def speed_findings(table: pl.DataFrame) -> list[Finding]:
-    """A finding per manager clearly later than the rest at a stage."""
+    """A finding per manager clearly later than the rest at a stage, read within the
+    kinds of client where the stage has regular clients' orders (`managers.client_mix`,
+    at the bar Holm held the row to): a key-account manager's
+    regulars, taken sooner, made the rest quick and a new-business manager «late» (88
+    of 144 against 356 of 744; among new clients' requests, 68 of 110 against 181 of
+    326). When it does not hold within the kinds, the finding says so and has no money at
+    stake."""
     out: list[Finding] = []
+    family = table["p_value"].drop_nulls().to_list() if table.height else []
     for r in table.filter(pl.col("flagged")).iter_rows(named=True):
         extra = r["late"] - r["deals"] * r["rest_share"]
         at_stake = r["deals_effect"]
+        mix = None
+        if r["regular_deals"] or r["rest_regular_deals"]:
+            # The rest as the row's comparison has it: the stage's other managers not
+            # flagged (a flagged one is left out of everyone's rest).
+            rest = [_cell(q) for q in table.filter(
+                (pl.col("pipeline") == r["pipeline"]) & (pl.col("stage") == r["stage"])
+                & (pl.col("manager") != r["manager"]) & ~pl.col("flagged")
+                ).iter_rows(named=True)]
+            mix = client_mix(_cell(r), rest, worse=False,
+                             level=holm_bar(float(r["p_value"]), family))
+        if mix is not None and not mix.holds:
+            at_stake, r["money"] = None, None
         out.append(Finding(
             "manager_speed", r["pipeline"], r["stage"], r["to_stage"], r["manager"],
             at_stake if at_stake is not None else extra, None, None, r["money"], r["share"],
@@ -298,5 +331,5 @@ def speed_findings(table: pl.DataFrame) -> list[Finding]:
                         r["diff_high"], r["limit_h"], r["limit"], r["measure"], r["working"],
                         r["waiting"], extra, r["rest_late_reached"], r["rest_late_judged"],
                         r["rest_on_time_reached"], r["rest_on_time_judged"], r["conv_p"],
-                        r["conv_clear"])))
+                        r["conv_clear"]), regulars=mix))
     return out

@@ -18,7 +18,7 @@ from statistics import NormalDist
 
 __all__ = ["Z95", "MIN_MONTH_DEALS", "wilson", "newcombe", "two_proportion_p", "holm", "benjamini_hochberg",
            "shrink", "funnel_limits", "chi2_sf", "changes_agree_p", "POWER", "power",
-           "detectable_gap", "mantel_haenszel_p", "routed", "ROUTED_SHARE", "ROUTED_RATIO"]
+           "detectable_gap", "mantel_haenszel_p", "mantel_haenszel", "routed", "ROUTED_SHARE", "ROUTED_RATIO"]
 
 Z95 = 1.959963984540054
 
@@ -176,6 +176,13 @@ def mantel_haenszel_p(strata: Sequence[tuple[float, float, float, float]]) -> fl
     Why: routed leads entangle a source with a manager (80 % of Авито's requests to one
     manager), and a difference that vanishes within the other dimension's strata is that
     dimension's, not the group's (`entangled`)."""
+    return mantel_haenszel(strata)[0]
+
+
+def mantel_haenszel(strata: Sequence[tuple[float, float, float, float]]
+                    ) -> tuple[float, float]:
+    """`mantel_haenszel_p` and the way it goes: the group's successes over what the
+    strata's pooled rates give it (positive: the group converts more)."""
     excess = var = 0.0
     for k1, n1, k2, n2 in strata:
         n = n1 + n2
@@ -185,8 +192,8 @@ def mantel_haenszel_p(strata: Sequence[tuple[float, float, float, float]]) -> fl
         excess += k1 - n1 * k / n
         var += n1 * n2 * k * (n - k) / (n * n * (n - 1))
     if var <= 0:
-        return 1.0
-    return math.erfc(abs(excess) / math.sqrt(2 * var))
+        return 1.0, excess
+    return math.erfc(abs(excess) / math.sqrt(2 * var)), excess
 
 
 ROUTED_SHARE = 1 / 3

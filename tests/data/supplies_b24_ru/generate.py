@@ -30,7 +30,11 @@ Formats (Bitrix24 REST documentation, as tests/data/windows_b24_ru/generate.py):
 `crm.deal.userfield.list`.
 
 `write(out, seed)` writes `bitrix24/` and returns the deals (`Deal`): the tests count
-the truth from them."""
+the truth from them. `write(out, seed, orders_source="CALL")` is the same account whose
+buyers' orders (the regulars' and the won prospects' next ones) carry an ordinary source
+(«Звонок»: the client phoned the order in) instead of «Существующий клиент», as many
+accounts keep them: the same draw, only `SOURCE_ID` differs, so nothing but the source
+tells a buyer's order from a new client's request (tests/test_supplies_regulars.py)."""
 from __future__ import annotations
 
 import json
@@ -162,7 +166,7 @@ def _value(rng: random.Random, mean: float) -> float:
     return round(rng.lognormvariate(math.log(mean) - sigma ** 2 / 2, sigma), -2)
 
 
-def draw(seed: int = 1) -> list[Deal]:
+def draw(seed: int = 1, orders_source: str = "PARTNER") -> list[Deal]:
     rng = random.Random(seed)
     deals: list[Deal] = []
     ids = iter(range(5001, 100_000))
@@ -180,7 +184,7 @@ def draw(seed: int = 1) -> list[Deal]:
         contact = str(301 + c)
         t = OPENED + timedelta(days=rng.uniform(0, 45), hours=rng.uniform(9, 17))
         while t < END:
-            add(contact, KAM, "regular", 180_000, "PARTNER", order_path(rng, t))
+            add(contact, KAM, "regular", 180_000, orders_source, order_path(rng, t))
             t += timedelta(days=rng.uniform(30, 60))
     t = START
     n = 0
@@ -209,7 +213,8 @@ def draw(seed: int = 1) -> list[Deal]:
         if d.path and d.path[-1][1] == "WON" and rng.random() < 1 / 3:
             tr = d.path[-1][0] + timedelta(days=rng.uniform(45, 120))
             while tr < END:
-                add(contact, d.manager, "repeat", 150_000, "PARTNER", order_path(rng, tr))
+                add(contact, d.manager, "repeat", 150_000, orders_source,
+                    order_path(rng, tr))
                 tr += timedelta(days=rng.uniform(45, 120))
     deals.sort(key=lambda d: (d.created, int(d.id)))
     return deals
@@ -226,8 +231,8 @@ def _pages(rows: list[dict], key: str | None) -> str:  # type: ignore[type-arg]
     return "\n".join(out) + "\n"
 
 
-def write(out: Path, seed: int = 1) -> list[Deal]:
-    deals = draw(seed)
+def write(out: Path, seed: int = 1, orders_source: str = "PARTNER") -> list[Deal]:
+    deals = draw(seed, orders_source)
     rng = random.Random(seed + 1000)
     hist: list[dict] = []  # type: ignore[type-arg]
     rows: list[dict] = []  # type: ignore[type-arg]
@@ -288,4 +293,5 @@ def write(out: Path, seed: int = 1) -> list[Deal]:
 
 
 if __name__ == "__main__":
-    write(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+    write(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 1,
+          sys.argv[3] if len(sys.argv) > 3 else "PARTNER")
