@@ -264,3 +264,19 @@ def test_the_tables_flag_says_it_too(called: tuple[Path, list], tmp_path: Path) 
     page = (tmp_path / "out" / "history.html").read_text(encoding="utf-8")
     assert page.count("★ да (дело в составе клиентов, а не в менеджере)") == 2
     assert page.count("⚠ да (дело в составе клиентов, а не в менеджере)") == 1
+
+
+def test_the_summary_counts_no_mix_as_a_merit(called: tuple[Path, list]) -> None:  # type: ignore[type-arg]
+    # «Каждый менеджер по всем этапам» had her «заметно лучше на» two steps for her
+    # regulars' orders; the culprit keeps his shortfall.
+    result = CliRunner().invoke(cli, ["history", str(called[0]), "--tz", TZ, "--funnel",
+                                      str(FUNNEL), "-q", "--format", "json"], env=ENV)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["tables"]["manager_summary"]
+    kam = next(r for r in rows if r["manager"] == KAM)
+    assert kam["better_at"] == [] and kam["pairs"] == 4
+    assert kam["clients_at"] == [{"from_stage": "Новая заявка", "to_stage": "Расчёт КП"},
+                                 {"from_stage": "Расчёт КП", "to_stage": "КП отправлено"}]
+    culprit = next(r for r in rows if r["manager"] == CULPRIT)
+    assert culprit["worse_at"] == [{"from_stage": "Расчёт КП", "to_stage": "КП отправлено"}]
+    assert culprit["clients_at"] == [] and culprit["money_short"] > 0

@@ -130,8 +130,8 @@ def run_audit(t: HistoryTables, currency: str | None = None,
                                 t.visits.routes)
     findings += graveyard_findings(graves, value)
     return Audit(managers, sources, losses, graves, ordered(findings), value, currency,
-                 warnings, manager_summary(managers, _by_source(findings)) if managers is not None
-                 else None,
+                 warnings, manager_summary(managers, _by_source(findings), _by_clients(findings))
+                 if managers is not None else None,
                  junk=junk, speed=speed, detectable=detectable(managers, sources))
 
 
@@ -151,6 +151,13 @@ def _by_source(findings: list[Finding]) -> dict[tuple[str, str, str, str], str]:
     return {(f.pipeline, f.stage or "", f.to_stage or "", f.subject or ""): f.entangled.other
             for f in findings if f.kind in ("manager_conversion", "manager_practice")
             and f.entangled is not None and f.entangled.explained}
+
+
+def _by_clients(findings: list[Finding]) -> set[tuple[str, str, str, str]]:
+    """The manager flags that do not hold within the kinds of client (`within_regulars`)."""
+    return {(f.pipeline, f.stage or "", f.to_stage or "", f.subject or "")
+            for f in findings if f.kind in ("manager_conversion", "manager_practice")
+            and f.regulars is not None and not f.regulars.holds}
 
 
 def _unused(periods: Periods | None, sources: SourceTables | None,

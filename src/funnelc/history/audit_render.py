@@ -1235,6 +1235,7 @@ def _summary_section(frame: pl.DataFrame, tr: Translator, num: Callable[[object]
          _w("better_at", _("clearly better at"), pairs),
          _w("source_at", _("different for the source's leads, not the manager, at"),
             sourced),
+         _w("clients_at", _("not clear within the same kind of client at"), pairs),
          _w("premature_at", _("premature losses at"), stages),
          _c("deals_short", _("deals short"), short),
          _c("money_short", _("money short"), cash),

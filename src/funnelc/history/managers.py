@@ -486,11 +486,13 @@ _SUMMARY: dict[str, pl.DataType | type[pl.DataType]] = {
     "deals_short": pl.Float64, "money_short": pl.Float64,
     "source_at": pl.List(pl.Struct({"from_stage": pl.Utf8, "to_stage": pl.Utf8,
                                     "source": pl.Utf8})),
+    "clients_at": pl.List(_PAIR),
 }
 
 
 def manager_summary(table: pl.DataFrame,
-                    by_source: dict[tuple[str, str, str, str], str] | None = None
+                    by_source: dict[tuple[str, str, str, str], str] | None = None,
+                    by_clients: set[tuple[str, str, str, str]] | None = None
                     ) -> pl.DataFrame:
     """One row per pipeline and manager, across the stage pairs of `manager_table`: how
     many of the deals at the closing stage the manager won against the rest, where the
@@ -506,8 +508,12 @@ def manager_summary(table: pl.DataFrame,
     (`within_sources`, `Entangled.explained`), with the source; those pairs are
     `source_at`, not worse or better, and count in no shortfall: the kitchen maker's
     Смирнова Анна was «clearly worse at» qualification, 99 deals and 9 039 123 ₽ short,
-    for Авито's junk requests routed to her."""
-    by_source = by_source or {}
+    for Авито's junk requests routed to her.
+
+    `by_clients`: the flags that do not hold within the kinds of client
+    (`within_regulars`, `Regulars.holds`); those pairs are `clients_at`, alike: a
+    key-account manager was «clearly better at» two steps for her regulars' orders."""
+    by_source, by_clients = by_source or {}, by_clients or set()
     rows: list[dict[str, object]] = []
     named = table.filter(pl.col("manager") != UNKNOWN_MANAGER)
     for (p, who), g in named.group_by(["pipeline", "manager"], maintain_order=True):
@@ -517,13 +523,17 @@ def manager_summary(table: pl.DataFrame,
                   in by_source}
         source_at = [{"from_stage": recs[i]["from_stage"], "to_stage": recs[i]["to_stage"],
                       "source": s} for i, s in theirs.items()]
-        recs = [r for i, r in enumerate(recs) if i not in theirs]
+        mix = {i for i, r in enumerate(recs) if i not in theirs and r["flagged"]
+               and (str(p), str(r["from_stage"]), str(r["to_stage"]), str(who)) in by_clients}
+        clients_at = [{"from_stage": recs[i]["from_stage"], "to_stage": recs[i]["to_stage"]}
+                      for i in sorted(mix)]
+        recs = [r for i, r in enumerate(recs) if i not in theirs and i not in mix]
         worse = [r for r in recs if r["flagged"] and (r["deals_effect"] or 0.0) > 0]
         close = next((r for r in recs if r["to_stage"] == WON), None)
         money = [r["money"] for r in worse if r["money"] is not None]
         rows.append({
             "pipeline": p, "manager": who,
-            "pairs": sum(1 for r in recs if r["entered"]) + len(theirs),
+            "pairs": sum(1 for r in recs if r["entered"]) + len(theirs) + len(mix),
             "closing_stage": close["from_stage"] if close else None,
             "closing_entered": close["entered"] if close else None,
             "closing_won": close["reached"] if close else None,
@@ -537,7 +547,7 @@ def manager_summary(table: pl.DataFrame,
                              and (r["premature_pct"] or 0.0) > (r["premature_rest_pct"] or 0.0)],
             "deals_short": sum(float(r["deals_effect"]) for r in worse),
             "money_short": sum(money) if money else None,
-            "source_at": source_at,
+            "source_at": source_at, "clients_at": clients_at,
         })
     rows.sort(key=lambda r: (r["money_short"] is None, -float(r["money_short"] or 0.0),  # type: ignore[arg-type]
                              -float(r["deals_short"]), str(r["pipeline"]),  # type: ignore[arg-type]
