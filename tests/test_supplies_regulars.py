@@ -136,16 +136,16 @@ def test_the_key_account_manager_is_no_method_to_teach(
     assert r["orders"] == list(cells[(KAM, True)])
     assert r["new"] == list(cells.get((KAM, False), (0, 0)))
     assert r["orders"] == [360, 360] and r["new"] == [2, 2]
-    # The rest: every other manager at the step.
+    # The rest: the team without Денис, flagged on the same step.
     team = sorted({w for w, _ in cells})
-    rest = [m for m in team if m != KAM]
+    rest = [m for m in team if m not in (KAM, CULPRIT)]
     for kind, key in ((True, "rest_orders"), (False, "rest_new")):
         k = sum(cells.get((m, kind), (0, 0))[0] for m in rest)
         n = sum(cells.get((m, kind), (0, 0))[1] for m in rest)
         assert r[key] == [k, n]
     # Orders against new business within each manager; she against the rest within
     # each kind of client.
-    mix = _cmh([(*cells[(m, True)], *cells[(m, False)]) for m in team
+    mix = _cmh([(*cells[(m, True)], *cells[(m, False)]) for m in [KAM, *rest]
                 if (m, True) in cells and (m, False) in cells])
     assert r["mix_p"] == pytest.approx(mix, rel=1e-9) and mix < 0.05
     within = _cmh([(*r["orders"], *r["rest_orders"]), (*r["new"], *r["rest_new"])])
@@ -153,8 +153,8 @@ def test_the_key_account_manager_is_no_method_to_teach(
     (said,) = [t for t in _text(called[0]) if KAM in t and "«Расчёт КП» →" in t]
     assert "научите" not in said and "на кону" not in said
     k, n = r["rest_new"]
-    assert (k, n) == (328, 402)  # 81,59%
-    assert said.endswith("у менеджера Ольга Сорокина конверсия 100%, у остальных — 81,59%. "
+    assert (k, n) == (268, 301)  # 89,04%
+    assert said.endswith("у менеджера Ольга Сорокина конверсия 100%, у остальных — 89,04%. "
                          "Дело в составе клиентов, а не в менеджере."), said
     assert "99,45% этих сделок — заказы постоянных клиентов" in said
 
@@ -228,6 +228,8 @@ def test_ukrainian_text(called: tuple[Path, list]) -> None:  # type: ignore[type
     assert len(texts) == 3  # the practice at two steps, the late pick-ups
     assert all(t.endswith("Справа у складі клієнтів, а не в менеджері.") for t in texts)
     assert all("mix" not in t and "clients" not in t and "на кону" not in t for t in texts)
+    # The account's own spelling of the test («Гензеля», as the routed sources' texts).
+    assert all("Гензеля" in t and "Хензеля" not in t for t in texts)
 
 
 SEEDS = [2, 3] if os.environ.get("CI") == "true" else [2, 3, 4, 5, 6, 7]
