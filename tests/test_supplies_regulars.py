@@ -282,3 +282,21 @@ def test_the_summary_counts_no_mix_as_a_merit(called: tuple[Path, list]) -> None
     culprit = next(r for r in rows if r["manager"] == CULPRIT)
     assert culprit["worse_at"] == [{"from_stage": "Расчёт КП", "to_stage": "КП отправлено"}]
     assert culprit["clients_at"] == [] and culprit["money_short"] > 0
+
+
+def test_no_column_of_dashes_without_regular_orders(tmp_path: Path) -> None:
+    # A window maker's CSV without clients: the terminal's «Каждый менеджер по всем
+    # этапам» has no column for a case it cannot have (it stays in the HTML and JSON).
+    from test_manager_closing import FUNNEL as OKNA
+    from test_manager_closing import generate
+    csv = generate(3, tmp_path / "h.csv")
+    funnel = tmp_path / "okna.funnel"
+    funnel.write_text(OKNA, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["history", str(csv), "--funnel", str(funnel)], env=ENV)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "Каждый менеджер по всем этапам" in text
+    # Not in the header (its words wrapped between «┃»), only in the note of the columns
+    # left to the HTML and JSON.
+    assert "одного вида ┃" not in text
+    assert "клиентов одного вида отличие не подтверждается на" in text

@@ -1221,6 +1221,11 @@ def _summary_section(frame: pl.DataFrame, tr: Translator, num: Callable[[object]
     def short(v: object) -> str:
         return "—" if not isinstance(v, (int, float)) or round(v) <= 0 else num(v)
 
+    # Shown in the terminal only where some manager has such a pair: a column of dashes
+    # in every account without regular clients' orders widened a table folded already.
+    clients = _w("clients_at", _("not clear within the same kind of client at"), pairs)
+    if "clients_at" not in frame.columns or not frame["clients_at"].list.len().sum():
+        clients = _detail(clients)
     return Section(
         "manager_summary", _("Each manager across the stages"),
         _("One row per manager and pipeline, the largest shortfall first: the deals won at "
@@ -1235,7 +1240,7 @@ def _summary_section(frame: pl.DataFrame, tr: Translator, num: Callable[[object]
          _w("better_at", _("clearly better at"), pairs),
          _w("source_at", _("different for the source's leads, not the manager, at"),
             sourced),
-         _w("clients_at", _("not clear within the same kind of client at"), pairs),
+         clients,
          _w("premature_at", _("premature losses at"), stages),
          _c("deals_short", _("deals short"), short),
          _c("money_short", _("money short"), cash),
