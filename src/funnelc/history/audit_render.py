@@ -1221,11 +1221,14 @@ def _summary_section(frame: pl.DataFrame, tr: Translator, num: Callable[[object]
     def short(v: object) -> str:
         return "—" if not isinstance(v, (int, float)) or round(v) <= 0 else num(v)
 
-    # Shown in the terminal only where some manager has such a pair: a column of dashes
-    # in every account without regular clients' orders widened a table folded already.
-    clients = _w("clients_at", _("not clear within the same kind of client at"), pairs)
-    if "clients_at" not in frame.columns or not frame["clients_at"].list.len().sum():
-        clients = _detail(clients)
+    def where_any(col: Column) -> Column:
+        """Shown in the terminal only where some manager has such a pair: a column of
+        dashes in every account without routed sources or regular clients' orders
+        widened a table folded already (a window maker's weak closer)."""
+        if col.key not in frame.columns or not frame[col.key].list.len().sum():
+            return _detail(col)
+        return col
+
     return Section(
         "manager_summary", _("Each manager across the stages"),
         _("One row per manager and pipeline, the largest shortfall first: the deals won at "
@@ -1238,9 +1241,9 @@ def _summary_section(frame: pl.DataFrame, tr: Translator, num: Callable[[object]
          Column("closing_won", _("won at the closing stage"), from_row=closing),
          _w("worse_at", _("clearly worse at"), pairs),
          _w("better_at", _("clearly better at"), pairs),
-         _w("source_at", _("different for the source's leads, not the manager, at"),
-            sourced),
-         clients,
+         where_any(_w("source_at", _("different for the source's leads, not the manager, at"),
+                      sourced)),
+         where_any(_w("clients_at", _("not clear within the same kind of client at"), pairs)),
          _w("premature_at", _("premature losses at"), stages),
          _c("deals_short", _("deals short"), short),
          _c("money_short", _("money short"), cash),
