@@ -220,6 +220,13 @@ def test_the_hunter_is_not_late_on_like_deals(gen: ModuleType,
         assert r["new"] == [mk, mn] and r["rest_new"] == [rk, rn]
     (said,) = [t for t in _text(called[0]) if HUNTER in t and "поздно" in t]
     assert said.endswith("Дело в составе клиентов, а не в менеджере."), said
+    # A p under 5 % read «not clear» beside nothing that named the bar Holm held the
+    # finding to: the sentence names it.
+    (f,) = mine
+    bar = f["regulars"]["level"]
+    assert f["regulars"]["within_p"] < 0.05 and bar < f["regulars"]["within_p"]
+    shown = f"{bar:.2g}".replace(".", ",")
+    assert f"при пороге этой находки {shown} с поправкой Холма" in " ".join(said.split()), said
     assert "на кону" not in said
 
 

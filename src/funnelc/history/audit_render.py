@@ -413,7 +413,9 @@ def _regulars_text(f: Finding, e: Regulars, tr: Translator, x: _Fmt) -> str:
               "new": rate(e.new_k, e.new_n),
               "rest_orders": rate(e.rest_orders_k, e.rest_orders_n),
               "rest_new": rate(e.rest_new_k, e.rest_new_n),
-              "mix_p": x.p(e.mix_p), "within_p": x.p(e.within_p), "n": x.count(e.new_n),
+              "mix_p": x.p(e.mix_p), "n": x.count(e.new_n),
+              "within_p": _("{p} against the finding's bar of {bar} under Holm's correction"
+                            ).format(p=x.p(e.within_p), bar=tr.sig(e.level, 2)),
               "entered": tr.ngettext("{n} deal", "{n} deals", f.n).format(n=x.count(f.n))}
     speed = f.kind == "manager_speed"
     if speed:
@@ -1377,7 +1379,7 @@ def finding_json(f: Finding) -> JSONObject:
                 "rest_new": [f.regulars.rest_new_k, f.regulars.rest_new_n],
                 "within_p": f.regulars.within_p, "mix_p": f.regulars.mix_p,
                 "orders_ahead": f.regulars.orders_ahead, "holds": f.regulars.holds,
-                "explained": f.regulars.explained}}
+                "explained": f.regulars.explained, "level": f.regulars.level}}
                if f.kind in ("manager_conversion", "manager_practice", "manager_speed")
                else {}),
             "text": finding_text(f)}

@@ -138,6 +138,10 @@ class Regulars:
     """Whether the orders' share (converted; late, for speed) is the higher one."""
     holds: bool
     explained: bool
+    level: float = ALPHA
+    """The bar Holm held the finding to (`managers.holm_bar`), which `within_p` must clear
+    for the finding to hold: the sentence names it, since a p of 0.047 read «not clear»
+    beside nothing that said the finding's bar was 0.01."""
 
 
 @dataclass(frozen=True)

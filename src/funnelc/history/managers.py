@@ -493,7 +493,7 @@ def client_mix(mine: tuple[int, int, int, int], rest: list[tuple[int, int, int, 
         push = (orders[1] / mine_n - rest_orders[1] / rest_n) * excess
         explained = mix_p < ALPHA and (push < 0 if worse else push > 0)
     return Regulars(*orders, *new, *rest_orders, *rest_new, within, mix_p,
-                    orders_ahead=excess > 0, holds=holds, explained=explained)
+                    orders_ahead=excess > 0, holds=holds, explained=explained, level=level)
 
 
 _PAIR = pl.Struct({"from_stage": pl.Utf8, "to_stage": pl.Utf8})
