@@ -273,6 +273,16 @@ def test_the_tables_flag_says_it_too(called: tuple[Path, list], tmp_path: Path) 
     page = (tmp_path / "out" / "history.html").read_text(encoding="utf-8")
     assert page.count("★ да (дело в составе клиентов, а не в менеджере)") == 2
     assert page.count("⚠ да (дело в составе клиентов, а не в менеджере)") == 1
+    # The findings table counts no deals for them (they read «33», «26», «19» beside «—»
+    # money, to be added up with the culprit's); the JSON keeps the figures.
+    table = page.split('<h2 id="findings">')[1].split("<h2")[0]
+    rows = table.split("<tr>")[2:]
+    explained = [r for r in rows if "Сорокина" in r or "Гусева" in r]
+    assert len(explained) == 3
+    for r in explained:
+        assert r.count('<td class="n">—</td>') == 2, r
+    culprit = next(r for r in rows if "Жуков" in r and "конверсия" in r)
+    assert '<td class="n">31</td>' in culprit, culprit
 
 
 def test_the_summary_counts_no_mix_as_a_merit(called: tuple[Path, list]) -> None:  # type: ignore[type-arg]
