@@ -323,17 +323,9 @@ def within_sources(findings: list[Finding], c: Cohorts,
             and f.subject is not None and f.to_stage is not None]
     if not todo or "source" not in c.pairs.columns:
         return findings
-    keys = ("pipeline", "from_stage", "to_stage")
-    at = pl.any_horizontal([(pl.col("pipeline").cast(pl.Utf8) == f.pipeline)
-                            & (pl.col("from_stage").cast(pl.Utf8) == f.stage)
-                            & (pl.col("to_stage").cast(pl.Utf8) == f.to_stage) for f in todo])
-    cells = (c.pairs.filter(at).with_columns(judged=_judged(data_end))
-             .filter(pl.col("judged"))
-             .group_by([*keys, "manager", "source"])
-             .agg(n=pl.len(), k=pl.col("direct").sum())
-             .with_columns(pl.col(*keys, "manager", "source").cast(pl.Utf8))
-             .with_columns(pl.col("manager").fill_null(UNKNOWN_MANAGER),
-                           pl.col("source").fill_null("(no source)")))
+    keys = _STEP
+    cells = _step_cells(c, todo, data_end, "source").with_columns(
+        pl.col("source").cast(pl.Utf8).fill_null("(no source)"))
     by_pair: dict[tuple[str, str, str], list[tuple[str, str, int, int]]] = {}
     for p, a, b, who, src, n, k in cells.select(*keys, "manager", "source", "n", "k").iter_rows():
         by_pair.setdefault((p, a, b), []).append((who, src, int(k), int(n)))
@@ -407,16 +399,8 @@ def within_regulars(findings: list[Finding], c: Cohorts, data_end: datetime | No
             and not (f.entangled is not None and f.entangled.explained)]
     if not todo or "regular" not in c.pairs.columns or not c.pairs["regular"].any():
         return findings
-    keys = ("pipeline", "from_stage", "to_stage")
-    at = pl.any_horizontal([(pl.col("pipeline").cast(pl.Utf8) == f.pipeline)
-                            & (pl.col("from_stage").cast(pl.Utf8) == f.stage)
-                            & (pl.col("to_stage").cast(pl.Utf8) == f.to_stage) for f in todo])
-    cells = (c.pairs.filter(at).with_columns(judged=_judged(data_end))
-             .filter(pl.col("judged"))
-             .group_by([*keys, "manager", "regular"])
-             .agg(n=pl.len(), k=pl.col("direct").sum())
-             .with_columns(pl.col(*keys, "manager").cast(pl.Utf8))
-             .with_columns(pl.col("manager").fill_null(UNKNOWN_MANAGER)))
+    keys = _STEP
+    cells = _step_cells(c, todo, data_end, "regular")
     counts: dict[tuple[str, str, str, str, bool], tuple[int, int]] = {
         (p, a, b, who, bool(reg)): (int(k), int(n)) for p, a, b, who, reg, n, k in
         cells.select(*keys, "manager", "regular", "n", "k").iter_rows()}
@@ -443,6 +427,25 @@ def within_regulars(findings: list[Finding], c: Cohorts, data_end: datetime | No
             f = replace(f, money=None, deals_low=None, deals_high=None)
         out.append(f if e is None else replace(f, regulars=e))
     return out
+
+
+_STEP = ("pipeline", "from_stage", "to_stage")
+
+
+def _step_cells(c: Cohorts, todo: list[Finding], data_end: datetime | None,
+                by: str) -> pl.DataFrame:
+    """The judged deals of the findings' steps, per step, manager and `by` (the source;
+    whether a regular's order): deals `n` and those that reached the next stage `k`,
+    the names as strings. What `within_sources` and `within_regulars` stratify."""
+    at = pl.any_horizontal([(pl.col("pipeline").cast(pl.Utf8) == f.pipeline)
+                            & (pl.col("from_stage").cast(pl.Utf8) == f.stage)
+                            & (pl.col("to_stage").cast(pl.Utf8) == f.to_stage) for f in todo])
+    return (c.pairs.filter(at).with_columns(judged=_judged(data_end))
+            .filter(pl.col("judged"))
+            .group_by([*_STEP, "manager", by])
+            .agg(n=pl.len(), k=pl.col("direct").sum())
+            .with_columns(pl.col(*_STEP, "manager").cast(pl.Utf8))
+            .with_columns(pl.col("manager").fill_null(UNKNOWN_MANAGER)))
 
 
 def holm_bar(p: float, family: list[float]) -> float:
