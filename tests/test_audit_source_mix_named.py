@@ -94,7 +94,7 @@ def test_the_mix_verdict_names_the_source_whose_share_moved(history: Path) -> No
     assert row["top_source_mix_effect"] == pytest.approx(-0.0728)
     assert row["top_source_rate_effect"] == pytest.approx(0.0, abs=1e-12)
     # The sentence says vk's part of the mix effect, the part it was named for.
-    assert "source “vk” accounts for −7.3 pp of it" in row["verdict"], row["verdict"]
+    assert "source “vk” accounts for −7.3\u00a0pp of it" in row["verdict"], row["verdict"]
     assert "a different mix of sources (mix effect)" in row["verdict"]
 
 

@@ -203,7 +203,7 @@ def test_a_change_that_rounds_to_nothing_has_no_sign(export: Path, tmp_path: Pat
     assert tiny and any(r["mix_effect"] < 0 for r in tiny)
     page = (out / "history.html").read_text(encoding="utf-8")
     assert "−0 п." not in page and "+0 п." not in page
-    assert page.count('<td class="n">0 п. п.</td>') == len(
+    assert page.count('<td class="n">0\u00a0п.\u00a0п.</td>') == len(
         [r for r in rows for k in ("change", "mix_effect", "rate_effect")
          if round(abs(100 * r[k]), 1) == 0])
 

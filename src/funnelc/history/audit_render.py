@@ -18,7 +18,7 @@ from .audit import Audit
 from .detectable_render import detectable_json, detectable_section, detectable_text
 from .events import WON
 from .findings import ALPHA, Entangled, Finding, Junk, Regulars, Speed
-from .report import Column, Section, pair_stage, placeholder
+from .report import Column, Section, pair_stage, placeholder, points
 from .sources import spread as is_spread
 from .transitions import COMEBACK_DAYS
 
@@ -45,8 +45,7 @@ class _Fmt:
         # A change that rounds to nothing has no sign: a window firm's mix effect of
         # −0.045 pp read «−0 п. п.» in the decomposition's table.
         sign = "" if round(abs(100 * x), 1) == 0 else "+" if x > 0 else "−"
-        return self.tr.gettext("{sign}{value} pp").format(
-            sign=sign, value=self.tr.number(abs(100 * x), 1))
+        return points(self.tr, sign, abs(100 * x))
 
     def money(self, x: float | None) -> str:
         if x is None:

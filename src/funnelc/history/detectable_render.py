@@ -11,7 +11,7 @@ import polars as pl
 
 from ..i18n import Translator
 from .detectable import Detectable
-from .report import Column, Section, pair_stage
+from .report import Column, Section, pair_stage, points
 
 if TYPE_CHECKING:
     from ..jsontypes import JSONObject
@@ -20,7 +20,7 @@ __all__ = ["detectable_text", "detectable_json", "detectable_section"]
 
 
 def _points(g: float, tr: Translator) -> str:
-    return tr.gettext("{sign}{value} pp").format(sign="", value=tr.number(100 * g, 1))
+    return points(tr, "", 100 * g)
 
 
 def _how_far(d: Detectable, tr: Translator) -> str:

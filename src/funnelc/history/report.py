@@ -32,7 +32,7 @@ from .transitions import COMEBACK_DAYS
 __all__ = ["Section", "sections", "print_terminal", "print_quality", "render_html",
            "render_json", "Column", "names_section", "unmatched_names", "order_note",
            "quality_section", "head_line", "page_title", "page_head", "PLACEHOLDERS",
-           "placeholder", "written_line"]
+           "placeholder", "points", "written_line"]
 
 Fmt = Callable[[Any], str]
 
@@ -122,6 +122,14 @@ WON_STAGE = C_("the win, as the second stage of a stage pair", "Closed won")
 """How the tables and sentences name a pair's second stage when it is the win (`won` in
 the data and the JSON: the closing stage's pair, `cohorts`): the name CRMs give the
 won status (amoCRM's «Успешно реализовано», HubSpot's “Closed won”)."""
+
+
+def points(tr: Translator, sign: str, value: float) -> str:
+    """Percentage points as a sentence says them («+8,8 п. п.»), the unit held to its
+    figure by no-break spaces, as money and p-values are: a terminal wrapped «8,8» at
+    the end of one line and «п. п.» at the start of the next."""
+    return tr.gettext("{sign}{value} pp").format(
+        sign=sign, value=tr.number(value, 1)).replace(" ", "\u00a0")
 
 
 def pair_stage(x: object, tr: Translator) -> str:
