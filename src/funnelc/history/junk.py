@@ -44,7 +44,7 @@ from .events import REASON_NOT_KEPT, WON
 from .findings import ALPHA, Entangled, Finding, Junk
 from .loss_reasons import CATCH_ALL, NO_REASON
 from .sources import UNKNOWN_SOURCE
-from .stats import holm, mantel_haenszel_p, newcombe, routed, two_proportion_p
+from .stats import holm, newcombe, routed_manager, two_proportion_p
 from .transitions import first_purchases
 
 if TYPE_CHECKING:
@@ -100,9 +100,6 @@ _SCHEMA: dict[str, pl.DataType | DataTypeClass] = {
                "explained": pl.Boolean, "outside_k": pl.Int64, "outside_n": pl.Int64,
                "rest_k": pl.Int64, "rest_n": pl.Int64, "other_k": pl.Int64,
                "other_n": pl.Int64, "other_p": pl.Float64})}
-MIN_ROUTED = 10
-"""A flagged source is read within the managers when one of them is routed it
-(`stats.routed`), with at least this many of its deals."""
 
 
 def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
@@ -235,25 +232,9 @@ def _within_managers(grp: pl.DataFrame, source: str) -> dict[str, object] | None
         cell = per.setdefault(str(who), [0, 0, 0, 0])
         cell[0 if mine else 2] += int(k)
         cell[1 if mine else 3] += int(n)
-    total = sum(c[1] for c in per.values())
-    total_other = sum(c[3] for c in per.values())
-    named = [(c[1], w) for w, c in per.items() if w and c[1] >= MIN_ROUTED]
-    if not total or not named:
-        return None
-    n_top, top = max(named)
-    if not routed(n_top / total, per[top][3] / total_other if total_other else 0.0):
-        return None
-    within = mantel_haenszel_p([tuple(c) for c in per.values()])  # type: ignore[misc]
-    others = [c for w, c in per.items() if w != top]
-    ok, on = sum(c[0] for c in others), sum(c[1] for c in others)
-    rk, rn = sum(c[2] for c in others), sum(c[3] for c in others)
-    tk, tn = per[top][2], per[top][3]
-    other_p = two_proportion_p(tk, tn, rk, rn)
-    worse = tn > 0 and rn > 0 and tk / tn > rk / rn
-    return {"manager": top, "share": n_top / total, "within_p": within,
-            "explained": within >= ALPHA and other_p < ALPHA and worse,
-            "outside_k": ok, "outside_n": on, "rest_k": rk, "rest_n": rn,
-            "other_k": tk, "other_n": tn, "other_p": other_p}
+    return routed_manager({w: (c[0], c[1], c[2], c[3]) for w, c in per.items()},
+                          {w: (c[0], c[1]) for w, c in per.items()},
+                          {w: (c[2], c[3]) for w, c in per.items()}, True, ALPHA)
 
 
 def _qualifying(visits: pl.DataFrame, first: pl.DataFrame) -> dict[str, str]:

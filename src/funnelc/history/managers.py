@@ -37,6 +37,7 @@ from .events import WON
 from .findings import ALPHA, Comeback, Entangled, Finding, Regulars
 from .maturity import MATURITY_QUANTILE
 from .stats import (
+    MIN_ROUTED,
     detectable_gap,
     holm,
     mantel_haenszel,
@@ -49,7 +50,7 @@ from .stats import (
 )
 
 __all__ = ["manager_table", "manager_findings", "manager_summary", "within_sources",
-           "within_regulars", "client_mix", "holm_bar", "UNKNOWN_MANAGER", "MIN_ROUTED"]
+           "within_regulars", "client_mix", "holm_bar", "UNKNOWN_MANAGER"]
 
 UNKNOWN_MANAGER = "(no manager)"
 
@@ -301,10 +302,6 @@ def manager_findings(table: pl.DataFrame, c: Cohorts) -> list[Finding]:
                                              r["came_back_other"], r["came_back_won"])))
     return out
 
-
-MIN_ROUTED = 10
-"""A manager is routed a source (`stats.routed`) from this many of its deals: two of a
-source's three deals are no routing."""
 
 
 def within_sources(findings: list[Finding], c: Cohorts,

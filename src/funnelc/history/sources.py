@@ -40,9 +40,8 @@ from .periods import SOURCES_UNUSED, Periods, PeriodsError, label, split
 from .stats import (
     changes_agree_p,
     holm,
-    mantel_haenszel_p,
     newcombe,
-    routed,
+    routed_manager,
     two_proportion_p,
 )
 
@@ -188,10 +187,6 @@ def source_tables(c: Cohorts, data_end: datetime | None = None, tz: str = "UTC",
                         pl.DataFrame(decomp, schema=_DECOMP, orient="row"), unused)
 
 
-MIN_ROUTED = 10
-"""A source's fall is read within the managers when one of them is routed its last
-period's deals (`stats.routed`, against the other sources' in that period), with at
-least this many of them."""
 
 
 def _within_managers(pairs: pl.DataFrame, r: dict[str, object]) -> dict[str, object] | None:
@@ -223,27 +218,9 @@ def _within_managers(pairs: pl.DataFrame, r: dict[str, object]) -> dict[str, obj
     def at(m: str, mine: bool, lt: bool) -> tuple[int, int]:
         return per.get((m, mine, lt), (0, 0))
 
-    total = sum(at(m, True, True)[1] for m in managers)
-    named = [(at(m, True, True)[1], m) for m in managers if m and at(m, True, True)[1] >= MIN_ROUTED]
-    if not total or not named:
-        return None
-    n_top, top = max(named)
-    other_total = sum(at(m, False, True)[1] for m in managers)
-    if not routed(n_top / total, at(top, False, True)[1] / other_total if other_total else 0.0):
-        return None
-    within = mantel_haenszel_p([(*at(m, True, True), *at(m, True, False)) for m in managers])
-    others = [m for m in managers if m != top]
-    ok = sum(at(m, True, True)[0] for m in others)
-    on = sum(at(m, True, True)[1] for m in others)
-    rk = sum(at(m, False, True)[0] for m in others)
-    rn = sum(at(m, False, True)[1] for m in others)
-    tk, tn = at(top, False, True)
-    other_p = two_proportion_p(tk, tn, rk, rn)
-    worse = tn > 0 and rn > 0 and tk / tn < rk / rn
-    return {"manager": top, "share": n_top / total, "within_p": within,
-            "explained": within >= ALPHA and other_p < ALPHA and worse,
-            "outside_k": ok, "outside_n": on, "rest_k": rk, "rest_n": rn,
-            "other_k": tk, "other_n": tn, "other_p": other_p}
+    return routed_manager({m: (*at(m, True, True), *at(m, True, False)) for m in managers},
+                          {m: at(m, True, True) for m in managers},
+                          {m: at(m, False, True) for m in managers}, False, ALPHA)
 
 
 def _kitagawa(p: str, a: str, b: str, blocks: tuple[list[str], list[str]],

@@ -18,7 +18,8 @@ from statistics import NormalDist
 
 __all__ = ["Z95", "MIN_MONTH_DEALS", "wilson", "newcombe", "two_proportion_p", "holm", "benjamini_hochberg",
            "shrink", "funnel_limits", "chi2_sf", "changes_agree_p", "POWER", "power",
-           "detectable_gap", "mantel_haenszel_p", "mantel_haenszel", "routed", "ROUTED_SHARE", "ROUTED_RATIO"]
+           "detectable_gap", "mantel_haenszel_p", "mantel_haenszel", "routed", "ROUTED_SHARE", "ROUTED_RATIO",
+           "MIN_ROUTED", "routed_manager"]
 
 Z95 = 1.959963984540054
 
@@ -208,6 +209,48 @@ def routed(share: float, elsewhere: float) -> bool:
     5 % of the other sources'), and would call routing a manager who has 60 % of every
     source."""
     return share >= ROUTED_SHARE and share >= ROUTED_RATIO * elsewhere
+
+
+MIN_ROUTED = 10
+"""The fewest deals of a source a manager works for the source to be read as routed to
+that manager (and a manager to a source)."""
+
+
+def routed_manager(strata: dict[str, tuple[int, int, int, int]],
+                   mine: dict[str, tuple[int, int]], elsewhere: dict[str, tuple[int, int]],
+                   higher: bool, alpha: float) -> dict[str, object] | None:
+    """A source's flagged difference read within the managers, when one manager is
+    routed the source (`routed`): per manager (the key; "" for deals with none), its
+    Cochran–Mantel–Haenszel stratum `strata`, its (k, n) of the source's deals `mine`
+    and of the other deals `elsewhere`. None when no named manager is routed it. The
+    difference is the manager's (`explained`) when it is not clear within the managers
+    and the manager is itself clearly different on the other deals the same way
+    (`higher`: a larger k/n, as junk; else a smaller one, as a conversion). The counts
+    are `findings.Entangled`'s: the source with the other managers (`outside`), the other
+    deals with the other managers (`rest`), the manager's other deals (`other`). One
+    rule for a source's junk (`junk`) and its fall between periods (`sources`)."""
+    total = sum(n for _k, n in mine.values())
+    named = [(n, m) for m, (_k, n) in mine.items() if m and n >= MIN_ROUTED]
+    if not total or not named:
+        return None
+    n_top, top = max(named)
+    total_other = sum(n for _k, n in elsewhere.values())
+    top_other = elsewhere.get(top, (0, 0))
+    if not routed(n_top / total, top_other[1] / total_other if total_other else 0.0):
+        return None
+    within = mantel_haenszel_p(list(strata.values()))
+    others = [m for m in strata if m != top]
+    ok = sum(mine.get(m, (0, 0))[0] for m in others)
+    on = sum(mine.get(m, (0, 0))[1] for m in others)
+    rk = sum(elsewhere.get(m, (0, 0))[0] for m in others)
+    rn = sum(elsewhere.get(m, (0, 0))[1] for m in others)
+    tk, tn = top_other
+    other_p = two_proportion_p(tk, tn, rk, rn)
+    same_way = tn > 0 and rn > 0 and ((tk / tn > rk / rn) if higher else (tk / tn < rk / rn))
+    return {"manager": top, "share": n_top / total, "within_p": within,
+            "explained": within >= alpha and other_p < alpha and same_way,
+            "outside_k": ok, "outside_n": on, "rest_k": rk, "rest_n": rn,
+            "other_k": tk, "other_n": tn, "other_p": other_p}
 
 
 POWER = 0.8
