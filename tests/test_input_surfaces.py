@@ -187,7 +187,7 @@ def test_terminal_shows_the_data_quality_in_words(tmp_path: Path) -> None:
     assert res.exit_code == 1, res.output
     lines = res.output.splitlines()
     assert lines[-3:-1] == [
-        "data quality: 3,210 input records read (and 2,006 first-stage events they imply), "
+        "data quality: 3,210 input records read (and 2,006 more events they imply), "
         "4,012 events kept, 1,204 dropped",
         "dropped 1,204 events whose time is in milliseconds while most are in seconds "
         f"(first at {path} page 1 event 7)"]

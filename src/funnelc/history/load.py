@@ -48,12 +48,14 @@ class Origin:
     end: int
     path: str
     unit: Literal["line", "record", "file"]
-    """`line`: seq = first + line of a CSV; `record`: two seqs per simulator record (the
-    entry and the close), after the header line; `file`: JSON pages, no finer place."""
+    """`line`: seq = first + line of a CSV × `per` (+ the event's slot in its row, in a
+    deal list); `record`: two seqs per simulator record (the entry and the close), after
+    the header line; `file`: JSON pages, no finer place."""
+    per: int = 1
 
     def place(self, seq: int) -> str:
         if self.unit == "line":
-            return f"{self.path}:{seq - self.first}"
+            return f"{self.path}:{(seq - self.first) // self.per}"
         if self.unit == "record":
             return f"{self.path}:{(seq - self.first) // 2 + 2}"
         return self.path
@@ -230,8 +232,9 @@ def _read_file(path: Path, r: _Reading) -> None:
         if dq.rows_read == before:
             r.held.append(f"{name}: a CSV header and no rows")
         r.frames.append(f)
-        r.origins.append(Origin(r.seq, r.seq + f.height + 2 + lines, name, "line"))
-        r.seq += f.height + 2 + lines
+        span = (f.height + 2 + lines) * table.per
+        r.origins.append(Origin(r.seq, r.seq + span, name, "line", table.per))
+        r.seq += span
         dq.files.append((name, "csv", f.height))
         r.formats.add("csv")
     elif not data.decode("utf-8").strip():

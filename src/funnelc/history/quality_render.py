@@ -73,6 +73,9 @@ DROP_TEXT: dict[str, str] = {
                              "{zone}; give the time with its UTC offset)"),
     "no_deal_id": N_("deal id missing"),
     "no_stage": N_("stage missing"),
+    "undated_stage": N_("deal-list row whose current stage has no entry date, or whose "
+                        "close has no close date (left out whole: where the deal is since "
+                        "when is unknown)"),
     "unchanged_status": N_("status change to the same status"),
     "truncated": N_("cut off by the end of a truncated file"),
     "unparsable": N_("record that does not parse"),
@@ -117,6 +120,7 @@ DROP_LABEL: dict[str, str] = {
     "skipped_local_time": C_("data quality", "skipped_local_time"),
     "no_deal_id": C_("data quality", "no_deal_id"),
     "no_stage": C_("data quality", "no_stage"),
+    "undated_stage": C_("data quality", "undated_stage"),
     "unchanged_status": C_("data quality", "unchanged_status"),
     "truncated": C_("data quality", "truncated"),
     "unparsable": C_("data quality", "unparsable"),
@@ -409,8 +413,8 @@ def summary_lines(dq: DataQuality, tr: Translator | None = None) -> list[str]:
     read = tr.ngettext("{n} input record read", "{n} input records read",
                        dq.rows_read).format(n=number(dq.rows_read, 0))
     if dq.synthesized:
-        read += " " + tr.ngettext("(and {n} first-stage event they imply)",
-                                  "(and {n} first-stage events they imply)",
+        read += " " + tr.ngettext("(and {n} more event they imply)",
+                                  "(and {n} more events they imply)",
                                   dq.synthesized).format(n=number(dq.synthesized, 0))
     kept = tr.ngettext("{n} event kept", "{n} events kept", dq.rows_kept).format(
         n=number(dq.rows_kept, 0))

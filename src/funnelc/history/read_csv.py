@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from .deal_list import DealListColumns, deal_list_columns, long_rows, refuse_one_row_deals
 from .errors import HistoryDataError
 from .events import LOST, STAGE, WON, empty_events
 from .quality import DataQuality, QualityNote
@@ -50,14 +51,15 @@ __all__ = ["read_csv_text", "read_csv_table", "csv_events", "CsvTable", "looks_l
            "header_map", "split_header"]
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
-    "deal_id": ("deal_id", "deal", "lead_id", "lead", "id", "deal id", "сделка", "id сделки",
+    "deal_id": ("deal_id", "deal", "lead_id", "lead", "id", "deal id", "record id",
+                "opportunity id", "сделка", "id сделки",
                 "номер сделки", "№ сделки", "угода", "id угоди", "номер угоди", "№ угоди"),
     "ts": ("timestamp", "ts", "time", "date", "datetime", "moved_at", "created_at", "дата",
            "время", "дата изменения", "дата и время", "дата перехода", "час", "дата і час",
            "дата зміни", "дата переходу"),
     "pipeline": ("pipeline", "funnel", "воронка", "воронка продаж", "направление",
                  "напрямок"),
-    "stage": ("stage", "status", "этап", "статус", "stage_name", "стадия", "этап сделки",
+    "stage": ("stage", "status", "этап", "статус", "stage_name", "deal stage", "стадия", "этап сделки",
               "етап", "стадія", "етап угоди"),
     "value": ("value", "price", "amount", "sum", "сумма", "бюджет", "сумма сделки", "сума",
               "сума угоди"),
@@ -68,7 +70,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "picked": ("picked_at", "picked", "picked_up_at", "first_touch", "first_touch_at",
                "взята в работу", "первое касание", "взято в роботу", "перше касання"),
     "manager": ("manager", "responsible", "responsible_user", "owner", "assigned_to",
-                "deal owner", "opportunity owner", "sales rep",
+                "deal owner", "opportunity owner", "sales rep", "sales agent",
                 "менеджер", "ответственный", "відповідальний"),
     "last_activity": ("last_activity", "last_activity_at", "last_activity_time",
                       "последняя активность", "остання активність"),
@@ -239,6 +241,9 @@ class CsvTable:
     """The file ends mid-line (a cut download)."""
     skipped: int = 0
     """Lines above the header (a report's title), which places count too."""
+    per: int = 1
+    """Events per row: one in a history, up to one per stage and the close in a deal
+    list (`deal_list`); an event's `seq` is the first `seq` + line × `per` + its slot."""
 
 
 TITLE_LINES = 10
@@ -302,7 +307,9 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
     if raw is None or raw.height == 0:
         return empty_events()
     cols = header_map(raw.columns)
-    if "ts" not in cols:
+    text = [c for c in raw.columns if c not in (LINE, EXTRA)]
+    listed = deal_list_columns(text, {c: _header_name(c) for c in text}, "pipeline" in cols)
+    if "ts" not in cols and listed is None:
         names = ", ".join(f"«{c}»" for c in raw.columns if c not in (LINE, EXTRA))
         raise HistoryDataError(
             f"{path}:{table.skipped + 1}: no time column among {names}: every row would be "
@@ -315,10 +322,15 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
                                .add(table.skipped).alias(LINE))
     n = raw.height
     last_line = int(raw[LINE][-1]) if LINE in raw.columns else n + 1
-    raw = _without_blank_and_totals(raw, cols, path, dq)
+    raw = _without_blank_and_totals(
+        raw, cols if listed is None else {k: v for k, v in cols.items() if k != "ts"}, path, dq)
     if raw.height == 0:
         return empty_events()
     dq.rows_read += raw.height
+    if listed is not None:
+        raw = _deal_list_rows(raw, listed, cols, path, dq)
+        table.per = len(listed.entered) + 1
+        cols = header_map(raw.columns)
 
     def col(key: str) -> pl.Expr:
         c = cols.get(key)
@@ -344,7 +356,8 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
     df = raw.select(*optional, deal_id=col("deal_id"), t=when, pipeline=col("pipeline"),
                     stage=col("stage"), value=col("value"), loss_reason=col("loss_reason"),
                     source=col("source"), kindcol=col("kind"), p=col("picked"),
-                    line=line, extra=extra)
+                    line=line, extra=extra,
+                    slot=pl.col("slot") if "slot" in raw.columns else pl.lit(0, pl.Int64))
     del raw
     order = _slash_order(df, path, dq)
     parsed = _parse_times(df["t"], tz, order)
@@ -399,13 +412,40 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
     # Without the column, no column: `events.normalize` adds it as nulls that cost
     # nothing (a column of parsed nulls a million long costs 16 MB).
     kept = [c for c in ("manager", "last_activity", "contact") if c in df.columns]
-    return df.select(
+    out = df.select(
         "deal_id", "ts", *kept, pipeline=pl.col("pipeline").fill_null(""), stage="stage", kind=kind,
         value=value,
         loss_reason=pl.when(kind == LOST).then(pl.col("loss_reason")),
         source="source", from_pipeline=pl.lit(None, pl.Utf8), from_stage=pl.lit(None, pl.Utf8),
-        seq=pl.lit(seq0, pl.Int64) + pl.col("line"), entry_known=pl.lit(True),
-        picked=pl.when(kind == STAGE).then(pl.col("picked")))
+        seq=pl.lit(seq0, pl.Int64) + pl.col("line") * table.per + pl.col("slot"),
+        entry_known=pl.lit(True), picked=pl.when(kind == STAGE).then(pl.col("picked")))
+    if listed is None:
+        refuse_one_row_deals(out.select("deal_id", "kind", "stage",
+                                        line=(pl.col("seq") - seq0)), path, WON, LOST)
+    return out
+
+
+def _deal_list_rows(raw: pl.DataFrame, listed: DealListColumns, cols: dict[str, str],
+                    path: str, dq: DataQuality) -> pl.DataFrame:
+    """A deal list's rows as the long table (`deal_list.long_rows`); a row with cells
+    beyond the header's is dropped with its line first, as a history's row is."""
+    line = pl.col(LINE) if LINE in raw.columns else pl.int_range(pl.len(), dtype=pl.Int64) + 2
+    raw = raw.with_columns(line.alias(LINE))
+    if EXTRA in raw.columns:
+        shifted = raw.filter(pl.col(EXTRA).is_not_null())
+        if shifted.height:
+            dq.drop("extra_fields", shifted.height, where=f"{path}:{shifted[LINE][0]}")
+            raw = raw.filter(pl.col(EXTRA).is_null())
+    low = pl.col(cols["stage"]).str.strip_chars().str.to_lowercase()
+    kc = (pl.col(cols["kind"]).str.strip_chars().str.to_lowercase() if "kind" in cols
+          else pl.lit(None, pl.Utf8))
+    outcome = (pl.when(kc.is_in(["won", "win", "s"])).then(pl.lit("won"))
+               .when(kc.is_in(["lost", "lose", "f"])).then(pl.lit("lost"))
+               .when(kc.is_in(["stage", "p", "move", "moved"])).then(pl.lit(None, pl.Utf8))
+               .when(low.is_in(list(WON_NAMES))).then(pl.lit("won"))
+               .when(low.is_in(list(LOST_NAMES))).then(pl.lit("lost")))
+    return long_rows(raw, listed, cols, outcome, pl.col(LINE), path, dq).rename(
+        {"line": LINE})
 
 
 def _with_last_activity(df: pl.DataFrame, tz: str, order: SlashOrder | None) -> pl.DataFrame:

@@ -1,0 +1,185 @@
+"""A deal list (one row per deal: its current stage, and the dates it has) read as the
+stage history it holds, or refused where it holds none.
+
+The export a consultant is handed first is a deal list: amoCRM's and Bitrix24's «Экспорт»
+of the deals' table, Pipedrive's and HubSpot's deal exports. Each row is a deal *now*:
+its stage, manager, source, amount, creation and close dates. Read as a history (one row
+per deal entering a stage), every deal entered its current stage once and never moved:
+a won deal won without passing any stage, an open one a «dead end» nobody left. On a
+public 8,800-deal list (Prospecting → Engaging → Won/Lost) the audit's one finding was
+«Engaging is a dead end: 1,577 deals pile up there and no deal has moved on», about
+the stage all 6,711 closed deals had passed.
+
+A deal list holds a history only where it has a date column per stage: HubSpot's `Date
+entered "Stage (Pipeline)"`, a spreadsheet's `entered Engaging` or «Дата входа в этап
+Переговоры». Those rows are read as the deal entering each dated stage, then winning or
+losing (its current stage says which) at the close date (`CLOSED_NAMES`), in that order
+on a tie: a deal engaged and won the same day entered first. A deal whose current place
+has no date (an open stage without its entry date, a close without its close date) is
+left out whole and counted (`undated_stage`): read without it, the deal would look as if
+it still sat in the last stage it has a date for.
+
+A deal list without such columns is refused (`HistoryDataError`, exit 1), with what to
+export instead: nearly every deal on one row, and many of them closed without entering
+any stage, tells it from a history (`refuse_one_row_deals`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import polars as pl
+
+from .errors import HistoryDataError
+from .quality import DataQuality
+
+__all__ = ["DealListColumns", "deal_list_columns", "long_rows", "refuse_one_row_deals",
+           "CLOSED_NAMES", "ONE_ROW_SHARE", "CLOSED_FIRST_SHARE", "MIN_DEALS"]
+
+CLOSED_NAMES = frozenset({"close date", "closed at", "closed", "closed date", "closedate",
+                          "close time", "дата закрытия", "закрыта", "дата закриття",
+                          "закрито"})
+"""Header names (as `read_csv._header_name` spells them) of a deal's close date."""
+
+_ENTERED = re.compile(
+    r"^\s*(?:date[ _]+)?entered[ _:]+(?P<en>.+?)\s*$"
+    r"|^\s*(?:дата[ _]+)?(?:входа|перехода)[ _]+(?:в|на)[ _]+(?:этап|стадию)?[ _:]*(?P<ru>.+?)\s*$"
+    r"|^\s*(?:дата[ _]+)?(?:входу|переходу)[ _]+(?:в|на|до)[ _]+(?:етап|стадію)?[ _:]*"
+    r"(?P<uk>.+?)\s*$",
+    re.IGNORECASE)
+_QUOTES = "\"'«»“”„"
+_SUFFIX = re.compile(r"^(?P<stage>.+?)\s*\((?P<pipeline>[^()]+)\)$")
+
+ONE_ROW_SHARE = 0.95
+"""A file whose deals have one row each, nearly all of them, …"""
+CLOSED_FIRST_SHARE = 0.2
+"""… and at least this share of them won or lost with no stage before, is a deal list."""
+MIN_DEALS = 30
+"""Fewer deals than this say nothing either way (a test file, one week of a history)."""
+
+
+@dataclass(frozen=True)
+class DealListColumns:
+    """The columns that make a table a deal list: per-stage entry dates (column → stage,
+    in the file's order) and the close date; `pipeline`: the pipeline HubSpot writes in
+    every entry column's name («Stage (Sales Pipeline)»), when the file has no column of
+    its own for it."""
+
+    entered: tuple[tuple[str, str], ...]
+    closed: str | None
+    pipeline: str | None = None
+
+
+def _entered_stage(column: str) -> str | None:
+    found = _ENTERED.match(column.replace("\u00a0", " "))
+    if found is None:
+        return None
+    stage = next(g for g in found.group("en", "ru", "uk") if g is not None)
+    stage = stage.strip().strip(_QUOTES).strip()
+    return stage or None
+
+
+def _closed_column(columns: list[str], header_name: dict[str, str]) -> str | None:
+    return next((c for c in columns if header_name[c] in CLOSED_NAMES), None)
+
+
+def deal_list_columns(columns: list[str], header_name: dict[str, str],
+                      has_pipeline: bool) -> DealListColumns | None:
+    """The deal-list columns of a table (`header_name`: each column's normalised name),
+    or None when it has no per-stage entry dates (a close date alone may be a column
+    of a history's rows: `refuse_one_row_deals` tells a deal list by its rows)."""
+    entered = [(c, s) for c in columns if (s := _entered_stage(c)) is not None]
+    if not entered:
+        return None
+    closed = _closed_column(columns, header_name)
+    pipeline = None
+    split = [_SUFFIX.match(s) for _, s in entered]
+    if entered and not has_pipeline and all(split):
+        names = {m.group("pipeline").strip() for m in split if m is not None}
+        if len(names) == 1:
+            pipeline = names.pop()
+            entered = [(c, m.group("stage").strip())
+                       for (c, _), m in zip(entered, split, strict=True) if m is not None]
+    return DealListColumns(tuple(entered), closed, pipeline)
+
+
+def long_rows(raw: pl.DataFrame, listed: DealListColumns, cols: dict[str, str],
+              outcome: pl.Expr, line: pl.Expr, path: str, dq: DataQuality) -> pl.DataFrame:
+    """The deal list `raw` (text columns; `cols`: `read_csv.header_map`'s keys) as the
+    long table a history CSV is: one row per dated stage entry, then the close, with the
+    columns `deal_id`, `timestamp`, `stage`, `kind`, the deal's other columns repeated,
+    `slot` (the event's place within its row: entries in the file's order, the close
+    last) and the row's `line`. `outcome`: `won`/`lost`/null per row, from its current
+    stage (or `kind` column)."""
+    keep = {k: cols[k] for k in ("deal_id", "pipeline", "value", "loss_reason", "source",
+                                 "manager", "last_activity", "contact") if k in cols}
+    base = raw.select(
+        *(pl.col(c).alias(k) for k, c in keep.items()),
+        current=pl.col(cols["stage"]).str.strip_chars(),
+        outcome=outcome,
+        closed_at=(pl.col(listed.closed).str.strip_chars().replace("", None)
+                   if listed.closed is not None else pl.lit(None, pl.Utf8)),
+        line=line,
+        **{f"\x00e{i}": pl.col(c).str.strip_chars().replace("", None)
+           for i, (c, _) in enumerate(listed.entered)})
+    if listed.pipeline is not None:
+        base = base.with_columns(pipeline=pl.lit(listed.pipeline))
+    stages = [s for _, s in listed.entered]
+    current_dated = pl.lit(False)
+    for i, stage in enumerate(stages):
+        current_dated = current_dated | ((pl.col("current") == stage)
+                                         & pl.col(f"\x00e{i}").is_not_null())
+    placed = (pl.when(pl.col("outcome").is_not_null()).then(pl.col("closed_at").is_not_null())
+              .otherwise(current_dated))
+    undated = base.filter(~placed)
+    if undated.height:
+        dq.drop("undated_stage", undated.height, where=f"{path}:{undated['line'][0]}")
+        base = base.filter(placed)
+    shared = [k for k in keep if k != "deal_id"] + (
+        ["pipeline"] if listed.pipeline is not None and "pipeline" not in keep else [])
+    parts = [base.filter(pl.col(f"\x00e{i}").is_not_null()).select(
+        "deal_id", *shared, timestamp=pl.col(f"\x00e{i}"), stage=pl.lit(stage),
+        kind=pl.lit("stage"), slot=pl.lit(i, pl.Int64), line="line")
+        for i, stage in enumerate(stages)]
+    parts.append(base.filter(pl.col("outcome").is_not_null()).select(
+        "deal_id", *shared, timestamp="closed_at", stage="current", kind="outcome",
+        slot=pl.lit(len(stages), pl.Int64), line="line"))
+    out = pl.concat(parts, how="vertical_relaxed")
+    dq.synthesized += out.height - base.height
+    if "loss_reason" in out.columns:
+        out = out.with_columns(loss_reason=pl.when(pl.col("kind") == "lost")
+                               .then(pl.col("loss_reason")))
+    return out
+
+
+_HINT = ("export the stage history (amoCRM events or leads, Bitrix24 crm.stagehistory.list, "
+         "or a CSV with one row per deal entering a stage), or give each stage a column "
+         "with the date the deal entered it, `entered <stage>` / «Дата входа в этап <stage>» "
+         "(docs/history.md, «Deal lists»)")
+
+
+def refuse_one_row_deals(events: pl.DataFrame, path: str, won: str, lost: str) -> None:
+    """Refuse a CSV read as a history whose deals nearly all have one row, many of them
+    a win or a loss with no stage before it: the current stages of a deal list whose
+    dates carry no column name this reader knows as a close date."""
+    if events.height == 0:
+        return
+    per = events.group_by("deal_id").agg(n=pl.len(), kind=pl.col("kind").first(),
+                                         line=pl.col("line").first(),
+                                         stage=pl.col("stage").first())
+    deals = per.height
+    if deals < MIN_DEALS:
+        return
+    single = per.filter(pl.col("n") == 1)
+    closed = single.filter(pl.col("kind").is_in([won, lost]))
+    if single.height < ONE_ROW_SHARE * deals or closed.height < CLOSED_FIRST_SHARE * deals:
+        return
+    example = closed.sort("line").row(0, named=True)
+    raise HistoryDataError(
+        f"{path}:{example['line']}: a deal list, not a stage history: {single.height} of "
+        f"{deals} deals have one row, and {closed.height} of them are won or lost without "
+        f"entering any stage (deal {example['deal_id']}, «{example['stage']}»): the "
+        "conversion between stages, the time in each and the deals piling up cannot be "
+        "read from where each deal is now",
+        _HINT)
