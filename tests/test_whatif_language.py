@@ -177,7 +177,7 @@ def test_whatif_in_russian(tmp_path: Path) -> None:
                    "что если: сценарий − базовый вариант (парный 95% ДИ)",
                    "занятость: Продажники", "время до выигрыша (Продажи курсов)",
                    "нарушения реакции по времени поступления сделки:",
-                   "базовый вариант: Продажи курсов.Заявка:", " п. п."):
+                   "базовый вариант: Продажи курсов.Заявка:", "\u00a0п.\u00a0п."):
         assert phrase in out, phrase
     assert re.search(r"выручка +│ +[\d,]+\s±[\d,]+\s(тыс\.|млн)\s₽", out), out
     assert re.search(r"\d+,?\d* (дн\.|ч) ±", out), out
@@ -191,7 +191,7 @@ def test_whatif_in_ukrainian() -> None:
     assert english_left(out) == []
     for phrase in ("базовий варіант і 2 сценарії, 2 прогони × 40 днів (розгін 10 днів)",
                    "гроші за 30 спостережуваних днів", "зайнятість: Менеджери з продажу",
-                   "що як: сценарій − базовий варіант", "в. п.", "млн\u00a0₴",
+                   "що як: сценарій − базовий варіант", "в.\u00a0п.", "млн\u00a0₴",
                    "порушення реакції за часом надходження угоди:"):
         assert phrase in out, phrase
 
@@ -203,7 +203,7 @@ def test_whatif_in_english_on_request() -> None:
                    "what-if: scenario − baseline (paired 95% CI)",
                    "utilization Продажники", "respond breaches by when the deal arrived:"):
         assert phrase in out, phrase
-    assert "занятость" not in out and "п. п." not in out
+    assert "занятость" not in out and "п.\u00a0п." not in out
 
 
 def test_sweep_in_russian(tmp_path: Path) -> None:

@@ -120,8 +120,9 @@ def fmt_delta(d: MetricDef, delta: Estimate, tr: Translator | None = None) -> st
     if d.money:
         body = _money(d, abs(v), tr)
     elif d.unit == "%":
-        body = (labels.figure(loc, abs(v), 2) + " " + loc.pgettext("unit", "pp") if loc
-                else f"{abs(v):.2g}pp")
+        # No-break spaces: a narrow table cell wrapped «+3,1» from its «п. п.».
+        body = ((labels.figure(loc, abs(v), 2) + " " + loc.pgettext("unit", "pp"))
+                .replace(" ", "\u00a0") if loc else f"{abs(v):.2g}pp")
     elif d.unit == "h":
         body = labels.duration(loc, abs(v)) if loc else hours(abs(v))
     else:
