@@ -27,6 +27,7 @@ from .managers import (
     manager_findings,
     manager_summary,
     manager_table,
+    within_decided,
     within_regulars,
     within_sources,
 )
@@ -115,6 +116,8 @@ def run_audit(t: HistoryTables, currency: str | None = None,
         # (the late pick-ups' in `speed_findings`), at the bar of the table's family.
         family = managers.filter(pl.col("manager") != UNKNOWN_MANAGER)["p_value"].to_list()
         findings = within_regulars(findings, cohorts, t.visits.data_end, family)
+        # Deals left open: a flag that stands on them alone is not read as conversion.
+        findings = within_decided(findings, cohorts, t.visits.data_end, family)
     value = cohorts.stage_value if cohorts is not None else {}
     # The table of a row per deal and stage pair is done with: freed before the loss
     # tables and the graveyard segments build theirs, it is not held at their peak
@@ -130,7 +133,8 @@ def run_audit(t: HistoryTables, currency: str | None = None,
                                 t.visits.routes)
     findings += graveyard_findings(graves, value)
     return Audit(managers, sources, losses, graves, ordered(findings), value, currency,
-                 warnings, manager_summary(managers, _by_source(findings), _by_clients(findings))
+                 warnings, manager_summary(managers, _by_source(findings), _by_clients(findings),
+                                    _by_open(findings))
                  if managers is not None else None,
                  junk=junk, speed=speed, detectable=detectable(managers, sources))
 
@@ -158,6 +162,13 @@ def _by_clients(findings: list[Finding]) -> set[tuple[str, str, str, str]]:
     return {(f.pipeline, f.stage or "", f.to_stage or "", f.subject or "")
             for f in findings if f.kind in ("manager_conversion", "manager_practice")
             and f.regulars is not None and not f.regulars.holds}
+
+
+def _by_open(findings: list[Finding]) -> set[tuple[str, str, str, str]]:
+    """The manager flags the deals left open explain (`within_decided`)."""
+    return {(f.pipeline, f.stage or "", f.to_stage or "", f.subject or "")
+            for f in findings if f.kind in ("manager_conversion", "manager_practice")
+            and f.left_open is not None and f.left_open.explained}
 
 
 def _unused(periods: Periods | None, sources: SourceTables | None,

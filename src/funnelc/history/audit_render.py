@@ -17,7 +17,7 @@ from ..i18n import C_, Translator, choose, translator
 from .audit import Audit
 from .detectable_render import detectable_json, detectable_section, detectable_text
 from .events import WON
-from .findings import ALPHA, Entangled, Finding, Junk, Regulars, Speed
+from .findings import ALPHA, Entangled, Finding, Junk, LeftOpen, Regulars, Speed
 from .report import Column, Section, pair_stage, placeholder, points
 from .sources import spread as is_spread
 from .transitions import COMEBACK_DAYS
@@ -194,6 +194,8 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
         return _untangled_text(f, f.entangled, tr, x)
     if f.regulars is not None and not f.regulars.holds:
         return _regulars_text(f, f.regulars, tr, x)
+    if f.left_open is not None and f.left_open.explained:
+        return _left_open_text(f, f.left_open, tr, x)
     if f.kind == "manager_conversion":
         text = _("{subject} converts {observed} on {where} against {expected} for the rest of "
                  "the team ({entered}, {p}): {deals} short{money}.")
@@ -391,6 +393,44 @@ def _untangled_text(f: Finding, e: Entangled, tr: Translator, x: _Fmt) -> str:
              "{outside} against the rest's {rest}, and within the same sources the "
              "difference is not clear ({within_p}, Cochran–Mantel–Haenszel test). It is "
              "the source's leads, not the manager.").format(**fields)
+
+
+def _left_open_text(f: Finding, e: LeftOpen, tr: Translator, x: _Fmt) -> str:
+    """A manager's difference the deals left open explain (`LeftOpen.explained`): the
+    figures, the open shares, and the manager against the rest on the deals decided; no
+    money at stake. A closer who left no deal open was «teach it to the team», $2.57 M
+    at stake, for a team that left a fifth of its deals open."""
+    _ = tr.gettext
+    fields = {"subject": placeholder(f.subject, tr), "observed": x.pct(f.observed),
+              "expected": x.pct(f.expected), "where": x.where(f),
+              "entered": tr.ngettext("{n} deal", "{n} deals", f.n).format(n=x.count(f.n)),
+              "open": x.pct(e.open_n / e.n if e.n else None),
+              "rest_open": x.pct(e.rest_open / e.rest_n if e.rest_n else None),
+              "days": tr.duration(round(e.days), "day"),
+              "closed": x.pct(e.closed_k / e.closed_n if e.closed_n else None),
+              "rest_closed": x.pct(e.rest_closed_k / e.rest_closed_n
+                                   if e.rest_closed_n else None),
+              "decided": tr.ngettext("{n} deal", "{n} deals", e.closed_n).format(
+                  n=x.count(e.closed_n)),
+              "closed_p": _("{p} against the finding's bar of {bar} under Holm's correction"
+                            ).format(p=x.p(e.closed_p), bar=tr.sig(e.level, 2))}
+    if f.kind == "manager_conversion":
+        text = _("{subject} converts {observed} on {where} against {expected} for the rest "
+                 "of the team ({entered}), but {open} of {subject}'s deals there are still "
+                 "open after {days} and count as not converted (of the rest's, {rest_open}). "
+                 "Of the deals decided, moved on or lost, {subject} converts {closed} "
+                 "({decided}) against the rest's {rest_closed} ({closed_p}). The gap is the "
+                 "deals left open, not how they are closed: have them moved on or closed as "
+                 "lost in the CRM, then compare again.")
+    else:
+        text = _("{subject} converts {observed} on {where} against {expected} for the rest "
+                 "of the team ({entered}), but {rest_open} of the rest's deals there are "
+                 "still open after {days} and count as not converted (of {subject}'s, "
+                 "{open}). Of the deals decided, moved on or lost, {subject} converts "
+                 "{closed} ({decided}) against the rest's {rest_closed} ({closed_p}). The gap "
+                 "is the deals the rest left open, not how deals are closed: have them moved "
+                 "on or closed as lost in the CRM, then compare again.")
+    return text.format(**fields)
 
 
 def _regulars_text(f: Finding, e: Regulars, tr: Translator, x: _Fmt) -> str:
@@ -890,6 +930,10 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
         (f.kind == "manager_speed", f.pipeline, f.stage, f.to_stage, f.subject): f.regulars
         for f in a.findings if f.regulars is not None and not f.regulars.holds}
 
+    # Manager findings the deals left open explain (`LeftOpen`): alike.
+    by_open = {(f.pipeline, f.stage, f.to_stage, f.subject) for f in a.findings
+               if f.left_open is not None and f.left_open.explained}
+
     def clear(row: Mapping[str, object]) -> str:
         """A clear difference: ⚠ for a manager short of the rest, ★ for one clearly
         better (a clinic's best administrator was marked with the warning sign)."""
@@ -908,6 +952,9 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
             return said + " " + (_("(the mix of clients, not the manager)")
                                  if clients.explained else
                                  _("(not clear within the same kind of client)"))
+        if not speed and (row.get("pipeline"), row.get("from_stage"), row.get("to_stage"),
+                          row.get("manager")) in by_open:
+            return said + " " + _("(deals left open, not how they are closed)")
         return said if source is None else said + " " + _(
             "(the source «{source}», not the manager)").format(source=source)
 
@@ -943,7 +990,8 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
     # the subject's shortfall: its deals stay in the JSON, the table does not add them
     # up with the rest (a key-account manager's «33» beside «—» money read as a gain).
     unowned = [(f.regulars is not None and not f.regulars.holds)
-               or (f.entangled is not None and f.entangled.explained) for f in a.findings]
+               or (f.entangled is not None and f.entangled.explained)
+               or (f.left_open is not None and f.left_open.explained) for f in a.findings]
     findings = pl.DataFrame(
         [(i + 1, f.kind, f.pipeline, f.stage, f.subject, f.deals, f.money, finding_text(f))
          for i, f in enumerate(a.findings)],
@@ -1253,6 +1301,7 @@ def _summary_section(frame: pl.DataFrame, tr: Translator, num: Callable[[object]
          where_any(_w("source_at", _("different for the source's leads, not the manager, at"),
                       sourced)),
          where_any(_w("clients_at", _("not clear within the same kind of client at"), pairs)),
+         where_any(_w("open_at", _("deals left open, not how they are closed, at"), pairs)),
          _w("premature_at", _("premature losses at"), stages),
          _c("deals_short", _("deals short"), short),
          _c("money_short", _("money short"), cash),
@@ -1389,6 +1438,15 @@ def finding_json(f: Finding) -> JSONObject:
                 "explained": f.regulars.explained, "level": f.regulars.level}}
                if f.kind in ("manager_conversion", "manager_practice", "manager_speed")
                else {}),
+            **({"left_open": None if f.left_open is None else {
+                "open": [f.left_open.open_n, f.left_open.n],
+                "rest_open": [f.left_open.rest_open, f.left_open.rest_n],
+                "open_p": f.left_open.open_p,
+                "decided": [f.left_open.closed_k, f.left_open.closed_n],
+                "rest_decided": [f.left_open.rest_closed_k, f.left_open.rest_closed_n],
+                "decided_p": f.left_open.closed_p, "days": f.left_open.days,
+                "explained": f.left_open.explained, "level": f.left_open.level}}
+               if f.kind in ("manager_conversion", "manager_practice") else {}),
             "text": finding_text(f)}
 
 
