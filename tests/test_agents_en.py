@@ -5,7 +5,10 @@ leaves none. Counted as not won, the others' old open deals made her «clearly b
 «the rest would have had 161 deals more», $2.57 M at stake on the public data she was
 modelled on. Read on the deals decided (won or lost) she is no better: the finding
 keeps its figures, says the gap is the deals left open, and has no money at stake.
-Omar Finch, who truly wins fewer of the deals he closes, keeps his finding and its money.
+Omar Finch, who truly wins fewer of the deals he closes, keeps his finding and its money;
+he sells the 55 and 550 dollar products only, and his deals short are priced at his deals'
+size, not at the team's average won deal (2,631 dollars each: «$104,755 at stake» for
+deals listed at 318 on average).
 
 Every count is taken from the generated file with plain Python, the p-values with scipy,
 not from funnelc's tables."""
@@ -57,6 +60,7 @@ def _by_hand(history: Path) -> dict[str, dict[str, int]]:
     rows = list(csv.DictReader(history.open(encoding="utf-8")))
     when = {(r["deal_id"], r["stage"]): datetime.fromisoformat(r["date"]) for r in rows}
     agent = {r["deal_id"]: r["manager"] for r in rows}
+    value = {r["deal_id"]: float(r["value"]) for r in rows}
     end = max(when.values())
     deals = {d for d, _ in when}
     took = [(when[d, "Won"] - when[d, "Engaging"]).total_seconds() / 3600
@@ -64,7 +68,8 @@ def _by_hand(history: Path) -> dict[str, dict[str, int]]:
     wait = float(np.quantile(took, 0.9, method="nearest"))
     out: dict[str, dict[str, int]] = {}
     for d in deals:
-        c = out.setdefault(agent[d], {"judged": 0, "won": 0, "lost": 0, "open": 0})
+        c = out.setdefault(agent[d], {"judged": 0, "won": 0, "lost": 0, "open": 0,
+                                      "value": 0, "won_value": 0})
         won, lost = (d, "Won") in when, (d, "Lost") in when
         old = (end - when[d, "Engaging"]).total_seconds() / 3600 >= wait
         if won or lost or old:
@@ -72,6 +77,8 @@ def _by_hand(history: Path) -> dict[str, dict[str, int]]:
             c["won"] += won
             c["lost"] += lost
             c["open"] += not (won or lost)
+            c["value"] += round(value[d])
+        c["won_value"] += round(value[d]) if won else 0
     return out
 
 
@@ -120,6 +127,14 @@ def test_a_manager_who_closes_worse_keeps_his_finding_and_its_money(
     assert e["open"] == [omar["open"], omar["judged"]] and e["open_p"] > 0.5
     assert e["decided"] == [omar["won"], omar["won"] + omar["lost"]]
     assert e["explained"] is False and e["decided_p"] < 1e-6
+    # Priced at his deals' size: the team's won value per won deal (2,631) times his mean
+    # deal value over the team's (318 against 2,586, judged deals): 40 deals, $12,870.
+    won = sum(c["won"] for c in hand.values())
+    worth = sum(c["won_value"] for c in hand.values()) / won
+    size = (omar["value"] / omar["judged"]) / (
+        sum(c["value"] for c in hand.values()) / sum(c["judged"] for c in hand.values()))
+    assert f["money"] == pytest.approx(f["deals"] * worth * size)
+    assert f["money"] < f["deals"] * worth * 0.2
 
 
 def test_the_tables_say_what_explains_the_flag(history: Path, gen: ModuleType,

@@ -90,7 +90,8 @@ def test_money_at_stake_is_not_cut_by_missing_deal_values(tmp_path: Path) -> Non
     """Four deals reach «Встреча» (all Анна's): one won worth 200, one won without a
     value, two lost (100, no value). A deal there is worth 200 / 2 deals with a value =
     100, not 200 / 4 = 50 (a missing value counted as a deal worth nothing). Борис lost
-    all four of his: 4 deals against Анна's 100 %, 400 at stake."""
+    all four of his: 4 deals against Анна's 100 %, each at his deals' size, 100 against
+    the 700 / 6 deals with a value at «Заявка» (not 700 / 8): 400 × 6 / 7 at stake."""
     rows = [("D1", "Анна", "200", "won"), ("D2", "Анна", "", "won"),
             ("D3", "Анна", "100", "lost"), ("D4", "Анна", "", "lost")]
     rows += [(f"D{i}", "Борис", "100", None) for i in range(5, 9)]
@@ -109,7 +110,7 @@ def test_money_at_stake_is_not_cut_by_missing_deal_values(tmp_path: Path) -> Non
                 if r["manager"] == "Борис"]
     assert (boris["entered"], boris["reached"], boris["rest_rate"]) == (4, 0, 1.0)
     assert boris["deals_effect"] == pytest.approx(4.0)
-    assert boris["money"] == pytest.approx(400.0)
+    assert boris["money"] == pytest.approx(400.0 * 100 / (700 / 6))
 
 
 def test_the_funnel_plot_centres_on_the_managers_the_audit_did_not_flag(

@@ -95,6 +95,8 @@ def manager_table(c: Cohorts, visits: pl.DataFrame,
         repeat_orders=pl.col("repeat_order").filter(judged).sum(),
         lost_settled=pl.col("settled").filter(judged).sum().cast(pl.Int64),
         top_reason=pl.col("reason").filter(judged).drop_nulls().mode().sort().first(),
+        value_sum=pl.col("value").filter(judged).sum(),
+        valued=pl.col("value").filter(judged).is_not_null().sum(),
     ).with_columns(pl.col("entered").cast(pl.Int64)).with_columns(pl.col(keys).cast(pl.Utf8)).with_columns(
         pl.col("manager").fill_null(UNKNOWN_MANAGER)).sort([c.rank(), "manager"])
     # Over the visits old enough for 90 % of the stage's movers to have moved: counting
@@ -109,6 +111,7 @@ def manager_table(c: Cohorts, visits: pl.DataFrame,
              .agg(first_move_median_h=pl.col("hours").median())
              .rename({"stage": "from_stage"}).collect())
     g = g.join(moves, on=["pipeline", "from_stage", "manager"], how="left")
+    size = _relative_size(g)
     groups = [((p, a, b), grp.to_dicts()) for (p, a, b), grp in
               g.group_by(["pipeline", "from_stage", "to_stage"], maintain_order=True)]
     # A clear outlier drags "the rest" of everyone else: with one manager at half the
@@ -148,8 +151,31 @@ def manager_table(c: Cohorts, visits: pl.DataFrame,
     for r in rows:
         worth = c.stage_value.get((str(r["pipeline"]), str(r["to_stage"])))
         effect = r["deals_effect"]
-        r["money"] = effect * worth if worth is not None and isinstance(effect, float) else None
+        # The deals over or short are the manager's own: worth what the manager's deals
+        # are, not the team's average (`_relative_size`).
+        r["money"] = effect * worth * size.get(_key(r), 1.0) \
+            if worth is not None and isinstance(effect, float) else None
     return pl.DataFrame(rows, schema=_SCHEMA, orient="row")
+
+
+def _relative_size(g: pl.DataFrame) -> dict[tuple[str, str, str, str], float]:
+    """(pipeline, from, to, manager) → the manager's mean deal value over the pair's
+    judged deals with a value, against the pair's: what the manager's deals are worth
+    beside the team's, which prices the manager's deals over or short. A reseller's
+    agent who sells the 55 and 550 dollar products only read «40 deals short; $104,755
+    at stake», the team's average won deal (2,631) for each of his deals, listed at
+    $318 on average (`tests/test_agents_en.py`); the public Maven team's agents' deals
+    average $1,129 to $4,405 (products from 55 to 26,768). A manager without a valued
+    deal keeps the team's worth (1)."""
+    pair = g.group_by(list(_STEP)).agg(pl.col("value_sum").sum(), pl.col("valued").sum())
+    means = {(str(p), str(a), str(b)): float(v) / n for p, a, b, v, n in pair.iter_rows()
+             if n and v}
+    out = {}
+    for p, a, b, who, v, n in g.select(*_STEP, "manager", "value_sum", "valued").iter_rows():
+        team = means.get((str(p), str(a), str(b)))
+        if team and n:
+            out[(str(p), str(a), str(b), str(who))] = float(v) / n / team
+    return out
 
 
 MAX_ROUNDS = 5
