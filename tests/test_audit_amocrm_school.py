@@ -13,6 +13,7 @@ import json
 import math
 from pathlib import Path
 
+import polars as pl
 import pytest
 from click.testing import CliRunner
 
@@ -166,6 +167,9 @@ def test_a_one_deal_month_still_moving_is_on_no_line(export: Path) -> None:
     from funnelc.i18n import translator
 
     t = analyse(load_history([str(export)], tz="Europe/Moscow"))
+    # The sales pipeline's lines alone: «Прогрев» («Рассылка» → won, its own step since a
+    # pipeline of one stage has one) has a November of its own, not complete, dotted.
+    t.conversion = t.conversion.filter(pl.col("pipeline") == "Продажи")
     fig = conversion_plot(t, translator("ru"))
     # «Квалификация» → «Пробный урок»: 53.54 % in October, 0 % of one deal in November,
     # a month not complete; the solid line ran down to it, a collapse to the eye. It was

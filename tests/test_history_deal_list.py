@@ -10,6 +10,7 @@ stage every one of the 6,711 closed deals had passed (`funnelc.history.deal_list
 from __future__ import annotations
 
 import csv
+import json
 import random
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -188,3 +189,45 @@ def test_a_short_history_of_single_moves_is_still_read(tmp_path: Path) -> None:
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     h = load_history([str(path)])
     assert h.events.height == 105
+
+
+def test_a_pipeline_of_one_working_stage_is_compared(tmp_path: Path) -> None:
+    """«Engaging» → won or lost, nothing between (what a list with one dated stage holds):
+    no stage pair, and before the closing step alone was added, no conversion, no
+    manager and no source was compared at all (`analytics._with_won`). Here «Bob» wins
+    a quarter of his deals and the others three in five: he is the one flagged."""
+    rng = random.Random(11)
+    rows = ["deal_id,stage,manager,entered Engaging,close_date,value"]
+    for i in range(600):
+        who = ("Ann", "Bob", "Cid", "Dan")[i % 4]
+        fate = "Won" if rng.random() < (0.25 if who == "Bob" else 0.6) else "Lost"
+        day = START + timedelta(days=rng.randrange(120))
+        rows.append(f"E{i},{fate},{who},{day:%Y-%m-%d},{day + timedelta(days=20):%Y-%m-%d},"
+                    f"{rng.choice((500, 900))}")
+    path = tmp_path / "list.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "report"
+    res = CliRunner().invoke(cli, ["history", str(path), "-o", str(out)])
+    assert res.exit_code in (0, 1), res.output
+    tables = json.loads((out / "history.json").read_text(encoding="utf-8"))["tables"]
+    total = [r for r in tables["conversion"] if r["month"] == "all"]
+    assert [(r["from_stage"], r["to_stage"], r["entered"]) for r in total] == [
+        ("Engaging", "won", 600)]
+    flagged = {r["manager"] for r in tables["managers"] if r["flagged"]}
+    assert flagged == {"Bob"}, flagged
+
+
+def test_amocrm_deal_export_is_refused_as_a_deal_list(tmp_path: Path) -> None:
+    """amoCRM's «Экспорт» of the deals' table dates each deal's creation and close, no
+    move: it was told to call a column «Дата», which would have read it as a history."""
+    path = tmp_path / "amocrm_export.csv"
+    path.write_text("ID;Название сделки;Бюджет ₽;Ответственный;Дата создания;Дата закрытия;"
+                    "Этап сделки;Воронка\n"
+                    "1;Окна;45000;Анна;05.11.2026 10:00;;Переговоры;Продажи\n",
+                    encoding="utf-8")
+    res = CliRunner().invoke(cli, ["history", str(path)])
+    assert res.exit_code == 1, res.output
+    said = " ".join(res.output.split())
+    assert (f"error: {path}:1: a deal list, not a stage history: its dates («Дата создания», "
+            "«Дата закрытия») say when each deal was created or closed") in said
+    assert "«Deal lists»" in said and "Traceback" not in said

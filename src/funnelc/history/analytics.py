@@ -89,7 +89,7 @@ def analyse(history: History, order_hint: dict[str, dict[str, int]] | None = Non
     moves, summary = _moves(vis, v)
     return HistoryTables(
         inflow=_inflow(ev, tz, routes.copied if routes else frozenset()),
-        conversion=_conversion(vis, ev, _with_won(vis, pairs or _pairs(vis, v)), tz),
+        conversion=_conversion(vis, ev, _with_won(vis, pairs or _pairs(vis, v), v.order), tz),
         losses=_in_order(_losses(vis), v.order), time_in_stage=_time_in_stage(vis, v),
         moves=moves, moves_summary=summary,
         comebacks=_comebacks(ev, tz), graveyards=_graveyards(vis, v),
@@ -119,31 +119,40 @@ def _pairs(vis: pl.DataFrame, v: Visits) -> list[tuple[str, str, str]]:
     return out
 
 
-def _with_won(vis: pl.DataFrame, pairs: list[tuple[str, str, str]]
-              ) -> list[tuple[str, str, str]]:
+def _with_won(vis: pl.DataFrame, pairs: list[tuple[str, str, str]],
+              order: dict[str, list[str]] | None = None) -> list[tuple[str, str, str]]:
     """`pairs` with each pipeline's step from its closing stage to the win after its
     last pair: the stage most of its wins were closed from, among the stages of its
     pairs (the later one in the pairs' order on a tie); the audit's pairs are these
     (`cohorts._pairs`). Stage pairs alone never showed the last step: a Kyiv school's
     trial lessons paid for falling from 40 % to 24 % in every source was in the audit and
-    in no month of the conversion table or its plot."""
+    in no month of the conversion table or its plot.
+
+    A pipeline with wins and no stage pair (one working stage: «Engaging» → won or
+    lost, what a deal list with one dated stage holds) gets its step too, from the stage
+    most of its wins were closed from (the later in `order` on a tie): without it, the
+    public 8,800-deal list had no conversion, no manager and no source compared at all."""
     rank: dict[tuple[str, str], int] = {}
     for p, a, b in pairs:
         for s in (a, b):
             rank.setdefault((p, s), len(rank))
     wins = (vis.lazy().filter(pl.col("exit") == WON).group_by(["pipeline", "stage"])
             .agg(n=pl.len()).collect())
+    last = {p: i for i, (p, _a, _b) in enumerate(pairs)}
     best: dict[str, tuple[int, int, str]] = {}
     for p, s, n in wins.iter_rows():
         at = rank.get((p, s))
+        if at is None and p not in last:
+            stages = (order or {}).get(p, [])
+            at = stages.index(s) if s in stages else -1
         if at is not None and (p not in best or (n, at) > best[p][:2]):
             best[p] = (n, at, s)
-    last = {p: i for i, (p, _a, _b) in enumerate(pairs)}
     out: list[tuple[str, str, str]] = []
     for i, (p, a, b) in enumerate(pairs):
         out.append((p, a, b))
         if last[p] == i and p in best:
             out.append((p, best[p][2], WON))
+    out += [(p, best[p][2], WON) for p in sorted(best) if p not in last]
     return out
 
 

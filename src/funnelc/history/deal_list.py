@@ -34,13 +34,18 @@ import polars as pl
 from .errors import HistoryDataError
 from .quality import DataQuality
 
-__all__ = ["DealListColumns", "deal_list_columns", "long_rows", "refuse_one_row_deals",
-           "CLOSED_NAMES", "ONE_ROW_SHARE", "CLOSED_FIRST_SHARE", "MIN_DEALS"]
+__all__ = ["DealListColumns", "deal_list_columns", "deal_list_dates", "long_rows",
+           "refuse_one_row_deals", "DEAL_LIST_HINT", "CLOSED_NAMES", "CREATED_NAMES",
+           "ONE_ROW_SHARE", "CLOSED_FIRST_SHARE", "MIN_DEALS"]
 
 CLOSED_NAMES = frozenset({"close date", "closed at", "closed", "closed date", "closedate",
                           "close time", "дата закрытия", "закрыта", "дата закриття",
                           "закрито"})
 """Header names (as `read_csv._header_name` spells them) of a deal's close date."""
+CREATED_NAMES = frozenset({"created", "create date", "created date", "createdate",
+                           "deal created", "дата создания", "создана", "дата створення",
+                           "створено"})
+"""… and of its creation date: a deal list's, never a move's."""
 
 _ENTERED = re.compile(
     r"^\s*(?:date[ _]+)?entered[ _:]+(?P<en>.+?)\s*$"
@@ -82,6 +87,12 @@ def _entered_stage(column: str) -> str | None:
 
 def _closed_column(columns: list[str], header_name: dict[str, str]) -> str | None:
     return next((c for c in columns if header_name[c] in CLOSED_NAMES), None)
+
+
+def deal_list_dates(columns: list[str], header_name: dict[str, str]) -> list[str]:
+    """The columns of a table without a time column that date a deal, not a move: its
+    creation and close dates (a deal list saved with no date per stage)."""
+    return [c for c in columns if header_name[c] in CLOSED_NAMES | CREATED_NAMES]
 
 
 def deal_list_columns(columns: list[str], header_name: dict[str, str],
@@ -153,10 +164,11 @@ def long_rows(raw: pl.DataFrame, listed: DealListColumns, cols: dict[str, str],
     return out
 
 
-_HINT = ("export the stage history (amoCRM events or leads, Bitrix24 crm.stagehistory.list, "
-         "or a CSV with one row per deal entering a stage), or give each stage a column "
-         "with the date the deal entered it, `entered <stage>` / «Дата входа в этап <stage>» "
-         "(docs/history.md, «Deal lists»)")
+DEAL_LIST_HINT = (
+    "export the stage history (amoCRM events or leads, Bitrix24 crm.stagehistory.list, "
+    "or a CSV with one row per deal entering a stage), or give each stage a column "
+    "with the date the deal entered it, `entered <stage>` / «Дата входа в этап <stage>» "
+    "(docs/history.md, «Deal lists»)")
 
 
 def refuse_one_row_deals(events: pl.DataFrame, path: str, won: str, lost: str) -> None:
@@ -182,4 +194,4 @@ def refuse_one_row_deals(events: pl.DataFrame, path: str, won: str, lost: str) -
         f"entering any stage (deal {example['deal_id']}, «{example['stage']}»): the "
         "conversion between stages, the time in each and the deals piling up cannot be "
         "read from where each deal is now",
-        _HINT)
+        DEAL_LIST_HINT)

@@ -33,7 +33,14 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .deal_list import DealListColumns, deal_list_columns, long_rows, refuse_one_row_deals
+from .deal_list import (
+    DEAL_LIST_HINT,
+    DealListColumns,
+    deal_list_columns,
+    deal_list_dates,
+    long_rows,
+    refuse_one_row_deals,
+)
 from .errors import HistoryDataError
 from .events import LOST, STAGE, WON, empty_events
 from .quality import DataQuality, QualityNote
@@ -311,6 +318,13 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
     listed = deal_list_columns(text, {c: _header_name(c) for c in text}, "pipeline" in cols)
     if "ts" not in cols and listed is None:
         names = ", ".join(f"«{c}»" for c in raw.columns if c not in (LINE, EXTRA))
+        dated = deal_list_dates(text, {c: _header_name(c) for c in text})
+        if dated:
+            # amoCRM's «Экспорт»: «Дата создания», «Дата закрытия», no time of a move.
+            raise HistoryDataError(
+                f"{path}:{table.skipped + 1}: a deal list, not a stage history: its dates "
+                f"({', '.join(f'«{c}»' for c in dated)}) say when each deal was created or "
+                "closed, not when it entered each stage", DEAL_LIST_HINT)
         raise HistoryDataError(
             f"{path}:{table.skipped + 1}: no time column among {names}: every row would be "
             "dropped",
