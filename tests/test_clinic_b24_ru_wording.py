@@ -111,18 +111,21 @@ def test_a_better_manager_shows_a_surplus_not_a_negative_shortfall(
         export: Path, history_text: str) -> None:
     # Марина Соколова, 92,68 % against the team's 73,35 %, read «недобор сделок −24» and
     # «деньги −1 206 883»: a surplus written as a negative shortfall.
+    # Each manager's deals at her deal size (truth.json, judged deals): Марина's at
+    # «Записан на консультацию» average 82 520 ₽ against the team's 80 220 (1 152 814 ×
+    # 1.0287), Екатерина's at «Новая заявка» 84 278 against 80 454 (243 939 × 1.0475).
     rows = _rows(history_text, "Менеджеры в сравнении с остальной командой")
     best = next(r for r in rows if "92,68%" in r)
-    assert f"+23 сверх +1{NBSP}152{NBSP}814" in best, best
+    assert f"+23 сверх +1{NBSP}185{NBSP}867" in best, best
     worse = next(r for r in rows if "Екатерина" in r and "56,05%" in r)
-    assert f"−6 недобор −243{NBSP}939" in worse, worse
+    assert f"−6 недобор −255{NBSP}535" in worse, worse
     assert "разница в" in " ".join(rows[:3]) and "недобор сделок" not in history_text
     english = CliRunner().invoke(
         cli, ["history", str(export), "--funnel", str(FUNNEL), "--tz", "Europe/Moscow",
               "--lang", "en"], env={"NO_COLOR": "1", "COLUMNS": "250"}).stdout
     # English money puts its sign first («RUB 1,206,883», dbc4c5d), as the findings do;
     # the longer cell needs a wider terminal than 160 columns to stay on one line.
-    assert f"+23 over +RUB{NBSP}1,152,814" in " ".join(
+    assert f"+23 over +RUB{NBSP}1,185,867" in " ".join(
         _rows(english, "Managers against the rest")), english
 
 
