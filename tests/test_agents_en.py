@@ -152,3 +152,16 @@ def test_the_tables_say_what_explains_the_flag(history: Path, gen: ModuleType,
     # The pair table's flag says it too, as for the other explanations (history.html).
     page = (tmp_path / "history.html").read_text(encoding="utf-8")
     assert "★ yes (deals left open, not how they are closed)" in page
+
+
+def test_no_one_is_late_to_pick_up_a_stage_whose_first_move_is_the_outcome(
+        history: Path, tmp_path: Path) -> None:
+    """«Engaging» has no pick-ups and no way out but won or lost: timed to its first
+    move, «who picks deals up late» timed the sales cycle (late: over the median 38 days
+    to close, or open that long), and the closer who closes fast read «early»."""
+    result = CliRunner().invoke(cli, ["history", str(history), "--funnel", str(FUNNEL),
+                                      "-o", str(tmp_path)], env=ENV)
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "history.json").read_text(encoding="utf-8"))
+    assert not data["tables"].get("manager_speed")
+    assert "Who picks deals up late" not in result.output

@@ -18,7 +18,8 @@ as late once older than that limit; younger, it is not judged yet (dropping ever
 deal would hide exactly the leads nobody called).
 
 Each manager's late share at each stage (its first pair in `history`'s order; timed to
-first moves, only each pipeline's entry stage, where the first move is taking the lead)
+first moves, only each pipeline's entry stage, where the first move is taking the lead,
+and not one whose only ways out are won and lost)
 is compared with the rest of the team's: two-sided pooled z test (`stats.two_proportion_p`), Holm
 over every (manager, stage) at `ALPHA`, Newcombe's interval of the gap, as the
 conversion comparison does. A manager is named when clearly later than the rest, with
@@ -43,6 +44,7 @@ import numpy as np
 import polars as pl
 
 from .cohorts import Cohorts
+from .events import WON
 from .findings import ALPHA, Finding, Speed
 from .managers import UNKNOWN_MANAGER, client_mix, holm_bar
 from .maturity import MATURITY_QUANTILE
@@ -135,9 +137,13 @@ def speed_table(c: Cohorts, routes: FunnelRoutes | None, tz: str,
     # timed to first moves, only each pipeline's entry stage is compared: there the first
     # move is taking the new lead; at a later stage it is how long the stage's work took
     # (a meeting booked for next week), not who left a client waiting.
-    entry: dict[str, str] = {}
-    for p, a in main:
-        entry.setdefault(p, a)
+    # An entry stage whose only ways out are won and lost (a deal list's «Engaging»:
+    # engaged, then won or lost) has no move that takes the lead: its first move is the
+    # outcome, and timing it measured the sales cycle, «late» for a deal that took over
+    # the median 45 days to close. Such a pipeline is not compared.
+    entry: dict[str, str | None] = {}
+    for (p, a), b in main.items():
+        entry.setdefault(p, a if b != WON else None)
     ended = pl.col("tx").is_not_null()
     info = (d.group_by("pipeline", "stage")
             .agg(by_pick=((pl.col("tp").is_not_null() & ended).sum()
