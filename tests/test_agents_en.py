@@ -165,3 +165,31 @@ def test_no_one_is_late_to_pick_up_a_stage_whose_first_move_is_the_outcome(
     data = json.loads((tmp_path / "history.json").read_text(encoding="utf-8"))
     assert not data["tables"].get("manager_speed")
     assert "Who picks deals up late" not in result.output
+
+
+def test_a_manager_who_leaves_deals_open_is_told_so_not_that_he_closes_worse() -> None:
+    """The other way round: 40 of a manager's 100 judged deals still open against 100 of
+    the rest's 1,000, and of the deals decided both win two in three (40 of 60, 600 of
+    900): his «worse» conversion is the deals he left open."""
+    from funnelc.history.audit_render import finding_text
+    from funnelc.history.findings import Finding
+    from funnelc.history.managers import decided
+    from funnelc.i18n import translator
+
+    e = decided((100, 40, 20), (1000, 600, 300), worse=True, days=30.4, level=0.01)
+    assert e is not None and e.explained
+    assert (e.open_n, e.n, e.rest_open, e.rest_n) == (40, 100, 100, 1000)
+    assert (e.closed_k, e.closed_n, e.rest_closed_k, e.rest_closed_n) == (40, 60, 600, 900)
+    assert e.closed_p == pytest.approx(1.0)
+    # Fewer open deals than the rest's would not explain a «worse» flag.
+    assert not decided((100, 40, 55), (1000, 600, 300), worse=True, days=30.0).explained
+    f = Finding("manager_conversion", "Sales", "Engaging", "won", "Ivan Slow", 20.0, None,
+                None, None, 0.4, 0.6, 100, 1e-5, left_open=e)
+    text = finding_text(f)
+    assert ("but 40% of Ivan Slow's deals there are still open after 30 days and count as "
+            "not converted (of the rest's, 10%)") in text
+    assert "Ivan Slow converts 66.67% (60 deals) against the rest's 66.67%" in text
+    ru = finding_text(f, translator("ru"), "RUB")
+    assert "сделок менеджера Ivan Slow там всё ещё открыты спустя 30 дней" in ru.replace(
+        "\u00a0", " ")
+    assert "converts" not in ru and "deals" not in ru
