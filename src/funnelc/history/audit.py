@@ -22,6 +22,7 @@ from .findings import Finding
 from .graveyard_segments import GraveyardSegments, graveyard_findings, graveyard_segments
 from .junk import SourcePrice, junk_findings, junk_table
 from .loss_reasons import LossTables, loss_findings, loss_tables
+from .manager_field import named_on_wins, named_on_wins_findings
 from .managers import (
     UNKNOWN_MANAGER,
     manager_findings,
@@ -99,30 +100,40 @@ def run_audit(t: HistoryTables, currency: str | None = None,
         cohorts = build_cohorts(t, with_pairs=with_managers or with_sources)
     findings: list[Finding] = []
     managers = sources = speed = None
-    if cohorts is not None and with_managers:
-        managers = manager_table(cohorts, vis, t.visits.data_end)
-        findings += manager_findings(managers, cohorts)
-        speed = speed_table(cohorts, t.visits.routes, t.tz, t.visits.data_end)
+    # A manager named only on the won deals compares nothing: said, and those pipelines
+    # are left out of the managers' comparisons (`manager_field`).
+    unnamed = named_on_wins(vis) if with_managers else []
+    findings += named_on_wins_findings(unnamed)
+    by_manager = cohorts
+    if cohorts is not None and unnamed:
+        left_out = [r.pipeline for r in unnamed]
+        by_manager = replace(cohorts, pairs=cohorts.pairs.filter(
+            ~pl.col("pipeline").cast(pl.Utf8).is_in(left_out)))
+        with_managers = by_manager.pairs.height > 0
+    if by_manager is not None and with_managers:
+        managers = manager_table(by_manager, vis, t.visits.data_end)
+        findings += manager_findings(managers, by_manager)
+        speed = speed_table(by_manager, t.visits.routes, t.tz, t.visits.data_end)
         findings += _overlapping(speed_findings(speed), findings)
     if cohorts is not None and with_sources:
         sources = source_tables(cohorts, t.visits.data_end, t.tz, periods)
         findings += source_findings(sources)
-    if cohorts is not None and with_managers and with_sources:
+    if by_manager is not None and with_managers and with_sources:
         # Routed leads: a manager's finding read within the sources (the junk's within
         # the managers is `junk_table`'s).
-        findings = within_sources(findings, cohorts, t.visits.data_end)
-    if cohorts is not None and managers is not None:
+        findings = within_sources(findings, by_manager, t.visits.data_end)
+    if by_manager is not None and managers is not None:
         # Regular clients' orders: a manager's finding read within the kinds of client
         # (the late pick-ups' in `speed_findings`), at the bar of the table's family.
         family = managers.filter(pl.col("manager") != UNKNOWN_MANAGER)["p_value"].to_list()
-        findings = within_regulars(findings, cohorts, t.visits.data_end, family)
+        findings = within_regulars(findings, by_manager, t.visits.data_end, family)
         # Deals left open: a flag that stands on them alone is not read as conversion.
-        findings = within_decided(findings, cohorts, t.visits.data_end, family)
+        findings = within_decided(findings, by_manager, t.visits.data_end, family)
     value = cohorts.stage_value if cohorts is not None else {}
     # The table of a row per deal and stage pair is done with: freed before the loss
     # tables and the graveyard segments build theirs, it is not held at their peak
     # (issue 14).
-    cohorts = None
+    cohorts = by_manager = None
     losses = loss_tables(vis, t.tz, t.visits.data_end, periods)
     findings += loss_findings(losses)
     junk = junk_table(vis, t.tz) if with_sources else None

@@ -239,6 +239,18 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
     elif f.kind == "loss_reasons_missing":
         text = _("{observed} of the {n} losses in {where} have no reason: {deals} whose "
                  "reason nobody can act on{money}. Make the reason required.")
+    elif f.kind == "manager_on_wins":
+        # The prepositions and their case go with the counts («у 842 сделок», «из 7 158
+        # невыигранных сделок»).
+        fields["named"] = tr.ngettext("on {n} deal", "on {n} deals", f.n).format(
+            n=x.count(f.n))
+        fields["others"] = tr.ngettext("of the {n} deal not won", "of the {n} deals not won",
+                                       round(f.deals)).format(n=x.count(f.deals))
+        text = _("In {where} the manager is named {named}, {observed} of them won, and on "
+                 "{expected} {others}: the field is filled once a deal is won, so who worked "
+                 "the others, and lost them, is unknown. The managers are not compared "
+                 "there: have the responsible manager set when a deal is taken up, then "
+                 "compare again.")
     elif f.kind == "loss_reason_shift":
         text = _("Loss reason «{subject}» in {where}: {expected} of the losses of deals that "
                  "came in {first}, {observed} of those that came in {last}, each counted "

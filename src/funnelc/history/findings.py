@@ -16,7 +16,8 @@ sources, Benjamini–Hochberg's false discovery rate for loss reasons."""
 
 FindingKind = Literal["manager_conversion", "manager_practice", "premature_losses",
                       "source_quality", "source_mix", "source_rate", "source_junk", "manager_speed",
-                      "loss_reasons_missing", "loss_reason_shift", "graveyard", "hoarding", "dead_end"]
+                      "loss_reasons_missing", "loss_reason_shift", "graveyard", "hoarding", "dead_end",
+                      "manager_on_wins"]
 
 
 @dataclass(frozen=True)

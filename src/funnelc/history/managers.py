@@ -255,10 +255,12 @@ def _compare(key: tuple[str, str, str], recs: list[dict[str, object]],
     ns = [num(r, "entered") for r in recs]
     ks = [num(r, "reached") for r in recs]
     inlier = [(p, a, b, str(r["manager"])) not in out for r in recs]
+    # The deals nobody is named on are no one of the team: in everyone's rest, they made
+    # each rep of a list that names reps on won deals only «100 % against 0 %».
+    team = [j for j, r in enumerate(recs) if r["manager"] != UNKNOWN_MANAGER]
     rows = []
     for i, (r, n, k) in enumerate(zip(recs, ns, ks)):
-        rest = [j for j in range(len(recs)) if j != i and inlier[j]] or [
-            j for j in range(len(recs)) if j != i]
+        rest = [j for j in team if j != i and inlier[j]] or [j for j in team if j != i]
         rest_n = sum(ns[j] for j in rest)
         rest_k = sum(ks[j] for j in rest)
         lost, back = num(r, "lost_settled"), num(r, "came_back")
@@ -351,7 +353,8 @@ def within_sources(findings: list[Finding], c: Cohorts,
         pl.col("source").cast(pl.Utf8).fill_null("(no source)"))
     by_pair: dict[tuple[str, str, str], list[tuple[str, str, int, int]]] = {}
     for p, a, b, who, src, n, k in cells.select(*keys, "manager", "source", "n", "k").iter_rows():
-        by_pair.setdefault((p, a, b), []).append((who, src, int(k), int(n)))
+        if who != UNKNOWN_MANAGER:  # no one of the team (`_compare`)
+            by_pair.setdefault((p, a, b), []).append((who, src, int(k), int(n)))
     out = []
     for f in findings:
         cell = by_pair.get((f.pipeline, f.stage or "", f.to_stage or "")) \
@@ -442,7 +445,8 @@ def within_regulars(findings: list[Finding], c: Cohorts, data_end: datetime | No
                     *counts.get((*pair, who, False), (0, 0)))
 
         rest = sorted({m for (p, a, b, m, _r) in counts if (p, a, b) == pair
-                       and m != f.subject and (p, a, b, m) not in flagged})
+                       and m not in (f.subject, UNKNOWN_MANAGER)
+                       and (p, a, b, m) not in flagged})
         e = client_mix(cell(str(f.subject)), [cell(m) for m in rest],
                        worse=f.kind == "manager_conversion",
                        level=holm_bar(float(f.p_value or 0.0), family or []))
@@ -496,7 +500,7 @@ def within_decided(findings: list[Finding], c: Cohorts, data_end: datetime | Non
         pair = (f.pipeline, f.stage or "", f.to_stage or "")
         mine = counts.get((*pair, str(f.subject)), (0, 0, 0))
         rest = [v for (p, a, b, m), v in counts.items() if (p, a, b) == pair
-                and m != f.subject and (p, a, b, m) not in flagged]
+                and m not in (f.subject, UNKNOWN_MANAGER) and (p, a, b, m) not in flagged]
         e = decided(mine, (sum(r[0] for r in rest), sum(r[1] for r in rest),
                            sum(r[2] for r in rest)),
                     worse=f.kind == "manager_conversion", days=waits.get(pair, 0.0),

@@ -1,0 +1,101 @@
+"""A manager named only on the won deals, and deals nobody is named on, do not make
+managers look good or bad (`funnelc.history.manager_field`, `managers._compare`).
+
+Before: Olist's public marketing funnel (8,000 qualified leads; a sales rep named on
+each of the 842 closed deals and on no other) read every rep as «converts 100% on
+"MQL" → "Closed won" against 0% for the rest of the team»: the «rest» was the deals
+nobody was named on.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import random
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from funnelc.cli import cli
+
+START = datetime(2026, 3, 2, 9, 0)
+REPS = ("Ana", "Bruno", "Carla", "Davi")
+
+
+def _olist_like(path: Path, seed: int) -> tuple[int, int]:
+    """Leads qualified into «MQL», 15 % won 10–60 days later; the rep is written on the
+    won deals alone. Returns (won, not won), counted here."""
+    rng = random.Random(seed)
+    rows = ["deal_id,stage,source,manager,entered MQL,close_date"]
+    won = 0
+    for i in range(700):
+        day = START + timedelta(days=rng.randrange(150))
+        source = rng.choice(("organic_search", "paid_search", "social"))
+        if rng.random() < 0.15:
+            won += 1
+            close = day + timedelta(days=rng.randrange(10, 60))
+            rows.append(f"L{i},Won,{source},{rng.choice(REPS)},{day:%Y-%m-%d},"
+                        f"{close:%Y-%m-%d}")
+        else:
+            rows.append(f"L{i},MQL,{source},,{day:%Y-%m-%d},")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return won, 700 - won
+
+
+def _history(tmp_path: Path, path: Path, *args: str) -> dict[str, list[dict[str, object]]]:
+    out = tmp_path / "report"
+    res = CliRunner().invoke(cli, ["history", str(path), "-o", str(out), *args])
+    assert res.exit_code in (0, 1), res.output
+    tables: dict[str, list[dict[str, object]]] = json.loads(
+        (out / "history.json").read_text(encoding="utf-8"))["tables"]
+    return tables
+
+
+def test_a_manager_named_on_won_deals_alone_is_said_and_not_compared(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    won, others = _olist_like(path, 5)
+    tables = _history(tmp_path, path)
+    kinds = [f["kind"] for f in tables["findings"]]
+    assert "manager_conversion" not in kinds and "manager_practice" not in kinds, kinds
+    said = [f for f in tables["findings"] if f["kind"] == "manager_on_wins"]
+    assert len(said) == 1
+    assert said[0]["deals"] == others
+    assert (f"the manager is named on {won} deals, 100% of them won, and on 0% of the "
+            f"{others} deals not won: the field is filled once a deal is won"
+            ) in str(said[0]["finding"])
+    assert not tables.get("managers")
+
+
+def test_the_finding_reads_in_russian(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    _olist_like(path, 6)
+    _history(tmp_path, path, "--lang", "ru")
+    page = (tmp_path / "report" / "history.html").read_text(encoding="utf-8")
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert re.search(r"Менеджер указан у \d+ сдел(ки|ок) в воронке, из них выиграны 100%, а "
+                     r"из \d+ невыигранн(ой сделки|ых сделок) — у 0%: поле заполняют, когда "
+                     r"сделка выиграна", text), text
+
+
+def test_deals_nobody_is_named_on_are_no_one_of_the_team(tmp_path: Path) -> None:
+    """Four reps who each win half their deals, and a third of the deals nobody was
+    named on, lost nearly all: against a rest holding those, each rep was «clearly
+    better»."""
+    rng = random.Random(9)
+    rows = ["deal_id,stage,manager,entered Qualified,close_date"]
+    for i in range(800):
+        day = START + timedelta(days=rng.randrange(120))
+        who = "" if i % 3 == 0 else REPS[i % 4]
+        rate = 0.05 if not who else 0.5
+        fate = "Won" if rng.random() < rate else "Lost"
+        rows.append(f"D{i},{fate},{who},{day:%Y-%m-%d},{day + timedelta(days=15):%Y-%m-%d}")
+    path = tmp_path / "deals.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    tables = _history(tmp_path, path)
+    flagged = [r["manager"] for r in tables["managers"] if r["flagged"]]
+    assert flagged == [], flagged
+    named = [r for r in tables["managers"] if r["manager"] in REPS]
+    # The rest is the three other reps: about half, not a third.
+    assert len(named) == 4 and all(0.4 < float(r["rest_rate"]) < 0.6 for r in named), named
