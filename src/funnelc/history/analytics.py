@@ -15,7 +15,7 @@ import polars as pl
 
 from .events import LOST, REASON_NOT_KEPT, STAGE, WON
 from .load import History
-from .maturity import mature_months
+from .maturity import mature_months, month_start, seen_from
 from .order import FunnelRoutes
 from .stats import MIN_MONTH_DEALS
 from .transitions import OPEN, Visits, build_visits, by_deal, client_returns, returns
@@ -86,10 +86,12 @@ def analyse(history: History, order_hint: dict[str, dict[str, int]] | None = Non
     vis = vis.with_columns(ranks.get_column("rank"), ranks.get_column("to_rank"))
     del ranks
     v.visits = vis
+    v.seen_from = seen_from(vis, v.data_start)
     moves, summary = _moves(vis, v)
     return HistoryTables(
         inflow=_inflow(ev, tz, routes.copied if routes else frozenset()),
-        conversion=_conversion(vis, ev, _with_won(vis, pairs or _pairs(vis, v), v.order), tz),
+        conversion=_conversion(vis, ev, _with_won(vis, pairs or _pairs(vis, v), v.order), tz,
+                               v.seen_from),
         losses=_in_order(_losses(vis), v.order), time_in_stage=_time_in_stage(vis, v),
         moves=moves, moves_summary=summary,
         comebacks=_comebacks(ev, tz), graveyards=_graveyards(vis, v),
@@ -183,7 +185,7 @@ def _inflow(ev: pl.DataFrame, tz: str, copied: frozenset[str] = frozenset()
 
 
 def _conversion(vis: pl.DataFrame, ev: pl.DataFrame, pairs: list[tuple[str, str, str]],
-                tz: str) -> pl.DataFrame:
+                tz: str, since: datetime | None = None) -> pl.DataFrame:
     """Stage-to-stage conversion by the month deals entered the first stage of the pair:
     `direct` counts deals that entered the second stage (or were won without it: they
     went past it) before any loss, `with_returns`
@@ -192,7 +194,10 @@ def _conversion(vis: pl.DataFrame, ev: pl.DataFrame, pairs: list[tuple[str, str,
     on (`maturity`): its conversion will still rise, and read as a fall it misleads.
     `few` is true for a month of fewer than `stats.MIN_MONTH_DEALS` deals: its
     conversion says nothing of the month (the plot draws it apart, the tables mark it);
-    both are null on the `all` row."""
+    both are null on the `all` row. `partial` is true for a month that began before the
+    history holds its cohorts whole (`since`, `maturity.seen_from`: an export that starts
+    mid-stream keeps the month's deals still open then, not those that had closed), null
+    on the `all` row."""
     end = ev["ts"].max() if ev.height else None
     data_end = end if isinstance(end, datetime) else None
     lost = ev.lazy().filter(pl.col("kind") == LOST).select("deal_id", "pipeline", tl="ts").collect()
@@ -237,16 +242,22 @@ def _conversion(vis: pl.DataFrame, ev: pl.DataFrame, pairs: list[tuple[str, str,
                                     "to_stage": pl.Utf8, "month": pl.Utf8, "entered": pl.UInt32,
                                     "direct": pl.UInt32, "with_returns": pl.UInt32,
                                     "direct_pct": pl.Float64, "with_returns_pct": pl.Float64,
-                                    "complete": pl.Boolean, "few": pl.Boolean})
+                                    "complete": pl.Boolean, "few": pl.Boolean,
+                                    "partial": pl.Boolean})
     res = pl.concat(out).select("pipeline", "from_stage", "to_stage", "month",
                                 pl.col("entered").cast(pl.UInt32),
                                 pl.col("direct").cast(pl.UInt32),
                                 pl.col("with_returns").cast(pl.UInt32), "complete")
+    months = [m for m in res["month"].unique().to_list() if m != "all"]
+    cut = {m: since is not None and month_start(m, tz) < since for m in months}
     return res.with_columns(direct_pct=100 * pl.col("direct") / pl.col("entered"),
                             with_returns_pct=100 * pl.col("with_returns") / pl.col("entered"),
                             few=pl.when(pl.col("month") != "all")
-                            .then(pl.col("entered") < MIN_MONTH_DEALS)
-                            ).select(pl.exclude("complete", "few"), "complete", "few")
+                            .then(pl.col("entered") < MIN_MONTH_DEALS),
+                            partial=pl.col("month").replace_strict(cut, default=None,
+                                                                   return_dtype=pl.Boolean)
+                            ).select(pl.exclude("complete", "few", "partial"), "complete", "few",
+                                     "partial")
 
 
 def _reason(reason: str, unkept: str) -> pl.Expr:

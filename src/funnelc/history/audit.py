@@ -116,7 +116,7 @@ def run_audit(t: HistoryTables, currency: str | None = None,
         speed = speed_table(by_manager, t.visits.routes, t.tz, t.visits.data_end)
         findings += _overlapping(speed_findings(speed), findings)
     if cohorts is not None and with_sources:
-        sources = source_tables(cohorts, t.visits.data_end, t.tz, periods)
+        sources = source_tables(cohorts, t.visits.data_end, t.tz, periods, t.visits.seen_from)
         findings += source_findings(sources)
     if by_manager is not None and with_managers and with_sources:
         # Routed leads: a manager's finding read within the sources (the junk's within
@@ -134,7 +134,7 @@ def run_audit(t: HistoryTables, currency: str | None = None,
     # tables and the graveyard segments build theirs, it is not held at their peak
     # (issue 14).
     cohorts = by_manager = None
-    losses = loss_tables(vis, t.tz, t.visits.data_end, periods)
+    losses = loss_tables(vis, t.tz, t.visits.data_end, periods, t.visits.seen_from)
     findings += loss_findings(losses)
     junk = junk_table(vis, t.tz) if with_sources else None
     if junk is not None:

@@ -38,7 +38,7 @@ from polars.datatypes import DataTypeClass
 from .analytics import month_of
 from .events import REASON_NOT_KEPT
 from .findings import ALPHA, Band, Finding, Named
-from .maturity import MATURITY_QUANTILE
+from .maturity import MATURITY_QUANTILE, whole_months
 from .periods import Periods, label, losses_unused, split
 from .stats import benjamini_hochberg, holm, newcombe, two_proportion_p
 
@@ -162,10 +162,11 @@ def _size_groups(lost: pl.DataFrame, cuts: list[float]) -> tuple[pl.Expr, pl.Exp
 
 
 def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None,
-                periods: Periods | None = None) -> LossTables:
+                periods: Periods | None = None, since: datetime | None = None) -> LossTables:
     """The tables; the shifts compare the default periods or the named `periods`
     (checked against the data's months by the audit, `periods.outside`;
-    `periods_unused` says why they compared nothing)."""
+    `periods_unused` says why they compared nothing), over the cohorts the history holds
+    whole (`since`, `maturity.seen_from`)."""
     # When each deal came into the pipeline: its first visit there, if the data saw it
     # come (a deal met mid-way, its entry unknown, belongs to no cohort).
     entry = (visits.lazy().group_by(["deal_id", "pipeline"])
@@ -234,7 +235,8 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None,
                     value=pl.col("value").cast(pl.Float64))
         .drop_nulls().group_by("band")
         .agg(lo=pl.col("value").min(), hi=pl.col("value").max()).iter_rows()}
-    shifts, judged = _shifts(lost.filter(kept), data_end, cohorts, periods, cuts, bounds)
+    shifts, judged = _shifts(lost.filter(kept), data_end, cohorts, periods, cuts, bounds,
+                             since, tz)
     unused = None
     if periods is not None and judged and not shifts.height:
         unused = losses_unused(periods, sorted({m for _p, m in cohorts if m is not None}))
@@ -274,7 +276,8 @@ def _missing_by_manager(lost: pl.DataFrame) -> pl.DataFrame:
 def _shifts(lost: pl.DataFrame, data_end: datetime | None,
             cohorts: dict[tuple[str, str], int], periods: Periods | None,
             cuts: list[float] | None = None,
-            bounds: dict[int, tuple[float, float]] | None = None
+            bounds: dict[int, tuple[float, float]] | None = None,
+            since: datetime | None = None, tz: str = "UTC"
             ) -> tuple[pl.DataFrame, bool]:
     """The first period's cohorts against the last one's, among the months old enough
     (module docstring), per pipeline, and whether any pipeline had losses of deals whose
@@ -298,7 +301,8 @@ def _shifts(lost: pl.DataFrame, data_end: datetime | None,
         months = sorted(m for m in last_in if m is not None)
         # Cohorts whose every deal has been followed for the 90th percentile of the time
         # to a loss; the youngest month of the last period sets the follow-up for both.
-        old = [m for m in months if last_in[m] + timedelta(hours=float(q or 0)) <= end]
+        old = whole_months([m for m in months
+                            if last_in[m] + timedelta(hours=float(q or 0)) <= end], since, tz)
         early, late = split(old, periods)
         if not early or not late:
             continue

@@ -169,6 +169,10 @@ def conversion_plot(t: HistoryTables, tr: Translator) -> Figure:
         months, pct = sel["month"].to_list(), sel["direct_pct"].to_list()
         done = (sel["complete"].to_list() if "complete" in sel.columns
                 else [True] * sel.height)
+        # A month before the export sees deals close holds its survivors only
+        # (`maturity.seen_from`): drawn as one still moving, not as a fall from a peak.
+        if "partial" in sel.columns:
+            done = [d and not bool(p) for d, p in zip(done, sel["partial"].to_list())]
         # A month whose deals are still moving is joined by a dotted line, not a solid
         # one: an online school's «Квалификация → Пробный урок» ran solid from 53.5 % in
         # October to 0 % in a November of one deal, a collapse to the eye.
@@ -179,7 +183,8 @@ def conversion_plot(t: HistoryTables, tr: Translator) -> Figure:
             if not (done[i - 1] and done[i]):
                 ax.plot(months[i - 1:i + 1], pct[i - 1:i + 1], linestyle=":", color=color)
         if "complete" in sel.columns:  # months whose deals are still moving: hollow
-            young = sel.filter(pl.col("complete").not_())
+            young = sel.filter(pl.col("complete").not_() | pl.col("partial").fill_null(False)
+                               if "partial" in sel.columns else pl.col("complete").not_())
             ax.plot(young["month"].to_list(), young["direct_pct"].to_list(), linestyle="none",
                     marker="o", markersize=8, markerfacecolor="white", color=color)
             hollow = hollow or young.height > 0

@@ -192,6 +192,10 @@ class _Formats:
         """The mark after the conversion of a month of too few deals (« †»)."""
         return " †" if self.tr.lang == "en" else "\u00a0†"
 
+    def partial(self) -> str:
+        """The mark after a month before the export sees deals close (« ‡»)."""
+        return " ‡" if self.tr.lang == "en" else "\u00a0‡"
+
     def conversion(self, key: str) -> Callable[[dict[str, Any]], str]:
         """A conversion cell of the month's row, marked when the month has too few
         deals (`stats.MIN_MONTH_DEALS`): the plot draws it apart, the table keeps it."""
@@ -248,12 +252,18 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
                     "A conversion marked † is of a month of fewer than {n} deals: whether "
                     "none or all of them moved on, its 95% interval spans both sides of "
                     "50%, so it says nothing of the month; the plot draws it apart.",
-                    MIN_MONTH_DEALS).format(n=MIN_MONTH_DEALS), conv,
+                    MIN_MONTH_DEALS).format(n=MIN_MONTH_DEALS)
+                + (" " + _("A month marked ‡ came before the export sees deals close (it "
+                           "starts mid-stream): the month's deals that had closed by then "
+                           "are not in it, so its conversion is that of the survivors; the "
+                           "comparisons between periods leave it out.")
+                   if "partial" in conv.columns and conv["partial"].any() else ""), conv,
                 [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
                  _t("to_stage", _("to"), lambda v: pair_stage(v, tr)),
                  Column("month", _("month"), f.month,
                         from_row=lambda r: f.month(r["month"])
-                        + (f.incomplete() if r.get("complete") is False else "")),
+                        + (f.incomplete() if r.get("complete") is False else "")
+                        + (f.partial() if r.get("partial") else "")),
                  _c("entered", _("entered"), f.int_), _c("direct", _("reached"), f.int_),
                  Column("direct_pct", _("conversion"), f.pct, True,
                         from_row=f.conversion("direct_pct")),
@@ -323,10 +333,14 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
 
 def _conversion_marks(conv: pl.DataFrame, tr: Translator) -> str:
     """The marks the conversion table's cells carry, in words: «*» a month not complete,
-    «†» a month of too few deals (`stats.MIN_MONTH_DEALS`)."""
+    «‡» a month before the export sees deals close (`maturity.seen_from`), «†» a month
+    of too few deals (`stats.MIN_MONTH_DEALS`)."""
     marks = []
     if "complete" in conv.columns and conv["complete"].not_().any():
         marks.append("* " + tr.gettext("month not complete: its deals are still moving"))
+    if "partial" in conv.columns and conv["partial"].any():
+        marks.append("‡ " + tr.gettext("month before the export sees deals close: its "
+                                       "deals that had closed are not in it"))
     if "few" in conv.columns and conv["few"].any():
         marks.append("† " + tr.ngettext(
             "fewer than {n} deal: too few to read the month's conversion from",

@@ -35,7 +35,7 @@ from polars.datatypes import DataTypeClass
 
 from .cohorts import Cohorts
 from .findings import ALPHA, Entangled, Finding
-from .maturity import mature_months
+from .maturity import mature_months, whole_months
 from .periods import SOURCES_UNUSED, Periods, PeriodsError, label, split
 from .stats import (
     changes_agree_p,
@@ -123,10 +123,12 @@ _DECOMP: _Schema = {
 
 
 def source_tables(c: Cohorts, data_end: datetime | None = None, tz: str = "UTC",
-                  periods: Periods | None = None) -> SourceTables:
+                  periods: Periods | None = None, since: datetime | None = None
+                  ) -> SourceTables:
     """The tables, comparing the default periods or the named `periods` (checked
     against the data's months by the audit, `periods.outside`; `periods_unused` says
-    when they hold no month old enough to judge)."""
+    when they hold no month old enough to judge). `since`: from when the history holds
+    its cohorts whole (`maturity.seen_from`); the months before are not compared."""
     pairs = c.pairs
     keys = ["pipeline", "from_stage", "to_stage"]
     by_month = (pairs.group_by([*keys, "source", "month"])
@@ -142,9 +144,9 @@ def source_tables(c: Cohorts, data_end: datetime | None = None, tz: str = "UTC",
     waits = {tuple(str(x) for x in k): g["hours_to"]
              for k, g in pairs.select(*keys, "hours_to").group_by(keys)}
     for (p, a, b), grp in by_month.group_by(keys, maintain_order=True):
-        months = mature_months(sorted(set(grp["month"].to_list())),
-                               waits.get((p, a, b), pl.Series([], dtype=pl.Float64)), data_end,
-                               tz)
+        months = whole_months(mature_months(
+            sorted(set(grp["month"].to_list())),
+            waits.get((p, a, b), pl.Series([], dtype=pl.Float64)), data_end, tz), since, tz)
         early, late = split(months, periods)
         if not early or not late:
             continue

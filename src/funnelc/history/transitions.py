@@ -47,6 +47,10 @@ class Visits:
     order_source: OrderSource = "data"
     routes: FunnelRoutes | None = None
     """The funnel's declared routes when there is a funnel."""
+    seen_from: datetime | None = None
+    """From when the history holds its cohorts whole, when its closes begin late (an
+    export that starts mid-stream: `maturity.seen_from`); None when they do not. Set by
+    `analytics.analyse`."""
 
 
 def by_deal(events: pl.DataFrame) -> pl.DataFrame:
