@@ -193,3 +193,39 @@ def test_a_manager_who_leaves_deals_open_is_told_so_not_that_he_closes_worse() -
     assert "сделок менеджера Ivan Slow там всё ещё открыты спустя 30 дней" in ru.replace(
         "\u00a0", " ")
     assert "converts" not in ru and "deals" not in ru
+
+
+def test_the_funnel_plot_draws_a_flag_the_open_deals_explain_hollow(history: Path,
+                                                                   gen: ModuleType) -> None:
+    """The managers' funnel plot drew Nora Quill as a green «better than the team beyond
+    chance» diamond beside her finding, which says the gap is the deals the rest left
+    open: hollow now, under its own legend entry, while Omar Finch, whose finding holds,
+    keeps his solid red diamond."""
+    from matplotlib.colors import to_rgba
+
+    from funnelc.history.analytics import analyse
+    from funnelc.history.audit import run_audit
+    from funnelc.history.load import load_history
+    from funnelc.history.plots import BETTER, FLAGGED, funnel_plot
+    from funnelc.i18n import translator
+
+    audit = run_audit(analyse(load_history([str(history)])))
+    assert audit.managers is not None
+    rows = {r["manager"]: r for r in audit.managers.to_dicts()}
+    nora, omar = rows[gen.CLOSER], rows[gen.CHEAP]
+    assert nora["flagged"] and nora["deals_effect"] < 0 and omar["flagged"]
+    fig = funnel_plot(audit, translator("en"))
+    (ax,) = fig.axes
+    at = {tuple(p): c for c in ax.collections for p in c.get_offsets()}
+    theirs = at[(nora["entered"], 100 * nora["rate"])]
+    assert tuple(theirs.get_facecolor()[0]) == to_rgba("white")
+    assert tuple(theirs.get_edgecolor()[0]) == to_rgba(BETTER)
+    assert tuple(at[(omar["entered"], 100 * omar["rate"])].get_facecolor()[0]) == to_rgba(
+        FLAGGED)
+    (name,) = [t for t in ax.texts if t.get_text() == gen.CLOSER]
+    assert name.get_fontweight() == "normal"
+    legend = [t.get_text() for lg in fig.legends for t in lg.get_texts()]
+    assert ("flagged by the audit, but explained otherwise or not clear: see the finding"
+            in legend)
+    assert "flagged by the audit: better than the team beyond chance" not in legend
+    assert "flagged by the audit: differs beyond chance" in legend

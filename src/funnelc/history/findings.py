@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = ["Entangled", "Regulars", "LeftOpen", "Speed", "Junk", "Band", "Comeback", "Finding",
-           "FindingKind", "Named", "ALPHA"]
+           "FindingKind", "Named", "ALPHA", "explained_flags"]
 
 ALPHA = 0.05
 """The level of every test of the audit: Holm's family-wise rate for managers and
@@ -285,3 +285,18 @@ class Finding:
     left_open: LeftOpen | None = None
     """manager_conversion, manager_practice: the difference read on the deals decided
     (moved on or lost), where the judged deals hold open ones (`managers.within_decided`)."""
+
+
+def explained_flags(findings: list[Finding]) -> set[tuple[str, str, str, str]]:
+    """The (pipeline, from, to, manager) conversion and practice flags another reading
+    explains or leaves unclear: a routed source (`Entangled.explained`), the kinds of
+    client (`Regulars.holds` false), the deals left open (`LeftOpen.explained`), the
+    three the managers' summary keeps apart (`audit._by_source`, `_by_clients`,
+    `_by_open`). Their findings have no money at stake; the funnel plot drew a closer
+    whose «better» was the rest's open deals as a green «better beyond chance» beside
+    the finding that said it was not her."""
+    return {(f.pipeline, f.stage or "", f.to_stage or "", f.subject or "")
+            for f in findings if f.kind in ("manager_conversion", "manager_practice")
+            and ((f.entangled is not None and f.entangled.explained)
+                 or (f.regulars is not None and not f.regulars.holds)
+                 or (f.left_open is not None and f.left_open.explained))}

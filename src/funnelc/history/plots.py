@@ -355,7 +355,7 @@ def funnel_axes_limits(ns: list[float], rates: list[float], p0: float
 
 
 def _funnel_legend(fig: Figure, any_flagged: bool, tr: Translator,
-                   any_better: bool = False) -> None:
+                   any_better: bool = False, any_explained: bool = False) -> None:
     """What the lines and points mean, once for all panels, under them: the client
     reads the control limits as the room chance leaves at a manager's volume."""
     from matplotlib.lines import Line2D
@@ -378,6 +378,12 @@ def _funnel_legend(fig: Figure, any_flagged: bool, tr: Translator,
                               markersize=FLAGGED_PT * 0.8, markeredgecolor="black",
                               label=_("flagged by the audit: better than the team beyond "
                                       "chance")))
+    if any_explained:
+        handles.append(Line2D([], [], color="white", marker="D", linestyle="none",
+                              markersize=FLAGGED_PT * 0.8, markeredgecolor="#333333",
+                              markeredgewidth=1.5,
+                              label=_("flagged by the audit, but explained otherwise or "
+                                      "not clear: see the finding")))
     fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False,
                fontsize=7.5)
 
@@ -393,6 +399,7 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+    from .findings import explained_flags
     from .label_layout import LabelSpec, place_labels
     from .managers import UNKNOWN_MANAGER
     from .report import pair_stage, placeholder
@@ -420,6 +427,10 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
     tenths = functools.lru_cache(maxsize=None)(lambda v: tr.number(v, 1))
     axes = fig.subplots(len(pairs), 1, squeeze=False)
     panels: list[tuple[Axes, list[LabelSpec]]] = []
+    explained = explained_flags(a.findings)
+    any_hollow = False
+    solid: set[bool] = set()
+    """Whether each flag drawn solid is «better» (the legend names only what is drawn)."""
     for ax, (p, f, to, _entered) in zip(axes[:, 0], pairs):
         sel = df.filter((pl.col("pipeline") == p) & (pl.col("from_stage") == f)
                         & (pl.col("to_stage") == to))
@@ -429,6 +440,11 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
         better = [bool(x) and (e or 0.0) < 0 for x, e in
                   zip(flagged, sel["deals_effect"].to_list())]
         names = sel["manager"].to_list()
+        # A flag another reading explains (the rest's open deals, a routed source, the
+        # mix of clients) is hollow: drawn as a plain «better beyond chance», it
+        # contradicted its finding, which says the gap is not the manager's.
+        hollow = [flagged[i] and (p, f, to, names[i]) in explained
+                  for i in range(len(names))]
         # The norm the audit compared with: the managers it did not flag (a flagged
         # one is left out of everyone's rest). Drawn with him in, the line and its
         # limits sank, and every other manager sat above the upper limit, looking as
@@ -445,13 +461,19 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
                 linewidth=1)
         ax.axhline(100 * p0, color=TEAM, linewidth=1, gid="team")
         for want in (False, True):  # the flagged drawn last, on top
-            pts = [i for i, x in enumerate(flagged) if x is want]
+            pts = [i for i, x in enumerate(flagged) if x is want and not hollow[i]]
             ax.scatter([ns[i] for i in pts], [rates[i] for i in pts],
                        s=(FLAGGED_PT if want else DOT_PT) ** 2, marker="D" if want else "o",
                        c=[(BETTER if better[i] else FLAGGED) if want else NO_MANAGER
                           if names[i] == UNKNOWN_MANAGER else TEAM for i in pts],
                        edgecolors="black" if want else "none", linewidths=0.8,
                        zorder=5 if want else 3, clip_on=False)
+        pts = [i for i, x in enumerate(hollow) if x]
+        if pts:
+            ax.scatter([ns[i] for i in pts], [rates[i] for i in pts], s=FLAGGED_PT ** 2,
+                       marker="D", facecolors="white",
+                       edgecolors=[BETTER if better[i] else FLAGGED for i in pts],
+                       linewidths=1.5, zorder=5, clip_on=False, gid="explained")
         ax.set_xlim(xlo, xhi)
         ax.set_ylim(ylo, yhi)
         # Deals are counted whole: on a narrow axis the default ticks fell on halves,
@@ -472,11 +494,11 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
             ns[i], rates[i],
             labels[i],
             (BETTER if better[i] else FLAGGED) if flagged[i] else "#333333",
-            "bold" if flagged[i] else "normal")
+            "bold" if flagged[i] and not hollow[i] else "normal")
             for i in order]))
-    clear = df.filter(pl.col("flagged"))
-    _funnel_legend(fig, bool((clear["deals_effect"] >= 0).any()), tr,
-                   bool((clear["deals_effect"] < 0).any()))
+        any_hollow = any_hollow or any(hollow)
+        solid |= {better[i] for i in range(len(names)) if flagged[i] and not hollow[i]}
+    _funnel_legend(fig, False in solid, tr, True in solid, any_hollow)
     canvas = FigureCanvasAgg(fig)
     # Laid out without rasterising: the labels need the layout and the text sizes,
     # not pixels, and the PNG and SVG are drawn afterwards anyway (issue 14).
