@@ -229,3 +229,35 @@ def test_the_funnel_plot_draws_a_flag_the_open_deals_explain_hollow(history: Pat
             in legend)
     assert "flagged by the audit: better than the team beyond chance" not in legend
     assert "flagged by the audit: differs beyond chance" in legend
+
+
+@pytest.mark.parametrize(("lang", "won", "word"), [
+    ("en", "Closed won", "won"), ("ru", "Успешно реализовано", "успех"),
+    ("uk", "Успішно реалізовано", "успіх")])
+def test_the_funnel_shape_names_the_win_as_the_other_tables_do(
+        history: Path, tmp_path: Path, lang: str, won: str, word: str) -> None:
+    """The funnel shape's last row said «won» / «успех» where the conversion table, the
+    managers' tables and the findings say «Closed won» / «Успешно реализовано»: the
+    terminal, the HTML and the plot now name it alike (the deals won, 955 of 1,900,
+    counted from the file)."""
+    import re
+
+    rows = list(csv.DictReader(history.open(encoding="utf-8")))
+    deals = {r["deal_id"] for r in rows}
+    wins = {r["deal_id"] for r in rows if r["stage"] == "Won"}
+    result = CliRunner().invoke(cli, ["history", str(history), "--funnel", str(FUNNEL),
+                                      "-o", str(tmp_path), "--lang", lang], env=ENV)
+    assert result.exit_code == 0, result.output
+    # The conversion table names the win so (the table every other follows).
+    assert re.search(rf"│ Engaging\s+│ {won}\s+│", result.output)
+    share = re.escape(f"{100 * len(wins) / len(deals):.2f}".replace(".", "," if lang != "en"
+                                                                    else "."))
+    assert re.search(rf"│ Sales\s+│ {won}\s+│\s+{len(wins)} │\s+{share}% │", result.output), (
+        result.output)
+    assert not re.search(rf"│ Sales\s+│ {word}\s+│", result.output)
+    page = (tmp_path / "history.html").read_text(encoding="utf-8")
+    assert f"<tr><td>Sales</td><td>{won}</td><td class=\"n\">{len(wins)}</td>" in page
+    assert f"<td>{word}</td>" not in page
+    svg = (tmp_path / "plots" / "shape.svg").read_text(encoding="utf-8")
+    said = " ".join(re.findall(r"<!-- (.*?) -->", svg))
+    assert f"Sales · {won}" in said and f"Sales · {word}" not in said.replace(won, "")

@@ -252,7 +252,7 @@ FUNNELS = {"ru": PIPELINES / "courses.funnel", "uk": PIPELINES / "developer.funn
 
 @pytest.mark.parametrize(("lang", "phrases"), [
     ("ru", ["0–7 дней", "7–30 дней", "90+ дней", "восстановлено 1 876 событий",
-            "│ Продажи курсов │ успех │",
+            "│ Продажи курсов │ Успешно реализовано │",
             "(и ещё 1 876 событий, которые из них следуют)",
             "2 306 сделок и 9 077 событий из"]),
     ("uk", ["977 угод, 2 521 подія, 1 січня 2018 – 9 лютого 2018 (місяці за UTC)",
@@ -278,8 +278,8 @@ def test_history_of_a_shipped_account(records: dict[str, Path], tmp_path: Path, 
 def test_history_without_a_funnel_on_request(records: dict[str, Path]) -> None:
     """No funnel, `--lang uk`: the order inferred from the data, and the kinds of the
     moves it finds (skips) in words; without --lang the same run speaks English."""
-    for lang, words in (("uk", ["│ пропуск │", "│ Ретаргетинг │ успіх │"]),
-                        ("en", ["│ skip │", "│ Ретаргетинг │ won │"])):
+    for lang, words in (("uk", ["│ пропуск │", "│ Ретаргетинг │ Успішно реалізовано │"]),
+                        ("en", ["│ skip │", "│ Ретаргетинг │ Closed won │"])):
         result = CliRunner().invoke(cli, ["history", str(records["ru"]), "--rows", "60",
                                           *(["--lang", lang] if lang != "en" else [])],
                                     env=ENV)

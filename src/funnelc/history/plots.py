@@ -277,12 +277,12 @@ def shape_plot(t: HistoryTables, tr: Translator) -> Figure:
     y = list(range(df.height))
     colors = ["#55a868" if s == "won" else "#4c72b0" for s in df["stage"]]
     ax.barh(y, df["deals"].to_list(), color=colors)
-    # The analytics add the deals won as a stage `won`: the plot says it in the language,
-    # as the table does, and writes its counts in the language's digits («3 547 (92%)»).
-    def stage(s: str) -> str:
-        return tr.pgettext("stage", "won") if s == "won" else s
+    # The analytics add the deals won as a stage `won`: the plot names it as the tables
+    # do («Closed won», «Успешно реализовано»), and writes its counts in the language's
+    # digits («3 547 (92%)»).
+    from .report import pair_stage
 
-    ax.set_yticks(y, [_label(f"{p} · {stage(s)}", 48)
+    ax.set_yticks(y, [_label(f"{p} · {pair_stage(s, tr)}", 48)
                       for p, s in zip(df["pipeline"], df["stage"])])
     ax.invert_yaxis()
     for yy, v, pc in zip(y, df["deals"].to_list(), df["pct_of_first"].to_list()):

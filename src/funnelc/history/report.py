@@ -211,10 +211,10 @@ class _Formats:
         return self.tr.pgettext("move", MOVE_KINDS[text]) if text in MOVE_KINDS else text
 
     def shape_stage(self, x: Any) -> str:
-        """A stage of the funnel shape, where the analytics add the deals won as `won`."""
-        if x == "won":
-            return self.tr.pgettext("stage", "won")
-        return "—" if x is None else str(x)
+        """A stage of the funnel shape, where the analytics add the deals won as `won`:
+        named as every other table names the win («Closed won», «Успешно реализовано»),
+        not «won» / «успех» beside the conversion table's «Closed won»."""
+        return pair_stage(x, self.tr)
 
 
 def _lang(tr: Translator | None) -> Translator:
