@@ -99,3 +99,27 @@ def test_deals_nobody_is_named_on_are_no_one_of_the_team(tmp_path: Path) -> None
     named = [r for r in tables["managers"] if r["manager"] in REPS]
     # The rest is the three other reps: about half, not a third.
     assert len(named) == 4 and all(0.4 < float(r["rest_rate"]) < 0.6 for r in named), named
+
+
+def test_who_picks_up_late_is_not_read_against_unassigned_deals(tmp_path: Path) -> None:
+    """The same in «who picks deals up late»: four reps who each take a deal up within
+    0–4 working hours, and unassigned deals (a bot's replies) taken within a minute. In
+    a rest holding the bot's deals, every rep was «late»."""
+    rng = random.Random(4)
+    rows = ["deal_id,timestamp,stage,manager,picked_at"]
+    for i in range(900):
+        t = START + timedelta(days=rng.randrange(90), hours=rng.randrange(9))
+        who = "" if i % 3 == 0 else REPS[i % 4]
+        wait = timedelta(seconds=30) if not who else timedelta(minutes=rng.randrange(240))
+        rows.append(f"S{i},{t:%Y-%m-%d %H:%M:%S},Новая,{who},{t + wait:%Y-%m-%d %H:%M:%S}")
+        then = t + wait + timedelta(hours=1)
+        rows.append(f"S{i},{then:%Y-%m-%d %H:%M:%S},"
+                    f"{'Квалификация' if rng.random() < 0.5 else 'Закрыто и не реализовано'},"
+                    f"{who},")
+    path = tmp_path / "speed.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    tables = _history(tmp_path, path)
+    late = [r["manager"] for r in tables["manager_speed"] if r["flagged"]]
+    assert late == [], late
+    named = [r for r in tables["manager_speed"] if r["manager"] in REPS]
+    assert len(named) == 4 and all(int(r["rest_deals"]) < 500 for r in named), named

@@ -208,7 +208,9 @@ def speed_table(c: Cohorts, routes: FunnelRoutes | None, tz: str,
         totals: dict[tuple[object, object], dict[str, int]] = {}
         for q in recs:
             t = totals.setdefault((q["pipeline"], q["stage"]), dict.fromkeys(_COUNTS, 0))
-            if (str(q["pipeline"]), str(q["stage"]), str(q["manager"])) not in out:
+            # The deals nobody is named on are no one of the team (`managers._compare`).
+            if (str(q["pipeline"]), str(q["stage"]), str(q["manager"])) not in out \
+                    and q["manager"] != UNKNOWN_MANAGER:
                 for col in _COUNTS:
                     t[col] += int(q[col])
         rows = [_row(r, totals, out, hours is not None) for r in recs]
@@ -240,11 +242,12 @@ def _row(r: dict[str, object], totals: dict[tuple[object, object], dict[str, int
          out: set[tuple[str, str, str]], working: bool) -> dict[str, object]:
     """Manager row `r` against the rest of its stage's team, the managers in `out` left
     out of the rest. `totals`: per (pipeline, stage), the sums of `_COUNTS` over the
-    managers not in `out`."""
+    named managers not in `out`."""
     def n(x: object) -> int:
         return int(x) if isinstance(x, (int, float)) else 0
 
-    own = (str(r["pipeline"]), str(r["stage"]), str(r["manager"])) not in out
+    own = (str(r["pipeline"]), str(r["stage"]), str(r["manager"])) not in out \
+        and r["manager"] != UNKNOWN_MANAGER
     total = totals[(r["pipeline"], r["stage"])]
 
     def rest(col: str) -> int:
