@@ -261,3 +261,50 @@ def test_the_funnel_shape_names_the_win_as_the_other_tables_do(
     svg = (tmp_path / "plots" / "shape.svg").read_text(encoding="utf-8")
     said = " ".join(re.findall(r"<!-- (.*?) -->", svg))
     assert f"Sales · {won}" in said and f"Sales · {word}" not in said.replace(won, "")
+
+
+@pytest.mark.parametrize(("lang", "by", "managers"), [
+    ("en", "“Sales”: none of its {n} losses has a reason, in any month, source, manager or "
+           "size band",
+     "“Sales”: no loss has a usable reason, whoever lost it ({m} managers)"),
+    ("ru", "Воронка «Sales»: ни у одного из её {n} отказов нет причины",
+     "Воронка «Sales»: ни у одного отказа нет полезной причины, кто бы из {m} менеджеров"),
+    ("uk", "Воронка «Sales»: жодна з її {n} відмов не має причини",
+     "Воронка «Sales»: жодна відмова не має корисної причини, хто б із {m} менеджерів")])
+def test_an_account_that_records_no_loss_reason_is_said_so_in_one_line(
+        history: Path, tmp_path: Path, lang: str, by: str, managers: str) -> None:
+    """The deal list records no loss reason: the tables by month, source, manager and
+    size printed 28 rows of «(no reason) 100%» and the managers' table 10 rows of «100%
+    against 100%, p 1», noise around the one finding (100% of the losses have no reason).
+    Each now says so in a line, in the terminal and the HTML; the JSON keeps every row
+    (627 losses, 10 managers who lost deals, counted from the file)."""
+    import re
+
+    rows = list(csv.DictReader(history.open(encoding="utf-8")))
+    lost = [r for r in rows if r["stage"] == "Lost"]
+    per = {m: sum(r["manager"] == m for r in lost) for m in {r["manager"] for r in lost}}
+    n, m = len(lost), len(per)
+    sep = {"en": ",", "ru": "\u00a0", "uk": "\u00a0"}[lang]
+    by, managers = (s.format(n=f"{n:,}".replace(",", sep), m=m) for s in (by, managers))
+    result = CliRunner().invoke(cli, ["history", str(history), "--funnel", str(FUNNEL),
+                                      "-o", str(tmp_path), "--lang", lang], env=ENV)
+    assert result.exit_code == 0, result.output
+    text = re.sub(r"\s+", " ", result.output.replace("\u00a0", " "))
+    for said in (by, managers):
+        assert said.replace("\u00a0", " ") in text
+    # No row of either table: no «100%» by a manager's name, no p of 1.
+    assert not [line for line in result.output.splitlines() for who in per
+                if who in line and "100%" in line]
+    page = (tmp_path / "history.html").read_text(encoding="utf-8")
+    for key in ("loss_reasons_by", "loss_reasons_missing_by_manager"):
+        part = page.split(f'id="{key}"')[1].split("<h2")[0]
+        assert "<table>" not in part
+    assert by in page and managers in page
+    data = json.loads((tmp_path / "history.json").read_text(encoding="utf-8"))["tables"]
+    by_manager = {r["group"]: r["deals"] for r in data["loss_reasons_by"]
+                  if r["dimension"] == "manager"}
+    assert by_manager == per
+    assert sum(r["deals"] for r in data["loss_reasons_by"] if r["dimension"] == "month") == n
+    assert {r["manager"]: (r["losses"], r["missing"], r["p_value"])
+            for r in data["loss_reasons_missing_by_manager"]} == {
+        w: (k, k, pytest.approx(1.0)) for w, k in per.items()}

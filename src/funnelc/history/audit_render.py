@@ -855,6 +855,61 @@ def _recent_mark(managers: pl.DataFrame, tr: Translator) -> str:
         "took)", n).format(n=tr.number(n, 0))
 
 
+def _no_reason(by: pl.DataFrame, missing: pl.DataFrame, tr: Translator
+               ) -> tuple[pl.DataFrame | None, tuple[str, ...]]:
+    """The loss reasons by month, source, manager and size without the pipelines where
+    no loss has a reason (a deal list that records none), and a sentence for each of
+    those: their rows said «(no reason) 100%» in every group (28 rows for a reseller's
+    ten agents), nothing to compare, and hid the one finding, that no loss has a reason.
+    A pipeline whose losses all have one real reason keeps its rows (its size bands say
+    which deals it loses). (None, ()) when no pipeline is so; the JSON keeps all."""
+    if not by.height:
+        return None, ()
+    none = (by.group_by("pipeline", maintain_order=True)
+            .agg((pl.col("reason") == "(no reason)").all().alias("none"))
+            .filter(pl.col("none"))["pipeline"])
+    if not none.len():
+        return None, ()
+    losses = dict(zip(missing["pipeline"].to_list(), missing["losses"].to_list(),
+                      strict=True)) if "losses" in missing.columns else {}
+    said = []
+    for p in none.to_list():
+        # Else the losses the pipeline's months count (each loss in one month).
+        n = losses.get(p) or int(by.filter((pl.col("pipeline") == p)
+                                           & (pl.col("dimension") == "month"))["deals"].sum())
+        said.append(tr.ngettext(
+            "“{pipeline}”: its {n} loss has no reason, in any month, source, manager or "
+            "size band: there is nothing to break down (the rows are in the JSON).",
+            "“{pipeline}”: none of its {n} losses has a reason, in any month, source, "
+            "manager or size band: there is nothing to break down (the rows are in the "
+            "JSON).", n).format(pipeline=p, n=tr.number(n, 0)))
+    return by.filter(~pl.col("pipeline").is_in(none.implode())), tuple(said)
+
+
+def _no_usable_reason(by_manager: pl.DataFrame, tr: Translator
+                      ) -> tuple[pl.DataFrame | None, tuple[str, ...]]:
+    """The managers' losses without a usable reason without the pipelines where no loss
+    has one: each manager's share and the rest's are all 100%, p 1 (ten rows of a
+    reseller's agents), no one to compare; a sentence for each such pipeline instead.
+    (None, ()) when no pipeline is so; the JSON keeps all."""
+    if not by_manager.height:
+        return None, ()
+    none = (by_manager.group_by("pipeline", maintain_order=True)
+            .agg((pl.col("missing") == pl.col("losses")).all().alias("all"),
+                 pl.col("losses").sum(), pl.len().alias("managers"))
+            .filter(pl.col("all")))
+    if not none.height:
+        return None, ()
+    said = tuple(tr.ngettext(
+        "“{pipeline}”: no loss has a usable reason, whoever lost it ({n} manager): there "
+        "is no one to compare with the rest of the team (the rows are in the JSON).",
+        "“{pipeline}”: no loss has a usable reason, whoever lost it ({n} managers): there "
+        "is no one to compare with the rest of the team (the rows are in the JSON).",
+        m).format(pipeline=p, n=tr.number(m, 0))
+        for p, m in none.select("pipeline", "managers").iter_rows())
+    return (by_manager.filter(~pl.col("pipeline").is_in(none["pipeline"].implode())), said)
+
+
 def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
     """The audit's tables for `history`'s outputs, titled in `tr`'s language (`--lang`
     when not given)."""
@@ -1163,6 +1218,8 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
              Column("flagged", _("finding"), from_row=junk_flag),
              Column("reasons", _("junk reasons"), from_row=reasons)]))
     lt = a.losses
+    by_shown, by_said = _no_reason(lt.by, lt.missing, tr)
+    managers_shown, managers_said = _no_usable_reason(lt.missing_by_manager, tr)
     out.append(Section(
         "loss_reasons_by", _("Loss reasons by month, source, manager and size"),
         _("Losses by reason within each group, a deal lost, brought back and lost again "
@@ -1173,7 +1230,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
          Column("group", _("group"), from_row=lambda r: group_label(r, tr)),
          _w("reason", _("reason"), name),
          _c("deals", _("losses"), num),
-         _c("share", _("share"), frac)]))
+         _c("share", _("share"), frac)], shown=by_shown, summary=by_said))
     out.append(Section(
         "loss_reasons_missing", _("Losses without a usable reason"),
         _("Losses with no reason or a catch-all one («Other», «Misc»): "
@@ -1196,7 +1253,8 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
              _c("share", _("share"), frac), _c("rest_losses", _("rest: losses"), num),
              _c("rest_missing", _("rest: no usable reason"), num),
              _c("rest_share", _("rest"), frac), _c("p_value", "p", pv),
-             _c("flagged", _("finding"), flag)]))
+             _c("flagged", _("finding"), flag)],
+            shown=managers_shown, summary=managers_said))
     out.append(Section(
         "loss_reason_shifts", _("Loss reasons whose share changed"),
         _("Share of each reason among the losses of the deals that came in the first and "

@@ -12,7 +12,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,6 +74,13 @@ class Section:
     marks: str = ""
     """What the marks in the cells mean, printed under the terminal's table (which has
     no room for the note): a «†» nobody explained read as a footnote gone missing."""
+    shown: pl.DataFrame | None = None
+    """The rows the terminal and the HTML show, when not all of `frame` (None: all);
+    the JSON keeps `frame` whole."""
+    summary: tuple[str, ...] = ()
+    """Sentences the terminal and the HTML say in place of the rows `shown` leaves out:
+    an account that records no loss reason had 28 rows of «(no reason) 100%» and 10 of
+    «p 1» for the one line that says so."""
 
 
 PLACEHOLDERS: dict[str, str] = {
@@ -690,6 +697,13 @@ def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40,
 
     _ = _lang(tr).gettext
     for sec in secs:
+        if sec.shown is not None:
+            sec = replace(sec, frame=sec.shown)
+        if sec.summary and not sec.frame.height:
+            console.print(plain(sec.title), style="italic")
+            for line in sec.summary:
+                console.print(plain("  " + line))
+            continue
         cols = [c for c in sec.columns if c.key in sec.frame.columns]
         shown = [i for i, c in enumerate(cols) if c.terminal]
         cols = [cols[i] for i in shown]
@@ -728,6 +742,8 @@ def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40,
         if not rows:
             table.add_row(*([_("(none)")] + [""] * (len(cols) - 1)))
         console.print(table)
+        for line in sec.summary:
+            console.print(plain("  " + line))
         if sec.marks and rows:
             console.print(plain("  " + sec.marks))
         if len(rows) > max_rows:
@@ -886,7 +902,11 @@ def _section_html(body: list[str], sec: Section, tr: Translator) -> None:
     body.append(f'<h2 id="{sec.key}">{_e(sec.title)}</h2>')
     if sec.note:
         body.append(f'<p class="note">{code_spans(sec.note)}</p>')
-    body.append(html_table(sec, tr))
+    body += [f"<p>{_e(line)}</p>" for line in sec.summary]
+    if sec.shown is not None:
+        sec = replace(sec, frame=sec.shown)
+    if sec.frame.height or not sec.summary:
+        body.append(html_table(sec, tr))
 
 
 def _plain(v: Any) -> Any:
