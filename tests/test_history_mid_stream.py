@@ -76,3 +76,22 @@ def test_a_whole_export_has_no_mark(tmp_path: Path) -> None:
     tables, text = _tables(tmp_path, path)
     assert not any(r["partial"] for r in tables["conversion"]), tables["conversion"][:3]
     assert "‡" not in text
+
+
+def test_the_plot_draws_the_survivor_months_apart(tmp_path: Path) -> None:
+    """Hollow squares under their own legend entry, not «month not complete»: the
+    Olist page's first seven months were hollow circles, «its deals are still moving»."""
+    from funnelc.history.analytics import analyse
+    from funnelc.history.load import load_history
+    from funnelc.history.plots import conversion_plot
+    from funnelc.i18n import translator
+
+    path = tmp_path / "deals.csv"
+    _export(path, 3, cut=True)
+    fig = conversion_plot(analyse(load_history([str(path)])), translator("en"))
+    squares = [list(line.get_xdata()) for line in fig.axes[0].get_lines()
+               if line.get_marker() == "s" and len(line.get_xdata())]
+    assert squares == [["2025-02", "2025-03", "2025-04"]], squares
+    legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes)]
+    labels = [t.get_text() for lg in legends if lg is not None for t in lg.get_texts()]
+    assert any("before the export sees deals close" in x for x in labels), labels

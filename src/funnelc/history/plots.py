@@ -154,7 +154,7 @@ def conversion_plot(t: HistoryTables, tr: Translator) -> Figure:
     ax = fig.add_subplot()
     _months_axis(ax, df)
     pairs = df.select("pipeline", "from_stage", "to_stage").unique(maintain_order=True).rows()
-    hollow = False
+    hollow = survivors = False
     apart = 0
     for p, a, b in pairs[:MAX_SERIES]:
         sel = df.filter((pl.col("pipeline") == p) & (pl.col("from_stage") == a)
@@ -182,12 +182,18 @@ def conversion_plot(t: HistoryTables, tr: Translator) -> Figure:
         for i in range(1, len(months)):
             if not (done[i - 1] and done[i]):
                 ax.plot(months[i - 1:i + 1], pct[i - 1:i + 1], linestyle=":", color=color)
+        early = (sel.filter(pl.col("partial").fill_null(False)) if "partial" in sel.columns
+                 else sel.clear())
         if "complete" in sel.columns:  # months whose deals are still moving: hollow
-            young = sel.filter(pl.col("complete").not_() | pl.col("partial").fill_null(False)
-                               if "partial" in sel.columns else pl.col("complete").not_())
+            young = sel.filter(pl.col("complete").not_()
+                               & ~pl.col("month").is_in(early["month"].implode()))
             ax.plot(young["month"].to_list(), young["direct_pct"].to_list(), linestyle="none",
                     marker="o", markersize=8, markerfacecolor="white", color=color)
             hollow = hollow or young.height > 0
+        if early.height:  # survivors of an export that starts mid-stream: hollow squares
+            ax.plot(early["month"].to_list(), early["direct_pct"].to_list(), linestyle="none",
+                    marker="s", markersize=7, markerfacecolor="white", color=color)
+            survivors = True
         if (sel["with_returns"] != sel["direct"]).any():
             ax.plot(sel["month"].to_list(), sel["with_returns_pct"].to_list(), linestyle="--",
                     color=color, label="  " + _("incl. returned"))
@@ -208,6 +214,10 @@ def conversion_plot(t: HistoryTables, tr: Translator) -> Figure:
     if hollow:
         ax.plot([], [], linestyle="none", marker="o", markerfacecolor="white", color="grey",
                 label=_("month not complete: its deals are still moving"))
+    if survivors:
+        ax.plot([], [], linestyle="none", marker="s", markerfacecolor="white", color="grey",
+                label=_("month before the export sees deals close: its deals that had "
+                        "closed are not in it"))
     if apart:
         ax.errorbar([], [], yerr=[[], []], fmt="x", color="grey", elinewidth=1, capsize=3,
                     label=tr.ngettext("fewer than {n} deal: 95% interval, not joined",
