@@ -296,15 +296,19 @@ def test_an_account_that_records_no_loss_reason_is_said_so_in_one_line(
     assert not [line for line in result.output.splitlines() for who in per
                 if who in line and "100%" in line]
     page = (tmp_path / "history.html").read_text(encoding="utf-8")
-    for key in ("loss_reasons_by", "loss_reasons_missing_by_manager"):
+    for key in ("loss_reasons_by", "loss_reasons_missing_by_manager", "loss_reason_shifts"):
         part = page.split(f'id="{key}"')[1].split("<h2")[0]
         assert "<table>" not in part
+    # Nor the shifts' one row of a share that cannot change, «100% → 100%, p 1».
+    assert not re.search(r"│ Sales\s+│ \S.*│\s+100% │.*│\s+100% │\s+1 │", result.output)
     assert by in page and managers in page
     data = json.loads((tmp_path / "history.json").read_text(encoding="utf-8"))["tables"]
     by_manager = {r["group"]: r["deals"] for r in data["loss_reasons_by"]
                   if r["dimension"] == "manager"}
     assert by_manager == per
     assert sum(r["deals"] for r in data["loss_reasons_by"] if r["dimension"] == "month") == n
+    assert [(r["reason"], r["share_first"], r["share_last"]) for r in data[
+        "loss_reason_shifts"]] == [("(no reason)", 1.0, 1.0)]
     assert {r["manager"]: (r["losses"], r["missing"], r["p_value"])
             for r in data["loss_reasons_missing_by_manager"]} == {
         w: (k, k, pytest.approx(1.0)) for w, k in per.items()}

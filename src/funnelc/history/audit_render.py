@@ -886,6 +886,24 @@ def _no_reason(by: pl.DataFrame, missing: pl.DataFrame, tr: Translator
     return by.filter(~pl.col("pipeline").is_in(none.implode())), tuple(said)
 
 
+def _no_reason_shifts(shifts: pl.DataFrame, by: pl.DataFrame, tr: Translator
+                      ) -> tuple[pl.DataFrame | None, tuple[str, ...]]:
+    """The loss reasons whose share changed, without the pipelines where no loss has a
+    reason (`_no_reason`): their one row said «(no reason) 100% → 100%, p 1», a share
+    that cannot change. (None, ()) when no pipeline is so; the JSON keeps all."""
+    if not shifts.height or not by.height:
+        return None, ()
+    none = set(by.group_by("pipeline").agg((pl.col("reason") == "(no reason)").all()
+                                           .alias("none")).filter(pl.col("none"))["pipeline"])
+    here = [p for p in dict.fromkeys(shifts["pipeline"].to_list()) if p in none]
+    if not here:
+        return None, ()
+    said = tuple(tr.gettext(
+        "“{pipeline}”: no loss has a reason: there is no reason's share to compare between "
+        "the periods (the rows are in the JSON).").format(pipeline=p) for p in here)
+    return shifts.filter(~pl.col("pipeline").is_in(here)), said
+
+
 def _no_usable_reason(by_manager: pl.DataFrame, tr: Translator
                       ) -> tuple[pl.DataFrame | None, tuple[str, ...]]:
     """The managers' losses without a usable reason without the pipelines where no loss
@@ -1219,6 +1237,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
              Column("reasons", _("junk reasons"), from_row=reasons)]))
     lt = a.losses
     by_shown, by_said = _no_reason(lt.by, lt.missing, tr)
+    shifts_shown, shifts_said = _no_reason_shifts(lt.shifts, lt.by, tr)
     managers_shown, managers_said = _no_usable_reason(lt.missing_by_manager, tr)
     out.append(Section(
         "loss_reasons_by", _("Loss reasons by month, source, manager and size"),
@@ -1273,7 +1292,7 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
          period("last", _("last")),
          _c("share_last", _("now"), frac), _c("p_value", "p", pv),
          _c("rate_first", _("of deals then"), frac), _c("rate_last", _("of deals now"), frac),
-         _c("flagged", _("changed"), flag)]))
+         _c("flagged", _("changed"), flag)], shown=shifts_shown, summary=shifts_said))
     gs = a.graveyard
     out.append(Section(
         "graveyard_segments", _("Graveyard segments"),
