@@ -129,6 +129,53 @@ def test_hubspot_date_entered_columns_name_the_pipeline(tmp_path: Path) -> None:
     assert ev["manager"].to_list()[:1] == ["Ann"]
 
 
+HUBSPOT = ('Record ID,Deal Name,Deal Stage,Pipeline,Deal owner,Amount,Create Date,Close Date,'
+           'Date entered "Appointment scheduled (Sales Pipeline)",'
+           'Date exited "Appointment scheduled (Sales Pipeline)",'
+           'Date entered "Contract sent (Sales Pipeline)",'
+           'Date entered "Closed won (Sales Pipeline)",'
+           'Date entered "Closed lost (Sales Pipeline)",'
+           'Date entered "Renewal due (Renewals)",Date entered "Closed lost (Renewals)"\n')
+
+
+def test_a_hubspot_export_of_two_pipelines(tmp_path: Path) -> None:
+    """HubSpot writes a «Date entered» column per stage of every pipeline, the closed
+    stages too (`Date entered "Closed won (Sales Pipeline)"` dates the win), and a
+    «Date exited» beside each, which says nothing new."""
+    path = tmp_path / "hubspot.csv"
+    path.write_text(
+        HUBSPOT
+        + "1,A,Closed won,Sales Pipeline,Ann,900,2026-03-01,2026-03-20 15:00,"
+          "2026-03-02 10:00,2026-03-09 12:00,2026-03-09 12:00,2026-03-20 15:00,,,\n"
+          "2,B,Contract sent,Sales Pipeline,Bob,500,2026-03-02,,"
+          "2026-03-03 10:00,2026-03-10 09:00,2026-03-10 09:00,,,,\n"
+          "3,C,Closed lost,Renewals,Ann,300,2026-03-04,2026-03-08 11:00,"
+          ",,,,,2026-03-05 09:00,2026-03-08 11:00\n", encoding="utf-8")
+    h = load_history([str(path)])
+    ev = h.events.sort("deal_id", "ts").select("deal_id", "pipeline", "stage", "kind")
+    assert ev.rows() == [
+        ("1", "Sales Pipeline", "Appointment scheduled", "stage"),
+        ("1", "Sales Pipeline", "Contract sent", "stage"),
+        ("1", "Sales Pipeline", "Closed won", "won"),
+        ("2", "Sales Pipeline", "Appointment scheduled", "stage"),
+        ("2", "Sales Pipeline", "Contract sent", "stage"),
+        ("3", "Renewals", "Renewal due", "stage"),
+        ("3", "Renewals", "Closed lost", "lost")]
+    assert h.quality.balanced and not h.quality.dropped
+
+
+def test_entry_columns_of_several_pipelines_need_the_pipeline_column(tmp_path: Path) -> None:
+    path = tmp_path / "hubspot.csv"
+    path.write_text('Record ID,Deal Stage,Date entered "New (Sales)",'
+                    'Date entered "Due (Renewals)"\n1,New,2026-03-02,\n', encoding="utf-8")
+    res = CliRunner().invoke(cli, ["history", str(path)])
+    assert res.exit_code == 1, res.output
+    said = " ".join(res.output.split())
+    assert (f"error: {path}:1: the entry date columns name 2 pipelines («Renewals», «Sales») "
+            "and the file has no pipeline column") in said
+    assert "export the «Pipeline» column too" in said
+
+
 def test_a_deal_whose_place_has_no_date_is_left_out_whole_and_counted(tmp_path: Path) -> None:
     """Read without its current stage, the deal would sit in its last dated stage."""
     path = tmp_path / "list.csv"

@@ -34,7 +34,7 @@ import polars as pl
 from .errors import HistoryDataError
 from .quality import DataQuality
 
-__all__ = ["DealListColumns", "deal_list_columns", "deal_list_dates", "long_rows",
+__all__ = ["DealListColumns", "Entered", "deal_list_columns", "deal_list_dates", "long_rows",
            "refuse_one_row_deals", "DEAL_LIST_HINT", "CLOSED_NAMES", "CREATED_NAMES",
            "ONE_ROW_SHARE", "CLOSED_FIRST_SHARE", "MIN_DEALS"]
 
@@ -65,15 +65,22 @@ MIN_DEALS = 30
 
 
 @dataclass(frozen=True)
-class DealListColumns:
-    """The columns that make a table a deal list: per-stage entry dates (column → stage,
-    in the file's order) and the close date; `pipeline`: the pipeline HubSpot writes in
-    every entry column's name («Stage (Sales Pipeline)»), when the file has no column of
-    its own for it."""
-
-    entered: tuple[tuple[str, str], ...]
-    closed: str | None
+class Entered:
+    """A column of entry dates: the stage it dates, and the pipeline HubSpot writes in
+    the column's name («Date entered "Contract sent (Sales Pipeline)"»), None without."""
+    column: str
+    stage: str
     pipeline: str | None = None
+
+
+@dataclass(frozen=True)
+class DealListColumns:
+    """The columns that make a table a deal list: per-stage entry dates (in the file's
+    order) and the close date. A won or lost stage's entry column (HubSpot's
+    «Closed won») dates the close."""
+
+    entered: tuple[Entered, ...]
+    closed: str | None
 
 
 def _entered_stage(column: str) -> str | None:
@@ -95,51 +102,70 @@ def deal_list_dates(columns: list[str], header_name: dict[str, str]) -> list[str
     return [c for c in columns if header_name[c] in CLOSED_NAMES | CREATED_NAMES]
 
 
-def deal_list_columns(columns: list[str], header_name: dict[str, str],
-                      has_pipeline: bool) -> DealListColumns | None:
+def deal_list_columns(columns: list[str], header_name: dict[str, str], has_pipeline: bool,
+                      path: str = "") -> DealListColumns | None:
     """The deal-list columns of a table (`header_name`: each column's normalised name),
     or None when it has no per-stage entry dates (a close date alone may be a column
-    of a history's rows: `refuse_one_row_deals` tells a deal list by its rows)."""
-    entered = [(c, s) for c in columns if (s := _entered_stage(c)) is not None]
-    if not entered:
+    of a history's rows: `refuse_one_row_deals` tells a deal list by its rows). When
+    every entry column ends in a pipeline in parentheses, that is its pipeline; columns
+    of several pipelines need the file's pipeline column to tell a row's (refused
+    without: `HistoryDataError`)."""
+    named = [(c, s) for c in columns if (s := _entered_stage(c)) is not None]
+    if not named:
         return None
-    closed = _closed_column(columns, header_name)
-    pipeline = None
-    split = [_SUFFIX.match(s) for _, s in entered]
-    if entered and not has_pipeline and all(split):
-        names = {m.group("pipeline").strip() for m in split if m is not None}
-        if len(names) == 1:
-            pipeline = names.pop()
-            entered = [(c, m.group("stage").strip())
-                       for (c, _), m in zip(entered, split, strict=True) if m is not None]
-    return DealListColumns(tuple(entered), closed, pipeline)
+    split = [_SUFFIX.match(s) for _, s in named]
+    entered = [Entered(c, s) for c, s in named]
+    if all(split):
+        entered = [Entered(c, m.group("stage").strip(), m.group("pipeline").strip())
+                   for (c, _), m in zip(named, split, strict=True) if m is not None]
+        pipelines = sorted({e.pipeline for e in entered if e.pipeline is not None})
+        if len(pipelines) > 1 and not has_pipeline:
+            raise HistoryDataError(
+                f"{path}:1: the entry date columns name {len(pipelines)} pipelines "
+                f"({', '.join(f'«{p}»' for p in pipelines)}) and the file has no pipeline "
+                "column to tell which one each deal is in",
+                "export the «Pipeline» column too (HubSpot: add the Pipeline property to "
+                "the exported columns)")
+    return DealListColumns(tuple(entered), _closed_column(columns, header_name))
 
 
 def long_rows(raw: pl.DataFrame, listed: DealListColumns, cols: dict[str, str],
-              outcome: pl.Expr, line: pl.Expr, path: str, dq: DataQuality) -> pl.DataFrame:
+              outcome: pl.Expr, line: pl.Expr, path: str, dq: DataQuality,
+              closing: frozenset[str] = frozenset()) -> pl.DataFrame:
     """The deal list `raw` (text columns; `cols`: `read_csv.header_map`'s keys) as the
     long table a history CSV is: one row per dated stage entry, then the close, with the
     columns `deal_id`, `timestamp`, `stage`, `kind`, the deal's other columns repeated,
     `slot` (the event's place within its row: entries in the file's order, the close
     last) and the row's `line`. `outcome`: `won`/`lost`/null per row, from its current
-    stage (or `kind` column)."""
+    stage (or `kind` column); `closing`: the won and lost stages' names, lower case,
+    whose entry columns date the close. An entry column of another pipeline than the
+    row's (HubSpot writes one per stage of every pipeline) is not the row's."""
     keep = {k: cols[k] for k in ("deal_id", "pipeline", "value", "loss_reason", "source",
                                  "manager", "last_activity", "contact") if k in cols}
+    stages = [e for e in listed.entered if e.stage.lower() not in closing]
+    closes = [e for e in listed.entered if e.stage.lower() in closing]
+    row_pipe = (pl.col(cols["pipeline"]).str.strip_chars() if "pipeline" in cols
+                else pl.lit(None, pl.Utf8))
+
+    def cell(e: Entered) -> pl.Expr:
+        date = pl.col(e.column).str.strip_chars().replace("", None)
+        if e.pipeline is None or "pipeline" not in cols:
+            return date
+        return pl.when(row_pipe == e.pipeline).then(date)
+
+    close_dates = [cell(e) for e in closes]
+    if listed.closed is not None:
+        close_dates.append(pl.col(listed.closed).str.strip_chars().replace("", None))
     base = raw.select(
         *(pl.col(c).alias(k) for k, c in keep.items()),
         current=pl.col(cols["stage"]).str.strip_chars(),
         outcome=outcome,
-        closed_at=(pl.col(listed.closed).str.strip_chars().replace("", None)
-                   if listed.closed is not None else pl.lit(None, pl.Utf8)),
+        closed_at=pl.coalesce(close_dates) if close_dates else pl.lit(None, pl.Utf8),
         line=line,
-        **{f"\x00e{i}": pl.col(c).str.strip_chars().replace("", None)
-           for i, (c, _) in enumerate(listed.entered)})
-    if listed.pipeline is not None:
-        base = base.with_columns(pipeline=pl.lit(listed.pipeline))
-    stages = [s for _, s in listed.entered]
+        **{f"\x00e{i}": cell(e) for i, e in enumerate(stages)})
     current_dated = pl.lit(False)
-    for i, stage in enumerate(stages):
-        current_dated = current_dated | ((pl.col("current") == stage)
+    for i, e in enumerate(stages):
+        current_dated = current_dated | ((pl.col("current") == e.stage)
                                          & pl.col(f"\x00e{i}").is_not_null())
     placed = (pl.when(pl.col("outcome").is_not_null()).then(pl.col("closed_at").is_not_null())
               .otherwise(current_dated))
@@ -147,15 +173,24 @@ def long_rows(raw: pl.DataFrame, listed: DealListColumns, cols: dict[str, str],
     if undated.height:
         dq.drop("undated_stage", undated.height, where=f"{path}:{undated['line'][0]}")
         base = base.filter(placed)
-    shared = [k for k in keep if k != "deal_id"] + (
-        ["pipeline"] if listed.pipeline is not None and "pipeline" not in keep else [])
+    shared = [k for k in keep if k not in ("deal_id", "pipeline")]
+    pipes = {e.pipeline for e in listed.entered}
+
+    def pipeline(e: Entered | None) -> pl.Expr:
+        if "pipeline" in keep:
+            return pl.col("pipeline")
+        if e is not None and e.pipeline is not None:
+            return pl.lit(e.pipeline)
+        one = next(iter(pipes)) if len(pipes) == 1 else None
+        return pl.lit(one, pl.Utf8)
+
     parts = [base.filter(pl.col(f"\x00e{i}").is_not_null()).select(
-        "deal_id", *shared, timestamp=pl.col(f"\x00e{i}"), stage=pl.lit(stage),
-        kind=pl.lit("stage"), slot=pl.lit(i, pl.Int64), line="line")
-        for i, stage in enumerate(stages)]
+        "deal_id", *shared, pipeline=pipeline(e), timestamp=pl.col(f"\x00e{i}"),
+        stage=pl.lit(e.stage), kind=pl.lit("stage"), slot=pl.lit(i, pl.Int64), line="line")
+        for i, e in enumerate(stages)]
     parts.append(base.filter(pl.col("outcome").is_not_null()).select(
-        "deal_id", *shared, timestamp="closed_at", stage="current", kind="outcome",
-        slot=pl.lit(len(stages), pl.Int64), line="line"))
+        "deal_id", *shared, pipeline=pipeline(None), timestamp="closed_at", stage="current",
+        kind="outcome", slot=pl.lit(len(stages), pl.Int64), line="line"))
     out = pl.concat(parts, how="vertical_relaxed")
     dq.synthesized += out.height - base.height
     if "loss_reason" in out.columns:

@@ -315,7 +315,8 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
         return empty_events()
     cols = header_map(raw.columns)
     text = [c for c in raw.columns if c not in (LINE, EXTRA)]
-    listed = deal_list_columns(text, {c: _header_name(c) for c in text}, "pipeline" in cols)
+    listed = deal_list_columns(text, {c: _header_name(c) for c in text}, "pipeline" in cols,
+                               path)
     if "ts" not in cols and listed is None:
         names = ", ".join(f"«{c}»" for c in raw.columns if c not in (LINE, EXTRA))
         dated = deal_list_dates(text, {c: _header_name(c) for c in text})
@@ -458,8 +459,8 @@ def _deal_list_rows(raw: pl.DataFrame, listed: DealListColumns, cols: dict[str, 
                .when(kc.is_in(["stage", "p", "move", "moved"])).then(pl.lit(None, pl.Utf8))
                .when(low.is_in(list(WON_NAMES))).then(pl.lit("won"))
                .when(low.is_in(list(LOST_NAMES))).then(pl.lit("lost")))
-    return long_rows(raw, listed, cols, outcome, pl.col(LINE), path, dq).rename(
-        {"line": LINE})
+    return long_rows(raw, listed, cols, outcome, pl.col(LINE), path, dq,
+                     WON_NAMES | LOST_NAMES).rename({"line": LINE})
 
 
 def _with_last_activity(df: pl.DataFrame, tz: str, order: SlashOrder | None) -> pl.DataFrame:
