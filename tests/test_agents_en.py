@@ -224,11 +224,33 @@ def test_the_funnel_plot_draws_a_flag_the_open_deals_explain_hollow(history: Pat
         FLAGGED)
     (name,) = [t for t in ax.texts if t.get_text() == gen.CLOSER]
     assert name.get_fontweight() == "normal"
-    legend = [t.get_text() for lg in fig.legends for t in lg.get_texts()]
+    legend = [t.get_text().replace("\n", " ") for lg in fig.legends for t in lg.get_texts()]
     assert ("flagged by the audit, but explained otherwise or not clear: see the finding"
             in legend)
     assert "flagged by the audit: better than the team beyond chance" not in legend
     assert "flagged by the audit: differs beyond chance" in legend
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "uk"])
+def test_the_funnel_plot_legend_fits_the_figure(history: Path, lang: str) -> None:
+    """In Russian the control limits' entry and the hollow diamond's «отмечен аудитом, но
+    отличие объясняется другим или неясно: см. находку», side by side, ran past both
+    edges of the figure (cut at «см. нахо»): the entries are wrapped."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from funnelc.history.analytics import analyse
+    from funnelc.history.audit import run_audit
+    from funnelc.history.load import load_history
+    from funnelc.history.plots import funnel_plot
+    from funnelc.i18n import translator
+
+    fig = funnel_plot(run_audit(analyse(load_history([str(history)]))), translator(lang))
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    (legend,) = fig.legends
+    assert len(legend.get_texts()) == 5  # the hollow diamond's entry among them
+    box = legend.get_window_extent(canvas.get_renderer())
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width, (box, fig.bbox)
 
 
 @pytest.mark.parametrize(("lang", "won", "word"), [

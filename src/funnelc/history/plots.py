@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import textwrap
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
@@ -394,8 +395,17 @@ def _funnel_legend(fig: Figure, any_flagged: bool, tr: Translator,
                               markeredgewidth=1.5,
                               label=_("flagged by the audit, but explained otherwise or "
                                       "not clear: see the finding")))
+    # Two columns of at most LEGEND_CHARS a line: in Russian the control limits' entry and
+    # «отмечен аудитом, но отличие объясняется другим или неясно: см. находку» side by side
+    # ran past both edges of the 9-inch figure, cut at «см. нахо».
+    for h in handles:
+        h.set_label(textwrap.fill(str(h.get_label()), LEGEND_CHARS))
     fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False,
                fontsize=7.5)
+
+
+LEGEND_CHARS = 60
+"""The longest line of a funnel-plot legend entry: two columns of them fit the figure."""
 
 
 def funnel_plot(a: Audit, tr: Translator) -> Figure:
