@@ -278,3 +278,37 @@ def test_amocrm_deal_export_is_refused_as_a_deal_list(tmp_path: Path) -> None:
     assert (f"error: {path}:1: a deal list, not a stage history: its dates («Дата создания», "
             "«Дата закрытия») say when each deal was created or closed") in said
     assert "«Deal lists»" in said and "Traceback" not in said
+
+
+def test_pipedrive_deal_export_is_read_by_its_own_names(tmp_path: Path) -> None:
+    """Pipedrive names each column after its object («Deal - Stage», «Deal - Owner»); its
+    deal export has no date per stage, so it is refused as a deal list by its dates, not
+    told that it has no deal and no stage column. With an entry date per stage added,
+    «Deal - Status» (open, won, lost) says the outcome: Pipedrive keeps the stage a deal
+    was closed in."""
+    head = ("Deal - ID,Deal - Title,Deal - Status,Deal - Stage,Deal - Owner,Deal - Value,"
+            "Deal - Deal created,Deal - Won time,Deal - Lost time,Deal - Deal closed on,"
+            "Deal - Lost reason,Deal - Pipeline")
+    path = tmp_path / "deals.csv"
+    path.write_text(head + "\n1,A,won,Proposal,Ann,900,2026-03-01 10:00,2026-03-20 15:00,,"
+                    "2026-03-20 15:00,,Sales\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["history", str(path)])
+    assert res.exit_code == 1, res.output
+    assert ("a deal list, not a stage history: its dates («Deal - Deal created», «Deal - Deal "
+            "closed on»)") in " ".join(res.output.split())
+    path.write_text(head + ",entered Qualified,entered Proposal\n"
+                    "1,A,won,Proposal,Ann,900,2026-03-01 10:00,2026-03-20 15:00,,"
+                    "2026-03-20 15:00,,Sales,2026-03-01 10:00,2026-03-10 10:00\n"
+                    "2,B,lost,Qualified,Bob,500,2026-03-02 10:00,,2026-03-05 12:00,"
+                    "2026-03-05 12:00,Too expensive,Sales,2026-03-02 10:00,\n"
+                    "3,C,open,Proposal,Bob,700,2026-03-03 10:00,,,,,Sales,"
+                    "2026-03-03 10:00,2026-03-06 10:00\n", encoding="utf-8")
+    h = load_history([str(path)])
+    ev = h.events.sort("deal_id", "ts").select("deal_id", "stage", "kind", "manager",
+                                               "loss_reason")
+    assert ev.rows() == [
+        ("1", "Qualified", "stage", "Ann", None), ("1", "Proposal", "stage", "Ann", None),
+        ("1", "Proposal", "won", "Ann", None),
+        ("2", "Qualified", "stage", "Bob", None),
+        ("2", "Qualified", "lost", "Bob", "Too expensive"),
+        ("3", "Qualified", "stage", "Bob", None), ("3", "Proposal", "stage", "Bob", None)]

@@ -39,8 +39,8 @@ __all__ = ["DealListColumns", "Entered", "deal_list_columns", "deal_list_dates",
            "ONE_ROW_SHARE", "CLOSED_FIRST_SHARE", "MIN_DEALS"]
 
 CLOSED_NAMES = frozenset({"close date", "closed at", "closed", "closed date", "closedate",
-                          "close time", "дата закрытия", "закрыта", "дата закриття",
-                          "закрито"})
+                          "close time", "deal closed on", "closed on", "дата закрытия",
+                          "закрыта", "дата закриття", "закрито"})
 """Header names (as `read_csv._header_name` spells them) of a deal's close date."""
 CREATED_NAMES = frozenset({"created", "create date", "created date", "createdate",
                            "deal created", "дата создания", "создана", "дата створення",

@@ -73,13 +73,14 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "loss_reason": ("loss_reason", "reason", "lost_reason", "closed lost reason", "причина", "причина отказа",
                     "причина провала", "причина відмови", "причина програшу"),
     "source": ("source", "utm_source", "источник", "джерело"),
-    "kind": ("kind", "outcome", "type"),
+    "kind": ("kind", "outcome", "type", "status"),
     "picked": ("picked_at", "picked", "picked_up_at", "first_touch", "first_touch_at",
                "взята в работу", "первое касание", "взято в роботу", "перше касання"),
     "manager": ("manager", "responsible", "responsible_user", "owner", "assigned_to",
                 "deal owner", "opportunity owner", "sales rep", "sales agent",
                 "менеджер", "ответственный", "відповідальний"),
     "last_activity": ("last_activity", "last_activity_at", "last_activity_time",
+                      "last activity date",
                       "последняя активность", "остання активність"),
     "contact": ("contact", "contact_id", "client", "client_id", "customer", "customer_id",
                 "контакт", "клиент", "клієнт", "id контакта", "id контакту"),
@@ -102,9 +103,13 @@ _UNIT = re.compile(r"\s*(?:,\s*|\(\s*)(?:руб\.?|р\.|₽|грн\.?|₴|uah|ru
 """A currency after a column's name («Сумма, руб.», «Сума (₴)», "Amount, USD")."""
 
 
+_OBJECT = re.compile(r"^deal - ")
+"""Pipedrive's export names each column after its object («Deal - Stage», «Deal - Owner»)."""
+
+
 def _header_name(column: str) -> str:
     name = column.strip().strip('"').strip().lower().replace("ё", "е").replace("_", " ")
-    return _UNIT.sub("", re.sub(r"\s+", " ", name))
+    return _OBJECT.sub("", _UNIT.sub("", re.sub(r"\s+", " ", name)))
 
 
 DAY_NAMES = ("date", "дата")
@@ -119,10 +124,12 @@ def header_map(columns: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, aliases in COLUMN_ALIASES.items():
         names = {a.replace("_", " ") for a in aliases}
-        for c, n in norm.items():
-            if n in names and c not in out.values():
-                out[key] = c
-                break
+        found = [c for c, n in norm.items() if n in names and c not in out.values()]
+        # A deal's «Status» beside its «Stage» (Pipedrive: open, won, lost) is not the stage.
+        if key == "stage" and len(found) > 1:
+            found = [c for c in found if norm[c] != "status"] or found
+        if found:
+            out[key] = found[0]
     day = next((c for c, n in norm.items() if n in DAY_NAMES), None)
     clock = next((c for c, n in norm.items() if n in CLOCK_NAMES), None)
     if day is not None and clock is not None and out.get("ts") in (day, clock):
