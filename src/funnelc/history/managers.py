@@ -404,6 +404,14 @@ def _entangled(who: str, cells: list[tuple[str, str, int, int]],
                      out_k, out_n, rk, rn, ok, on, other_p)
 
 
+def _flagged(findings: list[Finding]) -> set[tuple[str, str | None, str | None, str | None]]:
+    """The (pipeline, from, to, manager) of every manager conversion or practice finding:
+    left out of the rest a re-reading compares a flagged manager with, as the table's
+    rounds leave them out (`_round`)."""
+    return {(f.pipeline, f.stage, f.to_stage, f.subject) for f in findings
+            if f.kind in ("manager_conversion", "manager_practice")}
+
+
 def within_regulars(findings: list[Finding], c: Cohorts, data_end: datetime | None = None,
                     family: list[float] | None = None) -> list[Finding]:
     """`findings` with each manager's conversion and practice finding read within the
@@ -430,8 +438,7 @@ def within_regulars(findings: list[Finding], c: Cohorts, data_end: datetime | No
     counts: dict[tuple[str, str, str, str, bool], tuple[int, int]] = {
         (p, a, b, who, bool(reg)): (int(k), int(n)) for p, a, b, who, reg, n, k in
         cells.select(*keys, "manager", "regular", "n", "k").iter_rows()}
-    flagged = {(f.pipeline, f.stage, f.to_stage, f.subject) for f in findings
-               if f.kind in ("manager_conversion", "manager_practice")}
+    flagged = _flagged(findings)
     out = []
     for f in findings:
         if f not in todo:
@@ -490,8 +497,7 @@ def within_decided(findings: list[Finding], c: Cohorts, data_end: datetime | Non
              .with_columns(pl.col("manager").fill_null(UNKNOWN_MANAGER)))
     counts = {(p, a, b, who): (int(n), int(k), int(lost)) for p, a, b, who, n, k, lost in
               cells.select(*_STEP, "manager", "n", "k", "lost").iter_rows()}
-    flagged = {(f.pipeline, f.stage, f.to_stage, f.subject) for f in findings
-               if f.kind in ("manager_conversion", "manager_practice")}
+    flagged = _flagged(findings)
     out = []
     for f in findings:
         if f not in todo:
