@@ -312,3 +312,14 @@ def test_pipedrive_deal_export_is_read_by_its_own_names(tmp_path: Path) -> None:
         ("2", "Qualified", "stage", "Bob", None),
         ("2", "Qualified", "lost", "Bob", "Too expensive"),
         ("3", "Qualified", "stage", "Bob", None), ("3", "Proposal", "stage", "Bob", None)]
+
+
+def test_an_entered_at_column_is_no_stage(tmp_path: Path) -> None:
+    """`entered_at` (a history row's time) and "Entered by" (its author) are not the entry
+    dates of stages «at» and «by»: the file stays a history, told to name its time."""
+    path = tmp_path / "h.csv"
+    path.write_text("deal_id,stage,entered_at,Entered by\n1,New,2026-03-02 10:00,Ann\n",
+                    encoding="utf-8")
+    res = CliRunner().invoke(cli, ["history", str(path)])
+    assert res.exit_code == 1, res.output
+    assert "no time column among" in " ".join(res.output.split())

@@ -54,6 +54,7 @@ _ENTERED = re.compile(
     r"(?P<uk>.+?)\s*$",
     re.IGNORECASE)
 _QUOTES = "\"'«»“”„"
+_NOT_STAGES = frozenset({"at", "on", "by", "date", "time", "timestamp", "datetime"})
 _SUFFIX = re.compile(r"^(?P<stage>.+?)\s*\((?P<pipeline>[^()]+)\)$")
 
 ONE_ROW_SHARE = 0.95
@@ -89,7 +90,8 @@ def _entered_stage(column: str) -> str | None:
         return None
     stage = next(g for g in found.group("en", "ru", "uk") if g is not None)
     stage = stage.strip().strip(_QUOTES).strip()
-    return stage or None
+    # `entered_at`, "Entered by": a row's time or its author, not a stage's date.
+    return stage if stage and stage.lower() not in _NOT_STAGES else None
 
 
 def _closed_column(columns: list[str], header_name: dict[str, str]) -> str | None:
@@ -103,13 +105,13 @@ def deal_list_dates(columns: list[str], header_name: dict[str, str]) -> list[str
 
 
 def deal_list_columns(columns: list[str], header_name: dict[str, str], has_pipeline: bool,
-                      path: str = "") -> DealListColumns | None:
+                      where: str = "") -> DealListColumns | None:
     """The deal-list columns of a table (`header_name`: each column's normalised name),
     or None when it has no per-stage entry dates (a close date alone may be a column
     of a history's rows: `refuse_one_row_deals` tells a deal list by its rows). When
     every entry column ends in a pipeline in parentheses, that is its pipeline; columns
     of several pipelines need the file's pipeline column to tell a row's (refused
-    without: `HistoryDataError`)."""
+    without: `HistoryDataError`, at `where`, the header's place)."""
     named = [(c, s) for c in columns if (s := _entered_stage(c)) is not None]
     if not named:
         return None
@@ -121,7 +123,7 @@ def deal_list_columns(columns: list[str], header_name: dict[str, str], has_pipel
         pipelines = sorted({e.pipeline for e in entered if e.pipeline is not None})
         if len(pipelines) > 1 and not has_pipeline:
             raise HistoryDataError(
-                f"{path}:1: the entry date columns name {len(pipelines)} pipelines "
+                f"{where}: the entry date columns name {len(pipelines)} pipelines "
                 f"({', '.join(f'«{p}»' for p in pipelines)}) and the file has no pipeline "
                 "column to tell which one each deal is in",
                 "export the «Pipeline» column too (HubSpot: add the Pipeline property to "

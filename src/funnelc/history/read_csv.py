@@ -323,7 +323,7 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
     cols = header_map(raw.columns)
     text = [c for c in raw.columns if c not in (LINE, EXTRA)]
     listed = deal_list_columns(text, {c: _header_name(c) for c in text}, "pipeline" in cols,
-                               path)
+                               f"{path}:{table.skipped + 1}")
     if "ts" not in cols and listed is None:
         names = ", ".join(f"«{c}»" for c in raw.columns if c not in (LINE, EXTRA))
         dated = deal_list_dates(text, {c: _header_name(c) for c in text})
