@@ -322,11 +322,11 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
         return empty_events()
     cols = header_map(raw.columns)
     text = [c for c in raw.columns if c not in (LINE, EXTRA)]
-    listed = deal_list_columns(text, {c: _header_name(c) for c in text}, "pipeline" in cols,
-                               f"{path}:{table.skipped + 1}")
+    spelled = {c: _header_name(c) for c in text}
+    listed = deal_list_columns(text, spelled, "pipeline" in cols, f"{path}:{table.skipped + 1}")
     if "ts" not in cols and listed is None:
-        names = ", ".join(f"«{c}»" for c in raw.columns if c not in (LINE, EXTRA))
-        dated = deal_list_dates(text, {c: _header_name(c) for c in text})
+        names = ", ".join(f"«{c}»" for c in text)
+        dated = deal_list_dates(text, spelled)
         if dated:
             # amoCRM's «Экспорт»: «Дата создания», «Дата закрытия», no time of a move.
             raise HistoryDataError(
@@ -416,16 +416,7 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
     df = _with_picked(df, tz, path, dq, order)
     if "la" in df.columns:
         df = _with_last_activity(df, tz, order)
-    low = pl.col("stage").str.to_lowercase()
-    kc = pl.col("kindcol").str.to_lowercase()
-    kind = (pl.when(kc.is_in(["won", "win", "s"])).then(pl.lit(WON))
-            .when(kc.is_in(["lost", "lose", "f"])).then(pl.lit(LOST))
-            .when(kc.is_in(["stage", "p", "move", "moved"])).then(pl.lit(STAGE))
-            # Any other word (a `type` column of «B2B», «B2C») is no kind: the stage's
-            # name says it. It made every win and loss a stage, unseen.
-            .when(low.is_in(list(WON_NAMES))).then(pl.lit(WON))
-            .when(low.is_in(list(LOST_NAMES))).then(pl.lit(LOST))
-            .otherwise(pl.lit(STAGE)))
+    kind = _kind(pl.col("kindcol"), pl.col("stage"))
     df = df.with_columns(value=parse_amounts(df["value"]))
     unread = df.filter(pl.col("value").is_nan())["line"]
     if len(unread):
@@ -447,6 +438,20 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
     return out
 
 
+def _kind(kindcol: pl.Expr, stage: pl.Expr) -> pl.Expr:
+    """What a row is (`WON`, `LOST`, `STAGE`): its `kind` column when that says it, else
+    its stage's name (`WON_NAMES`, `LOST_NAMES`). Any other word in the column (a `type`
+    of «B2B», «B2C») is no kind: the stage's name says it; it made every win and loss a
+    stage, unseen."""
+    kc, low = kindcol.str.to_lowercase(), stage.str.to_lowercase()
+    return (pl.when(kc.is_in(["won", "win", "s"])).then(pl.lit(WON))
+            .when(kc.is_in(["lost", "lose", "f"])).then(pl.lit(LOST))
+            .when(kc.is_in(["stage", "p", "move", "moved"])).then(pl.lit(STAGE))
+            .when(low.is_in(list(WON_NAMES))).then(pl.lit(WON))
+            .when(low.is_in(list(LOST_NAMES))).then(pl.lit(LOST))
+            .otherwise(pl.lit(STAGE)))
+
+
 def _deal_list_rows(raw: pl.DataFrame, listed: DealListColumns, cols: dict[str, str],
                     path: str, dq: DataQuality) -> pl.DataFrame:
     """A deal list's rows as the long table (`deal_list.long_rows`); a row with cells
@@ -458,14 +463,9 @@ def _deal_list_rows(raw: pl.DataFrame, listed: DealListColumns, cols: dict[str, 
         if shifted.height:
             dq.drop("extra_fields", shifted.height, where=f"{path}:{shifted[LINE][0]}")
             raw = raw.filter(pl.col(EXTRA).is_null())
-    low = pl.col(cols["stage"]).str.strip_chars().str.to_lowercase()
-    kc = (pl.col(cols["kind"]).str.strip_chars().str.to_lowercase() if "kind" in cols
-          else pl.lit(None, pl.Utf8))
-    outcome = (pl.when(kc.is_in(["won", "win", "s"])).then(pl.lit("won"))
-               .when(kc.is_in(["lost", "lose", "f"])).then(pl.lit("lost"))
-               .when(kc.is_in(["stage", "p", "move", "moved"])).then(pl.lit(None, pl.Utf8))
-               .when(low.is_in(list(WON_NAMES))).then(pl.lit("won"))
-               .when(low.is_in(list(LOST_NAMES))).then(pl.lit("lost")))
+    kind = _kind(pl.col(cols["kind"]).str.strip_chars() if "kind" in cols
+                 else pl.lit(None, pl.Utf8), pl.col(cols["stage"]).str.strip_chars())
+    outcome = pl.when(kind != STAGE).then(kind)
     return long_rows(raw, listed, cols, outcome, pl.col(LINE), path, dq,
                      WON_NAMES | LOST_NAMES).rename({"line": LINE})
 
