@@ -15,7 +15,7 @@ import polars as pl
 
 from .events import LOST, REASON_NOT_KEPT, STAGE, WON
 from .load import History
-from .maturity import mature_months, month_start, seen_from
+from .maturity import mature_months, seen_from, whole_months
 from .order import FunnelRoutes
 from .stats import MIN_MONTH_DEALS
 from .transitions import OPEN, Visits, build_visits, by_deal, client_returns, returns
@@ -249,7 +249,8 @@ def _conversion(vis: pl.DataFrame, ev: pl.DataFrame, pairs: list[tuple[str, str,
                                 pl.col("direct").cast(pl.UInt32),
                                 pl.col("with_returns").cast(pl.UInt32), "complete")
     months = [m for m in res["month"].unique().to_list() if m != "all"]
-    cut = {m: since is not None and month_start(m, tz) < since for m in months}
+    whole = set(whole_months(months, since, tz))
+    cut = {m: m not in whole for m in months}
     return res.with_columns(direct_pct=100 * pl.col("direct") / pl.col("entered"),
                             with_returns_pct=100 * pl.col("with_returns") / pl.col("entered"),
                             few=pl.when(pl.col("month") != "all")
