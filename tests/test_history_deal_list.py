@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -264,26 +264,27 @@ def test_a_pipeline_of_one_working_stage_is_compared(tmp_path: Path) -> None:
     assert flagged == {"Bob"}, flagged
 
 
-def test_amocrm_deal_export_is_refused_as_a_deal_list(tmp_path: Path) -> None:
+def test_amocrm_deal_export_is_read_deal_by_deal(tmp_path: Path) -> None:
     """amoCRM's «Экспорт» of the deals' table dates each deal's creation and close, no
-    move: it was told to call a column «Дата», which would have read it as a history."""
+    move: it was told to call a column «Дата», which would have read it as a history.
+    It is read deal by deal (`tests/test_history_deal_level.py`), not as a history in
+    which each deal entered its current stage when it was created."""
     path = tmp_path / "amocrm_export.csv"
     path.write_text("ID;Название сделки;Бюджет ₽;Ответственный;Дата создания;Дата закрытия;"
                     "Этап сделки;Воронка\n"
                     "1;Окна;45000;Анна;05.11.2026 10:00;;Переговоры;Продажи\n",
                     encoding="utf-8")
-    res = CliRunner().invoke(cli, ["history", str(path)])
-    assert res.exit_code == 1, res.output
-    said = " ".join(res.output.split())
-    assert (f"error: {path}:1: a deal list, not a stage history: its dates («Дата создания», "
-            "«Дата закрытия») say when each deal was created or closed") in said
-    assert "«Deal lists»" in said and "Traceback" not in said
+    h = load_history([str(path)])
+    assert h.events.select("deal_id", "stage", "kind", "value").rows() == [
+        ("1", "Сделка в работе", "stage", 45000.0)]
+    assert [n.kind for n in h.quality.notes] == ["deal_level"]
 
 
 def test_pipedrive_deal_export_is_read_by_its_own_names(tmp_path: Path) -> None:
     """Pipedrive names each column after its object («Deal - Stage», «Deal - Owner»); its
-    deal export has no date per stage, so it is refused as a deal list by its dates, not
-    told that it has no deal and no stage column. With an entry date per stage added,
+    deal export has no date per stage, so it is read deal by deal (from «Deal - Deal
+    created» to «Deal - Deal closed on»), not told that it has no deal and no stage
+    column. With an entry date per stage added,
     «Deal - Status» (open, won, lost) says the outcome: Pipedrive keeps the stage a deal
     was closed in."""
     head = ("Deal - ID,Deal - Title,Deal - Status,Deal - Stage,Deal - Owner,Deal - Value,"
@@ -292,10 +293,10 @@ def test_pipedrive_deal_export_is_read_by_its_own_names(tmp_path: Path) -> None:
     path = tmp_path / "deals.csv"
     path.write_text(head + "\n1,A,won,Proposal,Ann,900,2026-03-01 10:00,2026-03-20 15:00,,"
                     "2026-03-20 15:00,,Sales\n", encoding="utf-8")
-    res = CliRunner().invoke(cli, ["history", str(path)])
-    assert res.exit_code == 1, res.output
-    assert ("a deal list, not a stage history: its dates («Deal - Deal created», «Deal - Deal "
-            "closed on»)") in " ".join(res.output.split())
+    h = load_history([str(path)])
+    assert h.events.select("deal_id", "stage", "kind", "ts").rows() == [
+        ("1", "Open deal", "stage", datetime(2026, 3, 1, 10, tzinfo=UTC)),
+        ("1", "Proposal", "won", datetime(2026, 3, 20, 15, tzinfo=UTC))]
     path.write_text(head + ",entered Qualified,entered Proposal\n"
                     "1,A,won,Proposal,Ann,900,2026-03-01 10:00,2026-03-20 15:00,,"
                     "2026-03-20 15:00,,Sales,2026-03-01 10:00,2026-03-10 10:00\n"

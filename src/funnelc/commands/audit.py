@@ -68,7 +68,7 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
     from ..termtext import plain
 
     try:
-        prepared = prepare(list(inputs), tz, funnel, loss_field=loss_field)
+        prepared = prepare(list(inputs), tz, funnel, loss_field=loss_field, deal_level=True)
     except HistoryInputError as exc:
         click.echo(f"error: {exc}", err=True)
         if exc.hint:

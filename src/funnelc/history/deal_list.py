@@ -19,9 +19,16 @@ has no date (an open stage without its entry date, a close without its close dat
 left out whole and counted (`undated_stage`): read without it, the deal would look as if
 it still sat in the last stage it has a date for.
 
-A deal list without such columns is refused (`HistoryDataError`, exit 1), with what to
-export instead: nearly every deal on one row, and many of them closed without entering
-any stage, tells it from a history (`refuse_one_row_deals`).
+A deal list without such columns but with each deal's creation date (amoCRM's «Экспорт»,
+Pipedrive's and HubSpot's deal exports as saved) is read deal by deal
+(`deal_level_columns`): every deal enters one stage, `DEAL_LEVEL_STAGES`, when it was
+created, and leaves it when won or lost, at its close date. Its current stage is not
+dated, so the stages between are not read; what a consultant asks first is: win rates
+by manager, source, month and deal size, loss reasons, time to close, open deals' age.
+Without a creation date the list is refused (`HistoryDataError`, exit 1), with what to
+export instead; a list whose only date is named as the rows' time («Дата» for the engage
+date) is told from a history by its rows: nearly every deal on one row, and many of them
+closed without entering any stage (`refuse_one_row_deals`).
 """
 
 from __future__ import annotations
@@ -36,7 +43,8 @@ from .quality import DataQuality
 
 __all__ = ["DealListColumns", "Entered", "deal_list_columns", "deal_list_dates", "long_rows",
            "refuse_one_row_deals", "DEAL_LIST_HINT", "CLOSED_NAMES", "CREATED_NAMES",
-           "ONE_ROW_SHARE", "CLOSED_FIRST_SHARE", "MIN_DEALS"]
+           "ONE_ROW_SHARE", "CLOSED_FIRST_SHARE", "MIN_DEALS", "DEAL_LEVEL_STAGES", "STAGE_HISTORY_HINT",
+           "deal_level_columns"]
 
 CLOSED_NAMES = frozenset({"close date", "closed at", "closed", "closed date", "closedate",
                           "close time", "deal closed on", "closed on", "дата закрытия",
@@ -102,6 +110,28 @@ def deal_list_dates(columns: list[str], header_name: dict[str, str]) -> list[str
     """The columns of a table without a time column that date a deal, not a move: its
     creation and close dates (a deal list saved with no date per stage)."""
     return [c for c in columns if header_name[c] in CLOSED_NAMES | CREATED_NAMES]
+
+
+DEAL_LEVEL_STAGES = {"en": "Open deal", "ru": "Сделка в работе", "uk": "Угода в роботі"}
+"""The one stage a deal list without dates per stage is read in, by the language of its
+column names: a stage name is the data's, shown to the client as the data says it."""
+_UK_LETTERS = re.compile("[іїєґІЇЄҐ]")
+_CYRILLIC = re.compile("[а-яА-ЯёЁ]")
+
+
+def deal_level_columns(columns: list[str], header_name: dict[str, str]
+                       ) -> DealListColumns | None:
+    """A deal list without a date per stage read deal by deal (`DEAL_LEVEL_STAGES`): its
+    creation date column as the entry into the one stage, its close date as the close;
+    None without a creation date."""
+    created = next((c for c in columns if header_name[c] in CREATED_NAMES), None)
+    if created is None:
+        return None
+    heads = " ".join(columns)
+    language = ("uk" if _UK_LETTERS.search(heads) else
+                "ru" if _CYRILLIC.search(heads) else "en")
+    return DealListColumns((Entered(created, DEAL_LEVEL_STAGES[language]),),
+                           _closed_column(columns, header_name))
 
 
 def deal_list_columns(columns: list[str], header_name: dict[str, str], has_pipeline: bool,
@@ -201,11 +231,19 @@ def long_rows(raw: pl.DataFrame, listed: DealListColumns, cols: dict[str, str],
     return out
 
 
-DEAL_LIST_HINT = (
+STAGE_HISTORY_HINT = (
     "export the stage history (amoCRM events or leads, Bitrix24 crm.stagehistory.list, "
     "or a CSV with one row per deal entering a stage), or give each stage a column "
     "with the date the deal entered it, `entered <stage>` / «Дата входа в этап <stage>» "
     "(docs/history.md, «Deal lists»)")
+"""What to give for the figures of stages."""
+DEAL_LIST_HINT = (
+    "export the stage history (amoCRM events or leads, Bitrix24 crm.stagehistory.list, "
+    "or a CSV with one row per deal entering a stage), give each stage a column with "
+    "the date the deal entered it (`entered <stage>` / «Дата входа в этап <stage>»), or "
+    "give each deal its creation date («Дата создания», `Create Date`) to read the list "
+    "deal by deal (docs/history.md, «Deal lists»)")
+"""… and for a deal list refused: a creation date is enough for the deals' figures."""
 
 
 def refuse_one_row_deals(events: pl.DataFrame, path: str, won: str, lost: str) -> None:

@@ -23,7 +23,7 @@ from .. import model as m
 __all__ = ["OrderSource", "Move", "FunnelRoutes", "StageOrder", "funnel_routes", "infer_order",
            "MAIN_EDGE_SHARE"]
 
-OrderSource = Literal["funnel", "crm", "data"]
+OrderSource = Literal["funnel", "crm", "data", "deal_list"]
 
 Move = tuple[str, str, str, str]
 """(pipeline, stage, to pipeline, to stage)."""

@@ -20,7 +20,7 @@ __all__ = ["DataQuality", "QualityNote", "NoteKind", "EXPORTS"]
 NoteKind = Literal["windows_1251", "empty_file", "slow_csv", "mixed_units", "loss_field",
                    "loss_field_unlisted", "loss_field_reopened", "utm_source",
                    "renamed_stage", "renamed_stage_merged", "slash_dates", "repeated_page",
-                   "spelling_merged", "spelling_apart", "amocrm_inbox", "currencies"]
+                   "spelling_merged", "spelling_apart", "amocrm_inbox", "currencies", "deal_level"]
 
 EXPORTS = ("amoCRM events and leads", "Bitrix24 history")
 """What a note names when it is about a whole CRM export rather than one file (the
@@ -69,6 +69,9 @@ class QualityNote:
     («Instagram», «Інстаграм»), kept apart; `path` is the other's first place."""
     currencies: Converted | None = None
     """currencies: the deal amounts read in one currency (`deal_currency`)."""
+    deal_level: tuple[str, str, str | None] | None = None
+    """deal_level: (the one stage a deal list without dates per stage is read in, its
+    creation date column, its close date column or None); `kept` the deals read."""
     inbox: tuple[str, str, str] | None = None
     """amocrm_inbox: (pipeline, its incoming-leads status, its first stage); `kept` the
     visits to it read as the first stage's (`amocrm_inbox.fold_inbox`)."""

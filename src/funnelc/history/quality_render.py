@@ -248,6 +248,28 @@ def note_text(note: QualityNote, tr: Translator | None = None) -> str:
             "when a manager accepted them", note.kept).format(
                 path=path, stage=stage, pipeline=pipe, first=first,
                 n=tr.number(note.kept, 0))
+    if note.kind == "deal_level" and note.deal_level is not None:
+        stage, created, closed = note.deal_level
+        if closed is None:
+            return tr.ngettext(
+                "{path}: a deal list with no date per stage, read deal by deal: its {n} deal "
+                "is read as in «{stage}» since «{created}»; with no close date, a won or "
+                "lost deal is left out; the conversion between stages and the time in each "
+                "need the stage history",
+                "{path}: a deal list with no date per stage, read deal by deal: its {n} deals "
+                "are read as in «{stage}» since «{created}»; with no close date, a won or "
+                "lost deal is left out; the conversion between stages and the time in each "
+                "need the stage history", note.kept).format(
+                    path=path, stage=stage, created=created, n=tr.number(note.kept, 0))
+        return tr.ngettext(
+            "{path}: a deal list with no date per stage, read deal by deal: its {n} deal is "
+            "read as in «{stage}» from «{created}» until won or lost at «{closed}»; the "
+            "conversion between stages and the time in each need the stage history",
+            "{path}: a deal list with no date per stage, read deal by deal: its {n} deals "
+            "are read as in «{stage}» from «{created}» until won or lost at «{closed}»; the "
+            "conversion between stages and the time in each need the stage history",
+            note.kept).format(path=path, stage=stage, created=created, closed=closed,
+                              n=tr.number(note.kept, 0))
     if note.kind == "utm_source":
         return tr.ngettext(
             "{path}: {n} deal without a source of its own is sourced by its utm_source",

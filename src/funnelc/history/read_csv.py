@@ -36,6 +36,7 @@ import polars as pl
 from .deal_list import (
     DEAL_LIST_HINT,
     DealListColumns,
+    deal_level_columns,
     deal_list_columns,
     deal_list_dates,
     long_rows,
@@ -99,8 +100,10 @@ TOTALS_WORDS = frozenset({"итого", "итог", "всего", "разом", 
 """What a spreadsheet's totals row says in its first cells (with or without `:`)."""
 
 
-_UNIT = re.compile(r"\s*(?:,\s*|\(\s*)(?:руб\.?|р\.|₽|грн\.?|₴|uah|rub|usd|eur|\$|€)\s*\)?$")
-"""A currency after a column's name («Сумма, руб.», «Сума (₴)», "Amount, USD")."""
+_UNIT = re.compile(r"\s*(?:,\s*|\(\s*)(?:руб\.?|р\.|₽|грн\.?|₴|uah|rub|usd|eur|\$|€)\s*\)?$"
+                   r"|\s+[₽₴$€]$")
+"""A currency after a column's name («Сумма, руб.», «Сума (₴)», "Amount, USD", a sign
+alone: «Бюджет ₽»)."""
 
 
 _OBJECT = re.compile(r"^deal - ")
@@ -324,20 +327,23 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
     text = [c for c in raw.columns if c not in (LINE, EXTRA)]
     spelled = {c: _header_name(c) for c in text}
     listed = deal_list_columns(text, spelled, "pipeline" in cols, f"{path}:{table.skipped + 1}")
+    whole = None
     if "ts" not in cols and listed is None:
         names = ", ".join(f"«{c}»" for c in text)
         dated = deal_list_dates(text, spelled)
-        if dated:
+        listed = whole = deal_level_columns(text, spelled)
+        if whole is None and dated:
             # amoCRM's «Экспорт»: «Дата создания», «Дата закрытия», no time of a move.
             raise HistoryDataError(
                 f"{path}:{table.skipped + 1}: a deal list, not a stage history: its dates "
-                f"({', '.join(f'«{c}»' for c in dated)}) say when each deal was created or "
-                "closed, not when it entered each stage", DEAL_LIST_HINT)
-        raise HistoryDataError(
-            f"{path}:{table.skipped + 1}: no time column among {names}: every row would be "
-            "dropped",
-            "call the column that holds each row's time `timestamp`, `date` or «Дата» "
-            "(docs/history.md, «CSV from a spreadsheet», lists every name read)")
+                f"({', '.join(f'«{c}»' for c in dated)}) say when each deal was closed, "
+                "not when it was created or entered each stage", DEAL_LIST_HINT)
+        if whole is None:
+            raise HistoryDataError(
+                f"{path}:{table.skipped + 1}: no time column among {names}: every row would "
+                "be dropped",
+                "call the column that holds each row's time `timestamp`, `date` or «Дата» "
+                "(docs/history.md, «CSV from a spreadsheet», lists every name read)")
     if table.skipped:
         raw = raw.with_columns((pl.col(LINE) if LINE in raw.columns else
                                 pl.int_range(pl.len(), dtype=pl.Int64) + 2)
@@ -350,8 +356,12 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
         return empty_events()
     dq.rows_read += raw.height
     if listed is not None:
-        raw = _deal_list_rows(raw, listed, cols, path, dq)
+        raw = _deal_list_rows(raw, listed, cols, path, dq, whole is not None)
         table.per = len(listed.entered) + 1
+        if whole is not None:
+            dq.notes.append(QualityNote("deal_level", path, kept=raw[LINE].n_unique(),
+                                        deal_level=(whole.entered[0].stage,
+                                                    whole.entered[0].column, whole.closed)))
         cols = header_map(raw.columns)
 
     def col(key: str) -> pl.Expr:
@@ -453,9 +463,12 @@ def _kind(kindcol: pl.Expr, stage: pl.Expr) -> pl.Expr:
 
 
 def _deal_list_rows(raw: pl.DataFrame, listed: DealListColumns, cols: dict[str, str],
-                    path: str, dq: DataQuality) -> pl.DataFrame:
+                    path: str, dq: DataQuality, whole: bool = False) -> pl.DataFrame:
     """A deal list's rows as the long table (`deal_list.long_rows`); a row with cells
-    beyond the header's is dropped with its line first, as a history's row is."""
+    beyond the header's is dropped with its line first, as a history's row is. `whole`:
+    read deal by deal (`deal_list.deal_level_columns`): an open deal is in the one stage,
+    whatever its current stage, and a deal without its creation date is left out whole
+    (`undated_stage`), as a deal whose place has no date is."""
     line = pl.col(LINE) if LINE in raw.columns else pl.int_range(pl.len(), dtype=pl.Int64) + 2
     raw = raw.with_columns(line.alias(LINE))
     if EXTRA in raw.columns:
@@ -466,6 +479,16 @@ def _deal_list_rows(raw: pl.DataFrame, listed: DealListColumns, cols: dict[str, 
     kind = _kind(pl.col(cols["kind"]).str.strip_chars() if "kind" in cols
                  else pl.lit(None, pl.Utf8), pl.col(cols["stage"]).str.strip_chars())
     outcome = pl.when(kind != STAGE).then(kind)
+    if whole:
+        created = listed.entered[0]
+        nameless = raw.filter(pl.col(created.column).str.strip_chars().replace("", None)
+                              .is_null())
+        if nameless.height:
+            dq.drop("undated_stage", nameless.height, where=f"{path}:{nameless[LINE][0]}")
+            raw = raw.filter(pl.col(created.column).str.strip_chars().replace("", None)
+                             .is_not_null())
+        raw = raw.with_columns(pl.when(kind == STAGE).then(pl.lit(created.stage))
+                               .otherwise(pl.col(cols["stage"])).alias(cols["stage"]))
     return long_rows(raw, listed, cols, outcome, pl.col(LINE), path, dq,
                      WON_NAMES | LOST_NAMES).rename({"line": LINE})
 

@@ -367,6 +367,10 @@ def order_note(t: HistoryTables, tr: Translator | None = None) -> str:
         return _("Stages in the CRM's own order (its pipeline settings); no funnel file was "
                  "given, so no move is declared: give --funnel FILE to judge moves against "
                  "its routes.")
+    if source == "deal_list":
+        return _("One stage per deal, from its creation to its close: the deal list has no "
+                 "date per stage, so the conversion between the CRM's stages and the time "
+                 "in each are not read (see the data-quality note).")
     return _("Stage order inferred from the data (the most frequent moves between stages, "
              "kept where they agree): no funnel file or CRM order was given, so no move is "
              "declared; give --funnel FILE for the real order and routes.")

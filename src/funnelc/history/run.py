@@ -6,8 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
+import polars as pl
+
 from .. import model as m
 from .analytics import HistoryTables, analyse
+from .deal_list import DEAL_LEVEL_STAGES, STAGE_HISTORY_HINT
+from .errors import HistoryDataError
+from .events import STAGE
 from .load import History, load_history
 from .match import NameMatch, funnel_pairs, match_names
 from .order import funnel_routes
@@ -49,12 +54,33 @@ def record_sources(funnel: m.FunnelFile | None) -> dict[tuple[str, str], str]:
 
 
 def prepare(inputs: list[str], tz: str, funnel: m.FunnelFile | None,
-            records_start: date | None = None, loss_field: str | None = None) -> Prepared:
+            records_start: date | None = None, loss_field: str | None = None,
+            deal_level: bool = False) -> Prepared:
+    """The history read, matched to `funnel` and analysed. A deal list read deal by deal
+    (`deal_list.deal_level_columns`) has one stage of its own, which is no stage of the
+    funnel: `history` and `audit` (`deal_level`) compare its deals as they are, on the
+    funnel's account and prices; `fit` and `forecast` need the funnel's stages, and it
+    is refused there (`HistoryDataError`): every stage figure would be the funnel's own."""
     history = load_history(inputs, tz, records_start, record_sources(funnel),
                            loss_field=loss_field)
     names = None
     pairs = routes = None
-    if funnel is not None:
+    whole = next((n for n in history.quality.notes if n.kind == "deal_level"), None)
+    if whole is not None and not deal_level:
+        raise HistoryDataError(
+            f"{whole.path}: a deal list with no date per stage, read deal by deal: it has "
+            "no figures of the funnel's stages (conversions, times in stage) to work from",
+            STAGE_HISTORY_HINT)
+    if whole is not None:
+        staged = history.events.filter(pl.col("kind") == STAGE)["stage"].unique().to_list()
+        other = sorted(set(staged) - set(DEAL_LEVEL_STAGES.values()))
+        if other:
+            raise HistoryDataError(
+                f"{whole.path}: a deal list with no date per stage, read deal by deal, given "
+                f"with a stage history (stages «{'», «'.join(other[:3])}»"
+                f"{', …' if len(other) > 3 else ''}): its deals would sit in a stage of "
+                "their own beside the history's", "give the deal list or the history alone")
+    if funnel is not None and whole is None:
         history.events, names = match_names(history.events, funnel)
         _merged_renames(history, names)
         pairs, routes = funnel_pairs(funnel), funnel_routes(funnel)
