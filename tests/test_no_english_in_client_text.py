@@ -36,9 +36,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import planted_export
 from funnelc.cli import cli
-from test_no_iso_dates_in_client_text import EXPORTS, page_text
+from history_family import EXPORTS, history_family, readable
+from test_no_iso_dates_in_client_text import page_text
 
 ROOT = Path(__file__).resolve().parent.parent
 PIPELINES = ROOT / "pipelines"
@@ -49,8 +49,6 @@ HISTORY_RUNS = [("amocrm_school", "ru"), ("furniture_uk", "uk")]
 sources, Moscow time, the back-test) in Russian, the furniture maker's (Bitrix24:
 loss-reason notes, reopened losses) in Ukrainian. The clinic's export (Bitrix24 too) found
 nothing more and would take the file past its time."""
-
-BACKTESTED = "amocrm_school"
 
 FUNNELS = {"developer": "uk", "saleschef": "ru", "cottages": "ru"}
 """Shipped funnels by the language they declare (checked in the test): the developer's
@@ -148,38 +146,12 @@ def _run(*args: object, ok: tuple[int, ...] = (0,)) -> str:
 @pytest.fixture(scope="module", params=HISTORY_RUNS, ids=lambda p: f"{p[0]}-{p[1]}")
 def history_outputs(request: pytest.FixtureRequest,
                     tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], set[str]]:
-    """One run of each history command in one language on one export: its terminal text
-    and every file a client reads, by name; and the names the funnels hold."""
+    """One run of each history command in one language on one export (`history_family`,
+    shared with tests/test_no_iso_dates_in_client_text.py): its terminal text and every
+    file a client reads, by name; and the names the funnels hold."""
     name, lang = request.param
-    sub, funnel, tz = EXPORTS[name]
-    folder = planted_export(tmp_path_factory, name)
-    export = folder / sub if sub else folder
-    out = tmp_path_factory.mktemp(f"{name}-{lang}")
-    opts = (*tz, "--lang", lang)
-    got = {"history": _run("history", export, "--funnel", funnel, *opts,
-                           "-o", out / "history")}
-    got["history.html"] = page((out / "history" / "history.html").read_text("utf-8"))
-    for svg in sorted((out / "history" / "plots").glob("*.svg")):
-        got[f"plots/{svg.name}"] = page(svg.read_text("utf-8"))
-    got["audit"] = _run("audit", funnel, export, *opts, "-o", out / "audit.txt")
-    got["audit.txt"] = (out / "audit.txt").read_text("utf-8")
-    fitted = out / "fitted.funnel"
-    got["fit"] = _run("fit", export, "--funnel", funnel, *opts, "-o", fitted)
-    got["fitted.funnel comments"] = "\n".join(
-        line.partition("#")[2] for line in fitted.read_text("utf-8").splitlines()
-        if "#" in line)
-    if name == BACKTESTED:
-        got["fit --backtest"] = _run("fit", export, "--funnel", funnel, *opts,
-                                     "--backtest", "2", "--reps", "4", "--jobs", "1",
-                                     "-o", out / "bt.funnel", "--html", out / "bt.html")
-        got["bt.html"] = page((out / "bt.html").read_text("utf-8"))
-    got["forecast"] = _run("forecast", export, "--funnel", fitted, *opts,
-                           "--reps", "4", "--jobs", "1", "-o", out / "forecast",
-                           "--chart", out / "chart")
-    got["forecast.txt"] = (out / "forecast" / "forecast.txt").read_text("utf-8")
-    got["forecast.svg"] = page((out / "forecast" / "forecast.svg").read_text("utf-8"))
-    got["chart.svg"] = page((out / "chart.svg").read_text("utf-8"))
-    return got, names_of(funnel, fitted)
+    got, fitted = history_family(tmp_path_factory, name, lang)
+    return readable(got, page), names_of(EXPORTS[name][1], fitted)
 
 
 @pytest.fixture(scope="module", params=list(FUNNELS), ids=str)
@@ -227,7 +199,8 @@ def test_history_family_says_no_english(
         history_outputs: tuple[dict[str, str], set[str]]) -> None:
     outputs, names = history_outputs
     _read(outputs)
-    assert "audit" in outputs and "forecast.svg" in outputs
+    assert "audit" in outputs and "audit.txt" in outputs and "forecast.svg" in outputs
+    assert "chart.svg" in outputs
     assert english_left(outputs, names) == []
 
 

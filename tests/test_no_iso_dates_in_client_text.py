@@ -19,30 +19,10 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from conftest import planted_export
-from funnelc.cli import cli
-
-DATA = Path(__file__).resolve().parent / "data"
-ENV = {"NO_COLOR": "1", "COLUMNS": "200"}
-
-EXPORTS = {
-    # folder: (the export under the written folder, the funnel, the time zone options)
-    "amocrm_school": ("", DATA / "amocrm_school" / "school.funnel", ("--tz", "Europe/Moscow")),
-    "clinic_b24_ru": ("bitrix24", DATA / "clinic_b24_ru" / "clinic.funnel",
-                      ("--tz", "Europe/Moscow")),
-    "furniture_uk": ("bitrix24", DATA / "furniture_uk" / "dubok.funnel", ()),
-}
-
-BACKTESTED = "amocrm_school"
-"""The export the back-test runs on, in both languages: its text is the same templates on
-every export (its header, notes and month words), and it is the slowest command, so the
-file stays within its time. The school's is the fullest: its months are counted in Moscow
-and its export stops taking new deals (the note said in words since 901744d)."""
+from history_family import EXPORTS, history_family, readable
 
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}|\d{4}-\d{2}\b")
 """An ISO day (2026-10-31) or month (2026-10)."""
@@ -52,12 +32,6 @@ MACHINE = re.compile(
     r"|\S*[/\\]\S*"  # a path or a file name with its folder
     r"|\S+\.(?:html|json|csv|png|svg|txt|funnel)\b")  # a file name
 """Text that stays as a program or the user writes it (see the module's docstring)."""
-
-
-def _run(*args: object) -> str:
-    result = CliRunner().invoke(cli, [str(a) for a in args], env=ENV)
-    assert result.exit_code == 0, result.output
-    return result.stdout + "\n" + result.stderr
 
 
 def page_text(markup: str) -> str:
@@ -80,43 +54,16 @@ def iso_left(outputs: dict[str, str]) -> list[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return {name: planted_export(tmp_path_factory, name) for name in EXPORTS}
-
-
 @pytest.fixture(scope="module", params=[(name, lang) for name in EXPORTS for lang in ("ru", "uk")],
                 ids=lambda p: f"{p[0]}-{p[1]}")
-def outputs(request: pytest.FixtureRequest, folders: dict[str, Path],
+def outputs(request: pytest.FixtureRequest,
             tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """One run of each command in one language on one export: its terminal text and every
-    file a client reads, by name."""
+    """One run of each command in one language on one export (`history_family`, shared
+    with tests/test_no_english_in_client_text.py): its terminal text and every file a
+    client reads, by name."""
     name, lang = request.param
-    sub, funnel, tz = EXPORTS[name]
-    export = folders[name] / sub if sub else folders[name]
-    out = tmp_path_factory.mktemp(f"{name}-{lang}")
-    lang_opt = ("--lang", lang)
-    got = {"history": _run("history", export, "--funnel", funnel, *tz, *lang_opt,
-                           "-o", out / "history")}
-    got["history.html"] = page_text((out / "history" / "history.html").read_text("utf-8"))
-    for svg in sorted((out / "history" / "plots").glob("*.svg")):
-        got[f"plots/{svg.name}"] = page_text(svg.read_text("utf-8"))
-    got["audit"] = _run("audit", funnel, export, *tz, *lang_opt)
-    fitted = out / "fitted.funnel"
-    got["fit"] = _run("fit", export, "--funnel", funnel, *tz, *lang_opt, "-o", fitted)
-    got["fitted.funnel comments"] = "\n".join(
-        line.partition("#")[2] for line in fitted.read_text("utf-8").splitlines()
-        if "#" in line)
-    if name == BACKTESTED:
-        got["fit --backtest"] = _run("fit", export, "--funnel", funnel, *tz, *lang_opt,
-                                     "--backtest", "2", "--reps", "4", "--jobs", "1",
-                                     "-o", out / "bt.funnel", "--html", out / "bt.html")
-        got["bt.html"] = page_text((out / "bt.html").read_text("utf-8"))
-    got["forecast"] = _run("forecast", export, "--funnel", fitted, *tz, *lang_opt,
-                           "--reps", "4", "--jobs", "1", "-o", out / "forecast")
-    got["forecast.txt"] = (out / "forecast" / "forecast.txt").read_text("utf-8")
-    got["forecast.svg"] = page_text((out / "forecast" / "forecast.svg").read_text("utf-8"))
-    return got
+    got, _ = history_family(tmp_path_factory, name, lang)
+    return readable(got, page_text)
 
 
 def test_client_text_says_its_days_and_months_in_words(outputs: dict[str, str]) -> None:
@@ -124,6 +71,7 @@ def test_client_text_says_its_days_and_months_in_words(outputs: dict[str, str]) 
     assert all(text.strip() for text in outputs.values()), [k for k, v in outputs.items()
                                                             if not v.strip()]
     assert "plots/inflow.svg" in outputs and "forecast.svg" in outputs
+    assert "audit.txt" in outputs and "chart.svg" in outputs
     assert iso_left(outputs) == []
 
 

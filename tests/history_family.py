@@ -1,0 +1,128 @@
+"""The history family's client text, run once per export and language for the whole session.
+
+tests/test_no_iso_dates_in_client_text.py and tests/test_no_english_in_client_text.py read
+the client text of the same commands on the same planted-story exports (the school's in
+Russian and the furniture maker's in Ukrainian are in both): each file ran them itself,
+about 20 s a run on a loaded two-core machine. `history_family` runs every command either
+file reads, with the options of both (`audit` with and without `-o`, `forecast --chart`),
+and each file checks all of it. Under pytest-xdist the workers share the runs through
+the session's temporary folder, a lock making the second worker wait for the first
+(the pattern pytest-xdist documents for a session fixture run once); one process runs
+its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import DATA, planted_export
+from funnelc.cli import cli
+
+try:
+    import fcntl
+except ImportError:  # Windows: each process runs its own, in its own folder
+    fcntl = None  # type: ignore[assignment]
+
+ENV = {"NO_COLOR": "1", "COLUMNS": "200"}
+
+EXPORTS = {
+    # folder: (the export under the written folder, the funnel, the time zone options)
+    "amocrm_school": ("", DATA / "amocrm_school" / "school.funnel", ("--tz", "Europe/Moscow")),
+    "clinic_b24_ru": ("bitrix24", DATA / "clinic_b24_ru" / "clinic.funnel",
+                      ("--tz", "Europe/Moscow")),
+    "furniture_uk": ("bitrix24", DATA / "furniture_uk" / "dubok.funnel", ()),
+}
+
+BACKTESTED = "amocrm_school"
+"""The export the back-test runs on, in both languages: its text is the same templates on
+every export (its header, notes and month words), and it is the slowest command, so the
+files stay within their time. The school's is the fullest: its months are counted in
+Moscow and its export stops taking new deals (the note said in words since 901744d)."""
+
+
+_WRITTEN: dict[str, Path] = {}
+"""The exports this process wrote, by folder: each is written once, whatever the runs."""
+
+
+def _run(*args: object) -> str:
+    result = CliRunner().invoke(cli, [str(a) for a in args], env=ENV)
+    assert result.exit_code == 0, result.output
+    return result.stdout + "\n" + result.stderr
+
+
+def _outputs(factory: pytest.TempPathFactory, name: str, lang: str, out: Path) -> dict[str, str]:
+    """Every output a client reads, by name: the terminal text of each command and the
+    files it wrote (HTML and SVG as they are; the tests take out the markup)."""
+    sub, funnel, tz = EXPORTS[name]
+    if name not in _WRITTEN:
+        _WRITTEN[name] = planted_export(factory, name)
+    folder = _WRITTEN[name]
+    export = folder / sub if sub else folder
+    opts = (*tz, "--lang", lang)
+    got = {"history": _run("history", export, "--funnel", funnel, *opts,
+                           "-o", out / "history")}
+    got["history.html"] = (out / "history" / "history.html").read_text("utf-8")
+    for svg in sorted((out / "history" / "plots").glob("*.svg")):
+        got[f"plots/{svg.name}"] = svg.read_text("utf-8")
+    got["audit"] = _run("audit", funnel, export, *opts)
+    got["audit -o"] = _run("audit", funnel, export, *opts, "-o", out / "audit.txt")
+    got["audit.txt"] = (out / "audit.txt").read_text("utf-8")
+    fitted = out / "fitted.funnel"
+    got["fit"] = _run("fit", export, "--funnel", funnel, *opts, "-o", fitted)
+    got["fitted.funnel"] = fitted.read_text("utf-8")
+    if name == BACKTESTED:
+        got["fit --backtest"] = _run("fit", export, "--funnel", funnel, *opts,
+                                     "--backtest", "2", "--reps", "4", "--jobs", "1",
+                                     "-o", out / "bt.funnel", "--html", out / "bt.html")
+        got["bt.html"] = (out / "bt.html").read_text("utf-8")
+    got["forecast"] = _run("forecast", export, "--funnel", fitted, *opts,
+                           "--reps", "4", "--jobs", "1", "-o", out / "forecast",
+                           "--chart", out / "chart")
+    got["forecast.txt"] = (out / "forecast" / "forecast.txt").read_text("utf-8")
+    got["forecast.svg"] = (out / "forecast" / "forecast.svg").read_text("utf-8")
+    got["chart.svg"] = (out / "chart.svg").read_text("utf-8")
+    return got
+
+
+def history_family(factory: pytest.TempPathFactory, name: str,
+                   lang: str) -> tuple[dict[str, str], Path]:
+    """`history -o`, `audit` (and `audit -o`), `fit -o` (and `fit --backtest` with its page
+    on the school's export) and `forecast -o --chart` on the planted-story export `name`
+    in `lang`: each output's text by name, and the fitted funnel's path."""
+    shared = os.environ.get("PYTEST_XDIST_WORKER") is not None and fcntl is not None
+    # Under xdist the workers' temporary folders share the session's parent folder.
+    root = factory.getbasetemp().parent if shared else factory.getbasetemp()
+    out = root / f"history-family-{name}-{lang}"
+    done = out / "outputs.json"
+    with open(root / f"history-family-{name}-{lang}.lock", "w") as lock:
+        if shared:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not done.exists():
+            out.mkdir(exist_ok=True)
+            got = _outputs(factory, name, lang, out)
+            tmp = done.with_suffix(".part")
+            tmp.write_text(json.dumps(got, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(done)
+        got = json.loads(done.read_text(encoding="utf-8"))
+    return got, out / "fitted.funnel"
+
+
+def readable(got: dict[str, str], page: Callable[[str], str]) -> dict[str, str]:
+    """The outputs as the client reads them: each page and plot through `page` (the words
+    drawn, without markup), the fitted funnel by its comments (what `fit` wrote in words)."""
+    out = {}
+    for where, text in got.items():
+        if where == "fitted.funnel":
+            out["fitted.funnel comments"] = "\n".join(
+                line.partition("#")[2] for line in text.splitlines() if "#" in line)
+        elif where.endswith((".html", ".svg")):
+            out[where] = page(text)
+        else:
+            out[where] = text
+    return out
