@@ -355,6 +355,19 @@ def _untangled_text(f: Finding, e: Entangled, tr: Translator, x: _Fmt) -> str:
               "within_p": x.p(e.within_p), "other_p": x.p(e.other_p),
               "where": x.where(f), "stage": f.stage or "",
               "entered": tr.ngettext("{n} deal", "{n} deals", f.n).format(n=x.count(f.n))}
+    if f.kind == "source_mix":
+        a, b = f.periods or ("", "")
+        fields.update(first=x.period(a, True), last=x.period(b, True))
+        said = _("On {where} the mix of sources moved the rate between {first} and {last} "
+                 "({expected} → {observed}): more leads from «{subject}», whose deals convert "
+                 "worse, but {other} works {share} of them there, and with the other managers "
+                 "they converted {outside} (the other sources {rest}); within the same "
+                 "managers «{subject}» is not clearly worse than the other sources "
+                 "({within_p}, Cochran–Mantel–Haenszel test). {other} converts the other "
+                 "sources' deals at {other_rate} against {rest} for the rest of the team "
+                 "({other_p}). It is who works the growing source, not the mix of "
+                 "sources.").format(**fields)
+        return said[:1].upper() + said[1:]
     if f.kind == "source_quality":
         a, b = f.periods or ("", "")
         fields.update(first=x.period(a, True), last=x.period(b, True), p=x.p(f.p_value))
@@ -527,7 +540,7 @@ def _entangled_note(f: Finding, tr: Translator, x: _Fmt) -> str:
               "outside": x.pct(e.outside_k / e.outside_n if e.outside_n else None),
               "rest": x.pct(e.rest_k / e.rest_n if e.rest_n else None),
               "within_p": x.p(e.within_p)}
-    source = f.kind in ("source_junk", "source_quality")
+    source = f.kind in ("source_junk", "source_quality", "source_mix")
     if e.within_p < ALPHA and not e.outside_n:
         text = (_("{other} works all of these requests, but the difference holds within "
                   "the same manager ({within_p}, Cochran–Mantel–Haenszel test).")
@@ -760,6 +773,12 @@ def verdict(row: Mapping[str, object], tr: Translator | None = None) -> str:
                 _("every source converts better: a sales matter, see how leads are worked now"))
     elif row["dominant"] == "rate":
         side = _("a marketing matter: look at that source's leads first")
+    elif isinstance(e := row.get("entangled"), Mapping) and e.get("explained"):
+        # The growing source converts worse only as the manager routed it works it
+        # (`sources._mix_within_managers`): the finding says so, and so does the table.
+        side = _("but «{source}»'s deals convert worse only as {manager} works them "
+                 "({share} of them): a sales matter, look at who works the leads").format(
+            source=fields["source"], manager=e["manager"], share=x.pct(_number(e["share"])))
     else:
         side = _("a marketing matter: look at where the leads come from first")
     if change < 0:
@@ -1516,7 +1535,7 @@ def finding_json(f: Finding) -> JSONObject:
                 "other_outside": [f.entangled.other_k, f.entangled.other_n],
                 "other_p": f.entangled.other_p}}
                if f.kind in ("manager_conversion", "manager_practice", "source_junk",
-                             "source_quality") else {}),
+                             "source_quality", "source_mix") else {}),
             **({"regulars": None if f.regulars is None else {
                 "orders": [f.regulars.orders_k, f.regulars.orders_n],
                 "new": [f.regulars.new_k, f.regulars.new_n],

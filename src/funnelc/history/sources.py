@@ -26,6 +26,7 @@ and the findings say the same (a clinic's verdict named Яндекс.Дирек�
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -94,6 +95,12 @@ class SourceTables:
 
 
 _Schema = dict[str, pl.DataType | DataTypeClass]
+_ENTANGLED = pl.Struct({
+    "manager": pl.Utf8, "share": pl.Float64, "within_p": pl.Float64,
+    "explained": pl.Boolean, "outside_k": pl.Int64, "outside_n": pl.Int64,
+    "rest_k": pl.Int64, "rest_n": pl.Int64, "other_k": pl.Int64, "other_n": pl.Int64,
+    "other_p": pl.Float64})
+"""A difference read within the managers (`stats.routed_manager`, `findings.Entangled`)."""
 _CHANGES: _Schema = {
     "pipeline": pl.Utf8, "from_stage": pl.Utf8, "to_stage": pl.Utf8, "source": pl.Utf8,
     "first": pl.Utf8, "last": pl.Utf8,
@@ -102,12 +109,7 @@ _CHANGES: _Schema = {
     "rate_last": pl.Float64, "diff": pl.Float64, "diff_low": pl.Float64,
     "diff_high": pl.Float64, "p_value": pl.Float64, "flagged": pl.Boolean,
     "deals_effect": pl.Float64, "deals_low": pl.Float64, "deals_high": pl.Float64,
-    "money": pl.Float64,
-    "entangled": pl.Struct({
-        "manager": pl.Utf8, "share": pl.Float64, "within_p": pl.Float64,
-        "explained": pl.Boolean, "outside_k": pl.Int64, "outside_n": pl.Int64,
-        "rest_k": pl.Int64, "rest_n": pl.Int64, "other_k": pl.Int64, "other_n": pl.Int64,
-        "other_p": pl.Float64})}
+    "money": pl.Float64, "entangled": _ENTANGLED}
 """`first`/`last` name the periods (`2026-01`, `2026-01..2026-03`); `first_months` and
 `last_months` list the months old enough that each holds."""
 _DECOMP: _Schema = {
@@ -119,7 +121,9 @@ _DECOMP: _Schema = {
     "top_source_rate_effect": pl.Float64, "top_source_mix_effect": pl.Float64,
     "top_source_flagged": pl.Boolean, "entered_first": pl.Int64, "entered_last": pl.Int64,
     "p_value": pl.Float64, "sources": pl.Int64, "sources_agree_p": pl.Float64,
-    "sources_same_way": pl.Boolean, "money": pl.Float64}
+    "sources_same_way": pl.Boolean, "money": pl.Float64, "entangled": _ENTANGLED}
+"""`entangled`: on a pair whose mix of sources is a finding, the top source against the
+other sources read within the managers (`_mix_within_managers`), else null."""
 
 
 def source_tables(c: Cohorts, data_end: datetime | None = None, tz: str = "UTC",
@@ -185,6 +189,8 @@ def source_tables(c: Cohorts, data_end: datetime | None = None, tz: str = "UTC",
     for row in decomp:
         row["top_source_flagged"] = (row["pipeline"], row["from_stage"], row["to_stage"],
                                      row["top_source"]) in clear
+        row["entangled"] = (_mix_within_managers(pairs, row)
+                            if _is_mix(row) and "manager" in pairs.columns else None)
     return SourceTables(by_month, pl.DataFrame(changes, schema=_CHANGES, orient="row"),
                         pl.DataFrame(decomp, schema=_DECOMP, orient="row"), unused)
 
@@ -201,6 +207,58 @@ def _within_managers(pairs: pl.DataFrame, r: dict[str, object]) -> dict[str, obj
     the managers and the manager converts the other sources' last-period deals clearly
     worse than the rest of the team. Only flagged falls are read again: Holm's family
     is the table's."""
+    at, managers = _cells(pairs, r, str(r["source"]))
+    return routed_manager({m: (*at(m, True, True), *at(m, True, False)) for m in managers},
+                          {m: at(m, True, True) for m in managers},
+                          {m: at(m, False, True) for m in managers}, False, ALPHA)
+
+
+def _is_mix(r: dict[str, object]) -> bool:
+    """Whether pair `r` (a row of `_DECOMP`) is a `source_mix` finding: a change beyond
+    chance that the mix of sources dominates, not every source's fall (`source_rate`)."""
+    if r["p_value"] is None or _num(r, "p_value") >= ALPHA:
+        return False
+    if _num(r, "sources") >= 2 and spread(r) and _num(r, "rate_effect") <= -MIN_SHARE_OF_CHANGE \
+            and not r["top_source_flagged"]:
+        return False
+    return r["dominant"] == "mix" and _num(r, "mix_effect") <= -MIN_SHARE_OF_CHANGE
+
+
+def _num(r: dict[str, object], key: str) -> float:
+    v = r[key]
+    if not isinstance(v, (int, float)):
+        raise TypeError(f"decomposition {key}: expected a number, got {v!r}")
+    return float(v)
+
+
+def _mix_within_managers(pairs: pl.DataFrame, r: dict[str, object]
+                         ) -> dict[str, object] | None:
+    """A mix of sources that lowered a pair's rate (`r`, a row of `_DECOMP`) read within
+    the managers, when one manager is routed the source that carried it (`stats.routed`):
+    marketing bought more of a source whose requests convert worse only as that manager
+    works them (seed 003's quarrel again: a kitchen maker bought six times as many Авито
+    requests, 80 % of them went to a junior who qualifies half as well on every source,
+    and the audit said «больше заявок из худших источников, больше всего из «Авито»»).
+    Each manager is a stratum, the source against the other sources over both periods
+    (Cochran–Mantel–Haenszel); the source's being worse is that manager's when it is not
+    clear within the managers and the manager converts the other sources clearly worse
+    than the rest of the team."""
+    at, managers = _cells(pairs, r, str(r["top_source"]))
+
+    def both(m: str, mine: bool) -> tuple[int, int]:
+        (k1, n1), (k2, n2) = at(m, mine, False), at(m, mine, True)
+        return k1 + k2, n1 + n2
+
+    return routed_manager({m: (*both(m, True), *both(m, False)) for m in managers},
+                          {m: both(m, True) for m in managers},
+                          {m: both(m, False) for m in managers}, False, ALPHA)
+
+
+def _cells(pairs: pl.DataFrame, r: dict[str, object], source: str
+           ) -> tuple[Callable[[str, bool, bool], tuple[int, int]], set[str]]:
+    """The deals of pair `r` in its two periods (`first_months`, `last_months`) by
+    manager ("" for none), `source`'s or another's, and period: (reached, entered) at
+    (manager, the source's, the last period's); and the managers."""
     early = [str(m) for m in r["first_months"]]  # type: ignore[attr-defined]
     late = [str(m) for m in r["last_months"]]  # type: ignore[attr-defined]
     cells = (pairs.filter((pl.col("pipeline").cast(pl.Utf8) == r["pipeline"])
@@ -209,20 +267,17 @@ def _within_managers(pairs: pl.DataFrame, r: dict[str, object]) -> dict[str, obj
                           & pl.col("month").cast(pl.Utf8).is_in(early + late))
              .group_by(manager=pl.col("manager").cast(pl.Utf8).fill_null(""),
                        mine=pl.col("source").cast(pl.Utf8).fill_null(UNKNOWN_SOURCE)
-                       == r["source"],
+                       == source,
                        late=pl.col("month").cast(pl.Utf8).is_in(late))
              .agg(n=pl.len(), k=pl.col("direct").sum()))
     per: dict[tuple[str, bool, bool], tuple[int, int]] = {
         (str(m), bool(mine), bool(lt)): (int(k), int(n))
         for m, mine, lt, n, k in cells.select("manager", "mine", "late", "n", "k").iter_rows()}
-    managers = {m for m, _mine, _lt in per}
 
     def at(m: str, mine: bool, lt: bool) -> tuple[int, int]:
         return per.get((m, mine, lt), (0, 0))
 
-    return routed_manager({m: (*at(m, True, True), *at(m, True, False)) for m in managers},
-                          {m: at(m, True, True) for m in managers},
-                          {m: at(m, False, True) for m in managers}, False, ALPHA)
+    return at, {m for m, _mine, _lt in per}
 
 
 def _kitagawa(p: str, a: str, b: str, blocks: tuple[list[str], list[str]],
@@ -290,10 +345,7 @@ def _kitagawa(p: str, a: str, b: str, blocks: tuple[list[str], list[str]],
 def source_findings(st: SourceTables) -> list[Finding]:
     out: list[Finding] = []
     for r in st.changes.filter(pl.col("flagged") & (pl.col("diff") < 0)).iter_rows(named=True):
-        e = r["entangled"]
-        ent = Entangled(e["manager"], e["share"], e["within_p"], e["explained"],
-                        e["outside_k"], e["outside_n"], e["rest_k"], e["rest_n"],
-                        e["other_k"], e["other_n"], e["other_p"]) if e else None
+        ent = _entangled(r["entangled"])
         explained = ent is not None and ent.explained
         out.append(Finding("source_quality", r["pipeline"], r["from_stage"], r["to_stage"],
                            r["source"], r["deals_effect"],
@@ -317,10 +369,22 @@ def source_findings(st: SourceTables) -> list[Finding]:
             # 339 thousand ₴), which only the decomposition's table said.
             out.append(_effect_finding("source_rate", r, r["rate_effect"]))
             continue
-        if r["dominant"] != "mix" or r["mix_effect"] > -MIN_SHARE_OF_CHANGE:
-            continue
-        out.append(_effect_finding("source_mix", r, r["mix_effect"]))
+        if _is_mix(r):
+            out.append(_effect_finding("source_mix", r, r["mix_effect"]))
     return out
+
+
+def _entangled(e: object) -> Entangled | None:
+    """A row's `entangled` struct (`_ENTANGLED`) as the finding's."""
+    if not isinstance(e, dict):
+        return None
+
+    def n(key: str) -> int:
+        return int(_num(e, key))
+
+    return Entangled(str(e["manager"]), _num(e, "share"), _num(e, "within_p"),
+                     bool(e["explained"]), n("outside_k"), n("outside_n"), n("rest_k"),
+                     n("rest_n"), n("other_k"), n("other_n"), _num(e, "other_p"))
 
 
 def _effect_finding(kind: Literal["source_mix", "source_rate"], r: dict[str, object],
@@ -328,19 +392,19 @@ def _effect_finding(kind: Literal["source_mix", "source_rate"], r: dict[str, obj
     """The decomposition's mix or rate effect of pair `r` (a row of `_DECOMP`) as a
     finding: the deals it cost in the last period and its share of the change's money."""
     def num(key: str) -> float:
-        v = r[key]
-        if not isinstance(v, (int, float)):
-            raise TypeError(f"decomposition {key}: expected a number, got {v!r}")
-        return float(v)
+        return _num(r, key)
 
     def text(key: str) -> str:
         return str(r[key])
 
     change, entered = num("change"), int(num("entered_last"))
     money = None if r["money"] is None or not change else num("money") * effect / change
+    ent = _entangled(r["entangled"]) if kind == "source_mix" else None
+    if ent is not None and ent.explained:
+        money = None
     return Finding(kind, text("pipeline"), text("from_stage"), text("to_stage"),
                    text("top_source") if kind == "source_mix" else None,
                    -effect * entered, None, None, money, num("rate_last"),
                    num("rate_first"), entered,
                    num("p_value") if kind == "source_rate" else None,
-                   (text("first"), text("last")))
+                   (text("first"), text("last")), entangled=ent)

@@ -21,6 +21,13 @@ Two planted accounts (`story`):
   Авито's requests only from `HANDOVER` (July) on, before that as few as of the others:
   Авито's qualification falls between the first and the last months though its leads
   stay as good as ever.
+- ``"growth"``: the junior of ``"sales"`` (half as good on every source, 80 % of Авито's
+  requests all along), and from `HANDOVER` (July) on marketing buys six times as many
+  Авито requests (`GROWTH`). Qualification falls as the mix moves to Авито, whose
+  requests look worse only because the junior works most of them: the mix of sources
+  is not marketing's doing but who works the growing source (sales).
+- ``"growth_marketing"``: the same growth of Авито from July, its requests junk whoever
+  works them (``"marketing"``): the mix of sources is marketing's doing.
 
 Later stages convert alike for everyone. `deals(seed, story)` draws the deals;
 `write(folder, seed, story)` writes `requests.csv`. The tests count the truth from
@@ -48,9 +55,12 @@ LEADS = {"Яндекс Директ": 70, "Сайт": 50, "Авито": 50, "Р�
 MANAGERS = ("Петров Илья", "Смирнова Анна", "Кузнецов Олег", "Васильева Мария",
             "Морозов Денис")
 ROUTED = {"sales": "Петров Илья", "marketing": "Смирнова Анна", "null": "Петров Илья",
-          "handover": "Петров Илья"}
+          "handover": "Петров Илья", "growth": "Петров Илья",
+          "growth_marketing": "Смирнова Анна"}
 HANDOVER = (2026, 7)
-"""Story «handover»: the month from which Авито's requests go to the junior."""
+"""Story «handover»: the month from which Авито's requests go to the junior; story
+«growth»: the month from which Авито brings `GROWTH` times as many."""
+GROWTH = 6
 """Who gets most of Авито's requests in each story."""
 AVITO_SHARE = 0.8
 """Авито's requests the routed manager gets."""
@@ -99,9 +109,9 @@ def _manager(rng: random.Random, source: str, routed: str, handed: bool = True) 
 
 def qualify_rate(story: str, source: str, manager: str) -> float:
     """The true chance a request is qualified, by story, source and manager."""
-    if story in ("sales", "handover") and manager == ROUTED[story]:
+    if story in ("sales", "handover", "growth") and manager == ROUTED[story]:
         return QUALIFY * JUNIOR_FACTOR
-    if story == "marketing" and source == "Авито":
+    if story in ("marketing", "growth_marketing") and source == "Авито":
         return AVITO_JUNK
     return QUALIFY
 
@@ -112,7 +122,9 @@ def deals(seed: int = SEED, story: str = "sales") -> list[Deal]:
     rng = random.Random(f"{story}:{seed}")
     out: list[Deal] = []
     for year, month in MONTHS:
-        plan = [s for s in SOURCES for _ in range(LEADS[s])]
+        grown = story in ("growth", "growth_marketing") and (year, month) >= HANDOVER
+        plan = [s for s in SOURCES
+                for _ in range(LEADS[s] * (GROWTH if grown and s == "Авито" else 1))]
         rng.shuffle(plan)
         for src in plan:
             t = _when(rng, year, month)
