@@ -123,3 +123,19 @@ def test_who_picks_up_late_is_not_read_against_unassigned_deals(tmp_path: Path) 
     assert late == [], late
     named = [r for r in tables["manager_speed"] if r["manager"] in REPS]
     assert len(named) == 4 and all(int(r["rest_deals"]) < 500 for r in named), named
+
+
+def test_the_audit_does_not_say_no_manager_is_named(tmp_path: Path) -> None:
+    """Olist's list read deal by deal: the audit opened «The history names no manager,
+    so managers were not compared», and its first finding said the manager is named on
+    842 deals. The finding says why no manager was compared; the line is not said."""
+    path = tmp_path / "leads.csv"
+    _olist_like(path, 5)
+    funnel = tmp_path / "leads.funnel"
+    funnel.write_text('source "Site" 30/week -> "Sales"."MQL"\n\n'
+                      'pipeline "Sales" main {\n  stage "MQL" {\n    -> won 15% after exp(20d)\n'
+                      '    -> lost "No answer" 85% after exp(20d)\n  }\n}\n', encoding="utf-8")
+    res = CliRunner().invoke(cli, ["audit", str(funnel), str(path)])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())
+    assert "the manager is named on" in said and "names no manager" not in said

@@ -1444,12 +1444,16 @@ def not_compared(a: Audit, tr: Translator) -> str:
     # The export's own column and field names in «», as the client sees them in the
     # CSV and the CRM: backticks are markup, and the terminal printed them as they are
     # («столбец `source` в CSV» under a realty agency's audit).
-    if a.managers is None and a.sources is None:
+    # A manager named only on won deals is named: its finding says why no manager was
+    # compared (`manager_on_wins`); «names no manager» above it contradicted it.
+    no_managers = a.managers is None and not any(f.kind == "manager_on_wins"
+                                                 for f in a.findings)
+    if no_managers and a.sources is None:
         return _("The history names no manager and no source, so neither was compared (a "
                  "CSV's «manager» and «source» columns, amoCRM's responsible_user_id and "
                  "«source» fields, Bitrix24's ASSIGNED_BY_ID and SOURCE_ID fields name "
                  "them).")
-    if a.managers is None:
+    if no_managers:
         return _("The history names no manager, so managers were not compared (a CSV's "
                  "«manager» column, amoCRM's responsible_user_id field or Bitrix24's "
                  "ASSIGNED_BY_ID field names them).")
