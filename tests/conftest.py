@@ -4,15 +4,21 @@ replications through `reps()`; their assertions never get weaker."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+try:
+    import fcntl
+except ImportError:  # Windows: `run_once` runs in each process
+    fcntl = None  # type: ignore[assignment]
 
 ROOT = Path(__file__).resolve().parent.parent
 PIPELINES = ROOT / "pipelines"
@@ -74,19 +80,51 @@ def planted_export(factory: pytest.TempPathFactory, folder: str) -> Path:
     return out
 
 
-def fit_furniture(export: Path, env: dict[str, str]) -> tuple[Path, str]:
-    """`funnelc fit` of the furniture maker's funnel on its Bitrix24 export (written to
-    `export`/fitted.funnel): the fitted file and the report as one line of words."""
+def run_once(factory: pytest.TempPathFactory, key: str,
+             compute: Callable[[Path], dict[str, str]]) -> tuple[dict[str, str], Path]:
+    """`compute(folder)` run once in the test session, whichever files ask: its result
+    (kept as JSON) and the folder it wrote its files in. Under pytest-xdist the workers
+    share the session's temporary folder, a lock making a second worker wait for the first
+    (the pattern pytest-xdist documents for a session fixture run once); one process, or
+    a platform without `fcntl`, runs it once in its own folder."""
+    shared = os.environ.get("PYTEST_XDIST_WORKER") is not None and fcntl is not None
+    # Under xdist each worker's temporary folder is in the session's folder.
+    root = factory.getbasetemp().parent if shared else factory.getbasetemp()
+    out = root / key
+    done = out / "result.json"
+    with open(root / f"{key}.lock", "w") as lock:
+        if shared:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not done.exists():
+            out.mkdir(exist_ok=True)
+            got = compute(out)
+            part = done.with_suffix(".part")
+            part.write_text(json.dumps(got, ensure_ascii=False), encoding="utf-8")
+            part.replace(done)
+        result: dict[str, str] = json.loads(done.read_text(encoding="utf-8"))
+    return result, out
+
+
+def fit_furniture(factory: pytest.TempPathFactory, env: dict[str, str]) -> tuple[Path, str]:
+    """`funnelc fit` of the furniture maker's funnel on its Bitrix24 export (seed 7), run
+    once for the files that read it (`run_once`): the fitted file and the report as one
+    line of words."""
     from click.testing import CliRunner
 
     from funnelc.cli import cli
 
-    out = export / "fitted.funnel"
-    funnel = DATA / "furniture_uk" / "dubok.funnel"
-    result = CliRunner().invoke(cli, ["fit", "--funnel", str(funnel), str(export / "bitrix24"),
-                                      "-o", str(out)], env=env)
-    assert result.exit_code == 0, result.output
-    return out, " ".join(result.output.replace("\u00a0", " ").split())
+    def fit(out: Path) -> dict[str, str]:
+        export = planted_export(factory, "furniture_uk")
+        funnel = DATA / "furniture_uk" / "dubok.funnel"
+        result = CliRunner().invoke(cli, ["fit", "--funnel", str(funnel),
+                                          str(export / "bitrix24"), "-o",
+                                          str(out / "fitted.funnel")], env=env)
+        assert result.exit_code == 0, result.output
+        return {"output": result.output}
+
+    key = "fit-furniture-" + "-".join(f"{k}={v}" for k, v in sorted(env.items()))
+    got, out = run_once(factory, key, fit)
+    return out / "fitted.funnel", " ".join(got["output"].replace("\u00a0", " ").split())
 
 
 @contextmanager

@@ -5,29 +5,20 @@ the client text of the same commands on the same planted-story exports (the scho
 Russian and the furniture maker's in Ukrainian are in both): each file ran them itself,
 about 20 s a run on a loaded two-core machine. `history_family` runs every command either
 file reads, with the options of both (`audit` with and without `-o`, `forecast --chart`),
-and each file checks all of it. Under pytest-xdist the workers share the runs through
-the session's temporary folder, a lock making the second worker wait for the first
-(the pattern pytest-xdist documents for a session fixture run once); one process runs
-its own.
+and each file checks all of it. The runs are made once in the session, whichever file
+asks first (`conftest.run_once`, which pytest-xdist's workers share).
 """
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import DATA, planted_export
+from conftest import DATA, planted_export, run_once
 from funnelc.cli import cli
-
-try:
-    import fcntl
-except ImportError:  # Windows: each process runs its own, in its own folder
-    fcntl = None  # type: ignore[assignment]
 
 ENV = {"NO_COLOR": "1", "COLUMNS": "200"}
 
@@ -95,21 +86,8 @@ def history_family(factory: pytest.TempPathFactory, name: str,
     """`history -o`, `audit` (and `audit -o`), `fit -o` (and `fit --backtest` with its page
     on the school's export) and `forecast -o --chart` on the planted-story export `name`
     in `lang`: each output's text by name, and the fitted funnel's path."""
-    shared = os.environ.get("PYTEST_XDIST_WORKER") is not None and fcntl is not None
-    # Under xdist the workers' temporary folders share the session's parent folder.
-    root = factory.getbasetemp().parent if shared else factory.getbasetemp()
-    out = root / f"history-family-{name}-{lang}"
-    done = out / "outputs.json"
-    with open(root / f"history-family-{name}-{lang}.lock", "w") as lock:
-        if shared:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if not done.exists():
-            out.mkdir(exist_ok=True)
-            got = _outputs(factory, name, lang, out)
-            tmp = done.with_suffix(".part")
-            tmp.write_text(json.dumps(got, ensure_ascii=False), encoding="utf-8")
-            tmp.replace(done)
-        got = json.loads(done.read_text(encoding="utf-8"))
+    got, out = run_once(factory, f"history-family-{name}-{lang}",
+                        lambda out: _outputs(factory, name, lang, out))
     return got, out / "fitted.funnel"
 
 

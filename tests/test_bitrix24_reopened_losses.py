@@ -126,8 +126,8 @@ def test_audit_catch_all_finding_counts_the_kept_reasons(export: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def fitted(export: Path) -> tuple[Path, str]:
-    return fit_furniture(export, ENV)
+def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    return fit_furniture(tmp_path_factory, ENV)
 
 
 def _credited(truth: dict) -> tuple[int, int, int]:

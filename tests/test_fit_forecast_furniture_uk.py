@@ -25,8 +25,8 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def fitted(export: Path) -> tuple[Path, str]:
-    return fit_furniture(export, ENV)
+def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    return fit_furniture(tmp_path_factory, ENV)
 
 
 def test_fit_notes_write_added_shares_with_the_decimal_comma(fitted: tuple[Path, str]) -> None:
