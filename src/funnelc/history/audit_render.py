@@ -17,7 +17,7 @@ from ..i18n import C_, Translator, choose, translator
 from .audit import Audit
 from .detectable_render import detectable_json, detectable_section, detectable_text
 from .events import WON
-from .findings import ALPHA, Entangled, Finding, Junk, LeftOpen, Regulars, Speed
+from .findings import ALPHA, Contact, Entangled, Finding, Junk, LeftOpen, Regulars, Speed
 from .report import Column, Section, pair_stage, placeholder, points
 from .sources import spread as is_spread
 from .transitions import COMEBACK_DAYS
@@ -574,11 +574,18 @@ def _junk_text(f: Finding, j: Junk, tr: Translator, x: _Fmt) -> str:
     """source_junk: which source brings junk, against the others, and what it cost (or
     that the funnel does not say: an unknown price is not a zero one)."""
     _ = tr.gettext
-    said = _("Source «{subject}» brings junk: {junk} of {deals} ({observed}) are lost at "
-             "«{stage}» with a reason given mostly there ({reasons}), against {rest_junk} of "
-             "{rest_deals} ({expected}) from the other sources: {diff} (95% interval {low} "
-             "to {high}; {p}, two-sided z test, Holm over the sources at {alpha}); {extra} "
-             "of them beyond the other sources' share.").format(
+    c = j.contact
+    head = (_("Source «{subject}»'s requests are lost at «{stage}» with a reason given mostly "
+              "there more often than the other sources': {junk} of {deals} ({observed}; "
+              "{reasons}) against {rest_junk} of {rest_deals} ({expected}): {diff} (95% "
+              "interval {low} to {high}; {p}, two-sided z test, Holm over the sources at "
+              "{alpha}).") if c is not None and c.sooner else
+            _("Source «{subject}» brings junk: {junk} of {deals} ({observed}) are lost at "
+              "«{stage}» with a reason given mostly there ({reasons}), against {rest_junk} of "
+              "{rest_deals} ({expected}) from the other sources: {diff} (95% interval {low} "
+              "to {high}; {p}, two-sided z test, Holm over the sources at {alpha}); {extra} "
+              "of them beyond the other sources' share."))
+    said = head.format(
         subject=f.subject, junk=x.count(f.deals),
         # TRANSLATORS: a count after «of» (115 of 255 deals): the genitive.
         deals=tr.npgettext("of", "{n} deal", "{n} deals", f.n).format(n=x.count(f.n)),
@@ -590,6 +597,9 @@ def _junk_text(f: Finding, j: Junk, tr: Translator, x: _Fmt) -> str:
         expected=x.pct(f.expected), diff=x.pp((f.observed or 0) - (f.expected or 0)),
         low=x.pp(j.diff_low), high=x.pp(j.diff_high), p=x.p(f.p_value),
         alpha=tr.percent(ALPHA), extra=x.count(j.extra))
+    if c is not None and c.sooner:
+        # How long the team calls, not what the leads cost: no money (`Contact`).
+        return said + " " + _contact_text(f, c, tr, x)
     parts = []
     if j.per_lead is not None:
         parts.append(tr.ngettext("{n} lead at {price}", "{n} leads at {price} each",
@@ -607,7 +617,31 @@ def _junk_text(f: Finding, j: Junk, tr: Translator, x: _Fmt) -> str:
         said += " " + _("What they cost is not known: the funnel gives no price for "
                         "«{subject}» (a cost a lead or a budget).").format(
                             subject=f.subject)
-    return said
+    return said + (" " + _contact_text(f, c, tr, x) if c is not None else "")
+
+
+def _contact_text(f: Finding, c: Contact, tr: Translator, x: _Fmt) -> str:
+    """What the source's failed contact attempts say (`Contact`): given up on sooner than
+    the other sources' (a sales matter), or called as long (the leads do not answer)."""
+    _ = tr.gettext
+    fields = {"subject": f.subject or "", "count": x.count(c.count),
+              "reasons": ", ".join(tr.quote(r) for r in c.reasons),
+              "hours": tr.hours(c.hours),
+              "rest_hours": tr.hours(c.rest_hours) if c.rest_hours is not None else "—",
+              "p": x.p(c.p_value)}
+    if c.p_value is None:
+        return _("{count} of these requests are {reasons}, given up after a median of {hours}; the "
+                 "other sources have too few such losses to tell whether theirs were called "
+                 "as long.").format(**fields)
+    if c.sooner:
+        return _("{count} of these requests are {reasons}, and «{subject}»'s requests were given up as "
+                 "unreachable after a median of {hours}, the other sources' after "
+                 "{rest_hours} ({p}, Mann–Whitney test): they were called for less time, so "
+                 "how many could be reached is how long the team calls them, a sales "
+                 "matter, and no money is put on them.").format(**fields)
+    return _("{count} of these requests are {reasons}, and «{subject}»'s requests were not given up "
+             "sooner than the other sources' (a median of {hours} against {rest_hours}; "
+             "{p}, Mann–Whitney test): the leads themselves do not answer.").format(**fields)
 
 
 def _speed_text(f: Finding, sp: Speed, tr: Translator, x: _Fmt) -> str:
@@ -1069,6 +1103,10 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
         if row["flagged"] and isinstance(e, dict) and e.get("explained"):
             return flag(True) + " " + _("(the manager {manager}, not the source)").format(
                 manager=e["manager"])
+        c = row.get("contact")
+        if row["flagged"] and isinstance(c, dict) and c.get("sooner"):
+            # Given up on sooner than the other sources' requests (`Contact`).
+            return flag(True) + " " + _("(given up on sooner, not the source)")
         return flag(row["flagged"])
 
     def hours(v: object) -> str:
@@ -1515,7 +1553,13 @@ def finding_json(f: Finding) -> JSONObject:
                 "rest_junk": f.junk.rest_count, "rest_deals": f.junk.rest_of,
                 "diff_low": f.junk.diff_low, "diff_high": f.junk.diff_high,
                 "extra": f.junk.extra, "cost_per_lead": f.junk.per_lead,
-                "budget_per_month": f.junk.per_month, "months": f.junk.months}}
+                "budget_per_month": f.junk.per_month, "months": f.junk.months,
+                "contact": None if f.junk.contact is None else {
+                    "reasons": list(f.junk.contact.reasons), "deals": f.junk.contact.count,
+                    "median_hours": f.junk.contact.hours,
+                    "rest_deals": f.junk.contact.rest_count,
+                    "rest_median_hours": f.junk.contact.rest_hours,
+                    "p_value": f.junk.contact.p_value, "sooner": f.junk.contact.sooner}}}
                if f.kind == "source_junk" else {}),
             **({"speed": None if f.speed is None else {
                 "late": f.speed.late, "rest_late": f.speed.rest_late,

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Entangled", "Regulars", "LeftOpen", "Speed", "Junk", "Band", "Comeback", "Finding",
-           "FindingKind", "Named", "ALPHA", "explained_flags"]
+__all__ = ["Entangled", "entangled_of", "Contact", "Regulars", "LeftOpen", "Speed", "Junk",
+           "Band", "Comeback", "Finding", "FindingKind", "Named", "ALPHA", "explained_flags"]
 
 ALPHA = 0.05
 """The level of every test of the audit: Holm's family-wise rate for managers and
@@ -108,6 +108,24 @@ class Entangled:
     """`other` against the baseline (two-sided pooled z test)."""
 
 
+def entangled_of(e: object) -> Entangled | None:
+    """A table row's `entangled` struct (a dict with the fields' names, `manager` for
+    `other`; null when leads are not routed) as the finding's."""
+    if not isinstance(e, dict):
+        return None
+
+    def num(key: str) -> float:
+        v = e[key]
+        if not isinstance(v, (int, float)):
+            raise TypeError(f"entangled {key}: expected a number, got {v!r}")
+        return float(v)
+
+    return Entangled(str(e["manager"]), num("share"), num("within_p"), bool(e["explained"]),
+                     int(num("outside_k")), int(num("outside_n")), int(num("rest_k")),
+                     int(num("rest_n")), int(num("other_k")), int(num("other_n")),
+                     num("other_p"))
+
+
 @dataclass(frozen=True)
 class Regulars:
     """A manager's difference (conversion, practice, late pick-ups) read within the kinds
@@ -183,6 +201,29 @@ class LeftOpen:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """source_junk: the part of the source's junk that is failed contact attempts
+    («Не дозвонились», «Недозвон», "No answer"): how long those requests were called
+    before they were given up, the source's against the other sources' lost for the same
+    reasons. A request nobody reached is the lead's only if it was called as long."""
+    reasons: tuple[str, ...]
+    """The junk reasons that state a failed contact attempt, most first."""
+    count: int
+    """The source's junk deals lost with one of them."""
+    hours: float
+    """Their median time at the qualifying stage before the loss."""
+    rest_count: int
+    rest_hours: float | None
+    """The other sources' deals lost so, and their median time (None without any)."""
+    p_value: float | None
+    """Mann–Whitney U test of the two times, two-sided (None with fewer than
+    `junk.MIN_JUNK` on either side)."""
+    sooner: bool
+    """Given up clearly sooner than the other sources' (p < `ALPHA`, a smaller median):
+    how long the team calls them, not the source, and the finding has no money."""
+
+
+@dataclass(frozen=True)
 class Junk:
     """source_junk: what the source's junk is made of and what it cost (`junk`). The
     finding's `deals` are the source's deals lost at the qualifying stage with a junk reason,
@@ -203,6 +244,9 @@ class Junk:
     then the finding's money is None."""
     months: int
     """Calendar months the source's deals came in (the budget paid over them)."""
+    contact: Contact | None = None
+    """When failed contact attempts make half of its junk or more: how long they were
+    called (`Contact`)."""
 
 
 @dataclass(frozen=True)

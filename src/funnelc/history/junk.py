@@ -36,14 +36,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import polars as pl
 from polars.datatypes import DataTypeClass
 
 from .analytics import month_of
 from .events import REASON_NOT_KEPT, WON
-from .findings import ALPHA, Entangled, Finding, Junk
+from .findings import ALPHA, Contact, Finding, Junk, entangled_of
 from .loss_reasons import CATCH_ALL, NO_REASON
-from .sources import UNKNOWN_SOURCE
+from .sources import ENTANGLED_STRUCT, UNKNOWN_SOURCE
 from .stats import holm, newcombe, routed_manager, two_proportion_p
 from .transitions import first_purchases
 
@@ -95,11 +96,11 @@ _SCHEMA: dict[str, pl.DataType | DataTypeClass] = {
            "diff_high": pl.Float64, "p_value": pl.Float64, "flagged": pl.Boolean,
            "months": pl.Int64, "reasons": pl.List(pl.Struct({"reason": pl.Utf8,
                                                               "junk": pl.Int64})),
-           "entangled": pl.Struct({
-               "manager": pl.Utf8, "share": pl.Float64, "within_p": pl.Float64,
-               "explained": pl.Boolean, "outside_k": pl.Int64, "outside_n": pl.Int64,
-               "rest_k": pl.Int64, "rest_n": pl.Int64, "other_k": pl.Int64,
-               "other_n": pl.Int64, "other_p": pl.Float64})}
+           "entangled": ENTANGLED_STRUCT,
+           "contact": pl.Struct({
+               "reasons": pl.List(pl.Utf8), "count": pl.Int64, "hours": pl.Float64,
+               "rest_count": pl.Int64, "rest_hours": pl.Float64, "p_value": pl.Float64,
+               "sooner": pl.Boolean})}
 
 
 def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
@@ -130,7 +131,7 @@ def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
                     .filter(pl.col("share") > JUNK_AT_ENTRY).select("pipeline", "reason"))
     junk = (lost.filter(pl.col("at_entry"))
             .join(junk_reasons, on=["pipeline", "reason"])
-            .group_by("deal_id", "pipeline").agg(reason=pl.col("reason").last()))
+            .group_by("deal_id", "pipeline").agg(pl.col("reason", "hours").last()))
     deals = (first.join(junk, on=["deal_id", "pipeline"], how="left")
              .with_columns(source=pl.col("source").fill_null(UNKNOWN_SOURCE)))
     rows: list[dict[str, object]] = []
@@ -162,6 +163,7 @@ def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
                          "rest_share": rk / rn if rn else None, "diff_low": lo,
                          "diff_high": hi, "p_value": tested[-1][4],
                          "flagged": False, "months": months, "entangled": None,
+                         "contact": None,
                          "reasons": by_reason.filter(pl.col("source") == s)
                          .select("reason", "junk").to_dicts()})
     worked: dict[str, pl.DataFrame] = {}
@@ -175,10 +177,45 @@ def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
             if p not in worked:
                 worked[p] = _with_managers(visits, groups[p])
             r["entangled"] = _within_managers(worked[p], str(r["source"]))
+        if r["flagged"]:
+            r["contact"] = _contact(groups[str(r["pipeline"])], r)
     # The most junk first in each pipeline, as a consultant reads the table.
     return (pl.DataFrame(rows, schema=_SCHEMA, orient="row")
             .sort(["pipeline", "share", "source"], descending=[False, True, False]) if rows
             else pl.DataFrame(schema=_SCHEMA))
+
+
+def _contact(grp: pl.DataFrame, r: dict[str, object]) -> dict[str, object] | None:
+    """How long a flagged source's requests lost as failed contact attempts («Не
+    дозвонились», `lint.naming.is_failed_contact`) were called, against the other
+    sources' lost for the same reasons, when such losses make half of its junk or more.
+    The rule of junk reads them as the lead's: a request lost at the first call. Seed
+    004's integrator calls within 15 minutes and closes after five attempts; a team that
+    gives up on one source's requests within two hours, and calls the others' for days,
+    made that source «bring junk» (tests/data/routing_csv_ru, story «give_up»). `grp`:
+    the pipeline's deals with their junk reason and its `hours` at the qualifying
+    stage."""
+    from ..lint.naming import is_failed_contact
+
+    reasons = [str(x["reason"]) for x in r["reasons"]  # type: ignore[attr-defined]
+               if is_failed_contact(str(x["reason"]))]
+    if not reasons:
+        return None
+    called = grp.filter(pl.col("reason").is_in(reasons) & pl.col("hours").is_not_null())
+    mine = called.filter(pl.col("source") == r["source"])["hours"].to_numpy()
+    rest = called.filter(pl.col("source") != r["source"])["hours"].to_numpy()
+    if len(mine) < MIN_JUNK or 2 * len(mine) < int(r["junk"]):  # type: ignore[call-overload]
+        return None
+    p = None
+    if len(rest) >= MIN_JUNK:
+        from scipy.stats import mannwhitneyu
+
+        p = float(mannwhitneyu(mine, rest, alternative="two-sided").pvalue)
+    hours, rest_hours = float(np.median(mine)), float(np.median(rest)) if len(rest) else None
+    return {"reasons": reasons, "count": len(mine), "hours": hours, "rest_count": len(rest),
+            "rest_hours": rest_hours, "p_value": p,
+            "sooner": p is not None and p < ALPHA and rest_hours is not None
+            and hours < rest_hours}
 
 
 def _leads(visits: pl.DataFrame, first: pl.DataFrame) -> pl.DataFrame:
@@ -266,17 +303,21 @@ def junk_findings(table: pl.DataFrame, prices: dict[str, SourcePrice]) -> list[F
                      + (price.per_month * r["months"] * r["share"]
                         if price.per_month is not None else 0.0))
         extra = r["junk"] - r["deals"] * r["rest_share"]
-        e = r["entangled"]
-        ent = Entangled(e["manager"], e["share"], e["within_p"], e["explained"],
-                        e["outside_k"], e["outside_n"], e["rest_k"], e["rest_n"],
-                        e["other_k"], e["other_n"], e["other_p"]) if e else None
+        ent = entangled_of(r["entangled"])
+        c = r["contact"]
+        contact = Contact(tuple(c["reasons"]), c["count"], c["hours"], c["rest_count"],
+                          c["rest_hours"], c["p_value"], c["sooner"]) if c else None
+        # Junk that is how the requests are worked (routed to one manager, or given up
+        # on sooner) has no money at stake: it is not what the leads cost.
+        worked_so = (ent is not None and ent.explained) or (contact is not None
+                                                            and contact.sooner)
         out.append(Finding(
             "source_junk", r["pipeline"], r["stage"], None, r["source"], float(r["junk"]),
-            None, None, None if ent is not None and ent.explained else money,
+            None, None, None if worked_so else money,
             r["share"], r["rest_share"], r["deals"], r["p_value"],
             junk=Junk(tuple((x["reason"], x["junk"]) for x in r["reasons"]),
                       r["rest_junk"], r["rest_deals"], r["diff_low"], r["diff_high"],
                       extra, price.per_lead if price else None,
-                      price.per_month if price else None, r["months"]),
+                      price.per_month if price else None, r["months"], contact),
             entangled=ent))
     return out

@@ -35,7 +35,7 @@ import polars as pl
 from polars.datatypes import DataTypeClass
 
 from .cohorts import Cohorts
-from .findings import ALPHA, Entangled, Finding
+from .findings import ALPHA, Finding, entangled_of
 from .maturity import mature_months, whole_months
 from .periods import SOURCES_UNUSED, Periods, PeriodsError, label, split
 from .stats import (
@@ -95,7 +95,7 @@ class SourceTables:
 
 
 _Schema = dict[str, pl.DataType | DataTypeClass]
-_ENTANGLED = pl.Struct({
+ENTANGLED_STRUCT = pl.Struct({
     "manager": pl.Utf8, "share": pl.Float64, "within_p": pl.Float64,
     "explained": pl.Boolean, "outside_k": pl.Int64, "outside_n": pl.Int64,
     "rest_k": pl.Int64, "rest_n": pl.Int64, "other_k": pl.Int64, "other_n": pl.Int64,
@@ -109,7 +109,7 @@ _CHANGES: _Schema = {
     "rate_last": pl.Float64, "diff": pl.Float64, "diff_low": pl.Float64,
     "diff_high": pl.Float64, "p_value": pl.Float64, "flagged": pl.Boolean,
     "deals_effect": pl.Float64, "deals_low": pl.Float64, "deals_high": pl.Float64,
-    "money": pl.Float64, "entangled": _ENTANGLED}
+    "money": pl.Float64, "entangled": ENTANGLED_STRUCT}
 """`first`/`last` name the periods (`2026-01`, `2026-01..2026-03`); `first_months` and
 `last_months` list the months old enough that each holds."""
 _DECOMP: _Schema = {
@@ -121,7 +121,7 @@ _DECOMP: _Schema = {
     "top_source_rate_effect": pl.Float64, "top_source_mix_effect": pl.Float64,
     "top_source_flagged": pl.Boolean, "entered_first": pl.Int64, "entered_last": pl.Int64,
     "p_value": pl.Float64, "sources": pl.Int64, "sources_agree_p": pl.Float64,
-    "sources_same_way": pl.Boolean, "money": pl.Float64, "entangled": _ENTANGLED}
+    "sources_same_way": pl.Boolean, "money": pl.Float64, "entangled": ENTANGLED_STRUCT}
 """`entangled`: on a pair whose mix of sources is a finding, the top source against the
 other sources read within the managers (`_mix_within_managers`), else null."""
 
@@ -345,7 +345,7 @@ def _kitagawa(p: str, a: str, b: str, blocks: tuple[list[str], list[str]],
 def source_findings(st: SourceTables) -> list[Finding]:
     out: list[Finding] = []
     for r in st.changes.filter(pl.col("flagged") & (pl.col("diff") < 0)).iter_rows(named=True):
-        ent = _entangled(r["entangled"])
+        ent = entangled_of(r["entangled"])
         explained = ent is not None and ent.explained
         out.append(Finding("source_quality", r["pipeline"], r["from_stage"], r["to_stage"],
                            r["source"], r["deals_effect"],
@@ -374,19 +374,6 @@ def source_findings(st: SourceTables) -> list[Finding]:
     return out
 
 
-def _entangled(e: object) -> Entangled | None:
-    """A row's `entangled` struct (`_ENTANGLED`) as the finding's."""
-    if not isinstance(e, dict):
-        return None
-
-    def n(key: str) -> int:
-        return int(_num(e, key))
-
-    return Entangled(str(e["manager"]), _num(e, "share"), _num(e, "within_p"),
-                     bool(e["explained"]), n("outside_k"), n("outside_n"), n("rest_k"),
-                     n("rest_n"), n("other_k"), n("other_n"), _num(e, "other_p"))
-
-
 def _effect_finding(kind: Literal["source_mix", "source_rate"], r: dict[str, object],
                     effect: float) -> Finding:
     """The decomposition's mix or rate effect of pair `r` (a row of `_DECOMP`) as a
@@ -399,7 +386,7 @@ def _effect_finding(kind: Literal["source_mix", "source_rate"], r: dict[str, obj
 
     change, entered = num("change"), int(num("entered_last"))
     money = None if r["money"] is None or not change else num("money") * effect / change
-    ent = _entangled(r["entangled"]) if kind == "source_mix" else None
+    ent = entangled_of(r["entangled"]) if kind == "source_mix" else None
     if ent is not None and ent.explained:
         money = None
     return Finding(kind, text("pipeline"), text("from_stage"), text("to_stage"),

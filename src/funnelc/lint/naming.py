@@ -208,7 +208,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only; pymorphy3 is imported lazil
     from pymorphy3 import MorphAnalyzer  # type: ignore[import-untyped]
 
 __all__ = ["StageNameClass", "EntityKind", "Classification", "Language", "classify_stage_name",
-           "detect_language"]
+           "detect_language", "is_failed_contact"]
 
 Language = Literal["ru", "uk", "en", "unknown"]
 
@@ -1376,3 +1376,10 @@ class _DiskCache:
 @functools.cache
 def _disk_cache() -> _DiskCache:
     return _DiskCache()
+
+
+def is_failed_contact(name: str) -> bool:
+    """Whether `name` states a failed contact attempt («Не дозвонились», «Недозвон», «Не
+    відповідає», "No answer"): as a loss reason it says how long the team called, not
+    only what the lead was (`history.junk` reads it so)."""
+    return "is a failed contact attempt" in classify_stage_name(name).reason

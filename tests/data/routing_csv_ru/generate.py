@@ -28,6 +28,12 @@ Two planted accounts (`story`):
   is not marketing's doing but who works the growing source (sales).
 - ``"growth_marketing"``: the same growth of Авито from July, its requests junk whoever
   works them (``"marketing"``): the mix of sources is marketing's doing.
+- ``"give_up"``: no routing; the whole team gives up on Авито's requests as
+  «Не дозвонились» within two hours (`GIVE_UP_HOURS`), where it tries the other sources'
+  for one to three days (`TRIED_HOURS`): Авито looks like a source of unreachable junk
+  because of how long its requests are called (sales).
+- ``"unreachable"``: the same share of Авито's requests lost as «Не дозвонились», tried
+  as long as the other sources': their numbers do not answer (marketing).
 
 Later stages convert alike for everyone. `deals(seed, story)` draws the deals;
 `write(folder, seed, story)` writes `requests.csv`. The tests count the truth from
@@ -56,7 +62,8 @@ MANAGERS = ("Петров Илья", "Смирнова Анна", "Кузнец�
             "Морозов Денис")
 ROUTED = {"sales": "Петров Илья", "marketing": "Смирнова Анна", "null": "Петров Илья",
           "handover": "Петров Илья", "growth": "Петров Илья",
-          "growth_marketing": "Смирнова Анна"}
+          "growth_marketing": "Смирнова Анна", "give_up": "Петров Илья",
+          "unreachable": "Петров Илья"}
 HANDOVER = (2026, 7)
 """Story «handover»: the month from which Авито's requests go to the junior; story
 «growth»: the month from which Авито brings `GROWTH` times as many."""
@@ -75,6 +82,13 @@ SIGNED = 0.6
 WON_RATE = 0.9
 JUNK = ("Нецелевой запрос", "Неверный номер", "Спам")
 JUNK_WEIGHTS = (0.45, 0.35, 0.2)
+UNREACHED = "Не дозвонились"
+"""Stories «give_up» and «unreachable»: a request lost at «Новая заявка» unreached."""
+AVITO_UNREACHED, OTHER_UNREACHED = 0.9, 0.4
+"""… the share of those losses (Авито's, the other sources'); the rest are `JUNK`."""
+GIVE_UP_HOURS, TRIED_HOURS = (0.3, 2.0), (20.0, 72.0)
+"""… how long a request is called before it is lost so: Авито's in «give_up», else."""
+CALLED = ("give_up", "unreachable")
 LATER = {QUAL: "Не вышли на связь", MEASURE: "Дорого", CONTRACT: "Выбрали другую фабрику"}
 KITCHENS = (180000.0, 260000.0, 340000.0)
 
@@ -113,6 +127,8 @@ def qualify_rate(story: str, source: str, manager: str) -> float:
         return QUALIFY * JUNIOR_FACTOR
     if story in ("marketing", "growth_marketing") and source == "Авито":
         return AVITO_JUNK
+    if story in CALLED and source == "Авито":
+        return AVITO_JUNK
     return QUALIFY
 
 
@@ -128,13 +144,21 @@ def deals(seed: int = SEED, story: str = "sales") -> list[Deal]:
         rng.shuffle(plan)
         for src in plan:
             t = _when(rng, year, month)
-            handed = story != "handover" or (year, month) >= HANDOVER
+            handed = story not in CALLED and (story != "handover" or (year, month) >= HANDOVER)
             d = Deal(len(out) + 5001, src, _manager(rng, src, ROUTED[story], handed),
                      rng.choice(KITCHENS))
             d.moves.append((t, NEW, None))
             t += timedelta(minutes=rng.uniform(20, 48 * 60))
             if rng.random() >= qualify_rate(story, src, d.manager):
-                d.moves.append((t, LOST, rng.choices(JUNK, JUNK_WEIGHTS)[0]))
+                if story in CALLED:
+                    avito = src == "Авито"
+                    unreached = rng.random() < (AVITO_UNREACHED if avito else OTHER_UNREACHED)
+                    lo, hi = GIVE_UP_HOURS if avito and story == "give_up" else TRIED_HOURS
+                    t = d.moves[0][0] + timedelta(hours=rng.uniform(lo, hi))
+                    d.moves.append((t, LOST, UNREACHED if unreached
+                                    else rng.choices(JUNK, JUNK_WEIGHTS)[0]))
+                else:
+                    d.moves.append((t, LOST, rng.choices(JUNK, JUNK_WEIGHTS)[0]))
                 out.append(d)
                 continue
             d.moves.append((t, QUAL, None))
