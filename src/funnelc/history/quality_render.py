@@ -76,6 +76,8 @@ DROP_TEXT: dict[str, str] = {
     "undated_stage": N_("deal-list row whose current stage has no entry date, or whose "
                         "close has no close date (left out whole: where the deal is since "
                         "when is unknown)"),
+    "closed_before_created": N_("deal-list row closed before it was created (left out "
+                                "whole: its time in work would be negative)"),
     "unchanged_status": N_("status change to the same status"),
     "truncated": N_("cut off by the end of a truncated file"),
     "unparsable": N_("record that does not parse"),
@@ -121,6 +123,7 @@ DROP_LABEL: dict[str, str] = {
     "no_deal_id": C_("data quality", "no_deal_id"),
     "no_stage": C_("data quality", "no_stage"),
     "undated_stage": C_("data quality", "undated_stage"),
+    "closed_before_created": C_("data quality", "closed_before_created"),
     "unchanged_status": C_("data quality", "unchanged_status"),
     "truncated": C_("data quality", "truncated"),
     "unparsable": C_("data quality", "unparsable"),

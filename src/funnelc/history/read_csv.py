@@ -419,6 +419,8 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
             else:
                 dq.drop(reason, bad.height, where=f"{path}:{bad['line'][0]}")
             df = df.filter(~cond)
+    if whole is not None:
+        df = _whole_deals(df, path, dq)
     twice = df.filter(pl.col("twice"))["line"]
     if len(twice):
         dq.count("ambiguous_local_times", len(twice), where=f"{path}:{twice[0]}")
@@ -446,6 +448,24 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
         refuse_one_row_deals(out.select("deal_id", "kind", "stage",
                                         line=(pl.col("seq") - seq0)), path, WON, LOST)
     return out
+
+
+def _whole_deals(df: pl.DataFrame, path: str, dq: DataQuality) -> pl.DataFrame:
+    """A deal list read deal by deal keeps a row's close only with its entry: a creation
+    date that did not parse (31.02.2026) left the close, a deal won without entering
+    (`undated_stage`, as a row without its creation date is); a close before the
+    creation would be a negative time in work (`closed_before_created`). Such rows are
+    left out whole, each counted with its first line."""
+    entry = df.filter(pl.col("slot") == 0).select("line", created="ts")
+    closes = df.filter(pl.col("slot") > 0).join(entry, on="line", how="left")
+    # (reason, its rows, events a row loses here: the close; the entry and the close)
+    for reason, bad, events in (
+            ("undated_stage", closes.filter(pl.col("created").is_null()), 1),
+            ("closed_before_created", closes.filter(pl.col("ts") < pl.col("created")), 2)):
+        if bad.height:
+            dq.drop(reason, events * bad.height, where=f"{path}:{bad.sort('line')['line'][0]}")
+            df = df.filter(~pl.col("line").is_in(bad["line"].implode()))
+    return df
 
 
 def _kind(kindcol: pl.Expr, stage: pl.Expr) -> pl.Expr:
