@@ -33,6 +33,15 @@ def test_every_message_of_the_source_is_translated_with_its_placeholders() -> No
     assert catalogs.problems() == []
 
 
+def test_ukrainian_percents_are_written_as_babel_writes_them() -> None:
+    # Babel writes a Ukrainian percent «95%» (a Russian one «95 %»): the texts' own
+    # figures read «95 % інтервал», «95 % угод» in 5 of the catalog's messages and
+    # «95% інтервал» in 35, side by side in one audit.
+    spaced = [m.id for m in catalogs.read_catalog("uk") if m.id for t in (
+        m.string if isinstance(m.string, tuple) else (m.string,)) if re.search(r"\d %", t)]
+    assert spaced == []
+
+
 def _with(lang: str, edit: object) -> list[str]:
     """The catalog problems when `edit(catalog)` has changed the `lang` catalog."""
     real = catalogs.read_catalog
