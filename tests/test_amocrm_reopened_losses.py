@@ -25,6 +25,8 @@ from funnelc.cli import cli
 from funnelc.history.load import load_history
 from history_formats import write_amocrm, write_csv
 
+pytestmark = pytest.mark.slow  # seconds a test: handed out first (conftest)
+
 ENV = {"NO_COLOR": "1", "COLUMNS": "160"}
 FURNITURE = Path(__file__).resolve().parent / "data" / "furniture_uk"
 FUNNEL = FURNITURE / "dubok.funnel"

@@ -40,6 +40,8 @@ from funnelc.cli import cli
 from funnelc.history.load import load_history
 from history_formats import write_csv
 
+pytestmark = pytest.mark.slow  # seconds a test: handed out first (conftest)
+
 FAST = """\
 source "Сайт" 30/day -> "Продажи"."Новая заявка"
 

@@ -26,6 +26,8 @@ from click.testing import CliRunner, Result
 from conftest import headless_chrome, needs_chromium, planted_export
 from funnelc.cli import cli
 
+pytestmark = pytest.mark.slow  # seconds a test: handed out first (conftest)
+
 DATA = Path(__file__).resolve().parent / "data" / "amocrm_school"
 FUNNEL = DATA / "school.funnel"
 TZ = ("--tz", "Europe/Moscow")

@@ -24,6 +24,8 @@ from click.testing import CliRunner
 from conftest import fit_furniture, planted_export
 from funnelc.cli import cli
 
+pytestmark = pytest.mark.slow  # seconds a test: handed out first (conftest)
+
 DATA = Path(__file__).resolve().parent / "data" / "furniture_uk"
 FUNNEL = DATA / "dubok.funnel"
 ENV = {"NO_COLOR": "1", "COLUMNS": "160"}

@@ -14,6 +14,8 @@ from click.testing import CliRunner
 from conftest import data_generator
 from funnelc.cli import cli
 
+pytestmark = pytest.mark.slow  # seconds a test: handed out first (conftest)
+
 DATA = Path(__file__).resolve().parent / "data" / "saas_en"
 ENV = {"NO_COLOR": "1", "COLUMNS": "200"}
 MONEY = re.compile(r"€[\d.,]+[kKMB]?")

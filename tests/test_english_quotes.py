@@ -22,6 +22,8 @@ from conftest import data_generator
 from funnelc.cli import cli
 from test_no_iso_dates_in_client_text import page_text
 
+pytestmark = pytest.mark.slow  # seconds a test: handed out first (conftest)
+
 DATA = Path(__file__).resolve().parent / "data" / "saas_en"
 FUNNEL = DATA / "cloudly.funnel"
 ENV = {"NO_COLOR": "1", "COLUMNS": "200"}

@@ -25,6 +25,8 @@ from funnelc.history.load import load_history
 from funnelc.routing import build_flows
 from history_formats import write_amocrm, write_csv
 
+pytestmark = pytest.mark.slow  # seconds a test: handed out first (conftest)
+
 DEVELOPER = PIPELINES / "developer.funnel"
 
 

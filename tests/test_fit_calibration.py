@@ -24,6 +24,8 @@ from funnelc.cli import cli
 from funnelc.history.fit import fit_funnel
 from funnelc.history.run import prepare
 
+pytestmark = pytest.mark.slow  # seconds a test: handed out first (conftest)
+
 REPO = Path(__file__).resolve().parent.parent
 
 BUSY = desk_funnel("""\

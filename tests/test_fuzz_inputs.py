@@ -42,6 +42,8 @@ from hypothesis import strategies as st
 from conftest import DATA, IN_CI, PIPELINES, PLANTED, data_generator
 from funnelc.cli import cli
 
+pytestmark = pytest.mark.slow  # seconds a test: handed out first (conftest)
+
 HUNT = int(os.environ.get("FUNNELC_FUZZ_EXAMPLES") or 0)
 EXAMPLES = HUNT or (20 if IN_CI else 40)
 """Per reader (about 0.5 s each: `history -o` draws its plots, 2 s, so it is drawn one

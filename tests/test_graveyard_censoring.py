@@ -26,6 +26,8 @@ from funnelc.api import load_text
 from funnelc.cli import cli
 from funnelc.history.competing_risks import cumulative_incidence, exposure_test
 
+pytestmark = pytest.mark.slow  # seconds a test: handed out first (conftest)
+
 ROOT = Path(__file__).resolve().parents[1]
 STAGE, NEXT = "Отправлен расчет", "Заключение договора"
 FWD, LOST, DAYS = 300, 600, 360

@@ -33,6 +33,8 @@ from funnelc.history.run import prepare
 from funnelc.routing import build_flows
 from history_formats import write_csv
 
+pytestmark = pytest.mark.slow  # seconds a test: handed out first (conftest)
+
 STATIONARY = """\
 source "Сайт" 30/day -> "Продажи"."Новая заявка"
 

@@ -28,6 +28,8 @@ from funnelc.cli import cli
 from funnelc.export import amocrm_client
 from funnelc.export.amocrm_client import AmoClient, RateLimiter
 
+pytestmark = pytest.mark.slow  # seconds a test: handed out first (conftest)
+
 EXAMPLES = int(os.environ.get("FUNNELC_FUZZ_EXAMPLES") or 100)
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,
                 derandomize=not os.environ.get("FUNNELC_FUZZ_EXAMPLES"),

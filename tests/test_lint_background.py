@@ -17,6 +17,8 @@ from funnelc.api import load_file
 from funnelc.commands.lint_setup import LintSetup
 from funnelc.lint import background
 
+pytestmark = pytest.mark.slow  # seconds a test: handed out first (conftest)
+
 needs_fork = pytest.mark.skipif(
     not sys.platform.startswith("linux") or background._cpus() < 2,
     reason="the worker runs only on Linux with two or more CPUs")

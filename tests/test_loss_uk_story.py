@@ -24,6 +24,8 @@ from scipy import stats
 from conftest import data_generator
 from funnelc.cli import cli
 
+pytestmark = pytest.mark.slow  # seconds a test: handed out first (conftest)
+
 DATA = Path(__file__).resolve().parent / "data" / "loss_uk"
 FUNNEL = DATA / "promtech.funnel"
 SEED = 11

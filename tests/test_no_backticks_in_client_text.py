@@ -27,6 +27,8 @@ from funnelc.cli import cli
 from funnelc.i18n import catalogs
 from test_no_iso_dates_in_client_text import page_text
 
+pytestmark = pytest.mark.slow  # seconds a test: handed out first (conftest)
+
 DATA = Path(__file__).resolve().parent / "data" / "realty_amocrm_ru"
 FUNNEL = DATA / "realty.funnel"
 ENV = {"NO_COLOR": "1", "COLUMNS": "200"}

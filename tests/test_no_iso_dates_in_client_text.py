@@ -24,6 +24,8 @@ import pytest
 
 from history_family import EXPORTS, history_family, readable
 
+pytestmark = pytest.mark.slow  # seconds a test: handed out first (conftest)
+
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}|\d{4}-\d{2}\b")
 """An ISO day (2026-10-31) or month (2026-10)."""
 

@@ -22,6 +22,8 @@ from funnelc.cli import cli
 from funnelc.history.stats import wilson
 from judged_count import judged_entries
 
+pytestmark = pytest.mark.slow  # seconds a test: handed out first (conftest)
+
 DATA = Path(__file__).resolve().parent / "data" / "realty_amocrm_ru"
 FUNNEL = DATA / "realty.funnel"
 TZ = "Asia/Yekaterinburg"
