@@ -157,7 +157,9 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
                     color: str) -> None:
     """Analyse stage history: amoCRM events/leads/pipelines JSON, Bitrix24
     crm.stagehistory.list/crm.status.list JSON, or a CSV (deal id, timestamp, pipeline,
-    stage, optional value and loss reason). Files and folders, in any order.
+    stage, optional value and loss reason), or a deal list (one row per deal: a date
+    per stage, or its creation and close dates, read deal by deal). Files and folders,
+    in any order.
 
     Exit code 0 when every input row was used, 1 when rows had to be dropped or a file
     was cut off (the data-quality table says which and where), 2 on a usage error.
