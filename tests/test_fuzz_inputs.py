@@ -149,8 +149,13 @@ def test_a_bitrix24_deal_list_of_a_won_deal_alone(tmp_path: Path) -> None:
     path = tmp_path / "deals.json"
     path.write_text(json.dumps({"result": [deal]}), encoding="utf-8")
     res = invoke(["history", str(path), "-o", str(tmp_path / "out")])
-    assert res.exit_code == 0, res.output
+    # An internal failure once; a deal list without its stage history is now refused
+    # with its place (it holds each deal's stage now, not a history).
+    assert res.exit_code == 1, res.output
     assert "internal failure" not in res.output
+    assert (f"error: {path} page 1: a Bitrix24 deal list without crm.stagehistory.list"
+            in " ".join(res.output.split()))
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_cell_over_csv_field_limit_below_a_quoted_line_break(tmp_path: Path) -> None:
@@ -213,10 +218,12 @@ def test_amounts_beyond_any_deal_are_read_as_unknown(tmp_path: Path) -> None:
         res = invoke(args)
         assert res.exit_code == 0, (args, res.output[-3000:])
         if args[0] in ("history", "audit"):
-            assert ("read 32 amounts out of range (infinite or beyond 10¹⁵) as unknown "
+            # 16 deals (4 values of 5, 20 deals), each on two rows: one amount a deal.
+            assert ("read 16 amounts out of range (infinite or beyond 10¹⁵) as unknown "
                     f"(first at {path}:2)") in " ".join(res.output.split()), res.output[-3000:]
+    # A won lead has its `closed_at` (leads without events are read deal by deal).
     lead = {"id": 1, "price": 1e300, "status_id": 142, "pipeline_id": 1,
-            "created_at": 1_700_000_000}
+            "created_at": 1_700_000_000, "closed_at": 1_700_086_400}
     amo = tmp_path / "leads.json"
     amo.write_text(json.dumps({"_embedded": {"leads": [lead]}}), encoding="utf-8")
     res = invoke(["history", "--format", "json", str(amo)])

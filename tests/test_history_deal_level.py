@@ -324,3 +324,53 @@ def test_any_deal_list_is_read_or_refused_with_a_place(rows: list[tuple]) -> Non
         assert kinds.count("stage") >= 1 and kinds[0] == "stage"
         assert set(grp.filter(grp["kind"] == "stage")["stage"]) == {"Сделка в работе"}
         assert kinds.count("won") + kinds.count("lost") <= kinds.count("stage")
+
+
+def test_amocrm_leads_without_events_are_read_deal_by_deal(tmp_path: Path) -> None:
+    """amoCRM leads pages saved without the events pages are a deal list: each lead's
+    status now and its dates. Read as a history, every lead entered its current status
+    the day it was created and never moved: a school's 986 leads audited as «"Пробный
+    урок" is a dead end … no deal has moved on from it», and its won leads won without
+    entering any stage. Now each lead is in one stage from `created_at` until won or
+    lost at `closed_at`, as a CSV deal list is."""
+    from conftest import data_generator
+
+    data_generator("amocrm_school").write(tmp_path, 3)
+    (tmp_path / "events.jsonl").unlink()
+    leads = [lead for line in (tmp_path / "leads.jsonl").read_text(encoding="utf-8")
+             .splitlines() for lead in json.loads(line)["_embedded"]["leads"]]
+    out = tmp_path / "report"
+    res = CliRunner().invoke(cli, ["history", str(tmp_path), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    data = json.loads((out / "history.json").read_text(encoding="utf-8"))
+    total = [r for r in data["tables"]["conversion"] if r["month"] == "all"]
+    assert {r["from_stage"] for r in total} == {"Сделка в работе"}
+    assert sum(r["entered"] for r in total) == len(leads)
+    assert sum(r["direct"] for r in total if r["to_stage"] == "won") == sum(
+        lead["status_id"] == 142 for lead in leads)
+    assert data["order"]["source"] == "deal_list"
+    assert "deals_no_history" not in data["quality"]["counts"]
+    assert any(f"leads without any event, read deal by deal: its {len(leads)} deals are read "
+               "as in “Сделка в работе” from their field created_at until won or lost at "
+               "closed_at" in n for n in data["quality"]["notes"]), data["quality"]["notes"]
+    funnel = Path(__file__).parent / "data" / "amocrm_school" / "school.funnel"
+    res = CliRunner().invoke(cli, ["audit", str(funnel), str(tmp_path), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    kinds = [f["kind"] for f in json.loads(res.stdout)["findings"]]
+    # Every loss is at the one stage: no reason is junk «given mostly at the first
+    # stage» («Дорого» was), and no stage is a dead end.
+    assert "source_junk" not in kinds and "dead_end" not in kinds, kinds
+
+
+def test_a_bitrix24_deal_list_without_its_history_is_refused(tmp_path: Path) -> None:
+    """crm.deal.list without crm.stagehistory.list read every deal as entering its stage
+    now when it was created: the clinic's planted export audited as «Находок нет»."""
+    from conftest import data_generator
+
+    data_generator("clinic_b24_ru").main(tmp_path, 2)
+    (tmp_path / "bitrix24" / "stagehistory.jsonl").unlink()
+    res = CliRunner().invoke(cli, ["history", str(tmp_path / "bitrix24")])
+    assert res.exit_code == 1, res.output
+    said = " ".join(res.output.split())
+    assert "deals.jsonl page 1: a Bitrix24 deal list without crm.stagehistory.list" in said
+    assert "export crm.stagehistory.list" in said and "Traceback" not in said

@@ -25,6 +25,7 @@ Pipedrive's and HubSpot's deal exports as saved) is read deal by deal
 created, and leaves it when won or lost, at its close date. Its current stage is not
 dated, so the stages between are not read; what a consultant asks first is: win rates
 by manager, source, month and deal size, loss reasons, time to close, open deals' age.
+amoCRM's leads pages saved without events are such a list too (`read_amocrm._deal_level`).
 Without a creation date the list is refused (`HistoryDataError`, exit 1), with what to
 export instead; a list whose only date is named as the rows' time («Дата» for the engage
 date) is told from a history by its rows: nearly every deal on one row, and many of them
@@ -44,6 +45,7 @@ from .quality import DataQuality
 __all__ = ["DealListColumns", "Entered", "deal_list_columns", "deal_list_dates", "long_rows",
            "refuse_one_row_deals", "DEAL_LIST_HINT", "CLOSED_NAMES", "CREATED_NAMES",
            "ONE_ROW_SHARE", "CLOSED_FIRST_SHARE", "MIN_DEALS", "DEAL_LEVEL_STAGES", "STAGE_HISTORY_HINT",
+           "deal_level_stage",
            "deal_level_columns"]
 
 CLOSED_NAMES = frozenset({"close date", "closed at", "closed", "closed date", "closedate",
@@ -127,11 +129,16 @@ def deal_level_columns(columns: list[str], header_name: dict[str, str]
     created = next((c for c in columns if header_name[c] in CREATED_NAMES), None)
     if created is None:
         return None
-    heads = " ".join(columns)
-    language = ("uk" if _UK_LETTERS.search(heads) else
-                "ru" if _CYRILLIC.search(heads) else "en")
-    return DealListColumns((Entered(created, DEAL_LEVEL_STAGES[language]),),
+    return DealListColumns((Entered(created, deal_level_stage(columns)),),
                            _closed_column(columns, header_name))
+
+
+def deal_level_stage(words: list[str]) -> str:
+    """The one stage of a list read deal by deal (`DEAL_LEVEL_STAGES`), in the language
+    of `words`: a CSV's column names, an amoCRM account's status names."""
+    text = " ".join(words)
+    return DEAL_LEVEL_STAGES["uk" if _UK_LETTERS.search(text) else
+                             "ru" if _CYRILLIC.search(text) else "en"]
 
 
 def deal_list_columns(columns: list[str], header_name: dict[str, str], has_pipeline: bool,

@@ -279,7 +279,11 @@ def _plausible_values(ev: pl.DataFrame, dq: DataQuality,
     v = pl.col("value")
     kinds = {"bad_values": v.is_nan(),
              "implausible_values": v.is_infinite() | (v.abs() > MAX_AMOUNT)}
-    found = ev.select(**{k: cond.sum() for k, cond in kinds.items()}).row(0, named=True)
+    # A deal's amount, not each of its events: amoCRM and Bitrix24 give it once a deal
+    # and it rides on every event («read 5 amounts» of one lead moved four times), a
+    # spreadsheet repeats it on every row; the client corrects it once, in the CRM.
+    found = ev.select(**{k: pl.col("deal_id").filter(cond).n_unique()
+                         for k, cond in kinds.items()}).row(0, named=True)
     if not any(found.values()):
         return ev
     for kind, cond in kinds.items():

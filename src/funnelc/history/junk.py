@@ -41,6 +41,7 @@ import polars as pl
 from polars.datatypes import DataTypeClass
 
 from .analytics import month_of
+from .deal_list import DEAL_LEVEL_STAGES
 from .events import REASON_NOT_KEPT, WON
 from .findings import ALPHA, Contact, Finding, Junk, entangled_of
 from .loss_reasons import CATCH_ALL, NO_REASON
@@ -118,6 +119,15 @@ def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
              .with_columns(month=month_of("entered", tz)).collect())
     first = _leads(visits, first).drop("entered")
     entry = _qualifying(visits, first)
+    # A list read deal by deal has every loss at its one stage: each reason would be
+    # junk («Дорого» too), so there is no qualifying stage to judge requests at.
+    whole = {p for p, s in entry.items() if s in DEAL_LEVEL_STAGES.values()}
+    if whole:
+        entry = {p: s for p, s in entry.items() if p not in whole}
+        first = first.filter(~pl.col("pipeline").is_in(list(whole)))
+        visits = visits.filter(~pl.col("pipeline").is_in(list(whole)))
+        if not entry:
+            return pl.DataFrame(schema=_SCHEMA)
     low = pl.col("reason").str.strip_chars().str.to_lowercase()
     lost = (visits.filter((pl.col("exit") == "lost") & pl.col("reason").is_not_null()
                           & (pl.col("reason") != NO_REASON)

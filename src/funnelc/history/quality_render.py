@@ -253,6 +253,17 @@ def note_text(note: QualityNote, tr: Translator | None = None) -> str:
                 n=tr.number(note.kept, 0))
     if note.kind == "deal_level" and note.deal_level is not None:
         stage, created, closed = note.deal_level
+        if note.path in _EXPORT_NAMES and closed is not None:
+            # An API export's fields (amoCRM's leads), not a spreadsheet's columns.
+            return tr.ngettext(
+                "{path}: leads without any event, read deal by deal: its {n} deal is read "
+                "as in «{stage}» from its field {created} until won or lost at {closed}; "
+                "the conversion between stages and the time in each need the events",
+                "{path}: leads without any event, read deal by deal: its {n} deals are read "
+                "as in «{stage}» from their field {created} until won or lost at {closed}; "
+                "the conversion between stages and the time in each need the events",
+                note.kept).format(path=path, stage=stage, created=created, closed=closed,
+                                  n=tr.number(note.kept, 0))
         if closed is None:
             return tr.ngettext(
                 "{path}: a deal list with no date per stage, read deal by deal: its {n} deal "

@@ -56,6 +56,7 @@ from typing import Any
 import polars as pl
 
 from .amocrm_inbox import fold_inbox
+from .deal_list import deal_level_stage
 from .errors import HistoryDataError
 from .events import LOST, STAGE, WON, Catalog, empty_events
 from .quality import EXPORTS, DataQuality, QualityNote
@@ -196,6 +197,8 @@ class _Lead:
     """Sourced by its utm_source, having no source of its own."""
     contact: int | None = None
     """The lead's main contact (`_embedded.contacts[]` with `is_main`, else the first)."""
+    closed: float | None = None
+    """`closed_at`: when a won or lost lead was closed (read only without events)."""
 
 
 @dataclass
@@ -463,7 +466,8 @@ class AmoCollector:
                                 _int(lead.get("responsible_user_id")) or None,
                                 _time(lead.get("updated_at")),
                                 source is not None and emb_source is None
-                                and lead.get("source_id") in (None, ""), main)
+                                and lead.get("source_id") in (None, ""), main,
+                                _time(lead.get("closed_at")))
 
     def _pipeline(self, p: Any) -> None:
         pid = _int(p.get("id")) if isinstance(p, dict) else None
@@ -555,14 +559,18 @@ class AmoCollector:
                       ld.status[1] if ld.status else None,
                       ld.reason or (self.reasons.get(ld.reason_id) if ld.reason_id else None)
                       or (f"#{ld.reason_id}" if ld.reason_id else None), ld.source,
-                      ld.responsible, ld.updated, ld.contact)
+                      ld.responsible, ld.updated, ld.contact, ld.closed)
                      for lid, ld in self.leads.items()]
         leads = pl.DataFrame(lead_rows, schema={"deal": pl.Int64, "created": pl.Float64,
                                                 "value": pl.Float64, "ls": pl.Int64,
                                                 "lp": pl.Int64, "reason": pl.Utf8,
                                                 "source": pl.Utf8, "resp": pl.Int64,
                                                 "updated": pl.Float64,
-                                                "cid": pl.Int64}, orient="row")
+                                                "cid": pl.Int64, "closed": pl.Float64},
+                             orient="row")
+        # No events at all: the leads are a deal list, each lead's status now and its
+        # dates (`_deal_level`).
+        whole = not self.ev_deal
         dq.rows_read += leads.height
         # Times: both units mixed in one account, or dates no CRM history holds, are
         # dropped with their reason (a lead's bad `created_at` drops its first stage).
@@ -613,8 +621,9 @@ class AmoCollector:
         known = first.join(leads, on="deal", how="inner")
         orphan = first.join(leads, on="deal", how="anti")
         quiet = leads.join(first, on="deal", how="anti")
-        dq.count("deals_no_history", quiet.height, where=(
-            self.leads[quiet["deal"][0]].where if quiet.height else None))
+        if not whole:
+            dq.count("deals_no_history", quiet.height, where=(
+                self.leads[quiet["deal"][0]].where if quiet.height else None))
         dq.count("deals_without_lead", orphan.height)
         # First-stage rows: leads with events (from side at created_at), leads without
         # events (current status at created_at), events without a lead (from side, time unknown).
@@ -641,6 +650,8 @@ class AmoCollector:
         slook = pl.DataFrame(srows, schema={"s": pl.Int64, "p": pl.Int64, "pipeline": pl.Utf8,
                                             "stage": pl.Utf8, "kind": pl.Utf8}, orient="row")
         start = start.join(slook, on=["s", "p"], how="left")
+        if whole:
+            start, ev = _deal_level(start, leads, dq)
         attrs = leads.select("deal", "value", "source", "reason", "resp", "updated",
                              has_lead=pl.lit(True), contact=pl.col("cid").cast(pl.Utf8))
         start = start.sort(["deal"]).with_columns(
@@ -709,6 +720,36 @@ class AmoCollector:
                                         inbox=(f.pipeline, f.stage, f.first)))
         touches = self._touches()
         return _with_picked(out, pl.concat([touches, accepted]) if accepted.height else touches)
+
+
+def _deal_level(start: pl.DataFrame, leads: pl.DataFrame, dq: DataQuality
+                ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Leads pages without any events page read deal by deal, as a CSV deal list is
+    (`deal_list.deal_level_columns`): a lead's status now, said at its creation, made
+    every lead enter its current status the day it was created and never move (a school's
+    986 leads: «"Пробный урок" is a dead end … no deal has moved on from it»), and a won
+    one win without entering any stage. Each lead enters one stage of its own at
+    `created_at` (`start`'s rows, named in the statuses' language) and a won or lost one
+    leaves it at `closed_at` (the rows returned as events); a closed lead without
+    `closed_at` is left out whole (`undated_stage`), as is one closed before it was
+    created (`closed_before_created`)."""
+    stage = deal_level_stage(start["stage"].drop_nulls().unique().sort().to_list())
+    closing = pl.col("kind").is_in([WON, LOST])
+    start = start.join(leads.select("deal", "closed"), on="deal", how="left")
+    for reason, bad in (("undated_stage", closing & pl.col("closed").is_null()),
+                        ("closed_before_created", closing & (pl.col("closed") < pl.col("t")))):
+        n = start.filter(bad).height
+        if n:
+            dq.drop(reason, n)
+            start = start.filter(~bad.fill_null(False))
+    ends = start.filter(closing).select(
+        "deal", t="closed", pipeline="pipeline", stage="stage", kind="kind",
+        from_pipeline="pipeline", from_stage=pl.lit(stage), u=pl.lit(0, pl.Int64),
+        i=pl.int_range(pl.len(), dtype=pl.Int64))
+    dq.synthesized += ends.height
+    dq.notes.append(QualityNote("deal_level", EXPORTS[0], kept=start.height,
+                                deal_level=(stage, "created_at", "closed_at")))
+    return (start.drop("closed").with_columns(stage=pl.lit(stage), kind=pl.lit(STAGE)), ends)
 
 
 def _responsible_then(out: pl.DataFrame, handovers: list[tuple[int, float, int, int]]

@@ -258,6 +258,8 @@ class BitrixCollector:
     rates: Rates | None = None
     """`crm.currency.list`: each currency's rate to the base one (`deal_currency`)."""
     seen_any: bool = False
+    deals_at: str | None = None
+    """The first deal list page's place, for a deal list given without any history."""
 
     def add(self, kind: str, doc: Any, where: str, dq: DataQuality) -> None:
         self.seen_any = True
@@ -320,6 +322,7 @@ class BitrixCollector:
                     if name:
                         self.users[uid] = name
         elif kind == "deals":
+            self.deals_at = self.deals_at or where
             for d in _items(doc):
                 if isinstance(d, dict):
                     (self.leads if _is_lead(d) else self.deals).append(d)
@@ -470,6 +473,18 @@ class BitrixCollector:
               bounds: TimeBounds | None = None) -> pl.DataFrame:
         if not self.history and not self.deals and not self.leads:
             return empty_events()
+        if not self.history:
+            # Every deal has its «created» item in crm.stagehistory.list, a deal that
+            # never moved too: none at all is a deal list saved without its history. Read
+            # alone, each deal entered its stage now when it was created and never moved
+            # (a clinic's 1,278 deals audited as «Находок нет», three planted findings
+            # gone); its close has no date to read it deal by deal by (`CLOSEDATE` is
+            # the close the manager planned).
+            raise HistoryDataError(
+                f"{self.deals_at}: a Bitrix24 deal list without crm.stagehistory.list: "
+                "it holds each deal's stage now, not when it entered each stage or closed",
+                "export crm.stagehistory.list (entityTypeId 2 for deals, 1 for leads) "
+                "beside crm.deal.list (docs/history.md lists the Bitrix24 answers read)")
         cols = {
             "id": [_text(h.get("ID")) or "" for h in self.history],
             "owner": [self._owner(h) for h in self.history],

@@ -151,11 +151,10 @@ def stage_order(visits: pl.DataFrame, hint: dict[str, dict[str, int]],
     data: dict[str, set[str]] = {}
     for p, s, _ in seen.iter_rows():
         data.setdefault(p, set()).add(s)
-    source: OrderSource = "funnel" if hint else (
-        "crm" if catalog is not None and catalog.stages else
-        # A deal list read deal by deal: one stage of its own, no order to infer.
-        "deal_list" if data and all(ss <= set(DEAL_LEVEL_STAGES.values())
-                                    for ss in data.values()) else "data")
+    # A list read deal by deal has one stage of its own: no order to take or infer.
+    whole = bool(data) and all(ss <= set(DEAL_LEVEL_STAGES.values()) for ss in data.values())
+    source: OrderSource = "deal_list" if whole else "funnel" if hint else (
+        "crm" if catalog is not None and catalog.stages else "data")
     given: dict[str, list[str]] = (
         {p: sorted(h, key=h.__getitem__) for p, h in hint.items()} if hint
         else dict(catalog.stages) if source == "crm" and catalog is not None else {})
