@@ -166,6 +166,43 @@ def _currencies_text(c: Converted, path: str, tr: Translator) -> str:
                                                      parts="; ".join(parts))
 
 
+def _deal_level_text(note: QualityNote, read: tuple[str, str, str | None], path: str,
+                     tr: Translator) -> str:
+    """How a list was read deal by deal: its one stage, and the dates that open and close
+    each deal (an API export's fields, a spreadsheet's columns)."""
+    stage, created, closed = read
+    if note.path in _EXPORT_NAMES and closed is not None:
+        text = tr.ngettext(
+            "{path}: leads without any event, read deal by deal: its {n} deal is read "
+            "as in «{stage}» from its field {created} until won or lost at {closed}; "
+            "the conversion between stages and the time in each need the events",
+            "{path}: leads without any event, read deal by deal: its {n} deals are read "
+            "as in «{stage}» from their field {created} until won or lost at {closed}; "
+            "the conversion between stages and the time in each need the events",
+            note.kept)
+    elif closed is None:
+        text = tr.ngettext(
+            "{path}: a deal list with no date per stage, read deal by deal: its {n} deal "
+            "is read as in «{stage}» since «{created}»; with no close date, a won or "
+            "lost deal is left out; the conversion between stages and the time in each "
+            "need the stage history",
+            "{path}: a deal list with no date per stage, read deal by deal: its {n} deals "
+            "are read as in «{stage}» since «{created}»; with no close date, a won or "
+            "lost deal is left out; the conversion between stages and the time in each "
+            "need the stage history", note.kept)
+    else:
+        text = tr.ngettext(
+            "{path}: a deal list with no date per stage, read deal by deal: its {n} deal is "
+            "read as in «{stage}» from «{created}» until won or lost at «{closed}»; the "
+            "conversion between stages and the time in each need the stage history",
+            "{path}: a deal list with no date per stage, read deal by deal: its {n} deals "
+            "are read as in «{stage}» from «{created}» until won or lost at «{closed}»; the "
+            "conversion between stages and the time in each need the stage history",
+            note.kept)
+    return text.format(path=path, stage=stage, created=created, closed=closed,
+                       n=tr.number(note.kept, 0))
+
+
 def note_text(note: QualityNote, tr: Translator | None = None) -> str:
     """A reader's note in a sentence (English unless `tr` says otherwise: history.json
     keeps them English)."""
@@ -252,38 +289,7 @@ def note_text(note: QualityNote, tr: Translator | None = None) -> str:
                 path=path, stage=stage, pipeline=pipe, first=first,
                 n=tr.number(note.kept, 0))
     if note.kind == "deal_level" and note.deal_level is not None:
-        stage, created, closed = note.deal_level
-        if note.path in _EXPORT_NAMES and closed is not None:
-            # An API export's fields (amoCRM's leads), not a spreadsheet's columns.
-            return tr.ngettext(
-                "{path}: leads without any event, read deal by deal: its {n} deal is read "
-                "as in «{stage}» from its field {created} until won or lost at {closed}; "
-                "the conversion between stages and the time in each need the events",
-                "{path}: leads without any event, read deal by deal: its {n} deals are read "
-                "as in «{stage}» from their field {created} until won or lost at {closed}; "
-                "the conversion between stages and the time in each need the events",
-                note.kept).format(path=path, stage=stage, created=created, closed=closed,
-                                  n=tr.number(note.kept, 0))
-        if closed is None:
-            return tr.ngettext(
-                "{path}: a deal list with no date per stage, read deal by deal: its {n} deal "
-                "is read as in «{stage}» since «{created}»; with no close date, a won or "
-                "lost deal is left out; the conversion between stages and the time in each "
-                "need the stage history",
-                "{path}: a deal list with no date per stage, read deal by deal: its {n} deals "
-                "are read as in «{stage}» since «{created}»; with no close date, a won or "
-                "lost deal is left out; the conversion between stages and the time in each "
-                "need the stage history", note.kept).format(
-                    path=path, stage=stage, created=created, n=tr.number(note.kept, 0))
-        return tr.ngettext(
-            "{path}: a deal list with no date per stage, read deal by deal: its {n} deal is "
-            "read as in «{stage}» from «{created}» until won or lost at «{closed}»; the "
-            "conversion between stages and the time in each need the stage history",
-            "{path}: a deal list with no date per stage, read deal by deal: its {n} deals "
-            "are read as in «{stage}» from «{created}» until won or lost at «{closed}»; the "
-            "conversion between stages and the time in each need the stage history",
-            note.kept).format(path=path, stage=stage, created=created, closed=closed,
-                              n=tr.number(note.kept, 0))
+        return _deal_level_text(note, note.deal_level, path, tr)
     if note.kind == "utm_source":
         return tr.ngettext(
             "{path}: {n} deal without a source of its own is sourced by its utm_source",
