@@ -360,6 +360,12 @@ def test_amocrm_leads_without_events_are_read_deal_by_deal(tmp_path: Path) -> No
     # Every loss is at the one stage: no reason is junk «given mostly at the first
     # stage» («Дорого» was), and no stage is a dead end.
     assert "source_junk" not in kinds and "dead_end" not in kinds, kinds
+    # fit needs the stages; its refusal names the input given (the note names the
+    # export, «amoCRM events and leads», no file: the fuzz tests' rule for error lines).
+    res = CliRunner().invoke(cli, ["fit", str(tmp_path), "--funnel", str(funnel)])
+    assert res.exit_code == 1, res.output
+    assert res.output.startswith(f"error: {tmp_path}: a deal list with no date per stage"), \
+        res.output
 
 
 def test_a_bitrix24_deal_list_without_its_history_is_refused(tmp_path: Path) -> None:

@@ -239,14 +239,16 @@ def long_rows(raw: pl.DataFrame, listed: DealListColumns, cols: dict[str, str],
 
 
 STAGE_HISTORY_HINT = (
-    "export the stage history (amoCRM events or leads, Bitrix24 crm.stagehistory.list, "
-    "or a CSV with one row per deal entering a stage), or give each stage a column "
+    "export the stage history (amoCRM events pages with the leads, Bitrix24 "
+    "crm.stagehistory.list, or a CSV with one row per deal entering a stage), or give "
+    "each stage a column "
     "with the date the deal entered it, `entered <stage>` / «Дата входа в этап <stage>» "
     "(docs/history.md, «Deal lists»)")
 """What to give for the figures of stages."""
 DEAL_LIST_HINT = (
-    "export the stage history (amoCRM events or leads, Bitrix24 crm.stagehistory.list, "
-    "or a CSV with one row per deal entering a stage), give each stage a column with "
+    "export the stage history (amoCRM events pages with the leads, Bitrix24 "
+    "crm.stagehistory.list, or a CSV with one row per deal entering a stage), give each "
+    "stage a column with "
     "the date the deal entered it (`entered <stage>` / «Дата входа в этап <stage>»), or "
     "give each deal its creation date («Дата создания», `Create Date`) to read the list "
     "deal by deal (docs/history.md, «Deal lists»)")

@@ -16,6 +16,7 @@ from .events import STAGE
 from .load import History, load_history
 from .match import NameMatch, funnel_pairs, match_names
 from .order import funnel_routes
+from .quality import EXPORTS
 
 __all__ = ["Prepared", "prepare", "record_sources"]
 
@@ -66,9 +67,13 @@ def prepare(inputs: list[str], tz: str, funnel: m.FunnelFile | None,
     names = None
     pairs = routes = None
     whole = next((n for n in history.quality.notes if n.kind == "deal_level"), None)
+    # A CRM export's note names the export («amoCRM events and leads»), not a file: the
+    # error names what the command was given.
+    where = ", ".join(inputs) if whole is not None and whole.path in EXPORTS else (
+        whole.path if whole is not None else "")
     if whole is not None and not deal_level:
         raise HistoryDataError(
-            f"{whole.path}: a deal list with no date per stage, read deal by deal: it has "
+            f"{where}: a deal list with no date per stage, read deal by deal: it has "
             "no figures of the funnel's stages (conversions, times in stage) to work from",
             STAGE_HISTORY_HINT)
     if whole is not None:
@@ -76,7 +81,7 @@ def prepare(inputs: list[str], tz: str, funnel: m.FunnelFile | None,
         other = sorted(set(staged) - set(DEAL_LEVEL_STAGES.values()))
         if other:
             raise HistoryDataError(
-                f"{whole.path}: a deal list with no date per stage, read deal by deal, given "
+                f"{where}: a deal list with no date per stage, read deal by deal, given "
                 f"with a stage history (stages «{'», «'.join(other[:3])}»"
                 f"{', …' if len(other) > 3 else ''}): its deals would sit in a stage of "
                 "their own beside the history's", "give the deal list or the history alone")
