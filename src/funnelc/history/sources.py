@@ -190,7 +190,8 @@ def source_tables(c: Cohorts, data_end: datetime | None = None, tz: str = "UTC",
         row["top_source_flagged"] = (row["pipeline"], row["from_stage"], row["to_stage"],
                                      row["top_source"]) in clear
         row["entangled"] = (_mix_within_managers(pairs, row)
-                            if _is_mix(row) and "manager" in pairs.columns else None)
+                            if _effect_kind(row) == "source_mix" and "manager" in pairs.columns
+                            else None)
     return SourceTables(by_month, pl.DataFrame(changes, schema=_CHANGES, orient="row"),
                         pl.DataFrame(decomp, schema=_DECOMP, orient="row"), unused)
 
@@ -213,15 +214,23 @@ def _within_managers(pairs: pl.DataFrame, r: dict[str, object]) -> dict[str, obj
                           {m: at(m, False, True) for m in managers}, False, ALPHA)
 
 
-def _is_mix(r: dict[str, object]) -> bool:
-    """Whether pair `r` (a row of `_DECOMP`) is a `source_mix` finding: a change beyond
-    chance that the mix of sources dominates, not every source's fall (`source_rate`)."""
+def _effect_kind(r: dict[str, object]) -> Literal["source_mix", "source_rate"] | None:
+    """Which finding pair `r` (a row of `_DECOMP`) is, if any. Only a change beyond
+    chance is explained, as the decomposition's verdict says: an online school's
+    «Квалификация» → «Пробный урок», 54.55 % → 53.54 % (p = 0.89, "nothing to split"),
+    was still a finding «состав источников сдвинул конверсию». Every source converting
+    worse is the sales side of the question (`source_rate`): without it the audit
+    listed a school's qualification mix (marketing, 137 thousand ₴) and nothing of its
+    trial lessons paid 40% → 24% in every source (sales, 339 thousand ₴), which only the
+    decomposition's table said. Else a mix that lowered the rate (`source_mix`)."""
     if r["p_value"] is None or _num(r, "p_value") >= ALPHA:
-        return False
+        return None
     if _num(r, "sources") >= 2 and spread(r) and _num(r, "rate_effect") <= -MIN_SHARE_OF_CHANGE \
             and not r["top_source_flagged"]:
-        return False
-    return r["dominant"] == "mix" and _num(r, "mix_effect") <= -MIN_SHARE_OF_CHANGE
+        return "source_rate"
+    if r["dominant"] == "mix" and _num(r, "mix_effect") <= -MIN_SHARE_OF_CHANGE:
+        return "source_mix"
+    return None
 
 
 def _num(r: dict[str, object], key: str) -> float:
@@ -355,22 +364,10 @@ def source_findings(st: SourceTables) -> list[Finding]:
                            r["entered_last"], r["p_value"], (r["first"], r["last"]),
                            entangled=ent))
     for r in st.decomposition.iter_rows(named=True):
-        # Only a change beyond chance is explained, as the decomposition's verdict says:
-        # an online school's «Квалификация» → «Пробный урок», 54.55 % → 53.54 % (p = 0.89,
-        # "nothing to split"), was still a finding «состав источников сдвинул конверсию».
-        beyond_chance = r["p_value"] is not None and r["p_value"] < ALPHA
-        if not beyond_chance:
-            continue
-        if r["sources"] >= 2 and spread(r) and r["rate_effect"] <= -MIN_SHARE_OF_CHANGE \
-                and not r["top_source_flagged"]:
-            # Every source converting worse is the sales side of the question: without
-            # it the audit listed a school's qualification mix (marketing, 137 thousand ₴)
-            # and nothing of its trial lessons paid 40% → 24% in every source (sales,
-            # 339 thousand ₴), which only the decomposition's table said.
-            out.append(_effect_finding("source_rate", r, r["rate_effect"]))
-            continue
-        if _is_mix(r):
-            out.append(_effect_finding("source_mix", r, r["mix_effect"]))
+        kind = _effect_kind(r)
+        if kind is not None:
+            out.append(_effect_finding(kind, r, r["rate_effect" if kind == "source_rate"
+                                                  else "mix_effect"]))
     return out
 
 
