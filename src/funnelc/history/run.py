@@ -67,16 +67,15 @@ def prepare(inputs: list[str], tz: str, funnel: m.FunnelFile | None,
     names = None
     pairs = routes = None
     whole = next((n for n in history.quality.notes if n.kind == "deal_level"), None)
-    # A CRM export's note names the export («amoCRM events and leads»), not a file: the
-    # error names what the command was given.
-    where = ", ".join(inputs) if whole is not None and whole.path in EXPORTS else (
-        whole.path if whole is not None else "")
-    if whole is not None and not deal_level:
-        raise HistoryDataError(
-            f"{where}: a deal list with no date per stage, read deal by deal: it has "
-            "no figures of the funnel's stages (conversions, times in stage) to work from",
-            STAGE_HISTORY_HINT)
     if whole is not None:
+        # A CRM export's note names the export («amoCRM events and leads»), not a file:
+        # the error names what the command was given.
+        where = ", ".join(inputs) if whole.path in EXPORTS else whole.path
+        if not deal_level:
+            raise HistoryDataError(
+                f"{where}: a deal list with no date per stage, read deal by deal: it has "
+                "no figures of the funnel's stages (conversions, times in stage) to work "
+                "from", STAGE_HISTORY_HINT)
         staged = history.events.filter(pl.col("kind") == STAGE)["stage"].unique().to_list()
         other = sorted(set(staged) - set(DEAL_LEVEL_STAGES.values()))
         if other:
