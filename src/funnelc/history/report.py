@@ -758,8 +758,10 @@ def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40,
         hidden = [c.title for c in sec.columns if c.key in sec.frame.columns and not c.terminal]
         hidden += left_out
         if hidden:
+            # Each title in quotes: titles with commas of their own ran together, «…: від,
+            # до, відмінність через заявки джерела, а не менеджера, на, переходів порівняно».
             console.print("  … " + _("also in the HTML and JSON: {columns}").format(
-                columns=", ".join(hidden)))
+                columns=", ".join(_lang(tr).quote(title) for title in hidden)))
 
 
 def print_quality(dq: DataQuality, console: Any, tr: Translator | None = None) -> None:
