@@ -120,6 +120,23 @@ def _duplicates(ev: pl.DataFrame) -> pl.Series | None:
     return pl.repeat(False, ev.height, eager=True).scatter(rep["i"], True)
 
 
+def _repeated_stages(ev: pl.DataFrame) -> pl.Series | None:
+    """Rows of `ev` (sorted by deal, time, input order) that move a deal into the stage it
+    is already in: a stage row right after a stage row of the same deal, pipeline and
+    stage; None when there is none. A deal cannot enter the stage it sits in, so such a
+    row is no move: Salesforce's OpportunityHistory writes one whenever the amount or the
+    close date changes (a fifth of a public org's rows), a spreadsheet one per weekly
+    snapshot. Read as moves, each started a new visit: the stage was «entered» once per
+    row, its time cut into pieces and its deals' age reset. amoCRM's reader drops its
+    own such events (`unchanged_status`); this is the same rule for every format."""
+    same = pl.col("deal_id") == pl.col("deal_id").shift(1)
+    again = (same & (pl.col("kind") == STAGE) & (pl.col("kind").shift(1) == STAGE)
+             & pl.col("stage").eq_missing(pl.col("stage").shift(1))
+             & pl.col("pipeline").eq_missing(pl.col("pipeline").shift(1))).fill_null(False)
+    rep = ev.select(again).to_series()
+    return rep if rep.any() else None
+
+
 def _complete(frame: pl.DataFrame) -> pl.DataFrame:
     missing = [c for c in OPTIONAL_COLUMNS if c not in frame.columns]
     if not missing:
@@ -350,6 +367,11 @@ def normalize(frames: list[pl.DataFrame], dq: DataQuality,
             pl.col(c).fill_null(strategy="forward").fill_null(strategy="backward").over("gid")
             for c in partial)
     ev = ev.drop("gid")
+    rep = _repeated_stages(ev)
+    if rep is not None:
+        first = _first_place(ev.filter(rep), place)
+        ev = ev.filter(~rep)
+        dq.drop("unchanged_status", int(rep.sum()), where=first)
     prev_p = pl.when(same).then(pl.col("pipeline").shift(1))
     prev_s = pl.when(same).then(pl.col("stage").shift(1))
     checks = ev.select(

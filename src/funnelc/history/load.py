@@ -256,8 +256,10 @@ def _read_file(path: Path, r: _Reading) -> None:
 
 def _csv_hint(first: str) -> str | None:
     """For a table whose header names no deal or no stage column, which of the two it
-    lacks and what it has: the user's columns, not a list of formats."""
-    names = split_header(first)
+    lacks and what it has: the user's columns, not a list of formats. Excel's «CSV
+    UTF-8» starts with a byte-order mark: not part of the first name («\ufeffOppID» was
+    quoted with it, an invisible character in the user's column)."""
+    names = split_header(first.removeprefix("\ufeff"))
     if len(names) < 2:
         return None
     found = header_map(names)

@@ -1,0 +1,78 @@
+"""A history shaped like Salesforce's OpportunityHistory (a public org's export, read in
+a consultant's pass): a row whenever the amount or the close date changes, the stage
+repeated; deals whose history is only their win or only their loss; graveyards whose
+deals move on to several stages. Each was read into a number the raw rows contradict."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from funnelc.cli import cli
+
+REPEATS = """deal_id,date,stage,manager
+D1,2026-01-05,Prospecting,Ann
+D1,2026-01-20,Prospecting,Ann
+D1,2026-02-04,Qualification,Ann
+D1,2026-02-10,won,Ann
+D2,2026-01-06,Prospecting,Bob
+D2,2026-01-26,Prospecting,Bob
+D2,2026-02-08,Prospecting,Bob
+D3,2026-01-07,lost,Bob
+D4,2026-01-08,won,Ann
+"""
+
+
+def _history(path: Path) -> tuple[int, dict]:
+    result = CliRunner().invoke(cli, ["history", str(path), "--format", "json"],
+                                env={"NO_COLOR": "1"})
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_a_row_repeating_the_deals_stage_is_no_entry_into_it(tmp_path: Path) -> None:
+    """D1 sat in «Prospecting» from Jan 5 to Feb 4 (30 days), with a row on Jan 20 when
+    its amount changed: one visit of 720 hours, not two of 15 days, and «Prospecting»
+    was entered twice (D1, D2), not five times. The repeats are dropped as
+    `unchanged_status` (as amoCRM's status changes to the same status are), first at
+    line 3, and no move «Prospecting» → «Prospecting» is listed."""
+    path = tmp_path / "opportunity_history.csv"
+    path.write_text(REPEATS, encoding="utf-8")
+    code, out = _history(path)
+    assert code == 1  # rows were dropped, and said so
+    q, t = out["quality"], out["tables"]
+    assert q["dropped"] == {"unchanged_status": 3}
+    assert q["examples"]["drop:unchanged_status"] == [f"{path}:3"]
+    assert q["rows_read"] == 9 and q["rows_kept"] == 6
+    (pros,) = [r for r in t["time_in_stage"] if r["stage"] == "Prospecting"]
+    assert (pros["n"], pros["median_h"], pros["open"]) == (1, 720.0, 1)
+    (grave,) = [r for r in t["graveyards"] if r["stage"] == "Prospecting"]
+    assert grave["entered"] == 2
+    assert not [m for m in t["moves"] if m["stage"] == m["to_stage"]]
+
+
+def test_the_funnel_shape_counts_a_deal_whose_history_is_only_its_loss(
+        tmp_path: Path) -> None:
+    """Four deals came into the pipeline: two won (D4 with nothing but its win), one
+    lost with nothing but its loss (D3), one open. Won: 2 of 4, 50 %; counted with the
+    deals that hold only a win but not those that hold only a loss, it was 2 of 3."""
+    path = tmp_path / "opportunity_history.csv"
+    path.write_text(REPEATS, encoding="utf-8")
+    _, out = _history(path)
+    shape = {r["stage"]: r["pct_of_first"] for r in out["tables"]["shape"]}
+    assert shape == {"Prospecting": 50.0, "Qualification": 25.0, "won": 50.0}
+
+
+def test_a_refused_tables_columns_are_quoted_without_the_byte_order_mark(
+        tmp_path: Path) -> None:
+    """Salesforce's OpportunityHistory saved as Excel's «CSV UTF-8» (a byte-order mark
+    first), its columns the API's: refused, naming the user's columns as they read
+    them, «OppID», not «\\ufeffOppID» with an invisible character inside the quotes."""
+    path = tmp_path / "Opportunity History.csv"
+    path.write_bytes("\ufeffOppID,CreatedDate,StageName\n0068d1,02/07/2022,Prospecting\n"
+                     .encode())
+    result = CliRunner().invoke(cli, ["history", str(path)], env={"NO_COLOR": "1"})
+    assert result.exit_code == 2
+    assert "column among «OppID», «CreatedDate», «StageName»" in result.stderr
+    assert "\ufeff" not in result.stderr
