@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import polars as pl
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from conftest import IN_CI
@@ -368,15 +369,187 @@ def test_amocrm_leads_without_events_are_read_deal_by_deal(tmp_path: Path) -> No
         res.output
 
 
-def test_a_bitrix24_deal_list_without_its_history_is_refused(tmp_path: Path) -> None:
-    """crm.deal.list without crm.stagehistory.list read every deal as entering its stage
-    now when it was created: the clinic's planted export audited as «Находок нет»."""
+def _clinic_deal_list(tmp_path: Path) -> tuple[Path, list[dict]]:
+    """The clinic's planted Bitrix24 export saved without crm.stagehistory.list, and the
+    generator's truth: each deal's events (time, category, stage, reason)."""
     from conftest import data_generator
 
     data_generator("clinic_b24_ru").main(tmp_path, 2)
     (tmp_path / "bitrix24" / "stagehistory.jsonl").unlink()
-    res = CliRunner().invoke(cli, ["history", str(tmp_path / "bitrix24")])
+    return (tmp_path / "bitrix24",
+            json.loads((tmp_path / "truth.json").read_text(encoding="utf-8")))
+
+
+def _deal_records(folder: Path) -> list[dict]:
+    return [d for line in (folder / "deals.jsonl").read_text(encoding="utf-8").splitlines()
+            for d in json.loads(line)["result"]]
+
+
+def test_a_bitrix24_deal_list_without_its_history_is_read_deal_by_deal(
+        tmp_path: Path) -> None:
+    """crm.deal.list without crm.stagehistory.list read every deal as entering its stage
+    now when it was created: the clinic's planted export audited as «Находок нет». Then it
+    was refused. Now each deal is in one stage from DATE_CREATE until won or lost at
+    MOVED_TIME, the time it was moved to its current stage (Bitrix24's read-only field;
+    CLOSEDATE is the close the manager planned): its wins, losses, reasons and managers
+    are the generator's."""
+    folder, truth = _clinic_deal_list(tmp_path)
+    ends = {t["id"]: t["events"][-1] for t in truth}
+    h = load_history([str(folder)])
+    ev = h.events
+    assert h.quality.balanced and not h.quality.dropped
+    assert set(ev.filter(pl.col("kind") == "stage")["stage"]) == {"Сделка в работе"}
+    assert ev.filter(pl.col("kind") == "stage").height == len(truth)
+    for kind, code in (("won", "WON"), ("lost", "LOSE")):
+        closed = ev.filter(pl.col("kind") == kind)
+        assert sorted(closed["deal_id"]) == sorted(
+            d for d, e in ends.items() if e[2].endswith(code))
+        # Closed at the generator's time of the last move (its MOVED_TIME).
+        at = {d: datetime.fromisoformat(e[0]).replace(microsecond=0)
+              for d, e in ends.items()}
+        assert all(t == at[d] for d, t in zip(closed["deal_id"], closed["ts"], strict=True))
+    lost = ev.filter(pl.col("kind") == "lost")
+    assert dict(zip(lost["deal_id"], lost["loss_reason"], strict=True)) == {
+        d: e[3] for d, e in ends.items() if e[2].endswith("LOSE")}
+    managers = dict(zip(ev["deal_id"], ev["manager"], strict=True))
+    assert managers == {t["id"]: t["manager"] for t in truth}
+    note = next(n for n in h.quality.notes if n.kind == "deal_level")
+    assert note.deal_level == ("Сделка в работе", "DATE_CREATE", "MOVED_TIME")
+    assert note.kept == len(truth)
+    funnel = Path(__file__).parent / "data" / "clinic_b24_ru" / "clinic.funnel"
+    res = CliRunner().invoke(cli, ["audit", str(funnel), str(folder)])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())
+    assert ("история Bitrix24: список сделок без crm.stagehistory.list прочитан по "
+            "сделкам: 1 278 сделок считаются на этапе «Сделка в работе» от их поля "
+            "DATE_CREATE до выигрыша или проигрыша в MOVED_TIME") in said, said
+    res = CliRunner().invoke(cli, ["fit", str(folder), "--funnel", str(funnel)])
+    assert res.exit_code == 1, res.output
+    assert res.output.startswith(f"error: {folder}: a deal list with no date per stage"), \
+        res.output
+
+
+def test_a_bitrix24_deal_list_without_moved_time_is_refused(tmp_path: Path) -> None:
+    """Saved with a `select` that leaves MOVED_TIME out, nothing dates a closed deal's
+    close: refused with the page and what to save."""
+    folder, _ = _clinic_deal_list(tmp_path)
+    deals = _deal_records(folder)
+    for d in deals:
+        del d["MOVED_TIME"]
+    (folder / "deals.jsonl").write_text(json.dumps({"result": deals}, ensure_ascii=False),
+                                        encoding="utf-8")
+    res = CliRunner().invoke(cli, ["history", str(folder)])
     assert res.exit_code == 1, res.output
     said = " ".join(res.output.split())
-    assert "deals.jsonl page 1: a Bitrix24 deal list without crm.stagehistory.list" in said
-    assert "export crm.stagehistory.list" in said and "Traceback" not in said
+    assert ("deals.jsonl page 1: a Bitrix24 deal list without crm.stagehistory.list and "
+            "without MOVED_TIME") in said
+    assert 'select ["*", "UF_*"]: its MOVED_TIME dates each closed deal' in said
+    assert "Traceback" not in said
+
+
+def test_a_bitrix24_deal_closed_without_a_usable_close_is_left_out_whole(
+        tmp_path: Path) -> None:
+    """A deal won without its MOVED_TIME, one closed before it was created and one whose
+    DATE_CREATE does not parse: each is left out whole, with its place, and none is won
+    without entering; an open deal needs no close; a converted lead closes at its
+    DATE_CLOSED."""
+    page = {"result": [
+        {"ID": "1", "DATE_CREATE": "2026-03-02T10:00:00+03:00", "CATEGORY_ID": "0",
+         "STAGE_ID": "WON", "STAGE_SEMANTIC_ID": "S", "ASSIGNED_BY_ID": "7",
+         "MOVED_TIME": "2026-03-09T12:00:00+03:00"},
+        {"ID": "2", "DATE_CREATE": "2026-03-03T10:00:00+03:00", "CATEGORY_ID": "0",
+         "STAGE_ID": "WON", "STAGE_SEMANTIC_ID": "S", "ASSIGNED_BY_ID": "7"},
+        {"ID": "3", "DATE_CREATE": "2026-03-04T10:00:00+03:00", "CATEGORY_ID": "0",
+         "STAGE_ID": "LOSE", "STAGE_SEMANTIC_ID": "F", "ASSIGNED_BY_ID": "7",
+         "MOVED_TIME": "2026-03-01T10:00:00+03:00"},
+        {"ID": "4", "DATE_CREATE": "31.02.2026", "CATEGORY_ID": "0",
+         "STAGE_ID": "WON", "STAGE_SEMANTIC_ID": "S", "ASSIGNED_BY_ID": "7",
+         "MOVED_TIME": "2026-03-09T12:00:00+03:00"},
+        {"ID": "5", "DATE_CREATE": "2026-03-05T10:00:00+03:00", "CATEGORY_ID": "0",
+         "STAGE_ID": "NEW", "STAGE_SEMANTIC_ID": "P", "ASSIGNED_BY_ID": "7",
+         "MOVED_TIME": "2026-03-05T10:00:00+03:00"},
+        {"ID": "9", "DATE_CREATE": "2026-03-01T09:00:00+03:00", "STATUS_ID": "CONVERTED",
+         "STATUS_SEMANTIC_ID": "S", "DATE_CLOSED": "2026-03-01T15:00:00+03:00"}]}
+    (tmp_path / "deals.json").write_text(json.dumps(page), encoding="utf-8")
+    (tmp_path / "users.json").write_text(json.dumps(
+        {"result": [{"ID": "7", "NAME": "Анна", "LAST_NAME": "Петрова"}]}), encoding="utf-8")
+    h = load_history([str(tmp_path)])
+    ev = h.events
+    assert sorted(zip(ev["deal_id"], ev["kind"], strict=True)) == [
+        ("1", "stage"), ("1", "won"), ("5", "stage"), ("L9", "stage"), ("L9", "won")]
+    assert h.quality.dropped == {"undated_stage": 1, "closed_before_created": 1,
+                                 "bad_timestamp": 1}
+    assert h.quality.balanced
+    assert set(ev.filter(pl.col("kind") == "stage")["stage"]) == {"Сделка в работе"}
+    assert ev.filter(pl.col("deal_id") == "L9")["ts"].to_list()[-1] == datetime(
+        2026, 3, 1, 12, 0, tzinfo=UTC)
+    assert any("deals.json page 1 item 2" in w for w in h.quality.examples["drop:undated_stage"])
+
+
+_B24_TIME = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2026, 11, 30)).map(
+    lambda t: t.isoformat(timespec="seconds") + "+03:00")
+# Three times in four a time Bitrix24 writes: most records are read, not dropped.
+_B24_TIMES = st.one_of(
+    _B24_TIME, _B24_TIME, _B24_TIME,
+    st.sampled_from([None, "", "31.02.2026", "не дата", "0", "1700000000"]))
+_B24_RECORDS = st.lists(st.fixed_dictionaries(
+    {"ID": st.one_of(st.none(), st.integers(1, 8).map(str)),  # repeats: pages overlap
+     "DATE_CREATE": _B24_TIMES, "MOVED_TIME": _B24_TIMES,
+     "STAGE_ID": st.sampled_from(["NEW", "WON", "LOSE", "C1:WON", "", None]),
+     "STAGE_SEMANTIC_ID": st.sampled_from(["P", "S", "F", "", None, "X"]),
+     "ASSIGNED_BY_ID": st.sampled_from(["7", "0", None])}), min_size=1, max_size=40)
+
+
+@settings(max_examples=25 if IN_CI else 60, deadline=None, database=None)
+@given(records=_B24_RECORDS)
+@example(records=[  # one deal on two overlapping pages: won on one, lost on the other
+    {"ID": "1", "DATE_CREATE": "2026-03-01T10:00:00+03:00", "STAGE_ID": "WON",
+     "STAGE_SEMANTIC_ID": "S", "MOVED_TIME": "2026-03-05T10:00:00+03:00"},
+    {"ID": "1", "DATE_CREATE": "2026-03-02T10:00:00+03:00", "STAGE_ID": "LOSE",
+     "STAGE_SEMANTIC_ID": "F", "MOVED_TIME": "2026-03-06T10:00:00+03:00"}])
+def test_any_bitrix24_deal_list_is_read_or_refused_with_a_place(records: list[dict]) -> None:
+    """Whatever its records (times that do not parse, exist or come in seconds, closes
+    before creations or missing, ids repeated or missing, semantics unknown), a Bitrix24
+    deal list without history is read with every record counted, each deal entering the
+    one stage first and closing at most once, never before it entered; or refused with
+    its page (never a traceback)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "deals.json"
+        path.write_text(json.dumps({"result": records}), encoding="utf-8")
+        try:
+            h = load_history([str(path)])
+        except HistoryDataError as exc:
+            assert str(path) in str(exc)
+            return
+    assert h.quality.balanced
+    for _deal, grp in h.events.sort("seq").group_by("deal_id"):
+        kinds = grp["kind"].to_list()
+        assert kinds[0] == "stage" and kinds.count("stage") == 1
+        assert set(grp.filter(grp["kind"] == "stage")["stage"]) == {"Open deal"}
+        assert kinds.count("won") + kinds.count("lost") <= 1
+        assert grp["ts"].is_sorted()
+
+
+def test_a_list_without_pipelines_or_reasons_names_no_empty_pipeline(tmp_path: Path) -> None:
+    """A list with no pipeline column and no loss reason (a public 8,300-deal list) read
+    «“”: no loss has a reason …» under the reasons' tables: the pipeline it has no name
+    for was quoted. Such a pipeline's sentences open without it."""
+    rng = random.Random(3)
+    rows = ["Deal ID,Sales Agent,Create Date,Close Date,Deal Stage"]
+    for i in range(400):
+        created = START + timedelta(hours=rng.randrange(0, 24 * 180))
+        closed = created + timedelta(days=rng.randrange(3, 40))
+        stage = rng.choice(["Won", "Lost", "Lost", "Engaging"])
+        rows.append(f"D{i},{rng.choice(['Ann Lee', 'Bob Ray', 'Cy Moe'])},"
+                    f"{created:%Y-%m-%d},{'' if stage == 'Engaging' else f'{closed:%Y-%m-%d}'},"
+                    f"{stage}")
+    path = tmp_path / "deals.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["history", str(path)])
+    said = " ".join(res.output.split())
+    assert "No loss has a reason: there is no reason's share to compare between the periods" \
+        in said, said
+    assert "None of the " in said and "losses has a reason, in any month" in said
+    assert "“”" not in said

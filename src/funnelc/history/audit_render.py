@@ -930,12 +930,17 @@ def _no_reason(by: pl.DataFrame, missing: pl.DataFrame, tr: Translator
         # Else the losses the pipeline's months count (each loss in one month).
         n = losses.get(p) or int(by.filter((pl.col("pipeline") == p)
                                            & (pl.col("dimension") == "month"))["deals"].sum())
-        said.append(tr.ngettext(
+        said.append((tr.ngettext(
             "“{pipeline}”: its {n} loss has no reason, in any month, source, manager or "
             "size band: there is nothing to break down (the rows are in the JSON).",
             "“{pipeline}”: none of its {n} losses has a reason, in any month, source, "
             "manager or size band: there is nothing to break down (the rows are in the "
-            "JSON).", n).format(pipeline=p, n=tr.number(n, 0)))
+            "JSON).", n) if p else tr.ngettext(
+            "The {n} loss has no reason, in any month, source, manager or size band: "
+            "there is nothing to break down (the rows are in the JSON).",
+            "None of the {n} losses has a reason, in any month, source, manager or size "
+            "band: there is nothing to break down (the rows are in the JSON).", n))
+            .format(pipeline=p, n=tr.number(n, 0)))
     return by.filter(~pl.col("pipeline").is_in(none.implode())), tuple(said)
 
 
@@ -951,9 +956,11 @@ def _no_reason_shifts(shifts: pl.DataFrame, by: pl.DataFrame, tr: Translator
     here = [p for p in dict.fromkeys(shifts["pipeline"].to_list()) if p in none]
     if not here:
         return None, ()
-    said = tuple(tr.gettext(
+    said = tuple((tr.gettext(
         "“{pipeline}”: no loss has a reason: there is no reason's share to compare between "
-        "the periods (the rows are in the JSON).").format(pipeline=p) for p in here)
+        "the periods (the rows are in the JSON).") if p else tr.gettext(
+        "No loss has a reason: there is no reason's share to compare between the periods "
+        "(the rows are in the JSON).")).format(pipeline=p) for p in here)
     return shifts.filter(~pl.col("pipeline").is_in(here)), said
 
 
@@ -971,12 +978,17 @@ def _no_usable_reason(by_manager: pl.DataFrame, tr: Translator
             .filter(pl.col("all")))
     if not none.height:
         return None, ()
-    said = tuple(tr.ngettext(
+    said = tuple((tr.ngettext(
         "“{pipeline}”: no loss has a usable reason, whoever lost it ({n} manager): there "
         "is no one to compare with the rest of the team (the rows are in the JSON).",
         "“{pipeline}”: no loss has a usable reason, whoever lost it ({n} managers): there "
         "is no one to compare with the rest of the team (the rows are in the JSON).",
-        m).format(pipeline=p, n=tr.number(m, 0))
+        m) if p else tr.ngettext(
+        "No loss has a usable reason, whoever lost it ({n} manager): there is no one to "
+        "compare with the rest of the team (the rows are in the JSON).",
+        "No loss has a usable reason, whoever lost it ({n} managers): there is no one to "
+        "compare with the rest of the team (the rows are in the JSON).", m))
+        .format(pipeline=p, n=tr.number(m, 0))
         for p, m in none.select("pipeline", "managers").iter_rows())
     return (by_manager.filter(~pl.col("pipeline").is_in(none["pipeline"].implode())), said)
 

@@ -171,7 +171,18 @@ def _deal_level_text(note: QualityNote, read: tuple[str, str, str | None], path:
     """How a list was read deal by deal: its one stage, and the dates that open and close
     each deal (an API export's fields, a spreadsheet's columns)."""
     stage, created, closed = read
-    if note.path in _EXPORT_NAMES and closed is not None:
+    if note.path == EXPORTS[1] and closed is not None:
+        text = tr.ngettext(
+            "{path}: a deal list without crm.stagehistory.list, read deal by deal: its {n} "
+            "deal is read as in «{stage}» from its field {created} until won or lost at "
+            "{closed}, when it was moved to its final stage; the conversion between stages "
+            "and the time in each need crm.stagehistory.list",
+            "{path}: a deal list without crm.stagehistory.list, read deal by deal: its {n} "
+            "deals are read as in «{stage}» from their field {created} until won or lost at "
+            "{closed}, when each was moved to its final stage; the conversion between "
+            "stages and the time in each need crm.stagehistory.list",
+            note.kept)
+    elif note.path in _EXPORT_NAMES and closed is not None:
         text = tr.ngettext(
             "{path}: leads without any event, read deal by deal: its {n} deal is read "
             "as in «{stage}» from its field {created} until won or lost at {closed}; "

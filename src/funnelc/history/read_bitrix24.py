@@ -9,7 +9,9 @@ and `STATUS_SEMANTIC_ID` instead), `crm.status.list` for stage names and order
 (`OPPORTUNITY`; "0.00", the amount of a deal nobody priced, is no value), source
 (`SOURCE_ID`), manager (`ASSIGNED_BY_ID`), client (`CONTACT_ID`: a later deal of the
 same contact is the client coming back after a loss), last activity
-(`LAST_ACTIVITY_TIME`, else `DATE_MODIFY`) and deals that never moved (`DATE_CREATE`),
+(`LAST_ACTIVITY_TIME`, else `DATE_MODIFY`) and deals that never moved (`DATE_CREATE`;
+without any history item, the list is read deal by deal to each closed deal's
+`MOVED_TIME`: `BitrixCollector._deal_by_deal`),
 optionally `crm.activity.list` pages (each completed call, e-mail or meeting of a deal:
 `OWNER_TYPE_ID` 2, `OWNER_ID`, `END_TIME`; a lead's, `OWNER_TYPE_ID` 1), for the
 graveyard's segments by the days a deal went untouched, and
@@ -61,12 +63,17 @@ from typing import Any
 import polars as pl
 
 from .deal_currency import Rates, in_one_currency, rate_of
+from .deal_list import deal_level_stage
 from .errors import HistoryDataError, HistoryInputError
 from .events import LOST, STAGE, WON, Catalog, empty_events
 from .quality import EXPORTS, DataQuality, QualityNote
 from .timeparse import TimeBounds, parse_timestamps, screen_times
 
 __all__ = ["BitrixCollector", "is_bitrix24", "loss_field_label"]
+
+_LEVEL_ID = "funnelc: deal by deal"
+"""The stage id of the one stage of a deal list read deal by deal (Bitrix24's ids are
+capitals and digits: none is this)."""
 
 _LOSS_LABEL = re.compile(
     r"причин\w*\W+(?:\w+\W+)?(?:отказ|провал|проигр|поражен|відмов|програш|невдач)"
@@ -260,6 +267,10 @@ class BitrixCollector:
     seen_any: bool = False
     deals_at: str | None = None
     """The first deal list page's place, for a deal list given without any history."""
+    record_at: dict[str, str] = field(default_factory=dict)
+    """A deal's or lead's (`lead_key`) place in the deal list pages."""
+    level: str | None = None
+    """The one stage of a deal list read deal by deal (`_deal_by_deal`), else None."""
 
     def add(self, kind: str, doc: Any, where: str, dq: DataQuality) -> None:
         self.seen_any = True
@@ -323,9 +334,12 @@ class BitrixCollector:
                         self.users[uid] = name
         elif kind == "deals":
             self.deals_at = self.deals_at or where
-            for d in _items(doc):
+            for i, d in enumerate(_items(doc)):
                 if isinstance(d, dict):
                     (self.leads if _is_lead(d) else self.deals).append(d)
+                    key = self._owner(d, "ID")
+                    if key is not None:
+                        self.record_at.setdefault(key, f"{where} item {i + 1}")
         elif kind == "activities":
             for a in _items(doc):
                 if not isinstance(a, dict) or _text(a.get("COMPLETED")) not in ("Y", None):
@@ -469,22 +483,102 @@ class BitrixCollector:
         return (pl.DataFrame({"deal_id": [d for d, _ in self.touches], "at": ts})
                 .filter(pl.col("at").is_not_null()).sort("deal_id", "at"))
 
+    def _deal_by_deal(self, dq: DataQuality, tz: str, bounds: TimeBounds) -> None:
+        """A deal list without any `crm.stagehistory.list` item, read deal by deal, as an
+        amoCRM leads list without events is: each deal (and lead) enters one stage of its
+        own (`deal_list.DEAL_LEVEL_STAGES`, in the account's language) at `DATE_CREATE`
+        and a closed one leaves it won or lost at `MOVED_TIME`, when it was moved to its
+        current stage (a lead without it, at `DATE_CLOSED`). Read as it stands, each deal
+        entered its stage now when it was created and never moved: a clinic's 1,278
+        deals audited as «Находок нет», its three planted findings gone. `CLOSEDATE` is
+        no close: it is the date the manager planned. The records become history items;
+        one left without a usable creation, or closed without a usable close or before
+        its creation, is left out whole, so no deal is won without entering. Refused
+        (`HistoryDataError`) when no closed record has its close time: the list was
+        saved with a `select` that left `MOVED_TIME` out."""
+        records: list[tuple[dict[str, Any], str]] = []
+        seen: set[str] = set()
+        for r in (*self.deals, *self.leads):
+            key = self._owner(r, "ID")
+            if key is None:  # counted with the deal list (`no_deal_id`)
+                continue
+            if key in seen:  # overlapping pages: the deal's first record is read
+                dq.rows_read += 1
+                dq.count("duplicates")
+                dq.drop("duplicate")
+                continue
+            seen.add(key)
+            records.append((r, key))
+
+        def semantics(r: dict[str, Any]) -> str:
+            sid = _text(r.get("STAGE_ID", r.get("STATUS_ID")))
+            known = (self.lead_stages if _is_lead(r) else self.stages).get(sid or "")
+            return (_text(r.get("STAGE_SEMANTIC_ID", r.get("STATUS_SEMANTIC_ID")))
+                    or (known[3] if known else "") or "P")
+
+        sem = [semantics(r) for r, _ in records]
+        closes = [_text(r.get("MOVED_TIME")) or (_text(r.get("DATE_CLOSED")) if _is_lead(r)
+                                                 else None) for r, _ in records]
+        closing = [m in ("S", "F") for m in sem]
+        if any(closing) and not any(c for c, shut in zip(closes, closing, strict=True)
+                                    if shut):
+            raise HistoryDataError(
+                f"{self.deals_at}: a Bitrix24 deal list without crm.stagehistory.list and "
+                "without MOVED_TIME: it holds each deal's stage now, not when it entered "
+                "each stage or closed",
+                'export crm.stagehistory.list (entityTypeId 2 for deals, 1 for leads) '
+                'beside crm.deal.list, or save crm.deal.list with select ["*", "UF_*"]: '
+                "its MOVED_TIME dates each closed deal's close (docs/history.md lists the "
+                "Bitrix24 answers read)")
+        created = pl.Series([_text(r.get("DATE_CREATE")) for r, _ in records], dtype=pl.Utf8)
+        pc = parse_timestamps(created, tz)
+        pz = parse_timestamps(pl.Series(closes, dtype=pl.Utf8), tz)
+        cwhy, _ = screen_times(pc.ts, pc.unit, bounds)
+        zwhy, _ = screen_times(pz.ts, pz.unit, bounds)
+        t = pl.DataFrame({"c": pc.ts, "z": pz.ts, "cwhy": cwhy, "zwhy": zwhy,
+                          "cskip": pc.skipped, "shut": closing})
+        why = t.select(pl.when(pl.col("c").is_null() | pl.col("cwhy").is_not_null())
+                       .then(pl.coalesce(pl.col("cwhy"), pl.when("cskip").then(
+                           pl.lit("skipped_local_time")), pl.lit("bad_timestamp")))
+                       .when(pl.col("shut") & (pl.col("z").is_null()
+                                               | pl.col("zwhy").is_not_null()))
+                       .then(pl.lit("undated_stage"))
+                       .when(pl.col("shut") & (pl.col("z") < pl.col("c")))
+                       .then(pl.lit("closed_before_created"))).to_series().to_list()
+        dq.rows_read += len(records)
+        self.level = deal_level_stage([
+            *(n for n, *_ in (*self.stages.values(), *self.lead_stages.values())),
+            *self.categories.values(), *self.users.values(), *self.sources.values()])
+        kept = 0
+        for (r, key), reason, shut, close in zip(records, why, closing, closes, strict=True):
+            where = self.record_at.get(key, self.deals_at or "crm.deal.list")
+            if reason is not None:
+                dq.drop(reason, where=where)
+                continue
+            kept += 1
+            lead = _is_lead(r)
+            stage_key, sem_key = (("STATUS_ID", "STATUS_SEMANTIC_ID") if lead
+                                  else ("STAGE_ID", "STAGE_SEMANTIC_ID"))
+            cat = {} if lead else {"CATEGORY_ID": r.get("CATEGORY_ID")}
+            self.history.append({"OWNER_ID": r.get("ID"), "CREATED_TIME": r.get("DATE_CREATE"),
+                                 stage_key: _LEVEL_ID, sem_key: "P", **cat})
+            self.where.append(where)
+            if shut:
+                self.history.append({"OWNER_ID": r.get("ID"), "CREATED_TIME": close,
+                                     stage_key: r.get(stage_key), sem_key: semantics(r),
+                                     **cat})
+                self.where.append(where)
+                dq.synthesized += 1
+        self.lead_items = self.lead_items or any(_is_lead(r) for r, _ in records)
+        dq.notes.append(QualityNote("deal_level", EXPORTS[1], kept=kept, deal_level=(
+            self.level, "DATE_CREATE", "MOVED_TIME" if self.deals else "DATE_CLOSED")))
+
     def build(self, dq: DataQuality, seq0: int, tz: str,
               bounds: TimeBounds | None = None) -> pl.DataFrame:
         if not self.history and not self.deals and not self.leads:
             return empty_events()
         if not self.history:
-            # Every deal has its «created» item in crm.stagehistory.list, a deal that
-            # never moved too: none at all is a deal list saved without its history. Read
-            # alone, each deal entered its stage now when it was created and never moved
-            # (a clinic's 1,278 deals audited as «Находок нет», three planted findings
-            # gone); its close has no date to read it deal by deal by (`CLOSEDATE` is
-            # the close the manager planned).
-            raise HistoryDataError(
-                f"{self.deals_at}: a Bitrix24 deal list without crm.stagehistory.list: "
-                "it holds each deal's stage now, not when it entered each stage or closed",
-                "export crm.stagehistory.list (entityTypeId 2 for deals, 1 for leads) "
-                "beside crm.deal.list (docs/history.md lists the Bitrix24 answers read)")
+            self._deal_by_deal(dq, tz, bounds or TimeBounds.default())
         cols = {
             "id": [_text(h.get("ID")) or "" for h in self.history],
             "owner": [self._owner(h) for h in self.history],
@@ -565,7 +659,10 @@ class BitrixCollector:
             dq.drop("no_deal_id", nameless)
             deals = deals.filter(pl.col("owner").is_not_null())
         deals = deals.unique(subset=["owner"], keep="first", maintain_order=True)
-        quiet = deals.join(hist.select("owner").unique(), on="owner", how="anti")
+        # Read deal by deal, every record is in the history already or was left out
+        # whole (`_deal_by_deal`): none is a deal that never moved.
+        quiet = (deals.clear() if self.level is not None else
+                 deals.join(hist.select("owner").unique(), on="owner", how="anti"))
         dq.rows_read += quiet.height
         if quiet.height:
             dq.count("deals_no_history", quiet.height)
@@ -594,6 +691,8 @@ class BitrixCollector:
         # stages; either falls back on the other (a status list saved without ENTITY_ID).
         rows = [(sid, n, s, False) for sid, (n, _, _, s) in self.stages.items()]
         rows += [(sid, n, s, True) for sid, (n, _, _, s) in self.lead_stages.items()]
+        if self.level is not None:
+            rows += [(_LEVEL_ID, self.level, "P", lead) for lead in (False, True)]
         own = pl.DataFrame(rows, schema={"stage_id": pl.Utf8, "name": pl.Utf8, "ssem": pl.Utf8,
                                          "lead": pl.Boolean}, orient="row")
         other = own.select("stage_id", oname="name", osem="ssem", lead=~pl.col("lead")).unique(

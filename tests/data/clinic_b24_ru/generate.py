@@ -190,6 +190,7 @@ def main(out: Path, seed: int = 2) -> None:
                       "OPPORTUNITY": f"{value:.2f}", "CURRENCY_ID": "RUB", "SOURCE_ID": src,
                       "ASSIGNED_BY_ID": mgr, "LAST_ACTIVITY_TIME": la.isoformat(timespec="seconds"),
                       "DATE_MODIFY": la.isoformat(timespec="seconds"),
+                      "MOVED_TIME": t_last.isoformat(timespec="seconds"), "MOVED_BY_ID": mgr,
                       LOSS_FIELD: RID[why] if why else ""})
         truth.append({"id": did, "source": (SOURCES.get(src) or ("Звонок" if src == "CALL"
                                                                  else "Сайт",))[0],
