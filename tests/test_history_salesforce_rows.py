@@ -1,11 +1,13 @@
 """A history shaped like Salesforce's OpportunityHistory (a public org's export, read in
 a consultant's pass): a row whenever the amount or the close date changes, the stage
-repeated; deals whose history is only their win or only their loss; graveyards whose
-deals move on to several stages. Each was read into a number the raw rows contradict."""
+repeated; deals whose history is only their win or only their loss; a dead end priced
+at nothing. Each was read into a number the raw rows contradict or a client cannot be
+told."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -76,3 +78,40 @@ def test_a_refused_tables_columns_are_quoted_without_the_byte_order_mark(
     assert result.exit_code == 2
     assert "column among «OppID», «CreatedDate», «StageName»" in result.stderr
     assert "\ufeff" not in result.stderr
+
+
+DEAD_END_FUNNEL = """account "Dead end" {
+  currency USD
+  language en
+}
+source "Web" 1/day -> "Sales"."New" value 1000
+pipeline "Sales" {
+  stage "New" {
+    -> "Stuck" 50%
+    -> won 50%
+  }
+  stage "Stuck" {
+    -> won 100%
+  }
+}
+"""
+
+
+def test_a_dead_end_says_why_nothing_is_at_stake(tmp_path: Path) -> None:
+    """Half the deals are won from «New», half go to «Stuck» and never leave it (as a
+    demo org's Prospecting deals never did): priced at what a deal coming into «Stuck»
+    is worth, its deals bring nothing, and the sentence said a bare «$0 at stake»."""
+    rows = ["deal_id,date,stage,amount"]
+    for i in range(40):
+        day = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=i)
+        nxt = (day + timedelta(days=2), "won") if i % 2 else (day + timedelta(days=1), "Stuck")
+        rows += [f"D{i},{day:%Y-%m-%d},New,1000", f"D{i},{nxt[0]:%Y-%m-%d},{nxt[1]},1000"]
+    (tmp_path / "h.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "f.funnel").write_text(DEAD_END_FUNNEL, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["audit", str(tmp_path / "f.funnel"),
+                                      str(tmp_path / "h.csv"), "--format", "json"])
+    (dead,) = [f for f in json.loads(result.stdout)["findings"] if f["kind"] == "dead_end"]
+    assert dead["money"] == 0
+    assert dead["text"].endswith("give the stage a way out; 0 at stake: what they would "
+                                 "bring if won as often as the deals that come into the "
+                                 "stage (0 a deal).")

@@ -166,10 +166,12 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
     x = _Fmt(tr, currency)
     money = _("; {money} at stake").format(money=x.money(f.money)) \
         if f.money is not None else ""
-    if f.kind in ("graveyard", "hoarding", "dead_end") and f.money and f.deals:
+    if f.kind in ("graveyard", "hoarding", "dead_end") and f.money is not None and f.deals:
         # The hoarded deals are priced as the stage's deals are worth on entry: said so,
         # a training company's «4 137 920 ₽ at stake» for 42 deals whose own age gives
-        # them a few per cent could not be explained to the client.
+        # them a few per cent could not be explained to the client. So is nothing at
+        # stake: a dead end's deals never moved on, so none was won (a demo org's «18
+        # deals pile up there … $0 at stake» said nothing of why).
         money = _("; {money} at stake: what they would bring if won as often as the deals "
                   "that come into the stage ({each} a deal)").format(
                       money=x.money(f.money), each=x.money(f.money / f.deals))
