@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +27,7 @@ from hypothesis import strategies as st
 from conftest import IN_CI
 from funnelc.cli import cli
 from funnelc.history.errors import HistoryDataError
-from funnelc.history.load import load_history
+from funnelc.history.load import History, load_history
 
 MANAGERS = ("Смирнова Анна", "Петров Илья", "Кузнецова Ольга", "Волков Денис")
 WEAK = "Петров Илья"
@@ -298,6 +299,21 @@ _ROWS = st.lists(st.tuples(
     st.sampled_from(["", "120000", "12 000,50", "abc"])), max_size=60)
 
 
+def _read_or_refused(name: str, text: str) -> History | None:
+    """`text` saved as `name` and read: the history, every row counted (balanced), or
+    None when it was refused naming the file (a property test's two outcomes)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_text(text, encoding="utf-8")
+        try:
+            h = load_history([str(path)])
+        except HistoryDataError as exc:
+            assert str(path) in str(exc)
+            return None
+    assert h.quality.balanced
+    return h
+
+
 @settings(max_examples=25 if IN_CI else 60, deadline=None, database=None)
 @given(rows=_ROWS)
 def test_any_deal_list_is_read_or_refused_with_a_place(rows: list[tuple]) -> None:
@@ -305,22 +321,12 @@ def test_any_deal_list_is_read_or_refused_with_a_place(rows: list[tuple]) -> Non
     two rows, amounts in any spelling), a deal list is read, every row counted as kept or
     dropped with its reason, each deal entering the one stage once and closing at most
     once after it; or it is refused with its file and line (never a traceback)."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "list.csv"
-        path.write_text("ID;Ответственный;Дата создания;Дата закрытия;Этап сделки;"
-                        "Причина отказа;Бюджет\n"
-                        + "".join(";".join(map(str, r)) + "\n" for r in rows),
-                        encoding="utf-8")
-        try:
-            h = load_history([str(path)])
-        except HistoryDataError as exc:
-            assert str(path) in str(exc)
-            return
-    assert h.quality.balanced
-    ev = h.events.sort("seq")
-    for _deal, grp in ev.group_by("deal_id"):
+    h = _read_or_refused("list.csv", "ID;Ответственный;Дата создания;Дата закрытия;"
+                         "Этап сделки;Причина отказа;Бюджет\n"
+                         + "".join(";".join(map(str, r)) + "\n" for r in rows))
+    if h is None:
+        return
+    for _deal, grp in h.events.sort("seq").group_by("deal_id"):
         kinds = grp["kind"].to_list()
         assert kinds.count("stage") >= 1 and kinds[0] == "stage"
         assert set(grp.filter(grp["kind"] == "stage")["stage"]) == {"Сделка в работе"}
@@ -513,17 +519,9 @@ def test_any_bitrix24_deal_list_is_read_or_refused_with_a_place(records: list[di
     deal list without history is read with every record counted, each deal entering the
     one stage first and closing at most once, never before it entered; or refused with
     its page (never a traceback)."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "deals.json"
-        path.write_text(json.dumps({"result": records}), encoding="utf-8")
-        try:
-            h = load_history([str(path)])
-        except HistoryDataError as exc:
-            assert str(path) in str(exc)
-            return
-    assert h.quality.balanced
+    h = _read_or_refused("deals.json", json.dumps({"result": records}))
+    if h is None:
+        return
     for _deal, grp in h.events.sort("seq").group_by("deal_id"):
         kinds = grp["kind"].to_list()
         assert kinds[0] == "stage" and kinds.count("stage") == 1
