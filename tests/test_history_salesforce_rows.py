@@ -1,12 +1,14 @@
 """A history shaped like Salesforce's OpportunityHistory (a public org's export, read in
 a consultant's pass): a row whenever the amount or the close date changes, the stage
-repeated; deals whose history is only their win or only their loss; a dead end priced
-at nothing. Each was read into a number the raw rows contradict or a client cannot be
-told."""
+repeated; deals whose history is only their win or only their loss; graveyards whose
+deals move on to several stages; a dead end priced at nothing. Each was read into a
+number the raw rows contradict or a client cannot be told."""
 
 from __future__ import annotations
 
+import html
 import json
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -78,6 +80,55 @@ def test_a_refused_tables_columns_are_quoted_without_the_byte_order_mark(
     assert result.exit_code == 2
     assert "column among «OppID», «CreatedDate», «StageName»" in result.stderr
     assert "\ufeff" not in result.stderr
+
+
+def _graveyard(path: Path, *, won_straight: bool) -> None:
+    """400 deals into «Proposal sent»: 30 % move on within 6 days (to «Contract», or
+    every other one of them won straight from the stage), 25 % are lost after weeks,
+    the rest stay."""
+    rng = random.Random(0)
+    end = datetime(2024, 7, 1, tzinfo=UTC)
+    lines = ["deal_id,timestamp,stage"]
+    for i in range(400):
+        t0 = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=rng.uniform(0, 170))
+        rows = [(t0, "New"), (t0 + timedelta(hours=3), "Proposal sent")]
+        u = rng.random()
+        if u < 0.3:
+            rows.append((t0 + timedelta(days=rng.uniform(1, 6)),
+                         "won" if won_straight and i % 2 else "Contract"))
+        elif u < 0.55 and (t := t0 + timedelta(days=rng.uniform(20, 60))) < end:
+            rows.append((t, "lost"))
+        lines += [f"D{i},{t.isoformat()},{s}" for t, s in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _grave_finding(path: Path) -> dict:
+    _, out = _history(path)
+    (f,) = [f for f in out["tables"]["findings"] if f["kind"] == "graveyard"]
+    return f
+
+
+def test_a_graveyard_names_the_stage_moved_on_to_only_when_it_is_the_one_way(
+        tmp_path: Path) -> None:
+    """Its shares count every way forward. With half the movers won straight from the
+    stage, «29% … moved on to "Contract"» named a stage only half of them went to: the
+    sentence then says where «moved on» leads. With «Contract» the one way, it is named."""
+    both = tmp_path / "both.csv"
+    _graveyard(both, won_straight=True)
+    text = " ".join(_grave_finding(both)["finding"].split())
+    assert "moved on later (to a later stage or won), against 29% of all that came in" \
+        in text
+    assert "Contract" not in text
+    one = tmp_path / "one.csv"
+    _graveyard(one, won_straight=False)
+    text = " ".join(_grave_finding(one)["finding"].split())
+    assert "moved on to “Contract” later, against 29% of all that came in" in text
+    CliRunner().invoke(cli, ["history", str(both), "--lang", "uk", "-o", str(tmp_path / "uk")],
+                       env={"NO_COLOR": "1"})
+    page = " ".join(html.unescape((tmp_path / "uk" / "history.html").read_text(
+        encoding="utf-8")).replace("\u00a0", " ").split())
+    assert "далі (на наступний етап або в успіх) потім пішли 0%, а з усіх, що надійшли, — 29%" \
+        in page
 
 
 DEAD_END_FUNNEL = """account "Dead end" {

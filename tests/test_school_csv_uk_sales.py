@@ -105,7 +105,8 @@ def test_the_sales_side_in_ukrainian(csv: Path) -> None:
             "джерела конвертують гірше у серпні–жовтні 2026, ніж у грудні 2024 – лютому 2025 "
             f"({before} → {after}") in text, text
     assert "склад джерел пояснює мало: це питання продажів" in text
-    assert f"; {round(-rate * n2)} угод" in text  # 21 угода / 22 угоди: by hand below
+    # The count says what it is («…; 21 угода; на кону …» left the client guessing).
+    assert f"заявки; недобір — {round(-rate * n2)} угод" in text  # 21 угода / 22 угоди: by hand below
     assert "2. На переході «Нова заявка» → «Кваліфіковано»" in text
 
 

@@ -284,6 +284,8 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
         fields["stayed"] = tr.ngettext(
             "the {n} deal still there after {after}", "the {n} deals still there after {after}",
             f.n).format(n=x.count(f.n), after=fields["after"])
+        # The shares count every way forward: the stage is named only when it is the one
+        # (`graveyard_findings`), else the sentence says where «moved on» leads.
         text = tr.ngettext(
             "{where} is a graveyard: {hoarded} deal piles up there. Of {stayed}, {observed} "
             "moved on to «{to_stage}» later, against {expected} of all that came in: old deals "
@@ -292,7 +294,15 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
             "{where} is a graveyard: {hoarded} deals pile up there. Of {stayed}, {observed} "
             "moved on to «{to_stage}» later, against {expected} of all that came in: old deals "
             "move on under half as often per day ({p}, Holm at {alpha}). Segment it (the "
-            "proposed stages are below){money}.", hoarded)
+            "proposed stages are below){money}.", hoarded) if f.to_stage else tr.ngettext(
+            "{where} is a graveyard: {hoarded} deal piles up there. Of {stayed}, {observed} "
+            "moved on later (to a later stage or won), against {expected} of all that came "
+            "in: old deals move on under half as often per day ({p}, Holm at {alpha}). "
+            "Segment it (the proposed stages are below){money}.",
+            "{where} is a graveyard: {hoarded} deals pile up there. Of {stayed}, {observed} "
+            "moved on later (to a later stage or won), against {expected} of all that came "
+            "in: old deals move on under half as often per day ({p}, Holm at {alpha}). "
+            "Segment it (the proposed stages are below){money}.", hoarded)
     said = text.format(**fields)
     if f.band is not None:
         # Where the change is: a price list that loses the small deals is fixed in the
