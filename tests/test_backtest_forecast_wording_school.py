@@ -204,7 +204,7 @@ def test_the_plot_legend_sits_above_the_panels(backtest: tuple[str, dict[str, An
     # Inside the first panel it lay on its dots; now every mark of it is above every panel.
     assert ys and max(ys) < min(tops), (ys, tops)
     labels = re.findall(r"<!-- (.*?) -->", legend)[:3]
-    assert labels == ["95 % интервал", "предсказано", "наблюдалось"], labels
+    assert labels == ["95% интервал", "предсказано", "наблюдалось"], labels
 
 
 @needs_chromium

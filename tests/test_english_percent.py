@@ -1,7 +1,7 @@
 """English writes a percentage with no space before the sign, «95% interval», as it
 writes «66.28%»; the English text read «95 % interval» in about a hundred places (the
-msgids, and the --help of simulate, fit, forecast, whatif…). Russian keeps its own
-form, which the catalogs give («95 % интервал»)."""
+msgids, and the --help of simulate, fit, forecast, whatif…). Russian and Ukrainian write
+it as their figures are written, «95% интервал» beside «28,49%» (test_i18n)."""
 
 from __future__ import annotations
 
@@ -41,11 +41,11 @@ def test_no_english_message_has_a_space_before_percent() -> None:
     assert spaced == []
 
 
-def test_russian_keeps_its_catalogs_percent() -> None:
+def test_russian_help_writes_its_percent_as_its_figures() -> None:
     result = CliRunner().invoke(cli, ["simulate", "--help", "--lang", "ru"],
                                 env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "с ее 95 % доверительным интервалом" in " ".join(result.stdout.split())
+    assert "с ее 95% доверительным интервалом" in " ".join(result.stdout.split())
     english = CliRunner().invoke(cli, ["simulate", "--help", "--lang", "en"],
                                  env={"COLUMNS": "200"}).stdout
     assert "A 95% confidence interval" in " ".join(english.split())

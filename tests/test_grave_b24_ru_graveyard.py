@@ -120,8 +120,8 @@ def test_the_yardstick_is_said_as_the_deals_that_moved_on(export: Path, tmp_path
                                       str(tmp_path)], env=ENV)
     assert result.exit_code == 0, result.output
     page = (tmp_path / "history.html").read_text(encoding="utf-8").replace("\u00a0", " ")
-    assert "дольше, чем понадобилось 95 % ушедших с него дальше сделок" in page
-    assert "95 % уходят дальше за" in page and "уходящих с него" not in page
+    assert "дольше, чем понадобилось 95% ушедших с него дальше сделок" in page
+    assert "95% уходят дальше за" in page and "уходящих с него" not in page
 
 
 def test_segments_money_is_in_the_accounts_currency(export: Path, tmp_path: Path) -> None:

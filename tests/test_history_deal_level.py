@@ -215,7 +215,7 @@ def test_audit_names_the_manager_and_fit_refuses(tmp_path: Path) -> None:
     said = " ".join(res.output.split())
     assert (f"{WEAK}: конверсия 18,59% на переходе «Сделка в работе» → «Успешно реализовано» "
             "в воронке «Продажи» против 39,4% у остальной команды") in said, said
-    assert "недобор — 41 сделка (95 % интервал 27–54); на кону" in said
+    assert "недобор — 41 сделка (95% интервал 27–54); на кону" in said
     res = CliRunner().invoke(cli, ["fit", str(path), "--funnel", str(funnel)])
     assert res.exit_code == 1, res.output
     assert (f"error: {path}: a deal list with no date per stage, read deal by deal: it has no "

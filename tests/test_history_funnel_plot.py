@@ -137,7 +137,7 @@ def test_the_flagged_manager_stands_out_and_the_legend_speaks_russian(
     assert audit.managers is not None
     assert audit.managers.filter("flagged")["manager"].to_list() == ["Слабый"]
     legend = check_panels(audit, "ru")
-    assert any(text.startswith("контрольные границы 95 %") for text in legend)
+    assert any(text.startswith("контрольные границы 95%") for text in legend)
     assert any(text.startswith("отмечен аудитом") for text in legend)
     ax = funnel_plot(audit, translator("ru")).axes[0]
     (weak,) = [t for t in ax.texts if t.get_text() == "Слабый"]

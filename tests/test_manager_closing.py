@@ -122,7 +122,7 @@ def test_the_audit_names_the_closer_in_the_accounts_language(tmp_path: Path) -> 
     text = " ".join(_invoke("audit", str(funnel), str(csv)).split())
     assert "Глеб: конверсия 27,12% на переходе «Договор» → «Успешно реализовано» в воронке " \
            "«Продажи» против 58,38% у остальной команды (177 сделок, p < 0,001): недобор — 55 " \
-           "сделок (95 % интервал 41–68); на кону 11 067 456 ₽." in text
+           "сделок (95% интервал 41–68); на кону 11 067 456 ₽." in text
     data = json.loads(_invoke("audit", str(funnel), str(csv), "--format", "json"))
     (weak,) = [f for f in data["findings"] if f["kind"] == "manager_conversion"]
     assert (weak["subject"], weak["stage"], weak["to_stage"]) == (CLOSER, "Договор", "won")
