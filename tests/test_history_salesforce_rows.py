@@ -166,3 +166,28 @@ def test_a_dead_end_says_why_nothing_is_at_stake(tmp_path: Path) -> None:
     assert dead["text"].endswith("give the stage a way out; 0 at stake: what they would "
                                  "bring if won as often as the deals that come into the "
                                  "stage (0 a deal).")
+
+
+DATA_LOADER = """"ID","OPPORTUNITYID","CREATEDBYID","CREATEDDATE","STAGENAME","AMOUNT","CLOSEDATE"
+"008A1","006X1","005U1","2026-01-05T09:00:00.000Z","Prospecting","1000","2026-03-01"
+"008A2","006X1","005U1","2026-02-04T09:00:00.000Z","Qualification","1200","2026-03-15"
+"008A3","006X1","005U1","2026-02-10T09:00:00.000Z","Closed Won","1200","2026-02-10"
+"008A4","006X2","005U2","2026-01-06T09:00:00.000Z","Prospecting","500","2026-03-01"
+"008A5","006X2","005U2","2026-01-26T09:00:00.000Z","Closed Lost","500","2026-01-26"
+"""
+
+
+def test_salesforce_api_names_as_data_loader_saves_them(tmp_path: Path) -> None:
+    """OpportunityHistory saved by Data Loader names its columns by their API names and
+    puts the row's own ID first: it was «no deal and no stage column» (OPPORTUNITYID,
+    STAGENAME, CREATEDDATE were not names the reader knew), and with ID read as the deal,
+    every row would be a deal of its own. The deals are OPPORTUNITYID's, each row written
+    at its CREATEDDATE."""
+    path = tmp_path / "OpportunityHistory.csv"
+    path.write_text(DATA_LOADER, encoding="utf-8")
+    code, out = _history(path)
+    assert code == 0
+    assert out["deals"] == 2 and out["quality"]["rows_kept"] == 5
+    conv = {(r["from_stage"], r["to_stage"]): (r["entered"], r["direct"])
+            for r in out["tables"]["conversion"] if r["month"] == "all"}
+    assert conv == {("Prospecting", "Qualification"): (2, 1), ("Qualification", "won"): (1, 1)}

@@ -60,14 +60,15 @@ __all__ = ["read_csv_text", "read_csv_table", "csv_events", "CsvTable", "looks_l
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "deal_id": ("deal_id", "deal", "lead_id", "lead", "id", "deal id", "record id",
-                "opportunity id", "сделка", "id сделки",
+                "opportunity id", "opportunityid", "сделка", "id сделки",
                 "номер сделки", "№ сделки", "угода", "id угоди", "номер угоди", "№ угоди"),
     "ts": ("timestamp", "ts", "time", "date", "datetime", "moved_at", "created_at", "дата",
            "время", "дата изменения", "дата и время", "дата перехода", "час", "дата і час",
-           "дата зміни", "дата переходу"),
+           "дата зміни", "дата переходу", "createddate"),
     "pipeline": ("pipeline", "funnel", "воронка", "воронка продаж", "направление",
                  "напрямок"),
-    "stage": ("stage", "status", "этап", "статус", "stage_name", "deal stage", "стадия", "этап сделки",
+    "stage": ("stage", "status", "этап", "статус", "stage_name", "stagename", "deal stage",
+              "стадия", "этап сделки",
               "етап", "стадія", "етап угоди"),
     "value": ("value", "price", "amount", "sum", "сумма", "бюджет", "сумма сделки", "сума",
               "сума угоди"),
@@ -128,9 +129,11 @@ def header_map(columns: list[str]) -> dict[str, str]:
     for key, aliases in COLUMN_ALIASES.items():
         names = {a.replace("_", " ") for a in aliases}
         found = [c for c, n in norm.items() if n in names and c not in out.values()]
-        # A deal's «Status» beside its «Stage» (Pipedrive: open, won, lost) is not the stage.
-        if key == "stage" and len(found) > 1:
-            found = [c for c in found if norm[c] != "status"] or found
+        # A deal's «Status» beside its «Stage» (Pipedrive: open, won, lost) is not the stage;
+        # a row's own «Id» beside its deal's (Salesforce's OpportunityHistory as Data
+        # Loader saves it: ID, OPPORTUNITYID, CREATEDDATE, STAGENAME…) is not the deal.
+        if len(found) > 1 and key in ("stage", "deal_id"):
+            found = [c for c in found if norm[c] not in ("status", "id")] or found
         if found:
             out[key] = found[0]
     day = next((c for c, n in norm.items() if n in DAY_NAMES), None)
