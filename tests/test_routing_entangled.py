@@ -300,6 +300,14 @@ def test_growth_marketing_mix_stays_marketings(tmp_path: Path) -> None:
     said = " ".join(_audit(tmp_path / "ru", "growth_marketing", fmt="text").split())
     assert re.search(r"больше всего из «Авито»; недобор — " + str(round(mix["deals"]))
                      + r" сдел\w*; на кону", said.replace("\u00a0", " ")), said
+    # English said it so too: «…“Авито” most; 139 deals; …».
+    folder = tmp_path / "en"
+    folder.mkdir()
+    path = gen.write(folder, gen.SEED, "growth_marketing")
+    said = " ".join(_run("audit", str(FUNNEL), str(path), "--tz", gen.TZ, "--lang", "en")
+                    .split())
+    assert re.search(r"“Авито” most; a shortfall of " + str(round(mix["deals"]))
+                     + r" deals[^;]*; ", said.replace("\u00a0", " ")), said
 
 
 def test_history_table_verdict_says_the_growing_source_is_salesmans(tmp_path: Path) -> None:

@@ -222,7 +222,8 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
                  "fewer{money}.")
     elif f.kind == "source_mix":
         text = _("On {where} the mix of sources moved the rate between {first} and {last}: "
-                 "more leads from worse sources, «{subject}» most; {deals}{money}.")
+                 "more leads from worse sources, «{subject}» most; a shortfall of "
+                 "{deals}{money}.")
     elif f.kind == "source_junk" and f.junk is not None:
         return _junk_text(f, f.junk, tr, x) + _entangled_note(f, tr, x)
     elif f.kind == "manager_speed" and f.speed is not None:
@@ -230,7 +231,8 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
     elif f.kind == "source_rate":
         text = _("On {where} every source converts worse in {last} than in {first} "
                  "({expected} → {observed}, {p}); the mix of sources explains little of "
-                 "it: a sales matter, look at how leads are worked; {deals}{money}.")
+                 "it: a sales matter, look at how leads are worked; a shortfall of "
+                 "{deals}{money}.")
     elif f.kind == "loss_reasons_missing" and f.subject:
         # The catch-alls the client's CRM has, as written (`subject`): a list of other
         # CRMs' words («Прочее», «Other») read as English left in a Ukrainian sentence.
