@@ -550,7 +550,7 @@ class BitrixCollector:
             *(n for n, *_ in (*self.stages.values(), *self.lead_stages.values())),
             *self.categories.values(), *self.users.values(), *self.sources.values()])
         kept = 0
-        for (r, key), reason, shut, close in zip(records, why, closing, closes, strict=True):
+        for (r, key), reason, m, close in zip(records, why, sem, closes, strict=True):
             where = self.record_at.get(key, self.deals_at or "crm.deal.list")
             if reason is not None:
                 dq.drop(reason, where=where)
@@ -563,10 +563,9 @@ class BitrixCollector:
             self.history.append({"OWNER_ID": r.get("ID"), "CREATED_TIME": r.get("DATE_CREATE"),
                                  stage_key: _LEVEL_ID, sem_key: "P", **cat})
             self.where.append(where)
-            if shut:
+            if m in ("S", "F"):
                 self.history.append({"OWNER_ID": r.get("ID"), "CREATED_TIME": close,
-                                     stage_key: r.get(stage_key), sem_key: semantics(r),
-                                     **cat})
+                                     stage_key: r.get(stage_key), sem_key: m, **cat})
                 self.where.append(where)
                 dq.synthesized += 1
         self.lead_items = self.lead_items or any(_is_lead(r) for r, _ in records)
