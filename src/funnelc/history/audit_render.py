@@ -589,8 +589,8 @@ def _junk_text(f: Finding, j: Junk, tr: Translator, x: _Fmt) -> str:
     that the funnel does not say: an unknown price is not a zero one)."""
     _ = tr.gettext
     c = j.contact
-    head = (_("Source «{subject}»'s requests are lost at «{stage}» with a reason given mostly "
-              "there more often than the other sources': {junk} of {deals} ({observed}; "
+    head = (_("Source «{subject}»'s requests are lost at «{stage}» more often than the other "
+              "sources', with reasons given mostly at that stage: {junk} of {deals} ({observed}; "
               "{reasons}) against {rest_junk} of {rest_deals} ({expected}): {diff} (95% "
               "interval {low} to {high}; {p}, two-sided z test, Holm over the sources at "
               "{alpha}).") if c is not None and c.sooner else
@@ -648,11 +648,12 @@ def _contact_text(f: Finding, c: Contact, tr: Translator, x: _Fmt) -> str:
                  "other sources have too few such losses to tell whether theirs were called "
                  "as long.").format(**fields)
     if c.sooner:
-        return _("{count} of these requests are {reasons}, and «{subject}»'s requests were given up as "
-                 "unreachable after a median of {hours}, the other sources' after "
-                 "{rest_hours} ({p}, Mann–Whitney test): they were called for less time, so "
-                 "how many could be reached is how long the team calls them, a sales "
-                 "matter, and no money is put on them.").format(**fields)
+        return _("{count} of these requests were closed as {reasons}. «{subject}»'s requests "
+                 "were given up as unreachable after {hours} (the median), the other "
+                 "sources' after {rest_hours} ({p}, Mann–Whitney test). They were called for "
+                 "less time: how many of them could have been reached depends on how long the "
+                 "team calls them. This is a sales matter, and no money is at stake "
+                 "here.").format(**fields)
     return _("{count} of these requests are {reasons}, and «{subject}»'s requests were not given up "
              "sooner than the other sources' (a median of {hours} against {rest_hours}; "
              "{p}, Mann–Whitney test): the leads themselves do not answer.").format(**fields)
