@@ -347,7 +347,8 @@ def test_amocrm_leads_without_events_are_read_deal_by_deal(tmp_path: Path) -> No
     leads = [lead for line in (tmp_path / "leads.jsonl").read_text(encoding="utf-8")
              .splitlines() for lead in json.loads(line)["_embedded"]["leads"]]
     out = tmp_path / "report"
-    res = CliRunner().invoke(cli, ["history", str(tmp_path), "-o", str(out)])
+    # The stage funnelc names is the report's language's: a Russian report here.
+    res = CliRunner().invoke(cli, ["history", str(tmp_path), "-o", str(out), "--lang", "ru"])
     assert res.exit_code == 0, res.output
     data = json.loads((out / "history.json").read_text(encoding="utf-8"))
     total = [r for r in data["tables"]["conversion"] if r["month"] == "all"]
@@ -551,3 +552,34 @@ def test_a_list_without_pipelines_or_reasons_names_no_empty_pipeline(tmp_path: P
         in said, said
     assert "None of the " in said and "losses has a reason, in any month" in said
     assert "“”" not in said
+
+
+def test_the_stage_funnelc_names_follows_the_reports_language(tmp_path: Path) -> None:
+    """A Russian-headed list on a Ukrainian account's report: the stage funnelc names is
+    said in the report's language, as its won and lost are. It read «Сделка в работе» →
+    «Успішно реалізовано» in the terminal, the page and the JSON of `audit` and
+    `history`; the data's own names (the pipeline «Продажи», the managers) stay."""
+    path = _write(tmp_path / "e.csv", _deals())
+    funnel = tmp_path / "k.funnel"
+    funnel.write_text(FUNNEL.replace("language ru", "language uk"), encoding="utf-8")
+    res = CliRunner().invoke(cli, ["audit", str(funnel), str(path)])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())
+    assert (f"{WEAK}: конверсія 18,59% на переході «Угода в роботі» → «Успішно реалізовано» "
+            "у воронці «Продажи»") in said, said
+    res = CliRunner().invoke(cli, ["audit", str(funnel), str(path), "--format", "json"])
+    assert res.exit_code == 0 and "Угода в роботі" in res.stdout
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["history", str(path), "--funnel", str(funnel), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    page = (out / "history.html").read_text(encoding="utf-8")
+    data = json.loads((out / "history.json").read_text(encoding="utf-8"))
+    assert {r["stage"] for r in data["tables"]["time_in_stage"]} == {"Угода в роботі"}
+    assert "Угода в роботі" in page
+    for text in (res.output, page, json.dumps(data, ensure_ascii=False)):
+        assert "Сделка в работе" not in text
+    # Without a funnel or --lang the report is English, and so is the stage.
+    res = CliRunner().invoke(cli, ["history", str(path), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    stages = {r["stage"] for r in json.loads(res.stdout)["tables"]["time_in_stage"]}
+    assert stages == {"Open deal"}

@@ -67,8 +67,10 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
     from ..names import escape_invisible
     from ..termtext import plain
 
+    tr = translator(choose(funnel.account.language if funnel.account else None))
     try:
-        prepared = prepare(list(inputs), tz, funnel, loss_field=loss_field, deal_level=True)
+        prepared = prepare(list(inputs), tz, funnel, loss_field=loss_field, deal_level=True,
+                           lang=tr.lang)
     except HistoryInputError as exc:
         click.echo(f"error: {exc}", err=True)
         if exc.hint:
@@ -88,7 +90,6 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
         lines = lines[:len(lines) - len(dq.notes)]  # the notes follow as notes, once
     for line in lines:
         click.echo(escape_invisible(f"warning: {line}"), err=True)
-    tr = translator(choose(funnel.account.language if funnel.account else None))
     # The notes are client text (as `history` and `fit` say them), the warnings above
     # diagnostics about rows: English whole.
     for note in [] if dq.dropped_total else dq.notes:

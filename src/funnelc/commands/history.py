@@ -175,9 +175,10 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
         from .sim_options import load_for_simulation
 
         funnel = load_for_simulation(funnel_path, None, color, "matching history to").model
-    prepared = prepare_or_exit(list(inputs), tz, funnel, loss_field, deal_level=True)
-    warn_unmatched(prepared, funnel_path)
     tr = _translator(funnel)
+    prepared = prepare_or_exit(list(inputs), tz, funnel, loss_field, deal_level=True,
+                               lang=tr.lang)
+    warn_unmatched(prepared, funnel_path)
     account = funnel.account if funnel is not None else None
     currency = account.currency.value if account is not None and account.currency else None
     audit, secs = _analyse(prepared, funnel_path, tr, currency, periods, funnel)
@@ -210,15 +211,17 @@ def _translator(funnel: FunnelFile | None) -> Translator:
 
 
 def prepare_or_exit(inputs: list[str], tz: str, funnel: FunnelFile | None,
-                    loss_field: str | None = None, deal_level: bool = False) -> Prepared:
-    """The history read and matched to `funnel` (`history.run.prepare`, `deal_level` as
-    there), or its `HistoryInputError` as an error line with a hint and the error's exit
-    code."""
+                    loss_field: str | None = None, deal_level: bool = False,
+                    lang: str | None = None) -> Prepared:
+    """The history read and matched to `funnel` (`history.run.prepare`, `deal_level` and
+    `lang` as there), or its `HistoryInputError` as an error line with a hint and the
+    error's exit code."""
     from ..history.load import HistoryInputError
     from ..history.run import prepare
 
     try:
-        return prepare(inputs, tz, funnel, loss_field=loss_field, deal_level=deal_level)
+        return prepare(inputs, tz, funnel, loss_field=loss_field, deal_level=deal_level,
+                       lang=lang)
     except HistoryInputError as exc:
         click.echo(f"error: {exc}", err=True)
         if exc.hint:

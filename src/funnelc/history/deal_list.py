@@ -115,8 +115,9 @@ def deal_list_dates(columns: list[str], header_name: dict[str, str]) -> list[str
 
 
 DEAL_LEVEL_STAGES = {"en": "Open deal", "ru": "Сделка в работе", "uk": "Угода в роботі"}
-"""The one stage a deal list without dates per stage is read in, by the language of its
-column names: a stage name is the data's, shown to the client as the data says it."""
+"""The one stage a deal list without dates per stage is read in. funnelc names it, not the
+data: a reader names it in the data's language (`deal_level_stage`), and a report renames
+it into the report's (`run.prepare`), as it says won and lost in its own words."""
 _UK_LETTERS = re.compile("[іїєґІЇЄҐ]")
 _CYRILLIC = re.compile("[а-яА-ЯёЁ]")
 

@@ -54,16 +54,45 @@ def record_sources(funnel: m.FunnelFile | None) -> dict[tuple[str, str], str]:
     return {k: v[0] for k, v in by_stage.items() if len(v) == 1}
 
 
+def _name_deal_level(history: History, lang: str) -> None:
+    """The one stage of a deal list read deal by deal, named by the reader in the data's
+    language (`deal_list.deal_level_stage`), renamed into `lang`, the report's: funnelc
+    names it, so the client reads it in the report's words beside the won and lost the
+    report names («Угода в роботі» → «Успішно реалізовано» on a Ukrainian account's
+    report of a Russian-headed list, not «Сделка в работе» → «Успішно реалізовано»).
+    The names the data gives (its closing stages, pipelines, reasons) stay as they are."""
+    named = DEAL_LEVEL_STAGES[lang]
+    notes = history.quality.notes
+    read = {n.deal_level[0] for n in notes if n.deal_level is not None} - {named}
+    if not read:
+        return
+    ev = history.events
+    history.events = ev.with_columns(
+        stage=pl.when((pl.col("kind") == STAGE) & pl.col("stage").is_in(list(read)))
+        .then(pl.lit(named)).otherwise(pl.col("stage")),
+        from_stage=pl.when(pl.col("from_stage").is_in(list(read)))
+        .then(pl.lit(named)).otherwise(pl.col("from_stage")))
+    for stages in history.catalog.stages.values():
+        stages[:] = [named if s in read else s for s in stages]
+    for i, note in enumerate(notes):
+        if note.deal_level is not None and note.deal_level[0] in read:
+            notes[i] = replace(note, deal_level=(named, *note.deal_level[1:]))
+
+
 def prepare(inputs: list[str], tz: str, funnel: m.FunnelFile | None,
             records_start: date | None = None, loss_field: str | None = None,
-            deal_level: bool = False) -> Prepared:
+            deal_level: bool = False, lang: str | None = None) -> Prepared:
     """The history read, matched to `funnel` and analysed. A deal list read deal by deal
     (`deal_list.deal_level_columns`) has one stage of its own, which is no stage of the
     funnel: `history` and `audit` (`deal_level`) compare its deals as they are, on the
-    funnel's account and prices; `fit` and `forecast` need the funnel's stages, and it
-    is refused there (`HistoryDataError`): every stage figure would be the funnel's own."""
+    funnel's account and prices, its stage named in `lang`, the report's language
+    (`_name_deal_level`; None: as read); `fit` and `forecast` need the funnel's stages,
+    and it is refused there (`HistoryDataError`): every stage figure would be the
+    funnel's own."""
     history = load_history(inputs, tz, records_start, record_sources(funnel),
                            loss_field=loss_field)
+    if lang is not None:
+        _name_deal_level(history, lang)
     names = None
     pairs = routes = None
     whole = next((n for n in history.quality.notes if n.kind == "deal_level"), None)
