@@ -112,10 +112,11 @@ def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
     if not visits.height or "source" not in visits.columns \
             or visits["source"].null_count() == visits.height:
         return pl.DataFrame(schema=_SCHEMA)
-    # Each deal's first visit in each pipeline, without sorting every visit.
-    first = (visits.lazy().group_by("deal_id", "pipeline")
-             .agg(pl.col("stage", "source").sort_by("entered").first(),
-                  entered=pl.col("entered").min())
+    # Each deal's first visit in each pipeline: the visits are in entered order per deal
+    # (`transitions.build_visits`), so it is the deal's first row in the pipeline. A
+    # group-by sorting each deal's visits by time cost three times as much (issue 14).
+    first = (visits.lazy().filter(pl.struct("deal_id", "pipeline").is_first_distinct())
+             .select("deal_id", "pipeline", "stage", "source", "entered")
              .with_columns(month=month_of("entered", tz)).collect())
     first = _leads(visits, first).drop("entered")
     entry = _qualifying(visits, first)
