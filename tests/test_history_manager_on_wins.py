@@ -74,7 +74,7 @@ def test_the_finding_reads_in_russian(tmp_path: Path) -> None:
     _history(tmp_path, path, "--lang", "ru")
     page = (tmp_path / "report" / "history.html").read_text(encoding="utf-8")
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
-    assert re.search(r"Менеджер указан у \d+ сдел(ки|ок) в воронке, из них выиграны 100%, а "
+    assert re.search(r"Менеджер указан у \d+ сдел(ки|ок) в воронке, из них выиграно 100%, а "
                      r"из \d+ невыигранн(ой сделки|ых сделок) — у 0%: поле заполняют, когда "
                      r"сделка выиграна", text), text
 

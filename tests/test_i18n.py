@@ -84,6 +84,28 @@ def test_a_count_with_its_noun_is_not_put_after_a_preposition(lang: str) -> None
     assert found == []
 
 
+FIGURES = ("observed", "expected", "share", "back_share", "rest_share", "idle", "all",
+           "outside_did", "inside_did", "back", "m")
+"""Placeholders that stand for a bare figure, a percentage or a count without its noun
+(`x.pct`, `tr.percent`, `share()`, a count formatted alone)."""
+
+
+def test_a_russian_verb_with_a_bare_figure_is_neuter_singular() -> None:
+    # A percentage or a count without its noun is a quantity: the verb agreeing with it
+    # takes the neuter singular, «выиграно 99,88%», «не дождалось 12,5%», «вернулось 5
+    # из 20». The catalog wrote «из них выиграны 99,88%» (manager_on_wins), «ушли
+    # 71,32%» (the graveyard), «12,5% приходятся на …» (staff): plural past forms,
+    # short participles and present plurals beside such a figure. A count with its
+    # noun goes through ngettext («выиграна 1 сделка», «выиграны 2 сделки»).
+    figure = r"\{(?:" + "|".join(FIGURES) + r")\}"
+    plural = r"[а-яё]+(?:ны|ты|ли|лись|ются|ятся|утся|ют)"
+    agreed = re.compile(rf"\b{plural}\s+{figure}|{figure}\s+(?:\{{noun\}}\s+)?(?:не\s+)?{plural}\b")
+    found = [(m.id, hit.group(0)) for m in catalogs.read_catalog("ru") if m.id for t in (
+        m.string if isinstance(m.string, tuple) else (m.string,))
+        for hit in agreed.finditer(t)]
+    assert found == []
+
+
 def test_ukrainian_says_not_clearly_worse_as_russian_does() -> None:
     # «не заметно хуже» (not clearly worse) read «помітно не гірші» (clearly not worse)
     # in two Ukrainian findings beside «не помітно гірше» in four.
