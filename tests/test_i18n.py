@@ -18,7 +18,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from click.testing import CliRunner
 
-from conftest import CASES, PIPELINES, ROOT
+from conftest import CASES, PIPELINES, ROOT, data_generator
 from funnelc.cli import cli
 from funnelc.i18n import catalogs, choose, override, translator
 
@@ -207,6 +207,29 @@ def test_numbers_and_money_in_the_language() -> None:
     assert en.number(1234.5) == "1,234.5"
     assert ru.money(1.38e9, "RUB", compact=True) == "1,38\xa0млрд\xa0₽"
     assert ru.month_in(12) == "декабре" and translator("uk").month_in(12) == "грудні"
+
+
+def test_ukrainian_writes_the_rouble_sign_cldr_has_no_symbol_for(tmp_path: Path) -> None:
+    # CLDR's Ukrainian data has no symbol for the rouble, and Babel falls back to the code:
+    # a rouble account's audit in Ukrainian read «на кону 8 353 263 RUB», beside «₽» in
+    # Russian and in funnelc's own Ukrainian reports (numfmt.currency_sign). Where CLDR
+    # has a Ukrainian symbol it stays («USD», «₴»); English writes the code, as its CLDR
+    # does («RUB 1,234,567»).
+    uk, en = translator("uk"), translator("en")
+    assert uk.money(1234567.4, "RUB") == "1\u00a0234\u00a0567\u00a0₽"
+    assert uk.money(1234567.4, "RUB", compact=True) == "1,23\u00a0млн\u00a0₽"
+    assert uk.money(1234567.4, "USD") == "1\u00a0234\u00a0567\u00a0USD"
+    assert uk.money(1234567.4, "UAH") == "1\u00a0234\u00a0567\u00a0₴"
+    assert en.money(1234567.4, "RUB") == "RUB\u00a01,234,567"
+    gen = data_generator("routing_csv_ru")
+    path = gen.write(tmp_path, gen.SEED, "sales")
+    funnel = ROOT / "tests" / "data" / "routing_csv_ru" / "kitchens.funnel"
+    res = CliRunner().invoke(cli, ["audit", str(funnel), str(path), "--tz", gen.TZ,
+                                   "--lang", "uk"],
+                             env={"COLUMNS": "4000", "NO_COLOR": "1"})
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.stdout.split())
+    assert "на кону 8 353 263 ₽" in said and "RUB" not in said, said
 
 
 def test_lang_override_beats_the_account() -> None:

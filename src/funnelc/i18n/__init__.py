@@ -241,6 +241,14 @@ class Translator:
         from babel.numbers import format_compact_currency, format_currency
 
         with wide_decimals():
+            sign = self._sign(currency)
+            if sign is not None:
+                from babel.numbers import format_compact_decimal, format_decimal
+
+                figure = (format_compact_decimal(amount, locale=self.locale, fraction_digits=2)
+                          if compact else format_decimal(amount, format="#,##0",
+                                                         locale=self.locale))
+                return f"{figure}\u00a0{sign}"
             if compact:
                 text = format_compact_currency(amount, currency, locale=self.locale,
                                                fraction_digits=2)
@@ -254,6 +262,25 @@ class Translator:
         # A sign that is a code («RUB434,667», «UAH1.2M»): CLDR's currency spacing, which
         # Babel does not apply, puts a no-break space between it and the figure.
         return re.sub(r"^(-?)([A-Z]{3})(?=\d)", "\\1\\2\u00a0", text)
+
+    def _sign(self, currency: str) -> str | None:
+        """The sign Russian and Ukrainian readers know for `currency` where the language's
+        CLDR data has no symbol of its own and Babel falls back to the ISO code: Ukrainian
+        has none for the rouble, so a rouble account's Ukrainian report read «на кону
+        8 353 263 RUB» beside «₽» in Russian and in funnelc's own Ukrainian reports
+        (`numfmt.currency_sign`, CLDR's narrow symbol). None where CLDR has a symbol for
+        the language (Ukrainian «USD», «₴»), and in English, whose CLDR writes the code
+        itself («RUB 13,616,143»)."""
+        if self.lang == "en":
+            return None
+        from babel import Locale
+
+        from ..numfmt import currency_sign
+
+        if currency.upper() in Locale.parse(self.locale).currency_symbols:
+            return None
+        sign = currency_sign(currency)
+        return sign if sign != currency else None
 
     def compact(self, x: float) -> str:
         """A large amount in the language's short form (`1,38 млн`, `1.38M`), for money
