@@ -6,6 +6,7 @@ month-end backlog per stage."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import re
@@ -413,7 +414,7 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
     first), with the team's rate (of the managers the audit did not flag) and its 95 %
     control limits: a manager outside the funnel differs by more than chance at his
     volume (Spiegelhalter's funnel plot). The axes fit the points and the names are
-    laid out so none covers another (`label_layout`); the figure is drawn once for
+    laid out so none covers another (`label_layout`); the figure is laid out once for
     that, and its layout frozen."""
     _ = tr.gettext
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -520,9 +521,14 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
         solid |= {better[i] for i in range(len(names)) if flagged[i] and not hollow[i]}
     _funnel_legend(fig, False in solid, tr, True in solid, any_hollow)
     canvas = FigureCanvasAgg(fig)
-    # Laid out without rasterising: the labels need the layout and the text sizes,
-    # not pixels, and the PNG and SVG are drawn afterwards anyway (issue 14).
-    fig.draw_without_rendering()
+    # Laid out, not drawn: the labels need the axes' places and the text sizes, not a
+    # pass over every artist, and the PNG and SVG are drawn afterwards anyway (issue
+    # 14). The constrained layout is what a draw runs first; run alone it places the
+    # axes where a draw would (the files are byte-identical), for a quarter less time.
+    layout = fig.get_layout_engine()
+    if layout is not None:
+        with contextlib.suppress(ValueError):  # as `Figure.draw` runs it
+            layout.execute(fig)
     fig.set_layout_engine("none")
     renderer = canvas.get_renderer()
     px = fig.dpi / 72
