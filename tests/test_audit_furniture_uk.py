@@ -232,8 +232,9 @@ def test_graveyard_finding_names_the_stage_not_a_move(export: Path, audit: dict)
     # ««Продажі» «Думає» → «Договір» — кладовище»: the move read as the graveyard.
     text = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "uk").split())
     assert "1. Етап «Думає» у воронці «Продажі» — кладовище: там накопичилося 128 угод. " \
-           "З 166 угод, що " \
-           "пролежали там 7 днів і довше, на етап «Договір» потім перейшли 11,17%" in text
+           "Угоди, що пролежали там 7 днів і довше, йдуть далі більш ніж удвічі рідше: з " \
+           "кожних 100 угод на етапі в перші 7 днів на етап «Договір» переходило" in text
+    assert "Зрештою з 166 угод, що пролежали там 7 днів і довше, далі перейшло 11,17%" in text
     grave = audit["findings"][0]
     assert (grave["stage"], grave["to_stage"]) == ("Думає", "Договір")
     assert grave["text"].startswith("“Продажі” “Думає” is a graveyard: 128 deals")
@@ -289,13 +290,15 @@ def test_counts_are_said_with_their_noun_and_p_values_as_a_client_reads_them(
     text = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "uk").split())
     text = text.replace("\u00a0", " ")
     assert text.startswith("Аудит 1 348 угод і 4 922 подій за воронкою ")
-    assert "там накопичилося 128 угод. З 166 угод, що пролежали" in text
+    assert "там накопичилося 128 угод. Угоди, що пролежали" in text
+    assert "Зрештою з 166 угод, що пролежали" in text
     assert "(p < 0,001, поправка Голма, 5%)" in text
     assert "проти 75,51% у решти команди (113 угод, p < 0,001): недобір — 26 угод" in text
     assert "(p = 0,0029, Бенджаміні" in text and "(p = 0,011, Бенджаміні" in text
     assert "угод:" not in text and "e-" not in text
     ru = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "ru").split())
-    assert "там скопилось 128 сделок. Из 166 сделок, пролежавших" in ru.replace("\u00a0", " ")
+    assert "там скопилось 128 сделок. Сделки, пролежавшие" in ru.replace("\u00a0", " ")
+    assert "В итоге из 166 сделок, пролежавших" in ru.replace("\u00a0", " ")
     assert "сделок:" not in ru
 
 

@@ -116,19 +116,20 @@ def test_a_graveyard_names_the_stage_moved_on_to_only_when_it_is_the_one_way(
     both = tmp_path / "both.csv"
     _graveyard(both, won_straight=True)
     text = " ".join(_grave_finding(both)["finding"].split())
-    assert "moved on later (to a later stage or won), against 29% of all that came in" \
-        in text
+    assert "a day moved on (to a later stage or won) in their first 7 days" in text
+    assert "moved on, against 29% of all that came in" in text
     assert "Contract" not in text
     one = tmp_path / "one.csv"
     _graveyard(one, won_straight=False)
     text = " ".join(_grave_finding(one)["finding"].split())
-    assert "moved on to “Contract” later, against 29% of all that came in" in text
+    assert "a day moved on to “Contract” in their first 7 days" in text
+    assert "moved on, against 29% of all that came in" in text
     CliRunner().invoke(cli, ["history", str(both), "--lang", "uk", "-o", str(tmp_path / "uk")],
                        env={"NO_COLOR": "1"})
     page = " ".join(html.unescape((tmp_path / "uk" / "history.html").read_text(
         encoding="utf-8")).replace("\u00a0", " ").split())
-    assert "далі (на наступний етап або в успіх) потім пішли 0%, а з усіх, що надійшли, — 29%" \
-        in page
+    assert "далі (на наступний етап або в успіх) переходило" in page
+    assert "далі перейшло 0%, а з усіх, що надійшли, — 29%" in page
 
 
 DEAD_END_FUNNEL = """account "Dead end" {

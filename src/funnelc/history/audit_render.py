@@ -286,25 +286,46 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
         fields["stayed"] = tr.ngettext(
             "the {n} deal still there after {after}", "the {n} deals still there after {after}",
             f.n).format(n=x.count(f.n), after=fields["after"])
+        # The comparison the finding rests on is per day in the stage (the exposure test):
+        # said as moves a day of every 100 deals there, before the cut and after it. The
+        # shares that follow are where the deals ended up however long it took: «71.32%
+        # … against 72.57%: old deals move on under half as often per day» set two near
+        # shares against «under half» and left the client to square them.
+        before, later = f.daily if f.daily is not None else (None, None)
+        fields["before"] = tr.sig(None if before is None else 100 * before, 2)
+        fields["later"] = tr.sig(None if later is None else 100 * later, 2)
         # The shares count every way forward: the stage is named only when it is the one
         # (`graveyard_findings`), else the sentence says where «moved on» leads.
         text = tr.ngettext(
-            "{where} is a graveyard: {hoarded} deal piles up there. Of {stayed}, {observed} "
-            "moved on to «{to_stage}» later, against {expected} of all that came in: old deals "
-            "move on under half as often per day ({p}, Holm at {alpha}). Segment it (the "
-            "proposed stages are below){money}.",
-            "{where} is a graveyard: {hoarded} deals pile up there. Of {stayed}, {observed} "
-            "moved on to «{to_stage}» later, against {expected} of all that came in: old deals "
-            "move on under half as often per day ({p}, Holm at {alpha}). Segment it (the "
-            "proposed stages are below){money}.", hoarded) if f.to_stage else tr.ngettext(
-            "{where} is a graveyard: {hoarded} deal piles up there. Of {stayed}, {observed} "
-            "moved on later (to a later stage or won), against {expected} of all that came "
-            "in: old deals move on under half as often per day ({p}, Holm at {alpha}). "
-            "Segment it (the proposed stages are below){money}.",
-            "{where} is a graveyard: {hoarded} deals pile up there. Of {stayed}, {observed} "
-            "moved on later (to a later stage or won), against {expected} of all that came "
-            "in: old deals move on under half as often per day ({p}, Holm at {alpha}). "
-            "Segment it (the proposed stages are below){money}.", hoarded)
+            "{where} is a graveyard: {hoarded} deal piles up there. Deals that have been "
+            "there {after} or longer move on less than half as often: of every 100 deals in the "
+            "stage, {before} a day moved on to «{to_stage}» in their first {after}, and "
+            "{later} a day after that ({p}, Holm at {alpha}). In the end, {observed} of "
+            "{stayed} moved on, against {expected} of all that came in. It is the old, slow "
+            "deals that pile up: segment the stage so that they are worked apart from the "
+            "fresh ones (the proposed stages are below){money}.",
+            "{where} is a graveyard: {hoarded} deals pile up there. Deals that have been "
+            "there {after} or longer move on less than half as often: of every 100 deals in the "
+            "stage, {before} a day moved on to «{to_stage}» in their first {after}, and "
+            "{later} a day after that ({p}, Holm at {alpha}). In the end, {observed} of "
+            "{stayed} moved on, against {expected} of all that came in. It is the old, slow "
+            "deals that pile up: segment the stage so that they are worked apart from the "
+            "fresh ones (the proposed stages are below){money}.", hoarded) if f.to_stage else \
+            tr.ngettext(
+            "{where} is a graveyard: {hoarded} deal piles up there. Deals that have been "
+            "there {after} or longer move on less than half as often: of every 100 deals in the "
+            "stage, {before} a day moved on (to a later stage or won) in their first {after}, "
+            "and {later} a day after that ({p}, Holm at {alpha}). In the end, {observed} of "
+            "{stayed} moved on, against {expected} of all that came in. It is the old, slow "
+            "deals that pile up: segment the stage so that they are worked apart from the "
+            "fresh ones (the proposed stages are below){money}.",
+            "{where} is a graveyard: {hoarded} deals pile up there. Deals that have been "
+            "there {after} or longer move on less than half as often: of every 100 deals in the "
+            "stage, {before} a day moved on (to a later stage or won) in their first {after}, "
+            "and {later} a day after that ({p}, Holm at {alpha}). In the end, {observed} of "
+            "{stayed} moved on, against {expected} of all that came in. It is the old, slow "
+            "deals that pile up: segment the stage so that they are worked apart from the "
+            "fresh ones (the proposed stages are below){money}.", hoarded)
     said = text.format(**fields)
     if f.band is not None:
         # Where the change is: a price list that loses the small deals is fixed in the
@@ -1643,7 +1664,8 @@ def audit_json(a: Audit, meta: Mapping[str, object]) -> str:
         for r in a.sources.decomposition.iter_rows(named=True)]
     data["proposals"] = [{k: r[k] for k in (
                           "pipeline", "stage", "cold_after_days", "fresh_conversion",
-                          "warm_conversion", "cold_conversion", "rate_ratio", "p_value",
+                          "warm_conversion", "cold_conversion", "rate_ratio",
+                          "daily_before", "daily_after", "p_value",
                           "reached", "moved_p95_days", "cold_sla_days", "cold_reason",
                           "nurture", "funnel_text")}
                          for r in a.graveyard.proposals.iter_rows(named=True)]

@@ -308,6 +308,9 @@ class Finding:
     """Graveyards: the age in the stage (days) after which deals move on under half as
     often; `observed` is what the deals that reached it went on to, `expected` what all
     the stage's deals did."""
+    daily: tuple[float, float] | None = None
+    """Graveyards: the moves forward per deal-day in the stage before `after_days` and
+    after it (`competing_risks.exposure_test`), the comparison the finding rests on."""
     band: Band | None = None
     """loss_reason_shift: where the change is largest by deal size, when clear."""
     junk: Junk | None = None

@@ -44,7 +44,7 @@ import polars as pl
 
 from .. import model as m
 from ..span import Span
-from .competing_risks import cumulative_incidence, exposure_test, incidence_interval
+from .competing_risks import ExposureTest, cumulative_incidence, exposure_test, incidence_interval
 from .findings import ALPHA, Finding
 from .order import FunnelRoutes
 from .stats import holm
@@ -64,7 +64,8 @@ _SEG = {"pipeline": pl.Utf8, "stage": pl.Utf8, "segment": pl.Utf8, "kind": pl.Ut
         "open_value": pl.Float64}
 _PROP = {"pipeline": pl.Utf8, "stage": pl.Utf8, "cold_after_days": pl.Float64,
          "fresh_conversion": pl.Float64, "warm_conversion": pl.Float64,
-         "cold_conversion": pl.Float64, "rate_ratio": pl.Float64, "p_value": pl.Float64,
+         "cold_conversion": pl.Float64, "rate_ratio": pl.Float64, "daily_before": pl.Float64,
+         "daily_after": pl.Float64, "p_value": pl.Float64,
          "reached": pl.Int64, "hoarded": pl.Int64, "next_stage": pl.Utf8,
          "next_only": pl.Boolean,
          "moved_p95_days": pl.Float64, "cold_sla_days": pl.Int64, "cold_reason": pl.Utf8,
@@ -343,13 +344,14 @@ def _proposals(stages: list[_Stage], facts: ProposalFacts) -> list[dict[str, obj
              for s in stages if s.next_stage is not None and s.moved.any()
              for cut in AGE_BANDS_DAYS[1:]]
     rejected = holm([t.p_value for _, t in tests], ALPHA)
-    chosen: dict[tuple[str, str], tuple[_Stage, float, float, float]] = {}
+    chosen: dict[tuple[str, str], tuple[_Stage, ExposureTest]] = {}
     for (s, t), rej in zip(tests, rejected, strict=True):
         key = (s.pipeline, s.stage)
         if rej and t.ratio is not None and t.ratio < COLD_RATIO and key not in chosen:
-            chosen[key] = (s, t.cut, t.ratio, t.p_value)
+            chosen[key] = (s, t)
     rows: list[dict[str, object]] = []
-    for s, cut, ratio, p in chosen.values():
+    for s, t in chosen.values():
+        cut, ratio, p = t.cut, t.ratio, t.p_value
         fresh = cumulative_incidence(s.age, s.codes)
         warm = cumulative_incidence(s.age, s.codes, until=cut)
         cold = cumulative_incidence(s.age, s.codes, since=cut)
@@ -362,6 +364,9 @@ def _proposals(stages: list[_Stage], facts: ProposalFacts) -> list[dict[str, obj
             "fresh_conversion": _forward(fresh.shares, s.forward),
             "warm_conversion": _forward(warm.shares, s.forward),
             "cold_conversion": _forward(cold.shares, s.forward), "rate_ratio": ratio,
+            # exposure_test returns no ratio without deal-days on both sides: both > 0.
+            "daily_before": t.moves_before / t.days_before,
+            "daily_after": t.moves_after / t.days_after,
             "p_value": p, "reached": cold.at_risk, "hoarded": s.hoarded,
             "next_stage": s.next_stage, "next_only": s.forward_is_next,
             "moved_p95_days": s.moved_p95_days,
@@ -546,7 +551,8 @@ def graveyard_findings(gs: GraveyardSegments, stage_value: dict[tuple[str, str],
                            float(r["hoarded"]), None, None,
                            r["hoarded"] * worth if worth is not None else None,
                            r["cold_conversion"], r["fresh_conversion"], int(r["reached"]),
-                           r["p_value"], after_days=r["cold_after_days"]))
+                           r["p_value"], after_days=r["cold_after_days"],
+                           daily=(r["daily_before"], r["daily_after"])))
     for r in gs.unsegmented.iter_rows(named=True):
         worth = stage_value.get((r["pipeline"], r["stage"]))
         out.append(Finding("hoarding" if r["moved_on"] else "dead_end", r["pipeline"],
