@@ -12,6 +12,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from funnelc.cli import cli
@@ -192,3 +193,35 @@ def test_salesforce_api_names_as_data_loader_saves_them(tmp_path: Path) -> None:
     conv = {(r["from_stage"], r["to_stage"]): (r["entered"], r["direct"])
             for r in out["tables"]["conversion"] if r["month"] == "all"}
     assert conv == {("Prospecting", "Qualification"): (2, 1), ("Qualification", "won"): (1, 1)}
+
+
+@pytest.mark.parametrize(("lang", "label", "meaning"), [
+    ("en", "dropped: unchanged_status",
+     "dropped 3 rows: record of the deal entering the stage it is already in, which is no "
+     "move (a CSV row or a Bitrix24 stage-history item repeating the deal's stage, such as "
+     "a row written when only the amount changed; an amoCRM status change to the same "
+     "status)"),
+    ("ru", "отброшено: тот же этап",
+     "отброшены 3 строки: запись о входе сделки в этап, в котором она уже находится: это "
+     "не переход (строка CSV или запись истории стадий Bitrix24, повторяющая этап сделки, "
+     "например строка, записанная, когда изменилась только сумма; смена статуса amoCRM на "
+     "тот же статус)"),
+    ("uk", "відкинуто: той самий етап",
+     "відкинуто 3 рядки: запис про вхід угоди в етап, у якому вона вже перебуває: це не "
+     "перехід (рядок CSV або запис історії стадій Bitrix24, що повторює етап угоди, "
+     "наприклад рядок, записаний, коли змінилася лише сума; зміна статусу amoCRM на той "
+     "самий статус)")])
+def test_a_repeated_stage_is_said_as_what_it_is_in_every_format(
+        tmp_path: Path, lang: str, label: str, meaning: str) -> None:
+    """The rows dropped as `unchanged_status` come from every format (a CSV row or a
+    Bitrix24 stage-history item repeating the deal's stage, an amoCRM status change to
+    the same status): the quality section said «status change to the same status»,
+    «отброшено: тот же статус — смена статуса на тот же статус», amoCRM's words, of a
+    spreadsheet's rows. It now says what the record is, for each format."""
+    path = tmp_path / "opportunity_history.csv"
+    path.write_text(REPEATS, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["history", str(path), "--lang", lang],
+                                env={"NO_COLOR": "1", "COLUMNS": "4000"})
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert f"│ {label} │" in said and meaning in said, said
