@@ -388,3 +388,13 @@ def test_given_up_requests_read_as_english_sentences(tmp_path: Path) -> None:
             "46.2 hours (p < 0.001, Mann–Whitney test). They were called for less time: how "
             "many of them could have been reached depends on how long the team calls them. "
             "This is a sales matter, and no money is at stake here." in said), said
+    # Its sibling, requests called as long as the others', in the same sentences.
+    folder = tmp_path / "unreachable"
+    folder.mkdir()
+    path = gen.write(folder, gen.SEED, "unreachable")
+    said = " ".join(_run("audit", str(FUNNEL), str(path), "--tz", gen.TZ,
+                         "--lang", "en").split())
+    assert ("206 of these requests were closed as “Не дозвонились”. “Авито”'s requests were "
+            "not given up sooner than the other sources' (a median of 44.6 hours against "
+            "45.9 hours; p = 0.87, Mann–Whitney test): the leads themselves do not answer."
+            in said), said

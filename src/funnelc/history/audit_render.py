@@ -665,9 +665,9 @@ def _contact_text(f: Finding, c: Contact, tr: Translator, x: _Fmt) -> str:
               "rest_hours": tr.hours(c.rest_hours) if c.rest_hours is not None else "—",
               "p": x.p(c.p_value)}
     if c.p_value is None:
-        return _("{count} of these requests are {reasons}, given up after a median of {hours}; the "
-                 "other sources have too few such losses to tell whether theirs were called "
-                 "as long.").format(**fields)
+        return _("{count} of these requests were closed as {reasons}, given up after {hours} "
+                 "(the median). The other sources have too few such losses to tell whether "
+                 "theirs were called as long.").format(**fields)
     if c.sooner:
         return _("{count} of these requests were closed as {reasons}. «{subject}»'s requests "
                  "were given up as unreachable after {hours} (the median), the other "
@@ -675,9 +675,10 @@ def _contact_text(f: Finding, c: Contact, tr: Translator, x: _Fmt) -> str:
                  "less time: how many of them could have been reached depends on how long the "
                  "team calls them. This is a sales matter, and no money is at stake "
                  "here.").format(**fields)
-    return _("{count} of these requests are {reasons}, and «{subject}»'s requests were not given up "
-             "sooner than the other sources' (a median of {hours} against {rest_hours}; "
-             "{p}, Mann–Whitney test): the leads themselves do not answer.").format(**fields)
+    return _("{count} of these requests were closed as {reasons}. «{subject}»'s requests were "
+             "not given up sooner than the other sources' (a median of {hours} against "
+             "{rest_hours}; {p}, Mann–Whitney test): the leads themselves do not "
+             "answer.").format(**fields)
 
 
 def _speed_text(f: Finding, sp: Speed, tr: Translator, x: _Fmt) -> str:
