@@ -115,7 +115,7 @@ def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
     # Each deal's first visit in each pipeline: the visits are in entered order per deal
     # (`transitions.build_visits`), so it is the deal's first row in the pipeline. A
     # group-by sorting each deal's visits by time cost three times as much (issue 14).
-    first = (visits.lazy().filter(pl.struct("deal_id", "pipeline").is_first_distinct())
+    first = (visits.lazy().filter(_first_in_pipeline(visits))
              .select("deal_id", "pipeline", "stage", "source", "entered")
              .with_columns(month=month_of("entered", tz)).collect())
     first = _leads(visits, first).drop("entered")
@@ -130,13 +130,17 @@ def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
         if not entry:
             return pl.DataFrame(schema=_SCHEMA)
     low = pl.col("reason").str.strip_chars().str.to_lowercase()
-    lost = (visits.filter((pl.col("exit") == "lost") & pl.col("reason").is_not_null()
-                          & (pl.col("reason") != NO_REASON)
-                          & (pl.col("reason") != REASON_NOT_KEPT)
-                          & ~pl.col("reason_unkept").fill_null(False)
-                          & ~low.is_in(list(CATCH_ALL)))
+    # The columns read, then the losses with a reason, then their words: filtered whole
+    # and at once, it took a third longer (issue 14).
+    lost = (visits.lazy().select("deal_id", "pipeline", "stage", "exit", "reason",
+                                 "reason_unkept", "hours")
+            .filter((pl.col("exit") == "lost") & pl.col("reason").is_not_null()
+                    & (pl.col("reason") != NO_REASON)
+                    & (pl.col("reason") != REASON_NOT_KEPT)
+                    & ~pl.col("reason_unkept").fill_null(False))
+            .filter(~low.is_in(list(CATCH_ALL)))
             .with_columns(at_entry=pl.col("stage") == pl.col("pipeline")
-                          .replace_strict(entry, default=None)))
+                          .replace_strict(entry, default=None)).collect())
     junk_reasons = (lost.group_by("pipeline", "reason")
                     .agg(share=pl.col("at_entry").mean())
                     .filter(pl.col("share") > JUNK_AT_ENTRY).select("pipeline", "reason"))
@@ -194,6 +198,18 @@ def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
     return (pl.DataFrame(rows, schema=_SCHEMA, orient="row")
             .sort(["pipeline", "share", "source"], descending=[False, True, False]) if rows
             else pl.DataFrame(schema=_SCHEMA))
+
+
+def _first_in_pipeline(visits: pl.DataFrame) -> pl.Expr:
+    """Whether a visit is its deal's first in its pipeline (the visits sorted by deal).
+    When no deal moves between pipelines, as in most exports, that is the first row of
+    each deal: found by comparing neighbours, not by hashing every (deal, pipeline)
+    pair, a third of the time (issue 14)."""
+    d, p = pl.col("deal_id"), pl.col("pipeline")
+    new = (d != d.shift(1)).fill_null(True)
+    if visits.select((new | p.eq_missing(p.shift(1))).all()).item():
+        return new
+    return pl.struct("deal_id", "pipeline").is_first_distinct()
 
 
 def _contact(grp: pl.DataFrame, r: dict[str, object]) -> dict[str, object] | None:
