@@ -139,3 +139,22 @@ def test_the_audit_does_not_say_no_manager_is_named(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     said = " ".join(res.output.split())
     assert "the manager is named on" in said and "names no manager" not in said
+
+
+def test_the_fewest_unnamed_deals_that_can_be_read_so_are_read() -> None:
+    # `named_on_wins` skips its group-by when too few visits lack a manager for any
+    # pipeline to be read so: 9 unnamed deals of 30 (UNNAMED_SHARE · MIN_DEALS) still are.
+    import polars as pl
+
+    from funnelc.history.manager_field import MIN_DEALS, UNNAMED_SHARE, named_on_wins
+
+    unnamed = round(UNNAMED_SHARE * MIN_DEALS)
+    vis = pl.DataFrame({
+        "deal_id": [f"D{i}" for i in range(MIN_DEALS)], "pipeline": ["Sales"] * MIN_DEALS,
+        "manager": [None] * unnamed + ["Ana"] * (MIN_DEALS - unnamed),
+        "exit": ["open"] * unnamed + ["won"] * (MIN_DEALS - unnamed)},
+        schema={"deal_id": pl.Utf8, "pipeline": pl.Utf8, "manager": pl.Utf8, "exit": pl.Utf8})
+    rows = named_on_wins(vis)
+    assert [(r.pipeline, r.deals, r.named, r.others) for r in rows] == [
+        ("Sales", MIN_DEALS, MIN_DEALS - unnamed, unnamed)]
+    assert named_on_wins(vis.with_columns(pl.col("manager").fill_null("Ana"))) == []
