@@ -588,10 +588,12 @@ def page_head(t: HistoryTables, inputs: Sequence[str], tz: str,
         deals=deals, events=events, inputs=", ".join(inputs), tz=tz), order_note(t, tr)]
 
 
-def _cells(sec: Section) -> list[list[str]]:
+def _cells(sec: Section, at: Sequence[int] | None = None) -> list[list[str]]:
+    """The table's cells as text, of every row, or of the rows `at` in that order."""
     cols = [c for c in sec.columns if c.key in sec.frame.columns]
+    frame = sec.frame if at is None else sec.frame[list(at)]
     return [[c.from_row(row) if c.from_row is not None else c.fmt(row[c.key]) for c in cols]
-            for row in sec.frame.iter_rows(named=True)]
+            for row in frame.iter_rows(named=True)]
 
 
 MAX_WORD = 24
@@ -629,20 +631,20 @@ def _fitted_widths(cols: Sequence[Column], rows: list[list[str]], mins: list[int
     return [w if w < n else None for w, n in zip(widths, natural, strict=True)]
 
 
-def _kept_rows(sec: Section, rows: list[list[str]], max_rows: int) -> list[list[str]]:
-    """The rows a terminal cut to `max_rows` shows first: those the audit flagged (a
-    `flagged` column), then the rest in the table's order, each kept in its place. A car
-    dealer's 96 rows of managers were cut after the first 40, and the one flagged manager
-    of its second pipeline was not among them: the terminal said «… 56 more rows» where
-    the finding was."""
-    if len(rows) <= max_rows or "flagged" not in sec.frame.columns:
-        return rows
+def _kept_rows(sec: Section, max_rows: int) -> list[int]:
+    """The rows a terminal cut to `max_rows` shows, in order: those the audit flagged (a
+    `flagged` column) first, then the rest in the table's order, each kept in its place.
+    A car dealer's 96 rows of managers were cut after the first 40, and the one flagged
+    manager of its second pipeline was not among them: the terminal said «… 56 more
+    rows» where the finding was. Only these rows are written out as text: the tables by
+    source and month ran to hundreds of rows (issue 14)."""
+    n = sec.frame.height
+    if n <= max_rows or "flagged" not in sec.frame.columns:
+        return list(range(min(n, max_rows)))
     flagged = [bool(v) for v in sec.frame["flagged"].to_list()]
     first = [i for i, f in enumerate(flagged) if f][:max_rows]
     first += [i for i, f in enumerate(flagged) if not f][:max_rows - len(first)]
-    chosen = set(first)
-    return ([rows[i] for i in range(len(rows)) if i in chosen]
-            + [rows[i] for i in range(len(rows)) if i not in chosen])
+    return sorted(first)
 
 
 NARROW_LEAVES: dict[str, tuple[str, ...]] = {
@@ -711,8 +713,8 @@ def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40,
         cols = [c for c in sec.columns if c.key in sec.frame.columns]
         shown = [i for i, c in enumerate(cols) if c.terminal]
         cols = [cols[i] for i in shown]
-        rows = [[r[i] for i in shown] for r in _cells(sec)]
-        rows = [[whole_name(v) for v in r] for r in _kept_rows(sec, rows, max_rows)]
+        total = sec.frame.height
+        rows = [[whole_name(r[i]) for i in shown] for r in _cells(sec, _kept_rows(sec, max_rows))]
         # A column is at least as wide as its longest word: squeezed evenly, a wide
         # table cut names and figures mid-word («Бондарен / ко», «конверсі / я»). When
         # the words do not fit with the usual padding they go without it; when they do
@@ -750,8 +752,8 @@ def print_terminal(secs: Sequence[Section], console: Any, max_rows: int = 40,
             console.print(plain("  " + line))
         if sec.marks and rows:
             console.print(plain("  " + sec.marks))
-        if len(rows) > max_rows:
-            more = len(rows) - max_rows
+        if total > max_rows:
+            more = total - max_rows
             console.print("  … " + _lang(tr).ngettext(
                 "{n} more row in the HTML and JSON", "{n} more rows in the HTML and JSON",
                 more).format(n=_lang(tr).number(more, 0)))
