@@ -166,8 +166,9 @@ def test_report_money_line_in_english_with_lang_en(tmp_path: Path) -> None:
     assert "profit" not in line
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Graveyards: where deals pile up" in page and '<html lang="en">' in page
-    # Money follows --lang too: «6.4M ₽», not the account's «6.4 млн ₽».
-    assert "млн" not in page and "млн" not in printed and "6.4M\u00a0₽" in page
+    # Money follows --lang too: «RUB 6.4M» (as the English audit writes roubles), not the
+    # account's «6.4 млн ₽».
+    assert "млн" not in page and "млн" not in printed and "RUB\u00a06.4M" in page
 
 
 def test_report_money_line_says_profit_only_when_something_costs(tmp_path: Path) -> None:
@@ -180,7 +181,7 @@ def test_report_money_line_says_profit_only_when_something_costs(tmp_path: Path)
     funnel.write_text(priced, encoding="utf-8")
     printed = _run("report", str(funnel), "-o", str(tmp_path / "out"), *RU_RUN, "--lang", "en")
     line = next(x for x in printed.splitlines() if x.startswith("money: "))
-    money = re.search(r"revenue ([\d.]+)([kM]?)\s₽, profit ([\d.]+)([kM]?)\s₽", line)
+    money = re.search(r"revenue RUB\s([\d.]+)([kM]?), profit RUB\s([\d.]+)([kM]?)", line)
     assert money, line
     scale = {"": 1.0, "k": 1e3, "M": 1e6}
     revenue = float(money.group(1)) * scale[money.group(2)]

@@ -4,7 +4,11 @@ tables, the what-if tables, the report, history's tables and the exports' labels
 they cannot drift apart. (Numbers written back as funnel text or CSV cells, exact rather
 than for reading, are formatted where they are written: `whatif.grid`, `whatif.sweep`,
 `history.apply_fit`.) Pure functions,
-no imports beyond math: any command may use it without paying for numpy."""
+no imports beyond math: any command may use it without paying for numpy. The one
+exception is a currency's sign and its place (`currency_mark`), which come from Babel's
+CLDR data, imported the first time money is written with a currency: `Translator.money`
+writes its signs through the same function, so a report and an audit of one account
+cannot write one currency two ways."""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from collections.abc import Callable
 from typing import Concatenate, ParamSpec, Protocol
 
 __all__ = ["DASH", "Estimate", "count_words", "counted", "missing", "num", "hours", "pct", "pct_fixed", "pct_rounded",
-           "percent", "money", "money_in", "money_pm", "currency_sign", "est", "est_hours",
+           "percent", "money", "money_in", "money_pm", "currency_sign", "currency_mark",
+           "with_currency", "est", "est_hours",
            "est_pct", "est_money", "hours_like"]
 
 DASH = "—"
@@ -165,7 +170,8 @@ def money(x: float) -> str:
 
 _SIGNS = {"RUB": "₽", "RUR": "₽", "USD": "$", "EUR": "€", "GBP": "£", "UAH": "₴", "KZT": "₸",
           "CNY": "¥", "BYN": "Br"}
-_PREFIXED = frozenset({"$", "€", "£"})
+"""The narrow signs, for a currency the language's CLDR data gives no symbol of its own
+(Ukrainian has none for the rouble: the team writes ₽ there)."""
 _WORDS = {"ru": ((1e9, "млрд"), (1e6, "млн"), (1e3, "тыс.")),
           "uk": ((1e9, "млрд"), (1e6, "млн"), (1e3, "тис."))}
 NBSP = "\u00a0"
@@ -173,28 +179,61 @@ NBSP = "\u00a0"
 (the clinic's report cut «2 × 45 | тис. ₴» in a cell, `simulate` «22 тис. | ₴/міс.»)."""
 
 
-def currency_sign(currency: str | None) -> str:
-    """The sign a reader knows (RUB -> ₽); a currency without one stays as written."""
+@functools.cache
+def currency_mark(currency: str, language: str | None = None) -> tuple[str, bool]:
+    """How `language` writes `currency`: its sign and whether the sign comes before the
+    figure. The one convention of every money formatter (`money_in`, `money_pm`,
+    `Translator.money`): CLDR's symbol for the language and CLDR's place for it («₽» and
+    «$» after the figure in Russian, «₴», «USD» and «EUR» after it in Ukrainian, «$», «€»,
+    «RUB» and «UAH» before it in English); where the language's CLDR data has no symbol,
+    the narrow sign (Ukrainian «₽»), else the code. The report and analyze wrote English
+    roubles «1.23M ₽» and Ukrainian dollars «1,23 млн $» while the audit and history wrote
+    «RUB 1,234,567» and «1 234 567 USD» for the same account. A language funnelc has no
+    catalog for reads as English."""
+    from babel import Locale
+
+    locale = Locale.parse(language if language in ("ru", "uk") else "en")
+    code = currency.upper()
+    sign = locale.currency_symbols.get(code) or _SIGNS.get(code, currency)
+    return sign, locale.currency_formats["standard"].pattern.lstrip("-").startswith("¤")
+
+
+def currency_sign(currency: str | None, language: str | None = None) -> str:
+    """The sign `language`'s readers know for `currency` (RUB -> ₽ in Russian, RUB in
+    English), as `currency_mark` gives it."""
     if not currency:
         return ""
-    return _SIGNS.get(currency.upper(), currency)
+    return currency_mark(currency, language)[0]
+
+
+def with_currency(figure: str, currency: str | None, language: str | None = None) -> str:
+    """A written figure (`1,23\u00a0млн`, `1.23M`, `-434`) with `currency`'s sign where
+    `language` puts it (`currency_mark`): `1,23 млн ₽`, `$1.23M`, `-$434`, `RUB 1.23M`. A
+    no-break space joins a sign after the figure, and a sign of letters before it (CLDR's
+    currency spacing, which Babel does not apply: «RUB1.23M»); a figure's minus stays
+    in front. No currency, the figure alone."""
+    if not currency:
+        return figure
+    sign, before = currency_mark(currency, language)
+    if not before:
+        return f"{figure}{NBSP}{sign}"
+    minus = figure[:1] if figure[:1] in ("-", "\u2212") else ""
+    gap = NBSP if sign[-1:].isalpha() else ""
+    return f"{minus}{sign}{gap}{figure[len(minus):]}"
 
 
 @_finite
 def money_in(x: float, currency: str | None = None, language: str | None = None) -> str:
     """Money as the account's readers write it: `1,38 млрд ₽` in Russian (`тыс.`, `млн`,
-    `млрд`; Ukrainian `тис.`), `$1.38B` or `1.38B ₽` otherwise; three significant
-    digits, as `money`. Its spaces do not break (`NBSP`), as in `Translator.money`."""
-    sign = currency_sign(currency)
+    `млрд`; Ukrainian `тис.`), `$1.38B` or `RUB 1.38B` otherwise; three significant
+    digits, as `money`. The sign as `with_currency` puts it, as in `Translator.money`;
+    its spaces do not break (`NBSP`)."""
     words = _WORDS.get(language or "")
     if words is not None:  # Russian and Ukrainian write a decimal comma: `1,38 млрд ₽`
         body = next((f"{_sig3(x / div).replace('.', ',')}{NBSP}{word}" for div, word in words
                      if abs(x) >= div), _sig3(x).replace(".", ","))
-        return f"{body}{NBSP}{sign}" if sign else body
-    body = money(x)
-    if sign in _PREFIXED:
-        return f"-{sign}{body[1:]}" if body.startswith("-") else f"{sign}{body}"
-    return f"{body}{NBSP}{sign}" if sign else body
+        return with_currency(body, currency, language)
+    return with_currency(money(x), currency, language)
 
 
 def money_pm(mean: float, half: float, currency: str | None = None,
@@ -208,7 +247,7 @@ def money_pm(mean: float, half: float, currency: str | None = None,
         return f"{money_in(mean, currency, language)} ±{money_in(half, currency, language)}"
     div, word = next(((d, w) for d, w in words if abs(mean) >= d), (1.0, ""))
     body = f"{_plain(mean / div)}{NBSP}±{_plain(half / div)}".replace(".", ",")
-    return NBSP.join(p for p in (body, word, currency_sign(currency)) if p)
+    return with_currency(NBSP.join(p for p in (body, word) if p), currency, language)
 
 
 def _plain(x: float) -> str:

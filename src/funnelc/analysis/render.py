@@ -81,8 +81,9 @@ class _Words:
         return note if self.f is None else say(note, self.f.tr, None, self.f.hours)
 
     def cash(self, amount: float, currency: str | None) -> str:
-        """An amount as the money tables below write it: `141M ₴` in English (it read
-        `141M UAH` above a table saying `270k ₴`), `141 млн ₴` otherwise."""
+        """An amount as the money tables below write it: `UAH 141M` in English (it read
+        `141M UAH` above a table saying `270k ₴`; `numfmt.currency_mark`), `141 млн ₴`
+        otherwise."""
         return money_in(amount, currency, self.lang)
 
     def month(self, month: str | None) -> str | None:

@@ -116,7 +116,7 @@ def _money(tr: Translator, x: float, currency: str | None) -> str:
     simulated mean read «146,78 тыс.» beside a column titled «выручка (RUB)» while the
     heading said ₽; two decimals of a thousand roubles claim a precision the runs lack.
     English writes money as the report and analyze do (`numfmt.money_in`: «€152k»,
-    «152k ₽»); Babel's compact form read «€150K» beside the report's «€152k». A no-break
+    «RUB 152k»); Babel's compact form read «€150K» beside the report's «€152k». A no-break
     space keeps a figure and its sign on one line, as `Translator.money` does."""
     x = float(f"{x:.3g}")
     if tr.lang == "en":
@@ -137,10 +137,7 @@ def _cash_range(f: Forecast, lo: float | None, hi: float | None) -> str:
     if a == b:
         return a
     if f.currency:
-        from babel.numbers import get_currency_symbol
-
-        sign = (currency_sign(f.currency) if tr.lang == "en"  # as `_money` writes it
-                else get_currency_symbol(f.currency, locale=tr.locale))
+        sign = currency_sign(f.currency, tr.lang)  # as `_money` writes it
         if a.endswith(sign) and b.endswith(sign):
             a = a[:-len(sign)].rstrip("\u00a0 ")
         elif a.startswith(sign) and b.startswith(sign):

@@ -235,52 +235,21 @@ class Translator:
             return format_percent(share, format=pattern, locale=self.locale)
 
     def money(self, amount: float, currency: str, compact: bool = False) -> str:
-        """Money with its sign where the language puts it: `1 380 000 ₽`, or
-        `1,38 млрд ₽` when `compact`. A no-break space before the sign, as between the
-        digit groups: a figure and its currency are never on two lines."""
-        from babel.numbers import format_compact_currency, format_currency
+        """Money with its sign where the language puts it: `1 380 000 ₽`, `$1,380,000`,
+        `RUB 1,380,000`, or `1,38 млрд ₽` when `compact`. The figure is CLDR's; the sign
+        and its place are `numfmt.with_currency`'s, which `numfmt.money_in` (the report,
+        simulate, analyze) writes too: the audit wrote English roubles «RUB 1,234,567»
+        beside the report's «1.23M ₽», Ukrainian dollars «USD» beside «$». A no-break space
+        between a figure and its sign, as between the digit groups: a figure and its
+        currency are never on two lines."""
+        from babel.numbers import format_compact_decimal, format_decimal
+
+        from ..numfmt import with_currency
 
         with wide_decimals():
-            sign = self._sign(currency)
-            if sign is not None:
-                from babel.numbers import format_compact_decimal, format_decimal
-
-                figure = (format_compact_decimal(amount, locale=self.locale, fraction_digits=2)
-                          if compact else format_decimal(amount, format="#,##0",
-                                                         locale=self.locale))
-                return f"{figure}\u00a0{sign}"
-            if compact:
-                text = format_compact_currency(amount, currency, locale=self.locale,
-                                               fraction_digits=2)
-            elif self.lang == "en":
-                # English puts the sign first, «€434,667» (it read «434,667 €»).
-                text = format_currency(amount, currency, format="¤#,##0", locale=self.locale,
-                                       currency_digits=False)
-            else:
-                return format_currency(amount, currency, format="#,##0\u00a0¤",
-                                       locale=self.locale, currency_digits=False)
-        # A sign that is a code («RUB434,667», «UAH1.2M»): CLDR's currency spacing, which
-        # Babel does not apply, puts a no-break space between it and the figure.
-        return re.sub(r"^(-?)([A-Z]{3})(?=\d)", "\\1\\2\u00a0", text)
-
-    def _sign(self, currency: str) -> str | None:
-        """The sign Russian and Ukrainian readers know for `currency` where the language's
-        CLDR data has no symbol of its own and Babel falls back to the ISO code: Ukrainian
-        has none for the rouble, so a rouble account's Ukrainian report read «на кону
-        8 353 263 RUB» beside «₽» in Russian and in funnelc's own Ukrainian reports
-        (`numfmt.currency_sign`, CLDR's narrow symbol). None where CLDR has a symbol for
-        the language (Ukrainian «USD», «₴»), and in English, whose CLDR writes the code
-        itself («RUB 13,616,143»)."""
-        if self.lang == "en":
-            return None
-        from babel import Locale
-
-        from ..numfmt import currency_sign
-
-        if currency.upper() in Locale.parse(self.locale).currency_symbols:
-            return None
-        sign = currency_sign(currency)
-        return sign if sign != currency else None
+            figure = (format_compact_decimal(amount, locale=self.locale, fraction_digits=2)
+                      if compact else format_decimal(amount, format="#,##0", locale=self.locale))
+        return with_currency(figure, currency, self.lang)
 
     def compact(self, x: float) -> str:
         """A large amount in the language's short form (`1,38 млн`, `1.38M`), for money
