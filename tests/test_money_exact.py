@@ -130,7 +130,7 @@ def test_money_prints_in_the_accounts_currency_and_language(tmp_path: Path) -> N
                  "затраты на успешную сделку", "тыс.\u00a0₽", "млн\u00a0₽", "источник Сайт",
                  # money's spaces do not break: «90 тыс. ₽» stays on one line
                  "команда Менеджеры: 3 × 90\u00a0тыс.\u00a0₽",
-                 "не дождались на этапе Продажи.Заявка",
+                 "не дождалось на этапе Продажи.Заявка",
                  "+1\u00a0781%"):  # a no-break space between thousands
         assert text in out, text
     english = CliRunner().invoke(cli, ["analyze", str(write(tmp_path, TWO_SOURCES)),

@@ -175,7 +175,7 @@ def test_playbook_condition_and_shares_in_ukrainian(tmp_path: Path) -> None:
     text = _playbook(path)
     assert "якщо «Сума договору» ≥ 10\u00a0000\u00a0₴ і «Профіль» ≠ «WDS»" in text, text
     assert "- 2,5%: закривається як неуспішна («Рекламація»)" in text
-    assert "- залишаються на етапі: 2,5%" in text
+    assert "- залишається на етапі: 2,5%" in text
     assert "10k" not in text and ">=" not in text and "2.5%" not in text
     english = _playbook(path, "--lang", "en")
     assert "when “Сума договору” \\>= 10k and “Профіль” != \"WDS\"" in english
