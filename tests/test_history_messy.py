@@ -4,8 +4,10 @@ is either kept or counted as dropped (`DataQuality.balanced`)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from funnelc.cli import cli
@@ -178,3 +180,43 @@ def test_bitrix24_unknown_stage_and_quiet_deal(tmp_path: Path) -> None:
     assert q.balanced
     lost = h.events.filter(h.events["kind"] == "lost").row(0, named=True)
     assert lost["loss_reason"] == "Сделка провалена" and lost["value"] == 2000.0
+
+
+DROPPED = {
+    "en": ("dropped 1 record: repeat of an earlier record: the same event, history item, lead "
+           "or deal read twice", "dropped 1 record: record of the deal entering the stage"),
+    "ru": ("отброшена 1 запись: повтор более ранней записи: то же событие, запись истории, лид "
+           "или сделка, прочитанные дважды", "отброшена 1 запись: запись о входе сделки в этап"),
+    "uk": ("відкинуто 1 запис: повтор попереднього запису: та сама подія, запис історії, лід "
+           "чи угода, прочитані двічі", "відкинуто 1 запис: запис про вхід угоди в етап"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "uk"])
+def test_what_an_amocrm_export_drops_is_records_not_rows(tmp_path: Path, lang: str) -> None:
+    """An amoCRM export has events and leads, no rows: its data quality said «dropped 1
+    row: duplicate of an earlier row» of a repeated event («отброшена 1 строка: повтор
+    более ранней строки»)."""
+    events = [_ev(1, 1, T + 3600, 71, 72), _ev(1, 1, T + 3600, 71, 72),  # the same event id
+              _ev(2, 1, T + 7200, 72, 142), _ev(3, 2, T + 300, 71, 71)]  # unchanged status
+    export = _amo(tmp_path, events, [_lead(1, T, 142), _lead(2, T, 71)])
+    result = CliRunner().invoke(cli, ["history", str(export), "--lang", lang],
+                                env={"NO_COLOR": "1", "COLUMNS": "400"})
+    said = " ".join(result.output.split())
+    assert all(line in said for line in DROPPED[lang]), said
+    assert not re.search(r"\b(rows?|строк[аи]?|рядк(?:и|ів)?|рядок)\b:", said), said
+
+
+@pytest.mark.parametrize(("formats", "unit"), [
+    (("amocrm",), "record"), (("bitrix24",), "record"), (("csv",), "row"),
+    (("csv", "bitrix24"), "record"), (("csv", "empty"), "row")])
+def test_a_drop_is_said_in_the_unit_of_its_inputs(formats: tuple[str, ...], unit: str) -> None:
+    """Rows when every input is a table, records (the unit of «input records read»)
+    when any is a CRM export: a Bitrix24 export's stage-history items read «rows»."""
+    from funnelc.history.quality import DataQuality
+    from funnelc.history.quality_render import summary_lines
+
+    dq = DataQuality(rows_read=5, rows_kept=3,
+                     files=[(f"in{i}", fmt, 1) for i, fmt in enumerate(formats)])
+    dq.drop("no_stage", 2)
+    assert summary_lines(dq)[1] == f"dropped 2 {unit}s: stage missing"

@@ -67,7 +67,11 @@ KIND_TEXT: dict[str, str] = {
 zone zone-less times were read in (`DataQuality.tz`)."""
 
 DROP_TEXT: dict[str, str] = {
-    "duplicate": N_("duplicate of an earlier row"),
+    # Said of every format: a CSV row, an amoCRM event or lead, a Bitrix24 stage-history
+    # item or deal read twice; it was «duplicate of an earlier row» of them all.
+    "duplicate": N_("repeat of an earlier record: the same event, history item, lead or "
+                    "deal read twice (overlapping export pages), or the same deal entering "
+                    "the same stage at the same time again"),
     "bad_timestamp": N_("timestamp missing or unreadable"),
     "skipped_local_time": N_("local time skipped by the clock change (it does not exist in "
                              "{zone}; give the time with its UTC offset)"),
@@ -95,7 +99,9 @@ DROP_TEXT: dict[str, str] = {
                        "such as 1234,50 in a comma-separated file, shifts the cells after it: "
                        "save the table with ; or quote the value)"),
 }
-"""Drop reasons: why rows did not become events (`{zone}` as in `KIND_TEXT`)."""
+"""Drop reasons: why input records (a CSV's rows, an amoCRM export's events and leads,
+a Bitrix24 export's stage-history items, deals and leads) did not become events (`{zone}`
+as in `KIND_TEXT`)."""
 
 
 KIND_LABEL: dict[str, str] = {
@@ -374,7 +380,7 @@ def kind_meaning(kind: str, tr: Translator, zone: str = "UTC") -> str:
 
 
 def drop_meaning(reason: str, tr: Translator, zone: str = "UTC") -> str:
-    """Why rows of a drop reason did not become events; an unknown one as its code.
+    """Why records of a drop reason did not become events; an unknown one as its code.
     `zone` as in `kind_meaning`."""
     text = DROP_TEXT.get(reason)
     return reason if text is None else tr.gettext(text).format(zone=zone)
@@ -444,6 +450,15 @@ def quality_note(dq: DataQuality, tr: Translator) -> str:
 _UNITS = {"s": N_("seconds"), "ms": N_("milliseconds")}
 
 
+def _tables_only(dq: DataQuality) -> bool:
+    """Whether every input was a table (CSV, a spreadsheet saved as one), so what a drop
+    reason counts are its rows. An amoCRM export's records are events and leads, a
+    Bitrix24 export's stage-history items, deals and leads: «dropped 12 rows» of those
+    named a unit the client's files do not have, so they are records (the unit of «input
+    records read» above them)."""
+    return bool(dq.files) and all(fmt in ("csv", "empty") for _, fmt, _ in dq.files)
+
+
 def _dropped_line(dq: DataQuality, reason: str, n: int, tr: Translator) -> str:
     units = set(dq.minority_units)
     count = tr.number(n, 0)
@@ -454,8 +469,11 @@ def _dropped_line(dq: DataQuality, reason: str, n: int, tr: Translator) -> str:
             "dropped {n} events whose time is in {unit} while most are in {other}", n)
         line = text.format(n=count, unit=tr.gettext(_UNITS[unit]),
                            other=tr.gettext(_UNITS["ms" if unit == "s" else "s"]))
-    else:
+    elif _tables_only(dq):
         line = tr.ngettext("dropped {n} row: {meaning}", "dropped {n} rows: {meaning}",
+                           n).format(n=count, meaning=drop_meaning(reason, tr, dq.tz))
+    else:
+        line = tr.ngettext("dropped {n} record: {meaning}", "dropped {n} records: {meaning}",
                            n).format(n=count, meaning=drop_meaning(reason, tr, dq.tz))
     where = dq.examples.get("drop:" + reason)
     if where:
