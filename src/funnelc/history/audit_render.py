@@ -1415,21 +1415,41 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
          _detail(_c("conversion_low", _("low"), frac)),
          _detail(_c("conversion_high", _("high"), frac)), _c("open_now", _("there now"), num),
          _c("open_value", _("their value"), cash)]))
+    # The intro names the columns it explains, in the titles the table shows them under.
+    # It said «move on under half as often per day as before» beside two shares of deals
+    # that moved on (32.28% before, 20.96% after), which are no such comparison, and the
+    # daily rates the finding gives («5.7 a day … 0.33 a day after that») were nowhere.
+    titles = {"cut": _("cold after, days"), "before": _("per 100 a day, before"),
+              "after": _("per 100 a day, after"), "ratio": _("rate after / before"),
+              "warm": _("moved on before"), "cold": _("moved on after")}
+
+    def daily(v: object) -> str:
+        # Moves a day of every 100 deals, as the graveyard finding says them.
+        return "—" if v is None else tr.sig(100 * _number(v), 2)
+
     out.append(Section(
         "graveyard_proposals", _("Proposed segmentation stages"),
-        _("Where deals that sat this long move on under half as often per day as before "
-          "(exact test on moves per deal-day, Holm at {alpha} over every cut): an SLA moves "
-          "them to a cold stage. Replace the stage's ways out with these and add the cold "
-          "stage after it: the shares are what the data shows, «stay» the deals still "
-          "there. The cold stage's deals are lost when 95% of the deals that moved on had "
-          "done so, and copied into the funnel's nurture pipeline for marketing to warm "
-          "up; the comments in the text say what each number is of.").format(alpha=alpha),
+        _("Where deals that have sat in a graveyard stage this long («{cut}») move on less "
+          "than half as often per day as before. Of every 100 deals in the stage, «{before}» "
+          "is how many moved on a day in their first days there, «{after}» how many a day "
+          "after that; «{ratio}» is the one over the other, by an exact test on the moves "
+          "per deal-day (Holm at {alpha} over every cut). «{warm}» is the share of all the "
+          "deals that came in that moved on before that age, «{cold}» the share of those "
+          "still there at that age that moved on later, however long it took. An SLA moves "
+          "the old deals to a cold stage. Replace the stage's ways out with these and add "
+          "the cold stage after it: the shares are what the data shows, «stay» the deals "
+          "still there. The cold stage's deals are lost when 95% of the deals that moved on "
+          "had done so, and copied into the funnel's nurture pipeline for marketing to warm "
+          "up; the comments in the text say what each number is of.").format(
+              alpha=alpha, **titles),
         gs.proposals,
         [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
-         _c("cold_after_days", _("cold after, days"), num),
-         _c("warm_conversion", _("moved on before"), frac),
-         _c("cold_conversion", _("moved on after"), frac),
-         _c("rate_ratio", _("rate after / before"), ratio), _c("p_value", "p", pv),
+         _c("cold_after_days", titles["cut"], num),
+         _c("daily_before", titles["before"], daily),
+         _c("daily_after", titles["after"], daily),
+         _c("rate_ratio", titles["ratio"], ratio),
+         _c("warm_conversion", titles["warm"], frac),
+         _c("cold_conversion", titles["cold"], frac), _c("p_value", "p", pv),
          # Folded into a terminal column, the text could not be pasted (a line break
          # in a stage's name): the terminal has it whole from `funnelc audit`.
          _detail(_c("funnel_text", _("funnel text")))]))
