@@ -225,3 +225,57 @@ def test_a_repeated_stage_is_said_as_what_it_is_in_every_format(
     assert result.exit_code == 1, result.output
     said = " ".join(result.output.split())
     assert f"│ {label} │" in said and meaning in said, said
+
+
+def _opportunities(with_stage_change: bool) -> str:
+    """Salesforce's Opportunity table as Data Loader saves it: 40 deals created a day
+    apart, 10 open, 10 won after 10 days (their `CloseDate` moved to the day), 20 lost
+    after 5 days with the `CloseDate` planned 60 days ahead, which a loss leaves as it
+    is."""
+    head = ["Id", "Name", "StageName", "Amount", "CreatedDate", "CloseDate",
+            "LastStageChangeDate", "IsClosed", "IsWon"]
+    rows = []
+    for i in range(40):
+        made = datetime(2026, 1, 1, 9, tzinfo=UTC) + timedelta(days=i)
+        stage, moved, planned = (("Prospecting", 1, 90), ("Closed Won", 10, 10),
+                                 ("Closed Lost", 5, 60), ("Closed Lost", 5, 60))[i % 4]
+        closed = "false" if stage == "Prospecting" else "true"
+        rows.append([f"006X{i:03d}", f"Deal {i}", stage, "1000",
+                     f"{made:%Y-%m-%dT%H:%M:%S.000Z}",
+                     f"{made + timedelta(days=planned):%Y-%m-%d}",
+                     f"{made + timedelta(days=moved):%Y-%m-%dT%H:%M:%S.000Z}", closed,
+                     str(stage == "Closed Won").lower()])
+    if not with_stage_change:
+        head.remove("LastStageChangeDate")
+        rows = [r[:6] + r[7:] for r in rows]
+    return "\n".join(",".join(f'"{c}"' for c in r) for r in [head, *rows]) + "\n"
+
+
+def test_salesforce_opportunity_table_closes_at_its_last_stage_change(tmp_path: Path) -> None:
+    """The Opportunity table (one row per deal) was refused as a deal list, with the hint
+    to rename `CreatedDate` and `CloseDate`, which read each lost deal's planned close as
+    its close: 60 days in work where it took 5. With `LastStageChangeDate` it is read deal
+    by deal, each deal created at `CreatedDate` and closed at its last stage change."""
+    path = tmp_path / "Opportunity.csv"
+    path.write_text(_opportunities(True), encoding="utf-8")
+    code, out = _history(path)
+    assert code == 0
+    assert out["deals"] == 40
+    (conv,) = [r for r in out["tables"]["conversion"] if r["month"] == "all"]
+    assert (conv["from_stage"], conv["to_stage"], conv["entered"], conv["direct"]) == (
+        "Open deal", "won", 40, 10)
+    (stay,) = out["tables"]["time_in_stage"]
+    assert (stay["n"], stay["median_h"], stay["max_h"], stay["open"]) == (30, 120.0, 240.0, 10)
+
+
+def test_salesforce_opportunity_table_without_its_stage_change_is_refused(
+        tmp_path: Path) -> None:
+    """Without `LastStageChangeDate` the table has no time a deal closed: refused, with
+    the Salesforce field to add (its `CloseDate` is the planned close)."""
+    path = tmp_path / "Opportunity.csv"
+    path.write_text(_opportunities(False), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["history", str(path)], env={"NO_COLOR": "1"})
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert f"{path}:3: a deal list, not a stage history" in said
+    assert "Salesforce's Opportunity: add `LastStageChangeDate`" in said, said

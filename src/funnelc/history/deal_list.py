@@ -45,6 +45,7 @@ from .quality import DataQuality
 __all__ = ["DealListColumns", "Entered", "deal_list_columns", "deal_list_dates", "long_rows",
            "refuse_one_row_deals", "DEAL_LIST_HINT", "CLOSED_NAMES", "CREATED_NAMES",
            "ONE_ROW_SHARE", "CLOSED_FIRST_SHARE", "MIN_DEALS", "DEAL_LEVEL_STAGES", "STAGE_HISTORY_HINT",
+           "STAGE_CHANGE_NAMES", "stage_change_column",
            "deal_level_stage",
            "deal_level_columns"]
 
@@ -53,9 +54,20 @@ CLOSED_NAMES = frozenset({"close date", "closed at", "closed", "closed date", "c
                           "закрыта", "дата закриття", "закрито"})
 """Header names (as `read_csv._header_name` spells them) of a deal's close date."""
 CREATED_NAMES = frozenset({"created", "create date", "created date", "createdate",
-                           "deal created", "дата создания", "создана", "дата створення",
-                           "створено"})
-"""… and of its creation date: a deal list's, never a move's."""
+                           "createddate", "deal created", "дата создания", "создана",
+                           "дата створення", "створено"})
+"""… and of its creation date: a deal list's, never a move's. Salesforce's `CreatedDate` is
+the time a row was written in its OpportunityHistory (`read_csv.COLUMN_ALIASES`) and the
+deal's creation in its Opportunity table: the latter where the table has
+`LastStageChangeDate`, which only the Opportunity has (`STAGE_CHANGE_NAMES`)."""
+STAGE_CHANGE_NAMES = frozenset({"last stage change date", "laststagechangedate",
+                                "last stage change"})
+"""Header names of the time a deal last changed stage: Salesforce's Opportunity
+`LastStageChangeDate` (read-only, API 52.0 and later). For a closed deal it is the move
+into its won or lost stage, its close, and is read as such before a close date: the
+Opportunity's `CloseDate` is the close its owner planned, which Salesforce moves to the
+day of the close only when a deal is won before it (Salesforce Help, knowledge article
+004517774), never when it is lost."""
 
 _ENTERED = re.compile(
     r"^\s*(?:date[ _]+)?entered[ _:]+(?P<en>.+?)\s*$"
@@ -105,7 +117,16 @@ def _entered_stage(column: str) -> str | None:
 
 
 def _closed_column(columns: list[str], header_name: dict[str, str]) -> str | None:
-    return next((c for c in columns if header_name[c] in CLOSED_NAMES), None)
+    """The column dating a deal's close: its last stage change where there is one
+    (`STAGE_CHANGE_NAMES`), else its close date."""
+    return next((c for c in columns if header_name[c] in STAGE_CHANGE_NAMES),
+                next((c for c in columns if header_name[c] in CLOSED_NAMES), None))
+
+
+def stage_change_column(columns: list[str], header_name: dict[str, str]) -> str | None:
+    """The column of each deal's last stage change (`STAGE_CHANGE_NAMES`), if any: a table
+    with one is a deal list, whatever its other dates are named."""
+    return next((c for c in columns if header_name[c] in STAGE_CHANGE_NAMES), None)
 
 
 def deal_list_dates(columns: list[str], header_name: dict[str, str]) -> list[str]:
@@ -252,7 +273,9 @@ DEAL_LIST_HINT = (
     "stage a column with "
     "the date the deal entered it (`entered <stage>` / «Дата входа в этап <stage>»), or "
     "give each deal its creation date («Дата создания», `Create Date`) to read the list "
-    "deal by deal (docs/history.md, «Deal lists»)")
+    "deal by deal; Salesforce's Opportunity: add `LastStageChangeDate`, the time a closed "
+    "deal was closed (its `CloseDate` is the close its owner planned), or export "
+    "OpportunityHistory (docs/history.md, «Deal lists»)")
 """… and for a deal list refused: a creation date is enough for the deals' figures."""
 
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from .deal_list import (
+    CREATED_NAMES,
     DEAL_LIST_HINT,
     DealListColumns,
     deal_level_columns,
@@ -41,6 +42,7 @@ from .deal_list import (
     deal_list_dates,
     long_rows,
     refuse_one_row_deals,
+    stage_change_column,
 )
 from .errors import HistoryDataError
 from .events import LOST, STAGE, WON, empty_events
@@ -331,6 +333,11 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
     spelled = {c: _header_name(c) for c in text}
     listed = deal_list_columns(text, spelled, "pipeline" in cols, f"{path}:{table.skipped + 1}")
     whole = None
+    if (listed is None and "ts" in cols and spelled.get(cols["ts"]) in CREATED_NAMES
+            and stage_change_column(text, spelled) is not None):
+        # Salesforce's Opportunity table: its `CreatedDate` is each deal's creation, not a
+        # row's time as in OpportunityHistory (which has no `LastStageChangeDate`).
+        cols = {k: v for k, v in cols.items() if k != "ts"}
     if "ts" not in cols and listed is None:
         names = ", ".join(f"«{c}»" for c in text)
         dated = deal_list_dates(text, spelled)
