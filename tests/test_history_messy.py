@@ -184,11 +184,11 @@ def test_bitrix24_unknown_stage_and_quiet_deal(tmp_path: Path) -> None:
 
 DROPPED = {
     "en": ("dropped 1 record: repeat of an earlier record: the same event, history item, lead "
-           "or deal read twice", "dropped 1 record: record of the deal entering the stage"),
+           "or deal read twice", "dropped 1 record: the deal entering the stage"),
     "ru": ("отброшена 1 запись: повтор более ранней записи: то же событие, запись истории, лид "
-           "или сделка, прочитанные дважды", "отброшена 1 запись: запись о входе сделки в этап"),
+           "или сделка, прочитанные дважды", "отброшена 1 запись: вход сделки в этап"),
     "uk": ("відкинуто 1 запис: повтор попереднього запису: та сама подія, запис історії, лід "
-           "чи угода, прочитані двічі", "відкинуто 1 запис: запис про вхід угоди в етап"),
+           "чи угода, прочитані двічі", "відкинуто 1 запис: вхід угоди в етап"),
 }
 
 

@@ -197,17 +197,17 @@ def test_salesforce_api_names_as_data_loader_saves_them(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("lang", "label", "meaning"), [
     ("en", "dropped: unchanged_status",
-     "dropped 3 rows: record of the deal entering the stage it is already in, which is no "
+     "dropped 3 rows: the deal entering the stage it is already in, which is no "
      "move (a CSV row or a Bitrix24 stage-history item repeating the deal's stage, such as "
      "a row written when only the amount changed; an amoCRM status change to the same "
      "status)"),
     ("ru", "отброшено: тот же этап",
-     "отброшены 3 строки: запись о входе сделки в этап, в котором она уже находится: это "
+     "отброшены 3 строки: вход сделки в этап, в котором она уже находится: это "
      "не переход (строка CSV или запись истории стадий Bitrix24, повторяющая этап сделки, "
      "например строка, записанная, когда изменилась только сумма; смена статуса amoCRM на "
      "тот же статус)"),
     ("uk", "відкинуто: той самий етап",
-     "відкинуто 3 рядки: запис про вхід угоди в етап, у якому вона вже перебуває: це не "
+     "відкинуто 3 рядки: вхід угоди в етап, у якому вона вже перебуває: це не "
      "перехід (рядок CSV або запис історії стадій Bitrix24, що повторює етап угоди, "
      "наприклад рядок, записаний, коли змінилася лише сума; зміна статусу amoCRM на той "
      "самий статус)")])

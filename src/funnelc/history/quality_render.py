@@ -85,12 +85,12 @@ DROP_TEXT: dict[str, str] = {
     # From every format (`events._repeated_stages`, amoCRM's reader): said so that a
     # CSV row, a Bitrix24 stage-history item and an amoCRM event each read right; it
     # was «status change to the same status», amoCRM's words, of a spreadsheet's rows.
-    "unchanged_status": N_("record of the deal entering the stage it is already in, which is "
+    "unchanged_status": N_("the deal entering the stage it is already in, which is "
                            "no move (a CSV row or a Bitrix24 stage-history item repeating the "
                            "deal's stage, such as a row written when only the amount "
                            "changed; an amoCRM status change to the same status)"),
     "truncated": N_("cut off by the end of a truncated file"),
-    "unparsable": N_("record that does not parse"),
+    "unparsable": N_("does not parse"),
     "implausible_timestamp": N_("date before 2000 or after the end of next year (a "
                                 "placeholder or a unit mix-up, not a real move)"),
     "mixed_time_units": N_("Unix time in the file's minority unit (the file mixes seconds "
