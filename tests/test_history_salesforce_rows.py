@@ -279,3 +279,24 @@ def test_salesforce_opportunity_table_without_its_stage_change_is_refused(
     said = " ".join(result.output.split())
     assert f"{path}:3: a deal list, not a stage history" in said
     assert "Salesforce's Opportunity: add `LastStageChangeDate`" in said, said
+
+
+def test_a_deal_list_whose_closes_are_mostly_undated_is_refused(tmp_path: Path) -> None:
+    """A public Salesforce Opportunity table had `LastStageChangeDate` on 2 of its 146
+    closed deals: each closed deal without it was left out whole, and the 73 left, all
+    open, read as «Open deal» hoarding 98.63% of its deals, exit 1 with every table
+    printed. More than half of the closes undated is refused, at the first one's line."""
+    text = _opportunities(True).splitlines()
+    head, rows = text[0], text[1:]
+    cells = [r.split(",") for r in rows]
+    for i, r in enumerate(cells):
+        if r[2] != '"Prospecting"' and i % 8 != 1:  # a few won deals keep their close
+            r[6] = '""'
+    path = tmp_path / "Opportunity.csv"
+    path.write_text("\n".join([head, *(",".join(r) for r in cells)]) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["history", str(path)], env={"NO_COLOR": "1"})
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert (f"{path}:4: 25 of the 30 won or lost deals have no «LastStageChangeDate»" in said
+            ), said
+    assert "Open deal" not in said
