@@ -454,6 +454,25 @@ def test_a_bitrix24_deal_list_without_moved_time_is_refused(tmp_path: Path) -> N
     assert "Traceback" not in said
 
 
+def test_a_bitrix24_deal_list_with_few_moved_times_is_refused(tmp_path: Path) -> None:
+    """MOVED_TIME on two closed deals only (a `select` that left it out, two deals added
+    by hand): read, every other closed deal was left out whole and the list was its open
+    deals. Refused as when none has it, saying how many lack it."""
+    folder, _ = _clinic_deal_list(tmp_path)
+    deals = _deal_records(folder)
+    shut = [d for d in deals if d.get("STAGE_SEMANTIC_ID") in ("S", "F")]
+    for d in shut[2:]:
+        del d["MOVED_TIME"]
+    (folder / "deals.jsonl").write_text(json.dumps({"result": deals}, ensure_ascii=False),
+                                        encoding="utf-8")
+    res = CliRunner().invoke(cli, ["history", str(folder)])
+    assert res.exit_code == 1, res.output
+    said = " ".join(res.output.split())
+    assert (f"without MOVED_TIME on {len(shut) - 2} of its {len(shut)} won or lost deals"
+            in said), said
+    assert "Traceback" not in said
+
+
 def test_a_bitrix24_deal_closed_without_a_usable_close_is_left_out_whole(
         tmp_path: Path) -> None:
     """A deal won without its MOVED_TIME, one closed before it was created and one whose

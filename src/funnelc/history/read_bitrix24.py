@@ -520,12 +520,15 @@ class BitrixCollector:
         closes = [_text(r.get("MOVED_TIME")) or (_text(r.get("DATE_CLOSED")) if _is_lead(r)
                                                  else None) for r, _ in records]
         closing = [m in ("S", "F") for m in sem]
-        if any(closing) and not any(c for c, shut in zip(closes, closing, strict=True)
-                                    if shut):
+        # Most closes undated: each such deal would be left out whole, and what is left
+        # the open deals and a few closes (`deal_list.refuse_undated_closes`, the rule
+        # of a CSV deal list).
+        undated = sum(1 for c, shut in zip(closes, closing, strict=True) if shut and not c)
+        if undated and 2 * undated > sum(closing):
             raise HistoryDataError(
                 f"{self.deals_at}: a Bitrix24 deal list without crm.stagehistory.list and "
-                "without MOVED_TIME: it holds each deal's stage now, not when it entered "
-                "each stage or closed",
+                f"without MOVED_TIME on {undated} of its {sum(closing)} won or lost deals: it "
+                "holds each deal's stage now, not when it entered each stage or closed",
                 'export crm.stagehistory.list (entityTypeId 2 for deals, 1 for leads) '
                 'beside crm.deal.list, or save crm.deal.list with select ["*", "UF_*"]: '
                 "its MOVED_TIME dates each closed deal's close (docs/history.md lists the "
