@@ -272,8 +272,9 @@ def refuse_undated_closes(base: pl.DataFrame, listed: DealListColumns, path: str
     if undated.height == 0 or 2 * undated.height <= closed.height:
         return
     named = f"«{listed.closed}»" if listed.closed is not None else "a close date"
+    first = int(undated.sort("line")["line"][0])
     raise HistoryDataError(
-        f"{path}:{undated['line'].min()}: {undated.height} of the {closed.height} won or lost "
+        f"{path}:{first}: {undated.height} of the {closed.height} won or lost "
         f"deals have no {named}: each would be left out whole, and what is left would be "
         "the open deals and the few closes that are dated, not the account",
         "export the deals' close dates (Salesforce's Opportunity: `LastStageChangeDate`; "
