@@ -73,13 +73,14 @@ def test_a_refused_tables_columns_are_quoted_without_the_byte_order_mark(
         tmp_path: Path) -> None:
     """Salesforce's OpportunityHistory saved as Excel's «CSV UTF-8» (a byte-order mark
     first), its columns the API's: refused, naming the user's columns as they read
-    them, «OppID», not «\\ufeffOppID» with an invisible character inside the quotes."""
+    them, «Name», not «\\ufeffName» with an invisible character inside the quotes (the
+    deal's name is no deal column: names repeat)."""
     path = tmp_path / "Opportunity History.csv"
-    path.write_bytes("\ufeffOppID,CreatedDate,StageName\n0068d1,02/07/2022,Prospecting\n"
+    path.write_bytes("\ufeffName,CreatedDate,StageName\nAcme renewal,02/07/2022,Prospecting\n"
                      .encode())
     result = CliRunner().invoke(cli, ["history", str(path)], env={"NO_COLOR": "1"})
     assert result.exit_code == 2
-    assert "column among «OppID», «CreatedDate», «StageName»" in result.stderr
+    assert "column among «Name», «CreatedDate», «StageName»" in result.stderr
     assert "\ufeff" not in result.stderr
 
 
@@ -300,3 +301,17 @@ def test_a_deal_list_whose_closes_are_mostly_undated_is_refused(tmp_path: Path) 
     assert (f"{path}:4: 25 of the 30 won or lost deals have no «LastStageChangeDate»" in said
             ), said
     assert "Open deal" not in said
+
+
+def test_an_opp_id_column_is_the_deal(tmp_path: Path) -> None:
+    """A Salesforce OpportunityHistory as a public data set saves it, `OppID`,
+    `CreatedDate`, `StageName`: «not a known history format», exit 2, for want of the
+    abbreviation."""
+    path = tmp_path / "Opportunity History.csv"
+    path.write_text("\ufeffOppID,CreatedDate,StageName,SortOrder\n"
+                    "006A,2022-04-06,Prospecting,1\n006A,2022-04-20,Qualification,2\n"
+                    "006A,2022-05-02,Closed Won,10\n006B,2022-04-07,Prospecting,1\n"
+                    "006B,2022-04-30,Closed Lost,11\n", encoding="utf-8")
+    code, out = _history(path)
+    assert code == 0
+    assert out["deals"] == 2 and out["quality"]["rows_kept"] == 5

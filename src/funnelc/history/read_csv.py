@@ -62,7 +62,7 @@ __all__ = ["read_csv_text", "read_csv_table", "csv_events", "CsvTable", "looks_l
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "deal_id": ("deal_id", "deal", "lead_id", "lead", "id", "deal id", "record id",
-                "opportunity id", "opportunityid", "сделка", "id сделки",
+                "opportunity id", "opportunityid", "opp id", "oppid", "сделка", "id сделки",
                 "номер сделки", "№ сделки", "угода", "id угоди", "номер угоди", "№ угоди"),
     "ts": ("timestamp", "ts", "time", "date", "datetime", "moved_at", "created_at", "дата",
            "время", "дата изменения", "дата и время", "дата перехода", "час", "дата і час",
