@@ -277,7 +277,7 @@ def _losses(vis: pl.DataFrame) -> pl.DataFrame:
     g = g.join(exits, on=["pipeline", "stage"]).with_columns(
         share_of_losses=100 * pl.col("deals") / pl.col("deals").sum().over(["pipeline", "stage"]),
         share_of_exits=100 * pl.col("deals") / pl.col("exits"))
-    return g.sort(["pipeline", "stage", "deals"], descending=[False, False, True])
+    return g.sort(["pipeline", "stage", "deals", "reason"], descending=[False, False, True, False])
 
 
 def _by_stage(frame: pl.LazyFrame) -> pl.LazyFrame:
@@ -310,8 +310,11 @@ def _in_order(df: pl.DataFrame, order: dict[str, list[str]]) -> pl.DataFrame:
                         for j, s in enumerate(lst)],
                        schema={"pipeline": pl.Utf8, "stage": pl.Utf8, "pi": pl.Int64,
                                "si": pl.Int64}, orient="row")
-    return (df.join(pos, on=["pipeline", "stage"], how="left")
-            .sort(["pi", "si"], nulls_last=True, maintain_order=True).drop(["pi", "si"]))
+    # A stage the order does not hold goes last, by name; the rows of one stage keep the
+    # order they came in (the backlog's months).
+    return (df.join(pos, on=["pipeline", "stage"], how="left", maintain_order="left")
+            .sort(["pi", "si", "pipeline", "stage"], nulls_last=True, maintain_order=True)
+            .drop(["pi", "si"]))
 
 
 MOVE_KINDS = ("forward", "skip", "backward", "sideways", "other pipeline")
@@ -362,8 +365,8 @@ def _moves(vis: pl.DataFrame, v: Visits) -> tuple[pl.DataFrame, pl.DataFrame]:
         o=pl.col("pipeline").replace_strict(prank, default=len(prank), return_dtype=pl.Int64),
         k=pl.col("kind").replace_strict({k: i for i, k in enumerate(MOVE_KINDS)},
                                         return_dtype=pl.Int64),
-    ).sort(["o", "problem", "k", "deals", "stage", "to_stage"],
-           descending=[False, True, False, True, False, False]).drop(["o", "k"])
+    ).sort(["o", "pipeline", "problem", "k", "deals", "stage", "to_pipeline", "to_stage"],
+           descending=[False, False, True, False, True, False, False, False]).drop(["o", "k"])
     n = pl.col("deals")
     undeclared = (~pl.col("declared")).fill_null(False)
     counted = ((pl.col("kind") == "skip") | (pl.col("kind") == "backward")) & (
@@ -408,10 +411,15 @@ def _comebacks(ev: pl.DataFrame, tz: str) -> pl.DataFrame:
         came_back=pl.len(), new_deal=pl.col("new_deal").sum().cast(pl.Int64),
         won_later=pl.col("won_later").sum(),
         median_days=pl.col("hours").median() / 24,
-        back_to=pl.col("back_stage").mode().first())
+        # Of stages tied as the most frequent, the first by name: mode() returns the tied
+        # in no fixed order, and «back to» changed between runs.
+        back_to=pl.col("back_stage").mode().sort().first())
     g = g.join(lost_n, on=["pipeline", "month", "reason"], how="left").with_columns(
         came_back_pct=100 * pl.col("came_back") / pl.col("lost"))
-    return g.sort(["pipeline", "month", "came_back"], descending=[False, False, True])
+    # The reason breaks a tie: the group-by's rows come in no fixed order, and tied rows
+    # changed places from run to run (terminal, JSON, page).
+    return g.sort(["pipeline", "month", "came_back", "reason"],
+                  descending=[False, False, True, False])
 
 
 def _leavers_p95(vis: pl.DataFrame, end: object) -> pl.DataFrame:
@@ -501,7 +509,8 @@ def _shape(vis: pl.DataFrame, ev: pl.DataFrame, order: dict[str, list[str]]) -> 
     """Deals that ever entered each stage, and won, per pipeline: the funnel's shape."""
     g = vis.group_by(["pipeline", "stage"]).agg(deals=pl.col("deal_id").n_unique())
     won = ev.lazy().filter(pl.col("kind") == WON).group_by("pipeline").agg(
-        deals=pl.col("deal_id").n_unique()).with_columns(stage=pl.lit("won")).collect()
+        deals=pl.col("deal_id").n_unique()).with_columns(stage=pl.lit("won")
+                                                         ).sort("pipeline").collect()
     g = _in_order(g, order)
     g = pl.concat([g, won.select("pipeline", "stage", pl.col("deals").cast(g["deals"].dtype))])
     # A deal whose export holds only its win (a Bitrix24 deal list without the stage

@@ -827,7 +827,8 @@ def _fit_reopens(funnel: m.FunnelFile, ev: pl.DataFrame, end: datetime,
         unrecorded = bm.filter(pl.col("r") == "").height if r != "" else 0
         n, k = lo.height + unrecorded, bm.height
         wl, wh = wilson(k, n)
-        target = b["back_stage"].mode().to_list()[0] if b.height else None
+        # The first by name of the tied (mode() returns them in no fixed order).
+        target = b["back_stage"].mode().sort().to_list()[0] if b.height else None
         fit = ReopenFit(p, text, n, k, k / n if n else 0.0, wl, wh, target,
                         fit_sample(delays) if len(delays) else None, in_funnel,
                         not_kept=not_kept,

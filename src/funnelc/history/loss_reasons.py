@@ -175,7 +175,7 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None,
              .select("deal_id", "pipeline",
                      entry=pl.when(pl.col("known")).then(pl.col("entry"))))
     lost = (visits.lazy().filter(pl.col("exit") == "lost")
-            .join(entry, on=["deal_id", "pipeline"], how="left")
+            .join(entry, on=["deal_id", "pipeline"], how="left", maintain_order="left")
             .select("pipeline", "source", "manager", "value", "entry", "left",
                     month=month_of("left", tz), cohort=month_of("entry", tz),
                     reason=pl.when(pl.col("reason_unkept").fill_null(False))
@@ -200,8 +200,8 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None,
              .collect())
         parts.append(g.select(list(_BY)))
     # Size bands in the order of their values (by name «120,000» came before «50,000»).
-    by = (pl.concat(parts).sort(["pipeline", "dimension", "low", "group", "deals"],
-                                descending=[False, False, False, False, True])
+    by = (pl.concat(parts).sort(["pipeline", "dimension", "low", "group", "deals", "reason"],
+                                descending=[False, False, False, False, True, False])
           if parts else pl.DataFrame(schema=_BY))
     low = pl.col("reason").str.strip_chars().str.to_lowercase()
     # A loss whose reason the export did not keep is in the tables by group (a manager's
@@ -290,7 +290,10 @@ def _shifts(lost: pl.DataFrame, data_end: datetime | None,
     known = lost.filter(pl.col("entry").is_not_null() & pl.col("left").is_not_null())
     judged = False
     counted_by: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = {}
-    for (p,), grp in known.group_by(["pipeline"], maintain_order=True):
+    # By pipeline name, as the other loss tables: in the losses' order the reasons whose
+    # share changed came in a join's order, which changed from run to run.
+    for (p,), grp in known.sort("pipeline", maintain_order=True).group_by(
+            ["pipeline"], maintain_order=True):
         end = data_end or grp["left"].max()
         if not isinstance(end, datetime):
             continue

@@ -115,8 +115,10 @@ def inflow_plot(t: HistoryTables, tr: Translator) -> Figure:
     if df.height == 0:
         return _empty(fig, _("no deals"))
     months = sorted(df["month"].unique().to_list())
-    top = (df.group_by("source").agg(pl.col("deals").sum()).sort("deals", descending=True)
-           ["source"].to_list())
+    # Ties broken by name: group_by's order varies from run to run, and the seven
+    # branches' 300 deals each stacked in a different order every time.
+    top = (df.group_by("source").agg(pl.col("deals").sum())
+           .sort(["deals", "source"], descending=[True, False])["source"].to_list())
     shown = top[:MAX_SERIES]
     ax = fig.add_subplot()
     bottom = [0.0] * len(months)
@@ -435,7 +437,7 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
     # and a manager flagged in a smaller pipeline's pair would have had none.
     pairs = (df.group_by(["pipeline", "from_stage", "to_stage"], maintain_order=True)
              .agg(pl.col("entered").sum(), pl.col("flagged").any().alias("clear"))
-             .sort(["clear", "entered"], descending=True)
+             .sort(["clear", "entered"], descending=True, maintain_order=True)
              .head(MAX_PANELS).select("pipeline", "from_stage", "to_stage", "entered").rows())
     # Panels of several pipelines name theirs, as the backlog plot's lines do: the
     # dealer's «Новая заявка → Квалификация» of new and of used cars were two panels of

@@ -1,0 +1,94 @@
+"""`funnelc history` writes the same bytes for the same input, whichever process runs it.
+
+Polars' group-bys return their groups in no fixed order (it changes with the hash seed
+and the threads), and a sort on columns that tie keeps no order either: the comebacks
+table's tied rows (the one-million-event benchmark's history), the loss reasons of equal
+counts, the reasons whose share changed (in the order the pipelines' losses came) and
+the inflow plot's bars of seven branches of 300 deals each (`test_bigteam_ru`) changed
+places from run to run. Each history is run in separate processes, with other hash
+seeds and threads, and every file written (terminal text, JSON, HTML, SVG, PNG) must be the same.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_history import generate  # the benchmark's own history
+
+RUNS = (("0", "2"), ("1", "1"))
+"""(hash seed, polars threads) of the runs compared: before the fix, eight runs of either
+history with hash seeds 0 to 7 wrote eight different JSON files (and the branches eight
+different inflow plots)."""
+
+
+def _branches(path: Path) -> None:
+    """`test_bigteam_ru`'s seven branches: six of 300 requests, one of 90, no source
+    (the inflow plot stacks them by the stage they started in, 300 deals each)."""
+    rng = random.Random(5)
+    lines = ["deal_id,timestamp,pipeline,stage,manager"]
+    t0 = datetime(2026, 1, 5, 9)
+    teams = {f"Филиал {i}": (300, {"Орлов": 0.5, "Зайцев": 0.5, "Соболев": 0.5})
+             for i in range(1, 7)}
+    teams["Филиал 7"] = (90, {"Воронов В. В.": 0.05, "Лисицын Л. Л.": 0.6, "Ершов Е. Е.": 0.6})
+    n = 0
+    for pipeline, (count, team) in teams.items():
+        for _ in range(count):
+            n += 1
+            who = rng.choice(sorted(team))
+            t = t0 + timedelta(hours=3 * n)
+            nxt = "Встреча" if rng.random() < team[who] else "lost"
+            lines += [f"D{n},{t.isoformat()},{pipeline},Заявка,{who}",
+                      f"D{n},{(t + timedelta(hours=2)).isoformat()},{pipeline},{nxt},{who}"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _benchmark(path: Path) -> None:
+    """The benchmark's history at 3,000 deals, with managers and sources: its comebacks
+    tie by the dozen (a month's reasons brought back as often)."""
+    generate(path, 3000, audit=True)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("write", [_branches, _benchmark], ids=["branches", "benchmark"])
+def test_every_file_is_the_same_in_every_run(tmp_path: Path,
+                                           write: Callable[[Path], None]) -> None:
+    history = tmp_path / "history.csv"
+    write(history)
+    runs = []
+    for seed, threads in RUNS:
+        out = tmp_path / f"seed{seed}"
+        env = dict(os.environ, PYTHONHASHSEED=seed, POLARS_MAX_THREADS=threads, NO_COLOR="1",
+                   COLUMNS="160")
+        # The runs at once: each its own process, as two consultants' would be.
+        runs.append((out, subprocess.Popen(
+            [sys.executable, "-m", "funnelc", "history", str(history), "-o", str(out)],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
+    outputs = []
+    for out, proc in runs:
+        stdout, stderr = proc.communicate(timeout=120)
+        assert proc.returncode in (0, 1), stderr.decode()  # 1: the history has findings
+        files = _files(out)
+        files["terminal"] = stdout.replace(str(out).encode(), b"OUT")
+        files["exit code"] = str(proc.returncode).encode()
+        outputs.append(files)
+    first = outputs[0]
+    assert {"history.json", "history.html", "plots/inflow.svg", "plots/inflow.png"} <= set(first)
+    for (seed, threads), files in zip(RUNS[1:], outputs[1:], strict=True):
+        assert set(files) == set(first)
+        differ = sorted(name for name in first if files[name] != first[name])
+        assert not differ, f"seed {seed}, {threads} threads, against the first run: {differ}"
