@@ -18,6 +18,7 @@ import polars as pl
 
 from .analytics import HistoryTables, month_of
 from .events import LOST, WON
+from .exact_sum import exact_mean, exact_sum
 from .transitions import COMEBACK_DAYS, first_new_deal, regular_orders
 
 __all__ = ["COMEBACK_DAYS", "Cohorts", "build_cohorts", "has_column"]
@@ -258,14 +259,14 @@ def _won_value(base: pl.LazyFrame, closing: dict[str, str]) -> dict[tuple[str, s
          .filter(pl.struct("gid", "pipeline").is_first_distinct())
          .with_columns(pl.col("pipeline").cast(pl.Utf8))
          .filter(pl.col("pipeline").is_in(list(closing)))
-         .group_by("pipeline").agg(v=pl.col("value").mean()).collect())
+         .group_by("pipeline").agg(v=exact_mean(pl.col("value"))).collect())
     return {(p, WON): float(v) for p, v in g.iter_rows() if v is not None}
 
 
 def _stage_value(entries: pl.LazyFrame) -> dict[tuple[str, str], float]:
     g = entries.group_by(["pipeline", "stage"]).agg(
         n=pl.len(), valued=pl.col("value").is_not_null().sum(),
-        won_value=pl.col("value").filter(pl.col("won")).fill_null(0.0).sum()).collect()
+        won_value=exact_sum(pl.col("value").filter(pl.col("won")))).collect()
     # Per deal with a value, not per deal: a deal without one adds nothing to the won
     # value, so dividing by every deal understated each stage's worth, and every sum
     # at stake, by the share of deals whose value was not filled in (27 % on a history

@@ -37,6 +37,7 @@ from polars.datatypes import DataTypeClass
 
 from .analytics import month_of
 from .events import REASON_NOT_KEPT
+from .exact_sum import exact_sum
 from .findings import ALPHA, Band, Finding, Named
 from .maturity import MATURITY_QUANTILE, whole_months
 from .periods import Periods, label, losses_unused, split
@@ -213,8 +214,8 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None,
         losses=kept.sum().cast(pl.Int64),
         no_reason=(pl.col("reason") == NO_REASON).sum().cast(pl.Int64),
         catch_all=low.is_in(list(CATCH_ALL)).sum().cast(pl.Int64),
-        value=pl.col("value").filter((pl.col("reason") == NO_REASON)
-                                     | low.is_in(list(CATCH_ALL))).sum())
+        value=exact_sum(pl.col("value").filter((pl.col("reason") == NO_REASON)
+                                               | low.is_in(list(CATCH_ALL)))))
         .with_columns(share=(pl.col("no_reason") + pl.col("catch_all")) / pl.col("losses"))
         .with_columns(flagged=(pl.col("share") >= MISSING_SHARE)
                       & (pl.col("no_reason") + pl.col("catch_all") >= MISSING_MIN))

@@ -34,6 +34,7 @@ import polars as pl
 
 from .cohorts import COMEBACK_DAYS, Cohorts
 from .events import WON
+from .exact_sum import exact_sum
 from .findings import ALPHA, Comeback, Entangled, Finding, LeftOpen, Regulars
 from .maturity import MATURITY_QUANTILE
 from .stats import (
@@ -97,7 +98,7 @@ def manager_table(c: Cohorts, visits: pl.DataFrame,
         repeat_orders=pl.col("repeat_order").filter(judged).sum(),
         lost_settled=pl.col("settled").filter(judged).sum().cast(pl.Int64),
         top_reason=pl.col("reason").filter(judged).drop_nulls().mode().sort().first(),
-        value_sum=pl.col("value").filter(judged).sum(),
+        value_sum=exact_sum(pl.col("value").filter(judged)),
         valued=pl.col("value").filter(judged).is_not_null().sum(),
     ).collect().with_columns(pl.col("entered").cast(pl.Int64)).with_columns(pl.col(keys).cast(pl.Utf8)).with_columns(
         pl.col("manager").fill_null(UNKNOWN_MANAGER)).sort([c.rank(), "manager"])
@@ -177,7 +178,7 @@ def _relative_size(g: pl.DataFrame) -> dict[tuple[str, str, str, str], float]:
     $318 on average (`tests/test_agents_en.py`); the public Maven team's agents' deals
     average $1,129 to $4,405 (products from 55 to 26,768). A manager without a valued
     deal keeps the team's worth (1)."""
-    pair = g.group_by(list(_STEP)).agg(pl.col("value_sum").sum(), pl.col("valued").sum())
+    pair = g.group_by(list(_STEP)).agg(exact_sum(pl.col("value_sum")), pl.col("valued").sum())
     means = {(str(p), str(a), str(b)): float(v) / n for p, a, b, v, n in pair.iter_rows()
              if n and v}
     out = {}
