@@ -7,8 +7,8 @@ counts, the reasons whose share changed (in the order the pipelines' losses came
 the inflow plot's bars of seven branches of 300 deals each (`test_bigteam_ru`) changed
 places from run to run. And polars adds a group's floats in parts, one per thread: a
 SaaS's sums of money moved in their last digits with the threads (`exact_sum`). Each
-history is run in separate processes, with other hash
-seeds and threads, and every file written (terminal text, JSON, HTML, SVG, PNG) must be the same.
+history is run in separate processes, with other hash seeds and threads, and every file
+written (terminal text, exit code, JSON, HTML, SVG, PNG) must be the same.
 """
 
 from __future__ import annotations
