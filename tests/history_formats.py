@@ -12,7 +12,8 @@ Bitrix24 `crm.stagehistory.list` items with TYPE_ID/OWNER_ID/CREATED_TIME (ISO 8
 from __future__ import annotations
 
 import json
-from datetime import timedelta, timezone
+import random
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -200,3 +201,28 @@ def amocrm_sales_pipeline() -> dict[str, Any]:
     return {"_total_items": 1, "_embedded": {"pipelines": [{
         "id": 77, "name": "Продажи", "sort": 1, "is_main": True, "is_unsorted_on": True,
         "_embedded": {"statuses": statuses}}]}}
+
+
+def write_branches(path: Path) -> Path:
+    """Seven branches as pipelines, one team each (tests/test_bigteam_ru.py): six of 300
+    requests whose three managers reach «Встреча» half the time, and one of 90 where
+    «Воронов В. В.» reaches it 5 % of the time, the others 60 %. A manager flagged in
+    the small pipeline must keep his panel of the funnel plot; the bars of the inflow
+    plot tie at 300 deals each."""
+    rng = random.Random(5)
+    lines = ["deal_id,timestamp,pipeline,stage,manager"]
+    t0 = datetime(2026, 1, 5, 9)
+    teams = {f"Филиал {i}": (300, {"Орлов": 0.5, "Зайцев": 0.5, "Соболев": 0.5})
+             for i in range(1, 7)}
+    teams["Филиал 7"] = (90, {"Воронов В. В.": 0.05, "Лисицын Л. Л.": 0.6, "Ершов Е. Е.": 0.6})
+    n = 0
+    for pipeline, (count, team) in teams.items():
+        for _ in range(count):
+            n += 1
+            who = rng.choice(sorted(team))
+            t = t0 + timedelta(hours=3 * n)
+            nxt = "Встреча" if rng.random() < team[who] else "lost"
+            lines += [f"D{n},{t.isoformat()},{pipeline},Заявка,{who}",
+                      f"D{n},{(t + timedelta(hours=2)).isoformat()},{pipeline},{nxt},{who}"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -8,9 +8,8 @@ columns, the funnel plot, the page."""
 from __future__ import annotations
 
 import json
-import random
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from click.testing import CliRunner
 
 from conftest import DATA, data_generator, headless_chrome, needs_chromium
 from funnelc.cli import cli
+from history_formats import write_branches
 from judged_count import judged_entries
 
 GEN = data_generator("bigteam_ru")
@@ -191,23 +191,7 @@ def test_the_page_writes_each_name_on_one_line(page: Path) -> None:
 def test_a_manager_flagged_in_a_small_pipeline_keeps_his_panel(tmp_path: Path) -> None:
     # The plot draws six panels: chosen by volume alone, six busy pipelines' pairs took
     # them all and a manager flagged in the seventh, smaller one had no panel.
-    rng = random.Random(5)
-    lines = ["deal_id,timestamp,pipeline,stage,manager"]
-    t0 = datetime(2026, 1, 5, 9)
-    teams = {f"Филиал {i}": (300, {"Орлов": 0.5, "Зайцев": 0.5, "Соболев": 0.5})
-             for i in range(1, 7)}
-    teams["Филиал 7"] = (90, {"Воронов В. В.": 0.05, "Лисицын Л. Л.": 0.6, "Ершов Е. Е.": 0.6})
-    n = 0
-    for pipeline, (count, team) in teams.items():
-        for _ in range(count):
-            n += 1
-            who = rng.choice(sorted(team))
-            t = t0 + timedelta(hours=3 * n)
-            nxt = "Встреча" if rng.random() < team[who] else "lost"
-            lines += [f"D{n},{t.isoformat()},{pipeline},Заявка,{who}",
-                      f"D{n},{(t + timedelta(hours=2)).isoformat()},{pipeline},{nxt},{who}"]
-    path = tmp_path / "branches.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path = write_branches(tmp_path / "branches.csv")
     result = CliRunner().invoke(cli, ["history", str(path), "-o", str(tmp_path / "out"), "-q"])
     assert result.exit_code == 0, result.output
     rows = json.loads((tmp_path / "out" / "history.json").read_text(encoding="utf-8"))

@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from conftest import DATA, ROOT, data_generator
+from history_formats import write_branches
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_history import generate  # the benchmark's own history
@@ -36,24 +35,10 @@ different inflow plots)."""
 
 
 def _branches(path: Path) -> list[str]:
-    """`test_bigteam_ru`'s seven branches: six of 300 requests, one of 90, no source
-    (the inflow plot stacks them by the stage they started in, 300 deals each)."""
-    rng = random.Random(5)
-    lines = ["deal_id,timestamp,pipeline,stage,manager"]
-    t0 = datetime(2026, 1, 5, 9)
-    teams = {f"Филиал {i}": (300, {"Орлов": 0.5, "Зайцев": 0.5, "Соболев": 0.5})
-             for i in range(1, 7)}
-    teams["Филиал 7"] = (90, {"Воронов В. В.": 0.05, "Лисицын Л. Л.": 0.6, "Ершов Е. Е.": 0.6})
-    n = 0
-    for pipeline, (count, team) in teams.items():
-        for _ in range(count):
-            n += 1
-            who = rng.choice(sorted(team))
-            t = t0 + timedelta(hours=3 * n)
-            nxt = "Встреча" if rng.random() < team[who] else "lost"
-            lines += [f"D{n},{t.isoformat()},{pipeline},Заявка,{who}",
-                      f"D{n},{(t + timedelta(hours=2)).isoformat()},{pipeline},{nxt},{who}"]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    """`test_bigteam_ru`'s seven branches (`history_formats.write_branches`): six of 300
+    requests, one of 90, no source (the inflow plot stacks them by the stage they
+    started in, 300 deals each)."""
+    write_branches(path)
     return []
 
 
