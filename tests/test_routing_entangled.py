@@ -369,6 +369,15 @@ def test_requests_given_up_on_sooner_are_no_junk_of_the_source(tmp_path: Path, s
     assert ("сами лиды не отвечают" in said) is not sooner
 
 
+def _english_audit(tmp_path: Path, story: str) -> str:
+    """The English audit of a planted story, as one line of words."""
+    folder = tmp_path / story
+    folder.mkdir()
+    path = gen.write(folder, gen.SEED, story)
+    return " ".join(_run("audit", str(FUNNEL), str(path), "--tz", gen.TZ,
+                         "--lang", "en").split())
+
+
 def test_given_up_requests_read_as_english_sentences(tmp_path: Path) -> None:
     # The English «give_up» finding was one run-on sentence: «…with a reason given mostly
     # there more often than the other sources': … 205 of these requests are “Не
@@ -376,11 +385,7 @@ def test_given_up_requests_read_as_english_sentences(tmp_path: Path) -> None:
     # test): they were called for less time, so how many could be reached is how long the
     # team calls them, a sales matter, and no money is put on them.» It now says what ru
     # and uk say, in as many sentences.
-    folder = tmp_path / "give_up"
-    folder.mkdir()
-    path = gen.write(folder, gen.SEED, "give_up")
-    said = " ".join(_run("audit", str(FUNNEL), str(path), "--tz", gen.TZ,
-                         "--lang", "en").split())
+    said = _english_audit(tmp_path, "give_up")
     assert ("Source “Авито”'s requests are lost at “Новая заявка” more often than the other "
             "sources', with reasons given mostly at that stage: 225 of 300 deals" in said), said
     assert ("205 of these requests were closed as “Не дозвонились”. “Авито”'s requests were "
@@ -389,11 +394,7 @@ def test_given_up_requests_read_as_english_sentences(tmp_path: Path) -> None:
             "many of them could have been reached depends on how long the team calls them. "
             "This is a sales matter, and no money is at stake here." in said), said
     # Its sibling, requests called as long as the others', in the same sentences.
-    folder = tmp_path / "unreachable"
-    folder.mkdir()
-    path = gen.write(folder, gen.SEED, "unreachable")
-    said = " ".join(_run("audit", str(FUNNEL), str(path), "--tz", gen.TZ,
-                         "--lang", "en").split())
+    said = _english_audit(tmp_path, "unreachable")
     assert ("206 of these requests were closed as “Не дозвонились”. “Авито”'s requests were "
             "not given up sooner than the other sources' (a median of 44.6 hours against "
             "45.9 hours; p = 0.87, Mann–Whitney test): the leads themselves do not answer."
