@@ -119,8 +119,8 @@ def _entered_stage(column: str) -> str | None:
 def _closed_column(columns: list[str], header_name: dict[str, str]) -> str | None:
     """The column dating a deal's close: its last stage change where there is one
     (`STAGE_CHANGE_NAMES`), else its close date."""
-    return next((c for c in columns if header_name[c] in STAGE_CHANGE_NAMES),
-                next((c for c in columns if header_name[c] in CLOSED_NAMES), None))
+    return (stage_change_column(columns, header_name)
+            or next((c for c in columns if header_name[c] in CLOSED_NAMES), None))
 
 
 def stage_change_column(columns: list[str], header_name: dict[str, str]) -> str | None:
