@@ -53,6 +53,7 @@ from .. import model as m
 from ..i18n import N_
 from ..i18n.note import Note
 from .dists import EMPIRICAL_POINTS, FLOOR, HIDDEN, Z95, Candidate, DistFit
+from .numpy_exact import FixedPointsInterp, quantiles
 
 if TYPE_CHECKING:
     from ..sim.compile import Network
@@ -128,26 +129,31 @@ def quantile_fn(kind: str) -> Quantile:
     """Delay draws from uniforms `u` for a family with this mean and coefficient of
     variation (a fixed mapping: common random numbers). The gamma's inverse is
     interpolated from `GRID` points (in normal-score spacing, so the tails are dense):
-    exact inversion of every draw costs 100 times more."""
+    exact inversion of every draw costs 100 times more. What depends on the uniforms
+    alone (the lognormal's normal scores, where each uniform falls among the gamma's
+    points) is worked out once per sample, which the search reuses for every candidate."""
     from scipy import stats
 
     if kind == "exp":
         return lambda u, mean, cv: -mean * np.log1p(-u)
     if kind == "lognormal":
-        memo: dict[int, np.ndarray] = {}
+        scores: list[tuple[np.ndarray, np.ndarray]] = []
 
         def logn(u: np.ndarray, mean: float, cv: float) -> np.ndarray:
-            z = memo.get(id(u))
-            if z is None:
-                memo.clear()
-                z = memo[id(u)] = np.asarray(stats.norm.ppf(u))
+            if not scores or scores[0][0] is not u:
+                scores[:] = [(u, np.asarray(stats.norm.ppf(u)))]
+            z = scores[0][1]
             s2 = math.log1p(cv * cv)
             return mean * np.exp(-s2 / 2 + math.sqrt(s2) * z)
         return logn
 
+    placed: list[FixedPointsInterp] = []
+
     def gam(u: np.ndarray, mean: float, cv: float) -> np.ndarray:
+        if not placed or placed[0].x is not u:
+            placed[:] = [FixedPointsInterp(u, GRID)]
         a = 1.0 / (cv * cv)
-        return np.interp(u, GRID, _gamma_grid(a)) * mean / a
+        return placed[0](_gamma_grid(a)) * mean / a
     return gam
 
 
@@ -173,7 +179,7 @@ def _distance(sim: np.ndarray, tgt: _Target) -> float:
     if len(sim) < 20:
         return math.inf
     scale = max(tgt.mean, FLOOR)
-    return float((abs(sim.mean() - tgt.mean) + np.mean(np.abs(np.quantile(sim, QS) - tgt.q)))
+    return float((abs(sim.mean() - tgt.mean) + np.mean(np.abs(quantiles(sim, QS) - tgt.q)))
                  / scale)
 
 
