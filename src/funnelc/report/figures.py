@@ -119,6 +119,8 @@ def render_figure(fig: Figure, style: FigureStyle) -> RenderedFigure:
     """PNG bytes, SVG text and the drawing warnings, then the figure is closed. The PNG
     is drawn first; its layout is then frozen so the SVG shows the very same one
     (constrained layout would otherwise run again and may move things)."""
+    from matplotlib import rc_context
+
     caught = _DRAWN.pop(fig, [])
     png = io.BytesIO()
     svg = io.BytesIO()
@@ -126,7 +128,10 @@ def render_figure(fig: Figure, style: FigureStyle) -> RenderedFigure:
         fig.savefig(png, format="png", dpi=style.dpi,
                     metadata={"Software": style.png_software},
                     bbox_inches="tight" if style.tight else None)
-        fig.set_layout_engine("none")
+        # No engine at all (not "none", a placeholder): matplotlib then saves the SVG
+        # without first drawing the whole figure again to lay it out.
+        with rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+            fig.set_layout_engine(None)
         _svg(fig, style, svg)
     _close(fig)
     return RenderedFigure(png.getvalue(), svg.getvalue().decode("utf-8"), caught)
