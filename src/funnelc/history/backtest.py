@@ -396,7 +396,8 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
         tuple((p.name.value, s.name.value) for p in funnel.pipelines for s in p.stages),
         tuple(p.name.value for p in funnel.pipelines), tuple(months), tuple(holdout))
     pipelines = list(yardstick.pipelines)
-    observed = yardstick.figures(prep.tables, prep.history.events)
+    observed = yardstick.figures(prep.tables.conversion, prep.tables.visits.visits,
+                                 prep.history.events)
     hold_runs: list[Figures | None] = [None] * reps
     fit_runs: list[Figures | None] = [None] * reps
     with tempfile.TemporaryDirectory(prefix="funnelc-backtest-") as folder:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 
-from .analytics import HistoryTables, month_of
+from .analytics import month_of
 from .events import LOST, WON
 
 __all__ = ["HOLDOUT", "Key", "Figures", "Yardstick", "figures_of", "month_end_backlog",
@@ -55,20 +55,23 @@ class Yardstick:
     months: tuple[str, ...]
     holdout: tuple[str, ...]
 
-    def figures(self, tables: HistoryTables, events: pl.DataFrame) -> Figures:
-        return figures_of(tables, events, self.tz, list(self.pairs), list(self.stages),
-                          list(self.pipelines), list(self.months), list(self.holdout))
+    def figures(self, conversion: pl.DataFrame, visits: pl.DataFrame,
+                events: pl.DataFrame) -> Figures:
+        return figures_of(conversion, visits, events, self.tz, list(self.pairs),
+                          list(self.stages), list(self.pipelines), list(self.months),
+                          list(self.holdout))
 
 
-def figures_of(tables: HistoryTables, events: pl.DataFrame, tz: str,
+def figures_of(conversion: pl.DataFrame, visits: pl.DataFrame, events: pl.DataFrame, tz: str,
                pairs: list[tuple[str, str, str]], stages: list[tuple[str, str]],
                pipelines: list[str], months: list[str], holdout: list[str]) -> Figures:
-    """Every compared figure of one history (observed or one simulation run): value and,
-    for a conversion, the deals behind it. Months with nothing count zero deals; a
+    """Every compared figure of one history (observed or one simulation run), from its
+    conversion table and visits (`analytics`) and its events: value and, for a
+    conversion, the deals behind it. Months with nothing count zero deals; a
     conversion of a month nobody entered has no value."""
     out: Figures = {}
     conv: dict[tuple[str, str, str, str], tuple[int, int]] = {
-        (p, a, b, mo): (int(e), int(d)) for p, a, b, mo, e, d in tables.conversion.filter(
+        (p, a, b, mo): (int(e), int(d)) for p, a, b, mo, e, d in conversion.filter(
             pl.col("month") != "all").select("pipeline", "from_stage", "to_stage", "month",
                                              "entered", "direct").iter_rows()}
     for p, a, b in pairs:
@@ -89,7 +92,7 @@ def figures_of(tables: HistoryTables, events: pl.DataFrame, tz: str,
                 out[(kind, p, "", mo)] = (float(cl.get((p, kind, mo), 0)), None)
             out[(kind, p, "", HOLDOUT)] = (float(sum(cl.get((p, kind, mo), 0)
                                                      for mo in holdout)), None)
-    wip = month_end_backlog(tables.visits.visits, months, tz)
+    wip = month_end_backlog(visits, months, tz)
     for p, s in stages:
         for mo in months:
             out[("backlog", p, s, mo)] = (float(wip.get((p, s, mo), 0)), None)

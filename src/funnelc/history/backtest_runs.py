@@ -32,7 +32,7 @@ from .. import model as m
 from ..sim import SimConfig, simulate
 from ..sim.budget import DealLimitExceeded
 from ..sim.warm import OpenDeal
-from .analytics import analyse
+from .analytics import analyse_conversion
 from .backtest_figures import Figures, Yardstick
 from .events import Catalog
 from .fit import FitResult
@@ -127,9 +127,9 @@ def _read_run(path: str, start: date, tz: str, end: datetime,
 def _measure(plan: RunPlan, path: str, day1: date, end: datetime) -> Figures:
     tz = plan.yardstick.tz
     ev = _read_run(path, day1, tz, end, plan.sources)
-    tables = analyse(History(ev, Catalog(), DataQuality(), tz), plan.depths,
-                     list(plan.yardstick.pairs))
-    return plan.yardstick.figures(tables, ev)
+    conversion, visits = analyse_conversion(History(ev, Catalog(), DataQuality(), tz),
+                                            plan.depths, list(plan.yardstick.pairs))
+    return plan.yardstick.figures(conversion, visits.visits, ev)
 
 
 def _run(plan: RunPlan, run: int) -> RunFigures:
