@@ -10,10 +10,17 @@ so the pool's workers are spawned, never forked (see `sim.runner.start_method`).
 After every finished replication the job summarises what it has (`sim.summary`, the
 function `simulate` prints) and keeps that view; the page reads it as a stream.
 Cancelling drops the queued replications and ignores the running ones.
+
+The pool is handed a job's replications as its workers free up, never all at once, so
+no replication is ever queued in it to be cancelled: Python 3.11's pool, when a worker
+ends (the server quitting stops them; one may run out of memory), sets an error on every
+future it holds, and on a cancelled one that raised in its thread, whose traceback the
+server printed (CPython gh-107219, fixed in 3.12).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
 import os
@@ -190,7 +197,8 @@ class SimJob:
     state: State = "running"
     message: str | None = None
     reps: list[RepStats] = field(default_factory=list)
-    futures: list[Future[RepStats]] = field(default_factory=list)
+    handed: int = 0
+    """Replications handed to the pool so far (running or done)."""
     view: SimView | None = None
     changed: threading.Condition = field(default_factory=threading.Condition)
 
@@ -227,7 +235,6 @@ class SimJob:
                                     "sources' rates and the teams' sizes")
                 else:
                     self.message = f"the simulation failed: {type(exc).__name__}: {exc}"
-                self._cancel_rest()
                 self._publish()
                 return
             self.reps.append(fut.result())
@@ -235,16 +242,20 @@ class SimJob:
                 self.state = "finished"
             self._publish()
 
-    def _cancel_rest(self) -> None:
-        for f in self.futures:
-            f.cancel()
+    def next_rep(self) -> int | None:
+        """The next replication to hand to the pool, counted as handed; None when the
+        job is over or has handed them all."""
+        with self.changed:
+            if self.state != "running" or self.handed >= self.config.reps:
+                return None
+            self.handed += 1
+            return self.handed - 1
 
     def cancel(self) -> None:
         with self.changed:
             if self.state != "running":
                 return
             self.state = "cancelled"
-            self._cancel_rest()
             self._publish()
 
     def wait(self, seen: int, state: State, timeout: float) -> SimView | None:
@@ -283,17 +294,21 @@ class SimPool:
         with self._lock:
             for job in self._jobs.values():
                 job.cancel()
-            if self._pool is not None:
-                # Replications hold no files: the workers are stopped, not waited for, so
-                # quitting the server is immediate and leaves no process behind (an idle
-                # worker of a pool shut down without waiting outlives the server).
-                workers = list((self._pool._processes or {}).values())  # noqa: SLF001
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                for process in workers:
-                    process.terminate()
-                for process in workers:
-                    process.join(5)
-                self._pool = None
+            self._stop_workers()
+
+    def _stop_workers(self) -> None:
+        """Called with the lock held."""
+        if self._pool is not None:
+            # Replications hold no files: the workers are stopped, not waited for, so
+            # quitting the server is immediate and leaves no process behind (an idle
+            # worker of a pool shut down without waiting outlives the server).
+            workers = list((self._pool._processes or {}).values())  # noqa: SLF001
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for process in workers:
+                process.terminate()
+            for process in workers:
+                process.join(5)
+            self._pool = None
 
     def submit(self, model: m.FunnelFile, options: RunOptions, version: str) -> SimJob:
         """Start simulating `model` (checked, what-if changes applied); cancels the run
@@ -311,20 +326,36 @@ class SimPool:
             job = SimJob(f"sim{next(self._ids)}", model, net, config, version)
             self._jobs = {job.id: job}
         with job.changed:
-            try:
-                job.futures = self._submit_all(net, config)
-            except BrokenProcessPool:  # a worker died in an earlier run: start afresh
-                self.close()
-                self.start()
-                job.futures = self._submit_all(net, config)
             job._publish()
-        for fut in job.futures:
-            fut.add_done_callback(job.finished_one)
+        try:
+            self._hand(job, self.workers)
+        except BrokenProcessPool:  # a worker died in an earlier run: start afresh
+            with self._lock:
+                self._stop_workers()
+            self.start()
+            job.handed = 0
+            self._hand(job, self.workers)
         return job
 
-    def _submit_all(self, net: Network, config: SimConfig) -> list[Future[RepStats]]:
-        assert self._pool is not None
-        return [self._pool.submit(_replicate, net, config, rep) for rep in range(config.reps)]
+    def _hand(self, job: SimJob, count: int) -> None:
+        """Hand the pool up to `count` more of the job's replications; each, when done,
+        hands the next. Raises BrokenProcessPool when the pool is broken."""
+        for _ in range(count):
+            rep = job.next_rep()
+            if rep is None:
+                return
+            with self._lock:
+                if self._pool is None:
+                    return
+                fut = self._pool.submit(_replicate, job.net, job.config, rep)
+            fut.add_done_callback(lambda done: self._finished(job, done))
+
+    def _finished(self, job: SimJob, fut: Future[RepStats]) -> None:
+        job.finished_one(fut)
+        # The pool broke or is shutting down: the job failed (finished_one said why) or
+        # was cancelled, and has nothing more to hand.
+        with contextlib.suppress(BrokenProcessPool, RuntimeError):
+            self._hand(job, 1)
 
     def job(self, job_id: str) -> SimJob | None:
         with self._lock:
