@@ -45,7 +45,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -123,6 +123,7 @@ class Visit:
 
 # ---------------------------------------------------------------------------- one route
 Quantile = Callable[[np.ndarray, float, float], np.ndarray]
+_T = TypeVar("_T")
 
 
 def quantile_fn(kind: str) -> Quantile:
@@ -137,24 +138,30 @@ def quantile_fn(kind: str) -> Quantile:
     if kind == "exp":
         return lambda u, mean, cv: -mean * np.log1p(-u)
     if kind == "lognormal":
-        scores: list[tuple[np.ndarray, np.ndarray]] = []
+        scores = _per_sample(lambda u: np.asarray(stats.norm.ppf(u)))
 
         def logn(u: np.ndarray, mean: float, cv: float) -> np.ndarray:
-            if not scores or scores[0][0] is not u:
-                scores[:] = [(u, np.asarray(stats.norm.ppf(u)))]
-            z = scores[0][1]
             s2 = math.log1p(cv * cv)
-            return mean * np.exp(-s2 / 2 + math.sqrt(s2) * z)
+            return mean * np.exp(-s2 / 2 + math.sqrt(s2) * scores(u))
         return logn
 
-    placed: list[FixedPointsInterp] = []
+    placed = _per_sample(lambda u: FixedPointsInterp(u, GRID))
 
     def gam(u: np.ndarray, mean: float, cv: float) -> np.ndarray:
-        if not placed or placed[0].x is not u:
-            placed[:] = [FixedPointsInterp(u, GRID)]
         a = 1.0 / (cv * cv)
-        return placed[0](_gamma_grid(a)) * mean / a
+        return placed(u)(_gamma_grid(a)) * mean / a
     return gam
+
+
+def _per_sample(work: Callable[[np.ndarray], _T]) -> Callable[[np.ndarray], _T]:
+    """`work(u)`, done again only when `u` is another array than the last one's."""
+    last: list[tuple[np.ndarray, _T]] = []
+
+    def get(u: np.ndarray) -> _T:
+        if not last or last[0][0] is not u:
+            last[:] = [(u, work(u))]
+        return last[0][1]
+    return get
 
 
 @functools.lru_cache(maxsize=256)
