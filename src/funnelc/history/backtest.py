@@ -41,7 +41,6 @@ of the time.
 from __future__ import annotations
 
 import math
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -400,14 +399,13 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
                                  prep.history.events)
     hold_runs: list[Figures | None] = [None] * reps
     fit_runs: list[Figures | None] = [None] * reps
-    with tempfile.TemporaryDirectory(prefix="funnelc-backtest-") as folder:
-        plan = RunPlan(funnel, fit, seed, warm, cut_day, hold_days, start, fit_days, max_deals,
-                       folder, data_end, cut - timedelta(microseconds=1),
-                       record_sources(funnel), funnel_depths(funnel), yardstick)
-        for done, run in enumerate(runs(plan, reps, jobs), 1):
-            hold_runs[run.run], fit_runs[run.run] = run.holdout, run.fit_months
-            if progress is not None:
-                progress(done, reps)
+    plan = RunPlan(funnel, fit, seed, warm, cut_day, hold_days, start, fit_days, max_deals,
+                   data_end, cut - timedelta(microseconds=1), record_sources(funnel),
+                   funnel_depths(funnel), yardstick)
+    for done, run in enumerate(runs(plan, reps, jobs), 1):
+        hold_runs[run.run], fit_runs[run.run] = run.holdout, run.fit_months
+        if progress is not None:
+            progress(done, reps)
     few: list[Key] = []
     judged = compare({k: v for k, v in observed.items() if k[3] in holdout or k[3] == HOLDOUT},
                      [r for r in hold_runs if r is not None], few, pipelines)

@@ -1,7 +1,7 @@
 """The simulation runs of a back-test, each measured where it ran: a run draws the fit's
 numbers, simulates the holdout (from the cut, warm) and the fit months (from an empty
-account), reads both sets of records back as histories and measures them
-(`backtest_figures`). Only the figures — a few hundred numbers — come back to the
+account), reads both sets of records as histories, in memory, as a records file would
+be read (`load.history_of_records`), and measures them (`backtest_figures`). Only the figures — a few hundred numbers — come back to the
 calling process, which would otherwise read every run back alone, one after another,
 while the workers' cores idle (half of a back-test's time).
 
@@ -16,7 +16,6 @@ they are spawned.
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -29,14 +28,15 @@ import numpy as np
 import polars as pl
 
 from .. import model as m
-from ..sim import SimConfig, simulate
+from ..sim import SimConfig
 from ..sim.budget import DealLimitExceeded
+from ..sim.runner import simulate_records
 from ..sim.warm import OpenDeal
 from .analytics import analyse_conversion
 from .backtest_figures import Figures, Yardstick
 from .events import Catalog
 from .fit import FitResult
-from .load import History, load_history
+from .load import History, history_of_records
 from .quality import DataQuality
 from .uncertainty import draw_rng, drawn_model
 
@@ -47,8 +47,7 @@ __all__ = ["RunPlan", "RunFigures", "runs", "run_seeds", "start_workers"]
 class RunPlan:
     """What every simulation run of a back-test needs, whichever process runs it: the
     funnel and its fit (each run simulates its own draw of the fit), the warm start, the
-    two windows, where records go and how they are measured. Sent to a worker process
-    once."""
+    two windows and how the runs are measured. Sent to a worker process once."""
 
     funnel: m.FunnelFile
     fit: FitResult
@@ -59,7 +58,6 @@ class RunPlan:
     start: date
     fit_days: int
     max_deals: int | None
-    folder: str
     hold_end: datetime
     """The history's last event: the holdout records are cut there."""
     fit_end: datetime
@@ -85,32 +83,30 @@ def run_seeds(seed: int, run: int) -> tuple[int, int]:
     return int(a), int(b)
 
 
-def _simulate_run(plan: RunPlan, run: int) -> tuple[str, str]:
+def _simulate_run(plan: RunPlan, run: int
+                  ) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
     """Run `run`: draw the fit's numbers (`uncertainty.drawn_model`), simulate the holdout
-    from the cut with the open deals and the fit months from an empty account; write both
-    as per-deal records. Returns the two CSV paths."""
+    from the cut with the open deals and the fit months from an empty account. Returns
+    both runs' per-visit records."""
     model = drawn_model(plan.funnel, plan.fit, draw_rng(plan.seed, run))
     hold_seed, fit_seed = run_seeds(plan.seed, run)
-    hold = os.path.join(plan.folder, f"holdout-{run}.csv")
-    fit = os.path.join(plan.folder, f"fit-{run}.csv")
     try:
-        simulate(model, SimConfig(days=plan.hold_days, warmup_days=0, reps=1, seed=hold_seed,
-                                  jobs=1, start=plan.cut_day, records=hold,
-                                  max_deals=plan.max_deals, open_deals=plan.warm))
-        simulate(model, SimConfig(days=plan.fit_days, warmup_days=0, reps=1, seed=fit_seed,
-                                  jobs=1, start=plan.start, records=fit,
-                                  max_deals=plan.max_deals))
+        hold = simulate_records(model, SimConfig(
+            days=plan.hold_days, warmup_days=0, reps=1, seed=hold_seed, jobs=1,
+            start=plan.cut_day, max_deals=plan.max_deals, open_deals=plan.warm))
+        fit = simulate_records(model, SimConfig(
+            days=plan.fit_days, warmup_days=0, reps=1, seed=fit_seed, jobs=1,
+            start=plan.start, max_deals=plan.max_deals))
     except DealLimitExceeded as exc:
         raise DealLimitExceeded(exc.limit, run) from None
     return hold, fit
 
 
-def _read_run(path: str, start: date, tz: str, end: datetime,
+def _read_run(rows: list[tuple[object, ...]], name: str, start: date, tz: str, end: datetime,
               sources: dict[tuple[str, str], str]) -> pl.DataFrame:
-    """One run's records as the history's events: moved onto the history's clock and
-    cut at `end`. The file is removed once read."""
-    hist = load_history([path], "UTC", start, sources)
-    os.remove(path)
+    """One run's records as the history's events, read as a records file is
+    (`load.history_of_records`): moved onto the history's clock and cut at `end`."""
+    hist = history_of_records(rows, start, name, sources)
     # The simulation clock counts local hours from day 1's midnight; the reader put that
     # midnight at UTC. Shift by the zone's offset there (later DST changes move an event
     # by an hour at most, which no monthly figure notices). Pick-ups move with the
@@ -124,9 +120,10 @@ def _read_run(path: str, start: date, tz: str, end: datetime,
     return ev.filter(pl.col("ts") <= end)
 
 
-def _measure(plan: RunPlan, path: str, day1: date, end: datetime) -> Figures:
+def _measure(plan: RunPlan, rows: list[tuple[object, ...]], name: str, day1: date,
+             end: datetime) -> Figures:
     tz = plan.yardstick.tz
-    ev = _read_run(path, day1, tz, end, plan.sources)
+    ev = _read_run(rows, name, day1, tz, end, plan.sources)
     conversion, visits = analyse_conversion(History(ev, Catalog(), DataQuality(), tz),
                                             plan.depths, list(plan.yardstick.pairs))
     return plan.yardstick.figures(conversion, visits.visits, ev)
@@ -136,8 +133,10 @@ def _run(plan: RunPlan, run: int) -> RunFigures:
     hold, fit = _simulate_run(plan, run)
     # The holdout: from the cut, with the deals open there. The fit months: from the
     # first day of the history, empty, as its export began.
-    return RunFigures(run, _measure(plan, hold, plan.cut_day, plan.hold_end),
-                      _measure(plan, fit, plan.start, plan.fit_end))
+    return RunFigures(run, _measure(plan, hold, f"holdout of run {run}", plan.cut_day,
+                                    plan.hold_end),
+                      _measure(plan, fit, f"fit months of run {run}", plan.start,
+                               plan.fit_end))
 
 
 _PLAN: RunPlan | None = None

@@ -31,10 +31,11 @@ from .read_csv import (
     read_csv_table,
     split_header,
 )
-from .read_records import looks_like_records, read_records_text
+from .read_records import looks_like_records, read_records_text, records_events, records_table
 from .timeparse import TimeBounds
 
-__all__ = ["History", "HistoryInputError", "HistoryDataError", "load_history", "expand_inputs"]
+__all__ = ["History", "HistoryInputError", "HistoryDataError", "load_history", "history_of_records",
+           "expand_inputs"]
 
 SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".txt", ".tsv")
 
@@ -193,13 +194,8 @@ def _read_file(path: Path, r: _Reading) -> None:
     if looks_like_records(first):
         from ..sim import DEFAULT_START
 
-        f = read_records_text(data, dq, r.seq, r.records_start or DEFAULT_START,
-                              r.record_sources)
-        r.frames.append(f)
-        r.origins.append(Origin(r.seq, r.seq + 2 * f.height + 2, name, "record"))
-        r.seq += 2 * f.height + 2
-        dq.files.append((name, "simulator records", f.height))
-        r.formats.add("records")
+        _add_records(read_records_text(data, dq, r.seq, r.records_start or DEFAULT_START,
+                                       r.record_sources), name, r)
     elif head in ("{", "["):
         text = data.decode("utf-8")
         del data  # the text alone is enough from here on
@@ -254,6 +250,14 @@ def _read_file(path: Path, r: _Reading) -> None:
             else _csv_hint(first))
 
 
+def _add_records(f: pl.DataFrame, name: str, r: _Reading) -> None:
+    r.frames.append(f)
+    r.origins.append(Origin(r.seq, r.seq + 2 * f.height + 2, name, "record"))
+    r.seq += 2 * f.height + 2
+    r.dq.files.append((name, "simulator records", f.height))
+    r.formats.add("records")
+
+
 def _csv_hint(first: str) -> str | None:
     """For a table whose header names no deal or no stage column, which of the two it
     lacks and what it has: the user's columns, not a list of formats. Excel's «CSV
@@ -289,6 +293,12 @@ def load_history(paths: list[str], tz: str = "UTC", records_start: date | None =
             f"--loss-field {loss_field}: the inputs hold no Bitrix24 deal list to read it from",
             'give crm.deal.list saved with select ["*", "UF_*"] (amoCRM keeps its own loss '
             "reason, read without the option)")
+    return _assemble(r)
+
+
+def _assemble(r: _Reading) -> History:
+    """The events of every input read into `r`, as one history."""
+    tz = r.tz
     dq, frames = r.dq, r.frames
     catalog = Catalog()
     if r.amo.seen_any or r.bx.seen_any:
@@ -319,6 +329,17 @@ def load_history(paths: list[str], tz: str = "UTC", records_start: date | None =
                          r.bx.touch_frame(tz) if r.bx.seen_any else None) if f is not None]
     return History(events, catalog, dq, tz, r.formats, r.origins,
                    pl.concat(touch) if touch else None)
+
+
+def history_of_records(rows: list[tuple[object, ...]], start: date, name: str,
+                       record_sources: dict[tuple[str, str], str] | None = None) -> History:
+    """A simulation's record rows (`read_records.records_table`) read as `load_history`
+    reads the same records from their CSV file, in UTC: the same events, without the
+    file. `name` stands for the file in the data-quality notes."""
+    r = _Reading("UTC", TimeBounds.default(), start, record_sources, dq=DataQuality(tz="UTC"))
+    _add_records(records_events(records_table(rows), r.dq, r.seq, start, record_sources),
+                 name, r)
+    return _assemble(r)
 
 
 def _place(origins: list[Origin], seq: int) -> str | None:

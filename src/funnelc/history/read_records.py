@@ -22,9 +22,19 @@ from ..csvsafe import unquote_expr
 from .events import LOST, STAGE, WON
 from .quality import DataQuality
 
-__all__ = ["looks_like_records", "read_records_text", "RECORD_HEADER"]
+__all__ = ["looks_like_records", "read_records_text", "records_table", "records_events",
+           "RECORD_HEADER"]
 
 RECORD_HEADER = "rep,deal_id,pipeline,stage,entered_hours"
+
+SCHEMA = {"rep": pl.Int64, "deal_id": pl.Int64, "pipeline": pl.Utf8, "stage": pl.Utf8,
+          "entered_hours": pl.Float64, "picked_hours": pl.Float64, "left_hours": pl.Float64,
+          "outcome": pl.Utf8, "timeout_kind": pl.Utf8, "manager": pl.Utf8}
+"""The records' columns and types (`manager` only when added by hand)."""
+RECORD_COLUMNS = ("rep", "deal_id", "pipeline", "stage", "entered_hours", "picked_hours",
+                  "left_hours", "outcome", "timeout_kind")
+"""What the simulator writes (`sim.RECORD_COLUMNS`, not imported: history reads records
+without loading the simulator)."""
 
 TEXT_COLUMNS = ("pipeline", "stage", "outcome", "timeout_kind", "manager")
 """The columns `funnelc.csvsafe` may have neutralised when the records were written."""
@@ -40,13 +50,24 @@ def read_records_text(data: bytes | str, dq: DataQuality, seq0: int, start: date
     source name, for first stages that one source feeds."""
     if isinstance(data, str):
         data = data.encode("utf-8")
-    raw = pl.read_csv(data, schema_overrides={
-        "rep": pl.Int64, "deal_id": pl.Int64, "pipeline": pl.Utf8, "stage": pl.Utf8,
-        "entered_hours": pl.Float64, "picked_hours": pl.Float64, "left_hours": pl.Float64,
-        "outcome": pl.Utf8, "timeout_kind": pl.Utf8, "manager": pl.Utf8},
-        truncate_ragged_lines=True)
+    raw = pl.read_csv(data, schema_overrides=SCHEMA, truncate_ragged_lines=True)
     # funnelc wrote names with a protective `'` where a spreadsheet would run them.
     raw = raw.with_columns(unquote_expr(c) for c in TEXT_COLUMNS if c in raw.columns)
+    return records_events(raw, dq, seq0, start, sources)
+
+
+def records_table(rows: list[tuple[object, ...]]) -> pl.DataFrame:
+    """The simulator's record rows (`sim.RECORD_COLUMNS`, as the engine hands them to its
+    record function) as the table `read_records_text` parses from their CSV: the same
+    columns and types, for a caller that simulates and reads the run back as a history
+    (the back-test) without writing and parsing a file. A time is a float either way,
+    and the CSV wrote each as the shortest text that reads back as the same float."""
+    return pl.DataFrame(rows, schema={c: SCHEMA[c] for c in RECORD_COLUMNS}, orient="row")
+
+
+def records_events(raw: pl.DataFrame, dq: DataQuality, seq0: int, start: date,
+                   sources: dict[tuple[str, str], str] | None = None) -> pl.DataFrame:
+    """The events of a records table (read from a file, or `records_table`)."""
     dq.rows_read += raw.height
     bad = raw.filter(pl.col("entered_hours").is_null() | pl.col("deal_id").is_null())
     if bad.height:

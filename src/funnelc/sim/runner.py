@@ -51,7 +51,7 @@ from .stats import RepStats
 from .summary import summarize
 from .warm import warm_plan
 
-__all__ = ["simulate", "run_replications", "RECORD_COLUMNS", "Progress", "NetworkFor",
+__all__ = ["simulate", "simulate_records", "run_replications", "RECORD_COLUMNS", "Progress", "NetworkFor",
            "start_method"]
 
 RECORD_COLUMNS = ("rep", "deal_id", "pipeline", "stage", "entered_hours", "picked_hours",
@@ -234,6 +234,26 @@ def _join_records(path: str, parts: list[str]) -> None:
         for part in parts:
             with open(part, encoding="utf-8", newline="") as fh:
                 shutil.copyfileobj(fh, out)
+
+
+def simulate_records(model: m.FunnelFile, config: SimConfig) -> list[tuple[object, ...]]:
+    """The per-visit records (`RECORD_COLUMNS`) of every replication, in this process and
+    in memory: the rows `simulate` writes to `config.records` (which must be None), for
+    a caller that reads the run back as a history (the back-test) rather than writing a
+    file and parsing it again. Raises as `simulate` does."""
+    if config.records is not None:
+        raise ValueError("simulate_records keeps the records in memory: records must be None")
+    if config.scenario is not None:
+        from ..scenarios import apply_scenario
+
+        model = apply_scenario(model, config.scenario)
+    net = compile_network(model)
+    if config.open_deals:
+        warm_plan(net, config.open_deals)
+    rows: list[tuple[object, ...]] = []
+    for rep in range(config.reps):
+        run_replication(net, config, rep, rows.append)
+    return rows
 
 
 def simulate(model: m.FunnelFile, config: SimConfig, progress: Progress | None = None
