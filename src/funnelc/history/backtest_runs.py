@@ -1,9 +1,10 @@
 """The simulation runs of a back-test, each measured where it ran: a run draws the fit's
 numbers, simulates the holdout (from the cut, warm) and the fit months (from an empty
 account), reads both sets of records as histories, in memory, as a records file would
-be read (`load.history_of_records`), and measures them (`backtest_figures`). Only the figures — a few hundred numbers — come back to the
-calling process, which would otherwise read every run back alone, one after another,
-while the workers' cores idle (half of a back-test's time).
+be read (`load.history_of_records`), and measures them (`backtest_figures`). Only the
+figures — a few hundred numbers — come back to the calling process, which would
+otherwise read every run back alone, one after another, while the workers' cores idle
+(half of a back-test's time).
 
 Workers are never forked from the calling process: reading back runs polars, whose
 thread pool a fork copies without its threads (the child hangs on its first parallel
