@@ -51,8 +51,8 @@ from .stats import RepStats
 from .summary import summarize
 from .warm import warm_plan
 
-__all__ = ["simulate", "simulate_records", "run_replications", "RECORD_COLUMNS", "Progress", "NetworkFor",
-           "start_method"]
+__all__ = ["simulate", "simulate_records", "run_replications", "RECORD_COLUMNS", "Progress",
+           "NetworkFor", "start_method"]
 
 RECORD_COLUMNS = ("rep", "deal_id", "pipeline", "stage", "entered_hours", "picked_hours",
                   "left_hours", "outcome", "timeout_kind")
