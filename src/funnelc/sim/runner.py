@@ -243,11 +243,7 @@ def simulate_records(model: m.FunnelFile, config: SimConfig) -> list[tuple[objec
     file and parsing it again. Raises as `simulate` does."""
     if config.records is not None:
         raise ValueError("simulate_records keeps the records in memory: records must be None")
-    if config.scenario is not None:
-        from ..scenarios import apply_scenario
-
-        model = apply_scenario(model, config.scenario)
-    net = compile_network(model)
+    _, net = _compiled(model, config)
     if config.open_deals:
         warm_plan(net, config.open_deals)
     rows: list[tuple[object, ...]] = []
@@ -271,12 +267,17 @@ def simulate(model: m.FunnelFile, config: SimConfig, progress: Progress | None =
     0 or less. `WarmStartError` (a ValueError) names every deal whose pipeline or stage
     the funnel does not have, with the closest name.
     """
+    model, net = _compiled(model, config)
+    reps = run_replications(net, config, progress)
+    return summarize(model, net, config, reps, scenario=config.scenario)
+
+
+def _compiled(model: m.FunnelFile, config: SimConfig) -> tuple[m.FunnelFile, Network]:
+    """The model with `config.scenario` applied, and its network."""
     if config.scenario is not None:
         from ..scenarios import apply_scenario
 
         model = apply_scenario(model, config.scenario)
-    net = compile_network(model)
-    reps = run_replications(net, config, progress)
-    return summarize(model, net, config, reps, scenario=config.scenario)
+    return model, compile_network(model)
 
 
