@@ -393,6 +393,41 @@ def test_stopping_the_server_leaves_no_worker_process(cottages: Path) -> None:
             proc.wait()
 
 
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux's /proc")
+def test_ctrl_c_stops_the_server_quietly_with_exit_0(cottages: Path) -> None:
+    """Regression: Ctrl+C, the way the command says to stop it, reaches every process of
+    the terminal's group. Each simulation worker printed a KeyboardInterrupt traceback,
+    and the server ended with click's «Aborted!» and exit 1."""
+    import os
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-m", "funnelc", "serve", str(cottages), "--port",
+                             "0", "--no-browser", "--jobs", "2", "--format", "json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)  # its own group, as a terminal's job
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "{"
+        workers: set[int] = set()
+        deadline = time.monotonic() + 30
+        while len(workers) < 2 and time.monotonic() < deadline:
+            workers = {p for p in _children(proc.pid)
+                       if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")}
+            time.sleep(0.1)
+        assert len(workers) >= 2, "the pool's workers start with the server"
+        time.sleep(1.0)  # the workers are up and waiting for work
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, err
+        assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+        assert "Aborted" not in err, err
+        assert not any(Path(f"/proc/{p}").exists() for p in workers)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 def test_lang_sets_the_pages_language(cottages: Path) -> None:
     """`serve --lang uk` on a Russian account: the page speaks Ukrainian (serve was the
     one command without --lang)."""

@@ -95,6 +95,11 @@ def serve_command(file: str, fmt: str, output_path: str | None, port: int, host:
                                              "loopback": loopback})
     try:
         _run(create_app(state), sock, url, not no_browser, exit_after)
+    except KeyboardInterrupt:
+        # Ctrl+C, the way to stop the server the page and this command name: uvicorn
+        # shuts down, then raises it again. Stopped as asked: exit 0, not click's
+        # «Aborted!» and 1.
+        pass
     finally:
         pool.close()
         sock.close()

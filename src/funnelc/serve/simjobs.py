@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -168,8 +169,13 @@ def _replicate(net: Network, config: SimConfig, rep: int) -> RepStats:
 def _watch_parent(parent: int) -> None:
     """Worker initializer: end this worker when the server is gone, however it ended
     (SIGKILL, a signal before the web server had set its handlers), instead of
-    lingering with the terminal's pipes open."""
+    lingering with the terminal's pipes open. Ctrl+C is the server's to handle: the
+    terminal sends it to the workers too, and each printed a KeyboardInterrupt
+    traceback while the server was stopping them."""
     import os
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -177,6 +183,21 @@ def _watch_parent(parent: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="funnelc-watch-parent", daemon=True).start()
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored meanwhile, in the main thread (elsewhere, nothing changes)."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def _warm() -> int:
@@ -287,8 +308,14 @@ class SimPool:
                 self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
                                                  initializer=_watch_parent,
                                                  initargs=(os.getpid(),))
-                for _ in range(self.workers):
-                    self._pool.submit(_warm)
+                # The workers start ignoring Ctrl+C (a spawned Python keeps an ignored
+                # SIGINT ignored), before their initializer could say so: Ctrl+C while
+                # they import the engine printed their tracebacks too. Only the main
+                # thread may change a handler; a pool restarted from a request's thread
+                # relies on the initializer.
+                with _sigint_ignored():
+                    for _ in range(self.workers):
+                        self._pool.submit(_warm)
 
     def close(self) -> None:
         with self._lock:
