@@ -358,6 +358,28 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+def _serve_with_two_workers(cottages: Path, own_group: bool) -> subprocess.Popen[str]:
+    """`funnelc serve` as a user starts it, in a process group of its own or not."""
+    return subprocess.Popen([sys.executable, "-m", "funnelc", "serve", str(cottages), "--port",
+                             "0", "--no-browser", "--jobs", "2", "--format", "json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=own_group)
+
+
+def _workers_of(proc: subprocess.Popen[str]) -> set[int]:
+    """The server's simulation workers, once its address is printed and both have started."""
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "{"
+    workers: set[int] = set()
+    deadline = time.monotonic() + 30
+    while len(workers) < 2 and time.monotonic() < deadline:
+        workers = {p for p in _children(proc.pid)
+                   if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")}
+        time.sleep(0.1)
+    assert len(workers) >= 2, "the pool's workers start with the server"
+    return workers
+
+
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux's /proc")
 def test_stopping_the_server_leaves_no_worker_process(cottages: Path) -> None:
     """Regression: a server stopped with SIGTERM (as `kill` or a test harness does) left
@@ -365,19 +387,9 @@ def test_stopping_the_server_leaves_no_worker_process(cottages: Path) -> None:
     import os
     import signal
 
-    proc = subprocess.Popen([sys.executable, "-m", "funnelc", "serve", str(cottages), "--port",
-                             "0", "--no-browser", "--jobs", "2", "--format", "json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = _serve_with_two_workers(cottages, own_group=False)
     try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "{"
-        workers: set[int] = set()
-        deadline = time.monotonic() + 30
-        while len(workers) < 2 and time.monotonic() < deadline:
-            workers = {p for p in _children(proc.pid)
-                       if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")}
-            time.sleep(0.1)
-        assert len(workers) >= 2, "the pool's workers start with the server"
+        workers = _workers_of(proc)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) in (0, -signal.SIGTERM)
         deadline = time.monotonic() + 5
@@ -401,20 +413,9 @@ def test_ctrl_c_stops_the_server_quietly_with_exit_0(cottages: Path) -> None:
     import os
     import signal
 
-    proc = subprocess.Popen([sys.executable, "-m", "funnelc", "serve", str(cottages), "--port",
-                             "0", "--no-browser", "--jobs", "2", "--format", "json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)  # its own group, as a terminal's job
+    proc = _serve_with_two_workers(cottages, own_group=True)  # a terminal's job
     try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "{"
-        workers: set[int] = set()
-        deadline = time.monotonic() + 30
-        while len(workers) < 2 and time.monotonic() < deadline:
-            workers = {p for p in _children(proc.pid)
-                       if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")}
-            time.sleep(0.1)
-        assert len(workers) >= 2, "the pool's workers start with the server"
+        workers = _workers_of(proc)
         time.sleep(1.0)  # the workers are up and waiting for work
         os.killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=30)
