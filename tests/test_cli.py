@@ -298,3 +298,37 @@ def test_console_script_check_exit_codes(tmp_path: Path, broken: Path) -> None:
                               capture_output=True, text=True, timeout=60)
         assert proc.returncode == expected, proc.stderr
         assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux's /proc")
+def test_ctrl_c_is_exit_2_with_our_message_and_nothing_written(tmp_path: Path) -> None:
+    """Regression: Ctrl+C during a batch command ended with click's «Aborted!» and exit
+    1, which this CLI keeps for problems in the input. It is exit 2 now, in the error
+    format of every other failure, and the outputs being written are not there at all.
+    SIGINT goes to the whole process group, as a terminal sends it, workers included."""
+    import signal
+    import time
+
+    from processes import descendants
+
+    out, records = tmp_path / "out.json", tmp_path / "records.csv"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "funnelc", "simulate", str(PIPELINES / "cottages.funnel"),
+         "--reps", "200", "--jobs", "2", "--format", "json", "-o", str(out),
+         "--records", str(records)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        workers = descendants(proc.pid)
+        assert workers, "the run's worker starts"
+        time.sleep(0.5)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 2, err
+        assert "error: interrupted before the command finished" in err, err
+        assert "Aborted" not in err and "Traceback" not in err, err
+        assert list(tmp_path.iterdir()) == []  # no output, no staged temporary file
+        assert not any(Path(f"/proc/{p}").exists() for p in workers)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

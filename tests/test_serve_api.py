@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from conftest import PIPELINES
 from funnelc.cli import cli
+from processes import spawned_workers
 
 pytest.importorskip("starlette", reason="the `serve` extra is not installed: "
                                          "pip install -e '.[test,serve]' to run these tests")
@@ -345,19 +346,6 @@ def test_help_and_check_do_not_import_the_server() -> None:
         assert "IMPORTED []" in run.stderr, (argv, run.stderr)
 
 
-def _children(pid: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                status = (entry / "status").read_text()
-            except OSError:
-                continue
-            if f"\nPPid:\t{pid}\n" in status:
-                found.add(int(entry.name))
-    return found
-
-
 def _serve_with_two_workers(cottages: Path, own_group: bool) -> subprocess.Popen[str]:
     """`funnelc serve` as a user starts it, in a process group of its own or not."""
     return subprocess.Popen([sys.executable, "-m", "funnelc", "serve", str(cottages), "--port",
@@ -370,12 +358,7 @@ def _workers_of(proc: subprocess.Popen[str]) -> set[int]:
     """The server's simulation workers, once its address is printed and both have started."""
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "{"
-    workers: set[int] = set()
-    deadline = time.monotonic() + 30
-    while len(workers) < 2 and time.monotonic() < deadline:
-        workers = {p for p in _children(proc.pid)
-                   if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")}
-        time.sleep(0.1)
+    workers = spawned_workers(proc.pid, 2)
     assert len(workers) >= 2, "the pool's workers start with the server"
     return workers
 

@@ -59,9 +59,11 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         """An `OSError` out of a command (a full disk, a closed pipe on stdout) is an I/O
         error with exit 2; click would call a broken pipe exit 1, and the last-resort
-        handler in `main` a bug."""
+        handler in `main` a bug. Ctrl+C is `Interrupted` (exit 2), not click's «Aborted!»."""
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted() from None
         except OSError as exc:
             from .commands.output import os_failure
 
@@ -105,6 +107,24 @@ class LazyGroup(click.Group):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+class Interrupted(click.ClickException):
+    """Ctrl+C during a command: click would print «Aborted!» and exit 1, our "problems
+    in the input"; the run did not finish, so it is exit 2, said in our error format.
+    Every output goes through `funnelc.atomic`, which removes what it had staged, so
+    nothing half-written is left behind."""
+
+    exit_code = 2
+
+    def __init__(self) -> None:
+        super().__init__("interrupted before the command finished")
+
+    def show(self, file: Any = None) -> None:
+        click.echo(err=True)  # off the line where the terminal echoed ^C
+        click.echo(f"error: {self.message}", err=True)
+        click.echo("  = help: an output is written whole or not at all, so none is left "
+                   "half-written; run the command again for its results", err=True)
 
 
 class UnknownCommand(click.UsageError):
