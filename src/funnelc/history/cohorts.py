@@ -30,7 +30,7 @@ class Cohorts:
     """pipeline, from_stage, to_stage, gid (the deal, as a number), ta, month, manager,
     source, value (the text columns are categories: the table has a row per deal and
     pair, and strings repeated on every row were most of its memory),
-    direct (reached the second stage, or was won without it, before any loss), won (won
+    direct (reached the second stage, or was won from the first, before any loss), won (won
     after `ta`), lost (lost
     before reaching it), reason (of that loss), came_back (lost, and the client came
     back: `reopened` or `new_deal`), reopened (the same deal reached the second stage
@@ -124,13 +124,19 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
              .with_columns(month=month_of("ta", tz).cast(pl.Categorical))
              .with_row_index("i").collect())
     a = first.lazy()
-    # A deal won from the pair's first stage without entering the second went past it:
-    # reached, at the moment of its win (a lead converted straight from «В работе»).
+    # A deal won from the pair's first stage itself went past the second: reached, at
+    # the moment of its win (a lead converted straight from «В работе»); not one that
+    # left it for another stage (`analytics._conversion`). The step to the win takes a
+    # win from any stage.
+    wins_at = base.filter(pl.col("exit") == WON).select("gid", "pipeline", from_stage="stage",
+                                                        tb="left")
+    to_win = pl.col("to_stage") == WON
     b = pl.concat([
         base.select("gid", "pipeline", to_stage="stage", tb="entered")
         .join(targets.lazy(), on=["pipeline", "to_stage"]).select(gk, "tb"),
-        base.filter(pl.col("exit") == WON).select("gid", "pipeline", tb="left")
-        .join(targets.lazy(), on="pipeline").select(gk, "tb"),
+        wins_at.join(ptab.lazy().filter(~to_win).select("pipeline", "from_stage", "k"),
+                     on=["pipeline", "from_stage"]).select(gk, "tb"),
+        wins_at.join(targets.lazy().filter(to_win), on="pipeline").select(gk, "tb"),
     ]).collect().lazy()
     reach = (a.select("i", gk, "ta")
              .join(b, on="gk")
