@@ -261,6 +261,10 @@ class CsvTable:
     path: str
     truncated: bool
     """The file ends mid-line (a cut download)."""
+    cut_short: bool = False
+    """The file ends mid-line in a row with fewer cells than the header: certainly cut
+    (a file that merely lacks its last line break, as some spreadsheets save it, ends
+    in a whole row)."""
     skipped: int = 0
     """Lines above the header (a report's title), which places count too."""
     per: int = 1
@@ -295,7 +299,23 @@ def read_csv_table(data: bytes | str, path: str, dq: DataQuality, skip: int = 0)
     end = data.find(b"\n")
     first = data[: end if end >= 0 else len(data)].decode("utf-8", errors="replace")
     sep = max((",", ";", "\t"), key=first.count)
-    return CsvTable(_read_table(data, sep, dq, path), path, not data.endswith(b"\n"), skip)
+    return CsvTable(_read_table(data, sep, dq, path), path, not data.endswith(b"\n"),
+                    _cut_short(data, sep, first), skip)
+
+
+def _cut_short(data: bytes, sep: str, header: str) -> bool:
+    """True when the file ends mid-line in a row of fewer cells than its header: a
+    download cut in its last row, which would otherwise be read as a row whose last
+    cells are empty (an amount 99500 cut to 99, its source and manager lost). A last
+    line with an odd number of quotes may be the end of a row that began lines above
+    (a quoted value with line breaks): not judged."""
+    if data.endswith(b"\n"):
+        return False
+    last = data[data.rfind(b"\n") + 1:].decode("utf-8", errors="replace")
+    if not last.strip() or last.count('"') % 2:
+        return False
+    cells = next(csv.reader([last], delimiter=sep), [])
+    return len(cells) < len(next(csv.reader([header], delimiter=sep), []))
 
 
 def read_csv_text(data: bytes | str, path: str, dq: DataQuality, seq0: int, tz: str,
@@ -409,7 +429,9 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
     del parsed, why
     dq.count("naive_timestamps", int(df["naive"].sum()))
     dq.note_mixed_units(path, mixed)
-    for reason, cond in (("extra_fields", pl.col("extra")),
+    cut_last = table.cut_short or (truncated and _cut_in_a_cell(df, last_line, tz, order))
+    cut = pl.lit(cut_last) & (pl.col("line") == last_line)
+    for reason, cond in (("truncated", cut), ("extra_fields", pl.col("extra")),
                          ("no_deal_id", pl.col("deal_id").is_null()),
                          ("mixed_time_units", (pl.col("why") == "mixed_time_units").fill_null(False)),
                          ("implausible_timestamp",
@@ -521,6 +543,22 @@ def _deal_list_rows(raw: pl.DataFrame, listed: DealListColumns, cols: dict[str, 
                                .otherwise(pl.col(cols["stage"])).alias(cols["stage"]))
     return long_rows(raw, listed, cols, outcome, pl.col(LINE), path, dq,
                      WON_NAMES | LOST_NAMES).rename({"line": LINE})
+
+
+def _cut_in_a_cell(df: pl.DataFrame, last_line: int, tz: str, order: SlashOrder | None
+                   ) -> bool:
+    """True when the last row of a file that ends mid-line has an amount, a pick-up or a
+    last-activity time that does not read: the download was cut in that cell («…,20» for
+    a date). Those cells are read around, as unknown, in any other row."""
+    row = df.filter(pl.col("line") == last_line)
+    if row.height != 1:
+        return False
+    for name in ("p", "la"):
+        if name in row.columns and row[name][0] is not None \
+                and parse_timestamps(row[name], tz, order).ts[0] is None:
+            return True
+    value = row["value"]
+    return value[0] is not None and bool(parse_amounts(value).is_nan()[0])
 
 
 def _with_last_activity(df: pl.DataFrame, tz: str, order: SlashOrder | None) -> pl.DataFrame:
