@@ -108,6 +108,21 @@ def test_history_names_them_reason_not_kept_not_the_failure_stage(
     assert any("filled on 1,002 of 1,002 losses" in n for n in notes)
 
 
+def test_comebacks_whose_reason_is_not_kept_have_no_share(history: dict, export: Path
+                                                          ) -> None:
+    """Regression: every «(reason not kept)» row of the comebacks read «share 100%» (its
+    losses are only the ones that came back, the only losses without a reason), while
+    20 of 1,022 losses came back. The share is null there and the table says why."""
+    rows = [r for r in history["tables"]["comebacks"] if r["reason"] == "(reason not kept)"]
+    assert sum(r["came_back"] for r in rows) == 20
+    assert rows and all(r["came_back_pct"] is None for r in rows)
+    out = _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL), "--lang", "en")
+    assert ("that row counts only the losses that came back, and a share of them would "
+            "always read 100%") in " ".join(out.split())
+    table = out[out.index("Lost deals that came back"):out.index("Stages where deals pile")]
+    assert not [line for line in table.splitlines() if "│" in line and "100%" in line]
+
+
 def test_catch_all_share_is_among_the_losses_whose_reason_was_kept(
         history: dict, truth: dict) -> None:
     # «Інше» on 280 of the 1,002 final losses (27.94 %), as on 285 of all 1,022 (the

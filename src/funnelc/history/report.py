@@ -22,7 +22,7 @@ from ..i18n import C_, N_, Translator, choose, translator
 from ..report.markup import code_spans
 from ..report.markup import e as _e
 from .analytics import HistoryTables
-from .events import WON
+from .events import REASON_NOT_KEPT, WON
 from .match import NameMatch
 from .quality import DataQuality
 from .quality_render import quality_note, quality_rows, summary_lines
@@ -302,7 +302,8 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
                   "pipeline within {days} (where the export names the deal's client; not a "
                   "client who had bought in the pipeline before the loss: its next order is "
                   "a repeat purchase), by the month of the loss and its reason.").format(
-                    days=tr.duration(COMEBACK_DAYS, "day")),
+                    days=tr.duration(COMEBACK_DAYS, "day"))
+                + _unkept_comebacks_note(t.comebacks, tr),
                 t.comebacks,
                 [_c("pipeline", _("pipeline")), _t("month", _("lost in"), f.month),
                  _t("reason", _("reason"), f.name), _c("lost", _("lost"), f.int_),
@@ -310,7 +311,8 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
                  _c("new_deal", _("as a new deal"), f.int_),
                  _c("came_back_pct", _("share"), f.pct),
                  _c("won_later", _("won later"), f.int_),
-                 _c("median_days", _("median wait"), f.days), _c("back_to", _("back to"))]),
+                 _c("median_days", _("median wait"), f.days), _c("back_to", _("back to"))],
+                marks=_unkept_comebacks_note(t.comebacks, tr).strip()),
         Section("graveyards", _("Stages where deals pile up"),
                 _("Deals still in a stage longer than 95% of the deals that moved on from it "
                   "(to a later stage or won) took to move on (the deals still there counted "
@@ -404,6 +406,18 @@ def _moves_summary_section(t: HistoryTables, tr: Translator) -> Section:
          _c("skip_pct", _("skips %"), f.pct), _c("backward", _("backward"), f.int_),
          _c("backward_pct", _("backward %"), f.pct),
          _c("other_pipeline", _("to other pipeline"), f.int_)])
+
+
+def _unkept_comebacks_note(comebacks: pl.DataFrame, tr: Translator) -> str:
+    """What a «(reason not kept)» row of the comebacks is, when there is one: the losses
+    a deal came back from, the only ones without a reason, so no share of anything."""
+    if comebacks.height == 0 or REASON_NOT_KEPT not in comebacks["reason"].to_list():
+        return ""
+    return " " + tr.gettext(
+        "«{unkept}»: the export keeps only a deal's current loss reason, so a loss the deal "
+        "came back from has none; that row counts only the losses that came back, and a "
+        "share of them would always read 100%.").format(
+            unkept=tr.gettext(PLACEHOLDERS[REASON_NOT_KEPT]))
 
 
 def _moves_section(t: HistoryTables, tr: Translator) -> Section:
