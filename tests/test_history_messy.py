@@ -102,6 +102,10 @@ def test_truncated_json_is_read_as_far_as_it_parses(tmp_path: Path) -> None:
     leads = [_lead(10 + i, T, 72) for i in range(1, 6)]
     h = load_history([str(_amo(tmp_path, events, leads, cut=60))])
     assert h.quality.counts["truncated_files"] == 1
+    # Where the cut is, as every place is given: «(byte 383381 of 383453)» was English in
+    # the Russian and Ukrainian tables.
+    (place,) = h.quality.examples["truncated_files"]
+    assert re.fullmatch(r".+\.json:1:\d+", place), place
     assert h.quality.dropped["truncated"] == 1
     moved = h.events.filter(h.events["from_stage"].is_not_null()).height
     assert 1 <= moved < 5  # the events before the cut; the leads after it had no history

@@ -181,6 +181,8 @@ class _Reading:
     seq: int = 0
     origins: list[Origin] = field(default_factory=list)
     json_files: list[str] = field(default_factory=list)
+    catalog: Catalog = field(default_factory=Catalog)
+    """The CRM's order of stages a CSV carries (`read_csv.crm_order`)."""
 
 
 def _read_file(path: Path, r: _Reading) -> None:
@@ -206,7 +208,9 @@ def _read_file(path: Path, r: _Reading) -> None:
                 f"{name}:{_line_col(text, exc.at)}: JSON nested more than {exc.limit} "
                 "levels deep; no CRM export is: is this the right file?") from None
         if cut is not None:
-            dq.count("truncated_files", where=f"{name} (byte {cut.at} of {cut.size})")
+            # A place as every other is given, `file:line:col`: «(byte 383381 of
+            # 383453)» was English in a Russian table.
+            dq.count("truncated_files", where=f"{name}:{_line_col(text, cut.at)}")
             if cut.partial:
                 dq.rows_read += 1
                 dq.drop("truncated", where=name)
@@ -225,6 +229,8 @@ def _read_file(path: Path, r: _Reading) -> None:
         lines = data.count(b"\n")
         del data  # parsed: free the bytes before the columns are interpreted
         f = csv_events(table, dq, r.seq, r.tz, r.bounds)
+        if table.catalog is not None:
+            r.catalog.merge(table.catalog)
         if dq.rows_read == before:
             r.held.append(f"{name}: a CSV header and no rows")
         r.frames.append(f)
@@ -300,7 +306,7 @@ def _assemble(r: _Reading) -> History:
     """The events of every input read into `r`, as one history."""
     tz = r.tz
     dq, frames = r.dq, r.frames
-    catalog = Catalog()
+    catalog = r.catalog
     if r.amo.seen_any or r.bx.seen_any:
         first = r.seq
         if r.amo.seen_any:
