@@ -74,8 +74,9 @@ def empty_events() -> pl.DataFrame:
 
 @dataclass
 class Catalog:
-    """Pipelines and their stages in the CRM's order (amoCRM `sort`, Bitrix24 `SORT`), as
-    far as the inputs tell; CSV input tells nothing and the order is inferred later."""
+    """Pipelines and their stages in the CRM's order (amoCRM `sort`, Bitrix24 `SORT`, a
+    CSV's `SortOrder`), as far as the inputs tell; a CSV without such a column tells
+    nothing and the order is inferred later."""
 
     stages: dict[str, list[str]] = field(default_factory=dict)
 

@@ -6,7 +6,8 @@ Three sources, best first:
   outcomes, SLA routes, cadence replies and exhaustion, copies). A move is judged only
   against those routes: a declared move back (a re-qualification loop) is no problem,
   an undeclared one is;
-- the CRM's own order (amoCRM `sort`, Bitrix24 `SORT`) when the export carries it;
+- the CRM's own order (amoCRM `sort`, Bitrix24 `SORT`, a CSV's `SortOrder`:
+  `read_csv.crm_order`) when the export carries it;
 - the data alone: inferred from the moves deals made (`infer_order`), and said so.
 """
 

@@ -45,7 +45,7 @@ from .deal_list import (
     stage_change_column,
 )
 from .errors import HistoryDataError
-from .events import LOST, STAGE, WON, empty_events
+from .events import LOST, STAGE, WON, Catalog, empty_events
 from .quality import DataQuality, QualityNote
 from .timeparse import (
     ParsedTimes,
@@ -88,9 +88,12 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
                       "последняя активность", "остання активність"),
     "contact": ("contact", "contact_id", "client", "client_id", "customer", "customer_id",
                 "контакт", "клиент", "клієнт", "id контакта", "id контакту"),
+    "stage_sort": ("sortorder", "sort order", "stage_sort", "stage sort order"),
 }
 """Header names per column, lower case, `ё` as `е`, spaces collapsed, `_` as a space
-(`Loss reason` is `loss_reason`: an English export spells its headers with spaces)."""
+(`Loss reason` is `loss_reason`: an English export spells its headers with spaces).
+`stage_sort` is the CRM's own position of the row's stage (Salesforce's OpportunityHistory
+`SortOrder`): the stages' order, as amoCRM's `sort` and Bitrix24's `SORT` are (`crm_order`)."""
 WON_NAMES = frozenset({"won", "успешно реализовано", "сделка успешна", "успешно", "win",
                        "выиграна", "c:won", "успішно реалізовано", "угода успішна",
                        "успішно", "виграна", "closed won", "closed-won", "closedwon"})
@@ -270,6 +273,9 @@ class CsvTable:
     per: int = 1
     """Events per row: one in a history, up to one per stage and the close in a deal
     list (`deal_list`); an event's `seq` is the first `seq` + line × `per` + its slot."""
+    catalog: Catalog | None = None
+    """The CRM's order of the stages where the file carries it (`stage_sort`), set by
+    `csv_events` (`crm_order`)."""
 
 
 TITLE_LINES = 10
@@ -419,6 +425,7 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
                     stage=col("stage"), value=col("value"), loss_reason=col("loss_reason"),
                     source=col("source"), kindcol=col("kind"), p=col("picked"),
                     line=line, extra=extra,
+                    **({"sort": col("stage_sort")} if "stage_sort" in cols else {}),
                     slot=pl.col("slot") if "slot" in raw.columns else pl.lit(0, pl.Int64))
     del raw
     order = _slash_order(df, path, dq)
@@ -461,6 +468,11 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
     if "la" in df.columns:
         df = _with_last_activity(df, tz, order)
     kind = _kind(pl.col("kindcol"), pl.col("stage"))
+    if "sort" in df.columns:
+        table.catalog = crm_order(df.select(pipeline=pl.col("pipeline").fill_null(""),
+                                            stage="stage", sort="sort", line="line",
+                                            stage_row=kind == STAGE))
+        df = df.drop("sort")
     df = df.with_columns(value=parse_amounts(df["value"]))
     unread = df.filter(pl.col("value").is_nan())["line"]
     if len(unread):
@@ -480,6 +492,34 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
         refuse_one_row_deals(out.select("deal_id", "kind", "stage",
                                         line=(pl.col("seq") - seq0)), path, WON, LOST)
     return out
+
+
+def crm_order(rows: pl.DataFrame) -> Catalog | None:
+    """Each pipeline's stages in the CRM's own order, from the rows' `sort` (text: the
+    stage's position, Salesforce's `SortOrder`), as amoCRM's `sort` and Bitrix24's `SORT`
+    give it; None when no row has a number there. Only the stages deals work in
+    (`stage_row`): won and lost close a deal and are in no order, as in those CRMs. A
+    stage written with several positions (its stages reordered in the CRM while the
+    history was written, or a cell typed over in a spreadsheet) takes the one most of
+    its rows carry, the lower one on a tie; stages of one position keep the order they
+    first appear in."""
+    pos = (rows.filter(pl.col("stage_row"))
+           .with_columns(sort=pl.col("sort").str.replace(",", ".")
+                         .cast(pl.Float64, strict=False))
+           .filter(pl.col("sort").is_not_null() & pl.col("sort").is_finite()
+                   & pl.col("stage").is_not_null()))
+    if pos.height == 0:
+        return None
+    per = (pos.group_by("pipeline", "stage", "sort")
+           .agg(n=pl.len(), line=pl.col("line").min())
+           .sort(["pipeline", "stage", "n", "sort"], descending=[False, False, True, False])
+           .group_by("pipeline", "stage", maintain_order=True)
+           .agg(pl.col("sort").first(), pl.col("line").min())
+           .sort(["pipeline", "sort", "line"]))
+    cat = Catalog()
+    for pipeline, stage, _, _ in per.iter_rows():
+        cat.add(pipeline, stage)
+    return cat
 
 
 def _whole_deals(df: pl.DataFrame, path: str, dq: DataQuality) -> pl.DataFrame:
