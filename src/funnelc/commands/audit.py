@@ -86,13 +86,15 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
     loud = dq.dropped_total or any(dq.counts.get(k) for k in (
         "bad_values", "implausible_values", "bulk_created"))
     lines = dq.summary() if loud else []
-    if lines and not dq.dropped_total:
+    if lines:
         lines = lines[:len(lines) - len(dq.notes)]  # the notes follow as notes, once
     for line in lines:
         click.echo(escape_invisible(f"warning: {line}"), err=True)
     # The notes are client text (as `history` and `fit` say them), the warnings above
-    # diagnostics about rows: English whole.
-    for note in [] if dq.dropped_total else dq.notes:
+    # diagnostics about rows: English whole. With rows dropped, the notes went with the
+    # warnings: «warning: note: …» in English for a Russian account, whose notes read
+    # «примечание: …» when nothing was dropped.
+    for note in dq.notes:
         # plain(): control characters written out; its number's no-break spaces kept.
         info(str(plain(tr.gettext("note: {note}").format(note=note_text(note, tr)))))
     account = funnel.account
