@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import polars as pl
 
+from .deal_records import covers, entries_without_history, with_records
 from .errors import HistoryDataError, HistoryInputError
 from .events import Catalog, normalize
 from .jsonpages import JsonNestingError, read_documents
@@ -24,8 +25,11 @@ from .quality import DataQuality
 from .read_amocrm import AmoCollector, is_amocrm
 from .read_bitrix24 import BitrixCollector, is_bitrix24
 from .read_csv import (
+    CsvTable,
+    csv_deal_records,
     csv_events,
     csv_header_line,
+    deal_table,
     header_map,
     looks_like_csv,
     read_csv_table,
@@ -183,6 +187,12 @@ class _Reading:
     json_files: list[str] = field(default_factory=list)
     catalog: Catalog = field(default_factory=Catalog)
     """The CRM's order of stages a CSV carries (`read_csv.crm_order`)."""
+    csv_frames: list[int] = field(default_factory=list)
+    """Which of `frames` are a CSV's stage history (the deal tables' join reads them)."""
+    deal_tables: list[tuple[CsvTable, int]] = field(default_factory=list)
+    """CSV deal lists read deal by deal alone (`read_csv.deal_table`), each with its
+    first `seq`: read after every input, as the records of a history's deals where one
+    holds them (`_read_deal_tables`)."""
 
 
 def _read_file(path: Path, r: _Reading) -> None:
@@ -228,11 +238,21 @@ def _read_file(path: Path, r: _Reading) -> None:
         table = read_csv_table(data, name, dq, skip)
         lines = data.count(b"\n")
         del data  # parsed: free the bytes before the columns are interpreted
+        if deal_table(table) is not None:
+            # A deal list: the records of a history's deals if another input holds them,
+            # which may come later (`_read_deal_tables`). Two events a row at most.
+            span = (2 * lines + 4) * 2
+            r.deal_tables.append((table, r.seq))
+            r.origins.append(Origin(r.seq, r.seq + span, name, "line", 2))
+            r.seq += span
+            r.formats.add("csv")
+            return
         f = csv_events(table, dq, r.seq, r.tz, r.bounds)
         if table.catalog is not None:
             r.catalog.merge(table.catalog)
         if dq.rows_read == before:
             r.held.append(f"{name}: a CSV header and no rows")
+        r.csv_frames.append(len(r.frames))
         r.frames.append(f)
         span = (f.height + 2 + lines) * table.per
         r.origins.append(Origin(r.seq, r.seq + span, name, "line", table.per))
@@ -294,12 +314,39 @@ def load_history(paths: list[str], tz: str = "UTC", records_start: date | None =
     r.bx.loss_field = loss_field
     for path in expand_inputs(paths):
         _read_file(path, r)
+    _read_deal_tables(r)
     if loss_field is not None and not r.bx.deals:
         raise HistoryInputError(
             f"--loss-field {loss_field}: the inputs hold no Bitrix24 deal list to read it from",
             'give crm.deal.list saved with select ["*", "UF_*"] (amoCRM keeps its own loss '
             "reason, read without the option)")
     return _assemble(r)
+
+
+def _read_deal_tables(r: _Reading) -> None:
+    """Each CSV deal list (`r.deal_tables`): where the CSV histories hold most of its
+    deals, their records (`deal_records`: manager, value, source, client; its deals with
+    no history row enter their current stage at their creation); else read as it is
+    alone, deal by deal or refused (`read_csv.csv_events`)."""
+    dq = r.dq
+    for table, seq0 in r.deal_tables:
+        listed = deal_table(table)
+        assert listed is not None
+        ids = pl.concat([r.frames[i]["deal_id"] for i in r.csv_frames]) if r.csv_frames \
+            else pl.Series("deal_id", [], pl.Utf8)
+        records = csv_deal_records(table, listed, dq, r.tz)
+        if covers(ids, records):
+            table.frame = None
+            for i in r.csv_frames:
+                r.frames[i] = with_records(r.frames[i], records)
+            f = entries_without_history(records, ids, seq0, 2, table.path, dq)
+        else:
+            before = dq.rows_read
+            f = csv_events(table, dq, seq0, r.tz, r.bounds)
+            if dq.rows_read == before:
+                r.held.append(f"{table.path}: a CSV header and no rows")
+        r.frames.append(f)
+        dq.files.append((table.path, "csv", records.height))
 
 
 def _assemble(r: _Reading) -> History:

@@ -58,7 +58,7 @@ from .timeparse import (
 
 __all__ = ["read_csv_text", "read_csv_table", "csv_events", "CsvTable", "looks_like_csv",
            "COLUMN_ALIASES", "WON_NAMES", "LOST_NAMES", "parse_amounts", "csv_header_line",
-           "header_map", "split_header"]
+           "header_map", "split_header", "crm_order", "deal_table", "csv_deal_records"]
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "deal_id": ("deal_id", "deal", "lead_id", "lead", "id", "deal id", "record id",
@@ -76,11 +76,12 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
               "сума угоди"),
     "loss_reason": ("loss_reason", "reason", "lost_reason", "closed lost reason", "причина", "причина отказа",
                     "причина провала", "причина відмови", "причина програшу"),
-    "source": ("source", "utm_source", "источник", "джерело"),
+    "source": ("source", "utm_source", "lead source", "leadsource", "источник", "джерело"),
     "kind": ("kind", "outcome", "type", "status"),
     "picked": ("picked_at", "picked", "picked_up_at", "first_touch", "first_touch_at",
                "взята в работу", "первое касание", "взято в роботу", "перше касання"),
     "manager": ("manager", "responsible", "responsible_user", "owner", "assigned_to",
+                "owner.name", "owner name", "ownerid", "owner id",
                 "deal owner", "opportunity owner", "sales rep", "sales agent",
                 "менеджер", "ответственный", "відповідальний"),
     "last_activity": ("last_activity", "last_activity_at", "last_activity_time",
@@ -137,8 +138,10 @@ def header_map(columns: list[str]) -> dict[str, str]:
         # A deal's «Status» beside its «Stage» (Pipedrive: open, won, lost) is not the stage;
         # a row's own «Id» beside its deal's (Salesforce's OpportunityHistory as Data
         # Loader saves it: ID, OPPORTUNITYID, CREATEDDATE, STAGENAME…) is not the deal.
-        if len(found) > 1 and key in ("stage", "deal_id"):
-            found = [c for c in found if norm[c] not in ("status", "id")] or found
+        # Salesforce's `OwnerId` beside the owner's name (`Owner.Name`) is not the manager.
+        if len(found) > 1 and key in ("stage", "deal_id", "manager"):
+            found = [c for c in found if norm[c] not in ("status", "id", "ownerid", "owner id")
+                     ] or found
         if found:
             out[key] = found[0]
     day = next((c for c, n in norm.items() if n in DAY_NAMES), None)
@@ -492,6 +495,63 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
         refuse_one_row_deals(out.select("deal_id", "kind", "stage",
                                         line=(pl.col("seq") - seq0)), path, WON, LOST)
     return out
+
+
+def deal_table(table: CsvTable) -> DealListColumns | None:
+    """The creation (and close) columns of a deal list `csv_events` would read deal by
+    deal (`deal_list.deal_level_columns`: no time of a move, a creation date; Salesforce's
+    Opportunity table), else None: a history, or a list with a date per stage."""
+    raw = table.frame
+    if raw is None or raw.height == 0:
+        return None
+    text = [c for c in raw.columns if c not in (LINE, EXTRA)]
+    spelled = {c: _header_name(c) for c in text}
+    cols = header_map(text)
+    if "deal_id" not in cols or "stage" not in cols or deal_list_columns(
+            text, spelled, "pipeline" in cols, f"{table.path}:{table.skipped + 1}") is not None:
+        return None
+    if "ts" in cols and not (spelled[cols["ts"]] in CREATED_NAMES
+                             and stage_change_column(text, spelled) is not None):
+        return None
+    return deal_level_columns(text, spelled)
+
+
+def csv_deal_records(table: CsvTable, listed: DealListColumns, dq: DataQuality, tz: str
+                     ) -> pl.DataFrame:
+    """A deal list's rows as the deals' records (`deal_records`): `deal_id`, `created`
+    (its creation date column, `listed`), its current `pipeline`, `stage` and `kind`,
+    `value`, `manager`, `source`, `contact`, `last_activity`, `loss_reason` (of a lost
+    deal) and the row's `line`; the first row of a deal that has two. The table is
+    left as it is (`csv_events` may read it yet)."""
+    raw = table.frame
+    assert raw is not None
+    cols = header_map([c for c in raw.columns if c not in (LINE, EXTRA)])
+    line = pl.col(LINE) if LINE in raw.columns else pl.int_range(pl.len(), dtype=pl.Int64) + 2
+
+    def col(key: str) -> pl.Expr:
+        c = cols.get(key)
+        if c is None:
+            return pl.lit(None, pl.Utf8)
+        return pl.col(c).cast(pl.Utf8).str.strip_chars().replace("", None)
+
+    df = raw.select(
+        deal_id=col("deal_id"),
+        t=pl.col(listed.entered[0].column).str.strip_chars().replace("", None),
+        pipeline=col("pipeline").fill_null(""), stage=col("stage"), value=col("value"),
+        manager=col("manager"), source=col("source"), contact=col("contact"),
+        la=col("last_activity"), loss_reason=col("loss_reason"), kindcol=col("kind"),
+        line=line.add(table.skipped))
+    df = df.filter(pl.col("deal_id").is_not_null()).unique("deal_id", keep="first",
+                                                           maintain_order=True)
+    order = _slash_order(df, table.path, dq)
+    kind = _kind(pl.col("kindcol"), pl.col("stage"))
+    return df.with_columns(
+        created=_parse_times(df["t"], tz, order).ts,
+        last_activity=_parse_times(df["la"], tz, order).ts,
+        value=parse_amounts(df["value"]).fill_nan(None)).select(
+        "deal_id", "created", "pipeline", "stage", kind.alias("kind"), "value", "manager",
+        "source", "contact", "last_activity",
+        pl.when(kind == LOST).then(pl.col("loss_reason")).alias("loss_reason"), "line")
 
 
 def crm_order(rows: pl.DataFrame) -> Catalog | None:
