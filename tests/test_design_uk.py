@@ -468,7 +468,7 @@ def test_sentences_name_what_the_client_sees(texts: dict[str, str]) -> None:
     analyze = " ".join(texts["analyze"].split())
     assert "`money`" not in analyze and "таблиця грошей їх не враховує" in analyze
     staff = " ".join(texts["staff"].split())
-    assert "запропоноване навантаження — 0,149 працівника" in staff
+    assert "запропоноване навантаження — 0,149 співробітника" in staff
     more = run("whatif", str(ACCOUNT), "--scenario", "Подвоїти Instagram", "--top", "1",
                "--reps", "3").stdout
     assert re.search(r"… і ще \d+ \(--top, --format json\)", more), more[-600:]

@@ -246,9 +246,9 @@ pipeline P main {
 
 @pytest.mark.parametrize("body, head, team, reason", [
     ("owner T\n work 20m\n -> won 100%", "", "team T size 3",
-     "work is not exponential (fixed)"),
+     "work of fixed length, not exponential"),
     ("owner T\n work lognormal(20m, 10m)\n -> won 100%", "", "team T size 3",
-     "work is not exponential (lognormal)"),
+     "work lognormally distributed, not exponential"),
     ("owner T\n work exp(20m)\n -> won 100%", "account A { hours mon-fri 09:00-18:00 }",
      "team T size 3", "working calendar: closed forms assume 24/7"),
     ("owner T\n work exp(20m)\n -> won 100%", "", "team T size 3 hours mon-sat 08:00-20:00",

@@ -61,8 +61,8 @@ def test_the_oracle_knows_analyze_words() -> None:
     ((DEVELOPER,), [
         "точний розрахунок воронки для ", "(джерела — із середньорічною інтенсивністю)",
         "Продаж квартир: конверсія 7,1% від вхідних лідів", "(ключовий)",
-        "припущення не виконуються: команда спільна для етапів: 2",
-        "у середньому 3,64 дн. за годинником", "SLA забирає не менше 1,7% угод",
+        "припущення не виконуються: команда спільна для 2 етапів",
+        "у середньому 3,64 календарного дня", "SLA забирає не менше 1,7% угод",
         "відмови: Не вдалося зв'язатися 22,2%",
         "очікувана виручка: 141 млн ₴ на місяць", "лідів на місяць — 261, успіхів на лід — ",
         "гроші (точний розрахунок, у середньому за рік)", "гроші за джерелами (на місяць)",
@@ -139,10 +139,10 @@ ALONE_FIXED = {"work": "exp(1h)", "patience": "20m", "owner": ""}
 
 
 @pytest.mark.parametrize(("lang", "shape", "phrases"), [
-    ("ru", SHARED, ["нет формулы для сделок, которые не дожидаются (команда общая для этапов: 2; "
-                    "работа не экспоненциальна (`fixed`))"]),
-    ("uk", SHARED, ["немає формули для угод, які не дочікуються (команда спільна для етапів: 2; "
-                    "робота не експоненційна (`fixed`))"]),
+    ("ru", SHARED, ["нет формулы для сделок, которые не дожидаются (команда общая для 2 этапов; "
+                    "работа постоянной длительности, а не экспоненциальная)"]),
+    ("uk", SHARED, ["немає формули для угод, які не дочікуються (команда спільна для 2 етапів; "
+                    "робота сталої тривалості, а не експоненційна)"]),
     ("ru", ALONE_EXP, ["не дожидаются (терпение); Эрланг A: плотность виртуального ожидания"]),
     ("uk", ALONE_EXP, ["не дочікуються (терпіння); Ерланг A: щільність віртуального очікування"]),
     ("ru", ALONE_FIXED, ["не дожидаются (терпение); M/M/c+G: плотность виртуального ожидания"]),
@@ -168,9 +168,9 @@ def test_give_ups_reasons_stay_english_with_lang_en(tmp_path: Path) -> None:
     funnel.write_text(GIVE_UPS.format(lang="ru", **SHARED), encoding="utf-8")
     flat = " ".join(_analyze(str(funnel), "--lang", "en").split())
     assert ("no closed form for the deals that give up waiting (team shared by 2 stages; "
-            "work is not exponential (fixed))") in flat
+            "work of fixed length, not exponential)") in flat
     import json
 
     data = json.loads(_analyze(str(funnel), "--format", "json"))
-    assert data["money"]["gave_up"][0]["reason"] == ("team shared by 2 stages; work is not "
-                                                     "exponential (fixed)")
+    assert data["money"]["gave_up"][0]["reason"] == ("team shared by 2 stages; work of fixed "
+                                                     "length, not exponential")

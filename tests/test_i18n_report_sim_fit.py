@@ -98,7 +98,7 @@ def test_report_page_speaks_russian_and_ukrainian(
     assert "2 прогона × 40 дней" in ru and "2 прогони × 40 днів" in uk
     assert "Отчёт funnelc: Школа «Профсертификат»" in ru
     # The exact maths' own notes (analysis.exact builds them as notes with figures).
-    assert "допущения не выполняются: команда общая для этапов: 10;" in ru
+    assert "допущения не выполняются: команда общая для 10 этапов;" in ru
     assert "рабочий календарь: формулы предполагают 24/7" in ru
 
 
@@ -423,7 +423,7 @@ pipeline "Продажи" main {{
 
 @pytest.mark.parametrize(("lang", "phrase"), [
     ("ru", "команде `Продажники` поступает в 2 раза больше работы"),
-    ("uk", "команді `Продажники` надходить у 2 раза більше роботи"),
+    ("uk", "команді `Продажники` надходить у 2 рази більше роботи"),
 ])
 def test_a_runs_warnings_speak_the_account_language(tmp_path: Path, lang: str,
                                                     phrase: str) -> None:

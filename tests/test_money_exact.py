@@ -127,7 +127,7 @@ def test_money_prints_in_the_accounts_currency_and_language(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     out = result.stdout
     for text in ("деньги (точный расчёт, в среднем за год)", "в месяц", "в год", "прибыль",
-                 "затраты на успешную сделку", "тыс.\u00a0₽", "млн\u00a0₽", "источник Сайт",
+                 "затраты на успешную сделку", "тыс.\u00a0₽", "млн\u00a0₽", "│ Сайт ",
                  # money's spaces do not break: «90 тыс. ₽» stays on one line
                  "команда Менеджеры: 3 × 90\u00a0тыс.\u00a0₽",
                  "не дождалось на этапе Продажи.Заявка",
@@ -136,7 +136,7 @@ def test_money_prints_in_the_accounts_currency_and_language(tmp_path: Path) -> N
     english = CliRunner().invoke(cli, ["analyze", str(write(tmp_path, TWO_SOURCES)),
                                        "--lang", "en"]).stdout
     for text in ("money (exact, annual mean)", "per month", "per year", "profit",
-                 "cost per won deal", "source Сайт", "team Менеджеры: 3 × RUB\u00a090k",
+                 "cost per won deal", "│ Сайт ", "team Менеджеры: 3 × RUB\u00a090k",
                  "RUB\u00a027.2M", "RUB\u00a0270k", "expected revenue: RUB\u00a031.9M per month",
                  "gave up waiting at Продажи.Заявка", "+1,781%"):
         assert text in english, text

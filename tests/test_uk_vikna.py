@@ -148,12 +148,12 @@ def test_analyze_says_a_working_hours_sla_in_ukrainian_units() -> None:
     working days would be wrong: the engine counts 504 working hours), not the file's
     `16h`, `21d`; English keeps the file's text."""
     out = _run("analyze", str(ACCOUNT))
-    assert "SLA 16 роб. год: у середньому" in out
-    assert "SLA 504 роб. год: у середньому" in out
+    assert "SLA 16 роб. год — у середньому" in out
+    assert "SLA 504 роб. год — у середньому" in out
     assert not re.search(r"SLA \d+[hd]\b", out), out
-    # The file's keywords in the notes are marked as code, as `after` is: a bare «(fixed)»
-    # read as an English word left in the Ukrainian text.
-    assert "робота не експоненційна (`fixed`)" in out
+    # The work's distribution in words: «(fixed)», then «(`fixed`)», named the model's
+    # distribution where the file writes a bare duration.
+    assert "робота сталої тривалості, а не експоненційна" in out and "fixed" not in out
     assert "; `simulate` рухає їх за SLA" in " ".join(out.split())
     english = _run("analyze", str(ACCOUNT), "--lang", "en")
     assert "sla 16h counts working hours:" in english
@@ -202,8 +202,8 @@ def test_report_page_in_ukrainian(report_dir: Path) -> None:
     returns = re.findall(r"[+-]\d[\d\u00a0 ]*(?:,\d+)?%", page)
     assert any(re.search(r"\d[\u00a0 ]\d{3}%", r) for r in returns), returns
     assert not re.search(r"[+-]\d{1,3},\d{3}%", page)
-    assert "SLA 504 роб. год: у середньому" in page
-    assert "робота не експоненційна (<code>fixed</code>)" in page
+    assert "SLA 504 роб. год — у середньому" in page
+    assert "робота сталої тривалості, а не експоненційна" in page and "fixed" not in page
 
 
 def test_sweep_run_line_says_processes_not_workers() -> None:

@@ -129,7 +129,7 @@ def test_whatif_plot_money_durations_and_no_offset(account: Path, tmp_path: Path
     assert money and all(re.fullmatch(r"[+-]?[\d,]+\s(тыс\.|млн|млрд)\s₽", t) for t in money), \
         money
     assert any(t.startswith("+") for t in money), "gains are signed"
-    cycle = panel(drawn, "Δ время до выигрыша")  # a half-hour gain on a six-day cycle
+    cycle = panel(drawn, "Δ цикл до успеха")  # a half-hour gain on a six-day cycle
     assert cycle.get_title().endswith(", минуты"), cycle.get_title()
     breaches = panel(drawn, "Δ нарушения реакции")
     assert all(t.endswith(" п. п.") for t in tick_texts(breaches) if t != "Третий менеджер")
@@ -204,8 +204,8 @@ def test_whatif_table_money_once_and_one_unit_per_estimate(priced: Path) -> None
     base, delta = rows["выручка"]
     assert re.fullmatch(r"[\d,]+\s±[\d,]+\s(млн|млрд)\s₽", base), base
     assert re.fullmatch(r"[+-][\d,]+\s±[\d,]+\s(тыс\.|млн|млрд)\s₽", delta), delta
-    mean, _, half = rows["время до выигрыша (P)"][0].partition(" ±")
-    assert mean.endswith(" дн.") and half.endswith(" дн."), rows["время до выигрыша (P)"]
+    mean, _, half = rows["цикл до успеха (P)"][0].partition(" ±")
+    assert mean.endswith(" дн.") and half.endswith(" дн."), rows["цикл до успеха (P)"]
     assert rows["затраты всего"][1] == "0\u00a0₽"
 
 

@@ -29,7 +29,7 @@ from typing import Any, Literal
 from .. import model as m
 from ..gcpause import gc_paused
 from ..i18n import N_
-from ..i18n.note import Note, WorkingLimit
+from ..i18n.note import Note, WorkingLimit, _n
 from ..jsontypes import JSON, JSONObject
 from ..routing import Flows, Route, StageFlow, StageKey, patience_route
 from . import queueing as q
@@ -909,8 +909,8 @@ class _PerCall:
         found = self.sla_notes.get(key)
         if found is None:
             found = self.sla_notes[key] = Note(N_(
-                "sla {sla} counts working hours: {wall_hours} on the clock on average"),
-                sla=WorkingLimit(text, hours), wall_hours=self.wall_mean(hours))
+                "sla {sla} counts working hours: {calendar_hours} on the clock on average"),
+                sla=WorkingLimit(text, hours), calendar_hours=self.wall_mean(hours))
         return found
 
     def cut_note(self, share: float, bound: bool) -> Note:
@@ -1031,6 +1031,19 @@ def analyze_account(funnel: m.FunnelFile, month: str | None = None,
         if money and has_money(funnel) else None)
 
 
+_WORK_NOT_EXPONENTIAL: dict[str, str] = {
+    "fixed": N_("work of fixed length, not exponential"),
+    "uniform": N_("work uniformly distributed, not exponential"),
+    "triangular": N_("work with a triangular distribution, not exponential"),
+    "lognormal": N_("work lognormally distributed, not exponential"),
+    "gamma": N_("work gamma-distributed, not exponential"),
+    "empirical": N_("work taking the listed values, not exponential"),
+}
+"""Why the work of a stage rules out the closed forms, by its distribution, in words: the
+note read «work is not exponential (`fixed`)», the model's name of what the file writes
+`work 20m`, in a Russian or Ukrainian sentence too."""
+
+
 def _closed_form_reasons(funnel: m.FunnelFile, stage: m.Stage, team: m.Team, lam: float,
                          team_stages: dict[str, list[StageKey]]) -> list[str]:
     """Why the queue at `stage` (worked by `team`) has no closed form; empty when it has
@@ -1038,11 +1051,11 @@ def _closed_form_reasons(funnel: m.FunnelFile, stage: m.Stage, team: m.Team, lam
     reasons: list[str] = []
     n_shared = len(team_stages.get(team.name.value, []))
     if n_shared > 1:
-        reasons.append(Note(N_("team shared by {n} stages"), n=n_shared))
+        reasons.append(_n("team shared by {n} stage", "team shared by {n} stages", n_shared))
     if stage.cadence is not None:
         reasons.append(Note(N_("work is not exponential (cadence: several touches per deal)")))
     elif stage.work is not None and stage.work.kind != "exp":
-        reasons.append(Note(N_("work is not exponential ({kind})"), kind=stage.work.kind))
+        reasons.append(Note(_WORK_NOT_EXPONENTIAL[stage.work.kind]))
     account_hours = funnel.account.hours if funnel.account is not None else None
     if not _always_open(_team_hours(funnel, team)) or (
             not _always_open(account_hours) and not _sla_reaches_no_wait(stage, team, lam)):

@@ -207,7 +207,9 @@ def source_money_rows(money: ExactMoney, f: Figures | None = None) -> list[list[
     only when the file prices no cost (`source_money_headers`)."""
     cur, lang = money.currency, _money_language(f)
     count = num if f is None else f.num
-    rows = [[_(f, N_("source {source}")).format(source=s.source), count(s.leads_per_month),
+    # The source's name alone: the column is headed «source» (a cell read «источник
+    # Калькулятор на сайте»); a team's row says «team …» itself.
+    rows = [[s.source, count(s.leads_per_month),
              count(s.won_per_month),
              money_in(s.revenue_per_month, cur, lang) if s.revenue_per_month is not None
              else DASH, money_in(s.cost_per_month, cur, lang) if s.priced

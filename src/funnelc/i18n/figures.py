@@ -53,6 +53,36 @@ class Figures:
             value, unit = h / 24, "d"
         return self.tr.pgettext("unit", _UNITS[unit]).format(n=self.tr.sig(value))
 
+    def calendar(self, h: float) -> str:
+        """A time on the calendar (every hour counts, nights and weekends too), in the unit
+        `hours` picks, in words that say so and agree with the number: «3,64 календарного
+        дня», «28 календарних годин», «1 календарный день». Said after a limit in working
+        hours (`limit`) to give its length in real time; «3,64 дн. по часам» read as «by
+        the hours». English keeps `hours`' form (`3.64d`)."""
+        if self.english or not math.isfinite(h):
+            return self.hours(h)
+        if abs(h) < numfmt.INSTANT_H:
+            value, unit = 0.0, "minute"
+        elif h < 1.0:
+            value, unit = h * 60, "minute"
+        elif h < 48.0:
+            value, unit = h, "hour"
+        else:
+            value, unit = h / 24, "day"
+        shown = float(f"{value:.3g}")
+        tr = self.tr
+        if not shown.is_integer():  # a fraction takes the genitive singular in ru and uk
+            words = {"minute": C_("calendar fraction", "{n} calendar minutes"),
+                     "hour": C_("calendar fraction", "{n} calendar hours"),
+                     "day": C_("calendar fraction", "{n} calendar days")}
+            return tr.pgettext("calendar fraction", words[unit]).format(n=tr.sig(value))
+        n = int(shown)
+        forms = {"minute": tr.npgettext("calendar", "{n} calendar minute",
+                                        "{n} calendar minutes", n),
+                 "hour": tr.npgettext("calendar", "{n} calendar hour", "{n} calendar hours", n),
+                 "day": tr.npgettext("calendar", "{n} calendar day", "{n} calendar days", n)}
+        return forms[unit].format(n=tr.sig(value))
+
     def limit(self, h: float | None, working: bool, digits: int = 4) -> str:
         """An SLA or respond limit. When it counts the account's working hours it stays in
         working hours (`200 working h`, `200 роб. год`): converted to days it would read as

@@ -6,16 +6,18 @@ the figures, so a render (`fit_report`, the report's page) says it in the output
 language from the catalogs (`say`) instead of translating a finished sentence.
 
 Figures whose name ends in `_hours` are durations in hours (written `2.1d` in English,
-by the render's own unit words elsewhere); figures ending in `_count` are large counts
-(`5.2 million`, `520 000`; `5,2 млн` in Russian); a float figure ending in `_share` is
-a share (0.037: `3.7%` as the funnel file writes it, `3,7%` in Ukrainian); a tuple of
-month keys whose name ends in `_months` is said with the language's month names
-(`nov`: «ноябрь», «листопад»; `2026-11`: «ноябрь 2026»), and so is a month
-(`2026-11`) whose name ends in `_month`; a day (`2026-06-16`) whose name ends in `_day`
-is said as the language says a day («16 июня 2026»; English keeps ISO); a field that
-is a `Note` is said in the language too; a tuple is a list of notes or names, joined
-with `; ` (`, ` when its name ends in `_list`), each note said in the language; any
-other whole number is a count, grouped as the language groups it (`1,312`, `1 312`)."""
+by the render's own unit words elsewhere), and those ending in `calendar_hours` are said
+in Russian and Ukrainian as calendar time in words («3,64 календарного дня»); figures
+ending in `_count` are large counts (`5.2 million`, `520 000`; `5,2 млн` in Russian); a
+float figure ending in `_share` is a share (0.037: `3.7%` as the funnel file writes it,
+`3,7%` in Ukrainian); a tuple of month keys whose name ends in `_months` is said with
+the language's month names (`nov`: «ноябрь», «листопад»; `2026-11`: «ноябрь 2026»), and
+so is a month (`2026-11`) whose name ends in `_month`; a day (`2026-06-16`) whose name
+ends in `_day` is said as the language says a day («16 июня 2026»; English keeps ISO); a
+field that is a `Note` is said in the language too; a tuple is a list of notes or names,
+joined with `; ` (`, ` when its name ends in `_list`), each note said in the language;
+any other whole number is a count, grouped as the language groups it (`1,312`,
+`1 312`)."""
 
 from __future__ import annotations
 
@@ -140,6 +142,11 @@ class Note(str):
                 from .figures import Figures
 
                 fields[key] = Figures(tr).limit(value.hours, working=True)
+            elif (key.endswith("calendar_hours") and isinstance(value, float | int)
+                  and tr.lang != "en"):
+                from .figures import Figures
+
+                fields[key] = Figures(tr).calendar(float(value))
             elif key == "label" and label is not None and isinstance(value, str):
                 fields[key] = label(value)
             elif key.endswith("_hours") and hours is not None and isinstance(value, float | int):

@@ -225,7 +225,7 @@ def _graveyards(w: _Words, data: ReportData, heads: list[Headline], plot: Plot |
         reasons = data.reasons(h.pipeline, h.stage)
         if reasons:
             words = ("; ".join(r.message for r in reasons) + "." if w.english or st is None
-                     else reasons_text(w.tr, st))
+                     else reasons_text(w.tr, st, ci=True))
             out.append('<p class="note">' + e(_("The simulation's words: {reasons}").format(
                 reasons=words)) + "</p>")
         out.append("</div>")
@@ -233,7 +233,7 @@ def _graveyards(w: _Words, data: ReportData, heads: list[Headline], plot: Plot |
         N_("A stage is a graveyard when its backlog is still growing at the end of the run (the "
         "slope of the second half of the daily backlog, 95% CI above zero and at least one "
         "deal), when the deals left in it are older than its SLA, or when part of its deals "
-        "{stay} with no SLA to move them."), stay="stay") + "</p>")
+        "stay there ({stay}) with no SLA to move them."), stay="stay") + "</p>")
     out.append(_figure(w, plot, _("Deals in each stage at the end of each day: mean over the "
                                   "replications with its 95% CI band; graveyards in red with "
                                   "the verdict under the panel.")))

@@ -104,6 +104,9 @@ class VerdictReason(_Out):
         default=None, description="For wip-growing: the daily growth of the pile beyond "
                                   "what the stage's arrivals explain (second half of the "
                                   "run), the figure the message and the backlog plot give.")
+    growth_ci95: float | None = Field(
+        default=None, description="For wip-growing: the half-width of the 95% CI of "
+                                  "growth_per_day (the message gives its two ends).")
 
 
 class Graveyard(_Out):

@@ -17,7 +17,7 @@ from ..i18n.words import route_label_text, route_text
 from ..numfmt import DASH, money_in, money_pm
 from ..termtext import plain
 from .results import Estimate, MoneyResult, SimResult, StageResult
-from .verdict_words import passed_on_cell, passed_on_text, reason_text, warning_text
+from .verdict_words import passed_on_cell, passed_on_text, reason_clause, warning_text
 
 __all__ = ["render_tables", "simulate_json"]
 
@@ -283,7 +283,7 @@ def render_tables(result: SimResult, console: Console, language: str | None = No
             sources=", ".join(w.tr.quote(x) for x in unpriced))), soft_wrap=True)
     for st in result.stages:
         for reason in st.graveyard.reasons:
-            text = reason.message if w.f.english else reason_text(w.tr, st, reason)
+            text = reason.message if w.f.english else reason_clause(w.tr, st, reason)
             console.print(plain(_("graveyard {pipeline}.{stage}: {reason}").format(
                 pipeline=st.pipeline, stage=st.stage, reason=text), style="red"))
     won = result.account.revenue_won

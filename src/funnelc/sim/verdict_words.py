@@ -14,31 +14,48 @@ if TYPE_CHECKING:
     from ..i18n import Translator
     from .results import PipelineResult, SimWarning, StageResult, VerdictReason
 
-__all__ = ["reason_text", "reasons_text", "warning_text", "passed_on_cell", "passed_on_text"]
+__all__ = ["reason_clause", "reason_text", "reasons_text", "warning_text", "passed_on_cell",
+           "passed_on_text"]
 
 
-def reason_text(tr: Translator, st: StageResult, reason: VerdictReason) -> str:
-    """One reason of `st`'s graveyard verdict as a sentence (ending with a full stop)."""
+def reason_clause(tr: Translator, st: StageResult, reason: VerdictReason,
+                  ci: bool = True) -> str:
+    """One reason of `st`'s graveyard verdict as a clause, in lower case and with no full
+    stop, as it follows «кладбище Продажи.Расчет с сайта:»; `ci`: the growth of a pile
+    with its 95 % CI, as the English message gives it."""
     _ = tr.gettext
     if reason.code == "wip-growing":
-        return _("Deals keep piling up beyond what their arrivals explain: {slope} "
-                 "more per day over the second half of the run, {final} in the "
-                 "stage at the end.").format(slope=tr.sig(reason.growth_per_day),
-                                             final=tr.sig(st.wip_final.mean))
+        slope, half = reason.growth_per_day, reason.growth_ci95
+        if ci and slope is not None and half is not None:
+            return _("deals keep piling up beyond what their arrivals explain: {slope} more "
+                     "per day over the second half of the run (95% CI {low} to {high}), "
+                     "{final} in the stage at the end").format(
+                         slope=tr.sig(slope), low=tr.sig(slope - half),
+                         high=tr.sig(slope + half), final=tr.sig(st.wip_final.mean))
+        return _("deals keep piling up beyond what their arrivals explain: {slope} more per "
+                 "day over the second half of the run, {final} in the stage at the "
+                 "end").format(slope=tr.sig(slope), final=tr.sig(st.wip_final.mean))
     if reason.code == "older-than-sla":
         sla = st.timeouts.sla_hours
         # With a calendar the ages and the SLA count working hours: never said as days.
         limit = Figures(tr).limit(sla, True) if st.limits_in_working_hours else tr.hours(sla)
-        return _("Deals still here are older on average than the SLA of {sla}.").format(
+        return _("deals still here are older on average than the SLA of {sla}").format(
             sla=limit)
     stay = sum(o.share for o in st.outcomes if o.kind == "stay")
     return _("{share} of deals stay and no SLA moves them on: they wait here "
-             "forever.").format(share=tr.pct(stay))
+             "forever").format(share=tr.pct(stay))
 
 
-def reasons_text(tr: Translator, st: StageResult) -> str:
+def reason_text(tr: Translator, st: StageResult, reason: VerdictReason,
+                ci: bool = False) -> str:
+    """One reason of `st`'s graveyard verdict as a sentence (a capital, a full stop)."""
+    clause = reason_clause(tr, st, reason, ci)
+    return clause[:1].upper() + clause[1:] + "."
+
+
+def reasons_text(tr: Translator, st: StageResult, ci: bool = False) -> str:
     """Every reason of `st`'s verdict, one sentence each."""
-    return " ".join(reason_text(tr, st, r) for r in st.graveyard.reasons)
+    return " ".join(reason_text(tr, st, r, ci) for r in st.graveyard.reasons)
 
 
 def warning_text(tr: Translator, warning: SimWarning) -> str:
@@ -59,10 +76,20 @@ def warning_text(tr: Translator, warning: SimWarning) -> str:
     if rest > 0:
         shown = tr.ngettext("{stages} and {n} more", "{stages} and {n} more",
                             rest).format(stages=shown, n=rest)
-    return _("team `{team}` is offered {rho}× the work it can do (load ≥ 1), and "
+    return _("team `{team}` is offered {times} the work it can do (load ≥ 1), and "
              "{stages} have no SLA: its queue grows for as long as the run lasts, so the "
              "queue figures depend on the run's length (--days)").format(
-                 team=warning.subject, rho=tr.sig(warning.rho), stages=shown)
+                 team=warning.subject, times=_times(tr, warning.rho), stages=shown)
+
+
+def _times(tr: Translator, ratio: float) -> str:
+    """`ratio` as «so many times» (`1.11×`), in the form the number takes: «в 2 раза», «в 5
+    раз», «в 1,11 раза»; «у 2 рази», «у 5 разів», «у 1,11 разу». One form for every
+    number read «у 5 раза» in Ukrainian and «в 5 раза» in Russian."""
+    shown = float(f"{ratio:.3g}")
+    if shown.is_integer():
+        return tr.npgettext("times", "{n}×", "{n}×", int(shown)).format(n=tr.sig(ratio))
+    return tr.pgettext("times fraction", "{n}×").format(n=tr.sig(ratio))
 
 
 def _hands_on_only(p: PipelineResult) -> bool:

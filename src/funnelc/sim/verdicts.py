@@ -67,7 +67,7 @@ def graveyard(spec: StageSpec, reps: list[StageRep], working: bool) -> Graveyard
                 message=f"deals keep piling up beyond what their arrivals explain: "
                         f"{slope:.3g} more per day over the second half of the run (95% CI "
                         f"{lo:.3g} to {hi:.3g}), {final:.0f} in the stage at the horizon",
-                growth_per_day=slope))
+                growth_per_day=slope, growth_ci95=(hi - lo) / 2))
     if spec.sla_hours is not None:
         age = estimate(r.age_final_sla_mean for r in reps).mean
         if age is not None and age > spec.sla_hours:
@@ -109,9 +109,10 @@ def funnel_shape(pipe: PipelineSpec, net: Network, reps: list[RepStats]) -> Funn
 def unstable_warning(team: str, rho: float, open_stages: list[str]) -> SimWarning:
     shown = ", ".join(f"`{s}`" for s in open_stages[:3])
     more = f" and {len(open_stages) - 3} more" if len(open_stages) > 3 else ""
+    have = "has" if len(open_stages) == 1 else "have"
     return SimWarning(
         code="unstable-team", subject=team, rho=rho if math.isfinite(rho) else None,
         stages=list(open_stages),
         message=f"team `{team}` is offered {rho:.3g}x the work it can do (rho >= 1) and "
-                f"{shown}{more} have no sla: its queue grows for as long as the run lasts, so "
-                f"queue figures depend on --days")
+                f"{shown}{more} {have} no sla: its queue grows for as long as the run lasts, "
+                f"so queue figures depend on --days")
