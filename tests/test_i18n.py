@@ -526,7 +526,7 @@ def test_staff_answers_in_the_account_language() -> None:
     text = _staff()
     assert "наименьший размер `Менеджеры`, выполняющий все цели: 4" in text
     assert "кривая укомплектования Менеджеры" in text and "уверенность: высокая" in text
-    assert "2 прогона × 60 дней (разгон 30 дней)" in text
+    assert "2 прогона × 60 дней (разогрев 30 дней)" in text
     english = _staff("--lang", "en")
     assert "smallest size of `Менеджеры` meeting every target: 4" in english
     assert "2 replications × 60 days (30 days warm-up)" in english

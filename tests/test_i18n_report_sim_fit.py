@@ -103,9 +103,9 @@ def test_report_page_speaks_russian_and_ukrainian(
 
 
 @pytest.mark.parametrize(("lang", "lines"), [
-    ("ru", ("моделирование {path}: 2 прогона × 40 дней (разгон 30 дней)",
+    ("ru", ("моделирование {path}: 2 прогона × 40 дней (разогрев 30 дней)",
             "рисование графиков и запись отчёта")),
-    ("uk", ("моделювання {path}: 2 прогони × 40 днів (розгін 30 днів)",
+    ("uk", ("моделювання {path}: 2 прогони × 40 днів (розігрів 30 днів)",
             "малювання графіків і запис звіту")),
 ])
 def test_report_progress_lines_speak_the_account_language(

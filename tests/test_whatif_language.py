@@ -102,7 +102,7 @@ def test_staff_in_russian(tmp_path: Path) -> None:
     out = run("staff", COTTAGES, "--team", "Менеджеры", "--target", target, "--max-size", "6",
               "--plot", str(tmp_path / "staff"), *QUICK)
     assert english_left(out, target) == []
-    for phrase in ("подбор размера `Менеджеры`, 2 прогона × 40 дней (разгон 10 дней)",
+    for phrase in ("подбор размера `Менеджеры`, 2 прогона × 40 дней (разогрев 10 дней)",
                    "начало: примерно", "сделок приходят, пока она работает",
                    "подходящего размера до 6 нет — далеко от размера 3 в файле",
                    "из всех нарушений `respond 15m 90%`",
@@ -127,7 +127,7 @@ def test_staff_in_ukrainian() -> None:
     target = "respond 15m 80%"
     out = run("staff", DEVELOPER, "--team", "Кол-центр", "--target", target, *QUICK)
     assert english_left(out, target) == []
-    for phrase in ("підбір розміру `Кол-центр`, 2 прогони × 40 днів (розгін 10 днів)",
+    for phrase in ("підбір розміру `Кол-центр`, 2 прогони × 40 днів (розігрів 10 днів)",
                    "виконано на локальній машині",
                    "найменший розмір `Кол-центр`, що виконує всі цілі",
                    "з усіх порушень `respond 15m 80%`", "частка порушень", "│ нд ",
@@ -172,7 +172,7 @@ def test_whatif_in_russian(tmp_path: Path) -> None:
     out = run("whatif", COURSES, "--scenario", "Продажи без выходных до 21:00", "--plot",
               str(tmp_path / "wi"), *QUICK)
     assert english_left(out) == []
-    for phrase in ("базовый вариант и 1 сценарий, 2 прогона × 40 дней (разгон 10 дней)",
+    for phrase in ("базовый вариант и 1 сценарий, 2 прогона × 40 дней (разогрев 10 дней)",
                    "деньги за 30 наблюдаемых дней",
                    "что если: сценарий − базовый вариант (парный 95% ДИ)",
                    "занятость: Продажники", "цикл до успеха (Продажи курсов)",
@@ -189,7 +189,7 @@ def test_whatif_in_russian(tmp_path: Path) -> None:
 def test_whatif_in_ukrainian() -> None:
     out = run("whatif", DEVELOPER, *QUICK)
     assert english_left(out) == []
-    for phrase in ("базовий варіант і 2 сценарії, 2 прогони × 40 днів (розгін 10 днів)",
+    for phrase in ("базовий варіант і 2 сценарії, 2 прогони × 40 днів (розігрів 10 днів)",
                    "гроші за 30 спостережуваних днів", "зайнятість: Менеджери з продажу",
                    "що як: сценарій − базовий варіант", "в.\u00a0п.", "млн\u00a0₴",
                    "порушення реакції за часом надходження угоди:"):
@@ -211,7 +211,7 @@ def test_sweep_in_russian(tmp_path: Path) -> None:
               'source "Сайт" rate 10..20/day step 10', "--metric", "revenue", "--plot",
               str(tmp_path / "sw"), *QUICK)
     assert english_left(out) == []
-    for phrase in ("4 точки × 2 прогона × 40 дней (разгон 10 дней)", "перебор",
+    for phrase in ("4 точки × 2 прогона × 40 дней (разогрев 10 дней)", "перебор",
                    "Продажники:", "размер", "Сайт: поток", "(/день)", "20/день", "кладбища",
                    "цифры — среднее ±95% ДИ"):
         assert phrase in out, phrase
@@ -223,7 +223,7 @@ def test_sweep_in_russian(tmp_path: Path) -> None:
 def test_sweep_in_ukrainian() -> None:
     out = run("sweep", DEVELOPER, "--vary", 'team "Менеджери з продажу" size 2..3', *QUICK)
     assert english_left(out) == []
-    for phrase in ("2 точки × 2 прогони × 40 днів (розгін 10 днів)", "перебір",
+    for phrase in ("2 точки × 2 прогони × 40 днів (розігрів 10 днів)", "перебір",
                    "Менеджери з продажу:", "розмір", "спрацювання SLA", "(угоди)",
                    "кладовища"):
         assert phrase in out, phrase
