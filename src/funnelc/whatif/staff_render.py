@@ -209,15 +209,23 @@ def staff_text(console: Console, outcome: StaffResult, lang: str | None = None) 
         why=confidence_text(tr, result.confidence_why))))
     if why is not None:
         _why_text(console, why, result, tr)
-    console.print(tr.ngettext(
-        "search: {n} replication at sizes {sizes} ({reps} per size first, more until the 95% "
-        "interval clears the targets, at most {most}); common random numbers across sizes",
-        "search: {n} replications at sizes {sizes} ({reps} per size first, more until the "
-        "95% interval clears the targets, at most {most}); common random numbers across sizes",
-        result.search_replications).format(
-                        n=result.search_replications,
-                        sizes=", ".join(str(c) for c in result.search_sizes), reps=r.reps,
-                        most=result.max_reps))
+    if len(result.search_sizes) == 1:  # «при размерах 12» for the one size searched
+        search = tr.ngettext(
+            "search: {n} replication at size {sizes} ({reps} first, more until the 95% "
+            "interval clears the targets, at most {most})",
+            "search: {n} replications at size {sizes} ({reps} first, more until the 95% "
+            "interval clears the targets, at most {most})", result.search_replications)
+    else:
+        search = tr.ngettext(
+            "search: {n} replication at sizes {sizes} ({reps} per size first, more until the "
+            "95% interval clears the targets, at most {most}); common random numbers across "
+            "sizes",
+            "search: {n} replications at sizes {sizes} ({reps} per size first, more until the "
+            "95% interval clears the targets, at most {most}); common random numbers across "
+            "sizes", result.search_replications)
+    console.print(search.format(n=result.search_replications,
+                                sizes=", ".join(str(c) for c in result.search_sizes),
+                                reps=r.reps, most=result.max_reps))
 
 
 def _why_text(console: Console, x: Explanation, result: StaffingResult,
