@@ -1,6 +1,6 @@
 """`--to playbook-md` / `--to playbook-html`: headings and sentences in the account's
-language (ru, uk, en; English without one), working-time SLAs, the goal as the way most
-deals go, delays in words, and names that would be markup shown as written."""
+language (ru, uk, en; English without one), working-time SLAs, the goal as the way
+forward, delays in words, and names that would be markup shown as written."""
 
 from __future__ import annotations
 
@@ -108,11 +108,13 @@ def test_sla_says_working_time_when_the_account_has_a_calendar() -> None:
     assert "**Допустимое время на этапе:** 27 часов рабочего времени с момента входа" in calendar
 
 
-def test_goal_adds_up_routes_to_one_stage() -> None:
+def test_goal_is_the_way_forward_not_the_sla_timeout() -> None:
     md = render_markdown(load(funnel("en")))
     kp = md.split("### Stage “КП”")[1].split("###")[0]
-    # 20% by outcome and 40% by the SLA's timeout both go to «Думает»
-    assert "**Goal:** move the deal to “Думает” (60% of deals go there)" in kp
+    # 20% by outcome and 40% by the SLA's timeout go to «Думает», which wins less often
+    # than «КП»: the goal is the 30% won, as listed (it read «Думает» (60%) before).
+    assert "**Goal:** close the deal as won (30% of deals)" in kp
+    assert "  - 30%: is closed as won, after 2 days on average" in kp.splitlines()
 
 
 def test_markup_in_names_is_shown_as_written() -> None:

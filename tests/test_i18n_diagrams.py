@@ -1,9 +1,11 @@
 """`funnelc export --to mermaid|dot` writes the diagram's own words in the account's
 language (issue 16, section 1), run the way a user runs it on a `language ru` example
 (cottages) and the `uk` one (developer). The oracle of "no English left" is built from the
-diagram's msgids (context `diagram`); the account's names and the file's delays
-(`exp(3d)`) are shown as written, its SLA and respond limits in the language's working
-time (`15 роб. хв`, as `simulate` says them). `--lang` overrides the account."""
+diagram's msgids (context `diagram`) and the delays' words the diagrams share with the
+playbook (`export/wording.py`, the units after «через»); the account's names are shown as
+written, a route's delay in words (`75% через 2 часа – 3 дня` of `triangular(2h, 1d,
+3d)`), its SLA and respond limits in the language's working time (`15 роб. хв`, as
+`simulate` says them). `--lang` overrides the account."""
 
 from __future__ import annotations
 
@@ -14,13 +16,15 @@ from click.testing import CliRunner
 
 from conftest import PIPELINES
 from funnelc.cli import cli
-from i18n_oracle import english_words, in_context
+from i18n_oracle import english_words, from_renders, in_context
 
 KEPT = {"sla"}
 """The funnel keyword the diagrams keep in every language."""
 
 
-ENGLISH = english_words(in_context("diagram"), min_len=3, kept=KEPT)
+_DIAGRAM, _AFTER = in_context("diagram"), in_context("after")
+_DELAYS = from_renders(["funnelc/export/wording.py"])
+ENGLISH = english_words(lambda m: _DIAGRAM(m) or _AFTER(m) or _DELAYS(m), min_len=3, kept=KEPT)
 
 
 def _export(*args: str) -> str:
@@ -40,13 +44,13 @@ def _english_in(text: str) -> list[str]:
 
 def test_the_oracle_knows_the_diagram_words() -> None:
     assert {"won", "lost", "reply", "after", "copy", "timeout", "reopen", "main",
-            "respond", "stays", "forever"} <= ENGLISH
+            "respond", "stays", "forever", "average", "days", "hours"} <= ENGLISH
 
 
 @pytest.mark.parametrize(("name", "target", "phrases"), [
     ("cottages", "mermaid", ['subgraph p0["Продажи (основная)"]', "<small>реакция ≤ 15 раб. мин</small>",
                              '(["успех"]):::won', "SLA 9 раб. ч → успех", '|"74,5% ответ"|',
-                             '|"25,5% нет ответа"|', '|"75% через triangular(2h, 1d, 3d)"|',
+                             '|"25,5% нет ответа"|', '|"75% через 2 часа – 3 дня"|',
                              '(["отказ: ']),
     ("cottages", "dot", ['label="Продажи (основная)";', "→ отказ «", 'label="успех"']),
     ("developer", "mermaid", ['subgraph p0["Продаж квартир (основна)"]',

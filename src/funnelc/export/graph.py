@@ -3,11 +3,14 @@ reading and rendered by the Mermaid and Graphviz exporters (and `serve`'s diagra
 
 The diagram's own words (`won`, `lost: X`, `no reply`, `(main)`, `reopen 10%`) are in the
 account's `language` (`--lang` overrides it), from the catalogs (context `diagram`); the
-account's names and the file's delays (`exp(3d)`) are shown as written. Elsewhere than
-in English a source's rate says its unit in the language (`14/тиж.`: `14/week` put an
-English word on a Ukrainian client's diagram), and an SLA or respond limit is said as
-`simulate` and the playbook say it (`16 роб. год`; `21d` of a calendar is 504 working
-hours, which `21d` on the diagram passed off as 21 days)."""
+account's names are shown as written. A route's delay is said as the playbook says it
+(`wording.delay_words`, brief: `exp(3d)` is «в среднем через 3 дня», `triangular(2h, 1d,
+3d)` «через 2 часа – 3 дня»; the edge said `через exp(3d)`). Elsewhere than in English
+a source's rate says its figure in the language's numbers and its unit in the language
+(`14/тиж.`, `90 000/мес.` of `90k/month`: `14/week` put an English word on a Ukrainian
+client's diagram), and an SLA or respond limit is said as `simulate` and the playbook
+say it (`16 роб. год`; `21d` of a calendar is 504 working hours, which `21d` on the
+diagram passed off as 21 days)."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from ..i18n.figures import Figures
 from ..model import Duration, FunnelFile, LostTarget, Rate, WonTarget
 from ..numfmt import pct_rounded
 from ..routing import Route, StageKey, build_flows
+from .wording import delay_words, share_words
 
 
 @dataclass
@@ -59,8 +63,8 @@ _CONTEXT = "diagram"
 _WORDS = {
     "won": C_("diagram", "won"), "lost": C_("diagram", "lost: {reason}"),
     "stuck": C_("diagram", "stays forever"), "reply": C_("diagram", "reply"),
-    "no reply": C_("diagram", "no reply"), "after": C_("diagram", "after {after}"),
-    "copy": C_("diagram", "copy"), "timeout": C_("diagram", "timeout {after}"),
+    "no reply": C_("diagram", "no reply"), "copy": C_("diagram", "copy"),
+    "timeout": C_("diagram", "timeout {after}"),
     "reopen": C_("diagram", "reopen {share}"), "main": C_("diagram", "{pipeline} (main)"),
     "respond": C_("diagram", "respond ≤ {limit}"),
     "sla won": C_("diagram", "won"), "sla lost": C_("diagram", 'lost "{reason}"'),
@@ -86,12 +90,11 @@ class _Words:
         return Figures(self.tr).limit(limit.hours, working)
 
     def rate(self, rate: Rate) -> str:
-        """A source's rate: as written in English (`14/week`, `2.5/day`); the figure as
-        written with the language's decimal comma and its unit in words elsewhere."""
+        """A source's rate: as written in English (`14/week`, `2.5/day`); elsewhere the
+        figure in the language's numbers (`2,5`, `90 000` of `90k`) and its unit in words."""
         if self.tr.lang == "en":
             return rate.text
-        count = rate.text.split("/", 1)[0].replace(".", ",")
-        return self(rate.unit, count=count)
+        return self(rate.unit, count=self.tr.number(rate.count))
 
     def share(self, x: float) -> str:
         """A route's share as the diagrams write it (`74.5%`; `74,5%` in ru and uk)."""
@@ -106,9 +109,7 @@ def _route_label(route: Route, say: _Words) -> str:
     elif route.via in ("reply", "exhausted"):
         parts.append(say("reply") if route.via == "reply" else say("no reply"))
     if route.after is not None and route.via != "sla":
-        parts.append(say("after", after="/".join(q.text for q in route.after.args)
-                         if route.after.bare else
-                         f"{route.after.kind}({', '.join(q.text for q in route.after.args)})"))
+        parts.append(delay_words(route.after, say.tr, brief=True))
     return " ".join(parts)
 
 
@@ -192,7 +193,8 @@ def build_graph(funnel: FunnelFile, language: str | None = None) -> AccountGraph
             pi = pipe_index[key[0]]
             lost = terminal.get((str(pi), "lost" + say("lost", reason=reopen.reason.value)))
             if lost and key in ids:
-                edges.append(GraphEdge(lost, ids[key], say("reopen", share=reopen.share.text),
+                edges.append(GraphEdge(lost, ids[key],
+                                       say("reopen", share=share_words(reopen.share, say.tr)),
                                        dashed=True))
     outside: list[GraphNode] = []
     for si, (source, key) in enumerate(flows.sources):

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 from .. import model as m
 from ..i18n import C_, Translator, choose, translator
-from ..routing import Route, build_flows
+from ..routing import Route, StageKey, build_flows
 from .base import ExportResult
+from .crm_common import win_probabilities
+from .wording import delay_words, duration_words, parse_duration, share_words
 
 CHANNELS = {
     "call": C_("channel", "call"), "whatsapp": C_("channel", "WhatsApp"),
@@ -36,53 +38,6 @@ PURPOSES = {
     "regulars": C_("purpose", "regular customers"), "winback": C_("purpose", "win-back"),
 }
 """A pipeline's `purpose` in words (context `purpose`)."""
-
-UNITS = {"s": "second", "m": "minute", "min": "minute", "h": "hour", "d": "day", "w": "week"}
-"""The duration suffixes of the language and the unit each names."""
-
-_DURATION_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)(min|s|m|h|d|w)$")
-
-
-def _parse(text: str) -> tuple[float, str] | None:
-    """`15m` → (15, minute); None for anything the words cannot say."""
-    match = _DURATION_RE.fullmatch(text)
-    return None if match is None else (float(match[1]), UNITS[match[2]])
-
-
-def _duration(text: str, tr: Translator, after: bool = False) -> str:
-    """`15m` → `15 minutes` / `15 минут` / `15 хвилин`, with CLDR's plural forms;
-    `after` gives the form that follows «через» (`через 1 минуту`). Anything else is
-    shown as written."""
-    parsed = _parse(text)
-    return text if parsed is None else tr.duration(parsed[0], parsed[1], after)
-
-
-def _range(lo: str, hi: str, tr: Translator) -> str:
-    """`1d`, `5d` → `1–5 days` / `1–5 дней`; bounds in different units in full."""
-    a, b = _parse(lo), _parse(hi)
-    if a is not None and b is not None and a[1] == b[1]:
-        return tr.duration_range(a[0], b[0], a[1], after=True)
-    return f"{_duration(lo, tr, True)} – {_duration(hi, tr, True)}"
-
-
-def _dist_words(d: m.Dist, tr: Translator) -> str:
-    """A delay as a manager reads it: `exp(3d)` → `after 3 days on average`,
-    `uniform(1d, 5d)` → `after 1–5 days`, `triangular(2h, 1d, 3d)` → `after 2 hours – 3
-    days, most often after 1 day`."""
-    _ = tr.gettext
-    texts = [q.text for q in d.args]
-    if d.bare or d.kind == "fixed":
-        return _("after {after}").format(after=_duration(texts[0], tr, True))
-    if d.kind in ("exp", "lognormal", "gamma"):
-        return _("after {after} on average").format(after=_duration(texts[0], tr, True))
-    if d.kind == "uniform":
-        return _("after {range}").format(range=_range(texts[0], texts[1], tr))
-    if d.kind == "triangular":
-        return _("after {range}, most often after {mode}").format(
-            range=_range(texts[0], texts[2], tr), mode=_duration(texts[1], tr, True))
-    values = _(" or ").join(_duration(t, tr, True) for t in texts)
-    return _("after {values}").format(values=values)
-
 
 _SIGNS = {"=": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 """A condition's operator as a client reads it (`>=` is the file's spelling)."""
@@ -115,10 +70,10 @@ def _value_words(t: m.Comparison, tr: Translator, currency: str | None) -> str:
         return tr.gettext("yes") if v else tr.gettext("no")
     if isinstance(v, m.Quantity):
         if v.kind == "duration":
-            return _duration(v.text, tr)
+            return duration_words(v.text, tr)
         return tr.money(v.value, currency) if currency else tr.number(v.value)
     if isinstance(v, m.Share):
-        return tr.percent(v.value, 2)
+        return share_words(v, tr)
     if isinstance(v, m.Name):
         return tr.quote(v.value)
     return t.value_text
@@ -144,14 +99,14 @@ class _Writer:
         self.currency = account.currency.value if account and account.currency else None
         self.money_fields = frozenset(f.name.value for f in funnel.fields
                                       if f.type.kind == "money")
+        self._wins: dict[StageKey, float] | None = None
 
     def share(self, share: m.Share) -> str:
-        """A share as written in English (`2.5%`); with the decimal comma of Russian and
-        Ukrainian (`2,5%`), whose clients read `2.5` as a foreign number."""
-        return share.text if self.lang == "en" else self.tr.percent(share.value, 2)
+        """A share as the file gives it, in the language's numbers (`0,5%`)."""
+        return share_words(share, self.tr)
 
     def dur(self, text: str, after: bool = False) -> str:
-        return _duration(text, self.tr, after)
+        return duration_words(text, self.tr, after)
 
     def limit(self, text: str) -> str:
         """An SLA or respond limit as written (`200h` → `200 hours`). With a calendar it
@@ -160,7 +115,7 @@ class _Writer:
         pass off as three working days."""
         if not self.calendar:
             return self.dur(text)
-        parsed = _parse(text)
+        parsed = parse_duration(text)
         if parsed is not None and parsed[1] in ("day", "week"):
             hours = parsed[0] * (24.0 if parsed[1] == "day" else 168.0)
             after = self.tr.duration(hours, "hour")
@@ -219,7 +174,7 @@ class _Writer:
                 offset=self.dur(touch.offset.text, after=True))
             lines.append(_("{n}. {channel} {when} (reply chance {reply})").format(
                 n=i, channel=self.channel(touch.channel.value), when=when,
-                reply=touch.reply.text))
+                reply=self.share(touch.reply)))
         if cadence.on_reply is not None:
             r = cadence.on_reply
             lines.append(_("On a reply the deal {action}").format(
@@ -234,7 +189,7 @@ class _Writer:
         _ = self.tr.gettext
         flow = self.flows.stages[(pipe.name.value, stage.name.value)]
         items: list[tuple[str, list[str]]] = []
-        items.append((_("Goal"), [self.goal(flow.routes)]))
+        items.append((_("Goal"), [self.goal(flow.key, flow.routes)]))
         if stage.hint is not None:
             items.append((_("What to do"), [stage.hint.value]))
         if stage.owner is not None:
@@ -263,7 +218,7 @@ class _Writer:
                 if out.share is not None:
                     text = f"{self.share(out.share)}: {text}"
                 if out.after is not None:
-                    text += ", " + _dist_words(out.after, self.tr)
+                    text += ", " + delay_words(out.after, self.tr)
                 if out.when is not None:
                     text += ", " + _("when {cond}").format(cond=_cond_text(
                         out.when, self.tr, self.currency, self.money_fields))
@@ -275,23 +230,41 @@ class _Writer:
             if stage.key else []
         return _Block(stage.name.value, badges, items)
 
-    def goal(self, routes: list[Route]) -> str:
-        """The way forward most deals take; routes to one target add up (an outcome and the
-        SLA's timeout to the same stage are one way)."""
+    def goal(self, here: StageKey, routes: list[Route]) -> str:
+        """The step forward (seed 002: a manager sells the deal its next stage): of the
+        ways out whose deals are won more often than this stage's (`analysis.markov`'s win
+        probabilities; a win is 1), the one the manager's routes take most often. The
+        manager's routes are the outcomes and a cadence's reply or exhaustion, not the
+        SLA's timeout, which nobody works for (an SLA that alone moves the deal counts
+        when nothing else does); routes to one stage add up, so the share is what «where
+        deals go next» lists. With nothing ahead (every way out wins alike), the way most
+        deals take. «Отправлен расчет» (10% to a meeting, 15% warm, 35% cold, 30% cold by
+        the SLA) read «move the deal to Холодные (65%)»: cooling the client down."""
         _ = self.tr.gettext
-        totals: dict[tuple[str, str] | None, float] = {}
-        for r in routes:
-            if r.kind == "won" or (r.kind == "stage" and r.stage is not None):
-                key = None if r.kind == "won" else r.stage
-                totals[key] = totals.get(key, 0.0) + r.share
-        if not totals:
+        moves = [r for r in routes if r.kind == "won" or (r.kind == "stage" and r.stage)]
+        worked = [r for r in moves if r.via != "sla"] or moves
+        if not worked:
             return _("no next step is defined: deals stay here")
-        best, share = max(totals.items(), key=lambda kv: kv[1])
+        wins = self.win_probabilities()
+        totals: dict[StageKey | None, float] = {}
+        for r in worked:
+            key = None if r.kind == "won" else r.stage
+            totals[key] = totals.get(key, 0.0) + r.share
+        here_wins = wins.get(here, 0.0)
+        ahead = {k: v for k, v in totals.items()
+                 if (1.0 if k is None else wins.get(k, 0.0)) > here_wins + 1e-9}
+        best, share = max((ahead or totals).items(), key=lambda kv: kv[1])
         if best is None:
             return _("close the deal as won ({share} of deals)").format(
                 share=self.tr.percent(share, 1))
         return _("move the deal to «{target}» ({share} of deals go there)").format(
             target=best[1], share=self.tr.percent(share, 1))
+
+    def win_probabilities(self) -> dict[StageKey, float]:
+        """Each stage's chance that its deal is won, computed once per playbook."""
+        if self._wins is None:
+            self._wins = win_probabilities(self.funnel)
+        return self._wins
 
     def pipelines(self) -> Iterator[tuple[m.Pipeline, list[str], list[_Block]]]:
         _ = self.tr.gettext
@@ -306,7 +279,7 @@ class _Writer:
                         name=src.name.value, rate=self.rate(src.rate), stage=key[1]))
             for ro in pipe.reopens:
                 intro.append(_("{share} of deals lost as «{reason}» come back to «{stage}»")
-                             .format(share=ro.share.text, reason=ro.reason.value,
+                             .format(share=self.share(ro.share), reason=ro.reason.value,
                                      stage=ro.target.stage.value))
             yield pipe, intro, [self.stage_block(pipe, s) for s in pipe.stages]
 
