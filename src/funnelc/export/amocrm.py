@@ -56,6 +56,7 @@ from .amocrm_bundle import (
 from .amocrm_fields import map_fields
 from .amocrm_palette import PALETTE, auto_color, in_palette, nearest, parse_hex
 from .base import ExportResult
+from .crm_common import account_lost_reasons
 
 __all__ = ["EXPORTER", "build_bundle", "MAX_PIPELINES", "MAX_STATUSES", "SYSTEM_STATUSES",
            "MAX_USER_STATUSES", "MAX_DESCRIPTION", "SYSTEM_STATUS_NAMES", "FORMAT", "FILE_NAME"]
@@ -241,22 +242,7 @@ class _Builder:
         return out
 
     def loss_reasons(self) -> list[str]:
-        reasons: list[str] = []
-
-        def add(target: m.Target | None) -> None:
-            if isinstance(target, m.LostTarget) and target.reason.value not in reasons:
-                reasons.append(target.reason.value)
-
-        for pipe in self.funnel.pipelines:
-            for stage in pipe.stages:
-                for out in stage.outcomes:
-                    add(out.target)
-                if stage.sla is not None:
-                    add(stage.sla.target)
-                if stage.cadence is not None:
-                    for route in (stage.cadence.on_reply, stage.cadence.on_exhausted):
-                        add(route.target if route is not None else None)
-        return reasons
+        return account_lost_reasons(self.funnel)
 
     def general_notes(self, reasons: list[str]) -> None:
         stages = [s for p in self.funnel.pipelines for s in p.stages]

@@ -24,9 +24,10 @@ import unicodedata
 from .. import model as m
 from ..diagnostics import Diagnostic, Severity
 from ..names import is_blank
-from ..routing import StageKey
+from ..routing import StageKey, exits
 
-__all__ = ["language", "ascii_text", "code_stem", "lost_reasons", "win_probabilities",
+__all__ = ["language", "ascii_text", "code_stem", "lost_reasons", "account_lost_reasons",
+           "win_probabilities",
            "sla_calendar_days", "blank_name", "CLOSED_NAMES", "PLACEHOLDER_RULE",
            "yes_no", "longest_wallclock_hours"]
 
@@ -81,20 +82,26 @@ def code_stem(text: str, lang: str | None) -> str:
 
 
 def lost_reasons(pipe: m.Pipeline) -> list[tuple[str, m.Name]]:
-    """Every `lost "reason"` a pipeline's stages can end in (outcomes, SLAs, cadence
-    routes), in first-seen order, with the first place it is written."""
+    """Every `lost "reason"` a pipeline's stages can end in, in first-seen order, with the
+    first place it is written: every way out `routing.exits` knows (outcomes, the SLA,
+    `patience`, the cadence's `on reply` and `on exhausted`). The one list every CRM
+    exporter and `apply` read: a reason reached only through `patience` (a client who
+    went to a competitor) is one managers close deals with too."""
     seen: dict[str, m.Name] = {}
     for stage in pipe.stages:
-        targets: list[m.Target] = [o.target for o in stage.outcomes]
-        if stage.sla is not None:
-            targets.append(stage.sla.target)
-        if stage.cadence is not None:
-            targets += [r.target for r in (stage.cadence.on_reply, stage.cadence.on_exhausted)
-                        if r is not None]
-        for t in targets:
-            if isinstance(t, m.LostTarget):
-                seen.setdefault(t.reason.value, t.reason)
+        for way in exits(stage, patience=True):
+            if isinstance(way.target, m.LostTarget):
+                seen.setdefault(way.target.reason.value, way.target.reason)
     return list(seen.items())
+
+
+def account_lost_reasons(funnel: m.FunnelFile) -> list[str]:
+    """The lost reasons of every pipeline, once each, in file order: for the CRMs that
+    keep one list for the whole account (amoCRM, Pipedrive, HubSpot's property)."""
+    reasons: dict[str, None] = {}
+    for pipe in funnel.pipelines:
+        reasons.update((r, None) for r, _ in lost_reasons(pipe))
+    return list(reasons)
 
 
 def win_probabilities(funnel: m.FunnelFile) -> dict[StageKey, float]:

@@ -27,7 +27,14 @@ from dataclasses import dataclass
 from .. import model as m
 from ..jsontypes import JSON, JSONObject
 from . import deploy as d
-from .crm_common import CLOSED_NAMES, code_stem, language, lost_reasons, win_probabilities, yes_no
+from .crm_common import (
+    CLOSED_NAMES,
+    account_lost_reasons,
+    code_stem,
+    language,
+    win_probabilities,
+    yes_no,
+)
 from .hubspot import DEFAULT_CLOSED, MAX_STAGES, probability_text
 from .hubspot_client import OBJECTS, HsAccount, HsPipeline, HsProperty
 
@@ -128,7 +135,6 @@ def wanted_state(funnel: m.FunnelFile) -> Wanted:
     won, lost = CLOSED_NAMES.get(lang or "en", DEFAULT_CLOSED)
     probability = win_probabilities(funnel)
     pipelines: list[WantPipeline] = []
-    reasons: list[str] = []
     for pi, pipe in enumerate(funnel.pipelines):
         stages = [WantStage(s.name.value, si, probability_text(
             probability.get((pipe.name.value, s.name.value), 0.0)))
@@ -136,7 +142,6 @@ def wanted_state(funnel: m.FunnelFile) -> Wanted:
         n = len(stages)
         stages += [WantStage(won, n, "1.0", "won"), WantStage(lost, n + 1, "0.0", "lost")]
         pipelines.append(WantPipeline(pipe.name.value, pi, tuple(stages)))
-        reasons += [r for r, _ in lost_reasons(pipe) if r not in reasons]
     yes, no = yes_no(funnel)
     taken: dict[str, set[str]] = {o: set() for o in OBJECTS}
     props: list[WantProperty] = []
@@ -156,7 +161,7 @@ def wanted_state(funnel: m.FunnelFile) -> Wanted:
                        for v in card.type.values]
         props.append(WantProperty(obj, _code(card.name.value, lang, taken[obj], "field"),
                                   card.name.value, ptype, ftype, tuple(options)))
-    return Wanted(pipelines, props, builtin, reasons)
+    return Wanted(pipelines, props, builtin, account_lost_reasons(funnel))
 
 
 # ---------------------------------------------------------------------- actions

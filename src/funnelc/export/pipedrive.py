@@ -60,7 +60,14 @@ from ..diagnostics import Diagnostic
 from ..jsontypes import JSON, JSONObject
 from ..numfmt import counted
 from .base import ExportResult
-from .crm_common import PLACEHOLDER_RULE, blank_name, sla_calendar_days, win_probabilities, yes_no
+from .crm_common import (
+    PLACEHOLDER_RULE,
+    account_lost_reasons,
+    blank_name,
+    sla_calendar_days,
+    win_probabilities,
+    yes_no,
+)
 
 __all__ = ["EXPORTER", "build_requests", "FIELD_TYPES"]
 
@@ -182,11 +189,7 @@ class _Builder:
         return out
 
     def general_notes(self) -> None:
-        from .crm_common import lost_reasons
-
-        reasons: list[str] = []
-        for pipe in self.funnel.pipelines:
-            reasons += [r for r, _ in lost_reasons(pipe) if r not in reasons]
+        reasons = account_lost_reasons(self.funnel)
         if reasons:
             self.manual.append("add the lost reasons under Company settings → Lost reasons: "
                                + ", ".join(f"«{r}»" for r in reasons))

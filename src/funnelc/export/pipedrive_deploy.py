@@ -20,6 +20,7 @@ from ..diagnostics import Diagnostic
 from ..jsontypes import JSON, JSONObject
 from ..numfmt import counted
 from . import deploy as d
+from .crm_common import account_lost_reasons
 from .deploy import answer_int, answer_str
 from .pipedrive_client import (
     DEFAULT_URL,
@@ -188,11 +189,7 @@ class PipedriveTarget:
     def plan(self, funnel: m.FunnelFile, snapshot: PdAccount, *,
              allow_delete: bool) -> d.Plan[PdAction]:
         out = to_steps(make_plan(wanted_state(funnel), snapshot, prune=allow_delete))
-        from .crm_common import lost_reasons
-
-        reasons: list[str] = []
-        for pipe in funnel.pipelines:
-            reasons += [r for r, _ in lost_reasons(pipe) if r not in reasons]
+        reasons = account_lost_reasons(funnel)
         if reasons:
             out.by_hand.append("lost reasons under Company settings → Lost reasons (no API): "
                                + ", ".join(f"`{r}`" for r in reasons))
