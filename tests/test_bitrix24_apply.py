@@ -20,6 +20,7 @@ from funnelc import model as m
 from funnelc.api import load_file, load_text
 from funnelc.cli import cli
 from funnelc.export import deploy
+from funnelc.export.bitrix24 import builtin_multifields
 
 try:
     from tests.fakes.bitrix24_server import FakeBitrix24, running_fake_bitrix24
@@ -116,7 +117,7 @@ def test_plan_only_reads_and_lists_the_changes(b24: FakeBitrix24, funnel: Path) 
     assert "+ add lost stage `Нецелевой` to pipeline `Продажи`" in lines
     assert "+ create pipeline `Сервис` with 1 stages" in lines
     assert "+ create deal field `Тип` (enumeration)" in lines
-    assert "+ create contact field `Телефон` (string)" in lines
+    assert not any("field `Телефон`" in line for line in lines)  # the built-in PHONE
     assert not any(line.startswith("-") for line in lines)
     assert "run again with --yes" in result.stdout
     assert "= by hand: «Продажи» → «КП»: make «Бюджет», «Тип» required" in result.stdout
@@ -186,11 +187,15 @@ def test_a_changed_file_plans_exactly_the_change(b24: FakeBitrix24, funnel: Path
 # ---------------------------------------------------------------- import (round trip)
 
 def _shape(funnel: m.FunnelFile) -> dict[str, object]:
+    """Pipelines and user fields: the built-in PHONE/EMAIL a file's first contact or
+    company phone and email stand for are no user fields, so they do not come back."""
     kinds = {"phone": "text", "email": "text"}
+    builtin = builtin_multifields(funnel)
     return {
         "pipelines": [(p.name.value, p.main, [s.name.value for s in p.stages]) for p in funnel.pipelines],
         "fields": sorted((f.name.value, f.entity.value, kinds.get(f.type.kind, f.type.kind),
-                          tuple(v.value for v in f.type.values)) for f in funnel.fields)}
+                          tuple(v.value for v in f.type.values)) for f in funnel.fields
+                         if (f.entity, f.name.value) not in builtin)}
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])

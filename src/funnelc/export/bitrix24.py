@@ -38,7 +38,11 @@ the docs are generated from there).
 
 What REST cannot do is listed under `manual_steps`: deleting the default stages, deal
 fields and stage-dependent required fields (no REST method configures them), robots for
-on-enter tasks and messages and SLA timers (robots are placed in the UI).
+on-enter tasks and messages and SLA timers (robots are placed in the UI). The first
+`phone` and `email` field of contacts and of companies are Bitrix24's built-in multiple
+fields PHONE and EMAIL (`crm.multifield.fields`), as they are amoCRM's, Pipedrive's and
+HubSpot's built-in ones: nothing is created for them (a user field beside them would
+leave managers two phone fields, the requirement on the empty one).
 """
 
 from __future__ import annotations
@@ -52,10 +56,17 @@ from ..diagnostics import Diagnostic, Severity
 from ..jsontypes import JSON, JSONObject
 from ..numfmt import counted
 from .base import ExportResult
-from .crm_common import PLACEHOLDER_RULE, blank_name, code_stem, language, lost_reasons
+from .crm_common import (
+    PLACEHOLDER_RULE,
+    blank_name,
+    builtin_fields,
+    code_stem,
+    language,
+    lost_reasons,
+)
 
 __all__ = ["EXPORTER", "build_calls", "MAX_STATUS_ID", "CATEGORY_STATUS_ID", "NAME_LIMIT",
-           "DEFAULT_STAGE_CODES", "status_code"]
+           "DEFAULT_STAGE_CODES", "status_code", "BUILTIN_ENTITIES", "builtin_multifields"]
 
 FORMAT = "funnelc/bitrix24-calls"
 FILE_NAME = "bitrix24.json"
@@ -70,6 +81,18 @@ REMOVABLE_DEFAULTS = ("PREPARATION", "PREPAYMENT_INVOICE", "EXECUTING", "FINAL_I
                       "APOLOGY")
 PLACEHOLDER_FIELDS = ["params.id", "params.fields.ENTITY_ID", "params.filter.ENTITY_ID",
                       "params.filter.STATUS_ID"]
+
+BUILTIN_ENTITIES = frozenset({m.Entity.contact, m.Entity.company})
+"""Records with Bitrix24's built-in multiple fields PHONE and EMAIL (crm.multifield.fields:
+"in leads, contacts and companies these are PHONE, EMAIL, WEB and IM"); deals have none."""
+
+
+def builtin_multifields(funnel: m.FunnelFile) -> dict[tuple[m.Entity, str], str]:
+    """(entity, field name) → `PHONE`/`EMAIL`: the file's first phone and email field of
+    contacts and of companies *are* Bitrix24's built-in multiple fields (nothing is
+    created, as in amoCRM, Pipedrive and HubSpot)."""
+    return builtin_fields(funnel, BUILTIN_ENTITIES)
+
 
 # Pleasant, distinct colours for in-progress stages (Bitrix24 accepts any hex).
 PROGRESS_COLORS = ["#39A8EF", "#2FC6F6", "#55D0E0", "#47E4C2", "#7BD500", "#FFA900",
@@ -213,8 +236,14 @@ def build_calls(funnel: m.FunnelFile, path: str | None = None) -> tuple[JSONObje
     pipelines = sorted(funnel.pipelines, key=lambda p: not p.main)
     for index, pipe in enumerate(pipelines):
         _Pipeline(funnel, pipe, index, calls, manual, diags).build()
-    if funnel.fields:
-        manual.append("create the fields " + ", ".join(f"«{f.name.value}»" for f in funnel.fields)
+    builtin = builtin_multifields(funnel)
+    for (entity, name), code in builtin.items():
+        whose = "contacts" if entity is m.Entity.contact else "companies"
+        manual.append(f"«{name}» is Bitrix24's built-in {code} field of {whose}: nothing to "
+                      "create")
+    user = [f for f in funnel.fields if (f.entity, f.name.value) not in builtin]
+    if user:
+        manual.append("create the fields " + ", ".join(f"«{f.name.value}»" for f in user)
                       + " in the CRM settings (user fields are not part of this bundle)")
     bundle: JSONObject = {
         "format": FORMAT,

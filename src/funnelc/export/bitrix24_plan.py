@@ -21,7 +21,10 @@ pipeline's stage list (crm-status-add.md):
 * colours: the file's colour is set when the file names one; a colour funnelc chose is
   given to new stages only, never forced on one someone coloured by hand.
 
-User fields (crm-deal-userfield-add.md and its contact/company twins): matched by label,
+The first phone and email field of contacts and of companies are the built-in multiple
+fields PHONE and EMAIL (`bitrix24.builtin_multifields`): no user field is made for them,
+the plan leaves them alone. User fields (crm-deal-userfield-add.md and its
+contact/company twins): matched by label,
 then by FIELD_NAME (`UF_CRM_` + the name's code, ≤ 50 characters); created with the
 USER_TYPE_ID of the field's kind, MULTIPLE for `multi`, the LIST of an enum, and
 MANDATORY "Y" only when the field is required on entering the first stage of every
@@ -49,6 +52,7 @@ from .bitrix24 import (
     FAILURE_COLOR,
     MAX_STATUS_ID,
     PROGRESS_COLORS,
+    builtin_multifields,
     status_code,
 )
 from .bitrix24_account import ENTITIES, Category, FieldEntity, Snapshot, Stage, UserField
@@ -143,7 +147,10 @@ def wants(funnel: m.FunnelFile) -> tuple[list[Want], list[FieldWant], list[str]]
     firsts = [p.stages[0] for p in funnel.pipelines if p.stages]
     by_hand: list[str] = []
     fields: list[FieldWant] = []
+    builtin = builtin_multifields(funnel)
     for f in funnel.fields:
+        if (f.entity, f.name.value) in builtin:
+            continue
         mandatory = bool(firsts) and all(any(r.value == f.name.value for r in s.requires)
                                          for s in firsts)
         values = (tuple(v.value for v in f.type.values) if f.type.kind in ("enum", "multi")
@@ -345,6 +352,9 @@ def make_plan(funnel: m.FunnelFile, snap: Snapshot, *, allow_delete: bool) -> Pl
     plan: Plan[Action] = Plan()
     pipes, fields, by_hand = wants(funnel)
     plan.by_hand = by_hand
+    plan.left_alone += [f"{ENTITY_WORDS[entity.value]} field {q(name)}: Bitrix24's built-in "
+                        f"{code} (nothing created)"
+                        for (entity, name), code in builtin_multifields(funnel).items()]
     names = {w.pipeline for w in pipes if not w.main}
     for index, want in enumerate(pipes):
         if want.main:

@@ -27,7 +27,7 @@ from ..names import is_blank
 from ..routing import StageKey, exits
 
 __all__ = ["language", "ascii_text", "code_stem", "lost_reasons", "account_lost_reasons",
-           "win_probabilities",
+           "builtin_fields", "BUILTIN_KINDS", "win_probabilities",
            "sla_calendar_days", "blank_name", "CLOSED_NAMES", "PLACEHOLDER_RULE",
            "yes_no", "longest_wallclock_hours"]
 
@@ -102,6 +102,29 @@ def account_lost_reasons(funnel: m.FunnelFile) -> list[str]:
     for pipe in funnel.pipelines:
         reasons.update((r, None) for r, _ in lost_reasons(pipe))
     return list(reasons)
+
+
+BUILTIN_KINDS: dict[str, str] = {"phone": "PHONE", "email": "EMAIL"}
+"""The field kinds a CRM's contacts (and companies) hold as built-in fields, with their
+code in amoCRM and Bitrix24 (multi-value fields there: PHONE, EMAIL)."""
+
+
+def builtin_fields(funnel: m.FunnelFile, entities: frozenset[m.Entity]
+                   ) -> dict[tuple[m.Entity, str], str]:
+    """(entity, field name) → the built-in code (`PHONE`, `EMAIL`) of every file field
+    that *is* the CRM's built-in field: the first `phone` and the first `email` field of
+    each of `entities` (those whose records have them), as amoCRM's `map_fields`,
+    Pipedrive's person and HubSpot's contact read it. Deals have no such field; a second
+    phone field of the same entity is a field of its own."""
+    out: dict[tuple[m.Entity, str], str] = {}
+    taken: set[tuple[m.Entity, str]] = set()
+    for card in funnel.fields:
+        code = BUILTIN_KINDS.get(card.type.kind)
+        if code is None or card.entity not in entities or (card.entity, code) in taken:
+            continue
+        taken.add((card.entity, code))
+        out[(card.entity, card.name.value)] = code
+    return out
 
 
 def win_probabilities(funnel: m.FunnelFile) -> dict[StageKey, float]:
