@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,12 @@ from .names import escape_invisible
 from .span import Span
 
 __all__ = ["Severity", "Label", "Diagnostic", "SourceText", "render_text", "render_json",
-           "did_you_mean", "summary_line", "diagnostics_to_dicts"]
+           "did_you_mean", "summary_line", "diagnostics_to_dicts", "NOQA_COMMENT"]
+
+NOQA_COMMENT = re.compile(r"#\s*funnelc\s*:\s*noqa\b\s*:?", re.IGNORECASE)
+"""A suppression comment (`# funnelc: noqa FN101 — reason`), found anywhere in a
+comment's text: read by lint (`lint.noqa`), and kept on its line by `fmt`, since it
+suppresses what its line holds."""
 
 
 class Severity(str, Enum):

@@ -29,7 +29,7 @@ from pydantic import BaseModel
 
 from . import model as m
 from .api import Loaded, load_text
-from .diagnostics import Diagnostic
+from .diagnostics import NOQA_COMMENT, Diagnostic
 
 __all__ = [
     "INDENT", "TRAILING_GAP", "FormatError", "FormatSyntaxError", "FormatInternalError",
@@ -890,6 +890,39 @@ def _comment_text(tok: Any) -> str:
     return str(tok).rstrip(" \t\r\f\v")
 
 
+def _keep_suppressed_lines(lines: list[_Line], comments: list[Any], src: str) -> list[_Line]:
+    """A line of source that ends in a `# funnelc: noqa` comment and would be opened
+    up into several lines (`stage "X" { -> won }  # funnelc: noqa FN101`) stays one
+    line: a suppression hides what its line holds (a stage's header line, everything in
+    the stage), so moving the comment to any one of the new lines would bring back the
+    findings of the others (findings h4, section 3: the comment landed after `}`, and
+    2 warnings and 1 note became 7 warnings and 2 notes). The lines are joined with
+    single spaces, which `fmt` gives again on its own output."""
+    ends = [ln.end for ln in lines]
+    groups: list[tuple[int, int]] = []
+    for c in comments:
+        if not NOQA_COMMENT.search(str(c)):
+            continue
+        row_start = src.rfind("\n", 0, c.start_pos) + 1
+        if src[row_start:c.start_pos].strip(" \t\f\r"):
+            last = bisect.bisect_right(ends, c.start_pos) - 1
+            first = last
+            while first > 0 and ends[first - 1] > row_start:
+                first -= 1
+            if 0 <= first < last:
+                groups.append((first, last))
+    if not groups:
+        return lines
+    out = list(lines)
+    for first, last in sorted(groups, reverse=True):
+        run = out[first:last + 1]
+        net = sum(ln.kind == "open" for ln in run) - sum(ln.kind == "close" for ln in run)
+        kind = "open" if net > 0 else "close" if run[0].kind == "close" else "stmt"
+        out[first:last + 1] = [_Line(run[0].depth, " ".join(ln.text for ln in run),
+                                     run[0].start, run[-1].end, kind, run[0].blank_before)]
+    return out
+
+
 def _weave(lines: list[_Line], comments: list[Any], src: str) -> str:
     """Put the comments back between the lines and lay out blank lines.
 
@@ -907,6 +940,7 @@ def _weave(lines: list[_Line], comments: list[Any], src: str) -> str:
         row = bisect.bisect_right(line_starts, offset) - 1  # 0-based row of offset
         return row >= 1 and not source_lines[row - 1].strip(" \t\f\r")
 
+    lines = _keep_suppressed_lines(lines, comments, src)
     starts = [ln.start for ln in lines]
     ends = [ln.end for ln in lines]
     leading: dict[int, list[Any]] = {}

@@ -19,14 +19,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..diagnostics import Diagnostic
+from ..diagnostics import NOQA_COMMENT, Diagnostic
 from ..model import FunnelFile, Stage
 from ..span import Span
 from .rules import find_rule
 
 __all__ = ["Suppression", "SuppressedCode", "parse_suppressions", "Matcher"]
 
-_NOQA = re.compile(r"#\s*funnelc\s*:\s*noqa\b\s*:?", re.IGNORECASE)
+_NOQA = NOQA_COMMENT
 _ITEM = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 
 
