@@ -292,11 +292,12 @@ def test_staff_answers_erlang_c_on_the_clinics_clock() -> None:
     assert "найменший розмір `Контакт-центр`, що виконує всі цілі: 2" in text
     # Regression: the weekday table's title and the queue line named the target and the
     # queue policy bare, English words in a Ukrainian sentence («порушення respond 15m 99%
-    # за днем тижня», «черга key-first: …»); the evidence line beside them marks its
-    # target as code.
+    # за днем тижня», «черга key-first: …»), then as the file's code («порушення
+    # `respond 15m 99%`», «черга `key-first`»); now in words.
     flat = " ".join(text.split())
-    assert "порушення `respond 15m 99%` за днем тижня" in flat
-    assert "черга `key-first`: Лікування.Заявку отримано — місце 1 з 1" in flat
+    assert "порушення «реакція за 15 хв у 99% угод» за днем тижня" in flat
+    assert ("черга (спершу ключові й пізніші етапи): Лікування.Заявку отримано — місце 1 з 1"
+            in flat)
 
 
 def test_whatif_costs_of_a_fourth_administrator() -> None:

@@ -83,7 +83,7 @@ def test_abandon_target_equals_erlang_a(one_stage: str, from_size: str | None) -
 def test_abandon_target_text_names_the_share(one_stage: str) -> None:
     code, out, err = _staff(one_stage, "--team", "Ops", "--target", "abandon < 5%", *FAST)
     assert code == 0, err
-    assert "abandon < 5%" in out
+    assert "gave up waiting < 5%" in out  # the target in words (`abandon < 5%` typed)
     assert f"smallest size of `Ops` meeting every target: {_exact_minimal_c(SHARE)}" in out
 
 
@@ -140,7 +140,7 @@ def test_abandonments_split_by_arrival_name_the_closed_hours(tmp_path: Path) -> 
     split = why["breaches"][0]
     assert split["kind"] == "abandon"
     assert split["outside_share"] > 90.0
-    assert "abandonments of `abandon <= 10%`" in why["why"]
+    assert "abandonments of “gave up waiting ≤ 10%”" in why["why"]
     assert split["breached"] == sum(d["breached"] for d in split["by_weekday"])
     assert split["breached"] == (split["inside_hours"]["breached"]
                                  + split["outside_hours"]["breached"])

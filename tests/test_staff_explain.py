@@ -66,7 +66,8 @@ def test_cottages_explanation_names_leads_arriving_outside_working_hours(
     share = split["outside_hours"]["breached"] / split["breached"]
     assert share >= 0.5
     # The sentence gives the share of the split, as printed.
-    said = re.search(r"at (\d+), ([\d.]+)% of the breaches of `respond 15m 80%` are deals "
+    said = re.search(r"at (\d+), ([\d.]+)% of the breaches of “respond within 15 minutes "
+                     r"for 80% of deals” are deals "
                      r"that arrive outside working hours", x["why"])
     assert said is not None, x["why"]
     assert int(said.group(1)) == x["at"]

@@ -8,14 +8,16 @@ numbers. JSON and CSV keep the English keys and labels: these are for people."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ..i18n import C_, Translator
 from ..numfmt import money_in, money_pm
 from .grid import VarySpec
 from .metrics import METRICS, MetricDef
+from .targets import Target
 
 __all__ = ["metric_label", "axis_text", "value_text", "figure", "duration", "count", "money",
-           "money_estimate", "UNIT_WORDS"]
+           "money_estimate", "UNIT_WORDS", "target_text", "target_named", "queue_text"]
 
 METRIC_TITLES = (
     C_("metric", "conversion"), C_("metric", "deals won"), C_("metric", "revenue"),
@@ -133,3 +135,39 @@ def money_estimate(tr: Translator, mean: float, half: float, currency: str | Non
     from babel.numbers import get_decimal_symbol
 
     return _POINT.sub(get_decimal_symbol(tr.locale), money_pm(mean, half, currency, tr.lang))
+
+
+def target_text(tr: Translator, t: Target) -> str:
+    """A staffing target in words, as a client reads it (`реакция за 15 мин у 80% сделок`,
+    `занятость ≤ 85%`; English `respond within 15 minutes for 80% of deals`), never the
+    `--target` syntax it was given in (a Ukrainian table's header read «respond 15m 80%»).
+    JSON and CSV keep the text as given (`Target.text`)."""
+    share = figure(tr, t.threshold * 100) + "%"
+    op = "<" if t.strict else "≤"
+    if t.kind == "respond":
+        limit = tr.hours(t.hours) if tr.lang == "en" else duration(tr, t.hours or 0.0)
+        text = tr.pgettext("target", "respond within {limit} for {share} of deals").format(
+            limit=limit, share=share)
+    elif t.kind == "utilization":
+        text = tr.pgettext("target", "utilization {op} {share}").format(op=op, share=share)
+    elif t.kind == "abandon":
+        text = tr.pgettext("target", "gave up waiting {op} {share}").format(op=op, share=share)
+    else:
+        text = tr.pgettext("target", "no graveyard stage")
+    if t.at is not None:
+        text = tr.pgettext("target", "{target} at {stage}").format(target=text, stage=t.at)
+    return text
+
+
+def target_named(tr: Translator, targets: Sequence[Target], text: str) -> str:
+    """The target given as `text` (its `--target`, as the service's data keeps it) in
+    words; a text no target of `targets` has is shown as it is."""
+    t = next((t for t in targets if t.text.strip() == text.strip()), None)
+    return text if t is None else target_text(tr, t)
+
+
+def queue_text(tr: Translator, queue: str) -> str:
+    """The team's queue discipline in words (`queue key-first` / `queue fifo`)."""
+    if queue == "key-first":
+        return tr.pgettext("queue", "key and later stages first")
+    return tr.pgettext("queue", "in order of arrival")

@@ -278,8 +278,8 @@ def sweep_figure(points: Sequence[SweepPoint], specs: Sequence[VarySpec],
 def _target_label(t: Target, team: str, tr: Translator | None) -> tuple[str, bool]:
     """What a target's axis measures, and whether its figures are percentages (the ticks
     then say `%` themselves, so the `(%)` of the label is dropped)."""
-    if tr is None or tr.lang == "en":
-        label = t.metric_label
+    if tr is None:
+        label = t.metric_label  # as typed: `picked up within 15m (%)`
     elif t.kind == "graveyard":
         label = _t(tr, "graveyard stages")
     elif t.kind == "utilization":
@@ -317,7 +317,8 @@ def staffing_figure(result: StaffingResult, tr: Translator | None = None) -> Fig
             ax.plot([s for s, _ in exact], [v for _, v in exact], "k--",
                     linewidth=1, label=result.exact_model or _t(tr, "exact"))
         ax.axhline(target.threshold * target.scale, color="#d0453a", linewidth=1,
-                   label=_t(tr, "target").format(text=target.text))
+                   label=_t(tr, "target").format(
+                       text=labels.target_text(tr or translator("en"), target)))
         if result.answer is not None:
             ax.axvline(result.answer, color="#2e9e5b", linewidth=1,
                        label=_t(tr, "answer").format(size=result.answer))

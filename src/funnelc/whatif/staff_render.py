@@ -15,6 +15,7 @@ from ..csvsafe import Figure
 from ..i18n import Translator, choose, translator
 from ..jsontypes import JSON, JSONObject
 from ..termtext import plain
+from .labels import queue_text, target_text
 from .service import StaffResult
 from .staff_explain import BreachSplit, Explanation
 from .staff_why import (
@@ -71,11 +72,11 @@ def staff_json(outcome: StaffResult) -> JSONObject:
         "targets": [t.text.strip() for t in result.targets],
         "answer": result.answer, "best": result.best, "max_size": result.limit,
         "confidence": result.confidence,
-        "confidence_text": confidence_text(_en(), result.confidence_why),
+        "confidence_text": confidence_text(_en(), result.confidence_why, result.targets),
         "confidence_why": _data(result.confidence_why),
         "exact": {"model": result.exact_model, "start": result.start.start,
                   "search_started_at": result.started_at,
-                  "why": start_text(_en(), result.start.reasons),
+                  "why": start_text(_en(), result.start.reasons, result.targets),
                   "reasons": [_data(r) for r in result.start.reasons],
                   "answers": list(result.start.answers)},
         "search": {"sizes": list(result.search_sizes),
@@ -164,7 +165,7 @@ def _verdict(result: StaffingResult, tr: Translator) -> Text:
     best = result.evals[result.best] if result.best is not None else None
     missed = ""
     if best is not None:
-        missed = ", ".join(t.text.strip() for t, ok in zip(result.targets, best.meets)
+        missed = ", ".join(target_text(tr, t) for t, ok in zip(result.targets, best.meets)
                            if not ok)
     text = _("no size up to {limit} meets every target; best size found: {best}").format(
         limit=result.limit, best=result.best)
@@ -188,7 +189,8 @@ def staff_text(console: Console, outcome: StaffResult, lang: str | None = None) 
             file=r.file, team=result.team, reps=r.reps, days=tr.duration(r.days, "day"),
             warmup=tr.duration(r.warmup_days, "day"),
             seed=r.seed, where=place_text(tr, outcome.place, outcome.where)), style="dim"))
-    start = _("start: {why}").format(why=start_text(tr, result.start.reasons))
+    start = _("start: {why}").format(why=start_text(tr, result.start.reasons,
+                                                    result.targets))
     if result.started_because:
         start += _("; the search started at {size} ({why})").format(
             size=result.started_at, why=result.started_because)
@@ -206,7 +208,7 @@ def staff_text(console: Console, outcome: StaffResult, lang: str | None = None) 
     console.print(_verdict(result, tr))
     console.print(plain(_("confidence: {level} — {why}").format(
         level=tr.pgettext("confidence", result.confidence),
-        why=confidence_text(tr, result.confidence_why))))
+        why=confidence_text(tr, result.confidence_why, result.targets))))
     if why is not None:
         _why_text(console, why, result, tr)
     if len(result.search_sizes) == 1:  # «при размерах 12» for the one size searched
@@ -236,7 +238,7 @@ def _why_text(console: Console, x: Explanation, result: StaffingResult,
     if not x.far:
         console.print(plain(_("why: {why}").format(why=why_sentence(tr, x, result))))
     for b in x.breaches:
-        line, title = breach_lines(tr, b)
+        line, title = breach_lines(tr, b, result.targets)
         console.print(plain(line))
         table = Table(title=plain(title), title_justify="left")
         cols = (_("day"), _("deals"),
@@ -255,9 +257,11 @@ def _why_text(console: Console, x: Explanation, result: StaffingResult,
             what = (tr.ngettext("{n} abandonment", "{n} abandonments", p.breached)
                     if b.kind == "abandon" else
                     tr.ngettext("{n} breach", "{n} breaches", p.breached))
-            console.print(plain(_("queue {queue}: {stages} served {rank} of {of}: {what} "
+            # The queue in words: «черга `key-first`» was the file's syntax.
+            console.print(plain(_("queue ({queue}): {stages} served {rank} of {of}: {what} "
                                   "({share})").format(
-                queue=f"`{b.queue}`", stages=", ".join(p.stages), rank=p.rank, of=p.of,
+                queue=queue_text(tr, b.queue), stages=", ".join(p.stages), rank=p.rank,
+                of=p.of,
                 what=what.format(n=tr.number(p.breached, 0)),
                 share=share(tr, p.breached, b.breached))))
     if x.loads:
@@ -290,7 +294,7 @@ def _curve_table(result: StaffingResult, tr: Translator) -> Table:
     has_exact = [any(ev.exact[i] is not None for ev in result.curve)
                  for i in range(len(result.targets))]
     for i, t in enumerate(result.targets):
-        table.add_column(plain(t.text.strip()), justify="right")
+        table.add_column(plain(target_text(tr, t)), justify="right")
         if has_exact[i]:
             table.add_column(_("exact") if t.kind != "utilization" else _("offered load"),
                              justify="right", style="dim")

@@ -9,6 +9,8 @@ catalogs, so a Russian account reads Russian. JSON keeps the English sentences
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import replace
 
 from ..i18n import Translator
 from .compare import VerdictChange
@@ -17,6 +19,7 @@ from .staff_explain import BreachSplit, Explanation, Lever
 from .staffing import ConfidenceWhy, StaffingResult
 from .staffing_exact import StartReason
 from .staffing_profit import ExactProfitWhy
+from .targets import Target
 
 __all__ = ["graveyard_why", "variant_name", "start_text", "confidence_text", "why_sentence",
            "breach_line", "lever_text", "exact_profit_text", "profit_note", "place_text", "hours_text", "weekday",
@@ -55,34 +58,37 @@ def _rate(tr: Translator, x: float | None) -> str:
     return tr.gettext("{rate}/h").format(rate=tr.sig(x, 4))
 
 
-def _one_start(tr: Translator, r: StartReason) -> str:
+def _one_start(tr: Translator, r: StartReason, targets: Sequence[Target]) -> str:
+    from .labels import target_named
+
     _ = tr.gettext
+    r = replace(r, target=target_named(tr, targets, r.target))
     if r.kind == "load":
-        return _("offered load {load} members' worth → {size} for `{target}`").format(
+        return _("offered load {load} members' worth → {size} for «{target}»").format(
             load=tr.sig(r.load), size=r.size, target=r.target)
     if r.kind == "closed-form":
         rates = _("λ={lam}, μ={mu}").format(lam=_rate(tr, r.lam), mu=_rate(tr, r.mu))
         if r.theta is not None:
             rates += ", θ=" + _rate(tr, r.theta)
-        return _("{model} ({rates}) → {size} for `{target}`").format(
+        return _("{model} ({rates}) → {size} for «{target}»").format(
             model=r.model, rates=rates, size=r.size, target=r.target)
     if r.kind == "no-closed-form":
         if r.abandon:
-            return _("no closed form for `{target}` (the team serves several stages, works "
+            return _("no closed form for «{target}» (the team serves several stages, works "
                      "by a calendar, or the work or patience is not exponential): stable "
                      "from {size}").format(target=r.target, size=r.size)
-        return _("no closed form for `{target}` (the team serves several stages, works by a "
+        return _("no closed form for «{target}» (the team serves several stages, works by a "
                  "calendar, deals give up waiting, or the work is not exponential): stable "
                  "from {size}").format(target=r.target, size=r.size)
     if r.kind == "stable":
-        return _("stable (offered load < 1) from {size} for `{target}`").format(
+        return _("stable (offered load < 1) from {size} for «{target}»").format(
             size=r.size, target=r.target)
     if r.kind == "calendar":
         rest = (_("the rest start their clocks at the opening") if r.clocks_in_hours else
                 _("the rest wait for the opening"))
         # «offered load … members' worth», as the start without a calendar says it: a bare
         # «load 0.149» read as the team's utilization, which `analyze` gives as 0.074.
-        return _("approximately {size} for `{target}` (M/M/c over the team's {hours} open "
+        return _("approximately {size} for «{target}» (M/M/c over the team's {hours} open "
                  "hours a week, offered load {load} members' worth, {inside} of the deals "
                  "arriving while it is open; {rest})").format(
                      size=r.size, target=r.target, hours=tr.sig(r.open_hours, 4),
@@ -115,13 +121,18 @@ def variant_name(tr: Translator, name: str, first: bool) -> str:
     return tr.gettext("baseline") if first and name == "baseline" else name
 
 
-def start_text(tr: Translator, reasons: tuple[StartReason, ...]) -> str:
-    """Where the search starts and why, per target."""
-    return "; ".join(_one_start(tr, r) for r in reasons)
+def start_text(tr: Translator, reasons: tuple[StartReason, ...],
+               targets: Sequence[Target] = ()) -> str:
+    """Where the search starts and why, per target (`targets`: those the reasons name,
+    said in words)."""
+    return "; ".join(_one_start(tr, r, targets) for r in reasons)
 
 
-def confidence_text(tr: Translator, c: ConfidenceWhy) -> str:
-    """What the confidence rests on."""
+def confidence_text(tr: Translator, c: ConfidenceWhy, targets: Sequence[Target] = ()
+                    ) -> str:
+    """What the confidence rests on (`targets`: those it names, said in words)."""
+    from .labels import target_named
+
     _ = tr.gettext
     n = tr.ngettext("{n} replication", "{n} replications", c.replications).format(
         n=c.replications)
@@ -150,7 +161,8 @@ def confidence_text(tr: Translator, c: ConfidenceWhy) -> str:
     parts = []
     if c.shaky:
         parts.append(_("at {size} the 95% interval of {targets} reaches past the target")
-                     .format(size=c.size, targets=", ".join(c.shaky)))
+                     .format(size=c.size, targets=", ".join(
+                         target_named(tr, targets, t) for t in c.shaky)))
     if c.below_unsure:
         parts.append(_("{below} misses only on average (its interval reaches the target)")
                      .format(below=(c.size or 1) - 1))
@@ -266,9 +278,12 @@ def _structural(tr: Translator, b: BreachSplit) -> str:
                               part=share(tr, b.outside_checked, b.checked)) + ")"
 
 
-def _body(tr: Translator, x: Explanation) -> str:
+def _body(tr: Translator, x: Explanation, targets: Sequence[Target]) -> str:
+    from .labels import target_named
+
     _ = tr.gettext
     split = next((b for b in x.breaches if b.target in x.missed), None)
+    said = "" if split is None else target_named(tr, targets, split.target)
     if x.cause == "outside-hours" and split is not None:
         days = sorted(split.by_weekday, key=lambda d: -d.outside_breached)
         top: list[str] = []
@@ -283,10 +298,10 @@ def _body(tr: Translator, x: Explanation) -> str:
                _("their respond clocks only start at the next opening, when the whole "
                  "backlog waits") if split.clocks_in_hours else
                _("their respond clocks run while they wait for the team to open"))
-        body = _("at {size}, {share} of the {noun} of `{target}` are deals that arrive "
+        body = _("at {size}, {share} of the {noun} of «{target}» are deals that arrive "
                  "outside working hours ({hours}): {how}").format(
                      size=split.size, share=_pct(tr, split.outside_share),
-                     noun=_noun(tr, split), target=split.target,
+                     noun=_noun(tr, split), target=said,
                      hours=hours_text(tr, split.hours or ""), how=how)
         body += _structural(tr, split)
         # Name the days only when a few of them bring most of it (weekends, Mondays).
@@ -298,25 +313,27 @@ def _body(tr: Translator, x: Explanation) -> str:
         return body
     if x.cause == "queue-priority" and split is not None:
         low = [p for p in split.by_priority if p.rank > 1]
-        return _("at {size}, {share} of the {noun} of `{target}` are at {stages}, which "
-                 "`queue key-first` serves {rank} of {of}, after key and later stages").format(
+        # The queue in words: «`queue key-first`» was the file's syntax in a client's
+        # sentence.
+        return _("at {size}, {share} of the {noun} of «{target}» are at {stages}, which "
+                 "the queue serves {rank} of {of}, after key and later stages").format(
                      size=split.size,
                      share=share(tr, sum(p.breached for p in low), split.breached),
-                     noun=_noun(tr, split), target=split.target,
+                     noun=_noun(tr, split), target=said,
                      stages=", ".join(f"`{s}`" for p in low for s in p.stages),
                      rank=low[0].rank, of=low[0].of)
     if x.cause == "queueing" and split is not None:
-        return _("at {size}, {share} of the {noun} of `{target}` are deals arriving in "
+        return _("at {size}, {share} of the {noun} of «{target}» are deals arriving in "
                  "working hours: the queue itself, not the calendar or the priority").format(
                      size=split.size, share=share(tr, split.inside_breached, split.breached),
-                     noun=_noun(tr, split), target=split.target)
+                     noun=_noun(tr, split), target=said)
     if x.cause == "utilization" and x.loads:
         top3 = ", ".join(f"`{ld.stage}` {_pct(tr, ld.share)}" for ld in x.loads[:3])
-        return _("`{targets}` decides; the team's load comes from {stages}").format(
-            targets=", ".join(x.missed), stages=top3)
+        return _("«{targets}» decides; the team's load comes from {stages}").format(
+            targets=", ".join(target_named(tr, targets, t) for t in x.missed), stages=top3)
     if x.cause == "graveyard":
-        return _("at {size} a team stage still piles up deals (`no graveyard`)").format(
-            size=x.at)
+        return _("at {size} a team stage still piles up deals (the target: no graveyard "
+                 "stage)").format(size=x.at)
     return _("the targets are met as simulated")
 
 
@@ -329,23 +346,28 @@ def why_sentence(tr: Translator, x: Explanation, result: StaffingResult) -> str:
     head = (_("{answer} is far from the {current} in the file: ").format(
         answer=answer, current=x.current) if x.far else f"{answer}: ")
     levers = "; ".join(lever_text(tr, lv) for lv in x.levers)
-    return head + _body(tr, x) + (f". {levers[0].upper()}{levers[1:]}" if levers else "") + "."
+    return head + _body(tr, x, result.targets) + (f". {levers[0].upper()}{levers[1:]}" if levers else "") + "."
 
 
-def breach_lines(tr: Translator, b: BreachSplit) -> tuple[str, str]:
-    """The evidence line of one split at one size, and its weekday table's title."""
+def breach_lines(tr: Translator, b: BreachSplit, targets: Sequence[Target] = ()
+                 ) -> tuple[str, str]:
+    """The evidence line of one split at one size, and its weekday table's title
+    (`targets`: the one the split is of, said in words)."""
+    from .labels import target_named
+
     _ = tr.gettext
+    said = target_named(tr, targets, b.target)
     reps = tr.ngettext("{n} replication", "{n} replications", b.replications).format(
         n=b.replications)
     if b.kind == "abandon":
-        text = _("abandonments of `{target}` at size {size} ({reps}): {breached} of "
+        text = _("abandonments of «{target}» at size {size} ({reps}): {breached} of "
                  "{checked} deals ({share})")
-        title = _("abandonments of {target} by the weekday the deal arrived")
+        title = _("abandonments of «{target}» by the weekday the deal arrived")
     else:
-        text = _("breaches of `{target}` at size {size} ({reps}): {breached} of {checked} "
+        text = _("breaches of «{target}» at size {size} ({reps}): {breached} of {checked} "
                  "deals ({share})")
-        title = _("breaches of {target} by the weekday the deal arrived")
-    text = text.format(target=b.target, size=b.size, reps=reps,
+        title = _("breaches of «{target}» by the weekday the deal arrived")
+    text = text.format(target=said, size=b.size, reps=reps,
                        breached=tr.number(b.breached, 0), checked=tr.number(b.checked, 0),
                        share=share(tr, b.breached, b.checked))
     if b.hours is not None:
@@ -360,6 +382,6 @@ def breach_lines(tr: Translator, b: BreachSplit) -> tuple[str, str]:
             outside_did=share(tr, b.outside_breached, b.outside_checked),
             inside=share(tr, b.inside_breached, b.breached),
             inside_did=share(tr, b.inside_breached, b.inside_checked))
-    # The target as the file's code, as the evidence line above marks it: bare, a
-    # Ukrainian title read «порушення respond 15m 99% за днем тижня».
-    return text, title.format(target=f"`{b.target}`")
+    # The target in words, quoted as the evidence line above quotes it: a Ukrainian title
+    # read «порушення respond 15m 99% за днем тижня», then «порушення `respond 15m 99%`».
+    return text, title.format(target=said)

@@ -62,6 +62,9 @@ class Target:
     """Indices into the network's stages the target covers."""
     scale: float = 100.0
     metric_label: str = ""
+    at: str | None = None
+    """The one stage named by `at "P"."S"` (respond, abandon), as `P.S`; None: the
+    team's stages."""
 
     @property
     def higher_is_better(self) -> bool:
@@ -79,6 +82,13 @@ class Target:
 
 def _unq(s: str) -> str:
     return re.sub(r"\\(.)", r"\1", s[1:-1]) if s.startswith('"') else s
+
+
+def _stage_name(net: Network, index: int | None) -> str | None:
+    if index is None:
+        return None
+    sp = net.stages[index]
+    return f"{sp.pipeline_name}.{sp.name}"
 
 
 def team_stages(net: Network, team: str) -> list[int]:
@@ -182,7 +192,8 @@ def parse_target(text: str, origin: str, net: Network, team: str) -> Target:
         stages = [named] if named is not None else (
             [i for i in owned if net.stages[i].respond_hours is not None] or owned)
         return Target(text, "respond", share, hours=hours, stages=tuple(stages),
-                      metric_label=f"picked up within {mt.group(1)}{mt.group(2)} (%)")
+                      metric_label=f"picked up within {mt.group(1)}{mt.group(2)} (%)",
+                      at=_stage_name(net, named))
     if word == "abandon":
         mt = re.match(r"abandon\s*(<=|<)\s*" + _PCT.pattern, s)
         if mt is None:
@@ -211,7 +222,7 @@ def parse_target(text: str, origin: str, net: Network, team: str) -> Target:
                        "target `respond` instead")
         return Target(text, "abandon", share, strict=mt.group(1) == "<",
                       stages=(named,) if named is not None else tuple(patient),
-                      metric_label="gave up waiting (%)")
+                      metric_label="gave up waiting (%)", at=_stage_name(net, named))
     if word == "no":  # `no graveyrd`: judge the whole phrase
         word = s
     guess = did_you_mean(word, ["respond", "utilization", "abandon", "no graveyard"])
