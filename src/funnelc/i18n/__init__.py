@@ -189,11 +189,12 @@ class Translator:
             return "∞"
         if x == 0:
             return "0"
-        if abs(x) >= 1000:
+        text = f"{x:.{digits}g}"
+        if abs(x) >= 1000 or ("e" in text and abs(x) >= 1):  # whole, not `7,7e+02`
             return self.number(round(x), 0)
         from babel.numbers import get_decimal_symbol
 
-        return f"{x:.{digits}g}".replace(".", get_decimal_symbol(self.locale))
+        return text.replace(".", get_decimal_symbol(self.locale))
 
     def p_value(self, p: float | None) -> str:
         """A p-value as a sentence for a client says it: `p < 0,001` below a thousandth,

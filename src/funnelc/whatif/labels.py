@@ -7,6 +7,7 @@ numbers. JSON and CSV keep the English keys and labels: these are for people."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -109,10 +110,10 @@ def duration(tr: Translator, h: float, like: float | None = None) -> str:
 
 
 def count(tr: Translator, x: float) -> str:
-    """A count or other plain figure: `12,3`, `1 761`, `12,3 тыс.`."""
+    """A count or other plain figure: `12,3`, `1 761`, `11 263`, whole from 100 on and
+    never in a short form: a sweep's column read «9 243 ±425» then «11,26 тис. ±259»
+    (the mean in thousands, its ± in deals) where its heat map said «11 263»."""
     a = abs(x)
-    if a >= 1e4:
-        return tr.compact(x)
     if a >= 100:
         return tr.number(round(x), 0)
     if a == 0:
@@ -128,6 +129,25 @@ def money(tr: Translator, x: float, currency: str | None) -> str:
     from babel.numbers import get_decimal_symbol
 
     return _POINT.sub(get_decimal_symbol(tr.locale), money_in(x, currency, tr.lang))
+
+
+def money_scale(tr: Translator, amounts: Sequence[float], currency: str | None
+                ) -> tuple[float, str]:
+    """One scale for a column of money (the largest amount's: `млрд`, `тис.`, English
+    `M`) and its unit as a header says it (`млрд ₽`, `₽B`, `$M`); none under a
+    thousand (`₽`)."""
+    from ..numfmt import _WORDS, currency_mark
+
+    top = max((abs(x) for x in amounts if math.isfinite(x)), default=0.0)
+    words = _WORDS.get(tr.lang, ((1e9, "B"), (1e6, "M"), (1e3, "k")))
+    div, word = next(((d, w) for d, w in words if top >= d), (1.0, ""))
+    if not currency:
+        return div, word
+    sign, before = currency_mark(currency, tr.lang)
+    if not word:
+        return div, sign
+    gap = "" if tr.lang == "en" and not sign[-1:].isalpha() else "\u00a0"
+    return div, f"{sign}{gap}{word}" if before else f"{word}\u00a0{sign}"
 
 
 def money_estimate(tr: Translator, mean: float, half: float, currency: str | None) -> str:

@@ -267,7 +267,10 @@ def sweep_figure(points: Sequence[SweepPoint], specs: Sequence[VarySpec],
     _ticks(ln.yaxis, text)
     ln.set_ylabel(title)
     ln.grid(alpha=0.3)
-    ln.legend(fontsize=7, title=axis(specs[1]), title_fontsize=7)
+    # Outside the axes, right of them: `loc="best"` weighs the lines' points, not their
+    # error bars, and a Ukrainian revenue plot's legend sat on a bar and a line.
+    ln.legend(fontsize=7, title=axis(specs[1]), title_fontsize=7, loc="upper left",
+              bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     if len(specs) > 2:
         fixed = ", ".join(f"{axis(s)} = {at(s)(v)}" for s, v in zip(specs[2:], rest))
         fig.suptitle(_t(tr, "at").format(fixed=fixed), fontsize=9)

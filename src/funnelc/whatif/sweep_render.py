@@ -4,14 +4,19 @@ names are shown as written (`termtext.plain`), never read as rich markup."""
 
 from __future__ import annotations
 
+import functools
 import io
+import math
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.table import Table
 
 from .. import csvsafe
-from ..i18n import choose, translator
+from ..i18n import Translator, choose, translator
 from ..jsontypes import JSON, JSONObject
+from ..numfmt import DASH
+from ..sim.results import Estimate
 from ..termtext import plain
 from . import labels
 from .metrics import MetricDef
@@ -46,18 +51,42 @@ def sweep_text(console: Console, result: SweepResult) -> None:
     table = Table(title=tr.pgettext("table", "sweep"), title_justify="left")
     for s in result.specs:
         table.add_column(plain(labels.axis_text(tr, s)), justify="right")
+    cells: list[Callable[[Estimate | None], str]] = []
     for d in result.chosen:
-        # Values carry their unit (`%`, `5.2h`, `1.38 млн ₽`) except counts.
-        shown_unit = d.unit and not d.money and d.unit not in ("%", "h")
+        # Values carry their unit (`%`, `5.2h`) except counts and money, whose unit (and
+        # money's one scale for the whole column) the header says.
         unit = tr.pgettext("unit", d.unit) if d.unit == "deals" else d.unit
+        cell: Callable[[Estimate | None], str] = functools.partial(fmt_estimate, d, tr=tr)
+        if d.money:
+            scale, unit = labels.money_scale(
+                tr, [e.mean * d.scale for p in points
+                     if (e := p.estimates.get(d.key)) is not None and e.mean is not None],
+                d.unit or None)
+            cell = functools.partial(_scaled, d, scale, tr)
+        shown_unit = unit and d.unit not in ("%", "h")
+        # A figure never wraps: rich breaks at a no-break space too, and a revenue cell
+        # left its «₽» alone on the next line.
         table.add_column(plain(labels.metric_label(tr, d) + (f" ({unit})" if shown_unit else "")),
-                         justify="right")
+                         justify="right", no_wrap=True)
+        cells.append(cell)
     table.add_column(_("graveyards"), justify="right")
     for p in points:
         table.add_row(*(plain(labels.value_text(tr, s, v)) for s, v in zip(result.specs, p.values)),
-                      *(fmt_estimate(d, p.estimates.get(d.key), tr) for d in result.chosen),
+                      *(cell(p.estimates.get(d.key)) for d, cell in zip(result.chosen, cells)),
                       str(len(p.graveyards)) if p.graveyards else "0")
     console.print(table)
+
+
+def _scaled(d: MetricDef, scale: float, tr: Translator, e: Estimate | None) -> str:
+    """A money estimate in its column's scale, the scale and sign in the header: `1,91
+    ±0,0046` under «виручка (млрд ₽)», where the cell read «1,91 ±0,00463 млрд ₽» with
+    its sign wrapped alone, and another row of the column could read «950 ±12 млн ₽»."""
+    if e is None or e.mean is None or not math.isfinite(e.mean):
+        return DASH
+    text = labels.figure(tr, e.mean * d.scale / scale)
+    if e.ci95:
+        text += " ±" + labels.figure(tr, e.ci95 * d.scale / scale, 2)
+    return text
 
 
 def sweep_json(result: SweepResult) -> JSONObject:
