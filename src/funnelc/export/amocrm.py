@@ -253,6 +253,10 @@ class _Builder:
         if any(s.sla is not None or s.respond is not None for s in stages):
             self.notes.append("sla and respond are not exported: amoCRM has no per-stage time "
                               "limit; enforce them with a watcher or the Digital Pipeline")
+        if any(s.patience is not None for s in stages):
+            self.notes.append("patience is not exported: amoCRM cannot tell when a client gave "
+                              "up waiting; managers close those deals by hand (their lost "
+                              "reason is among loss_reasons)")
         if any(s.on_enter for s in stages):
             self.notes.append("on enter actions are not exported: amoCRM's Digital Pipeline "
                               "is configured in its web interface only")

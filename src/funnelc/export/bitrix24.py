@@ -38,7 +38,9 @@ the docs are generated from there).
 
 What REST cannot do is listed under `manual_steps`: deleting the default stages, deal
 fields and stage-dependent required fields (no REST method configures them), robots for
-on-enter tasks and messages and SLA timers (robots are placed in the UI). The first
+on-enter tasks and messages, SLA timers and `respond` limits (robots are placed in the
+UI), stage hints (a Bitrix24 stage has no description) and `patience` (managers close
+the deals whose client gave up). The first
 `phone` and `email` field of contacts and of companies are Bitrix24's built-in multiple
 fields PHONE and EMAIL (`crm.multifield.fields`), as they are amoCRM's, Pipedrive's and
 HubSpot's built-in ones: nothing is created for them (a user field beside them would
@@ -63,6 +65,7 @@ from .crm_common import (
     code_stem,
     language,
     lost_reasons,
+    stage_by_hand,
 )
 
 __all__ = ["EXPORTER", "build_calls", "MAX_STATUS_ID", "CATEGORY_STATUS_ID", "NAME_LIMIT",
@@ -221,11 +224,13 @@ class _Pipeline:
             self.manual.append(f"{where}: add robots for "
                                f"{counted(len(stage.on_enter), 'on-enter action')} "
                                "(robots are placed in the UI)")
+        calendar = self.funnel.account is not None and self.funnel.account.hours is not None
         if stage.sla is not None:
-            calendar = self.funnel.account is not None and self.funnel.account.hours is not None
             self.manual.append(f"{where}: a robot with a {stage.sla.after.text} delay"
                                + (" (working time)" if calendar else "")
                                + " for the SLA (Bitrix24 has no per-stage time limit in REST)")
+        self.manual += [f"{where}: {step}" for step in stage_by_hand(
+            stage, "Bitrix24", "a robot", calendar=calendar)]
 
 
 def build_calls(funnel: m.FunnelFile, path: str | None = None) -> tuple[JSONObject, list[Diagnostic]]:

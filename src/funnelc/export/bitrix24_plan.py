@@ -56,7 +56,7 @@ from .bitrix24 import (
     status_code,
 )
 from .bitrix24_account import ENTITIES, Category, FieldEntity, Snapshot, Stage, UserField
-from .crm_common import code_stem, language, lost_reasons
+from .crm_common import code_stem, language, lost_reasons, stage_by_hand
 from .deploy import Plan, Step
 
 __all__ = ["CallAction", "NewCategory", "DeleteDefaults", "Action", "Want", "StageWant",
@@ -139,7 +139,7 @@ def _color(stage: m.Stage, index: int) -> StageWant:
 
 def wants(funnel: m.FunnelFile) -> tuple[list[Want], list[FieldWant], list[str]]:
     """The file as Bitrix24 can hold it: pipelines (main first), fields, and what must be
-    done by hand (stage-dependent requirements, robots, SLAs)."""
+    done by hand (stage-dependent requirements, robots, SLAs, respond, hints, patience)."""
     lang = language(funnel)
     pipelines = sorted(funnel.pipelines, key=lambda p: not p.main)
     out = [Want(p.name.value, p.main, tuple(_color(s, i) for i, s in enumerate(p.stages)),
@@ -173,6 +173,8 @@ def wants(funnel: m.FunnelFile) -> tuple[list[Want], list[FieldWant], list[str]]
                 by_hand.append(f"{where}: a robot with a {s.sla.after.text} delay"
                                + (" (working time)" if calendar else "")
                                + " for the SLA (no per-stage time limit in REST)")
+            by_hand += [f"{where}: {step}" for step in stage_by_hand(
+                s, "Bitrix24", "a robot", calendar=calendar)]
     return out, fields, by_hand
 
 

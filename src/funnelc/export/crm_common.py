@@ -27,7 +27,7 @@ from ..names import is_blank
 from ..routing import StageKey, exits
 
 __all__ = ["language", "ascii_text", "code_stem", "lost_reasons", "account_lost_reasons",
-           "builtin_fields", "BUILTIN_KINDS", "win_probabilities",
+           "builtin_fields", "BUILTIN_KINDS", "win_probabilities", "stage_by_hand",
            "sla_calendar_days", "blank_name", "CLOSED_NAMES", "PLACEHOLDER_RULE",
            "yes_no", "longest_wallclock_hours"]
 
@@ -124,6 +124,48 @@ def builtin_fields(funnel: m.FunnelFile, entities: frozenset[m.Entity]
             continue
         taken.add((card.entity, code))
         out[(card.entity, card.name.value)] = code
+    return out
+
+
+def _dist_text(d: m.Dist) -> str:
+    return d.args[0].text if d.bare else f"{d.kind}({', '.join(q.text for q in d.args)})"
+
+
+def _by_hand_to(target: m.Target) -> tuple[str, str]:
+    """The manager's verb and where the deal goes, for a patience route."""
+    if isinstance(target, m.LostTarget):
+        return "close", f" as lost «{target.reason.value}»"
+    if isinstance(target, m.WonTarget):
+        return "close", " as won"
+    return "move", f" to «{target.ref.stage.value}»"
+
+
+def stage_by_hand(stage: m.Stage, crm: str, automation: str, *, calendar: bool,
+                  hint_place: str | None = None) -> list[str]:
+    """What a CRM without them must be told by hand of a stage's `hint`, `respond` and
+    `patience` (Bitrix24, Pipedrive, HubSpot and Salesforce hold none of them), as manual
+    steps without the «pipeline» → «stage» prefix: the hint to put where managers read it
+    (`hint_place`, or anywhere the CRM has no place for it), the answer-time limit as the
+    CRM's `automation` (a robot, a workflow, a Flow), and the deals whose client stopped
+    waiting, which only a manager can close. `calendar`: the account's working hours
+    count (`respond` runs in working time)."""
+    out: list[str] = []
+    if stage.hint is not None:
+        if hint_place is not None:
+            out.append(f"put the hint in {hint_place}: «{stage.hint.value}»")
+        else:
+            out.append(f"the hint has no place in a {crm} stage: give it to the managers "
+                       "another way (the playbook: funnelc export --to playbook-md): "
+                       f"«{stage.hint.value}»")
+    if stage.respond is not None:
+        out.append(f"{automation} that warns when nobody has taken the deal within "
+                   f"{stage.respond.text}" + (" of working time" if calendar else "")
+                   + f" (respond; {crm} has no answer-time limit)")
+    if stage.patience is not None:
+        verb, where = _by_hand_to(stage.patience.target)
+        out.append(f"managers {verb} a deal whose client stopped waiting (patience "
+                   f"{_dist_text(stage.patience.dist)}){where}: {crm} cannot tell when a "
+                   "client gave up")
     return out
 
 

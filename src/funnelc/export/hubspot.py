@@ -25,8 +25,9 @@ FN340–FN343, defined with their meanings in `funnelc.codes` (the error-code pa
 the docs are generated from there).
 
 Not exported (manual steps): deal properties for the fields and per-stage required
-properties ("conditional stage properties", no API found), SLAs and on-enter actions
-(workflows), lost reasons.
+properties ("conditional stage properties", no API found), SLAs, on-enter actions and
+`respond` limits (workflows), lost reasons, stage hints (a HubSpot stage has no
+description) and `patience` (managers close the deals whose client gave up).
 """
 
 from __future__ import annotations
@@ -39,7 +40,14 @@ from .. import model as m
 from ..diagnostics import Diagnostic, Label, Severity
 from ..jsontypes import JSON, JSONObject
 from .base import ExportResult
-from .crm_common import CLOSED_NAMES, blank_name, language, lost_reasons, win_probabilities
+from .crm_common import (
+    CLOSED_NAMES,
+    blank_name,
+    language,
+    lost_reasons,
+    stage_by_hand,
+    win_probabilities,
+)
 
 __all__ = ["EXPORTER", "build_requests", "probability_text", "MAX_LABEL", "MAX_STAGES"]
 
@@ -71,6 +79,7 @@ def build_requests(funnel: m.FunnelFile) -> tuple[JSONObject, list[Diagnostic]]:
     won_label, lost_label = CLOSED_NAMES.get(language(funnel) or "en", DEFAULT_CLOSED)
     requests: list[JSON] = []
     manual: list[str] = []
+    calendar = funnel.account is not None and funnel.account.hours is not None
     for pi, pipe in enumerate(funnel.pipelines):
         for name, what in [(pipe.name, "pipeline")] + [(s.name, "stage") for s in pipe.stages]:
             d = blank_name(codes.FN343, "HubSpot", name, what, funnel.path)
@@ -119,6 +128,8 @@ def build_requests(funnel: m.FunnelFile) -> tuple[JSONObject, list[Diagnostic]]:
                 [f"the SLA ({stage.sla.after.text})"] if stage.sla is not None else [])
             if wanted:
                 manual.append(f"{where}: a workflow for " + " and ".join(wanted))
+            manual += [f"{where}: {step}" for step in stage_by_hand(
+                stage, "HubSpot", "a workflow", calendar=calendar)]
         n = len(pipe.stages)
         stages.append({"label": won_label, "displayOrder": n, "metadata": {"probability": "1.0"}})
         stages.append({"label": lost_label, "displayOrder": n + 1, "metadata": {"probability": "0.0"}})

@@ -18,6 +18,7 @@ from ..diagnostics import Diagnostic
 from ..jsontypes import JSON, JSONObject
 from ..numfmt import counted
 from . import deploy as d
+from .crm_common import stage_by_hand
 from .deploy import answer_list, answer_str
 from .hubspot_client import (
     DEFAULT_URL,
@@ -100,6 +101,10 @@ class HubSpotTarget:
         if workflows:
             out.by_hand.append(f"{counted(workflows, 'stage')} with SLAs or on-enter actions as "
                                "workflows (no API)")
+        calendar = funnel.account is not None and funnel.account.hours is not None
+        out.by_hand += [f"«{p.name.value}» → «{s.name.value}»: {step}"
+                        for p in funnel.pipelines for s in p.stages
+                        for step in stage_by_hand(s, "HubSpot", "a workflow", calendar=calendar)]
         return out
 
     def answers(self) -> dict[str, JSON]:

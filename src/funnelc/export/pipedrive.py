@@ -21,7 +21,9 @@ and gone from the official SDK, so only v2 is used). In order:
 
 Won and lost are not stages in Pipedrive: they are a deal's status (open / won / lost),
 set with the Won/Lost buttons on any stage. `lost "reason"` becomes a lost reason, which
-is kept in the company settings (no API found): a manual step.
+is kept in the company settings (no API found): a manual step. A stage's `hint` (a stage
+has no description), `respond` (an automation would warn) and `patience` (managers close
+the deals whose client gave up) have no place in Pipedrive either: manual steps per stage.
 
 SLA → rotting. Pipedrive marks a deal "rotten" after `days_to_rotten` days *without an
 update* in the stage — an inactivity timer, not time in stage, and it only marks the deal
@@ -65,6 +67,7 @@ from .crm_common import (
     account_lost_reasons,
     blank_name,
     sla_calendar_days,
+    stage_by_hand,
     win_probabilities,
     yes_no,
 )
@@ -140,6 +143,10 @@ class _Builder:
             self.manual.append(f"{where}: a workflow automation for "
                                f"{counted(len(stage.on_enter), 'on-enter action')} "
                                "(no API for automations was found)")
+        account = self.funnel.account
+        self.manual += [f"{where}: {step}" for step in stage_by_hand(
+            stage, "Pipedrive", "a workflow automation",
+            calendar=account is not None and account.hours is not None)]
 
     def fields(self) -> None:
         required = self._required_by_field()

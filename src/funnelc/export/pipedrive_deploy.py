@@ -20,7 +20,7 @@ from ..diagnostics import Diagnostic
 from ..jsontypes import JSON, JSONObject
 from ..numfmt import counted
 from . import deploy as d
-from .crm_common import account_lost_reasons
+from .crm_common import account_lost_reasons, stage_by_hand
 from .deploy import answer_int, answer_str
 from .pipedrive_client import (
     DEFAULT_URL,
@@ -196,6 +196,11 @@ class PipedriveTarget:
         actions = sum(len(s.on_enter) for p in funnel.pipelines for s in p.stages)
         if actions:
             out.by_hand.append(f"{counted(actions, 'on-enter action')} as workflow automations (no API)")
+        calendar = funnel.account is not None and funnel.account.hours is not None
+        out.by_hand += [f"«{p.name.value}» → «{s.name.value}»: {step}"
+                        for p in funnel.pipelines for s in p.stages
+                        for step in stage_by_hand(s, "Pipedrive", "a workflow automation",
+                                                  calendar=calendar)]
         return out
 
     def answers(self) -> dict[str, JSON]:

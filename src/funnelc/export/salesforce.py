@@ -31,7 +31,8 @@ reads):
   chosen by whoever creates it).
 * `package.xml` — `BusinessProcess` `Opportunity.<fullName>` members and the
   `StandardValueSet` `OpportunityStage`, API version 60.0; an XML comment at its top
-  lists what the metadata cannot carry (record types, required fields, SLAs, actions).
+  lists what the metadata cannot carry (record types, required fields, SLAs, actions,
+  `respond`, `patience`, and the hints, which go in the Path's guidance by hand).
 
 The source format (`salesforce-sfdx`) holds the same XML decomposed as `sf project
 retrieve` writes it: `sfdx-project.json` (one package directory, `force-app`, API
@@ -70,6 +71,7 @@ from .crm_common import (
     code_stem,
     language,
     lost_reasons,
+    stage_by_hand,
     win_probabilities,
 )
 
@@ -268,6 +270,12 @@ class _Builder:
         if timed:
             self.manual.append(f"{where}: build a Flow for the SLAs and on-enter actions of "
                                + ", ".join(f"«{s}»" for s in timed))
+        account = self.funnel.account
+        calendar = account is not None and account.hours is not None
+        for s in pipe.stages:
+            self.manual += [f"{where} → «{stage_value(s).value}»: {step}" for step in stage_by_hand(
+                s, "Salesforce", "a Flow", calendar=calendar,
+                hint_place="the stage's Guidance for Success (Setup → Path Settings)")]
 
     # ------------------------------------------------------------------ files
 
