@@ -49,7 +49,8 @@ from .crm_common import (
     win_probabilities,
 )
 
-__all__ = ["EXPORTER", "build_requests", "probability_text", "MAX_LABEL", "MAX_STAGES"]
+__all__ = ["EXPORTER", "build_requests", "probability_text", "MAX_LABEL", "MAX_STAGES",
+           "main_pipeline_step"]
 
 FORMAT = "funnelc/hubspot-pipelines"
 FILE_NAME = "hubspot.json"
@@ -70,6 +71,15 @@ def _error(code: str, message: str, funnel: m.FunnelFile, span: m.Span, label: s
            secondary: tuple[Label, ...] = (), help: str | None = None) -> Diagnostic:
     return Diagnostic(code, Severity.error, message, funnel.path, span, label,
                       secondary=secondary, help=help)
+
+
+def main_pipeline_step(main: str, default: str | None) -> str:
+    """The manual step for the file's main pipeline: HubSpot's default deal pipeline (id
+    `default`) cannot be replaced or deleted, so it stays beside the new ones.
+    `default`: its label, when the account was read."""
+    which = f"«{default}»" if default is not None else ""
+    return (f"«{main}» is the main pipeline: HubSpot's default deal pipeline {which}".rstrip()
+            + " stays as it is (rename or hide it in the pipeline settings)")
 
 
 def build_requests(funnel: m.FunnelFile) -> tuple[JSONObject, list[Diagnostic]]:
@@ -146,8 +156,7 @@ def build_requests(funnel: m.FunnelFile) -> tuple[JSONObject, list[Diagnostic]]:
                       + " (properties are not part of this bundle)")
     if any(p.main for p in funnel.pipelines):
         main = next(p for p in funnel.pipelines if p.main)
-        manual.insert(0, f"«{main.name.value}» is the main pipeline: HubSpot's default deal "
-                      "pipeline stays as it is (rename or hide it in the pipeline settings)")
+        manual.insert(0, main_pipeline_step(main.name.value, None))
     bundle: JSONObject = {
         "format": FORMAT,
         "version": 1,

@@ -20,6 +20,7 @@ from ..numfmt import counted
 from . import deploy as d
 from .crm_common import stage_by_hand
 from .deploy import answer_list, answer_str
+from .hubspot import main_pipeline_step
 from .hubspot_client import (
     DEFAULT_URL,
     OBJECTS,
@@ -92,6 +93,10 @@ class HubSpotTarget:
     def plan(self, funnel: m.FunnelFile, snapshot: HsAccount, *,
              allow_delete: bool) -> d.Plan[HsAction]:
         out = make_plan(wanted_state(funnel), snapshot, allow_delete=allow_delete)
+        main = next((p.name.value for p in funnel.pipelines if p.main), None)
+        default = next((p for p in snapshot.pipelines if p.id == "default"), None)
+        if main is not None and default is not None and default.label != main:
+            out.by_hand.append(main_pipeline_step(main, default.label))
         requires = sum(len(s.requires) for p in funnel.pipelines for s in p.stages)
         if requires:
             out.by_hand.append(f"{counted(requires, 'required field')} per stage as conditional stage "

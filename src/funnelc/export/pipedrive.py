@@ -5,8 +5,11 @@ Contract: research note `crm-formats.md` §3 (v1 pipeline/stage endpoints are de
 and gone from the official SDK, so only v2 is used). In order:
 
 * `POST /api/v2/pipelines` per pipeline: `name`, `is_deal_probability_enabled: true`.
-  The `main` pipeline goes first: Pipedrive takes the pipeline with the lowest `order_nr`
-  as the default, and v2 has no `order_nr` on creation.
+  The `main` pipeline goes first of the file's. Pipedrive takes the pipeline with the
+  lowest `order_nr` as the default, v2 has no `order_nr` on creation, and every company
+  already has a pipeline (a new one: "Pipeline"), which the new ones are added after: so
+  making the main pipeline the default (dragging it first under Pipelines) is a manual
+  step, here and in `apply`'s plan.
 * `POST /api/v2/stages` per stage, in file order: `name`, `pipeline_id` (the placeholder
   `{pipeline_N}`, see `crm_common`), `deal_probability` = round(100 × the stage's exact
   win probability: `analysis.markov`, reopens included, copies excluded), and for a stage
@@ -72,7 +75,7 @@ from .crm_common import (
     yes_no,
 )
 
-__all__ = ["EXPORTER", "build_requests", "FIELD_TYPES"]
+__all__ = ["EXPORTER", "build_requests", "FIELD_TYPES", "main_pipeline_step"]
 
 FORMAT = "funnelc/pipedrive-requests"
 FILE_NAME = "pipedrive.json"
@@ -89,6 +92,16 @@ FIELD_PATHS: dict[m.Entity, str] = {
     m.Entity.company: "/api/v2/organizationFields",
 }
 PERSON_BUILTIN = {"phone": "phone", "email": "email"}
+
+
+def main_pipeline_step(main: str, default: str | None) -> str:
+    """The manual step that makes the file's main pipeline Pipedrive's default: the
+    company's first pipeline (lowest `order_nr`) is, and new pipelines are added after the
+    ones it has. `default`: the account's first pipeline, when it was read."""
+    now = (f"now «{default}»" if default is not None
+           else "a company already has one, and new pipelines are added after it")
+    return (f"«{main}» is the main pipeline: drag it to the first place under Pipelines "
+            f"(Pipedrive's default pipeline is the first one: {now})")
 
 
 @dataclass
@@ -132,10 +145,8 @@ class _Builder:
                 self.requests.append({"id": sref, "method": "POST", "path": "/api/v2/stages",
                                       "body": body, "returns": "data.id"})
                 self._stage_notes(pipe, stage)
-        if any(p.main for p in self.funnel.pipelines) and len(ordered) > 1:
-            self.manual.append(f"«{ordered[0].name.value}» is created first, so it is the default "
-                               "pipeline of a new company; in an existing one, drag it to the first "
-                               "place under Pipelines")
+        if any(p.main for p in self.funnel.pipelines):
+            self.manual.append(main_pipeline_step(ordered[0].name.value, None))
 
     def _stage_notes(self, pipe: m.Pipeline, stage: m.Stage) -> None:
         where = f"«{pipe.name.value}» → «{stage.name.value}»"

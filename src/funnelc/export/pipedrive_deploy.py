@@ -22,6 +22,7 @@ from ..numfmt import counted
 from . import deploy as d
 from .crm_common import account_lost_reasons, stage_by_hand
 from .deploy import answer_int, answer_str
+from .pipedrive import main_pipeline_step
 from .pipedrive_client import (
     DEFAULT_URL,
     FIELD_ENTITIES,
@@ -189,6 +190,11 @@ class PipedriveTarget:
     def plan(self, funnel: m.FunnelFile, snapshot: PdAccount, *,
              allow_delete: bool) -> d.Plan[PdAction]:
         out = to_steps(make_plan(wanted_state(funnel), snapshot, prune=allow_delete))
+        main = next((p.name.value for p in funnel.pipelines if p.main), None)
+        first = min(snapshot.pipelines, key=lambda p: (p.order_nr, p.id), default=None)
+        if main is not None and first is not None and first.name != main:
+            # New pipelines are added after the company's: the default stays its first.
+            out.by_hand.append(main_pipeline_step(main, first.name))
         reasons = account_lost_reasons(funnel)
         if reasons:
             out.by_hand.append("lost reasons under Company settings → Lost reasons (no API): "
