@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
@@ -124,6 +125,14 @@ def stage_value(stage: m.Stage) -> m.Name:
     if stage.alias is not None and stage.alias.crm == "salesforce":
         return stage.alias.name
     return stage.name
+
+
+def _names(names: Iterable[str]) -> str:
+    """Names in a note, each in «…»: a field called «Бюджет, ₽» read as two fields in a
+    bare comma-separated list. (In package.xml itself each component is its own
+    `<members>` element; custom fields are not components of this folder, so they are
+    only named in its comment.)"""
+    return ", ".join(f"«{n}»" for n in names)
 
 
 def _error(code: str, message: str, path: str, span: m.Span, label: str, *,
@@ -262,11 +271,12 @@ class _Builder:
 
     def _notes(self, pipe: m.Pipeline, full: str) -> None:
         where = f"«{pipe.name.value}» ({full})"
-        required = [(s.name.value, [f.value for f in s.requires]) for s in pipe.stages if s.requires]
+        required = [(stage_value(s).value, [f.value for f in s.requires])
+                    for s in pipe.stages if s.requires]
         for stage, fields in required:
-            self.manual.append(f"{where} → «{stage}»: require {', '.join(fields)} with a "
+            self.manual.append(f"{where} → «{stage}»: require {_names(fields)} with a "
                                "validation rule or as Path key fields")
-        timed = [s.name.value for s in pipe.stages if s.sla is not None or s.on_enter]
+        timed = [stage_value(s).value for s in pipe.stages if s.sla is not None or s.on_enter]
         if timed:
             self.manual.append(f"{where}: build a Flow for the SLAs and on-enter actions of "
                                + ", ".join(f"«{s}»" for s in timed))
@@ -353,7 +363,7 @@ class _Builder:
         ]
         if self.funnel.fields:
             notes.append("Custom fields are not part of this folder: "
-                         + ", ".join(f.name.value for f in self.funnel.fields) + ".")
+                         + _names(f.name.value for f in self.funnel.fields) + ".")
         notes += self.manual
         # "--" may not appear inside an XML comment.
         comment = ["<!--"] + [f"  - {re.sub(r'-(?=-)', '- ', n)}" for n in notes] + ["-->"]

@@ -1,0 +1,65 @@
+"""Salesforce's package.xml: every component is its own `<members>` element (the Metadata
+API's manifest: "one <members> element defined for each component"), and the comment at
+its top, which names what the folder does not carry, names each field in «…». It listed
+the custom fields comma-separated and bare («Custom fields are not part of this folder:
+Жалоба, Бюджет, ₽, Возраст»), so the field «Бюджет, ₽» read as two fields, «Бюджет» and
+«₽»; the required-fields step did the same, and named a stage by its file name where
+Salesforce knows it by its `alias salesforce`."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from funnelc.cli import cli
+
+FUNNEL = """\
+account "Клиника" {
+  currency RUB
+  language ru
+}
+field "Жалоба" text
+field "Бюджет, ₽" money
+field "Возраст" int(0..120)
+source "Сайт" 5/day -> "Первичка"."Заявка"
+pipeline "Первичка" main {
+  stage "Заявка" {
+    -> "Записан на консультацию к врачу-стоматологу" 60%
+    -> lost "Не дозвонились" 40%
+  }
+  stage "Записан на консультацию к врачу-стоматологу" {
+    alias salesforce "Консультация"
+    requires "Бюджет, ₽", "Возраст"
+    -> won 70%
+    -> lost "Не пришел" 30%
+  }
+}
+"""
+NS = "{http://soap.sforce.com/2006/04/metadata}"
+
+
+@pytest.mark.parametrize("target, package", [("salesforce", "package.xml"),
+                                             ("salesforce-sfdx", "manifest/package.xml")])
+def test_the_package_names_each_field_and_each_member_once(tmp_path: Path, target: str,
+                                                           package: str) -> None:
+    source = tmp_path / "clinic.funnel"
+    source.write_text(FUNNEL, encoding="utf-8")
+    out = tmp_path / "sf"
+    result = CliRunner().invoke(cli, ["export", str(source), "--to", target, "-o", str(out),
+                                      "-q"])
+    assert result.exit_code == 0, result.output
+    text = (out / package).read_text(encoding="utf-8")
+    notes = re.findall(r"^  - (.*)$", text, flags=re.M)
+    assert ("Custom fields are not part of this folder: «Жалоба», «Бюджет, ₽», «Возраст»."
+            in notes)
+    assert ("«Первичка» (Pervichka) → «Консультация»: require «Бюджет, ₽», «Возраст» with a "
+            "validation rule or as Path key fields") in notes
+    root = ET.fromstring(text)
+    members = {t.findtext(f"{NS}name"): [m.text for m in t.findall(f"{NS}members")]
+               for t in root.findall(f"{NS}types")}
+    assert members == {"BusinessProcess": ["Opportunity.Pervichka"],
+                       "StandardValueSet": ["OpportunityStage"]}
