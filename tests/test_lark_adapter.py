@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from conftest import CASES, PIPELINES
 from funnelc import lark_adapter, syntax
-from funnelc.build import build_model, parse_and_build
+from funnelc.build import UnknownEscapes, build_model, parse_and_build
 from funnelc.cli import cli
 from funnelc.source import normalize_line_ends
 
@@ -24,10 +24,26 @@ SHIPPED = sorted([*PIPELINES.rglob("*.funnel"), *CASES.rglob("*.funnel")])
 
 
 def _tree_path(text: str, path: str) -> tuple[object, list[tuple[object, ...]]] | None:
+    """The tree path's model and comments; None for a file with errors (syntax errors,
+    or unknown escapes in quoted text, which `_tree_errors` gives)."""
     parsed = syntax.parse_text(text, path)
     if parsed.tree is None:
         return None
-    return build_model(parsed.tree, path, text), _token_facts(parsed.comments)
+    try:
+        return build_model(parsed.tree, path, text), _token_facts(parsed.comments)
+    except UnknownEscapes:
+        return None
+
+
+def _tree_errors(text: str, path: str) -> list[object]:
+    parsed = syntax.parse_text(text, path)
+    if parsed.tree is None:
+        return list(parsed.diagnostics)
+    try:
+        build_model(parsed.tree, path, text)
+    except UnknownEscapes as e:
+        return list(e.diagnostics)
+    return []
 
 
 def _token_facts(tokens: list[lark.Token]) -> list[tuple[object, ...]]:
@@ -61,6 +77,7 @@ def test_fast_path_builds_the_tree_paths_model(path: Path) -> None:
     built = parse_and_build(text, str(path))
     if expected is None:
         assert built.model is None and built.diagnostics
+        assert built.diagnostics == _tree_errors(text, str(path))
         return
     model, comments = expected
     assert built.model == model
@@ -85,7 +102,7 @@ def test_fast_path_matches_tree_path_on_mutated_text(source: Path, data: st.Data
     built = parse_and_build(text, "m.funnel")
     if expected is None:
         assert built.model is None
-        assert built.diagnostics == syntax.parse_text(text, "m.funnel").diagnostics
+        assert built.diagnostics == _tree_errors(text, "m.funnel")
         return
     model, comments = expected
     assert built.model == model

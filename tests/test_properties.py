@@ -160,10 +160,8 @@ def count(draw: st.DrawFn, low: int, high: int) -> int:
 
 
 def quoted(draw: st.DrawFn) -> str:
-    value = draw(TEXTS)
-    if one_in(draw, 6):  # needless escapes: `\a` means `a`
-        return '"' + "".join("\\" + c if c.isalpha() else quote(c)[1:-1] for c in value) + '"'
-    return quote(value)
+    # Only `\"` and `\\` are escapes (TEXTS hold both): any other `\x` is an error, FN005.
+    return quote(draw(TEXTS))
 
 
 def name(draw: st.DrawFn) -> str:

@@ -5,8 +5,10 @@ twice, so a check can point at the repeat.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +24,7 @@ from .names import normalize_name
 from .span import Span
 from .syntax import Reducer, parse_reduced, parse_text
 
-__all__ = ["build_model", "parse_and_build", "Built", "span_of"]
+__all__ = ["build_model", "parse_and_build", "Built", "span_of", "UnknownEscapes", "KNOWN_ESCAPES"]
 
 _AMOUNT_SCALE = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6}
 _DURATION_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)(min|s|m|h|d|w)$")
@@ -105,9 +107,74 @@ def meta_span(meta: Meta) -> Span:
                  meta.end_pos)
 
 
+KNOWN_ESCAPES = frozenset('"\\')
+"""The characters a backslash escapes in quoted text. Any other `\\x` is an error
+(FN005), as in TOML and JSON: it used to mean `x`, which silently turned a Windows path
+`C:\\Users\\new` into `C:Usersnew` (and `fmt` wrote it back so)."""
+
+_ESCAPE = re.compile(r"\\(.)")
+
+
+class UnknownEscapes(ValueError):
+    """Quoted texts with a backslash before a character it does not escape; one
+    located FN005 error per such backslash, in the order written."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__(diagnostics[0].message)
+        self.diagnostics = diagnostics
+
+
+# The STRING tokens with an unknown escape, collected while a file is built (`_escapes`):
+# one error for each, not only the first. Per thread, as the parse's reducers.
+_BAD_TEXTS = threading.local()
+
+
+@contextlib.contextmanager
+def _escapes(path: str) -> Iterator[None]:
+    """Collect the unknown escapes of the texts built inside; raise `UnknownEscapes`
+    at the end if there were any."""
+    outer = getattr(_BAD_TEXTS, "sink", None)
+    sink: list[Token] = []
+    _BAD_TEXTS.sink = sink
+    try:
+        yield
+    finally:
+        _BAD_TEXTS.sink = outer
+    if sink:
+        raise UnknownEscapes([d for tok in sink for d in _escape_errors(tok, path)])
+
+
+def _escape_errors(tok: Token, path: str) -> list[Diagnostic]:
+    out = []
+    for found in _ESCAPE.finditer(str(tok), 1, len(tok) - 1):
+        ch = found[1]
+        if ch in KNOWN_ESCAPES:
+            continue
+        # A quoted text is one line: its columns are the token's plus the offset.
+        at = found.start()
+        start = (tok.start_pos or 0) + at
+        column = (tok.column or 1) + at
+        line = tok.line or 1
+        written = found[0]
+        out.append(Diagnostic(
+            codes.FN005, Severity.error, f"unknown escape `{written}` in quoted text", path,
+            _Span(line, column, line, column + len(written), start, start + len(written)),
+            'a backslash escapes only `"` and `\\`',
+            help=f"write `\\{written}` to keep the backslash: `\\\\` is a backslash, "
+                 f'`\\"` a quote, and there are no other escapes (no `\\n` or `\\t`)'))
+    return out
+
+
 def _unquote(tok: Token) -> str:
     body = str(tok)[1:-1]
-    return re.sub(r"\\(.)", r"\1", body) if "\\" in body else body
+    if "\\" not in body:
+        return body
+    if any(found[1] not in KNOWN_ESCAPES for found in _ESCAPE.finditer(body)):
+        sink = getattr(_BAD_TEXTS, "sink", None)
+        if sink is None:
+            raise UnknownEscapes(_escape_errors(tok, "<text>"))
+        sink.append(tok)
+    return _ESCAPE.sub(r"\1", body)
 
 
 def _name_from_token(tok: Token) -> m.Name:
@@ -567,8 +634,11 @@ def _repeats(stmts: list[_Stmt], kinds: tuple[str, ...]) -> list[tuple[str, Span
 
 
 def build_model(tree: Tree[Token], path: str, text: str) -> m.FunnelFile:
-    """Turn a parse tree (from `syntax.parse_text`) into the typed model."""
-    return _file(_ToModel(path).walk(tree), path, text)
+    """Turn a parse tree (from `syntax.parse_text`) into the typed model. Raises
+    `NumberTooLong` or `UnknownEscapes` (every unknown escape of the file)."""
+    with _escapes(path):
+        data = _ToModel(path).walk(tree)
+    return _file(data, path, text)
 
 
 @dataclass
@@ -589,7 +659,8 @@ def parse_and_build(text: str, path: str) -> Built:
     any text when Lark's internals are not those `lark_adapter` knows."""
     comments: list[Token] = []
     try:
-        data = parse_reduced(text, _ToModel(path).reducers(), comments)
+        with _escapes(path):
+            data = parse_reduced(text, _ToModel(path).reducers(), comments)
     except (UnexpectedInput, Unavailable):  # Unavailable: a Lark this fast path does not know
         parsed = parse_text(text, path)
         if parsed.tree is None:
@@ -598,9 +669,13 @@ def parse_and_build(text: str, path: str) -> Built:
             model = build_model(parsed.tree, path, text)
         except NumberTooLong as exc:
             return Built(None, [*parsed.diagnostics, exc.diagnostic], parsed.comments)
+        except UnknownEscapes as exc:
+            return Built(None, [*parsed.diagnostics, *exc.diagnostics], parsed.comments)
         return Built(model, parsed.diagnostics, parsed.comments)
     except NumberTooLong as exc:
         return Built(None, [exc.diagnostic], comments)
+    except UnknownEscapes as exc:
+        return Built(None, exc.diagnostics, comments)
     return Built(_file(data, path, text), [], comments)
 
 

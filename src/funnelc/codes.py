@@ -65,6 +65,13 @@ FN002 = _define("FN002", "read",
                 "unexpected character (including digits that are not ASCII 0-9)")
 FN003 = _define("FN003", "read", "unterminated text in quotes")
 FN004 = _define("FN004", "read", "unexpected end of file (usually a missing `}`)")
+FN005 = _define("FN005", "read",
+                "unknown escape in quoted text (a backslash before a character other than "
+                "`\"` or `\\`)",
+                more="A backslash in quoted text escapes only a quote (`\\\"`) or a "
+                     "backslash (`\\\\`), as in TOML and JSON; a backslash that is meant "
+                     "is written twice: `\"C:\\\\Users\"`. There are no `\\n` or `\\t` "
+                     "escapes: a quoted text is one line.")
 FN010 = _define("FN010", "read", "the file is empty")
 FN011 = _define("FN011", "read", "a binary file, or text that is not UTF-8")
 FN012 = _define("FN012", "read", "the file is too large (over 10 MB)")

@@ -23,10 +23,18 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.lexer import PatternStr
 
 from . import codes, lark_adapter
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic, Label, Severity
 from .source import normalize_line_ends
 from .span import Span
-from .syntax_hints import Hint, keyword_guess, unit_guess, words_of_terminals
+from .syntax_hints import (
+    Hint,
+    arrow_guess,
+    decimal_comma_guess,
+    keyword_guess,
+    open_braces,
+    unit_guess,
+    words_of_terminals,
+)
 
 __all__ = ["parser", "strict_parser", "parse_text", "parse_reduced", "Reducer", "ParseResult",
            "HUMAN_TERMINALS", "humanize_terminal", "fast_path_available"]
@@ -243,9 +251,13 @@ def _syntax_error(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
                               "only the digits 0-9 are numbers here",
                               help=f"retype `{written}` with the ASCII digits 0-9")
         if ch.isdigit():
-            hint = unit_guess(text, offset, "DURATION" in expected, "RATE" in expected)
+            hint = (decimal_comma_guess(text, offset)
+                    or unit_guess(text, offset, "DURATION" in expected, "RATE" in expected))
             if hint is not None:
                 return _hinted(codes.FN002, hint, text, path)
+        arrow = arrow_guess(text, offset)
+        if arrow is not None:
+            return _hinted(codes.FN002, arrow, text, path)
         shown = repr(ch)[1:-1] if not ch.isprintable() or ch.isspace() else ch
         label = f"expected {_expected_phrase(expected)}" if expected else ""
         helps = [h for term, h in _HELP_BY_EXPECTED if term in expected]
@@ -268,6 +280,9 @@ def _syntax_error(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
         return Diagnostic(codes.FN004, Severity.error, "unexpected end of file", path, span,
                           f"expected {phrase}", help=help_text)
     prev = e.token_history[-1] if e.token_history else None
+    unclosed = _unclosed_block(tok, prev, expected, text, path)
+    if unclosed is not None:
+        return unclosed
     hint = _token_hint(e, tok, prev, expected, text)
     if hint is not None:
         return _hinted(codes.FN001, hint, text, path)
@@ -286,6 +301,41 @@ def _syntax_error(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
         help_text = f"remove {_describe_token(tok)} or write {phrase} in its place"
     return Diagnostic(codes.FN001, Severity.error, f"unexpected {_describe_token(tok)}", path,
                       _token_span(tok, text), f"expected {phrase}", help=help_text)
+
+
+_BLOCK_KEYWORDS = frozenset({"STAGE", "PIPELINE", "SCENARIO", "ACCOUNT", "TEAM", "FIELD",
+                             "SOURCE", "REOPEN", "CADENCE"})
+"""Keywords that start a statement of some block: one where its block cannot take it
+most often means the `}` of the block before is missing."""
+
+
+def _unclosed_block(tok: Token, prev: Token | None, expected: set[str], text: str,
+                    path: str) -> Diagnostic | None:
+    """`stage "B" {` starting inside stage "A", whose `}` is missing (the file has more
+    `{` than `}`): say which block is left open, not what the keyword resembles (it
+    used to be «unknown statement `stage`; did you mean `stay`?»)."""
+    if tok.type not in _BLOCK_KEYWORDS or tok.type in expected or tok.start_pos is None:
+        return None
+    if prev is not None and prev.type not in ("_NL", "_LBRACE"):
+        return None
+    stack, surplus = open_braces(text, tok.start_pos)
+    if not stack or surplus <= 0:
+        return None
+    brace = stack[-1]
+    row_start = text.rfind("\n", 0, brace) + 1
+    header = " ".join(text[row_start:brace].split())
+    if not header:
+        return None
+    line = text.count("\n", 0, brace) + 1
+    column = brace - row_start + 1
+    brace_span = Span(line=line, column=column, end_line=line, end_column=column + 1,
+                      start=brace, end=brace + 1)
+    word = str(tok)
+    return Diagnostic(
+        codes.FN001, Severity.error, f"unexpected `{word}` inside `{_short(header)}`", path,
+        _token_span(tok, text), f"`{word}` cannot start here: the block above is still open",
+        secondary=(Label(brace_span, "this `{` is never closed"),),
+        help=f"close `{_short(header)}` with a `}}` before line {tok.line}")
 
 
 def _short(text: str) -> str:
@@ -318,6 +368,17 @@ def _token_hint(e: UnexpectedToken, tok: Token, prev: Token | None, expected: se
     if start is None:
         return None
     word = str(tok)
+    # `work 1,5h`, `20,0%`: a decimal comma, as Russian and Ukrainian write numbers. The
+    # parser stops at the comma after `1`, or at `20`, which no share can start.
+    if (tok.type == "_COMMA" and prev is not None and prev.type in _NUMBERS
+            and prev.start_pos is not None and prev.end_pos == start):
+        hint = decimal_comma_guess(text, prev.start_pos)
+        if hint is not None:
+            return hint
+    if tok.type in _NUMBERS:
+        hint = decimal_comma_guess(text, start)
+        if hint is not None:
+            return hint
     # `after 1 week`, `work 15 минут`: a number, then a unit spelt as a word.
     if (prev is not None and prev.type in _NUMBERS and prev.start_pos is not None
             and prev.end_pos is not None and not text[prev.end_pos:start].strip()):

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from .diagnostics import did_you_mean
 
-__all__ = ["Hint", "keyword_guess", "unit_guess", "words_of_terminals"]
+__all__ = ["Hint", "keyword_guess", "unit_guess", "words_of_terminals", "decimal_comma_guess",
+           "arrow_guess", "open_braces"]
 
 
 @dataclass(frozen=True)
@@ -130,14 +131,112 @@ def unit_guess(text: str, offset: int, want_duration: bool, want_rate: bool) -> 
                     "(3/hour, 12/day, 300/month)")
     if not want_duration:
         return None
+    if not space:
+        compound = _compound_duration(text, offset)
+        if compound is not None:
+            return compound
     meant = _DURATION_UNITS.get(key)
     if meant is None:
-        return None
+        if space:
+            return None  # `after 2 then …`: not a unit written another way
+        if len(set(key)) == 1 and key[0] in _UNIT_HOURS:
+            meant = key[0]  # `3dd`, `2hh`: a unit letter typed twice
+        else:
+            return Hint(f"unknown duration unit `{unit}`", start, found.end(4),
+                        "not a unit the language knows",
+                        "a duration is a number and s, m (minutes), h, d or w, with no space "
+                        "(30s, 15m, 2h, 3d, 1w)")
     written = f"{number}{meant}"
     return Hint(f"unknown duration unit `{unit}`; did you mean `{written}`?", start,
                 found.end(4), "not a unit the language knows",
                 f"write `{written}`: a duration is a number and s, m (minutes), h, d or w, "
                 "with no space (30s, 15m, 2h, 3d, 1w)")
+
+
+_UNIT_HOURS = {"s": 1 / 3600, "m": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0}
+_COMPOUND = re.compile(r"(?:[0-9]+(?:\.[0-9]+)?(?:min|s|m|h|d|w)){2,}(?![\w.])")
+_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(min|s|m|h|d|w)")
+
+
+def _compound_duration(text: str, offset: int) -> Hint | None:
+    """`3d2h`, `1h30m`: a duration in several units, which the language does not take.
+    The fix is the sum in one unit (the largest that keeps it whole: `74h`, `90m`), never
+    the first part alone, which would drop the rest."""
+    found = _COMPOUND.match(text, offset)
+    if found is None:
+        return None
+    seconds = round(sum(float(n) * _UNIT_HOURS["m" if u == "min" else u] * 3600
+                        for n, u in _PART.findall(found.group())))
+    fix = f"{seconds}s"
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            fix = f"{seconds // size}{unit}"
+            break
+    written = found.group()
+    return Hint(f"the duration `{written}` has more than one unit", found.start(), found.end(),
+                "one number and one unit", f"write `{fix}`: a duration is one number and one "
+                "unit (30s, 15m, 2h, 3d, 1w)")
+
+
+_DECIMAL_COMMA = re.compile(r"([0-9]+),([0-9]+)(%|/[^\W\d_]+|[^\W\d_]+)?")
+
+
+def decimal_comma_guess(text: str, offset: int) -> Hint | None:
+    """A number at `offset` written with a decimal comma (`1,5h`, `20,0%`), as Russian
+    and Ukrainian write them."""
+    found = _DECIMAL_COMMA.match(text, offset)
+    if found is None or (offset and text[offset - 1].isdigit()):
+        return None
+    whole, fraction, rest = found.group(1), found.group(2), found.group(3) or ""
+    fix = f"{whole}.{fraction}{rest}"
+    return Hint(f"decimal comma in `{found.group()}`", found.start(), found.end(),
+                "decimals are written with a point", f"write `{fix}`")
+
+
+_ARROWS = frozenset("→⟶⇒⟹➔➜➝➞⇨⮕")
+_DASHES = frozenset("–—−‐‑")
+
+
+def arrow_guess(text: str, offset: int) -> Hint | None:
+    """An arrow an editor or a word processor made of `->`: `→`, or a long dash and `>`."""
+    ch = text[offset:offset + 1]
+    if ch in _ARROWS:
+        end = offset + 1
+    elif ch in _DASHES and text[offset + 1:offset + 2] == ">":
+        end = offset + 2
+    else:
+        return None
+    written = text[offset:end]
+    target = _NEXT_WORD.match(text, end)
+    fix = "->" + (f" {target.group(1)}" if target else "")
+    return Hint(f"`{written}` is not an arrow of the language; did you mean `->`?", offset, end,
+                "an arrow is written `->`",
+                f"write `{fix}`: the arrow is a hyphen and `>` (an editor may turn them into "
+                "`→` as you type)")
+
+
+_NEXT_WORD = re.compile(r'[ \t]*("(?:[^"\\\r\n]|\\.)*"|[^\s#"]+)')
+
+
+_BRACES = re.compile(r'"(?:[^"\\\r\n]|\\.)*"?|#[^\r\n]*|[{}]')
+
+
+def open_braces(text: str, end: int | None = None) -> tuple[list[int], int]:
+    """The offsets of the `{` still open at `end` (innermost last), and how many more `{`
+    than `}` the whole text has; quoted text and comments are skipped."""
+    stack: list[int] = []
+    depth = 0
+    for found in _BRACES.finditer(text):
+        ch = found.group()
+        if ch == "{":
+            depth += 1
+            if end is None or found.start() < end:
+                stack.append(found.start())
+        elif ch == "}":
+            depth -= 1
+            if (end is None or found.start() < end) and stack:
+                stack.pop()
+    return stack, depth
 
 
 def _times(number: str, factor: int) -> str:

@@ -78,8 +78,28 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", 'close the text with `{quote}` before the end of the line; write a quote inside '
        'text as \\"'),
     C_("diagnostic", 'this quote is never closed on its line'),
+    C_("diagnostic", 'unknown escape `{escape}` in quoted text'),
+    C_("diagnostic", 'a backslash escapes only `"` and `\\`'),
+    C_("diagnostic", 'write `{fix}` to keep the backslash: `\\\\` is a backslash, `\\"` a quote, '
+       'and there are no other escapes (no `\\n` or `\\t`)'),
     C_("diagnostic", 'unterminated text in quotes'),
     C_("diagnostic", 'every `{open}` needs a matching `{close}`'),
+    C_("diagnostic", 'unexpected `{word}` inside `{block}`'),
+    C_("diagnostic", '`{word}` cannot start here: the block above is still open'),
+    C_("diagnostic", 'this `{open}` is never closed'),
+    C_("diagnostic", 'close `{block}` with a `{close}` before line {n}'),
+    C_("diagnostic", 'decimal comma in `{number}`'),
+    C_("diagnostic", 'decimals are written with a point'),
+    C_("diagnostic", '`{arrow}` is not an arrow of the language; did you mean `->`?'),
+    C_("diagnostic", 'an arrow is written `->`'),
+    C_("diagnostic", 'write `{fix}`: the arrow is a hyphen and `>` (an editor may turn them into '
+       '`→` as you type)'),
+    C_("diagnostic", 'unknown duration unit `{unit}`'),
+    C_("diagnostic", 'a duration is a number and s, m (minutes), h, d or w, with no space (30s, '
+       '15m, 2h, 3d, 1w)'),
+    C_("diagnostic", 'the duration `{duration}` has more than one unit'),
+    C_("diagnostic", 'one number and one unit'),
+    C_("diagnostic", 'write `{fix}`: a duration is one number and one unit (30s, 15m, 2h, 3d, 1w)'),
     C_("diagnostic", 'expected `{close}` to close the block'),
     C_("diagnostic", 'unexpected end of file'),
     C_("diagnostic", 'start with `{account}` and a `{pipeline}`; see README.md for the language'),

@@ -115,7 +115,7 @@ class Overrides:
     def parse(self, lines: Sequence[OverrideLine], name: str = "--set") -> Parsed:
         """The lines as one scenario named `name`, read by the language's parser;
         raises `OverrideError` for a line that is not exactly one override."""
-        from ..build import NumberTooLong, build_model
+        from ..build import NumberTooLong, UnknownEscapes, build_model
         from ..syntax import parse_text
 
         sources = {ln.origin: SourceText(ln.origin, ln.display) for ln in lines}
@@ -143,6 +143,8 @@ class Overrides:
             built = build_model(parsed.tree, _PATH, wrapped)
         except NumberTooLong as exc:
             raise OverrideError([remap(exc.diagnostic)], sources) from None
+        except UnknownEscapes as exc:
+            raise OverrideError([remap(d) for d in exc.diagnostics], sources) from None
         scen = built.scenarios[0] if len(built.scenarios) == 1 else None
         extra = (built.accounts or built.teams or built.fields or built.sources
                  or built.pipelines)
