@@ -23,8 +23,10 @@ matter here.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from typing import Any
 
 __all__ = ["BIDI_CONTROLS", "invisible_chars", "bidi_controls", "is_blank", "skeleton",
            "escape_invisible", "describe_char", "normalize_name", "is_plain",
@@ -84,11 +86,40 @@ def is_plain(text: str) -> bool:
     return text.isascii() or _PRINTABLE_IGNORED.isdisjoint(text)
 
 
+_EMOJI_GLUE = re.compile("[\u200d\U000e0020-\U000e007f]")
+"""The invisible characters that belong inside an emoji: the zero-width joiner of
+👨‍💻, 👩‍⚕️, 🏳️‍🌈, and the tags of a subdivision flag (🏴 + tags spelling `gbsct`)."""
+
+
+@functools.cache
+def _emoji_sequences() -> Any:
+    """Emoji ZWJ and tag sequences (Unicode TR #51; the grapheme rule GB11 of UAX #29):
+    a pictograph, its modifiers (skin tone, U+FE0F, tags: grapheme Extend), then more
+    pictographs each after a ZWJ. Compiled once, on the first name that holds a joiner
+    or a tag."""
+    import regex
+
+    emoji = r"\p{Extended_Pictographic}\p{Grapheme_Cluster_Break=Extend}*"
+    return regex.compile(f"{emoji}(?:\u200d{emoji})*")
+
+
+def _in_emoji(text: str, found: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """`found` without the joiners and tags that are part of an emoji sequence."""
+    if not any(_EMOJI_GLUE.match(ch) for _, ch in found):
+        return found
+    inside: set[int] = set()
+    for mt in _emoji_sequences().finditer(text):
+        inside.update(range(mt.start() + 1, mt.end()))
+    return [(i, ch) for i, ch in found if i not in inside or not _EMOJI_GLUE.match(ch)]
+
+
 def invisible_chars(text: str) -> list[tuple[int, str]]:
-    """(index, character) of every invisible character in `text`."""
+    """(index, character) of every invisible character in `text`. A zero-width joiner
+    between two emoji (👨‍💻) and the tags of a flag are not invisible: they are part of
+    one visible symbol, which removing them would split (👨💻)."""
     if text.isprintable() and text.isascii():
         return []
-    return [(mt.start(), mt.group()) for mt in _INVISIBLE.finditer(text)]
+    return _in_emoji(text, [(mt.start(), mt.group()) for mt in _INVISIBLE.finditer(text)])
 
 
 def bidi_controls(text: str) -> list[tuple[int, str]]:
@@ -103,7 +134,8 @@ def strip_invisible(text: str) -> str:
     elsewhere (an importer) keeps so that `check` accepts it (FN235)."""
     if text.isprintable() and text.isascii():
         return text
-    return _INVISIBLE.sub("", text)
+    drop = {i for i, _ in invisible_chars(text)}
+    return "".join(ch for i, ch in enumerate(text) if i not in drop)
 
 
 def is_blank(text: str) -> bool:
@@ -181,5 +213,8 @@ def escape_invisible(text: str) -> str:
     code points. Tabs stay (the renderer expands them)."""
     if text.isprintable() and (text.isascii() or _PRINTABLE_INVISIBLE.isdisjoint(text)):
         return text
-    return "".join(_escape(ch) if ch != "\t" and (not ch.isprintable() or _INVISIBLE.match(ch))
-                   else ch for ch in text)
+    glue = [(i, ch) for i, ch in enumerate(text) if _EMOJI_GLUE.match(ch)]
+    keep = {i for i, _ in glue} - {i for i, _ in _in_emoji(text, glue)}  # inside an emoji
+    return "".join(_escape(ch) if i not in keep and ch != "\t"
+                   and (not ch.isprintable() or _INVISIBLE.match(ch)) else ch
+                   for i, ch in enumerate(text))
