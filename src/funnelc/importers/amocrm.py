@@ -35,7 +35,7 @@ from typing import Literal, NoReturn
 
 from .. import model as m
 from ..jsontypes import JSON, JSONObject
-from ..names import is_blank, strip_invisible
+from ..names import escape_invisible, is_blank, strip_invisible
 from ..span import NOWHERE
 from .json_input import ARRAY, BOOLEAN, INTEGER, OBJECT, STRING, JsonProblem, Walker, read_json
 
@@ -443,7 +443,7 @@ class _Build:
         for pipe in sorted((p for p in pipelines if not p.is_archive), key=lambda p: (p.sort, p.id)):
             name = _unique(_named(pipe.name), taken)
             if name != pipe.name:
-                self.notes.append(f"pipeline «{pipe.name}» is called «{name}» here (names must be "
+                self.notes.append(f"pipeline «{escape_invisible(pipe.name)}» is called «{name}» here (names must be "
                                   "unique and on one line)")
             if pipe.is_main and main_seen:
                 self.notes.append(f"«{name}» was also marked main in amoCRM; only the first is")
@@ -456,7 +456,8 @@ class _Build:
                     continue
                 stage_name = _unique(_named(status.name), stage_names)
                 if stage_name != status.name:
-                    self.notes.append(f"«{name}»: status «{status.name}» is called «{stage_name}» here")
+                    self.notes.append(f"«{name}»: status «{escape_invisible(status.name)}» is called "
+                                      f"«{stage_name}» here")
                 extra = described.get((pipe.id, status.id))
                 if extra is not None:
                     status.descriptions = extra
@@ -488,7 +489,7 @@ class _Build:
             entity = ENTITIES[f.entity]
             name = _unique(_named(f.name), taken, entity.value)
             if name != f.name:
-                self.notes.append(f"{entity.value} field «{f.name}» is called «{name}» here "
+                self.notes.append(f"{entity.value} field «{escape_invisible(f.name)}» is called «{name}» here "
                                   "(field names must be unique across entities)")
             out.append(m.CardField(span=NOWHERE, name=_name(name), type=ftype, entity=entity,
                                    entity_explicit=entity is not m.Entity.deal))
