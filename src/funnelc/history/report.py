@@ -248,8 +248,8 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
                 # The terminal has no room for the note: «→ Closed Lost» under «source»
                 # read as a source named so.
                 marks=_("«→ stage»: deals with no source (and copies into a pipeline no "
-                        "source feeds), listed by the stage they started in.") if t.inflow["source"].str.starts_with("→ ").any()
-                else ""),
+                        "source feeds), listed by the stage they started in.")
+                if t.inflow["source"].str.starts_with("→ ").any() else ""),
         Section("conversion", _("Stage-to-stage conversion by month"),
                 _("Deals that entered the first stage that month, and the share of them that "
                   "reached the second: directly (before any loss), and counting deals lost "

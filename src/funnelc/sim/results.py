@@ -308,7 +308,7 @@ class RunInfo(_Out):
 
 
 class SimWarning(_Out):
-    code: Literal["unstable-team", "no-sources", "never-open"]
+    code: Literal["unstable-team", "no-sources", "never-open", "short-window"]
     subject: str
     message: str
     rho: float | None = Field(default=None, description="unstable-team: the offered load "
@@ -316,6 +316,11 @@ class SimWarning(_Out):
     stages: list[str] = Field(default_factory=list,
                               description="unstable-team: the team's stages with no SLA or "
                                           "patience (pipeline.stage), whose queue grows.")
+    cycle_p90_hours: float | None = Field(
+        default=None, description="short-window: the 90th percentile of the pipeline's "
+                                  "start-to-won time, hours.")
+    warmup_hours: float | None = Field(
+        default=None, description="short-window: the warm-up, hours.")
 
 
 class OpenDealsResult(_Out):

@@ -31,7 +31,7 @@ from .results import (
     Timeouts,
 )
 from .stats import NAN, RepStats
-from .verdicts import funnel_shape, graveyard, unstable_warning
+from .verdicts import funnel_shape, graveyard, short_window_warning, unstable_warning
 
 __all__ = ["summarize"]
 
@@ -165,6 +165,9 @@ def summarize(funnel: m.FunnelFile, net: Network, config: SimConfig, reps: list[
             cycle_time_closed_hours_mean=estimate(p.cycle_closed_mean for p in pr),
             funnel_shape=funnel_shape(ps, net, reps)))
 
+    for pipe in pipelines:
+        if (warning := short_window_warning(pipe, config.warmup_days * 24.0)) is not None:
+            warnings.append(warning)
     if not net.sources:
         warnings.append(SimWarning(code="no-sources", subject=net.path,
                                    message="the file has no `source`: no deal is ever created"))

@@ -297,8 +297,9 @@ def render_tables(result: SimResult, console: Console, language: str | None = No
     console.print(plain(_("revenue won: {revenue} over {days} observed days").format(
         revenue=revenue, days=w.f.num(result.run.observed_hours / 24))))
     for warning in result.warnings:
-        console.print(plain(f"warning[{warning.code}]: {warning_text(w.tr, warning)}",
-                            style="yellow"))
+        # The code is for whoever reads English diagnostics; a client reads «попередження:».
+        head = f"warning[{warning.code}]:" if w.f.english else _("warning:")
+        console.print(plain(f"{head} {warning_text(w.tr, warning)}", style="yellow"))
 
 
 def simulate_json(result: SimResult) -> str:

@@ -69,6 +69,15 @@ def warning_text(tr: Translator, warning: SimWarning) -> str:
                  "up").format(team=warning.subject)
     if warning.code == "no-sources":
         return _("the file has no `source`: no deal is ever created")
+    if warning.code == "short-window":
+        if warning.cycle_p90_hours is None or warning.warmup_hours is None:
+            return warning.message
+        return _("pipeline `{pipeline}`: 90% of its wins take up to {cycle} from the start, "
+                 "longer than the warm-up of {warmup}: the run starts empty, so the first "
+                 "weeks it counts lack the wins of deals that would have started before it, "
+                 "and its conversion (won / started) reads low; raise `--warmup` to the wins' "
+                 "time").format(pipeline=warning.subject, cycle=tr.hours(warning.cycle_p90_hours),
+                                warmup=tr.hours(warning.warmup_hours))
     if warning.rho is None or not warning.stages:
         return warning.message
     shown = ", ".join(f"`{s}`" for s in warning.stages[:3])
