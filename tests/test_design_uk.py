@@ -552,7 +552,10 @@ def test_a_scenario_that_keeps_a_budget_says_so() -> None:
 
 
 def _row(text: str, name: str) -> str:
-    (line,) = [x for x in text.splitlines() if f"джерело {name}" in x]
+    """The money table's row of a source: «│ джерело Instagram │» in simulate's table,
+    whose rows mix sources and pipelines; «│ Instagram │» under analyze's «джерело»."""
+    (line,) = [x for x in text.splitlines()
+               if f"│ джерело {name} " in x or x.startswith(f"│ {name} ")]
     return line
 
 

@@ -134,11 +134,11 @@ def test_older_than_sla_says_working_hours_only_with_a_calendar(tmp_path: Path,
     if with_hours:
         assert re.fullmatch(r"deals still here are [\d.]+ working h old on average, beyond "
                             r"the sla of 5 working h", reason["message"]), reason
-        assert "в среднем старше своего SLA в 5 раб. ч." in text
+        assert "в среднем старше SLA этапа (5 раб. ч)" in text
     else:
         assert re.fullmatch(r"deals still here are [\d.]+ h old on average, beyond the sla "
                             r"of 5 h", reason["message"]), reason
-        assert "в среднем старше своего SLA в 5 часов." in text
+        assert "в среднем старше SLA этапа (5 часов)" in text
 
 
 def test_report_page_writes_working_limits(tmp_path: Path) -> None:
