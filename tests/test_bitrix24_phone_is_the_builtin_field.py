@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from crm_cli import funnel_file, no_waiting
 from funnelc.cli import cli
-from funnelc.export import deploy
 
 try:
     from tests.fakes.bitrix24_server import FakeBitrix24, running_fake_bitrix24
@@ -44,14 +44,12 @@ pipeline "Первичка" main {
 
 @pytest.fixture
 def funnel(tmp_path: Path) -> Path:
-    path = tmp_path / "clinic.funnel"
-    path.write_text(FUNNEL, encoding="utf-8")
-    return path
+    return funnel_file(tmp_path, FUNNEL)
 
 
 @pytest.fixture(autouse=True)
 def fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(deploy, "BACKOFF_BASE_S", 0.001)
+    no_waiting(monkeypatch)
 
 
 @pytest.fixture

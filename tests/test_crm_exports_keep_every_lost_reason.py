@@ -12,10 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from funnelc.cli import cli
-from funnelc.export import deploy, hubspot_client, pipedrive_client
+from crm_cli import funnel_file, no_waiting, run
 
 try:
     from tests.fakes.amocrm_server import running_fake_amocrm
@@ -58,20 +57,12 @@ TOKEN = "tok-every-reason-DISTINCTIVE"
 
 @pytest.fixture
 def funnel(tmp_path: Path) -> Path:
-    path = tmp_path / "clinic.funnel"
-    path.write_text(FUNNEL, encoding="utf-8")
-    return path
+    return funnel_file(tmp_path, FUNNEL)
 
 
 @pytest.fixture(autouse=True)
 def fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(deploy, "BACKOFF_BASE_S", 0.001)
-    monkeypatch.setattr(pipedrive_client, "PER_S", 10_000)
-    monkeypatch.setattr(hubspot_client, "PER_S", 10_000)
-
-
-def run(args: list[str], **env: str) -> Result:
-    return CliRunner().invoke(cli, args, env={"NO_COLOR": "1", "FUNNELC_DEBUG": None, **env})
+    no_waiting(monkeypatch)
 
 
 @pytest.mark.parametrize("target", ["amocrm", "bitrix24", "pipedrive", "hubspot"])

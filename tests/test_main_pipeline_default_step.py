@@ -14,10 +14,8 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from funnelc.cli import cli
-from funnelc.export import deploy, hubspot_client, pipedrive_client
+from crm_cli import funnel_file, no_waiting, run
 
 try:
     from tests.fakes.hubspot_server import running_fake_hubspot
@@ -48,20 +46,12 @@ pipeline "Лечение" {
   }
 }
 """
-    path = tmp_path / "clinic.funnel"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return funnel_file(tmp_path, text)
 
 
 @pytest.fixture(autouse=True)
 def fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(deploy, "BACKOFF_BASE_S", 0.001)
-    monkeypatch.setattr(pipedrive_client, "PER_S", 10_000)
-    monkeypatch.setattr(hubspot_client, "PER_S", 10_000)
-
-
-def run(args: list[str], **env: str) -> Result:
-    return CliRunner().invoke(cli, args, env={"NO_COLOR": "1", "FUNNELC_DEBUG": None, **env})
+    no_waiting(monkeypatch)
 
 
 PD_STEP = ("«Первичка» is the main pipeline: drag it to the first place under Pipelines "
