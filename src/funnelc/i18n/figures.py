@@ -21,6 +21,18 @@ _UNITS = {"m": C_("unit", "{n}m"), "h": C_("unit", "{n}h"), "d": C_("unit", "{n}
 """A duration's short unit after its number (`19.9h`); the catalogs give `19,9 ч`."""
 
 
+def _in_unit(h: float) -> tuple[float, str]:
+    """`h` hours in the unit read at a glance: minutes (`m`) under an hour, hours (`h`)
+    under two days, then days (`d`); an instant is 0 minutes."""
+    if abs(h) < numfmt.INSTANT_H:
+        return 0.0, "m"
+    if h < 1.0:
+        return h * 60, "m"
+    if h < 48.0:
+        return h, "h"
+    return h / 24, "d"
+
+
 class Figures:
     """The number formats of one translator's language."""
 
@@ -43,14 +55,7 @@ class Figures:
         two days, then days."""
         if self.english or h is None or not math.isfinite(h):
             return numfmt.hours(h)
-        if abs(h) < numfmt.INSTANT_H:
-            value, unit = 0.0, "m"
-        elif h < 1.0:
-            value, unit = h * 60, "m"
-        elif h < 48.0:
-            value, unit = h, "h"
-        else:
-            value, unit = h / 24, "d"
+        value, unit = _in_unit(h)
         return self.tr.pgettext("unit", _UNITS[unit]).format(n=self.tr.sig(value))
 
     def calendar(self, h: float) -> str:
@@ -61,14 +66,8 @@ class Figures:
         the hours». English keeps `hours`' form (`3.64d`)."""
         if self.english or not math.isfinite(h):
             return self.hours(h)
-        if abs(h) < numfmt.INSTANT_H:
-            value, unit = 0.0, "minute"
-        elif h < 1.0:
-            value, unit = h * 60, "minute"
-        elif h < 48.0:
-            value, unit = h, "hour"
-        else:
-            value, unit = h / 24, "day"
+        value, short = _in_unit(h)
+        unit = {"m": "minute", "h": "hour", "d": "day"}[short]
         shown = float(f"{value:.3g}")
         tr = self.tr
         if not shown.is_integer():  # a fraction takes the genitive singular in ru and uk
