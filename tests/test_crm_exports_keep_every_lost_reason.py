@@ -14,18 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from crm_cli import funnel_file, no_waiting, run
-
-try:
-    from tests.fakes.amocrm_server import running_fake_amocrm
-    from tests.fakes.bitrix24_server import running_fake_bitrix24
-    from tests.fakes.hubspot_server import running_fake_hubspot
-    from tests.fakes.pipedrive_server import running_fake_pipedrive
-except ModuleNotFoundError:  # pragma: no cover - depends on how pytest set sys.path
-    from fakes.amocrm_server import running_fake_amocrm  # type: ignore[no-redef]
-    from fakes.bitrix24_server import running_fake_bitrix24  # type: ignore[no-redef]
-    from fakes.hubspot_server import running_fake_hubspot  # type: ignore[no-redef]
-    from fakes.pipedrive_server import running_fake_pipedrive  # type: ignore[no-redef]
+from crm_cli import apply_plans, funnel_file, no_waiting, run
 
 FUNNEL = """\
 account "Клиника" {
@@ -85,18 +74,8 @@ def test_every_lost_reason_is_a_closed_salesforce_value(funnel: Path, target: st
 
 
 def _plans(funnel: Path) -> Iterator[tuple[str, Result]]:
-    with running_fake_amocrm(token=TOKEN) as amo:
-        yield "amocrm", run(["apply", str(funnel), "--base-url", amo.base_url],
-                            AMOCRM_TOKEN=TOKEN)
-    with running_fake_bitrix24() as b24:
-        yield "bitrix24", run(["apply", str(funnel), "--to", "bitrix24"],
-                              BITRIX24_WEBHOOK=b24.webhook)
-    with running_fake_pipedrive(TOKEN, burst=None) as pd:
-        yield "pipedrive", run(["apply", str(funnel), "--to", "pipedrive", "--base-url",
-                                pd.base_url], PIPEDRIVE_API_TOKEN=TOKEN)
-    with running_fake_hubspot(TOKEN, burst=None) as hs:
-        yield "hubspot", run(["apply", str(funnel), "--to", "hubspot", "--base-url",
-                              hs.base_url], HUBSPOT_ACCESS_TOKEN=TOKEN)
+    return apply_plans(funnel, TOKEN)
+
 
 
 def test_apply_plans_every_lost_reason_in_every_crm(funnel: Path) -> None:

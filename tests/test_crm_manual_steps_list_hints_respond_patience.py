@@ -15,16 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from crm_cli import funnel_file, no_waiting, run
-
-try:
-    from tests.fakes.bitrix24_server import running_fake_bitrix24
-    from tests.fakes.hubspot_server import running_fake_hubspot
-    from tests.fakes.pipedrive_server import running_fake_pipedrive
-except ModuleNotFoundError:  # pragma: no cover - depends on how pytest set sys.path
-    from fakes.bitrix24_server import running_fake_bitrix24  # type: ignore[no-redef]
-    from fakes.hubspot_server import running_fake_hubspot  # type: ignore[no-redef]
-    from fakes.pipedrive_server import running_fake_pipedrive  # type: ignore[no-redef]
+from crm_cli import apply_plans, funnel_file, no_waiting, run
 
 FUNNEL = """\
 account "Клиника" {
@@ -109,15 +100,8 @@ def test_amocrm_notes_name_patience(funnel: Path) -> None:
 
 
 def _plans(funnel: Path) -> Iterator[tuple[str, Result]]:
-    with running_fake_bitrix24() as b24:
-        yield "bitrix24", run(["apply", str(funnel), "--to", "bitrix24"],
-                              BITRIX24_WEBHOOK=b24.webhook)
-    with running_fake_pipedrive(TOKEN, burst=None) as pd:
-        yield "pipedrive", run(["apply", str(funnel), "--to", "pipedrive", "--base-url",
-                                pd.base_url], PIPEDRIVE_API_TOKEN=TOKEN)
-    with running_fake_hubspot(TOKEN, burst=None) as hs:
-        yield "hubspot", run(["apply", str(funnel), "--to", "hubspot", "--base-url",
-                              hs.base_url], HUBSPOT_ACCESS_TOKEN=TOKEN)
+    return apply_plans(funnel, TOKEN, ("bitrix24", "pipedrive", "hubspot"))
+
 
 
 def test_apply_lists_them_by_hand(funnel: Path) -> None:
