@@ -76,4 +76,4 @@ def test_history_plots_speak_the_language(tmp_path: Path) -> None:
     spread = tmp_path / "spread.csv"
     spread.write_text("\n".join(rows) + "\n", encoding="utf-8")
     ticks = words(spread, "time_in_stage")
-    assert "д." in ticks and "10^" not in ticks, ticks
+    assert "дн." in ticks and "10^" not in ticks, ticks  # «дн.», as the tables (be73b7e)
