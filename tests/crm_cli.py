@@ -24,7 +24,7 @@ except ModuleNotFoundError:  # pragma: no cover - depends on how pytest set sys.
     from fakes.hubspot_server import running_fake_hubspot  # type: ignore[no-redef]
     from fakes.pipedrive_server import running_fake_pipedrive  # type: ignore[no-redef]
 
-__all__ = ["run", "no_waiting", "funnel_file", "apply_plans"]
+__all__ = ["run", "no_waiting", "fast", "funnel_file", "apply_plans"]
 
 
 def run(args: list[str], **env: str) -> Result:
@@ -35,6 +35,12 @@ def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(deploy, "BACKOFF_BASE_S", 0.001)
     monkeypatch.setattr(pipedrive_client, "PER_S", 10_000)
     monkeypatch.setattr(hubspot_client, "PER_S", 10_000)
+
+
+@pytest.fixture(autouse=True)
+def fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`no_waiting` for every test of a module that imports this fixture."""
+    no_waiting(monkeypatch)
 
 
 def funnel_file(folder: Path, text: str) -> Path:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from crm_cli import funnel_file, no_waiting
+from crm_cli import fast, funnel_file  # noqa: F401 (fast: an autouse fixture)
 from funnelc.cli import cli
 
 try:
@@ -45,11 +45,6 @@ pipeline "Первичка" main {
 @pytest.fixture
 def funnel(tmp_path: Path) -> Path:
     return funnel_file(tmp_path, FUNNEL)
-
-
-@pytest.fixture(autouse=True)
-def fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    no_waiting(monkeypatch)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from crm_cli import apply_plans, funnel_file, no_waiting, run
+from crm_cli import apply_plans, fast, funnel_file, run  # noqa: F401 (fast: an autouse fixture)
 
 FUNNEL = """\
 account "Клиника" {
@@ -47,11 +47,6 @@ TOKEN = "tok-every-reason-DISTINCTIVE"
 @pytest.fixture
 def funnel(tmp_path: Path) -> Path:
     return funnel_file(tmp_path, FUNNEL)
-
-
-@pytest.fixture(autouse=True)
-def fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    no_waiting(monkeypatch)
 
 
 @pytest.mark.parametrize("target", ["amocrm", "bitrix24", "pipedrive", "hubspot"])

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from crm_cli import funnel_file, no_waiting, run
+from crm_cli import fast, funnel_file, run  # noqa: F401 (fast: an autouse fixture)
 
 try:
     from tests.fakes.hubspot_server import running_fake_hubspot
@@ -47,11 +47,6 @@ pipeline "Лечение" {
 }
 """
     return funnel_file(tmp_path, text)
-
-
-@pytest.fixture(autouse=True)
-def fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    no_waiting(monkeypatch)
 
 
 PD_STEP = ("«Первичка» is the main pipeline: drag it to the first place under Pipelines "
