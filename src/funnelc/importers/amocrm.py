@@ -14,7 +14,8 @@ What comes over: pipelines in amoCRM's order (`main` kept; archived ones left ou
 their user statuses in sort order as stages (the unsorted status and won/lost 142/143
 are not stages in the language), any hex colour, the `newbie` description as `hint`,
 custom fields with their enums, and each field's `required_statuses` as `requires` on
-those stages. Built-in fields (PHONE, EMAIL …) come over only when a stage requires them.
+those stages. Built-in fields (PHONE, EMAIL …) come over only when a stage requires them;
+the contact's and company's PHONE and EMAIL left out are named in a note (`builtins`).
 Loss reasons are listed in the header comment: the language names a reason only on a
 `-> lost "reason"` outcome, and amoCRM ties reasons to no stage.
 
@@ -37,6 +38,7 @@ from .. import model as m
 from ..jsontypes import JSON, JSONObject
 from ..names import escape_invisible, is_blank, strip_invisible
 from ..span import NOWHERE
+from .builtins import builtin_fields_note
 from .json_input import ARRAY, BOOLEAN, INTEGER, OBJECT, STRING, JsonProblem, Walker, read_json
 
 __all__ = ["AmoStatus", "AmoPipeline", "AmoField", "AmoLossReason", "Imported", "UnknownKey",
@@ -475,6 +477,7 @@ class _Build:
     def fields(self, fields: list[AmoField], wanted_statuses: set[tuple[int, int]]) -> list[m.CardField]:
         out: list[m.CardField] = []
         taken: set[str] = set()
+        left_out: list[tuple[str, str]] = []
         for f in fields:
             if f.entity not in ENTITIES:
                 self.notes.append(f"field «{f.name}» of {f.entity} left out: the language has "
@@ -482,7 +485,10 @@ class _Build:
                 continue
             required_here = [p for p in f.required if p in wanted_statuses]
             if f.predefined and not required_here:
-                continue  # every account has them; they matter only when a stage requires them
+                # every account has them; they matter only when a stage requires them
+                if f.code in ("PHONE", "EMAIL") and f.entity in ("contacts", "companies"):
+                    left_out.append((ENTITIES[f.entity].value, escape_invisible(f.name)))
+                continue
             ftype = self._type(f)
             if ftype is None:
                 continue
@@ -500,6 +506,8 @@ class _Build:
                     kind = "won" if pair[1] == WON_ID else "lost"
                     self.notes.append(f"field «{name}» is required to close as {kind} "
                                       f"(pipeline {pair[0]}): the language has no place for that")
+        if left_out:
+            self.notes.append(builtin_fields_note(left_out, " (no stage requires them)"))
         return out
 
     def _type(self, f: AmoField) -> m.FieldType | None:

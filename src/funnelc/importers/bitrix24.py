@@ -14,6 +14,8 @@ in-progress stages in SORT order with their colours, failure stages other than t
 system `LOSE` as the account's lost reasons (listed in the header comment: the language
 names a reason only on an outcome), user fields with their enumerations, and MANDATORY
 as `requires` on the first stage of every pipeline (a deal needs it from the start).
+Contacts' and companies' built-in PHONE and EMAIL, which a funnel's first phone and email
+field of each stand for, are in none of these answers: a note names them.
 Routing, shares, SLAs and robots are not in these answers: stages are parking stages,
 as amoCRM's import makes them (see importers/amocrm.py for why).
 
@@ -39,6 +41,7 @@ from .amocrm import (
     group_unknown,
     normal_color,
 )
+from .builtins import builtin_fields_note
 from .json_input import JsonProblem, read_json
 
 __all__ = ["import_files", "import_answers", "USER_TYPE_KINDS"]
@@ -46,6 +49,11 @@ __all__ = ["import_files", "import_answers", "USER_TYPE_KINDS"]
 USER_TYPE_KINDS: dict[str, FieldKind] = {
     "string": "text", "integer": "int", "double": "number", "money": "money", "date": "date",
     "datetime": "date", "boolean": "bool", "url": "url"}
+BUILTIN_MULTIFIELDS = [("contact", "PHONE"), ("contact", "EMAIL"), ("company", "PHONE"),
+                       ("company", "EMAIL")]
+"""Bitrix24's built-in multiple fields of contacts and companies (crm.multifield.fields),
+which a funnel's first phone and email field of each stand for (export.bitrix24's
+`builtin_multifields`): never user fields, so not in crm.*.userfield.list."""
 ENTITY_OF = {"CRM_DEAL": m.Entity.deal, "CRM_CONTACT": m.Entity.contact,
              "CRM_COMPANY": m.Entity.company}
 
@@ -269,6 +277,8 @@ def _build(a: _Answers, path: str) -> Imported:
                                requires=tuple(mandatory) if k == 0 else ()))
         count += len(out)
         pipes.append(m.Pipeline(span=NOWHERE, name=_name(name), main=main, stages=tuple(out)))
+    notes.append(builtin_fields_note(BUILTIN_MULTIFIELDS, " (crm.multifield: no answer read "
+                                     "here lists them)"))
     funnel = m.FunnelFile(span=NOWHERE, path=path, fields=tuple(fields), pipelines=tuple(pipes))
     unknown = [u for file, paths in a.unknown.items() for u in group_unknown(file, paths)]
     return Imported(funnel, notes, count, [], reasons, unknown)

@@ -9,7 +9,9 @@ What comes over: deal pipelines by display order, their open stages in order (th
 closed ones, probability 1.0 and 0.0, are won and lost, not stages in the language),
 the custom properties of deals, contacts and companies as fields, and the options of
 `closed_lost_reason` as the loss reasons listed in the header (the language names a
-reason only on a `-> lost "reason"` outcome). HubSpot has no main pipeline (the first
+reason only on a `-> lost "reason"` outcome). The contact's own `phone` and `email`, which a
+funnel's first contact phone and email field stand for, are named in a note, not imported.
+HubSpot has no main pipeline (the first
 by display order is taken) and no per-stage required properties in its API."""
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 from .. import model as m
 from ..jsontypes import JSON, JSONObject
 from .amocrm import Imported, _one_line
+from .builtins import builtin_fields_note
 from .crm_answers import (
     Answers,
     Field,
@@ -108,6 +111,7 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
         notes.append(f"closed {what} in " + ", ".join(f"«{p}»" for p in where_list))
     fields: list[Field] = []
     reasons: list[str] = []
+    builtin: list[tuple[str, str]] = []
     for key, entity in OBJECTS.items():
         w = source.walker(key)
         for raw, where in items_of(source, key, "results", required=False):
@@ -121,6 +125,8 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
                 reasons = [_one_line(r) for r in labels if r.strip()]
                 continue
             if w.opt(raw, "hubspotDefined", where, BOOLEAN, nullable=True, default=False):
+                if entity is m.Entity.contact and name in ("phone", "email"):
+                    builtin.append(("contact", w.opt(raw, "label", where, STRING, default=name)))
                 continue
             label = w.get(raw, "label", where, STRING)
             ptype = w.get(raw, "type", where, STRING)
@@ -130,6 +136,8 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
                 notes.append(f"property «{label}» ({ptype}) imported as text")
                 kind = "text"
             fields.append(Field(label, kind, entity, labels if kind in ("enum", "multi") else []))
+    if builtin:
+        notes.append(builtin_fields_note(builtin))
     if pipelines:
         notes.append(f"HubSpot has no main pipeline: «{pipelines[0].name}», first by display "
                      "order, is main here")

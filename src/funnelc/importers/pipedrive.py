@@ -10,9 +10,10 @@ pipeline, is `main`), their stages in order, custom fields with their options (a
 `enum` with exactly the options yes/no is a `bool`), the stages a deal field is required
 at (`required_fields.stage_ids`) and those a person or organization field is highlighted
 at (`important_fields.stage_ids`, the way apply writes a contact or company field the
-file requires) as `requires`. Noted in the header: stage probabilities and rotting (an
-inactivity timer, not an SLA), fields required everywhere or to close as won/lost,
-and field types the language does not have."""
+file requires) as `requires`. Noted in the header: the person's built-in phone and email
+(a funnel's first contact phone and email field is that field, so it is not imported),
+stage probabilities and rotting (an inactivity timer, not an SLA), fields required
+everywhere or to close as won/lost, and field types the language does not have."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from .. import model as m
 from ..jsontypes import JSON, JSONObject
 from ..numfmt import counted
 from .amocrm import Imported
+from .builtins import builtin_fields_note
 from .crm_answers import (
     Answers,
     Field,
@@ -113,12 +115,19 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
         notes.append(f"«{pipes[0][2]}» has the lowest order_nr: Pipedrive's default pipeline, "
                      "so it is main")
     fields: list[Field] = []
+    builtin: list[tuple[str, str]] = []
     for endpoint, entity in ENTITIES.items():
         w = source.walker(endpoint)
         for raw, where in items_of(source, endpoint, "data", required=False):
             if not w.opt(raw, "is_custom_field", where, BOOLEAN, default=False):
+                code = w.opt(raw, "field_code", where, STRING, nullable=True)
+                if entity is m.Entity.contact and code in ("phone", "email"):
+                    builtin.append(("contact", w.opt(raw, "field_name", where, STRING,
+                                                     nullable=True, default=code)))
                 continue
             fields.append(_field(w, raw, where, entity, pipelines, stage_of, notes))
+    if builtin:
+        notes.append(builtin_fields_note(builtin))
     if probabilities:
         notes.append("deal probabilities: " + ", ".join(probabilities))
     if rotting:
