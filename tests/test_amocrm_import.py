@@ -410,3 +410,24 @@ def test_an_existing_output_is_untouched_on_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "_embedded.pipelines[0]" in result.stderr
     assert out.read_text(encoding="utf-8") == "# mine\n"
+
+
+def test_an_empty_list_answer_saved_by_curl_is_an_empty_list(amo: FakeAmo, tmp_path: Path) -> None:
+    """amoCRM answers a list with nothing in it (no loss reasons, no company fields) with
+    204 No Content, and `curl -o` saves that as an empty file: it is an empty list for
+    --fields, --statuses and --loss-reasons, not "is empty", exit 1. PIPELINES.json is
+    never empty (every account has a pipeline), so an empty one is still refused."""
+    saved = tmp_path / "loss_reasons.json"
+    with httpx.Client(base_url=amo.base_url, headers=amo.auth_headers) as http:
+        answer = http.get("/api/v4/leads/loss_reasons")
+        assert answer.status_code == 204 and answer.content == b""
+        saved.write_bytes(answer.content)
+    args = save_answers(amo, tmp_path / "answers")
+    empty_fields = tmp_path / "companies.json"
+    empty_fields.write_bytes(b"")
+    result = run_import(*args, "--fields", str(empty_fields), "--loss-reasons", str(saved))
+    assert result.exit_code == 0, result.output
+    assert 'pipeline "Воронка" main' in result.stdout
+    assert "0 loss reasons" in result.stderr
+    result = run_import(str(saved))
+    assert result.exit_code == 1 and "is empty" in result.stderr

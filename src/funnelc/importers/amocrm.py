@@ -31,8 +31,9 @@ file's header comment says so, and lists whatever else was left out or renamed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, NoReturn
+from typing import Literal, NoReturn, TypeVar
 
 from .. import model as m
 from ..jsontypes import JSON, JSONObject
@@ -80,6 +81,7 @@ ENUM_KEYS = frozenset({"id", "value", "sort", "code"})
 PAIR_KEYS = frozenset({"pipeline_id", "status_id"})
 BUILTIN_CODES = frozenset({"PHONE", "EMAIL", "POSITION", "IM", "WEB", "ADDRESS"})
 WON_ID, LOST_ID = 142, 143
+T = TypeVar("T")
 
 ENTITIES: dict[str, m.Entity] = {
     "leads": m.Entity.deal, "contacts": m.Entity.contact, "companies": m.Entity.company,
@@ -632,6 +634,14 @@ def render(imported: Imported) -> str:
     return head + "\n\n" + format_model(imported.funnel)
 
 
+def _listed(path: str, w: Walker, parse: Callable[[JSON, Walker], list[T]]) -> list[T]:
+    """The items of a list answer; an empty file is amoCRM's 204 No Content, its answer
+    to a list with nothing in it (an account without company fields or loss reasons),
+    which `curl -o` saves as an empty file."""
+    data = read_json(path, empty_ok=True)
+    return [] if data is None else parse(data, w)
+
+
 def import_files(pipelines_path: str, fields_paths: tuple[str, ...] = (),
                  statuses_paths: tuple[str, ...] = (), loss_reasons_paths: tuple[str, ...] = (),
                  *, out_path: str = "imported.funnel") -> tuple[str, Imported]:
@@ -645,17 +655,17 @@ def import_files(pipelines_path: str, fields_paths: tuple[str, ...] = (),
     fields: list[AmoField] = []
     for path in fields_paths:
         w = Walker(path)
-        fields += parse_fields(read_json(path), w)
+        fields += _listed(path, w, parse_fields)
         unknown += group_unknown(path, w.unknown)
     statuses: list[AmoStatus] = []
     for path in statuses_paths:
         w = Walker(path)
-        statuses += parse_statuses(read_json(path), w)
+        statuses += _listed(path, w, parse_statuses)
         unknown += group_unknown(path, w.unknown)
     reasons: list[AmoLossReason] = []
     for path in loss_reasons_paths:
         w = Walker(path)
-        reasons += parse_loss_reasons(read_json(path), w)
+        reasons += _listed(path, w, parse_loss_reasons)
         unknown += group_unknown(path, w.unknown)
     seen: set[tuple[str, int]] = set()
     unique_fields = []

@@ -81,8 +81,10 @@ class JsonProblem(Exception):
         super().__init__(f"{place}: {message}")
 
 
-def read_json(path: str) -> JSON:
-    """Parse a JSON file or raise `JsonProblem` (missing, too big, not UTF-8, truncated …)."""
+def read_json(path: str, *, empty_ok: bool = False) -> JSON:
+    """Parse a JSON file or raise `JsonProblem` (missing, too big, not UTF-8, truncated …).
+    `empty_ok`: an empty file is None, not a problem (amoCRM answers an empty list with
+    204 No Content, which `curl -o` saves as an empty file)."""
     if not os.path.exists(path):
         raise JsonProblem(path, "", "no such file", io=True)
     if os.path.isdir(path):
@@ -98,6 +100,8 @@ def read_json(path: str) -> JSON:
     except OSError as exc:
         raise JsonProblem(path, "", f"cannot read: {exc.strerror}", io=True) from None
     if not data.strip():
+        if empty_ok:
+            return None
         raise JsonProblem(path, "", "is empty")
     try:
         text = data.decode("utf-8-sig")
