@@ -20,7 +20,8 @@ from typing import Concatenate, ParamSpec, Protocol
 __all__ = ["DASH", "Estimate", "count_words", "counted", "missing", "num", "hours", "pct", "pct_fixed", "pct_rounded",
            "percent", "money", "money_in", "money_pm", "currency_sign", "currency_mark",
            "with_currency", "est", "est_hours",
-           "est_pct", "est_money", "hours_like"]
+           "est_pct", "est_money", "hours_like", "ends", "between", "low_end", "Limits", "COUNT", "SHARE",
+           "SIGNED"]
 
 DASH = "—"
 
@@ -237,16 +238,27 @@ def money_in(x: float, currency: str | None = None, language: str | None = None)
 
 
 def money_pm(mean: float, half: float, currency: str | None = None,
-             language: str | None = None) -> str:
+             language: str | None = None, low: float | None = 0.0) -> str:
     """A money estimate written once in the mean's scale: `202 ±126 млн ₽`, `5,54 ±5,15 млн ₽` (Russian and
     Ukrainian, where the scale word and sign would otherwise come twice and wrap the
     cell; one unbreakable run, so a mean never ends a line without its scale); other
-    languages `$202M ±$126M` as `money_in` writes each."""
+    languages `$202M ±$126M` as `money_in` writes each. When `mean - half` falls below
+    `low` (an amount is never negative; `None` for a signed one, such as profit), the
+    interval's ends instead: `$500 [$0–$6.85k]`, `5,54 [0–10,7] млн ₽` (`ends`)."""
     words = _WORDS.get(language or "")
+    cut = ends(mean, half, low, None) if math.isfinite(mean) and math.isfinite(half) else None
     if words is None or not (math.isfinite(mean) and math.isfinite(half)):
+        if cut is not None:
+            return between(money_in(mean, currency, language),
+                           low_end(cut[0], lambda x: money_in(x, currency, language)),
+                           money_in(cut[1], currency, language))
         return f"{money_in(mean, currency, language)} ±{money_in(half, currency, language)}"
     div, word = next(((d, w) for d, w in words if abs(mean) >= d), (1.0, ""))
-    body = f"{_plain(mean / div)}{NBSP}±{_plain(half / div)}".replace(".", ",")
+    if cut is not None:
+        body = between(_plain(mean / div), _plain(cut[0] / div), _plain(cut[1] / div),
+                       NBSP).replace(".", ",")
+    else:
+        body = f"{_plain(mean / div)}{NBSP}±{_plain(half / div)}".replace(".", ",")
     return with_currency(NBSP.join(p for p in (body, word) if p), currency, language)
 
 
@@ -265,12 +277,50 @@ def est_money(e: Estimate | None, currency: str | None = None,
     return est(e, lambda x: money_in(x, currency, language))
 
 
-def est(e: Estimate | None, fmt: Callable[[float | None], str] = num, scale: float = 1.0) -> str:
-    """`mean ±half-width` (the half-width of the 95 % CI) or just the mean."""
+Limits = tuple[float | None, float | None]
+"""A figure's natural limits (low, high), `None` where it has none."""
+COUNT: Limits = (0.0, None)
+"""Deals, durations, money, a queue: never below 0."""
+SHARE: Limits = (0.0, 1.0)
+"""A fraction of deals or of time."""
+SIGNED: Limits = (None, None)
+"""A difference, a profit, a growth: any sign."""
+
+
+def ends(mean: float, half: float, low: float | None = 0.0, high: float | None = None
+         ) -> tuple[float, float] | None:
+    """The ends of the 95 % CI `mean ± half`, held at the figure's natural limits, when the
+    symmetric Student-t interval crosses one of them; None when it does not (then
+    `mean ±half` reads right). Few replications or a figure near its limit give such an
+    interval (t is 12.7 with 2 replications): «6 ±25.4» deals told a client that −19
+    deals might have entered, and «1.35% ±17» a share below zero. The clipped interval
+    is what the data allow (it holds the same values of the figure), so it is printed
+    as its ends (`between`)."""
+    lo, hi = mean - half, mean + half
+    cut = False
+    if low is not None and lo < low:
+        lo, cut = low, True
+    if high is not None and hi > high:
+        hi, cut = high, True
+    return (lo, hi) if cut else None
+
+
+def between(mean: str, lo: str, hi: str, space: str = " ") -> str:
+    """A mean and the ends of its interval: `6 [0–31.4]`, `1.35% [0–18.4%]`."""
+    return f"{mean}{space}[{lo}–{hi}]"
+
+
+def est(e: Estimate | None, fmt: Callable[[float | None], str] = num, scale: float = 1.0,
+        limits: Limits = COUNT) -> str:
+    """`mean ±half-width` (the half-width of the 95 % CI) or just the mean; the interval's
+    ends (`6 [0–31.4]`) when it crosses one of `limits` (in the figure's stored units)."""
     if e is None or e.mean is None:
         return DASH
     if e.ci95 is None or e.ci95 == 0:
         return fmt(e.mean * scale)
+    cut = ends(e.mean, e.ci95, *limits)
+    if cut is not None:
+        return between(fmt(e.mean * scale), low_end(cut[0] * scale, fmt), fmt(cut[1] * scale))
     return f"{fmt(e.mean * scale)} ±{fmt(e.ci95 * scale)}"
 
 
@@ -279,9 +329,18 @@ def est_hours(e: Estimate | None) -> str:
 
 
 def est_pct(e: Estimate | None) -> str:
-    """A fraction estimate as percentages."""
+    """A fraction estimate as percentages: `35.4% ±2.1` (the half-width in percentage
+    points), or the ends `1.35% [0–18.4%]` when the interval leaves 0 to 100 %."""
     if e is None or e.mean is None:
         return DASH
     if e.ci95 is None or e.ci95 == 0:
         return pct(e.mean)
+    cut = ends(e.mean, e.ci95, *SHARE)
+    if cut is not None:
+        return between(pct(e.mean), low_end(cut[0], pct), pct(cut[1]))
     return f"{pct(e.mean)} ±{e.ci95 * 100:.2g}"
+
+
+def low_end(x: float, show: Callable[[float], str]) -> str:
+    """The low end of an interval: `0` bare (`[0–18.4%]`, `[0–0.736m]`, `[0–$6.85k]`)."""
+    return "0" if x == 0 else show(x)

@@ -13,9 +13,14 @@ from collections.abc import Callable
 
 from .. import numfmt
 from ..numfmt import Estimate
-from . import C_, Translator
+from . import C_, N_, Translator
 
-__all__ = ["Figures"]
+__all__ = ["Figures", "CI_ENDS"]
+
+CI_ENDS = N_("x [a–b]: the mean and its 95% interval, cut at 0 (or 100%) where mean ± "
+             "half-width would pass it")
+"""The legend of an interval printed by its ends (`numfmt.ends`): every output that prints
+estimates says it once, beside «figures are mean ±95% CI»."""
 
 _UNITS = {"m": C_("unit", "{n}m"), "h": C_("unit", "{n}h"), "d": C_("unit", "{n}d")}
 """A duration's short unit after its number (`19.9h`); the catalogs give `19,9 ч`."""
@@ -98,13 +103,19 @@ class Figures:
         return self.tr.gettext("{n} working h").format(n=n)
 
     def est(self, e: Estimate | None, fmt: Callable[[float], str] | None = None,
-            scale: float = 1.0) -> str:
-        """`mean ±half-width` (the 95 % CI's half-width) in `fmt` (a count by default)."""
+            scale: float = 1.0, limits: numfmt.Limits = numfmt.COUNT) -> str:
+        """`mean ±half-width` (the 95 % CI's half-width) in `fmt` (a count by default);
+        the interval's ends, `6 [0–31,4]`, when it crosses one of `limits` (in the
+        figure's stored units: a count is never below 0; `numfmt.ends`)."""
         show = fmt if fmt is not None else self.num
         if e is None or e.mean is None:
             return numfmt.DASH
         if e.ci95 is None or e.ci95 == 0:
             return show(e.mean * scale)
+        cut = numfmt.ends(e.mean, e.ci95, *limits)
+        if cut is not None:
+            return numfmt.between(show(e.mean * scale), numfmt.low_end(cut[0] * scale, show),
+                                  show(cut[1] * scale))
         return f"{show(e.mean * scale)} ±{show(e.ci95 * scale)}"
 
     def est_hours(self, e: Estimate | None) -> str:
@@ -112,11 +123,16 @@ class Figures:
         return self.est(e, self.hours)
 
     def est_pct(self, e: Estimate | None) -> str:
-        """A share estimate: `35.4% ±2.1` (the half-width in percentage points)."""
+        """A share estimate: `35.4% ±2.1` (the half-width in percentage points); its
+        ends, `1,35 % [0–18,4 %]`, when the interval leaves 0 to 100 %."""
         if self.english:
             return numfmt.est_pct(e)
         if e is None or e.mean is None:
             return numfmt.DASH
         if e.ci95 is None or e.ci95 == 0:
             return self.pct(e.mean)
+        cut = numfmt.ends(e.mean, e.ci95, *numfmt.SHARE)
+        if cut is not None:
+            return numfmt.between(self.pct(e.mean), numfmt.low_end(cut[0], self.pct),
+                                  self.pct(cut[1]))
         return f"{self.pct(e.mean)} ±{self.tr.sig(e.ci95 * 100, 2)}"

@@ -6,7 +6,9 @@ One row per (pipeline, stage, metric, estimate), columns
 * `metric` names its unit (`time_in_stage_p90_hours`, `entered_deals`,
   `respond_breach_pct`, `p_win`), and `unit` spells it out;
 * `estimate` is `mean`, `ci95_low` or `ci95_high` for the simulation (bounds of the 95 %
-  confidence interval over replications), `exact` or `exact_lower_bound` for the exact
+  confidence interval over replications, held at the figure's natural limits: a count,
+  a duration or money never below 0, a share never above 1 or 100 %; a growth any
+  sign), `exact` or `exact_lower_bound` for the exact
   maths, `verdict` for the graveyard flag (1 graveyard, 0 not);
 * a figure that does not exist for a stage (no respond rule, nobody left the stage, a
   closed form that does not apply, fewer than two replications for a CI) has no row,

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from ..numfmt import COUNT, SHARE, SIGNED, Limits, ends
+
 if TYPE_CHECKING:
     from ..analysis.exact import AccountExact, StageExact
     from ..model import FunnelFile
@@ -141,17 +143,20 @@ def _ok(x: float | None) -> bool:
     return x is not None and math.isfinite(x)
 
 
-def _estimate_rows(e: Estimate | None, scale: float = 1.0
+def _estimate_rows(e: Estimate | None, scale: float = 1.0, limits: Limits = COUNT
                    ) -> Iterable[tuple[str, float]]:
     """(estimate, value) pairs of a simulated figure: its mean and, when the replications
-    give one, the bounds of its 95 % CI."""
+    give one, the bounds of its 95 % CI, held at the figure's natural `limits` (a count,
+    a duration or money is never below 0, a share never above 1), as the tables print
+    them: with 2 replications `entered` read ci95_low −19.5 deals."""
     if e is None or not _ok(e.mean):
         return []
     assert e.mean is not None
     out = [("mean", e.mean * scale)]
     if _ok(e.ci95):
         assert e.ci95 is not None
-        out += [("ci95_low", (e.mean - e.ci95) * scale), ("ci95_high", (e.mean + e.ci95) * scale)]
+        lo, hi = ends(e.mean, e.ci95, *limits) or (e.mean - e.ci95, e.mean + e.ci95)
+        out += [("ci95_low", lo * scale), ("ci95_high", hi * scale)]
     return out
 
 
@@ -239,9 +244,10 @@ def collect(model: FunnelFile, config: SimConfig, reps: list[RepStats], result: 
         add(p, s, "wip_time_average_deals", "deals", _estimate_rows(st.wip_time_average))
         add(p, s, "wip_final_deals", "deals", _estimate_rows(st.wip_final))
         add(p, s, "wip_growth_deals_per_day", "deals per day",
-            _estimate_rows(st.wip_growth_per_day))
+            _estimate_rows(st.wip_growth_per_day, limits=SIGNED))
         add(p, s, "age_final_mean_hours", "hours", _estimate_rows(st.age_final_hours_mean))
-        add(p, s, "respond_breach_pct", "percent", _estimate_rows(st.respond_breach_pct))
+        add(p, s, "respond_breach_pct", "percent", _estimate_rows(st.respond_breach_pct,
+                                                                limits=(0.0, 100.0)))
         t = st.timeouts
         if t.action is not None:
             for kind, e in (("queued", t.queued), ("in_work", t.in_work),
@@ -283,7 +289,7 @@ def collect(model: FunnelFile, config: SimConfig, reps: list[RepStats], result: 
                                            hi))
 
     for team in result.teams:
-        for est, v in _estimate_rows(team.utilization):
+        for est, v in _estimate_rows(team.utilization, limits=SHARE):
             data.team_metrics.append(TeamMetric(team.team, "utilization", "fraction", est, v))
         for est, v in _estimate_rows(team.queue_mean):
             data.team_metrics.append(TeamMetric(team.team, "queue_mean_deals", "deals", est, v))
@@ -302,7 +308,7 @@ def collect(model: FunnelFile, config: SimConfig, reps: list[RepStats], result: 
         padd("started_deals", "deals", _estimate_rows(pr.started))
         padd("won_deals", "deals", _estimate_rows(pr.won))
         padd("won_deals", "deals", [("exact", expected_wins.get(pr.pipeline, math.nan))])
-        padd("conversion", "fraction", _estimate_rows(pr.conversion))
+        padd("conversion", "fraction", _estimate_rows(pr.conversion, limits=SHARE))
         pe = next((x for x in exact.pipelines if x.name == pr.pipeline), None)
         if pe is not None:
             padd("conversion", "fraction", [("exact", pe.p_won)])

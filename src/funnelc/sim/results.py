@@ -42,7 +42,13 @@ class Estimate(_Out):
                                            "null when none had one.")
     ci95: float | None = Field(description="Half-width of the 95% confidence interval "
                                            "(Student t, n-1 degrees of freedom); null when "
-                                           "n < 2.")
+                                           "n < 2. mean - ci95 may fall below a figure's "
+                                           "natural limit (a count, a duration or money "
+                                           "below 0; a share below 0 or above 1) when the "
+                                           "replications are few or the figure is near its "
+                                           "limit: the interval is then the part inside "
+                                           "the limit, as the text outputs print it "
+                                           "(`6 [0–31.4]`).")
     sd: float | None = Field(description="Standard deviation between replications (n-1).")
     n: int = Field(description="Replications that had a value (e.g. a stage nobody left "
                                "has no time in stage).")

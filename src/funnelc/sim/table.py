@@ -12,9 +12,9 @@ from rich.text import Text
 
 from ..analysis.money import COST_UNKNOWN, NO_COST_PRICED, UNPRICED_SOURCES
 from ..i18n import choose, translator
-from ..i18n.figures import Figures
+from ..i18n.figures import CI_ENDS, Figures
 from ..i18n.words import route_label_text, route_text
-from ..numfmt import DASH, money_in, money_pm
+from ..numfmt import DASH, SHARE, between, ends, low_end, money_in, money_pm
 from ..termtext import plain
 from .results import Estimate, MoneyResult, SimResult, StageResult
 from .verdict_words import passed_on_cell, passed_on_text, reason_clause, warning_text
@@ -67,7 +67,8 @@ def _stage_table(w: _Words, result: SimResult, pipeline: str) -> Table:
             f"{f.hours(st.time_in_stage_hours.p90.mean)}",
             f.est_hours(st.queue_wait_hours_mean) if st.queue_wait_hours_mean else DASH,
             f"{f.num(st.wip_time_average.mean)} / {f.num(st.wip_final.mean)}",
-            f.est(st.respond_breach_pct) if st.respond_breach_pct is not None else DASH,
+            f.est(st.respond_breach_pct, limits=(0.0, 100.0))
+            if st.respond_breach_pct is not None else DASH,
             _timeouts(w, st), verdict)
     return table
 
@@ -123,7 +124,7 @@ def _team_table(w: _Words, result: SimResult) -> Table:
         table.add_column(col, justify="left" if left else "right")
     for t in result.teams:
         row: list[Text | str] = [plain(t.team), str(t.size), f.num(t.offered_load_rho),
-                                 f.est(t.utilization), f.est(t.queue_mean),
+                                 f.est(t.utilization, limits=SHARE), f.est(t.queue_mean),
                                  f.est(t.queue_max)]
         if unstable:
             row.append(Text(_("unstable"), style="bold red") if t.unstable else Text(""))
@@ -134,18 +135,24 @@ def _team_table(w: _Words, result: SimResult) -> Table:
 def _conversion(w: _Words, conv: Estimate) -> str:
     if conv.mean is None:
         return DASH
+    cut = ends(conv.mean, conv.ci95, *SHARE) if conv.ci95 else None
+    if cut is not None:  # `1.35% [0–18.4%]`, never a share below 0 or above 100 %
+        return w.f.est_pct(conv) if not w.f.english else between(
+            f"{conv.mean * 100:.3g}%", low_end(cut[0], lambda x: f"{x * 100:.3g}%"),
+            f"{cut[1] * 100:.3g}%")
     if w.f.english:
         return f"{conv.mean * 100:.3g}%" + (f" ±{conv.ci95 * 100:.2g}" if conv.ci95 else "")
     return w.tr.pct(conv.mean) + (f" ±{w.tr.sig(conv.ci95 * 100, 2)}" if conv.ci95 else "")
 
 
-def _cash(e: Estimate | None, currency: str | None, lang: str) -> str:
-    """`202 ±126 млн ₽`: the scale and sign once (as `est_money` writes English)."""
+def _cash(e: Estimate | None, currency: str | None, lang: str, signed: bool = False) -> str:
+    """`202 ±126 млн ₽`: the scale and sign once (as `est_money` writes English); an
+    amount's interval is held at 0 (`$500 [$0–$6.85k]`) unless it is `signed` (profit)."""
     if e is None or e.mean is None:
         return DASH
     if not e.ci95:
         return money_in(e.mean, currency, lang)
-    return money_pm(e.mean, e.ci95, currency, lang)
+    return money_pm(e.mean, e.ci95, currency, lang, None if signed else 0.0)
 
 
 def _pipeline_table(w: _Words, result: SimResult) -> Table:
@@ -231,7 +238,7 @@ def _money_table(w: _Words, money: MoneyResult) -> Table:
     table.add_row(_("total"), "", f.est(money.won), cash(money.revenue),
                   cash(money.cost), cash(money.cost_per_won), "")
     table.add_row(Text(_("profit"), style="bold"), "", "",
-                  Text(cash(money.profit), style="bold"), "", "", "")
+                  Text(_cash(money.profit, cur, lang, signed=True), style="bold"), "", "", "")
     return table
 
 
@@ -255,7 +262,7 @@ def render_tables(result: SimResult, console: Console, language: str | None = No
     w = _Words(language if language is not None
                else result.money.language if result.money is not None else None)
     _ = w._
-    console.print(plain(_run_line(w, result), style="dim"))
+    console.print(plain(_run_line(w, result) + "; " + _(CI_ENDS), style="dim"))
     seen: list[str] = []
     for st in result.stages:
         if st.pipeline not in seen:

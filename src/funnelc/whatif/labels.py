@@ -150,11 +150,14 @@ def money_scale(tr: Translator, amounts: Sequence[float], currency: str | None
     return div, f"{sign}{gap}{word}" if before else f"{word}\u00a0{sign}"
 
 
-def money_estimate(tr: Translator, mean: float, half: float, currency: str | None) -> str:
-    """A money estimate in the mean's scale (`18,9 ±4,95 млн ₽`)."""
+def money_estimate(tr: Translator, mean: float, half: float, currency: str | None,
+                   low: float | None = 0.0) -> str:
+    """A money estimate in the mean's scale (`18,9 ±4,95 млн ₽`); its ends held at `low`
+    when it crosses it (`0,5 [0–6,85] тыс. ₽`; `None` for profit)."""
     from babel.numbers import get_decimal_symbol
 
-    return _POINT.sub(get_decimal_symbol(tr.locale), money_pm(mean, half, currency, tr.lang))
+    return _POINT.sub(get_decimal_symbol(tr.locale),
+                      money_pm(mean, half, currency, tr.lang, low))
 
 
 def target_text(tr: Translator, t: Target) -> str:

@@ -108,6 +108,15 @@ class MetricDef:
     def shown(self, x: float | None) -> float | None:
         return None if x is None else x * self.scale
 
+    @property
+    def limits(self) -> tuple[float | None, float | None]:
+        """The natural limits of a value as stored: a share between 0 and 100 %, profit of
+        any sign, every other figure (deals, time, money) never below 0. An interval is
+        printed held at them (`numfmt.ends`)."""
+        if self.name == "profit":
+            return (None, None)
+        return (0.0, 100.0 / self.scale if self.unit == "%" else None)
+
 
 class MetricError(ValueError):
     def __init__(self, message: str, help: str | None = None) -> None:

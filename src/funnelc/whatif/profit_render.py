@@ -10,8 +10,10 @@ from rich.console import Console
 from rich.table import Table
 
 from ..i18n import C_, Translator, choose, translator
+from ..i18n.figures import CI_ENDS
 from ..jsontypes import JSONObject
-from ..numfmt import DASH, est_money, money_in
+from ..numfmt import COUNT, DASH, SIGNED, money_in
+from ..numfmt import est as est_text
 from ..sim.results import Estimate
 from ..termtext import plain
 from . import labels
@@ -35,20 +37,23 @@ def profit_text(console: Console, result: ProfitStaffResult) -> None:
             return money_in(x, cur, lang)
         return labels.money(tr, x, cur)
 
-    def money_est(e: Estimate | None) -> str:
+    def money_est(e: Estimate | None, signed: bool = False) -> str:
         """`6,4 ±0,32 млн ₽` in Russian and Ukrainian (scale and sign once); English as
-        it always read."""
+        it always read. An amount's interval is held at 0 (`[0–…]`) unless `signed`
+        (profit and its distance from the best)."""
         if tr.lang == "en" or e is None or e.mean is None or not e.ci95:
-            return est_money(e, cur, lang) if tr.lang == "en" else (
+            return est_text(e, lambda x: money_in(x, cur, lang), limits=SIGNED if signed else COUNT
+                       ) if tr.lang == "en" else (
                 DASH if e is None or e.mean is None else labels.money(tr, e.mean, cur))
-        return labels.money_estimate(tr, e.mean, e.ci95, cur)
+        return labels.money_estimate(tr, e.mean, e.ci95, cur, None if signed else 0.0)
 
     console.print(plain(tr.ngettext(
         "{file}: {reps} replication × {days} first, more where sizes are close; profit per "
         "month (730 h), mean ±95% CI",
         "{file}: {reps} replications × {days} first, more where sizes are close; profit per "
         "month (730 h), mean ±95% CI", run.reps).format(
-            file=run.file, reps=run.reps, days=tr.duration(run.days, "day")), style="dim"))
+            file=run.file, reps=run.reps, days=tr.duration(run.days, "day")) + "; " + _(CI_ENDS),
+        style="dim"))
     if p.best is None:
         console.print(plain(_("no size of `{team}` up to {limit} meets every target").format(
             team=p.team, limit=p.limit), style="bold red"))
@@ -57,7 +62,7 @@ def profit_text(console: Console, result: ProfitStaffResult) -> None:
         flat = ("" if p.flat is None or p.flat[0] == p.flat[1] else
                 _("; sizes {low}–{high} are within the noise of it").format(
                     low=p.flat[0], high=p.flat[1]))
-        money = money_est(best.profit)
+        money = money_est(best.profit, signed=True)
         if p.targets:
             text = _("most profitable size of `{team}` meeting {targets}: {best} ({money} a "
                      "month){flat}")
@@ -81,8 +86,8 @@ def profit_text(console: Console, result: ProfitStaffResult) -> None:
     for x in p.points:
         mark = " ◀" if x.size == p.best else ""
         table.add_row(f"{x.size}{mark}", str(x.replications),
-                      money_est(x.profit),
-                      DASH if x.versus_best is None else money_est(x.versus_best),
+                      money_est(x.profit, signed=True),
+                      DASH if x.versus_best is None else money_est(x.versus_best, signed=True),
                       money_one(x.exact), money_est(x.revenue), money_est(x.cost),
                       (_("met") if x.feasible else _("missed")) if p.targets else DASH)
     console.print(table)

@@ -15,8 +15,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ..i18n import Translator, choose, translator
+from ..i18n.figures import CI_ENDS
 from ..jsontypes import JSON, JSONObject
-from ..numfmt import DASH, hours, hours_like, money_in, money_pm
+from ..numfmt import DASH, between, ends, hours, hours_like, low_end, money_in, money_pm
 from ..sim.ci import estimate
 from ..sim.results import Estimate
 from ..termtext import plain
@@ -87,18 +88,25 @@ def _spread(d: MetricDef, x: float, like: float, tr: Translator | None) -> str:
     return labels.count(loc, v) if loc else _compact(v)
 
 
-def _money_pm(d: MetricDef, mean: float, half: float, tr: Translator | None) -> str:
+def _money_pm(d: MetricDef, mean: float, half: float, tr: Translator | None,
+              low: float | None = 0.0) -> str:
     if tr is not None and tr.lang != "en":
-        return labels.money_estimate(tr, mean, half, d.unit or None)
-    return money_pm(mean, half, d.unit or None, d.language if tr is None else tr.lang)
+        return labels.money_estimate(tr, mean, half, d.unit or None, low)
+    return money_pm(mean, half, d.unit or None, d.language if tr is None else tr.lang, low)
 
 
 def fmt_estimate(d: MetricDef, e: Estimate | None, tr: Translator | None = None) -> str:
-    """`42.2% ±8.1`, `6.07d ±0.2d`, `202 ±126 млн ₽` (money's scale and sign once)."""
+    """`42.2% ±8.1`, `6.07d ±0.2d`, `202 ±126 млн ₽` (money's scale and sign once); the
+    interval's ends where it crosses the figure's natural limit (`0.5 [0–6.85]` deals,
+    `1.35% [0–18.4%]`: `MetricDef.limits`)."""
     if e is None or e.mean is None:
         return DASH
     if d.money and e.ci95 and math.isfinite(e.mean):
-        return _money_pm(d, e.mean * d.scale, e.ci95 * d.scale, tr)
+        return _money_pm(d, e.mean * d.scale, e.ci95 * d.scale, tr, d.limits[0])
+    cut = ends(e.mean, e.ci95, *d.limits) if e.ci95 else None
+    if cut is not None:
+        return between(fmt_value(d, e.mean, tr),
+                       low_end(cut[0], lambda x: fmt_value(d, x, tr)), fmt_value(d, cut[1], tr))
     text = fmt_value(d, e.mean, tr)
     if e.ci95:
         text += f" ±{_spread(d, e.ci95, e.mean * d.scale, tr)}"
@@ -115,7 +123,7 @@ def fmt_delta(d: MetricDef, delta: Estimate, tr: Translator | None = None) -> st
         return _money(d, 0.0, tr) if d.money else "0"
     sign = "+" if v > 0 else ("-" if v < 0 else "±")
     if d.money and delta.ci95:
-        return sign + _money_pm(d, abs(v), delta.ci95 * d.scale, tr)
+        return sign + _money_pm(d, abs(v), delta.ci95 * d.scale, tr, None)
     loc = _local(tr)
     if d.money:
         body = _money(d, abs(v), tr)
@@ -197,6 +205,7 @@ def render_whatif(console: Console, header: str, base_values: dict[str, Estimate
     console.print(table)
     console.print(Text(_("green: better, red: worse, yellow: changed (the 95% interval of the "
                          "difference excludes 0); grey: no significant change"), style="dim"))
+    console.print(plain(_(CI_ENDS), style="dim"))
     if base is not None:
         for name, note in scenario_price_notes(base, comparisons):
             console.print(plain(price_note_text(tr, name, note)), soft_wrap=True)

@@ -13,7 +13,9 @@ from rich.text import Text
 from .. import csvsafe
 from ..csvsafe import Figure
 from ..i18n import Translator, choose, translator
+from ..i18n.figures import CI_ENDS
 from ..jsontypes import JSON, JSONObject
+from ..numfmt import SHARE, between, ends, low_end
 from ..termtext import plain
 from .labels import queue_text, target_text
 from .service import StaffResult
@@ -201,6 +203,7 @@ def staff_text(console: Console, outcome: StaffResult, lang: str | None = None) 
     console.print(_curve_table(result, tr))
     console.print(plain(_("✓ meets, ✗ misses (by the mean); ? the 95% interval reaches the "
                           "target"), style="dim"))
+    console.print(plain(_(CI_ENDS), style="dim"))
     for name in result.structural:
         console.print(plain(_("note: {stage} is a graveyard by design (stay without sla); no "
                               "team size changes that, so it is not counted").format(
@@ -281,6 +284,11 @@ def _cell(t: Target, mean: float | None, ci95: float | None, tr: Translator) -> 
         return tr.ngettext("{n} stage", "{n} stages", n).format(n=n)
     if mean is None:
         return "—"
+    cut = ends(mean, ci95, *SHARE) if ci95 else None
+    if cut is not None:  # a share never below 0 or above 100 %: `3% [0–9,4%]`
+        return between(tr.sig(mean * 100) + "%",
+                       low_end(cut[0], lambda x: tr.sig(x * 100) + "%"),
+                       tr.sig(cut[1] * 100) + "%")
     return tr.sig(mean * 100) + "%" + (" ±" + tr.sig(ci95 * 100, 2) if ci95 else "")
 
 

@@ -14,8 +14,9 @@ from rich.table import Table
 
 from .. import csvsafe
 from ..i18n import Translator, choose, translator
+from ..i18n.figures import CI_ENDS
 from ..jsontypes import JSON, JSONObject
-from ..numfmt import DASH
+from ..numfmt import DASH, between, ends, low_end
 from ..sim.results import Estimate
 from ..termtext import plain
 from . import labels
@@ -47,7 +48,8 @@ def sweep_text(console: Console, result: SweepResult) -> None:
               tr.ngettext("{n} replication", "{n} replications", r.reps).format(n=r.reps)),
         days=f"{r.days} days" if en else tr.duration(r.days, "day"),
         warmup=str(r.warmup_days) if en else tr.duration(r.warmup_days, "day"),
-        seed=r.seed, where=place_text(tr, result.place, result.where)), style="dim"))
+        seed=r.seed, where=place_text(tr, result.place, result.where)) + "; " + _(CI_ENDS),
+        style="dim"))
     table = Table(title=tr.pgettext("table", "sweep"), title_justify="left")
     for s in result.specs:
         table.add_column(plain(labels.axis_text(tr, s)), justify="right")
@@ -84,6 +86,10 @@ def _scaled(d: MetricDef, scale: float, tr: Translator, e: Estimate | None) -> s
     if e is None or e.mean is None or not math.isfinite(e.mean):
         return DASH
     text = labels.figure(tr, e.mean * d.scale / scale)
+    cut = ends(e.mean, e.ci95, *d.limits) if e.ci95 else None
+    if cut is not None:  # never a sum below 0: `0,5 [0–6,85]`
+        return between(text, low_end(cut[0], lambda x: labels.figure(tr, x * d.scale / scale)),
+                       labels.figure(tr, cut[1] * d.scale / scale))
     if e.ci95:
         text += " ±" + labels.figure(tr, e.ci95 * d.scale / scale, 2)
     return text

@@ -1,0 +1,149 @@
+"""No interval a client reads reaches below 0 for a count, a duration or money, nor past
+100 % for a share. With 2 replications Student's t is 12.7, so `simulate` printed
+`entered 6 ±25.4` and `won 0.5 ±6.35` (down to -19 and -6 deals), `1.35% ±17`, and the
+report's stages.csv a ci95_low of -19.5 deals. Such an interval is printed by its ends,
+held at the limit (`6 [0–31.4]`), in every text output, in en, ru and uk."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from funnelc.cli import cli
+
+FUNNEL = """\
+account "Test" {
+  currency USD
+  language en
+}
+
+team "Callers" size 3
+
+source "Web" 40/day -> "Sales"."New" value 1000
+
+pipeline "Sales" main sales {
+  stage "New" {
+    owner "Callers"
+    respond 15m
+    work exp(30m)
+    -> "Qualified" 60%
+    -> lost "Junk" 40%
+  }
+  stage "Qualified" {
+    -> "Proposal" 70% after exp(1d)
+    -> lost "No budget" 20% after exp(2d)
+    -> "New" 10% after exp(1d)
+  }
+  stage "Proposal" {
+    -> won 50% after exp(3d)
+    -> lost "Price" 50% after exp(3d)
+  }
+}
+"""
+
+RUN = ["--days", "1", "--warmup", "0", "--reps", "2"]
+LANGS = ["en", "ru", "uk"]
+
+_SCALE = {"k": 1e3, "M": 1e6, "B": 1e9, "тыс.": 1e3, "тис.": 1e3, "млн": 1e6, "млрд": 1e9,
+          "m": 1 / 60, "мин": 1 / 60, "хв": 1 / 60, "h": 1.0, "ч": 1.0, "год": 1.0,
+          "d": 24.0, "дн.": 24.0}
+_GROUP = "\u00a0\u202f"
+_PM = re.compile(rf"(?P<a>[-+−]?\$?\d[\d{_GROUP},.]*)[ {_GROUP}]?(?P<ua>[^\s±\d│┃|]*)"
+                 rf"[ {_GROUP}]±[ {_GROUP}]?\$?(?P<b>\d[\d{_GROUP},.]*)[ {_GROUP}]?"
+                 rf"(?P<ub>[^\s\d│┃|/]*)")
+
+
+def _number(text: str, lang: str) -> float:
+    text = text.lstrip("$").strip(_GROUP + ",.")
+    for ch in _GROUP:
+        text = text.replace(ch, "")
+    text = text.replace(",", "") if lang == "en" else text.replace(",", ".")
+    return float(text)
+
+
+def _scale(unit: str) -> float:
+    unit = unit.rstrip(";,").lstrip("$")
+    return next((v for k, v in _SCALE.items() if unit.startswith(k)), 1.0)
+
+
+def _below_zero(text: str, lang: str) -> list[str]:
+    """Every `mean ±half` whose lower end is below 0 (a signed difference, `+3 ±5` or
+    `-2 ±1`, is not a bounded figure and is left out)."""
+    bad = []
+    for m in _PM.finditer(text):
+        a = m.group("a")
+        if a[0] in "+-−":
+            continue
+        # Russian and Ukrainian money says its scale once, after both (`5,54 ±5,15 млн ₽`)
+        ua = m.group("ua") or (m.group("ub") if lang != "en" else "")
+        ub = m.group("ub")
+        mean = _number(a, lang) * _scale(ua)
+        half = _number(m.group("b"), lang) * _scale(ub)
+        if mean - half < -1e-9:
+            bad.append(m.group(0).strip().rstrip(";,"))
+    return bad
+
+
+def _run(args: list[str]) -> str:
+    result = CliRunner().invoke(cli, args, env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def funnel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("limits") / "simple.funnel"
+    path.write_text(FUNNEL, encoding="utf-8")
+    return path
+
+
+def test_the_parser_sees_the_old_intervals() -> None:
+    """The check itself: the figures the review read are found below zero."""
+    assert _below_zero("│ Proposal  │    6 ±25.4 │", "en") == ["6 ±25.4"]
+    assert _below_zero("won 0,5 ±6,35 │ 500 ±6353 $", "ru") == ["0,5 ±6,35", "500 ±6353 $"]
+    assert _below_zero("$500 ±$6.35k; 30.8m ±1.51h", "en") == ["$500 ±$6.35k", "30.8m ±1.51h"]
+    assert _below_zero("44 ±6; +3 ±5; 5,54 ±5,15 млн ₽", "ru") == []
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_simulate_whatif_sweep_staff_print_no_bound_below_zero(funnel: Path, lang: str) -> None:
+    f = str(funnel)
+    outputs = {
+        "simulate": _run(["simulate", f, *RUN, "--lang", lang]),
+        "whatif": _run(["whatif", f, "--set", 'team "Callers" size 4', *RUN, "--lang", lang]),
+        "sweep": _run(["sweep", f, "--vary", 'team "Callers" size 2..4', *RUN, "--lang", lang]),
+        "staff": _run(["staff", f, "--team", "Callers", "--target", "utilization <= 85%",
+                       *RUN, "--max-reps", "2", "--lang", lang]),
+    }
+    for name, text in outputs.items():
+        assert _below_zero(text, lang) == [], (name, text)
+        assert "[0–" in text, (name, text)  # printed by its ends instead
+    sim = outputs["simulate"]
+    assert "6 [0–31" in sim  # Proposal entered; was `6 ±25.4`
+    assert ("1.35% [0–18.5%]" if lang == "en" else "1,35% [0–18,5%]") in sim  # conversion
+    legend = {"en": "cut at 0 (or 100%)", "ru": "обрезанный на 0 (или 100%)",
+              "uk": "обрізаний на 0 (або 100%)"}[lang]
+    for text in outputs.values():
+        assert legend in " ".join(text.split()), text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_report_html_and_csv_hold_intervals_at_their_limits(funnel: Path, tmp_path: Path,
+                                                           lang: str) -> None:
+    out = tmp_path / "r"
+    text = _run(["report", str(funnel), *RUN, "--lang", lang, "-o", str(out), "-q"])
+    assert _below_zero(text, lang) == [], text
+    page = html.unescape(re.sub(r"<[^>]+>", " | ", (out / "report.html").read_text("utf-8")))
+    assert _below_zero(page, lang) == [], [x for x in _below_zero(page, lang)]
+    assert "[0–" in page
+    for row in csv.DictReader(io.StringIO((out / "stages.csv").read_text("utf-8"))):
+        if row["estimate"] == "ci95_low" and row["metric"] != "wip_growth_deals_per_day":
+            assert float(row["value"]) >= 0, row
+        if row["estimate"] == "ci95_high" and row["unit"] in ("fraction", "percent"):
+            assert float(row["value"]) <= (1 if row["unit"] == "fraction" else 100), row
