@@ -226,6 +226,47 @@ def test_import_from_saved_answers_names_the_place_of_a_bad_one(tmp_path: Path) 
     assert f"{bad}: result[0].NAME: expected a string" in result.stderr
 
 
+@pytest.mark.parametrize(("answer", "words"), [
+    ({"result": {"categories": [{"name": "Ремонт"}]}}, "result.categories[0].id: missing"),
+    ({"result": {"categories": [{"id": 1.5, "name": "Ремонт"}]}},
+     "result.categories[0].id: expected an integer, found a number"),
+    ({"result": {"categories": [{"id": None, "name": "Ремонт"}]}},
+     "result.categories[0].id: expected an integer, found null"),
+    ({"result": [{"ID": "1", "ENTITY_ID": "DEAL_STAGE", "STATUS_ID": "NEW"}]},
+     "result[0].NAME: missing"),
+    ({"result": [{"ID": "1", "ENTITY_ID": "DEAL_STAGE", "STATUS_ID": "NEW", "NAME": ["x"]}]},
+     "result[0].NAME: expected a string, found an array"),
+    ({"result": {"categories": {"0": {"id": 0}}}}, "result.categories: expected an array, found an object"),
+    ({"pipelines": {"data": []}, "stages": {"data": []}},
+     "the top level: expected a Bitrix24 answer: an object with `result`, found an object with "
+     "`pipelines`, `stages`"),
+])
+def test_import_of_a_malformed_answer_says_the_place_and_what_was_found(
+        tmp_path: Path, answer: object, words: str) -> None:
+    """In JSON's words (an integer, a number, null, missing), as the other importers say
+    it: Bitrix24's said `found NoneType` for a missing id, `found float`, `(top)`."""
+    path = tmp_path / "answer.json"
+    path.write_text(json.dumps(answer, ensure_ascii=False), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", "--from", "bitrix24", str(path)])
+    assert result.exit_code == 1, result.output
+    assert f"{path}: {words}" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_stages_of_a_pipeline_missing_from_the_categories_are_kept_and_noted(tmp_path: Path) -> None:
+    """Stages of DEAL_STAGE_5 with no crm.category.list answer naming category 5 (one
+    file not saved) were dropped without a word: «imported 0 pipelines», exit 0."""
+    path = tmp_path / "stages.json"
+    path.write_text(json.dumps({"result": [
+        {"ID": "7", "ENTITY_ID": "DEAL_STAGE_5", "STATUS_ID": "C5:NEW", "NAME": "Замір", "SORT": "10"},
+        {"ID": "8", "ENTITY_ID": "DEAL_STAGE_5", "STATUS_ID": "C5:WON", "NAME": "Готово", "SORT": "60",
+         "SEMANTICS": "S"}]}, ensure_ascii=False), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", "--from", "bitrix24", str(path)])
+    assert result.exit_code == 0, result.output
+    assert 'pipeline "Воронка 5" {' in result.stdout and 'stage "Замір"' in result.stdout
+    assert "the name of pipeline 5 (DEAL_STAGE_5) was not in the answers" in result.stdout
+
+
 def test_import_from_the_documented_answers(tmp_path: Path) -> None:
     """The answers' examples of crm-category-list.md and crm-status-list.md."""
     cats = tmp_path / "categories.json"

@@ -125,3 +125,22 @@ def test_answers_not_shaped_as_documented_are_located(tmp_path: Path, answers: o
     assert str(path) in result.stderr and words in result.stderr
     assert not out.exists()
     assert "Traceback" not in result.output
+
+
+def test_stages_of_a_pipeline_the_answers_do_not_hold_are_noted(tmp_path: Path) -> None:
+    """A stage whose pipeline_id is in no page of the saved `pipelines` answer (a page
+    not saved) was dropped without a word; now the header names it."""
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps({
+        "pipelines": {"data": [{"id": 1, "name": "Продажі", "order_nr": 1},
+                               {"id": 3, "name": "Старе", "is_deleted": True}]},
+        "stages": {"data": [{"id": 11, "name": "Заявка", "pipeline_id": 1},
+                            {"id": 21, "name": "Замір", "pipeline_id": 2, "order_nr": 1},
+                            {"id": 22, "name": "Монтаж", "pipeline_id": 2, "order_nr": 2},
+                            {"id": 31, "name": "Архів", "pipeline_id": 3}]}},
+        ensure_ascii=False), encoding="utf-8")
+    result = run("import", "--from", "pipedrive", str(path))
+    assert result.exit_code == 0, result.output
+    assert ("stages of pipeline 2, which the `pipelines` answer does not hold, left out: "
+            "«Замір», «Монтаж»") in result.stdout
+    assert "Архів" not in result.stdout  # a deleted pipeline's stages are gone, not lost

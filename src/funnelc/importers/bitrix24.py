@@ -42,7 +42,7 @@ from .amocrm import (
     normal_color,
 )
 from .builtins import builtin_fields_note
-from .json_input import JsonProblem, read_json
+from .json_input import JsonProblem, describe, read_json
 
 __all__ = ["import_files", "import_answers", "USER_TYPE_KINDS"]
 
@@ -119,19 +119,30 @@ class _Answers:
                 self.unknown.setdefault(file, []).append(f"{where}.{key}" if where else key)
 
 
-def _int(value: JSON, file: str, where: str) -> int:
+def _int(obj: JSONObject, key: str, file: str, where: str, default: int | None = None) -> int:
+    """An integer, or a string of one (Bitrix24 sends ids and SORT as strings); `default`
+    when the key is left out or null, else "missing"."""
+    path = f"{where}.{key}"
+    value = obj.get(key)
+    if value is None:
+        if default is not None:
+            return default
+        raise JsonProblem(file, path, "missing" if key not in obj else
+                          "expected an integer, found null")
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise JsonProblem(file, where, f"expected an integer, found {type(value).__name__}")
+        raise JsonProblem(file, path, f"expected an integer, found {describe(value)}")
     try:
         return int(value)
     except ValueError:
-        raise JsonProblem(file, where, f"expected an integer, found {str(value)[:30]!r}") from None
+        raise JsonProblem(file, path, "expected an integer, found the string "
+                          f"{str(value)[:30]!r}") from None
 
 
 def _str(obj: JSONObject, key: str, file: str, where: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str):
-        raise JsonProblem(file, f"{where}.{key}", "expected a string")
+        raise JsonProblem(file, f"{where}.{key}", "missing" if key not in obj else
+                          f"expected a string, found {describe(value)}")
     return value
 
 
@@ -147,11 +158,20 @@ def _label(raw: JSONObject) -> str:
     return str(raw.get("FIELD_NAME") or "")
 
 
+def _found(data: JSON) -> str:
+    """What a file that is not a Bitrix24 answer holds, in words."""
+    if isinstance(data, dict):
+        keys = ", ".join(f"`{k}`" for k in list(data)[:3])
+        return f"an object with {keys}" if keys else "an empty object"
+    return describe(data)
+
+
 def _take(data: JSON, file: str, where: str, into: _Answers) -> None:
     """Recognise one answer by its shape and read it into `into`."""
     if not isinstance(data, dict) or "result" not in data:
-        raise JsonProblem(file, where or "(top)", "expected a Bitrix24 answer: an object with "
-                          "`result`", "save the JSON of crm.category.list, crm.status.list or "
+        raise JsonProblem(file, where or "the top level", "expected a Bitrix24 answer: an "
+                          f"object with `result`, found {_found(data)}",
+                          "save the JSON of crm.category.list, crm.status.list or "
                           "crm.deal.userfield.list as Bitrix24 sent it")
     result = data["result"]
     at = f"{where}.result" if where else "result"
@@ -161,14 +181,14 @@ def _take(data: JSON, file: str, where: str, into: _Answers) -> None:
         into.keys(result, file, at, frozenset({"categories"}))
         items = result["categories"]
         if not isinstance(items, list):
-            raise JsonProblem(file, f"{at}.categories", "expected an array")
+            raise JsonProblem(file, f"{at}.categories", f"expected an array, found {describe(items)}")
         for i, raw in enumerate(items):
             p = f"{at}.categories[{i}]"
             if not isinstance(raw, dict):
-                raise JsonProblem(file, p, "expected an object")
+                raise JsonProblem(file, p, f"expected an object, found {describe(raw)}")
             into.keys(raw, file, p, CATEGORY_KEYS)
-            into.categories.append((_int(raw.get("id"), file, f"{p}.id"), _str(raw, "name", file, p),
-                                    _int(raw.get("sort", 500), file, f"{p}.sort"),
+            into.categories.append((_int(raw, "id", file, p), _str(raw, "name", file, p),
+                                    _int(raw, "sort", file, p, 500),
                                     raw.get("isDefault") == "Y"))
         return
     if isinstance(result, dict) and isinstance(result.get("result"), (dict, list)):
@@ -179,11 +199,12 @@ def _take(data: JSON, file: str, where: str, into: _Answers) -> None:
         return
     if not isinstance(result, list):
         raise JsonProblem(file, at, "expected an array (crm.status.list, "
-                          "crm.*.userfield.list) or an object with `categories`")
+                          "crm.*.userfield.list) or an object with `categories`, found "
+                          f"{describe(result)}")
     for i, raw in enumerate(result):
         p = f"{at}[{i}]"
         if not isinstance(raw, dict):
-            raise JsonProblem(file, p, "expected an object")
+            raise JsonProblem(file, p, f"expected an object, found {describe(raw)}")
         if "STATUS_ID" in raw:
             entity = _str(raw, "ENTITY_ID", file, p)
             if not entity.startswith("DEAL_STAGE"):
@@ -198,7 +219,7 @@ def _take(data: JSON, file: str, where: str, into: _Answers) -> None:
                          "F" if sem == "F" or words in ("failure", "apology") else "")
             into.stages.append(_Stage(entity, _str(raw, "STATUS_ID", file, p),
                                       _str(raw, "NAME", file, p),
-                                      _int(raw.get("SORT", 10), file, f"{p}.SORT"), semantics,
+                                      _int(raw, "SORT", file, p, 10), semantics,
                                       str(raw.get("COLOR") or "")))
         elif "USER_TYPE_ID" in raw:
             ent = ENTITY_OF.get(str(raw.get("ENTITY_ID")))
@@ -208,12 +229,12 @@ def _take(data: JSON, file: str, where: str, into: _Answers) -> None:
             values: list[tuple[int, str]] = []
             items = raw.get("LIST") or []
             if not isinstance(items, list):
-                raise JsonProblem(file, f"{p}.LIST", "expected an array")
+                raise JsonProblem(file, f"{p}.LIST", f"expected an array, found {describe(items)}")
             for k, item in enumerate(items):
                 if not isinstance(item, dict):
-                    raise JsonProblem(file, f"{p}.LIST[{k}]", "expected an object")
+                    raise JsonProblem(file, f"{p}.LIST[{k}]", f"expected an object, found {describe(item)}")
                 into.keys(item, file, f"{p}.LIST[{k}]", LIST_ITEM_KEYS)
-                values.append((_int(item.get("SORT", 0), file, f"{p}.LIST[{k}].SORT"),
+                values.append((_int(item, "SORT", file, f"{p}.LIST[{k}]", 0),
                                _str(item, "VALUE", file, f"{p}.LIST[{k}]")))
             into.fields.append(_Field(ent, _label(raw), _str(raw, "USER_TYPE_ID", file, p),
                                       raw.get("MULTIPLE") == "Y", raw.get("MANDATORY") == "Y",
@@ -229,6 +250,11 @@ def _build(a: _Answers, path: str) -> Imported:
     if 0 not in cats and any(s.entity == "DEAL_STAGE" for s in a.stages):
         cats[0] = ("Сделки", 0, True)
         notes.append("the default pipeline's name was not in the answers: called «Сделки»")
+    for cid in sorted({int(s.entity.removeprefix("DEAL_STAGE_")) for s in a.stages
+                       if s.entity.removeprefix("DEAL_STAGE_").isdigit()} - set(cats)):
+        cats[cid] = (f"Воронка {cid}", 1_000_000 + cid, False)
+        notes.append(f"the name of pipeline {cid} (DEAL_STAGE_{cid}) was not in the answers: "
+                     f"called «Воронка {cid}» (give crm.category.list's answer, entityTypeId 2)")
     order = sorted(cats, key=lambda c: (not (c == 0 or cats[c][2]), cats[c][1], c))
     taken: set[str] = set()
     layout: list[tuple[str, bool, list[_Stage]]] = []

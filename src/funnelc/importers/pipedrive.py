@@ -80,8 +80,10 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
     notes: list[str] = []
     pipes: list[tuple[int, int, str]] = []
     w = source.walker("pipelines")
+    deleted: set[JSON] = set()
     for raw, where in items_of(source, "pipelines", "data"):
         if raw.get("is_deleted") is True:
+            deleted.add(raw.get("id"))
             continue
         pipes.append((w.opt(raw, "order_nr", where, INTEGER, default=0),
                       w.get(raw, "id", where, INTEGER), w.get(raw, "name", where, STRING)))
@@ -90,6 +92,8 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
     stage_of: dict[int, tuple[int, int]] = {}
     probabilities: list[str] = []
     rotting: list[str] = []
+    orphans: dict[int, list[str]] = {}
+    """Stages of a pipeline the `pipelines` answer does not hold (a page not saved)."""
     w = source.walker("stages")
     for raw, where in items_of(source, "stages", "data"):
         if raw.get("is_deleted") is True:
@@ -99,6 +103,8 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
         sid = w.get(raw, "id", where, INTEGER)
         if pid in stages:
             stages[pid].append((w.opt(raw, "order_nr", where, INTEGER, default=0), sid, name))
+        elif pid not in deleted:
+            orphans.setdefault(pid, []).append(name)
         p = w.opt(raw, "deal_probability", where, NUMBER, nullable=True)
         if p is not None:
             probabilities.append(f"«{name}» {round(p)}%")
@@ -111,6 +117,10 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
         for si, (_, sid, _) in enumerate(ordered):
             stage_of[sid] = (pi, si)
         pipelines.append(Pipeline(name, [Stage(n) for _, _, n in ordered], main=pi == 0))
+    for pid, names in orphans.items():
+        notes.append(f"stages of pipeline {pid}, which the `pipelines` answer does not hold, "
+                     "left out: " + ", ".join(f"«{n}»" for n in names)
+                     + " (save every page of GET /api/v2/pipelines)")
     if pipes:
         notes.append(f"«{pipes[0][2]}» has the lowest order_nr: Pipedrive's default pipeline, "
                      "so it is main")
