@@ -323,10 +323,7 @@ def _body(tr: Translator, x: Explanation, targets: Sequence[Target]) -> str:
                      stages=", ".join(f"`{s}`" for p in low for s in p.stages),
                      rank=low[0].rank, of=low[0].of)
     if x.cause == "queueing" and split is not None:
-        return _("at {size}, {share} of the {noun} of «{target}» are deals arriving in "
-                 "working hours: the queue itself, not the calendar or the priority").format(
-                     size=split.size, share=share(tr, split.inside_breached, split.breached),
-                     noun=_noun(tr, split), target=said)
+        return _queueing(tr, split, said)
     if x.cause == "utilization" and x.loads:
         top3 = ", ".join(f"`{ld.stage}` {_pct(tr, ld.share)}" for ld in x.loads[:3])
         return _("«{targets}» decides; the team's load comes from {stages}").format(
@@ -337,14 +334,42 @@ def _body(tr: Translator, x: Explanation, targets: Sequence[Target]) -> str:
     return _("the targets are met as simulated")
 
 
+def _queueing(tr: Translator, split: BreachSplit, said: str) -> str:
+    """The breaches are deals that waited in the queue for a free member. A team working
+    around the clock has no «outside working hours»: «100% of the breaches … are deals
+    arriving in working hours: the queue itself, not the calendar» said nothing there. The
+    priority is named only where the queue has one (`key-first`, whose later-served stages
+    did not breach, or the cause would be queue-priority)."""
+    _ = tr.gettext
+    if split.hours is None:  # around the clock: every breach waited for a member
+        text = (_("with {size}, every deal that gave up on «{target}» gave up in the queue, "
+                  "waiting for a free member (the team works around the clock, so no deal "
+                  "waits for it to open)") if split.kind == "abandon" else
+                _("with {size}, every breach of «{target}» is a deal that waited in the "
+                  "queue for a free member (the team works around the clock, so no deal "
+                  "waits for it to open)")).format(size=split.size, target=said)
+    else:
+        text = _("with {size}, {share} of the {noun} of «{target}» are deals that arrived "
+                 "in working hours ({hours}) and waited in the queue for a free member, not "
+                 "deals that arrived out of hours").format(
+                     size=split.size, share=share(tr, split.inside_breached, split.breached),
+                     noun=_noun(tr, split), target=said, hours=hours_text(tr, split.hours))
+    if split.queue == "key-first":
+        text += _("; none of them is at a stage the queue serves after key and later ones")
+    return text
+
+
 def why_sentence(tr: Translator, x: Explanation, result: StaffingResult) -> str:
     """One sentence: why the answer is where it is, from the evidence and the levers
     simulated (shown before the table when the answer is far from the file's size)."""
     _ = tr.gettext
     answer = (str(result.answer) if result.answer is not None else
               _("no size up to {limit}").format(limit=result.limit))
+    # «3: at 2, …» read as a stray label: the answer says what it counts.
+    said = (tr.ngettext("{n} member", "{n} members", result.answer).format(n=result.answer)
+            if result.answer is not None else answer)
     head = (_("{answer} is far from the {current} in the file: ").format(
-        answer=answer, current=x.current) if x.far else f"{answer}: ")
+        answer=answer, current=x.current) if x.far else f"{said}: ")
     levers = "; ".join(lever_text(tr, lv) for lv in x.levers)
     return head + _body(tr, x, result.targets) + (f". {levers[0].upper()}{levers[1:]}" if levers else "") + "."
 
