@@ -345,3 +345,57 @@ def test_a_mistyped_command_is_suggested() -> None:
     res = invoke("forecst")
     assert res.exit_code == 2
     assert "did you mean `forecast`?" in res.stderr
+
+
+DATE_ONLY = """\
+account "Date only" {
+  currency USD
+}
+
+source "Web" 20/day -> "Sales"."Offer" value 1000
+
+pipeline "Sales" main {
+  stage "Offer" {
+    -> won 20% after exp(30d)
+    stay 80%
+  }
+}
+"""
+
+
+def _date_only_history(path: Path, last_new: int) -> None:
+    """20 new deals a day, 1–`last_new` March 2024, written as dates without a time of
+    day (Olist's `first_contact_date`); one win a day after that, until 10 April (the
+    export goes on after the as-of day, as Olist's does)."""
+    from datetime import date, timedelta
+
+    rows = ["deal_id,time,pipeline,stage"]
+    for day in range(1, last_new + 1):
+        rows += [f"d{day}-{i},2024-03-{day:02d},Sales,Offer" for i in range(20)]
+    day_ = date(2024, 3, last_new) + timedelta(days=1)
+    while day_ <= date(2024, 4, 10):
+        rows.append(f"d1-{day_.toordinal() % 20},{day_.isoformat()},Sales,won")
+        day_ += timedelta(days=1)
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize(("last_new", "said"), [(31, False), (21, True)])
+def test_a_date_only_history_is_not_read_as_filtered_by_creation_date(
+        tmp_path: Path, last_new: int, said: bool) -> None:
+    """Review s20 F2: every deal of a date-only export is read at 00:00, so the cut
+    day's 20 deals left 24 h of seeming silence before the end of the as-of day, and the
+    forecast told the client «the export seems to hold only the deals created by then (a
+    filter on the creation date?)» (20 expected). The last day with a new deal now
+    stands for the whole day; a real ten-day silence (200 expected) is still said."""
+    funnel = tmp_path / "d.funnel"
+    funnel.write_text(DATE_ONLY, encoding="utf-8")
+    history = tmp_path / "h.csv"
+    _date_only_history(history, last_new)
+    res = invoke("forecast", str(history), "--funnel", str(funnel), "--as-of", "2024-03-31",
+                 "--until", "2024-04-07", "--format", "json", "--reps", "3", "--jobs", "1")
+    assert_clean(res)
+    assert res.exit_code == 0, res.output
+    notes = " ".join(json.loads(res.stdout)["notes"])
+    assert ("a filter on the creation date?" in notes) is said, notes
+    if said:
+        assert "about 200 by" in notes, notes

@@ -45,6 +45,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -287,7 +288,10 @@ def arrivals_end(events: pl.DataFrame, fitted: m.FunnelFile, data_end: datetime,
     arrives; simulated with the fitted sources, that month's runs count a month of new
     deals the export cannot show, and its won, lost and backlog all read as a collapse.
     Only the sources' base rates count: a month profile fitted on such an export has
-    learnt the silence itself («profile nov 0%»)."""
+    learnt the silence itself («profile nov 0%»). When every new deal's moment is a
+    midnight (a date without a time of day: Olist's `first_contact_date`), the last one
+    stands for its whole day, and the silence is measured from that day's end: the
+    day's deals are all there, read at 00:00."""
     targets = {(s.target.pipeline.value if s.target.pipeline is not None else None,
                 s.target.stage.value) for s in fitted.sources if s.rate.per_hour > 0}
     per_hour = sum(s.rate.per_hour for s in fitted.sources)
@@ -300,7 +304,11 @@ def arrivals_end(events: pl.DataFrame, fitted: m.FunnelFile, data_end: datetime,
     if not born:
         return None
     last = max(born)
-    expected = per_hour * (data_end - last).total_seconds() / 3600.0
+    zone = ZoneInfo(tz)
+    whole_days = all(t.astimezone(zone).time() == dtime(0) for t in born)
+    quiet_from = (datetime.combine(last.astimezone(zone).date() + timedelta(days=1), dtime(0),
+                                   zone) if whole_days else last)
+    expected = per_hour * max(0.0, (data_end - quiet_from).total_seconds()) / 3600.0
     if expected < ARRIVALS_GONE:
         return None
     return last, expected
