@@ -18,9 +18,7 @@ from typing import TYPE_CHECKING
 from ..analysis.exact_text import (
     MONEY_HEADERS,
     Legend,
-    busy_members,
     headers,
-    load_mark,
     lower_bound,
     mean_time,
     money_remarks,
@@ -31,8 +29,6 @@ from ..analysis.exact_text import (
     source_money_rows,
     stage_cells,
     stage_notes,
-    team_load,
-    unreachable_revenue,
 )
 from ..analysis.money import COST_UNKNOWN, NO_COST_PRICED, UNPRICED_SOURCES
 from ..i18n import N_, Translator, choose, translator
@@ -40,7 +36,7 @@ from ..i18n.figures import CI_ENDS, Figures
 from ..i18n.note import say
 from ..i18n.words import route_label_text
 from ..model import MONTHS
-from ..numfmt import COUNT, SIGNED, est_money, money_in
+from ..numfmt import COUNT, SIGNED, money_in, money_pm
 from ..sim.verdict_words import passed_on_cell, passed_on_text, reasons_text, warning_text
 from .fmt import DASH, est, money
 from .markup import code_spans, e
@@ -258,10 +254,12 @@ def _expected_money(w: _Words, data: ReportData) -> str:
 
 
 def _cash(w: _Words, value: Estimate, currency: str) -> str:
-    """A simulated amount as money in the page's language, each figure with its scale and
-    sign (`136 млн ₽ ±10,2 млн ₽`), as the Money table writes it: the pipelines' table
-    read «1,5 ±0,112 млрд ₽» under a table saying «136 млн ₽ ±10,2 млн ₽»."""
-    return est_money(value, currency or None, w.tr.lang)
+    """A simulated amount as money in the page's language: `5,54 ±5,15 млн ₽`."""
+    if value.mean is None:
+        return DASH
+    if value.ci95:
+        return money_pm(value.mean, value.ci95, currency or None, w.tr.lang)
+    return money_in(value.mean, currency or None, w.tr.lang)
 
 
 def _summary(w: _Words, data: ReportData) -> str:
@@ -383,9 +381,6 @@ def _money(w: _Words, data: ReportData) -> str:
         rows.append(row)
     out.append(_table(["", _("simulated, per month"), _("exact, per month"),
                        _("exact, per year")], rows, {1, 2, 3}))
-    unreachable = unreachable_revenue(data.exact.unstable_teams(), w.f) if exact else None
-    if unreachable is not None:  # the exact columns are those of a served queue
-        out.append(f'<p class="note bad">{e(unreachable)}</p>')
     out.append(_source_money(w, sim, exact, per_month, cash, priced))
     if not priced:
         out.append('<p class="note">' + w.code(NO_COST_PRICED, cost="cost", budget="budget")
@@ -570,7 +565,7 @@ def _teams(w: _Words, data: ReportData, plot: Plot | None) -> str:
                           classes))
         out.append('<p class="note">' + e(_(
             "ρ is the work offered per available member-hour from the exact flows (annual "
-            "average); at ρ ≥ 100% the team cannot keep up, and with a stage that has no SLA its "
+            "average); at ρ ≥ 1 the team cannot keep up, and with a stage that has no SLA its "
             "queue grows for as long as the account runs (unstable). Utilization is busy "
             "member-hours over working member-hours; work finishing after closing counts, so "
             "it can pass 100% slightly.")) + "</p>")
@@ -658,7 +653,7 @@ def _shape(w: _Words, data: ReportData, plot: Plot | None) -> str:
     return "".join(out)
 
 
-def _exact_pipeline(w: _Words, p: PipelineExact, unstable: list[str]) -> str:
+def _exact_pipeline(w: _Words, p: PipelineExact) -> str:
     _, f = w._, w.f
     legend = Legend()
     rows = [[e(cell) for cell in stage_cells(s, f.pct, f)]
@@ -674,10 +669,7 @@ def _exact_pipeline(w: _Words, p: PipelineExact, unstable: list[str]) -> str:
     if legend.notes:
         out.append('<ol class="notes">' + "".join(f"<li>{code_spans(w.say(n))}</li>" for n in legend.notes)
                    + "</ol>")
-    mark = load_mark((s.team_load for s in p.stages), f)
-    if mark is not None:
-        out.append(f'<p class="note">{e(mark)}</p>')
-    out += [f'<p class="note">{e(x)}</p>' for x in pipeline_remarks(p, f.pct, f, unstable)]
+    out += [f'<p class="note">{e(x)}</p>' for x in pipeline_remarks(p, f.pct, f)]
     return "".join(out)
 
 
@@ -716,19 +708,16 @@ def _exact(w: _Words, data: ReportData) -> str:
                            analyze="funnelc analyze"))
            + "</p>"]
     for p in ex.pipelines:
-        out.append(_exact_pipeline(w, p, ex.unstable_teams(p)))
+        out.append(_exact_pipeline(w, p))
     if ex.teams:
-        rows = [[e(t.name), e(t.size), e(len(t.stages)), e(busy_members(t, f)),
-                 e(team_load(t.load, f.pct)),
+        rows = [[e(t.name), e(t.size), e(len(t.stages)), e(f.num(t.busy_mean)),
+                 e(f.num(t.load, 2) + ("" if t.stable else " !")),
                  e(f.num(t.working_hours_per_week)),
                  code_spans("; ".join(w.say(n) for n in t.notes))]
                 for t in ex.teams]
         out.append("<h3>" + e(_('Teams')) + "</h3>" + _table(
             [_("team"), _("size"), _("stages"), _("busy members"), _("load"), _("hours/week"),
              _("notes")], rows, {1, 2, 3, 4, 5}))
-        mark = load_mark((t.load for t in ex.teams), f)
-        if mark is not None:
-            out.append(f'<p class="note">{e(mark)}</p>')
     cur = ex.currency or ""
     out.append("<h3>" + e(_('Revenue')) + "</h3>")
     if ex.revenue_per_month is not None:
@@ -737,9 +726,6 @@ def _exact(w: _Words, data: ReportData) -> str:
             amount=f"<b>{e(amount)}</b>") + "</p>")
     else:
         out.append("<p>" + w.code(N_("No source has a {value}."), value="value") + "</p>")
-    unreachable = unreachable_revenue(ex.unstable_teams(), f)
-    if unreachable is not None:
-        out.append(f'<p class="note bad">{e(unreachable)}</p>')
     def cash(x: float | None) -> str:
         # Money in every language (`€4.07M`, `4,07 млн ₽`), as the page's other tables.
         if x is None:
