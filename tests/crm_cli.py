@@ -4,14 +4,16 @@ instant, so a test against a loopback fake does not wait as a real CRM would mak
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 
 from funnelc.cli import cli
-from funnelc.export import deploy, hubspot_client, pipedrive_client
+from funnelc.export import amocrm_client, deploy, hubspot_client, pipedrive_client
 
 try:
     from tests.fakes.amocrm_server import running_fake_amocrm
@@ -24,7 +26,7 @@ except ModuleNotFoundError:  # pragma: no cover - depends on how pytest set sys.
     from fakes.hubspot_server import running_fake_hubspot  # type: ignore[no-redef]
     from fakes.pipedrive_server import running_fake_pipedrive  # type: ignore[no-redef]
 
-__all__ = ["run", "no_waiting", "fast", "funnel_file", "apply_plans"]
+__all__ = ["run", "no_waiting", "fast", "funnel_file", "apply_plans", "apply_then_import"]
 
 
 def run(args: list[str], **env: str) -> Result:
@@ -35,6 +37,7 @@ def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(deploy, "BACKOFF_BASE_S", 0.001)
     monkeypatch.setattr(pipedrive_client, "PER_S", 10_000)
     monkeypatch.setattr(hubspot_client, "PER_S", 10_000)
+    monkeypatch.setattr(amocrm_client, "MAX_REQUESTS_PER_S", 10_000)
 
 
 @pytest.fixture(autouse=True)
@@ -70,3 +73,57 @@ def apply_plans(funnel: Path, token: str, crms: tuple[str, ...] = (
         with running_fake_hubspot(token, burst=None) as hs:
             yield "hubspot", run(["apply", str(funnel), "--to", "hubspot", "--base-url",
                                   hs.base_url], HUBSPOT_ACCESS_TOKEN=token)
+
+
+def apply_then_import(crm: str, funnel: Path, folder: Path, token: str) -> str:
+    """`funnelc apply --yes` of `funnel` to a fresh fake of `crm`, then `funnelc import`
+    of what the fake holds (amoCRM: from the answers saved as curl would, loss reasons
+    included): the imported funnel text."""
+    out = folder / f"{crm}.funnel"
+    if crm == "amocrm":
+        with running_fake_amocrm(token=token, rate_limit_per_s=None) as amo:
+            applied = run(["apply", str(funnel), "--base-url", amo.base_url, "--yes"],
+                          AMOCRM_TOKEN=token)
+            assert applied.exit_code == 0, applied.output
+            args: list[str] = []
+            with httpx.Client(base_url=amo.base_url, headers=amo.auth_headers) as http:
+                for name, url, option in [
+                        ("pipelines", "/api/v4/leads/pipelines", ""),
+                        ("leads", "/api/v4/leads/custom_fields", "--fields"),
+                        ("contacts", "/api/v4/contacts/custom_fields", "--fields"),
+                        ("companies", "/api/v4/companies/custom_fields", "--fields"),
+                        ("loss_reasons", "/api/v4/leads/loss_reasons", "--loss-reasons")]:
+                    path = folder / f"{name}.json"
+                    path.write_bytes(http.get(url).content)
+                    args += [option, str(path)] if option else [str(path)]
+                ids = [p["id"] for p in json.loads((folder / "pipelines.json").read_text(
+                    encoding="utf-8"))["_embedded"]["pipelines"]]
+                for pid in ids:
+                    path = folder / f"statuses-{pid}.json"
+                    path.write_bytes(http.get(f"/api/v4/leads/pipelines/{pid}/statuses",
+                                              params={"with": "descriptions"}).content)
+                    args += ["--statuses", str(path)]
+            result = run(["import", "amocrm", *args, "-o", str(out)])
+    elif crm == "bitrix24":
+        with running_fake_bitrix24() as b24:
+            applied = run(["apply", str(funnel), "--to", "bitrix24", "--yes", "--allow-delete"],
+                          BITRIX24_WEBHOOK=b24.webhook)
+            assert applied.exit_code == 0, applied.output
+            result = run(["import", "--from", "bitrix24", "-o", str(out)],
+                         BITRIX24_WEBHOOK=b24.webhook)
+    elif crm == "pipedrive":
+        with running_fake_pipedrive(token, burst=None) as pd:
+            applied = run(["apply", str(funnel), "--to", "pipedrive", "--base-url", pd.base_url,
+                           "--yes"], PIPEDRIVE_API_TOKEN=token)
+            assert applied.exit_code == 0, applied.output
+            result = run(["import", "--from", "pipedrive", "--base-url", pd.base_url, "-o",
+                          str(out)], PIPEDRIVE_API_TOKEN=token)
+    else:
+        with running_fake_hubspot(token, burst=None) as hs:
+            applied = run(["apply", str(funnel), "--to", "hubspot", "--base-url", hs.base_url,
+                           "--yes"], HUBSPOT_ACCESS_TOKEN=token)
+            assert applied.exit_code == 0, applied.output
+            result = run(["import", "--from", "hubspot", "--base-url", hs.base_url, "-o",
+                          str(out)], HUBSPOT_ACCESS_TOKEN=token)
+    assert result.exit_code == 0, result.output
+    return out.read_text(encoding="utf-8")

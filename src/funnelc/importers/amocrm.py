@@ -41,6 +41,7 @@ from ..names import escape_invisible, is_blank, strip_invisible
 from ..span import NOWHERE
 from .builtins import builtin_fields_note
 from .json_input import ARRAY, BOOLEAN, INTEGER, OBJECT, STRING, JsonProblem, Walker, read_json
+from .kept import kinds_note, not_held_line
 
 __all__ = ["AmoStatus", "AmoPipeline", "AmoField", "AmoLossReason", "Imported", "UnknownKey",
            "JsonProblem", "parse_pipelines", "parse_statuses", "parse_fields",
@@ -621,13 +622,21 @@ Loss reasons in amoCRM (one list for the account, tied to no stage; an outcome n
 one as `-> lost "reason" 20%` where such deals are lost):"""
 
 
+def _wrap(text: str) -> list[str]:
+    """A header paragraph in lines of at most 90 characters."""
+    import textwrap
+
+    return textwrap.wrap(text, 90, break_long_words=False, break_on_hyphens=False)
+
+
 def render(imported: Imported) -> str:
     """Funnel text: the header comment, then the model in `fmt`'s canonical layout."""
     from ..fmt import format_model
 
-    lines = HEADER.splitlines()
-    if imported.header:
-        lines += ["", "Notes:"] + [f"- {_one_line(note)}" for note in imported.header]
+    lines = HEADER.splitlines() + _wrap(not_held_line("amocrm"))
+    notes = [*imported.header, *filter(None, [kinds_note("amocrm", imported.funnel.fields)])]
+    if notes:
+        lines += ["", "Notes:"] + [f"- {_one_line(note)}" for note in notes]
     if imported.loss_reasons:
         lines += ["", *LOSS_HEADER.splitlines()] + [f"- {name}" for name in imported.loss_reasons]
     head = "\n".join(f"# {line}".rstrip() for line in lines)

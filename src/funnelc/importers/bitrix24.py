@@ -38,11 +38,13 @@ from .amocrm import (
     _named,
     _one_line,
     _unique,
+    _wrap,
     group_unknown,
     normal_color,
 )
 from .builtins import builtin_fields_note
 from .json_input import JsonProblem, describe, read_json
+from .kept import kinds_note, not_held_line
 
 __all__ = ["import_files", "import_answers", "USER_TYPE_KINDS"]
 
@@ -325,9 +327,10 @@ Lost stages in Bitrix24 (failure stages besides LOSE; an outcome names one as
 def render(imported: Imported) -> str:
     from ..fmt import format_model
 
-    lines = HEADER.splitlines()
-    if imported.header:
-        lines += ["", "Notes:"] + [f"- {_one_line(n)}" for n in imported.header]
+    lines = HEADER.splitlines() + _wrap(not_held_line("bitrix24"))
+    notes = [*imported.header, *filter(None, [kinds_note("bitrix24", imported.funnel.fields)])]
+    if notes:
+        lines += ["", "Notes:"] + [f"- {_one_line(n)}" for n in notes]
     if imported.loss_reasons:
         lines += ["", *LOSS_HEADER.splitlines()] + [f"- {r}" for r in imported.loss_reasons]
     return "\n".join(f"# {line}".rstrip() for line in lines) + "\n\n" + format_model(imported.funnel)

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from .. import model as m
 from ..jsontypes import JSON, JSONObject
 from ..span import NOWHERE
-from .amocrm import Imported, _name, _named, _one_line, _unique
+from .amocrm import Imported, _name, _named, _one_line, _unique, _wrap
 from .json_input import ARRAY, OBJECT, Walker
+from .kept import kinds_note, not_held_line
 
 __all__ = ["Stage", "Pipeline", "Field", "Answers", "read_answers", "build", "render",
            "items_of", "Kind"]
@@ -157,14 +158,16 @@ def build(pipelines: list[Pipeline], fields: list[Field], path: str,
     return Imported(funnel, notes, count, [])
 
 
-def render(imported: Imported, header: str, loss_header: str) -> str:
-    """Funnel text: the header comment (notes and loss reasons listed), then the model
-    in `fmt`'s canonical layout."""
+def render(imported: Imported, header: str, loss_header: str, crm: str) -> str:
+    """Funnel text: the header comment (what the CRM's answers do not hold, notes and loss
+    reasons listed), then the model in `fmt`'s canonical layout. `crm`: `pipedrive` or
+    `hubspot`."""
     from ..fmt import format_model
 
-    lines = header.splitlines()
-    if imported.header:
-        lines += ["", "Notes:"] + [f"- {_one_line(note)}" for note in imported.header]
+    lines = header.splitlines() + _wrap(not_held_line(crm))
+    notes = [*imported.header, *filter(None, [kinds_note(crm, imported.funnel.fields)])]
+    if notes:
+        lines += ["", "Notes:"] + [f"- {_one_line(note)}" for note in notes]
     if imported.loss_reasons:
         lines += ["", *loss_header.splitlines()] + [f"- {r}" for r in imported.loss_reasons]
     head = "\n".join(f"# {line}".rstrip() for line in lines)

@@ -143,4 +143,4 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
                      "order, is main here")
     imported = build(pipelines, fields, out_path, notes)
     imported.loss_reasons = list(dict.fromkeys(reasons))
-    return render(imported, HEADER, LOSS_HEADER), imported
+    return render(imported, HEADER, LOSS_HEADER, "hubspot"), imported

@@ -144,7 +144,7 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
         notes.append("rotting (a deal not updated for so long is marked, not moved; an SLA "
                      "is the nearest thing): " + ", ".join(rotting))
     imported = build(pipelines, fields, out_path, notes)
-    return render(imported, HEADER, ""), imported
+    return render(imported, HEADER, "", "pipedrive"), imported
 
 
 def _field(w: Walker, raw: JSONObject, where: str, entity: m.Entity, pipelines: list[Pipeline],
