@@ -85,3 +85,44 @@ def test_the_inflow_bars_fill_the_axes(tables: HistoryTables) -> None:
     check above has no empty corner to be lucky with."""
     months = tables.inflow.group_by("month").agg(pl.col("deals").sum())
     assert months.height == 10 and set(months["deals"].to_list()) == {40}
+
+
+@pytest.mark.parametrize(("lang", "rest"), [("ru", "прочие источники (3)"),
+                                            ("uk", "інші джерела (3)"),
+                                            ("en", "other sources (3)")],
+                         ids=["ru", "uk", "en"])
+def test_the_lumped_sources_are_named_and_coloured_apart_from_a_source_called_other(
+        tmp_path: Path, lang: str, rest: str) -> None:
+    """Review s20 F9: past ten sources the inflow plot lumps the smallest into one series;
+    it was labelled with the English literal "other" — the name of Olist's own source
+    «other», also in the legend — and drawn in the first series' blue. Twelve sources
+    here, «other» among the largest: the legend names it once, and the lump as the
+    language says it with how many sources it holds; every series has its own colour,
+    and the bars add up to the deals, each counted once."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import to_hex
+
+    from funnelc.history.plots import inflow_plot
+    from funnelc.history.run import prepare
+
+    names = [f"src{i:02d}" for i in range(12)]
+    names[1] = "other"
+    rows = ["deal_id,timestamp,stage,source"]
+    n = 0
+    for i, name in enumerate(names):
+        for _k in range(30 - 2 * i):
+            n += 1
+            rows.append(f"d{n},2026-03-{1 + n % 28:02d} 10:00,Заявка,{name}")
+    path = tmp_path / "h.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    tables = prepare([str(path)], "UTC", None).tables
+    fig = inflow_plot(tables, translator(lang))
+    FigureCanvasAgg(fig).draw()
+    (ax,) = fig.axes
+    (legend,) = fig.legends
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert labels == [*names[:9], rest]
+    colours = [to_hex(bar.get_facecolor()) for bar in ax.patches]
+    assert len(set(colours)) == len(labels), colours
+    assert sum(round(bar.get_height()) for bar in ax.patches) == n
+    assert round(ax.patches[-1].get_height()) == sum(30 - 2 * i for i in (9, 10, 11))

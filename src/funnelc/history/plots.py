@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 __all__ = ["draw_history_plots"]
 
 MAX_SERIES = 10
+REST_COLOUR = "#d9d9d9"
+"""The lumped sources' bars (hatched): a light grey the colour cycle does not hold."""
 MAX_BARS = 40
 
 
@@ -119,15 +121,29 @@ def inflow_plot(t: HistoryTables, tr: Translator) -> Figure:
     # branches' 300 deals each stacked in a different order every time.
     top = (df.group_by("source").agg(pl.col("deals").sum())
            .sort(["deals", "source"], descending=[True, False])["source"].to_list())
-    shown = top[:MAX_SERIES]
+    # Past MAX_SERIES sources the smallest are one series, said as such in the client's
+    # language with how many it holds, in a colour of its own: labelled "other" in the
+    # first series' blue, it read as Olist's own source «other» (and that source was
+    # drawn as the lump too).
+    shown = top if len(top) <= MAX_SERIES else top[:MAX_SERIES - 1]
+    rest = top[len(shown):]
     ax = fig.add_subplot()
     bottom = [0.0] * len(months)
-    for src in shown + (["other"] if len(top) > MAX_SERIES else []):
-        sel = df.filter(pl.col("source").is_in(top[MAX_SERIES:]) if src == "other"
-                        else pl.col("source") == src)
-        by = dict(sel.group_by("month").agg(pl.col("deals").sum()).iter_rows())
+    from matplotlib import rcParams
+
+    colours = [c["color"] for c in rcParams["axes.prop_cycle"]]
+    series: list[tuple[pl.Expr, str, dict[str, object]]] = [
+        (pl.col("source") == src, _label(src, 36),
+         {"color": colours[i % len(colours)]}) for i, src in enumerate(shown)]
+    if rest:
+        series.append((pl.col("source").is_in(rest),
+                       _("other sources ({n})").format(n=tr.number(len(rest), 0)),
+                       {"color": REST_COLOUR, "hatch": "//", "edgecolor": "#737373",
+                        "linewidth": 0}))
+    for which, label, style in series:
+        by = dict(df.filter(which).group_by("month").agg(pl.col("deals").sum()).iter_rows())
         vals = [float(by.get(m, 0)) for m in months]
-        ax.bar(months, vals, bottom=bottom, label=_label(src, 36))
+        ax.bar(months, vals, bottom=bottom, label=label, **style)  # type: ignore[arg-type]
         bottom = [b + v for b, v in zip(bottom, vals)]
     ax.set_ylabel(_("new deals"))
     if copies:
