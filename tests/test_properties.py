@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 
 import funnelc
-from conftest import CASES, PIPELINES, ROOT
+from conftest import CASES, PIPELINES, ROOT, reps
 from funnelc.api import Loaded
 from funnelc.cli import cli
 from funnelc.diagnostics import Severity
@@ -46,6 +46,9 @@ EXAMPLE_TEXTS = [p.read_bytes().decode("utf-8").lstrip("\ufeff") for p in EXAMPL
 
 FAST = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                       HealthCheck.data_too_large])
+# The costly properties (a generated text takes ~20 ms to draw, a grammar string more) try
+# half as many inputs under CI (`reps`), as the other fuzz tests do: the same property, a
+# smaller search; a developer's run searches the full count.
 
 
 # ---------------------------------------------------------------------------- the properties
@@ -448,7 +451,7 @@ def funnel_texts(draw: st.DrawFn) -> str:
     return layout(draw, items)
 
 
-@settings(FAST, max_examples=150)
+@settings(FAST, max_examples=reps(150, 75))
 @given(funnel_texts())
 def test_generated_texts_round_trip(text: str) -> None:
     loaded = funnelc.load_text(text, "generated.funnel", checks=False)
@@ -611,7 +614,7 @@ def mutated_examples(draw: st.DrawFn) -> str:
     return text
 
 
-@settings(FAST, max_examples=80)
+@settings(FAST, max_examples=reps(80, 40))
 @given(mutated_examples())
 def test_mutated_examples_never_crash(text: str) -> None:
     assert_sane(funnelc.load_text(text, "mutant.funnel"))
@@ -643,7 +646,7 @@ def grammar_strings() -> st.SearchStrategy[str]:
     return from_lark(grammar, explicit=explicit)
 
 
-@settings(FAST, max_examples=100)
+@settings(FAST, max_examples=reps(100, 50))
 @given(st.deferred(grammar_strings))
 def test_grammar_generated_strings_parse_or_explain(text: str) -> None:
     loaded = funnelc.load_text(text, "grammar.funnel")
