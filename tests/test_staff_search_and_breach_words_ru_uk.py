@@ -18,7 +18,11 @@ from funnelc.cli import cli
 
 RU = PIPELINES / "cottages.funnel"
 ARGS = ("--team", "Менеджеры", "--target", "respond 15m 80%", "--target",
-        "utilization <= 85%", "--max-size", "12", "--reps", "2", "--no-levers")
+        "utilization <= 85%", "--max-size", "12", "--reps", "2", "--no-levers",
+        "--days", "120")
+"""120 days, not the default 365: the tests read the wording, and at 12 managers the
+out-of-hours arrivals break the respond target whatever the horizon (exit 1, the same
+lines; a third of the time)."""
 
 
 def staff(path: Path, *more: str) -> str:
