@@ -12,11 +12,12 @@ is never left to find a loss by comparing."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from crm_cli import apply_then_import, fast, funnel_file  # noqa: F401  (fast: autouse fixture)
+from crm_cli import apply_then_import, fast, funnel_file, run  # noqa: F401  (fast: autouse fixture)
 from funnelc.api import load_text
 from funnelc.export.crm_common import account_lost_reasons
 
@@ -139,3 +140,41 @@ def test_what_does_not_come_back_is_said_in_the_header(crm: str, tmp_path: Path)
     for words in ("routing", "`key`", "owner", "`work`", "`then copy`", "pipeline's kind",
                   "the account block"):
         assert words in header, words
+
+
+FROM = {"amocrm": ["import", "amocrm"], "bitrix24": ["import", "--from", "bitrix24"],
+        "pipedrive": ["import", "--from", "pipedrive"], "hubspot": ["import", "--from", "hubspot"]}
+ANSWERS = {
+    "amocrm": {"_links": {"self": {"href": "https://x.amocrm.ru/api/v4/leads/pipelines"}},
+               "_embedded": {"pipelines": []}},
+    "bitrix24": {"result": {"categories": []}, "time": {}},
+    "pipedrive": {"pipelines": {"data": []}, "stages": {"data": []}},
+    "hubspot": {"pipelines/deals": {"results": []}, "properties/deals": {"results": []}},
+}
+NAMES = {"amocrm": "amoCRM", "bitrix24": "Bitrix24", "pipedrive": "Pipedrive", "hubspot": "HubSpot"}
+
+
+@pytest.mark.parametrize("crm", ["amocrm", "bitrix24", "pipedrive", "hubspot"])
+def test_import_of_the_export_itself_or_of_another_crm_says_what_the_file_is(
+        crm: str, tmp_path: Path) -> None:
+    """The export is what is sent to a CRM, not what it holds: given to `import` (a round
+    trip skipping the CRM), or another CRM's answers given to the wrong `--from`, each was
+    a located error whose help said only «save the answer as … sent it». Exit 1 still,
+    with the place, and the help says what the file is and the command that reads it."""
+    funnel = funnel_file(tmp_path, FUNNEL)
+    bundle = tmp_path / f"{crm}.json"
+    assert run(["export", str(funnel), "--to", crm, "-o", str(bundle)]).exit_code == 0
+    result = run([*FROM[crm], str(bundle)])
+    assert result.exit_code == 1, result.output
+    assert f"{bundle}: " in result.stderr and "Traceback" not in result.output
+    assert "this is funnelc's own export (`funnelc/" in result.stderr
+    assert "then import the CRM's answers" in result.stderr
+    for other, answer in ANSWERS.items():
+        if other == crm:
+            continue
+        path = tmp_path / f"{other}-answers.json"
+        path.write_text(json.dumps(answer), encoding="utf-8")
+        result = run([*FROM[crm], str(path)])
+        assert result.exit_code == 1, (other, result.output)
+        assert f"this looks like {NAMES[other]}'s answer: `funnelc {' '.join(FROM[other])} FILE`" \
+            in result.stderr, (other, result.stderr)

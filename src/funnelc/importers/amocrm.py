@@ -40,7 +40,17 @@ from ..jsontypes import JSON, JSONObject
 from ..names import escape_invisible, is_blank, strip_invisible
 from ..span import NOWHERE
 from .builtins import builtin_fields_note
-from .json_input import ARRAY, BOOLEAN, INTEGER, OBJECT, STRING, JsonProblem, Walker, read_json
+from .json_input import (
+    ARRAY,
+    BOOLEAN,
+    INTEGER,
+    OBJECT,
+    STRING,
+    JsonProblem,
+    Walker,
+    another_kind,
+    read_json,
+)
 from .kept import kinds_note, not_held_line
 
 __all__ = ["AmoStatus", "AmoPipeline", "AmoField", "AmoLossReason", "Imported", "UnknownKey",
@@ -148,10 +158,10 @@ def _embedded_list(w: Walker, data: JSONObject, key: str) -> tuple[list[JSON], s
     if "_embedded" not in data:
         others = [key for key in data if key not in RESPONSE_KEYS]
         raise w.fail("_embedded", f"missing: amoCRM's answer keeps its {key} under "
-                     f"`_embedded.{key}`",
-                     f"this file has {', '.join(f'`{k}`' for k in others[:3])} instead: save "
-                     "the answer as amoCRM sent it" if others else
-                     "save the answer as amoCRM sent it")
+                     f"`_embedded.{key}`", another_kind(data, "amocrm") or (
+                         f"this file has {', '.join(f'`{k}`' for k in others[:3])} instead: "
+                         "save the answer as amoCRM sent it" if others else
+                         "save the answer as amoCRM sent it"))
     embedded = w.get(data, "_embedded", "", OBJECT)
     w.keys(embedded, "_embedded", (key,))
     items = w.get(embedded, key, "_embedded", ARRAY)

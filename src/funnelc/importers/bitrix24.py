@@ -43,7 +43,7 @@ from .amocrm import (
     normal_color,
 )
 from .builtins import builtin_fields_note
-from .json_input import JsonProblem, describe, read_json
+from .json_input import JsonProblem, another_kind, describe, read_json
 from .kept import kinds_note, not_held_line
 
 __all__ = ["import_files", "import_answers", "USER_TYPE_KINDS"]
@@ -173,6 +173,7 @@ def _take(data: JSON, file: str, where: str, into: _Answers) -> None:
     if not isinstance(data, dict) or "result" not in data:
         raise JsonProblem(file, where or "the top level", "expected a Bitrix24 answer: an "
                           f"object with `result`, found {_found(data)}",
+                          another_kind(data, "bitrix24") or
                           "save the JSON of crm.category.list, crm.status.list or "
                           "crm.deal.userfield.list as Bitrix24 sent it")
     result = data["result"]

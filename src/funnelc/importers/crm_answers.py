@@ -20,7 +20,7 @@ from .. import model as m
 from ..jsontypes import JSON, JSONObject
 from ..span import NOWHERE
 from .amocrm import Imported, _name, _named, _one_line, _unique, _wrap
-from .json_input import ARRAY, OBJECT, Walker
+from .json_input import ARRAY, OBJECT, Walker, another_kind
 from .kept import kinds_note, not_held_line
 
 __all__ = ["Stage", "Pipeline", "Field", "Answers", "read_answers", "build", "render",
@@ -93,7 +93,9 @@ def items_of(source: Answers, key: str, list_key: str, *,
     answers = source.answers
     if key not in answers:
         if required:
+            crm = "hubspot" if "/" in key else "pipedrive"
             raise w.fail(key, f"missing: the answer to the `{key}` request",
+                         another_kind(answers, crm) or
                          "save the answers funnelc apply reads: one JSON object, a key per "
                          "request")
         return []

@@ -18,7 +18,7 @@ from typing import Generic, TypeGuard, TypeVar, overload
 from ..jsontypes import JSON, JSONObject
 
 __all__ = ["MAX_JSON_BYTES", "JsonProblem", "read_json", "Walker", "Kind", "STRING", "INTEGER",
-           "BOOLEAN", "ARRAY", "OBJECT", "NUMBER", "describe"]
+           "BOOLEAN", "ARRAY", "OBJECT", "NUMBER", "describe", "another_kind"]
 
 MAX_JSON_BYTES = 50 * 1024 * 1024
 
@@ -211,3 +211,41 @@ def describe(value: JSON) -> str:
     if isinstance(value, list):
         return "an array"
     return "an object"
+
+
+_IMPORT = {"amocrm": "funnelc import amocrm FILE", "bitrix24": "funnelc import --from bitrix24 FILE",
+           "pipedrive": "funnelc import --from pipedrive FILE",
+           "hubspot": "funnelc import --from hubspot FILE"}
+_PIPEDRIVE_KEYS = frozenset({"pipelines", "stages", "dealFields", "personFields",
+                             "organizationFields"})
+
+
+def another_kind(data: JSON, crm: str) -> str | None:
+    """A help for a file that is not `crm`'s answer but recognisably something else: funnelc's
+    own export (a plan for the CRM, not what it holds) or another CRM's answers. None when
+    it is neither (the caller's own message then says what is missing)."""
+    if not isinstance(data, dict):
+        return None
+    fmt = data.get("format")
+    if isinstance(fmt, str) and fmt.startswith("funnelc/"):
+        return (f"this is funnelc's own export (`{fmt}`), what is to be sent to the CRM, not "
+                "what the CRM holds: apply it (`funnelc apply FILE.funnel --to CRM`), then "
+                "import the CRM's answers")
+    if "accounts" in data and "span" in data:
+        return ("this is funnelc's JSON model (`export --to json`), not a CRM's answer: "
+                "import reads what a CRM holds (the model came from a .funnel file)")
+    if "_embedded" in data or "_links" in data:
+        other = "amocrm"
+    elif "result" in data:
+        other = "bitrix24"
+    elif "pipelines/deals" in data or any(str(k).startswith("properties/") for k in data):
+        other = "hubspot"
+    elif _PIPEDRIVE_KEYS & set(data):
+        other = "pipedrive"
+    else:
+        return None
+    if other == crm:
+        return None
+    names = {"amocrm": "amoCRM", "bitrix24": "Bitrix24", "pipedrive": "Pipedrive",
+             "hubspot": "HubSpot"}
+    return f"this looks like {names[other]}'s answer: `{_IMPORT[other]}`"
