@@ -920,13 +920,13 @@ class _PerCall:
         found = self.cut_notes.get(key)
         if found is None:
             found = self.cut_notes[key] = Note(
-                N_("the sla takes at least {share:.1%} of deals while they wait, are worked or "
+                N_("the sla takes at least {share_pct} of deals while they wait, are worked or "
                    "wait out an `after`: P(win) and visits follow the declared shares, the "
                    "simulator moves those deals by the sla") if bound else
-                N_("the sla takes {share:.1%} of deals while they wait, are worked or wait out "
+                N_("the sla takes {share_pct} of deals while they wait, are worked or wait out "
                    "an `after`: P(win) and visits follow the declared shares, the simulator "
                    "moves those deals by the sla"),
-                share=share)
+                share_pct=share)
         return found
 
 
@@ -972,8 +972,8 @@ def analyze_account(funnel: m.FunnelFile, month: str | None = None,
             load = b * WEEK_HOURS / (team.size * week)
         stable = load < 1.0
         if not stable:
-            notes.append(Note(N_("unstable: load {load:.2f} ≥ 1, the team's queue grows without "
-                                 "bound"), load=load) if math.isfinite(load) else
+            notes.append(Note(N_("unstable: load {load_pct} ≥ 100%, the team's queue grows "
+                                 "without bound"), load_pct=load) if math.isfinite(load) else
                          Note(N_("unstable: the work asked of the team is unbounded or it has "
                                  "no time")))
         if not team_stages.get(name):
@@ -1118,8 +1118,8 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
         notes.append(Note(N_("flow does not settle: deals reach a loop nobody leaves, or copies "
                              "multiply without end")))
     if ab.p_loop > 0:
-        notes.append(Note(N_("{share:.1%} of deals here end circling a loop with no way out"),
-                          share=ab.p_loop))
+        notes.append(Note(N_("{share_pct} of deals here end circling a loop with no way out"),
+                          share_pct=ab.p_loop))
     if owner is not None and team is None:
         notes.append(Note(N_("owner {owner} is not a team: no queue assumed"), owner=owner))
     if team is None and work > 0 and stage.cadence is None:
@@ -1142,8 +1142,8 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
         reasons, made = _memo_reasons(funnel, shared, stage, team, lam, team_stages)
         c, mu = team.size, 1.0 / work
         if not reasons and stage.sla is None and patience is None and lam >= c * mu:
-            reasons.append(Note(N_("unstable: load {load:.2f} ≥ 1, the queue grows without "
-                                   "bound"), load=lam / (c * mu) if c else math.inf))
+            reasons.append(Note(N_("unstable: load {load_pct} ≥ 100%, the queue grows without "
+                                   "bound"), load_pct=lam / (c * mu) if c else math.inf))
             made = None
         if reasons:
             applicability = made if made is not None else Applicability(False, Note(
@@ -1239,9 +1239,9 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
             mean_time = ((wait - served * ws)
                          + served * (rt.share_out * (ws + served_work) + rt.after_sum)) / leaving
     if queue is not None and queue.abandon_share is not None and queue.abandon_share > 0.001:
-        notes.append(Note(N_("{share:.1%} of deals give up waiting: P(win) and visits follow the "
+        notes.append(Note(N_("{share_pct} of deals give up waiting: P(win) and visits follow the "
                              "declared shares, the simulator moves those deals by their "
-                             "patience"), share=queue.abandon_share))
+                             "patience"), share_pct=queue.abandon_share))
     if leaving <= 0:
         notes.append(Note(N_("no deal ever leaves this stage")))
 

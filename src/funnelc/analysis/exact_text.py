@@ -1,7 +1,8 @@
 """The exact figures as the words and table cells that `funnelc analyze` prints in the
 terminal and the report writes in HTML. One place, so the two cannot come to disagree
-about what a stage's row or a pipeline's remarks say; each caller passes its own
-percentage format (analyze prints `35.0%`, the report `35%`) and does its own escaping.
+about what a stage's row or a pipeline's remarks say; each caller passes its
+percentage format (both write three significant digits, `2.78%`: analyze printed `2.8%`
+beside the page's `2.78%`) and does its own escaping.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from ..numfmt import DASH, hours, money_in, num
 from .exact import PipelineExact, QueueExact, StageExact
 from .money import COST_UNKNOWN, NO_COST_PRICED, UNPRICED_SOURCES, ExactMoney, MoneyFigures
 
-__all__ = ["Legend", "stage_notes", "mean_time", "stage_cells", "pipeline_remarks", "lower_bound",
+__all__ = ["Legend", "LOAD_MARK", "team_load", "load_mark", "stage_notes", "mean_time",
+           "stage_cells", "pipeline_remarks", "lower_bound",
            "MONEY_HEADERS", "SOURCE_MONEY_HEADERS", "money_rows", "source_money_rows",
            "source_money_headers",
            "money_remarks", "signed_return", "headers"]
@@ -62,8 +64,8 @@ def stage_notes(s: StageExact, queue_suffix: str = "") -> list[str]:
     elif s.queue is not None:
         notes.insert(0, s.queue.model + queue_suffix)
         if s.queue.abandon_share is not None:
-            notes.insert(1, Note(N_("{share:.1%} give up waiting (patience); {method}"),
-                                 share=s.queue.abandon_share, method=(s.queue.method,)))
+            notes.insert(1, Note(N_("{share_pct} give up waiting (patience); {method}"),
+                                 share_pct=s.queue.abandon_share, method=(s.queue.method,)))
     return notes
 
 
@@ -86,8 +88,8 @@ def stage_cells(s: StageExact, pct: Percent, f: Figures | None = None) -> list[s
     language of `f` when given)."""
     count = num if f is None else f.num
     load = DASH
-    if s.team_load is not None:
-        load = count(s.team_load, 2) + (" !" if s.team_load >= 1 else "")
+    if s.team_load is not None:  # a share of the working time, as the teams' tables write it
+        load = team_load(s.team_load, pct)
     queue = s.queue
     occupancy = count(s.occupancy_mean)
     if s.stuck_per_hour > 0:
@@ -103,6 +105,24 @@ def stage_cells(s: StageExact, pct: Percent, f: Figures | None = None) -> list[s
         lower_bound(pct(s.sla_cut), s.sla_cut_is_bound) if s.sla_cut is not None else DASH,
         occupancy,
     ]
+
+
+LOAD_MARK = N_("! — load ≥ 100%: more work comes to the team than it can do, so its queue "
+               "grows without bound wherever no SLA or patience takes the waiting deals away")
+"""What the `!` after a load means, said under every table that shows one (it was
+explained nowhere)."""
+
+
+def team_load(load: float, pct: Percent) -> str:
+    """A team's load as a share of its working time (`111%`), marked `!` from 100% on
+    (`LOAD_MARK`), as the stage rows write it: the page read «111%» in one table and «1.1
+    !» in another."""
+    return pct(load) + (" !" if load >= 1 else "")
+
+
+def load_mark(loads: Iterable[float | None], f: Figures | None = None) -> str | None:
+    """`LOAD_MARK` in the language of `f` when one of `loads` is marked, else None."""
+    return _(f, LOAD_MARK) if any(x is not None and x >= 1 for x in loads) else None
 
 
 def _unserved(queue: QueueExact | None, pct: Percent, f: Figures | None = None) -> str:

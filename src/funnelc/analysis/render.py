@@ -13,16 +13,18 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .. import numfmt
 from ..i18n import N_, choose
 from ..i18n.note import say
 from ..jsontypes import JSONObject
-from ..numfmt import DASH, money_in, num, pct_fixed
+from ..numfmt import money_in, num
 from ..termtext import plain
 from .exact import AccountExact, PipelineExact
 from .exact_text import (
     MONEY_HEADERS,
     Legend,
     headers,
+    load_mark,
     money_remarks,
     money_rows,
     pipeline_remarks,
@@ -30,6 +32,7 @@ from .exact_text import (
     source_money_rows,
     stage_cells,
     stage_notes,
+    team_load,
 )
 from .fast_table import FastTable
 from .money import ExactMoney
@@ -51,7 +54,7 @@ _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
 class _Words:
     """The tables' words and figures in the output's language (the account's `language`,
     or `--lang`). English is analyze's own forms, with no catalog loaded, so an account
-    without a language reads what it always read (`35.0%`)."""
+    without a language reads English with no catalog loaded."""
 
     def __init__(self, language: str | None) -> None:
         lang = choose(language)
@@ -70,11 +73,10 @@ class _Words:
         return num(x, digits) if self.f is None else self.f.num(x, digits)
 
     def pct(self, fraction: float | None) -> str:
-        """One fixed decimal, so the column lines up (`35.0%`; `35,0%` in ru and uk)."""
-        if fraction is None:
-            return DASH
-        text = pct_fixed(fraction)
-        return text if self.f is None else text.replace(".", ",")
+        """A share to three significant digits (`35%`, `2.78%`, `0.448%`; `2,78%` in ru
+        and uk), as the report's page writes the same figure. It had one fixed decimal
+        (`2.8%`, `0.4%`, `100.0%`) beside the page's `2.78%`, `0.448%`, `100%`."""
+        return numfmt.pct(fraction) if self.f is None else self.f.pct(fraction)
 
     def say(self, note: str) -> str:
         """A note of the exact maths (`i18n.note.Note`) in the output's language."""
@@ -128,7 +130,7 @@ def _teams_table(w: _Words, result: AccountExact) -> Table:
         teams.add_column(w._(header), overflow="fold")
     for t in result.teams:
         teams.add_row(plain(t.name), str(t.size), str(len(t.stages)), w.num(t.busy_mean),
-                      w.num(t.load, 2) + ("" if t.stable else " !"),
+                      team_load(t.load, w.pct),
                       w.num(t.working_hours_per_week),
                       plain("; ".join(w.say(n) for n in t.notes)))
     return teams
@@ -208,11 +210,17 @@ def analyze_text(console: Console, result: AccountExact, language: str | None = 
         console.print(FastTable(table))
         for i, note in enumerate(legend, 1):
             console.print(plain(f"  {i}: {w.say(note)}"), soft_wrap=True)
+        mark = load_mark((s.team_load for s in p.stages), w.f)
+        if mark is not None:
+            console.print(plain("  " + mark), soft_wrap=True)
         for line in pipeline_remarks(p, w.pct, w.f):
             console.print(plain("  " + line))
     if result.teams:
         console.print()
         console.print(FastTable(_teams_table(w, result)))
+        mark = load_mark((t.load for t in result.teams), w.f)
+        if mark is not None:
+            console.print(plain("  " + mark), soft_wrap=True)
     console.print()
     _revenue(console, w, result)
     if result.money is not None:

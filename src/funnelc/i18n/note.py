@@ -10,9 +10,11 @@ by the render's own unit words elsewhere), and those ending in `calendar_hours` 
 in Russian and Ukrainian as calendar time in words («3,64 календарного дня»); figures
 ending in `_count` are large counts (`5.2 million`, `520 000`; `5,2 млн` in Russian); a
 float figure ending in `_share` is a share (0.037: `3.7%` as the funnel file writes it,
-`3,7%` in Ukrainian); a tuple of month keys whose name ends in `_months` is said with
-the language's month names (`nov`: «ноябрь», «листопад»; `2026-11`: «ноябрь 2026»), and
-so is a month (`2026-11`) whose name ends in `_month`; a day (`2026-06-16`) whose name
+`3,7%` in Ukrainian), and one ending in `_pct` a measured share, written to three
+significant digits as the tables write shares (0.00448: `0.448%`, `0,448%`), so a note
+under a table says the figure of its cell; a tuple of month keys whose name ends in
+`_months` is said with the language's month names (`nov`: «ноябрь», «листопад»;
+`2026-11`: «ноябрь 2026»), and so is a month (`2026-11`) whose name ends in `_month`; a day (`2026-06-16`) whose name
 ends in `_day` is said as the language says a day («16 июня 2026»; English keeps ISO); a
 field that is a `Note` is said in the language too; a tuple is a list of notes or names,
 joined with `; ` (`, ` when its name ends in `_list`), each note said in the language;
@@ -70,6 +72,8 @@ def _english(key: str, value: Value) -> object:
         return numfmt.count_words(float(value))
     if key.endswith("_share") and isinstance(value, float):
         return numfmt.pct_rounded(value)
+    if key.endswith("_pct") and isinstance(value, float):
+        return numfmt.pct(value)
     if isinstance(value, tuple):
         return _sep(key).join(value)
     if isinstance(value, int) and not isinstance(value, bool):
@@ -169,6 +173,8 @@ class Note(str):
                                if x >= 1e6 else tr.number(round(x)))
             elif key.endswith("_share") and isinstance(value, float) and tr.lang != "en":
                 fields[key] = tr.percent(value, 1)
+            elif key.endswith("_pct") and isinstance(value, float) and tr.lang != "en":
+                fields[key] = tr.pct(value)
             elif isinstance(value, float) and tr.lang != "en":
                 fields[key] = _Decimal(value)
             elif isinstance(value, int) and not isinstance(value, bool) and tr.lang != "en":

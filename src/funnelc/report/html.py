@@ -19,6 +19,7 @@ from ..analysis.exact_text import (
     MONEY_HEADERS,
     Legend,
     headers,
+    load_mark,
     lower_bound,
     mean_time,
     money_remarks,
@@ -29,6 +30,7 @@ from ..analysis.exact_text import (
     source_money_rows,
     stage_cells,
     stage_notes,
+    team_load,
 )
 from ..analysis.money import COST_UNKNOWN, NO_COST_PRICED, UNPRICED_SOURCES
 from ..i18n import N_, Translator, choose, translator
@@ -36,7 +38,7 @@ from ..i18n.figures import CI_ENDS, Figures
 from ..i18n.note import say
 from ..i18n.words import route_label_text
 from ..model import MONTHS
-from ..numfmt import COUNT, SIGNED, money_in, money_pm
+from ..numfmt import COUNT, SIGNED, est_money, money_in
 from ..sim.verdict_words import passed_on_cell, passed_on_text, reasons_text, warning_text
 from .fmt import DASH, est, money
 from .markup import code_spans, e
@@ -254,12 +256,10 @@ def _expected_money(w: _Words, data: ReportData) -> str:
 
 
 def _cash(w: _Words, value: Estimate, currency: str) -> str:
-    """A simulated amount as money in the page's language: `5,54 ±5,15 млн ₽`."""
-    if value.mean is None:
-        return DASH
-    if value.ci95:
-        return money_pm(value.mean, value.ci95, currency or None, w.tr.lang)
-    return money_in(value.mean, currency or None, w.tr.lang)
+    """A simulated amount as money in the page's language, each figure with its scale and
+    sign (`136 млн ₽ ±10,2 млн ₽`), as the Money table writes it: the pipelines' table
+    read «1,5 ±0,112 млрд ₽» under a table saying «136 млн ₽ ±10,2 млн ₽»."""
+    return est_money(value, currency or None, w.tr.lang)
 
 
 def _summary(w: _Words, data: ReportData) -> str:
@@ -565,7 +565,7 @@ def _teams(w: _Words, data: ReportData, plot: Plot | None) -> str:
                           classes))
         out.append('<p class="note">' + e(_(
             "ρ is the work offered per available member-hour from the exact flows (annual "
-            "average); at ρ ≥ 1 the team cannot keep up, and with a stage that has no SLA its "
+            "average); at ρ ≥ 100% the team cannot keep up, and with a stage that has no SLA its "
             "queue grows for as long as the account runs (unstable). Utilization is busy "
             "member-hours over working member-hours; work finishing after closing counts, so "
             "it can pass 100% slightly.")) + "</p>")
@@ -669,6 +669,9 @@ def _exact_pipeline(w: _Words, p: PipelineExact) -> str:
     if legend.notes:
         out.append('<ol class="notes">' + "".join(f"<li>{code_spans(w.say(n))}</li>" for n in legend.notes)
                    + "</ol>")
+    mark = load_mark((s.team_load for s in p.stages), f)
+    if mark is not None:
+        out.append(f'<p class="note">{e(mark)}</p>')
     out += [f'<p class="note">{e(x)}</p>' for x in pipeline_remarks(p, f.pct, f)]
     return "".join(out)
 
@@ -711,13 +714,16 @@ def _exact(w: _Words, data: ReportData) -> str:
         out.append(_exact_pipeline(w, p))
     if ex.teams:
         rows = [[e(t.name), e(t.size), e(len(t.stages)), e(f.num(t.busy_mean)),
-                 e(f.num(t.load, 2) + ("" if t.stable else " !")),
+                 e(team_load(t.load, f.pct)),
                  e(f.num(t.working_hours_per_week)),
                  code_spans("; ".join(w.say(n) for n in t.notes))]
                 for t in ex.teams]
         out.append("<h3>" + e(_('Teams')) + "</h3>" + _table(
             [_("team"), _("size"), _("stages"), _("busy members"), _("load"), _("hours/week"),
              _("notes")], rows, {1, 2, 3, 4, 5}))
+        mark = load_mark((t.load for t in ex.teams), f)
+        if mark is not None:
+            out.append(f'<p class="note">{e(mark)}</p>')
     cur = ex.currency or ""
     out.append("<h3>" + e(_('Revenue')) + "</h3>")
     if ex.revenue_per_month is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..i18n import choose, translator
-from ..numfmt import money_in, money_pm
+from ..numfmt import est_money, money_in
 
 if TYPE_CHECKING:
     from .data import ReportData
@@ -72,8 +72,7 @@ def money_line(data: ReportData) -> str | None:
     if revenue is None and not won.mean:
         return None
     observed = result.run.observed_hours / 24.0
-    won_text = (money_pm(won.mean, won.ci95, currency, lang) if won.mean is not None and won.ci95
-                else money_in(won.mean, currency, lang))
+    won_text = est_money(won, currency, lang)  # as the page: `1,4 млрд ₽ ±76 млн ₽`
     days = tr.sig(observed) if lang != "en" else f"{observed:.3g}"
     line = tr.gettext("money: {won} won in the {days} observed days").format(
         won=won_text, days=days)
