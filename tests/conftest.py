@@ -38,15 +38,68 @@ needs_chromium = pytest.mark.skipif(
 os.environ.setdefault("FUNNELC_NAME_CACHE", "off")
 
 
+DURATIONS = Path(__file__).resolve().parent / "durations.json"
+"""Seconds each test file took in a full run (setup, call and teardown of its tests
+summed), by path: `CI=true python -m pytest -q --store-durations` writes it (a run of some
+files updates theirs). It only orders the files; a stale or missing entry costs time,
+never a result."""
+UNMEASURED_SLOW = 10.0
+"""The weight of a file marked `slow` that durations.json does not list yet."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--store-durations", action="store_true",
+                     help="write each test file's seconds to tests/durations.json, which "
+                          "hands the longest files to the workers first")
+
+
+def _file_seconds() -> dict[str, float]:
+    try:
+        table = json.loads(DURATIONS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): float(v) for k, v in table.items()} if isinstance(table, dict) else {}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The files holding a test marked `slow` first, the rest after, each file's tests in
-    their order. pytest-xdist hands whole files to its workers in this order
+    """The longest files first (tests/durations.json; a file it does not list counts 0 s,
+    or `UNMEASURED_SLOW` if it holds a test marked `slow`), each file's tests in their
+    order. pytest-xdist hands whole files to its workers in this order
     (`--no-loadscope-reorder` in pyproject.toml), so the long files start while the short
     ones are still there to fill the end. Ordered by their number of tests, as xdist does
     by default, the files of a few long tests came last (the back-test coverage, ~110 s,
-    was 167th of 206) and one core could run one of them while the other had nothing left."""
+    was 167th of 206) and one core could run one of them while the other had nothing left;
+    ordered by the `slow` marker alone, the unmarked files of 20-40 s (the language sweeps,
+    test_windows_b24_ru_junk) still came in alphabetical order, one of them among the last."""
+    seconds = _file_seconds()
     slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
-    items.sort(key=lambda item: item.path not in slow)
+    weight: dict[Path, float] = {}
+    for item in items:
+        if item.path not in weight:
+            rel = item.path.relative_to(ROOT).as_posix() if item.path.is_relative_to(ROOT) \
+                else str(item.path)
+            weight[item.path] = seconds.get(rel, UNMEASURED_SLOW if item.path in slow else 0.0)
+    items.sort(key=lambda item: -weight[item.path])  # stable: a file's tests stay together
+
+
+_SPENT: dict[str, float] = {}
+"""Seconds per test file in this run, summed where the reports arrive (the controller
+under pytest-xdist), for --store-durations."""
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _SPENT[report.nodeid.split("::")[0]] = (_SPENT.get(report.nodeid.split("::")[0], 0.0)
+                                            + report.duration)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if not session.config.getoption("store_durations") or hasattr(session.config,
+                                                                  "workerinput"):
+        return
+    table = _file_seconds()
+    table.update({path: round(spent, 1) for path, spent in _SPENT.items()})
+    DURATIONS.write_text(json.dumps(dict(sorted(table.items())), indent=0) + "\n",
+                         encoding="utf-8")
 
 
 def reps(local: int, ci: int) -> int:
