@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -302,7 +303,7 @@ def test_counts_are_said_with_their_noun_and_p_values_as_a_client_reads_them(
     assert "сделок:" not in ru
 
 
-def test_history_page_marks_code_and_keeps_p_columns_in_the_languages_decimals(
+def test_history_page_marks_code_and_writes_p_columns_as_a_client_reads_them(
         export: Path, tmp_path: Path) -> None:
     # The findings' note read «the same list as `funnelc audit`» with its backticks; the
     # command is now named in «», as the client's text quotes a name (no markup at all).
@@ -314,6 +315,11 @@ def test_history_page_marks_code_and_keeps_p_columns_in_the_languages_decimals(
     assert notes and not [s for s in notes if "`" in s]
     managers = page[page.index('id="managers"'):]
     managers = managers[:managers.index("</table>")]
-    # A table's p may stay scientific, with the Ukrainian decimal comma (8,6e-59).
-    assert "e-" in managers and "." not in "".join(
-        c.split("<")[0] for c in managers.split('<td class="n">')[1:] if "e-" in c)
+    # The tables' p read «8,6e-59», «1,2e-06» beside findings saying «p < 0,001» (review
+    # F13): below a thousandth a cell is «< 0,001», as the findings say it; above, two
+    # significant figures with the Ukrainian decimal comma (0,0027).
+    cells = [c.split("<")[0] for c in page.split('<td class="n">')[1:]]
+    assert "<\u00a00,001" in [c.replace("&lt;", "<") for c in cells]
+    assert not [c for c in cells if re.search(r"\de-?\d", c)], [
+        c for c in cells if re.search(r"\de-?\d", c)]
+    assert "< 0,001" in managers.replace("&lt;", "<").replace("\u00a0", " ")

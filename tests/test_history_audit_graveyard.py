@@ -151,5 +151,5 @@ def test_the_report_keeps_the_proposal_lines_and_says_unknown_values(tmp_path: P
     assert ages and all(r["open_value"] is None for r in ages if r["open_now"])
     from funnelc.history.audit_render import _Fmt
     from funnelc.i18n import translator
-    assert _Fmt(translator("en")).p_cell(0.0) == "< 1e-300"
+    assert _Fmt(translator("en")).p_cell(0.0) == "<\u00a00.001"  # as the sentence says it
     assert _Fmt(translator("en")).p(0.0) == "p\u00a0<\u00a00.001"  # a sentence says it so

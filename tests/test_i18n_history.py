@@ -486,6 +486,7 @@ def test_p_values_in_sentences_follow_the_convention(p: float, en: str, uk: str)
     en, uk = en.replace(" ", "\u00a0"), uk.replace(" ", "\u00a0")
     assert translator("en").p_value(p) == en
     assert translator("uk").p_value(p) == uk and translator("ru").p_value(p) == uk
-    # Tables may keep the scientific form, with the language's decimal sign.
-    assert translator("uk").p_cell(8.6e-59) == "8,6e-59"
-    assert translator("en").p_cell(8.6e-59) == "8.6e-59"
+    # A table's p column says it as the sentence does, without the «p» (it read 8,6e-59).
+    assert translator("uk").p_cell(8.6e-59) == "<\u00a00,001"
+    assert translator("en").p_cell(8.6e-59) == "<\u00a00.001"
+    assert translator("uk").p_cell(0.00432) == "0,0043"

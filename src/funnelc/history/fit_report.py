@@ -149,7 +149,7 @@ def _gof(d: DistFit | None, w: _Words) -> str:
     # A fit from pick-up times has no Kolmogorov–Smirnov test (censored sample): its
     # candidates are told apart by AIC alone, and «KS nan p=nan» said nothing to a client.
     return "; ".join(f"{c.kind} AIC {w.number(c.aic, 0)}"
-                     + (f" KS {w.number(c.ks, 3)} p={w.tr.p_cell(c.p)}"
+                     + (f" KS {w.number(c.ks, 3)} {w.tr.p_value(c.p)}"
                         if math.isfinite(c.ks) and math.isfinite(c.p) else "")
                      for c in d.candidates)
 

@@ -209,11 +209,15 @@ class Translator:
         return "p\u00a0=\u00a0" + self.sig(p, 2)
 
     def p_cell(self, p: float | None) -> str:
-        """A p-value in a table's `p` column: two significant figures, scientific when
-        tiny (`8,6e-59`), with the language's decimal sign; one that underflowed to 0 is
-        `< 1e-300`, not a 0 no test gives."""
-        if p is not None and 0 <= p < 1e-300:
-            return "< " + self.sig(1e-300, 1)
+        """A p-value in a table's `p` column, as `p_value` says it without the «p»:
+        `< 0,001` below a thousandth, else two significant figures (`0,0043`). Tables
+        printed «8,6e-59», «1,2e-06» beside findings saying «p < 0,001»: a client does
+        not read scientific notation, and no decision turns on a p below a thousandth
+        (the exact float is in the JSON)."""
+        if p is None or p != p:
+            return "—"
+        if p < 0.001:
+            return "<\u00a0" + self.number(0.001, 3)
         return self.sig(p, 2)
 
     def pct(self, fraction: float | None, digits: int = 3) -> str:
