@@ -176,6 +176,15 @@ class TeamExact:
     stable: bool
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def busy_members(self) -> float:
+        """Members busy on average over the week: `busy_mean`, the work asked of the team,
+        while it is stable; all of its working time (size × working hours / 168) when it
+        is not, since at most the whole team can be busy (3.55 «busy» of 3 members)."""
+        if self.stable:
+            return self.busy_mean
+        return min(self.busy_mean, self.size * self.working_hours_per_week / WEEK_HOURS)
+
 
 @dataclass
 class PipelineExact:
@@ -237,6 +246,14 @@ class AccountExact:
     def team(self, name: str) -> TeamExact:
         return next(t for t in self.teams if t.name == name)
 
+    def unstable_teams(self, pipeline: PipelineExact | None = None) -> list[str]:
+        """The teams asked for more work than they can do (load ≥ 1: the queue grows
+        without bound) that own a stage of `pipeline`, or any stage: the wins and revenue
+        through their stages are figures of a served queue, not reachable as staffed."""
+        stages = self.pipelines if pipeline is None else [pipeline]
+        owners = {s.owner for p in stages for s in p.stages}
+        return [t.name for t in self.teams if not t.stable and t.name in owners]
+
     def to_dict(self) -> JSONObject:
         """JSON-ready: units in the key names (hours, per hour, per day, per month);
         unbounded values (a loop nobody leaves, an unstable queue) become null."""
@@ -252,6 +269,13 @@ class AccountExact:
             for s, sj in zip(p.stages, pj["stages"]):
                 assert isinstance(sj, dict)
                 sj["arrivals_per_day"] = _finite(s.arrivals_per_hour * 24.0)
+            pj["unstable_teams"] = [*self.unstable_teams(p)]
+        teams = out["teams"]
+        assert isinstance(teams, list)
+        for t, tj in zip(self.teams, teams):
+            assert isinstance(tj, dict)
+            tj["busy_members"] = _finite(t.busy_members)
+        out["unstable_teams"] = [*self.unstable_teams()]
         return out
 
 

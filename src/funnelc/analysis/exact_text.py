@@ -7,17 +7,18 @@ beside the page's `2.78%`) and does its own escaping.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from ..i18n import N_
 from ..i18n.note import Note, say
 from ..numfmt import DASH, hours, money_in, num
-from .exact import PipelineExact, QueueExact, StageExact
+from .exact import PipelineExact, QueueExact, StageExact, TeamExact
 from .money import COST_UNKNOWN, NO_COST_PRICED, UNPRICED_SOURCES, ExactMoney, MoneyFigures
 
 __all__ = ["Legend", "LOAD_MARK", "team_load", "load_mark", "stage_notes", "mean_time",
-           "stage_cells", "pipeline_remarks", "lower_bound",
+           "stage_cells", "pipeline_remarks", "lower_bound", "busy_members",
+           "unreachable_revenue",
            "MONEY_HEADERS", "SOURCE_MONEY_HEADERS", "money_rows", "source_money_rows",
            "source_money_headers",
            "money_remarks", "signed_return", "headers"]
@@ -125,6 +126,32 @@ def load_mark(loads: Iterable[float | None], f: Figures | None = None) -> str | 
     return _(f, LOAD_MARK) if any(x is not None and x >= 1 for x in loads) else None
 
 
+def busy_members(t: TeamExact, f: Figures | None = None) -> str:
+    """The team's busy members: the work asked of it while it keeps up; for a team that
+    cannot, every member (its working time) and the work asked in members' worth beside
+    it, `3 (work for 3.55)`: «busy members 3.55» of a team of 3 read as if 3.55 were."""
+    count = num if f is None else f.num
+    if t.stable:
+        return count(t.busy_mean)
+    return _(f, N_("{busy} (work for {offered})")).format(busy=count(t.busy_members),
+                                                         offered=count(t.busy_mean))
+
+
+def _teams_list(teams: Sequence[str], f: Figures | None) -> str:
+    return ", ".join(f"\u201c{x}\u201d" if f is None else f.tr.quote(x) for x in teams)
+
+
+def unreachable_revenue(teams: Sequence[str], f: Figures | None = None) -> str | None:
+    """Said beside the expected revenue and won deals when a team that cannot keep up owns
+    a stage: the figures are those of a served queue (the revenue printed as if it were
+    reached, «unstable» only in a note)."""
+    if not teams:
+        return None
+    return _(f, N_("not reachable as staffed: the queue of team {teams} grows without bound "
+                   "(load ≥ 100%), so the wins and revenue that pass through its stages come "
+                   "only once that backlog is cleared")).format(teams=_teams_list(teams, f))
+
+
 def _unserved(queue: QueueExact | None, pct: Percent, f: Figures | None = None) -> str:
     """The timeout cell: deals the SLA takes from the queue and, after `+`, those whose
     patience runs out first (`gave up`)."""
@@ -138,10 +165,17 @@ def _unserved(queue: QueueExact | None, pct: Percent, f: Figures | None = None) 
     return " + ".join(parts) or DASH
 
 
-def pipeline_remarks(p: PipelineExact, pct: Percent, f: Figures | None = None) -> list[str]:
-    """What a pipeline's table cannot show: an assumed entry, the top three losses, and
-    leads stuck for good or circling a loop."""
+def pipeline_remarks(p: PipelineExact, pct: Percent, f: Figures | None = None,
+                     unstable: Sequence[str] = ()) -> list[str]:
+    """What a pipeline's table cannot show: that its conversion and wins are not reachable
+    as staffed (`unstable`: the teams owning its stages that cannot keep up), an assumed
+    entry, the top three losses, and leads stuck for good or circling a loop."""
     extra = []
+    if unstable:
+        extra.append(_(f, N_("not reachable as staffed: the queue of team {teams} grows "
+                             "without bound (load ≥ 100%), so the conversion and wins above "
+                             "come only once that backlog is cleared")).format(
+            teams=_teams_list(unstable, f)))
     if p.entry_assumed:
         extra.append(_(f, N_("nothing feeds this pipeline: figures are per lead entering its "
                              "first stage")))

@@ -23,6 +23,7 @@ from .exact import AccountExact, PipelineExact
 from .exact_text import (
     MONEY_HEADERS,
     Legend,
+    busy_members,
     headers,
     load_mark,
     money_remarks,
@@ -33,6 +34,7 @@ from .exact_text import (
     stage_cells,
     stage_notes,
     team_load,
+    unreachable_revenue,
 )
 from .fast_table import FastTable
 from .money import ExactMoney
@@ -129,7 +131,7 @@ def _teams_table(w: _Words, result: AccountExact) -> Table:
     for header in _TEAM_COLUMNS:
         teams.add_column(w._(header), overflow="fold")
     for t in result.teams:
-        teams.add_row(plain(t.name), str(t.size), str(len(t.stages)), w.num(t.busy_mean),
+        teams.add_row(plain(t.name), str(t.size), str(len(t.stages)), busy_members(t, w.f),
                       team_load(t.load, w.pct),
                       w.num(t.working_hours_per_week),
                       plain("; ".join(w.say(n) for n in t.notes)))
@@ -149,6 +151,9 @@ def _revenue(console: Console, w: _Words, result: AccountExact) -> None:
             amount=w.cash(result.revenue_per_month, cur)))
     else:
         console.print(w._(N_("expected revenue: no source has a `value`")))
+    unreachable = unreachable_revenue(result.unstable_teams(), w.f)
+    if unreachable is not None:
+        console.print(plain("  " + unreachable), soft_wrap=True)
     for s in result.sources:
         fields = {"source": s.source, "entry": s.entry, "leads": w.num(s.leads_per_month),
                   "wins": w.num(s.wins_per_lead)}
@@ -213,7 +218,7 @@ def analyze_text(console: Console, result: AccountExact, language: str | None = 
         mark = load_mark((s.team_load for s in p.stages), w.f)
         if mark is not None:
             console.print(plain("  " + mark), soft_wrap=True)
-        for line in pipeline_remarks(p, w.pct, w.f):
+        for line in pipeline_remarks(p, w.pct, w.f, result.unstable_teams(p)):
             console.print(plain("  " + line))
     if result.teams:
         console.print()
@@ -226,5 +231,8 @@ def analyze_text(console: Console, result: AccountExact, language: str | None = 
     if result.money is not None:
         console.print()
         _money(console, w, result.money, result.month)
+        unreachable = unreachable_revenue(result.unstable_teams(), w.f)
+        if unreachable is not None:
+            console.print(plain("  " + unreachable), soft_wrap=True)
     for note in result.notes:
         console.print(plain(w._(N_("note: {note}")).format(note=w.say(note))))

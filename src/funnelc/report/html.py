@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from ..analysis.exact_text import (
     MONEY_HEADERS,
     Legend,
+    busy_members,
     headers,
     load_mark,
     lower_bound,
@@ -31,6 +32,7 @@ from ..analysis.exact_text import (
     stage_cells,
     stage_notes,
     team_load,
+    unreachable_revenue,
 )
 from ..analysis.money import COST_UNKNOWN, NO_COST_PRICED, UNPRICED_SOURCES
 from ..i18n import N_, Translator, choose, translator
@@ -381,6 +383,9 @@ def _money(w: _Words, data: ReportData) -> str:
         rows.append(row)
     out.append(_table(["", _("simulated, per month"), _("exact, per month"),
                        _("exact, per year")], rows, {1, 2, 3}))
+    unreachable = unreachable_revenue(data.exact.unstable_teams(), w.f) if exact else None
+    if unreachable is not None:  # the exact columns are those of a served queue
+        out.append(f'<p class="note bad">{e(unreachable)}</p>')
     out.append(_source_money(w, sim, exact, per_month, cash, priced))
     if not priced:
         out.append('<p class="note">' + w.code(NO_COST_PRICED, cost="cost", budget="budget")
@@ -653,7 +658,7 @@ def _shape(w: _Words, data: ReportData, plot: Plot | None) -> str:
     return "".join(out)
 
 
-def _exact_pipeline(w: _Words, p: PipelineExact) -> str:
+def _exact_pipeline(w: _Words, p: PipelineExact, unstable: list[str]) -> str:
     _, f = w._, w.f
     legend = Legend()
     rows = [[e(cell) for cell in stage_cells(s, f.pct, f)]
@@ -672,7 +677,7 @@ def _exact_pipeline(w: _Words, p: PipelineExact) -> str:
     mark = load_mark((s.team_load for s in p.stages), f)
     if mark is not None:
         out.append(f'<p class="note">{e(mark)}</p>')
-    out += [f'<p class="note">{e(x)}</p>' for x in pipeline_remarks(p, f.pct, f)]
+    out += [f'<p class="note">{e(x)}</p>' for x in pipeline_remarks(p, f.pct, f, unstable)]
     return "".join(out)
 
 
@@ -711,9 +716,9 @@ def _exact(w: _Words, data: ReportData) -> str:
                            analyze="funnelc analyze"))
            + "</p>"]
     for p in ex.pipelines:
-        out.append(_exact_pipeline(w, p))
+        out.append(_exact_pipeline(w, p, ex.unstable_teams(p)))
     if ex.teams:
-        rows = [[e(t.name), e(t.size), e(len(t.stages)), e(f.num(t.busy_mean)),
+        rows = [[e(t.name), e(t.size), e(len(t.stages)), e(busy_members(t, f)),
                  e(team_load(t.load, f.pct)),
                  e(f.num(t.working_hours_per_week)),
                  code_spans("; ".join(w.say(n) for n in t.notes))]
@@ -732,6 +737,9 @@ def _exact(w: _Words, data: ReportData) -> str:
             amount=f"<b>{e(amount)}</b>") + "</p>")
     else:
         out.append("<p>" + w.code(N_("No source has a {value}."), value="value") + "</p>")
+    unreachable = unreachable_revenue(ex.unstable_teams(), f)
+    if unreachable is not None:
+        out.append(f'<p class="note bad">{e(unreachable)}</p>')
     def cash(x: float | None) -> str:
         # Money in every language (`€4.07M`, `4,07 млн ₽`), as the page's other tables.
         if x is None:
