@@ -63,3 +63,32 @@ def test_the_package_names_each_field_and_each_member_once(tmp_path: Path, targe
                for t in root.findall(f"{NS}types")}
     assert members == {"BusinessProcess": ["Opportunity.Pervichka"],
                        "StandardValueSet": ["OpportunityStage"]}
+
+
+@pytest.mark.parametrize("target, package", [("salesforce", "package.xml"),
+                                             ("salesforce-sfdx", "manifest/package.xml")])
+def test_contact_phone_and_email_and_company_phone_are_standard_fields(
+        tmp_path: Path, target: str, package: str) -> None:
+    """Every org's Contact has Phone and Email and its Account has Phone: the comment told
+    the consultant to create «Телефон» and «Email» as custom fields beside them (every
+    shipped example with a contact phone), as Bitrix24's export did before c11daf8.
+    The funnel's first contact phone and email and first company phone are those standard
+    fields; a second phone and a company email (Account has none) stay custom."""
+    text = FUNNEL.replace('field "Жалоба" text\n', 'field "Жалоба" text\n'
+                          'field "Телефон" phone on contact\nfield "Email" email on contact\n'
+                          'field "Второй телефон" phone on contact\n'
+                          'field "Телефон офиса" phone on company\n'
+                          'field "Email компании" email on company\n')
+    source = tmp_path / "clinic.funnel"
+    source.write_text(text, encoding="utf-8")
+    out = tmp_path / "sf"
+    result = CliRunner().invoke(cli, ["export", str(source), "--to", target, "-o", str(out),
+                                      "-q"])
+    assert result.exit_code == 0, result.output
+    notes = re.findall(r"^  - (.*)$", (out / package).read_text(encoding="utf-8"), flags=re.M)
+    assert ("Custom fields are not part of this folder: «Жалоба», «Второй телефон», "
+            "«Email компании», «Бюджет, ₽», «Возраст».") in notes
+    assert "«Телефон» is the standard field Contact.Phone of every org: nothing to create." in notes
+    assert "«Email» is the standard field Contact.Email of every org: nothing to create." in notes
+    assert ("«Телефон офиса» is the standard field Account.Phone of every org: nothing to "
+            "create.") in notes

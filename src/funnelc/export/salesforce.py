@@ -69,6 +69,7 @@ from .base import ExportResult
 from .crm_common import (
     CLOSED_NAMES,
     blank_name,
+    builtin_fields,
     code_stem,
     language,
     lost_reasons,
@@ -125,6 +126,25 @@ def stage_value(stage: m.Stage) -> m.Name:
     if stage.alias is not None and stage.alias.crm == "salesforce":
         return stage.alias.name
     return stage.name
+
+
+STANDARD_FIELDS: dict[tuple[m.Entity, str], str] = {
+    (m.Entity.contact, "PHONE"): "Contact.Phone", (m.Entity.contact, "EMAIL"): "Contact.Email",
+    (m.Entity.company, "PHONE"): "Account.Phone"}
+"""The standard fields of Contact and Account a funnel's first contact phone and email and
+first company phone are (Salesforce's object reference: Contact has Phone and Email,
+Account has Phone and no email), as the other CRMs' built-in phone and email are."""
+
+
+def standard_fields(funnel: m.FunnelFile) -> dict[tuple[m.Entity, str], str]:
+    """(entity, field name) → the standard field (`Contact.Phone`) the file's field is."""
+    out: dict[tuple[m.Entity, str], str] = {}
+    for (entity, name), code in builtin_fields(
+            funnel, frozenset({m.Entity.contact, m.Entity.company})).items():
+        api = STANDARD_FIELDS.get((entity, code))
+        if api is not None:
+            out[(entity, name)] = api
+    return out
 
 
 def _names(names: Iterable[str]) -> str:
@@ -361,9 +381,13 @@ class _Builder:
             "process (" + ", ".join(p.full_name for p in self.processes) + ") and assign it to "
             "profiles.",
         ]
-        if self.funnel.fields:
-            notes.append("Custom fields are not part of this folder: "
-                         + _names(f.name.value for f in self.funnel.fields) + ".")
+        standard = standard_fields(self.funnel)
+        custom = [f.name.value for f in self.funnel.fields
+                  if (f.entity, f.name.value) not in standard]
+        if custom:
+            notes.append("Custom fields are not part of this folder: " + _names(custom) + ".")
+        notes += [f"«{name}» is the standard field {api} of every org: nothing to create."
+                  for (_, name), api in standard.items()]
         notes += self.manual
         # "--" may not appear inside an XML comment.
         comment = ["<!--"] + [f"  - {re.sub(r'-(?=-)', '- ', n)}" for n in notes] + ["-->"]
