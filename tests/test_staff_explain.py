@@ -334,3 +334,30 @@ def test_the_queue_why_reads_for_a_24_7_team_and_a_calendar(tmp_path: Path, lang
     expected = _QUEUE_WHY[(lang, calendar)]
     assert re.search(expected if calendar else re.escape(expected), text), text
     assert "the queue itself" not in text and ": 3: " not in text
+
+
+_SHAKY = {
+    "en": "confidence: moderate — with 3, the 95% interval of “respond within 5 minutes for "
+          "95% of deals” reaches past the target (4 replications at 3)",
+    "ru": "уверенность: средняя — при 3 цель попадает в 95% интервал «реакция за 5 мин у 95% "
+          "сделок» (4 прогона при 3)",
+    "uk": "впевненість: середня — при 3 ціль потрапляє в 95% інтервал «реакція за 5 хв у 95% "
+          "угод» (4 прогони при 3)",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "uk"])
+def test_the_confidence_quotes_the_target_its_interval_straddles(tmp_path: Path,
+                                                                 lang: str) -> None:
+    """«уверенность: средняя — при 39 95% интервал реакция за 15 мин у 80% сделок заходит
+    за цель» ran the size, the interval and the target's words together: the target is
+    quoted, as the why and the breach lines quote it, and the size stands apart."""
+    funnel = tmp_path / "callers.funnel"
+    funnel.write_text(_CALLERS.format(lang=lang, hours=""), encoding="utf-8")
+    r = CliRunner().invoke(cli, [
+        "staff", str(funnel), "--team", "Callers", "--target", "respond 5m 95%",
+        "--days", "20", "--warmup", "5", "--reps", "2", "--max-reps", "4", "--no-levers",
+        "--jobs", "1"])
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    assert _SHAKY[lang] in text, text
