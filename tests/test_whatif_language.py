@@ -181,6 +181,12 @@ def test_whatif_in_russian(tmp_path: Path) -> None:
         assert phrase in out, phrase
     assert re.search(r"выручка +│ +[\d,]+\s±[\d,]+\s(тыс\.|млн)\s₽", out), out
     assert re.search(r"\d+,?\d* (дн\.|ч) ±", out), out
+    # The change of a duration is in its baseline's unit: «18,4 дн. ±6,48 дн.» stood
+    # beside «-12,2 ч ±94 ч», 94 hours being 3,9 days.
+    cycle = re.search(r"цикл до успеха \(Продажи курсов\) │ ([^│]+)│ ([^│]+)│", out)
+    assert cycle is not None, out
+    assert re.fullmatch(r"[\d,]+ дн\. ±[\d,]+ дн\. ", cycle.group(1)), cycle.group(1)
+    assert re.fullmatch(r"[-+][\d,]+ дн\. ±[\d,]+ дн\. ", cycle.group(2)), cycle.group(2)
     plot = svg_words(tmp_path / "wi.svg")
     assert english_left(plot) == [], plot
     assert "Δ занятость: Продажники" in plot and "сценарий − базовый вариант" in plot

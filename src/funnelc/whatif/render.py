@@ -113,12 +113,16 @@ def fmt_estimate(d: MetricDef, e: Estimate | None, tr: Translator | None = None)
     return text
 
 
-def fmt_delta(d: MetricDef, delta: Estimate, tr: Translator | None = None) -> str:
+def fmt_delta(d: MetricDef, delta: Estimate, tr: Translator | None = None,
+              like: float | None = None) -> str:
     """`+3.1pp ±1.2`, `-2.5h ±40m`, `+120k ±30k`, `+1.2 млн ₽ ±310 тыс. ₽`, `0`
-    (exactly); in another language `+3,1 п.п. ±1,2`, `-2,5 ч ±40 мин`."""
+    (exactly); in another language `+3,1 п.п. ±1,2`, `-2,5 ч ±40 мин`. A duration takes
+    the unit of `like`, the baseline it changes (stored units), when given: «18,4 дн.
+    ±6,48 дн.» beside «-12,2 ч ±94 ч» made a client convert hours to days to compare."""
     if delta.mean is None:
         return DASH
     v = delta.mean * d.scale
+    unit_of = v if like is None else like * d.scale
     if v == 0 and not delta.ci95:
         return _money(d, 0.0, tr) if d.money else "0"
     sign = "+" if v > 0 else ("-" if v < 0 else "±")
@@ -132,12 +136,12 @@ def fmt_delta(d: MetricDef, delta: Estimate, tr: Translator | None = None) -> st
         body = ((labels.figure(loc, abs(v), 2) + " " + loc.pgettext("unit", "pp"))
                 .replace(" ", "\u00a0") if loc else f"{abs(v):.2g}pp")
     elif d.unit == "h":
-        body = labels.duration(loc, abs(v)) if loc else hours(abs(v))
+        body = labels.duration(loc, abs(v), unit_of) if loc else hours_like(abs(v), unit_of)
     else:
         body = labels.count(loc, abs(v)) if loc else _compact(abs(v))
     text = sign + body
     if delta.ci95:
-        text += f" ±{_spread(d, delta.ci95, v, tr)}"
+        text += f" ±{_spread(d, delta.ci95, unit_of, tr)}"
     return text
 
 
@@ -200,7 +204,8 @@ def render_whatif(console: Console, header: str, base_values: dict[str, Estimate
             if delta is None:
                 row.append(DASH)
             else:
-                row.append(Text(fmt_delta(d, delta.diff, tr), style=delta_style(delta)))
+                row.append(Text(fmt_delta(d, delta.diff, tr, delta.baseline.mean),
+                                style=delta_style(delta)))
         table.add_row(*row)
     console.print(table)
     console.print(Text(_("green: better, red: worse, yellow: changed (the 95% interval of the "
@@ -246,7 +251,7 @@ def _others(console: Console, c: Comparison, shown: set[str], top: int,
         console.print(plain(f"  {labels.metric_label(tr, x.metric)}: "
                             f"{fmt_estimate(x.metric, x.baseline, tr)}"
                             f" → {fmt_value(x.metric, x.value.mean, tr)}, "
-                            f"Δ {fmt_delta(x.metric, x.diff, tr)}"
+                            f"Δ {fmt_delta(x.metric, x.diff, tr, x.baseline.mean)}"
                             f"{_relative(tr, x.relative_pct)}",
                             style=delta_style(x)))
     if len(others) > top:

@@ -111,7 +111,7 @@ def _render(base: VariantRun, comparisons: list[Comparison],
                 out.append('<td class="n">—</td>')
             else:
                 out.append(f'<td class="n {_CLASS[delta.verdict]}">'
-                           f"{_e(fmt_delta(d, delta.diff, tr))}</td>")
+                           f"{_e(fmt_delta(d, delta.diff, tr, delta.baseline.mean))}</td>")
         out.append("</tr>")
     out.append("</tbody></table></div>")
     notes = scenario_price_notes(base, comparisons)
