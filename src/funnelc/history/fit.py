@@ -176,6 +176,9 @@ class FitResult:
     calibration: Calibration | None = None
     """How the delays were made net of queue waits and work (None: not needed, or
     not asked for)."""
+    since: datetime | None = None
+    """From when the fit read the history (`maturity.seen_from`, an export that starts
+    mid-stream); None: from its first event."""
 
 
 def _target_key(funnel: m.FunnelFile, pipe: m.Pipeline, t: m.Target) -> RouteKey | None:
@@ -228,6 +231,27 @@ def fit_funnel(prep: Prepared, funnel: m.FunnelFile, tz: str = "UTC",
             "events at two moments at least",
             "fit on an export that covers weeks or months of stage changes")
     first = _first_events(prep.history.events)
+    since = t.visits.seen_from
+    if since is not None and start < since < end:
+        # An export that starts mid-stream holds, of the deals before `since`, only those
+        # still open when it starts: their shares read as «nobody wins» and their months
+        # as few leads. Olist's public leads (closes from December) fitted «won 0.8%»
+        # from June–November's survivors, for the 14% the whole months won.
+        early = int(vis.filter(pl.col("entered") < since).height)
+        vis = vis.filter(pl.col("entered") >= since)
+        first = first.filter(pl.col("ts") >= since)
+        warnings.append(_n(
+            "the history starts mid-stream: it has no deal that closed before {since_day}, "
+            "so the deals of the days before hold only those still open then; their "
+            "{count} stage visit is left out of the shares, delays and source rates, "
+            "which are fitted from {since_day} on",
+            "the history starts mid-stream: it has no deal that closed before {since_day}, "
+            "so the deals of the days before hold only those still open then; their "
+            "{count} stage visits are left out of the shares, delays and source rates, "
+            "which are fitted from {since_day} on",
+            early, count=early, since_day=since.astimezone(ZoneInfo(tz)).date().isoformat()))
+        start = since
+        span = _hours_between(start, end)
     bulk = bulk_days(first.filter(pl.col("kind") == STAGE), tz)
     if bulk.height:
         # Imported deals nobody works are no outcome of a stage: 282 untouched webinar
@@ -246,7 +270,8 @@ def fit_funnel(prep: Prepared, funnel: m.FunnelFile, tz: str = "UTC",
               for pipe in funnel.pipelines for st in pipe.stages]
     sources = _fit_sources(funnel, first, start, end, tz, warnings)
     reopens = _fit_reopens(funnel, prep.history.events, end, span, warnings)
-    result = FitResult(stages, sources, reopens, warnings, span)
+    result = FitResult(stages, sources, reopens, warnings, span,
+                       since=start if start != t.visits.data_start else None)
     if calibrate and needs_calibration(funnel):
         from .apply_fit import apply_fit
         from .picked import fit_picked

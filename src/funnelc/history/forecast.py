@@ -654,7 +654,7 @@ def _fit_to_cut(prep: Prepared, funnel: m.FunnelFile, start: datetime, cut: date
     fit = fit_funnel(fit_prep, funnel, tz)
     kept_stages = sum(1 for s in fit.stages if s.mature < MIN_DEALS)
     kept_sources = sum(1 for s in fit.sources if s.deals < MIN_DEALS)
-    return fit, FitUncertainty(first=start, cut=cut,
+    return fit, FitUncertainty(first=fit.since or start, cut=cut,
                                stages_fitted=len(fit.stages) - kept_stages,
                                stages_kept=kept_stages,
                                sources_fitted=len(fit.sources) - kept_sources,
