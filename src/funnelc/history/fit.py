@@ -359,12 +359,25 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, mine: pl.Dat
     # Losses whose reason the CRM did not keep (amoCRM: all but a lead's last) are
     # spread over the stage's known reasons in proportion.
     unknown = counts.pop(("lost", ""), 0)
-    durs.pop(("lost", ""), None)
+    unknown_durs = durs.pop(("lost", ""), [])
+    unknown_wts = wts.pop(("lost", ""), [])
+    unknown_ent = ent_by.pop(("lost", ""), [])
     if unknown:
         known = {k: c for k, c in counts.items() if k[0] == "lost"}
         if not known:
             known = {_target_key(funnel, pipe, o.target): 1 for o in st.outcomes  # type: ignore[misc]
                      if isinstance(o.target, m.LostTarget)}
+            # No loss has a reason (a deal list, Maven's; Bitrix24 without the field):
+            # the losses' times are known all the same, and they time the funnel's loss
+            # routes, which kept their hand-written `after` while taking the share.
+            for k in known:
+                durs[k] = list(unknown_durs)
+                wts[k] = list(unknown_wts)
+                ent_by[k] = list(unknown_ent)
+            if len(known) > 1 and unknown_durs:
+                fit.warnings.append(Note(N_(
+                    "no loss of this stage has a reason: each loss route's delay is fitted "
+                    "from all its losses' times")))
         if known:
             total = sum(known.values())
             for k, c in known.items():
