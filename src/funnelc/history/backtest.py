@@ -61,7 +61,7 @@ from .analytics import analyse
 from .backtest_figures import HOLDOUT, Figures, Key, Yardstick, month_start
 from .backtest_runs import RunPlan, runs, start_workers
 from .errors import HistoryDataError
-from .events import STAGE
+from .events import STAGE, known_at
 from .fit import MIN_DEALS, FitResult, fit_funnel
 from .load import History
 from .match import funnel_depths, funnel_pairs
@@ -316,9 +316,10 @@ def arrivals_end(events: pl.DataFrame, fitted: m.FunnelFile, data_end: datetime,
 
 def _cut_history(prep: Prepared, cut: datetime, funnel: m.FunnelFile, tz: str) -> Prepared:
     """The history as it stood at the cut: later events are not known yet, so deals
-    open at the cut are open (censored) for the fit."""
+    open at the cut are open (censored) for the fit, and an amount, source or manager a
+    later row wrote is not known either (`events.known_at`)."""
     h = prep.history
-    ev = h.events.filter(pl.col("ts") < cut)
+    ev = known_at(h.events, h.written, cut)
     hist = History(ev, h.catalog, DataQuality(rows_read=ev.height, rows_kept=ev.height), tz,
                    set(h.formats))
     tables = analyse(hist, funnel_depths(funnel), funnel_pairs(funnel))

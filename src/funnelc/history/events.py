@@ -28,7 +28,7 @@ back from has none. Its `loss_reason` is then null, and the analyses name it
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -37,6 +37,7 @@ import polars as pl
 from .quality import DataQuality, QualityNote
 
 __all__ = ["EVENT_SCHEMA", "OPTIONAL_COLUMNS", "Catalog", "empty_events", "normalize", "WON", "LOST",
+           "known_at",
            "STAGE", "REASON_NOT_KEPT"]
 
 STAGE, WON, LOST = "stage", "won", "lost"
@@ -286,6 +287,41 @@ infinite (`1e400`, `Infinity`), an amount is a slip or a corrupt cell: read as a
 it made every sum infinite and the fit's and forecast's numbers unprintable."""
 
 
+WRITTEN_SCHEMA: dict[str, pl.DataType] = {"deal_id": pl.Utf8(), "column": pl.Utf8(),
+                                          "since": pl.Datetime("us", "UTC")}
+
+
+def _first_written(ev: pl.DataFrame, columns: Sequence[str]) -> list[pl.DataFrame]:
+    """Per deal and attribute of `columns` that an earlier row of the deal lacks, when
+    the deal's rows first wrote it (before the fill spreads it over every row): what a
+    cut reads as not yet known (`known_at`). CRMs fill a deal's amount when it is won."""
+    out = []
+    for c in columns:
+        firsts = ev.group_by("deal_id").agg(
+            since=pl.col("ts").filter(pl.col(c).is_not_null()).min(), start=pl.col("ts").min())
+        late = firsts.filter(pl.col("since") > pl.col("start"))
+        if late.height:
+            out.append(late.select("deal_id", pl.lit(c).alias("column"), "since").cast(
+                pl.Schema(WRITTEN_SCHEMA)))
+    return out
+
+
+def known_at(ev: pl.DataFrame, written: pl.DataFrame | None, cut: datetime) -> pl.DataFrame:
+    """The events before `cut` with each deal attribute as it was known then: one a
+    later row wrote (`_first_written`) is null on them. A forecast `--as-of` a day read
+    the amounts of deals won after it from their win rows: 10.8 M of Olist's 15.7 M open
+    value came from the future."""
+    before = ev.filter(pl.col("ts") < cut)
+    if written is None or written.height == 0:
+        return before
+    late = written.filter(pl.col("since") >= cut)
+    for c in late["column"].unique().to_list():
+        ids = late.filter(pl.col("column") == c)["deal_id"].implode()
+        before = before.with_columns(
+            pl.when(pl.col("deal_id").is_in(ids)).then(None).otherwise(pl.col(c)).alias(c))
+    return before
+
+
 def _plausible_values(ev: pl.DataFrame, dq: DataQuality,
                       place: Callable[[int], str | None] | None) -> pl.DataFrame:
     """Amounts beyond `MAX_AMOUNT` or infinite read as unknown, counted as
@@ -312,7 +348,8 @@ def _plausible_values(ev: pl.DataFrame, dq: DataQuality,
 
 
 def normalize(frames: list[pl.DataFrame], dq: DataQuality,
-              place: Callable[[int], str | None] | None = None) -> pl.DataFrame:
+              place: Callable[[int], str | None] | None = None,
+              written: list[pl.DataFrame] | None = None) -> pl.DataFrame:
     """Concatenate the readers' frames, drop exact duplicates, sort each deal's events by
     time and count what that revealed (out-of-order input, broken move chains, moves
     between pipelines). Deal attributes are spread over all rows of the deal. `place`
@@ -321,7 +358,10 @@ def normalize(frames: list[pl.DataFrame], dq: DataQuality,
 
     Consumes `frames` (the list is emptied): the readers' tables are freed as soon as
     they are concatenated, not held through the sorts (a million events are ~70 MB a
-    copy)."""
+    copy).
+
+    `written`, when given, receives `_first_written`'s tables: a deal attribute spread back
+    onto the rows before the one that wrote it was not known at those rows' time."""
     parts = [_complete(f).select(list(EVENT_SCHEMA)).cast(pl.Schema(EVENT_SCHEMA))
              for f in frames if f.height]
     frames.clear()
@@ -363,6 +403,8 @@ def normalize(frames: list[pl.DataFrame], dq: DataQuality,
     ev = ev.with_columns(gid=(~same).fill_null(True).cum_sum())
     partial = [c for c in ("value", "source", "manager", "last_activity", "contact")
                if c in ev.columns and ev[c].null_count() not in (0, ev.height)]
+    if written is not None and partial:
+        written.extend(_first_written(ev, partial))
     if partial:
         ev = ev.with_columns(
             pl.col(c).fill_null(strategy="forward").fill_null(strategy="backward").over("gid")

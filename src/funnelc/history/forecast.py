@@ -56,7 +56,7 @@ import polars as pl
 from .. import model as m
 from ..routing import sales_pipelines
 from ..sim.warm import OpenDeal
-from .events import STAGE
+from .events import STAGE, known_at
 from .run import Prepared
 
 if TYPE_CHECKING:
@@ -492,7 +492,8 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
     first_day = as_of + timedelta(days=1)
     days = (until - as_of).days
     cut = _local_midnight(first_day, request.tz)
-    events = prep.history.events
+    # As known at the cut: no later row, and no amount or source a later row wrote.
+    events = known_at(prep.history.events, prep.history.written, cut)
     cut_text = f"the end of {as_of} ({request.tz})"
     warnings = _name_lines(prep, funnel_path)
     off = _off_funnel(events, cut, funnel)

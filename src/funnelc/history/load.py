@@ -78,6 +78,10 @@ class History:
     """Each deal's completed activities (deal_id, at UTC) where the export lists them
     (Bitrix24 `crm.activity.list`; amoCRM's calls, messages and completed tasks, the
     touches `picked` reads), else None."""
+    written: pl.DataFrame | None = None
+    """Deal attributes a later row wrote (deal_id, column, since: `events._first_written`),
+    spread back onto the deal's earlier rows: a cut reads them as unknown before `since`
+    (`events.known_at`). None when no attribute was written late."""
 
     def place(self, seq: int) -> str | None:
         """The input (and line, where the format has lines) an event's `seq` came from."""
@@ -376,12 +380,14 @@ def _assemble(r: _Reading) -> History:
             f"no history to read: {what}",
             "give the stage-change export too (amoCRM events or leads, Bitrix24 "
             "crm.stagehistory.list, or a CSV with one row per deal entering a stage)")
-    events = normalize(frames, dq, lambda seq: _place(r.origins, seq))
+    written: list[pl.DataFrame] = []
+    events = normalize(frames, dq, lambda seq: _place(r.origins, seq), written)
     frames.clear()
     touch = [f for f in (r.amo.touch_frame() if r.amo.seen_any else None,
                          r.bx.touch_frame(tz) if r.bx.seen_any else None) if f is not None]
     return History(events, catalog, dq, tz, r.formats, r.origins,
-                   pl.concat(touch) if touch else None)
+                   pl.concat(touch) if touch else None,
+                   pl.concat(written) if written else None)
 
 
 def history_of_records(rows: list[tuple[object, ...]], start: date, name: str,
