@@ -203,3 +203,61 @@ def test_fit_uncertainty_with_a_scenario_is_a_usage_error(folder: Path) -> None:
     assert "Traceback" not in res.output
     assert "--fit-uncertainty replaces the funnel's figures" in res.output
     assert "'No arrivals'" in res.output
+
+
+def _stepped_history(path: Path) -> None:
+    """A source at 2 deals a day from January to April 2025, then at 6 a day in May and
+    June; every deal enters «Заявка», a third of them won 3 days later."""
+    from datetime import datetime, timedelta
+
+    rows = ["deal_id,time,stage,source,value"]
+    day, n = datetime(2025, 1, 1, 9), 0
+    while day < datetime(2025, 7, 1):
+        for k in range(2 if day.month <= 4 else 6):
+            at = day + timedelta(hours=k)
+            rows.append(f"D{n},{at:%Y-%m-%d %H:%M},Заявка,Сайт,")
+            if n % 3 == 0:
+                rows.append(f"D{n},{at + timedelta(days=3):%Y-%m-%d %H:%M},won,Сайт,")
+            n += 1
+        day += timedelta(days=1)
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+STEPPED = """\
+account "Ступень" {
+  currency RUB
+  language ru
+}
+
+source "Сайт" 2/day -> "Продажи"."Заявка" value 1000
+
+pipeline "Продажи" main {
+  stage "Заявка" {
+    -> won 33% after exp(3d)
+    stay 67%
+  }
+}
+"""
+
+
+def test_the_forecast_carries_fits_warning_of_a_new_level(tmp_path: Path) -> None:
+    """`fit` warns that a source's last months ran at a new level, and that the months
+    after are forecast at the base rate; `forecast --fit-uncertainty` fitted the same
+    figures and forecast new deals at that base rate without a word (Olist: «Заявки с
+    сайта» at 285–302 % of its base in January–March, forecast at a third of it)."""
+    path, funnel = tmp_path / "h.csv", tmp_path / "f.funnel"
+    _stepped_history(path)
+    funnel.write_text(STEPPED, encoding="utf-8")
+    args = ["forecast", str(path), "--funnel", str(funnel), "--as-of", "2025-06-29",
+            "--until", "2025-07-31", "--reps", "4", "--jobs", "1", "--fit-uncertainty"]
+    res = invoke(*args, "--format", "json")
+    assert res.exit_code == 0, res.output
+    notes = json.loads(res.stdout)["notes"]
+    assert any(n.startswith("the fit: source “Сайт”: its last 2 months ran at ")
+               and "forecast at the base rate: if it is the source's new level, raise its "
+               "rate" in n for n in notes), notes
+    for lang, words in (("ru", "примечание: подбор по истории: источник «Сайт»: в последних 2 месяцах"),
+                        ("uk", "примітка: підбір за історією: джерело «Сайт»: в останніх 2 місяцях")):
+        res = invoke(*args, "--lang", lang)
+        assert res.exit_code == 0, res.output
+        assert words in " ".join(res.stdout.split()), res.stdout

@@ -243,12 +243,9 @@ def print_backtest(bt: Backtest, console: Console, language: str | None = None) 
 
 def _fit_warnings(bt: Backtest, w: _Words | None = None) -> list[str]:
     w = w if w is not None else _english()
-    r = bt.fit
-    out = [w.say(x) for x in r.warnings]
-    out += [f"{s.name}: {w.say(x)}" for s in r.sources for x in s.warnings]
-    out += [f"{s.pipeline}.{s.stage}: {w.say(x)}" for s in r.stages for x in s.warnings
-            if not x.startswith("no deal of the data")]
-    return out
+    from .fit_report import warning_lines
+
+    return warning_lines(bt.fit, w.say, w.tr)
 
 
 def _section(bt: Backtest, key: str, title: str, note: str, figures: list[Figure],

@@ -25,6 +25,24 @@ __all__ = ["print_fit", "dist_text"]
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
+def warning_lines(r: FitResult, say_note: Callable[[str], str], tr: Translator) -> list[str]:
+    """The fit's warnings as the back-test and the forecast carry them: the account's,
+    then each source's and stage's, named once («Заявки с сайта: источник «Заявки с
+    сайта»: …» named it twice) and in the language's quotes."""
+    from ..i18n.note import Note
+
+    def named(name: str, note: str) -> str:
+        if isinstance(note, Note) and "source" in note.fields:
+            return say_note(note)
+        return f"{tr.quote(name)}: {say_note(note)}"
+
+    out = [say_note(x) for x in r.warnings]
+    out += [named(s.name, x) for s in r.sources for x in s.warnings]
+    out += [named(f"{s.pipeline}.{s.stage}", x) for s in r.stages for x in s.warnings
+            if not x.startswith("no deal of the data")]
+    return out
+
+
 class _Words:
     """The report's words in the output's language (the account's `language`, `--lang`
     overrides); English keeps the forms it always printed."""

@@ -210,6 +210,9 @@ class FitUncertainty:
     sources_fitted: int
     sources_kept: int
     """Sources with fewer than `fit.MIN_DEALS` deals: the funnel's rate kept, not drawn."""
+    result: FitResult | None = field(default=None, compare=False, repr=False)
+    """The fit itself: its warnings (a source at a new level, a history that starts
+    mid-stream, too few deals) are the forecast's notes too."""
 
 
 @dataclass(frozen=True)
@@ -659,7 +662,7 @@ def _fit_to_cut(prep: Prepared, funnel: m.FunnelFile, start: datetime, cut: date
                                stages_fitted=len(fit.stages) - kept_stages,
                                stages_kept=kept_stages,
                                sources_fitted=len(fit.sources) - kept_sources,
-                               sources_kept=kept_sources)
+                               sources_kept=kept_sources, result=fit)
 
 
 def _drawn_network(funnel: m.FunnelFile, fit: FitResult, seed: int, run: int) -> Network:

@@ -319,6 +319,18 @@ def forecast_notes(f: Forecast, tr: Translator | None = None) -> list[str]:
     fit = _fit_note(f, tr)
     if fit is not None:
         notes.append(fit)
+    if f.fit is not None and f.fit.result is not None:
+        # What `funnelc fit` warns of on the same history: a source that reached a new
+        # level is forecast at its old base rate, and the client must read that here.
+        from functools import partial
+
+        from ..i18n.note import say
+        from ..i18n.words import route_label_text
+        from .fit_report import warning_lines
+
+        said = partial(say, tr=tr, label=partial(route_label_text, tr))
+        notes.extend(tr.gettext("the fit: {warning}").format(warning=x)
+                     for x in warning_lines(f.fit.result, said, tr))
     if f.left_out_until is not None:
         notes.append(tr.gettext("events after the end of {day} ({tz}) are left out (the "
                                 "history goes on to {last})").format(
