@@ -1,5 +1,7 @@
 """A manager named only on the won deals, and deals nobody is named on, do not make
-managers look good or bad (`funnelc.history.manager_field`, `managers._compare`).
+managers look good or bad (`funnelc.history.manager_field`, `managers._compare`); an
+amount written only on the won deals does not price every deal as a sure win
+(`cohorts._stage_value`).
 
 Before: Olist's public marketing funnel (8,000 qualified leads; a sales rep named on
 each of the 842 closed deals and on no other) read every rep as «converts 100% on
@@ -16,6 +18,7 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from funnelc.cli import cli
@@ -24,11 +27,12 @@ START = datetime(2026, 3, 2, 9, 0)
 REPS = ("Ana", "Bruno", "Carla", "Davi")
 
 
-def _olist_like(path: Path, seed: int) -> tuple[int, int]:
+def _olist_like(path: Path, seed: int, value: str = "") -> tuple[int, int]:
     """Leads qualified into «MQL», 15 % won 10–60 days later; the rep is written on the
-    won deals alone. Returns (won, not won), counted here."""
+    won deals alone; `value`: the amount written on the deals not won (every won deal
+    has 1000). Returns (won, not won), counted here."""
     rng = random.Random(seed)
-    rows = ["deal_id,stage,source,manager,entered MQL,close_date"]
+    rows = ["deal_id,stage,source,manager,value,entered MQL,close_date"]
     won = 0
     for i in range(700):
         day = START + timedelta(days=rng.randrange(150))
@@ -36,10 +40,10 @@ def _olist_like(path: Path, seed: int) -> tuple[int, int]:
         if rng.random() < 0.15:
             won += 1
             close = day + timedelta(days=rng.randrange(10, 60))
-            rows.append(f"L{i},Won,{source},{rng.choice(REPS)},{day:%Y-%m-%d},"
+            rows.append(f"L{i},Won,{source},{rng.choice(REPS)},1000,{day:%Y-%m-%d},"
                         f"{close:%Y-%m-%d}")
         else:
-            rows.append(f"L{i},MQL,{source},,{day:%Y-%m-%d},")
+            rows.append(f"L{i},MQL,{source},,{value},{day:%Y-%m-%d},")
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return won, 700 - won
 
@@ -158,3 +162,31 @@ def test_the_fewest_unnamed_deals_that_can_be_read_so_are_read() -> None:
     assert [(r.pipeline, r.deals, r.named, r.others) for r in rows] == [
         ("Sales", MIN_DEALS, MIN_DEALS - unnamed, unnamed)]
     assert named_on_wins(vis.with_columns(pl.col("manager").fill_null("Ana"))) == []
+
+
+@pytest.mark.parametrize("value", ["", "1000"], ids=["on_wins_only", "on_every_deal"])
+def test_an_amount_written_on_won_deals_alone_prices_deals_as_often_won(
+        tmp_path: Path, value: str) -> None:
+    """Review s20 F4: Olist's amount is written on the won deals only, and the graveyard's
+    «money at stake: what they would bring if won as often as the deals that come into
+    the stage» took the won value over the deals with an amount — the won ones — so every
+    hoarded deal was a sure win: «1,799,860 at stake (999 a deal)» where 842 wins of 1,000
+    among 8,000 deals make 105 a deal, 189,435, as with the amount on every row. Here:
+    the stake is the hoarded deals × 1000 × wins / deals either way, and a data-quality
+    finding says the amount is written once a deal is won."""
+    path = tmp_path / "leads.csv"
+    won, others = _olist_like(path, 5, value)
+    tables = _history(tmp_path, path)
+    (grave,) = [f for f in tables["findings"] if f["kind"] in ("graveyard", "hoarding")]
+    each = 1000 * won / (won + others)
+    assert grave["money"] == pytest.approx(float(grave["deals"]) * each)
+    assert f"({round(each)} a deal)" in str(grave["finding"])
+    said = [f for f in tables["findings"] if f["kind"] == "value_on_wins"]
+    if value:
+        assert said == []
+        return
+    (f,) = said
+    assert f["deals"] == others and f["money"] is None
+    assert (f"In the pipeline an amount is written on {won} deals, 100% of them won, and on "
+            f"0% of the {others} deals not won: the field is filled once a deal is won"
+            ) in str(f["finding"])

@@ -104,6 +104,9 @@ def run_audit(t: HistoryTables, currency: str | None = None,
     # are left out of the managers' comparisons (`manager_field`).
     unnamed = named_on_wins(vis) if with_managers else []
     findings += named_on_wins_findings(unnamed)
+    # An amount written only on the won deals: the stages' worth is priced from the wins
+    # and the conversion (`cohorts._stage_value`), and a finding says why.
+    findings += named_on_wins_findings(named_on_wins(vis, "value"), "value_on_wins")
     by_manager = cohorts
     if cohorts is not None and unnamed:
         left_out = [r.pipeline for r in unnamed]

@@ -255,6 +255,16 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
                  "the others, and lost them, is unknown. The managers are not compared "
                  "there: have the responsible manager set when a deal is taken up, then "
                  "compare again.")
+    elif f.kind == "value_on_wins":
+        fields["named"] = tr.ngettext("on {n} deal", "on {n} deals", f.n).format(
+            n=x.count(f.n))
+        fields["others"] = tr.ngettext("of the {n} deal not won", "of the {n} deals not won",
+                                       round(f.deals)).format(n=x.count(f.deals))
+        text = _("In {where} an amount is written {named}, {observed} of them won, and on "
+                 "{expected} {others}: the field is filled once a deal is won, so what the "
+                 "open and lost deals are worth is unknown. The money at stake there is the "
+                 "won deals' mean amount times the share of deals won: have the amount set "
+                 "when a deal is taken up to price each deal by its own.")
     elif f.kind == "loss_reason_shift":
         text = _("Loss reason «{subject}» in {where}: {expected} of the losses of deals that "
                  "came in {first}, {observed} of those that came in {last}, each counted "

@@ -270,11 +270,24 @@ def _won_value(base: pl.LazyFrame, closing: dict[str, str]) -> dict[tuple[str, s
 
 
 def _stage_value(entries: pl.LazyFrame) -> dict[tuple[str, str], float]:
+    """(pipeline, stage) → what a deal entering the stage is worth: the mean amount of
+    its won deals that have one, times the share of its deals that were won. A deal
+    without an amount is taken to be worth what the others are, won or not: dividing the
+    won value by every deal understated each stage's worth, and every sum at stake, by
+    the share of deals whose value was not filled in (27 % on a history with 30 % of
+    values missing); dividing it by the deals with an amount priced every deal as a sure
+    win where the amount is written at the win only (Olist's `declared_monthly_revenue`,
+    a CRM's «бюджет» filled at the contract: 999 a deal where 842 wins of 1,000 among
+    8,000 deals make 105). A stage none of whose won deals has an amount has no worth;
+    one none of whose deals was won is worth nothing when its deals have amounts."""
     g = entries.group_by(["pipeline", "stage"]).agg(
-        n=pl.len(), valued=pl.col("value").is_not_null().sum(),
+        n=pl.len(), valued=pl.col("value").is_not_null().sum(), won=pl.col("won").sum(),
+        won_valued=(pl.col("won") & pl.col("value").is_not_null()).sum(),
         won_value=exact_sum(pl.col("value").filter(pl.col("won")))).collect()
-    # Per deal with a value, not per deal: a deal without one adds nothing to the won
-    # value, so dividing by every deal understated each stage's worth, and every sum
-    # at stake, by the share of deals whose value was not filled in (27 % on a history
-    # with 30 % of values missing). A stage none of whose deals has a value has no worth.
-    return {(str(p), str(s)): float(v) / k for p, s, _, k, v in g.iter_rows() if k}
+    out: dict[tuple[str, str], float] = {}
+    for p, s, n, k, won, wk, v in g.iter_rows():
+        if wk:
+            out[(str(p), str(s))] = float(v) / wk * won / n
+        elif k and not won:
+            out[(str(p), str(s))] = 0.0
+    return out

@@ -17,7 +17,7 @@ sources, Benjamini–Hochberg's false discovery rate for loss reasons."""
 FindingKind = Literal["manager_conversion", "manager_practice", "premature_losses",
                       "source_quality", "source_mix", "source_rate", "source_junk", "manager_speed",
                       "loss_reasons_missing", "loss_reason_shift", "graveyard", "hoarding", "dead_end",
-                      "manager_on_wins"]
+                      "manager_on_wins", "value_on_wins"]
 
 
 @dataclass(frozen=True)
