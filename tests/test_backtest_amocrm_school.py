@@ -141,7 +141,7 @@ def test_the_page_reads_on_a_phone(two: tuple[dict[str, Any], str, Path]) -> Non
     # Panel titles in lines of at most 34 characters (one line of 46 ran into the next
     # panel's title), the sales pipeline's panels before the nurture's.
     titles = [t for t in texts if t.startswith(("Продажи:", "Прогрев:"))]
-    assert titles[0] == "Продажи: конверсия Заявка →"
+    assert titles[0] == "Продажи: конверсия «Заявка» →"
     assert all(len(t) <= 34 for t in texts if "→" in t or "сделк" in t)
     won = [t for t in titles if t.endswith("успешные сделки")]
     assert won == ["Продажи: успешные сделки", "Прогрев: успешные сделки"]

@@ -420,7 +420,7 @@ def run_backtest(prep: Prepared, funnel: m.FunnelFile, fit_months: int, tz: str 
                      [r for r in hold_runs if r is not None], few, pipelines)
     in_sample = compare({k: v for k, v in observed.items() if k[3] in months[:fit_months]},
                         [r for r in fit_runs if r is not None], None, pipelines)
-    warm_count, off_count = format(len(warm), ","), format(off_funnel, ",")
+    warm_count, off_count = len(warm), off_funnel
     notes: list[str] = [_n(
         "every holdout run starts at the cut with the {count} deal the history has open "
         "there, each in its stage since its real entry (the remaining stay drawn given the "

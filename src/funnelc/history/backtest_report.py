@@ -118,10 +118,12 @@ def label(f: Figure, many: bool, w: _Words | None = None) -> str:
     if w.english:
         return f.label(many)
     _ = w._
+    # Stages in the language's quotes, as every other line names them («Заявка»).
     if f.kind == "conversion":
-        text = _("conversion {stage}").format(stage=f.subject)
+        text = _("conversion {stage}").format(
+            stage=" → ".join(w.tr.quote(x) for x in f.subject.split(" → ")))
     elif f.kind == "backlog":
-        text = _("backlog {stage}").format(stage=f.subject)
+        text = _("backlog {stage}").format(stage=w.tr.quote(f.subject))
     else:
         text = _("won deals") if f.kind == "won" else _("lost deals") if f.kind == "lost" \
             else f.kind

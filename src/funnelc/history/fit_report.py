@@ -9,7 +9,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ..i18n import N_, Translator, choose, translator
+from ..i18n import C_, N_, Translator, choose, translator
 from ..i18n.figures import Figures
 from ..i18n.note import say
 from ..i18n.words import route_label_text
@@ -135,8 +135,18 @@ def dist_text(d: DistFit | None, unit: str = "h", w: _Words | None = None) -> st
         how += ", " + _("{share} of it past the SLA (the family's tail)").format(
             share=f"{d.beyond:.0%}" if w.english else w.tr.percent(d.beyond))
     return _("{kind} mean {mean} [{low}, {high}] n={n}{how}{few}").format(
-        kind=d.kind, mean=f(d.mean), low=f(max(d.ci_low, 0)), high=f(d.ci_high), n=w.count(d.n),
+        kind=_kind(d.kind, w), mean=f(d.mean), low=f(max(d.ci_low, 0)), high=f(d.ci_high), n=w.count(d.n),
         how=how, few=few)
+
+
+_KINDS = {"fixed": C_("distribution", "fixed"), "empirical": C_("distribution", "empirical")}
+"""Families said in words in Russian and Ukrainian: «fixed» is the file's keyword, not a
+word of a client's table (exp, gamma and lognormal are the distributions' own names)."""
+
+
+def _kind(kind: str, w: _Words) -> str:
+    return kind if w.english or kind not in _KINDS else w.tr.pgettext("distribution",
+                                                                      _KINDS[kind])
 
 
 def _money(x: float, w: _Words) -> str:

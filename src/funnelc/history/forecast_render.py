@@ -383,7 +383,10 @@ def forecast_warnings(f: Forecast) -> list[str]:
     tr = _tr(f)
     quality = summary_lines(f.data_quality, tr)
     if f.data_quality.dropped_total:
-        quality = [f"{tr.gettext('warning:')} {line}" for line in quality]
+        # The reader's notes keep their own «note:»: «warning: note: …» said both.
+        notes = len(f.data_quality.notes)
+        head, tail = quality[:len(quality) - notes], quality[len(quality) - notes:]
+        quality = [f"{tr.gettext('warning:')} {line}" for line in head] + tail
     return ([escape_invisible(line) for line in f.warnings]
             + [plain(line).plain for line in quality])
 
@@ -402,7 +405,9 @@ def print_forecast(f: Forecast, console: Console) -> None:
     console.print(_period_table(f, f"{t['account']}: {t['by_month'].lower()}", f.months,
                                 acc.months))
     console.print(_origin_table(f))
-    console.print(plain(f"{t['intervals']} {t['kind_' + f.interval_kind]}"))
+    if f.reps > 1:
+        # One run has no interval (every cell «—»): nothing to explain.
+        console.print(plain(f"{t['intervals']} {t['kind_' + f.interval_kind]}"))
     tr = _tr(f)
     label = tr.gettext("note: {note}")
     for note in forecast_notes(f, tr):
