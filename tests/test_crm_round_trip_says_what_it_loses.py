@@ -178,3 +178,30 @@ def test_import_of_the_export_itself_or_of_another_crm_says_what_the_file_is(
         assert result.exit_code == 1, (other, result.output)
         assert f"this looks like {NAMES[other]}'s answer: `funnelc {' '.join(FROM[other])} FILE`" \
             in result.stderr, (other, result.stderr)
+
+
+@pytest.mark.parametrize(("crm", "text", "words"), [
+    ("pipedrive", '{"pipelines": {"data": [{"id": 1, "name": "NaN"}]},\n'
+                  ' "stages": {"data": [{"id": 1, "name": "S", "pipeline_id": 1, '
+                  '"deal_probability": NaN}]}}',
+     "line 2 column 83: `NaN` is not JSON: JSON has no NaN or Infinity"),
+    ("pipedrive", '{"pipelines": {"data": [{"id": 1, "name": "P"}]}, "stages": {"data": '
+                  '[{"id": 1, "name": "S", "pipeline_id": 1, "deal_probability": 1e400}]}}',
+     "line 1 column 132: `1e400` is too large for a number"),
+    ("amocrm", '{"_embedded": {"pipelines": [{"id": ' + "9" * 5000 + ', "name": "x"}]}}',
+     "line 1 column 37: `99999999999999999999…` has 5000 digits"),
+    ("bitrix24", '{"result": {"categories": [{"id": -Infinity, "name": "x"}]}}',
+     "line 1 column 35: `-Infinity` is not JSON"),
+])
+def test_a_number_json_cannot_hold_is_located_not_an_internal_failure(
+        crm: str, text: str, words: str, tmp_path: Path) -> None:
+    """Python's json reads NaN, Infinity and 1e400 (inf), and gives up on an integer of
+    over 4,300 digits with a ValueError: Pipedrive's `round(probability)` and the digit
+    limit were «internal failure: OverflowError … this is a bug in funnelc», exit 2.
+    Now they are the file's problem, located: exit 1."""
+    path = tmp_path / "answer.json"
+    path.write_text(text, encoding="utf-8")
+    result = run([*FROM[crm], str(path)])
+    assert result.exit_code == 1, result.output
+    assert f"{path}: {words}" in result.stderr
+    assert "internal failure" not in result.output

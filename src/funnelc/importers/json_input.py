@@ -10,7 +10,9 @@ download is named as such).
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Generic, TypeGuard, TypeVar, overload
@@ -109,8 +111,17 @@ def read_json(path: str, *, empty_ok: bool = False) -> JSON:
         raise JsonProblem(path, "", f"is not UTF-8 text (byte {exc.start})",
                           "save the API answer as it came (amoCRM sends UTF-8)") from None
     try:
-        data_read: JSON = json.loads(text)  # typeshed says Any: json.loads gives JSON
+        data_read: JSON = json.loads(text, parse_constant=_constant, parse_float=_float,
+                                     parse_int=_int)  # typeshed says Any: it gives JSON
         return data_read
+    except _BadNumber as exc:
+        found = re.search(r"[:\[,]\s*(" + re.escape(exc.literal) + ")", text)  # a value
+        at = found.start(1) if found else max(text.find(exc.literal), 0)
+        line = text.count("\n", 0, at) + 1
+        column = at - text.rfind("\n", 0, at)
+        shown = exc.literal if len(exc.literal) <= 24 else exc.literal[:20] + "…"
+        raise JsonProblem(path, f"line {line} column {column}", f"`{shown}` {exc.why}",
+                          "save the answer as the CRM sent it") from None
     except json.JSONDecodeError as exc:
         hint = ("the JSON stops before it is complete: was the download cut off?"
                 if _unfinished(text) else None)
@@ -118,6 +129,37 @@ def read_json(path: str, *, empty_ok: bool = False) -> JSON:
                           f"not valid JSON: {exc.msg.lower()}", hint) from None
     except RecursionError:
         raise JsonProblem(path, "", "is nested too deeply to be an amoCRM answer") from None
+
+
+MAX_DIGITS = 30
+"""An integer of more digits is no id, order or count a CRM sends (Python would refuse
+to convert one of over 4,300 digits: an internal failure instead of a message)."""
+
+
+class _BadNumber(ValueError):
+    """A number JSON cannot hold, or none a CRM sends: its text and why."""
+
+    def __init__(self, literal: str, why: str) -> None:
+        super().__init__(literal)
+        self.literal, self.why = literal, why
+
+
+def _constant(name: str) -> float:
+    raise _BadNumber(name, "is not JSON: JSON has no NaN or Infinity")
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _BadNumber(text, "is too large for a number")
+    return value
+
+
+def _int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise _BadNumber(text, f"has {len(text.lstrip('-'))} digits: no CRM's id or count has "
+                         f"over {MAX_DIGITS}")
+    return int(text)
 
 
 def _unfinished(text: str) -> bool:
