@@ -9,6 +9,10 @@
    (`funnelc serve`), headless chromium, a key typed into the editor; the page times
    from the edit to the findings and figures drawn (`data-keystroke-ms`), the 150 ms
    debounce included. Median of the same number of keystrokes. Target <= 300 ms.
+2b. **The same two on a big account**: `gen_account.py --pipelines 10 --stages 20`
+   (2 787 lines, 120 kB, 200 stages: a consultant's ten-pipeline account), server
+   (`BIG` rows) and browser. No target of its own: docs/serve.md says how far past
+   300 ms it goes, and where the time is (the parse is half of the server's share).
 3. **First simulation results on screen, cottages.** Click "Run" (365 days, 8
    replications, the page's defaults) to the first replication's verdicts drawn
    (`data-first-sim-ms`). Target <= 2 s.
@@ -37,6 +41,15 @@ SALESCHEF = ROOT / "pipelines" / "saleschef.funnel"
 COTTAGES = ROOT / "pipelines" / "cottages.funnel"
 
 
+def _big_account(folder: Path) -> Path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from gen_account import generate
+
+    path = folder / "big.funnel"
+    path.write_text(generate(pipelines=10, stages=20), encoding="utf-8")
+    return path
+
+
 def _server_side() -> list[Result]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -58,9 +71,26 @@ def _server_side() -> list[Result]:
             assert answer.status_code == 200 and answer.json()["live"]["figures"]
         server = median_call_time(one, RUNS, warmup=2)
     reference = median_call_time(lambda: lint_report(load_text(text, "s.funnel")), RUNS)
-    return [Result("serve: keystroke -> diagnostics + exact figures, saleschef (server)",
-                   server * 1e3, "ms", reference * 1e3, "load + lint in-process", 300.0,
-                   note=f"POST /api/check, median of {RUNS}")]
+    results = [Result("serve: keystroke -> diagnostics + exact figures, saleschef (server)",
+                      server * 1e3, "ms", reference * 1e3, "load + lint in-process", 300.0,
+                      note=f"POST /api/check, median of {RUNS}")]
+    with tempfile.TemporaryDirectory() as tmp:
+        big = _big_account(Path(tmp))
+        text = big.read_text(encoding="utf-8")
+        edits = [text.replace("size 2", f"size {2 + i % 3}", 1) for i in range(RUNS + 1)]
+        state = ServeState(Workspace(str(big)), SimPool(1))
+        with TestClient(create_app(state)) as client:
+            def big_one() -> None:
+                answer = client.post("/api/check",
+                                     json={"text": edits[next(counter) % len(edits)]})
+                assert answer.status_code == 200 and answer.json()["live"]["figures"]
+            server = median_call_time(big_one, RUNS, warmup=2)
+        reference = median_call_time(lambda: load_text(text, "big.funnel"), RUNS)
+        results.append(Result("serve: keystroke -> diagnostics + exact figures, 10x20 account "
+                              "(server)", server * 1e3, "ms", reference * 1e3,
+                              "the parse alone (load_text)", None,
+                              note=f"2 787 lines, POST /api/check, median of {RUNS}"))
+    return results
 
 
 def _browser() -> list[Result]:
@@ -83,9 +113,12 @@ def _browser() -> list[Result]:
     with tempfile.TemporaryDirectory() as tmp:
         driver = webdriver.Chrome(service=Service(driver_path), options=options)
         try:
-            for name in ("saleschef", "cottages"):
+            for name in ("saleschef", "big", "cottages"):
                 path = Path(tmp) / f"{name}.funnel"
-                shutil.copy(ROOT / "pipelines" / f"{name}.funnel", path)
+                if name == "big":
+                    path = _big_account(Path(tmp))
+                else:
+                    shutil.copy(ROOT / "pipelines" / f"{name}.funnel", path)
                 proc = subprocess.Popen([sys.executable, "-m", "funnelc", "serve", str(path),
                                          "--port", "0", "--no-browser", "--format", "json"],
                                         stdout=subprocess.PIPE, text=True)
@@ -97,8 +130,8 @@ def _browser() -> list[Result]:
                     url = json.loads("".join(lines))["url"]
                     driver.get(url)
                     _until(driver, "document.body.dataset.ready === '1'")
-                    if name == "saleschef":
-                        results.append(_keystrokes(driver, ActionChains))
+                    if name in ("saleschef", "big"):
+                        results.append(_keystrokes(driver, ActionChains, name))
                     else:
                         time.sleep(3)  # the worker processes start with the server
                         driver.find_element("id", "tab-sim").click()
@@ -126,7 +159,7 @@ def _until(driver: object, expression: str, timeout: float = 20) -> object:
     raise TimeoutError(expression)
 
 
-def _keystrokes(driver: object, chains: type) -> Result:
+def _keystrokes(driver: object, chains: type, name: str) -> Result:
     import statistics
 
     samples = []
@@ -141,8 +174,10 @@ def _keystrokes(driver: object, chains: type) -> Result:
         samples.append(float(driver.execute_script(  # type: ignore[attr-defined]
             "return Number(document.body.dataset.keystrokeMs);")))
         time.sleep(0.2)
-    return Result("serve: keystroke -> diagnostics + exact figures, saleschef (browser)",
-                  statistics.median(samples), "ms", 150.0, "the debounce", 300.0,
+    title = "saleschef" if name == "saleschef" else "10x20 account"
+    return Result(f"serve: keystroke -> diagnostics + exact figures, {title} (browser)",
+                  statistics.median(samples), "ms", 150.0, "the debounce",
+                  300.0 if name == "saleschef" else None,
                   note=f"median of {RUNS} keystrokes, 150 ms debounce included")
 
 

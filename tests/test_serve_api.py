@@ -97,7 +97,7 @@ def test_a_typo_is_underlined_with_its_message_and_fixed_in_one_click(
         fixed = fixed[:edit["start"]] + edit["insert"] + fixed[edit["end"]:]
     assert fixed == text
     again = client.post("/api/check", json={"text": fixed}).json()["live"]
-    assert again["ok"] and again["diagnostics"] == [] and again["summary"] == "clean"
+    assert again["ok"] and again["diagnostics"] == [] and again["summary"] == "замечаний нет"
 
 
 def test_a_lint_finding_gets_a_noqa_that_silences_it(client: TestClient,
@@ -166,6 +166,64 @@ def test_a_team_size_slider_changes_the_load_as_the_maths_says(client: TestClien
     (load,) = [d for d in data["deltas"] if d["what"] == "load ρ" and d["subject"] == "Менеджеры"]
     assert load["variant"] == pytest.approx(load["baseline"] * 3 / 4)
     assert load["baseline"] > 1 > load["variant"]
+
+
+def test_a_bigger_team_says_the_exact_figures_cannot_move_and_money_reads_as_the_report(
+        client: TestClient, cottages: Path) -> None:
+    """Review F7: doubling Менеджеры (3 -> 6) left «Продажи успешных в месяц 26,14 -> 26,14»
+    and «выручка 160 114 054,64 -> 160 114 054,64» (kopecks, no ₽) with no word that the
+    exact maths assumes every deal is worked, while the simulation says a bigger team wins
+    more. Now the answer says so, and money is the report's («160 млн ₽»)."""
+    text = cottages.read_text(encoding="utf-8")
+    answer = client.post("/api/whatif", json={"text": text, "changes": [
+        {"kind": "team_size", "subject": "Менеджеры", "value": 6}]})
+    assert answer.status_code == 200, answer.text
+    data = answer.json()
+    (note,) = data["notes"]
+    assert "размер" in note and "симуляц" in note, note
+    (revenue,) = [d for d in data["deltas"] if d["what"] == "revenue per month"]
+    assert revenue["baseline_text"] == revenue["variant_text"] == "160\u00a0млн\u00a0₽", revenue
+    (load,) = [d for d in data["deltas"] if d["what"] == "load ρ" and d["subject"] == "Менеджеры"]
+    assert (load["baseline_text"], load["variant_text"]) == ("1,11", "0,55")
+    # A source's rate is no team change: no such note.
+    rate = client.post("/api/whatif", json={"text": text, "changes": [
+        {"kind": "source_rate", "subject": "Калькулятор на сайте", "value": 100}]}).json()
+    assert rate["notes"] == []
+
+
+def test_the_findings_summary_and_the_queue_notes_speak_the_account_language(
+        client: TestClient, cottages: Path) -> None:
+    """Review F8: the Russian page's summary read «clean», «1 error», «3 errors» and the
+    «—» of the exact table gave no reason."""
+    state = client.get("/api/state").json()
+    summary = state["live"]["summary"]
+    assert re.search("[а-я]", summary) and not re.search("[A-Za-z]", summary), summary
+    text = cottages.read_text(encoding="utf-8").replace('owner "Менеджеры"', 'owner "Менеджеы"', 1)
+    live = client.post("/api/check", json={"text": text}).json()["live"]
+    assert live["summary"].startswith("1 ошибка"), live["summary"]
+    notes = [s["note"] for s in state["live"]["figures"]["stages"]
+             if s["p_wait"] is None and s["note"]]
+    assert notes and all(re.search("[а-я]", n) for n in notes), notes
+
+
+def test_a_keystroke_reads_the_text_once(client: TestClient, cottages: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review F10: on a 2 800-line account a keystroke took ~0.6 s to findings, and
+    /api/check parsed the text twice (the findings, then again for the sliders): a parse
+    is half the check. One read now gives both."""
+    import funnelc.api
+
+    loads: list[int] = []
+    real = funnelc.api._load_text
+
+    def counted(text: str, path: str, *, checks: bool) -> object:
+        loads.append(len(text))
+        return real(text, path, checks=checks)
+
+    monkeypatch.setattr(funnelc.api, "_load_text", counted)
+    answer = client.post("/api/check", json={"text": cottages.read_text(encoding="utf-8")})
+    assert answer.status_code == 200 and answer.json()["controls"], answer.text
+    assert len(loads) == 1, loads
 
 
 def test_save_as_scenario_writes_a_block_the_whatif_command_reads(

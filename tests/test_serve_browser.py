@@ -12,6 +12,7 @@ extra, the tests skip and say so.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -192,6 +193,18 @@ def test_a_workshop_session(browser: object, served: tuple[str, Path]) -> None:
     expected = sorted(s["stage"] for s in json.loads(ran.stdout)["stages"]
                       if s["graveyard"]["is_graveyard"])
     assert marked == drawn == expected and expected, (marked, drawn, expected)
+    # The table's words are the report's («вошло», not «n»); the backlog lines share one
+    # scale, said in the header; a reason follows «кладбище:» in lower case.
+    table = driver.execute_script(  # type: ignore[attr-defined]
+        "return {entered: Array.from(document.querySelectorAll('#sim-results th.entered')).map(t => t.textContent),"
+        " scale: Array.from(document.querySelectorAll('#sim-results th.backlog')).map(t => t.textContent),"
+        " heads: Array.from(document.querySelectorAll('#sim-results th[scope=col]')).map(t => t.textContent),"
+        " verdicts: Array.from(document.querySelectorAll('#sim-results td.verdict.graveyard'))"
+        "   .map(t => t.textContent)};")
+    assert table["entered"] and set(table["entered"]) == {"вошло"}, table
+    assert "n" not in table["heads"], table["heads"]
+    assert all(re.fullmatch(r"Завал, сделок: .*от 0 до [\d\s\u00a0]+", t) for t in table["scale"]), table
+    assert table["verdicts"] and all(re.match(r"кладбище: [а-я]", v) for v in table["verdicts"]), table
     first_ms = int(driver.execute_script("return Number(document.body.dataset.firstSimMs)"))  # type: ignore[attr-defined]
     assert first_ms > 0
 
@@ -206,3 +219,110 @@ def test_a_workshop_session(browser: object, served: tuple[str, Path]) -> None:
     driver.find_element(By.ID, "save").click()  # type: ignore[attr-defined]
     _wait(driver, "document.getElementById('status').textContent === 'Сохранено'")
     assert 'team "Менеджеры" size 4\n' in path.read_text(encoding="utf-8")
+
+
+def test_the_page_reads_on_a_laptop_and_a_phone_in_the_accounts_words(
+        browser: object, served: tuple[str, Path]) -> None:
+    """A review of the page (F6-F9, F20): at 1400 px the diagram of cottages (21 stages in
+    Продажи) was a 4514 px drawing shrunk into its 704 px pane (2 px words); the Russian
+    page said «150/week», «27h», «clean», «Продажи.Расчет с сайта», «P(выигрыш)»; the
+    what-if printed revenue in kopecks without ₽ and did not say that a team's size moves
+    no exact won deals; at 390 px the page kept two columns and ran off the screen; the
+    sliders had no names, the tabs no tab roles, the page no h1, and nothing said how to
+    leave the editor with the keyboard."""
+    from selenium.webdriver.common.by import By
+
+    url, _path = served
+    driver = browser
+    driver.set_window_size(1400, 900)  # type: ignore[attr-defined]
+    try:
+        driver.get(url)  # type: ignore[attr-defined]
+        _wait(driver, "document.body.dataset.ready === '1' && document.querySelector('#diagram svg')")
+
+        # The diagram at its own scale, wrapped to the pane: words of 11 px and more.
+        box = driver.execute_script(  # type: ignore[attr-defined]
+            "const svg = document.querySelector('#diagram svg'), pane = document.getElementById('diagram');"
+            "const sizes = Array.from(svg.querySelectorAll('text')).map(t => t.getBoundingClientRect().height);"
+            "return {scale: svg.getBoundingClientRect().width / svg.viewBox.baseVal.width,"
+            " fonts: Array.from(svg.querySelectorAll('text')).map("
+            "   t => parseFloat(getComputedStyle(t).fontSize)),"
+            " overflow: pane.scrollWidth - pane.clientWidth, texts: sizes.length,"
+            " role: svg.getAttribute('role'), name: svg.getAttribute('aria-label')};")
+        assert box["scale"] == pytest.approx(1.0, abs=0.01), box["scale"]
+        assert min(box["fonts"]) >= 11, sorted(box["fonts"])[:5]
+        assert box["overflow"] <= 0, box["overflow"]  # no sideways scroll at a laptop's width
+        assert box["role"] == "img" and box["name"] == "Схема"
+
+        # The account's words, the report's terms.
+        said = driver.execute_script(  # type: ignore[attr-defined]
+            "return {summary: document.getElementById('summary').textContent,"
+            " keys: document.getElementById('keys').textContent,"
+            " heading: document.getElementById('h-figures').textContent,"
+            " header: Array.from(document.querySelectorAll('#figures th[scope=col]')).map(t => t.textContent),"
+            " rows: Array.from(document.querySelectorAll('#figures th[scope=row]')).map(t => t.textContent),"
+            " dashes: Array.from(document.querySelectorAll('#figures td')).filter("
+            "   td => td.textContent.startsWith('—')).map(td => td.querySelector('sup a') !== null),"
+            " notes: Array.from(document.querySelectorAll('#figure-notes li')).map(li => li.textContent)};")
+        assert re.search("[а-я]", said["summary"]), said["summary"]  # was «clean», «1 error»
+        assert not re.search("[A-Za-z]", said["summary"]), said["summary"]
+        assert "Esc" in said["keys"] and "Tab" in said["keys"] and "редактор" in said["keys"]
+        assert said["heading"] == "Точный расчёт"
+        assert "P(успеха)" in said["header"] and "P(выигрыш)" not in said["header"]
+        assert "Продажи › Расчет с сайта" in said["rows"], said["rows"][:3]
+        # A «—» says why: each carries a note mark, the notes are listed in Russian.
+        assert said["dashes"] and all(said["dashes"]), said["dashes"]
+        assert said["notes"] and all(re.search("[а-я]", n) for n in said["notes"]), said["notes"]
+
+        # Landmarks and names: one h1, h2 sections, tabs as tabs, every slider named.
+        roles = driver.execute_script(  # type: ignore[attr-defined]
+            "return {h1: document.querySelectorAll('h1').length, h2: document.querySelectorAll('h2').length,"
+            " tablist: document.querySelectorAll('[role=tablist]').length,"
+            " tabs: Array.from(document.querySelectorAll('[role=tab]')).map(t => t.getAttribute('aria-selected')),"
+            " panels: document.querySelectorAll('[role=tabpanel]').length,"
+            " unnamed: Array.from(document.querySelectorAll('input[type=range]')).filter("
+            "   i => !(i.labels.length && i.labels[0].textContent.trim())).length,"
+            " sliders: document.querySelectorAll('input[type=range]').length};")
+        assert roles["h1"] == 1 and roles["h2"] >= 2, roles
+        assert roles["tablist"] == 1 and roles["panels"] == 4, roles
+        assert roles["tabs"] == ["true", "false", "false", "false"], roles
+        assert roles["sliders"] >= 12 and roles["unnamed"] == 0, roles
+
+        # What if: the sliders in the account's units; a bigger team's money in roubles
+        # as the report writes it, and the note that the exact figures cannot move.
+        driver.find_element(By.ID, "tab-whatif").click()  # type: ignore[attr-defined]
+        assert driver.execute_script(  # type: ignore[attr-defined]
+            "return document.getElementById('tab-whatif').getAttribute('aria-selected')") == "true"
+        outputs = driver.execute_script(  # type: ignore[attr-defined]
+            "return Array.from(document.querySelectorAll('#controls output')).map(o => o.textContent);")
+        assert "150/нед." in outputs and "27 раб. ч" in outputs, outputs
+        assert not any(re.search(r"\d(h|/week)$", o) for o in outputs), outputs
+        labels = driver.execute_script(  # type: ignore[attr-defined]
+            "return Array.from(document.querySelectorAll('#controls label')).map(l => l.textContent);")
+        assert "Продажи › Первичный контакт: SLA" in labels, labels
+        seen = int(driver.execute_script("return Number(document.body.dataset.whatif || 0)"))  # type: ignore[attr-defined]
+        driver.execute_script(  # type: ignore[attr-defined]
+            "const i = document.querySelector(\"input[data-kind='team_size'][data-subject='Менеджеры']\");"
+            "i.value = 6; i.dispatchEvent(new Event('input'));")
+        _wait(driver, f"Number(document.body.dataset.whatif || 0) > {seen}")
+        money = driver.execute_script(  # type: ignore[attr-defined]
+            "return Array.from(document.querySelector(\"#deltas tr[data-what='revenue per month']\")"
+            ".querySelectorAll('td')).slice(1).map(td => td.textContent);")
+        assert all(re.fullmatch(r"[\d,]+\s(тыс\.|млн|млрд)\s₽", m) for m in money), money
+        note = driver.find_element(By.ID, "whatif-notes").text  # type: ignore[attr-defined]
+        assert "размер" in note and "симуляц" in note, note
+        driver.find_element(By.ID, "reset").click()  # type: ignore[attr-defined]
+
+        # A phone: one column, nothing off the screen, every tab in view.
+        driver.set_window_size(390, 844)  # type: ignore[attr-defined]
+        driver.find_element(By.ID, "tab-live").click()  # type: ignore[attr-defined]
+        phone = _wait(driver, "window.innerWidth < 500 && {inner: window.innerWidth,"
+                              " page: document.documentElement.scrollWidth,"
+                              " right: document.getElementById('right').getBoundingClientRect().right,"
+                              " left: document.getElementById('right').getBoundingClientRect().left,"
+                              " tabs: document.getElementById('tab-export').getBoundingClientRect().right}")
+        assert isinstance(phone, dict)
+        assert phone["page"] <= phone["inner"], phone
+        assert phone["right"] <= phone["inner"] and phone["tabs"] <= phone["inner"], phone
+        assert phone["left"] < 20, phone  # below the editor, not beside it
+    finally:
+        driver.set_window_size(1600, 1000)  # type: ignore[attr-defined]

@@ -30,13 +30,13 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from .. import model as m
-from ..api import load_text
+from ..api import Loaded, load_text
 from ..jsontypes import JSON
 from ..lint.config import ConfigError, LintConfig, config_for
 from ..source import MAX_BYTES, normalize_line_ends
 from . import exports, i18n
 from .levers import Change, LeverError, apply_changes, controls_for, what_if, with_scenario
-from .live import LiveView, evaluate
+from .live import LiveView, evaluate_loaded
 from .simjobs import RunOptions, SimPool, SimRequestError, SimView, State
 from .workspace import Workspace, WorkspaceError, version_of
 
@@ -64,6 +64,9 @@ class ServeState:
     """Host headers accepted (loopback serving: localhost names only, against DNS
     rebinding); empty accepts any (the token guards a LAN server)."""
     check_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+    language: str | None = None
+    """The page's language as last read from a text that loaded: a text with errors
+    keeps it (its findings summary is said in it)."""
 
     def lint_config(self) -> tuple[LintConfig | None, str | None]:
         try:
@@ -239,20 +242,23 @@ async def _index(request: Request, state: ServeState) -> Response:
     return response
 
 
-def _live(state: ServeState, text: str) -> LiveView:
+def _live(state: ServeState, text: str) -> tuple[LiveView, Loaded]:
+    """The live view of `text` and the text as loaded (read once: its model also gives
+    the sliders)."""
     config, note = state.lint_config()
     with state.check_lock:
-        view = evaluate(text, state.workspace.shown, config)
+        view, loaded = evaluate_loaded(text, state.workspace.shown, config, state.language)
+    if loaded.model is not None:
+        state.language = view.language
     if note:
         view = dataclasses.replace(view, notes=(*view.notes, note))
-    return view
+    return view, loaded
 
 
 def _state_now(state: ServeState) -> dict[str, object]:
     snap = state.workspace.read()
-    view = _live(state, snap.text)
-    loaded = load_text(snap.text, snap.path) if view.ok else None
-    model = loaded.model if loaded is not None else None
+    view, loaded = _live(state, snap.text)
+    model = loaded.model if view.ok else None
     language = i18n.language_of(model)
     return {"path": snap.path, "text": snap.text, "version": snap.version,
             "language": language, "labels": i18n.labels(language),
@@ -267,12 +273,8 @@ async def _state(request: Request, state: ServeState) -> Response:
 
 
 def _check_now(state: ServeState, text: str) -> dict[str, object]:
-    view = _live(state, text)
-    controls = []
-    if view.ok:
-        loaded = load_text(normalize_line_ends(text), state.workspace.shown)
-        if loaded.model is not None:
-            controls = controls_for(loaded.model)
+    view, loaded = _live(state, text)
+    controls = controls_for(loaded.model) if view.ok and loaded.model is not None else []
     return {"live": view, "controls": controls, "version": version_of(text.encode("utf-8"))}
 
 

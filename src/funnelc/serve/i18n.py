@@ -13,7 +13,7 @@ from __future__ import annotations
 from .. import model as m
 from ..i18n import C_, LANGUAGES, choose, translator
 
-__all__ = ["LANGUAGES", "language_of", "labels", "plurals"]
+__all__ = ["LANGUAGES", "language_of", "labels", "plurals", "word"]
 
 _CONTEXT = "workshop"
 _TARGETS_CONTEXT = "export target"
@@ -24,7 +24,6 @@ _LABELS: dict[str, str] = {
     "saved": C_("workshop", "Saved"),
     "unsaved": C_("workshop", "Unsaved changes"),
     "diagram": C_("workshop", "Diagram"),
-    "figures": C_("workshop", "Exact figures"),
     "whatif": C_("workshop", "What if"),
     "simulation": C_("workshop", "Simulation"),
     "export": C_("workshop", "Export"),
@@ -34,7 +33,6 @@ _LABELS: dict[str, str] = {
     "graveyard": C_("workshop", "graveyard"),
     "no_graveyard": C_("workshop", "no graveyard"),
     "stage": C_("workshop", "Stage"),
-    "p_win": C_("workshop", "P(win)"),
     "arrivals": C_("workshop", "Arrivals/day"),
     "load": C_("workshop", "Team load ρ"),
     "wait": C_("workshop", "Mean wait, h"),
@@ -82,6 +80,17 @@ _LABELS: dict[str, str] = {
     "fix:did-you-mean": C_("workshop", "replace with {guess}"),
     "fix:noqa": C_("workshop", "suppress {code} here (noqa)"),
     "error": C_("workshop", "error: {message}"),
+    "no_findings": C_("workshop", "no findings"),
+    "team_size_note": C_("workshop", "Won deals and revenue here do not change with a team's "
+                                     "size: the exact maths assumes every deal is worked, "
+                                     "however busy the team. Run the simulation to see what "
+                                     "the size changes (the backlog, the graveyards, the "
+                                     "deals won)."),
+    "backlog_scale": C_("workshop", "Backlog, deals: every row on one scale, 0 to {max}"),
+    "keyboard": C_("workshop", "In the editor Tab indents: press Esc, then Tab, to leave "
+                               "it."),
+    "tabs": C_("workshop", "Views"),
+    "note_n": C_("workshop", "note {n}"),
 }
 """The page's words by the key the script asks for (`L("save")`). `control:KIND`,
 `what:WHAT`, `state:STATE` and `note:NOTE` say a slider, a what-if change, a run's state
@@ -138,12 +147,36 @@ def language_of(funnel: m.FunnelFile | None) -> str:
     return choose(account_language)
 
 
+_REPORT_WORDS: dict[str, str] = {
+    "p_win": "P(win)",
+    "figures": "Exact analysis",
+    "entered": "entered",
+    "verdict": "verdict",
+}
+"""Words the page shares with the report (`report/html.py`, `sim/table.py`): the same
+msgid, so the page says «P(успеха)», «Точный расчёт», «вошло» as the report does."""
+
+_UNITS = {"": "{n}", "h": "{n} working h"}
+"""A slider's value by its unit: an SLA counts the account's working hours («27 раб. ч»,
+as the report says a limit); a source's rate as the diagram says it («150/нед.»)."""
+_RATE_UNITS = ("hour", "day", "week", "month")
+
+
+def word(language: str, key: str) -> str:
+    """One of the page's words (`_LABELS`) in `language`, for the server's own answers."""
+    return translator(language).pgettext(_CONTEXT, _LABELS[key])
+
+
 def labels(language: str) -> dict[str, str]:
     """The page's words in `language`."""
     tr = translator(language)
     words = {key: tr.pgettext(_CONTEXT, text) for key, text in _LABELS.items()}
     words.update({f"target:{name}": tr.pgettext(_TARGETS_CONTEXT, text)
                   for name, text in _TARGETS.items()})
+    words.update({key: tr.gettext(text) for key, text in _REPORT_WORDS.items()})
+    words.update({f"unit:{unit}": tr.gettext(text) for unit, text in _UNITS.items()})
+    words.update({f"unit:/{unit}": tr.pgettext("diagram", "{count}/" + unit)
+                 .replace("{count}", "{n}") for unit in _RATE_UNITS})
     return words
 
 

@@ -13,8 +13,12 @@ from .. import model as m
 from ..analysis.exact import analyze_account
 from ..api import load_text
 from ..fmt import _override, format_model
+from ..i18n import Translator, translator
+from ..i18n.figures import Figures as FigureWords
+from ..numfmt import money_in
 from ..scenarios import ScenarioError, apply_overrides, duration_of, rate_of
 from ..span import Span
+from . import i18n
 from .live import Figures, figures_of
 
 __all__ = ["Control", "Change", "Delta", "WhatIf", "LeverError", "controls_for", "what_if",
@@ -53,12 +57,18 @@ class Change:
 
 @dataclass(frozen=True)
 class Delta:
-    """A figure of the baseline and of the variant (`what` names it for people)."""
+    """A figure of the baseline and of the variant (`what` names it for people; a
+    stage's `subject` is its name, in `pipeline`)."""
 
     what: str
     subject: str
     baseline: float | None
     variant: float | None
+    baseline_text: str = "—"
+    """`baseline` as the account's language writes it, in its unit (money as the report
+    writes it: `160 млн ₽`, `$1.2M`)."""
+    variant_text: str = "—"
+    pipeline: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,9 @@ class WhatIf:
     """The overrides as a `scenario` block would hold them."""
     deltas: tuple[Delta, ...]
     variant: Figures
+    notes: tuple[str, ...] = ()
+    """What the figures cannot show, in the page's language (a team's size moves no
+    exact won deals or revenue: the exact maths assumes every deal is worked)."""
 
 
 def _number(x: float) -> str:
@@ -135,31 +148,51 @@ def _override_for(funnel: m.FunnelFile, ch: Change, span: Span) -> m.Override:
     raise LeverError(f"unknown control `{ch.kind}`")
 
 
-def _deltas(base: Figures, variant: Figures) -> list[Delta]:
+def _deltas(base: Figures, variant: Figures, tr: Translator) -> list[Delta]:
+    words = FigureWords(tr)
+
+    def ratio(x: float | None) -> str:
+        return "—" if x is None else tr.number(x, 2)
+
+    def count(x: float | None) -> str:
+        return "—" if x is None else tr.number(x, 1)
+
+    def hours(x: float | None) -> str:
+        return "—" if x is None else words.hours(x)
+
+    def share(x: float | None) -> str:
+        return "—" if x is None else tr.pct(x)
+
+    def money(x: float | None) -> str:
+        return "—" if x is None else money_in(x, base.currency, tr.lang)
+
     out = []
     v_teams = {t.name: t for t in variant.teams}
     for t in base.teams:
         vt = v_teams.get(t.name)
-        out.append(Delta("load ρ", t.name, t.load, vt.load if vt else None))
+        v = vt.load if vt else None
+        out.append(Delta("load ρ", t.name, t.load, v, ratio(t.load), ratio(v)))
     v_pipes = {p.name: p for p in variant.pipelines}
     for p in base.pipelines:
         vp = v_pipes.get(p.name)
-        out.append(Delta("won per month", p.name, p.won_per_month,
-                         vp.won_per_month if vp else None))
+        v = vp.won_per_month if vp else None
+        out.append(Delta("won per month", p.name, p.won_per_month, v,
+                         count(p.won_per_month), count(v)))
     v_stages = {(s.pipeline, s.stage): s for s in variant.stages}
     for s in base.stages:
         vs = v_stages.get((s.pipeline, s.stage))
         if vs is None:
             continue
         if s.wait_mean_hours is not None or vs.wait_mean_hours is not None:
-            out.append(Delta("mean wait, h", f"{s.pipeline}.{s.stage}", s.wait_mean_hours,
-                             vs.wait_mean_hours))
+            out.append(Delta("mean wait, h", s.stage, s.wait_mean_hours, vs.wait_mean_hours,
+                             hours(s.wait_mean_hours), hours(vs.wait_mean_hours), s.pipeline))
         if s.respond_breach is not None or vs.respond_breach is not None:
-            out.append(Delta("respond breach", f"{s.pipeline}.{s.stage}", s.respond_breach,
-                             vs.respond_breach))
+            out.append(Delta("respond breach", s.stage, s.respond_breach, vs.respond_breach,
+                             share(s.respond_breach), share(vs.respond_breach), s.pipeline))
     if base.revenue_per_month is not None:
         out.append(Delta("revenue per month", "account", base.revenue_per_month,
-                         variant.revenue_per_month))
+                         variant.revenue_per_month, money(base.revenue_per_month),
+                         money(variant.revenue_per_month)))
     return out
 
 
@@ -178,9 +211,16 @@ def what_if(funnel: m.FunnelFile, changes: Sequence[Change]) -> WhatIf:
         variant_model = apply_overrides(funnel, overrides)
     except ScenarioError as exc:
         raise LeverError(exc.message) from None
-    base = figures_of(analyze_account(funnel))
-    variant = figures_of(analyze_account(variant_model))
-    return WhatIf(tuple(_override(o) for o in overrides), tuple(_deltas(base, variant)), variant)
+    language = i18n.language_of(funnel)
+    base = figures_of(analyze_account(funnel), language)
+    variant = figures_of(analyze_account(variant_model), language)
+    # The exact maths has every deal worked whatever the team's size (its won deals and
+    # revenue come from the routes' shares alone; only ρ, the wait and the breaches see
+    # the team): said, or a bigger team would seem to bring nothing.
+    notes = (i18n.word(language, "team_size_note"),) \
+        if any(ch.kind == "team_size" for ch in changes) else ()
+    return WhatIf(tuple(_override(o) for o in overrides),
+                  tuple(_deltas(base, variant, translator(language))), variant, notes)
 
 
 def with_scenario(text: str, path: str, name: str, changes: Sequence[Change]) -> str:

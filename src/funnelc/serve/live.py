@@ -24,7 +24,7 @@ from .fixes import Fix, fixes_for
 from .offsets import Utf16
 
 __all__ = ["LiveDiagnostic", "StageFigures", "TeamFigures", "PipelineFigures", "Figures",
-           "LiveView", "evaluate", "figures_of"]
+           "LiveView", "evaluate", "evaluate_loaded", "figures_of"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,8 @@ class StageFigures:
     sla_cut: float | None
     mean_time_hours: float | None
     note: str | None
+    """Why the closed-form queue figures (`p_wait`, `wait_mean_hours`, `respond_breach`)
+    are missing, in the page's language (`analyze`'s note, as the report's footnotes)."""
 
 
 @dataclass(frozen=True)
@@ -107,10 +109,15 @@ class LiveView:
     ok: bool
     diagnostics: tuple[LiveDiagnostic, ...]
     summary: str
+    """How many findings, in the page's language (`2 ошибки, 1 предупреждение`), or its
+    word for none."""
     graph: AccountGraph | None
     figures: Figures | None
     elapsed_ms: float
     notes: tuple[str, ...] = field(default=())
+    language: str = "en"
+    """The language of the page's words: the account's (or `--lang`), else the one the
+    caller gave (the text does not load)."""
 
 
 def _finite(x: float | None) -> float | None:
@@ -119,8 +126,12 @@ def _finite(x: float | None) -> float | None:
     return x if x is not None and math.isfinite(x) else None
 
 
-def figures_of(result: AccountExact) -> Figures:
-    """The exact result, cut down to what the live view prints."""
+def figures_of(result: AccountExact, language: str = "en") -> Figures:
+    """The exact result, cut down to what the live view prints; the notes in `language`."""
+    from ..i18n import translator
+    from ..i18n.note import say
+
+    tr = translator(language)
     load = {t.name: t.load for t in result.teams}
     stages = []
     for p in result.pipelines:
@@ -137,7 +148,8 @@ def figures_of(result: AccountExact) -> Figures:
                 respond_breach=_finite(q.respond_breach) if q is not None else None,
                 timeout_share=_finite(q.timeout_share) if q is not None else None,
                 sla_cut=_finite(s.sla_cut), mean_time_hours=_finite(s.mean_time_hours),
-                note=s.queueing.reason if not s.queueing.applies else None))
+                note=say(s.queueing.reason, tr)
+                if not s.queueing.applies and s.queueing.reason else None))
     teams = tuple(TeamFigures(t.name, t.size, t.load, t.busy_mean, t.stable)
                   for t in result.teams)
     pipelines = tuple(PipelineFigures(p.name, p.p_won, p.won_per_month,
@@ -158,10 +170,21 @@ def _placed(d: Diagnostic, utf16: Utf16, loaded: Loaded, text: str) -> LiveDiagn
         fixes=tuple(f.in_units(utf16) for f in fixes_for(d, text, loaded.comments)))
 
 
-def evaluate(text: str, path: str, config: LintConfig | None = None) -> LiveView:
+def evaluate(text: str, path: str, config: LintConfig | None = None,
+             language: str | None = None) -> LiveView:
     """Check, lint (with `config`, the file's lint configuration) and analyse funnel
-    `text` (named `path` in messages) as `check` and `analyze` would."""
+    `text` (named `path` in messages) as `check` and `analyze` would; the page's words in
+    the account's language (`language` when the text does not load)."""
+    return evaluate_loaded(text, path, config, language)[0]
+
+
+def evaluate_loaded(text: str, path: str, config: LintConfig | None = None,
+                    language: str | None = None) -> tuple[LiveView, Loaded]:
+    """`evaluate`, and the loaded text it read: the caller needs the model too (the
+    sliders) and must not parse the text a second time (on a 2 800-line account a parse
+    is half of a keystroke's time)."""
     from ..diagnostics import summary_line
+    from .i18n import language_of, word
 
     began = time.perf_counter()
     text = normalize_line_ends(text)
@@ -170,15 +193,19 @@ def evaluate(text: str, path: str, config: LintConfig | None = None) -> LiveView
     if loaded.ok:
         found += lint_report(loaded, config).diagnostics
     found.sort(key=Diagnostic.sort_key)
+    lang = language_of(loaded.model) if loaded.model is not None else (language or "en")
     utf16 = Utf16(text)
     placed = tuple(_placed(d, utf16, loaded, text) for d in found)
     graph = figures = None
     notes: list[str] = []
     if loaded.ok and loaded.model is not None:
         graph = build_graph(loaded.model)
-        figures = figures_of(analyze_account(loaded.model))
+        figures = figures_of(analyze_account(loaded.model), lang)
     elif not any(d.severity is Severity.error for d in found) and loaded.model is None:
         notes.append("the text did not load")
-    return LiveView(ok=loaded.ok, diagnostics=placed, summary=summary_line(found) or "clean",
+    summary = summary_line(found, lang) or word(lang, "no_findings")
+    view = LiveView(ok=loaded.ok, diagnostics=placed, summary=summary,
                     graph=graph, figures=figures,
-                    elapsed_ms=(time.perf_counter() - began) * 1000.0, notes=tuple(notes))
+                    elapsed_ms=(time.perf_counter() - began) * 1000.0, notes=tuple(notes),
+                    language=lang)
+    return view, loaded

@@ -82,7 +82,8 @@ class StageVerdict:
     reasons: tuple[str, ...]
     """Why it is a graveyard, as the verdict's English messages (JSON readers)."""
     said: tuple[str, ...]
-    """The same reasons in the page's language (`sim.verdict_words`), for the page."""
+    """The same reasons in the page's language (`sim.verdict_words`), each a clause in
+    lower case, as it follows «кладбище:» on the page (the report's convention)."""
     entered: float | None
     wip_final: float | None
     backlog: tuple[float, ...]
@@ -143,12 +144,12 @@ def view_of(result: SimResult, language: str | None = None) -> tuple[
     """What the page draws of `result`, the verdicts' reasons also in `language` (the
     account's; `--lang` overrides it)."""
     from ..i18n import choose, translator
-    from ..sim.verdict_words import reason_text
+    from ..sim.verdict_words import reason_clause
 
     tr = translator(choose(language))
     stages = tuple(StageVerdict(s.pipeline, s.stage, s.graveyard.is_graveyard,
                                 tuple(r.message for r in s.graveyard.reasons),
-                                tuple(reason_text(tr, s, r) for r in s.graveyard.reasons),
+                                tuple(reason_clause(tr, s, r, ci=False) for r in s.graveyard.reasons),
                                 _mean(s.entered), _mean(s.wip_final), _thin(s.wip_daily))
                    for s in result.stages)
     teams = tuple(TeamUse(t.team, t.size, t.utilization.mean, t.utilization.ci95,

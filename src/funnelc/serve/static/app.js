@@ -28,6 +28,11 @@
   };
   const fill = (template, fields) => Object.entries(fields).reduce(
     (t, [k, v]) => t.split(`{${k}}`).join(String(v)), template);
+  // A stage as the report names it: «Продажи › Расчет с сайта».
+  const stageName = (pipeline, stage) => pipeline ? `${pipeline} › ${stage}` : stage;
+  // A slider's value in its unit, as the language writes it («27 раб. ч», «150/нед.»).
+  const valueText = (c, v) => fill(S.labels["unit:" + c.unit] || "{n}" + c.unit,
+    {n: S.language && S.language !== "en" ? Number(v).toLocaleString(S.language) : String(v)});
 
   async function api(path, body) {
     const init = body === undefined ? {} : {method: "POST", body: JSON.stringify(body),
@@ -102,55 +107,94 @@
       ul.appendChild(li);
     });
     const note = $("live-note");
+    // Redraw the diagram and the tables only when their figures changed: a keystroke in a
+    // comment, or one that leaves the text with errors (the last valid figures stay),
+    // draws nothing again (200 stages: ~100 ms of the page's time per keystroke).
+    let changed = false;
     if (live.ok && live.figures) {
+      const drawn = JSON.stringify([live.graph, live.figures]);
+      changed = drawn !== S.drawn;
+      S.drawn = drawn;
       S.lastFigures = live.figures; S.lastGraph = live.graph;
       note.textContent = live.notes.map(n => S.labels["note:" + n] || n).join("; ");
       $("pane-live").classList.remove("stale");
-      if (controls) { S.controls = controls; drawControls(); }
+      if (controls) {
+        const shown = JSON.stringify(controls);
+        if (shown !== S.controlsShown) { S.controlsShown = shown; S.controls = controls; drawControls(); }
+      }
     } else {
       note.textContent = L("errors_keep");
       $("pane-live").classList.add("stale");
     }
-    drawDiagram(); drawFigures();
+    if (changed) { drawDiagram(); drawFigures(); }
     if (Object.keys(S.changes).length && live.ok) whatIf();
   }
 
   // ------------------------------------------------------------------ diagram
-  const NW = 168, NH = 46, GX = 46, ROW = 150;
+  // Laid out for the pane's width: each pipeline's nodes in rows of as many as fit, never
+  // scaled down (words 11-12 px), so a 21-stage pipeline reads on a laptop, a projector
+  // or a tablet; routes within a row arc above (forward) or below (back), between rows
+  // they curve down or up; the labels keep a white halo over the lines they cross.
+  const NW = 184, NH = 58, GX = 30, RH = NH + 96, TITLE = 30;
   function stageFigures(pipeline, stage) {
     if (!S.lastFigures) return null;
     return S.lastFigures.stages.find(s => s.pipeline === pipeline && s.stage === stage) || null;
   }
+  function diagramColumns() {
+    const room = ($("diagram").clientWidth || $("right").clientWidth || 700) - 20;
+    return Math.max(1, Math.floor((room + GX) / (NW + GX)));
+  }
   function drawDiagram() {
     const g = S.lastGraph, box = $("diagram");
     if (!g) { box.innerHTML = ""; return; }
+    const cols = diagramColumns();
+    S.diagramColumns = cols;
     const pos = {}, parts = [];
-    let width = 0;
     const pipes = S.lastFigures ? S.lastFigures.pipelines.map(p => p.name) : [];
-    g.outside.forEach((n, i) => { pos[n.id] = {x: 10 + i * (NW + GX), y: 10, n, pipe: null}; });
+    let y = 10;
+    const place = (nodes, pipe) => {
+      nodes.forEach((n, i) => {
+        pos[n.id] = {x: 10 + (i % cols) * (NW + GX), y: y + Math.floor(i / cols) * RH, n, pipe};
+      });
+      y += Math.ceil(nodes.length / cols) * RH;
+    };
+    if (g.outside.length) { y += 20; place(g.outside, null); }
     g.clusters.forEach((c, ci) => {
-      const y = 10 + (ci + 1) * ROW - (g.outside.length ? 0 : ROW - 30);
-      c.nodes.forEach((n, i) => { pos[n.id] = {x: 10 + i * (NW + GX), y, n, pipe: pipes[ci]}; });
-      width = Math.max(width, c.nodes.length * (NW + GX));
-      parts.push(`<text x="10" y="${y - 30}" font-weight="600">${esc(c.label)}</text>`);
+      y += TITLE;
+      parts.push(`<text x="10" y="${y - 12}" font-weight="600" font-size="14">${esc(c.label)}</text>`);
+      y += 20;
+      place(c.nodes, pipes[ci]);
     });
-    width = Math.max(width, g.outside.length * (NW + GX)) + 20;
-    const height = 10 + (g.clusters.length + (g.outside.length ? 1 : 0)) * ROW;
-    g.edges.forEach((e, i) => {
+    const width = 20 + Math.min(cols, Math.max(1, ...g.clusters.map(c => c.nodes.length),
+                                               g.outside.length)) * (NW + GX) - GX;
+    const height = y;
+    // A route's label sits on its curve, further along for each later route of the same
+    // stage, so the labels of a stage's routes do not pile up at one point.
+    const outs = {};
+    g.edges.forEach(e => { (outs[e.src] = outs[e.src] || []).push(e); });
+    const along = (x1, y1, x2, y2, t) => {
+      const u = 3 * t * t - 2 * t * t * t;  // the curve below: C(x1,ym) (x2,ym)
+      return [x1 + (x2 - x1) * u, y1 + (y2 - y1) * (3 * t * (1 - t) * (1 - t) * 0.5 +
+        3 * t * t * (1 - t) * 0.5 + t * t * t)];
+    };
+    g.edges.forEach(e => {
       const a = pos[e.src], b = pos[e.dst];
       if (!a || !b) return;
+      const mine = outs[e.src], k = mine.indexOf(e);
+      const t = mine.length > 1 ? 0.3 + 0.45 * k / (mine.length - 1) : 0.5;
       let d, lx, ly;
       if (a.y === b.y) {
         const x1 = a.x + NW / 2, x2 = b.x + NW / 2, up = x2 > x1 ? -1 : 1;
-        const h = Math.min(60, 14 + Math.abs(x2 - x1) / 8);
+        const h = Math.min(34, 12 + Math.abs(x2 - x1) / 12);
         const y0 = up < 0 ? a.y : a.y + NH;
         d = `M${x1},${y0} C${x1},${y0 + up * h} ${x2},${y0 + up * h} ${x2},${y0}`;
-        lx = (x1 + x2) / 2; ly = y0 + up * h * 0.75 + (up < 0 ? 0 : 8);
+        lx = (x1 + x2) / 2; ly = y0 + up * h * 0.75 + (up < 0 ? 0 : 10);
       } else {
-        const x1 = a.x + NW / 2, y1 = a.y + (b.y > a.y ? NH : 0);
-        const x2 = b.x + NW / 2, y2 = b.y + (b.y > a.y ? 0 : NH);
+        const down = b.y > a.y;
+        const x1 = a.x + NW / 2, y1 = a.y + (down ? NH : 0);
+        const x2 = b.x + NW / 2, y2 = b.y + (down ? 0 : NH);
         d = `M${x1},${y1} C${x1},${(y1 + y2) / 2} ${x2},${(y1 + y2) / 2} ${x2},${y2}`;
-        lx = (x1 + x2) / 2; ly = (y1 + y2) / 2;
+        [lx, ly] = along(x1, y1, x2, y2, t);
       }
       parts.push(`<path class="edge${e.dashed ? " dashed" : ""}" d="${d}" marker-end="url(#arrow)"/>`);
       if (e.label) parts.push(`<text class="edge-label" x="${lx}" y="${ly}" text-anchor="middle">${esc(e.label)}</text>`);
@@ -159,33 +203,61 @@
       const n = p.n, f = n.kind === "stage" ? stageFigures(p.pipe, n.label) : null;
       const grave = S.simStages && S.simStages.some(s => s.is_graveyard && s.pipeline === p.pipe
                                                     && s.stage === n.label);
-      const label = n.label.length > 24 ? n.label.slice(0, 23) + "…" : n.label;
-      const sub = f ? `${L("p_win")} ${pct(f.p_win)} · ${fill(L("per_day"), {n: num(f.arrivals_per_day, 1)})}` +
-        (f.team_load != null ? ` · ρ ${num(f.team_load)}` : "") : (n.sla ? `sla ${n.sla}` : "");
+      const cut = t => t.length > 26 ? t.slice(0, 25) + "…" : t;
+      let label = cut(n.label), sub1 = "", sub2 = "";
+      if (f) {
+        sub1 = `${L("p_win")} ${pct(f.p_win)}`;
+        sub2 = fill(L("per_day"), {n: num(f.arrivals_per_day, 1)}) +
+          (f.team_load != null ? ` · ρ ${num(f.team_load)}` : "");
+      } else if (n.label.length > 26) {  // a source or an outcome: its name on two lines
+        const at = n.label.lastIndexOf(" ", 26);
+        const brk = at > 8 ? at : 26;
+        label = n.label.slice(0, brk); sub1 = cut(n.label.slice(brk).trim());
+      }
+      if (!f && n.sla) sub2 = `SLA ${n.sla}`;
       parts.push(`<g class="node ${n.kind}${n.key ? " key" : ""}${grave ? " graveyard" : ""}"` +
         ` data-stage="${esc(n.label)}" data-pipeline="${esc(p.pipe || "")}">` +
         `<title>${esc(n.label)}</title><rect x="${p.x}" y="${p.y}" width="${NW}" height="${NH}" rx="6"/>` +
-        `<text x="${p.x + 6}" y="${p.y + 18}" font-size="12">${esc(label)}</text>` +
-        `<text x="${p.x + 6}" y="${p.y + 36}" font-size="10" fill="#4b5563">${esc(sub)}</text></g>`);
+        `<text x="${p.x + 6}" y="${p.y + 17}" font-size="12">${esc(label)}</text>` +
+        `<text class="sub" x="${p.x + 6}" y="${p.y + 34}">${esc(sub1)}</text>` +
+        `<text class="sub" x="${p.x + 6}" y="${p.y + 50}">${esc(sub2)}</text></g>`);
     });
-    box.innerHTML = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"` +
+    box.innerHTML = `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${esc(L("diagram"))}"` +
+      ` width="${width}" height="${height}"` +
       ` viewBox="0 0 ${width} ${height}"><defs><marker id="arrow" viewBox="0 0 10 10" refX="9"` +
       ` refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z"` +
       ` fill="#9ca3af"/></marker></defs>${parts.join("")}</svg>`;
   }
+  window.addEventListener("resize", () => {
+    clearTimeout(S.resizeTimer);
+    S.resizeTimer = setTimeout(() => { if (diagramColumns() !== S.diagramColumns) drawDiagram(); }, 120);
+  });
 
   function drawFigures() {
     const f = S.lastFigures;
     if (!f) return;
-    $("teams").innerHTML = `<tr><th>${L("team")}</th><th>${L("size")}</th><th>${L("load")}</th></tr>` +
-      f.teams.map(t => `<tr data-team="${esc(t.name)}"><td>${esc(t.name)}</td><td class="size">${t.size}</td>` +
+    $("teams").innerHTML = `<tr><th scope="col">${L("team")}</th><th scope="col">${L("size")}</th>` +
+      `<th scope="col">${L("load")}</th></tr>` +
+      f.teams.map(t => `<tr data-team="${esc(t.name)}"><th scope="row">${esc(t.name)}</th><td class="size">${t.size}</td>` +
         `<td class="load${t.load >= 1 ? " bad" : ""}">${num(t.load)}</td></tr>`).join("");
-    $("figures").innerHTML = `<tr><th>${L("stage")}</th><th>${L("p_win")}</th><th>${L("arrivals")}</th>` +
-      `<th>${L("load")}</th><th>${L("p_wait")}</th><th>${L("wait")}</th><th>${L("breach")}</th></tr>` +
-      f.stages.map(s => `<tr data-stage="${esc(s.stage)}"><td>${esc(s.pipeline)}.${esc(s.stage)}</td>` +
+    // A queue figure the closed forms cannot give is «—» with a numbered note saying why
+    // (analyze's note, as the report's footnotes); one number per distinct reason.
+    const notes = [];
+    const mark = s => {
+      if (!s.note) return "";
+      let i = notes.indexOf(s.note);
+      if (i < 0) { notes.push(s.note); i = notes.length - 1; }
+      return `<sup><a href="#figure-note-${i + 1}" aria-label="${esc(fill(L("note_n"), {n: i + 1}))}">${i + 1}</a></sup>`;
+    };
+    const cell = (shown, s) => shown === "—" ? `— ${mark(s)}` : shown;
+    $("figures").innerHTML = `<tr><th scope="col">${L("stage")}</th><th scope="col">${L("p_win")}</th>` +
+      `<th scope="col">${L("arrivals")}</th><th scope="col">${L("load")}</th><th scope="col">${L("p_wait")}</th>` +
+      `<th scope="col">${L("wait")}</th><th scope="col">${L("breach")}</th></tr>` +
+      f.stages.map(s => `<tr data-stage="${esc(s.stage)}"><th scope="row">${esc(stageName(s.pipeline, s.stage))}</th>` +
         `<td>${pct(s.p_win)}</td><td>${num(s.arrivals_per_day, 1)}</td><td>${num(s.team_load)}</td>` +
-        `<td>${pct(s.p_wait)}</td><td>${num(s.wait_mean_hours)}</td><td>${pct(s.respond_breach)}</td></tr>`
-      ).join("");
+        `<td>${cell(pct(s.p_wait), s)}</td><td>${cell(num(s.wait_mean_hours), s)}</td>` +
+        `<td>${cell(pct(s.respond_breach), s)}</td></tr>`).join("");
+    $("figure-notes").innerHTML = notes.map((n, i) => `<li id="figure-note-${i + 1}">${esc(n)}</li>`).join("");
   }
 
   // ------------------------------------------------------------------ what-if sliders
@@ -193,20 +265,22 @@
   function drawControls() {
     const box = $("controls");
     box.innerHTML = "";
-    S.controls.forEach(c => {
+    S.controls.forEach((c, i) => {
       const k = key(c), value = k in S.changes ? S.changes[k].value : c.value;
       const row = document.createElement("div");
       row.className = "control";
       const label = S.labels["control:" + c.kind] ? fill(S.labels["control:" + c.kind],
-        {name: c.pipeline ? `${c.pipeline}.${c.subject}` : c.subject}) : c.label;
-      row.innerHTML = `<label>${esc(label)}</label><input type="range" min="${c.low}" max="${c.high}"` +
-        ` step="${c.step}" value="${value}"><output>${value}${esc(c.unit)}</output>`;
+        {name: stageName(c.pipeline, c.subject)}) : c.label;
+      row.innerHTML = `<label for="control-${i}">${esc(label)}</label><input type="range" id="control-${i}"` +
+        ` min="${c.low}" max="${c.high}" step="${c.step}" value="${value}"` +
+        ` aria-valuetext="${esc(valueText(c, value))}"><output for="control-${i}">${esc(valueText(c, value))}</output>`;
       const input = row.querySelector("input");
       input.dataset.kind = c.kind; input.dataset.subject = c.subject;
       if (c.pipeline) input.dataset.pipeline = c.pipeline;
       input.oninput = () => {
         const v = Number(input.value);
-        row.querySelector("output").textContent = v + c.unit;
+        row.querySelector("output").textContent = valueText(c, v);
+        input.setAttribute("aria-valuetext", valueText(c, v));
         if (v === c.value) delete S.changes[k];
         else S.changes[k] = {kind: c.kind, subject: c.subject, pipeline: c.pipeline, value: v};
         clearTimeout(S.whatifTimer);
@@ -220,15 +294,19 @@
     const changes = changeList();
     if (!changes.length) {
       $("deltas").innerHTML = ""; $("override-lines").textContent = "";
+      $("whatif-notes").textContent = "";
       drawFigures(); drawDiagram(); return;
     }
     const {status: code, data} = await api("/api/whatif", {text: text(), changes});
     if (code !== 200) { status(data.error); return; }
     $("override-lines").textContent = data.lines.join("\n");
-    $("deltas").innerHTML = `<tr><th></th><th></th><th>${L("baseline")}</th><th>${L("variant")}</th></tr>` +
-      data.deltas.map(d => `<tr><td>${esc(S.labels["subject:" + d.subject] || d.subject)}</td>` +
+    $("whatif-notes").textContent = (data.notes || []).join(" ");
+    $("deltas").innerHTML = `<tr><td></td><td></td><th scope="col">${L("baseline")}</th>` +
+      `<th scope="col">${L("variant")}</th></tr>` +
+      data.deltas.map(d => `<tr data-what="${esc(d.what)}"><th scope="row">${esc(S.labels["subject:" + d.subject] ||
+          stageName(d.pipeline, d.subject))}</th>` +
         `<td>${esc(S.labels["what:" + d.what] || d.what)}</td>` +
-        `<td>${num(d.baseline)}</td><td>${num(d.variant)}</td></tr>`).join("");
+        `<td>${esc(d.baseline_text)}</td><td>${esc(d.variant_text)}</td></tr>`).join("");
     // The live view shows the variant's staffing while the sliders are moved.
     const keep = S.lastFigures;
     S.lastFigures = data.variant; drawFigures(); drawDiagram(); S.lastFigures = keep;
@@ -267,13 +345,16 @@
       if (v.state !== "running") { S.source.close(); S.source = null; $("cancel").disabled = true; }
     };
   }
-  function spark(values) {
+  // Every row on the run's one scale (0 to the largest backlog of any stage, said in the
+  // column's header), so 10 deals and 970 deals do not draw the same line.
+  function spark(values, max, name) {
     if (!values.length) return "";
-    const w = 120, h = 24, max = Math.max(...values, 1);
+    const w = 120, h = 24;
     const pts = values.map((v, i) => `${(i / Math.max(1, values.length - 1) * w).toFixed(1)},` +
       `${(h - v / max * h).toFixed(1)}`).join(" ");
-    return `<svg class="spark" width="${w}" height="${h}"><polyline fill="none" stroke="#6366f1"` +
-      ` points="${pts}"/></svg>`;
+    return `<svg class="spark" width="${w}" height="${h}" role="img" aria-label="${esc(name)}: ` +
+      `${num(Math.max(...values), 0)}"><line x1="0" y1="${h - 0.5}" x2="${w}" y2="${h - 0.5}" stroke="#e5e7eb"/>` +
+      `<polyline fill="none" stroke="#6366f1" points="${pts}"/></svg>`;
   }
   function showSim(v) {
     $("sim-progress").max = v.total; $("sim-progress").value = v.done;
@@ -289,22 +370,26 @@
     if (!v.stages.length) return;
     S.simStages = v.stages;
     const graves = v.stages.filter(s => s.is_graveyard);
+    const top = Math.max(1, ...v.stages.map(s => Math.max(0, ...s.backlog)));
     $("sim-results").innerHTML =
       `<p class="verdicts">${graves.length ? graves.map(s => `<span class="verdict graveyard"` +
-        ` data-stage="${esc(s.stage)}">${L("graveyard")}: ${esc(s.pipeline)}.${esc(s.stage)}</span>`).join(", ")
+        ` data-stage="${esc(s.stage)}">${L("graveyard")}: ${esc(stageName(s.pipeline, s.stage))}</span>`).join(", ")
         : L("no_graveyard")}</p>` +
-      `<table><tr><th>${L("team")}</th><th>${L("size")}</th><th>${L("utilization")}</th></tr>` +
-      v.teams.map(t => `<tr data-team="${esc(t.team)}"><td>${esc(t.team)}</td><td>${t.size}</td>` +
+      `<table><tr><th scope="col">${L("team")}</th><th scope="col">${L("size")}</th>` +
+      `<th scope="col">${L("utilization")}</th></tr>` +
+      v.teams.map(t => `<tr data-team="${esc(t.team)}"><th scope="row">${esc(t.team)}</th><td>${t.size}</td>` +
         `<td>${pct(t.utilization)}${t.ci95 != null ? " ± " + pct(t.ci95) : ""}</td></tr>`).join("") + `</table>` +
-      v.pipelines.map(p => `<h4>${esc(p.pipeline)}: ${L("won")} ${num(p.won, 0)} / ${num(p.started, 0)}` +
-        ` (${L("conversion")} ${pct(p.conversion)})</h4><table>` +
-        `<tr><th>${L("stage")}</th><th>n</th><th>${L("backlog")}</th><th></th></tr>` +
+      v.pipelines.map(p => `<h3>${esc(p.pipeline)}: ${L("won")} ${num(p.won, 0)} / ${num(p.started, 0)}` +
+        ` (${L("conversion")} ${pct(p.conversion)})</h3><div class="scroll"><table>` +
+        `<tr><th scope="col">${L("stage")}</th><th scope="col" class="entered">${L("entered")}</th>` +
+        `<th scope="col" class="backlog">${esc(fill(L("backlog_scale"), {max: num(top, 0)}))}</th>` +
+        `<th scope="col">${L("verdict")}</th></tr>` +
         p.entered_by_stage.map(([stage, n]) => {
           const s = v.stages.find(x => x.pipeline === p.pipeline && x.stage === stage);
-          return `<tr data-stage="${esc(stage)}"><td>${esc(stage)}</td><td>${num(n, 0)}</td>` +
-            `<td>${s ? spark(s.backlog) : ""}</td><td class="verdict${s && s.is_graveyard ? " graveyard" : ""}">` +
-            `${s && s.is_graveyard ? L("graveyard") + ": " + esc((s.said || s.reasons).join(" ")) : ""}</td></tr>`;
-        }).join("") + `</table>`).join("");
+          return `<tr data-stage="${esc(stage)}"><th scope="row">${esc(stage)}</th><td>${num(n, 0)}</td>` +
+            `<td>${s ? spark(s.backlog, top, stage) : ""}</td><td class="verdict${s && s.is_graveyard ? " graveyard" : ""}">` +
+            `${s && s.is_graveyard ? L("graveyard") + ": " + esc((s.said || s.reasons).join("; ")) : ""}</td></tr>`;
+        }).join("") + `</table></div>`).join("");
     drawDiagram();
   }
   $("run").onclick = () => { S.firstResultMs = undefined; runSim(); };
@@ -394,11 +479,29 @@
   };
 
   // ------------------------------------------------------------------ tabs and start
+  // Tabs as WAI-ARIA's tabs pattern: one in the Tab order, arrows move between them.
+  const tabs = () => Array.from(document.querySelectorAll("#tabs [role=tab]"));
   function showTab(name) {
-    document.querySelectorAll("#tabs button").forEach(b => b.classList.toggle("on", b.dataset.tab === name));
+    tabs().forEach(b => {
+      const on = b.dataset.tab === name;
+      b.classList.toggle("on", on);
+      b.setAttribute("aria-selected", String(on));
+      b.tabIndex = on ? 0 : -1;
+    });
     document.querySelectorAll(".pane").forEach(p => p.classList.toggle("on", p.id === "pane-" + name));
+    if (name === "live") drawDiagram();
   }
-  document.querySelectorAll("#tabs button").forEach(b => { b.onclick = () => showTab(b.dataset.tab); });
+  tabs().forEach(b => { b.onclick = () => showTab(b.dataset.tab); });
+  $("tabs").addEventListener("keydown", ev => {
+    const all = tabs(), at = all.indexOf(document.activeElement);
+    if (at < 0) return;
+    const step = {ArrowRight: 1, ArrowLeft: -1}[ev.key];
+    const to = ev.key === "Home" ? 0 : ev.key === "End" ? all.length - 1
+      : step ? (at + step + all.length) % all.length : null;
+    if (to === null) return;
+    ev.preventDefault();
+    showTab(all[to].dataset.tab); all[to].focus();
+  });
 
   function applyLabels() {
     document.documentElement.lang = S.language;
@@ -407,7 +510,8 @@
     set("tab-sim", "simulation"); set("tab-export", "export"); set("h-figures", "figures");
     set("run", "run"); set("cancel", "cancel"); set("reset", "reset"); set("save-scenario", "save_scenario");
     set("amocrm-plan", "amocrm_plan"); set("amocrm-apply", "amocrm_apply");
-    set("l-days", "days"); set("l-reps", "reps");
+    set("l-days", "days"); set("l-reps", "reps"); set("keys", "keyboard");
+    $("tabs").setAttribute("aria-label", L("tabs"));
     $("scenario-name").placeholder = L("scenario_name");
   }
 
@@ -420,6 +524,8 @@
     $("path").textContent = data.path;
     view = FunnelEditor.create($("editor"), data.text, onEdit, () => save());
     window.funnelcEditor = view;
+    // How to leave the editor with the keyboard (Tab indents there), said beside it.
+    if (view.contentDOM) view.contentDOM.setAttribute("aria-describedby", "keys");
     S.controls = data.controls;
     drawControls();
     showLive(data.live, null);
