@@ -158,8 +158,11 @@ msgid, so the page says «P(успеха)», «Точный расчёт», «в
 
 _UNITS = {"": "{n}", "h": "{n} working h"}
 """A slider's value by its unit: an SLA counts the account's working hours («27 раб. ч»,
-as the report says a limit); a source's rate as the diagram says it («150/нед.»)."""
-_RATE_UNITS = ("hour", "day", "week", "month")
+as the report says a limit; the msgid of `i18n.figures`)."""
+_RATE_UNITS = {"/hour": "{count}/hour", "/day": "{count}/day", "/week": "{count}/week",
+               "/month": "{count}/month"}
+"""A source's rate as the diagram says it («150/нед.»; the msgids of `export.graph`)."""
+_DIAGRAM = "diagram"
 
 
 def word(language: str, key: str) -> str:
@@ -175,8 +178,8 @@ def labels(language: str) -> dict[str, str]:
                   for name, text in _TARGETS.items()})
     words.update({key: tr.gettext(text) for key, text in _REPORT_WORDS.items()})
     words.update({f"unit:{unit}": tr.gettext(text) for unit, text in _UNITS.items()})
-    words.update({f"unit:/{unit}": tr.pgettext("diagram", "{count}/" + unit)
-                 .replace("{count}", "{n}") for unit in _RATE_UNITS})
+    words.update({f"unit:{unit}": tr.pgettext(_DIAGRAM, text).replace("{count}", "{n}")
+                  for unit, text in _RATE_UNITS.items()})
     return words
 
 
