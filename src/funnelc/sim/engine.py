@@ -269,7 +269,7 @@ class _Stage:
         "cad_work", "cad_n", "cad_reply",
         "cad_exhausted", "replies", "rank", "qi", "cal_sla",
         # statistics
-        "entered", "wip", "area", "last", "sum_in", "sum_win", "left", "tis_sum", "hist",
+        "entered", "wip", "area", "last", "sum_in", "sum_win", "left", "hist",
         "exits", "to", "resp_n", "resp_b", "resp_nw", "resp_bw", "pat_nw", "pat_bw", "wait_sum", "picks", "daily",
         "in_base", "daily_in")
 
@@ -312,7 +312,6 @@ class _Stage:
         self.sum_in = 0.0
         self.sum_win = 0.0
         self.left = 0
-        self.tis_sum = 0.0
         self.hist = LogHistogram()
         self.exits = [0] * len(spec.routes)
         self.to = [0, 0, 0, 0, 0]
@@ -972,7 +971,6 @@ class Engine:
         if st.cal_sla is not None:
             st.sum_win -= d.wentered
         dt = now - d.entered
-        st.tis_sum += dt
         st.hist.buf.append(dt)
         if timeout < 0:
             st.exits[r.idx] += 1
@@ -1305,7 +1303,6 @@ class Engine:
             st.last = now
             st.in_base += st.entered
             st.entered = 0
-            st.tis_sum = 0.0
             st.hist.reset()
             st.exits = [0] * len(st.exits)
             st.to = [0, 0, 0, 0, 0]
@@ -1353,6 +1350,7 @@ class Engine:
     def _finish(self) -> RepStats:
         now = self.horizon
         span = now - self.observed_from
+        window = (self.observed_from, now)
         stages: list[StageRep] = []
         for st in self.stages:
             left = sum(st.exits) + sum(st.to) - sum(st.exits[r.idx] for r in st.routes
@@ -1363,8 +1361,7 @@ class Engine:
             st.daily_in.append(float(st.in_base + st.entered))
             half = st.daily[len(st.daily) // 2:]
             slope, se = ols_slope(half.tolist())
-            expected = expected_wip(st.daily_in, st.hist, len(st.daily),
-                                    (self.observed_from, now))
+            expected = expected_wip(st.daily_in, st.hist, len(st.daily), window)
             excess = np.frombuffer(st.daily, dtype=np.float64) - expected
             xslope, xse = ols_slope(excess[len(excess) // 2:].tolist())
             age = now - st.sum_in / st.wip if st.wip else NAN
@@ -1378,9 +1375,9 @@ class Engine:
                 respond_checked=st.resp_n, respond_breached=st.resp_b,
                 respond_checked_week=st.resp_nw, respond_breached_week=st.resp_bw,
                 entered_week=st.pat_nw, abandoned_week=st.pat_bw,
-                time_mean=st.tis_sum / left if left else NAN,
-                time_p50=st.hist.quantile(0.5), time_p90=st.hist.quantile(0.9),
-                time_p99=st.hist.quantile(0.99), picks=st.picks,
+                time_mean=st.hist.mean(window) if left else NAN,
+                time_p50=st.hist.quantile(0.5, window), time_p90=st.hist.quantile(0.9, window),
+                time_p99=st.hist.quantile(0.99, window), picks=st.picks,
                 wait_mean=st.wait_sum / st.picks if st.picks else NAN,
                 wip_mean=st.area / span, wip_final=st.wip, wip_daily=st.daily.tolist(),
                 age_final_mean=age, age_final_sla_mean=age_sla, slope=slope, slope_se=se,
