@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from crm_cli import apply_plans, fast, funnel_file, run  # noqa: F401 (fast: an autouse fixture)
+from crm_cli import apply_plans, apply_then_import, fast, funnel_file, run  # noqa: F401 (fast: an autouse fixture)
 
 FUNNEL = """\
 account "Клиника" {
@@ -81,3 +81,31 @@ def test_apply_plans_every_lost_reason_in_every_crm(funnel: Path) -> None:
         assert result.exit_code == 0, (crm, result.output)
         missing[crm] = [r for r in REASONS if r not in result.stdout]
     assert missing == {"amocrm": [], "bitrix24": [], "pipedrive": [], "hubspot": []}
+
+
+CASES_APART = """\
+account "Меблі" {
+  currency UAH
+}
+source "Сайт" 5/day -> "Продажі"."Заявка"
+pipeline "Продажі" main {
+  stage "Заявка" {
+    -> "Договір" 60%
+    -> lost "Дорого" 40%
+  }
+  stage "Договір" {
+    -> won 90%
+    -> lost "дорого" 10%
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("crm", ["amocrm", "bitrix24", "hubspot"])
+def test_reasons_apart_only_in_case_are_both_applied(crm: str, tmp_path: Path) -> None:
+    """«Дорого» and «дорого» are two reasons to the checker. HubSpot's apply gave both the
+    option value `dorogo` (each code was made unique against a fresh copy of the taken
+    values), HubSpot refused the update («option values must be unique») and apply stopped
+    with the lost reasons not applied, exit 1. Both must be applied, and come back."""
+    text = apply_then_import(crm, funnel_file(tmp_path, CASES_APART), tmp_path, "tok-case-3e1")
+    assert "# - Дорого" in text and "# - дорого" in text

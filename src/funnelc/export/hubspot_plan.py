@@ -334,9 +334,13 @@ class _Planner:
                                      "lost reasons are left out")
                 plan.by_hand.append("lost reasons: " + ", ".join(q(r) for r in self.wanted.reasons))
             else:
+                # one set for all: «Дорого» and «дорого» both transliterate to `dorogo`, and
+                # HubSpot refuses two options with one value (the whole update fails)
                 taken: set[str] = {str(o.get("value")) for o in remote.options}
+                have = {str(o.get("label")) for o in remote.options}
                 lang = None
-                options = [(r, _code(r, lang, set(taken), "reason")) for r in self.wanted.reasons]
+                options = [(r, _code(r, lang, taken, "reason")) for r in self.wanted.reasons
+                           if r not in have]
                 self._options(remote, options, remote.type != "enumeration")
         others = [p for o in OBJECTS for p in account.properties.get(o, [])
                   if not p.defined and p.name not in in_file[o]]
