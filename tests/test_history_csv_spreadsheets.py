@@ -124,7 +124,9 @@ def test_an_unquoted_decimal_comma_in_a_comma_csv_is_dropped_not_shifted(
     p = _write(tmp_path, "comma_ragged.csv",
                "deal_id,timestamp,stage,value,loss_reason\n"
                "1,2026-11-02 10:00,Нова заявка,1234,50,\n"
-               "1,2026-11-03 10:00,lost,1234,50,Дорого\n")
+               "1,2026-11-03 10:00,lost,1234,50,Дорого\n"
+               # A row kept: a history of none is refused whole (`refuse_empty`).
+               "2,2026-11-02 10:00,Нова заявка,100,\n")
     r = _run("history", str(p), "--format", "json")
     assert r.exit_code == 1
     q = json.loads(r.stdout)["quality"]

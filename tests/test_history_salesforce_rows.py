@@ -315,3 +315,83 @@ def test_an_opp_id_column_is_the_deal(tmp_path: Path) -> None:
     code, out = _history(path)
     assert code == 0
     assert out["deals"] == 2 and out["quality"]["rows_kept"] == 5
+
+
+SF_HEAD = "Id,OpportunityId,CreatedDate,StageName,Amount\n"
+SF_FUNNEL = """account "Demo" {
+  currency USD
+  language ru
+}
+source "Leads" 2/week -> "Sales"."Prospecting" value 100k
+pipeline "Sales" main {
+  stage "Prospecting" {
+    -> won 50% after exp(5d)
+    -> lost "No" 50% after exp(5d)
+  }
+}
+"""
+
+
+def _sf_rows(when: list[str]) -> str:
+    return SF_HEAD + "".join(f"H{i},O{i // 2},{w},{'Prospecting' if i % 2 == 0 else 'Closed Won'},"
+                             f"100\n" for i, w in enumerate(when))
+
+
+@pytest.mark.parametrize("command", ["history", "audit", "forecast"])
+def test_unreadable_times_are_refused_with_the_column_the_value_and_the_forms_read(
+        tmp_path: Path, command: str) -> None:
+    """Review s20 F5: a Salesforce demo org's OpportunityHistory saved with
+    `02/23/26 08:55 PM` lost its 48 rows as «timestamp missing or unreadable (first at
+    OpportunityHistory.csv:2)», nothing said why; `history` then printed twenty empty
+    tables and `audit` «Аудит 0 сделок … находок нет». Now one error (exit 1) names the
+    column, the line, the value and what it is, and the forms read."""
+    path = tmp_path / "OpportunityHistory.csv"
+    path.write_text(_sf_rows([f"02/{d:02d}/26 08:55 PM" for d in range(1, 21)]),
+                    encoding="utf-8")
+    funnel = tmp_path / "sf.funnel"
+    funnel.write_text(SF_FUNNEL, encoding="utf-8")
+    args = {"history": ["history", str(path)], "audit": ["audit", str(funnel), str(path)],
+            "forecast": ["forecast", str(path), "--funnel", str(funnel)]}[command]
+    res = CliRunner().invoke(cli, args, env={"NO_COLOR": "1"})
+    said = " ".join(res.output.split())
+    assert res.exit_code == 1, said
+    assert (f"error: {path}:2: no time in column `CreatedDate` can be read (20 of 20 "
+            "unreadable): the first is `02/01/26 08:55 PM`, a 12-hour time (AM/PM) with a "
+            "two-digit year") in said, said
+    assert "help: save the column as YYYY-MM-DD HH:MM" in said and "h:mm AM/PM" in said
+    assert "находок нет" not in said and "Traceback" not in said
+
+
+def test_salesforce_us_twelve_hour_times_are_read(tmp_path: Path) -> None:
+    """Salesforce's report export in the United States locale writes `2/23/2026 8:55 PM`
+    (`2/23/2026, 8:55 PM` with ICU's formats): read on the 24-hour clock."""
+    path = tmp_path / "OpportunityHistory.csv"
+    path.write_text(_sf_rows(["2/3/2026 8:55 AM", '"2/13/2026, 8:55 PM"',
+                              "2/14/2026 12:05 AM", "2/20/2026 12:30 PM"]), encoding="utf-8")
+    code, out = _history(path)
+    assert code == 0, out["quality"]
+    assert out["quality"]["rows_kept"] == 4
+    from funnelc.history.load import load_history
+
+    ts = sorted(load_history([str(path)]).events["ts"].to_list())
+    assert [t.strftime("%m-%d %H:%M") for t in ts] == [
+        "02-03 08:55", "02-13 20:55", "02-14 00:05", "02-20 12:30"]
+
+
+@pytest.mark.parametrize("command", ["history", "audit"])
+def test_a_history_of_no_events_is_refused_not_reported(tmp_path: Path, command: str) -> None:
+    """Every row dropped (here: no stage): `history` printed its empty tables, `audit`
+    «no findings» about nothing; both refuse it, as `fit` and `forecast` do, with the
+    data-quality lines that say why."""
+    path = tmp_path / "h.csv"
+    path.write_text("deal_id,timestamp,stage\n1,2026-02-01 10:00,\n2,2026-02-02 10:00,\n",
+                    encoding="utf-8")
+    funnel = tmp_path / "sf.funnel"
+    funnel.write_text(SF_FUNNEL, encoding="utf-8")
+    args = ["history", str(path)] if command == "history" else ["audit", str(funnel), str(path)]
+    res = CliRunner().invoke(cli, args, env={"NO_COLOR": "1"})
+    said = " ".join(res.output.split())
+    assert res.exit_code == 1, said
+    assert f"error: {path}: the history holds no events: every row was dropped" in said
+    assert "dropped 2 rows" in said
+    assert "находок нет" not in said and "no findings" not in said.lower()

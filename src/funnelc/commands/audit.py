@@ -17,6 +17,7 @@ from .history import (
     check_tz,
     loss_field_option,
     periods_option,
+    refuse_empty,
     return_freed_memory,
     tz_option,
 )
@@ -76,6 +77,7 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
         if exc.hint:
             click.echo(f"  = help: {exc.hint}", err=True)
         raise SystemExit(exc.exit_code) from None
+    refuse_empty(prepared)
     if prepared.names is not None:
         error, lines = unmatched_names(prepared.names, prepared.history.place, funnel_path)
         for line in lines:

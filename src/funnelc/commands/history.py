@@ -178,6 +178,7 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
     tr = _translator(funnel)
     prepared = prepare_or_exit(list(inputs), tz, funnel, loss_field, deal_level=True,
                                lang=tr.lang)
+    refuse_empty(prepared)
     warn_unmatched(prepared, funnel_path)
     account = funnel.account if funnel is not None else None
     currency = account.currency.value if account is not None and account.currency else None
@@ -220,13 +221,32 @@ def prepare_or_exit(inputs: list[str], tz: str, funnel: FunnelFile | None,
     from ..history.run import prepare
 
     try:
-        return prepare(inputs, tz, funnel, loss_field=loss_field, deal_level=deal_level,
-                       lang=lang)
+        prepared = prepare(inputs, tz, funnel, loss_field=loss_field, deal_level=deal_level,
+                           lang=lang)
     except HistoryInputError as exc:
         click.echo(f"error: {exc}", err=True)
         if exc.hint:
             click.echo(f"  = help: {exc.hint}", err=True)
         raise SystemExit(exc.exit_code) from None
+    return prepared
+
+
+def refuse_empty(prepared: Prepared) -> None:
+    """Exit 1 when every row of the history was dropped, with the data-quality lines
+    that say why and where: `history` printed twenty empty tables, and `audit` «no
+    findings» about a history of no events (a Salesforce export whose every time was
+    unreadable), where `fit` and `forecast` refuse it."""
+    from ..history.quality_render import summary_lines
+
+    if prepared.tables.visits.data_start is not None:
+        return
+    dq = prepared.history.quality
+    files = ", ".join(dict.fromkeys(f[0] for f in dq.files)) or "the history"
+    click.echo(f"error: {files}: the history holds no events: every row was dropped", err=True)
+    click.echo("  = help: the lines below say why and where; fix those rows", err=True)
+    for line in summary_lines(dq):
+        click.echo(line, err=True)
+    raise SystemExit(EXIT_PROBLEMS)
 
 
 def warn_unmatched(prepared: Prepared, funnel_path: str | None) -> None:

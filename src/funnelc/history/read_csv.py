@@ -48,12 +48,14 @@ from .errors import HistoryDataError
 from .events import LOST, STAGE, WON, Catalog, empty_events
 from .quality import DataQuality, QualityNote
 from .timeparse import (
+    ACCEPTED_TIMES,
     ParsedTimes,
     SlashOrder,
     TimeBounds,
     parse_timestamps,
     screen_times,
     slash_date_order,
+    time_form,
 )
 
 __all__ = ["read_csv_text", "read_csv_table", "csv_events", "CsvTable", "looks_like_csv",
@@ -348,6 +350,33 @@ def _parse_times(values: pl.Series, tz: str, order: SlashOrder | None = None) ->
                        pl.concat([p.ambiguous for p in parts]))
 
 
+UNREADABLE_SHARE = 0.9
+"""At this share of a file's times unreadable, the file is refused (`HistoryDataError`)
+rather than its rows dropped one by one: the column is written in a form not read."""
+
+
+def _refuse_unreadable_times(df: pl.DataFrame, parsed: ParsedTimes, path: str,
+                             column: str | None) -> None:
+    """Refuse a file whose times (nearly) all fail to read, naming the column, the first
+    value with its line and what it looks like, and the forms read. Dropped one by one,
+    a Salesforce export with 12-hour times (`02/23/26 08:55 PM`) lost its 48 rows as
+    «timestamp missing or unreadable» with no word of why, and the audit of the nothing
+    left said «no findings»."""
+    written = df["t"].is_not_null()
+    unread = df.filter(parsed.ts.is_null() & written & ~parsed.skipped)
+    if unread.height == 0 or unread.height < UNREADABLE_SHARE * int(written.sum()):
+        return
+    first = str(unread["t"][0])
+    form = time_form(first)
+    where = f"column `{column}`" if column else "the deal list's date columns"
+    raise HistoryDataError(
+        f"{path}:{unread['line'][0]}: no time in {where} can be read "
+        f"({unread.height} of {int(written.sum())} unreadable): the first is `{first}`"
+        + (f", {form}" if form else ""),
+        "save the column as YYYY-MM-DD HH:MM (a 24-hour clock, a four-digit year) and "
+        f"read it again; the forms read: {ACCEPTED_TIMES}")
+
+
 def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
                bounds: TimeBounds | None = None) -> pl.DataFrame:
     """The rows of a CSV table as events; rows without a deal, a readable and plausible
@@ -433,6 +462,7 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
     del raw
     order = _slash_order(df, path, dq)
     parsed = _parse_times(df["t"], tz, order)
+    _refuse_unreadable_times(df, parsed, path, cols.get("ts") if listed is None else None)
     why, mixed = screen_times(parsed.ts, parsed.unit, bounds or TimeBounds.default())
     df = df.drop("t").with_columns(ts=parsed.ts, naive=parsed.naive, why=why,
                                    skipped=parsed.skipped, twice=parsed.ambiguous)

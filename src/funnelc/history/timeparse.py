@@ -7,12 +7,13 @@ with `T` or a space, with or without seconds and fractions, `DD.MM.YYYY HH:MM[:S
 day numbers (`46361.6`, `46 361,6`: days since 1899-12-30, for a date column saved as a
 number; 36526–73050, the years 2000–2099, so no Unix time or id is taken for one) and,
 with `slash_order`, `D/M/YYYY` or `M/D/YYYY` (`slash_order` tells which: a file's dates
-decide it, `slash_date_order`). A zone-less time means local time in `tz` (UTC unless
-`--tz` says otherwise): the caller counts those as `naive_timestamps`. Where the clocks
-move, a local time can be missing from `tz` (the hour skipped in spring: `skipped`, no
-time at all, which the readers drop as `skipped_local_time` rather than as unreadable) or
-happen twice (the hour repeated in autumn: `ambiguous`, read as the first, which the
-readers count as `ambiguous_local_times`).
+decide it, `slash_date_order`), their time on a 12-hour clock too (`2/23/2026 8:55 PM`,
+`2/23/2026, 8:55 PM`: Salesforce's report exports in the United States locale). A
+zone-less time means local time in `tz` (UTC unless `--tz` says otherwise): the caller counts
+those as `naive_timestamps`. Where the clocks move, a local time can be missing from
+`tz` (the hour skipped in spring: `skipped`, no time at all, which the readers drop as
+`skipped_local_time` rather than as unreadable) or happen twice (the hour repeated in
+autumn: `ambiguous`, read as the first, which the readers count as `ambiguous_local_times`).
 
 Unix times are read per value: above 1e11 milliseconds, else seconds (1e11 s is the year
 5138, 1e11 ms is 1973, so no real date of this century is ambiguous). Two guards keep
@@ -32,7 +33,8 @@ from typing import Literal
 import polars as pl
 
 __all__ = ["ParsedTimes", "TimeBounds", "parse_timestamps", "from_epoch_seconds", "epoch_unit",
-           "screen_times", "MS_ABOVE", "SlashOrder", "SlashDates", "slash_date_order"]
+           "screen_times", "MS_ABOVE", "SlashOrder", "SlashDates", "slash_date_order", "time_form",
+           "ACCEPTED_TIMES"]
 
 MS_ABOVE = 1e11
 """Unix times above this are milliseconds."""
@@ -45,6 +47,29 @@ _NAIVE_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%
                   "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%Y-%m-%d",
                   "%d.%m.%Y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d")
 UTC = pl.Datetime("us", "UTC")
+_CLOCK12 = r"(?i)\d\s*[AP]M$"
+_CLOCK12_FORMATS = ("%Y-%m-%d %I:%M %p", "%Y-%m-%d %I:%M:%S %p")
+"""A 12-hour time after a slash date rewritten to `YYYY-M-D`; looked for only when some
+value ends in AM or PM."""
+ACCEPTED_TIMES = ("YYYY-MM-DD HH:MM[:SS] (with or without a zone offset, or a `T`), "
+                  "DD.MM.YYYY HH:MM[:SS], D/M/YYYY or M/D/YYYY with HH:MM or h:mm AM/PM, "
+                  "dates alone, Unix seconds or milliseconds, Excel serial day numbers")
+"""The forms read, as an error about an unreadable time column lists them."""
+
+
+def time_form(text: str) -> str:
+    """What an unreadable time looks like, in words for an error: `02/23/26 08:55 PM`
+    is «a 12-hour time (AM/PM) with a two-digit year»; "" when nothing stands out."""
+    import re
+
+    parts = []
+    if re.search(_CLOCK12, text.strip()):
+        parts.append("a 12-hour time (AM/PM)")
+    if re.match(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(\D|$)", text.strip()):
+        parts.append("a two-digit year")
+    if not parts:
+        return ""
+    return parts[0] + (f" with {parts[1]}" if len(parts) > 1 else "")
 
 
 @dataclass
@@ -196,7 +221,8 @@ def parse_timestamps(values: pl.Series, tz: str = "UTC",
         s = s.str.replace(short_year, "${1}20${2}${3}")
     if slash_order is not None:
         ymd = "${3}-${2}-${1}" if slash_order == "dmy" else "${3}-${1}-${2}"
-        s = s.str.replace(_SLASH, ymd)
+        s = s.str.replace(_SLASH, ymd).str.replace(r"^(\d{4}-\d{1,2}-\d{1,2}),\s+", "${1} ")
+    formats = _NAIVE_FORMATS + (_CLOCK12_FORMATS if s.str.contains(_CLOCK12).any() else ())
     frame = pl.DataFrame({"s": s})
     text = pl.col("s").str.replace(r"(?i)z$", "+00:00").str.replace(
         r"([+-]\d\d)(\d\d)$", "$1:$2")
@@ -207,7 +233,7 @@ def parse_timestamps(values: pl.Series, tz: str = "UTC",
                                                     strict=False)
                                for f in _OFFSET_FORMATS])
     naive = pl.coalesce([pl.col("s").str.to_datetime(f, time_unit="us", strict=False)
-                         for f in _NAIVE_FORMATS])
+                         for f in formats])
     naive_or_serial: pl.Expr = pl.when(~has_offset & ~is_epoch).then(naive)
     if spreadsheet:
         days = (pl.col("s").str.replace_all(r"[ \u00a0\u202f]", "").str.replace(",", ".")
