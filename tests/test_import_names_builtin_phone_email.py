@@ -53,3 +53,18 @@ def test_import_names_the_builtin_phone_and_email_it_leaves_out(
     for words in named:
         assert words in note
     assert '`field "Телефон" phone on contact`' in note
+
+
+def test_amocrm_names_the_builtin_fields_it_imports_under_its_own_names(tmp_path: Path) -> None:
+    """A contact email a stage requires comes back from amoCRM, but as amoCRM's built-in
+    «Email» and the stage's `requires "Пошта"` as `requires "Email"`: the funnel's name is
+    nowhere in amoCRM. The header said nothing of it; now a note says which imported
+    fields are built-in and that their names are amoCRM's."""
+    funnel = funnel_file(tmp_path, FUNNEL.replace('requires "Бюджет"', 'requires "Бюджет", "Пошта"'))
+    text = apply_then_import("amocrm", funnel, tmp_path, TOKEN)
+    model = load_text(text, "<import>", checks=False).model
+    assert model is not None
+    assert [r.value for r in model.pipelines[-1].stages[0].requires] == ["Бюджет", "Email"]
+    assert ("built-in fields, imported as a stage requires them: contact «Email» (EMAIL); a "
+            "funnel's first phone and email field of a contact or company is one of these, "
+            "whatever the funnel called it, so the name here is amoCRM's") in text

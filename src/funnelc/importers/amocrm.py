@@ -491,6 +491,7 @@ class _Build:
         out: list[m.CardField] = []
         taken: set[str] = set()
         left_out: list[tuple[str, str]] = []
+        builtin_here: list[str] = []
         for f in fields:
             if f.entity not in ENTITIES:
                 self.notes.append(f"field «{f.name}» of {f.entity} left out: the language has "
@@ -507,6 +508,8 @@ class _Build:
                 continue
             entity = ENTITIES[f.entity]
             name = _unique(_named(f.name), taken, entity.value)
+            if f.predefined and f.code in ("PHONE", "EMAIL"):
+                builtin_here.append(f"{entity.value} «{name}» ({f.code})")
             if name != f.name:
                 self.notes.append(f"{entity.value} field «{escape_invisible(f.name)}» is called «{name}» here "
                                   "(field names must be unique across entities)")
@@ -519,6 +522,11 @@ class _Build:
                     kind = "won" if pair[1] == WON_ID else "lost"
                     self.notes.append(f"field «{name}» is required to close as {kind} "
                                       f"(pipeline {pair[0]}): the language has no place for that")
+        if builtin_here:
+            self.notes.append("built-in fields, imported as a stage requires them: "
+                              + ", ".join(builtin_here) + "; a funnel's first phone and email "
+                              "field of a contact or company is one of these, whatever the "
+                              "funnel called it, so the name here is amoCRM's")
         if left_out:
             self.notes.append(builtin_fields_note(left_out, " (no stage requires them)"))
         return out
