@@ -361,3 +361,38 @@ def test_the_confidence_quotes_the_target_its_interval_straddles(tmp_path: Path,
     assert r.exit_code == 0, r.output
     text = " ".join(r.output.split())
     assert _SHAKY[lang] in text, text
+
+
+def test_the_days_named_in_the_why_give_the_weekday_tables_share(
+        cottages: dict[str, Any]) -> None:
+    """«Sun brings 65% of them» (of the out-of-hours breaches) stood above a weekday table
+    whose Sunday said 63.9% of the breaches, and «of them» read as «of those deals»: the
+    days named carry the table's figure, their share of all the breaches."""
+    x = cottages["explanation"]
+    said = re.search(r"; ([a-z, ]+) brings? ([\d.]+)% of all the breaches\.", x["why"])
+    assert said is not None, x["why"]
+    split = x["breaches"][0]
+    days = said.group(1).split(", ")
+    part = sum(d["breached"] for d in split["by_weekday"] if d["day"] in days)
+    assert float(said.group(2)) == round(100 * part / split["breached"], 1)
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk"])
+def test_the_days_named_in_the_why_read_as_in_the_table(tmp_path: Path, lang: str) -> None:
+    path = tmp_path / "cottages.funnel"
+    path.write_text(Path(COTTAGES).read_text("utf-8").replace(
+        "  language ru\n", f"  language {lang}\n"), "utf-8")
+    r = CliRunner().invoke(cli, [
+        "staff", str(path), "--team", TEAM, "--target", "respond 15m 80%", "--days", "90",
+        "--warmup", "30", "--reps", "2", "--max-reps", "4", "--no-levers", "--jobs", "1"],
+        env={"COLUMNS": "1000"})
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    words = {"ru": r"на (вс|пн|сб)(, (вс|пн|сб))? приходится ([\d,]+)% всех нарушений\.",
+             "uk": r"на (нд|пн|сб)(, (нд|пн|сб))? припадає ([\d,]+)% усіх порушень\."}[lang]
+    said = re.search(words, text)
+    assert said is not None, text
+    if said.group(2) is None:  # one day: its row of the weekday table says the same share
+        row = re.search(rf"│ {said.group(1)} │ [\d ]+ │ [\d,]+% │ ([\d,]+)% │", text)
+        assert row is not None and row.group(1) == said.group(4), text
+    assert "из них" not in text and "з них" not in text
