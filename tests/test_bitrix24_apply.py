@@ -267,6 +267,22 @@ def test_stages_of_a_pipeline_missing_from_the_categories_are_kept_and_noted(tmp
     assert "the name of pipeline 5 (DEAL_STAGE_5) was not in the answers" in result.stdout
 
 
+def test_pipelines_whose_stage_list_was_not_given_are_noted(tmp_path: Path) -> None:
+    """Every Bitrix24 pipeline has stages (NEW, WON, LOSE at least): a category without
+    any in the answers means crm.status.list for it was not given. The import wrote the
+    pipelines empty and said nothing; now a note names the stage list to give."""
+    path = tmp_path / "categories.json"
+    path.write_text(json.dumps({"result": {"categories": [
+        {"id": 0, "name": "Продажи", "sort": 10, "isDefault": "Y"},
+        {"id": 3, "name": "Сервис", "sort": 20}]}}, ensure_ascii=False), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", "--from", "bitrix24", str(path)])
+    assert result.exit_code == 0, result.output
+    assert ("pipeline «Продажи» has no stages in the answers: give crm.status.list for "
+            "ENTITY_ID DEAL_STAGE") in result.stdout
+    assert "pipeline «Сервис» has no stages in the answers: give crm.status.list for " \
+        "ENTITY_ID DEAL_STAGE_3" in result.stdout
+
+
 def test_import_from_the_documented_answers(tmp_path: Path) -> None:
     """The answers' examples of crm-category-list.md and crm-status-list.md."""
     cats = tmp_path / "categories.json"

@@ -271,6 +271,9 @@ def _build(a: _Answers, path: str) -> Imported:
                 reason = _one_line(s.name)
                 if reason and reason not in reasons:
                     reasons.append(reason)
+        if not stages:  # every pipeline has NEW, WON and LOSE: its answer was not given
+            notes.append(f"pipeline «{name}» has no stages in the answers: give crm.status.list "
+                         f"for ENTITY_ID {entity}")
         layout.append((name, cid == 0 or cats[cid][2], [s for s in stages if s.semantics == ""]))
     fields: list[m.CardField] = []
     mandatory: list[m.Name] = []
