@@ -32,9 +32,9 @@ from funnelc.serve.workspace import Workspace
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 STATIC = Path(__file__).resolve().parent.parent / "src" / "funnelc" / "serve" / "static"
-KEPT = {"amocrm", "respond", "sla", "noqa"}
-"""Words the page keeps in every language: the CRM's name, the funnel keywords and the
-suppression comment's `noqa`."""
+KEPT = {"amocrm", "respond", "sla", "noqa", "esc", "tab"}
+"""Words the page keeps in every language: the CRM's name, the funnel keywords, the
+suppression comment's `noqa` and the keys' names as the keyboard prints them (Esc, Tab)."""
 
 
 ENGLISH = english_words(in_context("workshop"), min_len=3, kept=KEPT)
