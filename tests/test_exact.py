@@ -651,6 +651,42 @@ def test_sla_cut_is_exact_without_a_queue() -> None:
     assert any("the sla takes 54.1%" in n for n in st.notes)
 
 
+def test_sla_ends_counts_the_stay_share_it_moves() -> None:
+    """The share of a stage's deals its SLA ends: the `stay` share, which it moves by
+    design, and the deals whose `after` runs past it. Regression (page review F3):
+    cottages.funnel's «Прогрет 90 дней» (stay 97%, 3% after exp(10d), SLA 180 working
+    hours) showed only the 3% part, «≥0,244%», beside 3 134 of its 3 588 simulated deals
+    moved by the SLA."""
+    funnel = one_stage("""
+    sla 7d -> lost "silent"
+    -> won 3% after exp(10d)
+    stay 97%""", team="", rate="12/day")
+    st = analyze_account(funnel).stage("P", "A")
+    took = 0.03 * math.exp(-7.0 / 10.0)  # P(exp(10d) > 7d) of the 3%
+    assert not st.sla_cut_is_bound
+    assert st.sla_cut == pytest.approx(took, rel=1e-12)
+    assert st.sla_ends == pytest.approx(0.97 + took, rel=1e-12)
+    # Behind a queue (M/M/c+D, the SLA also pulling deals from the queue): the stay
+    # deals picked up all leave by the SLA, those it pulls from the queue are p_ab.
+    funnel = one_stage("""
+    owner T
+    work exp(20m)
+    sla 15m -> lost "slow"
+    -> won 50%
+    stay 50%""")
+    st = analyze_account(funnel).stage("P", "A")
+    lam, mu, c, d = 6.0, 3.0, 3, 0.25
+    p_ab = q.mmc_deterministic_patience(c, lam, mu, d).p_abandon
+    tail = mmcd_served_tail(c, lam, mu, d)
+    assert st.sla_cut == pytest.approx(p_ab + 0.5 * tail(d) + 0.5 * tail(d), rel=1e-12)
+    assert st.sla_ends == pytest.approx(p_ab + 0.5 * (1 - p_ab) + 0.5 * tail(d), rel=1e-12)
+    # No stay: the SLA ends what it cuts.
+    st = analyze_account(one_stage("""
+    sla 4h -> lost "slow"
+    -> won 100% after exp(2h)""", team="")).stage("P", "A")
+    assert st.sla_ends == pytest.approx(st.sla_cut) == pytest.approx(math.exp(-2.0))
+
+
 def test_sla_cut_of_a_cadence_without_a_queue() -> None:
     funnel = one_stage("""
     sla 20h -> lost "slow"

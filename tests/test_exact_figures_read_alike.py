@@ -103,6 +103,27 @@ def test_exact_shares_read_the_same_in_analyze_and_on_the_page(
 
 
 @pytest.mark.parametrize("language", ["uk", "en"])
+def test_the_sla_share_counts_the_stay_share_it_moves(
+        outputs: dict[str, tuple[str, str]], language: str) -> None:
+    """Page review F3: «доля, снятая SLA (точно) ≥0,244%» beside 3 134 of 3 588 deals
+    the simulated SLA moved at «Прогрет 90 дней» (stay 97% → SLA): the exact figure left
+    out the `stay` share. It counts it now, in the SLA table, the exact table and
+    analyze alike; the notes keep the part taken before the outcome (≥0,244%)."""
+    terminal, page = outputs[language]
+    sla = {r[0]: r for r in _html_rows(_section(page, "respond-sla")) if len(r) == 10}
+    exact = {r[0]: r for r in _html_rows(_section(page, "exact")) if len(r) == 12}
+    term = {r[0]: r for r in _terminal_rows(terminal) if len(r) == 12}
+    for stage, share in (("Прогрет 90 дней", "97,2%"), ("Холодные", "83%"),
+                         ("Отправлен расчет", "30,8%"), ("Первичный контакт", "0,448%")):
+        want = "≥" + (share if language == "uk" else share.replace(",", "."))
+        pipeline = "Прогрев" if stage == "Прогрет 90 дней" else "Продажи"
+        assert sla[f"{pipeline} › {stage}"][9] == want, sla[f"{pipeline} › {stage}"]
+        assert exact[stage][9] == term[stage][9] == want, (exact[stage], term[stage])
+    # The part taken before the outcome stays in the stage's note.
+    assert ("0,244%" if language == "uk" else "0.244%") in _text(_section(page, "exact"))
+
+
+@pytest.mark.parametrize("language", ["uk", "en"])
 def test_a_load_has_one_form_and_its_mark_is_explained(
         outputs: dict[str, tuple[str, str]], language: str) -> None:
     terminal, page = outputs[language]

@@ -85,8 +85,8 @@ def mean_time(s: StageExact | None, f: Figures | None = None) -> str:
 
 def stage_cells(s: StageExact, pct: Percent, f: Figures | None = None) -> list[str]:
     """stage, visits/lead, λ/day, P(win), mean time, load, wait, respond breach, timeout,
-    sla cut, occupancy: the row of the exact table without its note references (in the
-    language of `f` when given)."""
+    sla cut (the share the SLA ends, `stay` included), occupancy: the row of the exact
+    table without its note references (in the language of `f` when given)."""
     count = num if f is None else f.num
     load = DASH
     if s.team_load is not None:  # a share of the working time, as the teams' tables write it
@@ -103,7 +103,7 @@ def stage_cells(s: StageExact, pct: Percent, f: Figures | None = None) -> list[s
         (hours if f is None else f.hours)(queue.wait_served_mean_hours) if queue else DASH,
         pct(queue.respond_breach) if queue and queue.respond_breach is not None else DASH,
         _unserved(queue, pct, f),
-        lower_bound(pct(s.sla_cut), s.sla_cut_is_bound) if s.sla_cut is not None else DASH,
+        lower_bound(pct(s.sla_ends), s.sla_cut_is_bound) if s.sla_ends is not None else DASH,
         occupancy,
     ]
 

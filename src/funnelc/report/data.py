@@ -280,6 +280,9 @@ def collect(model: FunnelFile, config: SimConfig, reps: list[RepStats], result: 
         if ex.sla_cut is not None:
             add(p, s, "sla_cut_pct", "percent",
                 [("exact_lower_bound" if ex.sla_cut_is_bound else "exact", ex.sla_cut * 100.0)])
+        if ex.sla_ends is not None:  # the stay share too: what the timeouts count
+            add(p, s, "sla_ends_pct", "percent",
+                [("exact_lower_bound" if ex.sla_cut_is_bound else "exact", ex.sla_ends * 100.0)])
 
     for i, st in enumerate(result.stages):
         series = [r.stages[i].wip_daily for r in reps]

@@ -595,8 +595,8 @@ def _respond_sla(w: _Words, data: ReportData) -> str:
         if ex is not None and ex.queue is not None and ex.queue.respond_breach is not None:
             breach_ex = f.pct(ex.queue.respond_breach)
         cut = DASH
-        if ex is not None and ex.sla_cut is not None:
-            cut = lower_bound(f.pct(ex.sla_cut), ex.sla_cut_is_bound)
+        if ex is not None and ex.sla_ends is not None:
+            cut = lower_bound(f.pct(ex.sla_ends), ex.sla_cut_is_bound)
         rows.append([
             e(f"{st.pipeline} › {st.stage}"),
             e(w.limit(st.respond_hours, working)) if st.respond_hours is not None else DASH,
@@ -623,9 +623,13 @@ def _respond_sla(w: _Words, data: ReportData) -> str:
             "unpicked after it). SLA timeouts count the deals the SLA moved, by what they were "
             "doing: waiting for a member (queued), being worked (the work finished first), "
             "waiting an {after} delay or the next cadence touch (in delay), or left by {stay} "
-            "(parked). The sla cut is the exact share of the stage's deals the SLA takes "
-            "before their outcome (the {stay} share not counted). Working hours count when the "
-            "account has a calendar."), after="after", stay="stay") + "</p>")
+            "(parked). The sla cut is the exact share of the stage's deals the SLA ends: the "
+            "{stay} share, which it moves by design, and the deals whose wait, work or {after} "
+            "ran past it before their outcome (that part alone is in a note of the exact "
+            "table); ≥ marks a lower bound, where a queue's wait is not known exactly. The "
+            "simulated timeouts count the observed window only, so the deals that entered in "
+            "its last SLA time have not timed out yet. Working hours count when the account "
+            "has a calendar."), after="after", stay="stay") + "</p>")
     out.append("</section>")
     return "".join(out)
 
