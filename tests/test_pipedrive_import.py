@@ -144,3 +144,19 @@ def test_stages_of_a_pipeline_the_answers_do_not_hold_are_noted(tmp_path: Path) 
     assert ("stages of pipeline 2, which the `pipelines` answer does not hold, left out: "
             "«Замір», «Монтаж»") in result.stdout
     assert "Архів" not in result.stdout  # a deleted pipeline's stages are gone, not lost
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_a_live_answer_with_a_number_json_cannot_hold_is_located(value: float) -> None:
+    """An answer read live is parsed by the HTTP client, not `read_json`, and Python's json
+    takes NaN and Infinity: `round()` of such a deal probability was an internal failure.
+    It is the answer's problem, located like any other wrong value."""
+    from funnelc.importers import pipedrive
+    from funnelc.importers.json_input import JsonProblem
+
+    answers = {"pipelines": {"data": [{"id": 1, "name": "P"}]},
+               "stages": {"data": [{"id": 1, "name": "S", "pipeline_id": 1,
+                                    "deal_probability": value}]}}
+    with pytest.raises(JsonProblem, match=r"stages\.data\[0\]\.deal_probability: expected a "
+                                          r"number, found (nan|inf) \(not a JSON number\)"):
+        pipedrive.import_answers(answers)

@@ -58,7 +58,10 @@ def _is_object(value: JSON) -> TypeGuard[JSONObject]:
 
 
 def _is_number(value: JSON) -> TypeGuard[int | float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A finite number: an answer read live (not through `read_json`) may hold NaN or
+    Infinity, which Python's json reads and `round()` refuses."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
 
 
 STRING: Kind[str] = Kind("a string", _is_str)
@@ -247,7 +250,7 @@ def describe(value: JSON) -> str:
     if isinstance(value, int):
         return "an integer"
     if isinstance(value, float):
-        return "a number"
+        return "a number" if math.isfinite(value) else f"{value} (not a JSON number)"
     if isinstance(value, str):
         return "a string"
     if isinstance(value, list):
