@@ -60,9 +60,9 @@ def test_the_oracle_knows_analyze_words() -> None:
         "команды", "занято сотрудников"]),
     ((DEVELOPER,), [
         "точний розрахунок воронки для ", "(джерела — із середньорічною інтенсивністю)",
-        "Продаж квартир: конверсія 7,1% від вхідних лідів", "(ключовий)",
+        "Продаж квартир: конверсія 7,06% від вхідних лідів", "(ключовий)",
         "припущення не виконуються: команда спільна для 2 етапів",
-        "у середньому 3,64 календарного дня", "SLA забирає не менше 1,7% угод",
+        "у середньому 3,64 календарного дня", "SLA забирає не менше 1,73% угод",
         "відмови: Не вдалося зв'язатися 22,2%",
         "очікувана виручка: 141 млн ₴ на місяць", "лідів на місяць — 261, успіхів на лід — ",
         "гроші (точний розрахунок, у середньому за рік)", "гроші за джерелами (на місяць)",
@@ -87,7 +87,7 @@ def test_analyze_in_english_with_lang_en() -> None:
     out = _analyze(DEVELOPER, "--lang", "en")
     assert out.startswith("exact funnel maths for ")
     assert "(sources at their annual mean rate)" in out
-    assert "Продаж квартир: conversion 7.1% of leads entering" in out
+    assert "Продаж квартир: conversion 7.06% of leads entering" in out
     # English writes a hryvnia account's money with the code before it, as its CLDR data
     # does and the audit writes it (numfmt.currency_mark); it read «141M ₴».
     assert "expected revenue: UAH\u00a0141M per month" in out  # the sign never wraps away
