@@ -295,14 +295,18 @@ def _first_written(ev: pl.DataFrame, columns: Sequence[str]) -> list[pl.DataFram
     """Per deal and attribute of `columns` that an earlier row of the deal lacks, when
     the deal's rows first wrote it (before the fill spreads it over every row): what a
     cut reads as not yet known (`known_at`). CRMs fill a deal's amount when it is won."""
+    # One pass over the deals for every column (a group-by each took 0.3 s a column on a
+    # million events), by `normalize`'s integer deal groups where they are there.
+    key = "gid" if "gid" in ev.columns else "deal_id"
+    firsts = ev.group_by(key).agg(
+        pl.col("deal_id").first(), pl.col("ts").min().alias("start"),
+        *(pl.col("ts").filter(pl.col(c).is_not_null()).min().alias(c) for c in columns))
     out = []
     for c in columns:
-        firsts = ev.group_by("deal_id").agg(
-            since=pl.col("ts").filter(pl.col(c).is_not_null()).min(), start=pl.col("ts").min())
-        late = firsts.filter(pl.col("since") > pl.col("start"))
+        late = firsts.filter(pl.col(c) > pl.col("start"))
         if late.height:
-            out.append(late.select("deal_id", pl.lit(c).alias("column"), "since").cast(
-                pl.Schema(WRITTEN_SCHEMA)))
+            out.append(late.select("deal_id", pl.lit(c).alias("column"),
+                                   pl.col(c).alias("since")).cast(pl.Schema(WRITTEN_SCHEMA)))
     return out
 
 
