@@ -156,3 +156,59 @@ def test_periods_only_the_loss_reasons_can_use_warn_for_the_sources(
     if command == "history":
         assert {(r["first"], r["last"]) for r in tables["loss_reason_shifts"]} == {
             ("2026-01", "2026-06")}
+
+
+def _slow_wins(path: Path, late_rate: float, seed: int = 3) -> Path:
+    """1,500 deals a month, January–December 2025, from three sources alike, won 30 %
+    (`late_rate` from July on) after exp(60 days), the others lost after exp(20 days);
+    the export ends on 1 March 2026, so January's deals were followed 14 months and
+    September's 5: 8 % of September's wins were still to come (13 % of October's)."""
+    rng = random.Random(seed)
+    end = datetime(2026, 3, 1, tzinfo=UTC)
+    lines = ["deal_id,timestamp,stage,source"]
+    for m in range(12):
+        rate = 0.30 if m < 6 else late_rate
+        for i in range(1500):
+            t = datetime(2025, m + 1, 1, tzinfo=UTC) + timedelta(days=rng.uniform(0, 27.9))
+            src = ("Сайт", "Реклама", "Партнёры")[i % 3]
+            lines.append(f"D{m}-{i},{t.isoformat()},Заявка,{src}")
+            won = rng.random() < rate
+            out = t + timedelta(days=rng.expovariate(1 / (60 if won else 20)))
+            if out < end:
+                lines.append(f"D{m}-{i},{out.isoformat()},{'won' if won else 'lost'},{src}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("late_rate", "found"), [(0.30, False), (0.24, True)],
+                         ids=["equal_rates", "a_drop"])
+def test_both_periods_are_counted_within_the_same_time_of_entry(
+        tmp_path: Path, late_rate: float, found: bool) -> None:
+    """Review s20 F6: each period's wins were counted until the export's end, so the
+    earlier months had months more to convert: Olist's January 2018 against May read
+    «every source converts worse (13.32% → 9.98%, p = 0.0098)», 12.45% → 9.90% (p ≈
+    0.045) within the 167 days May's youngest deals had. Here three sources convert
+    alike all year: the earlier period may not read as converting better; a real fall
+    from 30 % to 24 % from July is still found, said with the window."""
+    path = _slow_wins(tmp_path / "h.csv", late_rate)
+    out = tmp_path / "report"
+    res = CliRunner().invoke(cli, ["history", str(path), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    tables = json.loads((out / "history.json").read_text(encoding="utf-8"))["tables"]
+    (row,) = tables["decomposition"]
+    worse = [f for f in tables["findings"]
+             if f["kind"] in ("source_rate", "source_mix", "source_quality")]
+    if not found:
+        assert abs(row["rate_last"] - row["rate_first"]) < 0.015, row
+        assert worse == [], worse
+    else:
+        assert row["rate_first"] - row["rate_last"] > 0.04, row
+        assert worse
+    # The window: from the youngest deal of the later period to the export's last event.
+    rows = [line.split(",") for line in path.read_text(encoding="utf-8").splitlines()[1:]]
+    last = max(datetime.fromisoformat(t) for _d, t, stage, _s in rows
+               if stage == "Заявка" and t[:7] == row["last_months"][-1])
+    end = max(datetime.fromisoformat(t) for _d, t, _stage, _s in rows)
+    days = (end - last).total_seconds() / 86400
+    assert row["within_days"] == pytest.approx(days)
+    assert all(f"within {round(days)} days of entry" in f["finding"] for f in worse), worse

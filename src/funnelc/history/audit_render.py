@@ -337,6 +337,11 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
             "deals that pile up: segment the stage so that they are worked apart from the "
             "fresh ones (the proposed stages are below){money}.", hoarded)
     said = text.format(**fields)
+    if f.kind in ("source_quality", "source_mix", "source_rate") and f.within_days is not None:
+        # Both periods' conversions counted within the same time of entry: counted to the
+        # export's end, the earlier period had months more to convert (`sources`).
+        said += " " + _("Both periods' deals are counted as converted within {days} of "
+                        "entry.").format(days=fields["days"])
     if f.band is not None:
         # Where the change is: a price list that loses the small deals is fixed in the
         # small deals' prices (the band as the size table names it, in the currency).
