@@ -13,6 +13,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
 from click.testing import CliRunner
 
@@ -323,3 +324,65 @@ def test_history_page_marks_code_and_writes_p_columns_as_a_client_reads_them(
     assert not [c for c in cells if re.search(r"\de-?\d", c)], [
         c for c in cells if re.search(r"\de-?\d", c)]
     assert "< 0,001" in managers.replace("&lt;", "<").replace("\u00a0", " ")
+
+
+def test_time_in_stage_gives_the_age_of_the_deals_still_there(
+        export: Path, history: dict, tmp_path: Path) -> None:
+    """Page review F11: «Час на етапі» drew «Продажі · Думає» at a median of 3,8 days and a
+    p90 of 14,2 while its 135 open deals, more than half of the stage, had been there 87,7
+    days (median): the figures count finished visits only, and a graveyard's finished
+    visits are its short ones. The table now gives the open deals' median age and the
+    chart marks it where it is past the stage's median."""
+    rows = {r["stage"]: r for r in history["tables"]["time_in_stage"]
+            if r["pipeline"] == "Продажі"}
+    thinks = rows["Думає"]
+    assert thinks["open"] == 135
+    assert 80 * 24 < thinks["open_age_median_h"] < 95 * 24, thinks
+    assert thinks["open_age_median_h"] > 10 * thinks["median_h"]
+
+    from matplotlib.figure import Figure
+
+    from funnelc.api import load_file
+    from funnelc.history.plots import time_plot
+    from funnelc.history.run import prepare
+    from funnelc.i18n import translator
+
+    tables = prepare([str(export / "bitrix24")], "Europe/Kyiv", load_file(FUNNEL).model).tables
+    fig = time_plot(tables, translator("en"))
+    assert isinstance(fig, Figure)
+    (ax,) = fig.axes
+    (marks,) = [line for line in ax.get_lines()
+                if line.get_label() == "deals still there: median age"]
+    shown = [r["stage"] for r in tables.time_in_stage.filter(pl.col("n") > 0).to_dicts()]
+    hours = 24.0 if ax.get_xlabel() == "days in stage" else 1.0  # else hours, or log hours
+    marked = {shown[round(y)]: x * hours / 24 for x, y in marks.get_xydata()}
+    assert "Думає" in marked and 80 < marked["Думає"] < 95, marked
+    assert ax.get_xlim()[1] > marked["Думає"] * 24 / hours  # on the axis
+
+    _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL), "--lang", "en",
+         "-o", str(tmp_path))
+    page = (tmp_path / "history.html").read_text(encoding="utf-8")
+    times = page[page.index('id="time_in_stage"'):]
+    assert "open: median age" in times[:times.index("</table>")]
+
+
+def test_the_graveyard_table_counts_entries_and_says_so(export: Path, history: dict,
+                                                        tmp_path: Path) -> None:
+    """Page review F12: «Замір → Розрахунок, усього: увійшло 559» in the conversion table,
+    «Замір: увійшло 579» in the graveyard table, same header word: the 20 are deals
+    brought back into the stage, counted once per entry. The graveyard table now says
+    «entries» and why they differ from the deals."""
+    tables = history["tables"]
+    grave = next(r for r in tables["graveyards"] if r["stage"] == "Замір")
+    deals = next(r for r in tables["shape"] if r["stage"] == "Замір")["deals"]
+    assert grave["entered"] > deals  # the re-entries
+    for lang, entries, note in (("en", "entries", "counts a deal brought back"),
+                                ("uk", "входжень", "")):
+        _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL), "--lang", lang,
+             "-o", str(tmp_path / lang))
+        page = (tmp_path / lang / "history.html").read_text(encoding="utf-8")
+        section = page[page.index('id="graveyards"'):]
+        section = section[:section.index("</table>")]
+        heads = re.findall(r"<th[^>]*>(.*?)</th>", section)
+        assert heads[2] == entries, heads
+        assert note in section

@@ -329,8 +329,14 @@ def _time_in_stage(vis: pl.DataFrame, v: Visits) -> pl.DataFrame:
         n=pl.len(), mean_h=pl.col("hours").mean(), p10_h=pl.col("hours").quantile(0.1),
         median_h=pl.col("hours").median(), p90_h=pl.col("hours").quantile(0.9),
         max_h=pl.col("hours").max()))
+    # The visits still open at the end of the data are not in the figures (their time is
+    # not known yet), so their median age is given beside them: a graveyard's finished
+    # visits are its short ones («Думає»: median 3,8 days, its 135 open deals 87,7 days).
+    end = v.data_end
     opn = (vis.lazy().filter(pl.col("exit") == OPEN).group_by(["pipeline", "stage"])
-           .agg(open=pl.len()).collect())
+           .agg(open=pl.len(), open_age_median_h=(
+               pl.lit(end).cast(pl.Datetime("us", "UTC")) - pl.col("entered"))
+               .dt.total_microseconds().median() / 3.6e9).collect())
     g = g.join(opn, on=["pipeline", "stage"], how="full", coalesce=True).with_columns(
         pl.col("n").fill_null(0), pl.col("open").fill_null(0))
     return _in_order(g, v.order)

@@ -293,12 +293,17 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
                  _c("share_of_exits", _("of exits"), f.pct)]),
         Section("time_in_stage", _("Time in stage"),
                 _("Completed visits (entry to exit); «open» visits are still there at the end "
-                  "of the data and not in the figures."), t.time_in_stage,
+                  "of the data and not in the figures, their median age beside them. Where "
+                  "that age is longer than the completed visits' median, the figures "
+                  "understate the time deals spend in the stage: the deals that stay long "
+                  "are the ones not finished yet (the chart marks their age)."),
+                t.time_in_stage,
                 [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
                  _c("n", _("visits"), f.int_), _c("mean_h", _("mean"), f.hours),
                  _c("p10_h", "p10", f.hours), _c("median_h", _("median"), f.hours),
                  _c("p90_h", "p90", f.hours), _c("max_h", _("max"), f.hours),
-                 _c("open", _("open"), f.int_)]),
+                 _c("open", _("open"), f.int_),
+                 _c("open_age_median_h", _("open: median age"), f.hours)]),
         _moves_summary_section(t, tr),
         _moves_section(t, tr),
         Section("comebacks", _("Lost deals that came back"),
@@ -323,17 +328,19 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
                   "(to a later stage or won) took to move on (the deals still there counted "
                   "for as long as they were watched), than its SLA when a funnel is given, and "
                   "at least 14 days; a stage is a graveyard with at least 5 such deals making "
-                  "at least 5% of its entries."),
+                  "at least 5% of its entries. «Entries» counts a deal brought back into the "
+                  "stage once more for each time it entered (the conversion and shape tables "
+                  "count deals)."),
                 t.graveyards,
                 [_c("pipeline", _("pipeline")), _c("stage", _("stage")),
-                 _c("entered", _("entered"), f.int_), _c("open", _("open now"), f.int_),
+                 _c("entered", _("entries"), f.int_), _c("open", _("open now"), f.int_),
                  _c("age_median_h", _("median age"), f.hours),
                  _c("p95_h", _("95% move on within"), f.hours),
                  # The threshold is the longest of the three: without the SLA beside the
                  # 95th percentile, an online school's 20 deals older than «11,7 дня» read
                  # as «залежались 18» with no way to see the 30-day SLA that made it so.
                  _c("sla_h", _("SLA"), f.hours), _c("hoarded", _("hoarded"), f.int_),
-                 _c("hoarded_pct", _("of entered"), f.pct),
+                 _c("hoarded_pct", _("of entries"), f.pct),
                  _c("graveyard", _("graveyard"), f.yes)]),
         Section("shape", _("Funnel shape"),
                 _("Deals that ever entered each stage, as a share of all deals that entered "
