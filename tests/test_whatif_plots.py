@@ -227,3 +227,36 @@ def test_money_estimates_never_in_scientific_notation(mean: float, half: float,
     text = money_pm(mean, half, "RUB", lang)
     assert not SCIENTIFIC.search(text), text
     assert (text.count("₽"), text.count("RUB")) == ((1, 0) if lang != "en" else (0, 2)), text
+
+
+def _lowest_drawn(ax: Axes) -> float:
+    """The lowest y of every band and error bar of a panel, in data units."""
+    import numpy as np
+    from matplotlib.collections import LineCollection, PolyCollection
+
+    low = np.inf
+    for c in ax.collections:
+        if isinstance(c, PolyCollection):
+            for path in c.get_paths():
+                low = min(low, float(path.vertices[:, 1].min()))
+        elif isinstance(c, LineCollection):
+            for seg in c.get_segments():
+                if len(seg):
+                    low = min(low, float(np.asarray(seg)[:, 1].min()))
+    return float(low)
+
+
+def test_bands_and_error_bars_stop_at_zero(account: Path, tmp_path: Path,
+                                           drawn: list[Figure]) -> None:
+    """With 2 replications Student's t is 12.7: a sweep's band and the staffing curve's
+    error bars of a share reached below 0 % (the tables print such an interval by its
+    ends, `1,35% [0–18,5%]`); the plots hold them at 0 as well."""
+    few = ["--days", "3", "--warmup", "0", "--jobs", "1", "--reps", "2"]
+    run("sweep", str(account), "--vary", "team Sales size 2..4", "--metric", "conversion",
+        "--plot", str(tmp_path / "sw"), *few)
+    run("staff", str(account), "--team", "Sales", "--target", "respond 30m 80%",
+        "--max-reps", "2", "--plot", str(tmp_path / "st"), *few)
+    panels = axes_of(drawn)
+    assert len(panels) >= 2
+    lows = [_lowest_drawn(ax) for ax in panels]
+    assert all(low >= 0 for low in lows), lows

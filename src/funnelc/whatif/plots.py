@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import C_, Translator, translator
-from ..numfmt import money_in, num
+from ..numfmt import COUNT, SHARE, Limits, ends, money_in, num
 from ..report.figures import draws_figure
 from . import labels
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from matplotlib.axis import Axis
     from matplotlib.figure import Figure
 
+    from ..sim.results import Estimate
     from .compare import Comparison
     from .grid import SweepPoint, VarySpec
     from .metrics import MetricDef
@@ -203,19 +204,21 @@ def sweep_figure(points: Sequence[SweepPoint], specs: Sequence[VarySpec],
     suffix, per, text = metric_axis(metric, [abs(m) + h for m, h in map(shown, points)],
                                     tr=tr)
 
-    def value(p: SweepPoint) -> tuple[float, float]:
-        m, h = shown(p)
-        return m / per, h / per
+    def value(p: SweepPoint) -> tuple[float, float, float]:
+        """The mean and its interval's reach below and above, held at the metric's limits
+        (a share within 0–100 %, a count or money not below 0), as the table writes it."""
+        m, _h = shown(p)
+        below, above = _reach(p.estimates.get(metric.key), metric.limits, metric.scale)
+        return m / per, below / per, above / per
 
     title = labels.metric_label(tr, metric) + suffix
     if len(specs) == 1:
         fig, ax = plt.subplots(figsize=(6, 4))
         xs = [p.values[0] for p in points]
         ys = [value(p) for p in points]
-        m = [y for y, _ in ys]
-        h = [e for _, e in ys]
+        m = [y for y, _, _ in ys]
         ax.plot(xs, m, marker="o")
-        ax.fill_between(xs, [a - b for a, b in zip(m, h)], [a + b for a, b in zip(m, h)],
+        ax.fill_between(xs, [y - lo for y, lo, _ in ys], [y + hi for y, _, hi in ys],
                         alpha=0.25)
         ax.set_xlabel(axis(specs[0]))
         if len(xs) <= 15:
@@ -259,7 +262,8 @@ def sweep_figure(points: Sequence[SweepPoint], specs: Sequence[VarySpec],
         line = sorted((p for p in sub if p.values[1] == y), key=lambda p: p.values[0])
         xs = [p.values[0] for p in line]
         vals = [value(p) for p in line]
-        ln.errorbar(xs, [v for v, _ in vals], yerr=[e for _, e in vals], marker="o",
+        ln.errorbar(xs, [v for v, _, _ in vals],
+                    yerr=[[lo for _, lo, _ in vals], [hi for _, _, hi in vals]], marker="o",
                     capsize=3, label=at(specs[1])(y))
     ln.set_xlabel(axis(specs[0]))
     ln.set_xticks(xv)
@@ -296,6 +300,17 @@ def _target_label(t: Target, team: str, tr: Translator | None) -> tuple[str, boo
     return label, False
 
 
+def _reach(e: Estimate | None, limits: Limits, scale: float) -> tuple[float, float]:
+    """How far an estimate's 95 % interval reaches below and above its mean, in display
+    units, held at the figure's natural limits (`numfmt.ends`): a band or error bar of a
+    share or a count never crosses 0 (with 2 replications a sweep's conversion band went
+    down to -16 %)."""
+    if e is None or e.mean is None or not e.ci95:
+        return 0.0, 0.0
+    lo, hi = ends(e.mean, e.ci95, *limits) or (e.mean - e.ci95, e.mean + e.ci95)
+    return (e.mean - lo) * scale, (hi - e.mean) * scale
+
+
 @draws_figure
 def staffing_figure(result: StaffingResult, tr: Translator | None = None) -> Figure:
     """One panel per target: the simulated metric against team size (95 % error bars),
@@ -308,12 +323,16 @@ def staffing_figure(result: StaffingResult, tr: Translator | None = None) -> Fig
     sizes = [pt.size for pt in result.curve]
     for i, target in enumerate(targets):
         ax = axes[0][i]
-        ys, es = [], []
+        ys, below, above = [], [], []
+        limits = COUNT if target.kind == "graveyard" else SHARE
         for pt in result.curve:
             e = pt.estimates[i]
             ys.append(math.nan if e.mean is None else e.mean * target.scale)
-            es.append((e.ci95 or 0.0) * target.scale)
-        ax.errorbar(sizes, ys, yerr=es, marker="o", capsize=3, label=_t(tr, "simulated"))
+            lo, hi = _reach(e, limits, target.scale)
+            below.append(lo)
+            above.append(hi)
+        ax.errorbar(sizes, ys, yerr=[below, above], marker="o", capsize=3,
+                    label=_t(tr, "simulated"))
         exact = [(pt.size, x * target.scale) for pt in result.curve
                  if (x := pt.exact[i]) is not None]
         if exact:
