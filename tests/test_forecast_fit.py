@@ -240,11 +240,12 @@ pipeline "Продажи" main {
 """
 
 
-def test_the_forecast_carries_fits_warning_of_a_new_level(tmp_path: Path) -> None:
+def test_the_forecast_takes_a_source_at_its_new_level_and_says_so(tmp_path: Path) -> None:
     """`fit` warns that a source's last months ran at a new level, and that the months
     after are forecast at the base rate; `forecast --fit-uncertainty` fitted the same
     figures and forecast new deals at that base rate without a word (Olist: «Заявки с
-    сайта» at 285–302 % of its base in January–March, forecast at a third of it)."""
+    сайта» at 285–302 % of its base in January–March, forecast at a third of it). Now the
+    forecast takes the new level (6 a day here, not the base 2) and its note says both."""
     path, funnel = tmp_path / "h.csv", tmp_path / "f.funnel"
     _stepped_history(path)
     funnel.write_text(STEPPED, encoding="utf-8")
@@ -252,12 +253,17 @@ def test_the_forecast_carries_fits_warning_of_a_new_level(tmp_path: Path) -> Non
             "--until", "2025-07-31", "--reps", "4", "--jobs", "1", "--fit-uncertainty"]
     res = invoke(*args, "--format", "json")
     assert res.exit_code == 0, res.output
-    notes = json.loads(res.stdout)["notes"]
-    assert any(n.startswith("the fit: source “Сайт”: its last 2 months ran at ")
-               and "forecast at the base rate: if it is the source's new level, raise its "
-               "rate" in n for n in notes), notes
-    for lang, words in (("ru", "примечание: подбор по истории: источник «Сайт»: в последних 2 месяцах"),
-                        ("uk", "примітка: підбір за історією: джерело «Сайт»: в останніх 2 місяцях")):
+    data = json.loads(res.stdout)
+    assert ("the fit: source “Сайт”: its last months ran at a new level: its new deals are "
+            "forecast at that level, 6.0 a day, not at the base rate of 2.0 a day"
+            ) in data["notes"], data["notes"]
+    (new,) = [r for r in data["rows"] if r["origin"] == "new"]
+    # 32 days at 6 a day, a third won 3 days later: about 60 (at the base rate, 20).
+    assert 45 <= new["total"]["won"]["mean"] <= 75, new["total"]
+    for lang, words in (("ru", "примечание: подбор по истории: источник «Сайт»: в последних "
+                               "месяцах интенсивность вышла на новый уровень"),
+                        ("uk", "примітка: підбір за історією: джерело «Сайт»: в останніх "
+                               "місяцях інтенсивність вийшла на новий рівень")):
         res = invoke(*args, "--lang", lang)
         assert res.exit_code == 0, res.output
         assert words in " ".join(res.stdout.split()), res.stdout

@@ -652,10 +652,11 @@ def _fit_to_cut(prep: Prepared, funnel: m.FunnelFile, start: datetime, cut: date
     """The funnel's figures fitted on the history before the cut (what `funnelc fit`
     would write from it), and what the fit covered."""
     from .backtest import _cut_history
-    from .fit import MIN_DEALS, fit_funnel
+    from .fit import MIN_DEALS, at_recent_level, fit_funnel
 
     fit_prep = _cut_history(prep, cut, funnel, tz) if end >= cut else prep
-    fit = fit_funnel(fit_prep, funnel, tz)
+    # A source that reached a new level is forecast at it, not at its base rate.
+    fit = at_recent_level(fit_funnel(fit_prep, funnel, tz))
     kept_stages = sum(1 for s in fit.stages if s.mature < MIN_DEALS)
     kept_sources = sum(1 for s in fit.sources if s.deals < MIN_DEALS)
     return fit, FitUncertainty(first=fit.since or start, cut=cut,
