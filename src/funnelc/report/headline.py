@@ -166,7 +166,21 @@ def _story(result: SimResult, st: StageResult, model: FunnelFile | None) -> Head
             overloaded = True
             wait = st.queue_wait_hours_mean.mean if st.queue_wait_hours_mean else None
             people = tr.ngettext("{n} person", "{n} people", team.size).format(n=team.size)
-            if team.offered_load_rho is not None:
+            # Utilization counts work that runs past closing time, so a team busy all its
+            # hours reads a little over 100%: the box said «занята 101% рабочего времени»,
+            # the reason only in a note under the teams table. Past 100% it says so.
+            over = util - 1.0 if util is not None and tr.pct(util) != tr.pct(1.0) \
+                and util > 1.0 else None
+            if team.offered_load_rho is not None and over is not None:
+                text = _("The cause is the team «{team}» ({people}): it is offered {offered} of "
+                         "the hours it works and was busy all of its working time, and "
+                         "{over} more finishing work after closing, so a deal here waits "
+                         "{wait} on average before anyone picks it up")
+            elif over is not None:
+                text = _("The cause is the team «{team}» ({people}): it was busy all of its "
+                         "working time, and {over} more finishing work after closing, so a "
+                         "deal here waits {wait} on average before anyone picks it up")
+            elif team.offered_load_rho is not None:
                 text = _("The cause is the team «{team}» ({people}): it is offered {offered} of "
                          "the hours it works and was busy {busy} of its working time, so a "
                          "deal here waits {wait} on average before anyone picks it up")
@@ -175,7 +189,8 @@ def _story(result: SimResult, st: StageResult, model: FunnelFile | None) -> Head
                          "working time, so a deal here waits {wait} on average before anyone "
                          "picks it up")
             text = text.format(team=team.team, people=people, busy=tr.pct(util),
-                               wait=tr.hours(wait), offered=tr.pct(team.offered_load_rho))
+                               wait=tr.hours(wait), offered=tr.pct(team.offered_load_rho),
+                               over=tr.pct(over) if over is not None else "")
             breach = st.respond_breach_pct
             if breach is not None and breach.mean is not None and st.respond_hours is not None:
                 text += _(", and {share} of them miss the rule to respond within {limit}").format(
