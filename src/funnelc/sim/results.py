@@ -213,7 +213,10 @@ class PipelineResult(_Out):
     lost_by_reason: dict[str, Estimate] = Field(description="Deals lost for good (reopened "
                                                             "ones are not counted here).")
     reopened_by_reason: dict[str, Estimate]
-    conversion: Estimate = Field(description="won / started, fraction.")
+    conversion: Estimate = Field(description=(
+        "won / started in the observed window, fraction, at most 1: the window's wins "
+        "include deals started before it, so a replication with more wins than starts "
+        "counts 1."))
     revenue_won: Estimate = Field(description="Value of the wins that book revenue here. "
                                               "With `sales` pipelines declared: every win "
                                               "of a `sales` pipeline, `then copy` or not, "
