@@ -98,7 +98,7 @@ def test_in_russian(dst_csv: Path) -> None:
     # The kind in words, not its code (a Russian consultant's pass).
     assert ("местное время, наступившее дважды │ 1 │ местное время, наступившее дважды из-за "
             "перевода часов") in out
-    assert f"впервые: {dst_csv}:3" in out
+    assert f"впервые в {dst_csv}:3" in out
 
 
 def test_in_ukrainian(dst_csv: Path) -> None:

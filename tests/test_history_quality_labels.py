@@ -106,3 +106,23 @@ def test_every_counter_has_a_translated_label(lang: str) -> None:
     for label in [*KIND_LABEL.values(), *DROP_LABEL.values()]:
         said = tr.pgettext(LABEL, label)
         assert said != label and not re.search(r"[A-Za-z]{3,}", said), (label, said)
+
+
+@pytest.mark.parametrize(("lang", "first"), [("ru", "впервые в"), ("uk", "вперше в")])
+def test_the_first_place_of_a_problem_is_said_alike_on_every_line(
+        tmp_path: Path, lang: str, first: str) -> None:
+    """Review s20 F10: a dropped row's line said «(уперше: olist_bad.csv:8844)» and the
+    amount's line under it «(вперше в olist_bad.csv:8845)» — two spellings of one word
+    side by side (ru: «(впервые: …)» against «(впервые в …)»). Every data-quality line
+    says its first place the same way."""
+    path = tmp_path / "q.csv"
+    path.write_text("deal_id,timestamp,stage,value\n1,2026-02-01 10:00,A,100\n"
+                    "2,2026-02-02 10:00,A,abc\n3,31.02.2026 10:00,A,100\n"
+                    + "".join(f"{i},2026-02-03 1{i}:00,A,100\n" for i in range(4, 8)),
+                    encoding="utf-8")
+    res = CliRunner().invoke(cli, ["history", str(path), "--lang", lang], env=ENV)
+    lines = [line for line in res.output.splitlines() if f"{path}:" in line
+             and not line.startswith(("│", "┃"))]
+    assert len(lines) == 2, res.output
+    assert all(f"({first} {path}:" in line for line in lines), lines
+    assert "уперше" not in res.output and "впервые:" not in res.output

@@ -212,7 +212,7 @@ def test_fit_shows_the_data_quality_in_words(tmp_path: Path) -> None:
     # The data quality is the report's, in the account's language (qualification.funnel
     # is Russian), with the place of the first dropped row.
     assert ("отброшено 5 событий, время которых в миллисекундах, а у большинства — в "
-            f"секундах (впервые: {path}:22)") in res.output
+            f"секундах (впервые в {path}:22)") in res.output
     res = run("fit", str(path), "--funnel", str(FUNNEL), "--lang", "en")
     assert ("dropped 5 events whose time is in milliseconds while most are in seconds "
             f"(first at {path}:22)") in res.output
