@@ -2,7 +2,7 @@
 copies from: each must read without a syntax error, and each whole file (every
 `pipelines/*.funnel`, every README block with an `account`) must pass `funnelc check`
 without a single error. Lint warnings are allowed: some examples (the "before" cottage
-funnel, the seed's mixed course stages) exist to show them."""
+funnel) exist to show them."""
 
 from __future__ import annotations
 
