@@ -223,7 +223,9 @@ class ExactMoney:
     """Teams with a member cost."""
     gave_up: list[GaveUp]
     revenue_is_bound: bool
-    """True when a stage's give-ups have no closed form: revenue is then an upper bound."""
+    """True when revenue (and won deals, profit) is an upper bound: a stage's give-ups have
+    no closed form, an SLA ends deals as lost before their outcome, or a team cannot keep
+    up (`PipelineExact.upper_bound`)."""
     notes: list[str]
     costs_priced: bool
     """The file prices a cost (`prices_cost`); when False every cost here is 0 because

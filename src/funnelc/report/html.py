@@ -249,8 +249,9 @@ def _expected_money(w: _Words, data: ReportData) -> str:
     """The exact expectation of revenue per month, as the summary's card shows it."""
     ex = data.exact
     cur = data.result.account.currency or ""
-    if ex.money is not None:
-        return e(money_in(ex.money.per_month.revenue, ex.money.currency, w.tr.lang))
+    if ex.money is not None:  # «≤»: an upper bound (SLAs ending deals as lost, overload)
+        return e(("≤" if ex.money.revenue_is_bound else "")
+                 + money_in(ex.money.per_month.revenue, ex.money.currency, w.tr.lang))
     if ex.revenue_per_month is not None:
         return (f"{e(money(ex.revenue_per_month))} {e(cur)}" if w.english
                 else e(money_in(ex.revenue_per_month, cur or None, w.tr.lang)))
@@ -301,7 +302,8 @@ def _summary(w: _Words, data: ReportData) -> str:
         pe = next((x for x in ex.pipelines if x.name == p.pipeline), None)
         lost = sum(v.mean or 0.0 for v in p.lost_by_reason.values())
         rows.append([e(p.pipeline), e(f.est(p.started)), e(f.est(p.won)), e(f.num(lost)),
-                     e(f.est_pct(p.conversion)), e(f.pct(pe.p_won) if pe else DASH),
+                     e(f.est_pct(p.conversion)),
+                     e(("≤" if pe.upper_bound else "") + f.pct(pe.p_won) if pe else DASH),
                      e(passed_on_cell(p) or _cash(w, p.revenue_won, cur)),
                      e(f"{f.hours(p.cycle_time_won_hours.mean.mean)} / "
                        f"{f.hours(p.cycle_time_won_hours.p90.mean)}")])
@@ -312,6 +314,7 @@ def _summary(w: _Words, data: ReportData) -> str:
     out.append(_table([_("pipeline"), _("started"), _("won"), _("lost"),
                        _("conversion (simulated)"), _("conversion (exact)"), revenue,
                        _("cycle to won mean / p90")], rows, {1, 2, 3, 4, 5, 6, 7}))
+    out += _upper_bounds(w, data)
     for p in r.pipelines:
         passed = passed_on_text(tr, p, _cash(w, p.passed_on_revenue, cur))
         if passed is not None:
@@ -330,6 +333,41 @@ def _summary(w: _Words, data: ReportData) -> str:
         out.append("</ul>")
     out.append("</section>")
     return "".join(out)
+
+
+def _upper_bounds(w: _Words, data: ReportData) -> list[str]:
+    """Under the pipelines: each pipeline whose exact figures are upper bounds («≤»), why,
+    and, when its simulated conversion is below the exact one beyond its 95% interval,
+    that the simulation is the figure to plan with. saleschef's summary read «ожидаемая
+    выручка в месяц (точно) 15,6 млн ₽» and «Продажи» 16,9% exact beside 11,1% ±0,78
+    simulated, with no «≤» and no word of why."""
+    out = []
+    teams = {t.name for t in data.exact.teams}
+    for p in data.result.pipelines:
+        pe = next((x for x in data.exact.pipelines if x.name == p.pipeline), None)
+        if pe is None or not pe.upper_bound:
+            continue
+        stages = [x.removeprefix(p.pipeline + ".") for x in pe.upper_bound if x not in teams]
+        reasons = []
+        if stages:
+            reasons.append(w._("the deals an SLA ends as lost before their outcome at "
+                               "{stages}").format(stages=", ".join(
+                                   w.tr.quote(x) for x in stages[:4])
+                                   + (", …" if len(stages) > 4 else "")))
+        busy = [x for x in pe.upper_bound if x in teams]
+        if busy:
+            reasons.append(w._("the deals left waiting by {teams}, which cannot keep up")
+                           .format(teams=", ".join(w.tr.quote(x) for x in busy)))
+        text = w._("≤ «{pipeline}»: its exact conversion, wins and the revenue through it are "
+                   "upper bounds, since the maths counts by the declared shares {reasons}.")\
+            .format(pipeline=p.pipeline, reasons=w._(" and ").join(reasons))
+        conv = p.conversion
+        if conv.mean is not None and conv.ci95 is not None and conv.mean + conv.ci95 < pe.p_won:
+            text += " " + w._("The simulation, which moves those deals, converts {simulated} "
+                              "against the exact {exact}: plan with the simulation.").format(
+                simulated=w.f.est_pct(conv), exact=w.f.pct(pe.p_won))
+        out.append(f'<p class="note">{e(text)}</p>')
+    return out
 
 
 def _money(w: _Words, data: ReportData) -> str:
