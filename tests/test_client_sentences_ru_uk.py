@@ -115,10 +115,11 @@ def test_keywords_and_internal_names_are_said_in_words(
 def test_unstable_team_warning_is_ukrainian(simulate: dict[str, str],
                                             report: dict[str, str]) -> None:
     """«у 1,11 раза» is the Russian form, and «`X` не мають SLA» a plural verb for one
-    stage; the English said «`X` have no sla» too."""
+    stage; the English said «`X` have no sla» too. The load reads as analyze and the
+    report write it, a share of working time («навантаження 111% ≥ 100%»)."""
     # The page shows the names in <code> (taken out here), the terminal in backticks.
     for text, name in ((simulate["uk"], "`"), (report["uk"], "")):
-        assert f"команді {name}Менеджеры{name} надходить у 1,11 разу більше роботи" in text
+        assert f"команда {name}Менеджеры{name} не встигає: навантаження 111% ≥ 100%" in text
         assert f"а в {name}Продажи.Расчет с сайта{name} немає SLA: її черга росте" in text
         assert "раза" not in text and "не мають SLA" not in text
     assert f"а у {STAGE} нет SLA" in simulate["ru"]

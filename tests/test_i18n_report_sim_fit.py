@@ -207,11 +207,14 @@ def test_simulate_tables_speak_the_account_language(lang: str, name: str,
 
 def test_simulate_money_is_money_with_a_decimal_comma() -> None:
     """Regression: the pipelines table's revenue was `6 026 667 ±2 323 112` under
-    `выручка (RUB)`, and the money table wrote `5.54 ±5.15 млн ₽` with a point."""
+    `выручка (RUB)`, and the money table wrote `5.54 ±5.15 млн ₽` with a point. Each
+    figure carries its scale and sign, as on the report's page (`1,78 млн ₽ ±1,08 млн
+    ₽`, not `1,78 ±1,08 млн ₽`)."""
     text = _run("simulate", str(PIPELINES / "courses.funnel"), *RU_RUN)
     row = next(line for line in text.splitlines() if line.startswith("│ Продажи курсов "))
     revenue = row.split("│")[7].strip()
-    assert re.fullmatch(r"\d+(,\d+)?\s±\d+(,\d+)?\s(тыс\.|млн|млрд)\s₽", revenue), revenue
+    money = r"\d+(,\d+)?\s(тыс\.|млн|млрд)\s₽"
+    assert re.fullmatch(rf"{money} (±{money}|\[(0|{money})–{money}\])", revenue), revenue
     assert "выручка (RUB)" not in text
     assert not re.search(r"\d\.\d+ (±\d+(\.\d+)? )?(тыс\.|млн|млрд) ₽", text)
 
@@ -426,25 +429,28 @@ pipeline "Продажи" main {{
 
 
 @pytest.mark.parametrize(("lang", "phrase"), [
-    ("ru", "команде `Продажники` поступает в 2 раза больше работы"),
-    ("uk", "команді `Продажники` надходить у 2 рази більше роботи"),
+    ("ru", "команда `Продажники` не справляется: нагрузка 200% ≥ 100%"),
+    ("uk", "команда `Продажники` не встигає: навантаження 200% ≥ 100%"),
 ])
 def test_a_runs_warnings_speak_the_account_language(tmp_path: Path, lang: str,
                                                     phrase: str) -> None:
     """Regression: the report page's «Предупреждения» and simulate's warning lines read
-    "team `Продажники` is offered 2x the work it can do (rho >= 1) …"."""
+    "team `Продажники` is offered 2x the work it can do (rho >= 1) …". The load is
+    written as analyze and the report write it, a share of working time («нагрузка 200%
+    ≥ 100%»), not «в 2 раза больше работы (загрузка ≥ 1)»."""
     funnel = tmp_path / "over.funnel"
     funnel.write_text(OVERLOADED.format(lang=lang), encoding="utf-8")
     run = ("--reps", "2", "--days", "20", "--warmup", "5")
     printed = _run("simulate", str(funnel), *run)
-    assert phrase in printed and "is offered" not in printed
+    assert phrase in printed and "cannot keep up" not in printed
+    assert "≥ 1)" not in printed  # «(загрузка ≥ 1)»
     _run("report", str(funnel), "-o", str(tmp_path / "r"), *run)
     # _page_text leaves out <code> (names, file paths): read the words after the name.
     page = " ".join(_page_text((tmp_path / "r" / "report.html").read_text(
         encoding="utf-8")).split())
-    assert phrase.split("` ")[1] in page and "is offered" not in page
+    assert phrase.split("` ")[1] in page and "cannot keep up" not in page
     english = _run("simulate", str(funnel), *run, "--lang", "en")
-    assert "team `Продажники` is offered 2x the work it can do (rho >= 1)" in english
+    assert "team `Продажники` cannot keep up: load 200% ≥ 100%" in english
 
 
 def test_fit_of_a_shared_entry_and_an_sla_speaks_ukrainian(tmp_path: Path) -> None:

@@ -147,3 +147,34 @@ def test_report_html_and_csv_hold_intervals_at_their_limits(funnel: Path, tmp_pa
             assert float(row["value"]) >= 0, row
         if row["estimate"] == "ci95_high" and row["unit"] in ("fraction", "percent"):
             assert float(row["value"]) <= (1 if row["unit"] == "fraction" else 100), row
+
+
+_SCALES = r"(?:тыс\.|тис\.|млн|млрд)"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_simulates_money_and_load_read_as_the_reports(funnel: Path, tmp_path: Path,
+                                                      lang: str) -> None:
+    """simulate's tables wrote money with its interval in one scale, «1,4 ±0,076 млрд
+    ₽» and «5,54 [0–11,1] млн ₽», and a team's load and utilization as fractions
+    («1,11», «0,996 [0,964–1]»), while the report's page, its money line and analyze
+    write each figure with its scale and sign, «1,4 млрд ₽ ±76 млн ₽», «5,54 млн ₽
+    [0–11,1 млн ₽]», and a load as a share of working time, «111%»."""
+    priced = tmp_path / "priced.funnel"
+    priced.write_text(FUNNEL.replace("value 1000", "value 3M"), encoding="utf-8")
+    text = _run(["simulate", str(priced), "--days", "3", "--warmup", "0", "--reps", "3",
+                 "--lang", lang]).replace("\u00a0", " ")
+    sign = r"(?:\$|USD)"  # Ukrainian has no sign of its own for the dollar
+    if lang == "en":
+        each = r"\$[\d.]+[kMB] (?:±\$[\d.]+[kMB]|\[(?:0|\$[\d.]+[kMB])–\$[\d.]+[kMB]\])"
+    else:
+        money = rf"[\d,]+ {_SCALES} {sign}"
+        each = rf"{money} (?:±{money}|\[(?:0|{money})–{money}\])"
+    found = re.findall(each, text)
+    assert len(found) >= 4, text  # pipelines, the money table's source and total, the line
+    assert not re.search(rf"\d ±[\d,.]+ {_SCALES}", text), text
+    assert not re.search(rf"\] {_SCALES}", text), text
+    callers = next(line for line in text.splitlines() if line.startswith("│ Callers"))
+    load, utilization = [c.strip() for c in callers.strip("│").split("│")][2:4]
+    assert re.fullmatch(r"[\d.,]+%", load), callers
+    assert re.match(r"[\d.,]+% ", utilization), callers

@@ -14,7 +14,7 @@ from ..analysis.money import COST_UNKNOWN, NO_COST_PRICED, UNPRICED_SOURCES
 from ..i18n import choose, translator
 from ..i18n.figures import CI_ENDS, Figures
 from ..i18n.words import route_label_text, route_text
-from ..numfmt import DASH, SHARE, between, ends, low_end, money_in, money_pm
+from ..numfmt import COUNT, DASH, SHARE, SIGNED, between, ends, est, low_end, money_in
 from ..termtext import plain
 from .results import Estimate, MoneyResult, SimResult, StageResult
 from .verdict_words import passed_on_cell, passed_on_text, reason_clause, warning_text
@@ -123,8 +123,10 @@ def _team_table(w: _Words, result: SimResult) -> Table:
                       (_("queue max"), False), *((("", True),) if unstable else ())):
         table.add_column(col, justify="left" if left else "right")
     for t in result.teams:
-        row: list[Text | str] = [plain(t.team), str(t.size), f.num(t.offered_load_rho),
-                                 f.est(t.utilization, limits=SHARE), f.est(t.queue_mean),
+        # Load and utilization as shares of working time, as analyze and the report write
+        # them («111%», «99,6% [96,4–100%]»); this table read «1,11» and «0,996 [0,964–1]».
+        row: list[Text | str] = [plain(t.team), str(t.size), f.pct(t.offered_load_rho),
+                                 f.est_pct(t.utilization), f.est(t.queue_mean),
                                  f.est(t.queue_max)]
         if unstable:
             row.append(Text(_("unstable"), style="bold red") if t.unstable else Text(""))
@@ -146,23 +148,20 @@ def _conversion(w: _Words, conv: Estimate) -> str:
 
 
 def _cash(e: Estimate | None, currency: str | None, lang: str, signed: bool = False) -> str:
-    """`202 ±126 млн ₽`: the scale and sign once (as `est_money` writes English); an
-    amount's interval is held at 0 (`$500 [$0–$6.85k]`) unless it is `signed` (profit)."""
-    if e is None or e.mean is None:
-        return DASH
-    if not e.ci95:
-        return money_in(e.mean, currency, lang)
-    return money_pm(e.mean, e.ci95, currency, lang, None if signed else 0.0)
+    """Each figure with its scale and sign, `1,4 млрд ₽ ±76 млн ₽`, as the report's page,
+    its money line and analyze write it (`numfmt.est_money`): this table read «1,4 ±0,076
+    млрд ₽» beside the page's form. An amount's interval is held at 0 by its ends
+    (`5,54 млн ₽ [0–11,1 млн ₽]`) unless it is `signed` (profit)."""
+    return est(e, lambda x: money_in(x, currency, lang), limits=SIGNED if signed else COUNT)
 
 
 def _pipeline_table(w: _Words, result: SimResult) -> Table:
     _, f = w._, w.f
     cur = result.account.currency
-    # English keeps its plain figures under "revenue (RUB)"; other languages write each
-    # figure as money (`6,03 ±2,32 млн ₽`), as the money table does.
-    as_money = not f.english
-    revenue = (_("revenue") if as_money or not cur
-               else _("revenue ({currency})").format(currency=cur))
+    # Every language writes each figure as money (`$14M [0–$32.8M]`, `6,03 млн ₽ ±2,32 млн
+    # ₽`), as the money table below and the report's page do; English wrote
+    # «14,000,000 [0–32,754,828]» under «revenue (USD)». Without a currency, plain figures.
+    revenue = _("revenue")
     table = Table(title=_("pipelines"), title_justify="left")
     for col, left in ((_("pipeline"), True), (_("started"), False), (_("won"), False),
                       (_("lost"), False), (_("conversion"), False),
@@ -179,7 +178,7 @@ def _pipeline_table(w: _Words, result: SimResult) -> Table:
                       f"{f.hours(p.cycle_time_won_hours.mean.mean)} / "
                       f"{f.hours(p.cycle_time_won_hours.p90.mean)}",
                       plain(passed_on_cell(p) or (_cash(p.revenue_won, cur, w.tr.lang)
-                                                  if as_money else f.est(p.revenue_won))),
+                                                  if cur else f.est(p.revenue_won))),
                       plain(shape))
     return table
 
@@ -294,13 +293,9 @@ def render_tables(result: SimResult, console: Console, language: str | None = No
             console.print(plain(_("graveyard {pipeline}.{stage}: {reason}").format(
                 pipeline=st.pipeline, stage=st.stage, reason=text), style="red"))
     won = result.account.revenue_won
-    revenue = w.f.est(won)
-    if not w.f.english and won.mean is not None:
-        revenue = (money_pm(won.mean, won.ci95, result.account.currency, w.tr.lang)
-                   if won.ci95 else money_in(won.mean, result.account.currency, w.tr.lang))
-    elif result.account.currency:
-        revenue = _("{amount} {currency}").format(amount=revenue,
-                                                  currency=result.account.currency)
+    # As the report's money line: each figure with its scale and sign, in every language.
+    revenue = (_cash(won, result.account.currency, w.tr.lang) if result.account.currency
+               or not w.f.english else w.f.est(won))
     console.print(plain(_("revenue won: {revenue} over {days} observed days").format(
         revenue=revenue, days=w.f.num(result.run.observed_hours / 24))))
     for warning in result.warnings:

@@ -85,20 +85,12 @@ def warning_text(tr: Translator, warning: SimWarning) -> str:
     if rest > 0:
         shown = tr.ngettext("{stages} and {n} more", "{stages} and {n} more",
                             rest).format(stages=shown, n=rest)
-    return _("team `{team}` is offered {times} the work it can do (load ≥ 1), and "
-             "{stages} have no SLA: its queue grows for as long as the run lasts, so the "
-             "queue figures depend on the run's length (--days)").format(
-                 team=warning.subject, times=_times(tr, warning.rho), stages=shown)
-
-
-def _times(tr: Translator, ratio: float) -> str:
-    """`ratio` as «so many times» (`1.11×`), in the form the number takes: «в 2 раза», «в 5
-    раз», «в 1,11 раза»; «у 2 рази», «у 5 разів», «у 1,11 разу». One form for every
-    number read «у 5 раза» in Ukrainian and «в 5 раза» in Russian."""
-    shown = float(f"{ratio:.3g}")
-    if shown.is_integer():
-        return tr.npgettext("times", "{n}×", "{n}×", int(shown)).format(n=tr.sig(ratio))
-    return tr.pgettext("times fraction", "{n}×").format(n=tr.sig(ratio))
+    # The load as a share of working time, as analyze and the report write it («нагрузка
+    # 111% ≥ 100%»); the warning read «в 1,11 раза больше работы (загрузка ≥ 1)».
+    return _("team `{team}` cannot keep up: load {load} ≥ 100% (more work comes to it than "
+             "it can do), and {stages} have no SLA: its queue grows for as long as the run "
+             "lasts, so the queue figures depend on the run's length (--days)").format(
+                 team=warning.subject, load=tr.pct(warning.rho), stages=shown)
 
 
 def _hands_on_only(p: PipelineResult) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+from ..numfmt import pct
 from .ci import estimate, finite, t_quantile
 from .compile import Network, PipelineSpec, StageSpec
 from .results import (
@@ -137,9 +138,12 @@ def unstable_warning(team: str, rho: float, open_stages: list[str]) -> SimWarnin
     shown = ", ".join(f"`{s}`" for s in open_stages[:3])
     more = f" and {len(open_stages) - 3} more" if len(open_stages) > 3 else ""
     have = "has" if len(open_stages) == 1 else "have"
+    # The load as a share of working time, as analyze and the report write it (`111%`):
+    # «offered 1.11x the work it can do (rho >= 1)» read apart from their «load 111%».
+    load = pct(rho) if math.isfinite(rho) else "∞"
     return SimWarning(
         code="unstable-team", subject=team, rho=rho if math.isfinite(rho) else None,
         stages=list(open_stages),
-        message=f"team `{team}` is offered {rho:.3g}x the work it can do (rho >= 1) and "
-                f"{shown}{more} {have} no sla: its queue grows for as long as the run lasts, "
-                f"so queue figures depend on --days")
+        message=f"team `{team}` cannot keep up: load {load} ≥ 100% (more work comes to it "
+                f"than it can do), and {shown}{more} {have} no sla: its queue grows for as long "
+                "as the run lasts, so queue figures depend on --days")
