@@ -126,3 +126,18 @@ def test_sweep_shows_profit_by_default_and_in_its_json(funnel: str) -> None:
     first = {m["metric"]: m for m in doc["points"][0]["metrics"] if m["subject"] is None}
     assert first["profit"]["label"] == "profit" and first["profit"]["unit"] == "RUB"
     assert first["profit"]["mean"] == pytest.approx(plain["profit"]["mean"], rel=1e-12)
+
+
+@pytest.mark.parametrize(("reps", "verdict"), [("3", "no change"), ("6", "worse")])
+def test_a_difference_the_same_in_every_replication_needs_the_sign_tests_runs(
+        funnel: str, reps: str, verdict: str) -> None:
+    """A third member adds exactly 150k a month to the team's cost in every replication:
+    a paired difference of sd 0, whose t-interval has width 0. With 3 replications it
+    was called significant («worse», no ± at all); the exact sign test's p for 3 of one
+    sign is 0.25, so it is not, and from 6 (p = 0.031) it is."""
+    run = ("--days", "30", "--warmup", "3", "--reps", reps, "--seed", "11", "--jobs", "1")
+    doc = json.loads(invoke("whatif", funnel, "--format", "json", *run))
+    (scen,) = doc["scenarios"]
+    cost = scen["deltas"]["team_cost"]
+    assert cost["diff"]["sd"] == 0 and cost["diff"]["mean"] > 0, cost
+    assert cost["verdict"] == verdict and cost["significant"] == (verdict != "no change")

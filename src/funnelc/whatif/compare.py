@@ -5,7 +5,9 @@ the scenario does not change the model (common random numbers), so their differe
 d_r = scenario_r − baseline_r carries only the scenario's effect and the noise it
 stirs, not the noise both share. The 95 % interval is Student t over the d_r (n−1
 degrees of freedom): much narrower than comparing two independent means, and exactly
-zero for a scenario that changes nothing.
+zero for a scenario that changes nothing. A difference that is the same in every
+replication (sd 0) has a t-interval of width 0, which measures no noise: it is called
+significant by the exact sign test instead (`SIGN_TEST_MIN` replications).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from ..sim.results import Estimate
 from .metrics import HEADLINE, MetricDef
 from .runs import VariantRun
 
-__all__ = ["Delta", "VerdictChange", "Comparison", "paired", "compare", "headline_keys"]
+__all__ = ["SIGN_TEST_MIN", "Delta", "VerdictChange", "Comparison", "paired", "compare",
+           "headline_keys"]
 
 
 def paired(base: list[float], other: list[float]) -> Estimate:
@@ -27,6 +30,13 @@ def paired(base: list[float], other: list[float]) -> Estimate:
     diffs = [o - b for b, o in zip(base, other)
              if b is not None and o is not None and math.isfinite(b) and math.isfinite(o)]
     return estimate(diffs)
+
+
+SIGN_TEST_MIN = 6
+"""Replications that all differ by the same amount (a paired difference of sd 0) before
+whatif calls it significant: the two-sided sign test's p for n differences of one sign is
+2 × 0.5ⁿ, 0.25 at 3, 0.0625 at 5, 0.031 at 6 (the smallest n below 5 %). Student's t needs
+a spread to measure the noise by; with none it gives a width of 0 whatever n is."""
 
 
 @dataclass(frozen=True)
@@ -40,10 +50,16 @@ class Delta:
 
     @property
     def significant(self) -> bool:
-        """The 95 % interval of the difference excludes zero."""
+        """The 95 % interval of the difference excludes zero; when every replication
+        differs by the same amount (sd 0), the exact sign test at 5 % instead
+        (`SIGN_TEST_MIN`): a t-interval of width 0 is no confidence statement, and «+1»
+        in all of 3 replications read as significant."""
         d = self.diff
-        return (d.mean is not None and d.ci95 is not None and d.mean != 0
-                and abs(d.mean) > d.ci95)
+        if d.mean is None or d.ci95 is None or d.mean == 0:
+            return False
+        if not d.sd:
+            return d.n >= SIGN_TEST_MIN
+        return abs(d.mean) > d.ci95
 
     @property
     def relative_pct(self) -> float | None:
