@@ -339,3 +339,17 @@ def test_writes_replace_files_atomically(tmp_path: Path, monkeypatch: pytest.Mon
         writer.write_report(folder, {"a.png": b"second", "b.svg": "<svg/>"})
     assert sorted(os.listdir(folder)) == ["a.png", "notes.txt", "report.html"]
     assert (folder / "a.png").read_bytes() == b"second"
+
+
+def test_the_time_legend_names_only_the_exact_marks_drawn(cottages: tuple[Path, str, str]
+                                                          ) -> None:
+    """Page review F19: every exact time in stage of cottages.funnel is a lower bound,
+    drawn «[», and the legend still listed «точное среднее ×», drawn nowhere. The legend
+    names the marks the chart draws (the SVG keeps each text as a comment)."""
+    out, _, _ = cottages
+    rows = list(csv.DictReader(io.StringIO((out / "stages.csv").read_text("utf-8"))))
+    kinds = {r["estimate"] for r in rows if r["metric"] == "time_in_stage_mean_hours"}
+    assert "exact_lower_bound" in kinds and "exact" not in kinds, kinds
+    said = re.findall(r"<!-- (.*?) -->", (out / "time_in_stage.svg").read_text("utf-8"))
+    assert "точная нижняя граница (ожидание в очереди неизвестно)" in said
+    assert "точное среднее" not in said

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from .headline import Headline
     from .plots import Plot
 
-__all__ = ["render_html", "inline_svg"]
+__all__ = ["render_html", "inline_svg", "figure_html", "table_html"]
 
 _APPLIES = " closed form applies"
 """What the report writes after the queue model in a stage's notes (analyze prints the
@@ -77,13 +77,22 @@ nav { margin: 14px 0 0; font-size: 13px; display: flex; flex-wrap: wrap; gap: 2p
 nav a { color: var(--blue); text-decoration: none; white-space: nowrap; }
 .scroll { overflow-x: auto; max-width: 100%; margin: 8px 0 4px; }
 table { border-collapse: collapse; font-size: 12.5px; width: 100%; }
+caption.sr { position: absolute; width: 1px; height: 1px; overflow: hidden;
+             clip: rect(0 0 0 0); white-space: nowrap; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 7px; vertical-align: top;
          overflow-wrap: anywhere; }
-td:first-child { min-width: 9em; overflow-wrap: break-word; }  /* «Адміністратори», not «Адміністратор/и» */
-th { text-align: left; background: #f6f6f6; font-weight: 600; }
+thead th { text-align: left; background: #f6f6f6; font-weight: 600; }
+/* A row's name is its header (<th scope="row">), written as the other cells are. */
+tbody th { text-align: left; font-weight: normal; background: none; min-width: 9em;
+           overflow-wrap: break-word; }  /* «Адміністратори», not «Адміністратор/и» */
 td.n, th.n { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
-th, th.n { white-space: normal; overflow-wrap: normal; hyphens: manual; }
-tr.grave td { background: var(--redbg); }
+thead th, thead th.n { white-space: normal; overflow-wrap: normal; hyphens: manual; }
+/* A figure of several parts (mean, half-width, exact) breaks between them, never inside
+   one, so that the stage table fits a desktop page; the half-width is the smaller part. */
+td.n.parts { white-space: normal; }
+td.n.parts > span { white-space: nowrap; }
+.ci { font-size: 11px; color: #555; }
+tr.grave td, tr.grave th { background: var(--redbg); }
 .bad { color: var(--red); font-weight: 600; }
 .ok { color: var(--green); }
 td > .bad, td > .ok { overflow-wrap: normal; }  /* «не справляется», not «не справ/ляетс/я» */
@@ -104,7 +113,25 @@ code { background: #f3f3f3; padding: 0 3px; border-radius: 3px; font-size: 12.5p
 ol.notes { font-size: 12.5px; color: var(--muted); margin: 4px 0 10px; padding-left: 22px; }
 .warn { color: #8a5a00; }
 @media (max-width: 600px) { main { padding: 14px 12px 40px; } h1 { font-size: 21px; }
-  .facts { grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); } }
+  .facts { grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); }
+  /* A phone reads each row as a card, every figure beside its column's name: in a
+     sideways-scrolling table the money and the verdict were off-screen. */
+  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden;
+                      clip: rect(0 0 0 0); }
+  table.stack, table.stack tbody, table.stack tr, table.stack td,
+  table.stack tbody th { display: block; width: auto; min-width: 0; }
+  table.stack tr { border-bottom: 2px solid var(--line); padding: 3px 0 5px; }
+  table.stack td, table.stack tbody th { border: 0; padding: 1px 4px; }
+  table.stack tbody th { font-weight: 600; }
+  table.stack td:empty { display: none; }
+  table.stack td[data-label] { text-align: right; white-space: normal; }
+  table.stack td[data-label]::before { content: attr(data-label); float: left;
+    margin-right: 10px; color: var(--muted); text-align: left; font-weight: normal;
+    white-space: normal; }
+  /* A chart keeps its own scale and scrolls sideways: shrunk to the phone, its stage
+     names and axis figures were 3 px high. */
+  .fig { overflow-y: hidden; }
+  .fig svg { width: var(--natural, 760px); max-width: none; } }
 @media print { main { max-width: none; padding: 0; } h2 { break-after: avoid; }
                figure, table, .headline { break-inside: avoid; } }
 """
@@ -116,7 +143,17 @@ def inline_svg(svg: str, prefix: str) -> str:
     collide, and sized by its container (the viewBox keeps the proportions)."""
     svg = svg[svg.index("<svg"):]
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
-    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', svg)
+    seen: dict[str, int] = {}
+
+    def unique(m: re.Match[str]) -> str:
+        # matplotlib gives every artist of one gid that id (the history's managers plot
+        # wrote `team` for each of its six panels): the second is `team-2`, and so on.
+        name = m.group(1)
+        seen[name] = seen.get(name, 0) + 1
+        suffix = f"-{seen[name]}" if seen[name] > 1 else ""
+        return f'id="{prefix}-{name}{suffix}"'
+
+    svg = re.sub(r'\bid="([^"]+)"', unique, svg)
     svg = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}-{m.group(1)}"', svg)
     svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}-{m.group(1)})", svg)
     svg = re.sub(r'<svg([^>]*?)\swidth="[^"]*"\s+height="[^"]*"', r"<svg\1", svg, count=1)
@@ -177,30 +214,82 @@ class _Words:
         return e(self._(template)).format(**parts)
 
 
+_PART = re.compile(r" (?=±|\[|/ )")
+"""Where a figure of several parts may break: before its half-width (`±7,57 дн.`), its
+interval's ends (`[0–16,3]`) and its exact counterpart (`/ 10 254`)."""
+
+
+def _number_cell(cell: str) -> tuple[str, str]:
+    """A numeric cell's class and content: a figure of several parts is one unbroken
+    span a part, the half-width in the smaller `.ci`, and the cell may wrap between them.
+    The stage tables' «10 234 ±61,6 / 10 254» on one line made the table 1 258 px in a
+    1 124 px page: the verdict «кладбище» was cut and the notes column off-screen."""
+    parts = _PART.split(cell) if "<" not in cell else [cell]
+    if len(parts) == 1:
+        return "n", cell
+    spans = [f'<span class="ci">{x}</span>' if x.startswith("±") else f"<span>{x}</span>"
+             for x in parts]
+    return "n parts", " ".join(spans)
+
+
 def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: set[int],
-           row_classes: Sequence[str] | None = None) -> str:
-    """Cells are already-escaped HTML."""
+           row_classes: Sequence[str] | None = None, caption: str = "",
+           row_spans: Sequence[int] | None = None) -> str:
+    """Cells are already-escaped HTML; a row's first cell is its header (`<th
+    scope="row">`), `caption` (plain text) names the table to a screen reader (the page
+    shows the heading above it). `row_spans`: how many rows a row's first cell spans, 0
+    where a row above spans it (the row then has no first cell)."""
     # In a box of its own that scrolls sideways: a wide table never runs past the page.
-    out = ['<div class="scroll"><table><thead><tr>']
+    # On a phone (`table.stack`) each row is a card, each cell named by `data-label`.
+    out = ['<div class="scroll"><table class="stack">']
+    if caption:
+        out.append(f'<caption class="sr">{e(caption)}</caption>')
+    out.append("<thead><tr>")
     for i, h in enumerate(headers):
-        out.append(f'<th class="n">{e(h)}</th>' if i in numeric else f"<th>{e(h)}</th>")
+        cls = ' class="n"' if i in numeric else ""
+        out.append(f'<th scope="col"{cls}>{e(h)}</th>')
     out.append("</tr></thead><tbody>")
+    labels = [f' data-label="{e(h)}"' if h else "" for h in headers]
     for k, row in enumerate(rows):
         cls = row_classes[k] if row_classes is not None and row_classes[k] else ""
         out.append(f'<tr class="{cls}">' if cls else "<tr>")
-        for i, cell in enumerate(row):
-            out.append(f'<td class="n">{cell}</td>' if i in numeric else f"<td>{cell}</td>")
+        span = row_spans[k] if row_spans is not None else 1
+        first = 0 if span else 1  # the row's columns start after a spanned first cell
+        for i, cell in enumerate(row, start=first):
+            if i == 0:
+                rowspan = f' rowspan="{span}"' if span > 1 else ""
+                out.append(f'<th scope="row"{rowspan}>{cell}</th>')
+            elif i in numeric:
+                kind, content = _number_cell(cell)
+                out.append(f'<td class="{kind}"{labels[i]}>{content}</td>')
+            else:
+                out.append(f"<td{labels[i]}>{cell}</td>")
         out.append("</tr>")
     out.append("</tbody></table></div>")
     return "".join(out)
 
 
+table_html = _table
+"""The page's table, for the sections other commands add (`--whatif`)."""
+
+
+_NATURAL = re.compile(r'<svg[^>]*?\swidth="([\d.]+)pt"')
+
+
+def figure_html(svg: str, prefix: str, caption: str) -> str:
+    """A plot on the page (`caption`: already-escaped HTML): in a box that scrolls
+    sideways, where a phone shows it at its own scale (`--natural`, its width in CSS px)
+    rather than shrunk to the screen."""
+    found = _NATURAL.search(svg)
+    natural = f' style="--natural: {round(float(found.group(1)) * 4 / 3)}px"' if found else ""
+    return (f'<figure><div class="scroll fig"{natural}>{inline_svg(svg, prefix)}</div>'
+            f'<figcaption id="{prefix}-caption">{caption}</figcaption></figure>')
+
+
 def _figure(w: _Words, plot: Plot | None, caption: str) -> str:
     if plot is None:
         return ""
-    svg = inline_svg(plot.svg, f"plot-{plot.name}")
-    return (f'<figure>{svg}<figcaption id="plot-{plot.name}-caption">{e(caption)} '
-            f"{w.also(plot.name)}</figcaption></figure>")
+    return figure_html(plot.svg, f"plot-{plot.name}", f"{e(caption)} {w.also(plot.name)}")
 
 
 # ----------------------------------------------------------------------- sections
@@ -313,7 +402,8 @@ def _summary(w: _Words, data: ReportData) -> str:
     revenue = _("revenue won")
     out.append(_table([_("pipeline"), _("started"), _("won"), _("lost"),
                        _("conversion (simulated)"), _("conversion (exact)"), revenue,
-                       _("cycle to won mean / p90")], rows, {1, 2, 3, 4, 5, 6, 7}))
+                       _("cycle to won mean / p90")], rows, {1, 2, 3, 4, 5, 6, 7},
+                      caption=_("Pipelines")))
     out += _upper_bounds(w, data)
     for p in r.pipelines:
         passed = passed_on_text(tr, p, _cash(w, p.passed_on_revenue, cur))
@@ -419,8 +509,9 @@ def _money(w: _Words, data: ReportData) -> str:
         if key == "profit":
             row = [f"<b>{c}</b>" for c in row]
         rows.append(row)
-    out.append(_table(["", _("simulated, per month"), _("exact, per month"),
-                       _("exact, per year")], rows, {1, 2, 3}))
+    # The corner names the rows (a screen reader read the column as nameless).
+    out.append(_table([_("metric"), _("simulated, per month"), _("exact, per month"),
+                       _("exact, per year")], rows, {1, 2, 3}, caption=_("Money")))
     unreachable = unreachable_revenue(data.exact.unstable_teams(), w.f) if exact else None
     if unreachable is not None:  # the exact columns are those of a served queue
         out.append(f'<p class="note bad">{e(unreachable)}</p>')
@@ -500,9 +591,10 @@ def _source_money(w: _Words, sim: MoneyResult | None, exact: ExactMoney | None,
         return ""
     if not priced:
         return _table([_("source"), _("leads"), _("won"), _("revenue")],
-                      [r[:4] for r in rows], {1, 2, 3})
+                      [r[:4] for r in rows], {1, 2, 3}, caption=_("Money"))
     return _table([_("source"), _("leads"), _("won"), _("revenue"), _("cost"),
-                   _("cost per won"), _("return on cost")], rows, {1, 2, 3, 4, 5, 6})
+                   _("cost per won"), _("return on cost")], rows, {1, 2, 3, 4, 5, 6},
+                  caption=_("Money"))
 
 
 def _exact_stage(data: ReportData, pipeline: str, stage: str) -> StageExact | None:
@@ -551,7 +643,9 @@ def _pipelines(w: _Words, data: ReportData, time_plot: Plot | None) -> str:
         out.append(_table([_("stage"), _("entered"), _("P(win) exact"), _("time in stage mean"),
                            "p50 / p90", _("wait for a member"), _("deals in stage (avg)"),
                            _("at the end"), _("verdict"), _("notes")],
-                          rows, {1, 2, 3, 4, 5, 6, 7}, classes))
+                          rows, {1, 2, 3, 4, 5, 6, 7}, classes,
+                          caption=f'{_("Stages: simulation beside the exact maths")}: '
+                                  f"{p.pipeline}"))
         if legend.notes:
             out.append('<ol class="notes">' + "".join(f"<li>{code_spans(w.say(n))}</li>" for n in legend.notes)
                        + "</ol>")
@@ -567,20 +661,22 @@ def _ways_out(w: _Words, stages: list[StageResult]) -> str:
     from ..i18n.words import route_text
 
     _, f = w._, w.f
-    rows = []
+    rows, spans = [], []
     for st in stages:
         total = sum(o.count.mean or 0.0 for o in st.outcomes)
         for i, o in enumerate(st.outcomes):
             sim = f.pct((o.count.mean or 0.0) / total) if total else DASH
             way = route_text(w.tr, o.kind, o.target_stage, o.reason, o.copy_to)
-            rows.append([e(st.stage) if i == 0 else "", e(way), e(f.pct(o.share)), e(sim),
-                         e(f.est(o.count))])
+            # The stage names its ways out once, as the header of all their rows.
+            rows.append(([e(st.stage)] if i == 0 else [])
+                        + [e(way), e(f.pct(o.share)), e(sim), e(f.est(o.count))])
+            spans.append(len(st.outcomes) if i == 0 else 0)
     if not rows:
         return ""
-    return ("<details><summary>" + e(_('Ways out: declared share beside the simulated one')) + ""
-            "</summary>"
+    title = _("Ways out: declared share beside the simulated one")
+    return ("<details><summary>" + e(title) + "</summary>"
             + _table([_("stage"), _("way out"), _("declared"), _("simulated"), _("deals")],
-                     rows, {2, 3, 4})
+                     rows, {2, 3, 4}, caption=title, row_spans=spans)
             + "</details>")
 
 
@@ -604,8 +700,8 @@ def _teams(w: _Words, data: ReportData, plot: Plot | None) -> str:
     if rows:
         out.append(_table([_("team"), _("size"), _("hours/week"), _("offered load ρ (exact)"),
                            _("utilization (simulated)"), _("queue avg"), _("queue max"),
-                           _("queue at end"), "", _("notes")], rows, {1, 2, 3, 4, 5, 6, 7},
-                          classes))
+                           _("queue at end"), _("verdict"), _("notes")],
+                          rows, {1, 2, 3, 4, 5, 6, 7}, classes, caption=_("Teams")))
         out.append('<p class="note">' + e(_(
             "ρ is the work offered per available member-hour from the exact flows (annual "
             "average); at ρ ≥ 100% the team cannot keep up, and with a stage that has no SLA its "
@@ -655,7 +751,8 @@ def _respond_sla(w: _Words, data: ReportData) -> str:
         out.append(_table([_("stage"), _("respond within"), _("breach % simulated / exact"),
                            "SLA" if not w.english else "sla", _("sla action"),
                            _("timed out: queued"), _("in work"), _("in delay"), _("parked"),
-                           _("sla cut (exact)")], rows, {1, 2, 3, 5, 6, 7, 8, 9}, classes))
+                           _("sla cut (exact)")], rows, {1, 2, 3, 5, 6, 7, 8, 9}, classes,
+                          caption=_("Respond rule and SLA timeouts")))
         out.append('<p class="note">' + w.code(
             N_("A respond breach is a first pick-up later than entry + the limit (or leaving "
             "unpicked after it). SLA timeouts count the deals the SLA moved, by what they were "
@@ -712,7 +809,8 @@ def _exact_pipeline(w: _Words, p: PipelineExact, unstable: list[str]) -> str:
     out = [f"<h3>{e(title)}</h3>",
            _table([_("stage"), _("visits/lead"), _("λ/day"), _("P(win)"), _("mean time"),
                    _("load"), _("wait"), _("respond breach"), _("timeout"), _("sla cut"),
-                   _("occupancy"), _("notes")], rows, set(range(1, 11)))]
+                   _("occupancy"), _("notes")], rows, set(range(1, 11)),
+                  caption=f'{_("Exact analysis")}: {p.name}')]
     if legend.notes:
         out.append('<ol class="notes">' + "".join(f"<li>{code_spans(w.say(n))}</li>" for n in legend.notes)
                    + "</ol>")
@@ -726,11 +824,12 @@ def _exact_pipeline(w: _Words, p: PipelineExact, unstable: list[str]) -> str:
 def _exact_money(w: _Words, m: ExactMoney, percent: Callable[[float | None], str]) -> str:
     """analyze's money table, per month and per year, and per source and paid team."""
     out = ["<h3>" + e(w._('Money')) + "</h3>",
-           _table(headers(MONEY_HEADERS, w.f),
-                  [[e(c) for c in row] for row in money_rows(m, w.f)], {1, 2}),
+           _table([w._("metric"), *headers(MONEY_HEADERS, w.f)[1:]],
+                  [[e(c) for c in row] for row in money_rows(m, w.f)], {1, 2},
+                  caption=f'{w._("Exact analysis")}: {w._("Money")}'),
            _table(source_money_headers(m, w.f),
                   [[e(c) for c in row] for row in source_money_rows(m, w.f)],
-                  {1, 2, 3, 4, 5, 6})]
+                  {1, 2, 3, 4, 5, 6}, caption=f'{w._("Exact analysis")}: {w._("Money")}')]
     # The remarks mark the file's keywords as a terminal does (`cost`); the page codes them.
     out += ['<p class="note">' + code_spans(x) + "</p>"
             for x in money_remarks(m, percent, w.f)]
@@ -767,7 +866,8 @@ def _exact(w: _Words, data: ReportData) -> str:
                 for t in ex.teams]
         out.append("<h3>" + e(_('Teams')) + "</h3>" + _table(
             [_("team"), _("size"), _("stages"), _("busy members"), _("load"), _("hours/week"),
-             _("notes")], rows, {1, 2, 3, 4, 5}))
+             _("notes")], rows, {1, 2, 3, 4, 5},
+            caption=f'{_("Exact analysis")}: {_("Teams")}'))
         mark = load_mark((t.load for t in ex.teams), f)
         if mark is not None:
             out.append(f'<p class="note">{e(mark)}</p>')
@@ -793,7 +893,8 @@ def _exact(w: _Words, data: ReportData) -> str:
     if rows:
         revenue = _("revenue/month")
         out.append(_table([_("source"), _("enters"), _("leads/month"), _("wins per lead"),
-                           revenue], rows, {2, 3, 4}))
+                           revenue], rows, {2, 3, 4},
+                          caption=f'{_("Exact analysis")}: {_("Revenue")}'))
     out.append('<p class="note">' + code_spans(_("Assumed: {assumption}").format(
         assumption=_(ex.revenue_assumption))) + "</p>")
     if ex.money is not None:

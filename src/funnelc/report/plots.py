@@ -367,6 +367,7 @@ def time_in_stage_plot(data: ReportData) -> Figure:
     ax = fig.add_subplot()
     several = len(data.pipelines) > 1
     values: list[float] = []
+    drawn: set[str] = set()  # the exact marks drawn: "exact" (×), "bound" ([)
     for y, (pipe, stage) in enumerate(rows):
         # Called only within this iteration, so the loop variables are the current ones.
         get = lambda metric, e: data.stage_value(pipe, stage, metric, e)  # noqa: E731, B023
@@ -389,8 +390,10 @@ def time_in_stage_plot(data: ReportData) -> Figure:
         bound = get("time_in_stage_mean_hours", "exact_lower_bound")
         if exact is not None:
             ax.plot([exact], [y], marker="x", color=INK, markersize=6, linestyle="")
+            drawn.add("exact")
         elif bound is not None:
             ax.plot([bound], [y], marker=r"$[$", color=INK, markersize=10, linestyle="")
+            drawn.add("bound")
         values += [v for v in (p50, p90, mean, exact, bound) if v is not None and v > 0]
     labels = [_label(f"{p} › {s}" if several else s, 44) for p, s in rows]
     ax.set_yticks(range(len(rows)), labels)
@@ -411,10 +414,14 @@ def time_in_stage_plot(data: ReportData) -> Figure:
 
     handles = [Line2D([], [], marker="o", ls="", color=BLUE, label=_("median (p50)")),
                Line2D([], [], marker="D", ls="", color=BLUE, label=_("mean (95% CI)")),
-               Line2D([], [], marker=">", ls="", color=BLUE, label=_("90th percentile")),
-               Line2D([], [], marker="x", ls="", color=INK, label=_("exact mean")),
-               Line2D([], [], marker=r"$[$", ls="", color=INK, markersize=10,
-                      label=_("exact lower bound (queue wait unknown)"))]
+               Line2D([], [], marker=">", ls="", color=BLUE, label=_("90th percentile"))]
+    # The legend names the exact marks drawn: cottages.funnel's every exact time is a
+    # lower bound, and its legend listed «точное среднее ×», drawn nowhere.
+    if "exact" in drawn:
+        handles.append(Line2D([], [], marker="x", ls="", color=INK, label=_("exact mean")))
+    if "bound" in drawn:
+        handles.append(Line2D([], [], marker=r"$[$", ls="", color=INK, markersize=10,
+                              label=_("exact lower bound (queue wait unknown)")))
     if total > len(rows):
         title = _("Time in stage of the deals that left it ({n} of {total} stages); red: "
                   "graveyard").format(n=len(rows), total=total)

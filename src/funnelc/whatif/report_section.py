@@ -78,7 +78,7 @@ def _render(base: VariantRun, comparisons: list[Comparison],
             tr: Translator | None = None) -> str:
     from ..i18n import translator
     from ..report.figures import STANDALONE, render_svg
-    from ..report.html import inline_svg
+    from ..report.html import figure_html, table_html
     from ..report.markup import code_spans
     from ..sim.ci import estimate
     from .labels import metric_label
@@ -95,25 +95,21 @@ def _render(base: VariantRun, comparisons: list[Comparison],
     for c in comparisons:
         lines = "; ".join(f"<code>{_e(x)}</code>" for x in c.run.variant.changes)
         out.append(f"<li><b>{_e(c.name)}</b>: {lines}</li>")
-    # In the report's sideways-scrolling box: one column per scenario is wider than a phone.
+    # The report's table: one column per scenario, a card a metric on a phone.
     metric, this_run = _("metric"), _("this run")
-    out.append(f'</ul><div class="scroll"><table><thead><tr><th>{_e(metric)}</th>'
-               f'<th class="n">{_e(this_run)}</th>')
-    out += [f'<th class="n">Δ {_e(c.name)}</th>' for c in comparisons]
-    out.append("</tr></thead><tbody>")
+    cells = []
     for key in keys:
         d = defs[key]
-        out.append(f"<tr><td>{_e(metric_label(tr, d))}</td>"
-                   f'<td class="n">{_e(fmt_estimate(d, estimate(base.series(key)), tr))}</td>')
+        row = [_e(metric_label(tr, d)), _e(fmt_estimate(d, estimate(base.series(key)), tr))]
         for c in comparisons:
             delta = c.deltas.get(key)
-            if delta is None:
-                out.append('<td class="n">—</td>')
-            else:
-                out.append(f'<td class="n {_CLASS[delta.verdict]}">'
-                           f"{_e(fmt_delta(d, delta.diff, tr, delta.baseline.mean))}</td>")
-        out.append("</tr>")
-    out.append("</tbody></table></div>")
+            row.append("—" if delta is None else
+                       f'<span class="{_CLASS[delta.verdict]}">'
+                       f"{_e(_minus(fmt_delta(d, delta.diff, tr, delta.baseline.mean)))}</span>")
+        cells.append(row)
+    out.append("</ul>" + table_html([metric, this_run, *(f"Δ {c.name}" for c in comparisons)],
+                                    cells, set(range(1, len(comparisons) + 2)),
+                                    caption=heading))
     notes = scenario_price_notes(base, comparisons)
     if notes:
         out.append("<ul>" + "".join(f'<li class="warn">{code_spans(price_note_text(tr, name, n))}'
@@ -144,9 +140,14 @@ def _render(base: VariantRun, comparisons: list[Comparison],
     svg = render_svg(whatif_figure(base, comparisons, keys, defs, tr), STANDALONE).svg
     caption = _e(_("Scenario − this run, paired 95% intervals ({command} writes it as PNG "
                    "and SVG).")).format(command="<code>funnelc whatif FILE --plot PATH</code>")
-    out.append(f"<figure>{inline_svg(svg, 'plot-whatif')}"
-               f'<figcaption id="plot-whatif-caption">{caption}</figcaption></figure></section>')
+    out.append(figure_html(svg, "plot-whatif", caption) + "</section>")
     return "".join(out)
+
+
+def _minus(text: str) -> str:
+    """A difference with the minus sign (U+2212) the page's other figures and the
+    history's write: «-1,1 п. п.» beside «−19,7 в. п.»."""
+    return "\u2212" + text[1:] if text.startswith("-") else text
 
 
 _NOTE = N_("Each scenario ran the same replications as the run above, so it saw the same "
