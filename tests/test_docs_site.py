@@ -144,3 +144,22 @@ def test_readme_is_the_pitch_and_links_into_the_docs() -> None:
     assert len(links) >= 15, links
     broken = [link for link in links if "://" not in link and not (ROOT / link).exists()]
     assert broken == [], f"README links to missing files: {broken}"
+
+
+def test_the_report_files_the_docs_open_are_the_ones_report_writes() -> None:
+    """A page that runs `funnelc report … -o DIR` and then names a file in DIR names one
+    the report writes: the language guide told the reader to «open report/index.html»,
+    a file the report has never written (it writes report.html)."""
+    from funnelc.report.build import report_file_names
+
+    written = set(report_file_names())
+    named: list[str] = []
+    for page in [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]:
+        text = page.read_text(encoding="utf-8")
+        for folder in set(re.findall(r"funnelc report \S+ -o (\S+)", text)):
+            folder = folder.rstrip("/")
+            for name in re.findall(r"(?<![\w/.-])" + re.escape(folder) + r"/([\w.-]+\.\w+)",
+                                   text):
+                if name not in written:
+                    named.append(f"{page.relative_to(ROOT)}: {folder}/{name}")
+    assert named == [], f"files report does not write ({sorted(written)}): {named}"
