@@ -20,9 +20,11 @@ from ..termtext import plain
 from .labels import queue_text, target_text
 from .service import StaffResult
 from .staff_explain import BreachSplit, Explanation
+from .staff_inflow import inflow
 from .staff_why import (
     breach_lines,
     confidence_text,
+    inflow_text,
     lever_text,
     place_text,
     share,
@@ -204,6 +206,9 @@ def staff_text(console: Console, outcome: StaffResult, lang: str | None = None) 
     console.print(plain(_("✓ meets, ✗ misses (by the mean); ? the 95% interval reaches the "
                           "target"), style="dim"))
     console.print(plain(_(CI_ENDS), style="dim"))
+    short = inflow(result, r.warmup_days * 24.0)
+    if short is not None:  # the offered load beside a utilization the runs could not reach
+        console.print(plain(inflow_text(tr, short, result.team), style="yellow"))
     for name in result.structural:
         console.print(plain(_("note: {stage} is a graveyard by design (stay without sla); no "
                               "team size changes that, so it is not counted").format(

@@ -16,12 +16,13 @@ from ..i18n import Translator
 from .compare import VerdictChange
 from .executors import RunPlace
 from .staff_explain import BreachSplit, Explanation, Lever
+from .staff_inflow import Inflow
 from .staffing import ConfidenceWhy, StaffingResult
 from .staffing_exact import StartReason
 from .staffing_profit import ExactProfitWhy
 from .targets import Target
 
-__all__ = ["graveyard_why", "variant_name", "start_text", "confidence_text", "why_sentence",
+__all__ = ["inflow_text", "graveyard_why", "variant_name", "start_text", "confidence_text", "why_sentence",
            "breach_line", "lever_text", "exact_profit_text", "profit_note", "place_text", "hours_text", "weekday",
            "share", "breach_lines"]
 
@@ -418,3 +419,26 @@ def breach_lines(tr: Translator, b: BreachSplit, targets: Sequence[Target] = ()
     # The target in words, quoted as the evidence line above quotes it: a Ukrainian title
     # read «порушення respond 15m 99% за днем тижня», then «порушення `respond 15m 99%`».
     return text, title.format(target=said)
+
+
+def inflow_text(tr: Translator, x: Inflow, team: str) -> str:
+    """Why the simulated utilization reads below the offered load (`staff_inflow`): the
+    runs brought the team's stages less work than the exact flows send them, because a
+    team upstream cannot keep up and keeps deals in its queue, or a run starts empty and
+    deals reach the stages later than the warm-up."""
+    _ = tr.gettext
+    reasons = [_("team {team} cannot keep up (load {load} ≥ 100%): the deals waiting in "
+                 "its queue never reach these stages").format(team=tr.quote(name),
+                                                             load=tr.pct(load))
+               for name, load in x.starved_by]
+    reasons += [_("pipeline {pipeline}: 90% of its wins take up to {cycle} from the start, "
+                  "longer than the warm-up of {warmup}: a run starts empty, so its later "
+                  "stages get their first deals late in the window; raise `--warmup` to "
+                  "that time").format(pipeline=tr.quote(name), cycle=tr.hours(p90),
+                                      warmup=tr.hours(x.warmup_hours))
+                for name, p90 in x.late]
+    head = _("note: the offered load counts the work the exact flows send to the stages of "
+             "`{team}` when every team keeps up and the run is past its start; the runs "
+             "brought them {share} of it, so the simulated utilization reads lower").format(
+                 team=team, share=tr.pct(x.share))
+    return head + (": " + "; ".join(reasons) if reasons else "")

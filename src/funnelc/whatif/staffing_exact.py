@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from .. import model as m
 from ..sim.compile import Network
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ..analysis.exact import AccountExact
 from .targets import Target
 
-__all__ = ["ExactStart", "StartReason", "exact_start", "exact_value"]
+__all__ = ["ExactStart", "StageWork", "StartReason", "exact_start", "exact_value"]
 
 StartKind = Literal["load", "closed-form", "no-closed-form", "stable", "calendar",
                     "one-below"]
@@ -71,6 +71,59 @@ class ExactStart:
     """The start from the closed forms and the stable size alone, without the calendar
     approximation (`staffing_approx`): what the search started from before it, kept for
     the benchmark's reference search."""
+    stages: tuple[StageWork, ...] = ()
+    """The team's stages with the work the exact flows send them: what the offered load
+    counts, to set beside what the runs brought (`staff_inflow`)."""
+    starved_by: tuple[tuple[str, float], ...] = ()
+    """Other teams that cannot keep up (load ≥ 1, `AccountExact.unstable_teams`) and own
+    a stage from which deals reach the team's: (name, load). The deals piling up in
+    their queues never come, so fewer reach the team than its offered load counts."""
+
+
+class StageWork(NamedTuple):
+    at: int
+    """The stage's index in the network (`RepStats.stages`)."""
+    pipeline: int
+    """Its pipeline's index (`RepStats.pipelines`)."""
+    pipeline_name: str
+    stage: str
+    arrivals_per_hour: float
+    """Exact visits per hour."""
+    work_hours: float
+    """Mean work per visit (member-hours)."""
+
+    @property
+    def work_per_hour(self) -> float:
+        """Member-hours of work sent per hour: the stage's part of the offered load."""
+        return self.arrivals_per_hour * self.work_hours
+
+
+def _starved_by(model: m.FunnelFile, acct: AccountExact, team: str
+                ) -> tuple[tuple[str, float], ...]:
+    """The unstable teams upstream of `team`: owning a stage from which a route (or a
+    copy) leads, in any number of steps, to a stage of `team`."""
+    from ..routing import build_flows
+
+    unstable = [t for t in acct.unstable_teams() if t != team]
+    if not unstable:
+        return ()
+    flows = build_flows(model)
+    owner = {(s.pipeline, s.stage): s.owner for p in acct.pipelines for s in p.stages}
+    nxt: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for f in flows:
+        nxt[f.key] = {k for r in f.routes for k in (r.stage, r.copy_to) if k is not None}
+    out = []
+    for name in unstable:
+        todo = [k for k, o in owner.items() if o == name]
+        seen = set(todo)
+        while todo:
+            for k in nxt.get(todo.pop(), ()):
+                if k not in seen:
+                    seen.add(k)
+                    todo.append(k)
+        if any(owner.get(k) == team for k in seen):
+            out.append((name, acct.team(name).load))
+    return tuple(out)
 
 
 def exact_value(spec: tuple[str, float, float, float, float | None] | None, c: int,
@@ -183,9 +236,17 @@ def exact_start(model: m.FunnelFile, net: Network, team: str, targets: list[Targ
         # estimate that is right it costs the same, from one that is one too high a size
         # less.
         whys.append(StartReason("one-below", "", approximate - 1))
+    stages = tuple(
+        StageWork(sp.index, sp.pipeline, sp.pipeline_name, sp.name,
+                  x.arrivals_per_hour, x.work_mean_hours)
+        for sp in net.stages
+        if f"{sp.pipeline_name}.{sp.name}" in tx.stages
+        for x in (acct.stage(sp.pipeline_name, sp.name),)
+        if x.work_mean_hours is not None and math.isfinite(x.arrivals_per_hour))
     return ExactStart(start=max(start, approximate - 1), reasons=tuple(whys),
                       answers=tuple(answers), model=label, curve=tuple(curve), busy=busy,
-                      week=week, closed_form_start=start)
+                      week=week, closed_form_start=start, stages=stages,
+                      starved_by=_starved_by(model, acct, team))
 
 
 def _erlang_a_start(model: m.FunnelFile, net: Network, t: Target, team_stages: list[str],
