@@ -9,8 +9,11 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from click.testing import CliRunner
 
+from conftest import PIPELINES
 from export_helpers import load, one_pipeline
+from funnelc.cli import cli
 from funnelc.export.playbook import render_html, render_markdown
 
 STAGES = (
@@ -105,7 +108,8 @@ def test_sla_says_working_time_when_the_account_has_a_calendar() -> None:
     plain = render_markdown(load(funnel("ru")))
     calendar = render_markdown(load(funnel("ru", hours=True)))
     assert "**Допустимое время на этапе:** 27 часов с момента входа" in plain
-    assert "**Допустимое время на этапе:** 27 часов рабочего времени с момента входа" in calendar
+    assert ("**Допустимое время на этапе:** 27 часов рабочего времени (3 рабочих дня по 9 ч) "
+            "с момента входа") in calendar
 
 
 def test_goal_is_the_way_forward_not_the_sla_timeout() -> None:
@@ -129,3 +133,118 @@ def test_markup_in_names_is_shown_as_written() -> None:
 def test_numbered_cadence_lines_do_not_start_markdown_lists() -> None:
     md = render_markdown(load(funnel("en")))
     assert re.search(r"^  - 1\\\. call at once", md, re.M)
+
+
+# What a manager reads on day one (review s20 rv3, F3 F9 F10 F11 F12 F15 F18 F19): each
+# figure and instruction said as the manager acts on it, in ru, uk and en.
+
+def _card(md: str, heading: str) -> str:
+    return md.split(heading + "\n", 1)[1].split("\n### ", 1)[0]
+
+
+STAGE_HEADING = {"ru": "### Этап «{}»", "uk": "### Етап «{}»", "en": "### Stage “{}”"}
+
+
+@pytest.mark.parametrize(("language", "hours27", "days14"), [
+    ("ru", "27 часов рабочего времени (3 рабочих дня по 9 ч) с момента входа",
+     "336 часов рабочего времени (≈ 37 рабочих дней по 9 ч, ≈ 7,5 недели) с момента входа"),
+    ("uk", "27 годин робочого часу (3 робочих дні по 9 год) з моменту входу",
+     "336 годин робочого часу (≈ 37 робочих днів по 9 год, ≈ 7,5 тижня) з моменту входу"),
+    ("en", "27 hours of working time (3 working days of 9 h) from entry",
+     "336 hours of working time (≈ 37 working days of 9 h, ≈ 7.5 weeks) from entry"),
+])
+def test_a_working_time_limit_is_said_in_working_days_too(language: str, hours27: str,
+                                                          days14: str) -> None:
+    """F3: «336 годин робочого часу» is no date a manager can count to: the limit adds the
+    working days of the account's calendar (9 h a day, mon-fri) and, from ten days on,
+    the weeks they make. A limit under a working day stays as it was."""
+    md = render_markdown(load(funnel(language, hours=True)))
+    assert hours27 in md
+    md14 = render_markdown(load(funnel(language, hours=True).replace("sla 27h", "sla 14d")))
+    assert days14 in md14
+    assert ("15 минут с момента входа (взять" in md) if language == "ru" else True
+
+
+@pytest.mark.parametrize(("language", "stay"), [
+    ("ru", "  - 40%: остаются на этапе до конца допустимого времени (27 часов); затем сделка "
+           "переходит на этап «Думает»"),
+    ("uk", "  - 40%: залишаються на етапі до кінця допустимого часу (27 годин); потім угода "
+           "переходить на етап «Думает»"),
+    ("en", "  - 40%: stay here until the time limit (27 hours) runs out; then the deal moves "
+           "to “Думает”"),
+])
+def test_deals_left_on_a_stage_with_a_time_limit_are_said_to_leave_by_it(
+        language: str, stay: str) -> None:
+    """F9: «остаётся на этапе: 40%» under an SLA read as deals that stay for good; the
+    SLA moves them when it runs out (docs/semantics.md), and the line says so."""
+    card = _card(render_markdown(load(funnel(language))), STAGE_HEADING[language].format("КП"))
+    assert stay in card.splitlines()
+    assert "остаётся на этапе" not in card and "stay here: " not in card
+
+
+@pytest.mark.parametrize(("language", "goal", "badge"), [
+    ("ru", "перевести сделку на этап «КП» (туда переходит 60% сделок); перед переходом "
+           "заполните «Бюджет»",
+     "> ключевой этап (КЭВ): клиент здесь явно заинтересован — берите такие сделки в работу "
+     "первыми"),
+    ("uk", "перевести угоду на етап «КП» (туди переходить 60% угод); перед переходом "
+           "заповніть «Бюджет»",
+     "> ключовий етап: клієнт тут явно зацікавлений — беріть такі угоди в роботу першими"),
+    ("en", "move the deal to “КП” (60% of deals go there); before the move fill in “Бюджет”",
+     "> key stage: the client has clearly shown interest here, work these deals first"),
+])
+def test_the_stage_before_required_fields_says_what_to_collect(language: str, goal: str,
+                                                               badge: str) -> None:
+    """F11: the fields «КП» requires were said only on «КП»'s card, read after the CRM had
+    refused the move; the goal of «Заявка» names them. F19: a key stage is where the
+    client has committed (seed 002), not «ближе всего к деньгам» on two stages in a row."""
+    md = render_markdown(load(funnel(language)))
+    assert goal in _card(md, STAGE_HEADING[language].format("Заявка"))
+    assert badge in _card(md, STAGE_HEADING[language].format("КП")).splitlines()
+    assert "деньгам" not in md and "грошей" not in md and "money" not in md
+
+
+@pytest.mark.parametrize(("language", "arrives", "reopen", "filled"), [
+    ("ru", "- Сделки приходят из воронки «Квалификация» (этап «Потребность выявлена») на этап "
+           "«Лид передан в продажи»",
+     "- 20% сделок, закрытых как «Не пришел в шоу-рум», возвращаются на этап «Договорились о "
+     "визите в шоу-рум», когда клиент снова выходит на связь (в среднем через 5 дней): "
+     "берите их в работу сразу",
+     "поле «Ссылка на чертежи» заполнено"),
+    ("uk", "- Угоди надходять з воронки «Квалификация» (етап «Потребность выявлена») на етап "
+           "«Лид передан в продажи»",
+     "- 20% угод, закритих як «Не пришел в шоу-рум», повертаються на етап «Договорились о "
+     "визите в шоу-рум», коли клієнт знову виходить на зв'язок (в середньому через 5 днів): "
+     "беріть їх у роботу одразу",
+     "поле «Ссылка на чертежи» заповнене"),
+    ("en", "- Deals come in from “Квалификация” (stage “Потребность выявлена”) at “Лид передан "
+           "в продажи”",
+     "- 20% of deals lost as “Не пришел в шоу-рум” come back to “Договорились о визите в "
+     "шоу-рум” when the client gets in touch again (after 5 days on average): pick them up "
+     "at once",
+     "the field “Ссылка на чертежи” is filled"),
+])
+def test_a_pipeline_says_where_its_deals_come_from_and_when_lost_ones_return(
+        language: str, arrives: str, reopen: str, filled: str) -> None:
+    """F10: «Продажи» listed its sources but not the deals copied in from «Квалификация»,
+    «Телемаркетинг» and the rest; F15: a reopen line dropped its delay and did not say a
+    reopened deal is a client who came back; F12: «… «Ссылка на чертежи» заполнено» did
+    not agree with a feminine name («поле … заполнено» agrees with every field)."""
+    result = CliRunner().invoke(cli, ["export", str(PIPELINES / "saleschef.funnel"), "--to",
+                                      "playbook-md", "--lang", language])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert arrives in lines
+    assert reopen in lines
+    assert filled in result.stdout
+
+
+@pytest.mark.parametrize("example", ["saleschef", "developer"])
+def test_the_shipped_examples_hints_are_written_to_the_manager(example: str) -> None:
+    """F18: the examples' hints carried the consultant's references into the manager's
+    card («(ошибка 13)», «(seed 001)»); they are `#` comments now. The export prints a
+    hint as written: it is the consultant's text for the manager."""
+    result = CliRunner().invoke(cli, ["export", str(PIPELINES / f"{example}.funnel"), "--to",
+                                      "playbook-md"])
+    assert result.exit_code == 0, result.output
+    assert not re.search(r"seed \d|ошибк\w* \d|помилк\w* \d|FN\d{3}", result.stdout)

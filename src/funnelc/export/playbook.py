@@ -52,7 +52,7 @@ def _cond_text(c: m.Condition, tr: Translator, currency: str | None = None,
     parts = []
     for t in c.terms:
         if t.op == "filled":
-            parts.append(_("«{field}» is filled").format(field=t.field.value))
+            parts.append(_("the field «{field}» is filled").format(field=t.field.value))
         elif tr.lang == "en":
             parts.append(f"{tr.quote(t.field.value)} {t.op} {t.value_text}")
         else:
@@ -108,20 +108,68 @@ class _Writer:
     def dur(self, text: str, after: bool = False) -> str:
         return duration_words(text, self.tr, after)
 
-    def limit(self, text: str) -> str:
+    def limit(self, text: str, brief: bool = False) -> str:
         """An SLA or respond limit as written (`200h` → `200 hours`). With a calendar it
         counts working hours, and says so; days and weeks are said in hours then, since
         the engine counts `3d` as 72 working hours, which «3 days of working time» would
-        pass off as three working days."""
+        pass off as three working days. A limit of a working day or more adds what a
+        manager can count on: working days of the account's calendar (and weeks from ten
+        days on): «336 часов рабочего времени (≈ 37 рабочих дней по 9 ч, ≈ 7,5 недели)»
+        read «336 часов рабочего времени», which nobody turns into a date. `brief`: without
+        them (a line that refers back to the time limit)."""
         if not self.calendar:
             return self.dur(text)
         parsed = parse_duration(text)
+        hours: float | None = None
+        if parsed is not None:
+            hours = parsed[0] * {"second": 1 / 3600, "minute": 1 / 60, "hour": 1.0,
+                                 "day": 24.0, "week": 168.0}[parsed[1]]
         if parsed is not None and parsed[1] in ("day", "week"):
-            hours = parsed[0] * (24.0 if parsed[1] == "day" else 168.0)
-            after = self.tr.duration(hours, "hour")
+            after = self.tr.duration(hours or 0.0, "hour")
         else:
             after = self.dur(text)
-        return self.tr.gettext("{after} of working time").format(after=after)
+        worded = self.tr.gettext("{after} of working time").format(after=after)
+        days = self.working_days(hours) if hours is not None else None
+        return worded if days is None or brief else f"{worded} ({days})"
+
+    def working_days(self, hours: float) -> str | None:
+        """`hours` of working time in working days of the account's calendar («≈ 37
+        рабочих дней по 9 ч», from ten days on with the weeks they make: «≈ 7,5 недели»);
+        None under one working day or without working time."""
+        per_day, days_a_week, equal = self.workweek
+        if per_day <= 0 or hours + 1e-9 < per_day:
+            return None
+        days = hours / per_day
+        n = round(days)
+        exact = abs(days - n) < 1e-6
+        if equal:
+            text = self.tr.ngettext("{n} working day of {h} h", "{n} working days of {h} h",
+                                    n).format(n=self.tr.number(n),
+                                              h=self.tr.number(per_day, 1))
+        else:  # days of different lengths: an average day of 8,1 h is no one's day
+            text = self.tr.ngettext("{n} working day", "{n} working days", n).format(
+                n=self.tr.number(n))
+        if not exact:
+            text = "≈ " + text
+        if days >= 10 and days_a_week > 0:
+            weeks = round(days / days_a_week, 1)
+            exact_weeks = abs(weeks * days_a_week - days) < 1e-6
+            text += ", " + ("" if exact_weeks else "≈ ") + self.tr.duration(weeks, "week")
+        return text
+
+    @property
+    def workweek(self) -> tuple[float, int, bool]:
+        """(working hours in an average working day, working days a week, whether every
+        working day is as long) of the account's `hours`."""
+        account = self.funnel.account
+        per_weekday: dict[str, float] = {}
+        for entry in (account.hours.entries if account and account.hours else ()):
+            for day in entry.days:
+                length = max(0, entry.end_minute - entry.start_minute) / 60.0
+                per_weekday[day] = per_weekday.get(day, 0.0) + length
+        worked = [h for h in per_weekday.values() if h > 0]
+        equal = len({round(h, 6) for h in worked}) <= 1
+        return (sum(worked) / len(worked) if worked else 0.0), len(worked), equal
 
     def rate(self, rate: m.Rate) -> str:
         _ = self.tr.gettext
@@ -223,11 +271,20 @@ class _Writer:
                     text += ", " + _("when {cond}").format(cond=_cond_text(
                         out.when, self.tr, self.currency, self.money_fields))
                 lines.append(text)
-            if stage.stay is not None:
+            if stage.stay is not None and stage.sla is not None:
+                # the SLA takes them (docs/semantics.md): «остаётся на этапе: 40%» beside
+                # an SLA read as deals that stay forever
+                lines.append(_("{share}: stay here until the time limit ({after}) runs out; "
+                               "then the deal {action}").format(
+                    share=self.share(stage.stay), after=self.limit(stage.sla.after.text, brief=True),
+                    action=self.target_action(stage.sla.target, stage.sla.copy_to, pipe)))
+            elif stage.stay is not None:
                 lines.append(_("stay here: {share}").format(share=self.share(stage.stay)))
             items.append((_("Where deals go next"), lines))
-        badges = [_("key stage: deals here are closest to money, answer them first")] \
-            if stage.key else []
+        # seed 002: a key stage is where the client has committed (came to the meeting),
+        # not the one closest to money: two in a row both read «ближе всего к деньгам»
+        badges = [_("key stage: the client has clearly shown interest here, "
+                    "work these deals first")] if stage.key else []
         return _Block(stage.name.value, badges, items)
 
     def goal(self, here: StageKey, routes: list[Route]) -> str:
@@ -239,7 +296,13 @@ class _Writer:
         when nothing else does); routes to one stage add up, so the share is what «where
         deals go next» lists. With nothing ahead (every way out wins alike), the way most
         deals take. «Отправлен расчет» (10% to a meeting, 15% warm, 35% cold, 30% cold by
-        the SLA) read «move the deal to Холодные (65%)»: cooling the client down."""
+        the SLA) read «move the deal to Холодные (65%)»: cooling the client down.
+
+        When the SLA also takes the stage's waiting deals to the goal, the share said is
+        all that get there, split into the manager's and the SLA's: «До покупки 30 дней»
+        read «туда переходит 10% сделок» when all of them do (90% when the SLA runs out).
+        A goal stage with required fields names them: they are collected here, before the
+        CRM lets the deal move."""
         _ = self.tr.gettext
         moves = [r for r in routes if r.kind == "won" or (r.kind == "stage" and r.stage)]
         worked = [r for r in moves if r.via != "sla"] or moves
@@ -254,11 +317,38 @@ class _Writer:
         ahead = {k: v for k, v in totals.items()
                  if (1.0 if k is None else wins.get(k, 0.0)) > here_wins + 1e-9}
         best, share = max((ahead or totals).items(), key=lambda kv: kv[1])
+        by_sla = 0.0 if worked is moves else sum(
+            r.share for r in moves
+            if r.via == "sla" and (None if r.kind == "won" else r.stage) == best)
+        pct = self.tr.percent
         if best is None:
-            return _("close the deal as won ({share} of deals)").format(
-                share=self.tr.percent(share, 1))
-        return _("move the deal to «{target}» ({share} of deals go there)").format(
-            target=best[1], share=self.tr.percent(share, 1))
+            if by_sla > 0:
+                text = _("close the deal as won ({total} of deals: {worked} closed by the "
+                         "manager, {sla} by the time limit)").format(
+                    total=pct(share + by_sla, 1), worked=pct(share, 1), sla=pct(by_sla, 1))
+            else:
+                text = _("close the deal as won ({share} of deals)").format(
+                    share=pct(share, 1))
+        elif by_sla > 0:
+            text = _("move the deal to «{target}» ({total} of deals go there: {worked} moved "
+                     "by the manager, {sla} by the time limit)").format(
+                target=best[1], total=pct(share + by_sla, 1), worked=pct(share, 1),
+                sla=pct(by_sla, 1))
+        else:
+            text = _("move the deal to «{target}» ({share} of deals go there)").format(
+                target=best[1], share=pct(share, 1))
+        fields = self.required(best)
+        if fields:
+            text = _("{goal}; before the move fill in {fields}").format(
+                goal=text, fields=self.tr.join([self.tr.quote(f) for f in fields]))
+        return text
+
+    def required(self, key: StageKey | None) -> list[str]:
+        """The fields the stage `key` requires before a deal may enter it."""
+        if key is None:
+            return []
+        flow = self.flows.stages.get(key)
+        return [] if flow is None else [f.value for f in flow.stage.requires]
 
     def win_probabilities(self) -> dict[StageKey, float]:
         """Each stage's chance that its deal is won, computed once per playbook."""
@@ -277,11 +367,52 @@ class _Writer:
                 if key[0] == pipe.name.value:
                     intro.append(_("«{name}»: {rate} into «{stage}»").format(
                         name=src.name.value, rate=self.rate(src.rate), stage=key[1]))
+            intro += self.arrivals(pipe)
             for ro in pipe.reopens:
-                intro.append(_("{share} of deals lost as «{reason}» come back to «{stage}»")
-                             .format(share=self.share(ro.share), reason=ro.reason.value,
-                                     stage=ro.target.stage.value))
+                # seed 004: a reopened deal is a client who came back; say when, and that
+                # it is to be picked up (the delay was dropped)
+                if ro.after is not None:
+                    line = _("{share} of deals lost as «{reason}» come back to «{stage}» "
+                             "when the client gets in touch again ({after}): pick them up "
+                             "at once").format(share=self.share(ro.share),
+                                               reason=ro.reason.value,
+                                               stage=ro.target.stage.value,
+                                               after=delay_words(ro.after, self.tr))
+                else:
+                    line = _("{share} of deals lost as «{reason}» come back to «{stage}» "
+                             "when the client gets in touch again: pick them up at once"
+                             ).format(share=self.share(ro.share), reason=ro.reason.value,
+                                      stage=ro.target.stage.value)
+                intro.append(line)
             yield pipe, intro, [self.stage_block(pipe, s) for s in pipe.stages]
+
+    def arrivals(self, pipe: m.Pipeline) -> list[str]:
+        """Where deals come into `pipe` from other pipelines (a copy or a move), one line
+        per pipeline and stage they arrive at, the counterpart of the «and a copy is
+        created in …» lines: the sales manager did not learn that every deal of «Лид
+        передан в продажи» was qualified by the call centre, the marketer where warming
+        deals come from."""
+        _ = self.tr.gettext
+        name = pipe.name.value
+        found: dict[tuple[str, str], list[str]] = {}
+        for flow in self.flows:
+            if flow.key[0] == name:
+                continue
+            for r in flow.routes:
+                for key in (r.copy_to, r.stage if r.kind == "stage" else None):
+                    if key is not None and key[0] == name:
+                        stages = found.setdefault((flow.key[0], key[1]), [])
+                        if flow.key[1] not in stages:
+                            stages.append(flow.key[1])
+        lines = []
+        for (source, stage), stages in found.items():
+            # one stage or several (not a CLDR plural: 21 stages are not «этап»)
+            text = _("Deals come in from «{pipeline}» (stage {stages}) at «{stage}»") \
+                if len(stages) == 1 else \
+                _("Deals come in from «{pipeline}» (stages {stages}) at «{stage}»")
+            lines.append(text.format(pipeline=source, stage=stage, stages=self.tr.join(
+                [self.tr.quote(x) for x in stages])))
+        return lines
 
     def title(self) -> str:
         name = self.funnel.account.name.value if self.funnel.account else ""
