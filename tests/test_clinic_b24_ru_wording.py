@@ -238,7 +238,8 @@ def test_the_inflow_is_split_by_pipeline(history_text: str, history_json: dict[s
     page = (history_dir / "history.html").read_text(encoding="utf-8")
     table = page[page.index('<h2 id="inflow">'):]
     table = table[:table.index("</table>")]
-    assert "<th>месяц</th><th>воронка</th><th>источник</th>" in table
+    assert ('<th scope="col">месяц</th><th scope="col">воронка</th>'
+            '<th scope="col">источник</th>') in table
     # The month's name bound to its year by a no-break space: one line on a phone, as the
     # ISO month's class="d" cell was.
     assert (f"<td>январь{NBSP}2026</td><td>Повторные</td><td>Звонок</td><td class=\"n\">7</td>"

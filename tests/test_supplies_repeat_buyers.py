@@ -218,7 +218,7 @@ def test_the_table_says_a_buyer_s_next_order_is_no_comeback(
            "возвращение)" in page
     assert "кроме клиента, который уже покупал в воронке до отказа: его следующий заказ " \
            "— повторная покупка" in page
-    assert '<th class="n">повторные заказы</th>' in page
+    assert '<th scope="col" class="n">повторные заказы</th>' in page
     assert "против сделок остальных источников, без заказов клиентов, которые уже покупали " \
            "в воронке (это не заявки)" in page
 

@@ -1208,13 +1208,14 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
                        _("What the audit found (managers, sources, loss reasons, graveyards), "
                          "the largest stake first; the same list as «funnelc audit» prints."),
                        findings,
-                       [_c("rank", "#", num),
-                        Column("finding", _("finding"),
-                               from_row=lambda row: said[int(row["rank"]) - 1]),
+                       # The money the list is sorted by, then the deals, before the
+                       # sentence: on a 390 px phone the money column, last, was off-screen.
+                       [_c("rank", "#", num), _c("money", _("money"), cash),
                         Column("deals", _("deals"), numeric=True,
                                from_row=lambda row: "—" if unowned[int(row["rank"]) - 1]
                                else num(row["deals"])),
-                        _c("money", _("money"), cash)]))
+                        Column("finding", _("finding"),
+                               from_row=lambda row: said[int(row["rank"]) - 1])]))
     if a.detectable:
         out.append(detectable_section(a.detectable, tr, lambda s: x.period(s, True, False)))
     if a.manager_summary is not None:

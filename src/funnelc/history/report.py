@@ -826,6 +826,8 @@ nav.toc { font-size: 13px; } nav.toc ol { margin: 6px 0; padding-left: 22px; col
 td pre { margin: 0; font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace;
   white-space: pre-wrap; }
 div.scroll { overflow-x: auto; max-width: 100%; }
+caption.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+  white-space: nowrap; }
 @media (max-width: 700px) { main { padding: 14px 12px 40px; } figure { overflow-x: auto; }
   figure svg { width: 760px; max-width: none; } }
 """
@@ -866,10 +868,12 @@ def html_table(sec: Section, tr: Translator | None = None) -> str:
     cols = [c for c in sec.columns if c.key in sec.frame.columns]
     # In a box of its own that scrolls sideways: the managers' table (20 columns, 1,778
     # px) pushed the whole page past a 1,400 px window, headings and plots included.
-    out = ['<div class="scroll"><table><thead><tr>']
-    out += [f'<th class="n">{_e(c.title)}</th>' if c.numeric else
-            f'<th class="k">{_e(c.title)}</th>' if c.key in STICKY else f"<th>{_e(c.title)}</th>"
-            for c in cols]
+    # The caption names the table to a screen reader (the heading above shows it).
+    out = [f'<div class="scroll"><table><caption class="sr">{_e(sec.title)}</caption>'
+           "<thead><tr>"]
+    out += [f'<th scope="col" class="n">{_e(c.title)}</th>' if c.numeric else
+            f'<th scope="col" class="k">{_e(c.title)}</th>' if c.key in STICKY else
+            f'<th scope="col">{_e(c.title)}</th>' for c in cols]
     out.append("</tr></thead><tbody>")
     # A row the audit flagged is shaded: the managers' table is wider than a 1,400 px
     # page and its «clear» column, far right, was out of sight, so 3 flagged rows of a
