@@ -353,3 +353,21 @@ def test_the_time_legend_names_only_the_exact_marks_drawn(cottages: tuple[Path, 
     said = re.findall(r"<!-- (.*?) -->", (out / "time_in_stage.svg").read_text("utf-8"))
     assert "точная нижняя граница (ожидание в очереди неизвестно)" in said
     assert "точное среднее" not in said
+
+
+def test_english_page_writes_sla_as_the_other_languages_do(tmp_path: Path) -> None:
+    """Page review F18: the English report's respond and SLA table read «sla», «sla
+    action», «sla cut (exact)» and «The sla cut is…» where the Russian and Ukrainian pages
+    write «SLA»; the file's keyword stays `sla` where it is quoted as code."""
+    src = tmp_path / "small.funnel"
+    src.write_text(SMALL, encoding="utf-8")
+    out = tmp_path / "report"
+    code, _, err = run_cli("report", str(src), "-o", str(out), "--days", "40", "--reps", "2",
+                           "--lang", "en", "-q")
+    assert code == 0, err
+    page = (out / "report.html").read_text("utf-8")
+    section = page[page.index('<section id="respond-sla">'):]
+    section = section[:section.index("</section>")]
+    words = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<code>.*?</code>", "", section)))
+    assert re.findall(r"\bsla\b", words) == [], words
+    assert "SLA action" in words and "SLA cut (exact)" in words and "The SLA cut is" in words

@@ -749,16 +749,16 @@ def _respond_sla(w: _Words, data: ReportData) -> str:
                                   respond="respond", sla="sla") + "</p>")
     else:
         out.append(_table([_("stage"), _("respond within"), _("breach % simulated / exact"),
-                           "SLA" if not w.english else "sla", _("sla action"),
+                           "SLA", _("SLA action"),
                            _("timed out: queued"), _("in work"), _("in delay"), _("parked"),
-                           _("sla cut (exact)")], rows, {1, 2, 3, 5, 6, 7, 8, 9}, classes,
+                           _("SLA cut (exact)")], rows, {1, 2, 3, 5, 6, 7, 8, 9}, classes,
                           caption=_("Respond rule and SLA timeouts")))
         out.append('<p class="note">' + w.code(
             N_("A respond breach is a first pick-up later than entry + the limit (or leaving "
             "unpicked after it). SLA timeouts count the deals the SLA moved, by what they were "
             "doing: waiting for a member (queued), being worked (the work finished first), "
             "waiting an {after} delay or the next cadence touch (in delay), or left by {stay} "
-            "(parked). The sla cut is the exact share of the stage's deals the SLA ends: the "
+            "(parked). The SLA cut is the exact share of the stage's deals the SLA ends: the "
             "{stay} share, which it moves by design, and the deals whose wait, work or {after} "
             "ran past it before their outcome (that part alone is in a note of the exact "
             "table); ≥ marks a lower bound, where a queue's wait is not known exactly. The "
