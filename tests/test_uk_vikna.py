@@ -52,15 +52,17 @@ NO_NURTURE = ('pipeline "Прогрів" process nurture', 'pipeline "Прогр
 
 
 def test_fn104_help_names_the_accounts_own_warming_pipeline(tmp_path: Path) -> None:
-    """With a nurture pipeline in the file, the help copies into its first stage."""
+    """With a nurture pipeline in the file, the help copies into its first stage. Its
+    lifetime is two weeks of the account's working hours (98h), not `14d`, which its
+    `hours` would count as 336 working hours."""
     (help_,) = _helps(_variant(tmp_path, NO_NURTURE_COPY, FED_NURTURE), "FN104")
-    assert help_ == ('copy them into a warming pipeline: `sla 14d -> lost "Довго думає" '
+    assert help_ == ('copy them into a warming pipeline: `sla 98h -> lost "Довго думає" '
                      'then copy "Прогрів"."Холодний контакт"`')
 
 
 def test_fn104_help_is_ukrainian_without_a_nurture_pipeline(tmp_path: Path) -> None:
     (help_,) = _helps(_variant(tmp_path, NO_NURTURE_COPY, FED_NURTURE, NO_NURTURE), "FN104")
-    assert help_ == ('copy them into a warming pipeline: `sla 14d -> lost "Довго думає" '
+    assert help_ == ('copy them into a warming pipeline: `sla 98h -> lost "Довго думає" '
                      'then copy "Прогрів"."Нова угода"` (a `pipeline "Прогрів" nurture`)')
     assert not any(w in help_ for w in RUSSIAN_ONLY)
 
@@ -86,7 +88,7 @@ def test_fn112_key_stage_example_is_ukrainian(tmp_path: Path) -> None:
     path = _variant(tmp_path, ('"Замір призначено" key', '"Замір призначено"'),
                     ('"Договір підписано" key', '"Договір підписано"'))
     (help_,) = _helps(path, "FN112")
-    assert help_.endswith('`stage "Зустріч проведено" key { … }`')
+    assert help_.endswith('`stage "Клієнт прийшов на зустріч" key { … }`')
 
 
 def test_fn111_qualification_example_is_ukrainian(tmp_path: Path) -> None:

@@ -396,6 +396,18 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", 'no `{sla}`: a deal nobody moves stays here indefinitely'),
     C_("diagnostic", 'stage `{stage}` has no lifetime limit'),
     C_("diagnostic", 'give the stage a lifetime: `{fix}`'),
+    C_("diagnostic", 'give the stage a lifetime: `{fix}` (a `{nurture}`)'),
+    C_("diagnostic", '`{fix}` is the working time of {n} calendar days on this account: with the '
+       "account's `{hours}` an `{sla}` counts working hours only, and `{days}` would be {m} working "
+       'hours, about {k} working days'),
+    C_("diagnostic", 'an order or a claim is not lost on a timer: give the stage a deadline that '
+       'escalates, `{task}` to the head of the team, or moves the order on, `{sla}`'),
+    C_("diagnostic", 'an order or a claim is not lost on a timer: give the stage a deadline that '
+       'escalates, `{task}` to the head of the team'),
+    C_("diagnostic", '`{limit}` counts {n} working hours here, about {m} working days'),
+    C_("diagnostic", "a day of `{sla}`/`{respond}` is 24 working hours with the account's `{hours}`"),
+    C_("diagnostic", "write the calendar time in working hours: `{fix}` is {span} of this account's "
+       'calendar'),
     C_("diagnostic", '`{stay}` without an `{sla}`: {share}% of the deals stay here forever'),
     C_("diagnostic", 'in this stage'),
     C_("diagnostic", 'no outcome, `{sla}`, cadence or `{copy}`'),
@@ -465,6 +477,8 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", '"{w}" is an activity; "{pred}" only records that it was scheduled or held, not a '
        'client decision'),
     C_("diagnostic", '"{w}" is an activity; "{pred}" only records that it did not happen'),
+    C_("diagnostic", '"{w}" is an activity; "{pred}" says how it went, not what the client decided '
+       'after it'),
     C_("diagnostic", '"{w}" names an activity (a call, meeting, showing or trial), not a decision step'),
     C_("diagnostic", '"{w}" names an activity, not a decision step'),
     C_("diagnostic", '"{w}" is a verbal noun: it names ongoing work'),
@@ -521,6 +535,11 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", 'name the stage for what the client decided (`{a}`, `{b}`); make the call or '
        'meeting an `{task}` or a `{cadence}`'),
     C_("diagnostic", 'stage `{stage}` is named after a task, not a decision step'),
+    C_("diagnostic", "the seeds disagree: seed 002 names stages after held calls and demos, seed 001 "
+       "counts a scheduled or held meeting as no step of the client's decision; this rule follows "
+       'seed 001'),
+    C_("diagnostic", 'name the stage for what the client decided about it (`{a}`, `{b}`); make the '
+       'meeting itself an `{task}`'),
     C_("diagnostic", "keep the state in a field (`{field}`) and name the stage for the client's "
        'decision'),
     C_("diagnostic", 'stage `{stage}` is the state of another entity'),
@@ -544,8 +563,8 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", '{visits} per {n} leads, then {later}'),
     C_("diagnostic", 'more deals are expected in `{later}` than in `{earlier}` before it'),
     C_("diagnostic", 'expected visits per {n} leads entering `{pipeline}`: {visits}'),
-    C_("diagnostic", 'segment the base between `{a}` and `{b}` with decision stages (cold, warm, '
-       'meeting set, meeting held, hot), and copy the cold ones into a warming pipeline'),
+    C_("diagnostic", 'segment the base between `{a}` and `{b}` with decision stages ({names}), and '
+       'copy the cold ones into a warming pipeline'),
     C_("diagnostic", 'only {share}% move on'),
     C_("diagnostic", 'the closing stage'),
     C_("diagnostic", '{share}% of the deals in `{stage}` are lost or left there, right before `{next}`'),

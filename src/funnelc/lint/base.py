@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..diagnostics import Label, Severity
-from ..model import FunnelFile, Pipeline, Purpose, Stage
+from ..model import FunnelFile, Hours, Pipeline, Purpose, Stage
 from ..routing import exits
 from ..span import Span
 
@@ -31,7 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 __all__ = ["Rule", "Finding", "LintContext", "RuleDocs", "OptionValue", "Kind",
            "is_sales", "percent", "stage_at", "iter_stages", "stages_named_as", "exits",
            "purpose_name", "pipelines_not_exempt", "stages_not_exempt", "example_language",
-           "ExampleLanguage"]
+           "ExampleLanguage", "account_hours", "calendar_days", "letters_language", "CalendarDays", "working_days",
+           "ORDER_PURPOSES"]
 
 Kind = Literal["problem", "suggestion", "style"]
 ExampleLanguage = Literal["ru", "uk", "en"]
@@ -259,3 +260,71 @@ def example_language(ctx: LintContext, names: Iterable[str] = ()) -> ExampleLang
         if lang == "ru" or lang == "uk" or lang == "en":
             found.append(lang)
     return max(found, key=found.count) if found else "ru"
+
+
+def letters_language(ctx: LintContext, names: Iterable[str] = ()) -> ExampleLanguage:
+    """`example_language` read from letters alone, for rules that must not load
+    pymorphy3: the account's `language`, else Ukrainian when a name has і, ї, є or ґ,
+    English when every name is Latin, else Russian."""
+    for account in ctx.funnel.accounts:
+        if account.language:
+            return account.language
+    text = " ".join(names).lower()
+    if any(ch in text for ch in "іїєґ"):
+        return "uk"
+    if text and not re.search(r"[а-яё]", text):
+        return "en"
+    return "ru"
+
+
+ORDER_PURPOSES = frozenset({"production", "delivery", "claims"})
+"""Pipelines of a paid order or an open claim: nothing there is lost on a timer or
+warmed (seed 002, mistake 2 is about sales deals that hang); a late order is escalated."""
+
+
+def account_hours(funnel: FunnelFile) -> Hours | None:
+    """The account's working calendar, which `sla` and `respond` count (None: 24/7)."""
+    return next((a.hours for a in funnel.accounts if a.hours is not None), None)
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarDays:
+    """How a span of calendar days is written as an `sla` on an account.
+
+    `text` is the duration to write (`7d` on a 24/7 account, `45h` with
+    `hours mon-fri 09:00-18:00`); `note` says why when it is in working hours, else ""."""
+
+    text: str
+    note: str
+
+
+def calendar_days(funnel: FunnelFile, days: float) -> CalendarDays:
+    """The `sla` that lasts about `days` calendar days on this account. With `hours` in the
+    account an `sla` counts working time only, so `d` is 24 *working* hours (docs/
+    reference.md, "Working time and calendar time"): `sla 7d` on mon-fri 09:00-18:00 is
+    168 working hours, about 19 working days. A week is the calendar's working hours."""
+    from ..analysis.working_time import WEEK_HOURS, working_hours_per_week
+
+    hours = account_hours(funnel)
+    whole = f"{days:g}d"
+    if hours is None:
+        return CalendarDays(whole, "")
+    week = working_hours_per_week(hours)
+    if week <= 0 or week >= WEEK_HOURS - 1e-9:
+        return CalendarDays(whole, "")
+    text = f"{max(1, round(week * days / 7))}h"
+    return CalendarDays(text, (
+        f"`{text}` is the working time of {days:g} calendar days on this account: with the "
+        f"account's `hours` an `sla` counts working hours only, and `{whole}` would be "
+        f"{round(days * 24)} working hours, about {working_days(hours, days * 24)} working "
+        "days"))
+
+
+def working_days(hours: Hours, working_hours: float) -> int:
+    """About how many working days `working_hours` of a calendar take (a working day is
+    the week's working hours over the days that have any)."""
+    from ..analysis.working_time import working_hours_per_week
+
+    days = {d for e in hours.entries for d in e.days if e.end_minute != e.start_minute}
+    per_day = working_hours_per_week(hours) / max(1, len(days))
+    return round(working_hours / per_day) if per_day > 0 else 0

@@ -1144,6 +1144,10 @@ def _by_predicate(words: list[_Word], phrase: str, predicate: _Predicate,
             return (StageNameClass.CONVERSION,
                     f'{q} records the client committing to the "{activity.text}" (a decision)')
         if activity is not None and not _has_stem(w, _SENDING_STEMS):
+            if not _has_stem(w, _SCHEDULE_STEMS):  # "Демонстрация понравилась": no calendar
+                return (StageNameClass.TASK,
+                        f'"{activity.text}" is an activity; {q} says how it went, not what '
+                        "the client decided after it")
             return (StageNameClass.TASK,
                     f'"{activity.text}" is an activity; {q} only records that it was '
                     "scheduled or held, not a client decision")

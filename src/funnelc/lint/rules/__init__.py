@@ -22,6 +22,7 @@ from .name_style import NameStyle
 from .name_styles import MixedStageNameStyles
 from .qualification import SalesWithoutQualification
 from .segmentation import UnsegmentedStageBeforeClose
+from .sla_units import DaysInWorkingHours
 from .stage_count import TooManyStages
 from .stage_fields import StageWithoutRequiredFields
 from .stage_sla import StageWithoutSla
@@ -57,6 +58,7 @@ RULES: tuple[Rule, ...] = (
     TooManyStages(),
     StageWithoutRequiredFields(),
     ColdDealsInWarming(),
+    DaysInWorkingHours(),
 )
 
 BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}

@@ -7,7 +7,18 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ...diagnostics import Label, Severity
-from ..base import Finding, LintContext, Rule, iter_stages, percent
+from ..base import (
+    ORDER_PURPOSES,
+    Finding,
+    LintContext,
+    Rule,
+    calendar_days,
+    iter_stages,
+    percent,
+    purpose_name,
+)
+from .stage_sla import escalation
+from .warming import warming_copy
 
 
 class GraveyardStage(Rule):
@@ -19,7 +30,10 @@ class GraveyardStage(Rule):
     Deals pile up there: managers stop seeing the live ones among the dead, the pipeline's
     value is inflated, and nobody loses the deals so nobody learns why they were lost
     ("копить и не проигрывать сделки"). Give the stage a lifetime that closes the stayers
-    and hands them to warming.
+    and hands them to warming. The help copies into the account's own warming pipeline
+    when it has one, with a reason in the account's language, and gives the lifetime in
+    the account's calendar (two weeks: `sla 14d`, or `sla 90h` with `hours mon-fri
+    09:00-18:00`); in a `production`, `delivery` or `claims` pipeline it escalates.
 
     Bad
     ---
@@ -76,11 +90,17 @@ class GraveyardStage(Rule):
                 secondary = ()
             else:
                 continue
+            notes = self._notes(ctx, pipe.name.value, stage.name.value)
+            if purpose_name(pipe) in ORDER_PURPOSES:
+                help_, more = escalation(ctx, pipe.name.value, stage.name.value)
+            else:
+                words, into, where = warming_copy(ctx, pipe, morphology=False)
+                life = calendar_days(ctx.funnel, 14)
+                help_ = (f'give the stage a lifetime: `sla {life.text} -> lost '
+                         f'"{words.reason}" then copy {into}`{where}')
+                more = (life.note,) if life.note else ()
             yield Finding(f"deals that reach `{stage.name.value}` can stay there forever",
-                          primary, label, secondary, notes=self._notes(ctx, pipe.name.value,
-                                                                      stage.name.value),
-                          help='give the stage a lifetime: `sla 14d -> lost "…" then copy '
-                               '"<warming pipeline>"."<stage>"`')
+                          primary, label, secondary, notes=notes + more, help=help_)
 
     def _notes(self, ctx: LintContext, pipeline: str, stage: str) -> tuple[str, ...]:
         chain = ctx.chain.stages.get((pipeline, stage))

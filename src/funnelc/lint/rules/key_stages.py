@@ -9,8 +9,11 @@ from ...diagnostics import Severity
 from ..base import ExampleLanguage, Finding, LintContext, Rule, example_language, is_sales
 
 _COMMITTED: Final[dict[ExampleLanguage, str]] = {
-    "ru": "Встреча проведена", "uk": "Зустріч проведено", "en": "Meeting held"}
-"""A stage where the client has clearly committed, in the account's language."""
+    "ru": "Клиент пришел на встречу", "uk": "Клієнт прийшов на зустріч",
+    "en": "Client attended the meeting"}
+"""A stage where the client has clearly committed, in the account's language: seed 002's
+own key stage (the client spent time on it), not «Встреча проведена», which FN113 flags
+as an activity (seed 001)."""
 
 
 class SalesPipelineWithoutKeyStage(Rule):

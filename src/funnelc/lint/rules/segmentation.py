@@ -4,10 +4,28 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Final
 
 from ...diagnostics import Label, Severity
-from ..base import Finding, LintContext, Rule, is_sales, percent
+from ..base import (
+    ExampleLanguage,
+    Finding,
+    LintContext,
+    Rule,
+    example_language,
+    is_sales,
+    percent,
+)
+
+SEGMENTS: Final[dict[ExampleLanguage, tuple[str, ...]]] = {
+    "ru": ("Холодные", "Клиент согласовал встречу", "Клиент пришел на встречу", "Теплые",
+           "Горячие"),
+    "uk": ("Холодні", "Клієнт погодив зустріч", "Клієнт прийшов на зустріч", "Теплі",
+           "Гарячі"),
+    "en": ("Cold", "Meeting agreed", "Client attended the meeting", "Warm", "Hot"),
+}
+"""Seed 000's segments (cold, meeting set, meeting held, warm, hot) in the account's
+language, the meetings named for the client's decision, as FN113 asks (seed 001)."""
 
 
 class UnsegmentedStageBeforeClose(Rule):
@@ -97,11 +115,13 @@ class UnsegmentedStageBeforeClose(Rule):
                 if dropped <= threshold:
                     continue
                 name, nxt = before.stage.name.value, closing.stage.name.value
+                segments = ", ".join(f"`{s}`" for s in SEGMENTS[example_language(
+                    ctx, (s.name.value for s in pipe.stages))])
                 yield Finding(
                     f"{percent(dropped)} of the deals in `{name}` are lost or left there, "
                     f"right before `{nxt}`", before.stage.name.span,
                     f"only {percent(onward)} move on", (Label(closing.stage.name.span,
                                                               "the closing stage"),),
                     help=f"segment the base between `{name}` and `{nxt}` with decision "
-                         "stages (cold, warm, meeting set, meeting held, hot), and copy "
-                         "the cold ones into a warming pipeline")
+                         f"stages ({segments}), and copy the cold ones into a warming "
+                         "pipeline")

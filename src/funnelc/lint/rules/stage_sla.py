@@ -6,7 +6,15 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ...diagnostics import Severity
-from ..base import Finding, LintContext, Rule, stages_not_exempt
+from ..base import (
+    ORDER_PURPOSES,
+    Finding,
+    LintContext,
+    Rule,
+    calendar_days,
+    pipelines_not_exempt,
+    purpose_name,
+)
 
 
 class StageWithoutSla(Rule):
@@ -19,7 +27,11 @@ class StageWithoutSla(Rule):
     The shares say where deals *should* go, but in the CRM a deal nobody moves can hang
     in the stage for months, inflating the pipeline and hiding the real conversion. A
     lifetime (`sla 7d -> lost "…"`, usually with `then copy` into a warming pipeline)
-    closes stale deals automatically.
+    closes stale deals automatically. The help's lifetime is a week of the account's
+    calendar: `sla 7d` where the clock runs 24/7, `sla 45h` where the account has
+    `hours mon-fri 09:00-18:00` (there `d` counts 24 *working* hours, so `7d` would be
+    about 19 working days). In a `production`, `delivery` or `claims` pipeline a paid
+    order or an open claim is not lost on a timer: the help escalates it instead.
 
     Bad
     ---
@@ -61,12 +73,40 @@ class StageWithoutSla(Rule):
     options = {"exempt-purposes": []}
 
     def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterator[Finding]:
-        for stage in stages_not_exempt(ctx.funnel, opts):
-            if (stage.sla is not None or stage.cadence is not None or stage.stay is not None
-                    or not stage.outcomes):
-                continue
-            yield Finding(
-                f"stage `{stage.name.value}` has no lifetime limit", stage.name.span,
-                "no `sla`: a deal nobody moves stays here indefinitely",
-                help='add `sla 7d -> lost "…"` (with `then copy` into a warming pipeline '
-                     "if the client may come back later)")
+        week = calendar_days(ctx.funnel, 7)
+        for pipe in pipelines_not_exempt(ctx.funnel, opts):
+            order = purpose_name(pipe) in ORDER_PURPOSES
+            for stage in pipe.stages:
+                if (stage.sla is not None or stage.cadence is not None
+                        or stage.stay is not None or not stage.outcomes):
+                    continue
+                if order:
+                    help_, notes = escalation(ctx, pipe.name.value, stage.name.value)
+                else:
+                    help_ = (f'add `sla {week.text} -> lost "…"` (with `then copy` into a '
+                             "warming pipeline if the client may come back later)")
+                    notes = (week.note,) if week.note else ()
+                yield Finding(
+                    f"stage `{stage.name.value}` has no lifetime limit", stage.name.span,
+                    "no `sla`: a deal nobody moves stays here indefinitely", notes=notes,
+                    help=help_)
+
+
+def escalation(ctx: LintContext, pipeline: str, stage: str) -> tuple[str, tuple[str, ...]]:
+    """The help (and its notes) for a stage of a paid order or an open claim with no
+    lifetime: escalate or move it on after two days of the account's calendar, never
+    `lost` (seed 002, mistake 2 is about sales deals that hang)."""
+    late = calendar_days(ctx.funnel, 2)
+    notes = (late.note,) if late.note else ()
+    flow = ctx.flows.stages.get((pipeline, stage))
+    onward = [r for r in flow.routes if r.via == "outcome" and r.kind == "stage"
+              and r.stage is not None and r.stage != (pipeline, stage)] if flow else []
+    task = f'on enter task "…" due {late.text}'
+    if onward:
+        nxt = max(onward, key=lambda r: r.share).stage
+        assert nxt is not None
+        return (f"an order or a claim is not lost on a timer: give the stage a deadline that "
+                f"escalates, `{task}` to the head of the team, or moves the order on, "
+                f'`sla {late.text} -> "{nxt[1]}"`', notes)
+    return (f"an order or a claim is not lost on a timer: give the stage a deadline that "
+            f"escalates, `{task}` to the head of the team", notes)

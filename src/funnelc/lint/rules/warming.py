@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Final, NamedTuple
 
 from ...diagnostics import Severity
-from ...model import LostTarget, MessageAction, Stage, StageTarget
+from ...model import LostTarget, MessageAction, Pipeline, Stage, StageTarget
 from ...routing import StageKey
 from ..base import (
     ExampleLanguage,
     Finding,
     LintContext,
     Rule,
+    calendar_days,
     example_language,
     exits,
     is_sales,
+    letters_language,
     purpose_name,
 )
 
@@ -121,24 +123,37 @@ class NoWarmingRoute(Rule):
                                 != _main_next(ctx, pipe.name.value, stage.name.value)):
                             warms = True
             if loses and not warms:
-                nurture = next((p for p in funnel.pipelines
-                                if purpose_name(p) in warming and p.stages), None)
                 has_nurture = any(purpose_name(p) in warming for p in funnel.pipelines)
-                lang = example_language(ctx, (s.name.value for s in pipe.stages))
-                words = _EXAMPLE[lang]
-                if nurture is not None:
-                    # The account's own warming pipeline is the one to copy into.
-                    into = f'"{nurture.name.value}"."{nurture.stages[0].name.value}"'
-                    where = ""
-                else:
-                    into = f'"{words.pipeline}"."{words.stage}"'
-                    where = f' (a `pipeline "{words.pipeline}" nurture`)'
+                words, into, where = warming_copy(ctx, pipe, warming)
+                sla = calendar_days(funnel, 14)
+                notes = () if has_nurture else ("the account has no `nurture` pipeline",)
                 yield Finding(
                     f"no lost or timed-out deal of `{pipe.name.value}` goes to warming",
                     pipe.name.span, "lost deals are closed and forgotten",
-                    notes=() if has_nurture else ("the account has no `nurture` pipeline",),
-                    help=f'copy them into a warming pipeline: `sla 14d -> lost "{words.reason}" '
-                         f"then copy {into}`{where}")
+                    notes=notes + ((sla.note,) if sla.note else ()),
+                    help=f'copy them into a warming pipeline: `sla {sla.text} -> lost '
+                         f'"{words.reason}" then copy {into}`{where}')
+
+
+def warming_copy(ctx: LintContext, pipe: Pipeline,
+                 warming: Collection[str] = ("nurture", "winback"),
+                 morphology: bool = True) -> tuple[_Words, str, str]:
+    """The example names of a help that copies `pipe`'s stale deals into warming, in the
+    account's language: the words, the `"pipeline"."stage"` to copy into (the account's own
+    warming pipeline when it has one) and, when the example pipeline is made up, the
+    ` (a `pipeline "…" nurture`)` that says to add it. `morphology=False` reads an
+    account without `language` by its letters only (a structural rule loads no
+    pymorphy3)."""
+    funnel = ctx.funnel
+    names = [s.name.value for s in pipe.stages]
+    words = _EXAMPLE[example_language(ctx, names) if morphology
+                     else letters_language(ctx, names)]
+    nurture = next((p for p in funnel.pipelines if purpose_name(p) in warming and p.stages),
+                   None)
+    if nurture is not None:
+        return words, f'"{nurture.name.value}"."{nurture.stages[0].name.value}"', ""
+    return (words, f'"{words.pipeline}"."{words.stage}"',
+            f' (a `pipeline "{words.pipeline}" nurture`)')
 
 
 class _Words(NamedTuple):
