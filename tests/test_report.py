@@ -371,3 +371,23 @@ def test_english_page_writes_sla_as_the_other_languages_do(tmp_path: Path) -> No
     words = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<code>.*?</code>", "", section)))
     assert re.findall(r"\bsla\b", words) == [], words
     assert "SLA action" in words and "SLA cut (exact)" in words and "The SLA cut is" in words
+
+
+def test_options_are_named_only_in_hints_for_the_consultant(cottages: tuple[Path, str, str]
+                                                           ) -> None:
+    """Page review F14: the client's page said «… зависят от его длины (--days)»,
+    «увеличьте `--warmup` до времени выигрышей» and «сравните: funnelc report … --scenario
+    …»: words of the command line in sentences for the client. The sentences say it in
+    words; the option or command follows apart, marked «Консультанту:»."""
+    out, _, _ = cottages
+    page = (out / "report.html").read_text("utf-8")
+    body = re.sub(r"<svg.*?</svg>", "", page[page.index("<body>"):], flags=re.S)
+    text = html.unescape(re.sub(r"<(?!/?code\b)[^>]+>", "", body))
+    hints = 0
+    for m in re.finditer(r"<code>(.*?)</code>|(?<![\w-])--[a-z]+", text):
+        words = m.group(1) if m.group(1) is not None else m.group(0)
+        if not re.search(r"(^|\s)--[a-z]|^funnelc report", words):
+            continue
+        assert text[:m.start()].endswith("Консультанту: "), text[m.start() - 160:m.end()]
+        hints += 1
+    assert hints >= 3, hints  # the warm-up and team warnings, the scenario to compare

@@ -128,8 +128,12 @@ def _low_season_at_end(result: SimResult, st: StageResult, model: FunnelFile | N
 def _try(result: SimResult, names: list[str], w: _Words) -> str:
     quoted = ", ".join(w.tr.quote(n) for n in names)
     example = f'funnelc report {result.run.file} --scenario "{names[0]}" -o report-what-if'
-    return w.tr.ngettext("The file's scenario {names} does that; compare with `{example}`.",
-                         "The file's scenarios {names} do that; compare with `{example}`.",
+    # The client reads what to try in words; the command is a hint for the consultant,
+    # marked as such (page review F14: «сравните: funnelc report … --scenario …»).
+    return w.tr.ngettext("The file's scenario {names} does that; a report of it shows the "
+                         "difference. For the consultant: `{example}`.",
+                         "The file's scenarios {names} do that; a report of each shows the "
+                         "difference. For the consultant: `{example}`.",
                          len(names)).format(names=quoted, example=example)
 
 
@@ -210,7 +214,8 @@ def _story(result: SimResult, st: StageResult, model: FunnelFile | None) -> Head
                 story.append(_("Deals stay here long ({p90} for the slowest tenth), which is "
                                "long next to the {days} observed: part of this growth may be "
                                "the stage still filling up after the empty start. A longer "
-                               "run (`--days`) tells the two apart.").format(
+                               "run tells the two apart. For the consultant: "
+                               "`--days`.").format(
                                    p90=tr.hours(p90), days=w.days(observed_days)))
             stay = _stay_share(st)
             if stay > 0:

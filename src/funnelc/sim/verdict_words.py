@@ -75,9 +75,10 @@ def warning_text(tr: Translator, warning: SimWarning) -> str:
         return _("pipeline `{pipeline}`: 90% of its wins take up to {cycle} from the start, "
                  "longer than the warm-up of {warmup}: the run starts empty, so the first "
                  "weeks it counts lack the wins of deals that would have started before it, "
-                 "and its conversion (won / started) reads low; raise `--warmup` to the wins' "
-                 "time").format(pipeline=warning.subject, cycle=tr.hours(warning.cycle_p90_hours),
-                                warmup=tr.hours(warning.warmup_hours))
+                 "and its conversion (won / started) reads low; a warm-up as long as the wins "
+                 "take counts them all. For the consultant: `--warmup`").format(
+                     pipeline=warning.subject, cycle=tr.hours(warning.cycle_p90_hours),
+                     warmup=tr.hours(warning.warmup_hours))
     if warning.rho is None or not warning.stages:
         return warning.message
     shown = ", ".join(f"`{s}`" for s in warning.stages[:3])
@@ -89,7 +90,8 @@ def warning_text(tr: Translator, warning: SimWarning) -> str:
     # 111% ≥ 100%»); the warning read «в 1,11 раза больше работы (загрузка ≥ 1)».
     return _("team `{team}` cannot keep up: load {load} ≥ 100% (more work comes to it than "
              "it can do), and {stages} have no SLA: its queue grows for as long as the run "
-             "lasts, so the queue figures depend on the run's length (--days)").format(
+             "lasts, so the queue figures depend on the run's length. For the consultant: "
+             "`--days`").format(
                  team=warning.subject, load=tr.pct(warning.rho), stages=shown)
 
 

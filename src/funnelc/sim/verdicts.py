@@ -130,8 +130,9 @@ def short_window_warning(pipe: PipelineResult, warmup_hours: float) -> SimWarnin
         message=f"pipeline `{pipe.pipeline}`: 90% of its wins take up to {p90 / 24:.3g} days "
                 f"from the start, longer than the {warmup_hours / 24:.3g}-day warm-up: the run "
                 "starts empty, so the first weeks it counts lack the wins of deals that would "
-                "have started before it, and its conversion (won / started) reads low; raise "
-                "`--warmup` to the wins' time")
+                "have started before it, and its conversion (won / started) reads low; a "
+                "warm-up as long as the wins take counts them all. For the consultant: "
+                "`--warmup`")
 
 
 def unstable_warning(team: str, rho: float, open_stages: list[str]) -> SimWarning:
@@ -145,5 +146,6 @@ def unstable_warning(team: str, rho: float, open_stages: list[str]) -> SimWarnin
         code="unstable-team", subject=team, rho=rho if math.isfinite(rho) else None,
         stages=list(open_stages),
         message=f"team `{team}` cannot keep up: load {load} ≥ 100% (more work comes to it "
-                f"than it can do), and {shown}{more} {have} no sla: its queue grows for as long "
-                "as the run lasts, so queue figures depend on --days")
+                f"than it can do), and {shown}{more} {have} no SLA: its queue grows for as long "
+                "as the run lasts, so queue figures depend on the run's length. For the "
+                "consultant: `--days`")
