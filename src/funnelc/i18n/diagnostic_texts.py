@@ -404,7 +404,7 @@ TEMPLATES: tuple[str, ...] = (
        'escalates, `{task}` to the head of the team, or moves the order on, `{sla}`'),
     C_("diagnostic", 'an order or a claim is not lost on a timer: give the stage a deadline that '
        'escalates, `{task}` to the head of the team'),
-    C_("diagnostic", '`{limit}` counts {n} working hours here, about {m} working days'),
+    C_("diagnostic", '`{setting}` counts {n} working hours here, about {m} working days'),
     C_("diagnostic", "a day of `{sla}`/`{respond}` is 24 working hours with the account's `{hours}`"),
     C_("diagnostic", "write the calendar time in working hours: `{fix}` is {span} of this account's "
        'calendar'),
