@@ -20,7 +20,7 @@ from typing import Concatenate, ParamSpec, Protocol
 __all__ = ["DASH", "Estimate", "count_words", "counted", "missing", "num", "hours", "pct", "pct_fixed", "pct_rounded",
            "percent", "money", "money_in", "money_pm", "currency_sign", "currency_mark",
            "with_currency", "est", "est_hours",
-           "est_pct", "est_money", "hours_like", "ends", "between", "low_end", "Limits", "COUNT", "SHARE",
+           "est_pct", "est_money", "hours_like", "ends", "between", "low_end", "Limits", "COUNT", "SHARE", "BUSY",
            "SIGNED"]
 
 DASH = "—"
@@ -282,7 +282,11 @@ Limits = tuple[float | None, float | None]
 COUNT: Limits = (0.0, None)
 """Deals, durations, money, a queue: never below 0."""
 SHARE: Limits = (0.0, 1.0)
-"""A fraction of deals or of time."""
+"""A fraction of deals: never above 100 %."""
+BUSY: Limits = (0.0, None)
+"""A team's utilization, busy over working member-hours: it counts the work members
+finish after closing, so a team busy every working hour reads a little over 100 %
+(cottages' «Менеджеры»: 101 %). Held at 0 only: held at 100 % it read «101% [101%–100%]»."""
 SIGNED: Limits = (None, None)
 """A difference, a profit, a growth: any sign."""
 
@@ -295,12 +299,13 @@ def ends(mean: float, half: float, low: float | None = 0.0, high: float | None =
     interval (t is 12.7 with 2 replications): «6 ±25.4» deals told a client that −19
     deals might have entered, and «1.35% ±17» a share below zero. The clipped interval
     is what the data allow (it holds the same values of the figure), so it is printed
-    as its ends (`between`)."""
+    as its ends (`between`). A limit the mean itself passes is not the figure's (the
+    figure can pass it) and holds nothing: the ends always hold the mean."""
     lo, hi = mean - half, mean + half
     cut = False
-    if low is not None and lo < low:
+    if low is not None and lo < low <= mean:
         lo, cut = low, True
-    if high is not None and hi > high:
+    if high is not None and mean <= high < hi:
         hi, cut = high, True
     return (lo, hi) if cut else None
 
@@ -328,14 +333,15 @@ def est_hours(e: Estimate | None) -> str:
     return est(e, hours)
 
 
-def est_pct(e: Estimate | None) -> str:
+def est_pct(e: Estimate | None, limits: Limits = SHARE) -> str:
     """A fraction estimate as percentages: `35.4% ±2.1` (the half-width in percentage
-    points), or the ends `1.35% [0–18.4%]` when the interval leaves 0 to 100 %."""
+    points), or the ends `1.35% [0–18.4%]` when the interval leaves `limits` (0 to 100 %
+    for a share of deals; `BUSY`, 0 only, for a team's utilization)."""
     if e is None or e.mean is None:
         return DASH
     if e.ci95 is None or e.ci95 == 0:
         return pct(e.mean)
-    cut = ends(e.mean, e.ci95, *SHARE)
+    cut = ends(e.mean, e.ci95, *limits)
     if cut is not None:
         return between(pct(e.mean), low_end(cut[0], pct), pct(cut[1]))
     return f"{pct(e.mean)} ±{e.ci95 * 100:.2g}"

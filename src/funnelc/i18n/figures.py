@@ -122,16 +122,17 @@ class Figures:
         """A duration estimate, both figures in their own unit."""
         return self.est(e, self.hours)
 
-    def est_pct(self, e: Estimate | None) -> str:
+    def est_pct(self, e: Estimate | None, limits: numfmt.Limits = numfmt.SHARE) -> str:
         """A share estimate: `35.4% ±2.1` (the half-width in percentage points); its
-        ends, `1,35 % [0–18,4 %]`, when the interval leaves 0 to 100 %."""
+        ends, `1,35 % [0–18,4 %]`, when the interval leaves `limits` (0 to 100 %;
+        `numfmt.BUSY` for a team's utilization, which passes 100 %)."""
         if self.english:
-            return numfmt.est_pct(e)
+            return numfmt.est_pct(e, limits)
         if e is None or e.mean is None:
             return numfmt.DASH
         if e.ci95 is None or e.ci95 == 0:
             return self.pct(e.mean)
-        cut = numfmt.ends(e.mean, e.ci95, *numfmt.SHARE)
+        cut = numfmt.ends(e.mean, e.ci95, *limits)
         if cut is not None:
             return numfmt.between(self.pct(e.mean), numfmt.low_end(cut[0], self.pct),
                                   self.pct(cut[1]))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from ..numfmt import COUNT, SHARE, SIGNED, Limits, ends
+from ..numfmt import BUSY, COUNT, SHARE, SIGNED, Limits, ends
 
 if TYPE_CHECKING:
     from ..analysis.exact import AccountExact, StageExact
@@ -292,7 +292,7 @@ def collect(model: FunnelFile, config: SimConfig, reps: list[RepStats], result: 
                                            hi))
 
     for team in result.teams:
-        for est, v in _estimate_rows(team.utilization, limits=SHARE):
+        for est, v in _estimate_rows(team.utilization, limits=BUSY):
             data.team_metrics.append(TeamMetric(team.team, "utilization", "fraction", est, v))
         for est, v in _estimate_rows(team.queue_mean):
             data.team_metrics.append(TeamMetric(team.team, "queue_mean_deals", "deals", est, v))

@@ -40,7 +40,7 @@ from ..i18n.figures import CI_ENDS, Figures
 from ..i18n.note import say
 from ..i18n.words import route_label_text
 from ..model import MONTHS
-from ..numfmt import COUNT, SIGNED, est_money, money_in
+from ..numfmt import BUSY, COUNT, SIGNED, est_money, money_in
 from ..sim.verdict_words import passed_on_cell, passed_on_text, reasons_text, warning_text
 from .fmt import DASH, est, money
 from .markup import code_spans, e
@@ -693,7 +693,7 @@ def _teams(w: _Words, data: ReportData, plot: Plot | None) -> str:
         flag = ('<span class="bad">' + e(_("unstable")) + '</span>' if t.unstable
                 else '<span class="ok">' + e(_("ok")) + '</span>')
         rows.append([e(t.team), e(t.size), e(f.num(t.open_hours_per_week)),
-                     e(f.pct(t.offered_load_rho)), e(f.est_pct(t.utilization)),
+                     e(f.pct(t.offered_load_rho)), e(f.est_pct(t.utilization, BUSY)),
                      e(f.est(t.queue_mean)), e(f.est(t.queue_max)), e(f.est(t.queue_final)),
                      flag, code_spans(notes)])
         classes.append("grave" if t.unstable else "")

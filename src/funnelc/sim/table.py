@@ -14,7 +14,7 @@ from ..analysis.money import COST_UNKNOWN, NO_COST_PRICED, UNPRICED_SOURCES
 from ..i18n import choose, translator
 from ..i18n.figures import CI_ENDS, Figures
 from ..i18n.words import route_label_text, route_text
-from ..numfmt import COUNT, DASH, SHARE, SIGNED, between, ends, est, low_end, money_in
+from ..numfmt import BUSY, COUNT, DASH, SHARE, SIGNED, between, ends, est, low_end, money_in
 from ..termtext import plain
 from .results import Estimate, MoneyResult, SimResult, StageResult
 from .verdict_words import passed_on_cell, passed_on_text, reason_clause, warning_text
@@ -124,9 +124,11 @@ def _team_table(w: _Words, result: SimResult) -> Table:
         table.add_column(col, justify="left" if left else "right")
     for t in result.teams:
         # Load and utilization as shares of working time, as analyze and the report write
-        # them («111%», «99,6% [96,4–100%]»); this table read «1,11» and «0,996 [0,964–1]».
+        # them («111%», «86,4% [53,9%–100%]»); this table read «1,11» and «0,996 [0,964–1]».
+        # Utilization counts the work finished after closing, so it passes 100 %: held
+        # at 0 only (BUSY), not at 100 % («101% [101%–100%]» for cottages).
         row: list[Text | str] = [plain(t.team), str(t.size), f.pct(t.offered_load_rho),
-                                 f.est_pct(t.utilization), f.est(t.queue_mean),
+                                 f.est_pct(t.utilization, BUSY), f.est(t.queue_mean),
                                  f.est(t.queue_max)]
         if unstable:
             row.append(Text(_("unstable"), style="bold red") if t.unstable else Text(""))

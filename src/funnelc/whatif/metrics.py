@@ -112,9 +112,12 @@ class MetricDef:
     def limits(self) -> tuple[float | None, float | None]:
         """The natural limits of a value as stored: a share between 0 and 100 %, profit of
         any sign, every other figure (deals, time, money) never below 0. An interval is
-        printed held at them (`numfmt.ends`)."""
+        printed held at them (`numfmt.ends`). A team's utilization counts the work finished
+        after closing and passes 100 %: held at 0 only (`numfmt.BUSY`)."""
         if self.name == "profit":
             return (None, None)
+        if self.name == "utilization":
+            return (0.0, None)
         return (0.0, 100.0 / self.scale if self.unit == "%" else None)
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import C_, Translator, translator
-from ..numfmt import COUNT, SHARE, Limits, ends, money_in, num
+from ..numfmt import BUSY, COUNT, SHARE, Limits, ends, money_in, num
 from ..report.figures import draws_figure
 from . import labels
 
@@ -324,7 +324,8 @@ def staffing_figure(result: StaffingResult, tr: Translator | None = None) -> Fig
     for i, target in enumerate(targets):
         ax = axes[0][i]
         ys, below, above = [], [], []
-        limits = COUNT if target.kind == "graveyard" else SHARE
+        limits = (COUNT if target.kind == "graveyard" else BUSY if target.kind == "utilization"
+                  else SHARE)
         for pt in result.curve:
             e = pt.estimates[i]
             ys.append(math.nan if e.mean is None else e.mean * target.scale)

@@ -15,7 +15,7 @@ from ..csvsafe import Figure
 from ..i18n import Translator, choose, translator
 from ..i18n.figures import CI_ENDS
 from ..jsontypes import JSON, JSONObject
-from ..numfmt import SHARE, between, ends, low_end
+from ..numfmt import BUSY, SHARE, between, ends, low_end
 from ..termtext import plain
 from .labels import queue_text, target_text
 from .service import StaffResult
@@ -289,8 +289,10 @@ def _cell(t: Target, mean: float | None, ci95: float | None, tr: Translator) -> 
         return tr.ngettext("{n} stage", "{n} stages", n).format(n=n)
     if mean is None:
         return "—"
-    cut = ends(mean, ci95, *SHARE) if ci95 else None
-    if cut is not None:  # a share never below 0 or above 100 %: `3% [0–9,4%]`
+    # a share of deals never below 0 or above 100 %: `3% [0–9,4%]`; a team's utilization
+    # passes 100 % (work finished after closing): held at 0 only
+    cut = ends(mean, ci95, *(BUSY if t.kind == "utilization" else SHARE)) if ci95 else None
+    if cut is not None:
         return between(tr.sig(mean * 100) + "%",
                        low_end(cut[0], lambda x: tr.sig(x * 100) + "%"),
                        tr.sig(cut[1] * 100) + "%")
