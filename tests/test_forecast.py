@@ -239,6 +239,22 @@ def test_text_csv_folder_and_chart(records: Path, tmp_path: Path) -> None:
     assert f"график: {chart}.png, {chart}.svg" in res.stderr
 
 
+def test_a_folder_given_with_a_trailing_slash_is_joined_once(records: Path,
+                                                             tmp_path: Path) -> None:
+    """`-o fcdir/` (docs/forecast.md's example with a slash) printed «записаны
+    fcdir//forecast.txt, …»: the folder was glued to `/forecast.txt` as text. history's
+    line is built the same way."""
+    from funnelc.history.report import written_line
+
+    out = tmp_path / "fcdir"
+    res = invoke("forecast", str(records), "--funnel", COURSES, "--format", "csv", "-o",
+                 f"{out}/", *SHORT)
+    assert res.exit_code == 0, res.output
+    assert f"записаны {out}/forecast.txt, forecast.json" in res.stderr, res.stderr
+    assert "//" not in res.stderr, res.stderr
+    assert written_line("out/") == "wrote out/history.html, history.json and plots/"
+
+
 def test_outputs_never_replace_inputs(records: Path, tmp_path: Path) -> None:
     folder = tmp_path / "export"
     folder.mkdir()

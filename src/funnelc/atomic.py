@@ -23,12 +23,19 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import IO, Any
 
-__all__ = ["atomic_file", "write_atomic", "write_all", "same_file", "is_inside",
+__all__ = ["atomic_file", "folder_text", "write_atomic", "write_all", "same_file", "is_inside",
            "is_special", "scratch_dir"]
 
 _FD_ALIASES = ("/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/")
 """Paths that name an open descriptor of this process: replacing what they resolve to
 would write to a new file while the descriptor (the shell's `> out.txt`) keeps the old."""
+
+
+def folder_text(folder: str) -> str:
+    """A folder as a message writes it before `/NAME`: without its trailing separators, so
+    `-o fcdir/` reads «wrote fcdir/forecast.txt», not «fcdir//forecast.txt» (the root `/`
+    gives `""`, so «/forecast.txt»)."""
+    return folder.rstrip("/" + os.sep)
 
 
 def same_file(a: str, b: str) -> bool:

@@ -363,7 +363,8 @@ def forecast_notes(f: Forecast, tr: Translator | None = None) -> list[str]:
 def written_line(f: Forecast, folder: str, files: Iterable[str]) -> str:
     """The line saying what -o wrote, in the forecast's language: the client reads it
     under the forecast («записаны …»), the file names as they are."""
-    return _tr(f).gettext("wrote {folder}/{files}").format(folder=folder,
+    from ..atomic import folder_text
+    return _tr(f).gettext("wrote {folder}/{files}").format(folder=folder_text(folder),
                                                             files=", ".join(files))
 
 

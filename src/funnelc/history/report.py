@@ -594,8 +594,9 @@ def _day_in(t: datetime, tz: str, tr: Translator) -> str:
 
 def written_line(folder: str, tr: Translator | None = None) -> str:
     """The line after the terminal's tables saying what `-o` wrote."""
+    from ..atomic import folder_text
     return _lang(tr).gettext("wrote {folder}/history.html, history.json and plots/").format(
-        folder=folder)
+        folder=folder_text(folder))
 
 
 def page_title(tr: Translator | None = None) -> str:
