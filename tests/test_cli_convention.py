@@ -329,6 +329,51 @@ TABLE_COMMANDS = ("analyze", "simulate", "whatif", "sweep", "staff", "history", 
 """The commands whose text product is a table on stdout."""
 
 
+WARNED = """\
+account "T" {
+  currency USD
+}
+
+team "Sales" size 1
+
+source "Web" 5/day -> "Sales"."New"
+
+pipeline "Sales" main sales {
+  stage "New" {
+    owner "Sales"
+    work 10m
+    -> won 50%
+    -> lost "No" 50%
+  }
+}
+"""
+
+
+def test_color_always_and_force_color_reach_the_diagnostics_in_a_pipe(tmp_path: Path) -> None:
+    """docs/cli.md: `--color always` colours a pipe too, FORCE_COLOR is honoured. The
+    diagnostics on stderr were rendered with colour and then stripped by click.echo,
+    which drops escape codes on a stream that is not a terminal unless told
+    (`check --color always f.funnel 2>&1 | grep -c $'\\x1b'` gave 0)."""
+    path = tmp_path / "warned.funnel"
+    path.write_text(WARNED, encoding="utf-8")
+    runs = {
+        "always": CliRunner().invoke(cli, ["check", "--color", "always", str(path)],
+                                     env={"NO_COLOR": None, "FORCE_COLOR": None}),
+        "FORCE_COLOR": CliRunner().invoke(cli, ["check", str(path)],
+                                          env={"NO_COLOR": None, "FORCE_COLOR": "1"}),
+        "never": CliRunner().invoke(cli, ["check", "--color", "never", str(path)],
+                                    env={"NO_COLOR": None, "FORCE_COLOR": "1"}),
+        "auto": CliRunner().invoke(cli, ["check", str(path)],
+                                   env={"NO_COLOR": None, "FORCE_COLOR": None}),
+    }
+    for how, r in runs.items():
+        assert r.exit_code == 1 and "warning[FN104]" in r.stderr, (how, r.output)
+    assert "\x1b[" in runs["always"].stderr, runs["always"].stderr[:300]
+    assert "\x1b[" in runs["FORCE_COLOR"].stderr, runs["FORCE_COLOR"].stderr[:300]
+    assert "\x1b[" not in runs["never"].stderr, runs["never"].stderr[:300]
+    assert "\x1b[" not in runs["auto"].stderr, runs["auto"].stderr[:300]
+
+
 @pytest.mark.parametrize("name", TABLE_COMMANDS)
 def test_color_option_reaches_the_tables(name: str, history_csv: Path, amocrm_answer: Path,
                                          tmp_path: Path) -> None:

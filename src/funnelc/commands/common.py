@@ -43,7 +43,10 @@ def print_diagnostics(diags: Sequence[Diagnostic], sources: dict[str, SourceText
             from .convention import chosen_lang
 
             lang = chosen_lang()
-        click.echo(render_text(diags, sources, color=color, lang=lang), err=True, nl=False)
+        # click strips escape codes on a stream that is not a terminal unless told: a
+        # colour asked for (`--color always`, FORCE_COLOR) reaches a pipe too.
+        click.echo(render_text(diags, sources, color=color, lang=lang), err=True, nl=False,
+                   color=True if color else None)
         summary = summary_line(diags, lang)
         click.echo(summary, err=True)
 
