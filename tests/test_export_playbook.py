@@ -203,6 +203,11 @@ def test_the_stage_before_required_fields_says_what_to_collect(language: str, go
     assert goal in _card(md, STAGE_HEADING[language].format("Заявка"))
     assert badge in _card(md, STAGE_HEADING[language].format("КП")).splitlines()
     assert "деньгам" not in md and "грошей" not in md and "money" not in md
+    # a field this stage required already was filled when the deal came in
+    both = funnel(language).replace('  stage "Заявка" {\n', '  stage "Заявка" {\n'
+                                    '    requires "Бюджет"\n')
+    card = _card(render_markdown(load(both)), STAGE_HEADING[language].format("Заявка"))
+    assert goal.split(";")[0] in card and goal not in card
 
 
 @pytest.mark.parametrize(("language", "arrives", "reopen", "filled"), [

@@ -301,8 +301,8 @@ class _Writer:
         When the SLA also takes the stage's waiting deals to the goal, the share said is
         all that get there, split into the manager's and the SLA's: «До покупки 30 дней»
         read «туда переходит 10% сделок» when all of them do (90% when the SLA runs out).
-        A goal stage with required fields names them: they are collected here, before the
-        CRM lets the deal move."""
+        A goal stage with required fields names those this stage did not require already:
+        they are collected here, before the CRM lets the deal move."""
         _ = self.tr.gettext
         moves = [r for r in routes if r.kind == "won" or (r.kind == "stage" and r.stage)]
         worked = [r for r in moves if r.via != "sla"] or moves
@@ -337,7 +337,9 @@ class _Writer:
         else:
             text = _("move the deal to «{target}» ({share} of deals go there)").format(
                 target=best[1], share=pct(share, 1))
-        fields = self.required(best)
+        # the fields this stage already required were filled when the deal came in
+        filled = set(self.required(here))
+        fields = [f for f in self.required(best) if f not in filled]
         if fields:
             text = _("{goal}; before the move fill in {fields}").format(
                 goal=text, fields=self.tr.join([self.tr.quote(f) for f in fields]))
