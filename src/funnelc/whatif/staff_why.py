@@ -433,12 +433,16 @@ def inflow_text(tr: Translator, x: Inflow, team: str) -> str:
                for name, load in x.starved_by]
     reasons += [_("pipeline {pipeline}: 90% of its wins take up to {cycle} from the start, "
                   "longer than the warm-up of {warmup}: a run starts empty, so its later "
-                  "stages get their first deals late in the window; raise `--warmup` to "
-                  "that time").format(pipeline=tr.quote(name), cycle=tr.hours(p90),
-                                      warmup=tr.hours(x.warmup_hours))
+                  "stages get their first deals late in the window; a warm-up as long as "
+                  "the wins take lets them all come").format(
+                      pipeline=tr.quote(name), cycle=tr.hours(p90),
+                      warmup=tr.hours(x.warmup_hours))
                 for name, p90 in x.late]
     head = _("note: the offered load counts the work the exact flows send to the stages of "
              "`{team}` when every team keeps up and the run is past its start; the runs "
              "brought them {share} of it, so the simulated utilization reads lower").format(
                  team=team, share=tr.pct(x.share))
-    return head + (": " + "; ".join(reasons) if reasons else "")
+    # The option apart from the sentence, for the consultant (edf917d's form).
+    option = (" " + _("For the consultant: {option}").format(option="`--warmup`")
+              if x.late else "")
+    return head + (": " + "; ".join(reasons) + "." if reasons else "") + option
