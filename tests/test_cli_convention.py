@@ -240,6 +240,34 @@ def test_help_lists_the_shared_options_in_one_order(name: str) -> None:
     assert listed == sorted(listed, key=SHARED_ORDER.index)
 
 
+RUN_OPTIONS = SHARED_ORDER[4:SHARED_ORDER.index("--lang")]
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_help_lists_every_option_in_the_documented_order(name: str) -> None:
+    """docs/cli.md: `--format`, `-o`, `-q`, `-v`, the command's own options, then the
+    run's (`--days` … `--max-deals`), and `--lang`, `--color` last. check listed its own
+    options after `--color`, whatif `--plot --top` after it, export `--to`, import
+    `--from …` and fit `--funnel` before `--format`, simulate `--records --schema`
+    after `--max-deals`."""
+    text = invoke(name, "--help").stdout
+    options = text[text.index("\nOptions:"):]
+    listed = [m for m in re.findall(r"^  (?:-\w, )?(--[\w-]+)", options, re.M) if m != "--help"]
+
+    def place(opt: str) -> int:
+        if opt in SHARED_ORDER[:4]:
+            return 0
+        if opt in RUN_OPTIONS:
+            return 2
+        return 3 if opt in ("--lang", "--color") else 1
+
+    places = [place(o) for o in listed]
+    assert places == sorted(places), (name, listed)
+    assert [o for o in listed if place(o) != 1] == sorted(
+        [o for o in listed if place(o) != 1], key=SHARED_ORDER.index), (name, listed)
+    assert listed[:4] == ["--format", "--output", "--quiet", "--verbose"], listed
+
+
 def test_reps_has_one_bound_and_one_help() -> None:
     seen = {}
     for name, command in commands():

@@ -54,7 +54,9 @@ class LazyGroup(click.Group):
             return None
         module = importlib.import_module(COMMANDS[name][0])
         command: click.Command = getattr(module, name.replace("-", "_") + "_command")
-        return command
+        from .commands.convention import help_order
+
+        return help_order(command)
 
     def invoke(self, ctx: click.Context) -> Any:
         """An `OSError` out of a command (a full disk, a closed pipe on stdout) is an I/O

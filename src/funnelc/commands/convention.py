@@ -30,7 +30,7 @@ __all__ = ["format_option", "output_option", "verbosity_options", "deprecated_pa
            "Verbosity", "verbosity", "info", "detail", "deprecation_note", "text_output",
            "SHARED_ORDER", "resolve_legacy", "deliver", "to_json", "output_options",
            "color_choice", "present", "lang_option", "LANG_CHOICES", "LANG_META",
-           "chosen_lang"]
+           "chosen_lang", "help_order"]
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -38,6 +38,30 @@ SHARED_ORDER = ("--format", "--output", "--quiet", "--verbose", "--days", "--war
                 "--seed", "--start", "--jobs", "--executor", "--scheduler", "--max-deals",
                 "--lang", "--color")
 """The relative order of the options several commands share, as `--help` lists them."""
+
+_FIRST = SHARED_ORDER[:4]
+_RUN = SHARED_ORDER[4:SHARED_ORDER.index("--lang")]
+_LAST = ("--lang", "--color")
+
+
+def help_order(command: click.Command) -> click.Command:
+    """Puts `command`'s options in the one order `--help` lists them (docs/cli.md):
+    `--format`, `-o`, `-q`, `-v`, the command's own options as declared, the run's
+    options (`--days` … `--max-deals`), then `--lang` and `--color`. The decorators of
+    each command declared them in several orders (check's own options after `--color`,
+    export's `--to` before `--format`). A stable sort: arguments keep their order, and
+    an option given on the command line is still processed as click does (in the order
+    typed)."""
+    def key(p: click.Parameter) -> tuple[int, int]:
+        name = next((o for o in p.opts if o.startswith("--")), "")
+        if not isinstance(p, click.Option) or not name:
+            return (1, 0)
+        for group, names in ((0, _FIRST), (2, _RUN), (3, _LAST)):
+            if name in names:
+                return (group, names.index(name))
+        return (1, 0)
+    command.params.sort(key=key)
+    return command
 
 _FORMAT_HELP = {
     "text": "text (tables or messages for people)",
