@@ -25,7 +25,8 @@ import numpy as np
 
 from .stats import wilson
 
-__all__ = ["Incidence", "cumulative_incidence", "incidence_interval", "ExposureTest",
+__all__ = ["Incidence", "cumulative_incidence", "incidence_interval",
+           "incidence_variance", "ExposureTest",
            "exposure_test"]
 
 
@@ -90,12 +91,31 @@ def incidence_interval(durations: np.ndarray, ways: np.ndarray, of: frozenset[in
     size that variance amounts to (p(1 − p)/variance), so it stays within 0–100 % and
     says something when nothing moved on (0 of 47: 0–7.6 %, at the visits that
     reached)."""
+    got = incidence_variance(durations, ways, of, since, until)
+    if got is None:
+        return None
+    n, total, var = got
+    # All or none (to rounding: a product of a thousand hazards leaves 1e-14): the
+    # binomial's k of n, as `wilson` reads it at the visits counted.
+    if total <= 1e-9 or total >= 1.0 - 1e-9 or var <= 0.0:
+        return wilson(min(max(total, 0.0), 1.0) * n, n)
+    m = total * (1 - total) / var
+    return wilson(total * m, m)
+
+
+def incidence_variance(durations: np.ndarray, ways: np.ndarray, of: frozenset[int],
+                       since: float = 0.0, until: float | None = None
+                       ) -> tuple[int, float, float] | None:
+    """The visits counted, the cumulative incidence of the ways `of` taken together and
+    its delta-method variance (see `incidence_interval`); None when no visit reached
+    `since`. p(1 − p)/variance is the number of fully watched visits the estimate is
+    worth: what a draw of the shares (`uncertainty`) takes as its sample size."""
     d, w, exits = _watched(durations, ways, since, until)
     n = d.size
     if n == 0:
         return None
     if not exits.any():
-        return wilson(0, n)
+        return n, 0.0, 0.0
     order = np.sort(d)
     times, events = np.unique(d[exits], return_inverse=True)
     at_risk = (n - np.searchsorted(order, times, side="left")).astype(float)
@@ -113,10 +133,7 @@ def incidence_interval(durations: np.ndarray, ways: np.ndarray, of: frozenset[in
     a = s_before - b
     var = float(np.sum((a * a * hk * (1 - hk) + b * b * ho * (1 - ho) + 2 * a * b * hk * ho)
                        / at_risk))
-    if total <= 0.0 or total >= 1.0 or var <= 0.0:
-        return wilson(total * n, n)
-    m = total * (1 - total) / var
-    return wilson(total * m, m)
+    return n, total, var
 
 
 @dataclass(frozen=True)

@@ -338,6 +338,8 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any,
                     "queue waits and work: from the pick-up times where the history has them, "
                     "else calibrated through the simulator (distance: gap in mean "
                     "and deciles over the observed mean); means: the family's own 95% "
-                    "interval (calibrated: bootstrap); shares: 95% Wilson; rates: exact "
+                    "interval (calibrated: bootstrap); shares: each way out's cumulative "
+                    "incidence at the horizon, the deals still open counted for as long as "
+                    "they were watched (Aalen–Johansen), with its 95% interval; rates: exact "
                     "Poisson; fewer than {n} deals behind a figure (⚠): the funnel's "
                     "value kept").format(n=MIN_DEALS))

@@ -12,9 +12,10 @@ error together.
 
 What is drawn, each from the distribution behind the fit's own 95 % interval:
 
-* **Shares of a stage**: its route counts (the mature visits' ways out, `stay`
-  included) resampled multinomially with the stage's total fixed — the bootstrap of
-  those visits, whose normal approximation is the Wilson interval `fit` prints.
+* **Shares of a stage**: multinomial around the fitted shares (cumulative incidences
+  over every visit, those still open censored) at the number of fully watched visits
+  they are worth (`StageFit.effective`, p(1 − p)/variance of the share that left by the
+  horizon): the bootstrap's normal approximation, as the interval `fit` prints.
 * **Source rates**: the fitted rate times a Gamma(k, 1/k) factor, k the deals counted:
   the posterior of a Poisson rate (the exact Poisson interval's counterpart). A month
   profile's ratios are kept: they are relative to the drawn base rate.
@@ -85,13 +86,19 @@ def mean_factor(d: DistFit | None, rng: np.random.Generator) -> float:
     return 1.0
 
 
-def _drawn_routes(routes: list[RouteFit], rng: np.random.Generator) -> list[RouteFit]:
+def _drawn_routes(routes: list[RouteFit], rng: np.random.Generator,
+                  effective: float | None = None) -> list[RouteFit]:
     # SLA timeouts and moves into a pipeline no outcome copies to are not shares (see
     # `fit._fit_stage`): they keep their counts.
     shared = [i for i, r in enumerate(routes)
               if not (r.key[0] == "sla" or (r.key[0] == "copy" and r.outcome is None))]
     counts = np.array([routes[i].count for i in shared], dtype=float)
     total = int(counts.sum())
+    if effective is not None and total > 0:
+        # The shares are cumulative incidences over every visit, those still open
+        # counted for part of one (`fit._incidence_shares`): they are worth `effective`
+        # fully watched visits, not the visits counted.
+        total = max(1, min(total, round(effective)))
     new = list(routes)
     if total > 0:
         # Around the fitted shares, not the raw counts: the fit corrects the counts for
@@ -108,7 +115,7 @@ def _drawn_routes(routes: list[RouteFit], rng: np.random.Generator) -> list[Rout
 
 
 def _drawn_stage(s: StageFit, rng: np.random.Generator) -> StageFit:
-    return replace(s, routes=_drawn_routes(s.routes, rng))
+    return replace(s, routes=_drawn_routes(s.routes, rng, s.effective))
 
 
 def _drawn_source(s: SourceFit, rng: np.random.Generator) -> SourceFit:
