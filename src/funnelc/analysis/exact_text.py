@@ -90,7 +90,7 @@ def stage_cells(s: StageExact, pct: Percent, f: Figures | None = None) -> list[s
     count = num if f is None else f.num
     load = DASH
     if s.team_load is not None:  # a share of the working time, as the teams' tables write it
-        load = team_load(s.team_load, pct)
+        load = team_load(s.team_load, pct, s.team_capacity)
     queue = s.queue
     occupancy = count(s.occupancy_mean)
     if s.stuck_per_hour > 0:
@@ -114,16 +114,25 @@ LOAD_MARK = N_("! — load ≥ 100%: more work comes to the team than it can do,
 explained nowhere)."""
 
 
-def team_load(load: float, pct: Percent) -> str:
-    """A team's load as a share of its working time (`111%`), marked `!` from 100% on
-    (`LOAD_MARK`), as the stage rows write it: the page read «111%» in one table and «1.1
-    !» in another."""
-    return pct(load) + (" !" if load >= 1 else "")
+def over(load: float | None, capacity: float | None = None) -> bool:
+    """The team cannot keep up: its load at or past its capacity (`TeamExact.capacity`,
+    ≥ 100%: the work it finishes after closing counts), so always ≥ 100%."""
+    return load is not None and load >= (capacity if capacity is not None else 1.0)
 
 
-def load_mark(loads: Iterable[float | None], f: Figures | None = None) -> str | None:
-    """`LOAD_MARK` in the language of `f` when one of `loads` is marked, else None."""
-    return _(f, LOAD_MARK) if any(x is not None and x >= 1 for x in loads) else None
+def team_load(load: float, pct: Percent, capacity: float | None = None) -> str:
+    """A team's load as a share of its working time (`111%`), marked `!` when the team
+    cannot keep up (`over`; `LOAD_MARK`), as the stage rows write it: the page read
+    «111%» in one table and «1.1 !» in another. The guide's two managers offered 108%
+    keep up, finishing work after closing: «108%», no mark."""
+    return pct(load) + (" !" if over(load, capacity) else "")
+
+
+def load_mark(loads: Iterable[tuple[float | None, float | None]], f: Figures | None = None
+              ) -> str | None:
+    """`LOAD_MARK` in the language of `f` when one of `loads` ((load, capacity) pairs) is
+    marked, else None."""
+    return _(f, LOAD_MARK) if any(over(x, c) for x, c in loads) else None
 
 
 def busy_members(t: TeamExact, f: Figures | None = None) -> str:

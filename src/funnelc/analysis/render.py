@@ -132,7 +132,7 @@ def _teams_table(w: _Words, result: AccountExact) -> Table:
         teams.add_column(w._(header), overflow="fold")
     for t in result.teams:
         teams.add_row(plain(t.name), str(t.size), str(len(t.stages)), busy_members(t, w.f),
-                      team_load(t.load, w.pct),
+                      team_load(t.load, w.pct, t.capacity),
                       w.num(t.working_hours_per_week),
                       plain("; ".join(w.say(n) for n in t.notes)))
     return teams
@@ -215,7 +215,7 @@ def analyze_text(console: Console, result: AccountExact, language: str | None = 
         console.print(FastTable(table))
         for i, note in enumerate(legend, 1):
             console.print(plain(f"  {i}: {w.say(note)}"), soft_wrap=True)
-        mark = load_mark((s.team_load for s in p.stages), w.f)
+        mark = load_mark(((s.team_load, s.team_capacity) for s in p.stages), w.f)
         if mark is not None:
             console.print(plain("  " + mark), soft_wrap=True)
         for line in pipeline_remarks(p, w.pct, w.f, result.unstable_teams(p)):
@@ -223,7 +223,7 @@ def analyze_text(console: Console, result: AccountExact, language: str | None = 
     if result.teams:
         console.print()
         console.print(FastTable(_teams_table(w, result)))
-        mark = load_mark((t.load for t in result.teams), w.f)
+        mark = load_mark(((t.load, t.capacity) for t in result.teams), w.f)
         if mark is not None:
             console.print(plain("  " + mark), soft_wrap=True)
     console.print()

@@ -814,7 +814,7 @@ def _exact_pipeline(w: _Words, p: PipelineExact, unstable: list[str]) -> str:
     if legend.notes:
         out.append('<ol class="notes">' + "".join(f"<li>{code_spans(w.say(n))}</li>" for n in legend.notes)
                    + "</ol>")
-    mark = load_mark((s.team_load for s in p.stages), f)
+    mark = load_mark(((s.team_load, s.team_capacity) for s in p.stages), f)
     if mark is not None:
         out.append(f'<p class="note">{e(mark)}</p>')
     out += [f'<p class="note">{e(x)}</p>' for x in pipeline_remarks(p, f.pct, f, unstable)]
@@ -860,7 +860,7 @@ def _exact(w: _Words, data: ReportData) -> str:
         out.append(_exact_pipeline(w, p, ex.unstable_teams(p)))
     if ex.teams:
         rows = [[e(t.name), e(t.size), e(len(t.stages)), e(busy_members(t, f)),
-                 e(team_load(t.load, f.pct)),
+                 e(team_load(t.load, f.pct, t.capacity)),
                  e(f.num(t.working_hours_per_week)),
                  code_spans("; ".join(w.say(n) for n in t.notes))]
                 for t in ex.teams]
@@ -868,7 +868,7 @@ def _exact(w: _Words, data: ReportData) -> str:
             [_("team"), _("size"), _("stages"), _("busy members"), _("load"), _("hours/week"),
              _("notes")], rows, {1, 2, 3, 4, 5},
             caption=f'{_("Exact analysis")}: {_("Teams")}'))
-        mark = load_mark((t.load for t in ex.teams), f)
+        mark = load_mark(((t.load, t.capacity) for t in ex.teams), f)
         if mark is not None:
             out.append(f'<p class="note">{e(mark)}</p>')
     cur = ex.currency or ""

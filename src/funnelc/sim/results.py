@@ -178,8 +178,10 @@ class TeamResult(_Out):
         description="Offered work per available member-hour from the exact flow rates "
                     "(annual average); >= 1 means the queue cannot keep up; null when the "
                     "flows have no finite solution.")
-    unstable: bool = Field(description="rho >= 1 and some stage it works has no sla: its "
-                                       "queue grows with the horizon.")
+    unstable: bool = Field(description="rho at or past the team's capacity (>= 1: the "
+                                       "work finished after closing counts, analyze's "
+                                       "teams[].capacity) and some stage it works has no "
+                                       "sla: its queue grows with the horizon.")
     utilization: Estimate = Field(description="Busy member-hours / available member-hours "
                                               "(work finishing after closing counts, so it "
                                               "can exceed 1 slightly).")

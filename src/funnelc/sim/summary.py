@@ -112,7 +112,8 @@ def summarize(funnel: m.FunnelFile, net: Network, config: SimConfig, reps: list[
     # Offered load from the exact maths (analysis.exact), the one reading of team loads.
     from ..analysis.exact import analyze_account
 
-    loads = {t.name: t.load for t in analyze_account(funnel).teams}
+    exact_teams = {t.name: t for t in analyze_account(funnel).teams}
+    loads = {name: t.load for name, t in exact_teams.items()}
     teams: list[TeamResult] = []
     for j, team in enumerate(net.teams):
         ts = [r.teams[j] for r in reps]
@@ -121,7 +122,9 @@ def summarize(funnel: m.FunnelFile, net: Network, config: SimConfig, reps: list[
         # An SLA or patience takes waiting deals out of the queue: it cannot grow forever.
         no_sla = [f"{s.pipeline_name}.{s.name}" for s in owned
                   if s.sla_hours is None and s.patience is None]
-        unstable = rho is not None and rho >= 1.0 and bool(no_sla)
+        # The exact verdict: the load past what the team does finishing work at closing
+        # (analysis.overtime), not past 100 % of its working hours.
+        unstable = team.name in exact_teams and not exact_teams[team.name].stable and bool(no_sla)
         if unstable:
             warnings.append(unstable_warning(team.name, rho, no_sla))  # type: ignore[arg-type]
         cal = WorkCalendar.from_hours(team.hours, config.start)
