@@ -287,7 +287,6 @@ class AccountExact:
             for s, sj in zip(p.stages, pj["stages"]):
                 assert isinstance(sj, dict)
                 sj["arrivals_per_day"] = _finite(s.arrivals_per_hour * 24.0)
-                sj.pop("team_capacity", None)  # the owner team's `capacity`, under teams
             pj["unstable_teams"] = [*self.unstable_teams(p)]
         teams = out["teams"]
         assert isinstance(teams, list)

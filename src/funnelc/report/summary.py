@@ -142,14 +142,14 @@ def _analysis_schema() -> JSONObject:
     names: JSONObject = {"type": "array", "items": {"type": "string"}}
     _at(defs, "PipelineExact", "properties")["unstable_teams"] = {
         **names, "description": "The teams owning a stage of this pipeline that cannot keep "
-                                "up (load ≥ 1): its conversion and wins are not reachable as "
+                                "up (load ≥ its capacity, ≥ 1): its conversion and wins are not reachable as "
                                 "staffed."}
     _at(defs, "TeamExact", "properties")["busy_members"] = {
         **per_day, "description": "Members busy on average over the week: busy_mean (the "
                                   "work asked) while the team is stable, all of its working "
                                   "time (size × working hours / 168) when it is not."}
     _at(schema, "properties")["unstable_teams"] = {
-        **names, "description": "Teams that cannot keep up (load ≥ 1) and own a stage: the "
+        **names, "description": "Teams that cannot keep up (load ≥ capacity) and own a stage: the "
                                 "wins and revenue through their stages are not reachable as "
                                 "staffed."}
     _at(schema, "properties")["month"] = {
