@@ -430,3 +430,20 @@ def test_activity_stage_findings_say_why_and_what_to_name_instead(tmp_path: Path
     liked = out[out.index("`Демонстрация понравилась` is named"):]
     assert "scheduled or held" not in liked
     assert '"понравилась" says how it went, not what the client decided after it' in liked
+
+
+def test_timed_out_sales_deals_closed_as_won_into_warming_are_flagged(tmp_path: Path) -> None:
+    """`sla 14d -> won then copy "Утепление"…` in sales passed every rule, and the playbook
+    told the manager the deal «закрывается как успешная»: stale deals counted as sales
+    wins. FN125 flags it (the mirror of FN110); the same SLA closing as lost passes."""
+    warming = ('pipeline "Утепление" nurture {\n  stage "Новая сделка" {\n'
+               '    on enter message email "Подборка"\n    sla 60d -> lost "Не прогрелся"\n'
+               '    -> won 5% then copy "Продажи"."Заявка получена"\n    stay 95%\n  }\n}\n')
+    stage = ('  stage "Заявка получена" {\n    sla 14d -> won then copy "Утепление".'
+             '"Новая сделка"\n    -> won 20%\n    -> lost "Дорого" 80%\n  }\n')
+    out = _lint(tmp_path, _sales("", stage, warming), "FN125")
+    assert ("warning[FN125]: deals of `Заявка получена` are closed as won when its `sla` "
+            "runs out, and copied into warming pipeline `Утепление`") in out
+    assert "`Продажи`'s conversion and revenue count every such deal as won" in out
+    fixed = stage.replace("-> won then copy", '-> lost "Долго думает" then copy')
+    assert "FN125" not in _lint(tmp_path, _sales("", fixed, warming), "FN125")

@@ -519,6 +519,15 @@ TEMPLATES: tuple[str, ...] = (
        'not a client decision'),
     C_("diagnostic", 'close it as `{won}` and copy it (`{fix}`); copy only real losses, into a '
        '`{nurture}` pipeline'),
+    C_("diagnostic", 'deals of `{stage}` are closed as won when its `{sla}` runs out, and copied into '
+       'warming pipeline `{warming}`'),
+    C_("diagnostic", 'deals of `{stage}` are closed as won when its cadence is exhausted, and copied '
+       'into warming pipeline `{warming}`'),
+    C_("diagnostic", "deals of `{stage}` are closed as won when the client's patience runs out, and "
+       'copied into warming pipeline `{warming}`'),
+    C_("diagnostic", 'a deal that was not bought, counted as a sale'),
+    C_("diagnostic", "`{pipeline}`'s conversion and revenue count every such deal as won"),
+    C_("diagnostic", 'close it as lost and copy it: `{fix}`'),
     C_("diagnostic", 'closed as lost here, copied to continue there'),
     C_("diagnostic", 'deals lost as `{reason}` go on in `{purpose}` pipeline `{pipeline}`'),
     C_("diagnostic", '`{pipeline}` counts every such deal as a loss'),

@@ -30,6 +30,7 @@ from .task_names import TaskNamedStage
 from .unused_suppression import UnusedSuppression
 from .warming import NoWarmingRoute
 from .warming_mix import ColdDealsInWarming
+from .won_warming import WonIntoWarming
 
 __all__ = ["RULES", "BY_CODE", "BY_NAME", "find_rule"]
 
@@ -59,6 +60,7 @@ RULES: tuple[Rule, ...] = (
     StageWithoutRequiredFields(),
     ColdDealsInWarming(),
     DaysInWorkingHours(),
+    WonIntoWarming(),
 )
 
 BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}
