@@ -414,6 +414,7 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", 'deals that reach `{stage}` can stay there forever'),
     C_("diagnostic", 'of every {n} leads entering `{pipeline}`, {m} end up here for good'),
     C_("diagnostic", 'copy them into a warming pipeline: `{fix}` (a `{nurture}`)'),
+    C_("diagnostic", 'copy them into a warming pipeline: `{fix}`'),
     C_("diagnostic", 'lost deals are closed and forgotten'),
     C_("diagnostic", 'no lost or timed-out deal of `{pipeline}` goes to warming'),
     C_("diagnostic", 'the account has no `{nurture}` pipeline'),
