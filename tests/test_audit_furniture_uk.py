@@ -326,6 +326,25 @@ def test_history_page_marks_code_and_writes_p_columns_as_a_client_reads_them(
     assert "< 0,001" in managers.replace("&lt;", "<").replace("\u00a0", " ")
 
 
+def test_options_and_keywords_are_named_only_in_hints_for_the_consultant(
+        export: Path, tmp_path: Path) -> None:
+    """Page review F14: the method notes read «…; --periods задає періоди)» and the split
+    proposal «частки — ті, що показують дані, «stay» — угоди, які ще там»: the command
+    line's and the funnel text's words inside sentences the client reads. The sentence
+    says it in words; the option or keyword follows apart, «Консультантові: «--periods»»,
+    as the report's hints do (quoted as the history quotes a name, no backticks)."""
+    _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL), "--lang", "uk",
+         "-o", str(tmp_path))
+    page = (tmp_path / "history.html").read_text(encoding="utf-8")
+    notes = [s.split("</p>")[0] for s in page.split('<p class="note">')[1:]]
+    named = [(n, m) for n in notes for m in re.finditer(r"--periods|«stay»", n)]
+    assert {m.group(0) for _, m in named} == {"--periods", "«stay»"}, notes
+    for note, m in named:
+        before = note[max(0, m.start() - 60):m.start()]
+        assert "Консультантові: " in before and not re.search(r"[.;)]\s", before.split(
+            "Консультантові: ")[-1]), note
+
+
 def test_time_in_stage_gives_the_age_of_the_deals_still_there(
         export: Path, history: dict, tmp_path: Path) -> None:
     """Page review F11: «Час на етапі» drew «Продажі · Думає» at a median of 3,8 days and a

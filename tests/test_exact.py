@@ -105,7 +105,7 @@ def test_stage_with_sla_uses_mmc_plus_d() -> None:
     tail = mmcd_served_tail(c, lam, mu, d)
     assert st.sla_cut == pytest.approx(p_ab + 0.5 * (1 - p_ab) + 0.5 * tail(d), rel=1e-12)
     assert not st.sla_cut_is_bound
-    assert any("the sla takes" in n for n in st.notes)
+    assert any("the SLA takes" in n for n in st.notes)
 
 
 def _simulate_mmcd_stage(c: int, lam: float, mu: float, d: float,
@@ -648,7 +648,7 @@ def test_sla_cut_is_exact_without_a_queue() -> None:
     st = analyze_account(funnel).stage("P", "A")
     assert not st.sla_cut_is_bound
     assert st.sla_cut == pytest.approx(0.3 * math.exp(-2.0) + 0.5 * 1.0, rel=1e-12)
-    assert any("the sla takes 54.1%" in n for n in st.notes)
+    assert any("the SLA takes 54.1%" in n for n in st.notes)
 
 
 def test_sla_ends_counts_the_stay_share_it_moves() -> None:

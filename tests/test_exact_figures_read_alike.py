@@ -102,7 +102,7 @@ def test_exact_shares_read_the_same_in_analyze_and_on_the_page(
     assert rows["Проявил интерес"][3] == term["Проявил интерес"][3] == "100%"
     # The notes say the figure of the cell: «не менше 0,448%», not «0,4%».
     note = ("SLA забирає не менше 0,448% угод" if language == "uk"
-            else "the sla takes at least 0.448% of deals")
+            else "the SLA takes at least 0.448% of deals")
     assert note in terminal and note in _text(exact)
 
 
@@ -189,3 +189,26 @@ def test_money_with_its_interval_has_one_form(outputs: dict[str, tuple[str, str]
         re.findall(r"\S+ ±[\d,]+ (?:тис\.|млн|млрд) ₽", page)
     line = next(x for x in outputs["uk_printed"][0].splitlines() if x.startswith("гроші: "))
     assert re.match(rf"гроші: {MONEY} ±{MONEY} виручки", line.replace("\u00a0", " ")), line
+
+
+def _words_outside_code(text: str) -> str:
+    """`text` without its code (`<code>…</code>`, `…`), markup, styles and charts: the words
+    a client reads."""
+    text = re.sub(r"<(style|script|svg|code)\b.*?</\1>", " ", text, flags=re.S)
+    return re.sub(r"`[^`]*`", " ", _text(text))
+
+
+def test_english_exact_notes_write_sla_as_the_other_languages_do(
+        outputs: dict[str, tuple[str, str]]) -> None:
+    """Page review F18: the English exact notes and assumptions wrote «the sla takes at
+    least 0.244%…», «sla 27h counts working hours…», «(stay without sla)», and analyze's and
+    the report's exact table headed «sla cut», where Russian and Ukrainian write «SLA».
+    Code (`sla 27h` as written in the file) keeps the keyword."""
+    terminal, page = outputs["en"]
+    for name, text in (("analyze", _words_outside_code(terminal)),
+                       ("report", _words_outside_code(page))):
+        lower = [m.group(0) for m in re.finditer(r".{0,30}\bsla\b.{0,30}", text)]
+        assert not lower, (name, lower)
+        assert not re.search(r"\brho\b|\d\.\d+x\b", text), name
+    assert "SLA cut" in terminal and "SLA 27h counts working hours" in terminal
+    assert "the SLA takes at least 0.244%" in _words_outside_code(page)

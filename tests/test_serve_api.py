@@ -155,6 +155,27 @@ def test_the_exact_figures_are_analyzes(client: TestClient, cottages: Path) -> N
     assert any(e["dashed"] for e in graph["edges"]), "the handoff to Прогрев is drawn"
 
 
+def test_the_exact_table_shows_the_sla_share_the_report_shows(client: TestClient,
+                                                             cottages: Path) -> None:
+    """The report's and analyze's «SLA cut» is the share the SLA ends, `stay` included
+    (`sla_ends`, «≥97,2%» at «Прогрет 90 дней»); serve's figures carried the older
+    `sla_cut` (the part taken before the outcome, «≥0,244%») and its table showed neither.
+    Now each stage carries `sla_ends` with its bound, under analyze's column name."""
+    state = client.get("/api/state").json()
+    assert state["labels"]["sla_ends"] == "доля, снятая SLA"
+    ran = CliRunner().invoke(cli, ["analyze", str(cottages), "--format", "json"])
+    assert ran.exit_code == 0, ran.output
+    expected = {(s["pipeline"], s["stage"]): s for p in json.loads(ran.stdout)["pipelines"]
+                for s in p["stages"]}
+    stages = {(s["pipeline"], s["stage"]): s for s in state["live"]["figures"]["stages"]}
+    assert stages[("Прогрев", "Прогрет 90 дней")]["sla_ends"] == pytest.approx(0.972, abs=5e-4)
+    assert stages[("Прогрев", "Прогрет 90 дней")]["sla_ends_is_bound"] is True
+    for where, s in stages.items():
+        assert "sla_cut" not in s
+        assert s["sla_ends"] == pytest.approx(expected[where]["sla_ends"], abs=1e-12), where
+        assert s["sla_ends_is_bound"] == expected[where]["sla_cut_is_bound"], where
+
+
 def test_a_team_size_slider_changes_the_load_as_the_maths_says(client: TestClient,
                                                                cottages: Path) -> None:
     text = cottages.read_text(encoding="utf-8")

@@ -70,7 +70,7 @@ ASSUMPTIONS: tuple[str, ...] = (
        "(month = 730 h), and every figure is the steady state at that rate"),
     N_("win, loss and visit figures follow the declared shares (reopens included); deals an "
        "SLA takes before their outcome (timeouts in the queue, `after` delays running past "
-       "it) are shown per stage as the sla cut, not fed back into the routing"),
+       "it) are shown per stage as the SLA cut, not fed back into the routing"),
     N_("`then copy` creates a new deal: it adds traffic to the target pipeline but does not "
        "change the original deal's win probability"),
     N_("queue waits use Erlang C (M/M/c), M/M/c+D when the stage has an SLA, Erlang A "
@@ -748,7 +748,7 @@ _ERLANG_A_METHOD = Note(N_("Erlang A: the offered-wait density of M/M/c+M integr
 _MMCG_METHOD = Note(N_("M/M/c+G: the offered-wait density of M/M/n+G (Zeltyn & Mandelbaum "
                        "2005) integrated by adaptive quadrature in log space — exact for FCFS "
                        "with Poisson arrivals and exponential work whatever the patience "
-                       "distribution (with an sla: patience cut at the sla time)"))
+                       "distribution (with an SLA: patience cut at the SLA time)"))
 
 
 def _patience_queue(dist: m.Dist, c: int, lam: float, mu: float, cap: float | None
@@ -983,7 +983,7 @@ class _PerCall:
         found = self.sla_notes.get(key)
         if found is None:
             found = self.sla_notes[key] = Note(N_(
-                "sla {sla} counts working hours: {calendar_hours} on the clock on average"),
+                "SLA {sla} counts working hours: {calendar_hours} on the clock on average"),
                 sla=WorkingLimit(text, hours), calendar_hours=self.wall_mean(hours))
         return found
 
@@ -994,12 +994,12 @@ class _PerCall:
         found = self.cut_notes.get(key)
         if found is None:
             found = self.cut_notes[key] = Note(
-                N_("the sla takes at least {share_pct} of deals while they wait, are worked or "
+                N_("the SLA takes at least {share_pct} of deals while they wait, are worked or "
                    "wait out an `after`: P(win) and visits follow the declared shares, the "
-                   "simulator moves those deals by the sla") if bound else
-                N_("the sla takes {share_pct} of deals while they wait, are worked or wait out "
+                   "simulator moves those deals by the SLA") if bound else
+                N_("the SLA takes {share_pct} of deals while they wait, are worked or wait out "
                    "an `after`: P(win) and visits follow the declared shares, the simulator "
-                   "moves those deals by the sla"),
+                   "moves those deals by the SLA"),
                 share_pct=share)
         return found
 
@@ -1211,7 +1211,7 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
     if not routes and stage.cadence is None:
         notes.append(Note(N_("no way out: deals stay here")))
     elif stuck > 0 and stage.stay is not None and stage.sla is None:
-        notes.append(Note(N_("{share:.0%} stay forever (stay without sla)"), share=stuck))
+        notes.append(Note(N_("{share:.0%} stay forever (`stay` without SLA)"), share=stuck))
     if math.isinf(lam):
         notes.append(Note(N_("flow does not settle: deals reach a loop nobody leaves, or copies "
                              "multiply without end")))
@@ -1513,8 +1513,8 @@ def _exact_money(funnel: m.FunnelFile, chain: AccountChain,
         per_year = period_money(rates, teams, _source_flows(annual), 12 * HOURS_PER_MONTH)
         basis = N_("the sources' annual mean rate (their profiles averaged) × 12 months")
     if sla_cut:
-        notes.append(Note(N_("deals an sla takes before their outcome ({stages}) count in "
-                             "revenue by the declared shares; simulate moves them by the sla"),
+        notes.append(Note(N_("deals an SLA takes before their outcome ({stages}) count in "
+                             "revenue by the declared shares; simulate moves them by the SLA"),
                           stages=", ".join(sla_cut[:3]) + (", …" if len(sla_cut) > 3 else "")))
     account = funnel.account
     return ExactMoney(

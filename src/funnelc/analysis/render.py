@@ -47,7 +47,7 @@ __all__ = ["analyze_text", "analyze_json"]
 _COLUMNS = ((N_("stage"), "left"), (N_("visits/lead"), "right"), (N_("λ/day"), "right"),
             (N_("P(win)"), "right"), (N_("mean time"), "right"), (N_("load"), "right"),
             (N_("wait"), "right"), (N_("respond breach"), "right"), (N_("timeout"), "right"),
-            (N_("sla cut"), "right"), (N_("occupancy"), "right"), (N_("notes"), "left"))
+            (N_("SLA cut"), "right"), (N_("occupancy"), "right"), (N_("notes"), "left"))
 _TEAM_COLUMNS = (N_("team"), N_("size"), N_("stages"), N_("busy members"), N_("load"),
                  N_("hours/week"), N_("notes"))
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")

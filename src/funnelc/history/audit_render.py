@@ -1307,10 +1307,10 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
             "source_changes", _("Sources: first against last period"),
             _("Each source's conversion in the first and the last period of months whose "
               "deals have had time to convert (by default the first and the last third of such "
-              "months, one to three months each, the months between left out; --periods "
-              "names them); "
-              "flagged when clear after Holm's correction (family-wise {alpha}); the effect "
-              "in deals of the last period and in money.").format(
+              "months, one to three months each, the months between left out, unless the "
+              "consultant names the periods); flagged when clear after Holm's correction "
+              "(family-wise {alpha}); the effect in deals of the last period and in money. "
+              "For the consultant: «--periods».").format(
                   alpha=alpha), st.changes,
             [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
              _w("to_stage", _("to"), target), _w("source", _("source"), name),
@@ -1400,13 +1400,14 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
         "loss_reason_shifts", _("Loss reasons whose share changed"),
         _("Share of each reason among the losses of the deals that came in the first and "
           "the last period of months old enough (the periods the sources compare: by default "
-          "the first and the last third of such months, one to three months each; --periods "
-          "names them), each loss counted within the same days of the deal's entry (so a "
+          "the first and the last third of such months, one to three months each, unless "
+          "the consultant names them), each loss counted within the same days of the deal's entry (so a "
           "history that starts empty, or stops before the slow losses, does not fake a "
           "change); flagged by Benjamini–Hochberg at a {alpha} false "
           "discovery rate over all reasons when the reason's share of the losses and its "
           "rate per deal that came in both moved the same way (a reason that only gave way "
-          "to one that grew keeps its rate).").format(alpha=alpha), lt.shifts,
+          "to one that grew keeps its rate). For the consultant: «--periods».").format(
+              alpha=alpha), lt.shifts,
         [_c("pipeline", _("pipeline")), _w("reason", _("reason"), name),
          period("first", _("first")),
          _c("within_days", _("within, days"), num),
@@ -1453,10 +1454,11 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
           "deals that came in that moved on before that age, «{cold}» the share of those "
           "still there at that age that moved on later, however long it took. An SLA moves "
           "the old deals to a cold stage. Replace the stage's ways out with these and add "
-          "the cold stage after it: the shares are what the data shows, «stay» the deals "
-          "still there. The cold stage's deals are lost when 95% of the deals that moved on "
-          "had done so, and copied into the funnel's nurture pipeline for marketing to warm "
-          "up; the comments in the text say what each number is of.").format(
+          "the cold stage after it: the shares are what the data shows, and the deals still "
+          "there make the share that stays on the stage. The cold stage's deals are lost when "
+          "95% of the deals that moved on had done so, and copied into the funnel's nurture "
+          "pipeline for marketing to warm up; the comments in the text say what each number "
+          "is of. For the consultant: the share that stays is «stay» in the text.").format(
               alpha=alpha, **titles),
         gs.proposals,
         [_c("pipeline", _("pipeline")), _c("stage", _("stage")),

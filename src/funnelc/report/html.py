@@ -808,7 +808,7 @@ def _exact_pipeline(w: _Words, p: PipelineExact, unstable: list[str]) -> str:
                                         won=f.num(p.won_per_month))
     out = [f"<h3>{e(title)}</h3>",
            _table([_("stage"), _("visits/lead"), _("λ/day"), _("P(win)"), _("mean time"),
-                   _("load"), _("wait"), _("respond breach"), _("timeout"), _("sla cut"),
+                   _("load"), _("wait"), _("respond breach"), _("timeout"), _("SLA cut"),
                    _("occupancy"), _("notes")], rows, set(range(1, 11)),
                   caption=f'{_("Exact analysis")}: {p.name}')]
     if legend.notes:

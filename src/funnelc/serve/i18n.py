@@ -152,6 +152,7 @@ _REPORT_WORDS: dict[str, str] = {
     "figures": "Exact analysis",
     "entered": "entered",
     "verdict": "verdict",
+    "sla_ends": "SLA cut",
 }
 """Words the page shares with the report (`report/html.py`, `sim/table.py`): the same
 msgid, so the page says «P(успеха)», «Точный расчёт», «вошло» as the report does."""

@@ -65,7 +65,11 @@ class StageFigures:
     wait_mean_hours: float | None
     respond_breach: float | None
     timeout_share: float | None
-    sla_cut: float | None
+    sla_ends: float | None
+    """The share of the stage's deals its SLA ends, `stay` included (`StageExact.sla_ends`,
+    the report's and analyze's «SLA cut»); None without an SLA."""
+    sla_ends_is_bound: bool
+    """`sla_ends` is a lower bound (the page writes «≥»), as in the report."""
     mean_time_hours: float | None
     note: str | None
     """Why the closed-form queue figures (`p_wait`, `wait_mean_hours`, `respond_breach`)
@@ -147,7 +151,8 @@ def figures_of(result: AccountExact, language: str = "en") -> Figures:
                 wait_mean_hours=_finite(q.wait_served_mean_hours) if q is not None else None,
                 respond_breach=_finite(q.respond_breach) if q is not None else None,
                 timeout_share=_finite(q.timeout_share) if q is not None else None,
-                sla_cut=_finite(s.sla_cut), mean_time_hours=_finite(s.mean_time_hours),
+                sla_ends=_finite(s.sla_ends), sla_ends_is_bound=s.sla_cut_is_bound,
+                mean_time_hours=_finite(s.mean_time_hours),
                 note=say(s.queueing.reason, tr)
                 if not s.queueing.applies and s.queueing.reason else None))
     teams = tuple(TeamFigures(t.name, t.size, t.load, t.busy_mean, t.stable)

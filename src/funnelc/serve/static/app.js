@@ -252,11 +252,12 @@
     const cell = (shown, s) => shown === "—" ? `— ${mark(s)}` : shown;
     $("figures").innerHTML = `<tr><th scope="col">${L("stage")}</th><th scope="col">${L("p_win")}</th>` +
       `<th scope="col">${L("arrivals")}</th><th scope="col">${L("load")}</th><th scope="col">${L("p_wait")}</th>` +
-      `<th scope="col">${L("wait")}</th><th scope="col">${L("breach")}</th></tr>` +
+      `<th scope="col">${L("wait")}</th><th scope="col">${L("breach")}</th><th scope="col">${L("sla_ends")}</th></tr>` +
       f.stages.map(s => `<tr data-stage="${esc(s.stage)}"><th scope="row">${esc(stageName(s.pipeline, s.stage))}</th>` +
         `<td>${pct(s.p_win)}</td><td>${num(s.arrivals_per_day, 1)}</td><td>${num(s.team_load)}</td>` +
         `<td>${cell(pct(s.p_wait), s)}</td><td>${cell(num(s.wait_mean_hours), s)}</td>` +
-        `<td>${cell(pct(s.respond_breach), s)}</td></tr>`).join("");
+        `<td>${cell(pct(s.respond_breach), s)}</td>` +
+        `<td>${s.sla_ends != null && s.sla_ends_is_bound ? "≥" : ""}${pct(s.sla_ends)}</td></tr>`).join("");
     $("figure-notes").innerHTML = notes.map((n, i) => `<li id="figure-note-${i + 1}">${esc(n)}</li>`).join("");
   }
 
