@@ -1367,8 +1367,8 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
         "sla_cut": sla_cut, "sla_cut_is_bound": cut_bound, "sla_ends": sla_ends,
         "team_load": team_load.get(owner) if team is not None and owner is not None
         else None,
-        "team_capacity": shared.capacity.get(owner) if owner is not None else None,
-        "notes": notes})
+        "notes": notes,
+        "team_capacity": shared.capacity.get(owner) if owner is not None else None})
     return result
 
 
