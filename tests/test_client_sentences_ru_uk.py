@@ -155,7 +155,7 @@ def test_sla_in_working_hours_is_given_in_calendar_time(analyze: dict[str, str])
     assert "SLA 27 роб. год — у середньому 3,64 календарного дня" in analyze["uk"]
     assert "SLA 9 роб. год — у середньому 28 календарних годин" in analyze["uk"]
     assert "по часам" not in analyze["ru"] and "за годинником" not in analyze["uk"]
-    assert "sla 27h counts working hours: 3.64d on the clock on average" in analyze["en"]
+    assert "SLA 27h counts working hours: 3.64d on the clock on average" in analyze["en"]
     ru, uk = Figures(translator("ru")), Figures(translator("uk"))
     assert [ru.calendar(h) for h in (24 * 1, 24 * 2, 24 * 5, 24 * 21, 1, 3, 0.5, 36.5)] == [
         "24 календарных часа", "2 календарных дня", "5 календарных дней",

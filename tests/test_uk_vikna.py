@@ -158,8 +158,8 @@ def test_analyze_says_a_working_hours_sla_in_ukrainian_units() -> None:
     assert "робота сталої тривалості, а не експоненційна" in out and "fixed" not in out
     assert "; `simulate` рухає їх за SLA" in " ".join(out.split())
     english = _run("analyze", str(ACCOUNT), "--lang", "en")
-    assert "sla 16h counts working hours:" in english
-    assert "sla 21d counts working hours:" in english
+    assert "SLA 16h counts working hours:" in english
+    assert "SLA 21d counts working hours:" in english
 
 
 def _playbook(path: Path, *extra: str) -> str:

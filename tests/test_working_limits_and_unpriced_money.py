@@ -163,7 +163,8 @@ def test_playbook_says_respond_and_day_limits_in_working_hours(tmp_path: Path) -
     path.write_text(LAWYERS.replace("sla 5h", "sla 3d"), encoding="utf-8")
     book = _run("export", str(path), "--to", "playbook-md")
     assert "2 часа рабочего времени с момента входа" in book
-    assert "72 часа рабочего времени с момента входа" in book
+    # With the calendar's working days beside it (20005bd): 72 h of 10-hour days.
+    assert "72 часа рабочего времени (≈ 7 рабочих дней по 10 ч) с момента входа" in book
     assert "3 дня" not in book
 
 
