@@ -257,7 +257,8 @@
         `<td>${pct(s.p_win)}</td><td>${num(s.arrivals_per_day, 1)}</td><td>${num(s.team_load)}</td>` +
         `<td>${cell(pct(s.p_wait), s)}</td><td>${cell(num(s.wait_mean_hours), s)}</td>` +
         `<td>${cell(pct(s.respond_breach), s)}</td>` +
-        `<td>${s.sla_ends != null && s.sla_ends_is_bound ? "≥" : ""}${pct(s.sla_ends)}</td></tr>`).join("");
+        // A stage without an SLA has no share to show: an empty cell, not an unexplained «—».
+        `<td>${s.sla_ends == null ? "" : (s.sla_ends_is_bound ? "≥" : "") + pct(s.sla_ends)}</td></tr>`).join("");
     $("figure-notes").innerHTML = notes.map((n, i) => `<li id="figure-note-${i + 1}">${esc(n)}</li>`).join("");
   }
 
