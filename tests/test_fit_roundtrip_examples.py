@@ -43,12 +43,8 @@ class Check:
     """Within 15 % (a delay) or inside the fit's own 95 % interval."""
     ratio: float
     """|truth − estimate| over the interval's half on the truth's side: above 1 the
-    interval misses the truth, above `Z999 / Z95` even a 99.9 % interval would."""
+    interval misses the truth; `_judge` bounds it for all of an example's figures."""
     why: str
-
-
-Z_RATIO = 3.2905 / 1.96
-"""How much wider a 99.9 % normal interval is than a 95 % one."""
 
 
 def _ratio(truth: float, est: float, low: float, high: float) -> float:
@@ -149,14 +145,21 @@ def _report(checks: list[Check]) -> str:
 def _judge(checks: list[Check]) -> None:
     """A 95 % interval misses the truth one time in twenty by design: over the dozens of
     figures of an example a few misses are chance, and a bias is not. So: no figure
-    outside even its 99.9 % interval, and no more misses of the 95 % one than chance
-    makes in 99 % of such examples (binomial)."""
+    outside the interval that all of an example's figures together hold 99.9 % of the
+    time (Bonferroni: each at 1 − 0.001 / n), and no more misses of the 95 % one than
+    chance makes in 99 % of such examples (binomial).
+
+    The first rule was each figure's own 99.9 % interval: with ~40 figures an example
+    breaks that by chance about one time in 25, and qualification.funnel's seed-5 history
+    did (204 of 605 losses «Не удалось выяснить потребность» for the funnel's 40 %, a
+    3.2-sd draw of the simulation itself, which no fit can recover)."""
     from scipy import stats
 
     assert checks
     misses = [c for c in checks if not c.ok]
     allowed = int(stats.binom.ppf(0.99, len(checks), 0.05))
-    assert all(c.ratio <= Z_RATIO for c in checks), _report(checks)
+    z_all = float(stats.norm.ppf(1 - 0.001 / (2 * len(checks)))) / 1.96
+    assert all(c.ratio <= z_all for c in checks), _report(checks)
     assert len(misses) <= allowed, f"{len(misses)} misses, {allowed} allowed\n" + _report(checks)
 
 
