@@ -244,22 +244,14 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
         text = _("{observed} of the {n} losses in {where} have no reason: {deals} whose "
                  "reason nobody can act on{money}. Make the reason required.")
     elif f.kind == "manager_on_wins":
-        # The prepositions and their case go with the counts («у 842 сделок», «из 7 158
-        # невыигранных сделок»).
-        fields["named"] = tr.ngettext("on {n} deal", "on {n} deals", f.n).format(
-            n=x.count(f.n))
-        fields["others"] = tr.ngettext("of the {n} deal not won", "of the {n} deals not won",
-                                       round(f.deals)).format(n=x.count(f.deals))
+        fields.update(_on_wins_counts(f, tr, x))
         text = _("In {where} the manager is named {named}, {observed} of them won, and on "
                  "{expected} {others}: the field is filled once a deal is won, so who worked "
                  "the others, and lost them, is unknown. The managers are not compared "
                  "there: have the responsible manager set when a deal is taken up, then "
                  "compare again.")
     elif f.kind == "value_on_wins":
-        fields["named"] = tr.ngettext("on {n} deal", "on {n} deals", f.n).format(
-            n=x.count(f.n))
-        fields["others"] = tr.ngettext("of the {n} deal not won", "of the {n} deals not won",
-                                       round(f.deals)).format(n=x.count(f.deals))
+        fields.update(_on_wins_counts(f, tr, x))
         text = _("In {where} an amount is written {named}, {observed} of them won, and on "
                  "{expected} {others}: the field is filled once a deal is won, so what the "
                  "open and lost deals are worth is unknown. The money at stake there is the "
@@ -390,6 +382,16 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
     # A translation may open with the place («{where} конверсию…» in Russian, where the
     # place carries its own «на»): a sentence starts with a capital.
     return said[:1].upper() + said[1:] if text.startswith("{where}") else said
+
+
+def _on_wins_counts(f: Finding, tr: Translator, x: _Fmt) -> dict[str, str]:
+    """The two counts of a field filled only on won deals (manager, amount), with their
+    prepositions and case («у 842 сделок», «из 7 158 невыигранных сделок»)."""
+    return {
+        "named": tr.ngettext("on {n} deal", "on {n} deals", f.n).format(n=x.count(f.n)),
+        "others": tr.ngettext("of the {n} deal not won", "of the {n} deals not won",
+                              round(f.deals)).format(n=x.count(f.deals)),
+    }
 
 
 def _untangled_text(f: Finding, e: Entangled, tr: Translator, x: _Fmt) -> str:
