@@ -282,7 +282,7 @@ def test_the_funnel_shape_names_the_win_as_the_other_tables_do(
     assert f"<td>{word}</td>" not in page
     svg = (tmp_path / "plots" / "shape.svg").read_text(encoding="utf-8")
     said = " ".join(re.findall(r"<!-- (.*?) -->", svg))
-    assert f"Sales · {won}" in said and f"Sales · {word}" not in said.replace(won, "")
+    assert f"Sales › {won}" in said and f"Sales › {word}" not in said.replace(won, "")
 
 
 @pytest.mark.parametrize(("lang", "by", "managers"), [

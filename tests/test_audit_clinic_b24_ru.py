@@ -396,7 +396,7 @@ def test_the_funnel_plot_draws_the_best_administrator_green(export: Path) -> Non
     fig = funnel_plot(audit, translator("ru"))
     # The clinic has two pipelines: each panel names its own first (071f0b1).
     (ax,) = [a for a in fig.axes if a.get_title().endswith(
-        " · Записан на консультацию → Консультация проведена")]
+        " › Записан на консультацию → Консультация проведена")]
     (best,) = [t for t in ax.texts if t.get_text() == BEST]
     assert best.get_color() == BETTER and best.get_fontweight() == "bold"
     colours = {tuple(c.get_facecolor()[0]) for c in ax.collections

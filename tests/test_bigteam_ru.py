@@ -164,9 +164,9 @@ def test_the_funnel_plot_names_the_pipelines_and_keeps_the_flagged(page: Path) -
     svg = (page / "plots" / "managers_funnel.svg").read_text(encoding="utf-8")
     titles = re.findall(r"<!-- (.*? → .*?) -->", svg)
     assert len(titles) == 6 and len(set(titles)) == 6, titles
-    assert all(" · " in t for t in titles), titles
+    assert all(" › " in t for t in titles), titles
     for pipeline, a, b in PLANTED.values():
-        assert f"{pipeline} · {a} → {b}" in titles
+        assert f"{pipeline} › {a} → {b}" in titles
 
 
 def test_the_funnel_plot_tells_long_namesakes_apart(page: Path) -> None:
@@ -200,7 +200,7 @@ def test_a_manager_flagged_in_a_small_pipeline_keeps_his_panel(tmp_path: Path) -
     svg = (tmp_path / "out" / "plots" / "managers_funnel.svg").read_text(encoding="utf-8")
     assert "<!-- Воронов В. В. -->" in svg
     titles = re.findall(r"<!-- (.*? → .*?) -->", svg)
-    assert len(titles) == 6 and "Филиал 7 · Заявка → Встреча" in titles, titles
+    assert len(titles) == 6 and "Филиал 7 › Заявка → Встреча" in titles, titles
 
 
 def test_the_page_shades_the_flagged_rows(page: Path) -> None:

@@ -72,12 +72,67 @@ def _two_pipelines(pipelines: tuple[str, ...]) -> str:
 def test_the_legend_names_the_pipeline_of_each_stage(tmp_path: Path) -> None:
     # Two pipelines with a «Новая заявка» each: the legend said «Новая заявка» twice,
     # two lines nobody could tell apart. A plot that spans pipelines names each line's
-    # pipeline, as the time-in-stage and shape plots do («Первичные · Новая заявка»).
+    # pipeline, as the time-in-stage and shape plots do («Первичные › Новая заявка»).
     path = tmp_path / "two.csv"
     path.write_text(_two_pipelines(("Первичные", "Повторные")), encoding="utf-8")
     legend = _legend(path, tmp_path / "two")
-    assert sorted(legend) == ["Первичные · Консультация", "Первичные · Новая заявка",
-                              "Повторные · Консультация", "Повторные · Новая заявка"], legend
+    assert sorted(legend) == ["Первичные › Консультация", "Первичные › Новая заявка",
+                              "Повторные › Консультация", "Повторные › Новая заявка"], legend
     # One pipeline: its stages alone, as before.
     path.write_text(_two_pipelines(("Первичные",)), encoding="utf-8")
     assert sorted(_legend(path, tmp_path / "one")) == ["Консультация", "Новая заявка"]
+
+
+TWO_FUNNEL = """account "Клиника" {
+  language ru
+}
+source "Сайт" 4/day -> "Первичные"."Новая заявка"
+source "Повторный визит" 2/day -> "Повторные"."Новая заявка"
+pipeline "Первичные" sales {
+  stage "Новая заявка" {
+    -> "Консультация" 70% after exp(2d)
+    -> lost "Не дозвонились" 30% after exp(1d)
+  }
+  stage "Консультация" {
+    -> won 50% after exp(5d)
+    -> lost "Дорого" 50% after exp(5d)
+  }
+}
+pipeline "Повторные" sales {
+  stage "Новая заявка" {
+    -> "Консультация" 80% after exp(1d)
+    -> lost "Не дозвонились" 20% after exp(1d)
+  }
+  stage "Консультация" {
+    -> won 60% after exp(3d)
+    -> lost "Дорого" 40% after exp(3d)
+  }
+}
+"""
+
+
+def _svg_texts(svg: Path) -> set[str]:
+    return set(re.findall(r"<!-- (.*?) -->", svg.read_text(encoding="utf-8")))
+
+
+def test_history_and_report_write_a_stage_path_alike(tmp_path: Path) -> None:
+    """A client reads the history page beside the report: the same stage of a two-pipeline
+    account was «Первичные · Новая заявка» on the history's plots and «Первичные › Новая
+    заявка» on the report's. Both write the report's «›» now."""
+    path = tmp_path / "two.csv"
+    path.write_text(_two_pipelines(("Первичные", "Повторные")), encoding="utf-8")
+    history = tmp_path / "history"
+    assert "Первичные › Новая заявка" in _legend(path, history)
+    drawn = _svg_texts(history / "plots" / "time_in_stage.svg") | _svg_texts(
+        history / "plots" / "shape.svg")
+    funnel = tmp_path / "two.funnel"
+    funnel.write_text(TWO_FUNNEL, encoding="utf-8")
+    report = tmp_path / "report"
+    result = CliRunner().invoke(cli, ["report", str(funnel), "-o", str(report), "-q",
+                                      "--days", "40", "--warmup", "10", "--reps", "2",
+                                      "--jobs", "1", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    reported = _svg_texts(report / "time_in_stage.svg")
+    for stage in ("Первичные › Новая заявка", "Повторные › Консультация"):
+        assert stage in drawn and stage in reported, (stage, sorted(drawn), sorted(reported))
+    assert not [t for t in drawn | reported if " · " in t], sorted(drawn | reported)

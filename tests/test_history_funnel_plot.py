@@ -61,7 +61,7 @@ def check_panels(audit: Audit, lang: str = "en") -> list[str]:
     for ax in fig.axes:
         title = ax.get_title()
         # A panel of an account with several pipelines names its pipeline first.
-        pipeline, _sep, pair = title.rpartition(" · ")
+        pipeline, _sep, pair = title.rpartition(" › ")
         f, to = pair.split(" → ")
         rows = audit.managers.filter((audit.managers["from_stage"] == f)
                                      & (audit.managers["to_stage"] == to))

@@ -273,7 +273,7 @@ def time_plot(t: HistoryTables, tr: Translator) -> Figure:
     if df.height == 0:
         return _empty(fig, _("no completed visits"))
     ax = fig.add_subplot()
-    labels = [_label(f"{p} · {s}", 48) for p, s in zip(df["pipeline"], df["stage"])]
+    labels = [_label(f"{p} › {s}", 48) for p, s in zip(df["pipeline"], df["stage"])]
     y = list(range(df.height))
     # The deals still in a stage are not in its figures: where they are older than its
     # median, the bars understate the stage (a graveyard's finished visits are its short
@@ -333,7 +333,7 @@ def shape_plot(t: HistoryTables, tr: Translator) -> Figure:
     # digits («3 547 (92%)»).
     from .report import pair_stage
 
-    ax.set_yticks(y, [_label(f"{p} · {pair_stage(s, tr)}", 48)
+    ax.set_yticks(y, [_label(f"{p} › {pair_stage(s, tr)}", 48)
                       for p, s in zip(df["pipeline"], df["stage"])])
     ax.invert_yaxis()
     for yy, v, pc in zip(y, df["deals"].to_list(), df["pct_of_first"].to_list()):
@@ -362,7 +362,7 @@ def backlog_plot(t: HistoryTables, tr: Translator) -> Figure:
     spans = len({p for p, _s, _c in top}) > 1
     for p, s, _count in top:
         sel = df.filter((pl.col("pipeline") == p) & (pl.col("stage") == s)).sort("month")
-        name = f"{p} · {s}" if spans else s
+        name = f"{p} › {s}" if spans else s
         ax.plot(sel["month"].to_list(), sel["wip"].to_list(), marker="o",
                 linewidth=2.5 if (p, s) in graves else 1.2,
                 label=_label(name + (" ⚠ " + _("graveyard") if (p, s) in graves else ""),
@@ -542,7 +542,7 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: whole(v)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: tenths(v)))
         to = pair_stage(to, tr)
-        ax.set_title(_label(f"{p} · {f} → {to}" if spans else f"{f} → {to}", 90 if spans else 70),
+        ax.set_title(_label(f"{p} › {f} → {to}" if spans else f"{f} → {to}", 90 if spans else 70),
                      fontsize=9)
         ax.set_xlabel(_("deals entered"))
         ax.set_ylabel(_("conversion, %"))
