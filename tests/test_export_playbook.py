@@ -254,3 +254,24 @@ def test_the_shipped_examples_hints_are_written_to_the_manager(example: str) -> 
                                       "playbook-md"])
     assert result.exit_code == 0, result.output
     assert not re.search(r"seed \d|ошибк\w* \d|помилк\w* \d|FN\d{3}", result.stdout)
+
+
+@pytest.mark.parametrize(("language", "touch", "message"), [
+    ("uk", r"2\. Viber через 30 хвилин (шанс відповіді 20%)",
+     "повідомлення (Viber): «Нові планування»"),
+    ("ru", r"2\. Viber через 30 минут (шанс ответа 20%)", "сообщение (Viber): «Нові планування»"),
+    ("en", r"2\. Viber after 30 minutes (reply chance 20%)", "Viber message: “Нові планування”"),
+])
+def test_viber_touches_and_messages_are_named_viber(language: str, touch: str,
+                                                    message: str) -> None:
+    """Viber, the first messenger of Ukrainian clients, is a channel of its own: a cadence
+    touch and an on-enter message print as «Viber», not a syntax error about braces."""
+    text = funnel(language).replace("whatsapp 1d 20%", "viber 30m 20%").replace(
+        '    hint "Позвоните сразу"\n',
+        '    hint "Позвоните сразу"\n    on enter message viber "Нові планування"\n')
+    result = CliRunner().invoke(cli, ["export", "--to", "playbook-md", "-", "-o", "-"],
+                                input=text)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert f"  - {touch}" in lines
+    assert f"  - {message}" in lines

@@ -406,3 +406,28 @@ def test_fmt_does_not_import_the_heavy_libraries(tmp_path: Path) -> None:
 def test_comment_texts_is_a_sorted_multiset() -> None:
     loaded = load_text("# b  \n# a\nteam A size 1 # b\n", checks=False)
     assert comment_texts(loaded.comments) == ["# a", "# b", "# b"]
+
+
+def test_viber_round_trips_as_a_channel_of_its_own() -> None:
+    """`viber` as a cadence touch and as an on-enter message parses to `Channel.viber` and
+    formats back as `viber` (it was a syntax error blaming the braces); the grammar, the
+    model and the parser's list of channels name the same channels."""
+    from funnelc.model import Channel
+    from funnelc.syntax import CHANNELS, _terminal_pattern
+
+    text = ('pipeline "Продаж" main {\n  stage "Нова заявка" {\n'
+            '    on enter message viber "Дякуємо за заявку"\n    cadence {\n'
+            '      call now 50%\n      viber 30m 20% work 1m\n'
+            '      on reply -> won\n      on exhausted -> lost "Не відповів"\n    }\n  }\n}\n')
+    loaded = load_text(text, "v.funnel", checks=False)
+    assert loaded.ok, [d.message for d in loaded.diagnostics]
+    assert loaded.model is not None
+    stage = loaded.model.pipelines[0].stages[0]
+    assert stage.on_enter[0].channel is Channel.viber  # type: ignore[union-attr]
+    assert stage.cadence is not None and stage.cadence.touches[1].channel is Channel.viber
+    out = format_text(text, "v.funnel")
+    assert out == text
+    assert format_text(out, "v.funnel") == out
+    found = _terminal_pattern("CHANNEL")
+    assert found is not None
+    assert set(found[1].strip("(?:)").split("|")) == set(CHANNELS) == {c.value for c in Channel}

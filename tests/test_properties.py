@@ -110,7 +110,7 @@ TEXT_CHARS = st.characters(blacklist_characters="\n\r", blacklist_categories=("C
 """Anything but a line end (`\n`, or a `\r`, which ends a line too) or a lone surrogate."""
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-CHANNELS = ["call", "whatsapp", "telegram", "email", "sms", "chat", "meeting"]
+CHANNELS = ["call", "whatsapp", "telegram", "viber", "email", "sms", "chat", "meeting"]
 
 BOOL = st.booleans()
 DICE = {n: st.integers(0, n) for n in range(1, 10)}

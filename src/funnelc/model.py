@@ -256,6 +256,7 @@ class Channel(str, Enum):
     call = "call"
     whatsapp = "whatsapp"
     telegram = "telegram"
+    viber = "viber"
     email = "email"
     sms = "sms"
     chat = "chat"

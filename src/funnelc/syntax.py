@@ -29,6 +29,7 @@ from .span import Span
 from .syntax_hints import (
     Hint,
     arrow_guess,
+    channel_hint,
     decimal_comma_guess,
     keyword_guess,
     open_braces,
@@ -37,7 +38,12 @@ from .syntax_hints import (
 )
 
 __all__ = ["parser", "strict_parser", "parse_text", "parse_reduced", "Reducer", "ParseResult",
-           "HUMAN_TERMINALS", "humanize_terminal", "fast_path_available"]
+           "CHANNELS", "HUMAN_TERMINALS", "humanize_terminal", "fast_path_available"]
+
+CHANNELS: tuple[str, ...] = ("call", "whatsapp", "telegram", "viber", "email", "sms", "chat",
+                             "meeting")
+"""The grammar's channels (`CHANNEL`), in the order the docs list them; `model.Channel`
+holds the same words (tests/test_fmt.py checks the three agree)."""
 
 HUMAN_TERMINALS: dict[str, str] = {
     "DURATION": "a duration like 15m",
@@ -66,7 +72,7 @@ HUMAN_TERMINALS: dict[str, str] = {
     "STYLE": "a pipeline style (process, conversion)",
     "PURPOSE": "a pipeline purpose (qualification, telemarketing, sales, production, delivery, "
                "claims, nurture, regulars, winback)",
-    "CHANNEL": "a channel (call, whatsapp, telegram, email, sms, chat, meeting)",
+    "CHANNEL": f"a channel ({', '.join(CHANNELS)})",
     "WEEKDAY": "a weekday (mon … sun)",
     "MONTH": "a month (jan … dec)",
     "DIST_KIND": "a distribution (fixed, exp, uniform, triangular, lognormal, gamma, empirical)",
@@ -406,6 +412,11 @@ def _token_hint(e: UnexpectedToken, tok: Token, prev: Token | None, expected: se
                     f"`{_short(word)}`")
     guess = keyword_guess(word, words_of_terminals(expected, _terminal_pattern))
     if guess is None:
+        if "CHANNEL" in expected and tok.type == "NAME":
+            # `viber 30m 20%` before viber was a channel, `signal "…"`: the parser's view
+            # (a `}` would close the cadence) sent the reader to count braces. A keyword
+            # (`sla` inside a cadence) keeps the brace hint: the cadence is left open.
+            return channel_hint(word, start, tok.end_pos or start + len(word), CHANNELS)
         return None
     first = prev is None or prev.type in ("_NL", "_LBRACE")
     what = "unknown statement" if first else "unexpected"

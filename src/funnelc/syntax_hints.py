@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .diagnostics import did_you_mean
 
-__all__ = ["Hint", "keyword_guess", "unit_guess", "words_of_terminals", "decimal_comma_guess",
+__all__ = ["Hint", "channel_hint", "keyword_guess", "unit_guess", "words_of_terminals", "decimal_comma_guess",
            "arrow_guess", "open_braces"]
 
 
@@ -67,6 +67,19 @@ def keyword_guess(word: str, words: Iterable[str]) -> str | None:
         return None
     guess = did_you_mean(word, pool)
     return guess if guess is not None and guess != word else None
+
+
+def channel_hint(word: str, start: int, end: int, channels: Iterable[str]) -> Hint | None:
+    """A word where a channel is expected that is none of the channels (`signal`,
+    `instagram`): name the channels, and `chat` for a messenger the language does not
+    know, instead of the parser's other choices (`on`, `}`)."""
+    if not _WORD.fullmatch(word):
+        return None
+    names = list(channels)
+    listed = ", ".join(f"`{n}`" for n in names[:-1]) + f" or `{names[-1]}`"
+    return Hint(f"unknown channel `{word}`; channels are {listed}", start, end,
+                "not a channel the language knows",
+                "write one of these channels; `chat` stands for any other messenger")
 
 
 # ------------------------------------------------------------------------------- units

@@ -18,7 +18,7 @@ const KEYWORDS = new Set((
 ).split(" "));
 const ATOMS = new Set((
   "exp fixed gamma lognormal triangular uniform empirical call chat email sms whatsapp telegram " +
-  "meeting deal contact company mon tue wed thu fri sat sun jan feb mar apr may jun jul aug sep " +
+  "viber meeting deal contact company mon tue wed thu fri sat sun jan feb mar apr may jun jul aug sep " +
   "oct nov dec fifo key-first sales qualification nurture winback delivery regulars production " +
   "telemarketing claims process conversion text number money date phone url bool int enum multi " +
   "yes no ru uk en"

@@ -24,7 +24,8 @@ from .wording import delay_words, duration_words, parse_duration, share_words
 
 CHANNELS = {
     "call": C_("channel", "call"), "whatsapp": C_("channel", "WhatsApp"),
-    "telegram": C_("channel", "Telegram"), "email": C_("channel", "email"),
+    "telegram": C_("channel", "Telegram"), "viber": C_("channel", "Viber"),
+    "email": C_("channel", "email"),
     "sms": C_("channel", "SMS"), "chat": C_("channel", "chat"),
     "meeting": C_("channel", "meeting"),
 }

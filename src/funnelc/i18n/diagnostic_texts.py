@@ -62,6 +62,9 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", 'unknown duration unit `{unit}`; did you mean `{fix}`?'),
     C_("diagnostic", 'unknown statement `{word}`; did you mean `{fix}`?'),
     C_("diagnostic", 'unknown statement `{word}`'),
+    C_("diagnostic", 'unknown channel `{word}`; channels are {items}'),
+    C_("diagnostic", 'not a channel the language knows'),
+    C_("diagnostic", 'write one of these channels; `chat` stands for any other messenger'),
     C_("diagnostic", 'not a unit the language knows'),
     C_("diagnostic", 'one statement per line: there is no `{char}` in the language, start the next '
        'statement on a new line'),
@@ -529,6 +532,34 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", 'a deal that was not bought, counted as a sale'),
     C_("diagnostic", "`{pipeline}`'s conversion and revenue count every such deal as won"),
     C_("diagnostic", 'close it as lost and copy it: `{fix}`'),
+    # FN126 overlapping-conditions, FN127 uncovered-condition-values, FN128 claims-decisions
+    C_("diagnostic", 'outcomes of `{stage}` overlap: every deal with `{field}` filled meets both `{a}` '
+       'and `{b}`'),
+    C_("diagnostic", 'outcomes of `{stage}` overlap: a deal with `{field}` {values} meets both `{a}` '
+       'and `{b}`'),
+    C_("diagnostic", 'a deal meeting both conditions goes two ways'),
+    C_("diagnostic", 'overlaps this condition'),
+    C_("diagnostic", "the manager's playbook gives these deals two routes: `{a}` and `{b}`"),
+    C_("diagnostic", 'narrow one of the conditions so that each value has one route: `{fix}`'),
+    C_("diagnostic", 'narrow one of the conditions so that each value of `{field}` has one route'),
+    C_("diagnostic", 'no outcome of `{stage}` routes a deal with `{field}` {values}'),
+    C_("diagnostic", 'every outcome here reads `{field}`'),
+    C_("diagnostic", "the manager's playbook gives these deals no route; they wait for the stage's "
+       '`{sla}`'),
+    C_("diagnostic", "the manager's playbook gives these deals no route, and they stay here"),
+    C_("diagnostic", 'add an outcome for each of these values, or widen a condition to take them'),
+    C_("diagnostic", 'add an outcome for each of these values: `{fix}`'),
+    C_("diagnostic", 'add an outcome for these deals, or widen a condition to take them: `{fix}`'),
+    C_("diagnostic", 'claims pipeline `{pipeline}` closes a decided claim as lost: `{reason}`'),
+    C_("diagnostic", 'a handled claim counted as a loss'),
+    C_("diagnostic", "`{pipeline}`'s conversion counts every claim decided this way as lost"),
+    C_("diagnostic", 'seed 002: on a negative decision set the manager a task to call the client and '
+       'explain it: `{fix}`'),
+    C_("diagnostic", 'close the handled claim as won and keep the decision in a field: `{fix}`'),
+    C_("diagnostic", 'claims pipeline `{pipeline}` hands a positive decision (`{cond}`) to no other '
+       'pipeline'),
+    C_("diagnostic", 'won here, with no new deal to carry it out'),
+    C_("diagnostic", 'create the deal that carries it out: `{fix}`'),
     C_("diagnostic", 'closed as lost here, copied to continue there'),
     C_("diagnostic", 'deals lost as `{reason}` go on in `{purpose}` pipeline `{pipeline}`'),
     C_("diagnostic", '`{pipeline}` counts every such deal as a loss'),
