@@ -19,6 +19,10 @@ a data file of a few hundred kB to load on the way of `funnelc check`, and answe
 "is this string mixed-script", not "are these two names the same to a reader", which
 is what duplicate detection needs. Only the three scripts funnel files are written in
 matter here.
+
+And one way to write a name in Latin letters (`ascii_text`, `code_stem`): the CRM exports
+make API names from it (a Salesforce sales process `Prodazhi` of the pipeline «Продажи»),
+and the Salesforce import recognises such a name to give the pipeline its own name back.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from typing import Any
 
 __all__ = ["BIDI_CONTROLS", "invisible_chars", "bidi_controls", "is_blank", "skeleton",
            "escape_invisible", "describe_char", "normalize_name", "is_plain",
-           "strip_invisible", "sounds_alike"]
+           "strip_invisible", "sounds_alike", "ascii_text", "code_stem"]
 
 # Unicode 14 (Python 3.11) control (Cc), format (Cf), line/paragraph separator (Zl, Zp)
 # characters, plus the default-ignorable letters that draw nothing (combining grapheme
@@ -218,3 +222,30 @@ def escape_invisible(text: str) -> str:
     return "".join(_escape(ch) if i not in keep and ch != "\t"
                    and (not ch.isprintable() or _INVISIBLE.match(ch)) else ch
                    for i, ch in enumerate(text))
+
+
+_UK_LETTERS = set("іїєґІЇЄҐ")
+
+
+def ascii_text(text: str, lang: str | None) -> str:
+    """`text` in Latin letters: Cyrillic transliterated (Ukrainian rules for a `uk`
+    account or a name with Ukrainian-only letters, Russian otherwise), accents dropped
+    (`Café` → `Cafe`), soft/hard-sign apostrophes removed. Other characters stay for the
+    caller to filter."""
+    from transliterate import translit  # type: ignore[import-untyped]
+
+    rules = "uk" if lang == "uk" or any(ch in _UK_LETTERS for ch in text) else "ru"
+    try:
+        latin = translit(text, rules, reversed=True)
+    except Exception:  # noqa: BLE001 - the library raises on text it cannot map
+        latin = text
+    latin = latin.replace("'", "").replace("’", "")
+    decomposed = unicodedata.normalize("NFKD", latin)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def code_stem(text: str, lang: str | None) -> str:
+    """ASCII identifier stem: `ascii_text`, every run of characters outside
+    `[A-Za-z0-9]` turned into one `_`, no leading/trailing `_`. Empty when nothing
+    Latin or digit is left (`★★★`, `—`): callers report that, never invent a code."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", ascii_text(text, lang)).strip("_")

@@ -1,7 +1,8 @@
 """`funnelc import --from amocrm PIPELINES.json [--fields F.json]... [--statuses S.json]...
 [--loss-reasons L.json]... -o FILE` (the old spelling `import amocrm PIPELINES.json` still
-works) and `funnelc import --from bitrix24 [ANSWER.json]... -o FILE` (without files: read
-live with BITRIX24_WEBHOOK or --credentials-file).
+works), `funnelc import --from bitrix24 [ANSWER.json]... -o FILE` (without files: read
+live with BITRIX24_WEBHOOK or --credentials-file) and `funnelc import --from salesforce
+DIR|ZIP|FILE... -o FILE` (metadata retrieved from an org; no live read).
 
 Exit codes: 0 written (keys beyond amoCRM's documented answers are warnings), 1 an input
 file is not usable (the message names the place inside the JSON) or, with `--strict`, has
@@ -25,21 +26,23 @@ if TYPE_CHECKING:
     from ..jsontypes import JSON
 
 
-CRMS = ("amocrm", "bitrix24", "pipedrive", "hubspot")
-IMPORTERS = ("bitrix24", "pipedrive", "hubspot")
+CRMS = ("amocrm", "bitrix24", "pipedrive", "hubspot", "salesforce")
+IMPORTERS = ("bitrix24", "pipedrive", "hubspot", "salesforce")
 """The CRMs of `importers.run.IMPORTERS` (which `--help` need not import); amoCRM keeps
 its own options below."""
 
 
 @click.command("import")
-@click.argument("answers", nargs=-1, type=click.Path(dir_okay=False), metavar="[ANSWER.json]...")
+@click.argument("answers", nargs=-1, type=click.Path(), metavar="[ANSWER]...")
 @click.option("--from", "crm", type=click.Choice(CRMS), default=None,
               help="The CRM the answers come from (default: amocrm, whose first ANSWER is "
                    "PIPELINES.json). Bitrix24: answers of crm.category.list, crm.status.list "
                    "and crm.{deal,contact,company}.userfield.list. Pipedrive, HubSpot: one "
                    "JSON object whose keys name the GET requests apply reads (pipelines, "
-                   "stages, dealFields …; pipelines/deals, properties/deals …). None: read "
-                   "live.")
+                   "stages, dealFields …; pipelines/deals, properties/deals …). Salesforce: "
+                   "the folder or zip `sf project retrieve start` wrote (OpportunityStage, "
+                   "sales processes, record types, custom fields), or its files. None: "
+                   "read live (not Salesforce).")
 @click.option("--credentials-file", metavar="PATH", type=click.Path(dir_okay=False),
               help="Live import: read the credential from this file instead of the "
                    "environment variable (BITRIX24_WEBHOOK, …).")
@@ -76,11 +79,12 @@ def import_command(answers: tuple[str, ...], crm: str | None, credentials_file: 
                    base_url: str | None, fields: tuple[str, ...], statuses: tuple[str, ...],
                    loss_reasons: tuple[str, ...], fmt: str, output: str | None, strict: bool,
                    ignore_unknown_keys: bool) -> None:
-    """Turn a CRM's answers back into funnel text (--from amocrm, bitrix24, pipedrive, hubspot).
+    """Turn a CRM's answers back into funnel text (--from amocrm, bitrix24, pipedrive,
+    hubspot, salesforce).
 
-    Pipelines and their stages (in amoCRM's order), colours, descriptions as hints,
+    Pipelines and their stages (in the CRM's order), colours, descriptions as hints,
     custom fields with their options, required fields per stage, and loss reasons (as a
-    comment). amoCRM keeps no routing, so the stages have no outcomes: `funnelc check`
+    comment). No CRM keeps routing, so the stages have no outcomes: `funnelc check`
     will say so. Keys amoCRM's documented answers do not have are warnings (--strict:
     errors).
     """
@@ -98,6 +102,12 @@ def import_command(answers: tuple[str, ...], crm: str | None, credentials_file: 
                                f"their documentation; import --from {crm} has no such check")
     elif crm not in IMPORTERS:
         raise click.UsageError(f"import --from {crm} is not available in this build")
+    elif crm == "salesforce" and not answers:
+        raise click.UsageError("give the metadata retrieved from the org: the folder or zip "
+                               "of `sf project retrieve start` (Salesforce is not read live)")
+    elif crm == "salesforce" and (credentials_file or base_url):
+        raise click.UsageError("--credentials-file and --base-url are for a live import; "
+                               "Salesforce is imported from retrieved metadata")
     guard([Output("-o", output)], [*answers, *fields, *statuses, *loss_reasons,
                                    *([credentials_file] if crm != "amocrm" else [])])
     live = None if answers or crm == "amocrm" else _read_live(crm, credentials_file, base_url)

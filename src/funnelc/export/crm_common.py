@@ -18,12 +18,10 @@ stage that happens to be called `{pipeline_0}` is never rewritten.
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 
 from .. import model as m
 from ..diagnostics import Diagnostic, Severity
-from ..names import is_blank
+from ..names import ascii_text, code_stem, is_blank
 from ..routing import StageKey, exits
 
 __all__ = ["language", "ascii_text", "code_stem", "lost_reasons", "account_lost_reasons",
@@ -44,7 +42,6 @@ CLOSED_NAMES: dict[str, tuple[str, str]] = {
 """Won/lost state names for Russian and Ukrainian accounts (the words amoCRM uses, which
 Russian-speaking CRM users know); English names are each CRM's own defaults."""
 
-_UK_LETTERS = set("іїєґІЇЄҐ")
 
 
 def language(funnel: m.FunnelFile) -> str | None:
@@ -55,30 +52,6 @@ def language(funnel: m.FunnelFile) -> str | None:
 def yes_no(funnel: m.FunnelFile) -> tuple[str, str]:
     """Option labels for a `bool` field in a CRM that has no boolean field type."""
     return {"ru": ("Да", "Нет"), "uk": ("Так", "Ні")}.get(language(funnel) or "en", ("Yes", "No"))
-
-
-def ascii_text(text: str, lang: str | None) -> str:
-    """`text` in Latin letters: Cyrillic transliterated (Ukrainian rules for a `uk`
-    account or a name with Ukrainian-only letters, Russian otherwise), accents dropped
-    (`Café` → `Cafe`), soft/hard-sign apostrophes removed. Other characters stay for the
-    caller to filter."""
-    from transliterate import translit  # type: ignore[import-untyped]
-
-    rules = "uk" if lang == "uk" or any(ch in _UK_LETTERS for ch in text) else "ru"
-    try:
-        latin = translit(text, rules, reversed=True)
-    except Exception:  # noqa: BLE001 - the library raises on text it cannot map
-        latin = text
-    latin = latin.replace("'", "").replace("’", "")
-    decomposed = unicodedata.normalize("NFKD", latin)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def code_stem(text: str, lang: str | None) -> str:
-    """ASCII identifier stem: `ascii_text`, every run of characters outside
-    `[A-Za-z0-9]` turned into one `_`, no leading/trailing `_`. Empty when nothing
-    Latin or digit is left (`★★★`, `—`): callers report that, never invent a code."""
-    return re.sub(r"[^A-Za-z0-9]+", "_", ascii_text(text, lang)).strip("_")
 
 
 def lost_reasons(pipe: m.Pipeline) -> list[tuple[str, m.Name]]:

@@ -170,23 +170,21 @@ HELP_TEXTS: tuple[str, ...] = (
     C_("help", 'Carry the plan out (without it: only print the plan).'),
     C_("help", 'Also delete stages, pipelines and fields the file does not have (listed '
        'apart in the plan).'),
-    C_("help", "Turn a CRM's answers back into funnel text (--from amocrm, bitrix24, "
-       'pipedrive, hubspot).\n'
+    C_("help", "Turn a CRM's answers back into funnel text (--from amocrm, bitrix24, pipedrive,\n"
+       'hubspot, salesforce).\n'
        '\n'
-       "Pipelines and their stages (in amoCRM's order), colours, descriptions as "
-       'hints,\n'
-       'custom fields with their options, required fields per stage, and loss '
-       'reasons (as a\n'
-       'comment). amoCRM keeps no routing, so the stages have no outcomes: `funnelc '
-       'check`\n'
-       "will say so. Keys amoCRM's documented answers do not have are warnings "
-       '(--strict:\n'
+       "Pipelines and their stages (in the CRM's order), colours, descriptions as hints,\n"
+       'custom fields with their options, required fields per stage, and loss reasons (as a\n'
+       'comment). No CRM keeps routing, so the stages have no outcomes: `funnelc check`\n'
+       "will say so. Keys amoCRM's documented answers do not have are warnings (--strict:\n"
        'errors).'),
     C_("help", 'The CRM the answers come from (default: amocrm, whose first ANSWER is '
-       'PIPELINES.json). Bitrix24: answers of crm.category.list, crm.status.list '
-       'and crm.{deal,contact,company}.userfield.list. Pipedrive, HubSpot: one JSON '
-       'object whose keys name the GET requests apply reads (pipelines, stages, '
-       'dealFields …; pipelines/deals, properties/deals …). None: read live.'),
+       'PIPELINES.json). Bitrix24: answers of crm.category.list, crm.status.list and '
+       'crm.{deal,contact,company}.userfield.list. Pipedrive, HubSpot: one JSON object '
+       'whose keys name the GET requests apply reads (pipelines, stages, dealFields …; '
+       'pipelines/deals, properties/deals …). Salesforce: the folder or zip `sf project '
+       'retrieve start` wrote (OpportunityStage, sales processes, record types, custom '
+       'fields), or its files. None: read live (not Salesforce).'),
     C_("help", 'Live import: read the credential from this file instead of the environment '
        'variable (BITRIX24_WEBHOOK, …).'),
     C_("help", "Live import with an OAuth token: the portal's REST root (https)."),

@@ -14,13 +14,15 @@ __all__ = ["not_held_line", "kinds_note"]
 
 
 _NAMES = {"amocrm": "amoCRM", "bitrix24": "Bitrix24", "pipedrive": "Pipedrive",
-          "hubspot": "HubSpot"}
+          "hubspot": "HubSpot", "salesforce": "Salesforce"}
 _ALSO: dict[str, str] = {
     "amocrm": "",
     "bitrix24": "`hint`, `requires` (only a field required on entering every pipeline, "
                 "MANDATORY, comes back), ",
     "pipedrive": "`hint`, `color`, ",
     "hubspot": "`hint`, `color`, `requires` (no API), ",
+    "salesforce": "`hint` and `requires` (a Path's guidance and key fields, and validation "
+                  "rules, are not read), `color`, ",
 }
 """What a stage has in the funnel that this CRM's answers lack, beyond every CRM's list."""
 
@@ -50,6 +52,9 @@ _CHANGED: dict[str, tuple[frozenset[str], str]] = {
     "hubspot": (frozenset({"number", "text"}),
                 "HubSpot has no int, money, url or email property (int and money are number "
                 "here, an int's range lost; url and email are text)"),
+    "salesforce": (frozenset({"int"}),
+                   "Salesforce keeps an int field as a Number without decimals, its range "
+                   "lost"),
 }
 
 

@@ -23,6 +23,7 @@ IMPORTERS: dict[str, str] = {
     "bitrix24": "funnelc.importers.bitrix24",
     "pipedrive": "funnelc.importers.pipedrive",
     "hubspot": "funnelc.importers.hubspot",
+    "salesforce": "funnelc.importers.salesforce",
 }
 """CRM → the importer module (imported only when used); amoCRM is `importers.amocrm`."""
 
