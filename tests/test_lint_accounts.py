@@ -50,6 +50,8 @@ SEED002_BEFORE: dict[str, list[int]] = {
     "FN122": [42],
     # «Не мешайте холодные и теплые сделки»
     "FN123": [71],
+    # 3 no automatic message where deals enter or wait («Менеджер делает это вручную»)
+    "FN131": [25],
 }
 
 
@@ -447,3 +449,33 @@ def test_timed_out_sales_deals_closed_as_won_into_warming_are_flagged(tmp_path: 
     assert "`Продажи`'s conversion and revenue count every such deal as won" in out
     fixed = stage.replace("-> won then copy", '-> lost "Долго думает" then copy')
     assert "FN125" not in _lint(tmp_path, _sales("", fixed, warming), "FN125")
+
+
+def test_a_sales_pipeline_that_sends_nothing_automatically_is_flagged(tmp_path: Path) -> None:
+    """Seed 002, mistake 3: no stage where the CRM sends the clients warming messages, the
+    manager does it by hand. «КП отправлено» kept 40% of its deals waiting with only a
+    task and the entry stage's WhatsApp touch was the manager's (`work 1m`): `check` said
+    no problems. FN131 flags it with a message to add in the account's language; the
+    message on the waiting stage passes."""
+    stages = ('  stage "Заявка получена" {\n    owner "Менеджеры"\n'
+              '    on enter task "Позвонить" due 15m\n    cadence {\n'
+              '      call now 50% work 5m\n      whatsapp 15m 20% work 1m\n'
+              '      on reply -> "КП отправлено"\n      on exhausted -> lost "Не дозвонились"\n'
+              '    }\n  }\n'
+              '  stage "КП отправлено" {\n    owner "Менеджеры"\n'
+              '    on enter task "Созвониться по КП" due 2d\n    sla 14d -> lost "Долго думает"\n'
+              '    -> won 45%\n    -> lost "Дорого" 15%\n    stay 40%\n  }\n')
+    team = 'team "Менеджеры" size 3\n'
+    out = _lint(tmp_path, _sales("  language ru\n", stages, team), "FN131")
+    assert ("warning[FN131]: no stage of `Продажи` where deals enter or wait sends the client "
+            "anything automatically") in out
+    assert "every message here is written by hand" in out
+    assert "deals enter here" in out and "40% of the deals wait here" in out
+    assert "note: a cadence touch with `work` is written by a manager, not sent by the CRM" in out
+    assert ('help: add `on enter message whatsapp "Подборка наших работ и отзывы клиентов"` to '
+            'stage `КП отправлено`: the CRM then sends it to every deal that enters') in out
+    uk = _lint(tmp_path, _sales("  language uk\n", stages, team), "FN131")
+    assert 'add `on enter message viber "Добірка наших робіт і відгуки клієнтів"`' in uk
+    fixed = stages.replace('    stay 40%\n', '    on enter message whatsapp "Кейсы и отзывы"\n'
+                                           '    stay 40%\n')
+    assert "FN131" not in _lint(tmp_path, _sales("  language ru\n", fixed, team), "FN131")

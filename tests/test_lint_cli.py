@@ -39,6 +39,7 @@ pipeline "Продажи" main conversion sales {
   stage "Заявка" key {
     requires "Бюджет"
     on enter task "Позвонить" due 15m
+    on enter message email "Спасибо за заявку"
     sla 1d -> lost "Не ответил" then copy "Прогрев"."Новая"
     -> won 50%
     -> lost "Нецелевой" 50%

@@ -560,6 +560,14 @@ TEMPLATES: tuple[str, ...] = (
        'pipeline'),
     C_("diagnostic", 'won here, with no new deal to carry it out'),
     C_("diagnostic", 'create the deal that carries it out: `{fix}`'),
+    C_("diagnostic", 'no stage of `{pipeline}` where deals enter or wait sends the client anything '
+       'automatically'),
+    C_("diagnostic", 'every message here is written by hand'),
+    C_("diagnostic", '{share} of the deals wait here'),
+    C_("diagnostic", 'deals enter here'),
+    C_("diagnostic", 'a cadence touch with `work` is written by a manager, not sent by the CRM'),
+    C_("diagnostic", 'add `{line}` to stage `{stage}`: the CRM then sends it to every deal that '
+       'enters'),
     C_("diagnostic", 'closed as lost here, copied to continue there'),
     C_("diagnostic", 'deals lost as `{reason}` go on in `{purpose}` pipeline `{pipeline}`'),
     C_("diagnostic", '`{pipeline}` counts every such deal as a loss'),

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from ..base import Rule
+from .automatic_messages import NoAutomaticMessage
 from .backward_moves import BackwardMove
 from .cadence_length import LongCadence
 from .card_overload import CardOverload
@@ -61,6 +62,7 @@ RULES: tuple[Rule, ...] = (
     ColdDealsInWarming(),
     DaysInWorkingHours(),
     WonIntoWarming(),
+    NoAutomaticMessage(),
 )
 
 BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}
