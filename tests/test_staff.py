@@ -151,3 +151,49 @@ def test_search_matches_a_brute_force_scan() -> None:
     # The search's figures at the sizes it simulated are the scan's (same replications).
     for c in found.search_sizes:
         assert found.evals[c].values[0][:3] == evals[c].values[0]
+
+
+def test_a_size_the_team_cannot_keep_up_at_is_never_the_answer(tmp_path: Path) -> None:
+    """λ = 20.5/h of exponential 15-minute work needs 5.125 members around the clock: 5
+    cannot keep up, and its queue grows by about half a deal an hour. Over 25 observed
+    days the deals still wait less than 2 days, so the runs «meet» `respond 2d 80%` at 5
+    (100% picked up in time): staff answered 5 with high confidence, a team whose queue
+    grows without bound (Erlang C: 6). A size at load ≥ capacity meets no target."""
+    path = tmp_path / "overloaded.funnel"
+    path.write_text(MMC.replace(f"{LAM:g}/hour", "20.5/hour"), encoding="utf-8")
+    code, data, out = staff(str(path), "--target", "respond 2d 80%", "--days", "30",
+                            "--warmup", "5")
+    assert code == 0, out
+    curve = {row["size"]: row for row in data["curve"]}
+    assert curve[5]["targets"][0]["value"] > 80  # what the runs measured at 5
+    assert curve[5]["keeps_up"] is False and curve[5]["meets_all"] is False
+    assert curve[5]["load"] == pytest.approx(102.5)
+    assert data["answer"] == 6 and data["confidence"] == "high"
+    assert curve[6]["keeps_up"] is True
+    r = CliRunner().invoke(cli, ["staff", str(path), "--team", "Ops", "--target",
+                                 "respond 2d 80%", *FAST, "--days", "30", "--warmup", "5"])
+    assert r.exit_code == 0, r.output
+    assert "smallest size of `Ops` meeting every target: 6" in r.output
+    assert "at 5 the team cannot keep up: its load is 102.5%" in r.output
+    assert "! the team cannot keep up at this size" in r.output
+
+
+def test_no_size_the_team_keeps_up_at_says_so(tmp_path: Path) -> None:
+    """Every size up to --max-size overloaded: no answer, exit 1, and the best size found
+    is said to miss keeping up (not to meet every target as the runs measured)."""
+    code, data, out = staff(_write(tmp_path), "--target", "respond 2d 80%", "--max-size", "4",
+                            "--days", "10", "--warmup", "2")
+    assert code == 1, out
+    assert data["answer"] is None and data["best"] == 4
+    assert all(row["keeps_up"] is False for row in data["curve"])
+    r = CliRunner().invoke(cli, ["staff", _write(tmp_path), "--team", "Ops", "--target",
+                                 "respond 2d 80%", "--max-size", "4", *FAST])
+    assert r.exit_code == 1
+    assert "no size up to 4 meets every target; best size found: 4 (still misses keeping up)" \
+        in r.output
+
+
+def _write(tmp_path: Path) -> str:
+    path = tmp_path / "mmc.funnel"
+    path.write_text(MMC, encoding="utf-8")
+    return str(path)

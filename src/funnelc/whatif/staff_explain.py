@@ -40,7 +40,7 @@ __all__ = ["WeekdayBreaches", "PriorityBreaches", "BreachSplit", "StageLoad", "L
            "LEVER_SHARE"]
 
 Cause = Literal["outside-hours", "queue-priority", "queueing", "utilization", "graveyard",
-                "none"]
+                "unstable", "none"]
 
 LEVER_MAX_REPS = 10
 """A lever's sizes get fewer replications than the answer's: it says roughly how many a
@@ -140,6 +140,10 @@ class Explanation:
     breaches: tuple[BreachSplit, ...]
     loads: tuple[StageLoad, ...]
     levers: tuple[Lever, ...]
+    load: float | None = None
+    """unstable: the team's load at `at` (share of its working time)."""
+    capacity: float = 1.0
+    """unstable: the load the team keeps up below."""
 
 
 def is_far(answer: int | None, current: int) -> bool:
@@ -303,7 +307,10 @@ def explain(model: m.FunnelFile, net: Network, result: StaffingResult, config: S
         if ev is not None else set()
     cause: Cause = "none"
     split = next((s for s in splits if s.target in missed), None)
-    if split is not None and split.breached:
+    if ev is not None and not ev.keeps_up and not missed:
+        # Every target met as simulated, yet the team cannot keep up there.
+        cause = "unstable"
+    elif split is not None and split.breached:
         low_priority = any(p.rank > 1 for p in split.by_priority)
         if split.hours is not None and split.outside_share >= 0.5:
             cause = "outside-hours"
@@ -338,4 +345,6 @@ def explain(model: m.FunnelFile, net: Network, result: StaffingResult, config: S
                                  curve_extra=0)
             found.append(Lever(key, change, lever.answer, limit,
                                lever.confidence, runner.replications - before))
-    return Explanation(cause, current, far, at, missed, splits, loads, tuple(found))
+    return Explanation(cause, current, far, at, missed, splits, loads, tuple(found),
+                       load=ev.load if ev is not None else None,
+                       capacity=result.start.capacity)

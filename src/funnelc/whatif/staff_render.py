@@ -63,7 +63,9 @@ def staff_json(outcome: StaffResult) -> JSONObject:
     result, reps = outcome.staffing, outcome.run.reps
     curve: list[JSON] = [{
         "size": ev.size, "replications": len(ev.reps), "meets_all": ev.meets_all,
-        "settled": ev.settled,
+        "settled": ev.settled, "keeps_up": ev.keeps_up,
+        "load": None if ev.load is None or ev.load != ev.load or ev.load == float("inf")
+        else 100.0 * ev.load,
         "notes": list(ev.notes),
         "targets": [{"target": t.text.strip(), "value": _shown(t, e.mean),
                      "ci95": _shown(t, e.ci95), "n": e.n, "meets": ok, "sure": sure,
@@ -169,8 +171,8 @@ def _verdict(result: StaffingResult, tr: Translator) -> Text:
     best = result.evals[result.best] if result.best is not None else None
     missed = ""
     if best is not None:
-        missed = ", ".join(target_text(tr, t) for t, ok in zip(result.targets, best.meets)
-                           if not ok)
+        missed = ", ".join([target_text(tr, t) for t, ok in zip(result.targets, best.meets)
+                            if not ok] + ([] if best.keeps_up else [_("keeping up")]))
     text = _("no size up to {limit} meets every target; best size found: {best}").format(
         limit=result.limit, best=result.best)
     if missed:
@@ -206,6 +208,12 @@ def staff_text(console: Console, outcome: StaffResult, lang: str | None = None) 
     console.print(plain(_("✓ meets, ✗ misses (by the mean); ? the 95% interval reaches the "
                           "target"), style="dim"))
     console.print(plain(_(CI_ENDS), style="dim"))
+    if any(not ev.keeps_up for ev in result.curve):
+        console.print(plain(_("! the team cannot keep up at this size: its load is at or past "
+                              "the {capacity} of its working time it can do, so its queue "
+                              "grows for as long as the run lasts and the size meets no "
+                              "target, whatever the run's figures").format(
+                                  capacity=tr.pct(result.start.capacity)), style="yellow"))
     short = inflow(result, r.warmup_days * 24.0)
     if short is not None:  # the offered load beside a utilization the runs could not reach
         console.print(plain(inflow_text(tr, short, result.team), style="yellow"))
@@ -315,7 +323,8 @@ def _curve_table(result: StaffingResult, tr: Translator) -> Table:
                              justify="right", style="dim")
     table.add_column(_("reps"), justify="right")
     for ev in result.curve:
-        row: list[str | Text] = [str(ev.size)]
+        row: list[str | Text] = [str(ev.size) if ev.keeps_up else
+                                 plain(f"{ev.size} !", style="red")]
         for i, t in enumerate(result.targets):
             e = ev.estimates[i]
             mark = ("✓" if ev.meets[i] else "✗") + ("" if ev.sure[i] else "?")

@@ -144,6 +144,8 @@ def confidence_text(tr: Translator, c: ConfidenceWhy, targets: Sequence[Target] 
             limit=c.limit, best=c.size)
     if c.kind == "sure":
         lower = (_("1 is the smallest size") if c.size == 1 else
+                 _("at {below} the team cannot keep up").format(below=(c.size or 1) - 1)
+                 if c.below_unstable else
                  _("{below} misses a target with 95% confidence").format(
                      below=(c.size or 1) - 1))
         return _("{size} meets every target with 95% confidence ({n}) and {lower}").format(
@@ -340,6 +342,12 @@ def _body(tr: Translator, x: Explanation, targets: Sequence[Target]) -> str:
     if x.cause == "graveyard":
         return _("at {size} a team stage still piles up deals (the target: no graveyard "
                  "stage)").format(size=x.at)
+    if x.cause == "unstable" and x.load is not None:
+        return _("at {size} the team cannot keep up: its load is {load} of its working time, "
+                 "at or past the {capacity} it can do, so its queue grows for as long as "
+                 "the run lasts; the targets' figures measured there only say how long "
+                 "the run was").format(size=x.at, load=_pct(tr, x.load),
+                                       capacity=_pct(tr, x.capacity))
     return _("the targets are met as simulated")
 
 

@@ -51,6 +51,8 @@ class ConfidenceWhy:
     replications: int = 0
     shaky: tuple[str, ...] = ()
     below_unsure: bool = False
+    below_unstable: bool = False
+    """sure: the size below is sure to miss because the team cannot keep up there."""
     flat: tuple[int, int] | None = None
     capped: bool = False
 
@@ -132,6 +134,8 @@ class SizeRuns:
                 self.searched.add(c)
             evaluate(evals[c], self.nets[c], self.targets, self.team_index,
                      self.exact_values(c))
+            evals[c].keeps_up = self.start.keeps_up(c)
+            evals[c].load = self.start.load_at(c)
 
     def settle(self, c: int, first: int, cap: int) -> SizeEval:
         """Size `c` simulated until its decision is sure (`SizeEval.settled`) or it has
@@ -286,7 +290,9 @@ def search_staff(model: m.FunnelFile, team: str, targets: list[Target], config: 
                 else:
                     miss += e.mean
             return (-sum(ev.meets), miss)
-        best = min(evals.values(), key=lambda ev: (shortfall(ev), ev.size)).size
+        # A size the team cannot keep up at is never the best (its figures flatter it).
+        best = min(evals.values(),
+                   key=lambda ev: (not ev.keeps_up, shortfall(ev), ev.size)).size
 
     # The curve: everything simulated, plus `curve_extra` sizes above the answer.
     if answer is not None and curve_extra > 0:
@@ -321,11 +327,12 @@ def _confidence(answer: int | None, evals: dict[int, SizeEval], targets: list[Ta
     if answer == 1:
         below_sure = True
     else:
-        below_sure = below is not None and any(
-            (not ok) and sure for ok, sure in zip(below.meets, below.sure))
+        below_sure = below is not None and (not below.keeps_up or any(
+            (not ok) and sure for ok, sure in zip(below.meets, below.sure)))
     n = len(at.reps)
     if meets_sure and below_sure:
-        return "high", ConfidenceWhy("sure", answer, limit, n)
+        return "high", ConfidenceWhy("sure", answer, limit, n,
+                                     below_unstable=below is not None and not below.keeps_up)
     shaky = () if meets_sure else tuple(t.text.strip() for t, s in zip(targets, at.sure)
                                         if not s)
     level = "moderate" if (meets_sure or below_sure) else "low"

@@ -78,6 +78,24 @@ class ExactStart:
     """Other teams that cannot keep up (load ≥ 1, `AccountExact.unstable_teams`) and own
     a stage from which deals reach the team's: (name, load). The deals piling up in
     their queues never come, so fewer reach the team than its offered load counts."""
+    capacity: float = 1.0
+    """The load the team keeps up below (`TeamExact.capacity`: its working hours plus the
+    work finished after closing; 1 around the clock). It does not depend on the size."""
+    unbounded: tuple[str, ...] = ()
+    """The team's stages with neither an SLA nor a `patience`: nothing takes a waiting
+    deal out of their queue, so where the team cannot keep up it grows without bound."""
+
+    def load_at(self, c: int) -> float:
+        """The team's load at size `c`: the share of its working time the work needs."""
+        return self.busy * 168.0 / (c * self.week) if c > 0 and self.week > 0 else math.inf
+
+    def keeps_up(self, c: int) -> bool:
+        """False where the exact maths say the team cannot keep up at size `c` (load ≥
+        capacity) and a stage of its has nothing taking waiting deals out of the queue:
+        simulate's `unstable-team` verdict. Its queue then grows for as long as a run
+        lasts, so what a run measures there (a respond share, a wait) only says how long
+        the run was, and no target counts as met."""
+        return not self.unbounded or self.load_at(c) < self.capacity
 
 
 class StageWork(NamedTuple):
@@ -246,7 +264,10 @@ def exact_start(model: m.FunnelFile, net: Network, team: str, targets: list[Targ
     return ExactStart(start=max(start, approximate - 1), reasons=tuple(whys),
                       answers=tuple(answers), model=label, curve=tuple(curve), busy=busy,
                       week=week, closed_form_start=start, stages=stages,
-                      starved_by=_starved_by(model, acct, team))
+                      starved_by=_starved_by(model, acct, team), capacity=tx.capacity,
+                      unbounded=tuple(f"{sp.pipeline_name}.{sp.name}" for sp in net.stages
+                                      if f"{sp.pipeline_name}.{sp.name}" in tx.stages
+                                      and sp.sla_hours is None and sp.patience is None))
 
 
 def _erlang_a_start(model: m.FunnelFile, net: Network, t: Target, team_stages: list[str],

@@ -245,16 +245,25 @@ class SizeEval:
     """The 95 % interval lies wholly on the side of the decision."""
     exact: list[float | None] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    keeps_up: bool = True
+    """False where the team cannot keep up at this size (`ExactStart.keeps_up`): its
+    queue grows for as long as the run lasts, and the size meets no target whatever the
+    run's figures say (a long respond limit is kept in a short run by a growing queue)."""
+    load: float | None = None
+    """The team's load at this size (share of its working time the work needs)."""
 
     @property
     def meets_all(self) -> bool:
-        return all(self.meets)
+        return self.keeps_up and all(self.meets)
 
     @property
     def settled(self) -> bool:
         """The decision is sure: every target met with its interval clear of the
-        threshold, or one missed with its interval wholly on the missing side. A size
-        that is not settled is decided by its mean, and says so (`?` in the table)."""
+        threshold, or one missed with its interval wholly on the missing side (or the
+        team cannot keep up). A size that is not settled is decided by its mean, and
+        says so (`?` in the table)."""
+        if not self.keeps_up:
+            return True
         if self.meets_all:
             return all(self.sure)
         return any(sure and not ok for ok, sure in zip(self.meets, self.sure))
