@@ -102,6 +102,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
                          encoding="utf-8")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cli_once_base(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`cli_once` keeps its runs in the session's temporary base (tests/cli_once.py)."""
+    import cli_once
+
+    cli_once._FACTORY[:] = [tmp_path_factory]
+
+
 def reps(local: int, ci: int) -> int:
     """Replication count for statistical tests: fewer under CI, same assertions."""
     return ci if IN_CI else local

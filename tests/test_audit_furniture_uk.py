@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from conftest import data_generator
+from cli_once import Ran, cli_once, out, planted
 from funnelc.cli import cli
 from judged_count import judged_entries
 
@@ -27,23 +27,42 @@ STAGES = ["Нова заявка", "Кваліфіковано", "Замір", "
           "Виробництво"]
 
 
+ENV = {"NO_COLOR": "1", "COLUMNS": "160"}
+
+
 @pytest.fixture(scope="module")
-def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    gen = data_generator("furniture_uk")
-    out = tmp_path_factory.mktemp("furniture_uk")
-    gen.main(out, 7)
-    return out
+def export() -> Path:
+    """The generator's export at seed 7, shared read-only by the files that read it."""
+    return planted("furniture_uk")
 
 
 def _run(*args: str) -> str:
-    result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1", "COLUMNS": "160"})
+    result = CliRunner().invoke(cli, list(args), env=ENV)
     assert result.exit_code == 0, result.output
     return result.stdout
 
 
+def _once(*args: object) -> Ran:
+    """`_run` of a command that several tests run alike on the shared export: run once
+    in the session (`cli_once`), its outputs read-only."""
+    ran = cli_once(args, ENV)
+    assert ran.exit_code == 0, ran.output
+    return ran
+
+
+def _say(*args: object) -> str:
+    return _once(*args).stdout
+
+
+def _page(*args: object) -> str:
+    """history.html of `history <args> -o …`, run once."""
+    return _once(*args, "-o", out("history")).path("history/history.html").read_text(
+        encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def history(export: Path) -> dict:
-    return json.loads(_run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL),
+    return json.loads(_say("history", export / "bitrix24", "--funnel", FUNNEL,
                            "--format", "json"))
 
 
@@ -63,7 +82,7 @@ def test_audit_tables_list_stage_pairs_in_the_funnels_order(history: dict, table
 
 @pytest.fixture(scope="module")
 def audit(export: Path) -> dict:
-    return json.loads(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--format", "json"))
+    return json.loads(_say("audit", FUNNEL, export / "bitrix24", "--format", "json"))
 
 
 def test_audit_findings_are_the_planted_story_with_hand_counted_figures(audit: dict,
@@ -176,7 +195,7 @@ def test_premature_losses_are_judged_among_the_pairs_where_deals_came_back(
 def test_catch_all_finding_names_the_clients_own_catch_all(export: Path, audit: dict) -> None:
     # It read «(«Інше», «Other»)» whatever the account had: an English word in the
     # Ukrainian sentence, and a catch-all the client never used.
-    text = _run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "uk")
+    text = _say("audit", FUNNEL, export / "bitrix24", "--lang", "uk")
     line = next(s for s in text.split("\n  ") if "кошик" in s)
     assert "з причиною-кошиком («Інше»): 280 відмов" in " ".join(line.split())
     assert "Other" not in text
@@ -199,10 +218,11 @@ def test_losses_with_no_reason_at_all_are_not_called_catch_alls(tmp_path: Path) 
 def test_money_at_stake_is_written_in_the_accounts_currency(export: Path) -> None:
     # «на кону 722 844» left the client to guess hryvnias from a bare number; the
     # funnel says `currency UAH`.
-    for args in (["audit", str(FUNNEL)], ["history", "--funnel", str(FUNNEL)]):
-        text = " ".join(_run(*args, str(export / "bitrix24"), "--lang", "uk").split())
+    for args in (["audit", FUNNEL, export / "bitrix24"],
+                 ["history", export / "bitrix24", "--funnel", FUNNEL]):
+        text = " ".join(_say(*args, "--lang", "uk").split())
         assert "на кону 722 844 ₴." in text.replace("\u00a0", " ")
-    english = json.loads(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--format", "json"))
+    english = json.loads(_say("audit", FUNNEL, export / "bitrix24", "--format", "json"))
     (weak,) = [f for f in english["findings"] if f["kind"] == "manager_conversion"]
     assert "722,844 at stake" in weak["text"]  # the JSON's data, as before
 
@@ -210,7 +230,7 @@ def test_money_at_stake_is_written_in_the_accounts_currency(export: Path) -> Non
 def test_terminal_managers_table_keeps_words_whole(export: Path) -> None:
     # 20 columns in 160 were folded every few letters: «Прода / жі», «Кваліфік / овано»,
     # «Бондарен / ко». The interval's bounds and other details stay in the HTML and JSON.
-    text = _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL), "--lang", "uk")
+    text = _say("history", export / "bitrix24", "--funnel", FUNNEL, "--lang", "uk")
     table = text[text.index("Менеджери порівняно"):]
     table = table[:table.index("\n  … ")]
     lines = table.splitlines()[1:]
@@ -232,7 +252,7 @@ def test_terminal_managers_table_keeps_words_whole(export: Path) -> None:
 
 def test_graveyard_finding_names_the_stage_not_a_move(export: Path, audit: dict) -> None:
     # ««Продажі» «Думає» → «Договір» — кладовище»: the move read as the graveyard.
-    text = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "uk").split())
+    text = " ".join(_say("audit", FUNNEL, export / "bitrix24", "--lang", "uk").split())
     assert "1. Етап «Думає» у воронці «Продажі» — кладовище: там накопичилося 128 угод. " \
            "Угоди, що пролежали там 7 днів і довше, йдуть далі більш ніж удвічі рідше: з " \
            "кожних 100 угод на етапі в перші 7 днів на етап «Договір» переходило" in text
@@ -246,15 +266,15 @@ def test_premature_losses_read_as_lost_deals_in_ukrainian(export: Path) -> None:
     # «закриває … як неуспішні угоди»: a CRM in Ukrainian says a deal is lost (програна).
     # The clients come back (the same deal reopened here; elsewhere a new deal of the
     # same client), so «угоди, клієнти яких потім повертаються».
-    text = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "uk").split())
+    text = " ".join(_say("audit", FUNNEL, export / "bitrix24", "--lang", "uk").split())
     assert "Тарас Мельник закриває на етапі «Замір» у воронці «Продажі» як програні " \
            "угоди, клієнти яких потім " \
            "повертаються: 23,81% із 42 відмов, які вже встигли б повернутися, проти 5,75% " \
            "у решти (p = 0,0027)" in text
 
 
-def test_history_json_keeps_findings_and_verdicts_in_english(history: dict, export: Path,
-                                                             tmp_path: Path) -> None:
+def test_history_json_keeps_findings_and_verdicts_in_english(history: dict,
+                                                             export: Path) -> None:
     # A Ukrainian account's history.json had «… — кладовище: …» and «конверсія впала …»
     # where `funnelc audit --format json` and the docs give English sentences as data.
     assert history["tables"]["findings"][0]["finding"].startswith(
@@ -263,8 +283,7 @@ def test_history_json_keeps_findings_and_verdicts_in_english(history: dict, expo
                 for r in history["tables"]["decomposition"]}
     assert verdicts["Нова заявка", "Кваліфіковано"].startswith(
         "“Нова заявка” → “Кваліфіковано” fell from 64.25% in 2026-01 to 49.21% in 2026-05")
-    _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL), "-o", str(tmp_path))
-    page = (tmp_path / "history.html").read_text(encoding="utf-8").replace("\u00a0", " ")
+    page = _page("history", export / "bitrix24", "--funnel", FUNNEL).replace("\u00a0", " ")
     assert "Етап «Думає» у воронці «Продажі» — кладовище: там накопичилося 128 угод." \
         in page
     # January's 133 of 207 deals qualified directly, May's 124 of 252 (from truth.json).
@@ -274,7 +293,7 @@ def test_history_json_keeps_findings_and_verdicts_in_english(history: dict, expo
 
 def test_months_in_sentences_are_named(export: Path, audit: dict) -> None:
     # «у 32,56% у 2026-05 проти 65,42% у 2026-01»: an ISO month in a client's sentence.
-    text = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "uk").split())
+    text = " ".join(_say("audit", FUNNEL, export / "bitrix24", "--lang", "uk").split())
     assert "у 32,56% у травні 2026 проти 65,42% у січні 2026" in text
     # «Нецільовий»: 54 of the 152 kept losses of January's deals, 95 of 193 of May's,
     # each within 30.3 days of entry (counted from truth.json).
@@ -289,7 +308,7 @@ def test_counts_are_said_with_their_noun_and_p_values_as_a_client_reads_them(
         export: Path) -> None:
     # «там накопичилося угод: 123», «(угод: 113, p = 8,6e-59)», «Аудит за воронкою …
     # (угод: 1 348, подій: 4 922)»: counts written around the plural, p in e-notation.
-    text = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "uk").split())
+    text = " ".join(_say("audit", FUNNEL, export / "bitrix24", "--lang", "uk").split())
     text = text.replace("\u00a0", " ")
     assert text.startswith("Аудит 1 348 угод і 4 922 подій за воронкою ")
     assert "там накопичилося 128 угод. Угоди, що пролежали" in text
@@ -298,19 +317,17 @@ def test_counts_are_said_with_their_noun_and_p_values_as_a_client_reads_them(
     assert "проти 75,51% у решти команди (113 угод, p < 0,001): недобір — 26 угод" in text
     assert "(p = 0,0029, Бенджаміні" in text and "(p = 0,011, Бенджаміні" in text
     assert "угод:" not in text and "e-" not in text
-    ru = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang", "ru").split())
+    ru = " ".join(_say("audit", FUNNEL, export / "bitrix24", "--lang", "ru").split())
     assert "там скопилось 128 сделок. Сделки, пролежавшие" in ru.replace("\u00a0", " ")
     assert "В итоге из 166 сделок, пролежавших" in ru.replace("\u00a0", " ")
     assert "сделок:" not in ru
 
 
 def test_history_page_marks_code_and_writes_p_columns_as_a_client_reads_them(
-        export: Path, tmp_path: Path) -> None:
+        export: Path) -> None:
     # The findings' note read «the same list as `funnelc audit`» with its backticks; the
     # command is now named in «», as the client's text quotes a name (no markup at all).
-    _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL), "--lang", "uk",
-         "-o", str(tmp_path))
-    page = (tmp_path / "history.html").read_text(encoding="utf-8")
+    page = _page("history", export / "bitrix24", "--funnel", FUNNEL, "--lang", "uk")
     assert "той самий список, що видає «funnelc audit»" in page
     notes = [s.split("</p>")[0] for s in page.split('<p class="note">')[1:]]
     assert notes and not [s for s in notes if "`" in s]
@@ -327,15 +344,13 @@ def test_history_page_marks_code_and_writes_p_columns_as_a_client_reads_them(
 
 
 def test_options_and_keywords_are_named_only_in_hints_for_the_consultant(
-        export: Path, tmp_path: Path) -> None:
+        export: Path) -> None:
     """Page review F14: the method notes read «…; --periods задає періоди)» and the split
     proposal «частки — ті, що показують дані, «stay» — угоди, які ще там»: the command
     line's and the funnel text's words inside sentences the client reads. The sentence
     says it in words; the option or keyword follows apart, «Консультантові: «--periods»»,
     as the report's hints do (quoted as the history quotes a name, no backticks)."""
-    _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL), "--lang", "uk",
-         "-o", str(tmp_path))
-    page = (tmp_path / "history.html").read_text(encoding="utf-8")
+    page = _page("history", export / "bitrix24", "--funnel", FUNNEL, "--lang", "uk")
     notes = [s.split("</p>")[0] for s in page.split('<p class="note">')[1:]]
     named = [(n, m) for n in notes for m in re.finditer(r"--periods|«stay»", n)]
     assert {m.group(0) for _, m in named} == {"--periods", "«stay»"}, notes
@@ -346,7 +361,7 @@ def test_options_and_keywords_are_named_only_in_hints_for_the_consultant(
 
 
 def test_time_in_stage_gives_the_age_of_the_deals_still_there(
-        export: Path, history: dict, tmp_path: Path) -> None:
+        export: Path, history: dict) -> None:
     """Page review F11: «Час на етапі» drew «Продажі · Думає» at a median of 3,8 days and a
     p90 of 14,2 while its 135 open deals, more than half of the stage, had been there 87,7
     days (median): the figures count finished visits only, and a graveyard's finished
@@ -378,15 +393,13 @@ def test_time_in_stage_gives_the_age_of_the_deals_still_there(
     assert "Думає" in marked and 80 < marked["Думає"] < 95, marked
     assert ax.get_xlim()[1] > marked["Думає"] * 24 / hours  # on the axis
 
-    _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL), "--lang", "en",
-         "-o", str(tmp_path))
-    page = (tmp_path / "history.html").read_text(encoding="utf-8")
+    page = _page("history", export / "bitrix24", "--funnel", FUNNEL, "--lang", "en")
     times = page[page.index('id="time_in_stage"'):]
     assert "open: median age" in times[:times.index("</table>")]
 
 
-def test_the_graveyard_table_counts_entries_and_says_so(export: Path, history: dict,
-                                                        tmp_path: Path) -> None:
+def test_the_graveyard_table_counts_entries_and_says_so(export: Path,
+                                                        history: dict) -> None:
     """Page review F12: «Замір → Розрахунок, усього: увійшло 559» in the conversion table,
     «Замір: увійшло 579» in the graveyard table, same header word: the 20 are deals
     brought back into the stage, counted once per entry. The graveyard table now says
@@ -397,9 +410,7 @@ def test_the_graveyard_table_counts_entries_and_says_so(export: Path, history: d
     assert grave["entered"] > deals  # the re-entries
     for lang, entries, note in (("en", "entries", "counts a deal brought back"),
                                 ("uk", "входжень", "")):
-        _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL), "--lang", lang,
-             "-o", str(tmp_path / lang))
-        page = (tmp_path / lang / "history.html").read_text(encoding="utf-8")
+        page = _page("history", export / "bitrix24", "--funnel", FUNNEL, "--lang", lang)
         section = page[page.index('id="graveyards"'):]
         section = section[:section.index("</table>")]
         heads = re.findall(r"<th[^>]*>(.*?)</th>", section)

@@ -21,7 +21,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from conftest import fit_furniture, planted_export
+from cli_once import cli_once, planted
+from conftest import fit_furniture
 from funnelc.cli import cli
 
 pytestmark = pytest.mark.slow  # seconds a test: handed out first (conftest)
@@ -33,8 +34,9 @@ STAGE_NAME = "Угода провалена"
 
 
 @pytest.fixture(scope="module")
-def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return planted_export(tmp_path_factory, "furniture_uk")
+def export() -> Path:
+    """The generator's export at seed 7, shared read-only by the files that read it."""
+    return planted("furniture_uk")
 
 
 @pytest.fixture(scope="module")
@@ -66,12 +68,19 @@ def _run(*args: str) -> str:
     return result.output
 
 
+def _once(*args: object) -> str:
+    """`_run` of a command other tests run alike on the shared export: once a session."""
+    ran = cli_once(args, ENV)
+    assert ran.exit_code == 0, ran.output
+    return ran.output
+
+
 @pytest.fixture(scope="module")
 def history(export: Path) -> dict:
-    result = CliRunner().invoke(cli, ["history", str(export / "bitrix24"), "--funnel",
-                                      str(FUNNEL), "--format", "json"], env=ENV)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+    ran = cli_once(["history", export / "bitrix24", "--funnel", FUNNEL, "--format", "json"],
+                   ENV)
+    assert ran.exit_code == 0, ran.output
+    return json.loads(ran.stdout)
 
 
 def test_the_export_has_the_losses_whose_reason_it_lost(truth: dict) -> None:
@@ -116,7 +125,7 @@ def test_comebacks_whose_reason_is_not_kept_have_no_share(history: dict, export:
     rows = [r for r in history["tables"]["comebacks"] if r["reason"] == "(reason not kept)"]
     assert sum(r["came_back"] for r in rows) == 20
     assert rows and all(r["came_back_pct"] is None for r in rows)
-    out = _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL), "--lang", "en")
+    out = _once("history", export / "bitrix24", "--funnel", FUNNEL, "--lang", "en")
     assert ("that row counts only the losses that came back, and a share of them would "
             "always read 100%") in " ".join(out.split())
     table = out[out.index("Lost deals that came back"):out.index("Stages where deals pile")]
@@ -136,8 +145,8 @@ def test_catch_all_share_is_among_the_losses_whose_reason_was_kept(
 
 
 def test_audit_catch_all_finding_counts_the_kept_reasons(export: Path) -> None:
-    text = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--lang",
-                         "uk").split()).replace("\u00a0", " ")
+    text = " ".join(_once("audit", FUNNEL, export / "bitrix24", "--lang",
+                          "uk").split()).replace("\u00a0", " ")
     assert "27,94% відмов у воронці «Продажі» (усього 1 002) без причини або з причиною-кошиком" in text
     assert STAGE_NAME not in text
 
@@ -210,9 +219,10 @@ def test_fit_json_has_the_credited_share(export: Path) -> None:
                 doc["warnings"])
 
 
-def test_fit_on_the_csv_of_the_same_history_still_fits_the_share(export: Path) -> None:
+def test_fit_on_the_csv_of_the_same_history_still_fits_the_share(export: Path,
+                                                                tmp_path: Path) -> None:
     # The CSV keeps each loss's reason: «Неактуально» 14 of 99 came back, 14.1 %.
-    out = export / "fitted_csv.funnel"
+    out = tmp_path / "fitted_csv.funnel"
     text = _run("fit", "--funnel", str(FUNNEL), str(export / "history.csv"), "-o", str(out))
     flat = " ".join(text.replace("│", " ").replace("\u00a0", " ").split())
     assert "Продажі Неактуально 99 14 14,1%" in flat

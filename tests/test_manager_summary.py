@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import planted_export
+from cli_once import cli_once, planted
 from funnelc.cli import cli
 from test_manager_closing import CLOSER, FUNNEL, generate
 
@@ -56,14 +56,15 @@ def test_the_weak_closer_heads_the_summary_with_his_pair_table_figures(tmp_path:
             "11 067 456 ₽ │") in text.replace("\u00a0", " ")
 
 
-def test_the_furniture_makers_weak_manager_with_his_premature_losses(
-        tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_the_furniture_makers_weak_manager_with_his_premature_losses() -> None:
     """Тарас Мельник, the furniture maker's planted weak manager: 26 deals short at
     «Замір» → «Розрахунок» (722 844 ₴, as the audit's finding says) and his losses at
     «Замір» coming back too often; the other four clean."""
-    export = planted_export(tmp_path_factory, "furniture_uk") / "bitrix24"
-    summary = json.loads(_run("history", str(export), "--funnel", str(FURNITURE), "--format",
-                              "json"))["tables"]["manager_summary"]
+    # The history other files read too (`cli_once`: run once a session on the shared export).
+    ran = cli_once(["history", planted("furniture_uk") / "bitrix24", "--funnel", FURNITURE,
+                    "--format", "json"], {"NO_COLOR": "1", "COLUMNS": "160"})
+    assert ran.exit_code == 0, ran.output
+    summary = json.loads(ran.stdout)["tables"]["manager_summary"]
     top, *rest = summary
     assert top["manager"] == "Тарас Мельник"
     assert top["worse_at"] == [{"from_stage": "Замір", "to_stage": "Розрахунок"}]

@@ -1,0 +1,173 @@
+"""A `funnelc` command run once per test session, whichever tests and files ask for it.
+
+Many tests run the very same command on the very same input: `audit` of the furniture
+maker's export in Ukrainian six times in one file, `simulate` of a shipped example with
+the same seed in several files. `cli_once(args, env)` runs it the first time
+(through click's CliRunner, as the tests do) and hands every later caller the same
+result: its exit code, stdout, stderr and output, and the folder where it wrote what its
+`out(...)` arguments name.
+
+The cache is a folder of the session's temporary base (`getbasetemp().parent`, which the
+pytest-xdist workers share), one entry per key: the funnelc source's hash, the
+environment given, and each argument, an existing path by its content's hash as well as
+its name (a test that edits an input gets a run of its own; the text quotes the path it
+was given). A `filelock` per key makes a second worker wait for the first, and a result
+is written aside and renamed, so nobody reads half of it. The outputs are made read-only:
+a test that changes one copies it first.
+
+Only for commands whose result depends on nothing but their arguments, the environment
+given and the files they name: never under a monkeypatch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "funnelc"
+
+_FACTORY: list[pytest.TempPathFactory] = []
+"""The session's tmp_path_factory, set by tests/conftest.py's session fixture."""
+
+
+def _root() -> Path:
+    assert _FACTORY, "tests/conftest.py sets the session's tmp_path_factory"
+    root = _FACTORY[0].getbasetemp().parent / "cli-once"
+    root.mkdir(exist_ok=True)
+    return root
+
+
+@dataclass(frozen=True)
+class Out:
+    """An output path of the command, relative to its cache folder (`out("report")`)."""
+
+    name: str
+
+
+def out(name: str) -> Out:
+    return Out(name)
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What the command did: CliRunner's result, and the folder its `out(...)` are in."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    output: str
+    folder: Path
+
+    def path(self, name: str) -> Path:
+        """Where `out(name)` was written (read-only)."""
+        return self.folder / name
+
+
+def _tree_hash(paths: Iterable[Path], digest: hashlib._Hash, base: Path) -> None:
+    for p in sorted(paths):
+        if p.is_file():
+            digest.update(str(p.relative_to(base)).encode() + b"\0")
+            digest.update(p.read_bytes() + b"\0")
+
+
+def content_hash(path: Path) -> str:
+    """The content of a file, or of every file under a folder with their names."""
+    digest = hashlib.sha256()
+    if path.is_dir():
+        _tree_hash(path.rglob("*"), digest, path)
+    else:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+_SOURCE: list[str] = []
+
+
+def source_hash() -> str:
+    """funnelc's own files (code, catalogs, templates), computed once a process."""
+    if not _SOURCE:
+        digest = hashlib.sha256()
+        _tree_hash((p for p in SRC.rglob("*") if "__pycache__" not in p.parts), digest, SRC)
+        _SOURCE.append(digest.hexdigest())
+    return _SOURCE[0]
+
+
+def _describe(arg: object) -> list[str]:
+    if isinstance(arg, Out):
+        return ["out", arg.name]
+    text = str(arg)
+    path = Path(text)
+    if isinstance(arg, Path) or (os.sep in text and path.exists()):
+        return ["path", text, content_hash(path) if path.exists() else "absent"]
+    return ["arg", text]
+
+
+def _read_only(folder: Path) -> None:
+    for p in folder.rglob("*"):
+        if p.is_file():
+            p.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+
+
+def planted(folder: str) -> Path:
+    """The planted-story export of `tests/data/<folder>` (`conftest.planted_export`: the
+    writer and seed its tests count from), written once in the session into the shared
+    cache, read-only, at one path for every file: the commands run on it are then the
+    same commands for `cli_once`. A test that writes beside it uses `planted_export`."""
+    from conftest import DATA, PLANTED, data_generator
+
+    root = _root()
+    writer, seed = PLANTED[folder]
+    key = f"planted-{folder}-{seed}-{content_hash(DATA / folder / 'generate.py')[:12]}"
+    export = root / key
+    done = root / f"{key}.done"
+    with FileLock(str(root / f"{key}.lock")):
+        if not done.exists():
+            if export.exists():  # a writer that failed half-way
+                import shutil
+                shutil.rmtree(export)
+            export.mkdir()
+            getattr(data_generator(folder), writer)(export, seed)
+            _read_only(export)
+            done.touch()
+    return export
+
+
+def cli_once(args: Sequence[object],
+             env: Mapping[str, str] | None = None) -> Ran:
+    """`funnelc <args>` with `env`, run once in the session: its result."""
+    from click.testing import CliRunner
+
+    from funnelc.cli import cli
+
+    env = dict(env or {})
+    key = hashlib.sha256(json.dumps(
+        [source_hash(), sorted(env.items()), [_describe(a) for a in args]],
+        ensure_ascii=False).encode()).hexdigest()[:24]
+    root = _root()
+    entry = root / key
+    folder = entry / "out"
+    done = entry / "result.json"
+    with FileLock(str(root / f"{key}.lock")):
+        if not done.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            argv = [str(folder / a.name) if isinstance(a, Out) else str(a) for a in args]
+            result = CliRunner().invoke(cli, argv, env=env)
+            if result.exception is not None and not isinstance(result.exception, SystemExit):
+                raise result.exception
+            _read_only(folder)
+            part = entry / "result.part"
+            part.write_text(json.dumps({"exit_code": result.exit_code,
+                                        "stdout": result.stdout, "stderr": result.stderr,
+                                        "output": result.output}, ensure_ascii=False),
+                            encoding="utf-8")
+            part.replace(done)
+        got = json.loads(done.read_text(encoding="utf-8"))
+    return Ran(got["exit_code"], got["stdout"], got["stderr"], got["output"], folder)
