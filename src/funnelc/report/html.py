@@ -41,7 +41,13 @@ from ..i18n.note import say
 from ..i18n.words import route_label_text
 from ..model import MONTHS
 from ..numfmt import BUSY, COUNT, SIGNED, est_money, money_in
-from ..sim.verdict_words import passed_on_cell, passed_on_text, reasons_text, warning_text
+from ..sim.verdict_words import (
+    passed_on_cell,
+    passed_on_text,
+    reasons_text,
+    warning_text,
+    weighted_shares_note,
+)
 from .fmt import DASH, est, money
 from .markup import code_spans, e
 
@@ -663,9 +669,9 @@ def _ways_out(w: _Words, stages: list[StageResult]) -> str:
     _, f = w._, w.f
     rows, spans = [], []
     for st in stages:
-        total = sum(o.count.mean or 0.0 for o in st.outcomes)
         for i, o in enumerate(st.outcomes):
-            sim = f.pct((o.count.mean or 0.0) / total) if total else DASH
+            share = o.simulated_share.mean
+            sim = f.pct(share) if share is not None else DASH
             way = route_text(w.tr, o.kind, o.target_stage, o.reason, o.copy_to)
             # The stage names its ways out once, as the header of all their rows.
             rows.append(([e(st.stage)] if i == 0 else [])
@@ -674,9 +680,11 @@ def _ways_out(w: _Words, stages: list[StageResult]) -> str:
     if not rows:
         return ""
     title = _("Ways out: declared share beside the simulated one")
+    note = weighted_shares_note(w.tr, stages)
     return ("<details><summary>" + e(title) + "</summary>"
             + _table([_("stage"), _("way out"), _("declared"), _("simulated"), _("deals")],
                      rows, {2, 3, 4}, caption=title, row_spans=spans)
+            + (f'<p class="note">{e(note)}</p>' if note else "")
             + "</details>")
 
 

@@ -270,7 +270,8 @@ class _Stage:
         "cad_exhausted", "replies", "rank", "qi", "cal_sla",
         # statistics
         "entered", "wip", "area", "last", "sum_in", "sum_win", "left", "hist",
-        "exits", "to", "resp_n", "resp_b", "resp_nw", "resp_bw", "pat_nw", "pat_bw", "wait_sum", "picks", "daily",
+        "exits", "wexits", "to", "resp_n", "resp_b", "resp_nw", "resp_bw", "pat_nw", "pat_bw",
+        "wait_sum", "picks", "daily",
         "in_base", "daily_in")
 
     def __init__(self, spec: StageSpec) -> None:
@@ -314,6 +315,8 @@ class _Stage:
         self.left = 0
         self.hist = LogHistogram()
         self.exits = [0] * len(spec.routes)
+        self.wexits = [0.0] * len(spec.routes)
+        """`exits` with each deal weighted for the run's empty start (`Engine._weight`)."""
         self.to = [0, 0, 0, 0, 0]
         """SLA timeouts by `TIMEOUT_KINDS`, then abandonments (patience)."""
         self.resp_n = 0
@@ -441,6 +444,8 @@ class Engine:
         self.rep = rep
         self.horizon = config.horizon_hours
         self.warmup = config.warmup_hours
+        self._w_span = self.horizon - self.warmup
+        self._w_floor = self._w_span / 10.0
         self.env = new_environment()
         self._sched = scheduler(self.env)
         self._on_arrive = (self._arrive,)
@@ -954,6 +959,7 @@ class Engine:
             r = st.routes[st.choice.take()]  # type: ignore[union-attr, index]
         if r.kind == K_STAY:
             st.exits[r.idx] += 1
+            st.wexits[r.idx] += self._weight(now - d.entered)
             d.state = STAY
             return
         if r.after is not None:
@@ -962,6 +968,18 @@ class Engine:
             self._at(_Call(self._on_delay, (d, d.ver)), r.after.take())
             return
         self._leave(d, st, r, now, -1)
+
+    def _weight(self, t: float) -> float:
+        """A deal leaving after `t` hours in the stage, as the observed window (warm-up to
+        horizon) would count it with no empty start: a visit that long could have ended in
+        the window only if it began at `max(t, warm-up)` or later, so it counts
+        span / (horizon − max(t, warm-up)), at most 10, as `LogHistogram.weights` weighs
+        the time in stage. A run starts empty: unweighted, a stage's long ways out lost the
+        exits of the deals that would have entered before time 0 (a 120-day way out
+        declared 50% read 42.4% beside a 1-day one)."""
+        if t <= self.warmup:
+            return 1.0
+        return self._w_span / max(self.horizon - t, self._w_floor)
 
     def _leave(self, d: Deal, st: _Stage, r: _Route, now: float, timeout: int) -> None:
         st.area += st.wip * (now - st.last)
@@ -974,6 +992,7 @@ class Engine:
         st.hist.buf.append(dt)
         if timeout < 0:
             st.exits[r.idx] += 1
+            st.wexits[r.idx] += self._weight(dt)
         else:
             st.to[timeout] += 1
         if st.respond is not None and d.picked < -1e300:
@@ -1281,6 +1300,7 @@ class Engine:
             r = st.cad_exhausted
         if r.kind == K_STAY:  # type: ignore[union-attr]
             st.exits[r.idx] += 1  # type: ignore[union-attr]
+            st.wexits[r.idx] += self._weight(now - d.entered)  # type: ignore[union-attr]
             d.state = STAY
             return
         self._leave(d, st, r, now, -1)  # type: ignore[arg-type]
@@ -1305,6 +1325,7 @@ class Engine:
             st.entered = 0
             st.hist.reset()
             st.exits = [0] * len(st.exits)
+            st.wexits = [0.0] * len(st.wexits)
             st.to = [0, 0, 0, 0, 0]
             st.resp_n = st.resp_b = 0
             st.resp_nw = [0] * len(st.resp_nw)
@@ -1370,7 +1391,8 @@ class Engine:
                 age_sla = (self.sla_cal.clock(now) - st.sum_win / st.wip
                            if st.cal_sla is not None else age)
             stages.append(StageRep(
-                entered=st.entered, exits=list(st.exits), timeouts=st.to[:4],
+                entered=st.entered, exits=list(st.exits), exits_weighted=list(st.wexits),
+                timeouts=st.to[:4],
                 abandoned=st.to[ABANDONED], left=left,
                 respond_checked=st.resp_n, respond_breached=st.resp_b,
                 respond_checked_week=st.resp_nw, respond_breached_week=st.resp_bw,

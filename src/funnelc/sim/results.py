@@ -76,6 +76,12 @@ class OutcomeResult(_Out):
                                      "cadence, the chance implied by its touches.")
     count: Estimate = Field(description="Deals that left by it during the observed window "
                                         "(for `stay`: deals that drew it).")
+    simulated_share: Estimate = Field(description=(
+        "Its share of the stage's ways out in the simulation (fraction): per replication, "
+        "its deals over all the ways' deals, each deal weighted for the run's empty start as "
+        "the time in stage is (a deal that stayed T hours counts (end − start) / (end − "
+        "max(T, start)) of the observed window, at most 10): a way out slower than the "
+        "warm-up is not under-counted. `count` is the unweighted number."))
 
 
 class Timeouts(_Out):

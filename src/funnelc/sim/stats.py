@@ -201,6 +201,9 @@ class StageRep:
     entered: int = 0
     exits: list[int] = field(default_factory=list)
     """Deals that left by each route (for a `stay` route: deals that drew it)."""
+    exits_weighted: list[float] = field(default_factory=list)
+    """`exits` with each deal weighted for the run's empty start (`Engine._weight`): what
+    the shares of the ways out are read from."""
     timeouts: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
     """SLA timeouts by what the deal was doing: queued, in work, in delay, parked (stay)."""
     abandoned: int = 0

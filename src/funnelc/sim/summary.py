@@ -48,7 +48,8 @@ def _dist_text(d: m.Dist) -> str:
     return args if d.bare else f"{d.kind}({args})"
 
 
-def _outcome(net: Network, r: RouteSpec, counts: list[float]) -> OutcomeResult:
+def _outcome(net: Network, r: RouteSpec, counts: list[float], shares: list[float]
+             ) -> OutcomeResult:
     copy = None
     if r.copy_to >= 0:
         c = net.stages[r.copy_to]
@@ -57,7 +58,8 @@ def _outcome(net: Network, r: RouteSpec, counts: list[float]) -> OutcomeResult:
         route=r.label(list(net.stages)), kind=r.kind,
         via=cast(Any, r.via if r.via in ("outcome", "stay", "reply", "exhausted") else "outcome"),
         target_stage=net.stages[r.stage].name if r.stage >= 0 else None, reason=r.reason,
-        copy_to=copy, share=r.share, count=estimate(counts))
+        copy_to=copy, share=r.share, count=estimate(counts),
+        simulated_share=estimate(shares))
 
 
 def summarize(funnel: m.FunnelFile, net: Network, config: SimConfig, reps: list[RepStats],
@@ -70,7 +72,11 @@ def summarize(funnel: m.FunnelFile, net: Network, config: SimConfig, reps: list[
         rs = [r.stages[i] for r in reps]
         ndays = min(len(s.wip_daily) for s in rs)
         daily = [math.fsum(s.wip_daily[d] for s in rs) / len(rs) for d in range(ndays)]
-        outcomes = [_outcome(net, route, [float(s.exits[j]) for s in rs])
+        # Shares from the weighted exits (`StageRep.exits_weighted`), per replication.
+        weighted = [math.fsum(s.exits_weighted) for s in rs]
+        outcomes = [_outcome(net, route, [float(s.exits[j]) for s in rs],
+                             [s.exits_weighted[j] / w if w > 0 else NAN
+                              for s, w in zip(rs, weighted)])
                     for j, route in enumerate(spec.routes)]
         tk = {kind: estimate(float(s.timeouts[k]) for s in rs)
               for k, kind in enumerate(TIMEOUT_KINDS)}

@@ -17,7 +17,13 @@ from ..i18n.words import route_label_text, route_text
 from ..numfmt import BUSY, COUNT, DASH, SHARE, SIGNED, between, ends, est, low_end, money_in
 from ..termtext import plain
 from .results import Estimate, MoneyResult, SimResult, StageResult
-from .verdict_words import passed_on_cell, passed_on_text, reason_clause, warning_text
+from .verdict_words import (
+    passed_on_cell,
+    passed_on_text,
+    reason_clause,
+    warning_text,
+    weighted_shares_note,
+)
 
 __all__ = ["render_tables", "simulate_json"]
 
@@ -81,17 +87,19 @@ def _share(w: _Words, fraction: float) -> str:
 def _routes_table(w: _Words, result: SimResult, pipeline: str) -> Table:
     """Where the deals went: each way out with its declared and simulated share."""
     _, f, tr = w._, w.f, w.tr
+    note = weighted_shares_note(tr, [st for st in result.stages if st.pipeline == pipeline])
     table = Table(title=plain(_("{pipeline}: ways out").format(pipeline=pipeline)),
-                  title_justify="left")
+                  title_justify="left", caption=plain(note) if note else None,
+                  caption_justify="left")
     for col, left in ((_("stage"), True), (_("way out"), True), (_("declared"), False),
                       (_("deals"), False), (_("simulated"), False)):
         table.add_column(col, justify="left" if left else "right")
     for st in result.stages:
         if st.pipeline != pipeline:
             continue
-        total = sum(o.count.mean or 0.0 for o in st.outcomes)
         for i, o in enumerate(st.outcomes):
-            sim = _share(w, (o.count.mean or 0.0) / total) if total else DASH
+            weighted = o.simulated_share.mean
+            sim = _share(w, weighted) if weighted is not None else DASH
             way = route_text(tr, o.kind, o.target_stage, o.reason, o.copy_to)
             table.add_row(plain(st.stage if i == 0 else ""), plain(way), _share(w, o.share),
                           f.est(o.count), sim)

@@ -15,7 +15,23 @@ if TYPE_CHECKING:
     from .results import PipelineResult, SimWarning, StageResult, VerdictReason
 
 __all__ = ["reason_clause", "reason_text", "reasons_text", "warning_text", "passed_on_cell",
-           "passed_on_text"]
+           "passed_on_text", "weighted_shares_note"]
+
+
+def weighted_shares_note(tr: Translator, stages: list[StageResult]) -> str | None:
+    """Under a ways-out table, when a simulated share (`OutcomeResult.simulated_share`,
+    weighted for the run's empty start) reads apart from the ratio of the deals column by
+    a tenth of a point or more: what the share counts. None when they read alike."""
+    for st in stages:
+        total = sum(o.count.mean or 0.0 for o in st.outcomes)
+        if total and any(o.simulated_share.mean is not None and abs(
+                o.simulated_share.mean - (o.count.mean or 0.0) / total) >= 0.001
+                for o in st.outcomes):
+            return tr.gettext(
+                "simulated: each way's share of the deals that left, a way slower than the "
+                "warm-up counted as if the run had not started empty (as the time in stage "
+                "is), so it differs from the ratio of the deals column")
+    return None
 
 
 def reason_clause(tr: Translator, st: StageResult, reason: VerdictReason,
