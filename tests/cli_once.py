@@ -171,3 +171,10 @@ def cli_once(args: Sequence[object],
             part.replace(done)
         got = json.loads(done.read_text(encoding="utf-8"))
     return Ran(got["exit_code"], got["stdout"], got["stderr"], got["output"], folder)
+
+
+def cli_ok(args: Sequence[object], env: Mapping[str, str] | None = None) -> Ran:
+    """`cli_once`, asserting that the command succeeded (exit 0)."""
+    ran = cli_once(args, env)
+    assert ran.exit_code == 0, ran.output
+    return ran

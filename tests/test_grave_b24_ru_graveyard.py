@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from conftest import data_generator, planted_export
+from cli_once import cli_ok, out, planted
+from conftest import data_generator
 from funnelc.cli import cli
 
 THINK = "Думают"
@@ -23,8 +24,9 @@ ENV = {"NO_COLOR": "1", "COLUMNS": "200"}
 
 
 @pytest.fixture(scope="module")
-def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return planted_export(tmp_path_factory, "grave_b24_ru")
+def export() -> Path:
+    """The generator's export at seed 0, shared read-only by the files that read it."""
+    return planted("grave_b24_ru")
 
 
 def _truth(export: Path) -> tuple[list[float], list[float], datetime]:
@@ -49,9 +51,8 @@ def _truth(export: Path) -> tuple[list[float], list[float], datetime]:
 
 
 def test_think_is_a_graveyard_by_the_deals_that_moved_on(export: Path) -> None:
-    result = CliRunner().invoke(cli, ["history", str(export / "bitrix24"), "--tz",
-                                      "Europe/Moscow", "--format", "json", "-q"], env=ENV)
-    assert result.exit_code == 0, result.output
+    result = cli_ok(["history", export / "bitrix24", "--tz", "Europe/Moscow", "--format",
+                     "json", "-q"], ENV)
     (row,) = [r for r in json.loads(result.stdout)["tables"]["graveyards"]
               if r["stage"] == THINK]
     moved, open_age, _ = _truth(export)
@@ -83,9 +84,8 @@ def _pasted(funnel: str, proposal: str) -> str:
 
 def test_audit_finds_the_graveyard_with_the_generators_figures(export: Path) -> None:
     funnel = Path(__file__).parent / "data" / "grave_b24_ru" / "training.funnel"
-    result = CliRunner().invoke(cli, ["audit", str(funnel), str(export / "bitrix24"), "--tz",
-                                      "Europe/Moscow", "--format", "json", "-q"], env=ENV)
-    assert result.exit_code == 0, result.output
+    result = cli_ok(["audit", funnel, export / "bitrix24", "--tz", "Europe/Moscow", "-q",
+                     "--format", "json"], ENV)
     audit = json.loads(result.stdout)
     grave = audit["findings"][0]
     _, open_age, _ = _truth(export)
@@ -113,14 +113,12 @@ def test_audit_finds_the_graveyard_with_the_generators_figures(export: Path) -> 
     assert 'stage "Холодные"' in pasted and 'sla 50h -> "Холодные"  # 7 календарных дней' in pasted
 
 
-def test_the_yardstick_is_said_as_the_deals_that_moved_on(export: Path, tmp_path: Path) -> None:
+def test_the_yardstick_is_said_as_the_deals_that_moved_on(export: Path) -> None:
     # «дольше, чем длятся 95 % уходящих с него пребываний», «95 % уходят за»: the
     # losses no longer set the yardstick, so the page must not say every exit does.
-    result = CliRunner().invoke(cli, ["history", str(export / "bitrix24"), "--tz",
-                                      "Europe/Moscow", "--lang", "ru", "-q", "-o",
-                                      str(tmp_path)], env=ENV)
-    assert result.exit_code == 0, result.output
-    page = (tmp_path / "history.html").read_text(encoding="utf-8").replace("\u00a0", " ")
+    result = cli_ok(["history", export / "bitrix24", "--tz", "Europe/Moscow", "--lang", "ru",
+                     "-q", "-o", out("h")], ENV)
+    page = result.path("h/history.html").read_text(encoding="utf-8").replace("\u00a0", " ")
     assert "дольше, чем понадобилось 95% ушедших с него дальше сделок" in page
     assert "95% уходят дальше за" in page and "уходящих с него" not in page
 
@@ -141,9 +139,7 @@ def test_the_finding_points_to_the_proposal_where_it_is(export: Path) -> None:
     # «Разделите этап (предложение — в таблице кладбищ)»: the proposal is not in the
     # graveyards' table but printed after the findings («Предлагаемое разделение …»).
     funnel = Path(__file__).parent / "data" / "grave_b24_ru" / "training.funnel"
-    result = CliRunner().invoke(cli, ["audit", str(funnel), str(export / "bitrix24"), "--tz",
-                                      "Europe/Moscow", "-q"], env=ENV)
-    assert result.exit_code == 0, result.output
+    result = cli_ok(["audit", funnel, export / "bitrix24", "--tz", "Europe/Moscow", "-q"], ENV)
     text = " ".join(result.stdout.split())
     said = text.index("разделите этап, чтобы с ними работали отдельно от свежих (предлагаемые "
                       "этапы — ниже); на кону")
@@ -156,10 +152,8 @@ def test_the_money_at_stake_says_what_it_prices(export: Path) -> None:
     «Думают» is worth (the won value over the deals that came in: 95 of 251 won, 24 729 000
     ₽), and the sentence says so."""
     funnel = Path(__file__).parent / "data" / "grave_b24_ru" / "training.funnel"
-    runs = [CliRunner().invoke(cli, ["audit", str(funnel), str(export / "bitrix24"), "--tz",
-                                     "Europe/Moscow", "-q", *fmt], env=ENV)
-            for fmt in ((), ("--format", "json"))]
-    assert all(r.exit_code == 0 for r in runs), [r.output for r in runs]
+    runs = [cli_ok(["audit", funnel, export / "bitrix24", "--tz", "Europe/Moscow", "-q", *fmt],
+                   ENV) for fmt in ((), ("--format", "json"))]
     grave = json.loads(runs[1].stdout)["findings"][0]
     end = data_generator("grave_b24_ru").END
     came = [d for d in json.loads((export / "truth.json").read_text("utf-8"))
@@ -247,7 +241,7 @@ def test_the_graveyard_says_what_its_shares_and_its_daily_rates_are(export: Path
 
 @pytest.mark.parametrize("lang", ["ru", "uk", "en"])
 def test_the_proposals_table_shows_the_daily_rates_it_compares(
-        export: Path, tmp_path: Path, lang: str) -> None:
+        export: Path, lang: str) -> None:
     # The table's introduction said «move on under half as often per day as before» over
     # two shares (32.28% before, 20.96% after) that are no such comparison; the daily
     # rates the finding gives («5.7 a day … 0.33 a day after that») were only in the JSON.
@@ -259,10 +253,8 @@ def test_the_proposals_table_shows_the_daily_rates_it_compares(
     point = "." if lang == "en" else ","
     rates = (f"{before:.2g}".replace(".", point), f"{after:.2g}".replace(".", point))
     assert rates == {"en": ("5.7", "0.33")}.get(lang, ("5,7", "0,33"))
-    result = CliRunner().invoke(cli, ["history", str(export / "bitrix24"), "--tz",
-                                      "Europe/Moscow", "--lang", lang, "-q", "-o",
-                                      str(tmp_path)], env=ENV)
-    assert result.exit_code == 0, result.output
+    result = cli_ok(["history", export / "bitrix24", "--tz", "Europe/Moscow", "--lang", lang,
+                     "-q", "-o", out("h")], ENV)
     tr = translator(lang)
     titles = [tr.gettext(t) for t in ("per 100 a day, before", "per 100 a day, after")]
     # The terminal's row: pipeline, stage, the cut's days, then the two rates.
@@ -270,7 +262,7 @@ def test_the_proposals_table_shows_the_daily_rates_it_compares(
     row = next(line for line in table.splitlines() if THINK in line)
     cells = [c.strip() for c in row.strip("│ ").split("│")]
     assert (cells[2], cells[3], cells[4]) == ("7", *rates), row
-    page = (tmp_path / "history.html").read_text(encoding="utf-8")
+    page = result.path("h/history.html").read_text(encoding="utf-8")
     section = page.split('<h2 id="graveyard_proposals">', 1)[1].split("<h2 ", 1)[0]
     words = " ".join(re.sub(r"<[^>]+>", " ", section).replace("\u00a0", " ").split())
     quote = "“{}”" if lang == "en" else "«{}»"
