@@ -46,6 +46,10 @@ EXPECTED: dict[str, dict[str, list[int]]] = {
         "FN109": [13], "FN110": [38], "FN111": [13], "FN112": [13], "FN113": [20, 25],
         "FN116": [25], "FN117": [30], "FN131": [13],
     },
+    # 002: the telemarketing funnel's interest scale with «>= 9» beside «>= 7» and 6 left
+    # out; the claims decision with «Возврат средств» unrouted, the refusal closed as lost,
+    # the replacement copied into no pipeline.
+    "002-decisions-bad.funnel": {"FN126": [23], "FN127": [16, 94], "FN128": [100, 101]},
     # 003: no qualification; the first stage loses most leads before the key stage.
     "003-qualification-bad.funnel": {"FN111": [6], "FN117": [7]},
     # 004: eight contact attempts (the author stops at five) and process-style names

@@ -9,6 +9,7 @@ from .automatic_messages import NoAutomaticMessage
 from .backward_moves import BackwardMove
 from .cadence_length import LongCadence
 from .card_overload import CardOverload
+from .claims_decisions import ClaimsDecisions
 from .entity_states import EntityStateStage
 from .entry_tasks import StageWithoutEntryTask
 from .funnel_shape import FunnelShape
@@ -21,6 +22,7 @@ from .lost_handoff import LostHandoff
 from .name_limits import NameTooLong
 from .name_style import NameStyle
 from .name_styles import MixedStageNameStyles
+from .overlapping_conditions import OverlappingConditions
 from .qualification import SalesWithoutQualification
 from .segmentation import UnsegmentedStageBeforeClose
 from .sla_units import DaysInWorkingHours
@@ -28,6 +30,7 @@ from .stage_count import TooManyStages
 from .stage_fields import StageWithoutRequiredFields
 from .stage_sla import StageWithoutSla
 from .task_names import TaskNamedStage
+from .uncovered_values import UncoveredConditionValues
 from .unused_suppression import UnusedSuppression
 from .warming import NoWarmingRoute
 from .warming_mix import ColdDealsInWarming
@@ -63,6 +66,9 @@ RULES: tuple[Rule, ...] = (
     DaysInWorkingHours(),
     WonIntoWarming(),
     NoAutomaticMessage(),
+    OverlappingConditions(),
+    UncoveredConditionValues(),
+    ClaimsDecisions(),
 )
 
 BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}
