@@ -560,6 +560,9 @@ TEMPLATES: tuple[str, ...] = (
        'pipeline'),
     C_("diagnostic", 'won here, with no new deal to carry it out'),
     C_("diagnostic", 'create the deal that carries it out: `{fix}`'),
+    C_("diagnostic", 'the stage already closes a claim as won: send this decision to a stage that '
+       'explains it to the client and closes the claim as won (`{fix}`, with `{task}` and `{won}` '
+       'in it)'),
     C_("diagnostic", 'no stage of `{pipeline}` where deals enter or wait sends the client anything '
        'automatically'),
     C_("diagnostic", 'every message here is written by hand'),
