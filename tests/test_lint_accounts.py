@@ -479,3 +479,35 @@ def test_a_sales_pipeline_that_sends_nothing_automatically_is_flagged(tmp_path: 
     fixed = stages.replace('    stay 40%\n', '    on enter message whatsapp "Кейсы и отзывы"\n'
                                            '    stay 40%\n')
     assert "FN131" not in _lint(tmp_path, _sales("  language ru\n", fixed, team), "FN131")
+
+
+def test_a_bare_document_noun_as_a_conversion_stage_is_noted(tmp_path: Path) -> None:
+    """Seed 002: «если этап называется “договор”, то один менеджер подумает, что договор надо
+    сделать, другой — что подписать». «Договор», «КП», «Счет» (uk «Договір») in a pipeline
+    that declares the conversion style passed every rule; FN132 notes them and names what
+    happened to the document in the account's language."""
+    def stages(name: str) -> str:
+        return ('  stage "Заявка получена" {\n    -> "' + name + '" 60%\n'
+                '    -> lost "Нецелевой" 40%\n  }\n'
+                '  stage "' + name + '" {\n    -> won 80%\n    -> lost "Дорого" 20%\n  }\n')
+
+    def conversion(account: str, name: str) -> str:
+        return _sales(account, stages(name)).replace('pipeline "Продажи" sales',
+                                                     'pipeline "Продажи" conversion sales')
+
+    out = _lint(tmp_path, conversion("  language ru\n", "Договор"), "FN132")
+    assert "note[FN132]: stage `Договор` names a document, not what has happened to it" in out
+    assert "to be drawn up, or signed?" in out
+    assert ("note: one manager moves a deal here when the document is to be made, another "
+            "when it is done, and `Продажи`'s conversion counts every deal here as done") in out
+    assert "help: name the step the deal has made, like `Договор подписан`" in out
+    assert "like `КП отправлено`" in _lint(tmp_path, conversion("  language ru\n", "КП"),
+                                           "FN132")
+    assert "like `Счет выставлен`" in _lint(tmp_path, conversion("  language ru\n", "Счет"),
+                                            "FN132")
+    uk = _lint(tmp_path, conversion("  language uk\n", "Договір"), "FN132")
+    assert "help: name the step the deal has made, like `Договір підписано`" in uk
+    signed = conversion("  language ru\n", "Договор подписан")
+    assert "FN132" not in _lint(tmp_path, signed, "FN132")
+    undeclared = _sales("  language ru\n", stages("Договор"))
+    assert "FN132" not in _lint(tmp_path, undeclared, "FN132")

@@ -571,6 +571,13 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", 'a cadence touch with `work` is written by a manager, not sent by the CRM'),
     C_("diagnostic", 'add `{line}` to stage `{stage}`: the CRM then sends it to every deal that '
        'enters'),
+    C_("diagnostic", 'stage `{stage}` names a document, not what has happened to it'),
+    C_("diagnostic", 'to be drawn up, or signed?'),
+    C_("diagnostic", 'to be prepared, or sent?'),
+    C_("diagnostic", 'to be issued, or paid?'),
+    C_("diagnostic", "one manager moves a deal here when the document is to be made, another when "
+       "it is done, and `{pipeline}`'s conversion counts every deal here as done"),
+    C_("diagnostic", 'name the step the deal has made, like `{fix}`'),
     C_("diagnostic", 'closed as lost here, copied to continue there'),
     C_("diagnostic", 'deals lost as `{reason}` go on in `{purpose}` pipeline `{pipeline}`'),
     C_("diagnostic", '`{pipeline}` counts every such deal as a loss'),

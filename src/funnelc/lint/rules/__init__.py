@@ -7,6 +7,7 @@ from __future__ import annotations
 from ..base import Rule
 from .automatic_messages import NoAutomaticMessage
 from .backward_moves import BackwardMove
+from .bare_documents import BareDocumentStage
 from .cadence_length import LongCadence
 from .card_overload import CardOverload
 from .claims_decisions import ClaimsDecisions
@@ -69,6 +70,7 @@ RULES: tuple[Rule, ...] = (
     OverlappingConditions(),
     UncoveredConditionValues(),
     ClaimsDecisions(),
+    BareDocumentStage(),
 )
 
 BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}
