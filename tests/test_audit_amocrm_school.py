@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from conftest import data_generator
+from cli_once import cli_ok, out, planted
 from funnelc.cli import cli
 
 DATA = Path(__file__).resolve().parent / "data" / "amocrm_school"
@@ -25,17 +25,27 @@ FUNNEL = DATA / "school.funnel"
 
 
 @pytest.fixture(scope="module")
-def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    gen = data_generator("amocrm_school")
-    out = tmp_path_factory.mktemp("amocrm_school")
-    gen.write(out, 3)
-    return out
+def export() -> Path:
+    """The generator's export at seed 3, shared read-only by the files that read it."""
+    return planted("amocrm_school")
 
 
 def _run(*args: str) -> str:
     result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1", "COLUMNS": "160"})
     assert result.exit_code == 0, result.output
     return result.stdout
+
+
+def _once(*args: object) -> str:
+    """`_run` of a command that two tests run alike: once a session (`cli_once`)."""
+    return cli_ok(args, {"NO_COLOR": "1", "COLUMNS": "160"}).stdout
+
+
+def _history_json(export: Path) -> dict:  # type: ignore[type-arg]
+    """history.json of `history --funnel … --tz Europe/Moscow -o`, run once a session."""
+    ran = cli_ok(["history", export, "--funnel", FUNNEL, "--tz", "Europe/Moscow", "-o",
+                  out("out")], {"NO_COLOR": "1", "COLUMNS": "160"})
+    return json.loads(ran.path("out/history.json").read_text("utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -78,10 +88,8 @@ def test_the_audit_finds_the_story_and_nothing_else(
     assert round(row["p_value"], 3) == 0.053 and "within chance" in row["verdict"]
 
 
-def test_the_split_is_pure_mix_by_moscow_months(export: Path, tmp_path: Path) -> None:
-    _run("history", str(export), "--funnel", str(FUNNEL), "--tz", "Europe/Moscow",
-         "-o", str(tmp_path / "out"))
-    tables = json.loads((tmp_path / "out" / "history.json").read_text("utf-8"))["tables"]
+def test_the_split_is_pure_mix_by_moscow_months(export: Path) -> None:
+    tables = _history_json(export)["tables"]
     first = [(r["month"], r["entered"], r["direct"]) for r in tables["conversion"]
              if r["from_stage"] == "Заявка" and r["month"] != "all"]
     # Сайт 60 at 70 %, yandex 60 at 50 %, vk 40/60/90/120 at 20 %, months in Moscow (two
@@ -122,8 +130,8 @@ def test_the_mix_sentence_names_the_months_in_russian(export: Path) -> None:
 def test_the_span_is_dated_in_the_zone_of_the_months(export: Path) -> None:
     # The first lead came on 1 July 00:05 in Moscow (30 June 21:05 UTC): the span said
     # «2026-06-30» beside «(месяцы по Europe/Moscow)», and no table has a June.
-    first = " ".join(_run("history", str(export), "--funnel", str(FUNNEL), "--tz",
-                          "Europe/Moscow").splitlines()[0].split())
+    first = " ".join(_once("history", export, "--funnel", FUNNEL, "--tz",
+                           "Europe/Moscow").splitlines()[0].split())
     # The days in words, as the forecast's header says them (it read «2026-07-01 –
     # 2026-11-27»).
     assert first == ("986 сделок, 2 593 события, 1 июля 2026 – 27 ноября 2026 (месяцы по "
@@ -132,12 +140,8 @@ def test_the_span_is_dated_in_the_zone_of_the_months(export: Path) -> None:
     assert utc.endswith("30 июня 2026 – 27 ноября 2026 (месяцы по UTC)")
 
 
-def test_copies_into_the_nurture_pipeline_are_no_sources_new_leads(export: Path,
-                                                                     tmp_path: Path) -> None:
-    _run("history", str(export), "--funnel", str(FUNNEL), "--tz", "Europe/Moscow",
-         "-o", str(tmp_path / "out"))
-    inflow = json.loads((tmp_path / "out" / "history.json").read_text("utf-8")
-                        )["tables"]["inflow"]
+def test_copies_into_the_nurture_pipeline_are_no_sources_new_leads(export: Path) -> None:
+    inflow = _history_json(export)["tables"]["inflow"]
     got = {(r["month"], r["source"]): r["deals"] for r in inflow}
     # The generator's volumes; each lost «Дорого» / «Не подошло время» deal of
     # «Квалификация» and «Пробный урок» is copied by the robot (a new amoCRM lead with the
@@ -152,7 +156,7 @@ def test_copies_into_the_nurture_pipeline_are_no_sources_new_leads(export: Path,
 
 
 def test_the_graveyard_table_shows_the_sla_that_set_its_threshold(export: Path) -> None:
-    text = _run("history", str(export), "--funnel", str(FUNNEL), "--tz", "Europe/Moscow")
+    text = _once("history", export, "--funnel", FUNNEL, "--tz", "Europe/Moscow")
     rows = [" ".join(line.replace("│", " ").split()) for line in text.splitlines()]
     # All 20 deals still at «Пробный урок» are older than the 95th percentile (11.7 days;
     # by hand 26.9 to 135.3 days), 18 older than the funnel's `sla 30d`: «залежались 18»

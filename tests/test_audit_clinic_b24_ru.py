@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from conftest import planted_export
+from cli_once import cli_ok, planted
 from funnelc.cli import cli
 from judged_count import judged_entries
 
@@ -32,8 +32,9 @@ SUMMER = "Ольга Морозова"
 
 
 @pytest.fixture(scope="module")
-def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return planted_export(tmp_path_factory, "clinic_b24_ru")
+def export() -> Path:
+    """The generator's export at seed 2, shared read-only by the files that read it."""
+    return planted("clinic_b24_ru")
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +48,12 @@ def _run(*args: str) -> str:
     return result.stdout
 
 
+def _once(*args: object) -> str:
+    """`_run` of a command that tests/test_clinic_b24_ru_wording.py runs alike: run once a
+    session on the shared export (`cli_once`)."""
+    return cli_ok(args, {"NO_COLOR": "1", "COLUMNS": "160"}).stdout
+
+
 @pytest.fixture(scope="module")
 def audit(export: Path) -> dict[str, Any]:
     return json.loads(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--tz",
@@ -55,8 +62,8 @@ def audit(export: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def history(export: Path) -> dict[str, Any]:
-    return json.loads(_run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL),
-                           "--tz", "Europe/Moscow", "--format", "json"))
+    return json.loads(_once("history", export / "bitrix24", "--funnel", FUNNEL,
+                            "--tz", "Europe/Moscow", "--format", "json"))
 
 
 def _primary(truth: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -110,7 +117,7 @@ def test_the_best_administrator_is_a_finding_with_hand_counted_figures(
 
 
 def test_the_finding_reads_in_russian_and_the_table_marks_her_as_better(export: Path) -> None:
-    text = _run("audit", str(FUNNEL), str(export / "bitrix24"), "--tz", "Europe/Moscow")
+    text = _once("audit", FUNNEL, export / "bitrix24", "--tz", "Europe/Moscow")
     said = " ".join(text.split())
     assert ("Марина Соколова: конверсия 92,68% на переходе «Записан на консультацию» → "
             "«Консультация проведена» в воронке «Первичные» против 74,21% у остальной "
@@ -292,8 +299,7 @@ def test_named_periods_flag_the_fall_and_the_verdict_agrees(
 def test_the_tables_say_the_periods_in_the_accounts_language(export: Path,
                                                               tmp_path: Path) -> None:
     # The terminal may fold a cell, the page does not: the year stays with its months.
-    text = _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL),
-                "--tz", "Europe/Moscow")
+    text = _once("history", export / "bitrix24", "--funnel", FUNNEL, "--tz", "Europe/Moscow")
     assert "январь–март" in text and "август–октябрь" in text and "2026-01..2026-03" not in text
     _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL), "--tz",
          "Europe/Moscow", "--lang", "uk", "-o", str(tmp_path))

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from conftest import planted_export
+from cli_once import cli_ok, out, planted
 from funnelc.cli import cli
 
 DATA = Path(__file__).resolve().parent / "data" / "clinic_b24_ru"
@@ -21,8 +21,9 @@ NBSP = "\u00a0"
 
 
 @pytest.fixture(scope="module")
-def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return planted_export(tmp_path_factory, "clinic_b24_ru") / "bitrix24"
+def export() -> Path:
+    """The generator's export at seed 2, shared read-only by the files that read it."""
+    return planted("clinic_b24_ru") / "bitrix24"
 
 
 def _run(*args: str) -> str:
@@ -31,23 +32,28 @@ def _run(*args: str) -> str:
     return result.stdout
 
 
+def _once(*args: object) -> str:
+    """`_run` of a command that several tests, here and in tests/test_audit_clinic_b24_ru.py,
+    run alike: once a session on the shared export (`cli_once`)."""
+    return cli_ok(args, {"NO_COLOR": "1", "COLUMNS": "160"}).stdout
+
+
 @pytest.fixture(scope="module")
 def history_text(export: Path) -> str:
-    return _run("history", str(export), "--funnel", str(FUNNEL), "--tz", "Europe/Moscow")
+    return _once("history", export, "--funnel", FUNNEL, "--tz", "Europe/Moscow")
 
 
 @pytest.fixture(scope="module")
-def history_dir(export: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("history")
-    _run("history", str(export), "--funnel", str(FUNNEL), "--tz", "Europe/Moscow", "-o",
-         str(out))
-    return out
+def history_dir(export: Path) -> Path:
+    """`history -o` (read-only)."""
+    return cli_ok(["history", export, "--funnel", FUNNEL, "--tz", "Europe/Moscow", "-o",
+                   out("history")], {"NO_COLOR": "1", "COLUMNS": "160"}).path("history")
 
 
 @pytest.fixture(scope="module")
 def history_json(export: Path) -> dict[str, Any]:
-    return json.loads(_run("history", str(export), "--funnel", str(FUNNEL), "--tz",
-                           "Europe/Moscow", "--format", "json"))
+    return json.loads(_once("history", export, "--funnel", FUNNEL, "--tz",
+                            "Europe/Moscow", "--format", "json"))
 
 
 def test_money_is_never_split_across_lines(export: Path, history_text: str) -> None:
@@ -56,7 +62,7 @@ def test_money_is_never_split_across_lines(export: Path, history_text: str) -> N
     # a no-break one too, and the currency sign followed an ordinary space.
     money = f"4{NBSP}761{NBSP}214{NBSP}₽"
     assert any(money in line for line in history_text.splitlines()), history_text
-    audit = _run("audit", str(FUNNEL), str(export), "--tz", "Europe/Moscow")
+    audit = _once("audit", FUNNEL, export, "--tz", "Europe/Moscow")
     assert any(money in line for line in audit.splitlines()), audit
 
 
@@ -134,7 +140,7 @@ def test_a_finding_names_its_pipeline_and_stages_grammatically(export: Path) -> 
     # «конверсия 92,68% на «Первичные» «Записан на консультацию» → «Консультация
     # проведена»» read as a stage named «Первичные»: the place is a phrase with its own
     # preposition and case in Russian and Ukrainian.
-    said = " ".join(_run("audit", str(FUNNEL), str(export), "--tz", "Europe/Moscow")
+    said = " ".join(_once("audit", FUNNEL, export, "--tz", "Europe/Moscow")
                     .replace(NBSP, " ").split())
     assert ("Марина Соколова: конверсия 92,68% на переходе «Записан на консультацию» → "
             "«Консультация проведена» в воронке «Первичные» против 74,21%") in said, said

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cli_once import cli_ok
 from conftest import data_generator, headless_chrome, needs_chromium
 from funnelc.cli import cli
 from judged_count import judged_entries
@@ -50,10 +51,17 @@ def _run(*args: str, code: int = 0) -> tuple[str, str]:
     return result.stdout, result.stderr
 
 
+def _history_json(export: Path) -> tuple[str, str]:
+    """`history --funnel … --format json` of the export, which two tests read: run once
+    (`cli_once`)."""
+    ran = cli_ok(["history", export / "history.csv", "--funnel", FUNNEL, "--format", "json"],
+                 ENV)
+    return ran.stdout, ran.stderr
+
+
 @pytest.fixture(scope="module")
 def history(export: Path) -> dict:
-    out, _ = _run("history", str(export / "history.csv"), "--funnel", str(FUNNEL),
-                  "--format", "json")
+    out, _ = _history_json(export)
     return json.loads(out)
 
 
@@ -95,8 +103,7 @@ def test_a_renamed_stage_is_read_as_the_funnels_stage_and_said(export: Path) -> 
     # Read as two stages, «Demo» converted 0 % from May on: five sources «got worse» at
     # once in the audit (€493k at stake, all of it the rename). The days prove the
     # rename, so the funnel's «Demo» reads both names, and the warning says so.
-    out, err = _run("history", str(export / "history.csv"), "--funnel", str(FUNNEL),
-                    "--format", "json")
+    out, err = _history_json(export)
     text = " ".join(err.split())
     assert ('warning: "New business"."Demo held" (289 events) is read as "New business".'
             f'"Demo" ({FUNNEL}:44:9): "Demo" was last entered on 2026-04-29, "Demo held" '
