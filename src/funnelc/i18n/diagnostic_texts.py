@@ -622,6 +622,12 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", '{visits} per {n} leads, then {later}'),
     C_("diagnostic", 'more deals are expected in `{later}` than in `{earlier}` before it'),
     C_("diagnostic", 'expected visits per {n} leads entering `{pipeline}`: {visits}'),
+    C_("diagnostic", 'most deals of `{later}` come straight from `{source}`, past `{earlier}`, so it '
+       'counts more than `{earlier}` before it'),
+    C_("diagnostic", '{visits} per {n} leads go from here to `{later}`'),
+    C_("diagnostic", '`{earlier}` is a branch only some deals of `{source}` take, not a step before '
+       '`{later}`: if it records an attempt that did not work out, make it a task or a cadence of '
+       '`{source}` (`{task}`, `{cadence}`); if every deal should pass it, send them through it'),
     C_("diagnostic", 'segment the base between `{a}` and `{b}` with decision stages ({names}), and '
        'copy the cold ones into a warming pipeline'),
     C_("diagnostic", 'only {share}% move on'),

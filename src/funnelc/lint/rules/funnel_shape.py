@@ -37,7 +37,11 @@ class FunnelShape(Rule):
     When every stage that rises follows (or is) a stage named like a task or an
     activity ("Перезвонить", a clinic's "Не пришёл (консультация)" and "Не пришёл
     (лечение)"), those side stages are the cause, each is named, and the message says so
-    instead of blaming the order of the funnel. Deals that enter a stage from outside
+    instead of blaming the order of the funnel. So does a stage that gets most of its
+    deals straight from a stage written before the one it follows: that one is a branch
+    only some deals take, not a step before it (seed 004's «Заявка» sends the leads it
+    reached to «Связались» and the rest to «Ждем связи», which tries again and sends
+    half of them on), and the order is right. Deals that enter a stage from outside
     the pipeline (a source, or a `then copy`: seed 002 copies a repeat order or a warmed
     deal into "the matching stage" of sales) do not count against it: a stage is
     flagged only when the deals coming from its own pipeline's stages already outnumber
@@ -151,6 +155,29 @@ class FunnelShape(Rule):
                              "(`on enter task`, `cadence`) instead of a stage; the other "
                              "stages already fall in order")
                 continue
+            others = tuple(Label(flows[i].stage.name.span,
+                                 f"{per_hundred(visits[i])} after {per_hundred(visits[i - 1])}")
+                           for i in rises[1:])
+            bypass = _bypass(flows, visits, rises[0])
+            if bypass is not None:
+                i, (j, part) = rises[0], bypass
+                stage, prev, source = flows[i].stage, flows[i - 1].stage, flows[j].stage
+                yield Finding(
+                    f"most deals of `{stage.name.value}` come straight from "
+                    f"`{source.name.value}`, past `{prev.name.value}`, so it counts more "
+                    f"than `{prev.name.value}` before it", stage.name.span,
+                    f"{per_hundred(visits[i])} per 100 leads, after "
+                    f"{per_hundred(visits[i - 1])}",
+                    (Label(source.name.span, f"{per_hundred(part)} per 100 leads go from "
+                                             f"here to `{stage.name.value}`"), *others),
+                    notes=(note,),
+                    help=f"`{prev.name.value}` is a branch only some deals of "
+                         f"`{source.name.value}` take, not a step before "
+                         f"`{stage.name.value}`: if it records an attempt that did not work "
+                         f"out, make it a task or a cadence of `{source.name.value}` "
+                         "(`on enter task`, `cadence`); if every deal should pass it, send "
+                         "them through it")
+                continue
             first = rises[0]
             stage, prev = flows[first].stage, flows[first - 1].stage
             yield Finding(
@@ -158,12 +185,25 @@ class FunnelShape(Rule):
                 f"`{prev.name.value}` before it", stage.name.span,
                 f"{per_hundred(visits[first])} per 100 leads, after "
                 f"{per_hundred(visits[first - 1])}",
-                tuple(Label(flows[i].stage.name.span,
-                            f"{per_hundred(visits[i])} after {per_hundred(visits[i - 1])}")
-                      for i in rises[1:]),
+                others,
                 notes=(note,),
                 help="order the stages the way deals go through them, and replace skips "
                      "and moves back with forward steps")
+
+
+def _bypass(flows: list[StageFlow], visits: list[float], i: int
+            ) -> tuple[int, float] | None:
+    """The stage written before `flows[i - 1]` that sends `flows[i]` most of its expected
+    visits, skipping the stage right before it, and those visits per lead; None when no
+    such stage brings more than half. Then the rise is a branch (seed 004's «Заявка» →
+    «Связались», with «Ждем связи» for the calls nobody answered), not a wrong order."""
+    key = flows[i].key
+    parts = [sum(r.share for r in flows[j].routes if r.kind == "stage" and r.stage == key)
+             * visits[j] for j in range(i - 1)]
+    if not parts:
+        return None
+    j = max(range(len(parts)), key=parts.__getitem__)
+    return (j, parts[j]) if parts[j] > visits[i] / 2 else None
 
 
 def _entered_from_outside(ctx: LintContext) -> set[StageKey]:
