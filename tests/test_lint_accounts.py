@@ -546,3 +546,30 @@ def test_a_stage_fed_past_a_side_branch_is_not_blamed_on_the_order(tmp_path: Pat
             '    -> lost "Дорого" 10% }\n'
             '  stage "Правки получены" { -> "Макет готов" 100% }\n}\n')
     assert "order the stages the way deals go through them" in _lint(tmp_path, loop, "FN116")
+
+
+def test_an_entry_task_due_after_the_answer_limit_is_flagged(tmp_path: Path) -> None:
+    """saleschef's «Лид передан в продажи» had `respond 30m` and a task `due 1h`: the
+    playbook gave the manager both «срок 1 час» and «Ответить в течение: 30 минут». FN130
+    flags the task; on working hours it compares the clocks as they run: `respond 1d` on
+    mon-fri 09:00-18:00 runs out 54 clock hours after a Monday-morning entry, so a task due
+    in 2d (48 h) is on time and one due in 3d (72 h) is not."""
+    task = ('  stage "Заявка получена" {\n    owner "Менеджеры"\n    respond {respond}\n'
+            '    on enter task "Позвонить клиенту" due {due}\n'
+            '    -> won 30%\n    -> lost "Нецелевой" 70%\n  }\n')
+    team = 'team "Менеджеры" size 2\n'
+
+    def run(account: str, respond: str, due: str) -> str:
+        stages = task.replace("{respond}", respond).replace("{due}", due)
+        return _lint(tmp_path, _sales(account, stages, team), "FN130")
+
+    out = run("  language ru\n", "30m", "1h")
+    assert ("warning[FN130]: the entry task of `Заявка получена` is due later than its "
+            "`respond 30m`") in out
+    assert "help: make the task due no later than the answer: `due 30m`" in out
+    assert "FN130" not in run("  language ru\n", "30m", "30m")
+    hours = "  language ru\n  hours mon-fri 09:00-18:00\n"
+    late = run(hours, "1d", "3d")
+    assert ("`respond 1d` runs out 54 clock hours after a deal that enters at opening time, "
+            "and the task is due 72 hours after entry") in late
+    assert "FN130" not in run(hours, "1d", "2d")

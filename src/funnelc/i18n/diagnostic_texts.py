@@ -411,6 +411,13 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", "a day of `{sla}`/`{respond}` is 24 working hours with the account's `{hours}`"),
     C_("diagnostic", "write the calendar time in working hours: `{fix}` is {span} of this account's "
        'calendar'),
+    C_("diagnostic", 'the entry task of `{stage}` is due later than its `{respond}`'),
+    C_("diagnostic", 'the task is still on time when the answer is already late'),
+    C_("diagnostic", "the answer's limit"),
+    C_("diagnostic", "with the account's `{hours}`, `{respond}` counts working hours and `{due}` clock "
+       'hours: `{setting}` runs out {n} clock hours after a deal that enters at opening time, and the '
+       'task is due {m} hours after entry'),
+    C_("diagnostic", 'make the task due no later than the answer: `{fix}`'),
     C_("diagnostic", '`{stay}` without an `{sla}`: {share}% of the deals stay here forever'),
     C_("diagnostic", 'in this stage'),
     C_("diagnostic", 'no outcome, `{sla}`, cadence or `{copy}`'),

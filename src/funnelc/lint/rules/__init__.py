@@ -25,6 +25,7 @@ from .name_style import NameStyle
 from .name_styles import MixedStageNameStyles
 from .overlapping_conditions import OverlappingConditions
 from .qualification import SalesWithoutQualification
+from .respond_task import TaskDueAfterRespond
 from .segmentation import UnsegmentedStageBeforeClose
 from .sla_units import DaysInWorkingHours
 from .stage_count import TooManyStages
@@ -66,6 +67,7 @@ RULES: tuple[Rule, ...] = (
     ColdDealsInWarming(),
     DaysInWorkingHours(),
     WonIntoWarming(),
+    TaskDueAfterRespond(),
     NoAutomaticMessage(),
     OverlappingConditions(),
     UncoveredConditionValues(),
