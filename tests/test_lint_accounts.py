@@ -573,3 +573,32 @@ def test_an_entry_task_due_after_the_answer_limit_is_flagged(tmp_path: Path) -> 
     assert ("`respond 1d` runs out 54 clock hours after a deal that enters at opening time, "
             "and the task is due 72 hours after entry") in late
     assert "FN130" not in run(hours, "1d", "2d")
+
+
+_SKIP = ('field "Бюджет" money\nfield "Продукт" enum("Кухня", "Шкаф")\n'
+         'source "Сайт" 5/day -> "Продажи"."Заявка получена"\n'
+         'pipeline "Продажи" sales {\n'
+         '  stage "Заявка получена" {\n    -> "Посетил шоу-рум" 50%\n'
+         '    -> "Счет выставлен" 20%\n    -> lost "Нецелевой" 30%\n  }\n'
+         '  stage "Посетил шоу-рум" key {\n    requires "Бюджет", "Продукт"\n'
+         '    -> "Счет выставлен" 60%\n    -> lost "Дорого" 40%\n  }\n'
+         '  stage "Счет выставлен" {\n    -> won 90%\n    -> lost "Не оплатил" 10%\n  }\n}\n')
+
+
+def test_a_skip_past_a_key_stage_names_the_fields_deals_are_won_without(tmp_path: Path
+                                                                          ) -> None:
+    """Seed 002: «если клиент … просит выставить счет, конечно выставляйте счет… Но даже в
+    этом варианте возможно заполнение необходимых полей». «Заявка получена» sent 20% straight
+    to «Счет выставлен» past «Посетил шоу-рум» (`requires "Бюджет", "Продукт"`) and checked
+    clean: those deals won with an empty card. FN129 names the route, the stage and the
+    fields and gives the line to add; with it on the invoice the file is clean."""
+    out = _lint(tmp_path, _SKIP, "FN129")
+    assert ("warning[FN129]: deals that go from `Заявка получена` straight to `Счет "
+            "выставлен` skip `Посетил шоу-рум` and can be won without `Бюджет`, `Продукт`"
+            ) in out
+    assert "account.funnel:7:5" in out
+    assert "requires `Бюджет`, `Продукт`" in out
+    assert 'help: require them on `Счет выставлен` too: `requires "Бюджет", "Продукт"`' in out
+    fixed = _SKIP.replace('  stage "Счет выставлен" {\n',
+                          '  stage "Счет выставлен" {\n    requires "Бюджет", "Продукт"\n')
+    assert "FN129" not in _lint(tmp_path, fixed, "FN129")

@@ -617,6 +617,12 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", 'an `{kw}` of `{stage}` sends deals back to `{earlier}`'),
     C_("diagnostic", 'an outcome of `{stage}` sends deals back into it'),
     C_("diagnostic", 'an outcome of `{stage}` sends deals back to `{earlier}`'),
+    C_("diagnostic", 'deals that go from `{source}` straight to `{target}` skip {skipped} and can be '
+       'won without {fields}'),
+    C_("diagnostic", 'skips {skipped}'),
+    C_("diagnostic", 'requires {fields}'),
+    C_("diagnostic", 'neither `{target}` nor the stages after it on the way to a win require them'),
+    C_("diagnostic", 'require them on `{target}` too: `{fix}`'),
     C_("diagnostic", 'make it a task or a cadence of the stage deals come from (`{task}`, `{cadence}`) '
        'instead of a stage; the other stages already fall in order'),
     C_("diagnostic", 'order the stages the way deals go through them, and replace skips and moves back '

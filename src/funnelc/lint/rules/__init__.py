@@ -27,6 +27,7 @@ from .overlapping_conditions import OverlappingConditions
 from .qualification import SalesWithoutQualification
 from .respond_task import TaskDueAfterRespond
 from .segmentation import UnsegmentedStageBeforeClose
+from .skipped_fields import SkipPastRequiredFields
 from .sla_units import DaysInWorkingHours
 from .stage_count import TooManyStages
 from .stage_fields import StageWithoutRequiredFields
@@ -58,6 +59,7 @@ RULES: tuple[Rule, ...] = (
     EntityStateStage(),
     BackwardMove(),
     FunnelShape(),
+    SkipPastRequiredFields(),
     UnsegmentedStageBeforeClose(),
     LongCadence(),
     NameTooLong(),

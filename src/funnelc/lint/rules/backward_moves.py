@@ -13,7 +13,7 @@ _WHAT = {"outcome": "outcome", "sla": "`sla`", "reply": "`on reply`",
          "exhausted": "`on exhausted`"}
 
 
-def _moves(stage: Stage) -> list[tuple[Node, StageTarget, str]]:
+def stage_moves(stage: Stage) -> list[tuple[Node, StageTarget, str]]:
     """Every way the deal itself moves to a stage: outcomes, SLA, cadence routes (the
     `exits` of the stage that name a stage, as a list: this runs once per stage)."""
     found: list[tuple[Node, StageTarget, str]] = [
@@ -91,7 +91,7 @@ class BackwardMove(Rule):
         position = {id(s): i for i, s in enumerate(pipe.stages)}
         resolve = ctx.funnel.resolve
         for i, stage in enumerate(pipe.stages):
-            for node, target, what in _moves(stage):
+            for node, target, what in stage_moves(stage):
                 found = resolve(target.ref, pipe)
                 if found is None or found[0] is not pipe:
                     continue

@@ -1,0 +1,271 @@
+"""FN129: a move that skips a stage and, with it, the fields that stage requires."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ...diagnostics import Label, Severity
+from ...model import FunnelFile, Node, Pipeline, Stage, StageTarget
+from ..base import Finding, LintContext, Rule, exits, pipelines_not_exempt
+from .backward_moves import stage_moves
+
+Fields = frozenset[str] | None
+"""Fields certain to be filled; None is "every field" (no deal gets there, or none
+wins from there), the top of the must-analyses below."""
+
+
+class SkipPastRequiredFields(Rule):
+    """Flags a move (an outcome, `sla` or cadence route) that jumps forward past a `key`
+    stage deals otherwise go through on the way, when that stage `requires` fields the
+    deals that jump can be won without: neither the target nor any stage after it on
+    every way to `won` requires them, and the stage they jump from does not have them
+    yet. A stage is skipped when it is written between the two and lies on a forward way
+    from one to the other; a side branch that leads elsewhere is not. Only key stages
+    count by default: their fields are what the client committed with (budget, product),
+    while an ordinary stage's often record its own step (the date of a visit that a deal
+    which skips it never makes); `key-only = false` counts every stage.
+
+    Why
+    ---
+    A client in a hurry may go straight to the invoice, and the seed says to let him;
+    but the fields the skipped stage asks for (budget, product) are what the reports
+    segment by and what CRM marketing writes to. Without them on the target too, the
+    fastest deals, often the best ones, are won with an empty card.
+
+    Bad
+    ---
+        field "Бюджет" money
+        field "Продукт" enum("Кухня", "Шкаф")
+        source "Сайт" 5/day -> "Продажи"."Заявка получена"
+        pipeline "Продажи" sales {
+          stage "Заявка получена" {
+            -> "Посетил шоу-рум" 50%
+            -> "Счет выставлен" 20%
+            -> lost "Нецелевой" 30%
+          }
+          stage "Посетил шоу-рум" key {
+            requires "Бюджет", "Продукт"
+            -> "Счет выставлен" 60%
+            -> lost "Дорого" 40%
+          }
+          stage "Счет выставлен" {
+            -> won 90%
+            -> lost "Не оплатил" 10%
+          }
+        }
+
+    Good
+    ----
+        field "Бюджет" money
+        field "Продукт" enum("Кухня", "Шкаф")
+        source "Сайт" 5/day -> "Продажи"."Заявка получена"
+        pipeline "Продажи" sales {
+          stage "Заявка получена" {
+            -> "Посетил шоу-рум" 50%
+            -> "Счет выставлен" 20%
+            -> lost "Нецелевой" 30%
+          }
+          stage "Посетил шоу-рум" key {
+            requires "Бюджет", "Продукт"
+            -> "Счет выставлен" 60%
+            -> lost "Дорого" 40%
+          }
+          stage "Счет выставлен" {
+            requires "Бюджет", "Продукт"
+            -> won 90%
+            -> lost "Не оплатил" 10%
+          }
+        }
+
+    Seed
+    ----
+    002, «Стоит ли перескакивать между этапами воронки?»: «Если клиент готов купить
+    быстрее и просит выставить счет, конечно выставляйте счет и получайте деньги. Но
+    даже в этом варианте возможно заполнение необходимых полей, без которых в будущем
+    невозможно будет заниматься аналитикой и CRM маркетингом.»
+
+    Options
+    -------
+    key-only: count only the fields of skipped `key` stages (false: of every stage).
+    exempt-purposes: pipeline purposes not checked.
+    """
+
+    code = "FN129"
+    title = "a move past a stage's required fields"
+    name = "skip-past-required-fields"
+    kind = "problem"
+    default_severity = Severity.warning
+    options = {"key-only": True, "exempt-purposes": []}
+
+    def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterator[Finding]:
+        entered: set[tuple[str, str]] | None = None
+        for pipe in pipelines_not_exempt(ctx.funnel, opts):
+            counted = [bool(s.requires) and (s.key or not opts["key-only"])
+                       for s in pipe.stages]
+            if not any(counted) or len(pipe.stages) < 3:
+                continue
+            if entered is None:
+                entered = _entered(ctx)
+            yield from _pipeline(ctx.funnel, pipe, counted, entered)
+
+
+def _pipeline(funnel: FunnelFile, pipe: Pipeline, counted: list[bool],
+              entered: set[tuple[str, str]]) -> Iterator[Finding]:
+    """FN129's findings in one pipeline; `counted`: the stages whose fields count."""
+    stages = pipe.stages
+    n = len(stages)
+    position = {id(s): i for i, s in enumerate(stages)}
+    moves: list[list[tuple[Node, int]]] = [[] for _ in stages]
+    for i, stage in enumerate(stages):
+        for node, target, _ in stage_moves(stage):
+            found = funnel.resolve(target.ref, pipe)
+            if found is not None and found[0] is pipe:
+                moves[i].append((node, position.get(id(found[1]), -1)))
+    skips = [(i, node, j) for i in range(n) for node, j in moves[i] if j > i + 1
+             and any(counted[i + 1:j])]
+    if not skips:
+        return
+    required = [frozenset(f.value for f in s.requires) for s in stages]
+    known = _known_on_entry(pipe, moves, required, entered)
+    to_win = _required_to_win(funnel, pipe, required)
+    ahead: dict[int, set[int]] = {}
+
+    def reach(a: int) -> set[int]:
+        """Stages a forward way leads to from stage `a` (itself included)."""
+        found = ahead.get(a)
+        if found is None:
+            found, todo = {a}, [a]
+            while todo:
+                for _, b in moves[todo.pop()]:
+                    if b > a and b not in found:
+                        found.add(b)
+                        todo.append(b)
+            ahead[a] = found
+        return found
+
+    for i, node, j in skips:
+        came, after = known[i], to_win[j]
+        if came is None or after is None:
+            continue  # no deal gets to the source, or none is won from the target
+        have = came | after
+        skipped = [(k, [f.value for f in stages[k].requires if f.value not in have])
+                   for k in range(i + 1, j) if counted[k]
+                   and k in reach(i) and j in reach(k)]
+        skipped = [(k, missing) for k, missing in skipped if missing]
+        if not skipped:
+            continue
+        yield _finding(stages[i].name.value, stages[j], node,
+                       [(stages[k], missing) for k, missing in skipped])
+
+
+def _finding(source: str, target: Stage, node: Node, skipped: list[tuple[Stage, list[str]]]
+             ) -> Finding:
+    names = [s.name.value for s, _ in skipped]
+    missing = list(dict.fromkeys(f for _, fields in skipped for f in fields))
+    listed = ", ".join(f"`{f}`" for f in missing)
+    stages_text = _joined(names)
+    fix = "requires " + ", ".join(
+        f'"{f}"' for f in dict.fromkeys([r.value for r in target.requires] + missing))
+    return Finding(
+        f"deals that go from `{source}` straight to `{target.name.value}` skip "
+        f"{stages_text} and can be won without {listed}", node.span,
+        f"skips {stages_text}",
+        tuple(Label(s.name.span, "requires " + ", ".join(f"`{f}`" for f in fields))
+              for s, fields in skipped),
+        notes=(f"neither `{target.name.value}` nor the stages after it on the way to a win "
+               "require them",),
+        help=f"require them on `{target.name.value}` too: `{fix}`")
+
+
+def _joined(names: list[str]) -> str:
+    quoted = [f"`{n}`" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _entered(ctx: LintContext) -> set[tuple[str, str]]:
+    """Stages deals enter from outside their pipeline's moves: a source's stage, a
+    `then copy`'s or a `reopen`'s target. Nothing is known about their cards there."""
+    funnel = ctx.funnel
+    found = {key for _, key in ctx.flows.sources}
+    for pipe in funnel.pipelines:
+        refs = [ro.target for ro in pipe.reopens]
+        refs += [e.copy_to.ref for s in pipe.stages for e in exits(s) if e.copy_to is not None]
+        for ref in refs:
+            hit = funnel.resolve(ref, pipe)
+            if hit is not None:
+                found.add((hit[0].name.value, hit[1].name.value))
+    return found
+
+
+def _meet(a: Fields, b: Fields) -> Fields:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a & b
+
+
+def _known_on_entry(pipe: Pipeline, moves: list[list[tuple[Node, int]]],
+                    required: list[frozenset[str]], entered: set[tuple[str, str]]
+                    ) -> list[Fields]:
+    """The fields every deal in each stage has filled: its own `requires`, and what every
+    way into it brings (a must-analysis over the pipeline's moves, from "every field")."""
+    n = len(required)
+    preds: list[list[int]] = [[] for _ in range(n)]
+    for i, out in enumerate(moves):
+        for _, j in out:
+            if 0 <= j < n and j != i:
+                preds[j].append(i)
+    name = pipe.name.value
+    starts = {i for i, s in enumerate(pipe.stages)
+              if (name, s.name.value) in entered or not preds[i]}
+    known: list[Fields] = [required[i] if i in starts else None for i in range(n)]
+    changed = True
+    while changed:
+        changed = False
+        for i in range(n):
+            if i in starts:
+                continue
+            came: Fields = None
+            for p in preds[i]:
+                came = _meet(came, known[p])
+            new = None if came is None else came | required[i]
+            if new != known[i]:
+                known[i], changed = new, True
+    return known
+
+
+def _required_to_win(funnel: FunnelFile, pipe: Pipeline, required: list[frozenset[str]]
+                     ) -> list[Fields]:
+    """The fields each stage or a stage after it requires on every way from it to `won`
+    (None: no way from it wins), a must-analysis backwards from the wins."""
+    n = len(required)
+    position = {id(s): i for i, s in enumerate(pipe.stages)}
+    ways: list[list[int | None]] = []
+    for stage in pipe.stages:
+        out: list[int | None] = []
+        for e in exits(stage):
+            if e.target.kind == "won":
+                out.append(None)  # won here: nothing more is asked
+            elif isinstance(e.target, StageTarget):
+                found = funnel.resolve(e.target.ref, pipe)
+                if found is not None and found[0] is pipe:
+                    out.append(position[id(found[1])])
+        ways.append(out)
+    result: list[Fields] = [None] * n
+    changed = True
+    while changed:
+        changed = False
+        for i in reversed(range(n)):
+            after: Fields = None
+            wins = False
+            for j in ways[i]:
+                if j is None:
+                    after, wins = frozenset(), True
+                elif result[j] is not None:
+                    after, wins = _meet(after, result[j]), True
+            new = (after | required[i]) if wins and after is not None else None
+            if new != result[i]:
+                result[i], changed = new, True
+    return result
