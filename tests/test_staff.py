@@ -197,3 +197,15 @@ def _write(tmp_path: Path) -> str:
     path = tmp_path / "mmc.funnel"
     path.write_text(MMC, encoding="utf-8")
     return str(path)
+
+
+@pytest.mark.parametrize("target", ["respond 5m 90%", "respond 5m 90% at Line.In"])
+def test_a_target_no_deal_reaches_is_a_usage_error(mmc: str, target: str) -> None:
+    """With the only source at 0 (`--set`) no deal reaches the team's stage: the search
+    ran every size up to 50 on empty figures (280 replications), exit 1, and wrote «no
+    size up to 50 is far from the 3 in the file: the targets are met as simulated»."""
+    r = CliRunner().invoke(cli, ["staff", mmc, "--team", "Ops", "--target", target,
+                                 "--set", "source Calls 0/hour", *FAST, "--reps", "2"])
+    assert r.exit_code == 2, r.output
+    assert "no deal ever reaches `Line.In`" in r.output
+    assert "nothing to measure at any size" in r.output

@@ -115,6 +115,7 @@ def staff_command(file: str, fmt: str, output_path: str | None, team: str, targe
     guard_work([model], run_size(config))  # a --set may have changed the sources' rates
     net = compile_model_or_exit(model, prepared)
     parsed = _targets(net, team, targets, prepared)
+    _refuse_unfed(model, net, parsed)
     model = with_respond_limits(model, net, parsed)
     if objective == "profit":
         _profit(model, team, parsed, config, executor, scheduler, prepared, max_size, max_reps,
@@ -206,6 +207,29 @@ def _targets(net: Network, team: str, targets: tuple[str, ...], prepared: Prepar
                                          param_hint="'--target'")
             covered |= set(t.stages)
     return parsed
+
+
+def _refuse_unfed(model: FunnelFile, net: Network, parsed: list[Target]) -> None:
+    """A respond or abandon target over stages no deal ever reaches (the exact flows send
+    them none: no source feeds them, or a --set put the sources at 0) has nothing to
+    measure at any size: the search used to run up to --max-size on empty figures (280
+    replications) and print «no size up to 50 is far from the 3 in the file: the targets
+    are met as simulated». A usage error instead."""
+    from ..analysis.exact import analyze_account
+
+    acct = analyze_account(model)
+    for t in parsed:
+        if t.kind not in ("respond", "abandon"):
+            continue
+        rates = [acct.stage(net.stages[i].pipeline_name, net.stages[i].name).arrivals_per_hour
+                 for i in t.stages]
+        if rates and all(r == 0.0 for r in rates):
+            names = ", ".join(f"`{net.stages[i].pipeline_name}.{net.stages[i].name}`"
+                              for i in t.stages)
+            raise click.BadParameter(
+                f"no deal ever reaches {names}: `{t.text.strip()}` has nothing to measure "
+                "at any size; give the sources that feed these stages a rate (or route deals "
+                "to them), or target stages that deals reach", param_hint="'--target'")
 
 
 def _products(fmt: str, output_path: str | None, json_path: str | None,
