@@ -2,7 +2,7 @@
 using only the documented elements, in the documented order (StandardValueSet /
 StandardValue, BusinessProcess / PicklistValue with its required `default`, Package), its
 values and sales processes follow the account, names are escaped and made API-safe, and
-FN350-FN355; `alias salesforce "…"` names a stage in Salesforce (saleschef exports with
+FN350-FN356 (custom fields too); `alias salesforce "…"` names a stage in Salesforce (saleschef exports with
 it); `--to salesforce-sfdx` writes the same metadata as an sfdx project in source format."""
 
 from __future__ import annotations
@@ -68,8 +68,10 @@ def local(el: ET.Element) -> str:
 
 
 def parse(files: dict[str, str]) -> tuple[ET.Element, ET.Element, ET.Element]:
-    """The three files parsed, each checked against the documented element lists."""
-    assert set(files) == {PACKAGE_PATH, VALUE_SET_PATH, OBJECT_PATH}
+    """The three files parsed, each checked against the documented element lists (the
+    Contact and Account objects, with custom fields only, are read by the fields' test)."""
+    assert set(files) - {"objects/Contact.object", "objects/Account.object"} == {
+        PACKAGE_PATH, VALUE_SET_PATH, OBJECT_PATH}
     value_set = ET.fromstring(files[VALUE_SET_PATH].encode("utf-8"))
     assert local(value_set) == "StandardValueSet"
     for child in value_set:
@@ -84,9 +86,12 @@ def parse(files: dict[str, str]) -> tuple[ET.Element, ET.Element, ET.Element]:
             assert len(child.findtext(f"{NS}fullName") or "") <= 40
     obj = ET.fromstring(files[OBJECT_PATH].encode("utf-8"))
     assert local(obj) == "CustomObject"
-    for bp in obj:
-        assert local(bp) == "businessProcesses"
-        check_business_process(bp)
+    kinds = [local(child) for child in obj]
+    assert kinds == sorted(kinds)  # businessProcesses, then fields (CustomObject's order)
+    for child in obj:
+        assert local(child) in ("businessProcesses", "fields")
+        if local(child) == "businessProcesses":
+            check_business_process(child)
     package = ET.fromstring(files[PACKAGE_PATH].encode("utf-8"))
     assert local(package) == "Package"
     assert package.findtext(f"{NS}version") == API_VERSION
@@ -224,6 +229,50 @@ def test_a_shared_stage_with_different_probabilities_is_a_warning_fn354() -> Non
 def test_blank_names_are_fn355() -> None:
     text = one_pipeline('  stage " " { -> won 50%\n -> lost "  " 50% }', first=" ")
     assert codes(build_metadata(load_unchecked(text))[1]) == ["FN355", "FN355"]
+
+
+CUSTOM_FIELD = ["fullName", "defaultValue", "label", "length", "precision", "required", "scale",
+                "type", "valueSet", "visibleLines"]
+"""CustomField's elements funnelc writes, in the order of the Metadata API's CustomField
+(fullName inherited from Metadata first, the rest in the WSDL's alphabetical sequence, as a
+retrieved field lists them: `label, required, trackHistory, type, valueSet`)."""
+
+
+def test_fields_are_custom_fields_of_their_object_in_the_documented_order() -> None:
+    """Each field but the standard Contact.Phone is a CustomField of Opportunity, Contact or
+    Account, `NAME__c` unique in its object, its elements in the WSDL's order, a picklist's
+    options a restricted value set; package.xml lists each as a CustomField member."""
+    text = one_pipeline(chain(["Заявка"]), head='field "Бюджет" money\nfield "Мест" int(1..9)\n'
+                        'field "Тип" multi("А", "Б & В")\nfield "Телефон" phone on contact\n'
+                        'field "Второй телефон" phone on contact\nfield "Бюджет!" text')
+    files, diags = build_metadata(load(text))
+    assert diags == []
+    opportunity = ET.fromstring(files[OBJECT_PATH])
+    fields = {f.findtext(f"{NS}fullName"): f for f in opportunity.findall(f"{NS}fields")}
+    assert list(fields) == ["Bjudzhet__c", "Mest__c", "Tip__c", "Bjudzhet_2__c"]
+    for f in fields.values():
+        tags = [c.tag.removeprefix(NS) for c in f]
+        assert tags == [t for t in CUSTOM_FIELD if t in tags]
+    assert fields["Mest__c"].findtext(f"{NS}scale") == "0"
+    assert fields["Tip__c"].findtext(f"{NS}type") == "MultiselectPicklist"
+    options = fields["Tip__c"].findall(f"{NS}valueSet/{NS}valueSetDefinition/{NS}value")
+    assert [o.findtext(f"{NS}label") for o in options] == ["А", "Б & В"]
+    contact = ET.fromstring(files["objects/Contact.object"])
+    assert [f.findtext(f"{NS}label") for f in contact.findall(f"{NS}fields")] == ["Второй телефон"]
+    members = ET.fromstring(files[PACKAGE_PATH]).findall(f"{NS}types")
+    custom = [t for t in members if t.findtext(f"{NS}name") == "CustomField"]
+    assert [m.text for m in custom[0].findall(f"{NS}members")] == [
+        "Opportunity.Bjudzhet__c", "Opportunity.Mest__c", "Opportunity.Tip__c",
+        "Contact.Vtoroj_telefon__c", "Opportunity.Bjudzhet_2__c"]
+
+
+def test_a_field_name_over_40_characters_or_an_option_over_255_is_fn356() -> None:
+    ok = one_pipeline(chain(["Заявка"]), head=f'field "{"Д" * 40}" text')
+    assert build_metadata(load(ok))[1] == []
+    long = one_pipeline(chain(["Заявка"]), head=f'field "{"Д" * 41}" enum("{"О" * 256}", "Б")')
+    diags = build_metadata(load_unchecked(long))[1]
+    assert codes(diags) == ["FN356", "FN356"]
+    assert "41 characters" in diags[0].message and "256 characters" in diags[1].message
 
 
 def test_cli_writes_the_folder_and_requires_o(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from click.testing import CliRunner, Result
 
 from funnelc.api import load_text
 from funnelc.cli import cli
+from funnelc.export.salesforce import standard_fields
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "salesforce"
@@ -76,11 +77,13 @@ def test_a_zip_of_the_retrieve_imports_the_same(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("target", ["salesforce", "salesforce-sfdx"])
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
-def test_an_export_imports_back_with_its_pipelines_stages_and_lost_reasons(
+def test_an_export_imports_back_with_its_pipelines_stages_fields_and_lost_reasons(
         example: Path, target: str, tmp_path: Path) -> None:
     """Export (Metadata API or source format) → import: every pipeline with its name
     (the sales process's description, its transliteration being the process name), every
-    stage in order (its `alias salesforce` where it has one), every lost reason listed."""
+    stage in order (its `alias salesforce` where it has one), every field with its entity,
+    kind and options but the standard Contact.Phone/Email and Account.Phone (named in the
+    header), every lost reason listed."""
     folder = tmp_path / "metadata"
     exported = run("export", str(example), "--to", target, "-o", str(folder))
     if exported.exit_code != 0:
@@ -96,6 +99,14 @@ def test_an_export_imports_back_with_its_pipelines_stages_and_lost_reasons(
                                    and s.alias.crm == "salesforce" else s.name.value)
                                   for s in pipe.stages]
     assert {p.name.value: [s.name.value for s in p.stages] for p in back.pipelines} == names
+    standard = standard_fields(original)
+    fields = [(f.entity, f.name.value, f.type.kind, [v.value for v in f.type.values])
+              for f in original.fields if (f.entity, f.name.value) not in standard]
+    assert sorted(fields, key=str) == sorted(
+        ((f.entity, f.name.value, f.type.kind, [v.value for v in f.type.values])
+         for f in back.fields), key=str)
+    if standard:
+        assert "# - built-in fields not imported (standard fields of every org)" in result.stdout
     for pipe in original.pipelines:
         for stage in pipe.stages:
             for outcome in stage.outcomes:

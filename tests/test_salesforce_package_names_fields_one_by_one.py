@@ -54,14 +54,17 @@ def test_the_package_names_each_field_and_each_member_once(tmp_path: Path, targe
     assert result.exit_code == 0, result.output
     text = (out / package).read_text(encoding="utf-8")
     notes = re.findall(r"^  - (.*)$", text, flags=re.M)
-    assert ("Custom fields are not part of this folder: «Жалоба», «Бюджет, ₽», «Возраст»."
-            in notes)
+    assert ("The custom fields («Жалоба», «Бюджет, ₽», «Возраст») deploy visible to "
+            "administrators only: give the profiles that use them field-level security and put "
+            "them on the page layouts.") in notes
     assert ("«Первичка» (Pervichka) → «Консультация»: require «Бюджет, ₽», «Возраст» with a "
             "validation rule or as Path key fields") in notes
     root = ET.fromstring(text)
     members = {t.findtext(f"{NS}name"): [m.text for m in t.findall(f"{NS}members")]
                for t in root.findall(f"{NS}types")}
     assert members == {"BusinessProcess": ["Opportunity.Pervichka"],
+                       "CustomField": ["Opportunity.Zhaloba__c", "Opportunity.Bjudzhet__c",
+                                       "Opportunity.Vozrast__c"],
                        "StandardValueSet": ["OpportunityStage"]}
 
 
@@ -86,8 +89,9 @@ def test_contact_phone_and_email_and_company_phone_are_standard_fields(
                                       "-q"])
     assert result.exit_code == 0, result.output
     notes = re.findall(r"^  - (.*)$", (out / package).read_text(encoding="utf-8"), flags=re.M)
-    assert ("Custom fields are not part of this folder: «Жалоба», «Второй телефон», "
-            "«Email компании», «Бюджет, ₽», «Возраст».") in notes
+    assert ("The custom fields («Жалоба», «Второй телефон», «Email компании», «Бюджет, ₽», "
+            "«Возраст») deploy visible to administrators only: give the profiles that use them "
+            "field-level security and put them on the page layouts.") in notes
     assert "«Телефон» is the standard field Contact.Phone of every org: nothing to create." in notes
     assert "«Email» is the standard field Contact.Email of every org: nothing to create." in notes
     assert ("«Телефон офиса» is the standard field Account.Phone of every org: nothing to "

@@ -189,6 +189,8 @@ FN354 = _define("FN354", "export:salesforce", "a stage name in several pipelines
                 "different win probabilities or `key` flags: they share one value, which "
                 "keeps the first pipeline's", severity="warning")
 FN355 = _define("FN355", "export:salesforce", "a blank pipeline, stage or lost reason name")
+FN356 = _define("FN356", "export:salesforce", "a field name over 40 characters (a custom "
+                "field's label holds 40) or an option over 255 (a picklist value's)")
 
 REGISTRY: dict[str, CodeInfo] = {info.code: info for info in DEFINED}
 """Code → definition (the first, should a code be defined twice)."""

@@ -29,17 +29,28 @@ reads):
   `minOccurs="0"` (metadata WSDL), i.e. required, and the BusinessProcess reference's
   sample writes it in every value; no value is the default (a new opportunity's stage is
   chosen by whoever creates it).
-* `package.xml` — `BusinessProcess` `Opportunity.<fullName>` members and the
-  `StandardValueSet` `OpportunityStage`, API version 60.0; an XML comment at its top
-  lists what the metadata cannot carry (record types, required fields, SLAs, actions,
-  `respond`, `patience`, and the hints, which go in the Path's guidance by hand).
+* `objects/Opportunity.object` also holds, and `objects/Contact.object` and
+  `objects/Account.object` hold, one `<fields>` per funnel field of a deal, contact or
+  company (a CustomField: `fullName` `NAME__c`, NAME transliterated as a sales-process
+  name and unique in its object, `label` the field's own name, `required` false, and by
+  kind Text 255, Number 18.2, Currency 18.2, Number 18.0 for `int` (its range has no
+  place), Date, Checkbox (default false), Phone, Email, Url, Picklist and
+  MultiselectPicklist with a restricted value set of the options), except a funnel's
+  first contact phone and email and first company phone: the standard Contact.Phone,
+  Contact.Email and Account.Phone of every org (nothing to create).
+* `package.xml` — `BusinessProcess` `Opportunity.<fullName>` members, `CustomField`
+  `OBJECT.NAME__c` members and the `StandardValueSet` `OpportunityStage`, API version
+  60.0; an XML comment at its top lists what the metadata cannot carry (record types,
+  the fields' field-level security, required fields, SLAs, actions, `respond`,
+  `patience`, and the hints, which go in the Path's guidance by hand).
 
 The source format (`salesforce-sfdx`) holds the same XML decomposed as `sf project
 retrieve` writes it: `sfdx-project.json` (one package directory, `force-app`, API
 60.0), `force-app/main/default/standardValueSets/OpportunityStage.standardValueSet-meta.xml`,
 one `force-app/main/default/objects/Opportunity/businessProcesses/<fullName>.businessProcess-meta.xml`
-per sales process (root `BusinessProcess`, its `fullName` the process name alone), and
-`manifest/package.xml`. No `fields/StageName.field-meta.xml`: the stage values live in
+per sales process (root `BusinessProcess`, its `fullName` the process name alone), one
+`force-app/main/default/objects/OBJECT/fields/NAME__c.field-meta.xml` per custom field
+(root `CustomField`), and `manifest/package.xml`. No `fields/StageName.field-meta.xml`: the stage values live in
 the standard value set, and a StageName file would overwrite the org's history tracking
 settings of the field on deploy.
 
@@ -49,7 +60,7 @@ the real name stays readable in the description.
 
 Diagnostics:
 
-FN350–FN355, defined with their meanings in `funnelc.codes` (the error-code pages of
+FN350–FN356, defined with their meanings in `funnelc.codes` (the error-code pages of
 the docs are generated from there).
 """
 
@@ -112,6 +123,43 @@ class _Process:
     values: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _CustomField:
+    """A funnel field as a custom field of Opportunity, Contact or Account."""
+
+    object: str
+    api: str
+    """`Budzhet__c`: the transliterated name, unique in its object."""
+    field: m.CardField
+
+
+OBJECT_OF = {m.Entity.deal: "Opportunity", m.Entity.contact: "Contact",
+             m.Entity.company: "Account"}
+MAX_LABEL = 40
+MAX_OPTION = 255
+FIELD_TYPES: dict[str, tuple[str, int | None, int | None]] = {
+    "text": ("Text", None, None), "number": ("Number", 18, 2), "money": ("Currency", 18, 2),
+    "int": ("Number", 18, 0), "date": ("Date", None, None), "bool": ("Checkbox", None, None),
+    "phone": ("Phone", None, None), "email": ("Email", None, None), "url": ("Url", None, None),
+    "enum": ("Picklist", None, None), "multi": ("MultiselectPicklist", None, None),
+}
+"""A field kind's CustomField `type`, `precision` and `scale`: a Number or Currency of 18
+digits, 2 of them decimals (an int's 0; its range has no place: a validation rule would
+hold it); a Text has `length` 255, its most."""
+
+
+def field_name(name: str, lang: str | None) -> str:
+    """A custom field's API name without `__c`: ASCII letters, digits and single
+    underscores, starting with a letter, at most 40 characters; `Field` when nothing is
+    left."""
+    stem = code_stem(name, lang)
+    if not stem:
+        return "Field"
+    if not stem[0].isalpha():
+        stem = "F_" + stem
+    return stem[:MAX_PROCESS_NAME].rstrip("_")
+
+
 def process_name(name: str, lang: str | None) -> str:
     """An API-style name: ASCII letters, digits and single underscores, starting with a
     letter, no trailing underscore, at most 40 characters. Empty when nothing is left."""
@@ -169,6 +217,7 @@ class _Builder:
         self.diags: list[Diagnostic] = []
         self.values: dict[str, _Value] = {}
         self.processes: list[_Process] = []
+        self.custom: list[_CustomField] = []
         self.manual: list[str] = []
         self.probability = win_probabilities(funnel)
         won, lost = CLOSED_NAMES.get(self.lang or "en", DEFAULT_CLOSED)
@@ -226,6 +275,39 @@ class _Builder:
             self._won(process)
             self._lost(process, stage_names)
             self._notes(pipe, full)
+        self._fields()
+
+    def _fields(self) -> None:
+        """The funnel's fields but the standard ones (Contact.Phone …), each a custom
+        field of its object with a unique API name."""
+        standard = standard_fields(self.funnel)
+        used: dict[str, set[str]] = {}
+        for f in self.funnel.fields:
+            if (f.entity, f.name.value) in standard:
+                continue
+            obj = OBJECT_OF[f.entity]
+            taken = used.setdefault(obj, set())
+            base = api = field_name(f.name.value, self.lang)
+            n = 2
+            while api.casefold() in taken:
+                suffix = f"_{n}"
+                api = base[: MAX_PROCESS_NAME - len(suffix)].rstrip("_") + suffix
+                n += 1
+            taken.add(api.casefold())
+            self.custom.append(_CustomField(obj, f"{api}__c", f))
+            if len(f.name.value) > MAX_LABEL:
+                self.diags.append(_error(
+                    codes.FN356, f"field name is {len(f.name.value)} characters: a Salesforce "
+                    f"field label holds at most {MAX_LABEL}", self.path, f.name.span,
+                    f"{len(f.name.value) - MAX_LABEL} characters too many",
+                    help="shorten the field name"))
+            for option in f.type.values:
+                if len(option.value) > MAX_OPTION:
+                    self.diags.append(_error(
+                        codes.FN356, f"option is {len(option.value)} characters: a Salesforce "
+                        f"picklist value holds at most {MAX_OPTION}", self.path, option.span,
+                        f"{len(option.value) - MAX_OPTION} characters too many",
+                        help="shorten the option"))
 
     def _stage(self, pipe: m.Pipeline, stage: m.Stage, node: m.Name) -> None:
         name = node.value
@@ -341,13 +423,68 @@ class _Builder:
                     f"{indent}    <default>false</default>", f"{indent}</values>"]
         return out
 
-    def object_file(self) -> str:
+    def object_file(self, obj: str = "Opportunity") -> str:
+        """`objects/OBJ.object`: the sales processes (Opportunity), then the custom fields,
+        in the WSDL's order of CustomObject (businessProcesses before fields)."""
         out = ['<?xml version="1.0" encoding="UTF-8"?>', f'<CustomObject xmlns="{NS}">']
-        for p in self.processes:
+        for p in self.processes if obj == "Opportunity" else []:
             out += ["    <businessProcesses>", *self._process_body(p, " " * 8),
                     "    </businessProcesses>"]
+        for f in self.custom:
+            if f.object == obj:
+                out += ["    <fields>", *self._field_body(f, " " * 8), "    </fields>"]
         out.append("</CustomObject>")
         return "\n".join(out) + "\n"
+
+    def object_files(self) -> dict[str, str]:
+        """Metadata format: Opportunity.object always, Contact's and Account's when they
+        have custom fields."""
+        objects = ["Opportunity", *dict.fromkeys(f.object for f in self.custom
+                                                 if f.object != "Opportunity")]
+        return {f"objects/{obj}.object": self.object_file(obj) for obj in objects}
+
+    @staticmethod
+    def _field_body(f: _CustomField, indent: str) -> list[str]:
+        """A CustomField's elements in the order of the Metadata API's CustomField
+        (fullName first, then the WSDL's alphabetical sequence: defaultValue, label, length,
+        precision, required, scale, type, valueSet, visibleLines), a picklist's value set
+        restricted to its options (each its own API value)."""
+        kind = f.field.type.kind
+        ftype, precision, scale = FIELD_TYPES[kind]
+        out = [f"{indent}<fullName>{f.api}</fullName>"]
+        if kind == "bool":
+            out.append(f"{indent}<defaultValue>false</defaultValue>")
+        out.append(f"{indent}<label>{escape(f.field.name.value)}</label>")
+        if kind == "text":
+            out.append(f"{indent}<length>255</length>")
+        if precision is not None:
+            out.append(f"{indent}<precision>{precision}</precision>")
+        out.append(f"{indent}<required>false</required>")
+        if scale is not None:
+            out.append(f"{indent}<scale>{scale}</scale>")
+        out.append(f"{indent}<type>{ftype}</type>")
+        if kind in ("enum", "multi"):
+            out += [f"{indent}<valueSet>", f"{indent}    <restricted>true</restricted>",
+                    f"{indent}    <valueSetDefinition>",
+                    f"{indent}        <sorted>false</sorted>"]
+            for option in f.field.type.values:
+                text = escape(option.value)
+                out += [f"{indent}        <value>",
+                        f"{indent}            <fullName>{text}</fullName>",
+                        f"{indent}            <default>false</default>",
+                        f"{indent}            <label>{text}</label>",
+                        f"{indent}        </value>"]
+            out += [f"{indent}    </valueSetDefinition>", f"{indent}</valueSet>"]
+        if kind == "multi":
+            out.append(f"{indent}<visibleLines>4</visibleLines>")
+        return out
+
+    def field_files(self) -> dict[str, str]:
+        """Source format: one `objects/OBJ/fields/NAME__c.field-meta.xml` per custom field."""
+        return {f"{SOURCE_ROOT}/objects/{f.object}/fields/{f.api}.field-meta.xml": "\n".join(
+                    ['<?xml version="1.0" encoding="UTF-8"?>', f'<CustomField xmlns="{NS}">',
+                     *self._field_body(f, " " * 4), "</CustomField>"]) + "\n"
+                for f in self.custom}
 
     def business_process_files(self) -> dict[str, str]:
         """Source format: one `<fullName>.businessProcess-meta.xml` per sales process."""
@@ -382,10 +519,10 @@ class _Builder:
             "profiles.",
         ]
         standard = standard_fields(self.funnel)
-        custom = [f.name.value for f in self.funnel.fields
-                  if (f.entity, f.name.value) not in standard]
-        if custom:
-            notes.append("Custom fields are not part of this folder: " + _names(custom) + ".")
+        if self.custom:
+            notes.append("The custom fields (" + _names(f.field.name.value for f in self.custom)
+                         + ") deploy visible to administrators only: give the profiles that "
+                         "use them field-level security and put them on the page layouts.")
         notes += [f"«{name}» is the standard field {api} of every org: nothing to create."
                   for (_, name), api in standard.items()]
         notes += self.manual
@@ -396,6 +533,10 @@ class _Builder:
             out.append("    <types>")
             out += [f"        <members>Opportunity.{p.full_name}</members>" for p in self.processes]
             out += ["        <name>BusinessProcess</name>", "    </types>"]
+        if self.custom:
+            out.append("    <types>")
+            out += [f"        <members>{f.object}.{f.api}</members>" for f in self.custom]
+            out += ["        <name>CustomField</name>", "    </types>"]
         out += ["    <types>", "        <members>OpportunityStage</members>",
                 "        <name>StandardValueSet</name>", "    </types>",
                 f"    <version>{API_VERSION}</version>", "</Package>"]
@@ -406,8 +547,7 @@ def build_metadata(funnel: m.FunnelFile) -> tuple[dict[str, str], list[Diagnosti
     """The folder's files and what Salesforce cannot hold (errors: do not deploy)."""
     b = _Builder(funnel)
     b.build()
-    files = {PACKAGE_PATH: b.package(), VALUE_SET_PATH: b.value_set(),
-             OBJECT_PATH: b.object_file()}
+    files = {PACKAGE_PATH: b.package(), VALUE_SET_PATH: b.value_set(), **b.object_files()}
     return files, sorted(b.diags, key=Diagnostic.sort_key)
 
 
@@ -417,7 +557,7 @@ def build_source(funnel: m.FunnelFile) -> tuple[dict[str, str], list[Diagnostic]
     b.build()
     files = {PROJECT_PATH: b.project(), "manifest/package.xml": b.package(source=True),
              f"{SOURCE_ROOT}/{VALUE_SET_PATH}-meta.xml": b.value_set(),
-             **b.business_process_files()}
+             **b.business_process_files(), **b.field_files()}
     return files, sorted(b.diags, key=Diagnostic.sort_key)
 
 
