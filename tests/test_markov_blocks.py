@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA, PIPELINES
+from conftest import DATA, PIPELINES, reps
 from funnelc import load_text
 from funnelc.analysis import markov
 from funnelc.cli import cli
@@ -55,7 +55,7 @@ def hub_blocks(draw: st.DrawFn) -> tuple[list[dict[int, float]], list[Vector]]:
     return rows, rhs
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=reps(60, 25), deadline=None)  # fewer under CI (conftest.reps)
 @given(hub_blocks())
 def test_hub_blocks_hubs_last_agree_with_the_given_order(
         block: tuple[list[dict[int, float]], list[Vector]]) -> None:

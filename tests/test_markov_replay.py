@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import reps
 from funnelc.analysis import markov
 from funnelc.cli import cli
 
@@ -98,7 +99,9 @@ def blocks(draw: st.DrawFn) -> tuple[list[dict[int, float]], list[Vector]]:
     return rows, rhs
 
 
-@settings(max_examples=400, deadline=None)
+# Hypothesis' default is 100 examples; without CI four times that (a block's edge cases:
+# zeros, signed zeros, subnormals, infinities), under CI the default (`reps`).
+@settings(max_examples=reps(400, 100), deadline=None)
 @given(blocks())
 def test_replayed_factor_is_the_carried_elimination(block: tuple[list[dict[int, float]],
                                                                  list[Vector]]) -> None:
@@ -106,7 +109,7 @@ def test_replayed_factor_is_the_carried_elimination(block: tuple[list[dict[int, 
     assert _bits(markov._solve_block(rows, rhs)) == _bits(_reference(rows, rhs))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=reps(200, 50), deadline=None)
 @given(blocks())
 def test_scalar_replay_is_the_one_column_elimination(block: tuple[list[dict[int, float]],
                                                                   list[Vector]]) -> None:
