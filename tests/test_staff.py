@@ -209,3 +209,28 @@ def test_a_target_no_deal_reaches_is_a_usage_error(mmc: str, target: str) -> Non
     assert r.exit_code == 2, r.output
     assert "no deal ever reaches `Line.In`" in r.output
     assert "nothing to measure at any size" in r.output
+
+
+def test_no_answer_is_said_as_no_answer_in_english(mmc: str) -> None:
+    """English wrote «no size up to 3 is far from the 3 in the file: …», which says that
+    a size was found; ru/uk read «подходящего размера до 3 нет — далеко от …»."""
+    r = CliRunner().invoke(cli, ["staff", mmc, "--team", "Ops", "--target", "respond 5m 90%",
+                                 "--max-size", "3", "--reps", "2", *FAST])
+    assert r.exit_code == 1, r.output
+    assert "no size up to 3 meets every target, far from the 3 in the file:" in r.output
+    assert "is far from" not in r.output
+
+
+def test_a_team_open_around_the_clock_starts_without_a_rest_waiting_for_the_opening(
+        tmp_path: Path) -> None:
+    """Triangular work around the clock has no closed form, so the search starts from the
+    calendar approximation, which said «100% of the deals arriving while it is open; the
+    rest wait for the opening» of a team that never closes."""
+    path = tmp_path / "tri.funnel"
+    path.write_text(MMC.replace(f"exp({WORK_MIN:g}m)", "triangular(5m, 10m, 30m)"),
+                    encoding="utf-8")
+    r = CliRunner().invoke(cli, ["staff", str(path), "--team", "Ops", "--target",
+                                 "respond 5m 85%", "--reps", "2", "--max-reps", "2", *FAST])
+    assert r.exit_code == 0, r.output
+    assert "the team open around the clock" in r.output
+    assert "wait for the opening" not in r.output and "100% of the deals" not in r.output

@@ -84,6 +84,12 @@ def _one_start(tr: Translator, r: StartReason, targets: Sequence[Target]) -> str
     if r.kind == "stable":
         return _("stable (offered load < 1) from {size} for «{target}»").format(
             size=r.size, target=r.target)
+    if r.kind == "calendar" and (r.open_hours or 0.0) >= 168.0 - 1e-9:
+        # A team open around the clock (the work is what has no closed form): «100% of the
+        # deals arriving while it is open; the rest wait for the opening» spoke of no rest.
+        return _("approximately {size} for «{target}» (M/M/c with the offered load of "
+                 "{load} members' worth, the team open around the clock)").format(
+                     size=r.size, target=r.target, load=tr.sig(r.load))
     if r.kind == "calendar":
         rest = (_("the rest start their clocks at the opening") if r.clocks_in_hours else
                 _("the rest wait for the opening"))
@@ -380,13 +386,17 @@ def why_sentence(tr: Translator, x: Explanation, result: StaffingResult) -> str:
     """One sentence: why the answer is where it is, from the evidence and the levers
     simulated (shown before the table when the answer is far from the file's size)."""
     _ = tr.gettext
-    answer = (str(result.answer) if result.answer is not None else
-              _("no size up to {limit}").format(limit=result.limit))
     # «3: at 2, …» read as a stray label: the answer says what it counts.
-    said = (tr.ngettext("{n} member", "{n} members", result.answer).format(n=result.answer)
-            if result.answer is not None else answer)
-    head = (_("{answer} is far from the {current} in the file: ").format(
-        answer=answer, current=x.current) if x.far else f"{said}: ")
+    if result.answer is None:
+        # «no size up to 12 is far from the 3 in the file» said the opposite in English.
+        head = _("no size up to {limit} meets every target, far from the {current} in the "
+                 "file: ").format(limit=result.limit, current=x.current)
+    elif x.far:
+        head = _("{answer} is far from the {current} in the file: ").format(
+            answer=result.answer, current=x.current)
+    else:
+        head = tr.ngettext("{n} member", "{n} members", result.answer).format(
+            n=result.answer) + ": "
     levers = "; ".join(lever_text(tr, lv) for lv in x.levers)
     return head + _body(tr, x, result.targets) + (f". {levers[0].upper()}{levers[1:]}" if levers else "") + "."
 
