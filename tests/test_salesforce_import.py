@@ -17,9 +17,12 @@ default, isActive, label}}}`, or `valueSet{valueSetName}` for a GlobalValueSet o
 
 from __future__ import annotations
 
+import json
 import shutil
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -211,5 +214,54 @@ def test_an_org_without_sales_processes_is_one_pipeline_of_every_active_stage(
     assert [(p.name.value, [s.name.value for s in p.stages]) for p in back.pipelines] == [
         ("Opportunity", ["Prospecting", "Qualification", "Needs Analysis",
                          "Proposal/Price Quote", "Negotiation/Review", "Renewal Due"])]
-    assert "no sales process in the metadata: every active stage is one pipeline" \
+    assert "no sales process given: every active stage is one pipeline" \
         in result.stdout
+
+
+REST = DATA / "rest"
+STAGES_QUERY = REST / "opportunity_stages.json"
+DESCRIBE = REST / "opportunity_describe.json"
+
+
+def test_the_rest_answers_import_as_one_pipeline_of_the_org_s_stages(tmp_path: Path) -> None:
+    """Without a retrieve: the OpportunityStage query (closed, won, probability, in
+    SortOrder, however the answer lists them) and Opportunity's describe (its custom
+    fields) give the org's stages as one pipeline, the header saying the sales processes
+    are in the metadata; `sf data query --json` (the records under `result`) reads alike.
+    The query and describe answers of `tests/data/salesforce/rest/` are written by hand
+    from the object reference's OpportunityStage fields (ApiName, MasterLabel, IsActive,
+    IsClosed, IsWon, DefaultProbability, ForecastCategoryName, SortOrder) and the REST API
+    guide's sObject Describe (`fields[]`: name, label, type, custom, calculated, scale,
+    picklistValues{active, label, value}); see SOURCES.md."""
+    result = run("import", "--from", "salesforce", str(STAGES_QUERY), str(DESCRIBE))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (DATA / "rest.funnel").read_text(encoding="utf-8")
+    wrapped = tmp_path / "stages.json"
+    records = json.loads(STAGES_QUERY.read_text(encoding="utf-8"))
+    wrapped.write_text(json.dumps({"status": 0, "result": records}), encoding="utf-8")
+    again = run("import", "--from", "salesforce", str(wrapped), str(DESCRIBE))
+    assert again.exit_code == 0, again.output
+    assert again.stdout == result.stdout
+    both = run("import", "--from", "salesforce", str(ORG), str(DESCRIBE))
+    assert both.stdout == GOLDEN.read_text(encoding="utf-8")  # a field is read once
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    (lambda d: d["records"][2].pop("IsClosed"), "records[2].IsClosed: missing"),
+    (lambda d: d["records"][0].update(DefaultProbability=250),
+     "records[0].DefaultProbability: a probability is a percent from 0 to 100, found 250"),
+    (lambda d: d.update(records=[{"attributes": {"type": "Lead"}, "Id": "x"}]),
+     "is neither the OpportunityStage query nor the describe"),
+    (lambda d: d.clear() or d.update(name="Lead", fields=[]),
+     "name: the describe of Lead: funnelc reads the fields of Opportunity, Contact and Account"),
+])
+def test_a_rest_answer_funnelc_cannot_read_is_located(
+        change: Callable[[dict[str, Any]], object], words: str, tmp_path: Path) -> None:
+    data = json.loads(STAGES_QUERY.read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "answer.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = run("import", "--from", "salesforce", str(path))
+    assert result.exit_code == 1, result.output
+    assert f"{path}: {words}" in result.stderr, result.stderr
+    assert "Traceback" not in result.output

@@ -41,8 +41,9 @@ its own options below."""
                    "JSON object whose keys name the GET requests apply reads (pipelines, "
                    "stages, dealFields …; pipelines/deals, properties/deals …). Salesforce: "
                    "the folder or zip `sf project retrieve start` wrote (OpportunityStage, "
-                   "sales processes, record types, custom fields), or its files. None: "
-                   "read live (not Salesforce).")
+                   "sales processes, record types, custom fields), its files, or saved REST "
+                   "answers (the OpportunityStage query, an object's describe). None: read "
+                   "live (not Salesforce).")
 @click.option("--credentials-file", metavar="PATH", type=click.Path(dir_okay=False),
               help="Live import: read the credential from this file instead of the "
                    "environment variable (BITRIX24_WEBHOOK, …).")

@@ -184,7 +184,8 @@ HELP_TEXTS: tuple[str, ...] = (
        'whose keys name the GET requests apply reads (pipelines, stages, dealFields …; '
        'pipelines/deals, properties/deals …). Salesforce: the folder or zip `sf project '
        'retrieve start` wrote (OpportunityStage, sales processes, record types, custom '
-       'fields), or its files. None: read live (not Salesforce).'),
+       "fields), its files, or saved REST answers (the OpportunityStage query, an object's "
+       'describe). None: read live (not Salesforce).'),
     C_("help", 'Live import: read the credential from this file instead of the environment '
        'variable (BITRIX24_WEBHOOK, …).'),
     C_("help", "Live import with an OAuth token: the portal's REST root (https)."),

@@ -16,7 +16,9 @@ format or Metadata API format, folder or zip:
   `<fields>`): `label`, `type`, `scale`, `formula`, picklist values (`valueSet`'s
   `valueSetDefinition`, a global value set `globalValueSets/NAME.globalValueSet[-meta.xml]`
   by `valueSetName`, or the pre-38.0 `picklist`);
-* `package.xml`, whose `BusinessProcess` members give the sales processes' order.
+* `package.xml`, whose `BusinessProcess` members give the sales processes' order;
+* or, instead of a retrieve, saved REST answers (`salesforce_rest`): the OpportunityStage
+  query for the stages and the describe of Opportunity, Contact or Account for the fields.
 
 Sources of the format: the Metadata API reference pages StandardValueSet, BusinessProcess,
 RecordType and CustomField (developer.salesforce.com, api_meta), the research note
@@ -48,7 +50,8 @@ from ..names import code_stem
 from .amocrm import Imported
 from .builtins import builtin_fields_note
 from .crm_answers import Field, Kind, Pipeline, Stage, build, render
-from .json_input import JsonProblem
+from .json_input import JsonProblem, another_kind, read_json
+from .salesforce_rest import read_answer
 from .salesforce_xml import Elem, Source, collect, parse_xml
 
 __all__ = ["import_files", "import_answers", "HEADER", "LOSS_HEADER", "DEFAULT_PIPELINE"]
@@ -310,8 +313,23 @@ def read(sources: list[Source]) -> _Read:
         "package": lambda d, s: _package(d, out),
     }
     for source in sources:
-        readers[source.kind](_Doc(source), source)
+        if source.kind == "json":
+            _rest(source.file, out)
+        else:
+            readers[source.kind](_Doc(source), source)
     return out
+
+
+def _rest(file: str, out: _Read) -> None:
+    """A saved REST answer: the OpportunityStage query or a describe (salesforce_rest)."""
+    data = read_json(file)
+    if not read_answer(file, data, out):
+        raise JsonProblem(file, "", "is neither the OpportunityStage query nor the describe "
+                          "of Opportunity, Contact or Account", another_kind(data, "salesforce")
+                          or "save `GET …/query?q=SELECT ApiName, MasterLabel, IsActive, "
+                          "IsClosed, IsWon, DefaultProbability, ForecastCategoryName, SortOrder "
+                          "FROM OpportunityStage` and `GET …/sobjects/Opportunity/describe` as "
+                          "Salesforce sent them, or give the retrieved metadata")
 
 
 # ---------------------------------------------------------------- building the funnel
@@ -356,7 +374,9 @@ def _pipelines(read_: _Read, notes: list[str]) -> tuple[list[Pipeline], list[str
     if not active:
         active = [Process(DEFAULT_PIPELINE, "", True,
                           [(v.name, v.elem) for v in read_.stages], read_.stages_file)]
-        notes.append(f"no sales process in the metadata: every active stage is one pipeline, "
+        rest = (" (the REST answers hold none: retrieve the BusinessProcess metadata for the "
+                "org's sales processes)" if read_.stages_file.lower().endswith(".json") else "")
+        notes.append(f"no sales process given{rest}: every active stage is one pipeline, "
                      f"«{DEFAULT_PIPELINE}», as an org without sales processes has them")
     won: dict[str, list[str]] = {}
     lost: list[str] = []
@@ -401,7 +421,7 @@ def _pipelines(read_: _Read, notes: list[str]) -> tuple[list[Pipeline], list[str
         notes.append("sales processes named by their description, the name written out (the "
                      "process name is its transliteration, as funnelc's export writes it): "
                      + ", ".join(written_out))
-    if pipelines:
+    if pipelines and read_.processes:
         how = ("in package.xml's order" if any(p.name in read_.order for p in active)
                else "as the files list them")
         notes.append(f"Salesforce has no main pipeline: «{pipelines[0].name}», the first sales "
@@ -453,8 +473,9 @@ def _fields(read_: _Read, notes: list[str]) -> list[Field]:
         notes.append("standard fields left out (every org has them): "
                      + ", ".join(dict.fromkeys(standard)))
     order = {entity: k for k, entity in enumerate(ENTITIES.values())}
-    for f in sorted((f for f in read_.fields if f.api.endswith("__c")),
-                    key=lambda f: order[f.entity]):
+    unique = {(f.entity, f.api): f for f in reversed(read_.fields)}  # the first of each
+    for f in sorted((f for f in read_.fields if f.api.endswith("__c")
+                     and unique[(f.entity, f.api)] is f), key=lambda f: order[f.entity]):
         kind: Kind | None = TYPES.get(f.type)
         what = f"{f.entity.value} field «{f.label}» ({f.api}, {f.type})"
         if kind is None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 from xml.parsers import expat
 
-from .json_input import JsonProblem, another_kind, read_json
+from .json_input import JsonProblem
 
 __all__ = ["Elem", "Source", "parse_xml", "collect", "kind_of", "MAX_BYTES", "OBJECTS"]
 
@@ -221,15 +221,17 @@ def collect(paths: tuple[str, ...] | list[str]) -> list[Source]:
             out += _from_zip(path)
             continue
         kind = kind_of(os.path.abspath(path))
+        if kind is None and path.lower().endswith(".json"):
+            out.append(Source(path, "json", "", "", b""))  # a REST answer: salesforce_rest
+            continue
         if kind is None:
-            other = (another_kind(read_json(path, empty_ok=True), "salesforce")
-                     if path.lower().endswith(".json") else None)
             raise JsonProblem(
                 path, "", "is not Salesforce metadata funnelc reads",
-                other or "give the folder or zip `sf project retrieve start` wrote, or its files "
+                "give the folder or zip `sf project retrieve start` wrote, or its files "
                 "OpportunityStage.standardValueSet-meta.xml, objects/Opportunity/"
                 "businessProcesses/*.businessProcess-meta.xml, objects/{Opportunity,Contact,"
-                "Account}/fields/*.field-meta.xml (or objects/Opportunity.object)")
+                "Account}/fields/*.field-meta.xml (or objects/Opportunity.object), or the saved "
+                "REST answers (.json)")
         size = os.path.getsize(path)
         if size > MAX_BYTES:
             raise _too_big(path, size)
