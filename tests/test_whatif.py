@@ -263,3 +263,28 @@ def test_report_whatif_section(tmp_path: Path) -> None:
     r = CliRunner().invoke(cli, ["report", f, "-o", str(plain), "--whatif", "--scenario",
                                  "Bigger"])
     assert r.exit_code == 2 and "leave out --scenario" in r.output
+
+
+def test_a_figure_every_replication_shares_is_printed_without_float_noise(
+        tmp_path: Path) -> None:
+    """A team of 3 offered 5 members' worth is busy 100% of its time in every replication;
+    the mean of those ones carries an sd of 1e-13, and the baseline read «100% ±3.3e-13»."""
+    path = tmp_path / "busy.funnel"
+    path.write_text("""
+team Ops size 3
+source Calls 20/hour -> Line.In
+pipeline Line main {
+  stage In {
+    owner Ops
+    work exp(15m)
+    -> won
+  }
+}
+""", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["whatif", str(path), "--set", "team Ops size 5", "--days", "10",
+                                 "--warmup", "2", "--reps", "3", "--jobs", "1"])
+    assert r.exit_code == 0, r.output
+    row = next(line for line in r.output.splitlines() if "utilization Ops" in line)
+    assert "e-1" not in row and "±3.3" not in row, row
+    cells = [c.strip() for c in row.split("│")]
+    assert cells[2] == "100%", row  # the baseline: no ± of a spread there is not

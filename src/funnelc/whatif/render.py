@@ -95,10 +95,19 @@ def _money_pm(d: MetricDef, mean: float, half: float, tr: Translator | None,
     return money_pm(mean, half, d.unit or None, d.language if tr is None else tr.lang, low)
 
 
+def _noise(half: float | None, mean: float) -> bool:
+    """A half-width that is only floating-point noise around a figure every replication
+    shares (a team busy 100% of its time in each: sd 2.5e-13), to be read as none: it
+    printed «100% ±3.3e-13»."""
+    return not half or half <= 1e-9 * abs(mean)
+
+
 def fmt_estimate(d: MetricDef, e: Estimate | None, tr: Translator | None = None) -> str:
     """`42.2% ±8.1`, `6.07d ±0.2d`, `202 ±126 млн ₽` (money's scale and sign once); the
     interval's ends where it crosses the figure's natural limit (`0.5 [0–6.85]` deals,
     `1.35% [0–18.4%]`: `MetricDef.limits`)."""
+    if e is not None and e.mean is not None and e.ci95 and _noise(e.ci95, e.mean):
+        e = e.model_copy(update={"ci95": 0.0})
     if e is None or e.mean is None:
         return DASH
     if d.money and e.ci95 and math.isfinite(e.mean):
@@ -119,6 +128,8 @@ def fmt_delta(d: MetricDef, delta: Estimate, tr: Translator | None = None,
     (exactly); in another language `+3,1 п.п. ±1,2`, `-2,5 ч ±40 мин`. A duration takes
     the unit of `like`, the baseline it changes (stored units), when given: «18,4 дн.
     ±6,48 дн.» beside «-12,2 ч ±94 ч» made a client convert hours to days to compare."""
+    if delta.mean is not None and delta.ci95 and _noise(delta.ci95, delta.mean):
+        delta = delta.model_copy(update={"ci95": 0.0})
     if delta.mean is None:
         return DASH
     v = delta.mean * d.scale
