@@ -54,6 +54,13 @@ def developer_records(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def developer_events(developer_records: Path) -> pl.DataFrame:
+    """The records as events (`_events`), read once for the tests that write them out as a
+    CRM's export (a polars frame: the tests derive new ones, never change it)."""
+    return _events(developer_records)
+
+
+@pytest.fixture(scope="module")
 def developer_fit(developer_records: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     records, fitted = developer_records, tmp_path_factory.mktemp("fit") / "fitted.funnel"
     res = CliRunner().invoke(cli, ["fit", "--funnel", str(DEVELOPER), str(records), "-o",
@@ -127,11 +134,11 @@ def test_shared_entry_stage_keeps_each_sources_own_seasonality(developer_fit: st
 
 
 def test_sla_that_cut_nothing_does_not_hide_a_delay_from_the_calibration(
-        developer_records: Path, tmp_path: Path) -> None:
+        developer_events: pl.DataFrame, tmp_path: Path) -> None:
     """The same records as a plain CSV (no pick-up times: delays calibrated through the
     simulator): «Договір підписано» `won after uniform(1d, 10d)` was written `-> won
     96.1%` with no delay at all (its exp candidate ran to a 42-day mean past the SLA)."""
-    history = write_csv(_events(developer_records), tmp_path / "deals.csv")
+    history = write_csv(developer_events, tmp_path / "deals.csv")
     fitted = tmp_path / "fitted.funnel"
     res = CliRunner().invoke(cli, ["fit", "--funnel", str(DEVELOPER), str(history), "-o",
                                    str(fitted), "--lang", "en"])
@@ -144,7 +151,7 @@ def test_sla_that_cut_nothing_does_not_hide_a_delay_from_the_calibration(
 
 
 def test_amocrm_comebacks_without_their_loss_reason_count_for_the_reopen_into_their_stage(
-        developer_records: Path, tmp_path: Path) -> None:
+        developer_events: pl.DataFrame, tmp_path: Path) -> None:
     """The records as an amoCRM export: a lead keeps only its last loss reason, so a deal
     lost «Не вдалося зв'язатися» that came back has none for that loss. With the
     developer's two reopens none of those comebacks counted and the fit wrote
@@ -154,7 +161,7 @@ def test_amocrm_comebacks_without_their_loss_reason_count_for_the_reopen_into_th
     and a warning names the assumption."""
     fitted = tmp_path / "fitted.funnel"
     res = CliRunner().invoke(cli, ["fit", "--funnel", str(DEVELOPER),
-                                   str(write_amocrm(_events(developer_records), tmp_path / "amo")),
+                                   str(write_amocrm(developer_events, tmp_path / "amo")),
                                    "-o", str(fitted), "--lang", "en"])
     assert res.exit_code == 0, res.output
     text = fitted.read_text(encoding="utf-8")
@@ -167,11 +174,11 @@ def test_amocrm_comebacks_without_their_loss_reason_count_for_the_reopen_into_th
 
 
 def test_months_missing_from_the_export_are_a_gap_not_a_zero_profile(
-        developer_records: Path, tmp_path: Path) -> None:
+        developer_events: pl.DataFrame, tmp_path: Path) -> None:
     """The developer's records as a CSV without source names whose deals created in July
     and August are missing (an export that skipped two months): every source was written
     `profile jul 0%, aug 0%`, a forecast of no leads next summer, without a word."""
-    ev = _events(developer_records).with_columns(source=pl.lit(None, dtype=pl.Utf8))
+    ev = developer_events.with_columns(source=pl.lit(None, dtype=pl.Utf8))
     born = ev.group_by("deal_id").agg(pl.col("ts").min())
     gone = born.filter(pl.col("ts").dt.month().is_in([7, 8]))["deal_id"]
     history = write_csv(ev.filter(~pl.col("deal_id").is_in(gone.implode())),

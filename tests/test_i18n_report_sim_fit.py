@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cli_once import cli_ok
 from conftest import PIPELINES
 from funnelc.cli import cli
 from i18n_oracle import english_words, from_renders
@@ -191,6 +192,12 @@ def test_report_money_line_says_profit_only_when_something_costs(tmp_path: Path)
     assert 0 < profit < revenue, line
 
 
+def _simulate(name: str) -> str:
+    """`simulate <example> --reps 2 --days 40` on stdout: the Russian example's is read by
+    two tests, so it runs once a session (`cli_once`)."""
+    return cli_ok(["simulate", str(PIPELINES / f"{name}.funnel"), *RU_RUN]).stdout
+
+
 @pytest.mark.parametrize(("lang", "name", "phrases"), [
     ("ru", "courses", ("Продажи курсов: этапы", "2 прогона × 40 дней",
                        "выручка от успешных сделок:", "(ключевой)")),
@@ -199,7 +206,7 @@ def test_report_money_line_says_profit_only_when_something_costs(tmp_path: Path)
 ])
 def test_simulate_tables_speak_the_account_language(lang: str, name: str,
                                                     phrases: tuple[str, ...]) -> None:
-    text = _run("simulate", str(PIPELINES / f"{name}.funnel"), *RU_RUN)
+    text = _simulate(name)
     for phrase in phrases:
         assert phrase in text, phrase
     assert _english_in(text.replace(str(PIPELINES / f"{name}.funnel"), "")) == []
@@ -210,7 +217,7 @@ def test_simulate_money_is_money_with_a_decimal_comma() -> None:
     `выручка (RUB)`, and the money table wrote `5.54 ±5.15 млн ₽` with a point. Each
     figure carries its scale and sign, as on the report's page (`1,78 млн ₽ ±1,08 млн
     ₽`, not `1,78 ±1,08 млн ₽`)."""
-    text = _run("simulate", str(PIPELINES / "courses.funnel"), *RU_RUN)
+    text = _simulate("courses")
     row = next(line for line in text.splitlines() if line.startswith("│ Продажи курсов "))
     revenue = row.split("│")[7].strip()
     money = r"\d+(,\d+)?\s(тыс\.|млн|млрд)\s₽"
