@@ -573,7 +573,7 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", 'no stage of `{pipeline}` where deals enter or wait sends the client anything '
        'automatically'),
     C_("diagnostic", 'every message here is written by hand'),
-    C_("diagnostic", '{share} of the deals wait here'),
+    C_("diagnostic", '{stay} of the deals wait here'),
     C_("diagnostic", 'deals enter here'),
     C_("diagnostic", 'a cadence touch with `work` is written by a manager, not sent by the CRM'),
     C_("diagnostic", 'add `{line}` to stage `{stage}`: the CRM then sends it to every deal that '
