@@ -288,3 +288,29 @@ pipeline Line main {
     assert "e-1" not in row and "±3.3" not in row, row
     cells = [c.strip() for c in row.split("│")]
     assert cells[2] == "100%", row  # the baseline: no ± of a spread there is not
+
+
+def test_a_variant_whose_team_cannot_keep_up_says_so(tmp_path: Path) -> None:
+    """Three members offered 5 members' worth: the baseline's queue grows for as long as
+    the run lasts, so its «conversion 61.7%» and the scenario's «+38 pp» only say how long
+    the run was. simulate warns (unstable-team); whatif said nothing."""
+    path = tmp_path / "busy.funnel"
+    path.write_text("""
+team Ops size 3
+source Calls 20/hour -> Line.In
+pipeline Line main {
+  stage In {
+    owner Ops
+    work exp(15m)
+    -> won
+  }
+}
+""", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["whatif", str(path), "--set", "team Ops size 6", "--days", "6",
+                                 "--warmup", "1", "--reps", "2", "--jobs", "1"])
+    assert r.exit_code == 0, r.output
+    flat = " ".join(r.output.split())
+    assert ("baseline: team “Ops” cannot keep up (load 167%, at or past the 100% it can do), "
+            "and nothing takes waiting deals out of its queue at `Line.In`") in flat
+    assert "depend on the run's length (--days)" in flat
+    assert "--set: team" not in flat  # six members keep up

@@ -300,6 +300,20 @@ def whatif_text(console: Console, result: WhatifResult, top: int) -> None:
     base_values = {k: estimate(base.series(k)) for k in defs}
     render_whatif(console, header, base_values, defs, headline_keys(base),
                   result.comparisons, top, tr, base)
+    for o in result.overloaded:
+        # simulate's unstable-team warning, per variant: a «+38 pp» of conversion between
+        # two sizes of a team that keeps up in neither only says how long the run was.
+        shown = ", ".join(f"`{st}`" for st in o.stages[:3])
+        if len(o.stages) > 3:
+            shown += " " + _("and {n} more").format(n=len(o.stages) - 3)
+        console.print(Text(_("{variant}: team {team} cannot keep up (load {load}, at or past "
+                             "the {capacity} it can do), and nothing takes waiting deals out "
+                             "of its queue at {stages} (no SLA or patience): the queue grows "
+                             "for as long as the run lasts, so this variant's figures depend "
+                             "on the run's length (--days)").format(
+            variant=_("baseline") if o.variant == "baseline" else o.variant,
+            team=tr.quote(o.team), load=tr.pct(o.load), capacity=tr.pct(o.capacity),
+            stages=shown), style="yellow"))
     _breaches_text(console, result, tr)
 
 

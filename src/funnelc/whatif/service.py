@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from .. import model as m
 from ..jsontypes import JSONObject
 from ..sim.budget import WorkBudget, estimate_work
+from ..sim.compile import Network
 from ..sim.config import SimConfig
 from .compare import Comparison, compare
 from .executors import Runner, RunPlace
@@ -27,7 +28,7 @@ from .sweep import Sweep, collect, default_metrics
 from .targets import Target
 
 __all__ = ["RunRecord", "WhatifResult", "SweepResult", "StaffResult", "compare_variants",
-           "sweep_grid", "size_team", "staffing_budget"]
+           "sweep_grid", "size_team", "staffing_budget", "Overloaded", "overloaded_teams"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,38 @@ class WhatifResult:
     language: str | None = None
     """The account's `language`: the text, tables and plots speak it (`--lang`
     overrides)."""
+    overloaded: list[Overloaded] = field(default_factory=list)
+    """Per variant (baseline first), the teams that cannot keep up in it."""
+
+
+@dataclass(frozen=True)
+class Overloaded:
+    """A team that cannot keep up in one variant (simulate's `unstable-team` verdict: the
+    exact load at or past its capacity, and stages with neither SLA nor patience): its
+    queue grows for as long as the run lasts, so the variant's figures depend on --days."""
+
+    variant: str
+    team: str
+    load: float
+    capacity: float
+    stages: tuple[str, ...]
+
+
+def overloaded_teams(variant: str, model: m.FunnelFile, net: Network) -> list[Overloaded]:
+    """The teams of `model` that cannot keep up, as simulate's warning decides."""
+    from ..analysis.exact import analyze_account
+
+    out = []
+    for t in analyze_account(model).teams:
+        if t.stable:
+            continue
+        j = next((x.index for x in net.teams if x.name == t.name), -1)
+        open_stages = tuple(f"{s.pipeline_name}.{s.name}" for s in net.stages
+                            if s.team == j and j >= 0 and s.sla_hours is None
+                            and s.patience is None)
+        if open_stages:
+            out.append(Overloaded(variant, t.name, t.load, t.capacity, open_stages))
+    return out
 
 
 @dataclass(frozen=True)
@@ -111,9 +144,11 @@ def compare_variants(variants: Sequence[Variant], config: SimConfig, runner: Run
     numbers and compare each with the baseline."""
     runs = run_variants(variants, config, runner)
     breaches = [(r.variant.name, stage_breaches(r.net, r.reps, config.start)) for r in runs]
+    overloaded = [o for r in runs for o in overloaded_teams(r.variant.name, r.variant.model,
+                                                            r.net)]
     return WhatifResult(runs[0], compare(runs[0], runs[1:]), RunRecord.of(path, config),
                         runner.describe(), breaches, runner.place(),
-                        _language(variants[0].model))
+                        _language(variants[0].model), overloaded)
 
 
 def sweep_grid(specs: Sequence[VarySpec], variants: Sequence[Variant],
