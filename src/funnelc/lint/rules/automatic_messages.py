@@ -13,6 +13,21 @@ from ..base import ExampleLanguage, Finding, LintContext, Rule, exits, is_sales,
 _PERSONAL: Final = frozenset({Channel.call, Channel.meeting})
 """Channels a person works: a call or a meeting is never sent by the CRM."""
 
+_HANGS_HOURS: Final = 24.0
+"""A stage whose outcomes keep a deal a day or more on average is one where deals hang
+(seed 002: «этапы, где могут «зависать» сделки»): the offer sent, the client thinking."""
+
+
+def _hangs(stage: Stage) -> bool:
+    """Whether deals wait on `stage`: part of them `stay`, or its outcomes' delays
+    (`after`, weighted by their shares) keep a deal a day or more on average."""
+    if stage.stay is not None and stage.stay.value > 0:
+        return True
+    weighted = [(o.share.value if o.share is not None else 1.0, o.after.mean)
+                for o in stage.outcomes if o.after is not None]
+    total = sum(w for w, _ in weighted)
+    return total > 0 and sum(w * h for w, h in weighted) / total >= _HANGS_HOURS
+
 
 def sends_automatically(stage: Stage) -> bool:
     """Whether the CRM sends the client something from `stage` with no one's work: an
@@ -50,9 +65,12 @@ def _entry_stages(funnel: FunnelFile, pipe: Pipeline) -> list[Stage]:
 
 class NoAutomaticMessage(Rule):
     """Flags a sales pipeline where neither a stage deals enter nor a stage where deals
-    wait (`stay`) sends the client anything automatically: no `on enter message`, and no
+    wait (a `stay` share, or outcomes whose `after` keeps a deal a day or more on
+    average) sends the client anything automatically: no `on enter message`, and no
     cadence touch by message that the CRM sends without a manager's `work`. A call, a
-    meeting or a message a manager writes (a touch with `work`) is manual.
+    meeting or a message a manager writes (a touch with `work`) is manual; a message on a
+    stage deals leave within hours (the contract signed) does not warm the ones that
+    hang.
 
     Why
     ---
@@ -120,7 +138,8 @@ class NoAutomaticMessage(Rule):
                 continue
             entry = _entry_stages(funnel, pipe)
             waiting = [s for s in pipe.stages if s.stay is not None and s.stay.value > 0]
-            watched = entry + [s for s in waiting if s not in entry]
+            hanging = [s for s in pipe.stages if _hangs(s)]
+            watched = entry + [s for s in hanging if s not in entry]
             if any(sends_automatically(s) for s in watched):
                 continue
             # The help's stage: where most deals wait, else the first place deals enter. A
