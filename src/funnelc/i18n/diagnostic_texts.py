@@ -563,6 +563,8 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", 'seed 002: on a negative decision set the manager a task to call the client and '
        'explain it: `{fix}`'),
     C_("diagnostic", 'close the handled claim as won and keep the decision in a field: `{fix}`'),
+    C_("diagnostic", 'close the handled claim as won and keep the decision in a field: `{field}`, '
+       'then `{fix}`'),
     C_("diagnostic", 'claims pipeline `{pipeline}` hands a positive decision (`{cond}`) to no other '
        'pipeline'),
     C_("diagnostic", 'won here, with no new deal to carry it out'),

@@ -11,7 +11,7 @@ from ...diagnostics import Severity
 from ...model import FunnelFile, LostTarget, Outcome, Pipeline, Purpose, Stage, WonTarget
 from ..base import ExampleLanguage, Finding, LintContext, Rule, exits, is_sales, letters_language
 from ..conditions import source_text
-from .overlapping_conditions import target_text
+from .overlapping_conditions import outcome_text
 
 _REFUSAL = re.compile(r"отказ|отклон|відмов|reject|refus|denied|declin", re.IGNORECASE)
 """A decision that reads as a refusal: «В рекламации отказано», «Відмовлено»."""
@@ -42,13 +42,18 @@ def _words(out: Outcome) -> str:
     return " ".join(said)
 
 
-def _decision_field(funnel: FunnelFile, reason: str, lang: ExampleLanguage) -> str:
-    """The account's enum field that has `reason` as an option, else the usual name."""
+def _decision_field(funnel: FunnelFile, reason: str, lang: ExampleLanguage
+                    ) -> tuple[str, str | None]:
+    """The account's enum field that has `reason` as an option, else the usual name with
+    the `field` line that declares it (None when the account has a field of that name)."""
     for fld in funnel.fields:
         if fld.type.kind == "enum" and any(v.value.casefold() == reason.casefold()
                                            for v in fld.type.values):
-            return fld.name.value
-    return _FIELD[lang]
+            return fld.name.value, None
+    name = _FIELD[lang]
+    if any(fld.name.value == name for fld in funnel.fields):
+        return name, None
+    return name, f'field "{name}" enum("{reason}")'
 
 
 def _fulfilling(funnel: FunnelFile, claims: Pipeline) -> tuple[Pipeline, Stage] | None:
@@ -166,22 +171,32 @@ class ClaimsDecisions(Rule):
               lang: ExampleLanguage) -> Finding:
         assert isinstance(out.target, LostTarget)
         reason = out.target.reason.value
-        share = f" {out.share.text}" if out.share is not None else ""
-        when = (source_text(out.when.terms) if out.when is not None else
-                f'"{_decision_field(funnel, reason, lang)}" = "{reason}"')
+        declare: str | None = None
+        if out.when is not None:
+            when = source_text(out.when.terms)
+        else:
+            field, declare = _decision_field(funnel, reason, lang)
+            when = f'"{field}" = "{reason}"'
         task = f'on enter task "{_TASK[lang]}"'
         notes = [f"`{pipe.name.value}`'s conversion counts every claim decided this way "
                  "as lost"]
         if any(isinstance(o.target, WonTarget) for o in stage.outcomes):
             # A stage holds each target once: the decision goes won through a stage of
             # its own, which is where seed 002's call to the client belongs anyway.
-            fix = f'-> "{_EXPLAINED[lang]}"{share} when {when}'
+            # Without a decision field, the stage's name keeps the decision: the route
+            # stays a share, as it was written.
+            fix = (outcome_text(out, when, target=f'-> "{_EXPLAINED[lang]}"', keep_copy=False)
+                   if declare is None else
+                   outcome_text(out, "", target=f'-> "{_EXPLAINED[lang]}"', keep_copy=False))
             help_ = ("the stage already closes a claim as won: send this decision to a stage "
                      f"that explains it to the client and closes the claim as won (`{fix}`, "
                      f"with `{task}` and `-> won` in it)")
         else:
-            fix = f"-> won{share} when {when}"
-            help_ = f"close the handled claim as won and keep the decision in a field: `{fix}`"
+            fix = outcome_text(out, when, target="-> won", keep_copy=False)
+            help_ = (f"close the handled claim as won and keep the decision in a field: `{fix}`"
+                     if declare is None else
+                     "close the handled claim as won and keep the decision in a field: "
+                     f"`{declare}`, then `{fix}`")
             if (not any(a.kind == "task" for a in stage.on_enter)
                     and _REFUSAL.search(_words(out))):
                 notes.append("seed 002: on a negative decision set the manager a task to call "
@@ -197,9 +212,7 @@ class ClaimsDecisions(Rule):
         where = _fulfilling(funnel, pipe)
         ref = (f'"{where[0].name.value}"."{where[1].name.value}"' if where is not None
                else '"…"."…"')
-        share = f" {out.share.text}" if out.share is not None else ""
-        fix = (f"{target_text(out.target)}{share} when {source_text(out.when.terms)} "
-               f"then copy {ref}")
+        fix = outcome_text(out, source_text(out.when.terms), ref)
         return Finding(
             f"claims pipeline `{pipe.name.value}` hands a positive decision "
             f"(`{source_text(out.when.terms)}`) to no other pipeline", out.span,

@@ -10,7 +10,7 @@ from ...model import LostTarget, Outcome, StageTarget, Target, WonTarget
 from ..base import Finding, LintContext, Rule
 from ..conditions import FieldDomain, Values, admits, condition_text, field_domains, source_text
 
-__all__ = ["OverlappingConditions", "target_text"]
+__all__ = ["OverlappingConditions", "target_text", "outcome_text"]
 
 
 def target_text(target: Target) -> str:
@@ -21,6 +21,25 @@ def target_text(target: Target) -> str:
         return "-> won"
     assert isinstance(target, LostTarget)
     return f'-> lost "{target.reason.value}"'
+
+
+def outcome_text(out: Outcome, when: str, copy: str | None = None,
+                 target: str | None = None, keep_copy: bool = True) -> str:
+    """The outcome as a help writes it with condition `when` (and `copy` and `target`,
+    else its own; `keep_copy=False` drops its copy; an empty `when` writes none): share
+    and `after` as written, so a pasted line changes nothing else."""
+    share = f" {out.share.text}" if out.share is not None else ""
+    after = ""
+    if out.after is not None:
+        d = out.after
+        after = (f" after {d.args[0].text}" if d.bare and len(d.args) == 1 else
+                 f" after {d.kind}(" + ", ".join(q.text for q in d.args) + ")")
+    if copy is None and keep_copy and out.copy_to is not None:
+        copy = out.copy_to.ref.display()
+    then = f" then copy {copy}" if copy is not None else ""
+    target = target if target is not None else target_text(out.target)
+    cond = f" when {when}" if when else ""
+    return f"{target}{share}{after}{cond}{then}"
 
 
 def _is_whole(domain: FieldDomain, values: Values) -> bool:
@@ -44,10 +63,8 @@ def _fix(domain: FieldDomain, first: Outcome, second: Outcome) -> str | None:
         cond = condition_text(domain, rest)
         if cond is None:
             continue
-        share = f" {out.share.text}" if out.share is not None else ""
-        copy = f" then copy {out.copy_to.ref.display()}" if out.copy_to is not None else ""
-        return f"{target_text(out.target)}{share} when " + " and ".join(
-            [cond, *([source_text(others)] if others else [])]) + copy
+        return outcome_text(out, " and ".join(
+            [cond, *([source_text(others)] if others else [])]))
     return None
 
 
