@@ -289,6 +289,28 @@ pipeline P { stage New { owner Crew
     assert got.ci95 < 3.0
 
 
+def test_an_overloaded_team_counts_the_breaches_of_deals_still_waiting_at_the_end() -> None:
+    """A hundred members finish exactly 100 deals an hour and 200 arrive: deal k
+    (arriving at about k/200 h) is picked up at about k/100 h, having waited k/200 h, so
+    every deal arriving after 24 h breaches `respond 24h`. In 4 days the members pick up
+    deals 1-9,700 (4,900 of them late); deals 9,701-14,399 are still waiting with their
+    limit run out (4,699 breaches known for certain) and deals from 14,400 on are still
+    inside it (not yet known: neither kept nor breached). Breaches 9,599 of 14,399
+    decided = 66.7%; counting only the picked-up deals read 50.5% (4,900 of 9,700), and
+    counting the undecided as kept 50%."""
+    text = """
+team T size 100
+source S 200/hour -> P.In
+pipeline P { stage In { owner T
+  work 1h
+  respond 24h
+  -> won } }
+"""
+    got = sim(text, reps=3, days=4).stage("P", "In").respond_breach_pct
+    assert got is not None and got.mean is not None
+    assert abs(got.mean - 100 * 9599 / 14399) < 2.0, got
+
+
 def test_respond_is_not_measured_without_an_owner() -> None:
     text = """
 source S 10/day -> P.New

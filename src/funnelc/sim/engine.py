@@ -996,12 +996,16 @@ class Engine:
         else:
             st.to[timeout] += 1
         if st.respond is not None and d.picked < -1e300:
-            # Left without ever being picked up: a breach once the limit has run out.
-            st.resp_n += 1
-            q = week_quarter(d.entered)
-            st.resp_nw[q] += 1
-            if now >= d.resp_by:
+            # Left without ever being picked up: a breach once the limit has run out,
+            # decided when it ran out (counted only if that is in the observed window).
+            if now < d.resp_by:
+                st.resp_n += 1
+                st.resp_nw[week_quarter(d.entered)] += 1
+            elif d.resp_by >= self.observed_from:
+                st.resp_n += 1
                 st.resp_b += 1
+                q = week_quarter(d.entered)
+                st.resp_nw[q] += 1
                 st.resp_bw[q] += 1
         d.ver += 1
         if self._record is not None:
@@ -1182,11 +1186,16 @@ class Engine:
         if d.picked < -1e300:
             d.picked = now
             if st.respond is not None:
-                st.resp_n += 1
-                q = week_quarter(d.entered)
-                st.resp_nw[q] += 1
-                if now > d.resp_by:
+                # A pick-up in time keeps the promise now; a late one broke it when the
+                # limit ran out, so a breach of the warm-up is not the window's.
+                if now <= d.resp_by:
+                    st.resp_n += 1
+                    st.resp_nw[week_quarter(d.entered)] += 1
+                elif d.resp_by >= self.observed_from:
+                    st.resp_n += 1
                     st.resp_b += 1
+                    q = week_quarter(d.entered)
+                    st.resp_nw[q] += 1
                     st.resp_bw[q] += 1
         w: Sampler = st.work if st.cad_off is None else st.cad_work[d.touch]  # type: ignore[assignment]
         buf = w.buf
@@ -1368,10 +1377,34 @@ class Engine:
         if day + 1 < self.config.days:
             self._later(24.0, self._on_day, day + 1)
 
+    def _count_breaches_still_waiting(self, now: float) -> None:
+        """A deal still in a team's queue at the horizon, never picked up, whose respond
+        limit ran out in the window: its breach is known, though it was never picked up
+        nor left (an overloaded team's queue is mostly these). One still inside its limit
+        is not counted at all: whether it will be answered in time is not known. One scan
+        of the queues at the end, not a cost per event."""
+        t0 = self.observed_from
+        seen: set[int] = set()
+        for t in self.teams:
+            for queue in ((t.q,) if t.fifo else t.q):
+                for d, ver in queue:
+                    if d.ver != ver or d.state != QUEUED or d.picked > -1e300:
+                        continue
+                    st = d.st
+                    if st.respond is None or not t0 <= d.resp_by < now or d.id in seen:
+                        continue
+                    seen.add(d.id)
+                    st.resp_n += 1
+                    st.resp_b += 1
+                    q = week_quarter(d.entered)
+                    st.resp_nw[q] += 1
+                    st.resp_bw[q] += 1
+
     def _finish(self) -> RepStats:
         now = self.horizon
         span = now - self.observed_from
         window = (self.observed_from, now)
+        self._count_breaches_still_waiting(now)
         stages: list[StageRep] = []
         for st in self.stages:
             left = sum(st.exits) + sum(st.to) - sum(st.exits[r.idx] for r in st.routes

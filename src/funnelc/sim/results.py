@@ -152,8 +152,10 @@ class StageResult(_Out):
                     "open around the clock).")
     respond_breach_pct: Estimate | None = Field(
         description="Percent of deals first picked up later than entry + respond (or never "
-                    "picked up before leaving, later than that); null without respond or "
-                    "without an owner to pick deals up.")
+                    "picked up before leaving, later than that, or still waiting at the end "
+                    "past it), of the deals whose answer is decided in the observed window "
+                    "(one still inside its limit at the end is not counted); null without "
+                    "respond or without an owner to pick deals up.")
     time_in_stage_hours: DurationStats
     queue_wait_hours_mean: Estimate | None = Field(
         description="Mean wait for a free member per pick-up; null where nobody picks up.")
