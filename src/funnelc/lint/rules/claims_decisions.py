@@ -13,8 +13,10 @@ from ..base import ExampleLanguage, Finding, LintContext, Rule, exits, is_sales,
 from ..conditions import source_text
 from .overlapping_conditions import outcome_text
 
-_REFUSAL = re.compile(r"отказ|отклон|відмов|reject|refus|denied|declin", re.IGNORECASE)
-"""A decision that reads as a refusal: «В рекламации отказано», «Відмовлено»."""
+_REFUSAL = re.compile(r"отказ(?!ал)|отклон|відмов(?!ив|ил)|reject|refus|denied|declin",
+                      re.IGNORECASE)
+"""A decision that reads as a refusal: «В рекламации отказано», «Відмовлено». The client's
+own «отказался», «відмовився» (a claim withdrawn before any decision) is not one."""
 
 _REMAKE = re.compile(r"замен|замін|ремонт|передел|передал|обмен|обмін|replac|repair|remake"
                      r"|exchange", re.IGNORECASE)

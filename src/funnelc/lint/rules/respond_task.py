@@ -16,11 +16,12 @@ def _hours(x: float) -> str:
 
 
 class TaskDueAfterRespond(Rule):
-    """Flags a stage whose first `on enter task` is due later than its `respond` limit
-    runs out. With `hours` in the account `respond` counts working hours and a task's
-    `due` clock hours, so they are compared for a deal entering when the answer's clock
-    runs out soonest (at opening time): `respond 1d` on `hours mon-fri 09:00-18:00`
-    runs out 54 clock hours after a Monday-morning entry, and a task `due 2d` is on time.
+    """Flags a stage none of whose `on enter task`s is due by the time its `respond`
+    limit runs out (the one due soonest is named; a task without `due` is not read).
+    With `hours` in the account `respond` counts working hours and a task's `due` clock
+    hours, so they are compared for a deal entering when the answer's clock runs out
+    soonest (at opening time): `respond 1d` on `hours mon-fri 09:00-18:00` runs out 54
+    clock hours after a Monday-morning entry, and a task `due 2d` is on time.
 
     Why
     ---
@@ -77,7 +78,12 @@ class TaskDueAfterRespond(Rule):
                 limit = stage.respond
                 if limit is None:
                     continue
-                task = next((a for a in stage.on_enter if isinstance(a, TaskAction)), None)
+                # The task that keeps the answer is the one due soonest: a stage may also
+                # set a slower one (a portfolio to prepare by tomorrow) beside the call.
+                task = min((a for a in stage.on_enter
+                            if isinstance(a, TaskAction) and a.due is not None),
+                           key=lambda a: a.due.hours if a.due is not None else 0.0,
+                           default=None)
                 if task is None or task.due is None or task.due.hours <= limit.hours + 1e-9:
                     continue
                 soonest = _soonest(hours, limit.hours)
