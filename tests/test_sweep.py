@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -168,3 +169,45 @@ def test_sweep_table_and_plots(funnel: str, tmp_path: Path) -> None:
     # Without --metric: the headline and the resized team's utilization, one figure each.
     for name in ("conversion", "revenue", "timeouts", "utilization-Ops"):
         assert (tmp_path / f"one-{name}.png").exists(), name
+
+
+BUSY = """
+team Ops size 3
+source Calls 20/hour -> Line.In
+pipeline Line main {
+  stage In {
+    owner Ops
+    work exp(15m)
+    -> won
+  }
+}
+"""
+
+
+def test_a_point_whose_team_cannot_keep_up_is_marked(tmp_path: Path) -> None:
+    """20 calls an hour of 15 minutes' work are 5 members' worth: at 3, 4 and 5 members
+    the queue grows for as long as the run lasts (simulate's unstable-team, whatif's line
+    per variant), so those rows' figures only say how long the run was. The table marks
+    them `!` with a line saying why, and the JSON and CSV say which team per point."""
+    path = tmp_path / "busy.funnel"
+    path.write_text(BUSY, encoding="utf-8")
+    args = ["sweep", str(path), "--vary", "team Ops size 3..6", *FAST]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    rows = {line.split("│")[1].strip(): line for line in r.output.splitlines()
+            if line.count("│") > 2 and line.split("│")[1].strip()[:1].isdigit()}
+    assert sorted(rows) == ["3 !", "4 !", "5 !", "6"], rows
+    flat = " ".join(r.output.split())
+    assert ("! at a point marked so, team “Ops” cannot keep up (its load at or past what it "
+            "can do), and nothing takes waiting deals out of its queue (no SLA or patience): the "
+            "queue grows for as long as the run lasts, so the point's figures depend on the "
+            "run's length (--days)") in flat, flat
+    r = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    points = json.loads(r.output)["points"]
+    assert [[o["team"] for o in p["overloaded"]] for p in points] == [["Ops"]] * 3 + [[]]
+    assert points[0]["overloaded"][0]["load_pct"] == pytest.approx(500 / 3)
+    assert points[0]["overloaded"][0]["stages"] == ["Line.In"]
+    _, rows_csv = _csv(str(path), "--vary", "team Ops size 3..6")
+    marks = {(r[1], r[3]): r[5] for r in rows_csv if r[2] == "overloaded"}
+    assert marks == {("3", "Ops"): "1", ("4", "Ops"): "1", ("5", "Ops"): "1", ("6", "Ops"): "0"}

@@ -28,6 +28,7 @@ from .. import codes
 from .. import model as m
 from ..diagnostics import Diagnostic, Severity, SourceText
 from ..span import Span
+from .overload import Overloaded
 from .variants import OverrideError, OverrideLine
 
 __all__ = ["VarySpec", "parse_vary", "grid_values", "MAX_VALUES", "MAX_POINTS", "SweepPoint",
@@ -326,3 +327,5 @@ class SweepPoint:
     estimates: dict
     """Metric key → Estimate (stored units; `MetricDef.scale` for display)."""
     graveyards: list[str]
+    overloaded: list[Overloaded] = field(default_factory=list)
+    """The teams that cannot keep up at this point (simulate's `unstable-team`)."""

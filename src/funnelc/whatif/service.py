@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from .. import model as m
 from ..jsontypes import JSONObject
 from ..sim.budget import WorkBudget, estimate_work
-from ..sim.compile import Network
 from ..sim.config import SimConfig
 from .compare import Comparison, compare
 from .executors import Runner, RunPlace
 from .grid import VarySpec
 from .metrics import MetricDef
+from .overload import Overloaded, overloaded_teams
 from .runs import Variant, VariantRun, run_variants
 from .staff_explain import BreachSplit, Explanation, explain, stage_breaches
 from .staffing import StaffingResult, search_staff
@@ -74,36 +74,6 @@ class WhatifResult:
     overrides)."""
     overloaded: list[Overloaded] = field(default_factory=list)
     """Per variant (baseline first), the teams that cannot keep up in it."""
-
-
-@dataclass(frozen=True)
-class Overloaded:
-    """A team that cannot keep up in one variant (simulate's `unstable-team` verdict: the
-    exact load at or past its capacity, and stages with neither SLA nor patience): its
-    queue grows for as long as the run lasts, so the variant's figures depend on --days."""
-
-    variant: str
-    team: str
-    load: float
-    capacity: float
-    stages: tuple[str, ...]
-
-
-def overloaded_teams(variant: str, model: m.FunnelFile, net: Network) -> list[Overloaded]:
-    """The teams of `model` that cannot keep up, as simulate's warning decides."""
-    from ..analysis.exact import analyze_account
-
-    out = []
-    for t in analyze_account(model).teams:
-        if t.stable:
-            continue
-        j = next((x.index for x in net.teams if x.name == t.name), -1)
-        open_stages = tuple(f"{s.pipeline_name}.{s.name}" for s in net.stages
-                            if s.team == j and j >= 0 and s.sla_hours is None
-                            and s.patience is None)
-        if open_stages:
-            out.append(Overloaded(variant, t.name, t.load, t.capacity, open_stages))
-    return out
 
 
 @dataclass(frozen=True)

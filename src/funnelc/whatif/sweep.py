@@ -26,6 +26,7 @@ from .grid import (
     grid_values,
 )
 from .metrics import METRICS, MetricDef
+from .overload import overloaded_teams
 from .runs import Variant, VariantRun, run_variants
 from .variants import OverrideError, Overrides, Parsed, combine
 
@@ -113,7 +114,8 @@ def collect(specs: Sequence[VarySpec], runs: Sequence[VariantRun]) -> Sweep:
     points = [SweepPoint(index=i, values=values, label=r.variant.name,
                          estimates={d.key: estimate(r.series(d.key)) for d in space},
                          graveyards=[f"{s.pipeline}.{s.stage}" for s in r.result.stages
-                                     if s.graveyard.is_graveyard])
+                                     if s.graveyard.is_graveyard],
+                         overloaded=overloaded_teams(r.variant.name, r.variant.model, r.net))
               for i, (values, r) in enumerate(zip(grid_values(specs), runs))]
     return Sweep(list(specs), points, list(runs), space)
 
@@ -139,8 +141,10 @@ def tidy_rows(sweep: Sweep) -> tuple[list[str], list[list[str]]]:
     account), `unit`, `mean`, `ci95` (95 % half-width), `sd`, `n` (replications with a
     value). Every point has the same rows: every metric of the account (`conversion`,
     `won` and `cycle_time_hours` per pipeline only, not again for the main one), then
-    `graveyard` per stage (1 when the stage is a graveyard, 0 when not) and
-    `graveyards` (how many). Values are in display units (percent for shares).
+    `graveyard` per stage (1 when the stage is a graveyard, 0 when not),
+    `graveyards` (how many) and `overloaded` per team (1 when the team cannot keep up
+    at the point: simulate's `unstable-team`, its queue growing for as long as the run
+    lasts; 0 when it can). Values are in display units (percent for shares).
     Number cells are `csvsafe.Figure`s; names (axes, subjects) are text, which the CSV
     writer neutralises."""
     header = ["point", *(s.axis for s in sweep.specs), *TIDY_COLUMNS[1:]]
@@ -148,6 +152,7 @@ def tidy_rows(sweep: Sweep) -> tuple[list[str], list[list[str]]]:
     stages = [f"{s.pipeline}.{s.stage}" for s in sweep.runs[0].result.stages] \
         if sweep.runs else []
     reps = sweep.runs[0].result.run.reps if sweep.runs else 0
+    teams = [t.name for t in sweep.runs[0].net.teams] if sweep.runs else []
     for p in sweep.points:
         head = [_num(p.index), *(_num(v) for v in p.values)]
         for d in sweep.space:
@@ -162,6 +167,10 @@ def tidy_rows(sweep: Sweep) -> tuple[list[str], list[list[str]]]:
                                 "", _num(reps)])
         rows.append(head + ["graveyards", "", "stages", _num(len(p.graveyards)), "", "",
                             _num(reps)])
+        over = {o.team for o in p.overloaded}
+        for team in teams:
+            rows.append(head + ["overloaded", team, "", _num(int(team in over)), "", "",
+                                _num(reps)])
     return header, rows
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .. import csvsafe
 from ..i18n import Translator, choose, translator
@@ -73,10 +74,31 @@ def sweep_text(console: Console, result: SweepResult) -> None:
         cells.append(cell)
     table.add_column(_("graveyards"), justify="right")
     for p in points:
-        table.add_row(*(plain(labels.value_text(tr, s, v)) for s, v in zip(result.specs, p.values)),
+        axes: list[str | Text] = [plain(labels.value_text(tr, s, v))
+                                  for s, v in zip(result.specs, p.values)]
+        if p.overloaded and axes:
+            # As staff marks a size the team cannot keep up at: «3 !».
+            axes[0] = plain(f"{axes[0]} !", style="red")
+        table.add_row(*axes,
                       *(cell(p.estimates.get(d.key)) for d, cell in zip(result.chosen, cells)),
                       str(len(p.graveyards)) if p.graveyards else "0")
     console.print(table)
+    over = [o for p in points for o in p.overloaded]
+    if over:
+        # simulate's unstable-team warning (whatif's line per variant): a row whose queue
+        # grows for as long as the run lasts only says how long the run was.
+        teams = list(dict.fromkeys(tr.quote(o.team) for o in over))
+        console.print(plain(tr.ngettext(
+            "! at a point marked so, team {teams} cannot keep up (its load at or past what "
+            "it can do), and nothing takes waiting deals out of its queue (no SLA or "
+            "patience): the queue grows for as long as the run lasts, so the point's figures "
+            "depend on the run's length (--days)",
+            "! at a point marked so, one or more of the teams {teams} cannot keep up (their "
+            "load at or past what they can do), and nothing takes waiting deals out of their "
+            "queues (no SLA or patience): the queues grow for as long as the run lasts, so "
+            "the point's figures depend on the run's length (--days)", len(teams)).format(
+                teams=", ".join(teams)),
+            style="yellow"))
 
 
 def _scaled(d: MetricDef, scale: float, tr: Translator, e: Estimate | None) -> str:
@@ -109,8 +131,12 @@ def sweep_json(result: SweepResult) -> JSONObject:
                             "mean": d.shown(e.mean), "ci95": d.shown(e.ci95),
                             "sd": d.shown(e.sd), "n": e.n})
         values: JSONObject = {s.axis: v for s, v in zip(sweep.specs, p.values)}
+        overloaded: list[JSON] = [
+            {"team": o.team, "load_pct": 100.0 * o.load, "capacity_pct": 100.0 * o.capacity,
+             "stages": list(o.stages)} for o in p.overloaded]
         points.append({"point": p.index, "values": values, "label": p.label,
-                       "metrics": metrics, "graveyards": list(p.graveyards)})
+                       "metrics": metrics, "graveyards": list(p.graveyards),
+                       "overloaded": overloaded})
     axes: list[JSON] = [s.axis for s in sweep.specs]
     return {"run": result.run.to_json(), "axes": axes, "points": points}
 
