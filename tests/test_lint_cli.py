@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -359,6 +360,17 @@ def test_rules_lists_every_rule() -> None:
     data = json.loads(out)
     assert [d["code"] for d in data] == [r.code for r in RULES]
     assert data[7]["options"]["max-fields"] == 25
+
+
+def test_rules_and_their_docs_are_listed_in_code_order() -> None:
+    """FN126-FN132, added in a different order, were listed FN116, FN129, FN117 … FN125,
+    FN130, FN131, FN126, FN127, FN128, FN132 by `funnelc rules` and docs/rules.md: a
+    consultant looking for FN129 after FN128 did not find it."""
+    _, out, _ = run("rules")
+    codes = [line.split()[0] for line in out.splitlines()]
+    assert codes == sorted(codes)
+    headings = re.findall(r"^## (FN\d+) ", rules_markdown(), re.M)
+    assert headings == sorted(headings) and len(headings) == len(RULES)
 
 
 @pytest.mark.parametrize("key", ["FN103", "fn103", "graveyard-stage"])

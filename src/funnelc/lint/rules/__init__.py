@@ -1,6 +1,7 @@
 """The lint rules, one module each, and `RULES`: the registry every front end reads
 (`funnelc check`, `funnelc rules`, `docs/rules.md`, SARIF). Adding a rule = one module
-+ one line here; codes are FN1xx and never reused."""
++ one line here, in code order (`funnelc rules`, docs/rules.md and SARIF list them so);
+codes are FN1xx and never reused."""
 
 from __future__ import annotations
 
@@ -59,7 +60,6 @@ RULES: tuple[Rule, ...] = (
     EntityStateStage(),
     BackwardMove(),
     FunnelShape(),
-    SkipPastRequiredFields(),
     UnsegmentedStageBeforeClose(),
     LongCadence(),
     NameTooLong(),
@@ -69,11 +69,12 @@ RULES: tuple[Rule, ...] = (
     ColdDealsInWarming(),
     DaysInWorkingHours(),
     WonIntoWarming(),
-    TaskDueAfterRespond(),
-    NoAutomaticMessage(),
     OverlappingConditions(),
     UncoveredConditionValues(),
     ClaimsDecisions(),
+    SkipPastRequiredFields(),
+    TaskDueAfterRespond(),
+    NoAutomaticMessage(),
     BareDocumentStage(),
 )
 
