@@ -20,6 +20,7 @@ from ..jsontypes import JSON, JSONObject
 from ..numfmt import DASH, between, ends, hours, hours_like, low_end, money_in, money_pm
 from ..sim.ci import estimate
 from ..sim.results import Estimate
+from ..sim.verdict_words import warning_text
 from ..termtext import plain
 from . import labels
 from .compare import Comparison, Delta, headline_keys
@@ -314,6 +315,14 @@ def whatif_text(console: Console, result: WhatifResult, top: int) -> None:
             variant=_("baseline") if o.variant == "baseline" else o.variant,
             team=tr.quote(o.team), load=tr.pct(o.load), capacity=tr.pct(o.capacity),
             stages=shown), style="yellow"))
+    runs = [(_("baseline"), base), *((c.name, c.run) for c in result.comparisons)]
+    for name, run in runs:
+        # simulate's short-window warning, per variant: the window's first weeks lack the
+        # wins of deals that would have started before it (and a replication with more
+        # wins than starts counts 100%, as simulate counts it).
+        for w in run.result.warnings:
+            if w.code == "short-window":
+                console.print(plain(f"{name}: {warning_text(tr, w)}", style="yellow"))
     _breaches_text(console, result, tr)
 
 

@@ -18,7 +18,8 @@ from ..i18n import Translator, choose, translator
 from ..i18n.figures import CI_ENDS
 from ..jsontypes import JSON, JSONObject
 from ..numfmt import DASH, between, ends, low_end
-from ..sim.results import Estimate
+from ..sim.results import Estimate, SimWarning
+from ..sim.verdict_words import warning_text
 from ..termtext import plain
 from . import labels
 from .metrics import MetricDef
@@ -99,6 +100,22 @@ def sweep_text(console: Console, result: SweepResult) -> None:
             "the point's figures depend on the run's length (--days)", len(teams)).format(
                 teams=", ".join(teams)),
             style="yellow"))
+    # simulate's short-window warning, once per pipeline, for the point whose wins take
+    # longest (the others named by count): a replication with more wins than starts
+    # counts 100%, as simulate counts it.
+    short: dict[str, list[tuple[float, str, SimWarning]]] = {}
+    for p, run in zip(points, result.sweep.runs):
+        for w in run.result.warnings:
+            if w.code == "short-window" and w.subject is not None:
+                label = ", ".join(f"{labels.axis_text(tr, s)} = {labels.value_text(tr, s, v)}"
+                                  for s, v in zip(result.specs, p.values))
+                short.setdefault(w.subject, []).append((w.cycle_p90_hours or 0.0, label, w))
+    for found in short.values():
+        label, w = max(found, key=lambda x: x[0])[1:]
+        where = plain(label)
+        if len(found) > 1:
+            where += " " + _("and {n} more").format(n=len(found) - 1)
+        console.print(plain(f"{where}: {warning_text(tr, w)}", style="yellow"))
 
 
 def _scaled(d: MetricDef, scale: float, tr: Translator, e: Estimate | None) -> str:
