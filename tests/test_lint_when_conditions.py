@@ -146,3 +146,23 @@ def test_saleschef_interest_scale_routes_each_answer_once() -> None:
     loaded = load_text(text, "saleschef.funnel")
     config = config_from_table({"select": ["FN126", "FN127", "FN128"]}, "test", None)
     assert [d.message for d in lint(loaded, config)] == []
+
+
+def test_an_exception_on_a_second_field_is_said_and_fixed_on_the_general_rule(
+        tmp_path: Path) -> None:
+    """`"Рассрочка" = yes` to won beside `"Рассрочка" = yes and "Бюджет" < 100k` to lost:
+    the deals that meet both are those with the instalment *and* a budget under 100k.
+    `check` said «a deal with `Рассрочка` = `yes` meets both» (not every such deal does)
+    and helped with no line; the general rule takes the exception's opposite."""
+    path = tmp_path / "terms.funnel"
+    path.write_text(
+        'field "Рассрочка" bool\nfield "Бюджет" money\n'
+        'source "Сайт" 5/day -> "Продажи"."Условия согласованы"\n'
+        'pipeline "Продажи" sales {\n  stage "Условия согласованы" {\n'
+        '    -> won 50% after 2d when "Рассрочка" = yes\n'
+        '    -> lost "Дорого" 30% after 2d when "Рассрочка" = yes and "Бюджет" < 100k\n'
+        '    -> lost "Нет рассрочки" 20% when "Рассрочка" = no\n  }\n}\n', encoding="utf-8")
+    out = CliRunner().invoke(cli, ["check", str(path), "--select", "FN126"]).output
+    assert ("a deal with `Рассрочка` = `yes` and `Бюджет` [0, 100k) meets both "
+            '`"Рассрочка" = yes` and `"Рассрочка" = yes and "Бюджет" < 100k`') in out
+    assert ('`-> won 50% after 2d when "Рассрочка" = yes and "Бюджет" >= 100k`') in out

@@ -544,6 +544,10 @@ TEMPLATES: tuple[str, ...] = (
        'and `{b}`'),
     C_("diagnostic", 'outcomes of `{stage}` overlap: a deal with `{field}` {values} meets both `{a}` '
        'and `{b}`'),
+    C_("diagnostic", 'outcomes of `{stage}` overlap: a deal with `{field}` {values} and `{other}` '
+       '{other_values} meets both `{a}` and `{b}`'),
+    C_("diagnostic", 'outcomes of `{stage}` overlap: some deals with `{field}` {values} meet both '
+       '`{a}` and `{b}`'),
     C_("diagnostic", 'a deal meeting both conditions goes two ways'),
     C_("diagnostic", 'overlaps this condition'),
     C_("diagnostic", "the manager's playbook gives these deals two routes: `{a}` and `{b}`"),

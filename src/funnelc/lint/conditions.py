@@ -283,9 +283,9 @@ def condition_text(domain: FieldDomain, values: Values) -> str | None:
     if p.lo == p.hi:
         return f"{name} = {number_text(p.lo, money)}"
     terms: list[str] = []
-    if whole is None or (p.lo, p.lo_in) != (whole.lo, whole.lo_in):
+    if p.lo != -_INF and (whole is None or (p.lo, p.lo_in) != (whole.lo, whole.lo_in)):
         terms.append(f"{name} {'>=' if p.lo_in else '>'} {number_text(p.lo, money)}")
-    if whole is None or (p.hi, p.hi_in) != (whole.hi, whole.hi_in):
+    if p.hi != _INF and (whole is None or (p.hi, p.hi_in) != (whole.hi, whole.hi_in)):
         terms.append(f"{name} {'<=' if p.hi_in else '<'} {number_text(p.hi, money)}")
     return " and ".join(terms) if terms else f"{name} filled"
 

@@ -68,6 +68,29 @@ def _fix(domain: FieldDomain, first: Outcome, second: Outcome) -> str | None:
     return None
 
 
+def _exception_fix(domains: Mapping[str, FieldDomain], narrowed: list[tuple[str, Values]],
+                   first: Outcome, second: Outcome) -> str | None:
+    """A general rule and its exception (`"Рассрочка" = yes` beside `"Рассрочка" = yes
+    and "Бюджет" < 100k`): the outcome that does not read the one other field gets the
+    exception's opposite (`and "Бюджет" >= 100k`)."""
+    if len(narrowed) != 1:
+        return None
+    name = narrowed[0][0]
+    domain = domains[name]
+    for general, exception in ((first, second), (second, first)):
+        assert general.when is not None and exception.when is not None
+        if any(t.field.value == name for t in general.when.terms):
+            continue
+        taken = admits(exception.when, domain)
+        if taken is None:
+            return None
+        cond = condition_text(domain, domain.all - taken)  # type: ignore[operator]
+        if cond is None:
+            return None
+        return outcome_text(general, f"{source_text(general.when.terms)} and {cond}")
+    return None
+
+
 class OverlappingConditions(Rule):
     """Flags two outcomes of one stage whose `when` conditions read the same field and
     can both hold for one deal: number ranges that meet (`>= 9` and `>= 7`), an enum
@@ -149,14 +172,13 @@ class OverlappingConditions(Rule):
                         found = self._overlap(domains, first, second)
                         if found is None:
                             continue
-                        yield self._finding(stage.name.value, domains[found[0]], found[1],
-                                            first, second)
+                        yield self._finding(stage.name.value, domains, found, first, second)
 
     @staticmethod
     def _overlap(domains: Mapping[str, FieldDomain], first: Outcome, second: Outcome
-                 ) -> tuple[str, Values] | None:
-        """The first field both conditions read and the values both admit there, when
-        one deal can meet both conditions whole (every field either reads)."""
+                 ) -> dict[str, Values] | None:
+        """The values both conditions admit on every field either reads (the first
+        field both read comes first), when one deal can meet both conditions whole."""
         assert first.when is not None and second.when is not None
         a_fields = dict.fromkeys(t.field.value for t in first.when.terms)
         b_fields = dict.fromkeys(t.field.value for t in second.when.terms)
@@ -175,21 +197,35 @@ class OverlappingConditions(Rule):
             if common.empty:
                 return None
             both[name] = common
-        return shared[0], both[shared[0]]
+        return {shared[0]: both[shared[0]], **both}
 
     @staticmethod
-    def _finding(stage: str, domain: FieldDomain, common: Values, first: Outcome,
-                 second: Outcome) -> Finding:
+    def _finding(stage: str, domains: Mapping[str, FieldDomain], both: dict[str, Values],
+                 first: Outcome, second: Outcome) -> Finding:
         assert first.when is not None and second.when is not None
-        field = domain.field.name.value
+        field, common = next(iter(both.items()))
+        domain = domains[field]
         a, b = source_text(first.when.terms), source_text(second.when.terms)
-        if _is_whole(domain, common):
+        # The other fields on which the deals that meet both are only some of the values:
+        # «a deal with `Рассрочка` = `yes`» is not every such deal when one condition
+        # also asks for `Бюджет` < 100k.
+        narrowed = [(name, values) for name, values in both.items()
+                    if name != field and not _is_whole(domains[name], values)]
+        if len(narrowed) == 1:
+            other, values = narrowed[0]
+            message = (f"outcomes of `{stage}` overlap: a deal with `{field}` "
+                       f"{domain.describe(common)} and `{other}` "
+                       f"{domains[other].describe(values)} meets both `{a}` and `{b}`")
+        elif narrowed:
+            message = (f"outcomes of `{stage}` overlap: some deals with `{field}` "
+                       f"{domain.describe(common)} meet both `{a}` and `{b}`")
+        elif _is_whole(domain, common):
             message = (f"outcomes of `{stage}` overlap: every deal with `{field}` filled "
                        f"meets both `{a}` and `{b}`")
         else:
             message = (f"outcomes of `{stage}` overlap: a deal with `{field}` "
                        f"{domain.describe(common)} meets both `{a}` and `{b}`")
-        fix = _fix(domain, first, second)
+        fix = _fix(domain, first, second) or _exception_fix(domains, narrowed, first, second)
         return Finding(
             message, second.when.span, "a deal meeting both conditions goes two ways",
             secondary=(Label(first.when.span, "overlaps this condition"),),
