@@ -430,3 +430,37 @@ def test_a_utilization_below_the_offered_load_is_said_why(lang: str,
                   for c in row.split("│")[2:4])
     assert load == pytest.approx(29.5, abs=0.05)
     assert util == pytest.approx(load * share / 100, rel=0.05), (util, load, share)
+
+
+def test_the_weekday_tables_deals_are_per_day_when_the_window_is_not_whole_weeks(
+        tmp_path: Path) -> None:
+    """27 observed days (a 28-day run from Monday 1 January, 1 day of warm-up) hold three
+    Mondays and four of every other weekday: the weekday table's «deals» read mon 2,871
+    against tue 3,947 for a flow of 20 deals an hour around the clock, so a client read
+    fewer leads on Mondays. The column is per day now, and a line says how many of each
+    weekday the window holds."""
+    path = tmp_path / "mmc.funnel"
+    path.write_text("""
+team Ops size 3
+source Calls 20/hour -> Line.In
+pipeline Line main {
+  stage In {
+    owner Ops
+    work exp(15m)
+    -> won
+  }
+}
+""", "utf-8")
+    r = CliRunner().invoke(cli, [
+        "staff", str(path), "--team", "Ops", "--target", "respond 5m 90%", "--days", "28",
+        "--warmup", "1", "--reps", "2", "--max-reps", "2", "--no-levers", "--jobs", "1"],
+        env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    rows = dict(re.findall(r"│ (mon|tue|wed|thu|fri|sat|sun) │ +([\d,.]+) │", r.output))
+    assert "deals a day" in r.output, r.output
+    per_day = {d: float(v.replace(",", "")) for d, v in rows.items()}
+    assert len(per_day) == 7, r.output
+    assert max(per_day.values()) < 1.1 * min(per_day.values()), per_day
+    flat = " ".join(r.output.split())
+    assert ("the observed window holds 3 of mon and 4 of each other weekday: “deals a day” "
+            "is per day; the share of breaches counts every day") in flat, flat

@@ -65,7 +65,8 @@ def whatif_section(model: FunnelFile, net: Network, config: SimConfig, reps: lis
     comparisons = compare(base, others)
     from .staff_explain import stage_breaches
 
-    breaches = [(v.variant.name, stage_breaches(v.net, v.reps, config.start))
+    breaches = [(v.variant.name, stage_breaches(v.net, v.reps, config.start,
+                                                range(config.warmup_days, config.days)))
                 for v in (base, *others)]
     from ..i18n import choose, translator
 

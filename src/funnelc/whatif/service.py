@@ -113,7 +113,9 @@ def compare_variants(variants: Sequence[Variant], config: SimConfig, runner: Run
     """Run the baseline (`variants[0]`) and every other variant on common random
     numbers and compare each with the baseline."""
     runs = run_variants(variants, config, runner)
-    breaches = [(r.variant.name, stage_breaches(r.net, r.reps, config.start)) for r in runs]
+    window = range(config.warmup_days, config.days)
+    breaches = [(r.variant.name, stage_breaches(r.net, r.reps, config.start, window))
+                for r in runs]
     overloaded = [o for r in runs for o in overloaded_teams(r.variant.name, r.variant.model,
                                                             r.net)]
     return WhatifResult(runs[0], compare(runs[0], runs[1:]), RunRecord.of(path, config),

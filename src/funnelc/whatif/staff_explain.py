@@ -58,6 +58,9 @@ class WeekdayBreaches:
     breached: int
     outside_breached: int
     """Of `breached`, deals that entered outside working hours."""
+    days: int = 0
+    """How many times the weekday falls in the observed window (per replication); 0 when
+    the window is not known."""
 
 
 @dataclass(frozen=True)
@@ -171,10 +174,12 @@ def _weekday(start: date, q: int) -> int:
 
 
 def breach_split(target: Target, reps: list[RepStats], size: int, net: Network,
-                 start: date) -> BreachSplit:
+                 start: date, observed: range | None = None) -> BreachSplit:
     """Breaches of `target` over `reps` (one simulated size, or one variant), by when the
     deal entered its stage and by the queue priority of the stages; for an abandon
-    target, the abandonments among the deals that entered."""
+    target, the abandonments among the deals that entered. `observed` (the days of the
+    observed window, counted from `start`) gives each weekday's count of days in it: a
+    window of 27 days holds one weekday 3 times and the others 4."""
     team = net.stages[target.stages[0]].team if target.stages else -1
     hours = net.teams[team].hours if team >= 0 else None
     cal = WorkCalendar.from_hours(hours, start)
@@ -202,7 +207,9 @@ def breach_split(target: Target, reps: list[RepStats], size: int, net: Network,
         qs = [q for q in range(WEEK_QUARTERS) if _weekday(start, q) == d]
         days.append(WeekdayBreaches(m.WEEKDAYS[d], sum(checked[q] for q in qs),
                                     sum(breached[q] for q in qs),
-                                    sum(breached[q] for q in qs if not inside[q])))
+                                    sum(breached[q] for q in qs if not inside[q]),
+                                    sum(1 for k in observed or () if (start.weekday() + k) % 7
+                                        == d)))
     ranks = sorted({sp.queue_rank if net.key_first else 0
                     for sp in net.stages if sp.team == team and team >= 0})
     groups: dict[int, list[int]] = {}
@@ -226,8 +233,8 @@ def breach_split(target: Target, reps: list[RepStats], size: int, net: Network,
         "abandon" if abandon else "respond")
 
 
-def stage_breaches(net: Network, reps: list[RepStats], start: date
-                   ) -> tuple[BreachSplit, ...]:
+def stage_breaches(net: Network, reps: list[RepStats], start: date,
+                   observed: range | None = None) -> tuple[BreachSplit, ...]:
     """The breach split of every stage with a respond limit over one variant's
     replications (what `whatif` and the report show beside the comparison)."""
     out = []
@@ -237,7 +244,7 @@ def stage_breaches(net: Network, reps: list[RepStats], start: date
         name = f"{sp.pipeline_name}.{sp.name}"
         t = Target(f"respond at {name}", "respond", 0.0, hours=sp.respond_hours,
                    stages=(sp.index,))
-        split = breach_split(t, reps, net.teams[sp.team].size, net, start)
+        split = breach_split(t, reps, net.teams[sp.team].size, net, start, observed)
         if split.checked:
             out.append(split)
     return tuple(out)
@@ -298,7 +305,8 @@ def explain(model: m.FunnelFile, net: Network, result: StaffingResult, config: S
     ev = evals.get(at) if at is not None else None
     missed = tuple(t.text.strip() for t, ok in zip(result.targets, ev.meets) if not ok) \
         if ev is not None else ()
-    splits = tuple(breach_split(t, ev.reps, ev.size, net, config.start)
+    splits = tuple(breach_split(t, ev.reps, ev.size, net, config.start,
+                                range(config.warmup_days, config.days))
                    for t in result.targets if t.kind in ("respond", "abandon")
                    and ev is not None)
     loads = _loads(model, result.team) if any(t.kind == "utilization"
