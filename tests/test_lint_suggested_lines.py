@@ -94,6 +94,8 @@ def _paste(text: str, d: Diagnostic) -> str:
         _replace(lines, k, fix)
         if ticks[0].startswith("field "):
             lines.insert(0, ticks[0])
+        if ticks[0].startswith("pipeline "):
+            lines.append(ticks[0])
         if explained:
             name = re.match(r'-> "([^"]*)"', fix).group(1)  # type: ignore[union-attr]
             end = _stage_end(lines, _stage_start(lines, k))

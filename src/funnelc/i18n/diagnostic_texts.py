@@ -573,6 +573,8 @@ TEMPLATES: tuple[str, ...] = (
        'pipeline'),
     C_("diagnostic", 'won here, with no new deal to carry it out'),
     C_("diagnostic", 'create the deal that carries it out: `{fix}`'),
+    C_("diagnostic", 'create the deal that carries it out in a pipeline of its own: `{pipeline}`, '
+       'then `{fix}`'),
     C_("diagnostic", 'the stage already closes a claim as won: send this decision to a stage that '
        'explains it to the client and closes the claim as won (`{fix}`, with `{task}` and `{won}` '
        'in it)'),

@@ -30,6 +30,12 @@ _EXPLAINED: dict[ExampleLanguage, str] = {"ru": "Клиенту объяснил
                                           "en": "Decision explained to the client"}
 """The stage a refused claim goes through when the decision stage already has its one
 `-> won` (a stage holds each target once): the manager's call, then won."""
+_PRODUCTION: dict[ExampleLanguage, tuple[str, str]] = {
+    "ru": ("Производство", "Новый заказ на производство"),
+    "uk": ("Виробництво", "Нове замовлення на виробництво"),
+    "en": ("Production", "New production order")}
+"""The pipeline a claims-only account gets for its replacements (seed 002's «Производство»
+with its «Новый заказ на производство»)."""
 _TASK: dict[ExampleLanguage, str] = {
     "ru": "Позвонить клиенту и объяснить решение по рекламации",
     "uk": "Зателефонувати клієнту й пояснити рішення щодо рекламації",
@@ -166,7 +172,7 @@ class ClaimsDecisions(Rule):
             if copies or not positive:
                 continue
             out = next((o for o in positive if _REMAKE.search(_words(o))), positive[0])
-            yield self._no_copy(funnel, pipe, out)
+            yield self._no_copy(funnel, pipe, out, lang)
 
     @staticmethod
     def _lost(funnel: FunnelFile, pipe: Pipeline, stage: Stage, out: Outcome,
@@ -209,14 +215,23 @@ class ClaimsDecisions(Rule):
             notes=tuple(notes), help=help_)
 
     @staticmethod
-    def _no_copy(funnel: FunnelFile, pipe: Pipeline, out: Outcome) -> Finding:
+    def _no_copy(funnel: FunnelFile, pipe: Pipeline, out: Outcome,
+                 lang: ExampleLanguage) -> Finding:
         assert out.when is not None
         where = _fulfilling(funnel, pipe)
-        ref = (f'"{where[0].name.value}"."{where[1].name.value}"' if where is not None
-               else '"…"."…"')
+        if where is not None:
+            ref = f'"{where[0].name.value}"."{where[1].name.value}"'
+            new = None
+        else:
+            # No pipeline to hand it to: the help writes the seed's production pipeline.
+            name, first = _PRODUCTION[lang]
+            ref = f'"{name}"."{first}"'
+            new = f'pipeline "{name}" production {{ stage "{first}" {{ -> won }} }}'
         fix = outcome_text(out, source_text(out.when.terms), ref)
         return Finding(
             f"claims pipeline `{pipe.name.value}` hands a positive decision "
             f"(`{source_text(out.when.terms)}`) to no other pipeline", out.span,
             "won here, with no new deal to carry it out",
-            help=f"create the deal that carries it out: `{fix}`")
+            help=(f"create the deal that carries it out: `{fix}`" if new is None else
+                  f"create the deal that carries it out in a pipeline of its own: `{new}`, "
+                  f"then `{fix}`"))
