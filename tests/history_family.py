@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import DATA, planted_export, run_once
+from cli_once import cli_ok, planted
+from cli_once import out as _out
+from conftest import DATA, run_once
 from funnelc.cli import cli
 
 ENV = {"NO_COLOR": "1", "COLUMNS": "200"}
@@ -37,29 +39,25 @@ files stay within their time. The school's is the fullest: its months are counte
 Moscow and its export stops taking new deals (the note said in words since 901744d)."""
 
 
-_WRITTEN: dict[str, Path] = {}
-"""The exports this process wrote, by folder: each is written once, whatever the runs."""
-
-
 def _run(*args: object) -> str:
     result = CliRunner().invoke(cli, [str(a) for a in args], env=ENV)
     assert result.exit_code == 0, result.output
     return result.stdout + "\n" + result.stderr
 
 
-def _outputs(factory: pytest.TempPathFactory, name: str, lang: str, out: Path) -> dict[str, str]:
+def _outputs(name: str, lang: str, out: Path) -> dict[str, str]:
     """Every output a client reads, by name: the terminal text of each command and the
     files it wrote (HTML and SVG as they are; the tests take out the markup)."""
     sub, funnel, tz = EXPORTS[name]
-    if name not in _WRITTEN:
-        _WRITTEN[name] = planted_export(factory, name)
-    folder = _WRITTEN[name]
+    folder = planted(name)  # the shared export, read-only (`cli_once.planted`)
     export = folder / sub if sub else folder
     opts = (*tz, "--lang", lang)
-    got = {"history": _run("history", export, "--funnel", funnel, *opts,
-                           "-o", out / "history")}
-    got["history.html"] = (out / "history" / "history.html").read_text("utf-8")
-    for svg in sorted((out / "history" / "plots").glob("*.svg")):
+    # `history -o` as tests/test_history_quality_labels.py runs it too: once a session.
+    ran = cli_ok(["history", export, "--funnel", funnel, *opts, "-o", _out("history")], ENV)
+    got = {"history": ran.stdout + "\n" + ran.stderr}
+    history = ran.path("history")
+    got["history.html"] = (history / "history.html").read_text("utf-8")
+    for svg in sorted((history / "plots").glob("*.svg")):
         got[f"plots/{svg.name}"] = svg.read_text("utf-8")
     got["audit"] = _run("audit", funnel, export, *opts)
     got["audit -o"] = _run("audit", funnel, export, *opts, "-o", out / "audit.txt")
@@ -87,7 +85,7 @@ def history_family(factory: pytest.TempPathFactory, name: str,
     on the school's export) and `forecast -o --chart` on the planted-story export `name`
     in `lang`: each output's text by name, and the fitted funnel's path."""
     got, out = run_once(factory, f"history-family-{name}-{lang}",
-                        lambda out: _outputs(factory, name, lang, out))
+                        lambda out: _outputs(name, lang, out))
     return got, out / "fitted.funnel"
 
 
