@@ -641,6 +641,7 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", '`{side}` is a task-like side stage written after `{earlier}`: deals come to it '
        'from earlier stages, so it counts more than `{earlier}`'),
     C_("diagnostic", '{visits} per {n} leads, then {later}'),
+    C_("diagnostic", '{visits} after {before}'),
     C_("diagnostic", 'more deals are expected in `{later}` than in `{earlier}` before it'),
     C_("diagnostic", 'expected visits per {n} leads entering `{pipeline}`: {visits}'),
     C_("diagnostic", 'most deals of `{later}` come straight from `{source}`, past `{earlier}`, so it '
