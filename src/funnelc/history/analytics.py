@@ -25,7 +25,8 @@ __all__ = ["HistoryTables", "analyse", "analyse_conversion", "GRAVEYARD_MIN_DAYS
 GRAVEYARD_MIN_DAYS = 14.0
 """A deal still in a stage counts as hoarded when it has been there longer than 95 % of
 the stage's visits that move on take (`_leavers_p95`), than its SLA when the funnel gives one
-(`order.FunnelRoutes.sla_hours`), and at least this many days."""
+(`order.FunnelRoutes.sla_hours`, in working hours of its age when the account's `hours`
+make it count them), and at least this many days."""
 GRAVEYARD_MIN_SHARE = 0.05
 GRAVEYARD_MIN_DEALS = 5
 """A stage is a graveyard when its hoarded deals are at least 5 and at least 5 % of the
@@ -80,7 +81,7 @@ def analyse(history: History, order_hint: dict[str, dict[str, int]] | None = Non
         conversion=_conversion_of(v, ev, pairs, tz),
         losses=_in_order(_losses(vis), v.order), time_in_stage=_time_in_stage(vis, v),
         moves=moves, moves_summary=summary,
-        comebacks=_comebacks(ev, tz), graveyards=_graveyards(vis, v),
+        comebacks=_comebacks(ev, tz), graveyards=_graveyards(vis, v, tz),
         shape=_shape(vis, ev, v.order), backlog=backlog(vis, v, tz), visits=v, tz=tz,
         deals=ev["deal_id"].n_unique() if ev.height else 0, events=ev.height,
         touches=history.touches)
@@ -513,17 +514,27 @@ def _leavers_p95(vis: pl.DataFrame, end: object) -> pl.DataFrame:
     return pl.concat([movers, leavers])
 
 
-def _graveyards(vis: pl.DataFrame, v: Visits) -> pl.DataFrame:
+def _graveyards(vis: pl.DataFrame, v: Visits, tz: str = "UTC") -> pl.DataFrame:
     end = v.data_end
     done = _named(_by_stage(vis.lazy().select("pipeline", "stage", "hours")
                             .filter(pl.col("hours").is_not_null()))
                   .group_by(["pipeline", "stage"]).agg(median_h=pl.col("hours").median()))
     done = done.join(_leavers_p95(vis, end), on=["pipeline", "stage"], how="left")
     ent = vis.group_by(["pipeline", "stage"]).agg(entered=pl.len())
-    opn = vis.lazy().filter(pl.col("exit") == OPEN).select(
-        "pipeline", "stage",
-        age_h=(pl.lit(end).cast(pl.Datetime("us", "UTC")) - pl.col("entered"))
-        .dt.total_microseconds() / 3.6e9).collect()
+    # A deal's age on the clock, and against its stage's SLA: when the account's `hours`
+    # make the SLA count working hours (`FunnelRoutes.hours`, as the simulator runs it),
+    # its age in those working hours (`speed.hours_between`).
+    calendar = v.routes.hours if v.routes is not None else None
+    still = vis.lazy().filter(pl.col("exit") == OPEN).select(
+        "pipeline", "stage", "entered", end=pl.lit(end).cast(pl.Datetime("us", "UTC"))
+    ).with_columns(age_h=(pl.col("end") - pl.col("entered")).dt.total_microseconds() / 3.6e9)
+    if calendar is not None:
+        from .speed import hours_between
+
+        still = still.with_columns(sla_age_h=hours_between("entered", "end", tz, calendar))
+    else:
+        still = still.with_columns(sla_age_h=pl.col("age_h"))
+    opn = still.select("pipeline", "stage", "age_h", "sla_age_h").collect()
     g = (ent.join(done, on=["pipeline", "stage"], how="left")
          .join(opn.group_by(["pipeline", "stage"]).agg(open=pl.len(),
                                                        age_median_h=pl.col("age_h").median()),
@@ -535,10 +546,16 @@ def _graveyards(vis: pl.DataFrame, v: Visits) -> pl.DataFrame:
                        schema={"pipeline": pl.Utf8, "stage": pl.Utf8, "sla_h": pl.Float64},
                        orient="row")
     g = g.join(sla, on=["pipeline", "stage"], how="left")
-    limit = pl.max_horizontal(pl.col("p95_h").fill_null(0.0), pl.col("sla_h").fill_null(0.0),
-                              pl.lit(GRAVEYARD_MIN_DAYS * 24))
-    stale = opn.join(g.select("pipeline", "stage", limit=limit), on=["pipeline", "stage"]).filter(
-        pl.col("age_h") > pl.col("limit")).group_by(["pipeline", "stage"]).agg(hoarded=pl.len())
+    # The SLA is set against the age it counts (working hours with the account's `hours`):
+    # set against the clock age, `sla 740h`, some three months of a school's 57-hour
+    # week, read as 30.8 days and called 6 of its deals hoarded well inside it, and
+    # `sla 193h`, 30 days of a 45-hour week as FN124 writes it, as 8 days.
+    limit = pl.max_horizontal(pl.col("p95_h").fill_null(0.0), pl.lit(GRAVEYARD_MIN_DAYS * 24))
+    stale = opn.join(g.select("pipeline", "stage", "sla_h", limit=limit),
+                     on=["pipeline", "stage"]).filter(
+        (pl.col("age_h") > pl.col("limit"))
+        & (pl.col("sla_h").is_null() | (pl.col("sla_age_h") > pl.col("sla_h")))
+    ).group_by(["pipeline", "stage"]).agg(hoarded=pl.len())
     g = g.join(stale, on=["pipeline", "stage"], how="left").with_columns(
         pl.col("open").fill_null(0), pl.col("hoarded").fill_null(0))
     g = g.with_columns(hoarded_pct=100 * pl.col("hoarded") / pl.col("entered"),

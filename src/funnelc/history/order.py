@@ -45,8 +45,8 @@ class FunnelRoutes:
     """Every stage-to-stage move a route of the file declares (any direction)."""
     sla_hours: dict[tuple[str, str], float] = field(default_factory=dict)
     """(pipeline, stage) → its `sla`, in hours: a deal younger than that is waiting for
-    it by design (a reminder stage), not hoarded. Counted on the clock, a lower bound
-    when the SLA counts working hours."""
+    it by design (a reminder stage), not hoarded. Working hours when `hours` is not None:
+    `analytics` sets a deal's age in those hours against it."""
     copied: frozenset[str] = frozenset()
     """Pipelines that deals enter only as copies (`then copy`), no source feeding them: a
     deal that starts there is a copy of one counted where it came from, not a new lead."""

@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 
 from ..i18n import C_, N_, Translator, choose, translator
+from ..i18n.figures import Figures
 from ..report.markup import code_spans
 from ..report.markup import e as _e
 from .analytics import HistoryTables
@@ -236,6 +237,14 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
     _ = tr.gettext
     f = _Formats(tr)
     conv = t.conversion
+    # An SLA that counts the account's working hours reads in them («193 раб. ч»), as
+    # simulate and the report write it: as a duration it read «8 дней», clock time it is
+    # not (`Figures.limit`).
+    working = t.visits.routes is not None and t.visits.routes.hours is not None
+
+    def sla(x: Any) -> str:
+        return f.hours(x) if x is None else Figures(tr).limit(float(x), working)
+
     return [
         Section("inflow", _("Lead inflow by month and source"),
                 _("New deals by the month of their first event and the pipeline they "
@@ -339,7 +348,7 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
                  # The threshold is the longest of the three: without the SLA beside the
                  # 95th percentile, an online school's 20 deals older than «11,7 дня» read
                  # as «залежались 18» with no way to see the 30-day SLA that made it so.
-                 _c("sla_h", _("SLA"), f.hours), _c("hoarded", _("hoarded"), f.int_),
+                 _c("sla_h", _("SLA"), sla), _c("hoarded", _("hoarded"), f.int_),
                  _c("hoarded_pct", _("of entries"), f.pct),
                  _c("graveyard", _("graveyard"), f.yes)]),
         Section("shape", _("Funnel shape"),

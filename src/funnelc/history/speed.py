@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from .. import model as m
     from .order import FunnelRoutes
 
-__all__ = ["speed_table", "speed_findings", "MIN_LATE"]
+__all__ = ["speed_table", "speed_findings", "hours_between", "MIN_LATE"]
 
 PICKED_SHARE = 0.5
 """A stage is timed to pick-ups when at least this share of its visits that ended carry
@@ -102,8 +102,9 @@ def _working_clock(col: str, tz: str, hours: m.Hours) -> pl.Expr:
     return u.map_batches(clock, return_dtype=pl.Float64)
 
 
-def _between(a: str, b: str, tz: str, hours: m.Hours | None) -> pl.Expr:
-    """Hours from `a` to `b`: working hours of `hours` when given, else on the clock."""
+def hours_between(a: str, b: str, tz: str, hours: m.Hours | None) -> pl.Expr:
+    """Hours from `a` to `b`: working hours of `hours` when given, else on the clock (the
+    wait for a first touch here, a deal's age against its `sla` in `analytics`)."""
     if hours is None:
         return (pl.col(b) - pl.col(a)).dt.total_microseconds() / HOUR_US
     return _working_clock(b, tz, hours) - _working_clock(a, tz, hours)
@@ -158,8 +159,8 @@ def speed_table(c: Cohorts, routes: FunnelRoutes | None, tz: str,
                        .then(pl.coalesce("tp", "tx")).otherwise(pl.col("tx")),
                        end=end)
     d = d.with_columns(wait=pl.when(pl.col("stop").is_not_null())
-                       .then(_between("ta", "stop", tz, hours)),
-                       age=_between("ta", "end", tz, hours))
+                       .then(hours_between("ta", "stop", tz, hours)),
+                       age=hours_between("ta", "end", tz, hours))
     if d.height == 0:
         return pl.DataFrame(schema=_SCHEMA)
     limits = pl.DataFrame([(p, s, h) for (p, s), h in respond.items()],
