@@ -92,8 +92,8 @@ def _wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
 
 
 @pytest.mark.parametrize(("sla", "late", "exits", "taken", "row"), [
-    ("3,3 дня", 10, 535, 1, "→ «Розрахунок» │ 385 │ 71,1% │ 67,2%–74,6%"),
-    ("40 годин", 32, 730, 0, "відмова «Дорого» │ 146 │ 19,8% │ 17,2%–22,8%"),
+    ("80 роб. год", 10, 535, 1, "→ «Розрахунок» │ 385 │ 71,1% │ 67,2%–74,6%"),
+    ("40 роб. год", 32, 730, 0, "відмова «Дорого» │ 146 │ 19,8% │ 17,2%–22,8%"),
 ], ids=["Замір", "Кваліфіковано"])
 def test_an_sla_nobody_applied_leaves_the_counted_shares(
         fitted: tuple[Path, str], sla: str, late: int, exits: int, taken: int, row: str
@@ -109,7 +109,9 @@ def test_an_sla_nobody_applied_leaves_the_counted_shares(
     the shares are the counted ones, with their Wilson intervals: 385 of 535 (72 %
     [68–75.6]) and 146 of 731 (20 % [17.2–23.0]) among the visits old enough to have left;
     since the deals still open are counted too, the cumulative incidences over all the
-    stage's visits, 71.1 % and 19.8 %, nothing reweighted for the SLA."""
+    stage's visits, 71.1 % and 19.8 %, nothing reweighted for the SLA. The note says each
+    SLA in the working hours it counts on the account's calendar: it said `sla 80h` as
+    «3,3 дня» and `sla 40h` as «40 годин», clock time they are not."""
     _, text = fitted
     flat = " ".join(text.replace("│", " ").split())
     assert (f"SLA ({sla}) у даних не дотримується: {late} з {exits} угод пішли інакше вже "
@@ -126,7 +128,7 @@ def test_an_sla_the_account_does_not_keep_does_not_cut_the_fitted_delays(
     # days, reweighted to 98.6 %, that the simulated SLA then cut for 82 % of the deals.
     path, text = fitted
     flat = " ".join(text.replace("│", " ").split())
-    assert ("SLA (40 годин) у даних не дотримується: 23 з 186 угод пішли інакше вже після "
+    assert ("SLA (40 роб. год) у даних не дотримується: 23 з 186 угод пішли інакше вже після "
             "його спливу, а сам він забрав 1") in flat
     # Not reweighted: the share is the counted one, 173 of 186 (93 % [88.4–95.9], Wilson)
     # of the visits old enough to have left; with the deals still open counted, its

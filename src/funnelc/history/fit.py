@@ -46,7 +46,7 @@ import polars as pl
 
 from .. import model as m
 from ..i18n import N_
-from ..i18n.note import Note, _n
+from ..i18n.note import Note, WorkingLimit, _n
 from ..numfmt import counted
 from ..routing import build_flows
 from .calibrate import Calibration, calibrate_delays, needs_calibration
@@ -372,7 +372,15 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, mine: pl.Dat
                 if (k == sla_key and a_lefts[i] is not None
                         and clock(a_ents[i], a_lefts[i]) >= 0.98 * sla_h):
                     all_keys[i] = ("stay",) if st.stay is not None else ("sla",)
-        _check_sla_kept(fit, keys, hours, ents, lefts, clock, sla_h)
+        from ..sim.calendar import limits_in_working_hours
+
+        # The note says the SLA as the file counts it: in working hours on a calendar
+        # («80 роб. год», English the file's `80h`), not as clock time («3,3 дня»).
+        shown: float | WorkingLimit = (
+            WorkingLimit(st.sla.after.text, sla_h)
+            if funnel.account is not None and funnel.account.hours is not None
+            and limits_in_working_hours(funnel.account.hours) else sla_h)
+        _check_sla_kept(fit, keys, hours, ents, lefts, clock, sla_h, shown)
     counts: dict[RouteKey, int] = {}
     durs: dict[RouteKey, list[float]] = {}
     wts: dict[RouteKey, list[float]] = {}
@@ -587,7 +595,8 @@ hours, plus an hour (a CRM's robot runs its timers every few minutes, not instan
 
 def _check_sla_kept(fit: StageFit, keys: list[RouteKey], hours: list[float | None],
                     ents: list[datetime], lefts: list[datetime | None],
-                    clock: Callable[[datetime, datetime], float], sla_h: float) -> None:
+                    clock: Callable[[datetime, datetime], float], sla_h: float,
+                    shown: float | WorkingLimit | None = None) -> None:
     """Whether the account lives by the stage's SLA: where more than 5 % of the deals that
     left another way (at least 3) left after it had run out, or more of them than it
     took, nothing applies it, and the
@@ -622,7 +631,7 @@ def _check_sla_kept(fit: StageFit, keys: list[RouteKey], hours: list[float | Non
             "another way after it had run out, and it took {taken}; the delays are fitted "
             "to the times the deals took, and the simulation, which applies the sla, cuts "
             "such deals: drop the sla, or have the CRM apply it"),
-            sla_hours=sla_h, late=late, exits=exits, taken=taken))
+            sla_hours=sla_h if shown is None else shown, late=late, exits=exits, taken=taken))
 
 
 def _clock(funnel: m.FunnelFile, tz: str,
