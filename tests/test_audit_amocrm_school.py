@@ -246,3 +246,28 @@ def test_a_one_deal_month_still_moving_is_on_no_line(export: Path) -> None:
         if line.get_marker() == "x" and ys == [0.0]:
             crosses.append(list(line.get_xdata()))
     assert not joined and crosses == [["2026-11"]]
+
+
+def test_fit_waits_for_a_working_hour_sla_on_the_clock(export: Path) -> None:
+    """fit reads a visit's route and delay once the visit is old enough to have left:
+    past the 99th percentile of the visits that did, and past the SLA (1.05 ×). The SLA
+    counts the school's working hours, so on the clock `sla 193h` lasts 30 days (193 ×
+    168 / 45 hours), not 193 hours: the horizon was 398 hours (the 99th percentile, over
+    the SLA read as 203 clock hours) and all 194 visits to «Пробный урок» were mature,
+    those of the last 16 to 31 days whose SLA had not run out among them. Now the
+    horizon is 757 hours and the visits old enough are the 184 counted here from the
+    export's pages."""
+    fit = json.loads(_run("fit", str(export), "--funnel", str(FUNNEL), "--tz", "Europe/Moscow",
+                          "--format", "json"))
+    stage = {s["stage"]: s for s in fit["stages"]}["Пробный урок"]
+    assert stage["horizon_hours"] == pytest.approx(193 * 1.05 * 168 / 45)
+    events = [e for line in (export / "events.jsonl").read_text(encoding="utf-8").splitlines()
+              for e in json.loads(line)["_embedded"]["events"]]
+    pipes = json.loads((export / "pipelines.json").read_text(encoding="utf-8"))
+    trial = {s["id"] for p in pipes["_embedded"]["pipelines"]
+             for s in p["_embedded"]["statuses"] if s["name"] == "Пробный урок"}
+    entries = [e["created_at"] for e in events if e["type"] == "lead_status_changed"
+               and e["value_after"][0]["lead_status"]["id"] in trial]
+    end = max(e["created_at"] for e in events)
+    assert len(entries) == 194
+    assert stage["mature"] == sum(t <= end - stage["horizon_hours"] * 3600 for t in entries) == 184

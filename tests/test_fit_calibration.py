@@ -191,7 +191,10 @@ def test_a_route_or_value_from_few_deals_says_what_of_the_funnel_is_kept(
     res = CliRunner().invoke(cli, ["fit", str(hist), "--funnel", str(funnel),
                                    "-o", str(tmp_path / "a.funnel"), "--lang", "en"])
     assert res.exit_code == 0, res.output
-    assert ('note: Sales.Call: lost "Expensive": delay from 10 deals (fewer than 30); '
+    # 7 of the 10: «Call»'s `sla 40h` counts the desk's working hours, 6.5 days on the
+    # clock (40 × 1.05 × 168 / 45 hours), so the visits of the history's last 6.5 days are
+    # not old enough to have left (it read the SLA as 42 clock hours and counted 10).
+    assert ('note: Sales.Call: lost "Expensive": delay from 7 deals (fewer than 30); '
             "the funnel's delay is kept") in res.output
     assert ('note: source "Web": value from 10 deals (fewer than 30); '
             "the funnel's value is kept") in res.output
@@ -199,7 +202,7 @@ def test_a_route_or_value_from_few_deals_says_what_of_the_funnel_is_kept(
     ru = CliRunner().invoke(cli, ["fit", str(hist), "--funnel", str(funnel),
                                   "-o", str(tmp_path / "b.funnel"), "--lang", "ru"])
     assert ru.exit_code == 0, ru.output
-    assert ("Sales.Call: отказ «Expensive»: задержка по 10 сделкам (меньше 30); "
+    assert ("Sales.Call: отказ «Expensive»: задержка по 7 сделкам (меньше 30); "
             "оставлена задержка из воронки") in ru.output
     assert "ценность по 10 сделкам (меньше 30); оставлена ценность из воронки" in ru.output
 

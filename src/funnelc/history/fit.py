@@ -54,6 +54,7 @@ from .competing_risks import cumulative_incidence, incidence_interval, incidence
 from .dists import DistFit, fit_sample
 from .events import LOST, STAGE, WON, bulk_days, local_day
 from .match import normal
+from .order import week_hours
 from .run import Prepared
 from .transitions import OPEN, returns
 
@@ -311,7 +312,12 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, mine: pl.Dat
     time = fit_sample(done["hours"].to_numpy()) if done.height else None
     p99 = float(done["hours"].quantile(0.99) or 0.0) if done.height else 0.0
     sla_h = st.sla.after.hours if st.sla is not None else 0.0
-    horizon = min(max(p99, sla_h * 1.05), span / 2)
+    # A visit is mature once it had time to leave by the 99th percentile and by the SLA,
+    # both on the clock: an SLA that counts the account's working hours lasts longer
+    # there, by the week's hours (the school's `sla 193h`, 30 days of its 45-hour week,
+    # made visits of 8.4 days mature).
+    week = week_hours(funnel)
+    horizon = min(max(p99, sla_h * 1.05 * (168.0 / week if week else 1.0)), span / 2)
     cutoff = end - timedelta(hours=horizon)
     mature = mine.filter(pl.col("entered") <= cutoff)
     fit = StageFit(pn, sn, mature.height, [], time, horizon, cadence=st.cadence is not None,

@@ -21,8 +21,8 @@ from typing import Literal
 
 from .. import model as m
 
-__all__ = ["OrderSource", "Move", "FunnelRoutes", "StageOrder", "funnel_routes", "infer_order",
-           "MAIN_EDGE_SHARE"]
+__all__ = ["OrderSource", "Move", "FunnelRoutes", "StageOrder", "funnel_routes", "week_hours",
+           "infer_order", "MAIN_EDGE_SHARE"]
 
 OrderSource = Literal["funnel", "crm", "data", "deal_list"]
 
@@ -121,13 +121,15 @@ def funnel_routes(funnel: m.FunnelFile) -> FunnelRoutes:
                     if p.purpose == m.Purpose.nurture and p.stages), None)
     respond = {(p.name.value, s.name.value): s.respond.hours
                for p in funnel.pipelines for s in p.stages if s.respond is not None}
-    week = _week_hours(funnel)
+    week = week_hours(funnel)
     return FunnelRoutes(order, frozenset(declared), sla, frozenset(copy_targets - fed),
                         nurture, week, respond,
                         funnel.account.hours if week is not None and funnel.account else None)
 
 
-def _week_hours(funnel: m.FunnelFile) -> float | None:
+def week_hours(funnel: m.FunnelFile) -> float | None:
+    """The account's working hours a week when its `sla` and `respond` count working
+    time (`FunnelRoutes.week_hours`), else None."""
     from datetime import date
 
     from ..sim.calendar import WorkCalendar, limits_in_working_hours
