@@ -58,7 +58,7 @@ def test_a_warm_up_shorter_than_the_wins_is_warned_of(tmp_path: Path) -> None:
     assert conversion["mean"] + conversion["ci95"] < EXACT  # it does read low
     text = " ".join(_run(tmp_path, "ru", 2, "text").split())
     # The option is named apart, for the consultant (edf917d).
-    assert ("конверсия (выиграно / начато) занижена; разогрев не короче времени выигрышей "
+    assert ("конверсия (успешные / начатые) занижена; разогрев не короче цикла до успеха "
             "учтёт их все. Консультанту: `--warmup`") in text
 
 

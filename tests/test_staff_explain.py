@@ -402,7 +402,7 @@ def test_the_days_named_in_the_why_read_as_in_the_table(tmp_path: Path, lang: st
     ("en", ("the runs brought them", "team “Менеджеры” cannot keep up (load 111% ≥ 100%)",
             "pipeline “Прогрев”: 90% of its wins take up to")),
     ("ru", ("прогоны принесли им", "команда «Менеджеры» не справляется (нагрузка 111% ≥ 100%)",
-            "воронка «Прогрев»: 90% её выигрышей приходят")),
+            "воронка «Прогрев»: у 90% её успешных сделок цикл до успеха")),
 ])
 def test_a_utilization_below_the_offered_load_is_said_why(lang: str,
                                                           words: tuple[str, ...]) -> None:
