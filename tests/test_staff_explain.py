@@ -25,6 +25,7 @@ from click.testing import CliRunner
 
 from conftest import IN_CI, ROOT
 from funnelc.cli import cli
+from ops_line import OPS_LINE
 
 COTTAGES = str(ROOT / "pipelines" / "cottages.funnel")
 TEAM = "Менеджеры"
@@ -440,17 +441,7 @@ def test_the_weekday_tables_deals_are_per_day_when_the_window_is_not_whole_weeks
     fewer leads on Mondays. The column is per day now, and a line says how many of each
     weekday the window holds."""
     path = tmp_path / "mmc.funnel"
-    path.write_text("""
-team Ops size 3
-source Calls 20/hour -> Line.In
-pipeline Line main {
-  stage In {
-    owner Ops
-    work exp(15m)
-    -> won
-  }
-}
-""", "utf-8")
+    path.write_text(OPS_LINE, "utf-8")
     r = CliRunner().invoke(cli, [
         "staff", str(path), "--team", "Ops", "--target", "respond 5m 90%", "--days", "28",
         "--warmup", "1", "--reps", "2", "--max-reps", "2", "--no-levers", "--jobs", "1"],

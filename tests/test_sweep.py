@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from funnelc.cli import cli
 from funnelc.whatif.grid import grid_values, parse_vary
 from funnelc.whatif.variants import OverrideError
+from ops_line import OPS_LINE
 
 FUNNEL = """
 team Ops size 2
@@ -171,17 +172,7 @@ def test_sweep_table_and_plots(funnel: str, tmp_path: Path) -> None:
         assert (tmp_path / f"one-{name}.png").exists(), name
 
 
-BUSY = """
-team Ops size 3
-source Calls 20/hour -> Line.In
-pipeline Line main {
-  stage In {
-    owner Ops
-    work exp(15m)
-    -> won
-  }
-}
-"""
+BUSY = OPS_LINE
 
 
 def test_a_point_whose_team_cannot_keep_up_is_marked(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from funnelc.scenarios import apply_scenario
 from funnelc.sim.ci import t_quantile
 from funnelc.whatif.compare import paired
 from funnelc.whatif.variants import OverrideError, OverrideLine, Overrides
+from ops_line import OPS_LINE
 
 BASE = """
 account "A" { currency RUB }
@@ -270,17 +271,7 @@ def test_a_figure_every_replication_shares_is_printed_without_float_noise(
     """A team of 3 offered 5 members' worth is busy 100% of its time in every replication;
     the mean of those ones carries an sd of 1e-13, and the baseline read «100% ±3.3e-13»."""
     path = tmp_path / "busy.funnel"
-    path.write_text("""
-team Ops size 3
-source Calls 20/hour -> Line.In
-pipeline Line main {
-  stage In {
-    owner Ops
-    work exp(15m)
-    -> won
-  }
-}
-""", encoding="utf-8")
+    path.write_text(OPS_LINE, encoding="utf-8")
     r = CliRunner().invoke(cli, ["whatif", str(path), "--set", "team Ops size 5", "--days", "10",
                                  "--warmup", "2", "--reps", "3", "--jobs", "1"])
     assert r.exit_code == 0, r.output
@@ -295,17 +286,7 @@ def test_a_variant_whose_team_cannot_keep_up_says_so(tmp_path: Path) -> None:
     the run lasts, so its «conversion 61.7%» and the scenario's «+38 pp» only say how long
     the run was. simulate warns (unstable-team); whatif said nothing."""
     path = tmp_path / "busy.funnel"
-    path.write_text("""
-team Ops size 3
-source Calls 20/hour -> Line.In
-pipeline Line main {
-  stage In {
-    owner Ops
-    work exp(15m)
-    -> won
-  }
-}
-""", encoding="utf-8")
+    path.write_text(OPS_LINE, encoding="utf-8")
     r = CliRunner().invoke(cli, ["whatif", str(path), "--set", "team Ops size 6", "--days", "6",
                                  "--warmup", "1", "--reps", "2", "--jobs", "1"])
     assert r.exit_code == 0, r.output
