@@ -602,3 +602,33 @@ def test_a_skip_past_a_key_stage_names_the_fields_deals_are_won_without(tmp_path
     fixed = _SKIP.replace('  stage "Счет выставлен" {\n',
                           '  stage "Счет выставлен" {\n    requires "Бюджет", "Продукт"\n')
     assert "FN129" not in _lint(tmp_path, fixed, "FN129")
+
+
+def test_a_win_straight_past_a_key_stage_skips_its_fields_too(tmp_path: Path) -> None:
+    """Seed 002: «если клиент готов купить быстрее … Но даже в этом варианте возможно
+    заполнение необходимых полей». A deal won straight from «Квалификация пройдена»
+    (`-> won 10%`, or `-> won … when …`) never entered «Посетил шоу-рум» (`requires
+    "Бюджет", "Продукт"`), which every other way to a win goes through, and was checked
+    clean: won with an empty card. FN129 names the win, the stage and the fields and gives
+    the line for the stage it is won from; with it the file is clean. When another way to a
+    win skips the showroom too (straight to the invoice), that way is the finding, not the
+    win: the fields a win lacks are those every other way to a win asks for."""
+    text = _SKIP.replace('"Заявка получена"', '"Квалификация пройдена"').replace(
+        '    -> "Счет выставлен" 20%\n    -> lost "Нецелевой" 30%\n',
+        '    -> won 20%\n    -> lost "Нецелевой" 30%\n')
+    out = _lint(tmp_path, text, "FN129")
+    assert ("warning[FN129]: deals won straight from `Квалификация пройдена` skip `Посетил "
+            "шоу-рум` and are won without `Бюджет`, `Продукт`") in out
+    assert "account.funnel:7:5" in out
+    assert "note: every other way from `Квалификация пройдена` to a win requires them" in out
+    assert ('help: require them on `Квалификация пройдена` too: `requires "Бюджет", '
+            '"Продукт"`') in out
+    when = text.replace("-> won 20%\n", '-> won 20% when "Продукт" = "Кухня"\n')
+    assert "deals won straight from `Квалификация пройдена`" in _lint(tmp_path, when, "FN129")
+    fixed = text.replace('  stage "Квалификация пройдена" {\n',
+                         '  stage "Квалификация пройдена" {\n    requires "Бюджет", "Продукт"\n')
+    assert "FN129" not in _lint(tmp_path, fixed, "FN129")
+    branches = text.replace('    -> won 20%\n', '    -> "Счет выставлен" 10%\n    -> won 10%\n')
+    parted = _lint(tmp_path, branches, "FN129")
+    assert "straight to `Счет выставлен`" in parted  # that skip is the finding
+    assert "deals won straight" not in parted  # the way through the invoice asks nothing

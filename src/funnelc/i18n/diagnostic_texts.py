@@ -630,6 +630,8 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", 'skips {skipped}'),
     C_("diagnostic", 'requires {fields}'),
     C_("diagnostic", 'neither `{target}` nor the stages after it on the way to a win require them'),
+    C_("diagnostic", 'deals won straight from `{source}` skip {skipped} and are won without {fields}'),
+    C_("diagnostic", 'every other way from `{source}` to a win requires them'),
     C_("diagnostic", 'require them on `{target}` too: `{fix}`'),
     C_("diagnostic", 'make it a task or a cadence of the stage deals come from (`{task}`, `{cadence}`) '
        'instead of a stage; the other stages already fall in order'),

@@ -21,7 +21,11 @@ class SkipPastRequiredFields(Rule):
     deals that jump can be won without: neither the target nor any stage after it on
     every way to `won` requires them, and the stage they jump from does not have them
     yet. A stage is skipped when it is written between the two and lies on a forward way
-    from one to the other; a side branch that leads elsewhere is not. Only key stages
+    from one to the other; a side branch that leads elsewhere is not. A win straight from
+    a stage (`-> won`, with or without `when`, or an `sla` or cadence route to `won`)
+    skips the fields every other way from that stage to a win requires and the stage
+    does not have yet, and is flagged when a key stage after it asks for them (the help
+    requires them on the stage won from). Only key stages
     count by default: their fields are what the client committed with (budget, product),
     while an ordinary stage's often record its own step (the date of a visit that a deal
     which skips it never makes); `key-only = false` counts every stage.
@@ -103,7 +107,7 @@ class SkipPastRequiredFields(Rule):
         for pipe in pipelines_not_exempt(ctx.funnel, opts):
             counted = [bool(s.requires) and (s.key or not opts["key-only"])
                        for s in pipe.stages]
-            if not any(counted) or len(pipe.stages) < 3:
+            if not any(counted) or len(pipe.stages) < 2:
                 continue
             if entered is None:
                 entered = _entered(ctx)
@@ -124,7 +128,9 @@ def _pipeline(funnel: FunnelFile, pipe: Pipeline, counted: list[bool],
                 moves[i].append((node, position.get(id(found[1]), -1)))
     skips = [(i, node, j) for i in range(n) for node, j in moves[i] if j > i + 1
              and any(counted[i + 1:j])]
-    if not skips:
+    wins = [(i, e.node) for i, stage in enumerate(stages) if any(counted[i + 1:])
+            for e in exits(stage) if e.target.kind == "won"]
+    if not skips and not wins:
         return
     required = [frozenset(f.value for f in s.requires) for s in stages]
     known = _known_on_entry(pipe, moves, required, entered)
@@ -155,27 +161,53 @@ def _pipeline(funnel: FunnelFile, pipe: Pipeline, counted: list[bool],
         skipped = [(k, missing) for k, missing in skipped if missing]
         if not skipped:
             continue
-        yield _finding(stages[i].name.value, stages[j], node,
+        yield _finding(stages[i], stages[j], node,
                        [(stages[k], missing) for k, missing in skipped])
 
+    for i, node in wins:
+        # A win straight from `i` skips what every other way from `i` to a win requires:
+        # the fields a deal of `i` would have by the time it is won had it gone on.
+        came = known[i]
+        other_ways: Fields = None
+        for _, j in moves[i]:
+            if 0 <= j < n and j != i:
+                other_ways = _meet(other_ways, to_win[j])  # a way that never wins asks nothing
+        if came is None or other_ways is None:
+            continue  # no deal gets here, or no other way from here wins
+        lacking = other_ways - came
+        skipped = [(k, [f.value for f in stages[k].requires if f.value in lacking])
+                   for k in range(i + 1, n) if counted[k] and k in reach(i)
+                   and to_win[k] is not None]
+        skipped = [(k, missing) for k, missing in skipped if missing]
+        if skipped:
+            yield _finding(stages[i], None, node,
+                           [(stages[k], missing) for k, missing in skipped])
 
-def _finding(source: str, target: Stage, node: Node, skipped: list[tuple[Stage, list[str]]]
-             ) -> Finding:
-    names = [s.name.value for s, _ in skipped]
+
+def _finding(source: Stage, target: Stage | None, node: Node,
+             skipped: list[tuple[Stage, list[str]]]) -> Finding:
+    """The finding on a move from `source` to `target` (None: a win) past `skipped`. The
+    help requires the fields on the target, or, for a win, on the stage won from."""
+    names = _joined([s.name.value for s, _ in skipped])
     missing = list(dict.fromkeys(f for _, fields in skipped for f in fields))
     listed = ", ".join(f"`{f}`" for f in missing)
-    stages_text = _joined(names)
+    on = source if target is None else target
     fix = "requires " + ", ".join(
-        f'"{f}"' for f in dict.fromkeys([r.value for r in target.requires] + missing))
+        f'"{f}"' for f in dict.fromkeys([r.value for r in on.requires] + missing))
+    if target is None:
+        message = (f"deals won straight from `{source.name.value}` skip {names} and are "
+                   f"won without {listed}")
+        note = f"every other way from `{source.name.value}` to a win requires them"
+    else:
+        message = (f"deals that go from `{source.name.value}` straight to "
+                   f"`{target.name.value}` skip {names} and can be won without {listed}")
+        note = (f"neither `{target.name.value}` nor the stages after it on the way to a win "
+                "require them")
     return Finding(
-        f"deals that go from `{source}` straight to `{target.name.value}` skip "
-        f"{stages_text} and can be won without {listed}", node.span,
-        f"skips {stages_text}",
+        message, node.span, f"skips {names}",
         tuple(Label(s.name.span, "requires " + ", ".join(f"`{f}`" for f in fields))
               for s, fields in skipped),
-        notes=(f"neither `{target.name.value}` nor the stages after it on the way to a win "
-               "require them",),
-        help=f"require them on `{target.name.value}` too: `{fix}`")
+        notes=(note,), help=f"require them on `{on.name.value}` too: `{fix}`")
 
 
 def _joined(names: list[str]) -> str:
