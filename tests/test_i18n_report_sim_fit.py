@@ -226,6 +226,46 @@ def test_simulate_money_is_money_with_a_decimal_comma() -> None:
     assert not re.search(r"\d\.\d+ (±\d+(\.\d+)? )?(тыс\.|млн|млрд) ₽", text)
 
 
+_INTERVAL = re.compile(r"\d[\d\u00a0 ]*(,\d+)? (±\d[\d\u00a0 ]*(,\d+)?|\[\d[\d\u00a0 ]*(,\d+)?–"
+                       r"\d[\d\u00a0 ]*(,\d+)?\])")
+"""A count with its 95% interval as ru/uk write it: «225 ±12,3», «6 [0–31,4]»."""
+
+_LOST = {"ru": ("courses", "Продажи курсов", "выиграно", "отказы"),
+         "uk": ("developer", "Продаж квартир", "виграно", "відмови")}
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk"])
+def test_simulate_prints_the_lost_total_with_an_interval_as_the_won_total(lang: str) -> None:
+    """Regression: the pipelines table read «выиграно 225 ±12,3» beside «отказы 9 284», a
+    sum of the reasons' means, so a client read one figure as uncertain and the other as
+    certain. Both are now the mean of the runs' totals with its interval."""
+    name, pipeline, won, lost = _LOST[lang]
+    text = _simulate(name)
+    head = next(line for line in text.splitlines() if f" {won} " in line and f" {lost} " in line)
+    columns = [c.strip() for c in head.split("┃")]
+    row = next(line for line in text.splitlines() if line.startswith(f"│ {pipeline} "))
+    cells = [c.strip() for c in row.split("│")]
+    for column in (won, lost):
+        cell = cells[columns.index(column)]
+        assert _INTERVAL.fullmatch(cell), (column, cell)
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk"])
+def test_report_page_prints_the_lost_total_with_an_interval(
+        reports: dict[str, tuple[str, str, str]], lang: str) -> None:
+    """The report's pipelines table, as simulate's: «отказы» / «відмови» with its
+    interval, as «выиграно» / «виграно» has."""
+    _, pipeline, won, lost = _LOST[lang]
+    page = reports[lang][1]
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", page, flags=re.S)
+               if f'<th scope="row">{pipeline}</th>' in r and f'data-label="{lost}"' in r)
+    for column in (won, lost):
+        cell = re.search(rf'<td class="[^"]*" data-label="{column}">(.*?)</td>', row, re.S)
+        assert cell, (column, row)
+        text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", cell.group(1))).split())
+        assert _INTERVAL.fullmatch(text), (column, text)
+
+
 def test_simulate_in_english_with_lang_en() -> None:
     text = _run("simulate", str(PIPELINES / "courses.funnel"), *RU_RUN, "--lang", "en")
     assert "2 replications × 40 days (30 warm-up)" in text

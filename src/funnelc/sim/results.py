@@ -220,6 +220,11 @@ class PipelineResult(_Out):
     started: Estimate = Field(description="Deals that started in the pipeline (from "
                                           "sources and handoff copies).")
     won: Estimate
+    lost: Estimate = Field(description=(
+        "Deals lost for good, every reason together (reopened ones are not counted): per "
+        "replication the sum of its losses over the reasons, then estimated across the "
+        "replications, so ci95 is the total's own (the reasons' half-widths do not add up "
+        "to it). Its mean equals the sum of lost_by_reason's means."))
     lost_by_reason: dict[str, Estimate] = Field(description="Deals lost for good (reopened "
                                                             "ones are not counted here).")
     reopened_by_reason: dict[str, Estimate]

@@ -179,11 +179,10 @@ def _pipeline_table(w: _Words, result: SimResult) -> Table:
                       (_("funnel shape"), True)):
         table.add_column(col, justify="left" if left else "right")
     for p in result.pipelines:
-        lost = sum(e.mean or 0.0 for e in p.lost_by_reason.values())
         shape = (_("ok") if p.funnel_shape.ok else
                  _("grows at {stages}").format(
                      stages=", ".join(v.stage for v in p.funnel_shape.violations)))
-        table.add_row(plain(p.pipeline), f.est(p.started), f.est(p.won), f.num(lost),
+        table.add_row(plain(p.pipeline), f.est(p.started), f.est(p.won), f.est(p.lost),
                       _conversion(w, p.conversion),
                       f"{f.hours(p.cycle_time_won_hours.mean.mean)} / "
                       f"{f.hours(p.cycle_time_won_hours.p90.mean)}",
