@@ -593,6 +593,9 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", "one manager moves a deal here when the document is to be made, another when "
        "it is done, and `{pipeline}`'s conversion counts every deal here as done"),
     C_("diagnostic", 'name the step the deal has made, like `{fix}`'),
+    C_("diagnostic", "one manager moves a deal here when the document is to be made, another when "
+       "it is done, and `{pipeline}`'s report cannot tell them apart"),
+    C_("diagnostic", 'name what the deal is waiting for, like `{fix}`'),
     C_("diagnostic", 'closed as lost here, copied to continue there'),
     C_("diagnostic", 'deals lost as `{reason}` go on in `{purpose}` pipeline `{pipeline}`'),
     C_("diagnostic", '`{pipeline}` counts every such deal as a loss'),

@@ -208,7 +208,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only; pymorphy3 is imported lazil
     from pymorphy3 import MorphAnalyzer  # type: ignore[import-untyped]
 
 __all__ = ["StageNameClass", "EntityKind", "Classification", "Language", "classify_stage_name",
-           "detect_language", "is_failed_contact"]
+           "detect_language", "is_failed_contact", "is_adjective"]
 
 Language = Literal["ru", "uk", "en", "unknown"]
 
@@ -1380,6 +1380,15 @@ class _DiskCache:
 @functools.cache
 def _disk_cache() -> _DiskCache:
     return _DiskCache()
+
+
+def is_adjective(word: str, language: Language) -> bool:
+    """Whether a Russian or Ukrainian `word` reads as an adjective, full or short
+    («активен», «чинний»): after a noun it says what state the thing is in. Other
+    languages are not analysed (False). Loads the language's dictionary on first use."""
+    if language not in ("ru", "uk"):
+        return False
+    return _analyse(language, word.lower()).pos in ("ADJF", "ADJS")
 
 
 def is_failed_contact(name: str) -> bool:

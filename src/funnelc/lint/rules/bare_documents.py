@@ -1,4 +1,4 @@
-"""FN132: a conversion pipeline's stage named by a bare document noun («Договор»)."""
+"""FN132: a stage named by a bare document noun («Договор»)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final, Literal
 
 from ...diagnostics import Severity
-from ...model import Style
+from ...model import Pipeline, Style
 from ..base import ExampleLanguage, Finding, LintContext, Rule
+from ..naming import is_adjective
 
 Document = Literal["contract", "proposal", "invoice"]
 
@@ -39,7 +40,19 @@ _FIXES: Final[dict[ExampleLanguage, dict[Document, str]]] = {
     "en": {"contract": "Contract signed", "proposal": "Proposal sent",
            "invoice": "Invoice issued"},
 }
-"""The help's names, in the account's language: what has happened to the document."""
+"""The help's names in a conversion pipeline, in the account's language: what has
+happened to the document."""
+
+_PROCESS_FIXES: Final[dict[ExampleLanguage, dict[Document, str]]] = {
+    "ru": {"contract": "Ждем подписания договора", "proposal": "Ждем ответа на КП",
+           "invoice": "Ждем оплату"},
+    "uk": {"contract": "Чекаємо підписання договору", "proposal": "Чекаємо відповіді на КП",
+           "invoice": "Чекаємо оплату"},
+    "en": {"contract": "Awaiting contract signature", "proposal": "Awaiting proposal feedback",
+           "invoice": "Awaiting payment"},
+}
+"""The help's names in a process pipeline: what is awaited (seed 002's «ожидаем подписания
+договора, ждем оплату»)."""
 
 _QUESTIONS: Final[dict[Document, str]] = {
     "contract": "to be drawn up, or signed?", "proposal": "to be prepared, or sent?",
@@ -54,28 +67,49 @@ def document_of(name: str) -> Document | None:
     """The document a stage name starts with («Договор», «Счёт на предоплату», «2. КП»),
     or None. Only the name's first words count: «Клиент запросил КП» names the client's
     request, not the document."""
+    found = _document_words(name)
+    return found[0] if found is not None else None
+
+
+def _document_words(name: str) -> tuple[Document, list[str]] | None:
+    """The document a stage name starts with and the words after its name."""
     words = _WORDS.findall(name.casefold().replace("ё", "е"))
-    if not words:
-        return None
     if len(words) >= 2 and (words[0], words[1]) in _TWO_WORDS:
-        return _TWO_WORDS[(words[0], words[1])]
-    return _DOCUMENTS.get(words[0])
+        return _TWO_WORDS[(words[0], words[1])], words[2:]
+    if words and words[0] in _DOCUMENTS:
+        return _DOCUMENTS[words[0]], words[1:]
+    return None
+
+
+def _process_style(ctx: LintContext, pipe: Pipeline) -> bool:
+    """Whether the help names a process: the pipeline declares `process`, or declares no
+    style and more of its stage names are process-style than conversion-style (FN109's
+    reading; a conversion name there would make FN109 flag the renamed stage)."""
+    if pipe.style is not None:
+        return pipe.style is Style.process
+    classes = [str(ctx.classify(s.name.value).klass) for s in pipe.stages]
+    return classes.count("process") > classes.count("conversion")
 
 
 class BareDocumentStage(Rule):
-    """Flags a stage of a `conversion` pipeline named by a bare document noun with
-    nothing that says what has happened to it: «Договор», «КП», «Счет», «Договір»,
-    «Счёт на предоплату». Read with `funnelc.lint.naming`: a name with a participle or a
-    verb («Договор подписан», «Клиент запросил КП») is not bare, and a process-style name
-    is FN109's.
+    """Flags a stage named by a bare document noun with nothing that says what has
+    happened to it: «Договор», «КП», «Счет», «Договір», «Счёт на предоплату», in a
+    pipeline of any style and purpose. Read with `funnelc.lint.naming`: a name with a
+    participle or a verb («Договор подписан», «Клиент запросил КП», «Договор на
+    согласовании») is not bare, nor one whose adjective says the document's state
+    («Контракт активен»). The help follows the pipeline's style: in a `process` pipeline
+    (or one that declares no style and has more process names than conversion ones) it
+    names what the deal is waiting for («Ждем подписания договора»), else the step the
+    deal has made («Договор подписан»).
 
     Why
     ---
-    A conversion stage records a completed step, and a document alone does not say
-    which: one manager moves the deal to «Договор» when the contract is to be drawn up,
-    another when it is signed, and the conversion report counts every deal there as a
-    signed contract. Naming what happened to the document («Договор подписан», «КП
-    отправлено», «Счет выставлен») makes every manager move the deal at the same moment.
+    A stage records a step, and a document alone does not say which: one manager moves
+    the deal to «Договор» when the contract is to be drawn up, another when it is signed,
+    and whoever reads the report counts every deal there as a signed contract. Naming what
+    happened to the document («Договор подписан», «КП отправлено», «Счет выставлен»), or in
+    a process funnel what is awaited («Ждем подписания договора», «Ждем оплату»), makes
+    every manager move the deal at the same moment.
 
     Bad
     ---
@@ -109,11 +143,13 @@ class BareDocumentStage(Rule):
     ----
     002: «если этап называется “договор”, то один менеджер подумает, что договор надо
     сделать, другой — что подписать, а вы, глядя в аналитику, будете считать, что это уже
-    подписанные договоры».
+    подписанные договоры», said of funnels of both types: «В процессных воронках обычно
+    используются этапы с названиями: ожидаем подписания договора, ждем оплату»; «В
+    конверсионных воронках … подписал договор, оплата получена».
     """
 
     code = "FN132"
-    title = "a conversion stage named by a bare document noun"
+    title = "a stage named by a bare document noun"
     name = "bare-document-stage"
     kind = "style"
     default_severity = Severity.note
@@ -121,22 +157,31 @@ class BareDocumentStage(Rule):
     def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterator[Finding]:
         account_language = next((a.language for a in ctx.funnel.accounts if a.language), None)
         for pipe in ctx.funnel.pipelines:
-            if pipe.style is not Style.conversion:
-                continue
+            process: bool | None = None
             for stage in pipe.stages:
                 name = stage.name.value
-                document = document_of(name)
-                if document is None:
+                found = _document_words(name)
+                if found is None:
                     continue
+                document, rest = found
                 c = ctx.classify(name)
-                if str(c.klass) != "neutral":
-                    continue
+                if str(c.klass) != "neutral" or (rest and is_adjective(rest[0], c.language)):
+                    continue  # «Контракт активен»: the adjective says the document's state
+                if process is None:
+                    process = _process_style(ctx, pipe)
                 language = account_language or c.language
-                fix = _FIXES[language if language in ("ru", "uk", "en") else "ru"][document]
+                fixes = _PROCESS_FIXES if process else _FIXES
+                fix = fixes[language if language in ("ru", "uk", "en") else "ru"][document]
+                if pipe.style is Style.conversion:
+                    note = (f"one manager moves a deal here when the document is to be made, "
+                            f"another when it is done, and `{pipe.name.value}`'s conversion "
+                            "counts every deal here as done")
+                else:
+                    note = (f"one manager moves a deal here when the document is to be made, "
+                            f"another when it is done, and `{pipe.name.value}`'s report cannot "
+                            "tell them apart")
                 yield Finding(
                     f"stage `{name}` names a document, not what has happened to it",
-                    stage.name.span, _QUESTIONS[document],
-                    notes=(f"one manager moves a deal here when the document is to be made, "
-                           f"another when it is done, and `{pipe.name.value}`'s conversion "
-                           "counts every deal here as done",),
-                    help=f"name the step the deal has made, like `{fix}`")
+                    stage.name.span, _QUESTIONS[document], notes=(note,),
+                    help=(f"name what the deal is waiting for, like `{fix}`" if process
+                          else f"name the step the deal has made, like `{fix}`"))
