@@ -92,6 +92,43 @@ def test_amocrm_managers_without_users_answer_are_ids(tmp_path: Path) -> None:
     assert m[("user #504141", "Новая")] == 3 and m[("user #3944275", "Новая")] == 1
 
 
+def test_amocrm_batch_close_by_the_head_counts_for_each_leads_manager(tmp_path: Path
+                                                                     ) -> None:
+    """The head of sales closes twelve stale «Встреча» leads of Ольга's as lost in one
+    mass action (a move every 5 seconds): she did not work them, so they count for Ольга
+    at «Встреча», as a robot's move does. Counted for the head, she read «0% against …»
+    with the team's money at stake, the audit's first finding (a car dealer's 69 leads
+    cleaned up at quarters' ends: «0% against 53.37% … 67 541 402 ₽»)."""
+    folder = tmp_path / "amo"
+    _amocrm(folder)
+    olga, head = 504141, 3944275
+    leads = [{"id": 100 + i, "name": f"Сделка {i}", "price": 50000, "responsible_user_id": olga,
+              "group_id": 0, "status_id": 143 if i < 12 else 142, "pipeline_id": 77,
+              "loss_reason_id": None, "created_by": olga, "updated_by": olga,
+              "created_at": T0 + 3600 * i, "updated_at": T0 + 3600 * i,
+              "closed_at": None, "account_id": 28805383} for i in range(16)]
+    batch = T0 + 40 * 86400
+    events = [
+        {"id": f"02ev{i}{k}", "type": "lead_status_changed", "entity_id": 100 + i,
+         "entity_type": "lead", "created_by": who, "created_at": when,
+         "account_id": 28805383,
+         "value_after": [{"lead_status": {"id": after, "pipeline_id": 77}}],
+         "value_before": [{"lead_status": {"id": before, "pipeline_id": 77}}]}
+        for i in range(16) for k, (who, when, before, after) in enumerate((
+            (olga, T0 + 3600 * i + 7200, 701, 702),
+            (head, batch + 5 * i, 702, 143) if i < 12
+            else (olga, T0 + 3600 * i + 86400, 702, 142)))]
+    (folder / "leads2.json").write_text(json.dumps(
+        {"_page": 2, "_embedded": {"leads": leads}}, ensure_ascii=False), encoding="utf-8")
+    (folder / "events2.json").write_text(json.dumps(
+        {"_page": 2, "_embedded": {"events": events}}, ensure_ascii=False), encoding="utf-8")
+    m = _managers(_history(folder))
+    # Ольга: the 3 leads of `_amocrm` she moved into «Встреча» and these 16; Иван: the
+    # one he moved there himself (a move one at a time counts for the mover), not 13.
+    assert m[("Ольга Петрова", "Встреча")] == 19
+    assert m[("Иван Сидоров", "Встреча")] == 1 and m[("Иван Сидоров", "Новая")] == 1
+
+
 def test_bitrix24_managers_from_assigned_by_and_user_get(tmp_path: Path) -> None:
     statuses = {"result": [
         {"ID": "1", "ENTITY_ID": "DEAL_STAGE", "STATUS_ID": "NEW", "NAME": "Новая", "SORT": "10",

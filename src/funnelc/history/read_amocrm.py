@@ -30,7 +30,8 @@ same touches are the deals' activities (`touch_frame`), which the graveyard's ac
 bands read as Bitrix24's `crm.activity.list`.
 
 Managers: a status change is worked by its event's `created_by` (0 is amoCRM itself, a
-robot or an integration: then whoever was responsible for the lead at that moment); the
+robot or an integration: then whoever was responsible for the lead at that moment, as for
+a mass action's change on a lead of another user, `_batches_to_responsible`); the
 lead's first stage by who was responsible when it was created. Who was responsible when
 is read from the `entity_responsible_changed` events (`value_before`/`value_after`:
 `[{"responsible_user": {"id"}}]`), else it is the lead's `responsible_user_id` — which is
@@ -664,7 +665,7 @@ class AmoCollector:
             ev.select("deal", "t", "pipeline", "stage", "kind", "from_pipeline", "from_stage",
                       entry_known=pl.lit(True), seq="seq", u="u"),
         ]).join(attrs, on="deal", how="left")
-        out = _responsible_then(out, self.handovers)
+        out = _batches_to_responsible(_responsible_then(out, self.handovers))
         user = pl.when(pl.col("u") > 0).then(pl.col("u")).otherwise(pl.col("resp"))
         users = pl.DataFrame(list(self.users.items()), schema={"uid": pl.Int64, "uname": pl.Utf8},
                              orient="row")
@@ -750,6 +751,41 @@ def _deal_level(start: pl.DataFrame, leads: pl.DataFrame, dq: DataQuality
     dq.notes.append(QualityNote("deal_level", EXPORTS[0], kept=start.height,
                                 deal_level=(stage, "created_at", "closed_at")))
     return (start.drop("closed").with_columns(stage=pl.lit(stage), kind=pl.lit(STAGE)), ends)
+
+
+BATCH_MOVES = 10
+"""A mass action: this many status changes or more by one user into one status on leads
+other users are responsible for, each within `BATCH_GAP_S` of the one before
+(`_batches_to_responsible`)."""
+BATCH_GAP_S = 60.0
+
+
+def _batches_to_responsible(out: pl.DataFrame) -> pl.DataFrame:
+    """A status change made in a batch (amoCRM's mass action on the leads list: one user
+    moving `BATCH_MOVES` leads or more that other users are responsible for into one
+    status, each within `BATCH_GAP_S` of the one before) counts for each lead's
+    responsible user, as a robot's change does (`u` 0). A head of sales who closes the
+    team's stale deals as lost at the quarter's end did not work them: counted for her,
+    she read «0% against 53.37% … 67 541 402 ₽ at stake», the audit's first finding, and
+    the deals' managers were spared the losses they had left to be cleaned up. Changes
+    one at a time, and a user's changes on her own leads, stay hers."""
+    rows = out.with_row_index("_r")
+    # Only a change on another user's lead can move; sorted by a hash of (user,
+    # pipeline, status) and time, not the names (a string sort of a million events).
+    moves = rows.filter((pl.col("u") > 0) & (pl.col("resp") > 0)
+                        & (pl.col("u") != pl.col("resp")) & pl.col("t").is_not_null())
+    if moves.height < BATCH_MOVES:
+        return out
+    moves = (moves.select("_r", "t", g=pl.struct("u", "pipeline", "stage").hash())
+             .sort(["g", "t"]))
+    starts = ((pl.col("g") != pl.col("g").shift(1)).fill_null(True)
+              | (pl.col("t").diff().fill_null(BATCH_GAP_S + 1.0) > BATCH_GAP_S))
+    moves = moves.with_columns(run=starts.cum_sum())
+    batch = moves.filter(pl.len().over("run") >= BATCH_MOVES)["_r"]
+    if batch.is_empty():
+        return out
+    return rows.with_columns(u=pl.when(pl.col("_r").is_in(batch.implode()))
+                             .then(pl.lit(0, pl.Int64)).otherwise(pl.col("u"))).drop("_r")
 
 
 def _responsible_then(out: pl.DataFrame, handovers: list[tuple[int, float, int, int]]
