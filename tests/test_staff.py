@@ -234,3 +234,92 @@ def test_a_team_open_around_the_clock_starts_without_a_rest_waiting_for_the_open
     assert r.exit_code == 0, r.output
     assert "the team open around the clock" in r.output
     assert "wait for the opening" not in r.output and "100% of the deals" not in r.output
+
+
+NIGHT = """
+team Ops size 3 hours mon-fri 09:00-18:00
+source Calls 2/hour -> Line.In
+pipeline Line main {
+  stage In {
+    owner Ops
+    work exp(10m)
+    -> won
+  }
+}
+"""
+# Respond clocks around the clock, the team 45 hours a week: a call at 17:59 on Friday
+# waits until Monday 09:00 whatever the size. The account's hours an hour before the
+# team's: a call at 09:00 (or at night) has used 30 working minutes by 09:30.
+LATE = ('account "A" { hours mon-fri 09:00-18:00 }\n'
+        + NIGHT.replace("hours mon-fri 09:00-18:00", "hours mon-fri 10:00-18:00")
+        .replace("2/hour", "3/hour"))
+
+
+@pytest.mark.parametrize("text, words", [
+    (NIGHT, "at most 32% of the deals can be picked up within 30 minutes, because 68% "
+            "arrive while the team is closed (mon-fri 09:00-18:00), more than 30 minutes "
+            "before it opens, and respond clocks run around the clock"),
+    (LATE, "at most 36% of the deals can be picked up within 30 minutes, because 64% "
+           "arrive more than 30 minutes of the account's working hours (mon-fri "
+           "09:00-18:00) before the team opens (mon-fri 10:00-18:00)"),
+])
+def test_a_respond_target_no_size_can_meet_is_a_usage_error(tmp_path: Path, text: str,
+                                                             words: str) -> None:
+    """Deals arriving while the team is closed, longer than the limit before it opens,
+    breach at every size: `respond 30m 90%` cannot be met (at most 32%, 36% over these
+    6 days). staff simulated sizes 2, 3, 12 (up to --max-size) and exited 1 with «no size
+    up to 12 meets every target»; now it refuses before simulating, with the bound, the
+    share behind it and the fixes (exit 2, as a target no deal reaches)."""
+    path = tmp_path / "night.funnel"
+    path.write_text(text, encoding="utf-8")
+    r = CliRunner().invoke(cli, ["staff", str(path), "--team", "Ops", "--target",
+                                 "respond 30m 90%", *FAST, "--max-size", "12"])
+    assert r.exit_code == 2, r.output
+    assert "no size of `Ops` can meet “respond within 30 minutes for 90% of deals”" in r.output
+    assert words in r.output
+    assert "widen the limit" in r.output
+    assert "staffing curve" not in r.output
+
+
+@pytest.mark.parametrize("text, days, warmup, start", [
+    (NIGHT, 9, 1, "2018-03-30"),  # a Friday: two weekends, the run ends on Sunday
+    (LATE, 11, 3, "2018-03-08"),
+])
+def test_the_bound_is_what_a_team_of_any_size_reaches(tmp_path: Path, text: str, days: int,
+                                                      warmup: int, start: str) -> None:
+    """The bound staff refuses by, against brute force: the file with 300 members (none
+    ever waits for a free one) simulated by `simulate`. Its share picked up within 30m
+    is the bound but for the runs' noise (never above it by more than 3 standard errors,
+    never more than 3 points below), and a target at the simulated share is not refused."""
+    import math
+    from dataclasses import replace
+    from datetime import date
+
+    from funnelc import load
+    from funnelc.sim.compile import compile_network
+    from funnelc.sim.config import SimConfig
+    from funnelc.whatif.staffing import parse_target, with_respond_limits
+    from funnelc.whatif.staffing_bound import respond_bound, unreachable
+
+    big = tmp_path / "big.funnel"
+    big.write_text(text.replace("size 3", "size 300")
+                   .replace("work exp(10m)", "work exp(10m)\n    respond 30m"), encoding="utf-8")
+    r = CliRunner().invoke(cli, ["simulate", str(big), "--days", str(days), "--warmup",
+                                 str(warmup), "--start", start, "--reps", "4", "--jobs", "1",
+                                 "--format", "json"])
+    assert r.exit_code in (0, 1), r.output
+    breach = json.loads(r.stdout)["stages"][0]["respond_breach_pct"]
+    simulated = 1.0 - breach["mean"] / 100.0
+    noise = breach["sd"] / 100.0 / math.sqrt(breach["n"])
+
+    model = load(text).model
+    assert model is not None
+    net = compile_network(model)
+    target = parse_target("respond 30m 90%", "--target", net, "Ops")
+    net = compile_network(with_respond_limits(model, net, [target]))
+    config = SimConfig(days=days, warmup_days=warmup, start=date.fromisoformat(start))
+    bound = respond_bound(net, "Ops", target, config)
+    assert bound is not None
+    assert bound.bound - 0.03 <= simulated <= bound.bound + 3 * noise, (bound, simulated)
+    assert unreachable(net, "Ops", target, config) is not None
+    assert unreachable(net, "Ops", replace(target, threshold=simulated), config) is None

@@ -117,6 +117,7 @@ def staff_command(file: str, fmt: str, output_path: str | None, team: str, targe
     parsed = _targets(net, team, targets, prepared)
     _refuse_unfed(model, net, parsed)
     model = with_respond_limits(model, net, parsed)
+    _refuse_unreachable(model, team, parsed, config)
     if objective == "profit":
         _profit(model, team, parsed, config, executor, scheduler, prepared, max_size, max_reps,
                 from_size, products, text_path, show_text, color)
@@ -230,6 +231,27 @@ def _refuse_unfed(model: FunnelFile, net: Network, parsed: list[Target]) -> None
                 f"no deal ever reaches {names}: `{t.text.strip()}` has nothing to measure "
                 "at any size; give the sources that feed these stages a rate (or route deals "
                 "to them), or target stages that deals reach", param_hint="'--target'")
+
+
+def _refuse_unreachable(model: FunnelFile, team: str, parsed: list[Target],
+                        config: SimConfig) -> None:
+    """A respond target no size can meet (`whatif.staffing_bound`: deals arriving while
+    the team is closed, longer than the limit before it opens, breach at every size) is
+    a usage error, as a target no deal reaches is: the search used to simulate sizes up
+    to --max-size and then say that none meets. The message, in the output's language,
+    gives the bound, the share behind it and what to change."""
+    from ..i18n import choose, translator
+    from ..sim.compile import compile_network
+    from ..whatif.staff_why import unreachable_text
+    from ..whatif.staffing_bound import unreachable
+
+    net = compile_network(model)  # with the targets' limits as the stages' `respond`
+    for t in parsed:
+        u = unreachable(net, team, t, config)
+        if u is not None:
+            lang = model.account.language if model.account else None
+            raise click.BadParameter(unreachable_text(translator(choose(lang)), u, parsed),
+                                     param_hint="'--target'")
 
 
 def _products(fmt: str, output_path: str | None, json_path: str | None,

@@ -37,7 +37,7 @@ from .targets import Target
 
 __all__ = ["WeekdayBreaches", "PriorityBreaches", "BreachSplit", "StageLoad", "Lever",
            "Explanation", "explain", "breach_split", "stage_breaches", "is_far",
-           "LEVER_SHARE"]
+           "LEVER_SHARE", "hours_spec"]
 
 Cause = Literal["outside-hours", "queue-priority", "queueing", "utilization", "graveyard",
                 "unstable", "none"]
@@ -157,7 +157,7 @@ def is_far(answer: int | None, current: int) -> bool:
     return abs(answer - current) > max(2, current // 2)
 
 
-def _hours(h: m.Hours) -> str:
+def hours_spec(h: m.Hours) -> str:
     """Working hours as the language writes them (`mon-fri 09:00-18:00, sat 10:00-15:00`)."""
     def clock(minute: int) -> str:
         return f"{minute // 60:02d}:{minute % 60:02d}"
@@ -223,7 +223,7 @@ def breach_split(target: Target, reps: list[RepStats], size: int, net: Network,
         for rank, idx in sorted(groups.items()))
     return BreachSplit(
         target.text.strip(), size, len(reps), sum(checked), sum(breached),
-        None if around_clock or hours is None else _hours(hours),
+        None if around_clock or hours is None else hours_spec(hours),
         net.account_hours is not None,
         sum(k for k, ok in zip(checked, inside) if ok),
         sum(b for b, ok in zip(breached, inside) if ok),
@@ -282,7 +282,7 @@ def _earlier_hours(model: m.FunnelFile, team: str) -> tuple[m.FunnelFile, str] |
         return None
     changed = apply_overrides(model, [m.Override(span=node.span, kind="team_hours",
                                                  subject=node.name, hours=moved)])
-    return changed, f"team {quote(team)} hours {_hours(moved)}"
+    return changed, f"team {quote(team)} hours {hours_spec(moved)}"
 
 
 def _fifo(model: m.FunnelFile) -> tuple[m.FunnelFile, str] | None:

@@ -8,6 +8,7 @@ catalogs, so a Russian account reads Russian. JSON keeps the English sentences
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -18,13 +19,14 @@ from .executors import RunPlace
 from .staff_explain import BreachSplit, Explanation, Lever
 from .staff_inflow import Inflow
 from .staffing import ConfidenceWhy, StaffingResult
+from .staffing_bound import Unreachable
 from .staffing_exact import StartReason
 from .staffing_profit import ExactProfitWhy
 from .targets import Target
 
 __all__ = ["inflow_text", "graveyard_why", "variant_name", "start_text", "confidence_text", "why_sentence",
            "breach_line", "lever_text", "exact_profit_text", "profit_note", "place_text", "hours_text", "weekday",
-           "share", "breach_lines"]
+           "share", "breach_lines", "unreachable_text"]
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)\b")
@@ -464,3 +466,41 @@ def inflow_text(tr: Translator, x: Inflow, team: str) -> str:
     option = (" " + _("For the consultant: {option}").format(option="`--warmup`")
               if x.late else "")
     return head + (": " + "; ".join(reasons) + "." if reasons else "") + option
+
+
+def _bound_pcts(tr: Translator, bound: float, threshold: float) -> tuple[str, str]:
+    """The bound rounded up and its complement rounded down, both still true: whole
+    percentages, or one or two decimals where the rounded bound would reach the target
+    (`at most 90%` beside `90%` would read as reachable)."""
+    for digits in (0, 1, 2):
+        scale = 10.0 ** digits
+        up = math.ceil(bound * 100.0 * scale - 1e-9)
+        if up < threshold * 100.0 * scale - 1e-9:
+            break
+    return (tr.number(up / scale, digits) + "%",
+            tr.number((100.0 * scale - up) / scale, digits) + "%")
+
+
+def unreachable_text(tr: Translator, u: Unreachable, targets: Sequence[Target]) -> str:
+    """Why no size of the team can meet a respond target (`staffing_bound`): the most it
+    can reach, the deals that arrive too long before the team opens, and what to change.
+    The bound is rounded up and the share rounded down, so both stay true."""
+    from .labels import duration, target_named
+
+    _ = tr.gettext
+    limit = tr.hours(u.limit_hours) if tr.lang == "en" else duration(tr, u.limit_hours)
+    figures = {"team": u.team, "target": target_named(tr, targets, u.target),
+               "limit": limit, "hours": hours_text(tr, u.hours)}
+    figures["bound"], figures["out"] = _bound_pcts(tr, u.bound, u.threshold)
+    if u.account_hours is None:
+        return _("no size of `{team}` can meet «{target}»: at most {bound} of the deals can "
+                 "be picked up within {limit}, because {out} arrive while the team is closed "
+                 "({hours}), more than {limit} before it opens, and respond clocks run around "
+                 "the clock; widen the limit, count it in working hours (give the account "
+                 "`hours`), or staff the closed hours (a night or weekend shift)").format(
+                     **figures)
+    return _("no size of `{team}` can meet «{target}»: at most {bound} of the deals can be "
+             "picked up within {limit}, because {out} arrive more than {limit} of the "
+             "account's working hours ({account_hours}) before the team opens ({hours}); "
+             "widen the limit, open the team when the account's hours start, or staff "
+             "those hours").format(account_hours=hours_text(tr, u.account_hours), **figures)

@@ -1,0 +1,250 @@
+"""Respond targets no team size can meet, found before anything is simulated.
+
+A member picks a deal up only while the team is open, so a deal entering a stage while
+the team is closed waits at least until the next opening, whatever the size. When the
+respond limit runs out before that opening (respond clocks around the clock while the
+team keeps hours, or the account's working hours starting before the team's), the deal
+breaches at every size. With an infinite team the others are all picked up in time, so
+the share of the deals that do not arrive so is the most a respond target can reach.
+Beyond it the search used to simulate every size up to `--max-size` at the replication
+cap before it said that none meets.
+
+The bound is an upper bound of what the simulator measures, by its own counting rules
+(`sim.engine`: a check is counted once per visit, a breach when its limit ran out in
+the observed window, a visit leaving before its limit is no breach):
+
+* only visits whose arrival times are known count: the target's stages are entered only
+  from sources (no route, copy, SLA or patience route, reopening or warm start leads
+  there), each stage is worked by the team without a cadence, has no `patience` (a deal
+  that gives up before its limit counts as answered) and no SLA at or under the limit
+  (it would take the deal out first); otherwise there is no bound (None), and the
+  search runs as before;
+* breached at every size (U): the arrivals while the team is closed whose limit
+  (`WorkCalendar.add` on the account's calendar, or the clock) runs out in the observed
+  window (at or after the warm-up), before the next opening and before the horizon;
+* counted at most (N): every arrival from the first whose limit can end in the window
+  (earlier ones are decided in the warm-up) to the horizon, less those of a closed
+  stretch lasting to the horizon whose limit runs out at the horizon or later (never
+  picked up, nor breached in the window).
+
+Sources are Poisson with a rate set per calendar month, so U and N are integrals of
+that rate, and every arrival of N's span is one of U's with probability q = U / N,
+independently. A replication's share is then at most 1 − (its U's) / (its N's), whose
+mean is 1 − q and whose spread is that of a binomial share; the target is refused only
+when 1 − q plus five of those standard deviations (of one replication: a mean over
+several is tighter) stays below it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from ..sim.calendar import WorkCalendar
+from ..sim.compile import Network, SourceSpec
+from ..sim.config import SimConfig
+from .targets import Target
+
+__all__ = ["Unreachable", "unreachable", "respond_bound", "SPREAD_Z"]
+
+SPREAD_Z = 5.0
+"""Standard deviations of one replication's share above the expected bound that the
+target must still lie beyond to be refused (a chance of about 3 in 10 million that a
+replication's share reaches it)."""
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """A respond target no size meets (data; `staff_why.unreachable_text` says it)."""
+
+    target: str
+    """As typed."""
+    team: str
+    stages: tuple[str, ...]
+    """`P.S` of the target's stages."""
+    limit_hours: float
+    threshold: float
+    bound: float
+    """The most the share picked up in time can be (expected): 1 − `out`."""
+    out: float
+    """Share of the counted deals that arrive while the team is closed, more than the
+    limit before it opens."""
+    deals: float
+    """Deals one replication counts at most (expected)."""
+    hours: str
+    """The team's hours (`mon-fri 09:00-18:00`)."""
+    account_hours: str | None
+    """The account's hours when respond limits count them, else None (clock hours)."""
+
+
+def _month_segments(start: date, horizon: float) -> list[tuple[float, float, int]]:
+    """(from, to, month 1-12) of the calendar months the run spans, in clock hours."""
+    out: list[tuple[float, float, int]] = []
+    y, mo, t = start.year, start.month, 0.0
+    while t < horizon:
+        ny, nmo = (y + 1, 1) if mo == 12 else (y, mo + 1)
+        end = (date(ny, nmo, 1) - start).days * 24.0
+        out.append((t, min(end, horizon), mo))
+        y, mo, t = ny, nmo, end
+    return out
+
+
+def _arrivals(sources: list[SourceSpec], months: list[tuple[float, float, int]],
+              a: float, b: float) -> float:
+    """Expected arrivals from `sources` in [a, b) (rates per calendar month)."""
+    if b <= a:
+        return 0.0
+    total = 0.0
+    for lo, hi, mo in months:
+        span = min(hi, b) - max(lo, a)
+        if span > 0:
+            total += span * math.fsum(s.per_hour * s.profile[mo - 1] for s in sources)
+    return total
+
+
+def _closed(cal: WorkCalendar, horizon: float) -> list[tuple[float, float]]:
+    """The team's closed stretches [a, b) that start before the horizon, b its next
+    opening (which may lie past the horizon)."""
+    if cal.never_open:
+        return [(0.0, math.inf)]
+    out: list[tuple[float, float]] = []
+    a: float | None = None if cal.is_open(0.0) else 0.0
+    for when, opens in cal.changes(0.0):
+        if opens:
+            if a is not None:
+                out.append((a, when))
+                a = None
+            if when >= horizon:
+                break
+        elif when >= horizon:
+            break
+        else:
+            a = when
+    return out
+
+
+def _fed_only_by_sources(net: Network, stage: int) -> bool:
+    for sp in net.stages:
+        for r in (*sp.routes, sp.sla_route, sp.patience_route):
+            if r is not None and (r.stage == stage or r.copy_to == stage):
+                return False
+    return not any(ro.stage == stage for p in net.pipelines
+                   for specs in p.reopens.values() for ro in specs)
+
+
+def unreachable(net: Network, team: str, target: Target, config: SimConfig
+                ) -> Unreachable | None:
+    """`target` when no size of `team` can meet it by the bound above, else None (it may
+    be reachable, or no bound applies). `net` carries the target's limit as its stages'
+    `respond` (`with_respond_limits`)."""
+    u = respond_bound(net, team, target, config)
+    if u is None:
+        return None
+    spread = math.sqrt(u.out * (1.0 - u.out) / u.deals)
+    return u if u.bound + SPREAD_Z * spread < target.threshold - 1e-12 else None
+
+
+def respond_bound(net: Network, team: str, target: Target, config: SimConfig
+                  ) -> Unreachable | None:
+    """The most respond target `target` can reach at any size of `team` (its
+    `Unreachable` data, whatever its threshold), or None where no bound applies."""
+    if target.kind != "respond" or not target.stages or config.open_deals:
+        return None
+    index = next((t.index for t in net.teams if t.name == team), -1)
+    if index < 0 or net.teams[index].hours is None:
+        return None
+    hours = net.teams[index].hours
+    assert hours is not None
+    start = config.start
+    team_cal = WorkCalendar.from_hours(hours, start)
+    if team_cal.always_open:
+        return None
+    clock = WorkCalendar.from_hours(net.account_hours, start)
+    horizon, t0 = config.horizon_hours, config.warmup_hours
+    months = _month_segments(start, horizon)
+    closed = _closed(team_cal, horizon)
+    out = counted = 0.0
+    limits = set()
+    for i in target.stages:
+        sp = net.stages[i]
+        limit = sp.respond_hours
+        if (limit is None or sp.team != index or sp.cadence is not None
+                or sp.patience is not None or (sp.sla_hours is not None and sp.sla_hours <= limit)
+                or not _fed_only_by_sources(net, i)):
+            return None
+        limits.add(limit)
+        feeds = [s for s in net.sources if s.stage == i]
+
+        def due(t: float, limit: float = limit) -> float:
+            return t + limit if clock.always_open else clock.add(t, limit)
+
+        # The arrivals whose limit runs out in the window start at some t* (those before
+        # are decided in the warm-up): N counts from below it, U from above it.
+        if clock.always_open:
+            first = last = t0 - limit
+        else:
+            first = _last_due_before(due, t0, 0.0)
+            last = _first_due_from(due, t0, first)
+        counted += _arrivals(feeds, months, max(0.0, first), horizon)
+        for a, b in closed:
+            end = min(b, horizon)
+            if b >= horizon:
+                # Closed until the run ends: the arrivals whose limit runs out at the
+                # horizon or later are never picked up, nor breached in the window, so
+                # they are not counted at all.
+                never = _first_due_from(due, horizon, a)
+                counted -= _arrivals(feeds, months, max(a, first, never, 0.0), horizon)
+            if due(a) >= end:
+                continue
+            # The arrivals of [a, tau) have their limit run out before the opening (or
+            # the horizon): breached at every size.
+            tau = end - limit if clock.always_open else _last_due_before(due, end, a)
+            out += _arrivals(feeds, months, max(a, last), tau)
+    if counted <= 0 or len(limits) != 1:
+        return None
+    q = min(1.0, out / counted)
+    from .staff_explain import hours_spec
+
+    return Unreachable(
+        target.text.strip(), team,
+        tuple(f"{net.stages[i].pipeline_name}.{net.stages[i].name}" for i in target.stages),
+        limits.pop(), target.threshold, 1.0 - q, q, counted, hours_spec(hours),
+        None if clock.always_open or net.account_hours is None
+        else hours_spec(net.account_hours))
+
+
+def _last_due_before(due: Callable[[float], float], end: float, lo: float) -> float:
+    """The largest arrival time in [lo, end] whose limit runs out before `end`, found by
+    bisection (`due` never decreases): a lower end, so every arrival from `lo` to it has
+    its limit run out before `end` (`lo` itself when even its limit does not)."""
+    hi = end
+    if due(lo) >= end:
+        return lo
+    for _ in range(64):
+        mid = (lo + hi) / 2.0
+        if mid <= lo or mid >= hi:
+            break
+        if due(mid) < end:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _first_due_from(due: Callable[[float], float], t0: float, lo: float) -> float:
+    """An arrival time from which every limit runs out at `t0` or later (an upper end of
+    the first such time, `due` never decreasing), searched from `lo`."""
+    hi = t0
+    if due(lo) >= t0:
+        return lo
+    for _ in range(64):
+        mid = (lo + hi) / 2.0
+        if mid <= lo or mid >= hi:
+            break
+        if due(mid) >= t0:
+            hi = mid
+        else:
+            lo = mid
+    return hi
