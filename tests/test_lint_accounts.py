@@ -395,9 +395,8 @@ def test_every_suggested_stage_name_passes_the_naming_rules() -> None:
                          name_styles._EXAMPLES[lang]["conversion"]):
             names += [(n, lang, {"conversion"}) for n in re.findall(r"`([^`]+)`", examples)]
         names.append((warming._EXAMPLE[lang].stage, lang, {"conversion", "neutral"}))  # type: ignore[index]
-        names += [(n, lang, {"conversion"}) for n in bare_documents._FIXES[lang].values()]  # type: ignore[index]
-        names += [(n, lang, {"process"})
-                  for n in bare_documents._PROCESS_FIXES[lang].values()]  # type: ignore[index]
+        for made, awaited in bare_documents._FIXES[lang].values():  # type: ignore[index]
+            names += [(made, lang, {"conversion"}), (awaited, lang, {"process"})]
     wrong = [(n, str(c.klass), str(c.language)) for n, lang, ok in names
              if (c := classify_stage_name(n)) and (str(c.klass) not in ok or c.language != lang)]
     assert not wrong

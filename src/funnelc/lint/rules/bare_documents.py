@@ -32,27 +32,20 @@ _TWO_WORDS: Final[dict[tuple[str, str], Document]] = {
 }
 """The same documents named in two words (an adjective and the noun)."""
 
-_FIXES: Final[dict[ExampleLanguage, dict[Document, str]]] = {
-    "ru": {"contract": "Договор подписан", "proposal": "КП отправлено",
-           "invoice": "Счет выставлен"},
-    "uk": {"contract": "Договір підписано", "proposal": "КП надіслано",
-           "invoice": "Рахунок виставлено"},
-    "en": {"contract": "Contract signed", "proposal": "Proposal sent",
-           "invoice": "Invoice issued"},
+_FIXES: Final[dict[ExampleLanguage, dict[Document, tuple[str, str]]]] = {
+    "ru": {"contract": ("Договор подписан", "Ждем подписания договора"),
+           "proposal": ("КП отправлено", "Ждем ответа на КП"),
+           "invoice": ("Счет выставлен", "Ждем оплату")},
+    "uk": {"contract": ("Договір підписано", "Чекаємо підписання договору"),
+           "proposal": ("КП надіслано", "Чекаємо відповіді на КП"),
+           "invoice": ("Рахунок виставлено", "Чекаємо оплату")},
+    "en": {"contract": ("Contract signed", "Awaiting contract signature"),
+           "proposal": ("Proposal sent", "Awaiting proposal feedback"),
+           "invoice": ("Invoice issued", "Awaiting payment")},
 }
-"""The help's names in a conversion pipeline, in the account's language: what has
-happened to the document."""
-
-_PROCESS_FIXES: Final[dict[ExampleLanguage, dict[Document, str]]] = {
-    "ru": {"contract": "Ждем подписания договора", "proposal": "Ждем ответа на КП",
-           "invoice": "Ждем оплату"},
-    "uk": {"contract": "Чекаємо підписання договору", "proposal": "Чекаємо відповіді на КП",
-           "invoice": "Чекаємо оплату"},
-    "en": {"contract": "Awaiting contract signature", "proposal": "Awaiting proposal feedback",
-           "invoice": "Awaiting payment"},
-}
-"""The help's names in a process pipeline: what is awaited (seed 002's «ожидаем подписания
-договора, ждем оплату»)."""
+"""The help's names, in the account's language: for a conversion pipeline what has happened
+to the document, for a process one what the deal is waiting for (seed 002's «ожидаем
+подписания договора, ждем оплату»)."""
 
 _QUESTIONS: Final[dict[Document, str]] = {
     "contract": "to be drawn up, or signed?", "proposal": "to be prepared, or sent?",
@@ -170,8 +163,8 @@ class BareDocumentStage(Rule):
                 if process is None:
                     process = _process_style(ctx, pipe)
                 language = account_language or c.language
-                fixes = _PROCESS_FIXES if process else _FIXES
-                fix = fixes[language if language in ("ru", "uk", "en") else "ru"][document]
+                names = _FIXES[language if language in ("ru", "uk", "en") else "ru"][document]
+                fix = names[1] if process else names[0]
                 if pipe.style is Style.conversion:
                     note = (f"one manager moves a deal here when the document is to be made, "
                             f"another when it is done, and `{pipe.name.value}`'s conversion "
