@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..diagnostics import Label, Severity
 from ..model import FunnelFile, Hours, Pipeline, Purpose, Stage
-from ..routing import exits
+from ..routing import Exit, exits
 from ..span import Span
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -32,7 +32,7 @@ __all__ = ["Rule", "Finding", "LintContext", "RuleDocs", "OptionValue", "Kind",
            "is_sales", "percent", "stage_at", "iter_stages", "stages_named_as", "exits",
            "purpose_name", "pipelines_not_exempt", "stages_not_exempt", "example_language",
            "ExampleLanguage", "account_hours", "calendar_days", "letters_language", "CalendarDays", "working_days",
-           "ORDER_PURPOSES"]
+           "ORDER_PURPOSES", "copies"]
 
 Kind = Literal["problem", "suggestion", "style"]
 ExampleLanguage = Literal["ru", "uk", "en"]
@@ -227,6 +227,20 @@ def stages_named_as(ctx: LintContext, klass: str, opts: Mapping[str, Any]
 
 def purpose_name(pipe: Pipeline) -> str:
     return pipe.purpose.value if pipe.purpose is not None else ""
+
+
+def copies(ctx: LintContext, pipe: Pipeline, *, patience: bool = False
+           ) -> Iterator[tuple[Stage, Exit, Pipeline]]:
+    """Every way out of `pipe`'s stages that copies the deal (`then copy`), in the order
+    written, with the pipeline the copy goes into (the pipeline itself included; a copy
+    into nowhere is the checks' to report). The walk FN104, FN110 and FN125 share to ask
+    what a lost, timed-out or won deal is copied into."""
+    for stage in pipe.stages:
+        for out in exits(stage, patience=patience):
+            if out.copy_to is not None:
+                found = ctx.funnel.resolve(out.copy_to.ref, pipe)
+                if found is not None:
+                    yield stage, out, found[0]
 
 
 def pipelines_not_exempt(funnel: FunnelFile, opts: Mapping[str, Any]) -> Iterator[Pipeline]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ...diagnostics import Severity
 from ...model import LostTarget
-from ..base import Finding, LintContext, Rule, exits, purpose_name
+from ..base import Finding, LintContext, Rule, copies, purpose_name
 
 
 class LostHandoff(Rule):
@@ -75,21 +75,15 @@ class LostHandoff(Rule):
     def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterator[Finding]:
         warming = set(opts["warming-purposes"])
         for pipe in ctx.funnel.pipelines:
-            for stage in pipe.stages:
-                for node, target, copy, _ in exits(stage):
-                    if not isinstance(target, LostTarget) or copy is None:
-                        continue
-                    found = ctx.funnel.resolve(copy.ref, pipe)
-                    if found is None or found[0] is pipe:
-                        continue
-                    other = found[0]
-                    if purpose_name(other) in warming:
-                        continue
-                    kind = f"`{purpose_name(other)}` " if other.purpose is not None else ""
-                    yield Finding(
-                        f"deals lost as `{target.reason.value}` go on in {kind}pipeline "
-                        f"`{other.name.value}`", node.span,
-                        "closed as lost here, copied to continue there",
-                        notes=(f"`{pipe.name.value}` counts every such deal as a loss",),
-                        help="close it as `won` and copy it (`-> won … then copy …`); copy "
-                             "only real losses, into a `nurture` pipeline")
+            for _, out, other in copies(ctx, pipe):
+                if (not isinstance(out.target, LostTarget) or other is pipe
+                        or purpose_name(other) in warming):
+                    continue
+                kind = f"`{purpose_name(other)}` " if other.purpose is not None else ""
+                yield Finding(
+                    f"deals lost as `{out.target.reason.value}` go on in {kind}pipeline "
+                    f"`{other.name.value}`", out.node.span,
+                    "closed as lost here, copied to continue there",
+                    notes=(f"`{pipe.name.value}` counts every such deal as a loss",),
+                    help="close it as `won` and copy it (`-> won … then copy …`); copy "
+                         "only real losses, into a `nurture` pipeline")

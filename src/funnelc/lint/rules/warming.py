@@ -14,6 +14,7 @@ from ..base import (
     LintContext,
     Rule,
     calendar_days,
+    copies,
     example_language,
     exits,
     is_sales,
@@ -99,29 +100,10 @@ class NoWarmingRoute(Rule):
         for pipe in funnel.pipelines:
             if not is_sales(pipe, funnel) or purpose_name(pipe) in warming:
                 continue
-            loses = warms = False
-            for stage in pipe.stages:
-                if stage.stay is not None and stage.stay.value > 0 and stage.sla is None:
-                    loses = True
-                for _, target, copy, via in exits(stage):
-                    if isinstance(target, LostTarget):
-                        loses = True
-                        if copy is not None:
-                            found = funnel.resolve(copy.ref, pipe)
-                            if found is not None and purpose_name(found[0]) in warming:
-                                warms = True
-                    elif isinstance(target, StageTarget) and via in ("sla", "exhausted"):
-                        found = funnel.resolve(target.ref, pipe)
-                        # A stage named for a failed contact attempt («Недозвон 1» with
-                        # an SMS "we could not reach you") goes on contacting; it does not
-                        # warm a deal that went quiet.
-                        # Nor does the stage most deals go on to anyway (an order's «Передано
-                        # курьеру» with its SMS): the SLA only moves the deal along.
-                        if (found is not None and _warms(found[1])
-                                and str(ctx.classify(found[1].name.value).klass) != "task"
-                                and (found[0].name.value, found[1].name.value)
-                                != _main_next(ctx, pipe.name.value, stage.name.value)):
-                            warms = True
+            loses = any(_loses(stage) for stage in pipe.stages)
+            warms = (any(isinstance(out.target, LostTarget) and purpose_name(into) in warming
+                         for _, out, into in copies(ctx, pipe))
+                     or any(_times_out_to_warming(ctx, pipe, stage) for stage in pipe.stages))
             if loses and not warms:
                 has_nurture = any(purpose_name(p) in warming for p in funnel.pipelines)
                 words, into, where = warming_copy(ctx, pipe, warming)
@@ -133,6 +115,30 @@ class NoWarmingRoute(Rule):
                     notes=notes + ((sla.note,) if sla.note else ()),
                     help=f'copy them into a warming pipeline: `sla {sla.text} -> lost '
                          f'"{words.reason}" then copy {into}`{where}')
+
+
+def _loses(stage: Stage) -> bool:
+    """A stage that loses deals: a way out to `lost`, or a `stay` share no `sla` ends."""
+    return ((stage.stay is not None and stage.stay.value > 0 and stage.sla is None)
+            or any(isinstance(out.target, LostTarget) for out in exits(stage)))
+
+
+def _times_out_to_warming(ctx: LintContext, pipe: Pipeline, stage: Stage) -> bool:
+    """Whether the stage's `sla` or exhausted cadence moves its deals to a stage of the
+    pipeline that warms them. A stage named for a failed contact attempt («Недозвон 1» with
+    an SMS "we could not reach you") goes on contacting; it does not warm a deal that went
+    quiet. Nor does the stage most deals go on to anyway (an order's «Передано курьеру»
+    with its SMS): the SLA only moves the deal along."""
+    for out in exits(stage):
+        if not isinstance(out.target, StageTarget) or out.via not in ("sla", "exhausted"):
+            continue
+        found = ctx.funnel.resolve(out.target.ref, pipe)
+        if (found is not None and _warms(found[1])
+                and str(ctx.classify(found[1].name.value).klass) != "task"
+                and (found[0].name.value, found[1].name.value)
+                != _main_next(ctx, pipe.name.value, stage.name.value)):
+            return True
+    return False
 
 
 def warming_copy(ctx: LintContext, pipe: Pipeline,

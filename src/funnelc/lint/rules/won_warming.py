@@ -7,7 +7,7 @@ from typing import Any
 
 from ...diagnostics import Severity
 from ...model import WonTarget
-from ..base import Finding, LintContext, Rule, exits, is_sales, purpose_name
+from ..base import Finding, LintContext, Rule, copies, is_sales, purpose_name
 
 _GAVE_UP = {"sla": "its `sla` runs out", "exhausted": "its cadence is exhausted",
             "patience": "the client's patience runs out"}
@@ -87,18 +87,13 @@ class WonIntoWarming(Rule):
         for pipe in ctx.funnel.pipelines:
             if not is_sales(pipe, ctx.funnel):
                 continue
-            for stage in pipe.stages:
-                for node, target, copy, via in exits(stage, patience=True):
-                    if (not isinstance(target, WonTarget) or copy is None
-                            or via not in _GAVE_UP):
-                        continue
-                    found = ctx.funnel.resolve(copy.ref, pipe)
-                    if found is None or purpose_name(found[0]) not in warming:
-                        continue
+            for stage, out, into in copies(ctx, pipe, patience=True):
+                if (isinstance(out.target, WonTarget) and out.via in _GAVE_UP
+                        and purpose_name(into) in warming):
                     yield Finding(
                         f"deals of `{stage.name.value}` are closed as won when "
-                        f"{_GAVE_UP[via]}, and copied into warming pipeline "
-                        f"`{found[0].name.value}`", node.span,
+                        f"{_GAVE_UP[out.via]}, and copied into warming pipeline "
+                        f"`{into.name.value}`", out.node.span,
                         "a deal that was not bought, counted as a sale",
                         notes=(f"`{pipe.name.value}`'s conversion and revenue count every "
                                "such deal as won",),
