@@ -315,6 +315,34 @@ pipeline P { stage In { owner T
     assert abs(got.mean - 100 * 9599 / 14399) < 2.0, got
 
 
+def test_a_cadence_counts_the_breaches_of_deals_still_waiting_for_their_first_touch() -> None:
+    """An automatic SMS at entry (no member's time) gets a reply from 25% of the deals,
+    which leave unpicked before `respond 1h` runs out (kept); the rest wait for a call a
+    day after entry, so each of them breaches the limit an hour after entry, whatever
+    the team's size. Over the 3 observed days (1 day of warm-up) the decided answers are
+    75% breaches: the window holds 3 days of kept replies and 3 days of limits run out.
+    At the end the deals of the last 23 hours wait for their call on a timer, in no
+    team's queue; left out, the share read 0.75 x 49 / (0.75 x 49 + 0.25 x 72) = 67.1%.
+    Ten members make 20 of the 30 calls due an hour, so some 730 deals also wait in the
+    queue for their call at the end, past their limit: those count too (the stage's
+    unpicked deals are read whether queued or not)."""
+    text = """
+team T size 10
+source S 40/hour -> P.In
+pipeline P { stage In { owner T
+  respond 1h
+  cadence {
+    sms now 25%
+    call 1d 100% work 30m
+    on reply -> won
+    on exhausted -> lost "No answer"
+  } } }
+"""
+    got = sim(text, reps=4, days=4, warmup_days=1).stage("P", "In").respond_breach_pct
+    assert got is not None and got.mean is not None
+    assert abs(got.mean - 75.0) < 1.5, got
+
+
 def test_respond_is_not_measured_without_an_owner() -> None:
     text = """
 source S 10/day -> P.New

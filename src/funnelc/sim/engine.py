@@ -267,7 +267,7 @@ class _Stage:
         "direct", "clocks", "patience", "pat_route", "sla", "sla_route", "respond", "cad_off",
         "cad_p",
         "cad_work", "cad_n", "cad_reply",
-        "cad_exhausted", "replies", "rank", "qi", "cal_sla",
+        "cad_exhausted", "replies", "rank", "qi", "cal_sla", "unpicked",
         # statistics
         "entered", "wip", "area", "last", "sum_in", "sum_win", "left", "hist",
         "exits", "wexits", "to", "resp_n", "resp_b", "resp_nw", "resp_bw", "pat_nw", "pat_bw",
@@ -297,6 +297,12 @@ class _Stage:
         self.cad_reply: _Route | None = None
         self.cad_exhausted: _Route | None = None
         self.replies: Sampler | None = None
+        self.unpicked: dict[int, Deal] | None = (
+            {} if spec.cadence is not None and self.respond is not None else None)
+        """A cadence stage with a respond limit: its deals no member has picked up yet, by
+        id. Until its first worked touch falls due such a deal waits on a timer, in no
+        team's queue, so the horizon's count of breaches (`_count_breaches_still_waiting`)
+        reads them here."""
         self.rank = spec.queue_rank
         self.qi = 0
         """This stage's deque in its team's `key-first` queue (see `_Team.q`)."""
@@ -732,6 +738,8 @@ class Engine:
             d.touch = touch
             if touch > 0 and st.team is not None:
                 d.picked = e  # earlier touches were made (when exactly is unknown)
+            elif st.unpicked is not None:
+                st.unpicked[d.id] = d
             self._touch_due(d, st, 0.0)
             return
         work_left, r, delay_left = wd.draw(age)
@@ -902,6 +910,8 @@ class Engine:
             self._start_clocks(d, st, now)
         if st.cad_off is not None:
             d.touch = 0
+            if st.unpicked is not None:
+                st.unpicked[d.id] = d
             self._touch_due(d, st, now)
         elif st.team is not None:
             t = st.team
@@ -998,6 +1008,8 @@ class Engine:
         if st.respond is not None and d.picked < -1e300:
             # Left without ever being picked up: a breach once the limit has run out,
             # decided when it ran out (counted only if that is in the observed window).
+            if st.unpicked is not None:
+                st.unpicked.pop(d.id, None)
             if now < d.resp_by:
                 st.resp_n += 1
                 st.resp_nw[week_quarter(d.entered)] += 1
@@ -1186,6 +1198,8 @@ class Engine:
         if d.picked < -1e300:
             d.picked = now
             if st.respond is not None:
+                if st.unpicked is not None:
+                    st.unpicked.pop(d.id, None)
                 # A pick-up in time keeps the promise now; a late one broke it when the
                 # limit ran out, so a breach of the warm-up is not the window's.
                 if now <= d.resp_by:
@@ -1378,27 +1392,42 @@ class Engine:
             self._later(24.0, self._on_day, day + 1)
 
     def _count_breaches_still_waiting(self, now: float) -> None:
-        """A deal still in a team's queue at the horizon, never picked up, whose respond
-        limit ran out in the window: its breach is known, though it was never picked up
-        nor left (an overloaded team's queue is mostly these). One still inside its limit
-        is not counted at all: whether it will be answered in time is not known. One scan
-        of the queues at the end, not a cost per event."""
+        """A deal still in its stage at the horizon, never picked up, whose respond limit
+        ran out in the window: its breach is known, though it was never picked up nor
+        left (an overloaded team's queue is mostly these). One still inside its limit is
+        not counted at all: whether it will be answered in time is not known. Such deals
+        wait in a team's queue, or, in a cadence stage, also on the timer of a first
+        worked touch not due yet (or parked after touches that take no member): those
+        stages list their unpicked deals (`_Stage.unpicked`). One scan at the end, not a
+        cost per event."""
         t0 = self.observed_from
         seen: set[int] = set()
+
+        def breach(d: Deal) -> None:
+            seen.add(d.id)
+            st = d.st
+            st.resp_n += 1
+            st.resp_b += 1
+            q = week_quarter(d.entered)
+            st.resp_nw[q] += 1
+            st.resp_bw[q] += 1
+
         for t in self.teams:
             for queue in ((t.q,) if t.fifo else t.q):
                 for d, ver in queue:
                     if d.ver != ver or d.state != QUEUED or d.picked > -1e300:
                         continue
                     st = d.st
-                    if st.respond is None or not t0 <= d.resp_by < now or d.id in seen:
+                    if (st.respond is None or st.unpicked is not None
+                            or not t0 <= d.resp_by < now or d.id in seen):
                         continue
-                    seen.add(d.id)
-                    st.resp_n += 1
-                    st.resp_b += 1
-                    q = week_quarter(d.entered)
-                    st.resp_nw[q] += 1
-                    st.resp_bw[q] += 1
+                    breach(d)
+        for st in self.stages:
+            if st.unpicked is None:
+                continue
+            for d in st.unpicked.values():
+                if d.st is st and d.picked < -1e300 and t0 <= d.resp_by < now:
+                    breach(d)
 
     def _finish(self) -> RepStats:
         now = self.horizon
