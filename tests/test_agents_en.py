@@ -248,7 +248,8 @@ def test_the_funnel_plot_legend_fits_the_figure(history: Path, lang: str) -> Non
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     (legend,) = fig.legends
-    assert len(legend.get_texts()) == 5  # the hollow diamond's entry among them
+    # The hollow diamond's entry among them, and the audit's bar beside the 95% limits.
+    assert len(legend.get_texts()) == 6
     box = legend.get_window_extent(canvas.get_renderer())
     assert box.x0 >= 0 and box.x1 <= fig.bbox.width, (box, fig.bbox)
 

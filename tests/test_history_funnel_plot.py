@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import combinations
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from click.testing import CliRunner
@@ -146,6 +147,31 @@ def test_the_flagged_manager_stands_out_and_the_legend_speaks_russian(
     dots = [c for c in ax.collections if len(c.get_offsets()) == 1]
     (red,) = dots
     assert red.get_zorder() > max(c.get_zorder() for c in ax.collections if c is not red)
+
+
+def test_no_manager_the_audit_did_not_flag_is_outside_the_outer_limits(
+        tmp_path: Path) -> None:
+    """Twelve managers alike (40 %): by chance M5 (50.5 % of 105, p = 0.032) and M6
+    (29.2 % of 106, p = 0.013) fall outside the 95 % control limits, and the audit,
+    5 % over its 12 comparisons, rightly names neither. Drawn with the 95 % limits
+    alone, labelled «how far chance goes at a manager's volume», they read as beyond
+    chance (a window maker's closer at 72 % of 25 contracts against the team's 90 %,
+    below the lower limit). The audit's bar is drawn outside them and named."""
+    team = {f"M{i}": (100 + i, 0.4) for i in range(1, 13)}
+    audit = team_history(tmp_path / "team.csv", team, seed=7)
+    assert audit.managers is not None and not audit.managers["flagged"].any()
+    fig = funnel_plot(audit, translator("en"))
+    (ax,) = fig.axes
+    lines = [line for line in ax.get_lines() if line.get_gid() != "team"]
+    for row in audit.managers.iter_rows(named=True):
+        at = [float(np.interp(row["entered"], line.get_xdata(), line.get_ydata()))
+              for line in lines]
+        assert min(at) <= 100 * row["rate"] <= max(at), row["manager"]
+    legend = [t.get_text().replace("\n", " ")
+              for lg in fig.legends for t in lg.get_texts()]
+    assert any("12 comparisons" in text for text in legend), legend
+    assert any(text.startswith("95% control limits for one manager alone")
+               for text in legend), legend
 
 
 def test_axis_limits_of_one_panel() -> None:
