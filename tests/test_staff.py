@@ -323,3 +323,24 @@ def test_the_bound_is_what_a_team_of_any_size_reaches(tmp_path: Path, text: str,
     assert bound.bound - 0.03 <= simulated <= bound.bound + 3 * noise, (bound, simulated)
     assert unreachable(net, "Ops", target, config) is not None
     assert unreachable(net, "Ops", replace(target, threshold=simulated), config) is None
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("ru", "ни один размер `Ops` не выполняет цель «реакция за 30 мин у 90% сделок»: взять в "
+           "работу за 30 мин можно не больше 32% сделок, потому что 68% приходят, пока "
+           "команда не работает (пн-пт 09:00-18:00), больше чем за 30 мин до начала её "
+           "работы, а отсчёт реакции идёт круглосуточно; увеличьте лимит"),
+    ("uk", "жоден розмір `Ops` не виконує ціль «реакція за 30 хв у 90% угод»: взяти в роботу "
+           "за 30 хв можна не більше ніж 32% угод, бо 68% надходять, поки команда не працює "
+           "(пн-пт 09:00-18:00), більше ніж за 30 хв до початку її роботи, а відлік реакції "
+           "йде цілодобово; збільште ліміт"),
+])
+def test_the_refusal_speaks_the_accounts_language(tmp_path: Path, lang: str, words: str) -> None:
+    """The bound, the share and the fixes are for the client: in the account's language,
+    the target in words and the hours as the language writes them."""
+    path = tmp_path / "night.funnel"
+    path.write_text(f'account "A" {{ language {lang} }}\n' + NIGHT, encoding="utf-8")
+    r = CliRunner().invoke(cli, ["staff", str(path), "--team", "Ops", "--target",
+                                 "respond 30m 90%", *FAST, "--max-size", "12"])
+    assert r.exit_code == 2, r.output
+    assert words in " ".join(r.output.split())
