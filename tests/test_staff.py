@@ -334,7 +334,7 @@ def test_the_bound_is_what_a_team_of_any_size_reaches(tmp_path: Path, text: str,
            "за 30 хв можна не більше ніж 32% угод, бо 68% надходять, поки команда не працює "
            "(пн-пт 09:00-18:00), більше ніж за 30 хв до початку її роботи, а відлік реакції "
            "йде цілодобово; збільште ліміт"),
-])
+], ids=["ru", "uk"])
 def test_the_refusal_speaks_the_accounts_language(tmp_path: Path, lang: str, words: str) -> None:
     """The bound, the share and the fixes are for the client: in the account's language,
     the target in words and the hours as the language writes them."""

@@ -481,16 +481,37 @@ def _bound_pcts(tr: Translator, bound: float, threshold: float) -> tuple[str, st
             tr.number((100.0 * scale - up) / scale, digits) + "%")
 
 
+def _least_pct(tr: Translator, bound: float, threshold: float) -> str:
+    """A least share rounded down, still true: whole, or with one or two decimals where
+    the rounded figure would reach the target."""
+    for digits in (0, 1, 2):
+        scale = 10.0 ** digits
+        down = math.floor(bound * 100.0 * scale + 1e-9)
+        if down > threshold * 100.0 * scale + 1e-9:
+            break
+    return tr.number(down / scale, digits) + "%"
+
+
 def unreachable_text(tr: Translator, u: Unreachable, targets: Sequence[Target]) -> str:
-    """Why no size of the team can meet a respond target (`staffing_bound`): the most it
-    can reach, the deals that arrive too long before the team opens, and what to change.
-    The bound is rounded up and the share rounded down, so both stay true."""
+    """Why no size of the team can meet a respond or abandon target (`staffing_bound`):
+    the most (respond) or least (abandon) share it can reach, the deals that arrive too
+    long before the team opens, and what to change. Each figure is rounded the way that
+    keeps it true."""
     from .labels import duration, target_named
 
     _ = tr.gettext
+    said = target_named(tr, targets, u.target)
+    if u.kind == "abandon" or u.limit_hours is None:
+        return _("no size of `{team}` can meet «{target}»: at least {bound} of the deals give "
+                 "up waiting, because they arrive while the team is closed ({hours}) and "
+                 "their patience runs out before it opens; widen the target, staff the "
+                 "closed hours (a night or weekend shift), or keep those deals waiting "
+                 "longer (an automatic reply when they come)").format(
+                     team=u.team, target=said, bound=_least_pct(tr, u.bound, u.threshold),
+                     hours=hours_text(tr, u.hours))
     limit = tr.hours(u.limit_hours) if tr.lang == "en" else duration(tr, u.limit_hours)
-    figures = {"team": u.team, "target": target_named(tr, targets, u.target),
-               "limit": limit, "hours": hours_text(tr, u.hours)}
+    figures = {"team": u.team, "target": said, "limit": limit,
+               "hours": hours_text(tr, u.hours)}
     figures["bound"], figures["out"] = _bound_pcts(tr, u.bound, u.threshold)
     if u.account_hours is None:
         return _("no size of `{team}` can meet «{target}»: at most {bound} of the deals can "

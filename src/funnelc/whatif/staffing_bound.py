@@ -41,13 +41,16 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
+from .. import model as m
+from ..analysis.survival import survival, truncated_mean
 from ..sim.calendar import WorkCalendar
 from ..sim.compile import Network, SourceSpec
 from ..sim.config import SimConfig
 from .targets import Target
 
-__all__ = ["Unreachable", "unreachable", "respond_bound", "SPREAD_Z"]
+__all__ = ["Unreachable", "unreachable", "respond_bound", "abandon_bound", "SPREAD_Z"]
 
 SPREAD_Z = 5.0
 """Standard deviations of one replication's share above the expected bound that the
@@ -61,16 +64,20 @@ class Unreachable:
 
     target: str
     """As typed."""
+    kind: Literal["respond", "abandon"]
     team: str
     stages: tuple[str, ...]
     """`P.S` of the target's stages."""
-    limit_hours: float
+    limit_hours: float | None
+    """respond: the limit; abandon: None."""
     threshold: float
     bound: float
-    """The most the share picked up in time can be (expected): 1 − `out`."""
+    """respond: the most the share picked up in time can be (expected), 1 − `out`;
+    abandon: the least the share giving up can be (expected), `out`."""
     out: float
-    """Share of the counted deals that arrive while the team is closed, more than the
-    limit before it opens."""
+    """respond: share of the counted deals that arrive while the team is closed, more
+    than the limit before it opens; abandon: share of the deals entering that give up
+    before the team opens."""
     deals: float
     """Deals one replication counts at most (expected)."""
     hours: str
@@ -136,9 +143,15 @@ def _fed_only_by_sources(net: Network, stage: int) -> bool:
 
 def unreachable(net: Network, team: str, target: Target, config: SimConfig
                 ) -> Unreachable | None:
-    """`target` when no size of `team` can meet it by the bound above, else None (it may
-    be reachable, or no bound applies). `net` carries the target's limit as its stages'
-    `respond` (`with_respond_limits`)."""
+    """`target` when no size of `team` can meet it by the bounds above, else None (it
+    may be reachable, or no bound applies). `net` carries a respond target's limit as
+    its stages' `respond` (`with_respond_limits`)."""
+    if target.kind == "abandon":
+        u = abandon_bound(net, team, target, config)
+        if u is None:
+            return None
+        spread = math.sqrt(u.out * (1.0 - u.out) / u.deals)
+        return u if u.bound - SPREAD_Z * spread > target.threshold + 1e-12 else None
     u = respond_bound(net, team, target, config)
     if u is None:
         return None
@@ -208,11 +221,87 @@ def respond_bound(net: Network, team: str, target: Target, config: SimConfig
     from .staff_explain import hours_spec
 
     return Unreachable(
-        target.text.strip(), team,
+        target.text.strip(), "respond", team,
         tuple(f"{net.stages[i].pipeline_name}.{net.stages[i].name}" for i in target.stages),
         limits.pop(), target.threshold, 1.0 - q, q, counted, hours_spec(hours),
         None if clock.always_open or net.account_hours is None
         else hours_spec(net.account_hours))
+
+
+def abandon_bound(net: Network, team: str, target: Target, config: SimConfig
+                  ) -> Unreachable | None:
+    """The least share of deals giving up waiting that abandon target `target` can see
+    at any size of `team` (its `Unreachable` data, whatever its threshold), or None
+    where no bound applies (as for respond: the target's stages entered only from
+    sources, worked by the team without a cadence; no warm start).
+
+    A deal entering at t while the team is closed waits at least until the opening b
+    (or the horizon H, or its SLA's length S: no longer than that can it be kept in
+    the queue by every size), so it gives up, in the window, when its patience p is
+    shorter: with e = min(b, H), P(p < min(e − t, S)). Over the arrivals from the
+    warm-up's end that is, for t up to e − S, P(p < S), and after it the integral of
+    P(p ≤ x) over x = e − t, which is the span less ∫ P(p > x) dx, the difference of
+    E[min(p, x)] at its ends (`analysis.survival.truncated_mean`, the simulator's
+    parameters). The deals counted (`entered`) are the arrivals of the window."""
+    if target.kind != "abandon" or not target.stages or config.open_deals:
+        return None
+    index = next((t.index for t in net.teams if t.name == team), -1)
+    if index < 0 or net.teams[index].hours is None:
+        return None
+    hours = net.teams[index].hours
+    assert hours is not None
+    team_cal = WorkCalendar.from_hours(hours, config.start)
+    if team_cal.always_open:
+        return None
+    horizon, t0 = config.horizon_hours, config.warmup_hours
+    months = _month_segments(config.start, horizon)
+    closed = _closed(team_cal, horizon)
+    entered = lost = 0.0
+    for i in target.stages:
+        sp = net.stages[i]
+        if (sp.team != index or sp.cadence is not None or sp.patience is None
+                or not _fed_only_by_sources(net, i)):
+            return None
+        patience = sp.patience
+        feeds = [s for s in net.sources if s.stage == i]
+        cap = sp.sla_hours if sp.sla_hours is not None else math.inf
+        entered += _arrivals(feeds, months, t0, horizon)
+        for a, b in closed:
+            e, lo = min(b, horizon), max(a, t0)
+            if e <= lo:
+                continue
+            split = min(max(e - cap, lo), e)
+            if split > lo:
+                # Kept waiting the whole SLA: gives up if its patience is shorter (a tie
+                # with the SLA counted as no abandonment).
+                lost += _arrivals(feeds, months, lo, split) * (
+                    1.0 - survival(patience, cap - 1e-9))
+            lost += _gives_up(feeds, months, patience, split, e)
+    if entered <= 0:
+        return None
+    r = min(1.0, lost / entered)
+    from .staff_explain import hours_spec
+
+    return Unreachable(
+        target.text.strip(), "abandon", team,
+        tuple(f"{net.stages[i].pipeline_name}.{net.stages[i].name}" for i in target.stages),
+        None, target.threshold, r, r, entered, hours_spec(hours), None)
+
+
+def _gives_up(sources: list[SourceSpec], months: list[tuple[float, float, int]],
+              patience: m.Dist, lo: float, e: float) -> float:
+    """Expected arrivals in [lo, e) whose patience is shorter than the time left to e:
+    per month's rate, the integral over x = e − t of P(p ≤ x)."""
+    total = 0.0
+    for start, end, mo in months:
+        p, q = max(start, lo), min(end, e)
+        if q <= p:
+            continue
+        rate = math.fsum(s.per_hour * s.profile[mo - 1] for s in sources)
+        x1, x2 = e - q, e - p
+        total += rate * max(0.0, (x2 - x1) - (truncated_mean(patience, x2)
+                                              - truncated_mean(patience, x1)))
+    return total
 
 
 def _last_due_before(due: Callable[[float], float], end: float, lo: float) -> float:
