@@ -687,6 +687,96 @@ def test_sla_ends_counts_the_stay_share_it_moves() -> None:
     assert st.sla_ends == pytest.approx(st.sla_cut) == pytest.approx(math.exp(-2.0))
 
 
+def test_an_sla_ends_work_without_an_owner_at_once(tmp_path: Path) -> None:
+    """`work` without an owner is nobody's time, a plain delay: the SLA ends it at once, as
+    it ends an `after` delay and as the simulator does (docs/semantics.md). Exponential
+    work of mean m = 10 h under `sla 4h`: the SLA takes e^(-0.4) = 67.0% of the deals and
+    a deal stays E[min(W, 4 h)] = m(1 - e^(-0.4)) = 3.30 h. The maths let the work finish
+    first, as a member's: min(W, L) + (W - L)⁺ = W, 10 h."""
+    path = tmp_path / "making.funnel"
+    path.write_text("""source S 40/hour -> P.Making
+pipeline P { stage Making {
+    work exp(10h)
+    sla 4h -> lost "late"
+    -> won } }
+""", encoding="utf-8")
+    result = invoke(str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    (st,) = json.loads(result.stdout)["pipelines"][0]["stages"]
+    assert not st["sla_cut_is_bound"]
+    assert st["sla_cut"] == pytest.approx(math.exp(-0.4), rel=1e-9)
+    assert st["sla_ends"] == pytest.approx(math.exp(-0.4), rel=1e-9)
+    assert st["mean_time_hours"] == pytest.approx(10.0 * (1.0 - math.exp(-0.4)), rel=1e-9)
+    assert st["occupancy_mean"] == pytest.approx(40.0 * 10.0 * (1.0 - math.exp(-0.4)))
+    # The stay share leaves at the SLA whether its work is over or not: L, not max(W, L).
+    funnel = one_stage("""
+    work exp(10h)
+    sla 4h -> lost "late"
+    -> won 50%
+    stay 50%""", team="", rate="12/day")
+    a = analyze_account(funnel).stage("P", "A")
+    assert a.mean_time_hours == pytest.approx(0.5 * 10.0 * (1.0 - math.exp(-0.4)) + 0.5 * 4.0)
+    assert a.sla_cut == pytest.approx(math.exp(-0.4))
+    assert a.sla_ends == pytest.approx(0.5 + 0.5 * math.exp(-0.4))
+
+
+MIXED_WORK = """
+account "A" {
+  currency RUB
+  hours mon-fri 09:00-18:00
+}
+team Sales size 3 hours mon-sun 00:00-24:00
+source Web 6/hour -> P.Call
+pipeline P main {
+  stage Call {
+    owner Sales
+    work exp(20m)
+    -> Making 60%
+    -> lost "no" 40%
+  }
+  stage Making {
+    work exp(16h)
+    sla 9h -> lost "late"
+    -> won 80% after 4h
+    -> lost "defect" 20%
+  }
+}
+"""
+
+
+def test_exact_and_simulated_agree_on_owned_and_ownerless_work(tmp_path: Path) -> None:
+    """A call line (3 members around the clock, M/M/3) hands 60% of its deals to
+    production, `work exp(16h)` with no owner, under an SLA of 9 working hours of the
+    account's mon-fri 09:00-18:00 (30.1 h on the clock on average, from 9 h to about
+    three days over a weekend). The SLA cuts production short at once, before or during
+    its `after`: P(W + after > L) and E[min(W + after, L)] over L's wall-clock law, and the
+    simulator moves the same deals at the same moments (its timeouts are `in_delay`)."""
+    path = tmp_path / "mixed.funnel"
+    path.write_text(MIXED_WORK, encoding="utf-8")
+    result = invoke(str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    exact = {s["stage"]: s for s in json.loads(result.stdout)["pipelines"][0]["stages"]}
+    run = CliRunner().invoke(cli, ["simulate", str(path), "--format", "json", "--days", "56",
+                                   "--warmup", "7", "--reps", str(reps(4, 3)), "--seed",
+                                   "5", "--jobs", "1", "-q"])
+    assert run.exit_code == 0, run.output
+    sim = {s["stage"]: s for s in json.loads(run.stdout)["stages"]}
+
+    def agrees(est: dict[str, Any], want: float, rel: float) -> bool:
+        return abs(est["mean"] - want) <= max(est["ci95"] * 1.5, rel * want)
+
+    call = exact["Call"]
+    assert call["queue"]["model"] == "M/M/c"
+    assert agrees(sim["Call"]["time_in_stage_hours"]["mean"], call["mean_time_hours"], 0.03)
+    making = exact["Making"]
+    assert not making["sla_cut_is_bound"] and making["mean_time_hours"] is not None
+    t = sim["Making"]["timeouts"]
+    assert t["in_work"]["mean"] == 0 and t["parked"]["mean"] == 0
+    left = t["in_delay"]["mean"] + sum(o["count"]["mean"] for o in sim["Making"]["outcomes"])
+    assert t["in_delay"]["mean"] / left == pytest.approx(making["sla_cut"], abs=0.015)
+    assert agrees(sim["Making"]["time_in_stage_hours"]["mean"], making["mean_time_hours"], 0.02)
+
+
 def test_sla_cut_of_a_cadence_without_a_queue() -> None:
     funnel = one_stage("""
     sla 20h -> lost "slow"

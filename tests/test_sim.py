@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
+from conftest import reps
 from funnelc import load_text
 from funnelc.cli import cli
 from funnelc.model import FunnelFile
@@ -253,6 +254,41 @@ def test_sla_records_what_the_deal_was_doing() -> None:
     assert park.time_in_stage_hours.mean.mean == pytest.approx(2.0, rel=1e-6)
     lost = r.pipeline("Park").lost_by_reason["timeout"]
     assert lost.mean == pytest.approx(total, abs=1)
+
+
+OWNERLESS_WORK = """
+source S 40/hour -> P.Making
+pipeline P { stage Making {
+    work exp(10h)
+    sla 4h -> lost "late"
+    -> won } }
+"""
+
+
+def test_an_sla_ends_work_without_an_owner_at_once(tmp_path: Path) -> None:
+    """`work` without an owner is nobody's time (production, a supplier, the client's own
+    process): a plain delay, which the SLA, the CRM's timer on the deal, ends at once as
+    it ends an `after` delay (docs/semantics.md). Exponential work of mean m = 10 h under
+    `sla 4h`: e^(-0.4) = 67.0% of the deals leave by the SLA, after 4 h, and the mean
+    time in stage is m(1 - e^(-0.4)) = 3.30 h. The engine let the work finish first, as a
+    member's: 10 h in stage (the median 6.9 h), the timeouts counted as `in_work`."""
+    path = tmp_path / "making.funnel"
+    path.write_text(OWNERLESS_WORK, encoding="utf-8")
+    code, out, err = run_cli("simulate", str(path), "--format", "json", "--days", "8",
+                             "--warmup", "1", "--reps", str(reps(6, 4)), "--seed", "3",
+                             "--jobs", "1")
+    assert code == 0, err
+    (st,) = SimResult.model_validate_json(out).stages
+    t = st.timeouts
+    assert t.in_work.mean == 0 and t.queued.mean == 0 and t.parked.mean == 0
+    won = st.outcomes[0].count
+    assert t.in_delay.mean is not None and won.mean is not None
+    share = t.in_delay.mean / (t.in_delay.mean + won.mean)
+    assert share == pytest.approx(math.exp(-0.4), abs=0.015), share
+    time = st.time_in_stage_hours
+    assert within(time.mean, 10.0 * (1.0 - math.exp(-0.4))), time.mean
+    assert time.p50.mean == pytest.approx(4.0, rel=0.01), "67% leave at exactly 4 h"
+    assert time.p99.mean == pytest.approx(4.0, rel=0.01), "nobody stays past the SLA"
 
 
 def test_sla_counts_working_hours_when_the_account_has_a_calendar(tmp_path: Path) -> None:

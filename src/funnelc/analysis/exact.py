@@ -11,9 +11,10 @@ closed-form number that does not describe the stage:
   with an exponential `patience`, M/M/c+G with any other patience (the M/M/n+G formula,
   by quadrature) — only for a stage whose owner team serves that stage alone, with
   exponential work, around the clock, and a stable pool (an SLA or patience makes it
-  stable at any load). An SLA ends nothing being worked: as in the simulator, the
+  stable at any load). An SLA ends nothing a member works: as in the simulator, the
   member finishes and the deal then leaves by the SLA (so a deal's time is its wait
-  and work when they outlast the SLA);
+  and work when they outlast the SLA); `work` without an owner is nobody's time, a
+  plain delay the SLA ends at once, like an `after`;
 * stages without a queue: M/G/∞, so occupancy is Poisson with mean L = λ·E[T].
 
 Pure Python; the queueing formulas come from `analysis.queueing`.
@@ -520,7 +521,11 @@ def _sla_without_queue(stage: m.Stage, routes: list[Route], length: WallclockLen
                        own_delay: m.Dist | None) -> _SlaTimes:
     """A stage nobody queues for, with an SLA of length L: a deal leaves at
     min(work + after, L), or at a cadence's deciding touch if that comes before L. Exact
-    unless both the work and an `after` are random (then the cut is a lower bound)."""
+    unless both the work and an `after` are random (then the cut is a lower bound).
+
+    `own_delay` is `work` without an owner: nobody's time (production, a supplier, the
+    client's own process), a plain delay the SLA ends at once like an `after` (as the
+    simulator does, docs/semantics.md), so it adds to the delay and nothing outlasts L."""
     if stage.cadence is not None:
         reach, cut, time = 1.0, 0.0, 0.0
         touches = stage.cadence.touches
@@ -534,11 +539,6 @@ def _sla_without_queue(stage: m.Stage, routes: list[Route], length: WallclockLen
     work_fixed = _fixed_value(own_delay)
     exact = True
     cut = time = lower = leaving = ends = 0.0
-    # Work in progress finishes when the SLA runs out (the deal then leaves by the SLA):
-    # a deal whose work W outlasts L stays W, i.e. E[(W − L)⁺] beyond the capped time.
-    overrun = 0.0
-    if own_delay is not None:
-        overrun = max(0.0, own_delay.mean - _capped_mean(own_delay, 0.0, length))
     for r in routes:
         if r.kind == "stuck" or r.share <= 0:
             continue
@@ -546,7 +546,7 @@ def _sla_without_queue(stage: m.Stage, routes: list[Route], length: WallclockLen
         if r.via == "sla":  # the stay share: moved at L by design, cut only inside work
             cut += r.share * prob_exceeds(own_delay, length)
             ends += r.share
-            t = length.mean + overrun
+            t = length.mean  # parked after its work, or still in it: it leaves at L
             time += r.share * t
             lower += r.share * t
             continue
@@ -561,7 +561,6 @@ def _sla_without_queue(stage: m.Stage, routes: list[Route], length: WallclockLen
             exact = False
             p = max(prob_exceeds(own_delay, length), prob_exceeds(r.after, length))
             t = max(_capped_mean(own_delay, 0.0, length), _capped_mean(r.after, 0.0, length))
-        t += overrun
         cut += r.share * p
         ends += r.share * p
         time += r.share * t

@@ -136,7 +136,8 @@ class _Tally:
 
 class Deal(Happening):
     """A deal. It is also the event of its own end of work (at most one member works a
-    deal at a time), which saves creating an event object per pick-up."""
+    deal at a time), which saves creating an event object per pick-up; `work` without an
+    owner in a stage with an SLA is a versioned timer instead (the SLA may end it)."""
 
     __slots__ = ("id", "value", "st", "entered", "ver", "state", "born", "picked",
                  "queued_at", "pending", "touch", "sla_hit", "wentered", "resp_by", "src")
@@ -457,6 +458,7 @@ class Engine:
         self._on_arrive = (self._arrive,)
         self._on_done = (self._done,)
         self._on_free_done = (self._free_done,)
+        self._on_free_timer = (self._free_timer,)
         self._on_sla = (self._sla,)
         self._on_patience = (self._patience,)
         self._on_delay = (self._delay_done,)
@@ -746,9 +748,7 @@ class Engine:
         if work_left > 0.0:
             t = st.team
             if t is None:
-                d.state = WORK
-                d.callbacks = self._on_free_done
-                self._at(d, work_left)
+                self._free_work(d, st, work_left)
             elif t.free > 0 and t.open and t.qlen == 0:
                 t.free -= 1
                 d.state = WORK
@@ -842,8 +842,8 @@ class Engine:
     def _release(self) -> None:
         """Drop the bound-method tuples and pending events so that the engine is freed by
         reference counting as soon as its caller lets go of it."""
-        for name in ("_on_arrive", "_on_done", "_on_free_done", "_on_sla", "_on_patience",
-                     "_on_delay",
+        for name in ("_on_arrive", "_on_done", "_on_free_done", "_on_free_timer", "_on_sla",
+                     "_on_patience", "_on_delay",
                      "_on_touch", "_on_reopen", "_on_change", "_on_reset", "_on_day",
                      "_on_sweep"):
             setattr(self, name, ())
@@ -938,11 +938,22 @@ class Engine:
             else:
                 self._enqueue(t, d, now)
         elif st.free_work is not None:
-            d.state = WORK
-            d.callbacks = self._on_free_done
-            self._at(d, st.free_work.take())
+            self._free_work(d, st, st.free_work.take())
         else:
             self._decide(d, st, now)
+
+    def _free_work(self, d: Deal, st: _Stage, dt: float) -> None:
+        """Start `dt` hours of `work` without an owner: a plain delay, nobody's time.
+        Without an SLA nothing can interrupt it, so the deal is its own event (no
+        allocation); with one the SLA may end it first (`_sla`: the action applies at
+        once, as in an `after` delay), so its end is a timer with the deal's version
+        stamp, which then finds a deal that has moved on and does nothing."""
+        d.state = WORK
+        if st.sla is None:
+            d.callbacks = self._on_free_done
+            self._at(d, dt)
+        else:
+            self._at(_Call(self._on_free_timer, (d, d.ver)), dt)
 
     def _start_clocks(self, d: Deal, st: _Stage, now: float) -> None:
         """SLA timer, respond limit, record keeping: what only some stages need at entry."""
@@ -1119,9 +1130,13 @@ class Engine:
         now = self.env.now
         state = d.state
         if state == WORK:
-            d.sla_hit = True  # the member finishes; the timeout applies at the end of work
-            return
-        if state == QUEUED:
+            if st.team is not None:
+                d.sla_hit = True  # the member finishes; the timeout applies at the end of work
+                return
+            # `work` without an owner is nobody's time (production, a supplier, the
+            # client's own process): a plain delay, which the CRM's timer ends at once.
+            kind = TO_DELAY
+        elif state == QUEUED:
             t = st.team
             t.qarea += t.qlen * (now - t.qlast)
             t.qlast = now
@@ -1159,12 +1174,16 @@ class Engine:
         self._leave(d, d.st, d.pending, self.env.now, -1)
 
     def _free_done(self, d: Deal) -> None:
-        st = d.st
-        if d.sla_hit:
-            d.sla_hit = False
-            self._leave(d, st, st.sla_route, self.env.now, TO_WORK)  # type: ignore[arg-type]
-        else:
-            self._decide(d, st, self.env.now)
+        """The end of `work` without an owner in a stage without an SLA."""
+        self._decide(d, d.st, self.env.now)
+
+    def _free_timer(self, ev: _Call) -> None:
+        """The end of `work` without an owner in a stage with an SLA, unless the SLA
+        ended it first (the deal's version has moved on)."""
+        d, ver = ev._value
+        if d.ver != ver:
+            return
+        self._decide(d, d.st, self.env.now)
 
     # ------------------------------------------------------------------ teams
 

@@ -91,10 +91,12 @@ class Timeouts(_Out):
     sla_hours: float | None = Field(description="SLA limit, hours; working hours when the "
                                                 "stage's limits_in_working_hours is true.")
     queued: Estimate = Field(description="Waiting for a member: left the queue at once.")
-    in_work: Estimate = Field(description="Being worked: the work finished, then the action "
-                                          "applied instead of the outcome.")
-    in_delay: Estimate = Field(description="Waiting an outcome's `after` delay or the next "
-                                           "cadence touch: the action applied at once.")
+    in_work: Estimate = Field(description="Being worked by a member of the owner team: the "
+                                          "work finished, then the action applied instead "
+                                          "of the outcome.")
+    in_delay: Estimate = Field(description="Waiting an outcome's `after` delay, `work` without "
+                                           "an owner (nobody's time) or the next cadence "
+                                           "touch: the action applied at once.")
     parked: Estimate = Field(description="In the `stay` share: only the SLA moves them.")
 
 
