@@ -79,7 +79,8 @@ ASSUMPTIONS: tuple[str, ...] = (
        "team serves that one stage with exponential work around the clock (Jackson network: "
        "each such stage behaves as its own M/M/c at its total arrival rate)"),
     N_("an SLA that runs out while a member works a deal lets the work finish, then moves the "
-       "deal (as the simulator does); patience only ends a wait, never work"),
+       "deal (as the simulator does); work without an owner team is nobody's time, a delay the "
+       "SLA ends at once; patience only ends a wait, never work"),
     N_("stages without a queue are M/G/∞: the number of deals there is Poisson with mean "
        "λ·E[time in stage], for any time distribution"),
     N_("a cadence keeps a deal until the touch that gets the reply (at that touch's offset) "

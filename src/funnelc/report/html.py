@@ -765,9 +765,10 @@ def _respond_sla(w: _Words, data: ReportData) -> str:
         out.append('<p class="note">' + w.code(
             N_("A respond breach is a first pick-up later than entry + the limit (or leaving "
             "unpicked after it). SLA timeouts count the deals the SLA moved, by what they were "
-            "doing: waiting for a member (queued), being worked (the work finished first), "
-            "waiting an {after} delay or the next cadence touch (in delay), or left by {stay} "
-            "(parked). The SLA cut is the exact share of the stage's deals the SLA ends: the "
+            "doing: waiting for a member (queued), being worked by a member (the work "
+            "finished first), waiting an {after} delay, work without an owner team (nobody's "
+            "time) or the next cadence touch (in delay), or left by {stay} (parked). The SLA "
+            "cut is the exact share of the stage's deals the SLA ends: the "
             "{stay} share, which it moves by design, and the deals whose wait, work or {after} "
             "ran past it before their outcome (that part alone is in a note of the exact "
             "table); ≥ marks a lower bound, where a queue's wait is not known exactly. The "
