@@ -156,6 +156,28 @@ def test_the_audit_sentence_names_the_periods(tmp_path: Path) -> None:
     assert all(f["within_days"] == 26.0 for f in shifts)
 
 
+def test_the_audit_sentence_gives_each_share_its_base(tmp_path: Path) -> None:
+    """«Дорого» was «30% of the losses of deals that came in January–March 2026, 70% of
+    those that came in April–June 2026»: of how many? Every other finding gives its
+    counts; this one now says 9 of 30 and 21 of 30, as counted in the module docstring
+    (January–March: 2 + 2 + 5 of 30 losses; April–June: 5 + 8 + 8 of 30)."""
+    path = write_history(tmp_path / "h.csv")
+    funnel = tmp_path / "f.funnel"
+    funnel.write_text(FUNNEL, encoding="utf-8")
+    periods = ["--periods", "2026-01..2026-03,2026-04..2026-06"]
+    out = CliRunner().invoke(cli, ["audit", str(funnel), str(path), "--format", "json",
+                                   *periods])
+    assert out.exit_code == 0, out.output
+    (price,) = [f for f in json.loads(out.stdout)["findings"]
+                if f["kind"] == "loss_reason_shift" and f["subject"] == PRICE]
+    assert "30% of the losses of deals that came in 2026-01..2026-03 (9 of 30)" in price["text"]
+    assert "70% of those that came in 2026-04..2026-06 (21 of 30)" in price["text"]
+    out = CliRunner().invoke(cli, ["audit", str(funnel), str(path), *periods],
+                             env={"NO_COLOR": "1", "COLUMNS": "200"})
+    flat = " ".join(out.stdout.split())
+    assert "январе–марте 2026 (9 из 30)" in flat and "апреле–июне 2026 (21 из 30)" in flat, flat
+
+
 def test_periods_outside_the_data_are_a_usage_error_without_sources(tmp_path: Path) -> None:
     """Without a source column only the loss reasons read `--periods`: periods outside
     the months the deals came in are still refused, not silently ignored."""

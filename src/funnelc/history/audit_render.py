@@ -257,6 +257,16 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
                  "open and lost deals are worth is unknown. The money at stake there is the "
                  "won deals' mean amount times the share of deals won: have the amount set "
                  "when a deal is taken up to price each deal by its own.")
+    elif f.kind == "loss_reason_shift" and f.counts is not None:
+        # Each share with its base: «25.84% … 15.91%» alone left the client to ask «of
+        # how many?», where every other finding gives its counts.
+        k_first, n_first, k_last, n_last = f.counts
+        fields.update(before=x.count(k_first), n_before=x.count(n_first),
+                      after=x.count(k_last), n_after=x.count(n_last))
+        text = _("Loss reason «{subject}» in {where}: {expected} of the losses of deals that "
+                 "came in {first} ({before} of {n_before}), {observed} of those that came in "
+                 "{last} ({after} of {n_after}), each counted within {days} of entry ({p}, "
+                 "Benjamini–Hochberg at {alpha}).")
     elif f.kind == "loss_reason_shift":
         text = _("Loss reason «{subject}» in {where}: {expected} of the losses of deals that "
                  "came in {first}, {observed} of those that came in {last}, each counted "

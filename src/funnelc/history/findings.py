@@ -313,6 +313,9 @@ class Finding:
     after it (`competing_risks.exposure_test`), the comparison the finding rests on."""
     band: Band | None = None
     """loss_reason_shift: where the change is largest by deal size, when clear."""
+    counts: tuple[int, int, int, int] | None = None
+    """loss_reason_shift: the reason's losses and all the losses counted, in the first
+    period then the last: the sentence gives each share its base («116 of 449»)."""
     junk: Junk | None = None
     """source_junk: the source's junk by reason, the rest's and the price."""
     named: tuple[Named, ...] = ()

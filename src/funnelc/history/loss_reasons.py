@@ -397,7 +397,11 @@ def loss_findings(lt: LossTables) -> list[Finding]:
                            ", ".join(names) if names else None,
                            float(bad), None, None, None, r["share"], None,
                            r["losses"], None, named=who))
+    # Every loss counted in a period is one reason's row: their sum is the period's losses.
+    totals = {p: (int(f), int(la)) for p, f, la in lt.shifts.group_by("pipeline").agg(
+        pl.col("losses_first").sum(), pl.col("losses_last").sum()).iter_rows()}
     for r in lt.shifts.filter(pl.col("flagged")).iter_rows(named=True):
+        n_first, n_last = totals[r["pipeline"]]
         out.append(Finding("loss_reason_shift", r["pipeline"], None, None, r["reason"],
                            float(r["losses_last"]), None, None, None, r["share_last"],
                            r["share_first"], r["losses_last"], r["p_value"],
@@ -405,5 +409,6 @@ def loss_findings(lt: LossTables) -> list[Finding]:
                            band=None if r["band_p_value"] is None else Band(
                                r["band_low"], r["band_high"], r["band_losses_first"],
                                r["band_first"], r["band_losses_last"], r["band_last"],
-                               r["band_p_value"])))
+                               r["band_p_value"]),
+                           counts=(r["losses_first"], n_first, r["losses_last"], n_last)))
     return out
