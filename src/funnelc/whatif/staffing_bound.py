@@ -1,4 +1,6 @@
-"""Respond targets no team size can meet, found before anything is simulated.
+"""Respond and abandon targets no team size can meet, found before anything is simulated
+(`abandon_bound` says how the abandon bound is counted; the rest of this note is the
+respond bound's).
 
 A member picks a deal up only while the team is open, so a deal entering a stage while
 the team is closed waits at least until the next opening, whatever the size. When the
