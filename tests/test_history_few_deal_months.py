@@ -93,6 +93,29 @@ def test_the_one_deal_month_is_in_every_table_and_marked(tmp_path: Path) -> None
     assert "1 месяц пары этапов, в котором меньше 4 сделок, нарисован отдельно" in said
 
 
+def test_the_sources_table_marks_the_month_as_the_stage_table_does(tmp_path: Path) -> None:
+    """The same history with a source column: «Конверсия по источникам и месяцам» read
+    «Сайт, март 2026: 1, 0%» unmarked beside the stage table's «0% †» (a windows maker's
+    «Facebook, жовтень 2026: 1 угода, 0%», the export's last unfinished month, read as its
+    offers stopped converting). The row is marked, the note says what the mark means, and
+    the JSON's `source_months` rows carry `few` and `complete` as `conversion`'s do."""
+    lines = planted(tmp_path / "h.csv").read_text(encoding="utf-8").splitlines()
+    history = tmp_path / "sourced.csv"
+    history.write_text("\n".join([lines[0] + ",source", *(f"{x},Сайт" for x in lines[1:])])
+                       + "\n", encoding="utf-8")
+    rows = {r["month"]: r for r in json.loads(_run("history", history, "--format", "json"))
+            ["tables"]["source_months"] if (r["from_stage"], r["to_stage"]) == ("Заявка",
+                                                                                "Встреча")}
+    assert (rows[PLANTED]["entered"], rows[PLANTED]["few"], rows[PLANTED]["complete"]) == (
+        1, True, True)
+    assert [m for m, r in rows.items() if r["few"]] == [PLANTED]
+    text = _run("history", history, "--lang", "ru")
+    table = text.split("Конверсия по источникам и месяцам")[1].split("\n\n")[0]
+    marked = [line for line in table.splitlines() if "март\u00a02026" in line]
+    assert len(marked) == 1 and "0%\u00a0†" in marked[0], marked
+    assert "† меньше 4 сделок" in " ".join(table.split())
+
+
 def test_none_of_three_deals_is_drawn_too(tmp_path: Path) -> None:
     """0 of 3: the Wilson interval's lower bound is 5.6e-17, not 0, and the error below
     the point came out negative, which matplotlib refuses: `history -o` failed with

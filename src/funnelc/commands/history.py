@@ -276,7 +276,8 @@ def _analyse(prepared: Prepared, funnel_path: str | None, tr: Translator,
     if prepared.names is not None and funnel_path is not None:
         extra.append(names_section(prepared.names, prepared.history.place, tr))
     audit = audit_or_exit(prepared.tables, currency, periods, funnel)
-    return audit, sections(prepared.tables, [*audit_sections(audit, tr), *extra], tr)
+    return audit, sections(prepared.tables, [
+        *audit_sections(audit, tr, prepared.tables.conversion), *extra], tr)
 
 
 def _print_text(prepared: Prepared, secs: list[Section], tz: str, max_rows: int,

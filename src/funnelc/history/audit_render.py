@@ -18,8 +18,9 @@ from .audit import Audit
 from .detectable_render import detectable_json, detectable_section, detectable_text
 from .events import WON
 from .findings import ALPHA, Contact, Entangled, Finding, Junk, LeftOpen, Regulars, Speed
-from .report import Column, Section, pair_stage, placeholder, points
+from .report import Column, Section, _Formats, conversion_marks, pair_stage, placeholder, points
 from .sources import spread as is_spread
+from .stats import MIN_MONTH_DEALS
 from .transitions import COMEBACK_DAYS
 
 if TYPE_CHECKING:
@@ -1057,9 +1058,25 @@ def _no_usable_reason(by_manager: pl.DataFrame, tr: Translator
     return (by_manager.filter(~pl.col("pipeline").is_in(none["pipeline"].implode())), said)
 
 
-def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
+def _month_marks(by_month: pl.DataFrame, months: pl.DataFrame | None) -> pl.DataFrame:
+    """The sources' months with the marks of history's conversion table: `complete` and
+    `partial` of the pair's month (null when the table is not given), `few` for a source's
+    month of fewer than `MIN_MONTH_DEALS` deals."""
+    keys = ["pipeline", "from_stage", "to_stage", "month"]
+    if months is not None and {*keys, "complete", "partial"} <= set(months.columns):
+        flags = months.select(*keys, "complete", "partial").unique(subset=keys, keep="first")
+        by_month = by_month.join(flags, on=keys, how="left", maintain_order="left")
+    else:
+        by_month = by_month.with_columns(complete=pl.lit(None, pl.Boolean),
+                                         partial=pl.lit(None, pl.Boolean))
+    return by_month.with_columns(few=pl.col("entered") < MIN_MONTH_DEALS)
+
+
+def audit_sections(a: Audit, tr: Translator | None = None,
+                   months: pl.DataFrame | None = None) -> list[Section]:
     """The audit's tables for `history`'s outputs, titled in `tr`'s language (`--lang`
-    when not given)."""
+    when not given). `months`: history's conversion table, whose `complete` and `partial`
+    flags of each pair's month mark the sources' months as its own are marked."""
     tr = tr or translator(choose(None))
     _ = tr.gettext
     x = _Fmt(tr)
@@ -1307,14 +1324,26 @@ def audit_sections(a: Audit, tr: Translator | None = None) -> list[Section]:
              _c("money", _("money against the rest"), gained)]))
     if a.sources is not None:
         st = a.sources
+        by_month = _month_marks(st.by_month, months)
+        marks = conversion_marks(by_month, tr)
+        mark = _Formats(tr)
         out.append(Section(
             "source_months", _("Conversion by source and month"),
             _("Deals that entered the first stage that month, by source, and the share that "
-              "reached the second directly."), st.by_month,
+              "reached the second directly.") + (" " + marks if marks else ""), by_month,
             [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
              _w("to_stage", _("to"), target), _w("source", _("source"), name),
-             _w("month", _("month"), lambda v: month_cell(v, tr)),
-             _c("entered", _("entered"), num), _c("rate", _("conversion"), frac)]))
+             # Marked as the stage table marks the same month: the export's last,
+             # unfinished month read «Facebook, October: 1 deal, 0%» with no mark beside
+             # the stage table's «October *» and «100% †».
+             Column("month", _("month"), lambda v: month_cell(v, tr), from_row=lambda r: (
+                 month_cell(r["month"], tr) + (mark.incomplete() if r["complete"] is False
+                                               else "")
+                 + (mark.partial() if r["partial"] else ""))),
+             _c("entered", _("entered"), num),
+             Column("rate", _("conversion"), frac, True,
+                    from_row=lambda r: frac(r["rate"]) + (mark.few() if r["few"] else ""))],
+            marks))
         out.append(Section(
             "source_changes", _("Sources: first against last period"),
             _("Each source's conversion in the first and the last period of months whose "

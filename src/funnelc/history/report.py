@@ -291,7 +291,7 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
                  _c("with_returns", _("incl. returned"), f.int_),
                  Column("with_returns_pct", _("conversion incl. returned"), f.pct, True,
                         from_row=f.conversion("with_returns_pct"))],
-                _conversion_marks(conv, tr)),
+                conversion_marks(conv, tr)),
         Section("losses", _("Loss reasons by stage"),
                 _("Losses from each stage, by reason (a deal lost, brought back and lost "
                   "again counts twice): share of the stage's losses and of all its exits."),
@@ -361,7 +361,7 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
     ]
 
 
-def _conversion_marks(conv: pl.DataFrame, tr: Translator) -> str:
+def conversion_marks(conv: pl.DataFrame, tr: Translator) -> str:
     """The marks the conversion table's cells carry, in words: «*» a month not complete,
     «‡» a month before the export sees deals close (`maturity.seen_from`), «†» a month
     of too few deals (`stats.MIN_MONTH_DEALS`)."""
