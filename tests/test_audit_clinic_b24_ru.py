@@ -290,10 +290,10 @@ def test_named_periods_flag_the_fall_and_the_verdict_agrees(
     said = " ".join(_run("audit", str(FUNNEL), str(export / "bitrix24"), "--tz",
                          "Europe/Moscow", "--periods",
                          "2026-01..2026-03,2026-09..2026-10").split())
+    # Each rate with its base, counted from the truth above.
     assert ("на переходе «Новая заявка» → «Записан на консультацию» в воронке "
-            "«Первичные» в 34,43% в "
-            "сентябре–октябре 2026 против 63,64% в январе–марте 2026") in said.replace(
-                "\xa0", " ")
+            f"«Первичные» в 34,43% в сентябре–октябре 2026 ({k2} из {n2}) против 63,64% в "
+            f"январе–марте 2026 ({k1} из {n1}; p") in said.replace("\xa0", " ")
 
 
 def test_the_tables_say_the_periods_in_the_accounts_language(export: Path,

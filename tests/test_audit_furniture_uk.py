@@ -294,14 +294,16 @@ def test_history_json_keeps_findings_and_verdicts_in_english(history: dict,
 def test_months_in_sentences_are_named(export: Path, audit: dict) -> None:
     # «у 32,56% у 2026-05 проти 65,42% у 2026-01»: an ISO month in a client's sentence.
     text = " ".join(_say("audit", FUNNEL, export / "bitrix24", "--lang", "uk").split())
-    assert "у 32,56% у травні 2026 проти 65,42% у січні 2026" in text
+    insta = next(f for f in audit["findings"] if f["kind"] == "source_quality")
+    # Each rate with its base (the finding's own counts: `n` deals of May, 32.56% of them).
+    k = round(insta["observed"] * insta["n"])
+    assert f"у 32,56% у травні 2026 ({k} з {insta['n']}) проти 65,42% у січні 2026 (" in text
     # «Нецільовий»: 54 of the 152 kept losses of January's deals, 95 of 193 of May's,
     # each within 30.3 days of entry (counted from truth.json), each share with its base.
     assert "серед угод, що надійшли в січні 2026 (54 з 152), 49,22% серед тих, що надійшли " \
            "в травні 2026 (95 з 193)" in text
-    insta = next(f for f in audit["findings"] if f["kind"] == "source_quality")
     assert insta["periods"] == ["2026-01", "2026-05"]
-    assert "in 2026-05 against" in insta["text"]
+    assert f"in 2026-05 ({k} of {insta['n']}) against" in insta["text"]
 
 
 def test_counts_are_said_with_their_noun_and_p_values_as_a_client_reads_them(

@@ -217,6 +217,14 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
             "{subject} closes deals on {where} as lost whose clients come back later: "
             "{observed} of {n} losses old enough to have come back, against {expected} for "
             "the rest ({p}); {deals} closed too early{money}.", f.n)
+    elif f.kind == "source_quality" and f.counts is not None:
+        # Each rate with its base, as the loss-reason shifts give theirs.
+        k_first, n_first, k_last, n_last = f.counts
+        fields.update(before=x.count(k_first), n_before=x.count(n_first),
+                      after=x.count(k_last), n_after=x.count(n_last))
+        text = _("Source «{subject}» converts {observed} on {where} in {last} ({after} of "
+                 "{n_after}) against {expected} in {first} ({before} of {n_before}; {p}): its "
+                 "leads got worse, {deals} fewer{money}.")
     elif f.kind == "source_quality":
         text = _("Source «{subject}» converts {observed} on {where} in {last} against "
                  "{expected} in {first} ({p}): its leads got worse, {deals} "

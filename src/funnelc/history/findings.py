@@ -315,7 +315,8 @@ class Finding:
     """loss_reason_shift: where the change is largest by deal size, when clear."""
     counts: tuple[int, int, int, int] | None = None
     """loss_reason_shift: the reason's losses and all the losses counted, in the first
-    period then the last: the sentence gives each share its base («116 of 449»)."""
+    period then the last; source_quality: the source's deals that moved on and those that
+    entered, likewise: the sentence gives each share its base («116 of 449»)."""
     junk: Junk | None = None
     """source_junk: the source's junk by reason, the rest's and the price."""
     named: tuple[Named, ...] = ()
