@@ -27,7 +27,10 @@ __all__ = ["COMEBACK_DAYS", "Cohorts", "build_cohorts", "has_column"]
 @dataclass
 class Cohorts:
     pairs: pl.DataFrame
-    """pipeline, from_stage, to_stage, gid (the deal, as a number), ta, month, manager,
+    """pipeline, from_stage, to_stage, pair (the pair's place in `order`: the tables
+    group by it, one integer, not by the three names: a group-by of the 677,245 rows of
+    the 1M-event benchmark by the names and the manager took ten times as long, issue
+    14), gid (the deal, as a number), ta, month, manager,
     source, value (the text columns are categories: the table has a row per deal and
     pair, and strings repeated on every row were most of its memory),
     direct (reached the second stage, or was won from the first, before any loss), won (won
@@ -53,6 +56,13 @@ class Cohorts:
     order: list[tuple[str, str, str]] = field(default_factory=list)
     """The stage pairs in `history`'s order (the funnel's, with `--funnel`): the
     audit's tables list them so, not alphabetically."""
+
+    def names(self) -> pl.DataFrame:
+        """`pair` → its pipeline, from_stage and to_stage (strings): the small table the
+        audit's tables, grouped by `pair`, take their names from."""
+        return pl.DataFrame(self.order, schema={"pipeline": pl.Utf8, "from_stage": pl.Utf8,
+                                                "to_stage": pl.Utf8},
+                            orient="row").with_row_index("pair")
 
     def rank(self) -> pl.Expr:
         """Each row's place in `order` (pipeline, from_stage, to_stage), to sort by."""
@@ -106,9 +116,11 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
         stage_value.update(_won_value(base, closing))
     if not pairs:
         return Cohorts(pl.DataFrame(schema=_PAIRS), stage_value, pairs)
+    # `pair`: each pair's place in `order`, the one key the audit's tables group by.
     ptab = pl.DataFrame(pairs, schema={"pipeline": pl.Utf8, "from_stage": pl.Utf8,
                                        "to_stage": pl.Utf8}, orient="row").with_columns(
-        pl.col("pipeline", "from_stage", "to_stage").cast(pl.Categorical))
+        pl.col("pipeline", "from_stage", "to_stage").cast(pl.Categorical)
+    ).with_row_index("pair")
     # Each pair's second stage numbered (`k`): the reaches are joined on one integer, the
     # deal and that number (`gid · K + k`); on the three columns (gid, pipeline,
     # to_stage) the join took twice as long (issue 14).
@@ -199,7 +211,7 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
 
 _PAIRS: dict[str, pl.DataType] = {
     "pipeline": pl.Categorical(), "from_stage": pl.Categorical(), "to_stage": pl.Categorical(),
-    "gid": pl.Int64(), "ta": pl.Datetime("us", "UTC"), "month": pl.Categorical(),
+    "pair": pl.UInt32(), "gid": pl.Int64(), "ta": pl.Datetime("us", "UTC"), "month": pl.Categorical(),
     "manager": pl.Categorical(), "source": pl.Categorical(), "value": pl.Float64(),
     "direct": pl.Boolean(), "won": pl.Boolean(),
     "lost": pl.Boolean(), "reason": pl.Utf8(), "came_back": pl.Boolean(),

@@ -81,10 +81,16 @@ def manager_table(c: Cohorts, visits: pl.DataFrame,
         return pl.DataFrame(schema=_SCHEMA)
     keys = ["pipeline", "from_stage", "to_stage", "manager"]
     judged = pl.col("judged")
-    # Lazy: with the pair table's windows (`_judged`, `_settled`) computed eagerly, this
-    # took twice as long at the 1M-event benchmark (issue 14).
-    g = c.pairs.lazy().with_columns(judged=_judged(data_end), settled=_settled(data_end)
-                                    ).group_by(keys).agg(
+    # The windows (`_judged`, `_settled`) computed once, over the columns read, then the
+    # group-by by the pair's number and the manager, the names joined to the groups: by
+    # the three names and the manager, with the most frequent reason (`mode`) among the
+    # aggregates, the group-by took twice as long at the 1M-event benchmark (issue 14).
+    by = ("pair",)
+    w = c.pairs.lazy().select(
+        "pair", "manager", "direct", "won", "lost", "came_back", "new_deal", "new_manager",
+        "new_won", "repeat_order", "reason", "value", judged=_judged(data_end, by),
+        settled=_settled(data_end, by)).collect()
+    g = w.lazy().group_by("pair", "manager").agg(
         entered=judged.sum(), recent=(~judged).sum().cast(pl.Int64),
         reached=pl.col("direct").filter(judged).sum(),
         won=pl.col("won").filter(judged).sum(),
@@ -97,11 +103,14 @@ def manager_table(c: Cohorts, visits: pl.DataFrame,
         came_back_won=(pl.col("new_deal") & pl.col("new_won")).filter(judged).sum(),
         repeat_orders=pl.col("repeat_order").filter(judged).sum(),
         lost_settled=pl.col("settled").filter(judged).sum().cast(pl.Int64),
-        top_reason=pl.col("reason").filter(judged).drop_nulls().mode().sort().first(),
         value_sum=exact_sum(pl.col("value").filter(judged)),
         valued=pl.col("value").filter(judged).is_not_null().sum(),
-    ).collect().with_columns(pl.col("entered").cast(pl.Int64)).with_columns(pl.col(keys).cast(pl.Utf8)).with_columns(
-        pl.col("manager").fill_null(UNKNOWN_MANAGER)).sort([c.rank(), "manager"])
+    ).collect().join(c.names(), on="pair").join(_top_reasons(w), on=["pair", "manager"],
+                                                how="left", nulls_equal=True)
+    del w
+    g = (g.with_columns(pl.col("entered").cast(pl.Int64),
+                        pl.col("manager").cast(pl.Utf8).fill_null(UNKNOWN_MANAGER))
+         .sort(["pair", "manager"]).select(*keys, *_AGGS))
     # Over the visits old enough for 90 % of the stage's movers to have moved: counting
     # every move, a manager's recent deals added only their fast moves (the slow ones are
     # still open), and whoever took the newest inflow looked quicker.
@@ -169,6 +178,23 @@ def manager_table(c: Cohorts, visits: pl.DataFrame,
     return pl.DataFrame(rows, schema=_SCHEMA, orient="row")
 
 
+def _top_reasons(w: pl.DataFrame) -> pl.DataFrame:
+    """Per (pair, manager) of `w` (the pair table with `judged`) the most frequent reason
+    of the judged deals' losses, of equal counts the first in text order (what `mode`,
+    sorted, gives); absent where none has a reason. Counted apart: as an aggregate of
+    the table's group-by, `mode` took the whole group-by down its slow path."""
+    return (w.lazy().filter(pl.col("judged") & pl.col("reason").is_not_null())
+            .group_by("pair", "manager", "reason").len()
+            .filter(pl.col("len") == pl.col("len").max().over("pair", "manager"))
+            .group_by("pair", "manager").agg(top_reason=pl.col("reason").min()).collect())
+
+
+_AGGS = ("entered", "recent", "reached", "won", "lost", "came_back", "came_back_new",
+         "came_back_other", "came_back_won", "repeat_orders", "lost_settled", "top_reason",
+         "value_sum", "valued")
+"""The columns of `manager_table`'s group-by, in the order it had them."""
+
+
 def _relative_size(g: pl.DataFrame) -> dict[tuple[str, str, str, str], float]:
     """(pipeline, from, to, manager) → the manager's mean deal value over the pair's
     judged deals with a value, against the pair's: what the manager's deals are worth
@@ -230,22 +256,25 @@ def _round(groups: list[tuple[tuple[str, str, str], list[dict[str, object]]]],
     return rows, {_key(rows[i]) for i, rej in zip(named, rejected) if rej}
 
 
-def _settled(data_end: datetime | None) -> pl.Expr:
+def _settled(data_end: datetime | None,
+             over: tuple[str, ...] = ("pipeline", "from_stage", "to_stage")) -> pl.Expr:
     """Whether a loss is old enough to tell whether it was premature: the deal came back
     to the second stage, or the loss is as old as 90 % of the pair's comebacks took.
     A loss of last week has had no time to come back, and a manager whose losses are
     recent would look as if he never closed a deal too early."""
     if data_end is None:
         return pl.col("lost")
-    return pl.col("lost") & (pl.col("came_back") | _waited("tl", "back_hours", data_end))
+    return pl.col("lost") & (pl.col("came_back") | _waited("tl", "back_hours", data_end, over))
 
 
-def _judged(data_end: datetime | None) -> pl.Expr:
+def _judged(data_end: datetime | None,
+            over: tuple[str, ...] = ("pipeline", "from_stage", "to_stage")) -> pl.Expr:
     """Whether a deal's outcome at its pair is known by `data_end`: it reached the second
-    stage or was lost, or has waited the time 90 % of the pair's movers took."""
+    stage or was lost, or has waited the time 90 % of the pair's movers took (`over`:
+    the pair's names, or its number in the pair table)."""
     if data_end is None:
         return pl.lit(True)
-    return pl.col("direct") | pl.col("lost") | _waited("ta", "hours_to", data_end)
+    return pl.col("direct") | pl.col("lost") | _waited("ta", "hours_to", data_end, over)
 
 
 def _waited(since: str, took: str, data_end: datetime,

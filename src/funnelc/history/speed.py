@@ -117,23 +117,22 @@ def speed_table(c: Cohorts, routes: FunnelRoutes | None, tz: str,
     if c.pairs.height == 0 or data_end is None:
         return pl.DataFrame(schema=_SCHEMA)
     main: dict[tuple[str, str], str] = {}
-    for p, a, b in c.order:
+    first: dict[tuple[str, str], int] = {}
+    for i, (p, a, b) in enumerate(c.order):
         main.setdefault((p, a), b)
-    cat = pl.col("pipeline", "stage", "to_stage").cast(pl.Categorical)
-    keys = pl.DataFrame([(p, a, b) for (p, a), b in main.items()],
-                        schema={"pipeline": pl.Utf8, "stage": pl.Utf8, "to_stage": pl.Utf8},
-                        orient="row").with_columns(cat)
+        first.setdefault((p, a), i)
     hours = routes.hours if routes is not None else None
     respond = routes.respond_hours if routes is not None else {}
     end = pl.lit(data_end).cast(pl.Datetime("us", "UTC"))
     # Eager, step by step, on the cohorts' categories: the lazy plan over the same rows
     # cast to strings took 0.66 s and some 80 MB more at the 1M-event benchmark's
-    # 677 245 pair rows; the names are strings again only in the small result.
-    d = (c.pairs.lazy().filter(pl.col("known"))
-         .select("pipeline", stage="from_stage", to_stage="to_stage", manager="manager",
-                 ta="ta", tp="tp", tx="tx", direct="direct", lost="lost", hours_to="hours_to",
+    # 677 245 pair rows; the names are strings again only in the small result. Each
+    # stage's first pair picked, grouped and joined by its number (`Cohorts.pairs`'
+    # `pair`), not by the three names: a third less time again (issue 14).
+    d = (c.pairs.lazy().filter(pl.col("known") & pl.col("pair").is_in(list(first.values())))
+         .select("pair", "manager", "ta", "tp", "tx", "direct", "lost", "hours_to",
                  regular=pl.col("regular") if "regular" in c.pairs.columns else pl.lit(False))
-         .collect().join(keys, on=["pipeline", "stage", "to_stage"]))
+         .collect())
     # Timed to pick-ups where most visits that ended carry one, else to the first move;
     # timed to first moves, only each pipeline's entry stage is compared: there the first
     # move is taking the new lead; at a later stage it is how long the stage's work took
@@ -146,15 +145,15 @@ def speed_table(c: Cohorts, routes: FunnelRoutes | None, tz: str,
     for (p, a), b in main.items():
         entry.setdefault(p, a if b != WON else None)
     ended = pl.col("tx").is_not_null()
-    info = (d.group_by("pipeline", "stage")
+    info = (d.group_by("pair")
             .agg(by_pick=((pl.col("tp").is_not_null() & ended).sum()
                           >= PICKED_SHARE * ended.sum()) & ended.any(),
                  p90=pl.col("hours_to").quantile(MATURITY_QUANTILE).fill_null(0.0))
-            .with_columns(pl.col("pipeline", "stage").cast(pl.Utf8))
-            .filter(pl.col("by_pick") | (pl.col("stage") == pl.col("pipeline")
+            .join(c.names(), on="pair")
+            .filter(pl.col("by_pick") | (pl.col("from_stage") == pl.col("pipeline")
                                           .replace_strict(entry, default=None)))
-            .with_columns(pl.col("pipeline", "stage").cast(pl.Categorical)))
-    d = d.join(info, on=["pipeline", "stage"])
+            .select("pair", "by_pick", "p90"))
+    d = d.join(info, on="pair")
     d = d.with_columns(stop=pl.when(pl.col("by_pick"))
                        .then(pl.coalesce("tp", "tx")).otherwise(pl.col("tx")),
                        end=end)
@@ -163,25 +162,24 @@ def speed_table(c: Cohorts, routes: FunnelRoutes | None, tz: str,
                        age=hours_between("ta", "end", tz, hours))
     if d.height == 0:
         return pl.DataFrame(schema=_SCHEMA)
-    limits = pl.DataFrame([(p, s, h) for (p, s), h in respond.items()],
-                          schema={"pipeline": pl.Utf8, "stage": pl.Utf8, "respond": pl.Float64},
-                          orient="row").with_columns(pl.col("pipeline", "stage")
-                                                     .cast(pl.Categorical))
+    limits = {first[k]: h for k, h in respond.items() if k in first}
+    limit = (pl.col("pair").replace_strict(limits, default=None, return_dtype=pl.Float64)
+             if limits else pl.lit(None, dtype=pl.Float64))
     matured = (pl.col("ta") + pl.duration(microseconds=(pl.col("p90") * HOUR_US)
                                           .cast(pl.Int64)) <= pl.col("end"))
-    d = (d.join(limits, on=["pipeline", "stage"], how="left")
+    d = (d.with_columns(respond=limit)
          # The norm is for the first touch: a first move is not one (every lead would be
          # late against «15 minutes»), so without pick-ups the team's median is the limit.
          .with_columns(respond=pl.when(pl.col("by_pick")).then(pl.col("respond")))
          .with_columns(limit_h=pl.coalesce("respond", pl.col("wait").median()
-                                           .over("pipeline", "stage")),
+                                           .over("pair")),
                        judged=pl.col("direct") | pl.col("lost") | matured)
          .with_columns(late=pl.when(pl.col("wait").is_not_null())
                        .then(pl.col("wait") > pl.col("limit_h"))
                        .when(pl.col("age") > pl.col("limit_h")).then(pl.lit(True))))
     d = d.filter(pl.col("late").is_not_null())
     late, on_time = pl.col("late"), ~pl.col("late")
-    per = (d.group_by("pipeline", "stage", "to_stage", "manager")
+    per = (d.group_by("pair", "manager")
            .agg(deals=pl.len(), late=late.sum().cast(pl.Int64),
                 waiting=(pl.col("wait").is_null()).sum().cast(pl.Int64),
                 median_wait_h=pl.col("wait").median(),
@@ -193,8 +191,10 @@ def speed_table(c: Cohorts, routes: FunnelRoutes | None, tz: str,
                 reg_late=(late & pl.col("regular")).sum().cast(pl.Int64),
                 limit_h=pl.col("limit_h").first(), respond=pl.col("respond").first(),
                 by_pick=pl.col("by_pick").first())
-           .with_columns(pl.col("pipeline", "stage", "to_stage", "manager").cast(pl.Utf8))
-           .with_columns(pl.col("manager").fill_null(UNKNOWN_MANAGER)))
+           .join(c.names().rename({"from_stage": "stage"}), on="pair")
+           .select("pipeline", "stage", "to_stage",
+                   pl.col("manager").cast(pl.Utf8).fill_null(UNKNOWN_MANAGER),
+                   pl.exclude("pair", "pipeline", "stage", "to_stage", "manager")))
     rank = {k: i for i, k in enumerate(main)}
     recs = sorted(per.iter_rows(named=True),
                   key=lambda r: (rank.get((r["pipeline"], r["stage"]), len(rank)),
