@@ -70,6 +70,8 @@ class CadenceSpec:
     on_reply: int
     """Index into the stage's routes (a `stay` route when the cadence has no `on reply`)."""
     on_exhausted: int
+    channels: tuple[str, ...] = ()
+    """Each touch's channel (`call`, `sms` …), for the sentences that name a touch."""
 
 
 @dataclass(frozen=True)
@@ -244,7 +246,8 @@ class _Compiler:
                               for t in cad.touches),
                 reply=tuple(t.reply.value for t in cad.touches),
                 work=tuple(t.work if t.work is not None else st.work for t in cad.touches),
-                on_reply=idx["reply"], on_exhausted=idx["exhausted"])
+                on_reply=idx["reply"], on_exhausted=idx["exhausted"],
+                channels=tuple(t.channel.value for t in cad.touches))
         else:
             for out in st.outcomes:
                 if isinstance(out.target, m.StageTarget):

@@ -180,6 +180,14 @@ class Deal(Happening):
 _new = object.__new__
 
 
+def _unqueued(d: Deal) -> bool:
+    """A deal breaching its respond limit, never picked up, was not waiting in its team's
+    queue when the limit ran out: in a cadence stage its first worked touch was not due
+    yet (or it has none), so no team size could have picked it up in time. A plain
+    stage's deal queues at entry (or, with a team but no work, is never queued)."""
+    return not (d.state == QUEUED and d.entered <= d.queued_at <= d.resp_by)
+
+
 def _entries(t: _Team) -> int:
     """Entries in a team's queue, those of deals that left it included."""
     return len(t.q) if t.fifo else sum(map(len, t.q))
@@ -271,7 +279,7 @@ class _Stage:
         "cad_exhausted", "replies", "rank", "qi", "cal_sla", "unpicked",
         # statistics
         "entered", "wip", "area", "last", "sum_in", "sum_win", "left", "hist",
-        "exits", "wexits", "to", "resp_n", "resp_b", "resp_nw", "resp_bw", "pat_nw", "pat_bw",
+        "exits", "wexits", "to", "resp_n", "resp_b", "resp_nw", "resp_bw", "resp_uw", "pat_nw", "pat_bw",
         "wait_sum", "picks", "daily",
         "in_base", "daily_in")
 
@@ -331,6 +339,10 @@ class _Stage:
         self.resp_nw: list[int] = [0] * WEEK_QUARTERS if self.respond is not None else []
         self.resp_bw: list[int] = [0] * WEEK_QUARTERS if self.respond is not None else []
         """`resp_n`, `resp_b` by the quarter hour of the week the deal entered (`week_quarter`)."""
+        self.resp_uw: list[int] = [0] * WEEK_QUARTERS if self.respond is not None else []
+        """Of `resp_bw`, the breaches of deals that were not waiting in the team's queue
+        when their limit ran out (`_unqueued`): in a cadence stage, a first worked touch
+        not due yet; no team size picks those up in time."""
         self.pat_nw: list[int] = []
         self.pat_bw: list[int] = []
         """With a `patience`: entries and abandonments by the quarter hour of the week the
@@ -1030,6 +1042,8 @@ class Engine:
                 q = week_quarter(d.entered)
                 st.resp_nw[q] += 1
                 st.resp_bw[q] += 1
+                if _unqueued(d):
+                    st.resp_uw[q] += 1
         d.ver += 1
         if self._record is not None:
             self._emit(d, st, now, r.label, LEAVE_KINDS[timeout] if timeout >= 0 else "")
@@ -1230,6 +1244,8 @@ class Engine:
                     q = week_quarter(d.entered)
                     st.resp_nw[q] += 1
                     st.resp_bw[q] += 1
+                    if d.queued_at > d.resp_by:  # its touch fell due after the limit
+                        st.resp_uw[q] += 1
         w: Sampler = st.work if st.cad_off is None else st.cad_work[d.touch]  # type: ignore[assignment]
         buf = w.buf
         d.callbacks = self._on_done
@@ -1372,6 +1388,7 @@ class Engine:
             st.resp_n = st.resp_b = 0
             st.resp_nw = [0] * len(st.resp_nw)
             st.resp_bw = [0] * len(st.resp_bw)
+            st.resp_uw = [0] * len(st.resp_uw)
             st.pat_nw = [0] * len(st.pat_nw)
             st.pat_bw = [0] * len(st.pat_bw)
             st.wait_sum = 0.0
@@ -1430,6 +1447,8 @@ class Engine:
             q = week_quarter(d.entered)
             st.resp_nw[q] += 1
             st.resp_bw[q] += 1
+            if _unqueued(d):
+                st.resp_uw[q] += 1
 
         for t in self.teams:
             for queue in ((t.q,) if t.fifo else t.q):
@@ -1477,6 +1496,7 @@ class Engine:
                 abandoned=st.to[ABANDONED], left=left,
                 respond_checked=st.resp_n, respond_breached=st.resp_b,
                 respond_checked_week=st.resp_nw, respond_breached_week=st.resp_bw,
+                respond_breached_unqueued_week=st.resp_uw,
                 entered_week=st.pat_nw, abandoned_week=st.pat_bw,
                 time_mean=st.hist.mean(window) if left else NAN,
                 time_p50=st.hist.quantile(0.5, window), time_p90=st.hist.quantile(0.9, window),

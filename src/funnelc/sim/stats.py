@@ -217,6 +217,11 @@ class StageRep:
     (`week_quarter`; empty without a respond limit): what tells a breach by a deal that
     arrived outside working hours from one that arrived inside them."""
     respond_breached_week: list[int] = field(default_factory=list)
+    respond_breached_unqueued_week: list[int] = field(default_factory=list)
+    """Of `respond_breached_week`, the deals that were not waiting in the team's queue when
+    their limit ran out: in a cadence stage, deals whose first worked touch was not due
+    yet (or that have none). No team size picks them up in time; the rest breached
+    waiting for a member (or for the team to open)."""
     entered_week: list[int] = field(default_factory=list)
     """`entered` by the quarter hour of the week, on a stage with a `patience` (else
     empty): with `abandoned_week`, splits abandonments as the respond lists split

@@ -35,12 +35,12 @@ from .executors import Runner
 from .staffing import StaffingResult, search_staff
 from .targets import Target
 
-__all__ = ["WeekdayBreaches", "PriorityBreaches", "BreachSplit", "StageLoad", "Lever",
+__all__ = ["WeekdayBreaches", "PriorityBreaches", "FirstTouch", "BreachSplit", "StageLoad", "Lever",
            "Explanation", "explain", "breach_split", "stage_breaches", "is_far",
            "LEVER_SHARE", "hours_spec"]
 
-Cause = Literal["outside-hours", "queue-priority", "queueing", "utilization", "graveyard",
-                "unstable", "none"]
+Cause = Literal["cadence", "outside-hours", "queue-priority", "queueing", "utilization",
+                "graveyard", "unstable", "none"]
 
 LEVER_MAX_REPS = 10
 """A lever's sizes get fewer replications than the answer's: it says roughly how many a
@@ -75,6 +75,16 @@ class PriorityBreaches:
 
 
 @dataclass(frozen=True)
+class FirstTouch:
+    """The first touch of a cadence that a member works (`work`), as the file has it."""
+
+    channel: str | None
+    """`call`, `email` …; None: the cadence has no touch a member works."""
+    hours: float
+    """When it is due, hours after the deal enters the stage (0: `now`)."""
+
+
+@dataclass(frozen=True)
 class BreachSplit:
     """Breaches of one respond target, summed over the replications of one size."""
 
@@ -100,6 +110,40 @@ class BreachSplit:
     kind: Literal["respond", "abandon"] = "respond"
     """What a "breach" is: a respond limit passed, or a deal that gave up waiting
     (`checked` then counts the deals that entered)."""
+    unqueued_breached: int = 0
+    """Of `breached`, the deals that were not waiting for a member when their limit ran
+    out (`StageRep.respond_breached_unqueued_week`): in a cadence stage, deals whose
+    first worked touch was not due yet, or that have none. No team size picks them up in
+    time; only the rest waited in the queue (or for the team to open)."""
+    unqueued_outside: int = 0
+    """Of `unqueued_breached`, deals that entered outside working hours."""
+    first_touch: FirstTouch | None = None
+    """The target's cadence's first worked touch, when those breaches exist and every
+    stage holding them has the same one."""
+    limit_hours: float | None = None
+    """The respond limit (hours; working hours when `clocks_in_hours`)."""
+
+    @property
+    def queued_outside(self) -> int:
+        """Breaches by deals that entered outside working hours and waited for a member
+        (the cadence's not counted)."""
+        return self.outside_breached - self.unqueued_outside
+
+    @property
+    def queued_inside(self) -> int:
+        """Breaches by deals that entered in working hours and waited in the queue."""
+        return self.inside_breached - (self.unqueued_breached - self.unqueued_outside)
+
+    @property
+    def queued_outside_share(self) -> float:
+        """Share of the breaches by deals that entered outside working hours and waited
+        for the team to open (the cadence's breaches are not theirs)."""
+        return self.queued_outside / self.breached if self.breached else 0.0
+
+    @property
+    def unqueued_share(self) -> float:
+        """Share of the breaches that no team size could have avoided (the cadence's)."""
+        return self.unqueued_breached / self.breached if self.breached else 0.0
 
     @property
     def outside_share(self) -> float:
@@ -187,6 +231,8 @@ def breach_split(target: Target, reps: list[RepStats], size: int, net: Network,
     inside = [around_clock or cal.is_open(q / 4.0 + 0.125) for q in range(WEEK_QUARTERS)]
     checked = [0] * WEEK_QUARTERS
     breached = [0] * WEEK_QUARTERS
+    unqueued = [0] * WEEK_QUARTERS
+    held: set[int] = set()
     per_stage: dict[int, tuple[int, int]] = {}
     abandon = target.kind == "abandon"
     for rep in reps:
@@ -199,6 +245,10 @@ def breach_split(target: Target, reps: list[RepStats], size: int, net: Network,
             else:
                 per_stage[i] = (n + sr.respond_checked, b + sr.respond_breached)
                 weeks = zip(sr.respond_checked_week, sr.respond_breached_week)
+                for q, u in enumerate(sr.respond_breached_unqueued_week):
+                    if u:
+                        unqueued[q] += u
+                        held.add(i)
             for q, (k, x) in enumerate(weeks):
                 checked[q] += k
                 breached[q] += x
@@ -230,7 +280,22 @@ def breach_split(target: Target, reps: list[RepStats], size: int, net: Network,
         sum(k for k, ok in zip(checked, inside) if not ok),
         sum(b for b, ok in zip(breached, inside) if not ok),
         tuple(days), prio, "key-first" if net.key_first else "fifo",
-        "abandon" if abandon else "respond")
+        "abandon" if abandon else "respond", sum(unqueued),
+        sum(u for u, ok in zip(unqueued, inside) if not ok),
+        _first_touch(net, held), target.hours)
+
+
+def _first_touch(net: Network, stages: set[int]) -> FirstTouch | None:
+    """The first worked touch shared by the cadences of `stages`, else None."""
+    found = set()
+    for i in stages:
+        cad = net.stages[i].cadence
+        if cad is None:
+            return None
+        k = next((k for k, w in enumerate(cad.work) if w is not None), None)
+        found.add(FirstTouch(None, 0.0) if k is None else
+                  FirstTouch(cad.channels[k], cad.offsets[k]))
+    return found.pop() if len(found) == 1 else None
 
 
 def stage_breaches(net: Network, reps: list[RepStats], start: date,
@@ -320,7 +385,11 @@ def explain(model: m.FunnelFile, net: Network, result: StaffingResult, config: S
         cause = "unstable"
     elif split is not None and split.breached:
         low_priority = any(p.rank > 1 for p in split.by_priority)
-        if split.hours is not None and split.outside_share >= 0.5:
+        if split.unqueued_share >= 0.5:
+            # Most breaches are deals whose first worked touch was not due yet when the
+            # limit ran out: no size, hours or queue order changes those.
+            cause = "cadence"
+        elif split.hours is not None and split.queued_outside_share >= 0.5:
             cause = "outside-hours"
         elif split.queue == "key-first" and low_priority:
             cause = "queue-priority"
@@ -335,7 +404,7 @@ def explain(model: m.FunnelFile, net: Network, result: StaffingResult, config: S
         limit = answer - 1 if answer is not None else result.limit
         options: list[tuple[Literal["earlier-hours", "fifo"],
                             tuple[m.FunnelFile, str] | None]] = []
-        if split.hours is not None and split.outside_share >= LEVER_SHARE:
+        if split.hours is not None and split.queued_outside_share >= LEVER_SHARE:
             options.append(("earlier-hours", _earlier_hours(model, result.team)))
         if split.queue == "key-first" and any(p.rank > 1 for p in split.by_priority):
             options.append(("fifo", _fifo(model)))

@@ -109,6 +109,10 @@ def breach_json(b: BreachSplit) -> JSONObject:
         "inside_hours": {"checked": b.inside_checked, "breached": b.inside_breached},
         "outside_hours": {"checked": b.outside_checked, "breached": b.outside_breached},
         "outside_share": 100.0 * b.outside_share,
+        "not_yet_due": {
+            "breached": b.unqueued_breached, "outside_hours_breached": b.unqueued_outside,
+            "first_touch": None if b.first_touch is None else {
+                "channel": b.first_touch.channel, "hours": b.first_touch.hours}},
         "by_weekday": [{"day": d.day, "checked": d.checked, "breached": d.breached,
                         "outside_hours_breached": d.outside_breached, "days": d.days}
                        for d in b.by_weekday],

@@ -16,7 +16,7 @@ from dataclasses import replace
 from ..i18n import Translator
 from .compare import VerdictChange
 from .executors import RunPlace
-from .staff_explain import BreachSplit, Explanation, Lever
+from .staff_explain import BreachSplit, Explanation, FirstTouch, Lever
 from .staff_inflow import Inflow
 from .staffing import ConfidenceWhy, StaffingResult
 from .staffing_bound import Unreachable
@@ -278,11 +278,52 @@ def lever_text(tr: Translator, lv: Lever) -> str:
                           level=tr.pgettext("confidence", lv.confidence))
 
 
+def _after(tr: Translator, hours: float) -> str:
+    """A cadence offset as said after «через» (`1 day`, `через 1 день`)."""
+    if hours >= 24.0 and float(hours / 24.0).is_integer():
+        return tr.duration(hours / 24.0, "day", after=True)
+    if hours >= 1.0:
+        return tr.duration(round(hours, 2), "hour", after=True)
+    return tr.duration(round(hours * 60.0), "minute", after=True)
+
+
+def _channel(tr: Translator, channel: str) -> str:
+    from ..export.playbook import CHANNELS
+
+    return tr.pgettext("channel", CHANNELS[channel]) if channel in CHANNELS else channel
+
+
+def _held(tr: Translator, b: BreachSplit) -> str:
+    """The deals behind the breaches no team size avoids in a cadence stage: their first
+    worked touch was not due yet when their limit ran out (`BreachSplit.unqueued_breached`),
+    and what to change."""
+    from .labels import duration
+
+    _ = tr.gettext
+    hours = b.limit_hours or 0.0
+    limit = tr.hours(hours) if tr.lang == "en" else duration(tr, hours)
+    first: FirstTouch | None = b.first_touch
+    if first is not None and first.channel is None:
+        return _("deals whose cadence has no touch a member works, so no member ever picks "
+                 "them up: no team size answers them in time; give a touch before the "
+                 "{limit} limit `work` (a member's call or message)").format(limit=limit)
+    if first is not None and first.channel is not None:
+        return _("deals whose first {touch}, due {offset} after entry, comes after their "
+                 "{limit} limit has run out: no team size answers them in time; move the "
+                 "first worked touch before the limit").format(
+                     touch=_channel(tr, first.channel), offset=_after(tr, first.hours),
+                     limit=limit)
+    return _("deals whose first worked touch was not due yet when their {limit} limit ran "
+             "out: no team size answers them in time; move the first worked touch before "
+             "the limit").format(limit=limit)
+
+
 def _structural(tr: Translator, b: BreachSplit) -> str:
     """When nearly every deal arriving outside working hours breaches whatever the size
-    (a clock that runs while the team is closed), the share of deals that arrive then."""
+    (a clock that runs while the team is closed), the share of deals that arrive then.
+    Not said where a cadence holds some of them (their breaches are the cadence's)."""
     if (b.clocks_in_hours and b.kind == "respond") or not b.outside_checked \
-            or b.outside_breached < 0.95 * b.outside_checked:
+            or b.unqueued_outside or b.outside_breached < 0.95 * b.outside_checked:
         return ""
     text = (tr.gettext("{share} of them give up: no team size changes that, and they are "
                        "{part} of the deals") if b.kind == "abandon" else
@@ -298,6 +339,20 @@ def _body(tr: Translator, x: Explanation, targets: Sequence[Target]) -> str:
     _ = tr.gettext
     split = next((b for b in x.breaches if b.target in x.missed), None)
     said = "" if split is None else target_named(tr, targets, split.target)
+    # The cadence's breaches, said beside any other cause that leaves some of them.
+    held = ("; " + _("{share} of the breaches are {deals}").format(
+        share=share(tr, split.unqueued_breached, split.breached), deals=_held(tr, split))
+            if split is not None and split.unqueued_breached and x.cause != "cadence"
+            else "")
+    if x.cause == "cadence" and split is not None:
+        body = _("at {size}, {share} of the breaches of «{target}» are {deals}").format(
+            size=split.size, share=share(tr, split.unqueued_breached, split.breached),
+            target=said, deals=_held(tr, split))
+        rest = split.breached - split.unqueued_breached
+        if rest:
+            body += "; " + _("the other {share} waited for a member (in the queue, or for "
+                             "the team to open)").format(share=share(tr, rest, split.breached))
+        return body
     if x.cause == "outside-hours" and split is not None:
         days = sorted(split.by_weekday, key=lambda d: -d.outside_breached)
         top: list[str] = []
@@ -314,7 +369,7 @@ def _body(tr: Translator, x: Explanation, targets: Sequence[Target]) -> str:
                _("their respond clocks run while they wait for the team to open"))
         body = _("at {size}, {share} of the {noun} of «{target}» are deals that arrive "
                  "outside working hours ({hours}): {how}").format(
-                     size=split.size, share=_pct(tr, split.outside_share),
+                     size=split.size, share=_pct(tr, split.queued_outside_share),
                      noun=_noun(tr, split), target=said,
                      hours=hours_text(tr, split.hours or ""), how=how)
         body += _structural(tr, split)
@@ -329,7 +384,7 @@ def _body(tr: Translator, x: Explanation, targets: Sequence[Target]) -> str:
                                        len(top)).format(
                 days=", ".join(weekday(tr, d) for d in top),
                 share=share(tr, days_all, split.breached), noun=_noun(tr, split))
-        return body
+        return body + held
     if x.cause == "queue-priority" and split is not None:
         low = [p for p in split.by_priority if p.rank > 1]
         # The queue in words: «`queue key-first`» was the file's syntax in a client's
@@ -340,9 +395,9 @@ def _body(tr: Translator, x: Explanation, targets: Sequence[Target]) -> str:
                      share=share(tr, sum(p.breached for p in low), split.breached),
                      noun=_noun(tr, split), target=said,
                      stages=", ".join(f"`{s}`" for p in low for s in p.stages),
-                     rank=low[0].rank, of=low[0].of)
+                     rank=low[0].rank, of=low[0].of) + held
     if x.cause == "queueing" and split is not None:
-        return _queueing(tr, split, said)
+        return _queueing(tr, split, said) + held
     if x.cause == "utilization" and x.loads:
         top3 = ", ".join(f"`{ld.stage}` {_pct(tr, ld.share)}" for ld in x.loads[:3])
         return _("«{targets}» decides; the team's load comes from {stages}").format(
@@ -366,7 +421,15 @@ def _queueing(tr: Translator, split: BreachSplit, said: str) -> str:
     priority is named only where the queue has one (`key-first`, whose later-served stages
     did not breach, or the cause would be queue-priority)."""
     _ = tr.gettext
-    if split.hours is None:  # around the clock: every breach waited for a member
+    if split.hours is None and split.unqueued_breached and split.kind == "respond":
+        # Around the clock, but a cadence holds some breaches (said after this).
+        text = _("with {size}, {share} of the breaches of «{target}» are deals that waited "
+                 "in the queue for a free member (the team works around the clock, so no "
+                 "deal waits for it to open)").format(
+                     size=split.size, target=said,
+                     share=share(tr, split.breached - split.unqueued_breached,
+                                 split.breached))
+    elif split.hours is None:  # around the clock: every breach waited for a member
         text = (_("with {size}, every deal that gave up on «{target}» gave up in the queue, "
                   "waiting for a free member (the team works around the clock, so no deal "
                   "waits for it to open)") if split.kind == "abandon" else
@@ -377,7 +440,7 @@ def _queueing(tr: Translator, split: BreachSplit, said: str) -> str:
         text = _("with {size}, {share} of the {noun} of «{target}» are deals that arrived "
                  "in working hours ({hours}) and waited in the queue for a free member, not "
                  "deals that arrived out of hours").format(
-                     size=split.size, share=share(tr, split.inside_breached, split.breached),
+                     size=split.size, share=share(tr, split.queued_inside, split.breached),
                      noun=_noun(tr, split), target=said, hours=hours_text(tr, split.hours))
     if split.queue == "key-first":
         text += _("; none of them is at a stage the queue serves after key and later ones")
