@@ -432,13 +432,18 @@ def source_findings(st: SourceTables) -> list[Finding]:
     for r in st.changes.filter(pl.col("flagged") & (pl.col("diff") < 0)).iter_rows(named=True):
         ent = entangled_of(r["entangled"])
         explained = ent is not None and ent.explained
+        # The deals that moved on in each period, back from its rate and its deals (the
+        # rate is their quotient): the sentence gives each rate its base.
+        n_first, n_last = int(r["entered_first"]), int(r["entered_last"])
+        counts = (round(r["rate_first"] * n_first), n_first,
+                  round(r["rate_last"] * n_last), n_last)
         out.append(Finding("source_quality", r["pipeline"], r["from_stage"], r["to_stage"],
                            r["source"], r["deals_effect"],
                            None if explained else r["deals_low"],
                            None if explained else r["deals_high"],
                            None if explained else r["money"], r["rate_last"], r["rate_first"],
                            r["entered_last"], r["p_value"], (r["first"], r["last"]),
-                           within_days=r["within_days"], entangled=ent))
+                           within_days=r["within_days"], entangled=ent, counts=counts))
     for r in st.decomposition.iter_rows(named=True):
         kind = _effect_kind(r)
         if kind is not None:
