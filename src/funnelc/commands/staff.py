@@ -236,7 +236,8 @@ def _refuse_unfed(model: FunnelFile, net: Network, parsed: list[Target]) -> None
 def _refuse_unreachable(model: FunnelFile, team: str, parsed: list[Target],
                         config: SimConfig) -> None:
     """A respond target no size can meet (`whatif.staffing_bound`: deals arriving while
-    the team is closed, longer than the limit before it opens, breach at every size) is
+    the team is closed, longer than the limit before it opens, or in a cadence whose first
+    worked touch is due after the limit, breach at every size) is
     a usage error, as a target no deal reaches is: the search used to simulate sizes up
     to --max-size and then say that none meets. The message, in the output's language,
     gives the bound, the share behind it and what to change."""

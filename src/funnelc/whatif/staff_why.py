@@ -576,6 +576,25 @@ def unreachable_text(tr: Translator, u: Unreachable, targets: Sequence[Target]) 
     figures = {"team": u.team, "target": said, "limit": limit,
                "hours": hours_text(tr, u.hours)}
     figures["bound"], figures["out"] = _bound_pcts(tr, u.bound, u.threshold)
+    if u.cadence:
+        first = u.first_touch
+        if first is not None and first.channel is None:
+            return _("no size of `{team}` can meet «{target}»: at most {bound} of the deals "
+                     "can be picked up within {limit}, because {out} are still waiting when "
+                     "it runs out and their cadence has no touch a member works; give a "
+                     "touch before the limit `work` (a member's call or message), or widen "
+                     "the limit").format(**figures)
+        if first is not None and first.channel is not None:
+            return _("no size of `{team}` can meet «{target}»: at most {bound} of the deals "
+                     "can be picked up within {limit}, because {out} have not replied by "
+                     "then and their first {touch} is due only {offset} after entry; move "
+                     "the first worked touch before the limit, or widen the limit").format(
+                         touch=_channel(tr, first.channel), offset=_after(tr, first.hours),
+                         **figures)
+        return _("no size of `{team}` can meet «{target}»: at most {bound} of the deals can "
+                 "be picked up within {limit}, because {out} have not replied by then and "
+                 "their first worked touch is due later; move the first worked touch before "
+                 "the limit, or widen the limit").format(**figures)
     if u.account_hours is None:
         return _("no size of `{team}` can meet «{target}»: at most {bound} of the deals can "
                  "be picked up within {limit}, because {out} arrive while the team is closed "

@@ -1,6 +1,7 @@
 """Respond and abandon targets no team size can meet, found before anything is simulated
-(`abandon_bound` says how the abandon bound is counted; the rest of this note is the
-respond bound's).
+(`abandon_bound` says how the abandon bound is counted, `cadence_bound` how a cadence
+whose first worked touch is due after the respond limit bounds it; the rest of this note
+is the respond bound's by the team's hours).
 
 A member picks a deal up only while the team is open, so a deal entering a stage while
 the team is closed waits at least until the next opening, whatever the size. When the
@@ -48,11 +49,13 @@ from typing import Literal
 from .. import model as m
 from ..analysis.survival import survival, truncated_mean
 from ..sim.calendar import WorkCalendar
-from ..sim.compile import Network, SourceSpec
+from ..sim.compile import CadenceSpec, Network, SourceSpec
 from ..sim.config import SimConfig
+from .staff_explain import FirstTouch
 from .targets import Target
 
-__all__ = ["Unreachable", "unreachable", "respond_bound", "abandon_bound", "SPREAD_Z"]
+__all__ = ["Unreachable", "unreachable", "respond_bound", "cadence_bound", "abandon_bound",
+           "SPREAD_Z"]
 
 SPREAD_Z = 5.0
 """Standard deviations of one replication's share above the expected bound that the
@@ -83,9 +86,15 @@ class Unreachable:
     deals: float
     """Deals one replication counts at most (expected)."""
     hours: str
-    """The team's hours (`mon-fri 09:00-18:00`)."""
+    """The team's hours (`mon-fri 09:00-18:00`); "" when they play no part (`cadence`)."""
     account_hours: str | None
     """The account's hours when respond limits count them, else None (clock hours)."""
+    first_touch: FirstTouch | None = None
+    """respond, set when the deals that breach at every size are held by a cadence whose
+    first worked touch is due after the limit (`cadence_bound`): that touch (None when the
+    stages' touches differ), and `out` is their share."""
+    cadence: bool = False
+    """The bound is the cadence's (`cadence_bound`), not the team's hours'."""
 
 
 def _month_segments(start: date, horizon: float) -> list[tuple[float, float, int]]:
@@ -154,7 +163,7 @@ def unreachable(net: Network, team: str, target: Target, config: SimConfig
             return None
         spread = math.sqrt(u.out * (1.0 - u.out) / u.deals)
         return u if u.bound - SPREAD_Z * spread > target.threshold + 1e-12 else None
-    u = respond_bound(net, team, target, config)
+    u = respond_bound(net, team, target, config) or cadence_bound(net, team, target, config)
     if u is None:
         return None
     spread = math.sqrt(u.out * (1.0 - u.out) / u.deals)
@@ -167,6 +176,8 @@ def respond_bound(net: Network, team: str, target: Target, config: SimConfig
     `Unreachable` data, whatever its threshold), or None where no bound applies."""
     if target.kind != "respond" or not target.stages or config.open_deals:
         return None
+    if any(net.stages[i].cadence is not None for i in target.stages):
+        return None  # `cadence_bound`
     index = next((t.index for t in net.teams if t.name == team), -1)
     if index < 0 or net.teams[index].hours is None:
         return None
@@ -339,3 +350,81 @@ def _first_due_from(due: Callable[[float], float], t0: float, lo: float) -> floa
         else:
             lo = mid
     return hi
+
+
+def cadence_bound(net: Network, team: str, target: Target, config: SimConfig
+                  ) -> Unreachable | None:
+    """The most respond target `target` can reach at any size of `team` when a cadence
+    stage's first worked touch is due after the limit (its `Unreachable` data, whatever
+    its threshold), or None where no such bound applies.
+
+    In a cadence stage a member picks a deal up by starting a touch that has `work`; the
+    touches before it take no member's time. With respond clocks running around the
+    clock (no account `hours`), a deal whose first worked touch is due more than L after
+    entry and that has not replied to a touch due by L (nor run out of touches by then:
+    the last one is due after L) is in the stage, never picked up, when its limit
+    runs out: a breach at every size, counted when entry + L falls in the window. With
+    the touches' reply chances p_j (due by L) that is Π(1 − p_j) of the arrivals of
+    [t0 − L, H − L) (U). A deal replying before L may still breach (a `stay` or an
+    `after` on the reply route keeps it past L); those are left out of U, so U is too
+    small rather than too large. Every deal counted is decided between its entry and its
+    limit, so it entered in [t0 − L, H) (N, too large rather than too small): 1 − U/N is
+    an upper bound of the share in time, as `respond_bound`'s is, with its spread.
+    The target's stages must be entered only from sources, with one limit; a cadence
+    stage holding such deals has no SLA at or under the limit (it would move them out
+    first). Team hours only add breaches, so they are left out (the bound stays an upper
+    one)."""
+    if target.kind != "respond" or not target.stages or config.open_deals:
+        return None
+    index = next((t.index for t in net.teams if t.name == team), -1)
+    clock = WorkCalendar.from_hours(net.account_hours, config.start)
+    if index < 0 or not clock.always_open:
+        return None
+    horizon, t0 = config.horizon_hours, config.warmup_hours
+    months = _month_segments(config.start, horizon)
+    out = counted = 0.0
+    limits = set()
+    touches = set()
+    for i in target.stages:
+        sp = net.stages[i]
+        limit = sp.respond_hours
+        if limit is None or sp.team != index or not _fed_only_by_sources(net, i):
+            return None
+        limits.add(limit)
+        feeds = [s for s in net.sources if s.stage == i]
+        counted += _arrivals(feeds, months, max(0.0, t0 - limit), horizon)
+        held = _held(sp.cadence, limit)
+        if held is None or (sp.sla_hours is not None and sp.sla_hours <= limit):
+            continue
+        share, first = held
+        out += share * _arrivals(feeds, months, max(0.0, t0 - limit), horizon - limit)
+        touches.add(first)
+    if counted <= 0 or len(limits) != 1 or out <= 0:
+        return None
+    q = min(1.0, out / counted)
+    return Unreachable(
+        target.text.strip(), "respond", team,
+        tuple(f"{net.stages[i].pipeline_name}.{net.stages[i].name}" for i in target.stages),
+        limits.pop(), target.threshold, 1.0 - q, q, counted, "", None,
+        touches.pop() if len(touches) == 1 else None, True)
+
+
+def _held(cad: CadenceSpec | None, limit: float) -> tuple[float, FirstTouch] | None:
+    """(share of the entries still in the stage, never picked up, when `limit` runs out;
+    the first worked touch) for a cadence whose first worked touch is due after the
+    limit, else None."""
+    if cad is None or not cad.offsets:
+        return None
+    k = next((k for k, w in enumerate(cad.work) if w is not None), None)
+    if k is not None and cad.offsets[k] <= limit + 1e-9:
+        return None  # picked up in time by a large enough team
+    # A touch due at the limit itself is counted as before it (a reply then may be
+    # decided a rounding error before the limit), so U only ever errs low.
+    if cad.offsets[-1] <= limit + 1e-9:
+        return None  # out of touches (and gone) by the limit
+    share = 1.0
+    for off, p in zip(cad.offsets, cad.reply):
+        if off <= limit + 1e-9:
+            share *= 1.0 - p
+    first = FirstTouch(None, 0.0) if k is None else FirstTouch(cad.channels[k], cad.offsets[k])
+    return share, first
