@@ -11,6 +11,7 @@ export does; the JSON's keys and notes and the CSV's columns stay English. Names
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -292,6 +293,39 @@ def _fit_note(f: Forecast, tr: Translator) -> str | None:
     return text
 
 
+def _overdue_note(f: Forecast, tr: Translator) -> str:
+    """The open deals older than their stage lets a deal stay, with their value, stages
+    and ages, what the runs do with them and what to do (a graveyard is forecast as won)."""
+    n = sum(o.deals for o in f.overdue)
+    value = math.fsum(o.value for o in f.overdue)
+    stages = []
+    for o in f.overdue[:3]:
+        lo, hi = math.floor(o.youngest_hours / 24.0), math.floor(o.oldest_hours / 24.0)
+        age = (tr.duration(lo, "day") if lo == hi
+               else tr.duration_range(lo, hi, "day"))
+        stages.append(tr.gettext("{stage}: {n}, open {age}").format(
+            stage=tr.quote(o.stage), n=tr.number(o.deals, 0), age=age))
+    if len(f.overdue) > 3:
+        rest = sum(o.deals for o in f.overdue[3:])
+        stages.append(tr.ngettext("{n} more in other stages", "{n} more in other stages",
+                                  rest).format(n=tr.number(rest, 0)))
+    money = _money(tr, value, f.currency) if f.currency else tr.sig(value)
+    return tr.ngettext(
+        "{n} open deal ({value}) has been in its stage far longer than the funnel lets a "
+        "deal stay there (not 1 in 100,000 of the deals entering it stays as long): "
+        "{stages}; the funnel has no `stay` share or SLA that would keep it, so every run "
+        "starts it afresh, as if it had just entered, and it is forecast to close as new "
+        "deals there do. If nobody works it (a graveyard), close it in the CRM, or fit "
+        "the funnel on the history (`funnelc fit` writes the share that stays)",
+        "{n} open deals ({value}) have been in their stage far longer than the funnel "
+        "lets a deal stay there (not 1 in 100,000 of the deals entering it stays as long): "
+        "{stages}; the funnel has no `stay` share or SLA that would keep them, so every "
+        "run starts them afresh, as if they had just entered, and they are forecast to "
+        "close as new deals there do. If nobody works them (a graveyard), close them in "
+        "the CRM, or fit the funnel on the history (`funnelc fit` writes the share that "
+        "stays)", n).format(n=tr.number(n, 0), value=money, stages="; ".join(stages))
+
+
 def forecast_notes(f: Forecast, tr: Translator | None = None) -> list[str]:
     """How the runs were set up, in sentences (English unless `tr` says otherwise: the
     JSON's notes stay English): where they start, stand-in values, no new arrivals,
@@ -313,6 +347,8 @@ def forecast_notes(f: Forecast, tr: Translator | None = None) -> list[str]:
             "gives its source stands in",
             "{n} open deals had no amount in the history: the mean value the funnel file "
             "gives their source stands in", f.values_filled).format(n=tr.number(f.values_filled, 0)))
+    if f.overdue:
+        notes.append(_overdue_note(f, tr))
     if not f.sources:
         notes.append(tr.gettext("no source of the funnel brings deals: only the open deals "
                                 "are forecast"))
