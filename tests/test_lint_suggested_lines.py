@@ -4,7 +4,9 @@ suggested line put where the help says parses, clears the finding, brings no oth
 finding of these rules, keeps the rest of the outcome it rewrites (its share, its
 `after`), and adds no word of another language than the account's. FN127's help leaves
 the target to the consultant (`-> … when …`: which route a value takes is the business's
-decision), and FN126's help on conditions over two fields names no line."""
+decision), and FN126's help on conditions over two fields names no line. FN129 never asks
+a stage a `source` feeds for the fields on entry (a lead from the form has no budget yet):
+a win from there is required on the win itself, or goes through the key stage."""
 
 from __future__ import annotations
 
@@ -102,8 +104,12 @@ def _paste(text: str, d: Diagnostic) -> str:
             pad = _indent(lines[end])
             lines[end + 1:end + 1] = [f'{pad}stage "{name}" {{', f"{pad}  {ticks[1]}",
                                       f"{pad}  {ticks[2]}", f"{pad}}}"]
+    elif d.code == "FN129" and not d.help.startswith("require them on `"):
+        _replace(lines, k, ticks[-1])  # the win: `when … filled`, or through the key stage
     elif d.code == "FN129":
         target = re.search(r"on `([^`]*)` too", d.help).group(1)  # type: ignore[union-attr]
+        fed = re.search(rf'^source .*-> "[^"]*"\."{re.escape(target)}"', text, re.M)
+        assert fed is None, f"a source's new deals cannot have them on entry: {d.help}"
         header = _header(lines, target)
         i = next((i for i in range(header, _stage_end(lines, header) + 1)
                   if lines[i].strip().startswith("requires ")), None)

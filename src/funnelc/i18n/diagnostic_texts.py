@@ -636,6 +636,8 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", 'deals won straight from `{source}` skip {skipped} and are won without {fields}'),
     C_("diagnostic", 'every other way from `{source}` to a win requires them'),
     C_("diagnostic", 'require them on `{target}` too: `{fix}`'),
+    C_("diagnostic", 'require them on the win: `{fix}`'),
+    C_("diagnostic", 'route the win through `{stage}`: `{fix}`'),
     C_("diagnostic", 'make it a task or a cadence of the stage deals come from (`{task}`, `{cadence}`) '
        'instead of a stage; the other stages already fall in order'),
     C_("diagnostic", 'order the stages the way deals go through them, and replace skips and moves back '

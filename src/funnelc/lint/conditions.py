@@ -11,18 +11,21 @@ field's type does not take, like `"Тип" >= 5`) makes the projection unknown (
 the rules then say nothing rather than guess. An empty field meets no comparison (the
 CRM's triggers compare filled fields), so the empty value is left out: whether a field is
 filled is FN122's business.
+
+`proved_filled` reads a condition the other way round, for FN129: the fields every deal
+that meets it certainly has filled.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..model import CardField, Comparison, Condition, FunnelFile, Name, Quantity
 
 __all__ = ["Interval", "Numbers", "Choices", "Values", "FieldDomain", "field_domains",
-           "admits", "condition_text", "number_text", "source_text"]
+           "admits", "condition_text", "number_text", "source_text", "proved_filled"]
 
 _INF = math.inf
 
@@ -294,3 +297,17 @@ def source_text(terms: Sequence[Comparison]) -> str:
     """The comparisons as written: `"Интерес (1-10)" >= 9`."""
     return " and ".join(f'"{t.field.value}" filled' if t.op == "filled"
                         else f'"{t.field.value}" {t.op} {t.value_text}' for t in terms)
+
+
+def proved_filled(condition: Condition | None, kinds: Mapping[str, str]) -> frozenset[str]:
+    """The fields a deal that meets `condition` has filled (`kinds`: each field's type).
+    `"F" filled` proves F, and so does a test of its value (`=`, `<`, `<=`, `>`, `>=`): an
+    empty field has no value to compare. A condition is a conjunction, so it proves what
+    each of its terms proves. A negation proves nothing: `"F" != "X"` may be meant to let
+    an empty card through («anything but X»), and `"F" = no` on a `bool` is met by a box
+    nobody ticked, which is how the CRM shows an empty one."""
+    if condition is None:
+        return frozenset()
+    return frozenset(t.field.value for t in condition.terms
+                     if t.op != "!=" and not (t.value is False
+                                              and kinds.get(t.field.value) == "bool"))

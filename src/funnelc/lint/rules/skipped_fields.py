@@ -6,9 +6,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ...diagnostics import Label, Severity
-from ...model import FunnelFile, Node, Pipeline, Stage, StageTarget
+from ...model import CadenceRoute, FunnelFile, Node, Outcome, Pipeline, Sla, Stage, StageTarget
+from ...routing import ExitVia
 from ..base import Finding, LintContext, Rule, exits, pipelines_not_exempt
+from ..conditions import proved_filled, source_text
 from .backward_moves import stage_moves
+from .overlapping_conditions import outcome_text
 
 Fields = frozenset[str] | None
 """Fields certain to be filled; None is "every field" (no deal gets there, or none
@@ -25,7 +28,11 @@ class SkipPastRequiredFields(Rule):
     a stage (`-> won`, with or without `when`, or an `sla` or cadence route to `won`)
     skips the fields every other way from that stage to a win requires and the stage
     does not have yet, and is flagged when a key stage after it asks for them (the help
-    requires them on the stage won from). Only key stages
+    requires them on the stage won from, or, when a `source` feeds it and its new deals
+    cannot have them yet, on the win: `-> won 10% when "Бюджет" filled`; an `sla` or
+    cadence route, which takes no `when`, is sent through the key stage instead). A
+    field the move's `when` proves filled (`"Бюджет" filled`, a test of its value like
+    `"Продукт" = "Кухня"`, but not `!=`) is not skipped on that way. Only key stages
     count by default: their fields are what the client committed with (budget, product),
     while an ordinary stage's often record its own step (the date of a visit that a deal
     which skips it never makes); `key-only = false` counts every stage.
@@ -104,6 +111,8 @@ class SkipPastRequiredFields(Rule):
 
     def check(self, ctx: LintContext, opts: Mapping[str, Any]) -> Iterator[Finding]:
         entered: set[tuple[str, str]] | None = None
+        kinds = {f.name.value: f.type.kind for f in ctx.funnel.fields}
+        fed = {key for _, key in ctx.flows.sources}
         for pipe in pipelines_not_exempt(ctx.funnel, opts):
             counted = [bool(s.requires) and (s.key or not opts["key-only"])
                        for s in pipe.stages]
@@ -111,30 +120,37 @@ class SkipPastRequiredFields(Rule):
                 continue
             if entered is None:
                 entered = _entered(ctx)
-            yield from _pipeline(ctx.funnel, pipe, counted, entered)
+            yield from _pipeline(ctx.funnel, pipe, counted, entered, kinds, fed)
+
+
+def _proved(node: Node, kinds: Mapping[str, str]) -> frozenset[str]:
+    """The fields a route's `when` proves filled (an `sla` or cadence route has none)."""
+    return proved_filled(node.when, kinds) if isinstance(node, Outcome) else frozenset()
 
 
 def _pipeline(funnel: FunnelFile, pipe: Pipeline, counted: list[bool],
-              entered: set[tuple[str, str]]) -> Iterator[Finding]:
-    """FN129's findings in one pipeline; `counted`: the stages whose fields count."""
+              entered: set[tuple[str, str]], kinds: Mapping[str, str],
+              fed: set[tuple[str, str]]) -> Iterator[Finding]:
+    """FN129's findings in one pipeline; `counted`: the stages whose fields count;
+    `fed`: the stages a source feeds."""
     stages = pipe.stages
     n = len(stages)
     position = {id(s): i for i, s in enumerate(stages)}
-    moves: list[list[tuple[Node, int]]] = [[] for _ in stages]
+    moves: list[list[tuple[Node, int, frozenset[str]]]] = [[] for _ in stages]
     for i, stage in enumerate(stages):
         for node, target, _ in stage_moves(stage):
             found = funnel.resolve(target.ref, pipe)
             if found is not None and found[0] is pipe:
-                moves[i].append((node, position.get(id(found[1]), -1)))
-    skips = [(i, node, j) for i in range(n) for node, j in moves[i] if j > i + 1
-             and any(counted[i + 1:j])]
-    wins = [(i, e.node) for i, stage in enumerate(stages) if any(counted[i + 1:])
+                moves[i].append((node, position.get(id(found[1]), -1), _proved(node, kinds)))
+    skips = [(i, node, j, proved) for i in range(n) for node, j, proved in moves[i]
+             if j > i + 1 and any(counted[i + 1:j])]
+    wins = [(i, e.node, e.via) for i, stage in enumerate(stages) if any(counted[i + 1:])
             for e in exits(stage) if e.target.kind == "won"]
     if not skips and not wins:
         return
     required = [frozenset(f.value for f in s.requires) for s in stages]
     known = _known_on_entry(pipe, moves, required, entered)
-    to_win = _required_to_win(funnel, pipe, required)
+    to_win = _required_to_win(funnel, pipe, required, kinds)
     ahead: dict[int, set[int]] = {}
 
     def reach(a: int) -> set[int]:
@@ -143,18 +159,18 @@ def _pipeline(funnel: FunnelFile, pipe: Pipeline, counted: list[bool],
         if found is None:
             found, todo = {a}, [a]
             while todo:
-                for _, b in moves[todo.pop()]:
+                for _, b, _ in moves[todo.pop()]:
                     if b > a and b not in found:
                         found.add(b)
                         todo.append(b)
             ahead[a] = found
         return found
 
-    for i, node, j in skips:
+    for i, node, j, proved in skips:
         came, after = known[i], to_win[j]
         if came is None or after is None:
             continue  # no deal gets to the source, or none is won from the target
-        have = came | after
+        have = came | after | proved  # what the move's `when` proves is filled on it
         skipped = [(k, [f.value for f in stages[k].requires if f.value not in have])
                    for k in range(i + 1, j) if counted[k]
                    and k in reach(i) and j in reach(k)]
@@ -164,40 +180,49 @@ def _pipeline(funnel: FunnelFile, pipe: Pipeline, counted: list[bool],
         yield _finding(stages[i], stages[j], node,
                        [(stages[k], missing) for k, missing in skipped])
 
-    for i, node in wins:
+    for i, node, via in wins:
         # A win straight from `i` skips what every other way from `i` to a win requires:
         # the fields a deal of `i` would have by the time it is won had it gone on.
         came = known[i]
         other_ways: Fields = None
-        for _, j in moves[i]:
-            if 0 <= j < n and j != i:
-                other_ways = _meet(other_ways, to_win[j])  # a way that never wins asks nothing
+        for _, j, proved in moves[i]:
+            if 0 <= j < n and j != i and (got := to_win[j]) is not None:  # a way that
+                other_ways = _meet(other_ways, got | proved)  # never wins asks nothing
         if came is None or other_ways is None:
             continue  # no deal gets here, or no other way from here wins
-        lacking = other_ways - came
+        lacking = other_ways - came - _proved(node, kinds)
         skipped = [(k, [f.value for f in stages[k].requires if f.value in lacking])
                    for k in range(i + 1, n) if counted[k] and k in reach(i)
                    and to_win[k] is not None]
         skipped = [(k, missing) for k, missing in skipped if missing]
         if skipped:
+            lead = (pipe.name.value, stages[i].name.value) in fed
             yield _finding(stages[i], None, node,
-                           [(stages[k], missing) for k, missing in skipped])
+                           [(stages[k], missing) for k, missing in skipped],
+                           (via, lead))
 
 
 def _finding(source: Stage, target: Stage | None, node: Node,
-             skipped: list[tuple[Stage, list[str]]]) -> Finding:
-    """The finding on a move from `source` to `target` (None: a win) past `skipped`. The
-    help requires the fields on the target, or, for a win, on the stage won from."""
+             skipped: list[tuple[Stage, list[str]]],
+             win: tuple[ExitVia, bool] | None = None) -> Finding:
+    """The finding on a move from `source` to `target` (None: a win, `win` saying how it
+    is written and whether a source feeds `source`) past `skipped`. The help requires the
+    fields on the target, or, for a win, on the stage won from; a lead stage's new deals
+    cannot have them, so there they are required on the win itself (`when … filled`), or
+    an `sla` or cadence win, which takes no `when`, goes through the first key stage."""
     names = _joined([s.name.value for s, _ in skipped])
     missing = list(dict.fromkeys(f for _, fields in skipped for f in fields))
     listed = ", ".join(f"`{f}`" for f in missing)
     on = source if target is None else target
     fix = "requires " + ", ".join(
         f'"{f}"' for f in dict.fromkeys([r.value for r in on.requires] + missing))
+    help = f"require them on `{on.name.value}` too: `{fix}`"
     if target is None:
         message = (f"deals won straight from `{source.name.value}` skip {names} and are "
                    f"won without {listed}")
         note = f"every other way from `{source.name.value}` to a win requires them"
+        if win is not None and win[1]:
+            help = _lead_help(node, win[0], missing, skipped[0][0])
     else:
         message = (f"deals that go from `{source.name.value}` straight to "
                    f"`{target.name.value}` skip {names} and can be won without {listed}")
@@ -207,7 +232,23 @@ def _finding(source: Stage, target: Stage | None, node: Node,
         message, node.span, f"skips {names}",
         tuple(Label(s.name.span, "requires " + ", ".join(f"`{f}`" for f in fields))
               for s, fields in skipped),
-        notes=(note,), help=f"require them on `{on.name.value}` too: `{fix}`")
+        notes=(note,), help=help)
+
+
+def _lead_help(node: Node, via: ExitVia, missing: list[str], through: Stage) -> str:
+    """The help for a win straight from a stage a source feeds: its new deals cannot have
+    the fields on entry, so the win requires them (`-> won … when "F" filled`), or, for
+    an `sla` or cadence route, which takes no `when`, the deals go through `through`."""
+    if isinstance(node, Outcome):
+        terms = [source_text(node.when.terms)] if node.when is not None else []
+        terms += [f'"{f}" filled' for f in missing]
+        return f"require them on the win: `{outcome_text(node, ' and '.join(terms))}`"
+    assert isinstance(node, (Sla, CadenceRoute))
+    head = f"sla {node.after.text}" if isinstance(node, Sla) else (
+        "on reply" if via == "reply" else "on exhausted")
+    copy = f" then copy {node.copy_to.ref.display()}" if node.copy_to is not None else ""
+    return (f"route the win through `{through.name.value}`: "
+            f'`{head} -> "{through.name.value}"{copy}`')
 
 
 def _joined(names: list[str]) -> str:
@@ -238,17 +279,18 @@ def _meet(a: Fields, b: Fields) -> Fields:
     return a & b
 
 
-def _known_on_entry(pipe: Pipeline, moves: list[list[tuple[Node, int]]],
+def _known_on_entry(pipe: Pipeline, moves: list[list[tuple[Node, int, frozenset[str]]]],
                     required: list[frozenset[str]], entered: set[tuple[str, str]]
                     ) -> list[Fields]:
     """The fields every deal in each stage has filled: its own `requires`, and what every
-    way into it brings (a must-analysis over the pipeline's moves, from "every field")."""
+    way into it brings, with what the way's `when` proves filled (a must-analysis over
+    the pipeline's moves, from "every field")."""
     n = len(required)
-    preds: list[list[int]] = [[] for _ in range(n)]
+    preds: list[list[tuple[int, frozenset[str]]]] = [[] for _ in range(n)]
     for i, out in enumerate(moves):
-        for _, j in out:
+        for _, j, proved in out:
             if 0 <= j < n and j != i:
-                preds[j].append(i)
+                preds[j].append((i, proved))
     name = pipe.name.value
     starts = {i for i, s in enumerate(pipe.stages)
               if (name, s.name.value) in entered or not preds[i]}
@@ -260,30 +302,32 @@ def _known_on_entry(pipe: Pipeline, moves: list[list[tuple[Node, int]]],
             if i in starts:
                 continue
             came: Fields = None
-            for p in preds[i]:
-                came = _meet(came, known[p])
+            for p, proved in preds[i]:
+                if (got := known[p]) is not None:  # no deal gets to `p`: it brings nothing
+                    came = _meet(came, got | proved)
             new = None if came is None else came | required[i]
             if new != known[i]:
                 known[i], changed = new, True
     return known
 
 
-def _required_to_win(funnel: FunnelFile, pipe: Pipeline, required: list[frozenset[str]]
-                     ) -> list[Fields]:
-    """The fields each stage or a stage after it requires on every way from it to `won`
-    (None: no way from it wins), a must-analysis backwards from the wins."""
+def _required_to_win(funnel: FunnelFile, pipe: Pipeline, required: list[frozenset[str]],
+                     kinds: Mapping[str, str]) -> list[Fields]:
+    """The fields each stage or a stage after it requires, or a route's `when` proves
+    filled, on every way from it to `won` (None: no way from it wins), a must-analysis
+    backwards from the wins."""
     n = len(required)
     position = {id(s): i for i, s in enumerate(pipe.stages)}
-    ways: list[list[int | None]] = []
+    ways: list[list[tuple[int | None, frozenset[str]]]] = []
     for stage in pipe.stages:
-        out: list[int | None] = []
+        out: list[tuple[int | None, frozenset[str]]] = []
         for e in exits(stage):
             if e.target.kind == "won":
-                out.append(None)  # won here: nothing more is asked
+                out.append((None, _proved(e.node, kinds)))  # won here: nothing more asked
             elif isinstance(e.target, StageTarget):
                 found = funnel.resolve(e.target.ref, pipe)
                 if found is not None and found[0] is pipe:
-                    out.append(position[id(found[1])])
+                    out.append((position[id(found[1])], _proved(e.node, kinds)))
         ways.append(out)
     result: list[Fields] = [None] * n
     changed = True
@@ -292,11 +336,11 @@ def _required_to_win(funnel: FunnelFile, pipe: Pipeline, required: list[frozense
         for i in reversed(range(n)):
             after: Fields = None
             wins = False
-            for j in ways[i]:
+            for j, proved in ways[i]:
                 if j is None:
-                    after, wins = frozenset(), True
-                elif result[j] is not None:
-                    after, wins = _meet(after, result[j]), True
+                    after, wins = _meet(after, proved), True
+                elif (got := result[j]) is not None:
+                    after, wins = _meet(after, got | proved), True
             new = (after | required[i]) if wins and after is not None else None
             if new != result[i]:
                 result[i], changed = new, True
