@@ -210,6 +210,22 @@ def test_the_junk_reasons_are_the_failure_statuses_counted_by_hand(
     assert mine.most_common(1)[0][0] == "Другое"
 
 
+def test_the_leads_keep_their_failure_status_and_the_deals_lone_stage_is_no_reason(
+        history: dict[str, Any], truth: dict[str, Any]) -> None:
+    """The leads' failure statuses stay reasons (their catch-all and the junk finding rest
+    on them), while the deals' pipeline, whose only failure stage is «Сделка провалена»
+    and whose export has no loss field, has every loss without a reason (before: 0 of
+    them, each «Сделка провалена»)."""
+    missing = {r["pipeline"]: r for r in history["tables"]["loss_reasons_missing"]}
+    junk = sum(r["events"][-1][1] == "JUNK" for r in truth["leads"])
+    assert (missing[LEADS]["catch_all"], missing[LEADS]["no_reason"]) == (junk, 0)
+    lost = sum(s == "LOSE" for d in truth["deals"] for _t, s in d["events"])
+    assert (missing[DEALS]["losses"], missing[DEALS]["no_reason"]) == (lost, lost)
+    assert missing[DEALS]["flagged"]
+    leads = {r["reason"] for r in history["tables"]["losses"] if r["pipeline"] == LEADS}
+    assert "Другое" in leads and "(no reason)" not in leads
+
+
 def test_the_audit_reads_in_russian_and_counts_the_catch_all(
         export: Path, truth: dict[str, Any]) -> None:
     text = _run("audit", str(FUNNEL), str(export / "bitrix24"), "--tz", TZ)

@@ -29,6 +29,7 @@ Shapes, as the vendors publish them:
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -90,14 +91,17 @@ SOURCES = {1: ("WEB", None), 2: (None, "yandex"), 3: (None, "yandex"), 4: (None,
 """(SOURCE_ID, UTM_SOURCE) of each deal."""
 
 
-def _bitrix24(folder: Path, fields: Any = None) -> Path:
+def _bitrix24(folder: Path, fields: Any = None, apology: bool = False) -> Path:
     """The export: statuses, stage history, the deal list with its userfields, and the
-    userfield answer (`crm.deal.userfield.list` unless `fields` gives another)."""
+    userfield answer (`crm.deal.userfield.list` unless `fields` gives another). The
+    standard pipeline has one failure stage, «Сделка провалена»; `apology` adds a second
+    («Анализ причины провала», Bitrix24's `APOLOGY`), which no deal here entered."""
     folder.mkdir()
     statuses = [_status(i, *row) for i, row in enumerate([  # type: ignore[arg-type]
         ("DEAL_STAGE", "NEW", "Новая", 10), ("DEAL_STAGE", "PREPARATION", "Встреча", 20),
         ("DEAL_STAGE", "WON", "Сделка успешна", 60, "S"),
         ("DEAL_STAGE", "LOSE", "Сделка провалена", 70, "F"),
+        *([("DEAL_STAGE", "APOLOGY", "Анализ причины провала", 80, "F")] if apology else []),
         ("SOURCE", "CALL", "Звонок", 10), ("SOURCE", "WEB", "Веб-сайт", 20)])]
     items, deals = [], []
     for d, path in PATHS.items():
@@ -143,26 +147,57 @@ def _reasons(data: dict[str, Any]) -> dict[tuple[str, str], int]:
 def test_bitrix24_loss_reasons_come_from_the_loss_reason_userfield(tmp_path: Path) -> None:
     """Every loss was «Сделка провалена», the one failure stage's name. With the
     userfields answer saved, a loss takes the name of its «Причина отказа» item; the deal
-    with the field empty keeps the stage's name, the item since deleted is `#99`; the
-    data-quality notes say which field was read."""
+    with the field empty has no reason (the pipeline's only failure stage names none),
+    the item since deleted is `#99`; the data-quality notes say which field was read."""
     data = _history(str(_bitrix24(tmp_path / "b24")))
-    assert _reasons(data) == {("Новая", "Дорого"): 1, ("Новая", "Сделка провалена"): 1,
+    assert _reasons(data) == {("Новая", "Дорого"): 1, ("Новая", "(no reason)"): 1,
                               ("Новая", "#99"): 1, ("Встреча", "Не дозвонились"): 1}
     by_month = {r["reason"] for r in data["tables"]["loss_reasons_by"]
                 if r["dimension"] == "month"}
-    assert by_month == {"Дорого", "Не дозвонились", "Сделка провалена", "#99"}
+    assert by_month == {"Дорого", "Не дозвонились", "(no reason)", "#99"}
+    assert (f"Bitrix24 history: loss reasons read from the deal field {REASON} “Причина "
+            "отказа”, filled on 3 of 4 losses; a loss with the field empty has no reason in "
+            "“#0”, whose only failure stage names none") in data["quality"]["notes"]
+
+
+def test_with_two_failure_stages_a_loss_with_the_field_empty_keeps_its_stage(
+        tmp_path: Path) -> None:
+    """A pipeline with two failure stages names reasons by stage: the deal with the
+    field empty keeps «Сделка провалена», as before."""
+    data = _history(str(_bitrix24(tmp_path / "b24", apology=True)))
+    assert _reasons(data) == {("Новая", "Дорого"): 1, ("Новая", "Сделка провалена"): 1,
+                              ("Новая", "#99"): 1, ("Встреча", "Не дозвонились"): 1}
     assert (f"Bitrix24 history: loss reasons read from the deal field {REASON} “Причина "
             "отказа”, filled on 3 of 4 losses; a loss with the field empty keeps its failure "
             "stage's name") in data["quality"]["notes"]
 
 
-def test_without_a_userfield_answer_the_failure_stage_is_the_reason(tmp_path: Path) -> None:
+def test_without_a_userfield_answer_the_lone_failure_stage_is_no_reason(
+        tmp_path: Path) -> None:
     """The deal list alone names no field: its values are enum IDs of a field nobody
-    labelled, so the stage's name stays every loss's reason, as before."""
+    labelled. The pipeline's one failure stage, «Сделка провалена», which every loss goes
+    to, is no reason: the four losses have none, and the note says why and what to save.
+    Read as the reason (before), the losses without a reason were 0 of 4."""
     data = _history(str(_bitrix24(tmp_path / "b24", fields=False)))
+    assert _reasons(data) == {("Новая", "(no reason)"): 3, ("Встреча", "(no reason)"): 1}
+    missing = data["tables"]["loss_reasons_missing"]
+    assert [(r["losses"], r["no_reason"], r["share"], r["value"]) for r in missing] == [
+        (4, 4, 1.0, 40000.0)]
+    assert not any("deal field" in n for n in data["quality"]["notes"])
+    assert ("Bitrix24 history: 4 losses have no reason: “Сделка провалена” of “#0” is their "
+            "pipeline's only failure stage, so it tells no loss from another, and no deal "
+            "userfield names a loss reason (save crm.deal.userfield.list and crm.deal.list "
+            'with select ["*", "UF_*"], or name the field with --loss-field)'
+            ) in data["quality"]["notes"]
+
+
+def test_without_a_userfield_answer_two_failure_stages_are_the_reasons(
+        tmp_path: Path) -> None:
+    """With a second failure stage the account names reasons by stage: the stage's name
+    stays every loss's reason."""
+    data = _history(str(_bitrix24(tmp_path / "b24", fields=False, apology=True)))
     assert _reasons(data) == {("Новая", "Сделка провалена"): 3,
                               ("Встреча", "Сделка провалена"): 1}
-    assert not any("deal field" in n for n in data["quality"]["notes"])
     assert ("Bitrix24 history: no deal userfield names a loss reason, so each loss is named "
             "by its failure stage (save crm.deal.userfield.list, or name the field with "
             "--loss-field)") in data["quality"]["notes"]
@@ -197,7 +232,7 @@ def _deal_fields() -> dict[str, Any]:
 def test_the_userfield_read_from_crm_deal_fields(tmp_path: Path) -> None:
     """`crm.deal.fields` names the field «Причина провала» (`listLabel`) and its items."""
     data = _history(str(_bitrix24(tmp_path / "b24", fields=_deal_fields())))
-    assert _reasons(data) == {("Новая", "Дорого"): 1, ("Новая", "Сделка провалена"): 1,
+    assert _reasons(data) == {("Новая", "Дорого"): 1, ("Новая", "(no reason)"): 1,
                               ("Новая", "#99"): 1, ("Встреча", "Не дозвонились"): 1}
     assert any(f"{REASON} “Причина провала”" in n for n in data["quality"]["notes"])
 
@@ -216,10 +251,11 @@ def test_the_labels_that_name_a_loss_reason(tmp_path: Path, label: str) -> None:
 def test_loss_field_names_the_field_and_a_multiple_one_gives_its_first_value(
         tmp_path: Path) -> None:
     """`--loss-field` reads «Конкуренты» instead (a multiple list: deal 3 chose both,
-    the first is its reason); deals with it empty keep the stage's name."""
+    the first is its reason); deals with it empty have none (the only failure stage names
+    none)."""
     folder = _bitrix24(tmp_path / "b24")
     data = _history(str(folder), "--loss-field", RIVALS)
-    assert _reasons(data) == {("Новая", "Сделка провалена"): 3, ("Встреча", "Конкурент А"): 1}
+    assert _reasons(data) == {("Новая", "(no reason)"): 3, ("Встреча", "Конкурент А"): 1}
     assert any(f"{RIVALS} “Конкуренты”, filled on 1 of 4 losses" in n
                for n in data["quality"]["notes"])
     funnel = tmp_path / "sales.funnel"
@@ -256,7 +292,8 @@ def test_a_loss_field_without_a_bitrix24_deal_list_is_refused(tmp_path: Path) ->
 
 def test_a_deal_list_saved_without_its_userfields(tmp_path: Path) -> None:
     """The field is described but the deals were listed without `UF_*` in `select`
-    (crm.deal.list's default): the notes say so and how to list them; named with
+    (crm.deal.list's default): the losses have no reason (the pipeline's only failure
+    stage names none), and the notes say so and how to list them; named with
     `--loss-field`, it is an input problem (exit 1)."""
     folder = _bitrix24(tmp_path / "b24")
     path = folder / "crm.deal.list.json"
@@ -265,6 +302,20 @@ def test_a_deal_list_saved_without_its_userfields(tmp_path: Path) -> None:
                      for d in doc["result"]]
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     data = _history(str(folder))
+    assert _reasons(data) == {("Новая", "(no reason)"): 3, ("Встреча", "(no reason)"): 1}
+    assert ("Bitrix24 history: 4 losses have no reason: “Сделка провалена” of “#0” is their "
+            "pipeline's only failure stage, so it tells no loss from another, and the deal "
+            f"list was saved without the deal field {REASON} “Причина отказа” that names the "
+            'reason (save crm.deal.list with select ["*", "UF_*"])') in data["quality"]["notes"]
+    # With a second failure stage the losses keep the stage's name, as the note says.
+    folder2 = tmp_path / "b24-apology"
+    shutil.copytree(folder, folder2)
+    path2 = folder2 / "crm.status.list.json"
+    statuses = json.loads(path2.read_text(encoding="utf-8"))
+    statuses["result"].append(_status(99, "DEAL_STAGE", "APOLOGY", "Анализ причины провала",
+                                      80, "F"))
+    path2.write_text(json.dumps(statuses, ensure_ascii=False), encoding="utf-8")
+    data = _history(str(folder2))
     assert _reasons(data) == {("Новая", "Сделка провалена"): 3,
                               ("Встреча", "Сделка провалена"): 1}
     assert (f"Bitrix24 history: the deal field {REASON} “Причина отказа” names the loss "
@@ -304,12 +355,12 @@ def test_a_list_fields_values_of_another_shape_are_refused_with_their_place(
 
 @pytest.mark.parametrize("label", ["Причина обращения", "Reason for contact", "Отказ от рассылки"])
 def test_labels_that_name_no_loss_reason(tmp_path: Path, label: str) -> None:
-    """A field «Причина обращения» (why the client came) is no loss reason."""
+    """A field «Причина обращения» (why the client came) is no loss reason: the losses
+    of the pipeline with one failure stage have none."""
     fields = [dict(USERFIELDS[0], EDIT_FORM_LABEL=label, LIST_COLUMN_LABEL=label,
                    LIST_FILTER_LABEL=label), *USERFIELDS[1:]]
     data = _history(str(_bitrix24(tmp_path / "b24", fields={"result": fields, "total": 3})))
-    assert _reasons(data) == {("Новая", "Сделка провалена"): 3,
-                              ("Встреча", "Сделка провалена"): 1}
+    assert _reasons(data) == {("Новая", "(no reason)"): 3, ("Встреча", "(no reason)"): 1}
 
 
 def _sources(data: dict[str, Any]) -> dict[str, int]:

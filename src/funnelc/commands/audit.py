@@ -101,7 +101,7 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
         info(str(plain(tr.gettext("note: {note}").format(note=note_text(note, tr)))))
     account = funnel.account
     audit = audit_or_exit(t, account.currency.value if account and account.currency else None,
-                          periods, funnel)
+                          periods, funnel, dq.lone_stages())
     head = audit_heading(t.deals, t.events, funnel_path, len(audit.findings), tr)
     meta = {"funnel": funnel_path, "inputs": list(inputs), "tz": tz, "deals": t.deals,
             "events": t.events}

@@ -64,17 +64,19 @@ def periods_option(fn):
 
 
 def audit_or_exit(t: HistoryTables, currency: str | None, periods: Periods | None,
-                  funnel: FunnelFile | None = None) -> Audit:
+                  funnel: FunnelFile | None = None,
+                  lone: dict[str, str] | None = None) -> Audit:
     """`run_audit`, or exit 2 with a usage error when the named periods do not fit the
     data (outside its months, or no comparison has a month old enough in both); a
     comparison only the other one could use the periods for is a warning on stderr.
-    The sources' prices are `funnel`'s (`cost`, `budget`)."""
+    The sources' prices are `funnel`'s (`cost`, `budget`); `lone`: the pipelines whose
+    only failure stage leaves their losses without a reason (`DataQuality.lone_stages`)."""
     from ..history.audit import run_audit
     from ..history.junk import source_prices
     from ..history.periods import PeriodsError
 
     try:
-        audit = run_audit(t, currency, periods, source_prices(funnel))
+        audit = run_audit(t, currency, periods, source_prices(funnel), lone)
     except PeriodsError as exc:
         raise click.BadParameter(str(exc), param_hint="'--periods'") from None
     for warning in audit.period_warnings:
@@ -275,7 +277,8 @@ def _analyse(prepared: Prepared, funnel_path: str | None, tr: Translator,
     extra = [quality_section(prepared.history.quality, tr)]
     if prepared.names is not None and funnel_path is not None:
         extra.append(names_section(prepared.names, prepared.history.place, tr))
-    audit = audit_or_exit(prepared.tables, currency, periods, funnel)
+    audit = audit_or_exit(prepared.tables, currency, periods, funnel,
+                          prepared.history.quality.lone_stages())
     return audit, sections(prepared.tables, [
         *audit_sections(audit, tr, prepared.tables.conversion), *extra], tr)
 

@@ -11,6 +11,7 @@ on the tables `history` computes anyway: the audit is group-bys of one extra tab
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import polars as pl
@@ -80,13 +81,16 @@ def ordered(findings: list[Finding]) -> list[Finding]:
 
 def run_audit(t: HistoryTables, currency: str | None = None,
               periods: Periods | None = None,
-              prices: dict[str, SourcePrice] | None = None) -> Audit:
+              prices: dict[str, SourcePrice] | None = None,
+              lone: Mapping[str, str] | None = None) -> Audit:
     """The audit of `t`; sources and loss-reason shifts compare `periods` when named,
     else the default periods (`periods.split`). Named periods are checked once, against
     the months a deal entered a stage in (PeriodsError when outside them); a comparison
     that cannot use them is left out with a warning (`Audit.period_warnings`), and when
     neither can, PeriodsError says why for both. `prices`: what the funnel says each
-    source costs (`junk.source_prices`), for the money its junk cost."""
+    source costs (`junk.source_prices`), for the money its junk cost. `lone`: pipeline →
+    its only failure stage, whose losses the export gives no reason for
+    (`DataQuality.lone_stages`)."""
     vis = t.visits.visits
     if periods is not None and vis.height:
         lo, hi = vis.select(lo=month_of("entered", t.tz).min(),
@@ -138,7 +142,7 @@ def run_audit(t: HistoryTables, currency: str | None = None,
     # (issue 14).
     cohorts = by_manager = None
     losses = loss_tables(vis, t.tz, t.visits.data_end, periods, t.visits.seen_from)
-    findings += loss_findings(losses)
+    findings += loss_findings(losses, lone)
     junk = junk_table(vis, t.tz) if with_sources else None
     if junk is not None:
         findings += junk_findings(junk, prices or {})

@@ -249,6 +249,17 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
         text = _("{observed} of the {n} losses in {where} have no reason or a catch-all one "
                  "({reasons}): {deals} whose reason nobody can act on{money}. Make "
                  "the reason required and drop the catch-all.")
+    elif f.kind == "loss_reasons_missing" and f.lone_stage is not None:
+        # Read as the reason, a standard Bitrix24 pipeline's lone «Сделка провалена»
+        # made every loss look explained: the cause is the export, or the account.
+        fields["stage"] = tr.quote(f.lone_stage)
+        text = _("{observed} of the {n} losses in {where} have no reason: {deals} whose "
+                 "reason nobody can act on{money}. The pipeline has one failure stage, "
+                 "{stage}, which tells no loss from another, and the reason is in no deal "
+                 "field of the export: not exported, or not kept. Save crm.deal.userfield.list "
+                 "and crm.deal.list with select [\"*\", \"UF_*\"] (or name the field with "
+                 "--loss-field); if no deal field holds the reason, add one and make it "
+                 "required.")
     elif f.kind == "loss_reasons_missing":
         text = _("{observed} of the {n} losses in {where} have no reason: {deals} whose "
                  "reason nobody can act on{money}. Make the reason required.")
@@ -1677,7 +1688,8 @@ def finding_json(f: Finding) -> JSONObject:
                 "p_value": f.band.p_value}} if f.kind == "loss_reason_shift" else {}),
             **({"managers": [{"manager": m.name, "missing": m.count, "losses": m.of,
                               "rest_missing": m.rest_count, "rest_losses": m.rest_of,
-                              "p_value": m.p_value} for m in f.named]}
+                              "p_value": m.p_value} for m in f.named],
+                "lone_failure_stage": f.lone_stage}
                if f.kind == "loss_reasons_missing" else {}),
             **({"came_back": None if f.comeback is None else {
                 "reopened": f.comeback.reopened, "new_deal": f.comeback.new_deal,

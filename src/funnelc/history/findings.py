@@ -336,6 +336,10 @@ class Finding:
     left_open: LeftOpen | None = None
     """manager_conversion, manager_practice: the difference read on the deals decided
     (moved on or lost), where the judged deals hold open ones (`managers.within_decided`)."""
+    lone_stage: str | None = None
+    """loss_reasons_missing: the pipeline's only failure stage, when that is why its
+    losses have no reason (a Bitrix24 pipeline whose export has no loss-reason field:
+    `QualityNote` loss_stage_alone); the sentence names the cause and what to export."""
 
 
 def explained_flags(findings: list[Finding]) -> set[tuple[str, str, str, str]]:

@@ -29,6 +29,7 @@ the age every deal of the last period's youngest month has reached.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -381,9 +382,11 @@ def _band(a: pl.DataFrame, b: pl.DataFrame, reason: str, diff: float, cuts: list
             "band_first": na, "band_losses_last": kb, "band_last": nb, "band_p_value": pv}
 
 
-def loss_findings(lt: LossTables) -> list[Finding]:
+def loss_findings(lt: LossTables, lone: Mapping[str, str] | None = None) -> list[Finding]:
     """Data quality and shifts: no money at stake of their own (the deals are lost
-    either way), so they follow the findings that have one."""
+    either way), so they follow the findings that have one. `lone`: pipeline → its only
+    failure stage, where the export has no loss-reason field (`DataQuality.lone_stages`):
+    the cause of those losses without a reason."""
     out: list[Finding] = []
     for r in lt.missing.filter(pl.col("flagged")).iter_rows(named=True):
         bad = r["no_reason"] + r["catch_all"]
@@ -396,7 +399,8 @@ def loss_findings(lt: LossTables) -> list[Finding]:
         out.append(Finding("loss_reasons_missing", r["pipeline"], None, None,
                            ", ".join(names) if names else None,
                            float(bad), None, None, None, r["share"], None,
-                           r["losses"], None, named=who))
+                           r["losses"], None, named=who,
+                           lone_stage=(lone or {}).get(r["pipeline"])))
     # Every loss counted in a period is one reason's row: their sum is the period's losses.
     totals = {p: (int(f), int(la)) for p, f, la in lt.shifts.group_by("pipeline").agg(
         pl.col("losses_first").sum(), pl.col("losses_last").sum()).iter_rows()}

@@ -20,7 +20,8 @@ __all__ = ["DataQuality", "QualityNote", "NoteKind", "EXPORTS"]
 NoteKind = Literal["windows_1251", "empty_file", "slow_csv", "mixed_units", "loss_field",
                    "loss_field_unlisted", "loss_field_reopened", "utm_source",
                    "renamed_stage", "renamed_stage_merged", "slash_dates", "repeated_page",
-                   "spelling_merged", "spelling_apart", "amocrm_inbox", "currencies", "deal_level"]
+                   "spelling_merged", "spelling_apart", "amocrm_inbox", "currencies", "deal_level",
+                   "loss_stage_alone"]
 
 EXPORTS = ("amoCRM events and leads", "Bitrix24 history")
 """What a note names when it is about a whole CRM export rather than one file (the
@@ -72,6 +73,12 @@ class QualityNote:
     deal_level: tuple[str, str, str | None] | None = None
     """deal_level: (the one stage a deal list without dates per stage is read in, its
     creation date column, its close date column or None); `kept` the deals read."""
+    lone: tuple[tuple[str, str], ...] = ()
+    """loss_stage_alone: (pipeline, its only failure stage) of the Bitrix24 deal pipelines
+    whose losses have no reason, that stage naming none and the export no loss-reason field
+    (`field` None) or the deal list saved without it (`field` its code); `left_out` their
+    losses. loss_field: those of the pipelines where a loss with the field empty has no
+    reason (it keeps no stage name)."""
     inbox: tuple[str, str, str] | None = None
     """amocrm_inbox: (pipeline, its incoming-leads status, its first stage); `kept` the
     visits to it read as the first stage's (`amocrm_inbox.fold_inbox`)."""
@@ -128,6 +135,11 @@ class DataQuality:
             ex = self.examples.setdefault("drop:" + reason, [])
             if len(ex) < 3:
                 ex.append(where)
+
+    def lone_stages(self) -> dict[str, str]:
+        """Pipeline → its only failure stage, of the pipelines whose losses have no
+        reason for it (loss_stage_alone notes): the audit names that cause."""
+        return {p: s for n in self.notes if n.kind == "loss_stage_alone" for p, s in n.lone}
 
     @property
     def balanced(self) -> bool:

@@ -226,6 +226,35 @@ def _deal_level_text(note: QualityNote, read: tuple[str, str, str | None], path:
                        n=tr.number(note.kept, 0))
 
 
+def _lone_text(note: QualityNote, path: str, tr: Translator) -> str:
+    """loss_stage_alone: the losses of deal pipelines with one failure stage, which the
+    export gives no reason for."""
+    stages = tr.join([tr.gettext("«{stage}» of «{pipeline}»").format(stage=s, pipeline=p)
+                      for p, s in note.lone])
+    n = tr.number(note.left_out, 0)
+    if note.field is None:
+        return tr.ngettext(
+            "{path}: {n} loss has no reason: {stages} is its pipeline's only failure stage, "
+            "so it tells no loss from another, and no deal userfield names a loss reason "
+            "(save crm.deal.userfield.list and crm.deal.list with select [\"*\", \"UF_*\"], "
+            "or name the field with --loss-field)",
+            "{path}: {n} losses have no reason: {stages} is their pipeline's only failure "
+            "stage, so it tells no loss from another, and no deal userfield names a loss "
+            "reason (save crm.deal.userfield.list and crm.deal.list with select [\"*\", "
+            "\"UF_*\"], or name the field with --loss-field)",
+            note.left_out).format(path=path, n=n, stages=stages)
+    field = f"{note.field} {tr.quote(note.label)}" if note.label else str(note.field)
+    return tr.ngettext(
+        "{path}: {n} loss has no reason: {stages} is its pipeline's only failure stage, so "
+        "it tells no loss from another, and the deal list was saved without the deal field "
+        "{field} that names the reason (save crm.deal.list with select [\"*\", \"UF_*\"])",
+        "{path}: {n} losses have no reason: {stages} is their pipeline's only failure stage, "
+        "so it tells no loss from another, and the deal list was saved without the deal "
+        "field {field} that names the reason (save crm.deal.list with select [\"*\", "
+        "\"UF_*\"])",
+        note.left_out).format(path=path, n=n, stages=stages, field=field)
+
+
 def note_text(note: QualityNote, tr: Translator | None = None) -> str:
     """A reader's note in a sentence (English unless `tr` says otherwise: history.json
     keeps them English)."""
@@ -236,6 +265,8 @@ def note_text(note: QualityNote, tr: Translator | None = None) -> str:
             path=path)
     if note.kind == "empty_file":
         return tr.gettext("{path}: empty file").format(path=path)
+    if note.kind == "loss_stage_alone":
+        return _lone_text(note, path, tr)
     if note.kind == "loss_field" and note.field is None:
         return tr.gettext(
             "{path}: no deal userfield names a loss reason, so each loss is named by its "
@@ -247,6 +278,18 @@ def note_text(note: QualityNote, tr: Translator | None = None) -> str:
             "{path}: the deal field {field} names the loss reason, but the deal list was "
             "saved without its userfields, so each loss is named by its failure stage (save "
             "crm.deal.list with select [\"*\", \"UF_*\"])").format(path=path, field=field)
+    if note.kind == "loss_field" and note.lone:
+        total = note.kept + note.left_out
+        return tr.ngettext(
+            "{path}: loss reasons read from the deal field {field}, filled on {kept} of "
+            "{n} loss; a loss with the field empty has no reason in {pipelines}, whose only "
+            "failure stage names none",
+            "{path}: loss reasons read from the deal field {field}, filled on {kept} of "
+            "{n} losses; a loss with the field empty has no reason in {pipelines}, whose "
+            "only failure stage names none",
+            total).format(path=path, field=field, kept=tr.number(note.kept, 0),
+                          n=tr.number(total, 0),
+                          pipelines=tr.join([tr.quote(p) for p, _ in note.lone]))
     if note.kind == "loss_field":
         total = note.kept + note.left_out
         return tr.ngettext(

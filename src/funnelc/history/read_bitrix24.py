@@ -29,14 +29,21 @@ from its own kind's directory.
 Every history item is an entry into its stage. Semantic S is won, F is lost. Bitrix24
 has no loss reason of its own: an account with several failure stages ("Анализ причины
 провала" and the like) names the reason by the stage, but the standard pipeline has one
-(«Сделка провалена»), and integrators keep the reason in a deal userfield, a list whose
-values are enum IDs. With `crm.deal.userfield.list` (`FIELD_NAME`, `USER_TYPE_ID`, the
+(«Сделка провалена», `LOSE` / `C{n}:LOSE`), and integrators keep the reason in a deal
+userfield, a list whose values are enum IDs. A deal pipeline whose failure stages (those
+of `crm.status.list` and those the history enters) number exactly one names no reason by
+it: every loss of the pipeline goes there. Its losses take their reason from the field
+or have none, as an amoCRM lead's without `loss_reason_id`: read as «Сделка провалена», a
+standard pipeline's 320 losses had 0 % without a reason and the audit said nothing. The
+leads' failure statuses stay reasons, even a lone «Некачественный лид» (`JUNK`): junk is
+the reason (`junk`). With `crm.deal.userfield.list` (`FIELD_NAME`, `USER_TYPE_ID`, the
 labels `EDIT_FORM_LABEL`/`LIST_COLUMN_LABEL`/`LIST_FILTER_LABEL`, as text or per language,
 and `LIST[]` of `{ID, VALUE}`) or `crm.deal.fields` (`UF_...` keys with `listLabel`,
 `formLabel`, `filterLabel` and `items[]` of `{ID, VALUE}`) saved, and the deals listed with
 their userfields (`select: ["*", "UF_*"]`), a deal's last loss takes its reason from the
 field whose label names a loss reason (`loss_field_label`), or from the field given by
-`--loss-field`; the failure stage's name stays the reason of a deal with the field empty.
+`--loss-field`; the failure stage's name stays the reason of a deal with the field empty,
+where the pipeline has several failure stages.
 The field keeps a deal's current value only: a loss the deal was reopened from before it
 was lost again, and a last loss reopened with the field empty, have no reason in the
 export (`reason_unkept`, counted in a `loss_field_reopened` note), not the stage's name.
@@ -449,6 +456,24 @@ class BitrixCollector:
         return max(found, key=lambda f: sum(_field_value(d.get(f.code), f) is not None
                                            for d in lost))
 
+    def _lone_failure(self, out: pl.DataFrame) -> dict[str, str]:
+        """The deal pipelines (`cat`) whose failure stages, the status list's and those
+        the history enters, number exactly one, with its name: it tells no loss of the
+        pipeline from another, so it is no reason. Leads keep theirs («Некачественный
+        лид» is junk)."""
+        fails: dict[str, set[str]] = {}
+        for sid, (_n, _s, c, sem) in self.stages.items():
+            if sem == "F":
+                fails.setdefault(c, set()).add(sid)
+        seen = (out.filter((pl.col("kind") == LOST) & ~pl.col("lead"))
+                .select("cat", "stage_id", "stage").unique())
+        names: dict[str, str] = {}
+        for c, sid, name in seen.iter_rows():
+            fails.setdefault(str(c), set()).add(str(sid))
+            names[str(sid)] = str(name)
+        return {c: names.get(next(iter(ids))) or self.stages[next(iter(ids))][0]
+                for c, ids in fails.items() if len(ids) == 1 and c != LEAD_CAT}
+
     def _pipeline_name(self, cat: str) -> str:
         if cat == LEAD_CAT:
             return self._lead_pipeline()
@@ -747,31 +772,48 @@ class BitrixCollector:
         unkept = (lost & ~pl.col("lead")
                   & (~pl.col("last") | (pl.col("reopened") & pl.col("why").is_null()))
                   if listed else pl.lit(False))
-        out = out.with_columns(unkept=unkept)
+        lone = self._lone_failure(out)
+        out = out.with_columns(unkept=unkept, lone=~pl.col("lead") & pl.col("cat").is_in(
+            list(lone)))
         ends = out.filter(pl.col("last") & ~pl.col("lead"))
+        staged = ends.filter(~pl.col("lone"))
+        alone = {c: (self._pipeline_name(c), name) for c, name in sorted(lone.items())
+                 if ends.filter(pl.col("cat") == c).height}
+        label = field_.labels[0] if field_ is not None and field_.labels else None
         if field_ is not None and not listed:
             # crm.deal.list leaves the userfields out unless `select` asks for UF_*.
-            dq.notes.append(QualityNote(
-                "loss_field_unlisted", EXPORTS[1], left_out=ends.height, field=field_.code,
-                label=field_.labels[0] if field_.labels else None))
+            if staged.height:
+                dq.notes.append(QualityNote("loss_field_unlisted", EXPORTS[1],
+                                            left_out=staged.height, field=field_.code,
+                                            label=label))
         elif field_ is not None:
             read = ends.filter(~pl.col("unkept"))
             dq.notes.append(QualityNote(
                 "loss_field", EXPORTS[1], kept=int(read["why"].is_not_null().sum()),
-                left_out=int(read["why"].is_null().sum()), field=field_.code,
-                label=field_.labels[0] if field_.labels else None))
+                left_out=int(read["why"].is_null().sum()), field=field_.code, label=label,
+                lone=tuple(pair for c, pair in alone.items() if read.filter(
+                    (pl.col("cat") == c) & pl.col("why").is_null()).height)))
             not_kept = int(out["unkept"].sum())
             if not_kept:
                 dq.notes.append(QualityNote(
                     "loss_field_reopened", EXPORTS[1], left_out=not_kept, field=field_.code,
-                    label=field_.labels[0] if field_.labels else None))
-        elif self.deals and ends.height:
-            # Without it, a standard pipeline's losses all read «Сделка провалена».
-            dq.notes.append(QualityNote("loss_field", EXPORTS[1], left_out=ends.height))
+                    label=label))
+        elif self.deals and staged.height:
+            # Without it, the losses of a pipeline with several failure stages are
+            # named by their stage.
+            dq.notes.append(QualityNote("loss_field", EXPORTS[1], left_out=staged.height))
+        if not listed and (self.deals or self.level is not None) and alone:
+            # A standard pipeline's losses all read «Сделка провалена»: no reason at all.
+            dq.notes.append(QualityNote(
+                "loss_stage_alone", EXPORTS[1],
+                left_out=int(out.filter(lost & pl.col("lone")).height),
+                field=field_.code if field_ is not None else None, label=label,
+                lone=tuple(alone.values())))
         return out.select(
             deal_id="owner", ts="ts", pipeline="pipeline", stage="stage", kind="kind",
             value="value", loss_reason=pl.when(lost & ~pl.col("unkept")).then(
-                pl.coalesce(pl.when(pl.col("last")).then(pl.col("why")), pl.col("stage"))),
+                pl.coalesce(pl.when(pl.col("last")).then(pl.col("why")),
+                            pl.when(~pl.col("lone")).then(pl.col("stage")))),
             source="source", from_pipeline=pl.lit(None, pl.Utf8),
             from_stage=pl.lit(None, pl.Utf8), seq="seq", entry_known=pl.lit(True),
             manager="manager", last_activity="last_activity",
