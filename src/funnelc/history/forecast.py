@@ -287,6 +287,10 @@ class Forecast:
     sales: tuple[str, ...] = ()
     """The `sales` pipelines when the account declares any: the account's wins are
     their wins (each sale, as its revenue), not the final wins."""
+    arrivals: tuple[tuple[str, float], ...] = ()
+    """Each source bringing deals with the new deals it brings in the window at its rate
+    and month profile (the funnel's figures; with `--fit-uncertainty` the point fit's):
+    the base of the new arrivals' wins, which a note gives."""
     overdue: tuple[Overdue, ...] = ()
     """Open deals older than the funnel lets a deal stay in their stage, by stage, most
     deals first (a note says so: the runs start them afresh)."""
@@ -650,9 +654,27 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
         deals_simulated=sum(s.deals_created for s in stats) + n_open * reps,
         interval_kind="process_and_fit" if fitted is not None else "process", fit=fitted,
         handoffs=_handoffs(funnel), overdue=_overdue(deals, funnel),
+        arrivals=_arrivals(funnel, first_day, until),
         sales=tuple(p.name.value for p in funnel.pipelines if sales and p.name.value in sales),
         arrivals_gone=arrivals_end(events.filter(pl.col("ts") < cut), funnel, min(cut, end),
                                    request.tz))
+
+
+def _arrivals(funnel: m.FunnelFile, first: date, last: date) -> tuple[tuple[str, float], ...]:
+    """The new deals each source brings from `first` to `last` (whole days) at its rate
+    and month profile, as the runs bring them on average."""
+    from ..analysis.markov import profile_factor
+
+    out = []
+    for src in funnel.sources:
+        if src.rate.per_hour <= 0:
+            continue
+        n, d = 0.0, first
+        while d <= last:
+            n += src.rate.per_hour * 24.0 * profile_factor(src, m.MONTHS[d.month - 1])
+            d += timedelta(days=1)
+        out.append((src.name.value, n))
+    return tuple(out)
 
 
 def _still_there(funnel: m.FunnelFile, pipe: m.Pipeline, stage: m.Stage, age: float

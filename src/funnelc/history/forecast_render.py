@@ -341,6 +341,19 @@ def forecast_notes(f: Forecast, tr: Translator | None = None) -> list[str]:
         start += tr.gettext("; new deals arrive from the funnel's sources from {first} on"
                             ).format(first=tr.day(f.first_day))
     notes = [start]
+    if f.arrivals:
+        total = sum(n for _, n in f.arrivals)
+        listed = [f"{tr.quote(name)} {tr.number(round(n), 0)}" for name, n in f.arrivals[:5]]
+        if len(f.arrivals) > 5:
+            listed.append(tr.ngettext("{n} more source", "{n} more sources",
+                                      len(f.arrivals) - 5).format(n=len(f.arrivals) - 5))
+        notes.append(tr.ngettext(
+            "the funnel's sources bring about {n} new deal from {first} to {until} at their "
+            "rates ({sources}): the base of the row {row}",
+            "the funnel's sources bring about {n} new deals from {first} to {until} at their "
+            "rates ({sources}): the base of the row {row}", round(total)).format(
+            n=tr.number(round(total), 0), first=tr.day(f.first_day), until=tr.day(f.until),
+            sources=", ".join(listed), row=tr.quote(_texts(tr)["new"])))
     if f.values_filled:
         notes.append(tr.ngettext(
             "{n} open deal had no amount in the history: the mean value the funnel file "
