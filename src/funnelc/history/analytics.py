@@ -20,7 +20,7 @@ from .order import FunnelRoutes
 from .stats import MIN_MONTH_DEALS
 from .transitions import OPEN, Visits, build_visits, by_deal, client_returns, returns
 
-__all__ = ["HistoryTables", "analyse", "analyse_conversion", "GRAVEYARD_MIN_DAYS", "month_of"]
+__all__ = ["HistoryTables", "analyse", "analyse_conversion", "GRAVEYARD_MIN_DAYS", "month_of", "months_of"]
 
 GRAVEYARD_MIN_DAYS = 14.0
 """A deal still in a stage counts as hoarded when it has been there longer than 95 % of
@@ -35,6 +35,41 @@ deals that ever entered it (seed 002: «кладбище сделок»)."""
 
 def month_of(col: str, tz: str) -> pl.Expr:
     return pl.col(col).dt.convert_time_zone(tz).dt.strftime("%Y-%m")
+
+
+def months_of(times: pl.Series, tz: str) -> pl.Series:
+    """`month_of` of a column of UTC moments, as categories: each moment looked up
+    between the instants the months of `tz` begin (a binary search over a dozen), not
+    converted and formatted one by one, which took 0.07 s of the 677,245 rows of the
+    1M-event benchmark's pair table against 0.015 (issue 14). Should the clocks change
+    within a few hours of a month's start (Havana's and Asunción's midnight, where a
+    jump across midnight or a fall back from the new month into the old one could not
+    be looked up so), the column is formatted moment by moment."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    def slow() -> pl.Series:
+        return times.dt.convert_time_zone(tz).dt.strftime("%Y-%m").cast(pl.Categorical)
+
+    lo, hi = times.min(), times.max()
+    if times.null_count() or not isinstance(lo, datetime) or not isinstance(hi, datetime):
+        return slow()
+    zone = ZoneInfo(tz)
+    near = timedelta(hours=6)
+    first, last = lo.astimezone(zone), hi.astimezone(zone)
+    y, m = first.year, first.month
+    starts: list[datetime] = []
+    labels: list[str] = []
+    while (y, m) <= (last.year, last.month):
+        start = datetime(y, m, 1, tzinfo=zone).astimezone(UTC)
+        if (start - near).astimezone(zone).utcoffset() \
+                != (start + near).astimezone(zone).utcoffset():
+            return slow()
+        starts.append(start)
+        labels.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    at = pl.Series(starts, dtype=times.dtype).search_sorted(times, side="right") - 1
+    return pl.Series(times.name, labels).cast(pl.Categorical).gather(at)
 
 
 @dataclass
