@@ -219,6 +219,13 @@ def test_the_history_counts_the_clients_who_came_back(
     assert sum(r["came_back"] for r in rows) == reopened + new
     assert sum(r["new_deal"] for r in rows) == new
     assert {r["back_to"] for r in rows if r["new_deal"] == r["came_back"]} == {"Нова заявка"}
+    # auditreview L4: came_back_pct is a percent (as every `_pct` of the history's tables),
+    # the audit's shares fractions: a script reading both was 100x off. came_back_share is
+    # came_back of lost as a fraction.
+    kept = [r for r in rows if r["reason"] != "(reason not kept)"]
+    assert kept and all(r["came_back_share"] == pytest.approx(r["came_back"] / r["lost"])
+                        and r["came_back_pct"] == pytest.approx(100 * r["came_back_share"])
+                        and 0 < r["came_back_share"] <= 1 for r in kept)
 
 
 def test_the_managers_table_says_what_came_back_means(

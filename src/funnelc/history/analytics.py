@@ -491,9 +491,13 @@ def _comebacks(ev: pl.DataFrame, tz: str) -> pl.DataFrame:
     # (Bitrix24 keeps a deal's current reason): its row holds comebacks alone, and its
     # share read 100 % in every month of a furniture maker's history where 20 of about
     # 1,000 losses came back. No share, then.
+    # came_back_pct is a percent, as every `_pct` of the history's tables (direct_pct,
+    # hoarded_pct ...); came_back_share is the same as a fraction, as every `share` and
+    # `rate` (the audit's tables): a script that read it beside those was 100x off.
+    kept = pl.col("reason") != REASON_NOT_KEPT
     g = g.join(lost_n, on=["pipeline", "month", "reason"], how="left").with_columns(
-        came_back_pct=pl.when(pl.col("reason") != REASON_NOT_KEPT)
-        .then(100 * pl.col("came_back") / pl.col("lost")))
+        came_back_pct=pl.when(kept).then(100 * pl.col("came_back") / pl.col("lost")),
+        came_back_share=pl.when(kept).then(pl.col("came_back") / pl.col("lost")))
     # The reason breaks a tie: the group-by's rows come in no fixed order, and tied rows
     # changed places from run to run (terminal, JSON, page).
     return g.sort(["pipeline", "month", "came_back", "reason"],
