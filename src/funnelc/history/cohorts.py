@@ -21,7 +21,7 @@ from .events import LOST, WON
 from .exact_sum import exact_mean, exact_sum
 from .transitions import COMEBACK_DAYS, first_new_deal, regular_orders
 
-__all__ = ["COMEBACK_DAYS", "Cohorts", "build_cohorts", "has_column"]
+__all__ = ["COMEBACK_DAYS", "Cohorts", "build_cohorts", "has_column", "pair_month"]
 
 
 @dataclass
@@ -70,6 +70,16 @@ class Cohorts:
         key = pl.concat_str([pl.col(c).cast(pl.Utf8)
                              for c in ("pipeline", "from_stage", "to_stage")], separator="\x1f")
         return key.replace_strict(index, default=len(index), return_dtype=pl.Int64)
+
+
+def pair_month() -> pl.Expr:
+    """`pm`: one integer for a pair row's pair and month (the month's category number
+    beside the pair's), for the group-bys by both: by the two columns a group-by
+    row-encodes its keys, and took six times as long on the 677,245 rows of the
+    1M-event benchmark (issue 14). The groups take their `pair` and `month` back with
+    `first()`."""
+    month = pl.col("month").to_physical().cast(pl.Int64).fill_null(-1)
+    return (pl.col("pair").cast(pl.Int64) * 2 ** 32 + month).alias("pm")
 
 
 def has_column(t: HistoryTables, name: str) -> bool:
