@@ -326,6 +326,33 @@ def _overdue_note(f: Forecast, tr: Translator) -> str:
         "stays)", n).format(n=tr.number(n, 0), value=money, stages="; ".join(stages))
 
 
+def _kept_sentence(f: Forecast) -> str | None:
+    """With fit-aware intervals, the figures they do not carry: the stages and sources
+    with too few deals to fit keep the funnel's figures, undrawn (the legend said the
+    intervals carry the fitted figures' uncertainty even when no figure was fitted)."""
+    if f.fit is None or not (f.fit.stages_kept or f.fit.sources_kept):
+        return None
+    from .fit import MIN_DEALS
+
+    tr = _tr(f)
+    names: list[str] = []
+    if f.fit.result is not None:
+        names = [tr.quote(f"{s.pipeline}.{s.stage}") for s in f.fit.result.stages
+                 if s.mature < MIN_DEALS]
+        names += [tr.quote(s.name) for s in f.fit.result.sources if s.deals < MIN_DEALS]
+    if not names or len(names) > 6:
+        names = []
+        if f.fit.stages_kept:
+            names.append(tr.ngettext("{n} stage", "{n} stages", f.fit.stages_kept).format(
+                n=tr.number(f.fit.stages_kept, 0)))
+        if f.fit.sources_kept:
+            names.append(tr.ngettext("{n} source", "{n} sources", f.fit.sources_kept).format(
+                n=tr.number(f.fit.sources_kept, 0)))
+    return tr.gettext("Not for {kept}: too few deals to fit, so their figures are the "
+                      "funnel's as written and the intervals carry none of their "
+                      "uncertainty.").format(kept=tr.join(names))
+
+
 def forecast_notes(f: Forecast, tr: Translator | None = None) -> list[str]:
     """How the runs were set up, in sentences (English unless `tr` says otherwise: the
     JSON's notes stay English): where they start, stand-in values, no new arrivals,
@@ -457,7 +484,9 @@ def print_forecast(f: Forecast, console: Console) -> None:
     console.print(_origin_table(f))
     if f.reps > 1:
         # One run has no interval (every cell «—»): nothing to explain.
-        console.print(plain(f"{t['intervals']} {t['kind_' + f.interval_kind]}"))
+        kept = _kept_sentence(f)
+        console.print(plain(f"{t['intervals']} {t['kind_' + f.interval_kind]}"
+                            + (f" {kept}" if kept else "")))
     tr = _tr(f)
     label = tr.gettext("note: {note}")
     for note in forecast_notes(f, tr):
