@@ -86,7 +86,7 @@ def test_bitrix24_unfiltered_status_list_reads_deal_stages_and_names_sources(
     were the codes `WEB` and `ADVERTISING`. By hand: «Новая» → «Встреча» 2 of 4, «Веб-
     сайт» 1 of 2, «Реклама» 1 of 2."""
     data = _history(_bitrix24_unfiltered_statuses(tmp_path / "b24"))
-    assert data["order"]["stages"] == {"#0": ["Новая", "Встреча"]}
+    assert data["order"]["stages"] == {"Общая": ["Новая", "Встреча"]}
     (row,) = [r for r in data["tables"]["conversion"] if r["month"] == "all"]
     assert (row["from_stage"], row["to_stage"], row["entered"], row["direct"]) == (
         "Новая", "Встреча", 4, 2)
@@ -275,8 +275,8 @@ FUNNEL = ('account "A" { language en }\n'
 
 
 def test_audit_of_a_bitrix24_export_that_names_no_pipeline(tmp_path: Path) -> None:
-    """Without the optional `crm.category.list` answer the deals' pipeline is `#0`, and
-    the audit refused the funnel of the very account (exit 1, «no stage name of the
+    """Without the optional `crm.category.list` answer the deals' pipeline is Bitrix24's
+    default, «Общая» (it was `#0`), and the audit refused the funnel of the very account (exit 1, «no stage name of the
     history matches … did you mean "Продажи"."Новая"?») though every stage was spelled
     alike. One unnamed pipeline is matched as a CSV without a pipeline column is: the
     audit finds Борис 14 deals short at «Новая» → «Встреча», as by hand above."""
@@ -289,6 +289,31 @@ def test_audit_of_a_bitrix24_export_that_names_no_pipeline(tmp_path: Path) -> No
     assert (finding["pipeline"], finding["stage"], finding["subject"]) == (
         "Продажи", "Новая", "Борис")
     assert finding["deals"] == pytest.approx(14)
+
+
+@pytest.mark.parametrize(("stages", "name"), [
+    (("Новая", "Сделка провалена"), "Общая"), (("Підготовка документів", "Угода провалена"), "Загальна"),
+    (("New", "Deal failed"), "General")])
+def test_the_default_pipeline_is_named_as_bitrix24_names_it(
+        tmp_path: Path, stages: tuple[str, str], name: str) -> None:
+    """auditreview L9: without `crm.category.list` every table read «воронка #0»; Bitrix24
+    calls category 0 «Общая» / «Загальна» / "General", in the language the account named
+    its stages in."""
+    statuses = [{"ID": "1", "ENTITY_ID": "DEAL_STAGE", "STATUS_ID": "NEW", "NAME": stages[0],
+                 "SORT": "10", "CATEGORY_ID": "0"},
+                {"ID": "2", "ENTITY_ID": "DEAL_STAGE", "STATUS_ID": "LOSE", "NAME": stages[1],
+                 "SORT": "20", "SEMANTICS": "F", "CATEGORY_ID": "0"}]
+    items = [{"ID": str(i + 1), "OWNER_ID": str(d), "CREATED_TIME": f"2026-03-0{d}T1{k}:00:00+03:00",
+              "CATEGORY_ID": "0", "STAGE_ID": s, "STAGE_SEMANTIC_ID": "F" if s == "LOSE" else "P"}
+             for i, (d, k, s) in enumerate([(1, 0, "NEW"), (1, 1, "LOSE"), (2, 0, "NEW")])]
+    folder = tmp_path / "b24"
+    folder.mkdir()
+    for file, doc in (("statuses.json", {"result": statuses}),
+                      ("history.json", {"result": {"items": items}})):
+        (folder / file).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    data = _history(folder)
+    assert {r["pipeline"] for r in data["tables"]["inflow"]} == {name}
+    assert data["order"]["stages"] == {name: [stages[0]]}
 
 
 def test_a_saved_error_answer_is_refused_with_its_place(tmp_path: Path) -> None:

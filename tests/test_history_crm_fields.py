@@ -157,7 +157,7 @@ def test_bitrix24_loss_reasons_come_from_the_loss_reason_userfield(tmp_path: Pat
     assert by_month == {"Дорого", "Не дозвонились", "(no reason)", "#99"}
     assert (f"Bitrix24 history: loss reasons read from the deal field {REASON} “Причина "
             "отказа”, filled on 3 of 4 losses; a loss with the field empty has no reason in "
-            "“#0”, whose only failure stage names none") in data["quality"]["notes"]
+            "“Общая”, whose only failure stage names none") in data["quality"]["notes"]
 
 
 def test_with_two_failure_stages_a_loss_with_the_field_empty_keeps_its_stage(
@@ -184,7 +184,7 @@ def test_without_a_userfield_answer_the_lone_failure_stage_is_no_reason(
     assert [(r["losses"], r["no_reason"], r["share"], r["value"]) for r in missing] == [
         (4, 4, 1.0, 40000.0)]
     assert not any("deal field" in n for n in data["quality"]["notes"])
-    assert ("Bitrix24 history: 4 losses have no reason: “Сделка провалена” of “#0” is their "
+    assert ("Bitrix24 history: 4 losses have no reason: “Сделка провалена” of “Общая” is their "
             "pipeline's only failure stage, so it tells no loss from another, and no deal "
             "userfield names a loss reason (save crm.deal.userfield.list and crm.deal.list "
             'with select ["*", "UF_*"], or name the field with --loss-field)'
@@ -303,7 +303,7 @@ def test_a_deal_list_saved_without_its_userfields(tmp_path: Path) -> None:
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     data = _history(str(folder))
     assert _reasons(data) == {("Новая", "(no reason)"): 3, ("Встреча", "(no reason)"): 1}
-    assert ("Bitrix24 history: 4 losses have no reason: “Сделка провалена” of “#0” is their "
+    assert ("Bitrix24 history: 4 losses have no reason: “Сделка провалена” of “Общая” is their "
             "pipeline's only failure stage, so it tells no loss from another, and the deal "
             f"list was saved without the deal field {REASON} “Причина отказа” that names the "
             'reason (save crm.deal.list with select ["*", "UF_*"])') in data["quality"]["notes"]

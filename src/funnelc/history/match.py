@@ -25,6 +25,7 @@ from .. import model as m
 from ..routing import build_flows
 from .events import STAGE, renamed_after, stage_spans
 from .order import funnel_routes
+from .read_bitrix24 import DEFAULT_PIPELINES
 
 __all__ = ["NameMatch", "Suggestion", "match_names", "funnel_depths", "funnel_pairs", "normal"]
 
@@ -129,9 +130,10 @@ def match_names(events: pl.DataFrame, funnel: m.FunnelFile) -> tuple[pl.DataFram
              for dp, ds, _n, _f, since, until in pairs.iter_rows()}
     entries = {(dp, normal(ds)): n for dp, ds, n, _f, _s, _u in pairs.iter_rows()}
     data_pipes = events["pipeline"].unique().to_list()
-    # The readers' placeholder for a pipeline the export does not name, alone in the data.
-    nameless = data_pipes[0] if len(data_pipes) == 1 and re.fullmatch(
-        r"#\d+", data_pipes[0] or "") else None
+    # The readers' placeholder for a pipeline the export does not name, alone in the data
+    # (Bitrix24 without crm.category.list names its default pipeline as the CRM does).
+    nameless = data_pipes[0] if len(data_pipes) == 1 and (re.fullmatch(
+        r"#\d+", data_pipes[0] or "") or data_pipes[0] in DEFAULT_PIPELINES) else None
 
     def unnamed(dp: str | None) -> bool:
         return not dp or dp == nameless

@@ -76,7 +76,12 @@ from .events import LOST, STAGE, WON, Catalog, empty_events
 from .quality import EXPORTS, DataQuality, QualityNote
 from .timeparse import TimeBounds, parse_timestamps, screen_times
 
-__all__ = ["BitrixCollector", "is_bitrix24", "loss_field_label"]
+__all__ = ["BitrixCollector", "is_bitrix24", "loss_field_label", "DEFAULT_PIPELINES"]
+
+DEFAULT_PIPELINES = frozenset({"Общая", "Загальна", "General"})
+"""Bitrix24's name of the default deal pipeline (category 0) in the account's language:
+what an export without `crm.category.list` calls it («#0» read as a code in every table),
+and what `match` takes for a pipeline the export does not name."""
 
 _LEVEL_ID = "funnelc: deal by deal"
 """The stage id of the one stage of a deal list read deal by deal (Bitrix24's ids are
@@ -477,7 +482,17 @@ class BitrixCollector:
     def _pipeline_name(self, cat: str) -> str:
         if cat == LEAD_CAT:
             return self._lead_pipeline()
-        return self.categories.get(cat) or (f"#{cat}" if cat else "#0")
+        if cat in self.categories:
+            return self.categories[cat]
+        return self._default_pipeline() if cat in ("", "0") else f"#{cat}"
+
+    def _default_pipeline(self) -> str:
+        """The default deal pipeline without `crm.category.list`, named as Bitrix24 names
+        it in the language the account named its deal stages in (`DEFAULT_PIPELINES`)."""
+        names = " ".join(n for n, *_ in self.stages.values()).casefold()
+        if re.search("[іїєґ]", names):
+            return "Загальна"
+        return "Общая" if re.search("[а-яё]", names) else "General"
 
     def _lead_pipeline(self) -> str:
         """The leads' pipeline, named as Bitrix24 names the section in the language the
