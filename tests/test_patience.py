@@ -261,8 +261,10 @@ def test_sla_shorter_than_work_analyze_matches_simulate(tmp_path: Path) -> None:
 
 
 def test_sla_shorter_than_work_without_a_queue(tmp_path: Path) -> None:
-    """The same semantics where nobody queues (work without an owner): a fixed 2 h of
-    work outlasts a 30 m SLA, so the deal stays 2 h, not 30 m."""
+    """Where nobody queues (work without an owner) the work is nobody's time, a plain
+    delay: the SLA's robot moves the deal at 30 m, before the fixed 2 h of work ends
+    (docs/semantics.md, a1d434b). Before a1d434b it read 2 h and occupancy 6, the
+    member's-work reading, which only an owner team's work keeps."""
     text = """source S 3/hour -> P.A
 pipeline P {
   stage A {
@@ -273,5 +275,5 @@ pipeline P {
 }
 """
     st = analyze(write(tmp_path, text))
-    assert st["mean_time_hours"] == pytest.approx(2.0, rel=1e-9)
-    assert st["occupancy_mean"] == pytest.approx(6.0, rel=1e-9)
+    assert st["mean_time_hours"] == pytest.approx(0.5, rel=1e-9)
+    assert st["occupancy_mean"] == pytest.approx(1.5, rel=1e-9)
