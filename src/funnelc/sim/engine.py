@@ -193,6 +193,19 @@ def _entries(t: _Team) -> int:
     return len(t.q) if t.fifo else sum(map(len, t.q))
 
 
+def _count_breach(st: _Stage, d: Deal, unqueued: bool) -> None:
+    """One respond breach decided in the window, in the stage's totals and its entry's
+    quarter of the week; `unqueued`: the deal was not waiting in the team's queue when
+    the limit ran out (the cadence's breaches, not the team's)."""
+    q = week_quarter(d.entered)
+    st.resp_n += 1
+    st.resp_b += 1
+    st.resp_nw[q] += 1
+    st.resp_bw[q] += 1
+    if unqueued:
+        st.resp_uw[q] += 1
+
+
 def _route_indices(k: int, probs: np.ndarray, g: np.random.Generator, n: int) -> np.ndarray:
     """n route indices drawn with the stage's shares."""
     return g.choice(k, n, p=probs)
@@ -1037,13 +1050,7 @@ class Engine:
                 st.resp_n += 1
                 st.resp_nw[week_quarter(d.entered)] += 1
             elif d.resp_by >= self.observed_from:
-                st.resp_n += 1
-                st.resp_b += 1
-                q = week_quarter(d.entered)
-                st.resp_nw[q] += 1
-                st.resp_bw[q] += 1
-                if _unqueued(d):
-                    st.resp_uw[q] += 1
+                _count_breach(st, d, _unqueued(d))
         d.ver += 1
         if self._record is not None:
             self._emit(d, st, now, r.label, LEAVE_KINDS[timeout] if timeout >= 0 else "")
@@ -1239,13 +1246,8 @@ class Engine:
                     st.resp_n += 1
                     st.resp_nw[week_quarter(d.entered)] += 1
                 elif d.resp_by >= self.observed_from:
-                    st.resp_n += 1
-                    st.resp_b += 1
-                    q = week_quarter(d.entered)
-                    st.resp_nw[q] += 1
-                    st.resp_bw[q] += 1
-                    if d.queued_at > d.resp_by:  # its touch fell due after the limit
-                        st.resp_uw[q] += 1
+                    # unqueued: its touch fell due after the limit
+                    _count_breach(st, d, d.queued_at > d.resp_by)
         w: Sampler = st.work if st.cad_off is None else st.cad_work[d.touch]  # type: ignore[assignment]
         buf = w.buf
         d.callbacks = self._on_done
@@ -1441,14 +1443,7 @@ class Engine:
 
         def breach(d: Deal) -> None:
             seen.add(d.id)
-            st = d.st
-            st.resp_n += 1
-            st.resp_b += 1
-            q = week_quarter(d.entered)
-            st.resp_nw[q] += 1
-            st.resp_bw[q] += 1
-            if _unqueued(d):
-                st.resp_uw[q] += 1
+            _count_breach(d.st, d, _unqueued(d))
 
         for t in self.teams:
             for queue in ((t.q,) if t.fifo else t.q):
