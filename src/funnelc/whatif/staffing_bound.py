@@ -211,8 +211,8 @@ def respond_bound(net: Network, team: str, target: Target, config: SimConfig
         if clock.always_open:
             first = last = t0 - limit
         else:
-            first = _last_due_before(due, t0, 0.0)
-            last = _first_due_from(due, t0, first)
+            first = _due_bracket(due, t0, 0.0)[0]
+            last = _due_bracket(due, t0, first)[1]
         counted += _arrivals(feeds, months, max(0.0, first), horizon)
         for a, b in closed:
             end = min(b, horizon)
@@ -220,13 +220,13 @@ def respond_bound(net: Network, team: str, target: Target, config: SimConfig
                 # Closed until the run ends: the arrivals whose limit runs out at the
                 # horizon or later are never picked up, nor breached in the window, so
                 # they are not counted at all.
-                never = _first_due_from(due, horizon, a)
+                never = _due_bracket(due, horizon, a)[1]
                 counted -= _arrivals(feeds, months, max(a, first, never, 0.0), horizon)
             if due(a) >= end:
                 continue
             # The arrivals of [a, tau) have their limit run out before the opening (or
             # the horizon): breached at every size.
-            tau = end - limit if clock.always_open else _last_due_before(due, end, a)
+            tau = end - limit if clock.always_open else _due_bracket(due, end, a)[0]
             out += _arrivals(feeds, months, max(a, last), tau)
     if counted <= 0 or len(limits) != 1:
         return None
@@ -317,13 +317,16 @@ def _gives_up(sources: list[SourceSpec], months: list[tuple[float, float, int]],
     return total
 
 
-def _last_due_before(due: Callable[[float], float], end: float, lo: float) -> float:
-    """The largest arrival time in [lo, end] whose limit runs out before `end`, found by
-    bisection (`due` never decreases): a lower end, so every arrival from `lo` to it has
-    its limit run out before `end` (`lo` itself when even its limit does not)."""
+def _due_bracket(due: Callable[[float], float], end: float, lo: float
+                 ) -> tuple[float, float]:
+    """(a, b) around the first arrival time from `lo` whose limit runs out at `end` or
+    later, `due` never decreasing, found by bisection to float precision: every arrival
+    from `lo` to `a` has its limit run out before `end` (a lower end), every one from `b`
+    on at `end` or later (an upper end). `(lo, lo)` when even `lo`'s limit does not run
+    out before `end`."""
     hi = end
     if due(lo) >= end:
-        return lo
+        return lo, lo
     for _ in range(64):
         mid = (lo + hi) / 2.0
         if mid <= lo or mid >= hi:
@@ -332,24 +335,7 @@ def _last_due_before(due: Callable[[float], float], end: float, lo: float) -> fl
             lo = mid
         else:
             hi = mid
-    return lo
-
-
-def _first_due_from(due: Callable[[float], float], t0: float, lo: float) -> float:
-    """An arrival time from which every limit runs out at `t0` or later (an upper end of
-    the first such time, `due` never decreasing), searched from `lo`."""
-    hi = t0
-    if due(lo) >= t0:
-        return lo
-    for _ in range(64):
-        mid = (lo + hi) / 2.0
-        if mid <= lo or mid >= hi:
-            break
-        if due(mid) >= t0:
-            hi = mid
-        else:
-            lo = mid
-    return hi
+    return lo, hi
 
 
 def cadence_bound(net: Network, team: str, target: Target, config: SimConfig
