@@ -306,6 +306,21 @@ def test_months_in_sentences_are_named(export: Path, audit: dict) -> None:
     assert f"in 2026-05 ({k} of {insta['n']}) against" in insta["text"]
 
 
+def test_sources_table_gives_the_first_periods_rate_its_base(export: Path) -> None:
+    """«then 65.42%» stood beside «entered 129», May's deals: January's 107 were only in
+    history.json (review L3). Instagram's January: 70 of 107 qualified (truth.json)."""
+    text = _say("history", export / "bitrix24", "--funnel", FUNNEL, "--lang", "en")
+    table = text[text.index("Sources: first against last period"):]
+    lines = table.splitlines()
+    at = next(i for i, line in enumerate(lines) if "Instagram" in line)
+    # The cell may wrap in a terminal of 160 columns: its lines under the row, joined.
+    then = [line.split("│")[6] for line in lines[at:at + 3] if line.count("│") > 6]
+    assert "65.42% (70 of 107)" in " ".join(" ".join(then).split())
+    page = _page("history", export / "bitrix24", "--funnel", FUNNEL, "--lang", "en")
+    changes = page[page.index('id="source_changes"'):]
+    assert "65.42% (70 of 107)" in changes[:changes.index("</table>")]
+
+
 def test_counts_are_said_with_their_noun_and_p_values_as_a_client_reads_them(
         export: Path) -> None:
     # «там накопичилося угод: 123», «(угод: 113, p = 8,6e-59)», «Аудит за воронкою …

@@ -18,6 +18,7 @@ from .audit import Audit
 from .detectable_render import detectable_json, detectable_section, detectable_text
 from .events import WON
 from .findings import ALPHA, Contact, Entangled, Finding, Junk, LeftOpen, Regulars, Speed
+from .loss_reasons import MISSING_MIN
 from .report import Column, Section, _Formats, conversion_marks, pair_stage, placeholder, points
 from .sources import spread as is_spread
 from .stats import MIN_MONTH_DEALS
@@ -1346,6 +1347,15 @@ def audit_sections(a: Audit, tr: Translator | None = None,
         by_month = _month_marks(st.by_month, months)
         marks = conversion_marks(by_month, tr)
         mark = _Formats(tr)
+
+        def first_rate(r: dict[str, object]) -> str:
+            rate, n = r["rate_first"], r["entered_first"]
+            if rate is None or not isinstance(n, int):
+                return frac(rate)
+            # The deals that moved on, back from the rate and its deals (their quotient).
+            return _("{rate} ({k} of {n})").format(
+                rate=frac(rate), k=x.count(round(_number(rate) * n)), n=x.count(n))
+
         out.append(Section(
             "source_months", _("Conversion by source and month"),
             _("Deals that entered the first stage that month, by source, and the share that "
@@ -1375,7 +1385,9 @@ def audit_sections(a: Audit, tr: Translator | None = None,
             [_c("pipeline", _("pipeline")), _c("from_stage", _("from")),
              _w("to_stage", _("to"), target), _w("source", _("source"), name),
              period("first", _("first")),
-             _c("rate_first", _("then"), frac),
+             # «then 56.49%» stood beside «entered 136», the last period's deals: the
+             # first period's rate carries its own base, as the finding's sentence does.
+             Column("rate_first", _("then"), frac, True, from_row=first_rate),
              period("last", _("last")),
              _c("rate_last", _("now"), frac), _c("entered_last", _("entered"), num),
              _c("deals_effect", _("deals lost"), lambda v: signed(v, False)),
@@ -1443,18 +1455,34 @@ def audit_sections(a: Audit, tr: Translator | None = None,
          _c("not_kept", _("reason not kept"), num),
          _c("flagged", _("finding"), flag)]))
     if lt.missing_by_manager.height:
+        # A manager with 3 losses, all «Інше», read «100% against 14.95%, p < 0.001» and
+        # an empty «finding» with no word why: fewer than `MISSING_MIN` such losses are
+        # never one, whatever the shares; the cell says so, the mark under the table why.
+        few_rows = (managers_shown if managers_shown is not None
+                    else lt.missing_by_manager)
+        few = few_rows.filter(pl.col("missing") < MISSING_MIN).height > 0
+        few_mark = tr.ngettext(
+            "fewer than {n} loss without a usable reason: too few for a finding, however "
+            "the shares compare",
+            "fewer than {n} losses without a usable reason: too few for a finding, however "
+            "the shares compare", MISSING_MIN).format(n=x.count(MISSING_MIN))
+        mark = _Formats(tr)
         out.append(Section(
             "loss_reasons_missing_by_manager", _("Losses without a usable reason by manager"),
             _("Each manager's losses with no reason or a catch-all one against the rest of "
               "the team's; flagged when clearly more often (Holm's correction over all "
               "managers, family-wise {alpha}), from 10% and 10 losses of their own: the "
-              "finding names them.").format(alpha=alpha), lt.missing_by_manager,
+              "finding names them.").format(alpha=alpha) + (" † " + few_mark if few else ""),
+            lt.missing_by_manager,
             [_c("pipeline", _("pipeline")), _w("manager", _("manager"), name),
-             _c("losses", _("losses"), num), _c("missing", _("no usable reason"), num),
+             _c("losses", _("losses"), num),
+             Column("missing", _("no usable reason"), num, True, from_row=lambda r: (
+                 num(r["missing"]) + (mark.few() if r["missing"] < MISSING_MIN else ""))),
              _c("share", _("share"), frac), _c("rest_losses", _("rest: losses"), num),
              _c("rest_missing", _("rest: no usable reason"), num),
              _c("rest_share", _("rest"), frac), _c("p_value", "p", pv),
              _c("flagged", _("finding"), flag)],
+            "† " + few_mark if few else "",
             shown=managers_shown, summary=managers_said))
     out.append(Section(
         "loss_reason_shifts", _("Loss reasons whose share changed"),
