@@ -110,6 +110,13 @@ class _Fmt:
         """A p-value in a table's `p` column, scientific when tiny (`8,6e-59`)."""
         return self.tr.p_cell(x)
 
+    def bases(self, counts: tuple[int, int, int, int]) -> dict[str, str]:
+        """A two-period finding's counts (first period's k of n, last period's k of n)
+        as the `{before} of {n_before}` / `{after} of {n_after}` fields of its text."""
+        k_first, n_first, k_last, n_last = counts
+        return {"before": self.count(k_first), "n_before": self.count(n_first),
+                "after": self.count(k_last), "n_after": self.count(n_last)}
+
     def deals(self, f: Finding) -> str:
         n = round(f.deals)
         if f.deals_low is not None and f.deals_high is not None:
@@ -220,9 +227,7 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
             "the rest ({p}); {deals} closed too early{money}.", f.n)
     elif f.kind == "source_quality" and f.counts is not None:
         # Each rate with its base, as the loss-reason shifts give theirs.
-        k_first, n_first, k_last, n_last = f.counts
-        fields.update(before=x.count(k_first), n_before=x.count(n_first),
-                      after=x.count(k_last), n_after=x.count(n_last))
+        fields.update(x.bases(f.counts))
         text = _("Source «{subject}» converts {observed} on {where} in {last} ({after} of "
                  "{n_after}) against {expected} in {first} ({before} of {n_before}; {p}): its "
                  "leads got worse, {deals} fewer{money}.")
@@ -281,9 +286,7 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
     elif f.kind == "loss_reason_shift" and f.counts is not None:
         # Each share with its base: «25.84% … 15.91%» alone left the client to ask «of
         # how many?», where every other finding gives its counts.
-        k_first, n_first, k_last, n_last = f.counts
-        fields.update(before=x.count(k_first), n_before=x.count(n_first),
-                      after=x.count(k_last), n_after=x.count(n_last))
+        fields.update(x.bases(f.counts))
         text = _("Loss reason «{subject}» in {where}: {expected} of the losses of deals that "
                  "came in {first} ({before} of {n_before}), {observed} of those that came in "
                  "{last} ({after} of {n_after}), each counted within {days} of entry ({p}, "
