@@ -295,6 +295,56 @@ def test_a_simulation_streams_each_replication_and_ends_as_simulate_does(
                for r in grave["said"]), grave["said"]
 
 
+LOSING = """
+account "Тест" {{ language {lang} }}
+source "Web" 20/day -> "Продажи"."Новая"
+pipeline "Продажи" main {{
+  stage "Новая" {{
+    -> won 30%
+    -> lost "Спам" 40%
+    -> lost "Дорого" 30%
+  }}
+}}
+"""
+
+_PIPELINE_COLUMNS = {"ru": ("начато", "выиграно", "отказы", "конверсия"),
+                     "uk": ("розпочато", "виграно", "відмови", "конверсія")}
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk"])
+def test_a_simulation_shows_the_lost_total_with_its_interval_as_simulate_does(
+        client: TestClient, tmp_path: Path, lang: str) -> None:
+    """Regression: the page's pipeline line read «успешных 49 / 3 176 (конверсия 1,5%)»,
+    bare means, and no lost total, where `simulate` and the report print «выиграно
+    48,5 ±12,6» beside «отказы 2 413 ±197» (5da8d46). The page's pipelines table now has
+    simulate's cells for the same options, written by the same functions, in the
+    account's language: started, won, lost and conversion, each with its interval."""
+    text = LOSING.format(lang=lang)
+    options = {"days": 12, "warmup": 2, "reps": 4, "seed": 3}
+    started = client.post("/api/simulate", json={"text": text, **options})
+    assert started.status_code == 200, started.text
+    final = _events(client, started.json()["job"])[-1]
+    assert final["state"] == "finished"
+    page = final["pipelines"][0].get("said")
+    path = tmp_path / "losing.funnel"
+    path.write_text(text, encoding="utf-8")
+    ran = CliRunner().invoke(cli, ["simulate", str(path), "--jobs", "1", "--days", "12",
+                                   "--warmup", "2", "--reps", "4", "--seed", "3"])
+    assert ran.exit_code == 0, ran.output
+    lines = ran.stdout.splitlines()
+    words = _PIPELINE_COLUMNS[lang]
+    head = next(line for line in lines if all(f" {w} " in line for w in words))
+    columns = [c.strip() for c in head.split("┃")]
+    row = next(line for line in lines if line.startswith("│ Продажи "))
+    cells = [c.strip() for c in row.split("│")]
+    printed = {key: cells[columns.index(word)]
+               for key, word in zip(("started", "won", "lost", "conversion"), words)}
+    assert page == printed
+    assert re.fullmatch(r"\d[\d\u00a0 ]*(,\d+)? ±\d[\d\u00a0 ]*(,\d+)?", page["lost"]), page
+    # The legend under the table says which days these are.
+    assert (final.get("observed_days"), final.get("warmup_days")) == (10, 2)
+
+
 def test_a_simulation_is_cancelled(client: TestClient, cottages: Path) -> None:
     text = cottages.read_text(encoding="utf-8")
     job = client.post("/api/simulate", json={"text": text, "days": 365,

@@ -205,6 +205,29 @@ def test_a_workshop_session(browser: object, served: tuple[str, Path]) -> None:
     assert "n" not in table["heads"], table["heads"]
     assert all(re.fullmatch(r"Завал, сделок: .*от 0 до [\d\s\u00a0]+", t) for t in table["scale"]), table
     assert table["verdicts"] and all(re.match(r"кладбище: [а-я]", v) for v in table["verdicts"]), table
+    # The pipelines as the report's table has them: the lost total beside the won one,
+    # each with its interval (the page read «успешных 49 / 3 176», bare means, and no
+    # lost total), the days they count said under it; it fits a laptop's pane and a
+    # tablet's screen without a sideways scroll.
+    for width in (1400, 800):
+        driver.set_window_size(width, 1000)  # type: ignore[attr-defined]
+        pipes = _wait(driver, f"window.innerWidth === {width} && (t => t && {{"
+                      " heads: Array.from(t.querySelectorAll('th[scope=col]')).map(h => h.textContent),"
+                      " cells: Array.from(t.querySelectorAll('td')).map(c => c.textContent),"
+                      " legend: document.getElementById('sim-legend').textContent,"
+                      " overflow: t.parentElement.scrollWidth - t.parentElement.clientWidth,"
+                      " right: t.getBoundingClientRect().right,"
+                      " pane: document.getElementById('pane-sim').getBoundingClientRect().right})"
+                      "(document.getElementById('sim-pipelines'))")
+        assert isinstance(pipes, dict)
+        assert pipes["heads"] == ["воронка", "начато", "выиграно", "отказы",
+                                  "конверсия (симуляция)"], pipes["heads"]
+        assert len(pipes["cells"]) == 8 and all(
+            re.fullmatch(r"[\d\s\u00a0]+(,\d+)?%? (±[\d\s\u00a0]+(,\d+)?|\[.+–.+\])", c)
+            for c in pipes["cells"]), pipes["cells"]
+        assert "90 дн." in pipes["legend"] and "30" in pipes["legend"], pipes["legend"]
+        assert pipes["overflow"] <= 0 and pipes["right"] <= pipes["pane"], (width, pipes)
+    driver.set_window_size(1600, 1000)  # type: ignore[attr-defined]
     first_ms = int(driver.execute_script("return Number(document.body.dataset.firstSimMs)"))  # type: ignore[attr-defined]
     assert first_ms > 0
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .. import model as m
 from ..i18n import C_, LANGUAGES, choose, translator
+from ..i18n.figures import CI_ENDS
 
 __all__ = ["LANGUAGES", "language_of", "labels", "plurals", "word"]
 
@@ -54,8 +55,10 @@ _LABELS: dict[str, str] = {
                                "(overwrite the file)? Cancel loads the file's text."),
     "reloaded": C_("workshop", "Reloaded: the file changed on disk"),
     "errors_keep": C_("workshop", "The text has errors: showing the last valid figures"),
-    "won": C_("workshop", "won"),
-    "conversion": C_("workshop", "conversion"),
+    "sim_legend": C_("workshop", "Counted over {observed} observed days; the first {warmup} "
+                                 "days are the warm-up, left out (the funnel starts empty). "
+                                 "Each figure is the mean of the runs ± the half-width of its "
+                                 "95% interval."),
     "backlog": C_("workshop", "Backlog, deals"),
     "days": C_("workshop", "days"),
     "reps": C_("workshop", "reps"),
@@ -153,9 +156,17 @@ _REPORT_WORDS: dict[str, str] = {
     "entered": "entered",
     "verdict": "verdict",
     "sla_ends": "SLA cut",
+    "pipeline": "pipeline",
+    "sim_started": "started",
+    "sim_won": "won",
+    "sim_lost": "lost",
+    "sim_conversion": "conversion (simulated)",
+    "ci_ends": CI_ENDS,
 }
 """Words the page shares with the report (`report/html.py`, `sim/table.py`): the same
-msgid, so the page says «P(успеха)», «Точный расчёт», «вошло» as the report does."""
+msgid, so the page says «P(успеха)», «Точный расчёт», «вошло» as the report does, and
+the simulation's pipelines table has the report's columns («начато», «выиграно»,
+«отказы», «конверсия (симуляция)») and its legend of an interval printed by its ends."""
 
 _UNITS = {"": "{n}", "h": "{n} working h"}
 """A slider's value by its unit: an SLA counts the account's working hours («27 раб. ч»,

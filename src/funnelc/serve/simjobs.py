@@ -98,6 +98,9 @@ class TeamUse:
     utilization: float | None
     ci95: float | None
     queue_mean: float | None
+    utilization_text: str
+    """The utilization as the report's teams table writes it (`Figures.est_pct`, held at
+    0 only: it passes 100 %): «99,6% ±1,7»."""
 
 
 @dataclass(frozen=True)
@@ -105,9 +108,15 @@ class PipelineUse:
     pipeline: str
     started: float | None
     won: float | None
+    lost: float | None
+    """Deals lost for good, every reason together (`PipelineResult.lost`)."""
     conversion: float | None
     entered_by_stage: tuple[tuple[str, float | None], ...]
     """The funnel: deals that entered each stage, in the pipeline's order."""
+    said: dict[str, str]
+    """`started`, `won`, `lost` and `conversion` as the report's pipelines table writes
+    them in the page's language, each with its 95% interval (`Figures.est`,
+    `Figures.est_pct`): «7 346 ±81,5», «6 [0–31,4]», «1,5% ±0,2»."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +132,9 @@ class SimView:
     """The text version the run simulates: the page marks the view stale once the
     text differs."""
     message: str | None = None
+    observed_days: float = 0.0
+    """The days the figures count: the horizon less the warm-up."""
+    warmup_days: int = 0
     stages: tuple[StageVerdict, ...] = ()
     teams: tuple[TeamUse, ...] = ()
     pipelines: tuple[PipelineUse, ...] = ()
@@ -144,20 +156,29 @@ def view_of(result: SimResult, language: str | None = None) -> tuple[
     """What the page draws of `result`, the verdicts' reasons also in `language` (the
     account's; `--lang` overrides it)."""
     from ..i18n import choose, translator
+    from ..i18n.figures import Figures
+    from ..numfmt import BUSY
     from ..sim.verdict_words import reason_clause
 
     tr = translator(choose(language))
+    f = Figures(tr)
     stages = tuple(StageVerdict(s.pipeline, s.stage, s.graveyard.is_graveyard,
                                 tuple(r.message for r in s.graveyard.reasons),
                                 tuple(reason_clause(tr, s, r, ci=False) for r in s.graveyard.reasons),
                                 _mean(s.entered), _mean(s.wip_final), _thin(s.wip_daily))
                    for s in result.stages)
     teams = tuple(TeamUse(t.team, t.size, t.utilization.mean, t.utilization.ci95,
-                          t.queue_mean.mean) for t in result.teams)
-    pipelines = tuple(PipelineUse(p.pipeline, _mean(p.started), _mean(p.won),
+                          t.queue_mean.mean, f.est_pct(t.utilization, BUSY))
+                  for t in result.teams)
+    # The report's pipelines table's cells, by the same functions (report/html.py
+    # `_summary`): the page read «успешных 49 / 3 176» with no interval and no lost total.
+    pipelines = tuple(PipelineUse(p.pipeline, _mean(p.started), _mean(p.won), _mean(p.lost),
                                   _mean(p.conversion),
                                   tuple((s.stage, _mean(s.entered)) for s in result.stages
-                                        if s.pipeline == p.pipeline))
+                                        if s.pipeline == p.pipeline),
+                                  {"started": f.est(p.started), "won": f.est(p.won),
+                                   "lost": f.est(p.lost),
+                                   "conversion": f.est_pct(p.conversion)})
                       for p in result.pipelines)
     return stages, teams, pipelines
 
@@ -238,6 +259,8 @@ class SimJob:
                 account.language if account is not None else None)
         self.view = SimView(self.id, self.state, len(self.reps), self.config.reps,
                             time.monotonic() - self.started, self.version, self.message,
+                            (self.config.horizon_hours - self.config.warmup_hours) / 24,
+                            self.config.warmup_days,
                             stages, teams, pipes)
         self.changed.notify_all()
 

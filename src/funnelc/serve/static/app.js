@@ -358,6 +358,7 @@
       `${num(Math.max(...values), 0)}"><line x1="0" y1="${h - 0.5}" x2="${w}" y2="${h - 0.5}" stroke="#e5e7eb"/>` +
       `<polyline fill="none" stroke="#6366f1" points="${pts}"/></svg>`;
   }
+  const PIPELINE_COLUMNS = ["started", "won", "lost", "conversion"];
   function showSim(v) {
     $("sim-progress").max = v.total; $("sim-progress").value = v.done;
     let state = `${fill(plural("reps_done", v.total), {done: v.done, total: v.total})} · ` +
@@ -380,9 +381,16 @@
       `<table><tr><th scope="col">${L("team")}</th><th scope="col">${L("size")}</th>` +
       `<th scope="col">${L("utilization")}</th></tr>` +
       v.teams.map(t => `<tr data-team="${esc(t.team)}"><th scope="row">${esc(t.team)}</th><td>${t.size}</td>` +
-        `<td>${pct(t.utilization)}${t.ci95 != null ? " ± " + pct(t.ci95) : ""}</td></tr>`).join("") + `</table>` +
-      v.pipelines.map(p => `<h3>${esc(p.pipeline)}: ${L("won")} ${num(p.won, 0)} / ${num(p.started, 0)}` +
-        ` (${L("conversion")} ${pct(p.conversion)})</h3><div class="scroll"><table>` +
+        `<td>${esc(t.utilization_text)}</td></tr>`).join("") + `</table>` +
+      // The report's pipelines table: each figure with its 95% interval, as the server
+      // wrote it (the report's functions), the lost total beside the won one.
+      `<div class="scroll"><table id="sim-pipelines"><tr><th scope="col">${L("pipeline")}</th>` +
+      PIPELINE_COLUMNS.map(k => `<th scope="col">${L("sim_" + k)}</th>`).join("") + `</tr>` +
+      v.pipelines.map(p => `<tr data-pipeline="${esc(p.pipeline)}"><th scope="row">${esc(p.pipeline)}</th>` +
+        PIPELINE_COLUMNS.map(k => `<td class="${k}">${esc(p.said[k])}</td>`).join("") + `</tr>`).join("") +
+      `</table></div><p class="hint" id="sim-legend">${esc(fill(L("sim_legend"),
+        {observed: num(v.observed_days, 0), warmup: num(v.warmup_days, 0)}))} ${esc(L("ci_ends"))}</p>` +
+      v.pipelines.map(p => `<h3>${esc(p.pipeline)}</h3><div class="scroll"><table>` +
         `<tr><th scope="col">${L("stage")}</th><th scope="col" class="entered">${L("entered")}</th>` +
         `<th scope="col" class="backlog">${esc(fill(L("backlog_scale"), {max: num(top, 0)}))}</th>` +
         `<th scope="col">${L("verdict")}</th></tr>` +
