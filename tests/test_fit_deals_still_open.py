@@ -134,3 +134,64 @@ def test_a_whole_history_reads_the_counted_shares(tmp_path: Path) -> None:
     low, high = wilson(wins, n)
     assert abs(won["low"] - low) < 2e-3 and abs(won["high"] - high) < 2e-3, (won, low, high)
     assert not any("still leaving" in w for w in stage["warnings"])  # type: ignore[union-attr]
+
+
+NO_STAY = """\
+account "Long" {
+  currency USD
+}
+
+source "Site" 20/day -> "Sales"."Lead"
+
+pipeline "Sales" main {
+  stage "Lead" {
+    -> won 50% after exp(10d)
+    -> lost "No" 50% after exp(10d)
+  }
+}
+"""
+
+
+def test_a_stage_without_stay_says_what_is_still_open_and_where_it_went(tmp_path: Path) -> None:
+    """A stage with no `stay` whose deals were still leaving at the end, and none of its
+    visits old enough to have left still there (so no stay route either): what is open
+    at the horizon is shared out as the deals that left by then did. 20 deals in the
+    first 20 days (all gone by the end), then 400 in the last 5 of 40 (a campaign):
+    70 % won after uniform(4 d, 10 d), 30 % lost "No" after exp(1 d). At the horizon
+    (the 30th oldest visit's age, 4.88 days) about 10 % had won, 30 % were lost and
+    60 % were still there. The warning said «140% were still there then (read as stay)»
+    and «the shares of its ways out are a lower bound» on seed 3: the open share was
+    divided by one less itself (0.583 / (1 − 0.583)), the stage has no stay to read it
+    as, and shared out so, the quick loss is read too large (70.5 % for 30 %) and the
+    slow win too small (29.5 % for 70 %), not a lower bound. Now it says 58.3 % were
+    still there and that the quick ways out are read too large."""
+    rng = random.Random(3)
+    rows = ["deal_id,time,stage,source,reason"]
+    end = START + timedelta(days=40)
+    entries = ([rng.uniform(0, 20) for _ in range(20)]
+               + [rng.uniform(35, 40) for _ in range(400)])
+    for i, day in enumerate(entries):
+        t0 = START + timedelta(days=day)
+        rows.append(f"D{i},{t0:%Y-%m-%d %H:%M},Lead,Site,")
+        if rng.random() < 0.7:
+            close, stage, reason = t0 + timedelta(days=rng.uniform(4, 10)), "won", ""
+        else:
+            close, stage, reason = t0 + timedelta(days=rng.expovariate(1)), "lost", "No"
+        if close <= end:
+            rows.append(f"D{i},{close:%Y-%m-%d %H:%M},{stage},Site,{reason}")
+    path = tmp_path / "young.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    funnel = tmp_path / "long.funnel"
+    funnel.write_text(NO_STAY, encoding="utf-8")
+    res = CliRunner().invoke(cli, ["fit", str(path), "--funnel", str(funnel), "--format",
+                                   "json", "-o", str(tmp_path / "fitted.funnel")])
+    assert res.exit_code in (0, 1), res.output
+    (stage,) = json.loads(res.stdout)["stages"]
+    assert not any(r["route"] == "stay" for r in stage["routes"]), stage["routes"]
+    said = " ".join(stage["warnings"])
+    got = re.search(r"and (\d+(?:\.\d+)?)% were still there then", said)
+    assert got is not None, said
+    assert 50.0 < float(got.group(1)) < 66.0, said  # about 60 % in truth
+    assert "(read as stay)" not in said and "lower bound" not in said, said
+    assert "the quick ways out are read too large" in said, said
+    assert _route(stage, 'lost "No"')["share"] > 0.5  # the figure the warning is about

@@ -9,9 +9,11 @@
   time (working hours when the account has a calendar) count as the stay share the SLA
   moves. 95 % intervals (the delta method's variance, as Wilson's at the sample size it
   amounts to). Where deals were still leaving late in the history the shares are a lower
-  bound, and a warning says so. The counts and the delays come from the *mature*
-  visits: those that entered at least H before the end of the data, H = the stage's 99th
-  percentile of completed time (at least its SLA), at most half the data span.
+  bound, and a warning says so (in a stage without stay, that the quick ways out are
+  read too large: the deals still open are shared out as those that left). The counts
+  and the delays come from the *mature* visits: those that entered at least H before
+  the end of the data, H = the stage's 99th percentile of completed time (at least its
+  SLA), at most half the data span.
 * `after` per outcome: time in stage of the deals that left that way. The model's time
   in stage is queue wait + work + after; where the funnel has `work` or an SLA the
   delays are calibrated through the simulator (`calibrate`), else fitted by
@@ -548,6 +550,9 @@ def _incidence_shares(fit: StageFit, funnel: m.FunnelFile, pipe: m.Pipeline, st:
     until = float(np.nextafter(horizon, math.inf))
     inc = cumulative_incidence(d, w, until=until)
     gone = sum(v for c, v in inc.shares.items() if c in aside)
+    # Still open at the horizon, as a share of what the shares are of (the aside ways
+    # left out), whether it is then read as stay or shared out below.
+    open_pct = inc.remaining / (1.0 - gone) if gone < 1.0 - 1e-9 else 0.0
     if stay is None:
         # No stay route (none in the funnel, no mature visit still there): what is
         # still open at the horizon leaves as the others did.
@@ -583,15 +588,27 @@ def _incidence_shares(fit: StageFit, funnel: m.FunnelFile, pipe: m.Pipeline, st:
     early = cumulative_incidence(d, w, until=0.5 * horizon)
     left_early = sum(v for c, v in early.shares.items() if c in exits)
     late = int((np.isin(w, list(exits)) & (d >= 0.5 * horizon) & (d < until)).sum())
-    if (left_by > 0 and inc.remaining >= SHARE_STILL_LEAVING and late >= 3
+    if not (left_by > 0 and inc.remaining >= SHARE_STILL_LEAVING and late >= 3
             and left_by - left_early >= SHARE_STILL_LEAVING * left_by):
+        return
+    if stay is not None:
         fit.warnings.append(Note(N_(
             "its deals were still leaving when the history ends: its shares are those "
             "within {horizon_hours}, the longest time the history watched {min} of its "
             "deals, and {open_pct} were still there then (read as stay); a deal that "
             "leaves later is not counted, so the shares of its ways out are a lower bound: "
             "fit on a longer history"),
-            horizon_hours=horizon, min=MIN_DEALS, open_pct=inc.remaining * scale))
+            horizon_hours=horizon, min=MIN_DEALS, open_pct=open_pct))
+    else:
+        # No stay to read them as: they were shared out above as the deals that left by
+        # the horizon did, and those are the quick ones.
+        fit.warnings.append(Note(N_(
+            "its deals were still leaving when the history ends: its shares are those "
+            "within {horizon_hours}, the longest time the history watched {min} of its "
+            "deals, and {open_pct} were still there then; the stage has no stay, so they "
+            "are shared out as the deals that had left by then, and the quick ways out "
+            "are read too large, the slow ones too small: fit on a longer history"),
+            horizon_hours=horizon, min=MIN_DEALS, open_pct=open_pct))
 
 
 SLA_LATE = 1.1
