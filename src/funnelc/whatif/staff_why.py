@@ -578,6 +578,10 @@ def unreachable_text(tr: Translator, u: Unreachable, targets: Sequence[Target]) 
     figures["bound"], figures["out"] = _bound_pcts(tr, u.bound, u.threshold)
     if u.cadence:
         first = u.first_touch
+        if u.account_hours is not None:
+            # The limit counts the account's working hours, the touches plain hours.
+            figures["limit"] = _("{limit} of the account's working hours ({hours})").format(
+                limit=limit, hours=hours_text(tr, u.account_hours))
         if first is not None and first.channel is None:
             return _("no size of `{team}` can meet «{target}»: at most {bound} of the deals "
                      "can be picked up within {limit}, because {out} are still waiting when "

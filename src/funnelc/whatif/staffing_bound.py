@@ -40,6 +40,7 @@ several is tighter) stays below it.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -345,32 +346,47 @@ def cadence_bound(net: Network, team: str, target: Target, config: SimConfig
     its threshold), or None where no such bound applies.
 
     In a cadence stage a member picks a deal up by starting a touch that has `work`; the
-    touches before it take no member's time. With respond clocks running around the
-    clock (no account `hours`), a deal whose first worked touch is due more than L after
-    entry and that has not replied to a touch due by L (nor run out of touches by then:
-    the last one is due after L) is in the stage, never picked up, when its limit
-    runs out: a breach at every size, counted when entry + L falls in the window. With
-    the touches' reply chances p_j (due by L) that is Π(1 − p_j) of the arrivals of
-    [t0 − L, H − L) (U). A deal replying before L may still breach (a `stay` or an
-    `after` on the reply route keeps it past L); those are left out of U, so U is too
-    small rather than too large. Every deal counted is decided between its entry and its
-    limit, so it entered in [t0 − L, H) (N, too large rather than too small): 1 − U/N is
-    an upper bound of the share in time, as `respond_bound`'s is, with its spread.
-    The target's stages must be entered only from sources, with one limit; a cadence
-    stage holding such deals has no SLA at or under the limit (it would move them out
-    first). Team hours only add breaches, so they are left out (the bound stays an upper
-    one)."""
+    touches before it take no member's time. A deal entering at t has its limit run out
+    at due(t): t + L around the clock, or L of the account's working hours later
+    (`WorkCalendar.add`, as the engine sets `resp_by`), ℓ(t) = due(t) − t clock hours
+    after entry, while its touches are due at plain offsets after entry. A deal whose
+    first worked touch is due later than ℓ(t) and that has not replied to a touch due by
+    then (nor run out of touches: the last one is due after it) is in the stage, never
+    picked up, when its limit runs out: a breach at every size, counted when due(t)
+    falls in the window [t0, H). With the touches' reply chances p_j (due by ℓ(t)) that
+    is Π(1 − p_j) of those arrivals (U). A deal replying before its limit may still
+    breach (a `stay` or an `after` on the reply route keeps it past it); those are left
+    out of U, so U is too small rather than too large.
+
+    The deals counted (N) are decided between entry and limit, so they entered from the
+    first arrival whose limit can run out at t0 or later up to H, less two kinds that are
+    surely not decided in the window: an arrival before t0 replying, before t0 and its
+    limit, to a touch no member works (due before any worked touch): answered in time in
+    the warm-up; and one whose limit runs out at H or later, that has not replied to the
+    touches due by H, while its first worked touch and its last touch are due after H:
+    undecided when the run ends. Everything else counts, so N is too large rather than
+    too small, and 1 − U/N is an upper bound of the share in time, as `respond_bound`'s
+    is, with its spread (`_cadence_counts` integrates both). The target's stages must be
+    entered only from sources, with one limit; a cadence stage holding such deals has no
+    SLA at or under the limit (the SLA counts on the same clock, so it would move them
+    out first). Team hours only add breaches, so they are left out (the bound stays an
+    upper one)."""
     if target.kind != "respond" or not target.stages or config.open_deals:
         return None
     index = next((t.index for t in net.teams if t.name == team), -1)
     clock = WorkCalendar.from_hours(net.account_hours, config.start)
-    if index < 0 or not clock.always_open:
+    if index < 0 or clock.never_open:
         return None
     horizon, t0 = config.horizon_hours, config.warmup_hours
     months = _month_segments(config.start, horizon)
+    # A worked touch due from here on waits for a member past the horizon: the team is
+    # closed from then until the run ends.
+    team_cal = WorkCalendar.from_hours(net.teams[index].hours, config.start)
+    closed = _closed(team_cal, horizon)
+    pickup_by = closed[-1][0] if closed and closed[-1][1] >= horizon else horizon
     out = counted = 0.0
     limits = set()
-    touches = set()
+    touches: set[FirstTouch] = set()
     for i in target.stages:
         sp = net.stages[i]
         limit = sp.respond_hours
@@ -378,27 +394,137 @@ def cadence_bound(net: Network, team: str, target: Target, config: SimConfig
             return None
         limits.add(limit)
         feeds = [s for s in net.sources if s.stage == i]
-        counted += _arrivals(feeds, months, max(0.0, t0 - limit), horizon)
-        held = _held(sp.cadence, limit)
-        if held is None or (sp.sla_hours is not None and sp.sla_hours <= limit):
+
+        def due(t: float, limit: float = limit) -> float:
+            return t + limit if clock.always_open else clock.add(t, limit)
+
+        # The arrivals whose limit runs out in the window: from `last` (every one from
+        # there on at t0 or later) to `end` (every one before it before H); N from
+        # `first` (every one before it before t0).
+        if clock.always_open:
+            first = last = t0 - limit
+            end = horizon - limit
+        else:
+            first, last = _due_bracket(due, t0, 0.0)
+            end = _due_bracket(due, horizon, max(0.0, last))[0]
+        lo = max(0.0, first)
+        cad = sp.cadence
+        if cad is None or (sp.sla_hours is not None and sp.sla_hours <= limit):
+            counted += _arrivals(feeds, months, lo, horizon)
             continue
-        share, first = held
-        out += share * _arrivals(feeds, months, max(0.0, t0 - limit), horizon - limit)
-        touches.add(first)
+        held, missed, first_touch = _cadence_counts(
+            feeds, months, cad, clock, due, (lo, horizon), (max(0.0, last), end), t0,
+            pickup_by)
+        counted += _arrivals(feeds, months, lo, horizon) - missed
+        if held > 0 and first_touch is not None:
+            out += held
+            touches.add(first_touch)
     if counted <= 0 or len(limits) != 1 or out <= 0:
         return None
     q = min(1.0, out / counted)
+    from .staff_explain import hours_spec
+
     return Unreachable(
         target.text.strip(), "respond", team,
         tuple(f"{net.stages[i].pipeline_name}.{net.stages[i].name}" for i in target.stages),
-        limits.pop(), target.threshold, 1.0 - q, q, counted, "", None,
+        limits.pop(), target.threshold, 1.0 - q, q, counted, "",
+        None if clock.always_open or net.account_hours is None
+        else hours_spec(net.account_hours),
         touches.pop() if len(touches) == 1 else None, True)
 
 
+_TIE = 1e-9
+"""Hours within which two instants are taken as possibly either way round (a touch due
+at the limit, or at the horizon), always in the direction that keeps the bound high."""
+
+
+def _cadence_counts(sources: list[SourceSpec], months: list[tuple[float, float, int]],
+                    cad: CadenceSpec, clock: WorkCalendar, due: Callable[[float], float],
+                    span: tuple[float, float], decided: tuple[float, float], t0: float,
+                    pickup_by: float) -> tuple[float, float, FirstTouch | None]:
+    """(arrivals of `decided` that `cad` holds past their limit, arrivals of `span`
+    surely not counted in the window, the held deals' first worked touch) in expectation,
+    as `cadence_bound` says; `decided` is where the limit runs out in the window.
+
+    What befalls an arrival at t depends on ℓ(t) = due(t) − t and on where its touches
+    fall against t0 and H, so the span is cut where any of them changes and each piece
+    read at its middle: at the calendar's changes (while closed, every arrival has its
+    limit run out at the same moment, so ℓ falls one for one as t moves on; while open ℓ
+    stays), at the arrivals whose limit reaches a change (there due jumps over the closed
+    stretch; `_due_bracket` on the engine's `add`), where a closed piece's ℓ passes a
+    touch's offset, and where a touch's due time passes t0 or H. Around the clock ℓ is the
+    limit itself."""
+    lo, hi = span
+    if hi <= lo:
+        return 0.0, 0.0, None
+    horizon = hi
+    cuts = {lo, hi, *decided}
+    for o in cad.offsets:
+        cuts.update((t0 - o - _TIE, horizon - o + _TIE, pickup_by - o + _TIE))
+    if not clock.always_open:
+        for when, _opens in clock.changes(lo):
+            if when >= hi:
+                break
+            cuts.add(when)
+        top = due(hi)
+        for when, _opens in clock.changes(due(lo)):
+            if when >= top:
+                break
+            cuts.update(_due_bracket(due, when, lo))
+    points = sorted(c for c in cuts if lo <= c <= hi)
+    pieces: list[tuple[float, float]] = []
+    for a, b in itertools.pairwise(points):
+        if b <= a:
+            continue
+        inner = [a, b]
+        mid = (a + b) / 2.0
+        if not clock.always_open and not clock.is_open(mid):
+            d = due(mid)
+            inner += [x for o in cad.offsets for x in (d - o - _TIE, d - o + _TIE)
+                      if a < x < b]
+        inner.sort()
+        pieces += [(x, y) for x, y in itertools.pairwise(inner) if y > x]
+    held = missed = 0.0
+    first: FirstTouch | None = None
+    k = next((j for j, w in enumerate(cad.work) if w is not None), len(cad.offsets))
+    for a, b in pieces:
+        t = (a + b) / 2.0
+        d = due(t)
+        share = 0.0
+        if decided[0] <= t < decided[1]:
+            h = _held(cad, d - t)
+            if h is not None:
+                share, first = h[0], h[1]
+        gone = 0.0
+        if t < t0:
+            # Answered in time in the warm-up: replied to a touch no member works, due
+            # before t0 and before the limit.
+            stay = 1.0
+            for off, p in zip(cad.offsets[:k], cad.reply[:k]):
+                if t + off >= min(t0, d) - _TIE:
+                    break
+                stay *= 1.0 - p
+            gone += 1.0 - stay
+        if d >= horizon and (t + cad.offsets[k] > pickup_by + _TIE if k < len(cad.offsets)
+                             else t + cad.offsets[-1] > horizon + _TIE):
+            # Undecided at the horizon: no member picks it up before then, and it has not
+            # replied to the touches before the first worked one due by then.
+            waiting = 1.0
+            for off, p in zip(cad.offsets[:k], cad.reply[:k]):
+                if t + off <= horizon + _TIE:
+                    waiting *= 1.0 - p
+            gone += waiting
+        if share > 0.0 or gone > 0.0:
+            n = _arrivals(sources, months, a, b)
+            held += share * n
+            missed += gone * n
+    return held, missed, first
+
+
 def _held(cad: CadenceSpec | None, limit: float) -> tuple[float, FirstTouch] | None:
-    """(share of the entries still in the stage, never picked up, when `limit` runs out;
-    the first worked touch) for a cadence whose first worked touch is due after the
-    limit, else None."""
+    """(share of the entries still in the stage, never picked up, when their limit runs
+    out `limit` clock hours after entry; the first worked touch) for a cadence whose first
+    worked touch is due after that, else None."""
     if cad is None or not cad.offsets:
         return None
     k = next((k for k, w in enumerate(cad.work) if w is not None), None)
