@@ -175,3 +175,37 @@ def test_csv_manager_column_russian_header(tmp_path: Path) -> None:
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     m = _managers(_history(path))
     assert m == {("Оля", "Новая"): 4, ("Петя", "Новая"): 2}
+
+
+def test_csv_batch_close_by_the_head_counts_for_each_deals_manager(tmp_path: Path) -> None:
+    """A CSV's per-row manager names who made the move: the head of sales who closes
+    twelve stale «Встреча» deals of three managers as lost in one go (a row every 5
+    seconds, in a file of her own) did not work them, so they count for the managers
+    whose earlier rows name them, as amoCRM's mass action does. Counted for her, she read
+    0 of 12 against the team's 24 of 48, a finding, and the managers were spared the
+    losses: 8 of 16 at «Встреча» each, not 8 of 20."""
+    rows, closes = ["deal_id;timestamp;воронка;stage;менеджер"], ["deal_id;timestamp;воронка;stage;менеджер"]
+    for m, who in enumerate(("Оля", "Петя", "Вася")):
+        for k in range(20):
+            deal, day = 100 * m + k, 1 + k
+            rows += [f"{deal};2024-01-{day:02d} 10:{m:02d}:00;Продажи;Новая;{who}",
+                     f"{deal};2024-01-{day + 1:02d} 11:{m:02d}:00;Продажи;Встреча;{who}"]
+            if k < 8:
+                rows += [f"{deal};2024-02-{day:02d} 12:{m:02d}:00;Продажи;Договор;{who}",
+                         f"{deal};2024-02-{day + 2:02d} 12:{m:02d}:00;Продажи;won;{who}"]
+            elif k < 12:
+                rows.append(f"{deal};2024-02-{day:02d} 12:{m:02d}:00;Продажи;lost;{who}")
+            elif k < 16:
+                s = 5 * (4 * m + k - 12)
+                closes.append(f"{deal};2024-03-29 17:{s // 60:02d}:{s % 60:02d};Продажи;lost;"
+                              "Волкова Анна")
+    history = tmp_path / "history.csv"
+    history.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    quarter = tmp_path / "closes_q1.csv"
+    quarter.write_text("\n".join(closes) + "\n", encoding="utf-8")
+    data = _history(history, quarter)
+    meeting = {r["manager"]: (r["reached"], r["entered"], r["lost"])
+               for r in data["tables"]["managers"] if r["from_stage"] == "Встреча"}
+    assert meeting == {who: (8, 20, 8) for who in ("Оля", "Петя", "Вася")}
+    assert not any("Волкова" in json.dumps(f, ensure_ascii=False)
+                   for f in data["tables"]["findings"])

@@ -26,6 +26,7 @@ from .read_amocrm import AmoCollector, is_amocrm
 from .read_bitrix24 import BitrixCollector, is_bitrix24
 from .read_csv import (
     CsvTable,
+    batches_to_owners,
     csv_deal_records,
     csv_events,
     csv_header_line,
@@ -383,6 +384,11 @@ def _assemble(r: _Reading) -> History:
     written: list[pl.DataFrame] = []
     events = normalize(frames, dq, lambda seq: _place(r.origins, seq), written)
     frames.clear()
+    csv = [(o.first, o.end) for o in r.origins if o.unit == "line"]
+    if csv:
+        seq = pl.col("seq")
+        events = batches_to_owners(events, pl.any_horizontal(
+            [(seq >= a) & (seq < b) for a, b in csv]), tz)
     touch = [f for f in (r.amo.touch_frame() if r.amo.seen_any else None,
                          r.bx.touch_frame(tz) if r.bx.seen_any else None) if f is not None]
     return History(events, catalog, dq, tz, r.formats, r.origins,

@@ -60,6 +60,7 @@ from .amocrm_inbox import fold_inbox
 from .deal_list import deal_level_stage
 from .errors import HistoryDataError
 from .events import LOST, STAGE, WON, Catalog, empty_events
+from .mass_moves import batch_rows
 from .quality import EXPORTS, DataQuality, QualityNote
 from .timeparse import TimeBounds, epoch_unit, from_epoch_seconds, screen_times
 
@@ -753,35 +754,17 @@ def _deal_level(start: pl.DataFrame, leads: pl.DataFrame, dq: DataQuality
     return (start.drop("closed").with_columns(stage=pl.lit(stage), kind=pl.lit(STAGE)), ends)
 
 
-BATCH_MOVES = 10
-"""A mass action: this many status changes or more by one user into one status on leads
-other users are responsible for, each within `BATCH_GAP_S` of the one before
-(`_batches_to_responsible`)."""
-BATCH_GAP_S = 60.0
-
-
 def _batches_to_responsible(out: pl.DataFrame) -> pl.DataFrame:
-    """A status change made in a batch (amoCRM's mass action on the leads list: one user
-    moving `BATCH_MOVES` leads or more that other users are responsible for into one
-    status, each within `BATCH_GAP_S` of the one before) counts for each lead's
-    responsible user, as a robot's change does (`u` 0). A head of sales who closes the
-    team's stale deals as lost at the quarter's end did not work them: counted for her,
-    she read «0% against 53.37% … 67 541 402 ₽ at stake», the audit's first finding, and
-    the deals' managers were spared the losses they had left to be cleaned up. Changes
+    """A status change made in a batch (amoCRM's mass action on the leads list:
+    `mass_moves.batch_rows`, one user moving `BATCH_MOVES` leads or more that other users
+    are responsible for into one status, each within `BATCH_GAP_S` of the one before)
+    counts for each lead's responsible user, as a robot's change does (`u` 0). Changes
     one at a time, and a user's changes on her own leads, stay hers."""
     rows = out.with_row_index("_r")
-    # Only a change on another user's lead can move; sorted by a hash of (user,
-    # pipeline, status) and time, not the names (a string sort of a million events).
+    # Only a change on another user's lead can move.
     moves = rows.filter((pl.col("u") > 0) & (pl.col("resp") > 0)
                         & (pl.col("u") != pl.col("resp")) & pl.col("t").is_not_null())
-    if moves.height < BATCH_MOVES:
-        return out
-    moves = (moves.select("_r", "t", g=pl.struct("u", "pipeline", "stage").hash())
-             .sort(["g", "t"]))
-    starts = ((pl.col("g") != pl.col("g").shift(1)).fill_null(True)
-              | (pl.col("t").diff().fill_null(BATCH_GAP_S + 1.0) > BATCH_GAP_S))
-    moves = moves.with_columns(run=starts.cum_sum())
-    batch = moves.filter(pl.len().over("run") >= BATCH_MOVES)["_r"]
+    batch = batch_rows(moves.select("_r", "t", "pipeline", "stage", who="u"))
     if batch.is_empty():
         return out
     return rows.with_columns(u=pl.when(pl.col("_r").is_in(batch.implode()))

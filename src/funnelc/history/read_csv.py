@@ -2,10 +2,11 @@
 
 One row per deal entering a stage. Columns are found by header name (any case, `ё` as
 `е`, any order; Russian and Ukrainian headers too, `COLUMN_ALIASES`): deal id, time,
-stage, and optionally pipeline, value, loss reason, source, manager, last activity (the
-deal's last activity, for the graveyard's segments), contact (the client, `contact` or
-`client`: a later deal of the same client after a loss is the client coming back),
-`kind` (`won`/`lost`/`stage`) and
+stage, and optionally pipeline, value, loss reason, source, manager (who had the deal at
+the row; a mass action's moves count for the deal's manager before it,
+`batches_to_owners`), last activity (the deal's last activity, for the graveyard's
+segments), contact (the client, `contact` or `client`: a later deal of the same client
+after a loss is the client coming back), `kind` (`won`/`lost`/`stage`) and
 `picked_at` (when a manager first picked the deal up in that stage; an unreadable one,
 or one before the row's time, is counted and read as unknown). Without a `kind`
 column, a stage named `won`/`lost` (or amoCRM's, Bitrix24's, HubSpot's and Salesforce's
@@ -46,6 +47,7 @@ from .deal_list import (
 )
 from .errors import HistoryDataError
 from .events import LOST, STAGE, WON, Catalog, empty_events
+from .mass_moves import batch_rows
 from .quality import DataQuality, QualityNote
 from .timeparse import (
     ACCEPTED_TIMES,
@@ -60,7 +62,8 @@ from .timeparse import (
 
 __all__ = ["read_csv_text", "read_csv_table", "csv_events", "CsvTable", "looks_like_csv",
            "COLUMN_ALIASES", "WON_NAMES", "LOST_NAMES", "parse_amounts", "csv_header_line",
-           "header_map", "split_header", "crm_order", "deal_table", "csv_deal_records"]
+           "header_map", "split_header", "crm_order", "deal_table", "csv_deal_records",
+           "batches_to_owners"]
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "deal_id": ("deal_id", "deal", "lead_id", "lead", "id", "deal id", "record id",
@@ -525,6 +528,41 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
         refuse_one_row_deals(out.select("deal_id", "kind", "stage",
                                         line=(pl.col("seq") - seq0)), path, WON, LOST)
     return out
+
+
+def batches_to_owners(events: pl.DataFrame, csv: pl.Expr, tz: str) -> pl.DataFrame:
+    """`events` (sorted by deal, time and input order: `events.normalize`) with a mass
+    action's moves in a CSV history (the rows where `csv` holds) counted for each deal's
+    own manager. A row's `manager` names who had the deal at that row, and an export
+    from a CRM names there whoever made the move: a head of sales who closes the team's
+    stale deals as lost in one go at a quarter's end is named on each of those losses,
+    and was compared as the manager of every one («0 of 12 against 24 of 48», a finding),
+    while the managers who had left them open were spared the losses. So, as amoCRM's
+    mass actions (`mass_moves.batch_rows`): `BATCH_MOVES` moves or more by one manager
+    into one stage of deals whose row before names another manager, each within
+    `BATCH_GAP_S` of the one before, count for that other manager. Read after the
+    histories are joined and sorted, so a quarter's batch finds the deals' earlier rows
+    in another file. A deal's first row, a manager's moves of her own deals (however
+    fast) and moves one at a time stay as written; so does a time without a clock (a day
+    alone, read as midnight), which cannot tell a batch from a day's work."""
+    if events["manager"].null_count() == events.height:
+        return events
+    same = pl.col("deal_id") == pl.col("deal_id").shift(1)
+    owner = pl.when(same).then(pl.col("manager").shift(1))
+    rows = events.select("pipeline", "stage", "ts", who="manager", owner=owner,
+                         mine=csv).with_row_index("_r")
+    moves = rows.filter(pl.col("mine") & pl.col("owner").is_not_null()
+                        & pl.col("who").is_not_null() & (pl.col("who") != pl.col("owner"))
+                        & pl.col("ts").is_not_null())
+    local = pl.col("ts").dt.convert_time_zone(tz)
+    moves = moves.filter((local.dt.hour() > 0) | (local.dt.minute() > 0)
+                         | (local.dt.second() > 0))
+    batch = batch_rows(moves.select("_r", "who", "pipeline", "stage",
+                                    t=pl.col("ts").dt.epoch("us") / 1e6))
+    if batch.is_empty():
+        return events
+    moved = rows.filter(pl.col("_r").is_in(batch.implode()))
+    return events.with_columns(events["manager"].scatter(moved["_r"], moved["owner"]))
 
 
 def deal_table(table: CsvTable) -> DealListColumns | None:
