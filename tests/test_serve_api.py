@@ -558,6 +558,21 @@ def test_lang_sets_the_pages_language(cottages: Path) -> None:
         url = json.loads("".join(lines))["url"]
         state = httpx.get(url.rstrip("/") + "/api/state", timeout=30).json()
         assert state["language"] == "uk" and state["labels"]["save"] == "Зберегти"
+        # The simulation's graveyard reasons too: they were written in the pool's thread,
+        # which did not see --lang, so the Ukrainian page read «кладовище: сделки
+        # копятся сверх того, что объясняют поступления …» in the account's Russian.
+        started = httpx.post(url.rstrip("/") + "/api/simulate", timeout=30, json={
+            "text": cottages.read_text(encoding="utf-8"), "days": 60, "warmup": 10,
+            "reps": 3, "seed": 7}).json()
+        final: dict[str, object] = {}
+        with httpx.stream("GET", url.rstrip("/") + f"/api/simulate/{started['job']}/events",
+                          timeout=60) as stream:
+            for line in stream.iter_lines():
+                if line.startswith("data: "):
+                    final = json.loads(line[len("data: "):])
+        said = [r for s in final["stages"] if s["is_graveyard"] for r in s["said"]]  # type: ignore[attr-defined]
+        assert said and all(re.search("[іїє]", r) and not re.search("[ыэъё]", r)
+                            for r in said), said
     finally:
         proc.terminate()
         proc.wait(timeout=30)

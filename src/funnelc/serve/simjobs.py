@@ -41,6 +41,7 @@ from ..sim.engine import run_replication
 from ..sim.results import Estimate, SimResult
 from ..sim.stats import RepStats
 from ..sim.summary import summarize
+from .i18n import language_of
 
 __all__ = ["State", "RunOptions", "StageVerdict", "TeamUse", "PipelineUse", "SimView", "SimJob",
            "SimPool", "SimRequestError"]
@@ -236,6 +237,10 @@ class SimJob:
     net: Network
     config: SimConfig
     version: str
+    language: str = "en"
+    """The page's language, chosen when the run was asked for (`--lang`, else the
+    account's): the views are written in the pool's thread, which does not see `--lang`
+    (a context variable of the server's threads)."""
     started: float = field(default_factory=time.monotonic)
     state: State = "running"
     message: str | None = None
@@ -253,10 +258,8 @@ class SimJob:
             done = len(self.reps)
             config = SimConfig(days=self.config.days, warmup_days=self.config.warmup_days,
                                reps=done, seed=self.config.seed, jobs=1)
-            account = self.model.account
             stages, teams, pipes = view_of(
-                summarize(self.model, self.net, config, list(self.reps)),
-                account.language if account is not None else None)
+                summarize(self.model, self.net, config, list(self.reps)), self.language)
         self.view = SimView(self.id, self.state, len(self.reps), self.config.reps,
                             time.monotonic() - self.started, self.version, self.message,
                             (self.config.horizon_hours - self.config.warmup_hours) / 24,
@@ -374,7 +377,8 @@ class SimPool:
         with self._lock:
             for old in self._jobs.values():
                 old.cancel()
-            job = SimJob(f"sim{next(self._ids)}", model, net, config, version)
+            job = SimJob(f"sim{next(self._ids)}", model, net, config, version,
+                         language_of(model))
             self._jobs = {job.id: job}
         with job.changed:
             job._publish()
