@@ -176,6 +176,25 @@ def test_the_exact_table_shows_the_sla_share_the_report_shows(client: TestClient
         assert s["sla_ends_is_bound"] == expected[where]["sla_cut_is_bound"], where
 
 
+def test_a_teams_load_reads_as_analyze_writes_it_with_its_mark_explained(
+        client: TestClient, cottages: Path) -> None:
+    """Regression: the exact tables, the diagram and the what-if wrote a team's load as
+    «1,11» (cottages' Менеджеры), a figure with no unit beside the simulation's «Загрузка
+    99,6%», red from 1 on whatever the team's capacity, and nowhere said what it meant;
+    analyze and the report write «111% !» and say what «!» means under the table."""
+    figures = client.get("/api/state").json()["live"]["figures"]
+    teams = {t["name"]: (t["load_text"], t["over"]) for t in figures["teams"]}
+    assert teams == {"Менеджеры": ("111% !", True), "Маркетинг": ("29,5%", False)}
+    stage = next(s for s in figures["stages"] if s["stage"] == "Расчет с сайта")
+    assert stage["team_load_text"] == "111% !"
+    ran = CliRunner().invoke(cli, ["analyze", str(cottages)])
+    assert ran.exit_code == 0, ran.output
+    row = next(line for line in ran.stdout.splitlines() if line.startswith("│ Менеджеры "))
+    assert "│ 111% ! " in row, row
+    assert figures["load_mark"] and figures["load_mark"].startswith("! — нагрузка ≥ 100%")
+    assert f"  {figures['load_mark']}" in ran.stdout.splitlines()
+
+
 def test_a_team_size_slider_changes_the_load_as_the_maths_says(client: TestClient,
                                                                cottages: Path) -> None:
     text = cottages.read_text(encoding="utf-8")
@@ -205,7 +224,7 @@ def test_a_bigger_team_says_the_exact_figures_cannot_move_and_money_reads_as_the
     (revenue,) = [d for d in data["deltas"] if d["what"] == "revenue per month"]
     assert revenue["baseline_text"] == revenue["variant_text"] == "160\u00a0млн\u00a0₽", revenue
     (load,) = [d for d in data["deltas"] if d["what"] == "load ρ" and d["subject"] == "Менеджеры"]
-    assert (load["baseline_text"], load["variant_text"]) == ("1,11", "0,55")
+    assert (load["baseline_text"], load["variant_text"]) == ("111% !", "55,3%")
     # A source's rate is no team change: no such note.
     rate = client.post("/api/whatif", json={"text": text, "changes": [
         {"kind": "source_rate", "subject": "Калькулятор на сайте", "value": 100}]}).json()

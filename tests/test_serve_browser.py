@@ -144,14 +144,14 @@ def test_a_workshop_session(browser: object, served: tuple[str, Path]) -> None:
     # Edit the text: a fourth manager; the diagram's figures follow.
     label = "#diagram g.node[data-stage='Расчет с сайта'] text:last-of-type"
     before = _wait(driver, f"document.querySelector(\"{label}\").textContent")
-    assert "ρ 1,11" in str(before)  # the account speaks Russian: a decimal comma
+    assert "ρ 111% !" in str(before)  # as analyze and the report write a team's load
     _put_cursor(driver, 'team "Менеджеры" size ')
     seen = _checked(driver)
     _type(driver, Keys.DELETE + "4")
     _checked_after(driver, seen)
-    after = _wait(driver, f"document.querySelector(\"{label}\").textContent.includes('ρ 0,83')"
+    after = _wait(driver, f"document.querySelector(\"{label}\").textContent.includes('ρ 82,9%')"
                           f" && document.querySelector(\"{label}\").textContent")
-    assert "ρ 0,83" in str(after)
+    assert "ρ 82,9%" in str(after)  # the account speaks Russian: a decimal comma
 
     # Move the team-size slider back down to 3, with the keyboard.
     driver.find_element(By.ID, "tab-whatif").click()  # type: ignore[attr-defined]
@@ -162,7 +162,7 @@ def test_a_workshop_session(browser: object, served: tuple[str, Path]) -> None:
     lines = _wait(driver, "document.getElementById('override-lines').textContent")
     assert lines == 'team "Менеджеры" size 3'
     load = _wait(driver, "document.querySelector(\"#teams tr[data-team='Менеджеры'] .load\")"
-                         ".textContent === '1,11' && 'ok'")
+                         ".textContent === '111% !' && 'ok'")
     assert load == "ok"
     driver.find_element(By.CSS_SELECTOR, "#reset").click()  # type: ignore[attr-defined]
 

@@ -151,9 +151,6 @@ def _override_for(funnel: m.FunnelFile, ch: Change, span: Span) -> m.Override:
 def _deltas(base: Figures, variant: Figures, tr: Translator) -> list[Delta]:
     words = FigureWords(tr)
 
-    def ratio(x: float | None) -> str:
-        return "—" if x is None else tr.number(x, 2)
-
     def count(x: float | None) -> str:
         return "—" if x is None else tr.number(x, 1)
 
@@ -171,7 +168,8 @@ def _deltas(base: Figures, variant: Figures, tr: Translator) -> list[Delta]:
     for t in base.teams:
         vt = v_teams.get(t.name)
         v = vt.load if vt else None
-        out.append(Delta("load ρ", t.name, t.load, v, ratio(t.load), ratio(v)))
+        out.append(Delta("load ρ", t.name, t.load, v, t.load_text,
+                         vt.load_text if vt else "—"))
     v_pipes = {p.name: p for p in variant.pipelines}
     for p in base.pipelines:
         vp = v_pipes.get(p.name)

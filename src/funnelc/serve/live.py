@@ -10,6 +10,7 @@ after an emoji in a name.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -59,6 +60,9 @@ class StageFigures:
     visits_per_lead: float
     team_load: float | None
     """ρ of the owner team (its share of working time needed), None without an owner."""
+    team_load_text: str | None
+    """`team_load` as analyze and the report write it (`exact_text.team_load`): a share of
+    the team's working time, `!` when the team cannot keep up, «111% !»."""
     queue_model: str | None
     """`M/M/c`, `M/M/c+D`, … where a closed form applies, else None (see `note`)."""
     p_wait: float | None
@@ -84,6 +88,11 @@ class TeamFigures:
     """Share of the team's working time the stages it owns need (ρ)."""
     busy_mean: float
     stable: bool
+    load_text: str
+    """`load` as analyze and the report write it: «111% !», «28,7%»."""
+    over: bool
+    """The team cannot keep up: its load at or past its capacity (`exact_text.over`: a
+    team finishing its work after closing keeps up past 100 %), the `!` of `load_text`."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,9 @@ class Figures:
     pipelines: tuple[PipelineFigures, ...]
     revenue_per_month: float | None
     currency: str | None
+    load_mark: str | None = None
+    """What the `!` after a load means (`exact_text.LOAD_MARK`) in the page's language,
+    when a load carries one: said under the tables, as analyze and the report do."""
 
 
 @dataclass(frozen=True)
@@ -125,17 +137,18 @@ class LiveView:
 
 
 def _finite(x: float | None) -> float | None:
-    import math
-
     return x if x is not None and math.isfinite(x) else None
 
 
 def figures_of(result: AccountExact, language: str = "en") -> Figures:
     """The exact result, cut down to what the live view prints; the notes in `language`."""
+    from ..analysis.exact_text import load_mark, over, team_load
     from ..i18n import translator
+    from ..i18n.figures import Figures as FigureWords
     from ..i18n.note import say
 
     tr = translator(language)
+    words = FigureWords(tr)
     load = {t.name: t.load for t in result.teams}
     stages = []
     for p in result.pipelines:
@@ -146,6 +159,8 @@ def figures_of(result: AccountExact, language: str = "en") -> Figures:
                 p_win=s.p_win, arrivals_per_day=s.arrivals_per_hour * 24.0,
                 visits_per_lead=s.visits_per_lead,
                 team_load=_finite(load.get(s.owner)) if s.owner else None,
+                team_load_text=team_load(load[s.owner], words.pct, s.team_capacity)
+                if s.owner in load and math.isfinite(load[s.owner]) else None,
                 queue_model=q.model if q is not None else None,
                 p_wait=_finite(q.p_wait) if q is not None else None,
                 wait_mean_hours=_finite(q.wait_served_mean_hours) if q is not None else None,
@@ -155,12 +170,19 @@ def figures_of(result: AccountExact, language: str = "en") -> Figures:
                 mean_time_hours=_finite(s.mean_time_hours),
                 note=say(s.queueing.reason, tr)
                 if not s.queueing.applies and s.queueing.reason else None))
-    teams = tuple(TeamFigures(t.name, t.size, t.load, t.busy_mean, t.stable)
+    # Loads as analyze and the report write them, «111% !» with the legend of the mark:
+    # the page read «1,11» in red wherever the load reached 1, a figure with no unit
+    # beside the simulation's «Загрузка 99,6%», and red also for a team that keeps up by
+    # finishing after closing, which the report does not mark.
+    teams = tuple(TeamFigures(t.name, t.size, t.load, t.busy_mean, t.stable,
+                              team_load(t.load, words.pct, t.capacity),
+                              over(t.load, t.capacity))
                   for t in result.teams)
     pipelines = tuple(PipelineFigures(p.name, p.p_won, p.won_per_month,
                                       p.inflow_per_hour * 24.0) for p in result.pipelines)
     return Figures(tuple(stages), teams, pipelines, _finite(result.revenue_per_month),
-                   result.currency)
+                   result.currency,
+                   load_mark(((t.load, t.capacity) for t in result.teams), words))
 
 
 def _placed(d: Diagnostic, utf16: Utf16, loaded: Loaded, text: str) -> LiveDiagnostic:

@@ -208,7 +208,7 @@
       if (f) {
         sub1 = `${L("p_win")} ${pct(f.p_win)}`;
         sub2 = fill(L("per_day"), {n: num(f.arrivals_per_day, 1)}) +
-          (f.team_load != null ? ` · ρ ${num(f.team_load)}` : "");
+          (f.team_load_text != null ? ` · ρ ${f.team_load_text}` : "");
       } else if (n.label.length > 26) {  // a source or an outcome: its name on two lines
         const at = n.label.lastIndexOf(" ", 26);
         const brk = at > 8 ? at : 26;
@@ -239,7 +239,7 @@
     $("teams").innerHTML = `<tr><th scope="col">${L("team")}</th><th scope="col">${L("size")}</th>` +
       `<th scope="col">${L("load")}</th></tr>` +
       f.teams.map(t => `<tr data-team="${esc(t.name)}"><th scope="row">${esc(t.name)}</th><td class="size">${t.size}</td>` +
-        `<td class="load${t.load >= 1 ? " bad" : ""}">${num(t.load)}</td></tr>`).join("");
+        `<td class="load${t.over ? " bad" : ""}">${esc(t.load_text)}</td></tr>`).join("");
     // A queue figure the closed forms cannot give is «—» with a numbered note saying why
     // (analyze's note, as the report's footnotes); one number per distinct reason.
     const notes = [];
@@ -254,12 +254,14 @@
       `<th scope="col">${L("arrivals")}</th><th scope="col">${L("load")}</th><th scope="col">${L("p_wait")}</th>` +
       `<th scope="col">${L("wait")}</th><th scope="col">${L("breach")}</th><th scope="col">${L("sla_ends")}</th></tr>` +
       f.stages.map(s => `<tr data-stage="${esc(s.stage)}"><th scope="row">${esc(stageName(s.pipeline, s.stage))}</th>` +
-        `<td>${pct(s.p_win)}</td><td>${num(s.arrivals_per_day, 1)}</td><td>${num(s.team_load)}</td>` +
+        `<td>${pct(s.p_win)}</td><td>${num(s.arrivals_per_day, 1)}</td><td>${esc(s.team_load_text || "—")}</td>` +
         `<td>${cell(pct(s.p_wait), s)}</td><td>${cell(num(s.wait_mean_hours), s)}</td>` +
         `<td>${cell(pct(s.respond_breach), s)}</td>` +
         // A stage without an SLA has no share to show: an empty cell, not an unexplained «—».
         `<td>${s.sla_ends == null ? "" : (s.sla_ends_is_bound ? "≥" : "") + pct(s.sla_ends)}</td></tr>`).join("");
     $("figure-notes").innerHTML = notes.map((n, i) => `<li id="figure-note-${i + 1}">${esc(n)}</li>`).join("");
+    // What the «!» after a load means, as analyze and the report say under their tables.
+    $("load-mark").textContent = f.load_mark || "";
   }
 
   // ------------------------------------------------------------------ what-if sliders
