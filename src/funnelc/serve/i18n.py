@@ -62,6 +62,7 @@ _LABELS: dict[str, str] = {
     "backlog": C_("workshop", "Backlog, deals"),
     "days": C_("workshop", "days"),
     "reps": C_("workshop", "reps"),
+    "warmup": C_("workshop", "warm-up, days"),
     "per_day": C_("workshop", "{n}/d"),
     "applied": C_("workshop", "applied"),
     "not_applied": C_("workshop", "not applied"),

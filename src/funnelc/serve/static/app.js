@@ -334,8 +334,10 @@
   }
   async function runSim() {
     if (S.source) { S.source.close(); S.source = null; }
+    // The warm-up is the page's to set, as the days are: a run of 30 days or fewer failed
+    // on a warm-up of 30 the page neither showed nor let change.
     const body = {text: text(), changes: changeList(), days: Number($("days").value),
-                  reps: Number($("reps").value)};
+                  warmup: Number($("warmup").value), reps: Number($("reps").value)};
     const {status: code, data} = await api("/api/simulate", body);
     if (code !== 200) { $("sim-state").textContent = data.error; return; }
     S.job = data.job; S.jobText = body.text; S.simStarted = performance.now();
@@ -522,7 +524,7 @@
     set("tab-sim", "simulation"); set("tab-export", "export"); set("h-figures", "figures");
     set("run", "run"); set("cancel", "cancel"); set("reset", "reset"); set("save-scenario", "save_scenario");
     set("amocrm-plan", "amocrm_plan"); set("amocrm-apply", "amocrm_apply");
-    set("l-days", "days"); set("l-reps", "reps"); set("keys", "keyboard");
+    set("l-days", "days"); set("l-warmup", "warmup"); set("l-reps", "reps"); set("keys", "keyboard");
     $("tabs").setAttribute("aria-label", L("tabs"));
     $("scenario-name").placeholder = L("scenario_name");
   }
