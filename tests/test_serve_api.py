@@ -231,6 +231,33 @@ def test_a_bigger_team_says_the_exact_figures_cannot_move_and_money_reads_as_the
     assert rate["notes"] == []
 
 
+def test_an_sla_slider_shows_the_share_it_ends_and_says_why_wins_do_not_move(
+        client: TestClient, cottages: Path) -> None:
+    """Regression: «Продажи › Первичный контакт: SLA» moved from 27 to 3 working hours
+    changed no row of the what-if (wins, revenue, loads as they were) and nothing said
+    why, while analyze's own figure, the share of the stage's deals the SLA ends, grows
+    many times: the exact maths has the deals follow the routes' shares whatever the
+    SLA. The what-if now shows that share where it moves, and says so."""
+    text = cottages.read_text(encoding="utf-8")
+    change = {"kind": "stage_sla", "subject": "Первичный контакт", "pipeline": "Продажи"}
+    answer = client.post("/api/whatif", json={"text": text, "changes": [
+        {**change, "value": 3}]})
+    assert answer.status_code == 200, answer.text
+    data = answer.json()
+    (cut,) = [d for d in data["deltas"] if d["what"] == "SLA cut"]
+    assert (cut["pipeline"], cut["subject"]) == ("Продажи", "Первичный контакт")
+    assert cut["variant"] > 10 * cut["baseline"] > 0, cut
+    assert cut["baseline_text"] == "≥0,448%" and re.fullmatch(r"≥\d+(,\d+)?%", cut["variant_text"])
+    ran = CliRunner().invoke(cli, ["analyze", str(cottages), "--format", "json"])
+    sla = next(s for p in json.loads(ran.stdout)["pipelines"] for s in p["stages"]
+               if s["stage"] == "Первичный контакт")
+    assert cut["baseline"] == pytest.approx(sla["sla_ends"])
+    (note,) = data["notes"]
+    assert "SLA" in note and "симуляц" in note and "≥" in note, note
+    labels = client.get("/api/state").json()["labels"]
+    assert labels["what:SLA cut"] == "доля, снятая SLA"
+
+
 def test_the_findings_summary_and_the_queue_notes_speak_the_account_language(
         client: TestClient, cottages: Path) -> None:
     """Review F8: the Russian page's summary read «clean», «1 error», «3 errors» and the

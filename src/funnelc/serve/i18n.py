@@ -90,6 +90,12 @@ _LABELS: dict[str, str] = {
                                      "however busy the team. Run the simulation to see what "
                                      "the size changes (the backlog, the graveyards, the "
                                      "deals won)."),
+    "stage_sla_note": C_("workshop", "Won deals and revenue here do not change with an SLA: "
+                                     "the exact maths has the deals follow the routes' shares "
+                                     "and gives only the share of the stage's deals the SLA "
+                                     "ends (at least that share where it says «≥»). Run the "
+                                     "simulation to see what the SLA changes (the deals it "
+                                     "ends, the deals won)."),
     "backlog_scale": C_("workshop", "Backlog, deals: every row on one scale, 0 to {max}"),
     "keyboard": C_("workshop", "In the editor Tab indents: press Esc, then Tab, to leave "
                                "it."),
@@ -190,6 +196,8 @@ def labels(language: str) -> dict[str, str]:
     words.update({f"target:{name}": tr.pgettext(_TARGETS_CONTEXT, text)
                   for name, text in _TARGETS.items()})
     words.update({key: tr.gettext(text) for key, text in _REPORT_WORDS.items()})
+    # A what-if change of the SLA's share is named as the exact table's column.
+    words["what:SLA cut"] = words["sla_ends"]
     words.update({f"unit:{unit}": tr.gettext(text) for unit, text in _UNITS.items()})
     words.update({f"unit:{unit}": tr.pgettext(_DIAGRAM, text).replace("{count}", "{n}")
                   for unit, text in _RATE_UNITS.items()})

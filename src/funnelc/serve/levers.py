@@ -160,6 +160,10 @@ def _deltas(base: Figures, variant: Figures, tr: Translator) -> list[Delta]:
     def share(x: float | None) -> str:
         return "—" if x is None else tr.pct(x)
 
+    def cut(x: float | None, bound: bool) -> str:
+        """The SLA's share as the exact table writes it, «≥» where it is a lower bound."""
+        return "—" if x is None else ("≥" if bound else "") + tr.pct(x)
+
     def money(x: float | None) -> str:
         return "—" if x is None else money_in(x, base.currency, tr.lang)
 
@@ -187,6 +191,13 @@ def _deltas(base: Figures, variant: Figures, tr: Translator) -> list[Delta]:
         if s.respond_breach is not None or vs.respond_breach is not None:
             out.append(Delta("respond breach", s.stage, s.respond_breach, vs.respond_breach,
                              share(s.respond_breach), share(vs.respond_breach), s.pipeline))
+        # The share of the stage's deals its SLA ends, where it moves: what an SLA slider
+        # changes in the exact maths (an SLA of 30 → 5 working hours on developer's
+        # «Інтерес підтверджено» moved no row: wins and revenue follow the routes' shares).
+        if s.sla_ends != vs.sla_ends:
+            out.append(Delta("SLA cut", s.stage, s.sla_ends, vs.sla_ends,
+                             cut(s.sla_ends, s.sla_ends_is_bound),
+                             cut(vs.sla_ends, vs.sla_ends_is_bound), s.pipeline))
     if base.revenue_per_month is not None:
         out.append(Delta("revenue per month", "account", base.revenue_per_month,
                          variant.revenue_per_month, money(base.revenue_per_month),
@@ -212,11 +223,12 @@ def what_if(funnel: m.FunnelFile, changes: Sequence[Change]) -> WhatIf:
     language = i18n.language_of(funnel)
     base = figures_of(analyze_account(funnel), language)
     variant = figures_of(analyze_account(variant_model), language)
-    # The exact maths has every deal worked whatever the team's size (its won deals and
-    # revenue come from the routes' shares alone; only ρ, the wait and the breaches see
-    # the team): said, or a bigger team would seem to bring nothing.
-    notes = (i18n.word(language, "team_size_note"),) \
-        if any(ch.kind == "team_size" for ch in changes) else ()
+    # The exact maths has every deal worked whatever the team's size and follow the
+    # routes' shares whatever the SLA (its won deals and revenue come from the shares
+    # alone; only ρ, the wait and the breaches see the team, only the SLA's share sees the
+    # SLA): said, or a bigger team or a looser SLA would seem to change nothing.
+    notes = tuple(i18n.word(language, f"{kind}_note") for kind in ("team_size", "stage_sla")
+                  if any(ch.kind == kind for ch in changes))
     return WhatIf(tuple(_override(o) for o in overrides),
                   tuple(_deltas(base, variant, translator(language))), variant, notes)
 
