@@ -51,6 +51,8 @@ from .calendar import WorkCalendar
 from .compile import Network, RouteSpec, StageSpec
 from .config import SimConfig
 from .dists import Sampler
+from .residual import Ways, pick, way_out
+from .residual import draw as residual_draw
 from .rng import stream
 from .simpy_adapter import NORMAL, Callbacks, Happening, new_environment, scheduler
 from .stats import (
@@ -91,8 +93,8 @@ UNPICKED = -math.inf
 a constant, as cheap as the `< 0.0` it replaces: warm-start deals carry negative times)."""
 
 WARM_TRIES = 32
-"""Draws of (work, outcome, delay) tried per open deal before it counts as overdue
-(see `Engine._warm_deal`)."""
+"""Draws of (work, outcome, delay) tried per open deal before it counts as overdue and
+the same law is computed instead of sampled (see `Engine._warm_deal`, `residual`)."""
 TOUCH_MADE_H = 24.0
 """A warm-start deal's cadence touch due more than this many hours before t=0 was made
 (and, the deal being still there, not answered); a later one may still wait in the
@@ -204,6 +206,11 @@ def _count_breach(st: _Stage, d: Deal, unqueued: bool) -> None:
     st.resp_bw[q] += 1
     if unqueued:
         st.resp_uw[q] += 1
+
+
+def _uniforms(g: np.random.Generator, n: int) -> np.ndarray:
+    """n uniforms in [0, 1)."""
+    return g.random(n)
 
 
 def _route_indices(k: int, probs: np.ndarray, g: np.random.Generator, n: int) -> np.ndarray:
@@ -430,12 +437,20 @@ class _WarmDraws:
     """A stage's draws for open deals of a warm start, from streams of their own (purpose
     "warm"), so that how many deals are open never shifts the draws of new deals."""
 
-    __slots__ = ("work", "choice", "afters", "routes", "single")
+    __slots__ = ("work", "choice", "afters", "routes", "single", "_key", "_gen", "_dist",
+                 "_ways", "_u", "_queues")
 
     def __init__(self, st: _Stage, gen: Callable[..., np.random.Generator]) -> None:
         spec = st.spec
         sk = (spec.pipeline_name, spec.name)
         work = spec.work if (st.work is not None or st.free_work is not None) else None
+        self._key = sk
+        self._gen = gen
+        self._dist = work
+        self._ways: Ways | None = None
+        self._u: Sampler | None = None
+        self._queues = st.work is not None
+        """Its deals wait in a team's queue for their work (an owner and `work`)."""
         self.work = Sampler(work, gen("warm", *sk, "work"), 64) if work is not None else None
         self.routes = st.routes
         self.single = st.single
@@ -462,8 +477,37 @@ class _WarmDraws:
                 if w > age:
                     return w - age, r, 0.0
                 return 0.0, r, w + dd - age
-        after = self.afters[r.idx]  # type: ignore[union-attr]
-        return 0.0, r, after.take() if after is not None else 0.0  # type: ignore[return-value]
+        assert r is not None
+        if self._queues:
+            # The age may be a wait for a member, which the funnel does not describe (a
+            # weekend, a backlog): it says nothing of the way out (see `Engine._warm_deal`).
+            after = self.afters[r.idx]
+            return 0.0, r, after.take() if after is not None else 0.0
+        return self._overdue(age, r)
+
+    def _overdue(self, age: float, last: _Route) -> tuple[float, _Route, float]:
+        """`draw` for a deal no try explained: the same conditional law computed from
+        the distributions (`residual`), from a stream of its own ("overdue"), so that
+        the draws of every other deal stay as they were. A deal that outlived every way
+        out takes the longest-lasting one by share (`last`, the last way drawn by the
+        shares, if it is one of them, else one of them drawn) and its delay afresh, as
+        every overdue deal did before: the same numbers where all ways last as long."""
+        ways, u = self._ways, self._u
+        if ways is None or u is None:
+            ways = self._ways = tuple(
+                (r.spec.share, r.kind == K_STAY, None if r.kind == K_STAY else r.spec.after)
+                for r in self.routes)
+            u = self._u = Sampler.of(_uniforms, self._gen("warm", *self._key, "overdue"), 64)
+        plan = way_out(self._dist, ways, age)
+        if plan.outlived:
+            r = last
+            if all(w.route != r.idx for w in plan.ways):
+                r = self.routes[pick(plan, 1.0 - u.take()).route]
+            after = self.afters[r.idx]
+            return 0.0, r, after.take() if after is not None else 0.0
+        w, k, dd = residual_draw(plan, self._dist, ways, age, 1.0 - u.take(),
+                                 1.0 - u.take(), 1.0 - u.take())
+        return w, self.routes[k], dd
 
 
 class Engine:
@@ -720,9 +764,16 @@ class Engine:
         rest of it, or waits in the queue for a fresh work draw when none is free: the
         time it already waited is unknown, so the draw assumes none); otherwise it waits
         out the rest of its outcome's delay. A deal that no draw in `WARM_TRIES` explains
-        (older than its stage's timing allows, e.g. beyond a uniform's upper bound) is
-        overdue: its outcome is drawn by the shares and its delay afresh (memoryless;
-        exact for `exp`). In a cadence stage the touches due before t=0 are taken as
+        is overdue, and the same law is computed from the distributions (`residual`):
+        outcome r with probability ∝ share_r × P(work + delay_r > a), the rest of its
+        stay given it exceeds a, from a stream of its own; the draws of the other deals
+        do not move. One that outlived every outcome (beyond a uniform's upper bound)
+        takes the longest-lasting one (by share among ties) and its delay afresh. In a
+        stage whose deals wait in a team's queue for their work (an owner and `work`),
+        the age may be a wait for a member (a weekend, a backlog) that the funnel does
+        not describe, so it says nothing of the outcome: an overdue deal there takes the
+        outcome by the shares and its delay afresh (memoryless; exact for `exp`). In a
+        cadence stage the touches due before t=0 are taken as
         made without a reply (it is still there), except the latest when it fell due in
         the last `TOUCH_MADE_H` hours or closes the cadence: that one may still wait in
         the queue and is made at t=0."""
