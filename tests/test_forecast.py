@@ -457,9 +457,33 @@ def test_deals_older_than_the_funnel_lets_them_stay_are_said(tmp_path: Path, dea
             "funnel lets a deal stay there") in notes, notes
     assert "“Offer”: 12, open 201–212 days" in notes, notes
     assert "(a graveyard)" in notes and "funnelc fit" in notes, notes
+    assert ("only the stage's slowest ways out explain such an age, so the runs close "
+            "them by those ways") in notes, notes
     ru = invoke("forecast", *args, "--lang", "ru")
     assert ru.exit_code == 0, ru.output
     assert "12 открытых сделок" in ru.output and "«Offer»: 12" in ru.output, ru.output
+
+
+def test_deals_older_than_a_team_stage_lets_them_stay_may_be_waiting(tmp_path: Path) -> None:
+    """A stage a team works (an owner and `work`): an old deal's age may be a wait for
+    a member, which the funnel does not describe, so the runs close it by the shares,
+    not by the slowest way out alone, and the note says which."""
+    funnel = tmp_path / "team.funnel"
+    text = CLOSED_FORM.replace('pipeline "Sales"', 'team "Sales team" size 2\n\npipeline "Sales"')
+    text = text.replace('  stage "Offer" {\n',
+                        '  stage "Offer" {\n    owner "Sales team"\n    work 1h\n')
+    funnel.write_text(text.replace("exp(10d)", "exp(5d)"), encoding="utf-8")
+    history = tmp_path / "h.csv"
+    _graveyard_history(history, 12)
+    res = invoke("forecast", str(history), "--funnel", str(funnel), "--scenario",
+                 "No arrivals", "--until", "2024-04-14", "--reps", "3", "--jobs", "1",
+                 "--format", "json")
+    assert res.exit_code == 0, res.output
+    notes = " ".join(json.loads(res.stdout)["notes"])
+    assert "12 open deals ($60k) have been in their stage far longer" in notes, notes
+    assert ("so the runs close them: by the slowest ways out, the only ones that explain "
+            "such an age, or, in a stage whose deals wait for a team's member, where the "
+            "age may be that wait, by the shares") in notes, notes
 
 
 def test_the_new_arrivals_wins_say_how_many_new_deals_they_come_from(

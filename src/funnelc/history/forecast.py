@@ -79,7 +79,9 @@ OVERDUE = 1e-5
 would reach (1e-3 named one deal of 31 in one history in 40 of a process without a
 graveyard; a graveyard's months are far below: 81 days where the ways out take exp(7d)
 (65%) and exp(4d) is 6e-6) (the funnel's ways out and work, no SLA, patience or cadence to move it) is
-overdue: a note names it, since the runs start it afresh (`Engine._warm_deal`)."""
+overdue: a note names it, since the runs close it all the same, by the slowest way out (the
+one that explains its age) or, where it may wait for a member, by the shares
+(`Engine._warm_deal`)."""
 
 Progress = Callable[[int, int], None]
 OriginKind = Literal["all", "open", "new"]
@@ -185,8 +187,10 @@ class Row:
 class Overdue:
     """Open deals of one stage that have been there longer than the funnel lets a deal
     stay (under `OVERDUE` of its entries would still be there): a graveyard, or a funnel
-    without the `stay` share that keeps them. The runs draw them afresh, as if they had
-    just entered, so they are forecast to close as new deals there do."""
+    without the `stay` share that keeps them. The runs close them all the same: by the
+    way out that explains such an age (share × survival of its stay: the slowest), or,
+    in a stage whose deals wait in a team's queue for their work (`waits`), where the
+    age may be a wait for a member, by the shares."""
 
     pipeline: str
     stage: str
@@ -194,6 +198,8 @@ class Overdue:
     value: float
     youngest_hours: float
     oldest_hours: float
+    waits: bool = False
+    """The stage has an owner and `work`: its deals wait in the team's queue."""
 
 
 @dataclass(frozen=True)
@@ -705,6 +711,11 @@ def _still_there(funnel: m.FunnelFile, pipe: m.Pipeline, stage: m.Stage, age: fl
     return out / total
 
 
+def _waits(stage: m.Stage) -> bool:
+    """Its deals wait in a team's queue for their work (as the engine's `_Stage.work`)."""
+    return stage.owner is not None and stage.work is not None and stage.cadence is None
+
+
 def _overdue(deals: Sequence[OpenDeal], funnel: m.FunnelFile) -> tuple[Overdue, ...]:
     """The open deals older than their stage lets a deal stay (`OVERDUE`), by stage."""
     stages = {(p.name.value, s.name.value): (p, s) for p in funnel.pipelines for s in p.stages}
@@ -717,7 +728,8 @@ def _overdue(deals: Sequence[OpenDeal], funnel: m.FunnelFile) -> tuple[Overdue, 
         if p is not None and p < OVERDUE:
             found.setdefault((d.pipeline, d.stage), []).append(d)
     rows = [Overdue(pipe, stage, len(ds), math.fsum(d.value for d in ds),
-                    min(-d.entered_hours for d in ds), max(-d.entered_hours for d in ds))
+                    min(-d.entered_hours for d in ds), max(-d.entered_hours for d in ds),
+                    waits=_waits(stages[pipe, stage][1]))
             for (pipe, stage), ds in found.items()]
     return tuple(sorted(rows, key=lambda o: (-o.deals, o.pipeline, o.stage)))
 

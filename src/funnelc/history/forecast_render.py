@@ -295,7 +295,8 @@ def _fit_note(f: Forecast, tr: Translator) -> str | None:
 
 def _overdue_note(f: Forecast, tr: Translator) -> str:
     """The open deals older than their stage lets a deal stay, with their value, stages
-    and ages, what the runs do with them and what to do (a graveyard is forecast as won)."""
+    and ages, what the runs do with them and what to do (a graveyard is forecast as
+    closed: by the slowest way out, or by the shares where a team's queue may hold it)."""
     n = sum(o.deals for o in f.overdue)
     value = math.fsum(o.value for o in f.overdue)
     stages = []
@@ -310,20 +311,40 @@ def _overdue_note(f: Forecast, tr: Translator) -> str:
         stages.append(tr.ngettext("{n} more in other stages", "{n} more in other stages",
                                   rest).format(n=tr.number(rest, 0)))
     money = _money(tr, value, f.currency) if f.currency else tr.sig(value)
-    return tr.ngettext(
-        "{n} open deal ({value}) has been in its stage far longer than the funnel lets a "
-        "deal stay there (not 1 in 100,000 of the deals entering it stays as long): "
-        "{stages}; the funnel has no `stay` share or SLA that would keep it, so every run "
-        "starts it afresh, as if it had just entered, and it is forecast to close as new "
-        "deals there do. If nobody works it (a graveyard), close it in the CRM, or fit "
-        "the funnel on the history (`funnelc fit` writes the share that stays)",
-        "{n} open deals ({value}) have been in their stage far longer than the funnel "
-        "lets a deal stay there (not 1 in 100,000 of the deals entering it stays as long): "
-        "{stages}; the funnel has no `stay` share or SLA that would keep them, so every "
-        "run starts them afresh, as if they had just entered, and they are forecast to "
-        "close as new deals there do. If nobody works them (a graveyard), close them in "
-        "the CRM, or fit the funnel on the history (`funnelc fit` writes the share that "
-        "stays)", n).format(n=tr.number(n, 0), value=money, stages="; ".join(stages))
+    if not any(o.waits for o in f.overdue):
+        text = tr.ngettext(
+            "{n} open deal ({value}) has been in its stage far longer than the funnel lets "
+            "a deal stay there (not 1 in 100,000 of the deals entering it stays as long): "
+            "{stages}; the funnel has no `stay` share or SLA that would keep it, and only "
+            "the stage's slowest ways out explain such an age, so the runs close it by "
+            "those ways. If nobody works it (a graveyard), close it in the CRM, or fit the "
+            "funnel on the history (`funnelc fit` writes the share that stays)",
+            "{n} open deals ({value}) have been in their stage far longer than the funnel "
+            "lets a deal stay there (not 1 in 100,000 of the deals entering it stays as "
+            "long): {stages}; the funnel has no `stay` share or SLA that would keep them, "
+            "and only the stage's slowest ways out explain such an age, so the runs close "
+            "them by those ways. If nobody works them (a graveyard), close them in the "
+            "CRM, or fit the funnel on the history (`funnelc fit` writes the share that "
+            "stays)", n)
+    else:
+        text = tr.ngettext(
+            "{n} open deal ({value}) has been in its stage far longer than the funnel lets "
+            "a deal stay there (not 1 in 100,000 of the deals entering it stays as long): "
+            "{stages}; the funnel has no `stay` share or SLA that would keep it, so the "
+            "runs close it: by the slowest ways out, the only ones that explain such an "
+            "age, or, in a stage whose deals wait for a team's member, where the age may "
+            "be that wait, by the shares, as new deals there close. If nobody works it (a "
+            "graveyard), close it in the CRM, or fit the funnel on the history (`funnelc "
+            "fit` writes the share that stays)",
+            "{n} open deals ({value}) have been in their stage far longer than the funnel "
+            "lets a deal stay there (not 1 in 100,000 of the deals entering it stays as "
+            "long): {stages}; the funnel has no `stay` share or SLA that would keep them, "
+            "so the runs close them: by the slowest ways out, the only ones that explain "
+            "such an age, or, in a stage whose deals wait for a team's member, where the "
+            "age may be that wait, by the shares, as new deals there close. If nobody "
+            "works them (a graveyard), close them in the CRM, or fit the funnel on the "
+            "history (`funnelc fit` writes the share that stays)", n)
+    return text.format(n=tr.number(n, 0), value=money, stages="; ".join(stages))
 
 
 def _kept_sentence(f: Forecast) -> str | None:
