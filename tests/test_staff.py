@@ -5,6 +5,7 @@ limit meets a target."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -550,3 +551,64 @@ def test_the_working_hours_cadence_bound_is_what_a_team_of_any_size_reaches(
     assert unreachable(net, "Ops", replace(target, threshold=simulated), config) is None
     early_net, early_target = bound_of(text.replace("call 1d", "call 30m"))
     assert cadence_bound(early_net, "Ops", early_target, config) is None
+
+
+def test_the_curve_plot_draws_between_sizes_only_what_is_known(mmc: str) -> None:
+    """Climbing from 1 (`--from-size 1`) the search simulates 1, 2, 4, 8, 9 on the M/M/c
+    above. The plot joined the simulated points and Erlang C's values straight across the
+    sizes it skipped: at 7 members the dashed line read 70.4% picked up within 5 minutes
+    where Erlang C says 83.4% (and the simulated line 70.9%, measured nowhere), and the
+    utilization panel's dashed line, labelled Erlang C, rose to 500% (one member's offered
+    load) on an axis of busy share. Now the exact curve is Erlang C's at every size from 1
+    to 9, the simulated points are joined only between neighbouring sizes, and the
+    utilization panel draws the offered load where it is a busy share (at most 100%)."""
+    from datetime import date
+
+    from funnelc import load
+    from funnelc.analysis.queueing import mmc_wait_tail
+    from funnelc.sim.compile import compile_network
+    from funnelc.sim.config import SimConfig
+    from funnelc.whatif.executors import Runner, SerialExecutor
+    from funnelc.whatif.plots import staffing_figure
+    from funnelc.whatif.staffing import parse_target, search_staff, with_respond_limits
+
+    model = load(Path(mmc).read_text(encoding="utf-8")).model
+    assert model is not None
+    net = compile_network(model)
+    targets = [parse_target(t, "--target", net, "Ops")
+               for t in ("respond 5m 90%", "utilization <= 59%")]
+    model = with_respond_limits(model, net, targets)
+    config = SimConfig(days=6, warmup_days=1, reps=3, seed=1, start=date(2018, 1, 1))
+    result = search_staff(model, "Ops", targets, config, Runner(SerialExecutor(), config),
+                          limit=20, start_size=1, curve_extra=0)
+    sizes = [ev.size for ev in result.curve]
+    assert sizes[:3] == [1, 2, 4] and sizes[-1] == result.answer == 9, sizes
+    respond, busy = staffing_figure(result).axes
+
+    def drawn(ax: Any) -> dict[str, tuple[list[float], list[float]]]:
+        """The lines drawn with a line style, by legend label ("" for none)."""
+        out: dict[str, tuple[list[float], list[float]]] = {}
+        for k, line in enumerate(ax.get_lines()):
+            label = str(line.get_label())
+            if line.get_linestyle() in ("None", "none", "") or label.startswith(
+                    ("target", "answer")):
+                continue
+            key = label if not label.startswith("_") else f"_{k}"
+            out[key] = ([float(x) for x in line.get_xdata()],
+                        [float(y) for y in line.get_ydata()])
+        return out
+
+    lines = drawn(respond)
+    xs, ys = lines.pop("Erlang C (M/M/c)")
+    assert xs == list(range(1, 10))
+    for c, y in zip(range(1, 10), ys):
+        erlang = 0.0 if c * 4 <= LAM else 1.0 - mmc_wait_tail(c, LAM, 4.0, 5 / 60)
+        assert y == pytest.approx(100 * erlang, abs=1e-9), (c, y)
+    assert ys[6] == pytest.approx(83.4, abs=0.05)
+    for name, (xs, _ys) in {**lines, **drawn(busy)}.items():
+        if name == "offered load":
+            continue
+        assert all(b - a == 1 for a, b in itertools.pairwise(xs)), (name, xs)
+    xs, ys = drawn(busy)["offered load"]
+    assert xs == [5, 6, 7, 8, 9] and max(ys) == pytest.approx(100.0)
+    assert ys == pytest.approx([100 * 5 / c for c in xs])

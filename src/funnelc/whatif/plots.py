@@ -46,6 +46,7 @@ _TEXT = {
     "deals": C_("plot", "deals"),
     "simulated": C_("plot", "simulated (95% interval)"),
     "exact": C_("plot", "exact"),
+    "offered load": C_("plot", "offered load"),
     "target": C_("plot", "target: {text}"),
     "answer": C_("plot", "answer: {size}"),
     "size of": C_("plot", "size of {team}"),
@@ -314,7 +315,18 @@ def _reach(e: Estimate | None, limits: Limits, scale: float) -> tuple[float, flo
 @draws_figure
 def staffing_figure(result: StaffingResult, tr: Translator | None = None) -> Figure:
     """One panel per target: the simulated metric against team size (95 % error bars),
-    the exact (Erlang) curve where it applies, the target line and the answer."""
+    the exact (Erlang) curve where it applies, the target line and the answer.
+
+    Only what is known is drawn between sizes: the simulated points are joined where
+    the sizes are neighbours, never across sizes the search skipped (`--from-size 1`
+    simulates 1, 2, 4, 8, 9: a line from 4 to 8 drew values nobody measured), and the
+    exact curve, a closed form, is computed at every size of the range rather than
+    joined straight between the simulated ones (Erlang C's 83.4% at 7 members read 70%
+    off the line from 4 to 8). A utilization target's is the offered load, drawn where it
+    is a busy share a team can have (at most 100%: beyond, the team cannot keep up, and
+    1 member's 500% set the axis)."""
+    from .staffing_exact import exact_value
+
     plt = _plt()
     number: Callable[[float], str] = (functools.partial(labels.figure, tr)
                                       if tr is not None and tr.lang != "en" else num)
@@ -332,13 +344,28 @@ def staffing_figure(result: StaffingResult, tr: Translator | None = None) -> Fig
             lo, hi = _reach(e, limits, target.scale)
             below.append(lo)
             above.append(hi)
-        ax.errorbar(sizes, ys, yerr=[below, above], marker="o", capsize=3,
-                    label=_t(tr, "simulated"))
-        exact = [(pt.size, x * target.scale) for pt in result.curve
-                 if (x := pt.exact[i]) is not None]
+        bars = ax.errorbar(sizes, ys, yerr=[below, above], marker="o", capsize=3,
+                           linestyle="none", label=_t(tr, "simulated"))
+        color = bars.lines[0].get_color()
+        k = 0
+        while k < len(sizes):
+            j = k
+            while j + 1 < len(sizes) and sizes[j + 1] == sizes[j] + 1:
+                j += 1
+            if j > k:
+                ax.plot(sizes[k:j + 1], ys[k:j + 1], color=color)
+            k = j + 1
+        spec = result.start.curve[i] if i < len(result.start.curve) else None
+        exact: list[tuple[int, float]] = []
+        if spec is not None and sizes:
+            for c in range(min(sizes), max(sizes) + 1):
+                x = exact_value(spec, c, result.start.busy, result.start.week)
+                if x is not None and (target.kind != "utilization" or x <= 1.0 + 1e-12):
+                    exact.append((c, x * target.scale))
         if exact:
             ax.plot([s for s, _ in exact], [v for _, v in exact], "k--",
-                    linewidth=1, label=result.exact_model or _t(tr, "exact"))
+                    linewidth=1, label=_t(tr, "offered load") if target.kind == "utilization"
+                    else result.exact_model or _t(tr, "exact"))
         ax.axhline(target.threshold * target.scale, color="#d0453a", linewidth=1,
                    label=_t(tr, "target").format(
                        text=labels.target_text(tr or translator("en"), target)))
