@@ -431,17 +431,21 @@ def test_once_the_rename_is_fixed_the_audit_is_the_planted_story(audit_fixed: di
     assert ryan["rest_rate"] == pytest.approx(218 / 306)
     assert ryan["p_value"] == pytest.approx(0.004, abs=0.0005) and not ryan["flagged"]
     ryan_paths = _trial(truth, "Ryan Cole")
-    # Lost on the first visit to «Trial», and later at «Proposal» after all.
+    # Lost on the first visit to «Trial», and reopened into «Trial» (the story: 40 % of
+    # them, two to six weeks later): 12 of 27, of which 7 reached «Proposal» after all.
+    # Counted only once they reached «Proposal», as until docs/audit.md said otherwise,
+    # his clients came back 7 times, not the 12 the generator reopened.
     lost = [p for p in ryan_paths if p[p.index("Trial") + 1:][:1] == ["Closed lost"]]
+    reopened = [p for p in lost if p[p.index("Trial") + 2:][:1] == ["Trial"]]
     back = [p for p in lost if "Proposal" in p[p.index("Trial") + 2:]]
-    assert (len(lost), len(back)) == (27, 7)
-    # Five of the 27 losses are younger than 90 % of the comebacks took (two to six
-    # weeks): they cannot tell yet whether they were premature.
+    assert (len(lost), len(reopened), len(back)) == (27, 12, 7)
+    # One of the 27 losses is younger than 90 % of the comebacks took (from the loss to
+    # the reopening, two to six weeks): it cannot tell yet whether it was premature.
     mine = [r for r in entries if r.key == "Ryan Cole"]
     assert (sum(r.lost for r in mine), sum(r.settled for r in mine),
-            sum(r.came_back for r in mine)) == (27, 22, 7)
+            sum(r.came_back for r in mine)) == (27, 26, 12)
     early = found["premature_losses", "Ryan Cole"]
-    assert (early["n"], early["observed"]) == (22, pytest.approx(7 / 22))
+    assert (early["n"], early["observed"]) == (26, pytest.approx(12 / 26))
 
 
 @pytest.fixture(scope="module")

@@ -383,7 +383,11 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
         # Which way the losses came back: a new deal of the same client is another
         # manager's win in the CRM, and the client's own card shows only the new deal.
         cb = f.comeback
-        ways = ([tr.ngettext("{n} deal reopened", "{n} deals reopened", cb.reopened)
+        # What a reopened deal is, said where it is counted (`cohorts._reopens`): back
+        # in the pipeline and not lost again within the hour (`REOPEN_HOURS`).
+        ways = ([tr.ngettext("{n} deal reopened and not lost again within an hour",
+                             "{n} deals reopened and not lost again within an hour",
+                             cb.reopened)
                  .format(n=x.count(cb.reopened))] if cb.reopened else []) + (
             [tr.ngettext("{n} new deal of the same client within {days} of the loss",
                          "{n} new deals of the same client within {days} of the loss",
@@ -1280,8 +1284,9 @@ def audit_sections(a: Audit, tr: Translator | None = None,
               "its Wilson 95% interval and the beta-binomial shrunk value), the rest of the "
               "team's, the gap in deals and money; flagged when clear after Holm's correction "
               "over all managers and pairs (family-wise {alpha}). Premature losses: the share "
-              "of the manager's losses whose client came back later (the same deal reopened, "
-              "or, within {days}, a new deal of a client who had bought nothing in the "
+              "of the manager's losses whose client came back later (the same deal reopened "
+              "in the pipeline and not lost again within an hour, or, within {days}, a new "
+              "deal of a client who had bought nothing in the "
               "pipeline before the loss: a buyer's next order is a repeat purchase, not a "
               "comeback), among the losses as old as 90% of the comebacks took (a younger one "
               "has not had the time). A deal still open at the stage is "

@@ -265,8 +265,9 @@ class Band:
 
 @dataclass(frozen=True)
 class Comeback:
-    """premature_losses: how the losses that came back did: the same deal reopened (it
-    reached the next stage after the loss), or a new deal of the same client (contact)
+    """premature_losses: how the losses that came back did: the same deal reopened (back
+    in a stage of its pipeline after the loss and not lost again within an hour, or on to
+    the pair's next stage: `cohorts._reopens`), or a new deal of the same client (contact)
     entered the pipeline within `window_days` of the loss."""
     reopened: int
     new_deal: int
