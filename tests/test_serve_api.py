@@ -155,6 +155,63 @@ def test_the_exact_figures_are_analyzes(client: TestClient, cottages: Path) -> N
     assert any(e["dashed"] for e in graph["edges"]), "the handoff to Прогрев is drawn"
 
 
+QUEUE = """
+account "Тест" { language ru }
+team "Менеджеры" size 2
+source "Сайт" 10/day -> "Продажи"."Новая"
+pipeline "Продажи" main {
+  stage "Новая" {
+    owner "Менеджеры"
+    work exp(2h)
+    respond 1h
+    sla 40h -> lost "Долго"
+    -> "Договор" 30% after exp(1d)
+    -> lost "Дорого" 70%
+  }
+  stage "Договор" {
+    -> won 50%
+    -> lost "Передумал" 50%
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("name", ["cottages", "queue"])
+def test_the_exact_tables_cells_are_analyzes_as_it_prints_them(
+        client: TestClient, tmp_path: Path, name: str) -> None:
+    """Regression: the page wrote the exact figures with a format of its own, one decimal:
+    P(успеха) «2,6%», the SLA's share «≥0,4%», «Приход/день» «30,0», the mean wait «0,42»
+    under «Среднее ожидание, ч», where analyze (and the what-if's SLA row) print «2,58%»,
+    «≥0,448%», «30», «25,2 мин». The page's cells are analyze's, by its function."""
+    path = tmp_path / f"{name}.funnel"
+    path.write_text(QUEUE if name == "queue" else
+                    (PIPELINES / "cottages.funnel").read_text(encoding="utf-8"), encoding="utf-8")
+    live = client.post("/api/check", json={"text": path.read_text(encoding="utf-8")}).json()
+    stages = live["live"]["figures"]["stages"]
+    ran = CliRunner().invoke(cli, ["analyze", str(path)])
+    assert ran.exit_code == 0, ran.output
+    lines = ran.stdout.splitlines()
+    head = [c.strip() for c in next(x for x in lines if x.startswith("┃ этап ")).split("┃")]
+    columns = {"arrivals": "λ в день", "p_win": "P(успеха)", "wait": "ожидание",
+               "breach": "нарушение реакции", "sla_ends": "доля, снятая SLA"}
+    seen = 0
+    for s in stages:
+        row = next((x for x in lines if re.match(rf"│ {re.escape(s['stage'])}( \(ключевой\))? +│", x)),
+                   None)
+        if row is None:  # a name analyze wraps onto two lines
+            continue
+        cells = [c.strip() for c in row.split("│")]
+        printed = {k: cells[head.index(word)] for k, word in columns.items()}
+        if s["sla_ends"] is None:
+            printed["sla_ends"] = ""  # no SLA: an empty cell on the page, «—» in analyze
+        assert {k: s["said"][k] for k in columns} == printed, s["stage"]
+        seen += 1
+    assert seen >= 2, seen
+    if name == "queue":
+        new = next(s for s in stages if s["stage"] == "Новая")
+        assert (new["said"]["wait"], new["said"]["p_wait"]) == ("25,2 мин", "24,5%")
+
+
 def test_the_exact_table_shows_the_sla_share_the_report_shows(client: TestClient,
                                                              cottages: Path) -> None:
     """The report's and analyze's «SLA cut» is the share the SLA ends, `stay` included

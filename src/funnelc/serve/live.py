@@ -20,6 +20,7 @@ from ..diagnostics import Diagnostic, Severity
 from ..export.graph import AccountGraph, build_graph
 from ..lint.config import LintConfig
 from ..lint.runner import lint_report
+from ..numfmt import DASH
 from ..source import normalize_line_ends
 from .fixes import Fix, fixes_for
 from .offsets import Utf16
@@ -78,6 +79,10 @@ class StageFigures:
     note: str | None
     """Why the closed-form queue figures (`p_wait`, `wait_mean_hours`, `respond_breach`)
     are missing, in the page's language (`analyze`'s note, as the report's footnotes)."""
+    said: dict[str, str]
+    """The row as analyze writes it in the page's language (`exact_text.stage_cells`):
+    `p_win` «2,58%», `arrivals` (a day) «30», `p_wait`, `wait` «16,6 ч», `breach` and
+    `sla_ends` «≥0,448%»; «—» where there is no figure (`sla_ends`: "" without an SLA)."""
 
 
 @dataclass(frozen=True)
@@ -142,7 +147,7 @@ def _finite(x: float | None) -> float | None:
 
 def figures_of(result: AccountExact, language: str = "en") -> Figures:
     """The exact result, cut down to what the live view prints; the notes in `language`."""
-    from ..analysis.exact_text import load_mark, over, team_load
+    from ..analysis.exact_text import load_mark, over, stage_cells, team_load
     from ..i18n import translator
     from ..i18n.figures import Figures as FigureWords
     from ..i18n.note import say
@@ -154,6 +159,11 @@ def figures_of(result: AccountExact, language: str = "en") -> Figures:
     for p in result.pipelines:
         for s in p.stages:
             q = s.queue
+            # analyze's cells, by analyze's function: the page wrote P(win) «2,6%» and
+            # the SLA's share «≥0,4%» with one decimal of its own beside analyze's and
+            # the what-if's «2,58%», «≥0,448%».
+            cells = stage_cells(s, words.pct, words)
+            p_wait = _finite(q.p_wait) if q is not None else None
             stages.append(StageFigures(
                 pipeline=s.pipeline, stage=s.stage, key=s.key, owner=s.owner,
                 p_win=s.p_win, arrivals_per_day=s.arrivals_per_hour * 24.0,
@@ -169,7 +179,11 @@ def figures_of(result: AccountExact, language: str = "en") -> Figures:
                 sla_ends=_finite(s.sla_ends), sla_ends_is_bound=s.sla_cut_is_bound,
                 mean_time_hours=_finite(s.mean_time_hours),
                 note=say(s.queueing.reason, tr)
-                if not s.queueing.applies and s.queueing.reason else None))
+                if not s.queueing.applies and s.queueing.reason else None,
+                said={"p_win": cells[3], "arrivals": cells[2],
+                      "p_wait": words.pct(p_wait) if p_wait is not None else DASH,
+                      "wait": cells[6], "breach": cells[7],
+                      "sla_ends": cells[9] if s.sla_ends is not None else ""}))
     # Loads as analyze and the report write them, «111% !» with the legend of the mark:
     # the page read «1,11» in red wherever the load reached 1, a figure with no unit
     # beside the simulation's «Загрузка 99,6%», and red also for a team that keeps up by

@@ -206,8 +206,8 @@
       const cut = t => t.length > 26 ? t.slice(0, 25) + "…" : t;
       let label = cut(n.label), sub1 = "", sub2 = "";
       if (f) {
-        sub1 = `${L("p_win")} ${pct(f.p_win)}`;
-        sub2 = fill(L("per_day"), {n: num(f.arrivals_per_day, 1)}) +
+        sub1 = `${L("p_win")} ${f.said.p_win}`;
+        sub2 = fill(L("per_day"), {n: f.said.arrivals}) +
           (f.team_load_text != null ? ` · ρ ${f.team_load_text}` : "");
       } else if (n.label.length > 26) {  // a source or an outcome: its name on two lines
         const at = n.label.lastIndexOf(" ", 26);
@@ -254,11 +254,11 @@
       `<th scope="col">${L("arrivals")}</th><th scope="col">${L("load")}</th><th scope="col">${L("p_wait")}</th>` +
       `<th scope="col">${L("wait")}</th><th scope="col">${L("breach")}</th><th scope="col">${L("sla_ends")}</th></tr>` +
       f.stages.map(s => `<tr data-stage="${esc(s.stage)}"><th scope="row">${esc(stageName(s.pipeline, s.stage))}</th>` +
-        `<td>${pct(s.p_win)}</td><td>${num(s.arrivals_per_day, 1)}</td><td>${esc(s.team_load_text || "—")}</td>` +
-        `<td>${cell(pct(s.p_wait), s)}</td><td>${cell(num(s.wait_mean_hours), s)}</td>` +
-        `<td>${cell(pct(s.respond_breach), s)}</td>` +
-        // A stage without an SLA has no share to show: an empty cell, not an unexplained «—».
-        `<td>${s.sla_ends == null ? "" : (s.sla_ends_is_bound ? "≥" : "") + pct(s.sla_ends)}</td></tr>`).join("");
+        // analyze's cells as the server wrote them; a stage without an SLA has no share
+        // to show: an empty cell, not an unexplained «—».
+        `<td>${esc(s.said.p_win)}</td><td>${esc(s.said.arrivals)}</td><td>${esc(s.team_load_text || "—")}</td>` +
+        `<td>${cell(esc(s.said.p_wait), s)}</td><td>${cell(esc(s.said.wait), s)}</td>` +
+        `<td>${cell(esc(s.said.breach), s)}</td><td>${esc(s.said.sla_ends)}</td></tr>`).join("");
     $("figure-notes").innerHTML = notes.map((n, i) => `<li id="figure-note-${i + 1}">${esc(n)}</li>`).join("");
     // What the «!» after a load means, as analyze and the report say under their tables.
     $("load-mark").textContent = f.load_mark || "";
