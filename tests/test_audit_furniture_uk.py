@@ -304,10 +304,12 @@ def test_months_in_sentences_are_named(export: Path, audit: dict) -> None:
     # Each rate with its base (the finding's own counts: `n` deals of May, 32.56% of them).
     k = round(insta["observed"] * insta["n"])
     assert f"у 32,56% у травні 2026 ({k} з {insta['n']}) проти 65,42% у січні 2026 (" in text
-    # «Нецільовий»: 54 of the 152 kept losses of January's deals, 95 of 193 of May's,
-    # each within 30.3 days of entry (counted from truth.json), each share with its base.
-    assert "серед угод, що надійшли в січні 2026 (54 з 152), 49,22% серед тих, що надійшли " \
-           "в травні 2026 (95 з 193)" in text
+    # «Нецільовий» was said to grow from 54 of the 152 kept losses of January's deals to
+    # 95 of 193 of May's: Instagram's worse leads lost at «Нова заявка». Among the losses
+    # there it is 54 of 74 and 95 of 128 (p = 0.85), as the generator draws it (70 %, the
+    # rest «Інше»), and no loss reason is a finding.
+    assert "Причина відмови" not in text
+    assert not [f for f in audit["findings"] if f["kind"] == "loss_reason_shift"]
     assert insta["periods"] == ["2026-01", "2026-05"]
     assert f"in 2026-05 ({k} of {insta['n']}) against" in insta["text"]
 
@@ -338,7 +340,7 @@ def test_counts_are_said_with_their_noun_and_p_values_as_a_client_reads_them(
     assert "Зрештою з 166 угод, що пролежали" in text
     assert "(p < 0,001, поправка Голма, 5%)" in text
     assert "проти 75,51% у решти команди (113 угод, p < 0,001): недобір — 26 угод" in text
-    assert "(p = 0,0029, Бенджаміні" in text and "(p = 0,011, Бенджаміні" in text
+    # Its p ≥ 0.001 were the loss-reason shifts' («p = 0,0029»), no findings now (above).
     assert "угод:" not in text and "e-" not in text
     ru = " ".join(_say("audit", FUNNEL, export / "bitrix24", "--lang", "ru").split())
     assert "там скопилось 128 сделок. Сделки, пролежавшие" in ru.replace("\u00a0", " ")

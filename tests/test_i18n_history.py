@@ -407,14 +407,16 @@ def test_the_forecast_notes_in_english_on_request(records: dict[str, Path]) -> N
 
 
 @pytest.mark.parametrize(("lang", "phrases"), [
-    # Реклама's junk (Спам, Нецелевой at «Заявка») is a finding since history.junk.
-    ("ru", ["Аудит 5 000 сделок и 12 904 событий по воронке", "7 находок",
+    # Реклама's junk (Спам, Нецелевой at «Заявка») is a finding since history.junk. Its
+    # growth made four loss reasons «shift» among all the losses (Спам, Нецелевой up,
+    # Дорого, Не отвечает down); within the stage each is lost at, the generator draws
+    # them half and half throughout, and none is a finding since they are read there.
+    ("ru", ["Аудит 5 000 сделок и 12 904 событий по воронке", "3 находки",
             "Источник «Реклама» конвертируется",
             "Источник «Реклама» приносит некачественные заявки"]),
-    ("uk", ["Аудит 5 000 угод і 12 904 подій за воронкою", "7 знахідок",
+    ("uk", ["Аудит 5 000 угод і 12 904 подій за воронкою", "3 знахідки",
             "Джерело «Реклама» конвертується",
-            "Джерело «Реклама» приносить неякісні заявки",
-            "Причина відмови «Спам»"]),
+            "Джерело «Реклама» приносить неякісні заявки"]),
 ])
 def test_the_audit_speaks_the_account_language(audit_data: tuple[Path, dict[str, Path]],
                                                lang: str, phrases: list[str]) -> None:

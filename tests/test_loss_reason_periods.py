@@ -103,9 +103,12 @@ def test_by_default_the_shifts_compare_the_first_and_the_last_third(tmp_path: Pa
 def test_periods_move_the_loss_reason_comparison_too(tmp_path: Path) -> None:
     """`--periods 2026-01..2026-03,2026-04..2026-06`: «Дорого» 2 + 2 + 5 = 9 of the 30
     losses of January–March against 5 + 8 + 8 = 21 of April–June's 30, of 60 deals each;
-    «Не отвечает» 21 of 30 against 9 of 30. Both moved as shares (p = 0.0019) and as
-    rates per deal (p = 0.011), the same way, under Benjamini–Hochberg's 5 % over two
-    reasons, so both are findings. The sources compare the same periods."""
+    «Не отвечает» 21 of 30 against 9 of 30. Both moved as shares of «Заявка»'s losses
+    (p = 0.0021) and as rates per deal that reached it (p = 0.012), the same way, under
+    Benjamini–Hochberg's 5 % over two reasons, so both are findings. Every loss is at
+    «Заявка», so the Cochran–Mantel–Haenszel tests have one stratum: the conditional z
+    test, z² = (21 − 15)² / (30·30·30·30 / (60²·59)) for the share. The sources compare
+    the same periods."""
     path = write_history(tmp_path / "h.csv")
     t = tables(path, "--periods", "2026-01..2026-03,2026-04..2026-06")
     rows = by_reason(t)
@@ -123,7 +126,8 @@ def test_periods_move_the_loss_reason_comparison_too(tmp_path: Path) -> None:
     assert price["diff_low"] < 0.4 < price["diff_high"]
     assert (silent["losses_first"], silent["losses_last"]) == (21, 9)
     assert (silent["share_first"], silent["share_last"]) == (21 / 30, 9 / 30)
-    assert abs(price["p_value"] - 0.0019458) < 1e-6 and abs(price["rate_p_value"] - 0.011412) < 1e-6
+    assert (price["stage"], price["stages"]) == ("Заявка", 1)
+    assert abs(price["p_value"] - 0.0021230) < 1e-6 and abs(price["rate_p_value"] - 0.011760) < 1e-6
     assert price["flagged"] and silent["flagged"], rows
     (src,) = [r for r in t["source_changes"] if r["from_stage"] == "Заявка"]
     assert (src["first"], src["last"]) == ("2026-01..2026-03", "2026-04..2026-06")
@@ -170,7 +174,8 @@ def test_the_audit_sentence_gives_each_share_its_base(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.output
     (price,) = [f for f in json.loads(out.stdout)["findings"]
                 if f["kind"] == "loss_reason_shift" and f["subject"] == PRICE]
-    assert "30% of the losses of deals that came in 2026-01..2026-03 (9 of 30)" in price["text"]
+    assert ("30% of the losses at that stage of deals that came in 2026-01..2026-03 (9 of 30)"
+            in price["text"])
     assert "70% of those that came in 2026-04..2026-06 (21 of 30)" in price["text"]
     out = CliRunner().invoke(cli, ["audit", str(funnel), str(path), *periods],
                              env={"NO_COLOR": "1", "COLUMNS": "200"})

@@ -141,7 +141,8 @@ def run_audit(t: HistoryTables, currency: str | None = None,
     # tables and the graveyard segments build theirs, it is not held at their peak
     # (issue 14).
     cohorts = by_manager = None
-    losses = loss_tables(vis, t.tz, t.visits.data_end, periods, t.visits.seen_from)
+    losses = loss_tables(vis, t.tz, t.visits.data_end, periods, t.visits.seen_from,
+                         t.visits.order)
     findings += loss_findings(losses, lone)
     junk = junk_table(vis, t.tz) if with_sources else None
     if junk is not None:

@@ -18,7 +18,7 @@ from .audit import Audit
 from .detectable_render import detectable_json, detectable_section, detectable_text
 from .events import WON
 from .findings import ALPHA, Contact, Entangled, Finding, Junk, LeftOpen, Regulars, Speed
-from .loss_reasons import MISSING_MIN
+from .loss_reasons import MISSING_MIN, MISSING_SHARE
 from .report import Column, Section, _Formats, conversion_marks, pair_stage, placeholder, points
 from .sources import spread as is_spread
 from .stats import MIN_MONTH_DEALS
@@ -285,16 +285,34 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
                  "when a deal is taken up to price each deal by its own.")
     elif f.kind == "loss_reason_shift" and f.counts is not None:
         # Each share with its base: «25.84% … 15.91%» alone left the client to ask «of
-        # how many?», where every other finding gives its counts.
+        # how many?», where every other finding gives its counts. The share is of the
+        # losses at the stage the reason is given at (`where`), not of all the losses:
+        # more junk lost at qualification made «Дорого» «fall» from 25.84% to 15.91% of
+        # all the losses with nothing changed where prices are discussed.
         fields.update(x.bases(f.counts))
-        text = _("Loss reason «{subject}» in {where}: {expected} of the losses of deals that "
-                 "came in {first} ({before} of {n_before}), {observed} of those that came in "
-                 "{last} ({after} of {n_after}), each counted within {days} of entry ({p}, "
-                 "Benjamini–Hochberg at {alpha}).")
+        fields["stages"] = x.count(f.stages or 1)
+        # A reason given at several stages is tested over them all (Cochran–Mantel–
+        # Haenszel), its figures those of the stage that moved most.
+        text = tr.ngettext(
+            "Loss reason «{subject}» on {where}, where it moved most of the {stages} stage "
+            "it is given at: {expected} of the losses at that stage of deals that came in "
+            "{first} ({before} of {n_before}), {observed} of those that came in {last} "
+            "({after} of {n_after}), each counted within {days} of entry ({p} over those "
+            "stages, Cochran–Mantel–Haenszel; Benjamini–Hochberg at {alpha}).",
+            "Loss reason «{subject}» on {where}, where it moved most of the {stages} stages "
+            "it is given at: {expected} of the losses at that stage of deals that came in "
+            "{first} ({before} of {n_before}), {observed} of those that came in {last} "
+            "({after} of {n_after}), each counted within {days} of entry ({p} over those "
+            "stages, Cochran–Mantel–Haenszel; Benjamini–Hochberg at {alpha}).",
+            f.stages or 1) if (f.stages or 1) > 1 else _(
+            "Loss reason «{subject}» on {where}: {expected} of the losses at that stage "
+            "of deals that came in {first} ({before} of {n_before}), {observed} of those "
+            "that came in {last} ({after} of {n_after}), each counted within {days} of "
+            "entry ({p}, Benjamini–Hochberg at {alpha}).")
     elif f.kind == "loss_reason_shift":
-        text = _("Loss reason «{subject}» in {where}: {expected} of the losses of deals that "
-                 "came in {first}, {observed} of those that came in {last}, each counted "
-                 "within {days} of entry ({p}, Benjamini–Hochberg at {alpha}).")
+        text = _("Loss reason «{subject}» on {where}: {expected} of the losses at that stage "
+                 "of deals that came in {first}, {observed} of those that came in {last}, each "
+                 "counted within {days} of entry ({p}, Benjamini–Hochberg at {alpha}).")
     elif f.kind == "hoarding":
         fields["where"] = x.where(f, subject=True)
         text = tr.ngettext(
@@ -1441,6 +1459,10 @@ def audit_sections(a: Audit, tr: Translator | None = None,
     by_shown, by_said = _no_reason(lt.by, lt.missing, tr)
     shifts_shown, shifts_said = _no_reason_shifts(lt.shifts, lt.by, tr)
     managers_shown, managers_said = _no_usable_reason(lt.missing_by_manager, tr)
+    # The thresholds as the code has them (`MISSING_SHARE`, `MISSING_MIN`): the intros
+    # said «10%» and «10 losses» in words of their own.
+    min_losses = tr.ngettext("{n} loss", "{n} losses", MISSING_MIN).format(
+        n=x.count(MISSING_MIN))
     out.append(Section(
         "loss_reasons_by", _("Loss reasons by month, source, manager and size"),
         _("Losses by reason within each group, a deal lost, brought back and lost again "
@@ -1454,9 +1476,10 @@ def audit_sections(a: Audit, tr: Translator | None = None,
          _c("share", _("share"), frac)], shown=by_shown, summary=by_said))
     out.append(Section(
         "loss_reasons_missing", _("Losses without a usable reason"),
-        _("Losses with no reason or a catch-all one («Other», «Misc»): "
-          "flagged from 10% of a pipeline's losses, or when a manager leaves clearly more "
-          "of them than the rest of the team (the table by manager)."), lt.missing,
+        _("Losses with no reason or a catch-all one («Other», «Misc»): flagged from "
+          "{share} of a pipeline's losses and {losses}, or when a manager leaves clearly "
+          "more of them than the rest of the team (the table by manager).").format(
+              share=tr.percent(MISSING_SHARE), losses=min_losses), lt.missing,
         [_c("pipeline", _("pipeline")), _c("losses", _("losses"), num),
          _c("no_reason", _("no reason"), num), _c("catch_all", _("catch-all"), num),
          _c("share", _("share"), frac), _c("value", _("their value"), cash),
@@ -1479,8 +1502,10 @@ def audit_sections(a: Audit, tr: Translator | None = None,
             "loss_reasons_missing_by_manager", _("Losses without a usable reason by manager"),
             _("Each manager's losses with no reason or a catch-all one against the rest of "
               "the team's; flagged when clearly more often (Holm's correction over all "
-              "managers, family-wise {alpha}), from 10% and 10 losses of their own: the "
-              "finding names them.").format(alpha=alpha) + (" † " + few_mark if few else ""),
+              "managers, family-wise {alpha}), from {share} and {losses} of their own: the "
+              "finding names them.").format(alpha=alpha, share=tr.percent(MISSING_SHARE),
+                                            losses=min_losses)
+            + (" † " + few_mark if few else ""),
             lt.missing_by_manager,
             [_c("pipeline", _("pipeline")), _w("manager", _("manager"), name),
              _c("losses", _("losses"), num),
@@ -1494,17 +1519,22 @@ def audit_sections(a: Audit, tr: Translator | None = None,
             shown=managers_shown, summary=managers_said))
     out.append(Section(
         "loss_reason_shifts", _("Loss reasons whose share changed"),
-        _("Share of each reason among the losses of the deals that came in the first and "
-          "the last period of months old enough (the periods the sources compare: by default "
-          "the first and the last third of such months, one to three months each, unless "
-          "the consultant names them), each loss counted within the same days of the deal's entry (so a "
-          "history that starts empty, or stops before the slow losses, does not fake a "
-          "change); flagged by Benjamini–Hochberg at a {alpha} false "
-          "discovery rate over all reasons when the reason's share of the losses and its "
-          "rate per deal that came in both moved the same way (a reason that only gave way "
-          "to one that grew keeps its rate). For the consultant: «--periods».").format(
-              alpha=alpha), lt.shifts,
+        _("Each reason read within the stages it is given at (stages: how many), by the "
+          "deals that came in the first and the last period of months old enough (the "
+          "periods the sources compare: by default the first and the last third of such "
+          "months, one to three months each, unless the consultant names them), each loss "
+          "counted within the same days of the deal's entry (so a history that starts "
+          "empty, or stops before the slow losses, does not fake a change). Its share of "
+          "each stage's losses and its rate per deal that reached the stage are each tested "
+          "over those stages (Cochran–Mantel–Haenszel), and it is flagged by "
+          "Benjamini–Hochberg at a {alpha} false discovery rate over all reasons when both "
+          "moved the same way: a reason that only gave way to one that grew keeps its rate, "
+          "and one whose share of all the losses fell because an earlier stage loses more "
+          "deals keeps both. The figures are the stage that moved most: the reason's share "
+          "of the losses there, its rate per deal that reached it. For the consultant: "
+          "«--periods».").format(alpha=alpha), lt.shifts,
         [_c("pipeline", _("pipeline")), _w("reason", _("reason"), name),
+         _c("stage", _("stage")), _c("stages", _("stages"), num),
          period("first", _("first")),
          _c("within_days", _("within, days"), num),
          _c("share_first", _("then"), frac),
@@ -1721,7 +1751,8 @@ def finding_json(f: Finding) -> JSONObject:
                 "low": f.band.low, "high": f.band.high,
                 "losses_first": f.band.losses_first, "of_first": f.band.of_first,
                 "losses_last": f.band.losses_last, "of_last": f.band.of_last,
-                "p_value": f.band.p_value}} if f.kind == "loss_reason_shift" else {}),
+                "p_value": f.band.p_value}, "stages": f.stages}
+               if f.kind == "loss_reason_shift" else {}),
             **({"managers": [{"manager": m.name, "missing": m.count, "losses": m.of,
                               "rest_missing": m.rest_count, "rest_losses": m.rest_of,
                               "p_value": m.p_value} for m in f.named],

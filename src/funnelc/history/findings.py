@@ -314,9 +314,13 @@ class Finding:
     after it (`competing_risks.exposure_test`), the comparison the finding rests on."""
     band: Band | None = None
     """loss_reason_shift: where the change is largest by deal size, when clear."""
+    stages: int | None = None
+    """loss_reason_shift: the stages the reason is given at, over which its change is
+    tested (Cochran–Mantel–Haenszel); `stage` is the one whose figures the finding gives,
+    the one that moved most."""
     counts: tuple[int, int, int, int] | None = None
-    """loss_reason_shift: the reason's losses and all the losses counted, in the first
-    period then the last; source_quality: the source's deals that moved on and those that
+    """loss_reason_shift: the reason's losses and all the losses counted at `stage`, in
+    the first period then the last; source_quality: the source's deals that moved on and those that
     entered, likewise: the sentence gives each share its base («116 of 449»)."""
     junk: Junk | None = None
     """source_junk: the source's junk by reason, the rest's and the price."""

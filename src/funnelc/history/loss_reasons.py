@@ -3,8 +3,17 @@
 catch-all one («Прочее», «Другое», «Інше», «Other») as a data-quality finding (seed
 003: reasons must be filled in to tell marketing's junk from sales' mistakes); and the
 reasons whose share of losses changed, with the Benjamini–Hochberg correction over all
-reasons (false discovery rate 5 %), when their rate per deal that came in changed the same
-way too: a reason that only gave way to another one that grew is not a finding.
+reasons (false discovery rate 5 %), when their rate per deal changed the same way too: a
+reason that only gave way to another one that grew is not a finding.
+
+A reason is read within the stages it is given at, each a stratum of a
+Cochran–Mantel–Haenszel test: its share of the stage's losses, and its rate per deal that
+reached the stage. Among all the losses, a stage before it that loses more deals makes its
+share fall with nothing changed where it is given: marketing's junk, lost at
+qualification, made «Дорого» fall from 30.56 % to 20.65 % of the losses (p < 0.001) while
+among the losses at «КП», where it is given, it stayed about half (46.81 % → 52.24 %, p =
+0.18; tests/test_loss_reason_shifts.py). The consultant reads the finding as «the
+clients' objections changed»: that is a question about the stage.
 
 The data-quality finding names the managers who leave the reasons out: each manager's
 share of losses without a usable reason against the rest of the team's, Holm's correction
@@ -42,7 +51,7 @@ from .exact_sum import exact_sum
 from .findings import ALPHA, Band, Finding, Named
 from .maturity import MATURITY_QUANTILE, whole_months
 from .periods import Periods, label, losses_unused, split
-from .stats import benjamini_hochberg, holm, newcombe, two_proportion_p
+from .stats import benjamini_hochberg, holm, mantel_haenszel, newcombe, two_proportion_p
 
 __all__ = ["LossTables", "loss_tables", "loss_findings", "CATCH_ALL", "NO_REASON",
            "MISSING_SHARE"]
@@ -66,10 +75,12 @@ _BY_MANAGER = {"pipeline": pl.Utf8, "manager": pl.Utf8, "losses": pl.Int64,
                "rest_missing": pl.Int64, "rest_share": pl.Float64, "p_value": pl.Float64,
                "flagged": pl.Boolean}
 _SHIFTS: dict[str, pl.DataType | DataTypeClass] = {
-           "pipeline": pl.Utf8, "reason": pl.Utf8, "first": pl.Utf8, "last": pl.Utf8,
+           "pipeline": pl.Utf8, "stage": pl.Utf8, "stages": pl.Int64, "reason": pl.Utf8,
+           "first": pl.Utf8, "last": pl.Utf8,
            "first_months": pl.List(pl.Utf8), "last_months": pl.List(pl.Utf8),
            "within_days": pl.Float64, "losses_first": pl.Int64, "share_first": pl.Float64,
-           "losses_last": pl.Int64, "share_last": pl.Float64, "diff": pl.Float64,
+           "losses_last": pl.Int64, "share_last": pl.Float64,
+           "losses_of_first": pl.Int64, "losses_of_last": pl.Int64, "diff": pl.Float64,
            "diff_low": pl.Float64,
            "diff_high": pl.Float64, "p_value": pl.Float64, "deals_first": pl.Int64,
            "rate_first": pl.Float64, "deals_last": pl.Int64, "rate_last": pl.Float64,
@@ -95,10 +106,13 @@ class LossTables:
     losses whose reason the export did not keep (`events.REASON_NOT_KEPT`): out of the
     share, as nobody chose to leave them without a reason."""
     shifts: pl.DataFrame
-    """Per pipeline and reason: its share of the losses of the deals that came in the
-    periods `first` and `last` (`2026-01` or `2026-01..2026-03`; `first_months` and
-    `last_months` list the cohort months pooled in each), each loss counted within
-    `within_days` of entry."""
+    """Per pipeline and reason, read within the `stages` it is given at (module
+    docstring): the deals that came in the periods `first` and `last` (`2026-01` or
+    `2026-01..2026-03`; `first_months` and `last_months` list the cohort months pooled in
+    each), each loss counted within `within_days` of entry; `p_value` and `rate_p_value`
+    the Cochran–Mantel–Haenszel tests over the stages; the figures (losses of
+    `losses_of_*`, the share, deals that reached it, the rate) are the row's `stage`'s,
+    the one that moved most."""
     catch_alls: dict[str, list[str]] = field(default_factory=dict)
     """Per pipeline, the catch-all reasons its losses have, as written, most frequent
     first: the finding names those the client uses, not a list of other CRMs' words."""
@@ -164,11 +178,13 @@ def _size_groups(lost: pl.DataFrame, cuts: list[float]) -> tuple[pl.Expr, pl.Exp
 
 
 def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None,
-                periods: Periods | None = None, since: datetime | None = None) -> LossTables:
+                periods: Periods | None = None, since: datetime | None = None,
+                order: Mapping[str, list[str]] | None = None) -> LossTables:
     """The tables; the shifts compare the default periods or the named `periods`
     (checked against the data's months by the audit, `periods.outside`;
     `periods_unused` says why they compared nothing), over the cohorts the history holds
-    whole (`since`, `maturity.seen_from`)."""
+    whole (`since`, `maturity.seen_from`); `order` (pipeline → its stages in order)
+    lists a pipeline's shifts stage by stage, else by the stage's name."""
     # When each deal came into the pipeline: its first visit there, if the data saw it
     # come (a deal met mid-way, its entry unknown, belongs to no cohort).
     entry = (visits.lazy().group_by(["deal_id", "pipeline"])
@@ -178,7 +194,7 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None,
                      entry=pl.when(pl.col("known")).then(pl.col("entry"))))
     lost = (visits.lazy().filter(pl.col("exit") == "lost")
             .join(entry, on=["deal_id", "pipeline"], how="left", maintain_order="left")
-            .select("pipeline", "source", "manager", "value", "entry", "left",
+            .select("pipeline", "stage", "source", "manager", "value", "entry", "left",
                     month=month_of("left", tz), cohort=month_of("entry", tz),
                     reason=pl.when(pl.col("reason_unkept").fill_null(False))
                     .then(pl.lit(REASON_NOT_KEPT))
@@ -237,8 +253,16 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None,
                     value=pl.col("value").cast(pl.Float64))
         .drop_nulls().group_by("band")
         .agg(lo=pl.col("value").min(), hi=pl.col("value").max()).iter_rows()}
-    shifts, judged = _shifts(lost.filter(kept), data_end, cohorts, periods, cuts, bounds,
-                             since, tz)
+    # Each visit of a stage that loses deals, by a deal whose entry is known: the deals of
+    # a cohort that reached the stage, the base of a reason's rate there.
+    losing = lost.select("pipeline", "stage").unique()
+    reached = (visits.lazy().join(losing.lazy(), on=["pipeline", "stage"], how="semi")
+               .join(entry.filter(pl.col("entry").is_not_null()), on=["deal_id", "pipeline"],
+                     how="inner")
+               .select("pipeline", "stage", "deal_id", "entry", "entered",
+                       cohort=month_of("entry", tz)).collect())
+    shifts, judged = _shifts(lost.filter(kept), reached, data_end, periods, cuts, bounds,
+                             since, tz, order)
     unused = None
     if periods is not None and judged and not shifts.height:
         unused = losses_unused(periods, sorted({m for _p, m in cohorts if m is not None}))
@@ -275,23 +299,25 @@ def _missing_by_manager(lost: pl.DataFrame) -> pl.DataFrame:
         else pl.DataFrame(schema=_BY_MANAGER)
 
 
-def _shifts(lost: pl.DataFrame, data_end: datetime | None,
-            cohorts: dict[tuple[str, str], int], periods: Periods | None,
-            cuts: list[float] | None = None,
+def _shifts(lost: pl.DataFrame, reached: pl.DataFrame, data_end: datetime | None,
+            periods: Periods | None, cuts: list[float] | None = None,
             bounds: dict[int, tuple[float, float]] | None = None,
-            since: datetime | None = None, tz: str = "UTC"
+            since: datetime | None = None, tz: str = "UTC",
+            order: Mapping[str, list[str]] | None = None
             ) -> tuple[pl.DataFrame, bool]:
     """The first period's cohorts against the last one's, among the months old enough
-    (module docstring), per pipeline, and whether any pipeline had losses of deals whose
-    entry is known to compare. `cohorts`: deals that came into each pipeline in each
-    month (entry seen)."""
+    (module docstring), per pipeline and reason read within the stages it is lost at,
+    and whether any pipeline had losses of deals whose entry is known to compare.
+    `reached`: each visit (pipeline, stage, deal_id, entry, entered, cohort) of a stage
+    that loses deals, by a deal whose entry is known: the base of a reason's rate at the
+    stage."""
     rows: list[dict[str, object]] = []
     pvals: list[float] = []
     rate_pvals: list[float] = []
     same_way: list[bool] = []
     known = lost.filter(pl.col("entry").is_not_null() & pl.col("left").is_not_null())
     judged = False
-    counted_by: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = {}
+    counted_by: dict[tuple[str, str], tuple[pl.DataFrame, pl.DataFrame]] = {}
     # By pipeline name, as the other loss tables: in the losses' order the reasons whose
     # share changed came in a join's order, which changed from run to run.
     for (p,), grp in known.sort("pipeline", maintain_order=True).group_by(
@@ -314,46 +340,81 @@ def _shifts(lost: pl.DataFrame, data_end: datetime | None,
         first, last = label(early), label(late)
         within = end - last_in[late[-1]]
         counted = grp.filter(pl.col("left") - pl.col("entry") <= within)
-        a = counted.filter(pl.col("cohort").is_in(early))
-        b = counted.filter(pl.col("cohort").is_in(late))
-        ca = dict(a.group_by("reason").len().iter_rows())
-        cb = dict(b.group_by("reason").len().iter_rows())
-        na, nb = a.height, b.height
-        counted_by[str(p)] = (a, b)
-        da = sum(cohorts.get((p, m), 0) for m in early) or na
-        db = sum(cohorts.get((p, m), 0) for m in late) or nb
-        for reason in sorted(set(ca) | set(cb)):
-            ka, kb = ca.get(reason, 0), cb.get(reason, 0)
-            d, lo, hi = newcombe(kb, nb, ka, na)
-            pv = two_proportion_p(kb, nb, ka, na)
+        # The deals of each period that reached each stage within the follow-up: a loss
+        # counted there was one of them.
+        came = {(str(s), bool(e)): int(n) for s, e, n in
+                reached.filter((pl.col("pipeline") == p)
+                               & (pl.col("entered") - pl.col("entry") <= within)
+                               & pl.col("cohort").is_in(early + late))
+                .group_by("stage", early=pl.col("cohort").is_in(early))
+                .agg(n=pl.col("deal_id").n_unique()).iter_rows()}
+        rank = {s: i for i, s in enumerate((order or {}).get(str(p), []))}
+        # Per stage: each reason's losses in each period, all the stage's losses, and the
+        # deals that reached the stage.
+        stages: dict[str, tuple[dict[str, int], dict[str, int], int, int, int, int]] = {}
+        for stage in sorted({str(s) for s in counted["stage"].to_list()},
+                            key=lambda s: (rank.get(s, len(rank)), s)):
+            at = counted.filter(pl.col("stage") == stage)
+            a = at.filter(pl.col("cohort").is_in(early))
+            b = at.filter(pl.col("cohort").is_in(late))
+            counted_by[(str(p), stage)] = (a, b)
+            na, nb = a.height, b.height
+            stages[stage] = (dict(a.group_by("reason").len().iter_rows()),
+                             dict(b.group_by("reason").len().iter_rows()), na, nb,
+                             came.get((stage, True), 0) or na, came.get((stage, False), 0) or nb)
+        reasons = sorted({str(r) for ca, cb, *_ in stages.values() for r in (*ca, *cb)})
+        for reason in reasons:
+            # The stages the reason is given at, each a stratum of the two tests: its
+            # share of the stage's losses, and its rate per deal that reached the stage.
+            at_stage = [(s, ca.get(reason, 0), na, cb.get(reason, 0), nb, da, db)
+                        for s, (ca, cb, na, nb, da, db) in stages.items()
+                        if ca.get(reason, 0) + cb.get(reason, 0)]
+            pv, excess = mantel_haenszel([(kb, nb, ka, na)
+                                          for _s, ka, na, kb, nb, _da, _db in at_stage])
+            rate_pv, rate_excess = mantel_haenszel([(kb, db, ka, da)
+                                                    for _s, ka, _na, kb, _nb, da, db in at_stage])
             pvals.append(pv)
-            rate_pvals.append(two_proportion_p(kb, db, ka, da))
-            rate_moved = (kb / db if db else 0.0) - (ka / da if da else 0.0)
-            same_way.append(rate_moved * d > 0)
-            rows.append({"pipeline": p, "reason": reason, "first": first, "last": last,
+            rate_pvals.append(rate_pv)
+            same_way.append(excess * rate_excess > 0)
+            # The row gives the figures of the stage that moved most the way the stages
+            # together did (its share of the pooled excess), else of the reason's most
+            # losses.
+            sign = 1.0 if excess >= 0 else -1.0
+            stage, ka, na, kb, nb, da, db = max(at_stage, key=lambda t: (
+                sign * (t[3] - t[4] * (t[1] + t[3]) / (t[2] + t[4])), t[1] + t[3]))
+            d, lo, hi = newcombe(kb, nb, ka, na)
+            rows.append({"pipeline": p, "stage": stage, "stages": len(at_stage),
+                         "reason": reason, "first": first, "last": last,
                          "first_months": early, "last_months": late,
                          "within_days": within.total_seconds() / 86400,
                          "losses_first": ka, "share_first": ka / na if na else None,
                          "losses_last": kb, "share_last": kb / nb if nb else None,
+                         "losses_of_first": na, "losses_of_last": nb,
                          "diff": d, "diff_low": lo, "diff_high": hi, "p_value": pv,
                          "deals_first": da, "rate_first": ka / da if da else None,
                          "deals_last": db, "rate_last": kb / db if db else None,
-                         "rate_p_value": rate_pvals[-1], "flagged": False,
-                         "band_low": None, "band_high": None, "band_losses_first": None,
-                         "band_first": None, "band_losses_last": None, "band_last": None,
+                         "rate_p_value": rate_pv, "flagged": False,
+                         "band_low": None, "band_high": None,
+                         "band_losses_first": None, "band_first": None,
+                         "band_losses_last": None, "band_last": None,
                          "band_p_value": None})
-    # A change of a share of losses is also a change of the other reasons' shares: when
-    # one reason grows, the rest "fall" with as many losses as before. A reason is flagged
-    # only when its share of the losses and its rate per deal that came in both moved,
-    # the same way (an intersection-union test: each at the false discovery rate).
+    # A reason is read within the stages its deals are lost at: among all the losses, a
+    # stage before it that loses more deals (marketing's junk lost at qualification)
+    # makes its share fall with nothing changed where it is given. Within a stage, a
+    # change of a reason's share of the losses is also a change of the other reasons'
+    # shares: when one grows, the rest "fall" with as many losses as before. So a reason
+    # is flagged only when its share of its stages' losses and its rate per deal that
+    # reached them both moved, the same way (an intersection-union test: each a
+    # Cochran–Mantel–Haenszel test over the stages, at the false discovery rate over the
+    # reasons).
     for r, by_share, by_rate, same in zip(rows, benjamini_hochberg(pvals, ALPHA),
                                           benjamini_hochberg(rate_pvals, ALPHA), same_way,
                                           strict=True):
         r["flagged"] = by_share and by_rate and same
         diff = r["diff"]
         if r["flagged"] and cuts and isinstance(diff, float):
-            r.update(_band(*counted_by[str(r["pipeline"])], str(r["reason"]), diff, cuts,
-                           bounds or {}))
+            r.update(_band(*counted_by[(str(r["pipeline"]), str(r["stage"]))],
+                           str(r["reason"]), diff, cuts, bounds or {}))
     return pl.DataFrame(rows, schema=_SHIFTS, orient="row"), judged
 
 
@@ -401,12 +462,8 @@ def loss_findings(lt: LossTables, lone: Mapping[str, str] | None = None) -> list
                            float(bad), None, None, None, r["share"], None,
                            r["losses"], None, named=who,
                            lone_stage=(lone or {}).get(r["pipeline"])))
-    # Every loss counted in a period is one reason's row: their sum is the period's losses.
-    totals = {p: (int(f), int(la)) for p, f, la in lt.shifts.group_by("pipeline").agg(
-        pl.col("losses_first").sum(), pl.col("losses_last").sum()).iter_rows()}
     for r in lt.shifts.filter(pl.col("flagged")).iter_rows(named=True):
-        n_first, n_last = totals[r["pipeline"]]
-        out.append(Finding("loss_reason_shift", r["pipeline"], None, None, r["reason"],
+        out.append(Finding("loss_reason_shift", r["pipeline"], r["stage"], None, r["reason"],
                            float(r["losses_last"]), None, None, None, r["share_last"],
                            r["share_first"], r["losses_last"], r["p_value"],
                            (r["first"], r["last"]), r["within_days"],
@@ -414,5 +471,6 @@ def loss_findings(lt: LossTables, lone: Mapping[str, str] | None = None) -> list
                                r["band_low"], r["band_high"], r["band_losses_first"],
                                r["band_first"], r["band_losses_last"], r["band_last"],
                                r["band_p_value"]),
-                           counts=(r["losses_first"], n_first, r["losses_last"], n_last)))
+                           counts=(r["losses_first"], r["losses_of_first"], r["losses_last"],
+                                   r["losses_of_last"]), stages=r["stages"]))
     return out
