@@ -31,6 +31,7 @@ from .syntax_hints import (
     arrow_guess,
     channel_hint,
     decimal_comma_guess,
+    glued_word_guess,
     keyword_guess,
     open_braces,
     unit_guess,
@@ -258,7 +259,8 @@ def _syntax_error(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
                               help=f"retype `{written}` with the ASCII digits 0-9")
         if ch.isdigit():
             hint = (decimal_comma_guess(text, offset)
-                    or unit_guess(text, offset, "DURATION" in expected, "RATE" in expected))
+                    or unit_guess(text, offset, "DURATION" in expected, "RATE" in expected)
+                    or glued_word_guess(text, offset))
             if hint is not None:
                 return _hinted(codes.FN002, hint, text, path)
         arrow = arrow_guess(text, offset)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .diagnostics import did_you_mean
 
 __all__ = ["Hint", "channel_hint", "keyword_guess", "unit_guess", "words_of_terminals", "decimal_comma_guess",
-           "arrow_guess", "open_braces"]
+           "arrow_guess", "glued_word_guess", "open_braces"]
 
 
 @dataclass(frozen=True)
@@ -204,6 +204,23 @@ def decimal_comma_guess(text: str, offset: int) -> Hint | None:
     fix = f"{whole}.{fraction}{rest}"
     return Hint(f"decimal comma in `{found.group()}`", found.start(), found.end(),
                 "decimals are written with a point", f"write `{fix}`")
+
+
+_GLUED = re.compile(r"([0-9]+(?:\.[0-9]+)?)([^\W\d_][\w-]*)")
+
+
+def glued_word_guess(text: str, offset: int) -> Hint | None:
+    """A number at `offset` run into a word that is no unit (`size 3x`, `size 3человека`):
+    a number ends before a letter, so the lexer stops at its first digit, and the message
+    read «unexpected character `3`» with the help «whole numbers are written with the
+    digits 0-9: size 3», of a digit that is one. Asked after `unit_guess`."""
+    found = _GLUED.match(text, offset)
+    if found is None or (offset and text[offset - 1].isdigit()):
+        return None
+    number, word = found.groups()
+    return Hint(f"the number `{number}` runs into `{word}`", found.start(2), found.end(),
+                "not part of the number",
+                f"write `{number}`, with a space before any word after it")
 
 
 _ARROWS = frozenset("→⟶⇒⟹➔➜➝➞⇨⮕")
