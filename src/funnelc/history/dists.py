@@ -22,7 +22,8 @@ from typing import Protocol
 
 import numpy as np
 
-__all__ = ["Candidate", "DistFit", "fit_sample", "mean_interval", "EMPIRICAL_MIN_N",
+__all__ = ["Candidate", "DistFit", "fit_sample", "fit_truncated", "beyond_share",
+           "mean_interval", "EMPIRICAL_MIN_N",
            "EMPIRICAL_POINTS", "KS_ALPHA", "FLOOR"]
 
 EMPIRICAL_MIN_N = 50
@@ -67,13 +68,15 @@ class DistFit:
     p: float = float("nan")
     method: str = "likelihood"
     """"likelihood" (fitted to the sample), "calibrated" (through the simulator, net of
-    queue waits and work: `calibrate`), or "picked up" (from the pick-up times the
-    history carries)."""
+    queue waits and work: `calibrate`), "picked up" (from the pick-up times the
+    history carries) or "cut" (fitted as cut at each visit's age at the end of the
+    history, deals still leaving then: `fit.fit_delay`)."""
     distance: float = float("nan")
     """Calibration distance of the chosen fit (NaN for a likelihood fit)."""
     beyond: float = 0.0
     """Share of the delay, as fitted, past the deadlines that cut the sample
-    (`fit_truncated`): what the data did not show and the family's tail supplies."""
+    (`fit_truncated`: an SLA's, or the end of the history for a "cut" fit): what the
+    data did not show and the family's tail supplies."""
 
 
 def _gamma_profile(x: np.ndarray, mean: float) -> tuple[float, float]:
@@ -263,7 +266,7 @@ def fit_truncated(values: np.ndarray, cuts: np.ndarray) -> DistFit | None:
             best[kind] = (float(r2.x[0]), float(min(max(r2.x[1], -4.0), 2.0)), -float(r2.fun))
     aic = {k: 2 * (1 if k == "exp" else 2) - 2 * v[2] for k, v in best.items()}
     kind = min(aic, key=aic.__getitem__)
-    if kind != "exp" and _beyond(kind, *best[kind][:2], c) > HIDDEN \
+    if kind != "exp" and beyond_share(kind, *best[kind][:2], c) > HIDDEN \
             and aic[kind] > aic["exp"] - STRONG:
         # A tail the deadlines hide is the family's guess: a heavier one than exp's
         # needs strong evidence, not a slightly better fit of the part that is seen.
@@ -290,10 +293,12 @@ def fit_truncated(values: np.ndarray, cuts: np.ndarray) -> DistFit | None:
         det = d00 * d11 - d01 * d01
         var = -d11 / det if det > 0 and d00 < 0 else math.inf
         half = Z95 * math.sqrt(var) if var > 0 else math.inf
-        low, high = (mean * math.exp(-half), mean * math.exp(half)) if math.isfinite(half) \
+        # A flat likelihood (a cut sample that pins nothing) gives a half-width whose
+        # exponential overflows: no bound, as an infinite one.
+        low, high = (mean * math.exp(-half), mean * math.exp(half)) if half < 700.0 \
             else (0.0, math.inf)
         sd = mean * math.exp(lcv)
-    beyond = _beyond(kind, lm, lcv, c)
+    beyond = beyond_share(kind, lm, lcv, c)
     if beyond > HIDDEN:
         # The mean rests on a tail nobody saw: it is at least the mean of what was
         # seen, and the data cannot bound it from above.
@@ -322,7 +327,9 @@ class _Frozen(Protocol):
 def _frozen(kind: str, lm: float, lcv: float) -> _Frozen:
     from scipy import stats
 
-    mean, cv = math.exp(lm), math.exp(min(max(lcv, -4.0), 2.0))
+    # An optimiser walking a flat likelihood can ask for any log mean: past e^700 a
+    # float overflows, and no delay is that long.
+    mean, cv = math.exp(min(lm, 700.0)), math.exp(min(max(lcv, -4.0), 2.0))
     if kind == "exp":
         return stats.expon(scale=mean)
     if kind == "gamma":
@@ -332,8 +339,8 @@ def _frozen(kind: str, lm: float, lcv: float) -> _Frozen:
     return stats.lognorm(math.sqrt(s2), scale=mean * math.exp(-s2 / 2))
 
 
-def _beyond(kind: str, lm: float, lcv: float, cuts: np.ndarray) -> float:
-    """Mean share of the fitted delay past each deal's cut."""
+def beyond_share(kind: str, lm: float, lcv: float, cuts: np.ndarray) -> float:
+    """Mean share of the delay (family, log mean, log cv) past each deal's cut."""
     fin = cuts[np.isfinite(cuts)]
     if not len(fin):
         return 0.0

@@ -53,7 +53,7 @@ from ..numfmt import counted
 from ..routing import build_flows
 from .calibrate import Calibration, calibrate_delays, needs_calibration
 from .competing_risks import cumulative_incidence, incidence_interval, incidence_variance
-from .dists import DistFit, fit_sample
+from .dists import DistFit, beyond_share, fit_sample, fit_truncated
 from .events import LOST, STAGE, WON, bulk_days, local_day
 from .match import normal
 from .order import week_hours
@@ -311,7 +311,6 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, mine: pl.Dat
     """`mine`: the visits of this stage."""
     pn, sn = pipe.name.value, st.name.value
     done = mine.filter(pl.col("hours").is_not_null())
-    time = fit_sample(done["hours"].to_numpy()) if done.height else None
     p99 = float(done["hours"].quantile(0.99) or 0.0) if done.height else 0.0
     sla_h = st.sla.after.hours if st.sla is not None else 0.0
     # A visit is mature once it had time to leave by the 99th percentile and by the SLA,
@@ -322,6 +321,12 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, mine: pl.Dat
     horizon = min(max(p99, sla_h * 1.05 * (168.0 / week if week else 1.0)), span / 2)
     cutoff = end - timedelta(hours=horizon)
     mature = mine.filter(pl.col("entered") <= cutoff)
+    # Time in stage of the mature visits that left, as the delays: of every visit that
+    # left, the young ones are the quick ones. (Not cut at each visit's age as a delay
+    # can be, `fit_delay`: it mixes the routes, and a family's tail fitted past the end
+    # of the history to a mix read 41.7 days as 154.)
+    left = mature.filter(pl.col("hours").is_not_null())
+    time = fit_sample(left["hours"].to_numpy()) if left.height else None
     fit = StageFit(pn, sn, mature.height, [], time, horizon, cadence=st.cadence is not None,
                    sla=st.sla is not None, timed=st.work is not None or st.sla is not None)
     if mine.height == 0:
@@ -362,6 +367,7 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, mine: pl.Dat
     hours = rows["hours"].to_list()
     waits = rows["wait"].fill_null(math.nan).to_list()
     ent_h = rows["ent_h"].to_list()
+    seen = rows["age"].to_list()
     reasons = rows["reason"].to_list()
     # SLA: leaving for the SLA's target at the SLA time is the stay share moving on.
     if st.sla is not None:
@@ -393,13 +399,15 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, mine: pl.Dat
     durs: dict[RouteKey, list[float]] = {}
     wts: dict[RouteKey, list[float]] = {}
     ent_by: dict[RouteKey, list[float]] = {}
+    age_by: dict[RouteKey, list[float]] = {}
     text: dict[RouteKey, str] = {}
-    for k, h, r, w, e in zip(keys, hours, reasons, waits, ent_h):
+    for k, h, r, w, e, a in zip(keys, hours, reasons, waits, ent_h, seen):
         counts[k] = counts.get(k, 0) + 1
         if h is not None and k != ("stay",):
             durs.setdefault(k, []).append(h)
             wts.setdefault(k, []).append(w)
             ent_by.setdefault(k, []).append(e)
+            age_by.setdefault(k, []).append(a)
         if k[0] == "lost" and r:
             text.setdefault(k, r)
     # Losses whose reason the CRM did not keep (amoCRM: all but a lead's last) are
@@ -408,6 +416,7 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, mine: pl.Dat
     unknown_durs = durs.pop(("lost", ""), [])
     unknown_wts = wts.pop(("lost", ""), [])
     unknown_ent = ent_by.pop(("lost", ""), [])
+    unknown_age = age_by.pop(("lost", ""), [])
     if unknown:
         known = {k: c for k, c in counts.items() if k[0] == "lost"}
         if not known:
@@ -420,6 +429,7 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, mine: pl.Dat
                 durs[k] = list(unknown_durs)
                 wts[k] = list(unknown_wts)
                 ent_by[k] = list(unknown_ent)
+                age_by[k] = list(unknown_age)
             if len(known) > 1 and unknown_durs:
                 fit.warnings.append(Note(N_(
                     "no loss of this stage has a reason: each loss route's delay is fitted "
@@ -451,10 +461,12 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, mine: pl.Dat
         d = [x for a in alias if a not in taken for x in durs.get(a, [])]
         w = [x for a in alias if a not in taken for x in wts.get(a, [])]
         e = [x for a in alias if a not in taken for x in ent_by.get(a, [])]
+        cut = [x for a in alias if a not in taken for x in age_by.get(a, [])]
         taken.update(alias)
         label = _label(key, out.target.reason.value if isinstance(out.target, m.LostTarget) else None)
         routes.append(RouteFit(key, label, c, outcome=i,
-                               after=fit_sample(np.array(d) - work) if d else None,
+                               after=(fit_delay(np.array(d) - work, np.array(cut) - work,
+                                                st.cadence is None) if d else None),
                                samples=np.array(d) if d else None,
                                waits=np.array(w) if d else None,
                                entered=np.array(e) if d else None))
@@ -462,8 +474,10 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, mine: pl.Dat
                    key=lambda k: -counts[k])
     for k in extra:
         d = durs.get(k, [])
+        cut = age_by.get(k, [])
         routes.append(RouteFit(k, _label(k, text.get(k)), counts[k],
-                               after=fit_sample(np.array(d) - work) if d else None,
+                               after=(fit_delay(np.array(d) - work, np.array(cut) - work,
+                                                st.cadence is None) if d else None),
                                samples=np.array(d) if d else None,
                                waits=np.array(wts.get(k, [])) if d else None,
                                entered=np.array(ent_by.get(k, [])) if d else None))
@@ -481,6 +495,51 @@ def _fit_stage(funnel: m.FunnelFile, pipe: m.Pipeline, st: m.Stage, mine: pl.Dat
     if st.cadence is not None:
         fit.warnings.append(Note(N_("routes by its cadence: shares are shown, not written")))
     return fit
+
+
+CUT_SEEN = 0.02
+"""A delay is fitted as cut at each visit's age (`fit_delay`) when its plain fit puts
+more than this share of itself past the ages the history watched the visits for."""
+
+
+CUT_UNSEEN_MAX = 0.5
+"""A cut fit (`fit_delay`) with more than this share of itself past the ages the visits
+were watched is the family's guess: the plain fit is kept."""
+
+
+def fit_delay(values: np.ndarray, ages: np.ndarray, cut_ok: bool = True) -> DistFit | None:
+    """A delay (or time in stage) from the visits that left, each seen only because it
+    left before the history ended: `ages[i]` is how long visit i could have been
+    watched (end − entered), and a visit whose delay outlasts it is not in the sample.
+    The plain fit (`fit_sample`) reads the times as they are; where its best family puts
+    more than `CUT_SEEN` of itself past those ages, the sample is visibly cut and the
+    delay is fitted as cut at each visit's own age (`fit_truncated`: f(x)/F(age)), its
+    share past the ages told (`DistFit.beyond`). The mature visits were entered at least
+    the 99th percentile of the times that left before the end, but where deals were
+    still leaving that percentile is itself too short: 120 days of 20 deals a day, 40 %
+    won after exp(60 d), read the win's delay as gamma(33.9 d) [31.0, 37.2 d]; cut at
+    each deal's age it is exp(57.1 d) [33.9 d, ∞). `cut_ok` False (a cadence's stage,
+    whose replies come at its touches, no family's shape) keeps the plain fit."""
+    plain = fit_sample(values)
+    if (plain is None or not cut_ok or plain.kind == "fixed" or not plain.candidates
+            or plain.n < MIN_DEALS):
+        # Under `MIN_DEALS` the funnel's delay is kept (`apply_fit`), and a cut fit of a
+        # handful of times is the optimiser's guess.
+        return plain
+    best = min(plain.candidates, key=lambda c: c.aic)
+    lcv = math.log(best.sd / best.mean) if best.kind != "exp" and best.mean > 0 and best.sd > 0 \
+        else 0.0
+    if best.mean <= 0 or beyond_share(best.kind, math.log(best.mean), lcv,
+                                      np.asarray(ages, dtype=float)) <= CUT_SEEN:
+        return plain
+    cut = fit_truncated(values, ages)
+    if cut is None or cut.beyond > CUT_UNSEEN_MAX:
+        # Most of it past the end: the family's tail, not the data, would make the
+        # delay (a cadence's replies at 0, 7, 30 and 60 days, cut at 180, read as a
+        # gamma of 2.5e16 hours); the times as seen are kept.
+        return plain
+    cut.method = "cut"
+    return cut
 
 
 SHARE_STILL_LEAVING = 0.05

@@ -132,8 +132,10 @@ def dist_text(d: DistFit | None, unit: str = "h", w: _Words | None = None) -> st
         return _("no delay (below {limit}){how} n={n}{few}").format(
             limit=f(d.ci_high), how=how, n=w.count(d.n), few=few)
     if d.beyond > 0:
-        how += ", " + _("{share} of it past the SLA (the family's tail)").format(
-            share=f"{d.beyond:.0%}" if w.english else w.tr.percent(d.beyond))
+        share = f"{d.beyond:.0%}" if w.english else w.tr.percent(d.beyond)
+        how += ", " + (_("{share} of it past the history's end (the family's tail)")
+                       if d.method == "cut" else
+                       _("{share} of it past the SLA (the family's tail)")).format(share=share)
     return _("{kind} mean {mean} [{low}, {high}] n={n}{how}{few}").format(
         kind=_kind(d.kind, w), mean=f(d.mean), low=f(max(d.ci_low, 0)), high=f(d.ci_high), n=w.count(d.n),
         how=how, few=few)
@@ -165,6 +167,10 @@ def _how(d: DistFit, w: _Words) -> str:
         return ", " + w._("calibrated") + dist
     if d.method == "picked up":
         return ", " + w._("from pick-up times") + dist
+    if d.method == "cut":
+        # Deals were still leaving at the end: the times seen are those short enough to
+        # have ended before it (`fit.fit_delay`).
+        return ", " + w._("fitted with the deals still open, each cut at its age")
     return ""
 
 
