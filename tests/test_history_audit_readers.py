@@ -209,3 +209,24 @@ def test_csv_batch_close_by_the_head_counts_for_each_deals_manager(tmp_path: Pat
     assert meeting == {who: (8, 20, 8) for who in ("Оля", "Петя", "Вася")}
     assert not any("Волкова" in json.dumps(f, ensure_ascii=False)
                    for f in data["tables"]["findings"])
+
+
+def test_csv_fast_moves_of_own_deals_and_days_without_a_clock_stay_as_written(
+        tmp_path: Path) -> None:
+    """What the mass-action rule leaves alone: Оля moving twelve of her own deals into
+    «Встреча» within a minute is her work, and Петя closing twelve of Вася's deals on a
+    day written without a clock (every row of that day at midnight) cannot be told from
+    a day's work one at a time: both stay as written."""
+    rows = ["deal_id;timestamp;stage;менеджер"]
+    for k in range(12):
+        rows += [f"O{k};2024-01-{1 + k:02d} 10:00:00;Новая;Оля",
+                 f"O{k};2024-02-01 12:00:{5 * k:02d};Встреча;Оля",
+                 f"O{k};2024-02-20 12:00:00;won;Оля",
+                 f"V{k};2024-01-{1 + k:02d} 11:00:00;Новая;Вася",
+                 f"V{k};2024-01-{2 + k:02d} 11:00:00;Встреча;Вася",
+                 f"V{k};2024-03-29;lost;Петя"]
+    path = tmp_path / "h.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    m = _managers(_history(path))
+    assert m[("Оля", "Новая")] == 12 and m[("Петя", "Встреча")] == 12
+    assert ("Вася", "Встреча") not in m
