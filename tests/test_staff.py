@@ -553,6 +553,52 @@ def test_the_working_hours_cadence_bound_is_what_a_team_of_any_size_reaches(
     assert cadence_bound(early_net, "Ops", early_target, config) is None
 
 
+# The same cadence fed through a stage without an owner (the up-front bound reads only
+# stages that sources feed, so the search runs and explains its breaches), 5 leads an hour.
+FED = (WORKING.replace("source Leads 20/hour -> Line.In", "source Leads 5/hour -> Line.New")
+       .replace("pipeline Line main {\n", "pipeline Line main {\n  stage New { -> In }\n"))
+
+_HELD_IN_WORKING_HOURS = {
+    "en": "at 8, 100% of the breaches of “respond within 1 hour for 30% of deals” are deals "
+          "whose first call, due 1 day after entry, comes after their limit, 1 hour of the "
+          "account's working hours (mon-fri 09:00-18:00), has run out: no team size answers "
+          "them in time; move the first worked touch before the limit.",
+    "ru": "при 8 100% нарушений «реакция за 1 ч у 30% сделок» — это сделки, у которых первое "
+          "касание сотрудника (звонок) назначено через 1 день после входа, уже после того, как "
+          "истёк их лимит 1 ч рабочего времени аккаунта (пн-пт 09:00-18:00): ни один размер "
+          "команды не ответит им вовремя; перенесите первое касание сотрудника раньше лимита.",
+    "uk": "за 8 100% порушень «реакція за 1 год у 30% угод» — це угоди, у яких перший дотик "
+          "співробітника (дзвінок) призначено через 1 день після входу, уже після того, як "
+          "минув їхній ліміт 1 год робочого часу акаунта (пн-пт 09:00-18:00): жоден розмір "
+          "команди не відповість їм вчасно; перенесіть перший дотик співробітника раніше за "
+          "ліміт.",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "uk"])
+def test_the_why_of_a_cadences_breaches_says_the_limit_in_the_accounts_working_hours(
+        tmp_path: Path, lang: str) -> None:
+    """With the account's hours the respond limit counts working hours while the call is
+    due a plain day after entry, and every breach at 8 is a deal still waiting for that
+    call. The why said «comes after their 1 hour limit has run out», which the client
+    reads as a clock hour (a lead in at 20:00 has until 10:00 the next morning); it says
+    the limit as the refusal does (`test_a_cadence_bound_counts_the_limit_in_the_accounts_
+    working_hours`), in the account's language, and so does the JSON's English why."""
+    path = tmp_path / "fed.funnel"
+    path.write_text(_working(lang, FED), encoding="utf-8")
+    args = ["staff", str(path), "--team", "Ops", "--target", "respond 1h 30%", "--days", "4",
+            "--warmup", "1", "--reps", "4", "--max-size", "8", "--no-levers", "--jobs", "1"]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 1, r.output
+    text = " ".join(r.output.split())
+    assert _HELD_IN_WORKING_HOURS[lang] in text, text
+    if lang == "en":
+        r = CliRunner().invoke(cli, [*args, "--format", "json"])
+        assert r.exit_code == 1, r.output
+        why = json.loads(r.output)["explanation"]["why"]
+        assert _HELD_IN_WORKING_HOURS["en"] in why, why
+
+
 def test_the_curve_plot_draws_between_sizes_only_what_is_known(mmc: str) -> None:
     """Climbing from 1 (`--from-size 1`) the search simulates 1, 2, 4, 8, 9 on the M/M/c
     above. The plot joined the simulated points and Erlang C's values straight across the

@@ -122,6 +122,9 @@ class BreachSplit:
     stage holding them has the same one."""
     limit_hours: float | None = None
     """The respond limit (hours; working hours when `clocks_in_hours`)."""
+    account_hours: str | None = None
+    """The account's working hours (`hours_spec`) the respond limit counts, when they are
+    not around the clock (`Unreachable.account_hours` alike)."""
 
     @property
     def queued_outside(self) -> int:
@@ -282,7 +285,16 @@ def breach_split(target: Target, reps: list[RepStats], size: int, net: Network,
         tuple(days), prio, "key-first" if net.key_first else "fifo",
         "abandon" if abandon else "respond", sum(unqueued),
         sum(u for u, ok in zip(unqueued, inside) if not ok),
-        _first_touch(net, held), target.hours)
+        _first_touch(net, held), target.hours, _account_hours(net, start))
+
+
+def _account_hours(net: Network, start: date) -> str | None:
+    """The account's working hours, when respond limits count them and they are not
+    around the clock (as `staffing_bound.cadence_bound` says them)."""
+    if net.account_hours is None or WorkCalendar.from_hours(net.account_hours,
+                                                            start).always_open:
+        return None
+    return hours_spec(net.account_hours)
 
 
 def _first_touch(net: Network, stages: set[int]) -> FirstTouch | None:

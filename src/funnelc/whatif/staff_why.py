@@ -293,16 +293,47 @@ def _channel(tr: Translator, channel: str) -> str:
     return tr.pgettext("channel", CHANNELS[channel]) if channel in CHANNELS else channel
 
 
+def _limit_text(tr: Translator, hours: float, account_hours: str | None) -> str:
+    """A respond limit as the client reads it: `1 hour`, or, where it counts the
+    account's working hours (`account_hours`, as `hours_spec` writes them), `1 hour of
+    the account's working hours (mon-fri 09:00-18:00)`, since the touches of a cadence
+    are due at plain hours after entry. The refusal (`unreachable_text`) and the
+    explanation of the breaches (`_held`) say it alike."""
+    from .labels import duration
+
+    limit = tr.hours(hours) if tr.lang == "en" else duration(tr, hours)
+    if account_hours is None:
+        return limit
+    return tr.gettext("{limit} of the account's working hours ({hours})").format(
+        limit=limit, hours=hours_text(tr, account_hours))
+
+
 def _held(tr: Translator, b: BreachSplit) -> str:
     """The deals behind the breaches no team size avoids in a cadence stage: their first
     worked touch was not due yet when their limit ran out (`BreachSplit.unqueued_breached`),
-    and what to change."""
-    from .labels import duration
-
+    and what to change. A limit counted in the account's working hours is said so
+    (`_limit_text`): «their 1 hour limit» read as a clock hour beside a call due a day
+    after entry."""
     _ = tr.gettext
-    hours = b.limit_hours or 0.0
-    limit = tr.hours(hours) if tr.lang == "en" else duration(tr, hours)
+    limit = _limit_text(tr, b.limit_hours or 0.0, b.account_hours)
     first: FirstTouch | None = b.first_touch
+    if b.account_hours is not None:
+        # The limit in words of its own («1 hour of the account's working hours (…)»),
+        # set apart by commas where the clock's «their 1 hour limit» has it before the noun.
+        if first is not None and first.channel is None:
+            return _("deals whose cadence has no touch a member works, so no member ever "
+                     "picks them up: no team size answers them in time; give `work` (a "
+                     "member's call or message) to a touch due before their limit, {limit}, "
+                     "runs out").format(limit=limit)
+        if first is not None and first.channel is not None:
+            return _("deals whose first {touch}, due {offset} after entry, comes after their "
+                     "limit, {limit}, has run out: no team size answers them in time; move "
+                     "the first worked touch before the limit").format(
+                         touch=_channel(tr, first.channel), offset=_after(tr, first.hours),
+                         limit=limit)
+        return _("deals whose first worked touch was not due yet when their limit, {limit}, "
+                 "ran out: no team size answers them in time; move the first worked touch "
+                 "before the limit").format(limit=limit)
     if first is not None and first.channel is None:
         return _("deals whose cadence has no touch a member works, so no member ever picks "
                  "them up: no team size answers them in time; give a touch before the "
@@ -578,10 +609,8 @@ def unreachable_text(tr: Translator, u: Unreachable, targets: Sequence[Target]) 
     figures["bound"], figures["out"] = _bound_pcts(tr, u.bound, u.threshold)
     if u.cadence:
         first = u.first_touch
-        if u.account_hours is not None:
-            # The limit counts the account's working hours, the touches plain hours.
-            figures["limit"] = _("{limit} of the account's working hours ({hours})").format(
-                limit=limit, hours=hours_text(tr, u.account_hours))
+        # The limit counts the account's working hours, the touches plain hours.
+        figures["limit"] = _limit_text(tr, u.limit_hours, u.account_hours)
         if first is not None and first.channel is None:
             return _("no size of `{team}` can meet «{target}»: at most {bound} of the deals "
                      "can be picked up within {limit}, because {out} are still waiting when "
