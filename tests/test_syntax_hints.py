@@ -169,6 +169,25 @@ def test_a_rate_without_unit(tmp_path: Path) -> None:
     assert "10/day" in str(diags[0]["help"])
 
 
+@pytest.mark.parametrize(("written", "said", "fix"), [
+    ("value 5000₽", "an amount is written without its currency (`₽`)", "`5000`"),
+    ("value 5000руб", "an amount is written without its currency (`руб`)", "`5000`"),
+    ("value 5000 руб.", "an amount is written without its currency (`руб.`)", "`5000`"),
+    ("value 12k грн", "an amount is written without its currency (`грн`)", "`12k`"),
+    ("cost 300тыс", "`тыс` is no word of an amount; did you mean `300k`?", "`300k`"),
+    ("value 1.5 млн", "`млн` is no word of an amount; did you mean `1.5M`?", "`1.5M`"),
+])
+def test_an_amount_written_as_a_price_gets_the_bare_figure(tmp_path: Path, written: str,
+                                                           said: str, fix: str) -> None:
+    """`value 5000₽` read «unexpected character `₽`» with «every `{` needs a matching
+    `}`», `5000руб` «unknown duration unit `руб`», `5000 руб.` and `300 тыс` «one
+    statement per line»: an amount is written bare, in the account's currency."""
+    text = BASE.replace('-> "Продажи"."Заявка"', f'-> "Продажи"."Заявка" {written}')
+    code, diags = _check(tmp_path, text)
+    assert code == 1 and len(diags) == 1, diags
+    assert diags[0]["message"] == said and fix in str(diags[0]["help"]), diags[0]
+
+
 def test_unit_guess_leaves_unknown_words_alone() -> None:
     assert unit_guess("10 per day", 0, want_duration=False, want_rate=True) is None
     assert unit_guess("size 3 people", 5, want_duration=False, want_rate=False) is None

@@ -33,6 +33,8 @@ from .syntax_hints import (
     decimal_comma_guess,
     glued_word_guess,
     keyword_guess,
+    money_guess,
+    number_before,
     open_braces,
     unit_guess,
     words_of_terminals,
@@ -259,10 +261,15 @@ def _syntax_error(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
                               help=f"retype `{written}` with the ASCII digits 0-9")
         if ch.isdigit():
             hint = (decimal_comma_guess(text, offset)
+                    or (money_guess(text, offset) if "AMOUNT" in expected else None)
                     or unit_guess(text, offset, "DURATION" in expected, "RATE" in expected)
                     or glued_word_guess(text, offset))
             if hint is not None:
                 return _hinted(codes.FN002, hint, text, path)
+        amount = number_before(text, offset) if ch in "₽₴$€" else None
+        money = money_guess(text, amount) if amount is not None else None
+        if money is not None:  # `value 5000₽`: the amount ended, the sign is unexpected
+            return _hinted(codes.FN002, money, text, path)
         arrow = arrow_guess(text, offset)
         if arrow is not None:
             return _hinted(codes.FN002, arrow, text, path)
@@ -387,10 +394,12 @@ def _token_hint(e: UnexpectedToken, tok: Token, prev: Token | None, expected: se
         hint = decimal_comma_guess(text, start)
         if hint is not None:
             return hint
-    # `after 1 week`, `work 15 минут`: a number, then a unit spelt as a word.
+    # `after 1 week`, `work 15 минут`: a number, then a unit spelt as a word; `value
+    # 5000 руб`, `cost 300 тыс`: an amount, then its currency or its thousands.
     if (prev is not None and prev.type in _NUMBERS and prev.start_pos is not None
             and prev.end_pos is not None and not text[prev.end_pos:start].strip()):
-        hint = unit_guess(text, prev.start_pos, True, False)
+        hint = (money_guess(text, prev.start_pos) if prev.type == "AMOUNT" else None) \
+            or unit_guess(text, prev.start_pos, True, False)
         if hint is not None:
             return hint
     if tok.type in _NUMBERS and ("DURATION" in expected or "RATE" in expected):

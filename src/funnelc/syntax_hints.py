@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .diagnostics import did_you_mean
 
 __all__ = ["Hint", "channel_hint", "keyword_guess", "unit_guess", "words_of_terminals", "decimal_comma_guess",
-           "arrow_guess", "glued_word_guess", "open_braces"]
+           "arrow_guess", "glued_word_guess", "money_guess", "open_braces"]
 
 
 @dataclass(frozen=True)
@@ -221,6 +221,52 @@ def glued_word_guess(text: str, offset: int) -> Hint | None:
     return Hint(f"the number `{number}` runs into `{word}`", found.start(2), found.end(),
                 "not part of the number",
                 f"write `{number}`, with a space before any word after it")
+
+
+_CURRENCY_WORDS = frozenset(
+    ["₽", "₴", "$", "€", "руб", "рубль", "рубля", "рублей", "р", "rub", "rur", "грн",
+     "гривна", "гривны", "гривен", "гривня", "гривні", "гривень", "uah", "usd", "eur", "euro",
+     "евро", "євро", "долл", "доллар", "долларов", "дол", "долар", "доларів"])
+_SCALE_WORDS = {
+    **dict.fromkeys(["тыс", "тысяч", "тысячи", "тысяча", "тис", "тисяч", "тисячі"], "k"),
+    **dict.fromkeys(["млн", "миллион", "миллиона", "миллионов", "мільйон", "мільйона",
+                     "мільйонів"], "M")}
+_NUMBER_MONEY = re.compile(r"([0-9]+(?:\.[0-9]+)?[kKM]?)([ \t]*)(₽|₴|\$|€|[^\W\d_]+)(\.?)")
+
+
+def money_guess(text: str, offset: int) -> Hint | None:
+    """An amount at `offset` written with its currency or a word for thousands, as a
+    Russian or Ukrainian price is (`value 5000₽`, `5000 руб.`, `cost 300 тыс`): the
+    message read «unexpected character `₽`» with the help «every `{` needs a matching
+    `}`», «unknown duration unit `руб`» (a value may be a duration's distribution) or
+    «one statement per line». The language writes an amount bare, in the account's
+    currency, thousands as `k` and millions as `M`."""
+    found = _NUMBER_MONEY.match(text, offset)
+    if found is None or (offset and (text[offset - 1].isdigit() or text[offset - 1] == ".")):
+        return None
+    number, _space, word, dot = found.groups()
+    key = word.casefold()
+    scale = _SCALE_WORDS.get(key)
+    if scale is not None and number[-1].isdigit():
+        return Hint(f"`{word}` is no word of an amount; did you mean `{number}{scale}`?",
+                    found.start(3), found.end(4), "thousands are `k`, millions `M`",
+                    f"write `{number}{scale}`: an amount is a number, with `k` for thousands "
+                    "or `M` for millions (`300k`, `1.5M`), in the account's currency")
+    if key in _CURRENCY_WORDS:
+        return Hint(f"an amount is written without its currency (`{word}{dot}`)",
+                    found.start(3), found.end(4), "the account's `currency` says it",
+                    f"write `{number}`: every amount is in the account's currency (`currency` "
+                    "in the `account` block: RUB, UAH, USD, …)")
+    return None
+
+
+def number_before(text: str, offset: int) -> int | None:
+    """Where the number that ends right before `offset` (spaces between allowed) starts,
+    or None."""
+    found = re.search(r"[0-9]+(?:\.[0-9]+)?[kKM]?[ \t]*\Z", text[max(0, offset - 40):offset])
+    if found is None:
+        return None
+    return max(0, offset - 40) + found.start()
 
 
 _ARROWS = frozenset("→⟶⇒⟹➔➜➝➞⇨⮕")

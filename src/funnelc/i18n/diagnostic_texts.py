@@ -98,6 +98,17 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", 'write `{fix}`: the arrow is a hyphen and `>` (an editor may turn them into '
        '`→` as you type)'),
     C_("diagnostic", 'unknown duration unit `{unit}`'),
+    C_("diagnostic", 'the number `{number}` runs into `{word}`'),
+    C_("diagnostic", 'not part of the number'),
+    C_("diagnostic", 'write `{number}`, with a space before any word after it'),
+    C_("diagnostic", 'an amount is written without its currency (`{word}`)'),
+    C_("diagnostic", "the account's `currency` says it"),
+    C_("diagnostic", "write `{number}`: every amount is in the account's currency (`currency` in "
+       "the `account` block: RUB, UAH, USD, …)"),
+    C_("diagnostic", '`{word}` is no word of an amount; did you mean `{fix}`?'),
+    C_("diagnostic", 'thousands are `k`, millions `M`'),
+    C_("diagnostic", "write `{fix}`: an amount is a number, with `k` for thousands or `M` for "
+       "millions (`300k`, `1.5M`), in the account's currency"),
     C_("diagnostic", 'a duration is a number and s, m (minutes), h, d or w, with no space (30s, '
        '15m, 2h, 3d, 1w)'),
     C_("diagnostic", 'the duration `{duration}` has more than one unit'),
