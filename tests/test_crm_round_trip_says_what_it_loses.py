@@ -224,3 +224,23 @@ def test_a_number_json_cannot_hold_is_located_not_an_internal_failure(
     assert result.exit_code == 1, result.output
     assert f"{path}: {words}" in result.stderr
     assert "internal failure" not in result.output
+
+
+@pytest.mark.parametrize("crm", ["amocrm", "bitrix24", "pipedrive", "hubspot"])
+def test_an_answer_with_no_pipeline_is_refused_not_an_empty_funnel(crm: str,
+                                                                   tmp_path: Path) -> None:
+    """Every account has a pipeline (amoCRM's main one, Pipedrive's and HubSpot's
+    default), so an answer listing none is the wrong request saved (a filter, a page past
+    the last). amoCRM, Pipedrive and HubSpot wrote an empty funnel, exit 0, which `check`
+    then passed («1 file checked, no problems»): an audit of nothing, as if of the
+    account. Now each refuses it, as Bitrix24's importer did: the place, a help, exit 1,
+    nothing written."""
+    path = tmp_path / "answer.json"
+    path.write_text(json.dumps(ANSWERS[crm]), encoding="utf-8")
+    out = tmp_path / "out.funnel"
+    result = run([*FROM[crm], str(path), "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "no deal pipelines" in result.stderr or "no pipelines" in result.stderr
+    assert "= help: " in result.stderr
+    assert not out.exists()
+    assert "Traceback" not in result.output

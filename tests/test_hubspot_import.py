@@ -113,3 +113,56 @@ def test_answers_not_shaped_as_documented_are_located(tmp_path: Path, answers: o
     assert result.exit_code == 1, result.output
     assert str(path) in result.stderr and words in result.stderr
     assert "Traceback" not in result.output
+
+
+def _stage(label: str, order: int, **metadata: object) -> dict[str, object]:
+    return {"id": f"s{order}-{label}", "label": label, "displayOrder": order,
+            "metadata": metadata, "archived": False}
+
+
+def test_closed_stages_and_probabilities_are_read_in_either_form(tmp_path: Path) -> None:
+    """A stage's metadata as HubSpot's docs show it (`{"probability": 1.0}`, numbers) marks
+    the closed stages as the answer's strings do; `isClosed`, where given, says which are
+    closed (an open stage may be set to 0% or 100%); the open stages' probabilities are
+    noted, not dropped without a word."""
+    answers = {"pipelines/deals": {"results": [
+        {"id": "default", "label": "Продажі", "displayOrder": 0, "archived": False, "stages": [
+            _stage("Кваліфікація", 0, probability=0.2), _stage("Переговори", 1, probability=0.6),
+            _stage("Виграно", 2, probability=1.0), _stage("Програно", 3, probability=0)]},
+        {"id": "7", "label": "Сервіс", "displayOrder": 1, "archived": False, "stages": [
+            _stage("Відмовився", 0, probability="0.0", isClosed="false"),
+            _stage("Оплачено, чекає", 1, probability="1.0", isClosed="false"),
+            _stage("Won", 2, probability="1.0", isClosed="true"),
+            _stage("Lost", 3, probability="0.0", isClosed="true")]}]}}
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(answers, ensure_ascii=False), encoding="utf-8")
+    result = run("import", "--from", "hubspot", str(path))
+    assert result.exit_code == 0, result.output
+    model = load_text(result.stdout, "<back>", checks=False).model
+    assert model is not None
+    assert [(p.name.value, [s.name.value for s in p.stages]) for p in model.pipelines] == [
+        ("Продажі", ["Кваліфікація", "Переговори"]),
+        ("Сервіс", ["Відмовився", "Оплачено, чекає"])]
+    text = " ".join(result.stdout.split("\n# "))
+    assert "closed won «Виграно» in «Продажі»" in text
+    assert "closed lost «Програно» in «Продажі»" in text
+    assert ("deal probabilities (not imported: funnelc's export computes them from the "
+            "routing): «Продажі»: «Кваліфікація» 20%, «Продажі»: «Переговори» 60%, "
+            "«Сервіс»: «Відмовився» 0%, «Сервіс»: «Оплачено, чекає» 100%") in text
+
+
+@pytest.mark.parametrize(("probability", "words"), [
+    ("high", "expected a number from 0.0 to 1.0, found \"high\""),
+    (1.5, "expected a number from 0.0 to 1.0, found 1.5"),
+    (True, "expected a number, found a boolean")])
+def test_a_probability_that_is_no_probability_is_located(tmp_path: Path, probability: object,
+                                                         words: str) -> None:
+    answers = {"pipelines/deals": {"results": [{"id": "1", "label": "P", "stages": [
+        _stage("S", 0, probability=probability)]}]}}
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(answers), encoding="utf-8")
+    result = run("import", "--from", "hubspot", str(path))
+    assert result.exit_code == 1, result.output
+    assert f"pipelines/deals.results[0].stages[0].metadata.probability: {words}" in \
+        result.stderr
+    assert "Traceback" not in result.output

@@ -160,3 +160,44 @@ def test_a_live_answer_with_a_number_json_cannot_hold_is_located(value: float) -
     with pytest.raises(JsonProblem, match=r"stages\.data\[0\]\.deal_probability: expected a "
                                           r"number, found (nan|inf) \(not a JSON number\)"):
         pipedrive.import_answers(answers)
+
+
+def test_a_stage_requires_the_field_of_its_own_entity(tmp_path: Path) -> None:
+    """A deal field and a person field may share a name («Джерело»): the person field
+    highlighted at «Кваліфікація» (important_fields, how apply writes a contact field a
+    stage requires) came back as `requires "Джерело"`, the deal field, because the names
+    were matched before the person field was renamed «Джерело (contact)». And the deal
+    probability of a stage in a deleted pipeline, which is not imported, was listed with
+    the others, under a bare stage name."""
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps({
+        "pipelines": {"data": [{"id": 1, "name": "Продажі", "order_nr": 1},
+                               {"id": 2, "name": "Старе", "order_nr": 2, "is_deleted": True}]},
+        "stages": {"data": [
+            {"id": 11, "name": "Кваліфікація", "pipeline_id": 1, "order_nr": 1,
+             "deal_probability": 20, "is_deal_rot_enabled": True, "days_to_rotten": 7},
+            {"id": 12, "name": "Оплата", "pipeline_id": 1, "order_nr": 2, "deal_probability": 90},
+            {"id": 21, "name": "Кваліфікація", "pipeline_id": 2, "deal_probability": 55,
+             "is_deal_rot_enabled": True, "days_to_rotten": 3}]},
+        "dealFields": {"data": [{"field_name": "Джерело", "field_type": "varchar",
+                                 "is_custom_field": True,
+                                 "required_fields": {"enabled": True, "stage_ids": [12]}}]},
+        "personFields": {"data": [{"field_name": "Джерело", "field_type": "enum",
+                                   "is_custom_field": True,
+                                   "options": [{"id": 1, "label": "Сайт"},
+                                               {"id": 2, "label": "Реклама"}],
+                                   "important_fields": {"enabled": True, "stage_ids": [11]}}]}},
+        ensure_ascii=False), encoding="utf-8")
+    result = run("import", "--from", "pipedrive", str(path))
+    assert result.exit_code == 0, result.output
+    model = load_text(result.stdout, "<back>", checks=False).model
+    assert model is not None
+    assert [(f.name.value, f.entity.value) for f in model.fields] == [
+        ("Джерело", "deal"), ("Джерело (contact)", "contact")]
+    assert {s.name.value: [r.value for r in s.requires] for s in model.pipelines[0].stages} == {
+        "Кваліфікація": ["Джерело (contact)"], "Оплата": ["Джерело"]}
+    text = " ".join(result.stdout.split("\n# "))
+    assert ("deal probabilities (not imported: funnelc's export computes them from the "
+            "routing): «Продажі»: «Кваліфікація» 20%, «Продажі»: «Оплата» 90%") in text
+    assert "55%" not in text and "3 days" not in text
+    assert "«Продажі»: «Кваліфікація» 7 days" in text

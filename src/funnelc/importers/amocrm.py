@@ -229,6 +229,10 @@ def parse_pipelines(data: JSON, w: Walker) -> list[AmoPipeline]:
     if not isinstance(data, dict):
         _not_an_answer(w, data, "GET /api/v4/leads/pipelines")
     items, where = _embedded_list(w, data, "pipelines")
+    if not items:
+        raise w.fail(where, "no pipelines: every amoCRM account has its main pipeline",
+                     "save the answer of GET /api/v4/leads/pipelines with the account's "
+                     "token, without filters or a page past the last")
     return [_pipeline(w, p, f"{where}[{k}]") for k, p in enumerate(items)]
 
 

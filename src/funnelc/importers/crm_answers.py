@@ -30,11 +30,20 @@ Kind = str
 """A funnel field kind (`model.FieldType.kind`)."""
 
 
+@dataclass(eq=False)
+class Field:
+    name: str
+    kind: Kind
+    entity: m.Entity
+    values: list[str] = field(default_factory=list)
+
+
 @dataclass
 class Stage:
     name: str
-    requires: list[str] = field(default_factory=list)
-    """Names of the fields (as the CRM calls them) required to enter it."""
+    requires: list[Field] = field(default_factory=list)
+    """The fields required to enter it (themselves, not their names: a deal's and a
+    contact's field may share a name, and the file's name of each may differ)."""
 
 
 @dataclass
@@ -42,14 +51,6 @@ class Pipeline:
     name: str
     stages: list[Stage]
     main: bool = False
-
-
-@dataclass
-class Field:
-    name: str
-    kind: Kind
-    entity: m.Entity
-    values: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -118,12 +119,13 @@ def build(pipelines: list[Pipeline], fields: list[Field], path: str,
     stage a parking stage with its `requires`."""
     taken: set[str] = set()
     card_fields: list[m.CardField] = []
-    renamed: dict[str, str] = {}
+    renamed: dict[int, str] = {}
+    """The file's name of each field, by the field's id()."""
     for f in fields:
         name = _unique(_named(f.name), taken, f.entity.value)
         if name != f.name:
             notes.append(f"{f.entity.value} field «{f.name}» is called «{name}» here")
-        renamed.setdefault(f.name, name)
+        renamed[id(f)] = name
         values = tuple(_name(_one_line(v)) for v in dict.fromkeys(v for v in f.values
                                                                    if v.strip()))
         kind = f.kind
@@ -148,8 +150,8 @@ def build(pipelines: list[Pipeline], fields: list[Field], path: str,
             stage_name = _unique(_named(stage.name), stage_names)
             if stage_name != stage.name:
                 notes.append(f"«{name}»: stage «{stage.name}» is called «{stage_name}» here")
-            requires = tuple(_name(renamed[r]) for r in dict.fromkeys(stage.requires)
-                             if r in renamed)
+            requires = tuple(dict.fromkeys(_name(renamed[id(r)]) for r in stage.requires
+                                           if id(r) in renamed))
             stages.append(m.Stage(span=NOWHERE, name=_name(stage_name), requires=requires))
         count += len(stages)
         main = pipe.main and not main_done

@@ -16,8 +16,11 @@ by display order is taken) and no per-stage required properties in its API."""
 
 from __future__ import annotations
 
+import json
+
 from .. import model as m
 from ..jsontypes import JSON, JSONObject
+from ..numfmt import pct_rounded
 from .amocrm import Imported, _one_line
 from .builtins import builtin_fields_note
 from .crm_answers import (
@@ -31,7 +34,7 @@ from .crm_answers import (
     read_answers,
     render,
 )
-from .json_input import ARRAY, BOOLEAN, INTEGER, OBJECT, STRING, Walker
+from .json_input import ARRAY, BOOLEAN, INTEGER, NUMBER, OBJECT, STRING, Walker
 
 __all__ = ["import_answers", "import_files", "HEADER"]
 
@@ -45,6 +48,9 @@ HubSpot stores no routing (moves between stages, shares, SLAs, teams, sources), 
 stage below is a parking stage: `funnelc check` reports each as never reached (FN215) and
 each pipeline as having no way to won (FN216) until sources and outcomes are written."""
 
+PROBABILITIES_NOTE = ("deal probabilities (not imported: funnelc's export computes them "
+                      "from the routing): ")
+
 LOSS_HEADER = """\
 Options of the deal property closed_lost_reason (HubSpot ties them to no stage; an outcome
 names one as `-> lost "reason" 20%` where such deals are lost):"""
@@ -57,10 +63,30 @@ def _kind(ptype: str, ftype: str) -> Kind | None:
             "bool": "bool", "phone_number": "phone"}.get(ptype)
 
 
-def _probability(w: Walker, raw: JSONObject, where: str) -> str | None:
+def _probability(w: Walker, raw: JSONObject, where: str) -> tuple[float | None, bool | None]:
+    """(the stage's win probability, whether HubSpot calls it closed) from its metadata.
+    HubSpot answers strings (`{"isClosed": "true", "probability": "1.0"}`); its docs and
+    some clients show numbers and booleans (`{"probability": 0.5}`): both are read.
+    `isClosed` is None where the answer does not say it (then probability 1.0 and 0.0,
+    «0.0 being Closed Lost and 1.0 being Closed Won», are the closed stages)."""
     meta = w.opt(raw, "metadata", where, OBJECT, nullable=True) or {}
     value = meta.get("probability")
-    return value if isinstance(value, str) else None
+    path = f"{where}.metadata.probability"
+    wrong = f"expected a number from 0.0 to 1.0, found {json.dumps(value, ensure_ascii=False)}"
+    probability: float | None = None
+    if isinstance(value, str):
+        try:
+            probability = float(value)
+        except ValueError:
+            raise w.fail(path, wrong) from None
+    elif value is not None:
+        probability = w.expect(value, path, NUMBER)
+    if probability is not None and not 0 <= probability <= 1:
+        raise w.fail(path, wrong)
+    closed = meta.get("isClosed")
+    if isinstance(closed, str) and closed.lower() in ("true", "false"):
+        return probability, closed.lower() == "true"
+    return probability, closed if isinstance(closed, bool) else None
 
 
 def import_files(paths: tuple[str, ...] | list[str], out_path: str = "imported.funnel"
@@ -80,13 +106,16 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
     that is not shaped as HubSpot documents it."""
     notes: list[str] = []
     pipes: list[tuple[int, str, list[Stage]]] = []
+    archived = 0
     closed: dict[str, list[str]] = {}
+    probabilities: list[str] = []
     w = source.walker("pipelines/deals")
     for raw, where in items_of(source, "pipelines/deals", "results"):
         if w.opt(raw, "archived", where, BOOLEAN, nullable=True, default=False):
+            archived += 1
             continue
         label = w.get(raw, "label", where, STRING)
-        stages: list[tuple[int, str, str | None]] = []
+        stages: list[tuple[int, str, tuple[float | None, bool | None]]] = []
         items: list[JSON] = w.get(raw, "stages", where, ARRAY)
         for k, item in enumerate(items):
             path = f"{where}.stages[{k}]"
@@ -97,18 +126,24 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
                            w.get(s, "label", path, STRING), _probability(w, s, path)))
         stages.sort()
         kept = []
-        for _, name, p in stages:
-            if p in ("1.0", "0.0", "1", "0"):
-                closed.setdefault(f"{'won' if p.startswith('1') else 'lost'} «{name}»",
+        for _, name, (p, is_closed) in stages:
+            if is_closed is None:
+                is_closed = p in (0.0, 1.0)
+            if is_closed:
+                closed.setdefault(f"{'won' if p == 1.0 else 'lost'} «{name}»",
                                   []).append(label)
             else:
                 kept.append(Stage(name))
+                if p is not None:
+                    probabilities.append(f"«{label}»: «{name}» {pct_rounded(p)}")
         pipes.append((w.opt(raw, "displayOrder", where, INTEGER, default=0), label, kept))
     pipes.sort(key=lambda p: (p[0], p[1]))
     pipelines = [Pipeline(label, stages, main=i == 0) for i, (_, label, stages) in
                  enumerate(pipes)]
     for what, where_list in closed.items():
         notes.append(f"closed {what} in " + ", ".join(f"«{p}»" for p in where_list))
+    if probabilities:
+        notes.append(PROBABILITIES_NOTE + ", ".join(probabilities))
     fields: list[Field] = []
     reasons: list[str] = []
     builtin: list[tuple[str, str]] = []
@@ -138,6 +173,10 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
             fields.append(Field(label, kind, entity, labels if kind in ("enum", "multi") else []))
     if builtin:
         notes.append(builtin_fields_note(builtin))
+    if not pipes and not archived:
+        raise source.walker("pipelines/deals").fail(
+            "pipelines/deals", "no deal pipelines: every HubSpot account has its default one",
+            "save the answer of GET /crm/v3/pipelines/deals with the account's token")
     if pipelines:
         notes.append(f"HubSpot has no main pipeline: «{pipelines[0].name}», first by display "
                      "order, is main here")

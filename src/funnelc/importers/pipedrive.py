@@ -89,6 +89,7 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
                       w.get(raw, "id", where, INTEGER), w.get(raw, "name", where, STRING)))
     pipes.sort()
     stages: dict[int, list[tuple[int, int, str]]] = {pid: [] for _, pid, _ in pipes}
+    pipe_names = {pid: name for _, pid, name in pipes}
     stage_of: dict[int, tuple[int, int]] = {}
     probabilities: list[str] = []
     rotting: list[str] = []
@@ -106,11 +107,15 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
         elif pid not in deleted:
             orphans.setdefault(pid, []).append(name)
         p = w.opt(raw, "deal_probability", where, NUMBER, nullable=True)
-        if p is not None:
-            probabilities.append(f"«{name}» {round(p)}%")
         days = w.opt(raw, "days_to_rotten", where, INTEGER, nullable=True)
-        if w.opt(raw, "is_deal_rot_enabled", where, BOOLEAN, nullable=True) and days:
-            rotting.append(f"«{name}» {counted(days, 'day')}")
+        rots = w.opt(raw, "is_deal_rot_enabled", where, BOOLEAN, nullable=True)
+        if pid not in stages:
+            continue
+        pipe = pipe_names[pid]
+        if p is not None:
+            probabilities.append(f"«{pipe}»: «{name}» {round(p)}%")
+        if rots and days:
+            rotting.append(f"«{pipe}»: «{name}» {counted(days, 'day')}")
     pipelines: list[Pipeline] = []
     for pi, (_, pid, name) in enumerate(pipes):
         ordered = sorted(stages[pid])
@@ -139,10 +144,15 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
     if builtin:
         notes.append(builtin_fields_note(builtin))
     if probabilities:
-        notes.append("deal probabilities: " + ", ".join(probabilities))
+        notes.append("deal probabilities (not imported: funnelc's export computes them from "
+                     "the routing): " + ", ".join(probabilities))
     if rotting:
         notes.append("rotting (a deal not updated for so long is marked, not moved; an SLA "
                      "is the nearest thing): " + ", ".join(rotting))
+    if not pipes and not deleted:
+        raise source.walker("pipelines").fail(
+            "pipelines", "no pipelines: every Pipedrive company has one",
+            "save the answer of GET /api/v2/pipelines with a token of the company (every page)")
     imported = build(pipelines, fields, out_path, notes)
     return render(imported, HEADER, "", "pipedrive"), imported
 
@@ -173,5 +183,5 @@ def _field(w: Walker, raw: JSONObject, where: str, entity: m.Entity, pipelines: 
     for sid in at:
         if sid in stage_of:
             pi, si = stage_of[sid]
-            pipelines[pi].stages[si].requires.append(name)
+            pipelines[pi].stages[si].requires.append(out)
     return out
