@@ -283,6 +283,56 @@ def test_pipelines_whose_stage_list_was_not_given_are_noted(tmp_path: Path) -> N
         "ENTITY_ID DEAL_STAGE_3" in result.stdout
 
 
+def test_import_says_every_name_and_colour_it_changes_or_cannot_hold(tmp_path: Path) -> None:
+    """A stage name with spaces around it, a blank one, a second pipeline of the same
+    name, a user field named like another, a COLOR that is no #rrggbb, and the names of
+    each pipeline's WON and LOSE (the language has `won` and `lost`, no names): Bitrix24's
+    import changed or dropped each without a word, where amoCRM's notes every one."""
+    def stage(sid: str, entity: str, name: str, sort: int, sem: str | None = None,
+              color: str = "#39A8EF") -> dict[str, object]:
+        return {"ID": sid, "ENTITY_ID": entity, "STATUS_ID": sid, "NAME": name,
+                "SORT": str(sort), "COLOR": color, "SEMANTICS": sem}
+    files = {
+        "categories": {"result": {"categories": [
+            {"id": 0, "name": "Продажі «опт»", "sort": 100, "isDefault": "Y"},
+            {"id": 5, "name": "Продажі «опт»", "sort": 150, "isDefault": "N"}]}},
+        "stages": {"result": [
+            stage("NEW", "DEAL_STAGE", "Нова", 10),
+            stage("PREPARATION", "DEAL_STAGE", "  Підготовка  ", 20, color="#2fc6f6"),
+            stage("X1", "DEAL_STAGE", "Замір", 30, color="blue"),
+            stage("X2", "DEAL_STAGE", "", 40),
+            stage("WON", "DEAL_STAGE", "Угоду виграно 🎉", 60, "S"),
+            stage("LOSE", "DEAL_STAGE", "Угоду програно", 70, "F"),
+            stage("C5:NEW", "DEAL_STAGE_5", "Старт", 10),
+            stage("C5:WON", "DEAL_STAGE_5", "Угоду виграно 🎉", 60, "S"),
+            stage("C5:LOSE", "DEAL_STAGE_5", "Ні", 70, "F")]},
+        "fields": {"result": [
+            {"ID": "1", "ENTITY_ID": "CRM_DEAL", "FIELD_NAME": "UF_CRM_1", "USER_TYPE_ID": "string",
+             "EDIT_FORM_LABEL": "Джерело"},
+            {"ID": "2", "ENTITY_ID": "CRM_CONTACT", "FIELD_NAME": "UF_CRM_2",
+             "USER_TYPE_ID": "string", "EDIT_FORM_LABEL": "Джерело"}]}}
+    for name, answer in files.items():
+        (tmp_path / f"{name}.json").write_text(json.dumps(answer, ensure_ascii=False),
+                                               encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", "--from", "bitrix24",
+                                      *(str(tmp_path / f"{name}.json") for name in files)])
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    model = load_text(text, "<back>", checks=False).model
+    assert model is not None
+    assert [(p.name.value, [s.name.value for s in p.stages]) for p in model.pipelines] == [
+        ("Продажі «опт»", ["Нова", "Підготовка", "Замір", "Без названия"]),
+        ("Продажі «опт» (2)", ["Старт"])]
+    for note in ["pipeline «Продажі «опт»» is called «Продажі «опт» (2)» here",
+                 "«Продажі «опт»»: stage «  Підготовка  » is called «Підготовка» here",
+                 "«Продажі «опт»»: stage «» is called «Без названия» here",
+                 "«Продажі «опт»»: stage «Замір»: colour 'blue' is no #rrggbb colour: left out",
+                 "contact field «Джерело» is called «Джерело (contact)» here",
+                 "won stage WON is «Угоду виграно 🎉» in every pipeline",
+                 "lost stage LOSE is «Угоду програно» in «Продажі «опт»»",
+                 "lost stage LOSE is «Ні» in «Продажі «опт» (2)»"]:
+        assert f"# - {note}" in text, note
+
 def test_import_from_the_documented_answers(tmp_path: Path) -> None:
     """The answers' examples of crm-category-list.md and crm-status-list.md."""
     cats = tmp_path / "categories.json"

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 from .. import model as m
 from ..jsontypes import JSON, JSONObject
+from ..names import escape_invisible
 from ..span import NOWHERE
 from .amocrm import (
     FieldKind,
@@ -262,8 +263,13 @@ def _build(a: _Answers, path: str) -> Imported:
     taken: set[str] = set()
     layout: list[tuple[str, bool, list[_Stage]]] = []
     reasons: list[str] = []
+    system_names: dict[tuple[str, str], list[str]] = {}
+    """(WON or LOSE, its name) → pipelines where it is called that."""
     for cid in order:
         name = _unique(_named(cats[cid][0]), taken)
+        if name != cats[cid][0]:
+            notes.append(f"pipeline «{escape_invisible(cats[cid][0])}» is called «{name}» here "
+                         "(names must be unique and on one line)")
         entity = "DEAL_STAGE" if cid == 0 else f"DEAL_STAGE_{cid}"
         stages = sorted((s for s in a.stages if s.entity == entity), key=lambda s: s.sort)
         for s in stages:
@@ -271,15 +277,27 @@ def _build(a: _Answers, path: str) -> Imported:
                 reason = _one_line(s.name)
                 if reason and reason not in reasons:
                     reasons.append(reason)
+            elif s.semantics == "S" or s.status_id.endswith("LOSE"):
+                system = "WON" if s.semantics == "S" else "LOSE"
+                system_names.setdefault((system, s.name), []).append(name)
         if not stages:  # every pipeline has NEW, WON and LOSE: its answer was not given
             notes.append(f"pipeline «{name}» has no stages in the answers: give crm.status.list "
                          f"for ENTITY_ID {entity}")
         layout.append((name, cid == 0 or cats[cid][2], [s for s in stages if s.semantics == ""]))
+    for (system, system_name), where in sorted(system_names.items(),
+                                               key=lambda item: item[0][0] != "WON"):
+        outcome = "won" if system == "WON" else "lost"
+        place = ("every pipeline" if len(where) == len(order)
+                 else ", ".join(f"«{p}»" for p in where))
+        notes.append(f"{outcome} stage {system} is «{escape_invisible(system_name)}» in {place}")
     fields: list[m.CardField] = []
     mandatory: list[m.Name] = []
     ftaken: set[str] = set()
     for f in a.fields:
         fname = _unique(_named(f.label), ftaken, f.entity.value)
+        if fname != f.label:
+            notes.append(f"{f.entity.value} field «{escape_invisible(f.label)}» is called "
+                         f"«{fname}» here (field names must be unique across entities)")
         if f.user_type == "enumeration":
             vals = [v for _, v in sorted(f.values) if v.strip()]
             ftype = m.FieldType(span=NOWHERE, kind="multi" if f.multiple else "enum",
@@ -304,7 +322,14 @@ def _build(a: _Answers, path: str) -> Imported:
         out: list[m.Stage] = []
         for k, s in enumerate(stages):
             color = normal_color(s.color) if s.color else None
-            out.append(m.Stage(span=NOWHERE, name=_name(_unique(_named(s.name), snames)),
+            stage_name = _unique(_named(s.name), snames)
+            if stage_name != s.name:
+                notes.append(f"«{name}»: stage «{escape_invisible(s.name)}» is called "
+                             f"«{stage_name}» here")
+            if s.color and color is None:
+                notes.append(f"«{name}»: stage «{stage_name}»: colour {s.color!r} is no "
+                             "#rrggbb colour: left out")
+            out.append(m.Stage(span=NOWHERE, name=_name(stage_name),
                                color=_name(color) if color else None,
                                requires=tuple(mandatory) if k == 0 else ()))
         count += len(out)
