@@ -256,7 +256,7 @@ def money_guess(text: str, offset: int) -> Hint | None:
         return Hint(f"an amount is written without its currency (`{word}{dot}`)",
                     found.start(3), found.end(4), "the account's `currency` says it",
                     f"write `{number}`: every amount is in the account's currency (`currency` "
-                    "in the `account` block: RUB, UAH, USD, …)")
+                    "in the `account` block: `RUB`, `UAH`, `USD`, …)")
     return None
 
 

@@ -104,7 +104,7 @@ TEMPLATES: tuple[str, ...] = (
     C_("diagnostic", 'an amount is written without its currency (`{word}`)'),
     C_("diagnostic", "the account's `currency` says it"),
     C_("diagnostic", "write `{number}`: every amount is in the account's currency (`currency` in "
-       "the `account` block: RUB, UAH, USD, …)"),
+       "the `account` block: `RUB`, `UAH`, `USD`, …)"),
     C_("diagnostic", '`{word}` is no word of an amount; did you mean `{fix}`?'),
     C_("diagnostic", 'thousands are `k`, millions `M`'),
     C_("diagnostic", "write `{fix}`: an amount is a number, with `k` for thousands or `M` for "
