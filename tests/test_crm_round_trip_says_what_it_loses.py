@@ -244,3 +244,70 @@ def test_an_answer_with_no_pipeline_is_refused_not_an_empty_funnel(crm: str,
     assert "= help: " in result.stderr
     assert not out.exists()
     assert "Traceback" not in result.output
+
+
+OPTIONS = ["Так", " Так ", "так", "", "Ні\u200b", "Може"]
+"""Options a CRM keeps apart and the language does not: spaces around one, another case,
+a blank one, an invisible character (FN220 compares options ignoring case; FN235)."""
+
+
+def _options_answers(crm: str, root: Path) -> list[str]:
+    """The answers of `crm` holding one pipeline and a deal field with OPTIONS."""
+    files: dict[str, object] = {}
+    if crm == "amocrm":
+        files["pipelines"] = {"_embedded": {"pipelines": [{"id": 1, "name": "P", "sort": 1,
+            "is_main": True, "_embedded": {"statuses": [{"id": 10, "name": "S", "sort": 10,
+                                                         "pipeline_id": 1, "type": 0}]}}]}}
+        files["fields"] = {"_embedded": {"custom_fields": [{"id": 5, "name": "Згода", "sort": 1,
+            "type": "select", "entity_type": "leads",
+            "enums": [{"id": k, "value": v, "sort": k} for k, v in enumerate(OPTIONS)]}]}}
+    elif crm == "bitrix24":
+        files["stages"] = {"result": [{"ID": "1", "ENTITY_ID": "DEAL_STAGE", "STATUS_ID": "NEW",
+                                       "NAME": "S", "SORT": "10"}]}
+        files["fields"] = {"result": [{"ID": "5", "ENTITY_ID": "CRM_DEAL", "FIELD_NAME": "UF_1",
+            "USER_TYPE_ID": "enumeration", "EDIT_FORM_LABEL": "Згода",
+            "LIST": [{"ID": str(k), "SORT": str(k), "VALUE": v} for k, v in enumerate(OPTIONS)]}]}
+    elif crm == "pipedrive":
+        files["answers"] = {"pipelines": {"data": [{"id": 1, "name": "P"}]},
+                            "stages": {"data": [{"id": 2, "name": "S", "pipeline_id": 1}]},
+                            "dealFields": {"data": [{"field_name": "Згода", "field_type": "enum",
+                                "is_custom_field": True,
+                                "options": [{"id": k, "label": v} for k, v in enumerate(OPTIONS)]}]}}
+    else:
+        files["answers"] = {"pipelines/deals": {"results": [{"id": "1", "label": "P", "stages": [
+            {"id": "2", "label": "S", "displayOrder": 0, "metadata": {"probability": "0.5"}}]}]},
+            "properties/deals": {"results": [{"name": "zgoda", "label": "Згода",
+                "type": "enumeration", "fieldType": "select",
+                "options": [{"label": v, "value": f"v{k}"} for k, v in enumerate(OPTIONS)]}]}}
+    paths = []
+    for name, answer in files.items():
+        path = root / f"{name}.json"
+        path.write_text(json.dumps(answer, ensure_ascii=False), encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+@pytest.mark.parametrize("crm", ["amocrm", "bitrix24", "pipedrive", "hubspot"])
+def test_options_the_language_cannot_keep_apart_are_merged_and_noted(crm: str,
+                                                                     tmp_path: Path) -> None:
+    """«Так», « Так », «так», a blank option and «Ні» with a zero-width space: every
+    importer wrote `enum("Так", "Так", "так", "Ні")` (deduplicated before the spaces and
+    invisible characters were taken off, blank ones dropped silently), which `check`
+    refuses twice (FN220: options are compared ignoring case), so the imported file did
+    not check beyond the honest FN215/FN216. Now each option once, and every merge or
+    drop is a note."""
+    paths = _options_answers(crm, tmp_path)
+    args = [*FROM[crm], paths[0], *(["--fields", paths[1]] if crm == "amocrm" else paths[1:])]
+    result = run(args)
+    assert result.exit_code == 0, result.output
+    model = load_text(result.stdout, "<back>").model
+    assert model is not None
+    assert [v.value for v in model.fields[0].type.values] == ["Так", "Ні", "Може"]
+    errors = {d.code for d in load_text(result.stdout, "<back>").diagnostics
+              if d.severity.value == "error"}
+    assert errors <= {"FN215", "FN216"}, errors
+    text = " ".join(result.stdout.split("\n# "))
+    assert ("field «Згода»: option « Так » is «Так» here, option «так» is «Так» here, option "
+            "«Ні\\u200b» is «Ні» here (an option is one line, and listed once, ignoring case)"
+            ) in text
+    assert "field «Згода»: 1 blank option left out" in text

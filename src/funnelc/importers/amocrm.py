@@ -375,6 +375,33 @@ def _named(text: str) -> str:
     return "Без названия" if is_blank(name) else name
 
 
+def option_values(raw: list[str], field_name: str, notes: list[str]) -> tuple[m.Name, ...]:
+    """A field's options as the language takes them: each on one line, without what
+    `check` calls invisible, blank ones left out and each option once, compared ignoring
+    case as `check` does (FN220); every option left out or merged is noted. The CRMs keep
+    « A » beside «A», «Да» beside «да», or a blank option, and an imported file must
+    check."""
+    kept: dict[str, str] = {}
+    blank = 0
+    merged: list[str] = []
+    for value in raw:
+        clean = _one_line(value)
+        if is_blank(clean):
+            blank += 1
+            continue
+        key = clean.casefold()
+        if key in kept or clean != value:
+            merged.append(f"option «{escape_invisible(value)}» is «{kept.get(key, clean)}» here")
+        kept.setdefault(key, clean)
+    if blank:
+        notes.append(f"field «{field_name}»: {blank} blank option{'s' if blank > 1 else ''} "
+                     "left out")
+    if merged:
+        notes.append(f"field «{field_name}»: " + ", ".join(merged) + " (an option is one line, "
+                     "and listed once, ignoring case)")
+    return tuple(_name(v) for v in kept.values())
+
+
 def _unique(name: str, taken: set[str], alternative: str | None = None) -> str:
     if name not in taken:
         taken.add(name)
@@ -537,10 +564,10 @@ class _Build:
 
     def _type(self, f: AmoField) -> m.FieldType | None:
         if f.type in ENUM_TYPES:
-            values = [v for v, _ in sorted(f.enums, key=lambda e: e[1]) if v.strip()]
+            values = option_values([v for v, _ in sorted(f.enums, key=lambda e: e[1])],
+                                   f.name, self.notes)
             if values:
-                return m.FieldType(span=NOWHERE, kind=ENUM_TYPES[f.type],
-                                   values=tuple(_name(_one_line(v)) for v in dict.fromkeys(values)))
+                return m.FieldType(span=NOWHERE, kind=ENUM_TYPES[f.type], values=values)
             self.notes.append(f"field «{f.name}» ({f.type}) has no options: imported as text")
             return m.FieldType(span=NOWHERE, kind="text")
         if f.type == "multitext":

@@ -42,6 +42,7 @@ from .amocrm import (
     _wrap,
     group_unknown,
     normal_color,
+    option_values,
 )
 from .builtins import builtin_fields_note
 from .json_input import JsonProblem, another_kind, describe, read_json
@@ -299,9 +300,9 @@ def _build(a: _Answers, path: str) -> Imported:
             notes.append(f"{f.entity.value} field «{escape_invisible(f.label)}» is called "
                          f"«{fname}» here (field names must be unique across entities)")
         if f.user_type == "enumeration":
-            vals = [v for _, v in sorted(f.values) if v.strip()]
+            vals = option_values([v for _, v in sorted(f.values)], fname, notes)
             ftype = m.FieldType(span=NOWHERE, kind="multi" if f.multiple else "enum",
-                                values=tuple(_name(_one_line(v)) for v in dict.fromkeys(vals)))
+                                values=vals)
             if not vals:
                 ftype = m.FieldType(span=NOWHERE, kind="text")
                 notes.append(f"field «{fname}» (enumeration) has no values: imported as text")

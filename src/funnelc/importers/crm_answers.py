@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from .. import model as m
 from ..jsontypes import JSON, JSONObject
 from ..span import NOWHERE
-from .amocrm import Imported, _name, _named, _one_line, _unique, _wrap
+from .amocrm import Imported, _name, _named, _one_line, _unique, _wrap, option_values
 from .json_input import ARRAY, OBJECT, Walker, another_kind
 from .kept import kinds_note, not_held_line
 
@@ -126,8 +126,7 @@ def build(pipelines: list[Pipeline], fields: list[Field], path: str,
         if name != f.name:
             notes.append(f"{f.entity.value} field «{f.name}» is called «{name}» here")
         renamed[id(f)] = name
-        values = tuple(_name(_one_line(v)) for v in dict.fromkeys(v for v in f.values
-                                                                   if v.strip()))
+        values = option_values(f.values, name, notes)
         kind = f.kind
         if kind in ("enum", "multi") and not values:
             notes.append(f"field «{name}» has no options: imported as text")
