@@ -687,11 +687,16 @@ def _still_there(funnel: m.FunnelFile, pipe: m.Pipeline, stage: m.Stage, age: fl
                  ) -> float | None:
     """P(time in the stage > `age` hours) for a deal entering it, by the funnel's ways
     out (share × P(work + delay > age); a `stay` share stays), or None where an SLA,
-    patience or a cadence moves old deals itself. With `work`, P(work + delay > age) is
-    bounded above by P(work > age/2) + P(delay > age/2), so a deal is never called
-    overdue that the funnel could explain."""
-    from ..analysis.survival import survival
+    patience or a cadence moves old deals itself. P(work + delay > age) is the exact
+    survival of the sum (`sim.residual.log_sf_sum`, the warm start's own), not the bound
+    P(work > age/2) + P(delay > age/2) it used to be: with `work exp(1d)` and ways out
+    after exp(10d) that bound let a deal 200 days in pass as one the funnel explains
+    (4.5e-5; exactly 2.3e-9). In a stage whose deals wait for a team's member (`_waits`)
+    a deal that arrives as the team closes waits for it to open at any size, so the age
+    is taken less the team's longest closed stretch (`_closed_hours`): a lead in on
+    Friday evening is not named on Monday morning for a stay of hours."""
     from ..routing import stage_routes
+    from ..sim.residual import log_sf_sum
 
     if stage.sla is not None or stage.patience is not None or stage.cadence is not None:
         return None
@@ -699,16 +704,28 @@ def _still_there(funnel: m.FunnelFile, pipe: m.Pipeline, stage: m.Stage, age: fl
     total = sum(r.share for r in routes)
     if total <= 0:
         return None  # no way out: the stage keeps its deals
+    if _waits(stage):
+        age -= _closed_hours(funnel, stage)
     out = 0.0
     for r in routes:
-        if r.kind == "stuck":
-            p = 1.0
-        elif stage.work is None:
-            p = survival(r.after, age)
-        else:
-            p = min(1.0, survival(stage.work, age / 2) + survival(r.after, age / 2))
+        p = 1.0 if r.kind == "stuck" else math.exp(log_sf_sum(stage.work, r.after, age))
         out += r.share * p
     return out / total
+
+
+def _closed_hours(funnel: m.FunnelFile, stage: m.Stage) -> float:
+    """The longest stretch of the week the stage's team is closed (its own hours, else
+    the account's, as the simulator's teams; 0 around the clock)."""
+    from ..sim.calendar import WEEK, WorkCalendar
+
+    team = funnel.team(stage.owner.value) if stage.owner is not None else None
+    hours = (team.hours if team is not None and team.hours is not None else
+             funnel.account.hours if funnel.account is not None else None)
+    cal = WorkCalendar.from_hours(hours, date(2024, 1, 1))  # a Monday: week time
+    if cal.always_open or cal.never_open:
+        return 0.0
+    gaps = [b - a for a, b in zip(cal.ends, cal.starts[1:])]
+    return max([*gaps, WEEK - cal.ends[-1] + cal.starts[0]])
 
 
 def _waits(stage: m.Stage) -> bool:
