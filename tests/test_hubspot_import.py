@@ -166,3 +166,28 @@ def test_a_probability_that_is_no_probability_is_located(tmp_path: Path, probabi
     assert f"pipelines/deals.results[0].stages[0].metadata.probability: {words}" in \
         result.stderr
     assert "Traceback" not in result.output
+
+
+def test_hidden_options_are_noted_not_dropped_without_a_word(tmp_path: Path) -> None:
+    """An option hidden in HubSpot (`"hidden": true`: deals may hold it, forms do not
+    offer it) was left out of the field and of the loss reasons without a word."""
+    answers = {"pipelines/deals": {"results": [{"id": "1", "label": "P", "stages": [
+        _stage("S", 0, probability="0.5")]}]},
+        "properties/deals": {"results": [
+            {"name": "dzherelo", "label": "Джерело", "type": "enumeration", "fieldType": "select",
+             "options": [{"label": "Сайт", "value": "a"},
+                         {"label": "Виставка 2019", "value": "b", "hidden": True}]},
+            {"name": "closed_lost_reason", "label": "Closed lost reason", "type": "enumeration",
+             "fieldType": "select", "hubspotDefined": True,
+             "options": [{"label": "Дорого", "value": "d"},
+                         {"label": "Пішов до конкурента", "value": "k", "hidden": True}]}]}}
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(answers, ensure_ascii=False), encoding="utf-8")
+    result = run("import", "--from", "hubspot", str(path))
+    assert result.exit_code == 0, result.output
+    assert 'field "Джерело" enum("Сайт")' in result.stdout
+    text = " ".join(result.stdout.split("\n# "))
+    assert ("property «Джерело»: hidden options left out (HubSpot keeps them on deals, forms "
+            "do not offer them): «Виставка 2019»") in text
+    assert ("property «Closed lost reason»: hidden options left out (HubSpot keeps them on "
+            "deals, forms do not offer them): «Пішов до конкурента»") in text

@@ -154,8 +154,14 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
             raw_options: list[JSON] = w.opt(raw, "options", where, ARRAY, nullable=True) or []
             options = [w.expect(o, f"{where}.options[{k}]", OBJECT)
                        for k, o in enumerate(raw_options)]
-            labels = [w.get(o, "label", f"{where}.options[{k}]", STRING)
-                      for k, o in enumerate(options) if o.get("hidden") is not True]
+            every = [w.get(o, "label", f"{where}.options[{k}]", STRING)
+                     for k, o in enumerate(options)]
+            labels = [v for v, o in zip(every, options, strict=True) if o.get("hidden") is not True]
+            hidden = [v for v, o in zip(every, options, strict=True) if o.get("hidden") is True]
+            if hidden:
+                notes.append(f"property «{w.opt(raw, 'label', where, STRING, default=name)}»: "
+                             "hidden options left out (HubSpot keeps them on deals, forms do "
+                             "not offer them): " + ", ".join(f"«{_one_line(v)}»" for v in hidden))
             if entity is m.Entity.deal and name == LOST_REASON:
                 reasons = [_one_line(r) for r in labels if r.strip()]
                 continue
