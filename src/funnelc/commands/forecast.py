@@ -20,6 +20,7 @@ from .whatif_options import plot_outputs, save_plot
 
 if TYPE_CHECKING:
     from ..history.forecast import Forecast, ForecastRequest
+    from ..report.figures import RenderedFigure
 
 DEFAULT_REPS = 200
 """`funnelc.history.forecast.DEFAULT_REPS`, which `--help` must not import."""
@@ -161,23 +162,27 @@ def _forecast(inputs: list[str], request: ForecastRequest, funnel_path: str,
 
 def _show(result: Forecast, fmt: str, out_dir: str | None, chart_path: str | None,
           inputs: list[str], funnel_path: str, color: str) -> None:
-    """The folder of -o, the chart of --chart, then --format's output on stdout."""
+    """The folder of -o, the chart of --chart, then --format's output on stdout. The fan
+    chart is drawn once: with both -o and --chart, --chart writes the folder's drawing."""
     from ..history.forecast_render import forecast_csv, forecast_json, print_forecast
 
+    drawn = None
     if out_dir is not None:
-        _write_folder(out_dir, result, inputs, funnel_path)
+        drawn = _write_folder(out_dir, result, inputs, funnel_path)
     if chart_path is not None:
         from ..history.forecast_render import save_chart
 
-        save_plot(chart_path, lambda png, svg: save_chart(result, png, svg), result.language)
+        save_plot(chart_path, lambda png, svg: save_chart(result, png, svg, drawn),
+                  result.language)
     present(fmt, None, lambda console: print_forecast(result, console),
             {"json": lambda: forecast_json(result, inputs, funnel_path),
              "csv": lambda: forecast_csv(result)}, color=color)
 
 
 def _write_folder(out_dir: str, result: Forecast, inputs: list[str], funnel_path: str
-                  ) -> None:
-    """Every file rendered first, then written all or nothing (`output.write_folder`)."""
+                  ) -> RenderedFigure:
+    """Every file rendered first, then written all or nothing (`output.write_folder`);
+    returns the fan chart as drawn, for --chart."""
     import io
 
     from ..history.forecast_render import (
@@ -202,3 +207,4 @@ def _write_folder(out_dir: str, result: Forecast, inputs: list[str], funnel_path
         "forecast.svg": chart.svg}
     write_folder("-o", out_dir, files, [*inputs, funnel_path])
     info(written_line(result, out_dir, FOLDER_FILES))
+    return chart

@@ -656,11 +656,13 @@ def render_chart(f: Forecast) -> RenderedFigure:
         return render_figure(draws_figure(fan_chart)(f), STANDALONE)
 
 
-def save_chart(f: Forecast, png: str, svg: str) -> list[str]:
+def save_chart(f: Forecast, png: str, svg: str, drawn: RenderedFigure | None = None
+               ) -> list[str]:
     """The fan chart written as `png` and `svg` together (`atomic.write_all`); returns
-    what matplotlib warned about while drawing."""
+    what matplotlib warned about while drawing. `drawn`: the chart `render_chart(f)`
+    already gave (`forecast -o DIR --chart PATH` draws it once for both)."""
     from ..atomic import write_all
 
-    out = render_chart(f)
+    out = drawn if drawn is not None else render_chart(f)
     write_all({png: out.png, svg: out.svg.encode("utf-8")})
     return out.warnings
