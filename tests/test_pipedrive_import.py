@@ -201,3 +201,22 @@ def test_a_stage_requires_the_field_of_its_own_entity(tmp_path: Path) -> None:
             "routing): «Продажі»: «Кваліфікація» 20%, «Продажі»: «Оплата» 90%") in text
     assert "55%" not in text and "3 days" not in text
     assert "«Продажі»: «Кваліфікація» 7 days" in text
+
+
+def test_probabilities_and_rotting_are_noted_under_the_files_names(tmp_path: Path) -> None:
+    """Pipedrive lets two stages of a pipeline share a name; the file calls the second
+    «Кваліфікація (2)», but the notes listed both as «Кваліфікація» (20% and 50%, in the
+    answer's order), so which stage had which probability could not be told."""
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps({
+        "pipelines": {"data": [{"id": 1, "name": "Продажі", "order_nr": 1}]},
+        "stages": {"data": [
+            {"id": 13, "name": "Кваліфікація", "pipeline_id": 1, "order_nr": 7,
+             "deal_probability": 50, "is_deal_rot_enabled": True, "days_to_rotten": 3},
+            {"id": 11, "name": "Кваліфікація", "pipeline_id": 1, "order_nr": 5,
+             "deal_probability": 20}]}}, ensure_ascii=False), encoding="utf-8")
+    result = run("import", "--from", "pipedrive", str(path))
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split("\n# "))
+    assert ("«Продажі»: «Кваліфікація» 20%, «Продажі»: «Кваліфікація (2)» 50%") in text
+    assert "an SLA is the nearest thing): «Продажі»: «Кваліфікація (2)» 3 days" in text

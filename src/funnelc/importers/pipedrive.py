@@ -89,10 +89,10 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
                       w.get(raw, "id", where, INTEGER), w.get(raw, "name", where, STRING)))
     pipes.sort()
     stages: dict[int, list[tuple[int, int, str]]] = {pid: [] for _, pid, _ in pipes}
-    pipe_names = {pid: name for _, pid, name in pipes}
     stage_of: dict[int, tuple[int, int]] = {}
-    probabilities: list[str] = []
-    rotting: list[str] = []
+    probability: dict[int, float] = {}
+    rotting: dict[int, int] = {}
+    """By stage id, for the notes (written after `build`, in the file's names)."""
     orphans: dict[int, list[str]] = {}
     """Stages of a pipeline the `pipelines` answer does not hold (a page not saved)."""
     w = source.walker("stages")
@@ -111,11 +111,10 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
         rots = w.opt(raw, "is_deal_rot_enabled", where, BOOLEAN, nullable=True)
         if pid not in stages:
             continue
-        pipe = pipe_names[pid]
         if p is not None:
-            probabilities.append(f"«{pipe}»: «{name}» {round(p)}%")
+            probability[sid] = p
         if rots and days:
-            rotting.append(f"«{pipe}»: «{name}» {counted(days, 'day')}")
+            rotting[sid] = days
     pipelines: list[Pipeline] = []
     for pi, (_, pid, name) in enumerate(pipes):
         ordered = sorted(stages[pid])
@@ -143,17 +142,25 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
             fields.append(_field(w, raw, where, entity, pipelines, stage_of, notes))
     if builtin:
         notes.append(builtin_fields_note(builtin))
-    if probabilities:
-        notes.append("deal probabilities (not imported: funnelc's export computes them from "
-                     "the routing): " + ", ".join(probabilities))
-    if rotting:
-        notes.append("rotting (a deal not updated for so long is marked, not moved; an SLA "
-                     "is the nearest thing): " + ", ".join(rotting))
     if not pipes and not deleted:
         raise source.walker("pipelines").fail(
             "pipelines", "no pipelines: every Pipedrive company has one",
             "save the answer of GET /api/v2/pipelines with a token of the company (every page)")
     imported = build(pipelines, fields, out_path, notes)
+    named = {sid: (imported.funnel.pipelines[pi].name.value,
+                   imported.funnel.pipelines[pi].stages[si].name.value)
+             for sid, (pi, si) in sorted(stage_of.items(), key=lambda item: item[1])}
+    """Stage id → (pipeline, stage) as the file calls them, in the file's order."""
+    if probability.keys() & named.keys():
+        imported.header.append(
+            "deal probabilities (not imported: funnelc's export computes them from the "
+            "routing): " + ", ".join(f"«{pn}»: «{sn}» {round(probability[sid])}%"
+                                     for sid, (pn, sn) in named.items() if sid in probability))
+    if rotting.keys() & named.keys():
+        imported.header.append(
+            "rotting (a deal not updated for so long is marked, not moved; an SLA is the "
+            "nearest thing): " + ", ".join(f"«{pn}»: «{sn}» {counted(rotting[sid], 'day')}"
+                                           for sid, (pn, sn) in named.items() if sid in rotting))
     return render(imported, HEADER, "", "pipedrive"), imported
 
 
