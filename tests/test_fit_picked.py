@@ -128,3 +128,60 @@ def test_unreadable_pick_up_time_is_counted_with_its_line(tmp_path: Path) -> Non
     assert res.exit_code == 0, res.output
     assert "bad_pick_up_times 30" in res.output, res.output
     assert "work 20m" in out.read_text(encoding="utf-8")
+
+
+UNQUEUED = """\
+account "Nobody waits" {
+  currency USD
+}
+
+source "Site" 15/day -> "Sales"."Lead"
+
+pipeline "Sales" main {
+  stage "Lead" {
+    sla 2d -> lost "Timeout"
+    -> won 60% after exp(1d)
+    -> lost "No" 25% after exp(6h)
+    stay 15%
+  }
+}
+"""
+
+
+def test_a_stage_nobody_queues_for_is_not_said_to_be_fitted_from_pick_ups(
+        tmp_path: Path) -> None:
+    """A CSV without any pick-up column, a stage with an SLA and no owner: deals wait
+    for nobody (W = 0), so the delays take the direct path from the times in stage. The
+    report said «Delays 1 stage from the pick-up times the history carries (wait =
+    picked − entered; …)» and marked each delay «from pick-up times»: there were none.
+    Now it says the stage's deals wait for nobody, and the delays are likelihood fits
+    (cut at the SLA: won exp(1 d) 24 h, lost "No" exp(6 h) 6 h, as generated)."""
+    rng = __import__("random").Random(4)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    end = start + timedelta(days=90)
+    rows = ["deal_id,time,stage,source,reason"]
+    for i in range(1350):
+        t0 = start + timedelta(days=rng.random() * 90)
+        rows.append(f"D{i},{t0:%Y-%m-%d %H:%M:%S},Lead,Site,")
+        u = rng.random()
+        way, delay = (("won", rng.expovariate(1.0)) if u < 0.6 else
+                      ("No", rng.expovariate(4.0)) if u < 0.85 else ("stay", 99.0))
+        if delay > 2.0:
+            way, delay = "Timeout", 2.0
+        close = t0 + timedelta(days=delay)
+        if close <= end:
+            rows.append(f"D{i},{close:%Y-%m-%d %H:%M:%S},{'won' if way == 'won' else 'lost'},"
+                        f"Site,{'' if way == 'won' else way}")
+    path, funnel = tmp_path / "h.csv", tmp_path / "f.funnel"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    funnel.write_text(UNQUEUED, encoding="utf-8")
+    res = CliRunner().invoke(cli, ["fit", str(path), "--funnel", str(funnel), "-o",
+                                   str(tmp_path / "out.funnel")])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())
+    assert "from the pick-up times the history carries" not in said, res.output
+    assert "from pick-up times" not in said, res.output  # each delay's label
+    assert "Delays 1 stage where deals wait for nobody: from its times in stage" in said, said
+    fitted = (tmp_path / "out.funnel").read_text(encoding="utf-8")
+    won = re.search(r"-> won [\d.]+% after exp\(([^)]+)\)", fitted)
+    assert won is not None and abs(_hours(won.group(1)) - 24) < 4, fitted

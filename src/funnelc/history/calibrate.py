@@ -110,6 +110,9 @@ class Calibration:
     notes: list[str] = field(default_factory=list)
     picked: list[tuple[str, str]] = field(default_factory=list)
     """Stages fitted from pick-up times rather than simulated (`picked`)."""
+    unqueued: list[tuple[str, str]] = field(default_factory=list)
+    """Stages fitted on `picked`'s path from their times in stage alone: deals wait for
+    nobody there (no owner with `work`), so no pick-up is read."""
 
 
 @dataclass
@@ -447,7 +450,8 @@ def calibrate_delays(fits: list[StageFit], rebuild: Callable[[], m.FunnelFile], 
     rng = np.random.default_rng([seed, 13])
     last: dict[tuple[int, int], np.ndarray] = dict(done.last) if done is not None else {}
     if done is not None and done.done:
-        out.picked = sorted(done.done)
+        out.picked = sorted(done.done - done.unqueued)
+        out.unqueued = sorted(done.unqueued)
         if todo:
             out.method = "simulation and picked up"
     if not todo:

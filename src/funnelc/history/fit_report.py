@@ -203,12 +203,20 @@ def _print_calibration(r: FitResult, console: Any, w: _Words) -> None:
         "{n} stages from the pick-up times the history carries (wait = picked − entered; "
         "work and delay from picked → left)", len(cal.picked)).format(n=w.count(len(cal.picked)))
               if cal.picked else "")
+    # A stage where deals wait for nobody took that path with no pick-up read (a CSV
+    # without `picked_at` said «from the pick-up times the history carries»).
+    unqueued = (w.tr.ngettext(
+        "{n} stage where deals wait for nobody: from its times in stage, with no wait to "
+        "take out",
+        "{n} stages where deals wait for nobody: from their times in stage, with no wait "
+        "to take out", len(cal.unqueued)).format(n=w.count(len(cal.unqueued)))
+                if cal.unqueued else "")
     sim = (_("calibrated through the simulator ({runs}, {deals})").format(
         runs=w.tr.ngettext("{n} run", "{n} runs", cal.runs).format(n=w.count(cal.runs)),
         deals=w.tr.ngettext("{n} simulated deal", "{n} simulated deals",
                             cal.simulated_deals).format(n=w.count(cal.simulated_deals)))
            if cal.method != "picked up" else "")
-    how = "; ".join(x for x in (sim, picked) if x)
+    how = "; ".join(x for x in (sim, picked, unqueued) if x)
     t = Table(title=_("Delays {how}: time in stage, history vs model").format(how=how),
               title_justify="left")
     for c in (_("stage"), _("deals"), _("mean"), _("median"), _("90th pct"), _("distance")):

@@ -56,6 +56,9 @@ class PickedFit:
     last: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
     """(id of the StageFit, route index) → the fitted model's times in stage of the
     route, for the residual table."""
+    unqueued: set[tuple[str, str]] = field(default_factory=set)
+    """Of `done`, the stages where deals wait for nobody (W = 0): fitted from their times
+    in stage, no pick-up read, whether the history has any or not."""
 
 
 @dataclass
@@ -113,6 +116,8 @@ def fit_picked(fits: list[StageFit], funnel: m.FunnelFile,
                             stage.deadline, rng)
         if fitted or work is not None:
             out.done.add((sf.pipeline, sf.stage))
+            if not stage.queues:
+                out.unqueued.add((sf.pipeline, sf.stage))
             sf.work = work if work is not None and work.n >= MIN_DEALS else None
     return out
 
@@ -311,10 +316,12 @@ def _fit_after(obs: np.ndarray, wait: np.ndarray, own: np.ndarray, stage: _Stage
         cuts = own - wait - const
         fit = fit_truncated(a, cuts) if stage.sla and cut else fit_sample(a)
         if fit is not None:
-            fit.method = "picked up"
+            # Nobody picks a deal up where it waits for no one: its times in stage were
+            # fitted as they are (the SLA's cut allowed for), no pick-up read.
+            fit.method = "picked up" if stage.queues else "likelihood"
             d = draw(fit, rng.random(len(wait)))
             return fit, (wait + const + d)[d < cuts]
     base = stage.wait + _work_draws(st, work, len(stage.wait), rng)
     fit, sim_t = fit_route(obs, base, stage.deadline, rng)
-    fit.method = "picked up"
+    fit.method = "picked up" if stage.queues else "likelihood"
     return fit, sim_t
