@@ -229,8 +229,14 @@ def what_if(funnel: m.FunnelFile, changes: Sequence[Change]) -> WhatIf:
     # SLA): said, or a bigger team or a looser SLA would seem to change nothing.
     notes = tuple(i18n.word(language, f"{kind}_note") for kind in ("team_size", "stage_sla")
                   if any(ch.kind == kind for ch in changes))
-    return WhatIf(tuple(_override(o) for o in overrides),
-                  tuple(_deltas(base, variant, translator(language))), variant, notes)
+    deltas = tuple(_deltas(base, variant, translator(language)))
+    # A load marked «!» in the table says under it what «!» means, as the exact tables do
+    # (the tab showed «111% !» and nowhere said it).
+    mark = base.load_mark or variant.load_mark
+    if mark is not None and any(d.what == "load ρ" and "!" in d.baseline_text + d.variant_text
+                                for d in deltas):
+        notes += (mark,)
+    return WhatIf(tuple(_override(o) for o in overrides), deltas, variant, notes)
 
 
 def with_scenario(text: str, path: str, name: str, changes: Sequence[Change]) -> str:
