@@ -311,3 +311,18 @@ def test_options_the_language_cannot_keep_apart_are_merged_and_noted(crm: str,
             "«Ні\\u200b» is «Ні» here (an option is one line, and listed once, ignoring case)"
             ) in text
     assert "field «Згода»: 1 blank option left out" in text
+
+
+@pytest.mark.parametrize("crm", ["amocrm", "bitrix24", "pipedrive", "hubspot"])
+@pytest.mark.parametrize("text", ["[]", '"pipelines"', "42"])
+def test_a_top_level_that_is_no_object_has_a_help(crm: str, text: str, tmp_path: Path) -> None:
+    """A file whose top level is an array, a string or a number (the `data` list saved
+    alone, a wrong tool's output): amoCRM's, Pipedrive's and HubSpot's importers said only
+    «the top level: expected an object, found an array», no help on what to save."""
+    path = tmp_path / "answer.json"
+    path.write_text(text, encoding="utf-8")
+    result = run([*FROM[crm], str(path)])
+    assert result.exit_code == 1, result.output
+    assert f"{path}: the top level: expected " in result.stderr
+    assert "= help: save " in result.stderr
+    assert "Traceback" not in result.output

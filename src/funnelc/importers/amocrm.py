@@ -171,7 +171,9 @@ def _embedded_list(w: Walker, data: JSONObject, key: str) -> tuple[list[JSON], s
 def _not_an_answer(w: Walker, data: JSON, what: str) -> NoReturn:
     from .json_input import describe
 
-    raise w.fail("", f"expected an object (amoCRM's answer to {what}), found {describe(data)}")
+    raise w.fail("", f"expected an object (amoCRM's answer to {what}), found {describe(data)}",
+                 f"save the answer of {what} as amoCRM sent it: an object whose items are under "
+                 "`_embedded`")
 
 
 def _descriptions(w: Walker, raw: JSONObject, where: str) -> dict[str, str] | None:

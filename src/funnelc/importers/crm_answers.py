@@ -74,7 +74,14 @@ def read_answers(paths: tuple[str, ...] | list[str]) -> Answers:
     files: dict[str, str] = {}
     for path in paths:
         w = Walker(path)
-        data = w.expect(read_json(path), "", OBJECT)
+        raw = read_json(path)
+        if not isinstance(raw, dict):
+            from .json_input import describe
+
+            raise w.fail("", f"expected an object, found {describe(raw)}",
+                         "save the answers funnelc apply reads: one JSON object, a key per "
+                         "request (its answer as the CRM sent it)")
+        data: JSONObject = raw
         for key, value in data.items():
             if key in merged:
                 before = merged[key]
