@@ -212,6 +212,19 @@ def test_the_exact_tables_cells_are_analyzes_as_it_prints_them(
         assert (new["said"]["wait"], new["said"]["p_wait"]) == ("25,2 мин", "24,5%")
 
 
+def test_a_wait_in_the_what_if_is_named_as_its_cells_are_written(client: TestClient) -> None:
+    """Regression: a bigger team on a stage where the closed forms apply gave the row
+    «среднее ожидание, ч» «25,2 мин» → «…мин»: the label said hours, its cells minutes.
+    The row takes the exact table's word, «ожидание», its cells their own unit."""
+    answer = client.post("/api/whatif", json={"text": QUEUE, "changes": [
+        {"kind": "team_size", "subject": "Менеджеры", "value": 3}]})
+    assert answer.status_code == 200, answer.text
+    (wait,) = [d for d in answer.json()["deltas"] if d["what"] == "mean wait, h"]
+    assert wait["baseline_text"] == "25,2 мин" and wait["variant_text"].endswith("мин"), wait
+    labels = client.get("/api/state").json()["labels"]
+    assert labels["what:mean wait, h"] == "ожидание"
+
+
 def test_the_exact_table_shows_the_sla_share_the_report_shows(client: TestClient,
                                                              cottages: Path) -> None:
     """The report's and analyze's «SLA cut» is the share the SLA ends, `stay` included

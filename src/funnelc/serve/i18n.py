@@ -76,7 +76,6 @@ _LABELS: dict[str, str] = {
     "control:stage_sla": C_("workshop", "{name}: sla"),
     "what:load ρ": C_("workshop", "load ρ"),
     "what:won per month": C_("workshop", "won per month"),
-    "what:mean wait, h": C_("workshop", "mean wait, h"),
     "what:respond breach": C_("workshop", "respond breach"),
     "what:revenue per month": C_("workshop", "revenue per month"),
     "subject:account": C_("workshop", "account"),
@@ -196,8 +195,11 @@ def labels(language: str) -> dict[str, str]:
     words.update({f"target:{name}": tr.pgettext(_TARGETS_CONTEXT, text)
                   for name, text in _TARGETS.items()})
     words.update({key: tr.gettext(text) for key, text in _REPORT_WORDS.items()})
-    # A what-if change of the SLA's share is named as the exact table's column.
+    # A what-if change of the SLA's share, or of the wait, is named as the exact table's
+    # column: the wait row read «среднее ожидание, ч» beside «25,2 мин → 12,7 мин» (its
+    # cells carry their unit, as analyze's do).
     words["what:SLA cut"] = words["sla_ends"]
+    words["what:mean wait, h"] = words["wait"]
     words.update({f"unit:{unit}": tr.gettext(text) for unit, text in _UNITS.items()})
     words.update({f"unit:{unit}": tr.pgettext(_DIAGRAM, text).replace("{count}", "{n}")
                   for unit, text in _RATE_UNITS.items()})
