@@ -191,7 +191,8 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None,
              .agg(entry=pl.col("entered").min(),
                   known=pl.col("entry_known").sort_by("entered").first())
              .select("deal_id", "pipeline",
-                     entry=pl.when(pl.col("known")).then(pl.col("entry"))))
+                     entry=pl.when(pl.col("known")).then(pl.col("entry")))
+             .collect().lazy())
     lost = (visits.lazy().filter(pl.col("exit") == "lost")
             .join(entry, on=["deal_id", "pipeline"], how="left", maintain_order="left")
             .select("pipeline", "stage", "source", "manager", "value", "entry", "left",
@@ -255,12 +256,15 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None,
         .agg(lo=pl.col("value").min(), hi=pl.col("value").max()).iter_rows()}
     # Each visit of a stage that loses deals, by a deal whose entry is known: the deals of
     # a cohort that reached the stage, the base of a reason's rate there.
+    # (The entry's month is taken per deal, not per visit.)
     losing = lost.select("pipeline", "stage").unique()
-    reached = (visits.lazy().join(losing.lazy(), on=["pipeline", "stage"], how="semi")
-               .join(entry.filter(pl.col("entry").is_not_null()), on=["deal_id", "pipeline"],
-                     how="inner")
-               .select("pipeline", "stage", "deal_id", "entry", "entered",
-                       cohort=month_of("entry", tz)).collect())
+    known_entry = entry.filter(pl.col("entry").is_not_null()).with_columns(
+        cohort=month_of("entry", tz))
+    reached = (visits.lazy().select("deal_id", "pipeline", "stage", "entered")
+               .join(losing.lazy(), on=["pipeline", "stage"], how="semi")
+               .join(known_entry, on=["deal_id", "pipeline"], how="inner")
+               .select("pipeline", "stage", "deal_id", "cohort",
+                       after=pl.col("entered") - pl.col("entry")).collect())
     shifts, judged = _shifts(lost.filter(kept), reached, data_end, periods, cuts, bounds,
                              since, tz, order)
     unused = None
@@ -308,9 +312,9 @@ def _shifts(lost: pl.DataFrame, reached: pl.DataFrame, data_end: datetime | None
     """The first period's cohorts against the last one's, among the months old enough
     (module docstring), per pipeline and reason read within the stages it is lost at,
     and whether any pipeline had losses of deals whose entry is known to compare.
-    `reached`: each visit (pipeline, stage, deal_id, entry, entered, cohort) of a stage
-    that loses deals, by a deal whose entry is known: the base of a reason's rate at the
-    stage."""
+    `reached`: each visit (pipeline, stage, deal_id, cohort, `after`: the time from the
+    deal's entry) of a stage that loses deals, by a deal whose entry is known: the base
+    of a reason's rate at the stage."""
     rows: list[dict[str, object]] = []
     pvals: list[float] = []
     rate_pvals: list[float] = []
@@ -343,8 +347,7 @@ def _shifts(lost: pl.DataFrame, reached: pl.DataFrame, data_end: datetime | None
         # The deals of each period that reached each stage within the follow-up: a loss
         # counted there was one of them.
         came = {(str(s), bool(e)): int(n) for s, e, n in
-                reached.filter((pl.col("pipeline") == p)
-                               & (pl.col("entered") - pl.col("entry") <= within)
+                reached.filter((pl.col("pipeline") == p) & (pl.col("after") <= within)
                                & pl.col("cohort").is_in(early + late))
                 .group_by("stage", early=pl.col("cohort").is_in(early))
                 .agg(n=pl.col("deal_id").n_unique()).iter_rows()}
@@ -352,7 +355,7 @@ def _shifts(lost: pl.DataFrame, reached: pl.DataFrame, data_end: datetime | None
         # Per stage: each reason's losses in each period, all the stage's losses, and the
         # deals that reached the stage.
         stages: dict[str, tuple[dict[str, int], dict[str, int], int, int, int, int]] = {}
-        for stage in sorted({str(s) for s in counted["stage"].to_list()},
+        for stage in sorted((str(s) for s in counted["stage"].unique().to_list()),
                             key=lambda s: (rank.get(s, len(rank)), s)):
             at = counted.filter(pl.col("stage") == stage)
             a = at.filter(pl.col("cohort").is_in(early))
