@@ -348,9 +348,9 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any,
     if dq.dropped or dq.notes:
         print_quality(dq, console, w.tr)
     console.print(_("delays: lowest AIC among exp/lognormal/gamma; empirical quantiles when the "
-                    "best fails KS at 1% (n ≥ 50); in stages with work or an SLA, net of "
-                    "queue waits and work: from the pick-up times where the history has them, "
-                    "else calibrated through the simulator (distance: gap in mean "
+                    "best fails KS at 1% or misses the sample's mean (n ≥ 50); in stages "
+                    "with work or an SLA, net of queue waits and work: from the pick-up "
+                    "times where the history has them, else calibrated through the simulator (distance: gap in mean "
                     "and deciles over the observed mean); means: the family's own 95% "
                     "interval (calibrated: bootstrap); shares: each way out's cumulative "
                     "incidence at the horizon, the deals still open counted for as long as "
