@@ -1072,9 +1072,30 @@ def _profile_fit(fit: SourceFit, counts: dict[str, float], hours: dict[str, floa
     fit.per_hour, fit.low, fit.high = base, lo / h, hi / h
     fit.plain_months = plain if listed else []
     for mo, c in counts.items():
-        clo, chi = _poisson(c)
-        fit.profile[mo] = (rates[mo] / base, clo / hours[mo] / base, chi / hours[mo] / base,
-                           mo in listed)
+        rlo, rhi = _ratio_interval(c, hours[mo], k, h, mo in listed)
+        fit.profile[mo] = (rates[mo] / base, rlo, rhi, mo in listed)
+
+
+def _ratio_interval(c: float, h_m: float, k: float, h: float, apart: bool
+                    ) -> tuple[float, float]:
+    """95 % interval of a month's rate (c deals in h_m hours) over the base rate (k deals in
+    h hours), both counts Poisson: given their total, the month's count is binomial, and
+    the Clopper–Pearson interval of its share maps onto the ratio. `apart`: the month is
+    listed, its deals not among the base's k (share c / (c + k), ratio p / (1 − p) · h /
+    h_m); else they are part of k (share c / k, ratio p · h / h_m). The month's Poisson
+    interval over the base rate as if it were known held a generated April's 160 % in 35
+    of 40 histories: with 570 deals against 1 780, the base's own ±5 % was left out."""
+    from scipy import stats
+
+    n = c + k if apart else k
+    if n <= 0 or h_m <= 0:
+        return 0.0, math.inf
+    lo = float(stats.beta.ppf(0.025, c, n - c + 1)) if c > 0 else 0.0
+    hi = float(stats.beta.ppf(0.975, c + 1, n - c)) if c < n else 1.0
+    if apart:
+        odds = lambda p: p / (1.0 - p) if p < 1.0 else math.inf  # noqa: E731
+        return odds(lo) * h / h_m, odds(hi) * h / h_m
+    return lo * h / h_m, hi * h / h_m
 
 
 # ---------------------------------------------------------------------------- reopens
