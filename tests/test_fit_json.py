@@ -126,7 +126,7 @@ def test_a_months_ratio_interval_counts_the_base_rates_uncertainty_too(
     ratio 3.04 is known to a relative sd of √(1/30 + 1/10) = 0.37, 95 % within about
     e^±0.7. The interval was March's Poisson interval over the base rate as if that were
     known, 2.05–4.34; now the exact interval of the two counts' ratio (Clopper–Pearson
-    on March's 30 of the 40), 1.45–6.96. On generated 6-month histories (April at 160 %
+    on March's 30 of the 40), 1.45–6.97. On generated 6-month histories (April at 160 %
     over ~1 780 base deals) the old interval held the truth in 35 of 40, now 37."""
     sources = fitted["sources"]
     assert isinstance(sources, list)
