@@ -282,6 +282,21 @@ def test_a_respond_target_no_size_can_meet_is_a_usage_error(tmp_path: Path, text
     assert "staffing curve" not in r.output
 
 
+def _in_time_at_any_size(tmp_path: Path, text: str, *options: str) -> tuple[float, float]:
+    """The share of deals answered in time that `simulate` measures for `text` (a team
+    made too big to queue, a respond limit given), and its standard error: what a team
+    of any size reaches, against which the refusals' bounds are checked."""
+    import math
+
+    big = tmp_path / "big.funnel"
+    big.write_text(text, encoding="utf-8")
+    r = CliRunner().invoke(cli, ["simulate", str(big), *options, "--reps", "4", "--jobs",
+                                 "1", "--format", "json"])
+    assert r.exit_code in (0, 1), r.output
+    breach = json.loads(r.stdout)["stages"][0]["respond_breach_pct"]
+    return 1.0 - breach["mean"] / 100.0, breach["sd"] / 100.0 / math.sqrt(breach["n"])
+
+
 @pytest.mark.parametrize("text, days, warmup, start", [
     (NIGHT, 9, 1, "2018-03-30"),  # a Friday: two weekends, the run ends on Sunday
     (LATE, 11, 3, "2018-03-08"),
@@ -292,7 +307,6 @@ def test_the_bound_is_what_a_team_of_any_size_reaches(tmp_path: Path, text: str,
     ever waits for a free one) simulated by `simulate`. Its share picked up within 30m
     is the bound but for the runs' noise (never above it by more than 3 standard errors,
     never more than 3 points below), and a target at the simulated share is not refused."""
-    import math
     from dataclasses import replace
     from datetime import date
 
@@ -302,16 +316,10 @@ def test_the_bound_is_what_a_team_of_any_size_reaches(tmp_path: Path, text: str,
     from funnelc.whatif.staffing import parse_target, with_respond_limits
     from funnelc.whatif.staffing_bound import respond_bound, unreachable
 
-    big = tmp_path / "big.funnel"
-    big.write_text(text.replace("size 3", "size 300")
-                   .replace("work exp(10m)", "work exp(10m)\n    respond 30m"), encoding="utf-8")
-    r = CliRunner().invoke(cli, ["simulate", str(big), "--days", str(days), "--warmup",
-                                 str(warmup), "--start", start, "--reps", "4", "--jobs", "1",
-                                 "--format", "json"])
-    assert r.exit_code in (0, 1), r.output
-    breach = json.loads(r.stdout)["stages"][0]["respond_breach_pct"]
-    simulated = 1.0 - breach["mean"] / 100.0
-    noise = breach["sd"] / 100.0 / math.sqrt(breach["n"])
+    simulated, noise = _in_time_at_any_size(
+        tmp_path, text.replace("size 3", "size 300")
+        .replace("work exp(10m)", "work exp(10m)\n    respond 30m"),
+        "--days", str(days), "--warmup", str(warmup), "--start", start)
 
     model = load(text).model
     assert model is not None
@@ -414,7 +422,6 @@ def test_the_cadence_bound_is_what_a_team_of_any_size_reaches(tmp_path: Path, ca
     that replied in the warm-up, and the hour's at its end still waiting for their call,
     are not counted: the bound counted them once, 120/121 of `share`). A cadence whose
     first call is due before the limit gets no bound (a large team answers them)."""
-    import math
     from dataclasses import replace
 
     from funnelc import load
@@ -424,15 +431,9 @@ def test_the_cadence_bound_is_what_a_team_of_any_size_reaches(tmp_path: Path, ca
     from funnelc.whatif.staffing_bound import cadence_bound, unreachable
 
     text = CADENCE.replace("sms now 25%\n      call 1d 100% work 30m", cadence)
-    big = tmp_path / "big.funnel"
-    big.write_text(text.replace("size 10", "size 200")
-                   .replace("owner Ops", "owner Ops\n    respond 1h"), encoding="utf-8")
-    r = CliRunner().invoke(cli, ["simulate", str(big), "--days", "6", "--warmup", "1",
-                                 "--reps", "4", "--jobs", "1", "--format", "json"])
-    assert r.exit_code in (0, 1), r.output
-    breach = json.loads(r.stdout)["stages"][0]["respond_breach_pct"]
-    simulated = 1.0 - breach["mean"] / 100.0
-    noise = breach["sd"] / 100.0 / math.sqrt(breach["n"])
+    simulated, noise = _in_time_at_any_size(
+        tmp_path, text.replace("size 10", "size 200")
+        .replace("owner Ops", "owner Ops\n    respond 1h"), "--days", "6", "--warmup", "1")
 
     def bound_of(text: str, spec: str = "respond 1h 30%") -> tuple[Any, Any, Any]:
         model = load(text).model
@@ -513,7 +514,6 @@ def test_the_working_hours_cadence_bound_is_what_a_team_of_any_size_reaches(
     it by more than 3 standard errors, at most 2 points below: 29.7% ±0.25 against
     29.4% from Monday, 45.4% ±0.31 against 45.3% from a Friday); a target at the simulated share is not
     refused; a call due 30 minutes after entry, before every limit, gets no bound."""
-    import math
     from dataclasses import replace
     from datetime import date
 
@@ -524,16 +524,10 @@ def test_the_working_hours_cadence_bound_is_what_a_team_of_any_size_reaches(
     from funnelc.whatif.staffing_bound import cadence_bound, unreachable
 
     text = _working()
-    big = tmp_path / "big.funnel"
-    big.write_text(text.replace("size 10", "size 3000")
-                   .replace("owner Ops", "owner Ops\n    respond 1h"), encoding="utf-8")
-    r = CliRunner().invoke(cli, ["simulate", str(big), "--days", str(days), "--warmup",
-                                 str(warmup), "--start", start, "--reps", "4", "--jobs", "1",
-                                 "--format", "json"])
-    assert r.exit_code in (0, 1), r.output
-    breach = json.loads(r.stdout)["stages"][0]["respond_breach_pct"]
-    simulated = 1.0 - breach["mean"] / 100.0
-    noise = breach["sd"] / 100.0 / math.sqrt(breach["n"])
+    simulated, noise = _in_time_at_any_size(
+        tmp_path, text.replace("size 10", "size 3000")
+        .replace("owner Ops", "owner Ops\n    respond 1h"),
+        "--days", str(days), "--warmup", str(warmup), "--start", start)
 
     config = SimConfig(days=days, warmup_days=warmup, start=date.fromisoformat(start))
 
