@@ -59,9 +59,15 @@ def _phi(z: float) -> float:
     return 0.5 * math.erfc(-z / math.sqrt(2.0))
 
 
-def _lognormal_params(mean: float, sd: float) -> tuple[float, float]:
+def lognormal_params(mean: float, sd: float) -> tuple[float, float]:
+    """(mu, sigma) of the log of a lognormal written by its mean and sd."""
     s2 = math.log1p((sd / mean) ** 2)
     return math.log(mean) - s2 / 2.0, math.sqrt(s2)
+
+
+def gamma_params(mean: float, sd: float) -> tuple[float, float]:
+    """(shape, scale) of a gamma written by its mean and sd."""
+    return (mean / sd) ** 2, sd * sd / mean
 
 
 def survival(dist: m.Dist | None, x: float) -> float:
@@ -98,13 +104,13 @@ def survival(dist: m.Dist | None, x: float) -> float:
             return 1.0 if max(mean, 0.0) > x else 0.0
         if x == 0:
             return 1.0
-        mu, sigma = _lognormal_params(mean, sd)
+        mu, sigma = lognormal_params(mean, sd)
         return 0.5 * math.erfc((math.log(x) - mu) / (sigma * math.sqrt(2.0)))
     if kind == "gamma":
         mean, sd = a[0], a[1]
         if mean <= 0 or sd <= 0:
             return 1.0 if max(mean, 0.0) > x else 0.0
-        shape, scale = (mean / sd) ** 2, sd * sd / mean
+        shape, scale = gamma_params(mean, sd)
         return 1.0 - regularized_gamma_p(shape, x / scale)
     if kind == "empirical":
         return sum(1 for v in a if max(v, 0.0) > x) / len(a)
@@ -135,14 +141,14 @@ def truncated_mean(dist: m.Dist | None, x: float) -> float:
         mean, sd = a[0], a[1]
         if mean <= 0 or sd <= 0:
             return min(max(mean, 0.0), x)
-        mu, sigma = _lognormal_params(mean, sd)
+        mu, sigma = lognormal_params(mean, sd)
         z = (math.log(x) - mu) / sigma
         return mean * _phi(z - sigma) + x * survival(dist, x)
     if kind == "gamma":
         mean, sd = a[0], a[1]
         if mean <= 0 or sd <= 0:
             return min(max(mean, 0.0), x)
-        shape, scale = (mean / sd) ** 2, sd * sd / mean
+        shape, scale = gamma_params(mean, sd)
         return mean * regularized_gamma_p(shape + 1.0, x / scale) + x * survival(dist, x)
     if kind == "empirical":
         return sum(min(max(v, 0.0), x) for v in a) / len(a)
@@ -223,14 +229,14 @@ def partial_second_moment(dist: m.Dist | None, x: float) -> float:
         mean, sd = a[0], a[1]
         if mean <= 0 or sd <= 0:
             return point(mean)
-        mu, sigma = _lognormal_params(mean, sd)
+        mu, sigma = lognormal_params(mean, sd)
         return math.exp(2 * mu + 2 * sigma * sigma) * _phi((math.log(x) - mu - 2 * sigma * sigma)
                                                            / sigma)
     if kind == "gamma":
         mean, sd = a[0], a[1]
         if mean <= 0 or sd <= 0:
             return point(mean)
-        shape, scale = (mean / sd) ** 2, sd * sd / mean
+        shape, scale = gamma_params(mean, sd)
         return scale * scale * shape * (shape + 1.0) * regularized_gamma_p(shape + 2.0, x / scale)
     if kind == "empirical":
         return sum(point(v) for v in a) / len(a)

@@ -48,7 +48,7 @@ from functools import lru_cache
 import numpy as np
 
 from .. import model as m
-from ..analysis.survival import survival
+from ..analysis.survival import gamma_params, lognormal_params, survival
 from .dists import block_fn
 
 __all__ = ["log_sf", "log_sf_array", "tail_draw", "log_sf_sum", "WayOut", "way_out", "pick", "draw", "CELLS"]
@@ -68,14 +68,11 @@ def _const(dist: m.Dist | None) -> float | None:
 
 
 def _lognormal(dist: m.Dist) -> tuple[float, float]:
-    mean, sd = dist.args[0].value, dist.args[1].value
-    s2 = math.log1p((sd / mean) ** 2)
-    return math.log(mean) - s2 / 2.0, math.sqrt(s2)
+    return lognormal_params(dist.args[0].value, dist.args[1].value)
 
 
 def _gamma(dist: m.Dist) -> tuple[float, float]:
-    mean, sd = dist.args[0].value, dist.args[1].value
-    return (mean / sd) ** 2, sd * sd / mean
+    return gamma_params(dist.args[0].value, dist.args[1].value)
 
 
 def log_sf(dist: m.Dist | None, x: float) -> float:
