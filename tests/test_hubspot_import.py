@@ -191,3 +191,28 @@ def test_hidden_options_are_noted_not_dropped_without_a_word(tmp_path: Path) -> 
             "do not offer them): «Виставка 2019»") in text
     assert ("property «Closed lost reason»: hidden options left out (HubSpot keeps them on "
             "deals, forms do not offer them): «Пішов до конкурента»") in text
+
+
+def test_archived_pipelines_and_stages_are_noted_not_dropped_without_a_word(
+        tmp_path: Path) -> None:
+    """An archived pipeline or stage (`"archived": true`: HubSpot keeps its deals, nobody
+    adds new ones) was left out without a word, where amoCRM's importer names its archived
+    pipelines («archived pipelines left out: …»)."""
+    answers = {"pipelines/deals": {"results": [
+        {"id": "default", "label": "Продажі", "displayOrder": 0, "archived": False, "stages": [
+            _stage("Кваліфікація", 0, probability="0.2"),
+            {**_stage("Замір", 1, probability="0.4"), "archived": True},
+            _stage("Виграно", 2, probability="1.0", isClosed="true")]},
+        {"id": "9", "label": "Опт 2023", "displayOrder": 1, "archived": True, "stages": [
+            _stage("Дзвінок", 0, probability="0.1")]}]}}
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(answers, ensure_ascii=False), encoding="utf-8")
+    result = run("import", "--from", "hubspot", str(path))
+    assert result.exit_code == 0, result.output
+    model = load_text(result.stdout, "<back>", checks=False).model
+    assert model is not None
+    assert [(p.name.value, [s.name.value for s in p.stages]) for p in model.pipelines] == [
+        ("Продажі", ["Кваліфікація"])]
+    text = " ".join(result.stdout.split("\n# "))
+    assert "archived pipelines left out: «Опт 2023»" in text
+    assert "archived stages left out: «Продажі»: «Замір»" in text

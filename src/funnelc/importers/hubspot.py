@@ -106,21 +106,24 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
     that is not shaped as HubSpot documents it."""
     notes: list[str] = []
     pipes: list[tuple[int, str, list[Stage]]] = []
-    archived = 0
+    archived: list[str] = []
+    archived_stages: list[str] = []
     closed: dict[str, list[str]] = {}
     probabilities: list[str] = []
     w = source.walker("pipelines/deals")
     for raw, where in items_of(source, "pipelines/deals", "results"):
-        if w.opt(raw, "archived", where, BOOLEAN, nullable=True, default=False):
-            archived += 1
-            continue
         label = w.get(raw, "label", where, STRING)
+        if w.opt(raw, "archived", where, BOOLEAN, nullable=True, default=False):
+            archived.append(label)
+            continue
         stages: list[tuple[int, str, tuple[float | None, bool | None]]] = []
         items: list[JSON] = w.get(raw, "stages", where, ARRAY)
         for k, item in enumerate(items):
             path = f"{where}.stages[{k}]"
             s = w.expect(item, path, OBJECT)
             if w.opt(s, "archived", path, BOOLEAN, nullable=True, default=False):
+                archived_stages.append(f"«{_one_line(label)}»: "
+                                       f"«{_one_line(w.get(s, 'label', path, STRING))}»")
                 continue
             stages.append((w.opt(s, "displayOrder", path, INTEGER, default=0),
                            w.get(s, "label", path, STRING), _probability(w, s, path)))
@@ -140,6 +143,11 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
     pipes.sort(key=lambda p: (p[0], p[1]))
     pipelines = [Pipeline(label, stages, main=i == 0) for i, (_, label, stages) in
                  enumerate(pipes)]
+    if archived:
+        notes.append("archived pipelines left out: "
+                     + ", ".join(f"«{_one_line(p)}»" for p in archived))
+    if archived_stages:
+        notes.append("archived stages left out: " + ", ".join(archived_stages))
     for what, where_list in closed.items():
         notes.append(f"closed {what} in " + ", ".join(f"«{p}»" for p in where_list))
     if probabilities:
