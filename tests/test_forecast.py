@@ -319,7 +319,7 @@ def test_bad_history_is_located(closed_form: tuple[Path, Path], tmp_path: Path) 
     junk.write_text("hello\nworld\n", encoding="utf-8")
     res = invoke("forecast", str(junk), "--funnel", str(funnel), "--reps", "2")
     assert_clean(res)
-    assert res.exit_code == 2 and "not a known history format" in res.stderr
+    assert res.exit_code == 1 and "not a known history format" in res.stderr
     res = invoke("forecast", str(tmp_path / "missing.csv"), "--funnel", str(funnel))
     assert_clean(res)
     assert res.exit_code == 2 and "no such file" in res.stderr

@@ -46,4 +46,4 @@ def test_history_says_a_funnel_is_no_history_by_its_name_or_its_text(
     junk = funnel.with_name("notes.txt")
     junk.write_text("hello\n", encoding="utf-8")
     out = CliRunner().invoke(cli, ["history", str(junk), str(csv)])
-    assert out.exit_code == 2 and "this is a funnel file" not in out.output
+    assert out.exit_code == 1 and "this is a funnel file" not in out.output

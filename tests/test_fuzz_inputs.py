@@ -251,7 +251,7 @@ def test_a_stray_nul_byte_is_located_wherever_it_is(tmp_path: Path) -> None:
     gz = tmp_path / "h.csv"
     gz.write_bytes(gzip.compress("\n".join(rows).encode("utf-8")))
     res = invoke(["history", str(gz)])
-    assert res.exit_code == 2 and f"error: {gz}: a binary file, not JSON or CSV" in res.output
+    assert res.exit_code == 1 and f"error: {gz}: a binary file, not JSON or CSV" in res.output
 
 
 # ------------------------------------------------------------------ JSON mutations

@@ -146,11 +146,12 @@ def test_history_cli_reports_drops_and_exits_1(tmp_path: Path) -> None:
     assert "bad_timestamp" in res.output and "Data quality" in res.output
 
 
-def test_unknown_format_and_missing_file_are_usage_errors(tmp_path: Path) -> None:
+def test_unknown_format_is_an_input_problem_and_missing_file_a_usage_error(
+        tmp_path: Path) -> None:
     p = tmp_path / "x.txt"
     p.write_text("hello\nworld\n", encoding="utf-8")
     res = CliRunner().invoke(cli, ["history", str(p)])
-    assert res.exit_code == 2 and "not a known history format" in res.output
+    assert res.exit_code == 1 and "not a known history format" in res.output
     res = CliRunner().invoke(cli, ["history", str(tmp_path / "missing.csv")])
     assert res.exit_code == 2 and "no such file" in res.output
     res = CliRunner().invoke(cli, ["history", str(p), "--tz", "Mars/Olympus"])

@@ -105,6 +105,14 @@ def expand_inputs(paths: list[str]) -> list[Path]:
     return out
 
 
+KNOWN_FORMATS = ("amoCRM events/leads/pipelines JSON, Bitrix24 crm.stagehistory.list/"
+                 "crm.status.list JSON, CSV with deal and stage columns, or `funnelc "
+                 "simulate --records` CSV")
+"""The history formats funnelc reads, as the messages of a file of another kind list them."""
+NO_FORMAT_HINT = ("save the deals' stage history from the CRM in one of these; a CSV from a "
+                  "spreadsheet needs a deal and a stage column (docs/history.md, «CSV from a "
+                  "spreadsheet»)")
+
 _BINARY_BYTES = bytes([*range(0, 9), *range(14, 32)])
 """Control bytes text never holds (tab, line ends and form feed apart): more than 1 % of
 a file's first 4 KB (and more than four) and it is binary, not text with a stray NUL."""
@@ -128,10 +136,10 @@ def _read_utf8(path: Path, dq: DataQuality) -> bytes:
                                    "save the table again as CSV UTF-8") from None
     if data.startswith(b"PK\x03\x04") and path.suffix.lower() not in (".xlsx", ".xlsm",
                                                                      ".ods"):
-        raise HistoryInputError(f"{path}: a ZIP archive, not JSON or CSV",
-                                "unpack it and give the files, or the folder they are in")
+        raise HistoryDataError(f"{path}: a ZIP archive, not JSON or CSV",
+                               "unpack it and give the files, or the folder they are in")
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise HistoryInputError(
+        raise HistoryDataError(
             f"{path}: a spreadsheet workbook (Excel .xlsx/.xls or LibreOffice .ods), not CSV",
             "save the sheet as CSV: Excel «CSV UTF-8», LibreOffice «Text CSV» with UTF-8, "
             "Google Sheets «Download → CSV»")
@@ -140,7 +148,8 @@ def _read_utf8(path: Path, dq: DataQuality) -> bytes:
         head = data[:4096]
         control = sum(head.count(bytes([c])) for c in _BINARY_BYTES)
         if control * 100 > len(head) and control > 4:
-            raise HistoryInputError(f"{path}: a binary file, not JSON or CSV")
+            raise HistoryDataError(f"{path}: a binary file, not JSON or CSV",
+                                   f"funnelc reads {KNOWN_FORMATS}")
         # Text with a stray NUL (a cut copy, an editor's slip): refused with its place,
         # where a NUL in the first 4 KB called the file binary (exit 2, no place) and
         # one further down was read into a stage's name.
@@ -272,13 +281,15 @@ def _read_file(path: Path, r: _Reading) -> None:
         text = data[:4096].decode("utf-8", errors="replace")
         funnel = name.endswith(".funnel") or re.search(
             r'^\s*(pipeline|source|account|team|field)\s+"', text, re.MULTILINE) is not None
-        raise HistoryInputError(
-            f"{name}: not a known history format (amoCRM events/leads/pipelines JSON, "
-            "Bitrix24 crm.stagehistory.list/crm.status.list JSON, CSV with deal and "
-            "stage columns, or `funnelc simulate --records` CSV)",
+        # A file of no shape funnelc reads is a problem in the input (exit 1, with the
+        # formats it does read); a funnel file given as the history is the command line
+        # at fault, as `fit deals.csv my.funnel`'s missing `--funnel` is (exit 2).
+        error = HistoryInputError if funnel else HistoryDataError
+        raise error(
+            f"{name}: not a known history format ({KNOWN_FORMATS})",
             hint="this is a funnel file: give it with `--funnel` (history, fit, forecast) "
                  "or first (`funnelc audit FILE.funnel HISTORY...`)" if funnel
-            else _csv_hint(first))
+            else _csv_hint(first) or NO_FORMAT_HINT)
 
 
 def _add_records(f: pl.DataFrame, name: str, r: _Reading) -> None:
