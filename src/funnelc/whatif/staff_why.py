@@ -257,9 +257,14 @@ def breach_line(tr: Translator, b: BreachSplit) -> str:
     text += "; " + _("{share} of the {noun} arrived outside working hours ({hours})").format(
         share=_pct(tr, b.outside_share), noun=_noun(tr, b), hours=hours_text(tr, b.hours))
     if top:
-        text += "; " + _("{days}: {share} of them").format(
+        # The days' share of all the breaches, said as staff's why says it: «пн: 25,8% из
+        # них» after «0% нарушений пришлось на сделки, поступившие в нерабочее время» read
+        # as a quarter of those none.
+        text += "; " + tr.ngettext("{days} brings {share} of all the {noun}",
+                                   "{days} bring {share} of all the {noun}", len(top)).format(
             days=", ".join(weekday(tr, d) for d in top),
-            share=share(tr, sum(d.breached for d in days[:len(top)]), b.breached))
+            share=share(tr, sum(d.breached for d in days[:len(top)]), b.breached),
+            noun=_noun(tr, b))
     return text
 
 

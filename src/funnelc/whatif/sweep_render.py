@@ -50,8 +50,8 @@ def sweep_text(console: Console, result: SweepResult) -> None:
               tr.ngettext("{n} replication", "{n} replications", r.reps).format(n=r.reps)),
         days=f"{r.days} days" if en else tr.duration(r.days, "day"),
         warmup=str(r.warmup_days) if en else tr.duration(r.warmup_days, "day"),
-        seed=r.seed, where=place_text(tr, result.place, result.where)) + "; " + _(CI_ENDS),
-        style="dim"))
+        seed=r.seed, where=place_text(tr, result.place, result.where)) + _window(tr, result)
+        + "; " + _(CI_ENDS), style="dim"))
     table = Table(title=tr.pgettext("table", "sweep"), title_justify="left")
     for s in result.specs:
         table.add_column(plain(labels.axis_text(tr, s)), justify="right")
@@ -116,6 +116,18 @@ def sweep_text(console: Console, result: SweepResult) -> None:
         if len(found) > 1:
             where += " " + _("and {n} more").format(n=len(found) - 1)
         console.print(plain(f"{where}: {warning_text(tr, w)}", style="yellow"))
+
+
+def _window(tr: Translator, result: SweepResult) -> str:
+    """`; money over the 90 observed days` when a column is money, as whatif's header
+    says it: «выручка (млн ₽)» beside «120 дней (разогрев 30 дней)» did not say over how
+    long the revenue was earned (the window after the warm-up, not the run, nor a
+    month)."""
+    if not any(d.money for d in result.chosen):
+        return ""
+    n = result.run.days - result.run.warmup_days
+    return "; " + tr.ngettext("money over the {n} observed day",
+                              "money over the {n} observed days", n).format(n=n)
 
 
 def _scaled(d: MetricDef, scale: float, tr: Translator, e: Estimate | None) -> str:
