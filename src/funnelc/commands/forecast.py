@@ -54,8 +54,9 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
                    "names are matched to its stages.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", callback=_day, default=None,
               help="Today: the history's events to the end of this day count, and the "
-                   "deals open then start the runs  [default: the day of the history's "
-                   "last event]")
+                   "deals open then start the runs; after the history's last day the runs "
+                   "start at its end and simulate the days between, counting the wins "
+                   "after today  [default: the day of the history's last event]")
 @click.option("--until", "until", metavar="YYYY-MM-DD", callback=_day, default=None,
               help="The last day forecast, after --as-of  [default: the end of the month "
                    "after --as-of's]")

@@ -249,7 +249,8 @@ class Forecast:
     until: date
     tz: str
     cut: datetime
-    """The local midnight ending `as_of`, in UTC: the deals open then start the runs."""
+    """The local midnight ending `as_of` (or the history's last day, when `as_of` is
+    later: `history_last_day`), in UTC: the deals open then start the runs."""
     history_start: datetime
     history_end: datetime
     reps: int
@@ -273,6 +274,10 @@ class Forecast:
     left_out_until: date | None = None
     """With `--as-of` before the history's end: the history's last day (local), whose
     events after the cut are left out (a note of the output says so)."""
+    history_last_day: date | None = None
+    """With `--as-of` after the history's last day (local): that day. The runs start at
+    its end (`cut`) and simulate the days up to `as_of` as unknown, their wins not
+    counted (a note says so)."""
     warnings: tuple[str, ...] = ()
     """Lines for stderr: names of the history the funnel does not have (`history`'s)."""
     rows_dropped: int = 0
@@ -309,6 +314,12 @@ class Forecast:
     @property
     def account(self) -> Row:
         return self.rows[0]
+
+    @property
+    def runs_from(self) -> date:
+        """The day whose end the runs start at: `as_of`, or the history's last day when
+        `as_of` is later (`history_last_day`)."""
+        return self.history_last_day or self.as_of
 
 
 # ---------------------------------------------------------------------------- dates
@@ -510,11 +521,15 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
     first_local = start.astimezone(zone).date()
     last_local = end.astimezone(zone).date()
     as_of = request.as_of or last_local
-    if as_of > last_local:
-        raise ForecastUsageError(
-            f"--as-of {as_of} is after the history's last event ({last_local} in "
-            f"{request.tz}): the history does not say what happened since; give a day up "
-            f"to {last_local}, or a newer export", "--as-of")
+    # Today after the history's last day: the export does not say what happened since,
+    # and its last event is not the moment it was saved (an account whose sources bring
+    # deals every day is not silent for a week). So the runs start at the end of the
+    # history's last day with the deals open then and simulate the days between, open
+    # deals moving and new ones arriving, as unknown; only the wins after today are
+    # counted. Taking the deals as still open today, aged by the gap, would count again
+    # the wins the gap already had and condition every deal on a week without a move.
+    start_day = min(as_of, last_local)
+    gap = (as_of - start_day).days
     if as_of < first_local:
         raise ForecastUsageError(
             f"--as-of {as_of} is before the history's first event ({first_local} in "
@@ -527,11 +542,11 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
             f"{'' if request.as_of else ', the day of the history’s last event'}): the "
             "forecast runs from the day after it; give a later --until", "--until")
     first_day = as_of + timedelta(days=1)
-    days = (until - as_of).days
-    cut = _local_midnight(first_day, request.tz)
+    days = (until - start_day).days
+    cut = _local_midnight(start_day + timedelta(days=1), request.tz)
     # As known at the cut: no later row, and no amount or source a later row wrote.
     events = known_at(prep.history.events, prep.history.written, cut)
-    cut_text = f"the end of {as_of} ({request.tz})"
+    cut_text = f"the end of {start_day} ({request.tz})"
     warnings = _name_lines(prep, funnel_path)
     off = _off_funnel(events, cut, funnel)
     if off:
@@ -555,7 +570,7 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
 
     reps = request.reps
     limit = request.max_deals if request.max_deals is not None else DEFAULT_MAX_DEALS
-    est = estimate_work([funnel], days, reps, first_day)
+    est = estimate_work([funnel], days, reps, start_day + timedelta(days=1))
     est = WorkEstimate(deals=est.deals + n_open * reps, events=est.events + n_open * reps * 8,
                        runs=est.runs, deals_per_hour=est.deals_per_hour, hours=est.hours)
     why = refusal(est, limit, "lower --reps or bring --until closer")
@@ -564,7 +579,8 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
 
     net = compile_network(funnel)
     config = SimConfig(days=days, warmup_days=0, reps=reps, seed=request.seed,
-                       jobs=request.jobs, start=first_day, max_deals=request.max_deals,
+                       jobs=request.jobs, start=start_day + timedelta(days=1),
+                       max_deals=request.max_deals,
                        open_deals=tuple(deals), daily_wins=True)
     stats = run_replications(network_for or net, config, progress)
 
@@ -573,10 +589,13 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
     order = {key: i for i, key in enumerate(stage_of)}
     series: dict[tuple[str, int], _Series] = {}
 
+    counted = days - gap  # the days forecast: the gap's wins are not counted
+
     def get(key: tuple[str, int]) -> _Series:
         s = series.get(key)
         if s is None:
-            s = series[key] = _Series(np.zeros((reps, days)), np.zeros((reps, days)), np.zeros((reps, days)))
+            s = series[key] = _Series(np.zeros((reps, counted)), np.zeros((reps, counted)),
+                                      np.zeros((reps, counted)))
         return s
 
     # The account counts a deal where its revenue is booked (`routing.sales_pipelines`):
@@ -587,13 +606,14 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
     for r, rep in enumerate(stats):
         for dw in rep.daily_wins:
             s = get((dw.pipeline, dw.origin))
-            s.won[r] += dw.won
-            s.value[r] += dw.value
+            won = dw.won[gap:]
+            s.won[r] += won
+            s.value[r] += dw.value[gap:]
             if sales is None:
-                s.final[r] += dw.won
-                s.final[r] -= dw.handed_on
+                s.final[r] += won
+                s.final[r] -= dw.handed_on[gap:]
             elif dw.pipeline in sales:
-                s.final[r] += dw.won
+                s.final[r] += won
     for d in deals:
         s = get((d.pipeline, order[(d.pipeline, d.stage)]))
         s.open_deals += 1
@@ -609,7 +629,8 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
     month_starts = [(mo.first - first_day).days for mo in months]
 
     def total(keys: list[tuple[str, int]]) -> _Series:
-        out = _Series(np.zeros((reps, days)), np.zeros((reps, days)), np.zeros((reps, days)))
+        out = _Series(np.zeros((reps, counted)), np.zeros((reps, counted)),
+                      np.zeros((reps, counted)))
         for k in keys:
             s = series[k]
             out.won += s.won
@@ -652,6 +673,7 @@ def run_forecast(prep: Prepared, request: ForecastRequest, funnel_path: str,
         values_filled=filled,
         left_out_until=(end.astimezone(zone).date()
                         if request.as_of is not None and end > cut else None),
+        history_last_day=start_day if gap else None,
         warnings=tuple(warnings),
         rows_dropped=prep.history.quality.dropped_total,
         quality=tuple(dq.summary()) if dq.dropped_total or dq.notes else (),

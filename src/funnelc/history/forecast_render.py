@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -222,7 +223,7 @@ def _origin_table(f: Forecast) -> Table:
     title = t["by_origin"].format(as_of=d(f.as_of), first=d(f.first_day), until=d(f.until))
     table = Table(title=plain(title), title_justify="left")
     table.add_column(t["pipeline"])
-    table.add_column(t["origin"].format(as_of=d(f.as_of)))
+    table.add_column(t["origin"].format(as_of=d(f.runs_from)))
     table.add_column(t["open"], justify="right")
     _figure_columns(table, t, f)
     last: str | None = None
@@ -384,11 +385,24 @@ def forecast_notes(f: Forecast, tr: Translator | None = None) -> list[str]:
         "its stage since its real entry",
         "every run starts at the end of {day} ({tz}) with the {n} deals open then, each in "
         "its stage since its real entry", f.open_deals).format(
-        day=tr.day(f.as_of), tz=f.tz, n=tr.number(f.open_deals, 0))
+        day=tr.day(f.runs_from), tz=f.tz, n=tr.number(f.open_deals, 0))
     if f.sources:
         start += tr.gettext("; new deals arrive from the funnel's sources from {first} on"
-                            ).format(first=tr.day(f.first_day))
+                            ).format(first=tr.day(f.runs_from + timedelta(days=1)))
     notes = [start]
+    if f.history_last_day is not None:
+        gap = (f.as_of - f.history_last_day).days
+        notes.append(tr.ngettext(
+            "the history ends {gap} day before {day}, on {last}, and does not say what "
+            "happened since: the runs simulate that day as well (open deals moving, new "
+            "deals arriving) and count only the wins from {first} on; an export made today "
+            "would start them from what really happened",
+            "the history ends {gap} days before {day}, on {last}, and does not say what "
+            "happened since: the runs simulate those days as well (open deals moving, new "
+            "deals arriving) and count only the wins from {first} on; an export made today "
+            "would start them from what really happened", gap).format(
+            gap=tr.number(gap, 0), day=tr.day(f.as_of), last=tr.day(f.history_last_day),
+            first=tr.day(f.first_day)))
     if f.arrivals:
         total = sum(n for _, n in f.arrivals)
         listed = [f"{tr.quote(name)} {tr.number(round(n), 0)}" for name, n in f.arrivals[:5]]
@@ -440,7 +454,7 @@ def forecast_notes(f: Forecast, tr: Translator | None = None) -> list[str]:
             "then (a filter on the creation date?); the new deals forecast assume the "
             "sources go on as the funnel says").format(
             last=moment(tr, last.astimezone(ZoneInfo(f.tz))), tz=f.tz,
-            expected=tr.number(round(expected), 0), day=tr.day(f.as_of)))
+            expected=tr.number(round(expected), 0), day=tr.day(f.runs_from)))
     if f.handoffs and f.sales:
         notes.append(tr.gettext("a win in {pipelines} hands the deal on (`won then copy`): it "
                                 "is counted there and again where the deal goes on; the whole "

@@ -424,7 +424,9 @@ HELP_TEXTS: tuple[str, ...] = (
     C_("help", "The funnel to simulate (a fitted one: `funnelc fit`); the history's names "
        'are matched to its stages.'),
     C_("help", "Today: the history's events to the end of this day count, and the deals "
-       "open then start the runs  [default: the day of the history's last event]"),
+       "open then start the runs; after the history's last day the runs start at its end "
+       "and simulate the days between, counting the wins after today  [default: the day "
+       "of the history's last event]"),
     C_("help", 'The last day forecast, after --as-of  [default: the end of the month after '
        "--as-of's]"),
     C_("help", 'Apply this scenario of the funnel first (a source stopped, a bigger team): '
