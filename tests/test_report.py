@@ -267,6 +267,21 @@ def test_one_replication_writes_no_interval_and_no_empty_cell(tmp_path: Path) ->
     assert any(r[4] == "exact" for r in rows)
     page = (out / "report.html").read_text("utf-8")
     assert _headings(_section(page, "graveyards")) == {("P", "Offer")}, "stay 50%, no sla"
+    # The notes, captions and plot legends say what is drawn: one run, no interval. They
+    # described «the mean over the replications ± the half-width of its 95% confidence
+    # interval», «x [a–b]», «mean (95% CI)» and a «95% CI band» none of which was there.
+    # (The graveyard rule's and verdict's 95% CI is the slope's, fitted within the run.)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(
+        r"<(style|script|svg)\b.*?</\1>", " ", page, flags=re.S)))
+    text = " ".join(text.split())
+    assert "±" not in text and "x [a–b]" not in text
+    said = [text[m.start():m.start() + 40] for m in re.finditer("95%", text)]
+    assert said and all(re.match(r"95% (CI above zero|CI -?\d|(confidence )?interval needs two)",
+                                 x) for x in said), said
+    assert "one replication" in text
+    for plot in ("funnel", "utilization", "time_in_stage", "backlog"):
+        said = " ".join(re.findall(r"<!-- (.*?) -->", (out / f"{plot}.svg").read_text("utf-8")))
+        assert not re.search(r"\(95% CI\)|mean, 95% CI|95% CI band", said), (plot, said)
 
 
 def test_file_with_errors_writes_nothing(tmp_path: Path) -> None:

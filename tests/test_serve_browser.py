@@ -357,3 +357,34 @@ def test_the_page_reads_on_a_laptop_and_a_phone_in_the_accounts_words(
         assert phone["left"] < 20, phone  # below the editor, not beside it
     finally:
         driver.set_window_size(1600, 1000)  # type: ignore[attr-defined]
+
+
+def test_one_runs_legend_describes_no_interval(browser: object, served: tuple[str, Path]
+                                               ) -> None:
+    """Regression: with one replication (or while only the first one is in) the cells have
+    no interval, but the legend said «Each figure is the mean of the runs ± the half-width
+    of its 95% interval» and explained «x [a–b]»."""
+    from selenium.webdriver.common.by import By
+
+    url, _path = served
+    driver = browser
+    driver.set_window_size(1400, 1000)  # type: ignore[attr-defined]
+    driver.get(url)  # type: ignore[attr-defined]
+    _wait(driver, "document.body.dataset.ready === '1'")
+    driver.find_element(By.ID, "tab-sim").click()  # type: ignore[attr-defined]
+    for field, value in (("days", "40"), ("warmup", "10"), ("reps", "1")):
+        box = driver.find_element(By.ID, field)  # type: ignore[attr-defined]
+        box.clear()
+        box.send_keys(value)
+    driver.find_element(By.ID, "run").click()  # type: ignore[attr-defined]
+    _wait(driver, "document.getElementById('sim-state').textContent.includes('завершена')",
+          timeout=90)
+    shown = driver.execute_script(  # type: ignore[attr-defined]
+        "return {legend: document.getElementById('sim-legend').textContent,"
+        " cells: Array.from(document.querySelectorAll('#sim-pipelines td, #sim-results td'))"
+        "   .map(c => c.textContent).join(' | ')};")
+    assert "±" not in shown["cells"] and "[" not in shown["cells"], shown["cells"]
+    legend = shown["legend"]
+    assert legend.startswith("За 30 дн. наблюдения; первые 10 дн. — разогрев"), legend
+    assert "±" not in legend and "[a–b]" not in legend, legend
+    assert "одного прогона" in legend, legend

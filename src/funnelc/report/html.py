@@ -188,6 +188,9 @@ class _Words:
         self._ = self.tr.gettext
         self.f = Figures(self.tr)
         self.english = self.f.english
+        self.one_run = data.result.run.reps < 2
+        """One replication: its figures have no interval, and the notes and captions say
+        so instead of describing a ± or a band that is not drawn (`--reps 1`)."""
 
     def limit(self, h: float | None, working: bool) -> str:
         """An SLA or respond limit, in working time when it counts the account's working
@@ -333,9 +336,12 @@ def _graveyards(w: _Words, data: ReportData, heads: list[Headline], plot: Plot |
         "slope of the second half of the daily backlog, 95% CI above zero and at least one "
         "deal), when the deals left in it are older than its SLA, or when part of its deals "
         "stay there ({stay}) with no SLA to move them."), stay="stay") + "</p>")
-    out.append(_figure(w, plot, _("Deals in each stage at the end of each day: mean over the "
-                                  "replications with its 95% CI band; graveyards in red with "
-                                  "the verdict under the panel.")))
+    out.append(_figure(w, plot, _("Deals in each stage at the end of each day, in the one "
+                                  "replication; graveyards in red with the verdict under the "
+                                  "panel.") if w.one_run else
+                       _("Deals in each stage at the end of each day: mean over the "
+                         "replications with its 95% CI band; graveyards in red with "
+                         "the verdict under the panel.")))
     out.append("</section>")
     return "".join(out)
 
@@ -416,13 +422,22 @@ def _summary(w: _Words, data: ReportData) -> str:
         passed = passed_on_text(tr, p, _cash(w, p.passed_on_revenue, cur))
         if passed is not None:
             out.append('<p class="note">' + code_spans(passed) + "</p>")
-    out.append('<p class="note">' + w.code(
-        N_("Simulated figures are the mean over the replications ± the half-width of its 95% "
-        "confidence interval (Student t) and count the observed window only. Exact figures "
-        "are the steady state at the sources' annual mean rate ({analyze}); the simulation "
-        "starts empty and follows the monthly profile, so the two differ where deals wait "
-        "long or the season matters."), analyze="funnelc analyze") + " "
-        + e(_(CI_ENDS)) + "</p>")
+    if w.one_run:
+        out.append('<p class="note">' + w.code(
+            N_("Simulated figures are those of the one replication, with no interval (a 95% "
+               "confidence interval needs two or more), and count the observed window only. "
+               "Exact figures are the steady state at the sources' annual mean rate "
+               "({analyze}); the simulation starts empty and follows the monthly profile, so "
+               "the two differ where deals wait long or the season matters."),
+            analyze="funnelc analyze") + "</p>")
+    else:
+        out.append('<p class="note">' + w.code(
+            N_("Simulated figures are the mean over the replications ± the half-width of its 95% "
+            "confidence interval (Student t) and count the observed window only. Exact figures "
+            "are the steady state at the sources' annual mean rate ({analyze}); the simulation "
+            "starts empty and follows the monthly profile, so the two differ where deals wait "
+            "long or the season matters."), analyze="funnelc analyze") + " "
+            + e(_(CI_ENDS)) + "</p>")
     out.append(_money(w, data))
     if r.warnings:
         out.append("<h3>" + e(_('Warnings')) + "</h3><ul>")
@@ -533,6 +548,15 @@ def _money(w: _Words, data: ReportData) -> str:
             "sources": ", ".join(w.tr.quote(x) for x in unpriced)}, cost="cost",
             budget="budget") + "</p>")
     observed = hours_observed / 24.0
+    if not priced and w.one_run:
+        out.append('<p class="note">' + w.code(
+            N_("Simulated money is what the {days} observed days of the one replication "
+               "brought, scaled to a month of 730 h (no interval: a 95% interval needs two "
+               "replications or more). Exact money is the steady state at the sources' annual "
+               "mean rate ({analyze}), with the deals that give up waiting taken out; ≤ marks "
+               "an upper bound."),
+            plain={"days": w.f.num(observed)}, analyze="funnelc analyze") + "</p>")
+        return "".join(out)
     if not priced:
         out.append('<p class="note">' + w.code(
             N_("Simulated money is what the {days} observed days brought, scaled to a month "
@@ -540,6 +564,16 @@ def _money(w: _Words, data: ReportData) -> str:
                "steady state at the sources' annual mean rate ({analyze}), with the deals "
                "that give up waiting taken out; ≤ marks an upper bound."),
             plain={"days": w.f.num(observed)}, analyze="funnelc analyze") + "</p>")
+        return "".join(out)
+    if w.one_run:
+        out.append('<p class="note">' + w.code(
+            N_("Simulated money is what the {days} observed days of the one replication "
+               "brought and cost, scaled to a month of 730 h (no interval: a 95% interval "
+               "needs two replications or more). Members are paid by the clock, open or "
+               "closed. Exact money is the steady state at the sources' annual mean rate "
+               "({analyze}), with the deals that give up waiting taken out; ≤ marks an upper "
+               "bound."), plain={"days": w.f.num(observed)}, analyze="funnelc analyze")
+            + "</p>")
         return "".join(out)
     out.append('<p class="note">' + w.code(
         N_("Simulated money is what the {days} observed days brought and cost, scaled to a "
@@ -657,9 +691,13 @@ def _pipelines(w: _Words, data: ReportData, time_plot: Plot | None) -> str:
             out.append('<ol class="notes">' + "".join(f"<li>{code_spans(w.say(n))}</li>" for n in legend.notes)
                        + "</ol>")
         out.append(_ways_out(w, stages))
-    out.append(_figure(w, time_plot, _("Time in stage of the deals that left each stage: "
-                                       "median, mean with its 95% CI, 90th percentile, and "
-                                       "the exact mean or its lower bound.")))
+    out.append(_figure(w, time_plot, _("Time in stage of the deals that left each stage "
+                                       "(one replication): median, mean, 90th percentile, "
+                                       "and the exact mean or its lower bound.")
+                       if w.one_run else
+                       _("Time in stage of the deals that left each stage: "
+                         "median, mean with its 95% CI, 90th percentile, and "
+                         "the exact mean or its lower bound.")))
     out.append("</section>")
     return "".join(out)
 
@@ -719,8 +757,11 @@ def _teams(w: _Words, data: ReportData, plot: Plot | None) -> str:
             "it can pass 100% slightly.")) + "</p>")
     else:
         out.append("<p>" + e(_('The file has no teams.')) + "</p>")
-    out.append(_figure(w, plot, _("Busy share of each team's working hours (simulated, 95% "
-                                  "CI), the exact offered load ρ and the 100% line.")))
+    out.append(_figure(w, plot, _("Busy share of each team's working hours (simulated, one "
+                                  "replication), the exact offered load ρ and the 100% line.")
+                       if w.one_run else
+                       _("Busy share of each team's working hours (simulated, 95% "
+                         "CI), the exact offered load ρ and the 100% line.")))
     out.append("</section>")
     return "".join(out)
 
@@ -782,9 +823,12 @@ def _respond_sla(w: _Words, data: ReportData) -> str:
 def _shape(w: _Words, data: ReportData, plot: Plot | None) -> str:
     _, f = w._, w.f
     out = ['<section id="funnel"><h2>' + e(_("Funnel and its shape")) + '</h2>',
-           _figure(w, plot, _("Deals entering each stage over the observed window (simulated "
-                              "mean with 95% CI) and the count the exact maths expects; "
-                              "graveyards in red, won in green."))]
+           _figure(w, plot, _("Deals entering each stage over the observed window (simulated, "
+                              "one replication) and the count the exact maths expects; "
+                              "graveyards in red, won in green.") if w.one_run else
+                   _("Deals entering each stage over the observed window (simulated "
+                     "mean with 95% CI) and the count the exact maths expects; "
+                     "graveyards in red, won in green."))]
     out.append("<p>" + e(_("In a funnel, the number of deals falls stage by stage; a stage "
                            "entered by more deals than the stage before it means deals skip "
                            "stages, come back, or the stages are activities rather than steps "

@@ -178,7 +178,9 @@ def funnel_plot(data: ReportData) -> Figure:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    handles = [Patch(color=BLUE, label=_("simulated mean (95% CI)")),
+    one_run = data.result.run.reps < 2  # no interval to draw: the legend names none
+    handles = [Patch(color=BLUE, label=_("simulated (one replication)") if one_run
+                     else _("simulated mean (95% CI)")),
                Patch(color=RED, label=_("graveyard stage")), Patch(color=GREEN, label=_("won")),
                Line2D([], [], marker="D", ls="", color="white", markeredgecolor=INK,
                       label=_("exact maths (steady state)"))]
@@ -317,7 +319,9 @@ def utilization_plot(data: ReportData) -> Figure:
             tick.set_color(RED)
     ax.invert_yaxis()
     ax.set_xlim(0, max(means + rho_v + [100.0]) * 1.12)
-    ax.set_xlabel(_("busy share of the team's working hours, % (simulated mean, 95% CI)"))
+    ax.set_xlabel(_("busy share of the team's working hours, % (simulated, one replication)")
+                  if data.result.run.reps < 2 else
+                  _("busy share of the team's working hours, % (simulated mean, 95% CI)"))
     unstable = any(t.unstable for t in teams)
     # Wrapped: the Russian title runs past the figure's right edge on one line.
     ax.set_title(_wrap(_("Team utilization (red ⚠ unstable: offered more work than its "
@@ -413,7 +417,8 @@ def time_in_stage_plot(data: ReportData) -> Figure:
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], marker="o", ls="", color=BLUE, label=_("median (p50)")),
-               Line2D([], [], marker="D", ls="", color=BLUE, label=_("mean (95% CI)")),
+               Line2D([], [], marker="D", ls="", color=BLUE,
+                      label=_("mean") if data.result.run.reps < 2 else _("mean (95% CI)")),
                Line2D([], [], marker=">", ls="", color=BLUE, label=_("90th percentile"))]
     # The legend names the exact marks drawn: cottages.funnel's every exact time is a
     # lower bound, and its legend listed «точное среднее ×», drawn nowhere.

@@ -58,6 +58,10 @@ _LABELS: dict[str, str] = {
                                  "days are the warm-up, left out (the funnel starts empty). "
                                  "Each figure is the mean of the runs ± the half-width of its "
                                  "95% interval."),
+    "sim_legend_one": C_("workshop", "Counted over {observed} observed days; the first "
+                                     "{warmup} days are the warm-up, left out (the funnel "
+                                     "starts empty). The figures are those of one run, with "
+                                     "no interval: a 95% interval needs two runs or more."),
     "backlog": C_("workshop", "Backlog, deals"),
     "days": C_("workshop", "days"),
     "reps": C_("workshop", "reps"),

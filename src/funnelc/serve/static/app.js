@@ -392,8 +392,12 @@
       PIPELINE_COLUMNS.map(k => `<th scope="col">${L("sim_" + k)}</th>`).join("") + `</tr>` +
       v.pipelines.map(p => `<tr data-pipeline="${esc(p.pipeline)}"><th scope="row">${esc(p.pipeline)}</th>` +
         PIPELINE_COLUMNS.map(k => `<td class="${k}">${esc(p.said[k])}</td>`).join("") + `</tr>`).join("") +
-      `</table></div><p class="hint" id="sim-legend">${esc(fill(L("sim_legend"),
-        {observed: num(v.observed_days, 0), warmup: num(v.warmup_days, 0)}))} ${esc(L("ci_ends"))}</p>` +
+      // The legend says what the cells show: figures of one run (the first result, or
+      // --reps 1) have no interval, and the page read «± the half-width of its 95%
+      // interval» under «1 / 1» with none shown.
+      `</table></div><p class="hint" id="sim-legend">${v.done < 2
+        ? esc(fill(L("sim_legend_one"), {observed: num(v.observed_days, 0), warmup: num(v.warmup_days, 0)}))
+        : `${esc(fill(L("sim_legend"), {observed: num(v.observed_days, 0), warmup: num(v.warmup_days, 0)}))} ${esc(L("ci_ends"))}`}</p>` +
       v.pipelines.map(p => `<h3>${esc(p.pipeline)}</h3><div class="scroll"><table>` +
         `<tr><th scope="col">${L("stage")}</th><th scope="col" class="entered">${L("entered")}</th>` +
         `<th scope="col" class="backlog">${esc(fill(L("backlog_scale"), {max: num(top, 0)}))}</th>` +
