@@ -128,7 +128,7 @@ def test_comebacks_whose_reason_is_not_kept_have_no_share(history: dict, export:
     out = _once("history", export / "bitrix24", "--funnel", FUNNEL, "--lang", "en")
     assert ("that row counts only the losses that came back, and a share of them would "
             "always read 100%") in " ".join(out.split())
-    table = out[out.index("Lost deals that came back"):out.index("Stages where deals pile")]
+    table = out[out.index("Losses that came back"):out.index("Stages where deals pile")]
     assert not [line for line in table.splitlines() if "│" in line and "100%" in line]
 
 

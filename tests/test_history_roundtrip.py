@@ -127,4 +127,4 @@ def test_history_of_the_known_funnel(history: tuple[Path, pl.DataFrame], tmp_pat
     res = CliRunner().invoke(cli, ["history", str(write_csv(ev, tmp_path / "h.csv")),
                                    "--funnel", str(funnel)])
     assert res.exit_code == 0, res.output
-    assert "Lost deals that came back" in res.output and "Нецелевой" in res.output
+    assert "Losses that came back" in res.output and "Нецелевой" in res.output

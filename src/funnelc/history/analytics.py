@@ -18,7 +18,7 @@ from .load import History
 from .maturity import mature_months, seen_from, whole_months
 from .order import FunnelRoutes
 from .stats import MIN_MONTH_DEALS
-from .transitions import OPEN, Visits, build_visits, by_deal, client_returns, returns
+from .transitions import OPEN, Visits, build_visits, by_deal, client_returns, kept_losses, returns
 
 __all__ = ["HistoryTables", "analyse", "analyse_conversion", "GRAVEYARD_MIN_DAYS", "month_of", "months_of"]
 
@@ -476,7 +476,9 @@ def _comebacks(ev: pl.DataFrame, tz: str) -> pl.DataFrame:
     latter: the audit's premature losses are counted alike."""
     r = pl.concat([returns(ev).with_columns(new_deal=pl.lit(False)),
                    client_returns(ev).with_columns(new_deal=pl.lit(True))])
-    lost = ev.lazy().filter(pl.col("kind") == LOST).with_columns(
+    # A loss undone within the hour (reopened and closed again) is one loss with the
+    # next, not two (`transitions.undone`).
+    lost = kept_losses(ev).lazy().with_columns(
         month=month_of("ts", tz), reason=_reason("loss_reason", "reason_unkept"))
     lost_n = lost.group_by(["pipeline", "month", "reason"]).agg(lost=pl.len()).collect()
     r = r.with_columns(month=month_of("lost_at", tz), reason=_reason("reason", "reason_unkept"))

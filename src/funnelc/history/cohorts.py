@@ -20,7 +20,7 @@ import polars as pl
 from .analytics import HistoryTables, months_of
 from .events import LOST, WON
 from .exact_sum import exact_mean, exact_sum
-from .transitions import COMEBACK_DAYS, first_new_deal, regular_orders
+from .transitions import COMEBACK_DAYS, REOPEN_HOURS, first_new_deal, regular_orders
 
 __all__ = ["COMEBACK_DAYS", "Cohorts", "build_cohorts", "has_column", "pair_month"]
 
@@ -254,11 +254,6 @@ _PAIRS: dict[str, pl.DataType] = {
     "hours_to": pl.Float64(), "tl": pl.Datetime("us", "UTC"), "back_hours": pl.Float64(),
     "tp": pl.Datetime("us", "UTC"), "tx": pl.Datetime("us", "UTC"), "known": pl.Boolean(),
     "regular": pl.Boolean()}
-
-
-REOPEN_HOURS = 1.0
-"""A lost deal moved back into its pipeline came back only if it was not lost again
-within this many hours of the move (`_reopens`)."""
 
 
 def _reopens(a: pl.LazyFrame, base: pl.LazyFrame, lost: pl.LazyFrame,

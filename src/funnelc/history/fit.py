@@ -58,7 +58,7 @@ from .events import LOST, STAGE, WON, bulk_days, local_day
 from .match import normal
 from .order import week_hours
 from .run import Prepared
-from .transitions import OPEN, returns
+from .transitions import OPEN, kept_losses, returns
 
 __all__ = ["MIN_DEALS", "RouteFit", "StageFit", "SourceFit", "ReopenFit", "FitResult",
            "fit_funnel", "wilson", "at_recent_level"]
@@ -1101,8 +1101,10 @@ def _ratio_interval(c: float, h_m: float, k: float, h: float, apart: bool
 # ---------------------------------------------------------------------------- reopens
 def _fit_reopens(funnel: m.FunnelFile, ev: pl.DataFrame, end: datetime,
                  span: float, warnings: list[str]) -> list[ReopenFit]:
-    back = returns(ev).filter(pl.col("back_pipeline") == pl.col("pipeline"))
-    lost = ev.filter(pl.col("kind") == LOST).with_columns(
+    # A loss reopened and lost again within the hour is neither a loss of its own nor a
+    # comeback (`transitions.undone`): the simulated reopen is a loss brought back.
+    back = returns(ev)
+    lost = kept_losses(ev).with_columns(
         r=pl.col("loss_reason").fill_null("").map_elements(normal, return_dtype=pl.Utf8))
     back = back.with_columns(r=pl.col("reason").fill_null("").map_elements(
         normal, return_dtype=pl.Utf8))
@@ -1207,8 +1209,8 @@ def _unkept_comebacks(funnel: m.FunnelFile, ev: pl.DataFrame, back: pl.DataFrame
             continue
         h = min(max(7 * 24.0, float(np.quantile(mine["hours"].to_numpy(), 0.95))), span / 2)
         cutoff = end - timedelta(hours=h)
-        lost = ev.filter((pl.col("kind") == LOST) & (pl.col("pipeline") == p)
-                         & (pl.col("ts") <= cutoff)).height
+        lost = kept_losses(ev).filter((pl.col("pipeline") == p)
+                                      & (pl.col("ts") <= cutoff)).height
         came = mine.filter(pl.col("lost_at") <= cutoff).height
         figures: dict[str, str | int | float] = {
             "where": p, "back": came, "lost": lost, "back_share": came / lost if lost else 0.0}

@@ -315,17 +315,22 @@ def sections(t: HistoryTables, extra: Sequence[Section] = (),
                  _c("open_age_median_h", _("open: median age"), f.hours)]),
         _moves_summary_section(t, tr),
         _moves_section(t, tr),
-        Section("comebacks", _("Lost deals that came back"),
-                _("Deals lost and later moved back into a stage (leads written off and then "
-                  "qualified after all), or whose client came back as a new deal in the "
-                  "pipeline within {days} (where the export names the deal's client; not a "
-                  "client who had bought in the pipeline before the loss: its next order is "
-                  "a repeat purchase), by the month of the loss and its reason.").format(
+        Section("comebacks", _("Losses that came back"),
+                _("Losses after which the deal was moved back into a stage of its pipeline "
+                  "(leads written off and then qualified after all), or its client came "
+                  "back as a new deal in the pipeline within {days} (where the export names "
+                  "the deal's client; not a client who had bought in the pipeline before the "
+                  "loss: its next order is a repeat purchase), by the month of the loss and "
+                  "its reason. Each loss counts: a deal lost and brought back twice counts "
+                  "twice. A deal reopened and lost again within an hour (closed by mistake, "
+                  "or reopened to change the reason) is one loss and no comeback, and a deal "
+                  "moved into another pipeline no comeback. The audit's premature losses "
+                  "count deals instead, each deal's first loss at a stage.").format(
                     days=tr.duration(COMEBACK_DAYS, "day"))
                 + _unkept_comebacks_note(t.comebacks, tr),
                 t.comebacks,
                 [_c("pipeline", _("pipeline")), _t("month", _("lost in"), f.month),
-                 _t("reason", _("reason"), f.name), _c("lost", _("lost"), f.int_),
+                 _t("reason", _("reason"), f.name), _c("lost", _("losses"), f.int_),
                  _c("came_back", _("came back"), f.int_),
                  _c("new_deal", _("as a new deal"), f.int_),
                  _c("came_back_pct", _("share"), f.pct),

@@ -20,7 +20,8 @@ from .events import LOST, STAGE, WON, Catalog
 from .order import FunnelRoutes, OrderSource, StageOrder, infer_order
 
 __all__ = ["Visits", "build_visits", "by_deal", "stage_order", "returns", "client_returns",
-           "first_new_deal", "first_purchases", "regular_orders", "COMEBACK_DAYS", "OPEN"]
+           "kept_losses", "first_new_deal", "first_purchases", "regular_orders",
+           "COMEBACK_DAYS", "REOPEN_HOURS", "OPEN"]
 
 OPEN = "open"
 HOUR_US = 3_600_000_000
@@ -206,11 +207,53 @@ def _inferred(visits: pl.DataFrame) -> tuple[dict[str, list[str]], dict[tuple[st
     return infer_order(stages, moves)
 
 
+REOPEN_HOURS = 1.0
+"""A lost deal moved back into a stage came back only if it was not lost again within
+this many hours of the move: a deal reopened by mistake, or only to change its loss
+reason, is closed again in minutes, and its client did not come back (`undone`,
+`cohorts._reopens`)."""
+
+
+def undone(events: pl.DataFrame) -> pl.Expr:
+    """Over `events` sorted by deal (`by_deal`): whether each row is a loss the deal was
+    reopened from (its next event a stage entry) and lost again within `REOPEN_HOURS` of
+    that entry: a misclick, or a reopening only to change the reason. That loss and the
+    next are one loss, the next (its reason the one the manager settled on), and there
+    was no comeback. Counted as a loss and a comeback each, a history where managers
+    re-close deals to fix the reason read 17 comebacks where the audit counts 11, and
+    `fit`'s reopen share counted the misclick both as a loss and as its comeback
+    (`tests/test_comebacks_counted_once.py`)."""
+    d = pl.col("deal_id")
+    gid = (d != d.shift(1)).fill_null(True).cum_sum()
+    is_lost = pl.col("kind") == LOST
+    same_next = d == d.shift(-1)
+    back_at = pl.when(same_next & (pl.col("kind").shift(-1) == STAGE)).then(pl.col("ts").shift(-1))
+    # The deal's next loss after this row: the next loss of the table, if the same deal's.
+    next_loss = pl.when(is_lost).then(pl.col("ts")).shift(-1).backward_fill()
+    next_gid = pl.when(is_lost).then(gid).shift(-1).backward_fill()
+    window = pl.duration(microseconds=int(REOPEN_HOURS * HOUR_US))
+    return (is_lost & back_at.is_not_null() & (next_gid == gid)
+            & (next_loss - back_at < window)).fill_null(False)
+
+
+def kept_losses(events: pl.DataFrame) -> pl.DataFrame:
+    """The loss events that stand (every column of `events`, sorted by deal): each loss
+    but one the deal was reopened from and lost again within the hour (`undone`)."""
+    ev = by_deal(events)
+    if ev.height == 0:
+        return ev.filter(pl.col("kind") == LOST)
+    return ev.filter((pl.col("kind") == LOST) & ~undone(ev))
+
+
 def returns(events: pl.DataFrame) -> pl.DataFrame:
-    """Every loss followed by a stage entry of the same deal: the deal came back.
-    Columns: deal_id, pipeline (where it was lost), lost_at, reason, reason_unkept (the
-    export did not keep the loss's reason), back_at, back_pipeline, back_stage, hours
-    (lost → back), won_later."""
+    """Every loss followed by the same deal entering a stage of the same pipeline: the deal
+    came back; not a loss undone within the hour (`undone`: no comeback), nor a deal moved
+    into another pipeline (a re-engagement pipeline the company moves old losses to: the
+    company moved it, the client did not come back), as the audit's premature losses
+    count (`cohorts._reopens`). Each loss that came back is a row: a deal lost and brought
+    back twice is two. Columns: deal_id, pipeline (where it was lost), lost_at, reason,
+    reason_unkept (the export did not keep the loss's reason), back_at, back_pipeline,
+    back_stage, hours (lost → back), won_later."""
     same_next = pl.col("deal_id") == pl.col("deal_id").shift(-1)
     last = (pl.col("deal_id") != pl.col("deal_id").shift(-1)).fill_null(True)
     # Wins from this row to the end of the data, minus those from the deal's end on:
@@ -218,7 +261,8 @@ def returns(events: pl.DataFrame) -> pl.DataFrame:
     won = (pl.col("kind") == WON).cast(pl.Int32).reverse().cum_sum().reverse()
     won_after_deal = pl.when(last).then(won - (pl.col("kind") == WON).cast(pl.Int32)
                                         ).backward_fill()
-    ev = by_deal(events).lazy().select(
+    ev = by_deal(events)
+    lazy = ev.lazy().select(
         "deal_id", "pipeline", "kind", "ts", "loss_reason",
         reason_unkept=pl.col("reason_unkept").fill_null(False) if "reason_unkept" in
         events.columns else pl.lit(False),
@@ -227,8 +271,11 @@ def returns(events: pl.DataFrame) -> pl.DataFrame:
         n_pipeline=pl.when(same_next).then(pl.col("pipeline").shift(-1)),
         n_stage=pl.when(same_next).then(pl.col("stage").shift(-1)),
         won_after=(won - won_after_deal) > 0,
+        undone=undone(ev) if ev.height else pl.lit(False),
     )
-    return ev.filter((pl.col("kind") == LOST) & (pl.col("n_kind") == STAGE)).select(
+    return lazy.filter((pl.col("kind") == LOST) & (pl.col("n_kind") == STAGE)
+                       & (pl.col("n_pipeline") == pl.col("pipeline")) & ~pl.col("undone")
+                       ).select(
         "deal_id", "pipeline", lost_at="ts", reason="loss_reason", reason_unkept="reason_unkept",
         back_at="n_ts",
         back_pipeline="n_pipeline", back_stage="n_stage",
@@ -259,13 +306,17 @@ def client_returns(events: pl.DataFrame) -> pl.DataFrame:
     empty = returns(events.clear())
     if "contact" not in events.columns or events["contact"].null_count() == events.height:
         return empty
-    ev = by_deal(events).lazy()
+    sorted_ev = by_deal(events)
+    ev = sorted_ev.lazy()
     same_next = pl.col("deal_id") == pl.col("deal_id").shift(-1)
+    # The deal came back itself: its next event a stage of the same pipeline.
+    itself = same_next & (pl.col("kind").shift(-1) == STAGE) & (
+        pl.col("pipeline").shift(-1) == pl.col("pipeline"))
     losses = ev.select(
         "deal_id", "pipeline", "kind", "ts", "loss_reason", "contact",
         reason_unkept=pl.col("reason_unkept").fill_null(False),
-        n_kind=pl.when(same_next).then(pl.col("kind").shift(-1))).filter(
-        (pl.col("kind") == LOST) & (pl.col("n_kind") != STAGE).fill_null(True)
+        itself=itself.fill_null(False), undone=undone(sorted_ev)).filter(
+        (pl.col("kind") == LOST) & ~pl.col("itself") & ~pl.col("undone")
         & pl.col("contact").is_not_null())
     deals = (ev.filter(pl.col("contact").is_not_null())
              .group_by(["deal_id", "pipeline"])
