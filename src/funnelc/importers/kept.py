@@ -22,7 +22,8 @@ _ALSO: dict[str, str] = {
     "pipedrive": "`hint`, `color`, ",
     "hubspot": "`hint`, `color`, `requires` (no API), ",
     "salesforce": "`hint` and `requires` (a Path's guidance and key fields, and validation "
-                  "rules, are not read), `color`, ",
+                  "rules, are not read: only a deal field required on every opportunity, "
+                  "`required`, comes back), `color`, ",
 }
 """What a stage has in the funnel that this CRM's answers lack, beyond every CRM's list."""
 

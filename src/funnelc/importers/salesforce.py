@@ -27,13 +27,19 @@ funnelc's own export (`export/salesforce.py`), which writes the same files.
 
 What comes over: one pipeline per active sales process (none: one pipeline «Opportunity»
 of every active stage, as an org without sales processes has it), named by its
-`fullName`, or by its description when that is the name written out (funnelc's export
-writes a pipeline's name there and its transliteration as the process name); its open
-values, in the order the process lists them, as stages; the custom fields with their
-kinds and picklist values. Noted in the header: the won values, each stage's
-probability and forecast category (Salesforce's own forecast, not the share of a way
-out, which is all a funnel's figure can be), labels other than the API name, record
-types, inactive values and processes, and field types the language keeps as another.
+`fullName` (percent-decoded: a retrieve writes `Growth%2FExpansion`), or by its
+description when that is the name written out (funnelc's export writes a pipeline's name
+there and its transliteration as the process name); its open values as stages, in
+OpportunityStage's order (Salesforce shows a process's stages in the order of the one
+stage picklist; a retrieve lists a process's values by name, some characters
+percent-encoded: `Alignment in Progress %28PC%29`); the custom fields with their kinds and
+active picklist values, a deal field `required` on every opportunity as `requires` of each
+pipeline's first stage. Noted in the header: the won values, each stage's probability and
+forecast category (Salesforce's own forecast, not the share of a way out, which is all a
+funnel's figure can be), labels other than the API name (of stages and of picklist
+values), record types, inactive values and processes, values no active process uses,
+dependent picklists, required contact and account fields, and field types the language
+keeps as another.
 The closed values that are not won are the org's loss reasons (Salesforce keeps a reason
 as a closed stage), listed in the header. As for every CRM, no routing comes over: every
 stage is a parking stage and the header says so."""
@@ -44,6 +50,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
+from urllib.parse import unquote
 
 from .. import model as m
 from ..names import code_stem
@@ -83,6 +90,7 @@ NOTED_TYPES = {"DateTime": "a date here, the time of day left out",
                "Percent": "a number here, the percent sign left out",
                "Html": "text here, the formatting left out",
                "EncryptedText": "text here, shown masked in Salesforce"}
+COMPUTED_TYPES = {"Summary": "a roll-up summary", "AutoNumber": "an auto-number"}
 STANDARD_BUILTIN = [("contact", "Phone"), ("contact", "Email"), ("company", "Phone")]
 """Contact.Phone, Contact.Email, Account.Phone: standard fields of every org, which the
 export maps a funnel's first contact phone and email and first company phone to."""
@@ -111,16 +119,25 @@ class Process:
     file: str
 
 
+Option = tuple[str, str, bool]
+"""A picklist value: (API name, what records hold; label, what users see; active)."""
+
+
 @dataclass
 class SfField:
     api: str
     label: str
     type: str
     entity: m.Entity
-    values: list[str]
+    values: list[Option]
     value_set: str | None
     formula: bool
     scale: int | None
+    required: bool = False
+    """Required on every record (CustomField `required`; a describe's custom field that
+    is not `nillable`, a checkbox aside)."""
+    controlling: str | None = None
+    """The field a dependent picklist's values depend on (`controllingField`)."""
 
 
 @dataclass
@@ -133,7 +150,7 @@ class _Read:
     record_types: list[tuple[str, str | None, bool]] = field(default_factory=list)
     """(label, the sales process it applies, active)."""
     fields: list[SfField] = field(default_factory=list)
-    value_sets: dict[str, list[str]] = field(default_factory=dict)
+    value_sets: dict[str, list[Option]] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
     """package.xml's BusinessProcess members, `Opportunity.` left off."""
 
@@ -222,7 +239,7 @@ def _stage_values(doc: _Doc, out: _Read) -> None:
 
 def _process(doc: _Doc, elem: Elem, stem: str, out: _Read) -> None:
     name = doc.text(elem, "fullName", required=not stem) or stem
-    name = name.removeprefix("Opportunity.")
+    name = unquote(name.removeprefix("Opportunity."))  # `Growth%2FExpansion`: Growth/Expansion
     values = []
     for value in elem.all("values"):
         doc.text(value, "fullName", required=True)
@@ -237,27 +254,35 @@ def _record_type(doc: _Doc, elem: Elem, stem: str, out: _Read) -> None:
     name = doc.text(elem, "fullName", required=not stem) or stem
     label = doc.text(elem, "label") or name.removeprefix("Opportunity.")
     process = doc.text(elem, "businessProcess")
-    out.record_types.append((label, process.removeprefix("Opportunity.") if process else None,
+    out.record_types.append((label, unquote(process.removeprefix("Opportunity.")) if process
+                             else None,
                              doc.boolean(elem, "active", True)))
 
 
-def _picklist(doc: _Doc, elem: Elem) -> tuple[list[str], str | None]:
-    """The active values of a field's picklist (labels), or the global value set named."""
-    values: list[str] = []
+def _option(doc: _Doc, value: Elem) -> Option:
+    api = doc.text(value, "fullName", required=True) or ""
+    return api, doc.text(value, "label") or api, doc.boolean(value, "isActive", True)
+
+
+def _picklist(doc: _Doc, elem: Elem) -> tuple[list[Option], str | None, str | None]:
+    """A field's picklist values, or the global value set named, and the controlling
+    field of a dependent picklist."""
+    values: list[Option] = []
     value_set = elem.first("valueSet")
+    controlling = None
     if value_set is not None:
+        controlling = doc.text(value_set, "controllingField")
         named = doc.text(value_set, "valueSetName")
         if named:
-            return [], named
+            return [], named, controlling
         definition = value_set.first("valueSetDefinition")
-        for value in definition.all("value") if definition is not None else []:
-            if doc.boolean(value, "isActive", True):
-                api = doc.text(value, "fullName", required=True) or ""
-                values.append(doc.text(value, "label") or api)
+        values += [_option(doc, value)
+                   for value in (definition.all("value") if definition is not None else [])]
     legacy = elem.first("picklist")
-    for value in legacy.all("picklistValues") if legacy is not None else []:
-        values.append(doc.text(value, "fullName", required=True) or "")
-    return values, None
+    if legacy is not None:
+        controlling = controlling or doc.text(legacy, "controllingField")
+        values += [_option(doc, value) for value in legacy.all("picklistValues")]
+    return values, None, controlling
 
 
 def _field(doc: _Doc, elem: Elem, stem: str, obj: str, out: _Read) -> None:
@@ -269,10 +294,11 @@ def _field(doc: _Doc, elem: Elem, stem: str, obj: str, out: _Read) -> None:
             raise doc.fail(elem, "missing <type>")
         return  # a standard field's file may hold only its settings (history tracking …)
     scale = doc.number(elem, "scale")
-    values, value_set = _picklist(doc, elem)
+    values, value_set, controlling = _picklist(doc, elem)
     out.fields.append(SfField(api, doc.text(elem, "label") or api, ftype, ENTITIES[obj],
                               values, value_set, elem.first("formula") is not None,
-                              None if scale is None else int(scale)))
+                              None if scale is None else int(scale),
+                              doc.boolean(elem, "required", False), controlling))
 
 
 def _object(doc: _Doc, obj: str, out: _Read) -> None:
@@ -288,16 +314,15 @@ def _object(doc: _Doc, obj: str, out: _Read) -> None:
 
 def _global_value_set(doc: _Doc, stem: str, out: _Read) -> None:
     root = doc.expect_root("GlobalValueSet")
-    values = [doc.text(v, "label") or doc.text(v, "fullName", required=True) or ""
-              for v in root.all("customValue") if doc.boolean(v, "isActive", True)]
-    out.value_sets[doc.text(root, "fullName") or stem] = values
+    out.value_sets[doc.text(root, "fullName") or stem] = [
+        _option(doc, v) for v in root.all("customValue")]
 
 
 def _package(doc: _Doc, out: _Read) -> None:
     root = doc.expect_root("Package")
     for types in root.all("types"):
         if doc.text(types, "name") == "BusinessProcess":
-            out.order += [(member.text or "").removeprefix("Opportunity.")
+            out.order += [unquote((member.text or "").removeprefix("Opportunity."))
                           for member in types.all("members")]
 
 
@@ -364,8 +389,38 @@ def _quoted(names: list[str]) -> str:
     return ", ".join(f"«{n}»" for n in names)
 
 
+def _value_of(values: dict[str, StageValue], name: str) -> StageValue | None:
+    """The stage value a sales process names: as written, else percent-decoded (a
+    retrieve writes `Alignment in Progress %28PC%29` in BusinessProcess for the value
+    set's `Alignment in Progress (PC)`)."""
+    return values.get(name) or values.get(unquote(name))
+
+
+def _in_value_set_order(process: Process, values: dict[str, StageValue],
+                        rank: dict[str, int], stages_file: str
+                        ) -> tuple[list[StageValue], bool]:
+    """The values a sales process uses, in OpportunityStage's order (Salesforce shows a
+    process's stages in the order of the one stage picklist; a retrieve lists them by
+    name), and whether the process lists them in another order that is not by name."""
+    used: list[StageValue] = []
+    for value_name, elem in process.values:
+        value = _value_of(values, value_name)
+        if value is None:
+            raise JsonProblem(
+                process.file, f"line {elem.line}: {elem.path}",
+                f"stage {value_name!r} is not a value of OpportunityStage ({stages_file})",
+                "retrieve the value set and the sales processes from the same org, "
+                "at the same time")
+        if value not in used:
+            used.append(value)
+    ordered = sorted(used, key=lambda v: rank[v.name])
+    by_name = sorted(used, key=lambda v: v.name)
+    return ordered, used not in (ordered, by_name)
+
+
 def _pipelines(read_: _Read, notes: list[str]) -> tuple[list[Pipeline], list[str]]:
     values = {v.name: v for v in read_.stages}
+    rank = {v.name: k for k, v in enumerate(read_.stages)}
     processes = _ordered(read_)
     inactive = [p.name for p in processes if not p.active]
     if inactive:
@@ -385,6 +440,8 @@ def _pipelines(read_: _Read, notes: list[str]) -> tuple[list[Pipeline], list[str
     labels: dict[str, str] = {}
     pipelines: list[Pipeline] = []
     written_out: list[str] = []
+    reordered: list[str] = []
+    used: set[str] = set()
     for process in active:
         name = process.name
         if _written_out(process.name, process.description):
@@ -393,15 +450,11 @@ def _pipelines(read_: _Read, notes: list[str]) -> tuple[list[Pipeline], list[str
         elif process.description:
             notes.append(f"sales process «{process.name}»: description «{process.description}»")
         stages: list[Stage] = []
-        for value_name, elem in process.values:
-            value = values.get(value_name)
-            if value is None:
-                raise JsonProblem(
-                    process.file, f"line {elem.line}: {elem.path}",
-                    f"stage {value_name!r} is not a value of OpportunityStage "
-                    f"({read_.stages_file})",
-                    "retrieve the value set and the sales processes from the same org, "
-                    "at the same time")
+        ordered, moved = _in_value_set_order(process, values, rank, read_.stages_file)
+        if moved:
+            reordered.append(f"«{name}»")
+        for value in ordered:
+            used.add(value.name)
             if not value.active:
                 left_out[value.name] = None
             elif value.closed and value.won:
@@ -417,6 +470,10 @@ def _pipelines(read_: _Read, notes: list[str]) -> tuple[list[Pipeline], list[str
                 if value.label != value.name:
                     labels[value.name] = value.label
         pipelines.append(Pipeline(name, stages, main=not pipelines))
+    if reordered:
+        notes.append("stages of " + ", ".join(reordered) + " in OpportunityStage's order, "
+                     "as Salesforce shows a sales process's stages (the files list them "
+                     "otherwise)")
     if written_out:
         notes.append("sales processes named by their description, the name written out (the "
                      "process name is its transliteration, as funnelc's export writes it): "
@@ -440,6 +497,12 @@ def _pipelines(read_: _Read, notes: list[str]) -> tuple[list[Pipeline], list[str
                      + ", ".join(f"«{k}» (label «{v}»)" for k, v in labels.items()))
     if left_out:
         notes.append("inactive stages left out: " + _quoted(list(left_out)))
+    unused = [v for v in read_.stages if v.active and v.name not in used]
+    if unused:
+        notes.append("stages of OpportunityStage in no active sales process left out: "
+                     + ", ".join(f"«{v.name}»" + (" (closed won)" if v.closed and v.won else
+                                                 " (closed)" if v.closed else "")
+                                 for v in unused))
     return pipelines, lost
 
 
@@ -466,20 +529,41 @@ def _record_types(read_: _Read, pipelines: list[Pipeline], names: dict[str, str]
                      + ", so no user creates opportunities in it")
 
 
-def _fields(read_: _Read, notes: list[str]) -> list[Field]:
+def _options(f: SfField, what: str, options: list[Option], notes: list[str]) -> list[str]:
+    """The active values' labels; the inactive values and the labels that are not the
+    API name (what records, reports' exports and the API hold) noted."""
+    inactive = [label for _, label, active in options if not active]
+    if inactive:
+        notes.append(f"{what}: inactive values left out (records may still hold them): "
+                     + _quoted(inactive))
+    renamed = [f"«{label}» ({api})" for api, label, active in options
+               if active and label != api]
+    if renamed:
+        notes.append(f"{what}: values named by their label; records hold the API name: "
+                     + ", ".join(renamed))
+    return [label for _, label, active in options if active]
+
+
+def _fields(read_: _Read, notes: list[str]) -> tuple[list[Field], list[Field]]:
+    """The custom fields, and the deal fields required on every opportunity."""
     out: list[Field] = []
+    required: list[Field] = []
+    elsewhere: list[str] = []
     standard = [f.api for f in read_.fields if not f.api.endswith("__c")]
     if standard:
         notes.append("standard fields left out (every org has them): "
                      + ", ".join(dict.fromkeys(standard)))
     order = {entity: k for k, entity in enumerate(ENTITIES.values())}
     unique = {(f.entity, f.api): f for f in reversed(read_.fields)}  # the first of each
+    labels = {(f.entity, f.api): f.label for f in read_.fields}
     for f in sorted((f for f in read_.fields if f.api.endswith("__c")
                      and unique[(f.entity, f.api)] is f), key=lambda f: order[f.entity]):
         kind: Kind | None = TYPES.get(f.type)
         what = f"{f.entity.value} field «{f.label}» ({f.api}, {f.type})"
         if kind is None:
-            notes.append(f"{what} imported as text: the language has no such type")
+            notes.append(f"{what} imported as text: the language has no such type"
+                         + (f" ({COMPUTED_TYPES[f.type]}: nobody fills it in)"
+                            if f.type in COMPUTED_TYPES else ""))
             kind = "text"
         elif f.type in NOTED_TYPES:
             notes.append(f"{what}: {NOTED_TYPES[f.type]}")
@@ -487,18 +571,37 @@ def _fields(read_: _Read, notes: list[str]) -> list[Field]:
             kind = "int"
         if f.formula:
             notes.append(f"{what} is computed by a formula: nobody fills it in")
-        values = f.values
+        options = f.values
         if f.value_set is not None:
             if f.value_set in read_.value_sets:
-                values = read_.value_sets[f.value_set]
+                options = read_.value_sets[f.value_set]
             else:
                 notes.append(f"{what} takes its values from the global value set "
                              f"«{f.value_set}», not in the metadata given: imported as text "
                              "(retrieve GlobalValueSet too)")
-                kind, values = "text", []
-        out.append(Field(f.label, kind, f.entity, values if kind in ("enum", "multi") else []))
+                kind, options = "text", []
+        values = _options(f, what, options, notes) if kind in ("enum", "multi") else []
+        if f.controlling and kind in ("enum", "multi"):
+            parent = labels.get((f.entity, f.controlling), f.controlling)
+            notes.append(f"{what} is a dependent picklist: which of its values Salesforce "
+                         f"offers depends on «{parent}» ({f.controlling}); here every value "
+                         "is offered")
+        imported = Field(f.label, kind, f.entity, values)
+        out.append(imported)
+        if f.required and not f.formula:
+            if f.entity is m.Entity.deal:
+                required.append(imported)
+            else:
+                elsewhere.append(f"{f.entity.value} field «{f.label}» ({f.api})")
+    if required:
+        notes.append("deal fields required on every opportunity (`required`), so required "
+                     "at the first stage of every pipeline here: "
+                     + _quoted([f.name for f in required]))
+    if elsewhere:
+        notes.append("required on every contact or account (not a stage's `requires`): "
+                     + ", ".join(elsewhere))
     notes.append(builtin_fields_note(STANDARD_BUILTIN, " (standard fields of every org)"))
-    return out
+    return out, required
 
 
 def import_files(paths: tuple[str, ...] | list[str], out_path: str = "imported.funnel"
@@ -524,7 +627,10 @@ def import_files(paths: tuple[str, ...] | list[str], out_path: str = "imported.f
     names = {p.name: pipe.name for p, pipe in zip(
         [p for p in _ordered(read_) if p.active], pipelines, strict=False)}
     _record_types(read_, pipelines, names, notes)
-    fields = _fields(read_, notes)
+    fields, required = _fields(read_, notes)
+    for pipeline in pipelines:
+        if pipeline.stages:
+            pipeline.stages[0].requires = list(required)
     imported = build(pipelines, fields, out_path, notes)
     imported.loss_reasons = lost
     return render(imported, HEADER, LOSS_HEADER, "salesforce"), imported

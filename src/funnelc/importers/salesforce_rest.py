@@ -9,7 +9,9 @@ API access but no metadata retrieve:
   `MasterLabel`), in `SortOrder`. It stands for the OpportunityStage value set;
 * the describe of Opportunity, Contact or Account (`GET /services/data/vXX.X/sobjects/
   Opportunity/describe`): its custom fields (`fields[]` with `custom` true: `name`,
-  `label`, `type`, `scale`, `calculated`, `picklistValues[]{active, label, value}`).
+  `label`, `type`, `scale`, `calculated`, `nillable` (a custom field that is not, a
+  checkbox aside, is required), `dependentPicklist` and `controllerName`,
+  `picklistValues[]{active, label, value}`).
   Its StageName picklist lists the stages but not which are closed or won, so the stages
   still come from the query (or the value set).
 
@@ -112,18 +114,26 @@ def _fields(w: Walker, data: JSONObject, obj: str, out: _Read) -> None:
         for j, option in enumerate(options):
             path = f"{where}.picklistValues[{j}]"
             opt = w.expect(option, path, OBJECT)
-            if w.opt(opt, "active", path, BOOLEAN, nullable=True, default=True):
-                values.append(w.opt(opt, "label", path, STRING, nullable=True)
-                              or w.get(opt, "value", path, STRING))
+            value = w.get(opt, "value", path, STRING)
+            values.append((value, w.opt(opt, "label", path, STRING, nullable=True) or value,
+                           bool(w.opt(opt, "active", path, BOOLEAN, nullable=True,
+                                      default=True))))
         scale = w.opt(raw, "scale", where, INTEGER, nullable=True)
         ftype = DESCRIBE_TYPES.get(dtype, dtype)
         if dtype in ("int", "long"):
             scale = 0
+        calculated = bool(w.opt(raw, "calculated", where, BOOLEAN, nullable=True,
+                                default=False))
+        nillable = w.opt(raw, "nillable", where, BOOLEAN, nullable=True, default=True)
+        controller = (w.opt(raw, "controllerName", where, STRING, nullable=True)
+                      if w.opt(raw, "dependentPicklist", where, BOOLEAN, nullable=True,
+                               default=False) else None)
         out.fields.append(SfField(
             api, w.opt(raw, "label", where, STRING, nullable=True) or api, ftype,
-            ENTITIES[obj], values, None,
-            bool(w.opt(raw, "calculated", where, BOOLEAN, nullable=True, default=False)),
-            scale))
+            ENTITIES[obj], values, None, calculated, scale,
+            # a checkbox is never nillable (false when unticked): not a required field
+            required=not nillable and not calculated and dtype != "boolean",
+            controlling=controller))
 
 
 def read_answer(file: str, data: JSON, out: _Read) -> bool:
