@@ -88,3 +88,71 @@ def test_the_days_of_the_breaches_are_a_share_of_all_of_them(lang: str, said: st
     text = breach_line(translator(lang), _split())
     assert text.endswith(said), text
     assert "из них" not in text and "з них" not in text and "of them" not in text
+
+
+def test_a_time_that_grows_from_minutes_to_days_changes_by_days() -> None:
+    """whatif's other changes read «цикл до успіху: Дозрівання: 32 хв → 7,01 дн., Δ +10 059
+    хв ±191 хв» (developer.funnel, 2 replications of 40 days): the difference took the unit
+    of the baseline, minutes, for a change of a week. It takes the unit of the larger of
+    the baseline and the changed figure; a time that shrinks keeps the baseline's."""
+    from funnelc.sim.results import Estimate
+    from funnelc.whatif.metrics import MetricDef
+    from funnelc.whatif.render import fmt_delta
+
+    d = MetricDef("cycle_time_hours:Дозрівання", "cycle_time_hours", "Дозрівання",
+                  "time to won Дозрівання", "h", 1.0, "lower")
+    grew = Estimate(mean=167.6, ci95=3.18, sd=0.35, n=2)
+    assert fmt_delta(d, grew, translator("uk"), 0.533) == "+6,98 дн. ±0,133 дн."
+    assert fmt_delta(d, grew, translator("ru"), 0.533) == "+6,98 дн. ±0,133 дн."
+    assert fmt_delta(d, grew, translator("en"), 0.533) == "+6.98d ±0.133d"
+    # shrinking: «1,45 ч → 13,6 мин, Δ -1,22 ч», as before
+    shrank = Estimate(mean=-1.22, ci95=0.2, sd=0.28, n=10)
+    assert fmt_delta(d, shrank, translator("ru"), 1.45) == "-1,22 ч ±0,2 ч"
+    # and a baseline in days keeps a change of hours in days
+    assert fmt_delta(d, Estimate(mean=-12.2, ci95=94.0, sd=40.0, n=10),
+                     translator("ru"), 18.4 * 24).startswith("-0,508 дн. ±3,92 дн.")
+
+
+LONG = """account "Тест" {
+  language ru
+  currency RUB
+}
+team "Менеджеры отдела продаж" size 3
+source "Сайт" 60/day -> "Продажи квартир"."Заявка получена с сайта застройщика" value 10k
+pipeline "Продажи квартир" main {
+  stage "Заявка получена с сайта застройщика" {
+    owner "Менеджеры отдела продаж"
+    respond 15m
+    work exp(1h)
+    -> won 30%
+    -> lost "Отказ" 70%
+  }
+}
+"""
+
+
+def test_a_wide_sweep_wraps_its_headers_and_cuts_no_word(tmp_path: Path) -> None:
+    """A sweep of four stage metrics and revenue is wider than a pipe's 160 columns: its
+    figures' columns kept their headers whole on one line and rich narrowed the only
+    columns it could, the axis («Прода… расче… SLA (ч)») and the graveyards («кладби…»).
+    Now the longest headers wrap, and no header or cell is cut."""
+    path = tmp_path / "long.funnel"
+    path.write_text(LONG, "utf-8")
+    stage = "Продажи квартир.Заявка получена с сайта застройщика"
+    r = CliRunner().invoke(cli, [
+        "sweep", str(path), "--vary",
+        'stage "Продажи квартир"."Заявка получена с сайта застройщика" respond 15m..30m '
+        "step 15m", "--reps", "2", "--days", "35", "--jobs", "1",
+        "--metric", "conversion", "--metric", f"wait_hours:{stage}",
+        "--metric", f"wip_final:{stage}", "--metric", f"respond_breach_pct:{stage}",
+        "--metric", "revenue"])
+    assert r.exit_code == 0, r.output
+    table = [line for line in r.output.splitlines() if line[:1] in "┏┃┡│└"]
+    assert "…" not in "\n".join(table), r.output
+    assert all(len(line) <= 160 for line in table), r.output
+    head = " ".join(" ".join(line.split("┃")) for line in table if line.startswith("┃"))
+    for word in ("застройщика:", "реакции", "(мин)", "кладбища", "выручка"):
+        assert word in head.split(), head
+    rows = [[c.strip() for c in line.strip("│").split("│")] for line in table
+            if line.startswith("│")]
+    assert [row[0] for row in rows] == ["15 мин", "30 мин"], r.output  # one line each

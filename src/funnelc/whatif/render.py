@@ -128,13 +128,15 @@ def fmt_delta(d: MetricDef, delta: Estimate, tr: Translator | None = None,
     """`+3.1pp ±1.2`, `-2.5h ±40m`, `+120k ±30k`, `+1.2 млн ₽ ±310 тыс. ₽`, `0`
     (exactly); in another language `+3,1 п.п. ±1,2`, `-2,5 ч ±40 мин`. A duration takes
     the unit of `like`, the baseline it changes (stored units), when given: «18,4 дн.
-    ±6,48 дн.» beside «-12,2 ч ±94 ч» made a client convert hours to days to compare."""
+    ±6,48 дн.» beside «-12,2 ч ±94 ч» made a client convert hours to days to compare; or
+    the changed figure's, when that is the larger: «32 хв → 7,01 дн., Δ +10 059 хв ±191
+    хв» made them convert minutes to days."""
     if delta.mean is not None and delta.ci95 and _noise(delta.ci95, delta.mean):
         delta = delta.model_copy(update={"ci95": 0.0})
     if delta.mean is None:
         return DASH
     v = delta.mean * d.scale
-    unit_of = v if like is None else like * d.scale
+    unit_of = v if like is None else max(abs(like * d.scale), abs(like * d.scale + v))
     if v == 0 and not delta.ci95:
         return _money(d, 0.0, tr) if d.money else "0"
     sign = "+" if v > 0 else ("-" if v < 0 else "±")

@@ -9,6 +9,7 @@ import io
 import math
 from collections.abc import Callable
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -83,6 +84,7 @@ def sweep_text(console: Console, result: SweepResult) -> None:
         table.add_row(*axes,
                       *(cell(p.estimates.get(d.key)) for d, cell in zip(result.chosen, cells)),
                       str(len(p.graveyards)) if p.graveyards else "0")
+    _fit(console, table)
     console.print(table)
     over = [o for p in points for o in p.overloaded]
     if over:
@@ -116,6 +118,26 @@ def sweep_text(console: Console, result: SweepResult) -> None:
         if len(found) > 1:
             where += " " + _("and {n} more").format(n=len(found) - 1)
         console.print(plain(f"{where}: {warning_text(tr, w)}", style="yellow"))
+
+
+def _fit(console: Console, table: Table) -> None:
+    """Make a table wider than the console fit by wrapping its headers, the longest
+    first, never a cell: with every figure's column unwrapped
+    (`no_wrap`, whole headers included), the axes and graveyards were the only columns
+    rich could narrow, and a sweep of an SLA with four metrics on 160 columns headed its
+    axis «Прода… расче… SLA (ч)» and its graveyards «кладби…»."""
+    def width() -> int:
+        return table.__rich_measure__(console, console.options).maximum
+
+    if width() <= console.width:
+        return
+    for column in sorted(table.columns, key=lambda c: -cell_len(str(c.header))):
+        header = str(column.header)
+        cells = [cell_len(str(x)) for x in column.cells]
+        column.width = max([*cells, *(cell_len(w) for w in header.split())])
+        column.no_wrap = False  # the width holds every cell whole; the header wraps
+        if width() <= console.width:
+            return
 
 
 def _window(tr: Translator, result: SweepResult) -> str:
