@@ -508,3 +508,51 @@ def test_json_outputs_follow_the_published_schemas(b24: FakeBitrix24, funnel: Pa
         data = json.loads(result.stdout)
         jsonschema.validate(data, schema)
     assert data["crm"] == "bitrix24" and data["pipelines"] == 2
+
+
+def _label_per_language(**texts: str) -> dict[str, str]:
+    """A label as crm.deal.userfield.get answers it (bitrix24/b24restdocs,
+    api-reference/crm/deals/user-defined-fields/crm-deal-userfield-get.md): an object of
+    every portal language, blank where none is written; Ukrainian is `ua`."""
+    return {lang: texts.get(lang, "") for lang in (
+        "ar", "br", "de", "en", "fr", "hi", "id", "in", "it", "ja", "kz", "la", "ms", "pl",
+        "ru", "sc", "tc", "th", "tr", "ua", "vn")}
+
+
+@pytest.mark.parametrize(("stages", "source", "note"), [
+    (["Нова", "Замір"], "Джерело", "UF_CRM_2: «Budget» (en)"),
+    (["Новая", "Замер"], "Источник", "UF_CRM_2: «Budget» (en)"),
+    (["New", "Survey"], "Source", None),
+], ids=["ua", "ru", "en"])
+def test_field_labels_are_read_in_the_account_s_language(
+        tmp_path: Path, stages: list[str], source: str, note: str | None) -> None:
+    """A user field whose labels come per language (`{"en": "Source", "ru": "Источник",
+    "ua": "Джерело", …}`) was named by its English label whatever the account's language
+    («Source» in a Ukrainian account). The account's language is that of its stage names
+    (crm.status.list answers in it); a field without a label in it is named in another and
+    noted."""
+    files = {
+        "stages": {"result": [
+            {"ID": str(k), "ENTITY_ID": "DEAL_STAGE", "STATUS_ID": f"S{k}", "NAME": name,
+             "SORT": str(10 * k + 10), "COLOR": "#39A8EF", "SEMANTICS": None}
+            for k, name in enumerate(stages)]},
+        "fields": {"result": [
+            {"ID": "1", "ENTITY_ID": "CRM_DEAL", "FIELD_NAME": "UF_CRM_1",
+             "USER_TYPE_ID": "string",
+             "EDIT_FORM_LABEL": _label_per_language(en="Source", ru="Источник", ua="Джерело")},
+            {"ID": "2", "ENTITY_ID": "CRM_DEAL", "FIELD_NAME": "UF_CRM_2",
+             "USER_TYPE_ID": "money", "EDIT_FORM_LABEL": _label_per_language(en="Budget")}]}}
+    for name, answer in files.items():
+        (tmp_path / f"{name}.json").write_text(json.dumps(answer, ensure_ascii=False),
+                                               encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", "--from", "bitrix24",
+                                      *(str(tmp_path / f"{name}.json") for name in files)])
+    assert result.exit_code == 0, result.output
+    model = load_text(result.stdout, "<back>", checks=False).model
+    assert model is not None
+    assert [f.name.value for f in model.fields] == [source, "Budget"]
+    text = " ".join(result.stdout.split("\n# "))
+    if note is None:
+        assert "fields without a label in the account's language" not in text
+    else:
+        assert ("fields without a label in the account's language") in text and note in text

@@ -12,7 +12,8 @@ taken too, and so is what `apply --to bitrix24` reads live.
 What comes over: deal pipelines (the default one as `main`, then by SORT), their
 in-progress stages in SORT order with their colours, failure stages other than the
 system `LOSE` as the account's lost reasons (listed in the header comment: the language
-names a reason only on an outcome), user fields with their enumerations, and MANDATORY
+names a reason only on an outcome), user fields with their enumerations (a label given
+per language read in the account's language: that of its stage names), and MANDATORY
 as `requires` on the first stage of every pipeline (a deal needs it from the start).
 Contacts' and companies' built-in PHONE and EMAIL, which a funnel's first phone and email
 field of each stand for, are in none of these answers: a note names them.
@@ -107,6 +108,10 @@ class _Field:
     multiple: bool
     mandatory: bool
     values: list[tuple[int, str]] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    """The label per language (`{"en": …, "ru": …, "ua": …}`) where the answer gives one
+    (crm.*.userfield.get, or a list without the LANG filter); the account's is taken."""
+    code: str = ""
 
 
 @dataclass
@@ -150,16 +155,45 @@ def _str(obj: JSONObject, key: str, file: str, where: str) -> str:
     return value
 
 
-def _label(raw: JSONObject) -> str:
+def _label(raw: JSONObject) -> tuple[str, dict[str, str]]:
+    """The field's label, and its labels per language when the answer gives them so
+    (Bitrix24's language ids: `ru`, `ua`, `en`, `de` … crm-deal-userfield-get.md's
+    answer; a list filtered by LANG gives one string)."""
     for key in ("EDIT_FORM_LABEL", "LIST_COLUMN_LABEL", "LIST_FILTER_LABEL"):
         value = raw.get(key)
         if isinstance(value, dict):
-            texts = [v for k in ("en", "ru", *sorted(value)) if isinstance(v := value.get(k), str)
-                     and v.strip()]
-            value = texts[0] if texts else None
+            texts = {k: v for k, v in value.items() if isinstance(v, str) and v.strip()}
+            if texts:
+                return _in_language(texts, "en")[1], texts
+            continue
         if isinstance(value, str) and value.strip():
-            return value
-    return str(raw.get("FIELD_NAME") or "")
+            return value, {}
+    return str(raw.get("FIELD_NAME") or ""), {}
+
+
+UKRAINIAN = frozenset("іїєґІЇЄҐ")
+
+
+def _account_language(a: _Answers) -> str:
+    """The account's language, from the names of its pipelines and stages (crm.status.list
+    and crm.category.list answer in the account's language): `ua` for Ukrainian letters,
+    `ru` for other Cyrillic, else `en`."""
+    text = " ".join([s.name for s in a.stages] + [c[1] for c in a.categories])
+    if any(ch in UKRAINIAN for ch in text):
+        return "ua"
+    if any("\u0400" <= ch <= "\u04ff" for ch in text):
+        return "ru"
+    return "en"
+
+
+def _in_language(texts: dict[str, str], lang: str) -> tuple[str, str]:
+    """(language, label): the account's language first, then the other of Russian and
+    Ukrainian for a Cyrillic account, English, and the rest by name."""
+    near = {"ua": ("ua", "ru", "en"), "ru": ("ru", "ua", "en")}.get(lang, (lang, "en"))
+    for k in (*near, *sorted(texts)):
+        if k in texts:
+            return k, texts[k]
+    raise KeyError(lang)
 
 
 def _found(data: JSON) -> str:
@@ -241,9 +275,10 @@ def _take(data: JSON, file: str, where: str, into: _Answers) -> None:
                 into.keys(item, file, f"{p}.LIST[{k}]", LIST_ITEM_KEYS)
                 values.append((_int(item, "SORT", file, f"{p}.LIST[{k}]", 0),
                                _str(item, "VALUE", file, f"{p}.LIST[{k}]")))
-            into.fields.append(_Field(ent, _label(raw), _str(raw, "USER_TYPE_ID", file, p),
+            label, labels = _label(raw)
+            into.fields.append(_Field(ent, label, _str(raw, "USER_TYPE_ID", file, p),
                                       raw.get("MULTIPLE") == "Y", raw.get("MANDATORY") == "Y",
-                                      values))
+                                      values, labels, str(raw.get("FIELD_NAME") or "")))
         else:
             raise JsonProblem(file, p, "neither a stage (STATUS_ID) nor a user field "
                               "(USER_TYPE_ID)")
@@ -294,6 +329,16 @@ def _build(a: _Answers, path: str) -> Imported:
     fields: list[m.CardField] = []
     mandatory: list[m.Name] = []
     ftaken: set[str] = set()
+    lang = _account_language(a)
+    other_language: list[str] = []
+    for f in a.fields:
+        if f.labels:
+            took, f.label = _in_language(f.labels, lang)
+            if took != lang:
+                other_language.append(f"{f.code or f.label}: «{escape_invisible(f.label)}» ({took})")
+    if other_language:
+        notes.append(f"fields without a label in the account's language ({lang}, the language "
+                     "of its stage names), named in another: " + ", ".join(other_language))
     for f in a.fields:
         fname = _unique(_named(f.label), ftaken, f.entity.value)
         if fname != f.label:
