@@ -17,7 +17,7 @@ from ..i18n import C_, Translator, choose, translator
 from .audit import Audit
 from .detectable_render import detectable_json, detectable_section, detectable_text
 from .events import WON
-from .findings import ALPHA, Contact, Entangled, Finding, Junk, LeftOpen, Regulars, Speed
+from .findings import ALPHA, Contact, Entangled, Finding, Junk, LeftOpen, Regulars, Speed, Upstream
 from .loss_reasons import MISSING_MIN, MISSING_SHARE
 from .report import Column, Section, _Formats, conversion_marks, pair_stage, placeholder, points
 from .sources import spread as is_spread
@@ -309,6 +309,8 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
             "of deals that came in {first} ({before} of {n_before}), {observed} of those "
             "that came in {last} ({after} of {n_after}), each counted within {days} of "
             "entry ({p}, Benjamini–Hochberg at {alpha}).")
+    elif f.kind == "loss_reason_upstream" and f.upstream is not None:
+        return _upstream_text(f, f.upstream, tr, x, named)
     elif f.kind == "loss_reason_shift":
         text = _("Loss reason «{subject}» on {where}: {expected} of the losses at that stage "
                  "of deals that came in {first}, {observed} of those that came in {last}, each "
@@ -1740,6 +1742,49 @@ def print_audit(a: Audit, console: Console, head: str, tr: Translator | None = N
             console.print(plain(detectable_text(d, tr, lambda s: x.period(s, True, False))))
 
 
+def _upstream_text(f: Finding, up: Upstream, tr: Translator, x: _Fmt, named: bool) -> str:
+    """Why a reason's share of all the losses moved while it held where it is given: an
+    earlier stage lost more deals (`loss_reasons._upstream`). Once the shift was read
+    within the stages, «Дорого» falling from 30.56% to 20.65% of all the losses was no
+    finding, and nothing said why the loss-reason tables showed it fall: the client took
+    it for fewer price objections. Each share with its base, as the shifts give theirs."""
+    a, b = f.periods or ("", "")
+    k1, n1, k2, n2 = up.all_counts
+    fields = x.bases(f.counts or (0, 0, 0, 0))
+    fields.update(
+        subject=placeholder(f.subject, tr), where=x.where(replace(f, stage=None)),
+        stage=tr.quote(f.stage or ""), upstream=tr.quote(up.stage),
+        up_reason=placeholder(up.reason, tr),
+        first=x.period(a, named), last=x.period(b, named),
+        days=tr.duration(round(f.within_days or 0), "day"),
+        expected=x.pct(k1 / n1 if n1 else None), observed=x.pct(k2 / n2 if n2 else None),
+        all_before=x.count(k1), all_n_before=x.count(n1), all_after=x.count(k2),
+        all_n_after=x.count(n2), p=x.p(f.p_value),
+        up_expected=x.pct(up.losses_first / up.deals_first),
+        up_observed=x.pct(up.losses_last / up.deals_last),
+        up_before=x.count(up.losses_first), up_n_before=x.count(up.deals_first),
+        up_after=x.count(up.losses_last), up_n_after=x.count(up.deals_last),
+        up_p=x.p(up.p_value),
+        up_reason_first=x.pct(up.reason_first / up.deals_first),
+        up_reason_last=x.pct(up.reason_last / up.deals_last),
+        share_first=x.pct(f.counts[0] / f.counts[1] if f.counts and f.counts[1] else None),
+        share_last=x.pct(f.counts[2] / f.counts[3] if f.counts and f.counts[3] else None),
+        held_p=x.p(up.held_p))
+    return tr.gettext(
+        "Loss reason «{subject}» on {where}: {expected} of all the losses of deals that came "
+        "in {first} ({all_before} of {all_n_before}), {observed} of those that came in "
+        "{last} ({all_after} of {all_n_after}; {p}), each counted within {days} of entry. "
+        "That is not the reason changing: an earlier stage, {upstream}, lost more of the "
+        "deals that reached it, {up_expected} of those that came in {first} ({up_before} of "
+        "{up_n_before}) and {up_observed} of those that came in {last} ({up_after} of "
+        "{up_n_after}; {up_p}); «{up_reason}» grew most there ({up_reason_first} → "
+        "{up_reason_last} of those deals). At {stage}, where it is given, «{subject}» did not "
+        "clearly change: "
+        "{share_first} of the losses there ({before} of {n_before}), then {share_last} "
+        "({after} of {n_after}; {held_p}). Look at {upstream}, not at the objections at "
+        "{stage}.").format(**fields)
+
+
 def finding_json(f: Finding) -> JSONObject:
     return {"kind": f.kind, "pipeline": f.pipeline, "stage": f.stage, "to_stage": f.to_stage,
             "subject": f.subject, "deals": f.deals, "deals_low": f.deals_low,
@@ -1753,6 +1798,16 @@ def finding_json(f: Finding) -> JSONObject:
                 "losses_last": f.band.losses_last, "of_last": f.band.of_last,
                 "p_value": f.band.p_value}, "stages": f.stages}
                if f.kind == "loss_reason_shift" else {}),
+            **({"stages": f.stages, "counts": list(f.counts) if f.counts else None,
+                "upstream": None if f.upstream is None else {
+                    "stage": f.upstream.stage, "losses_first": f.upstream.losses_first,
+                    "deals_first": f.upstream.deals_first,
+                    "losses_last": f.upstream.losses_last,
+                    "deals_last": f.upstream.deals_last, "p_value": f.upstream.p_value,
+                    "reason": f.upstream.reason, "reason_first": f.upstream.reason_first,
+                    "reason_last": f.upstream.reason_last,
+                    "all": list(f.upstream.all_counts), "held_p": f.upstream.held_p}}
+               if f.kind == "loss_reason_upstream" else {}),
             **({"managers": [{"manager": m.name, "missing": m.count, "losses": m.of,
                               "rest_missing": m.rest_count, "rest_losses": m.rest_of,
                               "p_value": m.p_value} for m in f.named],

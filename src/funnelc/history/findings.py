@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = ["Entangled", "entangled_of", "Contact", "Regulars", "LeftOpen", "Speed", "Junk",
-           "Band", "Comeback", "Finding", "FindingKind", "Named", "ALPHA", "explained_flags"]
+           "Band", "Comeback", "Upstream", "Finding", "FindingKind", "Named", "ALPHA", "explained_flags"]
 
 ALPHA = 0.05
 """The level of every test of the audit: Holm's family-wise rate for managers and
@@ -16,8 +16,8 @@ sources, Benjamini–Hochberg's false discovery rate for loss reasons."""
 
 FindingKind = Literal["manager_conversion", "manager_practice", "premature_losses",
                       "source_quality", "source_mix", "source_rate", "source_junk", "manager_speed",
-                      "loss_reasons_missing", "loss_reason_shift", "graveyard", "hoarding", "dead_end",
-                      "manager_on_wins", "value_on_wins"]
+                      "loss_reasons_missing", "loss_reason_shift", "loss_reason_upstream",
+                      "graveyard", "hoarding", "dead_end", "manager_on_wins", "value_on_wins"]
 
 
 @dataclass(frozen=True)
@@ -264,6 +264,28 @@ class Band:
 
 
 @dataclass(frozen=True)
+class Upstream:
+    """loss_reason_upstream: why a reason's share of all the pipeline's losses moved while
+    it held at the stages it is given at: an earlier `stage` lost more of the deals that
+    reached it (`losses_first` of `deals_first`, then `losses_last` of `deals_last`;
+    `p_value` two-sided), `reason` the one that grew most there (`reason_first`,
+    `reason_last` of the same deals). The finding's `observed`/`expected` are the reason's share of all the
+    losses (`all_counts`: its losses and all of them, first period then last), `counts`
+    and `held_p` its figures at its own stage (the shifts table's, not clear)."""
+    stage: str
+    losses_first: int
+    deals_first: int
+    losses_last: int
+    deals_last: int
+    p_value: float
+    reason: str
+    reason_first: int
+    reason_last: int
+    all_counts: tuple[int, int, int, int]
+    held_p: float
+
+
+@dataclass(frozen=True)
 class Comeback:
     """premature_losses: how the losses that came back did: the same deal reopened (back
     in a stage of its pipeline after the loss and not lost again within an hour, or on to
@@ -327,6 +349,8 @@ class Finding:
     named: tuple[Named, ...] = ()
     """loss_reasons_missing: the managers whose share of such losses is clearly above
     the rest of the team's (Holm), most such losses first."""
+    upstream: Upstream | None = None
+    """loss_reason_upstream: the earlier stage whose losses moved the reason's share."""
     comeback: Comeback | None = None
     """premature_losses: which way the losses came back."""
     speed: Speed | None = None

@@ -49,7 +49,7 @@ from polars.datatypes import DataTypeClass
 from .analytics import month_of
 from .events import REASON_NOT_KEPT
 from .exact_sum import exact_sum
-from .findings import ALPHA, Band, Finding, Named
+from .findings import ALPHA, Band, Finding, Named, Upstream
 from .maturity import MATURITY_QUANTILE, whole_months
 from .periods import Periods, label, losses_unused, split
 from .stats import benjamini_hochberg, holm, mantel_haenszel, newcombe, two_proportion_p
@@ -88,7 +88,14 @@ _SHIFTS: dict[str, pl.DataType | DataTypeClass] = {
            "rate_p_value": pl.Float64, "flagged": pl.Boolean,
            "band_low": pl.Float64, "band_high": pl.Float64, "band_losses_first": pl.Int64,
            "band_first": pl.Int64, "band_losses_last": pl.Int64, "band_last": pl.Int64,
-           "band_p_value": pl.Float64}
+           "band_p_value": pl.Float64,
+           "all_first": pl.Int64, "all_of_first": pl.Int64, "all_last": pl.Int64,
+           "all_of_last": pl.Int64, "all_p_value": pl.Float64,
+           "upstream_stage": pl.Utf8, "upstream_losses_first": pl.Int64,
+           "upstream_deals_first": pl.Int64, "upstream_losses_last": pl.Int64,
+           "upstream_deals_last": pl.Int64, "upstream_p_value": pl.Float64,
+           "upstream_reason": pl.Utf8, "upstream_reason_first": pl.Int64,
+           "upstream_reason_last": pl.Int64}
 
 
 @dataclass
@@ -113,7 +120,12 @@ class LossTables:
     each), each loss counted within `within_days` of entry; `p_value` and `rate_p_value`
     the Cochran–Mantel–Haenszel tests over the stages; the figures (losses of
     `losses_of_*`, the share, deals that reached it, the rate) are the row's `stage`'s,
-    the one that moved most."""
+    the one that moved most. `all_*`: the reason's losses among all the pipeline's counted
+    losses in each period and `all_p_value` (two-sided pooled z test); `upstream_*`, on a
+    reason whose share of all the losses fell only because an earlier stage lost more
+    deals (`_upstream`): that stage, its losses of the deals that reached it in each
+    period and the test of the two, and the reason that grew most there (its losses of
+    the same deals); null otherwise."""
     catch_alls: dict[str, list[str]] = field(default_factory=dict)
     """Per pipeline, the catch-all reasons its losses have, as written, most frequent
     first: the finding names those the client uses, not a list of other CRMs' words."""
@@ -344,6 +356,7 @@ def _shifts(lost: pl.DataFrame, reached: pl.DataFrame, data_end: datetime | None
              .filter(pl.col("entry").is_not_null() & pl.col("left").is_not_null()).collect())
     judged = False
     counted_by: dict[tuple[str, str], tuple[pl.DataFrame, pl.DataFrame]] = {}
+    per_pipeline: dict[str, tuple[dict[str, _Stage], dict[str, int]]] = {}
     # By pipeline name, as the other loss tables: in the losses' order the reasons whose
     # share changed came in a join's order, which changed from run to run.
     for (p,), grp in known.sort("pipeline", maintain_order=True).group_by(
@@ -378,7 +391,8 @@ def _shifts(lost: pl.DataFrame, reached: pl.DataFrame, data_end: datetime | None
         rank = {s: i for i, s in enumerate((order or {}).get(str(p), []))}
         # Per stage: each reason's losses in each period, all the stage's losses, and the
         # deals that reached the stage.
-        stages: dict[str, tuple[dict[str, int], dict[str, int], int, int, int, int]] = {}
+        stages: dict[str, _Stage] = {}
+        per_pipeline[str(p)] = (stages, rank)
         for stage in sorted((str(s) for s in counted["stage"].unique().to_list()),
                             key=lambda s: (rank.get(s, len(rank)), s)):
             at = counted.filter(pl.col("stage") == stage)
@@ -425,6 +439,7 @@ def _shifts(lost: pl.DataFrame, reached: pl.DataFrame, data_end: datetime | None
                          "band_losses_first": None, "band_first": None,
                          "band_losses_last": None, "band_last": None,
                          "band_p_value": None})
+            rows[-1].update(_pooled(reason, stages))
     # A reason is read within the stages its deals are lost at: among all the losses, a
     # stage before it that loses more deals (marketing's junk lost at qualification)
     # makes its share fall with nothing changed where it is given. Within a stage, a
@@ -434,15 +449,77 @@ def _shifts(lost: pl.DataFrame, reached: pl.DataFrame, data_end: datetime | None
     # reached them both moved, the same way (an intersection-union test: each a
     # Cochran–Mantel–Haenszel test over the stages, at the false discovery rate over the
     # reasons).
-    for r, by_share, by_rate, same in zip(rows, benjamini_hochberg(pvals, ALPHA),
-                                          benjamini_hochberg(rate_pvals, ALPHA), same_way,
-                                          strict=True):
+    all_clear = benjamini_hochberg([float(str(r["all_p_value"])) for r in rows], ALPHA)
+    for r, by_share, by_rate, same, overall in zip(
+            rows, benjamini_hochberg(pvals, ALPHA), benjamini_hochberg(rate_pvals, ALPHA),
+            same_way, all_clear, strict=True):
         r["flagged"] = by_share and by_rate and same
+        if overall and not by_share and not by_rate:
+            r.update(_upstream(r, *per_pipeline[str(r["pipeline"])]))
         diff = r["diff"]
         if r["flagged"] and cuts and isinstance(diff, float):
             r.update(_band(*counted_by[(str(r["pipeline"]), str(r["stage"]))],
                            str(r["reason"]), diff, cuts, bounds or {}))
     return pl.DataFrame(rows, schema=_SHIFTS, orient="row"), judged
+
+
+_Stage = tuple[dict[str, int], dict[str, int], int, int, int, int]
+"""A stage's counted losses: each reason's in the first period and in the last, all of
+them in each, and the deals that reached the stage in each."""
+
+
+def _pooled(reason: str, stages: Mapping[str, _Stage]) -> dict[str, object]:
+    """The reason's losses among all the pipeline's counted losses (every stage's), in
+    each period, and the two-sided test of the two shares: how the reason's share of all
+    the losses moved, the reading the stages' one replaced (module docstring)."""
+    ka = sum(ca.get(reason, 0) for ca, *_ in stages.values())
+    kb = sum(cb.get(reason, 0) for _ca, cb, *_ in stages.values())
+    na = sum(t[2] for t in stages.values())
+    nb = sum(t[3] for t in stages.values())
+    return {"all_first": ka, "all_of_first": na, "all_last": kb, "all_of_last": nb,
+            "all_p_value": two_proportion_p(kb, nb, ka, na) if na and nb else 1.0,
+            **dict.fromkeys(k for k in _SHIFTS if k.startswith("upstream_"))}
+
+
+def _upstream(row: Mapping[str, object], stages: Mapping[str, _Stage],
+              rank: Mapping[str, int]) -> dict[str, object]:
+    """Why a reason's share of all the losses fell while it held at the stages it is given
+    at (neither test over them clear; its share of all the losses clearly lower): a stage
+    before every one of them lost clearly more of the deals that reached it (two-sided
+    pooled z test at `ALPHA`), and so a larger part of all the losses. That stage, the one
+    whose part of all the losses grew most, with its losses of the deals that reached it
+    in each period and the reason that grew most there; empty when none is, or when the
+    stages have no order. Without it the client heard nothing of why «Дорого» fell from
+    30.56% to 20.65% of all the losses once the audit no longer called it a change: the
+    junk marketing brought, lost at qualification (tests/test_loss_reason_upstream.py)."""
+    reason = str(row["reason"])
+    ka, na = int(str(row["all_first"])), int(str(row["all_of_first"]))
+    kb, nb = int(str(row["all_last"])), int(str(row["all_of_last"]))
+    if not (na and nb and kb / nb < ka / na):
+        return {}
+    given = [s for s, (ca, cb, *_r) in stages.items() if ca.get(reason, 0) + cb.get(reason, 0)]
+    if not given or any(s not in rank for s in given):
+        return {}
+    top = min(rank[s] for s in given)
+    best: tuple[float, str] | None = None
+    for s, (_ca, _cb, la, lb, da, db) in stages.items():
+        if s not in rank or rank[s] >= top or not da or not db or lb / db <= la / da:
+            continue
+        if two_proportion_p(lb, db, la, da) >= ALPHA:
+            continue
+        grew = lb / nb - la / na
+        if grew > 0 and (best is None or grew > best[0]):
+            best = (grew, s)
+    if best is None:
+        return {}
+    s = best[1]
+    ca, cb, la, lb, da, db = stages[s]
+    # The reason that grew most there, per deal that reached the stage.
+    why = max(sorted(set(ca) | set(cb)), key=lambda r: cb.get(r, 0) / db - ca.get(r, 0) / da)
+    return {"upstream_stage": s, "upstream_losses_first": la, "upstream_deals_first": da,
+            "upstream_losses_last": lb, "upstream_deals_last": db,
+            "upstream_p_value": two_proportion_p(lb, db, la, da), "upstream_reason": why,
+            "upstream_reason_first": ca.get(why, 0), "upstream_reason_last": cb.get(why, 0)}
 
 
 def _band(a: pl.DataFrame, b: pl.DataFrame, reason: str, diff: float, cuts: list[float],
@@ -500,4 +577,20 @@ def loss_findings(lt: LossTables, lone: Mapping[str, str] | None = None) -> list
                                r["band_p_value"]),
                            counts=(r["losses_first"], r["losses_of_first"], r["losses_last"],
                                    r["losses_of_last"]), stages=r["stages"]))
+    # A reason whose share of all the losses moved only because an earlier stage lost
+    # more deals: the sentence says so, where the shift no longer does (`_upstream`).
+    for r in lt.shifts.filter(pl.col("upstream_stage").is_not_null()).iter_rows(named=True):
+        up = Upstream(r["upstream_stage"], r["upstream_losses_first"],
+                      r["upstream_deals_first"], r["upstream_losses_last"],
+                      r["upstream_deals_last"], r["upstream_p_value"], r["upstream_reason"],
+                      r["upstream_reason_first"], r["upstream_reason_last"],
+                      (r["all_first"], r["all_of_first"], r["all_last"], r["all_of_last"]),
+                      r["p_value"])
+        out.append(Finding("loss_reason_upstream", r["pipeline"], r["stage"], None,
+                           r["reason"], float(r["all_last"]), None, None, None,
+                           r["all_last"] / r["all_of_last"], r["all_first"] / r["all_of_first"],
+                           r["all_of_last"], r["all_p_value"], (r["first"], r["last"]),
+                           r["within_days"],
+                           counts=(r["losses_first"], r["losses_of_first"], r["losses_last"],
+                                   r["losses_of_last"]), stages=r["stages"], upstream=up))
     return out
