@@ -388,3 +388,36 @@ def test_one_runs_legend_describes_no_interval(browser: object, served: tuple[st
     assert legend.startswith("За 30 дн. наблюдения; первые 10 дн. — разогрев"), legend
     assert "±" not in legend and "[a–b]" not in legend, legend
     assert "одного прогона" in legend, legend
+
+
+def test_route_labels_do_not_cover_each_other_or_the_stages(
+        browser: object, served: tuple[str, Path]) -> None:
+    """Regression: on cottages' diagram (21 stages in Продажи) 9 pairs of route labels sat
+    on one another («копия» on «копия», «30% SLA» on «10% в среднем через 5 дней») and 13
+    labels on the stages' boxes. Each label now takes the first point along its curve
+    where its box is free; measured as drawn, at a laptop's and a tablet's width."""
+    url, _path = served
+    driver = browser
+    try:
+        for width in (1400, 800):
+            driver.set_window_size(width, 1000)  # type: ignore[attr-defined]
+            driver.get(url)  # type: ignore[attr-defined]
+            _wait(driver, "document.body.dataset.ready === '1'"
+                          " && document.querySelector('#diagram svg text.edge-label')")
+            found = driver.execute_script(  # type: ignore[attr-defined]
+                "const labels = Array.from(document.querySelectorAll('#diagram text.edge-label'));"
+                "const boxes = labels.map(t => t.getBoundingClientRect());"
+                "const nodes = Array.from(document.querySelectorAll('#diagram g.node rect'))"
+                "  .map(r => [r.parentElement.dataset.stage, r.getBoundingClientRect()]);"
+                "const meet = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5"
+                "  && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;"
+                "const pairs = [], covered = [];"
+                "boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b, j) => {"
+                "  if (meet(a, b)) pairs.push([labels[i].textContent, labels[i + 1 + j].textContent]); }));"
+                "boxes.forEach((a, i) => nodes.forEach(([name, b]) => {"
+                "  if (meet(a, b)) covered.push([labels[i].textContent, name]); }));"
+                "return {n: labels.length, pairs, covered};")
+            assert found["n"] >= 40, found  # cottages draws 49 labelled routes
+            assert found["pairs"] == [] and found["covered"] == [], (width, found)
+    finally:
+        driver.set_window_size(1600, 1000)  # type: ignore[attr-defined]

@@ -136,6 +136,12 @@
   // or a tablet; routes within a row arc above (forward) or below (back), between rows
   // they curve down or up; the labels keep a white halo over the lines they cross.
   const NW = 184, NH = 58, GX = 30, RH = NH + 96, TITLE = 30;
+  // The width of a text as the page draws it (app.css: .edge-label 11px, titles 14px
+  // bold, in the body's font), measured on a canvas: the diagram is laid out before it
+  // is shown, and a hidden pane measures nothing.
+  const LABEL_FONT = "11px system-ui, sans-serif", TITLE_FONT = "600 14px system-ui, sans-serif";
+  const measure = document.createElement("canvas").getContext("2d");
+  function textWidth(text, font) { measure.font = font; return measure.measureText(text).width; }
   function stageFigures(pipeline, stage) {
     if (!S.lastFigures) return null;
     return S.lastFigures.stages.find(s => s.pipeline === pipeline && s.stage === stage) || null;
@@ -159,45 +165,76 @@
       y += Math.ceil(nodes.length / cols) * RH;
     };
     if (g.outside.length) { y += 20; place(g.outside, null); }
+    const titles = [];  // [x, baseline, width] of each pipeline's title
     g.clusters.forEach((c, ci) => {
       y += TITLE;
       parts.push(`<text x="10" y="${y - 12}" font-weight="600" font-size="14">${esc(c.label)}</text>`);
+      titles.push([10, y - 12, textWidth(c.label, TITLE_FONT)]);
       y += 20;
       place(c.nodes, pipes[ci]);
     });
     const width = 20 + Math.min(cols, Math.max(1, ...g.clusters.map(c => c.nodes.length),
                                                g.outside.length)) * (NW + GX) - GX;
     const height = y;
-    // A route's label sits on its curve, further along for each later route of the same
-    // stage, so the labels of a stage's routes do not pile up at one point.
+    // A route's label sits on its curve, at the first point from its preferred one (further
+    // along for each later route of the same stage) where its box meets no node, no title
+    // and no label placed before it: on cottages' 21 stages labels sat on one another
+    // («копиякопия», «30% SLA» over «10% в среднем через 5 дней») and on the nodes.
     const outs = {};
     g.edges.forEach(e => { (outs[e.src] = outs[e.src] || []).push(e); });
-    const along = (x1, y1, x2, y2, t) => {
-      const u = 3 * t * t - 2 * t * t * t;  // the curve below: C(x1,ym) (x2,ym)
-      return [x1 + (x2 - x1) * u, y1 + (y2 - y1) * (3 * t * (1 - t) * (1 - t) * 0.5 +
-        3 * t * t * (1 - t) * 0.5 + t * t * t)];
+    const bezier = (c, t) => {
+      const s = 1 - t;
+      return [s * s * s * c[0] + 3 * s * s * t * c[2] + 3 * s * t * t * c[4] + t * t * t * c[6],
+              s * s * s * c[1] + 3 * s * s * t * c[3] + 3 * s * t * t * c[5] + t * t * t * c[7]];
     };
+    const taken = [];  // boxes [left, top, right, bottom] labels must not meet
+    Object.values(pos).forEach(p => taken.push([p.x - 2, p.y - 2, p.x + NW + 2, p.y + NH + 2]));
+    titles.forEach(([x, yb, w]) => taken.push([x - 2, yb - 14, x + w + 2, yb + 4]));
+    const meets = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+    const labels = [];
     g.edges.forEach(e => {
       const a = pos[e.src], b = pos[e.dst];
       if (!a || !b) return;
       const mine = outs[e.src], k = mine.indexOf(e);
-      const t = mine.length > 1 ? 0.3 + 0.45 * k / (mine.length - 1) : 0.5;
-      let d, lx, ly;
+      const t0 = mine.length > 1 ? 0.3 + 0.45 * k / (mine.length - 1) : 0.5;
+      let c;
       if (a.y === b.y) {
         const x1 = a.x + NW / 2, x2 = b.x + NW / 2, up = x2 > x1 ? -1 : 1;
         const h = Math.min(34, 12 + Math.abs(x2 - x1) / 12);
         const y0 = up < 0 ? a.y : a.y + NH;
-        d = `M${x1},${y0} C${x1},${y0 + up * h} ${x2},${y0 + up * h} ${x2},${y0}`;
-        lx = (x1 + x2) / 2; ly = y0 + up * h * 0.75 + (up < 0 ? 0 : 10);
+        c = [x1, y0, x1, y0 + up * h, x2, y0 + up * h, x2, y0];
       } else {
         const down = b.y > a.y;
         const x1 = a.x + NW / 2, y1 = a.y + (down ? NH : 0);
         const x2 = b.x + NW / 2, y2 = b.y + (down ? 0 : NH);
-        d = `M${x1},${y1} C${x1},${(y1 + y2) / 2} ${x2},${(y1 + y2) / 2} ${x2},${y2}`;
-        [lx, ly] = along(x1, y1, x2, y2, t);
+        c = [x1, y1, x1, (y1 + y2) / 2, x2, (y1 + y2) / 2, x2, y2];
       }
-      parts.push(`<path class="edge${e.dashed ? " dashed" : ""}" d="${d}" marker-end="url(#arrow)"/>`);
-      if (e.label) parts.push(`<text class="edge-label" x="${lx}" y="${ly}" text-anchor="middle">${esc(e.label)}</text>`);
+      parts.push(`<path class="edge${e.dashed ? " dashed" : ""}" d="M${c[0]},${c[1]} C${c[2]},${c[3]}` +
+        ` ${c[4]},${c[5]} ${c[6]},${c[7]}" marker-end="url(#arrow)"/>`);
+      if (e.label) labels.push({text: e.label, c, t0, w: textWidth(e.label, LABEL_FONT) + 6});
+    });
+    // The widest first (the hardest to fit); candidates along the curve, nearest the
+    // preferred point first, then a line's height above or below it.
+    labels.sort((p, q) => q.w - p.w).forEach(l => {
+      let best = null, bestCost = Infinity;
+      const ts = [];
+      for (let t = 0.08; t <= 0.921; t += 0.04) ts.push(t);
+      ts.sort((p, q) => Math.abs(p - l.t0) - Math.abs(q - l.t0));
+      search: for (const dy of [0, -13, 13]) {
+        for (const t of ts) {
+          const [x, y] = bezier(l.c, t);
+          const cx = Math.min(Math.max(x, l.w / 2 + 2), width - l.w / 2 - 2);
+          const box = [cx - l.w / 2, y + dy - 7, cx + l.w / 2, y + dy + 7];
+          const cost = taken.reduce((sum, o) => sum + (meets(box, o)
+            ? (Math.min(box[2], o[2]) - Math.max(box[0], o[0])) * (Math.min(box[3], o[3]) - Math.max(box[1], o[1]))
+            : 0), 0) + (box[1] < 0 || box[3] > height ? 1e6 : 0);
+          if (cost < bestCost) { best = box; bestCost = cost; }
+          if (cost === 0) break search;
+        }
+      }
+      taken.push(best);
+      parts.push(`<text class="edge-label" x="${(best[0] + best[2]) / 2}" y="${best[3] - 3}"` +
+        ` text-anchor="middle">${esc(l.text)}</text>`);
     });
     Object.values(pos).forEach(p => {
       const n = p.n, f = n.kind === "stage" ? stageFigures(p.pipe, n.label) : null;
