@@ -171,3 +171,26 @@ def test_the_describe_s_required_dependent_and_relabelled_values_are_noted(
     assert "depends on «Область» (Region__c)" in text
     # the checkbox, never nillable, is not a required field
     assert "first stage of every pipeline here: «Область»\n" in result.stdout
+
+
+def test_stage_labels_translated_for_other_users_are_noted(tmp_path: Path) -> None:
+    """An org whose users work in Russian or Ukrainian often keeps English stage values and
+    translates their labels in the Translation Workbench: `standardValueSetTranslations/
+    OpportunityStage-ru.standardValueSetTranslation-meta.xml`, `valueTranslation{masterLabel,
+    translation}` (the StandardValueSetTranslation reference's example; a value not
+    translated has a comment for its translation). The file was skipped unread, so what the
+    client's managers call each stage was lost without a word."""
+    org = _org(tmp_path)
+    path = (org / SOURCE / "standardValueSetTranslations"
+            / "OpportunityStage-ru.standardValueSetTranslation-meta.xml")
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<StandardValueSetTranslation {NS}>\n'
+        "<valueTranslation><masterLabel>Замір</masterLabel><translation>Замер</translation>"
+        "</valueTranslation><valueTranslation><masterLabel>Договір</masterLabel>"
+        "<translation><!-- Договір --></translation></valueTranslation>"
+        "</StandardValueSetTranslation>\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", "--from", "salesforce", str(org)])
+    assert result.exit_code == 0, result.output
+    assert ("# - stage labels translated for ru users (Translation Workbench), not imported: "
+            "the stages keep their API names: «Замір» → «Замер»\n") in result.stdout

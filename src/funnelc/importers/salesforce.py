@@ -153,6 +153,9 @@ class _Read:
     value_sets: dict[str, list[Option]] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
     """package.xml's BusinessProcess members, `Opportunity.` left off."""
+    translations: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """Language (`ru`, `uk` …) → (stage label, its translation) of the Translation
+    Workbench's OpportunityStage-LANG StandardValueSetTranslation."""
 
 
 class _Doc:
@@ -326,6 +329,16 @@ def _package(doc: _Doc, out: _Read) -> None:
                           for member in types.all("members")]
 
 
+def _stage_translation(doc: _Doc, stem: str, out: _Read) -> None:
+    """`OpportunityStage-ru.standardValueSetTranslation-meta.xml`: what users of another
+    language see for each stage (`valueTranslation{masterLabel, translation}`; a value not
+    translated has an empty `translation`, a comment in it)."""
+    root = doc.expect_root("StandardValueSetTranslation")
+    pairs = [(doc.text(v, "masterLabel") or "", doc.text(v, "translation") or "")
+             for v in root.all("valueTranslation")]
+    out.translations[stem] = [(label, text) for label, text in pairs if label and text]
+
+
 def read(sources: list[Source]) -> _Read:
     out = _Read()
     readers: dict[str, Callable[[_Doc, Source], None]] = {
@@ -336,6 +349,7 @@ def read(sources: list[Source]) -> _Read:
         "object": lambda d, s: _object(d, s.object, out),
         "value_set": lambda d, s: _global_value_set(d, s.stem, out),
         "package": lambda d, s: _package(d, out),
+        "stage_translation": lambda d, s: _stage_translation(d, s.stem, out),
     }
     for source in sources:
         if source.kind == "json":
@@ -497,6 +511,11 @@ def _pipelines(read_: _Read, notes: list[str]) -> tuple[list[Pipeline], list[str
                      + ", ".join(f"«{k}» (label «{v}»)" for k, v in labels.items()))
     if left_out:
         notes.append("inactive stages left out: " + _quoted(list(left_out)))
+    for lang, pairs in sorted(read_.translations.items()):
+        if pairs:
+            notes.append(f"stage labels translated for {lang} users (Translation Workbench), "
+                         "not imported: the stages keep their API names: "
+                         + ", ".join(f"«{label}» → «{text}»" for label, text in pairs))
     unused = [v for v in read_.stages if v.active and v.name not in used]
     if unused:
         notes.append("stages of OpportunityStage in no active sales process left out: "

@@ -42,12 +42,16 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("value_set", re.compile(r"(^|/)globalValueSets/(?P<name>[^/]+)\.globalValueSet"
                              r"(-meta\.xml)?$")),
     ("package", re.compile(r"(^|/)package\.xml$")),
+    ("stage_translation", re.compile(r"(^|/)standardValueSetTranslations/OpportunityStage-"
+                                     r"(?P<name>[^/]+)\.standardValueSetTranslation"
+                                     r"(-meta\.xml)?$")),
 )
 """What each file is, by its path as `sf project retrieve start` names it (source format
 `…-meta.xml`, Metadata API format without the suffix)."""
 
 REPEATED = frozenset({"standardValue", "values", "value", "fields", "businessProcesses",
-                      "recordTypes", "picklistValues", "customValue", "types", "members"})
+                      "recordTypes", "picklistValues", "customValue", "types", "members",
+                      "valueTranslation"})
 """Elements that occur several times under one parent: their XML path carries the
 1-based index (`values[2]`), as XPath counts."""
 
