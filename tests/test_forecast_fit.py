@@ -181,8 +181,10 @@ def test_the_output_says_which_kind_of_interval_it_is(folder: Path) -> None:
 
 
 def test_a_short_history_keeps_the_funnels_figures_and_says_so(folder: Path) -> None:
-    """Ten days of history: fewer than 30 deals behind the stage and the source, so the
-    fit keeps the funnel's figures, draws nothing, and the note says which."""
+    """Ten days of history: fewer than 30 deals behind the stage and the source, so
+    nothing is fitted: the stage's shares are drawn around the funnel's from the deals
+    seen (tests/test_forecast_small_stage.py), the source's rate is kept undrawn, and
+    the note says which."""
     records = history(folder, 9)
     res = invoke("forecast", str(records), "--funnel", str(folder / "truth.funnel"),
                  "--as-of", "2018-01-10", "--until", "2018-01-31", "--reps", "20", "--jobs",
@@ -190,8 +192,10 @@ def test_a_short_history_keeps_the_funnels_figures_and_says_so(folder: Path) -> 
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert data["fit"]["stages_kept"] == 1 and data["fit"]["sources_kept"] == 1
-    assert any("1 stage and 1 source with fewer than 30 deals behind their figures keep "
-               "the funnel's, undrawn" in n for n in data["notes"])
+    assert any("1 stage with fewer than 30 deals behind its shares has them drawn around "
+               "the funnel's from the deals seen there (the funnel's shares weigh as 2 "
+               "deals), its delays the funnel's, undrawn; 1 source with fewer than 30 deals "
+               "keeps the funnel's rate, undrawn" in n for n in data["notes"]), data["notes"]
 
 
 def test_fit_uncertainty_with_a_scenario_is_a_usage_error(folder: Path) -> None:

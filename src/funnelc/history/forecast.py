@@ -24,8 +24,10 @@ from their sampling distributions (`uncertainty.drawn_model(funnel, fit, draw_rn
 run))`, as the back-test does): the intervals then carry the process's noise and what
 the history could not pin down together. A run's random streams are the same either way
 (seed, run), so the two kinds differ by the drawn numbers only. Figures with fewer than
-`fit.MIN_DEALS` observations keep the funnel's value and are not drawn. With one
-replication there is no interval.
+`fit.MIN_DEALS` observations are not fitted: a stage's shares are drawn around the
+funnel's from the few visits seen (`uncertainty._small_stage_shares`), its delays and a
+source's rate keep the funnel's value, undrawn. With one replication there is no
+interval.
 
 What counts: a pipeline counts its own wins, a handoff (`won then copy`, a qualified
 lead passed to sales) included; the account counts each sale when the account declares
@@ -232,8 +234,9 @@ class FitUncertainty:
     """Events before this moment were fitted (the forecast's cut)."""
     stages_fitted: int
     stages_kept: int
-    """Stages with fewer than `fit.MIN_DEALS` mature visits: the funnel's shares and
-    delays kept, not drawn."""
+    """Stages with fewer than `fit.MIN_DEALS` mature visits, too few to fit: every run
+    draws their shares around the funnel's from the visits seen (`uncertainty.
+    PRIOR_DEALS`); their delays are the funnel's, not drawn."""
     sources_fitted: int
     sources_kept: int
     """Sources with fewer than `fit.MIN_DEALS` deals: the funnel's rate kept, not drawn."""
@@ -810,11 +813,13 @@ def _fit_to_cut(prep: Prepared, funnel: m.FunnelFile, start: datetime, cut: date
 
 def _drawn_network(funnel: m.FunnelFile, fit: FitResult, seed: int, run: int) -> Network:
     """Run `run`'s network: its own draw of the fitted figures (`uncertainty`), the
-    draw's stream keyed by (seed, run) only, so no process or order changes it."""
+    shares of the stages too small to fit drawn around the funnel's from the visits seen
+    (`small=True`), the draw's stream keyed by (seed, run) only, so no process or order
+    changes it."""
     from ..sim import compile_network
     from .uncertainty import draw_rng, drawn_model
 
-    return compile_network(drawn_model(funnel, fit, draw_rng(seed, run)))
+    return compile_network(drawn_model(funnel, fit, draw_rng(seed, run), small=True))
 
 
 def _name_lines(prep: Prepared, funnel_path: str) -> list[str]:

@@ -267,6 +267,7 @@ def _fit_note(f: Forecast, tr: Translator) -> str | None:
     from zoneinfo import ZoneInfo
 
     from .fit import MIN_DEALS
+    from .uncertainty import PRIOR_DEALS
 
     fit = f.fit
     stages = tr.ngettext("{n} stage", "{n} stages", fit.stages_fitted).format(
@@ -278,19 +279,20 @@ def _fit_note(f: Forecast, tr: Translator) -> str | None:
                       "and every run simulates its own draw of them").format(
         first=tr.day(fit.first.astimezone(ZoneInfo(f.tz)).date()), stages=stages,
         sources=sources)
-    kept = []
     if fit.stages_kept:
-        kept.append(tr.ngettext("{n} stage", "{n} stages", fit.stages_kept).format(
-            n=tr.number(fit.stages_kept, 0)))
-    if fit.sources_kept:
-        kept.append(tr.ngettext("{n} source", "{n} sources", fit.sources_kept).format(
-            n=tr.number(fit.sources_kept, 0)))
-    if kept:
         text += tr.ngettext(
-            "; {kept} with fewer than {min} deal behind their figures keep the funnel's, "
-            "undrawn",
-            "; {kept} with fewer than {min} deals behind their figures keep the funnel's, "
-            "undrawn", MIN_DEALS).format(kept=tr.join(kept), min=MIN_DEALS)
+            "; {n} stage with fewer than {min} deals behind its shares has them drawn "
+            "around the funnel's from the deals seen there (the funnel's shares weigh as "
+            "{prior} deals), its delays the funnel's, undrawn",
+            "; {n} stages with fewer than {min} deals behind their shares have them drawn "
+            "around the funnel's from the deals seen there (the funnel's shares weigh as "
+            "{prior} deals), their delays the funnel's, undrawn", fit.stages_kept).format(
+            n=tr.number(fit.stages_kept, 0), min=MIN_DEALS, prior=tr.number(PRIOR_DEALS, 0))
+    if fit.sources_kept:
+        text += tr.ngettext(
+            "; {n} source with fewer than {min} deals keeps the funnel's rate, undrawn",
+            "; {n} sources with fewer than {min} deals keep the funnel's rates, undrawn",
+            fit.sources_kept).format(n=tr.number(fit.sources_kept, 0), min=MIN_DEALS)
     return text
 
 
@@ -349,30 +351,44 @@ def _overdue_note(f: Forecast, tr: Translator) -> str:
 
 
 def _kept_sentence(f: Forecast) -> str | None:
-    """With fit-aware intervals, the figures they do not carry: the stages and sources
-    with too few deals to fit keep the funnel's figures, undrawn (the legend said the
-    intervals carry the fitted figures' uncertainty even when no figure was fitted)."""
+    """With fit-aware intervals, the figures too few deals stand behind to fit: the
+    stages' shares drawn around the funnel's from those deals (`uncertainty`), their
+    delays kept; the sources' figures kept, undrawn, which the intervals do not carry
+    (the legend said the intervals carry the fitted figures' uncertainty even when no
+    figure was fitted, and then named the small stages as carrying none: they were
+    simulated at the file's shares in every run)."""
     if f.fit is None or not (f.fit.stages_kept or f.fit.sources_kept):
         return None
     from .fit import MIN_DEALS
+    from .uncertainty import small_stages
 
     tr = _tr(f)
-    names: list[str] = []
+    stages: list[str] = []
+    sources: list[str] = []
     if f.fit.result is not None:
-        names = [tr.quote(f"{s.pipeline}.{s.stage}") for s in f.fit.result.stages
-                 if s.mature < MIN_DEALS]
-        names += [tr.quote(s.name) for s in f.fit.result.sources if s.deals < MIN_DEALS]
-    if not names or len(names) > 6:
-        names = []
-        if f.fit.stages_kept:
-            names.append(tr.ngettext("{n} stage", "{n} stages", f.fit.stages_kept).format(
-                n=tr.number(f.fit.stages_kept, 0)))
-        if f.fit.sources_kept:
-            names.append(tr.ngettext("{n} source", "{n} sources", f.fit.sources_kept).format(
-                n=tr.number(f.fit.sources_kept, 0)))
-    return tr.gettext("Not for {kept}: too few deals to fit, so their figures are the "
-                      "funnel's as written and the intervals carry none of their "
-                      "uncertainty.").format(kept=tr.join(names))
+        stages = [tr.quote(f"{s.pipeline}.{s.stage}") for s in small_stages(f.fit.result)]
+        sources = [tr.quote(s.name) for s in f.fit.result.sources if s.deals < MIN_DEALS]
+    if len(stages) != f.fit.stages_kept or len(stages) > 6:
+        stages = [tr.ngettext("{n} stage", "{n} stages", f.fit.stages_kept).format(
+            n=tr.number(f.fit.stages_kept, 0))] if f.fit.stages_kept else []
+    if len(sources) != f.fit.sources_kept or len(sources) > 6:
+        sources = [tr.ngettext("{n} source", "{n} sources", f.fit.sources_kept).format(
+            n=tr.number(f.fit.sources_kept, 0))] if f.fit.sources_kept else []
+    out = []
+    if stages:
+        out.append(tr.ngettext(
+            "{stages}: too few deals to fit, so every run draws its shares around the "
+            "funnel's from the deals seen there and the intervals carry how little those "
+            "say; its delays are the funnel's as written.",
+            "{stages}: too few deals to fit, so every run draws their shares around the "
+            "funnel's from the deals seen there and the intervals carry how little those "
+            "say; their delays are the funnel's as written.", f.fit.stages_kept).format(
+            stages=tr.join(stages)))
+    if sources:
+        out.append(tr.gettext("Not for {kept}: too few deals to fit, so their figures are "
+                              "the funnel's as written and the intervals carry none of "
+                              "their uncertainty.").format(kept=tr.join(sources)))
+    return " ".join(out)
 
 
 def forecast_notes(f: Forecast, tr: Translator | None = None) -> list[str]:
