@@ -194,3 +194,25 @@ def test_stage_labels_translated_for_other_users_are_noted(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     assert ("# - stage labels translated for ru users (Translation Workbench), not imported: "
             "the stages keep their API names: «Замір» → «Замер»\n") in result.stdout
+
+
+def test_a_stage_value_s_description_is_its_hint(tmp_path: Path) -> None:
+    """A stage value's `<description>` (Gusto's OpportunityStage value set writes what each
+    stage means there, on several lines: «Engaged»: "Positive customer response\\n\\n2-way
+    contact …") was dropped; it is the stage's hint, on one line, the joining noted."""
+    org = _org(tmp_path)
+    path = org / SOURCE / "standardValueSets/OpportunityStage.standardValueSet-meta.xml"
+    text = path.read_text(encoding="utf-8").replace(
+        "<label>Замір</label>",
+        "<description>Виїзд на об'єкт\n\nЗамірник узгоджує час з клієнтом</description>"
+        "<label>Замір</label>")
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", "--from", "salesforce", str(org)])
+    assert result.exit_code == 0, result.output
+    back = load_text(result.stdout, "o.funnel", checks=False).model
+    assert back is not None
+    hints = {s.name.value: s.hint.value if s.hint else None for s in back.pipelines[0].stages}
+    assert hints == {"Новий": None, "Замір": "Виїзд на об'єкт Замірник узгоджує час з клієнтом",
+                     "Кошторис (КП)": None, "Договір": None}
+    assert ("# - stages whose description (the hint here) had line breaks, joined (a hint is "
+            "one line): «Замір»\n") in result.stdout

@@ -44,6 +44,9 @@ class Stage:
     requires: list[Field] = field(default_factory=list)
     """The fields required to enter it (themselves, not their names: a deal's and a
     contact's field may share a name, and the file's name of each may differ)."""
+    hint: str | None = None
+    """What the CRM says about the stage (Salesforce: the stage value's description),
+    on one line."""
 
 
 @dataclass
@@ -158,7 +161,9 @@ def build(pipelines: list[Pipeline], fields: list[Field], path: str,
                 notes.append(f"«{name}»: stage «{stage.name}» is called «{stage_name}» here")
             requires = tuple(dict.fromkeys(_name(renamed[id(r)]) for r in stage.requires
                                            if id(r) in renamed))
-            stages.append(m.Stage(span=NOWHERE, name=_name(stage_name), requires=requires))
+            hint = _one_line(stage.hint) if stage.hint else ""
+            stages.append(m.Stage(span=NOWHERE, name=_name(stage_name), requires=requires,
+                                  hint=_name(hint) if hint else None))
         count += len(stages)
         main = pipe.main and not main_done
         main_done = main_done or main

@@ -21,9 +21,9 @@ _ALSO: dict[str, str] = {
                 "MANDATORY, comes back), ",
     "pipedrive": "`hint`, `color`, ",
     "hubspot": "`hint`, `color`, `requires` (no API), ",
-    "salesforce": "`hint` and `requires` (a Path's guidance and key fields, and validation "
-                  "rules, are not read: only a deal field required on every opportunity, "
-                  "`required`, comes back), `color`, ",
+    "salesforce": "`hint` and `requires` beyond a stage value's description and a deal "
+                  "field required on every opportunity (a Path's guidance and key fields, "
+                  "and validation rules, are not read), `color`, ",
 }
 """What a stage has in the funnel that this CRM's answers lack, beyond every CRM's list."""
 

@@ -108,6 +108,7 @@ class StageValue:
     forecast: str | None
     active: bool
     elem: Elem
+    description: str = ""
 
 
 @dataclass
@@ -237,7 +238,8 @@ def _stage_values(doc: _Doc, out: _Read) -> None:
             closed=doc.boolean(value, "closed", False), won=doc.boolean(value, "won", False),
             probability=None if probability is None else round(probability),
             forecast=doc.text(value, "forecastCategory"),
-            active=doc.boolean(value, "isActive", True), elem=value))
+            active=doc.boolean(value, "isActive", True), elem=value,
+            description=doc.text(value, "description") or ""))
 
 
 def _process(doc: _Doc, elem: Elem, stem: str, out: _Read) -> None:
@@ -456,12 +458,13 @@ def _pipelines(read_: _Read, notes: list[str]) -> tuple[list[Pipeline], list[str
     written_out: list[str] = []
     reordered: list[str] = []
     used: set[str] = set()
+    joined: dict[str, None] = {}
     for process in active:
         name = process.name
         if _written_out(process.name, process.description):
             name = process.description
             written_out.append(f"«{process.name}» → «{name}»")
-        elif process.description:
+        elif process.description and process.description != process.name:
             notes.append(f"sales process «{process.name}»: description «{process.description}»")
         stages: list[Stage] = []
         ordered, moved = _in_value_set_order(process, values, rank, read_.stages_file)
@@ -477,7 +480,9 @@ def _pipelines(read_: _Read, notes: list[str]) -> tuple[list[Pipeline], list[str
                 if value.name not in lost:
                     lost.append(value.name)
             else:
-                stages.append(Stage(value.name))
+                stages.append(Stage(value.name, hint=value.description or None))
+                if value.description and "\n" in value.description.strip():
+                    joined[value.name] = None
                 forecast[value.name] = (f"«{value.name}» "
                                         f"{'?' if value.probability is None else value.probability}%"
                                         + (f" {value.forecast}" if value.forecast else ""))
@@ -509,6 +514,9 @@ def _pipelines(read_: _Read, notes: list[str]) -> tuple[list[Pipeline], list[str
         notes.append("stages named by their API value (what OpportunityHistory's StageName "
                      "holds), labelled otherwise in Salesforce: "
                      + ", ".join(f"«{k}» (label «{v}»)" for k, v in labels.items()))
+    if joined:
+        notes.append("stages whose description (the hint here) had line breaks, joined (a "
+                     "hint is one line): " + _quoted(list(joined)))
     if left_out:
         notes.append("inactive stages left out: " + _quoted(list(left_out)))
     for lang, pairs in sorted(read_.translations.items()):

@@ -6,7 +6,8 @@ API access but no metadata retrieve:
   SortOrder FROM OpportunityStage` (or `sf data query --query "…" --json`, which wraps
   the same records in `result`): the org's stages with which are closed and won (the
   object reference's OpportunityStage fields; `ApiName` from API 36.0, else
-  `MasterLabel`), in `SortOrder`. It stands for the OpportunityStage value set;
+  `MasterLabel`), in `SortOrder`, and `Description` (a stage's hint) where selected. It
+  stands for the OpportunityStage value set;
 * the describe of Opportunity, Contact or Account (`GET /services/data/vXX.X/sobjects/
   Opportunity/describe`): its custom fields (`fields[]` with `custom` true: `name`,
   `label`, `type`, `scale`, `calculated`, `nillable` (a custom field that is not, a
@@ -92,7 +93,8 @@ def _stages(w: Walker, records: list[JSON], path: str, out: _Read) -> None:
             probability=None if probability is None else round(probability),
             forecast=w.opt(raw, "ForecastCategoryName", where, STRING, nullable=True),
             active=w.opt(raw, "IsActive", where, BOOLEAN, nullable=True, default=True),
-            elem=Elem("record", 0, where))
+            elem=Elem("record", 0, where),
+            description=w.opt(raw, "Description", where, STRING, nullable=True) or "")
         rows.append((w.opt(raw, "SortOrder", where, INTEGER, nullable=True, default=k), k,
                      value))
     out.stages += [value for _, _, value in sorted(rows, key=lambda r: (r[0], r[1]))]
