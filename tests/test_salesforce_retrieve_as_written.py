@@ -135,6 +135,23 @@ def test_a_retrieve_as_a_real_org_writes_it_imports_in_the_org_s_order_with_ever
     assert "- Програно" in result.stdout  # the loss reason the process uses
 
 
+def test_won_and_lost_values_labelled_otherwise_are_noted(tmp_path: Path) -> None:
+    """A closed value whose label is not its API name (the won value «Виграно» shown as
+    «Угоду укладено», the loss reason «Програно» as «Відмова»): only open stages' labels
+    were noted, so the loss reason listed in the header was not what the managers pick."""
+    org = _org(tmp_path)
+    path = org / SOURCE / "standardValueSets/OpportunityStage.standardValueSet-meta.xml"
+    path.write_text(path.read_text(encoding="utf-8")
+                    .replace("<label>Виграно</label>", "<label>Угоду укладено</label>")
+                    .replace("<label>Програно</label>", "<label>Відмова</label>"),
+                    encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", "--from", "salesforce", str(org)])
+    assert result.exit_code == 0, result.output
+    assert ("# - stages, won and lost values named by their API value (what OpportunityHistory's "
+            "StageName holds), labelled otherwise in Salesforce: «Виграно» (label «Угоду "
+            "укладено»), «Програно» (label «Відмова»)\n") in result.stdout
+
+
 def test_the_describe_s_required_dependent_and_relabelled_values_are_noted(
         tmp_path: Path) -> None:
     """The REST describe says the same things its own way (REST API Developer Guide, sObject

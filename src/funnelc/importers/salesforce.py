@@ -472,6 +472,8 @@ def _pipelines(read_: _Read, notes: list[str]) -> tuple[list[Pipeline], list[str
             reordered.append(f"«{name}»")
         for value in ordered:
             used.add(value.name)
+            if value.active and value.label != value.name:
+                labels[value.name] = value.label
             if not value.active:
                 left_out[value.name] = None
             elif value.closed and value.won:
@@ -486,8 +488,6 @@ def _pipelines(read_: _Read, notes: list[str]) -> tuple[list[Pipeline], list[str
                 forecast[value.name] = (f"«{value.name}» "
                                         f"{'?' if value.probability is None else value.probability}%"
                                         + (f" {value.forecast}" if value.forecast else ""))
-                if value.label != value.name:
-                    labels[value.name] = value.label
         pipelines.append(Pipeline(name, stages, main=not pipelines))
     if reordered:
         notes.append("stages of " + ", ".join(reordered) + " in OpportunityStage's order, "
@@ -511,8 +511,8 @@ def _pipelines(read_: _Read, notes: list[str]) -> tuple[list[Pipeline], list[str
                      "writes the exact win probability, and BestCase for a `key` stage): "
                      + ", ".join(forecast.values()))
     if labels:
-        notes.append("stages named by their API value (what OpportunityHistory's StageName "
-                     "holds), labelled otherwise in Salesforce: "
+        notes.append("stages, won and lost values named by their API value (what "
+                     "OpportunityHistory's StageName holds), labelled otherwise in Salesforce: "
                      + ", ".join(f"«{k}» (label «{v}»)" for k, v in labels.items()))
     if joined:
         notes.append("stages whose description (the hint here) had line breaks, joined (a "
