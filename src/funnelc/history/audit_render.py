@@ -1770,7 +1770,8 @@ def _upstream_text(f: Finding, up: Upstream, tr: Translator, x: _Fmt, named: boo
         share_first=x.pct(f.counts[0] / f.counts[1] if f.counts and f.counts[1] else None),
         share_last=x.pct(f.counts[2] / f.counts[3] if f.counts and f.counts[3] else None),
         held_p=x.p(up.held_p))
-    return tr.gettext(
+    fields["stages"] = x.count(f.stages or 1)
+    moved = tr.gettext(
         "Loss reason «{subject}» on {where}: {expected} of all the losses of deals that came "
         "in {first} ({all_before} of {all_n_before}), {observed} of those that came in "
         "{last} ({all_after} of {all_n_after}; {p}), each counted within {days} of entry. "
@@ -1778,11 +1779,24 @@ def _upstream_text(f: Finding, up: Upstream, tr: Translator, x: _Fmt, named: boo
         "deals that reached it, {up_expected} of those that came in {first} ({up_before} of "
         "{up_n_before}) and {up_observed} of those that came in {last} ({up_after} of "
         "{up_n_after}; {up_p}); «{up_reason}» grew most there ({up_reason_first} → "
-        "{up_reason_last} of those deals). At {stage}, where it is given, «{subject}» did not "
-        "clearly change: "
-        "{share_first} of the losses there ({before} of {n_before}), then {share_last} "
-        "({after} of {n_after}; {held_p}). Look at {upstream}, not at the objections at "
-        "{stage}.").format(**fields)
+        "{up_reason_last} of those deals).")
+    # Where it is given at several stages, its figures are those of the one it moved most
+    # at, and the test is over them all, as the shift's sentence says.
+    held = tr.ngettext(
+        "At {stage}, where it moved most of the {stages} stage it is given at, «{subject}» "
+        "did not clearly change: {share_first} of the losses there ({before} of {n_before}), "
+        "then {share_last} ({after} of {n_after}; {held_p} over those stages, "
+        "Cochran–Mantel–Haenszel). Look at {upstream}, not at the objections where it is "
+        "given.",
+        "At {stage}, where it moved most of the {stages} stages it is given at, «{subject}» "
+        "did not clearly change: {share_first} of the losses there ({before} of {n_before}), "
+        "then {share_last} ({after} of {n_after}; {held_p} over those stages, "
+        "Cochran–Mantel–Haenszel). Look at {upstream}, not at the objections where it is "
+        "given.", f.stages or 1) if (f.stages or 1) > 1 else tr.gettext(
+        "At {stage}, where it is given, «{subject}» did not clearly change: {share_first} of "
+        "the losses there ({before} of {n_before}), then {share_last} ({after} of {n_after}; "
+        "{held_p}). Look at {upstream}, not at the objections at {stage}.")
+    return (moved + " " + held).format(**fields)
 
 
 def finding_json(f: Finding) -> JSONObject:
