@@ -156,3 +156,32 @@ def test_a_wide_sweep_wraps_its_headers_and_cuts_no_word(tmp_path: Path) -> None
     rows = [[c.strip() for c in line.strip("│").split("│")] for line in table
             if line.startswith("│")]
     assert [row[0] for row in rows] == ["15 мин", "30 мин"], r.output  # one line each
+
+
+AUTUMN = FUNNEL + """scenario "Осенняя реклама" {{ source "Сайт" profile sep 150%, oct 150% }}
+scenario "Четвёртый" {{ team "Менеджеры" size 4 }}
+"""
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("ru", "Осенняя реклама: все цифры — как в базовом варианте, в каждом прогоне: ничто из "
+           "того, что меняет сценарий, не действует в прогоне (1 января 2018 – 9 февраля "
+           "2018)"),
+    ("uk", "Осенняя реклама: усі цифри — як у базовому варіанті, у кожному прогоні: ніщо з "
+           "того, що змінює сценарій, не діє в прогоні (1 січня 2018 – 9 лютого 2018)"),
+])
+def test_a_scenario_that_changes_nothing_in_the_run_says_so(tmp_path: Path, lang: str,
+                                                            said: str) -> None:
+    """qualification.funnel's «Реклама настроена правильно» (its sources' profiles for
+    August to October) over 120 days from January printed a column of «0» and nothing
+    else: read as «fixing the ads changes nothing», when the run never reached those
+    months. A scenario whose every figure is the baseline's in every replication now
+    says so, with the run's dates; one that changes something does not."""
+    path = tmp_path / "m.funnel"
+    path.write_text(AUTUMN.format(lang=lang), "utf-8")
+    r = CliRunner().invoke(cli, ["whatif", str(path), "--reps", "2", "--days", "40",
+                                 "--warmup", "30", "--jobs", "1"], env={"COLUMNS": "1000"})
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    assert said in text, text
+    assert "Четвёртый: все цифры" not in text and "Четвёртый: усі цифри" not in text

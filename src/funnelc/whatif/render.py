@@ -27,11 +27,11 @@ from .compare import Comparison, Delta, headline_keys
 from .metrics import MetricDef
 from .prices import PriceNote, price_notes
 from .runs import VariantRun
-from .service import WhatifResult
+from .service import RunRecord, WhatifResult
 
 __all__ = ["fmt_value", "fmt_estimate", "fmt_delta", "render_whatif", "delta_style",
            "price_note_text", "scenario_price_notes",
-           "whatif_text", "whatif_json", "save_whatif_plot"]
+           "whatif_text", "whatif_json", "save_whatif_plot", "unchanged", "unchanged_text"]
 
 
 def _compact(x: float) -> str:
@@ -303,6 +303,9 @@ def whatif_text(console: Console, result: WhatifResult, top: int) -> None:
     base_values = {k: estimate(base.series(k)) for k in defs}
     render_whatif(console, header, base_values, defs, headline_keys(base),
                   result.comparisons, top, tr, base)
+    for c in result.comparisons:
+        if unchanged(c):
+            console.print(plain(unchanged_text(tr, c.name, r), style="yellow"))
     for o in result.overloaded:
         # simulate's unstable-team warning, per variant: a «+38 pp» of conversion between
         # two sizes of a team that keeps up in neither only says how long the run was.
@@ -326,6 +329,26 @@ def whatif_text(console: Console, result: WhatifResult, top: int) -> None:
             if w.code == "short-window":
                 console.print(plain(f"{name}: {warning_text(tr, w)}", style="yellow"))
     _breaches_text(console, result, tr)
+
+
+def unchanged(c: Comparison) -> bool:
+    """Every figure of every replication is the baseline's, and no graveyard changes."""
+    return bool(c.deltas) and all(d.identical for d in c.deltas.values()) and not c.verdicts
+
+
+def unchanged_text(tr: Translator, scenario: str, run: RunRecord) -> str:
+    """Why a scenario's column is all «0»: «Реклама настроена правильно» (qualification,
+    its sources' profiles for August to October) over 120 days from January read as if
+    fixing the ads changed nothing, when the run never reached those months."""
+    from datetime import date, timedelta
+
+    start = date.fromisoformat(run.start_date)
+    end = start + timedelta(days=run.days - 1)
+    return tr.gettext(
+        "{scenario}: every figure is the baseline's, in every replication: nothing the "
+        "scenario changes acts within the run ({start} – {end}); a month of a profile "
+        "outside these dates, or a stage no deal reaches, changes nothing").format(
+            scenario=scenario, start=tr.day(start), end=tr.day(end))
 
 
 def _replications(tr: Translator, n: int) -> str:

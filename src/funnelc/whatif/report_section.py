@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING
 from ..i18n import N_, Translator
 from .compare import Comparison, compare, headline_keys
 from .metrics import main_pipeline, metric_space, rep_values
-from .render import fmt_delta, fmt_estimate, price_note_text, scenario_price_notes
+from .render import (
+    fmt_delta,
+    fmt_estimate,
+    price_note_text,
+    scenario_price_notes,
+    unchanged,
+    unchanged_text,
+)
 from .runs import Variant, VariantRun, run_variants
 
 if TYPE_CHECKING:
@@ -21,6 +28,7 @@ if TYPE_CHECKING:
     from ..sim.results import SimResult
     from ..sim.stats import RepStats
     from .executors import Runner
+    from .service import RunRecord
     from .staff_explain import BreachSplit
 
 __all__ = ["whatif_section", "section_title", "SECTION_ID"]
@@ -71,12 +79,15 @@ def whatif_section(model: FunnelFile, net: Network, config: SimConfig, reps: lis
     from ..i18n import choose, translator
 
     lang = model.account.language if model.account is not None else None
-    return _render(base, comparisons, breaches, translator(choose(lang)))
+    from .service import RunRecord
+
+    return _render(base, comparisons, breaches, translator(choose(lang)),
+                   RunRecord.of("", config))
 
 
 def _render(base: VariantRun, comparisons: list[Comparison],
             breaches: list[tuple[str, tuple[BreachSplit, ...]]] | None = None,
-            tr: Translator | None = None) -> str:
+            tr: Translator | None = None, run: RunRecord | None = None) -> str:
     from ..i18n import translator
     from ..report.figures import STANDALONE, render_svg
     from ..report.html import figure_html, table_html
@@ -115,6 +126,11 @@ def _render(base: VariantRun, comparisons: list[Comparison],
     if notes:
         out.append("<ul>" + "".join(f'<li class="warn">{code_spans(price_note_text(tr, name, n))}'
                                     "</li>" for name, n in notes) + "</ul>")
+    if run is not None:
+        same = [unchanged_text(tr, c.name, run) for c in comparisons if unchanged(c)]
+        if same:
+            out.append("<ul>" + "".join(f'<li class="warn">{_e(x)}</li>' for x in same)
+                       + "</ul>")
     changes = [(c.name, v) for c in comparisons for v in c.verdicts]
     if changes:
         out.append("<ul>")
