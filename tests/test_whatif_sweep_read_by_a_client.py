@@ -185,3 +185,26 @@ def test_a_scenario_that_changes_nothing_in_the_run_says_so(tmp_path: Path, lang
     text = " ".join(r.output.split())
     assert said in text, text
     assert "Четвёртый: все цифры" not in text and "Четвёртый: усі цифри" not in text
+
+
+def test_a_figure_the_same_up_to_rounding_noise_is_identical() -> None:
+    """qualification.funnel's «Реклама настроена правильно» over 100 days from January:
+    every figure was the baseline's but its waits, whose means differed in the 14th digit
+    (9.1548… + 3e-14, summed in another order), so the scenario was not seen as changing
+    nothing. A difference of rounding noise is no difference."""
+    from funnelc.whatif.compare import _delta
+    from funnelc.whatif.metrics import MetricDef
+
+    class Run:
+        def __init__(self, values: list[float]) -> None:
+            self.values = values
+
+        def series(self, key: str) -> list[float]:
+            return self.values
+
+    d = MetricDef("wait_hours", "wait_hours", None, "wait for a member", "h", 1.0, "lower")
+    base = [9.154819938393477, 8.5, float("nan")]
+    noisy = [9.154819938393477 + 3.3e-14, 8.5 - 1.8e-15, float("nan")]
+    assert _delta(d, Run(base), Run(noisy)).verdict == "identical"  # type: ignore[arg-type]
+    moved = [9.154819938393477 + 1e-6, 8.5, float("nan")]
+    assert _delta(d, Run(base), Run(moved)).verdict != "identical"  # type: ignore[arg-type]
