@@ -170,6 +170,15 @@ class StageExact:
     team_capacity: float | None = None
     """The owner team's `TeamExact.capacity`: its load is marked `!` from there."""
 
+    @property
+    def sla_ends_unknown(self) -> bool:
+        """The SLA's share has no figure: its lower bound is 0, because only a time not
+        known here (the wait for a team with no closed form, or random work and delay
+        together) can make a deal reach the SLA. Printed «—» with a note (`SLA_UNKNOWN_*`),
+        not «≥0%», which was true and said nothing: cottages' «Договорился о встрече»
+        (an SLA of 63 working hours, delays of 5 days at most, an overloaded team)."""
+        return self.sla_cut_is_bound and self.sla_ends is not None and self.sla_ends <= 0.0
+
 
 @dataclass
 class TeamExact:
@@ -740,6 +749,21 @@ def _sla_behind_unknown_queue(routes: list[Route], length: WallclockLength,
 
 
 # ----------------------------------------------------------------------- the analysis
+
+
+SLA_UNKNOWN_WAIT = Note(N_("the share of deals the SLA ends is not computed (—): no delay "
+                           "here outlasts the SLA by itself, so it ends only deals that the "
+                           "wait for the team makes late, and that wait has no closed form "
+                           "here; the simulation measures the share"))
+"""Why a stage behind a queue with no closed form prints no SLA share
+(`StageExact.sla_ends_unknown`): its lower bound leaves the wait out, and is 0."""
+
+SLA_UNKNOWN_SUM = Note(N_("the share of deals the SLA ends is not computed (—): neither the "
+                          "work nor a delay here outlasts the SLA by itself, only both "
+                          "together, and the sum of two random times is not computed here; "
+                          "the simulation measures the share"))
+"""Why a stage nobody queues for, with random work and random delays, prints no SLA share:
+its lower bound takes each alone, and is 0."""
 
 
 _ERLANG_A_METHOD = Note(N_("Erlang A: the offered-wait density of M/M/c+M integrated by "
@@ -1326,6 +1350,8 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
         mean_time, lower = sla.mean_time, sla.lower
         if sla_cut > 0.001:
             notes.append(shared.cut_note(sla_cut, cut_bound))
+        elif cut_bound and sla_ends <= 0.0:  # `StageExact.sla_ends_unknown`: say why «—»
+            notes.append(SLA_UNKNOWN_WAIT if queues else SLA_UNKNOWN_SUM)
     elif leaving > 0:  # no SLA: nothing caps the time; only patience ends a wait
         base = rt.share_out * served_work + rt.after_sum
         if wait is None:

@@ -13,11 +13,18 @@ from typing import TYPE_CHECKING
 from ..i18n import N_
 from ..i18n.note import Note, say
 from ..numfmt import DASH, hours, money_in, num
-from .exact import PipelineExact, QueueExact, StageExact, TeamExact
+from .exact import (
+    SLA_UNKNOWN_SUM,
+    SLA_UNKNOWN_WAIT,
+    PipelineExact,
+    QueueExact,
+    StageExact,
+    TeamExact,
+)
 from .money import COST_UNKNOWN, NO_COST_PRICED, UNPRICED_SOURCES, ExactMoney, MoneyFigures
 
 __all__ = ["Legend", "LOAD_MARK", "team_load", "load_mark", "stage_notes", "mean_time",
-           "stage_cells", "pipeline_remarks", "lower_bound", "busy_members",
+           "stage_cells", "pipeline_remarks", "lower_bound", "sla_share", "sla_unknown_note", "busy_members",
            "unreachable_revenue",
            "MONEY_HEADERS", "SOURCE_MONEY_HEADERS", "money_rows", "source_money_rows",
            "source_money_headers",
@@ -103,7 +110,7 @@ def stage_cells(s: StageExact, pct: Percent, f: Figures | None = None) -> list[s
         (hours if f is None else f.hours)(queue.wait_served_mean_hours) if queue else DASH,
         pct(queue.respond_breach) if queue and queue.respond_breach is not None else DASH,
         _unserved(queue, pct, f),
-        lower_bound(pct(s.sla_ends), s.sla_cut_is_bound) if s.sla_ends is not None else DASH,
+        sla_share(s.sla_ends, s.sla_cut_is_bound, pct),
         occupancy,
     ]
 
@@ -308,6 +315,24 @@ def money_remarks(money: ExactMoney, pct: Percent, f: Figures | None = None) -> 
     out.append(_(f, N_("per year: {basis}")).format(basis=_(f, money.year_basis)))
     out += money.notes if f is None else [say(n, f.tr, None, f.hours) for n in money.notes]
     return out
+
+
+def sla_share(ends: float | None, bound: bool, pct: Percent) -> str:
+    """The share of a stage's deals its SLA ends (`StageExact.sla_ends`), as analyze, the
+    report and the workshop write it: «≥0,448%» where it is a lower bound, «—» without an
+    SLA and where the bound is 0 (`StageExact.sla_ends_unknown`, said in a note): «≥0%»
+    was true of every share and told the client nothing."""
+    if ends is None or (bound and ends <= 0.0):
+        return DASH
+    return lower_bound(pct(ends), bound)
+
+
+def sla_unknown_note(s: StageExact) -> str | None:
+    """The note saying why the stage's SLA share is «—» (`StageExact.sla_ends_unknown`),
+    for the outputs that print the share apart from the exact table's notes."""
+    if not s.sla_ends_unknown:
+        return None
+    return next((n for n in s.notes if n in (SLA_UNKNOWN_WAIT, SLA_UNKNOWN_SUM)), None)
 
 
 def lower_bound(text: str, bound: bool) -> str:

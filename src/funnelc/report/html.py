@@ -21,12 +21,13 @@ from ..analysis.exact_text import (
     busy_members,
     headers,
     load_mark,
-    lower_bound,
     mean_time,
     money_remarks,
     money_rows,
     pipeline_remarks,
     signed_return,
+    sla_share,
+    sla_unknown_note,
     source_money_headers,
     source_money_rows,
     stage_cells,
@@ -769,6 +770,7 @@ def _teams(w: _Words, data: ReportData, plot: Plot | None) -> str:
 def _respond_sla(w: _Words, data: ReportData) -> str:
     _, f = w._, w.f
     rows, classes = [], []
+    unknown: dict[str, list[str]] = {}  # why an SLA cut is «—» -> the stages
     for st in data.result.stages:
         t = st.timeouts
         working = st.limits_in_working_hours
@@ -779,8 +781,11 @@ def _respond_sla(w: _Words, data: ReportData) -> str:
         if ex is not None and ex.queue is not None and ex.queue.respond_breach is not None:
             breach_ex = f.pct(ex.queue.respond_breach)
         cut = DASH
-        if ex is not None and ex.sla_ends is not None:
-            cut = lower_bound(f.pct(ex.sla_ends), ex.sla_cut_is_bound)
+        if ex is not None:  # «—» where the bound is 0, said under the table
+            cut = sla_share(ex.sla_ends, ex.sla_cut_is_bound, f.pct)
+            why = sla_unknown_note(ex)
+            if why is not None:
+                unknown.setdefault(w.say(why), []).append(f"{st.pipeline} › {st.stage}")
         rows.append([
             e(f"{st.pipeline} › {st.stage}"),
             e(w.limit(st.respond_hours, working)) if st.respond_hours is not None else DASH,
@@ -816,6 +821,9 @@ def _respond_sla(w: _Words, data: ReportData) -> str:
             "simulated timeouts count the observed window only, so the deals that entered in "
             "its last SLA time have not timed out yet. Working hours count when the account "
             "has a calendar."), after="after", stay="stay") + "</p>")
+        out += ['<p class="note">' + e(_("{column} «—» at {stages}: {why}").format(
+            column=_("SLA cut (exact)"), stages=", ".join(stages), why=why)) + "</p>"
+            for why, stages in unknown.items()]
     out.append("</section>")
     return "".join(out)
 

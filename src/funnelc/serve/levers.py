@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from .. import model as m
 from ..analysis.exact import analyze_account
+from ..analysis.exact_text import sla_share
 from ..api import load_text
 from ..fmt import _override, format_model
 from ..i18n import Translator, translator
@@ -161,8 +162,9 @@ def _deltas(base: Figures, variant: Figures, tr: Translator) -> list[Delta]:
         return "—" if x is None else tr.pct(x)
 
     def cut(x: float | None, bound: bool) -> str:
-        """The SLA's share as the exact table writes it, «≥» where it is a lower bound."""
-        return "—" if x is None else ("≥" if bound else "") + tr.pct(x)
+        """The SLA's share as the exact table writes it (`exact_text.sla_share`): «≥» where
+        it is a lower bound, «—» where that bound is 0 (it wrote «≥0%»)."""
+        return sla_share(x, bound, words.pct)
 
     def money(x: float | None) -> str:
         return "—" if x is None else money_in(x, base.currency, tr.lang)

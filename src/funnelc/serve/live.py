@@ -75,6 +75,9 @@ class StageFigures:
     the report's and analyze's «SLA cut»); None without an SLA."""
     sla_ends_is_bound: bool
     """`sla_ends` is a lower bound (the page writes «≥»), as in the report."""
+    sla_note: str | None
+    """Why the SLA's share is «—» though the stage has an SLA (its lower bound is 0:
+    `StageExact.sla_ends_unknown`), in the page's language: a numbered note, as analyze's."""
     mean_time_hours: float | None
     note: str | None
     """Why the closed-form queue figures (`p_wait`, `wait_mean_hours`, `respond_breach`)
@@ -147,7 +150,7 @@ def _finite(x: float | None) -> float | None:
 
 def figures_of(result: AccountExact, language: str = "en") -> Figures:
     """The exact result, cut down to what the live view prints; the notes in `language`."""
-    from ..analysis.exact_text import load_mark, over, stage_cells, team_load
+    from ..analysis.exact_text import load_mark, over, sla_unknown_note, stage_cells, team_load
     from ..i18n import translator
     from ..i18n.figures import Figures as FigureWords
     from ..i18n.note import say
@@ -164,6 +167,7 @@ def figures_of(result: AccountExact, language: str = "en") -> Figures:
             # the what-if's «2,58%», «≥0,448%».
             cells = stage_cells(s, words.pct, words)
             p_wait = _finite(q.p_wait) if q is not None else None
+            sla_note = sla_unknown_note(s)
             stages.append(StageFigures(
                 pipeline=s.pipeline, stage=s.stage, key=s.key, owner=s.owner,
                 p_win=s.p_win, arrivals_per_day=s.arrivals_per_hour * 24.0,
@@ -177,6 +181,7 @@ def figures_of(result: AccountExact, language: str = "en") -> Figures:
                 respond_breach=_finite(q.respond_breach) if q is not None else None,
                 timeout_share=_finite(q.timeout_share) if q is not None else None,
                 sla_ends=_finite(s.sla_ends), sla_ends_is_bound=s.sla_cut_is_bound,
+                sla_note=say(sla_note, tr) if sla_note is not None else None,
                 mean_time_hours=_finite(s.mean_time_hours),
                 note=say(s.queueing.reason, tr)
                 if not s.queueing.applies and s.queueing.reason else None,

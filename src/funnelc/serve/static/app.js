@@ -280,13 +280,16 @@
     // A queue figure the closed forms cannot give is «—» with a numbered note saying why
     // (analyze's note, as the report's footnotes); one number per distinct reason.
     const notes = [];
-    const mark = s => {
-      if (!s.note) return "";
-      let i = notes.indexOf(s.note);
-      if (i < 0) { notes.push(s.note); i = notes.length - 1; }
+    const mark = note => {
+      if (!note) return "";
+      let i = notes.indexOf(note);
+      if (i < 0) { notes.push(note); i = notes.length - 1; }
       return `<sup><a href="#figure-note-${i + 1}" aria-label="${esc(fill(L("note_n"), {n: i + 1}))}">${i + 1}</a></sup>`;
     };
-    const cell = (shown, s) => shown === "—" ? `— ${mark(s)}` : shown;
+    const cell = (shown, s) => shown === "—" ? `— ${mark(s.note)}` : shown;
+    // The SLA's share is «—» where its lower bound is 0 (it read «≥0%»): its own note.
+    const slaCell = s => s.said.sla_ends === "—" && s.sla_note ? `— ${mark(s.sla_note)}`
+      : esc(s.said.sla_ends);
     $("figures").innerHTML = `<tr><th scope="col">${L("stage")}</th><th scope="col">${L("p_win")}</th>` +
       `<th scope="col">${L("arrivals")}</th><th scope="col">${L("load")}</th><th scope="col">${L("p_wait")}</th>` +
       `<th scope="col">${L("wait")}</th><th scope="col">${L("breach")}</th><th scope="col">${L("sla_ends")}</th></tr>` +
@@ -295,7 +298,7 @@
         // to show: an empty cell, not an unexplained «—».
         `<td>${esc(s.said.p_win)}</td><td>${esc(s.said.arrivals)}</td><td>${esc(s.team_load_text || "—")}</td>` +
         `<td>${cell(esc(s.said.p_wait), s)}</td><td>${cell(esc(s.said.wait), s)}</td>` +
-        `<td>${cell(esc(s.said.breach), s)}</td><td>${esc(s.said.sla_ends)}</td></tr>`).join("");
+        `<td>${cell(esc(s.said.breach), s)}</td><td>${slaCell(s)}</td></tr>`).join("");
     $("figure-notes").innerHTML = notes.map((n, i) => `<li id="figure-note-${i + 1}">${esc(n)}</li>`).join("");
     // What the «!» after a load means, as analyze and the report say under their tables.
     $("load-mark").textContent = f.load_mark || "";
