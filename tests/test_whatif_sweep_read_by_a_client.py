@@ -208,3 +208,31 @@ def test_a_figure_the_same_up_to_rounding_noise_is_identical() -> None:
     assert _delta(d, Run(base), Run(noisy)).verdict == "identical"  # type: ignore[arg-type]
     moved = [9.154819938393477 + 1e-6, 8.5, float("nan")]
     assert _delta(d, Run(base), Run(moved)).verdict != "identical"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("lang", "whatif", "sweep"), [
+    ("ru", "один прогон: 95% интервала нет, поэтому ни одно изменение не названо лучше или "
+           "хуже (--reps 2 или больше)",
+     "один прогон: цифры без 95% интервала (--reps 2 или больше)"),
+    ("uk", "один прогін: 95% інтервалу немає, тому жодну зміну не названо кращою чи гіршою "
+           "(--reps 2 або більше)",
+     "один прогін: цифри без 95% інтервалу (--reps 2 або більше)"),
+])
+def test_one_replication_says_it_has_no_interval(tmp_path: Path, lang: str, whatif: str,
+                                                 sweep: str) -> None:
+    """`--reps 1`: whatif's title said «paired 95% CI» and its legend «grey: no significant
+    change» over «-21 п. п.» of a fourth member's utilization, with no interval anywhere;
+    sweep's header said «figures are mean ±95% CI». Both now say there is none."""
+    path = tmp_path / "m.funnel"
+    path.write_text(AUTUMN.format(lang=lang), "utf-8")
+    quick = ["--days", "40", "--warmup", "30", "--jobs", "1"]
+    one = CliRunner().invoke(cli, ["whatif", str(path), "--scenario", "Четвёртый",
+                                   "--reps", "1", *quick], env={"COLUMNS": "1000"})
+    two = CliRunner().invoke(cli, ["whatif", str(path), "--scenario", "Четвёртый",
+                                   "--reps", "2", *quick], env={"COLUMNS": "1000"})
+    swept = CliRunner().invoke(cli, ["sweep", str(path), "--vary", 'team "Менеджеры" size 3..4',
+                                     "--reps", "1", *quick], env={"COLUMNS": "1000"})
+    assert one.exit_code == two.exit_code == swept.exit_code == 0, one.output + swept.output
+    assert whatif in " ".join(one.output.split()), one.output
+    assert whatif not in " ".join(two.output.split()), two.output
+    assert sweep in " ".join(swept.output.split()), swept.output

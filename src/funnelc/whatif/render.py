@@ -225,6 +225,11 @@ def render_whatif(console: Console, header: str, base_values: dict[str, Estimate
     console.print(Text(_("green: better, red: worse, yellow: changed (the 95% interval of the "
                          "difference excludes 0); grey: no significant change"), style="dim"))
     console.print(plain(_(CI_ENDS), style="dim"))
+    if not any(e.n >= 2 for e in base_values.values()):
+        # `--reps 1`: the title's «paired 95% CI» and the legend's colours cannot apply;
+        # «-21 п. п.» in grey read as «no significant change».
+        console.print(plain(_("one replication: no 95% interval, so no change is called "
+                              "better or worse (--reps 2 or more)"), style="yellow"))
     if base is not None:
         for name, note in scenario_price_notes(base, comparisons):
             console.print(plain(price_note_text(tr, name, note)), soft_wrap=True)

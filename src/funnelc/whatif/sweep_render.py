@@ -53,6 +53,9 @@ def sweep_text(console: Console, result: SweepResult) -> None:
         warmup=str(r.warmup_days) if en else tr.duration(r.warmup_days, "day"),
         seed=r.seed, where=place_text(tr, result.place, result.where)) + _window(tr, result)
         + "; " + _(CI_ENDS), style="dim"))
+    if r.reps < 2:  # the header's «mean ±95% CI» cannot apply
+        console.print(plain(_("one replication: figures without a 95% interval (--reps 2 or "
+                              "more)"), style="yellow"))
     table = Table(title=tr.pgettext("table", "sweep"), title_justify="left")
     for s in result.specs:
         table.add_column(plain(labels.axis_text(tr, s)), justify="right")
