@@ -233,3 +233,35 @@ def test_a_stage_value_s_description_is_its_hint(tmp_path: Path) -> None:
                      "Кошторис (КП)": None, "Договір": None}
     assert ("# - stages whose description (the hint here) had line breaks, joined (a hint is "
             "one line): «Замір»\n") in result.stdout
+
+
+def test_field_labels_translated_for_other_users_are_noted(tmp_path: Path) -> None:
+    """The Translation Workbench keeps a field's label and picklist values per language in
+    the object's translation: source format `objectTranslations/Opportunity-uk/
+    Region__c.fieldTranslation-meta.xml` (CustomFieldTranslation `label`, `name`,
+    `picklistValues{masterLabel, translation}`, as the CustomObjectTranslation reference and
+    the retrieves of SFDX tools write it), Metadata API format `objectTranslations/
+    Account-ru.objectTranslation` with the same under `fields`. Both were skipped unread."""
+    org = _org(tmp_path)
+    source = org / SOURCE / "objectTranslations" / "Opportunity-uk"
+    source.mkdir(parents=True)
+    (source / "Region__c.fieldTranslation-meta.xml").write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<CustomFieldTranslation {NS}>\n'
+        "<label>Регіон</label><name>Region__c</name>"
+        "<picklistValues><masterLabel>Київська</masterLabel><translation>Київщина"
+        "</translation></picklistValues><picklistValues><masterLabel>Львівська</masterLabel>"
+        "<translation><!-- Львівська --></translation></picklistValues>"
+        "</CustomFieldTranslation>\n", encoding="utf-8")
+    (org / "objectTranslations").mkdir()
+    (org / "objectTranslations" / "Account-ru.objectTranslation").write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<CustomObjectTranslation {NS}>\n'
+        "<fields><label>Сегмент рынка</label><name>Segment__c</name></fields>"
+        "</CustomObjectTranslation>\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", "--from", "salesforce", str(org)])
+    assert result.exit_code == 0, result.output
+    assert ("# - field labels translated for ru users (Translation Workbench), not imported: "
+            "the fields keep their labels: company field «Сегмент» (Segment__c) → «Сегмент "
+            "рынка»\n") in result.stdout
+    assert ("# - field labels translated for uk users (Translation Workbench), not imported: "
+            "the fields keep their labels: deal field «Область» (Region__c) → «Регіон» "
+            "(values: «Київська» → «Київщина»)\n") in result.stdout

@@ -157,6 +157,11 @@ class _Read:
     translations: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     """Language (`ru`, `uk` …) → (stage label, its translation) of the Translation
     Workbench's OpportunityStage-LANG StandardValueSetTranslation."""
+    field_translations: dict[str, dict[tuple[m.Entity, str], tuple[str, list[tuple[str, str]]]]] \
+        = field(default_factory=dict)
+    """Language → (entity, field API name) → (its label translated, [(picklist value
+    label, its translation)]) of the CustomObjectTranslation of Opportunity, Contact and
+    Account."""
 
 
 class _Doc:
@@ -341,6 +346,26 @@ def _stage_translation(doc: _Doc, stem: str, out: _Read) -> None:
     out.translations[stem] = [(label, text) for label, text in pairs if label and text]
 
 
+def _field_translation(doc: _Doc, elem: Elem, obj: str, lang: str, out: _Read) -> None:
+    """One CustomFieldTranslation (`name`, `label`, `picklistValues{masterLabel,
+    translation}`); an untranslated label or value is empty (a comment in it)."""
+    name = doc.text(elem, "name") or ""
+    values = [(doc.text(v, "masterLabel") or "", doc.text(v, "translation") or "")
+              for v in elem.all("picklistValues")]
+    label = doc.text(elem, "label") or ""
+    values = [(master, text) for master, text in values if master and text]
+    if name and (label or values):
+        out.field_translations.setdefault(lang, {})[(ENTITIES[obj], name)] = (label, values)
+
+
+def _object_translation(doc: _Doc, obj: str, lang: str, out: _Read) -> None:
+    """The Metadata API format's `objectTranslations/Opportunity-ru.objectTranslation`:
+    its `fields` are CustomFieldTranslations."""
+    root = doc.expect_root("CustomObjectTranslation")
+    for elem in root.all("fields"):
+        _field_translation(doc, elem, obj, lang, out)
+
+
 def read(sources: list[Source]) -> _Read:
     out = _Read()
     readers: dict[str, Callable[[_Doc, Source], None]] = {
@@ -352,6 +377,9 @@ def read(sources: list[Source]) -> _Read:
         "value_set": lambda d, s: _global_value_set(d, s.stem, out),
         "package": lambda d, s: _package(d, out),
         "stage_translation": lambda d, s: _stage_translation(d, s.stem, out),
+        "field_translation": lambda d, s: _field_translation(
+            d, d.expect_root("CustomFieldTranslation"), s.object, s.stem, out),
+        "object_translation": lambda d, s: _object_translation(d, s.object, s.stem, out),
     }
     for source in sources:
         if source.kind == "json":
@@ -583,8 +611,9 @@ def _fields(read_: _Read, notes: list[str]) -> tuple[list[Field], list[Field]]:
     order = {entity: k for k, entity in enumerate(ENTITIES.values())}
     unique = {(f.entity, f.api): f for f in reversed(read_.fields)}  # the first of each
     labels = {(f.entity, f.api): f.label for f in read_.fields}
-    for f in sorted((f for f in read_.fields if f.api.endswith("__c")
-                     and unique[(f.entity, f.api)] is f), key=lambda f: order[f.entity]):
+    out_fields = sorted((f for f in read_.fields if f.api.endswith("__c")
+                         and unique[(f.entity, f.api)] is f), key=lambda f: order[f.entity])
+    for f in out_fields:
         kind: Kind | None = TYPES.get(f.type)
         what = f"{f.entity.value} field «{f.label}» ({f.api}, {f.type})"
         if kind is None:
@@ -620,6 +649,20 @@ def _fields(read_: _Read, notes: list[str]) -> tuple[list[Field], list[Field]]:
                 required.append(imported)
             else:
                 elsewhere.append(f"{f.entity.value} field «{f.label}» ({f.api})")
+    for lang, translated in sorted(read_.field_translations.items()):
+        said = []
+        for f in out_fields:
+            found = translated.get((f.entity, f.api))
+            if found is None:
+                continue
+            translated_label, pairs = found
+            said.append(f"{f.entity.value} field «{f.label}» ({f.api})"
+                        + (f" → «{translated_label}»" if translated_label else "")
+                        + (" (values: " + ", ".join(f"«{a}» → «{b}»" for a, b in pairs) + ")"
+                           if pairs else ""))
+        if said:
+            notes.append(f"field labels translated for {lang} users (Translation Workbench), "
+                         "not imported: the fields keep their labels: " + "; ".join(said))
     if required:
         notes.append("deal fields required on every opportunity (`required`), so required "
                      "at the first stage of every pipeline here: "

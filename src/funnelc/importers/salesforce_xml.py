@@ -45,6 +45,10 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("stage_translation", re.compile(r"(^|/)standardValueSetTranslations/OpportunityStage-"
                                      r"(?P<name>[^/]+)\.standardValueSetTranslation"
                                      r"(-meta\.xml)?$")),
+    ("field_translation", re.compile(r"(^|/)objectTranslations/" + _OBJ + r"-(?P<name>[^/]+)/"
+                                     r"(fields/)?[^/]+\.fieldTranslation-meta\.xml$")),
+    ("object_translation", re.compile(r"(^|/)objectTranslations/" + _OBJ
+                                      + r"-(?P<name>[^/]+)\.objectTranslation$")),
 )
 """What each file is, by its path as `sf project retrieve start` names it (source format
 `…-meta.xml`, Metadata API format without the suffix)."""
