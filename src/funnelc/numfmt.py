@@ -244,7 +244,8 @@ def money_pm(mean: float, half: float, currency: str | None = None,
     cell; one unbreakable run, so a mean never ends a line without its scale); other
     languages `$202M ±$126M` as `money_in` writes each. When `mean - half` falls below
     `low` (an amount is never negative; `None` for a signed one, such as profit), the
-    interval's ends instead: `$500 [$0–$6.85k]`, `5,54 [0–10,7] млн ₽` (`ends`)."""
+    interval's ends instead: `$500 [$0–$6.85k]`, `5,54 [0–10,7] млн ₽` (`ends`). The
+    scale is that of the largest figure written: `-0,396 ±2 млн ₽`, `0,5 [0–6,85] тыс. ₽`."""
     words = _WORDS.get(language or "")
     cut = ends(mean, half, low, None) if math.isfinite(mean) and math.isfinite(half) else None
     if words is None or not (math.isfinite(mean) and math.isfinite(half)):
@@ -253,7 +254,11 @@ def money_pm(mean: float, half: float, currency: str | None = None,
                            low_end(cut[0], lambda x: money_in(x, currency, language)),
                            money_in(cut[1], currency, language))
         return f"{money_in(mean, currency, language)} ±{money_in(half, currency, language)}"
-    div, word = next(((d, w) for d, w in words if abs(mean) >= d), (1.0, ""))
+    # The scale of the largest figure written, not the mean's alone: a difference near 0
+    # with a wide interval read «-396 ±1999 тыс. ₽» and «5 ±2000000 ₽» (digits ungrouped,
+    # past the next scale word); now «-0,396 ±2 млн ₽», «0 ±2 млн ₽».
+    size = max(abs(mean), *(abs(x) for x in cut)) if cut is not None else max(abs(mean), half)
+    div, word = next(((d, w) for d, w in words if size >= d), (1.0, ""))
     if cut is not None:
         body = between(_plain(mean / div), _plain(cut[0] / div), _plain(cut[1] / div),
                        NBSP).replace(".", ",")
