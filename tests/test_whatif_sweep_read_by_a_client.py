@@ -255,3 +255,29 @@ def test_money_takes_the_scale_of_its_largest_figure(lang: str, args: tuple[obje
 
     text = money_estimate(translator(lang), *args)  # type: ignore[arg-type]
     assert text.replace("\u00a0", " ") == said
+
+
+def test_whatif_json_says_the_unit_of_its_differences(tmp_path: Path) -> None:
+    """whatif's JSON gave a metric one unit, «%» for conversion, and its scenarios' `diff`
+    in percentage points under it: 0.95 of «%» could be read as a relative change (which
+    `relative_pct` is). Each metric now says its difference's unit, `diff_unit`."""
+    import json
+
+    import jsonschema
+
+    path = tmp_path / "m.funnel"
+    path.write_text(AUTUMN.format(lang="uk"), "utf-8")
+    r = CliRunner().invoke(cli, ["whatif", str(path), "--scenario", "Четвёртый", "--reps", "2",
+                                 "--days", "40", "--warmup", "30", "--jobs", "1",
+                                 "--format", "json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    schema = json.loads((Path(__file__).resolve().parents[1] / "src" / "funnelc" / "schemas"
+                         / "whatif.schema.json").read_text("utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
+    units = {m["key"]: (m["unit"], m["diff_unit"]) for m in data["metrics"]}
+    assert units["conversion"] == ("%", "pp")
+    assert units["utilization:Менеджеры"] == ("%", "pp")
+    assert units["revenue"] == ("RUB", "RUB")
+    assert units["cycle_time_hours"] == ("h", "h")
+    assert "diff_unit" in schema["properties"]["metrics"]["items"]["properties"]

@@ -401,7 +401,7 @@ def whatif_json(result: WhatifResult) -> JSONObject:
     base = result.base
     metrics: list[JSON] = [
         {"key": d.key, "name": d.name, "subject": d.subject, "label": d.label,
-         "unit": d.unit, "better": d.better,
+         "unit": d.unit, "diff_unit": "pp" if d.unit == "%" else d.unit, "better": d.better,
          "baseline": _est(estimate(base.series(d.key)), d.scale)}
         for d in base.space]
     scenarios: list[JSON] = [{
