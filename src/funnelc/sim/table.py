@@ -254,14 +254,21 @@ def _run_line(w: _Words, result: SimResult) -> str:
     r = result.run
     _, tr = w._, w.tr
     scen = _(", scenario {scenario}").format(scenario=r.scenario) if r.scenario else ""
-    return _("{file}{scenario}: {replications} × {days} ({warmup} warm-up) from {date}, "
-             "seed {seed}; figures are mean ±95% CI").format(
+    # One replication has no interval: the line said «figures are mean ±95% CI» and
+    # explained «x [a–b]» over figures with neither (sweep's header did, dc40a5e).
+    one = r.reps < 2
+    line = (_("{file}{scenario}: {replications} × {days} ({warmup} warm-up) from {date}, "
+              "seed {seed}; one replication, so no interval: a 95% interval needs --reps 2 or "
+              "more") if one else
+            _("{file}{scenario}: {replications} × {days} ({warmup} warm-up) from {date}, "
+              "seed {seed}; figures are mean ±95% CI")).format(
         file=r.file, scenario=scen,
         replications=tr.ngettext("{n} replication", "{n} replications", r.reps).format(
             n=r.reps),
         days=tr.ngettext("{n} day", "{n} days", r.days).format(n=r.days),
         warmup=r.warmup_days, date=r.start_date if w.f.english else tr.date(r.start_date),
         seed=r.seed)
+    return line if one else line + "; " + _(CI_ENDS)
 
 
 def render_tables(result: SimResult, console: Console, language: str | None = None) -> None:
@@ -270,7 +277,7 @@ def render_tables(result: SimResult, console: Console, language: str | None = No
     w = _Words(language if language is not None
                else result.money.language if result.money is not None else None)
     _ = w._
-    console.print(plain(_run_line(w, result) + "; " + _(CI_ENDS), style="dim"))
+    console.print(plain(_run_line(w, result), style="dim"))
     seen: list[str] = []
     for st in result.stages:
         if st.pipeline not in seen:
