@@ -35,7 +35,7 @@ from ..sim.stats import RepStats
 
 __all__ = ["Task", "Executor", "SerialExecutor", "LocalExecutor", "DaskExecutor",
            "ExecutorError", "make_executor", "plan_tasks", "run_batch", "run_packed", "Runner",
-           "DASK_TASK_SECONDS", "Progress", "RunPlace"]
+           "DASK_TASK_SECONDS", "Progress", "RunPlace", "worth_workers"]
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,19 @@ DASK_TASK_SECONDS = 0.2
 LOCAL_TASK_SECONDS = 0.02
 """Local processes: per-task cost is pickling the variant (tens of kB), well under this."""
 
-AUTO_SERIAL_SECONDS = 1.0
-"""Below this much measured work, a local run with the default worker count stays in
-this process: starting a spawned worker costs about half a second."""
+WORKER_START_SECONDS = 0.7
+"""Wall time until spawned workers can take work: each starts a Python and imports the
+simulator (about 0.6 s of CPU each, measured; they start side by side)."""
+
+
+def worth_workers(work_seconds: float, workers: int) -> bool:
+    """Whether `workers` spawned processes finish `work_seconds` of simulation (CPU time,
+    measured here) sooner than this process alone: W/n + start < W, i.e. the time the
+    other processes save exceeds what starting them costs. On two cores that is 1.4 s of
+    work, on eight 0.8 s. The work is CPU time, not wall time: on a busy machine the wall
+    time of a replication grows while the cores that workers would need are taken, so a
+    wall-clock measure sent the most work to workers exactly when they could not help."""
+    return workers > 1 and work_seconds * (1 - 1 / workers) > WORKER_START_SECONDS
 
 Progress = Callable[[int, int], None]
 """Called with (replications done, replications in all)."""
@@ -320,8 +330,8 @@ class Runner:
         self.config = config
         self.progress = progress
         self.auto_serial = auto_serial
-        """The worker count was not chosen by the user: work measured to take less than
-        `AUTO_SERIAL_SECONDS` runs in this process (spawning workers would cost more)."""
+        """The worker count was not chosen by the user: work that workers would not finish
+        sooner (`worth_workers`) runs in this process."""
         self.rep_seconds: float | None = None
         self.replications = 0
         """Replications simulated so far (what the staffing benchmark counts)."""
@@ -348,9 +358,9 @@ class Runner:
         if parallel and self.rep_seconds is None and total > 1:
             # Time one replication here to size the batches; its result is kept.
             first = next(i for i, r in enumerate(todo) if len(r))
-            start = time.perf_counter()
+            start = time.process_time()
             rs = run_batch(nets[first], self.config, todo[first].start, todo[first].start + 1)
-            self.rep_seconds = time.perf_counter() - start
+            self.rep_seconds = time.process_time() - start
             out[first][todo[first].start] = rs[0]
             todo[first] = range(todo[first].start + 1, todo[first].stop)
             done = 1
@@ -366,7 +376,7 @@ class Runner:
         executor = self.executor
         left = sum(len(r) for r in todo)
         if (self.auto_serial and self.rep_seconds is not None
-                and self.rep_seconds * left < AUTO_SERIAL_SECONDS):
+                and not worth_workers(self.rep_seconds * left, executor.workers)):
             executor = SerialExecutor()
         tasks = plan_tasks(todo, self.rep_seconds, executor.workers, executor.min_task_seconds)
         if tasks:
