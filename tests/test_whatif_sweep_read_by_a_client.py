@@ -160,14 +160,15 @@ def test_a_wide_sweep_wraps_its_headers_and_cuts_no_word(tmp_path: Path) -> None
 
 AUTUMN = FUNNEL + """scenario "Осенняя реклама" {{ source "Сайт" profile sep 150%, oct 150% }}
 scenario "Четвёртый" {{ team "Менеджеры" size 4 }}
+scenario "Те же трое" {{ team "Менеджеры" size 3 }}
 """
 
 
 @pytest.mark.parametrize(("lang", "said"), [
-    ("ru", "Осенняя реклама: все цифры — как в базовом варианте, в каждом прогоне: ничто из "
+    ("ru", "Те же трое: все цифры — как в базовом варианте, в каждом прогоне: ничто из "
            "того, что меняет сценарий, не действует в прогоне (1 января 2018 – 9 февраля "
            "2018)"),
-    ("uk", "Осенняя реклама: усі цифри — як у базовому варіанті, у кожному прогоні: ніщо з "
+    ("uk", "Те же трое: усі цифри — як у базовому варіанті, у кожному прогоні: ніщо з "
            "того, що змінює сценарій, не діє в прогоні (1 січня 2018 – 9 лютого 2018)"),
 ])
 def test_a_scenario_that_changes_nothing_in_the_run_says_so(tmp_path: Path, lang: str,
@@ -176,7 +177,8 @@ def test_a_scenario_that_changes_nothing_in_the_run_says_so(tmp_path: Path, lang
     August to October) over 120 days from January printed a column of «0» and nothing
     else: read as «fixing the ads changes nothing», when the run never reached those
     months. A scenario whose every figure is the baseline's in every replication now
-    says so, with the run's dates; one that changes something does not."""
+    says so, with the run's dates (here a team set to the size it has); one that changes
+    something does not."""
     path = tmp_path / "m.funnel"
     path.write_text(AUTUMN.format(lang=lang), "utf-8")
     r = CliRunner().invoke(cli, ["whatif", str(path), "--reps", "2", "--days", "40",
@@ -185,6 +187,35 @@ def test_a_scenario_that_changes_nothing_in_the_run_says_so(tmp_path: Path, lang
     text = " ".join(r.output.split())
     assert said in text, text
     assert "Четвёртый: все цифры" not in text and "Четвёртый: усі цифри" not in text
+    # the autumn profile gets its own, more precise line instead
+    assert "Осенняя реклама: все цифры" not in text and "Осенняя реклама: усі цифри" not in text
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("ru", "Осенняя реклама: сценарий меняет лиды источника «Сайт» только в эти месяцы: "
+           "сентябрь, октябрь; прогон (1 января 2018 – 9 февраля 2018) до них не доходит, "
+           "и этого изменения в цифрах нет (--start, --days)"),
+    ("uk", "Осенняя реклама: сценарій змінює ліди джерела «Сайт» лише в ці місяці: "
+           "вересень, жовтень; прогін (1 січня 2018 – 9 лютого 2018) до них не доходить, і "
+           "цієї зміни в цифрах немає (--start, --days)"),
+])
+def test_a_profile_of_months_the_run_does_not_reach_is_named(tmp_path: Path, lang: str,
+                                                             said: str) -> None:
+    """saleschef's «Осенний пик» raises «Сайт и квиз» in September to November (with
+    other changes): over 200 days from January its figures showed the other changes only,
+    and nothing said the autumn was never simulated. Now the source and its months are
+    named; a run that reaches September does not get the line."""
+    path = tmp_path / "m.funnel"
+    path.write_text(AUTUMN.format(lang=lang), "utf-8")
+    quick = ["--scenario", "Осенняя реклама", "--reps", "2", "--days", "40", "--warmup", "30",
+             "--jobs", "1"]
+    r = CliRunner().invoke(cli, ["whatif", str(path), *quick], env={"COLUMNS": "1000"})
+    assert r.exit_code == 0, r.output
+    assert said in " ".join(r.output.split()), r.output
+    autumn = CliRunner().invoke(cli, ["whatif", str(path), *quick, "--start", "2018-09-01"],
+                                env={"COLUMNS": "1000"})
+    assert autumn.exit_code == 0, autumn.output
+    assert "(--start, --days)" not in autumn.output, autumn.output
 
 
 def test_a_figure_the_same_up_to_rounding_noise_is_identical() -> None:

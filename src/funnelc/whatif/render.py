@@ -31,7 +31,8 @@ from .service import RunRecord, WhatifResult
 
 __all__ = ["fmt_value", "fmt_estimate", "fmt_delta", "render_whatif", "delta_style",
            "price_note_text", "scenario_price_notes",
-           "whatif_text", "whatif_json", "save_whatif_plot", "unchanged", "unchanged_text"]
+           "whatif_text", "whatif_json", "save_whatif_plot", "unchanged", "unchanged_text",
+           "months_outside", "months_outside_text"]
 
 
 def _compact(x: float) -> str:
@@ -309,7 +310,11 @@ def whatif_text(console: Console, result: WhatifResult, top: int) -> None:
     render_whatif(console, header, base_values, defs, headline_keys(base),
                   result.comparisons, top, tr, base)
     for c in result.comparisons:
-        if unchanged(c):
+        outside = months_outside(base, c, r)
+        for source, months in outside:
+            console.print(plain(months_outside_text(tr, c.name, source, months, r),
+                                style="yellow"))
+        if unchanged(c) and not outside:
             console.print(plain(unchanged_text(tr, c.name, r), style="yellow"))
     for o in result.overloaded:
         # simulate's unstable-team warning, per variant: a «+38 pp» of conversion between
@@ -354,6 +359,49 @@ def unchanged_text(tr: Translator, scenario: str, run: RunRecord) -> str:
         "scenario changes acts within the run ({start} – {end}); a month of a profile "
         "outside these dates, or a stage no deal reaches, changes nothing").format(
             scenario=scenario, start=tr.day(start), end=tr.day(end))
+
+
+def _run_months(run: RunRecord) -> set[int]:
+    """The calendar months (0 = January) the run's days fall in."""
+    from datetime import date, timedelta
+
+    start = date.fromisoformat(run.start_date)
+    if run.days >= 366:
+        return set(range(12))
+    return {(start + timedelta(days=k)).month - 1 for k in range(run.days)}
+
+
+def months_outside(base: VariantRun, c: Comparison, run: RunRecord
+                   ) -> list[tuple[str, list[int]]]:
+    """The sources whose leads the scenario changes only in months the run does not reach
+    (source, those months, 0 = January): «Осенний пик» raises «Сайт и квиз» in September
+    to November, and a run of 200 days from January never sees it."""
+    was = {s.name: s for s in base.net.sources}
+    reached = _run_months(run)
+    out: list[tuple[str, list[int]]] = []
+    for s in c.run.net.sources:
+        b = was.get(s.name)
+        if b is None or b.stage != s.stage:
+            continue
+        moved = [k for k in range(12) if not math.isclose(
+            b.per_hour * b.profile[k], s.per_hour * s.profile[k], rel_tol=1e-12)]
+        if moved and not reached.intersection(moved):
+            out.append((s.name, moved))
+    return out
+
+
+def months_outside_text(tr: Translator, scenario: str, source: str, months: list[int],
+                        run: RunRecord) -> str:
+    from datetime import date, timedelta
+
+    start = date.fromisoformat(run.start_date)
+    end = start + timedelta(days=run.days - 1)
+    return tr.gettext(
+        "{scenario}: it changes the leads of {source} only in {months}, which the run "
+        "({start} – {end}) does not reach: that change is not in these figures (--start, "
+        "--days)").format(scenario=scenario, source=tr.quote(source),
+                          months=", ".join(tr.month(k + 1) for k in months),
+                          start=tr.day(start), end=tr.day(end))
 
 
 def _replications(tr: Translator, n: int) -> str:

@@ -14,6 +14,8 @@ from .metrics import main_pipeline, metric_space, rep_values
 from .render import (
     fmt_delta,
     fmt_estimate,
+    months_outside,
+    months_outside_text,
     price_note_text,
     scenario_price_notes,
     unchanged,
@@ -127,7 +129,13 @@ def _render(base: VariantRun, comparisons: list[Comparison],
         out.append("<ul>" + "".join(f'<li class="warn">{code_spans(price_note_text(tr, name, n))}'
                                     "</li>" for name, n in notes) + "</ul>")
     if run is not None:
-        same = [unchanged_text(tr, c.name, run) for c in comparisons if unchanged(c)]
+        same = []
+        for c in comparisons:
+            outside = months_outside(base, c, run)
+            same += [months_outside_text(tr, c.name, source, months, run)
+                     for source, months in outside]
+            if unchanged(c) and not outside:
+                same.append(unchanged_text(tr, c.name, run))
         if same:
             out.append("<ul>" + "".join(f'<li class="warn">{_e(x)}</li>' for x in same)
                        + "</ul>")
