@@ -201,10 +201,12 @@ def test_a_scenario_that_changes_nothing_in_the_run_says_so(tmp_path: Path, lang
 ])
 def test_a_profile_of_months_the_run_does_not_reach_is_named(tmp_path: Path, lang: str,
                                                              said: str) -> None:
-    """saleschef's «Осенний пик» raises «Сайт и квиз» in September to November (with
-    other changes): over 200 days from January its figures showed the other changes only,
-    and nothing said the autumn was never simulated. Now the source and its months are
-    named; a run that reaches September does not get the line."""
+    """qualification's «Реклама настроена правильно» sets its sources' profiles for August
+    to October: over 100 days from January nothing said the months it changes were never
+    simulated. Now each source and its months are named; a run that reaches September
+    does not get the line. (A profile override replaces the whole profile, so saleschef's
+    «Осенний пик», whose «Сайт и квиз» had 70% in January, changes January too and gets
+    no line: that change is in the figures.)"""
     path = tmp_path / "m.funnel"
     path.write_text(AUTUMN.format(lang=lang), "utf-8")
     quick = ["--scenario", "Осенняя реклама", "--reps", "2", "--days", "40", "--warmup", "30",
