@@ -10,7 +10,12 @@ import pytest
 
 from conftest import PIPELINES
 from funnelc import load_file, load_text
-from funnelc.analysis.exact import SLA_UNKNOWN_SUM, SLA_UNKNOWN_WAIT, analyze_account
+from funnelc.analysis.exact import (
+    SLA_UNKNOWN_PATIENCE,
+    SLA_UNKNOWN_SUM,
+    SLA_UNKNOWN_WAIT,
+    analyze_account,
+)
 from funnelc.analysis.exact_text import sla_share, sla_unknown_note, stage_cells
 from funnelc.numfmt import DASH, pct
 
@@ -54,6 +59,22 @@ def test_random_work_and_delay_nobody_queues_for() -> None:
     assert loaded.model is not None and loaded.ok, loaded.diagnostics
     s = analyze_account(loaded.model).stage("P", "A")
     assert s.sla_ends_unknown and sla_unknown_note(s) == SLA_UNKNOWN_SUM
+
+
+def test_a_stay_share_behind_patience_is_not_said_to_end_only_late_deals() -> None:
+    """`stay` 50% and `patience` behind a team shared by two stages: the SLA moves the
+    staying deals that did not give up first, half the stage, but how many give up is not
+    known; the note said «it ends only deals that the wait for the team makes late»."""
+    loaded = load_text('team "T" size 2\nsource "S" 20/day -> "P"."A"\npipeline "P" main {\n'
+                       '  stage "A" {\n    owner "T"\n    work 10m\n'
+                       '    patience exp(2h) -> lost "gone"\n    sla 20h -> lost "late"\n'
+                       '    -> "B" 50% after 1h\n    stay 50%\n  }\n'
+                       '  stage "B" {\n    owner "T"\n    work 10m\n    -> won\n  }\n}\n',
+                       "<test>")
+    assert loaded.model is not None and loaded.ok, loaded.diagnostics
+    s = analyze_account(loaded.model).stage("P", "A")
+    assert s.sla_ends_unknown and sla_unknown_note(s) == SLA_UNKNOWN_PATIENCE
+    assert SLA_UNKNOWN_WAIT not in s.notes and stage_cells(s, pct)[9] == DASH
 
 
 def test_the_workshop_marks_the_dash_with_the_note_in_the_pages_language() -> None:

@@ -765,6 +765,15 @@ SLA_UNKNOWN_SUM = Note(N_("the share of deals the SLA ends is not computed (—)
 """Why a stage nobody queues for, with random work and random delays, prints no SLA share:
 its lower bound takes each alone, and is 0."""
 
+SLA_UNKNOWN_PATIENCE = Note(N_("the share of deals the SLA ends is not computed (—): it moves "
+                               "the `stay` share, but only the deals that did not give up "
+                               "waiting for the team first, and that wait has no closed form "
+                               "here; the simulation measures the share"))
+"""Why a stage with `stay`, `patience` and a queue with no closed form prints no SLA share:
+the deals that give up first are not known, so the bound counts none of the `stay` share
+(with no delay past the SLA, 0). It read as `SLA_UNKNOWN_WAIT`, «only deals that the
+wait makes late», of a stage whose SLA moves half its deals."""
+
 
 _ERLANG_A_METHOD = Note(N_("Erlang A: the offered-wait density of M/M/c+M integrated by "
                            "adaptive quadrature in log space (exact for the model, any number "
@@ -1351,7 +1360,10 @@ def _stage_exact(funnel: m.FunnelFile, shared: _PerCall, sc: Any, stage: m.Stage
         if sla_cut > 0.001:
             notes.append(shared.cut_note(sla_cut, cut_bound))
         elif cut_bound and sla_ends <= 0.0:  # `StageExact.sla_ends_unknown`: say why «—»
-            notes.append(SLA_UNKNOWN_WAIT if queues else SLA_UNKNOWN_SUM)
+            stays = any(r.via == "sla" and r.kind != "stuck" and r.share > 0 for r in routes)
+            notes.append(SLA_UNKNOWN_SUM if not queues else
+                         SLA_UNKNOWN_PATIENCE if stays and stage.patience is not None else
+                         SLA_UNKNOWN_WAIT)
     elif leaving > 0:  # no SLA: nothing caps the time; only patience ends a wait
         base = rt.share_out * served_work + rt.after_sum
         if wait is None:

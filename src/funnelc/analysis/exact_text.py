@@ -14,6 +14,7 @@ from ..i18n import N_
 from ..i18n.note import Note, say
 from ..numfmt import DASH, hours, money_in, num
 from .exact import (
+    SLA_UNKNOWN_PATIENCE,
     SLA_UNKNOWN_SUM,
     SLA_UNKNOWN_WAIT,
     PipelineExact,
@@ -332,7 +333,8 @@ def sla_unknown_note(s: StageExact) -> str | None:
     for the outputs that print the share apart from the exact table's notes."""
     if not s.sla_ends_unknown:
         return None
-    return next((n for n in s.notes if n in (SLA_UNKNOWN_WAIT, SLA_UNKNOWN_SUM)), None)
+    return next((n for n in s.notes
+                 if n in (SLA_UNKNOWN_WAIT, SLA_UNKNOWN_SUM, SLA_UNKNOWN_PATIENCE)), None)
 
 
 def lower_bound(text: str, bound: bool) -> str:
