@@ -99,7 +99,7 @@ def test_whatif_text_writes_money_as_money_with_labels(funnel: str) -> None:
     out = invoke("whatif", funnel, *RUN)
     # A `language ru` account: labels in Russian, money with its scale word and sign.
     for text in ("выручка", "прибыль", "затраты всего", "затраты на выигранную сделку",
-                 "млн\u00a0₽", "тыс.\u00a0₽", "деньги за 27 наблюдаемых дней",
+                 "млн\u00a0₽", "тыс.\u00a0₽", "деньги и число сделок — за 27 наблюдаемых дней",
                  "цикл до успеха (Продажи)"):
         assert text in out, text
     assert "cost_per_won" not in out and "e+0" not in out

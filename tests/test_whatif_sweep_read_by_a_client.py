@@ -2,7 +2,8 @@
 
 * `sweep`'s header did not say over how long its money was earned: «выручка (млн ₽)»
   beside «120 дней (разогрев 30 дней)» left the client to guess a month, a year or the
-  run; whatif's header says «деньги за 90 наблюдаемых дней», and sweep now does too.
+  run; whatif's header said «деньги за 90 наблюдаемых дней», and sweep now does too;
+  both say the deal counts (SLA timeouts, deals won) are summed over the same days.
 * whatif's line of respond breaches by arrival time read «0% порушень припало на угоди,
   що надійшли в неробочий час (пн-нд 08:00-21:00); пн: 25,8% з них» (developer.funnel,
   «Кол-центр без вихідних до 21:00»): «з них» points at the out-of-hours breaches just
@@ -38,8 +39,9 @@ pipeline "Продажи" main {{
 """
 
 
-@pytest.mark.parametrize(("lang", "words"), [("ru", "деньги за 10 наблюдаемых дней"),
-                                             ("uk", "гроші за 10 спостережуваних днів")])
+@pytest.mark.parametrize(("lang", "words"), [
+    ("ru", "деньги и число сделок — за 10 наблюдаемых дней"),
+    ("uk", "гроші й кількість угод — за 10 спостережуваних днів")])
 def test_a_sweep_says_over_how_many_days_its_money_was_earned(tmp_path: Path, lang: str,
                                                               words: str) -> None:
     path = tmp_path / "m.funnel"
@@ -62,6 +64,11 @@ def test_a_sweep_without_money_says_nothing_of_money(tmp_path: Path) -> None:
                                  "--warmup", "30", "--jobs", "1"], env={"COLUMNS": "1000"})
     assert r.exit_code == 0, r.output
     assert "деньги" not in r.output
+    # deals won are summed over the observed days too
+    won = CliRunner().invoke(cli, ["sweep", str(path), "--vary", 'team "Менеджеры" size 3..4',
+                                   "--metric", "won", "--reps", "2", "--days", "40",
+                                   "--warmup", "30", "--jobs", "1"], env={"COLUMNS": "1000"})
+    assert "деньги и число сделок — за 10 наблюдаемых дней" in " ".join(won.output.split())
 
 
 def _split() -> BreachSplit:

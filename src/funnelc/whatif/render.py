@@ -31,7 +31,7 @@ from .service import RunRecord, WhatifResult
 
 __all__ = ["fmt_value", "fmt_estimate", "fmt_delta", "render_whatif", "delta_style",
            "price_note_text", "scenario_price_notes",
-           "whatif_text", "whatif_json", "save_whatif_plot", "unchanged", "unchanged_text",
+           "whatif_text", "whatif_json", "save_whatif_plot", "unchanged", "unchanged_text", "observed_text",
            "months_outside", "months_outside_text"]
 
 
@@ -303,9 +303,7 @@ def whatif_text(console: Console, result: WhatifResult, top: int) -> None:
     base = result.base
     defs = {d.key: d for d in base.space}
     if any(d.money for d in defs.values()):
-        header += "; " + tr.ngettext("money over the {n} observed day",
-                                     "money over the {n} observed days",
-                                     r.days - r.warmup_days).format(n=r.days - r.warmup_days)
+        header += "; " + observed_text(tr, r.days - r.warmup_days)
     base_values = {k: estimate(base.series(k)) for k in defs}
     render_whatif(console, header, base_values, defs, headline_keys(base),
                   result.comparisons, top, tr, base)
@@ -339,6 +337,14 @@ def whatif_text(console: Console, result: WhatifResult, top: int) -> None:
             if w.code == "short-window":
                 console.print(plain(f"{name}: {warning_text(tr, w)}", style="yellow"))
     _breaches_text(console, result, tr)
+
+
+def observed_text(tr: Translator, n: int) -> str:
+    """Over how long money and deal counts were summed: the observed days after the
+    warm-up. «деньги за 335 наблюдаемых дней» left «срабатывания SLA 8 532» (summed over
+    the same days) to be read as a year's or the whole run's."""
+    return tr.ngettext("money and deal counts over the {n} observed day",
+                       "money and deal counts over the {n} observed days", n).format(n=n)
 
 
 def unchanged(c: Comparison) -> bool:

@@ -144,15 +144,16 @@ def _fit(console: Console, table: Table) -> None:
 
 
 def _window(tr: Translator, result: SweepResult) -> str:
-    """`; money over the 90 observed days` when a column is money, as whatif's header
-    says it: «выручка (млн ₽)» beside «120 дней (разогрев 30 дней)» did not say over how
-    long the revenue was earned (the window after the warm-up, not the run, nor a
-    month)."""
-    if not any(d.money for d in result.chosen):
+    """`; money and deal counts over the 90 observed days` when a column is money or a
+    count summed over them, as whatif's header says it: «выручка (млн ₽)» beside «120
+    дней (разогрев 30 дней)» did not say over how long the revenue was earned (the window
+    after the warm-up, not the run, nor a month)."""
+    from .render import observed_text
+
+    if not any(d.money or (d.unit == "deals" and d.name != "wip_final")
+               for d in result.chosen):
         return ""
-    n = result.run.days - result.run.warmup_days
-    return "; " + tr.ngettext("money over the {n} observed day",
-                              "money over the {n} observed days", n).format(n=n)
+    return "; " + observed_text(tr, result.run.days - result.run.warmup_days)
 
 
 def _scaled(d: MetricDef, scale: float, tr: Translator, e: Estimate | None) -> str:
