@@ -321,3 +321,28 @@ def test_whatif_json_says_the_unit_of_its_differences(tmp_path: Path) -> None:
     assert units["revenue"] == ("RUB", "RUB")
     assert units["cycle_time_hours"] == ("h", "h")
     assert "diff_unit" in schema["properties"]["metrics"]["items"]["properties"]
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("ru", "Весенний сайт: строка `profile` заменяет весь профиль источника «Сайт»: месяцы, "
+           "которых в ней нет, возвращаются к 100% (было: январь 120%, июль 60%)"),
+    ("uk", "Весенний сайт: рядок `profile` замінює весь профіль джерела «Сайт»: місяці, "
+           "яких у ньому немає, повертаються до 100% (було: січень 120%, липень 60%)"),
+])
+def test_a_profile_override_says_which_months_it_resets(tmp_path: Path, lang: str,
+                                                        said: str) -> None:
+    """courses' «Третий продажник и реклама в Reels» writes `source "Сайт" profile sep
+    200%`: a profile line replaces the whole profile, so «Сайт»'s January 120% and its
+    July and August dips went back to 100% too, and nothing in whatif said so. The months
+    reset are named, with what they were; a source whose profile keeps them is not."""
+    funnel = FUNNEL.replace('value 10k\n', 'value 10k profile jan 120%, jul 60%, sep 90%\n')
+    funnel += ('scenario "Весенний сайт" {{ source "Сайт" profile sep 200% }}\n'
+               'scenario "Весь профиль" {{ source "Сайт" profile jan 120%, jul 60%, sep 200% }}\n')
+    path = tmp_path / "m.funnel"
+    path.write_text(funnel.format(lang=lang), "utf-8")
+    r = CliRunner().invoke(cli, ["whatif", str(path), "--reps", "2", "--days", "35",
+                                 "--warmup", "30", "--jobs", "1"], env={"COLUMNS": "1000"})
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    assert said in text, text
+    assert "Весь профиль: строка" not in text and "Весь профиль: рядок" not in text

@@ -32,7 +32,7 @@ from .service import RunRecord, WhatifResult
 __all__ = ["fmt_value", "fmt_estimate", "fmt_delta", "render_whatif", "delta_style",
            "price_note_text", "scenario_price_notes",
            "whatif_text", "whatif_json", "save_whatif_plot", "unchanged", "unchanged_text", "observed_text",
-           "months_outside", "months_outside_text"]
+           "months_outside", "months_outside_text", "profile_resets", "profile_reset_text"]
 
 
 def _compact(x: float) -> str:
@@ -308,6 +308,9 @@ def whatif_text(console: Console, result: WhatifResult, top: int) -> None:
     render_whatif(console, header, base_values, defs, headline_keys(base),
                   result.comparisons, top, tr, base)
     for c in result.comparisons:
+        for source, reset in profile_resets(base, c):
+            console.print(plain(profile_reset_text(tr, c.name, source, reset),
+                                style="yellow"))
         outside = months_outside(base, c, r)
         for source, months in outside:
             console.print(plain(months_outside_text(tr, c.name, source, months, r),
@@ -394,6 +397,37 @@ def months_outside(base: VariantRun, c: Comparison, run: RunRecord
         if moved and not reached.intersection(moved):
             out.append((s.name, moved))
     return out
+
+
+def profile_resets(base: VariantRun, c: Comparison) -> list[tuple[str, list[tuple[int, float]]]]:
+    """The sources whose `profile` the scenario replaces, with the months of the old
+    profile the new one does not name (1 = January, the old share as a fraction): they go
+    back to 100%, as scenarios.py replaces a profile whole. courses' «Третий продажник и
+    реклама в Reels» writes `source "Сайт" profile sep 200%` and so also drops «Сайт»'s
+    January 120% and its July and August dips, which nothing said."""
+    from ..model import MONTHS
+
+    was = {s.name.value: s for s in base.variant.model.sources}
+    out: list[tuple[str, list[tuple[int, float]]]] = []
+    for s in c.run.variant.model.sources:
+        b = was.get(s.name.value)
+        if b is None or not s.profile or s.profile == b.profile:
+            continue
+        named = {ms.month for ms in s.profile}
+        dropped = [(MONTHS.index(ms.month) + 1, ms.share.value) for ms in b.profile
+                   if ms.month not in named and ms.share.value != 1.0]
+        if dropped:
+            out.append((s.name.value, sorted(dropped)))
+    return out
+
+
+def profile_reset_text(tr: Translator, scenario: str, source: str,
+                       months: list[tuple[int, float]]) -> str:
+    return tr.gettext(
+        "{scenario}: a `profile` line replaces the whole profile of {source}: the months it "
+        "does not name go back to 100% (were {months})").format(
+            scenario=scenario, source=tr.quote(source),
+            months=", ".join(f"{tr.month(k)} {tr.number(100.0 * v, 1)}%" for k, v in months))
 
 
 def months_outside_text(tr: Translator, scenario: str, source: str, months: list[int],

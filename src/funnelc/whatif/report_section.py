@@ -17,6 +17,8 @@ from .render import (
     months_outside,
     months_outside_text,
     price_note_text,
+    profile_reset_text,
+    profile_resets,
     scenario_price_notes,
     unchanged,
     unchanged_text,
@@ -131,6 +133,8 @@ def _render(base: VariantRun, comparisons: list[Comparison],
     if run is not None:
         same = []
         for c in comparisons:
+            same += [profile_reset_text(tr, c.name, source, reset)
+                     for source, reset in profile_resets(base, c)]
             outside = months_outside(base, c, run)
             same += [months_outside_text(tr, c.name, source, months, run)
                      for source, months in outside]
