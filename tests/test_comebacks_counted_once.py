@@ -99,3 +99,29 @@ def test_fit_reads_a_misclick_as_no_loss_brought_back(tmp_path: Path) -> None:
     data = _json(["history", str(path)])
     rows = data["tables"]["comebacks"]
     assert (sum(r["lost"] for r in rows), sum(r["came_back"] for r in rows)) == (100, 10)
+
+
+def test_a_reason_changed_on_reopening_is_one_loss_for_the_settled_reason(
+        tmp_path: Path) -> None:
+    # 30 deals lost at «New»: 20 «Не отвечает»; 10 closed «Дорого», reopened a minute
+    # later and closed again «Не отвечает» (the manager fixed the reason). Before: the
+    # losses tables counted 40 losses, 10 of them «Дорого»; the client gave one reason.
+    t0 = datetime(2024, 1, 8, 9, tzinfo=UTC)
+    rows = ["deal_id,timestamp,stage,loss_reason"]
+    for i in range(30):
+        t = t0 + timedelta(hours=8 * i)
+        rows.append(f"D{i},{t.isoformat()},New,")
+        lost = t + timedelta(days=1)
+        if i < 10:
+            rows.append(f"D{i},{lost.isoformat()},lost,Дорого")
+            rows.append(f"D{i},{(lost + timedelta(minutes=1)).isoformat()},New,")
+            lost += timedelta(minutes=2)
+        rows.append(f"D{i},{lost.isoformat()},lost,Не отвечает")
+    path = tmp_path / "history.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    tables = _json(["history", str(path)])["tables"]
+    assert [(r["stage"], r["reason"], r["deals"]) for r in tables["losses"]] == [
+        ("New", "Не отвечает", 30)]
+    assert {r["reason"] for r in tables["loss_reasons_by"]} == {"Не отвечает"}
+    assert [r["losses"] for r in tables["loss_reasons_missing"]] == [30]
+    assert sum(r["came_back"] for r in tables["comebacks"]) == 0

@@ -336,9 +336,14 @@ def _reason(reason: str, unkept: str) -> pl.Expr:
 
 
 def _losses(vis: pl.DataFrame) -> pl.DataFrame:
-    lost = vis.lazy().filter(pl.col("exit") == LOST).with_columns(
+    # A loss undone within the hour (reopened and lost again: a misclick, a reason
+    # changed) is one loss and one exit with the visit after it, whose reason is the
+    # settled one (`transitions.undone`): counted twice, a reason changed on reopening
+    # read as a loss for each reason.
+    kept = vis.lazy().filter(~pl.col("undone")) if "undone" in vis.columns else vis.lazy()
+    lost = kept.filter(pl.col("exit") == LOST).with_columns(
         reason=_reason("reason", "reason_unkept"))
-    exits = (vis.lazy().filter(pl.col("exit") != OPEN).group_by(["pipeline", "stage"])
+    exits = (kept.filter(pl.col("exit") != OPEN).group_by(["pipeline", "stage"])
              .agg(exits=pl.len()).collect())
     g = lost.group_by(["pipeline", "stage", "reason"]).agg(deals=pl.len()).collect()
     g = g.join(exits, on=["pipeline", "stage"]).with_columns(

@@ -102,7 +102,8 @@ _SHIFTS: dict[str, pl.DataType | DataTypeClass] = {
 class LossTables:
     by: pl.DataFrame
     """pipeline, dimension (month/source/manager/size), group, reason, deals (the
-    losses: a deal lost, brought back and lost again counts twice, so the shares of a
+    losses: a deal lost, brought back and lost again counts twice, one reopened and lost
+    again within the hour once, under the later reason, so the shares of a
     group add up to 1; the key keeps its name for the JSON's readers), share of the
     group's losses; for a size band the least and greatest value of its deals
     (`low` <= value <= `high`, one value when equal; bands never overlap and every deal
@@ -206,7 +207,9 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None,
              .select("deal_id", "pipeline",
                      entry=pl.when(pl.col("known")).then(pl.col("entry")))
              .collect().lazy())
-    lost = (visits.lazy().filter(pl.col("exit") == "lost")
+    # A loss undone within the hour is one loss with the next (`transitions.undone`).
+    undone = pl.col("undone") if "undone" in visits.columns else pl.lit(False)
+    lost = (visits.lazy().filter((pl.col("exit") == "lost") & ~undone)
             .join(entry, on=["deal_id", "pipeline"], how="left", maintain_order="left")
             .select("pipeline", "stage", "source", "manager", "value", "entry", "left",
                     month=month_of("left", tz), cohort=month_of("entry", tz),

@@ -37,7 +37,9 @@ class Visits:
     manager, null when unknown or after the visit ended), manager (who moved or closed
     the deal out of the stage, else who worked it when it entered; null when the input
     names no one), last_activity (the deal's last recorded activity, when the CRM tells),
-    contact (the deal's client, when the CRM tells: `events`)."""
+    contact (the deal's client, when the CRM tells: `events`), undone (the visit ended
+    in a loss the deal was reopened from and lost again within the hour: `undone`; the
+    loss tables count the later loss alone)."""
     data_start: datetime | None
     """First and last event (UTC); None when there are no events."""
     data_end: datetime | None
@@ -92,6 +94,10 @@ def build_visits(events: pl.DataFrame, order_hint: dict[str, dict[str, int]] | N
         reopened=(lost_before - at_first(lost_before)) > 0,
         visit_no=row - at_first(row))
     idx = aux.select(pl.arg_where(pl.col("is_stage"))).to_series()
+    # Whether the loss after each visit was undone within the hour (`undone`): a loss
+    # and its misclicked reopening are one loss in the loss tables.
+    lost_undone = (ev.select(undone(ev)).to_series() if ev.height
+                   else pl.Series([], dtype=pl.Boolean))
     # Manager and last activity only where the input has them: gathering a column of
     # nulls a million long still allocates it.
     known = [c for c in ("manager", "last_activity", "contact")
@@ -105,6 +111,8 @@ def build_visits(events: pl.DataFrame, order_hint: dict[str, dict[str, int]] | N
     nxt = ev.select(pl.col("ts", "kind", "pipeline", "stage", "loss_reason",
                            *next_cols).gather(nidx).name.prefix("n_"))
     per = aux.select(pl.col("same_next", "first_ts", "reopened", "visit_no").gather(idx))
+    per = per.with_columns(n_undone=lost_undone.gather(nidx) if ev.height else lost_undone)
+    del lost_undone
     del aux, idx, nidx
     both = pl.concat([cur, nxt, per], how="horizontal")
     del cur, nxt, per
@@ -131,6 +139,7 @@ def build_visits(events: pl.DataFrame, order_hint: dict[str, dict[str, int]] | N
         last_activity=pl.col("last_activity") if "last_activity" in known
         else pl.lit(None, pl.Datetime("us", "UTC")),
         contact=pl.col("contact") if "contact" in known else pl.lit(None, pl.Utf8),
+        undone=(same & (pl.col("n_kind") == LOST) & pl.col("n_undone")).fill_null(False),
     )
     del both
     # "ts" is a UTC datetime column; polars types min()/max() as any literal.
