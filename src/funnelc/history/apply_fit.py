@@ -277,11 +277,16 @@ def _stage(pipe: m.Pipeline, st: m.Stage, sf: StageFit | None, notes: list[str])
     after_outs = _empty(last.end_line, last.end_column, last.end) if last else brace
     lone = (len(st.outcomes) == 1 and st.stay is None and len(routes) == 1
             and routes[0].outcome == 0 and st.outcomes[0].share is None)
+    # A share the data cannot tell (`fit._mixture_shares`, said in the stage's warnings):
+    # the funnel's shares stay, all of them, so the stage still adds up; delays are written.
+    untold = any(not r.told for r in routes)
     for r, tt in zip(routes, t):
+        if untold and r.outcome is None:
+            continue
         if r.outcome is not None:
             o = outs[r.outcome]
             upd: dict = {}
-            if not lone:
+            if not lone and not untold:
                 upd["share"] = _share(o.share.span if o.share else o.span, tt)
                 if r.count == 0:
                     notes.append(Note(N_("{where}: {label} never taken in the data; kept at "

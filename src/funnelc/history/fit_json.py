@@ -43,8 +43,11 @@ def _dist(d: DistFit | None) -> JSON:
 
 
 def _route(r: RouteFit) -> JSONObject:
-    return {"route": r.label, "count": r.count, "share": _num(r.share), "low": _num(r.low),
-            "high": _num(r.high), "in_funnel": r.outcome is not None, "after": _dist(r.after)}
+    # A share the data cannot tell (`fit._mixture_shares`) is null, as the report's «—».
+    told = r.told
+    return {"route": r.label, "count": r.count, "share": _num(r.share) if told else None,
+            "low": _num(r.low) if told else None, "high": _num(r.high) if told else None,
+            "in_funnel": r.outcome is not None, "after": _dist(r.after)}
 
 
 def _stage(s: StageFit) -> JSONObject:

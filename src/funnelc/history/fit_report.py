@@ -277,9 +277,11 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any,
         first = True
         name = plain(f"{sf.pipeline}.{sf.stage}")
         for rt in sf.routes:
-            share = "—" if rt.key[0] == "sla" else w.share(rt.share) + (
+            # A share the data cannot tell (`fit._mixture_shares`) is no number: its
+            # warning below says why.
+            share = "—" if rt.key[0] == "sla" or not rt.told else w.share(rt.share) + (
                 " " + kept if sf.mature < MIN_DEALS else "")
-            ci = "" if rt.key[0] == "sla" else f"{w.share(rt.low)}–{w.share(rt.high)}"
+            ci = "" if rt.key[0] == "sla" or not rt.told else f"{w.share(rt.low)}–{w.share(rt.high)}"
             new = ("" if rt.outcome is not None or rt.key in (("stay",), ("sla",))
                    else " " + _("(new)"))  # the SLA is the stage's own, never a new route
             label = _("sla timeout (not a share)") if rt.key[0] == "sla" else w.route(rt.label)
@@ -357,6 +359,9 @@ def print_fit(r: FitResult, prep: Prepared, notes: list[str], console: Any,
                     "time in stage before the end), the delays' sample; shares: each way "
                     "out's cumulative "
                     "incidence at the horizon, the deals still open counted for as long as "
-                    "they were watched (Aalen–Johansen), with its 95% interval; rates: exact "
+                    "they were watched (Aalen–Johansen), with its 95% interval; in a stage "
+                    "without stay, with deals still open: the shares and delays fitted "
+                    "together, each open deal counted for each way out by how likely it "
+                    "still was at its age (a mixture of competing risks); rates: exact "
                     "Poisson; fewer than {n} deals behind a figure (⚠): the funnel's "
                     "value kept").format(n=MIN_DEALS))
