@@ -250,7 +250,7 @@ class _Writer:
             items.append((_("The CRM does on entry"), self.on_enter(list(stage.on_enter))))
         if stage.respond is not None:
             items.append((_("Answer within"), [
-                _("{after} of entry (pick the deal up by then)").format(
+                _("{after} from entry (pick the deal up by then)").format(
                     after=self.limit(stage.respond.text))]))
         if stage.sla is not None:
             action = self.target_action(stage.sla.target, stage.sla.copy_to, pipe)
