@@ -31,7 +31,7 @@ from .stats import wilson
 
 __all__ = ["WayData", "MixtureFit", "fit_mixture", "OPEN_MAX"]
 
-OPEN_MAX = 4000
+OPEN_MAX = 1000
 """Open deals read one by one at most; beyond, their ages are grouped into this many
 quantile bins (each at its mean age, weighted by its deals)."""
 
