@@ -718,11 +718,12 @@ def _mixture_shares(fit: StageFit, d: np.ndarray, w: np.ndarray, aside: frozense
     lost 70.5 % [66.2–74.6 %]; the mixture reads 29.9 % [25.0–35.4 %]. Where a stay
     route was read (visits old enough to have left still open), staying is a way of its
     own, with no delay. The data cannot tell the shares where a way no deal had taken
-    yet while deals were still leaving, where a way's fitted delay lies mostly past the
-    oldest visit's age, or where deals read as staying (5 % or more) may yet leave by a
-    way whose delay lies partly (over `HIDDEN`) past it: then no share is printed
-    (`RouteFit.told`) and the writer keeps the funnel's. False when the mixture could
-    not be fitted (the Aalen–Johansen shares shared out stand)."""
+    yet while deals were still leaving, or where a way's fitted delay lies mostly past
+    the oldest visit's age: then no share is printed (`RouteFit.told`) and the writer
+    keeps the funnel's. Where deals read as staying (5 % or more) may yet leave by a way
+    whose delay lies partly (over `HIDDEN`) past that age, a warning says so: grave_b24_ru's
+    «Думают», a graveyard (stay 5.3 %, «Не отвечает» 6.9 % past 240 days). False when
+    the mixture could not be fitted (the Aalen–Johansen shares shared out stand)."""
     ways = sorted(int(c) for c in np.unique(w[w >= 0]) if c != stay)
     data = [WayData(_family(fit.routes[c], d[w == c]), d[w == c]) for c in ways]
     start = [inc.shares.get(c, 0.0) for c in ways]
@@ -774,12 +775,14 @@ def _mixture_shares(fit: StageFit, d: np.ndarray, w: np.ndarray, aside: frozense
         stays = got.shares[by[stay]] * scale
         if slow is not None and stays >= SHARE_STILL_LEAVING and got.unseen[slow] > HIDDEN:
             # Deals that never leave, or deals of a way whose delay runs past the
-            # history, still to leave it: the history cannot tell them apart.
-            untold.append(Note(N_(
-                "the data cannot tell this stage's shares: {stay_pct} of its deals read as "
-                "staying for good, while the delay of {label}, fitted with the deals still "
-                "open, lies {unseen_pct} past the oldest visit's age ({oldest_hours}): "
-                "those deals may yet leave that way; the funnel's shares are kept"),
+            # history, still to leave it: the history cannot tell them apart, and what
+            # is read as stay rests on the fitted delay's tail. The shares stand (a
+            # graveyard's stay is real): what remains uncertain is said.
+            fit.warnings.append(Note(N_(
+                "{stay_pct} of this stage's deals read as staying for good, while the delay "
+                "of {label}, fitted with the deals still open, lies {unseen_pct} past the "
+                "oldest visit's age ({oldest_hours}): some of them may yet leave that way, "
+                "and how many is the fitted delay's guess"),
                 stay_pct=stays, label=fit.routes[ways[slow]].label,
                 unseen_pct=got.unseen[slow], oldest_hours=float(np.max(ages))))
     if untold:
