@@ -1744,10 +1744,11 @@ def print_audit(a: Audit, console: Console, head: str, tr: Translator | None = N
 
 def _upstream_text(f: Finding, up: Upstream, tr: Translator, x: _Fmt, named: bool) -> str:
     """Why a reason's share of all the losses moved while it held where it is given: an
-    earlier stage lost more deals (`loss_reasons._upstream`). Once the shift was read
-    within the stages, «Дорого» falling from 30.56% to 20.65% of all the losses was no
-    finding, and nothing said why the loss-reason tables showed it fall: the client took
-    it for fewer price objections. Each share with its base, as the shifts give theirs."""
+    earlier stage lost more deals, or fewer when the share rose (`loss_reasons._upstream`).
+    Once the shift was read within the stages, «Дорого» falling from 30.56% to 20.65% of
+    all the losses was no finding, and nothing said why the loss-reason tables showed it
+    fall: the client took it for fewer price objections. Each share with its base, as the
+    shifts give theirs."""
     a, b = f.periods or ("", "")
     k1, n1, k2, n2 = up.all_counts
     fields = x.bases(f.counts or (0, 0, 0, 0))
@@ -1771,6 +1772,8 @@ def _upstream_text(f: Finding, up: Upstream, tr: Translator, x: _Fmt, named: boo
         share_last=x.pct(f.counts[2] / f.counts[3] if f.counts and f.counts[3] else None),
         held_p=x.p(up.held_p))
     fields["stages"] = x.count(f.stages or 1)
+    # A share that rose did so because the earlier stage lost fewer deals (marketing
+    # cleaned its leads up): the client reads «price objections grew» unless told.
     moved = tr.gettext(
         "Loss reason «{subject}» on {where}: {expected} of all the losses of deals that came "
         "in {first} ({all_before} of {all_n_before}), {observed} of those that came in "
@@ -1779,7 +1782,16 @@ def _upstream_text(f: Finding, up: Upstream, tr: Translator, x: _Fmt, named: boo
         "deals that reached it, {up_expected} of those that came in {first} ({up_before} of "
         "{up_n_before}) and {up_observed} of those that came in {last} ({up_after} of "
         "{up_n_after}; {up_p}); «{up_reason}» grew most there ({up_reason_first} → "
-        "{up_reason_last} of those deals).")
+        "{up_reason_last} of those deals).") if k2 * n1 < k1 * n2 else tr.gettext(
+        "Loss reason «{subject}» on {where}: {expected} of all the losses of deals that came "
+        "in {first} ({all_before} of {all_n_before}), {observed} of those that came in "
+        "{last} ({all_after} of {all_n_after}; {p}), each counted within {days} of entry. "
+        "That is not the reason changing: an earlier stage, {upstream}, lost fewer of the "
+        "deals that reached it, {up_expected} of those that came in {first} ({up_before} of "
+        "{up_n_before}) and {up_observed} of those that came in {last} ({up_after} of "
+        "{up_n_after}; {up_p}), so more of them went on to the later stages, whose losses "
+        "became a larger part of all the losses; «{up_reason}» fell most there "
+        "({up_reason_first} → {up_reason_last} of those deals).")
     # Where it is given at several stages, its figures are those of the one it moved most
     # at, and the test is over them all, as the shift's sentence says.
     held = tr.ngettext(

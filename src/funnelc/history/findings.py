@@ -267,11 +267,12 @@ class Band:
 class Upstream:
     """loss_reason_upstream: why a reason's share of all the pipeline's losses moved while
     it held at the stages it is given at: an earlier `stage` lost more of the deals that
-    reached it (`losses_first` of `deals_first`, then `losses_last` of `deals_last`;
-    `p_value` two-sided), `reason` the one that grew most there (`reason_first`,
-    `reason_last` of the same deals). The finding's `observed`/`expected` are the reason's share of all the
-    losses (`all_counts`: its losses and all of them, first period then last), `counts`
-    and `held_p` its figures at its own stage (the shifts table's, not clear)."""
+    reached it (the share fell) or fewer (it rose) (`losses_first` of `deals_first`, then
+    `losses_last` of `deals_last`; `p_value` two-sided), `reason` the one that moved most
+    there the same way (`reason_first`, `reason_last` of the same deals). The finding's
+    `observed`/`expected` are the reason's share of all the losses (`all_counts`: its
+    losses and all of them, first period then last), `counts` and `held_p` its figures at
+    its own stage (the shifts table's, not clear)."""
     stage: str
     losses_first: int
     deals_first: int

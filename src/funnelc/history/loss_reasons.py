@@ -124,9 +124,9 @@ class LossTables:
     the one that moved most. `all_*`: the reason's losses among all the pipeline's counted
     losses in each period and `all_p_value` (two-sided pooled z test); `upstream_*`, on a
     reason whose share of all the losses fell only because an earlier stage lost more
-    deals (`_upstream`): that stage, its losses of the deals that reached it in each
-    period and the test of the two, and the reason that grew most there (its losses of
-    the same deals); null otherwise."""
+    deals, or rose only because it lost fewer (`_upstream`): that stage, its losses of the
+    deals that reached it in each period and the test of the two, and the reason that
+    moved most there the same way (its losses of the same deals); null otherwise."""
     catch_alls: dict[str, list[str]] = field(default_factory=dict)
     """Per pipeline, the catch-all reasons its losses have, as written, most frequent
     first: the finding names those the client uses, not a list of other CRMs' words."""
@@ -486,39 +486,46 @@ def _pooled(reason: str, stages: Mapping[str, _Stage]) -> dict[str, object]:
 
 def _upstream(row: Mapping[str, object], stages: Mapping[str, _Stage],
               rank: Mapping[str, int]) -> dict[str, object]:
-    """Why a reason's share of all the losses fell while it held at the stages it is given
-    at (neither test over them clear; its share of all the losses clearly lower): a stage
+    """Why a reason's share of all the losses moved while it held at the stages it is given
+    at (neither test over them clear; its share of all the losses clearly apart): a stage
     before every one of them lost clearly more of the deals that reached it (two-sided
-    pooled z test at `ALPHA`), and so a larger part of all the losses. That stage, the one
-    whose part of all the losses grew most, with its losses of the deals that reached it
-    in each period and the reason that grew most there; empty when none is, or when the
-    stages have no order. Without it the client heard nothing of why «Дорого» fell from
-    30.56% to 20.65% of all the losses once the audit no longer called it a change: the
-    junk marketing brought, lost at qualification (tests/test_loss_reason_upstream.py)."""
+    pooled z test at `ALPHA`), and so a larger part of all the losses, when the share fell;
+    clearly fewer, and so a smaller part, when it rose. That stage, the one whose part of
+    all the losses moved most that way, with its losses of the deals that reached it in
+    each period and the reason that moved most there the same way; empty when none is, or
+    when the stages have no order. Without it the client heard nothing of why «Дорого» fell
+    from 30.56% to 20.65% of all the losses once the audit no longer called it a change:
+    the junk marketing brought, lost at qualification; nor why it rose when marketing
+    cleaned its leads up and «Заявка» lost fewer of them, which the client read as price
+    objections growing (tests/test_loss_reason_upstream.py)."""
     reason = str(row["reason"])
     ka, na = int(str(row["all_first"])), int(str(row["all_of_first"]))
     kb, nb = int(str(row["all_last"])), int(str(row["all_of_last"]))
-    if not (na and nb and kb / nb < ka / na):
+    if not (na and nb and kb / nb != ka / na):
         return {}
+    # +1: the share fell, so the earlier stage must have lost more; -1: it rose, fewer.
+    way = 1 if kb / nb < ka / na else -1
     given = [s for s, (ca, cb, *_r) in stages.items() if ca.get(reason, 0) + cb.get(reason, 0)]
     if not given or any(s not in rank for s in given):
         return {}
     top = min(rank[s] for s in given)
     best: tuple[float, str] | None = None
     for s, (_ca, _cb, la, lb, da, db) in stages.items():
-        if s not in rank or rank[s] >= top or not da or not db or lb / db <= la / da:
+        if (s not in rank or rank[s] >= top or not da or not db
+                or way * (lb / db - la / da) <= 0):
             continue
         if two_proportion_p(lb, db, la, da) >= ALPHA:
             continue
-        grew = lb / nb - la / na
-        if grew > 0 and (best is None or grew > best[0]):
-            best = (grew, s)
+        moved = way * (lb / nb - la / na)
+        if moved > 0 and (best is None or moved > best[0]):
+            best = (moved, s)
     if best is None:
         return {}
     s = best[1]
     ca, cb, la, lb, da, db = stages[s]
-    # The reason that grew most there, per deal that reached the stage.
-    why = max(sorted(set(ca) | set(cb)), key=lambda r: cb.get(r, 0) / db - ca.get(r, 0) / da)
+    # The reason that moved most there the same way, per deal that reached the stage.
+    why = max(sorted(set(ca) | set(cb)),
+              key=lambda r: way * (cb.get(r, 0) / db - ca.get(r, 0) / da))
     return {"upstream_stage": s, "upstream_losses_first": la, "upstream_deals_first": da,
             "upstream_losses_last": lb, "upstream_deals_last": db,
             "upstream_p_value": two_proportion_p(lb, db, la, da), "upstream_reason": why,
@@ -581,7 +588,8 @@ def loss_findings(lt: LossTables, lone: Mapping[str, str] | None = None) -> list
                            counts=(r["losses_first"], r["losses_of_first"], r["losses_last"],
                                    r["losses_of_last"]), stages=r["stages"]))
     # A reason whose share of all the losses moved only because an earlier stage lost
-    # more deals: the sentence says so, where the shift no longer does (`_upstream`).
+    # more deals, or fewer: the sentence says so, where the shift no longer does
+    # (`_upstream`).
     for r in lt.shifts.filter(pl.col("upstream_stage").is_not_null()).iter_rows(named=True):
         up = Upstream(r["upstream_stage"], r["upstream_losses_first"],
                       r["upstream_deals_first"], r["upstream_losses_last"],
