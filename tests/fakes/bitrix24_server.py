@@ -45,6 +45,12 @@ FIELD_NAME_RE = re.compile(r"[A-Z0-9_]+")  # crm-deal-userfield-add.md, FIELD_NA
 USERFIELD_ENTITIES = {"deal": "CRM_DEAL", "contact": "CRM_CONTACT", "company": "CRM_COMPANY"}
 PAGE = 50  # crm-status-list.md: "returns a single page (max 50 records)"
 MAX_BATCH = 50  # settings/how-to-call-rest-api/batch.md
+LANGUAGES = frozenset({"ar", "br", "de", "en", "fr", "hi", "id", "it", "ja", "la", "ms", "pl",
+                       "ru", "sc", "tc", "th", "tr", "ua", "vn"})  # crm/data-types.md#lang-ids
+PORTAL_LANGUAGES = ("ru", "en", "ua", "de")
+# [stricter] the languages a LABEL is written in ("set for all language identifiers",
+# crm-deal-userfield-add.md): a portal's installed languages; a list filtered by another
+# LANG gives null labels.
 
 
 class RestError(Exception):
@@ -110,17 +116,34 @@ class UserField:
     mandatory: bool
     sort: int
     items: list[dict[str, Any]] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    """The label per language where it differs from `label` (crm-deal-userfield-add.md:
+    EDIT_FORM_LABEL as a `lang_map`, "the value from LABEL will be set for all languages
+    that were not provided"). A field made by hand in the portal's interface may have a
+    label in some languages only: seed it with `label=""` and `labels`."""
 
-    def answer(self) -> dict[str, Any]:
-        # crm-deal-userfield-list.md, the answer's example
+    def text(self, lang: str) -> str | None:
+        """The label in `lang`: [stricter] null where the field has none in it (the docs
+        do not show a list filtered by a language the label was not written in)."""
+        if lang in self.labels:
+            return self.labels[lang]
+        return self.label if lang in PORTAL_LANGUAGES and self.label else None
+
+    def answer(self, lang: str | None = None) -> dict[str, Any]:
+        # crm-deal-userfield-list.md, the answer's example. Its "Returned Data": the labels
+        # "are returned either as `string` when passing `filter.LANG`, or are not returned
+        # at all" (so in crm-contact-userfield-list.md; crm-company-userfield-list.md: "as
+        # `string` when passing `filter.LANG`").
         out: dict[str, Any] = {
             "ID": str(self.id), "ENTITY_ID": USERFIELD_ENTITIES[self.entity],
             "FIELD_NAME": self.field_name, "USER_TYPE_ID": self.user_type, "XML_ID": None,
             "SORT": str(self.sort), "MULTIPLE": "Y" if self.multiple else "N",
             "MANDATORY": "Y" if self.mandatory else "N", "SHOW_FILTER": "N",
-            "SHOW_IN_LIST": "Y", "EDIT_IN_LIST": "Y", "IS_SEARCHABLE": "N", "SETTINGS": {},
-            "EDIT_FORM_LABEL": self.label, "LIST_COLUMN_LABEL": self.label,
-            "LIST_FILTER_LABEL": self.label, "ERROR_MESSAGE": None, "HELP_MESSAGE": None}
+            "SHOW_IN_LIST": "Y", "EDIT_IN_LIST": "Y", "IS_SEARCHABLE": "N", "SETTINGS": {}}
+        if lang is not None:
+            text = self.text(lang)
+            out.update({"EDIT_FORM_LABEL": text, "LIST_COLUMN_LABEL": text,
+                        "LIST_FILTER_LABEL": text, "ERROR_MESSAGE": None, "HELP_MESSAGE": None})
         if self.user_type == "enumeration":
             out["LIST"] = [{"ID": str(i["ID"]), "SORT": str(i["SORT"]), "VALUE": i["VALUE"],
                             "DEF": "N", "XML_ID": f"x{i['ID']}"} for i in self.items]
@@ -395,9 +418,14 @@ class State:
         sort = _int(f.get("SORT", 100), "SORT")
         if sort <= 0:
             raise RestError("ERROR_CORE", "SORT must be greater than zero")
-        label = f.get("LABEL") or f.get("EDIT_FORM_LABEL") or full
+        # crm-deal-userfield-add.md: EDIT_FORM_LABEL is a string (every language) or a
+        # lang_map (LABEL for the languages it leaves out).
+        edit = f.get("EDIT_FORM_LABEL")
+        per_language = ({str(k): str(v) for k, v in edit.items() if str(k) in LANGUAGES}
+                        if isinstance(edit, dict) else {})
+        label = f.get("LABEL") or (edit if isinstance(edit, str) else None) or full
         uf = UserField(self._id(), entity, full, utype, str(label), multiple,
-                       _yn(f.get("MANDATORY", "N"), "MANDATORY"), sort)
+                       _yn(f.get("MANDATORY", "N"), "MANDATORY"), sort, labels=per_language)
         if "LIST" in f:
             for k, item in enumerate(self._items(f["LIST"])):
                 uf.items.append({"ID": self._id(), "VALUE": str(item["VALUE"]),
@@ -451,8 +479,14 @@ class State:
         return True
 
     def userfield_list(self, entity: str, p: dict[str, Any]) -> list[Any]:
-        return [x.answer() for x in sorted(self.fields, key=lambda x: (x.sort, x.id))
-                if x.entity == entity]
+        # crm-deal-userfield-list.md: filter LANG ("a language identifier") gives the
+        # labels in that language; without it the answer has no labels.
+        flt = p.get("filter") or {}
+        if not isinstance(flt, dict):
+            raise RestError("", "Parameter 'filter' must be array.")
+        lang = flt.get("LANG")
+        return [x.answer(None if lang is None else str(lang))
+                for x in sorted(self.fields, key=lambda x: (x.sort, x.id)) if x.entity == entity]
 
     # ---------------------------------------------------------------- dispatch
 

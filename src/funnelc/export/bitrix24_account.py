@@ -1,7 +1,7 @@
 """What a Bitrix24 portal holds for deals, read through REST: the side of the comparison
 `funnelc apply --to bitrix24` plans against, as plain dataclasses.
 
-Reads (two requests for any portal of up to 46 deal pipelines): `crm.category.list`
+Reads (two requests for any portal of up to 41 deal pipelines): `crm.category.list`
 (entityTypeId 2; answer `result.categories[]` with `id`, `name`, `sort`, `isDefault`:
 api-reference/crm/universal/category/crm-category-list.md), then one `batch` of
 `crm.status.list` per pipeline (filter ENTITY_ID `DEAL_STAGE` for the default pipeline,
@@ -10,15 +10,28 @@ SYSTEM, COLOR, SEMANTICS, EXTRA.SEMANTICS: api-reference/crm/status/crm-status-l
 and `crm.{deal,contact,company}.userfield.list` (ID, FIELD_NAME, USER_TYPE_ID, MULTIPLE,
 MANDATORY, labels, LIST[] of ID/VALUE/SORT: api-reference/crm/deals/user-defined-fields/
 crm-deal-userfield-list.md and its contact/company twins). Numbers come as strings
-("SORT": "10"): both are taken.
+("SORT": "10"): both are taken. Each list answers one page of at most 50 items (`start`,
+`next`): a full first page is read on page by page with the same filter.
+
+A user field's labels (EDIT_FORM_LABEL, LIST_COLUMN_LABEL, LIST_FILTER_LABEL,
+ERROR_MESSAGE, HELP_MESSAGE) come in a userfield.list answer only when it is filtered by
+LANG, as strings in that language, "or are not returned at all" (crm-deal-userfield-
+list.md, "Returned Data"). The list is asked in each language funnelc names things in
+(`ru`, `ua` — Bitrix24's id of Ukrainian —, `en`: crm/data-types.md#lang-ids), three
+calls an entity in the same batch, and each field's labels are put together per language,
+`{"ru": …, "ua": …, "en": …}`, the shape crm.deal.userfield.get answers them in. A field's
+`label` is the one in the portal's language (that of its pipeline and stage names, which
+crm.category.list and crm.status.list answer in), else the nearest.
 
 The answers are also kept as Bitrix24 sent them (`Snapshot.answers`), in the shapes of
-those documents, for `funnelc import --from bitrix24` to read live.
+those documents (the user fields with their labels per language), for `funnelc import
+--from bitrix24` to read live.
 """
 
 from __future__ import annotations
 
 import urllib.parse
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -32,6 +45,12 @@ __all__ = ["Stage", "Category", "UserField", "Snapshot", "read_snapshot", "ENTIT
 FieldEntity = Literal["deal", "contact", "company"]
 ENTITIES: tuple[FieldEntity, ...] = ("deal", "contact", "company")
 Semantics = Literal["process", "success", "failure"]
+LABEL_LANGUAGES = ("ru", "ua", "en")
+"""The languages the user fields' labels are asked in (`filter.LANG`)."""
+LABEL_KEYS = ("EDIT_FORM_LABEL", "LIST_COLUMN_LABEL", "LIST_FILTER_LABEL", "ERROR_MESSAGE",
+              "HELP_MESSAGE")
+"""crm-deal-userfield-list.md: the keys answered in the LANG asked, or not at all."""
+UKRAINIAN = frozenset("іїєґІЇЄҐ")
 
 
 def entity_id(category_id: int) -> str:
@@ -83,6 +102,12 @@ class UserField:
     mandatory: bool
     enums: list[tuple[int, str, int]] = field(default_factory=list)
     """(ID, VALUE, SORT) of an `enumeration`'s LIST."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """Its label per language where the answer gives them so; `label` is one of them."""
+
+    def named(self, name: str) -> bool:
+        """Whether the field is called `name` in any language."""
+        return name == self.label or name in self.labels.values()
 
 
 @dataclass
@@ -132,18 +157,55 @@ def _obj(value: JSON, where: str) -> JSONObject:
     return value
 
 
-def _label(raw: JSONObject) -> str:
-    """A field's name: EDIT_FORM_LABEL, else LIST_COLUMN_LABEL, else the code. A label
-    may be a string or a map by language (`lang_map`)."""
+def _portal_language(names: Iterable[str]) -> str:
+    """The portal's language from its pipeline and stage names: `ua` for Ukrainian
+    letters, `ru` for other Cyrillic, else `en` (as funnelc.importers.bitrix24 reads a
+    saved answer)."""
+    text = " ".join(names)
+    if any(ch in UKRAINIAN for ch in text):
+        return "ua"
+    if any("\u0400" <= ch <= "\u04ff" for ch in text):
+        return "ru"
+    return "en"
+
+
+def _label(raw: JSONObject, lang: str) -> tuple[str, dict[str, str]]:
+    """A field's name and its names per language: EDIT_FORM_LABEL, else
+    LIST_COLUMN_LABEL, else LIST_FILTER_LABEL, else the code. A label is a string (a list
+    filtered by LANG) or an object by language (crm.deal.userfield.get, and this module's
+    answers put together): taken in `lang`, then the other of ru/ua, en, the rest."""
+    near = {"ua": ("ua", "ru", "en"), "ru": ("ru", "ua", "en")}.get(lang, (lang, "en"))
     for key in ("EDIT_FORM_LABEL", "LIST_COLUMN_LABEL", "LIST_FILTER_LABEL"):
         value = raw.get(key)
         if isinstance(value, dict):
-            texts = [v for k in ("en", "ru", *sorted(value)) if isinstance(v := value.get(k), str)
-                     and v.strip()]
-            value = texts[0] if texts else None
-        if isinstance(value, str) and value.strip():
-            return value
-    return str(raw.get("FIELD_NAME") or "")
+            texts = {k: v for k, v in value.items() if isinstance(v, str) and v.strip()}
+            first = next((k for k in (*near, *sorted(texts)) if k in texts), None)
+            if first is not None:
+                return texts[first], texts
+        elif isinstance(value, str) and value.strip():
+            return value, {}
+    return str(raw.get("FIELD_NAME") or ""), {}
+
+
+def _merge_languages(pages: dict[str, list[JSON]], where: str) -> list[JSON]:
+    """One userfield.list answer a language (`{lang: items}`) → the fields once each, in
+    the order first met, each label key an object `{lang: text}` of the languages that
+    answered it (a label already given per language is kept as given)."""
+    merged: dict[str, JSONObject] = {}
+    for lang, items in pages.items():
+        for k, raw in enumerate(items):
+            item = _obj(raw, f"{where}[{k}]")
+            key = str(_int(item, "ID", f"{where}[{k}]"))
+            out = merged.setdefault(key, {n: v for n, v in item.items() if n not in LABEL_KEYS})
+            for name in LABEL_KEYS:
+                value = item.get(name)
+                texts = out.get(name)
+                known = texts if isinstance(texts, dict) else {}
+                if isinstance(value, dict):
+                    out[name] = {**value, **known}
+                elif isinstance(value, str):
+                    out[name] = {**known, lang: value}
+    return list(merged.values())
 
 
 def _yes(value: JSON) -> bool:
@@ -171,7 +233,7 @@ def parse_stage(raw: JSON, where: str) -> Stage:
                  _str(item, "COLOR", where, ""))
 
 
-def parse_field(raw: JSON, where: str, entity: FieldEntity) -> UserField:
+def parse_field(raw: JSON, where: str, entity: FieldEntity, lang: str = "en") -> UserField:
     item = _obj(raw, where)
     enums: list[tuple[int, str, int]] = []
     values = item.get("LIST")
@@ -182,9 +244,10 @@ def parse_field(raw: JSON, where: str, entity: FieldEntity) -> UserField:
             e = _obj(v, f"{where}.LIST[{k}]")
             enums.append((_int(e, "ID", f"{where}.LIST[{k}]"), _str(e, "VALUE", f"{where}.LIST[{k}]"),
                           _int(e, "SORT", f"{where}.LIST[{k}]") if e.get("SORT") is not None else 0))
-    return UserField(_int(item, "ID", where), entity, _str(item, "FIELD_NAME", where), _label(item),
+    label, labels = _label(item, lang)
+    return UserField(_int(item, "ID", where), entity, _str(item, "FIELD_NAME", where), label,
                      _str(item, "USER_TYPE_ID", where), _yes(item.get("MULTIPLE")),
-                     _yes(item.get("MANDATORY")), enums)
+                     _yes(item.get("MANDATORY")), enums, labels)
 
 
 def _items(client: Bitrix24Client, method: str, value: JSON, where: str) -> list[JSON]:
@@ -208,8 +271,8 @@ def read_snapshot(client: Bitrix24Client) -> Snapshot:
     calls = [Call(f"s{c.id}", "crm.status.list",
                   {"filter": {"ENTITY_ID": c.entity_id}, "order": {"SORT": "ASC"}})
              for c in categories]
-    calls += [Call(f"f_{e}", f"crm.{e}.userfield.list", {"order": {"SORT": "ASC"}})
-              for e in ENTITIES]
+    calls += [Call(f"f_{e}_{lang}", f"crm.{e}.userfield.list", _field_query(lang))
+              for e in ENTITIES for lang in LABEL_LANGUAGES]
     results: dict[str, JSON] = {}
     for start in range(0, len(calls), MAX_BATCH):
         results.update(client.batch(calls[start:start + MAX_BATCH]))
@@ -229,17 +292,30 @@ def read_snapshot(client: Bitrix24Client) -> Snapshot:
     answers: dict[str, JSON] = {
         "crm.category.list": {"result": {"categories": raw_categories}},
         "crm.status.list": {"result": statuses}}
+    lang = _portal_language([c.name for c in categories]
+                           + [s.name for c in categories for s in c.stages])
     for e in ENTITIES:
         method = f"crm.{e}.userfield.list"
-        items = _items(client, method, results.get(f"f_{e}"), f"result.result.f_{e}")
-        if len(items) >= 50:
-            items = client.list_all(method, {"order": {"SORT": "ASC"}})
+        pages: dict[str, list[JSON]] = {}
+        for label_lang in LABEL_LANGUAGES:
+            key = f"f_{e}_{label_lang}"
+            items = _items(client, method, results.get(key), f"result.result.{key}")
+            if len(items) >= 50:  # a full page: read the rest with the same filter
+                items = client.list_all(method, _field_query(label_lang))
+            pages[label_lang] = items
         try:
-            fields += [parse_field(f, f"result[{k}]", e) for k, f in enumerate(items)]
+            items = _merge_languages(pages, "result")
+            fields += [parse_field(f, f"result[{k}]", e, lang) for k, f in enumerate(items)]
         except _Shape as exc:
             raise BadAnswer(f"{client.label('POST', method)}: {exc}") from None
         answers[method] = {"result": items}
     return Snapshot(categories, fields, answers)
+
+
+def _field_query(lang: str) -> JSONObject:
+    """crm-deal-userfield-list.md: the labels come in the LANG filtered by; its default
+    order (SORT, then ID) written out, so that pages follow one order."""
+    return {"filter": {"LANG": lang}, "order": {"SORT": "ASC", "ID": "ASC"}}
 
 
 def command(method: str, params: JSONObject) -> str:

@@ -410,7 +410,7 @@ def _fields(funnel: m.FunnelFile, snap: Snapshot, fields: list[FieldWant], plan:
     for k, fw in enumerate(fields):
         stem = (code_stem(fw.name, lang).upper() or "FIELD")[:FIELD_CODE_LIMIT]
         mine = [f for f in snap.fields if f.entity == fw.entity and f.id not in wanted[fw.entity]]
-        remote = (next((f for f in mine if f.label == fw.name), None)
+        remote = (next((f for f in mine if f.named(fw.name)), None)
                   or next((f for f in mine if f.field_name == "UF_CRM_" + stem), None))
         code = "" if remote is not None else _field_code(fw.name, lang, used)
         if remote is not None:

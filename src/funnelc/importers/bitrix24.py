@@ -112,6 +112,9 @@ class _Field:
     """The label per language (`{"en": …, "ru": …, "ua": …}`) where the answer gives one
     (crm.*.userfield.get, or a list without the LANG filter); the account's is taken."""
     code: str = ""
+    unlabelled: str = ""
+    """Why the field is named by its code: "absent" (the answer has no label keys: a
+    userfield.list not filtered by LANG), "blank" (none written in the language asked)."""
 
 
 @dataclass
@@ -155,11 +158,14 @@ def _str(obj: JSONObject, key: str, file: str, where: str) -> str:
     return value
 
 
+LABEL_KEYS = ("EDIT_FORM_LABEL", "LIST_COLUMN_LABEL", "LIST_FILTER_LABEL")
+
+
 def _label(raw: JSONObject) -> tuple[str, dict[str, str]]:
     """The field's label, and its labels per language when the answer gives them so
     (Bitrix24's language ids: `ru`, `ua`, `en`, `de` … crm-deal-userfield-get.md's
     answer; a list filtered by LANG gives one string)."""
-    for key in ("EDIT_FORM_LABEL", "LIST_COLUMN_LABEL", "LIST_FILTER_LABEL"):
+    for key in LABEL_KEYS:
         value = raw.get(key)
         if isinstance(value, dict):
             texts = {k: v for k, v in value.items() if isinstance(v, str) and v.strip()}
@@ -276,9 +282,13 @@ def _take(data: JSON, file: str, where: str, into: _Answers) -> None:
                 values.append((_int(item, "SORT", file, f"{p}.LIST[{k}]", 0),
                                _str(item, "VALUE", file, f"{p}.LIST[{k}]")))
             label, labels = _label(raw)
+            code = str(raw.get("FIELD_NAME") or "")
+            unlabelled = ("" if labels or any(isinstance(raw.get(k), str) and str(raw[k]).strip()
+                                              for k in LABEL_KEYS) else
+                          "absent" if not any(k in raw for k in LABEL_KEYS) else "blank")
             into.fields.append(_Field(ent, label, _str(raw, "USER_TYPE_ID", file, p),
                                       raw.get("MULTIPLE") == "Y", raw.get("MANDATORY") == "Y",
-                                      values, labels, str(raw.get("FIELD_NAME") or "")))
+                                      values, labels, code, unlabelled))
         else:
             raise JsonProblem(file, p, "neither a stage (STATUS_ID) nor a user field "
                               "(USER_TYPE_ID)")
@@ -339,6 +349,13 @@ def _build(a: _Answers, path: str) -> Imported:
     if other_language:
         notes.append(f"fields without a label in the account's language ({lang}, the language "
                      "of its stage names), named in another: " + ", ".join(other_language))
+    for why, hint in (("absent", "crm.*.userfield.list gives the labels only when filtered by "
+                       f"LANG: save it with {{\"filter\": {{\"LANG\": \"{lang}\"}}}}"),
+                      ("blank", "none is written in the languages the list was asked in")):
+        codes = [f.code for f in a.fields if f.unlabelled == why]
+        if codes:
+            notes.append(f"fields without a label in the answers, named by their codes ({hint}): "
+                         + ", ".join(codes))
     for f in a.fields:
         fname = _unique(_named(f.label), ftaken, f.entity.value)
         if fname != f.label:
