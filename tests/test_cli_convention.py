@@ -172,7 +172,8 @@ def test_csv_where_tables_are_the_product(tmp_path: Path) -> None:
     sweep = invoke("sweep", FUNNEL, "--vary", f'team "{TEAM}" size 1..2', *QUICK,
                    "--format", "csv")
     assert sweep.exit_code == 0, sweep.output
-    assert sweep.stdout.startswith(f"point,{TEAM} size,metric,subject,unit,mean,ci95,sd,n\n")
+    assert sweep.stdout.startswith(f"point,{TEAM} size,metric,subject,unit,mean,ci95,sd,n,"
+                                   "first_day,last_day\n")
     staff = invoke("staff", FUNNEL, "--team", TEAM, "--target", "utilization <= 85%", *QUICK,
                    "--format", "csv")
     assert staff.exit_code == 0, staff.output

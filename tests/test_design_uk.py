@@ -542,7 +542,7 @@ def test_a_scenario_that_keeps_a_budget_says_so() -> None:
     assert scenario["deltas"]["cost"]["diff"]["mean"] == 0
     text = " ".join(run("whatif", str(ACCOUNT), "--reps", "2", "--set",
                         'source "Instagram" 50/week').stdout.split())
-    assert ("--set: бюджет «Instagram» лишається `20k/month`: сценарій змінює кількість "
+    assert ("зміна (--set): бюджет «Instagram» лишається `20k/month`: сценарій змінює кількість "
             "лідів, а не те, скільки за них платять, тож витрати на джерело не змінюються; "
             "якщо більше лідів коштує дорожче, додайте `source \"Instagram\" budget "
             "40k/month`") in text
@@ -551,7 +551,7 @@ def test_a_scenario_that_keeps_a_budget_says_so() -> None:
                                                                         "unpriced")]
     text = " ".join(run("whatif", str(ACCOUNT), "--reps", "2", "--set",
                         'source "Google Maps" 24/week').stdout.split())
-    assert ("--set: у «Google Maps» немає `cost` чи `budget`: скільки коштують його ліди, "
+    assert ("зміна (--set): у «Google Maps» немає `cost` чи `budget`: скільки коштують його ліди, "
             "невідомо, і витрати їх не враховують") in text
     site = _whatif("--set", 'source "Сайт" 60/week')["scenarios"][0]
     assert site["price_notes"] == []

@@ -123,7 +123,7 @@ def test_sweep_csv_is_complete_and_tidy(funnel: str) -> None:
     header, rows = _csv(funnel, "--vary", "team Ops size 1..3",
                         "--vary", "source Calls rate 4..8/hour step 4")
     assert header == ["point", "Ops size", "Calls rate (/hour)", "metric", "subject", "unit",
-                      "mean", "ci95", "sd", "n"]
+                      "mean", "ci95", "sd", "n", "first_day", "last_day"]
     points = {r[0] for r in rows}
     assert points == {str(i) for i in range(6)}
     # Axis columns hold the grid, first axis slowest.
@@ -260,4 +260,4 @@ def test_sweep_and_whatif_say_why_a_short_window_reads_low(tmp_path: Path) -> No
     assert r.exit_code == 0, r.output
     flat = " ".join(r.output.split())
     assert "baseline: pipeline `Line`: 90% of its wins take up to" in flat, flat
-    assert "--set: pipeline `Line`: 90% of its wins take up to" in flat, flat
+    assert "change (--set): pipeline `Line`: 90% of its wins take up to" in flat, flat

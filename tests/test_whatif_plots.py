@@ -129,8 +129,9 @@ def test_whatif_plot_money_durations_and_no_offset(account: Path, tmp_path: Path
     assert money and all(re.fullmatch(r"[+-]?[\d,]+\s(тыс\.|млн|млрд)\s₽", t) for t in money), \
         money
     assert any(t.startswith("+") for t in money), "gains are signed"
-    cycle = panel(drawn, "Δ цикл до успеха")  # a half-hour gain on a six-day cycle
-    assert cycle.get_title().endswith(", минуты"), cycle.get_title()
+    # A half-hour gain on a six-day cycle: in days, as the table writes it (fmt_delta).
+    cycle = panel(drawn, "Δ цикл до успеха")
+    assert cycle.get_title().endswith(", дни"), cycle.get_title()
     breaches = panel(drawn, "Δ нарушения реакции")
     assert all(t.endswith(" п. п.") for t in tick_texts(breaches) if t != "Третий менеджер")
     assert (tmp_path / "wi.png").exists() and (tmp_path / "wi.svg").exists()
@@ -260,3 +261,25 @@ def test_bands_and_error_bars_stop_at_zero(account: Path, tmp_path: Path,
     assert len(panels) >= 2
     lows = [_lowest_drawn(ax) for ax in panels]
     assert all(low >= 0 for low in lows), lows
+
+
+def test_whatif_plot_reads_as_its_table(account: Path, tmp_path: Path,
+                                        drawn: list[Figure]) -> None:
+    """With one replication the figure's title says there is no interval (as the table's
+    line under its legend does), and a duration's panel takes the table's unit (fmt_delta:
+    of the larger of the baseline and the changed figure): a half-hour gain on a six-day
+    cycle was drawn in minutes beside the table's days."""
+    run("whatif", str(account), "--scenario", "Третий менеджер", "--plot",
+        str(tmp_path / "wi"), *FAST[:-1], "1")
+    (fig,) = drawn
+    title = fig.texts[0].get_text()
+    assert "95%" in title and "одн" in title and "--reps 2" in title, title
+    assert "парн" not in title, title
+    cycle = panel(drawn, "Δ цикл до успеха")
+    assert cycle.get_title().endswith(", дни"), cycle.get_title()
+    for lang, one in (("uk", "одн"), ("en", "one replication")):
+        drawn.clear()
+        run("whatif", str(account), "--scenario", "Третий менеджер", "--plot",
+            str(tmp_path / f"wi-{lang}"), "--lang", lang, *FAST)
+        title = drawn[0].texts[0].get_text()
+        assert one not in title, title

@@ -98,6 +98,7 @@ def _variants(prepared: Prepared, scenarios: tuple[str, ...], sets: tuple[str, .
     --set lines as one more variant. Unknown names are usage errors with a suggestion."""
     from ..diagnostics import Diagnostic, Severity
     from ..scenarios import ScenarioError, apply_scenario, scenario_names
+    from ..whatif.render import SET
     from ..whatif.runs import Variant
 
     model = prepared.model
@@ -127,7 +128,7 @@ def _variants(prepared: Prepared, scenarios: tuple[str, ...], sets: tuple[str, .
         from ..whatif.variants import OverrideError, Overrides
 
         try:
-            variants.append(Variant("--set", Overrides(model).apply(override_lines(sets)),
+            variants.append(Variant(SET, Overrides(model).apply(override_lines(sets)),
                                     tuple(sets)))
         except OverrideError as exc:
             exit_on_override_error(exc, prepared.colored)

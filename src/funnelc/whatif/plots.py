@@ -40,6 +40,8 @@ __all__ = ["whatif_figure", "sweep_figure", "staffing_figure"]
 
 _TEXT = {
     "suptitle": C_("plot", "scenario − baseline, paired 95% interval (same random numbers)"),
+    "suptitle one": C_("plot", "scenario − baseline, one replication: no 95% interval, so no "
+                               "change is called better or worse (--reps 2 or more)"),
     "delta": C_("plot", "Δ {label}"),
     "days": C_("plot", "days"), "hours": C_("plot", "hours"),
     "minutes": C_("plot", "minutes"),
@@ -117,6 +119,30 @@ def _ticks(axis: Axis, text: Callable[[float], str]) -> None:
     axis.set_major_formatter(FuncFormatter(lambda x, _pos: text(0.0 if x == 0 else x)))
 
 
+def _bar_ticks(axis: Axis, text: Callable[[float], str], values: Sequence[float]) -> None:
+    """A colour bar's ticks, labelled as the map's cells (and the table's) write figures,
+    at steps of 1, 2 or 5 of a power of ten, which that writing shows exactly (a step of
+    2.5 put a tick at 5.475, labelled «5,48%» beside «5,5%»), and never two ticks of one
+    label: over a range narrower than the figures' last digit only the first tick of
+    each label is kept."""
+    from matplotlib.ticker import FixedLocator, MaxNLocator
+
+    if not values:
+        _ticks(axis, text)
+        return
+    low, high = min(values), max(values)
+    if low == high:
+        locs = [low]
+    else:
+        locs = [x for x in MaxNLocator(nbins=5, steps=[1, 2, 5, 10]).tick_values(low, high)
+                if low - 1e-9 * abs(high - low) <= x <= high + 1e-9 * abs(high - low)]
+    kept: dict[str, float] = {}
+    for x in locs:
+        kept.setdefault(text(0.0 if x == 0 else x), x)
+    axis.set_major_locator(FixedLocator(list(kept.values()) or [low]))
+    _ticks(axis, text)
+
+
 def _plt() -> Any:
     import matplotlib
 
@@ -147,6 +173,7 @@ def whatif_figure(base: VariantRun, comparisons: Sequence[Comparison],
         ax = axes[i // cols][i % cols]
         d = defs[key]
         vals, errs, cols_ = [], [], []
+        reach: list[float] = []  # what picks a duration's unit: the table's rule
         for c in comparisons:
             delta = c.deltas.get(key)
             if delta is None or delta.diff.mean is None:
@@ -157,8 +184,15 @@ def whatif_figure(base: VariantRun, comparisons: Sequence[Comparison],
             vals.append(delta.diff.mean * d.scale)
             errs.append((delta.diff.ci95 or 0.0) * d.scale)
             cols_.append(colours[delta.verdict])
-        suffix, per, text = metric_axis(d, [abs(v) + e for v, e in zip(vals, errs)],
-                                        signed=True, tr=tr)
+            if delta.baseline.mean is not None:
+                # The table's unit (render.fmt_delta): of the larger of the baseline and
+                # the changed figure, so a half-hour gain on a six-day cycle reads in days
+                # in both; the bar's own size picked hours or minutes.
+                was = delta.baseline.mean * d.scale
+                reach.append(max(abs(was), abs(was + vals[-1])))
+        spans = ([abs(v) + e for v, e in zip(vals, errs)] if d.unit != "h" or not reach
+                 else reach)
+        suffix, per, text = metric_axis(d, spans, signed=True, tr=tr)
         y = list(range(len(names)))
         ax.barh(y, [v / per for v in vals], xerr=[e / per for e in errs], color=cols_,
                 capsize=3)
@@ -176,7 +210,9 @@ def whatif_figure(base: VariantRun, comparisons: Sequence[Comparison],
         ax.tick_params(axis="x", labelsize=8)
     for j in range(n, rows * cols):
         axes[j // cols][j % cols].set_visible(False)
-    fig.suptitle(_t(tr, "suptitle"), fontsize=10)
+    # `--reps 1`: no interval to draw, and no bar coloured better or worse (the table's
+    # line under its legend says the same).
+    fig.suptitle(_t(tr, "suptitle" if len(base.reps) >= 2 else "suptitle one"), fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.97))
     return fig
 
@@ -256,7 +292,7 @@ def sweep_figure(points: Sequence[SweepPoint], specs: Sequence[VarySpec],
                 hm.text(c, r, text(v), ha="center", va="center", fontsize=7,
                         color="black" if v > mid else "white")
     bar = fig.colorbar(im, ax=hm)
-    _ticks(bar.ax.yaxis, text)
+    _bar_ticks(bar.ax.yaxis, text, finite)
     # Named above the map: a colour bar's own label lands on long money ticks.
     hm.set_title(title, fontsize=10)
     for y in yv:

@@ -7,6 +7,7 @@ points. Scenario, stage and team names are shown as written
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 
@@ -291,6 +292,7 @@ def whatif_text(console: Console, result: WhatifResult, top: int) -> None:
 
     tr = translator(choose(result.language))
     _ = tr.gettext
+    result = named(result, tr)
     r, n = result.run, len(result.comparisons)
     header = tr.ngettext(
         "{file}: baseline and {n} scenario, {reps} × {days} ({warmup} warm-up), seed {seed}, "
@@ -340,6 +342,27 @@ def whatif_text(console: Console, result: WhatifResult, top: int) -> None:
             if w.code == "short-window":
                 console.print(plain(f"{name}: {warning_text(tr, w)}", style="yellow"))
     _breaches_text(console, result, tr)
+
+
+SET = "--set"
+"""The name of the variant the `--set` lines make (`commands.whatif`): its JSON name."""
+
+
+def named(result: WhatifResult, tr: Translator) -> WhatifResult:
+    """`result` with the `--set` variant named as a client reads it, «change (--set)»
+    («изменение (--set)», «зміна (--set)»), in every table, line and plot: the table's
+    column read «Δ --set». Its lines follow the name on the header's line, as a
+    scenario's do; the JSON keeps `--set`."""
+    label = tr.gettext("change (--set)")
+
+    def name(n: str) -> str:
+        return label if n == SET else n
+
+    return dataclasses.replace(
+        result,
+        comparisons=[dataclasses.replace(c, name=name(c.name)) for c in result.comparisons],
+        breaches=[(name(n), b) for n, b in result.breaches],
+        overloaded=[dataclasses.replace(o, variant=name(o.variant)) for o in result.overloaded])
 
 
 def observed_text(tr: Translator, n: int) -> str:
@@ -524,8 +547,8 @@ def save_whatif_plot(result: WhatifResult, png: str, svg: str) -> list[str]:
     from ..report.figures import save_figure
     from .plots import whatif_figure
 
+    tr = translator(choose(result.language))
     base = result.base
     defs = {d.key: d for d in base.space}
-    fig = whatif_figure(base, result.comparisons, headline_keys(base), defs,
-                        translator(choose(result.language)))
+    fig = whatif_figure(base, named(result, tr).comparisons, headline_keys(base), defs, tr)
     return save_figure(fig, png, svg)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 from .. import codes
 from .. import model as m
@@ -33,7 +34,8 @@ from .variants import OverrideError, Overrides, Parsed, combine
 __all__ = ["Sweep", "sweep_variants", "run_sweep", "collect", "default_metrics", "tidy_rows", "TIDY_COLUMNS",
            "TooManyPoints"]
 
-TIDY_COLUMNS = ("point", "metric", "subject", "unit", "mean", "ci95", "sd", "n")
+TIDY_COLUMNS = ("point", "metric", "subject", "unit", "mean", "ci95", "sd", "n", "first_day",
+                "last_day")
 """Columns after `point` and the axes: see `tidy_rows`."""
 
 
@@ -144,7 +146,10 @@ def tidy_rows(sweep: Sweep) -> tuple[list[str], list[list[str]]]:
     `graveyard` per stage (1 when the stage is a graveyard, 0 when not),
     `graveyards` (how many) and `overloaded` per team (1 when the team cannot keep up
     at the point: simulate's `unstable-team`, its queue growing for as long as the run
-    lasts; 0 when it can). Values are in display units (percent for shares).
+    lasts; 0 when it can). Values are in display units (percent for shares). Each row
+    ends with `first_day` and `last_day` (ISO dates): the observed days, after the
+    warm-up, over which its money and counts were summed and its shares and times
+    measured, as forecast's CSV dates its rows (a spreadsheet has no JSON `run`).
     Number cells are `csvsafe.Figure`s; names (axes, subjects) are text, which the CSV
     writer neutralises."""
     header = ["point", *(s.axis for s in sweep.specs), *TIDY_COLUMNS[1:]]
@@ -153,6 +158,12 @@ def tidy_rows(sweep: Sweep) -> tuple[list[str], list[list[str]]]:
         if sweep.runs else []
     reps = sweep.runs[0].result.run.reps if sweep.runs else 0
     teams = [t.name for t in sweep.runs[0].net.teams] if sweep.runs else []
+    days: list[str] = ["", ""]
+    if sweep.runs:
+        run = sweep.runs[0].result.run
+        start = date.fromisoformat(run.start_date)
+        days = [(start + timedelta(days=run.warmup_days)).isoformat(),
+                (start + timedelta(days=run.days - 1)).isoformat()]
     for p in sweep.points:
         head = [_num(p.index), *(_num(v) for v in p.values)]
         for d in sweep.space:
@@ -161,16 +172,16 @@ def tidy_rows(sweep: Sweep) -> tuple[list[str], list[list[str]]]:
             e = p.estimates[d.key]
             rows.append(head + [d.name, d.subject or "", d.unit,
                                 _num(d.shown(e.mean)), _num(d.shown(e.ci95)),
-                                _num(d.shown(e.sd)), _num(e.n)])
+                                _num(d.shown(e.sd)), _num(e.n), *days])
         for st in stages:
             rows.append(head + ["graveyard", st, "", _num(int(st in p.graveyards)), "",
-                                "", _num(reps)])
+                                "", _num(reps), *days])
         rows.append(head + ["graveyards", "", "stages", _num(len(p.graveyards)), "", "",
-                            _num(reps)])
+                            _num(reps), *days])
         over = {o.team for o in p.overloaded}
         for team in teams:
             rows.append(head + ["overloaded", team, "", _num(int(team in over)), "", "",
-                                _num(reps)])
+                                _num(reps), *days])
     return header, rows
 
 
