@@ -49,8 +49,8 @@ def audit_command(funnel_path: str, inputs: tuple[str, ...], fmt: str,
     reasons whose share changed by Benjamini–Hochberg (false discovery rate 5%).
 
     Exit code 0 when every input row was used (the findings are the product, as
-    `history`'s tables are), 1 when rows had to be dropped or the history's names match
-    no stage of the funnel, 2 on a usage error.
+    `history`'s tables are), 1 when a file is not a history funnelc reads, rows had to be
+    dropped or the history's names match no stage of the funnel, 2 on a usage error.
     """
     check_tz(tz)
     return_freed_memory()

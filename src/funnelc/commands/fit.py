@@ -100,8 +100,8 @@ def fit_command(inputs: tuple[str, ...], funnel_path: str, fmt: str, out_path: s
     not compared when the fitted sources make that silence implausible (an export
     filtered by creation date). -o then writes the funnel fitted on the N months.
 
-    Exit code 0 when fitted and written, 1 when the funnel has errors or rows of the
-    history had to be dropped, 2 on a usage error.
+    Exit code 0 when fitted and written, 1 when the funnel has errors, a file is not a
+    history funnelc reads or rows of the history had to be dropped, 2 on a usage error.
     """
     check_tz(tz)
     _check_backtest_options(backtest, reps, seed, jobs, json_path, html_path, max_deals)

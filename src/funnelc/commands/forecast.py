@@ -101,8 +101,9 @@ def forecast_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None,
     for every run, so the intervals also carry the fit's uncertainty; the output says
     which kind they are.
 
-    Exit code 0 when forecast, 1 when the funnel has errors, history rows had to be
-    dropped or open deals sit in stages the funnel does not have, 2 on a usage error.
+    Exit code 0 when forecast, 1 when the funnel has errors, a file is not a history
+    funnelc reads, history rows had to be dropped or open deals sit in stages the funnel
+    does not have, 2 on a usage error.
     """
     check_tz(tz)
     if fit_uncertainty and scenario is not None:

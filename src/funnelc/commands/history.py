@@ -163,8 +163,9 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
     per stage, or its creation and close dates, read deal by deal). Files and folders,
     in any order.
 
-    Exit code 0 when every input row was used, 1 when rows had to be dropped or a file
-    was cut off (the data-quality table says which and where), 2 on a usage error.
+    Exit code 0 when every input row was used, 1 when a file is not a history funnelc
+    reads, rows had to be dropped or a file was cut off (the data-quality table says
+    which and where), 2 on a usage error.
     """
     check_tz(tz)
     return_freed_memory()

@@ -25,11 +25,29 @@ __all__ = ["print_fit", "dist_text"]
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
-def warning_lines(r: FitResult, say_note: Callable[[str], str], tr: Translator) -> list[str]:
+def warning_lines(r: FitResult, say_note: Callable[[str], str], tr: Translator,
+                  drawn: bool = False) -> list[str]:
     """The fit's warnings as the back-test and the forecast carry them: the account's,
     then each source's and stage's, named once («Заявки с сайта: источник «Заявки с
-    сайта»: …» named it twice) and in the language's quotes."""
-    from ..i18n.note import Note
+    сайта»: …» named it twice) and in the language's quotes. `drawn`: the forecast draws
+    the shares of a stage too small to fit (`uncertainty._small_stage_shares`), so its
+    «too few deals to trust» warning says that, not fit's «the funnel's shares and delays
+    kept», which the forecast's note just before contradicted (a cadence's stage keeps
+    its split: `uncertainty.small_stages`)."""
+    from ..i18n.note import Note, _n
+
+    def small(note: str) -> str:
+        count = note.fields.get("count") if isinstance(note, Note) else None
+        if not (drawn and isinstance(note, Note) and isinstance(count, int)
+                and note.template.startswith("too few deals to trust:")):
+            return note
+        return _n("too few deals to trust: {count} visit old enough to have left (fewer than "
+                  "{min}); every run draws the stage's shares around the funnel's from the "
+                  "deals seen there, its delays the funnel's",
+                  "too few deals to trust: {count} visits old enough to have left (fewer than "
+                  "{min}); every run draws the stage's shares around the funnel's from the "
+                  "deals seen there, its delays the funnel's", count, count=count,
+                  min=note.fields["min"])
 
     def named(name: str, note: str) -> str:
         if isinstance(note, Note) and "source" in note.fields:
@@ -38,8 +56,8 @@ def warning_lines(r: FitResult, say_note: Callable[[str], str], tr: Translator) 
 
     out = [say_note(x) for x in r.warnings]
     out += [named(s.name, x) for s in r.sources for x in s.warnings]
-    out += [named(f"{s.pipeline}.{s.stage}", x) for s in r.stages for x in s.warnings
-            if not x.startswith("no deal of the data")]
+    out += [named(f"{s.pipeline}.{s.stage}", x if s.cadence else small(x))
+            for s in r.stages for x in s.warnings if not x.startswith("no deal of the data")]
     return out
 
 

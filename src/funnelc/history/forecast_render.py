@@ -457,7 +457,7 @@ def forecast_notes(f: Forecast, tr: Translator | None = None) -> list[str]:
 
         said = partial(say, tr=tr, label=partial(route_label_text, tr))
         notes.extend(tr.gettext("the fit: {warning}").format(warning=x)
-                     for x in warning_lines(f.fit.result, said, tr))
+                     for x in warning_lines(f.fit.result, said, tr, drawn=True))
     if f.left_out_until is not None:
         notes.append(tr.gettext("events after the end of {day} ({tz}) are left out (the "
                                 "history goes on to {last})").format(

@@ -310,16 +310,14 @@ HELP_TEXTS: tuple[str, ...] = (
     C_("help", 'Apply this scenario of the file first.'),
     C_("help", 'Plot the staffing curve as PATH.png and PATH.svg.'),
     C_("help", 'Analyse stage history: amoCRM events/leads/pipelines JSON, Bitrix24\n'
-       'crm.stagehistory.list/crm.status.list JSON, or a CSV (deal id, timestamp, '
-       'pipeline,\n'
+       'crm.stagehistory.list/crm.status.list JSON, or a CSV (deal id, timestamp, pipeline,\n'
        'stage, optional value and loss reason), or a deal list (one row per deal: a date\n'
        'per stage, or its creation and close dates, read deal by deal). Files and folders,\n'
        'in any order.\n'
        '\n'
-       'Exit code 0 when every input row was used, 1 when rows had to be dropped or '
-       'a file\n'
-       'was cut off (the data-quality table says which and where), 2 on a usage '
-       'error.'),
+       'Exit code 0 when every input row was used, 1 when a file is not a history funnelc\n'
+       'reads, rows had to be dropped or a file was cut off (the data-quality table says\n'
+       'which and where), 2 on a usage error.'),
     C_("help", 'What to print: text (the tables) or json (history.json itself; schema '
        'history.schema.json).'),
     C_("help", 'Write history.html, history.json and the plots (PNG, SVG) into DIR (the '
@@ -337,35 +335,23 @@ HELP_TEXTS: tuple[str, ...] = (
        '(e.g. 2026-01..2026-03,2026-09..2026-11; a period may be one month), instead of '
        'the first and the last third of the months old enough to judge (one to three '
        'months each; the months between are not compared).'),
-    C_("help", "Fit FILE's source rates and month profile, outcome shares, `after` delays, "
-       'time\n'
-       'in stage, loss-reason and reopen shares to the history in INPUT (the '
-       'formats of\n'
-       '`funnelc history`). Delays are chosen among exp, lognormal, gamma and '
-       'empirical by\n'
+    C_("help", "Fit FILE's source rates and month profile, outcome shares, `after` delays, time\n"
+       'in stage, loss-reason and reopen shares to the history in INPUT (the formats of\n'
+       '`funnelc history`). Delays are chosen among exp, lognormal, gamma and empirical by\n'
        'AIC, with a Kolmogorov–Smirnov check; shares carry 95% Wilson intervals.\n'
        '\n'
-       'With --backtest N: fit on the first N calendar months of the history (in '
-       '--tz),\n'
-       'simulate the months after the cut with the fitted funnel (every run starts '
-       'at the\n'
-       'cut with the deals the history has open there, each in its stage since its '
-       'real\n'
-       'entry; the fit months are simulated from an empty account, for reference) '
-       'and print,\n'
+       'With --backtest N: fit on the first N calendar months of the history (in --tz),\n'
+       'simulate the months after the cut with the fitted funnel (every run starts at the\n'
+       'cut with the deals the history has open there, each in its stage since its real\n'
+       'entry; the fit months are simulated from an empty account, for reference) and print,\n'
        'per month and over the holdout, predicted against observed stage-to-stage\n'
-       'conversion, deals won and lost, and deals in each stage at the month ends, '
-       'with 95%\n'
-       'prediction intervals and a verdict. Months after the history\'s last new '
-       'deal are\n'
-       'not compared when the fitted sources make that silence implausible (an '
-       'export\n'
-       'filtered by creation date). -o then writes the funnel fitted on the N '
-       'months.\n'
+       'conversion, deals won and lost, and deals in each stage at the month ends, with 95%\n'
+       "prediction intervals and a verdict. Months after the history's last new deal are\n"
+       'not compared when the fitted sources make that silence implausible (an export\n'
+       'filtered by creation date). -o then writes the funnel fitted on the N months.\n'
        '\n'
-       'Exit code 0 when fitted and written, 1 when the funnel has errors or rows '
-       'of the\n'
-       'history had to be dropped, 2 on a usage error.'),
+       'Exit code 0 when fitted and written, 1 when the funnel has errors, a file is not a\n'
+       'history funnelc reads or rows of the history had to be dropped, 2 on a usage error.'),
     C_("help", 'The funnel whose numbers to fit (names are matched to its stages).'),
     C_("help", 'What to print on stdout: text (the fit report) or json (the fitted funnel '
        'text and its notes, or with --backtest the comparison; schema '
@@ -391,30 +377,21 @@ HELP_TEXTS: tuple[str, ...] = (
        'that creates more  [default: 5000000]'),
     C_("help", 'Back-test: write the comparison as JSON to PATH.'),
     C_("help", 'Back-test: write the comparison as a self-contained HTML page to PATH.'),
-    C_("help", 'Forecast the deals won and the revenue they bring, by week and by month, '
-       'from\n'
-       'the deals open today in HISTORY (the formats of `funnelc history`) plus the '
-       'new\n'
-       "deals the funnel's sources bring: the funnel is simulated --reps times from "
-       "today's\n"
+    C_("help", 'Forecast the deals won and the revenue they bring, by week and by month, from\n'
+       'the deals open today in HISTORY (the formats of `funnelc history`) plus the new\n'
+       "deals the funnel's sources bring: the funnel is simulated --reps times from today's\n"
        'state, each open deal in its stage since its real entry.\n'
        '\n'
-       'Every figure has its expected value (the mean over the runs) and its 80% '
-       'and 95%\n'
-       'intervals (the 10th–90th and 2.5th–97.5th percentiles of the runs), for the '
-       'whole\n'
-       'account, each pipeline, and each stage the open deals were in today, new '
-       'arrivals\n'
-       'apart. With --fit-uncertainty the figures are fitted on the history and '
-       'drawn anew\n'
-       "for every run, so the intervals also carry the fit's uncertainty; the "
-       'output says\n'
+       'Every figure has its expected value (the mean over the runs) and its 80% and 95%\n'
+       'intervals (the 10th–90th and 2.5th–97.5th percentiles of the runs), for the whole\n'
+       'account, each pipeline, and each stage the open deals were in today, new arrivals\n'
+       'apart. With --fit-uncertainty the figures are fitted on the history and drawn anew\n'
+       "for every run, so the intervals also carry the fit's uncertainty; the output says\n"
        'which kind they are.\n'
        '\n'
-       'Exit code 0 when forecast, 1 when the funnel has errors, history rows had '
-       'to be\n'
-       'dropped or open deals sit in stages the funnel does not have, 2 on a usage '
-       'error.'),
+       'Exit code 0 when forecast, 1 when the funnel has errors, a file is not a history\n'
+       'funnelc reads, history rows had to be dropped or open deals sit in stages the funnel\n'
+       'does not have, 2 on a usage error.'),
     C_("help", 'What to print on stdout: text (the tables), json (schema '
        'forecast.schema.json) or csv (one row per figure, period and row, tidy). -o '
        'DIR writes all three and the chart besides.'),
@@ -444,18 +421,13 @@ HELP_TEXTS: tuple[str, ...] = (
        'are percentiles of the runs: 200 put five runs beyond each 95% bound.'),
     C_("help", 'Colour the tables and the diagnostics.'),
     C_("help", 'Audit HISTORY (the formats of `funnelc history`) against FILE.funnel: the\n'
-       'findings in order of money at stake. A manager or source is named only when '
-       'the\n'
-       "difference is statistically clear (Holm's correction, family-wise 5%); "
-       'loss\n'
-       'reasons whose share changed by Benjamini–Hochberg (false discovery rate 5'
-       '%).\n'
+       'findings in order of money at stake. A manager or source is named only when the\n'
+       "difference is statistically clear (Holm's correction, family-wise 5%); loss\n"
+       'reasons whose share changed by Benjamini–Hochberg (false discovery rate 5%).\n'
        '\n'
-       'Exit code 0 when every input row was used (the findings are the product, '
-       'as\n'
-       "`history`'s tables are), 1 when rows had to be dropped or the history's "
-       'names match\n'
-       'no stage of the funnel, 2 on a usage error.'),
+       'Exit code 0 when every input row was used (the findings are the product, as\n'
+       "`history`'s tables are), 1 when a file is not a history funnelc reads, rows had to be\n"
+       "dropped or the history's names match no stage of the funnel, 2 on a usage error."),
     C_("help", 'What to print (json: schema audit.schema.json): text (tables or messages '
        'for people), json (data, with a published JSON Schema). Goes to stdout, or '
        'to -o/--output PATH.'),
