@@ -294,4 +294,4 @@ def test_a_variant_whose_team_cannot_keep_up_says_so(tmp_path: Path) -> None:
     assert ("baseline: team “Ops” cannot keep up (load 167%, at or past the 100% it can do), "
             "and nothing takes waiting deals out of its queue at `Line.In`") in flat
     assert "depend on the run's length (--days)" in flat
-    assert "--set: team" not in flat  # six members keep up
+    assert "(--set): team" not in flat  # six members keep up (named «change (--set)»)
