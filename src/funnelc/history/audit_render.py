@@ -404,7 +404,7 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
         # manager's win in the CRM, and the client's own card shows only the new deal.
         cb = f.comeback
         # What a reopened deal is, said where it is counted (`cohorts._reopens`): back
-        # in the pipeline and not lost again within the hour (`REOPEN_HOURS`).
+        # in the pipeline and not lost again within the hour of the loss (`REOPEN_HOURS`).
         ways = ([tr.ngettext("{n} deal reopened and not lost again within an hour",
                              "{n} deals reopened and not lost again within an hour",
                              cb.reopened)

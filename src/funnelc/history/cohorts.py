@@ -223,7 +223,7 @@ def build_cohorts(t: HistoryTables, with_pairs: bool = True) -> Cohorts:
                    (pl.col("tb").is_not_null() & (pl.col("tl") < pl.col("tb")))
                    | (pl.col("tb").is_null() & pl.col("tr").is_not_null() & (
                        pl.col("tq").is_null()
-                       | (pl.col("tq") - pl.col("tr") >= timedelta(hours=REOPEN_HOURS))))),
+                       | (pl.col("tq") - pl.col("tl") >= timedelta(hours=REOPEN_HOURS))))),
                hours_to=pl.when(pl.col("tb").is_not_null()).then(
                    (pl.col("tb") - pl.col("ta")).dt.total_microseconds() / 3.6e9))
            .with_columns(new_deal=pl.col("lost") & ~pl.col("reopened")
@@ -270,7 +270,7 @@ def _reopens(a: pl.LazyFrame, base: pl.LazyFrame, lost: pl.LazyFrame,
     manager whose lukewarm «Замір» deals are reopened there read 10 of 42 back, and reads
     13 of 43, as his generator drew them, against the rest's 5 of 87, now 5 of 89; a
     SaaS rep who reopens 12 of his 27 early «Trial» losses read 7 of 22, now 12 of 26).
-    Not lost again within the hour, because a deal
+    Not lost again within the hour of the loss, because a deal
     reopened by mistake or only to change its loss reason is closed again in minutes:
     the client did not come back. Into another pipeline (a re-engagement pipeline the
     company moves old losses to) is no comeback either: a new deal counts only in the
