@@ -216,3 +216,26 @@ def test_archived_pipelines_and_stages_are_noted_not_dropped_without_a_word(
     text = " ".join(result.stdout.split("\n# "))
     assert "archived pipelines left out: «Опт 2023»" in text
     assert "archived stages left out: «Продажі»: «Замір»" in text
+
+
+def test_an_answer_whose_every_pipeline_is_archived_is_refused_not_an_empty_funnel(
+        tmp_path: Path) -> None:
+    """An answer listing only archived pipelines was imported as an empty funnel (exit 0,
+    a note «archived pipelines left out: …») that `check` then passed, as an answer with
+    no pipeline was before 570ff80. Every account keeps a pipeline in use: it is refused
+    with its place, the archived pipelines named and a help, exit 1, nothing written."""
+    answers = {"pipelines/deals": {"results": [
+        {"id": "9", "label": "Опт 2023", "displayOrder": 0, "archived": True, "stages": [
+            _stage("Дзвінок", 0, probability="0.1")]},
+        {"id": "10", "label": "Опт 2024", "displayOrder": 1, "archived": True, "stages": [
+            _stage("Дзвінок", 0, probability="0.1")]}]}}
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(answers, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out.funnel"
+    result = run("import", "--from", "hubspot", str(path), "-o", str(out))
+    assert result.exit_code == 1, result.output
+    assert (f"{path}: pipelines/deals.results: every deal pipeline is archived "
+            "(«Опт 2023», «Опт 2024»)") in result.stderr
+    assert "= help: " in result.stderr and '"archived": false' in result.stderr
+    assert not out.exists()
+    assert "Traceback" not in result.output

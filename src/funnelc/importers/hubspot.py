@@ -191,6 +191,15 @@ def _import(source: Answers, out_path: str) -> tuple[str, Imported]:
         raise source.walker("pipelines/deals").fail(
             "pipelines/deals", "no deal pipelines: every HubSpot account has its default one",
             "save the answer of GET /crm/v3/pipelines/deals with the account's token")
+    if not pipes:
+        names = ", ".join(f"«{_one_line(p)}»" for p in archived)
+        raise source.walker("pipelines/deals").fail(
+            "pipelines/deals.results",
+            f"every deal pipeline is archived ({names}): no pipeline left to import",
+            "an account always keeps a pipeline in use, so this is likely not its list: "
+            "save GET /crm/v3/pipelines/deals again (without ?archived=true); to "
+            "import an archived pipeline, restore it first (PATCH "
+            "/crm/v3/pipelines/deals/{pipelineId} with \"archived\": false)")
     if pipelines:
         notes.append(f"HubSpot has no main pipeline: «{pipelines[0].name}», first by display "
                      "order, is main here")
