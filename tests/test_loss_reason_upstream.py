@@ -185,8 +185,12 @@ def test_a_reason_that_rose_because_an_earlier_stage_lost_fewer_is_explained(
     assert "lost more" not in text and "grew most" not in text, text
     assert (f"At “КП”, where it is given, “Дорого” did not clearly change: "
             f"{en.percent(175 / 372, 2)} of the losses there (175 of 372), then "
-            f"{en.percent(213 / 423, 2)} (213 of 423; p = 0.35). Look at “Заявка”, not at the "
-            "objections at “КП”.") in text, text
+            f"{en.percent(213 / 423, 2)} (213 of 423; p = 0.35). That is good news: “Заявка” "
+            "loses fewer deals, and there is nothing to fix at “КП”: the objections there did "
+            "not clearly grow.") in text, text
+    # A fall's advice («Look at “Заявка”, not at the objections at “КП”») read as if
+    # something at «Заявка» were wrong: it is doing better.
+    assert "Look at" not in text and "not at the objections" not in text, text
     # The consultant's terminal, in the account's Russian.
     said = " ".join(_audit(tmp_path, path).output.split())
     assert ("Причина отказа «Дорого» в воронке «Продажи»: 29,91% всех отказов среди сделок, "
@@ -197,6 +201,42 @@ def test_a_reason_that_rose_because_an_earlier_stage_lost_fewer_is_explained(
             "p < 0,001), поэтому больше сделок дошло до следующих этапов, и отказы на них "
             "стали большей частью всех отказов; больше всего там уменьшилась причина «Не целевой» "
             "(14,15% → 2,49% этих сделок)") in said, said
+    assert ("(213 из 423; p = 0,35). Это хорошая новость: этап «Заявка» теряет меньше сделок, "
+            "а на этапе «КП» исправлять нечего — возражений там явно не стало больше.") in said, \
+        said
+    assert "Смотреть нужно" not in said, said
+    said = " ".join(_audit(tmp_path, path, "--lang", "uk").output.split())
+    assert ("(213 з 423; p = 0,35). Це добра новина: етап «Заявка» втрачає менше угод, а на "
+            "етапі «КП» виправляти нічого — заперечень там помітно не побільшало.") in said, said
+    assert "Дивитися треба" not in said, said
+
+
+def test_a_rise_at_several_stages_closes_with_the_good_news_too() -> None:
+    # A reason given at two stages, whose share of all the losses rose while it held at
+    # both (the figures of «Квалификация», where it moved most): the same closing as at
+    # one stage, not the fall's «Look at “Заявка”, not at the objections where it is given».
+    from funnelc.history.audit_render import finding_text
+    from funnelc.history.findings import Finding, Upstream
+
+    up = Upstream(stage="Заявка", losses_first=375, deals_first=755, losses_last=217,
+                  deals_last=842, p_value=1e-6, reason=JUNK, reason_first=300,
+                  reason_last=142, all_counts=(263, 1531, 417, 1564), held_p=0.4)
+    f = Finding(kind="loss_reason_upstream", pipeline="Продажи", stage="Квалификация",
+                to_stage=None, subject=PRICE, deals=0, deals_low=None, deals_high=None,
+                money=None, observed=417 / 1564, expected=263 / 1531, n=1564, p_value=1e-6,
+                periods=("2024-01", "2024-05"), within_days=30, stages=2,
+                counts=(183, 397, 264, 540), upstream=up)
+    text = " ".join(finding_text(f).split())
+    assert ("Cochran–Mantel–Haenszel). That is good news: “Заявка” loses fewer deals, and "
+            "there is nothing to fix where it is given: the objections there did not clearly "
+            "grow.") in text, text
+    assert "Look at" not in text, text
+    said = " ".join(finding_text(f, translator("ru")).split())
+    assert ("Хензеля). Это хорошая новость: этап «Заявка» теряет меньше сделок, а там, где её "
+            "указывают, исправлять нечего — возражений там явно не стало больше.") in said, said
+    said = " ".join(finding_text(f, translator("uk")).split())
+    assert ("Гензеля). Це добра новина: етап «Заявка» втрачає менше угод, а там, де її "
+            "вказують, виправляти нічого — заперечень там помітно не побільшало.") in said, said
 
 
 def test_a_reason_that_rose_at_its_own_stage_gets_no_such_sentence(tmp_path: Path) -> None:

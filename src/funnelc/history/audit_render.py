@@ -1772,6 +1772,7 @@ def _upstream_text(f: Finding, up: Upstream, tr: Translator, x: _Fmt, named: boo
         share_last=x.pct(f.counts[2] / f.counts[3] if f.counts and f.counts[3] else None),
         held_p=x.p(up.held_p))
     fields["stages"] = x.count(f.stages or 1)
+    fell = k2 * n1 < k1 * n2
     # A share that rose did so because the earlier stage lost fewer deals (marketing
     # cleaned its leads up): the client reads «price objections grew» unless told.
     moved = tr.gettext(
@@ -1782,7 +1783,7 @@ def _upstream_text(f: Finding, up: Upstream, tr: Translator, x: _Fmt, named: boo
         "deals that reached it, {up_expected} of those that came in {first} ({up_before} of "
         "{up_n_before}) and {up_observed} of those that came in {last} ({up_after} of "
         "{up_n_after}; {up_p}); «{up_reason}» grew most there ({up_reason_first} → "
-        "{up_reason_last} of those deals).") if k2 * n1 < k1 * n2 else tr.gettext(
+        "{up_reason_last} of those deals).") if fell else tr.gettext(
         "Loss reason «{subject}» on {where}: {expected} of all the losses of deals that came "
         "in {first} ({all_before} of {all_n_before}), {observed} of those that came in "
         "{last} ({all_after} of {all_n_after}; {p}), each counted within {days} of entry. "
@@ -1793,8 +1794,10 @@ def _upstream_text(f: Finding, up: Upstream, tr: Translator, x: _Fmt, named: boo
         "became a larger part of all the losses; «{up_reason}» fell most there "
         "({up_reason_first} → {up_reason_last} of those deals).")
     # Where it is given at several stages, its figures are those of the one it moved most
-    # at, and the test is over them all, as the shift's sentence says.
-    held = tr.ngettext(
+    # at, and the test is over them all, as the shift's sentence says. A fall sends the
+    # consultant to the earlier stage; a rise is that stage's good news, with nothing to
+    # fix where the reason is given.
+    held = (tr.ngettext(
         "At {stage}, where it moved most of the {stages} stage it is given at, «{subject}» "
         "did not clearly change: {share_first} of the losses there ({before} of {n_before}), "
         "then {share_last} ({after} of {n_after}; {held_p} over those stages, "
@@ -1807,7 +1810,25 @@ def _upstream_text(f: Finding, up: Upstream, tr: Translator, x: _Fmt, named: boo
         "given.", f.stages or 1) if (f.stages or 1) > 1 else tr.gettext(
         "At {stage}, where it is given, «{subject}» did not clearly change: {share_first} of "
         "the losses there ({before} of {n_before}), then {share_last} ({after} of {n_after}; "
-        "{held_p}). Look at {upstream}, not at the objections at {stage}.")
+        "{held_p}). Look at {upstream}, not at the objections at {stage}.")) if fell else (
+        tr.ngettext(
+            "At {stage}, where it moved most of the {stages} stage it is given at, "
+            "«{subject}» did not clearly change: {share_first} of the losses there ({before} "
+            "of {n_before}), then {share_last} ({after} of {n_after}; {held_p} over those "
+            "stages, Cochran–Mantel–Haenszel). That is good news: {upstream} loses fewer "
+            "deals, and there is nothing to fix where it is given: the objections there did "
+            "not clearly grow.",
+            "At {stage}, where it moved most of the {stages} stages it is given at, "
+            "«{subject}» did not clearly change: {share_first} of the losses there ({before} "
+            "of {n_before}), then {share_last} ({after} of {n_after}; {held_p} over those "
+            "stages, Cochran–Mantel–Haenszel). That is good news: {upstream} loses fewer "
+            "deals, and there is nothing to fix where it is given: the objections there did "
+            "not clearly grow.", f.stages or 1) if (f.stages or 1) > 1 else tr.gettext(
+            "At {stage}, where it is given, «{subject}» did not clearly change: {share_first} "
+            "of the losses there ({before} of {n_before}), then {share_last} ({after} of "
+            "{n_after}; {held_p}). That is good news: {upstream} loses fewer deals, "
+            "and there is nothing to fix at {stage}: the objections there did not clearly "
+            "grow."))
     return (moved + " " + held).format(**fields)
 
 
