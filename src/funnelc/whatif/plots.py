@@ -119,12 +119,14 @@ def _ticks(axis: Axis, text: Callable[[float], str]) -> None:
     axis.set_major_formatter(FuncFormatter(lambda x, _pos: text(0.0 if x == 0 else x)))
 
 
-def _bar_ticks(axis: Axis, text: Callable[[float], str], values: Sequence[float]) -> None:
-    """A colour bar's ticks, labelled as the map's cells (and the table's) write figures,
+def _step_ticks(axis: Axis, text: Callable[[float], str], values: Sequence[float],
+                nbins: int = 5) -> None:
+    """Ticks over the span of `values`, labelled as the tables write figures (`text`),
     at steps of 1, 2 or 5 of a power of ten, which that writing shows exactly (a step of
-    2.5 put a tick at 5.475, labelled «5,48%» beside «5,5%»), and never two ticks of one
-    label: over a range narrower than the figures' last digit only the first tick of
-    each label is kept."""
+    2.5 put a colour bar's tick at 5.475, labelled «5,48%» beside «5,5%», and a what-if
+    panel's at «+0,0025 п. п.»), and never two ticks of one label: over a range narrower
+    than the figures' last digit only the first tick of each label is kept. The sweep's
+    colour bar and the what-if panels' axes."""
     from matplotlib.ticker import FixedLocator, MaxNLocator
 
     if not values:
@@ -134,7 +136,7 @@ def _bar_ticks(axis: Axis, text: Callable[[float], str], values: Sequence[float]
     if low == high:
         locs = [low]
     else:
-        locs = [x for x in MaxNLocator(nbins=5, steps=[1, 2, 5, 10]).tick_values(low, high)
+        locs = [x for x in MaxNLocator(nbins=nbins, steps=[1, 2, 5, 10]).tick_values(low, high)
                 if low - 1e-9 * abs(high - low) <= x <= high + 1e-9 * abs(high - low)]
     kept: dict[str, float] = {}
     for x in locs:
@@ -159,7 +161,6 @@ def whatif_figure(base: VariantRun, comparisons: Sequence[Comparison],
     """Small multiples: one panel per metric, one bar per scenario (Δ against the
     baseline with its paired 95 % interval), green better / red worse / grey no change."""
     plt = _plt()
-    from matplotlib.ticker import MaxNLocator
 
     n = len(keys)
     cols = min(3, max(n, 1))
@@ -201,10 +202,12 @@ def whatif_figure(base: VariantRun, comparisons: Sequence[Comparison],
         ax.set_yticklabels(names if i % cols == 0 else [""] * len(names), fontsize=8)
         ax.invert_yaxis()
         if any(v or e for v, e in zip(vals, errs)):
-            ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+            # The bars' reach and zero, at the colour bar's steps (no «+0,0025 п. п.»).
+            _step_ticks(ax.xaxis, text, [0.0, *((v - e) / per for v, e in zip(vals, errs)),
+                                         *((v + e) / per for v, e in zip(vals, errs))], nbins=4)
         else:  # nothing moved: one tick at zero, not a scale of hundredths of a rouble
             ax.set_xticks([0.0])
-        _ticks(ax.xaxis, text)
+            _ticks(ax.xaxis, text)
         ax.set_title(_t(tr, "delta").format(label=labels.metric_label(tr or translator("en"), d))
                      + suffix, fontsize=9)
         ax.tick_params(axis="x", labelsize=8)
@@ -292,7 +295,7 @@ def sweep_figure(points: Sequence[SweepPoint], specs: Sequence[VarySpec],
                 hm.text(c, r, text(v), ha="center", va="center", fontsize=7,
                         color="black" if v > mid else "white")
     bar = fig.colorbar(im, ax=hm)
-    _bar_ticks(bar.ax.yaxis, text, finite)
+    _step_ticks(bar.ax.yaxis, text, finite)
     # Named above the map: a colour bar's own label lands on long money ticks.
     hm.set_title(title, fontsize=10)
     for y in yv:

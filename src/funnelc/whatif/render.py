@@ -205,7 +205,10 @@ def render_whatif(console: Console, header: str, base_values: dict[str, Estimate
             # <code>): bare, «source "Facebook" 15/week» read as English in a Ukrainian run.
             console.print(plain(f"{c.name}: " + "; ".join(f"`{x}`" for x in c.run.variant.changes),
                                 style="dim"))
-    table = Table(title=_("what-if: scenario − baseline (paired 95% CI)"),
+    # `--reps 1`: no interval, so the title does not promise one (as the plot's, 52c4f04).
+    one = not any(e.n >= 2 for e in base_values.values())
+    table = Table(title=_("what-if: scenario − baseline (one replication, no 95% interval)")
+                  if one else _("what-if: scenario − baseline (paired 95% CI)"),
                   title_justify="left")
     table.add_column(_("metric"))
     table.add_column(_("baseline"), justify="right")
@@ -227,9 +230,9 @@ def render_whatif(console: Console, header: str, base_values: dict[str, Estimate
     console.print(Text(_("green: better, red: worse, yellow: changed (the 95% interval of the "
                          "difference excludes 0); grey: no significant change"), style="dim"))
     console.print(plain(_(CI_ENDS), style="dim"))
-    if not any(e.n >= 2 for e in base_values.values()):
-        # `--reps 1`: the title's «paired 95% CI» and the legend's colours cannot apply;
-        # «-21 п. п.» in grey read as «no significant change».
+    if one:
+        # `--reps 1`: the legend's colours cannot apply; «-21 п. п.» in grey read as «no
+        # significant change».
         console.print(plain(_("one replication: no 95% interval, so no change is called "
                               "better or worse (--reps 2 or more)"), style="yellow"))
     if base is not None:

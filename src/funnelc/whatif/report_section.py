@@ -106,8 +106,10 @@ def _render(base: VariantRun, comparisons: list[Comparison],
     keys = headline_keys(base)
     defs = {d.key: d for d in base.space}
     heading = _("What-if: the scenarios against this run")  # = _HEADING (extracted here)
+    # `--reps 1`: no interval to speak of, in the note or under the plot (as its title).
+    paired = len(base.reps) >= 2
     out = [f'<section id="{SECTION_ID}"><h2>{_e(heading)}</h2>',
-           f'<p class="note">{_e(_(_NOTE))}</p><ul>']
+           f'<p class="note">{_e(_(_NOTE if paired else _NOTE_ONE))}</p><ul>']
     for c in comparisons:
         lines = "; ".join(f"<code>{_e(x)}</code>" for x in c.run.variant.changes)
         out.append(f"<li><b>{_e(c.name)}</b>: {lines}</li>")
@@ -168,7 +170,9 @@ def _render(base: VariantRun, comparisons: list[Comparison],
     # The same SVG `funnelc whatif --plot` writes, through the one figure saver.
     svg = render_svg(whatif_figure(base, comparisons, keys, defs, tr), STANDALONE).svg
     caption = _e(_("Scenario − this run, paired 95% intervals ({command} writes it as PNG "
-                   "and SVG).")).format(command="<code>funnelc whatif FILE --plot PATH</code>")
+                   "and SVG).") if paired else
+                 _("Scenario − this run, one replication: no 95% interval ({command} writes it "
+                   "as PNG and SVG).")).format(command="<code>funnelc whatif FILE --plot PATH</code>")
     out.append(figure_html(svg, "plot-whatif", caption) + "</section>")
     return "".join(out)
 
@@ -184,5 +188,10 @@ _NOTE = N_("Each scenario ran the same replications as the run above, so it saw 
            "are the scenario's difference from this run with the 95% interval of the "
            "per-replication differences; green is better, red worse, amber a change with no "
            "better side, grey no significant change.")
+_NOTE_ONE = N_("Each scenario ran the same replication as the run above, so it saw the same "
+               "arrivals and draws wherever it changes nothing (common random numbers). "
+               "Figures are the scenario's difference from this run in its one replication, "
+               "with no 95% interval, so no change is called better or worse (--reps 2 or "
+               "more).")
 _BREACHES = N_("Respond breaches by when the deal arrived (the team's working hours, "
                "weekday):")
