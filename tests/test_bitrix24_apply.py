@@ -121,7 +121,8 @@ def test_plan_only_reads_and_lists_the_changes(b24: FakeBitrix24, funnel: Path) 
     assert not any(line.startswith("-") for line in lines)
     assert "run again with --yes" in result.stdout
     assert "= by hand: «Продажи» → «КП»: make «Бюджет», «Тип» required" in result.stdout
-    assert [r.api_method for r in b24.requests] == ["crm.category.list", "batch"]
+    # the list, a batch of crm.category.get for the ids it skipped, the stages and fields
+    assert [r.api_method for r in b24.requests] == ["crm.category.list", "batch", "batch"]
 
 
 def test_apply_builds_the_portal_and_a_second_apply_plans_nothing(b24: FakeBitrix24, funnel: Path) -> None:
@@ -382,8 +383,8 @@ def test_a_failure_at_any_request_leaves_a_state_the_next_run_completes(kind: st
 def test_a_stopped_apply_says_what_was_and_was_not_applied(funnel: Path) -> None:
     with running_fake_bitrix24() as fake:
         fake.state.fields.clear()
-        # Request 3 is the first write batch (after the two reads).
-        fake.fail_plan = {3: "500-before"}
+        # Request 4 is the first write batch (after the three reads).
+        fake.fail_plan = {4: "500-before"}
         result = apply(fake, funnel, "--yes")
         assert result.exit_code == 1, result.output
         assert "error: Bitrix24 `batch`" in result.stderr and "answered 500" in result.stderr

@@ -196,6 +196,11 @@ class State:
         self.categories: list[Category] = [Category(0, "General", 300)]
         self.stages: list[Stage] = []
         self.fields: list[UserField] = []
+        self.unreadable: set[int] = set()
+        """Ids of the deal categories the webhook's user has no right to read:
+        crm-category-list.md ("Which funnels will be included in the list") leaves them
+        out of crm.category.list, and crm-category-get.md answers ACCESS_DENIED for them
+        (NOT_FOUND for an id no category has)."""
         self._seed(self.categories[0])
 
     def _id(self) -> int:
@@ -277,7 +282,15 @@ class State:
 
     def category_list(self, p: dict[str, Any]) -> list[Any]:
         self._entity_type(p)
-        return [c.answer() for c in sorted(self.categories, key=lambda c: (c.sort, c.id))]
+        return [c.answer() for c in sorted(self.categories, key=lambda c: (c.sort, c.id))
+                if c.id not in self.unreadable]
+
+    def category_get(self, p: dict[str, Any]) -> Any:
+        self._entity_type(p)
+        cat = self.category(_int(p.get("id"), "id"))  # NOT_FOUND: "Element not found"
+        if cat.id in self.unreadable:
+            raise RestError("ACCESS_DENIED", "Access denied", 400)
+        return {"category": cat.answer()}
 
     # ---------------------------------------------------------------- stages
     # api-reference/crm/status/crm-status-{add,update,delete,list}.md
@@ -375,7 +388,17 @@ class State:
         out = [s for s in self.stages
                if all(str(getattr(s, {"ENTITY_ID": "entity_id", "STATUS_ID": "status_id"}.get(k, k.lower()),
                                   None)) == str(v) for k, v in flt.items())]
-        out.sort(key=lambda s: (s.sort, s.id))
+        # crm-status-list.md: sorted by the `order` given (any field of crm.status.fields).
+        # [stricter] stages of equal SORT come in no set order unless ID is a key too, and
+        # each page is its own query: here ties run by ID on the first page and against it
+        # on the others, so a page boundary inside a run of equal SORT repeats one stage
+        # and skips another, as LIMIT/OFFSET over a non-unique ORDER BY may.
+        order = p.get("order") or {}
+        first = not _int(p.get("start", 0) or 0, "start")
+        if "ID" in order:
+            out.sort(key=lambda s: (s.sort, s.id if order["ID"] != "DESC" else -s.id))
+        else:
+            out.sort(key=lambda s: (s.sort, s.id if first else -s.id))
         return [s.answer(self.category_of(s.entity_id).id) for s in out]
 
     # ---------------------------------------------------------------- user fields
@@ -497,6 +520,7 @@ class State:
         """(result, extra top-level keys such as `next`/`total`)."""
         table = {"crm.category.add": self.category_add, "crm.category.update": self.category_update,
                  "crm.category.delete": self.category_delete, "crm.category.list": self.category_list,
+                 "crm.category.get": self.category_get,
                  "crm.status.add": self.status_add, "crm.status.update": self.status_update,
                  "crm.status.delete": self.status_delete, "crm.status.list": self.status_list}
         m = re.fullmatch(r"crm\.(deal|contact|company)\.userfield\.(add|update|delete|list)", method)

@@ -1,10 +1,13 @@
 """What a Bitrix24 portal holds for deals, read through REST: the side of the comparison
 `funnelc apply --to bitrix24` plans against, as plain dataclasses.
 
-Reads (two requests for any portal of up to 41 deal pipelines): `crm.category.list`
+Reads (three requests for any portal of up to 41 deal pipelines): `crm.category.list`
 (entityTypeId 2; answer `result.categories[]` with `id`, `name`, `sort`, `isDefault`:
 api-reference/crm/universal/category/crm-category-list.md), then one `batch` of
-`crm.status.list` per pipeline (filter ENTITY_ID `DEAL_STAGE` for the default pipeline,
+`crm.category.get` for the ids the list skipped (below), then one `batch` of
+`crm.status.list` per pipeline, ordered by SORT then ID (pages of a list ordered by SORT
+alone may repeat one of the stages of equal SORT and skip another at a page boundary:
+the ID makes the order total), (filter ENTITY_ID `DEAL_STAGE` for the default pipeline,
 `DEAL_STAGE_{id}` for the others; answer fields ID, ENTITY_ID, STATUS_ID, NAME, SORT,
 SYSTEM, COLOR, SEMANTICS, EXTRA.SEMANTICS: api-reference/crm/status/crm-status-list.md)
 and `crm.{deal,contact,company}.userfield.list` (ID, FIELD_NAME, USER_TYPE_ID, MULTIPLE,
@@ -22,6 +25,15 @@ calls an entity in the same batch, and each field's labels are put together per 
 `{"ru": …, "ua": …, "en": …}`, the shape crm.deal.userfield.get answers them in. A field's
 `label` is the one in the portal's language (that of its pipeline and stage names, which
 crm.category.list and crm.status.list answer in), else the nearest.
+
+crm.category.list leaves out the pipelines the webhook's user has no right to read
+(crm-category-list.md, "Which funnels will be included in the list"), so a pipeline
+apply would create may already exist unseen. Deal category ids are given in sequence;
+each id from 1 to the highest listed + PROBE_AHEAD that the list skipped (at most 50) is
+asked with `crm.category.get` in one batch (halt 0): ACCESS_DENIED means a pipeline is
+there that the user cannot read (crm-category-get.md, "Possible Error Codes"; NOT_FOUND,
+a deleted one, is nothing). Those ids are `Snapshot.hidden`; one above the range asked
+cannot be seen.
 
 The answers are also kept as Bitrix24 sent them (`Snapshot.answers`), in the shapes of
 those documents (the user fields with their labels per language), for `funnelc import
@@ -51,6 +63,10 @@ LABEL_KEYS = ("EDIT_FORM_LABEL", "LIST_COLUMN_LABEL", "LIST_FILTER_LABEL", "ERRO
               "HELP_MESSAGE")
 """crm-deal-userfield-list.md: the keys answered in the LANG asked, or not at all."""
 UKRAINIAN = frozenset("іїєґІЇЄҐ")
+PROBE_AHEAD = 10
+"""Ids above the highest listed pipeline's asked with crm.category.get."""
+STAGE_ORDER: JSONObject = {"SORT": "ASC", "ID": "ASC"}
+"""crm.status.list's order: SORT, then ID so that pages follow one total order."""
 
 
 def entity_id(category_id: int) -> str:
@@ -115,6 +131,8 @@ class Snapshot:
     categories: list[Category]
     fields: list[UserField]
     answers: dict[str, JSON] = field(default_factory=dict)
+    hidden: list[int] = field(default_factory=list)
+    """Ids of deal pipelines that exist but the webhook's user cannot read."""
 
     def default(self) -> Category | None:
         return next((c for c in self.categories if c.is_default or c.id == 0), None)
@@ -268,8 +286,9 @@ def read_snapshot(client: Bitrix24Client) -> Snapshot:
         raise BadAnswer(f"{client.label('POST', 'crm.category.list')}: {exc}") from None
     if not any(c.id == 0 or c.is_default for c in categories):
         categories.insert(0, Category(0, "", 0, True))  # list answers may leave it out
+    hidden = _hidden_categories(client, {c.id for c in categories})
     calls = [Call(f"s{c.id}", "crm.status.list",
-                  {"filter": {"ENTITY_ID": c.entity_id}, "order": {"SORT": "ASC"}})
+                  {"filter": {"ENTITY_ID": c.entity_id}, "order": STAGE_ORDER})
              for c in categories]
     calls += [Call(f"f_{e}_{lang}", f"crm.{e}.userfield.list", _field_query(lang))
               for e in ENTITIES for lang in LABEL_LANGUAGES]
@@ -282,7 +301,7 @@ def read_snapshot(client: Bitrix24Client) -> Snapshot:
         items = _items(client, method, results.get(f"s{c.id}"), f"result.result.s{c.id}")
         if len(items) >= 50:  # a full page: read the rest the plain way
             items = client.list_all("crm.status.list", {"filter": {"ENTITY_ID": c.entity_id},
-                                                         "order": {"SORT": "ASC"}})
+                                                         "order": STAGE_ORDER})
         try:
             c.stages = [parse_stage(s, f"result[{k}]") for k, s in enumerate(items)]
         except _Shape as exc:
@@ -309,7 +328,18 @@ def read_snapshot(client: Bitrix24Client) -> Snapshot:
         except _Shape as exc:
             raise BadAnswer(f"{client.label('POST', method)}: {exc}") from None
         answers[method] = {"result": items}
-    return Snapshot(categories, fields, answers)
+    return Snapshot(categories, fields, answers, hidden)
+
+
+def _hidden_categories(client: Bitrix24Client, listed: set[int]) -> list[int]:
+    """The ids crm.category.get answers ACCESS_DENIED among those the list skipped."""
+    top = max(listed | {0}) + PROBE_AHEAD
+    ids = [i for i in range(1, top + 1) if i not in listed][-MAX_BATCH:]
+    if not ids:
+        return []
+    codes = client.error_codes([Call(f"c{i}", "crm.category.get", {"entityTypeId": 2, "id": i})
+                                for i in ids])
+    return [i for i in ids if codes.get(f"c{i}") == "ACCESS_DENIED"]
 
 
 def _field_query(lang: str) -> JSONObject:

@@ -175,16 +175,15 @@ class Bitrix24Client(JsonHttp):
             start = nxt
         return out
 
-    def batch(self, calls: Sequence[Call]) -> dict[str, JSON]:
-        """Run `calls` (≤ 50) in one `batch` with halt 1: their results by key, or
-        `BatchFailure` naming the call refused and how many ran before it."""
+    def _batch(self, calls: Sequence[Call], *, halt: bool) -> tuple[dict[str, JSON],
+                                                                     dict[str, JSON]]:
         assert 0 < len(calls) <= MAX_BATCH
         cmd: JSONObject = {c.key: f"{c.method}?{urllib.parse.urlencode(query_string(c.params))}"
                            for c in calls}
-        body: JSONObject = {"halt": 1, "cmd": cmd}
+        body: JSONObject = {"halt": 1 if halt else 0, "cmd": cmd}
         if self.token is not None:
             body["auth"] = self.token
-        answer = self.request("POST", "/batch", json=body, idempotent=False)
+        answer = self.request("POST", "/batch", json=body, idempotent=not halt)
         what = self.label("POST", "batch")
         outer = answer.get("result") if isinstance(answer, dict) else None
         if not isinstance(outer, dict):
@@ -198,6 +197,19 @@ class Bitrix24Client(JsonHttp):
         if not isinstance(results, dict) or not isinstance(errors, dict):
             raise BadAnswer(f"{what}: `result.result` is {kind_of(results)} and "
                             f"`result.result_error` {kind_of(errors)}, expected objects")
+        return results, errors
+
+    def error_codes(self, calls: Sequence[Call]) -> dict[str, str]:
+        """Run read-only `calls` (≤ 50) in one `batch` with halt 0: the error code of each
+        call Bitrix24 refused, by key (batch.md: `result_error`)."""
+        _, errors = self._batch(calls, halt=False)
+        return {key: _error_text(body)[0] for key, body in errors.items()}
+
+    def batch(self, calls: Sequence[Call]) -> dict[str, JSON]:
+        """Run `calls` (≤ 50) in one `batch` with halt 1: their results by key, or
+        `BatchFailure` naming the call refused and how many ran before it."""
+        results, errors = self._batch(calls, halt=True)
+        what = self.label("POST", "batch")
         done = 0
         for c in calls:
             if c.key in errors:

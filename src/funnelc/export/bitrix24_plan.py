@@ -350,6 +350,21 @@ def _field_steps(fw: FieldWant, remote: UserField | None, code: str, sort: int,
                                CallAction(f"{method}.update", {"id": remote.id, "fields": change})))
 
 
+def _hidden_warning(name: str, hidden: list[int]) -> str:
+    """A pipeline to be created while some exist that the webhook's user cannot read
+    (crm.category.list leaves them out, crm.category.get answers ACCESS_DENIED): one of
+    them may have the name, and Bitrix24 would then hold two pipelines of that name."""
+    ids = ", ".join(str(i) for i in hidden)
+    one = len(hidden) == 1
+    return (f"pipeline {q(name)} is to be created, but the webhook's user cannot read "
+            f"{counted(len(hidden), 'deal pipeline')} ({'id' if one else 'ids'} {ids}; "
+            f"crm.category.list leaves {'it' if one else 'them'} out): if "
+            f"{'it' if one else 'one of them'} is {q(name)}, "
+            "Bitrix24 will hold two pipelines of that name. Give the webhook's user the "
+            "right to read every deal pipeline (CRM access permissions: the user's role, "
+            "Read on the deals of each pipeline) and plan again")
+
+
 def make_plan(funnel: m.FunnelFile, snap: Snapshot, *, allow_delete: bool) -> Plan[Action]:
     plan: Plan[Action] = Plan()
     pipes, fields, by_hand = wants(funnel)
@@ -379,6 +394,8 @@ def make_plan(funnel: m.FunnelFile, snap: Snapshot, *, allow_delete: bool) -> Pl
                                        + (f" and {len(want.reasons)} lost stages"
                                           if want.reasons else ""),
                                        NewCategory(want, (index + 1) * 100)))
+                if snap.hidden:
+                    plan.warnings.append(_hidden_warning(want.pipeline, snap.hidden))
                 if allow_delete:
                     plan.deletions.append(Step(
                         "delete", f"delete the stages new pipeline {q(want.pipeline)} starts "
