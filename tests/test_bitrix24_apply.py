@@ -115,7 +115,7 @@ def test_plan_only_reads_and_lists_the_changes(b24: FakeBitrix24, funnel: Path) 
     assert "~ update first stage of `Продажи`: rename `New` → `Заявка`, colour #39A8EF → #FFFEB2" in lines
     assert "+ add stage `КП` to pipeline `Продажи`" in lines
     assert "+ add lost stage `Нецелевой` to pipeline `Продажи`" in lines
-    assert "+ create pipeline `Сервис` with 1 stages" in lines
+    assert "+ create pipeline `Сервис` with 1 stage" in lines
     assert "+ create deal field `Тип` (enumeration)" in lines
     assert not any("field `Телефон`" in line for line in lines)  # the built-in PHONE
     assert not any(line.startswith("-") for line in lines)

@@ -75,7 +75,9 @@ def test_a_pipeline_the_webhook_user_cannot_read_is_warned_of_before_creating(
     st.unreadable.add(2)
     plan = apply(b24, path)
     assert plan.exit_code == 0, plan.output
-    assert "+ create pipeline `Сервис` with 1 stages" in plan.stdout
+    assert "  + create pipeline `Сервис` with 1 stage" in plan.stdout.splitlines()
+    assert ": 1 deal pipeline, 8 stages, 0 deal fields, 0 contact/company fields (read in 3 " \
+        "requests)" in plan.stdout.splitlines()[0]  # the hidden one is not counted
     warning = next(line for line in plan.stdout.splitlines() if line.startswith("  ! "))
     assert "pipeline `Сервис` is to be created" in warning
     assert "cannot read 1 deal pipeline (id 2;" in warning  # not 1: NOT_FOUND, deleted
@@ -97,7 +99,7 @@ def test_no_warning_when_every_skipped_id_is_a_deleted_pipeline(b24: FakeBitrix2
     b24.state.category_delete({"entityTypeId": 2, "id": 1})
     plan = apply(b24, path)
     assert plan.exit_code == 0, plan.output
-    assert "+ create pipeline `Сервис` with 1 stages" in plan.stdout
+    assert "  + create pipeline `Сервис` with 1 stage" in plan.stdout.splitlines()
     assert "  ! " not in plan.stdout, plan.stdout
 
 

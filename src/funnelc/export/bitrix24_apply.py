@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from .. import model as m
 from ..diagnostics import Diagnostic
 from ..jsontypes import JSON
+from ..numfmt import counted
 from .bitrix24 import build_calls
 from .bitrix24_account import (
     Category,
@@ -88,8 +89,9 @@ class Bitrix24Target:
 
     def describe(self, snapshot: Snapshot) -> str:
         deal = sum(1 for f in snapshot.fields if f.entity == "deal")
-        return (f"{len(snapshot.categories)} deal pipelines, {snapshot.stage_count} stages, "
-                f"{deal} deal fields, {len(snapshot.fields) - deal} contact/company fields")
+        return (f"{counted(len(snapshot.categories), 'deal pipeline')}, "
+                f"{counted(snapshot.stage_count, 'stage')}, {counted(deal, 'deal field')}, "
+                f"{counted(len(snapshot.fields) - deal, 'contact/company field')}")
 
     def plan(self, funnel: m.FunnelFile, snapshot: Snapshot, *, allow_delete: bool) -> Plan[Action]:
         return make_plan(funnel, snapshot, allow_delete=allow_delete)

@@ -390,8 +390,8 @@ def make_plan(funnel: m.FunnelFile, snap: Snapshot, *, allow_delete: bool) -> Pl
             cat = snap.category(want.pipeline)
             if cat is None:
                 plan.steps.append(Step("create", f"create pipeline {q(want.pipeline)} with "
-                                       f"{len(want.stages)} stages"
-                                       + (f" and {len(want.reasons)} lost stages"
+                                       f"{counted(len(want.stages), 'stage')}"
+                                       + (f" and {counted(len(want.reasons), 'lost stage')}"
                                           if want.reasons else ""),
                                        NewCategory(want, (index + 1) * 100)))
                 if snap.hidden:
