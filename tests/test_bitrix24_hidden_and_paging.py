@@ -6,16 +6,19 @@ across the page boundary (crm-status-list.md: ordered by the `order` given)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 
 from funnelc.cli import cli
 from funnelc.export import deploy
 from funnelc.export.bitrix24_account import read_snapshot
-from funnelc.export.bitrix24_client import open_client
+from funnelc.export.bitrix24_client import Bitrix24Client, Call, open_client
+from funnelc.export.deploy import BadAnswer
 
 try:
     from tests.fakes.bitrix24_server import FakeBitrix24, Stage, running_fake_bitrix24
@@ -120,3 +123,27 @@ def test_stages_of_equal_sort_across_a_page_boundary_are_read_once_each(b24: Fak
     assert len(ids) == len(set(ids)), "a stage read twice"
     assert sorted(ids) == expected, "a stage skipped"
     assert ids == [s.id for s in st.stages_of("DEAL_STAGE")]  # SORT, then ID
+
+
+def _client_answering(answer: dict[str, object]) -> tuple[Bitrix24Client, list[dict[str, object]]]:
+    sent: list[dict[str, object]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        return httpx.Response(200, json=answer)
+    return open_client(deploy.Connection("https://portal.example/rest/1/code0123456789/",
+                                         transport=httpx.MockTransport(handler))), sent
+
+
+def test_the_probe_batch_runs_on_past_errors_and_a_batch_missing_a_result_is_located() -> None:
+    calls = [Call("a", "crm.category.get", {"entityTypeId": 2, "id": 1}),
+             Call("b", "crm.category.get", {"entityTypeId": 2, "id": 2})]
+    client, sent = _client_answering({"result": {"result": {"a": {"category": {}}}, "result_error": {
+        "b": {"error": "ACCESS_DENIED", "error_description": "Access denied"}}}})
+    assert client.error_codes(calls) == {"b": "ACCESS_DENIED"}
+    assert sent[0]["halt"] == 0  # batch.md: halt 0 runs every call
+    client.close()
+    client, _ = _client_answering({"result": {"result": {"a": 1}, "result_error": []}})
+    with pytest.raises(BadAnswer, match=r"no result for call `b` \(crm\.category\.get\) and no error"):
+        client.batch(calls)
+    client.close()
