@@ -147,3 +147,20 @@ def test_the_probe_batch_runs_on_past_errors_and_a_batch_missing_a_result_is_loc
     with pytest.raises(BadAnswer, match=r"no result for call `b` \(crm\.category\.get\) and no error"):
         client.batch(calls)
     client.close()
+
+
+def test_a_live_import_says_which_pipelines_the_webhook_user_cannot_read(
+        b24: FakeBitrix24, tmp_path: Path) -> None:
+    st = b24.state
+    st.category_add({"entityTypeId": 2, "fields": {"name": "Сервис"}})  # id 1, hidden
+    st.category_add({"entityTypeId": 2, "fields": {"name": "Партнёры"}})  # id 2, seen
+    st.unreadable.add(1)
+    out = tmp_path / "imported.funnel"
+    env = {"NO_COLOR": "1", "FUNNELC_DEBUG": None, "BITRIX24_WEBHOOK": b24.webhook}
+    result = CliRunner().invoke(cli, ["import", "--from", "bitrix24", "-o", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "warning: the webhook's user cannot read 1 deal pipeline (id 1): crm.category.list " \
+        "leaves it out, so the import does not have it." in result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert '"Партнёры"' in text and '"Сервис"' not in text
+    assert b24.webhook not in result.output

@@ -196,6 +196,10 @@ def _read_live(crm: str, credentials_file: str | None, base_url: str | None) -> 
     secrets = [secret, *getattr(target, "secrets", [])]
     try:
         target.read()
+        # What the account holds but the credential cannot read (Bitrix24's pipelines the
+        # webhook's user has no right to): the import is without it.
+        for line in getattr(target, "read_warnings", list)():
+            click.echo(scrub(f"warning: {line}", secrets), err=True)
         return target.answers()
     except (AuthError, NetworkError) as exc:
         click.echo(scrub(f"error: {exc}", secrets), err=True)

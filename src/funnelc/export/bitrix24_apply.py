@@ -71,6 +71,7 @@ class Bitrix24Target:
         self.where = client.where
         self.secrets = client.secrets
         self._answers: dict[str, JSON] = {}
+        self._hidden: list[int] = []
         self._created: dict[str, int] = {}
 
     @property
@@ -85,7 +86,23 @@ class Bitrix24Target:
     def read(self) -> Snapshot:
         snap = read_snapshot(self.client)
         self._answers = dict(snap.answers)
+        self._hidden = list(snap.hidden)
         return snap
+
+    def read_warnings(self) -> list[str]:
+        """What `funnelc import` reading live does not get: the pipelines the webhook's
+        user cannot read (crm.category.list leaves them out, crm.category.get answers
+        ACCESS_DENIED: bitrix24_account)."""
+        if not self._hidden:
+            return []
+        one = len(self._hidden) == 1
+        ids = ", ".join(str(i) for i in self._hidden)
+        return [f"the webhook's user cannot read {counted(len(self._hidden), 'deal pipeline')} "
+                f"({'id' if one else 'ids'} {ids}): crm.category.list leaves "
+                f"{'it' if one else 'them'} out, so the import does not have "
+                f"{'it' if one else 'them'}. Give the webhook's user the right to read every "
+                "deal pipeline (CRM access permissions: the user's role, Read on the deals "
+                "of each pipeline) and import again"]
 
     def describe(self, snapshot: Snapshot) -> str:
         deal = sum(1 for f in snapshot.fields if f.entity == "deal")
