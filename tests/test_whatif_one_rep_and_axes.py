@@ -109,6 +109,7 @@ def _x_ticks(lang: str, diffs: list[tuple[float, float]]) -> list[tuple[float, s
     [(0.0019, 0.0046), (0.00064, 0.0029), (-0.000051, 0.002)],
     [(3.0, 1.5), (-2.0, 1.0)],
     [(0.31, 2.0), (-0.077, 0.98), (-0.93, 0.0)],
+    [(0.23, 0.0), (0.09, 0.0), (0.01, 0.0)],  # «0 / +0,05 / … / +0,2 п. п.» crowded
 ])
 def test_whatif_plot_axes_step_by_1_2_or_5_and_read_as_the_table(diffs: list[tuple[float,
                                                                                   float]]
@@ -118,6 +119,7 @@ def test_whatif_plot_axes_step_by_1_2_or_5_and_read_as_the_table(diffs: list[tup
         assert len(ticks) >= 2, ticks
         labels = [t for _, t in ticks]
         assert len(set(labels)) == len(labels), labels
+        assert sum(map(len, labels)) <= 38, labels  # what a panel's width holds
         xs = [x for x, _ in ticks]
         step = min(b - a for a, b in itertools.pairwise(xs))
         mantissa = step / 10 ** math.floor(math.log10(step))

@@ -120,29 +120,40 @@ def _ticks(axis: Axis, text: Callable[[float], str]) -> None:
 
 
 def _step_ticks(axis: Axis, text: Callable[[float], str], values: Sequence[float],
-                nbins: int = 5) -> None:
+                chars: int | None = None) -> None:
     """Ticks over the span of `values`, labelled as the tables write figures (`text`),
     at steps of 1, 2 or 5 of a power of ten, which that writing shows exactly (a step of
     2.5 put a colour bar's tick at 5.475, labelled «5,48%» beside «5,5%», and a what-if
     panel's at «+0,0025 п. п.»), and never two ticks of one label: over a range narrower
-    than the figures' last digit only the first tick of each label is kept. The sweep's
-    colour bar and the what-if panels' axes."""
+    than the figures' last digit only the first tick of each label is kept. `chars`: the
+    most characters the labels may take together (a horizontal axis), fewer ticks until
+    they fit. The sweep's colour bar and the what-if panels' axes."""
     from matplotlib.ticker import FixedLocator, MaxNLocator
 
     if not values:
         _ticks(axis, text)
         return
     low, high = min(values), max(values)
-    if low == high:
-        locs = [low]
-    else:
-        locs = [x for x in MaxNLocator(nbins=nbins, steps=[1, 2, 5, 10]).tick_values(low, high)
-                if low - 1e-9 * abs(high - low) <= x <= high + 1e-9 * abs(high - low)]
     kept: dict[str, float] = {}
-    for x in locs:
-        kept.setdefault(text(0.0 if x == 0 else x), x)
+    for nbins in (5, 4, 3, 2):
+        if low == high:
+            locs = [low]
+        else:
+            locs = [x for x in MaxNLocator(nbins=nbins, steps=[1, 2, 5, 10]).tick_values(low, high)
+                    if low - 1e-9 * abs(high - low) <= x <= high + 1e-9 * abs(high - low)]
+        kept = {}
+        for x in locs:
+            kept.setdefault(text(0.0 if x == 0 else x), x)
+        if chars is None or sum(map(len, kept)) <= chars:
+            break
     axis.set_major_locator(FixedLocator(list(kept.values()) or [low]))
     _ticks(axis, text)
+
+
+_PANEL_CHARS = 38
+"""The characters of tick labels a what-if panel's axis holds without their touching:
+«0 ₽ +500 тыс. ₽ +1 млн ₽ +1,5 млн ₽ +2 млн ₽» (40) did not fit, «-20 п. п. … +10 п. п.» (34)
+did."""
 
 
 def _plt() -> Any:
@@ -202,9 +213,9 @@ def whatif_figure(base: VariantRun, comparisons: Sequence[Comparison],
         ax.set_yticklabels(names if i % cols == 0 else [""] * len(names), fontsize=8)
         ax.invert_yaxis()
         if any(v or e for v, e in zip(vals, errs)):
-            # The bars' reach and zero, at the colour bar's steps (no «+0,0025 п. п.»).
-            _step_ticks(ax.xaxis, text, [0.0, *((v - e) / per for v, e in zip(vals, errs)),
-                                         *((v + e) / per for v, e in zip(vals, errs))], nbins=4)
+            # Over the panel's span (the bars, their reach and margins), at the colour
+            # bar's steps (no «+0,0025 п. п.»), as many as its width holds.
+            _step_ticks(ax.xaxis, text, ax.get_xlim(), chars=_PANEL_CHARS)
         else:  # nothing moved: one tick at zero, not a scale of hundredths of a rouble
             ax.set_xticks([0.0])
             _ticks(ax.xaxis, text)
