@@ -58,6 +58,8 @@ def test_one_replication_is_said_in_the_tables_title(tmp_path: Path, lang: str, 
     r2 = CliRunner().invoke(cli, ["whatif", str(path), "--reps", "2", *QUICK], env=env)
     assert r1.exit_code == r2.exit_code == 0, r1.output + r2.output
     said1, said2 = " ".join(r1.output.split()), " ".join(r2.output.split())  # titles wrap
+    if lang == "en":  # the header read «1 replications × 12 days»
+        assert "1 replication × 12 days" in said1 and "2 replications × 12 days" in said2
     assert one in said1 and paired not in said1, r1.output
     assert paired in said2 and one not in said2, r2.output
 

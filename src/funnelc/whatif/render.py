@@ -471,9 +471,9 @@ def months_outside_text(tr: Translator, scenario: str, source: str, months: list
 
 
 def _replications(tr: Translator, n: int) -> str:
-    """`10 replications` (English as it always read, plural whatever the count)."""
+    """`10 replications`, `1 replication` (English read «1 replications» with --reps 1)."""
     if tr.lang == "en":
-        return f"{n} replications"
+        return f"{n} replication" if n == 1 else f"{n} replications"
     return tr.ngettext("{n} replication", "{n} replications", n).format(n=n)
 
 
