@@ -128,3 +128,24 @@ def test_whatif_plot_axes_step_by_1_2_or_5_and_read_as_the_table(diffs: list[tup
         assert any(math.isclose(mantissa, m) for m in (1.0, 2.0, 5.0)), (step, labels)
         assert all(t == "0 " + pp or t.endswith(" " + pp) for t in labels), labels
         assert not any("25" in t for t in labels), labels
+
+
+@pytest.mark.parametrize(("lang", "mean", "said"), [
+    ("ru", 1.3140530330524314e-16, "0\u00a0п.\u00a0п. ±3,3"),  # +x and -x, summed: noise
+    ("ru", 0.0, "0\u00a0п.\u00a0п. ±3,3"),
+    ("uk", -2.0e-17, "0\u00a0в.\u00a0п. ±3,3"),
+    ("en", 1.3e-16, "0pp ±3.3"),
+    ("ru", 0.0031, "+0,31\u00a0п.\u00a0п. ±3,3"),
+])
+def test_a_difference_of_zero_has_no_sign(lang: str, mean: float, said: str) -> None:
+    """saleschef (2 replications × 60 days), «Жесткий SLA по КП»: the accounting team's
+    utilization read «+0 п. п. ±3,3» (its two differences cancelled up to 1.3e-14) and
+    the technologist's «±0 п. п. ±7,8» (exactly 0)."""
+    from funnelc.i18n import translator
+    from funnelc.sim.results import Estimate
+    from funnelc.whatif.metrics import MetricDef
+    from funnelc.whatif.render import fmt_delta
+
+    d = MetricDef("util:M", "utilization", "M", "utilization", "%", 100.0, None)
+    text = fmt_delta(d, Estimate(mean=mean, ci95=0.033, sd=0.004, n=2), translator(lang))
+    assert text == said

@@ -138,10 +138,15 @@ def fmt_delta(d: MetricDef, delta: Estimate, tr: Translator | None = None,
     if delta.mean is None:
         return DASH
     v = delta.mean * d.scale
+    if delta.ci95 and abs(v) <= 1e-9 * delta.ci95 * d.scale:
+        # A mean of differences that cancel, up to rounding (+x and -x: 1.3e-14), is 0: it
+        # read «+0 п. п. ±3,3» (saleschef's «Бухгалтерия» under «Жесткий SLA по КП»).
+        v = 0.0
     unit_of = v if like is None else max(abs(like * d.scale), abs(like * d.scale + v))
     if v == 0 and not delta.ci95:
         return _money(d, 0.0, tr) if d.money else "0"
-    sign = "+" if v > 0 else ("-" if v < 0 else "±")
+    # No sign on a zero: «±0 п. п. ±7,8» carried two ± for «0 ±7,8».
+    sign = "+" if v > 0 else ("-" if v < 0 else "")
     if d.money and delta.ci95:
         return sign + _money_pm(d, abs(v), delta.ci95 * d.scale, tr, None)
     loc = _local(tr)
