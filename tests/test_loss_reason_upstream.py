@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -41,20 +42,29 @@ def _came_in(path: Path, months: list[str]) -> int:
     return sum(1 for _d, ts, _p, stage, _r in rows if stage == "Заявка" and ts[:7] in months)
 
 
-def test_a_reason_moved_by_an_earlier_stage_is_explained_by_that_stage(tmp_path: Path) -> None:
-    path, losses = generate_stages(0, tmp_path / "u.csv", junk_after=0.4)
+def _price_upstream(tmp_path: Path, name: str, junk_after: float
+                    ) -> tuple[Path, dict[str, Any], list[tuple[str, str]],
+                               list[tuple[str, str]]]:
+    """The staged history with marketing's junk `junk_after` of the deals from day 75:
+    its path, the audit's one upstream finding on «Дорого» (periods 2024-01 and 2024-05),
+    and the generator's (stage, reason) of the losses of deals that came in each."""
+    path, losses = generate_stages(0, tmp_path / name, junk_after=junk_after)
     out = _audit(tmp_path, path, "--format", "json")
     found = [f for f in json.loads(out.stdout)["findings"]
              if f["kind"] == "loss_reason_upstream" and f["subject"] == PRICE]
     assert len(found) == 1, found
     (f,) = found
-    first, last = f["periods"]
-    assert (first, last) == ("2024-01", "2024-05")
+    assert tuple(f["periods"]) == ("2024-01", "2024-05")
 
     def mine(month: str) -> list[tuple[str, str]]:
         return [(s, why) for e, s, why in losses if e.strftime("%Y-%m") == month]
 
-    (a, b) = mine(first), mine(last)
+    return path, f, mine(f["periods"][0]), mine(f["periods"][1])
+
+
+def test_a_reason_moved_by_an_earlier_stage_is_explained_by_that_stage(tmp_path: Path) -> None:
+    path, f, a, b = _price_upstream(tmp_path, "u.csv", 0.4)
+    first, last = f["periods"]
     # All the losses: «Дорого» 191 of 625 (30.56%) → 128 of 620 (20.65%).
     assert f["upstream"]["all"] == [sum(w == PRICE for _s, w in a), len(a),
                                     sum(w == PRICE for _s, w in b), len(b)]
@@ -140,19 +150,8 @@ def test_a_reason_that_rose_because_an_earlier_stage_lost_fewer_is_explained(
     # From day 75 marketing's junk is 2% of the deals, not 15%: «Заявка» loses about half
     # as many, more deals reach «КП», where «Дорого» is still 30% of them, and among all
     # the losses it rises from 29.91% to 41.36%. No finding said why before.
-    path, losses = generate_stages(0, tmp_path / "r.csv", junk_after=0.02)
-    out = _audit(tmp_path, path, "--format", "json")
-    found = [f for f in json.loads(out.stdout)["findings"]
-             if f["kind"] == "loss_reason_upstream" and f["subject"] == PRICE]
-    assert len(found) == 1, found
-    (f,) = found
+    path, f, a, b = _price_upstream(tmp_path, "r.csv", 0.02)
     first, last = f["periods"]
-    assert (first, last) == ("2024-01", "2024-05")
-
-    def mine(month: str) -> list[tuple[str, str]]:
-        return [(s, why) for e, s, why in losses if e.strftime("%Y-%m") == month]
-
-    (a, b) = mine(first), mine(last)
     up = f["upstream"]
     # All the losses: «Дорого» 175 of 585 → 213 of 515.
     assert up["all"] == [sum(w == PRICE for _s, w in a), len(a),
