@@ -61,6 +61,48 @@ def _file_seconds() -> dict[str, float]:
     return {str(k): float(v) for k, v in table.items()} if isinstance(table, dict) else {}
 
 
+ALL_CORES: frozenset[int] = frozenset(
+    os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1))
+"""The cores the suite was given, before `pytest_configure` keeps each worker to one."""
+
+
+@pytest.fixture
+def all_cores() -> Iterator[None]:
+    """The test (and the processes it starts) may use every core the suite was given: for
+    the tests of what funnelc does with more than one."""
+    if not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    mine = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, ALL_CORES)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, mine)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, each worker keeps to a core of its own, when there are enough.
+
+    The suite already runs one worker per core. funnelc, asked for no `--jobs`, starts a
+    pool of processes as wide as the cores the process may use (`sim.config.usable_cores`,
+    from the CPU affinity): inside a test worker that pool only takes the other worker's
+    core, and pays for it in forks of a large process, spawned interpreters importing
+    numpy and SimPy, and pickling. On sim-heavy files (test_sim_validation,
+    test_client_sentences_ru_uk, test_graveyard_censoring) that was 115 s of CPU against
+    85 s on one core. Pinned, each worker's runs take the serial path a one-core machine
+    takes; the tests of the pools ask for `--jobs` or widen the affinity themselves
+    (`all_cores`). A worker's children (the CLI in a subprocess, chromium) inherit it."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None or not hasattr(os, "sched_setaffinity"):
+        return
+    cores = sorted(os.sched_getaffinity(0))
+    count = int(workerinput.get("workercount", 0))
+    index = int(str(workerinput.get("workerid", "gw0")).removeprefix("gw") or 0)
+    if count >= 2 and len(cores) >= count:
+        os.sched_setaffinity(0, {cores[index % len(cores)]})
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The longest files first (tests/durations.json; a file it does not list counts 0 s,
     or `UNMEASURED_SLOW` if it holds a test marked `slow`), each file's tests in their

@@ -13,14 +13,17 @@ from typing import Any
 
 import pytest
 
+from conftest import ALL_CORES
 from funnelc.api import load_file
 from funnelc.commands.lint_setup import LintSetup
 from funnelc.lint import background
 
-pytestmark = pytest.mark.slow  # seconds a test: handed out first (conftest)
+# Seconds a test: handed out first. The worker needs a second core, which the suite's
+# workers keep to themselves otherwise (conftest).
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("all_cores")]
 
 needs_fork = pytest.mark.skipif(
-    not sys.platform.startswith("linux") or background._cpus() < 2,
+    not sys.platform.startswith("linux") or len(ALL_CORES) < 2,
     reason="the worker runs only on Linux with two or more CPUs")
 
 
