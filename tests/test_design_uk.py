@@ -307,13 +307,26 @@ def test_staff_answers_erlang_c_on_the_clinics_clock() -> None:
             in flat)
 
 
-def test_whatif_costs_of_a_fourth_administrator() -> None:
+@pytest.fixture(scope="module")
+def scenarios() -> dict:
+    """`whatif` of the file's two scenarios, «Четверта адміністраторка» and «Подвоїти
+    Instagram», in one run: every variant runs the same replications (common random
+    numbers), so each scenario's figures are those of a run of it alone, and the baseline
+    is simulated once for both tests."""
+    return _whatif("--scenario", "Четверта адміністраторка", "--scenario", "Подвоїти Instagram")
+
+
+def _scenario(data: dict, name: str) -> dict:
+    (found,) = [s for s in data["scenarios"] if s["name"] == name]
+    return found
+
+
+def test_whatif_costs_of_a_fourth_administrator(scenarios: dict) -> None:
     """A fourth administrator costs 22 000 ₴ × 8 040 h / 730 h = 242 301 ₴ over the window,
     and spreads the administrators' work over four: utilization × 3/4 (9,26 % → 6,94 %)."""
-    data = json.loads(run("whatif", str(ACCOUNT), "--scenario", "Четверта адміністраторка",
-                          "--reps", str(REPS), "--format", "json").stdout)
+    data = scenarios
     metrics = {m["key"]: m["baseline"] for m in data["metrics"]}
-    (scenario,) = data["scenarios"]
+    scenario = _scenario(data, "Четверта адміністраторка")
     deltas = scenario["deltas"]
     assert deltas["team_cost"]["diff"]["mean"] == pytest.approx(22_000 * 8040 / MONTH,
                                                                 rel=1e-9)
@@ -373,11 +386,18 @@ def ukrainian_problems(text: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def texts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The clinic's report with its What-if section, which the texts and the browser read."""
+    report = tmp_path_factory.mktemp("design_uk_report") / "report"
+    run("report", str(ACCOUNT), "-o", str(report), "--reps", str(min(REPS, 3)), "--whatif")
+    return report
+
+
+@pytest.fixture(scope="module")
+def texts(tmp_path_factory: pytest.TempPathFactory, report_dir: Path) -> dict[str, str]:
     out = tmp_path_factory.mktemp("design_uk")
     n = str(min(REPS, 3))
-    report = out / "report"
-    run("report", str(ACCOUNT), "-o", str(report), "--reps", n, "--whatif")
+    report = report_dir
     run("export", str(ACCOUNT), "--to", "playbook-html", "-o", str(out / "playbook.html"))
     return {
         "analyze": run("analyze", str(ACCOUNT)).stdout,
@@ -434,13 +454,14 @@ return cut;
 
 
 @needs_chromium
-def test_report_names_are_never_cut_mid_word(tmp_path: Path) -> None:
+def test_report_names_are_never_cut_mid_word(report_dir: Path) -> None:
     """Regression, seen on the screenshot at 1300 px: the money table's first column,
     squeezed by its wide money columns, cut «команда Адміністратор|и: 3 × 22 тис. ₴»
     inside the word (every cell could break anywhere); a name breaks between its words
-    now, and the table scrolls in its box when it must."""
-    out = tmp_path / "report"
-    run("report", str(ACCOUNT), "-o", str(out), "--reps", "2")
+    now, and the table scrolls in its box when it must. The page is the texts' report
+    (3 replications and the What-if section: the same money table, and more tables whose
+    first column is held to the same rule)."""
+    out = report_dir
     with headless_chrome() as driver:
         for width in (1300, 390):
             driver.set_window_size(width, 1000)  # type: ignore[attr-defined]
@@ -511,14 +532,13 @@ def _whatif(*args: str) -> dict:
                           *args).stdout)
 
 
-def test_doubling_instagram_doubles_its_budget() -> None:
+def test_doubling_instagram_doubles_its_budget(scenarios: dict) -> None:
     """Regression: «Подвоїти Instagram» doubled the leads and could not double the budget
     (a scenario had no way to change a price), so its cost read «0 ₴»: twice the leads
     for the same 20 000 ₴ a month. With `source "Instagram" budget 40k/month` the
     scenario pays 20 000 ₴ a month more, by the clock: 20 000 × 8 040 h / 730 h =
     220 274 ₴ over the window, exactly, in every replication."""
-    data = _whatif("--scenario", "Подвоїти Instagram")
-    (scenario,) = data["scenarios"]
+    scenario = _scenario(scenarios, "Подвоїти Instagram")
     deltas = scenario["deltas"]
     for key in ("lead_cost", "cost"):
         assert deltas[key]["diff"]["mean"] == pytest.approx(INSTAGRAM_BUDGET, rel=1e-9), key
@@ -533,24 +553,30 @@ def test_a_scenario_that_keeps_a_budget_says_so() -> None:
     line says so, with the line that scales the budget with the leads (2 × 20k/month).
     A source with no price costs what the file does not say: the line says it is
     unknown. The site's `cost 250` per lead follows its leads and needs no line: 30 more
-    leads a week cost 30/168 × 8 040 h × 250 ₴ = 358 929 ₴ more."""
-    data = _whatif("--set", 'source "Instagram" 50/week')
+    leads a week cost 30/168 × 8 040 h × 250 ₴ = 358 929 ₴ more.
+
+    The notes and the zero cost rows do not depend on the run's length or its draws (a
+    budget kept costs exactly 0 more in every replication): those runs are 60 days (10 of
+    warm-up), a sixth of the default year; the site's cost, held to its closed form
+    within the run's interval, keeps the year it was computed for."""
+    short = ("--days", "60", "--warmup", "10")
+    data = _whatif("--set", 'source "Instagram" 50/week', *short)
     (scenario,) = data["scenarios"]
     assert scenario["price_notes"] == [{
         "source": "Instagram", "kind": "budget_kept", "ratio": 2.0, "budget": "20k/month",
         "line": 'source "Instagram" budget 40k/month'}]
     assert scenario["deltas"]["cost"]["diff"]["mean"] == 0
     text = " ".join(run("whatif", str(ACCOUNT), "--reps", "2", "--set",
-                        'source "Instagram" 50/week').stdout.split())
+                        'source "Instagram" 50/week', *short).stdout.split())
     assert ("зміна (--set): бюджет «Instagram» лишається `20k/month`: сценарій змінює кількість "
             "лідів, а не те, скільки за них платять, тож витрати на джерело не змінюються; "
             "якщо більше лідів коштує дорожче, додайте `source \"Instagram\" budget "
             "40k/month`") in text
-    maps = _whatif("--set", 'source "Google Maps" 24/week')["scenarios"][0]
+    maps = _whatif("--set", 'source "Google Maps" 24/week', *short)["scenarios"][0]
     assert [(n["source"], n["kind"]) for n in maps["price_notes"]] == [("Google Maps",
                                                                         "unpriced")]
     text = " ".join(run("whatif", str(ACCOUNT), "--reps", "2", "--set",
-                        'source "Google Maps" 24/week').stdout.split())
+                        'source "Google Maps" 24/week', *short).stdout.split())
     assert ("зміна (--set): у «Google Maps» немає `cost` чи `budget`: скільки коштують його ліди, "
             "невідомо, і витрати їх не враховують") in text
     site = _whatif("--set", 'source "Сайт" 60/week')["scenarios"][0]
