@@ -181,3 +181,48 @@ def cli_ok(args: Sequence[object], env: Mapping[str, str] | None = None) -> Ran:
     ran = cli_once(args, env)
     assert ran.exit_code == 0, ran.output
     return ran
+
+
+@dataclass(frozen=True)
+class HistoryRun:
+    """What `history <args> -o DIR` gives, and so what `history <args>` and `history <args>
+    --format json` print: one run stands for all three."""
+
+    text: str
+    """The terminal text of `history <args>`: the run's stdout without its last line,
+    «wrote DIR/history.html, …», which `-o` prints after the very same tables."""
+    json: str
+    """history.json, the bytes `--format json` prints."""
+    folder: Path
+    """DIR (read-only): history.html, history.json and plots/."""
+
+
+def history_once(args: Sequence[object], env: Mapping[str, str] | None = None) -> HistoryRun:
+    """`funnelc history <args> -o DIR` run once in the session (`cli_ok`), for the files
+    that read its terminal text, its JSON and its page or plots: the text and the JSON are
+    what the runs without `-o` print (tests/test_history_audit.py checks it), so a test
+    reading them asks for no run of its own."""
+    ran = cli_ok(["history", *args, "-o", out("history")], env)
+    folder = ran.path("history")
+    head, _, wrote = ran.stdout.rstrip("\n").rpartition("\n")
+    assert str(folder) in wrote, wrote  # the «wrote …» line, the last
+    return HistoryRun(head + "\n", (folder / "history.json").read_text(encoding="utf-8"),
+                      folder)
+
+
+FURNITURE_ENV = {"NO_COLOR": "1", "COLUMNS": "160"}
+
+
+def furniture_fit() -> Ran:
+    """`funnelc fit --funnel dubok.funnel <furniture_uk>/bitrix24 --format json -o
+    fitted.funnel` (`planted`, seed 7; `FURNITURE_ENV`) run once in the session: the JSON
+    `fit --format json` prints on stdout, the report `fit` prints (in Ukrainian, the
+    funnel's language) on stderr, the fitted funnel at `path("fitted.funnel")`. The
+    report is `fit -o`'s stdout but for its path in «записано …» (fit sends it to stderr
+    when stdout carries the JSON), so the files reading the fit's text, its JSON or the
+    fitted file share this one fit, which calibrates its delays through 24 simulations."""
+    from conftest import DATA
+
+    return cli_ok(["fit", "--funnel", DATA / "furniture_uk" / "dubok.funnel",
+                   planted("furniture_uk") / "bitrix24", "--format", "json", "-o",
+                   out("fitted.funnel")], FURNITURE_ENV)

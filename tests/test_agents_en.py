@@ -26,8 +26,10 @@ import pytest
 from click.testing import CliRunner
 from scipy.stats import chi2_contingency
 
+from cli_once import Ran, cli_ok, out
 from conftest import data_generator
 from funnelc.cli import cli
+from funnelc.history.audit import Audit
 
 DATA = Path(__file__).resolve().parent / "data" / "agents_en"
 FUNNEL = DATA / "reseller.funnel"
@@ -41,9 +43,9 @@ def gen() -> ModuleType:
 
 @pytest.fixture(scope="module")
 def history(gen: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("agents")
-    gen.write(out, 14)
-    return out / "history.csv"
+    folder = tmp_path_factory.mktemp("agents")
+    gen.write(folder, 14)
+    return folder / "history.csv"
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +54,23 @@ def audit(history: Path) -> dict:  # type: ignore[type-arg]
                                 env=ENV)
     assert result.exit_code == 0, result.output
     return json.loads(result.output)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def analysed(history: Path) -> Audit:
+    """The audit of the deal list in process, made once for the plot's tests (they only
+    read it: `funnel_plot` draws from it)."""
+    from funnelc.history.analytics import analyse
+    from funnelc.history.audit import run_audit
+    from funnelc.history.load import load_history
+
+    return run_audit(analyse(load_history([str(history)])))
+
+
+def _history_o(history: Path, *lang: str) -> Ran:
+    """`history -o` of the deal list (in `--lang` when given), run once in the session
+    (`cli_once`): the two tests reading the page of one language share one run."""
+    return cli_ok(["history", history, "--funnel", FUNNEL, "-o", out("h"), *lang], ENV)
 
 
 def _by_hand(history: Path) -> dict[str, dict[str, int]]:
@@ -137,12 +156,9 @@ def test_a_manager_who_closes_worse_keeps_his_finding_and_its_money(
     assert f["money"] < f["deals"] * worth * 0.2
 
 
-def test_the_tables_say_what_explains_the_flag(history: Path, gen: ModuleType,
-                                               tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["history", str(history), "--funnel", str(FUNNEL),
-                                      "-o", str(tmp_path)], env=ENV)
-    assert result.exit_code == 0, result.output
-    data = json.loads((tmp_path / "history.json").read_text(encoding="utf-8"))
+def test_the_tables_say_what_explains_the_flag(history: Path, gen: ModuleType) -> None:
+    folder = _history_o(history).path("h")
+    data = json.loads((folder / "history.json").read_text(encoding="utf-8"))
     summary = {r["manager"]: r for r in data["tables"]["manager_summary"]}
     nora = summary[gen.CLOSER]
     assert nora["better_at"] == [] and nora["open_at"] == [
@@ -150,19 +166,18 @@ def test_the_tables_say_what_explains_the_flag(history: Path, gen: ModuleType,
     assert nora["closing_won"] is not None
     assert summary[gen.CHEAP]["worse_at"] == [{"from_stage": "Engaging", "to_stage": "won"}]
     # The pair table's flag says it too, as for the other explanations (history.html).
-    page = (tmp_path / "history.html").read_text(encoding="utf-8")
+    page = (folder / "history.html").read_text(encoding="utf-8")
     assert "★ yes (deals left open, not how they are closed)" in page
 
 
 def test_no_one_is_late_to_pick_up_a_stage_whose_first_move_is_the_outcome(
-        history: Path, tmp_path: Path) -> None:
+        history: Path) -> None:
     """«Engaging» has no pick-ups and no way out but won or lost: timed to its first
     move, «who picks deals up late» timed the sales cycle (late: over the median 38 days
     to close, or open that long), and the closer who closes fast read «early»."""
-    result = CliRunner().invoke(cli, ["history", str(history), "--funnel", str(FUNNEL),
-                                      "-o", str(tmp_path)], env=ENV)
-    assert result.exit_code == 0, result.output
-    data = json.loads((tmp_path / "history.json").read_text(encoding="utf-8"))
+    result = _history_o(history)
+    folder = result.path("h")
+    data = json.loads((folder / "history.json").read_text(encoding="utf-8"))
     assert not data["tables"].get("manager_speed")
     assert "Who picks deals up late" not in result.output
 
@@ -195,7 +210,7 @@ def test_a_manager_who_leaves_deals_open_is_told_so_not_that_he_closes_worse() -
     assert "converts" not in ru and "deals" not in ru
 
 
-def test_the_funnel_plot_draws_a_flag_the_open_deals_explain_hollow(history: Path,
+def test_the_funnel_plot_draws_a_flag_the_open_deals_explain_hollow(analysed: Audit,
                                                                    gen: ModuleType) -> None:
     """The managers' funnel plot drew Nora Quill as a green «better than the team beyond
     chance» diamond beside her finding, which says the gap is the deals the rest left
@@ -203,13 +218,10 @@ def test_the_funnel_plot_draws_a_flag_the_open_deals_explain_hollow(history: Pat
     keeps his solid red diamond."""
     from matplotlib.colors import to_rgba
 
-    from funnelc.history.analytics import analyse
-    from funnelc.history.audit import run_audit
-    from funnelc.history.load import load_history
     from funnelc.history.plots import BETTER, FLAGGED, funnel_plot
     from funnelc.i18n import translator
 
-    audit = run_audit(analyse(load_history([str(history)])))
+    audit = analysed
     assert audit.managers is not None
     rows = {r["manager"]: r for r in audit.managers.to_dicts()}
     nora, omar = rows[gen.CLOSER], rows[gen.CHEAP]
@@ -232,19 +244,16 @@ def test_the_funnel_plot_draws_a_flag_the_open_deals_explain_hollow(history: Pat
 
 
 @pytest.mark.parametrize("lang", ["en", "ru", "uk"])
-def test_the_funnel_plot_legend_fits_the_figure(history: Path, lang: str) -> None:
+def test_the_funnel_plot_legend_fits_the_figure(analysed: Audit, lang: str) -> None:
     """In Russian the control limits' entry and the hollow diamond's «отмечен аудитом, но
     отличие объясняется другим или неясно: см. находку», side by side, ran past both
     edges of the figure (cut at «см. нахо»): the entries are wrapped."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from funnelc.history.analytics import analyse
-    from funnelc.history.audit import run_audit
-    from funnelc.history.load import load_history
     from funnelc.history.plots import funnel_plot
     from funnelc.i18n import translator
 
-    fig = funnel_plot(run_audit(analyse(load_history([str(history)]))), translator(lang))
+    fig = funnel_plot(analysed, translator(lang))
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     (legend,) = fig.legends
@@ -258,7 +267,7 @@ def test_the_funnel_plot_legend_fits_the_figure(history: Path, lang: str) -> Non
     ("en", "Closed won", "won"), ("ru", "Успешно реализовано", "успех"),
     ("uk", "Успішно реалізовано", "успіх")])
 def test_the_funnel_shape_names_the_win_as_the_other_tables_do(
-        history: Path, tmp_path: Path, lang: str, won: str, word: str) -> None:
+        history: Path, lang: str, won: str, word: str) -> None:
     """The funnel shape's last row said «won» / «успех» where the conversion table, the
     managers' tables and the findings say «Closed won» / «Успешно реализовано»: the
     terminal, the HTML and the plot now name it alike (the deals won, 955 of 1,900,
@@ -268,9 +277,8 @@ def test_the_funnel_shape_names_the_win_as_the_other_tables_do(
     rows = list(csv.DictReader(history.open(encoding="utf-8")))
     deals = {r["deal_id"] for r in rows}
     wins = {r["deal_id"] for r in rows if r["stage"] == "Won"}
-    result = CliRunner().invoke(cli, ["history", str(history), "--funnel", str(FUNNEL),
-                                      "-o", str(tmp_path), "--lang", lang], env=ENV)
-    assert result.exit_code == 0, result.output
+    result = _history_o(history, "--lang", lang)
+    folder = result.path("h")
     # The conversion table names the win so (the table every other follows).
     assert re.search(rf"│ Engaging\s+│ {won}\s+│", result.output)
     share = re.escape(f"{100 * len(wins) / len(deals):.2f}".replace(".", "," if lang != "en"
@@ -278,10 +286,10 @@ def test_the_funnel_shape_names_the_win_as_the_other_tables_do(
     assert re.search(rf"│ Sales\s+│ {won}\s+│\s+{len(wins)} │\s+{share}% │", result.output), (
         result.output)
     assert not re.search(rf"│ Sales\s+│ {word}\s+│", result.output)
-    page = (tmp_path / "history.html").read_text(encoding="utf-8")
+    page = (folder / "history.html").read_text(encoding="utf-8")
     assert f"<tr><td>Sales</td><td>{won}</td><td class=\"n\">{len(wins)}</td>" in page
     assert f"<td>{word}</td>" not in page
-    svg = (tmp_path / "plots" / "shape.svg").read_text(encoding="utf-8")
+    svg = (folder / "plots" / "shape.svg").read_text(encoding="utf-8")
     said = " ".join(re.findall(r"<!-- (.*?) -->", svg))
     assert f"Sales › {won}" in said and f"Sales › {word}" not in said.replace(won, "")
 
@@ -295,7 +303,7 @@ def test_the_funnel_shape_names_the_win_as_the_other_tables_do(
     ("uk", "Воронка «Sales»: жодна з її {n} відмов не має причини",
      "Воронка «Sales»: жодна відмова не має корисної причини, хто б із {m} менеджерів")])
 def test_an_account_that_records_no_loss_reason_is_said_so_in_one_line(
-        history: Path, tmp_path: Path, lang: str, by: str, managers: str) -> None:
+        history: Path, lang: str, by: str, managers: str) -> None:
     """The deal list records no loss reason: the tables by month, source, manager and
     size printed 28 rows of «(no reason) 100%» and the managers' table 10 rows of «100%
     against 100%, p 1», noise around the one finding (100% of the losses have no reason).
@@ -309,23 +317,22 @@ def test_an_account_that_records_no_loss_reason_is_said_so_in_one_line(
     n, m = len(lost), len(per)
     sep = {"en": ",", "ru": "\u00a0", "uk": "\u00a0"}[lang]
     by, managers = (s.format(n=f"{n:,}".replace(",", sep), m=m) for s in (by, managers))
-    result = CliRunner().invoke(cli, ["history", str(history), "--funnel", str(FUNNEL),
-                                      "-o", str(tmp_path), "--lang", lang], env=ENV)
-    assert result.exit_code == 0, result.output
+    result = _history_o(history, "--lang", lang)
+    folder = result.path("h")
     text = re.sub(r"\s+", " ", result.output.replace("\u00a0", " "))
     for said in (by, managers):
         assert said.replace("\u00a0", " ") in text
     # No row of either table: no «100%» by a manager's name, no p of 1.
     assert not [line for line in result.output.splitlines() for who in per
                 if who in line and "100%" in line]
-    page = (tmp_path / "history.html").read_text(encoding="utf-8")
+    page = (folder / "history.html").read_text(encoding="utf-8")
     for key in ("loss_reasons_by", "loss_reasons_missing_by_manager", "loss_reason_shifts"):
         part = page.split(f'id="{key}"')[1].split("<h2")[0]
         assert "<table>" not in part
     # Nor the shifts' one row of a share that cannot change, «100% → 100%, p 1».
     assert not re.search(r"│ Sales\s+│ \S.*│\s+100% │.*│\s+100% │\s+1 │", result.output)
     assert by in page and managers in page
-    data = json.loads((tmp_path / "history.json").read_text(encoding="utf-8"))["tables"]
+    data = json.loads((folder / "history.json").read_text(encoding="utf-8"))["tables"]
     by_manager = {r["group"]: r["deals"] for r in data["loss_reasons_by"]
                   if r["dimension"] == "manager"}
     assert by_manager == per

@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from cli_once import cli_ok, out, planted
+from cli_once import cli_ok, planted
 from funnelc.cli import cli
 
 DATA = Path(__file__).resolve().parent / "data" / "amocrm_school"
@@ -42,10 +42,11 @@ def _once(*args: object) -> str:
 
 
 def _history_json(export: Path) -> dict:  # type: ignore[type-arg]
-    """history.json of `history --funnel … --tz Europe/Moscow -o`, run once a session."""
-    ran = cli_ok(["history", export, "--funnel", FUNNEL, "--tz", "Europe/Moscow", "-o",
-                  out("out")], {"NO_COLOR": "1", "COLUMNS": "160"})
-    return json.loads(ran.path("out/history.json").read_text("utf-8"))
+    """history.json of `history --funnel … --tz Europe/Moscow`, run once a session: as
+    `--format json` prints it (the same bytes `-o` writes, without drawing the plots no
+    test here reads)."""
+    return json.loads(_once("history", export, "--funnel", FUNNEL, "--tz", "Europe/Moscow",
+                            "--format", "json"))
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from cli_once import cli_ok, planted
+from cli_once import HistoryRun, cli_ok, history_once, out, planted
 from funnelc.cli import cli
+from history_family import ENV as FAMILY_ENV
 from judged_count import judged_entries
 
 DATA = Path(__file__).resolve().parent / "data" / "clinic_b24_ru"
@@ -60,10 +61,17 @@ def audit(export: Path) -> dict[str, Any]:
                            "Europe/Moscow", "--format", "json"))
 
 
+def _history(export: Path) -> HistoryRun:
+    """`history -o` of the clinic, once a session: it stands for `history` and `history
+    --format json` too (`cli_once.history_once`); tests/test_clinic_b24_ru_wording.py
+    reads its page and plots from the same run."""
+    return history_once([export / "bitrix24", "--funnel", FUNNEL, "--tz", "Europe/Moscow"],
+                        {"NO_COLOR": "1", "COLUMNS": "160"})
+
+
 @pytest.fixture(scope="module")
 def history(export: Path) -> dict[str, Any]:
-    return json.loads(_once("history", export / "bitrix24", "--funnel", FUNNEL,
-                            "--tz", "Europe/Moscow", "--format", "json"))
+    return json.loads(_history(export).json)  # type: ignore[no-any-return]
 
 
 def _primary(truth: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -296,17 +304,19 @@ def test_named_periods_flag_the_fall_and_the_verdict_agrees(
             f"январе–марте 2026 ({k1} из {n1}; p") in said.replace("\xa0", " ")
 
 
-def test_the_tables_say_the_periods_in_the_accounts_language(export: Path,
-                                                              tmp_path: Path) -> None:
+def test_the_tables_say_the_periods_in_the_accounts_language(export: Path) -> None:
     # The terminal may fold a cell, the page does not: the year stays with its months.
-    text = _once("history", export / "bitrix24", "--funnel", FUNNEL, "--tz", "Europe/Moscow")
+    text = _history(export).text
     assert "январь–март" in text and "август–октябрь" in text and "2026-01..2026-03" not in text
-    _run("history", str(export / "bitrix24"), "--funnel", str(FUNNEL), "--tz",
-         "Europe/Moscow", "--lang", "uk", "-o", str(tmp_path))
-    page = (tmp_path / "history.html").read_text(encoding="utf-8")
+    # The page and history.json do not depend on the terminal's width: at the width
+    # tests/history_family.py gives, this is that family's Ukrainian run of the clinic.
+    folder = cli_ok(["history", export / "bitrix24", "--funnel", FUNNEL, "--tz",
+                     "Europe/Moscow", "--lang", "uk", "-o", out("history")],
+                    FAMILY_ENV).path("history")
+    page = (folder / "history.html").read_text(encoding="utf-8")
     assert "<td>січень–березень\u00a02026</td>" in page
     assert "<td>серпень–жовтень\u00a02026</td>" in page
-    data = json.loads((tmp_path / "history.json").read_text(encoding="utf-8"))
+    data = json.loads((folder / "history.json").read_text(encoding="utf-8"))
     assert {(r["first"], r["last"]) for r in data["tables"]["source_changes"]} == {
         ("2026-01..2026-03", "2026-08..2026-10")}
 

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from cli_once import Ran, cli_once, out, planted
 from funnelc.cli import cli
+from history_family import ENV as FAMILY_ENV
 from judged_count import judged_entries
 
 DATA = Path(__file__).resolve().parent / "data" / "furniture_uk"
@@ -55,9 +56,13 @@ def _say(*args: object) -> str:
 
 
 def _page(*args: object) -> str:
-    """history.html of `history <args> -o …`, run once."""
-    return _once(*args, "-o", out("history")).path("history/history.html").read_text(
-        encoding="utf-8")
+    """history.html of `history <args> -o …`, run once. The page (and history.json and
+    the plots) are the same bytes whatever the terminal's width, so it is run at the width
+    tests/history_family.py gives: the Ukrainian page is then that family's run, which
+    tests/test_no_iso_dates_in_client_text.py and others read too."""
+    ran = cli_once(args + ("-o", out("history")), FAMILY_ENV)
+    assert ran.exit_code == 0, ran.output
+    return ran.path("history/history.html").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

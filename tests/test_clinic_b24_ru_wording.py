@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from cli_once import cli_ok, out, planted
+from cli_once import HistoryRun, cli_ok, history_once, planted
 from funnelc.cli import cli
 
 DATA = Path(__file__).resolve().parent / "data" / "clinic_b24_ru"
@@ -38,22 +38,28 @@ def _once(*args: object) -> str:
     return cli_ok(args, {"NO_COLOR": "1", "COLUMNS": "160"}).stdout
 
 
+def _history(export: Path) -> HistoryRun:
+    """`history -o` of the clinic (read-only), once a session: it stands for `history`
+    and `history --format json` too (`cli_once.history_once`), which
+    tests/test_audit_clinic_b24_ru.py reads from the same run."""
+    return history_once([export, "--funnel", FUNNEL, "--tz", "Europe/Moscow"],
+                        {"NO_COLOR": "1", "COLUMNS": "160"})
+
+
 @pytest.fixture(scope="module")
 def history_text(export: Path) -> str:
-    return _once("history", export, "--funnel", FUNNEL, "--tz", "Europe/Moscow")
+    return _history(export).text
 
 
 @pytest.fixture(scope="module")
 def history_dir(export: Path) -> Path:
     """`history -o` (read-only)."""
-    return cli_ok(["history", export, "--funnel", FUNNEL, "--tz", "Europe/Moscow", "-o",
-                   out("history")], {"NO_COLOR": "1", "COLUMNS": "160"}).path("history")
+    return _history(export).folder
 
 
 @pytest.fixture(scope="module")
 def history_json(export: Path) -> dict[str, Any]:
-    return json.loads(_once("history", export, "--funnel", FUNNEL, "--tz",
-                            "Europe/Moscow", "--format", "json"))
+    return json.loads(_history(export).json)  # type: ignore[no-any-return]
 
 
 def test_money_is_never_split_across_lines(export: Path, history_text: str) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cli_once import history_once
 from conftest import reps
 from funnelc.cli import cli
 
@@ -153,12 +154,14 @@ def test_audit_lists_findings_by_money_with_json_schema(tmp_path: Path) -> None:
     assert f["money"] == pytest.approx(f["deals"] * 100000 * 0.5, rel=0.15)
 
 
-def test_history_html_has_the_funnel_plot_and_sections(tmp_path: Path) -> None:
-    csv = generate(3, tmp_path / "h.csv")
-    out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["history", str(csv), "-o", str(out), "-q"],
-                                env={"NO_COLOR": "1"})
-    assert result.exit_code == 0, result.output
+@pytest.fixture(scope="module")
+def seed3(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate(3, tmp_path_factory.mktemp("seed3") / "h.csv")
+
+
+def test_history_html_has_the_funnel_plot_and_sections(seed3: Path) -> None:
+    # `history -o -q` once in the session, as the test below reads it too.
+    out = history_once([seed3, "-q"], {"NO_COLOR": "1"}).folder
     html = (out / "history.html").read_text(encoding="utf-8")
     for key in ("findings", "managers", "decomposition", "loss_reasons_missing",
                 "graveyard_segments"):
@@ -196,3 +199,19 @@ def test_audit_says_what_it_could_not_compare(tmp_path: Path) -> None:
     full = runner.invoke(cli, ["audit", str(funnel), str(tmp_path / "h.csv"), "--format",
                                "json"])
     assert json.loads(full.stdout)["compared"] == {"managers": True, "sources": True}
+
+
+
+def test_history_o_prints_the_tables_history_prints_and_writes_the_json_it_prints(
+        seed3: Path) -> None:
+    """`cli_once.history_once` lets one `history -o` run stand for `history` and
+    `history --format json` (the tests of a shared export read all three): its stdout is
+    the tables `history` prints and one last line saying what it wrote, its history.json
+    the bytes `--format json` prints."""
+    env = {"NO_COLOR": "1"}
+    once = history_once([seed3, "-q"], env)
+    text = CliRunner().invoke(cli, ["history", str(seed3), "-q"], env=env)
+    data = CliRunner().invoke(cli, ["history", str(seed3), "-q", "--format", "json"], env=env)
+    assert text.exit_code == data.exit_code == 0, text.output + data.output
+    assert once.text == text.stdout and "Managers against the rest of the team" in once.text
+    assert once.json == data.stdout
