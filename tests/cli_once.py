@@ -195,6 +195,9 @@ class HistoryRun:
     """history.json, the bytes `--format json` prints."""
     folder: Path
     """DIR (read-only): history.html, history.json and plots/."""
+    ran: Ran
+    """The `-o` run itself (its stdout ends with the «wrote …» line; stderr as
+    `history <args>` writes it)."""
 
 
 def history_once(args: Sequence[object], env: Mapping[str, str] | None = None) -> HistoryRun:
@@ -207,7 +210,7 @@ def history_once(args: Sequence[object], env: Mapping[str, str] | None = None) -
     head, _, wrote = ran.stdout.rstrip("\n").rpartition("\n")
     assert str(folder) in wrote, wrote  # the «wrote …» line, the last
     return HistoryRun(head + "\n", (folder / "history.json").read_text(encoding="utf-8"),
-                      folder)
+                      folder, ran)
 
 
 FURNITURE_ENV = {"NO_COLOR": "1", "COLUMNS": "160"}

@@ -7,6 +7,7 @@ rates. Every figure of the planted rows is counted by hand from the generator's 
 columns, the funnel plot, the page."""
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import datetime
@@ -44,8 +45,10 @@ def page(export: Path) -> Path:
     return export / "out"
 
 
+@functools.cache
 def _terminal(width: int, *args: str) -> str:
-    """What a terminal `width` columns wide shows (a terminal: rich wraps at COLUMNS)."""
+    """What a terminal `width` columns wide shows (a terminal: rich wraps at COLUMNS). Run
+    once a command: two tests read `history` at 160 columns."""
     result = CliRunner().invoke(cli, [*args, "--color", "always"],
                                 env={"NO_COLOR": "1", "COLUMNS": str(width)})
     assert result.exit_code == 0, result.output
