@@ -20,7 +20,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from conftest import planted_export
+from cli_once import furniture_fit, planted
 from funnelc.cli import cli
 from funnelc.history.load import load_history
 from history_formats import write_amocrm, write_csv
@@ -117,12 +117,14 @@ def test_history_names_them_in_the_clients_language(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- fit: one rule for both CRMs
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The furniture maker's history as its Bitrix24 export (the generator's) and as an
-    amoCRM export of the same events (from the CSV, which keeps every reason; a lead
-    reopened has its reason cleared, as the Bitrix24 deals' field is)."""
-    out = planted_export(tmp_path_factory, "furniture_uk")
+    """The furniture maker's history as its Bitrix24 export (the generator's, shared
+    read-only: `planted`) and as an amoCRM export of the same events (from the CSV, which
+    keeps every reason; a lead reopened has its reason cleared, as the Bitrix24 deals'
+    field is)."""
+    out = planted("furniture_uk")
     events = load_history([str(out / "history.csv")]).events
-    amo = write_amocrm(events, out / "amocrm", reopen_clears_reason=True)
+    amo = write_amocrm(events, tmp_path_factory.mktemp("furniture") / "amocrm",
+                       reopen_clears_reason=True)
     return {"bitrix24": out / "bitrix24", "amocrm": amo}
 
 
@@ -149,9 +151,12 @@ def test_fit_credits_both_crms_comebacks_to_the_only_reopen_alike(
     # old enough, over its 84 kept losses and those 19, 18.4 %. Truth (the CSV): 14 of
     # 99, 14.1 % (tests/test_bitrix24_reopened_losses.py fits the CSV) — 5 of the 19 were
     # «Інше», which the warning says would make it too high.
-    fits = {crm: _fit(FUNNEL, exports[crm], tmp_path / f"{crm}.funnel")
-            for crm in ("bitrix24", "amocrm")}
-    (bx, bx_text), (amo, amo_text) = fits["bitrix24"], fits["amocrm"]
+    # The Bitrix24 export's fit is the session's one (`furniture_fit`: the same command,
+    # `fit --funnel dubok.funnel <export>/bitrix24 --format json -o …`, with ENV).
+    shared = furniture_fit()
+    bx = json.loads(shared.stdout)
+    bx_text = shared.path("fitted.funnel").read_text(encoding="utf-8")
+    amo, amo_text = _fit(FUNNEL, exports["amocrm"], tmp_path / "amocrm.funnel")
     assert _reopen_lines(bx_text) == _reopen_lines(amo_text)
     assert _reopen_lines(bx_text)[0].startswith('reopen "Неактуально" 18.4% after')
     for doc in (bx, amo):

@@ -21,8 +21,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from cli_once import cli_once, planted
-from conftest import fit_furniture
+from cli_once import cli_once, furniture_fit, planted
 from funnelc.cli import cli
 
 pytestmark = pytest.mark.slow  # seconds a test: handed out first (conftest)
@@ -152,8 +151,12 @@ def test_audit_catch_all_finding_counts_the_kept_reasons(export: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    return fit_furniture(tmp_path_factory, ENV)
+def fitted() -> tuple[Path, str]:
+    """The fitted funnel and the fit's report as one line of words (`furniture_fit`, the
+    one fit of the shared export that tests/test_fit_forecast_furniture_uk.py and
+    tests/test_amocrm_reopened_losses.py read too)."""
+    ran = furniture_fit()
+    return ran.path("fitted.funnel"), " ".join(ran.stderr.replace("\u00a0", " ").split())
 
 
 def _credited(truth: dict) -> tuple[int, int, int]:
@@ -199,13 +202,11 @@ def test_fit_credits_the_comebacks_to_the_funnels_only_reopen(fitted: tuple[Path
     assert "Продажі Неактуально 103 19 18,4% 12,1%–27% Замір" in flat
 
 
-def test_fit_json_has_the_credited_share(export: Path) -> None:
+def test_fit_json_has_the_credited_share() -> None:
     # fit --format json carries the credited comebacks: 20 (19 old enough), no share
-    # withheld (not_kept 0: the funnel's only reopen tells whose they are).
-    result = CliRunner().invoke(cli, ["fit", "--funnel", str(FUNNEL), str(export / "bitrix24"),
-                                      "--format", "json"], env=ENV)
-    assert result.exit_code == 0, result.output
-    doc = json.loads(result.stdout)
+    # withheld (not_kept 0: the funnel's only reopen tells whose they are). The JSON of
+    # the shared fit (`furniture_fit`: -o adds the fitted file, the JSON is the same).
+    doc = json.loads(furniture_fit().stdout)
     (reopen,) = doc["reopens"]
     assert (reopen["reason"], reopen["not_kept"], reopen["credited"], reopen["back"],
             reopen["lost"]) == ("Неактуально", 0, 20, 19, 103)
@@ -242,13 +243,18 @@ def test_fit_notes_group_counts_of_a_thousand_and_more(export: Path, tmp_path: P
     renamed.write_text(FUNNEL.read_text(encoding="utf-8").replace("Кваліфіковано",
                                                                   "Кваліфікація"),
                        encoding="utf-8")
-    args = ["fit", "--funnel", str(renamed), str(doubled)]
-    uk = " ".join(_run(*args).replace("\u00a0", " ").split())
+    # One fit gives both languages: with --format json the report (Ukrainian, the
+    # funnel's language) goes to stderr, and the JSON's notes are the same notes in
+    # English, word for word what `--lang en` prints after «note: ».
+    result = CliRunner().invoke(cli, ["fit", "--funnel", str(renamed), str(doubled),
+                                      "--format", "json"], env=ENV)
+    assert result.exit_code == 0, result.output
+    uk = " ".join(result.stderr.replace("\u00a0", " ").split())
     assert ("примітка: Продажі.Нова заявка: 1 496 переходів → «Кваліфіковано» — такого етапу "
             "у воронці немає; не записано") in uk
     assert "у даних, але не у воронці: Продажі.Кваліфіковано (1 528 подій)" in uk
-    en = " ".join(_run(*args, "--lang", "en").split())
-    assert ("note: Продажі.Нова заявка: 1,496 moves -> Кваліфіковано, a stage the funnel does "
+    en = " ".join(" ".join(json.loads(result.stdout)["notes"]).split())
+    assert ("Продажі.Нова заявка: 1,496 moves -> Кваліфіковано, a stage the funnel does "
             "not have; not written") in en
     # No other count of four digits or more is left ungrouped (dates, paths and line
     # numbers aside).

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import fit_furniture, planted_export
+from cli_once import furniture_fit
+from conftest import planted_export
 from funnelc.cli import cli
 
 DATA = Path(__file__).resolve().parent / "data" / "furniture_uk"
@@ -25,8 +26,11 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    return fit_furniture(tmp_path_factory, ENV)
+def fitted() -> tuple[Path, str]:
+    """The fitted funnel and the fit's report as one line of words: the one fit of the
+    export that tests/test_bitrix24_reopened_losses.py reads too (`furniture_fit`)."""
+    ran = furniture_fit()
+    return ran.path("fitted.funnel"), " ".join(ran.stderr.replace("\u00a0", " ").split())
 
 
 def test_fit_notes_write_added_shares_with_the_decimal_comma(fitted: tuple[Path, str]) -> None:
