@@ -274,21 +274,19 @@ def test_history_of_a_shipped_account(records: dict[str, Path], tmp_path: Path, 
         assert phrase in _flat(terminal + "\n" + page), phrase
 
 
-def test_graveyard_segments_in_russian(tmp_path: Path) -> None:
+def test_graveyard_segments_in_russian() -> None:
     """A Russian account with a real graveyard (tests/data/grave_b24_ru: «Думают» hoards
     deals for months, `language ru`): its segments are said from their bounds in days
     with CLDR plurals. Courses' simulated history gave these phrases until the graveyard
     read its working-hour SLA on the clock (test below)."""
-    from cli_once import planted
+    from cli_once import history_once, planted
 
     export = planted("grave_b24_ru")
     funnel = DATA / "grave_b24_ru" / "training.funnel"
-    out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["history", str(export / "bitrix24"), "--funnel",
-                                      str(funnel), "--tz", "Europe/Moscow", "-o", str(out)],
-                                env=ENV)
-    assert result.exit_code == 0, result.output
-    terminal, page = _terminal(result.stdout), _page_text(out)
+    # `history -o`, once a session: tests/test_grave_b24_ru_graveyard.py reads its page too.
+    run = history_once([export / "bitrix24", "--funnel", funnel, "--tz", "Europe/Moscow"], ENV)
+    out = run.folder
+    terminal, page = _terminal(run.ran.stdout), _page_text(out)
     # The loss reasons' field is named by its Bitrix24 code, a name from the data; the
     # proposal's funnel text, to paste into the funnel, is funnel syntax.
     tables = json.loads((out / "history.json").read_text(encoding="utf-8"))["tables"]

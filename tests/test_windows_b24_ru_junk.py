@@ -160,17 +160,25 @@ def test_the_russian_sentence_says_the_price(export: Path, tmp_path: Path) -> No
     assert "двусторонний z-тест, поправка Холма по источникам" in text
 
 
-def test_history_tables_every_source_most_junk_first(export: Path, tmp_path: Path,
-                                                     truth: dict) -> None:
-    """The table beside the finding: each source's junk share against the other sources',
-    Авито first and the only one flagged; the shares counted from the generator."""
-    path = tmp_path / "windows.funnel"
+@pytest.fixture(scope="module")
+def history_out(export: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`history -o` of the export with the funnel: the folder two tests read history.json
+    and history.html from (neither depends on the terminal, so one run serves both)."""
+    folder = tmp_path_factory.mktemp("history")
+    path = folder / "windows.funnel"
     path.write_text(FUNNEL, encoding="utf-8")
     result = CliRunner().invoke(cli, ["history", str(export / "bitrix24"), "--funnel",
                                       str(path), "--tz", "Asia/Novosibirsk", "-o",
-                                      str(tmp_path / "out")])
+                                      str(folder / "out")],
+                                env={"NO_COLOR": "1", "COLUMNS": "250"})
     assert result.exit_code == 0, result.output
-    rows = json.loads((tmp_path / "out" / "history.json").read_text(encoding="utf-8")
+    return folder / "out"
+
+
+def test_history_tables_every_source_most_junk_first(history_out: Path, truth: dict) -> None:
+    """The table beside the finding: each source's junk share against the other sources',
+    Авито first and the only one flagged; the shares counted from the generator."""
+    rows = json.loads((history_out / "history.json").read_text(encoding="utf-8")
                       )["tables"]["source_junk"]
     n, k = truth["n"], truth["junk"]
     want = sorted(n, key=lambda s: -k[s] / n[s])
@@ -182,21 +190,15 @@ def test_history_tables_every_source_most_junk_first(export: Path, tmp_path: Pat
         assert r["rest_share"] == pytest.approx((sum(k.values()) - k[s])
                                                 / (sum(n.values()) - n[s]))
         assert r["flagged"] == (s == "Авито")
-    page = (tmp_path / "out" / "history.html").read_text(encoding="utf-8")
+    page = (history_out / "history.html").read_text(encoding="utf-8")
     assert "Какой источник приносит некачественные заявки" in page
     assert "«Спам» 42, «Не наш регион» 37, «Нецелевой» 36" in page
 
 
-def test_a_change_that_rounds_to_nothing_has_no_sign(export: Path, tmp_path: Path) -> None:
+def test_a_change_that_rounds_to_nothing_has_no_sign(history_out: Path) -> None:
     """«Консультация» → «Замер»: the mix effect is −0.045 of a point (by the
     decomposition's own figure), and the table read «−0 п. п.»."""
-    path = tmp_path / "windows.funnel"
-    path.write_text(FUNNEL, encoding="utf-8")
-    out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["history", str(export / "bitrix24"), "--funnel",
-                                      str(path), "--tz", "Asia/Novosibirsk", "-o", str(out)],
-                                env={"NO_COLOR": "1", "COLUMNS": "250"})
-    assert result.exit_code == 0, result.output
+    out = history_out
     rows = json.loads((out / "history.json").read_text(encoding="utf-8")
                       )["tables"]["decomposition"]
     tiny = [r for r in rows if round(abs(100 * r["mix_effect"]), 1) == 0]
@@ -226,11 +228,13 @@ def test_a_lead_inbox_is_not_where_requests_are_judged(tmp_path: Path) -> None:
         k[lead["source"]] += (len(ev) > 1 and ev[-2][1] == "IN_PROCESS"
                               and ev[-1][1] in junk_ids)
     funnel = Path(__file__).parent / "data" / "b24_leads_ru" / "account.funnel"
-    out = tmp_path / "out"
+    # history.json as `--format json` prints it (the same bytes `-o` writes, without the
+    # plots this test does not read).
     result = CliRunner().invoke(cli, ["history", str(tmp_path / "bitrix24"), "--funnel",
-                                      str(funnel), "--tz", "Asia/Novosibirsk", "-o", str(out)])
+                                      str(funnel), "--tz", "Asia/Novosibirsk", "--format",
+                                      "json"])
     assert result.exit_code == 0, result.output
-    rows = json.loads((out / "history.json").read_text(encoding="utf-8"))["tables"]["source_junk"]
+    rows = json.loads(result.stdout)["tables"]["source_junk"]
     assert {(r["pipeline"], r["stage"]) for r in rows} == {("Лиды", "В работе")}
     assert {r["source"]: (r["deals"], r["junk"]) for r in rows} == {
         s: (n[s], k[s]) for s in n}
