@@ -18,6 +18,8 @@ import pytest
 from babel.messages.catalog import Catalog
 from click.testing import CliRunner
 
+from cli_once import cli_ok
+from cli_once import out as out_arg
 from conftest import CASES, PIPELINES, ROOT, data_generator
 from funnelc.cli import cli
 from funnelc.i18n import catalogs, choose, override, translator
@@ -317,23 +319,21 @@ Report = Callable[..., Path]
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+def report() -> Report:
     """`report(funnel, *options)`: the report's folder, written once per funnel and
-    options for the module (the headline and the plots of the same run are read by two
-    tests, and a report takes seconds: its plots)."""
-    root = tmp_path_factory.mktemp("reports")
-    made: dict[tuple[str, ...], Path] = {}
+    options in the session (`cli_once`: the headline and the plots of the same run are
+    read by two tests, tests/test_report.py reads the Russian ones too, and a report takes
+    seconds: its plots). cottages.funnel runs 120 days and 3 replications, as
+    test_report's `cottages`; cottages-before.funnel 60 days (10 warm-up) and 2, as its
+    `before`: the same graveyard headline (one graveyard, «Отправлен расчет», two story
+    lines and one advice, as at 120 days) in every language."""
+    size = {"cottages.funnel": ("--days", "120", "--reps", "3"),
+            "cottages-before.funnel": ("--days", "60", "--warmup", "10", "--reps", "2")}
 
     def write(funnel: str, *extra: str) -> Path:
-        key = (funnel, *extra)
-        if key not in made:
-            out = root / f"report-{len(made)}"
-            result = CliRunner().invoke(cli, ["report", str(PIPELINES / funnel), "-o", str(out),
-                                              "--days", "120", "--reps", "3", "--jobs", "1",
-                                              "-q", *extra])
-            assert result.exit_code == 0, result.output
-            made[key] = out
-        return made[key]
+        ran = cli_ok(["report", PIPELINES / funnel, "-o", out_arg("report"), *size[funnel],
+                      "--jobs", "1", *extra])
+        return ran.path("report")
 
     return write
 

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cli_once import cli_ok
+from cli_once import out as out_arg
 from conftest import PIPELINES
 from funnelc.cli import cli
 from funnelc.report.build import report_file_names
@@ -54,24 +56,22 @@ def run_cli(*args: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="module")
-def cottages(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+def cottages() -> tuple[Path, str, str]:
     """The README's main command on cottages.funnel, at a size a test can afford (120
-    days, 3 replications still show its graveyard)."""
-    out = tmp_path_factory.mktemp("cottages") / "report"
-    code, stdout, stderr = run_cli("report", str(PIPELINES / "cottages.funnel"), "-o", str(out),
-                                   "--days", "120", "--reps", "3", "--jobs", "1")
-    assert code == 0, stderr
-    return out, stdout, stderr
+    days, 3 replications still show its graveyard). Run once a session (`cli_once`):
+    tests/test_i18n.py reads the same report's headline and plots."""
+    ran = cli_ok(["report", PIPELINES / "cottages.funnel", "-o", out_arg("report"),
+                  "--days", "120", "--reps", "3", "--jobs", "1"])
+    return ran.path("report"), ran.stdout, ran.stderr
 
 
 @pytest.fixture(scope="module")
-def before(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
-    out = tmp_path_factory.mktemp("before") / "report"
-    code, stdout, stderr = run_cli("report", str(PIPELINES / "cottages-before.funnel"), "-o",
-                                   str(out), "--days", "60", "--warmup", "10", "--reps", "2",
-                                   "--jobs", "1")
-    assert code == 0, stderr
-    return out, stdout, stderr
+def before() -> tuple[Path, str, str]:
+    """cottages-before.funnel's report, run once a session (`cli_once`): tests/test_i18n.py
+    reads the same report's headline."""
+    ran = cli_ok(["report", PIPELINES / "cottages-before.funnel", "-o", out_arg("report"),
+                  "--days", "60", "--warmup", "10", "--reps", "2", "--jobs", "1"])
+    return ran.path("report"), ran.stdout, ran.stderr
 
 
 def _section(page: str, anchor: str) -> str:
