@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 from scipy.stats import chi2_contingency
 
+from cli_once import HistoryRun, history_once
 from conftest import data_generator
 from funnelc.cli import cli
 
@@ -51,6 +52,13 @@ def _run(*args: str) -> str:
     result = CliRunner().invoke(cli, list(args), env=ENV)
     assert result.exit_code == 0, result.output
     return result.stdout
+
+
+def _history(export: Path) -> HistoryRun:
+    """`history -o -q` of the amoCRM export, once a session: its history.json is what
+    `--format json` prints (`cli_once.history_once`), for the two tests reading it and
+    the one reading the page."""
+    return history_once([export, "--tz", TZ, "--funnel", FUNNEL, "-q"], ENV)
 
 
 def _audit(path: Path) -> dict:  # type: ignore[type-arg]
@@ -182,8 +190,7 @@ def test_the_managers_table_counts_both_ways(
         truth: dict, exports: tuple[dict[str, Path], object]) -> None:  # type: ignore[type-arg]
     # The managers' table of history.json: each manager's comebacks at the pair, and how
     # many of them were a new lead (the rest: the same lead reopened).
-    hist = json.loads(_run("history", str(exports[0]["amocrm"]), "--tz", TZ, "--funnel",
-                           str(FUNNEL), "--format", "json", "-q"))
+    hist = json.loads(_history(exports[0]["amocrm"]).json)
     table = {r["manager"]: r for r in hist["tables"]["managers"]
              if r["from_stage"] == "Зустріч відбулася"}
     for who, r in table.items():
@@ -212,8 +219,7 @@ def test_the_history_counts_the_clients_who_came_back(
                      and e.created > tl]
             new += any(t <= tl + WINDOW for t in after)
             late += bool(after) and not any(t <= tl + WINDOW for t in after)
-    hist = json.loads(_run("history", str(exports[0]["amocrm"]), "--tz", TZ, "--funnel",
-                           str(FUNNEL), "--format", "json", "-q"))
+    hist = json.loads(_history(exports[0]["amocrm"]).json)
     rows = hist["tables"]["comebacks"]
     assert (reopened, new) == (6, 29) and late > 0
     assert sum(r["came_back"] for r in rows) == reopened + new
@@ -229,13 +235,12 @@ def test_the_history_counts_the_clients_who_came_back(
 
 
 def test_the_managers_table_says_what_came_back_means(
-        exports: tuple[dict[str, Path], object], tmp_path: Path) -> None:
+        exports: tuple[dict[str, Path], object]) -> None:
     # The table's intro said «частка відмов менеджера, які потім повернулися», and the
     # client came back as a new lead: the deals themselves did not. A buyer's next order
     # is no comeback (tests/test_supplies_repeat_buyers.py).
-    _run("history", str(exports[0]["amocrm"]), "--tz", TZ, "--funnel", str(FUNNEL),
-         "-o", str(tmp_path), "-q")
-    page = " ".join((tmp_path / "history.html").read_text(encoding="utf-8").split())
+    folder = _history(exports[0]["amocrm"]).folder
+    page = " ".join((folder / "history.html").read_text(encoding="utf-8").split())
     assert "Передчасні відмови: частка відмов менеджера, клієнт яких потім повернувся (та " \
            "сама угода відкрита знову у воронці й не програна знову протягом години, або " \
            "протягом 180 днів нова угода клієнта, який до " \

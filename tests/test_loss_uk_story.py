@@ -50,10 +50,11 @@ def out(gen: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
     r = CliRunner().invoke(cli, ["audit", str(FUNNEL), str(root / "export"), "--tz",
                                  "Europe/Kyiv", "--format", "json", "-q"], env=env)
     assert r.exit_code == 0, r.output
+    # history.json as `--format json` prints it: the bytes `-o` writes, without the plots.
     h = CliRunner().invoke(cli, ["history", str(root / "export"), "--funnel", str(FUNNEL),
-                                 "--tz", "Europe/Kyiv", "-o", str(root / "h"), "-q"], env=env)
+                                 "--tz", "Europe/Kyiv", "--format", "json", "-q"], env=env)
     assert h.exit_code == 0, h.output
-    history = json.loads((root / "h" / "history.json").read_text(encoding="utf-8"))
+    history = json.loads(h.stdout)
     return {"audit": json.loads(r.stdout), "tables": history["tables"]}
 
 

@@ -17,6 +17,7 @@ from types import ModuleType
 import pytest
 from click.testing import CliRunner
 
+from cli_once import HistoryRun, history_once
 from conftest import data_generator
 from funnelc.cli import cli
 from funnelc.history.stats import wilson
@@ -47,11 +48,23 @@ def _run(*args: str, code: int = 0) -> str:
     return result.output
 
 
+def _history(out: Path) -> HistoryRun:
+    """`history -o` of the export, once a session (`cli_once.history_once`): its JSON is
+    what `--format json` prints (-q only quiets notes on stderr), its stderr and text what
+    `history` prints; the plots and the page are read below."""
+    return history_once([out, "--tz", TZ, "--funnel", FUNNEL], ENV)
+
+
+def _said(out: Path) -> str:
+    """What `history` (no -o) says: its notes on stderr, then its tables."""
+    run = _history(out)
+    return run.ran.stderr + run.text
+
+
 @pytest.fixture(scope="module")
 def history(export: tuple[Path, object]) -> dict:  # type: ignore[type-arg]
     out, _ = export
-    return json.loads(_run("history", str(out), "--tz", TZ, "--funnel", str(FUNNEL),
-                           "--format", "json", "-q"))
+    return json.loads(_history(out).json)  # type: ignore[no-any-return]
 
 
 def _month(t: datetime, gen: ModuleType) -> str:
@@ -69,7 +82,7 @@ def test_a_retried_page_is_read_once_and_said(export: tuple[Path, object],
     assert q["dropped"] == {} and "duplicates" not in q["counts"]
     assert q["rows_read"] == q["rows_kept"] == history["events"]
     out, _ = export
-    text = _run("history", str(out), "--tz", TZ, "--funnel", str(FUNNEL))
+    text = _said(out)
     assert (f"{out}/events.jsonl page 12: та же страница, что {out}/events.jsonl page 3, "
             "сохранена дважды (программа выгрузки повторила запрос): её 100 записей "
             "прочитаны один раз") in " ".join(text.split())
@@ -173,7 +186,7 @@ def test_the_fired_manager_keeps_her_number_and_her_own_moves(
         assert got == want, stage
     assert want[("deleted user #2002", "entered")] == 1
     out, _ = export
-    text = _run("history", str(out), "--tz", TZ, "--funnel", str(FUNNEL))
+    text = _said(out)
     assert "удалённый пользователь #2002" in text and "user #" not in text
     # The gap in money is in roubles, as the audit's findings say it: it read «−12 924 841».
     rows = [line for line in text.splitlines() if "│Покупка│" in line and "Белов Игорь" in line]
@@ -244,17 +257,17 @@ def test_forecast_counts_the_open_deals_and_their_worth(export: tuple[Path, obje
 
 
 def test_the_page_and_its_plot_name_the_deleted_manager_by_her_id(
-        export: tuple[Path, object], tmp_path: Path) -> None:
+        export: tuple[Path, object]) -> None:
     """The managers plot cut labels at 20 characters: «удалённый пользоват…», the id
     that tells one deleted user from another lost. It keeps the id whole now."""
     out, _ = export
-    _run("history", str(out), "--tz", TZ, "--funnel", str(FUNNEL), "-o", str(tmp_path / "h"))
-    svg = (tmp_path / "h" / "plots" / "managers_funnel.svg").read_text(encoding="utf-8")
+    folder = _history(out).folder
+    svg = (folder / "plots" / "managers_funnel.svg").read_text(encoding="utf-8")
     assert "удалённый пол… #2002" in svg and "пользоват…" not in svg
     # Showings of 90 days were an axis of «часов на этапе» to 3 000: days now.
-    times = (tmp_path / "h" / "plots" / "time_in_stage.svg").read_text(encoding="utf-8")
+    times = (folder / "plots" / "time_in_stage.svg").read_text(encoding="utf-8")
     assert "дней на этапе" in times and "часов на этапе" not in times
-    page = (tmp_path / "h" / "history.html").read_text(encoding="utf-8")
+    page = (folder / "history.html").read_text(encoding="utf-8")
     assert "удалённый пользователь #2002" in page and "user #" not in page
     # Above a quality table with nothing dropped the page said «отброшено 0 (все
     # посчитаны ниже)».

@@ -26,6 +26,7 @@ import pytest
 from click.testing import CliRunner
 from scipy.stats import chi2_contingency
 
+from cli_once import HistoryRun, history_once
 from conftest import data_generator
 from funnelc.cli import cli
 
@@ -51,6 +52,13 @@ def export(gen: ModuleType, tmp_path_factory: pytest.TempPathFactory
     out = tmp_path_factory.mktemp("supplies")
     deals = gen.write(out, 1)
     return out / "bitrix24", deals
+
+
+def _history(export: Path) -> HistoryRun:
+    """`history -o -q` of the export, once a session: its history.json is what `--format
+    json` prints (`cli_once.history_once`), for the three tests reading it and the one
+    reading the page."""
+    return history_once([export, "--tz", TZ, "--funnel", FUNNEL, "-q"], ENV)
 
 
 def _run(*args: str) -> str:
@@ -171,8 +179,7 @@ def test_the_managers_table_counts_repeat_orders_apart(
         gen: ModuleType, export: tuple[Path, list]) -> None:  # type: ignore[type-arg]
     # history.json's managers table: each manager's comebacks and the buyers' next
     # orders set aside, at every pair, as counted by hand.
-    hist = json.loads(_run("history", str(export[0]), "--tz", TZ, "--funnel", str(FUNNEL),
-                           "--format", "json", "-q"))
+    hist = json.loads(_history(export[0]).json)
     rows = _losses(gen, export[1], False)
     table = hist["tables"]["managers"]
     assert len(table) == 20
@@ -201,18 +208,16 @@ def test_the_history_counts_no_repeat_order_as_a_comeback(
                     if e.contact == d.contact)
         back += bool(new) and not buyer
         repeat += bool(new) and buyer
-    hist = json.loads(_run("history", str(export[0]), "--tz", TZ, "--funnel", str(FUNNEL),
-                           "--format", "json", "-q"))
+    hist = json.loads(_history(export[0]).json)
     rows = hist["tables"]["comebacks"]
     assert (back, repeat) == (28, 79)
     assert sum(r["came_back"] for r in rows) == sum(r["new_deal"] for r in rows) == back
 
 
 def test_the_table_says_a_buyer_s_next_order_is_no_comeback(
-        export: tuple[Path, list], tmp_path: Path) -> None:  # type: ignore[type-arg]
-    _run("history", str(export[0]), "--tz", TZ, "--funnel", str(FUNNEL), "-o",
-         str(tmp_path), "-q")
-    page = " ".join((tmp_path / "history.html").read_text(encoding="utf-8").split())
+        export: tuple[Path, list]) -> None:  # type: ignore[type-arg]
+    page = " ".join((_history(export[0]).folder / "history.html").read_text(
+        encoding="utf-8").split())
     assert "или в течение 180 дней новая сделка клиента, который до отказа ничего не " \
            "покупал в воронке: следующий заказ покупателя — повторная покупка, а не " \
            "возвращение)" in page
@@ -239,8 +244,7 @@ def test_a_buyer_s_order_is_no_lead_of_its_source(
     junk = {s: sum(d.source == s and d.path[-1][2] == "Нецелевой запрос" for d in leads)
             for s in names}
     n = {s: sum(d.source == s for d in leads) for s in names}
-    hist = json.loads(_run("history", str(export[0]), "--tz", TZ, "--funnel", str(FUNNEL),
-                           "--format", "json", "-q"))
+    hist = json.loads(_history(export[0]).json)
     rows = {r["source"]: r for r in hist["tables"]["source_junk"]}
     assert set(rows) == set(names.values())
     for s, name in names.items():
