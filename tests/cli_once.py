@@ -143,6 +143,26 @@ def planted(folder: str) -> Path:
     return export
 
 
+def shared_text(name: str, text: str) -> Path:
+    """`text` written once in the session as a file `name` (read-only), at one path for
+    every test file that asks with the same name and text (the account of
+    tests/hostile_names.py, say): commands run on it are then the same commands for
+    `cli_once`. A test that writes an output beside an input writes into its tmp_path or
+    an `out(...)` instead."""
+    root = _root()
+    key = "text-" + hashlib.sha256(json.dumps([name, text], ensure_ascii=False)
+                                   .encode()).hexdigest()[:24]
+    path = root / key / name
+    with FileLock(str(root / f"{key}.lock")):
+        if not path.exists():
+            path.parent.mkdir(exist_ok=True)
+            part = path.parent / f".{name}.part"
+            part.write_text(text, encoding="utf-8")
+            part.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+            part.replace(path)
+    return path
+
+
 def cli_once(args: Sequence[object],
              env: Mapping[str, str] | None = None) -> Ran:
     """`funnelc <args>` with `env`, run once in the session: its result."""
@@ -229,3 +249,21 @@ def furniture_fit() -> Ran:
     return cli_ok(["fit", "--funnel", DATA / "furniture_uk" / "dubok.funnel",
                    planted("furniture_uk") / "bitrix24", "--format", "json", "-o",
                    out("fitted.funnel")], FURNITURE_ENV)
+
+
+SCHOOL_ENV = {"NO_COLOR": "1", "COLUMNS": "200"}
+
+
+def school_backtest() -> Ran:
+    """`funnelc fit <amocrm_school> --funnel school.funnel --tz Europe/Moscow --backtest 2
+    --reps 12 --format json -o fitted.funnel --html bt.html` (`planted`, seed 3;
+    `SCHOOL_ENV`) run once in the session: the back-test's JSON on stdout (what `--json`
+    writes), its Russian report on stderr, the funnel fitted on July–August at
+    `path("fitted.funnel")` and the page at `path("bt.html")`. The files reading the
+    school's two-month back-test (its text, figures, page or fitted funnel) share it."""
+    from conftest import DATA
+
+    return cli_ok(["fit", planted("amocrm_school"), "--funnel",
+                   DATA / "amocrm_school" / "school.funnel", "--tz", "Europe/Moscow",
+                   "--backtest", "2", "--reps", "12", "--format", "json", "-o",
+                   out("fitted.funnel"), "--html", out("bt.html")], SCHOOL_ENV)

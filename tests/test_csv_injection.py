@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cli_once import cli_ok, out, shared_text
 from funnelc import csvsafe
 from funnelc.api import load_file
 from funnelc.cli import cli
@@ -57,19 +58,16 @@ def assert_no_live_cell(path: Path, numeric: set[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("csvinj")
-    funnel = root / "hostile.funnel"
-    funnel.write_text(hostile_funnel(), encoding="utf-8")
-    return funnel
+def hostile() -> Path:
+    """The account, at the one path tests/test_output_escaping.py reads it from too: the
+    report, the records and their history are run once for both files (`cli_once`)."""
+    return shared_text("hostile.funnel", hostile_funnel())
 
 
 @pytest.fixture(scope="module")
 def records(hostile: Path) -> Path:
     """The documented round trip's first half: `funnelc simulate --records deals.csv`."""
-    out = hostile.parent / "deals.csv"
-    invoke(["simulate", str(hostile), *RUN, "--records", str(out)])
-    return out
+    return cli_ok(["simulate", hostile, *RUN, "--records", out("deals.csv")]).path("deals.csv")
 
 
 # ------------------------------------------------------------------- simulate --records
@@ -94,19 +92,19 @@ def test_records_write_hostile_names_as_text(records: Path) -> None:
 def test_records_round_trip_through_history_keeps_names_exact(records: Path) -> None:
     """`funnelc simulate --records deals.csv` then `funnelc history deals.csv`, without
     --funnel (whose name matching could hide a stray quote): names exactly as written."""
-    out = records.parent / "history"
-    invoke(["history", str(records), "-o", str(out)])
-    tables = json.loads((out / "history.json").read_text(encoding="utf-8"))["tables"]
+    # The run tests/test_output_escaping.py reads history.html of.
+    history = cli_ok(["history", records, "-o", out("history")]).path("history")
+    tables = json.loads((history / "history.json").read_text(encoding="utf-8"))["tables"]
     assert {r["stage"] for r in tables["time_in_stage"]} == set(STAGES)
     assert {r["pipeline"] for r in tables["time_in_stage"]} == {PIPELINE}
     assert {r["reason"] for r in tables["losses"]} == {reason(s) for s in STAGES}
 
 
-def test_records_round_trip_through_fit_keeps_names_exact(records: Path,
-                                                          hostile: Path) -> None:
-    out = records.parent / "fitted.funnel"
-    invoke(["fit", str(records), "--funnel", str(hostile), "-o", str(out)])
-    fitted = load_file(str(out))
+def test_records_round_trip_through_fit_keeps_names_exact(records: Path, hostile: Path,
+                                                          tmp_path: Path) -> None:
+    fitted_path = tmp_path / "fitted.funnel"
+    invoke(["fit", str(records), "--funnel", str(hostile), "-o", str(fitted_path)])
+    fitted = load_file(str(fitted_path))
     assert fitted.ok and fitted.model is not None
     [pipe] = fitted.model.pipelines
     assert pipe.name.value == PIPELINE
@@ -117,9 +115,8 @@ def test_records_round_trip_through_fit_keeps_names_exact(records: Path,
 
 
 def test_report_stages_csv_quotes_names_and_keeps_negative_numbers(hostile: Path) -> None:
-    out = hostile.parent / "report"
-    invoke(["report", str(hostile), *RUN, "-o", str(out)])
-    path = out / "stages.csv"
+    # The run tests/test_output_escaping.py reads report.html of.
+    path = cli_ok(["report", hostile, *RUN, "-o", out("report")]).path("report") / "stages.csv"
     assert_no_live_cell(path, {"value"})
     got = rows(path)
     assert {csvsafe.unquote(r["stage"]) for r in got} >= set(STAGES)
@@ -128,24 +125,24 @@ def test_report_stages_csv_quotes_names_and_keeps_negative_numbers(hostile: Path
     assert all(float(v) < 0 for v in negative)
 
 
-def test_sweep_csv_quotes_axis_and_subject_names(hostile: Path) -> None:
-    out = hostile.parent / "sweep.csv"
+def test_sweep_csv_quotes_axis_and_subject_names(hostile: Path, tmp_path: Path) -> None:
+    sweep = tmp_path / "sweep.csv"
     invoke(["sweep", str(hostile), "--vary", f"team {q(TEAM)} size 1..2", *RUN,
-            "--csv", str(out)])
-    assert_no_live_cell(out, {"point", "mean", "ci95", "sd", "n"})
-    header = next(csv.reader(out.open(encoding="utf-8")))
+            "--csv", str(sweep)])
+    assert_no_live_cell(sweep, {"point", "mean", "ci95", "sd", "n"})
+    header = next(csv.reader(sweep.open(encoding="utf-8")))
     assert header[1] == f"'{TEAM} size"
-    subjects = {csvsafe.unquote(r["subject"]) for r in rows(out)}
+    subjects = {csvsafe.unquote(r["subject"]) for r in rows(sweep)}
     assert {f"{PIPELINE}.{s}" for s in STAGES} <= subjects
 
 
-def test_staff_csv_keeps_figures_as_numbers(hostile: Path) -> None:
-    out = hostile.parent / "staff.csv"
+def test_staff_csv_keeps_figures_as_numbers(hostile: Path, tmp_path: Path) -> None:
+    staff = tmp_path / "staff.csv"
     res = CliRunner().invoke(cli, ["staff", str(hostile), "--team", TEAM, "--target",
-                                   "utilization <= 85%", *RUN, "--csv", str(out)])
+                                   "utilization <= 85%", *RUN, "--csv", str(staff)])
     assert res.exit_code in (0, 1), res.output
-    assert_no_live_cell(out, {"size", "value", "ci95", "n", "meets", "sure", "exact"})
-    assert rows(out)
+    assert_no_live_cell(staff, {"size", "value", "ci95", "n", "meets", "sure", "exact"})
+    assert rows(staff)
 
 
 # ------------------------------------------------------------------- the rule itself

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cli_once import cli_ok, out, shared_text
 from funnelc.cli import cli
 from hostile_names import (
     ALL_NAMES,
@@ -49,10 +50,11 @@ def invoke(args: list[str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    funnel = tmp_path_factory.mktemp("escaping") / "hostile.funnel"
-    funnel.write_text(hostile_funnel(), encoding="utf-8")
-    return funnel
+def hostile() -> Path:
+    """The account, at the one path tests/test_csv_injection.py reads it from too: the
+    report and the history of its records below are run once for both files
+    (`cli_once`)."""
+    return shared_text("hostile.funnel", hostile_funnel())
 
 
 # ----------------------------------------------------------------------------- HTML
@@ -95,28 +97,28 @@ def assert_inert_html(text: str, names: list[str]) -> None:
 
 
 def test_html_report_shows_every_payload_as_text(hostile: Path) -> None:
-    out = hostile.parent / "report"
-    invoke(["report", str(hostile), *RUN, "-o", str(out)])
-    text = (out / "report.html").read_text(encoding="utf-8")
+    report = cli_ok(["report", hostile, *RUN, "-o", out("report")]).path("report")
+    text = (report / "report.html").read_text(encoding="utf-8")
     assert_inert_html(text, [PIPELINE, TEAM, *STAGES, *(reason(s) for s in STAGES)])
-    for svg in out.glob("*.svg"):  # the plots' text is drawn as paths, names in comments
+    svgs = list(report.glob("*.svg"))
+    assert svgs
+    for svg in svgs:  # the plots' text is drawn as paths, names in comments
         page = _Page()
         page.feed(svg.read_text(encoding="utf-8"))
         assert "script" not in {t for t, _ in page.tags}, svg.name
 
 
-def test_playbook_html_shows_every_payload_as_text(hostile: Path) -> None:
-    out = hostile.parent / "playbook.html"
-    invoke(["export", str(hostile), "--to", "playbook-html", "-o", str(out)])
-    assert_inert_html(out.read_text(encoding="utf-8"), [PIPELINE, TEAM, *STAGES])
+def test_playbook_html_shows_every_payload_as_text(hostile: Path, tmp_path: Path) -> None:
+    page = tmp_path / "playbook.html"
+    invoke(["export", str(hostile), "--to", "playbook-html", "-o", str(page)])
+    assert_inert_html(page.read_text(encoding="utf-8"), [PIPELINE, TEAM, *STAGES])
 
 
 def test_history_html_shows_every_payload_as_text(hostile: Path) -> None:
-    records = hostile.parent / "deals.csv"
-    invoke(["simulate", str(hostile), *RUN, "--records", str(records)])
-    out = hostile.parent / "history"
-    invoke(["history", str(records), "-o", str(out)])
-    assert_inert_html((out / "history.html").read_text(encoding="utf-8"),
+    records = cli_ok(["simulate", hostile, *RUN, "--records", out("deals.csv")]
+                     ).path("deals.csv")
+    history = cli_ok(["history", records, "-o", out("history")]).path("history")
+    assert_inert_html((history / "history.html").read_text(encoding="utf-8"),
                       [PIPELINE, *STAGES, *(reason(s) for s in STAGES)])
 
 
