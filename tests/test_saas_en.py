@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli_once import cli_ok
+from cli_once import out as out_arg
 from conftest import data_generator, headless_chrome, needs_chromium
 from funnelc.cli import cli
 from judged_count import judged_entries
@@ -259,11 +260,12 @@ def test_graveyard_sentence_is_english(audit_text: str, truth: list[dict]) -> No
 
 
 @pytest.fixture(scope="module")
-def report_page(tmp_path_factory: pytest.TempPathFactory) -> str:
-    out = tmp_path_factory.mktemp("report")
-    _run("report", str(FUNNEL), "-o", str(out), "--reps", "2", "--days", "60",
-         "--warmup", "0")
-    return (out / "report.html").read_text(encoding="utf-8")
+def report_page() -> str:
+    """The English account's report, run once a session (`cli_once`): tests/
+    test_english_quotes.py reads the same one."""
+    ran = cli_ok(["report", FUNNEL, "-o", out_arg("report"), "--reps", "2", "--days", "60",
+                  "--warmup", "0"], ENV)
+    return ran.path("report").joinpath("report.html").read_text(encoding="utf-8")
 
 
 def test_the_report_writes_english_money_one_way(report_page: str) -> None:
