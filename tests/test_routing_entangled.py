@@ -14,11 +14,10 @@ from pathlib import Path
 from statistics import median
 
 import pytest
-from click.testing import CliRunner
 from scipy.stats import chi2, chi2_contingency
 
+from cli_once import HistoryRun, cli_ok, history_once
 from conftest import data_generator
-from funnelc.cli import cli
 from funnelc.history.stats import mantel_haenszel_p, routed
 
 DATA = Path(__file__).resolve().parent / "data" / "routing_csv_ru"
@@ -26,22 +25,44 @@ FUNNEL = DATA / "kitchens.funnel"
 gen = data_generator("routing_csv_ru")
 
 
-def _run(*args: str) -> str:
-    result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1", "COLUMNS": "4000"})
-    assert result.exit_code == 0, result.output
-    return result.stdout
+ENV = {"NO_COLOR": "1", "COLUMNS": "4000"}
+_FOLDER: list[Path] = []
 
 
-def _audit(tmp: Path, story: str, seed: int = gen.SEED, fmt: str = "json") -> str:
-    folder = tmp / f"{story}{seed}"
-    folder.mkdir()
-    path = gen.write(folder, seed, story)
-    return _run("audit", str(FUNNEL), str(path), "--tz", gen.TZ, "--format", fmt)
+@pytest.fixture(scope="module", autouse=True)
+def _stories(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Where `_story` writes each story's requests, once for the file."""
+    _FOLDER[:] = [tmp_path_factory.mktemp("stories")]
 
 
-def _found(tmp: Path, story: str) -> dict[tuple[str, str], dict]:
+def _story(story: str, seed: int = gen.SEED) -> Path:
+    """The generator's requests of `story` at `seed`, written once: several tests read
+    the same story, and the same command on it is then run once (`cli_once`)."""
+    folder = _FOLDER[0] / f"{story}{seed}"
+    if not folder.exists():
+        folder.mkdir()
+        gen.write(folder, seed, story)
+    return folder / "requests.csv"
+
+
+def _run(*args: object) -> str:
+    """`funnelc <args>`'s stdout, run once a session (`cli_once`)."""
+    return cli_ok(args, ENV).stdout
+
+
+def _history(story: str) -> HistoryRun:
+    """`history -q -o` of a story, once a session: its history.json is what `--format
+    json` prints (`cli_once.history_once`)."""
+    return history_once([_story(story), "--funnel", FUNNEL, "--tz", gen.TZ, "-q"], ENV)
+
+
+def _audit(story: str, seed: int = gen.SEED, fmt: str = "json") -> str:
+    return _run("audit", FUNNEL, _story(story, seed), "--tz", gen.TZ, "--format", fmt)
+
+
+def _found(story: str) -> dict[tuple[str, str], dict]:
     """The audit's findings of `story`, by kind and subject."""
-    return {(f["kind"], f["subject"]): f for f in json.loads(_audit(tmp, story))["findings"]}
+    return {(f["kind"], f["subject"]): f for f in json.loads(_audit(story))["findings"]}
 
 
 def _qualified(d: object) -> bool:
@@ -66,11 +87,10 @@ def test_mantel_haenszel_on_one_stratum_is_the_chi_square_with_n_minus_one() -> 
     assert mantel_haenszel_p([(20, 100, 2, 10), (6, 10, 60, 100)]) == pytest.approx(1.0)
 
 
-def test_sales_story_names_the_manager_and_does_not_blame_the_source(
-        tmp_path: Path) -> None:
+def test_sales_story_names_the_manager_and_does_not_blame_the_source() -> None:
     ds = gen.deals(gen.SEED, "sales")
     junior = gen.ROUTED["sales"]
-    found = _found(tmp_path, "sales")
+    found = _found("sales")
     weak = found["manager_conversion", junior]
     mine = [d for d in ds if d.manager == junior]
     rest = [d for d in ds if d.manager != junior]
@@ -95,11 +115,10 @@ def test_sales_story_names_the_manager_and_does_not_blame_the_source(
     assert e["within_p"] >= 0.05 and e["other_p"] < 0.05
 
 
-def test_marketing_story_names_the_source_and_does_not_accuse_its_manager(
-        tmp_path: Path) -> None:
+def test_marketing_story_names_the_source_and_does_not_accuse_its_manager() -> None:
     ds = gen.deals(gen.SEED, "marketing")
     routed = gen.ROUTED["marketing"]
-    found = _found(tmp_path, "marketing")
+    found = _found("marketing")
     avito = [d for d in ds if d.source == "Авито"]
     junk = found["source_junk", "Авито"]
     k, n = _count(avito, _junk)
@@ -123,9 +142,9 @@ def test_marketing_story_names_the_source_and_does_not_accuse_its_manager(
      "Источник «Авито» приносит некачественные заявки"),
     ("marketing", "Дело в заявках источника, а не в менеджере.", "недобор — "),
 ])
-def test_the_client_reads_whose_matter_it_is_in_russian(tmp_path: Path, story: str,
-                                                        said: str, unsaid: str) -> None:
-    text = _audit(tmp_path, story, fmt="text")
+def test_the_client_reads_whose_matter_it_is_in_russian(story: str, said: str,
+                                                        unsaid: str) -> None:
+    text = _audit(story, fmt="text")
     assert said in text
     if story == "sales":
         assert unsaid not in text
@@ -135,13 +154,13 @@ def test_the_client_reads_whose_matter_it_is_in_russian(tmp_path: Path, story: s
         assert unsaid not in line and "на кону" not in line
 
 
-def test_routed_leads_with_no_difference_flag_nobody(tmp_path: Path) -> None:
+def test_routed_leads_with_no_difference_flag_nobody() -> None:
     # 80 % of Авито to one manager, everyone and every source alike: a manager's or a
     # source's finding is a false flag; Holm keeps them at 5 % of the runs.
     seeds = range(6 if os.environ.get("CI") == "true" else 20)
     fired = 0
     for seed in seeds:
-        found = json.loads(_audit(tmp_path, "null", seed))["findings"]
+        found = json.loads(_audit("null", seed))["findings"]
         fired += any(f["kind"] in ("manager_conversion", "manager_practice", "source_junk")
                      for f in found)
     assert fired <= max(1, round(0.05 * len(seeds)))
@@ -153,17 +172,11 @@ def test_routed_leads_with_no_difference_flag_nobody(tmp_path: Path) -> None:
     ("give_up", "(дело в том, что от них раньше отказываются, а не в источнике)",
      "(дело в менеджере"),
 ])
-def test_history_tables_mark_the_flag_the_other_side_explains(tmp_path: Path, story: str,
-                                                              said: str,
+def test_history_tables_mark_the_flag_the_other_side_explains(story: str, said: str,
                                                               unsaid: str) -> None:
     # The managers' and the junk tables flagged the routed manager or Авито with a bare
     # «⚠ да» beside a finding saying it was the other side's.
-    folder = tmp_path / story
-    folder.mkdir()
-    path = gen.write(folder, gen.SEED, story)
-    _run("history", str(path), "--funnel", str(FUNNEL), "--tz", gen.TZ, "-q",
-         "-o", str(folder / "out"))
-    page = (folder / "out" / "history.html").read_text(encoding="utf-8")
+    page = (_history(story).folder / "history.html").read_text(encoding="utf-8")
     assert said in page and unsaid not in page
 
 
@@ -188,14 +201,14 @@ def _assert_explained(e: dict, junior: str, deals: list) -> None:
     assert e["within_p"] >= 0.05 and e["other_p"] < 0.05
 
 
-def test_handover_story_blames_who_works_the_leads_not_the_source(tmp_path: Path) -> None:
+def test_handover_story_blames_who_works_the_leads_not_the_source() -> None:
     # Seed 003's quarrel: Авито's qualification fell from April–May to August–September
     # because its requests went to the junior from July; with the other managers they
     # qualify as before. Over the six months he works 42 % of Авито's requests (more than
     # half only from July), the other sources' 5 %.
     ds = gen.deals(gen.SEED, "handover")
     junior = gen.ROUTED["handover"]
-    found = _found(tmp_path, "handover")
+    found = _found("handover")
     fall = found["source_quality", "Авито"]
     assert fall["periods"] == ["2026-04..2026-05", "2026-08..2026-09"]
 
@@ -219,27 +232,18 @@ def test_handover_story_blames_who_works_the_leads_not_the_source(tmp_path: Path
     assert found["manager_conversion", junior]["money"] is not None
 
 
-def test_handover_fall_is_marked_in_the_sources_table(tmp_path: Path) -> None:
+def test_handover_fall_is_marked_in_the_sources_table() -> None:
     # Авито's fall in «Источники: первый период против последнего» was a bare «⚠ да»
     # beside a finding saying it was who works the leads; its junk row says so too.
-    folder = tmp_path / "handover"
-    folder.mkdir()
-    path = gen.write(folder, gen.SEED, "handover")
-    _run("history", str(path), "--funnel", str(FUNNEL), "--tz", gen.TZ, "-q",
-         "-o", str(folder / "out"))
-    page = (folder / "out" / "history.html").read_text(encoding="utf-8")
+    page = (_history("handover").folder / "history.html").read_text(encoding="utf-8")
     assert page.count("(дело в менеджере: Петров Илья, а не в источнике)") == 2
 
 
-def test_manager_summary_does_not_count_the_sources_leads_against_the_manager(
-        tmp_path: Path) -> None:
+def test_manager_summary_does_not_count_the_sources_leads_against_the_manager() -> None:
     # «Каждый менеджер по всем этапам» had Смирнова Анна «заметно хуже на» qualification,
     # 99 deals and 9 039 123 ₽ short, for Авито's junk requests routed to her.
-    folder = tmp_path / "marketing"
-    folder.mkdir()
-    path = gen.write(folder, gen.SEED, "marketing")
-    tables = json.loads(_run("history", str(path), "--funnel", str(FUNNEL), "--tz", gen.TZ,
-                             "-q", "--format", "json"))["tables"]
+    # `history -q --format json`: the JSON of the -o run the marking test reads.
+    tables = json.loads(_history("marketing").json)["tables"]
     row = next(r for r in tables["manager_summary"] if r["manager"] == gen.ROUTED["marketing"])
     assert row["worse_at"] == [] and row["deals_short"] == 0 and row["money_short"] is None
     assert row["source_at"] == [{"from_stage": gen.NEW, "to_stage": gen.QUAL,
@@ -253,24 +257,24 @@ def _at_pair(ds: list, months: tuple[int, ...]) -> list:
     return [d for d in ds if d.created.month in months]
 
 
-def test_growth_story_names_the_junior_alone(tmp_path: Path) -> None:
+def test_growth_story_names_the_junior_alone() -> None:
     # The junior works 42 % of the requests at half the team's rate. The first round
     # flagged all five managers (each of the other four «clearly better» than a rest
     # that held him), leaving all five out of the rest left nobody to compare with, and
     # the audit told the client to learn from four of them.
-    found = json.loads(_audit(tmp_path, "growth"))["findings"]
+    found = json.loads(_audit("growth"))["findings"]
     managers = {f["subject"] for f in found
                 if f["kind"] in ("manager_conversion", "manager_practice")}
     assert managers == {gen.ROUTED["growth"]}
 
 
-def test_growth_story_mix_is_who_works_the_growing_source(tmp_path: Path) -> None:
+def test_growth_story_mix_is_who_works_the_growing_source() -> None:
     # Marketing bought six times as many Авито requests from July; 80 % of them go to the
     # junior. The mix of sources lowered qualification, and Авито looked like the worse
     # source: with the other managers its requests qualify as well as the others'.
     ds = gen.deals(gen.SEED, "growth")
     junior = gen.ROUTED["growth"]
-    found = _found(tmp_path, "growth")
+    found = _found("growth")
     mix = found["source_mix", "Авито"]
     assert mix["periods"] == ["2026-04..2026-05", "2026-08..2026-09"]
     both = _at_pair(ds, (4, 5, 8, 9))
@@ -279,16 +283,15 @@ def test_growth_story_mix_is_who_works_the_growing_source(tmp_path: Path) -> Non
     k1, n1 = _count(_at_pair(ds, (4, 5)), _qualified)
     k2, n2 = _count(_at_pair(ds, (8, 9)), _qualified)
     assert (mix["expected"], mix["observed"]) == (pytest.approx(k1 / n1), pytest.approx(k2 / n2))
-    (tmp_path / "ru").mkdir()
-    said = " ".join(_audit(tmp_path / "ru", "growth", fmt="text").split())
+    said = " ".join(_audit("growth", fmt="text").split())
     assert "Дело в том, кто обрабатывает растущий источник, а не в составе источников." in said
     assert "больше заявок из худших источников" not in said
 
 
-def test_growth_marketing_mix_stays_marketings(tmp_path: Path) -> None:
+def test_growth_marketing_mix_stays_marketings() -> None:
     # The same growth, Авито's requests junk whoever works them: the mix is marketing's,
     # with its money, and the routed manager does not explain it.
-    found = _found(tmp_path, "growth_marketing")
+    found = _found("growth_marketing")
     mix = found["source_mix", "Авито"]
     assert mix["money"] is not None and mix["money"] > 0
     e = mix["entangled"]
@@ -296,31 +299,25 @@ def test_growth_marketing_mix_stays_marketings(tmp_path: Path) -> None:
     assert e["within_p"] < 0.05
     # Its count of deals says what it is: «больше всего из «Авито»; 139 сделок; на кону
     # 13 616 143 ₽» left a client to guess what the 139 were.
-    (tmp_path / "ru").mkdir()
-    said = " ".join(_audit(tmp_path / "ru", "growth_marketing", fmt="text").split())
+    said = " ".join(_audit("growth_marketing", fmt="text").split())
     assert re.search(r"больше всего из «Авито»; недобор — " + str(round(mix["deals"]))
                      + r" сдел\w*; на кону", said.replace("\u00a0", " ")), said
     # English said it so too: «…“Авито” most; 139 deals; …».
-    folder = tmp_path / "en"
-    folder.mkdir()
-    path = gen.write(folder, gen.SEED, "growth_marketing")
-    said = " ".join(_run("audit", str(FUNNEL), str(path), "--tz", gen.TZ, "--lang", "en")
-                    .split())
+    said = " ".join(_run("audit", FUNNEL, _story("growth_marketing"), "--tz", gen.TZ,
+                         "--lang", "en").split())
     assert re.search(r"“Авито” most; a shortfall of " + str(round(mix["deals"]))
                      + r" deals[^;]*; ", said.replace("\u00a0", " ")), said
 
 
-def test_history_table_verdict_says_the_growing_source_is_salesmans(tmp_path: Path) -> None:
+def test_history_table_verdict_says_the_growing_source_is_salesmans() -> None:
     # «Маркетинг или продажи?» said «это вопрос маркетинга: сначала посмотрите, откуда
     # приходят заявки» beside the finding saying it was the junior's.
-    path = gen.write(tmp_path, gen.SEED, "growth")
-    _run("history", str(path), "--funnel", str(FUNNEL), "--tz", gen.TZ, "-q",
-         "-o", str(tmp_path / "out"))
-    data = json.loads((tmp_path / "out" / "history.json").read_text(encoding="utf-8"))
+    out = _history("growth").folder
+    data = json.loads((out / "history.json").read_text(encoding="utf-8"))
     row = next(r for r in data["tables"]["decomposition"]
                if r["from_stage"] == gen.NEW)
     assert row["entangled"]["explained"] and row["entangled"]["manager"] == gen.ROUTED["growth"]
-    page = " ".join((tmp_path / "out" / "history.html").read_text(encoding="utf-8").split())
+    page = " ".join((out / "history.html").read_text(encoding="utf-8").split())
     # The name in the nominative: «только у менеджера Петров Илья (у него 79,29% из них)»
     # put it where Russian declines it.
     assert ("но сделки «Авито» конвертируются хуже только там, где их обрабатывает "
@@ -333,14 +330,14 @@ def _unreached(d: object) -> bool:
 
 
 @pytest.mark.parametrize("story, sooner", [("give_up", True), ("unreachable", False)])
-def test_requests_given_up_on_sooner_are_no_junk_of_the_source(tmp_path: Path, story: str,
+def test_requests_given_up_on_sooner_are_no_junk_of_the_source(story: str,
                                                                sooner: bool) -> None:
     # Авито's requests are lost as «Не дозвонились» three times as often as the other
     # sources' in both stories. In «give_up» the team calls them for under two hours and
     # the others' for days: «Авито brings junk, they cost 112 500 ₽» blamed marketing
     # for how long sales calls. In «unreachable» they are called as long: the leads'.
     ds = gen.deals(gen.SEED, story)
-    (junk,) = [f for f in json.loads(_audit(tmp_path, story))["findings"]
+    (junk,) = [f for f in json.loads(_audit(story))["findings"]
                if f["kind"] == "source_junk"]
     assert junk["subject"] == "Авито"
     c = junk["junk"]["contact"]
@@ -357,8 +354,7 @@ def test_requests_given_up_on_sooner_are_no_junk_of_the_source(tmp_path: Path, s
     assert c["rest_median_hours"] == pytest.approx(median(hours(d) for d in rest), abs=0.02)
     assert c["sooner"] is sooner
     assert (junk["money"] is None) is sooner
-    (tmp_path / "ru").mkdir()
-    said = " ".join(_audit(tmp_path / "ru", story, fmt="text").split())
+    said = " ".join(_audit(story, fmt="text").split())
     # In sentences a client can follow: it read «…: им звонили меньше, так что сколько
     # из них удалось бы застать — вопрос того, как долго им звонят, то есть вопрос
     # продаж, и денег на кону здесь нет», and a median «в среднем (медиана)».
@@ -369,23 +365,20 @@ def test_requests_given_up_on_sooner_are_no_junk_of_the_source(tmp_path: Path, s
     assert ("сами лиды не отвечают" in said) is not sooner
 
 
-def _english_audit(tmp_path: Path, story: str) -> str:
+def _english_audit(story: str) -> str:
     """The English audit of a planted story, as one line of words."""
-    folder = tmp_path / story
-    folder.mkdir()
-    path = gen.write(folder, gen.SEED, story)
-    return " ".join(_run("audit", str(FUNNEL), str(path), "--tz", gen.TZ,
+    return " ".join(_run("audit", FUNNEL, _story(story), "--tz", gen.TZ,
                          "--lang", "en").split())
 
 
-def test_given_up_requests_read_as_english_sentences(tmp_path: Path) -> None:
+def test_given_up_requests_read_as_english_sentences() -> None:
     # The English «give_up» finding was one run-on sentence: «…with a reason given mostly
     # there more often than the other sources': … 205 of these requests are “Не
     # дозвонились”, and “Авито”'s requests were given up … (p < 0.001, Mann–Whitney
     # test): they were called for less time, so how many could be reached is how long the
     # team calls them, a sales matter, and no money is put on them.» It now says what ru
     # and uk say, in as many sentences.
-    said = _english_audit(tmp_path, "give_up")
+    said = _english_audit("give_up")
     assert ("Source “Авито”'s requests are lost at “Новая заявка” more often than the other "
             "sources', with reasons given mostly at that stage: 225 of 300 deals" in said), said
     assert ("205 of these requests were closed as “Не дозвонились”. “Авито”'s requests were "
@@ -394,7 +387,7 @@ def test_given_up_requests_read_as_english_sentences(tmp_path: Path) -> None:
             "many of them could have been reached depends on how long the team calls them. "
             "This is a sales matter, and no money is at stake here." in said), said
     # Its sibling, requests called as long as the others', in the same sentences.
-    said = _english_audit(tmp_path, "unreachable")
+    said = _english_audit("unreachable")
     assert ("206 of these requests were closed as “Не дозвонились”. “Авито”'s requests were "
             "not given up sooner than the other sources' (a median of 44.6 hours against "
             "45.9 hours; p = 0.87, Mann–Whitney test): the leads themselves do not answer."
