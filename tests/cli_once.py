@@ -267,3 +267,15 @@ def school_backtest() -> Ran:
                    DATA / "amocrm_school" / "school.funnel", "--tz", "Europe/Moscow",
                    "--backtest", "2", "--reps", "12", "--format", "json", "-o",
                    out("fitted.funnel"), "--html", out("bt.html")], SCHOOL_ENV)
+
+
+def school_forecast() -> Ran:
+    """`funnelc forecast <amocrm_school> --funnel <school_backtest's fitted funnel> --tz
+    Europe/Moscow --as-of 2026-08-31 --until 2026-10-31 --reps 60 -o forecast` run once in
+    the session: the Russian tables on stdout (the bytes the run without -o prints) and
+    `path("forecast")/forecast.json`, what `--format json` prints but for the seconds it
+    took; one run where the school's two back-test files each ran one."""
+    return cli_ok(["forecast", planted("amocrm_school"), "--funnel",
+                   school_backtest().path("fitted.funnel"), "--tz", "Europe/Moscow",
+                   "--as-of", "2026-08-31", "--until", "2026-10-31", "--reps", "60", "-o",
+                   out("forecast")], SCHOOL_ENV)

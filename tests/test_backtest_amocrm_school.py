@@ -30,7 +30,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import headless_chrome, needs_chromium, planted_export
+from cli_once import planted, school_backtest, school_forecast
+from conftest import headless_chrome, needs_chromium
 from funnelc.cli import cli
 
 DATA = Path(__file__).resolve().parent / "data" / "amocrm_school"
@@ -43,21 +44,20 @@ def invoke(*args: str) -> Result:
 
 
 @pytest.fixture(scope="module")
-def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return planted_export(tmp_path_factory, "amocrm_school")
+def export() -> Path:
+    """The school's export, shared read-only (`planted`)."""
+    return planted("amocrm_school")
 
 
 @pytest.fixture(scope="module")
-def two(export: Path, tmp_path_factory: pytest.TempPathFactory
-        ) -> tuple[dict[str, Any], str, Path]:
+def two() -> tuple[dict[str, Any], str, Path]:
     """Fitted on July–August: the JSON, the Russian report (stderr) and the fitted funnel
-    (the Russian page beside it, bt.html)."""
-    fitted = tmp_path_factory.mktemp("fitted") / "fitted.funnel"
-    res = invoke("fit", str(export), "--funnel", str(FUNNEL), *TZ, "--backtest", "2",
-                 "--reps", "12", "--format", "json", "-o", str(fitted),
-                 "--html", str(fitted.with_name("bt.html")))
-    assert res.exit_code == 0, res.output
-    return json.loads(res.stdout), res.stderr, fitted
+    (the Russian page beside it, bt.html). This very command, `fit <export> --funnel
+    school.funnel --tz Europe/Moscow --backtest 2 --reps 12 --format json -o … --html …`,
+    runs once in the session (`school_backtest`) for this file and
+    tests/test_backtest_forecast_wording_school.py."""
+    ran = school_backtest()
+    return json.loads(ran.stdout), ran.stderr, ran.path("fitted.funnel")
 
 
 def test_months_after_the_last_new_deal_are_not_compared(two: tuple[dict[str, Any], str, Path]
@@ -189,13 +189,11 @@ def test_a_backtest_the_history_cannot_hold_is_told_why(export: Path, n: str,
         assert w in text, text
 
 
-def test_the_forecast_from_august_holds_what_happened(
-        export: Path, two: tuple[dict[str, Any], str, Path]) -> None:
-    _bt, _r, fitted = two
-    res = invoke("forecast", str(export), "--funnel", str(fitted), *TZ, "--as-of",
-                 "2026-08-31", "--until", "2026-10-31", "--format", "json", "--reps", "60")
-    assert res.exit_code == 0, res.output
-    fc = json.loads(res.stdout)
+def test_the_forecast_from_august_holds_what_happened() -> None:
+    # `forecast <export> --funnel <two's fitted funnel> --as-of 2026-08-31 --until
+    # 2026-10-31 --reps 60`: its JSON, from the session's one run with -o
+    # (`school_forecast`: forecast.json is what --format json prints).
+    fc = json.loads((school_forecast().path("forecast") / "forecast.json").read_text("utf-8"))
     total = next(r for r in fc["rows"] if r["pipeline"] is None and r["origin"] == "all")
     assert total["open_deals"] == 66
     # Deals won in Moscow September and October, both pipelines (the generator's events).

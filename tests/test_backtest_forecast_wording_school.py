@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import headless_chrome, needs_chromium, planted_export
+from cli_once import planted, school_backtest, school_forecast
+from conftest import headless_chrome, needs_chromium
 from funnelc.cli import cli
 
 pytestmark = pytest.mark.slow  # seconds a test: handed out first (conftest)
@@ -47,22 +48,20 @@ def flat(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return planted_export(tmp_path_factory, "amocrm_school")
+def export() -> Path:
+    """The school's export, shared read-only (`planted`)."""
+    return planted("amocrm_school")
 
 
 @pytest.fixture(scope="module")
-def backtest(export: Path, tmp_path_factory: pytest.TempPathFactory
-             ) -> tuple[str, dict[str, Any], Path]:
+def backtest() -> tuple[str, dict[str, Any], Path]:
     """Fitted on July–August, compared on September–October: the Russian text, the JSON
-    and the fitted funnel (bt.html beside it)."""
-    out = tmp_path_factory.mktemp("bt")
-    fitted = out / "fitted.funnel"
-    res = invoke("fit", str(export), "--funnel", str(FUNNEL), *TZ, "--backtest", "2",
-                 "--reps", "12", "-o", str(fitted), "--json", str(out / "bt.json"),
-                 "--html", str(out / "bt.html"))
-    assert res.exit_code == 0, res.output
-    return res.output, json.loads((out / "bt.json").read_text("utf-8")), fitted
+    and the fitted funnel (bt.html beside it). The session's one run of this back-test
+    (`school_backtest`, which tests/test_backtest_amocrm_school.py reads too): its report
+    on stderr is the text `fit --backtest` prints when the JSON goes to a file, and its
+    JSON on stdout what `--json` writes, but for the seconds it took and the paths."""
+    ran = school_backtest()
+    return ran.stderr, json.loads(ran.stdout), ran.path("fitted.funnel")
 
 
 def test_the_backtest_names_its_months(backtest: tuple[str, dict[str, Any], Path]) -> None:
@@ -119,16 +118,16 @@ def test_the_backtest_says_when_new_deals_stopped_in_words(
     # English and the JSON keep the ISO moment.
     assert any(n.startswith("no deal entered the funnel after 2026-10-31 14:55 "
                             "(Europe/Moscow)") for n in data["notes"]), data["notes"]
+    # One run for Ukrainian and English: with --format json the Ukrainian report goes
+    # to stderr, and the JSON's notes are the English ones `--lang en` prints.
     uk = invoke("fit", str(export), "--funnel", str(FUNNEL), *TZ, "--backtest", "2",
-                "--reps", "4", "--lang", "uk")
+                "--reps", "4", "--lang", "uk", "--format", "json")
     assert uk.exit_code == 0, uk.output
-    said = flat(uk.output)
+    said = flat(uk.stderr)
     assert ("після 31 жовтня 2026 14:55 (Europe/Moscow) у воронку не прийшло жодної "
             "угоди") in said, said
-    en = invoke("fit", str(export), "--funnel", str(FUNNEL), *TZ, "--backtest", "2",
-                "--reps", "4", "--lang", "en")
-    assert "no deal entered the funnel after 2026-10-31 14:55 (Europe/Moscow)" in flat(
-        en.output), en.output
+    en = " ".join(json.loads(uk.stdout)["notes"])
+    assert "no deal entered the funnel after 2026-10-31 14:55 (Europe/Moscow)" in flat(en), en
 
 
 @pytest.mark.parametrize(("lang", "words"), [
@@ -154,13 +153,11 @@ def _money_parts(cell: str) -> list[str]:
     return [p.strip() for p in cell.replace(NBSP, " ").split("–")]
 
 
-def test_the_forecast_writes_money_and_months_as_the_client_reads_them(
-        export: Path, backtest: tuple[str, dict[str, Any], Path]) -> None:
-    _r, _d, fitted = backtest
-    res = invoke("forecast", str(export), "--funnel", str(fitted), *TZ, "--as-of",
-                 "2026-08-31", "--until", "2026-10-31", "--reps", "60")
-    assert res.exit_code == 0, res.output
-    out = res.output
+def test_the_forecast_writes_money_and_months_as_the_client_reads_them() -> None:
+    # `forecast <export> --funnel <the back-test's fitted funnel> --as-of 2026-08-31
+    # --until 2026-10-31 --reps 60`: its tables, from the session's one run with -o
+    # (`school_forecast`, stdout the same bytes).
+    out = school_forecast().stdout
     assert "(RUB)" not in out and "RUB" not in out
     assert "66 открытых сделок на сумму 2,99 млн ₽" in flat(out)
     rows = [[c.strip() for c in line.split("│")[1:-1]] for line in out.splitlines()

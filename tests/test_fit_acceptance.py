@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 import funnelc
-from conftest import PIPELINES
+from conftest import PIPELINES, reps
 from funnelc.cli import cli
 from funnelc.history.load import load_history
 from funnelc.routing import build_flows
@@ -96,9 +96,14 @@ def test_forecast_does_not_remake_old_cadence_touches_of_open_deals(
                     if row["pipeline"] == "Дозрівання" and row["outcome"].startswith("won")
                     and 6552 < float(row["left_hours"] or "nan") <= 7272)
     assert truth == 18
+    # 30 runs under CI: the wins' spread is ~4.8 (95 %: 14–33 over 60 runs), so the mean
+    # of 30 has a standard error of ~0.9 and 25 is ~2.7 of them above 60 runs' 22.6,
+    # while the fault's 28.4 is ~4 above 25; 18 lies within one spread of the mean, far
+    # inside the 2.5th–97.5th percentiles (12–36 at seed 101 with 30 runs).
     res = CliRunner().invoke(cli, ["forecast", "--funnel", str(DEVELOPER), str(records),
                                    "--as-of", "2018-09-30", "--until", "2018-10-30",
-                                   "--reps", "60", "--seed", "101", "--format", "json"])
+                                   "--reps", str(reps(60, 30)), "--seed", "101",
+                                   "--format", "json"])
     assert res.exit_code == 0, res.output
     row = next(r for r in json.loads(res.stdout)["rows"]
                if r["pipeline"] == "Дозрівання" and r["origin"] == "all")
