@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-from funnelc.report.figures import REPORT, SVG_SALT, render_figure
+from funnelc.report.figures import REPORT, SVG_SALT, render_figure, render_svg
 from funnelc.report.plots import RC
 
 
@@ -72,3 +72,15 @@ def test_the_files_are_those_savefig_writes_with_the_layout_engine() -> None:
             fig.savefig(svg, format="svg", dpi=REPORT.dpi, metadata={"Date": None})
     assert got.png == png.getvalue()
     assert got.svg == svg.getvalue().decode("utf-8")
+
+
+def test_the_svg_alone_is_the_pairs_svg_drawn_once() -> None:
+    """The back-test page inlines the SVG alone: it drew a PNG it threw away. Alone, the
+    SVG is laid out where the pair's is and drawn once."""
+    calls: list[str] = []
+    with rc_context(RC):
+        pair = render_figure(_figure(), REPORT)
+        with _counting(calls):
+            alone = render_svg(_figure(), REPORT)
+    assert len(calls) == 1, calls
+    assert alone.svg == pair.svg

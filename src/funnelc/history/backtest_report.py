@@ -326,11 +326,14 @@ def render_backtest_html(bt: Backtest, inputs: list[str], language: str | None =
     """The page in `language` (the account's; `--lang` overrides it)."""
     from matplotlib import rc_context
 
-    from ..report.plots import RC, render
+    from ..report.figures import REPORT, render_svg
+    from ..report.plots import RC
     w = _Words(language)
     _ = w._
     with rc_context(RC):
-        _svg_png, svg, warns = render(backtest_plot(bt, w))
+        # The page inlines the SVG; no PNG is drawn for it.
+        drawn = render_svg(backtest_plot(bt, w), REPORT)
+    svg, warns = drawn.svg, drawn.warnings
     head = [_("Inputs: {inputs}.").format(inputs=", ".join(inputs)), *_head(bt, w),
             _(INTERVAL_TEXT), _("Verdict: {verdict}.").format(verdict=verdict(bt, w))]
     secs = [

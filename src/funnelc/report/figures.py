@@ -171,10 +171,14 @@ def render_figure(fig: Figure, style: FigureStyle) -> RenderedFigure:
 
 
 def render_svg(fig: Figure, style: FigureStyle) -> RenderedFigure:
-    """The SVG alone (for inlining into HTML), then the figure is closed."""
+    """The SVG alone (for inlining into HTML), then the figure is closed: the SVG
+    `render_figure` gives with the PNG, laid out where the PNG's is, without drawing the
+    PNG."""
     caught = _DRAWN.pop(fig, [])
     svg = io.BytesIO()
     with _recording(caught):
+        if not style.tight:
+            _lay_out(fig, style.dpi)
         _svg(fig, style, svg)
     _close(fig)
     return RenderedFigure(b"", svg.getvalue().decode("utf-8"), caught)
