@@ -17,6 +17,7 @@ Every figure is counted by hand from the generator's own records (`Deal.path`,
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from datetime import datetime, timedelta
@@ -54,19 +55,23 @@ def called(gen: ModuleType, tmp_path_factory: pytest.TempPathFactory
     return _write(gen, tmp_path_factory.mktemp("called"), 1, "CALL")
 
 
-def _audit(path: Path, lang: str = "ru") -> dict:  # type: ignore[type-arg]
-    result = CliRunner().invoke(cli, ["audit", str(FUNNEL), str(path), "--tz", TZ,
-                                      "--format", "json", "--lang", lang], env=ENV)
+@functools.cache
+def _said(*args: str) -> str:
+    """`funnelc <args>`'s stdout, run once a command: several tests read the same audit
+    of the same export."""
+    result = CliRunner().invoke(cli, list(args), env=ENV)
     assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
+    return result.stdout
+
+
+def _audit(path: Path, lang: str = "ru") -> dict:  # type: ignore[type-arg]
+    return json.loads(_said("audit", str(FUNNEL), str(path), "--tz", TZ, "--format", "json",
+                            "--lang", lang))  # type: ignore[no-any-return]
 
 
 def _text(path: Path, lang: str = "ru") -> list[str]:
     """The terminal's findings, one string each (the JSON's text is English)."""
-    result = CliRunner().invoke(cli, ["audit", str(FUNNEL), str(path), "--tz", TZ,
-                                      "--lang", lang], env=ENV)
-    assert result.exit_code == 0, result.output
-    body = result.stdout.split("\n\n")[0]
+    body = _said("audit", str(FUNNEL), str(path), "--tz", TZ, "--lang", lang).split("\n\n")[0]
     return [" ".join(x.split()) for x in body.split("\n  ")[1:]]
 
 
