@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-from funnelc.report.figures import REPORT, SVG_SALT, render_figure, render_svg
+from funnelc.report.figures import REPORT, STANDALONE, SVG_SALT, render_figure, render_svg
 from funnelc.report.plots import RC
 
 
@@ -84,3 +84,32 @@ def test_the_svg_alone_is_the_pairs_svg_drawn_once() -> None:
             alone = render_svg(_figure(), REPORT)
     assert len(calls) == 1, calls
     assert alone.svg == pair.svg
+
+
+def test_a_cropped_figure_is_measured_not_drawn_before_its_png() -> None:
+    """The `--plot` figures are cropped to their content (`bbox_inches="tight"`), laid
+    out by `tight_layout` in their builders: the PNG's box is measured on the PNG's
+    canvas, not found by a switched-off draw of the whole figure first. The SVG keeps
+    `savefig`'s own (its text is measured by the SVG renderer)."""
+    def tight() -> Figure:
+        fig = _figure()
+        fig.set_layout_engine(None)
+        fig.tight_layout()
+        return fig
+
+    calls: list[str] = []
+    with rc_context(RC):
+        with _counting(calls):
+            got = render_figure(tight(), STANDALONE)
+        fig = tight()
+        png, svg = io.BytesIO(), io.BytesIO()
+        fig.savefig(png, format="png", dpi=STANDALONE.dpi, bbox_inches="tight",
+                    metadata={"Software": STANDALONE.png_software})
+        fig.set_layout_engine(None)
+        with rc_context({"svg.hashsalt": SVG_SALT}):
+            fig.savefig(svg, format="svg", dpi=STANDALONE.dpi, bbox_inches="tight",
+                        metadata={"Date": None})
+    # Before: four (the PNG's switched-off draw and its own, the SVG's two).
+    assert calls == ["RendererAgg", "MixedModeRenderer", "MixedModeRenderer"], calls
+    assert got.png == png.getvalue()
+    assert got.svg == svg.getvalue().decode("utf-8")

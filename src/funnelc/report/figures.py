@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, ParamSpec
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from matplotlib.transforms import Bbox
 
 __all__ = ["FigureStyle", "REPORT", "STANDALONE", "RenderedFigure", "SVG_SALT",
            "draws_figure", "render_figure", "render_svg", "save_figure"]
@@ -126,8 +127,10 @@ def _no_engine(fig: Figure) -> None:
         fig.set_layout_engine(None)
 
 
-def _lay_out(fig: Figure, dpi: int) -> None:
-    """Run the figure's layout engine as `savefig` would at `dpi`, then freeze it.
+def _lay_out(fig: Figure, dpi: int, tight: bool = False) -> Bbox | None:
+    """Run the figure's layout engine as `savefig` would at `dpi`, then freeze it; with
+    `tight`, return the PNG's cropping box (`bbox_inches="tight"`'s, padded as `savefig`
+    pads it), measured on the same canvas, for `savefig` to use as it is.
 
     With an engine, `savefig` first draws the whole figure with its drawing switched off
     (`print_figure`'s "trigger a draw before printing to make sure CL works"): the engine
@@ -136,19 +139,24 @@ def _lay_out(fig: Figure, dpi: int) -> None:
     again. Run here alone, on the Agg canvas at the PNG's DPI (where that draw runs it),
     the engine places the axes where it did there: the files are byte-identical. The
     canvas stays Agg, so the PNG's draw reuses the renderer and its text measurements."""
-    from matplotlib import cbook
+    from matplotlib import cbook, rcParams
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     engine = fig.get_layout_engine()
-    if engine is None:
-        return
-    if not isinstance(fig.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(fig)
-    with cbook._setattr_cm(fig, dpi=dpi), contextlib.suppress(ValueError):
-        # As `Figure.draw` runs it: only with axes, and a ValueError is no layout.
-        if fig.axes:
-            engine.execute(fig)
+    if engine is None and not tight:
+        return None
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    box = None
+    with cbook._setattr_cm(fig, dpi=dpi):
+        if engine is not None and fig.axes:
+            # As `Figure.draw` runs it: only with axes, and a ValueError is no layout.
+            with contextlib.suppress(ValueError):
+                engine.execute(fig)
+        if tight:
+            pad = rcParams["savefig.pad_inches"]
+            box = fig.get_tightbbox(canvas.get_renderer()).padded(pad, pad)
     _no_engine(fig)
+    return box
 
 
 def render_figure(fig: Figure, style: FigureStyle) -> RenderedFigure:
@@ -159,12 +167,9 @@ def render_figure(fig: Figure, style: FigureStyle) -> RenderedFigure:
     png = io.BytesIO()
     svg = io.BytesIO()
     with _recording(caught):
-        if not style.tight:
-            _lay_out(fig, style.dpi)
+        box = _lay_out(fig, style.dpi, style.tight)
         fig.savefig(png, format="png", dpi=style.dpi,
-                    metadata={"Software": style.png_software},
-                    bbox_inches="tight" if style.tight else None)
-        _no_engine(fig)
+                    metadata={"Software": style.png_software}, bbox_inches=box)
         _svg(fig, style, svg)
     _close(fig)
     return RenderedFigure(png.getvalue(), svg.getvalue().decode("utf-8"), caught)
