@@ -106,6 +106,12 @@ def simulated() -> dict:
                           "--reps", str(REPS)).stdout)
 
 
+def _analyze_text() -> str:
+    """`analyze` as the consultant reads it, which three tests read: run once a session
+    (`cli_once`)."""
+    return cli_ok(["analyze", ACCOUNT], ENV).stdout
+
+
 def _stage(data: dict, name: str) -> dict:
     stages = data["stages"] if "stages" in data else [
         s for p in data["pipelines"] for s in p["stages"]]
@@ -190,7 +196,7 @@ def test_time_in_stage_bound_counts_the_work(exact: dict) -> None:
     # «План лікування погоджено»: 15 min of work then exp(1d), so more than the delay's
     # 23.7 h alone.
     assert _stage(exact, "План лікування погоджено")["mean_time_lower_hours"] > 23.8
-    text = run("analyze", str(ACCOUNT)).stdout
+    text = _analyze_text()
     assert "≥0 хв" not in text and "≥10 хв" in text
 
 
@@ -217,7 +223,7 @@ def test_the_24_7_contact_centre_is_erlang_c_on_the_clinics_clock(exact: dict) -
     assert first["mean_time_hours"] == pytest.approx(WQ2 + 1 / 3, rel=1e-6)
     assert first["occupancy_mean"] == pytest.approx(LAM * (WQ2 + 1 / 3), rel=1e-6)
     assert first["queueing"]["applies"] is True
-    text = run("analyze", str(ACCOUNT)).stdout
+    text = _analyze_text()
     assert "0,111 хв" in text and "20,1 хв" in text
 
 
@@ -400,7 +406,7 @@ def texts(tmp_path_factory: pytest.TempPathFactory, report_dir: Path) -> dict[st
     report = report_dir
     run("export", str(ACCOUNT), "--to", "playbook-html", "-o", str(out / "playbook.html"))
     return {
-        "analyze": run("analyze", str(ACCOUNT)).stdout,
+        "analyze": _analyze_text(),
         "simulate": run("simulate", str(ACCOUNT), "--reps", n).stdout,
         "whatif": run("whatif", str(ACCOUNT), "--reps", n).stdout,
         "sweep": run("sweep", str(ACCOUNT), "--vary", 'team "Адміністратори" size 2..3',
