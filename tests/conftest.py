@@ -219,28 +219,6 @@ def run_once(factory: pytest.TempPathFactory, key: str,
     return result, out
 
 
-def fit_furniture(factory: pytest.TempPathFactory, env: dict[str, str]) -> tuple[Path, str]:
-    """`funnelc fit` of the furniture maker's funnel on its Bitrix24 export (seed 7), run
-    once for the files that read it (`run_once`): the fitted file and the report as one
-    line of words."""
-    from click.testing import CliRunner
-
-    from funnelc.cli import cli
-
-    def fit(out: Path) -> dict[str, str]:
-        export = planted_export(factory, "furniture_uk")
-        funnel = DATA / "furniture_uk" / "dubok.funnel"
-        result = CliRunner().invoke(cli, ["fit", "--funnel", str(funnel),
-                                          str(export / "bitrix24"), "-o",
-                                          str(out / "fitted.funnel")], env=env)
-        assert result.exit_code == 0, result.output
-        return {"output": result.output}
-
-    key = "fit-furniture-" + "-".join(f"{k}={v}" for k, v in sorted(env.items()))
-    got, out = run_once(factory, key, fit)
-    return out / "fitted.funnel", " ".join(got["output"].replace("\u00a0", " ").split())
-
-
 @contextmanager
 def headless_chrome() -> Iterator[object]:
     """A headless chromium with the flags a closed network needs (no first run, no
