@@ -165,6 +165,11 @@ def test_without_a_funnel_the_order_is_inferred_and_said_so(tmp_path: Path) -> N
     assert "Stage order inferred from the data" in " ".join(out.split())
     html = (tmp_path / "h" / "history.html").read_text(encoding="utf-8")
     assert "Stage order inferred from the data" in html
+    # history.json keeps its sentences in English as data, as its findings and verdicts
+    # do, whatever --lang the text and the page are in: `order.note` followed --lang.
+    for lang in ("ru", "uk"):
+        note = history_json(str(path), "--lang", lang)["order"]["note"]
+        assert note.startswith("Stage order inferred from the data"), (lang, note)
 
 
 def test_misspelt_stage_names_get_the_closest_funnel_name(tmp_path: Path) -> None:

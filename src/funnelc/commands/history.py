@@ -305,11 +305,12 @@ def _print_text(prepared: Prepared, secs: list[Section], tz: str, max_rows: int,
 def _meta(t: HistoryTables, inputs: list[str], tz: str) -> dict[str, Any]:
     """What history.json says about the run besides the tables."""
     from ..history.report import order_note
+    from ..i18n import translator
 
     v = t.visits
     return {"deals": t.deals, "events": t.events, "tz": tz, "inputs": inputs,
             "order": {"source": v.order_source, "inferred": v.order_source == "data",
-                      "note": order_note(t), "stages": v.order}}
+                      "note": order_note(t, translator("en")), "stages": v.order}}
 
 
 def write_outputs(out_dir: str, secs: list[Section], t: HistoryTables, dq: DataQuality,
