@@ -120,6 +120,30 @@ def test_a_time_that_grows_from_minutes_to_days_changes_by_days() -> None:
                      translator("ru"), 18.4 * 24).startswith("-0,508 дн. ±3,92 дн.")
 
 
+def test_english_shares_are_never_in_scientific_notation() -> None:
+    """English kept Python's `.2g`/`.3g`: a change of a share by 1e-05 points read
+    «+1e-05pp» and a change of 100 points «+1e+02pp» (`1e+02` as its ± too), where Russian
+    and Ukrainian read «+0 п. п.» and «+100 п. п.» (`labels.figure`)."""
+    from funnelc.sim.results import Estimate
+    from funnelc.whatif.metrics import MetricDef
+    from funnelc.whatif.render import fmt_delta, fmt_estimate, fmt_value
+
+    d = MetricDef("conversion:Продажи", "conversion", "Продажи", "conversion", "%", 100.0,
+                  "higher")
+    en, ru = translator("en"), translator("ru")
+    assert fmt_delta(d, Estimate(mean=1e-7, ci95=0.0, sd=0.0, n=2), en) == "+0pp"
+    assert fmt_delta(d, Estimate(mean=1e-7, ci95=0.0, sd=0.0, n=2), ru) == "+0\u00a0п.\u00a0п."
+    assert fmt_delta(d, Estimate(mean=-0.00004, ci95=0.0, sd=0.0, n=2), en) == "-0.004pp"
+    assert fmt_delta(d, Estimate(mean=1.0, ci95=1.0, sd=0.4, n=2), en) == "+100pp ±100"
+    assert fmt_value(d, 0.0000001, en) == "0%"
+    assert fmt_value(d, 1.0, en) == "100%"
+    assert fmt_estimate(d, Estimate(mean=0.5, ci95=0.0000004, sd=0.0, n=2), en) \
+        == "50% ±0"
+    for text in (fmt_delta(d, Estimate(mean=m, ci95=c, sd=0.0, n=2), en)
+                 for m in (1e-9, 3e-6, 0.2, 0.999) for c in (0.0, 1e-6, 0.5)):
+        assert "e-" not in text and "e+" not in text, text
+
+
 LONG = """account "Тест" {
   language ru
   currency RUB

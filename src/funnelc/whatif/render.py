@@ -36,6 +36,18 @@ __all__ = ["fmt_value", "fmt_estimate", "fmt_delta", "render_whatif", "delta_sty
            "months_outside", "months_outside_text", "profile_resets", "profile_reset_text"]
 
 
+def _sig(x: float, digits: int) -> str:
+    """`x` to `digits` significant digits in English, never in scientific notation, by
+    `labels.figure`'s rule for the other languages: a sliver below a hundredth is rounded
+    to four decimals. `.2g` printed a change of 1e-05 points as «+1e-05pp» and one of 100
+    points as «+1e+02pp»."""
+    if x != 0 and abs(x) < 0.01:
+        text = f"{x:.4f}".rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
+    text = f"{x:.{digits}g}"
+    return f"{x:.0f}" if "e" in text else text
+
+
 def _compact(x: float) -> str:
     a = abs(x)
     if a >= 1e6:
@@ -46,7 +58,7 @@ def _compact(x: float) -> str:
         return f"{x:.0f}"
     if a == 0:
         return "0"
-    return f"{x:.3g}"
+    return _sig(x, 3)
 
 
 def _money(d: MetricDef, v: float, tr: Translator | None) -> str:
@@ -71,7 +83,7 @@ def fmt_value(d: MetricDef, x: float | None, tr: Translator | None = None) -> st
     if d.money:
         return _money(d, v, tr)
     if d.unit == "%":
-        return (labels.figure(loc, v) if loc else f"{v:.3g}") + "%"
+        return (labels.figure(loc, v) if loc else _sig(v, 3)) + "%"
     if d.unit == "h":
         return labels.duration(loc, v) if loc else hours(v)
     return labels.count(loc, v) if loc else _compact(v)
@@ -85,7 +97,7 @@ def _spread(d: MetricDef, x: float, like: float, tr: Translator | None) -> str:
     if d.money:
         return _money(d, v, tr)
     if d.unit == "%":
-        return labels.figure(loc, v, 2) if loc else f"{v:.2g}"
+        return labels.figure(loc, v, 2) if loc else _sig(v, 2)
     if d.unit == "h":
         return labels.duration(loc, v, like) if loc else hours_like(v, like)
     return labels.count(loc, v) if loc else _compact(v)
@@ -155,7 +167,7 @@ def fmt_delta(d: MetricDef, delta: Estimate, tr: Translator | None = None,
     elif d.unit == "%":
         # No-break spaces: a narrow table cell wrapped «+3,1» from its «п. п.».
         body = ((labels.figure(loc, abs(v), 2) + " " + loc.pgettext("unit", "pp"))
-                .replace(" ", "\u00a0") if loc else f"{abs(v):.2g}pp")
+                .replace(" ", "\u00a0") if loc else _sig(abs(v), 2) + "pp")
     elif d.unit == "h":
         body = labels.duration(loc, abs(v), unit_of) if loc else hours_like(abs(v), unit_of)
     else:
