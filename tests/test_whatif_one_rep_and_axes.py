@@ -19,6 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from funnelc.cli import cli
+from funnelc.i18n import translator
+from funnelc.i18n.figures import CI_ENDS
 
 FUNNEL = """account "Тест" {{
   language {lang}
@@ -62,6 +64,14 @@ def test_one_replication_is_said_in_the_tables_title(tmp_path: Path, lang: str, 
         assert "1 replication × 12 days" in said1 and "2 replications × 12 days" in said2
     assert one in said1 and paired not in said1, r1.output
     assert paired in said2 and one not in said2, r2.output
+    # The colours' and the interval ends' legends only with an interval to read them by:
+    # one replication printed «green: better, …; grey: no significant change» above the
+    # line saying no change is called better or worse.
+    tr = translator(lang)
+    for legend in ("green: better, red: worse, yellow: changed (the 95% interval of the "
+                   "difference excludes 0); grey: no significant change", CI_ENDS):
+        said = " ".join(tr.gettext(legend).split())
+        assert said not in said1 and said in said2, (lang, said)
 
 
 @pytest.mark.parametrize(("lang", "note", "caption"), [

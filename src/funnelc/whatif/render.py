@@ -244,14 +244,17 @@ def render_whatif(console: Console, header: str, base_values: dict[str, Estimate
                                 style=delta_style(delta)))
         table.add_row(*row)
     console.print(table)
-    console.print(Text(_("green: better, red: worse, yellow: changed (the 95% interval of the "
-                         "difference excludes 0); grey: no significant change"), style="dim"))
-    console.print(plain(_(CI_ENDS), style="dim"))
     if one:
-        # `--reps 1`: the legend's colours cannot apply; «-21 п. п.» in grey read as «no
+        # `--reps 1`: neither legend applies (no interval, so no colour and no ends); the
+        # colours' legend above this line read as if «-21 п. п.» in grey were «no
         # significant change».
         console.print(plain(_("one replication: no 95% interval, so no change is called "
                               "better or worse (--reps 2 or more)"), style="yellow"))
+    else:
+        console.print(Text(_("green: better, red: worse, yellow: changed (the 95% interval of "
+                             "the difference excludes 0); grey: no significant change"),
+                           style="dim"))
+        console.print(plain(_(CI_ENDS), style="dim"))
     if base is not None:
         for name, note in scenario_price_notes(base, comparisons):
             console.print(plain(price_note_text(tr, name, note)), soft_wrap=True)
