@@ -255,9 +255,17 @@ def backlog_plot(data: ReportData) -> Figure:
         days = [r.day for r in rows]
         ax.fill_between(days, [r.wip_ci95_low for r in rows], [r.wip_ci95_high for r in rows],
                         color=color, alpha=0.22, linewidth=0)
-        ax.plot(days, [r.wip_mean for r in rows], color=color, linewidth=1.4)
+        one_day = bool(days) and days[-1] == days[0]
+        # A one-day run has one point: drawn as a dot on its day, the axis a day wide
+        # around it (the same low and high limit printed matplotlib's «identical low and
+        # high xlims» warning to the user, and a line of one point draws nothing).
+        ax.plot(days, [r.wip_mean for r in rows], color=color, linewidth=1.4,
+                **({"marker": "o", "markersize": 4} if one_day else {}))
         ax.set_ylim(bottom=0)
-        if days:
+        if one_day:
+            ax.set_xlim(days[0] - 0.5, days[0] + 0.5)
+            ax.set_xticks([days[0]])
+        elif days:
             ax.set_xlim(days[0], days[-1])
         title = _wrap(f"{pipe} › {stage}", 40)
         if grave:
