@@ -88,17 +88,18 @@ def test_a_live_import_names_fields_by_their_labels_in_the_account_s_language() 
         assert asked and set(asked) <= {"ru", "ua", "en"}, asked
 
 
-def test_apply_finds_a_field_made_by_hand_by_its_label() -> None:
+def test_apply_finds_a_field_made_by_hand_by_its_label(tmp_path: Path) -> None:
     """The funnel's «Джерело» is the portal's UF_CRM_1724077760: before, with no labels
     read, the plan created a second «Джерело» and left the portal's one «not in the
     file»."""
     funnel = ('account "Тест" { language uk }\nfield "Джерело" text\n'
               'source "Сайт" 10/day -> "Продажі"."Нова заявка"\n'
               'pipeline "Продажі" main {\n  stage "Нова заявка" { -> won }\n}\n')
-    with running_fake_bitrix24() as b24, CliRunner().isolated_filesystem():
+    path = tmp_path / "a.funnel"
+    path.write_text(funnel, encoding="utf-8")
+    with running_fake_bitrix24() as b24:
         _portal(b24, [("deal", "UF_CRM_1724077760", "string", {"ua": "Джерело"})])
-        Path("a.funnel").write_text(funnel, encoding="utf-8")
-        result = CliRunner().invoke(cli, ["apply", "a.funnel", "--to", "bitrix24"],
+        result = CliRunner().invoke(cli, ["apply", str(path), "--to", "bitrix24"],
                                     env={"BITRIX24_WEBHOOK": b24.webhook, "NO_COLOR": "1",
                                          "FUNNELC_DEBUG": None})
         assert result.exit_code == 0, result.output
