@@ -386,13 +386,16 @@ class _Collector:
         self._top = -1
 
     def __call__(self, row: tuple[object, ...]) -> None:
-        deal, p, s, entered, picked, left = row[1:7]
-        self._top = max(self._top, deal)  # type: ignore[call-overload]
-        key = (p, s)
+        # Called for every row of every stage, most of them not calibrated: the deal and
+        # the stage are read first, the rest only for a stage that is.
+        deal = row[1]
+        if deal > self._top:  # type: ignore[operator]
+            self._top = deal  # type: ignore[assignment]
+        key = row[2:4]
         queues = self.queues.get(key)  # type: ignore[arg-type]
         if queues is None:
             return
-        ent = entered
+        ent, picked, left = row[4:7]
         if queues:
             if picked is not None:
                 w = picked - ent  # type: ignore[operator]
