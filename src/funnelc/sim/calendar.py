@@ -44,7 +44,7 @@ def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
 class WorkCalendar:
     """Weekly open hours on the simulation clock; `None` hours means open around the clock."""
 
-    __slots__ = ("starts", "ends", "cum", "cum_end", "total", "offset", "_bounds", "_base",
+    __slots__ = ("starts", "ends", "cum", "cum_end", "total", "offset", "_bounds", "base",
                  "always_open", "never_open")
 
     def __init__(self, week_intervals: list[tuple[float, float]], offset: float = 0.0) -> None:
@@ -74,7 +74,8 @@ class WorkCalendar:
         if merged and merged[0][0] == 0.0 and merged[-1][1] == WEEK:
             bounds = bounds[1:-1]
         self._bounds = bounds
-        self._base = self._f(offset)
+        self.base = self._f(offset)
+        """`worked(0)`: the clock counts working hours from the start of the run."""
 
     # ------------------------------------------------------------------ construction
 
@@ -115,7 +116,7 @@ class WorkCalendar:
 
     def clock(self, t: float) -> float:
         """Working hours elapsed between the start of the run and time t."""
-        return self._f(t + self.offset) - self._base
+        return self.worked(t) - self.base
 
     def hours_between(self, t0: float, t1: float) -> float:
         """Working hours in [t0, t1]."""
@@ -126,6 +127,18 @@ class WorkCalendar:
         r = u - math.floor(u / WEEK) * WEEK
         i = bisect_right(self.starts, r) - 1
         return i >= 0 and r < self.ends[i]
+
+    def worked(self, t: float) -> float:
+        """Working hours from Monday 00:00 of week 0 to time t: `clock(t)` plus `base`
+        (`_f(t + offset)`, inlined). What `add_worked` counts from, so that the engine,
+        which needs the clock, the SLA deadline and the respond limit of a deal entering
+        a stage at t, reads the week's table once for all three."""
+        u = t + self.offset
+        k = math.floor(u / WEEK)
+        r = u - k * WEEK
+        i = bisect_right(self.starts, r) - 1
+        return k * self.total + (0.0 if i < 0 else self.cum[i] + min(r, self.ends[i])
+                                 - self.starts[i])
 
     def add(self, t: float, d: float) -> float:
         """The earliest time at which `d` working hours have elapsed since `t`.
@@ -140,13 +153,21 @@ class WorkCalendar:
             return t + d
         if self.never_open:
             return math.inf
-        # `self._f(t + self.offset) + d`, inlined (the same operations in the same order).
+        return self._reach(self.worked(t) + d)
+
+    def add_worked(self, t: float, w: float, d: float) -> float:
+        """`add(t, d)` for `w` = `worked(t)`, already read: the same number, bit for bit."""
+        if d <= 0.0:
+            return t
+        if self.always_open:
+            return t + d
+        if self.never_open:
+            return math.inf
+        return self._reach(w + d)
+
+    def _reach(self, target: float) -> float:
+        """The earliest time at which `worked` reaches `target`."""
         total, starts, cum = self.total, self.starts, self.cum
-        u = t + self.offset
-        k = math.floor(u / WEEK)
-        r = u - k * WEEK
-        i = bisect_right(starts, r) - 1
-        target = k * total + (0.0 if i < 0 else cum[i] + min(r, self.ends[i]) - starts[i]) + d
         k = math.floor(target / total)
         rem = target - k * total
         if rem <= 0.0:  # lands exactly on the end of a week's last interval

@@ -576,6 +576,8 @@ class Engine:
         self._gen = gen
 
         self.sla_cal = WorkCalendar.from_hours(net.account_hours, start)
+        self._work_cal = None if self.sla_cal.always_open else self.sla_cal
+        """The account's calendar when SLA and respond limits count working hours."""
         self.pipes = [_Pipe(p.name, i, p.books) for i, p in enumerate(net.pipelines)]
         self.teams = [_Team(t.name, t.size, WorkCalendar.from_hours(t.hours, start),
                             not net.key_first) for t in net.teams]
@@ -1035,19 +1037,25 @@ class Engine:
         """SLA timer, respond limit, record keeping: what only some stages need at entry."""
         if self._open is not None:
             self._open[d.id] = d
-        if st.sla is not None:
-            cal = st.cal_sla
-            if cal is None:
+        cal = self._work_cal
+        if cal is None:
+            if st.sla is not None:
                 self._at(_Call(self._on_sla, (d, d.ver)), st.sla)
-            else:
-                d.wentered = cal.clock(now)
-                st.sum_win += d.wentered
-                due = cal.add(now, st.sla)
-                if due < math.inf:
-                    self._at(_Call(self._on_sla, (d, d.ver)), due - now)
+            if st.respond is not None:
+                d.resp_by = now + st.respond
+            return
+        if st.sla is None and st.respond is None:
+            return  # clocks only for the records
+        # The account's calendar is read once for the clock, the deadline and the limit.
+        w = cal.worked(now)
+        if st.sla is not None:
+            d.wentered = w - cal.base  # `cal.clock(now)`
+            st.sum_win += d.wentered
+            due = cal.add_worked(now, w, st.sla)
+            if due < math.inf:
+                self._at(_Call(self._on_sla, (d, d.ver)), due - now)
         if st.respond is not None:
-            d.resp_by = (now + st.respond if self.sla_cal.always_open
-                         else self.sla_cal.add(now, st.respond))
+            d.resp_by = cal.add_worked(now, w, st.respond)
 
     def _decide(self, d: Deal, st: _Stage, now: float) -> None:
         """Draw the outcome of a stage and act on it."""
