@@ -15,8 +15,9 @@ Design (why it looks like this):
   nothing. Team queues skip entries whose deal has moved on the same way (and are rebuilt
   once dead entries outnumber live ones). Timers more than a day ahead wait in a second
   heap that a daily sweep drains, so thousands of parked deals with SLA timers do not
-  deepen the heap every event goes through. Nothing scans waiting deals: the cost per
-  event does not grow with the backlog.
+  deepen the heap every event goes through; the sweep drops the ones already stale (most
+  SLA deadlines: the deal left in time), which then never become events. Nothing scans
+  waiting deals: the cost per event does not grow with the backlog.
 * The cyclic garbage collector is off during a run: nothing the engine creates per deal
   forms a cycle, and the collector would only rescan the growing heap again and again.
 * Statistics stream into counters, time integrals and quantile sketches; a deal that
@@ -111,15 +112,31 @@ RecordFn = Callable[[tuple[Any, ...]], Any]
 
 
 class _Call(Happening):
-    """A future happening: a callback with a payload (a timer's deal and version stamp),
-    in SimPy's own slot for an event's value. `callbacks` is a tuple made once per
-    engine, so scheduling allocates nothing but this two-slot object."""
+    """A future happening: a callback with a payload (a team's calendar change, a day's
+    end, a reopening), in SimPy's own slot for an event's value. `callbacks` is a tuple
+    made once per engine, so scheduling allocates nothing but this two-slot object."""
 
     __slots__ = ("_value",)
 
     def __init__(self, callbacks: Callbacks, value: Any) -> None:
         self.callbacks = callbacks
         self._value = value
+
+
+class _Timer(Happening):
+    """A deal's versioned timer (SLA, `after` delay, cadence touch, patience, end of
+    ownerless work): the deal and its version stamp when the timer was set. It does
+    nothing once the deal's version has moved on (see the module docstring), so a far
+    one found stale by `Engine._sweep` is dropped there, never scheduled."""
+
+    __slots__ = ("d", "ver")
+    d: Deal
+    ver: int
+
+    def __init__(self, callbacks: Callbacks, d: Deal) -> None:
+        self.callbacks = callbacks
+        self.d = d
+        self.ver = d.ver
 
 
 class _Tally:
@@ -699,6 +716,10 @@ class Engine:
         if part is not None and top * FAR < limit:
             due_soon += [x for x in part if x[0] < limit]
             far[top] = [x for x in part if x[0] >= limit]
+        # A stale timer would do nothing when it fires: most are SLA deadlines of stages
+        # their deals have left. Dropping them keeps the order of the others (SimPy breaks
+        # ties by the order of scheduling, which stays the same) and spares their events.
+        due_soon = [x for x in due_soon if type(x[2]) is not _Timer or x[2].d.ver == x[2].ver]
         due_soon.sort()  # by (due, sequence): sequences are unique, events never compared
         sched = self._sched
         for due, _, item in due_soon:
@@ -795,13 +816,13 @@ class Engine:
             if cal is None:
                 due = max(0.0, e + st.sla)
                 if due < self.horizon:
-                    self._at(_Call(self._on_sla, (d, d.ver)), due)
+                    self._at(_Timer(self._on_sla, d), due)
             else:
                 d.wentered = cal.clock(e)
                 st.sum_win += d.wentered
                 due = max(0.0, cal.add(e, st.sla))
                 if due < self.horizon:
-                    self._at(_Call(self._on_sla, (d, d.ver)), due)
+                    self._at(_Timer(self._on_sla, d), due)
         if st.respond is not None:
             d.resp_by = (e + st.respond if self.sla_cal.always_open
                          else self.sla_cal.add(e, st.respond))
@@ -843,7 +864,7 @@ class Engine:
         else:
             d.state = DELAY
             d.pending = r
-            self._at(_Call(self._on_delay, (d, d.ver)), delay_left)
+            self._at(_Timer(self._on_delay, d), delay_left)
 
     def _warm_closed(self, d: Deal, won: bool, value: float) -> None:
         """An open deal of the warm start (or a reopened one) is won or lost for good."""
@@ -1031,7 +1052,7 @@ class Engine:
             d.callbacks = self._on_free_done
             self._at(d, dt)
         else:
-            self._at(_Call(self._on_free_timer, (d, d.ver)), dt)
+            self._at(_Timer(self._on_free_timer, d), dt)
 
     def _start_clocks(self, d: Deal, st: _Stage, now: float) -> None:
         """SLA timer, respond limit, record keeping: what only some stages need at entry."""
@@ -1040,7 +1061,7 @@ class Engine:
         cal = self._work_cal
         if cal is None:
             if st.sla is not None:
-                self._at(_Call(self._on_sla, (d, d.ver)), st.sla)
+                self._at(_Timer(self._on_sla, d), st.sla)
             if st.respond is not None:
                 d.resp_by = now + st.respond
             return
@@ -1053,7 +1074,7 @@ class Engine:
             st.sum_win += d.wentered
             due = cal.add_worked(now, w, st.sla)
             if due < math.inf:
-                self._at(_Call(self._on_sla, (d, d.ver)), due - now)
+                self._at(_Timer(self._on_sla, d), due - now)
         if st.respond is not None:
             d.resp_by = cal.add_worked(now, w, st.respond)
 
@@ -1070,7 +1091,7 @@ class Engine:
         if r.after is not None:
             d.state = DELAY
             d.pending = r
-            self._at(_Call(self._on_delay, (d, d.ver)), r.after.take())
+            self._at(_Timer(self._on_delay, d), r.after.take())
             return
         self._leave(d, st, r, now, -1)
 
@@ -1097,7 +1118,8 @@ class Engine:
         st.hist.buf.append(dt)
         if timeout < 0:
             st.exits[r.idx] += 1
-            st.wexits[r.idx] += self._weight(dt)
+            st.wexits[r.idx] += (1.0 if dt <= self.warmup else  # `_weight(dt)`, inlined
+                                 self._w_span / max(self.horizon - dt, self._w_floor))
         else:
             st.to[timeout] += 1
         if st.respond is not None and d.picked < -1e300:
@@ -1202,9 +1224,9 @@ class Engine:
 
     # ------------------------------------------------------------------ timers
 
-    def _sla(self, ev: _Call) -> None:
-        d, ver = ev._value
-        if d.ver != ver:
+    def _sla(self, ev: _Timer) -> None:
+        d = ev.d
+        if d.ver != ev.ver:
             return
         st = d.st
         now = self.env.now
@@ -1217,7 +1239,7 @@ class Engine:
             # client's own process): a plain delay, which the CRM's timer ends at once.
             kind = TO_DELAY
         elif state == QUEUED:
-            t = st.team
+            t: _Team = st.team  # type: ignore[assignment]  # only owned stages queue
             t.qarea += t.qlen * (now - t.qlast)
             t.qlast = now
             t.qlen -= 1
@@ -1228,28 +1250,28 @@ class Engine:
             kind = TO_PARKED
         else:
             kind = TO_DELAY
-        self._leave(d, st, st.sla_route, now, kind)
+        self._leave(d, st, st.sla_route, now, kind)  # type: ignore[arg-type]
 
-    def _patience(self, ev: _Call) -> None:
+    def _patience(self, ev: _Timer) -> None:
         """A deal's patience ran out: it leaves only if it is still waiting in the queue
         (a deal being worked, or past its work, stays: patience is about waiting)."""
-        d, ver = ev._value
-        if d.ver != ver or d.state != QUEUED:
+        d = ev.d
+        if d.ver != ev.ver or d.state != QUEUED:
             return
         st = d.st
         now = self.env.now
-        t = st.team
+        t: _Team = st.team  # type: ignore[assignment]  # only owned stages queue
         t.qarea += t.qlen * (now - t.qlast)
         t.qlast = now
         t.qlen -= 1
         if _entries(t) > 2 * t.qlen + COMPACT_SLACK:
             self._compact(t)
         st.pat_bw[week_quarter(d.entered)] += 1
-        self._leave(d, st, st.pat_route, now, ABANDONED)
+        self._leave(d, st, st.pat_route, now, ABANDONED)  # type: ignore[arg-type]
 
-    def _delay_done(self, ev: _Call) -> None:
-        d, ver = ev._value
-        if d.ver != ver:
+    def _delay_done(self, ev: _Timer) -> None:
+        d = ev.d
+        if d.ver != ev.ver:
             return
         self._leave(d, d.st, d.pending, self.env.now, -1)
 
@@ -1257,11 +1279,11 @@ class Engine:
         """The end of `work` without an owner in a stage without an SLA."""
         self._decide(d, d.st, self.env.now)
 
-    def _free_timer(self, ev: _Call) -> None:
+    def _free_timer(self, ev: _Timer) -> None:
         """The end of `work` without an owner in a stage with an SLA, unless the SLA
         ended it first (the deal's version has moved on)."""
-        d, ver = ev._value
-        if d.ver != ver:
+        d = ev.d
+        if d.ver != ev.ver:
             return
         self._decide(d, d.st, self.env.now)
 
@@ -1284,7 +1306,7 @@ class Engine:
             t.q[d.st.qi].append((d, d.ver))
         pat = d.st.patience
         if pat is not None:
-            self._at(_Call(self._on_patience, (d, d.ver)), pat.take())
+            self._at(_Timer(self._on_patience, d), pat.take())
 
     def _start(self, t: _Team, d: Deal, now: float) -> None:
         t.barea += (t.size - t.free) * (now - t.blast)
@@ -1391,13 +1413,13 @@ class Engine:
         due = d.entered + st.cad_off[d.touch]  # type: ignore[index]
         if due > now:
             d.state = CADENCE
-            self._at(_Call(self._on_touch, (d, d.ver)), due - now)
+            self._at(_Timer(self._on_touch, d), due - now)
         else:
             self._touch(d, st, now)
 
-    def _touch_timer(self, ev: _Call) -> None:
-        d, ver = ev._value
-        if d.ver != ver:
+    def _touch_timer(self, ev: _Timer) -> None:
+        d = ev.d
+        if d.ver != ev.ver:
             return
         self._touch(d, d.st, self.env.now)
 
