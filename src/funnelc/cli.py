@@ -173,6 +173,9 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> Any:
     """Entry point: turns any unexpected exception into a one-line message and exit 2."""
+    from . import interrupt
+
+    interrupt.install()
     try:
         return cli.main(args=argv, prog_name="funnelc", standalone_mode=True)
     except SystemExit:

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 
+from .. import interrupt
 from .. import model as m
 from ..sim import SimConfig
 from ..sim.budget import DealLimitExceeded
@@ -186,12 +187,14 @@ def runs(plan: RunPlan, reps: int, jobs: int | None) -> Iterator[RunFigures]:
     if workers == 1:
         for r in range(reps):
             yield _run(plan, r)
+            interrupt.check()
         return
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
                              initializer=_init_worker, initargs=(plan,)) as pool:
         futures = [pool.submit(_worker_run, r) for r in range(reps)]
         try:
             for fut in as_completed(futures):
+                interrupt.check()
                 yield fut.result()
         except BaseException:
             for fut in futures:

@@ -40,7 +40,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from multiprocessing.context import BaseContext
 from typing import Any
 
-from .. import csvsafe
+from .. import csvsafe, interrupt
 from .. import model as m
 from ..atomic import atomic_file, scratch_dir
 from .compile import Network, compile_network
@@ -183,6 +183,7 @@ def _run(net: Network | NetworkFor, config: SimConfig, parts_dir: str | None,
         solo = _Work(net, config, parts_dir, None)
         for rep in range(n):
             finished(rep, solo.run(rep))
+            interrupt.check()
         return out  # type: ignore[return-value]
 
     ctx: BaseContext = multiprocessing.get_context(method)
@@ -205,9 +206,11 @@ def _run(net: Network | NetworkFor, config: SimConfig, parts_dir: str | None,
         try:
             while (mine := work.take()) is not None:
                 finished(mine, work.run(mine))
+                interrupt.check()
                 collect({f for f in pending if f.done()})
             while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                done, _ = wait(pending, timeout=interrupt.WAIT_S, return_when=FIRST_COMPLETED)
+                interrupt.check()
                 collect(done)
         except BaseException:
             work.give_up()  # queued tasks then return at once; the pool shuts down

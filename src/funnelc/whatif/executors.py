@@ -28,6 +28,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 from typing import Any
 
+from .. import interrupt
 from ..sim.budget import WorkBudget
 from ..sim.compile import Network
 from ..sim.config import SimConfig
@@ -143,6 +144,7 @@ class SerialExecutor(Executor):
             on_done: Callable[[Task, list[RepStats]], None]) -> None:
         for t in tasks:
             on_done(t, run_batch(nets[t.point], config, t.first, t.end))
+            interrupt.check()
 
 
 class LocalExecutor(Executor):
@@ -172,7 +174,8 @@ class LocalExecutor(Executor):
                         t.end): t for t in tasks}
         try:
             while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                done, _ = wait(pending, timeout=interrupt.WAIT_S, return_when=FIRST_COMPLETED)
+                interrupt.check()
                 for fut in done:
                     task = pending.pop(fut)
                     on_done(task, fut.result())
