@@ -573,7 +573,7 @@ def funnel_plot(a: Audit, tr: Translator) -> Figure:
         to = pair_stage(to, tr)
         # y given: matplotlib then leaves the title where it is (`_autotitlepos`) instead of
         # measuring the y axis's ticks to see whether the title clears them, at every
-        # layout pass and draw, a third of the figure's time; the x axis is below and the
+        # layout pass and draw, a tenth of the figure's time; the x axis is below and the
         # formatter writes no offset, so the title never moved: the files are the same.
         ax.set_title(_label(f"{p} › {f} → {to}" if spans else f"{f} → {to}", 90 if spans else 70),
                      fontsize=9, y=1.0)
