@@ -157,15 +157,24 @@ def _read_documents(text: str) -> tuple[list[Any], Salvage | None]:
     stripped = text.strip()
     if not stripped:
         return [], None
+    # `decode` of the whole text, less its last step: a JSON Lines text's first document
+    # parses, then «Extra data» follows, and that document is the first line's (kept
+    # rather than parsed again below).
     try:
-        return [_loads(stripped)], None
+        first, end = _DECODER.raw_decode(stripped)
     except ValueError:
-        pass
+        first, end = None, 0
+    if end == len(stripped):
+        return [first], None
     lines = [ln for ln in stripped.split("\n") if ln.strip()]
     if len(lines) > 1:
         docs: list[Any] = []
         offset = 0
         for i, line in enumerate(lines):
+            if i == 0 and 0 < end <= len(line) and not line[end:].strip(" \t\r"):
+                docs.append(first)
+                offset += len(line.encode("utf-8")) + 1
+                continue
             try:
                 docs.append(_loads(line))
             except ValueError:
