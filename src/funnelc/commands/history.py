@@ -191,10 +191,13 @@ def history_command(inputs: tuple[str, ...], fmt: str, out_dir: str | None, funn
     if fmt == "json":
         from ..history.report import render_json, written_line
 
+        # The file's text is the one printed: rendered once.
+        text = render_json(secs, dq, _meta(prepared.tables, list(inputs), tz))
         if out_dir is not None:
-            write_outputs(out_dir, secs, prepared.tables, dq, list(inputs), tz, audit, tr)
+            write_outputs(out_dir, secs, prepared.tables, dq, list(inputs), tz, audit, tr,
+                          text)
             info(written_line(out_dir, tr))
-        deliver(None, render_json(secs, dq, _meta(prepared.tables, list(inputs), tz)))
+        deliver(None, text)
     else:
         _print_text(prepared, secs, tz, max_rows, color, tr)
         if out_dir is not None:
@@ -315,8 +318,9 @@ def _meta(t: HistoryTables, inputs: list[str], tz: str) -> dict[str, Any]:
 
 def write_outputs(out_dir: str, secs: list[Section], t: HistoryTables, dq: DataQuality,
                   inputs: list[str], tz: str, audit: Audit | None = None,
-                  tr: Translator | None = None) -> None:
-    """Every file rendered first, then written all or nothing (`output.write_folder`)."""
+                  tr: Translator | None = None, json_text: str | None = None) -> None:
+    """Every file rendered first, then written all or nothing (`output.write_folder`).
+    `json_text`: history.json already rendered (`--format json` prints it too)."""
     from ..history.plots import draw_history_plots
     from ..history.report import page_head, page_title, render_html, render_json
     from .output import write_folder
@@ -330,5 +334,6 @@ def write_outputs(out_dir: str, secs: list[Section], t: HistoryTables, dq: DataQ
     files["history.html"] = render_html(
         page_title(tr), page_head(t, inputs, tz, tr), secs,
         [(n, ti, svg) for n, ti, _, svg, _ in plots], warns, tr)
-    files["history.json"] = render_json(secs, dq, _meta(t, inputs, tz))
+    files["history.json"] = (json_text if json_text is not None
+                             else render_json(secs, dq, _meta(t, inputs, tz)))
     write_folder("-o", out_dir, files, inputs)

@@ -130,12 +130,15 @@ def funnel_routes(funnel: m.FunnelFile) -> FunnelRoutes:
 def week_hours(funnel: m.FunnelFile) -> float | None:
     """The account's working hours a week when its `sla` and `respond` count working
     time (`FunnelRoutes.week_hours`), else None."""
+    hours = funnel.account.hours if funnel.account is not None else None
+    if hours is None:  # open around the clock: `limits_in_working_hours` is false
+        return None
+    # Imported only now: `funnelc.sim` brings the simulator, a tenth of a second.
     from datetime import date
 
     from ..sim.calendar import WorkCalendar, limits_in_working_hours
 
-    hours = funnel.account.hours if funnel.account is not None else None
-    if hours is None or not limits_in_working_hours(hours):
+    if not limits_in_working_hours(hours):
         return None
     return WorkCalendar.from_hours(hours, date(2000, 1, 3)).total
 
