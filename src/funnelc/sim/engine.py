@@ -1086,7 +1086,9 @@ class Engine:
         """Draw the outcome of a stage and act on it."""
         r = st.single
         if r is None:
-            r = st.routes[st.choice.take()]  # type: ignore[union-attr, index]
+            ch: Sampler = st.choice  # type: ignore[assignment]
+            buf = ch.buf  # `ch.take()` without its call (as for every per-deal draw)
+            r = st.routes[buf.pop() if buf else ch.take()]  # type: ignore[call-overload]
         if r.kind == K_STAY:
             st.exits[r.idx] += 1
             st.wexits[r.idx] += self._weight(now - d.entered)
@@ -1095,7 +1097,8 @@ class Engine:
         if r.after is not None:
             d.state = DELAY
             d.pending = r
-            self._at(_Timer(self._on_delay, d), r.after.take())
+            buf = r.after.buf
+            self._at(_Timer(self._on_delay, d), buf.pop() if buf else r.after.take())
             return
         self._leave(d, st, r, now, -1)
 
@@ -1439,7 +1442,9 @@ class Engine:
 
     def _touched(self, d: Deal, st: _Stage, now: float) -> None:
         """A touch is done: the first reply routes on, the last unanswered one gives up."""
-        if st.replies.take() < st.cad_p[d.touch]:  # type: ignore[union-attr]
+        rs: Sampler = st.replies  # type: ignore[assignment]
+        buf = rs.buf
+        if (buf.pop() if buf else rs.take()) < st.cad_p[d.touch]:
             r = st.cad_reply
         else:
             d.touch += 1
