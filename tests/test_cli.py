@@ -380,3 +380,52 @@ def test_ctrl_c_whose_exception_a_library_dropped_still_stops_the_run(
     assert "error: interrupted before the command finished" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
     assert list(tmp_path.iterdir()) == []  # no output, no staged temporary file
+
+
+CTRL_C_WHILE_WORKERS_START = """\
+import concurrent.futures, sys
+
+import funnelc.sim.runner as runner
+from funnelc.cli import main
+
+log, real_run, real_submit, submitted = sys.argv.pop(1), runner._Work.run, \\
+    concurrent.futures.ProcessPoolExecutor.submit, []
+
+
+def run(self, rep):
+    with open(log, "a") as fh:  # every process's replications, one line each
+        fh.write(f"{rep}\\n")
+    return real_run(self, rep)
+
+
+def submit(self, *args, **kwargs):
+    submitted.append(1)
+    if len(submitted) == 40:  # the worker, forked by the first, has 39 queued
+        raise KeyboardInterrupt
+    return real_submit(self, *args, **kwargs)
+
+
+runner._Work.run = run
+concurrent.futures.ProcessPoolExecutor.submit = submit
+main(sys.argv[1:])
+"""
+
+
+def test_ctrl_c_while_the_workers_start_stops_them_too(tmp_path: Path) -> None:
+    """Regression: Ctrl+C that landed while the replications were being handed to the
+    pool (its worker forked, the rest being queued) left the pool's exit waiting for that
+    worker to simulate every one of the 200 replications before the command said
+    «interrupted» (found by the stress run of the test above). The queue is given up
+    now: the worker stops after the replication it was in."""
+    out, log = tmp_path / "out.json", tmp_path.parent / "ran.txt"
+    driver = tmp_path.parent / "while-starting.py"
+    driver.write_text(CTRL_C_WHILE_WORKERS_START, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, str(driver), str(log), "simulate", str(PIPELINES / "cottages.funnel"),
+         "--days", "60", "--reps", "40", "--jobs", "2", "--format", "json", "-o", str(out)],
+        capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 2, proc.stderr
+    assert "error: interrupted before the command finished" in proc.stderr, proc.stderr
+    ran = log.read_text().split() if log.exists() else []
+    assert len(ran) <= 2, f"{len(ran)} of 40 replications ran after Ctrl+C"
+    assert list(tmp_path.iterdir()) == []

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from multiprocessing import forkserver
@@ -191,8 +191,9 @@ def runs(plan: RunPlan, reps: int, jobs: int | None) -> Iterator[RunFigures]:
         return
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
                              initializer=_init_worker, initargs=(plan,)) as pool:
-        futures = [pool.submit(_worker_run, r) for r in range(reps)]
-        try:
+        futures: list[Future[RunFigures]] = []
+        try:  # a Ctrl+C while the workers start cancels the runs not started
+            futures.extend(pool.submit(_worker_run, r) for r in range(reps))
             for fut in as_completed(futures):
                 interrupt.check()
                 yield fut.result()

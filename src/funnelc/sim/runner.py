@@ -193,8 +193,7 @@ def _run(net: Network | NetworkFor, config: SimConfig, parts_dir: str | None,
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx,
                              initializer=_init_worker,
                              initargs=(net, config, parts_dir, counter)) as pool:
-        pending: set[Future[tuple[int, RepStats] | None]] = {
-            pool.submit(_next_replication) for _ in range(n)}
+        pending: set[Future[tuple[int, RepStats] | None]] = set()
 
         def collect(futures: set[Future[tuple[int, RepStats] | None]]) -> None:
             for fut in futures:
@@ -204,6 +203,10 @@ def _run(net: Network | NetworkFor, config: SimConfig, parts_dir: str | None,
                     finished(*got)
 
         try:
+            # Inside the try: a Ctrl+C that lands while a worker is being forked must
+            # still give up, or the pool's exit waits for that worker to run every
+            # replication it can take.
+            pending.update(pool.submit(_next_replication) for _ in range(n))
             while (mine := work.take()) is not None:
                 finished(mine, work.run(mine))
                 interrupt.check()
