@@ -183,15 +183,21 @@ def mantel_haenszel_p(strata: Sequence[tuple[float, float, float, float]]) -> fl
 def mantel_haenszel(strata: Sequence[tuple[float, float, float, float]]
                     ) -> tuple[float, float]:
     """`mantel_haenszel_p` and the way it goes: the group's successes over what the
-    strata's pooled rates give it (positive: the group converts more)."""
-    excess = var = 0.0
+    strata's pooled rates give it (positive: the group converts more).
+
+    The sums are exact (`math.fsum`), so they do not depend on the strata's order:
+    callers build strata from polars' `group_by`, whose order changes from run to run,
+    and a plain running sum put different last digits into audit's `within_p`."""
+    excesses: list[float] = []
+    variances: list[float] = []
     for k1, n1, k2, n2 in strata:
         n = n1 + n2
         if n1 <= 0 or n2 <= 0 or n < 2:
             continue
         k = k1 + k2
-        excess += k1 - n1 * k / n
-        var += n1 * n2 * k * (n - k) / (n * n * (n - 1))
+        excesses.append(k1 - n1 * k / n)
+        variances.append(n1 * n2 * k * (n - k) / (n * n * (n - 1)))
+    excess, var = math.fsum(excesses), math.fsum(variances)
     if var <= 0:
         return 1.0, excess
     return math.erfc(abs(excess) / math.sqrt(2 * var)), excess
