@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cli_once import cli_ok
 from cli_once import out as out_arg
@@ -583,3 +585,29 @@ def test_babel_is_not_imported_by_the_everyday_commands(argv: list[str],
     probe = json.loads(out.read_text())
     assert probe["code"] in (0, None), proc.stderr
     assert probe["babel"] == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e20, max_value=1e20),
+       st.integers(0, 4), st.sampled_from(["en", "ru", "uk"]))
+def test_numbers_read_as_babel_writes_them_from_the_patterns_text(
+        value: float, digits: int, lang: str) -> None:
+    """The translator hands Babel a pattern and a locale parsed once (a history run
+    formats thousands of numbers, each parsing both again took two thirds of the time):
+    the text must be Babel's own for the pattern's text and the language's name."""
+    from babel.numbers import format_compact_decimal, format_decimal, format_percent
+
+    from funnelc.i18n import wide_decimals
+    from funnelc.numfmt import with_currency
+
+    tr = translator(lang)
+    tail = "." + "#" * digits if digits else ""
+    with wide_decimals():
+        assert tr.number(value, digits) == format_decimal(value, format="#,##0" + tail,
+                                                          locale=lang)
+        assert tr.percent(value, digits) == format_percent(value, format="#,##0" + tail + "%",
+                                                           locale=lang)
+        assert tr.money(value, "RUB") == with_currency(
+            format_decimal(value, format="#,##0", locale=lang), "RUB", lang)
+        assert tr.money(value, "UAH", compact=True) == with_currency(
+            format_compact_decimal(value, locale=lang, fraction_digits=2), "UAH", lang)

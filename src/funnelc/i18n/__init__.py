@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     import datetime as _dt
     import gettext as _gettext
 
+    from babel import Locale
+    from babel.numbers import NumberPattern
+
 __all__ = ["LANGUAGES", "Lang", "Translator", "translator", "choose", "override", "wide_decimals",
            "set_override", "current_override", "catalog_path", "LOCALE_DIR", "DOMAIN",
            "placeholders", "N_", "C_", "english_marks"]
@@ -115,6 +118,24 @@ def wide_decimals() -> Iterator[None]:
         yield
 
 
+@functools.cache
+def _cldr(lang: str) -> Locale:
+    """Babel's locale of `lang`, parsed once: the formatting functions parse a name again
+    on every call (a history run formats thousands of numbers)."""
+    from babel import Locale
+
+    return Locale.parse(lang)
+
+
+@functools.cache
+def _number_pattern(pattern: str) -> NumberPattern:
+    """A CLDR number pattern, parsed once (Babel's format functions take the parsed
+    pattern as they take its text, and parse the text on every call)."""
+    from babel.numbers import parse_pattern
+
+    return parse_pattern(pattern)
+
+
 _ENGLISH_QUOTES = str.maketrans({"«": "\u201c", "»": "\u201d"})
 
 
@@ -174,9 +195,9 @@ class Translator:
         decimals, trailing zeros dropped."""
         from babel.numbers import format_decimal
 
-        pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
+        pattern = _number_pattern("#,##0" + ("." + "#" * digits if digits > 0 else ""))
         with wide_decimals():
-            return format_decimal(value, format=pattern, locale=self.locale)
+            return format_decimal(value, format=pattern, locale=_cldr(self.lang))
 
     def sig(self, x: float | None, digits: int = 3) -> str:
         """A measured figure to `digits` significant digits as the language writes it
@@ -194,7 +215,7 @@ class Translator:
             return self.number(round(x), 0)
         from babel.numbers import get_decimal_symbol
 
-        return text.replace(".", get_decimal_symbol(self.locale))
+        return text.replace(".", get_decimal_symbol(_cldr(self.lang)))
 
     def p_value(self, p: float | None) -> str:
         """A p-value as a sentence for a client says it: `p < 0,001` below a thousandth,
@@ -235,9 +256,9 @@ class Translator:
         """A share (0.25) as a percentage in the language's style (`25 %` in ru)."""
         from babel.numbers import format_percent
 
-        pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "") + "%"
+        pattern = _number_pattern("#,##0" + ("." + "#" * digits if digits > 0 else "") + "%")
         with wide_decimals():
-            return format_percent(share, format=pattern, locale=self.locale)
+            return format_percent(share, format=pattern, locale=_cldr(self.lang))
 
     def money(self, amount: float, currency: str, compact: bool = False) -> str:
         """Money with its sign where the language puts it: `1 380 000 ₽`, `$1,380,000`,
@@ -252,8 +273,10 @@ class Translator:
         from ..numfmt import with_currency
 
         with wide_decimals():
-            figure = (format_compact_decimal(amount, locale=self.locale, fraction_digits=2)
-                      if compact else format_decimal(amount, format="#,##0", locale=self.locale))
+            cldr = _cldr(self.lang)
+            figure = (format_compact_decimal(amount, locale=cldr, fraction_digits=2)
+                      if compact else format_decimal(amount, format=_number_pattern("#,##0"),
+                                                     locale=cldr))
         return with_currency(figure, currency, self.lang)
 
     def compact(self, x: float) -> str:
