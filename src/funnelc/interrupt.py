@@ -17,6 +17,7 @@ after the step it was in, with the usual exit 2 and nothing written.
 from __future__ import annotations
 
 import signal
+import sys
 from types import FrameType
 
 _pressed = False
@@ -32,15 +33,28 @@ def _on_sigint(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _unraisable(info: sys.UnraisableHookArgs) -> None:
+    """Python's report of an exception it had to drop, without the interrupts: one raised
+    in a finalizer or in a forked worker's at-fork hook printed «Exception ignored in …»
+    and a traceback under our «interrupted» message. The press is noted, `check()` acts
+    on it."""
+    if isinstance(info.exc_value, KeyboardInterrupt):
+        return
+    sys.__unraisablehook__(info)
+
+
 def install() -> None:
     """Take over SIGINT in this process, unless someone chose another handling for it
     (ignored, as for a job started in the background with `nohup`, or a host program's
-    own handler): only Python's default `KeyboardInterrupt` is replaced."""
+    own handler): only Python's default `KeyboardInterrupt` is replaced, and only
+    Python's default report of dropped exceptions."""
     global _pressed
     _pressed = False
     try:
         if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             signal.signal(signal.SIGINT, _on_sigint)
+            if sys.unraisablehook is sys.__unraisablehook__:
+                sys.unraisablehook = _unraisable
     except ValueError:  # not the main thread: signals are the main thread's to handle
         pass
 
