@@ -9,7 +9,7 @@ import select
 import time
 from pathlib import Path
 
-__all__ = ["children", "descendants", "spawned_workers", "Watched"]
+__all__ = ["children", "descendants", "spawned_workers", "Watched", "ctrl_c_reaches_it"]
 
 
 def children(pid: int) -> set[int]:
@@ -93,3 +93,14 @@ class Watched:
                 signal.pidfd_send_signal(fd, signal.SIGKILL)
             os.close(fd)
         self.fds = {}
+
+
+def ctrl_c_reaches_it() -> None:
+    """`preexec_fn` of a command a test stops with Ctrl+C: SIGINT at its default in the
+    child, as in a terminal's foreground job. A suite started in the background by a
+    shell without job control (`pytest &`, a CI script run with `&`) has SIGINT ignored,
+    every child inherits that, and Python (funnelc too) then never sees the press: the
+    Ctrl+C tests timed out or ran to the end there, and only there."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

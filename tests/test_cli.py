@@ -309,14 +309,15 @@ def test_ctrl_c_is_exit_2_with_our_message_and_nothing_written(tmp_path: Path) -
     import signal
     import time
 
-    from processes import descendants
+    from processes import ctrl_c_reaches_it, descendants
 
     out, records = tmp_path / "out.json", tmp_path / "records.csv"
     proc = subprocess.Popen(
         [sys.executable, "-m", "funnelc", "simulate", str(PIPELINES / "cottages.funnel"),
          "--reps", "200", "--jobs", "2", "--format", "json", "-o", str(out),
          "--records", str(records)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=ctrl_c_reaches_it)
     try:
         workers = descendants(proc.pid)
         assert workers, "the run's worker starts"
@@ -378,6 +379,8 @@ def test_ctrl_c_whose_exception_a_library_dropped_still_stops_the_run(
     message, nothing written, in one process and with workers. Where Python itself drops
     it (a finalizer, a forked worker's at-fork hook: once in 200 stress runs), it no
     longer prints «Exception ignored in …» and a traceback above our message either."""
+    from processes import ctrl_c_reaches_it
+
     out, records = tmp_path / "out.json", tmp_path / "records.csv"
     driver = tmp_path.parent / f"swallow-{jobs}-{dropped_by}.py"
     driver.write_text(SWALLOWED_CTRL_C, encoding="utf-8")
@@ -385,7 +388,7 @@ def test_ctrl_c_whose_exception_a_library_dropped_still_stops_the_run(
         [sys.executable, str(driver), dropped_by, "simulate", str(PIPELINES / "cottages.funnel"),
          "--days", "60", "--reps", "40", "--jobs", jobs, "--format", "json", "-o", str(out),
          "--records", str(records)],
-        capture_output=True, text=True, timeout=600)
+        capture_output=True, text=True, timeout=600, preexec_fn=ctrl_c_reaches_it)
     assert proc.returncode == 2, proc.stderr
     assert "error: interrupted before the command finished" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr and "ignored" not in proc.stderr, proc.stderr
