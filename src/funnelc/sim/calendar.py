@@ -147,12 +147,8 @@ class WorkCalendar:
         1 h on a deal created at 23:00 runs out at 10:00 next morning (opening at 09:00).
         Returns inf when the calendar has no working time at all.
         """
-        if d <= 0.0:
-            return t
-        if self.always_open:
-            return t + d
-        if self.never_open:
-            return math.inf
+        if d <= 0.0 or self.always_open or self.never_open:
+            return self.add_worked(t, 0.0, d)  # `worked` is not read on these paths
         return self._reach(self.worked(t) + d)
 
     def add_worked(self, t: float, w: float, d: float) -> float:
