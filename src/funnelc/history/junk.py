@@ -2,7 +2,7 @@
 marketing's junk from sales' mistakes), and what it costs.
 
 A *junk reason* is read from the data, not from a word list: a loss reason (not the
-empty one nor a catch-all, `loss_reasons.CATCH_ALL`) more than half of whose losses in
+empty one nor a catch-all, `catch_all.is_catch_all`) more than half of whose losses in
 a pipeline are at its *qualifying stage*, the first stage, in the pipeline's order, that
 loses deals (at least `FIRST_LOSSES` of the pipeline's losses): where a request is judged
 before anyone works it, and the request itself was the trouble («Нецелевой», «Спам»,
@@ -41,10 +41,11 @@ import polars as pl
 from polars.datatypes import DataTypeClass
 
 from .analytics import months_of
+from .catch_all import catch_alls_among
 from .deal_list import DEAL_LEVEL_STAGES
 from .events import REASON_NOT_KEPT, WON
 from .findings import ALPHA, Contact, Finding, Junk, entangled_of
-from .loss_reasons import CATCH_ALL, NO_REASON
+from .loss_reasons import NO_REASON
 from .sources import ENTANGLED_STRUCT, UNKNOWN_SOURCE
 from .stats import holm, newcombe, routed_manager, two_proportion_p
 from .transitions import first_purchases
@@ -132,9 +133,8 @@ def junk_table(visits: pl.DataFrame, tz: str) -> pl.DataFrame:
     # The catch-all reasons («Другое», « другое ») are found among the distinct reasons:
     # trimmed and lowercased row by row, the losses' reasons took 0.05 s of the 1M-event
     # benchmark (issue 14).
-    reasons = visits["reason"].unique().drop_nulls()
-    catch_all = reasons.filter(reasons.str.strip_chars().str.to_lowercase()
-                               .is_in(list(CATCH_ALL)))
+    catch_all = pl.Series(catch_alls_among(visits["reason"].unique().to_list()),
+                          dtype=pl.Utf8)
     # The columns read, then the losses with a reason: filtered whole and at once, it
     # took a third longer (issue 14).
     lost = (visits.lazy().select("deal_id", "pipeline", "stage", "exit", "reason",

@@ -47,6 +47,7 @@ import polars as pl
 from polars.datatypes import DataTypeClass
 
 from .analytics import month_of
+from .catch_all import catch_alls_among
 from .events import REASON_NOT_KEPT
 from .exact_sum import exact_sum
 from .findings import ALPHA, Band, Finding, Named, Upstream
@@ -54,13 +55,9 @@ from .maturity import MATURITY_QUANTILE, whole_months
 from .periods import Periods, label, losses_unused, split
 from .stats import benjamini_hochberg, holm, mantel_haenszel, newcombe, two_proportion_p
 
-__all__ = ["LossTables", "loss_tables", "loss_findings", "CATCH_ALL", "NO_REASON",
-           "MISSING_SHARE"]
+__all__ = ["LossTables", "loss_tables", "loss_findings", "NO_REASON", "MISSING_SHARE"]
 
 NO_REASON = "(no reason)"
-CATCH_ALL = frozenset({"прочее", "другое", "иное", "другая причина", "інше", "інша причина",
-                       "other", "others", "other reason", "misc", "-", "—", "?"})
-"""Reasons that say nothing (lower case, stripped)."""
 MISSING_SHARE = 0.10
 MISSING_MIN = 10
 """Losses without a usable reason are a finding from 10 % of a pipeline's losses (and
@@ -238,7 +235,9 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None,
     by = (pl.concat(parts).sort(["pipeline", "dimension", "low", "group", "deals", "reason"],
                                 descending=[False, False, False, False, True, False])
           if parts else pl.DataFrame(schema=_BY))
-    low = pl.col("reason").str.strip_chars().str.to_lowercase()
+    # The catch-alls are found among the distinct reasons (`catch_all`), then matched.
+    caught = pl.col("reason").is_in(catch_alls_among(
+        r for r in lost["reason"].unique().to_list() if r not in (NO_REASON, REASON_NOT_KEPT)))
     # A loss whose reason the export did not keep is in the tables by group (a manager's
     # or a month's losses are all there), but not in the share without a usable reason
     # nor among the reasons whose share changed: nobody left it empty.
@@ -247,9 +246,9 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None,
         not_kept=(~kept).sum().cast(pl.Int64),
         losses=kept.sum().cast(pl.Int64),
         no_reason=(pl.col("reason") == NO_REASON).sum().cast(pl.Int64),
-        catch_all=low.is_in(list(CATCH_ALL)).sum().cast(pl.Int64),
+        catch_all=caught.sum().cast(pl.Int64),
         value=exact_sum(pl.col("value").filter((pl.col("reason") == NO_REASON)
-                                               | low.is_in(list(CATCH_ALL)))))
+                                               | caught)))
         .with_columns(share=(pl.col("no_reason") + pl.col("catch_all")) / pl.col("losses"))
         .with_columns(flagged=(pl.col("share") >= MISSING_SHARE)
                       & (pl.col("no_reason") + pl.col("catch_all") >= MISSING_MIN))
@@ -258,7 +257,7 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None,
                .group_by("pipeline", cohort=month_of("entry", tz)).agg(n=pl.len())
                .collect().iter_rows()}
     catch_alls: dict[str, list[str]] = {}
-    for p, reason, _n in (lost.filter(low.is_in(list(CATCH_ALL)))
+    for p, reason, _n in (lost.filter(caught)
                           .group_by("pipeline", "reason").len()
                           .sort(["pipeline", "len", "reason"], descending=[False, True, False])
                           .iter_rows()):
@@ -302,7 +301,7 @@ def loss_tables(visits: pl.DataFrame, tz: str, data_end: datetime | None = None,
     unused = None
     if periods is not None and judged and not shifts.height:
         unused = losses_unused(periods, sorted({m for _p, m in cohorts if m is not None}))
-    useless = (pl.col("reason") == NO_REASON) | low.is_in(list(CATCH_ALL))
+    useless = (pl.col("reason") == NO_REASON) | caught
     by_manager = _missing_by_manager(lost.filter(kept & pl.col("manager").is_not_null())
                                      .with_columns(useless=useless))
     # A manager who clearly hides the reasons is a finding even when the team's other
