@@ -26,6 +26,7 @@ and the findings say the same (a clinic's verdict named Яндекс.Дирек�
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +36,7 @@ import polars as pl
 from polars.datatypes import DataTypeClass
 
 from .cohorts import Cohorts, pair_month
+from .exact_sum import exact_sum
 from .findings import ALPHA, Finding, entangled_of
 from .maturity import mature_months, whole_months
 from .periods import SOURCES_UNUSED, Periods, PeriodsError, label, split
@@ -183,15 +185,19 @@ def source_tables(c: Cohorts, data_end: datetime | None = None, tz: str = "UTC",
             .group_by(pair_month(), "source")
             .agg(pl.col("pair", "month").first(), entered=pl.len(),
                  reached=pl.col("direct").sum().cast(pl.Int64),
-                 within=pl.col("within").sum().cast(pl.Int64))
-            .select("pair", "source", "month", "entered", "reached", "within").collect()
+                 within=pl.col("within").sum().cast(pl.Int64),
+                 value_sum=exact_sum(pl.col("value")),
+                 valued=pl.col("value").is_not_null().sum().cast(pl.Int64))
+            .select("pair", "source", "month", "entered", "reached", "within", "value_sum",
+                    "valued").collect()
             .join(names, on="pair")
             .with_columns(pl.col("source", "month").cast(pl.Utf8))
             .with_columns(pl.col("source").fill_null(UNKNOWN_SOURCE)))
     by_month = (both.sort(["pair", "source", "month"])
                 .select(*keys, "source", "month", "entered", "reached",
                         rate=pl.col("reached") / pl.col("entered")))
-    counts = both.select("pair", "source", "month", "entered", reached="within")
+    counts = both.select("pair", "source", "month", "entered", "value_sum", "valued",
+                         reached="within")
     del both
     by_pair = {c.order[k]: g for (k,), g in counts.group_by("pair")}
     for p, a, b, early, late in plans:
@@ -203,12 +209,17 @@ def source_tables(c: Cohorts, data_end: datetime | None = None, tz: str = "UTC",
         first, last = label(early), label(late)
         in_first, in_last = set(early), set(late)
         per: dict[str, tuple[int, int, int, int]] = {}
-        for s, m, n, k in cells.sort(["source", "month"]).select(
-                "source", "month", "entered", "reached").iter_rows():
+        priced: dict[str, tuple[list[float], int]] = {}
+        for s, m, n, k, v, nv in cells.sort(["source", "month"]).select(
+                "source", "month", "entered", "reached", "value_sum", "valued").iter_rows():
             if m in in_first or m in in_last:
                 n1, k1, n2, k2 = per.get(s, (0, 0, 0, 0))
                 per[s] = (n1 + n, k1 + k, n2, k2) if m in in_first else (n1, k1, n2 + n, k2 + k)
+            if m in in_last and nv:
+                vs, vn = priced.setdefault(s, ([], 0))
+                priced[s] = ([*vs, float(v)], vn + int(nv))
         worth = c.stage_value.get((p, b))
+        size = _relative_size(priced)
         for s, (n1, k1, n2, k2) in sorted(per.items()):
             if not n1 or not n2:
                 continue
@@ -220,7 +231,7 @@ def source_tables(c: Cohorts, data_end: datetime | None = None, tz: str = "UTC",
                 "rate_last": k2 / n2, "diff": d, "diff_low": lo, "diff_high": hi,
                 "p_value": two_proportion_p(k2, n2, k1, n1), "flagged": False,
                 "deals_effect": -d * n2, "deals_low": -hi * n2, "deals_high": -lo * n2,
-                "money": -d * n2 * worth if worth is not None else None,
+                "money": -d * n2 * worth * size.get(s, 1.0) if worth is not None else None,
                 "entangled": None, "within_days": days})
         decomp.append({**_kitagawa(p, a, b, (early, late), per, worth), "within_days": days})
     unused = SOURCES_UNUSED if periods is not None and not decomp and by_month.height else None
@@ -242,6 +253,24 @@ def source_tables(c: Cohorts, data_end: datetime | None = None, tz: str = "UTC",
                         pl.DataFrame(decomp, schema=_DECOMP, orient="row"), unused)
 
 
+
+
+def _relative_size(priced: dict[str, tuple[list[float], int]]) -> dict[str, float]:
+    """Source → its mean deal value against the pair's, over the later period's deals
+    with a value (`priced`: per source, its months' value sums and how many deals had
+    one): what the deals a source's change cost are worth beside the pair's average
+    deal, as a manager's are (`managers._relative_size`). The deals a source lost are
+    its own: an advertising source whose deals were worth three times the site's had
+    each of them priced as the average deal, two thirds of its worth
+    (`tests/test_mgr_source_money.py`), and a furniture maker's Instagram, whose deals
+    were smaller than the rest's, above its worth. A source without a valued deal keeps
+    the pair's worth (1)."""
+    total = math.fsum(v for vs, _n in priced.values() for v in vs)
+    count = sum(n for _vs, n in priced.values())
+    if not total or not count:
+        return {}
+    team = total / count
+    return {s: math.fsum(vs) / n / team for s, (vs, n) in priced.items() if n}
 
 
 def _within_managers(pairs: pl.DataFrame, r: dict[str, object]) -> dict[str, object] | None:
