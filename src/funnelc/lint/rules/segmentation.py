@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
 from ...diagnostics import Label, Severity
+from ...model import Pipeline
+from ...routing import StageFlow
 from ..base import (
     ExampleLanguage,
     Finding,
@@ -28,6 +30,22 @@ SEGMENTS: Final[dict[ExampleLanguage, tuple[str, ...]]] = {
 language, the meetings named for the client's decision, as FN113 asks (seed 001)."""
 
 
+def _aged_segment(ctx: LintContext, pipe: Pipeline, stage: StageFlow,
+                  flows: Sequence[StageFlow]) -> bool:
+    """Whether every deal enters `stage` by another stage's `sla`: not the pipeline's
+    first stage, no source's, nothing copied into it, and every route into it an `sla`."""
+    if stage.stage is pipe.stages[0] or any(
+            r.copy_to == stage.key for f in ctx.flows.stages.values() for r in f.routes):
+        return False
+    for source in ctx.funnel.sources:
+        found = ctx.funnel.resolve(source.target, None)
+        if found is not None and found[1] is stage.stage:
+            return False
+    into = [r for f in flows if f is not stage for r in f.routes
+            if r.kind == "stage" and r.stage == stage.key]
+    return bool(into) and all(r.via == "sla" for r in into)
+
+
 class UnsegmentedStageBeforeClose(Rule):
     """Flags a stage written right before a closing stage (one with a `won` route) that
     moves deals straight to it, when most of its deals (`loss-share`) are lost or left
@@ -39,7 +57,9 @@ class UnsegmentedStageBeforeClose(Rule):
     highlight the ones they care about by hand, the rest are never worked, and the stage
     becomes a graveyard. Stages between the proposal and the contract that segment the
     base (cold, warm, meeting set, meeting held, hot) give each group its own work and
-    send the cold ones to marketing.
+    send the cold ones to marketing. A stage every deal enters by another stage's `sla`
+    is such a segment already (the aged deals `funnelc audit` proposes to split off a
+    graveyard, «Холодные»): most of its deals are lost by design, and it is not flagged.
 
     Bad
     ---
@@ -104,6 +124,12 @@ class UnsegmentedStageBeforeClose(Rule):
             flows = ctx.flows.pipeline_stages(pipe.name.value)
             for before, closing in itertools.pairwise(flows):
                 if not any(r.kind == "won" and r.share > 0 for r in closing.routes):
+                    continue
+                # A stage whose deals all come in by another stage's `sla` is the aged
+                # deals' segment already (`funnelc audit`'s «Холодные» split off a
+                # graveyard): most of them are lost by design, and more segments are
+                # not the remedy.
+                if _aged_segment(ctx, pipe, before, flows):
                     continue
                 onward = sum(r.share for r in before.routes
                              if r.kind == "stage" and r.stage == closing.key)
