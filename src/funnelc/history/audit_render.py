@@ -235,6 +235,15 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
         text = _("Source «{subject}» converts {observed} on {where} in {last} against "
                  "{expected} in {first} ({p}): its leads got worse, {deals} "
                  "fewer{money}.")
+    elif f.kind == "source_mix" and f.counts is not None and \
+            f.counts[2] * f.counts[1] < f.counts[0] * f.counts[3]:
+        # The source that carried the fall lost share, converting better than the rest:
+        # «more leads from worse sources, “Site” most» read as Site's leads being worse.
+        fields.update(x.bases(f.counts))
+        text = _("On {where} the mix of sources moved the rate between {first} and {last}: "
+                 "fewer leads from better sources, «{subject}» most (its deals: {before} "
+                 "of {n_before}, then {after} of {n_after}); a shortfall of "
+                 "{deals}{money}.")
     elif f.kind == "source_mix":
         text = _("On {where} the mix of sources moved the rate between {first} and {last}: "
                  "more leads from worse sources, «{subject}» most; a shortfall of "

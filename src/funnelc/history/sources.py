@@ -123,12 +123,15 @@ _DECOMP: _Schema = {
     "mix_effect": pl.Float64, "rate_effect": pl.Float64, "dominant": pl.Utf8,
     "top_source": pl.Utf8, "top_source_effect": pl.Float64,
     "top_source_rate_effect": pl.Float64, "top_source_mix_effect": pl.Float64,
-    "top_source_flagged": pl.Boolean, "entered_first": pl.Int64, "entered_last": pl.Int64,
+    "top_source_flagged": pl.Boolean, "top_source_entered_first": pl.Int64,
+    "top_source_entered_last": pl.Int64, "entered_first": pl.Int64, "entered_last": pl.Int64,
     "p_value": pl.Float64, "sources": pl.Int64, "sources_agree_p": pl.Float64,
     "sources_same_way": pl.Boolean, "money": pl.Float64, "entangled": ENTANGLED_STRUCT,
     "within_days": pl.Float64}
 """`entangled`: on a pair whose mix of sources is a finding, the top source against the
-other sources read within the managers (`_mix_within_managers`), else null."""
+other sources read within the managers (`_mix_within_managers`), else null.
+`top_source_entered_first`/`_last`: the top source's deals in each period, of
+`entered_first`/`_last` (its share of the pair's, which the mix effect weighs)."""
 
 
 def source_tables(c: Cohorts, data_end: datetime | None = None, tz: str = "UTC",
@@ -418,7 +421,7 @@ def _kitagawa(p: str, a: str, b: str, blocks: tuple[list[str], list[str]],
     # source "accounting for +15.6 pp" of it.
     centre = (r_all1 + r_all2) / 2
     mix = rate = 0.0
-    parts: list[tuple[str, float, float]] = []
+    parts: list[tuple[str, float, float, int, int]] = []
     for s, (sn1, sk1, sn2, sk2) in per.items():
         w1 = sn1 / n1 if n1 else 0.0
         w2 = sn2 / n2 if n2 else 0.0
@@ -432,20 +435,28 @@ def _kitagawa(p: str, a: str, b: str, blocks: tuple[list[str], list[str]],
         r_s = (r2v - r1v) * (w1 + w2) / 2
         mix += m_s
         rate += r_s
-        parts.append((s, m_s, r_s))
+        parts.append((s, m_s, r_s, sn1, sn2))
     change = r_all2 - r_all1
     dominant = "rate" if abs(rate) >= abs(mix) else "mix"
     # The source named is the one that carried most of the dominant effect: by its
     # total, a mix shift was pinned on a source whose own rate fell a lot while its
     # share hardly moved, not on the one whose share tripled at a below-average rate.
-    top = (max(parts, key=lambda x: abs(x[2] if dominant == "rate" else x[1])) if parts
-           else ("", 0.0, 0.0))
+    # Most of it, the effect's way: by the size of its part alone, a fall was pinned on
+    # a source whose part rose the rate («accounts for +6 pp of it», a source converting
+    # better named as the one whose leads got worse) when the other sources' parts
+    # outweighed it together (`tests/test_mgr_source_named.py`).
+    effect = rate if dominant == "rate" else mix
+    part = (lambda x: x[2]) if dominant == "rate" else (lambda x: x[1])
+    same = [x for x in parts if part(x) * effect > 0]
+    top = (max(same or parts, key=lambda x: abs(part(x))) if parts
+           else ("", 0.0, 0.0, 0, 0))
     return {"pipeline": p, "from_stage": a, "to_stage": b, "first": label(blocks[0]),
             "last": label(blocks[1]), "first_months": blocks[0], "last_months": blocks[1],
             "rate_first": r_all1, "rate_last": r_all2, "change": change, "mix_effect": mix,
             "rate_effect": rate, "dominant": dominant,
             "top_source": top[0], "top_source_effect": top[1] + top[2],
             "top_source_mix_effect": top[1], "top_source_rate_effect": top[2],
+            "top_source_entered_first": top[3], "top_source_entered_last": top[4],
             "entered_first": n1, "entered_last": n2,
             # Whether the change itself is more than chance, and how many sources the
             # history names: the sentence explains only a real change, and splits it
@@ -502,6 +513,12 @@ def _effect_finding(kind: Literal["source_mix", "source_rate"], r: dict[str, obj
     ent = entangled_of(r["entangled"]) if kind == "source_mix" else None
     if ent is not None and ent.explained:
         money = None
+    # A mix finding gives its source's share of the deals in each period: the source
+    # that carried the fall either grew converting worse or shrank converting better,
+    # and the sentence says which.
+    counts = ((int(num("top_source_entered_first")), int(num("entered_first")),
+               int(num("top_source_entered_last")), entered)
+              if kind == "source_mix" else None)
     return Finding(kind, text("pipeline"), text("from_stage"), text("to_stage"),
                    text("top_source") if kind == "source_mix" else None,
                    -effect * entered, None, None, money, num("rate_last"),
@@ -509,4 +526,4 @@ def _effect_finding(kind: Literal["source_mix", "source_rate"], r: dict[str, obj
                    num("p_value") if kind == "source_rate" else None,
                    (text("first"), text("last")),
                    within_days=None if r["within_days"] is None else num("within_days"),
-                   entangled=ent)
+                   entangled=ent, counts=counts)
