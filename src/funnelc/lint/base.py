@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -25,14 +25,14 @@ from ..span import Span
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from ..analysis.markov import AccountChain
-    from ..routing import Flows
+    from ..routing import Flows, StageFlow
     from .naming import Classification
 
 __all__ = ["Rule", "Finding", "LintContext", "RuleDocs", "OptionValue", "Kind",
            "is_sales", "percent", "stage_at", "iter_stages", "stages_named_as", "exits",
            "purpose_name", "pipelines_not_exempt", "stages_not_exempt", "example_language",
            "ExampleLanguage", "account_hours", "calendar_days", "letters_language", "CalendarDays", "working_days",
-           "ORDER_PURPOSES", "copies"]
+           "ORDER_PURPOSES", "copies", "aged_segment"]
 
 Kind = Literal["problem", "suggestion", "style"]
 ExampleLanguage = Literal["ru", "uk", "en"]
@@ -241,6 +241,26 @@ def copies(ctx: LintContext, pipe: Pipeline, *, patience: bool = False
                 found = ctx.funnel.resolve(out.copy_to.ref, pipe)
                 if found is not None:
                     yield stage, out, found[0]
+
+
+def aged_segment(ctx: LintContext, pipe: Pipeline, stage: StageFlow,
+                 flows: Sequence[StageFlow]) -> bool:
+    """Whether every deal enters `stage` (a stage of `pipe`; `flows`, the pipeline's) by
+    another stage's `sla`: not the pipeline's first stage, no source's, nothing copied
+    into it, and every route into it an `sla`. Such a stage holds the deals that aged
+    out of another, a segment of the base already (the cold stage `funnelc audit`
+    proposes to split off a graveyard, seed 000): FN116 and FN117 do not read it as a
+    step every deal takes nor ask to segment it again."""
+    if stage.stage is pipe.stages[0] or any(
+            r.copy_to == stage.key for f in ctx.flows.stages.values() for r in f.routes):
+        return False
+    for source in ctx.funnel.sources:
+        found = ctx.funnel.resolve(source.target, None)
+        if found is not None and found[1] is stage.stage:
+            return False
+    into = [r for f in flows if f is not stage for r in f.routes
+            if r.kind == "stage" and r.stage == stage.key]
+    return bool(into) and all(r.via == "sla" for r in into)
 
 
 def pipelines_not_exempt(funnel: FunnelFile, opts: Mapping[str, Any]) -> Iterator[Pipeline]:

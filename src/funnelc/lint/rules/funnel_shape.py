@@ -8,7 +8,7 @@ from typing import Any
 
 from ...diagnostics import Label, Severity
 from ...routing import StageFlow, StageKey
-from ..base import Finding, LintContext, Rule, pipelines_not_exempt
+from ..base import Finding, LintContext, Rule, aged_segment, pipelines_not_exempt
 
 
 def per_hundred(x: float) -> str:
@@ -45,7 +45,9 @@ class FunnelShape(Rule):
     the pipeline (a source, or a `then copy`: seed 002 copies a repeat order or a warmed
     deal into "the matching stage" of sales) do not count against it: a stage is
     flagged only when the deals coming from its own pipeline's stages already outnumber
-    the stage before it.
+    the stage before it. A stage deals enter only by another stage's `sla` (the aged
+    deals `funnelc audit` proposes to split off a graveyard, seed 000's «холодные») is a
+    branch by design: the stage after it is compared with the stage before it.
 
     Bad
     ---
@@ -116,8 +118,15 @@ class FunnelShape(Rule):
             if not all(math.isfinite(v) for v in visits):
                 continue  # a loop nobody leaves: the routing itself is the problem
             inside = _inflow_from_inside(flows, visits, reopened)
+            # A stage deals enter only by another's `sla` (the aged deals split off a
+            # graveyard) is a branch by design: the stage after it is measured against
+            # the last stage before it every deal may pass.
+            aged = [aged_segment(ctx, pipe, f, flows) for f in flows]
+            step = [max((j for j in range(i) if not aged[j]), default=i - 1)
+                    for i in range(len(flows))]
             rises = [i for i in range(1, len(visits))
                      if visits[i] > visits[i - 1] * (1 + tol) + 1e-12
+                     and visits[i] > visits[step[i]] * (1 + tol) + 1e-12
                      and not (flows[i].key in entered
                               and inside[i] <= visits[i - 1] * (1 + tol) + 1e-12)]
             if not rises:

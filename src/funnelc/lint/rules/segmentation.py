@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from ...diagnostics import Label, Severity
-from ...model import Pipeline
-from ...routing import StageFlow
 from ..base import (
     ExampleLanguage,
     Finding,
     LintContext,
     Rule,
+    aged_segment,
     example_language,
     is_sales,
     percent,
@@ -28,22 +27,6 @@ SEGMENTS: Final[dict[ExampleLanguage, tuple[str, ...]]] = {
 }
 """Seed 000's segments (cold, meeting set, meeting held, warm, hot) in the account's
 language, the meetings named for the client's decision, as FN113 asks (seed 001)."""
-
-
-def _aged_segment(ctx: LintContext, pipe: Pipeline, stage: StageFlow,
-                  flows: Sequence[StageFlow]) -> bool:
-    """Whether every deal enters `stage` by another stage's `sla`: not the pipeline's
-    first stage, no source's, nothing copied into it, and every route into it an `sla`."""
-    if stage.stage is pipe.stages[0] or any(
-            r.copy_to == stage.key for f in ctx.flows.stages.values() for r in f.routes):
-        return False
-    for source in ctx.funnel.sources:
-        found = ctx.funnel.resolve(source.target, None)
-        if found is not None and found[1] is stage.stage:
-            return False
-    into = [r for f in flows if f is not stage for r in f.routes
-            if r.kind == "stage" and r.stage == stage.key]
-    return bool(into) and all(r.via == "sla" for r in into)
 
 
 class UnsegmentedStageBeforeClose(Rule):
@@ -129,7 +112,7 @@ class UnsegmentedStageBeforeClose(Rule):
                 # deals' segment already (`funnelc audit`'s «Холодные» split off a
                 # graveyard): most of them are lost by design, and more segments are
                 # not the remedy.
-                if _aged_segment(ctx, pipe, before, flows):
+                if aged_segment(ctx, pipe, before, flows):
                     continue
                 onward = sum(r.share for r in before.routes
                              if r.kind == "stage" and r.stage == closing.key)
