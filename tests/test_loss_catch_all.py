@@ -19,15 +19,18 @@ from funnelc.history.catch_all import is_catch_all
 ENV = {"NO_COLOR": "1", "COLUMNS": "160"}
 SAYS_NOTHING = ["Прочие причины", "Інше (вкажіть)", "Other (please specify)", " другое ",
                 "—", "Не указано", "Прочее", "Іншe"]  # the last with a Latin «e»
+MORE_NOTHING = ["Другие причины (см. комментарий)", "Прочее/другое", "Другое / не указано",
+                "Інше (зазначте)", "Other - see notes", "n/a"]
 SAYS_SOMETHING = ["Другой город", "Другое направление бизнеса", "Другое (переезд)", "Дорого"]
+MORE_SOMETHING = ["Другое не подошло", "Купил/передумал", "Другие приоритеты"]
 
 
-@pytest.mark.parametrize("reason", SAYS_NOTHING)
+@pytest.mark.parametrize("reason", SAYS_NOTHING + MORE_NOTHING)
 def test_a_catch_all_as_written_says_nothing(reason: str) -> None:
     assert is_catch_all(reason)
 
 
-@pytest.mark.parametrize("reason", SAYS_SOMETHING)
+@pytest.mark.parametrize("reason", SAYS_SOMETHING + MORE_SOMETHING)
 def test_a_reason_after_the_word_other_is_a_reason(reason: str) -> None:
     assert not is_catch_all(reason)
 

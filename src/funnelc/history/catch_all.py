@@ -29,16 +29,18 @@ _FILLERS = frozenset({
     "причина", "причины", "причин", "причину", "причини", "reason", "reasons", "вариант",
     "варианты", "варіант", "варіанти", "укажите", "указать", "уточните", "вкажіть",
     "вказати", "уточніть", "напишите", "напишіть", "в", "у", "комментарии", "комментарий",
-    "коментарі", "коментар", "please", "specify", "see", "comment", "comments", "отказа",
-    "відмови", "отказ", "відмова"})
+    "коментарі", "коментар", "please", "specify", "see", "comment", "comments", "note",
+    "notes", "отказа", "відмови", "отказ", "відмова", "см", "смотрите", "див", "дивіться",
+    "зазначте", "зазначити", "не", "указано", "указана", "вказано", "вказана"})
 """Words that say nothing after a catch-all word: «Прочие причины отказа», «Інше
-(вкажіть у коментарі)», "Other reason (please specify)"."""
+(вкажіть у коментарі)», «Другие причины (см. комментарий)», «Другое / не указано»,
+"Other reason (please specify)"."""
 _PLACEHOLDERS = frozenset({
     "не указано", "не указана", "не указан", "без причины", "нет причины", "не вказано",
     "не вказана", "без причини", "немає причини", "n/a", "na", "none", "no reason",
     "unknown", "неизвестно", "невідомо"})
 """Whole reasons that are a reason left out, written in the field."""
-_WORD = re.compile(r"[^\W_]+(?:[-'’/][^\W_]+)*")
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 _CYRILLIC = re.compile(r"[а-яіїєґ]")
 _LOOK_ALIKE = str.maketrans("aceiopxyk", "асеіорхук")
 """Latin letters that look like Cyrillic ones: «Інше» typed with a Latin «е» is «Інше»."""
@@ -53,14 +55,15 @@ def _word(w: str) -> str:
 def is_catch_all(reason: str) -> bool:
     """Whether a reason, as written, says nothing (module docstring): only punctuation
     («—», «-», «?», «...»), a placeholder («Не указано»), or a catch-all word followed
-    by nothing but words asking for or naming a reason."""
+    by nothing but words asking for or naming a reason, or other catch-all words
+    («Прочее/другое»)."""
     text = reason.strip().lower().replace("ё", "е")
     if " ".join(text.split()) in _PLACEHOLDERS:
         return True
     words = [_word(w) for w in _WORD.findall(text)]
     if not words:
         return True
-    return words[0] in _HEADS and all(w in _FILLERS for w in words[1:])
+    return words[0] in _HEADS and all(w in _FILLERS or w in _HEADS for w in words[1:])
 
 
 def catch_alls_among(reasons: Iterable[str | None]) -> list[str]:
