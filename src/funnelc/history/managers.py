@@ -27,6 +27,7 @@ towards the faster outcome among the recent deals, the same for every manager.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import datetime
 
@@ -68,7 +69,7 @@ _SCHEMA = {
     "premature_flagged": pl.Boolean, "premature_p": pl.Float64, "premature_rest_pct": pl.Float64,
     "top_reason": pl.Utf8, "first_move_median_h": pl.Float64, "rest_entered": pl.Int64,
     "recent": pl.Int64, "lost_settled": pl.Int64, "seen_below": pl.Float64,
-    "seen_above": pl.Float64,
+    "seen_above": pl.Float64, "rest_size": pl.Float64,
 }
 
 
@@ -375,6 +376,7 @@ def _compare(key: tuple[str, str, str], recs: list[dict[str, object]],
     # The deals nobody is named on are no one of the team: in everyone's rest, they made
     # each rep of a list that names reps on won deals only «100 % against 0 %».
     team = [j for j, r in enumerate(recs) if r["manager"] != UNKNOWN_MANAGER]
+    pair_worth = _mean_value(recs)
     rows = []
     for i, (r, n, k) in enumerate(zip(recs, ns, ks)):
         rest = [j for j in team if j != i and inlier[j]] or [j for j in team if j != i]
@@ -385,6 +387,7 @@ def _compare(key: tuple[str, str, str], recs: list[dict[str, object]],
         rest_back = sum(num(recs[j], "came_back") for j in rest)
         lo, hi = wilson(k, n)
         d, dlo, dhi = newcombe(k, n, rest_k, rest_n) if rest_n else (0.0, 0.0, 0.0)
+        rest_worth = _mean_value([recs[j] for j in rest])
         rows.append({
             "pipeline": p, "from_stage": a, "to_stage": b, "manager": r["manager"],
             "entered": int(n), "reached": int(k), "rate": k / n if n else None,
@@ -407,8 +410,17 @@ def _compare(key: tuple[str, str, str], recs: list[dict[str, object]],
             "premature_rest_pct": rest_back / rest_lost if rest_lost else None,
             "top_reason": r["top_reason"], "first_move_median_h": r["first_move_median_h"],
             "recent": int(num(r, "recent")),
+            "rest_size": rest_worth / pair_worth if rest_worth and pair_worth else None,
         })
     return rows
+
+
+def _mean_value(recs: list[dict[str, object]]) -> float | None:
+    """The mean deal value over `recs`' judged deals with a value (their `value_sum`
+    and `valued`); None where none has one."""
+    sums = [float(v) for r in recs if isinstance(v := r["value_sum"], (int, float))]
+    n = sum(int(v) for r in recs if isinstance(v := r["valued"], int))
+    return math.fsum(sums) / n if n and sums else None
 
 
 def manager_findings(table: pl.DataFrame, c: Cohorts) -> list[Finding]:
@@ -421,7 +433,9 @@ def manager_findings(table: pl.DataFrame, c: Cohorts) -> list[Finding]:
     # Seed 002's colander leaks where the rest of the team loses what one manager keeps:
     # a clinic's administrator who brought 92.7 % of the booked patients to the
     # consultation against the others' 73.4 % was flagged in the table and said nowhere
-    # («no findings»). The stake is the rest's entries at her rate.
+    # («no findings»). The stake is the rest's entries at her rate, worth what the rest's
+    # deals are (`rest_size`), not hers nor the team's average: the deals gained would be
+    # theirs.
     for r in table.filter(pl.col("flagged") & (pl.col("deals_effect") < 0)).iter_rows(
             named=True):
         rest_n = r["rest_entered"]
@@ -429,7 +443,8 @@ def manager_findings(table: pl.DataFrame, c: Cohorts) -> list[Finding]:
         gain = r["diff"] * rest_n
         out.append(Finding("manager_practice", r["pipeline"], r["from_stage"], r["to_stage"],
                            r["manager"], gain, r["diff_low"] * rest_n, r["diff_high"] * rest_n,
-                           gain * worth if worth is not None else None, r["rate"],
+                           gain * worth * (r["rest_size"] or 1.0) if worth is not None
+                           else None, r["rate"],
                            r["rest_rate"], r["entered"], r["p_value"]))
     for r in table.filter(pl.col("premature_flagged")).iter_rows(named=True):
         if r["premature_pct"] is None or r["premature_rest_pct"] is None or \
