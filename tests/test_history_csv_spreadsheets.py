@@ -147,7 +147,7 @@ def test_amounts_as_spreadsheets_write_them(tmp_path: Path) -> None:
     """Was: «12 345 ₽», «₴ 5 000», «1.234,50» read as no amount without a word, «1,234»
     as 1.234. Now each is its number, «—» is no amount, and «договірна» is counted with
     its line (read as unknown)."""
-    rows = ["1 234,50", "1\u00a0234,50", "1\u202f234,50", "1234.5", "12 345 ₽", "₴ 5 000",
+    rows = ["1 234,50", "1\u00a0234,50", "1\u202f234,50", "1234.5", "12 345 ₴", "₴ 5 000",
             "—", "", "1,234", "1.234,50", "1,234.50", "1 234 грн.", "договірна"]
     text = "deal_id;timestamp;stage;value\n" + "".join(
         f"{i};2026-11-02 10:00;Нова заявка;{v}\n" for i, v in enumerate(rows, 1))

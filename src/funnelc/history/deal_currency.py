@@ -50,18 +50,31 @@ class Converted:
     """(currency, deals, units of `currency` per unit) of the amounts converted."""
     left: tuple[tuple[str, int], ...]
     """(currency, deals) of the amounts left without a value: no rate for them."""
+    source: str = "bitrix24"
+    """Where the amounts come from, so that the note says where a rate would: Bitrix24's
+    `crm.currency.list`, or (`csv`) a spreadsheet, which carries no rate at all."""
+    account: bool = False
+    """`currency` is the account's own (`account { currency RUB }`), not the one most
+    deals have: the history's money is printed in it."""
 
 
 def in_one_currency(value: pl.Expr, currency: str, deals: pl.DataFrame,
-                    rates: Rates | None) -> tuple[pl.Expr, Converted | None]:
+                    rates: Rates | None, source: str = "bitrix24", prefer: str | None = None
+                    ) -> tuple[pl.Expr, Converted | None]:
     """`value` (the amount column) in one currency, reading each deal's `currency`
-    column. None as the second item when the priced deals have one currency or none."""
+    column. None as the second item when the priced deals have one currency or none.
+    A row without a currency keeps its amount as it is, read in the one chosen.
+    `prefer`: the account's currency, which the history's money is printed in: without
+    rates the amounts are read in it, also when no deal has it (each then keeps no
+    value: a dollar printed as a rouble is a wrong number, a missing one is said)."""
     priced = deals.filter(value.is_not_null() & (value != 0) & pl.col(currency).is_not_null())
     counts = priced.group_by(currency).len().sort(["len", currency], descending=[True, False])
-    if counts.height <= 1:
+    if counts.height == 0 or (counts.height == 1 and prefer in (None, counts[currency][0])):
         return value, None
     known = rates.to_base if rates is not None else {}
-    target = str(rates.base) if rates is not None and rates.base in known else str(counts[currency][0])
+    based = rates is not None and rates.base in known
+    target = (str(rates.base) if rates is not None and based
+              else prefer if prefer is not None else str(counts[currency][0]))
     converted: list[tuple[str, int, float]] = []
     left: list[tuple[str, int]] = []
     factor: dict[str, float | None] = {target: 1.0}
@@ -77,4 +90,5 @@ def in_one_currency(value: pl.Expr, currency: str, deals: pl.DataFrame,
     mult = pl.col(currency).replace_strict(
         list(factor), list(factor.values()), default=1.0, return_dtype=pl.Float64)
     out = pl.when(pl.col(currency).is_null()).then(value).otherwise(value * mult)
-    return out, Converted(target, tuple(converted), tuple(left))
+    return out, Converted(target, tuple(converted), tuple(left), source,
+                          not based and prefer is not None)

@@ -202,7 +202,7 @@ def long_rows(raw: pl.DataFrame, listed: DealListColumns, cols: dict[str, str],
     whose entry columns date the close. An entry column of another pipeline than the
     row's (HubSpot writes one per stage of every pipeline) is not the row's."""
     keep = {k: cols[k] for k in ("deal_id", "pipeline", "value", "loss_reason", "source",
-                                 "manager", "last_activity", "contact") if k in cols}
+                                 "manager", "last_activity", "contact", "currency") if k in cols}
     stages = [e for e in listed.entered if e.stage.lower() not in closing]
     closes = [e for e in listed.entered if e.stage.lower() in closing]
     row_pipe = (pl.col(cols["pipeline"]).str.strip_chars() if "pipeline" in cols

@@ -32,6 +32,7 @@ from .read_csv import (
     csv_header_line,
     deal_table,
     header_map,
+    in_one_csv_currency,
     looks_like_csv,
     read_csv_table,
     split_header,
@@ -190,6 +191,8 @@ class _Reading:
     records_start: date | None
     record_sources: dict[tuple[str, str], str] | None
     dq: DataQuality = field(default_factory=DataQuality)
+    currency: str | None = None
+    """The account's currency: a CSV's amounts are read in it (`in_one_csv_currency`)."""
     amo: AmoCollector = field(default_factory=AmoCollector)
     bx: BitrixCollector = field(default_factory=BitrixCollector)
     frames: list[pl.DataFrame] = field(default_factory=list)
@@ -319,14 +322,16 @@ def _csv_hint(first: str) -> str | None:
 
 def load_history(paths: list[str], tz: str = "UTC", records_start: date | None = None,
                  record_sources: dict[tuple[str, str], str] | None = None,
-                 bounds: TimeBounds | None = None, loss_field: str | None = None) -> History:
+                 bounds: TimeBounds | None = None, loss_field: str | None = None,
+                 currency: str | None = None) -> History:
     """Every input read into one event table. Raises `HistoryInputError` for an input
     that is no history at all, `HistoryDataError` for one whose content cannot be used
     (too deeply nested, not one row of history in any input). `loss_field`: the Bitrix24
     deal userfield that holds the loss reason (`--loss-field`), instead of the one whose
-    label says so."""
+    label says so. `currency`: the account's, which a CSV's amounts that name theirs
+    are read in (`read_csv.in_one_csv_currency`)."""
     r = _Reading(tz, bounds or TimeBounds.default(), records_start, record_sources,
-                 dq=DataQuality(tz=tz))
+                 dq=DataQuality(tz=tz), currency=currency)
     r.bx.loss_field = loss_field
     for path in expand_inputs(paths):
         _read_file(path, r)
@@ -392,6 +397,8 @@ def _assemble(r: _Reading) -> History:
             f"no history to read: {what}",
             "give the stage-change export too (amoCRM events or leads, Bitrix24 "
             "crm.stagehistory.list, or a CSV with one row per deal entering a stage)")
+    csv_names = [name for name, kind, _ in dq.files if kind == "csv"]
+    frames[:] = in_one_csv_currency(frames, ", ".join(csv_names), dq, r.currency)
     written: list[pl.DataFrame] = []
     events = normalize(frames, dq, lambda seq: _place(r.origins, seq), written)
     frames.clear()

@@ -167,12 +167,25 @@ def _currencies_text(c: Converted, path: str, tr: Translator) -> str:
                          "{n} deals in {code} (1 {code} = {rate} {currency})", n).format(
         n=tr.number(n, 0), code=code, rate=tr.number(rate, 4), currency=c.currency)
         for code, n, rate in c.converted]
-    parts += [tr.ngettext(
-        "{n} deal in {code} keeps no value: the export has no rate for {code} (save "
-        "Bitrix24's crm.currency.list with it)",
-        "{n} deals in {code} keep no value: the export has no rate for {code} (save "
-        "Bitrix24's crm.currency.list with it)", n).format(n=tr.number(n, 0), code=code)
-        for code, n in c.left]
+    if c.source == "csv":
+        # A spreadsheet carries no rates, and funnelc invents none.
+        parts += [tr.ngettext(
+            "{n} deal in {code} keeps no value: a CSV gives no rate for {code} (write its "
+            "amount in {currency} to count it)",
+            "{n} deals in {code} keep no value: a CSV gives no rate for {code} (write their "
+            "amounts in {currency} to count them)", n).format(
+            n=tr.number(n, 0), code=code, currency=c.currency) for code, n in c.left]
+    else:
+        parts += [tr.ngettext(
+            "{n} deal in {code} keeps no value: the export has no rate for {code} (save "
+            "Bitrix24's crm.currency.list with it)",
+            "{n} deals in {code} keep no value: the export has no rate for {code} (save "
+            "Bitrix24's crm.currency.list with it)", n).format(n=tr.number(n, 0), code=code)
+            for code, n in c.left]
+    if c.account:
+        return tr.gettext("{path}: the deals' amounts are read in the account's currency, "
+                          "{currency}: {parts}").format(path=path, currency=c.currency,
+                                                        parts="; ".join(parts))
     return tr.gettext("{path}: the deals' amounts are in several currencies and are read in "
                       "{currency}: {parts}").format(path=path, currency=c.currency,
                                                      parts="; ".join(parts))

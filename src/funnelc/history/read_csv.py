@@ -63,7 +63,8 @@ from .timeparse import (
 __all__ = ["read_csv_text", "read_csv_table", "csv_events", "CsvTable", "looks_like_csv",
            "COLUMN_ALIASES", "WON_NAMES", "LOST_NAMES", "parse_amounts", "csv_header_line",
            "header_map", "split_header", "crm_order", "deal_table", "csv_deal_records",
-           "batches_to_owners"]
+           "batches_to_owners", "CURRENCY_CODES", "header_currency", "row_currency",
+           "in_one_csv_currency"]
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "deal_id": ("deal_id", "deal", "lead_id", "lead", "id", "deal id", "record id",
@@ -95,9 +96,14 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "contact": ("contact", "contact_id", "client", "client_id", "customer", "customer_id",
                 "контакт", "клиент", "клієнт", "id контакта", "id контакту"),
     "stage_sort": ("sortorder", "sort order", "stage_sort", "stage sort order"),
+    "currency": ("currency", "currencyisocode", "currency iso code", "currency code",
+                 "deal currency code", "валюта", "валюта сделки", "валюта угоди",
+                 "код валюты", "код валюти"),
 }
 """Header names per column, lower case, `ё` as `е`, spaces collapsed, `_` as a space
 (`Loss reason` is `loss_reason`: an English export spells its headers with spaces).
+`currency` is the deal's currency (Pipedrive's «Deal - Currency», HubSpot's «Currency»,
+Salesforce's `CurrencyIsoCode`, amoCRM's and Bitrix24's «Валюта»: `row_currency`).
 `stage_sort` is the CRM's own position of the row's stage (Salesforce's OpportunityHistory
 `SortOrder`): the stages' order, as amoCRM's `sort` and Bitrix24's `SORT` are (`crm_order`)."""
 WON_NAMES = frozenset({"won", "успешно реализовано", "сделка успешна", "успешно", "win",
@@ -112,8 +118,8 @@ TOTALS_WORDS = frozenset({"итого", "итог", "всего", "разом", 
 """What a spreadsheet's totals row says in its first cells (with or without `:`)."""
 
 
-_UNIT = re.compile(r"\s*(?:,\s*|\(\s*)(?:руб\.?|р\.|₽|грн\.?|₴|uah|rub|usd|eur|\$|€)\s*\)?$"
-                   r"|\s+[₽₴$€]$")
+_UNIT = re.compile(r"\s*(?:,\s*|\(\s*)(?:руб\.?|р\.|₽|грн\.?|₴|uah|rub|usd|eur|gbp|\$|€|£)"
+                   r"\s*\)?$|\s+[₽₴$€£]$")
 """A currency after a column's name («Сумма, руб.», «Сума (₴)», "Amount, USD", a sign
 alone: «Бюджет ₽»)."""
 
@@ -334,8 +340,10 @@ def _cut_short(data: bytes, sep: str, header: str) -> bool:
 
 def read_csv_text(data: bytes | str, path: str, dq: DataQuality, seq0: int, tz: str,
                   bounds: TimeBounds | None = None) -> pl.DataFrame:
-    """The rows of one CSV as events (`read_csv_table`, then `csv_events`)."""
-    return csv_events(read_csv_table(data, path, dq), dq, seq0, tz, bounds)
+    """The rows of one CSV as events (`read_csv_table`, then `csv_events`), their
+    amounts in one currency (`in_one_csv_currency`)."""
+    return in_one_csv_currency([csv_events(read_csv_table(data, path, dq), dq, seq0, tz,
+                                           bounds)], path, dq)[0]
 
 
 PARSE_CHUNK = 200_000
@@ -390,6 +398,7 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
     if raw is None or raw.height == 0:
         return empty_events()
     cols = header_map(raw.columns)
+    unit = header_currency(cols["value"]) if "value" in cols else None
     text = [c for c in raw.columns if c not in (LINE, EXTRA)]
     spelled = {c: _header_name(c) for c in text}
     listed = deal_list_columns(text, spelled, "pipeline" in cols, f"{path}:{table.skipped + 1}")
@@ -461,6 +470,7 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
                     source=col("source"), kindcol=col("kind"), p=col("picked"),
                     line=line, extra=extra,
                     **({"sort": col("stage_sort")} if "stage_sort" in cols else {}),
+                    **({"cur_col": col("currency")} if "currency" in cols else {}),
                     slot=pl.col("slot") if "slot" in raw.columns else pl.lit(0, pl.Int64))
     del raw
     order = _slash_order(df, path, dq)
@@ -509,6 +519,8 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
                                             stage="stage", sort="sort", line="line",
                                             stage_row=kind == STAGE))
         df = df.drop("sort")
+    df = df.with_columns(cur=row_currency(
+        pl.col("value"), pl.col("cur_col") if "cur_col" in df.columns else None, unit))
     df = df.with_columns(value=parse_amounts(df["value"]))
     unread = df.filter(pl.col("value").is_nan())["line"]
     if len(unread):
@@ -516,7 +528,10 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
     value = pl.col("value").fill_nan(None)
     # Without the column, no column: `events.normalize` adds it as nulls that cost
     # nothing (a column of parsed nulls a million long costs 16 MB).
-    kept = [c for c in ("manager", "last_activity", "contact") if c in df.columns]
+    kept: list[str] = [c for c in ("manager", "last_activity", "contact") if c in df.columns]
+    # A currency only where a row names one: `in_one_csv_currency` reads it, then drops it.
+    if df["cur"].null_count() < df.height:
+        kept.append("cur")
     out = df.select(
         "deal_id", "ts", *kept, pipeline=pl.col("pipeline").fill_null(""), stage="stage", kind=kind,
         value=value,
@@ -833,7 +848,7 @@ def _without_blank_and_totals(raw: pl.DataFrame, cols: dict[str, str], path: str
     return raw.filter(keep)
 
 
-_SIGNS = r"(?i)(?:₽|₴|\$|€|£|\b(?:руб|грн|uah|rub|usd|eur)\b\.?|\bр\.|\bгр\.)"
+_SIGNS = r"(?i)(?:₽|₴|\$|€|£|\b(?:руб|грн|uah|rub|rur|usd|eur|gbp)\b\.?|\bр\.|\bгр\.)"
 _GROUPED = r"^-?[1-9]\d{0,2}(?:[.,]\d{3})+$"
 
 
@@ -865,3 +880,68 @@ def parse_amounts(values: pl.Series) -> pl.Series:
     return pl.DataFrame({"v": values}).select(
         pl.when(number.is_not_null() & parsed.is_null()).then(float("nan"))
         .otherwise(parsed).alias("value")).to_series()
+
+
+CURRENCY_CODES: dict[str, str] = {
+    "₽": "RUB", "руб": "RUB", "р": "RUB", "rub": "RUB", "rur": "RUB", "рубль": "RUB",
+    "₴": "UAH", "грн": "UAH", "гр": "UAH", "uah": "UAH", "гривна": "UAH", "гривня": "UAH",
+    "$": "USD", "usd": "USD", "us$": "USD", "€": "EUR", "eur": "EUR", "£": "GBP",
+    "gbp": "GBP"}
+"""The signs and words an amount or a currency cell writes, lower case without a final
+dot, as ISO 4217 codes: «$1,000.00», «12 500 грн», «1 234 р.», «€ 2 000», `USD 300`."""
+_CELL_SIGN = r"(?i)(₽|₴|\$|€|£|\b(?:руб|грн|uah|rub|rur|usd|eur|gbp)\b|\bр\.|\bгр\.)"
+
+
+def _code(sign: pl.Expr) -> pl.Expr:
+    return sign.str.strip_chars(". ").str.to_lowercase().replace_strict(
+        list(CURRENCY_CODES), list(CURRENCY_CODES.values()), default=None,
+        return_dtype=pl.Utf8)
+
+
+def header_currency(column: str) -> str | None:
+    """The currency a column's name gives its cells («Сумма, руб.», «Сума (₴)», "Amount,
+    USD"), or None."""
+    name = re.sub(r"\s+", " ", column.strip().strip('"').strip().lower())
+    unit = _UNIT.search(name)
+    found = re.search(_CELL_SIGN, unit.group(0)) if unit else None
+    return CURRENCY_CODES.get(found.group(0).strip(". ").lower()) if found else None
+
+
+def row_currency(amount: pl.Expr, column: pl.Expr | None, unit: str | None) -> pl.Expr:
+    """Each row's currency: the sign or code in its amount cell, else its currency
+    column's (a code, a sign or a currency's name; another word is kept as written, a
+    currency of its own), else the amount column's unit (`header_currency`); null when
+    none says it. The cell comes first: it is what the spreadsheet shows."""
+    cell = _code(amount.str.extract(_CELL_SIGN, 1))
+    parts = [cell]
+    if column is not None:
+        text = column.str.strip_chars()
+        parts.append(pl.coalesce(
+            _code(text), pl.when(text.str.contains(r"^[A-Za-z]{3}$")).then(text.str.to_uppercase()),
+            text))
+    parts.append(pl.lit(unit, pl.Utf8))
+    return pl.when(amount.is_not_null()).then(pl.coalesce(parts))
+
+
+def in_one_csv_currency(frames: list[pl.DataFrame], where: str, dq: DataQuality,
+                        account: str | None = None) -> list[pl.DataFrame]:
+    """The CSV events `frames` with their amounts in one currency
+    (`deal_currency.in_one_currency`, no rates: a spreadsheet carries none), their
+    `cur` columns dropped, and the note when the deals are priced in several. Read
+    over every CSV input at once: two files, each in a currency of its own, are summed
+    together as one currency would be. `account`: the account's currency
+    (`deal_currency.in_one_currency`'s `prefer`)."""
+    from .deal_currency import in_one_currency
+
+    marked = [f for f in frames if "cur" in f.columns]
+    if not marked:
+        return frames
+    value = pl.col("value")
+    deals = pl.concat([f.select("deal_id", "cur", "value") for f in marked]).filter(
+        value.is_not_null() & (value != 0) & pl.col("cur").is_not_null()
+    ).unique(["deal_id", "cur"])
+    one, converted = in_one_currency(value, "cur", deals, None, "csv", account)
+    if converted is not None:
+        dq.notes.append(QualityNote("currencies", where, currencies=converted))
+    return [f.with_columns(value=one).drop("cur") if "cur" in f.columns else f
+            for f in frames]

@@ -89,8 +89,11 @@ def prepare(inputs: list[str], tz: str, funnel: m.FunnelFile | None,
     (`_name_deal_level`; None: as read); `fit` and `forecast` need the funnel's stages,
     and it is refused there (`HistoryDataError`): every stage figure would be the
     funnel's own."""
+    account = funnel.account if funnel is not None else None
     history = load_history(inputs, tz, records_start, record_sources(funnel),
-                           loss_field=loss_field)
+                           loss_field=loss_field,
+                           currency=account.currency.value if account and account.currency
+                           else None)
     if lang is not None:
         _name_deal_level(history, lang)
     names = None

@@ -1,0 +1,138 @@
+"""A CSV history whose amounts are in several currencies is read in one
+(`read_csv.in_one_csv_currency`, `deal_currency.in_one_currency`): «$1,000.00» beside
+«€2,000.00» were summed as 3 000 of one currency, with no word. The currency comes from
+the amount cell's sign or code, else the file's currency column (Pipedrive «Deal -
+Currency», Salesforce `CurrencyIsoCode`, «Валюта»), else the amount column's unit
+(«Сумма, руб.»). A CSV has no rates: the amounts are read in the account's currency when
+the funnel declares one, else in the one most priced deals have; the others keep no
+value and a note says how many."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from funnelc.cli import cli
+from funnelc.history.deal_currency import Converted
+from funnelc.history.load import load_history
+from funnelc.history.read_csv import parse_amounts
+
+MIXED = """deal_id,timestamp,stage,value
+1,2026-01-05 10:00,New,"$1,000.00"
+1,2026-01-06 10:00,Won,"$1,000.00"
+2,2026-01-05 11:00,New,"€2,000.00"
+2,2026-01-07 11:00,Lost,"€2,000.00"
+3,2026-01-05 12:00,New,"$3,000.00"
+3,2026-01-08 12:00,Won,"$3,000.00"
+"""
+
+
+def _read(tmp_path: Path, files: dict[str, str], currency: str | None = None
+          ) -> tuple[dict[str, float | None], list[Converted | None]]:
+    paths = []
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        paths.append(str(tmp_path / name))
+    h = load_history(paths, currency=currency) if currency else load_history(paths)
+    v = h.events.group_by("deal_id").agg(pl.col("value").first()).sort("deal_id")
+    return dict(v.iter_rows()), [n.currencies for n in h.quality.notes
+                                 if n.kind == "currencies"]
+
+
+def test_dollars_and_euros_are_not_summed_as_one_currency(tmp_path: Path) -> None:
+    values, [note] = _read(tmp_path, {"mixed.csv": MIXED})
+    assert values == {"1": 1000.0, "2": None, "3": 3000.0}
+    assert note is not None and note.currency == "USD" and not note.account
+    assert (note.converted, note.left, note.source) == ((), (("EUR", 1),), "csv")
+
+
+def test_the_currency_column_and_the_headers_unit(tmp_path: Path) -> None:
+    """Pipedrive's «Deal - Currency» names each deal's; «Сумма, руб.» is the unit of an
+    unmarked cell, and a cell's own sign («$300») comes before it."""
+    pipedrive = ("Deal - ID,Deal - Stage,Time,Deal - Value,Deal - Currency\n"
+                 "1,Lead In,2026-02-01 10:00,500,EUR\n2,Lead In,2026-02-01 11:00,700,usd\n"
+                 "3,Lead In,2026-02-01 12:00,900,EUR\n"
+                 "1,Won,2026-02-03 10:00,500,EUR\n2,Won,2026-02-03 11:00,700,usd\n"
+                 "3,Lost,2026-02-03 12:00,900,EUR\n")
+    values, [note] = _read(tmp_path, {"pd.csv": pipedrive})
+    assert values == {"1": 500.0, "2": None, "3": 900.0}
+    assert note is not None and (note.currency, note.left) == ("EUR", (("USD", 1),))
+    rub = ("ID сделки;Дата;Этап;Сумма, руб.\n1;01.03.2026 10:00;Новая;12 500\n"
+           "2;01.03.2026 11:00;Новая;$300\n3;01.03.2026 12:00;Новая;4 000 р.\n"
+           "1;02.03.2026 10:00;Успешно реализовано;12 500\n"
+           "2;02.03.2026 11:00;Успешно реализовано;$300\n"
+           "3;02.03.2026 12:00;Закрыто и не реализовано;4 000 р.\n")
+    values, [note] = _read(tmp_path, {"rub.csv": rub})
+    assert values == {"1": 12500.0, "2": None, "3": 4000.0}
+    assert note is not None and (note.currency, note.left) == ("RUB", (("USD", 1),))
+
+
+def test_two_files_each_in_a_currency_of_their_own(tmp_path: Path) -> None:
+    """Two pipelines exported apart, one in hryvnias, one in dollars: neither file alone
+    has two currencies, but their sum would."""
+    uah = ("deal_id,timestamp,stage,value\n1,2026-01-05 10:00,New,12 500 грн\n"
+           "1,2026-01-06 10:00,Won,12 500 грн\n2,2026-01-05 10:00,New,8 000 грн\n"
+           "2,2026-01-06 10:00,Lost,8 000 грн\n")
+    usd = ("deal_id,timestamp,stage,value\n3,2026-01-05 10:00,New,$300\n"
+           "3,2026-01-06 10:00,Won,$300\n")
+    values, [note] = _read(tmp_path, {"a.csv": uah, "b.csv": usd})
+    assert values == {"1": 12500.0, "2": 8000.0, "3": None}
+    assert note is not None and (note.currency, note.left) == ("UAH", (("USD", 1),))
+
+
+def test_the_accounts_currency_is_the_one_read(tmp_path: Path) -> None:
+    """Dollars in most deals but roubles in the account: the money is printed in roubles,
+    so the dollars keep no value; all of them when every amount is in dollars."""
+    values, [note] = _read(tmp_path, {"mixed.csv": MIXED}, currency="EUR")
+    assert values == {"1": None, "2": 2000.0, "3": None}
+    assert note is not None and note.account and note.left == (("USD", 2),)
+    only = "\n".join(line for line in MIXED.splitlines() if "€" not in line) + "\n"
+    values, [note] = _read(tmp_path, {"usd.csv": only}, currency="RUB")
+    assert values == {"1": None, "3": None}
+    assert note is not None and (note.currency, note.left) == ("RUB", (("USD", 2),))
+    values, notes = _read(tmp_path, {"usd.csv": only}, currency="USD")
+    assert notes == [] and values == {"1": 1000.0, "3": 3000.0}
+
+
+def test_every_sign_still_parses() -> None:
+    """`test_amounts_as_spreadsheets_write_them` wrote «12 345 ₽» among hryvnias, which now
+    keeps no value there (two currencies): its sign is read here, alone, with the others."""
+    cells = ["12 345 ₽", "1 234 руб.", "£1,500.00", "2 000 GBP", "RUB 700", "$1,000.00",
+             "€2.000,50", "12 500 грн"]
+    values = parse_amounts(pl.Series(cells)).to_list()
+    assert values == [12345.0, 1234.0, 1500.0, 2000.0, 700.0, 1000.0, 2000.5, 12500.0]
+
+
+def test_one_currency_or_none_named_is_read_as_it_is(tmp_path: Path) -> None:
+    plain = MIXED.replace("$", "").replace("€", "")
+    values, notes = _read(tmp_path, {"plain.csv": plain}, currency="RUB")
+    assert notes == [] and values == {"1": 1000.0, "2": 2000.0, "3": 3000.0}
+    values, notes = _read(tmp_path, {"usd.csv": MIXED.replace("€", "$")})
+    assert notes == [] and values == {"1": 1000.0, "2": 2000.0, "3": 3000.0}
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "the deals' amounts are in several currencies and are read in USD: 1 deal in EUR "
+           "keeps no value: a CSV gives no rate for EUR (write its amount in USD to count it)"),
+    ("ru", "суммы сделок в нескольких валютах и читаются в USD: 1 сделка в EUR остаётся без "
+           "суммы: в CSV нет курса EUR (запишите её сумму в USD, чтобы она считалась)"),
+    ("uk", "суми угод у кількох валютах і читаються в USD: 1 угода в EUR лишається без суми: "
+           "у CSV немає курсу EUR (запишіть її суму в USD, щоб вона рахувалася)"),
+])
+def test_the_note_in_each_language_and_in_the_json(tmp_path: Path, lang: str,
+                                                   said: str) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_text(MIXED, encoding="utf-8")
+    res = CliRunner().invoke(cli, ["history", str(path), "--lang", lang],
+                             env={"NO_COLOR": "1", "COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert said in " ".join(res.output.split())
+    res = CliRunner().invoke(cli, ["history", str(path), "--format", "json"],
+                             env={"NO_COLOR": "1"})
+    assert res.exit_code == 0, res.output
+    notes = json.loads(res.stdout)["quality"]["notes"]
+    assert any("read in USD: 1 deal in EUR keeps no value" in n for n in notes)
