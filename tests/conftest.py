@@ -101,6 +101,55 @@ def pytest_configure(config: pytest.Config) -> None:
     index = int(str(workerinput.get("workerid", "gw0")).removeprefix("gw") or 0)
     if count >= 2 and len(cores) >= count:
         os.sched_setaffinity(0, {cores[index % len(cores)]})
+    if count >= 2:
+        _share_assert_rewrites(config, index, count)
+
+
+def _share_assert_rewrites(config: pytest.Config, index: int, count: int) -> None:
+    """Under pytest-xdist, the workers rewrite the test files' asserts once between them,
+    not once each.
+
+    Every worker imports every test file at collection, and pytest rewrites each one's
+    asserts first (parse, rewrite, compile): 14 of the 23 s of CPU a worker's collection
+    took, each worker doing every test file, since neither finds a rewritten file cached
+    (under PYTHONDONTWRITEBYTECODE pytest writes none; in a fresh clone both workers rewrite
+    the same files at the same time). Here worker k of n rewrites every n-th file, from the
+    k-th, into a folder of the session's temporary base that all of them read, before
+    collection; a file the other worker has not reached yet is rewritten as pytest always
+    does. The code is pytest's own rewrite of the file (`_rewrite_test`), read back by its
+    own importer, so the tests and their assertions are the same. It uses pytest's
+    internals: where they are not as expected, nothing is shared and pytest goes its usual
+    way."""
+    try:
+        from _pytest.assertion import rewrite
+
+        own_cache_dir, rewrite_test = rewrite.get_cache_dir, rewrite._rewrite_test
+        write_pyc, read_pyc = rewrite._write_pyc, rewrite._read_pyc
+        state = config.stash[rewrite.assertstate_key]
+        tail = rewrite.PYC_TAIL
+    except (ImportError, AttributeError, KeyError):
+        return
+    basetemp = config.option.basetemp  # the worker's, in the session's base (xdist)
+    if config.getoption("assertmode") != "rewrite" or not basetemp:
+        return
+    shared = Path(basetemp).parent / "rewritten-tests"
+    shared.mkdir(exist_ok=True)
+    tests = Path(__file__).resolve().parent
+
+    def cache_dir(path: Path) -> Path:
+        return shared if path.resolve().parent == tests else own_cache_dir(path)
+
+    rewrite.get_cache_dir = cache_dir
+    # Only the files this run collects: the paths it was given (`tests` by default).
+    given = [(Path(config.invocation_params.dir) / arg.split("::")[0]).resolve()
+             for arg in config.args]
+    collected = [fn for fn in sorted(tests.glob("test_*.py"))
+                 if any(fn == path or fn.is_relative_to(path) for path in given)]
+    for fn in collected[index::count]:
+        pyc = shared / (fn.name[:-3] + tail)
+        if read_pyc(fn, pyc) is None:
+            source_stat, code = rewrite_test(fn, config)
+            write_pyc(state, code, source_stat, pyc)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
