@@ -107,6 +107,40 @@ def test_every_sign_still_parses() -> None:
     assert values == [12345.0, 1234.0, 1500.0, 2000.0, 700.0, 1000.0, 2000.5, 12500.0]
 
 
+def test_a_code_written_against_the_number(tmp_path: Path) -> None:
+    """«12500руб», «5000грн.», `300USD`, «12500р.»: a spreadsheet typed by hand writes the
+    currency against the number; each was no number (`bad_values`), its amount lost."""
+    cells = ["12500руб", "12500руб.", "5000грн", "5000грн.", "12500р.", "12500р", "300USD",
+             "USD300"]
+    assert parse_amounts(pl.Series(cells)).to_list() == [
+        12500.0, 12500.0, 5000.0, 5000.0, 12500.0, 12500.0, 300.0, 300.0]
+    assert parse_amounts(pl.Series(["договорная", "1,5 млн руб"])).is_nan().to_list() == [
+        True, True]
+    rows = "".join(f"{i},2026-01-05 10:00,New,{v}\n{i},2026-01-06 10:00,Won,{v}\n"
+                   for i, v in enumerate(["12500руб", "5000грн.", "300USD"], 1))
+    values, [note] = _read(tmp_path, {"typed.csv": "deal_id,timestamp,stage,value\n" + rows},
+                           currency="RUB")
+    assert values == {"1": 12500.0, "2": None, "3": None}
+    assert note is not None and note.left == (("UAH", 1), ("USD", 1))
+
+
+def test_a_deal_lists_currency_goes_with_its_amount(tmp_path: Path) -> None:
+    """Salesforce's Opportunity table (`Amount`, `CurrencyIsoCode`) beside its
+    OpportunityHistory (no amount): the amounts come from the table, each in its own
+    currency; the history's own amount of a deal is in the history's."""
+    opp = ("Id,Name,StageName,Amount,CurrencyIsoCode,CreatedDate,LastStageChangeDate\n"
+           "O1,A,Closed Won,1000,USD,2026-01-01T09:00:00.000Z,2026-01-05T09:00:00.000Z\n"
+           "O2,B,Closed Won,900,EUR,2026-01-02T09:00:00.000Z,2026-01-06T09:00:00.000Z\n"
+           "O3,C,Closed Lost,3000,USD,2026-01-03T09:00:00.000Z,2026-01-07T09:00:00.000Z\n")
+    hist = ("Id,OpportunityId,CreatedDate,StageName\n"
+            "H1,O1,2026-01-01,Prospecting\nH2,O1,2026-01-05,Closed Won\n"
+            "H3,O2,2026-01-02,Prospecting\nH4,O2,2026-01-06,Closed Won\n"
+            "H5,O3,2026-01-03,Prospecting\nH6,O3,2026-01-07,Closed Lost\n")
+    values, [note] = _read(tmp_path, {"Opportunity.csv": opp, "OpportunityHistory.csv": hist})
+    assert values == {"O1": 1000.0, "O2": None, "O3": 3000.0}
+    assert note is not None and (note.currency, note.left) == ("USD", (("EUR", 1),))
+
+
 def test_one_currency_or_none_named_is_read_as_it_is(tmp_path: Path) -> None:
     plain = MIXED.replace("$", "").replace("€", "")
     values, notes = _read(tmp_path, {"plain.csv": plain}, currency="RUB")

@@ -40,9 +40,15 @@ def covers(history_ids: pl.Series, records: pl.DataFrame) -> bool:
 
 def with_records(events: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
     """`events` (a CSV history's) with each deal's record attributes where the row has
-    none of its own."""
-    attrs = records.select("deal_id", *(pl.col(c).alias(f"\x00r_{c}") for c in ATTRIBUTES))
+    none of its own. An amount taken from the record takes its currency (`cur`) too."""
+    attrs = records.select("deal_id", *(pl.col(c).alias(f"\x00r_{c}") for c in ATTRIBUTES),
+                           *([pl.col("cur").alias("\x00r_cur")] if "cur" in records.columns
+                             else []))
     joined = events.join(attrs, on="deal_id", how="left", maintain_order="left")
+    if "cur" in records.columns:
+        own = pl.col("cur") if "cur" in events.columns else pl.lit(None, pl.Utf8)
+        joined = joined.with_columns(cur=pl.when(pl.col("value").is_null())
+                                     .then(pl.col("\x00r_cur")).otherwise(own)).drop("\x00r_cur")
     return joined.with_columns(
         (pl.coalesce([pl.col(c), pl.col(f"\x00r_{c}")]) if c in events.columns
          else pl.col(f"\x00r_{c}")).alias(c) for c in ATTRIBUTES
@@ -72,4 +78,5 @@ def entries_without_history(records: pl.DataFrame, history_ids: pl.Series, seq0:
         from_pipeline=pl.lit(None, pl.Utf8), from_stage=pl.lit(None, pl.Utf8),
         seq=pl.lit(seq0, pl.Int64) + pl.col("line") * per, entry_known=pl.lit(True),
         picked=pl.lit(None, pl.Datetime("us", "UTC")), manager="manager",
-        last_activity="last_activity", contact="contact")
+        last_activity="last_activity", contact="contact",
+        **({"cur": pl.col("cur")} if "cur" in quiet.columns else {}))

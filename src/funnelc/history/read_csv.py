@@ -604,11 +604,13 @@ def csv_deal_records(table: CsvTable, listed: DealListColumns, dq: DataQuality, 
     """A deal list's rows as the deals' records (`deal_records`): `deal_id`, `created`
     (its creation date column, `listed`), its current `pipeline`, `stage` and `kind`,
     `value`, `manager`, `source`, `contact`, `last_activity`, `loss_reason` (of a lost
-    deal) and the row's `line`; the first row of a deal that has two. The table is
-    left as it is (`csv_events` may read it yet)."""
+    deal) and the row's `line`, and `cur` (`row_currency`) where an amount names its
+    currency; the first row of a deal that has two. The table is left as it is
+    (`csv_events` may read it yet)."""
     raw = table.frame
     assert raw is not None
     cols = header_map([c for c in raw.columns if c not in (LINE, EXTRA)])
+    unit = header_currency(cols["value"]) if "value" in cols else None
     line = pl.col(LINE) if LINE in raw.columns else pl.int_range(pl.len(), dtype=pl.Int64) + 2
 
     def col(key: str) -> pl.Expr:
@@ -623,9 +625,11 @@ def csv_deal_records(table: CsvTable, listed: DealListColumns, dq: DataQuality, 
         pipeline=col("pipeline").fill_null(""), stage=col("stage"), value=col("value"),
         manager=col("manager"), source=col("source"), contact=col("contact"),
         la=col("last_activity"), loss_reason=col("loss_reason"), kindcol=col("kind"),
-        line=line.add(table.skipped))
+        line=line.add(table.skipped), cur=row_currency(
+            col("value"), col("currency") if "currency" in cols else None, unit))
     df = df.filter(pl.col("deal_id").is_not_null()).unique("deal_id", keep="first",
                                                            maintain_order=True)
+    named = ["cur"] if df["cur"].null_count() < df.height else []
     order = _slash_order(df, table.path, dq)
     kind = _kind(pl.col("kindcol"), pl.col("stage"))
     return df.with_columns(
@@ -634,7 +638,8 @@ def csv_deal_records(table: CsvTable, listed: DealListColumns, dq: DataQuality, 
         value=parse_amounts(df["value"]).fill_nan(None)).select(
         "deal_id", "created", "pipeline", "stage", kind.alias("kind"), "value", "manager",
         "source", "contact", "last_activity",
-        pl.when(kind == LOST).then(pl.col("loss_reason")).alias("loss_reason"), "line")
+        pl.when(kind == LOST).then(pl.col("loss_reason")).alias("loss_reason"), "line",
+        *named)
 
 
 def crm_order(rows: pl.DataFrame) -> Catalog | None:
@@ -848,7 +853,11 @@ def _without_blank_and_totals(raw: pl.DataFrame, cols: dict[str, str], path: str
     return raw.filter(keep)
 
 
-_SIGNS = r"(?i)(?:₽|₴|\$|€|£|\b(?:руб|грн|uah|rub|rur|usd|eur|gbp)\b\.?|\bр\.|\bгр\.)"
+_SIGNS = r"(?i)(?:₽|₴|\$|€|£|(?:руб|грн|uah|rub|rur|usd|eur|gbp)\.?|\bр\.|\bгр\.|(?:р|гр)\.?\s*$)"
+"""A currency's sign or code anywhere in an amount cell, written apart or not
+(«12500руб», «5000грн.», `300USD`, `USD300`), and «р»/«гр» at its end («12500р.»):
+what is left is a number or is counted as `bad_values`, so a code read inside a word
+only ever leaves a word that is no number."""
 _GROUPED = r"^-?[1-9]\d{0,2}(?:[.,]\d{3})+$"
 
 
@@ -889,7 +898,7 @@ CURRENCY_CODES: dict[str, str] = {
     "gbp": "GBP"}
 """The signs and words an amount or a currency cell writes, lower case without a final
 dot, as ISO 4217 codes: «$1,000.00», «12 500 грн», «1 234 р.», «€ 2 000», `USD 300`."""
-_CELL_SIGN = r"(?i)(₽|₴|\$|€|£|\b(?:руб|грн|uah|rub|rur|usd|eur|gbp)\b|\bр\.|\bгр\.)"
+_CELL_SIGN = r"(?i)(₽|₴|\$|€|£|руб|грн|uah|rub|rur|usd|eur|gbp|\bр\.|\bгр\.|(?:р|гр)\.?\s*$)"
 
 
 def _code(sign: pl.Expr) -> pl.Expr:
