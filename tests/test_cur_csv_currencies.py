@@ -71,6 +71,19 @@ def test_the_currency_column_and_the_headers_unit(tmp_path: Path) -> None:
     assert note is not None and (note.currency, note.left) == ("RUB", (("USD", 1),))
 
 
+def test_a_currency_column_that_writes_names(tmp_path: Path) -> None:
+    """A «Валюта» column of full names: «Российский рубль» is the rouble account's own
+    RUB (else every amount of the account would be left without a value), «Доллар США»
+    is USD; a name not known is a currency of its own, never guessed."""
+    rows = "".join(f"{i};01.03.2026 10:00;Новая;{v};{c}\n{i};02.03.2026 10:00;Отказ;{v};{c}\n"
+                   for i, (v, c) in enumerate([("100", "Российский рубль"), ("200", "RUB"),
+                                               ("300", "Доллар США"), ("400", "Юань")], 1))
+    values, [note] = _read(tmp_path, {"b24.csv": "ID;Дата;Стадия;Сумма;Валюта\n" + rows},
+                           currency="RUB")
+    assert values == {"1": 100.0, "2": 200.0, "3": None, "4": None}
+    assert note is not None and note.left == (("USD", 1), ("Юань", 1))
+
+
 def test_two_files_each_in_a_currency_of_their_own(tmp_path: Path) -> None:
     """Two pipelines exported apart, one in hryvnias, one in dollars: neither file alone
     has two currencies, but their sum would."""

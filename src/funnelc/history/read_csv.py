@@ -895,9 +895,19 @@ CURRENCY_CODES: dict[str, str] = {
     "₽": "RUB", "руб": "RUB", "р": "RUB", "rub": "RUB", "rur": "RUB", "рубль": "RUB",
     "₴": "UAH", "грн": "UAH", "гр": "UAH", "uah": "UAH", "гривна": "UAH", "гривня": "UAH",
     "$": "USD", "usd": "USD", "us$": "USD", "€": "EUR", "eur": "EUR", "£": "GBP",
-    "gbp": "GBP"}
+    "gbp": "GBP",
+    # A currency column's full names (a CRM's spreadsheet export may write the name, not
+    # the code): read as the code an amount's sign gives, or a rouble account's
+    # «Российский рубль» would be another currency than its own RUB.
+    "российский рубль": "RUB", "рубли": "RUB", "рублей": "RUB", "russian ruble": "RUB",
+    "украинская гривна": "UAH", "українська гривня": "UAH", "ukrainian hryvnia": "UAH",
+    "доллар": "USD", "доллар сша": "USD", "долар": "USD", "долар сша": "USD",
+    "us dollar": "USD", "евро": "EUR", "євро": "EUR", "euro": "EUR",
+    "фунт стерлингов": "GBP", "фунт стерлінгів": "GBP", "pound sterling": "GBP",
+    "белорусский рубль": "BYN", "тенге": "KZT", "казахстанский тенге": "KZT"}
 """The signs and words an amount or a currency cell writes, lower case without a final
-dot, as ISO 4217 codes: «$1,000.00», «12 500 грн», «1 234 р.», «€ 2 000», `USD 300`."""
+dot, as ISO 4217 codes: «$1,000.00», «12 500 грн», «1 234 р.», «€ 2 000», `USD 300`,
+«Доллар США»."""
 _CELL_SIGN = r"(?i)(₽|₴|\$|€|£|руб|грн|uah|rub|rur|usd|eur|gbp|\bр\.|\bгр\.|(?:р|гр)\.?\s*$)"
 
 
