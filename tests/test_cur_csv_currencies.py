@@ -20,6 +20,7 @@ from funnelc.cli import cli
 from funnelc.history.deal_currency import Converted
 from funnelc.history.load import load_history
 from funnelc.history.read_csv import parse_amounts
+from test_history_bitrix24_currencies import _export
 
 MIXED = """deal_id,timestamp,stage,value
 1,2026-01-05 10:00,New,"$1,000.00"
@@ -183,3 +184,23 @@ def test_the_note_in_each_language_and_in_the_json(tmp_path: Path, lang: str,
     assert res.exit_code == 0, res.output
     notes = json.loads(res.stdout)["quality"]["notes"]
     assert any("read in USD: 1 deal in EUR keeps no value" in n for n in notes)
+
+
+def test_bitrix24_amounts_are_read_in_the_accounts_currency(tmp_path: Path) -> None:
+    """Bitrix24's base currency (UAH) or most deals' is not always the funnel's: with
+    `account { currency USD }` the amounts are read in dollars at the account's own rates
+    (400 000 ₴ at 41.5 is $9 638.55), and without the rates only the dollar deals keep
+    theirs. Without an account currency, as before (`test_history_bitrix24_currencies`)."""
+    paths = _export(tmp_path / "rates", rates=True)
+    h = load_history(paths, tz="Europe/Kyiv", currency="USD")
+    values = dict(h.events.group_by("deal_id").agg(pl.col("value").first()).iter_rows())
+    assert values["1"] == pytest.approx(400_000 / 41.5)
+    assert values["2"] == pytest.approx(10_000.0)
+    assert values["5"] == pytest.approx(2_000 * 45.2 / 41.5)
+    [note] = [n.currencies for n in h.quality.notes if n.kind == "currencies"]
+    assert note is not None and note.account and note.currency == "USD" and note.left == ()
+    paths = _export(tmp_path / "bare", rates=False)
+    h = load_history(paths, tz="Europe/Kyiv", currency="USD")
+    values = dict(h.events.group_by("deal_id").agg(pl.col("value").first()).iter_rows())
+    assert values == {"1": None, "2": 10_000.0, "3": None, "4": 5_000.0, "5": None,
+                      "6": None, "7": None}

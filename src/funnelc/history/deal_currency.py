@@ -64,17 +64,18 @@ def in_one_currency(value: pl.Expr, currency: str, deals: pl.DataFrame,
     """`value` (the amount column) in one currency, reading each deal's `currency`
     column. None as the second item when the priced deals have one currency or none.
     A row without a currency keeps its amount as it is, read in the one chosen.
-    `prefer`: the account's currency, which the history's money is printed in: without
-    rates the amounts are read in it, also when no deal has it (each then keeps no
-    value: a dollar printed as a rouble is a wrong number, a missing one is said)."""
+    `prefer`: the account's currency, which the history's money is printed in: the
+    amounts are read in it, at the rates where they give it, also when no deal has it
+    (each amount without a rate then keeps no value: a dollar printed as a rouble is a
+    wrong number, a missing one is said)."""
     priced = deals.filter(value.is_not_null() & (value != 0) & pl.col(currency).is_not_null())
     counts = priced.group_by(currency).len().sort(["len", currency], descending=[True, False])
     if counts.height == 0 or (counts.height == 1 and prefer in (None, counts[currency][0])):
         return value, None
     known = rates.to_base if rates is not None else {}
     based = rates is not None and rates.base in known
-    target = (str(rates.base) if rates is not None and based
-              else prefer if prefer is not None else str(counts[currency][0]))
+    target = (prefer if prefer is not None
+              else str(rates.base) if rates is not None and based else str(counts[currency][0]))
     converted: list[tuple[str, int, float]] = []
     left: list[tuple[str, int]] = []
     factor: dict[str, float | None] = {target: 1.0}
@@ -91,4 +92,4 @@ def in_one_currency(value: pl.Expr, currency: str, deals: pl.DataFrame,
         list(factor), list(factor.values()), default=1.0, return_dtype=pl.Float64)
     out = pl.when(pl.col(currency).is_null()).then(value).otherwise(value * mult)
     return out, Converted(target, tuple(converted), tuple(left), source,
-                          not based and prefer is not None)
+                          prefer is not None)

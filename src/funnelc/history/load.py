@@ -328,11 +328,12 @@ def load_history(paths: list[str], tz: str = "UTC", records_start: date | None =
     that is no history at all, `HistoryDataError` for one whose content cannot be used
     (too deeply nested, not one row of history in any input). `loss_field`: the Bitrix24
     deal userfield that holds the loss reason (`--loss-field`), instead of the one whose
-    label says so. `currency`: the account's, which a CSV's amounts that name theirs
-    are read in (`read_csv.in_one_csv_currency`)."""
+    label says so. `currency`: the account's, which the amounts of a CSV that names
+    their currency and of Bitrix24's deals are read in (`deal_currency.in_one_currency`)."""
     r = _Reading(tz, bounds or TimeBounds.default(), records_start, record_sources,
                  dq=DataQuality(tz=tz), currency=currency)
     r.bx.loss_field = loss_field
+    r.bx.currency = currency
     for path in expand_inputs(paths):
         _read_file(path, r)
     _read_deal_tables(r)

@@ -276,6 +276,9 @@ class BitrixCollector:
     loss_field: str | None = None
     """`--loss-field`: the userfield that holds the loss reason, instead of the one
     whose label names it."""
+    currency: str | None = None
+    """The account's currency (the funnel's): the deals' amounts are read in it
+    (`deal_currency.in_one_currency`'s `prefer`)."""
     rates: Rates | None = None
     """`crm.currency.list`: each currency's rate to the base one (`deal_currency`)."""
     seen_any: bool = False
@@ -764,7 +767,8 @@ class BitrixCollector:
         lead_attrs = deals.filter("is_lead").select(
             lead_of="owner", lead_source=own_source, lead_manager="manager")
         deals = deals.join(lead_attrs, on="lead_of", how="left")
-        one, converted = in_one_currency(value, "cur", deals, self.rates)
+        one, converted = in_one_currency(value, "cur", deals, self.rates,
+                                         prefer=self.currency)
         if converted is not None:
             dq.notes.append(QualityNote("currencies", EXPORTS[1], currencies=converted))
         attrs = deals.select("owner", value=pl.when(value != 0).then(one),
