@@ -204,3 +204,17 @@ def test_bitrix24_amounts_are_read_in_the_accounts_currency(tmp_path: Path) -> N
     values = dict(h.events.group_by("deal_id").agg(pl.col("value").first()).iter_rows())
     assert values == {"1": None, "2": 10_000.0, "3": None, "4": 5_000.0, "5": None,
                       "6": None, "7": None}
+
+
+def test_a_deal_list_without_close_dates_is_refused_in_english(tmp_path: Path) -> None:
+    """«3 of the 3 won or lost deals have no a close date»: the refusal of a list whose
+    closes carry no date read «no a»."""
+    path = tmp_path / "deals.csv"
+    path.write_text("Deal - ID,Deal - Value,Deal - Currency,Deal - Stage,Deal - Status,"
+                    "Deal - Deal created\n1,1000,USD,Negotiations,won,2026-01-05 10:00:00\n"
+                    "2,2000,USD,Negotiations,lost,2026-01-06 10:00:00\n"
+                    "3,3000,USD,Qualified,open,2026-01-07 10:00:00\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["history", str(path)], env={"NO_COLOR": "1"})
+    said = " ".join(res.output.split())
+    assert res.exit_code == 1, said
+    assert "2 of the 2 won or lost deals have no close date: each would be left out" in said

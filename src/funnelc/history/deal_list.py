@@ -271,7 +271,7 @@ def refuse_undated_closes(base: pl.DataFrame, listed: DealListColumns, path: str
     undated = closed.filter(pl.col("closed_at").is_null())
     if undated.height == 0 or 2 * undated.height <= closed.height:
         return
-    named = f"«{listed.closed}»" if listed.closed is not None else "a close date"
+    named = f"«{listed.closed}»" if listed.closed is not None else "close date"
     first = int(undated.sort("line")["line"][0])
     raise HistoryDataError(
         f"{path}:{first}: {undated.height} of the {closed.height} won or lost "
