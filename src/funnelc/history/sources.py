@@ -49,9 +49,12 @@ from .stats import (
 )
 
 __all__ = ["SourceTables", "source_tables", "source_findings", "UNKNOWN_SOURCE",
-           "PeriodsError", "SPREAD_SHARE", "spread"]
+           "PeriodsError", "SPREAD_SHARE", "spread", "UNKNOWN_LIMIT", "unknown_heavy"]
 
 UNKNOWN_SOURCE = "(no source)"
+UNKNOWN_LIMIT = 0.2
+"""Deals with no source making up this share of either period leave the change unsplit
+(`unknown_heavy`)."""
 MIN_SHARE_OF_CHANGE = 0.01
 """A mix or rate shift below one point of conversion is no finding."""
 SPREAD_SHARE = 0.5
@@ -84,6 +87,26 @@ def spread(row: dict[str, object]) -> bool:
     agree = row.get("sources_agree_p")
     return (row.get("top_source_flagged") is False and bool(row.get("sources_same_way"))
             and isinstance(agree, float) and agree >= ALPHA)
+
+
+def unknown_heavy(row: dict[str, object]) -> bool:
+    """Whether a decomposition row's deals with no source make up `UNKNOWN_LIMIT` or
+    more of either period: what their sources were is unknown, so neither the mix nor
+    the rate effect says what the leads did. A CRM that started recording sources in
+    May read its whole January–June fall as «more leads from worse sources, «Реклама»
+    most», the first period's deals all «(no source)» and counted as one more source
+    that shrank (`tests/test_mgr2_unknown_sources.py`)."""
+    shares = (row.get("unknown_first"), row.get("unknown_last"))
+    if any(isinstance(x, float) and x >= UNKNOWN_LIMIT for x in shares):
+        return True
+    # Fewer of them, but carrying more of the effect that dominates than any source:
+    # the source named would not be the one that moved the rate.
+    mine, top, effect = (row.get(k) for k in (
+        "unknown_effect", "top_source_mix_effect" if row.get("dominant") == "mix"
+        else "top_source_rate_effect", "mix_effect" if row.get("dominant") == "mix"
+        else "rate_effect"))
+    return (isinstance(mine, float) and isinstance(top, float) and isinstance(effect, float)
+            and mine * effect > 0 and abs(mine) > abs(top))
 
 
 @dataclass
@@ -127,8 +150,11 @@ _DECOMP: _Schema = {
     "top_source_entered_last": pl.Int64, "entered_first": pl.Int64, "entered_last": pl.Int64,
     "p_value": pl.Float64, "sources": pl.Int64, "sources_agree_p": pl.Float64,
     "sources_same_way": pl.Boolean, "money": pl.Float64, "entangled": ENTANGLED_STRUCT,
-    "within_days": pl.Float64}
-"""`entangled`: on a pair whose mix of sources is a finding, the top source against the
+    "within_days": pl.Float64, "unknown_first": pl.Float64, "unknown_last": pl.Float64,
+    "unknown_effect": pl.Float64}
+"""`unknown_first`/`_last`: the share of each period's deals with no source;
+`unknown_effect`: their part of the effect that dominates (`unknown_heavy`).
+`entangled`: on a pair whose mix of sources is a finding, the top source against the
 other sources read within the managers (`_mix_within_managers`), else null.
 `top_source_entered_first`/`_last`: the top source's deals in each period, of
 `entered_first`/`_last` (its share of the pair's, which the mix effect weighs)."""
@@ -301,7 +327,7 @@ def _effect_kind(r: dict[str, object]) -> Literal["source_mix", "source_rate"] |
     listed a school's qualification mix (marketing, 137 thousand ₴) and nothing of its
     trial lessons paid 40% → 24% in every source (sales, 339 thousand ₴), which only the
     decomposition's table said. Else a mix that lowered the rate (`source_mix`)."""
-    if r["p_value"] is None or _num(r, "p_value") >= ALPHA:
+    if r["p_value"] is None or _num(r, "p_value") >= ALPHA or unknown_heavy(r):
         return None
     if _num(r, "sources") >= 2 and spread(r) and _num(r, "rate_effect") <= -MIN_SHARE_OF_CHANGE \
             and not r["top_source_flagged"]:
@@ -445,11 +471,16 @@ def _kitagawa(p: str, a: str, b: str, blocks: tuple[list[str], list[str]],
     # a source whose part rose the rate («accounts for +6 pp of it», a source converting
     # better named as the one whose leads got worse) when the other sources' parts
     # outweighed it together (`tests/test_mgr_source_named.py`).
+    # Never the deals with no source: «look at that source's leads» cannot be done
+    # for them, and a source named must be one the client can act on.
     effect = rate if dominant == "rate" else mix
     part = (lambda x: x[2]) if dominant == "rate" else (lambda x: x[1])
-    same = [x for x in parts if part(x) * effect > 0]
-    top = (max(same or parts, key=lambda x: abs(part(x))) if parts
+    named = [x for x in parts if x[0] != UNKNOWN_SOURCE]
+    same = [x for x in named if part(x) * effect > 0]
+    top = (max(same or named, key=lambda x: abs(part(x))) if named
            else ("", 0.0, 0.0, 0, 0))
+    unknown = per.get(UNKNOWN_SOURCE, (0, 0, 0, 0))
+    unknown_part = next((part(x) for x in parts if x[0] == UNKNOWN_SOURCE), None)
     return {"pipeline": p, "from_stage": a, "to_stage": b, "first": label(blocks[0]),
             "last": label(blocks[1]), "first_months": blocks[0], "last_months": blocks[1],
             "rate_first": r_all1, "rate_last": r_all2, "change": change, "mix_effect": mix,
@@ -470,12 +501,17 @@ def _kitagawa(p: str, a: str, b: str, blocks: tuple[list[str], list[str]],
                                                  for n1, k1, n2, k2 in per.values()]),
             "sources_same_way": all((sk2 / sn2 - sk1 / sn1) * rate > 0
                                     for sn1, sk1, sn2, sk2 in per.values() if sn1 and sn2),
-            "money": -change * n2 * worth if worth is not None else None}
+            "money": -change * n2 * worth if worth is not None else None,
+            "unknown_first": unknown[0] / n1 if n1 else None,
+            "unknown_last": unknown[2] / n2 if n2 else None, "unknown_effect": unknown_part}
 
 
 def source_findings(st: SourceTables) -> list[Finding]:
     out: list[Finding] = []
-    for r in st.changes.filter(pl.col("flagged") & (pl.col("diff") < 0)).iter_rows(named=True):
+    # Deals with no source are no source whose leads the client can look at: their
+    # change stays in the table, unnamed in the findings (`unknown_heavy`).
+    for r in st.changes.filter(pl.col("flagged") & (pl.col("diff") < 0)
+                               & (pl.col("source") != UNKNOWN_SOURCE)).iter_rows(named=True):
         ent = entangled_of(r["entangled"])
         explained = ent is not None and ent.explained
         # The deals that moved on in each period, back from its rate and its deals (the
