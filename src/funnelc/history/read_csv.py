@@ -520,7 +520,9 @@ def csv_events(table: CsvTable, dq: DataQuality, seq0: int, tz: str,
                                             stage_row=kind == STAGE))
         df = df.drop("sort")
     df = df.with_columns(cur=row_currency(
-        pl.col("value"), pl.col("cur_col") if "cur_col" in df.columns else None, unit))
+        pl.col("value"), pl.col("cur_col") if "cur_col" in df.columns else None, unit)
+        if unit or "cur_col" in df.columns or df["value"].str.contains(_MARKED).any()
+        else pl.lit(None, pl.Utf8))
     df = df.with_columns(value=parse_amounts(df["value"]))
     unread = df.filter(pl.col("value").is_nan())["line"]
     if len(unread):
@@ -853,11 +855,12 @@ def _without_blank_and_totals(raw: pl.DataFrame, cols: dict[str, str], path: str
     return raw.filter(keep)
 
 
-_SIGNS = r"(?i)(?:₽|₴|\$|€|£|(?:руб|грн|uah|rub|rur|usd|eur|gbp)\.?|\bр\.|\bгр\.|(?:р|гр)\.?\s*$)"
+_SIGNS = r"(?i)(?:₽|₴|\$|€|£|(?:руб|грн|uah|rub|rur|usd|eur|gbp)\.?|\bр\.|\bгр\.)"
 """A currency's sign or code anywhere in an amount cell, written apart or not
-(«12500руб», «5000грн.», `300USD`, `USD300`), and «р»/«гр» at its end («12500р.»):
-what is left is a number or is counted as `bad_values`, so a code read inside a word
-only ever leaves a word that is no number."""
+(«12500руб», «5000грн.», `300USD`, `USD300`), and (`_END_SIGN`, once the spaces are
+gone) «р»/«гр» at its end («12500р.»): what is left is a number or is counted as
+`bad_values`, so a code read inside a word only ever leaves a word that is no number."""
+_END_SIGN = r"(?i)г?р\.?$"
 _GROUPED = r"^-?[1-9]\d{0,2}(?:[.,]\d{3})+$"
 
 
@@ -876,17 +879,23 @@ def parse_amounts(values: pl.Series) -> pl.Series:
             _GROUPED).any():
         return fast
     raw = pl.col("v")
-    s = (raw.str.replace_all(_SIGNS, "")
-         .str.replace_all(r"[\s\u00a0\u202f\u2009'’]", ""))
+    # Each step a column of its own: as one expression, the cell without its signs was
+    # worked out again at every use (fourteen regex passes over a million cells).
+    frame = pl.DataFrame({"v": values}).with_columns(
+        s=raw.str.replace_all(_SIGNS, "").str.replace_all(r"[\s\u00a0\u202f\u2009'’]", "")
+        .str.replace(_END_SIGN, ""))
+    s = pl.col("s")
     both = s.str.contains(r"\.") & s.str.contains(",")
     dot_last = s.str.contains(r",\d*\.\d*$")
-    number = (pl.when(raw.is_null() | raw.str.contains(r"^[-—–‒−]?$")).then(pl.lit(None, pl.Utf8))
-              .when(both & dot_last).then(s.str.replace_all(",", ""))
-              .when(both).then(s.str.replace_all(r"\.", "").str.replace(",", "."))
-              .when(s.str.contains(_GROUPED)).then(s.str.replace_all(r"[.,]", ""))
-              .otherwise(s.str.replace(",", ".")))
+    frame = frame.select(number=(
+        pl.when(raw.is_null() | raw.str.contains(r"^[-—–‒−]?$")).then(pl.lit(None, pl.Utf8))
+        .when(both & dot_last).then(s.str.replace_all(",", ""))
+        .when(both).then(s.str.replace_all(r"\.", "").str.replace(",", "."))
+        .when(s.str.contains(_GROUPED)).then(s.str.replace_all(r"[.,]", ""))
+        .otherwise(s.str.replace(",", "."))))
+    number = pl.col("number")
     parsed = number.cast(pl.Float64, strict=False)
-    return pl.DataFrame({"v": values}).select(
+    return frame.select(
         pl.when(number.is_not_null() & parsed.is_null()).then(float("nan"))
         .otherwise(parsed).alias("value")).to_series()
 
@@ -908,6 +917,8 @@ CURRENCY_CODES: dict[str, str] = {
 """The signs and words an amount or a currency cell writes, lower case without a final
 dot, as ISO 4217 codes: «$1,000.00», «12 500 грн», «1 234 р.», «€ 2 000», `USD 300`,
 «Доллар США»."""
+_MARKED = r"[^\d\s.,\-\u00a0\u202f\u2009'’]"
+"""A cell with anything but digits, marks and spaces: only such a cell can name a currency."""
 _CELL_SIGN = r"(?i)(₽|₴|\$|€|£|руб|грн|uah|rub|rur|usd|eur|gbp|\bр\.|\bгр\.|(?:р|гр)\.?\s*$)"
 
 
