@@ -218,3 +218,25 @@ def test_a_deal_list_without_close_dates_is_refused_in_english(tmp_path: Path) -
     said = " ".join(res.output.split())
     assert res.exit_code == 1, said
     assert "2 of the 2 won or lost deals have no close date: each would be left out" in said
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "the deals' amounts are read in the account's currency, RUB: 2 deals in USD keep "
+           "no value: a CSV gives no rate for USD (write their amounts in RUB to count them)"),
+    ("ru", "суммы сделок читаются в валюте аккаунта, RUB: 2 сделки в USD остаются без суммы: "
+           "в CSV нет курса USD (запишите их суммы в RUB, чтобы они считались)"),
+    ("uk", "суми угод читаються у валюті акаунта, UAH: 2 угоди в USD лишаються без суми: у "
+           "CSV немає курсу USD (запишіть їхні суми в UAH, щоб вони рахувалися)"),
+])
+def test_the_accounts_currency_note_in_each_language(tmp_path: Path, lang: str,
+                                                     said: str) -> None:
+    """Every amount in dollars, the account in roubles (hryvnias): the note says the
+    amounts are read in the account's currency, not «in several currencies»."""
+    from funnelc.history.quality_render import note_text
+    from funnelc.i18n import translator
+
+    only = "\n".join(line for line in MIXED.splitlines() if "€" not in line) + "\n"
+    (tmp_path / "usd.csv").write_text(only, encoding="utf-8")
+    h = load_history([str(tmp_path / "usd.csv")], currency="UAH" if lang == "uk" else "RUB")
+    [note] = [n for n in h.quality.notes if n.kind == "currencies"]
+    assert note_text(note, translator(lang)) == f"{tmp_path / 'usd.csv'}: {said}"
