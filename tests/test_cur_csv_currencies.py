@@ -240,3 +240,16 @@ def test_the_accounts_currency_note_in_each_language(tmp_path: Path, lang: str,
     h = load_history([str(tmp_path / "usd.csv")], currency="UAH" if lang == "uk" else "RUB")
     [note] = [n for n in h.quality.notes if n.kind == "currencies"]
     assert note_text(note, translator(lang)) == f"{tmp_path / 'usd.csv'}: {said}"
+
+
+def test_hubspots_amount_in_company_currency_is_the_amount(tmp_path: Path) -> None:
+    """HubSpot exports each deal's «Amount» in its own «Currency» and «Amount in company
+    currency» converted at the account's rates: the converted one is read, and no deal
+    is left without a value for want of a rate."""
+    text = ("Record ID,Deal Stage,Timestamp,Amount,Currency,Amount in company currency\n"
+            "1,Appointment scheduled,2026-01-05 10:00,1000,USD,1000\n"
+            "2,Appointment scheduled,2026-01-05 11:00,2000,EUR,2170\n"
+            "1,Closed won,2026-01-09 10:00,1000,USD,1000\n"
+            "2,Closed lost,2026-01-09 11:00,2000,EUR,2170\n")
+    values, notes = _read(tmp_path, {"hubspot.csv": text})
+    assert notes == [] and values == {"1": 1000.0, "2": 2170.0}

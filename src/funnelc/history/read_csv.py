@@ -79,7 +79,8 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
               "стадия", "этап сделки",
               "етап", "стадія", "етап угоди"),
     "value": ("value", "price", "amount", "sum", "сумма", "бюджет", "сумма сделки", "сума",
-              "сума угоди"),
+              "сума угоди", *("amount in company currency", "amount in home currency",
+                              "amountinhomecurrency")),
     "loss_reason": ("loss_reason", "reason", "lost_reason", "closed lost reason", "причина", "причина отказа",
                     "причина провала", "причина відмови", "причина програшу"),
     "source": ("source", "utm_source", "lead source", "leadsource", "источник", "джерело"),
@@ -133,6 +134,10 @@ def _header_name(column: str) -> str:
     return _OBJECT.sub("", _UNIT.sub("", re.sub(r"\s+", " ", name)))
 
 
+CONVERTED_NAMES = frozenset({"amount in company currency", "amount in home currency",
+                             "amountinhomecurrency"})
+"""The amount in the account's one currency, converted by the CRM (HubSpot's deal
+property `amount_in_home_currency`, «Amount in company currency» in its exports)."""
 DAY_NAMES = ("date", "дата")
 CLOCK_NAMES = ("time", "время", "час")
 
@@ -153,8 +158,14 @@ def header_map(columns: list[str]) -> dict[str, str]:
         if len(found) > 1 and key in ("stage", "deal_id", "manager"):
             found = [c for c in found if norm[c] not in ("status", "id", "ownerid", "owner id")
                      ] or found
+        if key == "value":
+            # HubSpot's «Amount in company currency» beside the deal's own «Amount»: the
+            # CRM's conversion at the account's rates, one currency for every deal.
+            found = [c for c in found if norm[c] in CONVERTED_NAMES] or found
         if found:
             out[key] = found[0]
+    if out.get("value") is not None and norm[out["value"]] in CONVERTED_NAMES:
+        out.pop("currency", None)  # the deal's currency, not the converted amount's
     day = next((c for c, n in norm.items() if n in DAY_NAMES), None)
     clock = next((c for c, n in norm.items() if n in CLOCK_NAMES), None)
     if day is not None and clock is not None and out.get("ts") in (day, clock):
