@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from ..i18n import C_, Translator, choose, translator
+from ..numfmt import with_currency
 from .audit import Audit
 from .detectable_render import detectable_json, detectable_section, detectable_text
 from .events import WON
 from .findings import ALPHA, Contact, Entangled, Finding, Junk, LeftOpen, Regulars, Speed, Upstream
-from .loss_reasons import MISSING_MIN, MISSING_SHARE
+from .loss_reasons import BAND_DIGITS, MISSING_MIN, MISSING_SHARE
 from .report import Column, Section, _Formats, conversion_marks, pair_stage, placeholder, points
 from .sources import spread as is_spread
 from .stats import MIN_MONTH_DEALS
@@ -58,6 +59,13 @@ class _Fmt:
 
     def count(self, x: float) -> str:
         return self.tr.number(round(x), 0)
+
+    def amount(self, x: float) -> str:
+        """A deal's amount to the cent, as a size band names it (`money` rounds to
+        whole units: a band of 5.2–7.3 million read «5–7»)."""
+        figure = self.tr.number(x, BAND_DIGITS)
+        return with_currency(figure, self.currency, self.tr.lang) if self.currency \
+            else figure
 
     def month(self, ym: object, named: bool) -> str:
         """A cohort month (`2026-05`) as people say it after «in»/«у»/«в» («у травні
@@ -401,8 +409,8 @@ def finding_text(f: Finding, tr: Translator | None = None, currency: str | None 
         # Where the change is: a price list that loses the small deals is fixed in the
         # small deals' prices (the band as the size table names it, in the currency).
         bd = f.band
-        band = x.money(bd.high) if bd.low == bd.high else \
-            f"{tr.number(bd.low, 0)}–{x.money(bd.high)}"
+        band = x.amount(bd.high) if bd.low == bd.high else \
+            f"{tr.number(bd.low, BAND_DIGITS)}–{x.amount(bd.high)}"
         said += " " + _("Most in deals of {band}: {first_share} of their losses then, "
                         "{last_share} now ({p}, Holm over the size bands at {alpha}).").format(
             band=band, first_share=x.pct(bd.losses_first / bd.of_first),
@@ -991,12 +999,12 @@ def group_label(row: Mapping[str, object], tr: Translator) -> str:
     if row.get("dimension") != "size" or (low is None and high is None):
         return placeholder(row.get("group"), tr)
     if low == high and isinstance(low, (int, float)):
-        return tr.number(low, 0)
+        return tr.number(low, BAND_DIGITS)
     if not isinstance(high, (int, float)):
-        return f"> {tr.number(_number(low), 0)}"
+        return f"> {tr.number(_number(low), BAND_DIGITS)}"
     if not isinstance(low, (int, float)):
-        return f"≤ {tr.number(high, 0)}"
-    return f"{tr.number(low, 0)}–{tr.number(high, 0)}"
+        return f"≤ {tr.number(high, BAND_DIGITS)}"
+    return f"{tr.number(low, BAND_DIGITS)}–{tr.number(high, BAND_DIGITS)}"
 
 
 def segment_label(row: Mapping[str, object], tr: Translator) -> str:

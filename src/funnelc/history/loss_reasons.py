@@ -55,9 +55,14 @@ from .maturity import MATURITY_QUANTILE, whole_months
 from .periods import Periods, label, losses_unused, split
 from .stats import benjamini_hochberg, holm, mantel_haenszel, newcombe, two_proportion_p
 
-__all__ = ["LossTables", "loss_tables", "loss_findings", "NO_REASON", "MISSING_SHARE"]
+__all__ = ["LossTables", "loss_tables", "loss_findings", "NO_REASON", "MISSING_SHARE",
+           "BAND_DIGITS"]
 
 NO_REASON = "(no reason)"
+BAND_DIGITS = 2
+"""Decimals a size band's bounds are named with (trailing zeros dropped, so whole
+amounts have none): to whole units, the bands of amounts in millions (2.4–4.8 and
+5.2–7.3) read «2–5» and «5–7», as if they overlapped."""
 MISSING_SHARE = 0.10
 MISSING_MIN = 10
 """Losses without a usable reason are a finding from 10 % of a pipeline's losses (and
@@ -169,6 +174,11 @@ def _band_of(value: pl.Expr, cuts: list[float]) -> pl.Expr:
     return band
 
 
+def _amount(x: float) -> str:
+    """A band's bound in the JSON's group name: `120,000`, `4.5` (`BAND_DIGITS`)."""
+    return f"{x:,.{BAND_DIGITS}f}".rstrip("0").rstrip(".")
+
+
 def _size_groups(lost: pl.DataFrame, cuts: list[float]) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """The group, `low` and `high` of each lost deal's size band: the band's least and
     greatest value («45,000» alone when they are equal), «(no value)» without one."""
@@ -181,7 +191,7 @@ def _size_groups(lost: pl.DataFrame, cuts: list[float]) -> tuple[pl.Expr, pl.Exp
     group: pl.Expr = pl.lit("(no value)")
     low, high = none, none
     for i, lo, hi in bounds:
-        text = f"{lo:,.0f}" if lo == hi else f"{lo:,.0f}–{hi:,.0f}"
+        text = _amount(lo) if lo == hi else f"{_amount(lo)}–{_amount(hi)}"
         group = pl.when(band == i).then(pl.lit(text)).otherwise(group)
         low = pl.when(band == i).then(pl.lit(lo, dtype=pl.Float64)).otherwise(low)
         high = pl.when(band == i).then(pl.lit(hi, dtype=pl.Float64)).otherwise(high)
