@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -25,7 +25,7 @@ from ..span import Span
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from ..analysis.markov import AccountChain
-    from ..routing import Flows, StageFlow
+    from ..routing import Flows, StageFlow, StageKey
     from .naming import Classification
 
 __all__ = ["Rule", "Finding", "LintContext", "RuleDocs", "OptionValue", "Kind",
@@ -70,6 +70,17 @@ class RuleDocs:
     """Option name → what it means, from an `Options` section of `name: text` lines."""
 
 
+@dataclass(frozen=True)
+class StageEntries:
+    """`LintContext.entries`: the stages something is copied into, the stages a source
+    leads into (by the model stage's identity), and each stage's moves in (the stage
+    they come from, and what makes them: an outcome, an `sla`, a cadence)."""
+
+    copied: frozenset[StageKey]
+    sourced: frozenset[int]
+    into: dict[StageKey, list[tuple[StageKey, str]]]
+
+
 class LintContext:
     """The file being linted, with the shared, lazily computed views rules read: the
     routing `Flows`, the exact `AccountChain` and stage-name classifications. Lazy, so a
@@ -102,6 +113,26 @@ class LintContext:
                 c = classify(stage.name.value)
                 out.append((stage, str(c.klass), c))
         return out
+
+    @functools.cached_property
+    def entries(self) -> StageEntries:
+        """How deals enter each stage, gathered in one pass over the routes: FN116 asks
+        it of every stage of a pipeline (`aged_segment`), and a scan of every route per
+        stage made `check` quadratic in a pipeline's stages."""
+        copied: set[StageKey] = set()
+        into: dict[StageKey, list[tuple[StageKey, str]]] = {}
+        for f in self.flows.stages.values():
+            for r in f.routes:
+                if r.copy_to is not None:
+                    copied.add(r.copy_to)
+                if r.kind == "stage" and r.stage is not None:
+                    into.setdefault(r.stage, []).append((f.key, r.via))
+        sourced: set[int] = set()
+        for source in self.funnel.sources:
+            found = self.funnel.resolve(source.target, None)
+            if found is not None:
+                sourced.add(id(found[1]))
+        return StageEntries(frozenset(copied), frozenset(sourced), into)
 
     def classify(self, name: str) -> Classification:
         """`classify_stage_name`, asked once per name per run (three naming rules ask
@@ -243,24 +274,20 @@ def copies(ctx: LintContext, pipe: Pipeline, *, patience: bool = False
                     yield stage, out, found[0]
 
 
-def aged_segment(ctx: LintContext, pipe: Pipeline, stage: StageFlow,
-                 flows: Sequence[StageFlow]) -> bool:
-    """Whether every deal enters `stage` (a stage of `pipe`; `flows`, the pipeline's) by
+def aged_segment(ctx: LintContext, pipe: Pipeline, stage: StageFlow) -> bool:
+    """Whether every deal enters `stage` (a stage of `pipe`) by
     another stage's `sla`: not the pipeline's first stage, no source's, nothing copied
     into it, and every route into it an `sla`. Such a stage holds the deals that aged
     out of another, a segment of the base already (the cold stage `funnelc audit`
     proposes to split off a graveyard, seed 000): FN116 and FN117 do not read it as a
     step every deal takes nor ask to segment it again."""
-    if stage.stage is pipe.stages[0] or any(
-            r.copy_to == stage.key for f in ctx.flows.stages.values() for r in f.routes):
+    entries = ctx.entries
+    if (stage.stage is pipe.stages[0] or stage.key in entries.copied
+            or id(stage.stage) in entries.sourced):
         return False
-    for source in ctx.funnel.sources:
-        found = ctx.funnel.resolve(source.target, None)
-        if found is not None and found[1] is stage.stage:
-            return False
-    into = [r for f in flows if f is not stage for r in f.routes
-            if r.kind == "stage" and r.stage == stage.key]
-    return bool(into) and all(r.via == "sla" for r in into)
+    into = [via for key, via in entries.into.get(stage.key, ())
+            if key != stage.key and key[0] == stage.key[0]]
+    return bool(into) and all(via == "sla" for via in into)
 
 
 def pipelines_not_exempt(funnel: FunnelFile, opts: Mapping[str, Any]) -> Iterator[Pipeline]:

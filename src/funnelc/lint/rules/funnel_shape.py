@@ -121,9 +121,8 @@ class FunnelShape(Rule):
             # A stage deals enter only by another's `sla` (the aged deals split off a
             # graveyard) is a branch by design: the stage after it is measured against
             # the last stage before it every deal may pass.
-            aged = [aged_segment(ctx, pipe, f, flows) for f in flows]
-            step = [max((j for j in range(i) if not aged[j]), default=i - 1)
-                    for i in range(len(flows))]
+            aged = [aged_segment(ctx, pipe, f) for f in flows]
+            step = _steps_back(aged)
             rises = [i for i in range(1, len(visits))
                      if visits[i] > visits[i - 1] * (1 + tol) + 1e-12
                      and visits[i] > visits[step[i]] * (1 + tol) + 1e-12
@@ -241,3 +240,14 @@ def _inflow_from_inside(flows: list[StageFlow], visits: list[float],
             inside[index[key]] = math.inf
     return inside
 
+
+def _steps_back(aged: list[bool]) -> list[int]:
+    """For each stage, the last stage before it that is not an aged segment (the one
+    before it when there is none), in one pass: a pipeline of 20 000 stages is read."""
+    out: list[int] = []
+    last: int | None = None
+    for i, is_aged in enumerate(aged):
+        out.append(last if last is not None else i - 1)
+        if not is_aged:
+            last = i
+    return out

@@ -112,7 +112,7 @@ class UnsegmentedStageBeforeClose(Rule):
                 # deals' segment already (`funnelc audit`'s «Холодные» split off a
                 # graveyard): most of them are lost by design, and more segments are
                 # not the remedy.
-                if aged_segment(ctx, pipe, before, flows):
+                if aged_segment(ctx, pipe, before):
                     continue
                 onward = sum(r.share for r in before.routes
                              if r.kind == "stage" and r.stage == closing.key)
