@@ -3,7 +3,7 @@ that starts recording sources mid-history had its first period's deals all «(no
 source)», counted as one more source that shrank: the decomposition read the fall as
 «mostly a different mix of sources … source «Реклама» accounts for −12.5 pp of it — a
 marketing matter» and the audit listed it as a finding, though what the first period's
-leads were is unknown. Now no mix or rate finding is listed where deals
+leads were is unknown. Now no mix or rate verdict is given, nor a finding, where deals
 with no source make up a fifth of either period or carry more of the change than any
 source; and «(no source)» is never the source named.
 
@@ -67,8 +67,20 @@ def test_sources_recorded_from_may_give_no_mix_verdict(tmp_path: Path) -> None:
     assert (row["unknown_first"], row["unknown_last"]) == (1.0, 0.0)
     assert row["rate_first"] == 0.5 and row["rate_last"] == 0.4
     assert row["top_source"] != "(no source)"
+    assert "have no source, too many to split the change" in row["verdict"]
+    assert "marketing matter" not in row["verdict"] and "Реклама" not in row["verdict"]
     kinds = [f["kind"] for f in tables["findings"]]
     assert "source_mix" not in kinds and "source_rate" not in kinds
+    for lang, said in (("ru", "без источника 100% сделок в январе–феврале 2026 и 0% в мае–июне"),
+                       ("uk", "без джерела 100% угод у січні–лютому 2026 і 0% у травні–червні")):
+        result = CliRunner().invoke(cli, ["history", str(tmp_path / "h.csv"), "--lang", lang],
+                                    env={"NO_COLOR": "1", "COLUMNS": "600"})
+        lines = result.stdout.replace("\xa0", " ").splitlines()
+        at = next(i for i, x in enumerate(lines) if "Заявка» → «Встреча»" in x)
+        end = next(i for i in range(at, len(lines)) if lines[i].startswith("└"))
+        # The verdict, the table's last column, wrapped over its rows.
+        line = " ".join(x.split("│")[-2].strip() for x in lines[at:end])
+        assert said in line and "Реклама" not in line
 
 
 def test_a_few_deals_with_no_source_that_carry_the_fall_are_not_a_source(
@@ -82,6 +94,8 @@ def test_a_few_deals_with_no_source_that_carry_the_fall_are_not_a_source(
     row = _pair(_run(tmp_path / "h.csv"))
     assert (row["unknown_first"], row["unknown_last"]) == (0.05, 0.19)
     assert row["top_source"] != "(no source)"
+    assert "(no source)" not in row["verdict"] and "marketing matter" not in row["verdict"]
+    assert "have no source" in row["verdict"]
 
 
 def test_a_steady_share_of_deals_with_no_source_keeps_the_verdict(tmp_path: Path) -> None:
@@ -93,7 +107,7 @@ def test_a_steady_share_of_deals_with_no_source_keeps_the_verdict(tmp_path: Path
     tables = _run(tmp_path / "h.csv")
     row = _pair(tables)
     assert row["unknown_first"] == row["unknown_last"] == 0.1
-    assert row["top_source"] == "Реклама"
+    assert row["top_source"] == "Реклама" and "have no source" not in row["verdict"]
 
 
 def test_deals_with_no_source_converting_worse_are_no_source_finding(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from .findings import ALPHA, Contact, Entangled, Finding, Junk, LeftOpen, Regula
 from .loss_reasons import BAND_DIGITS, MISSING_MIN, MISSING_SHARE
 from .report import Column, Section, _Formats, conversion_marks, pair_stage, placeholder, points
 from .sources import spread as is_spread
+from .sources import unknown_heavy
 from .stats import MIN_MONTH_DEALS
 from .transitions import COMEBACK_DAYS
 
@@ -900,6 +901,20 @@ def verdict(row: Mapping[str, object], tr: Translator | None = None) -> str:
         return (text + "; " + why + _(", so the change cannot be split between marketing "
                                       "and sales: look at the leads and at how they are "
                                       "worked.")).format(**fields)
+    if unknown_heavy(dict(row)):
+        # Deals with no source are no source the client can look at, and when they are
+        # many in either period (a CRM that started recording sources mid-history) the
+        # split says nothing of what the leads did.
+        text = (_("«{from_stage}» → «{to_stage}» fell from {rate_first} in {first} to "
+                  "{rate_last} in {last} ({change})") if change < 0 else
+                _("«{from_stage}» → «{to_stage}» rose from {rate_first} in {first} to "
+                  "{rate_last} in {last} ({change})"))
+        return (text + _("; {unknown_first} of the deals in {first} and {unknown_last} in "
+                         "{last} have no source, too many to split the change between "
+                         "marketing and sales: record every deal's source and compare "
+                         "periods where it is known.")).format(
+            unknown_first=x.pct(_number(row["unknown_first"])),
+            unknown_last=x.pct(_number(row["unknown_last"])), **fields)
     worse = rate < 0
     if row["dominant"] == "rate":
         what = _("the sources converting worse (rate effect)") if worse else \
