@@ -270,7 +270,7 @@ def _premature(rows: list[dict[str, object]], back: set[tuple[str, str, str]]) -
     # left out of the others' norm too; but only closing too early is premature. A
     # manager clearly better than the rest (fewer losses back) was marked «premature ⚠»
     # in the table while the findings and the summary, which check the direction, said
-    # nothing of them (`tests/test_mgr2_premature_direction.py`).
+    # nothing of them (`tests/test_mgr_premature_rest.py`).
     for i in named:
         pct, rest = rows[i]["premature_pct"], rows[i]["premature_rest_pct"]
         if not (isinstance(pct, float) and isinstance(rest, float) and pct > rest):
