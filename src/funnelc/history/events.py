@@ -20,6 +20,10 @@ outgoing call, SMS or chat message or completed task of a manager after the entr
 column), spread over the deal's rows, null where the input does not tell: a client
 who comes back after a loss usually comes as a new deal of the same contact, and only
 this column ties the two (`cohorts`' comebacks).
+`holder` is who is responsible for the deal now, at the export (amoCRM: the lead's
+`responsible_user_id`), spread over the deal's rows, null where the input does not
+tell: a deal still open in a stage is the holder's, not the one who moved it in before
+handing it over (`transitions`).
 `reason_unkept` (on a loss) is true where the export did not keep the loss's reason:
 Bitrix24's loss-reason field holds a deal's current value only, so a loss the deal came
 back from has none. Its `loss_reason` is then null, and the analyses name it
@@ -63,8 +67,9 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     "last_activity": pl.Datetime("us", "UTC"),
     "reason_unkept": pl.Boolean(),
     "contact": pl.Utf8(),
+    "holder": pl.Utf8(),
 }
-OPTIONAL_COLUMNS = ("picked", "manager", "last_activity", "reason_unkept", "contact")
+OPTIONAL_COLUMNS = ("picked", "manager", "last_activity", "reason_unkept", "contact", "holder")
 """Columns a reader may leave out (its format never has them): `normalize` adds them as
 nulls, so a reader that knows nothing of pick-ups needs no change."""
 
@@ -405,7 +410,7 @@ def normalize(frames: list[pl.DataFrame], dq: DataQuality,
     if ooo:
         dq.count("out_of_order", ooo, where=_first_place(back.filter("back"), place))
     ev = ev.with_columns(gid=(~same).fill_null(True).cum_sum())
-    partial = [c for c in ("value", "source", "manager", "last_activity", "contact")
+    partial = [c for c in ("value", "source", "manager", "last_activity", "contact", "holder")
                if c in ev.columns and ev[c].null_count() not in (0, ev.height)]
     if written is not None and partial:
         written.extend(_first_written(ev, partial))

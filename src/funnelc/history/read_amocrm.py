@@ -655,7 +655,8 @@ class AmoCollector:
         if whole:
             start, ev = _deal_level(start, leads, dq)
         attrs = leads.select("deal", "value", "source", "reason", "resp", "updated",
-                             has_lead=pl.lit(True), contact=pl.col("cid").cast(pl.Utf8))
+                             has_lead=pl.lit(True), contact=pl.col("cid").cast(pl.Utf8),
+                             holder_uid=pl.col("resp"))
         start = start.sort(["deal"]).with_columns(
             seq=pl.lit(seq0, pl.Int64) + pl.int_range(pl.len(), dtype=pl.Int64))
         ev = ev.with_columns(seq=pl.lit(seq0 + start.height, pl.Int64) + _chronological(ev))
@@ -671,6 +672,10 @@ class AmoCollector:
         users = pl.DataFrame(list(self.users.items()), schema={"uid": pl.Int64, "uname": pl.Utf8},
                              orient="row")
         out = out.with_columns(uid=user).join(users, on="uid", how="left", maintain_order="left")
+        out = out.join(users.rename({"uid": "holder_uid", "uname": "hname"}), on="holder_uid",
+                       how="left", maintain_order="left")
+        gone = ("deleted user #" if self.users_total is not None
+                and len(self.users) >= self.users_total else "user #")
         out = out.with_columns(
             deal_id=pl.col("deal").cast(pl.Utf8),
             ts=from_epoch_seconds(out["t"]),
@@ -680,10 +685,10 @@ class AmoCollector:
             # her moves and leads). Read as «user #2002», like a user of an export saved
             # without the answer or with it cut, the owner had no hint that the column's
             # stranger was the one who left.
-            manager=pl.coalesce([pl.col("uname"), pl.lit(
-                "deleted user #" if self.users_total is not None
-                and len(self.users) >= self.users_total else "user #")
-                + pl.col("uid").cast(pl.Utf8)]),
+            manager=pl.coalesce([pl.col("uname"), pl.lit(gone) + pl.col("uid").cast(pl.Utf8)]),
+            # Who has the lead now (its `responsible_user_id`): an open deal is hers.
+            holder=pl.when(pl.col("holder_uid") > 0).then(pl.coalesce(
+                [pl.col("hname"), pl.lit(gone) + pl.col("holder_uid").cast(pl.Utf8)])),
             last_activity=from_epoch_seconds(out["updated"]),
         )
         # amoCRM keeps one loss reason per lead, the current one: it belongs to the

@@ -100,7 +100,7 @@ def build_visits(events: pl.DataFrame, order_hint: dict[str, dict[str, int]] | N
                    else pl.Series([], dtype=pl.Boolean))
     # Manager and last activity only where the input has them: gathering a column of
     # nulls a million long still allocates it.
-    known = [c for c in ("manager", "last_activity", "contact")
+    known = [c for c in ("manager", "last_activity", "contact", "holder")
              if c in ev.columns and ev[c].null_count() < ev.height]
     next_cols = ["manager"] if "manager" in known else []
     unkept = "reason_unkept" in ev.columns and ev["reason_unkept"].null_count() < ev.height
@@ -133,8 +133,12 @@ def build_visits(events: pl.DataFrame, order_hint: dict[str, dict[str, int]] | N
         visit_no="visit_no",
         picked=pl.when(pl.col("picked") <= pl.coalesce([nx("ts"), pl.col("picked")]))
         .then(pl.col("picked")),
-        # Who had the deal in the stage: who moved or closed it, else who it came with.
-        manager=pl.coalesce([nx("manager"), pl.col("manager")]) if "manager" in known
+        # Who had the deal in the stage: who moved or closed it; a deal still there, who
+        # has it now where the export says (`holder`), else who it came with.
+        manager=pl.coalesce([nx("manager"),
+                             *([pl.when(~same.fill_null(False)).then(pl.col("holder"))] if "holder" in known
+                               else []),
+                             pl.col("manager")]) if "manager" in known
         else pl.lit(None, pl.Utf8),
         last_activity=pl.col("last_activity") if "last_activity" in known
         else pl.lit(None, pl.Datetime("us", "UTC")),
