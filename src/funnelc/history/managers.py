@@ -28,6 +28,7 @@ towards the faster outcome among the recent deals, the same for every manager.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -144,18 +145,7 @@ def manager_table(c: Cohorts, visits: pl.DataFrame,
     # was in the other's rest, neither once each was left out, and the table printed
     # whichever the fifth round gave. On such a cycle every manager it flagged is left
     # out of the others' rest for one last round: the comparison with the unflagged.
-    out: set[tuple[str, str, str, str]] = set()
-    seen: list[set[tuple[str, str, str, str]]] = []
-    rows: list[dict[str, object]] = []
-    for _ in range(MAX_ROUNDS):
-        rows, flagged = _round(groups, out)
-        if flagged == out:
-            break
-        seen.append(out)
-        if flagged in seen:
-            rows, flagged = _round(groups, out.union(*seen, flagged))
-            break
-        out = _peel(rows, flagged, out)
+    rows = _until_settled(lambda out: _round(groups, out), "p_value")
     # Premature losses are compared only where some lost deal came back: a pair none of
     # whose losses returned has every p-value 1 whatever the managers did, and counting
     # those in Holm's family only raised the bar. A furniture maker's weak manager, 10 of
@@ -215,8 +205,32 @@ def _relative_size(g: pl.DataFrame) -> dict[tuple[str, str, str, str], float]:
 MAX_ROUNDS = 5
 
 
+def _until_settled(run: Callable[[set[tuple[str, str, str, str]]],
+                                  tuple[list[dict[str, object]],
+                                        set[tuple[str, str, str, str]]]],
+                   p_key: str) -> list[dict[str, object]]:
+    """The rows of the last round of a comparison `run` repeated with the managers it
+    flagged left out of the others' rest (`_peel`, by the comparison's p-value `p_key`),
+    until the flags stop changing; on a cycle, one last round with every manager the
+    cycle flagged left out (`manager_table` says why). `run(out)` compares every row
+    against a rest without the managers `out` and gives the rows and the flagged keys."""
+    out: set[tuple[str, str, str, str]] = set()
+    seen: list[set[tuple[str, str, str, str]]] = []
+    rows: list[dict[str, object]] = []
+    for _ in range(MAX_ROUNDS):
+        rows, flagged = run(out)
+        if flagged == out:
+            break
+        seen.append(out)
+        if flagged in seen:
+            rows, _flagged = run(out.union(*seen, flagged))
+            break
+        out = _peel(rows, flagged, out, p_key)
+    return rows
+
+
 def _peel(rows: list[dict[str, object]], flagged: set[tuple[str, str, str, str]],
-          out: set[tuple[str, str, str, str]], p_key: str = "p_value"
+          out: set[tuple[str, str, str, str]], p_key: str
           ) -> set[tuple[str, str, str, str]]:
     """The managers to leave out of the others' rest next round: the flagged ones, but on
     a pair where that would leave no named manager in, only those left out before and
@@ -255,17 +269,7 @@ def _premature(rows: list[dict[str, object]], back: set[tuple[str, str, str]]) -
         if _key(r)[:3] in back:
             at.setdefault(_key(r)[:3], []).append(i)
     named = [i for idx in at.values() for i in idx if rows[i]["manager"] != UNKNOWN_MANAGER]
-    out: set[tuple[str, str, str, str]] = set()
-    seen: list[set[tuple[str, str, str, str]]] = []
-    for _ in range(MAX_ROUNDS):
-        flagged = _premature_round(rows, at, named, out)
-        if flagged == out:
-            break
-        seen.append(out)
-        if flagged in seen:
-            _premature_round(rows, at, named, out.union(*seen, flagged))
-            break
-        out = _peel(rows, flagged, out, "premature_p")
+    _until_settled(lambda out: (rows, _premature_round(rows, at, named, out)), "premature_p")
     # The test is two-sided, so that a manager whose losses hardly ever come back is
     # left out of the others' norm too; but only closing too early is premature. A
     # manager clearly better than the rest (fewer losses back) was marked «premature ⚠»
